@@ -1,0 +1,8 @@
+/** The verbs, in the order `netsentinel --help` lists them. */
+import type { Command } from './command.js';
+import { train } from './verbs/train.js';
+import { evaluate } from './verbs/evaluate.js';
+import { predict } from './verbs/predict.js';
+import { inspect } from './verbs/inspect.js';
+
+export const commands: readonly Command[] = [train, evaluate, predict, inspect];

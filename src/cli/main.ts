@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The `netsentinel` command: picks the verb, parses its options, runs it, and turns errors into
+ * the exit codes of the user-experience guide: 2 and one line for a user's mistake, a stack trace
+ * only for our own bugs (and only the first line of it unless --debug).
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { helpText, parseCommand } from './args.js';
+import { createProgress } from './progress.js';
+import type { Command } from './command.js';
+import { UserError } from '../util/errors.js';
+import { commands } from './commands.js';
+
+const VERSION: string = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+function mainHelp(list: readonly Command[]): string {
+  const w = Math.max(...list.map((c) => c.spec.name.length)) + 2;
+  return [
+    `netsentinel ${VERSION}: learn what normal traffic looks like, recognise known attacks, catch the unknown ones.`,
+    '',
+    'Usage: netsentinel VERB [options]',
+    '',
+    'Verbs:',
+    ...list.map((c) => `  ${c.spec.name.padEnd(w)}${c.spec.summary}`),
+    '',
+    "Run 'netsentinel VERB --help' for a verb's options and examples.",
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  const debug = rest.includes('--debug');
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(mainHelp(commands));
+    return verb ? 0 : 2;
+  }
+  if (verb === '--version' || verb === '-V' || verb === 'version') {
+    process.stdout.write(`netsentinel ${VERSION}\n`);
+    return 0;
+  }
+  const cmd = commands.find((c) => c.spec.name === verb);
+  if (!cmd) {
+    process.stderr.write(`netsentinel: unknown verb "${verb}"; verbs: ${commands.map((c) => c.spec.name).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    const args = parseCommand(cmd.spec, rest);
+    if (args.values.help) {
+      process.stdout.write(helpText(cmd.spec));
+      return 0;
+    }
+    const progress = createProgress({ quiet: Boolean(args.values.quiet) });
+    return await cmd.run({
+      args,
+      progress,
+      json: Boolean(args.values.json),
+      out: (text) => {
+        process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+      },
+    });
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`netsentinel: ${e.message}\n`);
+      if (debug) process.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`netsentinel: internal error: ${err?.message ?? String(e)}\n`);
+    process.stderr.write(debug ? `${err?.stack}\n` : 'run again with --debug for details, and please report it\n');
+    return 70;
+  }
+}
+
+// run when executed (not when imported by tests)
+const invoked = (() => {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+})();
+if (invoked) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // `netsentinel ... | head` closes the pipe early: not an error
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`netsentinel: internal error: ${(e as Error).stack}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

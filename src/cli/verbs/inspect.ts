@@ -1,0 +1,74 @@
+/**
+ * `netsentinel inspect`: what a model file holds, without running it: estimator and options,
+ * classes or threshold, the input columns it needs, the features the pipeline makes, and how it
+ * was trained (files, rows, time, validation figures).
+ */
+import { statSync } from 'node:fs';
+import type { Command } from '../command.js';
+import { loadTrainedModel } from '../../models/trained-model.js';
+import { getSpec } from '../../models/registry.js';
+import { formatSeconds } from '../progress.js';
+
+export const inspect: Command = {
+  spec: {
+    name: 'inspect',
+    summary: 'show what a model file holds',
+    usage: 'MODEL [options]',
+    positionals: { min: 1, max: 1, name: 'MODEL' },
+    options: [{ name: 'features', type: 'boolean', description: 'list every feature the pipeline produces' }],
+    examples: ['netsentinel inspect gbdt.nsm', 'netsentinel inspect baseline-if.nsm --json | jq .training'],
+  },
+  async run({ args, out, json }) {
+    const path = args.positionals[0];
+    const m = await loadTrainedModel(path);
+    const spec = getSpec(m.estimator.name);
+    const importances = spec.kind === 'classifier' && spec.importances ? spec.importances(m.estimator.state) : undefined;
+    const top = importances
+      ? [...importances].map((v, i) => ({ feature: m.pipeline.outputNames[i], importance: Number(v.toPrecision(4)) }))
+          .sort((a, b) => b.importance - a.importance)
+          .slice(0, 10)
+      : undefined;
+    const summary = {
+      file: path,
+      bytes: statSync(path).size,
+      formatVersion: m.formatVersion,
+      checksum: 'ok',
+      kind: m.kind,
+      estimator: m.estimator.name,
+      title: spec.title,
+      options: m.estimator.options,
+      target: m.target,
+      classes: m.classes,
+      normalClass: m.normalClass,
+      threshold: m.threshold,
+      inputs: m.pipeline.inputs.map((i) => ({ name: i.name, kind: i.kind, ...(i.kind === 'categorical' ? { categories: i.categories.length, encoding: i.encoding } : {}) })),
+      features: m.pipeline.outputNames.length,
+      scaling: m.pipeline.options.scaling,
+      topFeatures: top,
+      training: m.training,
+    };
+    if (json) {
+      out(JSON.stringify(args.values.features ? { ...summary, featureNames: m.pipeline.outputNames } : summary, null, 2));
+      return 0;
+    }
+    const t = m.training;
+    const lines = [
+      `${path}: netsentinel model, format ${m.formatVersion}, ${(summary.bytes / 1024).toFixed(0)} KiB, checksum ok`,
+      `  model       ${spec.title} (${m.estimator.name}, ${m.kind})`,
+      `  options     ${JSON.stringify(m.estimator.options)}`,
+    ];
+    if (m.kind === 'classifier') lines.push(`  target      ${m.target}: ${m.classes!.join(', ')}${m.normalClass ? ` (normal: ${m.normalClass})` : ''}`);
+    else lines.push(`  threshold   ${m.threshold!.threshold.toPrecision(5)} (${m.threshold!.rule} ${m.threshold!.value})`, `  fitted on   ${t.fittedOn}`);
+    const cats = m.pipeline.inputs.filter((i) => i.kind === 'categorical').map((i) => i.name);
+    lines.push(
+      `  inputs      ${m.pipeline.inputs.length} columns (${cats.length ? `categorical: ${cats.join(', ')}` : 'all numeric'}) → ${m.pipeline.outputNames.length} features, ${m.pipeline.options.scaling} scaling`,
+      `  trained     ${t.startedAt} on ${t.rows.toLocaleString('en-US')} rows of ${t.format} (${t.inputFiles.join(', ')}) in ${formatSeconds(t.seconds)}, seed ${t.seed}, ${t.threads} threads, netsentinel ${t.netsentinelVersion}`,
+    );
+    if (t.classCounts) lines.push(`  classes     ${Object.entries(t.classCounts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    if (t.validation) lines.push(`  validation  ${JSON.stringify(t.validation)}`);
+    if (top) lines.push('  top features', ...top.map((f) => `    ${f.feature.padEnd(36)}${f.importance}`));
+    if (args.values.features) lines.push('  features', ...m.pipeline.outputNames.map((n, i) => `    ${String(i).padStart(4)}  ${n}`));
+    out(lines.join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,139 @@
+/**
+ * `netsentinel predict`: apply a model file to flow records, streaming: each batch is read,
+ * transformed, scored and written before the next is read, so a file larger than memory works.
+ * Output per row: where it came from, the predicted class and its probability (classifiers),
+ * the anomaly score and verdict (detectors; classifiers too when they know the normal class),
+ * plus the columns asked for with --keep (by default the record's identifying columns).
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Command } from '../command.js';
+import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
+import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
+import { cellText, getColumn, type Column, type FlowTable } from '../../flows/table.js';
+import { UserError } from '../../util/errors.js';
+
+export const predict: Command = {
+  spec: {
+    name: 'predict',
+    summary: 'score flow records with a model file (CSV or JSON lines)',
+    usage: 'MODEL DATA... [options]',
+    positionals: { min: 2, name: 'MODEL and DATA' },
+    description: `Writes one output row per input row, in input order, streaming (files larger than memory are fine).
+Columns: file, line, then prediction (class), probability (of that class), score (anomaly score:
+detectors' raw score, or 1 - P(normal) for a classifier that knows the normal class) and anomalous
+(detectors: score above the model's threshold), then the --keep columns.`,
+    options: [
+      { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
+      { name: 'output-format', type: 'string', description: 'csv or JSON lines', choices: ['csv', 'jsonl'], default: 'csv' },
+      { name: 'keep', type: 'list', value: 'A,B', description: "input columns to copy to the output ('none' for none; default: the record's meta columns such as IPs and ports)" },
+      { name: 'proba', type: 'boolean', description: 'classifiers: add one probability column per class' },
+      ...DATA_OPTIONS,
+    ],
+    examples: [
+      'netsentinel predict gbdt.nsm data/KDDTest+.txt > predictions.csv',
+      'netsentinel predict baseline-if.nsm capture-flows.csv --output-format jsonl | jq "select(.anomalous)"',
+      'netsentinel predict model.nsm big/ -o scored.csv --keep "Src IP,Dst IP,Dst Port"',
+    ],
+  },
+  async run({ args, progress }) {
+    const v = args.values;
+    const [modelPath, ...paths] = args.positionals;
+    const model = await loadTrainedModel(modelPath);
+    const fmt = v.outputFormat as 'csv' | 'jsonl';
+    const outPath = v.output as string;
+    const sink: NodeJS.WritableStream = outPath === '-' ? process.stdout : createWriteStream(outPath);
+    const write = (s: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (sink.write(s)) resolve();
+        else sink.once('drain', resolve);
+        sink.once('error', reject);
+      });
+    let keep = v.keep as string[] | undefined;
+    const withProba = Boolean(v.proba) && model.kind === 'classifier';
+    let header = false;
+    let rows = 0;
+    let anomalies = 0;
+    progress.start('predicting', undefined, 'bytes');
+    for await (const batch of streamWithProgress(paths, v, progress)) {
+      if (keep === undefined) keep = batch.columns.filter((c) => c.role === 'meta').map((c) => c.name);
+      if (keep.length === 1 && keep[0] === 'none') keep = [];
+      const keepCols = keep.map((name) => {
+        const c = getColumn(batch, name);
+        if (!c) throw new UserError(`predict: --keep names column "${name}", which the data does not have`);
+        return c;
+      });
+      const p = predictTable(model, batch, batch.origin?.files[0]);
+      if (!header && fmt === 'csv') {
+        const cols = ['file', 'line'];
+        if (model.kind === 'classifier') cols.push('prediction', 'probability');
+        cols.push('score');
+        if (model.kind === 'detector') cols.push('anomalous');
+        if (withProba) cols.push(...model.classes!.map((c) => `p_${c}`));
+        cols.push(...keep);
+        await write(cols.map(csvCell).join(',') + '\n');
+      }
+      header = true;
+      await write(formatBatch(batch, p, model.classes, keepCols, fmt, withProba));
+      rows += batch.rowCount;
+      if (p.anomalous) for (let i = 0; i < p.anomalous.length; i++) anomalies += p.anomalous[i];
+    }
+    if (sink !== process.stdout) await new Promise<void>((r) => (sink as WriteStream).end(() => r()));
+    progress.done(`predicted ${rows.toLocaleString('en-US')} rows${model.kind === 'detector' ? `, ${anomalies.toLocaleString('en-US')} above the threshold` : ''}`);
+    return 0;
+  },
+};
+
+function formatBatch(
+  t: FlowTable,
+  p: ReturnType<typeof predictTable>,
+  classes: readonly string[] | undefined,
+  keep: Column[],
+  fmt: 'csv' | 'jsonl',
+  withProba: boolean,
+): string {
+  const parts: string[] = [];
+  const k = classes?.length ?? 0;
+  for (let r = 0; r < t.rowCount; r++) {
+    const file = t.origin ? t.origin.files[t.origin.file[r]] : '';
+    const line = t.origin ? t.origin.line[r] : r + 1;
+    const cls = p.predicted ? classes![p.predicted[r]] : undefined;
+    const prob = p.proba && p.predicted ? p.proba[r * k + p.predicted[r]] : undefined;
+    const score = p.score ? p.score[r] : undefined;
+    if (fmt === 'jsonl') {
+      const o: Record<string, unknown> = { file, line };
+      if (cls !== undefined) {
+        o.prediction = cls;
+        o.probability = num(prob!);
+      }
+      if (score !== undefined) o.score = num(score);
+      if (p.anomalous) o.anomalous = p.anomalous[r] === 1;
+      if (withProba) o.probabilities = Object.fromEntries(classes!.map((c, j) => [c, num(p.proba![r * k + j])]));
+      for (const c of keep) o[c.name] = jsonCell(c, r);
+      parts.push(JSON.stringify(o));
+    } else {
+      const cells: string[] = [csvCell(file), String(line)];
+      if (cls !== undefined) cells.push(csvCell(cls), fmtNum(prob!));
+      cells.push(score === undefined ? '' : fmtNum(score));
+      if (p.anomalous) cells.push(p.anomalous[r] ? '1' : '0');
+      if (withProba) for (let j = 0; j < k; j++) cells.push(fmtNum(p.proba![r * k + j]));
+      for (const c of keep) cells.push(csvCell(cellText(c, r)));
+      parts.push(cells.join(','));
+    }
+  }
+  return parts.length ? parts.join('\n') + '\n' : '';
+}
+
+function num(x: number): number {
+  return Number(x.toPrecision(6));
+}
+function fmtNum(x: number): string {
+  return String(num(x));
+}
+function jsonCell(c: Column, r: number): string | number | null {
+  if (c.kind === 'numeric') return Number.isNaN(c.values[r]) ? null : Number.isFinite(c.values[r]) ? c.values[r] : String(c.values[r]);
+  const code = c.codes[r];
+  return code < 0 ? null : c.dictionary[code];
+}
+export function csvCell(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

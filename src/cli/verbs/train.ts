@@ -1,0 +1,173 @@
+/**
+ * `netsentinel train`: fit a classifier or a detector on labelled flows and save one model file.
+ * Optional honest evaluation: on a separate test file (--test, the default way), on a random
+ * stratified split of the training data (--split, labelled as such), or by stratified k-fold
+ * cross-validation on the training data (--cv).
+ */
+import { statSync } from 'node:fs';
+import type { Command } from '../command.js';
+import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { parseKeyValues } from '../args.js';
+import { defaultThreads, saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
+import { allSpecs } from '../../models/registry.js';
+import { evaluateModel, formatEvaluation, type EvaluationReport } from '../../evaluate/evaluate-model.js';
+import { crossValidateModel, formatCrossValidation } from '../../evaluate/cross-validate-model.js';
+import { stratifiedSplitTable } from '../../evaluate/split-table.js';
+import { targetColumn } from '../../features/pipeline.js';
+import { UserError } from '../../util/errors.js';
+import { formatSeconds } from '../progress.js';
+
+export const train: Command = {
+  spec: {
+    name: 'train',
+    summary: 'train a classifier or anomaly detector and save it as a model file',
+    usage: 'DATA... [options]',
+    positionals: { min: 1, name: 'DATA (a file, folder or glob of flow records)' },
+    get description() {
+      const list = allSpecs()
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((s) => `  ${s.name.padEnd(22)}${s.kind === 'classifier' ? 'classifier' : 'detector  '}  ${s.title}`)
+        .join('\n');
+      return `DATA is one or more files, folders or globs read as one dataset.\n\nModels:\n${list}\n\nModel parameters go in --param NAME=VALUE (repeatable); 'netsentinel train --model NAME --help-model' lists them with defaults.`;
+    },
+    options: [
+      { name: 'model', short: 'm', type: 'string', value: 'NAME', description: 'model to train (see the list above)', default: 'gradient-boosting' },
+      { name: 'out', short: 'o', type: 'string', value: 'FILE', description: 'model file to write', default: 'model.nsm' },
+      { name: 'target', type: 'string', value: 'COLUMN', description: 'label column to learn (NSL-KDD: family, attack or binary; CIC: Label or binary)' },
+      { name: 'param', short: 'p', type: 'list', value: 'NAME=VALUE', description: 'model parameter, e.g. --param n_estimators=200' },
+      { name: 'select', type: 'list', value: 'A,B', description: 'use only these feature columns' },
+      { name: 'scaling', type: 'string', description: "numeric scaling (default: the model's preference)", choices: ['standard', 'minmax', 'none'] },
+      { name: 'encoding', type: 'string', description: "categorical encoding (default: the model's preference)", choices: ['onehot', 'ordinal'] },
+      { name: 'normal-only', type: 'boolean', description: 'detectors: fit on rows labelled normal only (a baseline of known-good traffic)' },
+      { name: 'contamination', type: 'number', value: 'RATE', description: 'detectors: share of training rows above the threshold', default: 0.01 },
+      { name: 'test', type: 'list', value: 'FILE', description: 'evaluate on this separate labelled file (the honest default)' },
+      { name: 'split', type: 'number', value: 'FRACTION', description: 'hold out this stratified random share of DATA for evaluation (labelled as a random split)' },
+      { name: 'cv', type: 'integer', value: 'K', description: 'also report stratified K-fold cross-validation on the training data' },
+      { name: 'seed', type: 'integer', description: 'random seed: the same seed and data give the same model', default: 42 },
+      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      { name: 'help-model', type: 'boolean', description: "list the chosen model's parameters and defaults" },
+      ...DATA_OPTIONS,
+    ],
+    examples: [
+      'netsentinel train data/KDDTrain+_20Percent.txt --test data/KDDTest+.txt -o gbdt.nsm',
+      'netsentinel train data/KDDTrain+.txt --model random-forest --param n_estimators=200 --target binary',
+      'netsentinel train cic/ --model isolation-forest --normal-only -o baseline-if.nsm',
+      'netsentinel train flows.csv --label verdict --split 0.25 --json',
+    ],
+  },
+  async run({ args, progress, out, json }) {
+    const v = args.values;
+    const modelName = v.model as string;
+    const { getSpec } = await import('../../models/registry.js');
+    const spec = getSpec(modelName);
+    if (v.helpModel) {
+      out(`${spec.title} (${spec.name}, ${spec.kind})\n\n${spec.description}\n\nParameters (--param NAME=VALUE):\n` +
+        Object.entries(spec.defaults).map(([k, d]) => `  ${k.padEnd(24)}${JSON.stringify(d)}`).join('\n'));
+      return 0;
+    }
+    const split = v.split as number | undefined;
+    const tests = (v.test as string[] | undefined) ?? [];
+    if (split !== undefined && (split <= 0 || split >= 1)) throw new UserError('train: --split takes a fraction between 0 and 1, e.g. 0.2');
+    if (split !== undefined && tests.length) throw new UserError('train: give either --test FILE or --split FRACTION, not both');
+    const cv = v.cv as number | undefined;
+    if (cv !== undefined && cv < 2) throw new UserError('train: --cv takes at least 2 folds');
+    const contamination = v.contamination as number;
+    if (!(contamination > 0 && contamination < 0.5)) throw new UserError(`train: --contamination must be in (0, 0.5), got ${contamination}`);
+    const params = parseKeyValues('train', 'param', (v.param as string[] | undefined) ?? []);
+
+    const paths = args.positionals;
+    let table = await readWithProgress(paths, v, progress, 'reading training data');
+    let testTable;
+    let evalHow = '';
+    if (split !== undefined) {
+      const col = targetColumn(table, v.target as string | undefined);
+      const parts = stratifiedSplitTable(table, col, split, v.seed as number);
+      table = parts.train;
+      testTable = parts.test;
+      evalHow = `random stratified split: ${Math.round(split * 100)} % of the training data held out (seed ${v.seed}), not a separate test set`;
+    } else if (tests.length) {
+      testTable = await readWithProgress(tests, v, progress, 'reading test data');
+      evalHow = `separate test data: ${tests.join(', ')}`;
+    }
+
+    const trainOpts = {
+      model: modelName,
+      params,
+      target: v.target as string | undefined,
+      seed: v.seed as number,
+      threads: v.threads as number,
+      select: v.select as string[] | undefined,
+      drop: v.drop as string[] | undefined,
+      scaling: v.scaling as 'standard' | 'minmax' | 'none' | undefined,
+      categorical: v.encoding as 'onehot' | 'ordinal' | undefined,
+      normalOnly: Boolean(v.normalOnly),
+      contamination,
+      inputFiles: paths,
+    };
+    let cvResult;
+    if (cv !== undefined) {
+      if (spec.kind !== 'classifier') throw new UserError('train: --cv is for classifiers; evaluate a detector with --test or --split');
+      progress.start(`cross-validating (${cv} folds)`, cv, 'folds');
+      cvResult = await crossValidateModel(table, trainOpts, cv, (done) => progress.update(done, cv));
+      progress.done(`cross-validation: ${cv} folds`);
+    }
+    progress.start(`training ${spec.title}`, undefined, '');
+    let model: TrainedModel = await trainModel(table, {
+      ...trainOpts,
+      progress: (done, total, what) => progress.update(done, total),
+    });
+    progress.done(`trained ${spec.title} on ${model.training.rows.toLocaleString('en-US')} rows`);
+
+    let evaluation: EvaluationReport | undefined;
+    if (testTable) {
+      evaluation = evaluateModel(model, testTable, { how: evalHow, target: model.target });
+    }
+    if (evaluation || cvResult) {
+      model = {
+        ...model,
+        training: {
+          ...model.training,
+          validation: {
+            ...(evaluation ? { heldOut: { how: evalHow, ...evaluation.summary } } : {}),
+            ...(cvResult ? { crossValidation: cvResult.summary } : {}),
+          },
+        },
+      };
+    }
+    const outPath = v.out as string;
+    const bytes = await saveTrainedModel(outPath, model);
+    const result = {
+      model: outPath,
+      bytes,
+      estimator: spec.name,
+      kind: spec.kind,
+      rows: model.training.rows,
+      classes: model.classes,
+      target: model.target,
+      fittedOn: model.training.fittedOn,
+      threshold: model.threshold,
+      trainSeconds: round(model.training.seconds),
+      features: model.pipeline.outputNames.length,
+      evaluation,
+      crossValidation: cvResult,
+    };
+    if (json) {
+      out(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    const lines = [
+      `${spec.title} → ${outPath} (${(statSync(outPath).size / 1024).toFixed(0)} KiB)`,
+      `  trained on ${model.training.rows.toLocaleString('en-US')} rows, ${model.pipeline.inputs.length} input columns → ${model.pipeline.outputNames.length} features, in ${formatSeconds(model.training.seconds)}`,
+    ];
+    if (model.kind === 'classifier') lines.push(`  target "${model.target}": ${model.classes!.join(', ')}`);
+    else lines.push(`  fitted on ${model.training.fittedOn}; threshold ${model.threshold!.threshold.toPrecision(4)} (${model.threshold!.rule} ${model.threshold!.value})`);
+    if (cvResult) lines.push('', formatCrossValidation(cvResult));
+    if (evaluation) lines.push('', formatEvaluation(evaluation));
+    out(lines.join('\n'));
+    return 0;
+  },
+};
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,134 @@
+/**
+ * One batch of flows as every rule reads it: flat typed arrays, addresses as engine-wide ids, flag
+ * bits per row, and the order to visit rows in time order. Built once per batch and shared by all
+ * rules, so the per-row work of each rule is array reads and one map lookup.
+ *
+ * Time order: windows assume flows arrive roughly in time order. Readers keep file order, which is
+ * not always time order (the CIC-IDS2017 sample files are shuffled), so a batch whose times go
+ * backwards is visited through a sorted index. Flows late across batches are clamped to their
+ * group's latest time by the rules (they count, slightly late, never dropped). A row without a time
+ * in a timed batch takes the time of the row before it in file order.
+ *
+ * Not here: rule logic, or any copy of columns that are already in the right shape.
+ */
+import type { FlowFields } from '../flows/flow-fields.js';
+import type { IpInterner } from './ip-interner.js';
+
+export const FLAG_SYN = 1;
+export const FLAG_RST = 2;
+export const FLAG_FIN = 4;
+/** attempt without data, refused or unanswered (see FlowFields.failed) */
+export const FLAG_FAILED = 8;
+
+export interface Batch {
+  readonly n: number;
+  /** index of row 0 among every row the engine has seen */
+  readonly rowOffset: number;
+  /** rows in time order, or null when file order already is */
+  readonly order: Int32Array | null;
+  /** epoch ms; all zero when the input has no timestamps (then the whole input is one window) */
+  readonly time: Float64Array;
+  readonly hasTime: boolean;
+  readonly src: Int32Array | null;
+  readonly dst: Int32Array | null;
+  readonly dstPort: Float64Array | null;
+  readonly proto: Float64Array | null;
+  /** FLAG_* bits per row */
+  readonly flags: Uint8Array;
+  /** which FLAG_* bits this batch can tell at all */
+  readonly flagsKnown: number;
+  readonly duration: Float64Array | null;
+  readonly fwdPackets: Float64Array | null;
+  readonly bwdPackets: Float64Array | null;
+  readonly fwdBytes: Float64Array | null;
+  readonly bwdBytes: Float64Array | null;
+  readonly ttl: Float64Array | null;
+  readonly fields: FlowFields;
+  readonly format: string;
+  /** rows whose time was missing in a timed batch */
+  readonly untimedRows: number;
+}
+
+export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: number, format: string): Batch {
+  const n = fields.rowCount;
+  const src = fields.srcIp ? interner.idsFor(fields.srcIp) : null;
+  const dst = fields.dstIp ? interner.idsFor(fields.dstIp) : null;
+
+  let time: Float64Array;
+  let hasTime = false;
+  let untimedRows = 0;
+  let order: Int32Array | null = null;
+  if (fields.time) {
+    hasTime = true;
+    time = fields.time;
+    let sorted = true;
+    let prev = -Infinity;
+    let copied = false;
+    let last = NaN;
+    for (let i = 0; i < n; i++) {
+      let t = time[i];
+      if (Number.isNaN(t)) {
+        if (!copied) {
+          time = Float64Array.from(time);
+          copied = true;
+        }
+        untimedRows++;
+        t = Number.isNaN(last) ? firstTime(fields.time) : last;
+        time[i] = t;
+      }
+      last = t;
+      if (t < prev) sorted = false;
+      prev = t;
+    }
+    if (untimedRows === n) {
+      hasTime = false;
+      time = new Float64Array(n);
+    } else if (!sorted) {
+      const idx = new Int32Array(n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      const t = time;
+      idx.sort((a, b) => t[a] - t[b] || a - b);
+      order = idx;
+    }
+  } else time = new Float64Array(n);
+
+  const flags = new Uint8Array(n);
+  let flagsKnown = 0;
+  const setBit = (v: Float64Array | Uint8Array | undefined, bit: number): void => {
+    if (!v) return;
+    flagsKnown |= bit;
+    for (let i = 0; i < n; i++) if (v[i] > 0) flags[i] |= bit;
+  };
+  setBit(fields.synCount, FLAG_SYN);
+  setBit(fields.rstCount, FLAG_RST);
+  setBit(fields.finCount, FLAG_FIN);
+  setBit(fields.failed, FLAG_FAILED);
+
+  return {
+    n,
+    rowOffset,
+    order,
+    time,
+    hasTime,
+    src,
+    dst,
+    dstPort: fields.dstPort ?? null,
+    proto: fields.proto ?? null,
+    flags,
+    flagsKnown,
+    duration: fields.duration ?? null,
+    fwdPackets: fields.fwdPackets ?? null,
+    bwdPackets: fields.bwdPackets ?? null,
+    fwdBytes: fields.fwdBytes ?? null,
+    bwdBytes: fields.bwdBytes ?? null,
+    ttl: fields.ttl ?? null,
+    fields,
+    format,
+    untimedRows,
+  };
+}
+
+function firstTime(t: Float64Array): number {
+  for (let i = 0; i < t.length; i++) if (!Number.isNaN(t[i])) return t[i];
+  return 0;
+}

@@ -1,0 +1,63 @@
+/**
+ * Password guessing, as a bucket spec: one source, more than N short connections to one login
+ * service (SSH, FTP, RDP, databases ...) of one host within a sliding window.
+ *
+ * Flow records cannot see whether a login failed, only the shape: many connections, each short,
+ * to the same service. Tools like Hydra and Patator open a connection per guess or per handful of
+ * guesses (CIC-IDS2017's SSH-Patator: about one a second, each about 12 s). A legitimate session is
+ * one long connection, and automation that reconnects often (monitoring, backups over SFTP) is
+ * what `attempts` and `maxDurationSeconds` are there to tune out.
+ *
+ * Not here: web-form brute force (port 80/443 traffic is too busy to judge by counts alone).
+ */
+import { spanSeconds, type BucketRule } from './bucket.js';
+import { formatSpan } from './finding.js';
+import { flagShares, perMinute } from './port-scan.js';
+import type { BruteForceConfig } from './rules-config.js';
+
+export const SERVICE_NAMES: Readonly<Record<number, string>> = {
+  21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP submission',
+  993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC',
+  6379: 'Redis',
+};
+
+export function bruteForceRule(cfg: BruteForceConfig): BucketRule {
+  return {
+    id: 'brute-force',
+    title: 'Brute-force login attempts',
+    category: 'credential-access',
+    severity: cfg.severity,
+    requires: ['srcIp', 'dstIp', 'dstPort'],
+    bucket: {
+      groupBy: ['srcIp', 'dstIp', 'dstPort'],
+      window: 'sliding',
+      capacity: cfg.attempts,
+      windowSeconds: cfg.windowSeconds,
+      filter: { dstPorts: cfg.ports, protocols: [6, 17], maxDurationSeconds: cfg.maxDurationSeconds },
+    },
+    describe(v) {
+      const ep = v.episode;
+      const span = spanSeconds(ep);
+      const service = v.dstPort !== null ? (SERVICE_NAMES[v.dstPort] ?? `port ${v.dstPort}`) : 'a login service';
+      const mean = ep.meanDuration();
+      const rate = perMinute(ep.flows, span);
+      return {
+        reason:
+          `${v.srcIp} opened ${ep.flows} short connections to ${service} on ${v.dstIp} over ${formatSpan(span)} ` +
+          `(more than ${cfg.attempts} within ${cfg.windowSeconds} s${Number.isNaN(mean) ? '' : `, ${Math.round(mean * 10) / 10} s each on average`}).`,
+        evidence: {
+          service,
+          port: v.dstPort,
+          connections: ep.flows,
+          perMinute: rate,
+          meanDurationSeconds: Number.isNaN(mean) ? null : Math.round(mean * 1000) / 1000,
+          threshold: cfg.attempts,
+          windowSeconds: cfg.windowSeconds,
+          maxDurationSeconds: cfg.maxDurationSeconds,
+          durationSeconds: span,
+          ...flagShares(v),
+        },
+      };
+    },
+  };
+}

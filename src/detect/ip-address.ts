@@ -1,0 +1,258 @@
+/**
+ * IP addresses as the rules need them: parsed once (per distinct address, never per row) into
+ * four 32-bit words, matched against CIDR blocks, and sorted into the special-purpose ranges of
+ * the IANA registries (RFC 6890 and successors) that decide whether an address can be a source on
+ * a wire at all.
+ *
+ * Why our own: Node's `net.BlockList` answers "is this address in one of these blocks" but cannot
+ * say which block or what kind of range it is, and `net.isIP` only validates. The ranges here are
+ * a short fixed table, so a linear scan per distinct address is plenty.
+ *
+ * Deliberately not here: hostnames, DNS, zone-less link-local scoping, or any address that is not
+ * written in the usual textual forms (dotted quad, RFC 5952 / RFC 4291 IPv6, an IPv4 tail in IPv6).
+ */
+
+/** An address as four big-endian 32-bit words; IPv4 uses word 3 only and `v` = 4. */
+export interface IpAddress {
+  readonly v: 4 | 6;
+  readonly w: Uint32Array;
+}
+
+/** A CIDR block: the first `prefix` bits of `base`. */
+export interface Cidr {
+  readonly v: 4 | 6;
+  readonly base: Uint32Array;
+  readonly prefix: number;
+  /** as written, for messages */
+  readonly text: string;
+}
+
+/** Parse a dotted-quad IPv4 address into an unsigned 32-bit number, or -1. */
+export function parseIpv4(s: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      // a leading zero followed by more digits is octal in some parsers: refuse it rather than guess
+      if (digits === 1 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else return -1;
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + part;
+}
+
+/** Parse an IPv6 address (with `::`, an IPv4 tail, brackets or a `%zone`) into 8 groups, or null. */
+function parseIpv6Groups(text: string): Uint16Array | null {
+  let s = text;
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  if (s.length < 2 || s.indexOf(':') < 0) return null;
+  const halves = s.split('::');
+  if (halves.length > 2) return null;
+  const parseHalf = (h: string): number[] | null => {
+    if (h === '') return [];
+    const out: number[] = [];
+    const parts = h.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (i === parts.length - 1 && p.indexOf('.') >= 0) {
+        const v4 = parseIpv4(p);
+        if (v4 < 0) return null;
+        out.push(Math.floor(v4 / 65536), v4 % 65536);
+        continue;
+      }
+      if (p.length === 0 || p.length > 4 || !/^[0-9a-fA-F]+$/.test(p)) return null;
+      out.push(parseInt(p, 16));
+    }
+    return out;
+  };
+  const head = parseHalf(halves[0]);
+  const tail = halves.length === 2 ? parseHalf(halves[1]) : [];
+  if (!head || !tail) return null;
+  const groups = new Uint16Array(8);
+  if (halves.length === 1) {
+    if (head.length !== 8) return null;
+    groups.set(head);
+  } else {
+    if (head.length + tail.length > 7) return null;
+    groups.set(head, 0);
+    groups.set(tail, 8 - tail.length);
+  }
+  return groups;
+}
+
+/** Parse IPv4 or IPv6 text; null when it is not an address. */
+export function parseIp(text: string): IpAddress | null {
+  const s = text.trim();
+  const v4 = parseIpv4(s);
+  if (v4 >= 0) return { v: 4, w: Uint32Array.of(0, 0, 0, v4) };
+  const g = parseIpv6Groups(s);
+  if (!g) return null;
+  const w = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) w[i] = ((g[2 * i] << 16) | g[2 * i + 1]) >>> 0;
+  return { v: 6, w };
+}
+
+/** Parse "a.b.c.d/n", "x::/n" or a bare address (a /32 or /128). Returns an error text on failure. */
+export function parseCidr(text: string): Cidr | string {
+  const s = text.trim();
+  const slash = s.indexOf('/');
+  const addrText = slash < 0 ? s : s.slice(0, slash);
+  const ip = parseIp(addrText);
+  if (!ip) return `"${text}" is not an IPv4 or IPv6 network (write it like 10.0.0.0/8 or fd00::/8)`;
+  const max = ip.v === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const p = s.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) return `"${text}" has prefix length "${p}"; it must be 0 to ${max}`;
+    prefix = Number(p);
+  }
+  const base = Uint32Array.from(ip.w);
+  // keep only the network bits, so "10.1.2.3/8" means 10.0.0.0/8
+  const start = ip.v === 4 ? 96 : 0;
+  for (let word = 0; word < 4; word++) {
+    const firstBit = word * 32;
+    const keep = Math.max(0, Math.min(32, start + prefix - firstBit));
+    if (ip.v === 4 && word < 3) continue;
+    base[word] = keep === 0 ? 0 : keep === 32 ? base[word] : (base[word] & (~0 << (32 - keep))) >>> 0;
+  }
+  return { v: ip.v, base, prefix, text: s };
+}
+
+/** Whether `ip` lies in `block` (an IPv4 block never contains an IPv6 address and vice versa). */
+export function cidrContains(block: Cidr, ip: IpAddress): boolean {
+  if (block.v !== ip.v) return false;
+  let bits = block.prefix;
+  for (let word = block.v === 4 ? 3 : 0; word < 4 && bits > 0; word++) {
+    const take = Math.min(32, bits);
+    const mask = take === 32 ? 0xffffffff : (~0 << (32 - take)) >>> 0;
+    if (((ip.w[word] & mask) >>> 0) !== ((block.base[word] & mask) >>> 0)) return false;
+    bits -= take;
+  }
+  return true;
+}
+
+/** Address text in canonical form (IPv4 dotted quad; IPv6 per RFC 5952), for messages and keys. */
+export function formatIp(ip: IpAddress): string {
+  if (ip.v === 4) {
+    const x = ip.w[3];
+    return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+  }
+  const g: number[] = [];
+  for (let i = 0; i < 4; i++) g.push(ip.w[i] >>> 16, ip.w[i] & 0xffff);
+  // the longest run (≥ 2) of zero groups becomes "::"
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
+  if (bestStart < 0) return hex(g);
+  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+}
+
+/**
+ * What kind of range an address belongs to, as far as a source address is concerned.
+ *  - `public`: globally routable unicast; the only kind that can come from the Internet.
+ *  - `private`: RFC 1918, IPv6 unique-local (fc00::/7): fine inside a site, never from outside.
+ *  - `shared`: RFC 6598 carrier-grade NAT space (100.64.0.0/10): inside a provider only.
+ *  - `link-local`: 169.254.0.0/16, fe80::/10: one link, never routed.
+ *  - `loopback`: 127.0.0.0/8, ::1: only on a host's loopback interface.
+ *  - `bogon`: can never be the source of a packet on a wire (see `SOURCE_BOGONS` for the list).
+ *  - `invalid`: not an IP address at all (a hostname, garbage).
+ */
+export type AddressKind = 'public' | 'private' | 'shared' | 'link-local' | 'loopback' | 'bogon' | 'invalid';
+
+interface SpecialRange {
+  readonly cidr: Cidr;
+  readonly kind: Exclude<AddressKind, 'public' | 'invalid'>;
+  /** what the range is, for a finding's reason */
+  readonly name: string;
+}
+
+function range(text: string, kind: SpecialRange['kind'], name: string): SpecialRange {
+  const c = parseCidr(text);
+  if (typeof c === 'string') throw new Error(`bad built-in range ${text}: ${c}`);
+  return { cidr: c, kind, name };
+}
+
+/**
+ * Special-purpose ranges, most specific first. `bogon` entries are the ones RFC 6890 marks as not
+ * valid as a source (or that are reserved, multicast, documentation or benchmarking space, which
+ * no correctly configured host sends from). IPv4 has no unallocated unicast left (IANA's pool ran
+ * out in 2011); IPv6 unicast outside 2000::/3 that is not listed is unallocated and a bogon.
+ */
+const RANGES: readonly SpecialRange[] = [
+  range('255.255.255.255/32', 'bogon', 'the limited broadcast address'),
+  range('0.0.0.0/8', 'bogon', '"this network" (0.0.0.0/8)'),
+  range('127.0.0.0/8', 'loopback', 'loopback (127.0.0.0/8)'),
+  range('10.0.0.0/8', 'private', 'private (10.0.0.0/8)'),
+  range('172.16.0.0/12', 'private', 'private (172.16.0.0/12)'),
+  range('192.168.0.0/16', 'private', 'private (192.168.0.0/16)'),
+  range('100.64.0.0/10', 'shared', 'shared carrier-grade NAT space (100.64.0.0/10)'),
+  range('169.254.0.0/16', 'link-local', 'link-local (169.254.0.0/16)'),
+  range('192.0.0.0/24', 'bogon', 'IETF protocol assignments (192.0.0.0/24)'),
+  range('192.0.2.0/24', 'bogon', 'documentation TEST-NET-1 (192.0.2.0/24)'),
+  range('198.51.100.0/24', 'bogon', 'documentation TEST-NET-2 (198.51.100.0/24)'),
+  range('203.0.113.0/24', 'bogon', 'documentation TEST-NET-3 (203.0.113.0/24)'),
+  range('198.18.0.0/15', 'bogon', 'benchmarking (198.18.0.0/15)'),
+  range('224.0.0.0/4', 'bogon', 'multicast (224.0.0.0/4), never a source'),
+  range('240.0.0.0/4', 'bogon', 'reserved (240.0.0.0/4)'),
+  range('::/128', 'bogon', 'the unspecified address (::)'),
+  range('::1/128', 'loopback', 'loopback (::1)'),
+  range('::ffff:0:0/96', 'bogon', 'IPv4-mapped (::ffff:0:0/96), never on a wire'),
+  range('64:ff9b:1::/48', 'private', 'local-use IPv4/IPv6 translation (64:ff9b:1::/48)'),
+  range('100::/64', 'bogon', 'discard-only (100::/64)'),
+  range('2001:db8::/32', 'bogon', 'documentation (2001:db8::/32)'),
+  range('2001:2::/48', 'bogon', 'benchmarking (2001:2::/48)'),
+  range('fc00::/7', 'private', 'unique-local (fc00::/7)'),
+  range('fe80::/10', 'link-local', 'link-local (fe80::/10)'),
+  range('ff00::/8', 'bogon', 'multicast (ff00::/8), never a source'),
+];
+
+/** IPv6 space that is allocated for global unicast: 2000::/3, plus NAT64's well-known prefix. */
+const IPV6_GLOBAL = [parseCidr('2000::/3') as Cidr, parseCidr('64:ff9b::/96') as Cidr];
+
+export interface AddressClass {
+  readonly kind: AddressKind;
+  /** the range's name, e.g. "private (10.0.0.0/8)"; "" for public */
+  readonly range: string;
+}
+
+/** The kind of range `ip` is in (IPv4-embedded IPv6 forms other than NAT64 are judged as IPv6). */
+export function classifyAddress(ip: IpAddress | null): AddressClass {
+  if (!ip) return { kind: 'invalid', range: 'not an IP address' };
+  for (const r of RANGES) if (cidrContains(r.cidr, ip)) return { kind: r.kind, range: r.name };
+  if (ip.v === 6 && !IPV6_GLOBAL.some((c) => cidrContains(c, ip))) {
+    return { kind: 'bogon', range: 'unallocated IPv6 space (outside 2000::/3)' };
+  }
+  return { kind: 'public', range: '' };
+}
+
+/** Whether an address of this kind is looked up in a GeoIP database (only public ones are). */
+export function isRoutable(kind: AddressKind): boolean {
+  return kind === 'public';
+}

@@ -1,0 +1,353 @@
+/**
+ * Every threshold of the behavioural rules, with its default and one line saying what it does, in
+ * one table (`RULE_PARAMETERS`) from which the defaults, the validation and the help text all come.
+ * The configuration file fills `rules.*` (e.g. `rules.portScan.ports: 20`); anything it leaves out
+ * keeps its default; anything it gets wrong is a UserError naming the setting, what it must be and
+ * what it got, the way scikit-learn words parameter errors.
+ *
+ * Not here: reading the file (the configuration loader), or what the rules do with the values.
+ */
+import { UserError } from '../util/errors.js';
+import type { Severity } from './finding.js';
+import { parseCidr } from './ip-address.js';
+
+export interface PortScanConfig {
+  readonly enabled: boolean;
+  readonly ports: number;
+  readonly windowSeconds: number;
+  readonly failedOnly: boolean;
+  readonly severity: Severity;
+}
+
+export interface HostSweepConfig {
+  readonly enabled: boolean;
+  readonly hosts: number;
+  readonly windowSeconds: number;
+  readonly failedOnly: boolean;
+  readonly severity: Severity;
+}
+
+export interface BruteForceConfig {
+  readonly enabled: boolean;
+  readonly attempts: number;
+  readonly windowSeconds: number;
+  readonly ports: readonly number[];
+  readonly maxDurationSeconds: number;
+  readonly severity: Severity;
+}
+
+export interface FloodConfig {
+  readonly enabled: boolean;
+  readonly windowSeconds: number;
+  readonly sourceConnectionsPerSecond: number;
+  readonly targetConnectionsPerSecond: number;
+  readonly sourcePacketsPerSecond: number;
+  readonly targetPacketsPerSecond: number;
+  readonly failedSynWeight: number;
+  readonly smallPacketBytes: number;
+  readonly severity: Severity;
+}
+
+export interface SpoofingConfig {
+  readonly enabled: boolean;
+  readonly bogonSources: boolean;
+  readonly externalSide: boolean;
+  readonly internalNetworks: readonly string[];
+  readonly noLocation: boolean;
+  readonly noLocationSeverity: Severity;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
+export interface GeoPolicyConfig {
+  readonly countries: readonly string[];
+  readonly networks: readonly string[];
+  readonly asns: readonly number[];
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
+export interface TtlHopsConfig {
+  readonly enabled: boolean;
+  readonly maxHopChange: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
+export interface GeoIpConfig {
+  readonly enabled: boolean;
+  readonly cityDatabase: string | null;
+  readonly asnDatabase: string | null;
+}
+
+export interface LimitsConfig {
+  readonly maxGroupsPerRule: number;
+  readonly maxTrackedDistinct: number;
+  readonly sampleSize: number;
+  readonly maxInternedIps: number;
+}
+
+export interface RulesConfig {
+  readonly portScan: PortScanConfig;
+  readonly hostSweep: HostSweepConfig;
+  readonly bruteForce: BruteForceConfig;
+  readonly flood: FloodConfig;
+  readonly spoofing: SpoofingConfig;
+  readonly geoPolicy: GeoPolicyConfig;
+  readonly ttlHops: TtlHopsConfig;
+  readonly geoip: GeoIpConfig;
+  readonly limits: LimitsConfig;
+}
+
+/** Partial input as a configuration file gives it (any section or key may be missing). */
+export type RulesConfigInput = { readonly [S in keyof RulesConfig]?: Partial<RulesConfig[S]> };
+
+type Kind =
+  | { readonly type: 'int'; readonly min: number; readonly max?: number }
+  | { readonly type: 'number'; readonly min: number; readonly max?: number; readonly above?: boolean }
+  | { readonly type: 'bool' }
+  | { readonly type: 'severity' }
+  | { readonly type: 'ports' }
+  | { readonly type: 'cidrs' }
+  | { readonly type: 'countries' }
+  | { readonly type: 'asns' }
+  | { readonly type: 'path' };
+
+export interface RuleParameter {
+  /** e.g. "portScan.ports" (the file writes it under `rules:`) */
+  readonly path: string;
+  readonly default: unknown;
+  readonly description: string;
+  readonly kind: Kind;
+}
+
+/**
+ * Ports of services that take a password: FTP, SSH, Telnet, SMTP, POP3, IMAP, SMB, SMTPS,
+ * submission, IMAPS, POP3S, MSSQL, Oracle, MySQL, RDP, PostgreSQL, VNC, Redis. Web logins (80, 443)
+ * are left out on purpose: one browser makes dozens of short connections a minute to one site.
+ */
+export const DEFAULT_AUTH_PORTS: readonly number[] = [21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379];
+
+const int = (min: number, max?: number): Kind => ({ type: 'int', min, max });
+const num = (min: number, above = false, max?: number): Kind => ({ type: 'number', min, above, max });
+const bool: Kind = { type: 'bool' };
+const severity: Kind = { type: 'severity' };
+
+export const RULE_PARAMETERS: readonly RuleParameter[] = [
+  { path: 'portScan.enabled', default: true, kind: bool, description: 'report vertical port scans (one source, many ports of one host)' },
+  { path: 'portScan.ports', default: 10, kind: int(1, 65535), description: 'a scan is more than this many distinct destination ports on one host within the window' },
+  { path: 'portScan.windowSeconds', default: 60, kind: num(0, true), description: 'sliding window for counting ports; also the quiet time that ends a scan' },
+  { path: 'portScan.failedOnly', default: false, kind: bool, description: 'count only attempts that carried no data or were refused (when the input tells)' },
+  { path: 'portScan.severity', default: 2, kind: severity, description: 'severity of a vertical scan finding (1 highest, 4 lowest)' },
+
+  { path: 'hostSweep.enabled', default: true, kind: bool, description: 'report horizontal sweeps (one source, one port, many hosts)' },
+  { path: 'hostSweep.hosts', default: 20, kind: int(1), description: 'a sweep is more than this many distinct hosts on one port within the window' },
+  { path: 'hostSweep.windowSeconds', default: 60, kind: num(0, true), description: 'sliding window for counting hosts; also the quiet time that ends a sweep' },
+  { path: 'hostSweep.failedOnly', default: true, kind: bool, description: 'count only failed attempts, so a client fetching from many web servers is not a sweep' },
+  { path: 'hostSweep.severity', default: 2, kind: severity, description: 'severity of a sweep finding' },
+
+  { path: 'bruteForce.enabled', default: true, kind: bool, description: 'report password guessing (many short connections to a login service)' },
+  { path: 'bruteForce.attempts', default: 20, kind: int(1), description: 'brute force is more than this many connections from one source to one service on one host within the window' },
+  { path: 'bruteForce.windowSeconds', default: 60, kind: num(0, true), description: 'sliding window for counting connections' },
+  { path: 'bruteForce.ports', default: DEFAULT_AUTH_PORTS, kind: { type: 'ports' }, description: 'destination ports of services that take a password' },
+  { path: 'bruteForce.maxDurationSeconds', default: 30, kind: num(0, true), description: 'only connections at most this long count (a guess is short; a session is not)' },
+  { path: 'bruteForce.severity', default: 1, kind: severity, description: 'severity of a brute-force finding' },
+
+  { path: 'flood.enabled', default: true, kind: bool, description: 'report connection and packet floods (leaky buckets per source and per target)' },
+  { path: 'flood.windowSeconds', default: 10, kind: num(0, true), description: 'a bucket holds this many seconds of the threshold rate: bursts shorter than that are absorbed' },
+  { path: 'flood.sourceConnectionsPerSecond', default: 100, kind: num(0, true), description: 'connections per second from one source above which it floods' },
+  { path: 'flood.targetConnectionsPerSecond', default: 500, kind: num(0, true), description: 'connections per second towards one host above which it is flooded (from any number of sources)' },
+  { path: 'flood.sourcePacketsPerSecond', default: 10000, kind: num(0, true), description: 'small packets per second from one source above which it floods' },
+  { path: 'flood.targetPacketsPerSecond', default: 50000, kind: num(0, true), description: 'small packets per second towards one host above which it is flooded' },
+  { path: 'flood.failedSynWeight', default: 3, kind: num(1), description: 'an unanswered or refused SYN weighs this many connections (SYN floods leave half-open state behind)' },
+  { path: 'flood.smallPacketBytes', default: 100, kind: num(0), description: 'packet floods count only flows whose mean forward payload per packet is at most this (bulk transfers are not floods)' },
+  { path: 'flood.severity', default: 2, kind: severity, description: 'severity of a flood finding' },
+
+  { path: 'spoofing.enabled', default: true, kind: bool, description: 'check source addresses for ones that cannot be genuine' },
+  { path: 'spoofing.bogonSources', default: true, kind: bool, description: 'report sources that can never be on a wire (0.0.0.0/8, 240.0.0.0/4, multicast, documentation ranges, loopback off loopback, IPv6 equivalents)' },
+  { path: 'spoofing.externalSide', default: false, kind: bool, description: 'the sensor sees traffic arriving from the Internet: private, shared and link-local sources outside internalNetworks are spoofed' },
+  { path: 'spoofing.internalNetworks', default: [], kind: { type: 'cidrs' }, description: 'networks that are yours (CIDR list); their sources are never reported as private-range spoofing' },
+  { path: 'spoofing.noLocation', default: true, kind: bool, description: 'report public sources the GeoIP database has no location for (weak evidence; needs a database)' },
+  { path: 'spoofing.noLocationSeverity', default: 3, kind: severity, description: 'severity of a no-location finding' },
+  { path: 'spoofing.windowSeconds', default: 300, kind: num(0, true), description: 'a source quiet this long closes its finding; later flows open a new one' },
+  { path: 'spoofing.severity', default: 2, kind: severity, description: 'severity of bogon and private-range source findings' },
+
+  { path: 'geoPolicy.countries', default: [], kind: { type: 'countries' }, description: 'ISO 3166 country codes whose sources are reported (needs a GeoIP database)' },
+  { path: 'geoPolicy.networks', default: [], kind: { type: 'cidrs' }, description: 'source networks (CIDR list) that are reported' },
+  { path: 'geoPolicy.asns', default: [], kind: { type: 'asns' }, description: 'autonomous system numbers whose sources are reported (needs an ASN database)' },
+  { path: 'geoPolicy.windowSeconds', default: 300, kind: num(0, true), description: 'a source quiet this long closes its finding' },
+  { path: 'geoPolicy.severity', default: 2, kind: severity, description: 'severity of a policy finding' },
+
+  { path: 'ttlHops.enabled', default: true, kind: bool, description: 'report sources whose hop count (inferred initial TTL 64/128/255 minus observed TTL) jumps (needs TTLs)' },
+  { path: 'ttlHops.maxHopChange', default: 5, kind: int(1, 254), description: 'a finding when one source is seen at hop counts differing by more than this' },
+  { path: 'ttlHops.windowSeconds', default: 3600, kind: num(0, true), description: 'a source quiet this long is forgotten' },
+  { path: 'ttlHops.severity', default: 3, kind: severity, description: 'severity of a hop-count change finding' },
+
+  { path: 'geoip.enabled', default: true, kind: bool, description: 'look sources up in a GeoIP database (default: DB-IP City Lite, bundled; "IP Geolocation by DB-IP")' },
+  { path: 'geoip.cityDatabase', default: null, kind: { type: 'path' }, description: 'a MaxMind-format .mmdb city or country database to use instead (e.g. GeoLite2-City.mmdb)' },
+  { path: 'geoip.asnDatabase', default: null, kind: { type: 'path' }, description: 'a MaxMind-format .mmdb ASN database (e.g. GeoLite2-ASN.mmdb), for geoPolicy.asns' },
+
+  { path: 'limits.maxGroupsPerRule', default: 200000, kind: int(100), description: 'groups (sources, pairs, ...) a rule keeps at once; beyond it the least recently active are dropped' },
+  { path: 'limits.maxTrackedDistinct', default: 65536, kind: int(16), description: 'distinct values counted exactly per finding; beyond it counts are lower bounds' },
+  { path: 'limits.sampleSize', default: 20, kind: int(1, 10000), description: 'rows, ports and hosts listed per finding' },
+  { path: 'limits.maxInternedIps', default: 2000000, kind: int(1000, 1 << 25), description: 'distinct addresses remembered before the address table is compacted to those still in use' },
+];
+
+/** The defaults, as a fresh object. */
+export function defaultRulesConfig(): RulesConfig {
+  return resolveRulesConfig({});
+}
+
+const SECTIONS = [...new Set(RULE_PARAMETERS.map((p) => p.path.split('.')[0]))];
+
+/**
+ * Defaults filled in and every value checked. `where` prefixes setting names in messages (the
+ * configuration file's section). Unknown sections and keys are errors, with a suggestion when a
+ * known name is close: a misspelt threshold silently left at its default is worse than a refusal.
+ */
+export function resolveRulesConfig(input: unknown, where = 'rules'): RulesConfig {
+  if (input === undefined || input === null) input = {};
+  if (!isPlainObject(input)) throw new UserError(`${where} must be a mapping of rule sections (${SECTIONS.join(', ')}). Got ${describe(input)} instead.`);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const s of SECTIONS) out[s] = {};
+  for (const key of Object.keys(input)) {
+    if (!SECTIONS.includes(key)) throw new UserError(`unknown setting ${where}.${key}${suggest(key, SECTIONS)}; known sections: ${SECTIONS.join(', ')}`);
+    const section = (input as Record<string, unknown>)[key];
+    if (section === undefined || section === null) continue;
+    if (!isPlainObject(section)) throw new UserError(`${where}.${key} must be a mapping of settings. Got ${describe(section)} instead.`);
+    const known = RULE_PARAMETERS.filter((p) => p.path.startsWith(`${key}.`)).map((p) => p.path.slice(key.length + 1));
+    for (const k of Object.keys(section)) {
+      if (!known.includes(k)) throw new UserError(`unknown setting ${where}.${key}.${k}${suggest(k, known)}; ${where}.${key} has ${known.join(', ')}`);
+    }
+  }
+  for (const p of RULE_PARAMETERS) {
+    const [section, key] = p.path.split('.');
+    const given = (input as Record<string, Record<string, unknown> | undefined>)[section]?.[key];
+    out[section][key] = given === undefined ? cloneDefault(p.default) : check(`${where}.${p.path}`, p.kind, given);
+  }
+  return deepFreeze(out) as unknown as RulesConfig;
+}
+
+function check(name: string, kind: Kind, v: unknown): unknown {
+  const fail = (expected: string): never => {
+    throw new UserError(`The '${name}' setting must be ${expected}. Got ${describe(v)} instead.`);
+  };
+  switch (kind.type) {
+    case 'bool':
+      if (typeof v !== 'boolean') fail('true or false');
+      return v;
+    case 'int': {
+      const range = kind.max === undefined ? `an integer >= ${kind.min}` : `an integer in [${kind.min}, ${kind.max}]`;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < kind.min || (kind.max !== undefined && v > kind.max)) fail(range);
+      return v;
+    }
+    case 'number': {
+      const low = kind.above ? `> ${kind.min}` : `>= ${kind.min}`;
+      const range = kind.max === undefined ? `a number ${low}` : `a number ${low} and <= ${kind.max}`;
+      if (typeof v !== 'number' || !Number.isFinite(v) || (kind.above ? v <= kind.min : v < kind.min) || (kind.max !== undefined && v > kind.max)) fail(range);
+      return v;
+    }
+    case 'severity':
+      if (v !== 1 && v !== 2 && v !== 3 && v !== 4) fail('1, 2, 3 or 4 (1 is the highest, as in Suricata)');
+      return v;
+    case 'ports': {
+      if (!Array.isArray(v)) fail('a list of ports (integers 0 to 65535)');
+      const arr = v as unknown[];
+      arr.forEach((p, i) => {
+        if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65535) {
+          throw new UserError(`The '${name}' setting must be a list of ports (integers 0 to 65535). Item ${i + 1} is ${describe(p)}.`);
+        }
+      });
+      return [...new Set(arr as number[])];
+    }
+    case 'cidrs': {
+      if (!Array.isArray(v)) fail('a list of networks like "10.0.0.0/8" or "fd00::/8"');
+      return (v as unknown[]).map((c, i) => {
+        if (typeof c !== 'string') throw new UserError(`The '${name}' setting must be a list of networks. Item ${i + 1} is ${describe(c)}.`);
+        const parsed = parseCidr(c);
+        if (typeof parsed === 'string') throw new UserError(`The '${name}' setting, item ${i + 1}: ${parsed}.`);
+        return c.trim();
+      });
+    }
+    case 'countries': {
+      if (!Array.isArray(v)) fail('a list of two-letter country codes like "KP"');
+      return (v as unknown[]).map((c, i) => {
+        if (typeof c !== 'string' || !/^[A-Za-z]{2}$/.test(c.trim())) {
+          throw new UserError(`The '${name}' setting must be a list of two-letter ISO 3166 country codes (like "KP"). Item ${i + 1} is ${describe(c)}.`);
+        }
+        return c.trim().toUpperCase();
+      });
+    }
+    case 'asns': {
+      if (!Array.isArray(v)) fail('a list of AS numbers like 64500 or "AS64500"');
+      return (v as unknown[]).map((c, i) => {
+        const n = typeof c === 'number' ? c : typeof c === 'string' && /^(AS)?\d+$/i.test(c.trim()) ? Number(c.trim().replace(/^AS/i, '')) : NaN;
+        if (!Number.isInteger(n) || n < 0 || n > 4294967295) {
+          throw new UserError(`The '${name}' setting must be a list of AS numbers (like 64500 or "AS64500"). Item ${i + 1} is ${describe(c)}.`);
+        }
+        return n;
+      });
+    }
+    case 'path':
+      if (v !== null && (typeof v !== 'string' || v.trim() === '')) fail('a file path or null');
+      return v;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return `a list (${JSON.stringify(v).slice(0, 60)})`;
+  if (isPlainObject(v)) return 'a mapping';
+  return JSON.stringify(v);
+}
+
+function cloneDefault(v: unknown): unknown {
+  return Array.isArray(v) ? [...v] : v;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** " (did you mean ports?)" for a near miss, else "". */
+function suggest(got: string, known: readonly string[]): string {
+  let best = '';
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(got.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(got.length / 4)) ? ` (did you mean ${best}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** Help text: one line per setting with its default, for `--help` and `netsentinel config`. */
+export function describeRuleParameters(prefix = 'rules'): string {
+  const width = Math.max(...RULE_PARAMETERS.map((p) => p.path.length)) + prefix.length + 1;
+  return RULE_PARAMETERS.map((p) => `${`${prefix}.${p.path}`.padEnd(width)}  ${p.description} (default ${JSON.stringify(p.default)})`).join('\n');
+}

@@ -1,0 +1,207 @@
+/**
+ * Runs every behavioural rule over a stream of flow batches: `observe` each batch as it is read,
+ * `drain` findings closed so far (for live use), `finish` at the end for the rest and each rule's
+ * status. Rules need no training; they complement the learned detectors, and like them they only
+ * report: what to do about a finding is the policy's business.
+ *
+ * Per batch: canonical fields (flow-fields.ts), one shared batch view (addresses interned, flags,
+ * time order), each rule whose fields are present, then a sweep of groups that went quiet once
+ * event time has moved on by half the shortest window. A rule that cannot run on the input says
+ * why in its status (NSL-KDD has no addresses; no GeoIP database; disabled in the configuration)
+ * instead of silently finding nothing.
+ *
+ * Input without timestamps is one window: every rule sees the whole input at once (and findings
+ * carry no times); the status notes say so.
+ *
+ * Not here: reading files, learned models, fusing scores into risk, decisions.
+ */
+import { flowFields, missingFieldsReason, type FlowFields } from '../flows/flow-fields.js';
+import type { FlowTable } from '../flows/table.js';
+import { buildBatch } from './batch.js';
+import { BucketRunner, type BucketRule } from './bucket.js';
+import { bruteForceRule } from './brute-force.js';
+import { compareFindings, type Finding, type RuleStatus } from './finding.js';
+import { floodRules } from './flood.js';
+import { openGeoIp, type GeoIp, type GeoIpOpen } from './geoip.js';
+import { IpInterner } from './ip-interner.js';
+import { hostSweepRule, verticalScanRule } from './port-scan.js';
+import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
+import { resolveRulesConfig, type RulesConfig, type RulesConfigInput } from './rules-config.js';
+import { spoofingRules } from './spoofing.js';
+import { TtlHopRunner } from './ttl-hops.js';
+
+export interface RuleEngineOptions {
+  /**
+   * An opened GeoIP database, or the result of `openGeoIp` (possibly off), or null for none.
+   * When left out, the engine opens what `rules.geoip` configures, but only if a rule needs it.
+   */
+  readonly geoip?: GeoIp | GeoIpOpen | null;
+}
+
+export interface RuleEngineResult {
+  /** findings not yet taken by `drain`, most severe first */
+  readonly findings: Finding[];
+  readonly status: RuleStatus[];
+  /** what was assumed about the input (units, time zone, empty columns), once each */
+  readonly inputNotes: string[];
+}
+
+export interface RuleEngine {
+  readonly config: RulesConfig;
+  /** Run the rules over one batch; `fields` when the caller already computed them. */
+  observe(table: FlowTable, fields?: FlowFields): void;
+  /** Findings whose episodes have closed so far (each finding is returned once). */
+  drain(): Finding[];
+  /** Close every open episode; the remaining findings and every rule's status. */
+  finish(): RuleEngineResult;
+  /** Groups held per rule, for tests and memory reports. */
+  groups(): Record<string, number>;
+}
+
+interface Entry {
+  readonly info: RuleInfo;
+  readonly runner: RuleRunner | null;
+  /** why the rule cannot run whatever the input (configuration, GeoIP) */
+  readonly off: string | null;
+  ran: number;
+  skipped: number;
+  skipReason: string | null;
+}
+
+function isGeoIp(g: GeoIp | GeoIpOpen): g is GeoIp {
+  return typeof (g as GeoIp).lookup === 'function';
+}
+
+export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opts: RuleEngineOptions = {}): RuleEngine {
+  const config = resolveRulesConfig(input);
+  const interner = new IpInterner();
+  const ctx: RuleContext = {
+    interner,
+    limits: { maxGroupsPerRule: config.limits.maxGroupsPerRule, maxTrackedDistinct: config.limits.maxTrackedDistinct, sampleSize: config.limits.sampleSize },
+  };
+
+  const needsGeo =
+    (config.spoofing.enabled && config.spoofing.noLocation) || config.geoPolicy.countries.length > 0 || config.geoPolicy.asns.length > 0;
+  let geoip: GeoIp | null = null;
+  let geoipOff: string | null = null;
+  if (opts.geoip === null) geoipOff = 'no GeoIP database was given';
+  else if (opts.geoip !== undefined) {
+    if (isGeoIp(opts.geoip)) geoip = opts.geoip;
+    else if (opts.geoip.state === 'on') geoip = opts.geoip.geoip;
+    else geoipOff = opts.geoip.reason;
+  } else if (needsGeo) {
+    const g = openGeoIp(config.geoip);
+    if (g.state === 'on') geoip = g.geoip;
+    else geoipOff = g.reason;
+  } else geoipOff = 'no rule needs GeoIP';
+
+  const entries: Entry[] = [];
+  const add = (info: RuleInfo, runner: RuleRunner | null, off: string | null): void => {
+    entries.push({ info, runner: off ? null : runner, off, ran: 0, skipped: 0, skipReason: null });
+  };
+  const bucket = (rule: BucketRule, off: string | null): void => {
+    add(rule, off ? null : new BucketRunner(rule, ctx), off);
+  };
+  const disabled = (section: string, enabled: boolean): string | null => (enabled ? null : `disabled (rules.${section}.enabled is false)`);
+
+  bucket(verticalScanRule(config.portScan), disabled('portScan', config.portScan.enabled));
+  bucket(hostSweepRule(config.hostSweep), disabled('hostSweep', config.hostSweep.enabled));
+  bucket(bruteForceRule(config.bruteForce), disabled('bruteForce', config.bruteForce.enabled));
+  for (const r of floodRules(config.flood)) bucket(r, disabled('flood', config.flood.enabled));
+  for (const { rule, off } of spoofingRules(config.spoofing, config.geoPolicy, { interner, geoip, geoipOff })) bucket(rule, off);
+  const ttl = new TtlHopRunner(config.ttlHops, ctx);
+  add(ttl.info, ttl, disabled('ttlHops', config.ttlHops.enabled));
+
+  const active = entries.filter((e) => e.runner !== null);
+  const minWindowMs = Math.min(
+    config.portScan.windowSeconds,
+    config.hostSweep.windowSeconds,
+    config.bruteForce.windowSeconds,
+    config.flood.windowSeconds,
+    config.spoofing.windowSeconds,
+    config.geoPolicy.windowSeconds,
+    config.ttlHops.windowSeconds,
+  ) * 1000;
+
+  let rowOffset = 0;
+  let watermark = -Infinity;
+  let lastSweep = -Infinity;
+  let untimedBatches = 0;
+  let timedBatches = 0;
+  let untimedRows = 0;
+  let compactions = 0;
+  const fieldNotes = new Set<string>();
+  const collected: Finding[] = [];
+
+  const collect = (): void => {
+    for (const e of active) for (const f of (e.runner as RuleRunner).drain()) collected.push(f);
+  };
+
+  return {
+    config,
+    observe(table, fields) {
+      if (table.rowCount === 0) return;
+      const ff = fields ?? flowFields(table);
+      for (const n of ff.notes) fieldNotes.add(n);
+      if (interner.size > config.limits.maxInternedIps) {
+        interner.compact((remap) => {
+          for (const e of active) (e.runner as RuleRunner).remapIds(remap);
+        });
+        compactions++;
+      }
+      const batch = buildBatch(ff, interner, rowOffset, table.format);
+      rowOffset += batch.n;
+      untimedRows += batch.untimedRows;
+      if (batch.hasTime) timedBatches++;
+      else untimedBatches++;
+      for (const e of active) {
+        const missing = missingFieldsReason(ff, e.info.requires, table.format);
+        if (missing) {
+          e.skipped += batch.n;
+          e.skipReason = missing;
+          continue;
+        }
+        (e.runner as RuleRunner).observe(batch);
+        e.ran += batch.n;
+      }
+      if (batch.hasTime) {
+        const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
+        if (t > watermark) watermark = t;
+        if (watermark - lastSweep >= minWindowMs / 2) {
+          for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
+          lastSweep = watermark;
+        }
+      }
+      collect();
+    },
+    drain() {
+      collect();
+      return collected.splice(0, collected.length).sort(compareFindings);
+    },
+    finish() {
+      for (const e of active) (e.runner as RuleRunner).sweep(watermark, true);
+      collect();
+      const findings = collected.splice(0, collected.length).sort(compareFindings);
+      const status: RuleStatus[] = entries.map((e): RuleStatus => {
+        const base = { ruleId: e.info.id, title: e.info.title };
+        if (e.off) return { ...base, state: 'off', reason: e.off.replace(/^off: /, '') };
+        if (e.ran === 0) {
+          return { ...base, state: 'off', reason: e.skipReason ?? 'no flows were given' };
+        }
+        const notes: string[] = [...(e.runner as RuleRunner).notes()];
+        if (e.skipped > 0) notes.push(`skipped ${e.skipped} of ${e.ran + e.skipped} flows: ${e.skipReason}`);
+        if (untimedBatches > 0 && timedBatches === 0) notes.push('the input has no timestamps: the whole input is one window');
+        else if (untimedBatches > 0) notes.push(`${untimedBatches} batch(es) had no timestamps and were counted at the latest time seen`);
+        if (untimedRows > 0) notes.push(`${untimedRows} flow(s) without a timestamp took the time of the flow before them`);
+        if (compactions > 0 && e === active[0]) notes.push(`the address table was compacted ${compactions} time(s)`);
+        return notes.length > 0 ? { ...base, state: 'on', note: notes.join('; ') } : { ...base, state: 'on' };
+      });
+      return { findings, status, inputNotes: [...fieldNotes] };
+    },
+    groups() {
+      const out: Record<string, number> = {};
+      for (const e of active) out[e.info.id] = (e.runner as RuleRunner).groups();
+      return out;
+    },
+  };
+}

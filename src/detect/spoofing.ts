@@ -1,0 +1,301 @@
+/**
+ * Source addresses that cannot be genuine, or that policy names, as trigger buckets (capacity 0,
+ * grouped by source: the first flow opens a finding, later flows of the same source add to it until
+ * the source is quiet for `windowSeconds`).
+ *
+ *  - bogon sources: 0.0.0.0/8, 240.0.0.0/4, 255.255.255.255, multicast, documentation and
+ *    benchmarking ranges, IPv4-mapped IPv6, unallocated IPv6; loopback only when the destination is
+ *    not loopback too (a loopback capture is fine, 127.0.0.1 on a wire is not);
+ *  - private-range sources on an Internet-facing sensor (`externalSide`), unless listed in
+ *    `internalNetworks`: RFC 1918, shared CGNAT space, link-local, unique-local;
+ *  - the seed's GeoIP test: a public source the database has no location for. DB-IP and GeoLite2
+ *    cover nearly every allocated block, so this is rare and weak evidence (severity 3 by default);
+ *    "no location" is not proof of spoofing;
+ *  - policy: sources in listed countries, networks or autonomous systems (category `policy`).
+ *
+ * Each distinct address is classified once per address-table generation (a flag word per id), so
+ * the per-row cost is an array read. GeoIP lookups happen only for public addresses.
+ *
+ * Not here: TTL-based checks (ttl-hops.ts), and anything that needs packets (MAC/IP binding, ARP).
+ */
+import type { Batch } from './batch.js';
+import { spanSeconds, type BucketRule, type EpisodeView } from './bucket.js';
+import { formatSpan } from './finding.js';
+import type { GeoIp } from './geoip.js';
+import { cidrContains, classifyAddress, parseCidr, parseIp, type Cidr } from './ip-address.js';
+import type { IpInterner } from './ip-interner.js';
+import type { GeoPolicyConfig, SpoofingConfig } from './rules-config.js';
+
+const COMPUTED = 1 << 15;
+const BOGON = 1;
+const LOOPBACK = 2;
+const NON_PUBLIC = 4;
+const INTERNAL = 8;
+const NO_LOCATION = 16;
+const COUNTRY = 32;
+const NETWORK = 64;
+const ASN = 128;
+
+/** Per-address flag words, computed on first use and forgotten when the address table is compacted. */
+export class AddressFlags {
+  private flags = new Uint16Array(1024);
+  private generation = -1;
+  private readonly internal: Cidr[];
+  private readonly policyNets: Cidr[];
+  private readonly countries: ReadonlySet<string>;
+  private readonly asns: ReadonlySet<number>;
+  private readonly lookupNeeded: boolean;
+
+  constructor(
+    private readonly interner: IpInterner,
+    spoofing: SpoofingConfig,
+    policy: GeoPolicyConfig,
+    private readonly geoip: GeoIp | null,
+  ) {
+    this.internal = spoofing.internalNetworks.map((c) => parseCidr(c) as Cidr);
+    this.policyNets = policy.networks.map((c) => parseCidr(c) as Cidr);
+    this.countries = new Set(policy.countries);
+    this.asns = new Set(policy.asns);
+    this.lookupNeeded = geoip !== null && ((spoofing.enabled && spoofing.noLocation && geoip.hasLocation) || this.countries.size > 0 || (this.asns.size > 0 && geoip.hasAsn));
+  }
+
+  /** The flag word of address id `id` (0 for a missing address). */
+  of(id: number): number {
+    if (id < 0) return 0;
+    if (this.generation !== this.interner.generation) {
+      this.flags.fill(0);
+      this.generation = this.interner.generation;
+    }
+    if (id >= this.flags.length) {
+      const grown = new Uint16Array(Math.max(id + 1, this.flags.length * 2));
+      grown.set(this.flags);
+      this.flags = grown;
+    }
+    let f = this.flags[id];
+    if (f === 0) {
+      f = COMPUTED | this.compute(this.interner.text(id));
+      this.flags[id] = f;
+    }
+    return f;
+  }
+
+  private compute(text: string): number {
+    const ip = parseIp(text);
+    const cls = classifyAddress(ip);
+    let f = 0;
+    if (cls.kind === 'bogon') f |= BOGON;
+    else if (cls.kind === 'loopback') f |= LOOPBACK;
+    else if (cls.kind === 'private' || cls.kind === 'shared' || cls.kind === 'link-local') f |= NON_PUBLIC;
+    if (!ip) return f;
+    if (this.internal.some((c) => cidrContains(c, ip))) f |= INTERNAL;
+    if (this.policyNets.some((c) => cidrContains(c, ip))) f |= NETWORK;
+    if (cls.kind === 'public' && !(f & INTERNAL) && this.lookupNeeded && this.geoip) {
+      const loc = this.geoip.lookup(text);
+      if (this.geoip.hasLocation && (loc === null || loc.latitude === null || loc.longitude === null)) f |= NO_LOCATION;
+      if (loc?.countryCode && this.countries.has(loc.countryCode)) f |= COUNTRY;
+      if (loc?.asn !== null && loc?.asn !== undefined && this.asns.has(loc.asn)) f |= ASN;
+    }
+    return f;
+  }
+}
+
+interface SpoofingDeps {
+  readonly interner: IpInterner;
+  readonly geoip: GeoIp | null;
+  /** why GeoIP is unavailable, for status lines */
+  readonly geoipOff: string | null;
+}
+
+/** A rule plus, when it cannot run whatever the input, the reason. */
+export interface ConfiguredRule {
+  readonly rule: BucketRule;
+  readonly off: string | null;
+}
+
+function triggerRule(
+  id: string,
+  title: string,
+  category: BucketRule['category'],
+  severity: BucketRule['severity'],
+  windowSeconds: number,
+  requires: BucketRule['requires'],
+  match: (b: Batch, r: number) => boolean,
+  word: (v: EpisodeView) => { reason: string; evidence: Record<string, unknown> },
+): BucketRule {
+  return {
+    id,
+    title,
+    category,
+    severity,
+    requires,
+    bucket: { groupBy: ['srcIp'], window: 'sliding', capacity: 0, windowSeconds, filter: { custom: match }, track: ['dstIp'] },
+    describe(v) {
+      const { reason, evidence } = word(v);
+      const ep = v.episode;
+      const targets = ep.tracked[0];
+      return {
+        reason,
+        evidence: {
+          ...(evidence as Record<string, number | string | boolean | null>),
+          flows: ep.flows,
+          durationSeconds: spanSeconds(ep),
+          distinctTargets: targets.count,
+          targetsSample: targets.sample as string[],
+        },
+      };
+    },
+  };
+}
+
+function flowsText(v: EpisodeView): string {
+  const ep = v.episode;
+  const targets = ep.tracked[0];
+  return `${ep.flows} flow(s) to ${targets.count} host(s) over ${formatSpan(spanSeconds(ep))}`;
+}
+
+/** The address rules, each with the reason it is off when configuration or GeoIP rule it out. */
+export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig, deps: SpoofingDeps): ConfiguredRule[] {
+  const flags = new AddressFlags(deps.interner, spoofing, policy, deps.geoip);
+  const geo = deps.geoip;
+  const disabled = spoofing.enabled ? null : 'disabled (rules.spoofing.enabled is false)';
+  const rules: ConfiguredRule[] = [];
+
+  rules.push({
+    off: disabled ?? (spoofing.bogonSources ? null : 'disabled (rules.spoofing.bogonSources is false)'),
+    rule: triggerRule(
+      'spoofing.bogon-source',
+      'Source address that cannot be on a wire',
+      'spoofing',
+      spoofing.severity,
+      spoofing.windowSeconds,
+      ['srcIp'],
+      (b, r) => {
+        const f = flags.of((b.src as Int32Array)[r]);
+        if (f & BOGON) return true;
+        // loopback is bogus only when the other end is not loopback too (a loopback capture is fine)
+        return (f & LOOPBACK) !== 0 && b.dst !== null && b.dst[r] >= 0 && (flags.of(b.dst[r]) & LOOPBACK) === 0;
+      },
+      (v) => {
+        const range = classifyAddress(parseIp(v.srcIp ?? '')).range;
+        return {
+          reason: `${v.srcIp} is ${range}, which cannot be the source of traffic on a network, yet it sent ${flowsText(v)}; the address is forged or a host is misconfigured.`,
+          evidence: { range },
+        };
+      },
+    ),
+  });
+
+  rules.push({
+    off: disabled ?? (spoofing.externalSide ? null : 'off: rules.spoofing.externalSide is false (the sensor is not marked as seeing Internet traffic, so private sources are expected)'),
+    rule: triggerRule(
+      'spoofing.private-source',
+      'Private-range source on an Internet-facing link',
+      'spoofing',
+      spoofing.severity,
+      spoofing.windowSeconds,
+      ['srcIp'],
+      (b, r) => {
+        const f = flags.of((b.src as Int32Array)[r]);
+        return (f & NON_PUBLIC) !== 0 && (f & INTERNAL) === 0;
+      },
+      (v) => {
+        const range = classifyAddress(parseIp(v.srcIp ?? '')).range;
+        return {
+          reason: `${v.srcIp} is ${range} and not one of the internal networks, yet it arrived on the external side: ${flowsText(v)}.`,
+          evidence: { range, internalNetworks: spoofing.internalNetworks.join(', ') },
+        };
+      },
+    ),
+  });
+
+  const geoOff = (need: string): string | null => {
+    if (!geo) return `off: ${deps.geoipOff ?? 'no GeoIP database'}`;
+    if (need === 'location' && !geo.hasLocation) return `off: ${geo.description} has no coordinates (use a city database)`;
+    if (need === 'asn' && !geo.hasAsn) return 'off: no ASN database (set rules.geoip.asnDatabase to e.g. GeoLite2-ASN.mmdb)';
+    return null;
+  };
+  const locate = (ip: string | null) => (geo && ip ? geo.lookup(ip) : null);
+  const attribution = geo?.attribution ?? null;
+
+  rules.push({
+    off: disabled ?? (spoofing.noLocation ? geoOff('location') : 'disabled (rules.spoofing.noLocation is false)'),
+    rule: triggerRule(
+      'spoofing.no-geolocation',
+      'Public source with no known location',
+      'spoofing',
+      spoofing.noLocationSeverity,
+      spoofing.windowSeconds,
+      ['srcIp'],
+      (b, r) => (flags.of((b.src as Int32Array)[r]) & NO_LOCATION) !== 0,
+      (v) => {
+        const loc = locate(v.srcIp);
+        return {
+          reason: `${v.srcIp} is a public address with no location in ${geo?.description ?? 'the GeoIP database'} (${flowsText(v)}); unlocatable sources are often unannounced or forged, but databases have gaps too.`,
+          evidence: { database: geo?.description ?? null, attribution, countryCode: loc?.countryCode ?? null },
+        };
+      },
+    ),
+  });
+
+  rules.push({
+    off: policy.countries.length === 0 ? 'off: no countries listed (rules.geoPolicy.countries)' : geoOff('country'),
+    rule: triggerRule(
+      'policy.country',
+      'Source in a listed country',
+      'policy',
+      policy.severity,
+      policy.windowSeconds,
+      ['srcIp'],
+      (b, r) => (flags.of((b.src as Int32Array)[r]) & COUNTRY) !== 0,
+      (v) => {
+        const loc = locate(v.srcIp);
+        return {
+          reason: `${v.srcIp} is located in ${loc?.countryCode ?? '?'}, a country the policy lists (${flowsText(v)}).`,
+          evidence: { countryCode: loc?.countryCode ?? null, city: loc?.city ?? null, database: geo?.description ?? null, attribution },
+        };
+      },
+    ),
+  });
+
+  rules.push({
+    off: policy.networks.length === 0 ? 'off: no networks listed (rules.geoPolicy.networks)' : null,
+    rule: triggerRule(
+      'policy.network',
+      'Source in a listed network',
+      'policy',
+      policy.severity,
+      policy.windowSeconds,
+      ['srcIp'],
+      (b, r) => (flags.of((b.src as Int32Array)[r]) & NETWORK) !== 0,
+      (v) => {
+        const ip = parseIp(v.srcIp ?? '');
+        const nets = policy.networks.filter((c) => ip && cidrContains(parseCidr(c) as Cidr, ip));
+        return {
+          reason: `${v.srcIp} is in ${nets.join(', ')}, listed by the policy (${flowsText(v)}).`,
+          evidence: { networks: nets.join(', ') },
+        };
+      },
+    ),
+  });
+
+  rules.push({
+    off: policy.asns.length === 0 ? 'off: no AS numbers listed (rules.geoPolicy.asns)' : geoOff('asn'),
+    rule: triggerRule(
+      'policy.asn',
+      'Source in a listed autonomous system',
+      'policy',
+      policy.severity,
+      policy.windowSeconds,
+      ['srcIp'],
+      (b, r) => (flags.of((b.src as Int32Array)[r]) & ASN) !== 0,
+      (v) => {
+        const loc = locate(v.srcIp);
+        return {
+          reason: `${v.srcIp} belongs to AS${loc?.asn ?? '?'}${loc?.asOrganization ? ` (${loc.asOrganization})` : ''}, listed by the policy (${flowsText(v)}).`,
+          evidence: { asn: loc?.asn ?? null, asOrganization: loc?.asOrganization ?? null },
+        };
+      },
+    ),
+  });
+  return rules;
+}

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitPipeline, transformTable, encodeTarget, targetColumn } from './pipeline.js';
+import { categoricalFrom, numericColumn, type FlowTable } from '../flows/table.js';
+import { InputError, UserError } from '../util/errors.js';
+
+function table(nums: number[], cats: (string | null)[], labels: string[]): FlowTable {
+  return {
+    rowCount: nums.length,
+    format: 'test',
+    defaultTarget: 'label',
+    columns: [numericColumn('bytes', 'feature', Float64Array.from(nums)), categoricalFrom('proto', 'feature', cats), categoricalFrom('label', 'label', labels)],
+  };
+}
+
+test('standard scaling uses training mean and population std; NaN → median, ±Infinity → max/min', () => {
+  const t = table([1, 2, 3, NaN, Infinity], ['tcp', 'udp', 'tcp', 'tcp', null], ['a', 'b', 'a', 'a', 'b']);
+  const s = fitPipeline(t, { scaling: 'standard', categorical: 'onehot' });
+  assert.deepEqual(s.outputNames, ['bytes', 'proto=tcp', 'proto=udp']);
+  // filled column: [1,2,3,2,3] → mean 2.2, std sqrt(0.56)
+  const X = transformTable(s, t);
+  const sd = Math.sqrt(((1 - 2.2) ** 2 + (2 - 2.2) ** 2 + (3 - 2.2) ** 2 + (2 - 2.2) ** 2 + (3 - 2.2) ** 2) / 5);
+  assert.ok(Math.abs(X.data[0] - (1 - 2.2) / sd) < 1e-12);
+  assert.ok(Math.abs(X.data[3 * 3] - (2 - 2.2) / sd) < 1e-12, 'NaN filled with the median 2');
+  assert.ok(Math.abs(X.data[4 * 3] - (3 - 2.2) / sd) < 1e-12, '+Infinity becomes the training maximum 3');
+  assert.deepEqual(Array.from(X.data.subarray(4 * 3 + 1, 4 * 3 + 3)), [0, 0], 'missing category → all zeros');
+});
+
+test('categories unseen in training give an all-zero one-hot block; ordinal gives −1', () => {
+  const t = table([1, 2], ['tcp', 'udp'], ['a', 'b']);
+  const onehot = fitPipeline(t, { scaling: 'none', categorical: 'onehot' });
+  const ordinal = fitPipeline(t, { scaling: 'none', categorical: 'ordinal' });
+  const fresh = table([5], ['icmp'], ['a']);
+  assert.deepEqual(Array.from(transformTable(onehot, fresh).data), [5, 0, 0]);
+  assert.deepEqual(Array.from(transformTable(ordinal, fresh).data), [5, -1]);
+});
+
+test('min-max scaling with clip keeps values in [0, 1] for new data', () => {
+  const t = table([0, 10], ['a', 'a'], ['x', 'y']);
+  const s = fitPipeline(t, { scaling: 'minmax', categorical: 'onehot', clip: true });
+  const X = transformTable(s, table([5, 20, -3], ['a', 'a', 'a'], ['x', 'x', 'x']));
+  assert.deepEqual([X.data[0], X.data[2], X.data[4]], [0.5, 1, 0]);
+});
+
+test('fitted on training rows only: transforming other rows does not change the state', () => {
+  const tr = table([0, 10], ['a', 'b'], ['x', 'y']);
+  const s = fitPipeline(tr, { scaling: 'standard', categorical: 'onehot' });
+  const before = JSON.stringify(s.inputs);
+  transformTable(s, table([1000, -1000], ['c', 'd'], ['x', 'y']));
+  assert.equal(JSON.stringify(s.inputs), before);
+});
+
+test('a missing input column is an InputError naming it', () => {
+  const s = fitPipeline(table([1, 2], ['a', 'b'], ['x', 'y']), { scaling: 'none', categorical: 'onehot' });
+  const other: FlowTable = { rowCount: 1, format: 'test', columns: [numericColumn('other', 'feature', Float64Array.of(1))] };
+  assert.throws(() => transformTable(s, other, 'new.csv'), (e: unknown) => e instanceof InputError && /new\.csv: the model needs column "bytes"/.test(e.message));
+});
+
+test('target encoding: sorted classes; unknown values → −1 and counted', () => {
+  const t = table([1, 2, 3], ['a', 'a', 'a'], ['zeta', 'alpha', 'zeta']);
+  const e = encodeTarget(targetColumn(t));
+  assert.deepEqual(e.classes, ['alpha', 'zeta']);
+  assert.deepEqual(Array.from(e.y), [1, 0, 1]);
+  const e2 = encodeTarget(targetColumn(table([1], ['a'], ['new'])), ['alpha', 'zeta']);
+  assert.deepEqual(Array.from(e2.y), [-1]);
+  assert.deepEqual(e2.unknownValues, ['new']);
+  assert.throws(() => targetColumn(t, 'nope'), (e: unknown) => e instanceof UserError && /no label column "nope"; label columns here: label/.test(e.message));
+});
+
+test('--select and --drop name real columns or fail clearly', () => {
+  const t = table([1, 2], ['a', 'b'], ['x', 'y']);
+  assert.deepEqual(fitPipeline(t, { scaling: 'none', categorical: 'onehot', drop: ['proto'] }).outputNames, ['bytes']);
+  assert.throws(() => fitPipeline(t, { scaling: 'none', categorical: 'onehot', drop: ['nope'] }), /--drop names column "nope"/);
+  assert.throws(() => fitPipeline(t, { scaling: 'none', categorical: 'onehot', select: ['label'] }), /label column/);
+});

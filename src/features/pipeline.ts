@@ -1,0 +1,362 @@
+/**
+ * The feature pipeline: turns a FlowTable into the numeric Matrix a model sees, with state fitted
+ * on training data only and saved inside the model file, so prediction transforms new data
+ * exactly as training did.
+ *
+ * Steps, per input column, in a fixed order:
+ *   numeric:      missing (NaN) → training median; +Infinity → training maximum, −Infinity →
+ *                 training minimum (rate columns such as "Flow Bytes/s" divide by a zero duration);
+ *                 then standard (z-score) or min-max scaling, or none.
+ *   categorical:  one-hot over the categories seen in training (the `maxCategories` most frequent;
+ *                 rarer ones and categories unseen in training give an all-zero block, as
+ *                 scikit-learn's handle_unknown="ignore"), or one ordinal code column (categories
+ *                 numbered by training frequency; unseen or missing → −1).
+ * Optional PCA runs last, on the scaled matrix (see pca-step.ts).
+ *
+ * It deliberately does not impute by model, balance classes or drop rows: nothing is lost here.
+ */
+import { InputError, UserError } from '../util/errors.js';
+import { matrix, type Matrix } from './matrix.js';
+import {
+  featureColumns,
+  getColumn,
+  labelColumns,
+  type CategoricalColumn,
+  type Column,
+  type FlowTable,
+  type NumericColumn,
+} from '../flows/table.js';
+
+export type Scaling = 'standard' | 'minmax' | 'none';
+export type CategoricalEncoding = 'onehot' | 'ordinal';
+
+export interface PipelineOptions {
+  readonly scaling: Scaling;
+  readonly categorical: CategoricalEncoding;
+  /** use only these input columns (default: every column with role 'feature') */
+  readonly select?: readonly string[];
+  /** leave out these input columns */
+  readonly drop?: readonly string[];
+  /** one-hot width cap per column (most frequent categories kept) */
+  readonly maxCategories?: number;
+  /** min-max: clip transformed values into [0, 1] (autoencoders with a sigmoid output want it) */
+  readonly clip?: boolean;
+}
+
+export interface NumericInputState {
+  readonly kind: 'numeric';
+  readonly name: string;
+  readonly fill: number;
+  readonly posInf: number;
+  readonly negInf: number;
+  /** transformed = (x − center) / scale */
+  readonly center: number;
+  readonly scale: number;
+  readonly clip: boolean;
+}
+
+export interface CategoricalInputState {
+  readonly kind: 'categorical';
+  readonly name: string;
+  readonly encoding: CategoricalEncoding;
+  /** categories in output order (most frequent first) */
+  readonly categories: readonly string[];
+}
+
+export type InputState = NumericInputState | CategoricalInputState;
+
+export interface PipelineState {
+  readonly options: PipelineOptions;
+  readonly inputs: readonly InputState[];
+  /** name of each output column, e.g. "duration", "service=http" */
+  readonly outputNames: readonly string[];
+  /** for each output column, the index of the input column it comes from */
+  readonly outputSource: Int32Array;
+}
+
+const DEFAULT_MAX_CATEGORIES = 100;
+
+/** Fit the pipeline on training rows. */
+export function fitPipeline(table: FlowTable, options: PipelineOptions): PipelineState {
+  const cols = chooseColumns(table, options);
+  if (cols.length === 0) throw new UserError('no feature columns to train on (check --select/--drop)');
+  const maxCat = options.maxCategories ?? DEFAULT_MAX_CATEGORIES;
+  const inputs: InputState[] = [];
+  const outputNames: string[] = [];
+  const outputSource: number[] = [];
+  cols.forEach((c, i) => {
+    if (c.kind === 'numeric') {
+      const s = fitNumeric(c, options);
+      inputs.push(s);
+      outputNames.push(c.name);
+      outputSource.push(i);
+    } else {
+      const s = fitCategorical(c, options.categorical, maxCat);
+      inputs.push(s);
+      if (s.encoding === 'onehot') {
+        for (const cat of s.categories) {
+          outputNames.push(`${c.name}=${cat}`);
+          outputSource.push(i);
+        }
+      } else {
+        outputNames.push(c.name);
+        outputSource.push(i);
+      }
+    }
+  });
+  return { options, inputs, outputNames, outputSource: Int32Array.from(outputSource) };
+}
+
+/** Transform rows of any table that has the input columns, into the matrix the model saw. */
+export function transformTable(state: PipelineState, table: FlowTable, where?: string): Matrix {
+  const n = table.rowCount;
+  const width = state.outputNames.length;
+  const out = matrix(n, width);
+  const d = out.data;
+  let o = 0;
+  for (const inp of state.inputs) {
+    const col = getColumn(table, inp.name);
+    if (!col) {
+      const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+      throw new InputError(
+        { file: where },
+        `the model needs column "${inp.name}", which this input lacks (it has ${have.length} feature columns${have.length ? `, e.g. ${have.slice(0, 5).map((h) => `"${h}"`).join(', ')}` : ''})`,
+      );
+    }
+    if (inp.kind === 'numeric') {
+      const values = numericValues(col, inp.name, table, where);
+      const { fill, posInf, negInf, center, scale, clip } = inp;
+      for (let r = 0; r < n; r++) {
+        let v = values[r];
+        if (v !== v) v = fill;
+        else if (v === Infinity) v = posInf;
+        else if (v === -Infinity) v = negInf;
+        v = (v - center) / scale;
+        if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+        d[r * width + o] = v;
+      }
+      o += 1;
+    } else {
+      const lookup = new Map<string, number>();
+      inp.categories.forEach((c, i) => lookup.set(c, i));
+      const codes = categoryIndexes(col, lookup);
+      if (inp.encoding === 'onehot') {
+        for (let r = 0; r < n; r++) {
+          const k = codes[r];
+          if (k >= 0) d[r * width + o + k] = 1;
+        }
+        o += inp.categories.length;
+      } else {
+        for (let r = 0; r < n; r++) d[r * width + o] = codes[r];
+        o += 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** Convenience: fit on a table and transform it. */
+export function fitTransform(table: FlowTable, options: PipelineOptions): { state: PipelineState; X: Matrix } {
+  const state = fitPipeline(table, options);
+  return { state, X: transformTable(state, table) };
+}
+
+/** The label column a model trains on: the named one, else the table's default. */
+export function targetColumn(table: FlowTable, name?: string, where?: string): CategoricalColumn {
+  const wanted = name ?? table.defaultTarget;
+  const labels = labelColumns(table).map((c) => c.name);
+  if (!wanted) {
+    throw new UserError(
+      `${where ? where + ': ' : ''}this data has no label column to train on; name one with --label COLUMN` +
+        (labels.length ? ` (label columns: ${labels.join(', ')})` : ''),
+    );
+  }
+  const col = getColumn(table, wanted);
+  if (!col) {
+    throw new UserError(
+      `${where ? where + ': ' : ''}no label column "${wanted}"` +
+        (labels.length ? `; label columns here: ${labels.join(', ')}` : `; columns here: ${table.columns.map((c) => c.name).slice(0, 12).join(', ')}`),
+    );
+  }
+  if (col.kind === 'categorical') return col;
+  // a numeric label (0/1) becomes text categories
+  const dict: string[] = [];
+  const idx = new Map<string, number>();
+  const codes = new Int32Array(table.rowCount);
+  for (let r = 0; r < table.rowCount; r++) {
+    const v = col.values[r];
+    if (v !== v) {
+      codes[r] = -1;
+      continue;
+    }
+    const s = String(v);
+    let k = idx.get(s);
+    if (k === undefined) {
+      k = dict.length;
+      dict.push(s);
+      idx.set(s, k);
+    }
+    codes[r] = k;
+  }
+  return { kind: 'categorical', name: col.name, role: col.role, codes, dictionary: dict };
+}
+
+export interface EncodedTarget {
+  /** class index per row; −1 where the row's class is not in `classes` or is missing */
+  readonly y: Int32Array;
+  readonly classes: readonly string[];
+  /** rows whose label is missing or not among `classes` */
+  readonly unknownRows: number;
+  /** the distinct unknown values, for a message */
+  readonly unknownValues: readonly string[];
+}
+
+/**
+ * Class indices for a label column. Without `classes`, the classes are the sorted distinct values
+ * (scikit-learn's order); with `classes` (a trained model's), values outside them become −1.
+ */
+export function encodeTarget(col: CategoricalColumn, classes?: readonly string[]): EncodedTarget {
+  const cls = classes ?? [...new Set(col.dictionary.filter((_, i) => col.codes.includes(i)))].sort();
+  const pos = new Map<string, number>();
+  cls.forEach((c, i) => pos.set(c, i));
+  const remap = col.dictionary.map((s) => pos.get(s) ?? -1);
+  const y = new Int32Array(col.codes.length);
+  let unknown = 0;
+  const unknownValues = new Set<string>();
+  for (let r = 0; r < y.length; r++) {
+    const c = col.codes[r];
+    const k = c < 0 ? -1 : remap[c];
+    y[r] = k;
+    if (k < 0) {
+      unknown++;
+      if (c >= 0) unknownValues.add(col.dictionary[c]);
+    }
+  }
+  return { y, classes: cls, unknownRows: unknown, unknownValues: [...unknownValues] };
+}
+
+function chooseColumns(table: FlowTable, options: PipelineOptions): Column[] {
+  let cols: Column[];
+  if (options.select && options.select.length) {
+    cols = options.select.map((name) => {
+      const c = getColumn(table, name);
+      if (!c) throw new UserError(`--select names column "${name}", which the data does not have`);
+      if (c.role === 'label') throw new UserError(`--select names "${name}", which is a label column; a model cannot train on its own answer`);
+      return c;
+    });
+  } else cols = featureColumns(table);
+  if (options.drop && options.drop.length) {
+    for (const name of options.drop) {
+      if (!getColumn(table, name)) throw new UserError(`--drop names column "${name}", which the data does not have`);
+    }
+    const dropped = new Set(options.drop);
+    cols = cols.filter((c) => !dropped.has(c.name));
+  }
+  return cols;
+}
+
+function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputState {
+  const v = c.values;
+  const finite: number[] = [];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (Number.isFinite(x)) {
+      finite.push(x);
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  }
+  if (finite.length === 0) {
+    min = 0;
+    max = 0;
+  }
+  const sorted = Float64Array.from(finite).sort();
+  const fill = sorted.length ? median(sorted) : 0;
+  // statistics of the column as the model will see it (after filling), so scaling is exact
+  let sum = 0;
+  let n = 0;
+  const filled = (x: number): number => (x !== x ? fill : x === Infinity ? max : x === -Infinity ? min : x);
+  for (let i = 0; i < v.length; i++) {
+    sum += filled(v[i]);
+    n++;
+  }
+  const mean = n ? sum / n : 0;
+  let ss = 0;
+  for (let i = 0; i < v.length; i++) {
+    const dx = filled(v[i]) - mean;
+    ss += dx * dx;
+  }
+  const std = n ? Math.sqrt(ss / n) : 0;
+  let center = 0;
+  let scale = 1;
+  if (options.scaling === 'standard') {
+    center = mean;
+    scale = std > 0 ? std : 1;
+  } else if (options.scaling === 'minmax') {
+    center = min;
+    scale = max > min ? max - min : 1;
+  }
+  return {
+    kind: 'numeric',
+    name: c.name,
+    fill,
+    posInf: max,
+    negInf: min,
+    center,
+    scale,
+    clip: options.scaling === 'minmax' && options.clip === true,
+  };
+}
+
+function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, maxCat: number): CategoricalInputState {
+  const counts = new Float64Array(c.dictionary.length);
+  for (let i = 0; i < c.codes.length; i++) if (c.codes[i] >= 0) counts[c.codes[i]]++;
+  const order = [...c.dictionary.keys()].filter((k) => counts[k] > 0);
+  // most frequent first; ties by name so the order never depends on reading order
+  order.sort((a, b) => counts[b] - counts[a] || (c.dictionary[a] < c.dictionary[b] ? -1 : 1));
+  const keep = encoding === 'onehot' ? order.slice(0, maxCat) : order;
+  return { kind: 'categorical', name: c.name, encoding, categories: keep.map((k) => c.dictionary[k]) };
+}
+
+function numericValues(col: Column, name: string, table: FlowTable, where?: string): Float64Array {
+  if (col.kind === 'numeric') return col.values;
+  // a column read as text (e.g. a generic CSV whose first rows looked categorical): parse it
+  const out = new Float64Array(table.rowCount);
+  const parsed = col.dictionary.map((s) => (s.trim() === '' ? NaN : Number(s)));
+  for (let r = 0; r < table.rowCount; r++) {
+    const k = col.codes[r];
+    if (k < 0) {
+      out[r] = NaN;
+      continue;
+    }
+    const v = parsed[k];
+    if (Number.isNaN(v) && col.dictionary[k].trim() !== '' && col.dictionary[k] !== 'NaN') {
+      const line = table.origin ? table.origin.line[r] : undefined;
+      const file = table.origin ? table.origin.files[table.origin.file[r]] : where;
+      throw new InputError({ file, line, column: name }, `"${col.dictionary[k]}" is not a number, and the model was trained with a numeric "${name}"`);
+    }
+    out[r] = v;
+  }
+  return out;
+}
+
+function categoryIndexes(col: Column, lookup: Map<string, number>): Int32Array {
+  const out = new Int32Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
+  if (col.kind === 'categorical') {
+    const remap = col.dictionary.map((s) => lookup.get(s) ?? -1);
+    for (let r = 0; r < out.length; r++) out[r] = col.codes[r] < 0 ? -1 : remap[col.codes[r]];
+  } else {
+    for (let r = 0; r < out.length; r++) {
+      const v = col.values[r];
+      out[r] = v !== v ? -1 : (lookup.get(String(v)) ?? -1);
+    }
+  }
+  return out;
+}
+
+function median(sorted: Float64Array): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}

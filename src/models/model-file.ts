@@ -1,0 +1,164 @@
+/**
+ * The model file (.nsm): one file per trained model, which loading never executes.
+ *
+ * The seeds pickled their models; unpickling runs arbitrary code, so a model file from a stranger
+ * was a program. Ours is data only:
+ *
+ *   offset 0   8 bytes   magic "NSMODEL\n"
+ *          8   u32 LE    format version
+ *         12   u32 LE    header length H
+ *         16   H bytes   header: UTF-8 JSON (everything but bulk numbers)
+ *   16+H (8-aligned)     payload: the typed arrays of the state, each 8-byte aligned
+ *   end − 32  32 bytes   SHA-256 of every byte before it
+ *
+ * Typed arrays inside the state are replaced in the JSON by {"$blob": i}, and blob i's type,
+ * offset and length are listed in the header. Loading checks the magic, the version, the length
+ * and the checksum before parsing anything, so a truncated, corrupted or foreign file is refused
+ * with a message that says which.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { UserError } from '../util/errors.js';
+
+export const MODEL_FORMAT_VERSION = 1;
+const MAGIC = Buffer.from('NSMODEL\n', 'latin1');
+const TYPES = {
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+} as const;
+type TypeName = keyof typeof TYPES;
+
+interface BlobInfo {
+  type: TypeName;
+  offset: number;
+  length: number;
+}
+
+/** Serialise any plain value (objects, arrays, numbers, strings, booleans, null, typed arrays). */
+export function encodeModel(doc: object): Buffer {
+  const blobs: ArrayBufferView[] = [];
+  const infos: BlobInfo[] = [];
+  let payloadSize = 0;
+  const json = JSON.stringify(doc, function (this: unknown, _key, value: unknown) {
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const type = value.constructor.name as TypeName;
+      if (!(type in TYPES)) throw new Error(`model-file: cannot store ${type}`);
+      payloadSize = align8(payloadSize);
+      infos.push({ type, offset: payloadSize, length: (value as unknown as { length: number }).length });
+      blobs.push(value);
+      payloadSize += value.byteLength;
+      return { $blob: infos.length - 1 };
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      // JSON has no Infinity/NaN; keep them exactly
+      return { $num: String(value) };
+    }
+    return value;
+  });
+  const header = Buffer.from(JSON.stringify({ blobs: infos, doc: JSON.parse(json) }), 'utf8');
+  const payloadStart = align8(16 + header.length);
+  const total = payloadStart + payloadSize + 32;
+  const out = Buffer.alloc(total);
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(MODEL_FORMAT_VERSION, 8);
+  out.writeUInt32LE(header.length, 12);
+  header.copy(out, 16);
+  infos.forEach((b, i) => {
+    const v = blobs[i];
+    Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(out, payloadStart + b.offset);
+  });
+  createHash('sha256').update(out.subarray(0, total - 32)).digest().copy(out, total - 32);
+  return out;
+}
+
+/** Parse and verify; `where` names the file in messages. */
+export function decodeModel(buf: Buffer, where: string): unknown {
+  const damaged = (why: string): UserError =>
+    new UserError(`${where} is damaged (${why}); train it again or restore a copy`);
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(MAGIC)) {
+    throw new UserError(`${where} is not a netsentinel model file (it does not start with the model file signature)`);
+  }
+  if (buf.length < 16 + 32) throw damaged('truncated');
+  const version = buf.readUInt32LE(8);
+  if (version > MODEL_FORMAT_VERSION) {
+    throw new UserError(`${where} was written by a newer netsentinel (model format ${version}; this one reads up to ${MODEL_FORMAT_VERSION}); upgrade netsentinel`);
+  }
+  if (version < 1) throw damaged(`unknown format version ${version}`);
+  const headerLen = buf.readUInt32LE(12);
+  if (16 + headerLen + 32 > buf.length) throw damaged('truncated');
+  const want = buf.subarray(buf.length - 32);
+  const got = createHash('sha256').update(buf.subarray(0, buf.length - 32)).digest();
+  if (!got.equals(want)) throw damaged('checksum mismatch');
+  let header: { blobs: BlobInfo[]; doc: unknown };
+  try {
+    header = JSON.parse(buf.subarray(16, 16 + headerLen).toString('utf8'));
+  } catch {
+    throw damaged('unreadable header');
+  }
+  const payloadStart = align8(16 + headerLen);
+  const payloadEnd = buf.length - 32;
+  const arrays = header.blobs.map((b, i) => {
+    const T = TYPES[b.type];
+    if (!T) throw damaged(`blob ${i} has unknown type ${String(b.type)}`);
+    const start = payloadStart + b.offset;
+    const bytes = b.length * T.BYTES_PER_ELEMENT;
+    if (b.offset % 8 !== 0 || start + bytes > payloadEnd) throw damaged(`blob ${i} lies outside the file`);
+    // copy into fresh, aligned memory (the file buffer may be pooled or unaligned)
+    const copy = new Uint8Array(bytes);
+    copy.set(buf.subarray(start, start + bytes));
+    return new T(copy.buffer);
+  });
+  return revive(header.doc, arrays, damaged);
+}
+
+export async function saveModelFile(path: string, doc: object): Promise<number> {
+  const buf = encodeModel(doc);
+  // write beside, then rename: a crash never leaves half a model under the real name
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, buf);
+  await rename(tmp, path);
+  return buf.length;
+}
+
+export async function loadModelFile(path: string): Promise<unknown> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`model file ${path} does not exist`);
+    if (code === 'EISDIR') throw new UserError(`${path} is a folder, not a model file`);
+    throw new UserError(`cannot read model file ${path}: ${(e as Error).message}`);
+  }
+  return decodeModel(buf, path);
+}
+
+function revive(v: unknown, arrays: ArrayBufferView[], damaged: (w: string) => Error): unknown {
+  if (Array.isArray(v)) return v.map((x) => revive(x, arrays, damaged));
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('$blob' in o && Object.keys(o).length === 1) {
+      const i = o.$blob as number;
+      if (!Number.isInteger(i) || i < 0 || i >= arrays.length) throw damaged(`reference to missing blob ${String(i)}`);
+      return arrays[i];
+    }
+    if ('$num' in o && Object.keys(o).length === 1) return Number(o.$num);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) {
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+      out[k] = revive(o[k], arrays, damaged);
+    }
+    return out;
+  }
+  return v;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}

@@ -1,0 +1,52 @@
+/**
+ * Forward passes over a whole matrix in chunks, for scoring and prediction: one scoring-only
+ * network (no gradients, no Adam moments) sized for a chunk, reused for every chunk, so memory
+ * stays flat whatever the number of rows.
+ *
+ * Also the input checks every network model makes before touching data, worded like
+ * scikit-learn's ("X has 3 features, but MLPClassifier is expecting 5 features as input.").
+ */
+import type { Matrix } from '../../features/matrix.js';
+import { UserError } from '../../util/errors.js';
+import { NetworkRuntime, type NetworkParams } from './network.js';
+
+export const SCORE_CHUNK = 1024;
+
+/**
+ * Runs the network over X; `visit` sees each chunk's output (rows x pad, `units` real columns)
+ * and its staged float32 input (rows x inPad).
+ */
+export function forwardChunks(
+  params: NetworkParams,
+  X: Matrix,
+  visit: (out: Float32Array, pad: number, input: Float32Array, inPad: number, start: number, rows: number) => void,
+): void {
+  const cap = Math.max(1, Math.min(SCORE_CHUNK, X.rows));
+  const net = new NetworkRuntime(params.inputs, params.layers, cap, false);
+  net.load(params);
+  const out = net.output;
+  for (let start = 0; start < X.rows; start += cap) {
+    const rows = Math.min(cap, X.rows - start);
+    net.stage(X, null, start, rows);
+    net.forward(rows);
+    visit(out.out.view, out.outPad, net.input.view, net.inPad, start, rows);
+  }
+}
+
+/** Rejects empty input, a wrong width and non-finite values, naming the first bad cell. */
+export function checkInput(model: string, X: Matrix, expectedCols?: number): void {
+  if (expectedCols !== undefined && X.cols !== expectedCols) {
+    throw new UserError(`X has ${X.cols} features, but ${model} is expecting ${expectedCols} features as input.`);
+  }
+  if (X.cols === 0) throw new UserError(`${model} needs at least one feature column; X has none.`);
+  const d = X.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      const r = Math.floor(i / X.cols);
+      throw new UserError(
+        `Input X contains ${Number.isNaN(d[i]) ? 'NaN' : 'infinity'} (row ${r}, column ${i - r * X.cols}); ` +
+          `${model} needs finite values: impute or drop missing values first.`,
+      );
+    }
+  }
+}

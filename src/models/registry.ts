@@ -1,0 +1,22 @@
+/**
+ * Every estimator by its command-line name. A model file names its estimator; loading looks it up
+ * here, so nothing in a model file is ever executed.
+ */
+import type { EstimatorSpec } from './estimator.js';
+import { UserError } from '../util/errors.js';
+
+const specs = new Map<string, EstimatorSpec>();
+
+export function register(spec: EstimatorSpec): void {
+  specs.set(spec.name, spec);
+}
+
+export function getSpec(name: string): EstimatorSpec {
+  const s = specs.get(name);
+  if (!s) throw new UserError(`unknown model "${name}"; known models: ${[...specs.keys()].sort().join(', ')}`);
+  return s;
+}
+
+export function allSpecs(): EstimatorSpec[] {
+  return [...specs.values()];
+}

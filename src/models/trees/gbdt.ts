@@ -1,0 +1,354 @@
+/**
+ * Gradient-boosted decision trees, histogram-based (the LightGBM / XGBoost "hist" family): each
+ * round fits one tree per class to the softmax loss's gradients and hessians (one tree on the
+ * logistic loss for two classes), with Newton leaf values -lr·G/(H+λ), L2 regularisation on leaves,
+ * min_child_weight on hessians, best-first growth under max_depth and/or max_leaves, optional row
+ * and column subsampling per tree, class weighting, and early stopping on a stratified validation
+ * split carved out of the training rows.
+ *
+ * Rows are binned once (255 quantile bins); trees store real thresholds, so prediction reads raw
+ * matrices. The K class trees of a round are grown in parallel, the calling thread included
+ * (tree-team.ts); the model is bit-identical for any number of threads.
+ *
+ * Deliberately not here: other losses (regression, ranking), categorical splits, monotone
+ * constraints, DART. Binary problems grow one tree per round, so they use a single thread.
+ */
+import type { Matrix } from '../../features/matrix.js';
+import { checkParam } from '../../util/errors.js';
+import { Rng } from '../../util/rng.js';
+import { sharedCopy } from '../../util/worker-pool.js';
+import type { ClassifierSpec, FitContext } from '../estimator.js';
+import { applyBins, fitBins } from './binning.js';
+import { checkPredictInput, checkTrainingInput } from './check-input.js';
+import { checkClassWeight, rowWeights, type ClassWeight } from './class-weight.js';
+import { BIN_SAMPLE_ROWS } from './grow-forest.js';
+import { addTreeOutputs, concatTrees, firstTrees, gainImportances, type TreeArrays } from './tree-arrays.js';
+import type { BoostData } from './tree-jobs.js';
+import { TreeTeam } from './tree-team.js';
+
+export interface GradientBoostingOptions {
+  /** most boosting rounds (each grows one tree per class, or one tree for two classes) */
+  readonly n_estimators: number;
+  readonly learning_rate: number;
+  /** deepest split level; null for none (then max_leaves must limit the tree) */
+  readonly max_depth: number | null;
+  /** most leaves per tree, grown best-first; null for none */
+  readonly max_leaves: number | null;
+  /** least hessian sum in a child */
+  readonly min_child_weight: number;
+  /** L2 penalty on leaf values */
+  readonly reg_lambda: number;
+  /** least loss reduction a split must bring */
+  readonly min_split_gain: number;
+  /** fraction of training rows each tree sees */
+  readonly subsample: number;
+  /** fraction of features each tree may use */
+  readonly colsample_bytree: number;
+  readonly class_weight: ClassWeight;
+  /** stop when the validation loss has not improved for n_iter_no_change rounds */
+  readonly early_stopping: boolean;
+  /** share of training rows held out (stratified) to watch for early stopping */
+  readonly validation_fraction: number;
+  readonly n_iter_no_change: number;
+  /** smallest validation-loss decrease that counts as an improvement */
+  readonly tol: number;
+  readonly max_bins: number;
+}
+
+export interface BoostState {
+  readonly version: 1;
+  readonly nClasses: number;
+  /** trees per round: nClasses for softmax, 1 for two classes (and for one class, with no trees) */
+  readonly outputs: number;
+  readonly cols: number;
+  /** starting raw score of each output (log prior odds) */
+  readonly init: Float64Array;
+  /** rounds kept (early stopping keeps the rounds up to the best validation loss) */
+  readonly rounds: number;
+  /** round r, output k is tree r * outputs + k; learning rate already in the leaf values */
+  readonly trees: TreeArrays | null;
+  readonly trainLoss: number[];
+  readonly validationLoss: number[];
+}
+
+const NAME = 'GradientBoosting';
+
+const defaults: GradientBoostingOptions = Object.freeze({
+  n_estimators: 200,
+  learning_rate: 0.1,
+  max_depth: 6,
+  max_leaves: null,
+  min_child_weight: 1,
+  reg_lambda: 1,
+  min_split_gain: 0,
+  subsample: 1,
+  colsample_bytree: 1,
+  class_weight: null,
+  early_stopping: true,
+  validation_fraction: 0.1,
+  n_iter_no_change: 10,
+  tol: 1e-7,
+  max_bins: 255,
+});
+
+/** Probabilities below this are clipped in losses (log 0). */
+const EPS = 1e-15;
+
+/**
+ * Training and validation rows: per class, a shuffled validation_fraction goes to validation, and
+ * every class keeps at least one training row. Both lists ascending.
+ */
+export function stratifiedSplit(y: Int32Array, k: number, fraction: number, rng: Rng): { train: Int32Array; validation: Int32Array } {
+  const byClass: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < y.length; i++) byClass[y[i]].push(i);
+  const isVal = new Uint8Array(y.length);
+  for (const rows of byClass) {
+    const arr = Int32Array.from(rows);
+    rng.shuffle(arr);
+    const nVal = Math.min(Math.round(fraction * arr.length), arr.length - 1);
+    for (let i = 0; i < nVal; i++) isVal[arr[i]] = 1;
+  }
+  let nv = 0;
+  for (let i = 0; i < y.length; i++) nv += isVal[i];
+  const train = new Int32Array(y.length - nv);
+  const validation = new Int32Array(nv);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (isVal[i]) validation[b++] = i;
+    else train[a++] = i;
+  }
+  return { train, validation };
+}
+
+/**
+ * From raw scores: gradients and hessians (weighted) for the training rows, and the weighted mean
+ * loss over training rows and over validation rows.
+ */
+function gradientsAndLoss(
+  scores: Float64Array,
+  outputs: number,
+  y: Int32Array,
+  w: Float64Array,
+  trainRows: Int32Array,
+  valRows: Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  p: Float64Array,
+): { train: number; validation: number } {
+  const n = y.length;
+  const loss = (rows: Int32Array, withGrad: boolean): number => {
+    let sum = 0;
+    let wsum = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const wr = w[r];
+      const base = r * outputs;
+      if (outputs === 1) {
+        const s = scores[base];
+        const p1 = 1 / (1 + Math.exp(-s));
+        const yr = y[r];
+        sum -= wr * Math.log(Math.max(yr === 1 ? p1 : 1 - p1, EPS));
+        if (withGrad) {
+          grad[r] = wr * (p1 - yr);
+          hess[r] = wr * Math.max(p1 * (1 - p1), 1e-16);
+        }
+      } else {
+        let max = -Infinity;
+        for (let k = 0; k < outputs; k++) if (scores[base + k] > max) max = scores[base + k];
+        let z = 0;
+        for (let k = 0; k < outputs; k++) {
+          const e = Math.exp(scores[base + k] - max);
+          p[k] = e;
+          z += e;
+        }
+        const yr = y[r];
+        sum -= wr * Math.log(Math.max(p[yr] / z, EPS));
+        if (withGrad) {
+          for (let k = 0; k < outputs; k++) {
+            const pk = p[k] / z;
+            grad[k * n + r] = wr * (pk - (k === yr ? 1 : 0));
+            hess[k * n + r] = wr * Math.max(pk * (1 - pk), 1e-16);
+          }
+        }
+      }
+      wsum += wr;
+    }
+    return wsum > 0 ? sum / wsum : 0;
+  };
+  return { train: loss(trainRows, true), validation: valRows.length > 0 ? loss(valRows, false) : NaN };
+}
+
+function checkOptions(o: GradientBoostingOptions): void {
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  checkParam(NAME, 'n_estimators', Number.isInteger(o.n_estimators) && o.n_estimators >= 1, 'an int in [1, inf)', o.n_estimators);
+  checkParam(NAME, 'learning_rate', num(o.learning_rate) && o.learning_rate > 0, 'a float in (0, inf)', o.learning_rate);
+  checkParam(NAME, 'max_depth', o.max_depth === null || (Number.isInteger(o.max_depth) && o.max_depth >= 1), 'an int in [1, inf) or null', o.max_depth);
+  checkParam(NAME, 'max_leaves', o.max_leaves === null || (Number.isInteger(o.max_leaves) && o.max_leaves >= 2), 'an int in [2, inf) or null', o.max_leaves);
+  checkParam(NAME, 'max_depth', o.max_depth !== null || o.max_leaves !== null, 'set when max_leaves is null (a tree needs a limit)', o.max_depth);
+  checkParam(NAME, 'min_child_weight', num(o.min_child_weight) && o.min_child_weight >= 0, 'a float in [0, inf)', o.min_child_weight);
+  checkParam(NAME, 'reg_lambda', num(o.reg_lambda) && o.reg_lambda >= 0, 'a float in [0, inf)', o.reg_lambda);
+  checkParam(NAME, 'min_split_gain', num(o.min_split_gain) && o.min_split_gain >= 0, 'a float in [0, inf)', o.min_split_gain);
+  checkParam(NAME, 'subsample', num(o.subsample) && o.subsample > 0 && o.subsample <= 1, 'a float in (0, 1]', o.subsample);
+  checkParam(NAME, 'colsample_bytree', num(o.colsample_bytree) && o.colsample_bytree > 0 && o.colsample_bytree <= 1, 'a float in (0, 1]', o.colsample_bytree);
+  checkClassWeight(NAME, o.class_weight);
+  checkParam(NAME, 'early_stopping', typeof o.early_stopping === 'boolean', 'a boolean', o.early_stopping);
+  checkParam(NAME, 'validation_fraction', num(o.validation_fraction) && o.validation_fraction > 0 && o.validation_fraction < 1, 'a float in (0, 1)', o.validation_fraction);
+  checkParam(NAME, 'n_iter_no_change', Number.isInteger(o.n_iter_no_change) && o.n_iter_no_change >= 1, 'an int in [1, inf)', o.n_iter_no_change);
+  checkParam(NAME, 'tol', num(o.tol) && o.tol >= 0, 'a float in [0, inf)', o.tol);
+  checkParam(NAME, 'max_bins', Number.isInteger(o.max_bins) && o.max_bins >= 2 && o.max_bins <= 255, 'an int in [2, 255]', o.max_bins);
+}
+
+async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<GradientBoostingOptions>, ctx: FitContext): Promise<BoostState> {
+  checkTrainingInput(NAME, X, y, nClasses, ctx.sampleWeight);
+  const n = X.rows;
+  const outputs = nClasses > 2 ? nClasses : 1;
+  const rng = new Rng(ctx.seed);
+  const splitRng = rng.fork();
+  const binRng = rng.fork();
+  const w = rowWeights(y, nClasses, o.class_weight, ctx.sampleWeight);
+
+  let trainRows: Int32Array;
+  let valRows: Int32Array = new Int32Array(0);
+  if (o.early_stopping) {
+    const s = stratifiedSplit(y, nClasses, o.validation_fraction, splitRng);
+    trainRows = s.train;
+    valRows = s.validation;
+  } else trainRows = Int32Array.from({ length: n }, (_, i) => i);
+
+  // starting scores: log prior odds from the weighted class shares of the training rows
+  const prior = new Float64Array(nClasses);
+  let wsum = 0;
+  for (let i = 0; i < trainRows.length; i++) {
+    prior[y[trainRows[i]]] += w[trainRows[i]];
+    wsum += w[trainRows[i]];
+  }
+  const init = new Float64Array(outputs);
+  if (outputs === 1) {
+    const p1 = Math.min(Math.max(nClasses === 2 ? prior[1] / wsum : 0, EPS), 1 - EPS);
+    init[0] = Math.log(p1 / (1 - p1));
+  } else for (let k = 0; k < outputs; k++) init[k] = Math.log(Math.max(prior[k] / wsum, EPS));
+
+  const empty = (): BoostState => ({ version: 1, nClasses, outputs, cols: X.cols, init, rounds: 0, trees: null, trainLoss: [], validationLoss: [] });
+  if (nClasses < 2) return empty();
+
+  const threads = Math.max(1, Math.min(Math.floor(ctx.threads) || 1, outputs));
+  const parallel = threads > 1;
+  let binRows = trainRows;
+  if (trainRows.length > BIN_SAMPLE_ROWS) binRows = binRng.sample(trainRows.length, BIN_SAMPLE_ROWS).sort().map((i) => trainRows[i]);
+  const mapper = fitBins(X, { maxBins: o.max_bins, sampleRows: binRows });
+  const bins = applyBins(mapper, X, parallel);
+  const alloc = (len: number): Float64Array => (parallel ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
+  const scores = alloc(n * outputs);
+  for (let r = 0; r < n; r++) scores.set(init, r * outputs);
+  const grad = alloc(outputs * n);
+  const hess = alloc(outputs * n);
+  const data: BoostData = { bins, trainRows: parallel ? sharedCopy(trainRows) : trainRows, outputs, grad, hess, scores };
+  const p = new Float64Array(outputs);
+
+  const rounds: TreeArrays[][] = [];
+  const trainLoss: number[] = [];
+  const validationLoss: number[] = [];
+  let best = Infinity;
+  let bestRound = -1;
+  const team = new TreeTeam({ kind: 'boost', data }, threads);
+  const task = {
+    subsample: o.subsample,
+    colsample: o.colsample_bytree,
+    grow: {
+      maxDepth: o.max_depth ?? Infinity,
+      maxLeaves: o.max_leaves ?? Infinity,
+      minSamplesSplit: 2,
+      featuresPerNode: Infinity,
+    },
+    params: { lambda: o.reg_lambda, minChildWeight: o.min_child_weight, minGain: o.min_split_gain, learningRate: o.learning_rate },
+  };
+  try {
+    gradientsAndLoss(scores, outputs, y, w, trainRows, valRows, grad, hess, p);
+    for (let round = 0; round < o.n_estimators; round++) {
+      const seeds = new Uint32Array(outputs);
+      for (let k = 0; k < outputs; k++) seeds[k] = rng.nextUint32();
+      rounds.push(await team.grow({ kind: 'boost', count: outputs, seeds, task }));
+      const loss = gradientsAndLoss(scores, outputs, y, w, trainRows, valRows, grad, hess, p);
+      trainLoss.push(loss.train);
+      validationLoss.push(loss.validation);
+      ctx.progress?.(round + 1, o.n_estimators, 'rounds');
+      if (valRows.length > 0) {
+        if (loss.validation < best - o.tol) {
+          best = loss.validation;
+          bestRound = round;
+        } else if (round - bestRound >= o.n_iter_no_change) break;
+      }
+    }
+  } finally {
+    await team.close();
+  }
+  const kept = valRows.length > 0 ? bestRound + 1 : rounds.length;
+  if (kept === 0) return { ...empty(), trainLoss, validationLoss };
+  const trees = concatTrees(rounds.slice(0, kept).flat());
+  return { version: 1, nClasses, outputs, cols: X.cols, init, rounds: kept, trees, trainLoss, validationLoss };
+}
+
+function predictProba(state: BoostState, X: Matrix): Float64Array {
+  checkPredictInput(NAME, state.cols, X);
+  const { outputs, nClasses, init } = state;
+  const n = X.rows;
+  const out = new Float64Array(n * nClasses);
+  if (nClasses < 2) return out.fill(1);
+  const scores = new Float64Array(n * outputs);
+  for (let r = 0; r < n; r++) scores.set(init, r * outputs);
+  if (state.trees) addTreeOutputs(state.trees, X, scores, outputs);
+  if (outputs === 1) {
+    for (let r = 0; r < n; r++) {
+      const p1 = 1 / (1 + Math.exp(-scores[r]));
+      out[2 * r] = 1 - p1;
+      out[2 * r + 1] = p1;
+    }
+    return out;
+  }
+  for (let r = 0; r < n; r++) {
+    const b = r * outputs;
+    let max = -Infinity;
+    for (let k = 0; k < outputs; k++) if (scores[b + k] > max) max = scores[b + k];
+    let z = 0;
+    for (let k = 0; k < outputs; k++) {
+      const e = Math.exp(scores[b + k] - max);
+      out[b + k] = e;
+      z += e;
+    }
+    for (let k = 0; k < outputs; k++) out[b + k] /= z;
+  }
+  return out;
+}
+
+export const gradientBoosting: ClassifierSpec<GradientBoostingOptions, BoostState> = {
+  kind: 'classifier',
+  name: 'gradient-boosting',
+  title: 'Gradient-boosted trees',
+  description:
+    'Histogram-based gradient boosting (LightGBM/XGBoost style): one tree per class per round on ' +
+    'the softmax loss, Newton leaves with L2, early stopping on a stratified 10% of the training ' +
+    'rows. Usually the most accurate model here; cost grows with rounds x classes x rows.',
+  defaults,
+  input: { scaling: 'none', categorical: 'ordinal' },
+
+  options(given: Partial<GradientBoostingOptions>): Readonly<GradientBoostingOptions> {
+    const o = { ...defaults, ...given };
+    checkOptions(o);
+    return Object.freeze(o);
+  },
+
+  fit,
+  predictProba,
+  importances: (state) => (state.trees ? gainImportances(state.trees, state.cols) : new Float64Array(state.cols)),
+  history: (state) => [
+    { name: 'train loss', values: state.trainLoss },
+    ...(state.validationLoss.some((v) => !Number.isNaN(v)) ? [{ name: 'validation loss', values: state.validationLoss }] : []),
+  ],
+};
+
+/** The trees of the first `rounds` rounds (for staged evaluation). */
+export function truncateRounds(state: BoostState, rounds: number): BoostState {
+  if (!state.trees || rounds >= state.rounds) return state;
+  return { ...state, rounds, trees: rounds > 0 ? firstTrees(state.trees, rounds * state.outputs) : null };
+}

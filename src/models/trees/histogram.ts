@@ -1,0 +1,256 @@
+/**
+ * Histograms of a node's rows over bin codes, in flat Float64Arrays: the one pass over data a
+ * split search needs. Slot (f, b) holds `stride` statistics at hist[(f * BIN_SLOTS + b) * stride]:
+ *
+ *   gradient histograms (boosting):       [sum of gradients, sum of hessians]          stride 2
+ *   class histograms (CART and forests):  [weight of class 0 .. K-1, number of rows]   stride K+1
+ *
+ * A child's histogram is its parent's minus its sibling's, so a learner builds only the smaller
+ * child and subtracts (LightGBM's trick: at most half the rows are read per level).
+ *
+ * Only the slots a feature can use are touched (its value bins and the NaN slot), so a histogram
+ * over few-valued features costs little to clear. The node's gradients or classes are gathered
+ * once into scratch arrays, then each feature's column is read forward over the node's (ascending)
+ * row indices.
+ *
+ * Deliberately not here: choosing splits (split.ts) and which rows belong to a node (partition.ts).
+ */
+import { BIN_SLOTS, NAN_BIN, type BinnedMatrix } from './binning.js';
+
+/** Scratch arrays a histogram build gathers into, sized for the largest node (all rows). */
+export class HistScratch {
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly c: Int32Array;
+  /**
+   * Per feature, the lowest and highest value bin a narrow build (below) found in the node; a
+   * split search reads only that range. Full range after any other build.
+   */
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  /** a node's totals per class (class histograms) */
+  readonly tot: Float64Array;
+  constructor(rows: number, cols: number, stride: number) {
+    this.a = new Float64Array(rows);
+    this.b = new Float64Array(rows);
+    this.c = new Int32Array(rows);
+    this.lo = new Int32Array(cols);
+    this.hi = new Int32Array(cols);
+    this.tot = new Float64Array(stride);
+  }
+}
+
+export function histLength(cols: number, stride: number): number {
+  return cols * BIN_SLOTS * stride;
+}
+
+/** Zero the slots of the given features (value bins and NaN slot). */
+export function clearHist(hist: Float64Array, bins: BinnedMatrix, feats: Int32Array, nFeats: number, stride: number): void {
+  const numBins = bins.mapper.numBins;
+  for (let j = 0; j < nFeats; j++) {
+    const f = feats[j];
+    const base = f * BIN_SLOTS * stride;
+    hist.fill(0, base, base + numBins[f] * stride);
+    hist.fill(0, base + NAN_BIN * stride, base + (NAN_BIN + 1) * stride);
+  }
+}
+
+/**
+ * Gradient histogram of rows idx[start..end) over the given features: g and h are per-row
+ * gradients and hessians (already multiplied by sample weights).
+ */
+export function buildGradHist(
+  hist: Float64Array,
+  bins: BinnedMatrix,
+  feats: Int32Array,
+  nFeats: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  g: Float64Array,
+  h: Float64Array,
+  scratch: HistScratch,
+): void {
+  clearHist(hist, bins, feats, nFeats, 2);
+  const m = end - start;
+  const og = scratch.a;
+  const oh = scratch.b;
+  let G = 0;
+  let H = 0;
+  for (let i = 0; i < m; i++) {
+    const r = idx[start + i];
+    const gi = g[r];
+    const hi = h[r];
+    og[i] = gi;
+    oh[i] = hi;
+    G += gi;
+    H += hi;
+  }
+  const { codes, rows, commonBin } = bins;
+  const numBins = bins.mapper.numBins;
+  const whole = m === rows;
+  for (let j = 0; j < nFeats; j++) {
+    const f = feats[j];
+    const col = f * rows;
+    const base = f * BIN_SLOTS * 2;
+    const skip = commonBin[f];
+    // rows in the feature's most frequent bin are not added: their sums are what is left over
+    if (whole) {
+      for (let i = 0; i < m; i++) {
+        const c = codes[col + i];
+        if (c !== skip) {
+          const s = base + (c << 1);
+          hist[s] += og[i];
+          hist[s + 1] += oh[i];
+        }
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const c = codes[col + idx[start + i]];
+        if (c !== skip) {
+          const s = base + (c << 1);
+          hist[s] += og[i];
+          hist[s + 1] += oh[i];
+        }
+      }
+    }
+    let sg = 0;
+    let sh = 0;
+    const nb = numBins[f];
+    for (let b = 0; b < nb; b++) {
+      sg += hist[base + 2 * b];
+      sh += hist[base + 2 * b + 1];
+    }
+    sg += hist[base + 2 * NAN_BIN];
+    sh += hist[base + 2 * NAN_BIN + 1];
+    hist[base + 2 * skip] = G - sg;
+    hist[base + 2 * skip + 1] = H - sh;
+  }
+}
+
+/**
+ * Class histogram of rows idx[start..end): per slot the weight of each of the k classes, then the
+ * number of rows (only when `countRows`: with min_samples_leaf 1 a bin's weight already says
+ * whether it is empty, and skipping the count saves a third of the writes). Rows with weight 0
+ * must not be in idx (a bootstrap leaves them out).
+ *
+ * `narrow` (for histograms that are never subtracted from, as in forests): a small node's rows
+ * cover few of a feature's bins, so the bins actually used are found first, and only those are
+ * cleared here and scanned by the split search (scratch.lo / scratch.hi). Deep forest nodes hold
+ * a handful of rows, and clearing and scanning 255 bins for them would cost more than the rows.
+ */
+export function buildClassHist(
+  hist: Float64Array,
+  bins: BinnedMatrix,
+  feats: Int32Array,
+  nFeats: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  y: Int32Array,
+  w: Float64Array,
+  k: number,
+  scratch: HistScratch,
+  countRows: boolean,
+  narrow: boolean,
+): void {
+  const stride = k + 1;
+  const m = end - start;
+  const ow = scratch.a;
+  const oy = scratch.c;
+  const tot = scratch.tot;
+  tot.fill(0);
+  for (let i = 0; i < m; i++) {
+    const r = idx[start + i];
+    const wi = w[r];
+    const yi = y[r];
+    ow[i] = wi;
+    oy[i] = yi;
+    tot[yi] += wi;
+  }
+  tot[k] = m;
+  const { codes, rows, commonBin } = bins;
+  const numBins = bins.mapper.numBins;
+  const { lo, hi } = scratch;
+  for (let j = 0; j < nFeats; j++) {
+    const f = feats[j];
+    const col = f * rows;
+    const base = f * BIN_SLOTS * stride;
+    let a = 0;
+    let b = numBins[f] - 1;
+    if (narrow && m < 2 * numBins[f]) {
+      a = NAN_BIN;
+      b = 0;
+      for (let i = start; i < end; i++) {
+        const c = codes[col + idx[i]];
+        if (c !== NAN_BIN) {
+          if (c < a) a = c;
+          if (c > b) b = c;
+        }
+      }
+      if (a > b) a = b;
+    }
+    lo[f] = a;
+    hi[f] = b;
+    hist.fill(0, base + a * stride, base + (b + 1) * stride);
+    hist.fill(0, base + NAN_BIN * stride, base + (NAN_BIN + 1) * stride);
+    // rows in the feature's most frequent bin are not added: their sums are what is left over
+    // (only when that bin is in the range scanned; otherwise no row of the node is in it)
+    const skip = commonBin[f] === NAN_BIN || (commonBin[f] >= a && commonBin[f] <= b) ? commonBin[f] : -1;
+    if (countRows) {
+      for (let i = 0; i < m; i++) {
+        const c = codes[col + idx[start + i]];
+        if (c !== skip) {
+          const s = base + c * stride;
+          hist[s + oy[i]] += ow[i];
+          hist[s + k] += 1;
+        }
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const c = codes[col + idx[start + i]];
+        if (c !== skip) hist[base + c * stride + oy[i]] += ow[i];
+      }
+    }
+    if (skip >= 0) {
+      const sk = base + skip * stride;
+      const nan = base + NAN_BIN * stride;
+      const last = countRows ? k : k - 1;
+      for (let jj = 0; jj <= last; jj++) {
+        let sum = 0;
+        for (let s = base + a * stride + jj; s <= base + b * stride + jj; s += stride) sum += hist[s];
+        sum += hist[nan + jj];
+        hist[sk + jj] = tot[jj] - sum;
+      }
+    }
+  }
+}
+
+/** Mark the full bin range of every feature as in use (after a build that was not narrow). */
+export function fullRange(scratch: HistScratch, bins: BinnedMatrix): void {
+  const numBins = bins.mapper.numBins;
+  for (let f = 0; f < numBins.length; f++) {
+    scratch.lo[f] = 0;
+    scratch.hi[f] = numBins[f] - 1;
+  }
+}
+
+/** parent := parent - child over the given features' slots (parent becomes the sibling). */
+export function subtractHist(
+  parent: Float64Array,
+  child: Float64Array,
+  bins: BinnedMatrix,
+  feats: Int32Array,
+  nFeats: number,
+  stride: number,
+): void {
+  const numBins = bins.mapper.numBins;
+  for (let j = 0; j < nFeats; j++) {
+    const f = feats[j];
+    const base = f * BIN_SLOTS * stride;
+    const endValues = base + numBins[f] * stride;
+    for (let s = base; s < endValues; s++) parent[s] -= child[s];
+    const nan = base + NAN_BIN * stride;
+    for (let s = nan; s < nan + stride; s++) parent[s] -= child[s];
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Fusion: many pieces of evidence about a flow (detector scores calibrated on the baseline, a
+ * classifier's P(attack), behavioural rule findings) become one risk in [0, 1]; many flows of a
+ * source become that source's risk. The rule, documented so a risk can be explained:
+ *
+ * Per flow (weighted Stouffer): each piece of evidence i is a probability-like p_i that is uniform
+ * on baseline traffic (see calibration.ts). With z_i = Φ⁻¹(p_i) and weights w_i (configuration),
+ *     Z = Σ w_i z_i / sqrt(Σ w_i²),      risk = Φ(Z).
+ * A flow typical of the baseline on every detector has Z ≈ 0 and risk ≈ 0.5; one detector far in
+ * its tail moves risk towards 1 in proportion to its weight; detectors disagreeing partly cancel.
+ * Risk 0.999 means "as unusual as one baseline flow in a thousand, all evidence weighed".
+ *
+ * Per source IP: a scan is many flows that each look harmless, so an IP's risk is not the mean of
+ * its flows. Two views, the stronger one counts:
+ *     peak:   the largest flow Z, corrected for the number of flows n (the max of n baseline
+ *             z-values grows like Φ⁻¹(1 − 1/(2n)), so it is subtracted: Z_peak = max z − that);
+ *     volume: Stouffer over the flows: Σ z_f / sqrt(n): many mildly unusual flows add up,
+ *             a busy but normal host stays near 0.
+ * Behavioural findings about the IP (rules) join as further evidence with their own weights:
+ *     Z_ip = (w_f · max(Z_peak, Z_volume) + Σ w_r z_r) / sqrt(w_f² + Σ w_r²) ... but never below
+ *     the strongest single piece: risk_ip = Φ(max(Z_ip, Z_peak + 0, z_rule_max)).
+ * The "never below" keeps one overwhelming piece of evidence from being diluted by silence.
+ */
+import { normalCdf, normalQuantile } from './normal-dist.js';
+
+export interface Evidence {
+  /** detector or rule id, e.g. "isolation-forest", "rule:port-scan" */
+  readonly source: string;
+  /** probability-like value, uniform on baseline traffic, higher = more unusual */
+  readonly p: number;
+  readonly weight: number;
+}
+
+/** z of a probability, bounded so a single p of exactly 0 or 1 cannot dominate infinitely. */
+export function zOf(p: number): number {
+  return normalQuantile(Math.min(1 - 1e-9, Math.max(1e-9, p)));
+}
+
+/** Weighted Stouffer Z over pieces of evidence (Z = 0 when there is none). */
+export function stoufferZ(zs: ArrayLike<number>, weights: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < zs.length; i++) {
+    num += weights[i] * zs[i];
+    den += weights[i] * weights[i];
+  }
+  return den > 0 ? num / Math.sqrt(den) : 0;
+}
+
+export function riskOfZ(z: number): number {
+  return normalCdf(z);
+}
+
+/** Expected maximum of n standard normal draws (approximately): what peak z a normal host reaches. */
+export function expectedMaxZ(n: number): number {
+  return n <= 1 ? 0 : normalQuantile(1 - 1 / (2 * n));
+}
+
+export interface IpAggregate {
+  flows: number;
+  sumZ: number;
+  maxZ: number;
+  maxRisk: number;
+  sumRisk: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export function newIpAggregate(): IpAggregate {
+  return { flows: 0, sumZ: 0, maxZ: -Infinity, maxRisk: 0, sumRisk: 0, firstSeen: Infinity, lastSeen: -Infinity };
+}
+
+export function addFlow(a: IpAggregate, z: number, risk: number, time: number): void {
+  a.flows++;
+  a.sumZ += z;
+  if (z > a.maxZ) a.maxZ = z;
+  if (risk > a.maxRisk) a.maxRisk = risk;
+  a.sumRisk += risk;
+  if (time === time) {
+    if (time < a.firstSeen) a.firstSeen = time;
+    if (time > a.lastSeen) a.lastSeen = time;
+  }
+}
+
+export interface IpRisk {
+  readonly risk: number;
+  readonly z: number;
+  readonly zPeak: number;
+  readonly zVolume: number;
+  /** which view decided: 'peak', 'volume' or a rule id */
+  readonly decidedBy: string;
+}
+
+/** The documented per-IP rule above. `rules` are findings about this IP as evidence. */
+export function ipRisk(a: IpAggregate, rules: readonly Evidence[], flowWeight = 1): IpRisk {
+  const zPeak = a.flows ? a.maxZ - expectedMaxZ(a.flows) : 0;
+  const zVolume = a.flows ? a.sumZ / Math.sqrt(a.flows) : 0;
+  const zFlows = Math.max(zPeak, zVolume);
+  let num = flowWeight * zFlows;
+  let den = flowWeight * flowWeight;
+  let zRuleMax = -Infinity;
+  let ruleMax = '';
+  for (const r of rules) {
+    const z = zOf(r.p);
+    num += r.weight * z;
+    den += r.weight * r.weight;
+    if (z > zRuleMax) {
+      zRuleMax = z;
+      ruleMax = r.source;
+    }
+  }
+  const combined = den > 0 ? num / Math.sqrt(den) : 0;
+  let z = combined;
+  let decidedBy = rules.length ? 'combined' : zPeak >= zVolume ? 'peak' : 'volume';
+  if (zPeak > z) {
+    z = zPeak;
+    decidedBy = 'peak';
+  }
+  if (zRuleMax > z) {
+    z = zRuleMax;
+    decidedBy = ruleMax;
+  }
+  return { risk: riskOfZ(z), z, zPeak, zVolume, decidedBy };
+}

@@ -1,0 +1,144 @@
+/**
+ * The bytes of one input: a file, stdin (`-`), or either gzip-compressed (recognised by its magic
+ * bytes, not its name, so `zcat`-less pipes and misnamed files work). Reads in large chunks and never
+ * holds the whole input; counts the raw bytes read so progress can be shown against the file size.
+ *
+ * The first bytes can be peeked (format detection) and are then replayed, because stdin cannot be
+ * opened twice. This file knows nothing about CSV.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { UserError } from '../util/errors.js';
+
+const CHUNK = 1 << 20;
+
+export interface ByteSourceInput {
+  /** path as the user wrote it (for messages), or '-' for stdin */
+  readonly display: string;
+  /** path to open; undefined for stdin */
+  readonly path?: string;
+  /** stdin stand-in (tests) */
+  readonly stream?: NodeJS.ReadableStream;
+}
+
+export class ByteSource {
+  /** raw (possibly compressed) bytes read so far */
+  bytesRead = 0;
+  gzip = false;
+  private iter: AsyncIterator<Uint8Array> | undefined;
+  private readonly pending: Uint8Array[] = [];
+  private ended = false;
+  private started = false;
+
+  constructor(readonly input: ByteSourceInput) {}
+
+  get display(): string {
+    return this.input.display;
+  }
+
+  /** At least `n` decompressed bytes from the start (fewer when the input is shorter), not consumed. */
+  async peek(n: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
+    let have = this.pending.reduce((s, c) => s + c.length, 0);
+    while (have < n && !this.ended) {
+      const c = await this.next();
+      if (!c) break;
+      this.pending.push(c);
+      have += c.length;
+    }
+    const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    if (this.pending.length > 1) this.pending.splice(0, this.pending.length, bytes);
+    return { bytes, complete: this.ended };
+  }
+
+  /** The decompressed bytes, once, starting with anything peeked. */
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      while (this.pending.length > 0) yield this.pending.shift() as Uint8Array;
+      for (;;) {
+        const c = await this.next();
+        if (!c) break;
+        yield c;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    const it = this.iter;
+    this.iter = undefined;
+    this.ended = true;
+    if (it?.return) await it.return();
+  }
+
+  private async next(): Promise<Uint8Array | undefined> {
+    if (!this.started) {
+      this.started = true;
+      this.iter = this.open()[Symbol.asyncIterator]();
+    }
+    if (!this.iter || this.ended) return undefined;
+    try {
+      const r = await this.iter.next();
+      if (r.done) {
+        this.ended = true;
+        return undefined;
+      }
+      return r.value;
+    } catch (err) {
+      this.ended = true;
+      throw this.describe(err);
+    }
+  }
+
+  private async *open(): AsyncGenerator<Uint8Array> {
+    const raw = this.rawChunks();
+    const first = await raw.next();
+    if (first.done) return;
+    const head = first.value;
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      this.gzip = true;
+      const compressed = Readable.from(
+        (async function* () {
+          yield head;
+          yield* raw;
+        })(),
+        { objectMode: false },
+      );
+      const gunzip = createGunzip({ chunkSize: CHUNK });
+      compressed.on('error', (e) => gunzip.destroy(e));
+      compressed.pipe(gunzip);
+      try {
+        for await (const c of gunzip) yield c as Buffer;
+      } finally {
+        compressed.destroy();
+      }
+      return;
+    }
+    yield head;
+    yield* raw;
+  }
+
+  private async *rawChunks(): AsyncGenerator<Uint8Array> {
+    const stream: NodeJS.ReadableStream = this.input.path !== undefined ? createReadStream(this.input.path, { highWaterMark: CHUNK }) : this.input.stream ?? process.stdin;
+    for await (const c of stream) {
+      const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+      this.bytesRead += chunk.length;
+      yield chunk;
+    }
+  }
+
+  private describe(err: unknown): Error {
+    const e = err as NodeJS.ErrnoException;
+    const where = this.display === '-' ? 'stdin' : this.display;
+    if (e && typeof e.code === 'string') {
+      if (e.code.startsWith('Z_') || e.code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
+        return new UserError(`${where}: not a valid gzip file (${e.message}); is it truncated?`);
+      }
+      if (e.code === 'ENOENT') return new UserError(`${where}: no such file or folder`);
+      if (e.code === 'EACCES' || e.code === 'EPERM') return new UserError(`${where}: permission denied`);
+      if (e.code === 'EISDIR') return new UserError(`${where}: is a folder, not a file`);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Any CSV with a header line: the reader of last resort, for flow exports we do not know by name.
+ *
+ * Types: a column is numeric when every non-empty value of the first batch parses as a number
+ * (NaN and ±Infinity included), otherwise categorical; `categorical` forces a column to be
+ * categorical. The decision is made once, on the first file, and holds for the whole dataset, so a
+ * later value that does not parse is an error that names the cell and suggests --categorical
+ * rather than a column whose type depends on where a batch happens to start.
+ *
+ * Labels: only the column named by `label` (as a category). When that label has a recognisable
+ * "normal" value in the first batch (normal, benign, 0, false…, any case), a `binary`
+ * normal/attack column is derived from it. Without `label`, the table has no label: fine for
+ * predicting and analysing, and we do not guess a label from a column's name, which could leak the
+ * answer into the features.
+ *
+ * Header names are trimmed; a repeated name gets `.1`, `.2` (as pandas does), an empty one
+ * `Unnamed: N`.
+ */
+import { InputError } from '../util/errors.js';
+import type { CsvBatch } from './csv-tokenizer.js';
+import { binaryFrom } from './label-columns.js';
+import { parseNumber } from './parse-number.js';
+import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type PlanOptions, type TablePlan } from './table-plan.js';
+
+const NORMAL_VALUES = new Set(['normal', 'normal.', 'benign', '0', '0.0', 'false', 'legitimate', 'legit']);
+
+/** Whether a label value means normal traffic. */
+export function isNormalLabel(v: string): boolean {
+  return NORMAL_VALUES.has(v.trim().toLowerCase());
+}
+
+/** Header names as columns: trimmed, repeated names suffixed, empty names invented. */
+export function columnNames(header: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return header.map((raw, i) => {
+    let name = raw.trim();
+    if (name === '') name = `Unnamed: ${i}`;
+    const k = seen.get(name) ?? 0;
+    seen.set(name, k + 1);
+    return k === 0 ? name : `${name}.${k}`;
+  });
+}
+
+export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
+  let names: string[] | undefined;
+  let numeric: boolean[] | undefined;
+  let normalLabel: string | null | undefined;
+  const categorical = new Set(opts.categorical ?? []);
+  return {
+    format: 'csv',
+    hasHeader: () => true,
+    planFile(start: FileStart): TablePlan {
+      const here = columnNames(start.header ?? []);
+      if (here.length > 0 && here.every((h) => /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(h))) {
+        throw new InputError(
+          { file: start.file, line: 1 },
+          'the first line looks like data, not column names: a CSV needs a header line naming its columns (or pass --format nsl-kdd, cicflowmeter or unsw-nb15 for those datasets)',
+        );
+      }
+      if (!names) {
+        names = here;
+        if (opts.label !== undefined && !names.includes(opts.label)) throw noSuchColumn(start.file, opts.label, '--label', names);
+        numeric = inferNumeric(start, names, categorical, opts.label);
+        normalLabel = opts.label !== undefined ? findNormal(start, names.indexOf(opts.label)) : null;
+      } else {
+        const missing = names.filter((n) => !here.includes(n));
+        const extra = here.filter((n) => !(names as string[]).includes(n));
+        if (missing.length > 0 || extra.length > 0) {
+          throw new InputError(
+            { file: start.file },
+            `its columns differ from the first file's (${[
+              missing.length ? `missing ${missing.map((n) => JSON.stringify(n)).join(', ')}` : '',
+              extra.length ? `extra ${extra.map((n) => JSON.stringify(n)).join(', ')}` : '',
+            ]
+              .filter(Boolean)
+              .join('; ')}); files read as one dataset must have the same columns`,
+          );
+        }
+      }
+      const num = numeric as boolean[];
+      const columns: PlanColumn[] = (names as string[]).map((name, i) => {
+        const field = here.indexOf(name);
+        if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text' };
+        return num[i]
+          ? { type: 'parsed', name, role: 'feature', field, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` }
+          : { type: 'parsed', name, role: 'feature', field, parse: 'text' };
+      });
+      const normal = normalLabel;
+      if (opts.label !== undefined && typeof normal === 'string') {
+        const label = opts.label;
+        columns.push({ type: 'derived', name: 'binary', role: 'label', from: [label], derive: (get) => binaryFrom(get(label), (v) => v === normal) });
+      }
+      return {
+        format: 'csv',
+        fieldCount: start.fieldCount,
+        header: start.header,
+        columns,
+        defaultTarget: opts.label,
+        normalValues: opts.label !== undefined && typeof normal === 'string' ? { [opts.label]: normal, binary: 'normal' } : undefined,
+      };
+    },
+  };
+}
+
+function quoteArg(name: string): string {
+  return /^[\w.\-/]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
+}
+
+function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
+  const b: CsvBatch = start.sample;
+  return names.map((name, i) => {
+    if (categorical.has(name) || name === label) return false;
+    for (let r = start.sampleFrom; r < start.sampleTo; r++) {
+      if (b.fieldCount(r) !== names.length) continue; // the assembler reports ragged rows with their line
+      const f = b.recordField[r] + i;
+      if (b.fieldQuote[f] === 2 || parseNumber(b.bytes, b.fieldStart[f], b.fieldEnd[f]) === undefined) return false;
+    }
+    return true;
+  });
+}
+
+/** The first value of the label column, in the sample, that means normal traffic; null if none. */
+function findNormal(start: FileStart, col: number): string | null {
+  const b = start.sample;
+  for (let r = start.sampleFrom; r < start.sampleTo; r++) {
+    if (b.fieldCount(r) <= col) continue;
+    const v = b.text(b.recordField[r] + col);
+    if (isNormalLabel(v)) return v;
+  }
+  return null;
+}

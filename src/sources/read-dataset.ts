@@ -1,0 +1,167 @@
+/**
+ * The one entry point for reading flow datasets: files, folders, `*` patterns or `-` (stdin), plain
+ * or gzip-compressed, in any of the formats this folder knows, as FlowTable batches of bounded size
+ * (`streamDataset`) or as one table (`readDataset`).
+ *
+ * Every file is sniffed before any is read, so a folder that mixes datasets fails at once, naming
+ * the odd file, instead of after an hour of reading. Files are then read one after the other as one
+ * dataset; a batch never spans two files (its origin names one file).
+ *
+ * Not here: what the columns mean (the format readers), and what to do with NaN/Infinity (the
+ * feature pipeline).
+ */
+import { concatTables, type FlowTable } from '../flows/table.js';
+import { UserError } from '../util/errors.js';
+import { ByteSource } from './byte-source.js';
+import { leadingRecords, tokenizeCsv } from './csv-tokenizer.js';
+import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName } from './detect-format.js';
+import { resolveInputs, type InputFile } from './resolve-inputs.js';
+import { TableAssembler } from './table-assembler.js';
+import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
+
+export interface ReadOptions {
+  /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
+  readonly format?: FormatName | string;
+  /** the label column (generic CSV); for the known formats, which label column is the default target */
+  readonly label?: string;
+  /** columns to leave out */
+  readonly drop?: readonly string[];
+  /** columns to read as categories */
+  readonly categorical?: readonly string[];
+  /** most rows per batch of streamDataset (default 65536) */
+  readonly batchRows?: number;
+  /** raw bytes read so far and in all (0 when unknown: stdin) */
+  readonly progress?: (bytesRead: number, bytesTotal: number) => void;
+  /** skipped lines and similar notices (default: a line on stderr) */
+  readonly warn?: (message: string) => void;
+  /** what `-` reads (default process.stdin) */
+  readonly stdin?: NodeJS.ReadableStream;
+}
+
+export const DEFAULT_BATCH_ROWS = 65536;
+
+/** Bytes sniffed at the start of each file to detect its format. */
+const SNIFF_BYTES = 64 * 1024;
+
+interface PreparedFile {
+  readonly input: InputFile;
+  /** kept open for stdin (it cannot be reopened); files are reopened */
+  readonly source?: ByteSource;
+}
+
+/** A whole dataset in memory. */
+export async function readDataset(paths: readonly string[], opts: ReadOptions = {}): Promise<FlowTable> {
+  const batches: FlowTable[] = [];
+  for await (const t of streamDataset(paths, { ...opts, batchRows: opts.batchRows ?? 1 << 20 })) batches.push(t);
+  return concatTables(batches);
+}
+
+/** A dataset as batches of at most `batchRows` rows; at least one batch (maybe of 0 rows). */
+export async function* streamDataset(paths: readonly string[], opts: ReadOptions = {}): AsyncGenerator<FlowTable> {
+  const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`batchRows must be a positive integer, got ${batchRows}`);
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+  const inputs = await resolveInputs(paths);
+  const total = inputs.some((i) => i.path === undefined) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
+  const { format, files } = await sniffAll(inputs, opts);
+  const reader = createReader(format, opts);
+
+  let doneBytes = 0;
+  let yielded = false;
+  let first: { file: string; plan: TablePlan } | undefined;
+  let last: TableAssembler | undefined;
+  for (const { input, source: kept } of files) {
+    const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+    let asm: TableAssembler | undefined;
+    for await (const batch of tokenizeCsv(source.chunks(), { file: input.display })) {
+      let from = 0;
+      if (!asm) {
+        const head = batch.record(0);
+        const header = reader.hasHeader(head) ? head : undefined;
+        from = header ? 1 : 0;
+        const fieldCount = header ? header.length : batch.fieldCount(0);
+        const plan = applyPlanOptions(
+          reader.planFile({ file: input.display, header, fieldCount, sample: batch, sampleFrom: from, sampleTo: Math.min(batch.count, from + batchRows) }),
+          opts,
+          input.display,
+        );
+        if (first) sameColumns(first, { file: input.display, plan });
+        else first = { file: input.display, plan };
+        asm = new TableAssembler(plan, input.display);
+        last = asm;
+      }
+      while (from < batch.count) {
+        const take = Math.min(batch.count - from, batchRows - asm.rows);
+        asm.append(batch, from, from + take);
+        from += take;
+        if (asm.rows >= batchRows) {
+          yield asm.flush();
+          yielded = true;
+        }
+      }
+      opts.progress?.(doneBytes + source.bytesRead, total);
+    }
+    doneBytes += source.bytesRead;
+    if (asm && asm.rows > 0) {
+      yield asm.flush();
+      yielded = true;
+    }
+    if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty line(s) (every field empty)`);
+    if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header line(s)`);
+  }
+  if (!yielded && last) yield last.flush();
+}
+
+/** Detect (or check) the format of every file before reading any. */
+async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: FormatName; files: PreparedFile[] }> {
+  const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
+  let format = forced;
+  let firstFile: string | undefined;
+  const files: PreparedFile[] = [];
+  for (const input of inputs) {
+    const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+    let keep = false;
+    try {
+      const { bytes, complete } = await source.peek(SNIFF_BYTES);
+      const records = leadingRecords(bytes, complete, input.display);
+      if (records.length === 0 && complete) throw new UserError(`${describe(input)}: the file is empty`);
+      if (!forced) {
+        const detected = detectFormat(records);
+        if (format === undefined) {
+          format = detected;
+          firstFile = input.display;
+        } else if (detected !== format) {
+          throw new UserError(
+            `${describe(input)} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately, or force one format with --format)`,
+          );
+        }
+      }
+      keep = input.path === undefined;
+      files.push({ input, source: keep ? source : undefined });
+    } finally {
+      if (!keep) await source.close();
+    }
+  }
+  return { format: format as FormatName, files };
+}
+
+function describe(input: InputFile): string {
+  return input.path === undefined ? 'stdin' : input.display;
+}
+
+/** Files of one dataset must give the same columns, or their batches could not be joined. */
+function sameColumns(a: { file: string; plan: TablePlan }, b: { file: string; plan: TablePlan }): void {
+  const sig = (p: TablePlan): string[] => outputColumns(p).map((c) => c.name);
+  const sa = sig(a.plan);
+  const sb = sig(b.plan);
+  const missing = sa.filter((n) => !sb.includes(n));
+  const extra = sb.filter((n) => !sa.includes(n));
+  if (missing.length === 0 && extra.length === 0 && sa.every((n, i) => n === sb[i])) return;
+  const parts = [
+    missing.length ? `without ${missing.map((n) => JSON.stringify(n)).join(', ')}` : '',
+    extra.length ? `with ${extra.map((n) => JSON.stringify(n)).join(', ')}` : '',
+  ].filter(Boolean);
+  throw new UserError(
+    `${b.file}: its columns differ from ${a.file}'s (${parts.join(', ') || 'in another order'}); files read together must have the same columns (read them separately)`,
+  );
+}

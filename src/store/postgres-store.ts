@@ -1,0 +1,123 @@
+/**
+ * The same store on PostgreSQL (node-postgres), for a deployment where several workers and the
+ * dashboard share one database. Tables live in a schema of their own (default "netsentinel",
+ * or the URL's `?schema=` parameter) so they never collide with an application's.
+ */
+import pg from 'pg';
+import type { AlertQuery, AlertStore, AnalysisRun, SaveResult, StoredAlert } from './alert-store.js';
+import { fromRow } from './sqlite-store.js';
+import { UserError } from '../util/errors.js';
+
+export async function openPostgresStore(url: string): Promise<AlertStore> {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema') ?? 'netsentinel';
+  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
+  u.searchParams.delete('schema');
+  const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
+  const pool = new pg.Pool({ connectionString: u.toString(), max: 4, connectionTimeoutMillis: 5000 });
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await pool.query(`
+      CREATE TABLE IF NOT EXISTS ${schema}.runs (
+        id BIGSERIAL PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        inputs JSONB NOT NULL,
+        flows BIGINT NOT NULL,
+        alerts BIGINT NOT NULL,
+        summary JSONB NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS ${schema}.alerts (
+        id BIGSERIAL PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        run_id BIGINT NOT NULL REFERENCES ${schema}.runs(id),
+        ts TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        src_ip TEXT,
+        src_port INTEGER,
+        dest_ip TEXT,
+        dest_port INTEGER,
+        proto TEXT,
+        risk DOUBLE PRECISION NOT NULL,
+        reasons JSONB NOT NULL,
+        record JSONB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS alerts_src ON ${schema}.alerts(src_ip);
+      CREATE INDEX IF NOT EXISTS alerts_ts ON ${schema}.alerts(ts);
+    `);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new UserError(`cannot use the PostgreSQL store at ${safe}: ${(e as Error).message}`);
+  }
+  return {
+    where: safe,
+    async saveRun(run: AnalysisRun) {
+      const r = await pool.query(
+        `INSERT INTO ${schema}.runs (started_at, finished_at, inputs, flows, alerts, summary) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary)],
+      );
+      return Number(r.rows[0].id);
+    },
+    async saveAlerts(runId, alerts): Promise<SaveResult> {
+      let inserted = 0;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // batches of 500 rows per statement: few round trips, bounded statement size
+        for (let i = 0; i < alerts.length; i += 500) {
+          const chunk = alerts.slice(i, i + 500);
+          const values: unknown[] = [];
+          const rows = chunk.map((a, j) => {
+            values.push(a.key, runId, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.risk, JSON.stringify(a.reasons), JSON.stringify(a.record));
+            const b = j * 14;
+            return `(${Array.from({ length: 14 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
+          });
+          const r = await client.query(
+            `INSERT INTO ${schema}.alerts (key, run_id, ts, signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, risk, reasons, record)
+             VALUES ${rows.join(', ')} ON CONFLICT (key) DO NOTHING`,
+            values,
+          );
+          inserted += r.rowCount ?? 0;
+        }
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+      return { inserted, duplicates: alerts.length - inserted };
+    },
+    async listAlerts(q: AlertQuery = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.srcIp) {
+        params.push(q.srcIp);
+        where.push(`src_ip = $${params.length}`);
+      }
+      if (q.minSeverity !== undefined) {
+        params.push(q.minSeverity);
+        where.push(`severity <= $${params.length}`);
+      }
+      if (q.since) {
+        params.push(q.since);
+        where.push(`ts >= $${params.length}`);
+      }
+      params.push(q.limit ?? 1000);
+      const r = await pool.query(
+        `SELECT * FROM ${schema}.alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY risk DESC, id LIMIT $${params.length}`,
+        params,
+      );
+      return r.rows.map((row) => fromRow({ ...row, reasons: row.reasons, record: row.record }));
+    },
+    async countAlerts() {
+      const r = await pool.query(`SELECT COUNT(*)::int AS n FROM ${schema}.alerts`);
+      return r.rows[0].n as number;
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The embedded default store: one SQLite file through better-sqlite3 (synchronous, fast, no
+ * server). WAL mode so a dashboard can read while analyze writes.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { AlertQuery, AlertStore, AnalysisRun, SaveResult, StoredAlert } from './alert-store.js';
+import { UserError } from '../util/errors.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  flows INTEGER NOT NULL,
+  alerts INTEGER NOT NULL,
+  summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  ts TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  category TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  src_ip TEXT,
+  src_port INTEGER,
+  dest_ip TEXT,
+  dest_port INTEGER,
+  proto TEXT,
+  risk REAL NOT NULL,
+  reasons TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src_ip);
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
+`;
+
+interface Row {
+  key: string;
+  ts: string;
+  signature: string;
+  category: string;
+  severity: number;
+  src_ip: string | null;
+  src_port: number | null;
+  dest_ip: string | null;
+  dest_port: number | null;
+  proto: string | null;
+  risk: number;
+  reasons: string;
+  record: string;
+}
+
+export function openSqliteStore(path: string): AlertStore {
+  const full = resolve(path);
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(full), { recursive: true });
+    db = new Database(full);
+    db.pragma('journal_mode = WAL');
+    db.exec(SCHEMA);
+  } catch (e) {
+    throw new UserError(`cannot open the alert database ${path}: ${(e as Error).message}`);
+  }
+  const insertRun = db.prepare(
+    'INSERT INTO runs (started_at, finished_at, inputs, flows, alerts, summary) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertAlert = db.prepare(
+    `INSERT INTO alerts (key, run_id, ts, signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, risk, reasons, record)
+     VALUES (@key, @runId, @ts, @signature, @category, @severity, @srcIp, @srcPort, @destIp, @destPort, @proto, @risk, @reasons, @record)
+     ON CONFLICT(key) DO NOTHING`,
+  );
+  const insertMany = db.transaction((runId: number, alerts: readonly StoredAlert[]) => {
+    let inserted = 0;
+    for (const a of alerts) {
+      const r = insertAlert.run({
+        key: a.key,
+        runId,
+        ts: a.timestamp,
+        signature: a.signature,
+        category: a.category,
+        severity: a.severity,
+        srcIp: a.srcIp,
+        srcPort: a.srcPort,
+        destIp: a.destIp,
+        destPort: a.destPort,
+        proto: a.proto,
+        risk: a.risk,
+        reasons: JSON.stringify(a.reasons),
+        record: JSON.stringify(a.record),
+      });
+      inserted += r.changes;
+    }
+    return inserted;
+  });
+  return {
+    where: `sqlite:${path}`,
+    async saveRun(run: AnalysisRun) {
+      const r = insertRun.run(run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary));
+      return Number(r.lastInsertRowid);
+    },
+    async saveAlerts(runId, alerts): Promise<SaveResult> {
+      const inserted = insertMany(runId, alerts);
+      return { inserted, duplicates: alerts.length - inserted };
+    },
+    async listAlerts(q: AlertQuery = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.srcIp) {
+        where.push('src_ip = ?');
+        params.push(q.srcIp);
+      }
+      if (q.minSeverity !== undefined) {
+        where.push('severity <= ?');
+        params.push(q.minSeverity);
+      }
+      if (q.since) {
+        where.push('ts >= ?');
+        params.push(q.since);
+      }
+      const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY risk DESC, id LIMIT ?`;
+      params.push(q.limit ?? 1000);
+      return (db.prepare(sql).all(...params) as Row[]).map(fromRow);
+    },
+    async countAlerts() {
+      return (db.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+export function fromRow(r: Row): StoredAlert {
+  return {
+    key: r.key,
+    timestamp: r.ts,
+    signature: r.signature,
+    category: r.category,
+    severity: Number(r.severity),
+    srcIp: r.src_ip,
+    srcPort: r.src_port === null ? null : Number(r.src_port),
+    destIp: r.dest_ip,
+    destPort: r.dest_port === null ? null : Number(r.dest_port),
+    proto: r.proto,
+    risk: Number(r.risk),
+    reasons: typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons,
+    record: typeof r.record === 'string' ? JSON.parse(r.record) : r.record,
+  };
+}
