@@ -1,8 +1,10 @@
 /** The verbs, in the order `netsentinel --help` lists them. */
 import type { Command } from './command.js';
+import { analyze } from './verbs/analyze.js';
+import { baseline } from './verbs/baseline.js';
 import { train } from './verbs/train.js';
 import { evaluate } from './verbs/evaluate.js';
 import { predict } from './verbs/predict.js';
 import { inspect } from './verbs/inspect.js';
 
-export const commands: readonly Command[] = [train, evaluate, predict, inspect];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect];

@@ -25,10 +25,11 @@
  * Not here: what a rule means (port-scan.ts, flood.ts, ...), reading files, decisions.
  */
 import { FLAG_FAILED, FLAG_SYN, type Batch } from './batch.js';
-import { Episode, type DistinctField } from './episode.js';
+import { C_FLOWS, COLD_FIELDS, Episode, countCold, resetCold, type DistinctField } from './episode.js';
 import type { Evidence, Finding } from './finding.js';
 import { isoTime } from './finding.js';
-import { GroupIndex, KeyLayout, type KeyPartKind, type Keyed } from './group-index.js';
+import { KeyLayout, type KeyPartKind } from './key-layout.js';
+import { SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 
 export type GroupField = 'srcIp' | 'dstIp' | 'dstPort' | 'proto';
@@ -98,39 +99,67 @@ const PENDING_DISTINCT_CAP = 1024;
 /** Above this capacity, distinct lookups in the window use a Map instead of a scan. */
 const SCAN_LIMIT = 48;
 
-class GroupState implements Keyed {
-  k1 = 0;
-  k2 = -1;
-  src = -1;
-  dst = -1;
-  port = -1;
-  proto = -1;
-  lastMs = -Infinity;
-  /** sliding window entries [start, len) in units of entries, STRIDE numbers each */
-  w: Float64Array | null = null;
-  start = 0;
-  len = 0;
-  index: Map<number, number> | null = null;
-  level = 0;
-  levelMs = -Infinity;
-  /** leaky: what is in the bucket before it overflows */
-  pending: Episode | null = null;
-  episode: Episode | null = null;
-}
-
 const PART_KIND: Readonly<Record<GroupField, KeyPartKind>> = { srcIp: 'ip', dstIp: 'ip', dstPort: 'port', proto: 'proto' };
 
+function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
+  const g = new Float64Array(n);
+  g.set(a);
+  if (fill !== 0) g.fill(fill, a.length);
+  return g;
+}
+
+function grownI32(a: Int32Array, n: number): Int32Array {
+  const g = new Int32Array(n);
+  g.set(a);
+  return g;
+}
+
+/**
+ * Group state lives in parallel typed arrays indexed by a slot number (struct of arrays), found
+ * through a SlotTable; objects exist only for groups with more than one window entry (their entry
+ * array), and for groups about to overflow or overflowing (their Episode).
+ */
 export class BucketRunner implements RuleRunner {
-  private readonly index: GroupIndex<GroupState>;
+  private readonly table = new SlotTable();
+  private readonly layout: KeyLayout;
   private readonly windowMs: number;
   private readonly leakPerMs: number;
+  private readonly leaky: boolean;
   private readonly accept: (b: Batch, r: number) => boolean;
   private readonly weigh: (b: Batch, r: number) => number;
   private readonly out: Finding[] = [];
+  private readonly filterNotes = new Set<string>();
+  private readonly track: readonly DistinctField[];
   private evicted = 0;
   private evictedEpisodes = 0;
-  private filterNotes = new Set<string>();
-  private readonly track: readonly DistinctField[];
+  private lastSweep = -Infinity;
+
+  // --- state columns, one entry per slot ---
+  private slots = 0;
+  private high = 0;
+  private readonly freeSlots: number[] = [];
+  private alive: Uint8Array = new Uint8Array(0);
+  private k1: Float64Array = new Float64Array(0);
+  private k2: Float64Array = new Float64Array(0);
+  private lastMs: Float64Array = new Float64Array(0);
+  private src: Int32Array = new Int32Array(0);
+  private dst: Int32Array = new Int32Array(0);
+  private port: Int32Array = new Int32Array(0);
+  private proto: Int32Array = new Int32Array(0);
+  /** sliding: entries in the window; inline in `e0` while there is one, else in `wins` */
+  private len: Int32Array = new Int32Array(0);
+  private start: Int32Array = new Int32Array(0);
+  private e0: Float64Array = new Float64Array(0);
+  private wins: (Float64Array | null)[] = [];
+  private idx: (Map<number, number> | null)[] = [];
+  /** leaky: level, when it was last leaked, plain counters, and what the counters stand for */
+  private level: Float64Array = new Float64Array(0);
+  private levelMs: Float64Array = new Float64Array(0);
+  private cold: Float64Array = new Float64Array(0);
+  private coldFlags: Uint8Array = new Uint8Array(0);
+  private coldTimed: Uint8Array = new Uint8Array(0);
+  private pending: (Episode | null)[] = [];
+  private episodes: (Episode | null)[] = [];
 
   constructor(
     readonly rule: BucketRule,
@@ -139,12 +168,15 @@ export class BucketRunner implements RuleRunner {
     const spec = rule.bucket;
     if (spec.groupBy.length === 0 || spec.groupBy.length > 3) throw new Error(`${rule.id}: groupBy needs 1 to 3 fields`);
     if (spec.distinct && spec.window !== 'sliding') throw new Error(`${rule.id}: distinct counting needs a sliding window`);
-    this.index = new GroupIndex(new KeyLayout(spec.groupBy.map((g) => PART_KIND[g])));
+    if (spec.distinct && spec.capacity < 1) throw new Error(`${rule.id}: distinct counting needs a capacity of at least 1`);
+    this.layout = new KeyLayout(spec.groupBy.map((g) => PART_KIND[g]));
     this.windowMs = spec.windowSeconds * 1000;
+    this.leaky = spec.window === 'leaky';
     this.leakPerMs = spec.capacity / Math.max(1e-9, this.windowMs);
     this.accept = compileFilter(spec, this.filterNotes);
     this.weigh = compileWeight(spec);
     this.track = spec.track ?? [];
+    this.growSlots(256);
   }
 
   get info(): RuleInfo {
@@ -152,14 +184,14 @@ export class BucketRunner implements RuleRunner {
   }
 
   groups(): number {
-    return this.index.size;
+    return this.table.size;
   }
 
   notes(): string[] {
     const n = [...this.filterNotes];
     if (this.evicted > 0) {
       n.push(
-        `memory limit reached: ${this.evicted} idle group(s) dropped before their window ended` +
+        `memory limit reached: ${this.evicted} group(s) dropped before their window ended` +
           (this.evictedEpisodes > 0 ? `, ${this.evictedEpisodes} finding(s) reported early` : '') +
           '; raise limits.maxGroupsPerRule if slow activity may have been missed',
       );
@@ -171,11 +203,93 @@ export class BucketRunner implements RuleRunner {
     return this.out.splice(0, this.out.length);
   }
 
+  private growSlots(n: number): void {
+    const old = this.slots;
+    this.alive = (() => {
+      const g = new Uint8Array(n);
+      g.set(this.alive);
+      return g;
+    })();
+    this.k1 = grownF64(this.k1, n);
+    this.k2 = grownF64(this.k2, n);
+    this.lastMs = grownF64(this.lastMs, n);
+    this.src = grownI32(this.src, n);
+    this.dst = grownI32(this.dst, n);
+    this.port = grownI32(this.port, n);
+    this.proto = grownI32(this.proto, n);
+    if (this.leaky) {
+      this.level = grownF64(this.level, n);
+      this.levelMs = grownF64(this.levelMs, n);
+      this.cold = grownF64(this.cold, n * COLD_FIELDS);
+      const cf = new Uint8Array(n);
+      cf.set(this.coldFlags);
+      this.coldFlags = cf;
+      const ct = new Uint8Array(n);
+      ct.set(this.coldTimed);
+      this.coldTimed = ct;
+    } else {
+      this.len = grownI32(this.len, n);
+      this.start = grownI32(this.start, n);
+      this.e0 = grownF64(this.e0, n * STRIDE);
+    }
+    for (let s = old; s < n; s++) {
+      this.wins.push(null);
+      this.idx.push(null);
+      this.pending.push(null);
+      this.episodes.push(null);
+    }
+    this.slots = n;
+  }
+
+  /** A fresh slot for a new group. */
+  private allocate(k1: number, k2: number): number {
+    let s = this.freeSlots.pop();
+    if (s === undefined) {
+      if (this.high === this.slots) this.growSlots(this.slots * 2);
+      s = this.high++;
+    }
+    this.alive[s] = 1;
+    this.k1[s] = k1;
+    this.k2[s] = k2;
+    this.lastMs[s] = -Infinity;
+    this.src[s] = -1;
+    this.dst[s] = -1;
+    this.port[s] = -1;
+    this.proto[s] = -1;
+    if (this.leaky) {
+      this.level[s] = 0;
+      this.levelMs[s] = -Infinity;
+      this.resetCold(s);
+    } else {
+      this.len[s] = 0;
+      this.start[s] = 0;
+    }
+    this.table.set(k1, k2, s);
+    return s;
+  }
+
+  private resetCold(s: number): void {
+    resetCold(this.cold, s * COLD_FIELDS);
+    this.coldFlags[s] = 0xff;
+    this.coldTimed[s] = 1;
+  }
+
+  /** Forget a group (its episode must have been closed). */
+  private release(s: number): void {
+    this.table.delete(this.k1[s], this.k2[s]);
+    this.alive[s] = 0;
+    this.wins[s] = null;
+    this.idx[s] = null;
+    this.pending[s] = null;
+    this.episodes[s] = null;
+    this.freeSlots.push(s);
+  }
+
   observe(b: Batch): void {
     const spec = this.rule.bucket;
     const gb = spec.groupBy;
     const nParts = gb.length;
-    const layout = this.index.layout;
+    const layout = this.layout;
     const order = b.order;
     const time = b.time;
     const W = this.windowMs;
@@ -183,17 +297,20 @@ export class BucketRunner implements RuleRunner {
     const distinct = spec.distinct;
     const distinctVals = distinct === 'dstPort' ? b.dstPort : null;
     const distinctIds = distinct === 'srcIp' ? b.src : distinct === 'dstIp' ? b.dst : null;
-    const p0 = partSource(b, gb[0]);
-    const p1 = nParts > 1 ? partSource(b, gb[1]) : null;
-    const p2 = nParts > 2 ? partSource(b, gb[2]) : null;
+    const g0 = gb[0];
+    const g1 = nParts > 1 ? gb[1] : g0;
+    const g2 = nParts > 2 ? gb[2] : g0;
+    const p0 = partSource(b, g0);
+    const p1 = nParts > 1 ? partSource(b, g1) : null;
+    const p2 = nParts > 2 ? partSource(b, g2) : null;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       if (!this.accept(b, r)) continue;
-      const v0 = partValue(p0, gb[0], r);
+      const v0 = partValue(p0, g0, r);
       if (v0 < 0) continue;
-      const v1 = p1 ? partValue(p1, gb[1], r) : 0;
+      const v1 = nParts > 1 ? partValue(p1, g1, r) : 0;
       if (v1 < 0) continue;
-      const v2 = p2 ? partValue(p2, gb[2], r) : 0;
+      const v2 = nParts > 2 ? partValue(p2, g2, r) : 0;
       if (v2 < 0) continue;
       let value = 0;
       if (distinct) {
@@ -208,48 +325,79 @@ export class BucketRunner implements RuleRunner {
       }
       const k1 = layout.first(v0, v1, v2);
       const k2 = layout.second(v0, v1, v2);
-      let st = this.index.get(k1, k2);
-      if (!st) {
-        if (this.index.size >= maxGroups) this.relieve();
-        st = new GroupState();
-        st.k1 = k1;
-        st.k2 = k2;
+      let s = this.table.get(k1, k2);
+      if (s < 0) {
+        if (this.table.size >= maxGroups) this.relieve();
+        s = this.allocate(k1, k2);
         for (let p = 0; p < nParts; p++) {
           const v = p === 0 ? v0 : p === 1 ? v1 : v2;
           const g = gb[p];
-          if (g === 'srcIp') st.src = v;
-          else if (g === 'dstIp') st.dst = v;
-          else if (g === 'dstPort') st.port = v;
-          else st.proto = v;
+          if (g === 'srcIp') this.src[s] = v;
+          else if (g === 'dstIp') this.dst[s] = v;
+          else if (g === 'dstPort') this.port[s] = v;
+          else this.proto[s] = v;
         }
-        this.index.set(st);
       }
       // a flow late across batches counts at its group's latest time
-      const t = time[r] < st.lastMs ? st.lastMs : time[r];
-      if (st.episode && t - st.lastMs > W) this.close(st, false);
-      st.lastMs = t;
-      if (spec.window === 'leaky') this.pourLeaky(st, b, r, t);
-      else if (distinct) this.pourDistinct(st, b, r, t, value);
-      else this.pourCount(st, b, r, t);
+      const last = this.lastMs[s];
+      const t = time[r] < last ? last : time[r];
+      if (this.episodes[s] !== null && t - last > W) this.close(s, false);
+      this.lastMs[s] = t;
+      if (this.leaky) this.pourLeaky(s, b, r, t);
+      else if (distinct) this.pourDistinct(s, b, r, t, value);
+      else this.pourCount(s, b, r, t);
     }
   }
 
-  private pourDistinct(st: GroupState, b: Batch, r: number, t: number, value: number): void {
-    const ep = st.episode;
-    if (ep) {
+  private writeInline(s: number, value: number, t: number, rowFlags: number, dur: number): void {
+    const o = s * STRIDE;
+    this.e0[o] = value;
+    this.e0[o + 1] = t;
+    this.e0[o + 2] = rowFlags;
+    this.e0[o + 3] = dur;
+  }
+
+  /** Move the inline entry into a new entry array with room for `entries`. */
+  private spill(s: number, entries: number): Float64Array {
+    const w = new Float64Array(entries * STRIDE);
+    const o = s * STRIDE;
+    w[0] = this.e0[o];
+    w[1] = this.e0[o + 1];
+    w[2] = this.e0[o + 2];
+    w[3] = this.e0[o + 3];
+    this.wins[s] = w;
+    this.start[s] = 0;
+    return w;
+  }
+
+  private pourDistinct(s: number, b: Batch, r: number, t: number, value: number): void {
+    const ep = this.episodes[s];
+    if (ep !== null) {
       ep.addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
     const cap = this.rule.bucket.capacity;
     const rowFlags = (b.rowOffset + r) * 16 + b.flags[r];
     const dur = b.duration ? b.duration[r] : NaN;
-    let w = st.w;
-    // seen in the window already: refresh it
-    if (w) {
+    let w = this.wins[s];
+    if (w === null) {
+      const n = this.len[s];
+      const o = s * STRIDE;
+      if (n === 0 || this.e0[o] === value || this.e0[o + 1] < t - this.windowMs) {
+        // the first value, the same value again, or a new one replacing an expired one
+        this.writeInline(s, value, t > this.e0[o + 1] || n === 0 || this.e0[o] !== value ? t : this.e0[o + 1], rowFlags, dur);
+        this.len[s] = 1;
+        if (1 > cap) this.trigger(s, b, r, t, 1);
+        return;
+      }
+      w = this.spill(s, Math.min(cap + 1, 4));
+    } else {
       let at = -1;
-      if (st.index) at = st.index.get(value) ?? -1;
+      const index = this.idx[s];
+      if (index !== null) at = index.get(value) ?? -1;
       else {
-        for (let e = 0; e < st.len; e++) {
+        const n = this.len[s];
+        for (let e = 0; e < n; e++) {
           if (w[e * STRIDE] === value) {
             at = e;
             break;
@@ -263,159 +411,206 @@ export class BucketRunner implements RuleRunner {
         w[o + 3] = dur;
         return;
       }
+      if (this.len[s] >= cap) this.expireDistinct(s, t - this.windowMs);
     }
-    if (st.len >= cap) this.expireDistinct(st, t - this.windowMs);
-    w = this.room(st, cap + 1);
-    const o = st.len * STRIDE;
+    w = this.room(s, cap + 1);
+    const n = this.len[s];
+    const o = n * STRIDE;
     w[o] = value;
     w[o + 1] = t;
     w[o + 2] = rowFlags;
     w[o + 3] = dur;
-    if (st.index) st.index.set(value, st.len);
-    else if (cap + 1 > SCAN_LIMIT && st.len + 1 > SCAN_LIMIT) {
-      st.index = new Map();
-      for (let e = 0; e <= st.len; e++) st.index.set(w[e * STRIDE], e);
+    const index = this.idx[s];
+    if (index !== null) index.set(value, n);
+    else if (n + 1 > SCAN_LIMIT) {
+      const m = new Map<number, number>();
+      for (let e = 0; e <= n; e++) m.set(w[e * STRIDE], e);
+      this.idx[s] = m;
     }
-    st.len++;
-    if (st.len > cap) this.trigger(st, b, r, t, st.len);
+    this.len[s] = n + 1;
+    if (n + 1 > cap) this.trigger(s, b, r, t, n + 1);
   }
 
-  private pourCount(st: GroupState, b: Batch, r: number, t: number): void {
-    const ep = st.episode;
-    if (ep) {
+  private pourCount(s: number, b: Batch, r: number, t: number): void {
+    const ep = this.episodes[s];
+    if (ep !== null) {
       ep.addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
     const cap = this.rule.bucket.capacity;
-    const w = this.room(st, cap + 1);
-    const o = st.len * STRIDE;
+    if (cap === 0) {
+      this.trigger(s, b, r, t, 1);
+      return;
+    }
+    const rowFlags = (b.rowOffset + r) * 16 + b.flags[r];
+    const dur = b.duration ? b.duration[r] : NaN;
+    const o0 = s * STRIDE;
+    if (this.wins[s] === null) {
+      if (this.len[s] === 0 || this.e0[o0 + 1] < t - this.windowMs) {
+        this.writeInline(s, 0, t, rowFlags, dur);
+        this.len[s] = 1;
+        return;
+      }
+      this.spill(s, Math.min(cap + 1, 4));
+    }
+    const w = this.room(s, cap + 1);
+    const o = this.len[s] * STRIDE;
     w[o] = 0;
     w[o + 1] = t;
-    w[o + 2] = (b.rowOffset + r) * 16 + b.flags[r];
-    w[o + 3] = b.duration ? b.duration[r] : NaN;
-    st.len++;
-    if (st.len - st.start > cap) {
+    w[o + 2] = rowFlags;
+    w[o + 3] = dur;
+    this.len[s]++;
+    if (this.len[s] - this.start[s] > cap) {
       // entries are in time order: drop the expired prefix
       const cutoff = t - this.windowMs;
-      while (st.start < st.len && w[st.start * STRIDE + 1] < cutoff) st.start++;
-      if (st.len - st.start > cap) this.trigger(st, b, r, t, st.len - st.start);
+      let st = this.start[s];
+      while (st < this.len[s] && w[st * STRIDE + 1] < cutoff) st++;
+      this.start[s] = st;
+      if (this.len[s] - st > cap) this.trigger(s, b, r, t, this.len[s] - st);
     }
   }
 
-  private pourLeaky(st: GroupState, b: Batch, r: number, t: number): void {
+  private pourLeaky(s: number, b: Batch, r: number, t: number): void {
     const weight = this.weigh(b, r);
     if (!(weight > 0)) return;
-    if (t > st.levelMs) {
-      if (st.levelMs > -Infinity) st.level = Math.max(0, st.level - (t - st.levelMs) * this.leakPerMs);
-      st.levelMs = t;
+    const lm = this.levelMs[s];
+    if (t > lm) {
+      if (lm > -Infinity) this.level[s] = Math.max(0, this.level[s] - (t - lm) * this.leakPerMs);
+      this.levelMs[s] = t;
     }
-    if (st.level === 0) {
+    if (this.level[s] === 0) {
       // drained: an episode is over, and what was in the bucket is gone
-      if (st.episode) this.close(st, false);
-      st.pending = null;
+      if (this.episodes[s] !== null) this.close(s, false);
+      this.pending[s] = null;
+      if (this.cold[s * COLD_FIELDS + C_FLOWS] > 0) this.resetCold(s);
     }
-    st.level += weight;
-    const ep = st.episode;
-    if (ep) {
+    const level = this.level[s] + weight;
+    this.level[s] = level;
+    const ep = this.episodes[s];
+    if (ep !== null) {
       ep.addRow(b, r, t, weight, this.ctx.interner, true);
-      if (st.level > ep.peak) ep.peak = st.level;
+      if (level > ep.peak) ep.peak = level;
       return;
     }
+    const cap = this.rule.bucket.capacity;
     const lim = this.ctx.limits;
-    if (!st.pending) st.pending = new Episode(undefined, this.track, PENDING_DISTINCT_CAP, lim.sampleSize, true);
-    st.pending.addRow(b, r, t, weight, this.ctx.interner, true);
-    if (st.level > this.rule.bucket.capacity) {
-      const e = st.pending;
-      st.pending = null;
-      e.promote(lim.maxTrackedDistinct);
-      e.triggerMs = t;
-      e.peak = st.level;
-      st.episode = e;
+    let pend = this.pending[s];
+    if (pend !== null) pend.addRow(b, r, t, weight, this.ctx.interner, true);
+    else if (level > cap / 2) {
+      // worth watching closely: keep the recent rows and who is involved from here on
+      pend = new Episode(undefined, this.track, PENDING_DISTINCT_CAP, lim.sampleSize, true);
+      pend.absorb(this.cold, s * COLD_FIELDS, this.coldFlags[s], this.coldTimed[s] === 1, b);
+      this.resetCold(s);
+      pend.addRow(b, r, t, weight, this.ctx.interner, true);
+      this.pending[s] = pend;
+    } else {
+      countCold(this.cold, s * COLD_FIELDS, b, r, t, weight);
+      this.coldFlags[s] &= b.flagsKnown;
+      if (!b.hasTime) this.coldTimed[s] = 0;
+    }
+    if (level > cap && pend !== null) {
+      this.pending[s] = null;
+      pend.promote(lim.maxTrackedDistinct);
+      pend.triggerMs = t;
+      pend.peak = level;
+      this.episodes[s] = pend;
     }
   }
 
   /** The window's entries become an episode, plus the current row's tracked values. */
-  private trigger(st: GroupState, b: Batch, r: number, t: number, peak: number): void {
+  private trigger(s: number, b: Batch, r: number, t: number, peak: number): void {
     const lim = this.ctx.limits;
     const spec = this.rule.bucket;
+    const interner = this.ctx.interner;
     const ep = new Episode(spec.distinct, this.track, lim.maxTrackedDistinct, lim.sampleSize, false);
-    const w = st.w as Float64Array;
-    for (let e = st.start; e < st.len; e++) {
-      const o = e * STRIDE;
-      const rf = w[o + 2];
-      const row = Math.floor(rf / 16);
-      ep.addEntry(w[o + 1], row, rf - row * 16, w[o + 3]);
-      if (ep.distinct) {
-        if (spec.distinct === 'dstPort') ep.distinct.addPort(w[o]);
-        else ep.distinct.addIp(this.ctx.interner.text(w[o]));
+    if (spec.capacity === 0 && !spec.distinct) {
+      // a trigger rule: the current flow is the whole window
+      ep.addRow(b, r, t, 1, interner, true);
+    } else {
+      const w = this.wins[s];
+      const arr = w ?? this.e0;
+      const from = w ? this.start[s] : s;
+      const to = w ? this.len[s] : s + 1;
+      for (let e = from; e < to; e++) {
+        const o = e * STRIDE;
+        const rf = arr[o + 2];
+        const row = Math.floor(rf / 16);
+        ep.addEntry(arr[o + 1], row, rf - row * 16, arr[o + 3]);
+        if (ep.distinct) {
+          if (spec.distinct === 'dstPort') ep.distinct.addPort(arr[o]);
+          else ep.distinct.addIp(interner.text(arr[o]));
+        }
       }
+      if (!b.hasTime) ep.timed = false;
+      ep.flagsKnown &= b.flagsKnown;
+      for (const tally of ep.tracked) tally.addRow(b, r, interner);
     }
-    if (!b.hasTime) ep.timed = false;
-    ep.flagsKnown &= b.flagsKnown;
-    for (const tally of ep.tracked) tally.addRow(b, r, this.ctx.interner);
     ep.triggerMs = t;
     ep.peak = peak;
-    st.episode = ep;
-    st.w = null;
-    st.index = null;
-    st.start = 0;
-    st.len = 0;
+    this.episodes[s] = ep;
+    this.wins[s] = null;
+    this.idx[s] = null;
+    this.start[s] = 0;
+    this.len[s] = 0;
   }
 
-  /** Make room for one more entry, growing up to `maxEntries` (compacting the count window). */
-  private room(st: GroupState, maxEntries: number): Float64Array {
-    let w = st.w;
-    if (!w) {
-      w = new Float64Array(Math.min(maxEntries, 4) * STRIDE);
-      st.w = w;
-      return w;
+  /** Room for one more entry in a group's array, growing up to `maxEntries` (compacting the count window). */
+  private room(s: number, maxEntries: number): Float64Array {
+    const w = this.wins[s] as Float64Array;
+    const n = this.len[s];
+    if (n * STRIDE < w.length) return w;
+    const st = this.start[s];
+    if (st > 0) {
+      w.copyWithin(0, st * STRIDE, n * STRIDE);
+      this.len[s] = n - st;
+      this.start[s] = 0;
+      if ((n - st) * STRIDE < w.length) return w;
     }
-    if (st.len * STRIDE < w.length) return w;
-    if (st.start > 0) {
-      w.copyWithin(0, st.start * STRIDE, st.len * STRIDE);
-      st.len -= st.start;
-      st.start = 0;
-      if (st.len * STRIDE < w.length) return w;
-    }
-    const grown = new Float64Array(Math.min(maxEntries, Math.max(4, (st.len * 2))) * STRIDE);
+    const grown = new Float64Array(Math.min(maxEntries, Math.max(4, this.len[s] * 2)) * STRIDE);
     if (grown.length <= w.length) throw new Error('bucket window overflow');
     grown.set(w);
-    st.w = grown;
+    this.wins[s] = grown;
     return grown;
   }
 
-  private expireDistinct(st: GroupState, cutoff: number): void {
-    const w = st.w;
-    if (!w) return;
+  private expireDistinct(s: number, cutoff: number): void {
+    const w = this.wins[s];
+    if (w === null) return;
+    const n = this.len[s];
     let keep = 0;
-    for (let e = 0; e < st.len; e++) {
+    for (let e = 0; e < n; e++) {
       const o = e * STRIDE;
       if (w[o + 1] < cutoff) continue;
       if (keep !== e) w.copyWithin(keep * STRIDE, o, o + STRIDE);
       keep++;
     }
-    if (keep === st.len) return;
-    st.len = keep;
-    if (st.index) {
-      st.index.clear();
-      for (let e = 0; e < keep; e++) st.index.set(w[e * STRIDE], e);
+    if (keep === n) return;
+    this.len[s] = keep;
+    const index = this.idx[s];
+    if (index !== null) {
+      index.clear();
+      for (let e = 0; e < keep; e++) index.set(w[e * STRIDE], e);
     }
   }
 
-  private close(st: GroupState, evicted: boolean): void {
-    const ep = st.episode;
-    st.episode = null;
-    st.w = null;
-    st.index = null;
-    st.start = 0;
-    st.len = 0;
-    if (!ep) return;
+  /** Turn an open episode into a finding and empty the window (the slot stays). */
+  private close(s: number, evicted: boolean): void {
+    const ep = this.episodes[s];
+    this.episodes[s] = null;
+    this.wins[s] = null;
+    this.idx[s] = null;
+    if (!this.leaky) {
+      this.start[s] = 0;
+      this.len[s] = 0;
+    }
+    if (ep === null) return;
     const interner = this.ctx.interner;
+    const proto = this.proto[s];
     const view: EpisodeView = {
-      srcIp: st.src >= 0 ? interner.text(st.src) : null,
-      dstIp: st.dst >= 0 ? interner.text(st.dst) : null,
-      dstPort: st.port >= 0 ? st.port : null,
-      proto: st.proto >= 0 && st.proto !== 255 ? st.proto : null,
+      srcIp: this.src[s] >= 0 ? interner.text(this.src[s]) : null,
+      dstIp: this.dst[s] >= 0 ? interner.text(this.dst[s]) : null,
+      dstPort: this.port[s] >= 0 ? this.port[s] : null,
+      proto: proto >= 0 && proto !== 255 ? proto : null,
       episode: ep,
       spec: this.rule.bucket,
       evicted,
@@ -425,46 +620,71 @@ export class BucketRunner implements RuleRunner {
   }
 
   sweep(watermarkMs: number, force: boolean): void {
+    // a group can only have gone quiet for a window if event time moved on by half a window
+    if (!force && watermarkMs - this.lastSweep < this.windowMs / 2) return;
+    this.lastSweep = watermarkMs;
     const cutoff = watermarkMs - this.windowMs;
-    const idle: GroupState[] = [];
-    this.index.forEach((st) => {
-      if (force || st.lastMs < cutoff) idle.push(st);
-    });
-    for (const st of idle) {
-      this.close(st, false);
-      this.index.delete(st);
+    const alive = this.alive;
+    const last = this.lastMs;
+    for (let s = 0; s < this.high; s++) {
+      if (alive[s] === 0 || (!force && last[s] >= cutoff)) continue;
+      this.close(s, false);
+      this.release(s);
     }
   }
 
   /** Over the group limit: drop the least recently active quarter, reporting open episodes. */
   private relieve(): void {
-    const max = this.ctx.limits.maxGroupsPerRule;
-    this.evicted += this.index.evictOldest(Math.floor(max * 0.75), (st) => {
-      if (st.episode) {
+    const target = Math.floor(this.ctx.limits.maxGroupsPerRule * 0.75);
+    const drop = this.table.size - target;
+    if (drop <= 0) return;
+    const times = new Float64Array(this.table.size);
+    let n = 0;
+    for (let s = 0; s < this.high; s++) if (this.alive[s] === 1) times[n++] = this.lastMs[s];
+    const sorted = times.subarray(0, n).sort();
+    const cut = sorted[drop - 1];
+    let dropped = 0;
+    for (let s = 0; s < this.high && dropped < drop; s++) {
+      if (this.alive[s] === 0 || this.lastMs[s] > cut) continue;
+      if (this.episodes[s] !== null) {
         this.evictedEpisodes++;
-        this.close(st, true);
+        this.close(s, true);
       }
-    });
+      this.release(s);
+      dropped++;
+    }
+    this.evicted += dropped;
   }
 
   remapIds(remap: (oldId: number) => number): void {
     const spec = this.rule.bucket;
     const ipDistinct = spec.distinct === 'srcIp' || spec.distinct === 'dstIp';
-    const layout = this.index.layout;
-    for (const st of this.index.takeAll()) {
-      if (st.src >= 0) st.src = remap(st.src);
-      if (st.dst >= 0) st.dst = remap(st.dst);
-      const parts = spec.groupBy.map((g) => (g === 'srcIp' ? st.src : g === 'dstIp' ? st.dst : g === 'dstPort' ? st.port : st.proto));
-      st.k1 = layout.first(parts[0], parts[1] ?? 0, parts[2] ?? 0);
-      st.k2 = layout.second(parts[0], parts[1] ?? 0, parts[2] ?? 0);
-      if (ipDistinct && st.w) {
-        for (let e = st.start; e < st.len; e++) st.w[e * STRIDE] = remap(st.w[e * STRIDE]);
-        if (st.index) {
-          st.index.clear();
-          for (let e = 0; e < st.len; e++) st.index.set(st.w[e * STRIDE], e);
-        }
+    const layout = this.layout;
+    const gb = spec.groupBy;
+    const part = (s: number, g: GroupField): number => (g === 'srcIp' ? this.src[s] : g === 'dstIp' ? this.dst[s] : g === 'dstPort' ? this.port[s] : this.proto[s]);
+    this.table.clear();
+    for (let s = 0; s < this.high; s++) {
+      if (this.alive[s] === 0) continue;
+      if (this.src[s] >= 0) this.src[s] = remap(this.src[s]);
+      if (this.dst[s] >= 0) this.dst[s] = remap(this.dst[s]);
+      const a = part(s, gb[0]);
+      const b = gb.length > 1 ? part(s, gb[1]) : 0;
+      const c = gb.length > 2 ? part(s, gb[2]) : 0;
+      this.k1[s] = layout.first(a, b, c);
+      this.k2[s] = layout.second(a, b, c);
+      this.table.set(this.k1[s], this.k2[s], s);
+      if (!ipDistinct || this.episodes[s] !== null) continue;
+      const w = this.wins[s];
+      if (w === null) {
+        if (this.len[s] > 0) this.e0[s * STRIDE] = remap(this.e0[s * STRIDE]);
+        continue;
       }
-      this.index.set(st);
+      for (let e = 0; e < this.len[s]; e++) w[e * STRIDE] = remap(w[e * STRIDE]);
+      const index = this.idx[s];
+      if (index !== null) {
+        index.clear();
+        for (let e = 0; e < this.len[s]; e++) index.set(w[e * STRIDE], e);
+      }
     }
   }
 }

@@ -100,6 +100,53 @@ class RowSample {
   }
 }
 
+/** Offsets of the plain counters a leaky group keeps before it is worth an Episode. */
+export const C_FLOWS = 0;
+export const C_WEIGHT = 1;
+export const C_FIRST = 2;
+export const C_LAST = 3;
+export const C_SYN = 4;
+export const C_RST = 5;
+export const C_FAILED = 6;
+export const C_PACKETS = 7;
+export const C_BYTES = 8;
+export const C_DUR_SUM = 9;
+export const C_DUR_N = 10;
+export const COLD_FIELDS = 11;
+
+export function resetCold(c: Float64Array, o: number): void {
+  c.fill(0, o, o + COLD_FIELDS);
+  c[o + C_FIRST] = Infinity;
+  c[o + C_LAST] = -Infinity;
+}
+
+/** Count row r into the counters at offset o (no allocation). */
+export function countCold(c: Float64Array, o: number, b: Batch, r: number, t: number, weight: number): void {
+  c[o + C_FLOWS]++;
+  c[o + C_WEIGHT] += weight;
+  if (t < c[o + C_FIRST]) c[o + C_FIRST] = t;
+  if (t > c[o + C_LAST]) c[o + C_LAST] = t;
+  const f = b.flags[r];
+  if (f & FLAG_SYN) c[o + C_SYN]++;
+  if (f & FLAG_RST) c[o + C_RST]++;
+  if (f & FLAG_FAILED) c[o + C_FAILED]++;
+  if (b.fwdPackets) {
+    const p = b.fwdPackets[r] + (b.bwdPackets ? b.bwdPackets[r] : 0);
+    if (Number.isFinite(p)) c[o + C_PACKETS] += p;
+  }
+  if (b.fwdBytes) {
+    const x = b.fwdBytes[r] + (b.bwdBytes ? b.bwdBytes[r] : 0);
+    if (Number.isFinite(x)) c[o + C_BYTES] += x;
+  }
+  if (b.duration) {
+    const d = b.duration[r];
+    if (Number.isFinite(d)) {
+      c[o + C_DUR_SUM] += d;
+      c[o + C_DUR_N]++;
+    }
+  }
+}
+
 export class Episode {
   firstMs = Infinity;
   lastMs = -Infinity;
@@ -180,6 +227,29 @@ export class Episode {
     this.sample.add(b.rowOffset + r);
     if (withDistinct && this.distinct) this.distinct.addRow(b, r, interner);
     for (const t2 of this.tracked) t2.addRow(b, r, interner);
+  }
+
+  /**
+   * Take over a group's plain counters (flows before the Episode existed). `flagsKnown` and
+   * `timed` describe those flows; the current batch stands for them when the caller knows no better.
+   */
+  absorb(c: Float64Array, o: number, flagsKnown: number, timed: boolean, batch: Batch): void {
+    if (c[o + C_FLOWS] === 0) return;
+    this.flows += c[o + C_FLOWS];
+    this.weight += c[o + C_WEIGHT];
+    if (c[o + C_FIRST] < this.firstMs) this.firstMs = c[o + C_FIRST];
+    if (c[o + C_LAST] > this.lastMs) this.lastMs = c[o + C_LAST];
+    this.syn += c[o + C_SYN];
+    this.rst += c[o + C_RST];
+    this.failed += c[o + C_FAILED];
+    this.packets += c[o + C_PACKETS];
+    this.bytes += c[o + C_BYTES];
+    if (!batch.fwdPackets) this.packetsKnown = false;
+    if (!batch.fwdBytes) this.bytesKnown = false;
+    this.durationSum += c[o + C_DUR_SUM];
+    this.durationCount += c[o + C_DUR_N];
+    this.flagsKnown &= flagsKnown;
+    if (!timed) this.timed = false;
   }
 
   /** From a pre-trigger accumulator to an episode: keep the recent rows, let tallies grow. */

@@ -5,8 +5,8 @@
  * report: what to do about a finding is the policy's business.
  *
  * Per batch: canonical fields (flow-fields.ts), one shared batch view (addresses interned, flags,
- * time order), each rule whose fields are present, then a sweep of groups that went quiet once
- * event time has moved on by half the shortest window. A rule that cannot run on the input says
+ * time order), each rule whose fields are present, then a sweep of groups that went quiet (each
+ * rule sweeps once event time has moved on by half its window). A rule that cannot run on the input says
  * why in its status (NSL-KDD has no addresses; no GeoIP database; disabled in the configuration)
  * instead of silently finding nothing.
  *
@@ -113,19 +113,8 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
   add(ttl.info, ttl, disabled('ttlHops', config.ttlHops.enabled));
 
   const active = entries.filter((e) => e.runner !== null);
-  const minWindowMs = Math.min(
-    config.portScan.windowSeconds,
-    config.hostSweep.windowSeconds,
-    config.bruteForce.windowSeconds,
-    config.flood.windowSeconds,
-    config.spoofing.windowSeconds,
-    config.geoPolicy.windowSeconds,
-    config.ttlHops.windowSeconds,
-  ) * 1000;
-
   let rowOffset = 0;
   let watermark = -Infinity;
-  let lastSweep = -Infinity;
   let untimedBatches = 0;
   let timedBatches = 0;
   let untimedRows = 0;
@@ -167,10 +156,8 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       if (batch.hasTime) {
         const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
         if (t > watermark) watermark = t;
-        if (watermark - lastSweep >= minWindowMs / 2) {
-          for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
-          lastSweep = watermark;
-        }
+        // each rule sweeps only when event time has moved on by half its window
+        for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
       }
       collect();
     },

@@ -14,7 +14,7 @@
  */
 import type { Batch } from './batch.js';
 import { compareFindings, formatSpan, isoTime, type Finding } from './finding.js';
-import { GroupIndex, KeyLayout, type Keyed } from './group-index.js';
+import { SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { TtlHopsConfig } from './rules-config.js';
 
@@ -23,37 +23,81 @@ export function initialTtl(observed: number): number {
   return observed <= 64 ? 64 : observed <= 128 ? 128 : 255;
 }
 
-class SourceHops implements Keyed {
-  k1 = 0;
-  k2 = -1;
-  lastMs = -Infinity;
-  firstMs = Infinity;
-  src = -1;
-  flows = 0;
-  minHops = Infinity;
-  maxHops = -Infinity;
-  minTtl = 0;
-  maxTtl = 0;
-  minRow = -1;
-  maxRow = -1;
-  /** whether the spread has exceeded the limit (a finding at close) */
-  over = false;
-  timed = true;
-  /** distinct TTLs seen, as a 256-bit set */
-  readonly ttls = new Uint32Array(8);
-}
+const FIELDS = 9;
+const F_LAST = 0;
+const F_FIRST = 1;
+const F_FLOWS = 2;
+const F_MIN_HOPS = 3;
+const F_MAX_HOPS = 4;
+const F_MIN_TTL = 5;
+const F_MAX_TTL = 6;
+const F_MIN_ROW = 7;
+const F_MAX_ROW = 8;
 
 export class TtlHopRunner implements RuleRunner {
   readonly info: RuleInfo;
-  private readonly index = new GroupIndex<SourceHops>(new KeyLayout(['ip']));
+  private readonly table = new SlotTable();
   private readonly out: Finding[] = [];
   private evicted = 0;
+  private lastSweep = -Infinity;
+  // per-slot state (struct of arrays, see slot-table.ts for why)
+  private slots = 0;
+  private high = 0;
+  private readonly freeSlots: number[] = [];
+  private src: Int32Array = new Int32Array(0);
+  private num: Float64Array = new Float64Array(0);
+  /** 1 = alive, 2 = alive and the spread exceeded the limit; bit 4 = a flow had no time */
+  private state: Uint8Array = new Uint8Array(0);
+  /** distinct TTLs seen, 256 bits per slot */
+  private ttls: Uint32Array = new Uint32Array(0);
 
   constructor(
     private readonly cfg: TtlHopsConfig,
     private readonly ctx: RuleContext,
   ) {
     this.info = { id: 'spoofing.ttl-hop-change', title: 'Hop count of a source changed', category: 'spoofing', severity: cfg.severity, requires: ['srcIp', 'ttl'] };
+    this.grow(256);
+  }
+
+  private grow(n: number): void {
+    const src = new Int32Array(n);
+    src.set(this.src);
+    const num = new Float64Array(n * FIELDS);
+    num.set(this.num);
+    const state = new Uint8Array(n);
+    state.set(this.state);
+    const ttls = new Uint32Array(n * 8);
+    ttls.set(this.ttls);
+    this.src = src;
+    this.num = num;
+    this.state = state;
+    this.ttls = ttls;
+    this.slots = n;
+  }
+
+  private allocate(id: number): number {
+    let s = this.freeSlots.pop();
+    if (s === undefined) {
+      if (this.high === this.slots) this.grow(this.slots * 2);
+      s = this.high++;
+    }
+    this.src[s] = id;
+    const o = s * FIELDS;
+    this.num.fill(0, o, o + FIELDS);
+    this.num[o + F_LAST] = -Infinity;
+    this.num[o + F_FIRST] = Infinity;
+    this.num[o + F_MIN_HOPS] = Infinity;
+    this.num[o + F_MAX_HOPS] = -Infinity;
+    this.ttls.fill(0, s * 8, s * 8 + 8);
+    this.state[s] = 1;
+    this.table.set(id, -1, s);
+    return s;
+  }
+
+  private release(s: number): void {
+    this.table.delete(this.src[s], -1);
+    this.state[s] = 0;
+    this.freeSlots.push(s);
   }
 
   observe(b: Batch): void {
@@ -62,57 +106,61 @@ export class TtlHopRunner implements RuleRunner {
     const order = b.order;
     const max = this.ctx.limits.maxGroupsPerRule;
     const W = this.cfg.windowSeconds * 1000;
+    const limit = this.cfg.maxHopChange;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       const id = src[r];
       const t8 = ttl[r];
       if (id < 0 || !(t8 >= 1 && t8 <= 255)) continue;
-      let st = this.index.get(id, -1);
-      if (!st) {
-        if (this.index.size >= max) this.relieve();
-        st = new SourceHops();
-        st.k1 = id;
-        st.src = id;
-        this.index.set(st);
+      let s = this.table.get(id, -1);
+      if (s < 0) {
+        if (this.table.size >= max) this.relieve();
+        s = this.allocate(id);
       }
-      const t = b.time[r] < st.lastMs ? st.lastMs : b.time[r];
-      if (st.flows > 0 && t - st.lastMs > W) {
-        this.close(st);
-        this.index.delete(st);
-        const fresh = new SourceHops();
-        fresh.k1 = id;
-        fresh.src = id;
-        this.index.set(fresh);
-        st = fresh;
+      const num = this.num;
+      const o = s * FIELDS;
+      const t = b.time[r] < num[o + F_LAST] ? num[o + F_LAST] : b.time[r];
+      if (num[o + F_FLOWS] > 0 && t - num[o + F_LAST] > W) {
+        // quiet for a window: report what there was and start afresh
+        this.close(s);
+        this.release(s);
+        s = this.allocate(id);
       }
+      const p = s * FIELDS;
       const ttlInt = Math.round(t8);
       const hops = initialTtl(ttlInt) - ttlInt;
-      if (hops < st.minHops) {
-        st.minHops = hops;
-        st.minTtl = ttlInt;
-        st.minRow = b.rowOffset + r;
+      const row = b.rowOffset + r;
+      if (hops < num[p + F_MIN_HOPS]) {
+        num[p + F_MIN_HOPS] = hops;
+        num[p + F_MIN_TTL] = ttlInt;
+        num[p + F_MIN_ROW] = row;
       }
-      if (hops > st.maxHops) {
-        st.maxHops = hops;
-        st.maxTtl = ttlInt;
-        st.maxRow = b.rowOffset + r;
+      if (hops > num[p + F_MAX_HOPS]) {
+        num[p + F_MAX_HOPS] = hops;
+        num[p + F_MAX_TTL] = ttlInt;
+        num[p + F_MAX_ROW] = row;
       }
-      st.ttls[ttlInt >>> 5] |= 1 << (ttlInt & 31);
-      if (st.maxHops - st.minHops > this.cfg.maxHopChange) st.over = true;
-      st.flows++;
-      if (t < st.firstMs) st.firstMs = t;
-      st.lastMs = t;
-      if (!b.hasTime) st.timed = false;
+      this.ttls[s * 8 + (ttlInt >>> 5)] |= 1 << (ttlInt & 31);
+      if (num[p + F_MAX_HOPS] - num[p + F_MIN_HOPS] > limit) this.state[s] |= 2;
+      if (!b.hasTime) this.state[s] |= 4;
+      num[p + F_FLOWS]++;
+      if (t < num[p + F_FIRST]) num[p + F_FIRST] = t;
+      num[p + F_LAST] = t;
     }
   }
 
-  private close(st: SourceHops): void {
-    if (!st.over) return;
-    const ip = this.ctx.interner.text(st.src);
+  private close(s: number): void {
+    if ((this.state[s] & 2) === 0) return;
+    const num = this.num;
+    const o = s * FIELDS;
+    const ip = this.ctx.interner.text(this.src[s]);
     const ttls: number[] = [];
-    for (let v = 0; v < 256 && ttls.length < this.ctx.limits.sampleSize; v++) if (st.ttls[v >>> 5] & (1 << (v & 31))) ttls.push(v);
-    const span = st.timed ? (st.lastMs - st.firstMs) / 1000 : null;
-    const change = st.maxHops - st.minHops;
+    for (let v = 0; v < 256 && ttls.length < this.ctx.limits.sampleSize; v++) if (this.ttls[s * 8 + (v >>> 5)] & (1 << (v & 31))) ttls.push(v);
+    const timed = (this.state[s] & 4) === 0;
+    const span = timed ? (num[o + F_LAST] - num[o + F_FIRST]) / 1000 : null;
+    const minHops = num[o + F_MIN_HOPS];
+    const maxHops = num[o + F_MAX_HOPS];
+    const change = maxHops - minHops;
     this.out.push({
       ruleId: this.info.id,
       title: this.info.title,
@@ -120,41 +168,56 @@ export class TtlHopRunner implements RuleRunner {
       severity: this.info.severity,
       srcIp: ip,
       targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
-      firstSeen: isoTime(st.firstMs, st.timed),
-      lastSeen: isoTime(st.lastMs, st.timed),
-      count: st.flows,
+      firstSeen: isoTime(num[o + F_FIRST], timed),
+      lastSeen: isoTime(num[o + F_LAST], timed),
+      count: num[o + F_FLOWS],
       evidence: {
-        minHops: st.minHops,
-        maxHops: st.maxHops,
+        minHops,
+        maxHops,
         hopChange: change,
-        ttlAtMinHops: st.minTtl,
-        ttlAtMaxHops: st.maxTtl,
+        ttlAtMinHops: num[o + F_MIN_TTL],
+        ttlAtMaxHops: num[o + F_MAX_TTL],
         ttlsSeen: ttls,
         threshold: this.cfg.maxHopChange,
-        flows: st.flows,
+        flows: num[o + F_FLOWS],
         durationSeconds: span,
       },
-      rows: [st.minRow, st.maxRow].sort((a, b) => a - b),
+      rows: [num[o + F_MIN_ROW], num[o + F_MAX_ROW]].sort((a, b) => a - b),
       reason:
-        `${ip} was seen ${st.minHops} hops away (TTL ${st.minTtl}) and ${st.maxHops} hops away (TTL ${st.maxTtl}) within ${formatSpan(span)}: ` +
+        `${ip} was seen ${minHops} hops away (TTL ${num[o + F_MIN_TTL]}) and ${maxHops} hops away (TTL ${num[o + F_MAX_TTL]}) within ${formatSpan(span)}: ` +
         `a change of ${change} hops (more than ${this.cfg.maxHopChange}) suggests another machine using the address, or a route change.`,
     });
   }
 
   sweep(watermarkMs: number, force: boolean): void {
-    const cutoff = watermarkMs - this.cfg.windowSeconds * 1000;
-    const idle: SourceHops[] = [];
-    this.index.forEach((st) => {
-      if (force || st.lastMs < cutoff) idle.push(st);
-    });
-    for (const st of idle) {
-      this.close(st);
-      this.index.delete(st);
+    const W = this.cfg.windowSeconds * 1000;
+    if (!force && watermarkMs - this.lastSweep < W / 2) return;
+    this.lastSweep = watermarkMs;
+    const cutoff = watermarkMs - W;
+    for (let s = 0; s < this.high; s++) {
+      if (this.state[s] === 0 || (!force && this.num[s * FIELDS + F_LAST] >= cutoff)) continue;
+      this.close(s);
+      this.release(s);
     }
   }
 
+  /** Over the group limit: forget the least recently seen quarter (reporting those over the limit). */
   private relieve(): void {
-    this.evicted += this.index.evictOldest(Math.floor(this.ctx.limits.maxGroupsPerRule * 0.75), (st) => this.close(st));
+    const target = Math.floor(this.ctx.limits.maxGroupsPerRule * 0.75);
+    const drop = this.table.size - target;
+    if (drop <= 0) return;
+    const times = new Float64Array(this.table.size);
+    let n = 0;
+    for (let s = 0; s < this.high; s++) if (this.state[s] !== 0) times[n++] = this.num[s * FIELDS + F_LAST];
+    const cut = times.subarray(0, n).sort()[drop - 1];
+    let dropped = 0;
+    for (let s = 0; s < this.high && dropped < drop; s++) {
+      if (this.state[s] === 0 || this.num[s * FIELDS + F_LAST] > cut) continue;
+      this.close(s);
+      this.release(s);
+      dropped++;
+    }
+    this.evicted += dropped;
   }
 
   drain(): Finding[] {
@@ -162,15 +225,16 @@ export class TtlHopRunner implements RuleRunner {
   }
 
   remapIds(remap: (oldId: number) => number): void {
-    for (const st of this.index.takeAll()) {
-      st.src = remap(st.src);
-      st.k1 = st.src;
-      this.index.set(st);
+    this.table.clear();
+    for (let s = 0; s < this.high; s++) {
+      if (this.state[s] === 0) continue;
+      this.src[s] = remap(this.src[s]);
+      this.table.set(this.src[s], -1, s);
     }
   }
 
   groups(): number {
-    return this.index.size;
+    return this.table.size;
   }
 
   notes(): string[] {

@@ -86,7 +86,8 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
           : { type: 'parsed', name, role: 'feature', field, parse: 'text' };
       });
       const normal = normalLabel;
-      if (opts.label !== undefined && typeof normal === 'string') {
+      // (a file that already has a column named binary keeps it; we do not shadow it)
+      if (opts.label !== undefined && typeof normal === 'string' && !(names as string[]).includes('binary')) {
         const label = opts.label;
         columns.push({ type: 'derived', name: 'binary', role: 'label', from: [label], derive: (get) => binaryFrom(get(label), (v) => v === normal) });
       }
@@ -96,7 +97,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
         header: start.header,
         columns,
         defaultTarget: opts.label,
-        normalValues: opts.label !== undefined && typeof normal === 'string' ? { [opts.label]: normal, binary: 'normal' } : undefined,
+        normalValues: opts.label !== undefined && typeof normal === 'string' ? { binary: 'normal', [opts.label]: normal } : undefined,
       };
     },
   };
@@ -108,10 +109,17 @@ function quoteArg(name: string): string {
 
 function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
   const b: CsvBatch = start.sample;
+  const header = start.header ?? [];
+  // records to judge by: not ragged (the assembler reports those with their line), not a repeated header
+  const rows: number[] = [];
+  for (let r = start.sampleFrom; r < start.sampleTo; r++) {
+    if (b.fieldCount(r) !== names.length) continue;
+    if (header.length === names.length && header.every((h, k) => b.text(b.recordField[r] + k).trim() === h.trim())) continue;
+    rows.push(r);
+  }
   return names.map((name, i) => {
     if (categorical.has(name) || name === label) return false;
-    for (let r = start.sampleFrom; r < start.sampleTo; r++) {
-      if (b.fieldCount(r) !== names.length) continue; // the assembler reports ragged rows with their line
+    for (const r of rows) {
       const f = b.recordField[r] + i;
       if (b.fieldQuote[f] === 2 || parseNumber(b.bytes, b.fieldStart[f], b.fieldEnd[f]) === undefined) return false;
     }

@@ -15,8 +15,10 @@
  * How, instead of sklearn's "list every neighbourhood, then search": (1) count neighbours with the
  * KD-tree, stopping as soon as `minSamples` are seen (a row in a dense flood needs a handful of
  * distance computations, not thousands); (2) union-find over core-to-core links, searching only
- * tree nodes that hold core rows; (3) give each non-core row the first-numbered cluster among its
- * core neighbours. Memory stays O(n) where sklearn's neighbourhood lists are O(n^2) at worst.
+ * tree nodes that hold core rows and skipping whole nodes already joined to the query's cluster;
+ * (3) give each non-core row the first-numbered cluster among its core neighbours (step 1 has
+ * already listed them: a search that ends short of minSamples was exhaustive). Memory stays
+ * O(n * minSamples) where sklearn's neighbourhood lists are O(n^2) at worst.
  *
  * What it deliberately does not do: sample weights, other metrics, precomputed distances.
  */
@@ -30,6 +32,9 @@ export interface DbscanOptions {
   /** rows a neighbourhood must hold, the row itself included, for the row to be core; >= 1 */
   readonly minSamples: number;
 }
+
+/** Most neighbour entries kept from step (1) for step (3) (4 bytes each). */
+const KEEP_NEIGHBOURS_MAX = 1 << 25;
 
 /** Per-row kind codes in `DbscanResult.kind`. */
 export const NOISE = 0;
@@ -89,9 +94,19 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
     if (diag <= r2) tight[node] = 1;
     if (diag <= r2 && t.nodeEnd[node] - t.nodeStart[node] >= minSamples) core.fill(1, t.nodeStart[node], t.nodeEnd[node]);
   }
+  // A row whose search ends short of minSamples was searched exhaustively, so its whole (small)
+  // neighbourhood is at hand: keep it, and step (3) needs no second search for that row.
+  const keep = minSamples > 1 && n * (minSamples - 1) <= KEEP_NEIGHBOURS_MAX ? minSamples - 1 : 0;
+  const near = new Int32Array(n * keep);
+  const nearCount = new Int32Array(keep > 0 ? n : 0);
   for (let p = 0; p < n; p++) {
     if (core[p] === 1) continue;
-    core[p] = search.within(pts, p * d, r2, minSamples, false, undefined, undefined, p) >= minSamples ? 1 : 0;
+    const c = search.within(pts, p * d, r2, minSamples, keep > 0, undefined, undefined, p);
+    if (c >= minSamples) core[p] = 1;
+    else if (keep > 0) {
+      near.set(search.found.subarray(0, c), p * keep);
+      nearCount[p] = c;
+    }
   }
   // core rows per node, so searches for core neighbours skip nodes without any
   const nodeCore = new Int32Array(nodes);
@@ -132,10 +147,17 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
     kind[index[p]] = CORE;
   }
   // (3) border rows: the first-numbered cluster among their core neighbours
-  const nodeCluster = clusterPerNode(t, clusterOf);
+  const nodeCluster = keep > 0 ? new Int32Array(0) : clusterPerNode(t, clusterOf);
+  const stack = new Int32Array(t.depth * 2 + 8);
   for (let p = 0; p < n; p++) {
     if (core[p] === 1) continue;
-    const c = firstClusterWithin(t, pts, p * d, r2, clusterOf, nodeCluster, search);
+    let c = -1;
+    if (keep > 0) {
+      for (let i = 0, o = p * keep; i < nearCount[p]; i++) {
+        const k = clusterOf[near[o + i]];
+        if (k >= 0 && (c < 0 || k < c)) c = k;
+      }
+    } else c = firstClusterWithin(t, pts, p * d, r2, clusterOf, nodeCluster, stack);
     if (c < 0) continue;
     labels[index[p]] = c;
     kind[index[p]] = BORDER;
@@ -297,13 +319,11 @@ function firstClusterWithin(
   r2: number,
   clusterOf: Int32Array,
   nodeCluster: Int32Array,
-  search: KdSearch,
+  stack: Int32Array,
 ): number {
-  void search;
   const d = t.dims;
   const pts = t.points;
   let best = 0x7fffffff;
-  const stack = new Int32Array(t.depth * 2 + 8);
   let sp = 0;
   stack[sp++] = 0;
   while (sp > 0) {

@@ -8,8 +8,8 @@
  *   as it does when sklearn is handed DBSCAN's labels;
  * - there must be 2 .. n-1 distinct labels.
  *
- * The n^2/2 distances are all computed (cluster-sums.ts: SIMD kernel, worker threads); columns
- * that are constant are dropped first since they add nothing to any distance. `sampleSize` scores
+ * The n^2/2 distances are all computed (cluster-sums.ts: SIMD kernel, worker threads), on the
+ * columns that matter (`distanceColumns`: constant ones dropped, repeated ones merged). `sampleSize` scores
  * a seeded random subset instead, like sklearn's sample_size (our generator, so not sklearn's rows).
  *
  * What it deliberately does not do: other metrics, precomputed distance matrices.
@@ -67,7 +67,7 @@ export function silhouetteFromSums(sums: Float64Array, codes: Int32Array, cluste
   return out;
 }
 
-/** Validate, sample, code labels 0..k-1 and drop constant columns. */
+/** Validate, sample, code labels 0..k-1, and keep the columns that matter for distances. */
 function prepare(X: Matrix, labels: ArrayLike<number>, options: SilhouetteOptions): { data: Matrix; codes: Int32Array; clusters: number } {
   if (labels.length !== X.rows) {
     throw new UserError(`silhouette: ${X.rows} rows but ${labels.length} labels; give one label per row`);
@@ -97,24 +97,56 @@ function prepare(X: Matrix, labels: ArrayLike<number>, options: SilhouetteOption
   if (distinct.length < 2 || distinct.length > n - 1) {
     throw new UserError(`Number of labels is ${distinct.length}. Valid values are 2 to n_samples - 1 (inclusive)`);
   }
-  // constant columns add nothing to any distance
-  const d = rows.cols;
-  const keep: number[] = [];
+  return { data: distanceColumns(rows), codes, clusters: distinct.length };
+}
+
+/**
+ * The columns that matter for Euclidean distances, exactly: a constant column adds nothing, and
+ * k identical columns add k (a_j - b_j)^2, the same as one column scaled by sqrt(k). Flow
+ * features have both (CICFlowMeter's subflow counts repeat the totals; bulk columns are all
+ * zero): on the CIC-IDS2017 sample 84 columns become 75, and the silhouette does that much less.
+ */
+export function distanceColumns(X: Matrix): Matrix {
+  const n = X.rows;
+  const d = X.cols;
+  const groups: { col: number; count: number }[] = [];
+  const byKey = new Map<string, number[]>();
   for (let c = 0; c < d; c++) {
-    const v0 = rows.data[c];
-    for (let r = 1; r < n; r++) {
-      if (rows.data[r * d + c] !== v0) {
-        keep.push(c);
+    let constant = true;
+    const v0 = X.data[c];
+    let sum = 0;
+    for (let r = 0; r < n; r++) {
+      const v = X.data[r * d + c];
+      if (v !== v0) constant = false;
+      sum += v * ((r % 7) + 1);
+    }
+    if (constant) continue;
+    const key = `${sum}`;
+    const candidates = byKey.get(key) ?? [];
+    let merged = false;
+    for (const g of candidates) {
+      const other = groups[g].col;
+      let same = true;
+      for (let r = 0; r < n && same; r++) same = X.data[r * d + c] === X.data[r * d + other];
+      if (same) {
+        groups[g].count++;
+        merged = true;
         break;
       }
     }
+    if (!merged) {
+      candidates.push(groups.length);
+      byKey.set(key, candidates);
+      groups.push({ col: c, count: 1 });
+    }
   }
-  let data = rows;
-  if (keep.length < d) {
-    const m = Math.max(1, keep.length);
-    const out = new Float64Array(n * m);
-    for (let r = 0; r < n; r++) for (let j = 0; j < keep.length; j++) out[r * m + j] = rows.data[r * d + keep[j]];
-    data = { rows: n, cols: m, data: out };
+  if (groups.length === d) return X;
+  const m = Math.max(1, groups.length);
+  const out = new Float64Array(n * m);
+  for (let j = 0; j < groups.length; j++) {
+    const { col, count } = groups[j];
+    const w = Math.sqrt(count);
+    for (let r = 0; r < n; r++) out[r * m + j] = w === 1 ? X.data[r * d + col] : w * X.data[r * d + col];
   }
-  return { data, codes, clusters: distinct.length };
+  return { rows: n, cols: m, data: out };
 }

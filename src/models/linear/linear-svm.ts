@@ -1,6 +1,7 @@
 /**
  * Linear SVM: scikit-learn's LinearSVC (squared hinge loss, L2 penalty, one-vs-rest, C), solved
- * by dual coordinate descent (squared-hinge-cd.ts) on sparse shifted rows.
+ * in the primal by L-BFGS (squared-hinge-primal.ts, which says why not LIBLINEAR's dual method)
+ * on sparse shifted rows. Unlike LinearSVC the intercept is not penalised.
  *
  * Probabilities come from Platt scaling: one sigmoid per class fitted on margins from an internal
  * 3-fold stratified cross-validation (so the sigmoids see margins of rows the model did not train
@@ -19,13 +20,14 @@ import { meanAbsCoef } from './logistic-regression.js';
 import { checkChoice, checkIntAtLeast, checkPositiveFloat, withDefaults } from './params.js';
 import { crossValidatedPlatt, plattProbabilities } from './platt.js';
 import { rowWeights, type ClassWeight } from './row-weights.js';
-import { fitSquaredHinge } from './squared-hinge-cd.js';
+import { fitSquaredHinge } from './squared-hinge-primal.js';
 
 export interface LinearSvmOptions {
   readonly C: number;
   readonly classWeight: ClassWeight;
-  /** passes over the data per binary problem */
+  /** L-BFGS iterations per binary problem */
   readonly maxIter: number;
+  /** stop when the largest gradient entry of the mean loss is at most tol */
   readonly tol: number;
 }
 
@@ -37,8 +39,8 @@ export interface LinearSvmState {
   readonly intercept: Float64Array;
   /** per class, the Platt sigmoid (A, B) */
   readonly sigmoids: Float64Array;
-  /** passes over the data each class's problem took, and whether it converged */
-  readonly epochs: number[];
+  /** L-BFGS iterations each class's final problem took, and whether all converged */
+  readonly iterations: number[];
   readonly converged: boolean;
 }
 
@@ -53,7 +55,7 @@ export const linearSvm: ClassifierSpec<LinearSvmOptions, LinearSvmState> = {
   title: 'Linear SVM',
   description:
     "Linear support vector machine (as scikit-learn's LinearSVC: squared hinge loss, L2 penalty, one-vs-rest, C), " +
-    'solved by dual coordinate descent. Probabilities by Platt scaling: one sigmoid per class fitted on margins from an ' +
+    'solved by L-BFGS (intercept not penalised). Probabilities by Platt scaling: one sigmoid per class fitted on margins from an ' +
     'internal 3-fold cross-validation, normalised across classes (fitting costs about three times a single fit). ' +
     'Fast on wide data; linear, so it misses attacks that only a combination of features reveals.',
   defaults: DEFAULTS,
@@ -104,21 +106,19 @@ export function fitCalibratedLinearSvm(
 ): LinearSvmState {
   const n = D.rows;
   const weights = rowWeights(y, k, options.classWeight, sampleWeight);
-  const C = new Float64Array(n);
-  for (let i = 0; i < n; i++) C[i] = options.C * weights[i];
   const all = new Int32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
   const fits = (CALIBRATION_FOLDS + 1) * k;
   let done = 0;
   const step = () => progress?.(++done, fits, 'linear SVM fits');
   const sigmoids = crossValidatedPlatt(y, k, CALIBRATION_FOLDS, rng.fork(), (train, test) => {
-    const m = fitOvr(D, train, y, k, C, options, rng.fork(), step);
+    const m = fitOvr(D, train, y, k, weights, options, step);
     const out = new Float64Array(test.length * k);
     for (let t = 0; t < test.length; t++) for (let c = 0; c < k; c++) out[t * k + c] = dotRow(D, test[t], m.coef, c * D.cols) + m.intercept[c];
     return out;
   });
-  const m = fitOvr(D, all, y, k, C, options, rng.fork(), step);
-  return { classes: k, cols: D.cols, coef: m.coef, intercept: m.intercept, sigmoids, epochs: m.epochs, converged: m.converged };
+  const m = fitOvr(D, all, y, k, weights, options, step);
+  return { classes: k, cols: D.cols, coef: m.coef, intercept: m.intercept, sigmoids, iterations: m.iterations, converged: m.converged };
 }
 
 function fitOvr(
@@ -126,27 +126,26 @@ function fitOvr(
   rows: Int32Array,
   y: Int32Array,
   k: number,
-  C: Float64Array,
+  weights: Float64Array,
   options: Readonly<LinearSvmOptions>,
-  rng: Rng,
   step: () => void,
-): { coef: Float64Array; intercept: Float64Array; epochs: number[]; converged: boolean } {
+): { coef: Float64Array; intercept: Float64Array; iterations: number[]; converged: boolean } {
   const d = D.cols;
   const coef = new Float64Array(k * d);
   const intercept = new Float64Array(k);
-  const epochs: number[] = [];
+  const iterations: number[] = [];
   let converged = true;
   const yb = new Int8Array(D.rows);
   for (let c = 0; c < k; c++) {
     for (let i = 0; i < D.rows; i++) yb[i] = y[i] === c ? 1 : -1;
-    const r = fitSquaredHinge(D, rows, yb, C, options.tol, options.maxIter, rng.fork());
+    const r = fitSquaredHinge(D, rows, yb, weights, options.C, options.tol, options.maxIter);
     coef.set(r.w, c * d);
     intercept[c] = r.b;
-    epochs.push(r.epochs);
+    iterations.push(r.iterations);
     converged &&= r.converged;
     step();
   }
-  return { coef, intercept, epochs, converged };
+  return { coef, intercept, iterations, converged };
 }
 
 /** W x + b per row: rows × k. */

@@ -50,6 +50,12 @@ export interface BinnedMatrix {
    * saving on the many mostly-zero columns of flow data
    */
   readonly commonBin: Uint8Array;
+  /**
+   * the same codes row-major (r, f at rowCodes[r * cols + f]), when asked for: a histogram over
+   * all or most features then reads each row's codes together and its gradients once, about twice
+   * as fast as column by column (LightGBM's row-wise mode). Absent, histograms go column-wise.
+   */
+  readonly rowCodes?: Uint8Array;
 }
 
 export interface BinningOptions {
@@ -154,11 +160,19 @@ export function binOf(mapper: BinMapper, f: number, v: number): number {
   return lo;
 }
 
-/** Code every value of X with the mapper; `shared` puts the codes in a SharedArrayBuffer. */
-export function applyBins(mapper: BinMapper, X: Matrix, shared = false): BinnedMatrix {
+export interface ApplyBinsOptions {
+  /** codes in SharedArrayBuffers, for worker threads */
+  shared?: boolean;
+  /** also keep a row-major copy of the codes (see BinnedMatrix.rowCodes) */
+  rowMajor?: boolean;
+}
+
+/** Code every value of X with the mapper. */
+export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOptions = {}): BinnedMatrix {
   const { rows, cols, data } = X;
   if (cols !== mapper.cols) throw new Error(`applyBins: matrix has ${cols} columns, bins were fitted on ${mapper.cols}`);
-  const codes = shared ? new Uint8Array(new SharedArrayBuffer(rows * cols)) : new Uint8Array(rows * cols);
+  const bytes = (): Uint8Array => (options.shared ? new Uint8Array(new SharedArrayBuffer(rows * cols)) : new Uint8Array(rows * cols));
+  const codes = bytes();
   const hasNaN = new Uint8Array(cols);
   const commonBin = new Uint8Array(cols);
   const counts = new Int32Array(256);
@@ -191,7 +205,13 @@ export function applyBins(mapper: BinMapper, X: Matrix, shared = false): BinnedM
     for (let c = 1; c < 256; c++) if (counts[c] > counts[best]) best = c;
     commonBin[f] = best;
   }
-  return { rows, cols, codes, mapper, hasNaN, commonBin };
+  if (!options.rowMajor) return { rows, cols, codes, mapper, hasNaN, commonBin };
+  const rowCodes = bytes();
+  for (let f = 0; f < cols; f++) {
+    const base = f * rows;
+    for (let r = 0; r < rows; r++) rowCodes[r * cols + f] = codes[base + r];
+  }
+  return { rows, cols, codes, mapper, hasNaN, commonBin, rowCodes };
 }
 
 /**

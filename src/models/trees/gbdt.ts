@@ -40,8 +40,15 @@ export interface GradientBoostingOptions {
   readonly reg_lambda: number;
   /** least loss reduction a split must bring */
   readonly min_split_gain: number;
-  /** fraction of training rows each tree sees */
+  /** fraction of training rows each tree sees (drawn uniformly, before any GOSS) */
   readonly subsample: number;
+  /**
+   * 'goss': each tree learns from the top_rate rows by |gradient| plus other_rate of the rest,
+   * reweighted (LightGBM's GOSS; from round 1/learning_rate on); 'none': from every row
+   */
+  readonly sampling: 'none' | 'goss';
+  readonly top_rate: number;
+  readonly other_rate: number;
   /** fraction of features each tree may use */
   readonly colsample_bytree: number;
   readonly class_weight: ClassWeight;
@@ -82,6 +89,9 @@ const defaults: GradientBoostingOptions = Object.freeze({
   reg_lambda: 1,
   min_split_gain: 0,
   subsample: 1,
+  sampling: 'none',
+  top_rate: 0.2,
+  other_rate: 0.1,
   colsample_bytree: 1,
   class_weight: null,
   early_stopping: true,
@@ -190,6 +200,9 @@ function checkOptions(o: GradientBoostingOptions): void {
   checkParam(NAME, 'reg_lambda', num(o.reg_lambda) && o.reg_lambda >= 0, 'a float in [0, inf)', o.reg_lambda);
   checkParam(NAME, 'min_split_gain', num(o.min_split_gain) && o.min_split_gain >= 0, 'a float in [0, inf)', o.min_split_gain);
   checkParam(NAME, 'subsample', num(o.subsample) && o.subsample > 0 && o.subsample <= 1, 'a float in (0, 1]', o.subsample);
+  checkParam(NAME, 'sampling', o.sampling === 'none' || o.sampling === 'goss', "'none' or 'goss'", o.sampling);
+  checkParam(NAME, 'top_rate', num(o.top_rate) && o.top_rate > 0 && o.top_rate < 1, 'a float in (0, 1)', o.top_rate);
+  checkParam(NAME, 'other_rate', num(o.other_rate) && o.other_rate > 0 && o.top_rate + o.other_rate <= 1, 'a float in (0, 1 - top_rate]', o.other_rate);
   checkParam(NAME, 'colsample_bytree', num(o.colsample_bytree) && o.colsample_bytree > 0 && o.colsample_bytree <= 1, 'a float in (0, 1]', o.colsample_bytree);
   checkClassWeight(NAME, o.class_weight);
   checkParam(NAME, 'early_stopping', typeof o.early_stopping === 'boolean', 'a boolean', o.early_stopping);
@@ -237,7 +250,7 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
   let binRows = trainRows;
   if (trainRows.length > BIN_SAMPLE_ROWS) binRows = binRng.sample(trainRows.length, BIN_SAMPLE_ROWS).sort().map((i) => trainRows[i]);
   const mapper = fitBins(X, { maxBins: o.max_bins, sampleRows: binRows });
-  const bins = applyBins(mapper, X, parallel);
+  const bins = applyBins(mapper, X, { shared: parallel, rowMajor: true });
   const alloc = (len: number): Float64Array => (parallel ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
   const scores = alloc(n * outputs);
   for (let r = 0; r < n; r++) scores.set(init, r * outputs);
@@ -262,13 +275,17 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
       featuresPerNode: Infinity,
     },
     params: { lambda: o.reg_lambda, minChildWeight: o.min_child_weight, minGain: o.min_split_gain, learningRate: o.learning_rate },
+    goss: null,
   };
+  // GOSS waits until gradients have had time to shrink, as LightGBM does (1/learning_rate rounds)
+  const gossFrom = o.sampling === 'goss' ? Math.floor(1 / o.learning_rate) : Infinity;
+  const gossTask = { ...task, goss: { topRate: o.top_rate, otherRate: o.other_rate } };
   try {
     gradientsAndLoss(scores, outputs, y, w, trainRows, valRows, grad, hess, p);
     for (let round = 0; round < o.n_estimators; round++) {
       const seeds = new Uint32Array(outputs);
       for (let k = 0; k < outputs; k++) seeds[k] = rng.nextUint32();
-      rounds.push(await team.grow({ kind: 'boost', count: outputs, seeds, task }));
+      rounds.push(await team.grow({ kind: 'boost', count: outputs, seeds, task: round >= gossFrom ? gossTask : task }));
       const loss = gradientsAndLoss(scores, outputs, y, w, trainRows, valRows, grad, hess, p);
       trainLoss.push(loss.train);
       validationLoss.push(loss.validation);

@@ -46,7 +46,7 @@ export async function growForest(X: Matrix, y: Int32Array, nClasses: number, s: 
   const parallel = threads > 1;
   const sample = X.rows > BIN_SAMPLE_ROWS ? binRng.sample(X.rows, BIN_SAMPLE_ROWS).sort() : undefined;
   const mapper = fitBins(X, { maxBins: s.maxBins, sampleRows: sample });
-  const bins = applyBins(mapper, X, parallel);
+  const bins = applyBins(mapper, X, { shared: parallel });
   const weight = rowWeights(y, nClasses, s.classWeight, ctx.sampleWeight);
   const data: ForestData = {
     bins,

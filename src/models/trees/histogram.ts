@@ -86,25 +86,31 @@ export function buildGradHist(
     G += gi;
     H += hi;
   }
-  const { codes, rows, commonBin } = bins;
+  const { codes, rows, cols, commonBin, rowCodes } = bins;
   const numBins = bins.mapper.numBins;
-  const whole = m === rows;
-  for (let j = 0; j < nFeats; j++) {
-    const f = feats[j];
-    const col = f * rows;
-    const base = f * BIN_SLOTS * 2;
-    const skip = commonBin[f];
-    // rows in the feature's most frequent bin are not added: their sums are what is left over
-    if (whole) {
-      for (let i = 0; i < m; i++) {
-        const c = codes[col + i];
-        if (c !== skip) {
-          const s = base + (c << 1);
-          hist[s] += og[i];
-          hist[s + 1] += oh[i];
+  // rows in a feature's most frequent bin are not added: their sums are what is left over
+  if (rowCodes) {
+    for (let i = 0; i < m; i++) {
+      const gi = og[i];
+      const hi = oh[i];
+      const rb = idx[start + i] * cols;
+      for (let j = 0; j < nFeats; j++) {
+        const f = feats[j];
+        const c = rowCodes[rb + f];
+        if (c !== commonBin[f]) {
+          const s = (f * BIN_SLOTS + c) << 1;
+          hist[s] += gi;
+          hist[s + 1] += hi;
         }
       }
-    } else {
+    }
+  }
+  for (let j = 0; j < nFeats; j++) {
+    const f = feats[j];
+    const base = f * BIN_SLOTS * 2;
+    const skip = commonBin[f];
+    if (!rowCodes) {
+      const col = f * rows;
       for (let i = 0; i < m; i++) {
         const c = codes[col + idx[start + i]];
         if (c !== skip) {

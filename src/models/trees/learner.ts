@@ -22,6 +22,7 @@ import { binThreshold } from './binning.js';
 import type { Criterion } from './criteria.js';
 import { HistScratch, histLength, subtractHist } from './histogram.js';
 import { partitionRows } from './partition.js';
+import type { GossScratch } from './goss.js';
 import { SplitInfo } from './split.js';
 import { TreeBuilder, type TreeArrays } from './tree-arrays.js';
 
@@ -41,6 +42,8 @@ export class GrowWorkspace {
   readonly histScratch: HistScratch;
   readonly partScratch: Int32Array;
   readonly featDraw: Int32Array;
+  /** GOSS buffers, made on first use */
+  goss: GossScratch | undefined;
   private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
 

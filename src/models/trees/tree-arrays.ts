@@ -237,11 +237,14 @@ export function addTreeOutputs(t: TreeArrays, X: Matrix, out: Float64Array, outC
 /** The leaf of binned row r in the tree rooted at `root`, by bin codes (training data only). */
 export function leafOfBinned(t: TreeArrays, root: number, bins: BinnedMatrix, r: number): number {
   const { feature, bin, left, right, nanLeft } = t;
-  const { codes, rows } = bins;
+  // row-major codes, when there, keep a row's walk within one cache line
+  const codes = bins.rowCodes ?? bins.codes;
+  const step = bins.rowCodes ? 1 : bins.rows;
+  const start = bins.rowCodes ? r * bins.cols : r;
   let node = root;
   let f = feature[node];
   while (f >= 0) {
-    const c = codes[f * rows + r];
+    const c = codes[start + f * step];
     if (c === NAN_BIN) node = nanLeft[node] === 1 ? left[node] : right[node];
     else node = c <= bin[node] ? left[node] : right[node];
     f = feature[node];

@@ -5,9 +5,10 @@
  * makes a model bit-identical whatever the number of threads.
  *
  *   forest tree:   bootstrap (or all rows), impurity criterion, per-node feature draw
- *   boosting tree: one output's gradients, optional row and column subsampling; the job also adds
- *                  the tree's values to that output's column of the shared scores (each output's
- *                  column is written by exactly one job per round, so jobs never race)
+ *   boosting tree: one output's gradients, optional row sampling (uniform or GOSS) and column
+ *                  subsampling; the job also adds the tree's values to that output's column of
+ *                  the shared scores (each output's column is written by exactly one job per
+ *                  round, so jobs never race)
  *
  * Deliberately not here: what a model does with the trees (averaging, rounds, early stopping).
  */
@@ -18,6 +19,7 @@ import { GradientCriterion, ImpurityCriterion, type GradientParams } from './cri
 import { GrowWorkspace, growTree, type GrowOptions } from './learner.js';
 import type { ImpurityCriterion as ImpurityName } from './split.js';
 import { leafOfBinned, type TreeArrays } from './tree-arrays.js';
+import { gossRows, gossScratch } from './goss.js';
 
 /** What every forest job reads (shared between threads when threads > 1). */
 export interface ForestData {
@@ -60,6 +62,8 @@ export interface BoostTreeTask {
   readonly colsample: number;
   readonly grow: GrowOptions;
   readonly params: GradientParams;
+  /** gradient-based one-side sampling for this tree (goss.ts), or null */
+  readonly goss: { readonly topRate: number; readonly otherRate: number } | null;
 }
 
 /** Grow one forest tree. */
@@ -97,13 +101,22 @@ export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWork
   const k = task.output;
   const rng = new Rng(task.seed);
   const nTrain = trainRows.length;
-  let idx: Int32Array;
+  let rows = trainRows;
   if (task.subsample < 1) {
     const m = Math.max(1, Math.round(task.subsample * nTrain));
     const pick = rng.sample(nTrain, m).sort();
-    idx = new Int32Array(m);
-    for (let i = 0; i < m; i++) idx[i] = trainRows[pick[i]];
-  } else idx = trainRows.slice();
+    rows = new Int32Array(m);
+    for (let i = 0; i < m; i++) rows[i] = trainRows[pick[i]];
+  }
+  let g = grad.subarray(k * n, (k + 1) * n);
+  let h = hess.subarray(k * n, (k + 1) * n);
+  let idx: Int32Array;
+  if (task.goss) {
+    const scratch = (ws.goss ??= gossScratch(n));
+    idx = gossRows(rows, g, h, task.goss.topRate, task.goss.otherRate, rng, scratch);
+    g = scratch.g;
+    h = scratch.h;
+  } else idx = rows === trainRows ? trainRows.slice() : rows;
   let features: Int32Array;
   if (task.colsample < 1) {
     const c = Math.max(1, Math.round(task.colsample * bins.cols));
@@ -112,7 +125,7 @@ export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWork
     features = new Int32Array(bins.cols);
     for (let f = 0; f < bins.cols; f++) features[f] = f;
   }
-  const crit = new GradientCriterion(grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n), task.params);
+  const crit = new GradientCriterion(g, h, task.params);
   const tree = growTree(bins, idx, idx.length, features, crit, task.grow, rng, ws);
   const value = tree.value;
   for (let r = 0; r < n; r++) scores[r * outputs + k] += value[leafOfBinned(tree, 0, bins, r)];

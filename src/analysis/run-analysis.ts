@@ -1,0 +1,509 @@
+/**
+ * The main job: judge a network's traffic. Flow files are streamed in batches (bounded memory
+ * whatever their size); each batch is scored by the baseline's detectors (and a classifier when
+ * given), fused into a risk per flow, written out, and fed to the behavioural rules; per-source
+ * aggregates grow as it goes. At the end the rules' findings join the per-IP evidence, and the
+ * outputs are written: flows_scored.csv, risky_ips.csv/.txt, alerts.jsonl (Suricata EVE),
+ * risk_scores.png, report.html, summary.json; alerts go to the store, deduplicated.
+ *
+ * Detection only: nothing here blocks, mails or uploads. That is the policy's and the actions' job.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FlowTable } from '../flows/table.js';
+import { flowFields, type FlowFields } from '../flows/flow-fields.js';
+import { streamDataset, readDataset, type ReadOptions } from '../sources/read-dataset.js';
+import { fitBaseline, type Baseline } from '../risk/baseline.js';
+import { scoreBatch, type ScoringWeights } from '../risk/flow-scorer.js';
+import { explainRow } from '../risk/column-stats.js';
+import { addFlow, ipRisk, newIpAggregate, zOf, type Evidence, type IpAggregate } from '../risk/fusion.js';
+import { binaryTruthOrUndefined } from '../risk/labels.js';
+import { createRuleEngine } from '../detect/run-rules.js';
+import type { Finding, RuleStatus } from '../detect/finding.js';
+import { suricataCategory } from '../detect/finding.js';
+import type { RulesConfigInput } from '../detect/rules-config.js';
+import type { TrainedModel } from '../models/trained-model.js';
+import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+import { alertKey, eveAlert, protoName, type EveAlertInput } from '../report/eve-alert.js';
+import { ZHistogram } from './z-histogram.js';
+import { Reservoir } from './reservoir.js';
+import { csvCell } from '../report/csv.js';
+
+export interface AnalysisOptions {
+  readonly inputs: readonly string[];
+  readonly read: ReadOptions;
+  /** a fitted baseline; without one the detectors are fitted on the input itself (weaker) */
+  readonly baseline?: Baseline;
+  readonly baselineFile?: string;
+  readonly classifier?: TrainedModel;
+  readonly classifierFile?: string;
+  readonly rules?: RulesConfigInput;
+  readonly weights?: ScoringWeights & { readonly rules?: number };
+  /** flows at or above this risk become alerts */
+  readonly flowThreshold: number;
+  /** sources at or above this risk are listed in risky_ips */
+  readonly ipThreshold: number;
+  readonly outDir: string;
+  readonly store?: AlertStore;
+  readonly batchRows?: number;
+  readonly seed?: number;
+  readonly threads?: number;
+  /** most flow alerts written (the riskiest are kept beyond this by a per-batch cut) */
+  readonly maxFlowAlerts?: number;
+  readonly charts?: (kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }, path: string) => Promise<boolean>;
+  readonly report?: (a: AnalysisResult, path: string) => Promise<void>;
+  readonly progress?: {
+    start(label: string, total?: number, unit?: string): void;
+    update(done: number, total?: number): void;
+    done(message?: string): void;
+    note(message: string): void;
+  };
+}
+
+export interface IpRow {
+  readonly ip: string;
+  readonly risk: number;
+  readonly flows: number;
+  readonly peakFlowRisk: number;
+  readonly meanFlowRisk: number;
+  readonly riskyFlows: number;
+  readonly decidedBy: string;
+  readonly detectorsFired: Readonly<Record<string, number>>;
+  readonly attackClasses: Readonly<Record<string, number>>;
+  readonly rules: readonly string[];
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  readonly reasons: readonly string[];
+}
+
+export interface AnalysisResult {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly inputs: readonly string[];
+  readonly flows: number;
+  readonly mode: 'baseline' | 'self-fitted';
+  readonly modeNote: string;
+  readonly baseline: { readonly file?: string; readonly detectors: readonly string[]; readonly fittedOn: string; readonly rows: number };
+  readonly classifier?: { readonly file?: string; readonly estimator: string; readonly classes: readonly string[] };
+  readonly riskyFlows: number;
+  readonly riskyIps: readonly IpRow[];
+  readonly ipCount: number;
+  readonly findings: readonly Finding[];
+  readonly ruleStatus: readonly RuleStatus[];
+  readonly inputNotes: readonly string[];
+  readonly alerts: { readonly written: number; readonly stored?: number; readonly duplicates?: number; readonly store?: string };
+  /** when the input carries labels: how well the fused flow risk separates normal from attack */
+  readonly quality?: { readonly labelledFlows: number; readonly attacks: number; readonly rocAuc: number; readonly precisionAtThreshold: number; readonly recallAtThreshold: number };
+  readonly thresholds: { readonly flow: number; readonly ip: number };
+  readonly outputs: Readonly<Record<string, string>>;
+  /** top flows by risk with their reasons, for the report */
+  readonly topFlows: readonly { readonly file: string; readonly line: number; readonly srcIp: string; readonly dstIp: string; readonly dstPort: number | null; readonly risk: number; readonly reasons: readonly string[] }[];
+}
+
+interface IpState extends IpAggregate {
+  fired: Map<string, number>;
+  classes: Map<string, number>;
+  risky: number;
+}
+
+const FIRED_P = 0.99;
+const RULE_P: Record<number, number> = { 1: 0.99999, 2: 0.9999, 3: 0.999, 4: 0.99 };
+
+export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  mkdirSync(o.outDir, { recursive: true });
+  const progress = o.progress;
+  let baseline = o.baseline;
+  let mode: AnalysisResult['mode'] = 'baseline';
+  let modeNote = `detectors fitted on known-normal traffic (${o.baselineFile ?? 'baseline'}), calibrated on held-out baseline rows`;
+  let preloaded: FlowTable | undefined;
+  if (!baseline) {
+    // the seeds' way: fit on the very traffic being judged. Kept for when nothing else exists.
+    mode = 'self-fitted';
+    modeNote =
+      'NO BASELINE: the detectors were fitted on the traffic being judged, so attacks that are common in it look normal. ' +
+      "This is weaker; fit a baseline on known-normal traffic with 'netsentinel baseline' and pass --baseline.";
+    progress?.start('reading (whole input, to fit detectors on it)', undefined, 'bytes');
+    preloaded = await readDataset([...o.inputs], { ...o.read, progress: (d, t) => progress?.update(d, t) });
+    progress?.done(`read ${preloaded.rowCount.toLocaleString('en-US')} flows`);
+    progress?.start('fitting detectors on the input itself');
+    baseline = await fitBaseline(preloaded, { normalOnly: false, seed: o.seed, threads: o.threads, progress: (_s, d, t) => progress?.update(d, t) });
+    progress?.done(`fitted ${baseline.detectors.map((d) => d.model.estimator.name).join(', ')}`);
+  }
+  const detectorNames = baseline.detectors.map((d) => d.model.estimator.name);
+  const engine = createRuleEngine(o.rules ?? {});
+  const ruleWeight = o.weights?.rules ?? 1;
+  const flowsPath = join(o.outDir, 'flows_scored.csv');
+  const alertsPath = join(o.outDir, 'alerts.jsonl');
+  const flowsOut = createWriteStream(flowsPath);
+  const alertsOut = createWriteStream(alertsPath);
+  const write = (s: NodeJS.WritableStream, text: string): Promise<void> =>
+    new Promise((resolve) => (s.write(text) ? resolve() : s.once('drain', () => resolve())));
+  const ips = new Map<string, IpState>();
+  const hist = new ZHistogram();
+  const sample = new Reservoir(20000, o.seed ?? 42);
+  const top: AnalysisResult['topFlows'][number][] = [];
+  const now = Date.now();
+  const storeBuffer: StoredAlert[] = [];
+  let stored = 0;
+  let duplicates = 0;
+  let runId: number | undefined;
+  if (o.store) {
+    runId = await o.store.saveRun({ startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString(), inputs: o.inputs, flows: 0, alerts: 0, summary: { state: 'running' } });
+  }
+  const flush = async (): Promise<void> => {
+    if (o.store && runId !== undefined && storeBuffer.length) {
+      const r = await o.store.saveAlerts(runId, storeBuffer.splice(0));
+      stored += r.inserted;
+      duplicates += r.duplicates;
+    }
+  };
+  let alertsWritten = 0;
+  const maxFlowAlerts = o.maxFlowAlerts ?? 100_000;
+  let flowAlerts = 0;
+  let rows = 0;
+  let riskyFlows = 0;
+  let labelled = 0;
+  let attacks = 0;
+  let tp = 0;
+  let fp = 0;
+  let headerDone = false;
+
+  const emit = async (input: EveAlertInput, extraKey = ''): Promise<void> => {
+    const rec = eveAlert(input, now);
+    await write(alertsOut, JSON.stringify(rec) + '\n');
+    alertsWritten++;
+    if (o.store) {
+      storeBuffer.push({
+        key: alertKey(input, extraKey),
+        timestamp: rec.timestamp as string,
+        signature: input.signature,
+        category: input.category,
+        severity: input.severity,
+        srcIp: input.srcIp,
+        srcPort: input.srcPort,
+        destIp: input.destIp,
+        destPort: input.destPort,
+        proto: protoName(input.proto),
+        risk: Number((input.netsentinel.risk as number | undefined) ?? 0),
+        reasons: (input.netsentinel.reasons as string[] | undefined) ?? [],
+        record: rec,
+      });
+      if (storeBuffer.length >= 2000) await flush();
+    }
+  };
+
+  const batches: AsyncIterable<FlowTable> = preloaded
+    ? (async function* () {
+        yield preloaded;
+      })()
+    : streamDataset([...o.inputs], { ...o.read, batchRows: o.batchRows ?? 65536, progress: (d, t) => progress?.update(d, t) });
+  progress?.start('analysing', undefined, 'bytes');
+  for await (const batch of batches) {
+    const where = batch.origin?.files[0];
+    const ff = flowFields(batch);
+    const scored = scoreBatch(baseline, o.classifier, batch, o.weights, where);
+    engine.observe(batch, ff);
+    const truth = binaryTruthOrUndefined(batch);
+    if (!headerDone) {
+      const cols = ['file', 'line', 'time', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'];
+      for (const d of detectorNames) cols.push(`${d}_score`, `${d}_p`);
+      if (o.classifier) cols.push('class', 'class_probability', 'p_attack');
+      cols.push('risk', 'reasons');
+      if (truth) cols.push('label_attack');
+      await write(flowsOut, cols.join(',') + '\n');
+      headerDone = true;
+    }
+    const lines: string[] = [];
+    for (let r = 0; r < batch.rowCount; r++) {
+      const risk = scored.risk[r];
+      const z = scored.z[r];
+      const src = ipAt(ff, 'srcIp', r);
+      const dst = ipAt(ff, 'dstIp', r);
+      const time = ff.time ? ff.time[r] : NaN;
+      let reasons: string[] = [];
+      const fired: string[] = [];
+      for (const d of detectorNames) if (scored.p.get(d)![r] >= FIRED_P) fired.push(d);
+      const cls = scored.predictedClass?.[r];
+      const attackClass = cls !== undefined && o.classifier?.normalClass !== undefined && cls !== o.classifier.normalClass ? cls : undefined;
+      if (risk >= o.flowThreshold) {
+        riskyFlows++;
+        reasons = flowReasons(baseline, batch, r, scored, detectorNames, attackClass);
+      }
+      if (src !== null) {
+        let st = ips.get(src);
+        if (!st) {
+          st = { ...newIpAggregate(), fired: new Map(), classes: new Map(), risky: 0 };
+          ips.set(src, st);
+        }
+        addFlow(st, z, risk, time);
+        for (const f of fired) st.fired.set(f, (st.fired.get(f) ?? 0) + 1);
+        if (attackClass) st.classes.set(attackClass, (st.classes.get(attackClass) ?? 0) + 1);
+        if (risk >= o.flowThreshold) st.risky++;
+      }
+      if (truth) {
+        labelled++;
+        hist.add(z, truth[r]);
+        if (truth[r]) attacks++;
+        if (risk >= o.flowThreshold) {
+          if (truth[r]) tp++;
+          else fp++;
+        }
+      }
+      sample.add(risk);
+      const file = batch.origin ? batch.origin.files[batch.origin.file[r]] : (where ?? '');
+      const line = batch.origin ? batch.origin.line[r] : rows + r + 1;
+      const cells: string[] = [
+        csvCell(file),
+        String(line),
+        Number.isFinite(time) ? new Date(time).toISOString() : '',
+        src ?? '',
+        numCell(ff.srcPort?.[r]),
+        dst ?? '',
+        numCell(ff.dstPort?.[r]),
+        protoName(ff.proto ? ff.proto[r] : null) ?? '',
+      ];
+      for (const d of detectorNames) cells.push(fmt(scored.raw.get(d)![r]), fmt(scored.p.get(d)![r]));
+      if (o.classifier) cells.push(csvCell(cls ?? ''), fmt(scored.classProbability![r]), scored.pAttack ? fmt(scored.pAttack[r]) : '');
+      cells.push(fmt(risk), csvCell(reasons.join('; ')));
+      if (truth) cells.push(String(truth[r]));
+      lines.push(cells.join(','));
+      if (risk >= o.flowThreshold) {
+        if (top.length < 50 || risk > top[top.length - 1].risk) {
+          top.push({ file, line, srcIp: src ?? '', dstIp: dst ?? '', dstPort: ff.dstPort ? ff.dstPort[r] : null, risk, reasons });
+          top.sort((a, b) => b.risk - a.risk);
+          if (top.length > 50) top.pop();
+        }
+        if (flowAlerts < maxFlowAlerts) {
+          flowAlerts++;
+          await emit(
+            {
+              timeMs: Number.isFinite(time) ? time : null,
+              srcIp: src,
+              srcPort: ff.srcPort ? ff.srcPort[r] : null,
+              destIp: dst,
+              destPort: ff.dstPort ? ff.dstPort[r] : null,
+              proto: ff.proto ? ff.proto[r] : null,
+              signature: attackClass ? `netsentinel: risky flow (${attackClass})` : 'netsentinel: risky flow',
+              source: 'risk:flow',
+              category: attackClass ? 'Detected attack by classifier' : 'Anomalous traffic',
+              severity: risk >= 0.99999 ? 1 : risk >= 0.9999 ? 2 : 3,
+              netsentinel: { risk: round(risk), z: round(z), reasons, detectors: Object.fromEntries(detectorNames.map((d) => [d, round(scored.p.get(d)![r])])), file, line },
+            },
+            `${file}:${line}`,
+          );
+        }
+      }
+    }
+    await write(flowsOut, lines.join('\n') + (lines.length ? '\n' : ''));
+    rows += batch.rowCount;
+  }
+  progress?.done(`analysed ${rows.toLocaleString('en-US')} flows`);
+  const ruleResult = engine.finish();
+  // findings as evidence about sources, and as alerts
+  const bySource = new Map<string, Finding[]>();
+  for (const f of ruleResult.findings) {
+    if (f.srcIp) {
+      const list = bySource.get(f.srcIp) ?? [];
+      list.push(f);
+      bySource.set(f.srcIp, list);
+    }
+    await emit({
+      timeMs: f.firstSeen ? Date.parse(f.firstSeen) : null,
+      srcIp: f.srcIp,
+      srcPort: null,
+      destIp: f.targets.ips.length === 1 || f.targets.ipCount === 1 ? (f.targets.ips[0] ?? null) : null,
+      destPort: f.targets.portCount === 1 ? (f.targets.ports[0] ?? null) : null,
+      proto: null,
+      signature: `netsentinel: ${f.title}`,
+      source: `rule:${f.ruleId}`,
+      category: suricataCategory(f.category),
+      severity: f.severity,
+      netsentinel: { risk: RULE_P[f.severity] ?? 0.99, rule: f.ruleId, reasons: [f.reason], evidence: f.evidence, count: f.count, firstSeen: f.firstSeen, lastSeen: f.lastSeen, targets: f.targets },
+    });
+  }
+  const allIps: IpRow[] = [];
+  for (const [ip, st] of ips) {
+    const findings = bySource.get(ip) ?? [];
+    const ev: Evidence[] = findings.map((f) => ({ source: `rule:${f.ruleId}`, p: RULE_P[f.severity] ?? 0.99, weight: ruleWeight }));
+    const r = ipRisk(st, ev);
+    allIps.push(ipRow(ip, st, r, findings));
+  }
+  // sources that only rules saw (no scored flows from them cannot happen, but keep it total)
+  for (const [ip, findings] of bySource) {
+    if (ips.has(ip)) continue;
+    const st = { ...newIpAggregate(), fired: new Map(), classes: new Map(), risky: 0 };
+    const ev: Evidence[] = findings.map((f) => ({ source: `rule:${f.ruleId}`, p: RULE_P[f.severity] ?? 0.99, weight: ruleWeight }));
+    allIps.push(ipRow(ip, st, ipRisk(st, ev), findings));
+  }
+  allIps.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
+  const risky = allIps.filter((r) => r.risk >= o.ipThreshold);
+  for (const r of risky) {
+    await emit({
+      timeMs: r.firstSeen ? Date.parse(r.firstSeen) : null,
+      srcIp: r.ip,
+      srcPort: null,
+      destIp: null,
+      destPort: null,
+      proto: null,
+      signature: 'netsentinel: risky source',
+      source: 'risk:ip',
+      category: 'Anomalous traffic',
+      severity: r.risk >= 0.99999 ? 1 : r.risk >= 0.9999 ? 2 : 3,
+      netsentinel: { risk: round(r.risk), reasons: r.reasons, flows: r.flows, riskyFlows: r.riskyFlows, peakFlowRisk: round(r.peakFlowRisk), decidedBy: r.decidedBy, lastSeen: r.lastSeen },
+    }, `${r.lastSeen ?? ''}`);
+  }
+  await flush();
+  await new Promise<void>((res) => flowsOut.end(() => res()));
+  await new Promise<void>((res) => alertsOut.end(() => res()));
+
+  const outputs: Record<string, string> = { flows: flowsPath, alerts: alertsPath };
+  outputs.riskyIpsCsv = join(o.outDir, 'risky_ips.csv');
+  outputs.riskyIpsTxt = join(o.outDir, 'risky_ips.txt');
+  const { writeRiskyIps } = await import('../report/risky-ips.js');
+  await writeRiskyIps(risky, outputs.riskyIpsCsv, outputs.riskyIpsTxt);
+  if (o.charts) {
+    const png = join(o.outDir, 'risk_scores.png');
+    if (await o.charts('risk', { risks: sample.values(), threshold: o.flowThreshold, sampled: sample.sampled, total: rows }, png)) outputs.riskChart = png;
+  }
+  let quality: AnalysisResult['quality'];
+  if (labelled > 0 && attacks > 0 && attacks < labelled) {
+    quality = {
+      labelledFlows: labelled,
+      attacks,
+      rocAuc: hist.auc(),
+      precisionAtThreshold: tp + fp > 0 ? tp / (tp + fp) : 0,
+      recallAtThreshold: tp / attacks,
+    };
+  }
+  const finishedAt = new Date();
+  const result: AnalysisResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: (performance.now() - t0) / 1000,
+    inputs: o.inputs,
+    flows: rows,
+    mode,
+    modeNote,
+    baseline: { file: o.baselineFile, detectors: detectorNames, fittedOn: baseline.fittedOn, rows: baseline.fitRows + baseline.calibrationRows },
+    classifier: o.classifier ? { file: o.classifierFile, estimator: o.classifier.estimator.name, classes: o.classifier.classes ?? [] } : undefined,
+    riskyFlows,
+    riskyIps: risky,
+    ipCount: allIps.length,
+    findings: ruleResult.findings,
+    ruleStatus: ruleResult.status,
+    inputNotes: ruleResult.inputNotes,
+    alerts: { written: alertsWritten, stored: o.store ? stored : undefined, duplicates: o.store ? duplicates : undefined, store: o.store?.where },
+    quality,
+    thresholds: { flow: o.flowThreshold, ip: o.ipThreshold },
+    outputs,
+    topFlows: top,
+  };
+  if (o.report) {
+    outputs.report = join(o.outDir, 'report.html');
+    await o.report(result, outputs.report);
+  }
+  outputs.summary = join(o.outDir, 'summary.json');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(outputs.summary, JSON.stringify(summaryJson(result), null, 2) + '\n');
+  if (o.store && runId !== undefined) {
+    await o.store.saveRun({ startedAt: result.startedAt, finishedAt: result.finishedAt, inputs: o.inputs, flows: rows, alerts: alertsWritten, summary: summaryJson(result) });
+  }
+  return result;
+}
+
+export function summaryJson(r: AnalysisResult): Record<string, unknown> {
+  return {
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    seconds: round(r.seconds),
+    inputs: r.inputs,
+    flows: r.flows,
+    mode: r.mode,
+    modeNote: r.modeNote,
+    baseline: r.baseline,
+    classifier: r.classifier,
+    thresholds: r.thresholds,
+    riskyFlows: r.riskyFlows,
+    sources: r.ipCount,
+    riskyIps: r.riskyIps.map((i) => ({ ...i, risk: round(i.risk), peakFlowRisk: round(i.peakFlowRisk), meanFlowRisk: round(i.meanFlowRisk) })),
+    findings: r.findings.length,
+    findingsByRule: countBy(r.findings.map((f) => f.ruleId)),
+    ruleStatus: r.ruleStatus,
+    inputNotes: r.inputNotes,
+    alerts: r.alerts,
+    quality: r.quality ? { ...r.quality, rocAuc: round(r.quality.rocAuc) } : undefined,
+    outputs: r.outputs,
+  };
+}
+
+function countBy(xs: readonly string[]): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (const x of xs) o[x] = (o[x] ?? 0) + 1;
+  return o;
+}
+
+function ipRow(ip: string, st: IpState, r: ReturnType<typeof ipRisk>, findings: readonly Finding[]): IpRow {
+  const reasons: string[] = [];
+  for (const f of findings) reasons.push(f.reason);
+  if (st.risky) reasons.push(`${st.risky} of ${st.flows} flows above the flow risk threshold (peak ${st.maxRisk.toFixed(4)})`);
+  const fired = [...st.fired.entries()].sort((a, b) => b[1] - a[1]);
+  if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flows`).join(', ')}`);
+  const classes = [...st.classes.entries()].sort((a, b) => b[1] - a[1]);
+  if (classes.length) reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  if (r.decidedBy === 'volume' && r.zVolume > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${st.flows} flows)`);
+  return {
+    ip,
+    risk: r.risk,
+    flows: st.flows,
+    peakFlowRisk: st.maxRisk,
+    meanFlowRisk: st.flows ? st.sumRisk / st.flows : 0,
+    riskyFlows: st.risky,
+    decidedBy: r.decidedBy,
+    detectorsFired: Object.fromEntries(fired),
+    attackClasses: Object.fromEntries(classes),
+    rules: [...new Set(findings.map((f) => f.ruleId))],
+    firstSeen: Number.isFinite(st.firstSeen) ? new Date(st.firstSeen).toISOString() : (findings[0]?.firstSeen ?? null),
+    lastSeen: Number.isFinite(st.lastSeen) ? new Date(st.lastSeen).toISOString() : (findings[0]?.lastSeen ?? null),
+    reasons,
+  };
+}
+
+function flowReasons(
+  baseline: Baseline,
+  batch: FlowTable,
+  r: number,
+  scored: ReturnType<typeof scoreBatch>,
+  detectors: readonly string[],
+  attackClass: string | undefined,
+): string[] {
+  const out: string[] = [];
+  const fired = detectors.filter((d) => scored.p.get(d)![r] >= FIRED_P);
+  if (fired.length) out.push(`unusual for ${fired.map((d) => `${d} (above ${(scored.p.get(d)![r] * 100).toFixed(2)} % of baseline)`).join(', ')}`);
+  if (attackClass) out.push(`classified as ${attackClass} (p ${scored.classProbability![r].toFixed(3)})`);
+  for (const f of explainRow(baseline.columns, batch, r, 3)) out.push(f.text);
+  return out;
+}
+
+function ipAt(ff: FlowFields, k: 'srcIp' | 'dstIp', r: number): string | null {
+  const f = ff[k];
+  if (!f) return null;
+  const c = f.codes[r];
+  return c < 0 ? null : f.dictionary[c];
+}
+
+function numCell(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '' : String(v);
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : '';
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+export { zOf };

@@ -1,0 +1,127 @@
+/**
+ * `netsentinel analyze`: the main job. Scores flows against a baseline (or, without one, against
+ * detectors fitted on the input itself, which is weaker and said so), optionally with a trained
+ * classifier, runs the behavioural rules, fuses everything into a risk per flow and per source
+ * IP with reasons, writes the outputs folder and stores alerts. Exit 1 when --fail-on is reached.
+ */
+import type { Command } from '../command.js';
+import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { loadBaseline } from '../../risk/baseline.js';
+import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
+import { runAnalysis, summaryJson, type AnalysisResult } from '../../analysis/run-analysis.js';
+import { loadAnalysisConfig } from '../../config/analysis-config.js';
+import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
+import { UserError } from '../../util/errors.js';
+import { formatSeconds } from '../progress.js';
+import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+
+export const analyze: Command = {
+  spec: {
+    name: 'analyze',
+    summary: 'judge traffic: detectors + rules fused into a risk per flow and per source IP, with reasons',
+    usage: 'DATA... [options]',
+    positionals: { min: 1, name: 'DATA (flow files, folders or globs)' },
+    description: `Risk is in [0, 1]: the fused evidence of the baseline's detectors (each calibrated on held-out
+normal traffic), the classifier's P(attack) when --model is given, and the behavioural rules, by the
+weighted Stouffer rule (docs/risk.md). A flow at risk 0.999 is as unusual as one baseline flow in a
+thousand. Without --baseline the detectors are fitted on DATA itself (weaker; the output says so).
+Outputs in --out: flows_scored.csv, risky_ips.csv, risky_ips.txt, alerts.jsonl (Suricata EVE),
+risk_scores.png, report.html, summary.json.`,
+    options: [
+      { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (recommended)" },
+      { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
+      { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'output folder', default: 'netsentinel-output' },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
+      { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL; 'none' to skip (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
+      { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'ip-threshold', type: 'number', value: 'RISK', description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
+      { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
+      { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
+      { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
+      { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
+      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      ...DATA_OPTIONS,
+    ],
+    examples: [
+      'netsentinel baseline normal-week.csv -o office.nsb && netsentinel analyze today.csv -b office.nsb',
+      'netsentinel analyze flows/ -b office.nsb -m gbdt.nsm -o out/ --fail-on 0.9999',
+      'netsentinel analyze conn.csv --store postgres://netsentinel@db/netsentinel --json | jq .riskyIps',
+    ],
+  },
+  async run({ args, progress, out, json }) {
+    const v = args.values;
+    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const baselineFile = v.baseline as string | undefined;
+    const baseline = baselineFile ? await loadBaseline(baselineFile) : undefined;
+    const modelFile = v.model as string | undefined;
+    const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
+    if (classifier && classifier.kind !== 'classifier') {
+      throw new UserError(`analyze: ${modelFile} is a ${classifier.kind}; --model takes a classifier (detectors belong in a baseline)`);
+    }
+    const flow = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
+    const ip = (v.ipThreshold as number | undefined) ?? config.thresholds.ip;
+    for (const [name, t] of [['--flow-threshold', flow], ['--ip-threshold', ip]] as const) {
+      if (!(t > 0 && t < 1)) throw new UserError(`analyze: ${name} must be between 0 and 1, got ${t}`);
+    }
+    const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
+    const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+    let result: AnalysisResult;
+    try {
+      result = await runAnalysis({
+        inputs: args.positionals,
+        read: readOptionsFrom(v),
+        baseline,
+        baselineFile,
+        classifier,
+        classifierFile: modelFile,
+        rules: config.rules,
+        weights: config.weights,
+        flowThreshold: flow,
+        ipThreshold: ip,
+        outDir: v.out as string,
+        store,
+        batchRows: v.batchRows as number,
+        seed: v.seed as number,
+        threads: v.threads as number,
+        charts: v.noReport ? undefined : renderRiskChart,
+        report: v.noReport ? undefined : writeHtmlReport,
+        progress,
+      });
+    } finally {
+      await store?.close();
+    }
+    if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
+    if (json) out(JSON.stringify(summaryJson(result), null, 2));
+    else out(formatSummary(result));
+    const failOn = v.failOn as number | undefined;
+    return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
+  },
+};
+
+export function formatSummary(r: AnalysisResult): string {
+  const lines: string[] = [];
+  lines.push(`Analysed ${r.flows.toLocaleString('en-US')} flows from ${r.ipCount.toLocaleString('en-US')} sources in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
+  lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
+  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${r.riskyIps.length}   rule findings: ${r.findings.length}`);
+  if (r.quality) {
+    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); at the flow threshold precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
+  }
+  const off = r.ruleStatus.filter((s) => s.state === 'off');
+  if (off.length) lines.push(`  rules off: ${off.map((s) => `${s.ruleId} (${s.state === 'off' ? s.reason : ''})`).join('; ')}`);
+  if (r.riskyIps.length) {
+    lines.push('', 'Riskiest sources:');
+    for (const ip of r.riskyIps.slice(0, 10)) {
+      lines.push(`  ${ip.ip.padEnd(40)} risk ${ip.risk.toFixed(6)}  ${ip.flows} flows`);
+      for (const reason of ip.reasons.slice(0, 3)) lines.push(`      - ${reason}`);
+    }
+  }
+  lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);
+  lines.push(`Outputs in ${Object.values(r.outputs).length ? dirOf(r.outputs.flows) : '.'}: ${Object.values(r.outputs).map((p) => p.replace(/^.*[/\\]/, '')).join(', ')}`);
+  if (r.outputs.report) lines.push(`Report: ${r.outputs.report}`);
+  return lines.join('\n');
+}
+
+function dirOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i > 0 ? p.slice(0, i) : '.';
+}

@@ -1,0 +1,83 @@
+/**
+ * `netsentinel baseline`: learn what normal traffic looks like. Fits the unsupervised detectors on
+ * traffic known to be normal (rows labelled normal when the data has labels) and saves them, with
+ * their calibration on held-out normal rows, as one baseline file for `analyze --baseline`.
+ */
+import type { Command } from '../command.js';
+import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
+import { defaultThreads } from '../../models/trained-model.js';
+import { parseKeyValues } from '../args.js';
+import { formatSeconds } from '../progress.js';
+
+export const baseline: Command = {
+  spec: {
+    name: 'baseline',
+    summary: 'learn normal traffic: fit the anomaly detectors on known-good flows',
+    usage: 'NORMAL-DATA... [options]',
+    positionals: { min: 1, name: 'NORMAL-DATA (flows known to be normal)' },
+    description: `Fits each detector on ${'80 %'} of the normal rows and calibrates it on the other 20 %, so that
+'analyze' can say how unusual a new flow is compared with normal traffic. When the data has labels,
+only rows labelled normal are used (--all-rows to use every row).`,
+    options: [
+      { name: 'out', short: 'o', type: 'string', value: 'FILE', description: 'baseline file to write', default: 'baseline.nsb' },
+      { name: 'detectors', type: 'list', value: 'A,B', description: `detectors to fit (available: ${DEFAULT_DETECTORS.join(', ')})`, default: availableDetectors().join(',') },
+      { name: 'param', short: 'p', type: 'list', value: 'DETECTOR.NAME=VALUE', description: 'detector parameter, e.g. --param autoencoder.epochs=20' },
+      { name: 'calibration-share', type: 'number', value: 'FRACTION', description: 'share of normal rows held out to calibrate scores', default: 0.2 },
+      { name: 'all-rows', type: 'boolean', description: 'use every row even when labels say some are attacks' },
+      { name: 'seed', type: 'integer', description: 'random seed', default: 42 },
+      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      ...DATA_OPTIONS,
+    ],
+    examples: [
+      'netsentinel baseline last-week-normal.csv -o office.nsb',
+      'netsentinel baseline cic/BENIGN.csv --detectors isolation-forest,autoencoder --param autoencoder.epochs=20',
+    ],
+  },
+  async run({ args, progress, out, json }) {
+    const v = args.values;
+    const table = await readWithProgress(args.positionals, v, progress, 'reading normal traffic');
+    const raw = parseKeyValues('baseline', 'param', (v.param as string[] | undefined) ?? []);
+    const params: Record<string, Record<string, unknown>> = {};
+    for (const [k, val] of Object.entries(raw)) {
+      const dot = k.indexOf('.');
+      const det = dot > 0 ? k.slice(0, dot) : '';
+      if (!det) throw new (await import('../../util/errors.js')).UserError(`baseline: --param takes DETECTOR.NAME=VALUE, got "${k}"`);
+      (params[det] ??= {})[k.slice(dot + 1)] = val;
+    }
+    const detectors = (v.detectors as string[] | string);
+    const list = Array.isArray(detectors) ? detectors : String(detectors).split(',').filter(Boolean);
+    progress.start('fitting detectors', list.length, 'detectors');
+    const b = await fitBaseline(table, {
+      detectors: list,
+      params,
+      calibrationShare: v.calibrationShare as number,
+      normalOnly: !v.allRows,
+      seed: v.seed as number,
+      threads: v.threads as number,
+      progress: (stage, done, total) => progress.update(done, total),
+    });
+    progress.done(`fitted ${list.join(', ')}`);
+    const bytes = await saveBaseline(v.out as string, b);
+    const summary = {
+      baseline: v.out,
+      bytes,
+      fittedOn: b.fittedOn,
+      fitRows: b.fitRows,
+      calibrationRows: b.calibrationRows,
+      detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: d.model.training.seconds, features: d.model.pipeline.outputNames.length })),
+      seconds: b.seconds,
+    };
+    if (json) out(JSON.stringify(summary, null, 2));
+    else
+      out(
+        [
+          `baseline → ${v.out} (${(bytes / 1024).toFixed(0)} KiB)`,
+          `  fitted on ${b.fittedOn}: ${b.fitRows.toLocaleString('en-US')} rows to fit, ${b.calibrationRows.toLocaleString('en-US')} held out to calibrate`,
+          ...b.detectors.map((d) => `  ${d.model.estimator.name.padEnd(18)} ${d.model.pipeline.outputNames.length} features, fitted in ${formatSeconds(d.model.training.seconds)}`),
+          `  next: netsentinel analyze TRAFFIC --baseline ${v.out}`,
+        ].join('\n'),
+      );
+    return 0;
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * Gradient-based one-side sampling (GOSS, Ke et al., "LightGBM", NeurIPS 2017): a boosting tree
+ * learns from the rows with the largest |gradient| (top_rate of them) plus a random other_rate of
+ * the rest, whose gradients and hessians are scaled by (1 - top_rate) / other_rate so histogram
+ * sums stay unbiased. Once most rows are well classified their gradients are tiny, and a tree
+ * reads a third of the rows for nearly the same splits.
+ *
+ * Deterministic given the Rng: the threshold is an exact order statistic (quickselect, no
+ * sampling), ties at the threshold are all kept, and the random draw walks rows in order.
+ */
+import type { Rng } from '../../util/rng.js';
+
+export interface GossScratch {
+  g: Float64Array;
+  h: Float64Array;
+  abs: Float64Array;
+}
+
+export function gossScratch(rows: number): GossScratch {
+  return { g: new Float64Array(rows), h: new Float64Array(rows), abs: new Float64Array(rows) };
+}
+
+/**
+ * Rows chosen from `rows` (ascending, and so is the result); their gradients and hessians, scaled
+ * where sampled, are written to scratch.g / scratch.h at the row's index.
+ */
+export function gossRows(
+  rows: Int32Array,
+  g: Float64Array,
+  h: Float64Array,
+  topRate: number,
+  otherRate: number,
+  rng: Rng,
+  scratch: GossScratch,
+): Int32Array {
+  const n = rows.length;
+  const topN = Math.max(1, Math.ceil(topRate * n));
+  const { abs } = scratch;
+  for (let i = 0; i < n; i++) abs[i] = Math.abs(g[rows[i]]);
+  const threshold = kthLargest(abs, n, topN);
+  // the rest are kept with probability q and weigh 1/q
+  const q = Math.min(1, otherRate / (1 - topRate));
+  const scale = 1 / q;
+  const out = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    const gr = g[r];
+    if (Math.abs(gr) >= threshold) {
+      scratch.g[r] = gr;
+      scratch.h[r] = h[r];
+      out[m++] = r;
+    } else if (rng.next() < q) {
+      scratch.g[r] = gr * scale;
+      scratch.h[r] = h[r] * scale;
+      out[m++] = r;
+    }
+  }
+  return out.slice(0, m);
+}
+
+/** The k-th largest of a[0..n) (1-based k), by quickselect; reorders a. */
+export function kthLargest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    // median of three as pivot, descending order
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[target];
+}

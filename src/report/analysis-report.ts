@@ -1,0 +1,95 @@
+/**
+ * The analysis's pictures and page: risk_scores.png (sorted risk with the threshold marked) and
+ * report.html, one self-contained page (styles and images inline, no scripts, no network) with
+ * the summary, the chart, the riskiest sources and their reasons, the rule findings and which
+ * rules were off and why.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AnalysisResult } from '../analysis/run-analysis.js';
+
+export async function renderRiskChart(
+  _kind: 'risk',
+  data: { risks: Float64Array; threshold: number; sampled: boolean; total: number },
+  path: string,
+): Promise<boolean> {
+  try {
+    const charts = await import('./charts/index.js');
+    const spec = charts.riskScoresSpec(Array.from(data.risks), data.threshold);
+    await charts.renderPng(spec, path);
+    return true;
+  } catch (e) {
+    process.stderr.write(`netsentinel: warning: could not draw ${path}: ${(e as Error).message}\n`);
+    return false;
+  }
+}
+
+const esc = (s: unknown): string =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export async function writeHtmlReport(r: AnalysisResult, path: string): Promise<void> {
+  let chart = '';
+  if (r.outputs.riskChart) {
+    const png = await readFile(r.outputs.riskChart);
+    chart = `<img alt="Sorted flow risk with the alert threshold" src="data:image/png;base64,${png.toString('base64')}">`;
+  }
+  const ipRows = r.riskyIps
+    .slice(0, 100)
+    .map(
+      (i) => `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${i.flows}</td><td class="num">${i.riskyFlows}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td><ul>${i.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></td></tr>`,
+    )
+    .join('\n');
+  const findingRows = r.findings
+    .slice(0, 200)
+    .map((f) => `<tr><td>${f.severity}</td><td>${esc(f.title)}</td><td class="ip">${esc(f.srcIp ?? '')}</td><td class="num">${f.count}</td><td>${esc(f.firstSeen ?? '')}</td><td>${esc(f.reason)}</td></tr>`)
+    .join('\n');
+  const flowRows = r.topFlows
+    .slice(0, 25)
+    .map((f) => `<tr><td class="ip">${esc(f.srcIp)}</td><td class="ip">${esc(f.dstIp)}${f.dstPort !== null && Number.isFinite(f.dstPort) ? ':' + f.dstPort : ''}</td><td class="num">${f.risk.toFixed(6)}</td><td>${esc(f.file.replace(/^.*[/\\]/, ''))}:${f.line}</td><td>${esc(f.reasons.join('; '))}</td></tr>`)
+    .join('\n');
+  const status = r.ruleStatus
+    .map((s) => `<li><b>${esc(s.ruleId)}</b>: ${s.state === 'on' ? `on${s.note ? ' (' + esc(s.note) + ')' : ''}` : `<span class="off">off</span>: ${esc(s.reason)}`}</li>`)
+    .join('');
+  const q = r.quality
+    ? `<p>The input carries labels: the fused flow risk separates normal from attack flows with ROC-AUC <b>${r.quality.rocAuc.toFixed(4)}</b> (${r.quality.attacks.toLocaleString('en-US')} attacks among ${r.quality.labelledFlows.toLocaleString('en-US')} flows); at the flow threshold, precision ${r.quality.precisionAtThreshold.toFixed(3)} and recall ${r.quality.recallAtThreshold.toFixed(3)}.</p>`
+    : '';
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>netsentinel report: ${esc(r.startedAt)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1d2330}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #dde;padding-bottom:.2rem}
+.meta{color:#556}.warn{background:#fff4d6;border-left:4px solid #e0a100;padding:.6rem 1rem}
+.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #dde;border-radius:6px;padding:.6rem 1rem;min-width:9rem}
+.card b{display:block;font-size:1.5rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #eef;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f5f6fa}
+.num{text-align:right;font-variant-numeric:tabular-nums}.ip{font-family:ui-monospace,monospace;white-space:nowrap}
+td ul{margin:0;padding-left:1.1rem}img{max-width:100%;border:1px solid #eef}.off{color:#a33}
+footer{margin-top:3rem;color:#778;font-size:.85rem}
+</style></head><body>
+<h1>netsentinel analysis</h1>
+<p class="meta">${esc(r.inputs.join(', '))} · ${esc(r.startedAt)} · ${r.seconds.toFixed(1)} s</p>
+${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNote)}</p>` : `<p class="meta">Baseline: ${esc(r.baseline.file ?? '')} (${esc(r.baseline.detectors.join(', '))}; fitted on ${esc(r.baseline.fittedOn)})</p>`}
+<div class="cards">
+<div class="card"><b>${r.flows.toLocaleString('en-US')}</b>flows</div>
+<div class="card"><b>${r.ipCount.toLocaleString('en-US')}</b>sources</div>
+<div class="card"><b>${r.riskyFlows.toLocaleString('en-US')}</b>risky flows (≥ ${r.thresholds.flow})</div>
+<div class="card"><b>${r.riskyIps.length}</b>risky sources (≥ ${r.thresholds.ip})</div>
+<div class="card"><b>${r.findings.length}</b>rule findings</div>
+</div>
+${q}
+<h2>Flow risk</h2>
+${chart || '<p>(chart not drawn)</p>'}
+<p class="meta">Risk is the weighted Stouffer fusion of the detectors' scores calibrated on held-out baseline traffic${r.classifier ? ", the classifier's P(attack)" : ''} and the rules' findings: risk 0.999 means as unusual as one baseline flow in a thousand.</p>
+<h2>Riskiest sources</h2>
+${ipRows ? `<table><thead><tr><th>source</th><th>risk</th><th>flows</th><th>risky flows</th><th>first / last seen</th><th>why</th></tr></thead><tbody>${ipRows}</tbody></table>` : '<p>No source reached the threshold.</p>'}
+<h2>Rule findings</h2>
+${findingRows ? `<table><thead><tr><th>sev</th><th>rule</th><th>source</th><th>flows</th><th>first seen</th><th>evidence</th></tr></thead><tbody>${findingRows}</tbody></table>` : '<p>No rule fired.</p>'}
+<h2>Riskiest flows</h2>
+${flowRows ? `<table><thead><tr><th>source</th><th>destination</th><th>risk</th><th>record</th><th>why</th></tr></thead><tbody>${flowRows}</tbody></table>` : '<p>No flow reached the threshold.</p>'}
+<h2>Rules</h2><ul>${status}</ul>
+${r.inputNotes.length ? `<h2>Notes on the input</h2><ul>${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+<footer>Made by netsentinel. GeoIP data, where used: IP Geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0).</footer>
+</body></html>
+`;
+  await writeFile(path, html);
+}

@@ -1,0 +1,80 @@
+/**
+ * Alerts as Suricata EVE JSON `alert` records, the form Elastic, Splunk and EveBox already read:
+ * event_type, timestamp, src/dest address and port, proto, community_id, and an `alert` object
+ * (signature, signature_id, category, severity with 1 the highest). Our own risk, reasons and
+ * evidence go in a `netsentinel` object beside it, never inside Suricata's fields.
+ */
+import { createHash } from 'node:crypto';
+import { communityId } from './community-id.js';
+
+export interface EveAlertInput {
+  readonly timeMs: number | null;
+  readonly srcIp: string | null;
+  readonly srcPort: number | null;
+  readonly destIp: string | null;
+  readonly destPort: number | null;
+  /** IANA protocol number */
+  readonly proto: number | null;
+  readonly signature: string;
+  /** stable id of what raised it: "rule:port-scan.vertical", "risk:flow", "risk:ip" */
+  readonly source: string;
+  readonly category: string;
+  readonly severity: number;
+  readonly netsentinel: Readonly<Record<string, unknown>>;
+}
+
+const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'IPv6-ICMP', 132: 'SCTP' };
+
+export function protoName(p: number | null): string | null {
+  if (p === null || !Number.isFinite(p)) return null;
+  return PROTO_NAMES[p] ?? String(p);
+}
+
+/** Suricata's timestamp form: 2017-07-07T12:59:00.123456+0000 */
+export function eveTimestamp(ms: number): string {
+  const d = new Date(Math.floor(ms));
+  const micro = Math.round((ms - Math.floor(ms / 1000) * 1000) * 1000);
+  return `${d.toISOString().slice(0, 19)}.${String(micro).padStart(6, '0')}+0000`;
+}
+
+/** Local signature ids (Suricata reserves 1000000-1999999 for local rules): stable per source. */
+export function signatureId(source: string): number {
+  const h = createHash('sha1').update(source).digest();
+  return 1_000_000 + (h.readUInt32BE(0) % 900_000);
+}
+
+export function eveAlert(a: EveAlertInput, now: number): Record<string, unknown> {
+  const rec: Record<string, unknown> = {
+    timestamp: eveTimestamp(a.timeMs ?? now),
+    event_type: 'alert',
+  };
+  if (a.srcIp) rec.src_ip = a.srcIp;
+  if (a.srcPort !== null && Number.isFinite(a.srcPort)) rec.src_port = a.srcPort;
+  if (a.destIp) rec.dest_ip = a.destIp;
+  if (a.destPort !== null && Number.isFinite(a.destPort)) rec.dest_port = a.destPort;
+  const proto = protoName(a.proto);
+  if (proto) rec.proto = proto;
+  if (a.srcIp && a.destIp && a.proto !== null && Number.isFinite(a.proto)) {
+    const cid = communityId(a.srcIp, a.destIp, a.proto, a.srcPort ?? NaN, a.destPort ?? NaN);
+    if (cid) rec.community_id = cid;
+  }
+  rec.alert = {
+    action: 'allowed',
+    gid: 1,
+    signature_id: signatureId(a.source),
+    rev: 1,
+    signature: a.signature,
+    category: a.category,
+    severity: a.severity,
+  };
+  rec.netsentinel = a.netsentinel;
+  return rec;
+}
+
+/** Deduplication key: what the alert is about, never when we ran. */
+export function alertKey(a: EveAlertInput, extra = ''): string {
+  return createHash('sha256')
+    .update([a.source, a.signature, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.timeMs, extra].map((x) => String(x ?? '')).join('|'))
+    .digest('hex')
+    .slice(0, 40);
+}

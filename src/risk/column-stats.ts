@@ -1,0 +1,101 @@
+/**
+ * Per-column statistics of baseline traffic, for explanations a person can check: a numeric value
+ * far outside the baseline's usual range (robust z against median and scaled MAD, or the 1st–99th
+ * percentile band), or a category the baseline never showed. Not a detector: it ranks the
+ * features of a flow that other evidence already found risky.
+ */
+import type { FlowTable } from '../flows/table.js';
+
+export interface NumericStats {
+  readonly name: string;
+  readonly kind: 'numeric';
+  readonly median: number;
+  /** 1.4826 × MAD, or a fallback spread when MAD is 0 */
+  readonly spread: number;
+  readonly p01: number;
+  readonly p99: number;
+}
+
+export interface CategoricalStats {
+  readonly name: string;
+  readonly kind: 'categorical';
+  /** categories seen in the baseline with their share */
+  readonly seen: Readonly<Record<string, number>>;
+}
+
+export type ColumnStats = readonly (NumericStats | CategoricalStats)[];
+
+export function fitColumnStats(t: FlowTable): ColumnStats {
+  const out: (NumericStats | CategoricalStats)[] = [];
+  for (const c of t.columns) {
+    if (c.role !== 'feature') continue;
+    if (c.kind === 'numeric') {
+      const v = Float64Array.from(c.values).filter((x) => Number.isFinite(x)).sort();
+      if (v.length === 0) continue;
+      const q = (p: number): number => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))];
+      const median = q(0.5);
+      const dev = Float64Array.from(v, (x) => Math.abs(x - median)).sort();
+      const mad = dev[dev.length >> 1] * 1.4826;
+      const iqr = q(0.75) - q(0.25);
+      const range = v[v.length - 1] - v[0];
+      const spread = mad > 0 ? mad : iqr > 0 ? iqr / 1.349 : range > 0 ? range / 6 : Math.max(Math.abs(median) * 0.1, 1e-9);
+      out.push({ name: c.name, kind: 'numeric', median, spread, p01: q(0.01), p99: q(0.99) });
+    } else {
+      const counts = new Map<number, number>();
+      let n = 0;
+      for (let i = 0; i < c.codes.length; i++) {
+        if (c.codes[i] < 0) continue;
+        counts.set(c.codes[i], (counts.get(c.codes[i]) ?? 0) + 1);
+        n++;
+      }
+      const seen: Record<string, number> = {};
+      for (const [k, cnt] of counts) seen[c.dictionary[k]] = Math.round((cnt / n) * 1e6) / 1e6;
+      out.push({ name: c.name, kind: 'categorical', seen });
+    }
+  }
+  return out;
+}
+
+export interface FeatureReason {
+  readonly feature: string;
+  /** how unusual: robust z for numbers, a fixed large value for an unseen category */
+  readonly weight: number;
+  readonly text: string;
+}
+
+const UNSEEN_WEIGHT = 10;
+
+/** The `top` features of row r that are furthest from the baseline. */
+export function explainRow(stats: ColumnStats, t: FlowTable, r: number, top = 3): FeatureReason[] {
+  const found: FeatureReason[] = [];
+  for (const s of stats) {
+    const c = t.columns.find((x) => x.name === s.name);
+    if (!c) continue;
+    if (s.kind === 'numeric' && c.kind === 'numeric') {
+      const x = c.values[r];
+      if (!Number.isFinite(x)) {
+        if (x === Infinity || x === -Infinity) found.push({ feature: s.name, weight: UNSEEN_WEIGHT, text: `${s.name} is ${x > 0 ? '' : '-'}Infinity` });
+        continue;
+      }
+      if (x >= s.p01 && x <= s.p99) continue;
+      const z = Math.abs(x - s.median) / s.spread;
+      if (z < 3) continue;
+      found.push({ feature: s.name, weight: Math.min(z, 1e6), text: `${s.name} ${fmt(x)} (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})` });
+    } else if (s.kind === 'categorical' && c.kind === 'categorical') {
+      const code = c.codes[r];
+      if (code < 0) continue;
+      const v = c.dictionary[code];
+      const share = s.seen[v];
+      if (share === undefined) found.push({ feature: s.name, weight: UNSEEN_WEIGHT, text: `${s.name} "${v}" never seen in the baseline` });
+      else if (share < 0.001) found.push({ feature: s.name, weight: 5, text: `${s.name} "${v}" rare in the baseline (${(share * 100).toFixed(2)} %)` });
+    }
+  }
+  found.sort((a, b) => b.weight - a.weight);
+  return found.slice(0, top);
+}
+
+function fmt(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e7) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e6 || a < 1e-3) ? x.toExponential(2) : String(Number(x.toPrecision(4)));
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { getColumn, labelColumns, type CategoricalColumn, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { InputError } from '../util/errors.js';
+import { columnNames, isNormalLabel } from './generic-csv.js';
+import { readDataset } from './read-dataset.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netsentinel-csv-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const quiet = { warn: () => {} };
+
+function texts(t: FlowTable, name: string): (string | null)[] {
+  const c = getColumn(t, name) as CategoricalColumn;
+  return Array.from(c.codes, (k) => (k < 0 ? null : c.dictionary[k]));
+}
+
+const FLOWS = 'src,dport,bytes,rate,class\n10.0.0.1,80,100,0.5,benign\n10.0.0.2,22,,Infinity,"brute, force"\n10.0.0.1,443,7,NaN,"say ""hi"""\n';
+
+test('types are inferred from the values: numbers numeric, anything else categorical', async () => {
+  const t = await readDataset([write('flows.csv', FLOWS)], quiet);
+  assert.equal(t.format, 'csv');
+  assert.deepEqual(
+    t.columns.map((c) => `${c.name}:${c.kind}:${c.role}`),
+    ['src:categorical:feature', 'dport:numeric:feature', 'bytes:numeric:feature', 'rate:numeric:feature', 'class:categorical:feature'],
+  );
+  assert.deepEqual(Array.from((getColumn(t, 'bytes') as NumericColumn).values), [100, NaN, 7]);
+  assert.deepEqual(texts(t, 'class'), ['benign', 'brute, force', 'say "hi"']);
+  assert.equal(labelColumns(t).length, 0);
+  assert.equal(t.defaultTarget, undefined);
+});
+
+test('--label: a categorical label, and binary derived when a normal value is recognisable', async () => {
+  const t = await readDataset([write('flows.csv', FLOWS)], { ...quiet, label: 'class' });
+  assert.deepEqual(
+    labelColumns(t).map((c) => c.name),
+    ['class', 'binary'],
+  );
+  assert.deepEqual(texts(t, 'binary'), ['normal', 'attack', 'attack']);
+  assert.equal(t.defaultTarget, 'class');
+  assert.equal(t.normalClass, 'benign');
+  // a numeric-looking label is still a category, and 0 is recognised as normal
+  const z = await readDataset([write('zero-one.csv', 'x,y\n1,0\n2,1\n3,0\n')], { ...quiet, label: 'y' });
+  assert.equal(getColumn(z, 'y')?.kind, 'categorical');
+  assert.deepEqual(texts(z, 'binary'), ['normal', 'attack', 'normal']);
+  assert.equal(z.normalClass, '0');
+  // no recognisable normal value: only the raw label
+  const n = await readDataset([write('families.csv', 'x,family\n1,DoS\n2,Probe\n')], { ...quiet, label: 'family' });
+  assert.deepEqual(
+    labelColumns(n).map((c) => c.name),
+    ['family'],
+  );
+  for (const v of ['normal', 'Normal', 'BENIGN', 'benign', '0', 'normal.']) assert.ok(isNormalLabel(v), v);
+  assert.equal(isNormalLabel('attack'), false);
+});
+
+test('a missing --label column is an InputError naming the file and listing its columns', async () => {
+  const p = write('flows.csv', FLOWS);
+  await assert.rejects(readDataset([p], { ...quiet, label: 'Label' }), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.equal(e.message, `${p}: no column "Label" (--label); its columns are: "src", "dport", "bytes", "rate", "class"`);
+    return true;
+  });
+});
+
+test('a later text value in a numeric column names the cell and suggests --categorical', async () => {
+  const p = write('late.csv', 'host id,n\n1,1\n2,2\n3,3\nweb-01,4\n');
+  await assert.rejects(readDataset([p], { ...quiet, batchRows: 2 }), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.equal(e.message, `${p} line 5, column "host id": "web-01" is not a number; if this column holds text, read it as categories with --categorical 'host id'`);
+    return true;
+  });
+  // and the suggestion works
+  const t = await readDataset([p], { ...quiet, batchRows: 2, categorical: ['host id'] });
+  assert.deepEqual(texts(t, 'host id'), ['1', '2', '3', 'web-01']);
+});
+
+test('header names: trimmed, repeats suffixed, empty ones named', () => {
+  assert.deepEqual(columnNames([' Flow Duration', 'x', 'x', '', 'x']), ['Flow Duration', 'x', 'x.1', 'Unnamed: 3', 'x.2']);
+});
+
+test('a file without a header line is refused with what to do', async () => {
+  const p = write('noheader.csv', '1,2,3\n4,5,6\n');
+  await assert.rejects(readDataset([p], quiet), {
+    message: `${p} line 1: the first line looks like data, not column names: a CSV needs a header line naming its columns (or pass --format nsl-kdd, cicflowmeter or unsw-nb15 for those datasets)`,
+  });
+});
+
+test('files of one dataset: same columns in any order are aligned; different columns are an error', async () => {
+  const a = write('a.csv', 'x,y,label\n1,2,normal\n');
+  const b = write('b.csv', 'label,y,x\nattack,20,10\n');
+  const t = await readDataset([a, b], { ...quiet, label: 'label' });
+  assert.deepEqual(Array.from((getColumn(t, 'x') as NumericColumn).values), [1, 10]);
+  assert.deepEqual(texts(t, 'label'), ['normal', 'attack']);
+  const c = write('c.csv', 'x,z,label\n1,2,normal\n');
+  await assert.rejects(readDataset([a, c], quiet), {
+    message: `${c}: its columns differ from the first file's (missing "y"; extra "z"); files read as one dataset must have the same columns`,
+  });
+});

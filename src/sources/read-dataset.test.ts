@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { getColumn, type CategoricalColumn, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { InputError, UserError } from '../util/errors.js';
+import { readDataset, streamDataset } from './read-dataset.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netsentinel-read-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string | Buffer): string {
+  const p = join(dir, name);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, text);
+  return p;
+}
+
+const quiet = { warn: () => {} };
+
+function csv(rows: number, start = 0): string {
+  let s = 'bytes,proto,label\n';
+  for (let i = start; i < start + rows; i++) s += `${i},${i % 3 === 0 ? 'udp' : 'tcp'},${i % 2 ? 'attack' : 'normal'}\n`;
+  return s;
+}
+
+function numbers(t: FlowTable, name: string): number[] {
+  return Array.from((getColumn(t, name) as NumericColumn).values);
+}
+
+function texts(t: FlowTable, name: string): (string | null)[] {
+  const c = getColumn(t, name) as CategoricalColumn;
+  return Array.from(c.codes, (k) => (k < 0 ? null : c.dictionary[k]));
+}
+
+test('a folder is every data file inside, in natural order, read as one dataset', async () => {
+  write('folder/part10.csv', csv(2, 20));
+  write('folder/part2.csv', csv(2, 10));
+  write('folder/part1.csv.gz', gzipSync(csv(2, 0)));
+  write('folder/README.md', '# not data');
+  const t = await readDataset([join(dir, 'folder')], { ...quiet, label: 'label' });
+  assert.deepEqual(numbers(t, 'bytes'), [0, 1, 10, 11, 20, 21]);
+  assert.deepEqual(t.origin?.files, [join(dir, 'folder/part1.csv.gz'), join(dir, 'folder/part2.csv'), join(dir, 'folder/part10.csv')]);
+  assert.deepEqual(Array.from(t.origin?.line ?? []), [2, 3, 2, 3, 2, 3]);
+  assert.deepEqual(Array.from(t.origin?.file ?? []), [0, 0, 1, 1, 2, 2]);
+});
+
+test('a * pattern in the file name', async () => {
+  write('glob/a-1.csv', csv(1, 1));
+  write('glob/a-2.csv', csv(1, 2));
+  write('glob/b-3.csv', csv(1, 3));
+  const t = await readDataset([join(dir, 'glob', 'a-*.csv')], quiet);
+  assert.deepEqual(numbers(t, 'bytes'), [1, 2]);
+  await assert.rejects(readDataset([join(dir, 'glob', 'z*.csv')], quiet), { message: `${join(dir, 'glob', 'z*.csv')}: no file matches this pattern` });
+});
+
+test('gzip is recognised by its bytes, not its name', async () => {
+  const p = write('misnamed.csv', gzipSync(csv(3)));
+  assert.deepEqual(numbers(await readDataset([p], quiet), 'bytes'), [0, 1, 2]);
+  const broken = write('broken.csv.gz', gzipSync(csv(500)).subarray(0, 200));
+  await assert.rejects(readDataset([broken], quiet), (e: unknown) => e instanceof UserError && e.message.startsWith(`${broken}: not a valid gzip file`));
+});
+
+test('- reads stdin (gzip too)', async () => {
+  const t = await readDataset(['-'], { ...quiet, stdin: Readable.from([Buffer.from(csv(4))]) });
+  assert.deepEqual(numbers(t, 'bytes'), [0, 1, 2, 3]);
+  assert.deepEqual(t.origin?.files, ['-']);
+  const z = await readDataset(['-'], { ...quiet, stdin: Readable.from([gzipSync(csv(2))]) });
+  assert.deepEqual(numbers(z, 'bytes'), [0, 1]);
+});
+
+test('streaming: batches are bounded, never span files, and add up to the dataset', async () => {
+  const a = write('stream/a.csv', csv(2500));
+  const b = write('stream/b.csv', csv(700, 2500));
+  const sizes: number[] = [];
+  const files: string[] = [];
+  let total = 0;
+  let sum = 0;
+  for await (const t of streamDataset([a, b], { ...quiet, batchRows: 1000 })) {
+    sizes.push(t.rowCount);
+    files.push(t.origin?.files.join('+') ?? '');
+    total += t.rowCount;
+    for (const v of numbers(t, 'bytes')) sum += v;
+  }
+  assert.deepEqual(sizes, [1000, 1000, 500, 700]);
+  assert.deepEqual(files, [a, a, a, b]);
+  assert.equal(total, 3200);
+  assert.equal(sum, (3199 * 3200) / 2);
+});
+
+test('progress reports bytes read against the total', async () => {
+  const p = write('progress.csv', csv(20000));
+  const calls: [number, number][] = [];
+  await readDataset([p], { ...quiet, progress: (done, total) => calls.push([done, total]) });
+  assert.ok(calls.length >= 1);
+  const [done, total] = calls[calls.length - 1];
+  assert.equal(total, Buffer.byteLength(csv(20000)));
+  assert.equal(done, total);
+  for (let i = 1; i < calls.length; i++) assert.ok(calls[i][0] >= calls[i - 1][0]);
+});
+
+test('clear UserErrors: missing path, empty file, folder without data, mixed datasets', async () => {
+  const missing = join(dir, 'nope.csv');
+  await assert.rejects(readDataset([missing], quiet), { name: 'UserError', message: `${missing}: no such file or folder` });
+  const empty = write('empty.csv', '');
+  await assert.rejects(readDataset([empty], quiet), { name: 'UserError', message: `${empty}: the file is empty` });
+  const blank = write('blank.csv', '\n\r\n\n');
+  await assert.rejects(readDataset([blank], quiet), { message: `${blank}: the file is empty` });
+  mkdirSync(join(dir, 'nodata'));
+  write('nodata/notes.md', 'x');
+  await assert.rejects(readDataset([join(dir, 'nodata')], quiet), { message: `${join(dir, 'nodata')}: no data files in this folder (looked for .csv, .txt, .csv.gz, .txt.gz)` });
+  const kdd = write('mixed/a.txt', '0,tcp,http,SF' + ',0'.repeat(37) + ',normal,21\n');
+  const other = write('mixed/b.csv', csv(2));
+  await assert.rejects(readDataset([kdd, other], quiet), {
+    message: `${other} looks like a generic CSV but ${kdd} is NSL-KDD/KDD'99 records; files read together must be one dataset (read them separately, or force one format with --format)`,
+  });
+});
+
+test('ragged rows and bad numbers name file, line, expected and actual counts / column and value', async () => {
+  const ragged = write('ragged.csv', 'a,b,c\n1,2,3\n4,5\n');
+  await assert.rejects(readDataset([ragged], quiet), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.equal(e.message, `${ragged} line 3: expected 3 fields, found 2; every line must have as many fields as the header`);
+    return true;
+  });
+  const long = write('long.csv', 'a,b\n1,2\n3,4,5\n');
+  await assert.rejects(readDataset([long], quiet), { message: `${long} line 3: expected 2 fields, found 3; every line must have as many fields as the header` });
+});
+
+test('Infinity, NaN, inf and empty cells are accepted in numeric columns', async () => {
+  const p = write('special.csv', 'rate,x\nInfinity,1\n-Infinity,2\nNaN,3\ninf,4\n,5\n');
+  const t = await readDataset([p], quiet);
+  assert.deepEqual(numbers(t, 'rate'), [Infinity, -Infinity, NaN, Infinity, NaN]);
+  assert.equal(getColumn(t, 'rate')?.kind, 'numeric');
+});
+
+test('--drop, --categorical and --label apply to every format; unknown names are errors listing the columns', async () => {
+  const p = write('opts.csv', csv(4));
+  const t = await readDataset([p], { ...quiet, label: 'label', drop: ['proto'], categorical: ['bytes'] });
+  assert.deepEqual(
+    t.columns.map((c) => `${c.name}:${c.kind}:${c.role}`),
+    ['bytes:categorical:feature', 'label:categorical:label', 'binary:categorical:label'],
+  );
+  assert.deepEqual(texts(t, 'bytes'), ['0', '1', '2', '3']);
+  await assert.rejects(readDataset([p], { ...quiet, drop: ['protocol'] }), {
+    name: 'UserError',
+    message: `${p}: no column "protocol" (--drop); its columns are: "bytes", "proto", "label"`,
+  });
+  const kdd = write('opts.txt', '0,tcp,http,SF' + ',0'.repeat(37) + ',smurf,21\n');
+  const k = await readDataset([kdd], { ...quiet, label: 'binary', drop: ['attack', 'difficulty'] });
+  assert.equal(k.defaultTarget, 'binary');
+  assert.equal(k.normalClass, 'normal');
+  assert.equal(getColumn(k, 'attack'), undefined);
+  assert.deepEqual(texts(k, 'family'), ['DoS']);
+});
+
+test('empty lines (every field empty) and repeated headers are skipped with a warning, nothing else', async () => {
+  const p = write('quirks.csv', 'a,b,label\n1,2,x\n,,\na,b,label\n3,4,y\n');
+  const warnings: string[] = [];
+  const t = await readDataset([p], { warn: (m) => warnings.push(m) });
+  assert.deepEqual(numbers(t, 'a'), [1, 3]);
+  assert.deepEqual(Array.from(t.origin?.line ?? []), [2, 5]);
+  assert.deepEqual(warnings, [`${p}: skipped 1 empty line(s) (every field empty)`, `${p}: skipped 1 repeated header line(s)`]);
+  // a line that only resembles the header is data (here it makes "a" a text column)
+  const q = write('near-header.csv', 'a,b,label\n1,2,x\nA,B,label\n');
+  const tq = await readDataset([q], quiet);
+  assert.equal(tq.rowCount, 2);
+  assert.deepEqual(texts(tq, 'a'), ['1', 'A']);
+});
+
+test('a header-only file gives a table with its columns and no rows', async () => {
+  const p = write('header-only.csv', 'x,y\n');
+  const t = await readDataset([p], quiet);
+  assert.equal(t.rowCount, 0);
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    ['x', 'y'],
+  );
+});
