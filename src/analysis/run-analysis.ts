@@ -15,7 +15,7 @@ import { flowFields, type FlowFields } from '../flows/flow-fields.js';
 import { streamDataset, readDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { fitBaseline, type Baseline } from '../risk/baseline.js';
 import { scoreBatch, type ScoringWeights } from '../risk/flow-scorer.js';
-import { explainRow } from '../risk/column-stats.js';
+import { rowExplainer } from '../risk/column-stats.js';
 import { addFlow, ipRisk, newIpAggregate, zOf, type Evidence, type IpAggregate } from '../risk/fusion.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import { createRuleEngine } from '../detect/run-rules.js';
@@ -171,9 +171,13 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   let fp = 0;
   let headerDone = false;
 
+  const pendingAlerts: string[] = [];
+  const flushAlerts = async (): Promise<void> => {
+    if (pendingAlerts.length) await write(alertsOut, pendingAlerts.splice(0).join(''));
+  };
   const emit = async (input: EveAlertInput, extraKey = ''): Promise<void> => {
     const rec = eveAlert(input, now);
-    await write(alertsOut, JSON.stringify(rec) + '\n');
+    pendingAlerts.push(JSON.stringify(rec) + '\n');
     alertsWritten++;
     if (o.store) {
       storeBuffer.push({
@@ -207,6 +211,9 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     const scored = scoreBatch(baseline, o.classifier, batch, o.weights, where);
     engine.observe(batch, ff);
     const truth = binaryTruthOrUndefined(batch);
+    const explain = rowExplainer(baseline.columns, batch, 3);
+    const rawCols = detectorNames.map((d) => scored.raw.get(d)!);
+    const pCols = detectorNames.map((d) => scored.p.get(d)!);
     if (!headerDone) {
       const cols = ['file', 'line', 'time', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'];
       for (const d of detectorNames) cols.push(`${d}_score`, `${d}_p`);
@@ -217,6 +224,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       headerDone = true;
     }
     const lines: string[] = [];
+    let lastFileIdx = -2;
+    let fileCell = '';
     for (let r = 0; r < batch.rowCount; r++) {
       const risk = scored.risk[r];
       const z = scored.z[r];
@@ -225,12 +234,12 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       const time = ff.time ? ff.time[r] : NaN;
       let reasons: string[] = [];
       const fired: string[] = [];
-      for (const d of detectorNames) if (scored.p.get(d)![r] >= FIRED_P) fired.push(d);
+      for (let j = 0; j < pCols.length; j++) if (pCols[j][r] >= FIRED_P) fired.push(detectorNames[j]);
       const cls = scored.predictedClass?.[r];
       const attackClass = cls !== undefined && o.classifier?.normalClass !== undefined && cls !== o.classifier.normalClass ? cls : undefined;
       if (risk >= o.flowThreshold) {
         riskyFlows++;
-        reasons = flowReasons(baseline, batch, r, scored, detectorNames, attackClass);
+        reasons = flowReasons(explain, r, scored, detectorNames, attackClass);
       }
       if (src !== null) {
         let st = ips.get(src);
@@ -253,23 +262,19 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
         }
       }
       sample.add(risk);
-      const file = batch.origin ? batch.origin.files[batch.origin.file[r]] : (where ?? '');
+      const fileIdx = batch.origin ? batch.origin.file[r] : -1;
+      const file = fileIdx >= 0 ? batch.origin!.files[fileIdx] : (where ?? '');
+      if (fileIdx !== lastFileIdx) {
+        lastFileIdx = fileIdx;
+        fileCell = csvCell(file);
+      }
       const line = batch.origin ? batch.origin.line[r] : rows + r + 1;
-      const cells: string[] = [
-        csvCell(file),
-        String(line),
-        Number.isFinite(time) ? new Date(time).toISOString() : '',
-        src ?? '',
-        numCell(ff.srcPort?.[r]),
-        dst ?? '',
-        numCell(ff.dstPort?.[r]),
-        protoName(ff.proto ? ff.proto[r] : null) ?? '',
-      ];
-      for (const d of detectorNames) cells.push(fmt(scored.raw.get(d)![r]), fmt(scored.p.get(d)![r]));
-      if (o.classifier) cells.push(csvCell(cls ?? ''), fmt(scored.classProbability![r]), scored.pAttack ? fmt(scored.pAttack[r]) : '');
-      cells.push(fmt(risk), csvCell(reasons.join('; ')));
-      if (truth) cells.push(String(truth[r]));
-      lines.push(cells.join(','));
+      let row = `${fileCell},${line},${Number.isFinite(time) ? new Date(time).toISOString() : ''},${src ?? ''},${numCell(ff.srcPort?.[r])},${dst ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
+      for (let j = 0; j < rawCols.length; j++) row += `,${fmt(rawCols[j][r])},${fmt(pCols[j][r])}`;
+      if (o.classifier) row += `,${csvCell(cls ?? '')},${fmt(scored.classProbability![r])},${scored.pAttack ? fmt(scored.pAttack[r]) : ''}`;
+      row += `,${fmt(risk)},${reasons.length ? csvCell(reasons.join('; ')) : ''}`;
+      if (truth) row += `,${truth[r]}`;
+      lines.push(row);
       if (risk >= o.flowThreshold) {
         if (top.length < 50 || risk > top[top.length - 1].risk) {
           top.push({ file, line, srcIp: src ?? '', dstIp: dst ?? '', dstPort: ff.dstPort ? ff.dstPort[r] : null, risk, reasons });
@@ -298,6 +303,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       }
     }
     await write(flowsOut, lines.join('\n') + (lines.length ? '\n' : ''));
+    await flushAlerts();
     rows += batch.rowCount;
   }
   progress?.done(`analysed ${rows.toLocaleString('en-US')} flows`);
@@ -356,6 +362,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     }, `${r.lastSeen ?? ''}`);
   }
   await flush();
+  await flushAlerts();
   await new Promise<void>((res) => flowsOut.end(() => res()));
   await new Promise<void>((res) => alertsOut.end(() => res()));
 
@@ -472,8 +479,7 @@ function ipRow(ip: string, st: IpState, r: ReturnType<typeof ipRisk>, findings: 
 }
 
 function flowReasons(
-  baseline: Baseline,
-  batch: FlowTable,
+  explain: (r: number) => { text: string }[],
   r: number,
   scored: ReturnType<typeof scoreBatch>,
   detectors: readonly string[],
@@ -483,7 +489,7 @@ function flowReasons(
   const fired = detectors.filter((d) => scored.p.get(d)![r] >= FIRED_P);
   if (fired.length) out.push(`unusual for ${fired.map((d) => `${d} (above ${(scored.p.get(d)![r] * 100).toFixed(2)} % of baseline)`).join(', ')}`);
   if (attackClass) out.push(`classified as ${attackClass} (p ${scored.classProbability![r].toFixed(3)})`);
-  for (const f of explainRow(baseline.columns, batch, r, 3)) out.push(f.text);
+  for (const f of explain(r)) out.push(f.text);
   return out;
 }
 
@@ -498,8 +504,15 @@ function numCell(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? '' : String(v);
 }
 
+/** six significant digits, cheaply (toPrecision is slow on a hot path) */
 function fmt(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : '';
+  if (!Number.isFinite(x)) return '';
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e15) {
+    const scale = 10 ** (5 - Math.floor(Math.log10(a)));
+    return String(Math.round(x * scale) / scale);
+  }
+  return x === 0 ? '0' : x.toPrecision(6);
 }
 
 function round(x: number): number {

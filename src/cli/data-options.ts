@@ -26,6 +26,7 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
   return {
     format: fmt && fmt !== 'auto' ? (fmt as ReadOptions['format']) : undefined,
     label: values.label as string | undefined,
+    drop: values.drop as string[] | undefined,
     categorical: values.categorical as string[] | undefined,
     progress: progress ? (done: number, total: number) => progress.update(done, total) : undefined,
   };

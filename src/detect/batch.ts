@@ -5,9 +5,10 @@
  *
  * Time order: windows assume flows arrive roughly in time order. Readers keep file order, which is
  * not always time order (the CIC-IDS2017 sample files are shuffled), so a batch whose times go
- * backwards is visited through a sorted index. Flows late across batches are clamped to their
- * group's latest time by the rules (they count, slightly late, never dropped). A row without a time
- * in a timed batch takes the time of the row before it in file order.
+ * backwards is visited through a sorted index. Flows late across batches keep their own time in
+ * the rules: they count if still inside their group's window, and otherwise only add to an open
+ * finding (never a burst at the latest time). A row without a time in a timed batch takes the time
+ * of the row before it in file order.
  *
  * Not here: rule logic, or any copy of columns that are already in the right shape.
  */
@@ -83,26 +84,25 @@ export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: 
     if (untimedRows === n) {
       hasTime = false;
       time = new Float64Array(n);
-    } else if (!sorted) {
-      const idx = new Int32Array(n);
-      for (let i = 0; i < n; i++) idx[i] = i;
-      const t = time;
-      idx.sort((a, b) => t[a] - t[b] || a - b);
-      order = idx;
-    }
+    } else if (!sorted) order = timeOrder(time, n);
   } else time = new Float64Array(n);
 
   const flags = new Uint8Array(n);
   let flagsKnown = 0;
-  const setBit = (v: Float64Array | Uint8Array | undefined, bit: number): void => {
-    if (!v) return;
+  for (const [v, bit] of [
+    [fields.synCount, FLAG_SYN],
+    [fields.rstCount, FLAG_RST],
+    [fields.finCount, FLAG_FIN],
+  ] as const) {
+    if (!v) continue;
     flagsKnown |= bit;
-    for (let i = 0; i < n; i++) if (v[i] > 0) flags[i] |= bit;
-  };
-  setBit(fields.synCount, FLAG_SYN);
-  setBit(fields.rstCount, FLAG_RST);
-  setBit(fields.finCount, FLAG_FIN);
-  setBit(fields.failed, FLAG_FAILED);
+    setFlag(flags, v, bit);
+  }
+  if (fields.failed) {
+    flagsKnown |= FLAG_FAILED;
+    const f = fields.failed;
+    for (let i = 0; i < n; i++) if (f[i] !== 0) flags[i] |= FLAG_FAILED;
+  }
 
   return {
     n,
@@ -126,6 +126,55 @@ export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: 
     format,
     untimedRows,
   };
+}
+
+function setFlag(flags: Uint8Array, v: Float64Array, bit: number): void {
+  for (let i = 0; i < flags.length; i++) if (v[i] > 0) flags[i] |= bit;
+}
+
+/**
+ * Row indices in time order, stable (equal times keep file order). A bottom-up merge sort on typed
+ * arrays: no comparator calls, and runs that are already in order (most of a capture) cost one
+ * comparison per merge.
+ */
+export function timeOrder(time: Float64Array, n: number): Int32Array {
+  let a = new Int32Array(n);
+  let b = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const RUN = 16;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(n, lo + RUN);
+    for (let i = lo + 1; i < hi; i++) {
+      const x = a[i];
+      const tx = time[x];
+      let j = i - 1;
+      while (j >= lo && time[a[j]] > tx) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = x;
+    }
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width);
+      const hi = Math.min(n, lo + 2 * width);
+      if (mid >= hi || time[a[mid - 1]] <= time[a[mid]]) {
+        b.set(a.subarray(lo, hi), lo);
+        continue;
+      }
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) b[k++] = time[a[j]] < time[a[i]] ? a[j++] : a[i++];
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
 }
 
 function firstTime(t: Float64Array): number {

@@ -17,7 +17,7 @@ import type { BruteForceConfig } from './rules-config.js';
 
 export const SERVICE_NAMES: Readonly<Record<number, string>> = {
   21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP submission',
-  993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC',
+  993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 2222: 'SSH', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC',
   6379: 'Redis',
 };
 

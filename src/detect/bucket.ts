@@ -18,9 +18,14 @@
  * that were in the window when it overflowed (distinct mode: the latest flow per value; leaky mode:
  * every flow since the bucket was last empty, and the most recent rows as the sample).
  *
- * Memory: groups idle for a window are dropped at each sweep; beyond `maxGroupsPerRule` the least
- * recently active quarter is dropped (open episodes are reported first), and the rule says so in its
- * notes. Before a group overflows, its distinct tallies stop at 1,024 values.
+ * Time: windows run on event time, each group's own latest flow; a flow arriving late (out of order
+ * across batches) counts at its own time while still inside the window, leaks away in a leaky bucket
+ * as it would have, and otherwise only adds to an open episode.
+ *
+ * Memory: groups idle for a window are dropped at each sweep; beyond `maxGroupsPerRule` a quarter
+ * are dropped, one-off groups before those on their way to a finding (open episodes are reported
+ * first), and the rule says so in its notes. Before a group overflows, its distinct tallies stop at
+ * 1,024 values.
  *
  * Not here: what a rule means (port-scan.ts, flood.ts, ...), reading files, decisions.
  */
@@ -98,26 +103,47 @@ const STRIDE = 4;
 const PENDING_DISTINCT_CAP = 1024;
 /** Above this capacity, distinct lookups in the window use a Map instead of a scan. */
 const SCAN_LIMIT = 48;
+/** Windows of up to this many entries live in fixed blocks of one shared arena; larger ones in arrays of their own. */
+const ARENA_MAX_ENTRIES = 64;
 
 const PART_KIND: Readonly<Record<GroupField, KeyPartKind>> = { srcIp: 'ip', dstIp: 'ip', dstPort: 'port', proto: 'proto' };
 
-function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
-  const g = new Float64Array(n);
-  g.set(a);
-  if (fill !== 0) g.fill(fill, a.length);
-  return g;
-}
+// Per-group numbers, side by side in one Float64Array (STATE_* numbers per slot), so touching a
+// group costs one or two cache lines instead of one per field.
+const F_K1 = 0;
+const F_K2 = 1;
+const F_LAST = 2;
+const F_SRC = 3;
+const F_DST = 4;
+const F_PORT = 5;
+const F_PROTO = 6;
+/** bit set: ALIVE, HAS_WIN (entries in the arena or `wins`), HAS_EPISODE, HAS_PENDING */
+const F_BITS = 7;
+// sliding
+const F_LEN = 8;
+const F_START = 9;
+/** the inline window entry (value, time, row*16+flags, duration) while there is only one */
+const F_E0 = 10;
+/** the group's block in the arena (arena mode), -1 for none */
+const F_BLOCK = F_E0 + STRIDE;
+const STATE_SLIDING = F_BLOCK + 1;
+// leaky
+const F_LEVEL = 8;
+const F_LEVEL_MS = 9;
+const F_COLD_FLAGS = 10;
+const F_COLD_UNTIMED = 11;
+const F_COLD = 12;
+const STATE_LEAKY = F_COLD + COLD_FIELDS;
 
-function grownI32(a: Int32Array, n: number): Int32Array {
-  const g = new Int32Array(n);
-  g.set(a);
-  return g;
-}
+const ALIVE = 1;
+const HAS_WIN = 2;
+const HAS_EPISODE = 4;
+const HAS_PENDING = 8;
 
 /**
- * Group state lives in parallel typed arrays indexed by a slot number (struct of arrays), found
- * through a SlotTable; objects exist only for groups with more than one window entry (their entry
- * array), and for groups about to overflow or overflowing (their Episode).
+ * Group state: numbers in one typed array indexed by slot (see above), found through a SlotTable;
+ * objects exist only for groups with more than one window entry (their entry array) and for groups
+ * about to overflow or overflowing (their Episode).
  */
 export class BucketRunner implements RuleRunner {
   private readonly table = new SlotTable();
@@ -125,7 +151,13 @@ export class BucketRunner implements RuleRunner {
   private readonly windowMs: number;
   private readonly leakPerMs: number;
   private readonly leaky: boolean;
-  private readonly accept: (b: Batch, r: number) => boolean;
+  private readonly stride: number;
+  private readonly filter: (b: Batch, ok: Uint8Array) => void;
+  /** per-batch scratch: which rows take part, their keys and distinct values */
+  private ok: Uint8Array = new Uint8Array(0);
+  private keys1: Float64Array = new Float64Array(0);
+  private keys2: Float64Array = new Float64Array(0);
+  private values: Float64Array = new Float64Array(0);
   private readonly weigh: (b: Batch, r: number) => number;
   private readonly out: Finding[] = [];
   private readonly filterNotes = new Set<string>();
@@ -134,32 +166,21 @@ export class BucketRunner implements RuleRunner {
   private evictedEpisodes = 0;
   private lastSweep = -Infinity;
 
-  // --- state columns, one entry per slot ---
   private slots = 0;
   private high = 0;
   private readonly freeSlots: number[] = [];
-  private alive: Uint8Array = new Uint8Array(0);
-  private k1: Float64Array = new Float64Array(0);
-  private k2: Float64Array = new Float64Array(0);
-  private lastMs: Float64Array = new Float64Array(0);
-  private src: Int32Array = new Int32Array(0);
-  private dst: Int32Array = new Int32Array(0);
-  private port: Int32Array = new Int32Array(0);
-  private proto: Int32Array = new Int32Array(0);
-  /** sliding: entries in the window; inline in `e0` while there is one, else in `wins` */
-  private len: Int32Array = new Int32Array(0);
-  private start: Int32Array = new Int32Array(0);
-  private e0: Float64Array = new Float64Array(0);
-  private wins: (Float64Array | null)[] = [];
-  private idx: (Map<number, number> | null)[] = [];
-  /** leaky: level, when it was last leaked, plain counters, and what the counters stand for */
-  private level: Float64Array = new Float64Array(0);
-  private levelMs: Float64Array = new Float64Array(0);
-  private cold: Float64Array = new Float64Array(0);
-  private coldFlags: Uint8Array = new Uint8Array(0);
-  private coldTimed: Uint8Array = new Uint8Array(0);
-  private pending: (Episode | null)[] = [];
-  private episodes: (Episode | null)[] = [];
+  private st: Float64Array = new Float64Array(0);
+  /** arena mode: every window block is capacity + 1 entries, so blocks are recycled, never resized */
+  private readonly arenaMode: boolean;
+  private readonly blockDoubles: number;
+  private arena: Float64Array = new Float64Array(0);
+  private arenaBlocks = 0;
+  private arenaHigh = 0;
+  private readonly freeBlocks: number[] = [];
+  private readonly wins: (Float64Array | null)[] = [];
+  private readonly idx: (Map<number, number> | null)[] = [];
+  private readonly pending: (Episode | null)[] = [];
+  private readonly episodes: (Episode | null)[] = [];
 
   constructor(
     readonly rule: BucketRule,
@@ -172,10 +193,13 @@ export class BucketRunner implements RuleRunner {
     this.layout = new KeyLayout(spec.groupBy.map((g) => PART_KIND[g]));
     this.windowMs = spec.windowSeconds * 1000;
     this.leaky = spec.window === 'leaky';
+    this.stride = this.leaky ? STATE_LEAKY : STATE_SLIDING;
     this.leakPerMs = spec.capacity / Math.max(1e-9, this.windowMs);
-    this.accept = compileFilter(spec, this.filterNotes);
+    this.filter = compileFilter(spec, this.filterNotes);
     this.weigh = compileWeight(spec);
     this.track = spec.track ?? [];
+    this.arenaMode = !this.leaky && spec.capacity + 1 <= ARENA_MAX_ENTRIES;
+    this.blockDoubles = (spec.capacity + 1) * STRIDE;
     this.growSlots(256);
   }
 
@@ -204,35 +228,10 @@ export class BucketRunner implements RuleRunner {
   }
 
   private growSlots(n: number): void {
-    const old = this.slots;
-    this.alive = (() => {
-      const g = new Uint8Array(n);
-      g.set(this.alive);
-      return g;
-    })();
-    this.k1 = grownF64(this.k1, n);
-    this.k2 = grownF64(this.k2, n);
-    this.lastMs = grownF64(this.lastMs, n);
-    this.src = grownI32(this.src, n);
-    this.dst = grownI32(this.dst, n);
-    this.port = grownI32(this.port, n);
-    this.proto = grownI32(this.proto, n);
-    if (this.leaky) {
-      this.level = grownF64(this.level, n);
-      this.levelMs = grownF64(this.levelMs, n);
-      this.cold = grownF64(this.cold, n * COLD_FIELDS);
-      const cf = new Uint8Array(n);
-      cf.set(this.coldFlags);
-      this.coldFlags = cf;
-      const ct = new Uint8Array(n);
-      ct.set(this.coldTimed);
-      this.coldTimed = ct;
-    } else {
-      this.len = grownI32(this.len, n);
-      this.start = grownI32(this.start, n);
-      this.e0 = grownF64(this.e0, n * STRIDE);
-    }
-    for (let s = old; s < n; s++) {
+    const g = new Float64Array(n * this.stride);
+    g.set(this.st);
+    this.st = g;
+    for (let s = this.slots; s < n; s++) {
       this.wins.push(null);
       this.idx.push(null);
       this.pending.push(null);
@@ -248,36 +247,37 @@ export class BucketRunner implements RuleRunner {
       if (this.high === this.slots) this.growSlots(this.slots * 2);
       s = this.high++;
     }
-    this.alive[s] = 1;
-    this.k1[s] = k1;
-    this.k2[s] = k2;
-    this.lastMs[s] = -Infinity;
-    this.src[s] = -1;
-    this.dst[s] = -1;
-    this.port[s] = -1;
-    this.proto[s] = -1;
+    const st = this.st;
+    const o = s * this.stride;
+    st.fill(0, o, o + this.stride);
+    st[o + F_K1] = k1;
+    st[o + F_K2] = k2;
+    st[o + F_LAST] = -Infinity;
+    st[o + F_SRC] = -1;
+    st[o + F_DST] = -1;
+    st[o + F_PORT] = -1;
+    st[o + F_PROTO] = -1;
+    st[o + F_BITS] = ALIVE;
     if (this.leaky) {
-      this.level[s] = 0;
-      this.levelMs[s] = -Infinity;
-      this.resetCold(s);
-    } else {
-      this.len[s] = 0;
-      this.start[s] = 0;
+      st[o + F_LEVEL_MS] = -Infinity;
+      this.resetCold(o);
     }
     this.table.set(k1, k2, s);
     return s;
   }
 
-  private resetCold(s: number): void {
-    resetCold(this.cold, s * COLD_FIELDS);
-    this.coldFlags[s] = 0xff;
-    this.coldTimed[s] = 1;
+  private resetCold(o: number): void {
+    resetCold(this.st, o + F_COLD);
+    this.st[o + F_COLD_FLAGS] = 0xff;
+    this.st[o + F_COLD_UNTIMED] = 0;
   }
 
   /** Forget a group (its episode must have been closed). */
   private release(s: number): void {
-    this.table.delete(this.k1[s], this.k2[s]);
-    this.alive[s] = 0;
+    const o = s * this.stride;
+    if (this.arenaMode && this.st[o + F_BITS] & HAS_WIN) this.freeBlocks.push(this.st[o + F_BLOCK]);
+    this.table.delete(this.st[o + F_K1], this.st[o + F_K2]);
+    this.st[o + F_BITS] = 0;
     this.wins[s] = null;
     this.idx[s] = null;
     this.pending[s] = null;
@@ -285,235 +285,325 @@ export class BucketRunner implements RuleRunner {
     this.freeSlots.push(s);
   }
 
+  /** Which rows of the batch take part, with their group keys and distinct values (column by column). */
+  private prepare(b: Batch): void {
+    const n = b.n;
+    if (this.ok.length < n) {
+      this.ok = new Uint8Array(n);
+      this.keys1 = new Float64Array(n);
+      this.keys2 = new Float64Array(n);
+      this.values = new Float64Array(n);
+    }
+    const ok = this.ok;
+    ok.fill(1, 0, n);
+    this.filter(b, ok);
+    const spec = this.rule.bucket;
+    const layout = this.layout;
+    const k1 = this.keys1;
+    const k2 = this.keys2;
+    k1.fill(0, 0, n);
+    k2.fill(layout.split === spec.groupBy.length ? -1 : 0, 0, n);
+    spec.groupBy.forEach((g, p) => accumulatePart(b, g, layout.radix[p], p < layout.split ? k1 : k2, ok));
+    const distinct = spec.distinct;
+    if (distinct) {
+      const vals = this.values;
+      vals.fill(0, 0, n);
+      accumulatePart(b, distinct, 1, vals, ok);
+    }
+    if (this.leaky) {
+      // the weight goes in `values`; a flow that weighs nothing never touches state
+      const vals = this.values;
+      for (let r = 0; r < n; r++) {
+        if (ok[r] === 0) continue;
+        const w = this.weigh(b, r);
+        if (w > 0) vals[r] = w;
+        else ok[r] = 0;
+      }
+    }
+  }
+
   observe(b: Batch): void {
+    this.prepare(b);
     const spec = this.rule.bucket;
     const gb = spec.groupBy;
     const nParts = gb.length;
-    const layout = this.layout;
     const order = b.order;
     const time = b.time;
     const W = this.windowMs;
+    const stride = this.stride;
     const maxGroups = this.ctx.limits.maxGroupsPerRule;
-    const distinct = spec.distinct;
-    const distinctVals = distinct === 'dstPort' ? b.dstPort : null;
-    const distinctIds = distinct === 'srcIp' ? b.src : distinct === 'dstIp' ? b.dst : null;
-    const g0 = gb[0];
-    const g1 = nParts > 1 ? gb[1] : g0;
-    const g2 = nParts > 2 ? gb[2] : g0;
-    const p0 = partSource(b, g0);
-    const p1 = nParts > 1 ? partSource(b, g1) : null;
-    const p2 = nParts > 2 ? partSource(b, g2) : null;
+    const distinct = spec.distinct !== undefined;
+    const leaky = this.leaky;
+    const table = this.table;
+    const ok = this.ok;
+    const keys1 = this.keys1;
+    const keys2 = this.keys2;
+    const values = this.values;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
-      if (!this.accept(b, r)) continue;
-      const v0 = partValue(p0, g0, r);
-      if (v0 < 0) continue;
-      const v1 = nParts > 1 ? partValue(p1, g1, r) : 0;
-      if (v1 < 0) continue;
-      const v2 = nParts > 2 ? partValue(p2, g2, r) : 0;
-      if (v2 < 0) continue;
-      let value = 0;
-      if (distinct) {
-        if (distinctVals) {
-          const p = distinctVals[r];
-          if (!(p >= 0 && p <= 65535 && p === Math.floor(p))) continue;
-          value = p;
-        } else if (distinctIds) {
-          value = distinctIds[r];
-          if (value < 0) continue;
-        } else continue;
-      }
-      const k1 = layout.first(v0, v1, v2);
-      const k2 = layout.second(v0, v1, v2);
-      let s = this.table.get(k1, k2);
+      if (ok[r] === 0) continue;
+      const k1 = keys1[r];
+      const k2 = keys2[r];
+      let s = table.get(k1, k2);
       if (s < 0) {
-        if (this.table.size >= maxGroups) this.relieve();
+        if (table.size >= maxGroups) this.relieve();
         s = this.allocate(k1, k2);
+        const o = s * stride;
         for (let p = 0; p < nParts; p++) {
-          const v = p === 0 ? v0 : p === 1 ? v1 : v2;
           const g = gb[p];
-          if (g === 'srcIp') this.src[s] = v;
-          else if (g === 'dstIp') this.dst[s] = v;
-          else if (g === 'dstPort') this.port[s] = v;
-          else this.proto[s] = v;
+          this.st[o + (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO)] = partAt(b, g, r);
         }
       }
-      // a flow late across batches counts at its group's latest time
-      const last = this.lastMs[s];
-      const t = time[r] < last ? last : time[r];
-      if (this.episodes[s] !== null && t - last > W) this.close(s, false);
-      this.lastMs[s] = t;
-      if (this.leaky) this.pourLeaky(s, b, r, t);
-      else if (distinct) this.pourDistinct(s, b, r, t, value);
-      else this.pourCount(s, b, r, t);
+      const st = this.st;
+      const o = s * stride;
+      // `now` is the group's event time; a late flow keeps its own time `t` (see pour*)
+      const last = st[o + F_LAST];
+      const t = time[r];
+      const now = t > last ? t : last;
+      if (st[o + F_BITS] & HAS_EPISODE && now - last > W) this.close(s, false);
+      st[o + F_LAST] = now;
+      if (leaky) this.pourLeaky(s, b, r, t, now, values[r]);
+      else if (distinct) this.pourDistinct(s, b, r, t, now, values[r]);
+      else this.pourCount(s, b, r, t, now);
     }
   }
 
-  private writeInline(s: number, value: number, t: number, rowFlags: number, dur: number): void {
-    const o = s * STRIDE;
-    this.e0[o] = value;
-    this.e0[o + 1] = t;
-    this.e0[o + 2] = rowFlags;
-    this.e0[o + 3] = dur;
+  private setBit(s: number, bit: number, on: boolean): void {
+    const o = s * this.stride + F_BITS;
+    const v = this.st[o];
+    this.st[o] = on ? v | bit : v & ~bit;
   }
 
-  /** Move the inline entry into a new entry array with room for `entries`. */
-  private spill(s: number, entries: number): Float64Array {
-    const w = new Float64Array(entries * STRIDE);
-    const o = s * STRIDE;
-    w[0] = this.e0[o];
-    w[1] = this.e0[o + 1];
-    w[2] = this.e0[o + 2];
-    w[3] = this.e0[o + 3];
-    this.wins[s] = w;
-    this.start[s] = 0;
-    return w;
+  private writeInline(o: number, value: number, t: number, rowFlags: number, dur: number): void {
+    const st = this.st;
+    st[o + F_E0] = value;
+    st[o + F_E0 + 1] = t;
+    st[o + F_E0 + 2] = rowFlags;
+    st[o + F_E0 + 3] = dur;
   }
 
-  private pourDistinct(s: number, b: Batch, r: number, t: number, value: number): void {
-    const ep = this.episodes[s];
-    if (ep !== null) {
-      ep.addRow(b, r, t, 1, this.ctx.interner, true);
+  /** The array holding group s's window entries, and where they start in it. */
+  private winArray(s: number): Float64Array {
+    return this.arenaMode ? this.arena : (this.wins[s] as Float64Array);
+  }
+
+  private winBase(o: number): number {
+    return this.arenaMode ? this.st[o + F_BLOCK] * this.blockDoubles : 0;
+  }
+
+  /** Move the inline entry into window storage (an arena block, or an array with room for `entries`). */
+  private spill(s: number, entries: number): void {
+    const o = s * this.stride;
+    if (this.arenaMode) {
+      let block = this.freeBlocks.pop();
+      if (block === undefined) {
+        if (this.arenaHigh === this.arenaBlocks) {
+          this.arenaBlocks = Math.max(64, this.arenaBlocks * 2);
+          const grown = new Float64Array(this.arenaBlocks * this.blockDoubles);
+          grown.set(this.arena);
+          this.arena = grown;
+        }
+        block = this.arenaHigh++;
+      }
+      this.st[o + F_BLOCK] = block;
+      this.arena.set(this.st.subarray(o + F_E0, o + F_E0 + STRIDE), block * this.blockDoubles);
+    } else {
+      const w = new Float64Array(entries * STRIDE);
+      w.set(this.st.subarray(o + F_E0, o + F_E0 + STRIDE));
+      this.wins[s] = w;
+    }
+    this.st[o + F_START] = 0;
+    this.setBit(s, HAS_WIN, true);
+  }
+
+  /**
+   * Sliding distinct count. A flow older than the window (arriving late, across batches) still
+   * counts in an open episode but not in the window; within the window it counts at its own time.
+   */
+  private pourDistinct(s: number, b: Batch, r: number, t: number, now: number, value: number): void {
+    const st = this.st;
+    const o = s * this.stride;
+    const bits = st[o + F_BITS];
+    if (bits & HAS_EPISODE) {
+      (this.episodes[s] as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
+    const cutoff = now - this.windowMs;
+    if (t < cutoff) return;
     const cap = this.rule.bucket.capacity;
     const rowFlags = (b.rowOffset + r) * 16 + b.flags[r];
     const dur = b.duration ? b.duration[r] : NaN;
-    let w = this.wins[s];
-    if (w === null) {
-      const n = this.len[s];
-      const o = s * STRIDE;
-      if (n === 0 || this.e0[o] === value || this.e0[o + 1] < t - this.windowMs) {
+    let w: Float64Array;
+    if ((bits & HAS_WIN) === 0) {
+      const n = st[o + F_LEN];
+      const same = n > 0 && st[o + F_E0] === value;
+      if (n === 0 || same || st[o + F_E0 + 1] < cutoff) {
         // the first value, the same value again, or a new one replacing an expired one
-        this.writeInline(s, value, t > this.e0[o + 1] || n === 0 || this.e0[o] !== value ? t : this.e0[o + 1], rowFlags, dur);
-        this.len[s] = 1;
-        if (1 > cap) this.trigger(s, b, r, t, 1);
+        this.writeInline(o, value, same && st[o + F_E0 + 1] > t ? st[o + F_E0 + 1] : t, rowFlags, dur);
+        st[o + F_LEN] = 1;
+        if (1 > cap) this.trigger(s, b, r, now, 1);
         return;
       }
-      w = this.spill(s, Math.min(cap + 1, 4));
+      this.spill(s, Math.min(cap + 1, 4));
     } else {
+      w = this.winArray(s);
+      const base = this.winBase(o);
       let at = -1;
       const index = this.idx[s];
       if (index !== null) at = index.get(value) ?? -1;
       else {
-        const n = this.len[s];
+        const n = st[o + F_LEN];
         for (let e = 0; e < n; e++) {
-          if (w[e * STRIDE] === value) {
+          if (w[base + e * STRIDE] === value) {
             at = e;
             break;
           }
         }
       }
       if (at >= 0) {
-        const o = at * STRIDE;
-        if (t > w[o + 1]) w[o + 1] = t;
-        w[o + 2] = rowFlags;
-        w[o + 3] = dur;
+        const q = base + at * STRIDE;
+        if (t > w[q + 1]) {
+          w[q + 1] = t;
+          w[q + 2] = rowFlags;
+          w[q + 3] = dur;
+        }
         return;
       }
-      if (this.len[s] >= cap) this.expireDistinct(s, t - this.windowMs);
+      if (st[o + F_LEN] >= cap) this.expireDistinct(s, cutoff);
     }
-    w = this.room(s, cap + 1);
-    const n = this.len[s];
-    const o = n * STRIDE;
-    w[o] = value;
-    w[o + 1] = t;
-    w[o + 2] = rowFlags;
-    w[o + 3] = dur;
+    this.room(s, cap + 1);
+    w = this.winArray(s);
+    const base = this.winBase(o);
+    const n = this.st[o + F_LEN];
+    const q = base + n * STRIDE;
+    w[q] = value;
+    w[q + 1] = t;
+    w[q + 2] = rowFlags;
+    w[q + 3] = dur;
     const index = this.idx[s];
     if (index !== null) index.set(value, n);
     else if (n + 1 > SCAN_LIMIT) {
       const m = new Map<number, number>();
-      for (let e = 0; e <= n; e++) m.set(w[e * STRIDE], e);
+      for (let e = 0; e <= n; e++) m.set(w[base + e * STRIDE], e);
       this.idx[s] = m;
     }
-    this.len[s] = n + 1;
-    if (n + 1 > cap) this.trigger(s, b, r, t, n + 1);
+    this.st[o + F_LEN] = n + 1;
+    if (n + 1 > cap) this.trigger(s, b, r, now, n + 1);
   }
 
-  private pourCount(s: number, b: Batch, r: number, t: number): void {
-    const ep = this.episodes[s];
-    if (ep !== null) {
-      ep.addRow(b, r, t, 1, this.ctx.interner, true);
+  /** Sliding flow count; entries stay in time order (a late flow is inserted in place). */
+  private pourCount(s: number, b: Batch, r: number, t: number, now: number): void {
+    const st = this.st;
+    const o = s * this.stride;
+    const bits = st[o + F_BITS];
+    if (bits & HAS_EPISODE) {
+      (this.episodes[s] as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
     const cap = this.rule.bucket.capacity;
     if (cap === 0) {
-      this.trigger(s, b, r, t, 1);
+      this.trigger(s, b, r, now, 1);
       return;
     }
+    const cutoff = now - this.windowMs;
+    if (t < cutoff) return;
     const rowFlags = (b.rowOffset + r) * 16 + b.flags[r];
     const dur = b.duration ? b.duration[r] : NaN;
-    const o0 = s * STRIDE;
-    if (this.wins[s] === null) {
-      if (this.len[s] === 0 || this.e0[o0 + 1] < t - this.windowMs) {
-        this.writeInline(s, 0, t, rowFlags, dur);
-        this.len[s] = 1;
+    if ((bits & HAS_WIN) === 0) {
+      if (st[o + F_LEN] === 0 || st[o + F_E0 + 1] < cutoff) {
+        this.writeInline(o, 0, t, rowFlags, dur);
+        st[o + F_LEN] = 1;
         return;
       }
       this.spill(s, Math.min(cap + 1, 4));
     }
-    const w = this.room(s, cap + 1);
-    const o = this.len[s] * STRIDE;
-    w[o] = 0;
-    w[o + 1] = t;
-    w[o + 2] = rowFlags;
-    w[o + 3] = dur;
-    this.len[s]++;
-    if (this.len[s] - this.start[s] > cap) {
-      // entries are in time order: drop the expired prefix
-      const cutoff = t - this.windowMs;
-      let st = this.start[s];
-      while (st < this.len[s] && w[st * STRIDE + 1] < cutoff) st++;
-      this.start[s] = st;
-      if (this.len[s] - st > cap) this.trigger(s, b, r, t, this.len[s] - st);
+    this.room(s, cap + 1);
+    const w = this.winArray(s);
+    const base = this.winBase(o);
+    const n = this.st[o + F_LEN];
+    let first = this.st[o + F_START];
+    // insert by time (almost always at the end)
+    let q = n;
+    while (q > first && w[base + (q - 1) * STRIDE + 1] > t) {
+      w.copyWithin(base + q * STRIDE, base + (q - 1) * STRIDE, base + q * STRIDE);
+      q--;
+    }
+    const at = base + q * STRIDE;
+    w[at] = 0;
+    w[at + 1] = t;
+    w[at + 2] = rowFlags;
+    w[at + 3] = dur;
+    this.st[o + F_LEN] = n + 1;
+    if (n + 1 - first > cap) {
+      // drop the expired prefix
+      while (first < n + 1 && w[base + first * STRIDE + 1] < cutoff) first++;
+      this.st[o + F_START] = first;
+      if (n + 1 - first > cap) this.trigger(s, b, r, now, n + 1 - first);
     }
   }
 
-  private pourLeaky(s: number, b: Batch, r: number, t: number): void {
-    const weight = this.weigh(b, r);
-    if (!(weight > 0)) return;
-    const lm = this.levelMs[s];
-    if (t > lm) {
-      if (lm > -Infinity) this.level[s] = Math.max(0, this.level[s] - (t - lm) * this.leakPerMs);
-      this.levelMs[s] = t;
+  /** Leaky bucket. A late flow pours what would be left of it after leaking since its time. */
+  private pourLeaky(s: number, b: Batch, r: number, t: number, now: number, poured: number): void {
+    let weight = poured;
+    const st = this.st;
+    const o = s * this.stride;
+    const lm = st[o + F_LEVEL_MS];
+    if (now > lm) {
+      if (lm > -Infinity) st[o + F_LEVEL] = Math.max(0, st[o + F_LEVEL] - (now - lm) * this.leakPerMs);
+      st[o + F_LEVEL_MS] = now;
     }
-    if (this.level[s] === 0) {
+    if (t < now) {
+      weight -= (now - t) * this.leakPerMs;
+      if (weight <= 0) {
+        const late = this.episodes[s];
+        if (late !== null) late.addRow(b, r, t, 0, this.ctx.interner, true);
+        return;
+      }
+    }
+    if (st[o + F_LEVEL] === 0) {
       // drained: an episode is over, and what was in the bucket is gone
-      if (this.episodes[s] !== null) this.close(s, false);
-      this.pending[s] = null;
-      if (this.cold[s * COLD_FIELDS + C_FLOWS] > 0) this.resetCold(s);
+      if (st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
+      if (st[o + F_BITS] & HAS_PENDING) {
+        this.pending[s] = null;
+        this.setBit(s, HAS_PENDING, false);
+      }
+      if (st[o + F_COLD + C_FLOWS] > 0) this.resetCold(o);
     }
-    const level = this.level[s] + weight;
-    this.level[s] = level;
-    const ep = this.episodes[s];
-    if (ep !== null) {
+    const level = st[o + F_LEVEL] + weight;
+    st[o + F_LEVEL] = level;
+    if (st[o + F_BITS] & HAS_EPISODE) {
+      const ep = this.episodes[s] as Episode;
       ep.addRow(b, r, t, weight, this.ctx.interner, true);
       if (level > ep.peak) ep.peak = level;
       return;
     }
     const cap = this.rule.bucket.capacity;
     const lim = this.ctx.limits;
-    let pend = this.pending[s];
-    if (pend !== null) pend.addRow(b, r, t, weight, this.ctx.interner, true);
-    else if (level > cap / 2) {
+    let pend: Episode | null = null;
+    if (st[o + F_BITS] & HAS_PENDING) {
+      pend = this.pending[s] as Episode;
+      pend.addRow(b, r, t, weight, this.ctx.interner, true);
+    } else if (level > cap / 2) {
       // worth watching closely: keep the recent rows and who is involved from here on
       pend = new Episode(undefined, this.track, PENDING_DISTINCT_CAP, lim.sampleSize, true);
-      pend.absorb(this.cold, s * COLD_FIELDS, this.coldFlags[s], this.coldTimed[s] === 1, b);
-      this.resetCold(s);
+      pend.absorb(st, o + F_COLD, st[o + F_COLD_FLAGS], st[o + F_COLD_UNTIMED] === 0, b);
+      this.resetCold(o);
       pend.addRow(b, r, t, weight, this.ctx.interner, true);
       this.pending[s] = pend;
+      this.setBit(s, HAS_PENDING, true);
     } else {
-      countCold(this.cold, s * COLD_FIELDS, b, r, t, weight);
-      this.coldFlags[s] &= b.flagsKnown;
-      if (!b.hasTime) this.coldTimed[s] = 0;
+      countCold(st, o + F_COLD, b, r, t, weight);
+      st[o + F_COLD_FLAGS] = st[o + F_COLD_FLAGS] & b.flagsKnown;
+      if (!b.hasTime) st[o + F_COLD_UNTIMED] = 1;
     }
     if (level > cap && pend !== null) {
       this.pending[s] = null;
+      this.setBit(s, HAS_PENDING, false);
       pend.promote(lim.maxTrackedDistinct);
-      pend.triggerMs = t;
+      pend.triggerMs = now;
       pend.peak = level;
       this.episodes[s] = pend;
+      this.setBit(s, HAS_EPISODE, true);
     }
   }
 
@@ -523,22 +613,24 @@ export class BucketRunner implements RuleRunner {
     const spec = this.rule.bucket;
     const interner = this.ctx.interner;
     const ep = new Episode(spec.distinct, this.track, lim.maxTrackedDistinct, lim.sampleSize, false);
+    const o = s * this.stride;
     if (spec.capacity === 0 && !spec.distinct) {
       // a trigger rule: the current flow is the whole window
       ep.addRow(b, r, t, 1, interner, true);
     } else {
-      const w = this.wins[s];
-      const arr = w ?? this.e0;
-      const from = w ? this.start[s] : s;
-      const to = w ? this.len[s] : s + 1;
+      const hasWin = (this.st[o + F_BITS] & HAS_WIN) !== 0;
+      const arr = hasWin ? this.winArray(s) : this.st;
+      const base = hasWin ? this.winBase(o) : o + F_E0;
+      const from = hasWin ? this.st[o + F_START] : 0;
+      const to = hasWin ? this.st[o + F_LEN] : 1;
       for (let e = from; e < to; e++) {
-        const o = e * STRIDE;
-        const rf = arr[o + 2];
+        const q = base + e * STRIDE;
+        const rf = arr[q + 2];
         const row = Math.floor(rf / 16);
-        ep.addEntry(arr[o + 1], row, rf - row * 16, arr[o + 3]);
+        ep.addEntry(arr[q + 1], row, rf - row * 16, arr[q + 3]);
         if (ep.distinct) {
-          if (spec.distinct === 'dstPort') ep.distinct.addPort(arr[o]);
-          else ep.distinct.addIp(interner.text(arr[o]));
+          if (spec.distinct === 'dstPort') ep.distinct.addPort(arr[q]);
+          else ep.distinct.addIp(interner.text(arr[q]));
         }
       }
       if (!b.hasTime) ep.timed = false;
@@ -548,48 +640,67 @@ export class BucketRunner implements RuleRunner {
     ep.triggerMs = t;
     ep.peak = peak;
     this.episodes[s] = ep;
-    this.wins[s] = null;
-    this.idx[s] = null;
-    this.start[s] = 0;
-    this.len[s] = 0;
+    this.clearWindow(s);
+    this.setBit(s, HAS_EPISODE, true);
   }
 
-  /** Room for one more entry in a group's array, growing up to `maxEntries` (compacting the count window). */
-  private room(s: number, maxEntries: number): Float64Array {
-    const w = this.wins[s] as Float64Array;
-    const n = this.len[s];
-    if (n * STRIDE < w.length) return w;
-    const st = this.start[s];
-    if (st > 0) {
-      w.copyWithin(0, st * STRIDE, n * STRIDE);
-      this.len[s] = n - st;
-      this.start[s] = 0;
-      if ((n - st) * STRIDE < w.length) return w;
+  private clearWindow(s: number): void {
+    const o = s * this.stride;
+    if (this.st[o + F_BITS] & HAS_WIN) {
+      if (this.arenaMode) {
+        this.freeBlocks.push(this.st[o + F_BLOCK]);
+        this.st[o + F_BLOCK] = -1;
+      } else this.wins[s] = null;
+      this.idx[s] = null;
+      this.setBit(s, HAS_WIN, false);
     }
-    const grown = new Float64Array(Math.min(maxEntries, Math.max(4, this.len[s] * 2)) * STRIDE);
+    if (!this.leaky) {
+      this.st[o + F_START] = 0;
+      this.st[o + F_LEN] = 0;
+    }
+  }
+
+  /** Room for one more entry in a group's window: compact the count window, or grow an own array up to `maxEntries`. */
+  private room(s: number, maxEntries: number): void {
+    const o = s * this.stride;
+    const n = this.st[o + F_LEN];
+    const w = this.winArray(s);
+    const base = this.winBase(o);
+    const capacity = this.arenaMode ? this.blockDoubles : w.length;
+    if (n * STRIDE < capacity) return;
+    const first = this.st[o + F_START];
+    if (first > 0) {
+      w.copyWithin(base, base + first * STRIDE, base + n * STRIDE);
+      this.st[o + F_LEN] = n - first;
+      this.st[o + F_START] = 0;
+      if ((n - first) * STRIDE < capacity) return;
+    }
+    if (this.arenaMode) throw new Error('bucket window overflow');
+    const grown = new Float64Array(Math.min(maxEntries, Math.max(4, this.st[o + F_LEN] * 2)) * STRIDE);
     if (grown.length <= w.length) throw new Error('bucket window overflow');
     grown.set(w);
     this.wins[s] = grown;
-    return grown;
   }
 
   private expireDistinct(s: number, cutoff: number): void {
-    const w = this.wins[s];
-    if (w === null) return;
-    const n = this.len[s];
+    const o = s * this.stride;
+    if ((this.st[o + F_BITS] & HAS_WIN) === 0) return;
+    const w = this.winArray(s);
+    const base = this.winBase(o);
+    const n = this.st[o + F_LEN];
     let keep = 0;
     for (let e = 0; e < n; e++) {
-      const o = e * STRIDE;
-      if (w[o + 1] < cutoff) continue;
-      if (keep !== e) w.copyWithin(keep * STRIDE, o, o + STRIDE);
+      const q = base + e * STRIDE;
+      if (w[q + 1] < cutoff) continue;
+      if (keep !== e) w.copyWithin(base + keep * STRIDE, q, q + STRIDE);
       keep++;
     }
     if (keep === n) return;
-    this.len[s] = keep;
+    this.st[o + F_LEN] = keep;
     const index = this.idx[s];
     if (index !== null) {
       index.clear();
-      for (let e = 0; e < keep; e++) index.set(w[e * STRIDE], e);
+      for (let e = 0; e < keep; e++) index.set(w[base + e * STRIDE], e);
     }
   }
 
@@ -597,19 +708,17 @@ export class BucketRunner implements RuleRunner {
   private close(s: number, evicted: boolean): void {
     const ep = this.episodes[s];
     this.episodes[s] = null;
-    this.wins[s] = null;
-    this.idx[s] = null;
-    if (!this.leaky) {
-      this.start[s] = 0;
-      this.len[s] = 0;
-    }
+    this.setBit(s, HAS_EPISODE, false);
+    this.clearWindow(s);
     if (ep === null) return;
     const interner = this.ctx.interner;
-    const proto = this.proto[s];
+    const o = s * this.stride;
+    const st = this.st;
+    const proto = st[o + F_PROTO];
     const view: EpisodeView = {
-      srcIp: this.src[s] >= 0 ? interner.text(this.src[s]) : null,
-      dstIp: this.dst[s] >= 0 ? interner.text(this.dst[s]) : null,
-      dstPort: this.port[s] >= 0 ? this.port[s] : null,
+      srcIp: st[o + F_SRC] >= 0 ? interner.text(st[o + F_SRC]) : null,
+      dstIp: st[o + F_DST] >= 0 ? interner.text(st[o + F_DST]) : null,
+      dstPort: st[o + F_PORT] >= 0 ? st[o + F_PORT] : null,
       proto: proto >= 0 && proto !== 255 ? proto : null,
       episode: ep,
       spec: this.rule.bucket,
@@ -620,33 +729,45 @@ export class BucketRunner implements RuleRunner {
   }
 
   sweep(watermarkMs: number, force: boolean): void {
-    // a group can only have gone quiet for a window if event time moved on by half a window
-    if (!force && watermarkMs - this.lastSweep < this.windowMs / 2) return;
+    // sweeping once per window of event time keeps at most two windows of groups
+    if (!force && watermarkMs - this.lastSweep < this.windowMs) return;
     this.lastSweep = watermarkMs;
     const cutoff = watermarkMs - this.windowMs;
-    const alive = this.alive;
-    const last = this.lastMs;
+    const stride = this.stride;
     for (let s = 0; s < this.high; s++) {
-      if (alive[s] === 0 || (!force && last[s] >= cutoff)) continue;
-      this.close(s, false);
+      const o = s * stride;
+      if (this.st[o + F_BITS] === 0 || (!force && this.st[o + F_LAST] >= cutoff)) continue;
+      if (this.st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
       this.release(s);
     }
   }
 
-  /** Over the group limit: drop the least recently active quarter, reporting open episodes. */
+  /**
+   * How recent a group counts as when memory runs short: its last flow, plus a window when it is on
+   * its way to a finding (more than one window entry, a bucket a quarter full, an open episode), so
+   * one-off groups go first and a slow scan among a crowd survives.
+   */
+  private keepScore(o: number): number {
+    const st = this.st;
+    const busy = this.leaky ? st[o + F_LEVEL] > this.rule.bucket.capacity / 4 : (st[o + F_BITS] & HAS_WIN) !== 0 || st[o + F_LEN] > 1;
+    return st[o + F_LAST] + (busy || st[o + F_BITS] & HAS_EPISODE ? this.windowMs : 0);
+  }
+
+  /** Over the group limit: drop the lowest-scoring quarter (see keepScore), reporting open episodes. */
   private relieve(): void {
     const target = Math.floor(this.ctx.limits.maxGroupsPerRule * 0.75);
     const drop = this.table.size - target;
     if (drop <= 0) return;
-    const times = new Float64Array(this.table.size);
+    const stride = this.stride;
+    const scores = new Float64Array(this.table.size);
     let n = 0;
-    for (let s = 0; s < this.high; s++) if (this.alive[s] === 1) times[n++] = this.lastMs[s];
-    const sorted = times.subarray(0, n).sort();
-    const cut = sorted[drop - 1];
+    for (let s = 0; s < this.high; s++) if (this.st[s * stride + F_BITS] !== 0) scores[n++] = this.keepScore(s * stride);
+    const cut = scores.subarray(0, n).sort()[drop - 1];
     let dropped = 0;
     for (let s = 0; s < this.high && dropped < drop; s++) {
-      if (this.alive[s] === 0 || this.lastMs[s] > cut) continue;
-      if (this.episodes[s] !== null) {
+      const o = s * stride;
+      if (this.st[o + F_BITS] === 0 || this.keepScore(o) > cut) continue;
+      if (this.st[o + F_BITS] & HAS_EPISODE) {
         this.evictedEpisodes++;
         this.close(s, true);
       }
@@ -661,60 +782,54 @@ export class BucketRunner implements RuleRunner {
     const ipDistinct = spec.distinct === 'srcIp' || spec.distinct === 'dstIp';
     const layout = this.layout;
     const gb = spec.groupBy;
-    const part = (s: number, g: GroupField): number => (g === 'srcIp' ? this.src[s] : g === 'dstIp' ? this.dst[s] : g === 'dstPort' ? this.port[s] : this.proto[s]);
+    const st = this.st;
+    const stride = this.stride;
+    const field = (g: GroupField): number => (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO);
     this.table.clear();
     for (let s = 0; s < this.high; s++) {
-      if (this.alive[s] === 0) continue;
-      if (this.src[s] >= 0) this.src[s] = remap(this.src[s]);
-      if (this.dst[s] >= 0) this.dst[s] = remap(this.dst[s]);
-      const a = part(s, gb[0]);
-      const b = gb.length > 1 ? part(s, gb[1]) : 0;
-      const c = gb.length > 2 ? part(s, gb[2]) : 0;
-      this.k1[s] = layout.first(a, b, c);
-      this.k2[s] = layout.second(a, b, c);
-      this.table.set(this.k1[s], this.k2[s], s);
-      if (!ipDistinct || this.episodes[s] !== null) continue;
-      const w = this.wins[s];
-      if (w === null) {
-        if (this.len[s] > 0) this.e0[s * STRIDE] = remap(this.e0[s * STRIDE]);
+      const o = s * stride;
+      if (st[o + F_BITS] === 0) continue;
+      if (st[o + F_SRC] >= 0) st[o + F_SRC] = remap(st[o + F_SRC]);
+      if (st[o + F_DST] >= 0) st[o + F_DST] = remap(st[o + F_DST]);
+      const a = st[o + field(gb[0])];
+      const b = gb.length > 1 ? st[o + field(gb[1])] : 0;
+      const c = gb.length > 2 ? st[o + field(gb[2])] : 0;
+      st[o + F_K1] = layout.first(a, b, c);
+      st[o + F_K2] = layout.second(a, b, c);
+      this.table.set(st[o + F_K1], st[o + F_K2], s);
+      if (!ipDistinct || st[o + F_BITS] & HAS_EPISODE) continue;
+      if ((st[o + F_BITS] & HAS_WIN) === 0) {
+        if (st[o + F_LEN] > 0) st[o + F_E0] = remap(st[o + F_E0]);
         continue;
       }
-      for (let e = 0; e < this.len[s]; e++) w[e * STRIDE] = remap(w[e * STRIDE]);
+      const w = this.winArray(s);
+      const base = this.winBase(o);
+      const n = st[o + F_LEN];
+      for (let e = 0; e < n; e++) w[base + e * STRIDE] = remap(w[base + e * STRIDE]);
       const index = this.idx[s];
       if (index !== null) {
         index.clear();
-        for (let e = 0; e < this.len[s]; e++) index.set(w[e * STRIDE], e);
+        for (let e = 0; e < n; e++) index.set(w[base + e * STRIDE], e);
       }
     }
   }
 }
 
-type PartSource = Int32Array | Float64Array | null;
-
-function partSource(b: Batch, g: GroupField): PartSource {
-  return g === 'srcIp' ? b.src : g === 'dstIp' ? b.dst : g === 'dstPort' ? b.dstPort : b.proto;
+/** A group part's value at row r (already validated by the prepass). */
+function partAt(b: Batch, g: GroupField, r: number): number {
+  if (g === 'srcIp') return (b.src as Int32Array)[r];
+  if (g === 'dstIp') return (b.dst as Int32Array)[r];
+  if (g === 'dstPort') return (b.dstPort as Float64Array)[r];
+  const p = b.proto ? b.proto[r] : NaN;
+  return p >= 0 && p < 255 && p === Math.floor(p) ? p : 255;
 }
 
-/** A key part's value at row r, or -1 when the row cannot be grouped. */
-function partValue(src: PartSource, g: GroupField, r: number): number {
-  if (g === 'proto') {
-    // an unknown protocol is its own group rather than a reason to skip the flow
-    if (!src) return 255;
-    const p = src[r];
-    return p >= 0 && p < 255 && p === Math.floor(p) ? p : 255;
-  }
-  if (!src) return -1;
-  const v = src[r];
-  if (g === 'dstPort') return v >= 0 && v <= 65535 && v === Math.floor(v) ? v : -1;
-  return v;
-}
-
-function isIcmp(p: number): boolean {
-  return p === 1 || p === 58;
-}
-
-/** The filter's conditions as one closure; notes record conditions the input cannot evaluate. */
-function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, r: number) => boolean {
+/**
+ * The filter's conditions, applied column by column to a batch: `ok[r]` ends 1 for rows that pass.
+ * One tight loop per condition instead of a chain of tests per row. Notes record conditions the
+ * input cannot evaluate (they then let every row through).
+ */
+function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uint8Array) => void {
   const f = spec.filter ?? {};
   const usesPorts = spec.groupBy.includes('dstPort') || spec.distinct === 'dstPort';
   let ports: Uint8Array | null = null;
@@ -726,28 +841,78 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, r: numb
   const maxDur = f.maxDurationSeconds;
   const failedOnly = f.failedOnly === true;
   const custom = f.custom;
-  return (b, r) => {
-    if (usesPorts && b.proto && isIcmp(b.proto[r])) return false;
+  return (b, ok) => {
+    const n = b.n;
+    const proto = b.proto;
+    if (usesPorts && proto) for (let r = 0; r < n; r++) if (proto[r] === 1 || proto[r] === 58) ok[r] = 0;
     if (ports) {
-      const p = b.dstPort ? b.dstPort[r] : NaN;
-      if (!(p >= 0 && p <= 65535) || ports[p] === 0) return false;
+      const dp = b.dstPort;
+      if (!dp) ok.fill(0, 0, n);
+      else {
+        for (let r = 0; r < n; r++) {
+          const p = dp[r];
+          if (!(p >= 0 && p <= 65535) || ports[p] === 0) ok[r] = 0;
+        }
+      }
     }
-    if (protos && b.proto) {
-      const p = b.proto[r];
-      if (!Number.isNaN(p) && !protos.has(p)) return false;
+    if (protos && proto) {
+      for (let r = 0; r < n; r++) {
+        const p = proto[r];
+        if (p === p && !protos.has(p)) ok[r] = 0;
+      }
     }
     if (maxDur !== undefined) {
-      if (b.duration) {
-        if (b.duration[r] > maxDur) return false;
+      const d = b.duration;
+      if (d) {
+        for (let r = 0; r < n; r++) if (d[r] > maxDur) ok[r] = 0;
       } else notes.add('the input has no flow durations: every connection counts, short or not');
     }
     if (failedOnly) {
       if (b.flagsKnown & FLAG_FAILED) {
-        if (!(b.flags[r] & FLAG_FAILED)) return false;
+        const fl = b.flags;
+        for (let r = 0; r < n; r++) if (!(fl[r] & FLAG_FAILED)) ok[r] = 0;
       } else notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
     }
-    return custom ? custom(b, r) : true;
+    if (custom) for (let r = 0; r < n; r++) if (ok[r] !== 0 && !custom(b, r)) ok[r] = 0;
   };
+}
+
+/**
+ * Multiply-accumulate one key part into `key` for every row, clearing `ok` where the part is
+ * missing or out of range. Addresses and ports must be present; an unknown protocol is its own
+ * group (255) rather than a reason to skip the flow.
+ */
+function accumulatePart(b: Batch, g: GroupField, radix: number, key: Float64Array, ok: Uint8Array): void {
+  const n = b.n;
+  if (g === 'srcIp' || g === 'dstIp') {
+    const ids = g === 'srcIp' ? b.src : b.dst;
+    if (!ids) {
+      ok.fill(0, 0, n);
+      return;
+    }
+    for (let r = 0; r < n; r++) {
+      const v = ids[r];
+      if (v < 0) ok[r] = 0;
+      else key[r] = key[r] * radix + v;
+    }
+  } else if (g === 'dstPort') {
+    const dp = b.dstPort;
+    if (!dp) {
+      ok.fill(0, 0, n);
+      return;
+    }
+    for (let r = 0; r < n; r++) {
+      const v = dp[r];
+      if (v >= 0 && v <= 65535 && v === Math.floor(v)) key[r] = key[r] * radix + v;
+      else ok[r] = 0;
+    }
+  } else {
+    const pr = b.proto;
+    for (let r = 0; r < n; r++) {
+      const v = pr ? pr[r] : NaN;
+      key[r] = key[r] * radix + (v >= 0 && v < 255 && v === Math.floor(v) ? v : 255);
+    }
+  }
 }
 
 function compileWeight(spec: BucketSpec): (b: Batch, r: number) => number {

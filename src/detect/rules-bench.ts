@@ -2,18 +2,26 @@
  * Throughput of the rule engine on synthetic traffic: `node dist/detect/rules-bench.js [rows]`.
  *
  * Synthetic because the shared samples are small (2,500 flows a file) and throughput needs millions:
- * 20,000 clients talking to 2,000 servers on a handful of common ports over ten minutes, with one
- * vertical scanner, one sweeper and one SSH guesser mixed in. Flows arrive in batches of 65,536 as
+ * 20,000 clients, each talking to 5 of 2,000 servers (BENCH_FANOUT; 0 = any server, the worst case
+ * where nearly every flow opens new state) on a handful of common ports over ten minutes, with one
+ * vertical scanner mixed in. Flows arrive in batches of 65,536 as
  * readers produce them; table building is outside the timing, `flowFields` and every rule inside.
  * GeoIP is on (the bundled database), so the one lookup per distinct public source is included.
  *
- * Prints rows/s and the findings, so a regression in speed or in what is found shows at once.
+ * Prints rows/s and the findings, so a regression in speed or in what is found shows at once. Then,
+ * when Debian's python3 has pandas, the same rules written as pandas group-bys
+ * (rules-bench-peer.py, run from the project root) on the same flows, and the ratio of CPU times.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { concatTables, getColumn, type CategoricalColumn, type NumericColumn } from '../flows/table.js';
 import { categoricalColumn, numericColumn, type FlowTable } from '../flows/table.js';
 import { Rng } from '../util/rng.js';
 import { createRuleEngine } from './run-rules.js';
 
-function syntheticBatches(rows: number, batchRows: number, seed: number): FlowTable[] {
+function syntheticBatches(rows: number, batchRows: number, seed: number, fanout: number): FlowTable[] {
   const rng = new Rng(seed);
   const clients = 20000;
   const servers = 2000;
@@ -54,7 +62,8 @@ function syntheticBatches(rows: number, batchRows: number, seed: number): FlowTa
         dur[i] = 1e-4;
       } else {
         src[i] = rng.int(clients);
-        dst[i] = clients + rng.int(servers);
+        // each client talks to a few servers of its own (real traffic), or to any (worst case)
+        dst[i] = clients + (fanout > 0 ? (src[i] * 7919 + rng.int(fanout)) % servers : rng.int(servers));
         dport[i] = common[rng.int(common.length)];
         fp[i] = 2 + rng.int(20);
         bp[i] = 2 + rng.int(20);
@@ -87,13 +96,68 @@ function syntheticBatches(rows: number, batchRows: number, seed: number): FlowTa
 }
 
 const rows = Number(process.argv[2] ?? 2_000_000);
-const batches = syntheticBatches(rows, 65536, 7);
+// BENCH_FANOUT=0: every flow to a random server, so nearly every (client, server) pair is new (worst case)
+const fanout = Number(process.env.BENCH_FANOUT ?? 5);
+const batches = syntheticBatches(rows, 65536, 7, fanout);
 // BENCH_RULES='{"flood":{"enabled":false}}' measures a subset
 const engine = createRuleEngine(process.env.BENCH_RULES ? JSON.parse(process.env.BENCH_RULES) : {});
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 for (const b of batches) engine.observe(b);
 const res = engine.finish();
 const ms = performance.now() - t0;
-console.log(`${rows} flows in ${ms.toFixed(0)} ms: ${Math.round(rows / (ms / 1000)).toLocaleString('en')} flows/s (all rules, one core)`);
+const cpu = process.cpuUsage(c0);
+// CPU time is the steadier figure on a shared machine; wall time is what a user waits
+const cpuMs = (cpu.user + cpu.system) / 1000;
+console.log(
+  `${rows} flows: ${Math.round(rows / (cpuMs / 1000)).toLocaleString('en')} flows/s of CPU time (${cpuMs.toFixed(0)} ms), ` +
+    `${Math.round(rows / (ms / 1000)).toLocaleString('en')} flows/s wall (${ms.toFixed(0)} ms)`,
+);
 for (const f of res.findings) console.log(`  ${f.ruleId} ${f.srcIp ?? '-'} → ${f.targets.ips.slice(0, 2).join(',')} count ${f.count}`);
 console.log(`  rules on: ${res.status.filter((s) => s.state === 'on').length}/${res.status.length}; peak heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
+
+/** The peer, on the same flows: raw columns to a temporary folder, pandas on them, the ratio. */
+function runPeer(): void {
+  const script = join(process.cwd(), 'src', 'detect', 'rules-bench-peer.py');
+  if (!existsSync('/usr/bin/python3') || !existsSync(script)) {
+    console.log('  peer skipped: needs /usr/bin/python3 and src/detect/rules-bench-peer.py (run from the project root)');
+    return;
+  }
+  const all = concatTables(batches);
+  const dir = mkdtempSync(join(tmpdir(), 'rules-bench-'));
+  try {
+    const num = (name: string) => (getColumn(all, name) as NumericColumn).values;
+    const cat = (name: string) => (getColumn(all, name) as CategoricalColumn).codes;
+    const protoCol = getColumn(all, 'Protocol') as CategoricalColumn;
+    const proto = Float64Array.from(protoCol.codes, (c) => Number(protoCol.dictionary[c]));
+    const files: [string, Int32Array | Float64Array][] = [
+      ['src', cat('Src IP')],
+      ['dst', cat('Dst IP')],
+      ['dport', num('Dst Port')],
+      ['proto', proto],
+      ['time', num('Timestamp')],
+      ['dur', num('Flow Duration').map((us) => us / 1e6)],
+      ['fwdPackets', num('Total Fwd Packet')],
+      ['fwdBytes', num('Total Length of Fwd Packet')],
+      ['bwdBytes', num('Total Length of Bwd Packet')],
+      ['syn', num('SYN Flag Count')],
+    ];
+    for (const [name, a] of files) writeFileSync(join(dir, `${name}.bin`), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    let out: string;
+    try {
+      out = execFileSync('/usr/bin/python3', [script, dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      console.log(`  peer failed: ${(e as Error).message.split('\n')[0]}`);
+      return;
+    }
+    const peer = JSON.parse(out.trim().split('\n').pop() as string) as { peer: string; cpuSeconds: number; seconds: number; found: Record<string, number> };
+    console.log(
+      `  peer (${peer.peer}): ${Math.round(rows / peer.cpuSeconds).toLocaleString('en')} flows/s of CPU time (${Math.round(peer.cpuSeconds * 1000)} ms); ` +
+        `netsentinel/peer speed ratio ${(peer.cpuSeconds / (cpuMs / 1000)).toFixed(2)}; peer found ${JSON.stringify(peer.found)}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runPeer();

@@ -122,11 +122,12 @@ export interface RuleParameter {
 }
 
 /**
- * Ports of services that take a password: FTP, SSH, Telnet, SMTP, POP3, IMAP, SMB, SMTPS,
- * submission, IMAPS, POP3S, MSSQL, Oracle, MySQL, RDP, PostgreSQL, VNC, Redis. Web logins (80, 443)
- * are left out on purpose: one browser makes dozens of short connections a minute to one site.
+ * Ports of services that take a password: FTP, SSH (22, and 2222 its usual alternative), Telnet,
+ * SMTP, POP3, IMAP, SMB, SMTPS, submission, IMAPS, POP3S, MSSQL, Oracle, MySQL, RDP, PostgreSQL,
+ * VNC, Redis. Web logins (80, 443) are left out on purpose: one browser makes dozens of short
+ * connections a minute to one site.
  */
-export const DEFAULT_AUTH_PORTS: readonly number[] = [21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379];
+export const DEFAULT_AUTH_PORTS: readonly number[] = [21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 1521, 2222, 3306, 3389, 5432, 5900, 6379];
 
 const int = (min: number, max?: number): Kind => ({ type: 'int', min, max });
 const num = (min: number, above = false, max?: number): Kind => ({ type: 'number', min, above, max });

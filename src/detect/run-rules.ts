@@ -6,7 +6,7 @@
  *
  * Per batch: canonical fields (flow-fields.ts), one shared batch view (addresses interned, flags,
  * time order), each rule whose fields are present, then a sweep of groups that went quiet (each
- * rule sweeps once event time has moved on by half its window). A rule that cannot run on the input says
+ * rule sweeps once event time has moved on by its window). A rule that cannot run on the input says
  * why in its status (NSL-KDD has no addresses; no GeoIP database; disabled in the configuration)
  * instead of silently finding nothing.
  *
@@ -156,7 +156,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       if (batch.hasTime) {
         const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
         if (t > watermark) watermark = t;
-        // each rule sweeps only when event time has moved on by half its window
+        // each rule sweeps only when event time has moved on by its window
         for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
       }
       collect();

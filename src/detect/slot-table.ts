@@ -12,20 +12,25 @@
  * [-1, 2^53) (-1 when the layout has one level).
  */
 
+/** One slot is three numbers side by side (key a, key b, value), so a probe touches one cache line. */
+const W = 3;
+
 export class SlotTable {
-  private ka: Float64Array;
-  private kb: Float64Array;
-  private vals: Int32Array;
+  private t: Float64Array;
   private mask: number;
   private count = 0;
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap *= 2;
-    this.ka = new Float64Array(cap);
-    this.kb = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(-1);
+    this.t = SlotTable.empty(cap);
     this.mask = cap - 1;
+  }
+
+  private static empty(cap: number): Float64Array {
+    const t = new Float64Array(cap * W);
+    for (let i = 2; i < t.length; i += W) t[i] = -1;
+    return t;
   }
 
   get size(): number {
@@ -45,82 +50,85 @@ export class SlotTable {
 
   /** The value stored for (a, b), or -1. */
   get(a: number, b: number): number {
-    const vals = this.vals;
+    const t = this.t;
+    const mask = this.mask;
     let i = this.slotOf(a, b);
     for (;;) {
-      const v = vals[i];
+      const o = i * W;
+      const v = t[o + 2];
       if (v < 0) return -1;
-      if (this.ka[i] === a && this.kb[i] === b) return v;
-      i = (i + 1) & this.mask;
+      if (t[o] === a && t[o + 1] === b) return v;
+      i = (i + 1) & mask;
     }
   }
 
   /** Store `value` (>= 0) for (a, b), replacing any previous value. */
   set(a: number, b: number, value: number): void {
-    if ((this.count + 1) * 2 > this.vals.length) this.grow();
-    const vals = this.vals;
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
+    const t = this.t;
+    const mask = this.mask;
     let i = this.slotOf(a, b);
     for (;;) {
-      if (vals[i] < 0) {
-        this.ka[i] = a;
-        this.kb[i] = b;
-        vals[i] = value;
+      const o = i * W;
+      if (t[o + 2] < 0) {
+        t[o] = a;
+        t[o + 1] = b;
+        t[o + 2] = value;
         this.count++;
         return;
       }
-      if (this.ka[i] === a && this.kb[i] === b) {
-        vals[i] = value;
+      if (t[o] === a && t[o + 1] === b) {
+        t[o + 2] = value;
         return;
       }
-      i = (i + 1) & this.mask;
+      i = (i + 1) & mask;
     }
   }
 
   /** Remove (a, b); false when it was not there. */
   delete(a: number, b: number): boolean {
-    const vals = this.vals;
+    const t = this.t;
     const mask = this.mask;
     let i = this.slotOf(a, b);
     for (;;) {
-      if (vals[i] < 0) return false;
-      if (this.ka[i] === a && this.kb[i] === b) break;
+      const o = i * W;
+      if (t[o + 2] < 0) return false;
+      if (t[o] === a && t[o + 1] === b) break;
       i = (i + 1) & mask;
     }
     // backward shift: move later members of the probe run into the hole when their home allows
     let hole = i;
     let j = (i + 1) & mask;
-    while (vals[j] >= 0) {
-      const home = this.slotOf(this.ka[j], this.kb[j]);
-      // j's entry may fill the hole if its home is not in (hole, j] cyclically
+    while (t[j * W + 2] >= 0) {
+      const oj = j * W;
+      const home = this.slotOf(t[oj], t[oj + 1]);
+      // j's entry may fill the hole unless its home lies cyclically in (hole, j]
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!between) {
-        this.ka[hole] = this.ka[j];
-        this.kb[hole] = this.kb[j];
-        vals[hole] = vals[j];
+        const oh = hole * W;
+        t[oh] = t[oj];
+        t[oh + 1] = t[oj + 1];
+        t[oh + 2] = t[oj + 2];
         hole = j;
       }
       j = (j + 1) & mask;
     }
-    vals[hole] = -1;
+    t[hole * W + 2] = -1;
     this.count--;
     return true;
   }
 
   clear(): void {
-    this.vals.fill(-1);
+    for (let i = 2; i < this.t.length; i += W) this.t[i] = -1;
     this.count = 0;
   }
 
   private grow(): void {
-    const oldA = this.ka;
-    const oldB = this.kb;
-    const oldV = this.vals;
-    const cap = oldV.length * 2;
-    this.ka = new Float64Array(cap);
-    this.kb = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(-1);
+    const old = this.t;
+    const cap = (this.mask + 1) * 2;
+    this.t = SlotTable.empty(cap);
     this.mask = cap - 1;
     this.count = 0;
-    for (let i = 0; i < oldV.length; i++) if (oldV[i] >= 0) this.set(oldA[i], oldB[i], oldV[i]);
+    for (let o = 0; o < old.length; o += W) if (old[o + 2] >= 0) this.set(old[o], old[o + 1], old[o + 2]);
   }
 }

@@ -191,7 +191,7 @@ export class TtlHopRunner implements RuleRunner {
 
   sweep(watermarkMs: number, force: boolean): void {
     const W = this.cfg.windowSeconds * 1000;
-    if (!force && watermarkMs - this.lastSweep < W / 2) return;
+    if (!force && watermarkMs - this.lastSweep < W) return;
     this.lastSweep = watermarkMs;
     const cutoff = watermarkMs - W;
     for (let s = 0; s < this.high; s++) {

@@ -70,7 +70,7 @@ export function fitPca(X: Matrix, given: Partial<PcaOptions> = {}): PcaState {
   }
   for (let i = 0; i < X.data.length; i++) {
     if (!Number.isFinite(X.data[i])) {
-      throw new UserError(`PCA: row ${Math.floor(i / d)}, column ${i % d} is ${X.data[i]}; replace missing and infinite values first`);
+      throw new UserError(`PCA: row ${Math.floor(i / d) + 1}, column ${(i % d) + 1} is ${X.data[i]}; replace missing and infinite values first`);
     }
   }
   const { mean, cov } = covariance(X);

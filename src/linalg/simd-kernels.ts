@@ -12,10 +12,11 @@
  *   sigmoid  in place, with a polynomial exp (wasm has no exp; Math.exp per value was ~20% of
  *            autoencoder training before this kernel)
  *
- * Why wasm: these loops are ~95% of training time and V8 does not vectorise JavaScript; f32x4
+ * Why wasm: these loops are most of training time and V8 does not vectorise JavaScript; f32x4
  * with register-blocked micro-kernels (4 rows x 8 columns of C held in registers across the whole
- * inner-product loop) runs several times faster than the best scalar JavaScript we wrote (see
- * gemm-reference.ts for the scalar versions, which the tests use as the oracle).
+ * inner-product loop) measured 13-18x faster than a 4-way unrolled scalar JavaScript i-p-j loop
+ * on Float32Array (32x120x64 products, same run), and ~30 GFLOP/s on one idle core. The scalar
+ * versions in gemm-reference.ts are the oracle of the tests.
  *
  * Shape rules, deliberately narrow to keep the generated code small: every matrix is row-major
  * and contiguous; the column counts named `n` (and `k` for gemmTN) must be multiples of 4, so

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { averagePathLength, isolationForest, type IsolationForestState } from './isolation-forest.js';
+import { averagePathLength, float32AtOrBelow, isolationForest, type IsolationForestState } from './isolation-forest.js';
 import { anomalyLabels } from './threshold.js';
+import { pathLengthSums } from './isolation-forest-kernel.js';
 import { rocAuc } from '../evaluate/roc.js';
 import { getSpec } from './registry.js';
 import './all.js';
@@ -37,7 +38,8 @@ function referenceScore(s: IsolationForestState, X: Matrix): Float64Array {
     let sum = 0;
     for (const root of s.roots) {
       let node = root;
-      while (s.feature[node] >= 0) node = X.data[r * X.cols + s.feature[node]] <= s.splitThreshold[node] ? s.left[node] : s.right[node];
+      // features compared in float32, as the model defines
+      while (s.feature[node] >= 0) node = Math.fround(X.data[r * X.cols + s.feature[node]]) <= s.splitThreshold[node] ? s.left[node] : s.right[node];
       sum += s.pathLength[node];
     }
     out[r] = 2 ** (-sum / s.roots.length / averagePathLength(s.maxSamples));
@@ -81,14 +83,37 @@ test('same seed, same forest and scores; another seed, another forest', async ()
   assert.notDeepEqual(a.splitThreshold, c.splitThreshold);
 });
 
-test('chunked scoring equals a plain walk of the trees, shallow (padded) and deep forests', async () => {
+test('kernel scoring equals a plain walk of the trees: shallow (padded, wasm) and deep (walked) forests', async () => {
   const { X } = data(6000, 50, 3, 3);
+  // 13 trees: groups of eight, four and one in the kernel; 5000 rows per tree: depth 13, walked
   for (const maxSamples of ['auto', 5000] as const) {
-    const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 10, maxSamples }), ctx);
+    const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 13, maxSamples }), ctx);
+    // the shallow forest goes through the WebAssembly kernel, the deep one cannot
+    assert.equal(pathLengthSums(s, X) === undefined, maxSamples !== 'auto');
     const got = isolationForest.score(s, X);
     const want = referenceScore(s, X);
     for (let i = 0; i < X.rows; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-12, `maxSamples ${maxSamples}, row ${i}`);
   }
+  // values that are not float32, NaN and huge values at scoring time still match the walk
+  const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 9 }), ctx);
+  const odd = matrix(4, 3, Float64Array.from([0.1, 1 / 3, -2.7e-9, NaN, 0, 0, 1e300, -1e300, 0.5, Math.PI, Math.E, -Math.SQRT2]));
+  const got = isolationForest.score(s, odd);
+  const want = referenceScore(s, odd);
+  for (let i = 0; i < odd.rows; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-12, `row ${i}`);
+});
+
+test('cuts are float32 values strictly inside the node range', async () => {
+  const { X } = data(500, 0, 3, 8);
+  const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 5 }), ctx);
+  for (let i = 0; i < s.feature.length; i++) {
+    if (s.feature[i] < 0) continue;
+    assert.equal(Math.fround(s.splitThreshold[i]), s.splitThreshold[i]);
+    assert.ok(s.size[s.left[i]] > 0 && s.size[s.right[i]] > 0);
+  }
+  assert.equal(float32AtOrBelow(0.1), 0.09999999403953552);
+  assert.equal(float32AtOrBelow(-0.1), -0.10000000149011612);
+  assert.equal(float32AtOrBelow(0.5), 0.5);
+  assert.equal(float32AtOrBelow(-1e-50), -1.401298464324817e-45);
 });
 
 test('two training rows: every tree splits once, every path is 1 = c(2), score exactly 0.5', async () => {
@@ -97,6 +122,12 @@ test('two training rows: every tree splits once, every path is 1 = c(2), score e
   assert.deepEqual(Array.from(isolationForest.score(s, X)), [0.5, 0.5]);
   // only column 0 varies, so every split is on it
   for (const root of s.roots) assert.equal(s.feature[root], 0);
+});
+
+test('a single training row: every score is 0.5 (c(1) = 0), as in scikit-learn', async () => {
+  const s = await isolationForest.fit(matrix(1, 2, Float64Array.from([1, 2])), isolationForest.options({ nEstimators: 3 }), ctx);
+  assert.deepEqual(Array.from(isolationForest.score(s, matrix(2, 2, Float64Array.from([1, 2, 50, -50])))), [0.5, 0.5]);
+  assert.deepEqual(Array.from(isolationForest.explain!(s, matrix(1, 2, Float64Array.from([1, 2])))!), [0, 0]);
 });
 
 test('explain: contributions sum to log2(score) + 1 and point at the displaced feature', async () => {
@@ -155,6 +186,8 @@ test('options and inputs are checked with actionable messages', async () => {
   await assert.rejects(isolationForest.fit(bad, isolationForest.options({}), { ...ctx, featureNames: ['a', 'b'] }), /Input X contains NaN \(row 0, column "b"\)/);
   const inf = matrix(2, 2, Float64Array.from([0, 1, -Infinity, 2]));
   await assert.rejects(isolationForest.fit(inf, isolationForest.options({}), ctx), /Input X contains infinity \(row 1, column 0\)/);
+  const huge = matrix(2, 2, Float64Array.from([0, 1e39, 1, 2]));
+  await assert.rejects(isolationForest.fit(huge, isolationForest.options({}), ctx), /Input X contains 1e\+39, too large for float32, \(row 0, column 1\)/);
   const s = await isolationForest.fit(matrix(3, 2, Float64Array.from([0, 1, 2, 3, 4, 5])), isolationForest.options({ nEstimators: 2 }), ctx);
   assert.throws(() => isolationForest.score(s, matrix(1, 3)), /X has 3 features, but IsolationForest is expecting 2 features as input/);
 });

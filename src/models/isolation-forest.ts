@@ -12,10 +12,11 @@
  *
  * Why our own: scikit-learn is not available to Node, and scoring is the hot path. The fitted
  * state is all trees flat in one set of parallel typed arrays (feature, threshold, left, right,
- * size, path length at leaves). For scoring, the trees are re-laid once as perfect binary heaps
- * (see ScoringLayout) and a chunk of rows at a time goes down four trees at once with arithmetic
- * rather than branches; nothing is allocated per row. Fitting copies each tree's 256-row sample
- * into a small column-major block first, so the splits scan contiguous memory.
+ * size, path length at leaves). Scoring hands the forest to a WebAssembly kernel
+ * (isolation-forest-kernel.ts) that walks padded copies of the trees eight at a time over chunks
+ * of rows; nothing is allocated per row. As in scikit-learn, the trees compare features in
+ * float32: the fit rounds values to float32 and each cut down to a float32, so the kernel (which
+ * reads rows as float32) and the pointer walk here reach the same leaf.
  *
  * Explanations (`explain`), our rule: at a node holding n training rows the expected remaining
  * path length is c(n); after the split sends the row to a child holding m rows it is 1 + c(m). The
@@ -27,14 +28,15 @@
  *
  * Deliberately not here: thresholds and labels (threshold.ts, shared by every detector), the
  * "extended" isolation forest with oblique cuts, warm start, and worker threads (a 100-tree forest
- * on 256 rows fits in milliseconds). NaN and infinite cells are refused at fit; at scoring a NaN
- * compares false and goes right, so impute upstream (the feature pipeline does).
+ * on 256 rows fits in milliseconds). NaN, infinite and beyond-float32 cells are refused at fit; at
+ * scoring a NaN compares false and goes right, so impute upstream (the feature pipeline does).
  */
 import type { DetectorSpec, FitContext } from './estimator.js';
 import type { Matrix } from '../features/matrix.js';
 import { Rng } from '../util/rng.js';
 import { UserError, checkParam } from '../util/errors.js';
 import { checkContamination, contaminationRule, fitThreshold, type ThresholdState } from './threshold.js';
+import { pathLengthSums } from './isolation-forest-kernel.js';
 
 const MODEL = 'IsolationForest';
 
@@ -141,9 +143,7 @@ class Nodes {
 
 /** Buffers reused by every tree of one fit. */
 interface Workspace {
-  /** the tree's sample rows, copied (psi x cols, row-major) */
-  readonly local: Float64Array;
-  /** local row numbers, partitioned in place as the tree grows */
+  /** offset in X.data of each sample row, partitioned in place as the tree grows */
   readonly idx: Int32Array;
   /** candidate feature lists, one region of `cols` per depth */
   readonly cand: Int32Array;
@@ -154,7 +154,6 @@ interface Workspace {
 
 function workspace(psi: number, cols: number, maxDepth: number): Workspace {
   return {
-    local: new Float64Array(psi * cols),
     idx: new Int32Array(psi),
     cand: new Int32Array(cols * (maxDepth + 2)),
     scratch: new Int32Array(cols),
@@ -163,27 +162,22 @@ function workspace(psi: number, cols: number, maxDepth: number): Workspace {
 }
 
 /**
- * Grow one isolation tree on the training rows `rows` of X, restricted to the columns `features`.
+ * Grow one isolation tree on the sample rows `rows`, restricted to the columns `features`.
  * Returns the root's node index; children are laid out depth-first after their parent.
  *
- * The sample's rows are first copied into a small local block (whole rows, a native copy each,
- * in ascending row order): the splits then scan a block that stays in cache instead of rows
- * scattered through the training matrix. A node draws candidate features without replacement
- * until one varies; the ones found constant are constant in every descendant too, so they are
- * dropped from the children's candidates (as scikit-learn's splitter carries its known constants
- * down), which matters with one-hot columns, most of which are all zero in a 256-row sample. The
- * feature is therefore uniform among the features that vary in the node, as in scikit-learn.
+ * `data` holds the sampled rows as float32 (row-major, `cols` per row) and `rows` indexes into it,
+ * in ascending order so the first scans move forward through memory. A node draws candidate
+ * features without replacement until one varies; the ones found constant are constant in every
+ * descendant too, so they are dropped from the children's candidates (as scikit-learn's splitter
+ * carries its known constants down), which matters with one-hot columns, most of which are all
+ * zero in a 256-row sample. The feature is therefore uniform among the features that vary in the
+ * node, as in scikit-learn.
  */
-function growTree(X: Matrix, rows: Int32Array, features: Int32Array, maxDepth: number, rng: Rng, nodes: Nodes, work: Workspace): number {
-  const cols = X.cols;
-  const data = X.data;
+function growTree(data: Float32Array, cols: number, rows: Int32Array, features: Int32Array, maxDepth: number, rng: Rng, nodes: Nodes, work: Workspace): number {
   const m = rows.length;
-  const { local, idx, cand, scratch, foundConstant } = work;
-  for (let i = 0; i < m; i++) {
-    const base = rows[i] * cols;
-    local.set(data.subarray(base, base + cols), i * cols);
-    idx[i] = i;
-  }
+  const { idx, cand, scratch, foundConstant } = work;
+  // idx holds the offset of each sample row in data, partitioned in place as the tree grows
+  for (let i = 0; i < m; i++) idx[i] = rows[i] * cols;
   cand.set(features);
   const grow = (lo: number, hi: number, depth: number, nCand: number): number => {
     const node = nodes.count++;
@@ -211,7 +205,7 @@ function growTree(X: Matrix, rows: Int32Array, features: Int32Array, maxDepth: n
       min = Infinity;
       max = -Infinity;
       for (let i = lo; i < hi; i++) {
-        const v = local[idx[i] * cols + c];
+        const v = data[idx[i] + c];
         if (v < min) min = v;
         if (v > max) max = v;
       }
@@ -226,11 +220,14 @@ function growTree(X: Matrix, rows: Int32Array, features: Int32Array, maxDepth: n
 
     let t = min + rng.next() * (max - min);
     if (t >= max) t = min; // rounding could reach max and send every row left
+    // the largest float32 at or below the cut splits float32 values exactly as the cut does, and
+    // lets the scoring kernel keep thresholds as float32; it is still >= min and < max
+    t = float32AtOrBelow(t);
     // partition idx[lo, hi): x <= t to the front
     let a = lo;
     let b = hi - 1;
     while (a <= b) {
-      if (local[idx[a] * cols + f] <= t) a++;
+      if (data[idx[a] + f] <= t) a++;
       else {
         const tmp = idx[a];
         idx[a] = idx[b];
@@ -258,6 +255,101 @@ function growTree(X: Matrix, rows: Int32Array, features: Int32Array, maxDepth: n
   return grow(0, m, 0, features.length);
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Refuse NaN, infinite and beyond-float32 cells, naming the first one (the trees compare in
+ * float32, where such a value would be infinite). Every row is checked, sampled or not, as
+ * scikit-learn does. One comparison per cell: a plain loop measured cheaper than the typed array's
+ * native includes, which would need three passes.
+ */
+function checkFinite(X: Matrix, names: readonly string[] | undefined): void {
+  const d = X.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    // NaN fails both tests
+    if (!(v <= FLOAT32_MAX && v >= -FLOAT32_MAX)) {
+      const r = Math.floor(i / X.cols);
+      const c = i % X.cols;
+      const what = Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? `${v}, too large for float32,` : 'infinity';
+      throw new UserError(
+        `Input X contains ${what} (row ${r}, column ${names?.[c] ? `"${names[c]}"` : c}); impute, clip or drop such values before fitting ${MODEL}.`,
+      );
+    }
+  }
+}
+
+/**
+ * The rows listed in `rows` as float32, and `rows` renumbered into that block. When the samples
+ * cover most of X (NSL-KDD: 11,400 of 13,449 rows) the whole matrix is converted in one native
+ * call, which measured faster; otherwise only the distinct sampled rows are, in ascending order (so
+ * a tree's sorted sample still walks forward through memory), and memory stays at T x psi rows
+ * however large X is.
+ */
+function sampledRowsAsFloat32(X: Matrix, rows: Int32Array): { block: Float32Array; remapped: Int32Array } {
+  const p = X.cols;
+  const slot = new Int32Array(X.rows);
+  for (let i = 0; i < rows.length; i++) slot[rows[i]] = 1;
+  let u = 0;
+  for (let r = 0; r < X.rows; r++) slot[r] = slot[r] ? u++ : -1;
+  // float64 -> float32 by the typed array's native conversion (round to nearest)
+  if (2 * u >= X.rows) return { block: new Float32Array(X.data), remapped: rows };
+  const block = new Float32Array(u * p);
+  for (let r = 0; r < X.rows; r++) {
+    const k = slot[r];
+    if (k >= 0) block.set(X.data.subarray(r * p, (r + 1) * p), k * p);
+  }
+  const remapped = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) remapped[i] = slot[rows[i]];
+  return { block, remapped };
+}
+
+const f32Cell = new Float32Array(1);
+const u32Cell = new Uint32Array(f32Cell.buffer);
+
+/** The largest float32 value <= t (t a finite number within float32 range). */
+export function float32AtOrBelow(t: number): number {
+  const r = Math.fround(t);
+  if (r <= t) return r;
+  // r rounded up: step one float32 down (towards -Infinity)
+  f32Cell[0] = r;
+  if (r > 0) u32Cell[0] -= 1;
+  else if (r === 0) u32Cell[0] = 0x80000001; // below ±0 is the smallest negative subnormal
+  else u32Cell[0] += 1;
+  return f32Cell[0];
+}
+
+/**
+ * Fill `out` with distinct rows of [0, n), uniformly without replacement. When the sample is a
+ * small part of n, draw and reject repeats against a mark per row (cleared again before
+ * returning); otherwise shuffle partially. Rng.sample does the same with a Set, which measured
+ * several times slower on a cold start for 100 samples of 256.
+ */
+function sampleRows(rng: Rng, n: number, out: Int32Array, mark: Uint8Array): void {
+  const k = out.length;
+  if (k * 2 > n) {
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(n - i);
+      const v = all[j];
+      all[j] = all[i];
+      all[i] = v;
+      out[i] = v;
+    }
+    return;
+  }
+  let i = 0;
+  while (i < k) {
+    const v = rng.int(n);
+    if (mark[v] === 0) {
+      mark[v] = 1;
+      out[i++] = v;
+    }
+  }
+  for (let j = 0; j < k; j++) mark[out[j]] = 0;
+}
+
 function resolveCount(v: 'auto' | number, n: number, auto: number): number {
   if (v === 'auto') return auto;
   if (v <= 1) return Math.max(1, Math.floor(v * n));
@@ -269,39 +361,39 @@ async function fit(X: Matrix, options: Readonly<IsolationForestOptions>, ctx: Fi
   const p = X.cols;
   if (n < 1) throw new UserError(`${MODEL} needs at least 1 training row; got 0`);
   if (p < 1) throw new UserError(`${MODEL} needs at least 1 feature column; got 0`);
-  const d = X.data;
-  for (let i = 0; i < d.length; i++) {
-    // v - v is NaN exactly when v is NaN or infinite: one test on the common path
-    if (d[i] - d[i] !== 0) {
-      const r = Math.floor(i / p);
-      const c = i % p;
-      const name = ctx.featureNames?.[c];
-      const what = Number.isNaN(d[i]) ? 'NaN' : 'infinity';
-      throw new UserError(`Input X contains ${what} (row ${r}, column ${name ? `"${name}"` : c}); impute or drop such values before fitting ${MODEL}.`);
-    }
-  }
+  checkFinite(X, ctx.featureNames);
   const psi = resolveCount(options.maxSamples, n, Math.min(256, n));
   const nFeat = resolveCount(options.maxFeatures, p, p);
   const maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
   const T = options.nEstimators;
   const rng = new Rng(ctx.seed);
-  const nodes = new Nodes(T * (2 * psi - 1));
-  const roots = new Int32Array(T);
-  const work = workspace(psi, p, maxDepth);
   const all = new Int32Array(p);
   for (let j = 0; j < p; j++) all[j] = j;
 
+  // draw every tree's rows (and columns) first: one stream per tree, forked in tree order, so
+  // the forest depends only on the seed
+  const streams: Rng[] = [];
+  const rows = new Int32Array(T * psi);
+  const features: Int32Array[] = [];
+  const drawn = new Uint8Array(n);
   for (let t = 0; t < T; t++) {
-    // one stream per tree, drawn in tree order: the forest depends only on the seed
     const tr = rng.fork();
-    let rows: Int32Array;
-    if (options.bootstrap) {
-      rows = new Int32Array(psi);
-      for (let i = 0; i < psi; i++) rows[i] = tr.int(n);
-    } else rows = tr.sample(n, psi);
-    rows.sort();
-    const features = nFeat === p ? all : tr.sample(p, nFeat).sort();
-    roots[t] = growTree(X, rows, features, maxDepth, tr, nodes, work);
+    streams.push(tr);
+    const mine = rows.subarray(t * psi, (t + 1) * psi);
+    if (options.bootstrap) for (let i = 0; i < psi; i++) mine[i] = tr.int(n);
+    else sampleRows(tr, n, mine, drawn);
+    mine.sort();
+    features.push(nFeat === p ? all : tr.sample(p, nFeat).sort());
+  }
+  // the trees see float32 values, as scikit-learn's do: convert just the rows some tree drew
+  // (at most T x psi, however large X is) into a compact block, and renumber the samples into it
+  const { block, remapped } = sampledRowsAsFloat32(X, rows);
+
+  const nodes = new Nodes(T * (2 * psi - 1));
+  const roots = new Int32Array(T);
+  const work = workspace(psi, p, maxDepth);
+  for (let t = 0; t < T; t++) {
+    roots[t] = growTree(block, p, remapped.subarray(t * psi, (t + 1) * psi), features[t], maxDepth, streams[t], nodes, work);
     ctx.progress?.(t + 1, T, 'trees');
   }
 
@@ -330,162 +422,22 @@ function checkColumns(state: Pick<IsolationForestState, 'nFeatures'>, X: Matrix)
   }
 }
 
-/**
- * The scoring layout: every tree padded to a perfect binary tree of the forest's depth D, stored
- * as a heap (children of i at 2i+1 and 2i+2). A leaf above depth D becomes a subtree whose
- * dummy splits (feature 0, threshold +Infinity) all end in copies of that leaf's path length, so
- * which way a dummy split goes does not matter. Every row then takes exactly D steps and the next
- * node is arithmetic on a comparison, which lets scoring advance a whole chunk of rows one level at
- * a time: independent loads the CPU overlaps, and no branch on the data to mispredict. Built from
- * the plain state on first use and cached beside it (the state stays plain data).
- */
-interface ScoringLayout {
-  readonly depth: number;
-  /** (2^D - 1) entries per tree */
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  /** 2^D entries per tree */
-  readonly leafPathLength: Float64Array;
-}
-
-/** Deeper forests (maxSamples above 4096) would pad to too many nodes: they walk the pointers. */
-const MAX_PADDED_DEPTH = 12;
-const layouts = new WeakMap<object, ScoringLayout | null>();
-
-function nodeDepths(s: Pick<IsolationForestState, 'roots' | 'feature' | 'left' | 'right'>): number {
-  let maxDepth = 0;
-  const stack: number[] = [];
-  for (const root of s.roots) {
-    stack.push(root, 0);
-    while (stack.length) {
-      const d = stack.pop() as number;
-      const node = stack.pop() as number;
-      if (s.feature[node] < 0) {
-        if (d > maxDepth) maxDepth = d;
-      } else stack.push(s.left[node], d + 1, s.right[node], d + 1);
-    }
-  }
-  return maxDepth;
-}
-
-function scoringLayout(s: Omit<IsolationForestState, 'threshold'>): ScoringLayout | null {
-  const cached = layouts.get(s);
-  if (cached !== undefined) return cached;
-  const D = nodeDepths(s);
-  if (D > MAX_PADDED_DEPTH) {
-    layouts.set(s, null);
-    return null;
-  }
-  const T = s.roots.length;
-  const inner = (1 << D) - 1;
-  const leaves = 1 << D;
-  const feature = new Int32Array(T * inner);
-  const threshold = new Float64Array(T * inner);
-  const leafPathLength = new Float64Array(T * leaves);
-  // source node of each heap position, filled top-down: a dummy position repeats its leaf
-  const src = new Int32Array(inner + leaves);
-  for (let t = 0; t < T; t++) {
-    const iOff = t * inner;
-    const lOff = t * leaves;
-    src[0] = s.roots[t];
-    for (let h = 0; h < inner; h++) {
-      const node = src[h];
-      if (s.feature[node] >= 0) {
-        feature[iOff + h] = s.feature[node];
-        threshold[iOff + h] = s.splitThreshold[node];
-        src[2 * h + 1] = s.left[node];
-        src[2 * h + 2] = s.right[node];
-      } else {
-        feature[iOff + h] = 0;
-        threshold[iOff + h] = Infinity;
-        src[2 * h + 1] = node;
-        src[2 * h + 2] = node;
-      }
-    }
-    for (let h = 0; h < leaves; h++) leafPathLength[lOff + h] = s.pathLength[src[inner + h]];
-  }
-  const layout = { depth: D, feature, threshold, leafPathLength };
-  layouts.set(s, layout);
-  return layout;
-}
-
-/** Rows per chunk: few enough that the chunk's rows stay in L2 while every tree passes over them. */
-const CHUNK_ROWS = 256;
+/** Rows per chunk of the pointer walk: the chunk stays in cache while every tree passes over it. */
+const WALK_CHUNK_ROWS = 256;
 
 /**
- * Sum of path lengths over all trees, per row, using the padded layout. Each row goes down four
- * trees at once: four independent chains of loads the CPU overlaps, where one tree at a time
- * would wait on each load in turn. The step is arithmetic (2h + 2 - [x <= t]) rather than a
- * branch, so a row's data never causes a mispredicted jump. A NaN compares false and goes right,
- * as in the pointer walk. Trees left over after the groups of four go one at a time.
- *
- * Measured on NSL-KDD (22,544 rows, 118 columns, 100 trees of depth 8) in fresh processes: about
- * 1.5x less CPU than walking the pointers. Eight trees at once ran faster once warm but slower
- * cold (a one-shot score is cold), so four it is.
+ * Per row, the sum over trees of its path length, by walking the node pointers: the fallback for
+ * forests the WebAssembly kernel does not take (deeper than it pads, or no WebAssembly). Features
+ * are rounded to float32 before comparing, as in the kernel and the fit.
  */
-function pathLengthSumPadded(L: ScoringLayout, T: number, X: Matrix, sum: Float64Array): void {
-  const n = X.rows;
-  const cols = X.cols;
-  const data = X.data;
-  const { depth: D, feature: f, threshold: th, leafPathLength: leaf } = L;
-  const inner = (1 << D) - 1;
-  const leaves = 1 << D;
-  const T4 = T - (T % 4);
-  for (let start = 0; start < n; start += CHUNK_ROWS) {
-    const end = Math.min(n, start + CHUNK_ROWS);
-    for (let t = 0; t < T4; t += 4) {
-      const i0 = t * inner;
-      const i1 = i0 + inner;
-      const i2 = i1 + inner;
-      const i3 = i2 + inner;
-      // leaf h of tree t sits at t * leaves + (h - inner)
-      const l0 = t * leaves - inner;
-      const l1 = l0 + leaves;
-      const l2 = l1 + leaves;
-      const l3 = l2 + leaves;
-      for (let r = start; r < end; r++) {
-        const b = r * cols;
-        let h0 = 0;
-        let h1 = 0;
-        let h2 = 0;
-        let h3 = 0;
-        for (let d = 0; d < D; d++) {
-          const k0 = i0 + h0;
-          const k1 = i1 + h1;
-          const k2 = i2 + h2;
-          const k3 = i3 + h3;
-          h0 = 2 * h0 + 2 - +(data[b + f[k0]] <= th[k0]);
-          h1 = 2 * h1 + 2 - +(data[b + f[k1]] <= th[k1]);
-          h2 = 2 * h2 + 2 - +(data[b + f[k2]] <= th[k2]);
-          h3 = 2 * h3 + 2 - +(data[b + f[k3]] <= th[k3]);
-        }
-        sum[r] += leaf[l0 + h0] + leaf[l1 + h1] + leaf[l2 + h2] + leaf[l3 + h3];
-      }
-    }
-    for (let t = T4; t < T; t++) {
-      const i0 = t * inner;
-      const l0 = t * leaves - inner;
-      for (let r = start; r < end; r++) {
-        const b = r * cols;
-        let h = 0;
-        for (let d = 0; d < D; d++) {
-          const k = i0 + h;
-          h = 2 * h + 2 - +(data[b + f[k]] <= th[k]);
-        }
-        sum[r] += leaf[l0 + h];
-      }
-    }
-  }
-}
-
-/** The same sum by walking the node pointers (forests too deep to pad). */
-function pathLengthSumWalk(s: Omit<IsolationForestState, 'threshold'>, X: Matrix, sum: Float64Array): void {
+function pathLengthSumsWalk(s: Omit<IsolationForestState, 'threshold'>, X: Matrix): Float64Array {
   const n = X.rows;
   const cols = X.cols;
   const data = X.data;
   const { roots, feature, splitThreshold, left, right, pathLength } = s;
-  for (let start = 0; start < n; start += CHUNK_ROWS) {
-    const end = Math.min(n, start + CHUNK_ROWS);
+  const sum = new Float64Array(n);
+  for (let start = 0; start < n; start += WALK_CHUNK_ROWS) {
+    const end = Math.min(n, start + WALK_CHUNK_ROWS);
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t];
       for (let r = start; r < end; r++) {
@@ -493,24 +445,24 @@ function pathLengthSumWalk(s: Omit<IsolationForestState, 'threshold'>, X: Matrix
         let node = root;
         let f = feature[node];
         while (f >= 0) {
-          node = data[base + f] <= splitThreshold[node] ? left[node] : right[node];
+          node = Math.fround(data[base + f]) <= splitThreshold[node] ? left[node] : right[node];
           f = feature[node];
         }
         sum[r] += pathLength[node];
       }
     }
   }
+  return sum;
 }
 
 function scoreForest(s: Omit<IsolationForestState, 'threshold'>, X: Matrix): Float64Array {
   checkColumns(s, X);
   const T = s.roots.length;
-  const sum = new Float64Array(X.rows);
-  const layout = scoringLayout(s);
-  if (layout) pathLengthSumPadded(layout, T, X, sum);
-  else pathLengthSumWalk(s, X, sum);
-  const scale = -1 / (T * averagePathLength(s.maxSamples));
-  for (let r = 0; r < X.rows; r++) sum[r] = Math.pow(2, sum[r] * scale);
+  const sum = pathLengthSums(s, X) ?? pathLengthSumsWalk(s, X);
+  const cPsi = averagePathLength(s.maxSamples);
+  // one training row per tree (c(1) = 0) isolates nothing: every score is 0.5, as in scikit-learn
+  const scale = cPsi === 0 ? 0 : -1 / (T * cPsi);
+  for (let r = 0; r < X.rows; r++) sum[r] = cPsi === 0 ? 0.5 : Math.pow(2, sum[r] * scale);
   return sum;
 }
 
@@ -536,14 +488,15 @@ function explain(s: IsolationForestState, X: Matrix): Float64Array {
       let node = root;
       let f = feature[node];
       while (f >= 0) {
-        const child = data[base + f] <= splitThreshold[node] ? left[node] : right[node];
+        const child = Math.fround(data[base + f]) <= splitThreshold[node] ? left[node] : right[node];
         out[base + f] += c[node] - 1 - c[child];
         node = child;
         f = feature[node];
       }
     }
   }
-  const scale = 1 / (T * averagePathLength(s.maxSamples));
+  const cPsi = averagePathLength(s.maxSamples);
+  const scale = cPsi === 0 ? 0 : 1 / (T * cPsi);
   for (let i = 0; i < out.length; i++) out[i] *= scale;
   return out;
 }

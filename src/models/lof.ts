@@ -79,7 +79,7 @@ async function fit(X: Matrix, o: Readonly<LofOptions>, ctx: FitContext): Promise
   const d2 = new Float64Array(k);
   const kDistance = new Float64Array(n);
   for (let p = 0; p < n; p++) {
-    search.nearest(tree.points, p * d, k, pos, d2, p);
+    search.nearest(tree.boxPoints, tree.points, p * d, k, pos, d2, p);
     const row = tree.index[p];
     for (let j = 0; j < k; j++) {
       nbr[row * k + j] = tree.index[pos[j]];
@@ -122,7 +122,7 @@ function score(s: LofState, X: Matrix): Float64Array {
   const d2 = new Float64Array(k);
   const out = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) {
-    const m = search.nearest(q, i * X.cols, k, pos, d2);
+    const m = search.nearest(q, X.data, i * X.cols, k, pos, d2);
     let reach = 0;
     let lrdSum = 0;
     for (let j = 0; j < m; j++) {

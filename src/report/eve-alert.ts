@@ -38,9 +38,15 @@ export function eveTimestamp(ms: number): string {
 }
 
 /** Local signature ids (Suricata reserves 1000000-1999999 for local rules): stable per source. */
+const sidCache = new Map<string, number>();
 export function signatureId(source: string): number {
-  const h = createHash('sha1').update(source).digest();
-  return 1_000_000 + (h.readUInt32BE(0) % 900_000);
+  let sid = sidCache.get(source);
+  if (sid === undefined) {
+    const h = createHash('sha1').update(source).digest();
+    sid = 1_000_000 + (h.readUInt32BE(0) % 900_000);
+    sidCache.set(source, sid);
+  }
+  return sid;
 }
 
 export function eveAlert(a: EveAlertInput, now: number): Record<string, unknown> {

@@ -4,7 +4,7 @@
  * percentile band), or a category the baseline never showed. Not a detector: it ranks the
  * features of a flow that other evidence already found risky.
  */
-import type { FlowTable } from '../flows/table.js';
+import type { Column, FlowTable } from '../flows/table.js';
 
 export interface NumericStats {
   readonly name: string;
@@ -65,12 +65,24 @@ export interface FeatureReason {
 
 const UNSEEN_WEIGHT = 10;
 
+/**
+ * An explainer for the rows of one table: columns are looked up once, so explaining many rows
+ * costs only the comparisons.
+ */
+export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: number) => FeatureReason[] {
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined);
+  return (r) => explainWith(pairs as unknown as readonly (readonly [NumericStats | CategoricalStats, Column])[], r, top);
+}
+
 /** The `top` features of row r that are furthest from the baseline. */
 export function explainRow(stats: ColumnStats, t: FlowTable, r: number, top = 3): FeatureReason[] {
+  return rowExplainer(stats, t, top)(r);
+}
+
+function explainWith(pairs: readonly (readonly [NumericStats | CategoricalStats, Column])[], r: number, top: number): FeatureReason[] {
   const found: FeatureReason[] = [];
-  for (const s of stats) {
-    const c = t.columns.find((x) => x.name === s.name);
-    if (!c) continue;
+  for (const [s, c] of pairs) {
     if (s.kind === 'numeric' && c.kind === 'numeric') {
       const x = c.values[r];
       if (!Number.isFinite(x)) {

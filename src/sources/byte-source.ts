@@ -14,7 +14,7 @@ import { UserError } from '../util/errors.js';
 const CHUNK = 1 << 20;
 
 export interface ByteSourceInput {
-  /** path as the user wrote it (for messages), or '-' for stdin */
+  /** path as the user wrote it, or 'stdin' (for messages) */
   readonly display: string;
   /** path to open; undefined for stdin */
   readonly path?: string;
@@ -130,14 +130,13 @@ export class ByteSource {
 
   private describe(err: unknown): Error {
     const e = err as NodeJS.ErrnoException;
-    const where = this.display === '-' ? 'stdin' : this.display;
     if (e && typeof e.code === 'string') {
       if (e.code.startsWith('Z_') || e.code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
-        return new UserError(`${where}: not a valid gzip file (${e.message}); is it truncated?`);
+        return new UserError(`${this.display}: not a valid gzip file (${e.message}); is it truncated?`);
       }
-      if (e.code === 'ENOENT') return new UserError(`${where}: no such file or folder`);
-      if (e.code === 'EACCES' || e.code === 'EPERM') return new UserError(`${where}: permission denied`);
-      if (e.code === 'EISDIR') return new UserError(`${where}: is a folder, not a file`);
+      if (e.code === 'ENOENT') return new UserError(`${this.display}: no such file or folder`);
+      if (e.code === 'EACCES' || e.code === 'EPERM') return new UserError(`${this.display}: permission denied`);
+      if (e.code === 'EISDIR') return new UserError(`${this.display}: is a folder, not a file`);
     }
     return err instanceof Error ? err : new Error(String(err));
   }

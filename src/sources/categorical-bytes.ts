@@ -13,7 +13,7 @@ const encoder = new TextEncoder();
 
 export class CategoricalBytesBuilder {
   /** code per row, -1 = missing */
-  private codes = new Int32Array(1024);
+  private codes: Int32Array;
   length = 0;
   readonly dictionary: string[] = [];
   /** open-addressing table of code + 1 (0 = empty slot) */
@@ -23,6 +23,10 @@ export class CategoricalBytesBuilder {
   private keyEnd = new Int32Array(16);
   private arena = new Uint8Array(1024);
   private arenaLen = 0;
+
+  constructor(capacity = 1024) {
+    this.codes = new Int32Array(Math.max(16, capacity));
+  }
 
   /** Append the value held in b[start, end). */
   push(b: Uint8Array, start: number, end: number): void {
@@ -39,9 +43,9 @@ export class CategoricalBytesBuilder {
     this.append(-1);
   }
 
-  /** Codes of the rows pushed so far (a copy). */
+  /** Codes of the rows pushed so far (the builder is not to be used after). */
   finish(): Int32Array {
-    return this.codes.slice(0, this.length);
+    return this.codes.length === this.length ? this.codes : this.codes.slice(0, this.length);
   }
 
   private append(code: number): void {

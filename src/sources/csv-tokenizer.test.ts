@@ -156,3 +156,21 @@ test('fieldQuote is reset between batches (a plain record after a quoted one)', 
   for (const r of recs.slice(1)) assert.deepEqual(r.q, [0, 0]);
   assert.equal(recs.length, 6);
 });
+
+test('no quote flag leaks from an unfinished quoted record into later plain fields', async () => {
+  // the first buffer (16 bytes) ends inside "m\n...": the flag of "p""q" was set past the last
+  // complete record, and the plain record that later sits at that field index must read 0
+  const bytes = new TextEncoder().encode('x,x,x\n"p""q","m\nn"\na,a,a,a\n');
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < bytes.length; i++) yield bytes.slice(i, i + 1);
+  }
+  const flags: number[][] = [];
+  for await (const b of tokenizeCsv(chunks(), { chunkBytes: 16 })) {
+    for (let r = 0; r < b.count; r++) flags.push(Array.from(b.fieldQuote.subarray(b.recordField[r], b.recordField[r + 1])));
+  }
+  assert.deepEqual(flags, [
+    [0, 0, 0],
+    [2, 1],
+    [0, 0, 0, 0],
+  ]);
+});

@@ -130,8 +130,10 @@ export class CsvTokenizer {
     this.compact();
     const batch = this.batch;
     if (batch.quoted) {
-      batch.fieldQuote.fill(0, 0, batch.recordField[batch.count]);
+      // also past the last record: an incomplete quoted record may have set flags there
+      batch.fieldQuote.fill(0, 0, Math.max(batch.recordField[batch.count], this.quoteHigh));
       batch.quoted = false;
+      this.quoteHigh = 0;
     }
     batch.bytes = this.buf;
     batch.count = 0;
@@ -284,6 +286,8 @@ export class CsvTokenizer {
   // results of quotedRecord besides its return value
   private qNf = 0;
   private qLine = 0;
+  /** highest field index + 1 whose quote flag quotedRecord set in this batch */
+  private quoteHigh = 0;
 
   /**
    * Tokenise one record that contains a quote, starting at p. Returns the offset after it, or -1
@@ -334,6 +338,7 @@ export class CsvTokenizer {
         bt.fieldEnd[nf] = closed;
         bt.fieldQuote[nf] = escaped ? FieldQuote.Escaped : FieldQuote.Quoted;
         nf++;
+        if (nf > this.quoteHigh) this.quoteHigh = nf;
         i = closed + 1;
         if (i >= n) {
           if (!final) return -1;

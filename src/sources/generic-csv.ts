@@ -24,6 +24,24 @@ import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type 
 
 const NORMAL_VALUES = new Set(['normal', 'normal.', 'benign', '0', '0.0', 'false', 'legitimate', 'legit']);
 
+/**
+ * Columns that say which flow a row is (addresses, the ephemeral source port, record ids,
+ * timestamps) rather than how it behaved. They are kept as 'meta' (reports, rules, alerts use them)
+ * and never become model features: an address or a clock reading learned as a feature makes a
+ * model that recognises hosts and hours, not attacks. The destination port stays a feature.
+ */
+const IDENTITY = new Set([
+  'ts', 'timestamp', 'time', 'starttime', 'stime', 'ltime', 'endtime', 'date', 'datetime',
+  'uid', 'id', 'flowid', 'recordid', 'connid',
+  'srcip', 'srcaddr', 'sourceip', 'sourceaddress', 'saddr', 'idorigh', 'origh', 'clientip',
+  'dstip', 'dstaddr', 'destip', 'destinationip', 'destinationaddress', 'daddr', 'idresph', 'resph', 'serverip',
+  'srcport', 'sport', 'sourceport', 'idorigp', 'origp', 'clientsrcport',
+]);
+
+export function isIdentityColumn(name: string): boolean {
+  return IDENTITY.has(name.toLowerCase().replace(/[^a-z0-9]/g, ''));
+}
+
 /** Whether a label value means normal traffic. */
 export function isNormalLabel(v: string): boolean {
   return NORMAL_VALUES.has(v.trim().toLowerCase());
@@ -81,9 +99,10 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       const columns: PlanColumn[] = (names as string[]).map((name, i) => {
         const field = here.indexOf(name);
         if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text' };
+        const role = isIdentityColumn(name) ? 'meta' : 'feature';
         return num[i]
-          ? { type: 'parsed', name, role: 'feature', field, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` }
-          : { type: 'parsed', name, role: 'feature', field, parse: 'text' };
+          ? { type: 'parsed', name, role, field, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` }
+          : { type: 'parsed', name, role, field, parse: 'text' };
       });
       const normal = normalLabel;
       // (a file that already has a column named binary keeps it; we do not shadow it)

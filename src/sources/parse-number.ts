@@ -35,6 +35,49 @@ const scratch = new Float64Array(1);
  * one allocation per cell.
  */
 export function parseNumberInto(b: Uint8Array, start: number, end: number, out: Float64Array, at: number): boolean {
+  // the lean path, small enough to stay fast: [-]digits[.digits], at most 15 digits, nothing else
+  let i = start;
+  const neg = i < end && b[i] === 45; /* - */
+  if (neg) i++;
+  let mant = 0;
+  const intStart = i;
+  while (i < end) {
+    const d = b[i] - 48;
+    if (d >>> 0 > 9) break;
+    mant = mant * 10 + d;
+    i++;
+  }
+  const intEnd = i;
+  let fracStart = i;
+  if (i < end && b[i] === 46 /* . */) {
+    i++;
+    fracStart = i;
+    while (i < end) {
+      const d = b[i] - 48;
+      if (d >>> 0 > 9) break;
+      mant = mant * 10 + d;
+      i++;
+    }
+  }
+  if (i === end) {
+    const frac = i - fracStart;
+    const digits = intEnd - intStart + frac;
+    if (digits > 0 && digits <= 15) {
+      const v = frac === 0 ? mant : mant / POW10[frac];
+      out[at] = neg ? -v : v;
+      return true;
+    }
+    // CICFlowMeter's 17-digit rates: straight to the exact long path
+    if (digits > 15 && frac <= 22 && longDigits(b, intStart, intEnd, fracStart, i, -frac)) {
+      out[at] = neg ? -R[2] : R[2];
+      return true;
+    }
+  }
+  return parseGeneral(b, start, end, out, at);
+}
+
+/** Every form the header comment lists (blanks, +, exponents, words, long digit strings). */
+function parseGeneral(b: Uint8Array, start: number, end: number, out: Float64Array, at: number): boolean {
   let s = start;
   let e = end;
   while (s < e && (b[s] === SPACE || b[s] === TAB)) s++;
@@ -107,7 +150,7 @@ export function parseNumberInto(b: Uint8Array, start: number, end: number, out: 
       return true;
     }
     if (longDigits(b, intStart, intEnd, fracStart, fracEnd, exp)) {
-      out[at] = neg ? -dd : dd;
+      out[at] = neg ? -R[2] : R[2];
       return true;
     }
   }
@@ -143,21 +186,19 @@ function longDigits(b: Uint8Array, intStart: number, intEnd: number, fracStart: 
   if (sig > 19) exp += sig - 19;
   if (exp < -22 || exp > 22) return false;
   if (sig <= 15) {
-    const v = exp === 0 ? mant : exp > 0 ? mant * POW10[exp] : mant / POW10[-exp];
-    dd = v;
+    R[2] = exp === 0 ? mant : exp > 0 ? mant * POW10[exp] : mant / POW10[-exp];
     return true;
   }
   return scaleExact(mant, extra, extraDigits, exp);
 }
 
-// results of twoProduct / scaleExact (module variables: no array or object per call)
-let tpHi = 0;
-let tpLo = 0;
-let dd = 0;
+// results of twoProduct / scaleExact: [product high, product low, scaled value] (a typed array
+// rather than module variables or a returned object: no allocation, no hole checks)
+const R = new Float64Array(3);
 
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's constant
 
-/** a * b as tpHi + tpLo exactly (Dekker's product; |a|, |b| far below 2^996). */
+/** a * b as R[0] + R[1] exactly (Dekker's product; |a|, |b| far below 2^996). */
 function twoProduct(a: number, b: number): void {
   const p = a * b;
   let t = SPLIT * a;
@@ -166,8 +207,8 @@ function twoProduct(a: number, b: number): void {
   t = SPLIT * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  tpHi = p;
-  tpLo = ah * bh - p + ah * bl + al * bh + al * bl;
+  R[0] = p;
+  R[1] = ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
 const bits = new Float64Array(1);
@@ -175,16 +216,17 @@ const bitsHi = new Uint32Array(bits.buffer, bits.byteOffset + 4, 1); // little-e
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * (mant * 10^extraDigits + extra) * 10^exp correctly rounded into `dd`; false when the rounding is
+ * (mant * 10^extraDigits + extra) * 10^exp correctly rounded into R[2]; false when the rounding is
  * too close to a half-way point to decide without more precision.
  */
 function scaleExact(mant: number, extra: number, extraDigits: number, exp: number): boolean {
   if (!LITTLE_ENDIAN) return false;
   // the integer, exactly, as xh + xl
   twoProduct(mant, POW10[extraDigits]);
-  let xh = tpHi + extra;
-  const bv = xh - tpHi;
-  let xl = tpHi - (xh - bv) + (extra - bv) + tpLo;
+  const ph = R[0];
+  let xh = ph + extra;
+  const bv = xh - ph;
+  let xl = ph - (xh - bv) + (extra - bv) + R[1];
   let t = xh + xl;
   xl = xl - (t - xh);
   xh = t;
@@ -195,12 +237,12 @@ function scaleExact(mant: number, extra: number, extraDigits: number, exp: numbe
     const D = POW10[-exp];
     qh = xh / D;
     twoProduct(qh, D);
-    ql = (xh - tpHi - tpLo + xl) / D;
+    ql = (xh - R[0] - R[1] + xl) / D;
   } else if (exp > 0) {
     const D = POW10[exp];
     twoProduct(xh, D);
-    qh = tpHi;
-    ql = tpLo + xl * D;
+    qh = R[0];
+    ql = R[1] + xl * D;
   } else {
     qh = xh;
     ql = xl;
@@ -213,7 +255,7 @@ function scaleExact(mant: number, extra: number, extraDigits: number, exp: numbe
   const ulp = ULP[e];
   const off = Math.abs(Math.abs(err) - ulp / 2);
   if (off <= ulp * 9.313225746154785e-10 /* 2^-30 */) return false;
-  dd = v;
+  R[2] = v;
   return true;
 }
 

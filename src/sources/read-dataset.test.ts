@@ -67,7 +67,7 @@ test('gzip is recognised by its bytes, not its name', async () => {
 test('- reads stdin (gzip too)', async () => {
   const t = await readDataset(['-'], { ...quiet, stdin: Readable.from([Buffer.from(csv(4))]) });
   assert.deepEqual(numbers(t, 'bytes'), [0, 1, 2, 3]);
-  assert.deepEqual(t.origin?.files, ['-']);
+  assert.deepEqual(t.origin?.files, ['stdin']);
   const z = await readDataset(['-'], { ...quiet, stdin: Readable.from([gzipSync(csv(2))]) });
   assert.deepEqual(numbers(z, 'bytes'), [0, 1]);
 });

@@ -13,7 +13,7 @@
 import { concatTables, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import { ByteSource } from './byte-source.js';
-import { leadingRecords, tokenizeCsv } from './csv-tokenizer.js';
+import { leadingRecords, tokenizeCsv, type CsvBatch } from './csv-tokenizer.js';
 import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName } from './detect-format.js';
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
@@ -87,7 +87,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         );
         if (first) sameColumns(first, { file: input.display, plan });
         else first = { file: input.display, plan };
-        asm = new TableAssembler(plan, input.display);
+        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows));
         last = asm;
       }
       while (from < batch.count) {
@@ -112,41 +112,50 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (!yielded && last) yield last.flush();
 }
 
+/** Rows a file's first batch will hold, from the file size and the first records' length. */
+function expectedRows(batch: CsvBatch, size: number, batchRows: number): number {
+  const n = batch.count;
+  if (size <= 0 || n < 2) return Math.min(batchRows, 65536);
+  const perRecord = Math.max(1, (batch.offset[n - 1] - batch.offset[0]) / (n - 1));
+  return Math.min(batchRows, Math.ceil((size / perRecord) * 1.02) + 16);
+}
+
 /** Detect (or check) the format of every file before reading any. */
 async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: FormatName; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
   let format = forced;
   let firstFile: string | undefined;
   const files: PreparedFile[] = [];
-  for (const input of inputs) {
-    const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
-    let keep = false;
-    try {
-      const { bytes, complete } = await source.peek(SNIFF_BYTES);
-      const records = leadingRecords(bytes, complete, input.display);
-      if (records.length === 0 && complete) throw new UserError(`${describe(input)}: the file is empty`);
-      if (!forced) {
-        const detected = detectFormat(records);
-        if (format === undefined) {
-          format = detected;
-          firstFile = input.display;
-        } else if (detected !== format) {
-          throw new UserError(
-            `${describe(input)} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately, or force one format with --format)`,
-          );
+  try {
+    for (const input of inputs) {
+      const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+      let keep = false;
+      try {
+        const { bytes, complete } = await source.peek(SNIFF_BYTES);
+        const records = leadingRecords(bytes, complete, input.display);
+        if (records.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
+        if (!forced) {
+          const detected = detectFormat(records);
+          if (format === undefined) {
+            format = detected;
+            firstFile = input.display;
+          } else if (detected !== format) {
+            throw new UserError(
+              `${input.display} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately, or force one format with --format)`,
+            );
+          }
         }
+        keep = input.path === undefined;
+        files.push({ input, source: keep ? source : undefined });
+      } finally {
+        if (!keep) await source.close();
       }
-      keep = input.path === undefined;
-      files.push({ input, source: keep ? source : undefined });
-    } finally {
-      if (!keep) await source.close();
     }
+  } catch (err) {
+    for (const f of files) await f.source?.close(); // stdin, kept open for reading
+    throw err;
   }
   return { format: format as FormatName, files };
-}
-
-function describe(input: InputFile): string {
-  return input.path === undefined ? 'stdin' : input.display;
 }
 
 /** Files of one dataset must give the same columns, or their batches could not be joined. */

@@ -15,7 +15,7 @@ import { UserError } from '../util/errors.js';
 export const DATA_FILE = /\.(csv|txt)(\.gz)?$/i;
 
 export interface InputFile {
-  /** the path as the user would write it, for messages; '-' for stdin */
+  /** the path as the user would write it, for messages and row origins; 'stdin' for `-` */
   readonly display: string;
   /** the path to open; undefined for stdin */
   readonly path?: string;
@@ -33,7 +33,7 @@ export async function resolveInputs(paths: readonly string[]): Promise<InputFile
     if (p === '-') {
       if (stdin) throw new UserError('stdin (-) can be read only once');
       stdin = true;
-      out.push({ display: '-', size: 0 });
+      out.push({ display: 'stdin', size: 0 });
       continue;
     }
     const name = basename(p);

@@ -50,9 +50,14 @@ export class TableAssembler {
   private lines = new Float64Array(0);
   private capacity = 0;
 
+  /**
+   * `initialCapacity` is how many rows to make room for at first (the expected rows per batch): a
+   * batch that fills it exactly is handed over without a copy.
+   */
   constructor(
     readonly plan: TablePlan,
     readonly file: string,
+    private readonly initialCapacity = 1024,
   ) {
     this.parsed = plan.columns.filter((c): c is ParsedColumn => c.type === 'parsed' && !c.skip);
     const active = this.parsed.map((c, i) => ({ c, i })).filter(({ c }) => c.field >= 0);
@@ -63,9 +68,9 @@ export class TableAssembler {
   }
 
   private resetBuilders(): void {
-    this.capacity = 1024;
+    this.capacity = Math.max(16, this.initialCapacity);
     this.numeric = this.parsed.map((c) => (c.parse === 'text' || c.field < 0 ? undefined : new Float64Array(this.capacity)));
-    this.text = this.parsed.map((c) => (c.parse === 'text' ? new CategoricalBytesBuilder() : undefined));
+    this.text = this.parsed.map((c) => (c.parse === 'text' ? new CategoricalBytesBuilder(this.capacity) : undefined));
     this.lines = new Float64Array(this.capacity);
     this.rows = 0;
   }
@@ -169,12 +174,12 @@ export class TableAssembler {
   /** The rows appended since the last flush, as a table (possibly of 0 rows). */
   flush(): FlowTable {
     const n = this.rows;
-    const lines = this.lines.slice(0, n);
+    const lines = this.lines.length === n ? this.lines : this.lines.slice(0, n);
     const built = new Map<string, Column>();
     this.parsed.forEach((c, i) => {
       if (c.parse !== 'text') {
         const nb = this.numeric[i];
-        built.set(c.name, numericColumn(c.name, c.role, nb ? nb.slice(0, n) : new Float64Array(n).fill(NaN)));
+        built.set(c.name, numericColumn(c.name, c.role, nb ? (nb.length === n ? nb : nb.slice(0, n)) : new Float64Array(n).fill(NaN)));
         return;
       }
       const tb = this.text[i] as CategoricalBytesBuilder;

@@ -103,7 +103,7 @@ test('the set and the raw files have the same columns, so they read as one datas
   assert.deepEqual(texts(t, 'attack_cat'), ['Normal', 'Worms']);
 });
 
-test('attack_cat and label must agree; an odd row count is an error with the line', async () => {
+test('attack_cat and label must agree; short rows and bad ports are errors with the line', async () => {
   const a = write('disagree.csv', [rawRow({ attack_cat: '', Label: '0' }), rawRow({ attack_cat: '', Label: '1' })]);
   await assert.rejects(readDataset([a], quiet), (e: unknown) => {
     assert.ok(e instanceof InputError);

@@ -55,12 +55,13 @@ export class WorkerPool<In, Out> {
     this.size = size;
     for (let i = 0; i < size; i++) {
       const w = new Worker(script, { workerData: data });
-      w.unref();
       w.on('message', (msg: Reply<Out>) => this.settle(w, msg));
       w.on('error', (err: Error) => this.fail(err));
       w.on('exit', (code) => {
         if (!this.closing) this.fail(new Error(`worker thread exited unexpectedly (code ${code})`));
       });
+      // after the listeners: attaching a 'message' listener refs the worker again
+      w.unref();
       this.workers.push(w);
       this.idle.push(w);
     }
@@ -81,13 +82,16 @@ export class WorkerPool<In, Out> {
     return Promise.all(tasks.map((t) => this.run(t)));
   }
 
-  /** Stop every worker. Tasks still queued fail. Safe to call twice. */
+  /** Stop every worker. Tasks still queued or running fail. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     const err = new Error('WorkerPool: closed before the task ran');
     for (const q of this.queue.splice(0)) q.reject(err);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    const stopped = new Error('WorkerPool: closed while the task was running');
+    for (const waiting of this.busy.values()) waiting.reject(stopped);
+    this.busy.clear();
   }
 
   private dispatch(): void {

@@ -8,11 +8,51 @@ import type { Command } from '../command.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { getSpec } from '../../models/registry.js';
 import { formatSeconds } from '../progress.js';
+import { loadModelFile } from '../../models/model-file.js';
+import { loadBaseline } from '../../risk/baseline.js';
+
+async function inspectBaseline(path: string, out: (t: string) => void, json: boolean): Promise<number> {
+  const b = await loadBaseline(path);
+  const summary = {
+    file: path,
+    kind: 'baseline',
+    createdAt: b.createdAt,
+    netsentinelVersion: b.netsentinelVersion,
+    inputFiles: b.inputFiles,
+    format: b.format,
+    fittedOn: b.fittedOn,
+    fitRows: b.fitRows,
+    calibrationRows: b.calibrationRows,
+    detectors: b.detectors.map((d) => ({
+      name: d.model.estimator.name,
+      options: d.model.estimator.options,
+      weight: d.weight,
+      features: d.model.pipeline.outputNames.length,
+      threshold: d.model.threshold,
+      seconds: d.model.training.seconds,
+    })),
+  };
+  if (json) {
+    out(JSON.stringify(summary, null, 2));
+    return 0;
+  }
+  out(
+    [
+      `${path}: netsentinel baseline, checksum ok, made ${b.createdAt} by netsentinel ${b.netsentinelVersion}`,
+      `  data        ${b.format}: ${b.inputFiles.join(', ')}`,
+      `  fitted on   ${b.fittedOn}: ${b.fitRows.toLocaleString('en-US')} rows to fit, ${b.calibrationRows.toLocaleString('en-US')} held out to calibrate`,
+      ...b.detectors.map(
+        (d) => `  detector    ${d.model.estimator.name} (weight ${d.weight}): ${d.model.pipeline.outputNames.length} features, ${JSON.stringify(d.model.estimator.options)}`,
+      ),
+    ].join('\n'),
+  );
+  return 0;
+}
 
 export const inspect: Command = {
   spec: {
     name: 'inspect',
-    summary: 'show what a model file holds',
+    summary: 'show what a model or baseline file holds',
     usage: 'MODEL [options]',
     positionals: { min: 1, max: 1, name: 'MODEL' },
     options: [{ name: 'features', type: 'boolean', description: 'list every feature the pipeline produces' }],
@@ -20,6 +60,8 @@ export const inspect: Command = {
   },
   async run({ args, out, json }) {
     const path = args.positionals[0];
+    const doc = (await loadModelFile(path)) as { netsentinel?: string };
+    if (doc?.netsentinel === 'baseline') return inspectBaseline(path, out, json);
     const m = await loadTrainedModel(path);
     const spec = getSpec(m.estimator.name);
     const importances = spec.kind === 'classifier' && spec.importances ? spec.importances(m.estimator.state) : undefined;

@@ -97,7 +97,6 @@ export const train: Command = {
       seed: v.seed as number,
       threads: v.threads as number,
       select: v.select as string[] | undefined,
-      drop: v.drop as string[] | undefined,
       scaling: v.scaling as 'standard' | 'minmax' | 'none' | undefined,
       categorical: v.encoding as 'onehot' | 'ordinal' | undefined,
       normalOnly: Boolean(v.normalOnly),

@@ -17,7 +17,7 @@ import type { Matrix } from '../../features/matrix.js';
 import { UserError } from '../../util/errors.js';
 import { WorkerPool } from '../../util/worker-pool.js';
 import { clusterSumsWasm, packPanels, PANEL, type ClusterSums } from './distance-kernel.js';
-import { wasm } from './wasm-writer.js';
+import { wasm } from '../../linalg/wasm-runtime.js';
 
 /** Panels per row block handed to a thread, and per column group swept while cached. */
 const BLOCK_PANELS = 16;
@@ -78,12 +78,19 @@ export async function distanceSumsByCluster(X: Matrix, labels: Int32Array, clust
     );
   }
 
+  // Centre the columns first: distances do not change, but the norms in |a|^2 + |b|^2 - 2ab
+  // shrink, and with them the cancellation error for close rows (raw byte counts reach 1e9).
+  const mean = new Float64Array(d);
+  for (let r = 0; r < n; r++) for (let k = 0, o = r * d; k < d; k++) mean[k] += X.data[o + k];
+  for (let k = 0; k < d; k++) mean[k] /= n;
+  const centred = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) for (let k = 0, o = r * d; k < d; k++) centred[o + k] = X.data[o + k] - mean[k];
   const input = new SharedArrayBuffer(sumsAt);
-  packPanels(X.data, n, d, new Float64Array(input, panelsAt, padded * d));
+  packPanels(centred, n, d, new Float64Array(input, panelsAt, padded * d));
   const norms = new Float64Array(input, normsAt, padded);
   for (let r = 0; r < n; r++) {
     let s = 0;
-    for (let k = 0, o = r * d; k < d; k++) s += X.data[o + k] * X.data[o + k];
+    for (let k = 0, o = r * d; k < d; k++) s += centred[o + k] * centred[o + k];
     norms[r] = s;
   }
   const lab = new Int32Array(input, labelsAt, padded);

@@ -92,7 +92,9 @@ async function fit(X: Matrix, o: Readonly<DbscanDetectorOptions>, ctx: FitContex
   if (o.eps === 'auto') {
     const rows = n > AUTO_EPS_QUERIES ? new Rng(ctx.seed).sample(n, AUTO_EPS_QUERIES) : undefined;
     const curve = kDistances(X, minSamples, tree, rows).sort();
-    eps = curve[knee(curve)];
+    // a hair above the knee's k-distance, so that the knee row itself is core even when
+    // sqrt(d^2)^2 rounds below d^2
+    eps = curve[knee(curve)] * (1 + 1e-12);
     // all rows identical (or nearly): any positive radius keeps them together
     if (!(eps > 0)) eps = curve[curve.length - 1] > 0 ? curve[curve.length - 1] : 1e-9;
   } else eps = o.eps;
@@ -139,7 +141,7 @@ function nearestCores(s: DbscanDetectorState, X: Matrix): { core: Int32Array; di
   const core = new Int32Array(X.rows);
   const dist = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) {
-    search.nearest(q, i * X.cols, 1, pos, d2);
+    search.nearest(q, X.data, i * X.cols, 1, pos, d2);
     core[i] = t.index[pos[0]];
     dist[i] = Math.sqrt(d2[0]);
   }

@@ -5,7 +5,7 @@ import { loadCicSample } from '../../testing/datasets.js';
 import { skipWithoutShared } from '../../testing/shared-data.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
-import { fixtureBlobs2d } from './blobs.js';
+import { blobs, fixtureBlobs2d } from './blobs.js';
 import { BORDER, CORE, dbscan, NOISE } from './dbscan.js';
 import { buildKdTree } from './kd-tree.js';
 import { seedPipelineMatrix } from './seed-pipeline-matrix.js';
@@ -108,6 +108,60 @@ test('row order changes the numbering but never the partition or the core rows',
   assert.equal(b.nClusters, a.nClusters);
 });
 
+/** scikit-learn's algorithm, literally: brute-force neighbourhoods, then its depth-first labelling. */
+function referenceDbscan(X: { rows: number; cols: number; data: Float64Array }, eps: number, minSamples: number): Int32Array {
+  const n = X.rows;
+  const d = X.cols;
+  const hood: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const h: number[] = [];
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += (X.data[i * d + k] - X.data[j * d + k]) ** 2;
+      if (s <= eps * eps) h.push(j);
+    }
+    hood.push(h);
+  }
+  const core = hood.map((h) => h.length >= minSamples);
+  const labels = new Int32Array(n).fill(-1);
+  let label = 0;
+  for (let i0 = 0; i0 < n; i0++) {
+    if (labels[i0] !== -1 || !core[i0]) continue;
+    const stack: number[] = [];
+    let i = i0;
+    for (;;) {
+      if (labels[i] === -1) {
+        labels[i] = label;
+        if (core[i]) for (const v of hood[i]) if (labels[v] === -1) stack.push(v);
+      }
+      if (stack.length === 0) break;
+      i = stack.pop()!;
+    }
+    label++;
+  }
+  return labels;
+}
+
+test("the same labels as scikit-learn's own algorithm on random data: ties, duplicates, any eps", () => {
+  const rng = new Rng(17);
+  for (let trial = 0; trial < 12; trial++) {
+    const d = 1 + (trial % 4);
+    const n = 150 + rng.int(150);
+    let X;
+    if (trial % 3 === 0) {
+      // small integers: many distances exactly equal to eps, many duplicate rows
+      X = matrix(n, d, Float64Array.from({ length: n * d }, () => rng.int(4)));
+    } else {
+      const centers = Array.from({ length: 2 + rng.int(4) }, () => Array.from({ length: d }, () => rng.normal() * 2));
+      X = blobs(100 + trial, n, centers, 0.3 + rng.next() * 0.4, 0.2, 4);
+    }
+    for (const [eps, minSamples] of [[1, 3], [0.5, 5], [0.25, 4], [2, 12]] as const) {
+      const want = referenceDbscan(X, eps, minSamples);
+      assert.deepEqual(dbscan(X, { eps, minSamples }).labels, want, `trial ${trial}, eps ${eps}, minSamples ${minSamples}`);
+    }
+  }
+});
+
 test('deterministic: the same input gives the same labels', () => {
   const X = fixtureBlobs2d();
   assert.deepEqual(dbscan(X, { eps: 0.2, minSamples: 5 }).labels, dbscan(X, { eps: 0.2, minSamples: 5 }).labels);
@@ -118,7 +172,7 @@ test('bad parameters and bad cells are refused in scikit-learn words', () => {
   assert.throws(() => dbscan(X, { eps: 0, minSamples: 5 }), (e: unknown) => e instanceof UserError && /'eps' parameter of DBSCAN must be a float in the range \(0.0, inf\)/.test(e.message));
   assert.throws(() => dbscan(X, { eps: 0.1, minSamples: 0 }), (e: unknown) => e instanceof UserError && /'minSamples'/.test(e.message));
   const bad = matrix(2, 2, new Float64Array([0, 1, NaN, 2]));
-  assert.throws(() => dbscan(bad, { eps: 1, minSamples: 1 }), (e: unknown) => e instanceof UserError && /row 1, column 0 is NaN/.test(e.message));
+  assert.throws(() => dbscan(bad, { eps: 1, minSamples: 1 }), (e: unknown) => e instanceof UserError && /row 2, column 1 is NaN/.test(e.message));
 });
 
 test('the CIC-IDS2017 sample, prepared as the seed pipeline does: the same clusters as scikit-learn', { skip: skipWithoutShared('datasets', 'cicids2017-sample') }, async () => {

@@ -24,7 +24,7 @@
  */
 import type { Matrix } from '../../features/matrix.js';
 import { checkParam, UserError } from '../../util/errors.js';
-import { buildKdTree, KdSearch, nodeReach, type KdTree } from './kd-tree.js';
+import { buildKdTree, KdSearch, nodeReach, querySlack, radiusBounds, squaredDistance, type KdTree } from './kd-tree.js';
 
 export interface DbscanOptions {
   /** neighbourhood radius (Euclidean), > 0 */
@@ -70,7 +70,7 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
   for (let i = 0; i < X.data.length; i++) {
     if (!Number.isFinite(X.data[i])) {
       throw new UserError(
-        `DBSCAN: row ${Math.floor(i / X.cols)}, column ${i % X.cols} is ${X.data[i]}; replace missing and infinite values before clustering`,
+        `DBSCAN: row ${Math.floor(i / X.cols) + 1}, column ${(i % X.cols) + 1} is ${X.data[i]}; replace missing and infinite values before clustering`,
       );
     }
   }
@@ -78,21 +78,23 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
   const t = tree ?? buildKdTree(X);
   if (t.size !== n) throw new Error('dbscan: tree does not cover the rows of X');
   const d = t.dims;
-  const pts = t.points;
-  const r2 = options.eps * options.eps;
+  const eps = options.eps;
   const minSamples = options.minSamples;
   const search = new KdSearch(t);
   const nodes = t.nodeStart.length;
 
-  // (1) core rows, by tree position. A node whose box diagonal is within eps holds rows that are
-  // all each other's neighbours: with minSamples of them, all are core without a search.
+  // (1) core rows, by tree position. A node whose box diagonal is within eps (with the rotation's
+  // slack for any two of its rows) holds rows that are all each other's neighbours: with
+  // minSamples of them, all are core without a search.
   const core = new Uint8Array(n);
   const tight = new Uint8Array(nodes);
+  const tightBound = radiusBounds(eps, 2 * t.slackUnit * t.maxNorm).inside;
   for (let node = 0; node < nodes; node++) {
     let diag = 0;
     for (let k = 0, b = node * d; k < d; k++) diag += (t.hi[b + k] - t.lo[b + k]) ** 2;
-    if (diag <= r2) tight[node] = 1;
-    if (diag <= r2 && t.nodeEnd[node] - t.nodeStart[node] >= minSamples) core.fill(1, t.nodeStart[node], t.nodeEnd[node]);
+    if (diag > tightBound) continue;
+    tight[node] = 1;
+    if (t.nodeEnd[node] - t.nodeStart[node] >= minSamples) core.fill(1, t.nodeStart[node], t.nodeEnd[node]);
   }
   // A row whose search ends short of minSamples was searched exhaustively, so its whole (small)
   // neighbourhood is at hand: keep it, and step (3) needs no second search for that row.
@@ -101,7 +103,7 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
   const nearCount = new Int32Array(keep > 0 ? n : 0);
   for (let p = 0; p < n; p++) {
     if (core[p] === 1) continue;
-    const c = search.within(pts, p * d, r2, minSamples, keep > 0, undefined, undefined, p);
+    const c = search.within(t.boxPoints, t.points, p * d, eps, minSamples, keep > 0, undefined, undefined, p);
     if (c >= minSamples) core[p] = 1;
     else if (keep > 0) {
       near.set(search.found.subarray(0, c), p * keep);
@@ -118,7 +120,7 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
 
   // (2) components of core rows
   const uf = new UnionFind(n);
-  linkCores(t, core, nodeCore, tight, r2, uf);
+  linkCores(t, core, nodeCore, tight, eps, uf);
 
   // number components by their smallest core row index (original order), as sklearn does
   const index = t.index;
@@ -157,7 +159,7 @@ export function dbscan(X: Matrix, options: DbscanOptions, tree?: KdTree): Dbscan
         const k = clusterOf[near[o + i]];
         if (k >= 0 && (c < 0 || k < c)) c = k;
       }
-    } else c = firstClusterWithin(t, pts, p * d, r2, clusterOf, nodeCluster, stack);
+    } else c = firstClusterWithin(t, p, eps, clusterOf, nodeCluster, stack);
     if (c < 0) continue;
     labels[index[p]] = c;
     kind[index[p]] = BORDER;
@@ -201,14 +203,17 @@ class UnionFind {
 
 /**
  * Joins every two core rows within eps. A plain search would list each core row's whole
- * neighbourhood (millions of pairs in a flood); instead each node remembers a core row `rep` once
- * all its core rows are known to be in one set, and a search skips any node whose set is already
- * the query's, and any row already in the query's set, without measuring a distance.
+ * neighbourhood (millions of pairs in a flood); instead each pair is looked for only from its
+ * lower tree position (so half the tree is skipped on average), each node remembers a core row
+ * `rep` once all its core rows are known to be in one set, and a search skips any node whose set
+ * is already the query's, and any row already in the query's set, without measuring a distance.
  */
-function linkCores(t: KdTree, core: Uint8Array, nodeCore: Int32Array, tight: Uint8Array, r2: number, uf: UnionFind): void {
+function linkCores(t: KdTree, core: Uint8Array, nodeCore: Int32Array, tight: Uint8Array, eps: number, uf: UnionFind): void {
   const n = t.size;
   const d = t.dims;
   const pts = t.points;
+  const box = t.boxPoints;
+  const r2 = eps * eps;
   const nodes = t.nodeStart.length;
   const rep = new Int32Array(nodes).fill(-1);
   // a tight node's core rows are linked to each other outright
@@ -226,18 +231,20 @@ function linkCores(t: KdTree, core: Uint8Array, nodeCore: Int32Array, tight: Uin
   for (let p = 0; p < n; p++) {
     if (core[p] === 0) continue;
     const q = p * d;
+    const { prune, inside } = radiusBounds(eps, querySlack(t, box, q));
     let root = uf.find(p);
     let sp = 0;
     stack[sp++] = 0;
     while (sp > 0) {
       const node = stack[--sp];
-      if (nodeCore[node] === 0) continue;
+      // a link is found from its lower tree position: nodes wholly before p were searched from
+      if (nodeCore[node] === 0 || t.nodeEnd[node] <= p + 1) continue;
       if (rep[node] >= 0 && uf.find(rep[node]) === root) continue;
-      const far = nodeReach(t, node, pts, q, r2);
+      const far = nodeReach(t, node, box, q, prune);
       if (far < 0) continue;
       const start = t.nodeStart[node];
       const end = t.nodeEnd[node];
-      if (far <= r2) {
+      if (far <= inside) {
         // every core row here is within eps of p
         if (rep[node] >= 0) root = uf.union(root, rep[node]);
         else {
@@ -264,18 +271,12 @@ function linkCores(t: KdTree, core: Uint8Array, nodeCore: Int32Array, tight: Uin
         }
         continue;
       }
-      let one = true;
-      for (let x = start; x < end; x++) {
+      // rows at or before p are skipped, so the leaf is known to be one set only if none are
+      let one = start > p;
+      for (let x = start > p ? start : p + 1; x < end; x++) {
         if (core[x] === 0) continue;
         if (uf.find(x) === root) continue;
-        const o = x * d;
-        let s = 0;
-        for (let j = 0; j < d; j++) {
-          const diff = pts[o + j] - pts[q + j];
-          s += diff * diff;
-          if ((j & 7) === 7 && s > r2) break;
-        }
-        if (s <= r2) root = uf.union(root, x);
+        if (squaredDistance(pts, x * d, pts, q, d, r2) <= r2) root = uf.union(root, x);
         else one = false;
       }
       if (one && rep[node] < 0) rep[node] = p;
@@ -311,18 +312,13 @@ function clusterPerNode(t: KdTree, clusterOf: Int32Array): Int32Array {
   return out;
 }
 
-/** The smallest cluster number among core rows within eps of the query, or -1 when none is. */
-function firstClusterWithin(
-  t: KdTree,
-  q: Float64Array,
-  qOff: number,
-  r2: number,
-  clusterOf: Int32Array,
-  nodeCluster: Int32Array,
-  stack: Int32Array,
-): number {
+/** The smallest cluster number among core rows within eps of tree row p, or -1 when none is. */
+function firstClusterWithin(t: KdTree, p: number, eps: number, clusterOf: Int32Array, nodeCluster: Int32Array, stack: Int32Array): number {
   const d = t.dims;
   const pts = t.points;
+  const q = p * d;
+  const r2 = eps * eps;
+  const { prune, inside } = radiusBounds(eps, querySlack(t, t.boxPoints, q));
   let best = 0x7fffffff;
   let sp = 0;
   stack[sp++] = 0;
@@ -330,11 +326,9 @@ function firstClusterWithin(
     const node = stack[--sp];
     const nc = nodeCluster[node];
     if (nc === -2 || nc >= best) continue; // no core rows, or none that could improve on best
-    const far = nodeReach(t, node, q, qOff, r2);
+    const far = nodeReach(t, node, t.boxPoints, q, prune);
     if (far < 0) continue;
-    const start = t.nodeStart[node];
-    const end = t.nodeEnd[node];
-    if (far <= r2 && nc >= 0) {
+    if (far <= inside && nc >= 0) {
       best = nc;
       continue;
     }
@@ -344,17 +338,10 @@ function firstClusterWithin(
       stack[sp++] = left;
       continue;
     }
-    for (let x = start; x < end; x++) {
+    for (let x = t.nodeStart[node]; x < t.nodeEnd[node]; x++) {
       const c = clusterOf[x];
       if (c < 0 || c >= best) continue;
-      const o = x * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = pts[o + j] - q[qOff + j];
-        s += diff * diff;
-        if ((j & 7) === 7 && s > r2) break;
-      }
-      if (s <= r2) best = c;
+      if (squaredDistance(pts, x * d, pts, q, d, r2) <= r2) best = c;
     }
   }
   return best === 0x7fffffff ? -1 : best;

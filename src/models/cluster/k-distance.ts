@@ -53,7 +53,7 @@ export function kDistances(X: Matrix, k: number, tree?: KdTree, rows?: ArrayLike
   const d2 = new Float64Array(k);
   for (let i = 0; i < m; i++) {
     const r = rows ? rows[i] : i;
-    const found = search.nearest(q, r * d, k, pos, d2);
+    const found = search.nearest(q, X.data, r * d, k, pos, d2);
     out[i] = Math.sqrt(d2[found - 1]);
   }
   return out;

@@ -74,7 +74,7 @@ function prepare(X: Matrix, labels: ArrayLike<number>, options: SilhouetteOption
   }
   for (let i = 0; i < X.data.length; i++) {
     if (!Number.isFinite(X.data[i])) {
-      throw new UserError(`silhouette: row ${Math.floor(i / X.cols)}, column ${i % X.cols} is ${X.data[i]}; replace missing and infinite values first`);
+      throw new UserError(`silhouette: row ${Math.floor(i / X.cols) + 1}, column ${(i % X.cols) + 1} is ${X.data[i]}; replace missing and infinite values first`);
     }
   }
   let rows: Matrix = X;

@@ -10,23 +10,9 @@
  * generated from readable TypeScript (see distance-kernel.ts).
  *
  * What it deliberately does not do: validation (WebAssembly.Module does that), tables, globals,
- * data segments, multiple memories, or any opcode we do not use.
+ * data segments, multiple memories, or any opcode we do not use. (linalg/wasm-assembler.ts is its
+ * float32 sibling for the neural kernels; this one speaks float64, which the distance sums need.)
  */
-
-/**
- * The slice of the WebAssembly JavaScript API we use. Our tsconfig has no DOM library (where
- * TypeScript declares `WebAssembly`), and pulling one in would type the whole project as a
- * browser; so the global is typed here, locally.
- */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-export interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
-}
-export const wasm: WasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export const I32 = 0x7f;
 export const F64 = 0x7c;
@@ -130,7 +116,7 @@ export interface FunctionDef {
 }
 
 /** A module importing memory "env"."memory" (minimum `pages` of 64 KiB) and exporting `funcs`. */
-export function writeModule(funcs: readonly FunctionDef[], pages: number): Uint8Array {
+export function writeModule(funcs: readonly FunctionDef[], pages: number): Uint8Array<ArrayBuffer> {
   const types = funcs.map((f) => [0x60, ...vector(f.params.map((p) => [p])), ...vector([])]);
   const imports = vector([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(pages)]]);
   const functions = vector(funcs.map((_, i) => uleb(i)));

@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../../features/matrix.js';
 import { chunkRunner, DONE, STATE, workOn, type ExpandJob, type KernelJob, type RowsJob } from './kernel-jobs.js';
-import { expand, type Expansion, type RbfTrainingSet } from './rbf.js';
+import { expand, RbfRows, type Expansion, type RbfTrainingSet } from './rbf.js';
 
 /** Below this many kernel evaluations a job runs on the calling thread. */
 const PARALLEL_MIN_PAIRS = 4_000_000;
@@ -71,21 +71,25 @@ export function expandRows(e: Expansion, X: Matrix, threads = threadSetting): Fl
 /** Kernel rows K(x_i, ·) for each i in `rows`, rows.length × n (float32, row-major). */
 export function kernelRowsParallel(set: RbfTrainingSet, rows: Int32Array, threads: number): Float32Array {
   const n = set.n;
-  const out = new Float32Array(new SharedArrayBuffer(rows.length * n * 4));
+  if (threads <= 1 || rows.length * n < PARALLEL_MIN_PAIRS) {
+    const out = new Float32Array(rows.length * n);
+    const k = new RbfRows(set);
+    for (let t = 0; t < rows.length; t++) k.row(rows[t], out.subarray(t * n, (t + 1) * n));
+    return out;
+  }
   const chunkRows = Math.max(1, Math.floor(200_000 / Math.max(1, n)));
   const chunks = Math.ceil(rows.length / chunkRows);
   const job: RowsJob = {
     kind: 'rows',
     set: shareSet(set),
     rows: shared(rows),
-    out,
+    out: new Float32Array(new SharedArrayBuffer(rows.length * n * 4)),
     chunkRows,
     chunks,
     control: control(chunks),
   };
-  if (threads <= 1 || rows.length * n < PARALLEL_MIN_PAIRS) workOn(job);
-  else run(job, threads);
-  return out;
+  run(job, threads);
+  return job.out;
 }
 
 /** Share the training set's arrays with workers (copies only what is not shared yet). */

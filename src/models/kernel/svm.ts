@@ -144,6 +144,13 @@ export const svm: ClassifierSpec<SvmOptions, SvmState> = {
   },
 };
 
+/** One-vs-rest margins Σ α_i y_i K(x_i, x) + b per class (exact form only): rows × classes. */
+export function exactSvmMargins(state: SvmState, X: Matrix): Float64Array {
+  if (!state.exact) throw new Error('exactSvmMargins: this SVM was fitted in its approximate form');
+  checkWidth(MODEL, X, state.cols);
+  return exactMargins(state.exact, state, X);
+}
+
 function exactMargins(e: Pick<ExactPart, 'supportVectors' | 'supportCount' | 'dualCoef' | 'intercept' | 'origin'>, s: { classes: number; cols: number; gamma: number }, X: Matrix): Float64Array {
   const k = s.classes;
   const ex = makeExpansion(e.supportVectors, e.supportCount, s.cols, e.dualCoef, k, s.gamma, e.origin);

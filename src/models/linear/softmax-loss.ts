@@ -50,15 +50,7 @@ export function softmaxObjective(p: SoftmaxProblem): (w: Float64Array, grad: Flo
           const v = val[t];
           for (let c = 0; c < k; c++) z[c] += v * w[c * d + j];
         }
-      } else {
-        const base = i * d;
-        for (let c = 0; c < k; c++) {
-          let acc = 0;
-          const wb = c * d;
-          for (let j = 0; j < d; j++) acc += w[wb + j] * dense[base + j];
-          z[c] += acc;
-        }
-      }
+      } else denseForward(dense, i * d, d, w, k, z);
       let zmax = z[0];
       for (let c = 1; c < k; c++) if (z[c] > zmax) zmax = z[c];
       const yi = y[i];
@@ -82,15 +74,7 @@ export function softmaxObjective(p: SoftmaxProblem): (w: Float64Array, grad: Flo
           const v = val[t];
           for (let c = 0; c < k; c++) grad[c * d + j] += z[c] * v;
         }
-      } else {
-        const base = i * d;
-        for (let c = 0; c < k; c++) {
-          const r = z[c];
-          if (r === 0) continue;
-          const wb = c * d;
-          for (let j = 0; j < d; j++) grad[wb + j] += r * dense[base + j];
-        }
-      }
+      } else denseBackward(dense, i * d, d, grad, k, z);
     }
     let pen = 0;
     for (let t = 0; t < bOff; t++) {
@@ -99,4 +83,69 @@ export function softmaxObjective(p: SoftmaxProblem): (w: Float64Array, grad: Flo
     }
     return loss * inv + 0.5 * reg * pen;
   };
+}
+
+/*
+ * Dense rows (random Fourier features, data that stays dense after the shift): four classes per
+ * pass over the row, so the row is read once per four classes and the four sums run independently
+ * (about 1.5 times faster in V8 than one class at a time).
+ */
+
+/** z[c] += W_c · x for the row at x[base .. base + d). */
+function denseForward(x: Float64Array, base: number, d: number, w: Float64Array, k: number, z: Float64Array): void {
+  let c = 0;
+  for (; c + 4 <= k; c += 4) {
+    const w0 = c * d;
+    const w1 = w0 + d;
+    const w2 = w1 + d;
+    const w3 = w2 + d;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = x[base + j];
+      a0 += w[w0 + j] * v;
+      a1 += w[w1 + j] * v;
+      a2 += w[w2 + j] * v;
+      a3 += w[w3 + j] * v;
+    }
+    z[c] += a0;
+    z[c + 1] += a1;
+    z[c + 2] += a2;
+    z[c + 3] += a3;
+  }
+  for (; c < k; c++) {
+    const wb = c * d;
+    let a = 0;
+    for (let j = 0; j < d; j++) a += w[wb + j] * x[base + j];
+    z[c] += a;
+  }
+}
+
+/** grad_c += r[c] · x for the row at x[base .. base + d). */
+function denseBackward(x: Float64Array, base: number, d: number, grad: Float64Array, k: number, r: Float64Array): void {
+  let c = 0;
+  for (; c + 4 <= k; c += 4) {
+    const g0 = c * d;
+    const g1 = g0 + d;
+    const g2 = g1 + d;
+    const g3 = g2 + d;
+    const r0 = r[c];
+    const r1 = r[c + 1];
+    const r2 = r[c + 2];
+    const r3 = r[c + 3];
+    for (let j = 0; j < d; j++) {
+      const v = x[base + j];
+      grad[g0 + j] += r0 * v;
+      grad[g1 + j] += r1 * v;
+      grad[g2 + j] += r2 * v;
+      grad[g3 + j] += r3 * v;
+    }
+  }
+  for (; c < k; c++) {
+    const gb = c * d;
+    const rc = r[c];
+    for (let j = 0; j < d; j++) grad[gb + j] += rc * x[base + j];
+  }
 }

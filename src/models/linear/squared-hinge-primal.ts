@@ -30,7 +30,8 @@ export interface SquaredHingeResult {
 
 /**
  * Fit on the rows listed in `rows` (a cross-validation fold or all); `y` (±1) and `s` (row
- * weights) are indexed by row of D. Rows with weight 0 are ignored.
+ * weights) are indexed by row of D. Rows with weight 0 are ignored. `start` warm-starts the
+ * solver (the previous fold's solution: the optimum is the same, the iterations fewer).
  */
 export function fitSquaredHinge(
   D: DesignRows,
@@ -40,6 +41,7 @@ export function fitSquaredHinge(
   C: number,
   tol: number,
   maxIter: number,
+  start?: { readonly w: Float64Array; readonly b: number },
 ): SquaredHingeResult {
   const d = D.cols;
   const { sparse, ptr, idx, val, dense } = D;
@@ -82,6 +84,11 @@ export function fitSquaredHinge(
     }
     return loss * inv + 0.5 * reg * pen;
   };
-  const res = minimizeLbfgs(objective, new Float64Array(d + 1), { maxIter, gtol: tol });
+  const p0 = new Float64Array(d + 1);
+  if (start) {
+    p0.set(start.w);
+    p0[d] = start.b;
+  }
+  const res = minimizeLbfgs(objective, p0, { maxIter, gtol: tol });
   return { w: res.x.slice(0, d), b: res.x[d], iterations: res.iterations, converged: res.converged };
 }

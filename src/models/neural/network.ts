@@ -12,12 +12,14 @@
  *
  * It deliberately knows nothing of losses, epochs or data sets (trainer.ts, losses.ts): it takes
  * the gradient of the loss with respect to the last pre-activation (`outputGrad`) and gives back
- * parameter gradients. Activations: ReLU and identity run inside the kernels; sigmoid and softmax
- * (which need exp, absent from wasm) run here in JavaScript.
+ * parameter gradients. Activations: ReLU (fused into the matrix product, its derivative fused as
+ * a mask) and sigmoid run in the wasm kernels; softmax, only ever on a handful of output units,
+ * runs here in JavaScript.
  */
 import { F32Arena, type F32Block } from '../../linalg/arena.js';
 import { pad4, RELU } from '../../linalg/simd-kernels.js';
 import type { Matrix } from '../../features/matrix.js';
+import { UserError } from '../../util/errors.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'softmax' | 'identity';
 
@@ -90,6 +92,12 @@ export class NetworkRuntime {
     const p = weightCount + biasCount;
     const blocks = (training ? 4 * p + weightCount + 2 * actCount : p + actCount) + batchCapacity * this.inPad;
     const bytes = F32Arena.bytesFor(blocks) + 16 * (4 * shapes.length + 8);
+    if (bytes > 1024 * 1024 * 1024) {
+      throw new UserError(
+        `a network of ${shapes.map((s) => s.units).join('-')} units on ${inputs} inputs with batches of ${batchCapacity} ` +
+          `needs ${Math.round(bytes / 2 ** 20)} MiB of working memory, more than the 1024 MiB the kernels address; lower batchSize`,
+      );
+    }
     this.arena = F32Arena.create(bytes);
     const a = this.arena;
     this.input = a.alloc(batchCapacity * this.inPad);

@@ -18,7 +18,14 @@ export function forestProba(model: string, state: ForestState, X: Matrix): Float
   checkPredictInput(model, state.cols, X);
   const k = state.nClasses;
   const out = new Float64Array(X.rows * k);
-  addTreeOutputs(state.trees, X, out, k, 1 / state.trees.roots.length);
+  addTreeOutputs(state.trees, X, out, k);
+  // divide by the row's own total rather than by the tree count: rounding then can never push a
+  // probability past 1
+  for (let r = 0; r < X.rows; r++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += out[r * k + j];
+    for (let j = 0; j < k; j++) out[r * k + j] /= s;
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@ import { Rng } from '../../util/rng.js';
 import { sharedCopy } from '../../util/worker-pool.js';
 import type { ClassifierSpec, FitContext } from '../estimator.js';
 import { applyBins, fitBins } from './binning.js';
+import { EPS, totalLoss } from './boost-loss.js';
 import { checkPredictInput, checkTrainingInput } from './check-input.js';
 import { checkClassWeight, rowWeights, type ClassWeight } from './class-weight.js';
 import { BIN_SAMPLE_ROWS } from './grow-forest.js';
@@ -101,8 +102,6 @@ const defaults: GradientBoostingOptions = Object.freeze({
   max_bins: 255,
 });
 
-/** Probabilities below this are clipped in losses (log 0). */
-const EPS = 1e-15;
 
 /**
  * Training and validation rows: per class, a shuffled validation_fraction goes to validation, and
@@ -129,64 +128,6 @@ export function stratifiedSplit(y: Int32Array, k: number, fraction: number, rng:
     else train[a++] = i;
   }
   return { train, validation };
-}
-
-/**
- * From raw scores: gradients and hessians (weighted) for the training rows, and the weighted mean
- * loss over training rows and over validation rows.
- */
-function gradientsAndLoss(
-  scores: Float64Array,
-  outputs: number,
-  y: Int32Array,
-  w: Float64Array,
-  trainRows: Int32Array,
-  valRows: Int32Array,
-  grad: Float64Array,
-  hess: Float64Array,
-  p: Float64Array,
-): { train: number; validation: number } {
-  const n = y.length;
-  const loss = (rows: Int32Array, withGrad: boolean): number => {
-    let sum = 0;
-    let wsum = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      const wr = w[r];
-      const base = r * outputs;
-      if (outputs === 1) {
-        const s = scores[base];
-        const p1 = 1 / (1 + Math.exp(-s));
-        const yr = y[r];
-        sum -= wr * Math.log(Math.max(yr === 1 ? p1 : 1 - p1, EPS));
-        if (withGrad) {
-          grad[r] = wr * (p1 - yr);
-          hess[r] = wr * Math.max(p1 * (1 - p1), 1e-16);
-        }
-      } else {
-        let max = -Infinity;
-        for (let k = 0; k < outputs; k++) if (scores[base + k] > max) max = scores[base + k];
-        let z = 0;
-        for (let k = 0; k < outputs; k++) {
-          const e = Math.exp(scores[base + k] - max);
-          p[k] = e;
-          z += e;
-        }
-        const yr = y[r];
-        sum -= wr * Math.log(Math.max(p[yr] / z, EPS));
-        if (withGrad) {
-          for (let k = 0; k < outputs; k++) {
-            const pk = p[k] / z;
-            grad[k * n + r] = wr * (pk - (k === yr ? 1 : 0));
-            hess[k * n + r] = wr * Math.max(pk * (1 - pk), 1e-16);
-          }
-        }
-      }
-      wsum += wr;
-    }
-    return wsum > 0 ? sum / wsum : 0;
-  };
-  return { train: loss(trainRows, true), validation: valRows.length > 0 ? loss(valRows, false) : NaN };
 }
 
 function checkOptions(o: GradientBoostingOptions): void {
@@ -220,6 +161,10 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
   const splitRng = rng.fork();
   const binRng = rng.fork();
   const w = rowWeights(y, nClasses, o.class_weight, ctx.sampleWeight);
+  // early stopping watches the loss on the data as it is (sample weights only): class weights
+  // shift the trees towards rare classes, but weighting a handful of held-out rare rows hundreds
+  // of times over makes the validation curve jump and stop boosting long before it should
+  const valW = rowWeights(y, nClasses, null, ctx.sampleWeight);
 
   let trainRows: Int32Array;
   let valRows: Int32Array = new Int32Array(0);
@@ -256,8 +201,19 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
   for (let r = 0; r < n; r++) scores.set(init, r * outputs);
   const grad = alloc(outputs * n);
   const hess = alloc(outputs * n);
-  const data: BoostData = { bins, trainRows: parallel ? sharedCopy(trainRows) : trainRows, outputs, grad, hess, scores };
-  const p = new Float64Array(outputs);
+  const share = <T extends Float64Array | Int32Array>(a: T): T => (parallel ? sharedCopy(a) : a);
+  const data: BoostData = {
+    bins,
+    trainRows: share(trainRows),
+    valRows: share(valRows),
+    y: share(y),
+    weight: share(w),
+    valWeight: share(valW),
+    outputs,
+    grad,
+    hess,
+    scores,
+  };
 
   const rounds: TreeArrays[][] = [];
   const trainLoss: number[] = [];
@@ -281,12 +237,12 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
   const gossFrom = o.sampling === 'goss' ? Math.floor(1 / o.learning_rate) : Infinity;
   const gossTask = { ...task, goss: { topRate: o.top_rate, otherRate: o.other_rate } };
   try {
-    gradientsAndLoss(scores, outputs, y, w, trainRows, valRows, grad, hess, p);
+    await team.losses();
     for (let round = 0; round < o.n_estimators; round++) {
       const seeds = new Uint32Array(outputs);
       for (let k = 0; k < outputs; k++) seeds[k] = rng.nextUint32();
       rounds.push(await team.grow({ kind: 'boost', count: outputs, seeds, task: round >= gossFrom ? gossTask : task }));
-      const loss = gradientsAndLoss(scores, outputs, y, w, trainRows, valRows, grad, hess, p);
+      const loss = totalLoss(await team.losses());
       trainLoss.push(loss.train);
       validationLoss.push(loss.validation);
       ctx.progress?.(round + 1, o.n_estimators, 'rounds');

@@ -253,6 +253,31 @@ export function leafOfBinned(t: TreeArrays, root: number, bins: BinnedMatrix, r:
 }
 
 /**
+ * Add one-value tree `t` (rooted at node 0) to column `col` of scores (rows x cols row-major),
+ * walking every binned row by its codes: the boosting score update, in one loop with the arrays
+ * hoisted (a call per row that re-read them cost as much as the walk).
+ */
+export function addTreeBinned(t: TreeArrays, bins: BinnedMatrix, scores: Float64Array, cols: number, col: number): void {
+  const { feature, bin, left, right, nanLeft, value } = t;
+  const rowMajor = bins.rowCodes !== undefined;
+  const codes = bins.rowCodes ?? bins.codes;
+  const step = rowMajor ? 1 : bins.rows;
+  const n = bins.rows;
+  for (let r = 0; r < n; r++) {
+    const start = rowMajor ? r * bins.cols : r;
+    let node = 0;
+    let f = feature[0];
+    while (f >= 0) {
+      const c = codes[start + f * step];
+      if (c === NAN_BIN) node = nanLeft[node] === 1 ? left[node] : right[node];
+      else node = c <= bin[node] ? left[node] : right[node];
+      f = feature[node];
+    }
+    scores[r * cols + col] += value[node];
+  }
+}
+
+/**
  * Split gain summed per feature over all trees and normalised to sum to 1 (all zeros when no tree
  * ever split): scikit-learn's impurity importances, LightGBM's "gain" importances.
  */

@@ -18,7 +18,7 @@ import type { BinnedMatrix } from './binning.js';
 import { GradientCriterion, ImpurityCriterion, type GradientParams } from './criteria.js';
 import { GrowWorkspace, growTree, type GrowOptions } from './learner.js';
 import type { ImpurityCriterion as ImpurityName } from './split.js';
-import { leafOfBinned, type TreeArrays } from './tree-arrays.js';
+import { addTreeBinned, type TreeArrays } from './tree-arrays.js';
 import { gossRows, gossScratch } from './goss.js';
 
 /** What every forest job reads (shared between threads when threads > 1). */
@@ -44,6 +44,13 @@ export interface BoostData {
   readonly bins: BinnedMatrix;
   /** rows trees learn from, ascending */
   readonly trainRows: Int32Array;
+  /** rows early stopping watches, ascending (may be empty) */
+  readonly valRows: Int32Array;
+  readonly y: Int32Array;
+  /** training weight per row (sample weight times class weight) */
+  readonly weight: Float64Array;
+  /** weight of a validation row in the early-stopping loss (sample weight only) */
+  readonly valWeight: Float64Array;
   /** outputs per round: classes for softmax, 1 for two classes */
   readonly outputs: number;
   /** gradient of output k for row r at grad[k * rows + r] (weights applied); same for hess */
@@ -127,8 +134,7 @@ export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWork
   }
   const crit = new GradientCriterion(g, h, task.params);
   const tree = growTree(bins, idx, idx.length, features, crit, task.grow, rng, ws);
-  const value = tree.value;
-  for (let r = 0; r < n; r++) scores[r * outputs + k] += value[leafOfBinned(tree, 0, bins, r)];
+  addTreeBinned(tree, bins, scores, outputs, k);
   return tree;
 }
 

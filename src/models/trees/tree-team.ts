@@ -6,7 +6,8 @@
  * the tree (it depends on its number and seed only) and results are put back in tree order, so
  * the model is bit-identical for any number of threads.
  *
- * The team is held for a whole fit: boosting sends it one batch (the K class trees) per round.
+ * The team is held for a whole fit: boosting sends it two batches per round, the gradients (in
+ * fixed chunks of rows) and the K class trees.
  *
  * Deliberately not here: what the trees are for (tree-jobs.ts grows them, the models combine them).
  */
@@ -14,6 +15,7 @@ import { WorkerPool } from '../../util/worker-pool.js';
 import type { BinnedMatrix } from './binning.js';
 import { GrowWorkspace } from './learner.js';
 import type { TreeArrays } from './tree-arrays.js';
+import { LOSS_CHUNKS, lossChunk, type LossPart } from './boost-loss.js';
 import { growBoostTree, growForestTree, type BoostData, type BoostTreeTask, type ForestData, type ForestTreeTask } from './tree-jobs.js';
 
 /** A batch of trees to grow: tree i uses seeds[i] (and, for boosting, output i). */
@@ -21,16 +23,25 @@ export type TreeBatch =
   | { readonly kind: 'forest'; readonly count: number; readonly seeds: Uint32Array; readonly task: Omit<ForestTreeTask, 'seed'> }
   | { readonly kind: 'boost'; readonly count: number; readonly seeds: Uint32Array; readonly task: Omit<BoostTreeTask, 'seed' | 'output'> };
 
+/** Boosting's other parallel step: gradients and losses, LOSS_CHUNKS slices of rows. */
+export interface LossBatch {
+  readonly kind: 'loss';
+  readonly count: number;
+}
+
+export type TeamBatch = TreeBatch | LossBatch;
+
 /** What a worker is sent per batch: the batch and the shared claim counters. */
 export interface ClaimMessage {
-  readonly batch: TreeBatch;
+  readonly batch: TeamBatch;
   /** [next tree to claim, trees finished], over a SharedArrayBuffer */
   readonly counters: Int32Array;
 }
 
 export interface ClaimResult {
   readonly indices: number[];
-  readonly trees: TreeArrays[];
+  /** a tree per index for tree batches, a LossPart per index for loss batches */
+  readonly results: (TreeArrays | LossPart)[];
 }
 
 export type TeamData = { readonly kind: 'forest'; readonly data: ForestData } | { readonly kind: 'boost'; readonly data: BoostData };
@@ -39,24 +50,26 @@ function dataBins(d: TeamData): BinnedMatrix {
   return d.data.bins;
 }
 
-/** Grow trees of the batch, claiming numbers until none is left (runs on any thread). */
-export function claimTrees(msg: ClaimMessage, setup: TeamData, ws: GrowWorkspace, onTree?: () => void): ClaimResult {
+/** Do items of the batch, claiming numbers until none is left (runs on any thread). */
+export function claimItems(msg: ClaimMessage, setup: TeamData, ws: GrowWorkspace, onItem?: () => void): ClaimResult {
   const { batch, counters } = msg;
   const indices: number[] = [];
-  const trees: TreeArrays[] = [];
+  const results: (TreeArrays | LossPart)[] = [];
+  const p = setup.kind === 'boost' ? new Float64Array(setup.data.outputs) : undefined;
   for (;;) {
     const i = Atomics.add(counters, 0, 1);
     if (i >= batch.count) break;
-    let t: TreeArrays;
-    if (batch.kind === 'forest' && setup.kind === 'forest') t = growForestTree(setup.data, { ...batch.task, seed: batch.seeds[i] }, ws);
-    else if (batch.kind === 'boost' && setup.kind === 'boost') t = growBoostTree(setup.data, { ...batch.task, seed: batch.seeds[i], output: i }, ws);
+    let r: TreeArrays | LossPart;
+    if (batch.kind === 'forest' && setup.kind === 'forest') r = growForestTree(setup.data, { ...batch.task, seed: batch.seeds[i] }, ws);
+    else if (batch.kind === 'boost' && setup.kind === 'boost') r = growBoostTree(setup.data, { ...batch.task, seed: batch.seeds[i], output: i }, ws);
+    else if (batch.kind === 'loss' && setup.kind === 'boost') r = lossChunk(setup.data, i, p!);
     else throw new Error(`tree team: a ${batch.kind} batch sent to a ${setup.kind} team`);
     indices.push(i);
-    trees.push(t);
+    results.push(r);
     Atomics.add(counters, 1, 1);
-    onTree?.();
+    onItem?.();
   }
-  return { indices, trees };
+  return { indices, results };
 }
 
 /** Statistics per histogram slot for the team's trees. */
@@ -83,17 +96,26 @@ export class TreeTeam {
    * Grow every tree of the batch; trees come back in batch order. `progress` is called on the
    * calling thread with the number of trees finished by all threads so far.
    */
-  async grow(batch: TreeBatch, progress?: (done: number) => void): Promise<TreeArrays[]> {
+  grow(batch: TreeBatch, progress?: (done: number) => void): Promise<TreeArrays[]> {
+    return this.run(batch, progress) as Promise<TreeArrays[]>;
+  }
+
+  /** Gradients, hessians and loss sums for every chunk of rows, in chunk order. */
+  losses(): Promise<LossPart[]> {
+    return this.run({ kind: 'loss', count: LOSS_CHUNKS }) as Promise<LossPart[]>;
+  }
+
+  private async run(batch: TeamBatch, progress?: (done: number) => void): Promise<(TreeArrays | LossPart)[]> {
     const counters = this.counters;
     Atomics.store(counters, 0, 0);
     Atomics.store(counters, 1, 0);
     const msg: ClaimMessage = { batch, counters };
     const helpers = this.pool && batch.count > 1 ? Array.from({ length: this.pool.size }, () => this.pool!.run(msg)) : [];
-    const out: TreeArrays[] = new Array(batch.count);
+    const out: (TreeArrays | LossPart)[] = new Array(batch.count);
     let failure: unknown;
     try {
-      const mine = claimTrees(msg, this.setup, this.ws, progress && (() => progress(Atomics.load(counters, 1))));
-      mine.indices.forEach((i, j) => (out[i] = mine.trees[j]));
+      const mine = claimItems(msg, this.setup, this.ws, progress && (() => progress(Atomics.load(counters, 1))));
+      mine.indices.forEach((i, j) => (out[i] = mine.results[j]));
     } catch (e) {
       // stop the helpers from claiming more, then report this thread's error
       Atomics.store(counters, 0, batch.count);
@@ -103,7 +125,7 @@ export class TreeTeam {
     if (failure !== undefined) throw failure;
     for (const r of theirs) {
       if (r.status === 'rejected') throw r.reason;
-      r.value.indices.forEach((i, j) => (out[i] = r.value.trees[j]));
+      r.value.indices.forEach((i, j) => (out[i] = r.value.results[j]));
     }
     progress?.(batch.count);
     return out;

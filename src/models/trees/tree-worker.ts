@@ -7,7 +7,8 @@ import type { Transferable } from 'node:worker_threads';
 import { serveTasks } from '../../util/worker-pool.js';
 import { GrowWorkspace } from './learner.js';
 import { treeBuffers } from './tree-jobs.js';
-import { claimTrees, type ClaimMessage, type ClaimResult, type TeamData } from './tree-team.js';
+import { claimItems, type ClaimMessage, type ClaimResult, type TeamData } from './tree-team.js';
+import type { TreeArrays } from './tree-arrays.js';
 
 let ws: GrowWorkspace | undefined;
 
@@ -15,7 +16,7 @@ serveTasks<ClaimMessage, ClaimResult>(
   (msg, raw) => {
     const setup = raw as TeamData;
     ws ??= new GrowWorkspace(setup.data.bins, setup.kind === 'forest' ? setup.data.nClasses + 1 : 2);
-    return claimTrees(msg, setup, ws);
+    return claimItems(msg, setup, ws);
   },
-  (r) => r.trees.flatMap((t): Transferable[] => treeBuffers(t)),
+  (r) => r.results.flatMap((t): Transferable[] => ('feature' in t ? treeBuffers(t as TreeArrays) : [])),
 );

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: netsentinel beside the peers (scikit-learn, XGBoost, PyTorch from Debian's
+ * packages, via bench/peers.py) on the same data, in the same run, one task after the other so they
+ * do not compete for the two cores. Prints one table: each figure, the peer's, their ratio, and the
+ * target it is checked against. Timings on a shared machine are noisy: read the ratios.
+ *
+ *   npm run bench                  all comparisons
+ *   npm run bench -- gbdt rf       only those whose name contains one of the words
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { sharedRoot } from '../testing/shared-data.js';
+
+type Json = Record<string, number | string | null | undefined>;
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const PY = '/usr/bin/python3';
+
+function ours(task: string): Json {
+  const r = spawnSync(process.execPath, [join(here, 'tasks.js'), task], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Json;
+  } catch {
+    return { task, error: (r.stderr || r.stdout || 'no output').trim().split('\n').slice(-3).join(' | ') };
+  }
+}
+
+let peersOk: string | true | undefined;
+function peerAvailable(): string | true {
+  if (peersOk !== undefined) return peersOk;
+  if (!existsSync(PY)) return (peersOk = `${PY} not found`);
+  try {
+    execFileSync(PY, ['-c', 'import sklearn, xgboost, torch, pandas'], { stdio: 'pipe' });
+    return (peersOk = true);
+  } catch {
+    return (peersOk = 'Debian python3-sklearn, python3-xgboost, python3-torch and python3-pandas are not all installed (apt-get install -y python3-sklearn python3-xgboost python3-torch python3-pandas)');
+  }
+}
+
+function peer(task: string, args: Record<string, string | number> = {}): Json {
+  const ok = peerAvailable();
+  if (ok !== true) return { task, error: ok };
+  const r = spawnSync(PY, [join(root, 'bench/peers.py'), task, sharedRoot!, ...Object.entries(args).map(([k, v]) => `${k}=${v}`)], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Json;
+  } catch {
+    return { task, error: (r.stderr || 'no output').trim().split('\n').slice(-2).join(' | ') };
+  }
+}
+
+interface Row {
+  readonly what: string;
+  readonly ours: number | string | null | undefined;
+  readonly peer: number | string | null | undefined;
+  readonly peerName: string;
+  /** 'higher' = ours should be ≥ peer × factor; 'lower' = ours should be ≤ peer × factor */
+  readonly better?: 'higher' | 'lower';
+  readonly factor?: number;
+  readonly target?: string;
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function num(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+}
+function add(r: Row): void {
+  rows.push(r);
+}
+function sum(...xs: unknown[]): number | undefined {
+  const v = xs.map(num);
+  return v.every((x) => x !== undefined) ? (v as number[]).reduce((a, b) => a + b, 0) : undefined;
+}
+function errs(...js: Json[]): void {
+  for (const j of js) if (j.error) notes.push(`${j.task}: ${j.error}`);
+}
+
+const COMPARISONS: Record<string, () => void> = {
+  'gbdt-nslkdd': () => {
+    const o = ours('gbdt-nslkdd');
+    const trees = num(o.trees) ?? 200;
+    const depth = num(o.depth) ?? 6;
+    const x = peer('xgboost', { trees, depth });
+    const g = peer('sklearn-gb');
+    errs(o, x, g);
+    add({ what: 'GBDT NSL-KDD accuracy', ours: o.accuracy, peer: x.accuracy, peerName: `XGBoost hist (${trees} rounds, depth ${depth})`, better: 'higher', factor: 1, target: '≥ XGBoost (0.770)' });
+    add({ what: 'GBDT NSL-KDD macro-F1', ours: o.macro_f1, peer: g.macro_f1, peerName: 'sklearn GradientBoosting(100)', better: 'higher', factor: 1, target: '≥ sklearn GB (0.608)' });
+    add({ what: 'GBDT NSL-KDD train s', ours: o.fit_s, peer: x.fit_s, peerName: `XGBoost hist (${trees} rounds, depth ${depth}, 2 threads)`, better: 'lower', factor: 1, target: '≤ XGBoost, same trees and depth' });
+    add({ what: 'GBDT NSL-KDD predict rows/s/core', ours: o.rows_per_s_core, peer: undefined, peerName: '', target: 'reported' });
+    add({ what: 'GBDT NSL-KDD train peak MB', ours: o.rss_mb, peer: x.rss_mb, peerName: 'XGBoost process', target: 'reported' });
+  },
+  'rf-nslkdd': () => {
+    const o = ours('rf-nslkdd');
+    const s = peer('sklearn-rf');
+    errs(o, s);
+    add({ what: 'RF(100) NSL-KDD accuracy', ours: o.accuracy, peer: s.accuracy, peerName: 'sklearn RF(100, n_jobs=2)', better: 'higher', factor: 1, target: '≥ sklearn (0.755)' });
+    add({ what: 'RF(100) NSL-KDD train s', ours: o.fit_s, peer: s.fit_s, peerName: 'sklearn RF(100, n_jobs=2)', better: 'lower', factor: 1, target: '≤ sklearn' });
+    add({ what: 'RF(100) NSL-KDD predict rows/s/core', ours: o.rows_per_s_core, peer: undefined, peerName: '', target: 'reported' });
+    add({ what: 'RF(100) NSL-KDD train peak MB', ours: o.rss_mb, peer: s.rss_mb, peerName: 'sklearn process', target: 'reported' });
+  },
+  'iforest-nslkdd': () => {
+    const o = ours('iforest-nslkdd');
+    const s = peer('sklearn-iforest');
+    errs(o, s);
+    add({ what: 'IsolationForest NSL-KDD AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn IsolationForest(100)', better: 'higher', factor: 0.93 / 0.936, target: '≥ 0.93' });
+    add({ what: 'IsolationForest fit+score s', ours: sum(o.fit_s, o.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn IsolationForest(100)', better: 'lower', factor: 0.2, target: '≤ 0.2 × sklearn' });
+  },
+  'cic': () => {
+    const g = ours('gbdt-cic');
+    const r = ours('rf-cic');
+    const i = ours('iforest-cic');
+    const x = peer('xgboost', { data: 'cic', trees: num(g.trees) ?? 200, depth: num(g.depth) ?? 6 });
+    const s = peer('sklearn-rf', { data: 'cic' });
+    const si = peer('sklearn-iforest', { data: 'cic' });
+    errs(g, r, i, x, s, si);
+    add({ what: 'GBDT CIC-IDS2017 accuracy', ours: g.accuracy, peer: x.accuracy, peerName: 'XGBoost hist (same trees, depth)', target: 'reported (stated 70/30 split)' });
+    add({ what: 'GBDT CIC-IDS2017 macro-F1', ours: g.macro_f1, peer: x.macro_f1, peerName: 'XGBoost hist', target: 'reported' });
+    add({ what: 'GBDT CIC-IDS2017 train s', ours: g.fit_s, peer: x.fit_s, peerName: 'XGBoost hist', target: 'reported' });
+    add({ what: 'RF(100) CIC-IDS2017 accuracy', ours: r.accuracy, peer: s.accuracy, peerName: 'sklearn RF(100, n_jobs=2)', target: 'reported' });
+    add({ what: 'RF(100) CIC-IDS2017 train s', ours: r.fit_s, peer: s.fit_s, peerName: 'sklearn RF(100, n_jobs=2)', target: 'reported' });
+    add({ what: 'IsolationForest CIC-IDS2017 AUC', ours: i.auc, peer: si.auc, peerName: 'sklearn IsolationForest(100)', target: 'reported' });
+    add({ what: 'IsolationForest CIC fit+score s', ours: sum(i.fit_s, i.score_s), peer: sum(si.fit_s, si.score_s), peerName: 'sklearn IsolationForest(100)', target: 'reported' });
+  },
+};
+
+function fmt(x: unknown): string {
+  if (typeof x === 'number') return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4)));
+  return x === undefined || x === null ? '—' : String(x);
+}
+
+function verdict(r: Row): string {
+  const o = num(r.ours);
+  const p = num(r.peer);
+  if (!r.better || o === undefined || p === undefined) return '';
+  const f = r.factor ?? 1;
+  const ok = r.better === 'higher' ? o >= p * f - 1e-9 : o <= p * f + 1e-9;
+  return ok ? 'met' : 'NOT met';
+}
+
+function main(): void {
+  if (!sharedRoot) {
+    process.stderr.write('bench: ../shared (datasets and peers) not found beside the project; nothing to measure\n');
+    process.exit(2);
+  }
+  const words = process.argv.slice(2);
+  const chosen = Object.keys(COMPARISONS).filter((k) => !words.length || words.some((w) => k.includes(w)));
+  const peerState = peerAvailable();
+  if (peerState !== true) notes.push(`peers not run: ${peerState}`);
+  for (const k of chosen) {
+    process.stderr.write(`bench: ${k}…\n`);
+    COMPARISONS[k]();
+  }
+  const head = ['measure', 'netsentinel', 'peer', 'ratio', 'peer is', 'target', 'verdict'];
+  const body = rows.map((r) => {
+    const o = num(r.ours);
+    const p = num(r.peer);
+    return [r.what, fmt(r.ours), fmt(r.peer), o !== undefined && p !== undefined && p !== 0 ? `${(o / p).toFixed(2)}×` : '', r.peerName, r.target ?? '', verdict(r)];
+  });
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 1 || i === 2 || i === 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  process.stdout.write([line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + '\n');
+  if (notes.length) process.stdout.write('\nnotes:\n' + notes.map((n) => `- ${n}`).join('\n') + '\n');
+  process.stdout.write(`\nmachine: ${process.arch}, ${availableParallelism()} cores, node ${process.version}; each task runs alone, peers in the same session\n`);
+}
+
+main();

@@ -1,0 +1,103 @@
+/**
+ * One benchmark measurement per process (so peak memory is the task's own): train, time, score on
+ * the stated test data, print one JSON line. Run by bench/run.ts, not by hand (but you can:
+ * `node dist/bench/tasks.js gbdt-nslkdd`).
+ */
+import { performance } from 'node:perf_hooks';
+import { resourceUsage } from 'node:process';
+import { readDataset } from '../sources/read-dataset.js';
+import { sharedPath } from '../testing/shared-data.js';
+import { trainModel, predictTable, modelMatrix, predictMatrix, type TrainedModel } from '../models/trained-model.js';
+import { evaluateModel } from '../evaluate/evaluate-model.js';
+import { cicSplit } from './cic-split.js';
+import type { FlowTable } from '../flows/table.js';
+
+async function nslkdd(): Promise<{ train: FlowTable; test: FlowTable }> {
+  const d = sharedPath('datasets', 'nsl-kdd');
+  if (!d) throw new Error('../shared/datasets/nsl-kdd not found');
+  return { train: await readDataset([`${d}/KDDTrain+_20Percent.txt`]), test: await readDataset([`${d}/KDDTest+.txt`]) };
+}
+
+async function cic(): Promise<{ train: FlowTable; test: FlowTable }> {
+  const d = sharedPath('datasets', 'cicids2017-sample');
+  if (!d) throw new Error('../shared/datasets/cicids2017-sample not found');
+  return cicSplit(await readDataset([d]));
+}
+
+const rssMb = (): number => Math.round((resourceUsage().maxRSS / 1024) * 10) / 10;
+
+async function supervised(task: string, data: { train: FlowTable; test: FlowTable }, model: string, params: Record<string, unknown> = {}, threads = 2): Promise<void> {
+  const t0 = performance.now();
+  const m = await trainModel(data.train, { model, params, seed: 42, threads });
+  const fit = (performance.now() - t0) / 1000;
+  // prediction speed on one core: transform + predict, single thread
+  const X = modelMatrix(m, data.test);
+  const t1 = performance.now();
+  predictMatrix(m, X);
+  const pred = (performance.now() - t1) / 1000;
+  const e = evaluateModel(m, data.test, { how: 'bench' });
+  const st = m.estimator.state as Record<string, unknown>;
+  print({
+    task,
+    fit_s: round(fit),
+    predict_s: round(pred),
+    rows_per_s_core: Math.round(data.test.rowCount / pred),
+    accuracy: round(e.summary.accuracy),
+    macro_f1: round(e.summary.macroF1),
+    trees: treesOf(st),
+    depth: (m.estimator.options as Record<string, unknown>).maxDepth ?? (m.estimator.options as Record<string, unknown>).max_depth,
+    rss_mb: rssMb(),
+  });
+}
+
+function treesOf(st: Record<string, unknown>): number | undefined {
+  for (const k of ['rounds', 'nRounds', 'iterations', 'bestIteration', 'nTrees', 'treeCount']) if (typeof st[k] === 'number') return st[k] as number;
+  if (Array.isArray(st.trees)) return st.trees.length;
+  return undefined;
+}
+
+async function unsupervised(task: string, data: { train: FlowTable; test: FlowTable }, model: string, params: Record<string, unknown> = {}): Promise<void> {
+  const t0 = performance.now();
+  const m: TrainedModel = await trainModel(data.train, { model, params, seed: 42, threads: 2, normalOnly: true });
+  const fit = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  predictTable(m, data.test);
+  const score = (performance.now() - t1) / 1000;
+  const e = evaluateModel(m, data.test, { how: 'bench' });
+  print({ task, fit_s: round(fit), score_s: round(score), auc: round(e.summary.binaryRocAuc ?? NaN), rss_mb: rssMb() });
+}
+
+function print(o: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(o) + '\n');
+}
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+const TASKS: Record<string, () => Promise<void>> = {
+  'gbdt-nslkdd': async () => supervised('gbdt-nslkdd', await nslkdd(), 'gradient-boosting'),
+  'rf-nslkdd': async () => supervised('rf-nslkdd', await nslkdd(), 'random-forest'),
+  'dt-nslkdd': async () => supervised('dt-nslkdd', await nslkdd(), 'decision-tree'),
+  'lr-nslkdd': async () => supervised('lr-nslkdd', await nslkdd(), 'logistic-regression'),
+  'mlp-nslkdd': async () => supervised('mlp-nslkdd', await nslkdd(), 'mlp'),
+  'iforest-nslkdd': async () => unsupervised('iforest-nslkdd', await nslkdd(), 'isolation-forest'),
+  'ocsvm-nslkdd': async () => unsupervised('ocsvm-nslkdd', await nslkdd(), 'one-class-svm'),
+  'autoencoder-nslkdd': async () => unsupervised('autoencoder-nslkdd', await nslkdd(), 'autoencoder'),
+  'gbdt-cic': async () => supervised('gbdt-cic', await cic(), 'gradient-boosting'),
+  'rf-cic': async () => supervised('rf-cic', await cic(), 'random-forest'),
+  'iforest-cic': async () => unsupervised('iforest-cic', await cic(), 'isolation-forest'),
+};
+
+const name = process.argv[2];
+const run = TASKS[name];
+if (!run) {
+  process.stderr.write(`unknown task ${name}; tasks: ${Object.keys(TASKS).join(', ')}\n`);
+  process.exit(2);
+}
+run().then(
+  () => process.exit(0),
+  (e) => {
+    print({ task: name, error: (e as Error).message });
+    process.exit(0);
+  },
+);

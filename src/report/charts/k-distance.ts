@@ -1,0 +1,73 @@
+/**
+ * The sorted k-distance curve used to pick DBSCAN's eps: each point's distance to its k-th nearest
+ * neighbour, ascending; the knee (where the curve turns up) separates dense regions from noise.
+ * The suggested eps is drawn as a labelled horizontal rule, so a user can judge the suggestion.
+ *
+ * Distances may come in any order (they are sorted here). More than `maxPoints` (default 2,000)
+ * are cut by shape-preserving downsampling; the first and last (smallest and largest) are kept.
+ *
+ * Deliberately not here: computing distances or the knee (models/cluster/k-distance.ts).
+ */
+import { UserError } from '../../util/errors.js';
+import { lttbIndices } from './downsample.js';
+import { baseSpec, COLORS, formatNumber, fullCount, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+
+export interface KDistanceChartOptions extends ChartTextOptions {
+  /** the k the distances were computed with, for the title and axis */
+  readonly k?: number;
+  /** most points drawn (default 2,000) */
+  readonly maxPoints?: number;
+}
+
+export function kDistanceSpec(distances: ArrayLike<number>, suggestedEps?: number, options: KDistanceChartOptions = {}): ChartSpec {
+  const sorted = finiteSorted(distances);
+  const n = sorted.length;
+  if (n === 0) throw new UserError('kDistanceSpec: no finite distances given');
+  const maxPoints = options.maxPoints ?? 2000;
+  const rank = new Float64Array(n);
+  for (let i = 0; i < n; i++) rank[i] = i + 1;
+  const keep = lttbIndices(rank, sorted, maxPoints);
+  const values = Array.from(keep, (i) => ({ rank: i + 1, distance: sorted[i] }));
+  const kText = options.k !== undefined ? `${options.k}` : 'k';
+  const notes: string[] = [];
+  if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; min and max kept)`);
+  else notes.push(`${fullCount(n)} points`);
+  const dropped = distances.length - n;
+  if (dropped > 0) notes.push(`${fullCount(dropped)} non-finite distance(s) left out`);
+  const hasEps = suggestedEps !== undefined && Number.isFinite(suggestedEps);
+  const eps = hasEps ? [{ eps: suggestedEps, label: `suggested eps = ${formatNumber(suggestedEps as number)}` }] : [];
+  return {
+    ...baseSpec(640, 420, options),
+    title: titleBlock(`k-distance curve (k = ${kText})`, options, notes),
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', color: COLORS.primary, strokeWidth: 2 },
+        encoding: {
+          x: { field: 'rank', type: 'quantitative', title: 'Points, sorted by k-distance', axis: { format: '~s' }, scale: { domain: [1, n], nice: false } },
+          y: { field: 'distance', type: 'quantitative', title: `Distance to neighbour ${kText}` },
+        },
+      },
+      // with no eps the two layers below have no rows and draw nothing
+      {
+        data: { values: eps },
+        mark: { type: 'rule', color: COLORS.alarm, strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: { y: { field: 'eps', type: 'quantitative' } },
+      },
+      {
+        data: { values: eps },
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 6, dy: -4, color: COLORS.alarm, fontSize: 12, fontWeight: 'bold' },
+        encoding: { y: { field: 'eps', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+function finiteSorted(d: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < d.length; i++) if (Number.isFinite(d[i])) n++;
+  const out = new Float64Array(n);
+  let j = 0;
+  for (let i = 0; i < d.length; i++) if (Number.isFinite(d[i])) out[j++] = d[i];
+  return out.sort();
+}

@@ -1,0 +1,203 @@
+/**
+ * Vega-Lite spec → SVG → PNG, in-process and offline.
+ *
+ * Vega-Lite compiles the spec to Vega; Vega's headless View (renderer 'none', no canvas package)
+ * lays it out and writes SVG; resvg (a Rust SVG renderer shipped as a prebuilt binary inside its
+ * npm package) rasterises it. No browser, no network, no native build step at install.
+ *
+ * Two things that fail silently if not handled here:
+ * - Fonts: resvg draws no text at all when it finds no font. We load DejaVu Sans (Debian's
+ *   fonts-dejavu-core) by path, fall back to the system fonts, and check once per process that a
+ *   glyph really comes out; if none does, rendering stops with an error saying what to install.
+ * - Network: the View gets a loader that refuses every URL, so a spec that names remote data or
+ *   images fails fast instead of reaching out (reports are built on air-gapped sensors too).
+ *
+ * Deliberately not here: PDF output, interactive HTML (a dashboard takes the spec itself).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { UserError } from '../../util/errors.js';
+import { CHART_FONT } from './theme.js';
+
+export interface RenderOptions {
+  /** whole-picture width in CSS pixels; replaces the spec's width */
+  readonly width?: number;
+  /** whole-picture height in CSS pixels; replaces the spec's height */
+  readonly height?: number;
+  /** device pixels per CSS pixel in the PNG (default 2) */
+  readonly scale?: number;
+}
+
+export interface RenderedPng {
+  readonly path?: string;
+  /** PNG size in device pixels */
+  readonly width: number;
+  readonly height: number;
+  readonly png: Buffer;
+}
+
+/** Vega-Lite's compile warnings, kept instead of printed on the console. */
+export interface CompiledChart {
+  readonly vega: vega.Spec;
+  readonly warnings: readonly string[];
+}
+
+/** Compile a Vega-Lite spec to Vega, with the size overrides applied and warnings collected. */
+export function compileChart(spec: TopLevelSpec, options: RenderOptions = {}): CompiledChart {
+  const sized = withSize(spec, options);
+  const warnings: string[] = [];
+  let level = 0;
+  const logger = {
+    level(l?: number) {
+      if (l !== undefined) {
+        level = l;
+        return logger;
+      }
+      return level;
+    },
+    error(...args: unknown[]) {
+      throw new Error(`chart spec: ${args.map(String).join(' ')}`);
+    },
+    warn(...args: unknown[]) {
+      warnings.push(args.map(String).join(' '));
+      return logger;
+    },
+    info() {
+      return logger;
+    },
+    debug() {
+      return logger;
+    },
+  };
+  const out = compile(sized, { logger });
+  return { vega: out.spec, warnings };
+}
+
+/** The chart as an SVG document (CSS pixel size, no scale). */
+export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
+  const { vega: vg } = compileChart(spec, options);
+  const view = new vega.View(vega.parse(vg), { renderer: 'none', loader: offlineLoader, logLevel: vega.Warn });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** The chart as PNG bytes, rendered at `scale` (default 2). */
+export async function renderPngBuffer(spec: TopLevelSpec, options: RenderOptions = {}): Promise<RenderedPng> {
+  const scale = options.scale ?? 2;
+  if (!(scale > 0 && scale <= 8)) throw new UserError(`The 'scale' option of renderPng must be in (0, 8]. Got ${scale} instead.`);
+  const svg = await renderSvg(spec, options);
+  const img = rasterise(svg, scale);
+  return { width: img.width, height: img.height, png: img.asPng() };
+}
+
+/** Render the chart to a PNG file (folders are created); returns the PNG's pixel size. */
+export async function renderPng(spec: TopLevelSpec, path: string, options: RenderOptions = {}): Promise<RenderedPng> {
+  const out = await renderPngBuffer(spec, options);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, out.png);
+  return { ...out, path };
+}
+
+/** SVG text → resvg image at `scale`, with our fonts; checks once that text really renders. */
+export function rasterise(svg: string, scale: number): { width: number; height: number; pixels: Buffer; asPng(): Buffer } {
+  ensureFontsDrawText();
+  return new Resvg(svg, resvgOptions(scale)).render();
+}
+
+function withSize(spec: TopLevelSpec, options: RenderOptions): TopLevelSpec {
+  if (options.width === undefined && options.height === undefined) return spec;
+  for (const [k, v] of [['width', options.width], ['height', options.height]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 16 && v <= 20000)) {
+      throw new UserError(`The '${k}' option of renderPng must be a number of pixels in [16, 20000]. Got ${JSON.stringify(v)} instead.`);
+    }
+  }
+  const out = { ...spec } as Record<string, unknown>;
+  if (options.width !== undefined) out.width = Math.round(options.width);
+  if (options.height !== undefined) out.height = Math.round(options.height);
+  return out as unknown as TopLevelSpec;
+}
+
+const DEJAVU_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu', '/usr/local/share/fonts/dejavu', '/Library/Fonts'];
+const DEJAVU_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSansMono.ttf'];
+
+let fontOptions: ResvgRenderOptions['font'] | undefined;
+
+/** DejaVu by path when we can find it (fast, predictable), else whatever the system has. */
+function fonts(): NonNullable<ResvgRenderOptions['font']> {
+  if (fontOptions) return fontOptions;
+  const files: string[] = [];
+  const extraDir = process.env.NETSENTINEL_FONT_DIR;
+  for (const dir of DEJAVU_DIRS) {
+    for (const f of DEJAVU_FILES) {
+      const p = join(dir, f);
+      if (existsSync(p)) files.push(p);
+    }
+    if (files.length > 0) break;
+  }
+  fontOptions = {
+    fontFiles: files,
+    fontDirs: extraDir ? [extraDir] : [],
+    // without DejaVu, any installed font beats no text
+    loadSystemFonts: files.length === 0,
+    defaultFontFamily: CHART_FONT,
+    sansSerifFamily: CHART_FONT,
+    defaultFontSize: 12,
+  };
+  return fontOptions;
+}
+
+function resvgOptions(scale: number): ResvgRenderOptions {
+  return {
+    font: fonts(),
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    shapeRendering: 2,
+    textRendering: 1,
+    logLevel: 'off',
+  };
+}
+
+let fontsChecked = false;
+
+/**
+ * resvg skips text it has no font for without a word; a chart without its title and axis labels
+ * is worse than no chart, so draw one word and look for ink before the first real render.
+ */
+function ensureFontsDrawText(): void {
+  if (fontsChecked) return;
+  const probe =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="24">' +
+    `<text x="4" y="18" font-family="${CHART_FONT}, sans-serif" font-size="16" fill="black">Ag</text></svg>`;
+  const img = new Resvg(probe, resvgOptions(1)).render();
+  if (darkPixelCount(img.pixels) < 10) {
+    throw new UserError(
+      'charts: no usable font found, so chart text would be blank; install DejaVu Sans ' +
+        '(Debian/Ubuntu: apt-get install fonts-dejavu-core) or set NETSENTINEL_FONT_DIR to a folder of .ttf files',
+    );
+  }
+  fontsChecked = true;
+}
+
+/** Pixels (RGBA) noticeably darker than white: ink. */
+export function darkPixelCount(rgba: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i + 3 < rgba.length; i += 4) {
+    if (rgba[i + 3] > 0 && rgba[i] + rgba[i + 1] + rgba[i + 2] < 384) n++;
+  }
+  return n;
+}
+
+/** Every URL refused: specs must carry their data inline. */
+const offlineLoader: vega.Loader = {
+  load: (uri: string) => Promise.reject(new Error(`charts are rendered offline; refusing to load ${uri}`)),
+  sanitize: (uri: string) => Promise.reject(new Error(`charts are rendered offline; refusing to load ${uri}`)),
+  http: (uri: string) => Promise.reject(new Error(`charts are rendered offline; refusing to fetch ${uri}`)),
+  file: (name: string) => Promise.reject(new Error(`charts are rendered offline; refusing to read ${name}`)),
+};

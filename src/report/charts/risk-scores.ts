@@ -1,0 +1,95 @@
+/**
+ * Every flow's risk, sorted from lowest to highest, with the alert threshold as a labelled
+ * horizontal rule: the share of traffic that would alert is where the curve crosses the rule, and
+ * the shape shows whether the threshold sits in a clear gap or in the middle of the crowd.
+ *
+ * More than `maxPoints` (default 2,000) scores are cut by shape-preserving downsampling that keeps
+ * the lowest and the highest score; the subtitle says so. NaN scores are left out and counted.
+ *
+ * Deliberately not here: computing risk (risk/), per-IP aggregation.
+ */
+import { UserError } from '../../util/errors.js';
+import { lttbIndices } from './downsample.js';
+import { baseSpec, COLORS, formatNumber, fullCount, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+
+export interface RiskChartOptions extends ChartTextOptions {
+  /** most points drawn (default 2,000) */
+  readonly maxPoints?: number;
+  /** y axis title (default "Risk score") */
+  readonly yTitle?: string;
+  /** what a row is, for the axis and notes (default "flows") */
+  readonly unit?: string;
+}
+
+export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions = {}): ChartSpec {
+  if (!Number.isFinite(threshold)) throw new UserError(`riskScoresSpec: the threshold must be a finite number, got ${threshold}`);
+  let n = 0;
+  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) n++;
+  if (n === 0) throw new UserError('riskScoresSpec: no scores given');
+  const sorted = new Float64Array(n);
+  let j = 0;
+  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) sorted[j++] = scores[i];
+  sorted.sort();
+  // rows at or above the threshold alert (the rule scores use: score >= threshold)
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < threshold) lo = mid + 1;
+    else hi = mid;
+  }
+  const above = n - lo;
+  const unit = options.unit ?? 'flows';
+  const rank = new Float64Array(n);
+  for (let i = 0; i < n; i++) rank[i] = i + 1;
+  const keep = lttbIndices(rank, sorted, options.maxPoints ?? 2000);
+  const values = Array.from(keep, (i) => ({ rank: i + 1, risk: sorted[i], alert: sorted[i] >= threshold }));
+  const share = (above / n) * 100;
+  const label = `threshold ${formatNumber(threshold)}: ${fullCount(above)} ${unit} (${share < 0.1 && above > 0 ? share.toFixed(2) : share.toFixed(1)}%) at or above`;
+  const notes: string[] = [`${fullCount(n)} ${unit}, risk from ${formatNumber(sorted[0])} to ${formatNumber(sorted[n - 1])}`];
+  if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; lowest and highest kept)`);
+  const nan = scores.length - n;
+  if (nan > 0) notes.push(`${fullCount(nan)} NaN score(s) left out`);
+  const yDomain = sorted[0] >= 0 && sorted[n - 1] <= 1 && threshold >= 0 && threshold <= 1 ? [0, 1] : undefined;
+  // the label goes below the rule when the rule is near the top of the plot
+  const top = yDomain ? yDomain[1] : Math.max(sorted[n - 1], threshold);
+  const bottom = yDomain ? yDomain[0] : Math.min(sorted[0], threshold);
+  const nearTop = (threshold - bottom) / (top - bottom || 1) > 0.85;
+  return {
+    ...baseSpec(680, 420, options),
+    title: titleBlock('Risk scores, sorted', options, notes),
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'area', line: { color: COLORS.primary, strokeWidth: 2 }, color: COLORS.primary, opacity: 0.15 },
+        encoding: {
+          x: { field: 'rank', type: 'quantitative', title: `${capitalise(unit)}, ranked by risk (lowest to highest)`, axis: { format: '~s' }, scale: { domain: [1, n], nice: false } },
+          y: { field: 'risk', type: 'quantitative', title: options.yTitle ?? 'Risk score', scale: yDomain ? { domain: yDomain } : { zero: false } },
+        },
+      },
+      {
+        data: { values: [{ threshold, label }] },
+        mark: { type: 'rule', color: COLORS.alarm, strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: { y: { field: 'threshold', type: 'quantitative' } },
+      },
+      {
+        data: { values: [{ threshold, label }] },
+        mark: {
+          type: 'text',
+          align: 'left',
+          baseline: nearTop ? 'top' : 'bottom',
+          dx: 6,
+          dy: nearTop ? 4 : -4,
+          color: COLORS.alarm,
+          fontSize: 12,
+          fontWeight: 'bold',
+        },
+        encoding: { y: { field: 'threshold', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+function capitalise(s: string): string {
+  return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
+}
