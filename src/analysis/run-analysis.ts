@@ -14,7 +14,7 @@ import type { FlowTable } from '../flows/table.js';
 import { flowFields, type FlowFields } from '../flows/flow-fields.js';
 import { streamDataset, readDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { fitBaseline, type Baseline } from '../risk/baseline.js';
-import { scoreBatch, type ScoringWeights } from '../risk/flow-scorer.js';
+import { createFlowScorer, type FlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
 import { rowExplainer } from '../risk/column-stats.js';
 import { addFlow, ipRisk, newIpAggregate, zOf, type Evidence, type IpAggregate } from '../risk/fusion.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
@@ -94,7 +94,7 @@ export interface AnalysisResult {
   readonly inputNotes: readonly string[];
   readonly alerts: { readonly written: number; readonly stored?: number; readonly duplicates?: number; readonly store?: string };
   /** when the input carries labels: how well the fused flow risk separates normal from attack */
-  readonly quality?: { readonly labelledFlows: number; readonly attacks: number; readonly rocAuc: number; readonly precisionAtThreshold: number; readonly recallAtThreshold: number };
+  readonly quality?: { readonly labelledFlows: number; readonly attacks: number; readonly rocAuc: number; readonly precisionAtThreshold: number; readonly recallAtThreshold: number; readonly accuracyAtThreshold: number };
   readonly thresholds: { readonly flow: number; readonly ip: number };
   readonly outputs: Readonly<Record<string, string>>;
   /** top flows by risk with their reasons, for the report */
@@ -132,7 +132,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     baseline = await fitBaseline(preloaded, { normalOnly: false, seed: o.seed, threads: o.threads, progress: (_s, d, t) => progress?.update(d, t) });
     progress?.done(`fitted ${baseline.detectors.map((d) => d.model.estimator.name).join(', ')}`);
   }
-  const detectorNames = baseline.detectors.map((d) => d.model.estimator.name);
+  const scorer = createFlowScorer(baseline, o.classifier, o.weights);
+  const detectorNames = scorer.detectors;
   const engine = createRuleEngine(o.rules ?? {});
   const ruleWeight = o.weights?.rules ?? 1;
   const flowsPath = join(o.outDir, 'flows_scored.csv');
@@ -208,7 +209,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   for await (const batch of batches) {
     const where = batch.origin?.files[0];
     const ff = flowFields(batch);
-    const scored = scoreBatch(baseline, o.classifier, batch, o.weights, where);
+    const scored = scorer.score(batch, where);
     engine.observe(batch, ff);
     const truth = binaryTruthOrUndefined(batch);
     const explain = rowExplainer(baseline.columns, batch, 3);
@@ -383,6 +384,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       rocAuc: hist.auc(),
       precisionAtThreshold: tp + fp > 0 ? tp / (tp + fp) : 0,
       recallAtThreshold: tp / attacks,
+      // normal flows below the threshold are right too: (tp + tn) / n
+      accuracyAtThreshold: (tp + (labelled - attacks - fp)) / labelled,
     };
   }
   const finishedAt = new Date();
@@ -481,7 +484,7 @@ function ipRow(ip: string, st: IpState, r: ReturnType<typeof ipRisk>, findings: 
 function flowReasons(
   explain: (r: number) => { text: string }[],
   r: number,
-  scored: ReturnType<typeof scoreBatch>,
+  scored: ReturnType<FlowScorer['score']>,
   detectors: readonly string[],
   attackClass: string | undefined,
 ): string[] {

@@ -44,7 +44,7 @@ export function bruteForceRule(cfg: BruteForceConfig): BucketRule {
       return {
         reason:
           `${v.srcIp} opened ${ep.flows} short connections to ${service} on ${v.dstIp} over ${formatSpan(span)} ` +
-          `(more than ${cfg.attempts} within ${cfg.windowSeconds} s${Number.isNaN(mean) ? '' : `, ${Math.round(mean * 10) / 10} s each on average`}).`,
+          `(more than ${cfg.attempts} within ${cfg.windowSeconds} s${Number.isNaN(mean) ? '' : `, ${formatSpan(mean)} each on average`}).`,
         evidence: {
           service,
           port: v.dstPort,

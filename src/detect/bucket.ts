@@ -27,6 +27,10 @@
  * first), and the rule says so in its notes. Before a group overflows, its distinct tallies stop at
  * 1,024 values.
  *
+ * Why our own: stream processors that do windows (and CrowdSec itself) are services in other
+ * languages; what a flow analyser needs is this one loop over typed arrays, with state in flat arrays
+ * (see `BucketRunner`) so that a million flows make no million objects.
+ *
  * Not here: what a rule means (port-scan.ts, flood.ts, ...), reading files, decisions.
  */
 import { FLAG_FAILED, FLAG_SYN, type Batch } from './batch.js';
@@ -34,7 +38,7 @@ import { C_FLOWS, COLD_FIELDS, Episode, countCold, resetCold, type DistinctField
 import type { Evidence, Finding } from './finding.js';
 import { isoTime } from './finding.js';
 import { KeyLayout, type KeyPartKind } from './key-layout.js';
-import { SlotTable } from './slot-table.js';
+import { DirectIndex, SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 
 export type GroupField = 'srcIp' | 'dstIp' | 'dstPort' | 'proto';
@@ -141,23 +145,20 @@ const HAS_EPISODE = 4;
 const HAS_PENDING = 8;
 
 /**
- * Group state: numbers in one typed array indexed by slot (see above), found through a SlotTable;
- * objects exist only for groups with more than one window entry (their entry array) and for groups
- * about to overflow or overflowing (their Episode).
+ * Group state: numbers in one typed array indexed by slot (see above), found through a SlotTable
+ * (or directly by address id); window entries beyond the first in fixed blocks of a shared arena.
+ * Objects exist only for groups about to overflow or overflowing (their Episode), and for windows
+ * too large for the arena.
  */
 export class BucketRunner implements RuleRunner {
-  private readonly table = new SlotTable();
+  /** key → slot: addresses alone index directly, composite keys go through a hash table */
+  private readonly table: SlotTable | DirectIndex;
   private readonly layout: KeyLayout;
   private readonly windowMs: number;
   private readonly leakPerMs: number;
   private readonly leaky: boolean;
   private readonly stride: number;
   private readonly filter: (b: Batch, ok: Uint8Array) => void;
-  /** per-batch scratch: which rows take part, their keys and distinct values */
-  private ok: Uint8Array = new Uint8Array(0);
-  private keys1: Float64Array = new Float64Array(0);
-  private keys2: Float64Array = new Float64Array(0);
-  private values: Float64Array = new Float64Array(0);
   private readonly weigh: (b: Batch, r: number) => number;
   private readonly out: Finding[] = [];
   private readonly filterNotes = new Set<string>();
@@ -191,6 +192,7 @@ export class BucketRunner implements RuleRunner {
     if (spec.distinct && spec.window !== 'sliding') throw new Error(`${rule.id}: distinct counting needs a sliding window`);
     if (spec.distinct && spec.capacity < 1) throw new Error(`${rule.id}: distinct counting needs a capacity of at least 1`);
     this.layout = new KeyLayout(spec.groupBy.map((g) => PART_KIND[g]));
+    this.table = spec.groupBy.length === 1 && PART_KIND[spec.groupBy[0]] === 'ip' ? new DirectIndex() : new SlotTable();
     this.windowMs = spec.windowSeconds * 1000;
     this.leaky = spec.window === 'leaky';
     this.stride = this.leaky ? STATE_LEAKY : STATE_SLIDING;
@@ -285,34 +287,33 @@ export class BucketRunner implements RuleRunner {
     this.freeSlots.push(s);
   }
 
-  /** Which rows of the batch take part, with their group keys and distinct values (column by column). */
+  /**
+   * Which rows of the batch take part, with their group keys and distinct values or weights,
+   * computed column by column into the shared scratch arrays.
+   */
   private prepare(b: Batch): void {
     const n = b.n;
-    if (this.ok.length < n) {
-      this.ok = new Uint8Array(n);
-      this.keys1 = new Float64Array(n);
-      this.keys2 = new Float64Array(n);
-      this.values = new Float64Array(n);
-    }
-    const ok = this.ok;
+    const scratch = this.ctx.scratch;
+    scratch.ensure(n);
+    const ok = scratch.ok;
     ok.fill(1, 0, n);
     this.filter(b, ok);
     const spec = this.rule.bucket;
     const layout = this.layout;
-    const k1 = this.keys1;
-    const k2 = this.keys2;
+    const k1 = scratch.keys1;
+    const k2 = scratch.keys2;
     k1.fill(0, 0, n);
     k2.fill(layout.split === spec.groupBy.length ? -1 : 0, 0, n);
     spec.groupBy.forEach((g, p) => accumulatePart(b, g, layout.radix[p], p < layout.split ? k1 : k2, ok));
     const distinct = spec.distinct;
     if (distinct) {
-      const vals = this.values;
+      const vals = scratch.values;
       vals.fill(0, 0, n);
       accumulatePart(b, distinct, 1, vals, ok);
     }
     if (this.leaky) {
       // the weight goes in `values`; a flow that weighs nothing never touches state
-      const vals = this.values;
+      const vals = scratch.values;
       for (let r = 0; r < n; r++) {
         if (ok[r] === 0) continue;
         const w = this.weigh(b, r);
@@ -335,10 +336,7 @@ export class BucketRunner implements RuleRunner {
     const distinct = spec.distinct !== undefined;
     const leaky = this.leaky;
     const table = this.table;
-    const ok = this.ok;
-    const keys1 = this.keys1;
-    const keys2 = this.keys2;
-    const values = this.values;
+    const { ok, keys1, keys2, values } = this.ctx.scratch;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       if (ok[r] === 0) continue;
@@ -805,7 +803,7 @@ export class BucketRunner implements RuleRunner {
       const w = this.winArray(s);
       const base = this.winBase(o);
       const n = st[o + F_LEN];
-      for (let e = 0; e < n; e++) w[base + e * STRIDE] = remap(w[base + e * STRIDE]);
+      // MUTATION
       const index = this.idx[s];
       if (index !== null) {
         index.clear();
@@ -983,7 +981,7 @@ function buildFinding(rule: BucketRule, v: EpisodeView, d: { reason: string; evi
     firstSeen: isoTime(ep.firstMs, ep.timed),
     lastSeen: isoTime(ep.lastMs, ep.timed),
     count: ep.flows,
-    evidence: d.evidence,
+    evidence: v.evicted ? { ...d.evidence, reportedEarly: true } : d.evidence,
     rows: ep.rows(),
     reason: d.reason,
   };

@@ -44,7 +44,26 @@ export interface RuleLimits {
   readonly sampleSize: number;
 }
 
+/**
+ * Per-batch working arrays, shared by the rules because they run one after the other: one set for
+ * the engine instead of one per rule (on a million-row batch that is 25 MB, not 25 MB per rule).
+ */
+export class Scratch {
+  ok: Uint8Array = new Uint8Array(0);
+  keys1: Float64Array = new Float64Array(0);
+  keys2: Float64Array = new Float64Array(0);
+  values: Float64Array = new Float64Array(0);
+  ensure(n: number): void {
+    if (this.ok.length >= n) return;
+    this.ok = new Uint8Array(n);
+    this.keys1 = new Float64Array(n);
+    this.keys2 = new Float64Array(n);
+    this.values = new Float64Array(n);
+  }
+}
+
 export interface RuleContext {
   readonly interner: IpInterner;
   readonly limits: RuleLimits;
+  readonly scratch: Scratch;
 }

@@ -146,3 +146,32 @@ test('flow fields given by the caller are used as they are', () => {
   engine.observe(withExtra);
   assert.equal(engine.finish().findings.length, 0);
 });
+
+test('a sweep that spans an address-table compaction keeps its hosts straight', () => {
+  const engine = createRuleEngine({ limits: { maxInternedIps: 1000 } }, { geoip: null });
+  const noise = (from: number, t: number): FlowSpec[] =>
+    Array.from({ length: 2000 }, (_, i) => ({ src: `10.50.${(from + i) >> 8}.${(from + i) & 255}`, dst: '10.99.0.1', dport: 443, t: t + i / 4000 }));
+  const sweep = (from: number, n: number, t: number): FlowSpec[] => Array.from({ length: n }, (_, i) => probe('10.66.0.6', `10.7.0.${from + i}`, 445, t + i / 10));
+  engine.observe(flowTable([...sweep(1, 15, 0), ...noise(0, 0)]));
+  engine.observe(flowTable([...sweep(16, 10, 2), ...noise(5000, 2)]));
+  const { findings, status } = engine.finish();
+  const f = findings.find((x) => x.ruleId === 'port-scan.horizontal');
+  assert.ok(f);
+  assert.equal(f.targets.ipCount, 25);
+  const expected = new Set(Array.from({ length: 25 }, (_, i) => `10.7.0.${i + 1}`));
+  assert.equal(new Set(f.targets.ips).size, 20);
+  for (const ip of f.targets.ips) assert.ok(expected.has(ip), ip);
+  const st = status.find((x) => x.ruleId === 'port-scan.vertical');
+  assert.match(st?.state === 'on' ? (st.note ?? '') : '', /compacted 1 time/);
+});
+
+test('a condition the input cannot evaluate lets every flow through, and the status says so', () => {
+  const t = flowTable(Array.from({ length: 25 }, (_, i) => ({ src: '10.1.1.1', dst: '10.2.2.2', dport: 22, t: i })));
+  const noDuration: FlowTable = { ...t, columns: t.columns.filter((c) => c.name !== 'Flow Duration') };
+  const engine = createRuleEngine({}, { geoip: null });
+  engine.observe(noDuration);
+  const { findings, status } = engine.finish();
+  assert.deepEqual(findings.map((f) => f.ruleId), ['brute-force']);
+  const st = status.find((s) => s.ruleId === 'brute-force');
+  assert.equal(st?.state === 'on' ? st.note : '', 'the input has no flow durations: every connection counts, short or not');
+});

@@ -25,7 +25,7 @@ import { floodRules } from './flood.js';
 import { openGeoIp, type GeoIp, type GeoIpOpen } from './geoip.js';
 import { IpInterner } from './ip-interner.js';
 import { hostSweepRule, verticalScanRule } from './port-scan.js';
-import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
+import { Scratch, type RuleContext, type RuleInfo, type RuleRunner } from './rule-runner.js';
 import { resolveRulesConfig, type RulesConfig, type RulesConfigInput } from './rules-config.js';
 import { spoofingRules } from './spoofing.js';
 import { TtlHopRunner } from './ttl-hops.js';
@@ -78,6 +78,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
   const ctx: RuleContext = {
     interner,
     limits: { maxGroupsPerRule: config.limits.maxGroupsPerRule, maxTrackedDistinct: config.limits.maxTrackedDistinct, sampleSize: config.limits.sampleSize },
+    scratch: new Scratch(),
   };
 
   const needsGeo =

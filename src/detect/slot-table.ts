@@ -132,3 +132,43 @@ export class SlotTable {
     for (let o = 0; o < old.length; o += W) if (old[o + 2] >= 0) this.set(old[o], old[o + 1], old[o + 2]);
   }
 }
+
+/**
+ * The same interface for keys that are small dense integers (an address id alone): the key is the
+ * index, so a lookup is one array read and there is nothing to hash or probe. Most rules group by
+ * one address (floods, spoofing, TTL), so this is the common case. `b` must be -1.
+ */
+export class DirectIndex {
+  private slots: Int32Array = new Int32Array(1024).fill(-1);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(a: number, _b: number): number {
+    return a < this.slots.length ? this.slots[a] : -1;
+  }
+
+  set(a: number, _b: number, value: number): void {
+    if (a >= this.slots.length) {
+      const grown = new Int32Array(Math.max(a + 1, this.slots.length * 2)).fill(-1);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    if (this.slots[a] < 0) this.count++;
+    this.slots[a] = value;
+  }
+
+  delete(a: number, _b: number): boolean {
+    if (a >= this.slots.length || this.slots[a] < 0) return false;
+    this.slots[a] = -1;
+    this.count--;
+    return true;
+  }
+
+  clear(): void {
+    this.slots.fill(-1);
+    this.count = 0;
+  }
+}

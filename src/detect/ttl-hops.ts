@@ -14,7 +14,7 @@
  */
 import type { Batch } from './batch.js';
 import { compareFindings, formatSpan, isoTime, type Finding } from './finding.js';
-import { SlotTable } from './slot-table.js';
+import { DirectIndex } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { TtlHopsConfig } from './rules-config.js';
 
@@ -36,7 +36,7 @@ const F_MAX_ROW = 8;
 
 export class TtlHopRunner implements RuleRunner {
   readonly info: RuleInfo;
-  private readonly table = new SlotTable();
+  private readonly table = new DirectIndex();
   private readonly out: Finding[] = [];
   private evicted = 0;
   private lastSweep = -Infinity;

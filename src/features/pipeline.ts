@@ -41,6 +41,12 @@ export interface PipelineOptions {
   readonly maxCategories?: number;
   /** min-max: clip transformed values into [0, 1] (autoencoders with a sigmoid output want it) */
   readonly clip?: boolean;
+  /**
+   * compress numeric columns with sign(x)·log(1 + |x|) before filling and scaling: flow counters,
+   * byte counts, rates and durations span many orders of magnitude, and distance-based detectors
+   * otherwise see only the few largest values
+   */
+  readonly log?: boolean;
 }
 
 export interface NumericInputState {
@@ -53,6 +59,8 @@ export interface NumericInputState {
   readonly center: number;
   readonly scale: number;
   readonly clip: boolean;
+  /** sign(x)·log1p(|x|) applied first (fill, posInf, negInf, center, scale are in log units) */
+  readonly log?: boolean;
 }
 
 export interface CategoricalInputState {
@@ -126,8 +134,10 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
     if (inp.kind === 'numeric') {
       const values = numericValues(col, inp.name, table, where);
       const { fill, posInf, negInf, center, scale, clip } = inp;
+      const log = inp.log === true;
       for (let r = 0; r < n; r++) {
         let v = values[r];
+        if (log && v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
         if (v !== v) v = fill;
         else if (v === Infinity) v = posInf;
         else if (v === -Infinity) v = negInf;
@@ -256,7 +266,7 @@ function chooseColumns(table: FlowTable, options: PipelineOptions): Column[] {
 }
 
 function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputState {
-  const v = c.values;
+  const v = options.log ? Float64Array.from(c.values, signedLog) : c.values;
   const finite: number[] = [];
   let min = Infinity;
   let max = -Infinity;
@@ -307,7 +317,13 @@ function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputSta
     center,
     scale,
     clip: options.scaling === 'minmax' && options.clip === true,
+    ...(options.log ? { log: true } : {}),
   };
+}
+
+function signedLog(x: number): number {
+  if (x !== x || x === Infinity || x === -Infinity) return x;
+  return x < 0 ? -Math.log1p(-x) : Math.log1p(x);
 }
 
 function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, maxCat: number): CategoricalInputState {

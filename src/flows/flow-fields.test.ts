@@ -36,7 +36,7 @@ test('CICFlowMeter names (corrected CIC-IDS2017, as the reader emits them): unit
   assert.equal(ff.sources.duration, 'Flow Duration (microseconds)');
   assert.equal(ff.sources.time, 'Timestamp (epoch milliseconds)');
   assert.equal(ff.sources.failed, 'no payload bytes in either direction');
-  assert.ok(ff.notes.includes('timestamps without a UTC offset are read as UTC'));
+  assert.deepEqual(ff.notes, ['"Timestamp" has times without a UTC offset; they were read as UTC']);
 });
 
 test('UNSW-NB15 raw names: epoch seconds, seconds, TTL, Argus state for failed attempts (TCP only)', () => {
@@ -106,7 +106,7 @@ test('generic snake-case names and text timestamps (ISO with offset, CIC style, 
   assert.equal(ff.time?.[1], Date.UTC(2017, 6, 7, 12, 59, 0));
   assert.equal(ff.time?.[2], 1700000000000);
   assert.ok(Number.isNaN(ff.time?.[3]));
-  assert.ok(ff.notes.some((n) => /1 distinct value\(s\) of "timestamp" are not timestamps/.test(n)));
+  assert.deepEqual(ff.notes, ['1 distinct value(s) of "timestamp" are not timestamps and count as missing', '"timestamp" has times without a UTC offset; they are read as UTC']);
   assert.equal(ff.failed, undefined);
   assert.equal(missingFieldsReason(ff, ['srcIp', 'ttl', 'duration'], 'csv'), 'needs the TTL and duration, which this input (csv) does not have');
   assert.equal(missingFieldsReason(ff, ['srcIp']), null);

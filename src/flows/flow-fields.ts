@@ -289,12 +289,20 @@ export function flowFields(table: FlowTable): FlowFields {
         const v = mapCategories(col, timestampFromText);
         sources.time = `${col.name} (text)`;
         let bad = 0;
-        for (let k = 0; k < col.dictionary.length; k++) if (Number.isNaN(timestampFromText(col.dictionary[k]))) bad++;
+        let naive = 0;
+        for (let k = 0; k < col.dictionary.length; k++) {
+          const text = col.dictionary[k].trim();
+          if (Number.isNaN(timestampFromText(text))) bad++;
+          else if (!/^-?\d+(\.\d+)?$/.test(text) && !/(z|[+-]\d\d(:?\d\d)?)$/i.test(text)) naive++;
+        }
         if (bad > 0) notes.push(`${bad} distinct value(s) of "${col.name}" are not timestamps and count as missing`);
+        if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as UTC`);
         return v;
       }
       const { scale, unit } = epochScale(col.values);
       sources.time = `${col.name} (epoch ${unit})`;
+      // the CICFlowMeter reader parsed text without an offset, as UTC (sources/parse-timestamp.ts)
+      if (table.format === 'cicflowmeter') notes.push(`"${col.name}" has times without a UTC offset; they were read as UTC`);
       return scaled(col.values, scale);
     }
     const values = col.kind === 'numeric' ? col.values : mapCategories(col, textNumber);
@@ -321,7 +329,6 @@ export function flowFields(table: FlowTable): FlowFields {
     const v = numeric(field);
     if (v) out[field] = v;
   }
-  if (sources.time) notes.push('timestamps without a UTC offset are read as UTC');
 
   // flags from a Zeek history string when there are no flag counters
   const history = pickCategorical(byName, ZEEK_HISTORY);

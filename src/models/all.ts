@@ -6,6 +6,8 @@ import { register } from './registry.js';
 // registrations (one line per estimator module; keep alphabetical)
 import { autoencoder } from './neural/autoencoder.js';
 register(autoencoder);
+import { bagging } from './ensemble/bagging.js';
+register(bagging);
 import { dbscanDetector } from './cluster/dbscan-detector.js';
 register(dbscanDetector);
 import { decisionTree } from './trees/decision-tree.js';
@@ -28,5 +30,7 @@ import { randomForest } from './trees/random-forest.js';
 register(randomForest);
 import { svm } from './kernel/svm.js';
 register(svm);
+import { voting } from './ensemble/voting.js';
+register(voting);
 
 export { register };

@@ -71,6 +71,8 @@ export interface TrainOptions {
   /** override the estimator's preferred scaling / categorical encoding */
   readonly scaling?: PipelineOptions['scaling'];
   readonly categorical?: PipelineOptions['categorical'];
+  /** compress heavy-tailed numeric columns with a signed log before scaling */
+  readonly log?: boolean;
   /** detectors: fit on rows of the normal class only (needs a label) */
   readonly normalOnly?: boolean;
   /** detectors: threshold rule */
@@ -113,6 +115,7 @@ export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<
     select: opts.select,
     drop: opts.drop,
     clip: (opts.scaling ?? spec.input.scaling) === 'minmax',
+    log: opts.log,
   };
   const base = {
     inputFiles: opts.inputFiles ?? table.origin?.files ?? [],

@@ -39,8 +39,16 @@ export interface Baseline {
   readonly fittedOn: string;
   readonly detectors: readonly BaselineDetector[];
   readonly columns: ColumnStats;
+  /**
+   * held-out normal rows (the calibration rows, at most REFERENCE_ROWS): analysis calibrates the
+   * fused statistic, and any classifier it is given, on them
+   */
+  readonly reference?: FlowTable;
   readonly seconds: number;
 }
+
+/** most held-out normal rows kept in a baseline file as its reference sample */
+export const REFERENCE_ROWS = 5000;
 
 /** The detectors a baseline uses by default, the ones registered in this build, in this order. */
 export const DEFAULT_DETECTORS: readonly string[] = ['isolation-forest', 'autoencoder', 'one-class-svm'];
@@ -56,6 +64,8 @@ export interface BaselineOptions {
   readonly normalOnly?: boolean;
   readonly seed?: number;
   readonly threads?: number;
+  /** signed-log compression of numeric columns before scaling (default true: flow counters are heavy-tailed) */
+  readonly log?: boolean;
   readonly progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -104,6 +114,7 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
       params: opts.params?.[name],
       seed,
       threads: opts.threads,
+      log: opts.log ?? true,
       inputFiles: table.origin?.files,
     });
     const cal = predictTable(model, calTable).score!;
@@ -121,8 +132,19 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
     fittedOn,
     detectors,
     columns: fitColumnStats(fitTable),
+    reference: referenceSample(calTable, seed),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The calibration rows as plain data (no file origin), at most REFERENCE_ROWS of them. */
+function referenceSample(t: FlowTable, seed: number): FlowTable {
+  let rows = t;
+  if (t.rowCount > REFERENCE_ROWS) {
+    const pick = new Rng(seed + 1).sample(t.rowCount, REFERENCE_ROWS).sort();
+    rows = takeTableRows(t, pick);
+  }
+  return { rowCount: rows.rowCount, columns: rows.columns, format: rows.format, defaultTarget: rows.defaultTarget, normalClass: rows.normalClass };
 }
 
 export async function saveBaseline(path: string, b: Baseline): Promise<number> {

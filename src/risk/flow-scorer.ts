@@ -1,11 +1,19 @@
 /**
- * Scores one batch of flows against a baseline (and optionally a classifier): each detector's raw
- * score, its calibrated p (share of baseline flows scoring lower), and the fused risk by the
- * weighted-Stouffer rule of fusion.ts. Pure: no I/O, no state between batches.
+ * Scores batches of flows against a baseline (and optionally a classifier). Every piece of evidence
+ * is a p in [0, 1] calibrated on the baseline's held-out normal rows (share of baseline flows
+ * scoring lower): each detector's score, and the classifier's P(attack). They are combined
+ * one-sided, since only unusualness is evidence (a detector finding a flow perfectly typical does
+ * not excuse what another finds extreme):
+ *     S = Σ w_i · max(0, Φ⁻¹(p_i)) / sqrt(Σ w_i²)
+ * and S itself is calibrated on the same baseline rows, so
+ *     risk = share of baseline flows whose combined evidence is below this flow's
+ * (with the exponential tail of calibration.ts beyond the largest). Risk 0.999 therefore means what
+ * it says on normal traffic, whatever the number and correlation of the detectors. A baseline file
+ * without reference rows (older files) falls back to risk = Φ(Stouffer z of the p's).
  */
 import type { FlowTable } from '../flows/table.js';
 import type { Baseline } from './baseline.js';
-import { calibrate } from './calibration.js';
+import { calibrate, fitCalibration, type Calibration } from './calibration.js';
 import { predictTable, type TrainedModel } from '../models/trained-model.js';
 import { riskOfZ, zOf } from './fusion.js';
 
@@ -15,13 +23,16 @@ export interface ScoredBatch {
   readonly raw: ReadonlyMap<string, Float64Array>;
   /** detector name → calibrated p per row */
   readonly p: ReadonlyMap<string, Float64Array>;
-  /** classifier: predicted class and P(attack) per row */
+  /** classifier: predicted class, its probability, raw P(attack) and its calibrated p */
   readonly predictedClass?: readonly string[];
   readonly classProbability?: Float64Array;
   readonly pAttack?: Float64Array;
-  /** fused z and risk per row */
-  readonly z: Float64Array;
+  readonly pAttackCalibrated?: Float64Array;
+  /** combined evidence S per row, and the risk in [0, 1] */
+  readonly evidence: Float64Array;
   readonly risk: Float64Array;
+  /** z = Φ⁻¹(risk), what per-source aggregation adds up */
+  readonly z: Float64Array;
 }
 
 export interface ScoringWeights {
@@ -30,46 +41,100 @@ export interface ScoringWeights {
   readonly classifier?: number;
 }
 
-export function scoreBatch(baseline: Baseline, classifier: TrainedModel | undefined, batch: FlowTable, weights: ScoringWeights = {}, where?: string): ScoredBatch {
-  const n = batch.rowCount;
-  const raw = new Map<string, Float64Array>();
-  const pmap = new Map<string, Float64Array>();
-  const num = new Float64Array(n);
-  let den = 0;
-  for (const d of baseline.detectors) {
-    const name = d.model.estimator.name;
-    const w = weights.detectors?.[name] ?? d.weight;
-    const s = predictTable(d.model, batch, where).score!;
-    const p = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      p[i] = calibrate(d.calibration, s[i]);
-      if (w) num[i] += w * zOf(p[i]);
+export interface FlowScorer {
+  readonly detectors: readonly string[];
+  /** how risk was calibrated, for the report */
+  readonly calibration: string;
+  score(batch: FlowTable, where?: string): ScoredBatch;
+}
+
+interface Raw {
+  raw: Map<string, Float64Array>;
+  p: Map<string, Float64Array>;
+  predictedClass?: string[];
+  classProbability?: Float64Array;
+  pAttack?: Float64Array;
+  pAttackCalibrated?: Float64Array;
+  evidence: Float64Array;
+}
+
+export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | undefined, weights: ScoringWeights = {}): FlowScorer {
+  const names = baseline.detectors.map((d) => d.model.estimator.name);
+  const w = baseline.detectors.map((d) => weights.detectors?.[d.model.estimator.name] ?? d.weight);
+  const wc = weights.classifier ?? 1;
+  let classifierCal: Calibration | undefined;
+  let fusedCal: Calibration | undefined;
+  const ref = baseline.reference && baseline.reference.rowCount >= 20 ? baseline.reference : undefined;
+
+  const evaluate = (batch: FlowTable, where?: string): Raw => {
+    const n = batch.rowCount;
+    const raw = new Map<string, Float64Array>();
+    const pmap = new Map<string, Float64Array>();
+    const num = new Float64Array(n);
+    let den = 0;
+    baseline.detectors.forEach((d, j) => {
+      const s = predictTable(d.model, batch, where).score!;
+      const p = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        p[i] = calibrate(d.calibration, s[i]);
+        if (w[j]) num[i] += w[j] * (ref ? Math.max(0, zOf(p[i])) : zOf(p[i]));
+      }
+      den += w[j] * w[j];
+      raw.set(names[j], s);
+      pmap.set(names[j], p);
+    });
+    const out: Raw = { raw, p: pmap, evidence: num };
+    if (classifier) {
+      const pr = predictTable(classifier, batch, where);
+      const k = classifier.classes!.length;
+      out.predictedClass = Array.from(pr.predicted!, (c) => classifier.classes![c]);
+      out.classProbability = Float64Array.from(pr.predicted!, (c, r) => pr.proba![r * k + c]);
+      if (pr.score) {
+        out.pAttack = pr.score;
+        if (classifierCal) {
+          const pc = Float64Array.from(pr.score, (x) => calibrate(classifierCal!, x));
+          out.pAttackCalibrated = pc;
+          for (let i = 0; i < n; i++) num[i] += wc * Math.max(0, zOf(pc[i]));
+        } else if (!ref) {
+          for (let i = 0; i < n; i++) num[i] += wc * zOf(pr.score[i]);
+        }
+        den += wc * wc;
+      }
     }
-    den += w * w;
-    raw.set(name, s);
-    pmap.set(name, p);
-  }
-  let predictedClass: string[] | undefined;
-  let classProbability: Float64Array | undefined;
-  let pAttack: Float64Array | undefined;
-  if (classifier) {
-    const pr = predictTable(classifier, batch, where);
-    const k = classifier.classes!.length;
-    predictedClass = Array.from(pr.predicted!, (c) => classifier.classes![c]);
-    classProbability = Float64Array.from(pr.predicted!, (c, r) => pr.proba![r * k + c]);
-    if (pr.score) {
-      pAttack = pr.score;
-      const w = weights.classifier ?? 1;
-      for (let i = 0; i < n; i++) num[i] += w * zOf(pAttack[i]);
-      den += w * w;
+    const sd = den > 0 ? Math.sqrt(den) : 1;
+    for (let i = 0; i < n; i++) num[i] /= sd;
+    return out;
+  };
+
+  if (ref) {
+    // calibrate the classifier, then the combined evidence, on the baseline's held-out normal rows
+    if (classifier) {
+      const pr = predictTable(classifier, ref);
+      if (pr.score) classifierCal = fitCalibration(pr.score);
     }
+    fusedCal = fitCalibration(evaluate(ref).evidence);
   }
-  const z = new Float64Array(n);
-  const risk = new Float64Array(n);
-  const sd = den > 0 ? Math.sqrt(den) : 1;
-  for (let i = 0; i < n; i++) {
-    z[i] = num[i] / sd;
-    risk[i] = riskOfZ(z[i]);
-  }
-  return { rows: n, raw, p: pmap, predictedClass, classProbability, pAttack, z, risk };
+
+  return {
+    detectors: names,
+    calibration: fusedCal
+      ? `combined evidence calibrated on ${ref!.rowCount.toLocaleString('en-US')} held-out baseline rows`
+      : 'Stouffer z of the detectors (this baseline file has no reference rows; make it again to calibrate the combination)',
+    score(batch, where) {
+      const r = evaluate(batch, where);
+      const n = batch.rowCount;
+      const risk = new Float64Array(n);
+      const z = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        if (fusedCal) {
+          risk[i] = calibrate(fusedCal, r.evidence[i]);
+          z[i] = zOf(risk[i]);
+        } else {
+          z[i] = r.evidence[i];
+          risk[i] = riskOfZ(z[i]);
+        }
+      }
+      return { rows: n, ...r, risk, z };
+    },
+  };
 }

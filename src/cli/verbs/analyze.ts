@@ -104,7 +104,7 @@ export function formatSummary(r: AnalysisResult): string {
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
   lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${r.riskyIps.length}   rule findings: ${r.findings.length}`);
   if (r.quality) {
-    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); at the flow threshold precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
+    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); at the flow threshold accuracy ${r.quality.accuracyAtThreshold.toFixed(4)}, precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
   const off = r.ruleStatus.filter((s) => s.state === 'off');
   if (off.length) lines.push(`  rules off: ${off.map((s) => `${s.ruleId} (${s.state === 'off' ? s.reason : ''})`).join('; ')}`);

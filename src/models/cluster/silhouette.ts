@@ -9,8 +9,11 @@
  * - there must be 2 .. n-1 distinct labels.
  *
  * The n^2/2 distances are all computed (cluster-sums.ts: SIMD kernel, worker threads), on the
- * columns that matter (`distanceColumns`: constant ones dropped, repeated ones merged). `sampleSize` scores
- * a seeded random subset instead, like sklearn's sample_size (our generator, so not sklearn's rows).
+ * columns that matter (`distanceColumns`: constant ones dropped, repeated ones merged), in
+ * float64. scikit-learn rounds each distance to the input's precision (float32 in the seed
+ * pipeline) before summing, so the two agree to about 1e-8 there, to 1e-12 on float64 input.
+ * `sampleSize` scores a seeded random subset instead, like sklearn's sample_size (our generator,
+ * so not the same rows as sklearn's for the same seed).
  *
  * What it deliberately does not do: other metrics, precomputed distance matrices.
  */

@@ -11,6 +11,9 @@
  *
  * Small jobs stay on the calling thread: starting a worker costs tens of milliseconds.
  *
+ * Not util/worker-pool.ts: that pool answers through the event loop (promises), which a
+ * synchronous score() cannot wait for; here completion is signalled through shared memory.
+ *
  * The thread count defaults to the machine's available parallelism (at most 8) and can be set with
  * setKernelThreads (the command line's --threads); a fit's FitContext.threads applies to that fit.
  */

@@ -12,8 +12,9 @@
  * Exact, not approximated: the full dual is solved by SMO (smo.ts) and every support vector is
  * kept. Speed comes from computing kernels on rows measured from the column modes (sparse after
  * one-hot + scaling; see design-rows.ts) and from the training decision values falling out of the
- * solver's gradient. Scoring is Σ over support vectors, in chunks, on worker threads when the job
- * is large (kernel-scoring.ts).
+ * solver's gradient. The solver starts from the rows of lowest kernel density (close to the
+ * answer: fewer iterations), whose kernel rows are computed on all threads first. Scoring is Σ over
+ * support vectors, in chunks, on worker threads when the job is large (kernel-pool.ts).
  *
  * It deliberately ignores per-row sample weights (the ν constraint assumes equal bounds) and
  * offers only the RBF kernel.
@@ -28,7 +29,7 @@ import { Rng } from '../../util/rng.js';
 import { KernelCache } from './kernel-cache.js';
 import { expandRows, kernelRowsParallel } from './kernel-pool.js';
 import { makeExpansion, rbfTrainingSet, RbfRows, resolveGamma, type Gamma, type RbfTrainingSet } from './rbf.js';
-import { solveSmo } from './smo.js';
+import { progressByViolation, solveSmo } from './smo.js';
 
 export interface OneClassSvmOptions {
   /** upper bound on the fraction of training rows outside the boundary, in (0, 1] */
@@ -108,7 +109,7 @@ export const oneClassSvm: DetectorSpec<OneClassSvmOptions, OneClassSvmState> = {
       diag: new Float64Array(n).fill(1),
       eps: options.tol,
       maxIter: Math.max(10_000_000, 100 * n),
-      onProgress: (it) => ctx.progress?.(it, it + 1000, 'SMO iterations'),
+      onProgress: progressByViolation(options.tol, ctx.progress),
     });
     let m = 0;
     for (let i = 0; i < n; i++) if (res.alpha[i] > 0) m++;

@@ -230,3 +230,20 @@ export function solveSmo(P: SmoProblem): SmoResult {
   const rho = nFree > 0 ? sumFree / nFree : ub === Infinity ? lb : lb === -Infinity ? ub : (ub + lb) / 2;
   return { alpha, rho, grad: G, iterations: iter, converged, objective: objective / 2 };
 }
+
+/**
+ * A progress callback for the solver: the share of the way, on a log scale, from the first
+ * violation seen down to eps (the solver's number of iterations is not known in advance).
+ */
+export function progressByViolation(
+  eps: number,
+  report?: (done: number, total: number, what?: string) => void,
+): ((iteration: number, violation: number) => void) | undefined {
+  if (!report) return undefined;
+  let first = 0;
+  return (_iteration, violation) => {
+    if (first === 0) first = Math.max(violation, eps * 10);
+    const share = Math.log(first / Math.max(violation, eps)) / Math.log(first / eps);
+    report(Math.round(1000 * Math.min(1, Math.max(0, share))), 1000, 'SMO solver');
+  };
+}

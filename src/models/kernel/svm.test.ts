@@ -89,7 +89,7 @@ test('parameter errors are worded like scikit-learn', () => {
   assert.throws(() => svm.options({ exactMaxRows: 1.5 }), /The 'exactMaxRows' parameter of SVC must be an int in the range \[0, inf\). Got 1.5 instead./);
 });
 
-test('NSL-KDD: exact form on 4,000 training rows, approximate form on 8,000', { skip: skipWithoutShared('datasets/nsl-kdd') }, async () => {
+test('NSL-KDD: exact form on 3,000 training rows, approximate form on 6,000', { skip: skipWithoutShared('datasets/nsl-kdd') }, async () => {
   const d = (await nslKddMatrices())!;
   const k = d.classes.length;
   const attack = Array.from(d.ytest, (v) => (v === d.normal ? 0 : 1));
@@ -100,15 +100,15 @@ test('NSL-KDD: exact form on 4,000 training rows, approximate form on 8,000', { 
     const auc = rocAuc(attack, Array.from({ length: attack.length }, (_, r) => 1 - P[r * k + d.normal]));
     return { method: s.method, acc: accuracy(d.ytest, argmaxRows(P, k)), auc };
   };
-  // measured: exact 0.7388 accuracy, 0.895 attack-vs-normal AUC; approximate (300 features)
-  // 0.7069 / 0.9105; on all 25,192 rows the approximate form gives 0.723 / 0.906
+  // measured: exact 0.7397 accuracy, 0.875 attack-vs-normal AUC; approximate (200 features)
+  // 0.7206 / 0.917; on all 25,192 rows the approximate form (500 features) gives 0.723 / 0.906
   // (scikit-learn's exact SVC on all rows: 0.745 / 0.935)
-  const exact = await quality(4000, {});
+  const exact = await quality(3000, {});
   assert.equal(exact.method, 'exact-smo-one-vs-rest');
   assert.ok(exact.acc >= 0.72, `exact: accuracy ${exact.acc}`);
-  assert.ok(exact.auc >= 0.875, `exact: AUC ${exact.auc}`);
-  const approx = await quality(8000, { components: 300 });
+  assert.ok(exact.auc >= 0.86, `exact: AUC ${exact.auc}`);
+  const approx = await quality(6000, { components: 200 });
   assert.equal(approx.method, 'random-fourier-logistic');
-  assert.ok(approx.acc >= 0.69, `approximate: accuracy ${approx.acc}`);
-  assert.ok(approx.auc >= 0.89, `approximate: AUC ${approx.auc}`);
+  assert.ok(approx.acc >= 0.70, `approximate: accuracy ${approx.acc}`);
+  assert.ok(approx.auc >= 0.90, `approximate: AUC ${approx.auc}`);
 });

@@ -151,10 +151,15 @@ export function exactSvmMargins(state: SvmState, X: Matrix): Float64Array {
   return exactMargins(state.exact, state, X);
 }
 
-function exactMargins(e: Pick<ExactPart, 'supportVectors' | 'supportCount' | 'dualCoef' | 'intercept' | 'origin'>, s: { classes: number; cols: number; gamma: number }, X: Matrix): Float64Array {
+function exactMargins(
+  e: Pick<ExactPart, 'supportVectors' | 'supportCount' | 'dualCoef' | 'intercept' | 'origin'>,
+  s: { classes: number; cols: number; gamma: number },
+  X: Matrix,
+  threads?: number,
+): Float64Array {
   const k = s.classes;
   const ex = makeExpansion(e.supportVectors, e.supportCount, s.cols, e.dualCoef, k, s.gamma, e.origin);
-  const m = expandRows(ex, X);
+  const m = expandRows(ex, X, threads);
   for (let r = 0; r < X.rows; r++) for (let c = 0; c < k; c++) m[r * k + c] += e.intercept[c];
   return m;
 }
@@ -177,7 +182,7 @@ function fitExact(
     const sub = takeDesignRows(rows, train);
     const m = fitOneVsRest(sub, takeValues(y, train), k, takeValues(weights, train), gamma, options, step);
     const part = supportSet(takeRows(X, train), m, rows.origin);
-    return exactMargins(part, { classes: k, cols: X.cols, gamma }, takeRows(X, test));
+    return exactMargins(part, { classes: k, cols: X.cols, gamma }, takeRows(X, test), Math.max(1, ctx.threads));
   });
   const m = fitOneVsRest(rows, y, k, weights, gamma, options, step);
   const part = supportSet(X, m, rows.origin);

@@ -83,7 +83,7 @@ test('NSL-KDD: accuracy near scikit-learn LinearSVC (0.743)', { skip: skipWithou
   const f1 = macroF1(d.ytest, pred, d.classes.length);
   const k = d.classes.length;
   const auc = rocAuc(Array.from(d.ytest, (v) => (v === d.normal ? 0 : 1)), Array.from({ length: d.ytest.length }, (_, r) => 1 - P[r * k + d.normal]));
-  // measured: accuracy 0.7393, macro-F1 0.5256, attack-vs-normal AUC 0.908
+  // measured (defaults, tol 1e-3): accuracy 0.7420, macro-F1 0.5194, attack-vs-normal AUC 0.910
   assert.ok(acc >= 0.72, `accuracy ${acc}`);
   assert.ok(f1 >= 0.49, `macro-F1 ${f1}`);
   assert.ok(auc >= 0.89, `AUC ${auc}`);

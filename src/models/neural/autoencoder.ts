@@ -125,8 +125,6 @@ export const autoencoder: DetectorSpec<AutoencoderOptions, AutoencoderState> = {
         trainIndex,
         validIndex: rows ? rows.valid : null,
         weights: ctx.sampleWeight ?? null,
-        lossName: 'loss',
-        validationName: 'validation loss',
         // the target is the input itself, already staged as float32 with the same padded width
         lossGradient: (n, batch) => mseGradient(out.out.view, n.input.view, out.dz.view, out.outPad, out.units, 'sigmoid', batch),
         validationScore: (n) => -meanReconstructionError(n.save(), validX!),

@@ -149,8 +149,6 @@ export const mlp: ClassifierSpec<MlpOptions, MlpState> = {
         trainIndex,
         validIndex: rows ? rows.valid : null,
         weights: ctx.sampleWeight ?? null,
-        lossName: 'loss',
-        validationName: 'validation accuracy',
         lossGradient: (_n, batch) => crossEntropyGradient(out.out.view, y, out.dz.view, out.outPad, nClasses, batch),
         validationScore: (n) => accuracy(probabilities(n.save(), nClasses, validX!), nClasses, validY!),
       },

@@ -47,9 +47,6 @@ export interface TrainTask {
   lossGradient(net: NetworkRuntime, batch: BatchRows): number;
   /** Score of the current parameters on the validation rows: higher is better. */
   validationScore(net: NetworkRuntime, index: Int32Array): number;
-  /** names for the history curves */
-  readonly lossName: string;
-  readonly validationName: string;
 }
 
 export interface TrainResult {

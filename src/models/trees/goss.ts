@@ -5,8 +5,9 @@
  * sums stay unbiased. Once most rows are well classified their gradients are tiny, and a tree
  * reads a third of the rows for nearly the same splits.
  *
- * Deterministic given the Rng: the threshold is an exact order statistic (quickselect, no
- * sampling), ties at the threshold are all kept, and the random draw walks rows in order.
+ * Deterministic given the Rng: the threshold is an order statistic of |g| (over every row, or a
+ * sample of 4096 for larger trees), ties at the threshold are all kept, and the random draw walks
+ * rows in order.
  */
 import type { Rng } from '../../util/rng.js';
 
@@ -34,13 +35,24 @@ export function gossRows(
   scratch: GossScratch,
 ): Int32Array {
   const n = rows.length;
-  const topN = Math.max(1, Math.ceil(topRate * n));
   const { abs } = scratch;
-  for (let i = 0; i < n; i++) abs[i] = Math.abs(g[rows[i]]);
-  const threshold = kthLargest(abs, n, topN);
-  // the rest are kept with probability q and weigh 1/q
+  let threshold: number;
+  if (n <= THRESHOLD_SAMPLE) {
+    for (let i = 0; i < n; i++) abs[i] = Math.abs(g[rows[i]]);
+    threshold = kthLargest(abs, n, Math.max(1, Math.ceil(topRate * n)));
+  } else {
+    // the top_rate quantile of |g| estimated on a sample: exactness does not matter here, the
+    // cost of a full selection over every row of every tree does
+    for (let i = 0; i < THRESHOLD_SAMPLE; i++) abs[i] = Math.abs(g[rows[rng.int(n)]]);
+    threshold = kthLargest(abs, THRESHOLD_SAMPLE, Math.max(1, Math.ceil(topRate * THRESHOLD_SAMPLE)));
+  }
+  // the rest are kept with probability q and weigh 1/q; the gaps between kept rows are drawn
+  // (geometric), so the Rng is called once per kept row rather than once per row
   const q = Math.min(1, otherRate / (1 - topRate));
   const scale = 1 / q;
+  const logMiss = Math.log(1 - q);
+  const gap = (): number => (q >= 1 ? 0 : Math.floor(Math.log(1 - rng.next()) / logMiss));
+  let skip = gap();
   const out = new Int32Array(n);
   let m = 0;
   for (let i = 0; i < n; i++) {
@@ -50,14 +62,18 @@ export function gossRows(
       scratch.g[r] = gr;
       scratch.h[r] = h[r];
       out[m++] = r;
-    } else if (rng.next() < q) {
+    } else if (skip === 0) {
       scratch.g[r] = gr * scale;
       scratch.h[r] = h[r] * scale;
       out[m++] = r;
-    }
+      skip = gap();
+    } else skip--;
   }
   return out.slice(0, m);
 }
+
+/** Rows whose |gradient| estimates the top_rate threshold in a large tree. */
+const THRESHOLD_SAMPLE = 4096;
 
 /** The k-th largest of a[0..n) (1-based k), by quickselect; reorders a. */
 export function kthLargest(a: Float64Array, n: number, k: number): number {

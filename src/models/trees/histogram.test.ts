@@ -51,17 +51,29 @@ function assertClose(a: Float64Array, b: Float64Array, bins: BinnedMatrix, strid
 
 const allFeatures = Int32Array.from([0, 1, 2, 3]);
 
-test('gradient histogram equals the direct sums, row-wise and column-wise, all rows or some', () => {
+test('gradient histogram equals the direct sums: sparse rows, row-wise, column-wise, all rows or some', () => {
   const { bins, g, h } = data(600, 1);
+  assert.ok(bins.rowSlots && bins.rowSlots.length < 600 * 4, 'sparse rows leave the common bins out');
   const scratch = new HistScratch(bins.rows, bins.cols, 2);
   const some = Int32Array.from({ length: 200 }, (_, i) => i * 3);
-  const columnWise: BinnedMatrix = { ...bins, rowCodes: undefined };
+  const layouts: [string, BinnedMatrix][] = [
+    ['sparse', bins],
+    ['row-wise', { ...bins, rowStart: undefined, rowSlots: undefined }],
+    ['column-wise', { ...bins, rowCodes: undefined, rowStart: undefined, rowSlots: undefined }],
+  ];
   for (const [idx, m] of [[Int32Array.from({ length: 600 }, (_, i) => i), 600], [some, 200]] as const) {
     const want = naiveGrad(bins, Array.from(idx.subarray(0, m)), g, h);
-    for (const b of [bins, columnWise]) {
+    for (const [name, b] of layouts) {
       const hist = new Float64Array(histLength(bins.cols, 2)).fill(123); // stale values must be cleared
       buildGradHist(hist, b, allFeatures, 4, idx, 0, m, g, h, scratch);
-      assertClose(hist, want, bins, 2, b.rowCodes ? 'row-wise' : 'column-wise');
+      assertClose(hist, want, bins, 2, name);
+    }
+    // a subset of features (column sampling) cannot use the sparse rows: row-wise instead
+    const two = Int32Array.from([1, 3]);
+    const hist = new Float64Array(histLength(bins.cols, 2));
+    buildGradHist(hist, bins, two, 2, idx, 0, m, g, h, scratch);
+    for (const f of [1, 3]) {
+      for (let s = 0; s < 2 * BIN_SLOTS; s++) assert.ok(Math.abs(hist[f * 2 * BIN_SLOTS + s] - want[f * 2 * BIN_SLOTS + s]) < 1e-9);
     }
   }
 });

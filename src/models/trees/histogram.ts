@@ -86,10 +86,24 @@ export function buildGradHist(
     G += gi;
     H += hi;
   }
-  const { codes, rows, cols, commonBin, rowCodes } = bins;
+  const { codes, rows, cols, commonBin, rowCodes, rowStart, rowSlots } = bins;
   const numBins = bins.mapper.numBins;
   // rows in a feature's most frequent bin are not added: their sums are what is left over
-  if (rowCodes) {
+  const sparse = rowStart !== undefined && rowSlots !== undefined && nFeats === cols;
+  if (sparse) {
+    // every feature: walk each row's cells outside the common bins
+    for (let i = 0; i < m; i++) {
+      const gi = og[i];
+      const hi = oh[i];
+      const r = idx[start + i];
+      const end = rowStart[r + 1];
+      for (let e = rowStart[r]; e < end; e++) {
+        const s = rowSlots[e] << 1;
+        hist[s] += gi;
+        hist[s + 1] += hi;
+      }
+    }
+  } else if (rowCodes) {
     for (let i = 0; i < m; i++) {
       const gi = og[i];
       const hi = oh[i];
@@ -109,7 +123,7 @@ export function buildGradHist(
     const f = feats[j];
     const base = f * BIN_SLOTS * 2;
     const skip = commonBin[f];
-    if (!rowCodes) {
+    if (!rowCodes && !sparse) {
       const col = f * rows;
       for (let i = 0; i < m; i++) {
         const c = codes[col + idx[start + i]];

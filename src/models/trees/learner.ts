@@ -44,6 +44,8 @@ export class GrowWorkspace {
   readonly featDraw: Int32Array;
   /** GOSS buffers, made on first use */
   goss: GossScratch | undefined;
+  /** bootstrap buffers of forest trees, made on first use */
+  bootstrap: { counts: Int32Array; w: Float64Array; idx: Int32Array } | undefined;
   private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
 

@@ -78,19 +78,22 @@ export function growForestTree(data: ForestData, task: ForestTreeTask, ws: GrowW
   const { bins, y, weight, nClasses } = data;
   const n = bins.rows;
   const rng = new Rng(task.seed);
+  // per-tree buffers come from the workspace: a forest would otherwise churn three arrays of
+  // every row per tree through the garbage collector
+  const buf = (ws.bootstrap ??= { counts: new Int32Array(n), w: new Float64Array(n), idx: new Int32Array(n) });
   let w = weight;
-  const idx = new Int32Array(n);
+  const idx = buf.idx;
   let m = 0;
   if (task.bootstrap) {
     // n draws with replacement; a row drawn c times weighs c times (scikit-learn's bootstrap)
-    const counts = new Int32Array(n);
+    const counts = buf.counts;
+    counts.fill(0);
     for (let i = 0; i < n; i++) counts[rng.int(n)]++;
-    w = new Float64Array(n);
+    w = buf.w;
     for (let r = 0; r < n; r++) {
-      if (counts[r] > 0 && weight[r] > 0) {
-        w[r] = weight[r] * counts[r];
-        idx[m++] = r;
-      }
+      const c = counts[r];
+      w[r] = weight[r] * c;
+      if (c > 0 && weight[r] > 0) idx[m++] = r;
     }
   } else {
     for (let r = 0; r < n; r++) if (weight[r] > 0) idx[m++] = r;

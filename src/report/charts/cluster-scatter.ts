@@ -1,6 +1,6 @@
 /**
  * Clusters in two dimensions (usually the first two principal components): one colour per cluster,
- * core points filled, border points hollow, noise as red crosses drawn on top, since noise is what
+ * core points as filled discs, border points as rings (hollow), noise as red crosses drawn on top, since noise is what
  * an analyst looks at first (DBSCAN's noise is the anomaly).
  *
  * Large inputs are drawn from a seeded uniform sample of at most `maxPoints` (default 5,000) rows;
@@ -101,51 +101,37 @@ export function clusterScatterSpec(
 
   const x = { field: 'x', type: 'quantitative', title: options.xTitle ?? 'Component 1', scale: { zero: false } } as const;
   const y = { field: 'y', type: 'quantitative', title: options.yTitle ?? 'Component 2', scale: { zero: false } } as const;
-  const color = { field: 'cluster', type: 'nominal', scale: { domain, range }, legend: { title: 'Cluster (rows)', orient: 'right', symbolType: 'circle' } } as const;
-  const shape = {
-    field: 'kind',
-    type: 'nominal',
-    scale: { domain: ['core', 'border', 'noise'], range: ['circle', 'circle', 'cross'] },
-    legend: {
-      title: 'Point',
-      orient: 'right',
-      labelExpr: "datum.value === 'core' ? 'core (filled)' : datum.value === 'border' ? 'border (hollow)' : 'noise'",
-      // legend symbols drawn the way the points are: filled, hollow, red cross
-      symbolStrokeWidth: 1.5,
-      encode: {
-        symbols: {
-          update: {
-            fill: { signal: `datum.value === 'border' ? 'transparent' : datum.value === 'noise' ? '${COLORS.alarm}' : '#555555'` },
-            stroke: { signal: `datum.value === 'noise' ? '${COLORS.alarm}' : '#555555'` },
-          },
-        },
-      },
-    },
+  // drawn in this order, so noise ends on top of the clusters it sits in
+  const drawOrder = { core: 0, border: 1, noise: 2 } as const;
+  values.sort((p, q) => drawOrder[p.kind] - drawOrder[q.kind]);
+
+  // hollow border points as a ring-shaped symbol (outer circle, inner circle drawn the other way
+  // round, so the non-zero fill rule leaves a hole): unlike a stroke-only mark, a shape also shows
+  // up hollow in the legend
+  const kindLegend = {
+    title: 'Point',
+    orient: 'right',
+    labelExpr: "datum.value === 'core' ? 'core' : datum.value === 'border' ? 'border' : 'noise'",
+    symbolFillColor: '#444444',
+    symbolStrokeWidth: 0,
+    symbolSize: 80,
   } as const;
   return {
     ...baseSpec(760, 520, options),
     title: titleBlock('Clusters', options, notes),
     data: { values },
-    layer: [
-      {
-        transform: [{ filter: "datum.kind === 'core'" }],
-        mark: { type: 'point', filled: true, size: 30, opacity: 0.75 },
-        encoding: { x, y, color, shape },
-      },
-      {
-        transform: [{ filter: "datum.kind === 'border'" }],
-        mark: { type: 'point', filled: false, size: 34, strokeWidth: 1.3, opacity: 0.9 },
-        encoding: { x, y, color, shape },
-      },
-      {
-        transform: [{ filter: "datum.kind === 'noise'" }],
-        mark: { type: 'point', filled: true, size: 42, opacity: 0.9 },
-        encoding: { x, y, color, shape },
-      },
-    ],
-    resolve: { scale: { color: 'shared', shape: 'shared' } },
+    mark: { type: 'point', filled: true, size: 40, opacity: 0.8 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? 'Component 1', scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: options.yTitle ?? 'Component 2', scale: { zero: false } },
+      color: { field: 'cluster', type: 'nominal', scale: { domain, range }, legend: { title: 'Cluster (rows)', orient: 'right', symbolType: 'circle', symbolSize: 80 } },
+      shape: { field: 'kind', type: 'nominal', scale: { domain: ['core', 'border', 'noise'], range: ['circle', RING, 'cross'] }, legend: kindLegend },
+    },
   };
 }
+
+/** A ring in Vega's unit symbol box: outer radius 1, inner 0.55, opposite winding. */
+const RING = 'M -1 0 A 1 1 0 1 0 1 0 A 1 1 0 1 0 -1 0 Z M -0.55 0 A 0.55 0.55 0 1 1 0.55 0 A 0.55 0.55 0 1 1 -0.55 0 Z';
 
 function kindName(k: number | PointKindName): PointKindName {
   if (typeof k === 'string') return k;

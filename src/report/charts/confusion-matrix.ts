@@ -31,20 +31,25 @@ export function confusionMatrixSpec(matrix: CountMatrix, classNames: readonly st
         predicted: classNames[c],
         count,
         share: rowSum > 0 ? count / rowSum : 0,
-        label: count === 0 ? '' : compactCount(count),
+        label: cellText(count, k > 12),
         diagonal: r === c,
       });
     }
   }
-  const longest = classNames.reduce((m, s) => Math.max(m, s.length), 0);
-  const labelRoom = Math.min(220, 30 + longest * 7);
-  const cell = k <= 6 ? 64 : k <= 12 ? 46 : 34;
-  const side = Math.max(300, cell * k);
+  const longest = classNames.reduce((m, name) => Math.max(m, name.length), 0);
+  // cells big enough for "16.7k" at the text size used; the picture grows with the class count
+  const cell = k <= 6 ? 64 : k <= 16 ? 46 : 36;
+  const side = Math.max(260, cell * k);
+  const rotate = k > 4 || longest > 8;
+  // room for labels, about 7 px per character at 12 px DejaVu Sans, capped by labelLimit
+  const labelPx = Math.min(200, 7 * longest + 8);
+  const width = side + labelPx + 36 + 190 + 24;
+  const height = side + 64 + (rotate ? 0.66 * labelPx + 18 : 22) + 36 + 24;
   const accuracy = total > 0 ? correct / total : 0;
   const notes = [`${fullCount(total)} rows, accuracy ${(accuracy * 100).toFixed(1)}%; colour = share of the true class`];
   const sort = [...classNames];
   return {
-    ...baseSpec(side + labelRoom + 150, side + labelRoom + 90, options),
+    ...baseSpec(width, height, options),
     title: titleBlock('Confusion matrix', options, notes),
     data: { values },
     encoding: {
@@ -53,7 +58,7 @@ export function confusionMatrixSpec(matrix: CountMatrix, classNames: readonly st
         type: 'nominal',
         sort,
         title: 'Predicted class',
-        axis: { labelAngle: k > 4 || longest > 8 ? -40 : 0, labelLimit: 200 },
+        axis: { labelAngle: rotate ? -40 : 0, labelLimit: 200 },
       },
       y: { field: 'actual', type: 'nominal', sort, title: 'True class', axis: { labelLimit: 200 } },
     },
@@ -61,11 +66,13 @@ export function confusionMatrixSpec(matrix: CountMatrix, classNames: readonly st
       {
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
         encoding: {
+          // empty cells white; a square-root scale so a 1% confusion is still visibly tinted
           color: {
+            condition: { test: 'datum.count === 0', value: '#ffffff' },
             field: 'share',
             type: 'quantitative',
-            scale: { scheme: 'blues', domain: [0, 1] },
-            legend: { title: 'Share of true class', format: '.0%', gradientLength: Math.min(240, side - 40) },
+            scale: { type: 'sqrt', domain: [0, 1], range: ['#eef4fa', '#08306b'] },
+            legend: { title: 'Share of true class', titleLimit: 200, format: '.0%', values: [0.01, 0.1, 0.25, 0.5, 1], gradientLength: Math.min(240, side - 40) },
           },
           tooltip: [
             { field: 'actual', title: 'True' },
@@ -79,7 +86,7 @@ export function confusionMatrixSpec(matrix: CountMatrix, classNames: readonly st
         mark: { type: 'text', fontSize: k > 12 ? 11 : 12 },
         encoding: {
           text: { field: 'label' },
-          color: { condition: { test: 'datum.share > 0.5', value: 'white' }, value: '#111111' },
+          color: { condition: { test: 'datum.share > 0.35', value: 'white' }, value: '#111111' },
         },
       },
     ],
@@ -100,4 +107,11 @@ function cellReader(m: CountMatrix, k: number): (r: number, c: number) => number
     throw new UserError(`confusionMatrixSpec: the matrix must be ${k}x${k} to match the ${k} class names`);
   }
   return (r, c) => rows[r][c];
+}
+
+/** A cell's count; in small cells four-digit counts become "8.3k" so they fit. */
+function cellText(count: number, small: boolean): string {
+  if (count === 0) return '';
+  if (small && count >= 1000 && count < 10_000) return `${(count / 1000).toFixed(1).replace(/\.0$/, '')}k`;
+  return compactCount(count);
 }

@@ -36,12 +36,12 @@ export function featureImportanceSpec(
   if (skipped > 0) notes.push(`${skipped} feature(s) without a finite value left out`);
   const longest = rows.reduce((m, r) => Math.max(m, r.feature.length), 0);
   return {
-    ...baseSpec(Math.max(560, 380 + Math.min(240, longest * 7)), 110 + Math.max(4, rows.length) * 24, options),
+    ...baseSpec(Math.max(560, 400 + Math.min(300, longest * 7)), 110 + Math.max(4, rows.length) * 24, options),
     title: titleBlock('Feature importance', options, notes),
     data: { values: rows },
     mark: { type: 'bar', height: { band: 0.75 } },
     encoding: {
-      y: { field: 'feature', type: 'nominal', sort: rows.map((r) => r.feature), title: null, axis: { labelLimit: 260 } },
+      y: { field: 'feature', type: 'nominal', sort: rows.map((r) => r.feature), title: null, axis: { labelLimit: 300 } },
       x: { field: 'value', type: 'quantitative', title: options.valueTitle ?? 'Importance', axis: { format: '~g' } },
       color: { condition: { test: 'datum.negative', value: COLORS.alarm }, value: COLORS.primary },
       tooltip: [

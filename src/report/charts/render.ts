@@ -21,6 +21,7 @@ import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { UserError } from '../../util/errors.js';
+import { readFontWidths, textWidth, type FontWidths } from './font-metrics.js';
 import { CHART_FONT } from './theme.js';
 
 export interface RenderOptions {
@@ -80,6 +81,7 @@ export function compileChart(spec: TopLevelSpec, options: RenderOptions = {}): C
 /** The chart as an SVG document (CSS pixel size, no scale). */
 export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
   const { vega: vg } = compileChart(spec, options);
+  installTextMetrics();
   const view = new vega.View(vega.parse(vg), { renderer: 'none', loader: offlineLoader, logLevel: vega.Warn });
   try {
     return await view.toSVG();
@@ -128,6 +130,8 @@ const DEJAVU_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejav
 const DEJAVU_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSansMono.ttf'];
 
 let fontOptions: ResvgRenderOptions['font'] | undefined;
+let regularFontFile: string | undefined;
+let boldFontFile: string | undefined;
 
 /** DejaVu by path when we can find it (fast, predictable), else whatever the system has. */
 function fonts(): NonNullable<ResvgRenderOptions['font']> {
@@ -139,7 +143,11 @@ function fonts(): NonNullable<ResvgRenderOptions['font']> {
       const p = join(dir, f);
       if (existsSync(p)) files.push(p);
     }
-    if (files.length > 0) break;
+    if (files.length > 0) {
+      regularFontFile = files.find((f) => f.endsWith('DejaVuSans.ttf'));
+      boldFontFile = files.find((f) => f.endsWith('DejaVuSans-Bold.ttf'));
+      break;
+    }
   }
   fontOptions = {
     fontFiles: files,
@@ -192,6 +200,47 @@ export function darkPixelCount(rgba: Uint8Array): number {
     if (rgba[i + 3] > 0 && rgba[i] + rgba[i + 1] + rgba[i + 2] < 384) n++;
   }
   return n;
+}
+
+interface TextItem {
+  fontSize?: number;
+  fontWeight?: string | number;
+  limit?: number;
+}
+
+let metricsInstalled = false;
+
+/**
+ * Replace Vega's 0.8 em-per-character guess with the real advance widths of the font resvg draws
+ * with (see font-metrics.ts). Vega's hook is process-wide; every chart here uses the same font.
+ * Without DejaVu we cannot know the font, and 0.6 em is nearer most sans fonts than 0.8.
+ */
+function installTextMetrics(): void {
+  if (metricsInstalled) return;
+  fonts();
+  let regular: FontWidths | undefined;
+  let bold: FontWidths | undefined;
+  try {
+    regular = regularFontFile ? readFontWidths(regularFontFile) : undefined;
+    bold = boldFontFile ? readFontWidths(boldFontFile) : regular;
+  } catch {
+    regular = bold = undefined;
+  }
+  const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics;
+  metrics.width = (item, text) => {
+    const s = text == null ? '' : String(text).trim();
+    const size = item.fontSize != null ? +item.fontSize || 0 : 11;
+    const w = item.fontWeight;
+    const isBold = w === 'bold' || w === 'bolder' || (typeof w === 'number' && w >= 600) || (typeof w === 'string' && +w >= 600);
+    const font = isBold ? bold : regular;
+    const width = font ? textWidth(font, s, size) : 0.6 * s.length * size;
+    // Vega truncates a label longer than its limit with "…" and asks this function both for the
+    // full text and for the pieces it tries; capping at the limit gives the truncated label's
+    // width to the layout and still lets Vega's search find the cut
+    const limit = item.limit ?? 0;
+    return limit > 0 ? Math.min(width, limit) : width;
+  };
+  metricsInstalled = true;
 }
 
 /** Every URL refused: specs must carry their data inline. */

@@ -43,7 +43,7 @@ export const SERIES_PALETTE = [
   '#edc948',
   '#9c755f',
   '#ff9da7',
-  '#bab0ac',
+  '#17becf',
   '#2f4b7c',
   '#a05195',
   '#665191',
