@@ -43,6 +43,8 @@ export interface AnalysisOptions {
   readonly flowThreshold: number;
   /** sources at or above this risk are listed in risky_ips */
   readonly ipThreshold: number;
+  /** a flow at or above this risk is judged an attack in flows_scored.csv's verdict column */
+  readonly verdictThreshold?: number;
   readonly outDir: string;
   readonly store?: AlertStore;
   readonly batchRows?: number;
@@ -94,8 +96,8 @@ export interface AnalysisResult {
   readonly inputNotes: readonly string[];
   readonly alerts: { readonly written: number; readonly stored?: number; readonly duplicates?: number; readonly store?: string };
   /** when the input carries labels: how well the fused flow risk separates normal from attack */
-  readonly quality?: { readonly labelledFlows: number; readonly attacks: number; readonly rocAuc: number; readonly precisionAtThreshold: number; readonly recallAtThreshold: number; readonly accuracyAtThreshold: number };
-  readonly thresholds: { readonly flow: number; readonly ip: number };
+  readonly quality?: { readonly labelledFlows: number; readonly attacks: number; readonly rocAuc: number; readonly precisionAtThreshold: number; readonly recallAtThreshold: number; readonly accuracyAtVerdict: number; readonly falsePositiveRateAtVerdict: number; readonly recallAtVerdict: number };
+  readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
   readonly outputs: Readonly<Record<string, string>>;
   /** top flows by risk with their reasons, for the report */
   readonly topFlows: readonly { readonly file: string; readonly line: number; readonly srcIp: string; readonly dstIp: string; readonly dstPort: number | null; readonly risk: number; readonly reasons: readonly string[] }[];
@@ -170,6 +172,9 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   let attacks = 0;
   let tp = 0;
   let fp = 0;
+  let vtp = 0;
+  let vfp = 0;
+  const verdictAt = o.verdictThreshold ?? 0.95;
   let headerDone = false;
 
   const pendingAlerts: string[] = [];
@@ -219,7 +224,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       const cols = ['file', 'line', 'time', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'];
       for (const d of detectorNames) cols.push(`${d}_score`, `${d}_p`);
       if (o.classifier) cols.push('class', 'class_probability', 'p_attack');
-      cols.push('risk', 'reasons');
+      cols.push('risk', 'verdict', 'reasons');
       if (truth) cols.push('label_attack');
       await write(flowsOut, cols.join(',') + '\n');
       headerDone = true;
@@ -261,6 +266,10 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
           if (truth[r]) tp++;
           else fp++;
         }
+        if (risk >= verdictAt) {
+          if (truth[r]) vtp++;
+          else vfp++;
+        }
       }
       sample.add(risk);
       const fileIdx = batch.origin ? batch.origin.file[r] : -1;
@@ -273,7 +282,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       let row = `${fileCell},${line},${Number.isFinite(time) ? new Date(time).toISOString() : ''},${src ?? ''},${numCell(ff.srcPort?.[r])},${dst ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
       for (let j = 0; j < rawCols.length; j++) row += `,${fmt(rawCols[j][r])},${fmt(pCols[j][r])}`;
       if (o.classifier) row += `,${csvCell(cls ?? '')},${fmt(scored.classProbability![r])},${scored.pAttack ? fmt(scored.pAttack[r]) : ''}`;
-      row += `,${fmt(risk)},${reasons.length ? csvCell(reasons.join('; ')) : ''}`;
+      row += `,${fmt(risk)},${risk >= verdictAt ? 'attack' : 'normal'},${reasons.length ? csvCell(reasons.join('; ')) : ''}`;
       if (truth) row += `,${truth[r]}`;
       lines.push(row);
       if (risk >= o.flowThreshold) {
@@ -384,8 +393,10 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       rocAuc: hist.auc(),
       precisionAtThreshold: tp + fp > 0 ? tp / (tp + fp) : 0,
       recallAtThreshold: tp / attacks,
-      // normal flows below the threshold are right too: (tp + tn) / n
-      accuracyAtThreshold: (tp + (labelled - attacks - fp)) / labelled,
+      // normal flows judged normal are right too: (tp + tn) / n
+      accuracyAtVerdict: (vtp + (labelled - attacks - vfp)) / labelled,
+      falsePositiveRateAtVerdict: vfp / (labelled - attacks),
+      recallAtVerdict: vtp / attacks,
     };
   }
   const finishedAt = new Date();
@@ -407,7 +418,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     inputNotes: ruleResult.inputNotes,
     alerts: { written: alertsWritten, stored: o.store ? stored : undefined, duplicates: o.store ? duplicates : undefined, store: o.store?.where },
     quality,
-    thresholds: { flow: o.flowThreshold, ip: o.ipThreshold },
+    thresholds: { flow: o.flowThreshold, ip: o.ipThreshold, verdict: verdictAt },
     outputs,
     topFlows: top,
   };

@@ -6,5 +6,7 @@ import { train } from './verbs/train.js';
 import { evaluate } from './verbs/evaluate.js';
 import { predict } from './verbs/predict.js';
 import { inspect } from './verbs/inspect.js';
+import { compare } from './verbs/compare.js';
+import { search } from './verbs/search.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search];

@@ -3,7 +3,7 @@
  * store, from a YAML or JSON file (`--config`, or NETSENTINEL_CONFIG), over the defaults. Each
  * value is checked where it is read, with the file and key named in the error.
  *
- *   thresholds: { flow: 0.999, ip: 0.99 }
+ *   thresholds: { flow: 0.999, ip: 0.99, verdict: 0.95 }   (alert a flow / list a source / call a flow an attack)
  *   weights:    { detectors: { isolation-forest: 1, autoencoder: 1, one-class-svm: 1 }, classifier: 1, rules: 1 }
  *   rules:      { portScan: { ports: 10, windowSeconds: 60 }, ... }   (see src/detect/rules-config.ts)
  *   store:      netsentinel.db | postgres://user@host/db
@@ -15,7 +15,7 @@ import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
 
 export interface AnalysisConfig {
-  readonly thresholds: { readonly flow: number; readonly ip: number };
+  readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
   readonly weights: { readonly detectors: Readonly<Record<string, number>>; readonly classifier: number; readonly rules: number };
   readonly rules: RulesConfigInput;
   readonly store?: string;
@@ -24,7 +24,7 @@ export interface AnalysisConfig {
 }
 
 export const DEFAULT_ANALYSIS_CONFIG: AnalysisConfig = {
-  thresholds: { flow: 0.999, ip: 0.99 },
+  thresholds: { flow: 0.999, ip: 0.99, verdict: 0.95 },
   weights: { detectors: {}, classifier: 1, rules: 1 },
   rules: {},
   sources: {},
@@ -79,7 +79,7 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   }
   if (d.store !== undefined && typeof d.store !== 'string') throw new UserError(`${file}: store must be a path or a postgres:// URL`);
   return {
-    thresholds: { flow: prob('thresholds.flow', th.flow, 0.999), ip: prob('thresholds.ip', th.ip, 0.99) },
+    thresholds: { flow: prob('thresholds.flow', th.flow, 0.999), ip: prob('thresholds.ip', th.ip, 0.99), verdict: prob('thresholds.verdict', th.verdict, 0.95) },
     weights: { detectors: det, classifier: weight('weights.classifier', w.classifier, 1), rules: weight('weights.rules', w.rules, 1) },
     rules: (d.rules ?? {}) as RulesConfigInput,
     store: d.store as string | undefined,

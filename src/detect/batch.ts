@@ -27,7 +27,7 @@ export interface Batch {
   readonly rowOffset: number;
   /** rows in time order, or null when file order already is */
   readonly order: Int32Array | null;
-  /** epoch ms; all zero when the input has no timestamps (then the whole input is one window) */
+  /** epoch ms; one value for every row when the batch has no timestamps (then it is all one instant) */
   readonly time: Float64Array;
   readonly hasTime: boolean;
   readonly src: Int32Array | null;
@@ -50,7 +50,8 @@ export interface Batch {
   readonly untimedRows: number;
 }
 
-export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: number, format: string): Batch {
+/** `untimedAt`: the time given to every row of a batch without timestamps (the stream's latest). */
+export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: number, format: string, untimedAt = 0): Batch {
   const n = fields.rowCount;
   const src = fields.srcIp ? interner.idsFor(fields.srcIp) : null;
   const dst = fields.dstIp ? interner.idsFor(fields.dstIp) : null;
@@ -83,9 +84,9 @@ export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: 
     }
     if (untimedRows === n) {
       hasTime = false;
-      time = new Float64Array(n);
+      time = new Float64Array(n).fill(untimedAt);
     } else if (!sorted) order = timeOrder(time, n);
-  } else time = new Float64Array(n);
+  } else time = new Float64Array(n).fill(untimedAt);
 
   const flags = new Uint8Array(n);
   let flagsKnown = 0;

@@ -803,7 +803,7 @@ export class BucketRunner implements RuleRunner {
       const w = this.winArray(s);
       const base = this.winBase(o);
       const n = st[o + F_LEN];
-      // MUTATION
+      for (let e = 0; e < n; e++) w[base + e * STRIDE] = remap(w[base + e * STRIDE]);
       const index = this.idx[s];
       if (index !== null) {
         index.clear();

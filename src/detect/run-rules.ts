@@ -42,7 +42,7 @@ export interface RuleEngineResult {
   /** findings not yet taken by `drain`, most severe first */
   readonly findings: Finding[];
   readonly status: RuleStatus[];
-  /** what was assumed about the input (units, time zone, empty columns), once each */
+  /** what was assumed about the input (units, time zone, empty columns) and how the run went, once each */
   readonly inputNotes: string[];
 }
 
@@ -139,7 +139,8 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
         });
         compactions++;
       }
-      const batch = buildBatch(ff, interner, rowOffset, table.format);
+      // a batch without times joins the stream at the latest time seen so far
+      const batch = buildBatch(ff, interner, rowOffset, table.format, Number.isFinite(watermark) ? watermark : 0);
       rowOffset += batch.n;
       untimedRows += batch.untimedRows;
       if (batch.hasTime) timedBatches++;
@@ -181,10 +182,13 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
         if (untimedBatches > 0 && timedBatches === 0) notes.push('the input has no timestamps: the whole input is one window');
         else if (untimedBatches > 0) notes.push(`${untimedBatches} batch(es) had no timestamps and were counted at the latest time seen`);
         if (untimedRows > 0) notes.push(`${untimedRows} flow(s) without a timestamp took the time of the flow before them`);
-        if (compactions > 0 && e === active[0]) notes.push(`the address table was compacted ${compactions} time(s)`);
         return notes.length > 0 ? { ...base, state: 'on', note: notes.join('; ') } : { ...base, state: 'on' };
       });
-      return { findings, status, inputNotes: [...fieldNotes] };
+      const notes = [...fieldNotes];
+      if (compactions > 0) {
+        notes.push(`more than ${config.limits.maxInternedIps} distinct addresses: the address table was compacted ${compactions} time(s), keeping those still in use`);
+      }
+      return { findings, status, inputNotes: notes };
     },
     groups() {
       const out: Record<string, number> = {};

@@ -50,7 +50,7 @@ export async function writeHtmlReport(r: AnalysisResult, path: string): Promise<
     .map((s) => `<li><b>${esc(s.ruleId)}</b>: ${s.state === 'on' ? `on${s.note ? ' (' + esc(s.note) + ')' : ''}` : `<span class="off">off</span>: ${esc(s.reason)}`}</li>`)
     .join('');
   const q = r.quality
-    ? `<p>The input carries labels: the fused flow risk separates normal from attack flows with ROC-AUC <b>${r.quality.rocAuc.toFixed(4)}</b> (${r.quality.attacks.toLocaleString('en-US')} attacks among ${r.quality.labelledFlows.toLocaleString('en-US')} flows); at the flow threshold, precision ${r.quality.precisionAtThreshold.toFixed(3)} and recall ${r.quality.recallAtThreshold.toFixed(3)}.</p>`
+    ? `<p>The input carries labels: the fused flow risk separates normal from attack flows with ROC-AUC <b>${r.quality.rocAuc.toFixed(4)}</b> (${r.quality.attacks.toLocaleString('en-US')} attacks among ${r.quality.labelledFlows.toLocaleString('en-US')} flows); the normal/attack verdict (risk ≥ ${r.thresholds.verdict}) is right for ${(r.quality.accuracyAtVerdict * 100).toFixed(1)} % of flows; alerts (risk ≥ ${r.thresholds.flow}) have precision ${r.quality.precisionAtThreshold.toFixed(3)} and recall ${r.quality.recallAtThreshold.toFixed(3)}.</p>`
     : '';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>netsentinel report: ${esc(r.startedAt)}</title>
@@ -79,7 +79,7 @@ ${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNo
 ${q}
 <h2>Flow risk</h2>
 ${chart || '<p>(chart not drawn)</p>'}
-<p class="meta">Risk is the weighted Stouffer fusion of the detectors' scores calibrated on held-out baseline traffic${r.classifier ? ", the classifier's P(attack)" : ''} and the rules' findings: risk 0.999 means as unusual as one baseline flow in a thousand.</p>
+<p class="meta">Risk is the weighted Stouffer fusion of the detectors' scores calibrated on held-out baseline traffic${r.classifier ? ", the classifier's P(attack)" : ''} and the rules' findings, calibrated on held-out baseline traffic: risk 0.999 means more unusual than 999 in 1000 normal flows.</p>
 <h2>Riskiest sources</h2>
 ${ipRows ? `<table><thead><tr><th>source</th><th>risk</th><th>flows</th><th>risky flows</th><th>first / last seen</th><th>why</th></tr></thead><tbody>${ipRows}</tbody></table>` : '<p>No source reached the threshold.</p>'}
 <h2>Rule findings</h2>

@@ -23,8 +23,8 @@ export const analyze: Command = {
     positionals: { min: 1, name: 'DATA (flow files, folders or globs)' },
     description: `Risk is in [0, 1]: the fused evidence of the baseline's detectors (each calibrated on held-out
 normal traffic), the classifier's P(attack) when --model is given, and the behavioural rules, by the
-weighted Stouffer rule (docs/risk.md). A flow at risk 0.999 is as unusual as one baseline flow in a
-thousand. Without --baseline the detectors are fitted on DATA itself (weaker; the output says so).
+weighted Stouffer rule (docs/risk.md). Risk is calibrated on held-out
+baseline traffic: a flow at risk 0.999 is more unusual than 999 in 1000 normal flows. Without --baseline the detectors are fitted on DATA itself (weaker; the output says so).
 Outputs in --out: flows_scored.csv, risky_ips.csv, risky_ips.txt, alerts.jsonl (Suricata EVE),
 risk_scores.png, report.html, summary.json.`,
     options: [
@@ -35,6 +35,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL; 'none' to skip (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
       { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
       { name: 'ip-threshold', type: 'number', value: 'RISK', description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
+      { name: 'verdict-threshold', type: 'number', value: 'RISK', description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
       { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
       { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
@@ -60,7 +61,8 @@ risk_scores.png, report.html, summary.json.`,
     }
     const flow = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
     const ip = (v.ipThreshold as number | undefined) ?? config.thresholds.ip;
-    for (const [name, t] of [['--flow-threshold', flow], ['--ip-threshold', ip]] as const) {
+    const verdict = (v.verdictThreshold as number | undefined) ?? config.thresholds.verdict;
+    for (const [name, t] of [['--flow-threshold', flow], ['--ip-threshold', ip], ['--verdict-threshold', verdict]] as const) {
       if (!(t > 0 && t < 1)) throw new UserError(`analyze: ${name} must be between 0 and 1, got ${t}`);
     }
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
@@ -78,6 +80,7 @@ risk_scores.png, report.html, summary.json.`,
         weights: config.weights,
         flowThreshold: flow,
         ipThreshold: ip,
+        verdictThreshold: verdict,
         outDir: v.out as string,
         store,
         batchRows: v.batchRows as number,
@@ -104,7 +107,7 @@ export function formatSummary(r: AnalysisResult): string {
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
   lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${r.riskyIps.length}   rule findings: ${r.findings.length}`);
   if (r.quality) {
-    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); at the flow threshold accuracy ${r.quality.accuracyAtThreshold.toFixed(4)}, precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
+    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
   const off = r.ruleStatus.filter((s) => s.state === 'off');
   if (off.length) lines.push(`  rules off: ${off.map((s) => `${s.ruleId} (${s.state === 'off' ? s.reason : ''})`).join('; ')}`);

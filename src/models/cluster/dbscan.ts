@@ -24,7 +24,7 @@
  */
 import type { Matrix } from '../../features/matrix.js';
 import { checkParam, UserError } from '../../util/errors.js';
-import { buildKdTree, KdSearch, nodeReach, querySlack, radiusBounds, squaredDistance, type KdTree } from './kd-tree.js';
+import { buildKdTree, GAP_DIMS, KdSearch, nodeGap, nodeReach, querySlack, radiusBounds, squaredDistance, type KdTree } from './kd-tree.js';
 
 export interface DbscanOptions {
   /** neighbourhood radius (Euclidean), > 0 */
@@ -228,6 +228,7 @@ function linkCores(t: KdTree, core: Uint8Array, nodeCore: Int32Array, tight: Uin
     rep[node] = first;
   }
   const stack = new Int32Array(t.depth * 2 + 8);
+  const gapDims = Math.min(d, GAP_DIMS);
   for (let p = 0; p < n; p++) {
     if (core[p] === 0) continue;
     const q = p * d;
@@ -240,7 +241,13 @@ function linkCores(t: KdTree, core: Uint8Array, nodeCore: Int32Array, tight: Uin
       // a link is found from its lower tree position: nodes wholly before p were searched from
       if (nodeCore[node] === 0 || t.nodeEnd[node] <= p + 1) continue;
       if (rep[node] >= 0 && uf.find(rep[node]) === root) continue;
-      const far = nodeReach(t, node, box, q, prune);
+      // as in KdSearch.within: a box wider than the ball only needs its gap tested
+      const far =
+        t.diag2[node] > 4 * inside
+          ? nodeGap(t, node, box, q, prune, t.nodeLeft[node] >= 0 ? gapDims : d) < 0
+            ? -1
+            : Infinity
+          : nodeReach(t, node, box, q, prune);
       if (far < 0) continue;
       const start = t.nodeStart[node];
       const end = t.nodeEnd[node];

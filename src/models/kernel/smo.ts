@@ -83,12 +83,12 @@ export function solveSmo(P: SmoProblem): SmoResult {
     }
   }
   while (iter < P.maxIter) {
-    // select j: over I_low, the largest objective decrease (second-order information)
+    // select j: over I_low, the largest objective decrease (second-order information); the
+    // curvature along the pair's direction is K_ii + K_tt − 2K_it whatever the labels
     let Gmax2 = -Infinity;
     let j = -1;
     let best = Infinity;
     const Ki = i >= 0 ? cache.get(i) : null;
-    const yi = i >= 0 ? y[i] : 0;
     const Kii = i >= 0 ? diag[i] : 0;
     for (let t = 0; t < n; t++) {
       if (y[t] === 1) {
@@ -96,7 +96,7 @@ export function solveSmo(P: SmoProblem): SmoResult {
           const gd = Gmax + G[t];
           if (G[t] >= Gmax2) Gmax2 = G[t];
           if (gd > 0 && Ki) {
-            const quad = Kii + diag[t] - 2 * yi * Ki[t];
+            const quad = Kii + diag[t] - 2 * Ki[t];
             const obj = -(gd * gd) / (quad > 0 ? quad : TAU);
             if (obj <= best) {
               best = obj;
@@ -108,7 +108,7 @@ export function solveSmo(P: SmoProblem): SmoResult {
         const gd = Gmax - G[t];
         if (-G[t] >= Gmax2) Gmax2 = -G[t];
         if (gd > 0 && Ki) {
-          const quad = Kii + diag[t] + 2 * yi * Ki[t];
+          const quad = Kii + diag[t] - 2 * Ki[t];
           const obj = -(gd * gd) / (quad > 0 ? quad : TAU);
           if (obj <= best) {
             best = obj;
@@ -126,6 +126,7 @@ export function solveSmo(P: SmoProblem): SmoResult {
     if (P.onProgress && iter % 256 === 0) P.onProgress(iter, violation);
 
     const Kj = cache.get(j);
+    const yi = y[i];
     const yj = y[j];
     const Ui = upper[i];
     const Uj = upper[j];

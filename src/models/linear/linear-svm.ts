@@ -5,8 +5,9 @@
  *
  * Probabilities come from Platt scaling: one sigmoid per class fitted on margins from an internal
  * 3-fold stratified cross-validation (so the sigmoids see margins of rows the model did not train
- * on), then normalised across classes. That costs three extra fits on two thirds of the data;
- * a softmax over raw margins would be free but is badly calibrated for hinge-loss margins.
+ * on), then normalised across classes. That costs three extra fits on two thirds of the data
+ * (each warm-started from the previous fit's solution, so the final fit is cheap); a softmax over
+ * raw margins would be free but is badly calibrated for hinge-loss margins.
  *
  * It deliberately offers no L1 penalty, no plain hinge loss and no Crammer-Singer multi-class.
  */

@@ -1,13 +1,17 @@
 /**
- * The boosting loss, a chunk of rows at a time: from the current raw scores, the softmax (or, with
- * one output, logistic) probabilities, each training row's weighted gradient and hessian for every
- * output, and loss sums for training and validation rows. Chunks are fixed slices of the row lists,
+ * The boosting loss, a chunk of rows at a time: add the round's new trees to the rows' raw scores,
+ * then from the scores the softmax (or, with one output, logistic) probabilities, each training
+ * row's weighted gradient and hessian for every output, and loss sums for training and validation
+ * rows. The score update lives here rather than in the tree jobs because rows split into sixteen
+ * even chunks across threads, where K trees split unevenly. Chunks are fixed slices of the row lists,
  * independent of the number of threads, and their sums are added in chunk order, so the losses
  * (and the early-stopping decision) are the same bits on any machine.
  *
  * The hessian is the diagonal p(1-p) (as scikit-learn's HistGradientBoosting), floored at 1e-16 so
  * Newton steps stay finite.
  */
+import { NAN_BIN } from './binning.js';
+import type { TreeArrays } from './tree-arrays.js';
 import type { BoostData } from './tree-jobs.js';
 
 /** Chunks the rows are cut into; a constant, so sums never depend on the thread count. */
@@ -27,14 +31,45 @@ function range(len: number, chunk: number): [number, number] {
   return [Math.floor((len * chunk) / LOSS_CHUNKS), Math.floor((len * (chunk + 1)) / LOSS_CHUNKS)];
 }
 
-/** Gradients, hessians and loss sums for chunk `chunk` of the training and validation rows. */
-export function lossChunk(data: BoostData, chunk: number, p: Float64Array): LossPart {
+/**
+ * For chunk `chunk` of the training and validation rows: add `trees` (tree k to output k) to the
+ * scores, then write gradients and hessians and return the loss sums.
+ */
+export function lossChunk(data: BoostData, chunk: number, p: Float64Array, trees: readonly TreeArrays[]): LossPart {
   const { trainRows, valRows } = data;
   const [a, b] = range(trainRows.length, chunk);
   const [c, d] = range(valRows.length, chunk);
+  for (let k = 0; k < trees.length; k++) {
+    addTree(trees[k], data, trainRows, a, b, k);
+    addTree(trees[k], data, valRows, c, d, k);
+  }
   const train = rowsLoss(data, trainRows, a, b, data.weight, true, p);
   const val = rowsLoss(data, valRows, c, d, data.valWeight, false, p);
   return { trainLoss: train[0], trainWeight: train[1], valLoss: val[0], valWeight: val[1] };
+}
+
+/** scores[r, k] += the tree's value at row r's leaf, walking bin codes, for rows[start..end). */
+function addTree(t: TreeArrays, data: BoostData, rows: Int32Array, start: number, end: number, k: number): void {
+  const { feature, bin, left, right, nanLeft, value } = t;
+  const { bins, scores, outputs } = data;
+  // row-major codes keep a row's walk within one cache line
+  const rowMajor = bins.rowCodes !== undefined;
+  const codes = bins.rowCodes ?? bins.codes;
+  const step = rowMajor ? 1 : bins.rows;
+  const cols = bins.cols;
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    const base = rowMajor ? r * cols : r;
+    let node = 0;
+    let f = feature[0];
+    while (f >= 0) {
+      const c = codes[base + f * step];
+      if (c === NAN_BIN) node = nanLeft[node] === 1 ? left[node] : right[node];
+      else node = c <= bin[node] ? left[node] : right[node];
+      f = feature[node];
+    }
+    scores[r * outputs + k] += value[node];
+  }
 }
 
 function rowsLoss(data: BoostData, rows: Int32Array, start: number, end: number, weight: Float64Array, withGrad: boolean, p: Float64Array): [number, number] {

@@ -237,12 +237,13 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
   const gossFrom = o.sampling === 'goss' ? Math.floor(1 / o.learning_rate) : Infinity;
   const gossTask = { ...task, goss: { topRate: o.top_rate, otherRate: o.other_rate } };
   try {
-    await team.losses();
+    await team.losses([]);
     for (let round = 0; round < o.n_estimators; round++) {
       const seeds = new Uint32Array(outputs);
       for (let k = 0; k < outputs; k++) seeds[k] = rng.nextUint32();
-      rounds.push(await team.grow({ kind: 'boost', count: outputs, seeds, task: round >= gossFrom ? gossTask : task }));
-      const loss = totalLoss(await team.losses());
+      const trees = await team.grow({ kind: 'boost', count: outputs, seeds, task: round >= gossFrom ? gossTask : task });
+      rounds.push(trees);
+      const loss = totalLoss(await team.losses(trees));
       trainLoss.push(loss.train);
       validationLoss.push(loss.validation);
       ctx.progress?.(round + 1, o.n_estimators, 'rounds');

@@ -217,19 +217,35 @@ export function leafOf(t: TreeArrays, root: number, data: Float64Array, rowStart
  */
 export function addTreeOutputs(t: TreeArrays, X: Matrix, out: Float64Array, outCols: number, scale = 1): void {
   const { rows, cols, data } = X;
-  const { value, roots, valueDims } = t;
+  const { value, roots, valueDims, feature, threshold, left, right, nanLeft } = t;
   const nTrees = roots.length;
   if (valueDims !== outCols && valueDims !== 1) throw new Error('addTreeOutputs: value size does not match output');
-  for (let r = 0; r < rows; r++) {
-    const rs = r * cols;
-    const os = r * outCols;
-    if (valueDims === outCols) {
-      for (let k = 0; k < nTrees; k++) {
-        const leaf = leafOf(t, roots[k], data, rs) * valueDims;
-        for (let j = 0; j < valueDims; j++) out[os + j] += scale * value[leaf + j];
+  // a block of rows walks one tree at a time, so the tree's nodes stay in cache while the rows
+  // go through it (row by row through a whole forest would re-read every tree for every row)
+  const BLOCK = 256;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let k = 0; k < nTrees; k++) {
+      const root = roots[k];
+      const col = valueDims === 1 ? k % outCols : 0;
+      for (let r = r0; r < r1; r++) {
+        const rs = r * cols;
+        let node = root;
+        let f = feature[node];
+        while (f >= 0) {
+          const v = data[rs + f];
+          if (v <= threshold[node]) node = left[node];
+          else if (v !== v && nanLeft[node] === 1) node = left[node];
+          else node = right[node];
+          f = feature[node];
+        }
+        const os = r * outCols;
+        if (valueDims === 1) out[os + col] += scale * value[node];
+        else {
+          const leaf = node * valueDims;
+          for (let j = 0; j < valueDims; j++) out[os + j] += scale * value[leaf + j];
+        }
       }
-    } else {
-      for (let k = 0; k < nTrees; k++) out[os + (k % outCols)] += scale * value[leafOf(t, roots[k], data, rs)];
     }
   }
 }
@@ -250,31 +266,6 @@ export function leafOfBinned(t: TreeArrays, root: number, bins: BinnedMatrix, r:
     f = feature[node];
   }
   return node;
-}
-
-/**
- * Add one-value tree `t` (rooted at node 0) to column `col` of scores (rows x cols row-major),
- * walking every binned row by its codes: the boosting score update, in one loop with the arrays
- * hoisted (a call per row that re-read them cost as much as the walk).
- */
-export function addTreeBinned(t: TreeArrays, bins: BinnedMatrix, scores: Float64Array, cols: number, col: number): void {
-  const { feature, bin, left, right, nanLeft, value } = t;
-  const rowMajor = bins.rowCodes !== undefined;
-  const codes = bins.rowCodes ?? bins.codes;
-  const step = rowMajor ? 1 : bins.rows;
-  const n = bins.rows;
-  for (let r = 0; r < n; r++) {
-    const start = rowMajor ? r * bins.cols : r;
-    let node = 0;
-    let f = feature[0];
-    while (f >= 0) {
-      const c = codes[start + f * step];
-      if (c === NAN_BIN) node = nanLeft[node] === 1 ? left[node] : right[node];
-      else node = c <= bin[node] ? left[node] : right[node];
-      f = feature[node];
-    }
-    scores[r * cols + col] += value[node];
-  }
 }
 
 /**

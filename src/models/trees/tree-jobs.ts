@@ -6,9 +6,8 @@
  *
  *   forest tree:   bootstrap (or all rows), impurity criterion, per-node feature draw
  *   boosting tree: one output's gradients, optional row sampling (uniform or GOSS) and column
- *                  subsampling; the job also adds the tree's values to that output's column of
- *                  the shared scores (each output's column is written by exactly one job per
- *                  round, so jobs never race)
+ *                  subsampling (adding the round's trees to the scores is left to the loss jobs,
+ *                  boost-loss.ts, which split into more and even pieces than K trees do)
  *
  * Deliberately not here: what a model does with the trees (averaging, rounds, early stopping).
  */
@@ -18,7 +17,7 @@ import type { BinnedMatrix } from './binning.js';
 import { GradientCriterion, ImpurityCriterion, type GradientParams } from './criteria.js';
 import { GrowWorkspace, growTree, type GrowOptions } from './learner.js';
 import type { ImpurityCriterion as ImpurityName } from './split.js';
-import { addTreeBinned, type TreeArrays } from './tree-arrays.js';
+import type { TreeArrays } from './tree-arrays.js';
 import { gossRows, gossScratch } from './goss.js';
 
 /** What every forest job reads (shared between threads when threads > 1). */
@@ -56,7 +55,7 @@ export interface BoostData {
   /** gradient of output k for row r at grad[k * rows + r] (weights applied); same for hess */
   readonly grad: Float64Array;
   readonly hess: Float64Array;
-  /** raw scores, rows x outputs row-major; a job adds its tree to its output's column */
+  /** raw scores, rows x outputs row-major; loss jobs add each round's trees to their rows */
   readonly scores: Float64Array;
 }
 
@@ -104,9 +103,9 @@ export function growForestTree(data: ForestData, task: ForestTreeTask, ws: GrowW
   return growTree(bins, idx, m, features, crit, task.grow, rng, ws);
 }
 
-/** Grow one boosting tree for output task.output and add it to the shared scores. */
+/** Grow one boosting tree for output task.output (the loss jobs add it to the scores). */
 export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWorkspace): TreeArrays {
-  const { bins, trainRows, outputs, grad, hess, scores } = data;
+  const { bins, trainRows, grad, hess } = data;
   const n = bins.rows;
   const k = task.output;
   const rng = new Rng(task.seed);
@@ -136,9 +135,7 @@ export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWork
     for (let f = 0; f < bins.cols; f++) features[f] = f;
   }
   const crit = new GradientCriterion(g, h, task.params);
-  const tree = growTree(bins, idx, idx.length, features, crit, task.grow, rng, ws);
-  addTreeBinned(tree, bins, scores, outputs, k);
-  return tree;
+  return growTree(bins, idx, idx.length, features, crit, task.grow, rng, ws);
 }
 
 /** The buffers of a tree's arrays, to move them out of a worker rather than copy them. */

@@ -23,10 +23,12 @@ export type TreeBatch =
   | { readonly kind: 'forest'; readonly count: number; readonly seeds: Uint32Array; readonly task: Omit<ForestTreeTask, 'seed'> }
   | { readonly kind: 'boost'; readonly count: number; readonly seeds: Uint32Array; readonly task: Omit<BoostTreeTask, 'seed' | 'output'> };
 
-/** Boosting's other parallel step: gradients and losses, LOSS_CHUNKS slices of rows. */
+/** Boosting's other parallel step: the round's trees into the scores, gradients and losses, in LOSS_CHUNKS slices of rows. */
 export interface LossBatch {
   readonly kind: 'loss';
   readonly count: number;
+  /** the round's new trees (tree k for output k); none before the first round */
+  readonly trees: readonly TreeArrays[];
 }
 
 export type TeamBatch = TreeBatch | LossBatch;
@@ -62,7 +64,7 @@ export function claimItems(msg: ClaimMessage, setup: TeamData, ws: GrowWorkspace
     let r: TreeArrays | LossPart;
     if (batch.kind === 'forest' && setup.kind === 'forest') r = growForestTree(setup.data, { ...batch.task, seed: batch.seeds[i] }, ws);
     else if (batch.kind === 'boost' && setup.kind === 'boost') r = growBoostTree(setup.data, { ...batch.task, seed: batch.seeds[i], output: i }, ws);
-    else if (batch.kind === 'loss' && setup.kind === 'boost') r = lossChunk(setup.data, i, p!);
+    else if (batch.kind === 'loss' && setup.kind === 'boost') r = lossChunk(setup.data, i, p!, batch.trees);
     else throw new Error(`tree team: a ${batch.kind} batch sent to a ${setup.kind} team`);
     indices.push(i);
     results.push(r);
@@ -100,9 +102,9 @@ export class TreeTeam {
     return this.run(batch, progress) as Promise<TreeArrays[]>;
   }
 
-  /** Gradients, hessians and loss sums for every chunk of rows, in chunk order. */
-  losses(): Promise<LossPart[]> {
-    return this.run({ kind: 'loss', count: LOSS_CHUNKS }) as Promise<LossPart[]>;
+  /** Add the round's trees to the scores; gradients, hessians and loss sums per chunk of rows, in chunk order. */
+  losses(trees: readonly TreeArrays[]): Promise<LossPart[]> {
+    return this.run({ kind: 'loss', count: LOSS_CHUNKS, trees }) as Promise<LossPart[]>;
   }
 
   private async run(batch: TeamBatch, progress?: (done: number) => void): Promise<(TreeArrays | LossPart)[]> {

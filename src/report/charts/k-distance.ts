@@ -48,17 +48,21 @@ export function kDistanceSpec(distances: ArrayLike<number>, suggestedEps?: numbe
           y: { field: 'distance', type: 'quantitative', title: `Distance to neighbour ${kText}` },
         },
       },
-      // with no eps the two layers below have no rows and draw nothing
-      {
-        data: { values: eps },
-        mark: { type: 'rule', color: COLORS.alarm, strokeDash: [6, 4], strokeWidth: 1.5 },
-        encoding: { y: { field: 'eps', type: 'quantitative' } },
-      },
-      {
-        data: { values: eps },
-        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 6, dy: -4, color: COLORS.alarm, fontSize: 12, fontWeight: 'bold' },
-        encoding: { y: { field: 'eps', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
-      },
+      // the threshold rule and its label, only when there is an eps (an empty layer makes Vega warn)
+      ...(hasEps
+        ? [
+            {
+              data: { values: eps },
+              mark: { type: 'rule' as const, color: COLORS.alarm, strokeDash: [6, 4], strokeWidth: 1.5 },
+              encoding: { y: { field: 'eps', type: 'quantitative' as const } },
+            },
+            {
+              data: { values: eps },
+              mark: { type: 'text' as const, align: 'left' as const, baseline: 'bottom' as const, dx: 6, dy: -4, color: COLORS.alarm, fontSize: 12, fontWeight: 'bold' as const },
+              encoding: { y: { field: 'eps', type: 'quantitative' as const }, x: { value: 0 }, text: { field: 'label' } },
+            },
+          ]
+        : []),
     ],
   };
 }

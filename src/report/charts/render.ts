@@ -51,20 +51,56 @@ export interface CompiledChart {
 export function compileChart(spec: TopLevelSpec, options: RenderOptions = {}): CompiledChart {
   const sized = withSize(spec, options);
   const warnings: string[] = [];
+  const logger = collectingLogger(warnings, (msg) => {
+    throw new Error(`chart spec: ${msg}`);
+  });
+  const out = compile(sized, { logger });
+  return { vega: out.spec, warnings };
+}
+
+/** The chart as an SVG document (CSS pixel size, no scale). */
+export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
+  const { vega: vg } = compileChart(spec, options);
+  installTextMetrics();
+  const refused: string[] = [];
+  // Vega's runtime warnings (e.g. an empty layer's infinite extent) are kept off stderr
+  const runtimeWarnings: string[] = [];
+  const view = new vega.View(vega.parse(vg), {
+    renderer: 'none',
+    loader: offlineLoader(refused),
+    logger: collectingLogger(runtimeWarnings, (msg) => runtimeWarnings.push(msg)),
+    logLevel: vega.Warn,
+  });
+  try {
+    const svg = await view.toSVG();
+    // Vega only warns when a load fails and draws the chart without that data: make it an error
+    if (refused.length > 0) {
+      throw new UserError(`chart spec asks to load ${refused[0]}; charts are rendered offline, so give the data inline (data.values)`);
+    }
+    return svg;
+  } finally {
+    view.finalize();
+  }
+}
+
+type Logger = NonNullable<vega.ViewOptions['logger']>;
+
+/** A Vega/Vega-Lite logger that keeps warnings in `sink` instead of printing them. */
+function collectingLogger(sink: string[], onError: (msg: string) => void): Logger {
   let level = 0;
+  const text = (args: unknown[]): string => args.map(String).join(' ');
   const logger = {
     level(l?: number) {
-      if (l !== undefined) {
-        level = l;
-        return logger;
-      }
-      return level;
+      if (l === undefined) return level;
+      level = l;
+      return logger;
     },
     error(...args: unknown[]) {
-      throw new Error(`chart spec: ${args.map(String).join(' ')}`);
+      onError(text(args));
+      return logger;
     },
     warn(...args: unknown[]) {
-      warnings.push(args.map(String).join(' '));
+      sink.push(text(args));
       return logger;
     },
     info() {
@@ -74,20 +110,7 @@ export function compileChart(spec: TopLevelSpec, options: RenderOptions = {}): C
       return logger;
     },
   };
-  const out = compile(sized, { logger });
-  return { vega: out.spec, warnings };
-}
-
-/** The chart as an SVG document (CSS pixel size, no scale). */
-export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
-  const { vega: vg } = compileChart(spec, options);
-  installTextMetrics();
-  const view = new vega.View(vega.parse(vg), { renderer: 'none', loader: offlineLoader, logLevel: vega.Warn });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return logger as unknown as Logger;
 }
 
 /** The chart as PNG bytes, rendered at `scale` (default 2). */
@@ -243,10 +266,11 @@ function installTextMetrics(): void {
   metricsInstalled = true;
 }
 
-/** Every URL refused: specs must carry their data inline. */
-const offlineLoader: vega.Loader = {
-  load: (uri: string) => Promise.reject(new Error(`charts are rendered offline; refusing to load ${uri}`)),
-  sanitize: (uri: string) => Promise.reject(new Error(`charts are rendered offline; refusing to load ${uri}`)),
-  http: (uri: string) => Promise.reject(new Error(`charts are rendered offline; refusing to fetch ${uri}`)),
-  file: (name: string) => Promise.reject(new Error(`charts are rendered offline; refusing to read ${name}`)),
-};
+/** Every URL refused and noted: specs must carry their data inline. */
+function offlineLoader(refused: string[]): vega.Loader {
+  const refuse = (uri: string): Promise<never> => {
+    refused.push(uri);
+    return Promise.reject(new Error(`charts are rendered offline; refusing to load ${uri}`));
+  };
+  return { load: refuse, sanitize: refuse, http: refuse, file: refuse };
+}

@@ -62,7 +62,14 @@ export function trainingLossSpec(series: readonly LossSeries[], options: Trainin
     data: { values },
     mark: { type: 'line', strokeWidth: 2, point: showPoints ? { size: 24 } : false },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: options.xTitle ?? 'Epoch', axis: { format: '~s', tickMinStep: 1 } },
+      // steps start at 1: a domain from 1 also keeps '~s' from labelling a 0 tick "0k"
+      x: {
+        field: 'step',
+        type: 'quantitative',
+        title: options.xTitle ?? 'Epoch',
+        scale: { domain: [1, Math.max(2, longest)], nice: false },
+        axis: { format: longest >= 10_000 ? '~s' : 'd', tickMinStep: 1 },
+      },
       y: {
         field: 'loss',
         type: 'quantitative',
