@@ -20,7 +20,7 @@ import { addFlow, ipRisk, newIpAggregate, zOf, type Evidence, type IpAggregate }
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import { createRuleEngine } from '../detect/run-rules.js';
 import type { Finding, RuleStatus } from '../detect/finding.js';
-import { suricataCategory } from '../detect/finding.js';
+import { compareFindings, suricataCategory } from '../detect/finding.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
@@ -134,7 +134,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     baseline = await fitBaseline(preloaded, { normalOnly: false, seed: o.seed, threads: o.threads, progress: (_s, d, t) => progress?.update(d, t) });
     progress?.done(`fitted ${baseline.detectors.map((d) => d.model.estimator.name).join(', ')}`);
   }
-  const scorer = createFlowScorer(baseline, o.classifier, o.weights);
+  const scorer = createFlowScorer(baseline, o.classifier, { ...o.weights, rules: ruleWeightFor(o) });
   const detectorNames = scorer.detectors;
   const engine = createRuleEngine(o.rules ?? {});
   const ruleWeight = o.weights?.rules ?? 1;
@@ -145,6 +145,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const write = (s: NodeJS.WritableStream, text: string): Promise<void> =>
     new Promise((resolve) => (s.write(text) ? resolve() : s.once('drain', () => resolve())));
   const ips = new Map<string, IpState>();
+  const drained: Finding[] = [];
+  const closedBySource = new Map<string, { severity: number; first: number; last: number }[]>();
   const hist = new ZHistogram();
   const sample = new Reservoir(20000, o.seed ?? 42);
   const top: AnalysisResult['topFlows'][number][] = [];
@@ -214,8 +216,43 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   for await (const batch of batches) {
     const where = batch.origin?.files[0];
     const ff = flowFields(batch);
-    const scored = scorer.score(batch, where);
+    // rules first, so a flow's risk can include what its source was doing at the time
     engine.observe(batch, ff);
+    for (const f of engine.drain()) {
+      drained.push(f);
+      if (!f.srcIp) continue;
+      const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
+      const last = f.lastSeen ? Date.parse(f.lastSeen) : Infinity;
+      const list = closedBySource.get(f.srcIp) ?? [];
+      list.push({ severity: f.severity, first, last });
+      closedBySource.set(f.srcIp, list);
+    }
+    const active = engine.activeSources();
+    const ruleP = new Float64Array(batch.rowCount);
+    if (ff.srcIp && (active.size || closedBySource.size)) {
+      const codes = ff.srcIp.codes;
+      const dict = ff.srcIp.dictionary;
+      const perCode = new Float64Array(dict.length).fill(-1);
+      for (let r = 0; r < batch.rowCount; r++) {
+        const c = codes[r];
+        if (c < 0) continue;
+        if (perCode[c] < 0) {
+          const a = active.get(dict[c]);
+          perCode[c] = a ? (RULE_P[a.severity] ?? 0.99) : 0;
+        }
+        let p = perCode[c];
+        const closed = closedBySource.get(dict[c]);
+        if (closed) {
+          const t = ff.time ? ff.time[r] : NaN;
+          for (const e of closed) {
+            // a flow during (or within a minute of) a closed finding of its source
+            if (!(t === t) || (t >= e.first - 60_000 && t <= e.last + 60_000)) p = Math.max(p, RULE_P[e.severity] ?? 0.99);
+          }
+        }
+        ruleP[r] = p;
+      }
+    }
+    const scored = scorer.score(batch, where, ruleP);
     const truth = binaryTruthOrUndefined(batch);
     const explain = rowExplainer(baseline.columns, batch, 3);
     const rawCols = detectorNames.map((d) => scored.raw.get(d)!);
@@ -317,7 +354,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     rows += batch.rowCount;
   }
   progress?.done(`analysed ${rows.toLocaleString('en-US')} flows`);
-  const ruleResult = engine.finish();
+  const finished = engine.finish();
+  const ruleResult = { ...finished, findings: [...drained, ...finished.findings].sort(compareFindings) };
   // findings as evidence about sources, and as alerts
   const bySource = new Map<string, Finding[]>();
   for (const f of ruleResult.findings) {
@@ -433,6 +471,10 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     await o.store.saveRun({ startedAt: result.startedAt, finishedAt: result.finishedAt, inputs: o.inputs, flows: rows, alerts: alertsWritten, summary: summaryJson(result) });
   }
   return result;
+}
+
+function ruleWeightFor(o: AnalysisOptions): number {
+  return o.weights?.rules ?? 1;
 }
 
 export function summaryJson(r: AnalysisResult): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { createProgress } from './progress.js';
 import type { Command } from './command.js';
 import { UserError } from '../util/errors.js';
 import { commands } from './commands.js';
+import { setKernelThreads } from '../models/kernel/kernel-pool.js';
 
 const VERSION: string = (() => {
   try {
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.values.help) {
       process.stdout.write(helpText(cmd.spec));
       return 0;
+    }
+    if (typeof args.values.threads === 'number') {
+      if (args.values.threads < 1) throw new UserError(`${verb}: --threads takes at least 1`);
+      setKernelThreads(args.values.threads);
     }
     const progress = createProgress({ quiet: Boolean(args.values.quiet) });
     return await cmd.run({

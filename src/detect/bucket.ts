@@ -16,7 +16,8 @@
  * window (or, for a leaky bucket, drains empty); then the episode becomes one finding. A scan of
  * 5,000 ports is one finding with 5,000 in it, not 455 alerts. An episode starts with the flows
  * that were in the window when it overflowed (distinct mode: the latest flow per value; leaky mode:
- * every flow since the bucket was last empty, and the most recent rows as the sample).
+ * the counts of every flow since the bucket was last empty, and, from when it was half full, the
+ * most recent rows and the distinct sources or targets).
  *
  * Time: windows run on event time, each group's own latest flow; a flow arriving late (out of order
  * across batches) counts at its own time while still inside the window, leaks away in a leaky bucket
@@ -39,7 +40,7 @@ import type { Evidence, Finding } from './finding.js';
 import { isoTime } from './finding.js';
 import { KeyLayout, type KeyPartKind } from './key-layout.js';
 import { DirectIndex, SlotTable } from './slot-table.js';
-import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
+import type { RuleContext, RuleInfo, RuleRunner, ActiveRuleSource } from './rule-runner.js';
 
 export type GroupField = 'srcIp' | 'dstIp' | 'dstPort' | 'proto';
 export type { DistinctField };
@@ -726,6 +727,22 @@ export class BucketRunner implements RuleRunner {
     if (d) this.out.push(buildFinding(this.rule, view, d));
   }
 
+  activeSources(into: Map<string, ActiveRuleSource>): void {
+    const st = this.st;
+    const stride = this.stride;
+    for (let s = 0; s < this.high; s++) {
+      const o = s * stride;
+      if (!(st[o + F_BITS] & HAS_EPISODE) || this.episodes[s] === null || st[o + F_SRC] < 0) continue;
+      const ip = this.ctx.interner.text(st[o + F_SRC]);
+      const a = into.get(ip);
+      if (!a) into.set(ip, { severity: this.rule.severity, rules: [this.rule.id] });
+      else {
+        if (this.rule.severity < a.severity) a.severity = this.rule.severity;
+        if (!a.rules.includes(this.rule.id)) a.rules.push(this.rule.id);
+      }
+    }
+  }
+
   sweep(watermarkMs: number, force: boolean): void {
     // sweeping once per window of event time keeps at most two windows of groups
     if (!force && watermarkMs - this.lastSweep < this.windowMs) return;
@@ -945,7 +962,7 @@ function compileWeight(spec: BucketSpec): (b: Batch, r: number) => number {
 
 function buildFinding(rule: BucketRule, v: EpisodeView, d: { reason: string; evidence: Evidence; srcIp?: string | null }): Finding {
   const ep = v.episode;
-  const lim = ep.distinct;
+  const counted = ep.distinct;
   const ips: string[] = [];
   let ipCount = 0;
   const ports: number[] = [];
@@ -959,7 +976,7 @@ function buildFinding(rule: BucketRule, v: EpisodeView, d: { reason: string; evi
     ports.push(v.dstPort);
     portCount = 1;
   }
-  for (const tally of [lim, ...ep.tracked]) {
+  for (const tally of [counted, ...ep.tracked]) {
     if (!tally) continue;
     if (tally.field === 'dstIp' && v.dstIp === null) {
       for (const s of tally.sample) ips.push(s as string);

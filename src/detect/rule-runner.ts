@@ -19,6 +19,11 @@ export interface RuleInfo {
   readonly requires: readonly FlowFieldName[];
 }
 
+export interface ActiveRuleSource {
+  severity: number;
+  rules: string[];
+}
+
 export interface RuleRunner {
   readonly info: RuleInfo;
   observe(b: Batch): void;
@@ -33,6 +38,12 @@ export interface RuleRunner {
   remapIds(remap: (oldId: number) => number): void;
   /** groups (keys) currently held */
   groups(): number;
+  /**
+   * Sources in an episode that has already crossed the rule's capacity but not yet closed, with the
+   * rule's severity (the most severe kept when several): lets analysis give a scanning source's
+   * flows the rule's evidence while the scan is still going on.
+   */
+  activeSources?(into: Map<string, ActiveRuleSource>): void;
   /** things a user should know about this run (memory pressure, skipped rows) */
   notes(): string[];
 }

@@ -25,7 +25,7 @@ import { floodRules } from './flood.js';
 import { openGeoIp, type GeoIp, type GeoIpOpen } from './geoip.js';
 import { IpInterner } from './ip-interner.js';
 import { hostSweepRule, verticalScanRule } from './port-scan.js';
-import { Scratch, type RuleContext, type RuleInfo, type RuleRunner } from './rule-runner.js';
+import { Scratch, type ActiveRuleSource, type RuleContext, type RuleInfo, type RuleRunner } from './rule-runner.js';
 import { resolveRulesConfig, type RulesConfig, type RulesConfigInput } from './rules-config.js';
 import { spoofingRules } from './spoofing.js';
 import { TtlHopRunner } from './ttl-hops.js';
@@ -56,6 +56,8 @@ export interface RuleEngine {
   finish(): RuleEngineResult;
   /** Groups held per rule, for tests and memory reports. */
   groups(): Record<string, number>;
+  /** Sources in an open episode past a rule's capacity right now, with the most severe rule. */
+  activeSources(): Map<string, ActiveRuleSource>;
 }
 
 interface Entry {
@@ -193,6 +195,11 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
     groups() {
       const out: Record<string, number> = {};
       for (const e of active) out[e.info.id] = (e.runner as RuleRunner).groups();
+      return out;
+    },
+    activeSources() {
+      const out = new Map<string, ActiveRuleSource>();
+      for (const e of active) (e.runner as RuleRunner).activeSources?.(out);
       return out;
     },
   };

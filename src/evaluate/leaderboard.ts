@@ -500,14 +500,14 @@ export function formatLeaderboard(lb: Leaderboard): string {
       sec(r.predictSeconds),
     ]);
   }
-  const widths = header.map((h, j) => Math.max(h.length, ...table.filter((row) => row.length === header.length).map((row) => row[j].length)));
+  const widths = header.map((h, j) => Math.max(h.length, ...table.filter((row) => j < 2 || row.length === header.length).map((row) => row[j].length)));
   const line = (cells: string[]): string =>
     cells
       .map((c, j) => (j === 1 ? c.padEnd(widths[j]) : j === 2 && cells.length === 3 ? c : c.padStart(widths[j])))
       .join('  ')
       .trimEnd();
   const lines = [
-    `Leaderboard: ${lb.rows.length} models on ${lb.trainRows.toLocaleString('en-US')} training rows, target "${lb.target}"; ${lb.how}` +
+    `Leaderboard: ${lb.rows.length} model${lb.rows.length === 1 ? '' : 's'} on ${lb.trainRows.toLocaleString('en-US')} training rows, target "${lb.target}"; ${lb.how}` +
       (lb.testRows !== undefined ? ` (${lb.testRows.toLocaleString('en-US')} rows)` : '') +
       `; sorted by ${SORT_TITLES[lb.sortBy]}`,
     '',

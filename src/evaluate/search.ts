@@ -149,8 +149,20 @@ function stratificationLabels(table: FlowTable, kind: 'classifier' | 'detector',
   return Int32Array.from(col.codes, (c) => (c < 0 ? -1 : c === code ? 0 : 1));
 }
 
-export async function searchParams(table: FlowTable, opts: SearchOptions): Promise<SearchResult> {
-  const t0 = performance.now();
+/** What a search will try, checked: every usage mistake is found here, before any data is read. */
+export interface SearchPlan {
+  readonly model: string;
+  readonly kind: 'classifier' | 'detector';
+  readonly metric: SearchMetric;
+  readonly mode: 'grid' | 'random';
+  readonly gridSize: number;
+  readonly seed: number;
+  /** the fixed parameters, spelled as the model spells them */
+  readonly fixed: Readonly<Record<string, unknown>>;
+  readonly candidates: readonly Readonly<Record<string, unknown>>[];
+}
+
+export function planSearch(opts: Omit<SearchOptions, 'events'>): SearchPlan {
   const spec = getSpec(opts.train.model);
   const kind = spec.kind;
   const metric = opts.metric ?? (kind === 'detector' ? 'roc-auc' : 'macro-f1');
@@ -162,8 +174,11 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
   checkGrid(opts.grid);
   const fixed = normaliseParams(spec, opts.train.params ?? {});
   // spell grid names as the spec does, and refuse a name that is also fixed
+  const spelled = new Set<string>();
   const grid: Grid = opts.grid.map((p) => {
     const name = Object.keys(normaliseParams(spec, { [p.name]: null }))[0];
+    if (spelled.has(name)) throw new UserError(`search: parameter "${name}" appears in two --grid options; give all its values in one`);
+    spelled.add(name);
     if (name in fixed) throw new UserError(`search: "${p.name}" is both fixed with --param and searched with --grid; keep one`);
     return { name, values: p.values };
   });
@@ -183,7 +198,13 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
       throw e;
     }
   }
+  return { model: spec.name, kind, metric, mode, gridSize: size, seed, fixed, candidates };
+}
 
+export async function searchParams(table: FlowTable, opts: SearchOptions): Promise<SearchResult> {
+  const t0 = performance.now();
+  const { model, kind, metric, mode, gridSize: size, seed, fixed, candidates } = planSearch(opts);
+  const k = opts.k;
   let table_ = table;
   let y = stratificationLabels(table, kind, opts.train.target);
   const labelled: number[] = [];
@@ -226,7 +247,7 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     throw new UserError(`search: no candidate could be scored (${why})`);
   }
   return {
-    model: spec.name,
+    model,
     kind,
     metric,
     k,

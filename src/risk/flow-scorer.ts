@@ -39,13 +39,19 @@ export interface ScoringWeights {
   /** per detector name; missing = the baseline's weight */
   readonly detectors?: Readonly<Record<string, number>>;
   readonly classifier?: number;
+  /** behavioural rules' evidence about a flow's source (0 leaves rules out of flow risk) */
+  readonly rules?: number;
 }
 
 export interface FlowScorer {
   readonly detectors: readonly string[];
   /** how risk was calibrated, for the report */
   readonly calibration: string;
-  score(batch: FlowTable, where?: string): ScoredBatch;
+  /**
+   * `ruleP`: per row, the p of the rule evidence about the flow's source at that time (0 = none):
+   * it joins the combination with weight `rules`; reference rows carry none.
+   */
+  score(batch: FlowTable, where?: string, ruleP?: Float64Array): ScoredBatch;
 }
 
 interface Raw {
@@ -62,11 +68,12 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   const names = baseline.detectors.map((d) => d.model.estimator.name);
   const w = baseline.detectors.map((d) => weights.detectors?.[d.model.estimator.name] ?? d.weight);
   const wc = weights.classifier ?? 1;
+  const wr = weights.rules ?? 1;
   let classifierCal: Calibration | undefined;
   let fusedCal: Calibration | undefined;
   const ref = baseline.reference && baseline.reference.rowCount >= 20 ? baseline.reference : undefined;
 
-  const evaluate = (batch: FlowTable, where?: string): Raw => {
+  const evaluate = (batch: FlowTable, where?: string, ruleP?: Float64Array): Raw => {
     const n = batch.rowCount;
     const raw = new Map<string, Float64Array>();
     const pmap = new Map<string, Float64Array>();
@@ -101,6 +108,11 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
         den += wc * wc;
       }
     }
+    if (ref && wr > 0) {
+      // rules count in every row's denominator (absent evidence = 0), so the reference calibration holds
+      if (ruleP) for (let i = 0; i < n; i++) if (ruleP[i] > 0) num[i] += wr * Math.max(0, zOf(ruleP[i]));
+      den += wr * wr;
+    }
     const sd = den > 0 ? Math.sqrt(den) : 1;
     for (let i = 0; i < n; i++) num[i] /= sd;
     return out;
@@ -120,8 +132,8 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     calibration: fusedCal
       ? `combined evidence calibrated on ${ref!.rowCount.toLocaleString('en-US')} held-out baseline rows`
       : 'Stouffer z of the detectors (this baseline file has no reference rows; make it again to calibrate the combination)',
-    score(batch, where) {
-      const r = evaluate(batch, where);
+    score(batch, where, ruleP) {
+      const r = evaluate(batch, where, ruleP);
       const n = batch.rowCount;
       const risk = new Float64Array(n);
       const z = new Float64Array(n);

@@ -173,7 +173,7 @@ export const compare: Command = {
       },
     });
     if (json) out(JSON.stringify({ ...lb, fast: Boolean(v.fast), seed: v.seed }, null, 2));
-    else out(formatLeaderboard(lb) + `\n\nTotal ${formatSeconds(lb.seconds)} for ${lb.rows.length} models${v.fast ? ' (--fast preset)' : ''}.`);
+    else out(formatLeaderboard(lb) + `\n\nTotal ${formatSeconds(lb.seconds)} for ${lb.rows.length} model${lb.rows.length === 1 ? '' : 's'}${v.fast ? ' (--fast preset)' : ''}.`);
     if (!lb.rows.some((r) => r.status === 'ok')) throw new UserError('compare: every model failed (see the table for why)');
     return 0;
   },

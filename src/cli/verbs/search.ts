@@ -17,6 +17,7 @@ import { getSpec } from '../../models/registry.js';
 import {
   describeParams,
   formatSearch,
+  planSearch,
   searchParams,
   searchRecord,
   SEARCH_METRICS,
@@ -134,8 +135,6 @@ export const search: Command = {
     const paths = args.positionals;
     const tests = (v.test as string[] | undefined) ?? [];
 
-    const table = await readWithProgress(paths, v, progress, 'reading training data');
-    const testTable = tests.length ? await readWithProgress(tests, v, progress, 'reading test data') : undefined;
     const trainOpts = {
       model: spec.name,
       params: fixed,
@@ -147,13 +146,13 @@ export const search: Command = {
       contamination,
       inputFiles: paths,
     };
+    const plan = { train: trainOpts, grid, random: v.random as number | undefined, k, metric };
+    planSearch(plan); // usage mistakes before reading anything
+    const table = await readWithProgress(paths, v, progress, 'reading training data');
+    const testTable = tests.length ? await readWithProgress(tests, v, progress, 'reading test data') : undefined;
     let label = '';
     const result = await searchParams(table, {
-      train: trainOpts,
-      grid,
-      random: v.random as number | undefined,
-      k,
-      metric,
+      ...plan,
       events: {
         start(i, total, params) {
           label = `[${i + 1}/${total}] ${describeParams(params)}`;

@@ -180,7 +180,7 @@ export const dbscanDetector: DetectorSpec<DbscanDetectorOptions, DbscanDetectorS
     'Density clustering (DBSCAN, same clusters as scikit-learn) used as a detector: score = distance to the ' +
     'nearest core row of the training clusters, in units of eps, so a score above 1 means outside every ' +
     "cluster. eps 'auto' (default) is read off the k-distance curve; minSamples defaults to 10. Fit is one " +
-    'KD-tree DBSCAN pass (about a second on 25,000 flows); scoring is one nearest-core search per row. ' +
+    'KD-tree DBSCAN pass (1-2 s of CPU on 25,000 flows); scoring is one nearest-core search per row. ' +
     'Wants standard-scaled features; fit it on normal traffic, since a dense cluster of attacks protects its members.',
   defaults: DEFAULTS,
   input: { scaling: 'standard', categorical: 'onehot' },

@@ -6,13 +6,12 @@
  * the tree (it depends on its number and seed only) and results are put back in tree order, so
  * the model is bit-identical for any number of threads.
  *
- * The team is held for a whole fit: boosting sends it two batches per round, the gradients (in
- * fixed chunks of rows) and the K class trees.
+ * The team is held for a whole fit: boosting sends it two batches per round, the K class trees and
+ * then the score update with gradients and losses (in fixed chunks of rows, boost-loss.ts).
  *
  * Deliberately not here: what the trees are for (tree-jobs.ts grows them, the models combine them).
  */
 import { WorkerPool } from '../../util/worker-pool.js';
-import type { BinnedMatrix } from './binning.js';
 import { GrowWorkspace } from './learner.js';
 import type { TreeArrays } from './tree-arrays.js';
 import { LOSS_CHUNKS, lossChunk, type LossPart } from './boost-loss.js';
@@ -48,10 +47,6 @@ export interface ClaimResult {
 
 export type TeamData = { readonly kind: 'forest'; readonly data: ForestData } | { readonly kind: 'boost'; readonly data: BoostData };
 
-function dataBins(d: TeamData): BinnedMatrix {
-  return d.data.bins;
-}
-
 /** Do items of the batch, claiming numbers until none is left (runs on any thread). */
 export function claimItems(msg: ClaimMessage, setup: TeamData, ws: GrowWorkspace, onItem?: () => void): ClaimResult {
   const { batch, counters } = msg;
@@ -75,7 +70,7 @@ export function claimItems(msg: ClaimMessage, setup: TeamData, ws: GrowWorkspace
 }
 
 /** Statistics per histogram slot for the team's trees. */
-function strideOf(setup: TeamData): number {
+export function strideOf(setup: TeamData): number {
   return setup.kind === 'forest' ? setup.data.nClasses + 1 : 2;
 }
 
@@ -89,7 +84,7 @@ export class TreeTeam {
     readonly setup: TeamData,
     readonly threads: number,
   ) {
-    this.ws = new GrowWorkspace(dataBins(setup), strideOf(setup));
+    this.ws = new GrowWorkspace(setup.data.bins, strideOf(setup));
     this.counters = new Int32Array(new SharedArrayBuffer(8));
     if (threads > 1) this.pool = new WorkerPool(new URL('./tree-worker.js', import.meta.url), threads - 1, setup);
   }

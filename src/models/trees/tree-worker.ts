@@ -7,7 +7,7 @@ import type { Transferable } from 'node:worker_threads';
 import { serveTasks } from '../../util/worker-pool.js';
 import { GrowWorkspace } from './learner.js';
 import { treeBuffers } from './tree-jobs.js';
-import { claimItems, type ClaimMessage, type ClaimResult, type TeamData } from './tree-team.js';
+import { claimItems, strideOf, type ClaimMessage, type ClaimResult, type TeamData } from './tree-team.js';
 import type { TreeArrays } from './tree-arrays.js';
 
 let ws: GrowWorkspace | undefined;
@@ -15,7 +15,7 @@ let ws: GrowWorkspace | undefined;
 serveTasks<ClaimMessage, ClaimResult>(
   (msg, raw) => {
     const setup = raw as TeamData;
-    ws ??= new GrowWorkspace(setup.data.bins, setup.kind === 'forest' ? setup.data.nClasses + 1 : 2);
+    ws ??= new GrowWorkspace(setup.data.bins, strideOf(setup));
     return claimItems(msg, setup, ws);
   },
   (r) => r.results.flatMap((t): Transferable[] => ('feature' in t ? treeBuffers(t as TreeArrays) : [])),

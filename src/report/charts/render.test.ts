@@ -32,6 +32,14 @@ test('render: the PNG is width x height x scale, as the header says', async () =
   await assert.rejects(renderPngBuffer(bars, { width: 5 }), /'width' option/);
 });
 
+test('render: the caller\'s spec is left as it was (Vega tags data rows it ingests)', async () => {
+  const spec = structuredClone(bars);
+  await renderSvg(spec, { width: 300 });
+  assert.deepEqual(spec, bars);
+  const rows = (spec as unknown as { data: { values: object[] } }).data.values;
+  assert.deepEqual(Object.getOwnPropertySymbols(rows[0]), []);
+});
+
 test('render: text really comes out (a font is found and used)', async () => {
   const svg = await renderSvg(bars);
   assert.ok(svg.includes('Bytes per protocol'));

@@ -136,14 +136,19 @@ export function rasterise(svg: string, scale: number): { width: number; height: 
   return new Resvg(svg, resvgOptions(scale)).render();
 }
 
+/**
+ * A copy with the size overrides applied. Always a copy: Vega tags every data row it ingests with
+ * a hidden id, and a caller's spec (kept for a dashboard, compared in a test) must not change.
+ */
 function withSize(spec: TopLevelSpec, options: RenderOptions): TopLevelSpec {
-  if (options.width === undefined && options.height === undefined) return spec;
+  const copy = structuredClone(spec);
+  if (options.width === undefined && options.height === undefined) return copy;
   for (const [k, v] of [['width', options.width], ['height', options.height]] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 16 && v <= 20000)) {
       throw new UserError(`The '${k}' option of renderPng must be a number of pixels in [16, 20000]. Got ${JSON.stringify(v)} instead.`);
     }
   }
-  const out = { ...spec } as Record<string, unknown>;
+  const out = copy as unknown as Record<string, unknown>;
   if (options.width !== undefined) out.width = Math.round(options.width);
   if (options.height !== undefined) out.height = Math.round(options.height);
   return out as unknown as TopLevelSpec;
