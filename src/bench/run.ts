@@ -8,7 +8,9 @@
  *   npm run bench -- gbdt rf       only those whose name contains one of the words
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Rng } from '../util/rng.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -19,8 +21,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const PY = '/usr/bin/python3';
 
-function ours(task: string): Json {
-  const r = spawnSync(process.execPath, [join(here, 'tasks.js'), task], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+function ours(task: string, ...extra: string[]): Json {
+  const r = spawnSync(process.execPath, [join(here, 'tasks.js'), task, ...extra], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Json;
@@ -41,10 +43,11 @@ function peerAvailable(): string | true {
   }
 }
 
-function peer(task: string, args: Record<string, string | number> = {}): Json {
+function peer(task: string, args: Record<string, string | number> = {}, script?: string[]): Json {
   const ok = peerAvailable();
   if (ok !== true) return { task, error: ok };
-  const r = spawnSync(PY, [join(root, 'bench/peers.py'), task, sharedRoot!, ...Object.entries(args).map(([k, v]) => `${k}=${v}`)], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  const argv = script ?? [join(root, 'bench/peers.py'), task, sharedRoot!, ...Object.entries(args).map(([k, v]) => `${k}=${v}`)];
+  const r = spawnSync(PY, argv, { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Json;
@@ -82,6 +85,73 @@ function errs(...js: Json[]): void {
 }
 
 const COMPARISONS: Record<string, () => void> = {
+  'unsupervised-nslkdd': () => {
+    const a = ours('autoencoder-nslkdd');
+    const t = peer('torch-autoencoder');
+    const o = ours('ocsvm-nslkdd');
+    const s = peer('sklearn-ocsvm');
+    errs(a, t, o, s);
+    add({ what: 'Autoencoder 64-32-16 AUC', ours: a.auc, peer: t.auc, peerName: 'PyTorch, 50 epochs, batch 32', better: 'higher', factor: 0.94 / 0.942, target: '≥ 0.94' });
+    add({ what: 'Autoencoder fit s', ours: a.fit_s, peer: t.fit_s, peerName: 'PyTorch (2 threads)', better: 'lower', factor: 1, target: '≤ PyTorch' });
+    add({ what: 'One-class SVM AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn OneClassSVM(nu=0.05)', better: 'higher', factor: 0.87 / 0.869, target: '≥ 0.87' });
+    add({ what: 'One-class SVM fit+score s', ours: sum(o.fit_s, o.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn OneClassSVM', better: 'lower', factor: 0.5, target: '≤ 0.5 × sklearn' });
+  },
+  'supervised-nslkdd': () => {
+    for (const [mine, theirs, title] of [['lr-nslkdd', 'sklearn-lr', 'Logistic regression'], ['dt-nslkdd', 'sklearn-dt', 'Decision tree'], ['mlp-nslkdd', 'sklearn-mlp', 'MLP(100)']] as const) {
+      const o = ours(mine);
+      const s = peer(theirs);
+      errs(o, s);
+      add({ what: `${title} accuracy`, ours: o.accuracy, peer: s.accuracy, peerName: theirs, target: 'reported' });
+      add({ what: `${title} macro-F1`, ours: o.macro_f1, peer: s.macro_f1, peerName: theirs, target: 'reported' });
+      add({ what: `${title} fit s`, ours: o.fit_s, peer: s.fit_s, peerName: theirs, target: 'reported' });
+    }
+  },
+  'dbscan-cic': () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns-dbscan-'));
+    const o = ours('dbscan-cic', join(dir, 'ours.txt'));
+    const s = peer('sklearn-dbscan', { labels_out: join(dir, 'sklearn.txt') });
+    errs(o, s);
+    let same: string = 'n/a';
+    if (existsSync(join(dir, 'ours.txt')) && existsSync(join(dir, 'sklearn.txt'))) {
+      const a = readFileSync(join(dir, 'ours.txt'), 'utf8').trim().split('\n');
+      const b = readFileSync(join(dir, 'sklearn.txt'), 'utf8').trim().split('\n');
+      // same partition up to renumbering
+      const map = new Map<string, string>();
+      let diff = a.length === b.length ? 0 : Math.max(a.length, b.length);
+      for (let i = 0; i < Math.min(a.length, b.length); i++) {
+        const m = map.get(a[i]);
+        if (m === undefined) map.set(a[i], b[i]);
+        else if (m !== b[i]) diff++;
+      }
+      same = `${diff} of ${a.length} labels differ`;
+    }
+    add({ what: 'DBSCAN + silhouette CIC s', ours: o.total_s, peer: s.total_s, peerName: 'sklearn DBSCAN(0.3, 10) + silhouette_score', better: 'lower', factor: 0.5, target: '≤ 0.5 × sklearn' });
+    add({ what: 'DBSCAN labels vs sklearn', ours: same, peer: `${s.clusters} clusters`, peerName: 'sklearn', target: 'same clusters' });
+  },
+  'analyze': () => {
+    const dir = cicAnalysisFolders();
+    const o = ours('analyze-cic', dir);
+    const seed = sharedRoot ? join(sharedRoot, 'peers', 'seed_pipeline_cicids.py') : '';
+    const s = peer('seed-pipeline', {}, [seed, join(dir, 'analyse'), '10']);
+    errs(o, s);
+    add({ what: 'analyze CIC fused ROC-AUC', ours: o.auc, peer: s.fused_auc, peerName: 'seed pipeline (fits on what it judges)', target: '≥ 0.95' , better: 'higher', factor: 0.95 / Math.max(1e-9, Number(s.fused_auc ?? 1))});
+    add({ what: 'analyze CIC time s (read, score, rules, outputs)', ours: o.analyze_s, peer: s.total_s, peerName: 'seed_pipeline_cicids.py, 10 epochs', better: 'lower', factor: 0.1, target: '≤ 0.1 × seed pipeline' });
+    add({ what: 'baseline fit s (half of BENIGN)', ours: o.baseline_s, peer: undefined, peerName: '', target: 'reported' });
+    const k = ours('analyze-kdd', dir);
+    errs(k);
+    add({ what: 'analyze NSL-KDD normal/attack accuracy', ours: k.verdict_accuracy, peer: 0.781, peerName: 'best single peer (README)', better: 'higher', factor: 0.88 / 0.781, target: '≥ 0.88 (classifier + baseline)' });
+    add({ what: 'analyze NSL-KDD, baseline alone accuracy', ours: k.baseline_only_accuracy, peer: undefined, peerName: '', target: 'reported' });
+    if (!process.argv.includes('--no-big')) {
+      process.stderr.write('bench: making a 1 GB flow file…\n');
+      bigCsv(dir, 1 << 30);
+      execFileSync(process.execPath, [join(here, '../cli/main.js'), 'baseline', join(dir, 'baseline'), '-o', join(dir, 'baseline.nsb'), '-q']);
+      const b = ours('analyze-big', dir);
+      errs(b);
+      add({ what: 'analyze 1 GB: flows/s on one core', ours: b.flows_per_s, peer: undefined, peerName: '', target: 'reported' });
+      add({ what: 'analyze 1 GB: peak memory MB', ours: b.rss_mb, peer: undefined, peerName: '', target: 'bounded' });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  },
   'gbdt-nslkdd': () => {
     const o = ours('gbdt-nslkdd');
     const trees = num(o.trees) ?? 200;
@@ -128,6 +198,45 @@ const COMPARISONS: Record<string, () => void> = {
     add({ what: 'IsolationForest CIC fit+score s', ours: sum(i.fit_s, i.score_s), peer: sum(si.fit_s, si.score_s), peerName: 'sklearn IsolationForest(100)', target: 'reported' });
   },
 };
+
+/** The CIC split for analyze: a seeded half of BENIGN for the baseline, the rest to analyse. */
+function cicAnalysisFolders(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-bench-'));
+  const src = join(sharedRoot!, 'datasets', 'cicids2017-sample');
+  mkdirSync(join(dir, 'baseline'));
+  mkdirSync(join(dir, 'analyse'));
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.csv'))) {
+    if (!/^BENIGN/.test(f)) {
+      copyFileSync(join(src, f), join(dir, 'analyse', f));
+      continue;
+    }
+    const lines = readFileSync(join(src, f), 'utf8').split(/\r?\n/).filter(Boolean);
+    const [head, ...rest] = lines;
+    const order = new Rng(42).shuffle(Int32Array.from(rest, (_, i) => i));
+    const half = rest.length >> 1;
+    const pick = (ix: Int32Array): string => [head, ...Array.from(ix).sort((a, b) => a - b).map((i) => rest[i])].join('\n') + '\n';
+    writeFileSync(join(dir, 'baseline', f), pick(order.slice(0, half)));
+    writeFileSync(join(dir, 'analyse', f), pick(order.slice(half)));
+  }
+  return dir;
+}
+
+/** A CSV of about `bytes` made by repeating the analysed CIC rows, timestamps shifted a day per copy. */
+function bigCsv(dir: string, bytes: number): void {
+  const files = readdirSync(join(dir, 'analyse')).map((f) => readFileSync(join(dir, 'analyse', f), 'utf8').split(/\r?\n/).filter(Boolean));
+  const head = files[0][0];
+  const rows = files.flatMap((l) => l.slice(1));
+  const fd = openSync(join(dir, 'big.csv'), 'w');
+  writeSync(fd, head + '\n');
+  let written = 0;
+  for (let copy = 0; written < bytes; copy++) {
+    const chunk = rows.join('\n') + '\n';
+    writeSync(fd, chunk);
+    written += chunk.length;
+    void copy;
+  }
+  closeSync(fd);
+}
 
 function fmt(x: unknown): string {
   if (typeof x === 'number') return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4)));

@@ -74,7 +74,73 @@ function round(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
 
+/** DBSCAN + silhouette on the seed pipeline's matrix of the whole CIC sample; labels to a file for comparison. */
+async function dbscanCic(labelsOut?: string): Promise<void> {
+  const d = sharedPath('datasets', 'cicids2017-sample');
+  if (!d) throw new Error('../shared/datasets/cicids2017-sample not found');
+  const { seedPipelineMatrix } = await import('../models/cluster/seed-pipeline-matrix.js');
+  const { dbscan } = await import('../models/cluster/dbscan.js');
+  const { silhouetteScore } = await import('../models/cluster/silhouette.js');
+  const X = seedPipelineMatrix(await readDataset([d]));
+  const t0 = performance.now();
+  const r = dbscan(X, { eps: 0.3, minSamples: 10 });
+  const t1 = performance.now();
+  const sil = await silhouetteScore(X, r.labels, { threads: 2 });
+  const t2 = performance.now();
+  if (labelsOut) (await import('node:fs')).writeFileSync(labelsOut, Array.from(r.labels).join('\n') + '\n');
+  print({ task: 'dbscan-cic', dbscan_s: round((t1 - t0) / 1000), silhouette_s: round((t2 - t1) / 1000), total_s: round((t2 - t0) / 1000), clusters: r.nClusters, silhouette: sil, rss_mb: rssMb() });
+}
+
+/**
+ * The main job on the CIC sample: a baseline fitted on a stated half of the BENIGN flows (seeded
+ * shuffle, seed 42), everything else analysed from files in `dir` (written by bench/run.ts).
+ */
+async function analyzeCic(dir: string): Promise<void> {
+  const { fitBaseline } = await import('../risk/baseline.js');
+  const { runAnalysis } = await import('../analysis/run-analysis.js');
+  const t0 = performance.now();
+  const base = await readDataset([`${dir}/baseline`]);
+  const b = await fitBaseline(base, { seed: 42, threads: 2 });
+  const fit = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const r = await runAnalysis({ inputs: [`${dir}/analyse`], read: {}, baseline: b, flowThreshold: 0.999, ipThreshold: 0.99, outDir: `${dir}/out`, threads: 2 });
+  const analyse = (performance.now() - t1) / 1000;
+  print({ task: 'analyze-cic', baseline_s: round(fit), analyze_s: round(analyse), flows: r.flows, flows_per_s: Math.round(r.flows / analyse), auc: round(r.quality?.rocAuc ?? NaN), verdict_accuracy: round(r.quality?.accuracyAtVerdict ?? NaN), risky_ips: r.riskyIps.length, findings: r.findings.length, rss_mb: rssMb() });
+}
+
+/** NSL-KDD: a classifier plus the baseline together, the normal/attack verdict on KDDTest+. */
+async function analyzeKdd(dir: string): Promise<void> {
+  const d = sharedPath('datasets', 'nsl-kdd');
+  if (!d) throw new Error('../shared/datasets/nsl-kdd not found');
+  const { fitBaseline } = await import('../risk/baseline.js');
+  const { runAnalysis } = await import('../analysis/run-analysis.js');
+  const train = await readDataset([`${d}/KDDTrain+_20Percent.txt`]);
+  const b = await fitBaseline(train, { seed: 42, threads: 2 });
+  const clf = await trainModel(train, { model: 'gradient-boosting', seed: 42, threads: 2 });
+  const t1 = performance.now();
+  const r = await runAnalysis({ inputs: [`${d}/KDDTest+.txt`], read: {}, baseline: b, classifier: clf, flowThreshold: 0.999, ipThreshold: 0.99, outDir: `${dir}/out-kdd`, threads: 2 });
+  const analyse = (performance.now() - t1) / 1000;
+  const onlyBaseline = await runAnalysis({ inputs: [`${d}/KDDTest+.txt`], read: {}, baseline: b, flowThreshold: 0.999, ipThreshold: 0.99, outDir: `${dir}/out-kdd-b`, threads: 2 });
+  print({ task: 'analyze-kdd', analyze_s: round(analyse), verdict_accuracy: round(r.quality?.accuracyAtVerdict ?? NaN), fpr: round(r.quality?.falsePositiveRateAtVerdict ?? NaN), recall: round(r.quality?.recallAtVerdict ?? NaN), auc: round(r.quality?.rocAuc ?? NaN), baseline_only_accuracy: round(onlyBaseline.quality?.accuracyAtVerdict ?? NaN), rss_mb: rssMb() });
+}
+
+/** Throughput and peak memory of analyze on a big file (made by bench/run.ts by repeating CIC rows). */
+async function analyzeBig(dir: string): Promise<void> {
+  const { loadBaseline } = await import('../risk/baseline.js');
+  const { runAnalysis } = await import('../analysis/run-analysis.js');
+  const { statSync } = await import('node:fs');
+  const b = await loadBaseline(`${dir}/baseline.nsb`);
+  const t1 = performance.now();
+  const r = await runAnalysis({ inputs: [`${dir}/big.csv`], read: {}, baseline: b, flowThreshold: 0.999, ipThreshold: 0.99, outDir: `${dir}/out-big`, threads: 1, maxFlowAlerts: 10000 });
+  const secs = (performance.now() - t1) / 1000;
+  print({ task: 'analyze-big', bytes: statSync(`${dir}/big.csv`).size, flows: r.flows, analyze_s: round(secs), flows_per_s: Math.round(r.flows / secs), rss_mb: rssMb() });
+}
+
 const TASKS: Record<string, () => Promise<void>> = {
+  'dbscan-cic': async () => dbscanCic(process.argv[3]),
+  'analyze-cic': async () => analyzeCic(process.argv[3]),
+  'analyze-kdd': async () => analyzeKdd(process.argv[3]),
+  'analyze-big': async () => analyzeBig(process.argv[3]),
   'gbdt-nslkdd': async () => supervised('gbdt-nslkdd', await nslkdd(), 'gradient-boosting'),
   'rf-nslkdd': async () => supervised('rf-nslkdd', await nslkdd(), 'random-forest'),
   'dt-nslkdd': async () => supervised('dt-nslkdd', await nslkdd(), 'decision-tree'),

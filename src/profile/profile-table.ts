@@ -207,10 +207,11 @@ function binarySplit(
   const isAttack = new Uint8Array(rows);
   let normalRows = 0;
   if (c.kind === 'categorical') {
+    const normalCode = Uint8Array.from(c.dictionary, (d) => (d === normal ? 1 : 0));
     for (let i = 0; i < rows; i++) {
       const code = c.codes[i];
       if (code < 0) isAttack[i] = 255;
-      else if (c.dictionary[code] === normal) {
+      else if (normalCode[code] === 1) {
         isAttack[i] = 0;
         normalRows++;
       } else isAttack[i] = 1;

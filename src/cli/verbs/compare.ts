@@ -79,7 +79,7 @@ export const compare: Command = {
       { name: 'param', short: 'p', type: 'list', value: 'MODEL.NAME=VALUE', description: 'a parameter of one model (repeatable)' },
       { name: 'sort', type: 'string', description: 'rank by', choices: SORT_KEYS, default: 'macro-f1' },
       { name: 'fast', type: 'boolean', description: 'lower the costliest defaults for a quick ranking (see above)' },
-      { name: 'vote', type: 'boolean', description: 'add a row for the soft vote of the trained models, each on its own pipeline (with --test)' },
+      { name: 'vote', type: 'boolean', description: 'add a row for the soft vote of the trained models, each on its own pipeline (with --test; not saved as a model file)' },
       { name: 'out', type: 'string', value: 'DIR', description: 'save every trained model as DIR/MODEL.nsm' },
       { name: 'target', type: 'string', value: 'COLUMN', description: 'label column to learn (NSL-KDD: family, attack or binary; CIC: Label or binary)' },
       { name: 'select', type: 'list', value: 'A,B', description: 'use only these feature columns' },

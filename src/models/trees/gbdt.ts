@@ -83,18 +83,18 @@ const NAME = 'GradientBoosting';
 
 const defaults: GradientBoostingOptions = Object.freeze({
   n_estimators: 200,
-  learning_rate: 0.1,
+  learning_rate: 0.2,
   max_depth: 6,
   max_leaves: null,
   min_child_weight: 1,
   reg_lambda: 1,
   min_split_gain: 0,
   subsample: 1,
-  sampling: 'none',
+  sampling: 'goss',
   top_rate: 0.2,
   other_rate: 0.1,
   colsample_bytree: 1,
-  class_weight: null,
+  class_weight: 'balanced',
   early_stopping: true,
   validation_fraction: 0.1,
   n_iter_no_change: 10,
@@ -304,7 +304,7 @@ export const gradientBoosting: ClassifierSpec<GradientBoostingOptions, BoostStat
     'the softmax loss, Newton leaves with L2, early stopping on a stratified 10% of the training ' +
     'rows. Usually the most accurate model here; cost grows with rounds x classes x rows.',
   defaults,
-  input: { scaling: 'none', categorical: 'ordinal' },
+  input: { scaling: 'none', categorical: 'onehot' },
 
   options(given: Partial<GradientBoostingOptions>): Readonly<GradientBoostingOptions> {
     const o = { ...defaults, ...given };

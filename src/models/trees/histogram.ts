@@ -9,9 +9,16 @@
  * child and subtracts (LightGBM's trick: at most half the rows are read per level).
  *
  * Only the slots a feature can use are touched (its value bins and the NaN slot), so a histogram
- * over few-valued features costs little to clear. The node's gradients or classes are gathered
- * once into scratch arrays, then each feature's column is read forward over the node's (ascending)
- * row indices.
+ * over few-valued features costs little to clear. Rows in a feature's most frequent bin are never
+ * added: that bin's sums are the node's totals minus the other bins (LightGBM's most_freq_bin;
+ * three quarters of NSL-KDD's cells sit in such a bin). Three read orders, fastest first:
+ *
+ *   sparse rows   every feature wanted: each row's cells outside the common bins (binning.ts)
+ *   row-wise      some features: each row's codes together, its gradients read once
+ *   column-wise   a few features of a node (forests): each column forward over the node's
+ *                 ascending rows
+ *
+ * The node's gradients or classes are gathered once into scratch arrays first.
  *
  * Deliberately not here: choosing splits (split.ts) and which rows belong to a node (partition.ts).
  */

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatProfile } from './format-profile.js';
+import { profileTable } from './profile-table.js';
+import { tinyFlowTable } from './profile-fixtures.js';
+
+test('formatProfile: the sections a user reads, aligned, strongest features first', () => {
+  const text = formatProfile(profileTable(tinyFlowTable(), { topPairs: 2 }));
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'Dataset: 8 rows x 8 columns (test)');
+  assert.ok(lines.includes('Label "attack_cat" (normal class "Normal": 4 normal, 3 attack, 1 missing)'));
+  assert.ok(lines.some((l) => /^\s+Normal\s+4\s+57\.1%$/.test(l)), 'class balance row');
+  assert.ok(lines.some((l) => /^\s+rate\s+feature\s+num\s+1\s+2\s+0\s+5\s+2\.2\s+2\.588\s+5\s/.test(l)), 'rate column row');
+  assert.ok(lines.some((l) => /^\s+bytes\s+twice\s+1\.0000$/.test(l)), 'top pair');
+  assert.ok(text.includes('constant, left out: flag'));
+  const header = lines.findIndex((l) => l.startsWith('Features vs normal/attack'));
+  const rows = lines.slice(header + 3, header + 9).map((l) => l.trim().split(/\s+/)[0]);
+  assert.deepEqual(rows.slice(0, 4).sort(), ['bytes', 'neg', 'proto', 'twice']);
+  assert.equal(rows[5], 'flag', 'no effect: last');
+  assert.ok(text.includes('chi2 (dof 2)') && text.includes('V 1.000') && text.includes('AUC 1.000'));
+  assert.ok(text.endsWith('\n'));
+  // every row of a table has the same width as its rule, save trailing blanks
+  const rule = lines[header + 2];
+  assert.ok(lines.slice(header + 3, header + 9).every((l) => l.length <= rule.length));
+});
