@@ -15,6 +15,7 @@ export const evaluate: Command = {
     positionals: { min: 2, name: 'MODEL and DATA' },
     options: [
       { name: 'target', type: 'string', value: 'COLUMN', description: "label column to compare with (default: the one the model learned)" },
+      { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
       { name: 'fail-below', type: 'number', value: 'ACCURACY', description: 'exit 1 when accuracy is below this (for CI jobs)' },
       ...DATA_OPTIONS,
     ],
@@ -28,8 +29,13 @@ export const evaluate: Command = {
     const model = await loadTrainedModel(modelPath);
     const table = await readWithProgress(paths, args.values, progress, 'reading test data');
     const e = evaluateModel(model, table, { how: `test data: ${paths.join(', ')}`, target: args.values.target as string | undefined });
-    if (json) out(JSON.stringify({ model: modelPath, ...e }, null, 2));
-    else out(formatEvaluation(e));
+    let plots: string[] | undefined;
+    if (args.values.plots) {
+      const { writeModelPlots } = await import('../../report/model-plots.js');
+      plots = await writeModelPlots(args.values.plots as string, model, e);
+    }
+    if (json) out(JSON.stringify({ model: modelPath, ...e, plots }, null, 2));
+    else out(formatEvaluation(e) + (plots ? `\n\nCharts: ${plots.join(', ')}` : ''));
     const floor = args.values.failBelow as number | undefined;
     return floor !== undefined && e.summary.accuracy < floor ? 1 : 0;
   },

@@ -43,6 +43,7 @@ export const train: Command = {
       { name: 'test', type: 'list', value: 'FILE', description: 'evaluate on this separate labelled file (the honest default)' },
       { name: 'split', type: 'number', value: 'FRACTION', description: 'hold out this stratified random share of DATA for evaluation (labelled as a random split)' },
       { name: 'cv', type: 'integer', value: 'K', description: 'also report stratified K-fold cross-validation on the training data' },
+      { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
       { name: 'seed', type: 'integer', description: 'random seed: the same seed and data give the same model', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
       { name: 'help-model', type: 'boolean', description: "list the chosen model's parameters and defaults" },
@@ -150,8 +151,13 @@ export const train: Command = {
       evaluation,
       crossValidation: cvResult,
     };
+    let plots: string[] | undefined;
+    if (v.plots) {
+      const { writeModelPlots } = await import('../../report/model-plots.js');
+      plots = await writeModelPlots(v.plots as string, model, evaluation);
+    }
     if (json) {
-      out(JSON.stringify(result, null, 2));
+      out(JSON.stringify({ ...result, plots }, null, 2));
       return 0;
     }
     const lines = [
@@ -162,6 +168,7 @@ export const train: Command = {
     else lines.push(`  fitted on ${model.training.fittedOn}; threshold ${model.threshold!.threshold.toPrecision(4)} (${model.threshold!.rule} ${model.threshold!.value})`);
     if (cvResult) lines.push('', formatCrossValidation(cvResult));
     if (evaluation) lines.push('', formatEvaluation(evaluation));
+    if (plots) lines.push('', `Charts: ${plots.join(', ')}`);
     out(lines.join('\n'));
     return 0;
   },
