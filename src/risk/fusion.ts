@@ -1,25 +1,19 @@
 /**
- * Fusion: many pieces of evidence about a flow (detector scores calibrated on the baseline, a
- * classifier's P(attack), behavioural rule findings) become one risk in [0, 1]; many flows of a
- * source become that source's risk. The rule, documented so a risk can be explained:
+ * Fusion helpers and the per-source rule. Per flow, evidence is combined and calibrated in
+ * flow-scorer.ts (one-sided, calibrated on the baseline's reference rows); its risk r is carried on
+ * as z = Φ⁻¹(r). This file turns many flows of a source into that source's risk:
  *
- * Per flow (weighted Stouffer): each piece of evidence i is a probability-like p_i that is uniform
- * on baseline traffic (see calibration.ts). With z_i = Φ⁻¹(p_i) and weights w_i (configuration),
- *     Z = Σ w_i z_i / sqrt(Σ w_i²),      risk = Φ(Z).
- * A flow typical of the baseline on every detector has Z ≈ 0 and risk ≈ 0.5; one detector far in
- * its tail moves risk towards 1 in proportion to its weight; detectors disagreeing partly cancel.
- * Risk 0.999 means "as unusual as one baseline flow in a thousand, all evidence weighed".
- *
- * Per source IP: a scan is many flows that each look harmless, so an IP's risk is not the mean of
- * its flows. Two views, the stronger one counts:
- *     peak:   the largest flow Z, corrected for the number of flows n (the max of n baseline
+ * A scan is many flows that each look harmless, so an IP's risk is not the mean of its flows. Two
+ * views, the stronger one counts:
+ *     peak:   the largest flow z, corrected for the number of flows n (the max of n baseline
  *             z-values grows like Φ⁻¹(1 − 1/(2n)), so it is subtracted: Z_peak = max z − that);
  *     volume: Stouffer over the flows: Σ z_f / sqrt(n): many mildly unusual flows add up,
  *             a busy but normal host stays near 0.
  * Behavioural findings about the IP (rules) join as further evidence with their own weights:
- *     Z_ip = (w_f · max(Z_peak, Z_volume) + Σ w_r z_r) / sqrt(w_f² + Σ w_r²) ... but never below
- *     the strongest single piece: risk_ip = Φ(max(Z_ip, Z_peak + 0, z_rule_max)).
- * The "never below" keeps one overwhelming piece of evidence from being diluted by silence.
+ *     Z_ip = (w_f · max(Z_peak, Z_volume) + Σ w_r z_r) / sqrt(w_f² + Σ w_r²),
+ *     risk_ip = Φ(max(Z_ip, Z_peak, z_rule_max)):
+ * never below the strongest single piece, so one overwhelming piece of evidence is not diluted by
+ * silence. (`stoufferZ` and `riskOfZ` also serve baselines made before reference rows existed.)
  */
 import { normalCdf, normalQuantile } from './normal-dist.js';
 
