@@ -87,8 +87,9 @@ function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | bo
     case 'boolean':
       return raw as boolean;
     case 'list':
-      // repeatable, and comma-separated values are split: --drop a,b --drop c
-      return (raw as string[]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      // repeatable, and comma-separated values are split: --drop a,b --drop c; commas inside
+      // brackets or quotes stay (--param hidden=[8,4])
+      return (raw as string[]).flatMap(splitTopLevelCommas).map((s) => s.trim()).filter(Boolean);
     case 'number':
     case 'integer': {
       const s = String(raw);
@@ -103,6 +104,28 @@ function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | bo
       return s;
     }
   }
+}
+
+/** Split at commas that are not inside [], {}, () or quotes. */
+export function splitTopLevelCommas(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{' || c === '(') depth++;
+    else if (c === ']' || c === '}' || c === ')') depth = Math.max(0, depth - 1);
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
 }
 
 export function camel(s: string): string {

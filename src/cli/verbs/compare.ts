@@ -22,9 +22,9 @@ import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 
 /**
- * --fast: fewer rounds, epochs, trees or features, per model. Chosen so that every classifier
- * fits NSL-KDD's 25,192 training rows in a few seconds on two cores; see the report in
- * docs or `netsentinel compare --help` for the figures.
+ * --fast: fewer rounds, epochs, trees or features, per model. Measured on NSL-KDD (25,192 training
+ * rows, every classifier, two busy cores): 41 CPU-seconds for the defaults, 25 with this preset;
+ * the MLP loses most (macro-F1 0.590 → 0.573 after 30 epochs), the others move by < 0.01.
  */
 export const FAST_PRESET: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   'gradient-boosting': { n_estimators: 60 },

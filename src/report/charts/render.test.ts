@@ -28,6 +28,7 @@ test('render: the PNG is width x height x scale, as the header says', async () =
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  await assert.rejects(renderPng(bars, '/proc/no-such-dir/x.png'), /cannot write chart \/proc\/no-such-dir\/x\.png/);
   await assert.rejects(renderPngBuffer(bars, { scale: 0 }), /'scale' option/);
   await assert.rejects(renderPngBuffer(bars, { width: 5 }), /'width' option/);
 });

@@ -125,8 +125,13 @@ export async function renderPngBuffer(spec: TopLevelSpec, options: RenderOptions
 /** Render the chart to a PNG file (folders are created); returns the PNG's pixel size. */
 export async function renderPng(spec: TopLevelSpec, path: string, options: RenderOptions = {}): Promise<RenderedPng> {
   const out = await renderPngBuffer(spec, options);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, out.png);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, out.png);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserError(`cannot write chart ${path} (${reason}); check the folder exists and is writable`);
+  }
   return { ...out, path };
 }
 

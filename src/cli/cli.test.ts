@@ -1,0 +1,151 @@
+/**
+ * The command line end to end, as a user runs it: real processes, real files, exit codes, stdout
+ * for results and stderr for everything else, one-line errors for bad input.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
+
+function run(args: string[], opts: { input?: string } = {}): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: dir, input: opts.input, maxBuffer: 1 << 26 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+const kdd = sharedPath('datasets', 'nsl-kdd');
+const noKdd = skipWithoutShared('datasets', 'nsl-kdd');
+let trainFile = '';
+let testFile = '';
+if (kdd) {
+  // slices keep the test quick; every family is present in the first rows of both files
+  trainFile = join(dir, 'train.txt');
+  testFile = join(dir, 'test.txt');
+  writeFileSync(trainFile, readFileSync(join(kdd, 'KDDTrain+_20Percent.txt'), 'utf8').split('\n').slice(0, 4000).join('\n') + '\n');
+  writeFileSync(testFile, readFileSync(join(kdd, 'KDDTest+.txt'), 'utf8').split('\n').slice(0, 1500).join('\n') + '\n');
+}
+
+test('train → inspect → evaluate → predict on NSL-KDD', { skip: noKdd }, () => {
+  const t = run(['train', trainFile, '--model', 'random-forest', '--param', 'n_estimators=30', '--test', testFile, '-o', 'rf.nsm']);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /Random forest → rf\.nsm/);
+  assert.match(t.out, /precision\s+recall\s+f1-score\s+support/);
+  assert.match(t.out, /separate test data/);
+  assert.ok(!/reading|%/.test(t.out.split('\n')[0]), 'progress must not go to stdout');
+  assert.ok(existsSync(join(dir, 'rf.nsm')));
+
+  const i = run(['inspect', 'rf.nsm', '--json']);
+  assert.equal(i.code, 0, i.err);
+  const info = JSON.parse(i.out);
+  assert.equal(info.estimator, 'random-forest');
+  assert.deepEqual(info.classes, ['DoS', 'Normal', 'Probe', 'R2L', 'U2R']);
+  assert.equal(info.training.rows, 4000);
+
+  const e = run(['evaluate', 'rf.nsm', testFile, '--json']);
+  assert.equal(e.code, 0, e.err);
+  const ev = JSON.parse(e.out);
+  assert.equal(ev.summary.rows, 1500);
+  assert.ok(ev.summary.accuracy > 0.6, `accuracy ${ev.summary.accuracy}`);
+  assert.equal(ev.confusion.length, ev.classes.length);
+  assert.equal(run(['evaluate', 'rf.nsm', testFile, '--fail-below', '0.999']).code, 1);
+
+  const p = run(['predict', 'rf.nsm', testFile]);
+  assert.equal(p.code, 0, p.err);
+  const lines = p.out.trim().split('\n');
+  assert.equal(lines.length, 1 + 1500);
+  assert.match(lines[0], /^file,line,prediction,probability,score/);
+  const j = run(['predict', 'rf.nsm', testFile, '--output-format', 'jsonl']);
+  const first = JSON.parse(j.out.split('\n')[0]);
+  assert.equal(first.line, 1);
+  assert.ok(['DoS', 'Normal', 'Probe', 'R2L', 'U2R'].includes(first.prediction));
+});
+
+test('cross-validation and a random split are labelled as such', { skip: noKdd }, () => {
+  const s = run(['train', trainFile, '--model', 'decision-tree', '--split', '0.25', '--cv', '3', '-o', 'dt.nsm']);
+  assert.equal(s.code, 0, s.err);
+  assert.match(s.out, /random stratified split: 25 % of the training data held out/);
+  assert.match(s.out, /Stratified 3-fold cross-validation on the training data/);
+});
+
+test('bad input: one line, exit 2, the place named', { skip: noKdd }, () => {
+  const missing = run(['train', 'nope.csv']);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err.trim().split('\n').length, 1, missing.err);
+  assert.match(missing.err, /^netsentinel: .*nope\.csv/);
+
+  const ragged = join(dir, 'ragged.txt');
+  const rows = readFileSync(trainFile, 'utf8').split('\n').slice(0, 50);
+  rows[20] = rows[20].split(',').slice(0, 30).join(',');
+  writeFileSync(ragged, rows.join('\n') + '\n');
+  const r = run(['train', ragged, '-q']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /ragged\.txt line 21/);
+  assert.ok(!/\n\s+at /.test(r.err), 'no stack trace for a user mistake');
+
+  writeFileSync(join(dir, 'broken.nsm'), Buffer.concat([readFileSync(join(dir, 'rf.nsm')).subarray(0, 500)]));
+  const b = run(['predict', 'broken.nsm', testFile]);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /broken\.nsm is damaged/);
+
+  assert.equal(run(['frobnicate']).code, 2);
+  const opt = run(['train', trainFile, '--no-such-option']);
+  assert.equal(opt.code, 2);
+  assert.match(opt.err, /see 'netsentinel train --help'/);
+});
+
+test('--help on every verb shows defaults and an example', () => {
+  const top = run(['--help']);
+  assert.equal(top.code, 0);
+  for (const verb of ['analyze', 'baseline', 'train', 'evaluate', 'predict', 'inspect', 'cluster']) {
+    const h = run([verb, '--help']);
+    assert.equal(h.code, 0, verb);
+    assert.match(h.out, new RegExp(`^netsentinel ${verb}: `), verb);
+    assert.match(h.out, /Examples:\n {2}netsentinel /, verb);
+  }
+  assert.match(run(['--version']).out, /^netsentinel \d+\.\d+\.\d+/);
+});
+
+test('analyze the shipped loopback sample: the scanner and the brute forcer, no duplicate alerts', () => {
+  const sample = join(root, 'samples', 'loopback');
+  const b = run(['baseline', join(sample, 'normal.csv'), '-o', 'loop.nsb', '-q']);
+  assert.equal(b.code, 0, b.err);
+  const a = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'out', '--store', 'alerts.db', '--json', '-q']);
+  assert.equal(a.code, 0, a.err);
+  const s = JSON.parse(a.out);
+  const risky = s.riskyIps.map((r: { ip: string }) => r.ip);
+  assert.ok(risky.includes('127.0.0.66'), `scanner missing from ${risky}`);
+  assert.ok(risky.includes('127.0.0.77'), `brute forcer missing from ${risky}`);
+  assert.ok(s.findingsByRule['port-scan.vertical'] >= 1);
+  assert.ok(s.findingsByRule['brute-force'] >= 1);
+  for (const f of ['flows_scored.csv', 'risky_ips.csv', 'risky_ips.txt', 'alerts.jsonl', 'report.html', 'summary.json', 'risk_scores.png']) {
+    assert.ok(existsSync(join(dir, 'out', f)), `${f} was not written`);
+  }
+  const alert = JSON.parse(readFileSync(join(dir, 'out', 'alerts.jsonl'), 'utf8').split('\n')[0]);
+  assert.equal(alert.event_type, 'alert');
+  assert.ok(alert.alert.signature && alert.alert.severity >= 1 && alert.alert.severity <= 3);
+  assert.ok(typeof alert.netsentinel.risk === 'number');
+  assert.ok(s.alerts.stored > 0);
+  const again = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'out2', '--store', 'alerts.db', '--json', '-q', '--no-report']);
+  const s2 = JSON.parse(again.out);
+  assert.equal(s2.alerts.stored, 0, 'the same input added alerts again');
+  assert.equal(s2.alerts.duplicates, s.alerts.written);
+  const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+  assert.match(html, /127\.0\.0\.66/);
+  assert.ok(!/<script/i.test(html) && !/https?:\/\/(?!db-ip\.com)/.test(html.replace(/<a href="https:\/\/db-ip\.com">/, '')), 'report must be self-contained');
+  assert.equal(run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'out3', '--store', 'none', '--no-report', '--fail-on', '0.99', '-q']).code, 1);
+});
+
+test('analyze without a baseline says it is weaker', () => {
+  const sample = join(root, 'samples', 'loopback', 'traffic.csv');
+  const a = run(['analyze', sample, '-o', 'out-self', '--store', 'none', '--no-report', '--param-free'].filter((x) => x !== '--param-free'));
+  assert.equal(a.code, 0, a.err);
+  assert.match(a.err, /NO BASELINE/);
+  assert.match(a.out, /SELF-FITTED/);
+});
