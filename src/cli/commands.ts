@@ -7,7 +7,8 @@ import { evaluate } from './verbs/evaluate.js';
 import { predict } from './verbs/predict.js';
 import { inspect } from './verbs/inspect.js';
 import { cluster } from './verbs/cluster.js';
+import { profile } from './verbs/profile.js';
 import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile];
