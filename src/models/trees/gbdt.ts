@@ -95,7 +95,7 @@ const defaults: GradientBoostingOptions = Object.freeze({
   other_rate: 0.1,
   colsample_bytree: 1,
   class_weight: 'balanced',
-  early_stopping: true,
+  early_stopping: false,
   validation_fraction: 0.1,
   n_iter_no_change: 10,
   tol: 1e-7,
@@ -301,8 +301,9 @@ export const gradientBoosting: ClassifierSpec<GradientBoostingOptions, BoostStat
   title: 'Gradient-boosted trees',
   description:
     'Histogram-based gradient boosting (LightGBM/XGBoost style): one tree per class per round on ' +
-    'the softmax loss, Newton leaves with L2, early stopping on a stratified 10% of the training ' +
-    'rows. Usually the most accurate model here; cost grows with rounds x classes x rows.',
+    'the softmax loss, Newton leaves with L2, balanced class weights and GOSS row sampling by ' +
+    'default; optional early stopping on a stratified share of the training rows. Usually the ' +
+    'most accurate model here; cost grows with rounds x classes x rows.',
   defaults,
   input: { scaling: 'none', categorical: 'onehot' },
 
