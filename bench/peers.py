@@ -95,6 +95,23 @@ elif TASK == "sklearn-dt":
 elif TASK == "sklearn-mlp":
     from sklearn.neural_network import MLPClassifier
     supervised(lambda y: MLPClassifier(random_state=42, max_iter=200))
+elif TASK == "sklearn-svc":
+    from sklearn.svm import SVC
+    supervised(lambda y: SVC(probability=True, random_state=42))
+elif TASK == "sklearn-linearsvc":
+    from sklearn.svm import LinearSVC
+    supervised(lambda y: LinearSVC(random_state=42))
+elif TASK == "sklearn-bagging":
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+    supervised(lambda y: BaggingClassifier(DecisionTreeClassifier(random_state=42), n_estimators=10, random_state=42, n_jobs=2))
+elif TASK == "sklearn-voting":
+    from sklearn.ensemble import VotingClassifier, RandomForestClassifier, GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    supervised(lambda y: VotingClassifier([("lr", LogisticRegression(max_iter=1000)), ("rf", RandomForestClassifier(100, n_jobs=2, random_state=42)), ("gb", GradientBoostingClassifier(n_estimators=100, random_state=42))], voting="soft"))
+elif TASK == "sklearn-lof":
+    from sklearn.neighbors import LocalOutlierFactor
+    unsupervised(lambda X: LocalOutlierFactor(n_neighbors=20, novelty=True).fit(X), lambda m, X: -m.score_samples(X))
 elif TASK == "sklearn-iforest":
     from sklearn.ensemble import IsolationForest
     unsupervised(lambda X: IsolationForest(n_estimators=100, random_state=42, n_jobs=2).fit(X), lambda m, X: -m.score_samples(X))
