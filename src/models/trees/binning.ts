@@ -171,8 +171,10 @@ export function binOf(mapper: BinMapper, f: number, v: number): number {
 export interface ApplyBinsOptions {
   /** codes in SharedArrayBuffers, for worker threads */
   shared?: boolean;
-  /** also keep a row-major copy of the codes and the sparse rows (see BinnedMatrix.rowCodes) */
+  /** also keep a row-major copy of the codes (BinnedMatrix.rowCodes) */
   rowMajor?: boolean;
+  /** also keep the sparse rows (BinnedMatrix.rowStart / rowSlots) */
+  sparseRows?: boolean;
 }
 
 /** Code every value of X with the mapper. */
@@ -213,7 +215,7 @@ export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOption
     for (let c = 1; c < 256; c++) if (counts[c] > counts[best]) best = c;
     commonBin[f] = best;
   }
-  if (!options.rowMajor) return { rows, cols, codes, mapper, hasNaN, commonBin };
+  if (!options.rowMajor && !options.sparseRows) return { rows, cols, codes, mapper, hasNaN, commonBin };
   const rowCodes = bytes();
   let nnz = 0;
   for (let f = 0; f < cols; f++) {
@@ -225,6 +227,7 @@ export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOption
       if (c !== common) nnz++;
     }
   }
+  if (!options.sparseRows) return { rows, cols, codes, mapper, hasNaN, commonBin, rowCodes };
   const ints = (len: number): Int32Array => (options.shared ? new Int32Array(new SharedArrayBuffer(len * 4)) : new Int32Array(len));
   const rowStart = ints(rows + 1);
   const rowSlots = ints(nnz);
@@ -238,7 +241,7 @@ export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOption
     }
   }
   rowStart[rows] = e;
-  return { rows, cols, codes, mapper, hasNaN, commonBin, rowCodes, rowStart, rowSlots };
+  return { rows, cols, codes, mapper, hasNaN, commonBin, rowCodes: options.rowMajor ? rowCodes : undefined, rowStart, rowSlots };
 }
 
 /**

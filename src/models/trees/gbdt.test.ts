@@ -29,6 +29,7 @@ test('same seed, same model bit for bit with 1 or 2 threads (softmax, GOSS, subs
   const { X, y } = blobs(1200, 4, 1);
   const o = gradientBoosting.options({ n_estimators: 30, sampling: 'goss', learning_rate: 0.3, subsample: 0.8, colsample_bytree: 0.75 });
   const one = await gradientBoosting.fit(X, y, 4, o, { seed: 5, threads: 1 });
+  assert.equal(one.rounds, 30);
   const two = await gradientBoosting.fit(X, y, 4, o, { seed: 5, threads: 2 });
   assert.deepEqual(two, one);
   const te = blobs(300, 4, 2).X;
@@ -63,7 +64,7 @@ test('two classes use one logistic tree per round', async () => {
 
 test('early stopping stops on noise, keeps the best round, and records both losses', async () => {
   const { X, y } = blobs(1000, 3, 6, 4); // mostly noise
-  const state = await gradientBoosting.fit(X, y, 3, gradientBoosting.options({ n_estimators: 300, learning_rate: 0.3, n_iter_no_change: 5 }), { seed: 1, threads: 1 });
+  const state = await gradientBoosting.fit(X, y, 3, gradientBoosting.options({ n_estimators: 300, learning_rate: 0.3, early_stopping: true, n_iter_no_change: 5 }), { seed: 1, threads: 1 });
   const [train, val] = gradientBoosting.history!(state)!;
   assert.equal(val.name, 'validation loss');
   assert.ok(train.values.length < 300, `ran ${train.values.length} rounds`);
@@ -80,7 +81,7 @@ test('class_weight and sample weights shift predictions towards the weighted cla
   const X = matrix(n, 1, Float64Array.from({ length: n }, () => rng.normal()));
   // labels independent of x: 90% class 0
   const y = Int32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 1 : 0));
-  const o = { n_estimators: 20, early_stopping: false, max_depth: 2 };
+  const o = { n_estimators: 20, early_stopping: false, max_depth: 2, class_weight: null, sampling: 'none' as const };
   const mean1 = (p: Float64Array): number => {
     let s = 0;
     for (let r = 0; r < n; r++) s += p[2 * r + 1];

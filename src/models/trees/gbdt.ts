@@ -3,8 +3,13 @@
  * round fits one tree per class to the softmax loss's gradients and hessians (one tree on the
  * logistic loss for two classes), with Newton leaf values -lr·G/(H+λ), L2 regularisation on leaves,
  * min_child_weight on hessians, best-first growth under max_depth and/or max_leaves, optional row
- * and column subsampling per tree, class weighting, and early stopping on a stratified validation
- * split carved out of the training rows.
+ * and column subsampling per tree, GOSS, class weighting, and optional early stopping on a
+ * stratified validation split carved out of the training rows.
+ *
+ * Defaults were chosen by 5-fold stratified cross-validation on NSL-KDD's training file (three
+ * repetitions): balanced class weights (+0.04 macro-F1: the rare R2L/U2R families), GOSS (as
+ * accurate, half the work), learning rate 0.2, depth 6, 200 rounds without early stopping
+ * (holding out 10% cost more accuracy than stopping saved), and one-hot categories.
  *
  * Rows are binned once (255 quantile bins); trees store real thresholds, so prediction reads raw
  * matrices. The K class trees of a round are grown in parallel, the calling thread included
@@ -195,7 +200,7 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
   let binRows = trainRows;
   if (trainRows.length > BIN_SAMPLE_ROWS) binRows = binRng.sample(trainRows.length, BIN_SAMPLE_ROWS).sort().map((i) => trainRows[i]);
   const mapper = fitBins(X, { maxBins: o.max_bins, sampleRows: binRows });
-  const bins = applyBins(mapper, X, { shared: parallel, rowMajor: true });
+  const bins = applyBins(mapper, X, { shared: parallel, rowMajor: true, sparseRows: true });
   const alloc = (len: number): Float64Array => (parallel ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
   const scores = alloc(n * outputs);
   for (let r = 0; r < n; r++) scores.set(init, r * outputs);

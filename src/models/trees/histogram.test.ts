@@ -21,7 +21,7 @@ function data(n: number, seed: number): { bins: BinnedMatrix; g: Float64Array; h
   const h = Float64Array.from({ length: n }, () => rng.next() + 0.01);
   const y = Int32Array.from({ length: n }, () => rng.int(3));
   const w = Float64Array.from({ length: n }, () => 1 + rng.int(3));
-  return { bins: applyBins(fitBins(M, { maxBins: 64 }), M, { rowMajor: true }), g, h, y, w };
+  return { bins: applyBins(fitBins(M, { maxBins: 64 }), M, { rowMajor: true, sparseRows: true }), g, h, y, w };
 }
 
 /** The histogram the slow, obvious way. */
@@ -105,29 +105,35 @@ test('histogram subtraction gives the sibling exactly as a direct build would', 
 });
 
 test('class histogram: weights per class and row counts; narrow builds cover the rows used', () => {
-  const { bins, y, w } = data(300, 3);
+  const { bins: b0, y, w } = data(300, 3);
   const k = 3;
   const stride = k + 1;
-  const scratch = new HistScratch(bins.rows, bins.cols, stride);
+  const scratch = new HistScratch(b0.rows, b0.cols, stride);
   const idx = Int32Array.from([5, 17, 40, 41, 200]);
-  const hist = new Float64Array(histLength(4, stride)).fill(7);
-  buildClassHist(hist, bins, allFeatures, 4, idx, 0, 5, y, w, k, scratch, true, true);
-  for (let f = 0; f < 4; f++) {
-    const want = new Map<number, number[]>();
-    for (const r of idx) {
-      const c = bins.codes[f * 300 + r];
-      const v = want.get(c) ?? [0, 0, 0, 0];
-      v[y[r]] += w[r];
-      v[k] += 1;
-      want.set(c, v);
-    }
-    for (const [c, v] of want) {
-      for (let j = 0; j <= k; j++) assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j] - v[j]) < 1e-9, `feature ${f} bin ${c}`);
-      if (c !== NAN_BIN) assert.ok(c >= scratch.lo[f] && c <= scratch.hi[f], `bin ${c} outside the scanned range of feature ${f}`);
-    }
-    // every value bin in the scanned range that no row uses is empty
-    for (let c = scratch.lo[f]; c <= scratch.hi[f]; c++) {
-      if (!want.has(c)) for (let j = 0; j <= k; j++) assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j]) < 1e-9);
+  for (const bins of [b0, { ...b0, rowCodes: undefined }]) {
+    for (const countRows of [true, false]) {
+      const hist = new Float64Array(histLength(4, stride)).fill(7);
+      buildClassHist(hist, bins, allFeatures, 4, idx, 0, 5, y, w, k, scratch, countRows, true);
+      for (let f = 0; f < 4; f++) {
+        const want = new Map<number, number[]>();
+        for (const r of idx) {
+          const c = bins.codes[f * 300 + r];
+          const v = want.get(c) ?? [0, 0, 0, 0];
+          v[y[r]] += w[r];
+          v[k] += 1;
+          want.set(c, v);
+        }
+        for (const [c, v] of want) {
+          for (let j = 0; j < (countRows ? k + 1 : k); j++) {
+            assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j] - v[j]) < 1e-9, `feature ${f} bin ${c} stat ${j}`);
+          }
+          if (c !== NAN_BIN) assert.ok(c >= scratch.lo[f] && c <= scratch.hi[f], `bin ${c} outside the scanned range of feature ${f}`);
+        }
+        // every value bin in the scanned range that no row uses is empty
+        for (let c = scratch.lo[f]; c <= scratch.hi[f]; c++) {
+          if (!want.has(c)) for (let j = 0; j < k; j++) assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j]) < 1e-9);
+        }
+      }
     }
   }
 });

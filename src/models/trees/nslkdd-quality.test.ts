@@ -1,10 +1,10 @@
 /**
- * Quality floors for the tree models on NSL-KDD (train KDDTrain+_20Percent, test KDDTest+, the
- * five families), through the real pipeline with each model's own input preference, defaults
- * throughout. The peers on the same split: scikit-learn DecisionTree 0.762 / 0.575, RandomForest
- * 0.755 / 0.501, GradientBoosting 0.760 / 0.608, XGBoost hist(200) 0.770 / 0.525 (accuracy /
- * macro-F1). Floors sit a little below what we measured, so a real regression fails and seed
- * luck does not.
+ * Quality floors for the decision tree and the random forest on NSL-KDD (train
+ * KDDTrain+_20Percent, test KDDTest+, the five families), through the real pipeline with each
+ * model's own input preference, defaults throughout. The peers on the same split: scikit-learn
+ * DecisionTree 0.762 / 0.575, RandomForest 0.755 / 0.501 (accuracy / macro-F1). Gradient boosting
+ * has its own file (gbdt-nslkdd-quality.test.ts) so each file stays within CI's time budget.
+ * Floors sit a little below what we measured, so a real regression fails and seed luck does not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,6 @@ import { encodeTarget, fitPipeline, targetColumn, transformTable } from '../../f
 import { accuracy, macroF1 } from '../../evaluate/metrics.js';
 import { argmaxRows, type ClassifierSpec } from '../estimator.js';
 import { decisionTree } from './decision-tree.js';
-import { gradientBoosting } from './gbdt.js';
 import { randomForest } from './random-forest.js';
 
 const skip = skipWithoutShared('datasets', 'nsl-kdd');
@@ -42,17 +41,9 @@ test('random forest (100 trees) on NSL-KDD: accuracy and macro-F1 on KDDTest+', 
   assert.ok(f1 >= RF_F1, `random forest macro-F1 ${f1.toFixed(4)} < ${RF_F1}`);
 });
 
-test('gradient boosting (defaults) on NSL-KDD: accuracy and macro-F1 on KDDTest+', { skip }, async () => {
-  const { acc, f1 } = await score(gradientBoosting as ClassifierSpec<object, unknown>, {});
-  assert.ok(acc >= GB_ACC, `gradient boosting accuracy ${acc.toFixed(4)} < ${GB_ACC}`);
-  assert.ok(f1 >= GB_F1, `gradient boosting macro-F1 ${f1.toFixed(4)} < ${GB_F1}`);
-});
-
 // measured with seed 42 (see the top comment): DT 0.7628 / 0.5703, RF 0.7529 / 0.4941 (seeds 1-5:
-// 0.749-0.758), GB 0.7720 / 0.5860
+// 0.749-0.758)
 const DT_ACC = 0.75;
 const DT_F1 = 0.55;
 const RF_ACC = 0.74;
 const RF_F1 = 0.47;
-const GB_ACC = 0.76;
-const GB_F1 = 0.56;

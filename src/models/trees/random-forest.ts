@@ -4,7 +4,11 @@
  * averaged over trees. Trees are grown in parallel on histograms of binned features (255 quantile
  * bins), so split thresholds are chosen among bin edges rather than among all midpoints: on
  * continuous columns with more than 255 distinct values a split can land up to one bin away from
- * where exact CART would put it.
+ * where exact CART would put it (on NSL-KDD the test accuracy over seeds 1-5 and 42 averages
+ * 0.7535, scikit-learn's 0.7541).
+ *
+ * Categories come as ordinal codes: in 5-fold cross-validation on NSL-KDD's training file (three
+ * repetitions) one-hot and ordinal tied within a row or two, and ordinal is a third of the columns.
  */
 import type { Matrix } from '../../features/matrix.js';
 import { checkParam } from '../../util/errors.js';

@@ -11,4 +11,5 @@ export { trainingLossSpec, type LossSeries, type TrainingLossOptions } from './t
 export { riskScoresSpec, type RiskChartOptions } from './risk-scores.js';
 export { compileChart, renderPng, renderPngBuffer, renderSvg, type CompiledChart, type RenderedPng, type RenderOptions } from './render.js';
 export { lttbIndices, sampleIndices } from './downsample.js';
+export { readPngSize } from './png-header.js';
 export { CHART_CONFIG, type ChartSpec, type ChartTextOptions } from './theme.js';

@@ -28,7 +28,7 @@ export function kDistanceSpec(distances: ArrayLike<number>, suggestedEps?: numbe
   for (let i = 0; i < n; i++) rank[i] = i + 1;
   const keep = lttbIndices(rank, sorted, maxPoints);
   const values = Array.from(keep, (i) => ({ rank: i + 1, distance: sorted[i] }));
-  const kText = options.k !== undefined ? `${options.k}` : 'k';
+  const hasK = options.k !== undefined;
   const notes: string[] = [];
   if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; min and max kept)`);
   else notes.push(`${fullCount(n)} points`);
@@ -38,14 +38,15 @@ export function kDistanceSpec(distances: ArrayLike<number>, suggestedEps?: numbe
   const eps = hasEps ? [{ eps: suggestedEps, label: `suggested eps = ${formatNumber(suggestedEps as number)}` }] : [];
   return {
     ...baseSpec(640, 420, options),
-    title: titleBlock(`k-distance curve (k = ${kText})`, options, notes),
+    title: titleBlock(hasK ? `k-distance curve (k = ${options.k})` : 'k-distance curve', options, notes),
     layer: [
       {
         data: { values },
         mark: { type: 'line', color: COLORS.primary, strokeWidth: 2 },
         encoding: {
-          x: { field: 'rank', type: 'quantitative', title: 'Points, sorted by k-distance', axis: { format: '~s' }, scale: { domain: [1, n], nice: false } },
-          y: { field: 'distance', type: 'quantitative', title: `Distance to neighbour ${kText}` },
+          x: { field: 'rank', type: 'quantitative', title: 'Points, sorted by k-distance', axis: { format: '~s', tickMinStep: 1 }, scale: { domain: [1, n], nice: false } },
+          // a few far points would flatten the knee on a linear axis: a symmetric log keeps both readable
+          y: { field: 'distance', type: 'quantitative', title: hasK ? `Distance to neighbour ${options.k}` : 'Distance to k-th nearest neighbour', scale: { type: 'symlog' } },
         },
       },
       // the threshold rule and its label, only when there is an eps (an empty layer makes Vega warn)
@@ -54,12 +55,12 @@ export function kDistanceSpec(distances: ArrayLike<number>, suggestedEps?: numbe
             {
               data: { values: eps },
               mark: { type: 'rule' as const, color: COLORS.alarm, strokeDash: [6, 4], strokeWidth: 1.5 },
-              encoding: { y: { field: 'eps', type: 'quantitative' as const } },
+              encoding: { y: { field: 'eps', type: 'quantitative' as const, scale: { type: 'symlog' as const } } },
             },
             {
               data: { values: eps },
               mark: { type: 'text' as const, align: 'left' as const, baseline: 'bottom' as const, dx: 6, dy: -4, color: COLORS.alarm, fontSize: 12, fontWeight: 'bold' as const },
-              encoding: { y: { field: 'eps', type: 'quantitative' as const }, x: { value: 0 }, text: { field: 'label' } },
+              encoding: { y: { field: 'eps', type: 'quantitative' as const, scale: { type: 'symlog' as const } }, x: { value: 0 }, text: { field: 'label' } },
             },
           ]
         : []),

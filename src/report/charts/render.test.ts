@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -28,7 +28,11 @@ test('render: the PNG is width x height x scale, as the header says', async () =
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  await assert.rejects(renderPng(bars, '/proc/no-such-dir/x.png'), /cannot write chart \/proc\/no-such-dir\/x\.png/);
+  // a folder that cannot exist: a path below a regular file (never /proc: mkdir there can block)
+  const fileDir = mkdtempSync(join(tmpdir(), 'ns-render-bad-'));
+  writeFileSync(join(fileDir, 'plain'), 'x');
+  await assert.rejects(renderPng(bars, join(fileDir, 'plain', 'x.png')), /cannot write chart .*plain\/x\.png/);
+  rmSync(fileDir, { recursive: true, force: true });
   await assert.rejects(renderPngBuffer(bars, { scale: 0 }), /'scale' option/);
   await assert.rejects(renderPngBuffer(bars, { width: 5 }), /'width' option/);
 });

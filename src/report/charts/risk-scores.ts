@@ -63,7 +63,7 @@ export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, opt
         data: { values },
         mark: { type: 'area', line: { color: COLORS.primary, strokeWidth: 2 }, color: COLORS.primary, opacity: 0.15 },
         encoding: {
-          x: { field: 'rank', type: 'quantitative', title: `${capitalise(unit)}, ranked by risk (lowest to highest)`, axis: { format: '~s' }, scale: { domain: [1, n], nice: false } },
+          x: { field: 'rank', type: 'quantitative', title: `${capitalise(unit)}, ranked by risk (lowest to highest)`, axis: { format: '~s', tickMinStep: 1 }, scale: { domain: [1, n], nice: false } },
           y: { field: 'risk', type: 'quantitative', title: options.yTitle ?? 'Risk score', scale: yDomain ? { domain: yDomain } : { zero: false } },
         },
       },
