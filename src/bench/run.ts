@@ -270,7 +270,12 @@ function main(): void {
   if (peerState !== true) notes.push(`peers not run: ${peerState}`);
   for (const k of chosen) {
     process.stderr.write(`bench: ${k}…\n`);
-    COMPARISONS[k]();
+    try {
+      COMPARISONS[k]();
+    } catch (e) {
+      // one failed comparison must not lose the others' figures
+      notes.push(`${k}: failed: ${String((e as Error).message).split('\n')[0]}`);
+    }
   }
   const head = ['measure', 'netsentinel', 'peer', 'ratio', 'peer is', 'target', 'verdict'];
   const body = rows.map((r) => {
