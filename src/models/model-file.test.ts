@@ -58,6 +58,10 @@ test('save writes atomically and load reads it back; a missing file is a UserErr
   const back = (await loadModelFile(p)) as typeof doc;
   assert.equal(back.name, 'x');
   await assert.rejects(loadModelFile(join(dir, 'nope.nsm')), (e: unknown) => e instanceof UserError && /does not exist/.test(e.message));
+  // a folder that does not exist yet is made; one that cannot be made is a UserError
+  await saveModelFile(join(dir, 'new', 'deeper', 'c.nsm'), doc);
+  assert.equal(((await loadModelFile(join(dir, 'new', 'deeper', 'c.nsm'))) as typeof doc).name, 'x');
+  await assert.rejects(saveModelFile(join(p, 'x.nsm'), doc), (e: unknown) => e instanceof UserError && /cannot write/.test(e.message));
   writeFileSync(join(dir, 'b.nsm'), readFileSync(p).subarray(0, 30));
   await assert.rejects(loadModelFile(join(dir, 'b.nsm')), /damaged/);
 });

@@ -17,7 +17,8 @@
  * with a message that says which.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UserError } from '../util/errors.js';
 
 export const MODEL_FORMAT_VERSION = 1;
@@ -121,8 +122,13 @@ export async function saveModelFile(path: string, doc: object): Promise<number> 
   const buf = encodeModel(doc);
   // write beside, then rename: a crash never leaves half a model under the real name
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, buf);
-  await rename(tmp, path);
+  try {
+    await mkdir(dirname(path) || '.', { recursive: true });
+    await writeFile(tmp, buf);
+    await rename(tmp, path);
+  } catch (e) {
+    throw new UserError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check the folder is writable`);
+  }
   return buf.length;
 }
 
