@@ -76,6 +76,9 @@ export interface BinningOptions {
   sampleRows?: ArrayLike<number>;
 }
 
+/** Columns with at most this many distinct values skip the sort. */
+const FEW = 16;
+
 /** Choose the bin edges of every feature of X. */
 export function fitBins(X: Matrix, options: BinningOptions = {}): BinMapper {
   const maxBins = Math.max(2, Math.min(MAX_BINS, Math.floor(options.maxBins ?? MAX_BINS)));
@@ -87,15 +90,39 @@ export function fitBins(X: Matrix, options: BinningOptions = {}): BinMapper {
   const values = new Float64Array(m);
   const distinct = new Float64Array(m);
   const counts = new Int32Array(m);
+  const fewValues = new Float64Array(FEW);
+  const fewCounts = new Int32Array(FEW);
   for (let f = 0; f < cols; f++) {
     let k = 0;
+    // most flow columns are flags or small counts: keep their distinct values on the way, and
+    // sort only those (a one-hot column costs one pass instead of a sort of every row)
+    let nf = 0;
     for (let i = 0; i < m; i++) {
       const v = data[(sample ? sample[i] : i) * cols + f];
-      if (v === v) values[k++] = v;
+      if (v !== v) continue;
+      values[k++] = v;
+      if (nf <= FEW) {
+        let j = 0;
+        while (j < nf && fewValues[j] !== v) j++;
+        if (j < nf) fewCounts[j]++;
+        else if (nf < FEW) {
+          fewValues[nf] = v;
+          fewCounts[nf++] = 1;
+        } else nf = FEW + 1;
+      }
+    }
+    let nd = 0;
+    if (nf <= FEW) {
+      const order = Array.from({ length: nf }, (_, j) => j).sort((a, b) => fewValues[a] - fewValues[b]);
+      for (const j of order) {
+        distinct[nd] = fewValues[j];
+        counts[nd++] = fewCounts[j];
+      }
+      numBins[f] = chooseEdges(distinct, counts, nd, k, maxBins, edges, f * MAX_BINS);
+      continue;
     }
     const sorted = values.subarray(0, k).sort();
     // distinct values and how often each occurs
-    let nd = 0;
     for (let i = 0; i < k; i++) {
       if (nd > 0 && sorted[i] === distinct[nd - 1]) counts[nd - 1]++;
       else {

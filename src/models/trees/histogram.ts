@@ -283,15 +283,6 @@ export function buildClassHist(
   }
 }
 
-/** Mark the full bin range of every feature as in use (after a build that was not narrow). */
-export function fullRange(scratch: HistScratch, bins: BinnedMatrix): void {
-  const numBins = bins.mapper.numBins;
-  for (let f = 0; f < numBins.length; f++) {
-    scratch.lo[f] = 0;
-    scratch.hi[f] = numBins[f] - 1;
-  }
-}
-
 /** parent := parent - child over the given features' slots (parent becomes the sibling). */
 export function subtractHist(
   parent: Float64Array,
