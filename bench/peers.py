@@ -150,6 +150,6 @@ elif TASK == "sklearn-dbscan":
     t = time.perf_counter(); lab = DBSCAN(eps=float(ARGS.get("eps", 0.3)), min_samples=int(ARGS.get("min_samples", 10))).fit_predict(X); td = time.perf_counter() - t
     t = time.perf_counter(); sil = silhouette_score(X, lab) if len(set(lab)) > 1 else None; ts = time.perf_counter() - t
     if "labels_out" in ARGS: np.savetxt(ARGS["labels_out"], lab, fmt="%d")
-    out(task=TASK, dbscan_s=round(td, 3), silhouette_s=round(ts, 3), total_s=round(td + ts, 3), clusters=int(lab.max() + 1), noise=int((lab == -1).sum()), silhouette=sil, rss_mb=rss_mb())
+    out(task=TASK, dbscan_s=round(td, 3), silhouette_s=round(ts, 3), total_s=round(td + ts, 3), clusters=int(lab.max() + 1), noise=int((lab == -1).sum()), silhouette=None if sil is None else float(sil), rss_mb=rss_mb())
 else:
     out(task=TASK, error="unknown task")
