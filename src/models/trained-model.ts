@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import type { FlowTable } from '../flows/table.js';
+import { takeTableRows, type FlowTable } from '../flows/table.js';
 import type { Matrix } from '../features/matrix.js';
 import { takeRows } from '../features/matrix.js';
 import {
@@ -133,7 +133,6 @@ export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<
       // rows without a label cannot teach a classifier; say how many were left out, never silently
       const keep: number[] = [];
       for (let i = 0; i < y.length; i++) if (y[i] >= 0) keep.push(i);
-      const { takeTableRows } = await import('../flows/table.js');
       rows = takeTableRows(table, keep);
       y = Int32Array.from(keep, (i) => enc.y[i]);
       process.emitWarning(`${enc.unknownRows} rows have no value in label column "${col.name}" and were not used for training`);
@@ -178,7 +177,6 @@ export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<
     const keep: number[] = [];
     for (let i = 0; i < table.rowCount; i++) if (col.codes[i] === code) keep.push(i);
     if (keep.length < 2) throw new UserError(`--normal-only: only ${keep.length} rows are labelled "${normalValue}"`);
-    const { takeTableRows } = await import('../flows/table.js');
     rows = takeTableRows(table, keep);
     fittedOn = `normal rows only (${col.name} = ${normalValue})`;
     normalClass = normalClass ?? normalValue;

@@ -11,6 +11,7 @@ import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
 import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
 import { cellText, getColumn, type Column, type FlowTable } from '../../flows/table.js';
 import { UserError } from '../../util/errors.js';
+import { csvCell } from '../../report/csv.js';
 
 export const predict: Command = {
   spec: {
@@ -133,7 +134,4 @@ function jsonCell(c: Column, r: number): string | number | null {
   if (c.kind === 'numeric') return Number.isNaN(c.values[r]) ? null : Number.isFinite(c.values[r]) ? c.values[r] : String(c.values[r]);
   const code = c.codes[r];
   return code < 0 ? null : c.dictionary[code];
-}
-export function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -20,7 +20,7 @@ import type { ClassifierSpec, FitContext } from '../estimator.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { designRows, takeDesignRows, type DesignRows } from '../linear/design-rows.js';
-import { checkLabels, checkMatrix, checkWidth, distinctLabels } from '../linear/fit-input.js';
+import { checkWidth, checkClassifierInput } from '../linear/fit-input.js';
 import { logisticRegression, type LogisticRegressionState } from '../linear/logistic-regression.js';
 import { checkChoice, checkGamma, checkIntAtLeast, checkPositiveFloat, withDefaults } from '../linear/params.js';
 import { crossValidatedPlatt, plattProbabilities } from '../linear/platt.js';
@@ -113,11 +113,7 @@ export const svm: ClassifierSpec<SvmOptions, SvmState> = {
   },
 
   async fit(X: Matrix, y: Int32Array, nClasses: number, options, ctx: FitContext) {
-    checkMatrix(MODEL, X);
-    checkLabels(MODEL, X, y, nClasses);
-    if (distinctLabels(y, nClasses) < 2) {
-      throw new UserError(`${MODEL} needs samples of at least 2 classes in the data, but the data contains only one class`);
-    }
+    checkClassifierInput(MODEL, X, y, nClasses);
     const gamma = resolveGamma(options.gamma, X);
     const rng = new Rng(ctx.seed);
     const base = { exactMaxRows: options.exactMaxRows, classes: nClasses, cols: X.cols, gamma };

@@ -43,3 +43,12 @@ export function distinctLabels(y: Int32Array, nClasses: number): number {
   }
   return k;
 }
+
+/** The checks every classifier's fit starts with: a finite matrix, labels that fit it, two classes or more. */
+export function checkClassifierInput(model: string, X: Matrix, y: Int32Array, nClasses: number): void {
+  checkMatrix(model, X);
+  checkLabels(model, X, y, nClasses);
+  if (distinctLabels(y, nClasses) < 2) {
+    throw new UserError(`${model} needs samples of at least 2 classes in the data, but the data contains only one class`);
+  }
+}

@@ -16,7 +16,7 @@ import type { ClassifierSpec, FitContext } from '../estimator.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { dotRow, designRows, shiftIntercept, type DesignRows } from './design-rows.js';
-import { checkLabels, checkMatrix, checkWidth, distinctLabels } from './fit-input.js';
+import { checkWidth, checkClassifierInput } from './fit-input.js';
 import { meanAbsCoef } from './logistic-regression.js';
 import { checkChoice, checkIntAtLeast, checkPositiveFloat, withDefaults } from './params.js';
 import { crossValidatedPlatt, plattProbabilities } from './platt.js';
@@ -75,11 +75,7 @@ export const linearSvm: ClassifierSpec<LinearSvmOptions, LinearSvmState> = {
   },
 
   async fit(X: Matrix, y: Int32Array, nClasses: number, options, ctx: FitContext) {
-    checkMatrix(MODEL, X);
-    checkLabels(MODEL, X, y, nClasses);
-    if (distinctLabels(y, nClasses) < 2) {
-      throw new UserError(`${MODEL} needs samples of at least 2 classes in the data, but the data contains only one class`);
-    }
+    checkClassifierInput(MODEL, X, y, nClasses);
     const rows = designRows(X);
     const r = fitCalibratedLinearSvm(rows, y, nClasses, options, new Rng(ctx.seed), ctx.sampleWeight, ctx.progress);
     return { ...r, intercept: shiftIntercept(rows, r.coef, r.intercept) };

@@ -14,7 +14,7 @@ import type { Matrix } from '../../features/matrix.js';
 import type { ClassifierSpec, FitContext } from '../estimator.js';
 import { UserError } from '../../util/errors.js';
 import { designRows, shiftIntercept } from './design-rows.js';
-import { checkLabels, checkMatrix, checkWidth, distinctLabels } from './fit-input.js';
+import { checkWidth, checkClassifierInput } from './fit-input.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { checkChoice, checkIntAtLeast, checkNonNegativeFloat, checkPositiveFloat, withDefaults } from './params.js';
 import { rowWeights, type ClassWeight } from './row-weights.js';
@@ -66,11 +66,7 @@ export const logisticRegression: ClassifierSpec<LogisticRegressionOptions, Logis
   },
 
   async fit(X: Matrix, y: Int32Array, nClasses: number, options, ctx: FitContext) {
-    checkMatrix(MODEL, X);
-    checkLabels(MODEL, X, y, nClasses);
-    if (distinctLabels(y, nClasses) < 2) {
-      throw new UserError(`${MODEL} needs samples of at least 2 classes in the data, but the data contains only one class`);
-    }
+    checkClassifierInput(MODEL, X, y, nClasses);
     const k = nClasses;
     const d = X.cols;
     const rows = designRows(X);
