@@ -181,26 +181,30 @@ const COMPARISONS: Record<string, () => void> = {
   },
   'iforest-nslkdd': () => {
     const o = ours('iforest-nslkdd');
+    const a = ours('iforest-nslkdd-alone');
     const s = peer('sklearn-iforest');
-    errs(o, s);
+    errs(o, a, s);
     add({ what: 'IsolationForest NSL-KDD AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn IsolationForest(100)', better: 'higher', factor: 0.93 / 0.936, target: '≥ 0.93' });
-    add({ what: 'IsolationForest fit+score s', ours: sum(o.fit_s, o.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn IsolationForest(100)', better: 'lower', factor: 0.2, target: '≤ 0.2 × sklearn' });
+    add({ what: 'IsolationForest fit+score s (estimator on prepared matrices, as the peer is timed)', ours: sum(a.fit_s, a.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn IsolationForest(100, n_jobs=2)', better: 'lower', factor: 0.2, target: '≤ 0.2 × sklearn' });
+    add({ what: 'IsolationForest fit+score s end to end (pipeline, threshold from training scores)', ours: sum(o.fit_s, o.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn (estimator only)', target: 'reported' });
   },
   'cic': () => {
     const g = ours('gbdt-cic');
     const r = ours('rf-cic');
     const i = ours('iforest-cic');
+    const ia = ours('iforest-cic-alone');
     const x = peer('xgboost', { data: 'cic', trees: num(g.trees) ?? 200, depth: num(g.depth) ?? 6 });
     const s = peer('sklearn-rf', { data: 'cic' });
     const si = peer('sklearn-iforest', { data: 'cic' });
-    errs(g, r, i, x, s, si);
+    errs(g, r, i, ia, x, s, si);
     add({ what: 'GBDT CIC-IDS2017 accuracy', ours: g.accuracy, peer: x.accuracy, peerName: 'XGBoost hist (same trees, depth)', target: 'reported (stated 70/30 split)' });
     add({ what: 'GBDT CIC-IDS2017 macro-F1', ours: g.macro_f1, peer: x.macro_f1, peerName: 'XGBoost hist', target: 'reported' });
     add({ what: 'GBDT CIC-IDS2017 train s', ours: g.fit_s, peer: x.fit_s, peerName: 'XGBoost hist', target: 'reported' });
     add({ what: 'RF(100) CIC-IDS2017 accuracy', ours: r.accuracy, peer: s.accuracy, peerName: 'sklearn RF(100, n_jobs=2)', target: 'reported' });
     add({ what: 'RF(100) CIC-IDS2017 train s', ours: r.fit_s, peer: s.fit_s, peerName: 'sklearn RF(100, n_jobs=2)', target: 'reported' });
     add({ what: 'IsolationForest CIC-IDS2017 AUC', ours: i.auc, peer: si.auc, peerName: 'sklearn IsolationForest(100)', target: 'reported' });
-    add({ what: 'IsolationForest CIC fit+score s', ours: sum(i.fit_s, i.score_s), peer: sum(si.fit_s, si.score_s), peerName: 'sklearn IsolationForest(100)', target: 'reported' });
+    add({ what: 'IsolationForest CIC fit+score s (estimator, as the peer)', ours: sum(ia.fit_s, ia.score_s), peer: sum(si.fit_s, si.score_s), peerName: 'sklearn IsolationForest(100)', target: 'reported' });
+    add({ what: 'IsolationForest CIC fit+score s end to end', ours: sum(i.fit_s, i.score_s), peer: sum(si.fit_s, si.score_s), peerName: 'sklearn IsolationForest(100)', target: 'reported' });
   },
 };
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crossValidate, meanStd, stratifiedFoldOf, stratifiedKFold } from './cross-validation.js';
+import { crossValidate, foldsFrom, groupedStratifiedFoldOf, meanStd, stratifiedFoldOf, stratifiedKFold } from './cross-validation.js';
 import type { ClassifierSpec } from '../models/estimator.js';
 import { matrix, type Matrix } from '../features/matrix.js';
 import { Rng } from '../util/rng.js';
@@ -131,4 +131,32 @@ test('crossValidate: overlapping classes score below 1 with some spread, the sam
   assert.ok(a.accuracy.std > 0);
   assert.ok(a.rocAuc.mean > 0.6 && a.rocAuc.mean < 1);
   assert.deepEqual(a.folds.map((f) => f.accuracy), b.folds.map((f) => f.accuracy));
+});
+
+test('grouped folds: a group never splits, a one-group class is spread row by row, classes balanced, seeded', () => {
+  // class 0: one group of 100 rows; class 1: groups of 30, 20, 20, 10, 10, 5, 5
+  const y: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i < 100; i++) (y.push(0), g.push(0));
+  [30, 20, 20, 10, 10, 5, 5].forEach((n, j) => {
+    for (let i = 0; i < n; i++) (y.push(1), g.push(j + 1));
+  });
+  const k = 4;
+  const fold = groupedStratifiedFoldOf(y, g, k, 9);
+  const foldOfGroup = new Map<number, number>();
+  for (let i = 0; i < y.length; i++) {
+    if (g[i] === 0) continue;
+    if (foldOfGroup.has(g[i])) assert.equal(fold[i], foldOfGroup.get(g[i]), `group ${g[i]} split`);
+    else foldOfGroup.set(g[i], fold[i]);
+  }
+  const normals = new Int32Array(k);
+  const attacks = new Int32Array(k);
+  for (let i = 0; i < y.length; i++) (y[i] === 0 ? normals : attacks)[fold[i]]++;
+  assert.deepEqual(Array.from(normals), [25, 25, 25, 25]);
+  // largest first into the fold with fewest: 30 | 20+5 | 20+5 | 10+10
+  assert.deepEqual(Array.from(attacks).sort(), [20, 25, 25, 30]);
+  assert.deepEqual(groupedStratifiedFoldOf(y, g, k, 9), fold);
+  const folds = foldsFrom(fold, k);
+  assert.equal(folds.reduce((s, f) => s + f.test.length, 0), y.length);
+  for (const f of folds) assert.equal(f.train.length + f.test.length, y.length);
 });

@@ -14,7 +14,16 @@
  * of class 1 for two classes and the one-vs-rest macro average otherwise; a fold whose AUC is
  * undefined (one class only in its test rows) records NaN and is left out of that mean.
  *
- * Deliberately not here: repeated k-fold, group k-fold, parallel folds (each fit may already use
+ * Grouped folds (`groupedStratifiedFoldOf`): rows sharing a group value (an attack name, a capture
+ * day, a host) stay in one fold, so a held-out fold asks what a user's test data asks: does the
+ * model recognise a kind of attack it was never shown? Each group belongs to its most frequent
+ * class; within a class, groups are dealt largest first to the fold holding fewest of that
+ * class's rows (scikit-learn's StratifiedGroupKFold balances the same way). A class with a single
+ * group (normal traffic labelled "normal") cannot be held out as unseen, so its rows are spread
+ * row by row as in the plain stratified split. A class with fewer groups than folds is absent
+ * from some test folds: score grouped folds on the pooled out-of-fold predictions.
+ *
+ * Deliberately not here: repeated k-fold, parallel folds (each fit may already use
  * ctx.threads), and detectors (they have no class predictions to cross-validate).
  */
 import type { ClassifierSpec, FitContext } from '../models/estimator.js';
@@ -48,15 +57,73 @@ export function stratifiedFoldOf(y: ArrayLike<number>, k: number, seed: number):
   return fold;
 }
 
-/** The k (train, test) index pairs, indices ascending. */
-export function stratifiedKFold(y: ArrayLike<number>, k: number, seed: number): Fold[] {
-  const fold = stratifiedFoldOf(y, k, seed);
+/**
+ * Fold number (0..k-1) of every row, keeping each group in one fold (see the top comment).
+ * `group` holds a group code per row (>= 0).
+ */
+export function groupedStratifiedFoldOf(y: ArrayLike<number>, group: ArrayLike<number>, k: number, seed: number): Int32Array {
+  checkParam('StratifiedGroupKFold', 'n_splits', Number.isInteger(k) && k >= 2, 'an int in the range [2, inf)', k);
+  if (k > y.length) {
+    throw new UserError(`Cannot have number of splits n_splits=${k} greater than the number of samples: n_samples=${y.length}.`);
+  }
+  // rows of each group, and each group's class (its most frequent one)
+  const rowsOf = new Map<number, number[]>();
+  for (let i = 0; i < y.length; i++) {
+    const g = group[i];
+    let list = rowsOf.get(g);
+    if (!list) rowsOf.set(g, (list = []));
+    list.push(i);
+  }
+  const groupsOfClass = new Map<number, number[]>();
+  for (const [g, rows] of rowsOf) {
+    const count = new Map<number, number>();
+    for (const r of rows) count.set(y[r], (count.get(y[r]) ?? 0) + 1);
+    let best = -1;
+    let bestN = -1;
+    for (const [c, n] of count) if (n > bestN || (n === bestN && c < best)) [best, bestN] = [c, n];
+    let list = groupsOfClass.get(best);
+    if (!list) groupsOfClass.set(best, (list = []));
+    list.push(g);
+  }
+  const rng = new Rng(seed);
+  const fold = new Int32Array(y.length);
+  const total = new Float64Array(k);
+  let pos = 0;
+  for (const c of [...groupsOfClass.keys()].sort((a, b) => a - b)) {
+    const groups = [...groupsOfClass.get(c)!].sort((a, b) => a - b);
+    if (groups.length === 1) {
+      const shuffled = rng.shuffle(Int32Array.from(rowsOf.get(groups[0])!));
+      for (let i = 0; i < shuffled.length; i++) {
+        const f = pos++ % k;
+        fold[shuffled[i]] = f;
+        total[f]++;
+      }
+      continue;
+    }
+    // seeded order first, so equal sizes are dealt in a seeded order; then largest first
+    const order = Array.from(rng.shuffle(Int32Array.from(groups)));
+    order.sort((a, b) => rowsOf.get(b)!.length - rowsOf.get(a)!.length);
+    const ofClass = new Float64Array(k);
+    for (const g of order) {
+      let f = 0;
+      for (let j = 1; j < k; j++) if (ofClass[j] < ofClass[f] || (ofClass[j] === ofClass[f] && total[j] < total[f])) f = j;
+      const rows = rowsOf.get(g)!;
+      for (const r of rows) fold[r] = f;
+      ofClass[f] += rows.length;
+      total[f] += rows.length;
+    }
+  }
+  return fold;
+}
+
+/** The k (train, test) index pairs of given fold numbers, indices ascending. */
+export function foldsFrom(fold: Int32Array, k: number): Fold[] {
   const size = new Int32Array(k);
   for (let i = 0; i < fold.length; i++) size[fold[i]]++;
   const folds: Fold[] = [];
   for (let f = 0; f < k; f++) {
     const test = new Int32Array(size[f]);
-    const train = new Int32Array(y.length - size[f]);
+    const train = new Int32Array(fold.length - size[f]);
     let a = 0;
     let b = 0;
     for (let i = 0; i < fold.length; i++) {
@@ -66,6 +133,11 @@ export function stratifiedKFold(y: ArrayLike<number>, k: number, seed: number): 
     folds.push({ train, test });
   }
   return folds;
+}
+
+/** The k (train, test) index pairs, indices ascending. */
+export function stratifiedKFold(y: ArrayLike<number>, k: number, seed: number): Fold[] {
+  return foldsFrom(stratifiedFoldOf(y, k, seed), k);
 }
 
 export interface FoldScores {

@@ -90,3 +90,53 @@ test('usage mistakes are found before any fitting', () => {
   );
   assert.throws(() => planSearch({ ...base, grid: [] }), (e: unknown) => e instanceof UserError && /--grid/.test(e.message));
 });
+
+/** Normal near 0; attack1 in groups at 5, 15, 25 and attack2 at 10, 20, 30 along `a`: a held-out group sits between groups of the other class. */
+function groupedTable(perGroup: number, seed: number): FlowTable {
+  const rng = new Rng(seed);
+  const a: number[] = [];
+  const b: number[] = [];
+  const label: string[] = [];
+  const kind: string[] = [];
+  const add = (center: number, l: string, g: string, n: number): void => {
+    for (let i = 0; i < n; i++) {
+      a.push(center + rng.normal() * 0.5);
+      b.push(rng.normal());
+      label.push(l);
+      kind.push(g);
+    }
+  };
+  add(0, 'normal', 'normal', perGroup * 4);
+  for (const c of [5, 15, 25]) add(c, 'attack1', `a1-${c}`, perGroup);
+  for (const c of [10, 20, 30]) add(c, 'attack2', `a2-${c}`, perGroup);
+  return {
+    rowCount: a.length,
+    format: 'synthetic',
+    defaultTarget: 'label',
+    normalClass: 'normal',
+    columns: [
+      numericColumn('a', 'feature', Float64Array.from(a)),
+      numericColumn('b', 'feature', Float64Array.from(b)),
+      categoricalFrom('label', 'label', label),
+      categoricalFrom('kind', 'meta', kind),
+    ],
+  };
+}
+
+test('--cv-group: held-out groups are unseen, so the grouped score is the honest, lower one; pooled and recorded', async () => {
+  const t = groupedTable(30, 4);
+  const base = { train: { model: 'decision-tree', seed: 3, threads: 1 }, grid: [{ name: 'max_depth', values: [8] }], k: 3 };
+  const plain = await searchParams(t, base);
+  const grouped = await searchParams(t, { ...base, group: 'kind' });
+  assert.ok(plain.best.mean > 0.95, `plain stratified folds see every group: ${plain.best.mean}`);
+  assert.ok(grouped.best.mean < plain.best.mean - 0.2, `grouped ${grouped.best.mean} vs plain ${plain.best.mean}`);
+  assert.equal(grouped.group, 'kind');
+  assert.equal(grouped.pooled, true);
+  assert.equal(plain.pooled, false);
+  const rec = searchRecord(grouped) as { group?: string; pooled?: boolean };
+  assert.equal(rec.group, 'kind');
+  assert.equal(rec.pooled, true);
+  await assert.rejects(() => searchParams(t, { ...base, group: 'nope' }), (e: unknown) => e instanceof UserError && /--cv-group: no column "nope"/.test(e.message));
+  // 8 normal rows and 6 attack groups cannot fill 20 folds
+  await assert.rejects(() => searchParams(groupedTable(2, 4), { ...base, group: 'kind', k: 20 }), (e: unknown) => e instanceof UserError && /too few groups/.test(e.message));
+});

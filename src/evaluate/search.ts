@@ -20,9 +20,10 @@ import { performance } from 'node:perf_hooks';
 import { getColumn, takeTableRows, type FlowTable } from '../flows/table.js';
 import { encodeTarget, targetColumn } from '../features/pipeline.js';
 import { getSpec } from '../models/registry.js';
-import { normaliseParams, trainModel, type TrainOptions } from '../models/trained-model.js';
+import { normaliseParams, predictTable, trainModel, type TrainOptions } from '../models/trained-model.js';
 import { evaluateModel, type EvaluationSummary } from './evaluate-model.js';
-import { meanStd, stratifiedKFold } from './cross-validation.js';
+import { foldsFrom, groupedStratifiedFoldOf, meanStd, stratifiedKFold } from './cross-validation.js';
+import { accuracy, averagedScores } from './metrics.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 
@@ -39,6 +40,12 @@ export interface SearchOptions {
   /** draw this many distinct candidates from the grid instead of trying them all */
   readonly random?: number;
   readonly k: number;
+  /**
+   * a column whose values stay together in one fold (e.g. `attack`: each held-out fold then holds
+   * attack names the model never saw). Classifiers are then scored on the pooled out-of-fold
+   * predictions (a class may be missing from some test folds); the per-fold figures are kept.
+   */
+  readonly group?: string;
   /** default: macro-f1 for classifiers, roc-auc for detectors */
   readonly metric?: SearchMetric;
   readonly events?: {
@@ -68,6 +75,10 @@ export interface SearchResult {
   readonly kind: 'classifier' | 'detector';
   readonly metric: SearchMetric;
   readonly k: number;
+  /** the column kept together in one fold, when grouped */
+  readonly group?: string;
+  /** true when the ranking metric is computed once on the pooled out-of-fold predictions */
+  readonly pooled: boolean;
   readonly mode: 'grid' | 'random';
   readonly gridSize: number;
   readonly seed: number;
@@ -213,8 +224,14 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     table_ = takeTableRows(table, labelled);
     y = Int32Array.from(labelled, (i) => y[i]);
   }
-  const folds = stratifiedKFold(y, k, seed);
+  const folds = opts.group ? foldsFrom(groupedStratifiedFoldOf(y, groupCodes(table_, opts.group), k, seed), k) : stratifiedKFold(y, k, seed);
+  if (folds.some((f) => f.test.length === 0 || f.train.length === 0)) {
+    throw new UserError(`search: --cv-group ${opts.group}: too few groups for ${k} folds (a fold would be empty); use fewer folds`);
+  }
   const parts = folds.map((f) => ({ train: takeTableRows(table_, f.train), test: takeTableRows(table_, f.test) }));
+  // grouped classifier folds are scored once on the pooled out-of-fold predictions
+  const pooled = opts.group && kind === 'classifier' && metric !== 'roc-auc' && metric !== 'binary-roc-auc';
+  const classes = pooled ? encodeTarget(targetColumn(table_, opts.train.target)).classes : [];
 
   const results: CandidateResult[] = [];
   for (let i = 0; i < candidates.length; i++) {
@@ -223,16 +240,23 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     const scores: number[] = [];
     const fit: number[] = [];
     let result: CandidateResult;
+    const outOfFold = new Int32Array(y.length);
     try {
       for (let f = 0; f < parts.length; f++) {
         const model = await trainModel(parts[f].train, { ...opts.train, params: { ...fixed, ...params } });
         const ev = evaluateModel(model, parts[f].test, { how: `fold ${f + 1} of ${k}`, target: model.target });
         scores.push(metricOf(ev.summary, metric, kind));
         fit.push(model.training.seconds);
+        if (pooled) {
+          const predicted = predictTable(model, parts[f].test).predicted!;
+          const test = folds[f].test;
+          for (let i = 0; i < test.length; i++) outOfFold[test[i]] = classes.indexOf(model.classes![predicted[i]]);
+        }
         opts.events?.fold?.(f + 1, k);
       }
       const ms = meanStd(scores);
-      result = { rank: null, params, status: 'ok', mean: ms.mean, std: ms.std, folds: scores, fitSeconds: meanStd(fit).mean };
+      const mean = pooled ? pooledMetric(y, outOfFold, classes.length, metric) : ms.mean;
+      result = { rank: null, params, status: 'ok', mean, std: ms.std, folds: scores, fitSeconds: meanStd(fit).mean };
     } catch (e) {
       const msg = e instanceof UserError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
       result = { rank: null, params, status: 'failed', error: msg.split('\n')[0], mean: NaN, std: NaN, folds: scores, fitSeconds: NaN };
@@ -251,6 +275,8 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     kind,
     metric,
     k,
+    ...(opts.group ? { group: opts.group } : {}),
+    pooled: Boolean(pooled),
     mode,
     gridSize: size,
     seed,
@@ -259,6 +285,36 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     best,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Group codes of a column, any kind: equal values, equal codes. A row without a value is its own group. */
+function groupCodes(table: FlowTable, name: string): Int32Array {
+  const col = getColumn(table, name);
+  if (!col) {
+    throw new UserError(`search: --cv-group: no column "${name}" (columns: ${table.columns.slice(0, 12).map((c) => c.name).join(', ')}${table.columns.length > 12 ? ', …' : ''})`);
+  }
+  const out = new Int32Array(table.rowCount);
+  if (col.kind === 'categorical') {
+    let next = col.dictionary.length;
+    for (let i = 0; i < out.length; i++) out[i] = col.codes[i] >= 0 ? col.codes[i] : next++;
+    return out;
+  }
+  const seen = new Map<number, number>();
+  for (let i = 0; i < out.length; i++) {
+    const v = col.values[i];
+    if (v !== v) out[i] = -1 - i;
+    else {
+      let c = seen.get(v);
+      if (c === undefined) seen.set(v, (c = seen.size));
+      out[i] = c;
+    }
+  }
+  return out;
+}
+
+function pooledMetric(y: Int32Array, predicted: Int32Array, nClasses: number, metric: SearchMetric): number {
+  if (metric === 'accuracy') return accuracy(y, predicted);
+  return averagedScores(y, predicted, nClasses, metric === 'weighted-f1' ? 'weighted' : 'macro').f1;
 }
 
 /** Best mean first; undefined means next, failures last; ties keep the order tried. */
@@ -282,6 +338,7 @@ export function searchRecord(r: SearchResult): Record<string, unknown> {
   return {
     metric: r.metric,
     k: r.k,
+    ...(r.group ? { group: r.group, pooled: r.pooled } : {}),
     mode: r.mode,
     gridSize: r.gridSize,
     seed: r.seed,
@@ -304,7 +361,10 @@ export function formatSearch(r: SearchResult): string {
   const lines = [
     `${r.mode === 'grid' ? 'Grid' : 'Random'} search for ${r.model}: ${r.candidates.length} candidates` +
       (r.mode === 'random' ? ` drawn from ${r.gridSize} (seed ${r.seed})` : '') +
-      `, stratified ${r.k}-fold cross-validation on the training data, ranked by ${r.metric} (mean ± std over folds)`,
+      (r.group
+        ? `, ${r.k}-fold cross-validation on the training data grouped by "${r.group}" (each group in one fold), ranked by ${r.metric} ` +
+          (r.pooled ? '(on the pooled out-of-fold predictions; ± is the std over folds)' : '(mean ± std over folds)')
+        : `, stratified ${r.k}-fold cross-validation on the training data, ranked by ${r.metric} (mean ± std over folds)`),
   ];
   if (Object.keys(r.fixedParams).length) lines.push(`fixed: ${describeParams(r.fixedParams)}`);
   lines.push('');

@@ -15,6 +15,7 @@
  *
  * It deliberately does not impute by model, balance classes or drop rows: nothing is lost here.
  */
+import { medianInPlace } from '../util/select.js';
 import { InputError, UserError } from '../util/errors.js';
 import { matrix, type Matrix } from './matrix.js';
 import {
@@ -121,6 +122,9 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
   const width = state.outputNames.length;
   const out = matrix(n, width);
   const d = out.data;
+  // look every column up first (a missing one is an error before any work), then fill the matrix
+  // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
+  const parts: { inp: InputState; offset: number; values?: ArrayLike<number>; codes?: Int32Array }[] = [];
   let o = 0;
   for (const inp of state.inputs) {
     const col = getColumn(table, inp.name);
@@ -132,33 +136,40 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
       );
     }
     if (inp.kind === 'numeric') {
-      const values = numericValues(col, inp.name, table, where);
-      const { fill, posInf, negInf, center, scale, clip } = inp;
-      const log = inp.log === true;
-      for (let r = 0; r < n; r++) {
-        let v = values[r];
-        if (log && v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
-        if (v !== v) v = fill;
-        else if (v === Infinity) v = posInf;
-        else if (v === -Infinity) v = negInf;
-        v = (v - center) / scale;
-        if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
-        d[r * width + o] = v;
-      }
+      parts.push({ inp, offset: o, values: numericValues(col, inp.name, table, where) });
       o += 1;
     } else {
       const lookup = new Map<string, number>();
       inp.categories.forEach((c, i) => lookup.set(c, i));
-      const codes = categoryIndexes(col, lookup);
-      if (inp.encoding === 'onehot') {
-        for (let r = 0; r < n; r++) {
-          const k = codes[r];
-          if (k >= 0) d[r * width + o + k] = 1;
+      parts.push({ inp, offset: o, codes: categoryIndexes(col, lookup) });
+      o += inp.encoding === 'onehot' ? inp.categories.length : 1;
+    }
+  }
+  const BLOCK = 512;
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const r1 = Math.min(n, r0 + BLOCK);
+    for (const { inp, offset, values, codes } of parts) {
+      if (inp.kind === 'numeric') {
+        const { fill, posInf, negInf, center, scale, clip } = inp;
+        const log = inp.log === true;
+        const vals = values!;
+        for (let r = r0; r < r1; r++) {
+          let v = vals[r];
+          if (log && v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+          if (v !== v) v = fill;
+          else if (v === Infinity) v = posInf;
+          else if (v === -Infinity) v = negInf;
+          v = (v - center) / scale;
+          if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+          d[r * width + offset] = v;
         }
-        o += inp.categories.length;
+      } else if (inp.encoding === 'onehot') {
+        for (let r = r0; r < r1; r++) {
+          const k = codes![r];
+          if (k >= 0) d[r * width + offset + k] = 1;
+        }
       } else {
-        for (let r = 0; r < n; r++) d[r * width + o] = codes[r];
-        o += 1;
+        for (let r = r0; r < r1; r++) d[r * width + offset] = codes![r];
       }
     }
   }
@@ -267,23 +278,23 @@ function chooseColumns(table: FlowTable, options: PipelineOptions): Column[] {
 
 function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputState {
   const v = options.log ? Float64Array.from(c.values, signedLog) : c.values;
-  const finite: number[] = [];
+  const finite = new Float64Array(v.length);
+  let nFinite = 0;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (Number.isFinite(x)) {
-      finite.push(x);
+      finite[nFinite++] = x;
       if (x < min) min = x;
       if (x > max) max = x;
     }
   }
-  if (finite.length === 0) {
+  if (nFinite === 0) {
     min = 0;
     max = 0;
   }
-  const sorted = Float64Array.from(finite).sort();
-  const fill = sorted.length ? median(sorted) : 0;
+  const fill = nFinite ? medianInPlace(finite, nFinite) : 0;
   // statistics of the column as the model will see it (after filling), so scaling is exact
   let sum = 0;
   let n = 0;
@@ -372,7 +383,3 @@ function categoryIndexes(col: Column, lookup: Map<string, number>): Int32Array {
   return out;
 }
 
-function median(sorted: Float64Array): number {
-  const m = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-}

@@ -99,6 +99,7 @@ export const search: Command = {
       { name: 'grid', short: 'g', type: 'list', value: 'NAME=V1,V2', description: 'values to try for one parameter (repeatable); JSON values like [64,32] are fine' },
       { name: 'random', type: 'integer', value: 'N', description: 'try N distinct random combinations of the grid instead of all' },
       { name: 'cv', type: 'integer', value: 'K', description: 'stratified cross-validation folds', default: 5 },
+      { name: 'cv-group', type: 'string', value: 'COLUMN', description: 'keep rows with the same value of COLUMN in one fold (e.g. attack: score on attack names the fold never trained on); classifiers are scored on the pooled out-of-fold predictions' },
       { name: 'metric', type: 'string', description: 'what to rank by (default: macro-f1; detectors roc-auc)', choices: SEARCH_METRICS },
       { name: 'param', short: 'p', type: 'list', value: 'NAME=VALUE', description: 'a fixed (not searched) model parameter' },
       { name: 'out', short: 'o', type: 'string', value: 'FILE', description: 'model file for the refitted best candidate', default: 'best.nsm' },
@@ -116,6 +117,7 @@ export const search: Command = {
       'netsentinel search data/KDDTrain+_20Percent.txt -m random-forest -g n_estimators=50,100 -g max_features=sqrt,0.5 --random 3 --json',
       'netsentinel search data/KDDTrain+_20Percent.txt -m mlp -g "hiddenLayerSizes=[64],[64,32]" --test data/KDDTest+.txt',
       'netsentinel search cic/ -m isolation-forest --normal-only -g n_estimators=50,200 --cv 3',
+      'netsentinel search data/KDDTrain+_20Percent.txt -g max_depth=4,6 --cv-group attack   # generalise to unseen attack names',
     ],
   },
   async run({ args, progress, out, json }) {
@@ -146,7 +148,7 @@ export const search: Command = {
       contamination,
       inputFiles: paths,
     };
-    const plan = { train: trainOpts, grid, random: v.random as number | undefined, k, metric };
+    const plan = { train: trainOpts, grid, random: v.random as number | undefined, k, metric, group: v.cvGroup as string | undefined };
     planSearch(plan); // usage mistakes before reading anything
     const table = await readWithProgress(paths, v, progress, 'reading training data');
     const testTable = tests.length ? await readWithProgress(tests, v, progress, 'reading test data') : undefined;

@@ -3,6 +3,8 @@
  * how a split is chosen and what value the node holds. Two exist:
  *
  *   GradientCriterion  boosting: per-row gradient and hessian, Newton leaf -lr·G/(H+λ)
+ *   LeastSquaresCriterion  boosting the Friedman way: splits by least squares on the gradient
+ *                      (row weights in the hessian's place), leaves by one Newton step
  *   ImpurityCriterion  CART and forests: weighted class counts, Gini or entropy, class distribution
  *
  * One learner (learner.ts) grows both, so the decision tree, the forest and the booster share
@@ -44,6 +46,8 @@ export interface Criterion {
     out: SplitInfo,
   ): void;
   nodeValue(stats: Float64Array, out: Float64Array, off: number): void;
+  /** when present, the node's value comes from its rows instead of its statistics */
+  rowsValue?(idx: Int32Array, start: number, end: number, out: Float64Array, off: number): void;
   /** weight (or hessian) in the node */
   cover(stats: Float64Array): number;
   /** true when no split of this node can be valid or useful */
@@ -98,6 +102,39 @@ export class GradientCriterion implements Criterion {
 
   cannotSplit(stats: Float64Array, rows: number): boolean {
     return rows < 2 || stats[1] < 2 * this.params.minChildWeight;
+  }
+}
+
+/**
+ * Friedman's TreeBoost (scikit-learn's GradientBoostingClassifier): the tree is a least-squares
+ * fit to the negative gradient, so a split's gain is G_L²/(W_L+λ) + G_R²/(W_R+λ) - G²/(W+λ) with
+ * row weights W where the Newton criterion has hessians H, and only the leaf values take the
+ * hessian, as one Newton step -lr·G/(H+λ) over the leaf's rows. The difference matters for rare
+ * classes: their rows keep large gradients but tiny hessians, which a Newton split discounts (and
+ * min_child_weight on hessians forbids isolating), while a least-squares split sees them at full
+ * size. min_child_weight then bounds the weight (row count) of a child.
+ */
+export class LeastSquaresCriterion extends GradientCriterion {
+  constructor(
+    g: Float64Array,
+    readonly w: Float64Array,
+    readonly hTrue: Float64Array,
+    params: GradientParams,
+  ) {
+    // statistics and histograms are over (g, w); hTrue is read for leaf values only
+    super(g, w, params);
+  }
+
+  rowsValue(idx: Int32Array, start: number, end: number, out: Float64Array, off: number): void {
+    let G = 0;
+    let H = 0;
+    const { g, hTrue } = this;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      G += g[r];
+      H += hTrue[r];
+    }
+    out[off] = (-this.params.learningRate * G) / (H + this.params.lambda);
   }
 }
 

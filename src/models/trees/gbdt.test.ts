@@ -5,7 +5,6 @@ import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { argmaxRows } from '../estimator.js';
 import { gradientBoosting, stratifiedSplit, truncateRounds } from './gbdt.js';
-import { kthLargest } from './goss.js';
 
 function blobs(n: number, k: number, seed: number, noise = 1): { X: Matrix; y: Int32Array } {
   const rng = new Rng(seed);
@@ -114,16 +113,64 @@ test('stratified validation split keeps every class in training', () => {
   for (let i = 1; i < train.length; i++) assert.ok(train[i] > train[i - 1]);
 });
 
-test('GOSS threshold: the k-th largest by quickselect', () => {
-  const rng = new Rng(3);
-  const a = Float64Array.from({ length: 1001 }, () => Math.round(rng.normal() * 20) + 0); // + 0: no -0 (ties matter)
-  const sorted = Array.from(a).sort((p, q) => q - p);
-  for (const k of [1, 2, 200, 500, 1001]) assert.equal(kthLargest(Float64Array.from(a), a.length, k), sorted[k - 1]);
-});
-
 test('bad parameters are refused in scikit-learn words', () => {
+  assert.throws(() => gradientBoosting.options({ reg_lambda: 0, min_child_weight: 0 }), /'reg_lambda' parameter of GradientBoosting must be above 0 when min_child_weight is 0/);
+  assert.ok(gradientBoosting.options({ reg_lambda: 0, min_child_weight: 0.5 }));
   assert.throws(() => gradientBoosting.options({ learning_rate: 0 }), (e: unknown) => e instanceof UserError && e.message === "The 'learning_rate' parameter of GradientBoosting must be a float in (0, inf). Got 0 instead.");
   assert.throws(() => gradientBoosting.options({ max_depth: null, max_leaves: null }), /'max_depth'/);
   assert.throws(() => gradientBoosting.options({ subsample: 1.5 }), /'subsample'/);
   assert.throws(() => gradientBoosting.options({ sampling: 'bagging' as never }), /'sampling'/);
+});
+
+/** 2,000 rows of class 0 at x = 0..3 and 6 of class 1 at x = 6 (few distinct values: every value its own bin). */
+function rare(): { X: Matrix; y: Int32Array } {
+  const rng = new Rng(8);
+  const n = 2006;
+  const data = new Float64Array(n * 2);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = i >= 2000;
+    y[i] = r ? 1 : 0;
+    data[i * 2] = r ? 6 : rng.int(4);
+    data[i * 2 + 1] = rng.normal();
+  }
+  return { X: matrix(n, 2, data), y };
+}
+
+test('least-squares splits isolate a rare class that hessian-bounded Newton splits cannot', async () => {
+  const { X, y } = rare();
+  const base = { n_estimators: 3, max_depth: 1, learning_rate: 0.3, reg_lambda: 0.01, class_weight: null, sampling: 'none' as const, min_child_weight: 1 };
+  const probe = matrix(2, 2, Float64Array.from([6, 0, 2, 0]));
+  // six rows with p ≈ 0.003 carry a hessian of ≈ 0.02 < min_child_weight: no Newton split may hold them
+  const newton = await gradientBoosting.fit(X, y, 2, gradientBoosting.options(base), { seed: 1, threads: 1 });
+  assert.ok(gradientBoosting.predictProba(newton, probe)[1] < 0.5, 'Newton splits should not reach the rare rows here');
+  // least squares weighs them by their count (6 >= 1) and by their large gradients
+  const ls = await gradientBoosting.fit(X, y, 2, gradientBoosting.options({ ...base, split_criterion: 'least_squares' }), { seed: 1, threads: 1 });
+  const p = gradientBoosting.predictProba(ls, probe);
+  assert.ok(p[1] > 0.9, `P(rare | x = 6) = ${p[1]}`);
+  assert.ok(p[3] < 0.1, `P(rare | x = 2) = ${p[3]}`);
+  assert.throws(() => gradientBoosting.options({ split_criterion: 'gini' as never }), /'split_criterion' parameter of GradientBoosting must be 'newton' or 'least_squares'/);
+});
+
+test('least squares: leaf values are one Newton step over the leaf\'s own rows', async () => {
+  const { X, y } = rare();
+  const o = gradientBoosting.options({ n_estimators: 1, max_depth: 1, learning_rate: 1, reg_lambda: 0, class_weight: null, sampling: 'none', split_criterion: 'least_squares' });
+  const s = await gradientBoosting.fit(X, y, 2, o, { seed: 1, threads: 1 });
+  // one round from the prior p = 6/2006: every row has g = p - y and h = p(1 - p)
+  const p = 6 / 2006;
+  const h = p * (1 - p);
+  const t = s.trees!;
+  assert.equal(t.feature[0], 0, 'the split is on x');
+  // the leaf sums over the rows on each side of the stored threshold
+  const G = [0, 0];
+  const H = [0, 0];
+  for (let i = 0; i < y.length; i++) {
+    const side = X.data[i * 2] <= t.threshold[0] ? 0 : 1;
+    G[side] += p - y[i];
+    H[side] += h;
+  }
+  const want = [-G[0] / H[0], -G[1] / H[1]];
+  assert.ok(Math.abs(want[1] - 1 / p) < 1e-6, 'the right leaf holds exactly the rare rows');
+  const got = [t.value[t.left[0]], t.value[t.right[0]]];
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-6 * Math.abs(want[i]), `leaf ${i}: ${got[i]} vs ${want[i]}`);
 });

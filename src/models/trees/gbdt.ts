@@ -40,7 +40,13 @@ export interface GradientBoostingOptions {
   readonly max_depth: number | null;
   /** most leaves per tree, grown best-first; null for none */
   readonly max_leaves: number | null;
-  /** least hessian sum in a child */
+  /**
+   * 'newton': trees fitted to gradients and hessians (XGBoost, LightGBM); 'least_squares': trees
+   * fitted by least squares to the gradient, leaves by one Newton step (Friedman's TreeBoost,
+   * scikit-learn's GradientBoostingClassifier), kinder to rare classes
+   */
+  readonly split_criterion: 'newton' | 'least_squares';
+  /** least hessian sum in a child ('least_squares': least row weight) */
   readonly min_child_weight: number;
   /** L2 penalty on leaf values */
   readonly reg_lambda: number;
@@ -91,6 +97,7 @@ const defaults: GradientBoostingOptions = Object.freeze({
   learning_rate: 0.2,
   max_depth: 6,
   max_leaves: null,
+  split_criterion: 'newton',
   min_child_weight: 1,
   reg_lambda: 1,
   min_split_gain: 0,
@@ -142,8 +149,11 @@ function checkOptions(o: GradientBoostingOptions): void {
   checkParam(NAME, 'max_depth', o.max_depth === null || (Number.isInteger(o.max_depth) && o.max_depth >= 1), 'an int in [1, inf) or null', o.max_depth);
   checkParam(NAME, 'max_leaves', o.max_leaves === null || (Number.isInteger(o.max_leaves) && o.max_leaves >= 2), 'an int in [2, inf) or null', o.max_leaves);
   checkParam(NAME, 'max_depth', o.max_depth !== null || o.max_leaves !== null, 'set when max_leaves is null (a tree needs a limit)', o.max_depth);
+  checkParam(NAME, 'split_criterion', o.split_criterion === 'newton' || o.split_criterion === 'least_squares', "'newton' or 'least_squares'", o.split_criterion);
   checkParam(NAME, 'min_child_weight', num(o.min_child_weight) && o.min_child_weight >= 0, 'a float in [0, inf)', o.min_child_weight);
   checkParam(NAME, 'reg_lambda', num(o.reg_lambda) && o.reg_lambda >= 0, 'a float in [0, inf)', o.reg_lambda);
+  // a leaf with (almost) no hessian would get value -G/0: one of the two must keep it finite
+  checkParam(NAME, 'reg_lambda', o.reg_lambda > 0 || o.min_child_weight > 0, 'above 0 when min_child_weight is 0 (a leaf with no hessian would get an infinite value)', o.reg_lambda);
   checkParam(NAME, 'min_split_gain', num(o.min_split_gain) && o.min_split_gain >= 0, 'a float in [0, inf)', o.min_split_gain);
   checkParam(NAME, 'subsample', num(o.subsample) && o.subsample > 0 && o.subsample <= 1, 'a float in (0, 1]', o.subsample);
   checkParam(NAME, 'sampling', o.sampling === 'none' || o.sampling === 'goss', "'none' or 'goss'", o.sampling);
@@ -237,6 +247,7 @@ async function fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<Gradi
     },
     params: { lambda: o.reg_lambda, minChildWeight: o.min_child_weight, minGain: o.min_split_gain, learningRate: o.learning_rate },
     goss: null,
+    leastSquares: o.split_criterion === 'least_squares',
   };
   // GOSS waits until gradients have had time to shrink, as LightGBM does (1/learning_rate rounds)
   const gossFrom = o.sampling === 'goss' ? Math.floor(1 / o.learning_rate) : Infinity;
@@ -314,6 +325,8 @@ export const gradientBoosting: ClassifierSpec<GradientBoostingOptions, BoostStat
 
   options(given: Partial<GradientBoostingOptions>): Readonly<GradientBoostingOptions> {
     const o = { ...defaults, ...given };
+    // the command line reads "none" as null (as for class_weight=none); for sampling they are one
+    if ((o.sampling as unknown) === null) o.sampling = 'none';
     checkOptions(o);
     return Object.freeze(o);
   },

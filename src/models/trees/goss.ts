@@ -9,21 +9,24 @@
  * sample of 4096 for larger trees), ties at the threshold are all kept, and the random draw walks
  * rows in order.
  */
+import { kthLargest } from '../../util/select.js';
 import type { Rng } from '../../util/rng.js';
 
 export interface GossScratch {
   g: Float64Array;
   h: Float64Array;
+  /** row weights, scaled like g and h (least-squares trees split on them) */
+  w: Float64Array;
   abs: Float64Array;
 }
 
 export function gossScratch(rows: number): GossScratch {
-  return { g: new Float64Array(rows), h: new Float64Array(rows), abs: new Float64Array(rows) };
+  return { g: new Float64Array(rows), h: new Float64Array(rows), w: new Float64Array(rows), abs: new Float64Array(rows) };
 }
 
 /**
- * Rows chosen from `rows` (ascending, and so is the result); their gradients and hessians, scaled
- * where sampled, are written to scratch.g / scratch.h at the row's index.
+ * Rows chosen from `rows` (ascending, and so is the result); their gradients and hessians (and,
+ * when given, weights), scaled where sampled, are written to scratch.g / .h / .w at the row's index.
  */
 export function gossRows(
   rows: Int32Array,
@@ -33,6 +36,7 @@ export function gossRows(
   otherRate: number,
   rng: Rng,
   scratch: GossScratch,
+  w?: Float64Array,
 ): Int32Array {
   const n = rows.length;
   const { abs } = scratch;
@@ -61,10 +65,12 @@ export function gossRows(
     if (Math.abs(gr) >= threshold) {
       scratch.g[r] = gr;
       scratch.h[r] = h[r];
+      if (w) scratch.w[r] = w[r];
       out[m++] = r;
     } else if (skip === 0) {
       scratch.g[r] = gr * scale;
       scratch.h[r] = h[r] * scale;
+      if (w) scratch.w[r] = w[r] * scale;
       out[m++] = r;
       skip = gap();
     } else skip--;
@@ -75,34 +81,3 @@ export function gossRows(
 /** Rows whose |gradient| estimates the top_rate threshold in a large tree. */
 const THRESHOLD_SAMPLE = 4096;
 
-/** The k-th largest of a[0..n) (1-based k), by quickselect; reorders a. */
-export function kthLargest(a: Float64Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    // median of three as pivot, descending order
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo];
-    const y = a[mid];
-    const z = a[hi];
-    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] > pivot) i++;
-      while (a[j] < pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return a[target];
-  }
-  return a[target];
-}

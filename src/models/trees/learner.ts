@@ -104,7 +104,8 @@ export function growTree(
 
   const newNode = (start: number, end: number, depth: number, stats: Float64Array): OpenNode => {
     const node = tb.addLeaf(crit.cover(stats));
-    crit.nodeValue(stats, tb.value, node * dims);
+    if (crit.rowsValue) crit.rowsValue(idx, start, end, tb.value, node * dims);
+    else crit.nodeValue(stats, tb.value, node * dims);
     return { node, start, end, depth, stats, hist: null, split: new SplitInfo(stride) };
   };
 

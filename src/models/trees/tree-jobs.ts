@@ -14,7 +14,7 @@
 import { Rng } from '../../util/rng.js';
 import type { Transferable } from 'node:worker_threads';
 import type { BinnedMatrix } from './binning.js';
-import { GradientCriterion, ImpurityCriterion, type GradientParams } from './criteria.js';
+import { GradientCriterion, ImpurityCriterion, LeastSquaresCriterion, type GradientParams } from './criteria.js';
 import { GrowWorkspace, growTree, type GrowOptions } from './learner.js';
 import type { ImpurityCriterion as ImpurityName } from './split.js';
 import type { TreeArrays } from './tree-arrays.js';
@@ -70,6 +70,8 @@ export interface BoostTreeTask {
   readonly params: GradientParams;
   /** gradient-based one-side sampling for this tree (goss.ts), or null */
   readonly goss: { readonly topRate: number; readonly otherRate: number } | null;
+  /** split by least squares on the gradient, Newton leaves (criteria.ts); else Newton splits */
+  readonly leastSquares: boolean;
 }
 
 /** Grow one forest tree. */
@@ -105,7 +107,7 @@ export function growForestTree(data: ForestData, task: ForestTreeTask, ws: GrowW
 
 /** Grow one boosting tree for output task.output (the loss jobs add it to the scores). */
 export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWorkspace): TreeArrays {
-  const { bins, trainRows, grad, hess } = data;
+  const { bins, trainRows, grad, hess, weight } = data;
   const n = bins.rows;
   const k = task.output;
   const rng = new Rng(task.seed);
@@ -119,12 +121,14 @@ export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWork
   }
   let g = grad.subarray(k * n, (k + 1) * n);
   let h = hess.subarray(k * n, (k + 1) * n);
+  let w = weight;
   let idx: Int32Array;
   if (task.goss) {
     const scratch = (ws.goss ??= gossScratch(n));
-    idx = gossRows(rows, g, h, task.goss.topRate, task.goss.otherRate, rng, scratch);
+    idx = gossRows(rows, g, h, task.goss.topRate, task.goss.otherRate, rng, scratch, task.leastSquares ? weight : undefined);
     g = scratch.g;
     h = scratch.h;
+    w = scratch.w;
   } else idx = rows === trainRows ? trainRows.slice() : rows;
   let features: Int32Array;
   if (task.colsample < 1) {
@@ -134,7 +138,7 @@ export function growBoostTree(data: BoostData, task: BoostTreeTask, ws: GrowWork
     features = new Int32Array(bins.cols);
     for (let f = 0; f < bins.cols; f++) features[f] = f;
   }
-  const crit = new GradientCriterion(g, h, task.params);
+  const crit = task.leastSquares ? new LeastSquaresCriterion(g, w, h, task.params) : new GradientCriterion(g, h, task.params);
   return growTree(bins, idx, idx.length, features, crit, task.grow, rng, ws);
 }
 
