@@ -1,7 +1,8 @@
 /**
  * A very small WebAssembly assembler: just enough of the binary format (types, one imported
  * memory, functions, exports, and the scalar and 128-bit SIMD instructions our kernels use) to
- * emit the dense kernels in simd-kernels.ts from TypeScript.
+ * emit our kernels from TypeScript: the dense f32 kernels of simd-kernels.ts, the isolation forest's
+ * scorer and the silhouette's f64 distance sums (models/cluster/distance-kernel.ts).
  *
  * Why write one: the hot loops of neural-network training want f32x4 SIMD, which JavaScript
  * cannot express and V8 does not auto-vectorise, while Node 20 runs wasm SIMD natively. No wasm
@@ -15,7 +16,7 @@
  */
 
 /** Value types (a plain object rather than a const enum, so any TypeScript transpiler works). */
-export const ValType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
+export const ValType = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 export type ValType = (typeof ValType)[keyof typeof ValType];
 
 /** Scalar opcodes (core spec numbering). */
@@ -29,20 +30,27 @@ export const op = {
   brIf: 0x0d,
   return: 0x0f,
   drop: 0x1a,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
+  i32Load: 0x28,
   f32Load: 0x2a,
+  f64Load: 0x2b,
   f32Store: 0x38,
+  f64Store: 0x39,
   i32Const: 0x41,
   f32Const: 0x43,
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32Ne: 0x47,
   i32LtS: 0x48,
+  i32LtU: 0x49,
   i32GtS: 0x4a,
+  i32GtU: 0x4b,
   i32LeS: 0x4c,
   i32GeS: 0x4e,
+  i32GeU: 0x4f,
   f32Gt: 0x5e,
   i32Add: 0x6a,
   i32Sub: 0x6b,
@@ -55,16 +63,19 @@ export const op = {
   f32Mul: 0x94,
   f32Div: 0x95,
   f32Max: 0x97,
+  f64Add: 0xa0,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
 export const simd = {
   v128Load: 0x00,
   v128Load32Splat: 0x09,
+  v128Load64Splat: 0x0a,
   v128Store: 0x0b,
   v128Const: 0x0c,
   f32x4Splat: 0x13,
   f32x4ExtractLane: 0x1f,
+  f64x2ExtractLane: 0x21,
   f32x4Gt: 0x44,
   v128And: 0x4e,
   f32x4Sqrt: 0xe3,
@@ -81,6 +92,12 @@ export const simd = {
   i32x4Shl: 0xab,
   i32x4Add: 0xae,
   i32x4TruncSatF32x4S: 0xf8,
+  f64x2Sqrt: 0xef,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
+  /** pseudo-max: a < b ? b : a */
+  f64x2Pmax: 0xf7,
 } as const;
 
 function uleb(out: number[], v: number): void {

@@ -22,6 +22,7 @@ import { getSpec } from './registry.js';
 import { loadModelFile, MODEL_FORMAT_VERSION, saveModelFile } from './model-file.js';
 import { fitThreshold, type ThresholdState } from './threshold.js';
 import { UserError } from '../util/errors.js';
+import { normaliseParams } from './param-names.js';
 import './all.js';
 
 export const NETSENTINEL_VERSION = '0.1.0';
@@ -86,21 +87,7 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
-/** Options keys as the spec spells them: accepts camelCase and snake_case from the user. */
-export function normaliseParams(spec: EstimatorSpec, given: Record<string, unknown> = {}): Record<string, unknown> {
-  const known = Object.keys(spec.defaults as object);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(given)) {
-    const camel = k.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
-    const snake = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
-    const hit = [k, camel, snake].find((c) => known.includes(c));
-    if (!hit) {
-      throw new UserError(`${spec.title} has no parameter "${k}"; its parameters: ${known.join(', ') || '(none)'}`);
-    }
-    out[hit] = v;
-  }
-  return out;
-}
+export { normaliseParams };
 
 export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<TrainedModel> {
   const spec = getSpec(opts.model);

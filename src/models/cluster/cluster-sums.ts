@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import type { Matrix } from '../../features/matrix.js';
 import { UserError } from '../../util/errors.js';
 import { WorkerPool } from '../../util/worker-pool.js';
-import { clusterSumsWasm, packPanels, PANEL, type ClusterSums } from './distance-kernel.js';
+import { clusterSumsWasm, MAX_PAGES, packPanels, PANEL, type ClusterSums } from './distance-kernel.js';
 import { wasm } from '../../linalg/wasm-runtime.js';
 
 /** Panels per row block handed to a thread, and per column group swept while cached. */
@@ -125,7 +125,7 @@ export async function distanceSumsByCluster(X: Matrix, labels: Int32Array, clust
 /** Runs row blocks until the counter runs out; returns this thread's S (padded rows x stride). */
 export function runSumsJob(job: SumsJob): Float64Array {
   const L = job.layout;
-  const memory = new wasm.Memory({ initial: Math.ceil(L.bytes / 65536) });
+  const memory = new wasm.Memory({ initial: Math.ceil(L.bytes / 65536), maximum: MAX_PAGES });
   const instance = new wasm.Instance(clusterSumsWasm(), { env: { memory } });
   const clusterSums = instance.exports.clusterSums as ClusterSums;
   new Uint8Array(memory.buffer, 0, job.input.byteLength).set(new Uint8Array(job.input));

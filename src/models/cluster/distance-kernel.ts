@@ -17,7 +17,7 @@
  * What it deliberately does not do: other metrics, float32 arithmetic, anything but the sums.
  */
 import { wasm, type WasmModule } from '../../linalg/wasm-runtime.js';
-import { Code, F64, I32, V128, writeModule, type ValType } from './wasm-writer.js';
+import { assembleModule, FunctionBuilder, op, simd, ValType } from '../../linalg/wasm-assembler.js';
 
 /** Rows per panel: the tile height and width. */
 export const PANEL = 4;
@@ -62,12 +62,9 @@ export type ClusterSums = (
 export function clusterSumsModule(): Uint8Array<ArrayBuffer> {
   // parameters
   const PANELS = 0, NORMS = 1, LABELS = 2, SUMS = 3, D = 4, STRIDE = 5, P0 = 6, P1 = 7, Q0 = 8, Q1 = 9;
-  const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
-  const locals: ValType[] = [];
-  const local = (t: ValType): number => {
-    locals.push(t);
-    return params.length + locals.length - 1;
-  };
+  const { i32: I32, f64: F64, v128: V128 } = ValType;
+  const c = new FunctionBuilder('clusterSums', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const local = (t: ValType): number => c.local(t);
   const p = local(I32), q = local(I32), aPtr = local(I32), ap = local(I32), bp = local(I32), kEnd = local(I32);
   const panelBytes = local(I32), offDiag = local(I32);
   const labA = [0, 1, 2, 3].map(() => local(I32)); // labels[4p + r] * 8
@@ -78,82 +75,110 @@ export function clusterSumsModule(): Uint8Array<ArrayBuffer> {
   const b0 = local(V128), b1 = local(V128), av = local(V128), nj01 = local(V128), nj23 = local(V128), ni = local(V128);
   const dist = local(F64);
 
-  const c = new Code();
+  const block = (): void => void c.raw(op.block, 0x40);
+  const loop = (): void => void c.raw(op.loop, 0x40);
+  const end = (): void => void c.op(op.end);
+  const i32Load = (offset: number): void => void c.mem(op.i32Load, offset, 2);
+  const v128Load = (offset: number): void => void c.vmem(simd.v128Load, offset, 4);
+  const splat64 = (offset: number): void => void c.vmem(simd.v128Load64Splat, offset, 3);
+  const zero = (): void => void c.i32x4(0);
+
   // panelBytes = d * 4 rows * 8 bytes
-  c.get(D).i32(32).i32Mul().set(panelBytes);
+  c.get(D).i32(32).op(op.i32Mul).set(panelBytes);
   c.get(P0).set(p);
-  c.block().loop(); // over p
+  block();
+  loop(); // over p
   {
-    c.get(p).get(P1).i32GeU().brIf(1);
-    c.get(PANELS).get(p).get(panelBytes).i32Mul().i32Add().set(aPtr);
+    c.get(p).get(P1).op(op.i32GeU).raw(op.brIf, 1);
+    c.get(PANELS).get(p).get(panelBytes).op(op.i32Mul).op(op.i32Add).set(aPtr);
     for (let r = 0; r < 4; r++) {
       // labA[r] = labels[4p + r] * 8; rowA[r] = sums + (4p + r) * stride * 8
-      c.get(LABELS).get(p).i32(16).i32Mul().i32Add().i32Load(r * 4).i32(3).i32Shl().set(labA[r]);
-      c.get(p).i32(4).i32Mul().i32(r).i32Add().get(STRIDE).i32Mul().i32(3).i32Shl().get(SUMS).i32Add().set(rowA[r]);
+      c.get(LABELS).get(p).i32(16).op(op.i32Mul).op(op.i32Add);
+      i32Load(r * 4);
+      c.i32(3).op(op.i32Shl).set(labA[r]);
+      c.get(p).i32(4).op(op.i32Mul).i32(r).op(op.i32Add).get(STRIDE).op(op.i32Mul).i32(3).op(op.i32Shl).get(SUMS).op(op.i32Add).set(rowA[r]);
     }
     // q = max(p, q0)
-    c.get(p).get(Q0).get(p).get(Q0).i32GtU().select().set(q);
-    c.block().loop(); // over q
+    c.get(p).get(Q0).get(p).get(Q0).op(op.i32GtU).op(op.select).set(q);
+    block();
+    loop(); // over q
     {
-      c.get(q).get(Q1).i32GeU().brIf(1);
+      c.get(q).get(Q1).op(op.i32GeU).raw(op.brIf, 1);
       c.get(aPtr).set(ap);
-      c.get(PANELS).get(q).get(panelBytes).i32Mul().i32Add().set(bp);
-      c.get(aPtr).get(panelBytes).i32Add().set(kEnd);
-      for (const a of acc) c.v128Zero().set(a);
+      c.get(PANELS).get(q).get(panelBytes).op(op.i32Mul).op(op.i32Add).set(bp);
+      c.get(aPtr).get(panelBytes).op(op.i32Add).set(kEnd);
+      for (const a of acc) (zero(), c.set(a));
       // dot products: one column k per turn
-      c.loop();
+      loop();
       {
-        c.get(bp).v128Load(0).set(b0);
-        c.get(bp).v128Load(16).set(b1);
+        c.get(bp);
+        v128Load(0);
+        c.set(b0).get(bp);
+        v128Load(16);
+        c.set(b1);
         for (let r = 0; r < 4; r++) {
-          c.get(ap).v128Load64Splat(r * 8).set(av);
-          c.get(acc[2 * r]).get(av).get(b0).f64x2Mul().f64x2Add().set(acc[2 * r]);
-          c.get(acc[2 * r + 1]).get(av).get(b1).f64x2Mul().f64x2Add().set(acc[2 * r + 1]);
+          c.get(ap);
+          splat64(r * 8);
+          c.set(av);
+          c.get(acc[2 * r]).get(av).get(b0).v(simd.f64x2Mul).v(simd.f64x2Add).set(acc[2 * r]);
+          c.get(acc[2 * r + 1]).get(av).get(b1).v(simd.f64x2Mul).v(simd.f64x2Add).set(acc[2 * r + 1]);
         }
-        c.get(ap).i32(32).i32Add().set(ap);
-        c.get(bp).i32(32).i32Add().set(bp);
-        c.get(ap).get(kEnd).i32LtU().brIf(0);
+        c.get(ap).i32(32).op(op.i32Add).set(ap);
+        c.get(bp).i32(32).op(op.i32Add).set(bp);
+        c.get(ap).get(kEnd).op(op.i32LtU).raw(op.brIf, 0);
       }
-      c.end();
+      end();
       // distances, in place of the dot products
-      c.get(NORMS).get(q).i32(32).i32Mul().i32Add().v128Load(0).set(nj01);
-      c.get(NORMS).get(q).i32(32).i32Mul().i32Add().v128Load(16).set(nj23);
+      c.get(NORMS).get(q).i32(32).op(op.i32Mul).op(op.i32Add);
+      v128Load(0);
+      c.set(nj01).get(NORMS).get(q).i32(32).op(op.i32Mul).op(op.i32Add);
+      v128Load(16);
+      c.set(nj23);
       for (let r = 0; r < 4; r++) {
-        c.get(NORMS).get(p).i32(32).i32Mul().i32Add().v128Load64Splat(r * 8).set(ni);
+        c.get(NORMS).get(p).i32(32).op(op.i32Mul).op(op.i32Add);
+        splat64(r * 8);
+        c.set(ni);
         for (let h = 0; h < 2; h++) {
           const a = acc[2 * r + h];
-          c.v128Zero();
-          c.get(ni).get(h === 0 ? nj01 : nj23).f64x2Add().get(a).get(a).f64x2Add().f64x2Sub();
-          c.f64x2Pmax().f64x2Sqrt().set(a);
+          zero();
+          c.get(ni).get(h === 0 ? nj01 : nj23).v(simd.f64x2Add).get(a).get(a).v(simd.f64x2Add).v(simd.f64x2Sub);
+          c.v(simd.f64x2Pmax).v(simd.f64x2Sqrt).set(a);
         }
       }
       // labels and sums rows of the q panel
       for (let k = 0; k < 4; k++) {
-        c.get(LABELS).get(q).i32(16).i32Mul().i32Add().i32Load(k * 4).i32(3).i32Shl().set(labB[k]);
-        c.get(q).i32(4).i32Mul().i32(k).i32Add().get(STRIDE).i32Mul().i32(3).i32Shl().get(SUMS).i32Add().set(rowB[k]);
+        c.get(LABELS).get(q).i32(16).op(op.i32Mul).op(op.i32Add);
+        i32Load(k * 4);
+        c.i32(3).op(op.i32Shl).set(labB[k]);
+        c.get(q).i32(4).op(op.i32Mul).i32(k).op(op.i32Add).get(STRIDE).op(op.i32Mul).i32(3).op(op.i32Shl).get(SUMS).op(op.i32Add).set(rowB[k]);
       }
-      c.get(p).get(q).i32Ne().set(offDiag);
+      c.get(p).get(q).op(op.i32Ne).set(offDiag);
       for (let r = 0; r < 4; r++) {
         for (let k = 0; k < 4; k++) {
           // on the diagonal panel only pairs with column k > row r count (i < j)
           const guarded = k <= r;
-          if (guarded) c.get(offDiag).if();
-          c.get(acc[2 * r + (k >> 1)]).f64x2ExtractLane((k & 1) as 0 | 1).set(dist);
-          c.get(rowA[r]).get(labB[k]).i32Add().tee(ap).get(ap).f64Load().get(dist).f64Add().f64Store();
-          c.get(rowB[k]).get(labA[r]).i32Add().tee(ap).get(ap).f64Load().get(dist).f64Add().f64Store();
-          if (guarded) c.end();
+          if (guarded) c.get(offDiag).raw(op.if, 0x40);
+          c.get(acc[2 * r + (k >> 1)]).vLane(simd.f64x2ExtractLane, k & 1).set(dist);
+          c.get(rowA[r]).get(labB[k]).op(op.i32Add).tee(ap).get(ap).mem(op.f64Load, 0, 3).get(dist).op(op.f64Add).mem(op.f64Store, 0, 3);
+          c.get(rowB[k]).get(labA[r]).op(op.i32Add).tee(ap).get(ap).mem(op.f64Load, 0, 3).get(dist).op(op.f64Add).mem(op.f64Store, 0, 3);
+          if (guarded) end();
         }
       }
-      c.get(q).i32(1).i32Add().set(q);
-      c.br(0);
+      c.get(q).i32(1).op(op.i32Add).set(q);
+      c.raw(op.br, 0);
     }
-    c.end().end();
-    c.get(p).i32(1).i32Add().set(p);
-    c.br(0);
+    end();
+    end();
+    c.get(p).i32(1).op(op.i32Add).set(p);
+    c.raw(op.br, 0);
   }
-  c.end().end();
-  return writeModule([{ name: 'clusterSums', params, locals, code: c }], 1);
+  end();
+  end();
+  return assembleModule([c], { initialPages: 1, maximumPages: MAX_PAGES, shared: false });
 }
+
+/** Memory pages the module accepts at most (4 GiB, all of wasm32); the caller's memory declares the same. */
+export const MAX_PAGES = 65536;
 
 let compiled: WasmModule | undefined;
 

@@ -4,15 +4,14 @@
  * ensemble's own options already hold everything a member needs and a model file needs nothing
  * else to predict.
  *
- * The parameter-name normalisation (camelCase or snake_case, as the user likes) mirrors
- * `normaliseParams` in trained-model.ts on purpose rather than importing it: trained-model.ts
- * imports all.ts, which imports the ensembles, and an import back would make a module cycle.
+ * Parameter names are spelled by param-names.ts, as for any model.
  *
  * Deliberately not here: fitting (each ensemble fits its own way) or detectors as members.
  */
 import type { ClassifierSpec } from '../estimator.js';
 import { getSpec } from '../registry.js';
 import { UserError } from '../../util/errors.js';
+import { normaliseParams } from '../param-names.js';
 
 /** A member as stored in an ensemble's options: registry name and complete options. */
 export interface MemberRecipe {
@@ -45,16 +44,6 @@ export function memberOptions(spec: ClassifierSpec<object, unknown>, given: unkn
   if (!isPlainObject(given)) {
     throw new UserError(`The '${param}' parameter of ${owner} must be an object of ${spec.title} parameters. Got ${JSON.stringify(given)} instead.`);
   }
-  const known = Object.keys(spec.defaults);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(given)) {
-    const camel = k.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
-    const snake = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
-    const hit = [k, camel, snake].find((c) => known.includes(c));
-    if (!hit) {
-      throw new UserError(`${spec.title} (in ${owner}'s '${param}') has no parameter "${k}"; its parameters: ${known.join(', ') || '(none)'}`);
-    }
-    out[hit] = v;
-  }
+  const out = normaliseParams(spec, given, `in ${owner}'s '${param}'`);
   return spec.options(out) as Readonly<Record<string, unknown>>;
 }

@@ -13,7 +13,7 @@
  */
 import type { Matrix } from '../../features/matrix.js';
 import type { DesignRows } from '../linear/design-rows.js';
-import { expNeg } from './fast-exp.js';
+import { expNeg } from '../../util/fast-exp.js';
 
 export type Gamma = 'scale' | 'auto' | number;
 

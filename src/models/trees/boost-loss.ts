@@ -12,7 +12,7 @@
  * arguments <= 0, within a few ulps): every round takes rows x classes of them, and Math.exp was
  * a fifth of a fit's time.
  */
-import { expNeg } from '../kernel/fast-exp.js';
+import { expNeg } from '../../util/fast-exp.js';
 import { NAN_BIN } from './binning.js';
 import type { TreeArrays } from './tree-arrays.js';
 import type { BoostData } from './tree-jobs.js';

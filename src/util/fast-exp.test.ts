@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../util/rng.js';
+import { Rng } from './rng.js';
 import { expNeg } from './fast-exp.js';
 
 test('expNeg agrees with Math.exp to 1e-13 relative over the kernel range', () => {
