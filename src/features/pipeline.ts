@@ -278,14 +278,23 @@ function chooseColumns(table: FlowTable, options: PipelineOptions): Column[] {
 
 function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputState {
   const v = options.log ? Float64Array.from(c.values, signedLog) : c.values;
+  // one pass: the finite values (for the median), their sum, and how many cells are NaN / ±Inf
   const finite = new Float64Array(v.length);
   let nFinite = 0;
+  let nNaN = 0;
+  let nPos = 0;
+  let nNeg = 0;
+  let sumFinite = 0;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
-    if (Number.isFinite(x)) {
+    if (x !== x) nNaN++;
+    else if (x === Infinity) nPos++;
+    else if (x === -Infinity) nNeg++;
+    else {
       finite[nFinite++] = x;
+      sumFinite += x;
       if (x < min) min = x;
       if (x > max) max = x;
     }
@@ -295,18 +304,13 @@ function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputSta
     max = 0;
   }
   const fill = nFinite ? medianInPlace(finite, nFinite) : 0;
-  // statistics of the column as the model will see it (after filling), so scaling is exact
-  let sum = 0;
-  let n = 0;
-  const filled = (x: number): number => (x !== x ? fill : x === Infinity ? max : x === -Infinity ? min : x);
-  for (let i = 0; i < v.length; i++) {
-    sum += filled(v[i]);
-    n++;
-  }
-  const mean = n ? sum / n : 0;
-  let ss = 0;
-  for (let i = 0; i < v.length; i++) {
-    const dx = filled(v[i]) - mean;
+  // statistics of the column as the model will see it (NaN → fill, ±Inf → max/min), so scaling is
+  // exact; the median reordered `finite`, which sums do not mind
+  const n = v.length;
+  const mean = n ? (sumFinite + nNaN * fill + nPos * max + nNeg * min) / n : 0;
+  let ss = nNaN * (fill - mean) ** 2 + nPos * (max - mean) ** 2 + nNeg * (min - mean) ** 2;
+  for (let i = 0; i < nFinite; i++) {
+    const dx = finite[i] - mean;
     ss += dx * dx;
   }
   const std = n ? Math.sqrt(ss / n) : 0;

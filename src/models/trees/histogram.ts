@@ -50,8 +50,14 @@ export class HistScratch {
     this.tot = new Float64Array(stride);
     this.fBase = new Int32Array(cols);
     this.fSkip = new Int32Array(cols);
+    this.side = new Float64Array(BIN_SLOTS * stride);
   }
+  /** a second histogram of one feature: large class builds alternate rows between it and the main one */
+  readonly side: Float64Array;
 }
+
+/** Nodes with at least this many rows accumulate class histograms in two halves (buildClassHist). */
+const SPLIT_ACCUMULATION_ROWS = 2048;
 
 export function histLength(cols: number, stride: number): number {
   return cols * BIN_SLOTS * stride;
@@ -257,6 +263,33 @@ export function buildClassHist(
           hist[s + oy[i]] += ow[i];
           hist[s + k] += 1;
         }
+      }
+    } else if (m >= SPLIT_ACCUMULATION_ROWS) {
+      // neighbouring rows often share a bin, and each add must wait for the one before it to
+      // the same slot; two histograms (odd rows into `side`) halve those waits
+      const side = scratch.side;
+      const last = m - 1;
+      for (let i = 0; i < last; i += 2) {
+        const c0 = codes[col + idx[start + i]];
+        const c1 = codes[col + idx[start + i + 1]];
+        if (c0 !== skip) hist[base + c0 * stride + oy[i]] += ow[i];
+        if (c1 !== skip) side[c1 * stride + oy[i + 1]] += ow[i + 1];
+      }
+      if (m & 1) {
+        const c = codes[col + idx[start + last]];
+        if (c !== skip) hist[base + c * stride + oy[last]] += ow[last];
+      }
+      const f = feats[j];
+      const from = lo[f] * stride;
+      const to = (hi[f] + 1) * stride;
+      for (let t = from; t < to; t++) {
+        hist[base + t] += side[t];
+        side[t] = 0;
+      }
+      const nan = NAN_BIN * stride;
+      for (let t = nan; t < nan + stride; t++) {
+        hist[base + t] += side[t];
+        side[t] = 0;
       }
     } else {
       for (let i = 0; i < m; i++) {
