@@ -43,6 +43,18 @@ function peerAvailable(): string | true {
   }
 }
 
+/**
+ * The median fit time of `runs` runs, each in a fresh process (ours) or interpreter (the peer):
+ * one cold run on a shared 2-core machine swings by ±20%, enough to flip a ≤ verdict both ways.
+ */
+function medianFit(runOnce: () => Json, runs = 3): Json {
+  const all = Array.from({ length: runs }, runOnce);
+  const bad = all.find((r) => r.error);
+  if (bad) return bad;
+  const times = all.map((r) => num(r.fit_s) ?? NaN).sort((a, b) => a - b);
+  return { ...all[0], fit_s: times[runs >> 1], fit_runs: times.join(" ") };
+}
+
 function peer(task: string, args: Record<string, string | number> = {}, script?: string[]): Json {
   const ok = peerAvailable();
   if (ok !== true) return { task, error: ok };
@@ -64,6 +76,8 @@ interface Row {
   /** 'higher' = ours should be ≥ peer × factor; 'lower' = ours should be ≤ peer × factor */
   readonly better?: 'higher' | 'lower';
   readonly factor?: number;
+  /** an absolute floor instead (a stated figure, e.g. AUC ≥ 0.94): met when ours ≥ it */
+  readonly atLeast?: number;
   readonly target?: string;
 }
 
@@ -91,9 +105,9 @@ const COMPARISONS: Record<string, () => void> = {
     const o = ours('ocsvm-nslkdd');
     const s = peer('sklearn-ocsvm');
     errs(a, t, o, s);
-    add({ what: 'Autoencoder 64-32-16 AUC', ours: a.auc, peer: t.auc, peerName: 'PyTorch, 50 epochs, batch 32', better: 'higher', factor: 0.94 / 0.942, target: '≥ 0.94' });
+    add({ what: 'Autoencoder 64-32-16 AUC', ours: a.auc, peer: t.auc, peerName: 'PyTorch, 50 epochs, batch 32', better: 'higher', atLeast: 0.94, target: '≥ 0.94' });
     add({ what: 'Autoencoder fit s', ours: a.fit_s, peer: t.fit_s, peerName: 'PyTorch (2 threads)', better: 'lower', factor: 1, target: '≤ PyTorch' });
-    add({ what: 'One-class SVM AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn OneClassSVM(nu=0.05)', better: 'higher', factor: 0.87 / 0.869, target: '≥ 0.87' });
+    add({ what: 'One-class SVM AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn OneClassSVM(nu=0.05)', better: 'higher', atLeast: 0.87, target: '≥ 0.87' });
     const l = ours('lof-nslkdd');
     const sl = peer('sklearn-lof');
     errs(l, sl);
@@ -166,7 +180,11 @@ const COMPARISONS: Record<string, () => void> = {
     errs(o, x, g);
     add({ what: 'GBDT NSL-KDD accuracy', ours: o.accuracy, peer: x.accuracy, peerName: `XGBoost hist (${trees} rounds, depth ${depth})`, better: 'higher', factor: 1, target: '≥ XGBoost (0.770)' });
     add({ what: 'GBDT NSL-KDD macro-F1', ours: o.macro_f1, peer: g.macro_f1, peerName: 'sklearn GradientBoosting(100)', better: 'higher', factor: 1, target: '≥ sklearn GB (0.608)' });
-    add({ what: 'GBDT NSL-KDD train s', ours: o.fit_s, peer: x.fit_s, peerName: `XGBoost hist (${trees} rounds, depth ${depth}, 2 threads)`, better: 'lower', factor: 1, target: '≤ XGBoost, same trees and depth' });
+    const oa = medianFit(() => ours('gbdt-nslkdd-alone'));
+    const xt = medianFit(() => peer('xgboost', { trees, depth }));
+    errs(oa, xt);
+    add({ what: 'GBDT NSL-KDD train s (estimator on the prepared matrix, median of 3 fresh runs)', ours: oa.fit_s, peer: xt.fit_s, peerName: `XGBoost hist (${trees} rounds, depth ${depth}, 2 threads; median of 3)`, better: 'lower', factor: 1, target: '≤ XGBoost, same trees and depth' });
+    add({ what: 'GBDT NSL-KDD train s end to end (pipeline + fit, one run)', ours: o.fit_s, peer: x.fit_s, peerName: 'XGBoost hist (estimator only, one run)', target: 'reported' });
     add({ what: 'GBDT NSL-KDD predict rows/s/core', ours: o.rows_per_s_core, peer: undefined, peerName: '', target: 'reported' });
     add({ what: 'GBDT NSL-KDD train peak MB', ours: o.rss_mb, peer: x.rss_mb, peerName: 'XGBoost process', target: 'reported' });
   },
@@ -175,7 +193,11 @@ const COMPARISONS: Record<string, () => void> = {
     const s = peer('sklearn-rf');
     errs(o, s);
     add({ what: 'RF(100) NSL-KDD accuracy', ours: o.accuracy, peer: s.accuracy, peerName: 'sklearn RF(100, n_jobs=2)', better: 'higher', factor: 1, target: '≥ sklearn (0.755)' });
-    add({ what: 'RF(100) NSL-KDD train s', ours: o.fit_s, peer: s.fit_s, peerName: 'sklearn RF(100, n_jobs=2)', better: 'lower', factor: 1, target: '≤ sklearn' });
+    const oa = medianFit(() => ours('rf-nslkdd-alone'));
+    const st = medianFit(() => peer('sklearn-rf'));
+    errs(oa, st);
+    add({ what: 'RF(100) NSL-KDD train s (estimator on the prepared matrix, median of 3 fresh runs)', ours: oa.fit_s, peer: st.fit_s, peerName: 'sklearn RF(100, n_jobs=2; median of 3)', better: 'lower', factor: 1, target: '≤ sklearn' });
+    add({ what: 'RF(100) NSL-KDD train s end to end (pipeline + fit, one run)', ours: o.fit_s, peer: s.fit_s, peerName: 'sklearn RF (estimator only, one run)', target: 'reported' });
     add({ what: 'RF(100) NSL-KDD predict rows/s/core', ours: o.rows_per_s_core, peer: undefined, peerName: '', target: 'reported' });
     add({ what: 'RF(100) NSL-KDD train peak MB', ours: o.rss_mb, peer: s.rss_mb, peerName: 'sklearn process', target: 'reported' });
   },
@@ -184,7 +206,7 @@ const COMPARISONS: Record<string, () => void> = {
     const a = ours('iforest-nslkdd-alone');
     const s = peer('sklearn-iforest');
     errs(o, a, s);
-    add({ what: 'IsolationForest NSL-KDD AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn IsolationForest(100)', better: 'higher', factor: 0.93 / 0.936, target: '≥ 0.93' });
+    add({ what: 'IsolationForest NSL-KDD AUC', ours: o.auc, peer: s.auc, peerName: 'sklearn IsolationForest(100)', better: 'higher', atLeast: 0.93, target: '≥ 0.93' });
     add({ what: 'IsolationForest fit+score s (estimator on prepared matrices, as the peer is timed)', ours: sum(a.fit_s, a.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn IsolationForest(100, n_jobs=2)', better: 'lower', factor: 0.2, target: '≤ 0.2 × sklearn' });
     add({ what: 'IsolationForest fit+score s end to end (pipeline, threshold from training scores)', ours: sum(o.fit_s, o.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn (estimator only)', target: 'reported' });
   },
@@ -255,6 +277,7 @@ function fmt(x: unknown): string {
 function verdict(r: Row): string {
   const o = num(r.ours);
   const p = num(r.peer);
+  if (r.atLeast !== undefined && o !== undefined) return o >= r.atLeast ? 'met' : 'NOT met';
   if (!r.better || o === undefined || p === undefined) return '';
   const f = r.factor ?? 1;
   const ok = r.better === 'higher' ? o >= p * f - 1e-9 : o <= p * f + 1e-9;

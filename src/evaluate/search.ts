@@ -329,7 +329,8 @@ export function rankCandidates(results: readonly CandidateResult[]): CandidateRe
 
 export function describeParams(p: Readonly<Record<string, unknown>>): string {
   return Object.entries(p)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    // null reads back as "none" on the command line (class_weight=none), so print it that way
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : v === null ? 'none' : JSON.stringify(v)}`)
     .join(' ');
 }
 
