@@ -65,6 +65,10 @@ test('train → inspect → evaluate → predict on NSL-KDD', { skip: noKdd }, (
   const first = JSON.parse(j.out.split('\n')[0]);
   assert.equal(first.line, 1);
   assert.ok(['DoS', 'Normal', 'Probe', 'R2L', 'U2R'].includes(first.prediction));
+  // --json, as on every verb, gives JSON: the same lines
+  const jj = run(['predict', 'rf.nsm', testFile, '--json']);
+  assert.equal(jj.code, 0, jj.err);
+  assert.equal(jj.out, j.out);
 });
 
 test('cross-validation and a random split are labelled as such', { skip: noKdd }, () => {

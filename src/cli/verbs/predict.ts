@@ -22,7 +22,8 @@ export const predict: Command = {
     description: `Writes one output row per input row, in input order, streaming (files larger than memory are fine).
 Columns: file, line, then prediction (class), probability (of that class), score (anomaly score:
 detectors' raw score, or 1 - P(normal) for a classifier that knows the normal class) and anomalous
-(detectors: score above the model's threshold), then the --keep columns.`,
+(detectors: score above the model's threshold), then the --keep columns. --json writes JSON lines
+(as --output-format jsonl): one object per row, the rows being the results.`,
     options: [
       { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
       { name: 'output-format', type: 'string', description: 'csv or JSON lines', choices: ['csv', 'jsonl'], default: 'csv' },
@@ -40,7 +41,8 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
     const v = args.values;
     const [modelPath, ...paths] = args.positionals;
     const model = await loadTrainedModel(modelPath);
-    const fmt = v.outputFormat as 'csv' | 'jsonl';
+    // --json asks for machine-readable results, and the rows are the results: JSON lines
+    const fmt = v.json ? 'jsonl' : (v.outputFormat as 'csv' | 'jsonl');
     const outPath = v.output as string;
     const sink: NodeJS.WritableStream = outPath === '-' ? process.stdout : createWriteStream(outPath);
     const write = (s: string): Promise<void> =>
