@@ -18,7 +18,7 @@
  * day, a host) stay in one fold, so a held-out fold asks what a user's test data asks: does the
  * model recognise a kind of attack it was never shown? Each group belongs to its most frequent
  * class; within a class, groups are dealt largest first to the fold holding fewest of that
- * class's rows (scikit-learn's StratifiedGroupKFold balances the same way). A class with a single
+ * class's rows (the aim of scikit-learn's StratifiedGroupKFold, by a simpler greedy rule). A class with a single
  * group (normal traffic labelled "normal") cannot be held out as unseen, so its rows are spread
  * row by row as in the plain stratified split. A class with fewer groups than folds is absent
  * from some test folds: score grouped folds on the pooled out-of-fold predictions.

@@ -244,18 +244,26 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     try {
       for (let f = 0; f < parts.length; f++) {
         const model = await trainModel(parts[f].train, { ...opts.train, params: { ...fixed, ...params } });
-        const ev = evaluateModel(model, parts[f].test, { how: `fold ${f + 1} of ${k}`, target: model.target });
-        scores.push(metricOf(ev.summary, metric, kind));
-        fit.push(model.training.seconds);
         if (pooled) {
+          // predict once, in the search's class numbering: the fold's score and the pooled one
           const predicted = predictTable(model, parts[f].test).predicted!;
           const test = folds[f].test;
-          for (let i = 0; i < test.length; i++) outOfFold[test[i]] = classes.indexOf(model.classes![predicted[i]]);
+          const truth = new Int32Array(test.length);
+          const mine = new Int32Array(test.length);
+          for (let i = 0; i < test.length; i++) {
+            truth[i] = y[test[i]];
+            mine[i] = outOfFold[test[i]] = classes.indexOf(model.classes![predicted[i]]);
+          }
+          scores.push(classMetric(truth, mine, classes.length, metric));
+        } else {
+          const ev = evaluateModel(model, parts[f].test, { how: `fold ${f + 1} of ${k}`, target: model.target });
+          scores.push(metricOf(ev.summary, metric, kind));
         }
+        fit.push(model.training.seconds);
         opts.events?.fold?.(f + 1, k);
       }
       const ms = meanStd(scores);
-      const mean = pooled ? pooledMetric(y, outOfFold, classes.length, metric) : ms.mean;
+      const mean = pooled ? classMetric(y, outOfFold, classes.length, metric) : ms.mean;
       result = { rank: null, params, status: 'ok', mean, std: ms.std, folds: scores, fitSeconds: meanStd(fit).mean };
     } catch (e) {
       const msg = e instanceof UserError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
@@ -312,7 +320,8 @@ function groupCodes(table: FlowTable, name: string): Int32Array {
   return out;
 }
 
-function pooledMetric(y: Int32Array, predicted: Int32Array, nClasses: number, metric: SearchMetric): number {
+/** Accuracy, macro-F1 or weighted-F1 of predicted class numbers. */
+function classMetric(y: Int32Array, predicted: Int32Array, nClasses: number, metric: SearchMetric): number {
   if (metric === 'accuracy') return accuracy(y, predicted);
   return averagedScores(y, predicted, nClasses, metric === 'weighted-f1' ? 'weighted' : 'macro').f1;
 }
