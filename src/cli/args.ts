@@ -19,6 +19,8 @@ export interface OptionSpec {
   readonly value?: string;
   /** allowed values for a string option */
   readonly choices?: readonly string[];
+  /** like --help, the option answers on its own: given it, the verb needs no positional arguments */
+  readonly answersAlone?: boolean;
 }
 
 export interface CommandSpec {
@@ -71,7 +73,8 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     values[camel(o.name)] = convert(spec.name, o, raw);
   }
   const pos = parsed.positionals;
-  if (!values.help && spec.positionals) {
+  const answering = values.help || all.some((o) => o.answersAlone && values[camel(o.name)]);
+  if (!answering && spec.positionals) {
     const { min, max, name } = spec.positionals;
     if (pos.length < min) throw new UserError(`${spec.name}: missing ${name} (see 'netsentinel ${spec.name} --help')`);
     if (max !== undefined && pos.length > max) {

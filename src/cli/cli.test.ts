@@ -114,6 +114,11 @@ test('--help on every verb shows defaults and an example', () => {
     assert.match(h.out, /Examples:\n {2}netsentinel /, verb);
   }
   assert.match(run(['--version']).out, /^netsentinel \d+\.\d+\.\d+/);
+  // --help-model answers without DATA, as its own help text promises
+  const hm = run(['train', '--model', 'gradient-boosting', '--help-model']);
+  assert.equal(hm.code, 0, hm.err);
+  assert.match(hm.out, /split_criterion\s+"newton"/);
+  assert.equal(run(['train', '--model', 'gradient-boosting']).code, 2, 'DATA is still required for training');
 });
 
 test('analyze the shipped loopback sample: the scanner and the brute forcer, no duplicate alerts', () => {

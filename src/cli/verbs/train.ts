@@ -46,7 +46,7 @@ export const train: Command = {
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
       { name: 'seed', type: 'integer', description: 'random seed: the same seed and data give the same model', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
-      { name: 'help-model', type: 'boolean', description: "list the chosen model's parameters and defaults" },
+      { name: 'help-model', type: 'boolean', description: "list the chosen model's parameters and defaults", answersAlone: true },
       ...DATA_OPTIONS,
     ],
     examples: [
