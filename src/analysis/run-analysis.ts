@@ -8,7 +8,8 @@
  *
  * Detection only: nothing here blocks, mails or uploads. That is the policy's and the actions' job.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { openOutput, type OutputStream } from '../util/output-stream.js';
 import { join } from 'node:path';
 import type { FlowTable } from '../flows/table.js';
 import { flowFields, type FlowFields } from '../flows/flow-fields.js';
@@ -140,10 +141,9 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const ruleWeight = o.weights?.rules ?? 1;
   const flowsPath = join(o.outDir, 'flows_scored.csv');
   const alertsPath = join(o.outDir, 'alerts.jsonl');
-  const flowsOut = createWriteStream(flowsPath);
-  const alertsOut = createWriteStream(alertsPath);
-  const write = (s: NodeJS.WritableStream, text: string): Promise<void> =>
-    new Promise((resolve) => (s.write(text) ? resolve() : s.once('drain', () => resolve())));
+  const flowsOut = await openOutput(flowsPath, 'analyze');
+  const alertsOut = await openOutput(alertsPath, 'analyze');
+  const write = (s: OutputStream, text: string): Promise<void> => s.write(text);
   const ips = new Map<string, IpState>();
   const drained: Finding[] = [];
   const closedBySource = new Map<string, { severity: number; first: number; last: number }[]>();
@@ -411,8 +411,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   }
   await flush();
   await flushAlerts();
-  await new Promise<void>((res) => flowsOut.end(() => res()));
-  await new Promise<void>((res) => alertsOut.end(() => res()));
+  await flowsOut.close();
+  await alertsOut.close();
 
   const outputs: Record<string, string> = { flows: flowsPath, alerts: alertsPath };
   outputs.riskyIpsCsv = join(o.outDir, 'risky_ips.csv');

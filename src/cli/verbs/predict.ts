@@ -5,7 +5,7 @@
  * the anomaly score and verdict (detectors; classifiers too when they know the normal class),
  * plus the columns asked for with --keep (by default the record's identifying columns).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
 import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
@@ -44,13 +44,8 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
     // --json asks for machine-readable results, and the rows are the results: JSON lines
     const fmt = v.json ? 'jsonl' : (v.outputFormat as 'csv' | 'jsonl');
     const outPath = v.output as string;
-    const sink: NodeJS.WritableStream = outPath === '-' ? process.stdout : createWriteStream(outPath);
-    const write = (s: string): Promise<void> =>
-      new Promise((resolve, reject) => {
-        if (sink.write(s)) resolve();
-        else sink.once('drain', resolve);
-        sink.once('error', reject);
-      });
+    const out = await openOutput(outPath, 'predict');
+    const write = (text: string): Promise<void> => out.write(text);
     let keep = v.keep as string[] | undefined;
     const withProba = Boolean(v.proba) && model.kind === 'classifier';
     let header = false;
@@ -80,7 +75,7 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
       rows += batch.rowCount;
       if (p.anomalous) for (let i = 0; i < p.anomalous.length; i++) anomalies += p.anomalous[i];
     }
-    if (sink !== process.stdout) await new Promise<void>((r) => (sink as WriteStream).end(() => r()));
+    await out.close();
     progress.done(`predicted ${rows.toLocaleString('en-US')} rows${model.kind === 'detector' ? `, ${anomalies.toLocaleString('en-US')} above the threshold` : ''}`);
     return 0;
   },
