@@ -14,7 +14,7 @@
 import type { FlowTable } from '../flows/table.js';
 import { getColumn } from '../flows/table.js';
 import { encodeTarget, targetColumn } from '../features/pipeline.js';
-import { predictTable, type TrainedModel } from '../models/trained-model.js';
+import { predictTable, type Prediction, type TrainedModel } from '../models/trained-model.js';
 import { accuracy, averagedScores, classScores, confusionMatrix } from './metrics.js';
 import { rocAucOrNaN, rocAucOvr, rocCurve } from './roc.js';
 import { classificationReport } from './classification-report.js';
@@ -48,9 +48,13 @@ export interface EvaluationReport {
   readonly roc?: { fpr: number[]; tpr: number[]; auc: number };
 }
 
-export function evaluateModel(model: TrainedModel, table: FlowTable, opts: { how: string; target?: string }): EvaluationReport {
+export function evaluateModel(
+  model: TrainedModel,
+  table: FlowTable,
+  opts: { how: string; target?: string; /** the model's prediction of these rows, when the caller has it */ prediction?: Prediction },
+): EvaluationReport {
   const where = table.origin?.files.join(', ');
-  const p = predictTable(model, table, where);
+  const p = opts.prediction ?? predictTable(model, table, where);
   if (model.kind === 'classifier') {
     const col = targetColumn(table, opts.target ?? model.target, where);
     const known = model.classes!;

@@ -27,7 +27,8 @@ import { trainModel, type Prediction, type TrainedModel, type TrainOptions } fro
 import { voteTrainedModels } from '../models/ensemble/vote-trained.js';
 import { predictTable } from '../models/trained-model.js';
 import { evaluateModel, type EvaluationReport } from './evaluate-model.js';
-import { meanStd, stratifiedKFold } from './cross-validation.js';
+import { meanStd } from './cross-validation.js';
+import { planFolds } from './fold-plan.js';
 import { accuracy, averagedScores, classScores } from './metrics.js';
 import { rocAucOrNaN, rocAucOvr } from './roc.js';
 import { UserError } from '../util/errors.js';
@@ -81,6 +82,8 @@ export interface Leaderboard {
   readonly mode: 'test' | 'cv';
   readonly how: string;
   readonly k?: number;
+  /** cv mode: the column whose values stay in one fold, when grouped */
+  readonly group?: string;
   readonly target: string;
   readonly trainRows: number;
   readonly testRows?: number;
@@ -107,6 +110,11 @@ export interface LeaderboardOptions {
   readonly testHow?: string;
   /** ...or k-fold cross-validation on the training table */
   readonly cv?: number;
+  /**
+   * with cv: keep each value of this column in one fold (fold-plan.ts); the figures are then those
+   * of the pooled out-of-fold predictions, ± the spread over folds
+   */
+  readonly cvGroup?: string;
   readonly sortBy?: SortKey;
   /** add a row for the soft vote of every model that trained (test mode only) */
   readonly vote?: boolean;
@@ -126,6 +134,7 @@ export async function runLeaderboard(train: FlowTable, opts: LeaderboardOptions)
   if ((opts.test === undefined) === (opts.cv === undefined)) {
     throw new UserError('compare: give either a separate test table or a number of cross-validation folds');
   }
+  if (opts.cvGroup !== undefined && opts.cv === undefined) throw new UserError('compare: --cv-group goes with --cv K');
   if (opts.vote && opts.cv !== undefined) throw new UserError('compare: --vote needs --test (a vote over cross-validation folds is not implemented)');
   for (const e of opts.entries) {
     const spec = getSpec(e.model);
@@ -144,8 +153,13 @@ export async function runLeaderboard(train: FlowTable, opts: LeaderboardOptions)
   const ranked = rankRows(rows.map((r) => r.row), sortBy);
   return {
     mode: opts.test ? 'test' : 'cv',
-    how: opts.test ? (opts.testHow ?? 'separate test data') : `stratified ${opts.cv}-fold cross-validation on the training data`,
+    how: opts.test
+      ? (opts.testHow ?? 'separate test data')
+      : opts.cvGroup
+        ? `${opts.cv}-fold cross-validation on the training data grouped by "${opts.cvGroup}" (each value in one fold; figures of the pooled out-of-fold predictions, ± over folds)`
+        : `stratified ${opts.cv}-fold cross-validation on the training data`,
     k: opts.cv,
+    ...(opts.cv !== undefined && opts.cvGroup ? { group: opts.cvGroup } : {}),
     target,
     trainRows: train.rowCount,
     testRows: opts.test?.rowCount,
@@ -289,17 +303,9 @@ async function testRows(train: FlowTable, test: FlowTable, opts: LeaderboardOpti
 
 async function cvRows(train: FlowTable, k: number, opts: LeaderboardOptions): Promise<RowWithClasses[]> {
   const col = targetColumn(train, opts.train.target);
-  let table = train;
-  let { y } = encodeTarget(col);
-  const labelled: number[] = [];
-  for (let i = 0; i < y.length; i++) if (y[i] >= 0) labelled.push(i);
-  if (labelled.length < y.length) {
-    // rows without a label can be neither trained on nor scored; trainModel warns about them too
-    table = takeTableRows(train, labelled);
-    y = Int32Array.from(labelled, (i) => y[i]);
-  }
-  const folds = stratifiedKFold(y, k, opts.train.seed ?? 42);
-  const parts = folds.map((f) => ({ train: takeTableRows(table, f.train), test: takeTableRows(table, f.test) }));
+  // rows without a label can be neither trained on nor scored (planFolds leaves them out)
+  const plan = planFolds(train, encodeTarget(col).y, k, opts.train.seed ?? 42, opts.cvGroup, 'compare');
+  const { table, parts } = plan;
   const out: RowWithClasses[] = [];
   const n = opts.entries.length;
   for (let i = 0; i < n; i++) {
@@ -311,6 +317,7 @@ async function cvRows(train: FlowTable, k: number, opts: LeaderboardOptions): Pr
     const fitCpu: number[] = [];
     const predict: number[] = [];
     let classes: readonly string[] = [];
+    const pooled = plan.group ? new OutOfFold(table.rowCount) : undefined;
     let row: LeaderboardRow;
     try {
       for (let f = 0; f < parts.length; f++) {
@@ -318,8 +325,10 @@ async function cvRows(train: FlowTable, k: number, opts: LeaderboardOptions): Pr
         const model = await trainModel(parts[f].train, { ...opts.train, model: entry.model, params: { ...entry.params } });
         fitCpu.push(cpuSince(cpu0));
         const t1 = performance.now();
-        const ev = evaluateModel(model, parts[f].test, { how: `fold ${f + 1} of ${k}`, target: model.target });
+        const prediction = predictTable(model, parts[f].test);
+        const ev = evaluateModel(model, parts[f].test, { how: `fold ${f + 1} of ${k}`, target: model.target, prediction });
         predict.push((performance.now() - t1) / 1000);
+        pooled?.add(model, plan.folds[f].test, prediction);
         fit.push(model.training.seconds);
         figures.push(figuresOf(ev));
         for (const [c, r] of Object.entries(recallOf(ev))) {
@@ -330,12 +339,18 @@ async function cvRows(train: FlowTable, k: number, opts: LeaderboardOptions): Pr
         if (ev.classes.length > classes.length) classes = ev.classes;
         opts.events?.progress?.(f + 1, parts.length);
       }
-      const summary = (key: keyof Figures): { mean: number; std: number } => meanStd(figures.map((x) => x[key]));
+      // grouped: the figures of the pooled out-of-fold predictions (a class missing from a test fold would bias a fold mean)
+      const whole = pooled?.score(table);
+      const summary = (key: keyof Figures): { mean: number; std: number } => {
+        const ms = meanStd(figures.map((x) => x[key]));
+        return whole ? { mean: whole.figures[key], std: ms.std } : ms;
+      };
       const keys: (keyof Figures)[] = ['accuracy', 'macroF1', 'weightedF1', 'rocAucOvr', 'binaryRocAuc'];
       const mean = Object.fromEntries(keys.map((key) => [key, summary(key).mean])) as unknown as Figures;
       const std = Object.fromEntries(keys.map((key) => [key, summary(key).std])) as unknown as Figures;
       const recall: Record<string, number> = {};
-      for (const c of classes) if (recalls.has(c)) recall[c] = meanStd(recalls.get(c)!).mean;
+      if (whole) Object.assign(recall, whole.recall);
+      else for (const c of classes) if (recalls.has(c)) recall[c] = meanStd(recalls.get(c)!).mean;
       let modelFile: string | undefined;
       if (opts.keep) {
         const model = await trainModel(table, { ...opts.train, model: entry.model, params: { ...entry.params } });
@@ -364,6 +379,42 @@ async function cvRows(train: FlowTable, k: number, opts: LeaderboardOptions): Pr
     opts.events?.done?.(i, n, row);
   }
   return out;
+}
+
+/**
+ * Out-of-fold predictions gathered fold by fold into one Prediction over every row (classes by
+ * name, so fold models that know the classes in another order still line up), scored at the end
+ * by scorePrediction as if one model had made them.
+ */
+class OutOfFold {
+  private classes: readonly string[] | undefined;
+  private like: Pick<TrainedModel, 'classes' | 'target' | 'normalClass'> | undefined;
+  private proba: Float64Array | undefined;
+  private readonly predicted: Int32Array;
+  private readonly scores: Float64Array;
+  constructor(readonly rows: number) {
+    this.predicted = new Int32Array(rows);
+    this.scores = new Float64Array(rows);
+  }
+
+  add(model: TrainedModel, rows: Int32Array, p: Prediction): void {
+    const mine = model.classes!;
+    this.classes ??= mine;
+    this.like ??= model;
+    const k = this.classes.length;
+    this.proba ??= new Float64Array(this.rows * k);
+    const to = mine.map((c) => this.classes!.indexOf(c));
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      for (let j = 0; j < mine.length; j++) if (to[j] >= 0) this.proba[r * k + to[j]] = p.proba![i * mine.length + j];
+      this.predicted[r] = to[p.predicted![i]];
+      this.scores[r] = p.score ? p.score[i] : NaN;
+    }
+  }
+
+  score(table: FlowTable): ReturnType<typeof scorePrediction> {
+    return scorePrediction({ rows: this.rows, proba: this.proba, predicted: this.predicted, score: this.scores }, table, this.like!);
+  }
 }
 
 /**
@@ -517,7 +568,7 @@ export function formatLeaderboard(lb: Leaderboard): string {
   lines.push(
     '',
     'ROC-AUC: one-vs-rest macro over the trained classes; bin-AUC: normal vs attack from 1 − P(normal); rec: recall per class;' +
-      (cv ? ' mean±std over folds; times per fold;' : '') +
+      (cv ? (lb.group ? ' figures of the pooled out-of-fold predictions ± std over folds;' : ' mean±std over folds;') + ' times per fold;' : '') +
       ' fit s: pipeline + model (wall); fit cpu: CPU seconds of every thread during the fit; pred s: transform + predict + metrics on the evaluated rows.',
   );
   if (recallClasses.length > shown.length) lines.push(`Recall of ${recallClasses.length - shown.length} more classes is in --json.`);

@@ -17,12 +17,13 @@
  * nested cross-validation (use --test on the verb for an honest figure of the refitted winner).
  */
 import { performance } from 'node:perf_hooks';
-import { getColumn, takeTableRows, type FlowTable } from '../flows/table.js';
+import { getColumn, type FlowTable } from '../flows/table.js';
 import { encodeTarget, targetColumn } from '../features/pipeline.js';
 import { getSpec } from '../models/registry.js';
 import { normaliseParams, predictTable, trainModel, type TrainOptions } from '../models/trained-model.js';
 import { evaluateModel, type EvaluationSummary } from './evaluate-model.js';
-import { foldsFrom, groupedStratifiedFoldOf, meanStd, stratifiedKFold } from './cross-validation.js';
+import { meanStd } from './cross-validation.js';
+import { planFolds } from './fold-plan.js';
 import { accuracy, averagedScores } from './metrics.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
@@ -216,19 +217,8 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
   const t0 = performance.now();
   const { model, kind, metric, mode, gridSize: size, seed, fixed, candidates } = planSearch(opts);
   const k = opts.k;
-  let table_ = table;
-  let y = stratificationLabels(table, kind, opts.train.target);
-  const labelled: number[] = [];
-  for (let i = 0; i < y.length; i++) if (y[i] >= 0) labelled.push(i);
-  if (labelled.length < y.length) {
-    table_ = takeTableRows(table, labelled);
-    y = Int32Array.from(labelled, (i) => y[i]);
-  }
-  const folds = opts.group ? foldsFrom(groupedStratifiedFoldOf(y, groupCodes(table_, opts.group), k, seed), k) : stratifiedKFold(y, k, seed);
-  if (folds.some((f) => f.test.length === 0 || f.train.length === 0)) {
-    throw new UserError(`search: --cv-group ${opts.group}: too few groups for ${k} folds (a fold would be empty); use fewer folds`);
-  }
-  const parts = folds.map((f) => ({ train: takeTableRows(table_, f.train), test: takeTableRows(table_, f.test) }));
+  const plan = planFolds(table, stratificationLabels(table, kind, opts.train.target), k, seed, opts.group, 'search');
+  const { table: table_, y, folds, parts } = plan;
   // grouped classifier folds are scored once on the pooled out-of-fold predictions
   const pooled = opts.group && kind === 'classifier' && metric !== 'roc-auc' && metric !== 'binary-roc-auc';
   const classes = pooled ? encodeTarget(targetColumn(table_, opts.train.target)).classes : [];
@@ -293,31 +283,6 @@ export async function searchParams(table: FlowTable, opts: SearchOptions): Promi
     best,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-/** Group codes of a column, any kind: equal values, equal codes. A row without a value is its own group. */
-function groupCodes(table: FlowTable, name: string): Int32Array {
-  const col = getColumn(table, name);
-  if (!col) {
-    throw new UserError(`search: --cv-group: no column "${name}" (columns: ${table.columns.slice(0, 12).map((c) => c.name).join(', ')}${table.columns.length > 12 ? ', …' : ''})`);
-  }
-  const out = new Int32Array(table.rowCount);
-  if (col.kind === 'categorical') {
-    let next = col.dictionary.length;
-    for (let i = 0; i < out.length; i++) out[i] = col.codes[i] >= 0 ? col.codes[i] : next++;
-    return out;
-  }
-  const seen = new Map<number, number>();
-  for (let i = 0; i < out.length; i++) {
-    const v = col.values[i];
-    if (v !== v) out[i] = -1 - i;
-    else {
-      let c = seen.get(v);
-      if (c === undefined) seen.set(v, (c = seen.size));
-      out[i] = c;
-    }
-  }
-  return out;
 }
 
 /** Accuracy, macro-F1 or weighted-F1 of predicted class numbers. */

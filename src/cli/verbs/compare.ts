@@ -76,6 +76,7 @@ export const compare: Command = {
       { name: 'models', short: 'm', type: 'list', value: 'A,B', description: 'models to compare (default: every classifier)' },
       { name: 'test', type: 'list', value: 'FILE', description: 'measure on this separate labelled file' },
       { name: 'cv', type: 'integer', value: 'K', description: 'measure by stratified K-fold cross-validation on DATA instead' },
+      { name: 'cv-group', type: 'string', value: 'COLUMN', description: 'with --cv: keep each value of COLUMN in one fold (e.g. attack: folds of attack names no model trained on)' },
       { name: 'param', short: 'p', type: 'list', value: 'MODEL.NAME=VALUE', description: 'a parameter of one model (repeatable)' },
       { name: 'sort', type: 'string', description: 'rank by', choices: SORT_KEYS, default: 'macro-f1' },
       { name: 'fast', type: 'boolean', description: 'lower the costliest defaults for a quick ranking (see above)' },
@@ -148,6 +149,7 @@ export const compare: Command = {
       test: testTable,
       testHow: tests.length ? `tested on ${tests.join(', ')}` : undefined,
       cv,
+      cvGroup: v.cvGroup as string | undefined,
       sortBy: v.sort as SortKey,
       vote: Boolean(v.vote),
       keep: outDir

@@ -43,6 +43,7 @@ export const train: Command = {
       { name: 'test', type: 'list', value: 'FILE', description: 'evaluate on this separate labelled file (the honest default)' },
       { name: 'split', type: 'number', value: 'FRACTION', description: 'hold out this stratified random share of DATA for evaluation (labelled as a random split)' },
       { name: 'cv', type: 'integer', value: 'K', description: 'also report stratified K-fold cross-validation on the training data' },
+      { name: 'cv-group', type: 'string', value: 'COLUMN', description: "with --cv: keep each value of COLUMN in one fold (e.g. attack: folds of attack names the model never trained on)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
       { name: 'seed', type: 'integer', description: 'random seed: the same seed and data give the same model', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
@@ -72,6 +73,7 @@ export const train: Command = {
     if (split !== undefined && tests.length) throw new UserError('train: give either --test FILE or --split FRACTION, not both');
     const cv = v.cv as number | undefined;
     if (cv !== undefined && cv < 2) throw new UserError('train: --cv takes at least 2 folds');
+    if (v.cvGroup !== undefined && cv === undefined) throw new UserError('train: --cv-group goes with --cv K');
     const contamination = v.contamination as number;
     if (!(contamination > 0 && contamination < 0.5)) throw new UserError(`train: --contamination must be in (0, 0.5), got ${contamination}`);
     const params = parseKeyValues('train', 'param', (v.param as string[] | undefined) ?? []);
@@ -108,7 +110,7 @@ export const train: Command = {
     if (cv !== undefined) {
       if (spec.kind !== 'classifier') throw new UserError('train: --cv is for classifiers; evaluate a detector with --test or --split');
       progress.start(`cross-validating (${cv} folds)`, cv, 'folds');
-      cvResult = await crossValidateModel(table, trainOpts, cv, (done) => progress.update(done, cv));
+      cvResult = await crossValidateModel(table, trainOpts, cv, (done) => progress.update(done, cv), v.cvGroup as string | undefined);
       progress.done(`cross-validation: ${cv} folds`);
     }
     progress.start(`training ${spec.title}`, undefined, '');

@@ -1,5 +1,6 @@
 /**
- * Grouped folds on real data: NSL-KDD's training file with `--cv-group attack`. Each held-out fold
+ * Grouped folds on real data: NSL-KDD's training file with `--cv-group attack` (search, train --cv,
+ * compare --cv). Each held-out fold
  * holds attack names its model never saw, so the score is far below the plain stratified one
  * (measured with a decision tree, 3 folds: plain macro-F1 ≈ 0.85, grouped ≈ 0.3), and every
  * attack name sits in exactly one fold.
@@ -13,6 +14,8 @@ import { getColumn, type CategoricalColumn } from '../flows/table.js';
 import { encodeTarget, targetColumn } from '../features/pipeline.js';
 import { groupedStratifiedFoldOf } from './cross-validation.js';
 import { searchParams } from './search.js';
+import { crossValidateModel } from './cross-validate-model.js';
+import { runLeaderboard } from './leaderboard.js';
 
 const skip = skipWithoutShared('datasets', 'nsl-kdd');
 
@@ -38,4 +41,18 @@ test('NSL-KDD grouped by attack name: unseen attacks score far lower, and no att
     if (code === normal) assert.equal(folds.size, 3, 'normal rows are spread over every fold');
     else assert.equal(folds.size, 1, `attack "${attack.dictionary[code]}" split across folds`);
   }
+});
+
+test('train --cv, compare --cv and search agree on the grouped figure: same folds, same pooled predictions', { skip }, async () => {
+  const { train } = (await loadNslKdd())!;
+  const recipe = { model: 'decision-tree', seed: 42, threads: 1 };
+  const cv = await crossValidateModel(train, recipe, 3, undefined, 'attack');
+  const lb = await runLeaderboard(train, { entries: [{ model: 'decision-tree', params: {} }], train: { seed: 42, threads: 1 }, cv: 3, cvGroup: 'attack' });
+  const s = await searchParams(train, { train: recipe, grid: [{ name: 'max_depth', values: [null] }], k: 3, group: 'attack' });
+  assert.equal(cv.summary.group, 'attack');
+  assert.equal(lb.group, 'attack');
+  assert.ok(cv.summary.macroF1.mean < 0.5, `grouped macro-F1 ${cv.summary.macroF1.mean}`);
+  assert.equal(lb.rows[0].macroF1, cv.summary.macroF1.mean);
+  assert.equal(lb.rows[0].accuracy, cv.summary.accuracy.mean);
+  assert.equal(s.best.mean, cv.summary.macroF1.mean);
 });
