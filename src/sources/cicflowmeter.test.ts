@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { featureColumns, getColumn, type CategoricalColumn, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { featureColumns, type FlowTable } from '../flows/table.js';
 import { loadCicSample } from '../testing/datasets.js';
 import { skipWithoutShared } from '../testing/shared-data.js';
 import { CIC_FEATURES, cicCanonicalName, cicLabel } from './cicflowmeter.js';
 import { readDataset } from './read-dataset.js';
+import { numbers, texts } from '../testing/table-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netsentinel-cic-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,14 +21,7 @@ function write(name: string, text: string | Buffer): string {
 
 const quiet = { warn: () => {} };
 
-function texts(t: FlowTable, name: string): (string | null)[] {
-  const c = getColumn(t, name) as CategoricalColumn;
-  return Array.from(c.codes, (k) => (k < 0 ? null : c.dictionary[k]));
-}
 
-function numbers(t: FlowTable, name: string): number[] {
-  return Array.from((getColumn(t, name) as NumericColumn).values);
-}
 
 // The original CIC-IDS2017 MachineLearningCSV header, as published (leading spaces, a second
 // "Fwd Header Length", CWE for CWR).

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { getColumn, labelColumns, type CategoricalColumn, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { getColumn, labelColumns, type FlowTable, type NumericColumn } from '../flows/table.js';
 import { InputError } from '../util/errors.js';
 import { columnNames, isNormalLabel } from './generic-csv.js';
 import { readDataset } from './read-dataset.js';
+import { texts } from '../testing/table-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netsentinel-csv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,10 +20,6 @@ function write(name: string, text: string): string {
 
 const quiet = { warn: () => {} };
 
-function texts(t: FlowTable, name: string): (string | null)[] {
-  const c = getColumn(t, name) as CategoricalColumn;
-  return Array.from(c.codes, (k) => (k < 0 ? null : c.dictionary[k]));
-}
 
 const FLOWS = 'src,dport,bytes,rate,class\n10.0.0.1,80,100,0.5,benign\n10.0.0.2,22,,Infinity,"brute, force"\n10.0.0.1,443,7,NaN,"say ""hi"""\n';
 

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { getColumn, type CategoricalColumn, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { getColumn, type FlowTable } from '../flows/table.js';
 import { InputError, UserError } from '../util/errors.js';
 import { readDataset, streamDataset } from './read-dataset.js';
+import { numbers, texts } from '../testing/table-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netsentinel-read-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,14 +28,7 @@ function csv(rows: number, start = 0): string {
   return s;
 }
 
-function numbers(t: FlowTable, name: string): number[] {
-  return Array.from((getColumn(t, name) as NumericColumn).values);
-}
 
-function texts(t: FlowTable, name: string): (string | null)[] {
-  const c = getColumn(t, name) as CategoricalColumn;
-  return Array.from(c.codes, (k) => (k < 0 ? null : c.dictionary[k]));
-}
 
 test('a folder is every data file inside, in natural order, read as one dataset', async () => {
   write('folder/part10.csv', csv(2, 20));

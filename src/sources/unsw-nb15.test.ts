@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { featureColumns, getColumn, type CategoricalColumn, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { featureColumns, getColumn, type FlowTable } from '../flows/table.js';
 import { InputError } from '../util/errors.js';
 import { readDataset } from './read-dataset.js';
 import { UNSW_RAW_COLUMNS, unswCategory } from './unsw-nb15.js';
+import { numbers, texts } from '../testing/table-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netsentinel-unsw-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,14 +20,7 @@ function write(name: string, lines: string[]): string {
 
 const quiet = { warn: () => {} };
 
-function texts(t: FlowTable, name: string): (string | null)[] {
-  const c = getColumn(t, name) as CategoricalColumn;
-  return Array.from(c.codes, (k) => (k < 0 ? null : c.dictionary[k]));
-}
 
-function numbers(t: FlowTable, name: string): number[] {
-  return Array.from((getColumn(t, name) as NumericColumn).values);
-}
 
 const SET_HEADER =
   'id,dur,proto,service,state,spkts,dpkts,sbytes,dbytes,rate,sttl,dttl,sload,dload,sloss,dloss,sinpkt,dinpkt,sjit,djit,swin,stcpb,dtcpb,dwin,' +

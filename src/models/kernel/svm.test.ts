@@ -9,18 +9,10 @@ import { argmaxRows } from '../estimator.js';
 import { skipWithoutShared } from '../../testing/shared-data.js';
 import { nslKddMatrices } from '../linear/nsl-kdd-fixture.test-util.js';
 import { exactSvmMargins, svm } from './svm.js';
+import { toyClasses as toy } from '../../testing/toy-classes.js';
 
 const ctx = { seed: 1, threads: 1 };
 
-function toy(n: number, d: number, k: number): { X: Matrix; y: Int32Array } {
-  const X = matrix(n, d);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % k;
-    for (let j = 0; j < d; j++) X.data[i * d + j] = Math.sin(1.3 * i + 0.7 * j) * (j + 1) + 1.5 * y[i] * Math.cos(j);
-  }
-  return { X, y };
-}
 
 /** Two classes no straight line separates: inside or outside a ring. */
 function rings(n: number, seed: number): { X: Matrix; y: Int32Array } {

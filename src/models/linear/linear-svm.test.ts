@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matrix, type Matrix } from '../../features/matrix.js';
+import { matrix } from '../../features/matrix.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { accuracy, macroF1 } from '../../evaluate/metrics.js';
@@ -9,18 +9,10 @@ import { argmaxRows } from '../estimator.js';
 import { skipWithoutShared } from '../../testing/shared-data.js';
 import { linearMargins, linearSvm } from './linear-svm.js';
 import { nslKddMatrices } from './nsl-kdd-fixture.test-util.js';
+import { toyClasses as toy } from '../../testing/toy-classes.js';
 
 const ctx = { seed: 1, threads: 1 };
 
-function toy(n: number, d: number, k: number): { X: Matrix; y: Int32Array } {
-  const X = matrix(n, d);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % k;
-    for (let j = 0; j < d; j++) X.data[i * d + j] = Math.sin(1.3 * i + 0.7 * j) * (j + 1) + 1.5 * y[i] * Math.cos(j);
-  }
-  return { X, y };
-}
 
 test("weights match scikit-learn's LinearSVC (squared hinge, intercept effectively unpenalised)", async () => {
   // scikit-learn 1.2.1: LinearSVC(C=0.7, intercept_scaling=100, tol=1e-12, max_iter=10**6) on

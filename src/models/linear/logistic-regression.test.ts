@@ -1,26 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matrix, type Matrix } from '../../features/matrix.js';
+import { matrix } from '../../features/matrix.js';
 import { UserError } from '../../util/errors.js';
 import { logisticRegression as lr } from './logistic-regression.js';
 import { nslKddMatrices } from './nsl-kdd-fixture.test-util.js';
 import { skipWithoutShared } from '../../testing/shared-data.js';
 import { accuracy, macroF1 } from '../../evaluate/metrics.js';
 import { argmaxRows } from '../estimator.js';
+import { toyClasses as toy } from '../../testing/toy-classes.js';
 
 const ctx = { seed: 1, threads: 1 };
 
 /** The deterministic toy problem the scikit-learn reference values were computed on (see below). */
-function toy(n: number, d: number, k: number, imbalanced = false): { X: Matrix; y: Int32Array } {
-  const X = matrix(n, d);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = imbalanced ? [0, 0, 0, 1, 2][i % 5] : i % k;
-    y[i] = c;
-    for (let j = 0; j < d; j++) X.data[i * d + j] = Math.sin(1.3 * i + 0.7 * j) * (j + 1) + 1.5 * c * Math.cos(j);
-  }
-  return { X, y };
-}
 
 /*
  * Reference values from scikit-learn 1.2.1 (Debian python3-sklearn), same objective solved to the
