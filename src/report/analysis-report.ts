@@ -5,7 +5,7 @@
  * rules were off and why.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AnalysisResult } from '../analysis/run-analysis.js';
+import type { AnalysisResult } from './analysis-result.js';
 
 export async function renderRiskChart(
   _kind: 'risk',
