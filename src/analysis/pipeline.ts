@@ -38,7 +38,7 @@ export interface PipelineOptions {
   readonly thresholds: RunInfo['thresholds'];
   /** weight of a finding in its source's risk */
   readonly ruleWeight: number;
-  /** most flow alerts raised; findings and risky sources are never capped */
+  /** most flow alerts raised (the first in input order; 0 = no cap); findings and risky sources are never capped */
   readonly maxFlowAlerts: number;
   readonly seed: number;
   readonly hasClassifier: boolean;
@@ -74,6 +74,8 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       for (const s of o.sinks) await s.alerts?.(alerts);
     };
     let flowAlerts = 0;
+    let flowAlertsLeftOut = 0;
+    const cap = o.maxFlowAlerts > 0 ? o.maxFlowAlerts : Infinity;
     let rowOffset = 0;
     o.progress?.start('analysing', undefined, 'bytes');
     for await (const batch of o.source.batches()) {
@@ -86,10 +88,12 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       totals.add(scored);
       for (const s of o.sinks) await s.batch?.(scored);
       const alerts: Alert[] = [];
-      for (let r = 0; r < scored.rows && flowAlerts < o.maxFlowAlerts; r++) {
+      for (let r = 0; r < scored.rows; r++) {
         if (scored.risk[r] >= o.thresholds.flow) {
-          flowAlerts++;
-          alerts.push(flowAlert(scored, r, now));
+          if (flowAlerts < cap) {
+            flowAlerts++;
+            alerts.push(flowAlert(scored, r, now));
+          } else flowAlertsLeftOut++;
         }
       }
       await send(alerts);
@@ -114,6 +118,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     const risky = all.filter((r) => r.risk >= o.thresholds.ip);
     await send(risky.map((r) => sourceAlert(r, now)));
 
+    const capped = flowAlertsLeftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut } : {};
     const outputs: Record<string, string> = {};
     const result: Mutable<AnalysisResult> = {
       startedAt: startedAt.toISOString(),
@@ -128,7 +133,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       findings,
       ruleStatus: ruleResult.status,
       inputNotes: ruleResult.inputNotes,
-      alerts: { written: alertsWritten },
+      alerts: { written: alertsWritten, ...capped },
       quality: totals.quality(),
       thresholds: o.thresholds,
       outputs,
@@ -141,7 +146,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
         outputs[name] = path;
       },
       setStored: (stored, duplicates, where) => {
-        result.alerts = { written: alertsWritten, stored, duplicates, store: where };
+        result.alerts = { written: alertsWritten, stored, duplicates, store: where, ...capped };
       },
     };
     for (const s of o.sinks) await s.finish?.(ctx);

@@ -43,6 +43,18 @@ export interface AnalysisQuality {
   readonly recallAtVerdict: number;
 }
 
+export interface AlertCounts {
+  /** alerts raised (and written to alerts.jsonl) */
+  readonly written: number;
+  /** in the store: newly inserted, already there, which store */
+  readonly stored?: number;
+  readonly duplicates?: number;
+  readonly store?: string;
+  /** when the flow-alert cap bit: the cap, and how many risky flows got no alert (findings and sources are never capped) */
+  readonly maxFlowAlerts?: number;
+  readonly flowAlertsLeftOut?: number;
+}
+
 export interface AnalysisResult {
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -59,7 +71,7 @@ export interface AnalysisResult {
   readonly findings: readonly Finding[];
   readonly ruleStatus: readonly RuleStatus[];
   readonly inputNotes: readonly string[];
-  readonly alerts: { readonly written: number; readonly stored?: number; readonly duplicates?: number; readonly store?: string };
+  readonly alerts: AlertCounts;
   /** when the input carries labels: how well the fused flow risk separates normal from attack */
   readonly quality?: AnalysisQuality;
   readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
