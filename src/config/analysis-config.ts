@@ -14,6 +14,7 @@ import YAML from 'yaml';
 import { UserError } from '../util/errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
+import { CONFIG_SECTIONS } from './setting-keys.js';
 
 export interface AnalysisConfig {
   readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
@@ -53,7 +54,9 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of keys to values`);
   const d = doc as Record<string, unknown>;
   const known = ['thresholds', 'weights', 'rules', 'store', 'alerts'];
-  for (const k of Object.keys(d)) if (!known.includes(k)) throw new UserError(`${file}: unknown key "${k}" (known: ${known.join(', ')})`);
+  // the same file holds the other folders' sections (intel, upload, log, smtp, ...): see setting-keys.ts
+  const allKnown = [...new Set([...known, ...CONFIG_SECTIONS])];
+  for (const k of Object.keys(d)) if (!allKnown.includes(k)) throw new UserError(`${file}: unknown key "${k}" (known: ${allKnown.join(', ')})`);
   const sources: Record<string, string> = {};
   const th = (d.thresholds ?? {}) as Record<string, unknown>;
   const prob = (key: string, v: unknown, def: number): number => {
