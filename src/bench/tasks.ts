@@ -111,9 +111,12 @@ async function classifierAlone(task: string, data: { train: FlowTable; test: Flo
   const { y, classes } = encodeTarget(targetColumn(data.train));
   const pipeline = fitPipeline(data.train, { scaling: spec.input.scaling, categorical: spec.input.categorical });
   const X = transformTable(pipeline, data.train);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await spec.fit(X, y, classes.length, spec.options(params), { seed: 42, threads: 2 });
-  print({ task, fit_s: round((performance.now() - t0) / 1000), cols: X.cols, rss_mb: rssMb() });
+  const fit = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  print({ task, fit_s: round(fit), cpu_s: round((cpu.user + cpu.system) / 1e6), cols: X.cols, rss_mb: rssMb() });
 }
 
 /** The rows labelled normal, as trainModel's normalOnly picks them. */
