@@ -33,7 +33,7 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
     drop: values.drop as string[] | undefined,
     categorical: values.categorical as string[] | undefined,
     progress: progress ? (done: number, total: number) => progress.update(done, total) : undefined,
-    limits: inputLimits({ maxColumns: values['max-columns'] as number | undefined, maxLineBytes: values['max-line-bytes'] as number | undefined }),
+    limits: inputLimits({ maxColumns: values.maxColumns as number | undefined, maxLineBytes: values.maxLineBytes as number | undefined }),
   };
 }
 

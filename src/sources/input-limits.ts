@@ -62,3 +62,18 @@ export function describeBytes(n: number): string {
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n.toLocaleString('en-US')} bytes`;
 }
+
+/** Most classes a classifier's target may have before training is refused (a likely identifier). */
+export const DEFAULT_MAX_CLASSES = 100;
+
+/**
+ * Refuse a target with more distinct values than `max`: a column of 500 "classes" in 6,000 rows is
+ * far more often an identifier, a timestamp or a free-text field than a label, and a multi-class
+ * model pays for every class (gradient boosting grows one tree per class and round).
+ */
+export function checkClassCount(target: string, classes: number, max: number): void {
+  if (classes <= max) return;
+  throw new UserError(
+    `the target ${quoteField(target, 60)} has ${classes.toLocaleString('en-US')} classes, more than the limit of ${max.toLocaleString('en-US')}: is it an identifier rather than a label? (raise the limit with --max-classes N; training time grows with every class)`,
+  );
+}
