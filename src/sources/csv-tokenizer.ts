@@ -45,17 +45,17 @@ export class CsvBatch {
   /** number of records */
   count = 0;
   /** record r's fields are fieldStart/fieldEnd[recordField[r] .. recordField[r + 1]) */
-  recordField = new Int32Array(1024);
-  fieldStart = new Int32Array(16384);
-  fieldEnd = new Int32Array(16384);
+  recordField = new Int32Array(256);
+  fieldStart = new Int32Array(1024);
+  fieldEnd = new Int32Array(1024);
   /** FieldQuote per field (0 for every field of a record without quotes) */
-  fieldQuote = new Uint8Array(16384);
+  fieldQuote = new Uint8Array(1024);
   /** whether any record of this batch had a quote (fieldQuote is all zero otherwise) */
   quoted = false;
   /** 1-based physical line where each record starts */
-  line = new Float64Array(1024);
+  line = new Float64Array(256);
   /** byte offset in the (decompressed) input where each record starts */
-  offset = new Float64Array(1024);
+  offset = new Float64Array(256);
 
   fieldCount(r: number): number {
     return this.recordField[r + 1] - this.recordField[r];
