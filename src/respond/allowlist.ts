@@ -69,7 +69,9 @@ export class Allowlist {
     const c = unmapCidr(parsed);
     for (const e of this.entries) {
       if (overlaps(e.cidr, c)) return e;
+      // a wide IPv6 network holding ::ffff:0:0/96 holds every IPv4 address, in either direction
       if (e.cidr.v === 4 && coversMappedSpace(c)) return e;
+      if (c.v === 4 && coversMappedSpace(e.cidr)) return e;
     }
     return undefined;
   }
