@@ -96,11 +96,21 @@ export function judgeSource(s: SourceEvidence, config: RespondConfig): Judged | 
     const sev = SEVERITIES.find((x) => s.risk! >= config.severity[x]);
     if (sev) drivers.push({ severity: sev, key: 'risk', text: `risk ${s.risk.toFixed(6)} ≥ ${config.severity[sev]} (${sev})`, order: 2 });
   }
+  // one driver per rule, however many findings it made (a scanner probing 48 hosts is one reason)
+  const byRule = new Map<string, { severity: DecisionSeverity; first: string; n: number }>();
   for (const f of s.rules ?? []) {
     const floor = config.rules[f.ruleId];
     if (floor === 'ignore') continue;
     const sev = floor ?? severityFromSuricata(f.severity);
-    drivers.push({ severity: sev, key: `rule:${f.ruleId}`, text: `${f.ruleId}: ${f.reason}`, order: 0 });
+    const g = byRule.get(f.ruleId);
+    if (!g) byRule.set(f.ruleId, { severity: sev, first: f.reason, n: 1 });
+    else {
+      g.severity = moreSevere(g.severity, sev);
+      g.n++;
+    }
+  }
+  for (const [id, g] of byRule) {
+    drivers.push({ severity: g.severity, key: `rule:${id}`, text: `${id}${g.n > 1 ? ` (${g.n} findings, first)` : ''}: ${g.first}`, order: 0 });
   }
   if (s.intel) {
     const sev = SEVERITIES.find((x) => s.intel!.score >= config.intelSeverity[x]);
@@ -110,7 +120,8 @@ export function judgeSource(s: SourceEvidence, config: RespondConfig): Judged | 
   drivers.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.order - b.order || a.key.localeCompare(b.key));
   let severity = drivers[0].severity;
   for (const d of drivers) severity = moreSevere(severity, d.severity);
-  const extra = (s.reasons ?? []).filter((r) => !drivers.some((d) => d.text.includes(r))).slice(0, 2);
+  const findingReasons = new Set((s.rules ?? []).map((f) => f.reason));
+  const extra = (s.reasons ?? []).filter((r) => !findingReasons.has(r) && !drivers.some((d) => d.text.includes(r))).slice(0, 2);
   return { severity, reasonKey: drivers[0].key, reason: [...drivers.map((d) => d.text), ...extra].map((t) => t.replace(/\.\s*$/, '')).join('; ') };
 }
 
