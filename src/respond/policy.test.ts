@@ -97,9 +97,13 @@ test('suppression: the same address, type and reason is not decided again within
   assert.equal(runPolicy([{ ip: '203.0.113.9', risk: 0.999999 }, { ip: '203.0.113.9', risk: 0.99 }], ctx).decisions.length, 2);
 });
 
-test('dry run: every decision is simulated', () => {
+test('dry run: every decision is simulated, and a dry run never suppresses the real run after it', () => {
   const r = runPolicy([{ ip: '203.0.113.1', risk: 0.999999 }], { ...ctx, apply: false });
   assert.ok(r.decisions.length > 0 && r.decisions.every((d) => d.simulated));
+  const real = runPolicy([{ ip: '203.0.113.1', risk: 0.999999 }], { ...ctx, nowMs: now + 1000, recent: r.decisions });
+  assert.equal(real.decisions.length, 2);
+  const dryAgain = runPolicy([{ ip: '203.0.113.1', risk: 0.999999 }], { ...ctx, apply: false, nowMs: now + 1000, recent: r.decisions });
+  assert.equal(dryAgain.decisions.length, 0);
   assert.equal(DEFAULT_RESPOND_CONFIG.apply, false);
 });
 

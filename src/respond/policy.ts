@@ -54,7 +54,7 @@ export interface PolicyContext {
   /** act for real; false = every decision is simulated */
   readonly apply: boolean;
   /** decisions already in the store that may suppress new ones (any age; filtered here) */
-  readonly recent?: readonly Pick<Decision, 'value' | 'type' | 'reasonKey' | 'created' | 'expires'>[];
+  readonly recent?: readonly Pick<Decision, 'value' | 'type' | 'reasonKey' | 'created' | 'expires' | 'simulated'>[];
 }
 
 export interface Skipped {
@@ -132,6 +132,8 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
   const since = ctx.nowMs - ctx.config.suppress * 1000;
   const seen = new Set<string>();
   for (const r of ctx.recent ?? []) {
+    // a dry run never silences a real run (it would leave the real one without its decision)
+    if (ctx.apply && r.simulated) continue;
     if (Date.parse(r.created) >= since || Date.parse(r.expires) > ctx.nowMs) seen.add(`${r.value}\u0000${r.type}\u0000${r.reasonKey}`);
   }
   // one source may appear more than once (several inputs): merge its evidence first
@@ -165,7 +167,7 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
       }
       const k = `${value}\u0000${type}\u0000${j.reasonKey}`;
       if (seen.has(k)) {
-        skipped.push({ value, type, why: 'suppressed', detail: `a ${type} for ${j.reasonKey} was decided within ${ctx.config.suppress} s or still holds` });
+        skipped.push({ value, type, why: 'suppressed', detail: `${type === 'alert' ? 'an' : 'a'} ${type} for ${j.reasonKey} was decided within ${ctx.config.suppress} s or still holds` });
         continue;
       }
       seen.add(k);

@@ -1,14 +1,19 @@
 /**
  * The respond verbs' settings: the `respond:`, `smtp:`, `webhook:` and `syslog:` sections of the
- * one configuration file (`--config` or NETSENTINEL_CONFIG), with the environment over them. Only
- * the reading of the file lives here; each section is parsed by its pure function
- * (respondConfigFrom, smtpConfigFrom, ...). When the shared settings loader
- * (src/config/settings.ts, with .env support) is on main, it replaces `readConfigDocument`.
+ * one configuration file, under the environment and the .env file, located by the shared loader
+ * (src/config/settings.ts: --config / NETSENTINEL_CONFIG, --env-file / NETSENTINEL_ENV_FILE /
+ * ./.env). Each section is then parsed by its pure function (respondConfigFrom, smtpConfigFrom,
+ * ...), which names the file and key, or the variable, in its errors.
+ *
+ * Precedence as everywhere: environment > .env > config file > defaults.
  */
-import { readFile } from 'node:fs/promises';
-import YAML from 'yaml';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadSettings, readConfigDocument } from '../config/settings.js';
+import { parseDotenv } from '../config/dotenv.js';
 import { UserError } from '../util/errors.js';
 import type { Env } from './config-reader.js';
+import { envGet } from './config-reader.js';
 import { notifyConfigFrom, type NotifyConfig } from './notify/notify-config.js';
 import { respondConfigFrom, type RespondConfig } from './respond-config.js';
 
@@ -20,34 +25,19 @@ export interface RespondSettings {
   readonly file?: string;
 }
 
-export async function readConfigDocument(path: string | undefined): Promise<{ doc: Record<string, unknown>; file?: string }> {
-  const file = path ?? process.env.NETSENTINEL_CONFIG;
-  if (!file) return { doc: {} };
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (doc === null || doc === undefined) return { doc: {}, file };
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of sections`);
-  return { doc: doc as Record<string, unknown>, file };
-}
-
-export async function loadRespondSettings(path: string | undefined, env: Env = process.env): Promise<RespondSettings> {
-  const { doc, file } = await readConfigDocument(path);
-  const name = file ?? 'configuration';
+export function loadRespondSettings(opts: { configFile?: string; envFile?: string; env?: Readonly<Record<string, string | undefined>> } = {}): RespondSettings {
+  const env = opts.env ?? process.env;
+  const s = loadSettings({ configFile: opts.configFile, envFile: opts.envFile, env });
+  const doc = s.configFile ? readConfigDocument(resolve(s.configFile)) : {};
+  const dotenv = s.envFile ? parseDotenv(readFileSync(s.envFile, 'utf8'), s.envFile) : new Map<string, { value: string }>();
+  // the environment first, then the .env file (which never overrides a variable already set)
+  const layered: Env = { get: (name) => envGet(env, name) ?? (dotenv.get(name)?.value || undefined) };
+  const name = s.configFile ?? 'configuration';
   if (doc.store !== undefined && typeof doc.store !== 'string') throw new UserError(`${name}: store must be a path or a postgres:// URL`);
   return {
-    respond: respondConfigFrom(doc.respond, env, name),
-    notify: notifyConfigFrom({ smtp: doc.smtp, webhook: doc.webhook, syslog: doc.syslog }, env, name),
+    respond: respondConfigFrom(doc.respond, layered, name),
+    notify: notifyConfigFrom({ smtp: doc.smtp, webhook: doc.webhook, syslog: doc.syslog }, layered, name),
     store: doc.store as string | undefined,
-    file,
+    file: s.configFile,
   };
 }

@@ -8,7 +8,7 @@ import { openDecisionStore } from '../../store/decision-store.js';
 import { blockTargets } from '../../respond/block/block-targets.js';
 import { applyTargets, checkFirewallAccess, describePlan, planApply, readCurrentSets, removeElements } from '../../respond/block/firewall.js';
 import { UserError } from '../../util/errors.js';
-import { allowlistFrom, CONFIG_OPTION, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { allowlistFrom, CONFIG_OPTIONS, settingsAndStore, STORE_OPTION } from './respond-common.js';
 
 export const block: Command = {
   spec: {
@@ -22,7 +22,7 @@ now, allowlisted addresses left out. Prints the change first; --yes carries it o
 expire: deletes expired decisions from the store and removes from the sets every element no decision backs
 any more (expired, or deleted with 'decisions delete'). The kernel also drops elements when their timeout ends.
 Both need root and the nft program (Debian: nftables).`,
-    options: [{ name: 'yes', short: 'y', type: 'boolean', description: 'apply: go ahead with the change (without it, only show it)' }, STORE_OPTION, CONFIG_OPTION],
+    options: [{ name: 'yes', short: 'y', type: 'boolean', description: 'apply: go ahead with the change (without it, only show it)' }, STORE_OPTION, ...CONFIG_OPTIONS],
     examples: ['sudo netsentinel block apply', 'sudo netsentinel block apply --yes', 'sudo netsentinel block expire', 'sudo ip netns exec lab netsentinel block apply --yes --store /var/lib/netsentinel/netsentinel.db'],
   },
   async run({ args, out, json }) {

@@ -8,7 +8,7 @@ import { openDecisionStore } from '../../store/decision-store.js';
 import { DECISION_TYPES, SEVERITIES, formatDuration, isActive, parseDuration, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
 import { canonicalTarget, decisionId } from '../../respond/policy.js';
 import { UserError } from '../../util/errors.js';
-import { allowlistFrom, CONFIG_OPTION, decisionLine, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { allowlistFrom, CONFIG_OPTIONS, decisionLine, settingsAndStore, STORE_OPTION } from './respond-common.js';
 
 export const decisions: Command = {
   spec: {
@@ -28,7 +28,7 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
       { name: 'duration', type: 'string', value: 'DURATION', description: 'add: how long it holds (90s, 15m, 4h, 7d)', default: '4h' },
       { name: 'reason', type: 'string', value: 'TEXT', description: 'add: why', default: 'added by hand' },
       STORE_OPTION,
-      CONFIG_OPTION,
+      ...CONFIG_OPTIONS,
     ],
     examples: [
       'netsentinel decisions list',

@@ -6,7 +6,7 @@
 import type { Command } from '../command.js';
 import { openOutboxStore } from '../../store/outbox-store.js';
 import { channelsFrom, flushOutbox } from '../../respond/notify/outbox-delivery.js';
-import { CONFIG_OPTION, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { CONFIG_OPTIONS, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
 
 export const notify: Command = {
   spec: {
@@ -17,7 +17,7 @@ export const notify: Command = {
 webhook.url or BACKEND_API_URL, API_TIMEOUT, MAX_RETRIES, with an Idempotency-Key) and syslog (RFC 5424 over
 UDP or TCP). A notification is marked sent only when its server accepted it. Exit 1 when something still waits
 after --flush.`,
-    options: [{ name: 'flush', type: 'boolean', description: 'deliver everything waiting, channel by channel' }, STORE_OPTION, CONFIG_OPTION],
+    options: [{ name: 'flush', type: 'boolean', description: 'deliver everything waiting, channel by channel' }, STORE_OPTION, ...CONFIG_OPTIONS],
     examples: ['netsentinel notify', 'BACKEND_API_URL=http://localhost:5000/api/alerts netsentinel notify --flush', 'netsentinel notify --flush --config netsentinel.yaml --json'],
   },
   async run({ args, out, json }) {

@@ -10,10 +10,13 @@ import { loadRespondSettings, type RespondSettings } from '../../respond/respond
 import type { Decision } from '../../respond/decision.js';
 
 export const STORE_OPTION: OptionSpec = { name: 'store', type: 'string', value: 'URL', description: 'the store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)', default: DEFAULT_STORE };
-export const CONFIG_OPTION: OptionSpec = { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (sections respond, smtp, webhook, syslog); also NETSENTINEL_CONFIG' };
+export const CONFIG_OPTIONS: readonly OptionSpec[] = [
+  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (sections respond, smtp, webhook, syslog, store); also NETSENTINEL_CONFIG' },
+  { name: 'env-file', type: 'string', value: 'FILE', description: '.env file of NAME=value lines (also NETSENTINEL_ENV_FILE; default ./.env when present)' },
+];
 
 export async function settingsAndStore(v: Record<string, unknown>): Promise<{ settings: RespondSettings; store: string }> {
-  const settings = await loadRespondSettings(v.config as string | undefined);
+  const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
   const flag = v.store as string;
   const store = flag !== DEFAULT_STORE ? flag : (process.env.NETSENTINEL_STORE ?? settings.store ?? DEFAULT_STORE);
   return { settings, store };

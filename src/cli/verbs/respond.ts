@@ -6,7 +6,7 @@
 import type { Command } from '../command.js';
 import { readAnalysisOutput } from '../../respond/analysis-input.js';
 import { respond as runRespond, type RespondResult } from '../../respond/respond-run.js';
-import { allowlistFrom, CONFIG_OPTION, decisionLine, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { allowlistFrom, CONFIG_OPTIONS, decisionLine, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
 
 export const respond: Command = {
   spec: {
@@ -24,7 +24,7 @@ Writes OUTDIR/blocked_ips.txt, netsentinel.nft and netsentinel.ipset; 'netsentin
     options: [
       { name: 'apply', type: 'boolean', description: 'act for real: store real decisions, queue and send alerts (default: dry run)' },
       STORE_OPTION,
-      CONFIG_OPTION,
+      ...CONFIG_OPTIONS,
     ],
     examples: [
       'netsentinel analyze today.csv -b office.nsb -o out/ && netsentinel respond out/',

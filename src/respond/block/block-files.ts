@@ -1,11 +1,11 @@
 /**
  * The three blocklist files side by side in an output folder: blocked_ips.txt (seed 000's form),
  * netsentinel.nft (for `nft -f`) and netsentinel.ipset (for `ipset restore`), all from the same
- * targets, so they never disagree.
+ * targets, so they never disagree. Each is written atomically (a temporary beside it, renamed into
+ * place when complete).
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/atomic-output.js';
 import type { BlockTargets } from './block-targets.js';
 import { blockedIpsText } from './blocked-ips-file.js';
 import { ipsetRestoreText } from './ipset.js';
@@ -17,13 +17,9 @@ export interface BlockFiles {
   readonly ipset: string;
 }
 
-async function write(path: string, text: string): Promise<void> {
-  // TODO(atomic): switch to src/util/atomic-output.ts when the cli-hardening branch lands it
-  try {
-    await writeFile(path, text);
-  } catch (e) {
-    throw new UserError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+/** whole or not at all: a firewall must never load half a blocklist */
+function write(path: string, text: string): Promise<void> {
+  return writeFileAtomic(path, text, 'respond', { makeDirs: true });
 }
 
 export async function writeBlockFiles(dir: string, t: BlockTargets): Promise<BlockFiles> {

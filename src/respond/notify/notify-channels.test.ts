@@ -71,7 +71,7 @@ test('webhook: retries 503 and 429 with backoff, the same Idempotency-Key each t
   const backend = new TestHttpBackend();
   await backend.start();
   try {
-    const cfg = webhookConfigFrom({}, { BACKEND_API_URL: `http://127.0.0.1:${backend.port}/api/alerts`, API_TIMEOUT: '2', MAX_RETRIES: '3', NETSENTINEL_WEBHOOK_BACKOFF: '0.01' }, 't.yaml')!;
+    const cfg = webhookConfigFrom({}, { BACKEND_API_URL: `http://127.0.0.1:${backend.port}/api/alerts`, API_TIMEOUT: '2', MAX_RETRIES: '3', NETSENTINEL_WEBHOOK_BACKOFF_SECONDS: '0.01' }, 't.yaml')!;
     assert.equal(cfg.timeout, 2);
     assert.equal(cfg.maxRetries, 3);
     backend.script.push(503, 429);
@@ -131,7 +131,7 @@ test('an unreachable server is one line naming it; its notifications wait in the
   const store = join(mkdtempSync(join(tmpdir(), 'ns-outbox-')), 'n.db');
   const outbox = await openOutboxStore(store);
   try {
-    const channels = channelsFrom({ webhook: webhookConfigFrom({ url: `http://127.0.0.1:${port}/api/alerts`, maxRetries: 1, backoff: 0.01 }, {}, 't')! });
+    const channels = channelsFrom({ webhook: webhookConfigFrom({ url: `http://127.0.0.1:${port}/api/alerts`, maxRetries: 1, backoffSeconds: 0.01 }, {}, 't')! });
     assert.equal(await enqueueAlerts(outbox, channels, [alert(1), alert(2)]), 2);
     const lines: string[] = [];
     const r = await flushOutbox(outbox, channels, { onProblem: (l) => lines.push(l) });

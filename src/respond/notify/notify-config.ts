@@ -6,8 +6,8 @@
  *
  *   smtp:    { host, port: 587, secure: false (STARTTLS on 587), requireTls: true, user, password,
  *              from, to: [admin@example.com], ca: FILE, subject }
- *   webhook: { url, timeout: 5 (s), maxRetries: 3, backoff: 0.5 (s, doubled per retry, with jitter),
- *              maxBackoff: 30 (s), token }
+ *   webhook: { url, timeoutSeconds: 5, maxRetries: 3, backoffSeconds: 0.5 (doubled per retry, with
+ *              jitter), maxBackoffSeconds: 30, token }
  *   syslog:  { host, port: 514, protocol: udp|tcp, facility: local0, appName: netsentinel, hostname }
  *
  * Environment: NETSENTINEL_SMTP_HOST ~ smtp.host and so on; seed 002's BACKEND_API_URL,
@@ -87,7 +87,7 @@ export function smtpConfigFrom(section: unknown, env: Env = {}, file = 'configur
 }
 
 export function webhookConfigFrom(section: unknown, env: Env = {}, file = 'configuration'): WebhookConfig | undefined {
-  const r = new SectionReader(section, env, file, 'webhook', ['url', 'timeout', 'maxRetries', 'backoff', 'maxBackoff', 'token']);
+  const r = new SectionReader(section, env, file, 'webhook', ['url', 'timeoutSeconds', 'maxRetries', 'backoffSeconds', 'maxBackoffSeconds', 'token']);
   const url = r.string('url', undefined, ['BACKEND_API_URL']);
   if (!url) return undefined;
   let u: URL;
@@ -99,10 +99,10 @@ export function webhookConfigFrom(section: unknown, env: Env = {}, file = 'confi
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`${r.raw('url', ['BACKEND_API_URL'])!.where}: "${url}" must be an http:// or https:// URL`);
   return {
     url,
-    timeout: r.number('timeout', 5, (n) => n > 0, 'a number of seconds above 0', ['API_TIMEOUT']),
+    timeout: r.number('timeoutSeconds', 5, (n) => n > 0, 'a number of seconds above 0', ['API_TIMEOUT']),
     maxRetries: r.number('maxRetries', 3, (n) => Number.isInteger(n) && n >= 0 && n <= 20, 'a whole number from 0 to 20', ['MAX_RETRIES']),
-    backoff: r.number('backoff', 0.5, (n) => n >= 0, 'a number of seconds ≥ 0'),
-    maxBackoff: r.number('maxBackoff', 30, (n) => n >= 0, 'a number of seconds ≥ 0'),
+    backoff: r.number('backoffSeconds', 0.5, (n) => n >= 0, 'a number of seconds ≥ 0'),
+    maxBackoff: r.number('maxBackoffSeconds', 30, (n) => n >= 0, 'a number of seconds ≥ 0'),
     token: r.string('token', undefined, ['BACKEND_API_TOKEN']),
   };
 }
