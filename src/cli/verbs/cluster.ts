@@ -8,6 +8,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
+import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { CLUSTER_FILES } from '../../report/plot-files.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { fitPipeline, transformTable } from '../../features/pipeline.js';
 import { fitPca, transformPca } from '../../features/pca.js';
@@ -39,6 +41,7 @@ Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.pn
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
+    await refuseOutputsThatAreInputs('cluster', { data: args.positionals }, { folders: [{ dir: v.out as string, names: CLUSTER_FILES }] });
     const table = await readWithProgress(args.positionals, v, progress, 'reading');
     if (table.rowCount < 2) throw new UserError('cluster: needs at least 2 rows');
     const pipe = fitPipeline(table, { scaling: 'standard', categorical: 'onehot' });

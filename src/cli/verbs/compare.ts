@@ -12,6 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
+import { refuseOutputsThatAreInputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { parseScalar } from '../args.js';
 import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
@@ -131,6 +132,7 @@ export const compare: Command = {
       return { model, params };
     });
     const outDir = v.out as string | undefined;
+    await refuseOutputsThatAreInputs('compare', { data: [...args.positionals, ...tests] }, { folders: [{ dir: outDir, names: names.map((n) => `${n}.nsm`) }] });
     if (outDir) mkdirSync(outDir, { recursive: true });
 
     const paths = args.positionals;
