@@ -107,3 +107,143 @@ for (const [verb, args, input] of sameFileCases) {
     assert.deepEqual(temporaries(w.dir), []);
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// issue 9 #3: special files are refused, symbolic links written through, by every verb
+
+function oneLineUserError(r: Run, pattern: RegExp): void {
+  assert.equal(r.code, 2, `exit 2, got ${r.code}: ${r.err}`);
+  const lines = r.err.trim().split('\n');
+  assert.match(lines[lines.length - 1], pattern, r.err);
+  assert.doesNotMatch(r.err, /internal error|please report|\n\s+at /, 'no internal error, no stack');
+}
+
+test('special files as outputs are refused before any work, by every verb, and left as they were', () => {
+  const w = workspace();
+  const fifo = join(w.dir, 'fifo');
+  const haveFifo = spawnSync('mkfifo', [fifo]).status === 0;
+  mkdirSync(join(w.dir, 'folder'));
+  const targets = ['/dev/full', '/dev/null', 'folder', ...(haveFifo ? ['fifo'] : [])];
+  const what: Record<string, RegExp> = { '/dev/full': /a character device/, '/dev/null': /a character device/, folder: /a folder/, fifo: /a pipe \(FIFO\)/ };
+  for (const t of targets) {
+    const runs: [string, string[]][] = [
+      ['train', ['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', t]],
+      ['predict', ['predict', 'm.nsm', 'd.csv', '-o', t]],
+      ['baseline', ['baseline', 'd.csv', '--label', 'label', '-o', t]],
+      ['search', ['search', 'd.csv', '--label', 'label', '--model', 'decision-tree', '--grid', 'max_depth=2,3', '-o', t]],
+    ];
+    for (const [verb, args] of runs) {
+      const r = run(w.dir, args);
+      oneLineUserError(r, new RegExp(`^netsentinel: ${verb}: cannot write ${t.replace(/[/.]/g, '\\$&')}: it is ${what[t].source}`));
+      assert.doesNotMatch(r.err, /reading|training|fitting/, `${verb}: refused before any work`);
+    }
+  }
+  // folders of outputs that are special files
+  oneLineUserError(run(w.dir, ['evaluate', 'm.nsm', 'd.csv', '--label', 'label', '--plots', '/dev/null']), /cannot write \/dev\/null\/confusion_matrix\.png: ENOTDIR: \/dev\/null is a character device, not a folder/);
+  oneLineUserError(run(w.dir, ['cluster', 'd.csv', '-o', '/dev/full']), /cannot write \/dev\/full\/clusters\.csv: ENOTDIR: \/dev\/full is a character device, not a folder/);
+  oneLineUserError(run(w.dir, ['analyze', 'd.csv', '-o', '/dev/null', '--store', 'none']), /cannot write \/dev\/null\/flows_scored\.csv: ENOTDIR/);
+  assert.ok(lstatSync('/dev/full').isCharacterDevice() && lstatSync('/dev/null').isCharacterDevice(), 'device nodes untouched');
+  if (haveFifo) assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still a FIFO');
+  assert.deepEqual(readdirSync(join(w.dir, 'folder')), []);
+  assert.deepEqual(temporaries(w.dir), []);
+});
+
+test('symbolic links are written through by every verb: the link stays, the file it points to gets the output', () => {
+  const w = workspace();
+  mkdirSync(join(w.dir, 'real'));
+  const cases: [string[], string, (b: Buffer) => boolean][] = [
+    [['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'LINK'], 'model.nsm', (b) => b.subarray(0, 8).toString() === 'NSMODEL\n'],
+    [['predict', 'm.nsm', 'd.csv', '-o', 'LINK'], 'pred.csv', (b) => b.toString().startsWith('file,line,prediction')],
+    [['baseline', 'd.csv', '--label', 'label', '-o', 'LINK'], 'base.nsb', (b) => b.subarray(0, 8).toString() === 'NSMODEL\n'],
+    [['search', 'd.csv', '--label', 'label', '--model', 'decision-tree', '--grid', 'max_depth=2,3', '--cv', '2', '-o', 'LINK'], 'best.nsm', (b) => b.subarray(0, 8).toString() === 'NSMODEL\n'],
+  ];
+  for (const [args, name, looksRight] of cases) {
+    for (const existing of [false, true]) {
+      const link = `link-${name}-${existing}`;
+      const real = join(w.dir, 'real', `${existing ? 'old-' : 'new-'}${name}`);
+      if (existing) writeFileSync(real, 'old content');
+      symlinkSync(real, join(w.dir, link));
+      const r = run(w.dir, [...args.map((a) => (a === 'LINK' ? link : a)), '--quiet']);
+      assert.equal(r.code, 0, r.err);
+      assert.ok(lstatSync(join(w.dir, link)).isSymbolicLink(), `${args[0]}: the link is still a link`);
+      assert.ok(looksRight(readFileSync(real)), `${args[0]}: the link's target holds the output (${existing ? 'replaced' : 'created'})`);
+    }
+  }
+  assert.deepEqual(temporaries(w.dir), []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// issue 9 #5: OS errors on a user's path are one line, exit 2, never an internal error
+
+test('OS errors on user paths: under a regular file, /proc, /sys, a folder where a file goes: one line, exit 2', () => {
+  const w = workspace();
+  const cases: [string[], RegExp][] = [
+    [['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'd.csv/x/m.nsm'], /^netsentinel: train: cannot write d\.csv\/x\/m\.nsm: ENOTDIR: d\.csv is a file, not a folder$/],
+    [['predict', 'm.nsm', 'd.csv', '-o', 'm.nsm/p.csv'], /^netsentinel: predict: cannot write m\.nsm\/p\.csv: ENOTDIR: m\.nsm is a file/],
+    [['baseline', 'd.csv', '--label', 'label', '-o', '/proc/version'], /^netsentinel: baseline: cannot write \/proc\/version: \/proc is on the proc virtual file system/],
+    [['predict', 'm.nsm', 'd.csv', '-o', '/proc/version'], /^netsentinel: predict: cannot write \/proc\/version: /],
+    [['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', '/proc/netsentinel-nope/m.nsm'], /^netsentinel: train: cannot write \/proc\/netsentinel-nope\/m\.nsm: \/proc is on the proc virtual/],
+    [['analyze', 'd.csv', '-o', '/sys/netsentinel-nope', '--store', 'none'], /^netsentinel: analyze: cannot write \/sys\/netsentinel-nope\/flows_scored\.csv: \/sys is on the sysfs virtual/],
+    [['cluster', 'd.csv', '-o', 'd.csv/out'], /^netsentinel: cluster: cannot write d\.csv\/out\/clusters\.csv: ENOTDIR: d\.csv is a file/],
+    [['compare', 'd.csv', '--label', 'label', '--models', 'decision-tree', '--cv', '2', '--out', 'd.csv/models'], /^netsentinel: compare: cannot write d\.csv\/models\/decision-tree\.nsm: ENOTDIR/],
+    [['evaluate', 'm.nsm', 'd.csv', '--label', 'label', '--plots', 'd.csv'], /^netsentinel: evaluate: cannot write d\.csv\/confusion_matrix\.png: ENOTDIR: d\.csv is a file/],
+    [['train', '.', '--label', 'label', '-o', '.'], /^netsentinel: train: cannot write \.: it is a folder/],
+    [['predict', 'm.nsm', 'nope/*.csv'], /^netsentinel: nope: no such folder$/],
+  ];
+  for (const [args, pattern] of cases) oneLineUserError(run(w.dir, args), pattern);
+  assert.equal(readFileSync(w.data, 'utf8'), w.bytes);
+  assert.deepEqual(temporaries(w.dir), []);
+});
+
+const isRoot = process.getuid?.() === 0;
+const noRoot = isRoot ? false : 'needs root to mount a tmpfs (CI runs as root)';
+
+/** Mount a tmpfs of `size` (e.g. '64k') on a fresh folder, run `f`, unmount whatever happens. */
+function withTmpfs(options: string, f: (mnt: string) => void): void {
+  const mnt = mkdtempSync(join(root, 'mnt-'));
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    if (process.env.CI === 'true') assert.fail(`mount tmpfs failed: ${m.stderr}`);
+    return; // a container without CAP_SYS_ADMIN: nothing to test here
+  }
+  try {
+    f(mnt);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
+}
+
+test('a full disk (64 KiB tmpfs): model files, predictions, charts and cluster labels fail as one line, exit 2, nothing half-written left', { skip: noRoot }, () => {
+  const w = workspace();
+  writeFileSync(join(w.dir, 'big.csv'), flowsCsv(6000, 7));
+  withTmpfs('size=64k', (mnt) => {
+    writeFileSync(join(mnt, 'precious.nsm'), 'the old model');
+    const cases: string[][] = [
+      ['train', 'big.csv', '--label', 'label', '--model', 'random-forest', '--param', 'n_estimators=60', '-o', join(mnt, 'precious.nsm')],
+      ['train', 'big.csv', '--label', 'label', '--model', 'random-forest', '--param', 'n_estimators=60', '-o', join(mnt, 'new', 'rf.nsm')],
+      ['predict', 'm.nsm', 'big.csv', '-o', join(mnt, 'pred.csv')],
+      ['cluster', 'big.csv', '-o', join(mnt, 'clusters')],
+      ['evaluate', 'm.nsm', 'big.csv', '--label', 'label', '--plots', join(mnt, 'plots')],
+    ];
+    for (const args of cases) {
+      // fill the disk first so even small outputs hit ENOSPC
+      spawnSync('sh', ['-c', `cat /dev/zero > ${join(mnt, 'filler')} 2>/dev/null; true`]);
+      const r = run(w.dir, [...args, '--quiet']);
+      oneLineUserError(r, /ENOSPC: no space left on the device/);
+      spawnSync('rm', ['-f', join(mnt, 'filler')]);
+      assert.equal(readFileSync(join(mnt, 'precious.nsm'), 'utf8'), 'the old model', `${args[0]}: the old file is intact`);
+      const left = readdirSync(mnt, { recursive: true, encoding: 'utf8' }).filter((f) => !['precious.nsm', 'new', 'clusters', 'plots'].includes(f));
+      assert.deepEqual(left, [], `${args.join(' ')}: nothing half-written left`);
+    }
+  });
+});
+
+test('a read-only file system is reported as EROFS (not ENOENT), exit 2', { skip: noRoot }, () => {
+  const w = workspace();
+  withTmpfs('size=64k,ro', (mnt) => {
+    oneLineUserError(run(w.dir, ['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', join(mnt, 'sub', 'm.nsm')]), /EROFS/);
+    oneLineUserError(run(w.dir, ['predict', 'm.nsm', 'd.csv', '-o', join(mnt, 'p.csv')]), /EROFS/);
+    oneLineUserError(run(w.dir, ['analyze', 'd.csv', '-o', join(mnt, 'out'), '--store', 'none']), /EROFS/);
+    assert.deepEqual(readdirSync(mnt), []);
+  });
+});

@@ -10,6 +10,7 @@ import { helpText, parseCommand } from './args.js';
 import { createProgress } from './progress.js';
 import type { Command } from './command.js';
 import { UserError } from '../util/errors.js';
+import { userErrorFromOs } from './classify-error.js';
 import { commands } from './commands.js';
 import { setKernelThreads } from '../models/kernel/kernel-pool.js';
 
@@ -52,8 +53,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`netsentinel: unknown verb "${verb}"; verbs: ${commands.map((c) => c.spec.name).join(', ')}\n`);
     return 2;
   }
+  let args: ReturnType<typeof parseCommand> | undefined;
   try {
-    const args = parseCommand(cmd.spec, rest);
+    args = parseCommand(cmd.spec, rest);
     if (args.values.help) {
       process.stdout.write(helpText(cmd.spec));
       return 0;
@@ -71,10 +73,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(text.endsWith('\n') ? text : text + '\n');
       },
     });
-  } catch (e) {
+  } catch (caught) {
+    // an OS error on a path the user gave (or a full disk, a read-only mount) is theirs to fix
+    const e = userErrorFromOs(caught, verb, args) ?? caught;
     if (e instanceof UserError) {
       process.stderr.write(`netsentinel: ${e.message}\n`);
-      if (debug) process.stderr.write(`${e.stack}\n`);
+      if (debug) process.stderr.write(`${(caught as Error).stack}\n`);
       return e.exitCode;
     }
     const err = e as Error;

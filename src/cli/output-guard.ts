@@ -12,11 +12,16 @@
  *
  * Data inputs are expanded the way the readers expand them (src/sources/resolve-inputs.ts), so a
  * folder or a pattern is checked file by file. '-' (standard input/output) is never a clash.
+ *
+ * The same call also checks that each output can be an output at all (src/util/atomic-output.ts:
+ * a regular file or a new name; not a folder, a device, a FIFO or a path under a regular file), so
+ * `train -o /dev/full` is refused before the training, not after it.
  */
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveInputs } from '../sources/resolve-inputs.js';
 import { UserError } from '../util/errors.js';
+import { resolveOutputTarget } from '../util/atomic-output.js';
 
 export interface GuardInputs {
   /** data arguments as typed: files, folders, patterns, '-' (expanded as the readers do) */
@@ -62,14 +67,16 @@ function same(a: Identity, b: Identity): boolean {
 }
 
 /**
- * Throw a UserError naming the output and the input when an output is the same file as an input.
+ * Throw a UserError naming the output and the input when an output is the same file as an input,
+ * or naming the output and what it is when it cannot be an output (a device, a folder, a FIFO).
  * Call it first thing in a verb's run, before reading or opening anything.
  */
-export async function refuseOutputsThatAreInputs(who: string, inputs: GuardInputs, outputs: GuardOutputs): Promise<void> {
+export async function guardOutputs(who: string, inputs: GuardInputs, outputs: GuardOutputs): Promise<void> {
   const outs: string[] = [];
   for (const f of outputs.files ?? []) if (f !== undefined && f !== '-' && f !== '') outs.push(f);
   for (const d of outputs.folders ?? []) if (d.dir !== undefined) for (const n of d.names) outs.push(join(d.dir, n));
   if (outs.length === 0) return;
+  for (const o of outs) resolveOutputTarget(o, who);
 
   const ins: Identity[] = [];
   const data = (inputs.data ?? []).filter((p): p is string => p !== undefined);

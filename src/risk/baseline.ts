@@ -147,8 +147,8 @@ function referenceSample(t: FlowTable, seed: number): FlowTable {
   return { rowCount: rows.rowCount, columns: rows.columns, format: rows.format, defaultTarget: rows.defaultTarget, normalClass: rows.normalClass };
 }
 
-export async function saveBaseline(path: string, b: Baseline): Promise<number> {
-  return saveModelFile(path, { netsentinel: 'baseline', ...b });
+export async function saveBaseline(path: string, b: Baseline, who = ''): Promise<number> {
+  return saveModelFile(path, { netsentinel: 'baseline', ...b }, who);
 }
 
 export async function loadBaseline(path: string): Promise<Baseline> {

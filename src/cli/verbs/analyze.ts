@@ -14,7 +14,7 @@ import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
 
 export const analyze: Command = {
@@ -53,7 +53,7 @@ risk_scores.png, report.html, summary.json.`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
-    await refuseOutputsThatAreInputs(
+    await guardOutputs(
       'analyze',
       { data: args.positionals, files: [v.baseline as string | undefined, v.model as string | undefined, v.config as string | undefined] },
       { folders: [{ dir: v.out as string, names: ANALYZE_FILES }] },

@@ -4,7 +4,7 @@
  * their calibration on held-out normal rows, as one baseline file for `analyze --baseline`.
  */
 import type { Command } from '../command.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
 import { defaultThreads } from '../../models/trained-model.js';
@@ -37,7 +37,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
-    await refuseOutputsThatAreInputs('baseline', { data: args.positionals }, { files: [v.out as string] });
+    await guardOutputs('baseline', { data: args.positionals }, { files: [v.out as string] });
     const table = await readWithProgress(args.positionals, v, progress, 'reading normal traffic');
     const raw = parseKeyValues('baseline', 'param', (v.param as string[] | undefined) ?? []);
     const params: Record<string, Record<string, unknown>> = {};
@@ -60,7 +60,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
       progress: (stage, done, total) => progress.update(done, total),
     });
     progress.done(`fitted ${list.join(', ')}`);
-    const bytes = await saveBaseline(v.out as string, b);
+    const bytes = await saveBaseline(v.out as string, b, 'baseline');
     const summary = {
       baseline: v.out,
       bytes,

@@ -5,10 +5,10 @@
  * red. Features are prepared like the rest of netsentinel (standard scaling, one-hot categories),
  * optionally reduced by PCA first (--pca 0.95), as seed 003 did.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-output.js';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { CLUSTER_FILES } from '../../report/plot-files.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { fitPipeline, transformTable } from '../../features/pipeline.js';
@@ -41,7 +41,7 @@ Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.pn
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
-    await refuseOutputsThatAreInputs('cluster', { data: args.positionals }, { folders: [{ dir: v.out as string, names: CLUSTER_FILES }] });
+    await guardOutputs('cluster', { data: args.positionals }, { folders: [{ dir: v.out as string, names: CLUSTER_FILES }] });
     const table = await readWithProgress(args.positionals, v, progress, 'reading');
     if (table.rowCount < 2) throw new UserError('cluster: needs at least 2 rows');
     const pipe = fitPipeline(table, { scaling: 'standard', categorical: 'onehot' });
@@ -68,14 +68,13 @@ Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.pn
       progress.done('silhouette');
     }
     const dir = v.out as string;
-    mkdirSync(dir, { recursive: true });
     const lines = ['file,line,cluster,kind'];
     for (let i = 0; i < X.rows; i++) {
       const file = table.origin ? table.origin.files[table.origin.file[i]] : '';
       const line = table.origin ? table.origin.line[i] : i + 1;
       lines.push(`${csvCell(file)},${line},${r.labels[i]},${POINT_KIND_NAMES[r.kind[i]]}`);
     }
-    writeFileSync(join(dir, 'clusters.csv'), lines.join('\n') + '\n');
+    await writeFileAtomic(join(dir, 'clusters.csv'), lines.join('\n') + '\n', 'cluster', { makeDirs: true });
     const counts = { core: 0, border: 0, noise: 0 };
     for (const k of r.kind) counts[POINT_KIND_NAMES[k]]++;
     const plots: string[] = [];

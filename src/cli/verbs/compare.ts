@@ -9,10 +9,10 @@
  * 100-tree forests). It lowers those, per model, to the values printed in --help; what the user
  * gives with --param still wins. It never changes the models' own defaults.
  */
-import { mkdirSync } from 'node:fs';
+import { makeFolders } from '../../util/atomic-output.js';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { parseScalar } from '../args.js';
 import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
@@ -132,8 +132,8 @@ export const compare: Command = {
       return { model, params };
     });
     const outDir = v.out as string | undefined;
-    await refuseOutputsThatAreInputs('compare', { data: [...args.positionals, ...tests] }, { folders: [{ dir: outDir, names: names.map((n) => `${n}.nsm`) }] });
-    if (outDir) mkdirSync(outDir, { recursive: true });
+    await guardOutputs('compare', { data: [...args.positionals, ...tests] }, { folders: [{ dir: outDir, names: names.map((n) => `${n}.nsm`) }] });
+    if (outDir) await makeFolders(outDir, 'compare');
 
     const paths = args.positionals;
     const table = await readWithProgress(paths, v, progress, 'reading training data');
@@ -157,7 +157,7 @@ export const compare: Command = {
       keep: outDir
         ? async (entry, model: TrainedModel, validation) => {
             const path = join(outDir, `${entry.model}.nsm`);
-            await saveTrainedModel(path, { ...model, training: { ...model.training, validation } });
+            await saveTrainedModel(path, { ...model, training: { ...model.training, validation } }, 'compare');
             return path;
           }
         : undefined,

@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { evaluateModel, formatEvaluation } from '../../evaluate/evaluate-model.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
 
 export const evaluate: Command = {
@@ -28,7 +28,7 @@ export const evaluate: Command = {
   },
   async run({ args, progress, out, json }) {
     const [modelPath, ...paths] = args.positionals;
-    await refuseOutputsThatAreInputs('evaluate', { data: paths, files: [modelPath] }, { folders: [{ dir: args.values.plots as string | undefined, names: MODEL_PLOT_FILES }] });
+    await guardOutputs('evaluate', { data: paths, files: [modelPath] }, { folders: [{ dir: args.values.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     const model = await loadTrainedModel(modelPath);
     const table = await readWithProgress(paths, args.values, progress, 'reading test data');
     const e = evaluateModel(model, table, { how: `test data: ${paths.join(', ')}`, target: args.values.target as string | undefined });

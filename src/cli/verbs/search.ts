@@ -10,7 +10,7 @@
  * re-split only at commas outside brackets and before a new KEY=.
  */
 import type { Command } from '../command.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { parseScalar } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel } from '../../models/trained-model.js';
@@ -151,7 +151,7 @@ export const search: Command = {
     };
     const plan = { train: trainOpts, grid, random: v.random as number | undefined, k, metric, group: v.cvGroup as string | undefined };
     planSearch(plan); // usage mistakes before reading anything
-    await refuseOutputsThatAreInputs('search', { data: [...paths, ...tests] }, { files: [v.out as string] });
+    await guardOutputs('search', { data: [...paths, ...tests] }, { files: [v.out as string] });
     const table = await readWithProgress(paths, v, progress, 'reading training data');
     const testTable = tests.length ? await readWithProgress(tests, v, progress, 'reading test data') : undefined;
     let label = '';
@@ -189,7 +189,7 @@ export const search: Command = {
       },
     };
     const outPath = v.out as string;
-    const bytes = await saveTrainedModel(outPath, model);
+    const bytes = await saveTrainedModel(outPath, model, 'search');
     if (json) {
       out(JSON.stringify({ model: outPath, bytes, estimator: spec.name, kind: spec.kind, search: result, evaluation }, null, 2));
       return 0;

@@ -16,7 +16,7 @@ import { stratifiedSplitTable } from '../../evaluate/split-table.js';
 import { targetColumn } from '../../features/pipeline.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
-import { refuseOutputsThatAreInputs } from '../output-guard.js';
+import { guardOutputs } from '../output-guard.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
 
 export const train: Command = {
@@ -81,7 +81,7 @@ export const train: Command = {
     const params = parseKeyValues('train', 'param', (v.param as string[] | undefined) ?? []);
 
     const paths = args.positionals;
-    await refuseOutputsThatAreInputs('train', { data: [...paths, ...tests] }, { files: [v.out as string], folders: [{ dir: v.plots as string | undefined, names: MODEL_PLOT_FILES }] });
+    await guardOutputs('train', { data: [...paths, ...tests] }, { files: [v.out as string], folders: [{ dir: v.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     let table = await readWithProgress(paths, v, progress, 'reading training data');
     let testTable;
     let evalHow = '';
@@ -140,7 +140,7 @@ export const train: Command = {
       };
     }
     const outPath = v.out as string;
-    const bytes = await saveTrainedModel(outPath, model);
+    const bytes = await saveTrainedModel(outPath, model, 'train');
     const result = {
       model: outPath,
       bytes,
