@@ -247,3 +247,23 @@ test('a read-only file system is reported as EROFS (not ENOENT), exit 2', { skip
     assert.deepEqual(readdirSync(mnt), []);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// issue 9 #10 and #9: argument details, a 1-row self-fitted analyze, unknown store schemes
+
+test('argument details end to end: negative values, ranges, a 1-row self-fitted analyze, --store mysql://', () => {
+  const w = workspace();
+  writeFileSync(join(w.dir, 'one.csv'), flowsCsv(1));
+  const cases: [string[], RegExp][] = [
+    [['train', 'd.csv', '--label', 'label', '--threads', '-1'], /^netsentinel: train: --threads must be from 1 to 256, got -1/],
+    [['cluster', 'd.csv', '--eps', '-1'], /^netsentinel: cluster: --eps must be greater than 0, got -1/],
+    [['analyze', 'd.csv', '--flow-threshold', '-0.5'], /^netsentinel: analyze: --flow-threshold must be strictly between 0 and 1, got -0\.5/],
+    [['analyze', 'd.csv', '--fail-on', '1.5'], /^netsentinel: analyze: --fail-on must be between 0 and 1, got 1\.5/],
+    [['evaluate', 'm.nsm', 'd.csv', '--fail-below', '2'], /^netsentinel: evaluate: --fail-below must be between 0 and 1, got 2/],
+    [['search', 'd.csv', '--label', 'label', '--model', 'decision-tree', '--grid', 'max_depth=2', '--threads', '1000'], /^netsentinel: search: --threads must be from 1 to 256, got 1000/],
+    [['analyze', 'one.csv', '-o', 'out1', '--store', 'none'], /^netsentinel: fitting the anomaly detectors needs at least 2 rows .*got 1\. analyze without --baseline/],
+    [['analyze', 'd.csv', '-o', 'out2', '--store', 'mysql://x'], /^netsentinel: --store mysql:\/\/x: unknown store type "mysql:"/],
+  ];
+  for (const [args, pattern] of cases) oneLineUserError(run(w.dir, [...args, '--quiet']), pattern);
+  assert.equal(existsSync(join(w.dir, 'mysql:')), false, 'no SQLite file named after the URL');
+});

@@ -4,6 +4,7 @@
  * classifier, runs the behavioural rules, fuses everything into a risk per flow and per source
  * IP with reasons, writes the outputs folder and stores alerts. Exit 1 when --fail-on is reached.
  */
+import { THREADS_RANGE } from '../args.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
@@ -35,14 +36,14 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'output folder', default: 'netsentinel-output' },
       { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
       { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL; 'none' to skip (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
-      { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
-      { name: 'ip-threshold', type: 'number', value: 'RISK', description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
-      { name: 'verdict-threshold', type: 'number', value: 'RISK', description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
-      { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
-      { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
+      { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
+      { name: 'verdict-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
+      { name: 'fail-on', type: 'number', value: 'RISK', range: { min: 0, max: 1 }, description: 'exit 1 when any source reaches this risk (for cron and CI)' },
+      { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
-      { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (self-fitted mode)', default: 42 },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
       ...DATA_OPTIONS,
     ],
     examples: [

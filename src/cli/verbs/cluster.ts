@@ -28,13 +28,13 @@ export const cluster: Command = {
     description: `Without --eps, the eps at the knee of the k-distance curve (k = --min-samples) is used and printed.
 Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.png and clusters.png.`,
     options: [
-      { name: 'eps', type: 'number', description: 'neighbourhood radius (default: the knee of the k-distance curve)' },
-      { name: 'min-samples', type: 'integer', description: 'points within eps (the point itself included) that make a core point', default: 10 },
-      { name: 'pca', type: 'number', value: 'SHARE', description: 'reduce to the PCA components keeping this share of variance first (e.g. 0.95)' },
-      { name: 'silhouette-sample', type: 'integer', value: 'N', description: 'compute the silhouette on a seeded sample of N points (default: exact, all points)' },
+      { name: 'eps', type: 'number', range: { min: 0, minOpen: true }, description: 'neighbourhood radius (default: the knee of the k-distance curve)' },
+      { name: 'min-samples', type: 'integer', range: { min: 1 }, description: 'points within eps (the point itself included) that make a core point', default: 10 },
+      { name: 'pca', type: 'number', value: 'SHARE', range: { min: 0, max: 1, minOpen: true }, description: 'reduce to the PCA components keeping this share of variance first (e.g. 0.95)' },
+      { name: 'silhouette-sample', type: 'integer', value: 'N', range: { min: 2 }, description: 'compute the silhouette on a seeded sample of N points (default: exact, all points)' },
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'output folder', default: 'netsentinel-clusters' },
       { name: 'plots', type: 'boolean', description: 'draw k_distance.png and clusters.png' },
-      { name: 'seed', type: 'integer', description: 'random seed (samples)', default: 42 },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (samples)', default: 42 },
       ...DATA_OPTIONS,
     ],
     examples: ['netsentinel cluster cic/ --eps 0.3 --min-samples 10 --plots', 'netsentinel cluster flows.csv --pca 0.95 --plots --json | jq .silhouette'],

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
-import { parseScalar } from '../args.js';
+import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs, getSpec } from '../../models/registry.js';
 import { formatLeaderboard, runLeaderboard, SORT_KEYS, type LeaderboardEntry, type SortKey } from '../../evaluate/leaderboard.js';
@@ -76,7 +76,7 @@ export const compare: Command = {
     options: [
       { name: 'models', short: 'm', type: 'list', value: 'A,B', description: 'models to compare (default: every classifier)' },
       { name: 'test', type: 'list', value: 'FILE', description: 'measure on this separate labelled file' },
-      { name: 'cv', type: 'integer', value: 'K', description: 'measure by stratified K-fold cross-validation on DATA instead' },
+      { name: 'cv', type: 'integer', value: 'K', range: { min: 2 }, description: 'measure by stratified K-fold cross-validation on DATA instead' },
       { name: 'cv-group', type: 'string', value: 'COLUMN', description: 'with --cv: keep each value of COLUMN in one fold (e.g. attack: folds of attack names no model trained on)' },
       { name: 'param', short: 'p', type: 'list', value: 'MODEL.NAME=VALUE', description: 'a parameter of one model (repeatable)' },
       { name: 'sort', type: 'string', description: 'rank by', choices: SORT_KEYS, default: 'macro-f1' },
@@ -85,8 +85,8 @@ export const compare: Command = {
       { name: 'out', type: 'string', value: 'DIR', description: 'save every trained model as DIR/MODEL.nsm' },
       { name: 'target', type: 'string', value: 'COLUMN', description: 'label column to learn (NSL-KDD: family, attack or binary; CIC: Label or binary)' },
       { name: 'select', type: 'list', value: 'A,B', description: 'use only these feature columns' },
-      { name: 'seed', type: 'integer', description: 'random seed for the folds and the models', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads per fit', default: defaultThreads() },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed for the folds and the models', default: 42 },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads per fit', default: defaultThreads() },
       ...DATA_OPTIONS,
     ],
     examples: [

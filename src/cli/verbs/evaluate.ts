@@ -18,7 +18,7 @@ export const evaluate: Command = {
     options: [
       { name: 'target', type: 'string', value: 'COLUMN', description: "label column to compare with (default: the one the model learned)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
-      { name: 'fail-below', type: 'number', value: 'ACCURACY', description: 'exit 1 when accuracy is below this (for CI jobs)' },
+      { name: 'fail-below', type: 'number', value: 'ACCURACY', range: { min: 0, max: 1 }, description: 'exit 1 when accuracy is below this (for CI jobs)' },
       ...DATA_OPTIONS,
     ],
     examples: [
