@@ -74,3 +74,17 @@ test('negative values reach the option (not "ambiguous") and ranges are checked 
   assert.deepEqual(parseCommand(ranged, ['--', '-1']).positionals, ['-1'], 'after -- a negative number is a positional');
   assert.match(helpText(ranged), /threads \(from 1 to 256\)/);
 });
+
+test('the verb list: every lazy entry loads a verb of its name and summary; help texts point only at docs that exist', async () => {
+  const { commands, loadVerb, verbName, verbSummary } = await import('./commands.js');
+  const { existsSync } = await import('node:fs');
+  const root = new URL('../../', import.meta.url);
+  for (const entry of commands) {
+    const cmd = await loadVerb(entry);
+    assert.equal(cmd.spec.name, verbName(entry));
+    assert.equal(cmd.spec.summary, verbSummary(entry), `${verbName(entry)}: the summary in commands.ts matches the verb's`);
+    for (const doc of helpText(cmd.spec).match(/docs\/[\w.-]+\.md/g) ?? []) {
+      assert.ok(existsSync(new URL(doc, root)), `${verbName(entry)} --help points at ${doc}, which exists`);
+    }
+  }
+});

@@ -26,7 +26,7 @@ export const analyze: Command = {
     positionals: { min: 1, name: 'DATA (flow files, folders or globs)' },
     description: `Risk is in [0, 1]: the fused evidence of the baseline's detectors (each calibrated on held-out
 normal traffic), the classifier's P(attack) when --model is given, and the behavioural rules, by the
-weighted Stouffer rule (docs/risk.md). Risk is calibrated on held-out
+weighted Stouffer rule (docs/architecture.md, "How a risk is made"). Risk is calibrated on held-out
 baseline traffic: a flow at risk 0.999 is more unusual than 999 in 1000 normal flows. Without --baseline the detectors are fitted on DATA itself (weaker; the output says so).
 Outputs in --out: flows_scored.csv, risky_ips.csv, risky_ips.txt, alerts.jsonl (Suricata EVE),
 risk_scores.png, report.html, summary.json.`,
