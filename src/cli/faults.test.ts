@@ -267,3 +267,89 @@ test('argument details end to end: negative values, ranges, a 1-row self-fitted 
   for (const [args, pattern] of cases) oneLineUserError(run(w.dir, [...args, '--quiet']), pattern);
   assert.equal(existsSync(join(w.dir, 'mysql:')), false, 'no SQLite file named after the URL');
 });
+
+// ---------------------------------------------------------------------------------------------
+// issue 9 #4: SIGINT/SIGTERM during a long train or predict leave nothing half-written
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  err: string;
+}
+
+/**
+ * Start `args`, wait until `ready(dir)` holds (or `afterMs` passed), send `signal`, wait for exit.
+ */
+function interrupt(cwd: string, args: string[], signal: NodeJS.Signals, ready: () => boolean, afterMs: number): Promise<Finished & { sentWhileReady: boolean }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [main, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const t0 = Date.now();
+    let sentWhileReady = false;
+    const poll = setInterval(() => {
+      const isReady = ready();
+      if (isReady || Date.now() - t0 > afterMs) {
+        clearInterval(poll);
+        sentWhileReady = isReady;
+        child.kill(signal);
+      }
+    }, 20);
+    child.on('error', reject);
+    child.on('exit', (code, sig) => {
+      clearInterval(poll);
+      resolveRun({ code, signal: sig, err, sentWhileReady });
+    });
+  });
+}
+
+test('SIGINT/SIGTERM during a long predict: the half-written output is removed, an older output and the input are intact, one line, exit 130/143', async () => {
+  const w = workspace();
+  const big = flowsCsv(400_000, 3);
+  writeFileSync(join(w.dir, 'big.csv'), big);
+  writeFileSync(join(w.dir, 'scored.csv'), 'an older output\n');
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const r = await interrupt(w.dir, ['predict', 'm.nsm', 'big.csv', '-o', 'scored.csv'], signal, () => temporaries(w.dir).length > 0, 30_000);
+    assert.ok(r.sentWhileReady, 'the signal came while the output was being written');
+    assert.equal(r.code, code, r.err);
+    assert.match(r.err, new RegExp(`netsentinel: interrupted by ${signal}; 1 unfinished output removed\\n$`));
+    assert.equal(readFileSync(join(w.dir, 'scored.csv'), 'utf8'), 'an older output\n', 'the older output is untouched');
+    assert.deepEqual(temporaries(w.dir), [], 'no temporary left');
+    assert.equal(readFileSync(join(w.dir, 'big.csv'), 'utf8'), big, 'the input is intact');
+  }
+});
+
+test('SIGINT/SIGTERM during a long train: no model file appears (and an older one is untouched), one line, exit 130/143', async () => {
+  const w = workspace();
+  writeFileSync(join(w.dir, 'big.csv'), flowsCsv(60_000, 5));
+  writeFileSync(join(w.dir, 'old.nsm'), 'an older model');
+  for (const [signal, code, out] of [['SIGTERM', 143, 'new.nsm'], ['SIGINT', 130, 'old.nsm']] as const) {
+    const r = await interrupt(
+      w.dir,
+      ['train', 'big.csv', '--label', 'label', '--model', 'random-forest', '--param', 'n_estimators=300', '-o', out],
+      signal,
+      () => false,
+      2_500,
+    );
+    assert.equal(r.code, code, r.err);
+    assert.match(r.err, new RegExp(`netsentinel: interrupted by ${signal}(; 1 unfinished output removed)?\\n$`));
+    assert.equal(existsSync(join(w.dir, 'new.nsm')), false, 'no new model file');
+    assert.equal(readFileSync(join(w.dir, 'old.nsm'), 'utf8'), 'an older model');
+    assert.deepEqual(temporaries(w.dir), []);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// pipes as outputs: '-' is the way; a FIFO or a process substitution path is refused up front
+
+test("pipes as outputs: '-' streams into a pipe; a named pipe or /dev/fd/N from >(...) is refused before any work", () => {
+  const w = workspace();
+  const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${main}" predict m.nsm d.csv -o - --quiet | head -3`], { cwd: w.dir, encoding: 'utf8' });
+  assert.equal(piped.stdout.split('\n')[0], 'file,line,prediction,probability,score,src_ip,dst_ip');
+  assert.equal(piped.stderr, '', 'head closing the pipe early is not an error');
+  if (existsSync('/bin/bash')) {
+    const sub = spawnSync('/bin/bash', ['-c', `"${process.execPath}" "${main}" predict m.nsm d.csv -o >(cat > /dev/null)`], { cwd: w.dir, encoding: 'utf8' });
+    assert.equal(sub.status, 2, sub.stderr);
+    assert.match(sub.stderr, /^netsentinel: predict: cannot write \/dev\/fd\/\d+: it is a pipe \(FIFO\), not a regular file .*use '-' and a shell redirection/);
+  }
+});

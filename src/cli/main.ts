@@ -10,6 +10,7 @@ import { helpText, parseCommand } from './args.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../util/errors.js';
 import { userErrorFromOs } from './classify-error.js';
+import { handleInterrupts } from '../util/atomic-output.js';
 import { commands, loadVerb, verbName, verbSummary, type VerbEntry } from './commands.js';
 
 const VERSION: string = (() => {
@@ -65,6 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { setKernelThreads } = await import('../models/kernel/kernel-pool.js');
       setKernelThreads(args.values.threads);
     }
+    // Ctrl-C / kill: unfinished outputs removed, one line, exit 130/143 (src/util/atomic-output.ts)
+    if (invoked) handleInterrupts();
     const progress = createProgress({ quiet: Boolean(args.values.quiet) });
     return await cmd.run({
       args,

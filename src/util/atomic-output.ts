@@ -40,6 +40,7 @@ const pending = new Set<string>();
 type InterruptHook = (signal: NodeJS.Signals) => boolean | void;
 const hooks = new Set<InterruptHook>();
 let interruptedOnce = false;
+let always = false;
 let exitHandlerInstalled = false;
 let signalHandlersInstalled = false;
 
@@ -79,6 +80,16 @@ export function onInterrupt(hook: InterruptHook): () => void {
   };
 }
 
+/**
+ * Keep the SIGINT/SIGTERM handling installed for the whole process (the CLI calls this before a
+ * verb runs): an interrupted verb then always says so on one line and exits 130/143, whether or
+ * not an output is pending at that moment.
+ */
+export function handleInterrupts(): void {
+  always = true;
+  syncSignalHandlers();
+}
+
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 function handleSignal(signal: NodeJS.Signals): void {
@@ -104,7 +115,7 @@ function handleSignal(signal: NodeJS.Signals): void {
 
 /** Handlers are installed only while something needs them, so other processes keep Node's defaults. */
 function syncSignalHandlers(): void {
-  const want = pending.size > 0 || hooks.size > 0;
+  const want = always || pending.size > 0 || hooks.size > 0;
   if (want && !signalHandlersInstalled) {
     process.on('SIGINT', handleSignal);
     process.on('SIGTERM', handleSignal);
