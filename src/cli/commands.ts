@@ -1,6 +1,6 @@
 /**
  * The verbs, in the order `netsentinel --help` lists them. Each is loaded only when it runs: a verb
- * module pulls in its models, readers, charts and stores, and loading all ten to print the list
+ * module pulls in its models, readers, charts and stores, and loading all of them to print the list
  * took 0.3 s of CPU. An entry is a name, the one-line summary, and how to load the verb.
  *
  * Adding a verb: one line, `lazyVerb('name', 'summary', () => import('./verbs/name.js').then((m) => m.name))`.
@@ -43,4 +43,5 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('search', 'tune a model: grid or random search by stratified cross-validation, best refitted and saved', () => import('./verbs/search.js').then((m) => m.search)),
   lazyVerb('cluster', 'DBSCAN clusters of flows: core/border/noise, silhouette, k-distance curve, plots', () => import('./verbs/cluster.js').then((m) => m.cluster)),
   lazyVerb('profile', 'summarise a dataset: balance, columns, correlations, per-feature tests against the label', () => import('./verbs/profile.js').then((m) => m.profile)),
+  lazyVerb('config', 'show the effective settings (secrets masked) and where each came from', () => import('./verbs/config.js').then((m) => m.config)),
 ];
