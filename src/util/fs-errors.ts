@@ -85,8 +85,6 @@ export function creationCause(path: string, e: unknown): string {
         if (isErrnoException(a) && a.code === 'EACCES') return `EACCES: no permission to create files in ${dir}`;
       }
       if (missing) return `ENOENT: folder ${missing} does not exist`;
-      // the folder is there and writable, yet creating in it said ENOENT: a virtual file system
-      if (e.code === 'ENOENT' && dir === dirname(path)) return `ENOENT: ${dir} does not take new files (a virtual file system such as /proc or /sys)`;
       return errnoCause(e);
     } catch (s) {
       if (isErrnoException(s) && s.code === 'ENOTDIR') {
