@@ -44,4 +44,8 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('cluster', 'DBSCAN clusters of flows: core/border/noise, silhouette, k-distance curve, plots', () => import('./verbs/cluster.js').then((m) => m.cluster)),
   lazyVerb('profile', 'summarise a dataset: balance, columns, correlations, per-feature tests against the label', () => import('./verbs/profile.js').then((m) => m.profile)),
   lazyVerb('config', 'show the effective settings (secrets masked) and where each came from', () => import('./verbs/config.js').then((m) => m.config)),
+  lazyVerb('respond', 'turn a finished analysis into decisions (ban, alert), blocklist files and notifications', () => import('./verbs/respond.js').then((m) => m.respond)),
+  lazyVerb('decisions', 'list, add or delete decisions (bans, alerts) by hand', () => import('./verbs/decisions.js').then((m) => m.decisions)),
+  lazyVerb('block', 'load the bans that hold into nftables (apply), or take out what expired (expire)', () => import('./verbs/block.js').then((m) => m.block)),
+  lazyVerb('notify', 'show the notification outbox, or deliver what waits in it (--flush)', () => import('./verbs/notify.js').then((m) => m.notify)),
 ];

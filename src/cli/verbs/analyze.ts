@@ -17,6 +17,7 @@ import { formatSeconds } from '../progress.js';
 import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
 import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
+import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
 
 export const analyze: Command = {
   spec: {
@@ -45,6 +46,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
+      ...RESPOND_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -79,8 +81,10 @@ risk_scores.png, report.html, summary.json.`,
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
     let result: AnalysisResult;
+    const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     try {
       result = await runAnalysis({
+        sinks: respondSink ? [respondSink] : undefined,
         inputs: args.positionals,
         read: readOptionsFrom(v),
         baseline,
@@ -108,8 +112,8 @@ risk_scores.png, report.html, summary.json.`,
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
-    if (json) out(JSON.stringify(summaryJson(result), null, 2));
-    else out(formatSummary(result));
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true) }, null, 2));
+    else out(formatSummary(result) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },
