@@ -12,5 +12,6 @@ import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 import { config } from './verbs/config.js';
 import { intel } from './verbs/intel.js';
+import { upload } from './verbs/upload.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, intel];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, intel, upload];
