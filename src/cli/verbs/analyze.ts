@@ -14,6 +14,7 @@ import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
 
 export const analyze: Command = {
   spec: {
@@ -42,6 +43,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      ...INTEL_UPLOAD_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -70,6 +72,7 @@ risk_scores.png, report.html, summary.json.`,
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+    const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;
     try {
       result = await runAnalysis({
@@ -93,10 +96,14 @@ risk_scores.png, report.html, summary.json.`,
         charts: v.noReport ? undefined : renderRiskChart,
         report: v.noReport ? undefined : writeHtmlReport,
         progress,
+        evidence: extras.evidence,
+        sinks: extras.sinks,
       });
     } finally {
       await store?.close();
+      await extras.close();
     }
+    for (const note of extras.notes()) progress.note(note);
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
