@@ -13,5 +13,6 @@ import { search } from './verbs/search.js';
 import { config } from './verbs/config.js';
 import { intel } from './verbs/intel.js';
 import { upload } from './verbs/upload.js';
+import { score } from './verbs/score.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, intel, upload];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, intel, upload, score];
