@@ -101,6 +101,21 @@ function counting(order: Uint32Array, key: (i: number) => number, buckets: numbe
   return out;
 }
 
+/** Append segment (pos → block), merging with the previous one where they agree. */
+function emit4(segStart: Uint32Array, segBlock: Int32Array, seg: { n: number }, pos: number, block: number): void {
+  if (pos >= TWO32) return;
+  const m = seg.n;
+  if (m > 0 && segStart[m - 1] === pos) {
+    segBlock[m - 1] = block;
+    if (m > 1 && segBlock[m - 2] === block) seg.n = m - 1;
+    return;
+  }
+  if (m > 0 && segBlock[m - 1] === block) return;
+  segStart[m] = pos;
+  segBlock[m] = block;
+  seg.n = m + 1;
+}
+
 function buildV4(start: Uint32Array, prefix: Uint32Array, id: Uint32Array): Family {
   const n = start.length;
   let order: Uint32Array = new Uint32Array(n);
@@ -121,29 +136,10 @@ function buildV4(start: Uint32Array, prefix: Uint32Array, id: Uint32Array): Fami
     ends[k] = start[o] + 2 ** (32 - prefix[o]) - 1;
   }
   const parent = new Int32Array(n);
-  let segStart = new Uint32Array(Math.max(16, 2 * n + 1));
-  let segBlock = new Int32Array(segStart.length);
-  let segs = 0;
-  const emit = (pos: number, block: number): void => {
-    if (pos >= TWO32) return;
-    if (segs > 0 && segStart[segs - 1] === pos) {
-      segBlock[segs - 1] = block;
-      if (segs > 1 && segBlock[segs - 2] === block) segs--;
-      return;
-    }
-    if (segs > 0 && segBlock[segs - 1] === block) return;
-    if (segs === segStart.length) {
-      const a = new Uint32Array(segs * 2);
-      a.set(segStart);
-      segStart = a;
-      const b = new Int32Array(segs * 2);
-      b.set(segBlock);
-      segBlock = b;
-    }
-    segStart[segs] = pos;
-    segBlock[segs] = block;
-    segs++;
-  };
+  // every block adds at most two boundaries: no growth, and no closure over reassigned arrays (hot loop)
+  const segStart = new Uint32Array(2 * n + 1);
+  const segBlock = new Int32Array(2 * n + 1);
+  const seg = { n: 0 };
   // duplicates (one network in several feeds) nest, so the depth is not bounded by 33
   const stack: number[] = [];
   let top = 0;
@@ -151,16 +147,17 @@ function buildV4(start: Uint32Array, prefix: Uint32Array, id: Uint32Array): Fami
     const s = starts[k];
     while (top > 0 && ends[stack[top - 1]] < s) {
       const t = stack[--top];
-      emit(ends[t] + 1, top > 0 ? stack[top - 1] : -1);
+      emit4(segStart, segBlock, seg, ends[t] + 1, top > 0 ? stack[top - 1] : -1);
     }
     parent[k] = top > 0 ? stack[top - 1] : -1;
-    emit(s, k);
+    emit4(segStart, segBlock, seg, s, k);
     stack[top++] = k;
   }
   while (top > 0) {
     const t = stack[--top];
-    emit(ends[t] + 1, top > 0 ? stack[top - 1] : -1);
+    emit4(segStart, segBlock, seg, ends[t] + 1, top > 0 ? stack[top - 1] : -1);
   }
+  const segs = seg.n;
   return { segStart: segStart.slice(0, segs), segBlock: segBlock.slice(0, segs), segments: segs, ids, parent, starts, prefixes };
 }
 

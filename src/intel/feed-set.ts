@@ -3,8 +3,8 @@
  * address, on which line, and why" without touching the network: the part of threat intelligence
  * that works with no API keys at all.
  *
- * Per-entry facts live in flat arrays indexed by entry id (feed number, line, note id, score);
- * notes such as Spamhaus SBL ids are interned, so a million entries cost a few typed arrays.
+ * Per-entry facts live in flat arrays indexed by entry id (feed number, line, note index, score),
+ * so a million entries cost a few typed arrays (plus the notes, such as Spamhaus SBL ids, as given).
  */
 import { parseIp, parseIpv4 } from '../detect/ip-address.js';
 import { CidrIndexBuilder, type CidrIndex } from './cidr-index.js';
@@ -55,8 +55,8 @@ export function loadFeeds(paths: readonly string[]): FeedSet {
   const lineOf = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
   const noteOf = new Grow(new Int32Array(1024), (n) => new Int32Array(n));
   const scoreOf = new Grow(new Float32Array(1024), (n) => new Float32Array(n));
+  // notes are kept as given, not interned: hashing 300,000 unique SBL ids costs more than storing them
   const notes: string[] = [];
-  const noteIds = new Map<string, number>();
   const sink = {
     entry(feed: number, line: number, note: string | undefined, score: number | undefined): number {
       const id = feedOf.n;
@@ -64,12 +64,8 @@ export function loadFeeds(paths: readonly string[]): FeedSet {
       lineOf.push(line);
       let nid = -1;
       if (note !== undefined) {
-        nid = noteIds.get(note) ?? -1;
-        if (nid < 0) {
-          nid = notes.length;
-          notes.push(note);
-          noteIds.set(note, nid);
-        }
+        nid = notes.length;
+        notes.push(note);
       }
       noteOf.push(nid);
       scoreOf.push(score ?? NaN);
