@@ -60,6 +60,16 @@ test('intel with feeds only, then with a VirusTotal key from .env against a loca
   const again = await run(['intel', '8.8.8.8', '--store', join(dir, 'cache.db'), '--json']);
   assert.equal(JSON.parse(again.out)[0].sources.find((s: { source: string }) => s.source === 'virustotal').status, 'cached');
 
+  // addresses from stdin
+  const piped = await new Promise<string>((resolve) => {
+    const c = spawn(process.execPath, [main, 'intel', '-', '--offline', '--feed', 'firehol_level1.netset', '--json'], { cwd: dir });
+    let o = '';
+    c.stdout.on('data', (d) => (o += d));
+    c.on('close', () => resolve(o));
+    c.stdin.end('# from a list\n185.220.101.7\n\n1.1.1.1\n');
+  });
+  assert.deepEqual(JSON.parse(piped).map((d: { ip: string; severity: string }) => [d.ip, d.severity]), [['185.220.101.7', 'critical'], ['1.1.1.1', 'none']]);
+
   const bad = await run(['intel', 'not-an-ip', '--store', 'none']);
   assert.equal(bad.code, 2);
   assert.equal(bad.err.trim(), 'netsentinel: intel: "not-an-ip" is not an IPv4 or IPv6 address');

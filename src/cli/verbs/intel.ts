@@ -4,6 +4,7 @@
  * into one threat score and severity, with every source that did not answer and why.
  * Exit 1 with --fail-on when an address reaches that score.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { SETTINGS_OPTIONS, SETTINGS_PRECEDENCE, settingsFromArgs } from '../../config/settings.js';
 import { loggerFromSettings } from '../../util/logger.js';
@@ -15,8 +16,8 @@ export const intel: Command = {
   spec: {
     name: 'intel',
     summary: 'threat intelligence on IP addresses: feeds + IPQualityScore, VirusTotal, AbuseIPDB, fused',
-    usage: 'IP... [options]',
-    positionals: { min: 1, name: 'IP (one or more addresses)' },
+    usage: 'IP... [options]   (- reads addresses from stdin, one a line)',
+    positionals: { min: 1, name: "IP (one or more addresses, or '-' for stdin)" },
     description: `Keys: IPQS_API_KEY, VIRUSTOTAL_API_KEY, ABUSEIPDB_API_KEY (or intel.<provider>.apiKey); without any,
 only the local feeds answer. Answers are cached in the store for intel.cacheTtlSeconds (default a day).
 Score 0-100: weighted mean of the sources that answered; a source past its own threshold (IPQS fraud ≥ 75,
@@ -34,7 +35,8 @@ ${SETTINGS_PRECEDENCE}`,
     ],
     examples: [
       'netsentinel intel 185.220.101.1 --feed firehol_level1.netset --feed drop.txt',
-      'IPQS_API_KEY=... VIRUSTOTAL_API_KEY=... netsentinel intel 8.8.8.8 198.51.100.1 --json | jq .[].severity',
+      'IPQS_API_KEY=... VIRUSTOTAL_API_KEY=... netsentinel intel 8.8.8.8 1.1.1.1 --json | jq .[].severity',
+      'cut -d, -f1 risky_ips.csv | tail -n +2 | netsentinel intel - --offline --feed drop.txt',
     ],
   },
   async run({ args, out, json }) {
@@ -45,7 +47,7 @@ ${SETTINGS_PRECEDENCE}`,
     const ti = await openThreatIntel({ config, extraFeeds: (v.feed as string[] | undefined) ?? [], offline: Boolean(v.offline), refresh: Boolean(v.refresh), logger: log });
     const reports: IntelReport[] = [];
     try {
-      for (const ip of args.positionals) reports.push(await ti.lookup(ip));
+      for (const ip of addresses(args.positionals)) reports.push(await ti.lookup(ip));
     } finally {
       await ti.close();
     }
@@ -56,6 +58,18 @@ ${SETTINGS_PRECEDENCE}`,
     return failOn !== undefined && reports.some((r) => r.score >= failOn) ? 1 : 0;
   },
 };
+
+/** The addresses asked about: the arguments, with '-' replaced by stdin's lines (blank and # lines skipped). */
+function addresses(args: readonly string[]): string[] {
+  return args.flatMap((a) =>
+    a === '-'
+      ? readFileSync(0, 'utf8')
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#'))
+      : [a],
+  );
+}
 
 function formatReport(r: IntelReport): string {
   const lines = [`${r.ip}: ${r.malicious ? 'MALICIOUS' : 'not flagged'}  threat score ${r.score}  severity ${r.severity}${r.answered.length ? `  (from ${r.answered.join(', ')})` : '  (no source answered)'}`];
