@@ -7,7 +7,7 @@ ipaddress.ip_address, masks it to every prefix length present and bisects that l
 counting every listing (duplicates included), which is what netsentinel's count() returns.
 
 usage: /usr/bin/python3 src/bench/intel_lookups_peer.py QUERIES FEED...
-prints one JSON line: load_s, lookup_s, listings_found
+prints one JSON line: load_s, load_cpu_s, lookup_s, listings_found
 """
 import bisect
 import csv
@@ -37,6 +37,7 @@ def tokens(path):
 def main():
     queries_file, feeds = sys.argv[1], sys.argv[2:]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     by_len = {}
     for path in feeds:
         for tok in tokens(path):
@@ -50,6 +51,7 @@ def main():
         mask = ((1 << bits) - 1) ^ ((1 << (bits - p)) - 1)
         lengths[v].append((mask, lst))
     load_s = time.perf_counter() - t0
+    load_cpu_s = time.process_time() - c0
 
     with open(queries_file, encoding="utf-8") as f:
         queries = [q.strip() for q in f if q.strip()]
@@ -65,7 +67,7 @@ def main():
                 found += 1
                 i += 1
     lookup_s = time.perf_counter() - t1
-    print(json.dumps({"load_s": load_s, "lookup_s": lookup_s, "listings_found": found}))
+    print(json.dumps({"load_s": load_s, "load_cpu_s": load_cpu_s, "lookup_s": lookup_s, "listings_found": found}))
 
 
 main()

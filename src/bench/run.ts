@@ -114,6 +114,7 @@ const COMPARISONS: Record<string, () => void> = {
     const peerName = 'Python ipaddress + per-prefix sorted bisect';
     add({ what: `intel: ${j.lookups ?? 10000} lookups, ${j.cidrs ?? '1M'} CIDRs, s`, ours: j.lookup_s, peer: j.peer_lookup_s, peerName, better: 'lower', factor: 0.2, target: '< 1 s and ≤ 0.2 × peer' });
     add({ what: 'intel: feed load s (parse + index)', ours: j.load_s, peer: j.peer_load_s, peerName, target: 'reported' });
+    add({ what: 'intel: feed load CPU s', ours: j.load_cpu_s, peer: j.peer_load_cpu_s, peerName, target: 'reported' });
     if (num(j.lookup_s) !== undefined && (j.lookup_s as number) >= 1) notes.push(`intel-lookups: ${j.lookup_s} s is not under 1 s`);
   },
   'unsupervised-nslkdd': () => {
