@@ -11,8 +11,9 @@ import { profile } from './verbs/profile.js';
 import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 import { config } from './verbs/config.js';
+import { respond, decisions, block, notify } from './verbs/respond-verbs.js';
 import { intel } from './verbs/intel.js';
 import { upload } from './verbs/upload.js';
 import { score } from './verbs/score.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, intel, upload, score];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, respond, decisions, block, notify, intel, upload, score];

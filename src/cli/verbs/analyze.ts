@@ -14,6 +14,7 @@ import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
 import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
 
 export const analyze: Command = {
@@ -43,6 +44,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      ...RESPOND_OPTIONS,
       ...INTEL_UPLOAD_OPTIONS,
       ...DATA_OPTIONS,
     ],
@@ -74,6 +76,7 @@ risk_scores.png, report.html, summary.json.`,
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
     const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;
+    const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     try {
       result = await runAnalysis({
         inputs: args.positionals,
@@ -97,7 +100,8 @@ risk_scores.png, report.html, summary.json.`,
         report: v.noReport ? undefined : writeHtmlReport,
         progress,
         evidence: extras.evidence,
-        sinks: extras.sinks,
+        // respond first (it may write blocklists into the outputs), the upload last
+        sinks: [...(respondSink ? [respondSink] : []), ...extras.sinks],
       });
     } finally {
       await store?.close();
@@ -107,8 +111,8 @@ risk_scores.png, report.html, summary.json.`,
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
-    if (json) out(JSON.stringify(summaryJson(result), null, 2));
-    else out(formatSummary(result));
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true) }, null, 2));
+    else out(formatSummary(result) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },
