@@ -109,6 +109,24 @@ function errs(...js: Json[]): void {
 }
 
 const COMPARISONS: Record<string, () => void> = {
+  'intel-feeds': () => {
+    // one process runs both sides on the same generated feeds (src/bench/intel-lookups.ts)
+    const r = spawnSync(process.execPath, [join(here, 'intel-lookups.js')], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 24 });
+    let j: Json;
+    try {
+      j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Json;
+    } catch {
+      j = { task: 'intel-lookups', error: (r.stderr || 'no output').trim().split('\n').slice(-2).join(' | ') };
+    }
+    errs(j);
+    if (j.peer_error) notes.push(`intel-lookups peer: ${j.peer_error}`);
+    if ((j as Record<string, unknown>).agree === false) notes.push('intel-lookups: netsentinel and the Python peer counted different listings');
+    const peerName = 'Python ipaddress + per-prefix sorted bisect';
+    add({ what: `intel: ${j.lookups ?? 10000} lookups, ${j.cidrs ?? '1M'} CIDRs, s`, ours: j.lookup_s, peer: j.peer_lookup_s, peerName, better: 'lower', factor: 0.2, target: '< 1 s and ≤ 0.2 × peer' });
+    add({ what: 'intel: feed load s (parse + index)', ours: j.load_s, peer: j.peer_load_s, peerName, target: 'reported' });
+    add({ what: 'intel: feed load CPU s', ours: j.load_cpu_s, peer: j.peer_load_cpu_s, peerName, target: 'reported' });
+    if (num(j.lookup_s) !== undefined && (j.lookup_s as number) >= 1) notes.push(`intel-lookups: ${j.lookup_s} s is not under 1 s`);
+  },
   'unsupervised-nslkdd': () => {
     const a = ours('autoencoder-nslkdd');
     const t = peer('torch-autoencoder');
@@ -349,7 +367,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze'];
+  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();

@@ -48,4 +48,7 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('decisions', 'list, add or delete decisions (bans, alerts) by hand', () => import('./verbs/decisions.js').then((m) => m.decisions)),
   lazyVerb('block', 'load the bans that hold into nftables (apply), or take out what expired (expire)', () => import('./verbs/block.js').then((m) => m.block)),
   lazyVerb('notify', 'show the notification outbox, or deliver what waits in it (--flush)', () => import('./verbs/notify.js').then((m) => m.notify)),
+  lazyVerb('intel', 'threat intelligence on IP addresses: feeds + IPQualityScore, VirusTotal, AbuseIPDB, fused', () => import('./verbs/intel.js').then((m) => m.intel)),
+  lazyVerb('upload', 'send an output folder to a web server by WebDAV (Apache mod_dav): MKCOL, PUT, PROPFIND check', () => import('./verbs/upload.js').then((m) => m.upload)),
+  lazyVerb('score', 'judge one flow given as JSON or flags: anomaly/normal (baseline) and attack/benign (classifier)', () => import('./verbs/score.js').then((m) => m.score)),
 ];

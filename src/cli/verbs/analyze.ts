@@ -18,6 +18,7 @@ import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.j
 import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
 import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
+import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
 
 export const analyze: Command = {
   spec: {
@@ -47,6 +48,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
       ...RESPOND_OPTIONS,
+      ...INTEL_UPLOAD_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -80,11 +82,11 @@ risk_scores.png, report.html, summary.json.`,
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+    const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;
     const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     try {
       result = await runAnalysis({
-        sinks: respondSink ? [respondSink] : undefined,
         inputs: args.positionals,
         read: readOptionsFrom(v),
         baseline,
@@ -105,10 +107,15 @@ risk_scores.png, report.html, summary.json.`,
         charts: v.noReport ? undefined : renderRiskChart,
         report: v.noReport ? undefined : writeHtmlReport,
         progress,
+        evidence: extras.evidence,
+        // respond first (it may write blocklists into the outputs), the upload last
+        sinks: [...(respondSink ? [respondSink] : []), ...extras.sinks],
       });
     } finally {
       await store?.close();
+      await extras.close();
     }
+    for (const note of extras.notes()) progress.note(note);
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
