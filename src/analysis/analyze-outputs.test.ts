@@ -59,7 +59,7 @@ test('analyze writes the same outputs as before the pipeline split (CIC slice, b
   const { readDataset } = await import('../sources/read-dataset.js');
   const { fitBaseline } = await import('../risk/baseline.js');
   const { runAnalysis } = await import('./run-analysis.js');
-  const { renderRiskChart, writeHtmlReport } = await import('../report/analysis-report.js');
+  const { riskChartPng, renderHtmlReport } = await import('../report/analysis-report.js');
   const { openStore } = await import('../store/open-store.js');
   const cic = sharedPath(...CIC)!;
   const dir = mkdtempSync(join(tmpdir(), 'ns-golden-'));
@@ -88,8 +88,8 @@ test('analyze writes the same outputs as before the pipeline split (CIC slice, b
         batchRows: 1000,
         seed: 42,
         threads: 1,
-        charts: renderRiskChart,
-        report: writeHtmlReport,
+        charts: riskChartPng,
+        report: renderHtmlReport,
       });
     } finally {
       // the store's alerts, in key order, are part of what must not change

@@ -21,7 +21,8 @@ import type { FinishContext, RunInfo, Sink } from './sink.js';
 import type { AnalysisProgress } from './progress.js';
 import { createSourceAggregation } from './source-aggregation.js';
 import { FlowTotals } from './flow-totals.js';
-import { findingAlert, flowAlert, sourceAlert, type Alert } from './alerts.js';
+import { UserError } from '../util/errors.js';
+import { findingAlerts, flowAlert, sourceAlert, type Alert } from './alerts.js';
 
 /** What the result says about how risk was made (the stages know it; the pipeline passes it on). */
 export type ResultHeader = Pick<AnalysisResult, 'mode' | 'modeNote' | 'baseline' | 'classifier'>;
@@ -44,6 +45,19 @@ export interface PipelineOptions {
   readonly hasClassifier: boolean;
   readonly startedAt?: Date;
   readonly progress?: AnalysisProgress;
+  /** a stop request (SIGINT/SIGTERM): honoured after the current batch; its reason names the signal */
+  readonly signal?: AbortSignal;
+}
+
+/** The run stopped on request: every sink aborted; exit 130 (SIGINT) or 143 (SIGTERM). */
+export class AnalysisInterrupted extends UserError {
+  constructor(
+    readonly signalName: string,
+    readonly flows: number,
+    message: string,
+  ) {
+    super(message, signalName === 'SIGTERM' ? 143 : signalName === 'SIGINT' ? 130 : 1);
+  }
 }
 
 export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
@@ -60,6 +74,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     thresholds: o.thresholds,
   };
   const opened: Sink[] = [];
+  if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason), 0, `interrupted by ${String(o.signal.reason)} before analysis started; no output written`);
   try {
     for (const s of o.sinks) {
       opened.push(s);
@@ -98,7 +113,9 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       }
       await send(alerts);
       rowOffset += batch.rowCount;
+      if (o.signal?.aborted) break;
     }
+    if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason ?? 'a stop request'), rowOffset, '');
     o.progress?.done(`analysed ${rowOffset.toLocaleString('en-US')} flows`);
 
     const ruleResult = o.rules.finish();
@@ -113,7 +130,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       }
       findings.sort(compareFindings);
     }
-    await send(findings.map((f) => findingAlert(f, now)));
+    await send(findingAlerts(findings, now));
     const all = aggregation.rows(findings, extra, o.ruleWeight);
     const risky = all.filter((r) => r.risk >= o.thresholds.ip);
     await send(risky.map((r) => sourceAlert(r, now)));
@@ -148,6 +165,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       setStored: (stored, duplicates, where) => {
         result.alerts = { written: alertsWritten, stored, duplicates, store: where, ...capped };
       },
+      files: new Map(),
     };
     for (const s of o.sinks) await s.finish?.(ctx);
     result.finishedAt = new Date().toISOString();
@@ -155,7 +173,19 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     for (const s of o.sinks) await s.commit?.(result);
     return result;
   } catch (e) {
-    for (const s of opened.reverse()) await s.abort?.('failed', e)?.catch(() => undefined);
+    const reason = e instanceof AnalysisInterrupted ? 'interrupted' : 'failed';
+    const notes: string[] = [];
+    for (const s of opened.reverse()) {
+      const note = await s.abort?.(reason, e).catch(() => undefined);
+      if (note) notes.push(note);
+    }
+    if (e instanceof AnalysisInterrupted) {
+      throw new AnalysisInterrupted(
+        e.signalName,
+        e.flows,
+        `interrupted by ${e.signalName}: stopped after ${e.flows.toLocaleString('en-US')} flows; no output written (unfinished files removed)${notes.length ? '; ' + notes.join('; ') : ''}`,
+      );
+    }
     throw e;
   }
 }

@@ -35,6 +35,7 @@ import { summaryJsonSink } from './sinks/summary-json-sink.js';
 export type { AnalysisResult, IpRow } from '../report/analysis-result.js';
 export { summaryJson } from './summary-json.js';
 export { zOf } from '../risk/fusion.js';
+export { AnalysisInterrupted } from './pipeline.js';
 
 export const DEFAULT_MAX_FLOW_ALERTS = 100_000;
 
@@ -70,6 +71,8 @@ export interface AnalysisOptions {
   readonly evidence?: readonly EvidenceProvider[];
   /** more sinks, after the built-in ones (notifications, an HTTP response, NATS) */
   readonly sinks?: readonly Sink[];
+  /** stop after the current batch (the CLI aborts it on SIGINT/SIGTERM with the signal's name as reason) */
+  readonly signal?: AbortSignal;
 }
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
@@ -116,5 +119,6 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     hasClassifier: !!o.classifier,
     startedAt,
     progress,
+    signal: o.signal,
   });
 }

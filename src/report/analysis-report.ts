@@ -23,14 +23,31 @@ export async function renderRiskChart(
   }
 }
 
+/** The risk chart as PNG bytes (undefined, with a warning, when it cannot be drawn). */
+export async function riskChartPng(_kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined> {
+  try {
+    const charts = await import('./charts/index.js');
+    const spec = charts.riskScoresSpec(Array.from(data.risks), data.threshold);
+    return (await charts.renderPngBuffer(spec)).png;
+  } catch (e) {
+    process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
 const esc = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** report.html from a result whose chart is already on disk (r.outputs.riskChart). */
 export async function writeHtmlReport(r: AnalysisResult, path: string): Promise<void> {
+  await writeFile(path, renderHtmlReport(r, r.outputs.riskChart ? await readFile(r.outputs.riskChart) : undefined));
+}
+
+/** The page as text; `chartPng` is inlined (the chart may not be in place yet when the page is made). */
+export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): string {
   let chart = '';
-  if (r.outputs.riskChart) {
-    const png = await readFile(r.outputs.riskChart);
-    chart = `<img alt="Sorted flow risk with the alert threshold" src="data:image/png;base64,${png.toString('base64')}">`;
+  if (chartPng) {
+    chart = `<img alt="Sorted flow risk with the alert threshold" src="data:image/png;base64,${Buffer.from(chartPng).toString('base64')}">`;
   }
   const ipRows = r.riskyIps
     .slice(0, 100)
@@ -91,5 +108,5 @@ ${r.inputNotes.length ? `<h2>Notes on the input</h2><ul>${r.inputNotes.map((n) =
 <footer>Made by netsentinel. GeoIP data, where used: IP Geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0).</footer>
 </body></html>
 `;
-  await writeFile(path, html);
+  return html;
 }

@@ -7,6 +7,15 @@ import type { IpRow } from './analysis-result.js';
 import { csvCell } from './csv.js';
 
 export async function writeRiskyIps(rows: readonly IpRow[], csvPath: string, txtPath: string): Promise<void> {
+  await writeFile(csvPath, riskyIpsCsv(rows));
+  await writeFile(txtPath, riskyIpsTxt(rows));
+}
+
+export function riskyIpsTxt(rows: readonly IpRow[]): string {
+  return rows.map((r) => r.ip).join('\n') + (rows.length ? '\n' : '');
+}
+
+export function riskyIpsCsv(rows: readonly IpRow[]): string {
   const header = 'ip,risk,flows,risky_flows,peak_flow_risk,mean_flow_risk,decided_by,rules,detectors_fired,attack_classes,first_seen,last_seen,reasons';
   const lines = rows.map((r) =>
     [
@@ -25,6 +34,5 @@ export async function writeRiskyIps(rows: readonly IpRow[], csvPath: string, txt
       csvCell(r.reasons.join('; ')),
     ].join(','),
   );
-  await writeFile(csvPath, [header, ...lines].join('\n') + '\n');
-  await writeFile(txtPath, rows.map((r) => r.ip).join('\n') + (rows.length ? '\n' : ''));
+  return [header, ...lines].join('\n') + '\n';
 }

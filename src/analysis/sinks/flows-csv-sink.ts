@@ -4,7 +4,8 @@
  * one, the fused risk, the normal/attack verdict and the reasons; the label when the input had one.
  */
 import { join } from 'node:path';
-import { openOutput, type OutputStream } from '../../util/output-stream.js';
+import { openStaged, type StagedOutput } from './staged-output.js';
+import type { OutputStream } from '../../util/output-stream.js';
 import { protoName } from '../../report/eve-alert.js';
 import { csvCell } from '../../report/csv.js';
 import { sig6 } from '../numbers.js';
@@ -13,7 +14,7 @@ import type { RunInfo, Sink } from '../sink.js';
 export const FLOWS_FILE = 'flows_scored.csv';
 
 export function flowsCsvSink(): Sink {
-  let out: OutputStream;
+  let out: (OutputStream & StagedOutput) | undefined;
   let path = '';
   let run: RunInfo;
   let headerDone = false;
@@ -22,7 +23,7 @@ export function flowsCsvSink(): Sink {
     async open(info) {
       run = info;
       path = join(info.outDir, FLOWS_FILE);
-      out = await openOutput(path, 'analyze');
+      out = await openStaged(path);
     },
     async batch(s) {
       const verdictAt = run.thresholds.verdict;
@@ -33,7 +34,7 @@ export function flowsCsvSink(): Sink {
         if (run.hasClassifier) cols.push('class', 'class_probability', 'p_attack');
         cols.push('risk', 'verdict', 'reasons');
         if (s.truth) cols.push('label_attack');
-        await out.write(cols.join(',') + '\n');
+        await out!.write(cols.join(',') + '\n');
         headerDone = true;
       }
       const lines: string[] = [];
@@ -55,14 +56,18 @@ export function flowsCsvSink(): Sink {
         if (s.truth) row += `,${s.truth[r]}`;
         lines.push(row);
       }
-      await out.write(lines.join('\n') + (lines.length ? '\n' : ''));
+      await out!.write(lines.join('\n') + (lines.length ? '\n' : ''));
     },
     async finish(ctx) {
-      await out.close();
       ctx.addOutput('flows', path);
     },
+    async commit() {
+      await out?.commit();
+      out = undefined;
+    },
     async abort() {
-      await out?.close().catch(() => undefined);
+      await out?.abort().catch(() => undefined);
+      out = undefined;
     },
   };
 }

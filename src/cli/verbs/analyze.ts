@@ -13,7 +13,8 @@ import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
-import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js';
+import { onInterrupt } from '../../util/atomic-output.js';
 
 export const analyze: Command = {
   spec: {
@@ -71,6 +72,12 @@ risk_scores.png, report.html, summary.json.`,
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
     let result: AnalysisResult;
+    // SIGINT/SIGTERM: finish the current batch, abort every output, mark the store run, exit 130/143
+    const stop = new AbortController();
+    const stopHook = onInterrupt((sig) => {
+      stop.abort(sig);
+      return true;
+    });
     try {
       result = await runAnalysis({
         inputs: args.positionals,
@@ -90,11 +97,13 @@ risk_scores.png, report.html, summary.json.`,
         maxFlowAlerts,
         seed: v.seed as number,
         threads: v.threads as number,
-        charts: v.noReport ? undefined : renderRiskChart,
-        report: v.noReport ? undefined : writeHtmlReport,
+        charts: v.noReport ? undefined : riskChartPng,
+        report: v.noReport ? undefined : renderHtmlReport,
         progress,
+        signal: stop.signal,
       });
     } finally {
+      stopHook();
       await store?.close();
     }
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
