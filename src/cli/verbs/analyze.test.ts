@@ -154,3 +154,25 @@ test('a failed analyze leaves no outputs, no 0-byte files and no temporaries; ea
     }
   }
 });
+
+const notRoot = typeof process.getuid === 'function' && process.getuid() === 0 ? false : 'needs root to mount a small tmpfs (CI runs as root)';
+
+test('a full disk (tmpfs) at several points: exit 2, one line naming the file, nothing left behind', { skip: process.env.CI === 'true' ? false : notRoot, timeout: 120_000 }, () => {
+  // 64 KiB: the first stream fails; 300 KiB: the streams fit, the chart or the report does not
+  for (const size of ['64k', '300k', '420k']) {
+    const mnt = join(dir, `full-${size}-${process.pid}`);
+    spawnSync('mkdir', [mnt]);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt], { encoding: 'utf8' });
+    assert.equal(m.status, 0, `mount: ${m.stderr}`);
+    try {
+      const r = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', join(mnt, 'out'), '--store', 'none', '-q', '--threads', '1']);
+      assert.equal(r.code, 2, `${size}: exit 2 (${r.err})`);
+      assert.match(r.err, /^netsentinel: .*(no space|ENOSPC)/i, size);
+      assert.equal(r.err.trim().split('\n').length, 1, `${size}: one line: ${r.err}`);
+      assert.deepEqual(filesIn(join(mnt, 'out')), [], `${size}: nothing left behind`);
+    } finally {
+      spawnSync('umount', [mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    }
+  }
+});
