@@ -176,3 +176,16 @@ test('a full disk (tmpfs) at several points: exit 2, one line naming the file, n
     }
   }
 });
+
+test('--timings: the breakdown on stderr and in --json, phases adding up to no more than the total', () => {
+  const r = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'timed', '--store', 'timed.db', '--json', '-q', '--threads', '1', '--timings']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^timings \(wall\):\n {2}process start +\d+ ms/m);
+  for (const phase of ['modules', 'model load', 'store open', 'read', 'rules', 'score', 'aggregate', 'write: flows_scored.csv', 'write: risk_scores.png', 'write: report.html', 'write: store', 'commit: summary.json', 'total']) {
+    assert.match(r.err, new RegExp(`^ {2}${phase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\d+ ms`, 'm'), phase);
+  }
+  const t = JSON.parse(r.out).timings as Record<string, number>;
+  const sum = Object.entries(t).filter(([k]) => k !== 'total').reduce((a, [, v]) => a + v, 0);
+  assert.ok(t.total > 0 && sum <= t.total * 1.01 + 1, `phases ${sum} ms within the total ${t.total} ms`);
+  assert.ok(!('timings' in JSON.parse(readFileSync(join(dir, 'timed', 'summary.json'), 'utf8'))), 'summary.json stays free of timings');
+});

@@ -8,7 +8,7 @@ import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
-import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
+import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
@@ -40,6 +40,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
       { name: 'max-flow-alerts', type: 'integer', value: 'N', description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
       { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
+      { name: 'timings', type: 'boolean', description: 'print where the time went (process start, modules, model load, each stage and output) on stderr, and in --json' },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
@@ -53,11 +54,16 @@ risk_scores.png, report.html, summary.json.`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
-    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const tm = new Timings();
+    // Node's own start, then our modules until this verb runs (performance.now() counts from process start)
+    const boot = performance.nodeTiming.bootstrapComplete;
+    tm.add('process start', boot);
+    tm.add('modules', performance.now() - boot);
+    const config = await tm.time('config', () => loadAnalysisConfig(v.config as string | undefined));
     const baselineFile = v.baseline as string | undefined;
-    const baseline = baselineFile ? await loadBaseline(baselineFile) : undefined;
+    const baseline = baselineFile ? await tm.time('model load', () => loadBaseline(baselineFile)) : undefined;
     const modelFile = v.model as string | undefined;
-    const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
+    const classifier = modelFile ? await tm.time('model load', () => loadTrainedModel(modelFile)) : undefined;
     if (classifier && classifier.kind !== 'classifier') {
       throw new UserError(`analyze: ${modelFile} is a ${classifier.kind}; --model takes a classifier (detectors belong in a baseline)`);
     }
@@ -70,7 +76,7 @@ risk_scores.png, report.html, summary.json.`,
     const maxFlowAlerts = (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS;
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
-    const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+    const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStore(storeLoc));
     let result: AnalysisResult;
     // SIGINT/SIGTERM: finish the current batch, abort every output, mark the store run, exit 130/143
     const stop = new AbortController();
@@ -101,15 +107,17 @@ risk_scores.png, report.html, summary.json.`,
         report: v.noReport ? undefined : renderHtmlReport,
         progress,
         signal: stop.signal,
+        timings: tm,
       });
     } finally {
       stopHook();
-      await store?.close();
+      await tm.time('store close', async () => store?.close());
     }
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
-    if (json) out(JSON.stringify(summaryJson(result), null, 2));
+    if (v.timings) process.stderr.write(tm.format(performance.now()) + '\n');
+    if (json) out(JSON.stringify(v.timings ? { ...summaryJson(result), timings: { ...tm.toJSON(), total: Math.round(performance.now() * 10) / 10 } } : summaryJson(result), null, 2));
     else out(formatSummary(result));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
