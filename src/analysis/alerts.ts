@@ -18,10 +18,13 @@ export interface Alert {
   readonly key: string;
   /** the EVE record, as written to alerts.jsonl */
   readonly record: Readonly<Record<string, unknown>>;
+  /** the record as one JSON line (without the newline), made once for every sink */
+  readonly json: string;
 }
 
 export function makeAlert(input: EveAlertInput, extraKey: string, now: number): Alert {
-  return { input, key: alertKey(input, extraKey), record: eveAlert(input, now) };
+  const record = eveAlert(input, now);
+  return { input, key: alertKey(input, extraKey), record, json: JSON.stringify(record) };
 }
 
 export function storedAlert(a: Alert): StoredAlert {
@@ -40,6 +43,7 @@ export function storedAlert(a: Alert): StoredAlert {
     risk: Number((i.netsentinel.risk as number | undefined) ?? 0),
     reasons: (i.netsentinel.reasons as string[] | undefined) ?? [],
     record: a.record,
+    recordJson: a.json,
   };
 }
 

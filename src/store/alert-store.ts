@@ -26,6 +26,8 @@ export interface StoredAlert {
   readonly reasons: readonly string[];
   /** the full alert record as written to alerts.jsonl */
   readonly record: Readonly<Record<string, unknown>>;
+  /** `record` as JSON when the caller already has it (saves serialising it twice) */
+  readonly recordJson?: string;
 }
 
 /** running: analysis under way; finished: outputs in place; interrupted: stopped by a signal; failed: stopped by an error */

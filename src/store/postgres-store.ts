@@ -96,7 +96,7 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
           const chunk = alerts.slice(i, i + 500);
           const values: unknown[] = [];
           const rows = chunk.map((a, j) => {
-            values.push(a.key, runId, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.risk, JSON.stringify(a.reasons), JSON.stringify(a.record));
+            values.push(a.key, runId, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.risk, JSON.stringify(a.reasons), a.recordJson ?? JSON.stringify(a.record));
             const b = j * 14;
             return `(${Array.from({ length: 14 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
           });

@@ -63,6 +63,8 @@ export function openSqliteStore(path: string): AlertStore {
     mkdirSync(dirname(full), { recursive: true });
     db = new Database(full);
     db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: never corrupt, and no fsync per transaction (a power cut may lose the last chunk)
+    db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
     // databases made before runs had a state
     const cols = db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
@@ -96,7 +98,7 @@ export function openSqliteStore(path: string): AlertStore {
         proto: a.proto,
         risk: a.risk,
         reasons: JSON.stringify(a.reasons),
-        record: JSON.stringify(a.record),
+        record: a.recordJson ?? JSON.stringify(a.record),
       });
       inserted += r.changes;
     }

@@ -18,7 +18,7 @@ export function alertsJsonlSink(): Sink {
     async alerts(list) {
       if (!list.length) return;
       let text = '';
-      for (const a of list) text += JSON.stringify(a.record) + '\n';
+      for (const a of list) text += a.json + '\n';
       await out!.write(text);
     },
     async finish(ctx) {

@@ -48,7 +48,7 @@ export function flowsCsvSink(): Sink {
           lastFile = file;
           fileCell = csvCell(file);
         }
-        let row = `${fileCell},${s.line(r)},${Number.isFinite(time) ? new Date(time).toISOString() : ''},${s.srcIp(r) ?? ''},${numCell(ff.srcPort?.[r])},${s.dstIp(r) ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
+        let row = `${fileCell},${s.line(r)},${isoTime(time)},${s.srcIp(r) ?? ''},${numCell(ff.srcPort?.[r])},${s.dstIp(r) ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
         for (let j = 0; j < s.raw.length; j++) row += `,${sig6(s.raw[j][r])},${sig6(s.p[j][r])}`;
         if (run.hasClassifier) row += `,${csvCell(s.predictedClass?.[r] ?? '')},${sig6(s.classProbability![r])},${s.pAttack ? sig6(s.pAttack[r]) : ''}`;
         const reasons = s.reasons[r];
@@ -70,6 +70,24 @@ export function flowsCsvSink(): Sink {
       out = undefined;
     },
   };
+}
+
+/** the second's ISO prefix ("2017-07-07T12:59:21."), reused while flows stay in that second */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** Date#toISOString of epoch ms (fraction dropped, as Date does), '' when unknown; without a Date per row. */
+function isoTime(ms: number): string {
+  if (!Number.isFinite(ms)) return '';
+  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const milli = whole - second * 1000;
+  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 function numCell(v: number | undefined): string {

@@ -13,7 +13,8 @@ import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
-import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js';
+import { renderHtmlReport } from '../../report/analysis-report.js';
+import { riskChartThread } from '../../report/risk-chart-thread.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 
 export const analyze: Command = {
@@ -78,6 +79,8 @@ risk_scores.png, report.html, summary.json.`,
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStore(storeLoc));
     let result: AnalysisResult;
+    // the chart's modules load and it is drawn on a worker thread, beside reading and scoring
+    const chart = v.noReport ? undefined : riskChartThread();
     // SIGINT/SIGTERM: finish the current batch, abort every output, mark the store run, exit 130/143
     const stop = new AbortController();
     const stopHook = onInterrupt((sig) => {
@@ -103,7 +106,7 @@ risk_scores.png, report.html, summary.json.`,
         maxFlowAlerts,
         seed: v.seed as number,
         threads: v.threads as number,
-        charts: v.noReport ? undefined : riskChartPng,
+        charts: chart,
         report: v.noReport ? undefined : renderHtmlReport,
         progress,
         signal: stop.signal,
@@ -111,6 +114,7 @@ risk_scores.png, report.html, summary.json.`,
       });
     } finally {
       stopHook();
+      await chart?.close();
       await tm.time('store close', async () => store?.close());
     }
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
