@@ -106,8 +106,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
       // 3. interrupted after the first batch: state recorded, no output left, none half-written
       const stop = new AbortController();
-      stop.abort('SIGTERM');
-      const e = await runAnalysis({ ...common, outDir: join(dir, 'o3'), store, signal: stop.signal }).then(
+      // the signal arrives while the first batch is being written
+      const trigger = { name: 'trigger', batch: async () => stop.abort('SIGTERM') };
+      const e = await runAnalysis({ ...common, outDir: join(dir, 'o3'), store, signal: stop.signal, sinks: [trigger] }).then(
         () => assert.fail('should have stopped'),
         (x: unknown) => x,
       );
@@ -118,6 +119,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(readdirSync(join(dir, 'o3')), []);
       runs = await store.listRuns!();
       assert.equal(runs.length, 3);
+      // a stop requested before anything started: no run row, nothing written
+      await assert.rejects(runAnalysis({ ...common, outDir: join(dir, 'o3b'), store, signal: stop.signal }), /^UserError: interrupted by SIGTERM before analysis started; no output written$/);
+      assert.equal((await store.listRuns!()).length, 3);
       assert.equal(runs[0].state, 'interrupted');
       assert.equal(runs[0].flows, e.flows);
 
