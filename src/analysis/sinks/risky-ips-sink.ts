@@ -17,7 +17,7 @@ export function riskyIpsSink(): Sink {
       const txt = join(dir, 'risky_ips.txt');
       ctx.addOutput('riskyIpsCsv', csv);
       ctx.addOutput('riskyIpsTxt', txt);
-      staged.add(await stageFile(csv, riskyIpsCsv(ctx.result.riskyIps)));
+      staged.add(await stageFile(csv, riskyIpsCsv(ctx.result.riskyIps, ctx.result.findings)));
       staged.add(await stageFile(txt, riskyIpsTxt(ctx.result.riskyIps)));
     },
     commit: () => staged.commit(),

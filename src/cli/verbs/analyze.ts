@@ -15,6 +15,7 @@ import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderHtmlReport } from '../../report/analysis-report.js';
 import { riskChartThread } from '../../report/risk-chart-thread.js';
+import { findingGroupsBySource, groupedReasons } from '../../report/finding-groups.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 
 export const analyze: Command = {
@@ -41,6 +42,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
       { name: 'max-flow-alerts', type: 'integer', value: 'N', description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
       { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
+      { name: 'verbose', short: 'v', type: 'boolean', description: 'in the text summary: why each rule is off, every reason of a source' },
       { name: 'timings', type: 'boolean', description: 'print where the time went (process start, modules, model load, each stage and output) on stderr, and in --json' },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
@@ -122,13 +124,14 @@ risk_scores.png, report.html, summary.json.`,
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
     if (v.timings) process.stderr.write(tm.format(performance.now()) + '\n');
     if (json) out(JSON.stringify(v.timings ? { ...summaryJson(result), timings: { ...tm.toJSON(), total: Math.round(performance.now() * 10) / 10 } } : summaryJson(result), null, 2));
-    else out(formatSummary(result));
+    else out(formatSummary(result, Boolean(v.verbose)));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },
 };
 
-export function formatSummary(r: AnalysisResult): string {
+export function formatSummary(r: AnalysisResult, verbose = false): string {
+  const groups = findingGroupsBySource(r.findings);
   const lines: string[] = [];
   lines.push(`Analysed ${r.flows.toLocaleString('en-US')} flows from ${r.ipCount.toLocaleString('en-US')} sources in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
@@ -137,12 +140,17 @@ export function formatSummary(r: AnalysisResult): string {
     lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
   const off = r.ruleStatus.filter((s) => s.state === 'off');
-  if (off.length) lines.push(`  rules off: ${off.map((s) => `${s.ruleId} (${s.state === 'off' ? s.reason : ''})`).join('; ')}`);
+  if (off.length && !verbose) lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length} (columns missing or not configured; --verbose says why)`);
+  if (off.length && verbose) {
+    lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length}:`);
+    for (const s of off) lines.push(`    ${s.ruleId}: ${s.state === 'off' ? s.reason : ''}`);
+  }
   if (r.riskyIps.length) {
     lines.push('', 'Riskiest sources:');
     for (const ip of r.riskyIps.slice(0, 10)) {
       lines.push(`  ${ip.ip.padEnd(40)} risk ${ip.risk.toFixed(6)}  ${ip.flows} flows`);
-      for (const reason of ip.reasons.slice(0, 3)) lines.push(`      - ${reason}`);
+      const reasons = groupedReasons(ip.reasons, groups.get(ip.ip) ?? []);
+      for (const reason of verbose ? reasons : reasons.slice(0, 3)) lines.push(`      - ${reason}`);
     }
   }
   lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);
