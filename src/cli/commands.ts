@@ -11,5 +11,6 @@ import { profile } from './verbs/profile.js';
 import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 import { config } from './verbs/config.js';
+import { respond, decisions, block, notify } from './verbs/respond-verbs.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, respond, decisions, block, notify];

@@ -16,6 +16,7 @@ import { formatSeconds } from '../progress.js';
 import { renderHtmlReport } from '../../report/analysis-report.js';
 import { riskChartThread } from '../../report/risk-chart-thread.js';
 import { findingGroupsBySource, groupedReasons } from '../../report/finding-groups.js';
+import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 
 export const analyze: Command = {
@@ -47,6 +48,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      ...RESPOND_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -89,8 +91,10 @@ risk_scores.png, report.html, summary.json.`,
       stop.abort(sig);
       return true;
     });
+    const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     try {
       result = await runAnalysis({
+        sinks: respondSink ? [respondSink] : undefined,
         inputs: args.positionals,
         read: readOptionsFrom(v),
         baseline,
@@ -123,8 +127,9 @@ risk_scores.png, report.html, summary.json.`,
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
     if (v.timings) process.stderr.write(tm.format(performance.now()) + '\n');
-    if (json) out(JSON.stringify(v.timings ? { ...summaryJson(result), timings: { ...tm.toJSON(), total: Math.round(performance.now() * 10) / 10 } } : summaryJson(result), null, 2));
-    else out(formatSummary(result, Boolean(v.verbose)));
+    const timings = v.timings ? { timings: { ...tm.toJSON(), total: Math.round(performance.now() * 10) / 10 } } : {};
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true), ...timings }, null, 2));
+    else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },
