@@ -18,10 +18,13 @@ export interface Alert {
   readonly key: string;
   /** the EVE record, as written to alerts.jsonl */
   readonly record: Readonly<Record<string, unknown>>;
+  /** the record as one JSON line (without the newline), made once for every sink */
+  readonly json: string;
 }
 
 export function makeAlert(input: EveAlertInput, extraKey: string, now: number): Alert {
-  return { input, key: alertKey(input, extraKey), record: eveAlert(input, now) };
+  const record = eveAlert(input, now);
+  return { input, key: alertKey(input, extraKey), record, json: JSON.stringify(record) };
 }
 
 export function storedAlert(a: Alert): StoredAlert {
@@ -40,6 +43,7 @@ export function storedAlert(a: Alert): StoredAlert {
     risk: Number((i.netsentinel.risk as number | undefined) ?? 0),
     reasons: (i.netsentinel.reasons as string[] | undefined) ?? [],
     record: a.record,
+    recordJson: a.json,
   };
 }
 
@@ -79,7 +83,23 @@ export function flowAlert(s: ScoredFlows, r: number, now: number): Alert {
   );
 }
 
-export function findingAlert(f: Finding, now: number): Alert {
+/**
+ * The findings' alerts. Two findings can be alike in everything the key hashes (the same rule and
+ * source in two episodes of an input without timestamps): the second and later get an ordinal in
+ * their key, so a fresh store keeps them all instead of calling them "already there", and the same
+ * input analysed again still gives the same keys.
+ */
+export function findingAlerts(findings: readonly Finding[], now: number): Alert[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const a = findingAlert(f, now);
+    const n = seen.get(a.key) ?? 0;
+    seen.set(a.key, n + 1);
+    return n === 0 ? a : findingAlert(f, now, `#${n}`);
+  });
+}
+
+export function findingAlert(f: Finding, now: number, extraKey = ''): Alert {
   return makeAlert(
     {
       timeMs: f.firstSeen ? Date.parse(f.firstSeen) : null,
@@ -94,7 +114,7 @@ export function findingAlert(f: Finding, now: number): Alert {
       severity: f.severity,
       netsentinel: { risk: ruleP(f.severity), rule: f.ruleId, reasons: [f.reason], evidence: f.evidence, count: f.count, firstSeen: f.firstSeen, lastSeen: f.lastSeen, targets: f.targets },
     },
-    '',
+    extraKey,
     now,
   );
 }

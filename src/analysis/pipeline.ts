@@ -21,7 +21,9 @@ import type { FinishContext, RunInfo, Sink } from './sink.js';
 import type { AnalysisProgress } from './progress.js';
 import { createSourceAggregation } from './source-aggregation.js';
 import { FlowTotals } from './flow-totals.js';
-import { findingAlert, flowAlert, sourceAlert, type Alert } from './alerts.js';
+import { UserError } from '../util/errors.js';
+import { Timings } from './timings.js';
+import { findingAlerts, flowAlert, sourceAlert, type Alert } from './alerts.js';
 
 /** What the result says about how risk was made (the stages know it; the pipeline passes it on). */
 export type ResultHeader = Pick<AnalysisResult, 'mode' | 'modeNote' | 'baseline' | 'classifier'>;
@@ -44,6 +46,21 @@ export interface PipelineOptions {
   readonly hasClassifier: boolean;
   readonly startedAt?: Date;
   readonly progress?: AnalysisProgress;
+  /** a stop request (SIGINT/SIGTERM): honoured after the current batch; its reason names the signal */
+  readonly signal?: AbortSignal;
+  /** where the time goes, by stage and sink */
+  readonly timings?: Timings;
+}
+
+/** The run stopped on request: every sink aborted; exit 130 (SIGINT) or 143 (SIGTERM). */
+export class AnalysisInterrupted extends UserError {
+  constructor(
+    readonly signalName: string,
+    readonly flows: number,
+    message: string,
+  ) {
+    super(message, signalName === 'SIGTERM' ? 143 : signalName === 'SIGINT' ? 130 : 1);
+  }
 }
 
 export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
@@ -60,10 +77,21 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     thresholds: o.thresholds,
   };
   const opened: Sink[] = [];
+  const tm = o.timings ?? new Timings();
+  const each = async (phase: string, fn: (s: Sink) => Promise<unknown> | undefined): Promise<void> => {
+    for (const s of o.sinks) {
+      const t = performance.now();
+      await fn(s);
+      tm.add(`${phase}: ${s.name}`, performance.now() - t);
+    }
+  };
+  if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason), 0, `interrupted by ${String(o.signal.reason)} before analysis started; no output written`);
   try {
     for (const s of o.sinks) {
       opened.push(s);
+      const t = performance.now();
       await s.open?.(info);
+      tm.add(`write: ${s.name}`, performance.now() - t);
     }
     const evidence = o.evidence ?? [];
     const aggregation = createSourceAggregation();
@@ -71,22 +99,33 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     let alertsWritten = 0;
     const send = async (alerts: readonly Alert[]): Promise<void> => {
       alertsWritten += alerts.length;
-      for (const s of o.sinks) await s.alerts?.(alerts);
+      if (alerts.length) await each('write', (s) => s.alerts?.(alerts));
     };
     let flowAlerts = 0;
     let flowAlertsLeftOut = 0;
     const cap = o.maxFlowAlerts > 0 ? o.maxFlowAlerts : Infinity;
     let rowOffset = 0;
     o.progress?.start('analysing', undefined, 'bytes');
-    for await (const batch of o.source.batches()) {
+    const batches = o.source.batches()[Symbol.asyncIterator]();
+    for (;;) {
+      let t = performance.now();
+      const next = await batches.next();
+      tm.add('read', performance.now() - t);
+      if (next.done) break;
+      const batch = next.value;
+      t = performance.now();
       const ff = flowFields(batch);
+      tm.add('flow fields', performance.now() - t);
       // rules first, so a flow's risk can include what its source was doing at the time
-      const ruleP = o.rules.observe(batch, ff);
-      for (const e of evidence) await e.observe?.(batch, ff);
-      const scored = o.score.score(batch, ff, ruleP, rowOffset);
-      aggregation.add(scored);
-      totals.add(scored);
-      for (const s of o.sinks) await s.batch?.(scored);
+      const ruleP = tm.timeSync('rules', () => o.rules.observe(batch, ff));
+      for (const e of evidence) await tm.time(`evidence: ${e.name}`, async () => e.observe?.(batch, ff));
+      const scored = tm.timeSync('score', () => o.score.score(batch, ff, ruleP, rowOffset));
+      tm.timeSync('aggregate', () => {
+        aggregation.add(scored);
+        totals.add(scored);
+      });
+      await each('write', (s) => s.batch?.(scored));
+      t = performance.now();
       const alerts: Alert[] = [];
       for (let r = 0; r < scored.rows; r++) {
         if (scored.risk[r] >= o.thresholds.flow) {
@@ -96,12 +135,18 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
           } else flowAlertsLeftOut++;
         }
       }
+      tm.add('alerts', performance.now() - t);
       await send(alerts);
       rowOffset += batch.rowCount;
+      if (o.signal?.aborted) break;
     }
+    if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason ?? 'a stop request'), rowOffset, '');
     o.progress?.done(`analysed ${rowOffset.toLocaleString('en-US')} flows`);
 
+    let t = performance.now();
     const ruleResult = o.rules.finish();
+    tm.add('rules', performance.now() - t);
+    t = performance.now();
     let findings: Finding[] = ruleResult.findings;
     const extra = new Map<string, SourceEvidence[]>();
     if (evidence.length) {
@@ -113,10 +158,13 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       }
       findings.sort(compareFindings);
     }
-    await send(findings.map((f) => findingAlert(f, now)));
+    const fAlerts = findingAlerts(findings, now);
     const all = aggregation.rows(findings, extra, o.ruleWeight);
     const risky = all.filter((r) => r.risk >= o.thresholds.ip);
-    await send(risky.map((r) => sourceAlert(r, now)));
+    const sAlerts = risky.map((r) => sourceAlert(r, now));
+    tm.add('aggregate', performance.now() - t);
+    await send(fAlerts);
+    await send(sAlerts);
 
     const capped = flowAlertsLeftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut } : {};
     const outputs: Record<string, string> = {};
@@ -148,14 +196,27 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       setStored: (stored, duplicates, where) => {
         result.alerts = { written: alertsWritten, stored, duplicates, store: where, ...capped };
       },
+      files: new Map(),
     };
-    for (const s of o.sinks) await s.finish?.(ctx);
+    await each('write', (s) => s.finish?.(ctx));
     result.finishedAt = new Date().toISOString();
     result.seconds = (performance.now() - t0) / 1000;
-    for (const s of o.sinks) await s.commit?.(result);
+    await each('commit', (s) => s.commit?.(result));
     return result;
   } catch (e) {
-    for (const s of opened.reverse()) await s.abort?.('failed', e)?.catch(() => undefined);
+    const reason = e instanceof AnalysisInterrupted ? 'interrupted' : 'failed';
+    const notes: string[] = [];
+    for (const s of opened.reverse()) {
+      const note = await s.abort?.(reason, e).catch(() => undefined);
+      if (note) notes.push(note);
+    }
+    if (e instanceof AnalysisInterrupted) {
+      throw new AnalysisInterrupted(
+        e.signalName,
+        e.flows,
+        `interrupted by ${e.signalName}: stopped after ${e.flows.toLocaleString('en-US')} flows; no output written (unfinished files removed)${notes.length ? '; ' + notes.join('; ') : ''}`,
+      );
+    }
     throw e;
   }
 }

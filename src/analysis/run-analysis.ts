@@ -23,6 +23,7 @@ import { createScoreStage } from './score-stage.js';
 import type { EvidenceProvider } from './evidence.js';
 import type { Sink } from './sink.js';
 import type { AnalysisProgress } from './progress.js';
+import { Timings } from './timings.js';
 import { runPipeline, type ResultHeader } from './pipeline.js';
 import { flowsCsvSink } from './sinks/flows-csv-sink.js';
 import { alertsJsonlSink } from './sinks/alerts-jsonl-sink.js';
@@ -35,6 +36,8 @@ import { summaryJsonSink } from './sinks/summary-json-sink.js';
 export type { AnalysisResult, IpRow } from '../report/analysis-result.js';
 export { summaryJson } from './summary-json.js';
 export { zOf } from '../risk/fusion.js';
+export { AnalysisInterrupted } from './pipeline.js';
+export { Timings } from './timings.js';
 
 export const DEFAULT_MAX_FLOW_ALERTS = 100_000;
 
@@ -70,6 +73,10 @@ export interface AnalysisOptions {
   readonly evidence?: readonly EvidenceProvider[];
   /** more sinks, after the built-in ones (notifications, an HTTP response, NATS) */
   readonly sinks?: readonly Sink[];
+  /** stop after the current batch (the CLI aborts it on SIGINT/SIGTERM with the signal's name as reason) */
+  readonly signal?: AbortSignal;
+  /** filled with where the time goes (stage by stage, sink by sink) */
+  readonly timings?: Timings;
 }
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
@@ -85,11 +92,13 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     if (source) throw new Error('runAnalysis: a custom flow source needs a baseline');
     header = 'self-fitted';
     modeNote = SELF_FITTED_NOTE;
-    ({ baseline, source } = await fitOnInput(o.inputs, o.read, { seed: o.seed, threads: o.threads, progress }));
+    ({ baseline, source } = await (o.timings ?? new Timings()).time('self-fit (read + fit detectors)', () => fitOnInput(o.inputs, o.read, { seed: o.seed, threads: o.threads, progress })));
   }
   source ??= datasetSource(o.inputs, o.read, o.batchRows ?? 65536, (d, t) => progress?.update(d, t));
   const ruleWeight = o.weights?.rules ?? 1;
-  const score = createScoreStage({ baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  const tm = o.timings ?? new Timings();
+  const b = baseline;
+  const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
   const sinks: Sink[] = [flowsCsvSink(), alertsJsonlSink()];
   if (o.store) sinks.push(storeSink(o.store));
   sinks.push(riskyIpsSink());
@@ -116,5 +125,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     hasClassifier: !!o.classifier,
     startedAt,
     progress,
+    signal: o.signal,
+    timings: tm,
   });
 }

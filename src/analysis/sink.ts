@@ -4,6 +4,9 @@
  *   open(run) → batch(scored)* and alerts(list)* → finish(ctx) → commit()      (success)
  *                                                 ↘ abort(reason)              (failure, signal)
  *
+ * A stop requested through PipelineOptions.signal (SIGINT/SIGTERM in the CLI) is honoured after the
+ * current batch: every sink is aborted with 'interrupted'.
+ *
  * `batch` sees every scored batch in input order; `alerts` sees the alerts in the order they are
  * raised (flow alerts batch by batch, then findings, then risky sources). `finish` is called in
  * the order the sinks were given, with the whole result (earlier sinks may have added outputs or
@@ -41,6 +44,8 @@ export interface FinishContext {
   addOutput(name: string, path: string): void;
   /** the store sink's counts */
   setStored(stored: number, duplicates: number, where: string): void;
+  /** bytes of outputs made by earlier sinks, by output name (the report inlines 'riskChart') */
+  readonly files: Map<string, Uint8Array>;
 }
 
 export type AbortReason = 'failed' | 'interrupted';
@@ -52,5 +57,6 @@ export interface Sink {
   alerts?(list: readonly Alert[]): Promise<void>;
   finish?(ctx: FinishContext): Promise<void>;
   commit?(result: AnalysisResult): Promise<void>;
-  abort?(reason: AbortReason, error?: unknown): Promise<void>;
+  /** undo what was written; may return one short note for the user ("store run 12 marked interrupted") */
+  abort?(reason: AbortReason, error?: unknown): Promise<void | string>;
 }

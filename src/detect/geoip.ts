@@ -21,7 +21,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Reader } from 'maxmind';
+import type { Reader as MaxmindReader } from 'maxmind';
+
+/** maxmind loaded on first use (~0.1 s of module loading that runs without GeoIP should not pay) */
+let ReaderClass: typeof MaxmindReader | undefined;
+const readerClass = (): typeof MaxmindReader => (ReaderClass ??= (createRequire(import.meta.url)('maxmind') as { Reader: typeof MaxmindReader }).Reader);
 import type { GeoIpConfig } from './rules-config.js';
 
 export interface GeoLocation {
@@ -63,7 +67,7 @@ function openReader(path: string): MmdbReader | string {
   if (!existsSync(path)) result = `GeoIP database ${path} does not exist`;
   else {
     try {
-      result = new Reader<AnyRecord>(readFileSync(path)) as unknown as MmdbReader;
+      result = new (readerClass())<AnyRecord>(readFileSync(path)) as unknown as MmdbReader;
     } catch (e) {
       result = `${path} is not a readable MaxMind database (${(e as Error).message})`;
     }

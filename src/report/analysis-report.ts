@@ -6,6 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AnalysisResult } from './analysis-result.js';
+import { findingGroupsBySource, groupFindings, groupedReasons, type FindingGroup } from './finding-groups.js';
 
 export async function renderRiskChart(
   _kind: 'risk',
@@ -23,24 +24,47 @@ export async function renderRiskChart(
   }
 }
 
+/** The risk chart as PNG bytes (undefined, with a warning, when it cannot be drawn). */
+export async function riskChartPng(_kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined> {
+  try {
+    const charts = await import('./charts/index.js');
+    const spec = charts.riskScoresSpec(Array.from(data.risks), data.threshold);
+    return (await charts.renderPngBuffer(spec)).png;
+  } catch (e) {
+    process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
 const esc = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** report.html from a result whose chart is already on disk (r.outputs.riskChart). */
 export async function writeHtmlReport(r: AnalysisResult, path: string): Promise<void> {
+  await writeFile(path, renderHtmlReport(r, r.outputs.riskChart ? await readFile(r.outputs.riskChart) : undefined));
+}
+
+/** The page as text; `chartPng` is inlined (the chart may not be in place yet when the page is made). */
+export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): string {
   let chart = '';
-  if (r.outputs.riskChart) {
-    const png = await readFile(r.outputs.riskChart);
-    chart = `<img alt="Sorted flow risk with the alert threshold" src="data:image/png;base64,${png.toString('base64')}">`;
+  if (chartPng) {
+    chart = `<img alt="Sorted flow risk with the alert threshold" src="data:image/png;base64,${Buffer.from(chartPng).toString('base64')}">`;
   }
+  // a source's findings grouped by rule, each finding one click away
+  const groupDetails = (g: FindingGroup): string =>
+    `<details class="finding-group" data-rule="${esc(g.ruleId)}"><summary>${esc(g.summary)}</summary><ul>${g.findings.map((f) => `<li>${esc(f.reason)}</li>`).join('')}</ul></details>`;
+  const bySource = findingGroupsBySource(r.findings);
   const ipRows = r.riskyIps
     .slice(0, 100)
-    .map(
-      (i) => `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${i.flows}</td><td class="num">${i.riskyFlows}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td><ul>${i.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></td></tr>`,
-    )
+    .map((i) => {
+      const gs = bySource.get(i.ip) ?? [];
+      const others = groupedReasons(i.reasons, gs).slice(gs.length);
+      return `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${i.flows}</td><td class="num">${i.riskyFlows}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td>${gs.map(groupDetails).join('')}${others.length ? `<ul>${others.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}</td></tr>`;
+    })
     .join('\n');
-  const findingRows = r.findings
+  const findingRows = groupFindings(r.findings)
     .slice(0, 200)
-    .map((f) => `<tr><td>${f.severity}</td><td>${esc(f.title)}</td><td class="ip">${esc(f.srcIp ?? '')}</td><td class="num">${f.count}</td><td>${esc(f.firstSeen ?? '')}</td><td>${esc(f.reason)}</td></tr>`)
+    .map((g) => `<tr><td>${g.severity}</td><td>${esc(g.title)}</td><td class="ip">${esc(g.srcIp ?? '')}</td><td class="num">${g.findings.length}</td><td class="num">${g.flows}</td><td>${groupDetails(g)}</td></tr>`)
     .join('\n');
   const flowRows = r.topFlows
     .slice(0, 25)
@@ -63,7 +87,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .card b{display:block;font-size:1.5rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid #eef;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f5f6fa}
 .num{text-align:right;font-variant-numeric:tabular-nums}.ip{font-family:ui-monospace,monospace;white-space:nowrap}
-td ul{margin:0;padding-left:1.1rem}img{max-width:100%;border:1px solid #eef}.off{color:#a33}
+td ul{margin:0;padding-left:1.1rem}details.finding-group summary{cursor:pointer}details.finding-group[open] summary{font-weight:600}img{max-width:100%;border:1px solid #eef}.off{color:#a33}
 footer{margin-top:3rem;color:#778;font-size:.85rem}
 </style></head><body>
 <h1>netsentinel analysis</h1>
@@ -83,7 +107,7 @@ ${chart || '<p>(chart not drawn)</p>'}
 <h2>Riskiest sources</h2>
 ${ipRows ? `<table><thead><tr><th>source</th><th>risk</th><th>flows</th><th>risky flows</th><th>first / last seen</th><th>why</th></tr></thead><tbody>${ipRows}</tbody></table>` : '<p>No source reached the threshold.</p>'}
 <h2>Rule findings</h2>
-${findingRows ? `<table><thead><tr><th>sev</th><th>rule</th><th>source</th><th>flows</th><th>first seen</th><th>evidence</th></tr></thead><tbody>${findingRows}</tbody></table>` : '<p>No rule fired.</p>'}
+${findingRows ? `<table><thead><tr><th>sev</th><th>rule</th><th>source</th><th>findings</th><th>flows</th><th>what (click for each finding)</th></tr></thead><tbody>${findingRows}</tbody></table>` : '<p>No rule fired.</p>'}
 <h2>Riskiest flows</h2>
 ${flowRows ? `<table><thead><tr><th>source</th><th>destination</th><th>risk</th><th>record</th><th>why</th></tr></thead><tbody>${flowRows}</tbody></table>` : '<p>No flow reached the threshold.</p>'}
 <h2>Rules</h2><ul>${status}</ul>
@@ -91,5 +115,5 @@ ${r.inputNotes.length ? `<h2>Notes on the input</h2><ul>${r.inputNotes.map((n) =
 <footer>Made by netsentinel. GeoIP data, where used: IP Geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0).</footer>
 </body></html>
 `;
-  await writeFile(path, html);
+  return html;
 }

@@ -5,8 +5,21 @@
 import { writeFile } from 'node:fs/promises';
 import type { IpRow } from './analysis-result.js';
 import { csvCell } from './csv.js';
+import type { Finding } from '../detect/finding.js';
+import { findingGroupsBySource, groupedReasons } from './finding-groups.js';
 
-export async function writeRiskyIps(rows: readonly IpRow[], csvPath: string, txtPath: string): Promise<void> {
+export async function writeRiskyIps(rows: readonly IpRow[], csvPath: string, txtPath: string, findings: readonly Finding[] = []): Promise<void> {
+  await writeFile(csvPath, riskyIpsCsv(rows, findings));
+  await writeFile(txtPath, riskyIpsTxt(rows));
+}
+
+export function riskyIpsTxt(rows: readonly IpRow[]): string {
+  return rows.map((r) => r.ip).join('\n') + (rows.length ? '\n' : '');
+}
+
+/** `reasons`: a source's findings grouped by rule (one sentence per rule), then the other reasons. */
+export function riskyIpsCsv(rows: readonly IpRow[], findings: readonly Finding[] = []): string {
+  const groups = findingGroupsBySource(findings);
   const header = 'ip,risk,flows,risky_flows,peak_flow_risk,mean_flow_risk,decided_by,rules,detectors_fired,attack_classes,first_seen,last_seen,reasons';
   const lines = rows.map((r) =>
     [
@@ -22,9 +35,8 @@ export async function writeRiskyIps(rows: readonly IpRow[], csvPath: string, txt
       csvCell(Object.entries(r.attackClasses).map(([c, n]) => `${c}:${n}`).join(' ')),
       r.firstSeen ?? '',
       r.lastSeen ?? '',
-      csvCell(r.reasons.join('; ')),
+      csvCell(groupedReasons(r.reasons, groups.get(r.ip) ?? []).join('; ')),
     ].join(','),
   );
-  await writeFile(csvPath, [header, ...lines].join('\n') + '\n');
-  await writeFile(txtPath, rows.map((r) => r.ip).join('\n') + (rows.length ? '\n' : ''));
+  return [header, ...lines].join('\n') + '\n';
 }

@@ -18,6 +18,7 @@ import { loadModelFile, saveModelFile } from '../models/model-file.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { binaryTruthOrUndefined } from './labels.js';
+import { createFlowScorer } from './flow-scorer.js';
 
 export interface BaselineDetector {
   readonly model: TrainedModel;
@@ -45,6 +46,12 @@ export interface Baseline {
    */
   readonly reference?: FlowTable;
   readonly seconds: number;
+  /**
+   * the fused statistic's calibration on the reference rows for the default weights and no
+   * classifier, made once here so each analysis need not score the reference rows again (it is
+   * used only when `key` matches the analysis's weights; older baselines without it still work)
+   */
+  readonly fusedCalibration?: { readonly key: string; readonly calibration: Calibration };
 }
 
 /** most held-out normal rows kept in a baseline file as its reference sample */
@@ -128,7 +135,7 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
     detectors.push({ model, calibration: fitCalibration(cal), weight: opts.weights?.[name] ?? 1 });
   }
   opts.progress?.('done', names.length, names.length);
-  return {
+  const b: Baseline = {
     kind: 'baseline',
     createdAt: new Date().toISOString(),
     netsentinelVersion: NETSENTINEL_VERSION,
@@ -142,6 +149,8 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
     reference: referenceSample(calTable, seed),
     seconds: (performance.now() - t0) / 1000,
   };
+  const fused = createFlowScorer(b, undefined, {}).fusedCalibration;
+  return fused ? { ...b, fusedCalibration: fused } : b;
 }
 
 /** The calibration rows as plain data (no file origin), at most REFERENCE_ROWS of them. */

@@ -52,6 +52,8 @@ export interface FlowScorer {
    * it joins the combination with weight `rules`; reference rows carry none.
    */
   score(batch: FlowTable, where?: string, ruleP?: Float64Array): ScoredBatch;
+  /** the combination's calibration on the reference rows, with the weights it holds for (none without a classifier-free reference) */
+  readonly fusedCalibration?: { readonly key: string; readonly calibration: Calibration };
 }
 
 interface Raw {
@@ -118,16 +120,20 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     return out;
   };
 
+  // what the fused calibration depends on besides the baseline: the weights (no classifier)
+  const key = classifier ? undefined : JSON.stringify({ detectors: w, rules: wr });
   if (ref) {
     // calibrate the classifier, then the combined evidence, on the baseline's held-out normal rows
     if (classifier) {
       const pr = predictTable(classifier, ref);
       if (pr.score) classifierCal = fitCalibration(pr.score);
     }
-    fusedCal = fitCalibration(evaluate(ref).evidence);
+    const cached = baseline.fusedCalibration;
+    fusedCal = key !== undefined && cached?.key === key ? cached.calibration : fitCalibration(evaluate(ref).evidence);
   }
 
   return {
+    fusedCalibration: fusedCal && key !== undefined ? { key, calibration: fusedCal } : undefined,
     detectors: names,
     calibration: fusedCal
       ? `combined evidence calibrated on ${ref!.rowCount.toLocaleString('en-US')} held-out baseline rows`

@@ -26,15 +26,27 @@ export interface StoredAlert {
   readonly reasons: readonly string[];
   /** the full alert record as written to alerts.jsonl */
   readonly record: Readonly<Record<string, unknown>>;
+  /** `record` as JSON when the caller already has it (saves serialising it twice) */
+  readonly recordJson?: string;
 }
 
+/** running: analysis under way; finished: outputs in place; interrupted: stopped by a signal; failed: stopped by an error */
+export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
+
 export interface AnalysisRun {
+  /** default 'finished' */
+  readonly state?: RunState;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly inputs: readonly string[];
   readonly flows: number;
   readonly alerts: number;
   readonly summary: Readonly<Record<string, unknown>>;
+}
+
+export interface StoredRun extends AnalysisRun {
+  readonly id: number;
+  readonly state: RunState;
 }
 
 export interface SaveResult {
@@ -56,6 +68,10 @@ export interface AlertStore {
   saveRun(run: AnalysisRun): Promise<number>;
   /** insert alerts of a run, skipping keys already stored */
   saveAlerts(runId: number, alerts: readonly StoredAlert[]): Promise<SaveResult>;
+  /** update a run saved with state 'running': its end state, times, counts and summary (one row per analysis) */
+  finishRun?(runId: number, run: AnalysisRun & { readonly state: RunState }): Promise<void>;
+  /** runs, newest first */
+  listRuns?(limit?: number): Promise<StoredRun[]>;
   listAlerts(q?: AlertQuery): Promise<StoredAlert[]>;
   countAlerts(): Promise<number>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@
  * or the URL's `?schema=` parameter) so they never collide with an application's.
  */
 import pg from 'pg';
-import type { AlertQuery, AlertStore, AnalysisRun, SaveResult, StoredAlert } from './alert-store.js';
+import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { UserError } from '../util/errors.js';
 
@@ -27,6 +27,7 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
         alerts BIGINT NOT NULL,
         summary JSONB NOT NULL
       );
+      ALTER TABLE ${schema}.runs ADD COLUMN IF NOT EXISTS state TEXT NOT NULL DEFAULT 'finished';
       CREATE TABLE IF NOT EXISTS ${schema}.alerts (
         id BIGSERIAL PRIMARY KEY,
         key TEXT NOT NULL UNIQUE,
@@ -55,10 +56,35 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
     where: safe,
     async saveRun(run: AnalysisRun) {
       const r = await pool.query(
-        `INSERT INTO ${schema}.runs (started_at, finished_at, inputs, flows, alerts, summary) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary)],
+        `INSERT INTO ${schema}.runs (started_at, finished_at, inputs, flows, alerts, summary, state) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary), run.state ?? 'finished'],
       );
       return Number(r.rows[0].id);
+    },
+    async finishRun(runId: number, run: AnalysisRun & { readonly state: RunState }) {
+      await pool.query(`UPDATE ${schema}.runs SET started_at = $1, finished_at = $2, inputs = $3, flows = $4, alerts = $5, summary = $6, state = $7 WHERE id = $8`, [
+        run.startedAt,
+        run.finishedAt,
+        JSON.stringify(run.inputs),
+        run.flows,
+        run.alerts,
+        JSON.stringify(run.summary),
+        run.state,
+        runId,
+      ]);
+    },
+    async listRuns(limit = 100): Promise<StoredRun[]> {
+      const r = await pool.query(`SELECT * FROM ${schema}.runs ORDER BY id DESC LIMIT $1`, [limit]);
+      return r.rows.map((x) => ({
+        id: Number(x.id),
+        state: x.state as RunState,
+        startedAt: new Date(x.started_at).toISOString(),
+        finishedAt: new Date(x.finished_at).toISOString(),
+        inputs: x.inputs,
+        flows: Number(x.flows),
+        alerts: Number(x.alerts),
+        summary: x.summary,
+      }));
     },
     async saveAlerts(runId, alerts): Promise<SaveResult> {
       let inserted = 0;
@@ -70,7 +96,7 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
           const chunk = alerts.slice(i, i + 500);
           const values: unknown[] = [];
           const rows = chunk.map((a, j) => {
-            values.push(a.key, runId, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.risk, JSON.stringify(a.reasons), JSON.stringify(a.record));
+            values.push(a.key, runId, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.risk, JSON.stringify(a.reasons), a.recordJson ?? JSON.stringify(a.record));
             const b = j * 14;
             return `(${Array.from({ length: 14 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
           });

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { AlertQuery, AlertStore, AnalysisRun, SaveResult, StoredAlert } from './alert-store.js';
+import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { UserError } from '../util/errors.js';
 
 const SCHEMA = `
@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS runs (
   inputs TEXT NOT NULL,
   flows INTEGER NOT NULL,
   alerts INTEGER NOT NULL,
-  summary TEXT NOT NULL
+  summary TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'finished'
 );
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -62,13 +63,19 @@ export function openSqliteStore(path: string): AlertStore {
     mkdirSync(dirname(full), { recursive: true });
     db = new Database(full);
     db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: never corrupt, and no fsync per transaction (a power cut may lose the last chunk)
+    db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
+    // databases made before runs had a state
+    const cols = db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'state')) db.exec("ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'finished'");
   } catch (e) {
     throw new UserError(`cannot open the alert database ${path}: ${(e as Error).message}`);
   }
   const insertRun = db.prepare(
-    'INSERT INTO runs (started_at, finished_at, inputs, flows, alerts, summary) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO runs (started_at, finished_at, inputs, flows, alerts, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  const updateRun = db.prepare('UPDATE runs SET started_at = ?, finished_at = ?, inputs = ?, flows = ?, alerts = ?, summary = ?, state = ? WHERE id = ?');
   const insertAlert = db.prepare(
     `INSERT INTO alerts (key, run_id, ts, signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, risk, reasons, record)
      VALUES (@key, @runId, @ts, @signature, @category, @severity, @srcIp, @srcPort, @destIp, @destPort, @proto, @risk, @reasons, @record)
@@ -91,7 +98,7 @@ export function openSqliteStore(path: string): AlertStore {
         proto: a.proto,
         risk: a.risk,
         reasons: JSON.stringify(a.reasons),
-        record: JSON.stringify(a.record),
+        record: a.recordJson ?? JSON.stringify(a.record),
       });
       inserted += r.changes;
     }
@@ -100,8 +107,15 @@ export function openSqliteStore(path: string): AlertStore {
   return {
     where: `sqlite:${path}`,
     async saveRun(run: AnalysisRun) {
-      const r = insertRun.run(run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary));
+      const r = insertRun.run(run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary), run.state ?? 'finished');
       return Number(r.lastInsertRowid);
+    },
+    async finishRun(runId: number, run: AnalysisRun & { readonly state: RunState }) {
+      updateRun.run(run.startedAt, run.finishedAt, JSON.stringify(run.inputs), run.flows, run.alerts, JSON.stringify(run.summary), run.state, runId);
+    },
+    async listRuns(limit = 100): Promise<StoredRun[]> {
+      const rows = db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit) as { id: number; started_at: string; finished_at: string; inputs: string; flows: number; alerts: number; summary: string; state: RunState }[];
+      return rows.map((r) => ({ id: Number(r.id), state: r.state, startedAt: r.started_at, finishedAt: r.finished_at, inputs: JSON.parse(r.inputs), flows: Number(r.flows), alerts: Number(r.alerts), summary: JSON.parse(r.summary) }));
     },
     async saveAlerts(runId, alerts): Promise<SaveResult> {
       const inserted = insertMany(runId, alerts);

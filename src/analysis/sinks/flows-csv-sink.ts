@@ -4,7 +4,8 @@
  * one, the fused risk, the normal/attack verdict and the reasons; the label when the input had one.
  */
 import { join } from 'node:path';
-import { openOutput, type OutputStream } from '../../util/output-stream.js';
+import { openStaged, type StagedOutput } from './staged-output.js';
+import type { OutputStream } from '../../util/output-stream.js';
 import { protoName } from '../../report/eve-alert.js';
 import { csvCell } from '../../report/csv.js';
 import { sig6 } from '../numbers.js';
@@ -13,7 +14,7 @@ import type { RunInfo, Sink } from '../sink.js';
 export const FLOWS_FILE = 'flows_scored.csv';
 
 export function flowsCsvSink(): Sink {
-  let out: OutputStream;
+  let out: (OutputStream & StagedOutput) | undefined;
   let path = '';
   let run: RunInfo;
   let headerDone = false;
@@ -22,7 +23,7 @@ export function flowsCsvSink(): Sink {
     async open(info) {
       run = info;
       path = join(info.outDir, FLOWS_FILE);
-      out = await openOutput(path, 'analyze');
+      out = await openStaged(path);
     },
     async batch(s) {
       const verdictAt = run.thresholds.verdict;
@@ -33,7 +34,7 @@ export function flowsCsvSink(): Sink {
         if (run.hasClassifier) cols.push('class', 'class_probability', 'p_attack');
         cols.push('risk', 'verdict', 'reasons');
         if (s.truth) cols.push('label_attack');
-        await out.write(cols.join(',') + '\n');
+        await out!.write(cols.join(',') + '\n');
         headerDone = true;
       }
       const lines: string[] = [];
@@ -47,7 +48,7 @@ export function flowsCsvSink(): Sink {
           lastFile = file;
           fileCell = csvCell(file);
         }
-        let row = `${fileCell},${s.line(r)},${Number.isFinite(time) ? new Date(time).toISOString() : ''},${s.srcIp(r) ?? ''},${numCell(ff.srcPort?.[r])},${s.dstIp(r) ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
+        let row = `${fileCell},${s.line(r)},${isoTime(time)},${s.srcIp(r) ?? ''},${numCell(ff.srcPort?.[r])},${s.dstIp(r) ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
         for (let j = 0; j < s.raw.length; j++) row += `,${sig6(s.raw[j][r])},${sig6(s.p[j][r])}`;
         if (run.hasClassifier) row += `,${csvCell(s.predictedClass?.[r] ?? '')},${sig6(s.classProbability![r])},${s.pAttack ? sig6(s.pAttack[r]) : ''}`;
         const reasons = s.reasons[r];
@@ -55,16 +56,38 @@ export function flowsCsvSink(): Sink {
         if (s.truth) row += `,${s.truth[r]}`;
         lines.push(row);
       }
-      await out.write(lines.join('\n') + (lines.length ? '\n' : ''));
+      await out!.write(lines.join('\n') + (lines.length ? '\n' : ''));
     },
     async finish(ctx) {
-      await out.close();
       ctx.addOutput('flows', path);
     },
+    async commit() {
+      await out?.commit();
+      out = undefined;
+    },
     async abort() {
-      await out?.close().catch(() => undefined);
+      await out?.abort().catch(() => undefined);
+      out = undefined;
     },
   };
+}
+
+/** the second's ISO prefix ("2017-07-07T12:59:21."), reused while flows stay in that second */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** Date#toISOString of epoch ms (fraction dropped, as Date does), '' when unknown; without a Date per row. */
+function isoTime(ms: number): string {
+  if (!Number.isFinite(ms)) return '';
+  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const milli = whole - second * 1000;
+  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 function numCell(v: number | undefined): string {

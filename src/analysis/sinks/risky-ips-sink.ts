@@ -1,10 +1,12 @@
 /** risky_ips.csv and risky_ips.txt: the sources at or above the source risk threshold. */
 import { join } from 'node:path';
-import { writeRiskyIps } from '../../report/risky-ips.js';
+import { riskyIpsCsv, riskyIpsTxt } from '../../report/risky-ips.js';
+import { stageFile, StagedSet } from './staged-output.js';
 import type { Sink } from '../sink.js';
 
 export function riskyIpsSink(): Sink {
   let dir = '.';
+  const staged = new StagedSet();
   return {
     name: 'risky_ips',
     async open(info) {
@@ -15,7 +17,10 @@ export function riskyIpsSink(): Sink {
       const txt = join(dir, 'risky_ips.txt');
       ctx.addOutput('riskyIpsCsv', csv);
       ctx.addOutput('riskyIpsTxt', txt);
-      await writeRiskyIps(ctx.result.riskyIps, csv, txt);
+      staged.add(await stageFile(csv, riskyIpsCsv(ctx.result.riskyIps, ctx.result.findings)));
+      staged.add(await stageFile(txt, riskyIpsTxt(ctx.result.riskyIps)));
     },
+    commit: () => staged.commit(),
+    abort: () => staged.abort(),
   };
 }

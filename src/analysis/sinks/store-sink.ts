@@ -1,6 +1,8 @@
 /**
- * The alert store as a sink: the run is recorded when analysis starts, alerts are saved in chunks
- * as they are raised (deduplicated by key in the database), and the run's summary at the end.
+ * The alert store as a sink. One run row per analysis: saved as 'running' when analysis starts
+ * (so its alerts can point at it as they are saved, in chunks, deduplicated by key in the
+ * database), and updated at the end to 'finished' with the summary, or to 'interrupted' / 'failed'
+ * when the run is aborted. Stores without finishRun get the old second row instead.
  */
 import type { AlertStore, StoredAlert } from '../../store/alert-store.js';
 import { storedAlert } from '../alerts.js';
@@ -16,6 +18,7 @@ export function storeSink(store: AlertStore): Sink {
   let stored = 0;
   let duplicates = 0;
   let written = 0;
+  let flows = 0;
   const flush = async (): Promise<void> => {
     if (runId !== undefined && buffer.length) {
       const r = await store.saveAlerts(runId, buffer.splice(0));
@@ -28,7 +31,10 @@ export function storeSink(store: AlertStore): Sink {
     async open(info) {
       run = info;
       const at = info.startedAt.toISOString();
-      runId = await store.saveRun({ startedAt: at, finishedAt: at, inputs: info.inputs, flows: 0, alerts: 0, summary: { state: 'running' } });
+      runId = await store.saveRun({ state: 'running', startedAt: at, finishedAt: at, inputs: info.inputs, flows: 0, alerts: 0, summary: { state: 'running' } });
+    },
+    async batch(s) {
+      flows += s.rows;
     },
     async alerts(list) {
       for (const a of list) {
@@ -43,7 +49,25 @@ export function storeSink(store: AlertStore): Sink {
     },
     async commit(result) {
       if (runId === undefined) return;
-      await store.saveRun({ startedAt: result.startedAt, finishedAt: result.finishedAt, inputs: run.inputs, flows: result.flows, alerts: written, summary: summaryJson(result) });
+      const row = { startedAt: result.startedAt, finishedAt: result.finishedAt, inputs: run.inputs, flows: result.flows, alerts: written, summary: summaryJson(result) };
+      if (store.finishRun) await store.finishRun(runId, { ...row, state: 'finished' });
+      else await store.saveRun(row);
+    },
+    async abort(reason, error) {
+      if (runId === undefined || !store.finishRun) return;
+      buffer.length = 0;
+      const at = new Date().toISOString();
+      const why = reason === 'interrupted' ? `interrupted (${String((error as { signalName?: string })?.signalName ?? 'signal')})` : `failed: ${(error as Error)?.message ?? String(error)}`;
+      await store.finishRun(runId, {
+        state: reason,
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: at,
+        inputs: run.inputs,
+        flows,
+        alerts: stored + duplicates,
+        summary: { state: reason, note: why, alertsSaved: stored },
+      });
+      return `store run ${runId} marked ${reason}`;
     },
   };
 }

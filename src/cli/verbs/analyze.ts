@@ -9,15 +9,18 @@ import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
-import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
+import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
-import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+import { renderHtmlReport } from '../../report/analysis-report.js';
+import { riskChartThread } from '../../report/risk-chart-thread.js';
+import { findingGroupsBySource, groupedReasons } from '../../report/finding-groups.js';
+import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
+import { onInterrupt } from '../../util/atomic-output.js';
 import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
-import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
 import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
 
 export const analyze: Command = {
@@ -44,6 +47,8 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'fail-on', type: 'number', value: 'RISK', range: { min: 0, max: 1 }, description: 'exit 1 when any source reaches this risk (for cron and CI)' },
       { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
       { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
+      { name: 'verbose', short: 'v', type: 'boolean', description: 'in the text summary: why each rule is off, every reason of a source' },
+      { name: 'timings', type: 'boolean', description: 'print where the time went (process start, modules, model load, each stage and output) on stderr, and in --json' },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
@@ -59,16 +64,21 @@ risk_scores.png, report.html, summary.json.`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
+    const tm = new Timings();
+    // Node's own start, then our modules until this verb runs (performance.now() counts from process start)
+    const boot = performance.nodeTiming.bootstrapComplete;
+    tm.add('process start', boot);
+    tm.add('modules', performance.now() - boot);
     await guardOutputs(
       'analyze',
       { data: args.positionals, files: [v.baseline as string | undefined, v.model as string | undefined, v.config as string | undefined] },
       { folders: [{ dir: v.out as string, names: ANALYZE_FILES }] },
     );
-    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const config = await tm.time('config', () => loadAnalysisConfig(v.config as string | undefined));
     const baselineFile = v.baseline as string | undefined;
-    const baseline = baselineFile ? await loadBaseline(baselineFile) : undefined;
+    const baseline = baselineFile ? await tm.time('model load', () => loadBaseline(baselineFile)) : undefined;
     const modelFile = v.model as string | undefined;
-    const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
+    const classifier = modelFile ? await tm.time('model load', () => loadTrainedModel(modelFile)) : undefined;
     if (classifier && classifier.kind !== 'classifier') {
       throw new UserError(`analyze: ${modelFile} is a ${classifier.kind}; --model takes a classifier (detectors belong in a baseline)`);
     }
@@ -81,9 +91,17 @@ risk_scores.png, report.html, summary.json.`,
     const maxFlowAlerts = (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS;
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
-    const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+    const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStore(storeLoc));
     const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;
+    // the chart's modules load and it is drawn on a worker thread, beside reading and scoring
+    const chart = v.noReport ? undefined : riskChartThread();
+    // SIGINT/SIGTERM: finish the current batch, abort every output, mark the store run, exit 130/143
+    const stop = new AbortController();
+    const stopHook = onInterrupt((sig) => {
+      stop.abort(sig);
+      return true;
+    });
     const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     try {
       result = await runAnalysis({
@@ -104,29 +122,36 @@ risk_scores.png, report.html, summary.json.`,
         maxFlowAlerts,
         seed: v.seed as number,
         threads: v.threads as number,
-        charts: v.noReport ? undefined : renderRiskChart,
-        report: v.noReport ? undefined : writeHtmlReport,
+        charts: chart,
+        report: v.noReport ? undefined : renderHtmlReport,
         progress,
         evidence: extras.evidence,
         // respond first (it may write blocklists into the outputs), the upload last
         sinks: [...(respondSink ? [respondSink] : []), ...extras.sinks],
+        signal: stop.signal,
+        timings: tm,
       });
     } finally {
-      await store?.close();
+      stopHook();
+      await chart?.close();
+      await tm.time('store close', async () => store?.close());
       await extras.close();
     }
     for (const note of extras.notes()) progress.note(note);
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
-    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true) }, null, 2));
-    else out(formatSummary(result) + respondSummary(respondSink, false));
+    if (v.timings) process.stderr.write(tm.format(performance.now()) + '\n');
+    const timings = v.timings ? { timings: { ...tm.toJSON(), total: Math.round(performance.now() * 10) / 10 } } : {};
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true), ...timings }, null, 2));
+    else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },
 };
 
-export function formatSummary(r: AnalysisResult): string {
+export function formatSummary(r: AnalysisResult, verbose = false): string {
+  const groups = findingGroupsBySource(r.findings);
   const lines: string[] = [];
   lines.push(`Analysed ${r.flows.toLocaleString('en-US')} flows from ${r.ipCount.toLocaleString('en-US')} sources in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
@@ -135,12 +160,17 @@ export function formatSummary(r: AnalysisResult): string {
     lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
   const off = r.ruleStatus.filter((s) => s.state === 'off');
-  if (off.length) lines.push(`  rules off: ${off.map((s) => `${s.ruleId} (${s.state === 'off' ? s.reason : ''})`).join('; ')}`);
+  if (off.length && !verbose) lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length} (columns missing or not configured; --verbose says why)`);
+  if (off.length && verbose) {
+    lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length}:`);
+    for (const s of off) lines.push(`    ${s.ruleId}: ${s.state === 'off' ? s.reason : ''}`);
+  }
   if (r.riskyIps.length) {
     lines.push('', 'Riskiest sources:');
     for (const ip of r.riskyIps.slice(0, 10)) {
       lines.push(`  ${ip.ip.padEnd(40)} risk ${ip.risk.toFixed(6)}  ${ip.flows} flows`);
-      for (const reason of ip.reasons.slice(0, 3)) lines.push(`      - ${reason}`);
+      const reasons = groupedReasons(ip.reasons, groups.get(ip.ip) ?? []);
+      for (const reason of verbose ? reasons : reasons.slice(0, 3)) lines.push(`      - ${reason}`);
     }
   }
   lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);

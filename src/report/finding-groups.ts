@@ -1,0 +1,99 @@
+/**
+ * A source's findings grouped by rule, for people: a scanner that probed 14 hosts is one line
+ * ("Vertical port scan ×14: 14 hosts, 29–75 ports each, 3 Jul 12:20 – 7 Jul 19:53") with the 14
+ * findings one click away, not 14 near-identical lines. Used by report.html, risky_ips.csv and
+ * analyze's text summary, so the three say the same.
+ */
+import type { Finding } from '../detect/finding.js';
+
+export interface FindingGroup {
+  readonly ruleId: string;
+  readonly title: string;
+  /** the most severe of the group (1 = highest) */
+  readonly severity: number;
+  readonly srcIp: string | null;
+  readonly findings: readonly Finding[];
+  /** flows attributed to the findings */
+  readonly flows: number;
+  /** one line: what, how many targets, ports, when */
+  readonly summary: string;
+}
+
+/** Group by source and rule, in the order the findings come (most severe first when sorted). */
+export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const k = `${f.srcIp ?? ''}\u0000${f.ruleId}`;
+    const g = groups.get(k);
+    if (g) g.push(f);
+    else groups.set(k, [f]);
+  }
+  return [...groups.values()].map((fs) => ({
+    ruleId: fs[0].ruleId,
+    title: fs[0].title,
+    severity: Math.min(...fs.map((f) => f.severity)),
+    srcIp: fs[0].srcIp,
+    findings: fs,
+    flows: fs.reduce((a, f) => a + f.count, 0),
+    summary: summarise(fs),
+  }));
+}
+
+/** source address → its groups */
+export function findingGroupsBySource(findings: readonly Finding[]): Map<string, FindingGroup[]> {
+  const out = new Map<string, FindingGroup[]>();
+  for (const g of groupFindings(findings)) {
+    if (g.srcIp === null) continue;
+    const list = out.get(g.srcIp) ?? [];
+    list.push(g);
+    out.set(g.srcIp, list);
+  }
+  return out;
+}
+
+/**
+ * A source row's reasons with the per-finding sentences replaced by one line per group (the other
+ * reasons, from the flows and other evidence, kept as they are, after the groups).
+ */
+export function groupedReasons(reasons: readonly string[], groups: readonly FindingGroup[]): string[] {
+  const fromFindings = new Set(groups.flatMap((g) => g.findings.map((f) => f.reason)));
+  return [...groups.map((g) => g.summary), ...reasons.filter((r) => !fromFindings.has(r))];
+}
+
+function summarise(fs: readonly Finding[]): string {
+  const parts: string[] = [];
+  const hosts = new Set<string>();
+  let hostsExact = true;
+  for (const f of fs) {
+    for (const ip of f.targets.ips) hosts.add(ip);
+    if (f.targets.ipCount > f.targets.ips.length || f.targets.countsCapped) hostsExact = false;
+  }
+  const maxIpCount = Math.max(...fs.map((f) => f.targets.ipCount));
+  const nHosts = hostsExact ? hosts.size : Math.max(hosts.size, maxIpCount);
+  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${nHosts.toLocaleString('en-US')} hosts`);
+  const ports = fs.map((f) => f.targets.portCount).filter((n) => n > 0);
+  if (ports.length) {
+    const lo = Math.min(...ports);
+    const hi = Math.max(...ports);
+    const samePort = new Set(fs.flatMap((f) => (f.targets.portCount === 1 ? f.targets.ports : [NaN])));
+    if (hi === 1 && samePort.size === 1 && !samePort.has(NaN)) parts.push(`port ${[...samePort][0]}`);
+    else parts.push(`${lo === hi ? lo.toLocaleString('en-US') : `${lo.toLocaleString('en-US')}–${hi.toLocaleString('en-US')}`} port${hi === 1 ? '' : 's'}${fs.length > 1 ? ' each' : ''}`);
+  }
+  const firsts = fs.map((f) => f.firstSeen).filter((x): x is string => !!x).sort();
+  const lasts = fs.map((f) => f.lastSeen).filter((x): x is string => !!x).sort();
+  if (firsts.length) parts.push(span(firsts[0], lasts.at(-1) ?? firsts[0]));
+  parts.push(`${fs.reduce((a, f) => a + f.count, 0).toLocaleString('en-US')} flows`);
+  return `${fs[0].title}${fs.length > 1 ? ` ×${fs.length}` : ''}: ${parts.join(', ')}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "3 Jul 12:20 – 7 Jul 19:53" (UTC), "3 Jul 12:20–12:45" within a day */
+function span(a: string, b: string): string {
+  const d1 = new Date(a);
+  const d2 = new Date(b);
+  const day = (d: Date): string => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${d.getUTCFullYear() !== new Date().getUTCFullYear() && d1.getUTCFullYear() !== d2.getUTCFullYear() ? ' ' + d.getUTCFullYear() : ''}`;
+  const hm = (d: Date): string => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  if (day(d1) === day(d2)) return hm(d1) === hm(d2) ? `${day(d1)} ${hm(d1)}` : `${day(d1)} ${hm(d1)}–${hm(d2)}`;
+  return `${day(d1)} ${hm(d1)} – ${day(d2)} ${hm(d2)}`;
+}

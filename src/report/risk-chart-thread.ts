@@ -1,0 +1,43 @@
+/**
+ * The risk chart drawn on a worker thread: started when analysis starts, so loading the chart
+ * modules and drawing overlap the reading and scoring on the main thread (analyze's latency,
+ * issue 8 #2). Same bytes as riskChartPng (same code, other thread); falls back to it when a
+ * worker cannot start.
+ */
+import { Worker } from 'node:worker_threads';
+import { riskChartPng } from './analysis-report.js';
+
+export interface RiskChartThread {
+  (kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined>;
+  /** stop the worker (when the run ends or is aborted) */
+  close(): Promise<void>;
+}
+
+export function riskChartThread(): RiskChartThread {
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(new URL('./risk-chart-worker.js', import.meta.url));
+    worker.unref();
+    worker.on('error', () => (worker = undefined));
+  } catch {
+    worker = undefined;
+  }
+  const render = (async (kind, data) => {
+    const w = worker;
+    if (!w) return riskChartPng(kind, data);
+    const answer = await new Promise<{ png?: Uint8Array; error?: string }>((resolve) => {
+      w.once('message', resolve);
+      w.once('error', (e) => resolve({ error: e.message }));
+      w.postMessage({ risks: data.risks, threshold: data.threshold });
+    });
+    if (answer.png) return answer.png;
+    process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${answer.error}\n`);
+    return undefined;
+  }) as RiskChartThread;
+  render.close = async () => {
+    const w = worker;
+    worker = undefined;
+    await w?.terminate();
+  };
+  return render;
+}
