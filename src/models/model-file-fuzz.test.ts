@@ -14,6 +14,6 @@ test('fuzz: mutated model files (bytes, lengths, JSON under a recomputed checksu
     fc.property(modelInputArb(seeds), (buf) => {
       fuzzModelDecode(buf);
     }),
-    { numRuns: 1500, seed: 9_008, interruptAfterTimeLimit: 10_000 },
+    { numRuns: 1500, seed: 9_008, interruptAfterTimeLimit: 4_000 },
   );
 });

@@ -79,6 +79,10 @@ test('a crafted header under a valid checksum is refused as damaged, never a cra
     '{"blobs":[{"type":"Float64Array","offset":"8","length":1}],"doc":1}',
     '{"blobs":[{"type":"Float64Array","offset":0,"length":-1}],"doc":1}',
     '{"blobs":[{"type":"Float64Array","offset":0,"length":0.5}],"doc":1}',
+    // found by npm run fuzz: String() of a parsed object whose toString is not a function throws
+    '{"blobs":[{"type":{"toString":null},"offset":0,"length":1}],"doc":1}',
+    '{"blobs":[],"doc":{"$blob":{"toString":null}}}',
+    '{"blobs":[],"doc":{"$num":{"valueOf":null,"toString":null}}}',
     `{"blobs":[],"doc":${'['.repeat(20000)}${']'.repeat(20000)}}`,
     `{"blobs":[],"doc":${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}}`,
   ];
@@ -90,4 +94,16 @@ test('a crafted header under a valid checksum is refused as damaged, never a cra
       text.slice(0, 60),
     );
   }
+});
+
+test('a model path that never ends (/dev/zero) or is too large is refused in one line, not read without end', async () => {
+  await assert.rejects(loadModelFile('/dev/zero', 1 << 20), (e: Error) => e instanceof UserError && /larger than 1,048,576 bytes/.test(e.message));
+  const dir = mkdtempSync(join(tmpdir(), 'nsm-big-'));
+  const p = join(dir, 'big.nsm');
+  writeFileSync(p, Buffer.alloc(2 << 20));
+  await assert.rejects(loadModelFile(p, 1 << 20), (e: Error) => e instanceof UserError && /larger than/.test(e.message));
+  // within the bound, a real model file still loads
+  const ok = join(dir, 'ok.nsm');
+  writeFileSync(ok, encodeModel(doc));
+  assert.equal(((await loadModelFile(ok, 1 << 20)) as typeof doc).name, 'x');
 });

@@ -17,7 +17,7 @@
  * with a message that says which.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-output.js';
 
@@ -112,7 +112,7 @@ export function decodeModel(buf: Buffer, where: string): unknown {
   const arrays = header.blobs.map((b: unknown, i: number) => {
     if (!b || typeof b !== 'object') throw damaged(`blob ${i} is not described`);
     const { type, offset, length } = b as Record<string, unknown>;
-    if (typeof type !== 'string' || !Object.hasOwn(TYPES, type)) throw damaged(`blob ${i} has unknown type ${String(type).slice(0, 40)}`);
+    if (typeof type !== 'string' || !Object.hasOwn(TYPES, type)) throw damaged(`blob ${i} has unknown type ${describeJson(type)}`);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || (offset as number) < 0 || (length as number) < 0) {
       throw damaged(`blob ${i} has an invalid offset or length`);
     }
@@ -139,17 +139,51 @@ export async function saveModelFile(path: string, doc: object, who = ''): Promis
   return buf.length;
 }
 
-export async function loadModelFile(path: string): Promise<unknown> {
-  let buf: Buffer;
+/** Largest model file read (the biggest forests we write are a few hundred MB). */
+export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+export async function loadModelFile(path: string, maxBytes = MAX_MODEL_BYTES): Promise<unknown> {
+  return decodeModel(await readBounded(path, maxBytes), path);
+}
+
+/**
+ * The whole file, refusing one larger than `maxBytes` before reading it; a pipe or device
+ * (`<(cat m.nsm)`, /dev/zero) is read up to the same bound, never without end.
+ */
+async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
+  const tooBig = (): UserError => new UserError(`${path} is larger than ${maxBytes.toLocaleString('en-US')} bytes: not a model file netsentinel wrote`);
+  let fh: FileHandle | undefined;
   try {
-    buf = await readFile(path);
+    fh = await open(path, 'r');
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new UserError(`${path} is a folder, not a model file`);
+    if (st.isFile() && st.size > maxBytes) throw tooBig();
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(st.isFile() ? Math.max(1, Math.min(st.size - total + 1, 1 << 24)) : 1 << 20);
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw tooBig();
+      parts.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`model file ${path} does not exist`);
     if (code === 'EISDIR') throw new UserError(`${path} is a folder, not a model file`);
     throw new UserError(`cannot read model file ${path}: ${(e as Error).message}`);
+  } finally {
+    await fh?.close();
   }
-  return decodeModel(buf, path);
+}
+
+/** A value parsed from the header, for a message (String() of a crafted object can throw). */
+function describeJson(v: unknown): string {
+  const s = JSON.stringify(v) ?? typeof v;
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 /** Deeper than any model writes; a crafted file nested deeper would overflow the stack. */
@@ -162,10 +196,13 @@ function revive(v: unknown, arrays: ArrayBufferView[], damaged: (w: string) => E
     const o = v as Record<string, unknown>;
     if ('$blob' in o && Object.keys(o).length === 1) {
       const i = o.$blob as number;
-      if (!Number.isInteger(i) || i < 0 || i >= arrays.length) throw damaged(`reference to missing blob ${String(i).slice(0, 40)}`);
+      if (!Number.isInteger(i) || i < 0 || i >= arrays.length) throw damaged(`reference to missing blob ${describeJson(i)}`);
       return arrays[i];
     }
-    if ('$num' in o && Object.keys(o).length === 1) return Number(o.$num);
+    if ('$num' in o && Object.keys(o).length === 1) {
+      if (typeof o.$num !== 'string') throw damaged(`a number written as ${describeJson(o.$num)}`);
+      return Number(o.$num);
+    }
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(o)) {
       if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;

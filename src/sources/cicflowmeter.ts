@@ -31,7 +31,7 @@ import { InputError } from '../util/errors.js';
 import { binaryFrom } from './label-columns.js';
 import type { CellParse, FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
 import type { ColumnRole } from '../flows/table.js';
-import { quoteField } from './input-limits.js';
+import { quoteArg, quoteField } from './input-limits.js';
 
 /** Identity and context columns, in output order. */
 const IDENTITY: readonly (readonly [string, ColumnRole, CellParse])[] = [
@@ -176,7 +176,7 @@ function planCic(start: FileStart): TablePlan {
     if (key(name) === 'fwd header length.1') return; // pandas' name for the duplicated column
     const c = cicCanonicalName(name);
     if (c === undefined) {
-      extras.push({ type: 'parsed', name: name === '' ? `Unnamed: ${i}` : name, role: 'feature', field: i, parse: 'number', sourceName: raw, hint: `if this column holds text, read it as categories with --categorical '${name}'` });
+      extras.push({ type: 'parsed', name: name === '' ? `Unnamed: ${i}` : name, role: 'feature', field: i, parse: 'number', sourceName: raw, hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` });
       return;
     }
     if (fieldOf.has(c)) {

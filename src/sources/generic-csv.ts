@@ -19,7 +19,7 @@
 import { InputError } from '../util/errors.js';
 import type { CsvBatch } from './csv-tokenizer.js';
 import { binaryFrom } from './label-columns.js';
-import { quoteList } from './input-limits.js';
+import { quoteArg, quoteList } from './input-limits.js';
 import { parseNumber } from './parse-number.js';
 import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type PlanOptions, type TablePlan } from './table-plan.js';
 
@@ -129,9 +129,6 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
   };
 }
 
-function quoteArg(name: string): string {
-  return /^[\w.\-/]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
-}
 
 function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
   const b: CsvBatch = start.sample;

@@ -156,3 +156,12 @@ test('missing, infinite and negative count cells are counted per column and summ
   assert.match(lines[1], /pkt_count.*1 infinite.*2 negative.*of 4 rows/);
   assert.ok(getColumn(t, 'ratio'));
 });
+
+test('a hostile column name (a CR, thousands of characters) is escaped and cut in messages (found by npm run fuzz)', async () => {
+  const name = `label\r${'x'.repeat(3000)}`;
+  const p = write('crname.csv', `${name}\nlf\r${'y'.repeat(5000)}\n`);
+  await assert.rejects(
+    readDataset([p], { ...quiet, format: 'cicflowmeter' }),
+    (e: Error) => e instanceof UserError && !/[\r\n]/.test(e.message) && e.message.length < 600 && /column "label\\rxxx.*…"/.test(e.message),
+  );
+});

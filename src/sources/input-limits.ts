@@ -50,6 +50,12 @@ export function quoteField(s: string, max = QUOTE_CHARS): string {
   return `${JSON.stringify(s.slice(0, max))}… (${s.length.toLocaleString('en-US')} characters)`;
 }
 
+/** A column name as a shell argument in a hint; a name no command line can hold readably is not spelled out. */
+export function quoteArg(name: string): string {
+  if (name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) return '"<this column\'s name>"';
+  return /^[\w.\-/]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
+}
+
 /** A list of names for a message: the first `max` quoted, then how many more. */
 export function quoteList(names: readonly string[], max = 20): string {
   const shown = names.slice(0, max).map((n) => quoteField(n, 60));

@@ -11,7 +11,7 @@ test('fuzz: the tokenizer reads any bytes the same whole and in chunks, or refus
     fc.asyncProperty(csvInputArb(seeds), fc.integer({ min: 1, max: 97 }), async (bytes, chunk) => {
       await fuzzTokenizer(bytes, chunk);
     }),
-    { numRuns: 400, seed: 9_006, interruptAfterTimeLimit: 10_000 },
+    { numRuns: 250, seed: 9_006, interruptAfterTimeLimit: 4_000 },
   );
 });
 
@@ -20,6 +20,6 @@ test('fuzz: the dataset readers read any bytes or refuse them in one line', asyn
     fc.asyncProperty(csvInputArb(seeds), readOptionsArb, async (bytes, o) => {
       await fuzzReadDataset(bytes, o);
     }),
-    { numRuns: 400, seed: 9_007, interruptAfterTimeLimit: 10_000 },
+    { numRuns: 300, seed: 9_007, interruptAfterTimeLimit: 4_000 },
   );
 });

@@ -22,7 +22,7 @@ import { categoricalColumn, type Column, type ColumnRole } from '../flows/table.
 import { InputError } from '../util/errors.js';
 import { ATTACK, NORMAL } from './label-columns.js';
 import type { CellParse, DeriveContext, FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
-import { quoteField } from './input-limits.js';
+import { quoteArg, quoteField } from './input-limits.js';
 
 /** Canonical columns other than labels, in output order. */
 const COLUMNS: readonly (readonly [string, ColumnRole, CellParse])[] = [
@@ -118,7 +118,7 @@ function planUnsw(start: FileStart): TablePlan {
     fieldOf.set(c, i);
     if (!KNOWN.has(c)) {
       const name = raw.trim() === '' ? `Unnamed: ${i}` : raw.trim();
-      extras.push({ type: 'parsed', name, role: 'feature', field: i, parse: 'number', hint: `if this column holds text, read it as categories with --categorical '${name}'` });
+      extras.push({ type: 'parsed', name, role: 'feature', field: i, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` });
     }
   });
   const field = (n: string): number => fieldOf.get(n) ?? -1;

@@ -27,9 +27,18 @@ export function describePlace(p: InputPlace): string {
   const parts: string[] = [];
   if (p.file !== undefined) parts.push(p.file);
   if (p.line !== undefined) parts.push(`line ${p.line}`);
-  if (p.column !== undefined) parts.push(`column "${p.column}"`);
+  if (p.column !== undefined) parts.push(`column ${quoteColumn(p.column)}`);
   if (p.byteOffset !== undefined) parts.push(`byte ${p.byteOffset}`);
   return parts.join(p.line !== undefined || p.column !== undefined ? ', ' : ' ').replace(/^([^,]*), line/, '$1 line');
+}
+
+/**
+ * A column name as a message shows it: quoted, control characters escaped (a CR in a hostile
+ * header must not rewrite the terminal line), cut to 100 characters.
+ */
+function quoteColumn(name: string): string {
+  const cut = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+  return JSON.stringify(cut);
 }
 
 /** Bad input data, with its place. */
