@@ -127,7 +127,7 @@ const config = respondConfigFrom({ actions: { critical: ['ban'], high: ['ban'], 
 const FINDINGS_PER_RUN = 50;
 const RUNS = 2100;
 
-test(`allowlist holds over ${(FINDINGS_PER_RUN * RUNS).toLocaleString('en-US')} random findings`, () => {
+test(`allowlist holds over ${(FINDINGS_PER_RUN * RUNS).toLocaleString('en-US')} random findings`, (t) => {
   let findings = 0;
   let blocked = 0;
   let refused = 0;
@@ -166,6 +166,7 @@ test(`allowlist holds over ${(FINDINGS_PER_RUN * RUNS).toLocaleString('en-US')} 
   // the generator must exercise both sides: plenty blocked, plenty refused
   assert.ok(blocked > 10_000, `only ${blocked} written`);
   assert.ok(refused > 10_000, `only ${refused} refused`);
+  t.diagnostic(`${findings} findings over ${RUNS} allowlists: ${blocked} lines written to the three files, ${refused} bans refused by the writers' allowlist check, 0 allowlisted addresses written`);
 });
 
 test('the oracle itself: overlap in the shared 128-bit space', () => {

@@ -118,3 +118,19 @@ test('bad input: one line, exit 2, naming the file, line or key', () => {
   assert.match(help.stdout, /DRY RUN BY DEFAULT/);
   assert.match(help.stdout, /Examples:\n {2}netsentinel analyze/);
 });
+
+test('analyze --respond runs the policy as a sink after the outputs are in place (the shipped loopback sample)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-analyze-respond-'));
+  const sample = fileURLToPath(new URL('../../../samples/loopback/', import.meta.url));
+  assert.equal(cli('baseline', join(sample, 'normal.csv'), '-o', join(dir, 'b.nsb'), '-q').code, 0);
+  const r = cli('analyze', join(sample, 'traffic.csv'), '-b', join(dir, 'b.nsb'), '-o', join(dir, 'out'), '--store', join(dir, 'n.db'), '--no-report', '-q', '--respond', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { riskyIps: { ip: string }[]; respond: { apply: boolean; decisions: { value: string; type: string; simulated: boolean }[]; skipped: { value: string; why: string }[]; files: Record<string, string> } };
+  assert.equal(j.respond.apply, false);
+  // the scanner and the brute forcer are on loopback: alerted, never banned
+  assert.deepEqual(j.respond.decisions.map((d) => `${d.value} ${d.type}`).sort(), ['127.0.0.66 alert', '127.0.0.77 alert']);
+  assert.ok(j.respond.decisions.every((d) => d.simulated));
+  assert.deepEqual(j.respond.skipped.filter((s) => s.why === 'allowlisted').map((s) => s.value).sort(), ['127.0.0.66', '127.0.0.77']);
+  assert.equal(readFileSync(j.respond.files.blockedIps, 'utf8'), '');
+  assert.equal(JSON.parse(cli('decisions', 'list', '--all', '--json', '--store', join(dir, 'n.db')).stdout).decisions.length, 2);
+});
