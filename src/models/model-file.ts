@@ -17,9 +17,9 @@
  * with a message that says which.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, writeFile, rename, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-output.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 const MAGIC = Buffer.from('NSMODEL\n', 'latin1');
@@ -128,17 +128,14 @@ export function decodeModel(buf: Buffer, where: string): unknown {
   return revive(header.doc, arrays, damaged, 0);
 }
 
-export async function saveModelFile(path: string, doc: object): Promise<number> {
+/**
+ * Write the model atomically (src/util/atomic-output.ts): a crash, a full disk or a signal never
+ * leaves half a model under the real name; folders are created; a device, FIFO or folder is refused
+ * and a symbolic link is written through. `who` starts the error message (the verb).
+ */
+export async function saveModelFile(path: string, doc: object, who = ''): Promise<number> {
   const buf = encodeModel(doc);
-  // write beside, then rename: a crash never leaves half a model under the real name
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await mkdir(dirname(path) || '.', { recursive: true });
-    await writeFile(tmp, buf);
-    await rename(tmp, path);
-  } catch (e) {
-    throw new UserError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check the folder is writable`);
-  }
+  await writeFileAtomic(path, buf, who, { makeDirs: true });
   return buf.length;
 }
 
