@@ -10,5 +10,6 @@ import { cluster } from './verbs/cluster.js';
 import { profile } from './verbs/profile.js';
 import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
+import { flows } from './verbs/flows.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, flows];

@@ -6,6 +6,7 @@ import type { OptionSpec } from './args.js';
 import type { Progress } from './progress.js';
 import type { FlowTable } from '../flows/table.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
+import { CAPTURE_OPTIONS, captureOptionsFrom } from './capture-options.js';
 
 export const DATA_OPTIONS: readonly OptionSpec[] = [
   {
@@ -19,6 +20,7 @@ export const DATA_OPTIONS: readonly OptionSpec[] = [
   { name: 'label', type: 'string', value: 'COLUMN', description: 'label column of a generic CSV (the class to learn / to evaluate against)' },
   { name: 'drop', type: 'list', value: 'A,B', description: 'columns to leave out of the features' },
   { name: 'categorical', type: 'list', value: 'A,B', description: 'columns to treat as categories (generic CSV; detected when not given)' },
+  ...CAPTURE_OPTIONS,
 ];
 
 export function readOptionsFrom(values: Record<string, unknown>, progress?: Progress): ReadOptions {
@@ -28,6 +30,7 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
     label: values.label as string | undefined,
     drop: values.drop as string[] | undefined,
     categorical: values.categorical as string[] | undefined,
+    capture: captureOptionsFrom(values),
     progress: progress ? (done: number, total: number) => progress.update(done, total) : undefined,
   };
 }

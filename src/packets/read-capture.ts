@@ -2,8 +2,8 @@
  * Reading a capture file or pipe: recognise it by its magic number (classic pcap in either byte
  * order and resolution, or pcapng; gzip-compressed is undone first by ByteSource), then feed its
  * records, in place, to a synchronous sink. Chunks arrive asynchronously; the packets of one chunk
- * are delivered in one synchronous loop, and `afterChunk` runs between chunks (that is where a
- * consumer hands finished flow batches on), so the hot path awaits nothing.
+ * are delivered in one synchronous loop, and the consumer gets control back between chunks (that is
+ * where finished flow batches are handed on), so the hot path awaits nothing.
  */
 import { UserError } from '../util/errors.js';
 import { ByteWindow } from './byte-window.js';
@@ -38,12 +38,19 @@ export interface CaptureSummary {
  * you keep). Throws an InputError naming the byte offset when the capture is truncated or garbled,
  * after every packet before the damage went to the sink.
  */
-export async function readCapture(
-  chunks: AsyncIterable<Uint8Array>,
-  display: string,
-  sink: (p: CapturePacket) => void,
-  afterChunk?: () => void | Promise<void>,
-): Promise<CaptureSummary> {
+export async function readCapture(chunks: AsyncIterable<Uint8Array>, display: string, sink: (p: CapturePacket) => void): Promise<CaptureSummary> {
+  const it = iterateCapture(chunks, display, sink);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same as a generator that pauses after each chunk's packets went to the sink, so a consumer
+ * can hand on what those packets produced (finished flows) before more is read.
+ */
+export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display: string, sink: (p: CapturePacket) => void): AsyncGenerator<void, CaptureSummary> {
   const win = new ByteWindow();
   const p = newCapturePacket();
   let parser: PcapParser | PcapngParser | undefined;
@@ -56,14 +63,14 @@ export async function readCapture(
   for await (const chunk of chunks) {
     win.push(chunk);
     if (!parser) {
-      if (win.available < 24 && chunk.length > 0) continue;
+      if (win.available < 24) continue;
       const head = win.buf.subarray(win.start, win.end);
       kind = captureKind(head);
       if (!kind) throw new UserError(`${display}: not a pcap or pcapng capture (unknown magic number)`);
       parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
     }
     parser.consume(win, p, counting);
-    if (afterChunk) await afterChunk();
+    yield;
   }
   if (!parser) {
     const head = win.buf.subarray(win.start, win.end);
@@ -73,7 +80,6 @@ export async function readCapture(
     parser.consume(win, p, counting);
   }
   parser.finish(win);
-  if (afterChunk) await afterChunk();
   return {
     kind: kind as CaptureKind,
     packets,

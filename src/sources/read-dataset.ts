@@ -18,6 +18,8 @@ import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName 
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
+import { captureKind } from '../packets/read-capture.js';
+import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -36,6 +38,8 @@ export interface ReadOptions {
   readonly warn?: (message: string) => void;
   /** what `-` reads (default process.stdin) */
   readonly stdin?: NodeJS.ReadableStream;
+  /** packet captures among the inputs: flow meter settings, packet hook, summary */
+  readonly capture?: CaptureFlowOptions;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -64,6 +68,14 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   const inputs = await resolveInputs(paths);
   const total = inputs.some((i) => i.path === undefined) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
   const { format, files } = await sniffAll(inputs, opts);
+  if (format === CAPTURE) {
+    // pcap / pcapng: metered into CICFlowMeter-layout flow batches (src/packets)
+    yield* streamCaptureFlows(
+      files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source })),
+      { batchRows, warn, stdin: opts.stdin, progress: opts.progress ? (done) => opts.progress?.(done, total) : undefined, ...opts.capture },
+    );
+    return;
+  }
   const reader = createReader(format, opts);
 
   let doneBytes = 0;
@@ -120,10 +132,14 @@ function expectedRows(batch: CsvBatch, size: number, batchRows: number): number 
   return Math.min(batchRows, Math.ceil((size / perRecord) * 1.02) + 16);
 }
 
+/** Packet captures are sniffed like the CSV formats, but read by src/packets. */
+const CAPTURE = 'capture';
+const CAPTURE_TITLE = 'a packet capture (pcap/pcapng)';
+
 /** Detect (or check) the format of every file before reading any. */
-async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: FormatName; files: PreparedFile[] }> {
+async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: FormatName | typeof CAPTURE; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
-  let format = forced;
+  let format: FormatName | typeof CAPTURE | undefined = forced;
   let firstFile: string | undefined;
   const files: PreparedFile[] = [];
   try {
@@ -132,6 +148,21 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
       let keep = false;
       try {
         const { bytes, complete } = await source.peek(SNIFF_BYTES);
+        // a capture (by its magic number, also inside gzip) is claimed before any text check
+        if (captureKind(bytes) !== undefined) {
+          if (forced) throw new UserError(`${input.display} is ${CAPTURE_TITLE}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
+          if (format !== undefined && format !== CAPTURE) {
+            throw new UserError(`${input.display} is ${CAPTURE_TITLE} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately)`);
+          }
+          if (format === undefined) firstFile = input.display;
+          format = CAPTURE;
+          keep = input.path === undefined;
+          files.push({ input, source: keep ? source : undefined });
+          continue;
+        }
+        if (format === CAPTURE) {
+          throw new UserError(`${input.display} is not a packet capture but ${firstFile} is ${CAPTURE_TITLE}; files read together must be one dataset (read them separately)`);
+        }
         const records = leadingRecords(bytes, complete, input.display);
         if (records.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
         if (!forced) {
@@ -155,7 +186,7 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
     for (const f of files) await f.source?.close(); // stdin, kept open for reading
     throw err;
   }
-  return { format: format as FormatName, files };
+  return { format: format as FormatName | typeof CAPTURE, files };
 }
 
 /** Files of one dataset must give the same columns, or their batches could not be joined. */
