@@ -20,6 +20,7 @@ import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
 import { captureKind } from '../packets/read-capture.js';
 import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
+import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -74,6 +75,13 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
       files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source })),
       { batchRows, warn, stdin: opts.stdin, progress: opts.progress ? (done) => opts.progress?.(done, total) : undefined, ...opts.capture },
     );
+    return;
+  }
+  if (format === ZEEK_FORMAT) {
+    for (const { input, source: kept } of files) {
+      const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+      yield* streamZeekConn(source, input.display, batchRows);
+    }
     return;
   }
   const reader = createReader(format, opts);
@@ -135,11 +143,13 @@ function expectedRows(batch: CsvBatch, size: number, batchRows: number): number 
 /** Packet captures are sniffed like the CSV formats, but read by src/packets. */
 const CAPTURE = 'capture';
 const CAPTURE_TITLE = 'a packet capture (pcap/pcapng)';
+type SniffedFormat = FormatName | typeof CAPTURE | typeof ZEEK_FORMAT;
+const title = (f: SniffedFormat): string => (f === CAPTURE ? CAPTURE_TITLE : f === ZEEK_FORMAT ? ZEEK_TITLE : FORMAT_TITLES[f]);
 
 /** Detect (or check) the format of every file before reading any. */
-async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: FormatName | typeof CAPTURE; files: PreparedFile[] }> {
+async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: SniffedFormat; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
-  let format: FormatName | typeof CAPTURE | undefined = forced;
+  let format: SniffedFormat | undefined = forced;
   let firstFile: string | undefined;
   const files: PreparedFile[] = [];
   try {
@@ -148,20 +158,19 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
       let keep = false;
       try {
         const { bytes, complete } = await source.peek(SNIFF_BYTES);
-        // a capture (by its magic number, also inside gzip) is claimed before any text check
-        if (captureKind(bytes) !== undefined) {
-          if (forced) throw new UserError(`${input.display} is ${CAPTURE_TITLE}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
-          if (format !== undefined && format !== CAPTURE) {
-            throw new UserError(`${input.display} is ${CAPTURE_TITLE} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately)`);
+        // a capture (by its magic number, also inside gzip) or a Zeek conn.log is claimed before any CSV check
+        const special = captureKind(bytes) !== undefined ? CAPTURE : looksLikeZeekConn(bytes) ? ZEEK_FORMAT : undefined;
+        if (special || format === CAPTURE || format === ZEEK_FORMAT) {
+          const detected: SniffedFormat = special ?? 'csv';
+          if (forced && special) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
+          if (format !== undefined && format !== detected) {
+            throw new UserError(`${input.display} is ${special ? title(detected) : 'not ' + title(format)} but ${firstFile} is ${title(format)}; files read together must be one dataset (read them separately)`);
           }
           if (format === undefined) firstFile = input.display;
-          format = CAPTURE;
+          format = detected;
           keep = input.path === undefined;
           files.push({ input, source: keep ? source : undefined });
           continue;
-        }
-        if (format === CAPTURE) {
-          throw new UserError(`${input.display} is not a packet capture but ${firstFile} is ${CAPTURE_TITLE}; files read together must be one dataset (read them separately)`);
         }
         const records = leadingRecords(bytes, complete, input.display);
         if (records.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
@@ -172,7 +181,7 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
             firstFile = input.display;
           } else if (detected !== format) {
             throw new UserError(
-              `${input.display} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately, or force one format with --format)`,
+              `${input.display} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${title(format)}; files read together must be one dataset (read them separately, or force one format with --format)`,
             );
           }
         }
@@ -186,7 +195,7 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
     for (const f of files) await f.source?.close(); // stdin, kept open for reading
     throw err;
   }
-  return { format: format as FormatName | typeof CAPTURE, files };
+  return { format: format as SniffedFormat, files };
 }
 
 /** Files of one dataset must give the same columns, or their batches could not be joined. */
