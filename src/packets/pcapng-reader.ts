@@ -29,6 +29,10 @@ interface Interface {
   snapLen: number;
   /** microseconds per timestamp unit */
   microsPerUnit: number;
+  /** 2^32 units in microseconds, split into a whole part and the rest, so that a 64-bit count of
+   * nanoseconds (beyond a double's 53 bits) still gives whole microseconds exactly */
+  hiWhole: number;
+  hiFrac: number;
   /** seconds added to every timestamp (if_tsoffset) */
   offsetMicros: number;
 }
@@ -90,7 +94,7 @@ export class PcapngParser {
           p.offset = s + 28;
           p.capLen = cap;
           p.wireLen = orig < cap ? cap : orig;
-          p.tsMicros = this.lastTs = (hi * 4294967296 + lo) * iface.microsPerUnit + iface.offsetMicros;
+          p.tsMicros = this.lastTs = hi * iface.hiWhole + (hi * iface.hiFrac + lo * iface.microsPerUnit) + iface.offsetMicros;
           p.linkType = iface.linkType;
           p.ifIndex = ifId;
           p.fileOffset = win.base + s;
@@ -128,7 +132,7 @@ export class PcapngParser {
 
   private readInterface(b: Uint8Array, s: number, len: number): Interface {
     const linkType = this.u16(b, s + 8);
-    const iface: Interface = { linkType, snapLen: this.u32(b, s + 12), microsPerUnit: 1, offsetMicros: 0 };
+    const iface: Interface = { linkType, snapLen: this.u32(b, s + 12), microsPerUnit: 1, hiWhole: 4294967296, hiFrac: 0, offsetMicros: 0 };
     this.linkTypes.add(linkType);
     let o = s + 16;
     const end = s + len - 4;
@@ -140,6 +144,8 @@ export class PcapngParser {
         const v = b[o + 4];
         const unitsPerSec = v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
         iface.microsPerUnit = 1e6 / unitsPerSec;
+        iface.hiWhole = Math.floor(4294967296 * iface.microsPerUnit);
+        iface.hiFrac = 4294967296 * iface.microsPerUnit - iface.hiWhole;
       } else if (code === 14 && olen >= 8) {
         const hi = this.u32(b, o + (this.le ? 8 : 4));
         const lo = this.u32(b, o + (this.le ? 4 : 8));
