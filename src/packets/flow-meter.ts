@@ -333,8 +333,8 @@ export class FlowMeter {
       const s = this.state;
       const o = slot * S.STRIDE;
       let end = 0;
-      if (ts - s[o + S.FIRST_TS] > this.activeTimeout) end = END_ACTIVE_TIMEOUT;
-      else if (ts - s[o + S.LAST_TS] > this.idleTimeout) end = END_IDLE_TIMEOUT;
+      if (ts - s[o + S.LAST_TS] > this.idleTimeout) end = END_IDLE_TIMEOUT;
+      else if (ts - s[o + S.FIRST_TS] > this.activeTimeout) end = END_ACTIVE_TIMEOUT;
       else if (tcp && this.list[slot] === LIST_CLOSING && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) end = END_PORT_REUSE;
       if (end !== 0) {
         if (tcp && end === END_ACTIVE_TIMEOUT) connStart = s[o + S.CONN_START];
