@@ -10,7 +10,8 @@
  * with one error naming the byte offset, after the flows of every packet before it.
  */
 import type { FlowTable } from '../flows/table.js';
-import { ByteSource } from '../sources/byte-source.js';
+import type { ByteSource } from '../sources/byte-source.js';
+import { captureChunks } from './capture-file-chunks.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_IPV4, L3_IPV6, L3_ARP } from './decoded-packet.js';
@@ -56,7 +57,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   const batchRows = opts.batchRows ?? 65536;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const files = inputs.map((i) => i.display);
-  const batch = new CaptureFlowBatch(files, Math.min(batchRows, 4096));
+  const batch = new CaptureFlowBatch(files, Math.min(batchRows, 16384));
   const ready: FlowTable[] = [];
   let fileIndex = 0;
   const meter = new FlowMeter((m, slot) => {
@@ -90,19 +91,19 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   for (let i = 0; i < inputs.length; i++) {
     fileIndex = i;
     const input = inputs[i];
-    const source = input.source ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
-    const it = iterateCapture(source.chunks(), input.display, sink);
+    const source = await captureChunks(input, opts.stdin);
+    const it = iterateCapture(source.chunks, input.display, sink);
     let s: CaptureSummary;
     for (;;) {
       const r = await it.next();
       while (ready.length > 0) yield ready.shift() as FlowTable;
-      opts.progress?.(rawBefore + source.bytesRead);
+      opts.progress?.(rawBefore + source.bytesRead());
       if (r.done) {
         s = r.value;
         break;
       }
     }
-    rawBefore += source.bytesRead;
+    rawBefore += source.bytesRead();
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);

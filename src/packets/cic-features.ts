@@ -39,8 +39,8 @@ if (NAMES.length !== CIC_FEATURES.length || NAMES.some((n, i) => n !== CIC_FEATU
 
 export const CIC_FEATURE_COUNT = NAMES.length;
 
-/** Write the flow in `slot`'s features into out[at .. at + CIC_FEATURE_COUNT). */
-export function cicFeaturesInto(m: FlowMeter, slot: number, out: Float64Array, at: number): void {
+/** Write the flow in `slot`'s features into row `row` of the columns `out` (one per feature, in CIC_FEATURES order). */
+export function cicFeaturesInto(m: FlowMeter, slot: number, out: readonly Float64Array[], row: number): void {
   const s = m.state;
   const o = slot * S.STRIDE;
   const f = o + S.DIR0;
@@ -52,78 +52,79 @@ export function cicFeaturesInto(m: FlowMeter, slot: number, out: Float64Array, a
   const n = fP + bP;
   const dur = s[o + S.LAST_TS] - s[o + S.FIRST_TS];
   const secs = dur / 1e6;
-  const st = (i: number, count: number, which: number): number => (count > 0 ? s[i + which] : 0);
-  let k = at;
-  out[k++] = dur;
-  out[k++] = fP;
-  out[k++] = bP;
-  out[k++] = fB;
-  out[k++] = bB;
-  out[k++] = st(f + S.D_LEN, fP, S.MAX);
-  out[k++] = st(f + S.D_LEN, fP, S.MIN);
-  out[k++] = st(f + S.D_LEN, fP, S.MEAN);
-  out[k++] = S.sampleStd(s, f + S.D_LEN, fP);
-  out[k++] = st(b + S.D_LEN, bP, S.MAX);
-  out[k++] = st(b + S.D_LEN, bP, S.MIN);
-  out[k++] = st(b + S.D_LEN, bP, S.MEAN);
-  out[k++] = S.sampleStd(s, b + S.D_LEN, bP);
-  out[k++] = (fB + bB) / secs;
-  out[k++] = n / secs;
-  out[k++] = st(o + S.FLOW_IAT, n - 1, S.MEAN);
-  out[k++] = S.sampleStd(s, o + S.FLOW_IAT, n - 1);
-  out[k++] = st(o + S.FLOW_IAT, n - 1, S.MAX);
-  out[k++] = st(o + S.FLOW_IAT, n - 1, S.MIN);
-  for (const d of [f, b]) {
+  let k = 0;
+  out[k++][row] = dur;
+  out[k++][row] = fP;
+  out[k++][row] = bP;
+  out[k++][row] = fB;
+  out[k++][row] = bB;
+  out[k++][row] = (fP > 0 ? s[f + S.D_LEN + S.MAX] : 0);
+  out[k++][row] = (fP > 0 ? s[f + S.D_LEN + S.MIN] : 0);
+  out[k++][row] = (fP > 0 ? s[f + S.D_LEN + S.MEAN] : 0);
+  out[k++][row] = S.sampleStd(s, f + S.D_LEN, fP);
+  out[k++][row] = (bP > 0 ? s[b + S.D_LEN + S.MAX] : 0);
+  out[k++][row] = (bP > 0 ? s[b + S.D_LEN + S.MIN] : 0);
+  out[k++][row] = (bP > 0 ? s[b + S.D_LEN + S.MEAN] : 0);
+  out[k++][row] = S.sampleStd(s, b + S.D_LEN, bP);
+  out[k++][row] = (fB + bB) / secs;
+  out[k++][row] = n / secs;
+  out[k++][row] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MEAN] : 0);
+  out[k++][row] = S.sampleStd(s, o + S.FLOW_IAT, n - 1);
+  out[k++][row] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MAX] : 0);
+  out[k++][row] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MIN] : 0);
+  for (let side = 0; side < 2; side++) {
+    const d = side === 0 ? f : b;
     const c = s[d + S.D_PKTS] - 1;
-    out[k++] = s[d + S.D_IAT_SUM];
-    out[k++] = st(d + S.D_IAT, c, S.MEAN);
-    out[k++] = S.sampleStd(s, d + S.D_IAT, c);
-    out[k++] = st(d + S.D_IAT, c, S.MAX);
-    out[k++] = st(d + S.D_IAT, c, S.MIN);
+    out[k++][row] = s[d + S.D_IAT_SUM];
+    out[k++][row] = (c > 0 ? s[d + S.D_IAT + S.MEAN] : 0);
+    out[k++][row] = S.sampleStd(s, d + S.D_IAT, c);
+    out[k++][row] = (c > 0 ? s[d + S.D_IAT + S.MAX] : 0);
+    out[k++][row] = (c > 0 ? s[d + S.D_IAT + S.MIN] : 0);
   }
-  out[k++] = s[f + S.D_PSH];
-  out[k++] = s[b + S.D_PSH];
-  out[k++] = s[f + S.D_URG];
-  out[k++] = s[b + S.D_URG];
-  out[k++] = s[f + S.D_RST];
-  out[k++] = s[b + S.D_RST];
-  out[k++] = s[f + S.D_HDR];
-  out[k++] = s[b + S.D_HDR];
-  out[k++] = fP / secs;
-  out[k++] = bP / secs;
-  out[k++] = st(o + S.ALL_LEN, n, S.MIN);
-  out[k++] = st(o + S.ALL_LEN, n, S.MAX);
-  out[k++] = st(o + S.ALL_LEN, n, S.MEAN);
-  out[k++] = S.sampleStd(s, o + S.ALL_LEN, n);
-  out[k++] = S.sampleVariance(s, o + S.ALL_LEN, n);
-  out[k++] = s[o + S.FLAG_FIN];
-  out[k++] = s[o + S.FLAG_SYN];
-  out[k++] = s[o + S.FLAG_RST];
-  out[k++] = s[o + S.FLAG_PSH];
-  out[k++] = s[o + S.FLAG_ACK];
-  out[k++] = s[o + S.FLAG_URG];
-  out[k++] = s[o + S.FLAG_CWR];
-  out[k++] = s[o + S.FLAG_ECE];
-  out[k++] = fP > 0 ? bP / fP : 0;
-  out[k++] = n > 0 ? (fB + bB) / n : 0;
-  out[k++] = fP > 0 ? fB / fP : 0;
-  out[k++] = bP > 0 ? bB / bP : 0;
-  for (const d of [f, b]) {
+  out[k++][row] = s[f + S.D_PSH];
+  out[k++][row] = s[b + S.D_PSH];
+  out[k++][row] = s[f + S.D_URG];
+  out[k++][row] = s[b + S.D_URG];
+  out[k++][row] = s[f + S.D_RST];
+  out[k++][row] = s[b + S.D_RST];
+  out[k++][row] = s[f + S.D_HDR];
+  out[k++][row] = s[b + S.D_HDR];
+  out[k++][row] = fP / secs;
+  out[k++][row] = bP / secs;
+  out[k++][row] = (n > 0 ? s[o + S.ALL_LEN + S.MIN] : 0);
+  out[k++][row] = (n > 0 ? s[o + S.ALL_LEN + S.MAX] : 0);
+  out[k++][row] = (n > 0 ? s[o + S.ALL_LEN + S.MEAN] : 0);
+  out[k++][row] = S.sampleStd(s, o + S.ALL_LEN, n);
+  out[k++][row] = S.sampleVariance(s, o + S.ALL_LEN, n);
+  out[k++][row] = s[o + S.FLAG_FIN];
+  out[k++][row] = s[o + S.FLAG_SYN];
+  out[k++][row] = s[o + S.FLAG_RST];
+  out[k++][row] = s[o + S.FLAG_PSH];
+  out[k++][row] = s[o + S.FLAG_ACK];
+  out[k++][row] = s[o + S.FLAG_URG];
+  out[k++][row] = s[o + S.FLAG_CWR];
+  out[k++][row] = s[o + S.FLAG_ECE];
+  out[k++][row] = fP > 0 ? bP / fP : 0;
+  out[k++][row] = n > 0 ? (fB + bB) / n : 0;
+  out[k++][row] = fP > 0 ? fB / fP : 0;
+  out[k++][row] = bP > 0 ? bB / bP : 0;
+  for (let side = 0; side < 2; side++) {
+    const d = side === 0 ? f : b;
     const states = s[d + S.D_BULK_STATES];
     const bd = s[d + S.D_BULK_DUR];
-    out[k++] = states > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / states) : 0;
-    out[k++] = states > 0 ? Math.floor(s[d + S.D_BULK_PKTS] / states) : 0;
-    out[k++] = bd > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / (bd / 1e6)) : 0;
+    out[k++][row] = states > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / states) : 0;
+    out[k++][row] = states > 0 ? Math.floor(s[d + S.D_BULK_PKTS] / states) : 0;
+    out[k++][row] = bd > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / (bd / 1e6)) : 0;
   }
   // CICFlowMeter's subflow counter ticks on every packet: its subflow figures are per-packet shares
-  out[k++] = n > 0 ? Math.floor(fP / n) : 0;
-  out[k++] = n > 0 ? Math.floor(fB / n) : 0;
-  out[k++] = n > 0 ? Math.floor(bP / n) : 0;
-  out[k++] = n > 0 ? Math.floor(bB / n) : 0;
-  out[k++] = s[f + S.D_INIT_WIN];
-  out[k++] = s[b + S.D_INIT_WIN];
-  out[k++] = s[f + S.D_ACT_DATA];
-  out[k++] = fP > 0 ? s[f + S.D_MIN_SEG] : 0;
+  out[k++][row] = n > 0 ? Math.floor(fP / n) : 0;
+  out[k++][row] = n > 0 ? Math.floor(fB / n) : 0;
+  out[k++][row] = n > 0 ? Math.floor(bP / n) : 0;
+  out[k++][row] = n > 0 ? Math.floor(bB / n) : 0;
+  out[k++][row] = s[f + S.D_INIT_WIN];
+  out[k++][row] = s[b + S.D_INIT_WIN];
+  out[k++][row] = s[f + S.D_ACT_DATA];
+  out[k++][row] = fP > 0 ? s[f + S.D_MIN_SEG] : 0;
   // the last active period is closed at the flow's end (CICFlowMeter's endActiveIdleTime)
   let actN = s[o + S.ACT_N];
   const lastActive = s[o + S.ACT_END] - s[o + S.ACT_START];
@@ -144,16 +145,16 @@ export function cicFeaturesInto(m: FlowMeter, slot: number, out: Float64Array, a
       if (lastActive > aMax) aMax = lastActive;
     }
   }
-  out[k++] = actN > 0 ? aMean : 0;
-  out[k++] = actN > 1 ? Math.sqrt(aM2 / (actN - 1)) : 0;
-  out[k++] = actN > 0 ? aMax : 0;
-  out[k++] = actN > 0 ? aMin : 0;
+  out[k++][row] = actN > 0 ? aMean : 0;
+  out[k++][row] = actN > 1 ? Math.sqrt(aM2 / (actN - 1)) : 0;
+  out[k++][row] = actN > 0 ? aMax : 0;
+  out[k++][row] = actN > 0 ? aMin : 0;
   const idleN = s[o + S.IDLE_N];
-  out[k++] = st(o + S.IDLE, idleN, S.MEAN);
-  out[k++] = S.sampleStd(s, o + S.IDLE, idleN);
-  out[k++] = st(o + S.IDLE, idleN, S.MAX);
-  out[k++] = st(o + S.IDLE, idleN, S.MIN);
-  out[k++] = s[o + S.ICMP_CODE];
-  out[k++] = s[o + S.ICMP_TYPE];
-  out[k++] = m.proto(slot) === 6 ? s[o + S.LAST_TS] - s[o + S.CONN_START] : 0;
+  out[k++][row] = (idleN > 0 ? s[o + S.IDLE + S.MEAN] : 0);
+  out[k++][row] = S.sampleStd(s, o + S.IDLE, idleN);
+  out[k++][row] = (idleN > 0 ? s[o + S.IDLE + S.MAX] : 0);
+  out[k++][row] = (idleN > 0 ? s[o + S.IDLE + S.MIN] : 0);
+  out[k++][row] = s[o + S.ICMP_CODE];
+  out[k++][row] = s[o + S.ICMP_TYPE];
+  out[k++][row] = m.proto(slot) === 6 ? s[o + S.LAST_TS] - s[o + S.CONN_START] : 0;
 }

@@ -56,28 +56,31 @@ export function serviceGuess(proto: number, respPort: number): string {
 }
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const B62_CODES = Array.from(B62, (c) => c.charCodeAt(0));
+const uidCodes: number[] = new Array(18).fill(67); // 'C' then 17 characters
 
 /** A Zeek-looking uid ("C" + 17 base-62 characters) derived from the flow's start time and key. */
 export function flowUid(m: FlowMeter, slot: number): string {
-  let h1 = 0x9e3779b9 ^ Math.floor(m.state[slot * S.STRIDE + S.FIRST_TS] / 4294967296);
-  let h2 = 0x85ebca6b ^ (m.state[slot * S.STRIDE + S.FIRST_TS] >>> 0);
+  const t = m.state[slot * S.STRIDE + S.FIRST_TS];
+  let h1 = 0x9e3779b9 ^ Math.floor(t / 4294967296);
+  let h2 = 0x85ebca6b ^ (t >>> 0);
   for (let w = 0; w < 10; w++) {
     const v = m.keys[slot * 10 + w];
     h1 = Math.imul(h1 ^ v, 0x01000193) ^ (h2 >>> 7);
     h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h1 >>> 11);
   }
-  let s = 'C';
   let a = h1 >>> 0;
   let c = h2 >>> 0;
   for (let i = 0; i < 17; i++) {
-    const x = i % 2 === 0 ? a : c;
-    s += B62[x % 62];
-    if (i % 2 === 0) a = Math.floor(a / 62) ^ Math.imul(c, 31);
-    else c = Math.floor(c / 62) ^ Math.imul(a, 17);
-    a >>>= 0;
-    c >>>= 0;
+    if (i % 2 === 0) {
+      uidCodes[i + 1] = B62_CODES[a % 62];
+      a = (Math.floor(a / 62) ^ Math.imul(c, 31)) >>> 0;
+    } else {
+      uidCodes[i + 1] = B62_CODES[c % 62];
+      c = (Math.floor(c / 62) ^ Math.imul(a, 17)) >>> 0;
+    }
   }
-  return s;
+  return String.fromCharCode.apply(null, uidCodes);
 }
 
 /** Zeek's proto field. */
