@@ -11,5 +11,6 @@ import { profile } from './verbs/profile.js';
 import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 import { flows } from './verbs/flows.js';
+import { config } from './verbs/config.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, flows];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, flows, config];
