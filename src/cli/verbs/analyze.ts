@@ -6,6 +6,7 @@
  */
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { packetDetectors } from '../../packets/packet-evidence.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
@@ -71,10 +72,14 @@ risk_scores.png, report.html, summary.json.`,
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
     let result: AnalysisResult;
+    // captures: the packet detectors (ARP poisoning) watch the packets as they are metered
+    const packets = packetDetectors();
+    const read = readOptionsFrom(v);
     try {
       result = await runAnalysis({
         inputs: args.positionals,
-        read: readOptionsFrom(v),
+        read: { ...read, capture: { ...read.capture, onPacket: packets.onPacket } },
+        evidence: [packets.provider],
         baseline,
         baselineFile,
         classifier,
