@@ -12,5 +12,6 @@ import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 import { flows } from './verbs/flows.js';
 import { config } from './verbs/config.js';
+import { respond, decisions, block, notify } from './verbs/respond-verbs.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, flows, config];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, flows, config, respond, decisions, block, notify];

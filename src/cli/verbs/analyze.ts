@@ -15,6 +15,7 @@ import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
 
 export const analyze: Command = {
   spec: {
@@ -43,6 +44,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      ...RESPOND_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -72,11 +74,13 @@ risk_scores.png, report.html, summary.json.`,
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
     let result: AnalysisResult;
+    const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     // captures: the packet detectors (ARP poisoning) watch the packets as they are metered
     const packets = packetDetectors();
     const read = readOptionsFrom(v);
     try {
       result = await runAnalysis({
+        sinks: respondSink ? [respondSink] : undefined,
         inputs: args.positionals,
         read: { ...read, capture: { ...read.capture, onPacket: packets.onPacket } },
         evidence: [packets.provider],
@@ -105,8 +109,8 @@ risk_scores.png, report.html, summary.json.`,
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
-    if (json) out(JSON.stringify(summaryJson(result), null, 2));
-    else out(formatSummary(result));
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true) }, null, 2));
+    else out(formatSummary(result) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },

@@ -14,6 +14,7 @@ import { evaluateModel, formatEvaluation, type EvaluationReport } from '../../ev
 import { crossValidateModel, formatCrossValidation } from '../../evaluate/cross-validate-model.js';
 import { stratifiedSplitTable } from '../../evaluate/split-table.js';
 import { targetColumn } from '../../features/pipeline.js';
+import { DEFAULT_MAX_CLASSES, checkClassCount } from '../../sources/input-limits.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 
@@ -46,6 +47,7 @@ export const train: Command = {
       { name: 'cv-group', type: 'string', value: 'COLUMN', description: "with --cv: keep each value of COLUMN in one fold (e.g. attack: folds of attack names the model never trained on)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
       { name: 'seed', type: 'integer', description: 'random seed: the same seed and data give the same model', default: 42 },
+      { name: 'max-classes', type: 'integer', value: 'N', description: 'classifiers: refuse a target with more classes than this (likely an identifier)', default: DEFAULT_MAX_CLASSES },
       { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
       { name: 'help-model', type: 'boolean', description: "list the chosen model's parameters and defaults", answersAlone: true },
       ...DATA_OPTIONS,
@@ -80,6 +82,10 @@ export const train: Command = {
 
     const paths = args.positionals;
     let table = await readWithProgress(paths, v, progress, 'reading training data');
+    if (spec.kind === 'classifier') {
+      const target = targetColumn(table, v.target as string | undefined);
+      checkClassCount(target.name, target.dictionary.length, v.maxClasses as number);
+    }
     let testTable;
     let evalHow = '';
     if (split !== undefined) {
