@@ -281,6 +281,14 @@ const COMPARISONS: Record<string, () => void> = {
     add({ what: 'IsolationForest fit+score s (estimator on prepared matrices, as the peer is timed)', ours: sum(a.fit_s, a.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn IsolationForest(100, n_jobs=2)', better: 'lower', factor: 0.2, target: '≤ 0.2 × sklearn' });
     add({ what: 'IsolationForest fit+score s end to end (pipeline, threshold from training scores)', ours: sum(o.fit_s, o.score_s), peer: sum(s.fit_s, s.score_s), peerName: 'sklearn (estimator only)', target: 'reported' });
   },
+  'packets': () => {
+    // issue 10: capture decoding + flow metering vs tshark/tcpdump, flood memory, analyze of a capture
+    const r = spawnSync(process.execPath, [join(here, 'capture-bench.js'), 'compare', sharedRoot!], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const j = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { rows?: string; notes?: string };
+    if (!j.rows) throw new Error((r.stderr || 'no output').trim().split('\n').slice(-2).join(' | '));
+    for (const row of JSON.parse(j.rows) as Row[]) add(row);
+    notes.push(...(JSON.parse(j.notes ?? '[]') as string[]));
+  },
   'cic': () => {
     const g = ours('gbdt-cic');
     const r = ours('rf-cic');
@@ -372,7 +380,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds'];
+  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();

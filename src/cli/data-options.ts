@@ -8,6 +8,7 @@ import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.j
 import { cellCountWarnings } from '../sources/cell-warnings.js';
 import { DEFAULT_LIMITS, inputLimits } from '../sources/input-limits.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
+import { CAPTURE_OPTIONS, captureOptionsFrom } from './capture-options.js';
 
 export const DATA_OPTIONS: readonly OptionSpec[] = [
   {
@@ -23,6 +24,7 @@ export const DATA_OPTIONS: readonly OptionSpec[] = [
   { name: 'categorical', type: 'list', value: 'A,B', description: 'columns to treat as categories (generic CSV; detected when not given)' },
   { name: 'max-columns', type: 'integer', value: 'N', description: 'refuse input lines with more fields than this', default: DEFAULT_LIMITS.maxColumns },
   { name: 'max-line-bytes', type: 'integer', value: 'BYTES', description: 'refuse input lines longer than this', default: DEFAULT_LIMITS.maxLineBytes },
+  ...CAPTURE_OPTIONS,
 ];
 
 export function readOptionsFrom(values: Record<string, unknown>, progress?: Progress): ReadOptions {
@@ -32,6 +34,7 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
     label: values.label as string | undefined,
     drop: values.drop as string[] | undefined,
     categorical: values.categorical as string[] | undefined,
+    capture: captureOptionsFrom(values),
     progress: progress ? (done: number, total: number) => progress.update(done, total) : undefined,
     limits: inputLimits({ maxColumns: values.maxColumns as number | undefined, maxLineBytes: values.maxLineBytes as number | undefined }),
   };

@@ -21,6 +21,9 @@ import { refuseBinary } from './refuse-binary.js';
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
+import { captureKind } from '../packets/read-capture.js';
+import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
+import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -39,6 +42,8 @@ export interface ReadOptions {
   readonly warn?: (message: string) => void;
   /** what `-` reads (default process.stdin) */
   readonly stdin?: NodeJS.ReadableStream;
+  /** packet captures among the inputs: flow meter settings, packet hook, summary */
+  readonly capture?: CaptureFlowOptions;
   /** limits on columns and line length (defaults in input-limits.ts) */
   readonly limits?: Partial<InputLimits>;
 }
@@ -72,6 +77,21 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   const inputs = await resolveInputs(paths);
   const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
   const { format, files } = await sniffAll(inputs, opts, limits, warn);
+  if (format === CAPTURE) {
+    // pcap / pcapng: metered into CICFlowMeter-layout flow batches (src/packets)
+    yield* streamCaptureFlows(
+      files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source })),
+      { batchRows, warn, stdin: opts.stdin, progress: opts.progress ? (done) => opts.progress?.(done, total) : undefined, ...opts.capture },
+    );
+    return;
+  }
+  if (format === ZEEK_FORMAT) {
+    for (const { input, source: kept } of files) {
+      const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+      yield* streamZeekConn(source, input.display, batchRows);
+    }
+    return;
+  }
   const reader = createReader(format, opts);
 
   let doneBytes = 0;
@@ -129,15 +149,21 @@ function expectedRows(batch: CsvBatch, size: number, batchRows: number): number 
   return Math.min(batchRows, Math.ceil((size / perRecord) * 1.02) + 16);
 }
 
+/** Packet captures are sniffed like the CSV formats, but read by src/packets. */
+const CAPTURE = 'capture';
+const CAPTURE_TITLE = 'a packet capture (pcap/pcapng)';
+type SniffedFormat = FormatName | typeof CAPTURE | typeof ZEEK_FORMAT;
+const title = (f: SniffedFormat): string => (f === CAPTURE ? CAPTURE_TITLE : f === ZEEK_FORMAT ? ZEEK_TITLE : FORMAT_TITLES[f]);
+
 /** Detect (or check) the format of every file before reading any. */
 async function sniffAll(
   inputs: readonly InputFile[],
   opts: ReadOptions,
   limits: InputLimits,
   warn: (message: string) => void,
-): Promise<{ format: FormatName; files: PreparedFile[] }> {
+): Promise<{ format: SniffedFormat; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
-  let format = forced;
+  let format: SniffedFormat | undefined = forced;
   let firstFile: string | undefined;
   const files: PreparedFile[] = [];
   try {
@@ -147,6 +173,20 @@ async function sniffAll(
       try {
         const { bytes, complete } = await source.peek(SNIFF_BYTES);
         if (bytes.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
+        // a capture (by its magic number, also inside gzip) or a Zeek conn.log is claimed before any CSV check
+        const special = captureKind(bytes) !== undefined ? CAPTURE : looksLikeZeekConn(bytes) ? ZEEK_FORMAT : undefined;
+        if (special || format === CAPTURE || format === ZEEK_FORMAT) {
+          const detected: SniffedFormat = special ?? 'csv';
+          if (forced && special) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
+          if (format !== undefined && format !== detected) {
+            throw new UserError(`${input.display} is ${special ? title(detected) : 'not ' + title(format)} but ${firstFile} is ${title(format)}; files read together must be one dataset (read them separately)`);
+          }
+          if (format === undefined) firstFile = input.display;
+          format = detected;
+          keep = input.path === undefined || input.stream === true;
+          files.push({ input, source: keep ? source : undefined, delimiter: 44 });
+          continue;
+        }
         // readers that claim an input by its first bytes (packet captures) go above this line;
         // whatever none of them claimed must be text
         refuseBinary(input.display, bytes, source.gzip);
@@ -161,7 +201,7 @@ async function sniffAll(
             firstFile = input.display;
           } else if (detected !== format) {
             throw new UserError(
-              `${input.display} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${FORMAT_TITLES[format]}; files read together must be one dataset (read them separately, or force one format with --format)`,
+              `${input.display} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${title(format)}; files read together must be one dataset (read them separately, or force one format with --format)`,
             );
           }
         }
@@ -175,7 +215,7 @@ async function sniffAll(
     for (const f of files) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
-  return { format: format as FormatName, files };
+  return { format: format as SniffedFormat, files };
 }
 
 /** Files of one dataset must give the same columns, or their batches could not be joined. */

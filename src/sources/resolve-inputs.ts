@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 
 /** File names a folder is searched for. */
-export const DATA_FILE = /\.(csv|txt)(\.gz)?$/i;
+export const DATA_FILE = /\.(csv|txt|pcap|pcapng|cap)(\.gz)?$/i;
 
 export interface InputFile {
   /** the path as the user would write it, for messages and row origins; 'stdin' for `-` */
@@ -51,7 +51,7 @@ export async function resolveInputs(paths: readonly string[]): Promise<InputFile
     const st = await statOrFail(p);
     if (st.isDirectory()) {
       const files = await listFolder(p);
-      if (files.length === 0) throw new UserError(`${p}: no data files in this folder (looked for .csv, .txt, .csv.gz, .txt.gz)`);
+      if (files.length === 0) throw new UserError(`${p}: no data files in this folder (looked for .csv, .txt, .pcap, .pcapng, .cap, each maybe .gz)`);
       out.push(...files);
     } else if (st.isFile()) out.push({ display: p, path: p, size: st.size });
     else out.push({ display: p, path: p, size: 0, stream: true });

@@ -7,6 +7,7 @@
 import { THREADS_RANGE } from '../args.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { packetDetectors } from '../../packets/packet-evidence.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type AnalysisResult } from '../../analysis/run-analysis.js';
@@ -103,10 +104,13 @@ risk_scores.png, report.html, summary.json.`,
       return true;
     });
     const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
+    // captures: the packet detectors (ARP poisoning) watch the packets as they are metered
+    const packets = packetDetectors();
+    const read = readOptionsFrom(v);
     try {
       result = await runAnalysis({
         inputs: args.positionals,
-        read: readOptionsFrom(v),
+        read: { ...read, capture: { ...read.capture, onPacket: packets.onPacket } },
         baseline,
         baselineFile,
         classifier,
@@ -125,7 +129,8 @@ risk_scores.png, report.html, summary.json.`,
         charts: chart,
         report: v.noReport ? undefined : renderHtmlReport,
         progress,
-        evidence: extras.evidence,
+        // packet detectors (captures only) and threat intelligence join as evidence
+        evidence: [packets.provider, ...extras.evidence],
         // respond first (it may write blocklists into the outputs), the upload last
         sinks: [...(respondSink ? [respondSink] : []), ...extras.sinks],
         signal: stop.signal,

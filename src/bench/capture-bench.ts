@@ -1,0 +1,265 @@
+/**
+ * Packet benchmarks (issue 10): decoding + flow metering of a capture of over a million packets,
+ * with `tshark -q -z conv,tcp` and `tcpdump -nn -r` timed on the same file in the same run; the
+ * peak memory of a flood of 10 million one-packet flows (bounded by the flow table); and `analyze`
+ * of the capture end to end.
+ *
+ * The capture is made at bench time in a temporary folder: the real captures of ../shared/pcaps
+ * replayed again and again, each replay re-addressed (the low 16 bits of every IPv4/IPv6 address
+ * set to the replay number) and shifted in time, so every replay is new flows, as on a busy network.
+ *
+ *   node dist/bench/capture-bench.js meter FILE      decode + meter, one process, prints JSON
+ *   node dist/bench/capture-bench.js flood N         N spoofed SYNs generated in memory, prints JSON
+ *   node dist/bench/capture-bench.js compare SHARED  the whole comparison, rows as JSON (run.ts)
+ * `npm run bench -- packets` runs the comparison (src/bench/run.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { streamCaptureFlows } from '../packets/capture-flows.js';
+import { readPackets, type RawPacket } from '../testing/capture-writer.js';
+
+type Json = Record<string, number | string | null | undefined>;
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Write a pcap of at least `minPackets` packets replaying `sources`; returns packets written.
+ * `rare` sources (the SYN scan: 2,000 one-packet flows) join only every tenth replay, so the mix
+ * has a few packets per flow rather than one (real networks have tens).
+ */
+export async function makeReplayCapture(sources: readonly string[], out: string, minPackets: number, rare: readonly string[] = []): Promise<number> {
+  const load = async (list: readonly string[]): Promise<RawPacket[]> => {
+    const base: RawPacket[] = [];
+    for (const s of list) {
+      const ps = await readPackets(s);
+      if (ps.length === 0) continue;
+      // every source starts at 0 within a replay, keeping its own spacing
+      const t0 = ps[0].tsMicros;
+      for (const p of ps) base.push({ ...p, tsMicros: p.tsMicros - t0 });
+    }
+    return base.sort((a, b) => a.tsMicros - b.tsMicros);
+  };
+  const common = await load(sources.filter((s) => !rare.includes(s)));
+  const withRare = await load(sources);
+  const span = Math.max(...withRare.map((p) => p.tsMicros)) + 1e6;
+  const fd = openSync(out, 'w');
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(262144, 16);
+  header.writeUInt32LE(1, 20);
+  writeSync(fd, header);
+  let n = 0;
+  const start = 1.7e15;
+  const buf = Buffer.alloc(8 << 20);
+  let used = 0;
+  for (let replay = 0; n < minPackets; replay++) {
+    // replays overlap in time: a new one starts every quarter of a replay's span
+    const shift = start + replay * (span / 4);
+    for (const p of replay % 10 === 0 ? withRare : common) {
+      const len = p.data.length;
+      if (used + 16 + len > buf.length) {
+        writeSync(fd, buf, 0, used);
+        used = 0;
+      }
+      const ts = Math.round(shift + p.tsMicros);
+      buf.writeUInt32LE(Math.floor(ts / 1e6), used);
+      buf.writeUInt32LE(ts % 1e6, used + 4);
+      buf.writeUInt32LE(len, used + 8);
+      buf.writeUInt32LE(p.wireLen ?? len, used + 12);
+      buf.set(p.data, used + 16);
+      const o = used + 16;
+      const type = len >= 14 ? buf.readUInt16BE(o + 12) : 0;
+      const id = replay & 0xffff;
+      if (type === 0x0800 && len >= 34) {
+        buf.writeUInt16BE(id, o + 14 + 14);
+        buf.writeUInt16BE(id, o + 14 + 18);
+      } else if (type === 0x86dd && len >= 54) {
+        buf.writeUInt16BE(id, o + 14 + 22);
+        buf.writeUInt16BE(id, o + 14 + 38);
+      }
+      used += 16 + len;
+      n++;
+    }
+  }
+  writeSync(fd, buf, 0, used);
+  closeSync(fd);
+  return n;
+}
+
+async function meterTask(file: string): Promise<Json> {
+  const t0 = process.hrtime.bigint();
+  let flows = 0;
+  let packets = 0;
+  for await (const t of streamCaptureFlows([{ display: file, path: file }], { warn: () => {}, onSummary: (s) => (packets = s.packets) })) flows += t.rowCount;
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const u = process.resourceUsage();
+  const cpu = (u.userCPUTime + u.systemCPUTime) / 1e6;
+  return { packets, flows, seconds: secs, cpu_seconds: cpu, packets_per_s: packets / secs, packets_per_cpu_s: packets / cpu, rss_mb: u.maxRSS / 1024 };
+}
+
+/** A SYN flood from random spoofed sources, generated as pcap bytes in memory (no file). */
+async function floodTask(count: number, maxFlows: number): Promise<Json> {
+  const frame = Buffer.alloc(54);
+  frame.writeUInt16BE(0x0800, 12);
+  frame[14] = 0x45;
+  frame.writeUInt16BE(40, 16);
+  frame[22] = 64;
+  frame[23] = 6;
+  frame.writeUInt32BE(0x0a000001, 30); // 10.0.0.1
+  frame.writeUInt16BE(80, 36);
+  frame[46] = 0x50;
+  frame[47] = 0x02; // SYN
+  frame.writeUInt16BE(1024, 48);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(262144, 16);
+    head.writeUInt32LE(1, 20);
+    yield head;
+    const per = 16 + 54;
+    const batch = 16384;
+    let x = 0x12345678;
+    for (let i = 0; i < count; ) {
+      const n = Math.min(batch, count - i);
+      const b = Buffer.alloc(n * per);
+      for (let k = 0; k < n; k++, i++) {
+        const o = k * per;
+        const ts = 1.7e15 + i; // a million SYNs a second
+        b.writeUInt32LE(Math.floor(ts / 1e6), o);
+        b.writeUInt32LE(ts % 1e6, o + 4);
+        b.writeUInt32LE(54, o + 8);
+        b.writeUInt32LE(54, o + 12);
+        frame.copy(b, o + 16);
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        b.writeUInt32BE(x >>> 0, o + 16 + 26); // spoofed source
+        b.writeUInt16BE(1024 + (i & 0x7fff), o + 16 + 34);
+      }
+      yield b;
+    }
+  }
+  const { iterateCapture } = await import('../packets/read-capture.js');
+  const { DecodedPacket } = await import('../packets/decoded-packet.js');
+  const { decodePacket } = await import('../packets/decoder.js');
+  const { FlowMeter } = await import('../packets/flow-meter.js');
+  const { CaptureFlowBatch } = await import('../packets/capture-flow-batch.js');
+  const batch = new CaptureFlowBatch(['flood'], 65536);
+  let flows = 0;
+  const meter = new FlowMeter((m, slot) => {
+    batch.add(m, slot, 0);
+    if (batch.rows >= 65536) flows += batch.flush().rowCount;
+  }, { maxFlows });
+  const d = new DecodedPacket();
+  const t0 = process.hrtime.bigint();
+  const it = iterateCapture(chunks(), 'flood', (p) => {
+    if (decodePacket(p, d) === 0) meter.packet(d);
+  });
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+  }
+  meter.flush();
+  flows += batch.flush().rowCount;
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { packets: count, flows, evictions: meter.stats.evictions, peak_flows: meter.stats.peakFlows, max_flows: maxFlows, seconds: secs, rss_mb: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** Wall seconds of a command, and its CPU seconds (user + system, from /usr/bin/time) when known. */
+function timed(cmd: string, args: string[]): { wall: number; cpu?: number } | string {
+  const withTime = existsSync('/usr/bin/time');
+  const t0 = process.hrtime.bigint();
+  const r = withTime
+    ? spawnSync('/usr/bin/time', ['-f', 'NSCPU %U %S', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.error) return `${cmd}: ${r.error.message}`;
+  if (r.status !== 0) return `${cmd} failed: ${r.stderr.toString().slice(-300)}`;
+  const m = /NSCPU ([\d.]+) ([\d.]+)/.exec(r.stderr.toString());
+  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : undefined };
+}
+
+function task(args: string[]): Json {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Json;
+  } catch {
+    return { error: (r.stderr || 'no output').trim().split('\n').slice(-3).join(' | ') };
+  }
+}
+
+export interface BenchRow {
+  what: string;
+  ours: number | string | null | undefined;
+  peer: number | string | null | undefined;
+  peerName: string;
+  better?: 'higher' | 'lower';
+  factor?: number;
+  atLeast?: number;
+  target?: string;
+}
+
+/** The packet comparisons, as rows of npm run bench's table. */
+export async function packetsComparison(shared: string, add: (r: BenchRow) => void, notes: string[], floodCount = 10_000_000): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-pkts-'));
+  try {
+    const pcaps = join(shared, 'pcaps');
+    const sources = readdirSync(pcaps).filter((f) => f.endsWith('.pcapng')).sort().map((f) => join(pcaps, f));
+    const file = join(dir, 'replay.pcap');
+    const packets = await makeReplayCapture(sources, file, 1_000_000, sources.filter((s) => s.endsWith('synscan.pcapng')));
+    notes.push(`packets: ${packets.toLocaleString('en-US')}-packet capture (${(statSync(file).size / 1e6).toFixed(0)} MB) replaying ../shared/pcaps re-addressed (synscan in one replay of ten), made at bench time`);
+    const m = task(['meter', file]);
+    if (m.error) notes.push(`packets meter: ${m.error}`);
+    const ts = timed('tshark', ['-q', '-n', '-z', 'conv,tcp', '-r', file]);
+    const td = timed('tcpdump', ['-nn', '-r', file]);
+    if (typeof ts === 'string') notes.push(ts);
+    if (typeof td === 'string') notes.push(td);
+    const pps = (t: typeof ts, cpu: boolean): number | undefined => (typeof t === 'string' ? undefined : cpu ? (t.cpu ? packets / t.cpu : undefined) : packets / t.wall);
+    add({ what: `capture decode + flow metering packets/s, wall (one core, ${packets.toLocaleString('en-US')} packets → ${m.flows} flows)`, ours: m.packets_per_s, peer: pps(ts, false), peerName: 'tshark -q -z conv,tcp (wall)', better: 'higher', factor: 8, target: '≥ 8 × tshark' });
+    add({ what: 'capture decode + flow metering packets per CPU second', ours: m.packets_per_cpu_s, peer: pps(ts, true), peerName: 'tshark -q -z conv,tcp (CPU s)', better: 'higher', factor: 8, target: '≥ 8 × tshark' });
+    add({ what: 'capture decode + flow metering packets/s vs tcpdump (wall)', ours: m.packets_per_s, peer: pps(td, false), peerName: 'tcpdump -nn -r (to /dev/null)', target: 'reported' });
+    add({ what: 'capture decode + flow metering packets per CPU second vs tcpdump', ours: m.packets_per_cpu_s, peer: pps(td, true), peerName: 'tcpdump -nn -r (CPU s)', target: 'reported' });
+    add({ what: 'capture decode + flow metering packets/s (absolute, wall)', ours: m.packets_per_s, peer: undefined, peerName: '', atLeast: 1_000_000, target: '≥ 1,000,000/s' });
+    add({ what: 'capture metering peak memory MB', ours: m.rss_mb, peer: undefined, peerName: '', target: 'reported' });
+    // analyze end to end: baseline on CIC-IDS2017 BENIGN, then the capture
+    const main = resolve(here, '../cli/main.js');
+    const benign = join(shared, 'datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
+    const nsb = join(dir, 'benign.nsb');
+    spawnSync(process.execPath, [main, 'baseline', benign, '-o', nsb, '-q']);
+    const an = timed(process.execPath, [main, 'analyze', file, '-b', nsb, '-o', join(dir, 'out'), '--store', `sqlite:${join(dir, 'a.db')}`, '-q']);
+    if (typeof an === 'string') notes.push(`analyze: ${an}`);
+    add({ what: 'analyze of the capture end to end packets/s, wall (read → flows → baseline and rules → report)', ours: typeof an === 'string' ? undefined : packets / an.wall, peer: undefined, peerName: '', atLeast: 500_000, target: '≥ 500,000/s' });
+    add({ what: 'analyze of the capture end to end packets per CPU second', ours: typeof an === 'string' || !an.cpu ? undefined : packets / an.cpu, peer: undefined, peerName: '', atLeast: 500_000, target: '≥ 500,000/s' });
+    const f = task(['flood', String(floodCount), '100000']);
+    if (f.error) notes.push(`flood: ${f.error}`);
+    add({ what: `flood of ${floodCount.toLocaleString('en-US')} one-packet flows: peak RSS MB (--max-flows 100,000; ${f.evictions} evictions)`, ours: f.rss_mb, peer: undefined, peerName: '', target: 'bounded by the table' });
+    const f2 = task(['flood', String(floodCount), '10000']);
+    add({ what: `the same flood with --max-flows 10,000: peak RSS MB`, ours: f2.rss_mb, peer: undefined, peerName: '', target: 'reported' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [what, a, b] = process.argv.slice(2);
+  const compare = async (): Promise<Json> => {
+    const rows: BenchRow[] = [];
+    const notes: string[] = [];
+    await packetsComparison(a, (r) => rows.push(r), notes, b ? Number(b) : undefined);
+    return { rows: JSON.stringify(rows), notes: JSON.stringify(notes) };
+  };
+  const job = what === 'meter' ? meterTask(a) : what === 'flood' ? floodTask(Number(a), Number(b ?? 100000)) : what === 'compare' ? compare() : Promise.reject(new Error(`unknown task ${what}`));
+  job.then(
+    (r) => process.stdout.write(JSON.stringify(r) + '\n'),
+    (e) => {
+      process.stderr.write(String((e as Error).stack) + '\n');
+      process.exit(1);
+    },
+  );
+}

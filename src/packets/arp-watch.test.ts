@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { captureTable } from '../testing/capture-writer.js';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { ArpWatch } from './arp-watch.js';
+import { DecodedPacket, L3_ARP } from './decoded-packet.js';
+
+async function findingsOf(file: string) {
+  const arp = new ArpWatch();
+  await captureTable([file], { onPacket: (d) => arp.observe(d) });
+  return arp.findings();
+}
+
+test('arppoison.pcapng: the gateway 172.16.0.1 poisoned by 00:25:b3:bf:91:ee', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, async () => {
+  const f = await findingsOf(sharedPath('pcaps', 'arppoison.pcapng') as string);
+  const g = f.find((x) => x.ruleId === 'arp.gateway-poisoning');
+  assert.ok(g, JSON.stringify(f.map((x) => x.ruleId)));
+  assert.equal(g.severity, 1);
+  assert.equal(g.evidence.attackerMac, '00:25:b3:bf:91:ee');
+  assert.equal(g.evidence.gatewayIp, '172.16.0.1');
+  assert.equal(g.evidence.previousRouterMac, '00:26:0b:31:07:33');
+  assert.equal(g.targets.ips[0], '172.16.0.1');
+  const many = f.find((x) => x.ruleId === 'arp.mac-many-ips');
+  assert.deepEqual(many?.evidence.ips, ['172.16.0.1', '172.16.0.105']);
+});
+
+test('the ordinary captures raise no packet finding', { skip: skipWithoutShared('pcaps') }, async () => {
+  const dir = sharedPath('pcaps') as string;
+  for (const n of readdirSync(dir).filter((x) => x.endsWith('.pcapng') && x !== 'arppoison.pcapng')) {
+    assert.deepEqual(await findingsOf(join(dir, n)), [], n);
+  }
+});
+
+test('one address announced by two MACs is a conflict; a gratuitous ARP alone is not', () => {
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const announce = (macLo: number, ip: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  announce(0x22334455, 0x0a000005, 1e15);
+  announce(0x22334455, 0x0a000005, 1e15 + 1e6);
+  assert.deepEqual(arp.findings(), []);
+  announce(0x66778899, 0x0a000005, 1e15 + 2e6);
+  const f = arp.findings();
+  assert.equal(f.length, 1);
+  assert.equal(f[0].ruleId, 'arp.ip-conflict');
+  assert.equal(f[0].srcIp, '10.0.0.5');
+  assert.deepEqual(f[0].evidence.macs, ['00:11:22:33:44:55', '00:11:66:77:88:99']);
+});

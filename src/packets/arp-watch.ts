@@ -1,0 +1,140 @@
+/**
+ * ARP spoofing and cache poisoning, seen from packets (flows cannot show it: ARP makes no flow).
+ * Three signs, each a finding in the Finding type the rules use:
+ *  - `arp.gateway-poisoning` (severity 1): the MAC that carries the traffic of off-link (public)
+ *    addresses, i.e. the router as this link sees it, changes to a MAC that announced itself by ARP
+ *    for an address: traffic to the Internet now goes through a host that claims someone else's
+ *    address (a man in the middle). The claimed address is reported as the gateway's.
+ *  - `arp.mac-many-ips` (severity 2): one MAC announces itself by ARP for several IPv4 addresses.
+ *  - `arp.ip-conflict` (severity 2): one IPv4 address announced by two MACs (a spoofed answer, or
+ *    a duplicate address).
+ * Gratuitous ARP on its own, ordinary requests and replies, and a router that never changes raise
+ * nothing. Memory is bounded: at most `maxEntries` addresses and MACs are tracked.
+ */
+import type { Finding } from '../detect/finding.js';
+import { L3_ARP, L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
+
+interface Claim {
+  mac: number;
+  first: number;
+  last: number;
+}
+
+const isPrivate = (a: number): boolean => {
+  const b0 = a >>> 24;
+  const b1 = (a >>> 16) & 255;
+  return b0 === 10 || b0 === 127 || b0 === 0 || b0 >= 224 || (b0 === 172 && b1 >= 16 && b1 < 32) || (b0 === 192 && b1 === 168) || (b0 === 169 && b1 === 254) || (b0 === 100 && b1 >= 64 && b1 < 128);
+};
+const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+const macKey = (hi: number, lo: number): number => hi * 4294967296 + lo;
+const macOf = (k: number): string => macText(Math.floor(k / 4294967296), k % 4294967296);
+const iso = (us: number): string => new Date(us / 1000).toISOString();
+
+export class ArpWatch {
+  /** IPv4 → MACs that announced it (in order) */
+  private readonly claims = new Map<number, Claim[]>();
+  /** MAC → IPv4 addresses it announced */
+  private readonly byMac = new Map<number, number[]>();
+  /** the MAC carrying off-link traffic now, and every change of it */
+  private router = -1;
+  private routerSince = 0;
+  private readonly routerChanges: { from: number; to: number; at: number }[] = [];
+  private arpPackets = 0;
+
+  constructor(private readonly maxEntries = 65536) {}
+
+  observe(d: DecodedPacket): void {
+    if (d.l3 === L3_ARP) {
+      if (d.arpOp !== 1 && d.arpOp !== 2) return;
+      this.arpPackets++;
+      const ip = d.arpSenderIp;
+      if (ip === 0) return; // an address probe claims nothing
+      const mac = macKey(d.arpSenderMacHi, d.arpSenderMacLo);
+      let list = this.claims.get(ip);
+      if (!list) {
+        if (this.claims.size >= this.maxEntries) return;
+        this.claims.set(ip, (list = []));
+      }
+      const known = list.find((c) => c.mac === mac);
+      if (known) known.last = d.tsMicros;
+      else if (list.length < 8) list.push({ mac, first: d.tsMicros, last: d.tsMicros });
+      let ips = this.byMac.get(mac);
+      if (!ips) {
+        if (this.byMac.size >= this.maxEntries) return;
+        this.byMac.set(mac, (ips = []));
+      }
+      if (!ips.includes(ip) && ips.length < 64) ips.push(ip);
+      return;
+    }
+    if (d.l3 === L3_IPV4 && d.srcMacHi >= 0 && !isPrivate(d.src[3])) {
+      const mac = macKey(d.srcMacHi, d.srcMacLo);
+      if (mac === this.router) return;
+      if (this.router >= 0 && this.routerChanges.length < 64) this.routerChanges.push({ from: this.router, to: mac, at: d.tsMicros });
+      this.router = mac;
+      this.routerSince = d.tsMicros;
+    }
+  }
+
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
+    const reported = new Set<number>();
+    for (const ch of this.routerChanges) {
+      const claimed = this.byMac.get(ch.to);
+      if (!claimed || reported.has(ch.to)) continue;
+      // the address it claimed that it took from another host is the gateway's; else its first claim
+      const gateway = claimed.find((ip) => (this.claims.get(ip) ?? []).some((c) => c.mac !== ch.to)) ?? claimed[0];
+      reported.add(ch.to);
+      const mac = macOf(ch.to);
+      out.push({
+        ruleId: 'arp.gateway-poisoning',
+        title: 'ARP poisoning of the gateway (man in the middle)',
+        category: 'spoofing',
+        severity: 1,
+        srcIp: null,
+        targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway).map(ipText)]),
+        firstSeen: iso(Math.min(...(this.claims.get(gateway) ?? []).filter((c) => c.mac === ch.to).map((c) => c.first), ch.at)),
+        lastSeen: iso(ch.at),
+        count: this.arpPackets,
+        evidence: { attackerMac: mac, previousRouterMac: macOf(ch.from), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway) },
+        rows: [],
+        reason: `${mac} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+      });
+    }
+    for (const [mac, ips] of this.byMac) {
+      if (ips.length < 2) continue;
+      out.push({
+        ruleId: 'arp.mac-many-ips',
+        title: 'One MAC announcing several IP addresses',
+        category: 'spoofing',
+        severity: 2,
+        srcIp: null,
+        targets: targets(ips.map(ipText)),
+        firstSeen: iso(Math.min(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.first)))),
+        lastSeen: iso(Math.max(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.last)))),
+        count: ips.length,
+        evidence: { mac: macOf(mac), ips: ips.map(ipText) },
+        rows: [],
+        reason: `${macOf(mac)} announced itself by ARP for ${ips.length} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
+      });
+    }
+    for (const [ip, list] of this.claims) {
+      if (list.length < 2) continue;
+      out.push({
+        ruleId: 'arp.ip-conflict',
+        title: 'One IP address announced by several MACs',
+        category: 'spoofing',
+        severity: 2,
+        srcIp: ipText(ip),
+        targets: targets([ipText(ip)]),
+        firstSeen: iso(Math.min(...list.map((c) => c.first))),
+        lastSeen: iso(Math.max(...list.map((c) => c.last))),
+        count: list.length,
+        evidence: { macs: list.map((c) => macOf(c.mac)) },
+        rows: [],
+        reason: `${ipText(ip)} was announced by ARP from ${list.length} MACs (${list.map((c) => macOf(c.mac)).join(', ')}): a spoofed answer or a duplicate address.`,
+      });
+    }
+    return out;
+  }
+}

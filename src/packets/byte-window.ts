@@ -1,0 +1,46 @@
+/**
+ * A sliding window over a stream of byte chunks, for the capture readers: records are parsed in
+ * place from one reused buffer; bytes already consumed are dropped by moving the unread tail to the
+ * front when a new chunk does not fit. Memory is bounded by the largest record plus one chunk, not
+ * by the file: a 50 GB capture is read through a few megabytes.
+ */
+export class ByteWindow {
+  buf: Uint8Array;
+  /** first unread byte in buf */
+  start = 0;
+  /** one past the last valid byte in buf */
+  end = 0;
+  /** absolute stream offset of buf[0] */
+  base = 0;
+
+  constructor(capacity = 4 << 20) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  get available(): number {
+    return this.end - this.start;
+  }
+
+  /** Absolute stream offset of the first unread byte. */
+  get offset(): number {
+    return this.base + this.start;
+  }
+
+  push(chunk: Uint8Array): void {
+    const unread = this.end - this.start;
+    if (this.end + chunk.length > this.buf.length) {
+      if (unread + chunk.length > this.buf.length) {
+        let cap = this.buf.length * 2;
+        while (cap < unread + chunk.length) cap *= 2;
+        const nb = new Uint8Array(cap);
+        nb.set(this.buf.subarray(this.start, this.end));
+        this.buf = nb;
+      } else if (unread > 0) this.buf.copyWithin(0, this.start, this.end);
+      this.base += this.start;
+      this.start = 0;
+      this.end = unread;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Captures as a flow source: pcap/pcapng files (plain or gzip-compressed, or on stdin) → decoder →
+ * flow meter → FlowTable batches in the CICFlowMeter layout (capture-flow-batch.ts). This is what
+ * `streamDataset` hands every verb when its inputs are captures, and what `netsentinel flows`
+ * writes out. Files given together are one capture (e.g. rotated files): one flow meter runs across
+ * them, so a connection spanning two files is one flow.
+ *
+ * Packets that are not IP (ARP, LLDP, ...) do not make flows; they still reach `onPacket` (the
+ * packet detectors). Truncated and malformed packets are counted and skipped; a damaged file stops
+ * with one error naming the byte offset, after the flows of every packet before it.
+ */
+import type { FlowTable } from '../flows/table.js';
+import type { ByteSource } from '../sources/byte-source.js';
+import { captureChunks } from './capture-file-chunks.js';
+import { CaptureFlowBatch } from './capture-flow-batch.js';
+import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
+import { DecodedPacket, L3_IPV4, L3_IPV6, L3_ARP } from './decoded-packet.js';
+import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
+import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
+import { iterateCapture, type CaptureSummary } from './read-capture.js';
+
+export interface CaptureInput {
+  readonly display: string;
+  readonly path?: string;
+  /** an already opened (peeked) source, e.g. stdin */
+  readonly source?: ByteSource;
+}
+
+export interface CaptureFlowOptions extends FlowMeterOptions {
+  /** most flows per batch (default 65536) */
+  readonly batchRows?: number;
+  readonly warn?: (message: string) => void;
+  /** every decoded packet (IP, ARP or other), before the flow meter sees it */
+  readonly onPacket?: (d: DecodedPacket) => void;
+  /** bytes read so far (raw, as on disk) */
+  readonly progress?: (bytesRead: number) => void;
+  /** the summary, once every input was read */
+  readonly onSummary?: (s: CaptureFlowSummary) => void;
+  readonly stdin?: NodeJS.ReadableStream;
+}
+
+export interface CaptureFlowSummary {
+  files: { file: string; kind: string; packets: number; linkTypes: string[]; garbledBlocks: number }[];
+  packets: number;
+  ipPackets: number;
+  arpPackets: number;
+  otherPackets: number;
+  truncatedPackets: number;
+  malformedPackets: number;
+  unsupportedLinkPackets: number;
+  flows: number;
+  meter: FlowMeterStats;
+  maxFlows: number;
+}
+
+export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts: CaptureFlowOptions = {}): AsyncGenerator<FlowTable> {
+  const batchRows = opts.batchRows ?? 65536;
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+  const files = inputs.map((i) => i.display);
+  const batch = new CaptureFlowBatch(files, Math.min(batchRows, 16384));
+  const ready: FlowTable[] = [];
+  let fileIndex = 0;
+  const meter = new FlowMeter((m, slot) => {
+    batch.add(m, slot, fileIndex);
+    if (batch.rows >= batchRows) ready.push(batch.flush());
+  }, opts);
+  meter.onFirstEviction = () =>
+    warn(`the flow table is full (${meter.maxFlows.toLocaleString('en-US')} flows): evicting the least recently seen flows; raise --max-flows if this capture is not a flood`);
+  const d = new DecodedPacket();
+  const sum: CaptureFlowSummary = {
+    files: [], packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, flows: 0, meter: meter.stats, maxFlows: meter.maxFlows,
+  };
+  const onPacket = opts.onPacket;
+  const sink = (p: CapturePacket): void => {
+    sum.packets++;
+    const r = decodePacket(p, d);
+    if (r !== DECODE_OK) {
+      if (r === DECODE_TRUNCATED) sum.truncatedPackets++;
+      else if (r === DECODE_MALFORMED) sum.malformedPackets++;
+      else if (r === DECODE_UNKNOWN_LINK) sum.unsupportedLinkPackets++;
+      return;
+    }
+    if (onPacket) onPacket(d);
+    if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
+      sum.ipPackets++;
+      meter.packet(d);
+    } else if (d.l3 === L3_ARP) sum.arpPackets++;
+    else sum.otherPackets++;
+  };
+  let rawBefore = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    fileIndex = i;
+    const input = inputs[i];
+    const source = await captureChunks(input, opts.stdin);
+    const it = iterateCapture(source.chunks, input.display, sink);
+    let s: CaptureSummary;
+    for (;;) {
+      const r = await it.next();
+      while (ready.length > 0) yield ready.shift() as FlowTable;
+      opts.progress?.(rawBefore + source.bytesRead());
+      if (r.done) {
+        s = r.value;
+        break;
+      }
+    }
+    rawBefore += source.bytesRead();
+    sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
+    const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
+    if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
+    if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${s.garbledBlocks} garbled pcapng block(s)`);
+  }
+  meter.flush();
+  sum.flows = meter.stats.flowsFinished;
+  if (sum.malformedPackets > 0) warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed packet(s) (headers that contradict themselves)`);
+  if (sum.truncatedPackets > 0) warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} packet(s) cut before their headers ended (snap length too small)`);
+  if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} flow(s) because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
+  opts.onSummary?.(sum);
+  if (batch.rows > 0 || sum.flows === 0) ready.push(batch.flush());
+  while (ready.length > 0) yield ready.shift() as FlowTable;
+}

@@ -1,0 +1,206 @@
+/**
+ * The same traffic in every capture format and link type decodes to the same flows: real captures
+ * from ../shared/pcaps rewritten by our test writer (pcap µs/ns in both byte orders; pcapng with
+ * several sections of either byte order and several interfaces with their own link types and
+ * resolutions; 802.1Q, QinQ, Linux cooked v1/v2, raw IP, BSD/OpenBSD loopback; gzip) and by
+ * Wireshark's editcap and tcpdump. Also: damaged files yield every packet before the damage and one
+ * error naming the byte offset; a garbled block inside a good pcapng is counted and skipped.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { after, test } from 'node:test';
+import { cellText, getColumn, type FlowTable } from '../flows/table.js';
+import { streamDataset } from '../sources/read-dataset.js';
+import { ByteSource } from '../sources/byte-source.js';
+import { captureTable, readPackets, reencapsulate, writePcap, writePcapng, type RawPacket } from '../testing/capture-writer.js';
+import { run, skipWithoutProgram } from '../testing/programs.js';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { CIC_COLUMNS } from './flow-records.js';
+import { readCapture } from './read-capture.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ns-capfmt-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const SOURCES = ['http_ip4and6.pcapng', 'dns_query_response.pcapng', 'tcp_handshake.pcapng', 'icmp_echo.pcapng', 'ip_frag_source.pcapng', 'ipv6_fragments.pcapng', 'dns_tcp.pcapng'];
+const skip = skipWithoutShared('pcaps', 'http_ip4and6.pcapng');
+
+/** One line per flow: every CIC column but the running id, plus Zeek state and history; sorted. */
+function signature(tables: FlowTable[], keep?: (t: FlowTable, r: number) => boolean): string[] {
+  const rows: string[] = [];
+  for (const t of tables) {
+    const cols = [...CIC_COLUMNS.slice(1), 'conn_state', 'history'].map((n) => getColumn(t, n));
+    for (let r = 0; r < t.rowCount; r++) if (!keep || keep(t, r)) rows.push(cols.map((c) => (c ? cellText(c, r) : '?')).join(','));
+  }
+  return rows.sort();
+}
+
+async function flowsOf(path: string): Promise<string[]> {
+  return signature(await captureTable([path]));
+}
+
+let counter = 0;
+function save(buf: Buffer, ext: string): string {
+  const p = join(tmp, `c${++counter}.${ext}`);
+  writeFileSync(p, buf);
+  return p;
+}
+
+async function allPackets(): Promise<{ name: string; path: string; packets: RawPacket[] }[]> {
+  const out = [];
+  for (const n of SOURCES) {
+    const path = sharedPath('pcaps', n) as string;
+    out.push({ name: n, path, packets: await readPackets(path) });
+  }
+  return out;
+}
+
+test('classic pcap in both byte orders and resolutions, and gzip, give the flows of the pcapng original', { skip }, async () => {
+  for (const { name, path, packets } of await allPackets()) {
+    const want = await flowsOf(path);
+    assert.ok(want.length > 0, name);
+    for (const [be, ns] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const buf = writePcap(packets, { linkType: 1, bigEndian: be, nanoseconds: ns });
+      assert.deepEqual(await flowsOf(save(buf, 'pcap')), want, `${name} as pcap ${be ? 'big' : 'little'}-endian ${ns ? 'ns' : 'µs'}`);
+      if (be && ns) assert.deepEqual(await flowsOf(save(gzipSync(buf), 'pcap.gz')), want, `${name} as gzip-compressed pcap`);
+    }
+  }
+});
+
+test('pcapng with several sections (either byte order) and interfaces (own link type and resolution)', { skip }, async () => {
+  for (const { name, path, packets } of await allPackets()) {
+    const want = await flowsOf(path);
+    const half = Math.ceil(packets.length / 2);
+    const ifaces = [
+      { linkType: 1, tsresol: 6 },
+      { linkType: 276, tsresol: 9 },
+      { linkType: 113, tsresol: 3 + 3 }, // µs written as if_tsresol 6 explicitly
+    ];
+    const put = (ps: RawPacket[], from: number) =>
+      ps.map((p, i) => {
+        const iface = (from + i) % 3;
+        return { iface, p: { ...p, data: reencapsulate(p.data, ifaces[iface].linkType) as Uint8Array } };
+      });
+    const buf = writePcapng([
+      { bigEndian: false, interfaces: ifaces, packets: put(packets.slice(0, half), 0) },
+      { bigEndian: true, interfaces: [ifaces[1], ifaces[0], ifaces[2]], packets: put(packets.slice(half), half).map((x) => ({ ...x, iface: [1, 0, 2][x.iface] })) },
+    ]);
+    assert.deepEqual(await flowsOf(save(buf, 'pcapng')), want, `${name} as a two-section pcapng`);
+  }
+});
+
+test('every link type: Ethernet with 802.1Q and QinQ, Linux cooked v1/v2, raw IP, loopback', { skip }, async () => {
+  for (const { name, path, packets } of await allPackets()) {
+    const tables = await captureTable([path]);
+    const want = signature(tables);
+    const v4 = signature(tables, (t, r) => !cellText(getColumn(t, 'Src IP')!, r).includes(':'));
+    const v6 = signature(tables, (t, r) => cellText(getColumn(t, 'Src IP')!, r).includes(':'));
+    const cases: [number, 'plain' | 'vlan' | 'qinq', string[]][] = [
+      [1, 'vlan', want], [1, 'qinq', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
+      [0, 'plain', want], [108, 'plain', want], [228, 'plain', v4], [229, 'plain', v6],
+    ];
+    for (const [lt, variant, expected] of cases) {
+      const ps = packets.map((p) => ({ ...p, data: reencapsulate(p.data, lt, variant) })).filter((p): p is RawPacket => p.data !== undefined);
+      const file = save(writePcap(ps, { linkType: lt }), 'pcap');
+      assert.deepEqual(await flowsOf(file), expected, `${name} on link type ${lt} ${variant}`);
+    }
+  }
+});
+
+test('captures converted by editcap and tcpdump give the same flows', { skip: skip || skipWithoutProgram('editcap', 'tcpdump') }, async () => {
+  for (const name of SOURCES) {
+    const path = sharedPath('pcaps', name) as string;
+    const want = await flowsOf(path);
+    const us = join(tmp, `${name}.pcap`);
+    const ns = join(tmp, `${name}.ns.pcap`);
+    const back = join(tmp, `${name}.back.pcapng`);
+    const td = join(tmp, `${name}.tcpdump.pcap`);
+    run('editcap', ['-F', 'pcap', path, us]);
+    run('editcap', ['-F', 'nsecpcap', path, ns]);
+    run('editcap', ['-F', 'pcapng', us, back]);
+    run('tcpdump', ['-r', path, '-w', td], undefined);
+    for (const f of [us, ns, back, td]) assert.deepEqual(await flowsOf(f), want, `${name} via ${f}`);
+  }
+});
+
+test('a capture on stdin (a pipe) reads like the file', { skip }, async () => {
+  const path = sharedPath('pcaps', 'http_ip4and6.pcapng') as string;
+  const want = signature(await captureTable([path]));
+  const tables: FlowTable[] = [];
+  for await (const t of streamDataset(['-'], { stdin: Readable.from([readFileSync(path)]), warn: () => {} })) tables.push(t);
+  assert.deepEqual(signature(tables), want);
+});
+
+test('a truncated pcap yields every packet before the damage, then one error naming the byte offset', { skip }, async () => {
+  const packets = await readPackets(sharedPath('pcaps', 'http_google.pcapng') as string);
+  const buf = writePcap(packets, { linkType: 1 });
+  // cut inside the 8th record: 7 whole records precede it
+  let at = 24;
+  for (let i = 0; i < 7; i++) at += 16 + packets[i].data.length;
+  for (const cut of [at + 5, at + 16 + 3]) {
+    const file = save(buf.subarray(0, cut), 'pcap');
+    let seen = 0;
+    await assert.rejects(
+      readCapture(new ByteSource({ display: file, path: file }).chunks(), file, () => seen++),
+      (e: Error) => e.name === 'UserError' && e.message.includes(`byte ${at}`) && /truncated pcap record/.test(e.message),
+    );
+    assert.equal(seen, 7);
+  }
+  // a record header with an impossible length: garbled at its offset
+  const bad = Buffer.from(buf);
+  bad.writeUInt32LE(0x7fffffff, at + 8);
+  let seen = 0;
+  const file = save(bad, 'pcap');
+  await assert.rejects(readCapture(new ByteSource({ display: file, path: file }).chunks(), file, () => seen++), (e: Error) => e.message.includes(`byte ${at}`) && /garbled/.test(e.message));
+  assert.equal(seen, 7);
+});
+
+test('pcapng: a garbled packet block is counted and skipped; broken framing stops at its offset', { skip }, async () => {
+  const packets = (await readPackets(sharedPath('pcaps', 'http_google.pcapng') as string)).slice(0, 6);
+  const good = writePcapng([{ interfaces: [{ linkType: 1 }], packets: packets.map((p) => ({ iface: 0, p })) }]);
+  // find the 3rd enhanced packet block and claim a captured length past its end
+  let o = 0;
+  let epb = 0;
+  let third = -1;
+  while (o < good.length) {
+    const type = good.readUInt32LE(o);
+    const len = good.readUInt32LE(o + 4);
+    if (type === 6 && ++epb === 3) third = o;
+    o += len;
+  }
+  const garbled = Buffer.from(good);
+  garbled.writeUInt32LE(60000, third + 20);
+  let seen = 0;
+  const f1 = save(garbled, 'pcapng');
+  const sum = await readCapture(new ByteSource({ display: f1, path: f1 }).chunks(), f1, () => seen++);
+  assert.equal(seen, 5);
+  assert.equal(sum.garbledBlocks, 1);
+  const broken = Buffer.from(good);
+  broken.writeUInt32LE(13, third + 4);
+  seen = 0;
+  const f2 = save(broken, 'pcapng');
+  await assert.rejects(readCapture(new ByteSource({ display: f2, path: f2 }).chunks(), f2, () => seen++), (e: Error) => e.message.includes(`byte ${third}`));
+  assert.equal(seen, 2);
+  seen = 0;
+  const f3 = save(good.subarray(0, third + 30), 'pcapng');
+  await assert.rejects(readCapture(new ByteSource({ display: f3, path: f3 }).chunks(), f3, () => seen++), (e: Error) => e.message.includes(`byte ${third}`) && /truncated/.test(e.message));
+  assert.equal(seen, 2);
+});
+
+test('simple packet blocks and binary timestamp resolutions are read', { skip }, async () => {
+  const packets = await readPackets(sharedPath('pcaps', 'http_google.pcapng') as string);
+  const buf = writePcapng([
+    { interfaces: [{ linkType: 1, tsresol: 0x80 | 20 }], packets: packets.map((p, i) => ({ iface: 0, p, simple: i % 3 === 2 })) },
+  ]);
+  const got: number[] = [];
+  const f = save(buf, 'pcapng');
+  await readCapture(new ByteSource({ display: f, path: f }).chunks(), f, (p) => got.push(p.tsMicros));
+  assert.equal(got.length, packets.length);
+  for (let i = 0; i < got.length; i++) {
+    const expect = i % 3 === 2 ? got[i - 1] : packets[i].tsMicros; // a simple block has no time: the last one stands in
+    assert.ok(Math.abs(got[i] - expect) <= 1, `packet ${i + 1}: ${got[i]} vs ${expect}`);
+  }
+});

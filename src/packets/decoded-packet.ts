@@ -1,0 +1,117 @@
+/**
+ * What the decoder extracts from one packet, in one object reused for every packet (numbers only,
+ * addresses as 32-bit words), so decoding a capture allocates nothing per packet. Consumers that
+ * keep something (the flow meter, the packet detectors) copy the numbers they need.
+ */
+export const L3_NONE = 0;
+export const L3_IPV4 = 4;
+export const L3_IPV6 = 6;
+export const L3_ARP = 0x806;
+
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMPV6 = 58;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+export class DecodedPacket {
+  tsMicros = 0;
+  wireLen = 0;
+  /** link layer: source and destination MAC as two numbers each (high 16 bits, low 32 bits); -1 when the link has none */
+  srcMacHi = -1;
+  srcMacLo = 0;
+  dstMacHi = -1;
+  dstMacLo = 0;
+  /** VLAN id of the innermost 802.1Q tag, -1 for none */
+  vlan = -1;
+  /** network layer: L3_NONE, L3_IPV4, L3_IPV6, L3_ARP */
+  l3 = L3_NONE;
+  /** EtherType when l3 is L3_NONE (a protocol we do not decode) */
+  etherType = 0;
+  /** addresses: IPv4 in word 3 (words 0-2 zero), IPv6 in words 0-3 */
+  readonly src = new Uint32Array(4);
+  readonly dst = new Uint32Array(4);
+  ttl = 0;
+  /** IP header length (IPv6: 40 plus extension headers) */
+  ipHeaderLen = 0;
+  /** bytes of IP datagram on the wire (IPv4 total length; IPv6 40 + payload length) */
+  ipLen = 0;
+  /** transport protocol (after IPv6 extension headers) */
+  proto = 0;
+  /** fragment: 0 none, 1 first fragment (offset 0, more to come), 2 a later fragment */
+  fragment = 0;
+  /** fragment identification (IPv4 16 bits, IPv6 32 bits) */
+  fragId = 0;
+  /** IPv4 options present */
+  ipOptions = false;
+  srcPort = 0;
+  dstPort = 0;
+  /** TCP flags byte (FIN..CWR) */
+  tcpFlags = 0;
+  tcpWindow = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  /** TCP options: MSS (0 = absent), window scale (-1 = absent), SACK permitted */
+  tcpMss = 0;
+  tcpWscale = -1;
+  tcpSackOk = false;
+  /** transport header length (TCP with options, UDP 8, ICMP 8); 0 for a later fragment */
+  l4HeaderLen = 0;
+  /** payload bytes after the transport header (a later fragment: its whole IP payload) */
+  payloadLen = 0;
+  icmpType = -1;
+  icmpCode = -1;
+  /** ARP: operation (1 request, 2 reply), sender/target MAC and IPv4 */
+  arpOp = 0;
+  arpSenderMacHi = 0;
+  arpSenderMacLo = 0;
+  arpSenderIp = 0;
+  arpTargetMacHi = 0;
+  arpTargetMacLo = 0;
+  arpTargetIp = 0;
+  /** offset of the transport payload in the packet buffer, and bytes of it captured */
+  payloadOffset = 0;
+  payloadCaptured = 0;
+}
+
+/** Dotted quad or RFC 5952 text of an address held as four words (IPv4: words 0-2 are zero, family 4). */
+export function addressText(w: Uint32Array | readonly number[], family: number, at = 0): string {
+  if (family === 4) {
+    const a = w[at + 3];
+    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+  }
+  const g: number[] = [];
+  for (let i = 0; i < 4; i++) g.push(w[at + i] >>> 16, w[at + i] & 0xffff);
+  // the longest run of two or more zero groups becomes ::
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(g);
+  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+export function macText(hi: number, lo: number): string {
+  const h = (n: number): string => n.toString(16).padStart(2, '0');
+  return [hi >>> 8, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255].map(h).join(':');
+}

@@ -1,0 +1,304 @@
+/**
+ * The packet decoder: link layer (Ethernet with 802.1Q/QinQ tags, Linux cooked v1 and v2, raw
+ * IPv4/IPv6, BSD and OpenBSD loopback), then ARP, IPv4 (options, fragments), IPv6 (extension
+ * headers, fragment header), TCP (flags, window, options), UDP, ICMP and ICMPv6, into one reused
+ * DecodedPacket.
+ *
+ * Why our own: the npm `pcap` and `cap` packages are native addons (a compiler at install time,
+ * breakage with each Node major), `pcap-parser` is unmaintained and reads classic pcap only, and
+ * none decodes into flat numbers without an object per packet. This is the hot path of every
+ * capture analysis (a million packets a second is the target), so it reads bytes straight from
+ * the reader's buffer with shifts, allocates nothing, and decodes only what flows and the packet
+ * detectors use (no payload dissection).
+ *
+ * Lengths follow the headers, not the frame: Ethernet padding is not payload, and a packet cut by
+ * the capture's snap length still counts its full length. A header that contradicts itself (IPv4
+ * version or header length wrong, a TCP data offset below 20 or past the segment) is DECODE_MALFORMED;
+ * headers cut off by the snap length are DECODE_TRUNCATED; the caller counts both and moves on.
+ */
+import { LINKTYPE, type CapturePacket } from './capture-packet.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+
+export const DECODE_OK = 0;
+export const DECODE_TRUNCATED = 1;
+export const DECODE_MALFORMED = 2;
+export const DECODE_UNKNOWN_LINK = 3;
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_ARP = 0x0806;
+
+/** Decode a captured packet into `d`. Returns DECODE_OK or why not. */
+export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
+  const b = p.data;
+  const start = p.offset;
+  const capEnd = start + p.capLen;
+  d.tsMicros = p.tsMicros;
+  d.wireLen = p.wireLen;
+  d.l3 = L3_NONE;
+  d.etherType = 0;
+  d.vlan = -1;
+  d.srcMacHi = -1;
+  d.dstMacHi = -1;
+  d.proto = 0;
+  d.srcPort = 0;
+  d.dstPort = 0;
+  d.tcpFlags = 0;
+  d.fragment = 0;
+  d.icmpType = -1;
+  d.icmpCode = -1;
+  d.l4HeaderLen = 0;
+  d.payloadLen = 0;
+  d.payloadCaptured = 0;
+  let o = start;
+  let type = 0;
+  switch (p.linkType) {
+    case LINKTYPE.ETHERNET: {
+      if (p.capLen < 14) return DECODE_TRUNCATED;
+      d.dstMacHi = (b[o] << 8) | b[o + 1];
+      d.dstMacLo = ((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0;
+      d.srcMacHi = (b[o + 6] << 8) | b[o + 7];
+      d.srcMacLo = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
+      type = (b[o + 12] << 8) | b[o + 13];
+      o += 14;
+      while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
+        if (capEnd - o < 4) return DECODE_TRUNCATED;
+        d.vlan = ((b[o] << 8) | b[o + 1]) & 0xfff;
+        type = (b[o + 2] << 8) | b[o + 3];
+        o += 4;
+      }
+      break;
+    }
+    case LINKTYPE.LINUX_SLL: {
+      if (p.capLen < 16) return DECODE_TRUNCATED;
+      if (((b[o + 4] << 8) | b[o + 5]) === 6) {
+        d.srcMacHi = (b[o + 6] << 8) | b[o + 7];
+        d.srcMacLo = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
+      }
+      type = (b[o + 14] << 8) | b[o + 15];
+      o += 16;
+      break;
+    }
+    case LINKTYPE.LINUX_SLL2: {
+      if (p.capLen < 20) return DECODE_TRUNCATED;
+      type = (b[o] << 8) | b[o + 1];
+      if (b[o + 11] === 6) {
+        d.srcMacHi = (b[o + 12] << 8) | b[o + 13];
+        d.srcMacLo = ((b[o + 14] << 24) | (b[o + 15] << 16) | (b[o + 16] << 8) | b[o + 17]) >>> 0;
+      }
+      o += 20;
+      break;
+    }
+    case LINKTYPE.RAW:
+    case LINKTYPE.RAW_DLT14:
+    case LINKTYPE.RAW_OPENBSD:
+      if (p.capLen < 1) return DECODE_TRUNCATED;
+      type = b[o] >> 4 === 4 ? ETH_IPV4 : b[o] >> 4 === 6 ? ETH_IPV6 : 0;
+      if (type === 0) return DECODE_MALFORMED;
+      break;
+    case LINKTYPE.IPV4:
+      type = ETH_IPV4;
+      break;
+    case LINKTYPE.IPV6:
+      type = ETH_IPV6;
+      break;
+    case LINKTYPE.NULL:
+    case LINKTYPE.LOOP: {
+      if (p.capLen < 4) return DECODE_TRUNCATED;
+      let fam = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+      // NULL is in the writer's byte order: a family is small, so a big value is the other order
+      if (p.linkType === LINKTYPE.NULL && fam > 0xffff) fam = (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+      type = fam === 2 ? ETH_IPV4 : fam === 24 || fam === 28 || fam === 30 ? ETH_IPV6 : 0;
+      o += 4;
+      break;
+    }
+    default:
+      return DECODE_UNKNOWN_LINK;
+  }
+  // bytes on the wire from the network header on
+  const wireAvail = p.wireLen - (o - start);
+  if (type === ETH_IPV4) return decodeIpv4(b, o, capEnd, wireAvail, d);
+  if (type === ETH_IPV6) return decodeIpv6(b, o, capEnd, wireAvail, d);
+  if (type === ETH_ARP) return decodeArp(b, o, capEnd, d);
+  d.etherType = type;
+  return DECODE_OK;
+}
+
+function decodeArp(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): number {
+  if (capEnd - o < 8) return DECODE_TRUNCATED;
+  const hlen = b[o + 4];
+  const plen = b[o + 5];
+  d.l3 = L3_ARP;
+  d.arpOp = (b[o + 6] << 8) | b[o + 7];
+  if (hlen !== 6 || plen !== 4) {
+    d.arpOp = 0; // not Ethernet/IPv4 ARP: nothing we read further
+    return DECODE_OK;
+  }
+  if (capEnd - o < 28) return DECODE_TRUNCATED;
+  d.arpSenderMacHi = (b[o + 8] << 8) | b[o + 9];
+  d.arpSenderMacLo = ((b[o + 10] << 24) | (b[o + 11] << 16) | (b[o + 12] << 8) | b[o + 13]) >>> 0;
+  d.arpSenderIp = ((b[o + 14] << 24) | (b[o + 15] << 16) | (b[o + 16] << 8) | b[o + 17]) >>> 0;
+  d.arpTargetMacHi = (b[o + 18] << 8) | b[o + 19];
+  d.arpTargetMacLo = ((b[o + 20] << 24) | (b[o + 21] << 16) | (b[o + 22] << 8) | b[o + 23]) >>> 0;
+  d.arpTargetIp = ((b[o + 24] << 24) | (b[o + 25] << 16) | (b[o + 26] << 8) | b[o + 27]) >>> 0;
+  return DECODE_OK;
+}
+
+function decodeIpv4(b: Uint8Array, o: number, capEnd: number, wireAvail: number, d: DecodedPacket): number {
+  if (capEnd - o < 20) return capEnd - o >= 1 && b[o] >> 4 !== 4 ? DECODE_MALFORMED : DECODE_TRUNCATED;
+  const vihl = b[o];
+  const ihl = (vihl & 15) << 2;
+  if (vihl >> 4 !== 4 || ihl < 20) return DECODE_MALFORMED;
+  if (capEnd - o < ihl) return DECODE_TRUNCATED;
+  let total = (b[o + 2] << 8) | b[o + 3];
+  if (total === 0) total = wireAvail; // segmentation offload writes 0
+  if (total < ihl) return DECODE_MALFORMED;
+  if (total > wireAvail && wireAvail >= ihl) total = wireAvail;
+  d.l3 = L3_IPV4;
+  d.ipHeaderLen = ihl;
+  d.ipLen = total;
+  d.ipOptions = ihl > 20;
+  d.fragId = (b[o + 4] << 8) | b[o + 5];
+  const ff = (b[o + 6] << 8) | b[o + 7];
+  d.ttl = b[o + 8];
+  d.proto = b[o + 9];
+  const src = d.src;
+  const dst = d.dst;
+  src[0] = src[1] = src[2] = 0;
+  dst[0] = dst[1] = dst[2] = 0;
+  src[3] = ((b[o + 12] << 24) | (b[o + 13] << 16) | (b[o + 14] << 8) | b[o + 15]) >>> 0;
+  dst[3] = ((b[o + 16] << 24) | (b[o + 17] << 16) | (b[o + 18] << 8) | b[o + 19]) >>> 0;
+  const l4Len = total - ihl;
+  if ((ff & 0x1fff) !== 0) {
+    d.fragment = 2;
+    d.payloadLen = l4Len;
+    return DECODE_OK;
+  }
+  if (ff & 0x2000) d.fragment = 1;
+  const t = o + ihl;
+  const l4CapEnd = o + total < capEnd ? o + total : capEnd;
+  return decodeTransport(b, t, l4CapEnd, l4Len, d);
+}
+
+function decodeIpv6(b: Uint8Array, o: number, capEnd: number, wireAvail: number, d: DecodedPacket): number {
+  if (capEnd - o < 40) return capEnd - o >= 1 && b[o] >> 4 !== 6 ? DECODE_MALFORMED : DECODE_TRUNCATED;
+  if (b[o] >> 4 !== 6) return DECODE_MALFORMED;
+  let plen = (b[o + 4] << 8) | b[o + 5];
+  if (plen === 0 || plen + 40 > wireAvail) plen = wireAvail - 40; // jumbogram / offload, or cut
+  if (plen < 0) return DECODE_MALFORMED;
+  let nh = b[o + 6];
+  d.l3 = L3_IPV6;
+  d.ttl = b[o + 7];
+  d.ipOptions = false;
+  const src = d.src;
+  const dst = d.dst;
+  for (let i = 0; i < 4; i++) {
+    const a = o + 8 + 4 * i;
+    src[i] = ((b[a] << 24) | (b[a + 1] << 16) | (b[a + 2] << 8) | b[a + 3]) >>> 0;
+    const c = o + 24 + 4 * i;
+    dst[i] = ((b[c] << 24) | (b[c + 1] << 16) | (b[c + 2] << 8) | b[c + 3]) >>> 0;
+  }
+  const end = o + 40 + plen;
+  const l4CapEnd = end < capEnd ? end : capEnd;
+  let p = o + 40;
+  for (let hops = 0; ; hops++) {
+    if (nh !== 0 && nh !== 43 && nh !== 60 && nh !== 44 && nh !== 51 && nh !== 135 && nh !== 139 && nh !== 140) break;
+    if (hops > 16) return DECODE_MALFORMED;
+    if (l4CapEnd - p < 8) return end - p < 8 ? DECODE_MALFORMED : DECODE_TRUNCATED;
+    const next = b[p];
+    if (nh === 44) {
+      const fo = (b[p + 2] << 8) | b[p + 3];
+      d.fragId = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      p += 8;
+      nh = next;
+      if ((fo & 0xfff8) !== 0) {
+        d.fragment = 2;
+        d.proto = nh;
+        d.ipHeaderLen = p - o;
+        d.ipLen = 40 + plen;
+        d.payloadLen = end - p;
+        return DECODE_OK;
+      }
+      if (fo & 1) d.fragment = 1;
+      continue;
+    }
+    const len = nh === 51 ? (b[p + 1] + 2) << 2 : (b[p + 1] + 1) << 3;
+    if (p + len > end) return DECODE_MALFORMED;
+    p += len;
+    nh = next;
+  }
+  d.proto = nh;
+  d.ipHeaderLen = p - o;
+  d.ipLen = 40 + plen;
+  return decodeTransport(b, p, l4CapEnd, end - p, d);
+}
+
+/** Transport header at t; l4Len bytes on the wire, captured up to capEnd. */
+function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number, d: DecodedPacket): number {
+  const proto = d.proto;
+  const cap = capEnd - t;
+  if (proto === PROTO_TCP) {
+    if (l4Len < 20) return DECODE_MALFORMED;
+    if (cap < 20) return DECODE_TRUNCATED;
+    const off = (b[t + 12] >> 4) << 2;
+    if (off < 20 || off > l4Len) return DECODE_MALFORMED;
+    d.srcPort = (b[t] << 8) | b[t + 1];
+    d.dstPort = (b[t + 2] << 8) | b[t + 3];
+    d.tcpSeq = ((b[t + 4] << 24) | (b[t + 5] << 16) | (b[t + 6] << 8) | b[t + 7]) >>> 0;
+    d.tcpAck = ((b[t + 8] << 24) | (b[t + 9] << 16) | (b[t + 10] << 8) | b[t + 11]) >>> 0;
+    d.tcpFlags = b[t + 13];
+    d.tcpWindow = (b[t + 14] << 8) | b[t + 15];
+    d.tcpMss = 0;
+    d.tcpWscale = -1;
+    d.tcpSackOk = false;
+    if (off > 20) tcpOptions(b, t + 20, Math.min(t + off, capEnd), d);
+    d.l4HeaderLen = off;
+    d.payloadLen = l4Len - off;
+    d.payloadOffset = t + off;
+    d.payloadCaptured = Math.max(0, Math.min(capEnd - t - off, d.payloadLen));
+    return DECODE_OK;
+  }
+  if (proto === PROTO_UDP) {
+    if (l4Len < 8) return DECODE_MALFORMED;
+    if (cap < 8) return DECODE_TRUNCATED;
+    d.srcPort = (b[t] << 8) | b[t + 1];
+    d.dstPort = (b[t + 2] << 8) | b[t + 3];
+    d.l4HeaderLen = 8;
+    d.payloadLen = l4Len - 8;
+    d.payloadOffset = t + 8;
+    d.payloadCaptured = Math.max(0, Math.min(cap - 8, d.payloadLen));
+    return DECODE_OK;
+  }
+  if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
+    if (l4Len < 4) return DECODE_MALFORMED;
+    if (cap < 4) return DECODE_TRUNCATED;
+    d.icmpType = b[t];
+    d.icmpCode = b[t + 1];
+    d.l4HeaderLen = l4Len < 8 ? l4Len : 8;
+    d.payloadLen = l4Len - d.l4HeaderLen;
+    d.payloadOffset = t + d.l4HeaderLen;
+    d.payloadCaptured = Math.max(0, Math.min(cap - d.l4HeaderLen, d.payloadLen));
+    return DECODE_OK;
+  }
+  d.payloadLen = l4Len;
+  return DECODE_OK;
+}
+
+/** MSS, window scale and SACK-permitted; stops quietly at a malformed option (the segment still counts). */
+function tcpOptions(b: Uint8Array, o: number, end: number, d: DecodedPacket): void {
+  while (o < end) {
+    const kind = b[o];
+    if (kind === 0) return;
+    if (kind === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) return;
+    const len = b[o + 1];
+    if (len < 2 || o + len > end) return;
+    if (kind === 2 && len === 4) d.tcpMss = (b[o + 2] << 8) | b[o + 3];
+    else if (kind === 3 && len === 3) d.tcpWscale = b[o + 2];
+    else if (kind === 4 && len === 2) d.tcpSackOk = true;
+    o += len;
+  }
+}

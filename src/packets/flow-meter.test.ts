@@ -1,0 +1,180 @@
+/**
+ * The flow meter on real and rewritten captures: its CICFlowMeter features against an independent
+ * computation from tshark's own dissection of the same packets; Zeek states and history on known
+ * captures; every kind of split (idle timeout, flow timeout, a new SYN after a close), each
+ * accounted for; fragments joined to their flow; the bounded table evicting under a flood.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { cellText, getColumn, type Column, type FlowTable } from '../flows/table.js';
+import { captureTable, readPackets, writePcap, type RawPacket } from '../testing/capture-writer.js';
+import { run, skipWithoutProgram } from '../testing/programs.js';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import type { CaptureFlowSummary } from './capture-flows.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ns-meter-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const skip = skipWithoutShared('pcaps', 'http_ip4and6.pcapng');
+const pcap = (n: string): string => sharedPath('pcaps', n) as string;
+
+function rows(tables: FlowTable[]): Record<string, string | number>[] {
+  const out: Record<string, string | number>[] = [];
+  for (const t of tables) {
+    for (let r = 0; r < t.rowCount; r++) {
+      const o: Record<string, string | number> = {};
+      for (const c of t.columns) o[c.name] = c.kind === 'numeric' ? c.values[r] : cellText(c as Column, r);
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+async function meter(packets: RawPacket[], opts = {}): Promise<{ flows: Record<string, string | number>[]; summary: CaptureFlowSummary }> {
+  const f = join(tmp, `m${Math.random().toString(36).slice(2)}.pcap`);
+  writeFileSync(f, writePcap(packets, { linkType: 1 }));
+  let summary: CaptureFlowSummary | undefined;
+  const tables = await captureTable([f], { ...opts, onSummary: (s) => (summary = s) });
+  return { flows: rows(tables), summary: summary as CaptureFlowSummary };
+}
+
+const mean = (a: number[]): number => (a.length ? a.reduce((s, x) => s + x, 0) / a.length : 0);
+const std = (a: number[]): number => {
+  if (a.length < 2) return 0;
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1));
+};
+const min = (a: number[]): number => (a.length ? Math.min(...a) : 0);
+const max = (a: number[]): number => (a.length ? Math.max(...a) : 0);
+const diffs = (a: number[]): number[] => a.slice(1).map((x, i) => x - a[i]);
+
+test('CICFlowMeter features agree with an independent computation from tshark\'s dissection', { skip: skip || skipWithoutProgram('tshark') }, async () => {
+  let checked = 0;
+  for (const name of ['http_ip4and6.pcapng', 'http_google.pcapng', 'dns_tcp.pcapng', 'tcp_ports.pcapng', 'sessionhijacking.pcapng']) {
+    const text = run('tshark', ['-r', pcap(name), '-Y', 'tcp', '-T', 'fields', '-E', 'separator=|', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.dstport', '-e', 'tcp.len', '-e', 'tcp.hdr_len', '-e', 'tcp.flags', '-e', 'tcp.window_size_value']).toString();
+    const conns = new Map<string, { src: string; ts: number[]; len: number[]; hdr: number[]; flags: number[]; win: number[]; fwd: boolean[] }>();
+    for (const line of text.trim().split('\n')) {
+      const [t, s4, s6, sp, d4, d6, dp, len, hdr, flags, win] = line.split('|');
+      const [sec, frac = '0'] = t.split('.');
+      const ts = Number(sec) * 1e6 + Number(frac.padEnd(9, '0').slice(0, 6));
+      const src = `${s4 || s6}:${sp}`;
+      const dst = `${d4 || d6}:${dp}`;
+      const k = [src, dst].sort().join('~');
+      let c = conns.get(k);
+      if (!c) conns.set(k, (c = { src, ts: [], len: [], hdr: [], flags: [], win: [], fwd: [] }));
+      c.ts.push(ts);
+      c.len.push(Number(len));
+      c.hdr.push(Number(hdr));
+      c.flags.push(parseInt(flags, 16));
+      c.win.push(Number(win));
+      c.fwd.push(src === c.src);
+    }
+    const flows = rows(await captureTable([pcap(name)])).filter((f) => f.Protocol === '6');
+    assert.equal(flows.length, conns.size, name);
+    for (const f of flows) {
+      const src = `${f['Src IP']}:${f['Src Port']}`;
+      const dst = `${f['Dst IP']}:${f['Dst Port']}`;
+      const c = conns.get([src, dst].sort().join('~'));
+      assert.ok(c, `${name}: ${src} ${dst} known to tshark`);
+      assert.equal(c.src, src, 'forward is the first sender');
+      const pick = <T>(a: T[], fwd: boolean): T[] => a.filter((_, i) => c.fwd[i] === fwd);
+      const fl = pick(c.len, true);
+      const bl = pick(c.len, false);
+      const fts = pick(c.ts, true);
+      const bts = pick(c.ts, false);
+      const flagCount = (bit: number, fwd?: boolean): number => c.flags.filter((x, i) => (fwd === undefined || c.fwd[i] === fwd) && (x & bit) !== 0).length;
+      const expect: Record<string, number> = {
+        'Flow Duration': c.ts[c.ts.length - 1] - c.ts[0],
+        'Total Fwd Packet': fl.length, 'Total Bwd packets': bl.length,
+        'Total Length of Fwd Packet': fl.reduce((s, x) => s + x, 0), 'Total Length of Bwd Packet': bl.reduce((s, x) => s + x, 0),
+        'Fwd Packet Length Max': max(fl), 'Fwd Packet Length Min': min(fl), 'Fwd Packet Length Mean': mean(fl), 'Fwd Packet Length Std': std(fl),
+        'Bwd Packet Length Max': max(bl), 'Bwd Packet Length Min': min(bl), 'Bwd Packet Length Mean': mean(bl), 'Bwd Packet Length Std': std(bl),
+        'Flow IAT Mean': mean(diffs(c.ts)), 'Flow IAT Std': std(diffs(c.ts)), 'Flow IAT Max': max(diffs(c.ts)), 'Flow IAT Min': min(diffs(c.ts)),
+        'Fwd IAT Total': fts[fts.length - 1] - fts[0], 'Fwd IAT Mean': mean(diffs(fts)), 'Fwd IAT Std': std(diffs(fts)), 'Fwd IAT Max': max(diffs(fts)), 'Fwd IAT Min': min(diffs(fts)),
+        'Bwd IAT Total': bts.length ? bts[bts.length - 1] - bts[0] : 0, 'Bwd IAT Mean': mean(diffs(bts)), 'Bwd IAT Std': std(diffs(bts)), 'Bwd IAT Max': max(diffs(bts)), 'Bwd IAT Min': min(diffs(bts)),
+        'Fwd PSH Flags': flagCount(8, true), 'Bwd PSH Flags': flagCount(8, false), 'Fwd RST Flags': flagCount(4, true), 'Bwd RST Flags': flagCount(4, false),
+        'Fwd Header Length': pick(c.hdr, true).reduce((s, x) => s + x, 0), 'Bwd Header Length': pick(c.hdr, false).reduce((s, x) => s + x, 0),
+        'Packet Length Min': min(c.len), 'Packet Length Max': max(c.len), 'Packet Length Mean': mean(c.len), 'Packet Length Std': std(c.len), 'Packet Length Variance': std(c.len) ** 2,
+        'FIN Flag Count': flagCount(1), 'SYN Flag Count': flagCount(2), 'RST Flag Count': flagCount(4), 'PSH Flag Count': flagCount(8), 'ACK Flag Count': flagCount(16),
+        'Down/Up Ratio': bl.length / fl.length, 'Average Packet Size': mean(c.len),
+        'FWD Init Win Bytes': pick(c.win, true)[0], 'Bwd Init Win Bytes': pick(c.win, false)[0] ?? 0,
+        'Fwd Act Data Pkts': fl.slice(1).filter((x) => x > 0).length, 'Fwd Seg Size Min': min(pick(c.hdr, true)),
+        'Subflow Fwd Packets': Math.floor(fl.length / c.len.length),
+        'ICMP Type': -1, 'Total TCP Flow Time': c.ts[c.ts.length - 1] - c.ts[0],
+      };
+      for (const [k, v] of Object.entries(expect)) {
+        const got = f[k] as number;
+        assert.ok(Math.abs(got - v) <= 1e-6 * Math.max(1, Math.abs(v)), `${name} ${src}→${dst} "${k}": ${got}, expected ${v}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 1000, `${checked} values checked`);
+});
+
+test('Zeek conn_state and history on known captures', { skip }, async () => {
+  const one = async (n: string) => rows(await captureTable([pcap(n)]));
+  const hs = await one('tcp_handshake.pcapng');
+  assert.deepEqual([hs[0].conn_state, hs[0].history, hs[0].service], ['S1', 'ShA', 'http']);
+  const web = (await one('http_ip4and6.pcapng')).map((f) => [f.conn_state, f.history]);
+  assert.deepEqual(web, [['SF', 'ShADadFf'], ['SF', 'ShADadFf']]);
+  const scan = await one('synscan.pcapng');
+  const states = new Map<string, number>();
+  for (const f of scan) states.set(f.conn_state as string, (states.get(f.conn_state as string) ?? 0) + 1);
+  // 1,000 probed ports: most unanswered (S0), closed ports answer RST (REJ)
+  assert.ok((states.get('S0') ?? 0) > 1900, JSON.stringify([...states]));
+  assert.ok((states.get('REJ') ?? 0) >= 1);
+  const dns = await one('dns_query_response.pcapng');
+  assert.deepEqual([dns[0].conn_state, dns[0].history, dns[0].service, dns[0].Protocol], ['SF', 'Dd', 'dns', '17']);
+  assert.equal(dns[0]['Fwd Header Length'], 8);
+});
+
+test('splits: idle timeout, flow timeout and a new SYN after a close, each accounted for', { skip }, async () => {
+  const dns = await readPackets(pcap('dns_query_response.pcapng'));
+  // the same query and answer again 200 s later: past the 120 s idle timeout
+  const idle = await meter([...dns, ...dns.map((p) => ({ ...p, tsMicros: p.tsMicros + 200e6 }))]);
+  assert.equal(idle.flows.length, 2);
+  assert.equal(idle.summary.meter.byReason['idle timeout'], 1);
+  // the query every 10 s for 300 s: flows split when their first packet is over 120 s old
+  const q = dns[0];
+  const steady = await meter(Array.from({ length: 31 }, (_, i) => ({ ...q, tsMicros: q.tsMicros + i * 10e6 })));
+  assert.deepEqual(steady.flows.map((f) => f['Total Fwd Packet']), [13, 13, 5]);
+  assert.equal(steady.summary.meter.byReason['active timeout'], 2);
+  // with a shorter flow timeout, more splits
+  const short = await meter(Array.from({ length: 31 }, (_, i) => ({ ...q, tsMicros: q.tsMicros + i * 10e6 })), { activeTimeoutMicros: 60e6 });
+  assert.equal(short.flows.length, 5);
+  // a whole TCP connection (SYN ... FIN, FIN, ACK) replayed 1 s later on the same ports: two flows
+  const web = (await readPackets(pcap('http_ip4and6.pcapng'))).slice(0, 10);
+  const reuse = await meter([...web, ...web.map((p) => ({ ...p, tsMicros: p.tsMicros + 1e6 }))]);
+  assert.equal(reuse.flows.length, 2);
+  assert.equal(reuse.summary.meter.byReason['new SYN on a closed connection'], 1);
+  assert.deepEqual(reuse.flows.map((f) => [f.conn_state, f['Total Fwd Packet'], f['Total Bwd packets']]), [['SF', 6, 4], ['SF', 6, 4]]);
+});
+
+test('fragments join their datagram\'s flow (IPv4 and IPv6)', { skip }, async () => {
+  const v4 = rows(await captureTable([pcap('ip_frag_source.pcapng')]));
+  assert.equal(v4.length, 1);
+  assert.deepEqual([v4[0]['Total Fwd Packet'], v4[0]['Total Bwd packets'], v4[0]['ICMP Type'], v4[0].Protocol], [3, 3, 8, '1']);
+  // 3 fragments of one ICMP echo of 3,000 + 8 bytes each way: payload counted whole
+  assert.equal(v4[0]['Total Length of Fwd Packet'], v4[0]['Total Length of Bwd Packet']);
+  let summary: CaptureFlowSummary | undefined;
+  const v6 = rows(await captureTable([pcap('ipv6_fragments.pcapng')], { onSummary: (s) => (summary = s) }));
+  assert.equal(v6.reduce((s, f) => s + (f['Total Fwd Packet'] as number) + (f['Total Bwd packets'] as number), 0), 22);
+  assert.equal(summary?.meter.orphanFragments, 0);
+  assert.ok((summary?.meter.fragments ?? 0) >= 11);
+});
+
+test('a full flow table evicts the least recently seen flow, counts it, and says so', { skip }, async () => {
+  const warnings: string[] = [];
+  let summary: CaptureFlowSummary | undefined;
+  const tables = await captureTable([pcap('synscan.pcapng')], { maxFlows: 8, warn: (m) => warnings.push(m), onSummary: (s) => (summary = s) });
+  const s = summary as CaptureFlowSummary;
+  assert.ok(s.meter.evictions > 1000);
+  assert.ok(s.meter.peakFlows <= 8);
+  assert.ok(warnings.some((w) => /flow table is full/.test(w)));
+  assert.ok(warnings.some((w) => /evicted [\d,]+ flow/.test(w)));
+  const packets = rows(tables).reduce((n, f) => n + (f['Total Fwd Packet'] as number) + (f['Total Bwd packets'] as number), 0);
+  assert.equal(packets, s.ipPackets, 'no packet lost to eviction');
+});

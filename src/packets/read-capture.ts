@@ -1,0 +1,90 @@
+/**
+ * Reading a capture file or pipe: recognise it by its magic number (classic pcap in either byte
+ * order and resolution, or pcapng; gzip-compressed is undone first by ByteSource), then feed its
+ * records, in place, to a synchronous sink. Chunks arrive asynchronously; the packets of one chunk
+ * are delivered in one synchronous loop, and the consumer gets control back between chunks (that is
+ * where finished flow batches are handed on), so the hot path awaits nothing.
+ */
+import { UserError } from '../util/errors.js';
+import { ByteWindow } from './byte-window.js';
+import { newCapturePacket, type CapturePacket } from './capture-packet.js';
+import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser } from './pcap-reader.js';
+import { PCAPNG_SHB, PcapngParser } from './pcapng-reader.js';
+
+export type CaptureKind = 'pcap' | 'pcapng';
+
+/** The kind of capture these first (decompressed) bytes start, or undefined. */
+export function captureKind(head: Uint8Array): CaptureKind | undefined {
+  if (head.length < 4) return undefined;
+  const be = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
+  const le = ((head[3] << 24) | (head[2] << 16) | (head[1] << 8) | head[0]) >>> 0;
+  if (be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS) return 'pcap';
+  if (be === PCAPNG_SHB) return 'pcapng';
+  return undefined;
+}
+
+export interface CaptureSummary {
+  kind: CaptureKind;
+  packets: number;
+  /** pcapng blocks skipped because their contents were garbled */
+  garbledBlocks: number;
+  linkTypes: number[];
+  /** (decompressed) bytes read */
+  bytes: number;
+}
+
+/**
+ * Read a capture from its chunks, calling `sink` for every packet (the object is reused: copy what
+ * you keep). Throws an InputError naming the byte offset when the capture is truncated or garbled,
+ * after every packet before the damage went to the sink.
+ */
+export async function readCapture(chunks: AsyncIterable<Uint8Array>, display: string, sink: (p: CapturePacket) => void): Promise<CaptureSummary> {
+  const it = iterateCapture(chunks, display, sink);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same as a generator that pauses after each chunk's packets went to the sink, so a consumer
+ * can hand on what those packets produced (finished flows) before more is read.
+ */
+export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display: string, sink: (p: CapturePacket) => void): AsyncGenerator<void, CaptureSummary> {
+  const win = new ByteWindow();
+  const p = newCapturePacket();
+  let parser: PcapParser | PcapngParser | undefined;
+  let kind: CaptureKind | undefined;
+  let packets = 0;
+  const counting = (q: CapturePacket): void => {
+    packets++;
+    sink(q);
+  };
+  for await (const chunk of chunks) {
+    win.push(chunk);
+    if (!parser) {
+      if (win.available < 24) continue;
+      const head = win.buf.subarray(win.start, win.end);
+      kind = captureKind(head);
+      if (!kind) throw new UserError(`${display}: not a pcap or pcapng capture (unknown magic number)`);
+      parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
+    }
+    parser.consume(win, p, counting);
+    yield;
+  }
+  if (!parser) {
+    const head = win.buf.subarray(win.start, win.end);
+    kind = captureKind(head);
+    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? 'the file is empty' : 'not a pcap or pcapng capture (unknown magic number)'}`);
+    parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
+    parser.consume(win, p, counting);
+  }
+  parser.finish(win);
+  return {
+    kind: kind as CaptureKind,
+    packets,
+    garbledBlocks: parser instanceof PcapngParser ? parser.garbled : 0,
+    linkTypes: parser instanceof PcapngParser ? [...parser.linkTypes] : [parser.linkType],
+    bytes: win.offset,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * What Zeek's conn.log says of a connection, derived from the flow meter's per-flow TCP state:
+ * `conn_state` (S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH), the
+ * `history` letters (S SYN, H SYN-ACK, A pure ACK, D data, F FIN, R RST; upper case from the
+ * originator; each letter once per side, in order of first appearance, where Zeek also repeats
+ * letters at 10, 100, ... occurrences), a `service` guessed from the well-known port (Zeek finds it
+ * by protocol analysis; we do not look into payloads, so this is a hint, marked as such in docs), and
+ * a `uid` that is stable for the same flow (a hash of its start and key, where Zeek draws a random
+ * one), so analysing a capture twice yields the same uids.
+ */
+import { B_ORIG_FIN, B_ORIG_RST, B_ORIG_SYN, B_ORIG_SYNACK, B_RESP_FIN, B_RESP_RST, B_RESP_SYNACK, type FlowMeter } from './flow-meter.js';
+import * as S from './flow-state.js';
+
+export function connState(m: FlowMeter, slot: number): string {
+  const proto = m.proto(slot);
+  const respPkts = m.state[slot * S.STRIDE + S.DIR0 + S.DIR_STRIDE + S.D_PKTS];
+  if (proto !== 6) return respPkts > 0 ? 'SF' : 'S0';
+  const b = m.tcpBits[slot];
+  const oSyn = (b & B_ORIG_SYN) !== 0;
+  const rSynAck = (b & B_RESP_SYNACK) !== 0;
+  const oFin = (b & B_ORIG_FIN) !== 0;
+  const rFin = (b & B_RESP_FIN) !== 0;
+  const oRst = (b & B_ORIG_RST) !== 0;
+  const rRst = (b & B_RESP_RST) !== 0;
+  if (oSyn && !rSynAck) {
+    if (rRst) return 'REJ';
+    if (oRst) return 'RSTOS0';
+    if (oFin) return 'SH';
+    return respPkts > 0 ? 'OTH' : 'S0';
+  }
+  if (!oSyn && (rSynAck || (b & B_ORIG_SYNACK) !== 0)) {
+    if (rRst) return 'RSTRH';
+    if (rFin) return 'SHR';
+    return 'OTH';
+  }
+  if (!oSyn) return 'OTH';
+  if (oRst) return 'RSTO';
+  if (rRst) return 'RSTR';
+  if (oFin && rFin) return 'SF';
+  if (oFin) return 'S2';
+  if (rFin) return 'S3';
+  return 'S1';
+}
+
+const TCP_SERVICES: Readonly<Record<number, string>> = {
+  21: 'ftp', 22: 'ssh', 23: 'telnet', 25: 'smtp', 53: 'dns', 80: 'http', 110: 'pop3', 143: 'imap', 443: 'ssl', 445: 'smb',
+  587: 'smtp', 993: 'ssl', 995: 'ssl', 3306: 'mysql', 3389: 'rdp', 5432: 'postgresql', 8080: 'http', 8443: 'ssl',
+};
+const UDP_SERVICES: Readonly<Record<number, string>> = { 53: 'dns', 67: 'dhcp', 68: 'dhcp', 123: 'ntp', 137: 'netbios-ns', 161: 'snmp', 443: 'quic', 514: 'syslog', 5353: 'dns' };
+
+/** Service by the responder's well-known port, or '' when unknown. */
+export function serviceGuess(proto: number, respPort: number): string {
+  if (proto === 6) return TCP_SERVICES[respPort] ?? '';
+  if (proto === 17) return UDP_SERVICES[respPort] ?? '';
+  return '';
+}
+
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const B62_CODES = Array.from(B62, (c) => c.charCodeAt(0));
+const uidCodes: number[] = new Array(18).fill(67); // 'C' then 17 characters
+
+/** A Zeek-looking uid ("C" + 17 base-62 characters) derived from the flow's start time and key. */
+export function flowUid(m: FlowMeter, slot: number): string {
+  const t = m.state[slot * S.STRIDE + S.FIRST_TS];
+  let h1 = 0x9e3779b9 ^ Math.floor(t / 4294967296);
+  let h2 = 0x85ebca6b ^ (t >>> 0);
+  for (let w = 0; w < 10; w++) {
+    const v = m.keys[slot * 10 + w];
+    h1 = Math.imul(h1 ^ v, 0x01000193) ^ (h2 >>> 7);
+    h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h1 >>> 11);
+  }
+  let a = h1 >>> 0;
+  let c = h2 >>> 0;
+  for (let i = 0; i < 17; i++) {
+    if (i % 2 === 0) {
+      uidCodes[i + 1] = B62_CODES[a % 62];
+      a = (Math.floor(a / 62) ^ Math.imul(c, 31)) >>> 0;
+    } else {
+      uidCodes[i + 1] = B62_CODES[c % 62];
+      c = (Math.floor(c / 62) ^ Math.imul(a, 17)) >>> 0;
+    }
+  }
+  return String.fromCharCode.apply(null, uidCodes);
+}
+
+/** Zeek's proto field. */
+export function protoName(proto: number): string {
+  return proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 || proto === 58 ? 'icmp' : String(proto);
+}

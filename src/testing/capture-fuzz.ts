@@ -1,0 +1,204 @@
+/**
+ * Fuzzing the capture path (readers → decoder → flow meter → flow batch) with fast-check: a corpus
+ * made from ../shared/pcaps (each capture as pcapng, as pcap in both byte orders and resolutions,
+ * and re-encapsulated into every link type we decode), then mutated: bytes flipped, 32- and 16-bit
+ * fields overwritten with hostile lengths (0, 1, 0xffff, 0x7fffffff, ...), cut short, bytes inserted
+ * or dropped, and fed in random chunk sizes. The contract: every input either reads to the end or
+ * stops with one UserError (naming a byte offset when the file is damaged); never another
+ * exception, a hang, or memory beyond the reader's bounds.
+ *
+ * Used by capture-fuzz.test.ts (a short run in npm test) and as a script for the long run:
+ *   node dist/testing/capture-fuzz.js [RUNS=1000000] [SEED]
+ */
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ByteWindow } from '../packets/byte-window.js';
+import { CaptureFlowBatch } from '../packets/capture-flow-batch.js';
+import { newCapturePacket } from '../packets/capture-packet.js';
+import { DecodedPacket, L3_IPV4, L3_IPV6 } from '../packets/decoded-packet.js';
+import { decodePacket, DECODE_OK } from '../packets/decoder.js';
+import { FlowMeter } from '../packets/flow-meter.js';
+import { PcapParser } from '../packets/pcap-reader.js';
+import { PcapngParser } from '../packets/pcapng-reader.js';
+import { captureKind } from '../packets/read-capture.js';
+import { UserError } from '../util/errors.js';
+import { reencapsulate, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
+import { sharedPath } from './shared-data.js';
+
+/** Packets of a pcapng file read synchronously (corpus building only). */
+function packetsOf(bytes: Uint8Array): RawPacket[] {
+  const out: RawPacket[] = [];
+  const win = new ByteWindow(bytes.length + 16);
+  win.push(bytes);
+  const p = newCapturePacket();
+  const kind = captureKind(bytes);
+  const parser = kind === 'pcap' ? new PcapParser('corpus', bytes) : new PcapngParser('corpus');
+  parser.consume(win, p, (q) => out.push({ tsMicros: q.tsMicros, data: q.data.slice(q.offset, q.offset + q.capLen), wireLen: q.wireLen }));
+  return out;
+}
+
+/** The seed corpus: every shared capture in several formats and link types, kept small. */
+export function captureCorpus(maxPackets = 40): Uint8Array[] {
+  const dir = sharedPath('pcaps');
+  if (!dir) return [];
+  const out: Uint8Array[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.pcapng')).sort()) {
+    const raw = readFileSync(join(dir, f));
+    const ps = packetsOf(raw).slice(0, maxPackets);
+    out.push(writePcapng([{ interfaces: [{ linkType: 1 }], packets: ps.map((p) => ({ iface: 0, p })) }]));
+    out.push(writePcap(ps, { linkType: 1, bigEndian: true, nanoseconds: true }));
+    for (const lt of [113, 276, 101, 0, 108]) {
+      const re = ps.map((p) => ({ ...p, data: reencapsulate(p.data, lt) })).filter((p): p is RawPacket => p.data !== undefined);
+      if (re.length > 0) out.push(writePcap(re, { linkType: lt }));
+    }
+    const vlan = ps.map((p) => ({ ...p, data: reencapsulate(p.data, 1, 'qinq') as Uint8Array }));
+    out.push(writePcapng([{ bigEndian: true, interfaces: [{ linkType: 1, tsresol: 9 }], packets: vlan.map((p) => ({ iface: 0, p })) }]));
+  }
+  return out;
+}
+
+type Mutation =
+  | { kind: 'flip'; at: number; value: number }
+  | { kind: 'u32'; at: number; value: number; le: boolean }
+  | { kind: 'u16'; at: number; value: number }
+  | { kind: 'cut'; at: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'drop'; at: number; count: number };
+
+const hostile = fc.constantFrom(0, 1, 2, 3, 4, 7, 8, 12, 13, 16, 20, 24, 28, 0x3f, 0x40, 0xff, 0x100, 0xfff, 0xffff, 0x10000, 0x40000, 0x7fffffff, 0x80000000, 0xffffffff);
+// positions spread evenly over the file (fast-check would otherwise favour 0: the magic number, every time)
+const pos = fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((x) => x / 1e6);
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('flip' as const), at: pos, value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant('u32' as const), at: pos, value: fc.oneof(hostile, fc.nat()), le: fc.boolean() }),
+  fc.record({ kind: fc.constant('u16' as const), at: pos, value: fc.oneof(hostile.map((v) => v & 0xffff), fc.integer({ min: 0, max: 0xffff })) }),
+  fc.record({ kind: fc.constant('cut' as const), at: pos }),
+  fc.record({ kind: fc.constant('insert' as const), at: pos, bytes: fc.uint8Array({ maxLength: 64 }) }),
+  fc.record({ kind: fc.constant('drop' as const), at: pos, count: fc.integer({ min: 1, max: 64 }) }),
+);
+
+export function mutate(seed: Uint8Array, ms: readonly Mutation[]): Uint8Array {
+  let b = Buffer.from(seed);
+  for (const m of ms) {
+    const at = Math.floor(m.at * b.length);
+    switch (m.kind) {
+      case 'flip':
+        if (at < b.length) b[at] = m.value;
+        break;
+      case 'u32':
+        if (at + 4 <= b.length) m.le ? b.writeUInt32LE(m.value >>> 0, at) : b.writeUInt32BE(m.value >>> 0, at);
+        break;
+      case 'u16':
+        if (at + 2 <= b.length) b.writeUInt16BE(m.value, at);
+        break;
+      case 'cut':
+        b = b.subarray(0, at);
+        break;
+      case 'insert':
+        b = Buffer.concat([b.subarray(0, at), m.bytes, b.subarray(at)]);
+        break;
+      case 'drop':
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + m.count)]);
+        break;
+    }
+  }
+  return b;
+}
+
+export interface FuzzOutcome {
+  packets: number;
+  flows: number;
+  error?: string;
+}
+
+/**
+ * Run one input through the whole capture path, synchronously, in chunks of the given sizes.
+ * Returns what happened; throws only when the contract is broken (an error other than a UserError).
+ */
+export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[]): FuzzOutcome {
+  const win = new ByteWindow(4096);
+  const p = newCapturePacket();
+  const d = new DecodedPacket();
+  const batch = new CaptureFlowBatch(['fuzz'], 64);
+  let flows = 0;
+  const meter = new FlowMeter((m, slot) => {
+    batch.add(m, slot, 0);
+    if (batch.rows >= 64) flows += batch.flush().rowCount;
+  }, { maxFlows: 16 });
+  let packets = 0;
+  let parser: PcapParser | PcapngParser | undefined;
+  const sink = (q: typeof p): void => {
+    packets++;
+    if (q.offset < 0 || q.offset + q.capLen > q.data.length) throw new Error(`packet ${q.number} outside the buffer`);
+    if (decodePacket(q, d) === DECODE_OK && (d.l3 === L3_IPV4 || d.l3 === L3_IPV6)) meter.packet(d);
+  };
+  try {
+    let at = 0;
+    let i = 0;
+    while (at < bytes.length) {
+      const n = Math.max(1, chunkSizes.length ? chunkSizes[i++ % chunkSizes.length] : bytes.length);
+      win.push(bytes.subarray(at, at + n));
+      at += n;
+      if (!parser) {
+        if (win.available < 24 && at < bytes.length) continue;
+        const head = win.buf.subarray(win.start, win.end);
+        const kind = captureKind(head);
+        if (!kind) throw new UserError('not a capture');
+        parser = kind === 'pcap' ? new PcapParser('fuzz', head) : new PcapngParser('fuzz');
+      }
+      parser.consume(win, p, sink);
+      if (win.buf.length > (32 << 20) + bytes.length) throw new Error(`reader window grew to ${win.buf.length} bytes`);
+    }
+    if (!parser) throw new UserError('empty');
+    parser.finish(win);
+    meter.flush();
+    flows += batch.flush().rowCount;
+    return { packets, flows };
+  } catch (e) {
+    if (e instanceof UserError) return { packets, flows, error: e.message };
+    throw e;
+  }
+}
+
+export function inputArbitrary(corpus: readonly Uint8Array[]): fc.Arbitrary<{ bytes: Uint8Array; chunks: number[] }> {
+  return fc
+    .record({
+      seed: fc.integer({ min: 0, max: corpus.length - 1 }),
+      mutations: fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
+      chunks: fc.array(fc.integer({ min: 1, max: 4096 }), { maxLength: 4 }),
+    })
+    .map(({ seed, mutations, chunks }) => ({ bytes: mutate(corpus[seed], mutations), chunks }));
+}
+
+/** The long run: count, time, crashes. */
+function main(): void {
+  const runs = Number(process.argv[2] ?? 1_000_000);
+  const seed = Number(process.argv[3] ?? Date.now() % 2147483647);
+  const corpus = captureCorpus();
+  if (corpus.length === 0) {
+    process.stderr.write('capture-fuzz: ../shared/pcaps not found; nothing to fuzz\n');
+    process.exit(2);
+  }
+  let count = 0;
+  let damaged = 0;
+  let packets = 0;
+  const t0 = Date.now();
+  const r = fc.check(
+    fc.property(inputArbitrary(corpus), ({ bytes, chunks }) => {
+      const o = runCapturePath(bytes, chunks);
+      count++;
+      packets += o.packets;
+      if (o.error) damaged++;
+      if (count % 100000 === 0) process.stderr.write(`capture-fuzz: ${count.toLocaleString('en-US')} inputs, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    }),
+    { numRuns: runs, seed },
+  );
+  const secs = (Date.now() - t0) / 1000;
+  const out = { inputs: count, seconds: secs, crashes: r.failed ? 1 : 0, stoppedWithUserError: damaged, packetsDecoded: packets, seed, corpus: corpus.length, rssMb: Math.round(process.resourceUsage().maxRSS / 1024), counterexample: r.failed ? String(r.errorInstance) : undefined };
+  process.stdout.write(JSON.stringify(out) + '\n');
+  process.exit(r.failed ? 1 : 0);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,142 @@
+/**
+ * Writes captures for tests and benchmarks: classic pcap (micro/nanosecond, either byte order) and
+ * pcapng (several sections in either byte order, several interfaces each with its own link type and
+ * timestamp resolution, enhanced or simple packet blocks), and re-encapsulates Ethernet frames into
+ * the other link types the decoder reads (802.1Q/QinQ, Linux cooked v1/v2, raw IP, BSD/OpenBSD
+ * loopback), so one real capture becomes the same traffic in every format. Never used by the product.
+ */
+import { ByteSource } from '../sources/byte-source.js';
+import { readCapture } from '../packets/read-capture.js';
+import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
+import type { FlowTable } from '../flows/table.js';
+
+/** The flow tables of capture files (warnings silenced). */
+export async function captureTable(files: string[], opts: CaptureFlowOptions = {}): Promise<FlowTable[]> {
+  const out: FlowTable[] = [];
+  for await (const t of streamCaptureFlows(files.map((f) => ({ display: f, path: f })), { warn: () => {}, ...opts })) out.push(t);
+  return out;
+}
+
+export interface RawPacket {
+  /** epoch microseconds (integer) */
+  tsMicros: number;
+  data: Uint8Array;
+  wireLen?: number;
+  linkType?: number;
+}
+
+/** Every packet of a capture file, copied. */
+export async function readPackets(path: string): Promise<RawPacket[]> {
+  const out: RawPacket[] = [];
+  await readCapture(new ByteSource({ display: path, path }).chunks(), path, (p) => {
+    out.push({ tsMicros: p.tsMicros, data: p.data.slice(p.offset, p.offset + p.capLen), wireLen: p.wireLen, linkType: p.linkType });
+  });
+  return out;
+}
+
+function u32(v: number, be: boolean): Buffer {
+  const b = Buffer.alloc(4);
+  if (be) b.writeUInt32BE(v >>> 0);
+  else b.writeUInt32LE(v >>> 0);
+  return b;
+}
+function u16(v: number, be: boolean): Buffer {
+  const b = Buffer.alloc(2);
+  if (be) b.writeUInt16BE(v);
+  else b.writeUInt16LE(v);
+  return b;
+}
+
+export function writePcap(packets: readonly RawPacket[], opts: { linkType: number; nanoseconds?: boolean; bigEndian?: boolean; snapLen?: number }): Buffer {
+  const be = opts.bigEndian ?? false;
+  const parts: Buffer[] = [u32(opts.nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4, be), u16(2, be), u16(4, be), u32(0, be), u32(0, be), u32(opts.snapLen ?? 262144, be), u32(opts.linkType, be)];
+  for (const p of packets) {
+    const sec = Math.floor(p.tsMicros / 1e6);
+    const frac = opts.nanoseconds ? Math.round((p.tsMicros - sec * 1e6) * 1000) : Math.round(p.tsMicros - sec * 1e6);
+    parts.push(u32(sec, be), u32(frac, be), u32(p.data.length, be), u32(p.wireLen ?? p.data.length, be), Buffer.from(p.data));
+  }
+  return Buffer.concat(parts);
+}
+
+export interface PcapngSection {
+  bigEndian?: boolean;
+  /** link type and if_tsresol byte (6 = µs, 9 = ns, 0x80|k = 2^-k) per interface */
+  interfaces: { linkType: number; tsresol?: number }[];
+  packets: { iface: number; p: RawPacket; simple?: boolean }[];
+}
+
+function block(type: number, body: Buffer, be: boolean): Buffer {
+  const pad = (4 - (body.length % 4)) % 4;
+  const len = 12 + body.length + pad;
+  return Buffer.concat([u32(type, be), u32(len, be), body, Buffer.alloc(pad), u32(len, be)]);
+}
+
+export function writePcapng(sections: readonly PcapngSection[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const s of sections) {
+    const be = s.bigEndian ?? false;
+    parts.push(block(0x0a0d0d0a, Buffer.concat([u32(0x1a2b3c4d, be), u16(1, be), u16(0, be), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]), be));
+    for (const i of s.interfaces) {
+      const opts = i.tsresol !== undefined ? Buffer.concat([u16(9, be), u16(1, be), Buffer.from([i.tsresol, 0, 0, 0]), u16(0, be), u16(0, be)]) : Buffer.alloc(0);
+      parts.push(block(1, Buffer.concat([u16(i.linkType, be), u16(0, be), u32(0, be), opts]), be));
+    }
+    for (const { iface, p, simple } of s.packets) {
+      if (simple) {
+        parts.push(block(3, Buffer.concat([u32(p.wireLen ?? p.data.length, be), Buffer.from(p.data)]), be));
+        continue;
+      }
+      const r = s.interfaces[iface].tsresol ?? 6;
+      const unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+      const ts = BigInt(Math.round(p.tsMicros)) * BigInt(Math.round(unitsPerSec)) / 1000000n;
+      parts.push(block(6, Buffer.concat([u32(iface, be), u32(Number(ts >> 32n), be), u32(Number(ts & 0xffffffffn), be), u32(p.data.length, be), u32(p.wireLen ?? p.data.length, be), Buffer.from(p.data)]), be));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** An Ethernet frame (no VLAN tag) as the same packet on another link type; undefined when it cannot be (ARP on raw IP). */
+export function reencapsulate(frame: Uint8Array, linkType: number, variant: 'qinq' | 'vlan' | 'plain' = 'plain'): Uint8Array | undefined {
+  const f = Buffer.from(frame);
+  const type = f.readUInt16BE(12);
+  const payload = f.subarray(14);
+  const srcMac = f.subarray(6, 12);
+  const ip = type === 0x0800 || type === 0x86dd;
+  const v6 = type === 0x86dd;
+  switch (linkType) {
+    case 1: {
+      if (variant === 'plain') return f;
+      const tags = variant === 'qinq' ? Buffer.from([0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x00, 0x0a]) : Buffer.from([0x81, 0x00, 0x00, 0x0a]);
+      return Buffer.concat([f.subarray(0, 12), tags, f.subarray(12)]);
+    }
+    case 113: {
+      const h = Buffer.alloc(16);
+      h.writeUInt16BE(0, 0);
+      h.writeUInt16BE(1, 2);
+      h.writeUInt16BE(6, 4);
+      srcMac.copy(h, 6);
+      h.writeUInt16BE(type, 14);
+      return Buffer.concat([h, payload]);
+    }
+    case 276: {
+      const h = Buffer.alloc(20);
+      h.writeUInt16BE(type, 0);
+      h.writeUInt32BE(1, 4);
+      h.writeUInt16BE(1, 8);
+      h[10] = 0;
+      h[11] = 6;
+      srcMac.copy(h, 12);
+      return Buffer.concat([h, payload]);
+    }
+    case 101:
+      return ip ? payload : undefined;
+    case 228:
+      return ip && !v6 ? payload : undefined;
+    case 229:
+      return ip && v6 ? payload : undefined;
+    case 0:
+      return ip ? Buffer.concat([u32(v6 ? 30 : 2, false), payload]) : undefined;
+    case 108:
+      return ip ? Buffer.concat([u32(v6 ? 24 : 2, true), payload]) : undefined;
+  }
+  return undefined;
+}
