@@ -51,5 +51,5 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('intel', 'threat intelligence on IP addresses: feeds + IPQualityScore, VirusTotal, AbuseIPDB, fused', () => import('./verbs/intel.js').then((m) => m.intel)),
   lazyVerb('upload', 'send an output folder to a web server by WebDAV (Apache mod_dav): MKCOL, PUT, PROPFIND check', () => import('./verbs/upload.js').then((m) => m.upload)),
   lazyVerb('score', 'judge one flow given as JSON or flags: anomaly/normal (baseline) and attack/benign (classifier)', () => import('./verbs/score.js').then((m) => m.score)),
-  lazyVerb('flows', 'turn packet captures (pcap, pcapng) into flow records: CICFlowMeter columns or a Zeek conn.log', () => import('./verbs/flows.js').then((m) => m.flows)),
+  lazyVerb('flows', 'meter packet captures (pcap, pcapng) into flow records (CICFlowMeter or Zeek conn.log)', () => import('./verbs/flows.js').then((m) => m.flows)),
 ];
