@@ -136,8 +136,9 @@ async function modelsPage() {
     const held = v.heldOut;
     if (held) {
       const keys = Object.keys(held).filter(function (k) { return typeof held[k] === 'number'; });
+      const dec = function (k) { return Number.isInteger(held[k]) ? String(held[k]) : fmt(held[k], 4); };
       s.append(el('h3', { text: 'Held-out evaluation: ' + held.how }));
-      s.append(table(keys, [el('tr', {}, keys.map(function (k) { return el('td', { class: 'num', text: fmt(held[k], 4) }); }))]));
+      s.append(table(keys, [el('tr', {}, keys.map(function (k) { return el('td', { class: 'num', text: dec(k) }); }))]));
       if (held.confusion) {
         s.append(el('h3', { text: 'Confusion matrix (rows: true class, columns: predicted)' }));
         const cm = table([''].concat(held.classes), held.confusion.map(function (row, i) { return el('tr', {}, [el('th', { text: held.classes[i] })].concat(row.map(function (n) { return el('td', { class: 'num', text: String(n) }); }))); }));
