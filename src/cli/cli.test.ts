@@ -68,7 +68,7 @@ test('train → inspect → evaluate → predict on NSL-KDD', { skip: noKdd }, (
   // an output that cannot be written is a one-line error naming it (below a regular file: ENOTDIR)
   const blocked = run(['predict', 'rf.nsm', testFile, '-o', 'rf.nsm/out.csv']);
   assert.equal(blocked.code, 2);
-  assert.equal(blocked.err.trim(), "netsentinel: predict: cannot write rf.nsm/out.csv: ENOTDIR: not a directory, open 'rf.nsm/out.csv'", 'before any input is read, so no progress line');
+  assert.equal(blocked.err.trim(), "netsentinel: predict: cannot write rf.nsm/out.csv: ENOTDIR: rf.nsm is a file, not a folder", 'before any input is read, so no progress line');
   assert.doesNotMatch(blocked.err, /MaxListeners|at /);
   // --json, as on every verb, gives JSON: the same lines
   const jj = run(['predict', 'rf.nsm', testFile, '--json']);

@@ -10,7 +10,8 @@ import { cluster } from './verbs/cluster.js';
 import { profile } from './verbs/profile.js';
 import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
+import { config } from './verbs/config.js';
 import { serve } from './verbs/serve.js';
 import { keys } from './verbs/keys.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, serve, keys];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, serve, keys];

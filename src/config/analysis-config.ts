@@ -7,18 +7,22 @@
  *   weights:    { detectors: { isolation-forest: 1, autoencoder: 1, one-class-svm: 1 }, classifier: 1, rules: 1 }
  *   rules:      { portScan: { ports: 10, windowSeconds: 60 }, ... }   (see src/detect/rules-config.ts)
  *   store:      netsentinel.db | postgres://user@host/db
+ *   alerts:     { maxFlowAlerts: 100000 }   (most flow alerts per run, 0 = no cap; findings and sources never capped)
  */
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { UserError } from '../util/errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
+import { CONFIG_SECTIONS } from './setting-keys.js';
 
 export interface AnalysisConfig {
   readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
   readonly weights: { readonly detectors: Readonly<Record<string, number>>; readonly classifier: number; readonly rules: number };
   readonly rules: RulesConfigInput;
   readonly store?: string;
+  /** most flow alerts per run (the first in input order); 0 = no cap; undefined = the default */
+  readonly maxFlowAlerts?: number;
   /** where each value came from, for `netsentinel config` */
   readonly sources: Readonly<Record<string, string>>;
 }
@@ -49,8 +53,10 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   if (doc === null || doc === undefined) return DEFAULT_ANALYSIS_CONFIG;
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of keys to values`);
   const d = doc as Record<string, unknown>;
-  const known = ['thresholds', 'weights', 'rules', 'store'];
-  for (const k of Object.keys(d)) if (!known.includes(k)) throw new UserError(`${file}: unknown key "${k}" (known: ${known.join(', ')})`);
+  const known = ['thresholds', 'weights', 'rules', 'store', 'alerts'];
+  // the same file holds the other folders' sections (intel, upload, log, smtp, ...): see setting-keys.ts
+  const allKnown = [...new Set([...known, ...CONFIG_SECTIONS])];
+  for (const k of Object.keys(d)) if (!allKnown.includes(k)) throw new UserError(`${file}: unknown key "${k}" (known: ${allKnown.join(', ')})`);
   const sources: Record<string, string> = {};
   const th = (d.thresholds ?? {}) as Record<string, unknown>;
   const prob = (key: string, v: unknown, def: number): number => {
@@ -77,12 +83,22 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
     }
     sources.rules = file;
   }
+  const al = (d.alerts ?? {}) as Record<string, unknown>;
+  if (typeof al !== 'object' || Array.isArray(al)) throw new UserError(`${file}: alerts must be a mapping (alerts: { maxFlowAlerts: 100000 })`);
+  for (const k of Object.keys(al)) if (k !== 'maxFlowAlerts') throw new UserError(`${file}: unknown key "alerts.${k}" (known: alerts.maxFlowAlerts)`);
+  if (al.maxFlowAlerts !== undefined) {
+    if (typeof al.maxFlowAlerts !== 'number' || !Number.isInteger(al.maxFlowAlerts) || al.maxFlowAlerts < 0) {
+      throw new UserError(`${file}: alerts.maxFlowAlerts must be a whole number ≥ 0 (0 = no cap), got ${JSON.stringify(al.maxFlowAlerts)}`);
+    }
+    sources['alerts.maxFlowAlerts'] = file;
+  }
   if (d.store !== undefined && typeof d.store !== 'string') throw new UserError(`${file}: store must be a path or a postgres:// URL`);
   return {
     thresholds: { flow: prob('thresholds.flow', th.flow, 0.999), ip: prob('thresholds.ip', th.ip, 0.99), verdict: prob('thresholds.verdict', th.verdict, 0.95) },
     weights: { detectors: det, classifier: weight('weights.classifier', w.classifier, 1), rules: weight('weights.rules', w.rules, 1) },
     rules: (d.rules ?? {}) as RulesConfigInput,
     store: d.store as string | undefined,
+    maxFlowAlerts: al.maxFlowAlerts as number | undefined,
     sources,
   };
 }

@@ -5,7 +5,7 @@
  * rules were off and why.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AnalysisResult } from '../analysis/run-analysis.js';
+import type { AnalysisResult } from './analysis-result.js';
 
 export async function renderRiskChart(
   _kind: 'risk',
@@ -76,7 +76,7 @@ ${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNo
 <div class="card"><b>${r.riskyIps.length}</b>risky sources (≥ ${r.thresholds.ip})</div>
 <div class="card"><b>${r.findings.length}</b>rule findings</div>
 </div>
-${q}
+${q}${r.alerts.flowAlertsLeftOut ? `<p class="warn"><b>Flow alerts capped.</b> ${r.alerts.flowAlertsLeftOut.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows got no alert in alerts.jsonl or the store: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts (the first in input order) was reached. Every rule finding and risky source has its alert. Raise it with --max-flow-alerts or alerts.maxFlowAlerts (0 = no cap).</p>\n` : ''}
 <h2>Flow risk</h2>
 ${chart || '<p>(chart not drawn)</p>'}
 <p class="meta">Risk is the weighted Stouffer fusion of the detectors' scores calibrated on held-out baseline traffic${r.classifier ? ", the classifier's P(attack)" : ''} and the rules' findings, calibrated on held-out baseline traffic: risk 0.999 means more unusual than 999 in 1000 normal flows.</p>

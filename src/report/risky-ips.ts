@@ -3,7 +3,7 @@
  * (one address per line, riskiest first: ready for a blocklist or `ipset restore` tooling).
  */
 import { writeFile } from 'node:fs/promises';
-import type { IpRow } from '../analysis/run-analysis.js';
+import type { IpRow } from './analysis-result.js';
 import { csvCell } from './csv.js';
 
 export async function writeRiskyIps(rows: readonly IpRow[], csvPath: string, txtPath: string): Promise<void> {

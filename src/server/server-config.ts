@@ -64,13 +64,26 @@ function envGet(env: Env, key: string): string | undefined {
   return typeof (env as { get?: unknown }).get === 'function' ? (env as { get(k: string): string | undefined }).get(key) : (env as Record<string, string | undefined>)[key];
 }
 
+/** A section view of the settings loader (src/config/settings.ts): flags > environment > .env > file. */
+interface SectionView {
+  get(key: string): string | undefined;
+  lookup?(key: string): { value: unknown } | undefined;
+}
+
+/**
+ * `section` is the parsed `server` mapping (with `env` holding NETSENTINEL_SERVER_* variables), or
+ * the settings loader's view of the section (`settings.section('server')`), which already applies
+ * flags, environment, .env and the file in that order.
+ */
 export function serverConfigFrom(section: unknown, env: Env, file = 'the configuration'): ServerConfig {
-  if (section !== undefined && section !== null && (typeof section !== 'object' || Array.isArray(section))) {
+  const view = section && typeof (section as SectionView).get === 'function' ? (section as SectionView) : undefined;
+  if (!view && section !== undefined && section !== null && (typeof section !== 'object' || Array.isArray(section))) {
     throw new UserError(`${file}: server must be a mapping of keys to values`);
   }
-  const s = (section ?? {}) as Record<string, unknown>;
+  const s = (view ? {} : (section ?? {})) as Record<string, unknown>;
   const where = (k: string): string => `${file}: server.${k}`;
   const pick = (path: string, envName: string): unknown => {
+    if (view) return view.lookup ? view.lookup(path)?.value : view.get(path);
     const e = envGet(env, envName);
     if (e !== undefined) return e;
     let v: unknown = s;

@@ -8,7 +8,7 @@ import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
-import { runAnalysis, summaryJson, type AnalysisResult } from '../../analysis/run-analysis.js';
+import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
@@ -37,6 +37,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'ip-threshold', type: 'number', value: 'RISK', description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
       { name: 'verdict-threshold', type: 'number', value: 'RISK', description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
       { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
+      { name: 'max-flow-alerts', type: 'integer', value: 'N', description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
       { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
       { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
@@ -65,6 +66,8 @@ risk_scores.png, report.html, summary.json.`,
     for (const [name, t] of [['--flow-threshold', flow], ['--ip-threshold', ip], ['--verdict-threshold', verdict]] as const) {
       if (!(t > 0 && t < 1)) throw new UserError(`analyze: ${name} must be between 0 and 1, got ${t}`);
     }
+    const maxFlowAlerts = (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS;
+    if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
     let result: AnalysisResult;
@@ -84,6 +87,7 @@ risk_scores.png, report.html, summary.json.`,
         outDir: v.out as string,
         store,
         batchRows: v.batchRows as number,
+        maxFlowAlerts,
         seed: v.seed as number,
         threads: v.threads as number,
         charts: v.noReport ? undefined : renderRiskChart,
@@ -94,6 +98,8 @@ risk_scores.png, report.html, summary.json.`,
       await store?.close();
     }
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
+    // lost alerts are not progress: said on stderr even with --quiet
+    if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
     if (json) out(JSON.stringify(summaryJson(result), null, 2));
     else out(formatSummary(result));
     const failOn = v.failOn as number | undefined;
@@ -119,9 +125,16 @@ export function formatSummary(r: AnalysisResult): string {
     }
   }
   lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);
+  if (r.alerts.flowAlertsLeftOut) lines.push(`  ${capSentence(r)}`);
   lines.push(`Outputs in ${Object.values(r.outputs).length ? dirOf(r.outputs.flows) : '.'}: ${Object.values(r.outputs).map((p) => p.replace(/^.*[/\\]/, '')).join(', ')}`);
   if (r.outputs.report) lines.push(`Report: ${r.outputs.report}`);
   return lines.join('\n');
+}
+
+/** The one sentence stderr, the text summary and the report use when the flow-alert cap bit. */
+export function capSentence(r: AnalysisResult): string {
+  const n = r.alerts.flowAlertsLeftOut ?? 0;
+  return `${n.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows got no alert: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts was reached (--max-flow-alerts or alerts.maxFlowAlerts; 0 = no cap); every rule finding and risky source has its alert`;
 }
 
 function dirOf(p: string): string {

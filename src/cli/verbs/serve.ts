@@ -4,31 +4,11 @@
  * SIGTERM or SIGINT (graceful: requests in flight finish, the store closes); SIGHUP reloads the
  * models.
  */
-import { readFile } from 'node:fs/promises';
-import YAML from 'yaml';
 import type { Command } from '../command.js';
 import { serverConfigFrom } from '../../server/server-config.js';
 import { startService } from '../../server/service.js';
 import { UserError } from '../../util/errors.js';
-
-export async function readConfigSection(file: string | undefined, section: string): Promise<unknown> {
-  if (!file) return undefined;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (doc === null || doc === undefined) return undefined;
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of sections`);
-  return (doc as Record<string, unknown>)[section];
-}
+import { SETTINGS_OPTIONS, SETTINGS_PRECEDENCE, settingsFromArgs } from '../../config/settings.js';
 
 export const serve: Command = {
   spec: {
@@ -41,13 +21,14 @@ export const serve: Command = {
 "Not recognized" when its top class probability is below server.classify.minConfidence (default 0.5).
 The API is described at /docs (OpenAPI at /docs/json); the dashboard is at /dashboard/.
 SIGTERM: graceful stop. SIGHUP, or a changed model file: models reloaded without dropping requests.
-Settings: the "server" section of --config (or NETSENTINEL_CONFIG), NETSENTINEL_SERVER_* variables.`,
+Settings: the "server" section (server.port, server.classify.minConfidence, ... as NETSENTINEL_SERVER_PORT,
+NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). ${SETTINGS_PRECEDENCE}`,
     options: [
       { name: 'model', short: 'm', type: 'list', value: 'FILE', description: 'model file(s) to serve (repeatable)' },
       { name: 'models', type: 'string', value: 'DIR', description: 'serve every .nsm model file in DIR' },
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: 'baseline file for flow risk (/v1/risk/flows)' },
       { name: 'store', type: 'string', value: 'LOC', description: 'alert store: SQLite path or postgres:// URL', default: 'netsentinel.db' },
-      { name: 'config', type: 'string', value: 'FILE', description: 'configuration file (YAML or JSON) with a "server" section' },
+      ...SETTINGS_OPTIONS,
       { name: 'host', type: 'string', value: 'HOST', description: 'address to bind (default 127.0.0.1, or server.host)' },
       { name: 'port', short: 'p', type: 'integer', value: 'PORT', description: 'port (default 8080, or server.port; 0 picks a free one)' },
     ],
@@ -59,9 +40,8 @@ Settings: the "server" section of --config (or NETSENTINEL_CONFIG), NETSENTINEL_
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
-    const configFile = (v.config as string | undefined) ?? process.env.NETSENTINEL_CONFIG;
-    const section = await readConfigSection(configFile, 'server');
-    let config = serverConfigFrom(section, process.env, configFile);
+    const settings = settingsFromArgs(v);
+    let config = serverConfigFrom(settings.section('server'), {}, settings.configFile ?? 'the settings');
     if (v.host !== undefined) config = { ...config, host: v.host as string };
     if (v.port !== undefined) {
       const p = v.port as number;

@@ -1,0 +1,120 @@
+/**
+ * The alerts an analysis raises, as Suricata EVE records with a deduplication key: one per risky
+ * flow (up to a cap), one per finding (rule or other evidence provider), one per risky source.
+ * Sinks receive them in that order: flow alerts batch by batch, then findings, then sources.
+ */
+import type { Finding } from '../detect/finding.js';
+import { suricataCategory } from '../detect/finding.js';
+import type { IpRow } from '../report/analysis-result.js';
+import { alertKey, eveAlert, protoName, type EveAlertInput } from '../report/eve-alert.js';
+import type { StoredAlert } from '../store/alert-store.js';
+import type { ScoredFlows } from './score-stage.js';
+import { ruleP } from './evidence.js';
+import { round6 } from './numbers.js';
+
+export interface Alert {
+  readonly input: EveAlertInput;
+  /** deduplication key in the store: stable for the same thing on the same input */
+  readonly key: string;
+  /** the EVE record, as written to alerts.jsonl */
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
+export function makeAlert(input: EveAlertInput, extraKey: string, now: number): Alert {
+  return { input, key: alertKey(input, extraKey), record: eveAlert(input, now) };
+}
+
+export function storedAlert(a: Alert): StoredAlert {
+  const i = a.input;
+  return {
+    key: a.key,
+    timestamp: a.record.timestamp as string,
+    signature: i.signature,
+    category: i.category,
+    severity: i.severity,
+    srcIp: i.srcIp,
+    srcPort: i.srcPort,
+    destIp: i.destIp,
+    destPort: i.destPort,
+    proto: protoName(i.proto),
+    risk: Number((i.netsentinel.risk as number | undefined) ?? 0),
+    reasons: (i.netsentinel.reasons as string[] | undefined) ?? [],
+    record: a.record,
+  };
+}
+
+const severityOfRisk = (risk: number): number => (risk >= 0.99999 ? 1 : risk >= 0.9999 ? 2 : 3);
+
+/** The alert for row `r` of a scored batch (a flow at or above the flow threshold). */
+export function flowAlert(s: ScoredFlows, r: number, now: number): Alert {
+  const ff = s.fields;
+  const risk = s.risk[r];
+  const time = s.time(r);
+  const attackClass = s.attackClass[r];
+  const file = s.file(r);
+  const line = s.line(r);
+  return makeAlert(
+    {
+      timeMs: Number.isFinite(time) ? time : null,
+      srcIp: s.srcIp(r),
+      srcPort: ff.srcPort ? ff.srcPort[r] : null,
+      destIp: s.dstIp(r),
+      destPort: ff.dstPort ? ff.dstPort[r] : null,
+      proto: ff.proto ? ff.proto[r] : null,
+      signature: attackClass ? `netsentinel: risky flow (${attackClass})` : 'netsentinel: risky flow',
+      source: 'risk:flow',
+      category: attackClass ? 'Detected attack by classifier' : 'Anomalous traffic',
+      severity: severityOfRisk(risk),
+      netsentinel: {
+        risk: round6(risk),
+        z: round6(s.z[r]),
+        reasons: s.reasons[r] ?? [],
+        detectors: Object.fromEntries(s.detectors.map((d, j) => [d, round6(s.p[j][r])])),
+        file,
+        line,
+      },
+    },
+    `${file}:${line}`,
+    now,
+  );
+}
+
+export function findingAlert(f: Finding, now: number): Alert {
+  return makeAlert(
+    {
+      timeMs: f.firstSeen ? Date.parse(f.firstSeen) : null,
+      srcIp: f.srcIp,
+      srcPort: null,
+      destIp: f.targets.ips.length === 1 || f.targets.ipCount === 1 ? (f.targets.ips[0] ?? null) : null,
+      destPort: f.targets.portCount === 1 ? (f.targets.ports[0] ?? null) : null,
+      proto: null,
+      signature: `netsentinel: ${f.title}`,
+      source: `rule:${f.ruleId}`,
+      category: suricataCategory(f.category),
+      severity: f.severity,
+      netsentinel: { risk: ruleP(f.severity), rule: f.ruleId, reasons: [f.reason], evidence: f.evidence, count: f.count, firstSeen: f.firstSeen, lastSeen: f.lastSeen, targets: f.targets },
+    },
+    '',
+    now,
+  );
+}
+
+export function sourceAlert(r: IpRow, now: number): Alert {
+  return makeAlert(
+    {
+      timeMs: r.firstSeen ? Date.parse(r.firstSeen) : null,
+      srcIp: r.ip,
+      srcPort: null,
+      destIp: null,
+      destPort: null,
+      proto: null,
+      signature: 'netsentinel: risky source',
+      source: 'risk:ip',
+      category: 'Anomalous traffic',
+      severity: severityOfRisk(r.risk),
+      netsentinel: { risk: round6(r.risk), reasons: r.reasons, flows: r.flows, riskyFlows: r.riskyFlows, peakFlowRisk: round6(r.peakFlowRisk), decidedBy: r.decidedBy, lastSeen: r.lastSeen },
+    },
+    `${r.lastSeen ?? ''}`,
+    now,
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Stage 1 of the analysis pipeline: where flows come from. A FlowSource is an async iterable of
+ * flow batches (columnar FlowTables, each with its row origin when it has one), so the rest of the
+ * pipeline never knows whether the flows came from CSV files, a capture, a message bus or an HTTP
+ * upload. Memory stays bounded by the batch size; a source may also be one table read whole.
+ *
+ * To add a source (captures, NATS, an upload): write a function returning a FlowSource, and pass
+ * it as `source` in AnalysisOptions (or to runPipeline).
+ */
+import type { FlowTable } from '../flows/table.js';
+import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
+
+export interface FlowSource {
+  /** what the flows are, for messages, the summary and the store: file names, a URL, "nats:subject" */
+  readonly inputs: readonly string[];
+  /** the batches, in order; each has at least one row; errors are UserErrors naming where */
+  batches(): AsyncIterable<FlowTable>;
+}
+
+/** Progress of a source in its own unit (bytes read of the total, or flows). */
+export type SourceProgress = (done: number, total?: number) => void;
+
+/** Flow files, folders or globs streamed by the dataset readers, `batchRows` rows at a time. */
+export function datasetSource(inputs: readonly string[], read: ReadOptions, batchRows: number, progress?: SourceProgress): FlowSource {
+  return {
+    inputs,
+    batches: () => streamDataset([...inputs], { ...read, batchRows, progress: (d, t) => progress?.(d, t) }),
+  };
+}
+
+/** Flows already in memory (self-fitted mode reads the input whole to fit on it), as one batch. */
+export function tableSource(inputs: readonly string[], table: FlowTable): FlowSource {
+  return {
+    inputs,
+    batches: async function* () {
+      yield table;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Stage 2 of the analysis pipeline: the behavioural rules, run before scoring so that a flow's
+ * risk can include what its source was doing at the time. For each batch it returns, per row, the
+ * p of the rule evidence about the row's source: an open episode of a rule (by severity), or a
+ * closed finding of that source within a minute of the flow. At the end it gives every finding,
+ * drained or final, in one stable order.
+ */
+import type { FlowTable } from '../flows/table.js';
+import type { FlowFields } from '../flows/flow-fields.js';
+import { createRuleEngine, type RuleEngineResult } from '../detect/run-rules.js';
+import { compareFindings, type Finding } from '../detect/finding.js';
+import type { RulesConfigInput } from '../detect/rules-config.js';
+import { ruleP } from './evidence.js';
+
+export interface RulesStage {
+  /** run the rules over one batch; per row, the p of the rule evidence about its source (0 = none) */
+  observe(batch: FlowTable, fields: FlowFields): Float64Array;
+  /** close every episode: all findings (sorted by compareFindings), each rule's status, input notes */
+  finish(): RuleEngineResult;
+}
+
+/** within this many milliseconds of a closed finding, a flow of its source carries its evidence */
+const CLOSED_MARGIN_MS = 60_000;
+
+export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
+  const engine = createRuleEngine(rules);
+  const drained: Finding[] = [];
+  const closedBySource = new Map<string, { severity: number; first: number; last: number }[]>();
+  return {
+    observe(batch, ff) {
+      engine.observe(batch, ff);
+      for (const f of engine.drain()) {
+        drained.push(f);
+        if (!f.srcIp) continue;
+        const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
+        const last = f.lastSeen ? Date.parse(f.lastSeen) : Infinity;
+        const list = closedBySource.get(f.srcIp) ?? [];
+        list.push({ severity: f.severity, first, last });
+        closedBySource.set(f.srcIp, list);
+      }
+      const active = engine.activeSources();
+      const out = new Float64Array(batch.rowCount);
+      if (!ff.srcIp || !(active.size || closedBySource.size)) return out;
+      const codes = ff.srcIp.codes;
+      const dict = ff.srcIp.dictionary;
+      const perCode = new Float64Array(dict.length).fill(-1);
+      for (let r = 0; r < batch.rowCount; r++) {
+        const c = codes[r];
+        if (c < 0) continue;
+        if (perCode[c] < 0) {
+          const a = active.get(dict[c]);
+          perCode[c] = a ? ruleP(a.severity) : 0;
+        }
+        let p = perCode[c];
+        const closed = closedBySource.get(dict[c]);
+        if (closed) {
+          const t = ff.time ? ff.time[r] : NaN;
+          for (const e of closed) {
+            if (!(t === t) || (t >= e.first - CLOSED_MARGIN_MS && t <= e.last + CLOSED_MARGIN_MS)) p = Math.max(p, ruleP(e.severity));
+          }
+        }
+        out[r] = p;
+      }
+      return out;
+    },
+    finish() {
+      const finished = engine.finish();
+      return { ...finished, findings: [...drained, ...finished.findings].sort(compareFindings) };
+    },
+  };
+}

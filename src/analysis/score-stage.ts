@@ -1,0 +1,130 @@
+/**
+ * Stage 3 of the analysis pipeline: per-flow risk. The baseline's detectors (each calibrated on
+ * held-out normal rows), the classifier's P(attack) when there is one, and the rule evidence about
+ * each flow's source at that time are fused into one risk per flow (src/risk/flow-scorer.ts), with
+ * reasons for the flows at or above the alert threshold. The result is columnar (ScoredFlows): the
+ * aggregation and every sink read the same arrays, and nothing per row is built twice.
+ */
+import type { FlowTable } from '../flows/table.js';
+import type { FlowFields } from '../flows/flow-fields.js';
+import type { Baseline } from '../risk/baseline.js';
+import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
+import { rowExplainer } from '../risk/column-stats.js';
+import { binaryTruthOrUndefined } from '../risk/labels.js';
+import type { TrainedModel } from '../models/trained-model.js';
+
+/** a detector's calibrated p at or above this counts as "fired" in reasons and per-source counts */
+export const FIRED_P = 0.99;
+
+/** One scored batch: the flows, their fields and every score, column by column. */
+export interface ScoredFlows {
+  readonly table: FlowTable;
+  readonly fields: FlowFields;
+  readonly rows: number;
+  /** rows of the earlier batches (a row's line when the source has no origin) */
+  readonly rowOffset: number;
+  /** the batch's first file, when known */
+  readonly where?: string;
+  readonly detectors: readonly string[];
+  /** per detector (in `detectors` order): raw score and calibrated p */
+  readonly raw: readonly Float64Array[];
+  readonly p: readonly Float64Array[];
+  /** classifier outputs, when there is a classifier */
+  readonly predictedClass?: readonly string[];
+  readonly classProbability?: Float64Array;
+  readonly pAttack?: Float64Array;
+  /** per row: the class when it is an attack class (not the classifier's normal class) */
+  readonly attackClass: readonly (string | undefined)[];
+  readonly risk: Float64Array;
+  /** Φ⁻¹(risk), what per-source aggregation adds up */
+  readonly z: Float64Array;
+  /** reasons, for rows at or above the flow threshold (undefined elsewhere) */
+  readonly reasons: readonly (readonly string[] | undefined)[];
+  /** 1 = attack, 0 = normal, when the input carries labels */
+  readonly truth?: Uint8Array;
+  readonly flowThreshold: number;
+  srcIp(r: number): string | null;
+  dstIp(r: number): string | null;
+  /** epoch ms, NaN when unknown */
+  time(r: number): number;
+  file(r: number): string;
+  line(r: number): number;
+}
+
+export interface ScoreStage {
+  readonly detectors: readonly string[];
+  /** `ruleP`: per row, the rules stage's evidence about the row's source */
+  score(batch: FlowTable, fields: FlowFields, ruleP: Float64Array, rowOffset: number): ScoredFlows;
+}
+
+export interface ScoreStageOptions {
+  readonly baseline: Baseline;
+  readonly classifier?: TrainedModel;
+  readonly weights?: ScoringWeights;
+  readonly flowThreshold: number;
+}
+
+export function createScoreStage(o: ScoreStageOptions): ScoreStage {
+  const scorer = createFlowScorer(o.baseline, o.classifier, o.weights);
+  const detectors = scorer.detectors;
+  const normalClass = o.classifier?.normalClass;
+  return {
+    detectors,
+    score(batch, ff, ruleP, rowOffset) {
+      const where = batch.origin?.files[0];
+      const s = scorer.score(batch, where, ruleP);
+      const raw = detectors.map((d) => s.raw.get(d)!);
+      const p = detectors.map((d) => s.p.get(d)!);
+      const n = batch.rowCount;
+      const attackClass: (string | undefined)[] = new Array(n);
+      const reasons: (string[] | undefined)[] = new Array(n);
+      const explain = rowExplainer(o.baseline.columns, batch, 3);
+      for (let r = 0; r < n; r++) {
+        const cls = s.predictedClass?.[r];
+        const ac = cls !== undefined && normalClass !== undefined && cls !== normalClass ? cls : undefined;
+        attackClass[r] = ac;
+        if (s.risk[r] >= o.flowThreshold) {
+          const out: string[] = [];
+          const fired = detectors.filter((_d, j) => p[j][r] >= FIRED_P);
+          if (fired.length) out.push(`unusual for ${fired.map((d) => `${d} (above ${(p[detectors.indexOf(d)][r] * 100).toFixed(2)} % of baseline)`).join(', ')}`);
+          if (ac) out.push(`classified as ${ac} (p ${s.classProbability![r].toFixed(3)})`);
+          for (const f of explain(r)) out.push(f.text);
+          reasons[r] = out;
+        }
+      }
+      const ipAt = (f: FlowFields['srcIp'], r: number): string | null => {
+        if (!f) return null;
+        const c = f.codes[r];
+        return c < 0 ? null : f.dictionary[c];
+      };
+      const origin = batch.origin;
+      return {
+        table: batch,
+        fields: ff,
+        rows: n,
+        rowOffset,
+        where,
+        detectors,
+        raw,
+        p,
+        predictedClass: s.predictedClass,
+        classProbability: s.classProbability,
+        pAttack: s.pAttack,
+        attackClass,
+        risk: s.risk,
+        z: s.z,
+        reasons,
+        truth: binaryTruthOrUndefined(batch),
+        flowThreshold: o.flowThreshold,
+        srcIp: (r) => ipAt(ff.srcIp, r),
+        dstIp: (r) => ipAt(ff.dstIp, r),
+        time: (r) => (ff.time ? ff.time[r] : NaN),
+        file: (r) => {
+          const i = origin ? origin.file[r] : -1;
+          return i >= 0 ? origin!.files[i] : (where ?? '');
+        },
+        line: (r) => (origin ? origin.line[r] : rowOffset + r + 1),
+      };
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * What one analysis produced, as every output renders it: the per-source rows (risky_ips, the
+ * report, the summary) and the whole result. It lives in src/report, not src/analysis, so that the
+ * renderers depend on plain data and never on the pipeline that made it: src/analysis imports the
+ * report's writers, and nothing here imports src/analysis (the cycle issue 8 #4 named).
+ */
+import type { Finding, RuleStatus } from '../detect/finding.js';
+
+export interface IpRow {
+  readonly ip: string;
+  readonly risk: number;
+  readonly flows: number;
+  readonly peakFlowRisk: number;
+  readonly meanFlowRisk: number;
+  readonly riskyFlows: number;
+  readonly decidedBy: string;
+  readonly detectorsFired: Readonly<Record<string, number>>;
+  readonly attackClasses: Readonly<Record<string, number>>;
+  readonly rules: readonly string[];
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  readonly reasons: readonly string[];
+}
+
+export interface TopFlow {
+  readonly file: string;
+  readonly line: number;
+  readonly srcIp: string;
+  readonly dstIp: string;
+  readonly dstPort: number | null;
+  readonly risk: number;
+  readonly reasons: readonly string[];
+}
+
+export interface AnalysisQuality {
+  readonly labelledFlows: number;
+  readonly attacks: number;
+  readonly rocAuc: number;
+  readonly precisionAtThreshold: number;
+  readonly recallAtThreshold: number;
+  readonly accuracyAtVerdict: number;
+  readonly falsePositiveRateAtVerdict: number;
+  readonly recallAtVerdict: number;
+}
+
+export interface AlertCounts {
+  /** alerts raised (and written to alerts.jsonl) */
+  readonly written: number;
+  /** in the store: newly inserted, already there, which store */
+  readonly stored?: number;
+  readonly duplicates?: number;
+  readonly store?: string;
+  /** when the flow-alert cap bit: the cap, and how many risky flows got no alert (findings and sources are never capped) */
+  readonly maxFlowAlerts?: number;
+  readonly flowAlertsLeftOut?: number;
+}
+
+export interface AnalysisResult {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly inputs: readonly string[];
+  readonly flows: number;
+  readonly mode: 'baseline' | 'self-fitted';
+  readonly modeNote: string;
+  readonly baseline: { readonly file?: string; readonly detectors: readonly string[]; readonly fittedOn: string; readonly rows: number };
+  readonly classifier?: { readonly file?: string; readonly estimator: string; readonly classes: readonly string[] };
+  readonly riskyFlows: number;
+  readonly riskyIps: readonly IpRow[];
+  readonly ipCount: number;
+  readonly findings: readonly Finding[];
+  readonly ruleStatus: readonly RuleStatus[];
+  readonly inputNotes: readonly string[];
+  readonly alerts: AlertCounts;
+  /** when the input carries labels: how well the fused flow risk separates normal from attack */
+  readonly quality?: AnalysisQuality;
+  readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
+  /** output name → path, in the order they were written */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** top flows by risk with their reasons, for the report */
+  readonly topFlows: readonly TopFlow[];
+}
