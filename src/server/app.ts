@@ -25,6 +25,7 @@ import { predictRoutes } from './routes/predict.js';
 import { alertRoutes } from './routes/alerts.js';
 import { riskRoutes } from './routes/risk.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { analyzeRoutes } from './routes/analyze.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -72,7 +73,7 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`, statusCode: 404 }));
 
-  installBodyTimeout(app, L.requestTimeoutMs, new Set(['/v1/predict']));
+  installBodyTimeout(app, L.requestTimeoutMs, new Set(['/v1/predict', '/v1/analyze']));
   installCors(app, ctx.config.cors.origins);
   installAuth(app, ctx, keys);
   app.addHook('onResponse', async (req, reply) => {
@@ -100,5 +101,6 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   alertRoutes(app, ctx);
   riskRoutes(app, ctx);
   dashboardRoutes(app, ctx);
+  await analyzeRoutes(app, ctx);
   return app;
 }
