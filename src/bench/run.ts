@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { sharedRoot } from '../testing/shared-data.js';
+import { serviceRows } from './service-rows.js';
 
 type Json = Record<string, number | string | null | undefined>;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -99,6 +100,8 @@ function errs(...js: Json[]): void {
 }
 
 const COMPARISONS: Record<string, () => void> = {
+  // the HTTP service (src/bench/service-bench.ts): wrk on loopback, our server and the Flask peer each on one core
+  service: () => serviceRows(add, notes, spawnSync(process.execPath, [join(here, 'service-bench.js')], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 }).stdout),
   'unsupervised-nslkdd': () => {
     const a = ours('autoencoder-nslkdd');
     const t = peer('torch-autoencoder');
@@ -290,7 +293,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze'];
+  const ORDER = ['gbdt-nslkdd', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'service'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();
