@@ -12,5 +12,8 @@ export function createServiceLog(where: string): Logger {
   // lines are gathered into writes of 4 KiB or more (one system call per line would cost a busy
   // service a tenth of its time); the service flushes on shutdown
   const dest = where === '-' ? pino.destination({ fd: 2, sync: false, minLength: 4096 }) : pino.destination({ dest: where, sync: false, mkdir: true, minLength: 4096 });
-  return pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, dest);
+  const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, dest);
+  // a quiet service still shows its lines within a second
+  setInterval(() => log.flush(), 1000).unref();
+  return log;
 }

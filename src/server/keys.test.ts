@@ -75,7 +75,7 @@ test('required keys: 401 without or with a wrong key, read scope classifies, wri
   assert.equal((await fetch(svc.url + '/healthz')).status, 200);
   assert.equal((await fetch(svc.url + '/dashboard/')).status, 200);
   // the access log names the key id, never the key
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => svc.ctx.log.flush(() => r(undefined)));
   const log = readFileSync(join(dir, 'access.log'), 'utf8');
   assert.match(log, new RegExp(`"key":"${readKey.slice(4, 12)}"`));
   assert.equal(log.includes(readKey), false);

@@ -27,36 +27,40 @@ test('serve: prints where it listens, classifies, reloads on SIGHUP and on file 
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  for (let i = 0; i < 300 && !/listening on http/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-  assert.ok(url, `printed where it listens: ${out} ${err}`);
-  assert.match(out, /models\s+gbdt \(gradient-boosting, classifier\)/);
-  const classify = async () => (await (await fetch(url + '/classify', { method: 'POST', body: SEED_004_CURL_BODY, headers: { 'Content-Type': 'application/json' } })).json()) as Record<string, string>;
-  assert.deepEqual(await classify(), { 'Attack Type': 'Probe' });
-  const loadedAt = async () => ((await (await fetch(url + '/')).json()) as { models: { loadedAt: string }[] }).models[0].loadedAt;
-  const t0 = await loadedAt();
-  // requests keep being answered while the model reloads
-  let answering = true;
-  const answers: string[] = [];
-  const load = (async () => {
-    while (answering) answers.push((await classify())['Attack Type']);
-  })();
-  child.kill('SIGHUP');
-  for (let i = 0; i < 100 && (await loadedAt()) === t0; i++) await new Promise((r) => setTimeout(r, 100));
-  const t1 = await loadedAt();
-  assert.notEqual(t1, t0, 'SIGHUP reloaded the model');
-  // replaced by rename, as a training job would publish a new model
-  copyFileSync(model, join(dir, 'next.nsm'));
-  await new Promise((r) => setTimeout(r, 1100));
-  renameSync(join(dir, 'next.nsm'), model);
-  for (let i = 0; i < 100 && (await loadedAt()) === t1; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.notEqual(await loadedAt(), t1, 'a changed file reloaded the model');
-  answering = false;
-  await load;
-  assert.ok(answers.length > 0 && answers.every((a) => a === 'Probe'), 'no request dropped or answered wrongly during reloads');
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0);
-  assert.match(err, /SIGTERM: finishing requests in flight/);
+  try {
+    for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    assert.ok(url, `printed where it listens: ${out} ${err}`);
+    assert.match(out, /models\s+gbdt \(gradient-boosting, classifier\)/);
+    const classify = async () => (await (await fetch(url + '/classify', { method: 'POST', body: SEED_004_CURL_BODY, headers: { 'Content-Type': 'application/json' } })).json()) as Record<string, string>;
+    assert.deepEqual(await classify(), { 'Attack Type': 'Probe' });
+    const loadedAt = async () => ((await (await fetch(url + '/')).json()) as { models: { loadedAt: string }[] }).models[0].loadedAt;
+    const t0 = await loadedAt();
+    // requests keep being answered while the model reloads
+    let answering = true;
+    const answers: string[] = [];
+    const load = (async () => {
+      while (answering) answers.push((await classify())['Attack Type']);
+    })();
+    child.kill('SIGHUP');
+    for (let i = 0; i < 100 && (await loadedAt()) === t0; i++) await new Promise((r) => setTimeout(r, 100));
+    const t1 = await loadedAt();
+    assert.notEqual(t1, t0, 'SIGHUP reloaded the model');
+    // replaced by rename, as a training job would publish a new model
+    copyFileSync(model, join(dir, 'next.nsm'));
+    await new Promise((r) => setTimeout(r, 1100));
+    renameSync(join(dir, 'next.nsm'), model);
+    for (let i = 0; i < 100 && (await loadedAt()) === t1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(await loadedAt(), t1, 'a changed file reloaded the model');
+    answering = false;
+    await load;
+    assert.ok(answers.length > 0 && answers.every((a) => a === 'Probe'), 'no request dropped or answered wrongly during reloads');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(err, /SIGTERM: finishing requests in flight/);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });
 
 test('keys add | list | revoke from the command line', () => {

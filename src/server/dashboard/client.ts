@@ -150,7 +150,22 @@ async function modelsPage() {
   }
 }
 
+async function blobUrl(path) {
+  const r = await fetch(path, { headers: headers() });
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  return URL.createObjectURL(await r.blob());
+}
+
 async function runsPage() {
+  const an = await api('/v1/analyses');
+  for (const a of an.analyses.slice(0, 5)) {
+    const s = section('Analysis of ' + a.input + ' (' + a.finishedAt + ')', true); s.classList.add('analysis');
+    s.append(el('p', { text: a.flows + ' flows, ' + a.riskyFlows + ' risky flows, ' + a.riskySources + ' risky sources' }));
+    if (a.files['risk_scores.png']) { const img = el('img', { alt: 'risk scores', style: 'max-width:100%' }); img.src = await blobUrl(a.files['risk_scores.png']); s.append(img); }
+    const links = el('p');
+    for (const f of Object.keys(a.files)) { const l = el('a', { href: '#', text: f }); l.addEventListener('click', async function (e) { e.preventDefault(); window.open(await blobUrl(a.files[f]), '_blank'); }); links.append(l, ' '); }
+    s.append(links);
+  }
   const r = await api('/v1/runs?limit=50');
   const s = section('Analyses stored', true);
   if (!r.runs.length) { s.append(el('p', { text: 'No analysis stored yet (netsentinel analyze ... --store, or POST /v1/alerts).' })); return; }

@@ -33,6 +33,7 @@ const AnalyzeQuery = Type.Object(
 
 export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, dataDir = join(tmpdir(), `netsentinel-analyses-${process.pid}`)): Promise<void> {
   const done = new Map<string, Record<string, string>>();
+  const history: { id: string; finishedAt: string; input: string; flows: number; riskyFlows: number; riskySources: number }[] = [];
   let busy = false;
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -89,6 +90,8 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
           const files: Record<string, string> = {};
           for (const [name, path] of Object.entries(result.outputs)) files[basename(path)] = path;
           done.set(id, files);
+          history.unshift({ id, finishedAt: new Date().toISOString(), input: `upload:${q.name ?? 'flows'}`, flows: result.flows, riskyFlows: result.riskyFlows, riskySources: result.riskyIps.length });
+          if (history.length > 100) done.delete(history.pop()!.id);
           return { id, summary: summaryJson(result), files: Object.fromEntries(Object.keys(files).map((f) => [f, `/v1/analyses/${id}/files/${f}`])) };
         } catch (e) {
           body.resume();
@@ -101,6 +104,9 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
       },
     );
   });
+  app.get('/v1/analyses', { schema: { summary: 'Analyses this service ran (newest first), with their output files', tags: ['analysis'] }, config: { scope: 'read' } }, async () => ({
+    analyses: history.map((h) => ({ ...h, files: Object.fromEntries(Object.keys(done.get(h.id) ?? {}).map((f) => [f, `/v1/analyses/${h.id}/files/${f}`])) })),
+  }));
   const types: Record<string, string> = { csv: 'text/csv', jsonl: 'application/x-ndjson', json: 'application/json', html: 'text/html; charset=utf-8', png: 'image/png', txt: 'text/plain' };
   app.get(
     '/v1/analyses/:id/files/:file',
