@@ -73,7 +73,7 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     const page = context.pages()[0] ?? (await context.newPage());
     // everything must come from the service itself
     page.on('request', (req) => {
-      if (!req.url().startsWith(svc.url) && !req.url().startsWith('data:')) offsite.push(req.url());
+      if (!req.url().startsWith(svc.url) && !req.url().startsWith('data:') && !req.url().startsWith('blob:' + svc.url)) offsite.push(req.url());
     });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
