@@ -10,6 +10,9 @@ import numpy as np, pandas as pd
 TASK, SHARED = sys.argv[1], sys.argv[2]
 ARGS = dict(a.split('=', 1) for a in sys.argv[3:])
 out = lambda **k: print(json.dumps(k), flush=True)
+def cpu_s():
+    """CPU seconds of this process so far, every thread (user + system)."""
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 def rss_mb(): return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 FAM = {}
@@ -50,17 +53,34 @@ def cic():
     X = sc.transform(X).astype(np.float32)
     return X[~test], y[~test], X[test], y[test], "BENIGN"
 
+def wide():
+    """The synthetic wide multi-class set (src/bench/wide-multiclass-data.ts): train/test CSVs written
+    by the bench; the three text columns one-hot (unseen values ignored), numbers as they are."""
+    from sklearn.preprocessing import OneHotEncoder
+    tr = pd.read_csv(ARGS["train"]); te = pd.read_csv(ARGS["test"])
+    cat = ["proto", "service", "state"]
+    num = [c for c in tr.columns if c not in cat and c != "attack_cat"]
+    enc = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(tr[cat])
+    X = lambda df: np.hstack([df[num].values, enc.transform(df[cat])]).astype(np.float32)
+    return X(tr), tr.attack_cat.values, X(te), te.attack_cat.values, "Normal"
+
 def data():
-    return cic() if ARGS.get("data") == "cic" else nslkdd()
+    d = ARGS.get("data")
+    return cic() if d == "cic" else wide() if d == "wide" else nslkdd()
+
+def balanced_weights(y):
+    """scikit-learn's 'balanced' class weights as per-row weights (n / (k * count of the row's class))."""
+    from sklearn.utils.class_weight import compute_sample_weight
+    return compute_sample_weight("balanced", y)
 
 def supervised(make):
     from sklearn.metrics import accuracy_score, f1_score
     Xtr, ytr, Xte, yte, normal = data()
     m = make(ytr)
-    t = time.perf_counter(); m.fit(Xtr, ytr); fit = time.perf_counter() - t
+    c = cpu_s(); t = time.perf_counter(); m.fit(Xtr, ytr); fit = time.perf_counter() - t; fit_cpu = cpu_s() - c
     t = time.perf_counter(); p = m.predict(Xte); pred = time.perf_counter() - t
     out(task=TASK, fit_s=round(fit, 3), predict_s=round(pred, 3), accuracy=round(accuracy_score(yte, p), 4),
-        macro_f1=round(f1_score(yte, p, average="macro"), 4), rows=len(Xte), rss_mb=rss_mb())
+        macro_f1=round(f1_score(yte, p, average="macro"), 4), rows=len(Xte), cols=Xtr.shape[1], fit_cpu_s=round(fit_cpu, 3), rss_mb=rss_mb())
 
 def unsupervised(fit, score):
     from sklearn.metrics import roc_auc_score
@@ -77,9 +97,16 @@ if TASK == "xgboost":
         def __init__(s, y):
             s.le = LabelEncoder().fit(y)
             s.m = xgb.XGBClassifier(n_estimators=int(ARGS.get("trees", 200)), max_depth=int(ARGS.get("depth", 6)), tree_method="hist", n_jobs=2, random_state=42)
-        def fit(s, a, y): s.m.fit(a, s.le.transform(y)); return s
+        def fit(s, a, y):
+            w = balanced_weights(y) if ARGS.get("class_weight") == "balanced" else None
+            s.m.fit(a, s.le.transform(y), sample_weight=w); return s
         def predict(s, a): return s.le.inverse_transform(s.m.predict(a))
     supervised(X2)
+elif TASK == "sklearn-hgb":
+    # scikit-learn's histogram GBDT with XGBoost's budget: same rounds and depth, no early stopping
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    cw = "balanced" if ARGS.get("class_weight") == "balanced" else None
+    supervised(lambda y: HistGradientBoostingClassifier(max_iter=int(ARGS.get("trees", 200)), max_depth=int(ARGS.get("depth", 6)), max_leaf_nodes=None, early_stopping=False, class_weight=cw, random_state=42))
 elif TASK == "sklearn-gb":
     from sklearn.ensemble import GradientBoostingClassifier
     supervised(lambda y: GradientBoostingClassifier(n_estimators=100, random_state=42))

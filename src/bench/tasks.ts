@@ -27,6 +27,18 @@ async function cic(): Promise<{ train: FlowTable; test: FlowTable }> {
   return cicSplit(await readDataset([d]));
 }
 
+/** The synthetic wide multi-class set (wide-multiclass-data.ts), from the folder bench/run.ts wrote it to. */
+async function wide(dir: string): Promise<{ train: FlowTable; test: FlowTable }> {
+  if (!dir) throw new Error('wide: the folder holding train.csv and test.csv is missing');
+  const read = { format: 'csv', label: 'attack_cat' };
+  return { train: await readDataset([`${dir}/train.csv`], read), test: await readDataset([`${dir}/test.csv`], read) };
+}
+
+/** class_weight from a task's extra argument ('balanced' or 'none'); the model's default when absent. */
+function classWeightParam(arg: string | undefined): Record<string, unknown> {
+  return arg === undefined ? {} : { class_weight: arg === 'none' ? null : arg };
+}
+
 const rssMb = (): number => Math.round((resourceUsage().maxRSS / 1024) * 10) / 10;
 
 async function supervised(task: string, data: { train: FlowTable; test: FlowTable }, model: string, params: Record<string, unknown> = {}, threads = 2): Promise<void> {
@@ -94,14 +106,17 @@ async function detectorAlone(task: string, data: { train: FlowTable; test: FlowT
  * A classifier's fit timed as the peers time theirs: on a matrix prepared beforehand by our own
  * pipeline (untimed, like the peers' one-hot + scaling), in a fresh process.
  */
-async function classifierAlone(task: string, data: { train: FlowTable; test: FlowTable }, model: string): Promise<void> {
+async function classifierAlone(task: string, data: { train: FlowTable; test: FlowTable }, model: string, params: Record<string, unknown> = {}): Promise<void> {
   const spec = getSpec(model) as ClassifierSpec;
   const { y, classes } = encodeTarget(targetColumn(data.train));
   const pipeline = fitPipeline(data.train, { scaling: spec.input.scaling, categorical: spec.input.categorical });
   const X = transformTable(pipeline, data.train);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await spec.fit(X, y, classes.length, spec.options({}), { seed: 42, threads: 2 });
-  print({ task, fit_s: round((performance.now() - t0) / 1000), rss_mb: rssMb() });
+  await spec.fit(X, y, classes.length, spec.options(params), { seed: 42, threads: 2 });
+  const fit = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  print({ task, fit_s: round(fit), cpu_s: round((cpu.user + cpu.system) / 1e6), cols: X.cols, rss_mb: rssMb() });
 }
 
 /** The rows labelled normal, as trainModel's normalOnly picks them. */
@@ -205,6 +220,9 @@ const TASKS: Record<string, () => Promise<void>> = {
   'iforest-cic-alone': async () => detectorAlone('iforest-cic-alone', await cic(), 'isolation-forest'),
   'ocsvm-nslkdd': async () => unsupervised('ocsvm-nslkdd', await nslkdd(), 'one-class-svm'),
   'autoencoder-nslkdd': async () => unsupervised('autoencoder-nslkdd', await nslkdd(), 'autoencoder'),
+  // argv: DIR [balanced|none]
+  'gbdt-wide': async () => supervised('gbdt-wide', await wide(process.argv[3]), 'gradient-boosting', classWeightParam(process.argv[4])),
+  'gbdt-wide-alone': async () => classifierAlone('gbdt-wide-alone', await wide(process.argv[3]), 'gradient-boosting', classWeightParam(process.argv[4])),
   'gbdt-cic': async () => supervised('gbdt-cic', await cic(), 'gradient-boosting'),
   'rf-cic': async () => supervised('rf-cic', await cic(), 'random-forest'),
   'iforest-cic': async () => unsupervised('iforest-cic', await cic(), 'isolation-forest'),

@@ -46,3 +46,45 @@ test('help prints every default and the examples', () => {
 test('commas split only at the top level', () => {
   assert.deepEqual(splitTopLevelCommas('a,b=[1,2],c={"x":1,"y":2},d="p,q"'), ['a', 'b=[1,2]', 'c={"x":1,"y":2}', 'd="p,q"']);
 });
+
+test('negative values reach the option (not "ambiguous") and ranges are checked with the real reason', () => {
+  const ranged: CommandSpec = {
+    ...spec,
+    options: [
+      { name: 'threads', short: 't', type: 'integer', description: 'threads', range: { min: 1, max: 256 } },
+      { name: 'eps', type: 'number', description: 'radius', range: { min: 0, minOpen: true } },
+      { name: 'fail-on', type: 'number', description: 'risk', range: { min: 0, max: 1 } },
+      { name: 'share', type: 'number', description: 'share', range: { min: 0, max: 1, minOpen: true, maxOpen: true } },
+      { name: 'offset', type: 'number', description: 'any number' },
+    ],
+  };
+  const bad = (argv: string[], re: RegExp): void =>
+    assert.throws(() => parseCommand(ranged, ['x.csv', ...argv]), (e: unknown) => e instanceof UserError && re.test(e.message) && !/ambiguous/.test(e.message));
+  bad(['--threads', '-1'], /--threads must be from 1 to 256, got -1/);
+  bad(['-t', '-4'], /--threads must be from 1 to 256, got -4/);
+  bad(['--threads', '1000'], /--threads must be from 1 to 256, got 1000/);
+  bad(['--eps', '-1'], /--eps must be greater than 0, got -1/);
+  bad(['--eps', '0'], /--eps must be greater than 0, got 0/);
+  bad(['--fail-on', '1.5'], /--fail-on must be between 0 and 1, got 1\.5/);
+  bad(['--share', '-.5'], /--share must be strictly between 0 and 1, got -\.5/);
+  bad(['--share', '1'], /--share must be strictly between 0 and 1, got 1/);
+  bad(['--eps', '-inf'], /--eps takes a number, got "-inf"/);
+  assert.equal(parseCommand(ranged, ['x.csv', '--offset', '-2.5']).values.offset, -2.5);
+  assert.equal(parseCommand(ranged, ['x.csv', '--fail-on', '0', '-t', '256']).values.threads, 256);
+  assert.deepEqual(parseCommand(ranged, ['--', '-1']).positionals, ['-1'], 'after -- a negative number is a positional');
+  assert.match(helpText(ranged), /threads \(from 1 to 256\)/);
+});
+
+test('the verb list: every lazy entry loads a verb of its name and summary; help texts point only at docs that exist', async () => {
+  const { commands, loadVerb, verbName, verbSummary } = await import('./commands.js');
+  const { existsSync } = await import('node:fs');
+  const root = new URL('../../', import.meta.url);
+  for (const entry of commands) {
+    const cmd = await loadVerb(entry);
+    assert.equal(cmd.spec.name, verbName(entry));
+    assert.equal(cmd.spec.summary, verbSummary(entry), `${verbName(entry)}: the summary in commands.ts matches the verb's`);
+    for (const doc of helpText(cmd.spec).match(/docs\/[\w.-]+\.md/g) ?? []) {
+      assert.ok(existsSync(new URL(doc, root)), `${verbName(entry)} --help points at ${doc}, which exists`);
+    }
+  }
+});

@@ -21,6 +21,72 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   /** like --help, the option answers on its own: given it, the verb needs no positional arguments */
   readonly answersAlone?: boolean;
+  /** number/integer options: the allowed range (an open bound excludes its value); shown by --help */
+  readonly range?: NumberRange;
+}
+
+export interface NumberRange {
+  readonly min?: number;
+  readonly max?: number;
+  /** min itself is not allowed (e.g. --eps > 0) */
+  readonly minOpen?: boolean;
+  /** max itself is not allowed */
+  readonly maxOpen?: boolean;
+}
+
+/** The most worker threads any verb takes: more than this is a typo, not a machine. */
+export const MAX_THREADS = 256;
+
+/** The range every --threads option shares. */
+export const THREADS_RANGE: NumberRange = { min: 1, max: MAX_THREADS };
+
+/** "from 1 to 256", "between 0 and 1", "greater than 0", ... */
+export function describeRange(r: NumberRange, integer: boolean): string {
+  const { min, max } = r;
+  if (min !== undefined && max !== undefined) {
+    if (integer && !r.minOpen && !r.maxOpen) return `from ${min} to ${max}`;
+    if (r.minOpen && r.maxOpen) return `strictly between ${min} and ${max}`;
+    if (!r.minOpen && !r.maxOpen) return `between ${min} and ${max}`;
+    return `${r.minOpen ? `greater than ${min}` : `at least ${min}`} and ${r.maxOpen ? `less than ${max}` : `at most ${max}`}`;
+  }
+  if (min !== undefined) return r.minOpen ? `greater than ${min}` : `at least ${min}`;
+  if (max !== undefined) return r.maxOpen ? `less than ${max}` : `at most ${max}`;
+  return 'any number';
+}
+
+function inRange(n: number, r: NumberRange): boolean {
+  if (r.min !== undefined && (r.minOpen ? !(n > r.min) : !(n >= r.min))) return false;
+  if (r.max !== undefined && (r.maxOpen ? !(n < r.max) : !(n <= r.max))) return false;
+  return true;
+}
+
+/**
+ * node:util parseArgs takes "-1" after "--threads" for an option of its own and says "ambiguous";
+ * a value that looks like a (negative) number is the option's value, so glue it on as
+ * --name=VALUE, and the range check can say what the real trouble is.
+ */
+function glueNegativeValues(argv: readonly string[], options: readonly OptionSpec[]): string[] {
+  const byFlag = new Map<string, OptionSpec>();
+  for (const o of options) {
+    if (o.type === 'boolean') continue;
+    byFlag.set(`--${o.name}`, o);
+    if (o.short) byFlag.set(`-${o.short}`, o);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const o = byFlag.get(a);
+    const next = argv[i + 1];
+    if (o && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(`--${o.name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 export interface CommandSpec {
@@ -58,7 +124,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: glueNegativeValues(argv, all), options: config, allowPositionals: true, strict: true });
   } catch (e) {
     const msg = (e as Error).message.replace(/^(TypeError|Error)[^:]*: /, '');
     throw new UserError(`${spec.name}: ${msg.split('\n')[0]} (see 'netsentinel ${spec.name} --help')`);
@@ -99,6 +165,7 @@ function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | bo
       const n = Number(s);
       if (s.trim() === '' || !Number.isFinite(n)) throw bad(`takes a number, got "${s}"`);
       if (o.type === 'integer' && !Number.isInteger(n)) throw bad(`takes a whole number, got "${s}"`);
+      if (o.range && !inRange(n, o.range)) throw bad(`must be ${describeRange(o.range, o.type === 'integer')}, got ${s}`);
       return n;
     }
     default: {
@@ -144,6 +211,7 @@ export function helpText(spec: CommandSpec): string {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.type === 'boolean' ? '' : ` ${o.value ?? (o.type === 'list' ? 'A,B' : o.type === 'string' ? 'TEXT' : 'N')}`}`;
     let d = o.description;
     if (o.choices) d += ` (${o.choices.join(' | ')})`;
+    if (o.range) d += ` (${describeRange(o.range, o.type === 'integer')})`;
     if (o.default !== undefined && o.default !== false) d += ` [default: ${o.default}]`;
     return [flag, d] as const;
   });

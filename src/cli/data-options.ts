@@ -4,7 +4,9 @@
  */
 import type { OptionSpec } from './args.js';
 import type { Progress } from './progress.js';
-import type { FlowTable } from '../flows/table.js';
+import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.js';
+import { cellCountWarnings } from '../sources/cell-warnings.js';
+import { DEFAULT_LIMITS, inputLimits } from '../sources/input-limits.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 
 export const DATA_OPTIONS: readonly OptionSpec[] = [
@@ -19,6 +21,8 @@ export const DATA_OPTIONS: readonly OptionSpec[] = [
   { name: 'label', type: 'string', value: 'COLUMN', description: 'label column of a generic CSV (the class to learn / to evaluate against)' },
   { name: 'drop', type: 'list', value: 'A,B', description: 'columns to leave out of the features' },
   { name: 'categorical', type: 'list', value: 'A,B', description: 'columns to treat as categories (generic CSV; detected when not given)' },
+  { name: 'max-columns', type: 'integer', value: 'N', description: 'refuse input lines with more fields than this', default: DEFAULT_LIMITS.maxColumns },
+  { name: 'max-line-bytes', type: 'integer', value: 'BYTES', description: 'refuse input lines longer than this', default: DEFAULT_LIMITS.maxLineBytes },
 ];
 
 export function readOptionsFrom(values: Record<string, unknown>, progress?: Progress): ReadOptions {
@@ -29,7 +33,13 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
     drop: values.drop as string[] | undefined,
     categorical: values.categorical as string[] | undefined,
     progress: progress ? (done: number, total: number) => progress.update(done, total) : undefined,
+    limits: inputLimits({ maxColumns: values.maxColumns as number | undefined, maxLineBytes: values.maxLineBytes as number | undefined }),
   };
+}
+
+/** One stderr line per column with imputed or impossible cells (never silent). */
+function warnCells(table: Pick<FlowTable, 'cellCounts'>, rows: number): void {
+  for (const line of cellCountWarnings(table.cellCounts, rows)) process.stderr.write(`netsentinel: warning: ${line}\n`);
 }
 
 /** Read a whole dataset, with a progress bar in bytes. */
@@ -37,11 +47,19 @@ export async function readWithProgress(paths: readonly string[], values: Record<
   progress.start(label, undefined, 'bytes');
   const table = await readDataset([...paths], readOptionsFrom(values, progress));
   progress.done(`${label}: ${table.rowCount.toLocaleString('en-US')} rows from ${describeFiles(table, paths)}`);
+  warnCells(table, table.rowCount);
   return table;
 }
 
-export function streamWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, batchRows?: number): AsyncIterable<FlowTable> {
-  return streamDataset([...paths], { ...readOptionsFrom(values, progress), batchRows });
+export async function* streamWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, batchRows?: number): AsyncGenerator<FlowTable> {
+  const counts: (readonly CellCounts[] | undefined)[] = [];
+  let rows = 0;
+  for await (const batch of streamDataset([...paths], { ...readOptionsFrom(values, progress), batchRows })) {
+    counts.push(batch.cellCounts);
+    rows += batch.rowCount;
+    yield batch;
+  }
+  warnCells({ cellCounts: sumCellCounts(counts) }, rows);
 }
 
 function describeFiles(t: FlowTable, paths: readonly string[]): string {

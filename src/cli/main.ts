@@ -8,10 +8,10 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand } from './args.js';
 import { createProgress } from './progress.js';
-import type { Command } from './command.js';
 import { UserError } from '../util/errors.js';
-import { commands } from './commands.js';
-import { setKernelThreads } from '../models/kernel/kernel-pool.js';
+import { userErrorFromOs } from './classify-error.js';
+import { handleInterrupts } from '../util/atomic-output.js';
+import { commands, loadVerb, verbName, verbSummary, type VerbEntry } from './commands.js';
 
 const VERSION: string = (() => {
   try {
@@ -21,15 +21,15 @@ const VERSION: string = (() => {
   }
 })();
 
-function mainHelp(list: readonly Command[]): string {
-  const w = Math.max(...list.map((c) => c.spec.name.length)) + 2;
+function mainHelp(list: readonly VerbEntry[]): string {
+  const w = Math.max(...list.map((c) => verbName(c).length)) + 2;
   return [
     `netsentinel ${VERSION}: learn what normal traffic looks like, recognise known attacks, catch the unknown ones.`,
     '',
     'Usage: netsentinel VERB [options]',
     '',
     'Verbs:',
-    ...list.map((c) => `  ${c.spec.name.padEnd(w)}${c.spec.summary}`),
+    ...list.map((c) => `  ${verbName(c).padEnd(w)}${verbSummary(c)}`),
     '',
     "Run 'netsentinel VERB --help' for a verb's options and examples.",
     '',
@@ -47,21 +47,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`netsentinel ${VERSION}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.spec.name === verb);
-  if (!cmd) {
-    process.stderr.write(`netsentinel: unknown verb "${verb}"; verbs: ${commands.map((c) => c.spec.name).join(', ')}\n`);
+  const entry = commands.find((c) => verbName(c) === verb);
+  if (!entry) {
+    process.stderr.write(`netsentinel: unknown verb "${verb}"; verbs: ${commands.map(verbName).join(', ')}\n`);
     return 2;
   }
+  // only this verb's module (and what it imports) is loaded
+  const cmd = await loadVerb(entry);
+  let args: ReturnType<typeof parseCommand> | undefined;
   try {
-    const args = parseCommand(cmd.spec, rest);
+    args = parseCommand(cmd.spec, rest);
     if (args.values.help) {
       process.stdout.write(helpText(cmd.spec));
       return 0;
     }
     if (typeof args.values.threads === 'number') {
       if (args.values.threads < 1) throw new UserError(`${verb}: --threads takes at least 1`);
+      const { setKernelThreads } = await import('../models/kernel/kernel-pool.js');
       setKernelThreads(args.values.threads);
     }
+    // Ctrl-C / kill: unfinished outputs removed, one line, exit 130/143 (src/util/atomic-output.ts)
+    if (invoked) handleInterrupts();
     const progress = createProgress({ quiet: Boolean(args.values.quiet) });
     return await cmd.run({
       args,
@@ -71,10 +77,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(text.endsWith('\n') ? text : text + '\n');
       },
     });
-  } catch (e) {
+  } catch (caught) {
+    // an OS error on a path the user gave (or a full disk, a read-only mount) is theirs to fix
+    const e = userErrorFromOs(caught, verb, args) ?? caught;
     if (e instanceof UserError) {
       process.stderr.write(`netsentinel: ${e.message}\n`);
-      if (debug) process.stderr.write(`${e.stack}\n`);
+      if (debug) process.stderr.write(`${(caught as Error).stack}\n`);
       return e.exitCode;
     }
     const err = e as Error;

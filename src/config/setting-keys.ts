@@ -29,6 +29,7 @@ export const CONFIG_SECTIONS: readonly string[] = [
   'log', 'intel', 'upload', 'score',
   // respond / service / packets branches
   'policy', 'decisions', 'block', 'notify', 'smtp', 'webhook', 'backend', 'syslog', 'serve', 'server', 'api', 'capture', 'bus',
+  'respond',
 ];
 
 export const SETTING_KEYS: readonly SettingKey[] = [
@@ -70,6 +71,17 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { key: 'webhook.maxRetries', default: 3, description: 'retries of a failed backend API call', aliases: ['MAX_RETRIES'] },
   { key: 'webhook.token', secret: true, description: 'bearer token for the backend API' },
   { key: 'smtp.password', secret: true, description: 'SMTP password' },
+  // respond branch (src/respond/): the policy and the other channels; parsed by respondConfigFrom, smtpConfigFrom, syslogConfigFrom
+  { key: 'respond.apply', default: false, description: 'act for real (store real decisions, send alerts); false = dry run' },
+  { key: 'respond.suppress', default: '1h', description: 'one decision per address, type and reason within this window' },
+  { key: 'respond.allowlist', description: 'networks and hosts never banned, besides loopback, own addresses, gateways and resolvers' },
+  { key: 'smtp.host', description: 'SMTP server for alert email (STARTTLS on 587 by default)', aliases: ['SMTP_HOST'] },
+  { key: 'smtp.port', default: 587, description: 'SMTP port', aliases: ['SMTP_PORT'] },
+  { key: 'smtp.user', description: 'SMTP AUTH user', aliases: ['SMTP_USER'] },
+  { key: 'smtp.to', default: 'admin@example.com', description: 'alert email recipients (seed 000: admin@example.com)' },
+  { key: 'syslog.host', description: 'syslog server for RFC 5424 alerts' },
+  { key: 'syslog.port', default: 514, description: 'syslog port' },
+  { key: 'syslog.protocol', default: 'udp', description: 'udp or tcp (octet-counted frames)' },
 ];
 
 /** A key whose last segment names a credential is a secret even when no row says so. */

@@ -152,6 +152,12 @@ export class Settings {
     return new UserError(`${placeOf(v)}: ${v.key} must be ${what}, got ${JSON.stringify(v.secret ? maskValue(v.value) : v.value)}`);
   }
 
+  /** The error for a value a reader finds wrong: "<place>: <key> must be <what>, got <value>". */
+  invalid(key: string, what: string): UserError {
+    const v = this.lookup(key);
+    return v ? this.bad(v, what) : new UserError(`${key} must be ${what}`);
+  }
+
   string(key: string): string | undefined {
     const v = this.lookup(key);
     if (v === undefined || v.value === null) return undefined;

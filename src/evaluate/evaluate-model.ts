@@ -10,6 +10,12 @@
  *
  * Detectors: ROC-AUC of the score against normal/attack, and precision/recall/F1 at the model's
  * threshold.
+ *
+ * What can be evaluated is evaluated, and what cannot is said in `notes` rather than failing the
+ * whole evaluation: a test file with one class has an accuracy and a per-class report but no
+ * ROC-AUC ("ROC-AUC not defined: only one class present (normal)"); a --target whose values the
+ * model never predicts (a family model against `binary` or raw `attack` names) is compared as
+ * normal vs attack, through the model's normal class, and says so.
  */
 import type { FlowTable } from '../flows/table.js';
 import { getColumn } from '../flows/table.js';
@@ -46,6 +52,8 @@ export interface EvaluationReport {
   readonly unseenClasses: readonly string[];
   /** ROC points of the binary view, downsampled, for charts */
   readonly roc?: { fpr: number[]; tpr: number[]; auc: number };
+  /** what could not be evaluated and why, or how the comparison was made, one sentence each */
+  readonly notes: readonly string[];
 }
 
 export function evaluateModel(
@@ -59,6 +67,11 @@ export function evaluateModel(
     const col = targetColumn(table, opts.target ?? model.target, where);
     const known = model.classes!;
     const enc = encodeTarget(col, known);
+    if (enc.unknownRows === table.rowCount && model.normalClass && p.score) {
+      // no test value is a class the model predicts: compare what both sides can say, normal vs attack
+      const normalValue = col.dictionary.find((v) => v.toLowerCase() === model.normalClass!.toLowerCase()) ?? col.dictionary.find((v) => /^(normal|benign)$/i.test(v)) ?? table.normalClass;
+      if (normalValue !== undefined) return evaluateAsNormalVsAttack(model, table, col, normalValue, p, opts.how, where);
+    }
     const unseen = [...enc.unknownValues].sort();
     const classes = [...known, ...unseen];
     const unseenIndex = new Map(unseen.map((c, i) => [c, known.length + i]));
@@ -77,6 +90,8 @@ export function evaluateModel(
     if (missing) throw new UserError(`${where ?? 'test data'}: ${missing} rows have no value in label column "${col.name}"; evaluation needs a label on every row`);
     const yPred = p.predicted!;
     const k = classes.length;
+    const notes: string[] = [];
+    if (unseen.length) notes.push(`test classes the model never saw in training count as errors: ${unseen.join(', ')}`);
     const cs = classScores(yTrue, yPred, k);
     const macro = averagedScores(yTrue, yPred, k, 'macro');
     const weighted = averagedScores(yTrue, yPred, k, 'weighted');
@@ -92,8 +107,13 @@ export function evaluateModel(
         yk[i] = yTrue[r];
         pr.set(p.proba!.subarray(r * kk, (r + 1) * kk), i * kk);
       });
-      const o = rocAucOvr(yk, pr, kk);
-      ovr = Number.isFinite(o.macro) ? o.macro : undefined;
+      const present = new Set(yk);
+      if (present.size >= 2) {
+        const o = rocAucOvr(yk, pr, kk);
+        ovr = Number.isFinite(o.macro) ? o.macro : undefined;
+      } else {
+        notes.push(`ROC-AUC (one-vs-rest) not defined: ${present.size === 0 ? 'no test row has a class the model knows' : `only one class the model knows is present (${known[[...present][0]]})`}`);
+      }
     }
     let binaryAccuracy: number | undefined;
     let binaryRocAuc: number | undefined;
@@ -104,7 +124,8 @@ export function evaluateModel(
       const pb = Uint8Array.from(yPred, (c) => (c === normalIdx ? 0 : 1));
       binaryAccuracy = accuracy(yb, pb);
       binaryRocAuc = rocAucOrNaN(yb, p.score);
-      roc = downsampledRoc(yb, p.score, binaryRocAuc);
+      if (Number.isFinite(binaryRocAuc)) roc = downsampledRoc(yb, p.score, binaryRocAuc);
+      else notes.push(`normal-vs-attack ROC-AUC not defined: only one class present (${yb[0] === 0 ? 'normal' : 'attack'} rows only)`);
     }
     const cm = confusionMatrix(yTrue, yPred, k);
     return {
@@ -131,6 +152,7 @@ export function evaluateModel(
       report: classificationReport(yTrue, yPred, classes),
       unseenClasses: unseen,
       roc,
+      notes,
     };
   }
   // detector: normal vs attack
@@ -162,6 +184,65 @@ export function evaluateModel(
     report: classificationReport(yb, pred, classes),
     unseenClasses: [],
     roc: Number.isFinite(auc) ? downsampledRoc(yb, score, auc) : undefined,
+    notes: Number.isFinite(auc) || yb.length === 0 ? [] : [`ROC-AUC not defined: only one class present (${yb[0] === 0 ? 'normal' : 'attack'} rows only)`],
+  };
+}
+
+/**
+ * A classifier against labels it never predicts (a family model against `binary` or raw attack
+ * names): both sides still say normal or not, so compare that: true = the label is `normalValue`,
+ * predicted = the model's class is its normal class, score = 1 − P(normal).
+ */
+function evaluateAsNormalVsAttack(
+  model: TrainedModel,
+  table: FlowTable,
+  col: ReturnType<typeof targetColumn>,
+  normalValue: string,
+  p: Prediction,
+  how: string,
+  where: string | undefined,
+): EvaluationReport {
+  const normalCode = col.dictionary.indexOf(normalValue);
+  const normalIdx = model.classes!.indexOf(model.normalClass!);
+  let missing = 0;
+  const yb = new Uint8Array(table.rowCount);
+  for (let r = 0; r < table.rowCount; r++) {
+    const c = col.codes[r];
+    if (c < 0) missing++;
+    yb[r] = c === normalCode ? 0 : 1;
+  }
+  if (missing) throw new UserError(`${where ?? 'test data'}: ${missing} rows have no value in label column "${col.name}"; evaluation needs a label on every row`);
+  const pred = Uint8Array.from(p.predicted!, (c) => (c === normalIdx ? 0 : 1));
+  const classes = ['normal', 'attack'];
+  const auc = rocAucOrNaN(yb, p.score!);
+  const cs = classScores(yb, pred, 2);
+  const macro = averagedScores(yb, pred, 2, 'macro');
+  const weighted = averagedScores(yb, pred, 2, 'weighted');
+  const j = Array.from(cs.labels).indexOf(1);
+  const notes = [
+    `the model predicts "${model.target}" (${model.classes!.join(', ')}), which "${col.name}" does not use: compared as normal vs attack ("${normalValue}" against the model's "${model.normalClass}")`,
+  ];
+  if (!Number.isFinite(auc)) notes.push(`ROC-AUC not defined: only one class present (${yb[0] === 0 ? 'normal' : 'attack'} rows only)`);
+  return {
+    how,
+    kind: 'classifier',
+    classes,
+    summary: {
+      rows: table.rowCount,
+      accuracy: accuracy(yb, pred),
+      macroF1: macro.f1,
+      weightedF1: weighted.f1,
+      binaryAccuracy: accuracy(yb, pred),
+      binaryRocAuc: Number.isFinite(auc) ? auc : undefined,
+      precision: j >= 0 ? cs.precision[j] : undefined,
+      recall: j >= 0 ? cs.recall[j] : undefined,
+    },
+    perClass: Array.from(cs.labels, (c, i) => ({ class: classes[c], precision: cs.precision[i], recall: cs.recall[i], f1: cs.f1[i], support: cs.support[i] })),
+    confusion: toRows(confusionMatrix(yb, pred, 2), 2),
+    report: classificationReport(yb, pred, classes),
+    unseenClasses: [],
+    roc: Number.isFinite(auc) ? downsampledRoc(yb, p.score!, auc) : undefined,
+    notes,
   };
 }
 
@@ -223,6 +304,7 @@ export function formatEvaluation(e: EvaluationReport): string {
       (s.precision !== undefined ? `   precision ${pct(s.precision)}   recall ${pct(s.recall)}` : ''));
   }
   if (e.unseenClasses.length) lines.push(`  classes absent from training (always wrong): ${e.unseenClasses.join(', ')}`);
+  for (const n of e.notes ?? []) if (!n.startsWith('test classes the model never saw')) lines.push(`  note: ${n}`);
   lines.push('', e.report.replace(/\n+$/, ''), '', 'Confusion matrix (rows: true class, columns: predicted):');
   const w = Math.max(8, ...e.classes.map((c) => c.length + 1), ...e.confusion.flat().map((v) => String(v).length + 1));
   lines.push(' '.repeat(w) + e.classes.map((c) => c.padStart(w)).join(''));

@@ -42,6 +42,42 @@ export interface FlowTable {
   readonly origin?: RowOrigin;
   /** e.g. "nsl-kdd", "cicflowmeter", "unsw-nb15", "csv" */
   readonly format: string;
+  /**
+   * Set by the readers: per numeric feature column, how many cells were not ordinary values as
+   * read (the feature pipeline imputes missing and infinite ones). Only columns with at least one
+   * such cell are listed. Summed by concatTables.
+   */
+  readonly cellCounts?: readonly CellCounts[];
+}
+
+/** Cells of one numeric column that the pipeline will impute, or that cannot be what the column says. */
+export interface CellCounts {
+  readonly column: string;
+  /** empty or NaN cells (imputed with the training median) */
+  readonly missing: number;
+  /** +Infinity or -Infinity cells (imputed with the training maximum / minimum) */
+  readonly infinite: number;
+  /** negative values in a column whose name says it counts or measures (packets, bytes, duration…) */
+  readonly negative: number;
+}
+
+/** Per-column counts of several tables (batches of one read) added up, in first-seen order. */
+export function sumCellCounts(lists: readonly (readonly CellCounts[] | undefined)[]): CellCounts[] | undefined {
+  const by = new Map<string, { column: string; missing: number; infinite: number; negative: number }>();
+  let any = false;
+  for (const list of lists) {
+    if (!list) continue;
+    any = true;
+    for (const c of list) {
+      const s = by.get(c.column);
+      if (s) {
+        s.missing += c.missing;
+        s.infinite += c.infinite;
+        s.negative += c.negative;
+      } else by.set(c.column, { ...c });
+    }
+  }
+  return any ? [...by.values()] : undefined;
 }
 
 export interface RowOrigin {
@@ -230,7 +266,8 @@ export function concatTables(tables: readonly FlowTable[]): FlowTable {
     }
     origin = { files, file, line };
   }
-  return { ...first, rowCount: total, columns, origin };
+  const cellCounts = sumCellCounts(tables.map((t) => t.cellCounts));
+  return { ...first, rowCount: total, columns, origin, ...(cellCounts ? { cellCounts } : {}) };
 }
 
 function mustColumn(t: FlowTable, name: string): Column {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averagePathLength, float32AtOrBelow, isolationForest, type IsolationForestState } from './isolation-forest.js';
-import { anomalyLabels } from './threshold.js';
+import { anomalyLabels, fitThreshold } from './threshold.js';
 import { pathLengthSums } from './isolation-forest-kernel.js';
 import { rocAuc } from '../evaluate/roc.js';
 import { getSpec } from './registry.js';
@@ -147,14 +147,14 @@ test('explain: contributions sum to log2(score) + 1 and point at the displaced f
   }
 });
 
-test('contamination sets the label threshold from training scores', async () => {
+test('contamination is held once, by the model threshold: not an option, not in the forest state', async () => {
   const { X } = data(2000, 0, 4, 5);
-  const auto = await isolationForest.fit(X, isolationForest.options({ nEstimators: 30 }), ctx);
-  assert.deepEqual(auto.threshold, { rule: 'fixed', value: 0.5, threshold: 0.5 });
-  const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 30, contamination: 0.1 }), ctx);
-  assert.equal(s.threshold.rule, 'contamination');
-  const flagged = anomalyLabels(s.threshold, isolationForest.score(s, X)).reduce((a, v) => a + v, 0);
-  assert.equal(flagged, 200);
+  assert.throws(() => isolationForest.options({ contamination: 0.1 } as never), /contamination is the model's threshold.*train --contamination RATE/);
+  const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 30 }), ctx);
+  assert.equal('threshold' in s, false);
+  // the one threshold (threshold.ts, as trainModel fits it) flags the stated share of training rows
+  const t = fitThreshold(isolationForest.score(s, X), { contamination: 0.1 });
+  assert.equal(anomalyLabels(t, isolationForest.score(s, X)).reduce((a, v) => a + v, 0), 200);
 });
 
 test('maxFeatures < 1 restricts each tree to a subset of columns', async () => {
@@ -175,9 +175,6 @@ test('the state survives a structured clone and scores the same', async () => {
 });
 
 test('options and inputs are checked with actionable messages', async () => {
-  assert.throws(() => isolationForest.options({ contamination: 0.7 }), {
-    message: "The 'contamination' parameter of IsolationForest must be 'auto' or a float in the range (0.0, 0.5]. Got 0.7 instead.",
-  });
   assert.throws(() => isolationForest.options({ nEstimators: 0 }), /'nEstimators' parameter of IsolationForest must be an int in the range \[1, inf\)\. Got 0/);
   assert.throws(() => isolationForest.options({ maxSamples: -3 }), /'maxSamples'/);
   assert.throws(() => isolationForest.options({ maxFeatures: 2.5 }), /'maxFeatures'/);

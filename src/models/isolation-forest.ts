@@ -26,7 +26,9 @@
  * 1 - E[h(x)]/c(psi) = log2(score) + 1. A feature with a large positive share is one whose cuts
  * isolated the row early.
  *
- * Deliberately not here: thresholds and labels (threshold.ts, shared by every detector), the
+ * Deliberately not here: thresholds and labels (threshold.ts, shared by every detector: the model's
+ * one threshold comes from `train --contamination` or `--percentile`; scikit-learn's
+ * `contamination` parameter is therefore not an option of this estimator), the
  * "extended" isolation forest with oblique cuts, warm start, and worker threads (a 100-tree forest
  * on 256 rows fits in milliseconds). NaN, infinite and beyond-float32 cells are refused at fit; at
  * scoring a NaN compares false and goes right, so impute upstream (the feature pipeline does).
@@ -35,7 +37,6 @@ import type { DetectorSpec, FitContext } from './estimator.js';
 import type { Matrix } from '../features/matrix.js';
 import { Rng } from '../util/rng.js';
 import { UserError, checkParam } from '../util/errors.js';
-import { checkContamination, contaminationRule, fitThreshold, type ThresholdState } from './threshold.js';
 import { pathLengthSums } from './isolation-forest-kernel.js';
 
 const MODEL = 'IsolationForest';
@@ -47,8 +48,6 @@ export interface IsolationForestOptions {
   readonly maxSamples: 'auto' | number;
   /** features each tree may cut on: a fraction in (0, 1] of the columns, or a count > 1 */
   readonly maxFeatures: number;
-  /** expected share of anomalies in training, for the label threshold; 'auto' = score above 0.5 */
-  readonly contamination: 'auto' | number;
   /** draw each tree's rows with replacement */
   readonly bootstrap: boolean;
 }
@@ -71,8 +70,6 @@ export interface IsolationForestState {
   readonly size: Int32Array;
   /** at a leaf: depth + c(size), the path length a row ending there gets */
   readonly pathLength: Float64Array;
-  /** label threshold on the score (threshold.ts) */
-  readonly threshold: ThresholdState;
 }
 
 const EULER_GAMMA = 0.5772156649015329;
@@ -88,11 +85,14 @@ const DEFAULTS: IsolationForestOptions = Object.freeze({
   nEstimators: 100,
   maxSamples: 'auto',
   maxFeatures: 1.0,
-  contamination: 'auto',
   bootstrap: false,
 });
 
 function validate(given: Partial<IsolationForestOptions>): Readonly<IsolationForestOptions> {
+  if ('contamination' in given) {
+    // held once, by the model (trained-model.ts), not a second time in the forest's own state
+    throw new UserError(`${MODEL}: contamination is the model's threshold, not a forest parameter: use train --contamination RATE (or --percentile P)`);
+  }
   for (const key of Object.keys(given)) {
     if (!(key in DEFAULTS)) {
       throw new UserError(`unknown option '${key}' for ${MODEL}; known options: ${Object.keys(DEFAULTS).join(', ')}`);
@@ -117,7 +117,6 @@ function validate(given: Partial<IsolationForestOptions>): Readonly<IsolationFor
     'a float in the range (0.0, 1.0] or an int in the range [2, inf)',
     mf,
   );
-  checkContamination(MODEL, o.contamination, true);
   checkParam(MODEL, 'bootstrap', typeof o.bootstrap === 'boolean', 'a boolean', o.bootstrap);
   return Object.freeze(o);
 }
@@ -398,7 +397,7 @@ async function fit(X: Matrix, options: Readonly<IsolationForestOptions>, ctx: Fi
   }
 
   const m = nodes.count;
-  const partial: Omit<IsolationForestState, 'threshold'> = {
+  return {
     version: 1,
     nFeatures: p,
     maxSamples: psi,
@@ -410,10 +409,6 @@ async function fit(X: Matrix, options: Readonly<IsolationForestOptions>, ctx: Fi
     size: nodes.size.slice(0, m),
     pathLength: nodes.pathLength.slice(0, m),
   };
-  const rule = contaminationRule(options.contamination, 0.5);
-  // the training scores are needed only for a contamination rate; 'auto' skips scoring them
-  const threshold = fitThreshold('fixed' in rule ? [] : scoreForest(partial, X), rule);
-  return { ...partial, threshold };
 }
 
 function checkColumns(state: Pick<IsolationForestState, 'nFeatures'>, X: Matrix): void {
@@ -430,7 +425,7 @@ const WALK_CHUNK_ROWS = 256;
  * forests the WebAssembly kernel does not take (deeper than it pads, or no WebAssembly). Features
  * are rounded to float32 before comparing, as in the kernel and the fit.
  */
-function pathLengthSumsWalk(s: Omit<IsolationForestState, 'threshold'>, X: Matrix): Float64Array {
+function pathLengthSumsWalk(s: IsolationForestState, X: Matrix): Float64Array {
   const n = X.rows;
   const cols = X.cols;
   const data = X.data;
@@ -455,7 +450,7 @@ function pathLengthSumsWalk(s: Omit<IsolationForestState, 'threshold'>, X: Matri
   return sum;
 }
 
-function scoreForest(s: Omit<IsolationForestState, 'threshold'>, X: Matrix): Float64Array {
+function scoreForest(s: IsolationForestState, X: Matrix): Float64Array {
   checkColumns(s, X);
   const T = s.roots.length;
   const sum = pathLengthSums(s, X) ?? pathLengthSumsWalk(s, X);

@@ -43,3 +43,15 @@ test('deterministic, neighbours capped at rows - 1, bad input refused', async ()
   await assert.rejects(lof.fit(matrix(1, 2, new Float64Array(2)), lof.options({}), ctx), UserError);
   assert.throws(() => lof.score(a, matrix(1, 3, new Float64Array(3))), (e: unknown) => e instanceof UserError && /fitted on 2 columns/.test(e.message));
 });
+
+test('the fit shared over worker threads gives the same state bit for bit as one thread', async () => {
+  // above the row count where the neighbour searches go to workers
+  const X = blobs(9, 6000, [[0, 0, 0, 0], [5, 5, 0, 1], [0, 6, 3, 3]], 1, 0.02, 10);
+  const one = await lof.fit(X, lof.options({}), { seed: 1, threads: 1 });
+  const two = await lof.fit(X, lof.options({}), { seed: 1, threads: 2 });
+  assert.deepEqual(two.kDistance, one.kDistance);
+  assert.deepEqual(two.lrd, one.lrd);
+  assert.deepEqual(two.train, one.train);
+  assert.ok(!(two.train.buffer instanceof SharedArrayBuffer), 'the state holds plain arrays');
+  assert.deepEqual(lof.score(two, X), lof.score(one, X));
+});

@@ -18,12 +18,18 @@
  *
  * What it deliberately does not do: other metrics, the outlier (non-novelty) mode's
  * negative_outlier_factor_ labels (scores of the training rows come from `score` like any rows),
- * or worker threads yet (fit is n exact k-nearest searches: a few seconds on 25,000 flows).
+ * or threads when scoring (a detector's score() is synchronous). The fit's n exact k-nearest
+ * searches are shared out over worker threads (lof-neighbours.ts), bit-identical for any count.
  */
 import type { DetectorSpec, FitContext } from './estimator.js';
 import type { Matrix } from '../features/matrix.js';
 import { checkParam, UserError } from '../util/errors.js';
 import { buildKdTree, KdSearch, toTreeSpace, type KdTree } from './cluster/kd-tree.js';
+import { WorkerPool } from '../util/worker-pool.js';
+import { claimNeighbours, type NeighbourJob } from './lof-neighbours.js';
+
+/** Fewer training rows than this are searched on the calling thread (a worker starts in ~50 ms). */
+const PARALLEL_ROWS = 4096;
 
 const MODEL = 'LocalOutlierFactor';
 
@@ -68,26 +74,27 @@ async function fit(X: Matrix, o: Readonly<LofOptions>, ctx: FitContext): Promise
     }
   }
   const k = Math.min(o.nNeighbors, n - 1);
-  const train = X.data.slice();
+  const threads = n >= PARALLEL_ROWS ? Math.max(1, Math.floor(ctx.threads) || 1) : 1;
+  const shared = threads > 1;
+  const f64 = (len: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
+  const i32 = (len: number): Int32Array => (shared ? new Int32Array(new SharedArrayBuffer(len * 4)) : new Int32Array(len));
+  const train = f64(n * d);
+  train.set(X.data);
   const tree = buildKdTree({ rows: n, cols: d, data: train });
   trees.set(train, tree);
-  const search = new KdSearch(tree);
   // neighbours of every training row, by caller row number
-  const nbr = new Int32Array(n * k);
-  const nd = new Float64Array(n * k);
-  const pos = new Int32Array(k);
-  const d2 = new Float64Array(k);
-  const kDistance = new Float64Array(n);
-  for (let p = 0; p < n; p++) {
-    search.nearest(tree.boxPoints, tree.points, p * d, k, pos, d2, p);
-    const row = tree.index[p];
-    for (let j = 0; j < k; j++) {
-      nbr[row * k + j] = tree.index[pos[j]];
-      nd[row * k + j] = Math.sqrt(d2[j]);
-    }
-    kDistance[row] = nd[row * k + k - 1];
-    if ((p & 1023) === 0) ctx.progress?.(p, n, 'LOF neighbours');
+  const job: NeighbourJob = { train, rows: n, cols: d, k, nbr: i32(n * k), nd: f64(n * k), counter: i32(1) };
+  const pool = shared ? new WorkerPool<null, number>(new URL('./lof-worker.js', import.meta.url), threads - 1, job) : undefined;
+  try {
+    const helpers = pool ? Array.from({ length: pool.size }, () => pool.run(null)) : [];
+    claimNeighbours(job, tree, (p) => ctx.progress?.(p, n, 'LOF neighbours'));
+    await Promise.all(helpers);
+  } finally {
+    await pool?.close();
   }
+  const { nbr, nd } = job;
+  const kDistance = new Float64Array(n);
+  for (let i = 0; i < n; i++) kDistance[i] = nd[i * k + k - 1];
   const lrd = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -98,7 +105,10 @@ async function fit(X: Matrix, o: Readonly<LofOptions>, ctx: FitContext): Promise
     }
     lrd[i] = 1 / (s / k + 1e-10);
   }
-  return { version: 1, nFeatures: d, k, train, kDistance, lrd };
+  // the state owns plain arrays (a model file, a structured clone), whatever the threads were
+  const own = shared ? train.slice() : train;
+  if (own !== train) trees.set(own, tree);
+  return { version: 1, nFeatures: d, k, train: own, kDistance, lrd };
 }
 
 /** The KD-tree over the training rows, built once per training array (fit seeds it). */

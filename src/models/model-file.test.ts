@@ -65,3 +65,29 @@ test('save writes atomically and load reads it back; a missing file is a UserErr
   writeFileSync(join(dir, 'b.nsm'), readFileSync(p).subarray(0, 30));
   await assert.rejects(loadModelFile(join(dir, 'b.nsm')), /damaged/);
 });
+
+test('a crafted header under a valid checksum is refused as damaged, never a crash (blob types from the prototype, string offsets, negative lengths, deep nesting)', async () => {
+  const { rebuildModel } = await import('../testing/reader-fuzz.js');
+  const good = encodeModel(doc);
+  const crafted = [
+    'null',
+    '[]',
+    '{"blobs":null,"doc":1}',
+    '{"blobs":[null],"doc":1}',
+    '{"blobs":[{"type":"toString","offset":0,"length":1}],"doc":1}',
+    '{"blobs":[{"type":"constructor","offset":0,"length":1}],"doc":1}',
+    '{"blobs":[{"type":"Float64Array","offset":"8","length":1}],"doc":1}',
+    '{"blobs":[{"type":"Float64Array","offset":0,"length":-1}],"doc":1}',
+    '{"blobs":[{"type":"Float64Array","offset":0,"length":0.5}],"doc":1}',
+    `{"blobs":[],"doc":${'['.repeat(20000)}${']'.repeat(20000)}}`,
+    `{"blobs":[],"doc":${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}}`,
+  ];
+  for (const text of crafted) {
+    const buf = rebuildModel(good, () => text, true);
+    assert.throws(
+      () => decodeModel(buf, 'm.nsm'),
+      (e: Error) => e instanceof UserError && /^m\.nsm is damaged \(/.test(e.message) && !e.message.includes('\n'),
+      text.slice(0, 60),
+    );
+  }
+});

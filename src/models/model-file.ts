@@ -17,9 +17,9 @@
  * with a message that says which.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-output.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 const MAGIC = Buffer.from('NSMODEL\n', 'latin1');
@@ -102,33 +102,40 @@ export function decodeModel(buf: Buffer, where: string): unknown {
   } catch {
     throw damaged('unreadable header');
   }
+  // the checksum proves the bytes are as written, not that whoever wrote them meant well: every
+  // field is checked before use, so a crafted file is refused as damaged, never a crash
+  if (!header || typeof header !== 'object' || Array.isArray(header) || !Array.isArray(header.blobs) || !('doc' in header)) {
+    throw damaged('header without blobs and document');
+  }
   const payloadStart = align8(16 + headerLen);
   const payloadEnd = buf.length - 32;
-  const arrays = header.blobs.map((b, i) => {
-    const T = TYPES[b.type];
-    if (!T) throw damaged(`blob ${i} has unknown type ${String(b.type)}`);
-    const start = payloadStart + b.offset;
-    const bytes = b.length * T.BYTES_PER_ELEMENT;
-    if (b.offset % 8 !== 0 || start + bytes > payloadEnd) throw damaged(`blob ${i} lies outside the file`);
+  const arrays = header.blobs.map((b: unknown, i: number) => {
+    if (!b || typeof b !== 'object') throw damaged(`blob ${i} is not described`);
+    const { type, offset, length } = b as Record<string, unknown>;
+    if (typeof type !== 'string' || !Object.hasOwn(TYPES, type)) throw damaged(`blob ${i} has unknown type ${String(type).slice(0, 40)}`);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || (offset as number) < 0 || (length as number) < 0) {
+      throw damaged(`blob ${i} has an invalid offset or length`);
+    }
+    const T = TYPES[type as TypeName];
+    const start = payloadStart + (offset as number);
+    const bytes = (length as number) * T.BYTES_PER_ELEMENT;
+    if ((offset as number) % 8 !== 0 || start + bytes > payloadEnd) throw damaged(`blob ${i} lies outside the file`);
     // copy into fresh, aligned memory (the file buffer may be pooled or unaligned)
     const copy = new Uint8Array(bytes);
     copy.set(buf.subarray(start, start + bytes));
     return new T(copy.buffer);
   });
-  return revive(header.doc, arrays, damaged);
+  return revive(header.doc, arrays, damaged, 0);
 }
 
-export async function saveModelFile(path: string, doc: object): Promise<number> {
+/**
+ * Write the model atomically (src/util/atomic-output.ts): a crash, a full disk or a signal never
+ * leaves half a model under the real name; folders are created; a device, FIFO or folder is refused
+ * and a symbolic link is written through. `who` starts the error message (the verb).
+ */
+export async function saveModelFile(path: string, doc: object, who = ''): Promise<number> {
   const buf = encodeModel(doc);
-  // write beside, then rename: a crash never leaves half a model under the real name
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await mkdir(dirname(path) || '.', { recursive: true });
-    await writeFile(tmp, buf);
-    await rename(tmp, path);
-  } catch (e) {
-    throw new UserError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check the folder is writable`);
-  }
+  await writeFileAtomic(path, buf, who, { makeDirs: true });
   return buf.length;
 }
 
@@ -145,20 +152,24 @@ export async function loadModelFile(path: string): Promise<unknown> {
   return decodeModel(buf, path);
 }
 
-function revive(v: unknown, arrays: ArrayBufferView[], damaged: (w: string) => Error): unknown {
-  if (Array.isArray(v)) return v.map((x) => revive(x, arrays, damaged));
+/** Deeper than any model writes; a crafted file nested deeper would overflow the stack. */
+const MAX_DEPTH = 200;
+
+function revive(v: unknown, arrays: ArrayBufferView[], damaged: (w: string) => Error, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw damaged(`nested more than ${MAX_DEPTH} levels deep`);
+  if (Array.isArray(v)) return v.map((x) => revive(x, arrays, damaged, depth + 1));
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if ('$blob' in o && Object.keys(o).length === 1) {
       const i = o.$blob as number;
-      if (!Number.isInteger(i) || i < 0 || i >= arrays.length) throw damaged(`reference to missing blob ${String(i)}`);
+      if (!Number.isInteger(i) || i < 0 || i >= arrays.length) throw damaged(`reference to missing blob ${String(i).slice(0, 40)}`);
       return arrays[i];
     }
     if ('$num' in o && Object.keys(o).length === 1) return Number(o.$num);
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(o)) {
       if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
-      out[k] = revive(o[k], arrays, damaged);
+      out[k] = revive(o[k], arrays, damaged, depth + 1);
     }
     return out;
   }

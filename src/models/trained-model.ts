@@ -240,8 +240,9 @@ export function predictTable(model: TrainedModel, table: FlowTable, where?: stri
 /** Rows of a matrix, for callers that split a table already transformed. */
 export { takeRows };
 
-export async function saveTrainedModel(path: string, model: TrainedModel): Promise<number> {
-  return saveModelFile(path, { netsentinel: 'model', ...model });
+/** `who` (the verb) starts the error message when the file cannot be written. */
+export async function saveTrainedModel(path: string, model: TrainedModel, who = ''): Promise<number> {
+  return saveModelFile(path, { netsentinel: 'model', ...model }, who);
 }
 
 export async function loadTrainedModel(path: string): Promise<TrainedModel> {

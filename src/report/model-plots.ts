@@ -2,24 +2,24 @@
  * The pictures of a trained model and its evaluation, as PNG files in a folder (and the same
  * charts as Vega-Lite specs beside them, `*.vl.json`, for the dashboard): confusion matrix, ROC
  * curves (normal vs attack, and one-vs-rest per class), feature importances, training loss.
- * Only the charts that apply are drawn; the list of files written is returned.
+ * Only the charts that apply are drawn; the list of files written is returned. Each file is written
+ * atomically (src/util/atomic-output.ts); the folder is created when missing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { EvaluationReport } from '../evaluate/evaluate-model.js';
 import { getSpec } from '../models/registry.js';
+import { writeFileAtomic } from '../util/atomic-output.js';
 import { confusionMatrixSpec, featureImportanceSpec, renderPng, rocCurvesSpec, trainingLossSpec, type ChartSpec } from './charts/index.js';
 
 async function save(dir: string, name: string, spec: ChartSpec, written: string[]): Promise<void> {
   const png = join(dir, `${name}.png`);
   await renderPng(spec, png);
-  writeFileSync(join(dir, `${name}.vl.json`), JSON.stringify(spec, null, 2) + '\n');
+  await writeFileAtomic(join(dir, `${name}.vl.json`), JSON.stringify(spec, null, 2) + '\n', 'plots', { makeDirs: true });
   written.push(png);
 }
 
 export async function writeModelPlots(dir: string, model: TrainedModel, evaluation?: EvaluationReport): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const spec = getSpec(model.estimator.name);
   const title = spec.title;

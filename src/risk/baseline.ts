@@ -98,6 +98,13 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
     rows = takeTableRows(table, keep);
     fittedOn = `rows labelled normal (${keep.length.toLocaleString('en-US')} of ${table.rowCount.toLocaleString('en-US')})`;
   } else if (truth) fittedOn = 'all rows, labels ignored (--all-rows)';
+  if (rows.rowCount < 2) {
+    // said here, not as a detector's "got 0 rows" after the calibration rows were held out
+    throw new UserError(
+      `fitting the anomaly detectors needs at least 2 rows (some to fit, one held out to calibrate); got ${rows.rowCount}. ` +
+        "analyze without --baseline fits them on its own input: give it more flows, or a baseline from 'netsentinel baseline' on known-normal traffic",
+    );
+  }
   const share = opts.calibrationShare ?? 0.2;
   if (!(share > 0 && share < 0.9)) throw new UserError(`baseline: calibration share must be in (0, 0.9), got ${share}`);
   const order = new Rng(seed).shuffle(Int32Array.from({ length: rows.rowCount }, (_, i) => i));
@@ -147,8 +154,8 @@ function referenceSample(t: FlowTable, seed: number): FlowTable {
   return { rowCount: rows.rowCount, columns: rows.columns, format: rows.format, defaultTarget: rows.defaultTarget, normalClass: rows.normalClass };
 }
 
-export async function saveBaseline(path: string, b: Baseline): Promise<number> {
-  return saveModelFile(path, { netsentinel: 'baseline', ...b });
+export async function saveBaseline(path: string, b: Baseline, who = ''): Promise<number> {
+  return saveModelFile(path, { netsentinel: 'baseline', ...b }, who);
 }
 
 export async function loadBaseline(path: string): Promise<Baseline> {

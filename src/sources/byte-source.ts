@@ -3,13 +3,15 @@
  * bytes, not its name, so `zcat`-less pipes and misnamed files work). Reads in large chunks and never
  * holds the whole input; counts the raw bytes read so progress can be shown against the file size.
  *
- * The first bytes can be peeked (format detection) and are then replayed, because stdin cannot be
- * opened twice. This file knows nothing about CSV.
+ * The first bytes can be peeked (format detection) and are then replayed, because stdin, pipes and
+ * FIFOs cannot be opened twice. UTF-16 text is decoded to UTF-8 here (text-encoding.ts). This file
+ * knows nothing about CSV.
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../util/errors.js';
+import { detectEncoding, utf16ToUtf8, type TextEncodingName } from './text-encoding.js';
 
 const CHUNK = 1 << 20;
 
@@ -26,6 +28,8 @@ export class ByteSource {
   /** raw (possibly compressed) bytes read so far */
   bytesRead = 0;
   gzip = false;
+  /** the input's character encoding, known once the first bytes are read */
+  encoding: TextEncodingName = 'utf-8';
   private iter: AsyncIterator<Uint8Array> | undefined;
   private readonly pending: Uint8Array[] = [];
   private ended = false;
@@ -98,25 +102,26 @@ export class ByteSource {
     const head = first.value;
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
       this.gzip = true;
-      const compressed = Readable.from(
-        (async function* () {
-          yield head;
-          yield* raw;
-        })(),
-        { objectMode: false },
-      );
-      const gunzip = createGunzip({ chunkSize: CHUNK });
-      compressed.on('error', (e) => gunzip.destroy(e));
-      compressed.pipe(gunzip);
-      try {
-        for await (const c of gunzip) yield c as Buffer;
-      } finally {
-        compressed.destroy();
-      }
+      yield* this.decoded(gunzipped(head, raw));
       return;
     }
-    yield head;
-    yield* raw;
+    yield* this.decoded(prepend(head, raw));
+  }
+
+  /** The text as UTF-8: UTF-16 (by BOM or by its NUL bytes) is decoded as it streams. */
+  private async *decoded(chunks: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+    try {
+      const first = await chunks.next();
+      if (first.done) return;
+      const { encoding } = detectEncoding(first.value);
+      this.encoding = encoding;
+      if (encoding === 'utf-8') {
+        yield first.value;
+        yield* chunks;
+      } else yield* utf16ToUtf8(prepend(first.value, chunks), encoding);
+    } finally {
+      await chunks.return(undefined);
+    }
   }
 
   private async *rawChunks(): AsyncGenerator<Uint8Array> {
@@ -137,7 +142,36 @@ export class ByteSource {
       if (e.code === 'ENOENT') return new UserError(`${this.display}: no such file or folder`);
       if (e.code === 'EACCES' || e.code === 'EPERM') return new UserError(`${this.display}: permission denied`);
       if (e.code === 'EISDIR') return new UserError(`${this.display}: is a folder, not a file`);
+      if (e.code === 'ENXIO') return new UserError(`${this.display}: cannot be opened for reading (a socket or a device without a reader?)`);
+      if (['EIO', 'ENODEV', 'EINVAL', 'ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EAGAIN', 'EBADF'].includes(e.code)) {
+        return new UserError(`${this.display}: cannot be read (${e.code}: ${e.message.replace(/^[A-Z]+: /, '').split(',')[0]})`);
+      }
     }
     return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+async function* prepend(head: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield head;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await rest.return?.(undefined);
+  }
+}
+
+async function* gunzipped(head: Uint8Array, raw: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const compressed = Readable.from(prepend(head, raw), { objectMode: false });
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  compressed.on('error', (e) => gunzip.destroy(e));
+  compressed.pipe(gunzip);
+  try {
+    for await (const c of gunzip) yield c as Buffer;
+  } finally {
+    compressed.destroy();
   }
 }

@@ -31,6 +31,7 @@ import { InputError } from '../util/errors.js';
 import { binaryFrom } from './label-columns.js';
 import type { CellParse, FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
 import type { ColumnRole } from '../flows/table.js';
+import { quoteField } from './input-limits.js';
 
 /** Identity and context columns, in output order. */
 const IDENTITY: readonly (readonly [string, ColumnRole, CellParse])[] = [
@@ -181,7 +182,7 @@ function planCic(start: FileStart): TablePlan {
     if (fieldOf.has(c)) {
       // the original CSVs repeat Fwd Header Length (an exact copy); any other repeat is ambiguous
       if (c === 'Fwd Header Length') return;
-      throw new InputError({ file: start.file, line: 1 }, `the header names ${JSON.stringify(c)} twice (as ${JSON.stringify(header[fieldOf.get(c) as number].trim())} and ${JSON.stringify(name)}); remove one of them`);
+      throw new InputError({ file: start.file, line: 1 }, `the header names ${quoteField(c)} twice (as ${quoteField(header[fieldOf.get(c) as number].trim())} and ${quoteField(name)}); remove one of them`);
     }
     fieldOf.set(c, i);
   });

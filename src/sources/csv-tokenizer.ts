@@ -22,6 +22,7 @@
  * reused: a batch is valid only until the next one is requested.
  */
 import { InputError } from '../util/errors.js';
+import { DEFAULT_LIMITS, LIMIT_FLAGS, describeBytes } from './input-limits.js';
 
 const LF = 10;
 const CR = 13;
@@ -44,17 +45,17 @@ export class CsvBatch {
   /** number of records */
   count = 0;
   /** record r's fields are fieldStart/fieldEnd[recordField[r] .. recordField[r + 1]) */
-  recordField = new Int32Array(1024);
-  fieldStart = new Int32Array(16384);
-  fieldEnd = new Int32Array(16384);
+  recordField = new Int32Array(256);
+  fieldStart = new Int32Array(1024);
+  fieldEnd = new Int32Array(1024);
   /** FieldQuote per field (0 for every field of a record without quotes) */
-  fieldQuote = new Uint8Array(16384);
+  fieldQuote = new Uint8Array(1024);
   /** whether any record of this batch had a quote (fieldQuote is all zero otherwise) */
   quoted = false;
   /** 1-based physical line where each record starts */
-  line = new Float64Array(1024);
+  line = new Float64Array(256);
   /** byte offset in the (decompressed) input where each record starts */
-  offset = new Float64Array(1024);
+  offset = new Float64Array(256);
 
   fieldCount(r: number): number {
     return this.recordField[r + 1] - this.recordField[r];
@@ -79,8 +80,12 @@ export interface TokenizerOptions {
   file?: string;
   /** input bytes per batch (default 1 MiB) */
   chunkBytes?: number;
-  /** longest record accepted before it is reported as an unclosed quote (default 256 MiB) */
+  /** longest record accepted; a longer one is an error naming --max-line-bytes (default 16 MiB) */
   maxRecordBytes?: number;
+  /** most fields in a record; more is an error naming --max-columns (default 10,000) */
+  maxFields?: number;
+  /** the delimiter byte (default `,`) */
+  delimiter?: number;
 }
 
 export class CsvTokenizer {
@@ -100,11 +105,15 @@ export class CsvTokenizer {
   private readonly batch = new CsvBatch();
   readonly file: string | undefined;
   private readonly maxRecordBytes: number;
+  private readonly maxFields: number;
+  private readonly delim: number;
 
   constructor(opts: TokenizerOptions = {}) {
     this.file = opts.file;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_LIMITS.maxLineBytes;
+    this.maxFields = opts.maxFields ?? DEFAULT_LIMITS.maxColumns;
+    this.delim = opts.delimiter ?? COMMA;
     this.buf = Buffer.allocUnsafe(Math.max(16, opts.chunkBytes ?? 1 << 20));
-    this.maxRecordBytes = opts.maxRecordBytes ?? 256 * 1024 * 1024;
   }
 
   /** Room left for input (bytes already handed out count as free). */
@@ -152,18 +161,33 @@ export class CsvTokenizer {
 
   /** Make room when the buffer is full of one incomplete record. */
   grow(): void {
-    if (this.buf.length >= this.maxRecordBytes) {
-      const where = this.openQuoteLine > 0 ? { line: this.openQuoteLine, byteOffset: this.openQuoteOffset } : { line: this.lineNo, byteOffset: this.base };
-      throw new InputError(
-        { file: this.file, ...where },
-        this.openQuoteLine > 0
-          ? `a quoted field opened here is still open after ${Math.round(this.maxRecordBytes / 1048576)} MiB; a closing quote (") is probably missing`
-          : `a record longer than ${Math.round(this.maxRecordBytes / 1048576)} MiB; is this a CSV file?`,
-      );
-    }
-    const nb = Buffer.allocUnsafe(Math.min(this.maxRecordBytes, this.buf.length * 2));
+    if (this.buf.length > this.maxRecordBytes) this.tooLong(this.lineNo, this.base);
+    const nb = Buffer.allocUnsafe(Math.min(this.maxRecordBytes + 2, this.buf.length * 2));
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
+  }
+
+  /** The error for a record longer than the limit (or a quote left open that long). */
+  private tooLong(line: number, byteOffset: number): never {
+    const limit = describeBytes(this.maxRecordBytes);
+    if (this.openQuoteLine > 0) {
+      throw new InputError(
+        { file: this.file, line: this.openQuoteLine, byteOffset: this.openQuoteOffset },
+        `a quoted field opened here is still open after ${limit} (the line limit); a closing quote (") is probably missing, or raise the limit with ${LIMIT_FLAGS.maxLineBytes}`,
+      );
+    }
+    throw new InputError(
+      { file: this.file, line, byteOffset },
+      `a line longer than ${limit}, the limit; is this a CSV file? (raise the limit with ${LIMIT_FLAGS.maxLineBytes} BYTES)`,
+    );
+  }
+
+  /** The error for a record with more fields than the limit. */
+  private tooManyFields(line: number, byteOffset: number): never {
+    throw new InputError(
+      { file: this.file, line, byteOffset },
+      `more than ${this.maxFields.toLocaleString('en-US')} fields in one line, the column limit (raise it with ${LIMIT_FLAGS.maxColumns} N; is the delimiter right?)`,
+    );
   }
 
   private ensureFields(n: number): void {
@@ -235,8 +259,10 @@ export class CsvTokenizer {
           line++;
           continue;
         }
-        if (nf + (end - p) + 1 > fs.length) {
-          this.ensureFields(nf + (end - p) + 1);
+        if (end - p > this.maxRecordBytes) this.tooLong(line, this.base + p);
+        const room = Math.min(end - p, this.maxFields) + 1;
+        if (nf + room > fs.length) {
+          this.ensureFields(nf + room);
           fs = bt.fieldStart;
           fe = bt.fieldEnd;
         }
@@ -244,9 +270,12 @@ export class CsvTokenizer {
         bt.recordField[rec] = nf;
         bt.line[rec] = line;
         bt.offset[rec] = this.base + p;
+        const stop = nf + this.maxFields - 1;
+        const delim = this.delim;
         let s = p;
         for (let i = p; i < end; i++) {
-          if (b[i] === COMMA) {
+          if (b[i] === delim) {
+            if (nf >= stop) this.tooManyFields(line, this.base + p);
             fs[nf] = s;
             fe[nf] = i;
             nf++;
@@ -264,7 +293,11 @@ export class CsvTokenizer {
         if (rec + 2 >= bt.recordField.length) this.ensureRecords(rec + 2);
         bt.quoted = true;
         const r = this.quotedRecord(p, n, final, nf, line);
-        if (r < 0) break;
+        if (r < 0) {
+          if (n - p > this.maxRecordBytes) this.tooLong(line, this.base + p);
+          break;
+        }
+        if (r - p > this.maxRecordBytes + 2) this.tooLong(line, this.base + p);
         bt.recordField[rec] = nf;
         bt.line[rec] = line;
         bt.offset[rec] = this.base + p;
@@ -299,7 +332,9 @@ export class CsvTokenizer {
     let nf = nf0;
     let line = line0;
     let i = p;
+    const delim = this.delim;
     for (;;) {
+      if (nf - nf0 >= this.maxFields) this.tooManyFields(line0, this.base + p);
       this.ensureFields(nf + 1);
       if (i < n && b[i] === QUOTE) {
         const open = i;
@@ -345,7 +380,7 @@ export class CsvTokenizer {
           break;
         }
         const c = b[i];
-        if (c === COMMA) {
+        if (c === delim) {
           i++;
           continue;
         }
@@ -373,9 +408,9 @@ export class CsvTokenizer {
       }
       // unquoted field
       const s = i;
-      while (i < n && b[i] !== COMMA && b[i] !== LF) i++;
+      while (i < n && b[i] !== delim && b[i] !== LF) i++;
       if (i >= n && !final) return -1;
-      if (i < n && b[i] === COMMA) {
+      if (i < n && b[i] === delim) {
         bt.fieldStart[nf] = s;
         bt.fieldEnd[nf] = i;
         bt.fieldQuote[nf] = 0;
@@ -444,8 +479,8 @@ export function tokenizeText(text: string | Uint8Array, opts: TokenizerOptions =
  * The complete records at the start of an input of which only a prefix is known (format sniffing).
  * With `final` the prefix is the whole input.
  */
-export function leadingRecords(prefix: Uint8Array, final: boolean, file?: string): string[][] {
-  const t = new CsvTokenizer({ file, chunkBytes: Math.max(16, prefix.length), maxRecordBytes: Math.max(16, prefix.length) });
+export function leadingRecords(prefix: Uint8Array, final: boolean, file?: string, opts: TokenizerOptions = {}): string[][] {
+  const t = new CsvTokenizer({ maxRecordBytes: Math.max(16, prefix.length), ...opts, file, chunkBytes: Math.max(16, prefix.length) });
   t.write(prefix);
   const batch = t.scan(final);
   const out: string[][] = [];

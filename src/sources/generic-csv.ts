@@ -19,6 +19,7 @@
 import { InputError } from '../util/errors.js';
 import type { CsvBatch } from './csv-tokenizer.js';
 import { binaryFrom } from './label-columns.js';
+import { quoteList } from './input-limits.js';
 import { parseNumber } from './parse-number.js';
 import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type PlanOptions, type TablePlan } from './table-plan.js';
 
@@ -77,18 +78,20 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       }
       if (!names) {
         names = here;
-        if (opts.label !== undefined && !names.includes(opts.label)) throw noSuchColumn(start.file, opts.label, '--label', names);
+        if (opts.label !== undefined && !here.includes(opts.label)) throw noSuchColumn(start.file, opts.label, '--label', names);
         numeric = inferNumeric(start, names, categorical, opts.label);
         normalLabel = opts.label !== undefined ? findNormal(start, names.indexOf(opts.label)) : null;
       } else {
-        const missing = names.filter((n) => !here.includes(n));
-        const extra = here.filter((n) => !(names as string[]).includes(n));
+        const hereSet = new Set(here);
+        const nameSet = new Set(names);
+        const missing = names.filter((n) => !hereSet.has(n));
+        const extra = here.filter((n) => !nameSet.has(n));
         if (missing.length > 0 || extra.length > 0) {
           throw new InputError(
             { file: start.file },
             `its columns differ from the first file's (${[
-              missing.length ? `missing ${missing.map((n) => JSON.stringify(n)).join(', ')}` : '',
-              extra.length ? `extra ${extra.map((n) => JSON.stringify(n)).join(', ')}` : '',
+              missing.length ? `missing ${quoteList(missing)}` : '',
+              extra.length ? `extra ${quoteList(extra)}` : '',
             ]
               .filter(Boolean)
               .join('; ')}); files read as one dataset must have the same columns`,
@@ -96,8 +99,12 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
         }
       }
       const num = numeric as boolean[];
+      const fieldOf = new Map<string, number>();
+      here.forEach((h, k) => {
+        if (!fieldOf.has(h)) fieldOf.set(h, k);
+      });
       const columns: PlanColumn[] = (names as string[]).map((name, i) => {
-        const field = here.indexOf(name);
+        const field = fieldOf.get(name) ?? -1;
         if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text' };
         const role = isIdentityColumn(name) ? 'meta' : 'feature';
         return num[i]
@@ -106,7 +113,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       });
       const normal = normalLabel;
       // (a file that already has a column named binary keeps it; we do not shadow it)
-      if (opts.label !== undefined && typeof normal === 'string' && !(names as string[]).includes('binary')) {
+      if (opts.label !== undefined && typeof normal === 'string' && !fieldOf.has('binary')) {
         const label = opts.label;
         columns.push({ type: 'derived', name: 'binary', role: 'label', from: [label], derive: (get) => binaryFrom(get(label), (v) => v === normal) });
       }

@@ -12,6 +12,7 @@
 import { InputError } from '../util/errors.js';
 import { binaryFrom, mapCategories } from './label-columns.js';
 import type { FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
+import { quoteField } from './input-limits.js';
 
 export const KDD_FEATURES = [
   'duration', 'protocol_type', 'service', 'flag', 'src_bytes', 'dst_bytes', 'land', 'wrong_fragment', 'urgent', 'hot',
@@ -98,7 +99,7 @@ function planKdd(start: FileStart): TablePlan {
         if (missing >= 0) throw new InputError(ctx.place(missing, 'attack'), 'the attack name (field 42) is empty');
       }
       return mapCategories(attack, 'family', 'label', (v) => FAMILY_OF.get(v), ctx, (v) =>
-        `unknown attack name ${JSON.stringify(v)}: it is in no NSL-KDD/KDD'99 family (Normal, DoS, Probe, R2L, U2R); check field 42 of this line`,
+        `unknown attack name ${quoteField(v)}: it is in no NSL-KDD/KDD'99 family (Normal, DoS, Probe, R2L, U2R); check field 42 of this line`,
       );
     },
   });

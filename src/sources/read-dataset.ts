@@ -15,6 +15,9 @@ import { UserError } from '../util/errors.js';
 import { ByteSource } from './byte-source.js';
 import { leadingRecords, tokenizeCsv, type CsvBatch } from './csv-tokenizer.js';
 import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName } from './detect-format.js';
+import { DELIMITER_NAMES, detectDelimiter } from './detect-delimiter.js';
+import { inputLimits, quoteList, type InputLimits } from './input-limits.js';
+import { refuseBinary } from './refuse-binary.js';
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
@@ -36,6 +39,8 @@ export interface ReadOptions {
   readonly warn?: (message: string) => void;
   /** what `-` reads (default process.stdin) */
   readonly stdin?: NodeJS.ReadableStream;
+  /** limits on columns and line length (defaults in input-limits.ts) */
+  readonly limits?: Partial<InputLimits>;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -45,8 +50,10 @@ const SNIFF_BYTES = 64 * 1024;
 
 interface PreparedFile {
   readonly input: InputFile;
-  /** kept open for stdin (it cannot be reopened); files are reopened */
+  /** kept open for stdin, pipes and FIFOs (they cannot be reopened); regular files are reopened */
   readonly source?: ByteSource;
+  /** the field delimiter byte */
+  readonly delimiter: number;
 }
 
 /** A whole dataset in memory. */
@@ -61,19 +68,21 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`batchRows must be a positive integer, got ${batchRows}`);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+  const limits = inputLimits(opts.limits);
   const inputs = await resolveInputs(paths);
-  const total = inputs.some((i) => i.path === undefined) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
-  const { format, files } = await sniffAll(inputs, opts);
+  const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
+  const { format, files } = await sniffAll(inputs, opts, limits, warn);
   const reader = createReader(format, opts);
 
   let doneBytes = 0;
   let yielded = false;
   let first: { file: string; plan: TablePlan } | undefined;
   let last: TableAssembler | undefined;
-  for (const { input, source: kept } of files) {
+  for (const { input, source: kept, delimiter } of files) {
     const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
     let asm: TableAssembler | undefined;
-    for await (const batch of tokenizeCsv(source.chunks(), { file: input.display })) {
+    const tokenizerOptions = { file: input.display, delimiter, maxFields: limits.maxColumns, maxRecordBytes: limits.maxLineBytes };
+    for await (const batch of tokenizeCsv(source.chunks(), tokenizerOptions)) {
       let from = 0;
       if (!asm) {
         const head = batch.record(0);
@@ -121,7 +130,12 @@ function expectedRows(batch: CsvBatch, size: number, batchRows: number): number 
 }
 
 /** Detect (or check) the format of every file before reading any. */
-async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promise<{ format: FormatName; files: PreparedFile[] }> {
+async function sniffAll(
+  inputs: readonly InputFile[],
+  opts: ReadOptions,
+  limits: InputLimits,
+  warn: (message: string) => void,
+): Promise<{ format: FormatName; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
   let format = forced;
   let firstFile: string | undefined;
@@ -132,7 +146,13 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
       let keep = false;
       try {
         const { bytes, complete } = await source.peek(SNIFF_BYTES);
-        const records = leadingRecords(bytes, complete, input.display);
+        if (bytes.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
+        // readers that claim an input by its first bytes (packet captures) go above this line;
+        // whatever none of them claimed must be text
+        refuseBinary(input.display, bytes, source.gzip);
+        const delimiter = forced === undefined || forced === 'csv' ? detectDelimiter(bytes) : 44;
+        if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
+        const records = leadingRecords(bytes, complete, input.display, { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) });
         if (records.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
         if (!forced) {
           const detected = detectFormat(records);
@@ -145,14 +165,14 @@ async function sniffAll(inputs: readonly InputFile[], opts: ReadOptions): Promis
             );
           }
         }
-        keep = input.path === undefined;
-        files.push({ input, source: keep ? source : undefined });
+        keep = input.path === undefined || input.stream === true;
+        files.push({ input, source: keep ? source : undefined, delimiter });
       } finally {
         if (!keep) await source.close();
       }
     }
   } catch (err) {
-    for (const f of files) await f.source?.close(); // stdin, kept open for reading
+    for (const f of files) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
   return { format: format as FormatName, files };
@@ -163,12 +183,14 @@ function sameColumns(a: { file: string; plan: TablePlan }, b: { file: string; pl
   const sig = (p: TablePlan): string[] => outputColumns(p).map((c) => c.name);
   const sa = sig(a.plan);
   const sb = sig(b.plan);
-  const missing = sa.filter((n) => !sb.includes(n));
-  const extra = sb.filter((n) => !sa.includes(n));
+  const setA = new Set(sa);
+  const setB = new Set(sb);
+  const missing = sa.filter((n) => !setB.has(n));
+  const extra = sb.filter((n) => !setA.has(n));
   if (missing.length === 0 && extra.length === 0 && sa.every((n, i) => n === sb[i])) return;
   const parts = [
-    missing.length ? `without ${missing.map((n) => JSON.stringify(n)).join(', ')}` : '',
-    extra.length ? `with ${extra.map((n) => JSON.stringify(n)).join(', ')}` : '',
+    missing.length ? `without ${quoteList(missing)}` : '',
+    extra.length ? `with ${quoteList(extra)}` : '',
   ].filter(Boolean);
   throw new UserError(
     `${b.file}: its columns differ from ${a.file}'s (${parts.join(', ') || 'in another order'}); files read together must have the same columns (read them separately)`,

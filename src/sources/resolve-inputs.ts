@@ -21,7 +21,12 @@ export interface InputFile {
   readonly path?: string;
   /** bytes on disk (compressed size for .gz); 0 for stdin */
   readonly size: number;
+  /** not a regular file (a pipe, FIFO, `<(cmd)`, /dev/stdin, a character device): read once, never reopened */
+  readonly stream?: boolean;
 }
+
+/** Names of this process's stdin, read as `-` is. */
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 const collator = new Intl.Collator('en', { numeric: true });
 
@@ -30,10 +35,11 @@ export async function resolveInputs(paths: readonly string[]): Promise<InputFile
   const out: InputFile[] = [];
   let stdin = false;
   for (const p of paths) {
-    if (p === '-') {
+    if (p === '-' || STDIN_PATHS.has(p)) {
       if (stdin) throw new UserError('stdin (-) can be read only once');
       stdin = true;
-      out.push({ display: 'stdin', size: 0 });
+      // read through the process's own stdin: reopening /dev/stdin fails when it is a socket
+      out.push({ display: p === '-' ? 'stdin' : p, size: 0, stream: true });
       continue;
     }
     const name = basename(p);
@@ -47,7 +53,8 @@ export async function resolveInputs(paths: readonly string[]): Promise<InputFile
       const files = await listFolder(p);
       if (files.length === 0) throw new UserError(`${p}: no data files in this folder (looked for .csv, .txt, .csv.gz, .txt.gz)`);
       out.push(...files);
-    } else out.push({ display: p, path: p, size: st.size });
+    } else if (st.isFile()) out.push({ display: p, path: p, size: st.size });
+    else out.push({ display: p, path: p, size: 0, stream: true });
   }
   return out;
 }

@@ -10,10 +10,11 @@
  * middle of the file (CSVs concatenated with `cat`). Both are counted and reported by the caller as
  * a warning; nothing else is ever dropped.
  */
-import { categoricalColumn, numericColumn, type Column, type FlowTable } from '../flows/table.js';
+import { categoricalColumn, numericColumn, type CellCounts, type Column, type FlowTable } from '../flows/table.js';
 import { InputError } from '../util/errors.js';
 import { CategoricalBytesBuilder } from './categorical-bytes.js';
 import { FieldQuote, type CsvBatch } from './csv-tokenizer.js';
+import { quoteField } from './input-limits.js';
 import { parseNumberInto, parsePortInto } from './parse-number.js';
 import { parseTimestamp } from './parse-timestamp.js';
 import type { DerivedColumn, ParsedColumn, TablePlan } from './table-plan.js';
@@ -24,6 +25,9 @@ const TIMESTAMP = 2;
 const TEXT = 3;
 
 const PARSE_CODE = { number: NUMBER, port: PORT, timestamp: TIMESTAMP, text: TEXT } as const;
+
+/** Bytes of column builders reserved ahead of the rows actually read. */
+const BUILDER_BUDGET = 64 * 1024 * 1024;
 
 const WHAT: Record<number, string> = {
   [NUMBER]: 'is not a number',
@@ -49,6 +53,8 @@ export class TableAssembler {
   private text: (CategoricalBytesBuilder | undefined)[] = [];
   private lines = new Float64Array(0);
   private capacity = 0;
+  /** rows to make room for when the first row of a batch arrives */
+  private readonly firstCapacity: number;
 
   /**
    * `initialCapacity` is how many rows to make room for at first (the expected rows per batch): a
@@ -57,25 +63,38 @@ export class TableAssembler {
   constructor(
     readonly plan: TablePlan,
     readonly file: string,
-    private readonly initialCapacity = 1024,
+    initialCapacity = 1024,
   ) {
     this.parsed = plan.columns.filter((c): c is ParsedColumn => c.type === 'parsed' && !c.skip);
     const active = this.parsed.map((c, i) => ({ c, i })).filter(({ c }) => c.field >= 0);
     this.activeField = Int32Array.from(active.map(({ c }) => c.field));
     this.activeKind = Uint8Array.from(active.map(({ c }) => PARSE_CODE[c.parse]));
     this.activeIndex = active.map(({ i }) => i);
+    // memory linear in the input: never reserve more than BUILDER_BUDGET bytes ahead of the rows
+    // that arrive (a wide header-only file used to reserve 65,536 rows × every column)
+    const perRow = 8 * (this.parsed.length + 1);
+    this.firstCapacity = Math.max(16, Math.min(initialCapacity, Math.floor(BUILDER_BUDGET / perRow)));
     this.resetBuilders();
   }
 
+  /** Builders are made when the first row arrives, so a flush that ends the input reserves nothing. */
   private resetBuilders(): void {
-    this.capacity = Math.max(16, this.initialCapacity);
-    this.numeric = this.parsed.map((c) => (c.parse === 'text' || c.field < 0 ? undefined : new Float64Array(this.capacity)));
-    this.text = this.parsed.map((c) => (c.parse === 'text' ? new CategoricalBytesBuilder(this.capacity) : undefined));
-    this.lines = new Float64Array(this.capacity);
+    this.capacity = 0;
+    this.numeric = [];
+    this.text = [];
+    this.lines = new Float64Array(0);
     this.rows = 0;
   }
 
   private grow(): void {
+    if (this.capacity === 0) {
+      const cap = this.firstCapacity;
+      this.numeric = this.parsed.map((c) => (c.parse === 'text' || c.field < 0 ? undefined : new Float64Array(cap)));
+      this.text = this.parsed.map((c) => (c.parse === 'text' ? new CategoricalBytesBuilder(cap) : undefined));
+      this.lines = new Float64Array(cap);
+      this.capacity = cap;
+      return;
+    }
     const cap = this.capacity * 2;
     this.numeric = this.numeric.map((a) => {
       if (!a) return a;
@@ -102,11 +121,12 @@ export class TableAssembler {
     const fields = this.activeField;
     const idx = this.activeIndex;
     let numeric = this.numeric;
-    const text = this.text;
+    let text = this.text;
     records: for (let r = from; r < to; r++) {
       if (this.rows === this.capacity) {
         this.grow();
         numeric = this.numeric;
+        text = this.text;
       }
       const row = this.rows;
       const f0 = rf[r];
@@ -149,7 +169,7 @@ export class TableAssembler {
           const col = this.parsed[idx[k]];
           throw new InputError(
             { file: this.file, line: batch.line[r], column: col.sourceName ?? col.name },
-            `${JSON.stringify(batch.text(f))} ${WHAT[kind]}${col.hint ? `; ${col.hint}` : ''}`,
+            `${quoteField(batch.text(f))} ${WHAT[kind]}${col.hint ? `; ${col.hint}` : ''}`,
           );
         }
       }
@@ -182,7 +202,7 @@ export class TableAssembler {
         built.set(c.name, numericColumn(c.name, c.role, nb ? (nb.length === n ? nb : nb.slice(0, n)) : new Float64Array(n).fill(NaN)));
         return;
       }
-      const tb = this.text[i] as CategoricalBytesBuilder;
+      const tb = this.text[i] ?? new CategoricalBytesBuilder(16);
       if (c.field < 0) {
         built.set(c.name, categoricalColumn(c.name, c.role, new Int32Array(n).fill(-1), []));
         return;
@@ -214,12 +234,39 @@ export class TableAssembler {
     return {
       rowCount: n,
       columns,
+      cellCounts: countCells(columns),
       format: this.plan.format,
       defaultTarget: target,
       normalClass: target !== undefined ? this.plan.normalValues?.[target] : undefined,
       origin: { files: [this.file], file: new Int32Array(n), line: lines },
     };
   }
+}
+
+/** Names of columns that count or measure something, so a negative value cannot be right. */
+const COUNT_NAME = /count|cnt|pkts?|packets?|bytes?|byts|octets|dur(ation)?|num|len|size|total|tot|load|flows?|segs?/i;
+
+/** Per numeric feature column, its missing, infinite and (count columns) negative cells. */
+export function countCells(columns: readonly Column[]): CellCounts[] {
+  const out: CellCounts[] = [];
+  for (const c of columns) {
+    if (c.kind !== 'numeric' || c.role !== 'feature') continue;
+    const v = c.values;
+    let missing = 0;
+    let infinite = 0;
+    let negative = 0;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x < 0) {
+        if (x === -Infinity) infinite++;
+        else negative++;
+      } else if (x !== x) missing++;
+      else if (x === Infinity) infinite++;
+    }
+    if (!COUNT_NAME.test(c.name)) negative = 0;
+    if (missing + infinite + negative > 0) out.push({ column: c.name, missing, infinite, negative });
+  }
+  return out;
 }
 
 function emptyIsMissing(s: string): string | null {

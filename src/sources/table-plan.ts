@@ -11,6 +11,7 @@
 import type { Column, ColumnRole } from '../flows/table.js';
 import { InputError, UserError, type InputPlace } from '../util/errors.js';
 import type { CsvBatch } from './csv-tokenizer.js';
+import { quoteField, quoteList } from './input-limits.js';
 
 /** How a cell is read: a decimal number, a port (decimal or 0x hex), a date-time, or text (a category). */
 export type CellParse = 'number' | 'port' | 'timestamp' | 'text';
@@ -71,7 +72,7 @@ export function outputColumns(plan: TablePlan): PlanColumn[] {
 
 /** The error for a column named on the command line that the file does not have. */
 export function noSuchColumn(file: string, name: string, flag: string, has: readonly string[]): InputError {
-  return new InputError({ file }, `no column ${JSON.stringify(name)} (${flag}); its columns are: ${has.map((n) => JSON.stringify(n)).join(', ')}`);
+  return new InputError({ file }, `no column ${quoteField(name)} (${flag}); its columns are: ${quoteList(has)}`);
 }
 
 /** The parts of ReadOptions a plan depends on. */
@@ -87,8 +88,9 @@ export interface PlanOptions {
  */
 export function applyPlanOptions(plan: TablePlan, opts: PlanOptions, file: string): TablePlan {
   const names = outputColumns(plan).map((c) => c.name);
+  const nameSet = new Set(names);
   const check = (name: string, flag: string): void => {
-    if (!names.includes(name)) throw noSuchColumn(file, name, flag, names);
+    if (!nameSet.has(name)) throw noSuchColumn(file, name, flag, names);
   };
   const drop = new Set(opts.drop ?? []);
   const categorical = new Set(opts.categorical ?? []);

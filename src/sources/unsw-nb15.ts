@@ -22,6 +22,7 @@ import { categoricalColumn, type Column, type ColumnRole } from '../flows/table.
 import { InputError } from '../util/errors.js';
 import { ATTACK, NORMAL } from './label-columns.js';
 import type { CellParse, DeriveContext, FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
+import { quoteField } from './input-limits.js';
 
 /** Canonical columns other than labels, in output order. */
 const COLUMNS: readonly (readonly [string, ColumnRole, CellParse])[] = [
@@ -113,7 +114,7 @@ function planUnsw(start: FileStart): TablePlan {
   const extras: PlanColumn[] = [];
   names.forEach((raw, i) => {
     const c = canonical(raw);
-    if (fieldOf.has(c)) throw new InputError({ file: start.file, line: 1 }, `the header names ${JSON.stringify(c)} twice; remove one of them`);
+    if (fieldOf.has(c)) throw new InputError({ file: start.file, line: 1 }, `the header names ${quoteField(c)} twice; remove one of them`);
     fieldOf.set(c, i);
     if (!KNOWN.has(c)) {
       const name = raw.trim() === '' ? `Unnamed: ${i}` : raw.trim();
@@ -176,10 +177,10 @@ function attackCategory(cat: Column, label: Column | undefined, ctx: DeriveConte
       const l = label.values[i];
       const isNormal = codes[i] === normal;
       if (l === 1 && isNormal) {
-        throw new InputError(ctx.place(i, catName), `attack_cat is ${cat.dictionary[c] === '' ? 'empty' : JSON.stringify(cat.dictionary[c])} (normal traffic) but the label is 1 (attack); which one is right?`);
+        throw new InputError(ctx.place(i, catName), `attack_cat is ${cat.dictionary[c] === '' ? 'empty' : quoteField(cat.dictionary[c])} (normal traffic) but the label is 1 (attack); which one is right?`);
       }
       if (l === 0 && !isNormal) {
-        throw new InputError(ctx.place(i, catName), `attack_cat is ${JSON.stringify(dict[c])} but the label is 0 (normal); which one is right?`);
+        throw new InputError(ctx.place(i, catName), `attack_cat is ${quoteField(dict[c])} but the label is 0 (normal); which one is right?`);
       }
     }
   }

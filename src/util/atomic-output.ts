@@ -24,12 +24,14 @@
  * Why our own code: the npm "write-file-atomic" package covers whole files but not streams, has no
  * signal-time cleanup shared with the rest of the process, and does not refuse special files.
  */
-import { createWriteStream, lstatSync, readlinkSync, realpathSync, statSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
+import { createWriteStream, lstatSync, readlinkSync, realpathSync, statfsSync, statSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
 import { chmod, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
-import { errnoCause, isErrnoException, pathError } from './fs-errors.js';
+import { describeFileKind, errnoCause, isErrnoException, pathError } from './fs-errors.js';
+
+export { describeFileKind };
 
 // ---------------------------------------------------------------------------------------------
 // the registry of pending temporaries, and the signal/exit handlers that clean it
@@ -38,6 +40,7 @@ const pending = new Set<string>();
 type InterruptHook = (signal: NodeJS.Signals) => boolean | void;
 const hooks = new Set<InterruptHook>();
 let interruptedOnce = false;
+let always = false;
 let exitHandlerInstalled = false;
 let signalHandlersInstalled = false;
 
@@ -77,6 +80,16 @@ export function onInterrupt(hook: InterruptHook): () => void {
   };
 }
 
+/**
+ * Keep the SIGINT/SIGTERM handling installed for the whole process (the CLI calls this before a
+ * verb runs): an interrupted verb then always says so on one line and exits 130/143, whether or
+ * not an output is pending at that moment.
+ */
+export function handleInterrupts(): void {
+  always = true;
+  syncSignalHandlers();
+}
+
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 function handleSignal(signal: NodeJS.Signals): void {
@@ -102,7 +115,7 @@ function handleSignal(signal: NodeJS.Signals): void {
 
 /** Handlers are installed only while something needs them, so other processes keep Node's defaults. */
 function syncSignalHandlers(): void {
-  const want = pending.size > 0 || hooks.size > 0;
+  const want = always || pending.size > 0 || hooks.size > 0;
   if (want && !signalHandlersInstalled) {
     process.on('SIGINT', handleSignal);
     process.on('SIGTERM', handleSignal);
@@ -133,17 +146,6 @@ function unregister(tmp: string): void {
 // ---------------------------------------------------------------------------------------------
 // what may be an output
 
-/** "a folder", "a character device", ... for a file that is not regular; undefined for a regular file. */
-export function describeFileKind(st: Stats): string | undefined {
-  if (st.isFile()) return undefined;
-  if (st.isDirectory()) return 'a folder';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
 /** Where an output will really go: its symbolic links followed, and what is there now. */
 export interface OutputTarget {
   /** the path as the user gave it */
@@ -171,7 +173,9 @@ export function resolveOutputTarget(path: string, who: string): OutputTarget {
   if (st) {
     const kind = describeFileKind(st);
     if (kind) throw refuse(kind);
-    return { path, target: realpathSync(path), existing: st };
+    const target = realpathSync(path);
+    refuseVirtualFileSystem(path, target, who);
+    return { path, target, existing: st };
   }
   // nothing there: a new name, or a dangling link whose target is to be created
   let cur = resolve(path);
@@ -180,7 +184,10 @@ export function resolveOutputTarget(path: string, who: string): OutputTarget {
     try {
       l = lstatSync(cur);
     } catch (e) {
-      if (isErrnoException(e) && e.code === 'ENOENT') return { path, target: cur };
+      if (isErrnoException(e) && e.code === 'ENOENT') {
+        refuseVirtualFileSystem(path, cur, who);
+        return { path, target: cur };
+      }
       throw pathError(who, 'write', path, e);
     }
     if (!l.isSymbolicLink()) {
@@ -190,6 +197,82 @@ export function resolveOutputTarget(path: string, who: string): OutputTarget {
     }
     if (hops >= 40) throw new UserError(`${who}: cannot write ${path}: ELOOP: too many levels of symbolic links`);
     cur = resolve(dirname(cur), readlinkSync(cur));
+  }
+}
+
+/** Kernel file systems that take no new files (statfs f_type): proc, sysfs, cgroup, debugfs, ... */
+const VIRTUAL_FS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x1cd1, 'devpts'],
+  [0xcafe4a11, 'bpf'],
+]);
+
+/**
+ * Refuse a new output on a kernel file system before touching it: creating files there fails with
+ * a misleading ENOENT, and Node's recursive mkdir under /proc loops forever (it retries the parent,
+ * which exists, then the child, which the kernel refuses with ENOENT again).
+ */
+function refuseVirtualFileSystem(path: string, target: string, who: string): void {
+  let dir = dirname(target);
+  for (;;) {
+    let st: Stats | undefined;
+    try {
+      st = statSync(dir);
+    } catch {
+      // missing: look further up
+    }
+    if (st) {
+      let type: number | undefined;
+      try {
+        type = statfsSync(dir).type;
+      } catch {
+        return;
+      }
+      const name = VIRTUAL_FS.get(type);
+      if (name) throw new UserError(`${who}: cannot write ${path}: ${dir} is on the ${name} virtual file system, which takes no new files`);
+      return;
+    }
+    const up = dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
+
+/**
+ * mkdir -p, one level at a time (Node's recursive mkdir never returns on some kernel file systems),
+ * with a one-line error naming the folder that could not be made.
+ */
+export async function makeFolders(dir: string, who: string): Promise<void> {
+  const missing: string[] = [];
+  let cur = resolve(dir);
+  for (;;) {
+    try {
+      const st = statSync(cur);
+      if (!st.isDirectory()) throw new UserError(`${who}: cannot create folder ${dir}: ${cur} is ${describeFileKind(st) ?? 'a file'}, not a folder`);
+      break;
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      if (!isErrnoException(e) || e.code !== 'ENOENT') throw pathError(who, 'create folder', dir, e);
+    }
+    missing.unshift(cur);
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  if (missing.length) refuseVirtualFileSystem(dir, join(missing[0], 'x'), who);
+  for (const m of missing) {
+    try {
+      await mkdir(m);
+    } catch (e) {
+      if (isErrnoException(e) && e.code === 'EEXIST') continue;
+      throw pathError(who, 'create folder', m, e);
+    }
   }
 }
 
@@ -204,13 +287,7 @@ export interface AtomicOptions {
 
 /** Create the temporary for `t`, registered for cleanup; the file keeps the old file's permissions. */
 async function createTemporary(t: OutputTarget, who: string, opts: AtomicOptions): Promise<{ tmp: string; handle: FileHandle }> {
-  if (opts.makeDirs) {
-    try {
-      await mkdir(dirname(t.target), { recursive: true });
-    } catch (e) {
-      throw pathError(who, 'create', dirname(t.path === '' ? '.' : t.path), e);
-    }
-  }
+  if (opts.makeDirs) await makeFolders(dirname(t.target), who);
   const tmp = temporaryBeside(t.target);
   register(tmp);
   let handle: FileHandle;

@@ -9,7 +9,7 @@
  * classifier (src/cli/main.ts), so every verb reports path problems the same way without each
  * wrapping its own calls.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from './errors.js';
 
@@ -46,6 +46,17 @@ export function isErrnoException(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!);
 }
 
+/** "a folder", "a character device", ... for a file that is not regular; undefined for a regular file. */
+export function describeFileKind(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'a folder';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /** "EROFS: read-only file system": the code (for searching) and the words (for reading). */
 export function errnoCause(e: unknown): string {
   if (!isErrnoException(e)) return e instanceof Error ? e.message : String(e);
@@ -66,14 +77,15 @@ export function creationCause(path: string, e: unknown): string {
   for (;;) {
     try {
       const st = statSync(dir);
-      if (!st.isDirectory()) return `ENOTDIR: ${dir} is a file, not a folder`;
+      if (!st.isDirectory()) return `ENOTDIR: ${dir} is ${describeFileKind(st) ?? 'a file'}, not a folder`;
       try {
         accessSync(dir, constants.W_OK);
       } catch (a) {
         if (isErrnoException(a) && a.code === 'EROFS') return `EROFS: ${dir} is on a read-only file system`;
         if (isErrnoException(a) && a.code === 'EACCES') return `EACCES: no permission to create files in ${dir}`;
       }
-      return missing ? `ENOENT: folder ${missing} does not exist` : errnoCause(e);
+      if (missing) return `ENOENT: folder ${missing} does not exist`;
+      return errnoCause(e);
     } catch (s) {
       if (isErrnoException(s) && s.code === 'ENOTDIR') {
         missing = dir;
@@ -91,6 +103,6 @@ export function creationCause(path: string, e: unknown): string {
 
 /** One-line UserError: "<who>: cannot <action> <path>: <cause>". */
 export function pathError(who: string, action: string, path: string, e: unknown): UserError {
-  const cause = action === 'write' || action === 'create' ? creationCause(path, e) : errnoCause(e);
+  const cause = creationCause(path, e);
   return new UserError(`${who ? who + ': ' : ''}cannot ${action} ${path}: ${cause}`);
 }

@@ -4,6 +4,7 @@
  * classifier, runs the behavioural rules, fuses everything into a risk per flow and per source
  * IP with reasons, writes the outputs folder and stores alerts. Exit 1 when --fail-on is reached.
  */
+import { THREADS_RANGE } from '../args.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
@@ -14,6 +15,10 @@ import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderRiskChart, writeHtmlReport } from '../../report/analysis-report.js';
+import { guardOutputs } from '../output-guard.js';
+import { ANALYZE_FILES } from '../../report/plot-files.js';
+import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
+import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
 
 export const analyze: Command = {
   spec: {
@@ -23,7 +28,7 @@ export const analyze: Command = {
     positionals: { min: 1, name: 'DATA (flow files, folders or globs)' },
     description: `Risk is in [0, 1]: the fused evidence of the baseline's detectors (each calibrated on held-out
 normal traffic), the classifier's P(attack) when --model is given, and the behavioural rules, by the
-weighted Stouffer rule (docs/risk.md). Risk is calibrated on held-out
+weighted Stouffer rule (docs/architecture.md, "How a risk is made"). Risk is calibrated on held-out
 baseline traffic: a flow at risk 0.999 is more unusual than 999 in 1000 normal flows. Without --baseline the detectors are fitted on DATA itself (weaker; the output says so).
 Outputs in --out: flows_scored.csv, risky_ips.csv, risky_ips.txt, alerts.jsonl (Suricata EVE),
 risk_scores.png, report.html, summary.json.`,
@@ -33,15 +38,17 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'output folder', default: 'netsentinel-output' },
       { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
       { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL; 'none' to skip (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
-      { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
-      { name: 'ip-threshold', type: 'number', value: 'RISK', description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
-      { name: 'verdict-threshold', type: 'number', value: 'RISK', description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
-      { name: 'fail-on', type: 'number', value: 'RISK', description: 'exit 1 when any source reaches this risk (for cron and CI)' },
-      { name: 'max-flow-alerts', type: 'integer', value: 'N', description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
-      { name: 'batch-rows', type: 'integer', description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
+      { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
+      { name: 'verdict-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
+      { name: 'fail-on', type: 'number', value: 'RISK', range: { min: 0, max: 1 }, description: 'exit 1 when any source reaches this risk (for cron and CI)' },
+      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
+      { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
       { name: 'no-report', type: 'boolean', description: 'skip report.html and the chart' },
-      { name: 'seed', type: 'integer', description: 'random seed (self-fitted mode)', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (self-fitted mode)', default: 42 },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
+      ...RESPOND_OPTIONS,
+      ...INTEL_UPLOAD_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -52,6 +59,11 @@ risk_scores.png, report.html, summary.json.`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
+    await guardOutputs(
+      'analyze',
+      { data: args.positionals, files: [v.baseline as string | undefined, v.model as string | undefined, v.config as string | undefined] },
+      { folders: [{ dir: v.out as string, names: ANALYZE_FILES }] },
+    );
     const config = await loadAnalysisConfig(v.config as string | undefined);
     const baselineFile = v.baseline as string | undefined;
     const baseline = baselineFile ? await loadBaseline(baselineFile) : undefined;
@@ -70,7 +82,9 @@ risk_scores.png, report.html, summary.json.`,
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+    const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;
+    const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
     try {
       result = await runAnalysis({
         inputs: args.positionals,
@@ -93,15 +107,20 @@ risk_scores.png, report.html, summary.json.`,
         charts: v.noReport ? undefined : renderRiskChart,
         report: v.noReport ? undefined : writeHtmlReport,
         progress,
+        evidence: extras.evidence,
+        // respond first (it may write blocklists into the outputs), the upload last
+        sinks: [...(respondSink ? [respondSink] : []), ...extras.sinks],
       });
     } finally {
       await store?.close();
+      await extras.close();
     }
+    for (const note of extras.notes()) progress.note(note);
     if (result.mode === 'self-fitted') progress.note(`netsentinel: warning: ${result.modeNote}`);
     // lost alerts are not progress: said on stderr even with --quiet
     if (result.alerts.flowAlertsLeftOut) process.stderr.write(`netsentinel: warning: ${capSentence(result)}\n`);
-    if (json) out(JSON.stringify(summaryJson(result), null, 2));
-    else out(formatSummary(result));
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true) }, null, 2));
+    else out(formatSummary(result) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
   },

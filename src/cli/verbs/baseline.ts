@@ -4,10 +4,11 @@
  * their calibration on held-out normal rows, as one baseline file for `analyze --baseline`.
  */
 import type { Command } from '../command.js';
+import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
 import { defaultThreads } from '../../models/trained-model.js';
-import { parseKeyValues } from '../args.js';
+import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { formatSeconds } from '../progress.js';
 
 export const baseline: Command = {
@@ -23,10 +24,10 @@ only rows labelled normal are used (--all-rows to use every row).`,
       { name: 'out', short: 'o', type: 'string', value: 'FILE', description: 'baseline file to write', default: 'baseline.nsb' },
       { name: 'detectors', type: 'list', value: 'A,B', description: `detectors to fit (available: ${DEFAULT_DETECTORS.join(', ')})`, default: availableDetectors().join(',') },
       { name: 'param', short: 'p', type: 'list', value: 'DETECTOR.NAME=VALUE', description: 'detector parameter, e.g. --param autoencoder.epochs=20' },
-      { name: 'calibration-share', type: 'number', value: 'FRACTION', description: 'share of normal rows held out to calibrate scores', default: 0.2 },
+      { name: 'calibration-share', type: 'number', value: 'FRACTION', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'share of normal rows held out to calibrate scores', default: 0.2 },
       { name: 'all-rows', type: 'boolean', description: 'use every row even when labels say some are attacks' },
-      { name: 'seed', type: 'integer', description: 'random seed', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed', default: 42 },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -36,6 +37,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
+    await guardOutputs('baseline', { data: args.positionals }, { files: [v.out as string] });
     const table = await readWithProgress(args.positionals, v, progress, 'reading normal traffic');
     const raw = parseKeyValues('baseline', 'param', (v.param as string[] | undefined) ?? []);
     const params: Record<string, Record<string, unknown>> = {};
@@ -58,7 +60,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
       progress: (stage, done, total) => progress.update(done, total),
     });
     progress.done(`fitted ${list.join(', ')}`);
-    const bytes = await saveBaseline(v.out as string, b);
+    const bytes = await saveBaseline(v.out as string, b, 'baseline');
     const summary = {
       baseline: v.out,
       bytes,

@@ -5,9 +5,11 @@
  * red. Features are prepared like the rest of netsentinel (standard scaling, one-hot categories),
  * optionally reduced by PCA first (--pca 0.95), as seed 003 did.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-output.js';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
+import { guardOutputs } from '../output-guard.js';
+import { CLUSTER_FILES } from '../../report/plot-files.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { fitPipeline, transformTable } from '../../features/pipeline.js';
 import { fitPca, transformPca } from '../../features/pca.js';
@@ -26,19 +28,20 @@ export const cluster: Command = {
     description: `Without --eps, the eps at the knee of the k-distance curve (k = --min-samples) is used and printed.
 Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.png and clusters.png.`,
     options: [
-      { name: 'eps', type: 'number', description: 'neighbourhood radius (default: the knee of the k-distance curve)' },
-      { name: 'min-samples', type: 'integer', description: 'points within eps (the point itself included) that make a core point', default: 10 },
-      { name: 'pca', type: 'number', value: 'SHARE', description: 'reduce to the PCA components keeping this share of variance first (e.g. 0.95)' },
-      { name: 'silhouette-sample', type: 'integer', value: 'N', description: 'compute the silhouette on a seeded sample of N points (default: exact, all points)' },
+      { name: 'eps', type: 'number', range: { min: 0, minOpen: true }, description: 'neighbourhood radius (default: the knee of the k-distance curve)' },
+      { name: 'min-samples', type: 'integer', range: { min: 1 }, description: 'points within eps (the point itself included) that make a core point', default: 10 },
+      { name: 'pca', type: 'number', value: 'SHARE', range: { min: 0, max: 1, minOpen: true }, description: 'reduce to the PCA components keeping this share of variance first (e.g. 0.95)' },
+      { name: 'silhouette-sample', type: 'integer', value: 'N', range: { min: 2 }, description: 'compute the silhouette on a seeded sample of N points (default: exact, all points)' },
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'output folder', default: 'netsentinel-clusters' },
       { name: 'plots', type: 'boolean', description: 'draw k_distance.png and clusters.png' },
-      { name: 'seed', type: 'integer', description: 'random seed (samples)', default: 42 },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed (samples)', default: 42 },
       ...DATA_OPTIONS,
     ],
     examples: ['netsentinel cluster cic/ --eps 0.3 --min-samples 10 --plots', 'netsentinel cluster flows.csv --pca 0.95 --plots --json | jq .silhouette'],
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
+    await guardOutputs('cluster', { data: args.positionals }, { folders: [{ dir: v.out as string, names: CLUSTER_FILES }] });
     const table = await readWithProgress(args.positionals, v, progress, 'reading');
     if (table.rowCount < 2) throw new UserError('cluster: needs at least 2 rows');
     const pipe = fitPipeline(table, { scaling: 'standard', categorical: 'onehot' });
@@ -65,14 +68,13 @@ Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.pn
       progress.done('silhouette');
     }
     const dir = v.out as string;
-    mkdirSync(dir, { recursive: true });
     const lines = ['file,line,cluster,kind'];
     for (let i = 0; i < X.rows; i++) {
       const file = table.origin ? table.origin.files[table.origin.file[i]] : '';
       const line = table.origin ? table.origin.line[i] : i + 1;
       lines.push(`${csvCell(file)},${line},${r.labels[i]},${POINT_KIND_NAMES[r.kind[i]]}`);
     }
-    writeFileSync(join(dir, 'clusters.csv'), lines.join('\n') + '\n');
+    await writeFileAtomic(join(dir, 'clusters.csv'), lines.join('\n') + '\n', 'cluster', { makeDirs: true });
     const counts = { core: 0, border: 0, noise: 0 };
     for (const k of r.kind) counts[POINT_KIND_NAMES[k]]++;
     const plots: string[] = [];

@@ -9,11 +9,12 @@
  * 100-tree forests). It lowers those, per model, to the values printed in --help; what the user
  * gives with --param still wins. It never changes the models' own defaults.
  */
-import { mkdirSync } from 'node:fs';
+import { makeFolders } from '../../util/atomic-output.js';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
+import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
-import { parseScalar } from '../args.js';
+import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs, getSpec } from '../../models/registry.js';
 import { formatLeaderboard, runLeaderboard, SORT_KEYS, type LeaderboardEntry, type SortKey } from '../../evaluate/leaderboard.js';
@@ -75,7 +76,7 @@ export const compare: Command = {
     options: [
       { name: 'models', short: 'm', type: 'list', value: 'A,B', description: 'models to compare (default: every classifier)' },
       { name: 'test', type: 'list', value: 'FILE', description: 'measure on this separate labelled file' },
-      { name: 'cv', type: 'integer', value: 'K', description: 'measure by stratified K-fold cross-validation on DATA instead' },
+      { name: 'cv', type: 'integer', value: 'K', range: { min: 2 }, description: 'measure by stratified K-fold cross-validation on DATA instead' },
       { name: 'cv-group', type: 'string', value: 'COLUMN', description: 'with --cv: keep each value of COLUMN in one fold (e.g. attack: folds of attack names no model trained on)' },
       { name: 'param', short: 'p', type: 'list', value: 'MODEL.NAME=VALUE', description: 'a parameter of one model (repeatable)' },
       { name: 'sort', type: 'string', description: 'rank by', choices: SORT_KEYS, default: 'macro-f1' },
@@ -84,8 +85,8 @@ export const compare: Command = {
       { name: 'out', type: 'string', value: 'DIR', description: 'save every trained model as DIR/MODEL.nsm' },
       { name: 'target', type: 'string', value: 'COLUMN', description: 'label column to learn (NSL-KDD: family, attack or binary; CIC: Label or binary)' },
       { name: 'select', type: 'list', value: 'A,B', description: 'use only these feature columns' },
-      { name: 'seed', type: 'integer', description: 'random seed for the folds and the models', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads per fit', default: defaultThreads() },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed for the folds and the models', default: 42 },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads per fit', default: defaultThreads() },
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -131,7 +132,8 @@ export const compare: Command = {
       return { model, params };
     });
     const outDir = v.out as string | undefined;
-    if (outDir) mkdirSync(outDir, { recursive: true });
+    await guardOutputs('compare', { data: [...args.positionals, ...tests] }, { folders: [{ dir: outDir, names: names.map((n) => `${n}.nsm`) }] });
+    if (outDir) await makeFolders(outDir, 'compare');
 
     const paths = args.positionals;
     const table = await readWithProgress(paths, v, progress, 'reading training data');
@@ -155,7 +157,7 @@ export const compare: Command = {
       keep: outDir
         ? async (entry, model: TrainedModel, validation) => {
             const path = join(outDir, `${entry.model}.nsm`);
-            await saveTrainedModel(path, { ...model, training: { ...model.training, validation } });
+            await saveTrainedModel(path, { ...model, training: { ...model.training, validation } }, 'compare');
             return path;
           }
         : undefined,

@@ -6,6 +6,8 @@ import type { Command } from '../command.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { evaluateModel, formatEvaluation } from '../../evaluate/evaluate-model.js';
+import { guardOutputs } from '../output-guard.js';
+import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
 
 export const evaluate: Command = {
   spec: {
@@ -16,7 +18,7 @@ export const evaluate: Command = {
     options: [
       { name: 'target', type: 'string', value: 'COLUMN', description: "label column to compare with (default: the one the model learned)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
-      { name: 'fail-below', type: 'number', value: 'ACCURACY', description: 'exit 1 when accuracy is below this (for CI jobs)' },
+      { name: 'fail-below', type: 'number', value: 'ACCURACY', range: { min: 0, max: 1 }, description: 'exit 1 when accuracy is below this (for CI jobs)' },
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -26,6 +28,7 @@ export const evaluate: Command = {
   },
   async run({ args, progress, out, json }) {
     const [modelPath, ...paths] = args.positionals;
+    await guardOutputs('evaluate', { data: paths, files: [modelPath] }, { folders: [{ dir: args.values.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     const model = await loadTrainedModel(modelPath);
     const table = await readWithProgress(paths, args.values, progress, 'reading test data');
     const e = evaluateModel(model, table, { how: `test data: ${paths.join(', ')}`, target: args.values.target as string | undefined });

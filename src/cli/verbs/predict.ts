@@ -12,6 +12,7 @@ import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
 import { cellText, getColumn, type Column, type FlowTable } from '../../flows/table.js';
 import { UserError } from '../../util/errors.js';
 import { csvCell } from '../../report/csv.js';
+import { guardOutputs } from '../output-guard.js';
 
 export const predict: Command = {
   spec: {
@@ -40,6 +41,7 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
   async run({ args, progress }) {
     const v = args.values;
     const [modelPath, ...paths] = args.positionals;
+    await guardOutputs('predict', { data: paths, files: [modelPath] }, { files: [v.output as string] });
     const model = await loadTrainedModel(modelPath);
     // --json asks for machine-readable results, and the rows are the results: JSON lines
     const fmt = v.json ? 'jsonl' : (v.outputFormat as 'csv' | 'jsonl');

@@ -18,8 +18,8 @@ export const profile: Command = {
     options: [
       { name: 'target', type: 'string', value: 'COLUMN', description: 'label column for class balance and tests (default: the dataset\'s)' },
       { name: 'normal', type: 'string', value: 'VALUE', description: 'the label value meaning normal traffic (default: detected)' },
-      { name: 'top-pairs', type: 'integer', description: 'most correlated pairs to list', default: 10 },
-      { name: 'seed', type: 'integer', description: 'seed of the correlation sample on large data', default: 0 },
+      { name: 'top-pairs', type: 'integer', range: { min: 0 }, description: 'most correlated pairs to list', default: 10 },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'seed of the correlation sample on large data', default: 0 },
       ...DATA_OPTIONS,
     ],
     examples: ['netsentinel profile data/KDDTrain+_20Percent.txt', 'netsentinel profile cic/ --json | jq ".columns[] | select(.infinite > 0)"'],

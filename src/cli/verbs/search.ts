@@ -10,8 +10,9 @@
  * re-split only at commas outside brackets and before a new KEY=.
  */
 import type { Command } from '../command.js';
+import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
-import { parseScalar } from '../args.js';
+import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel } from '../../models/trained-model.js';
 import { getSpec } from '../../models/registry.js';
 import {
@@ -97,8 +98,8 @@ export const search: Command = {
     options: [
       { name: 'model', short: 'm', type: 'string', value: 'NAME', description: "model to tune (see 'netsentinel train --help')", default: 'gradient-boosting' },
       { name: 'grid', short: 'g', type: 'list', value: 'NAME=V1,V2', description: 'values to try for one parameter (repeatable); JSON values like [64,32] are fine' },
-      { name: 'random', type: 'integer', value: 'N', description: 'try N distinct random combinations of the grid instead of all' },
-      { name: 'cv', type: 'integer', value: 'K', description: 'stratified cross-validation folds', default: 5 },
+      { name: 'random', type: 'integer', value: 'N', range: { min: 1 }, description: 'try N distinct random combinations of the grid instead of all' },
+      { name: 'cv', type: 'integer', value: 'K', range: { min: 2 }, description: 'stratified cross-validation folds', default: 5 },
       { name: 'cv-group', type: 'string', value: 'COLUMN', description: 'keep rows with the same value of COLUMN in one fold (e.g. attack: score on attack names the fold never trained on); classifiers are scored on the pooled out-of-fold predictions' },
       { name: 'metric', type: 'string', description: 'what to rank by (default: macro-f1; detectors roc-auc)', choices: SEARCH_METRICS },
       { name: 'param', short: 'p', type: 'list', value: 'NAME=VALUE', description: 'a fixed (not searched) model parameter' },
@@ -107,9 +108,9 @@ export const search: Command = {
       { name: 'target', type: 'string', value: 'COLUMN', description: 'label column to learn / to score against' },
       { name: 'select', type: 'list', value: 'A,B', description: 'use only these feature columns' },
       { name: 'normal-only', type: 'boolean', description: 'detectors: fit each fold on its normal rows only' },
-      { name: 'contamination', type: 'number', value: 'RATE', description: 'detectors: share of training rows above the threshold', default: 0.01 },
-      { name: 'seed', type: 'integer', description: 'seed for the folds, the random draws and the models', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads per fit', default: defaultThreads() },
+      { name: 'contamination', type: 'number', value: 'RATE', range: { min: 0, max: 0.5, minOpen: true, maxOpen: true }, description: 'detectors: share of training rows above the threshold', default: 0.01 },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'seed for the folds, the random draws and the models', default: 42 },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads per fit', default: defaultThreads() },
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -150,6 +151,7 @@ export const search: Command = {
     };
     const plan = { train: trainOpts, grid, random: v.random as number | undefined, k, metric, group: v.cvGroup as string | undefined };
     planSearch(plan); // usage mistakes before reading anything
+    await guardOutputs('search', { data: [...paths, ...tests] }, { files: [v.out as string] });
     const table = await readWithProgress(paths, v, progress, 'reading training data');
     const testTable = tests.length ? await readWithProgress(tests, v, progress, 'reading test data') : undefined;
     let label = '';
@@ -187,7 +189,7 @@ export const search: Command = {
       },
     };
     const outPath = v.out as string;
-    const bytes = await saveTrainedModel(outPath, model);
+    const bytes = await saveTrainedModel(outPath, model, 'search');
     if (json) {
       out(JSON.stringify({ model: outPath, bytes, estimator: spec.name, kind: spec.kind, search: result, evaluation }, null, 2));
       return 0;

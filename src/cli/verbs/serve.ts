@@ -8,6 +8,7 @@ import type { Command } from '../command.js';
 import { serverConfigFrom } from '../../server/server-config.js';
 import { startService } from '../../server/service.js';
 import { UserError } from '../../util/errors.js';
+import { onInterrupt } from '../../util/atomic-output.js';
 import { SETTINGS_OPTIONS, SETTINGS_PRECEDENCE, settingsFromArgs } from '../../config/settings.js';
 
 export const serve: Command = {
@@ -72,8 +73,11 @@ NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). ${SETTINGS_PRECEDENCE}`,
           },
         );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      // the CLI's interrupt handling (src/util/atomic-output.ts) lets a verb claim the signal and stop cleanly
+      onInterrupt((sig) => {
+        stop(sig);
+        return true;
+      });
       process.on('SIGHUP', () => {
         process.stderr.write('netsentinel: SIGHUP: reloading models\n');
         void svc.reload();

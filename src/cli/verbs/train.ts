@@ -7,15 +7,18 @@
 import { statSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
-import { parseKeyValues } from '../args.js';
+import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs } from '../../models/registry.js';
 import { evaluateModel, formatEvaluation, type EvaluationReport } from '../../evaluate/evaluate-model.js';
 import { crossValidateModel, formatCrossValidation } from '../../evaluate/cross-validate-model.js';
 import { stratifiedSplitTable } from '../../evaluate/split-table.js';
 import { targetColumn } from '../../features/pipeline.js';
+import { DEFAULT_MAX_CLASSES, checkClassCount } from '../../sources/input-limits.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
+import { guardOutputs } from '../output-guard.js';
+import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
 
 export const train: Command = {
   spec: {
@@ -39,14 +42,15 @@ export const train: Command = {
       { name: 'scaling', type: 'string', description: "numeric scaling (default: the model's preference)", choices: ['standard', 'minmax', 'none'] },
       { name: 'encoding', type: 'string', description: "categorical encoding (default: the model's preference)", choices: ['onehot', 'ordinal'] },
       { name: 'normal-only', type: 'boolean', description: 'detectors: fit on rows labelled normal only (a baseline of known-good traffic)' },
-      { name: 'contamination', type: 'number', value: 'RATE', description: 'detectors: share of training rows above the threshold', default: 0.01 },
+      { name: 'contamination', type: 'number', value: 'RATE', range: { min: 0, max: 0.5, minOpen: true, maxOpen: true }, description: 'detectors: share of training rows above the threshold', default: 0.01 },
       { name: 'test', type: 'list', value: 'FILE', description: 'evaluate on this separate labelled file (the honest default)' },
-      { name: 'split', type: 'number', value: 'FRACTION', description: 'hold out this stratified random share of DATA for evaluation (labelled as a random split)' },
-      { name: 'cv', type: 'integer', value: 'K', description: 'also report stratified K-fold cross-validation on the training data' },
+      { name: 'split', type: 'number', value: 'FRACTION', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'hold out this stratified random share of DATA for evaluation (labelled as a random split)' },
+      { name: 'cv', type: 'integer', value: 'K', range: { min: 2 }, description: 'also report stratified K-fold cross-validation on the training data' },
       { name: 'cv-group', type: 'string', value: 'COLUMN', description: "with --cv: keep each value of COLUMN in one fold (e.g. attack: folds of attack names the model never trained on)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
-      { name: 'seed', type: 'integer', description: 'random seed: the same seed and data give the same model', default: 42 },
-      { name: 'threads', type: 'integer', description: 'worker threads', default: defaultThreads() },
+      { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed: the same seed and data give the same model', default: 42 },
+      { name: 'max-classes', type: 'integer', value: 'N', range: { min: 2 }, description: 'classifiers: refuse a target with more classes than this (likely an identifier)', default: DEFAULT_MAX_CLASSES },
+      { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
       { name: 'help-model', type: 'boolean', description: "list the chosen model's parameters and defaults", answersAlone: true },
       ...DATA_OPTIONS,
     ],
@@ -79,7 +83,12 @@ export const train: Command = {
     const params = parseKeyValues('train', 'param', (v.param as string[] | undefined) ?? []);
 
     const paths = args.positionals;
+    await guardOutputs('train', { data: [...paths, ...tests] }, { files: [v.out as string], folders: [{ dir: v.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     let table = await readWithProgress(paths, v, progress, 'reading training data');
+    if (spec.kind === 'classifier') {
+      const target = targetColumn(table, v.target as string | undefined);
+      checkClassCount(target.name, target.dictionary.length, v.maxClasses as number);
+    }
     let testTable;
     let evalHow = '';
     if (split !== undefined) {
@@ -138,7 +147,7 @@ export const train: Command = {
       };
     }
     const outPath = v.out as string;
-    const bytes = await saveTrainedModel(outPath, model);
+    const bytes = await saveTrainedModel(outPath, model, 'train');
     const result = {
       model: outPath,
       bytes,

@@ -20,7 +20,7 @@ import type { Matrix } from '../../features/matrix.js';
 export const MAX_BINS = 255;
 /** The code of a missing (NaN) value, in every feature. */
 export const NAN_BIN = 255;
-/** Codes per feature in a histogram: 255 value bins + the NaN bin. */
+/** Most codes per feature: 255 value bins + the NaN bin. */
 export const BIN_SLOTS = 256;
 
 /** Bin edges of every feature: plain, serialisable. */
@@ -51,14 +51,20 @@ export interface BinnedMatrix {
    */
   readonly commonBin: Uint8Array;
   /**
+   * where each feature's histogram slots start: feature f owns slots slotBase[f] ..
+   * slotBase[f+1] - 1, one per value bin then one for NaN (slotOf). Packed this way a histogram over
+   * one-hot columns (2 bins each) is a few slots per column instead of 256, so a wide matrix's
+   * histogram stays in cache while rows scatter into it (length cols + 1; the last entry is the total)
+   */
+  readonly slotBase: Int32Array;
+  /**
    * the same codes row-major (r, f at rowCodes[r * cols + f]), when asked for: a histogram over
    * all or most features then reads each row's codes together and its gradients once, about twice
    * as fast as column by column (LightGBM's row-wise mode). Absent, histograms go column-wise.
    */
   readonly rowCodes?: Uint8Array;
   /**
-   * each row's codes that are NOT its feature's common bin, as histogram slots f * BIN_SLOTS +
-   * code (row r's at rowSlots[rowStart[r] .. rowStart[r+1]]), when asked for. On flow data three
+   * each row's codes that are NOT its feature's common bin, as histogram slots slotOf(f, code) (row r's at rowSlots[rowStart[r] .. rowStart[r+1]]), when asked for. On flow data three
    * quarters of all cells sit in their column's common bin, so a histogram over every feature
    * reads a quarter of the cells (LightGBM's sparse multi-value bins).
    */
@@ -242,7 +248,8 @@ export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOption
     for (let c = 1; c < 256; c++) if (counts[c] > counts[best]) best = c;
     commonBin[f] = best;
   }
-  if (!options.rowMajor && !options.sparseRows) return { rows, cols, codes, mapper, hasNaN, commonBin };
+  const slotBase = slotBases(mapper);
+  if (!options.rowMajor && !options.sparseRows) return { rows, cols, codes, mapper, hasNaN, commonBin, slotBase };
   const rowCodes = bytes();
   let nnz = 0;
   for (let f = 0; f < cols; f++) {
@@ -254,7 +261,7 @@ export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOption
       if (c !== common) nnz++;
     }
   }
-  if (!options.sparseRows) return { rows, cols, codes, mapper, hasNaN, commonBin, rowCodes };
+  if (!options.sparseRows) return { rows, cols, codes, mapper, hasNaN, commonBin, slotBase, rowCodes };
   const ints = (len: number): Int32Array => (options.shared ? new Int32Array(new SharedArrayBuffer(len * 4)) : new Int32Array(len));
   const rowStart = ints(rows + 1);
   const rowSlots = ints(nnz);
@@ -264,11 +271,23 @@ export function applyBins(mapper: BinMapper, X: Matrix, options: ApplyBinsOption
     const rb = r * cols;
     for (let f = 0; f < cols; f++) {
       const c = rowCodes[rb + f];
-      if (c !== commonBin[f]) rowSlots[e++] = f * BIN_SLOTS + c;
+      if (c !== commonBin[f]) rowSlots[e++] = c === NAN_BIN ? slotBase[f + 1] - 1 : slotBase[f] + c;
     }
   }
   rowStart[rows] = e;
-  return { rows, cols, codes, mapper, hasNaN, commonBin, rowCodes: options.rowMajor ? rowCodes : undefined, rowStart, rowSlots };
+  return { rows, cols, codes, mapper, hasNaN, commonBin, slotBase, rowCodes: options.rowMajor ? rowCodes : undefined, rowStart, rowSlots };
+}
+
+/** Slot starts of a mapper's features (BinnedMatrix.slotBase). */
+export function slotBases(mapper: BinMapper): Int32Array {
+  const base = new Int32Array(mapper.cols + 1);
+  for (let f = 0; f < mapper.cols; f++) base[f + 1] = base[f] + mapper.numBins[f] + 1;
+  return base;
+}
+
+/** The histogram slot of code c of feature f (the NaN code has the feature's last slot). */
+export function slotOf(bins: BinnedMatrix, f: number, c: number): number {
+  return c === NAN_BIN ? bins.slotBase[f + 1] - 1 : bins.slotBase[f] + c;
 }
 
 /**

@@ -174,3 +174,10 @@ test('least squares: leaf values are one Newton step over the leaf\'s own rows',
   const got = [t.value[t.left[0]], t.value[t.right[0]]];
   for (let i = 0; i < 2; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-6 * Math.abs(want[i]), `leaf ${i}: ${got[i]} vs ${want[i]}`);
 });
+
+test('--help-model says which class-weight default was chosen, and why, with the measured figures', () => {
+  assert.equal(gradientBoosting.defaults.class_weight, 'balanced');
+  assert.match(gradientBoosting.description, /class_weight=balanced is the default/);
+  assert.match(gradientBoosting.description, /macro-F1 from 0\.\d+ to 0\.\d+/);
+  assert.match(gradientBoosting.description, /class_weight=none/);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matrix } from '../../features/matrix.js';
 import { Rng } from '../../util/rng.js';
-import { BIN_SLOTS, NAN_BIN, applyBins, fitBins, type BinnedMatrix } from './binning.js';
+import { NAN_BIN, applyBins, fitBins, slotOf, type BinnedMatrix } from './binning.js';
 import { HistScratch, buildClassHist, buildGradHist, histLength, subtractHist } from './histogram.js';
 
 /** Mixed columns: continuous, mostly zero, few values with NaN. */
@@ -26,12 +26,12 @@ function data(n: number, seed: number): { bins: BinnedMatrix; g: Float64Array; h
 
 /** The histogram the slow, obvious way. */
 function naiveGrad(bins: BinnedMatrix, rows: number[], g: Float64Array, h: Float64Array): Float64Array {
-  const out = new Float64Array(histLength(bins.cols, 2));
+  const out = new Float64Array(histLength(bins, 2));
   for (let f = 0; f < bins.cols; f++) {
     for (const r of rows) {
       const c = bins.codes[f * bins.rows + r];
-      out[(f * BIN_SLOTS + c) * 2] += g[r];
-      out[(f * BIN_SLOTS + c) * 2 + 1] += h[r];
+      out[slotOf(bins, f, c) * 2] += g[r];
+      out[slotOf(bins, f, c) * 2 + 1] += h[r];
     }
   }
   return out;
@@ -42,7 +42,7 @@ function assertClose(a: Float64Array, b: Float64Array, bins: BinnedMatrix, strid
     const slots = [...Array(bins.mapper.numBins[f]).keys(), NAN_BIN];
     for (const s of slots) {
       for (let j = 0; j < stride; j++) {
-        const i = (f * BIN_SLOTS + s) * stride + j;
+        const i = slotOf(bins, f, s) * stride + j;
         assert.ok(Math.abs(a[i] - b[i]) < 1e-9, `${what}: feature ${f} bin ${s} stat ${j}: ${a[i]} vs ${b[i]}`);
       }
     }
@@ -64,16 +64,16 @@ test('gradient histogram equals the direct sums: sparse rows, row-wise, column-w
   for (const [idx, m] of [[Int32Array.from({ length: 600 }, (_, i) => i), 600], [some, 200]] as const) {
     const want = naiveGrad(bins, Array.from(idx.subarray(0, m)), g, h);
     for (const [name, b] of layouts) {
-      const hist = new Float64Array(histLength(bins.cols, 2)).fill(123); // stale values must be cleared
+      const hist = new Float64Array(histLength(bins, 2)).fill(123); // stale values must be cleared
       buildGradHist(hist, b, allFeatures, 4, idx, 0, m, g, h, scratch);
       assertClose(hist, want, bins, 2, name);
     }
     // a subset of features (column sampling) cannot use the sparse rows: row-wise instead
     const two = Int32Array.from([1, 3]);
-    const hist = new Float64Array(histLength(bins.cols, 2));
+    const hist = new Float64Array(histLength(bins, 2));
     buildGradHist(hist, bins, two, 2, idx, 0, m, g, h, scratch);
     for (const f of [1, 3]) {
-      for (let s = 0; s < 2 * BIN_SLOTS; s++) assert.ok(Math.abs(hist[f * 2 * BIN_SLOTS + s] - want[f * 2 * BIN_SLOTS + s]) < 1e-9);
+      for (let s = 2 * bins.slotBase[f]; s < 2 * bins.slotBase[f + 1]; s++) assert.ok(Math.abs(hist[s] - want[s]) < 1e-9);
     }
   }
 });
@@ -83,9 +83,9 @@ test('histogram subtraction gives the sibling exactly as a direct build would', 
   const scratch = new HistScratch(bins.rows, bins.cols, 4);
   const rows = Int32Array.from({ length: 500 }, (_, i) => i);
   // a parent of 500 rows split into the first 180 and the remaining 320
-  const parent = new Float64Array(histLength(4, 2));
-  const small = new Float64Array(histLength(4, 2));
-  const large = new Float64Array(histLength(4, 2));
+  const parent = new Float64Array(histLength(bins, 2));
+  const small = new Float64Array(histLength(bins, 2));
+  const large = new Float64Array(histLength(bins, 2));
   buildGradHist(parent, bins, allFeatures, 4, rows, 0, 500, g, h, scratch);
   buildGradHist(small, bins, allFeatures, 4, rows, 0, 180, g, h, scratch);
   buildGradHist(large, bins, allFeatures, 4, rows, 180, 500, g, h, scratch);
@@ -94,9 +94,9 @@ test('histogram subtraction gives the sibling exactly as a direct build would', 
 
   const k = 3;
   const stride = k + 1;
-  const cp = new Float64Array(histLength(4, stride));
-  const cs = new Float64Array(histLength(4, stride));
-  const cl = new Float64Array(histLength(4, stride));
+  const cp = new Float64Array(histLength(bins, stride));
+  const cs = new Float64Array(histLength(bins, stride));
+  const cl = new Float64Array(histLength(bins, stride));
   buildClassHist(cp, bins, allFeatures, 4, rows, 0, 500, y, w, k, scratch, true, false);
   buildClassHist(cs, bins, allFeatures, 4, rows, 0, 180, y, w, k, scratch, true, false);
   buildClassHist(cl, bins, allFeatures, 4, rows, 180, 500, y, w, k, scratch, true, false);
@@ -106,14 +106,15 @@ test('histogram subtraction gives the sibling exactly as a direct build would', 
 
 test('class histogram: weights per class and row counts; narrow builds cover the rows used', () => {
   const { bins: b0, y, w } = data(300, 3);
+  const bins = b0;
   const k = 3;
   const stride = k + 1;
   const scratch = new HistScratch(b0.rows, b0.cols, stride);
   const idx = Int32Array.from([5, 17, 40, 41, 200]);
-  for (const bins of [b0, { ...b0, rowCodes: undefined }]) {
+  for (const m of [b0, { ...b0, rowCodes: undefined }]) {
     for (const countRows of [true, false]) {
-      const hist = new Float64Array(histLength(4, stride)).fill(7);
-      buildClassHist(hist, bins, allFeatures, 4, idx, 0, 5, y, w, k, scratch, countRows, true);
+      const hist = new Float64Array(histLength(bins, stride)).fill(7);
+      buildClassHist(hist, m, allFeatures, 4, idx, 0, 5, y, w, k, scratch, countRows, true);
       for (let f = 0; f < 4; f++) {
         const want = new Map<number, number[]>();
         for (const r of idx) {
@@ -125,13 +126,13 @@ test('class histogram: weights per class and row counts; narrow builds cover the
         }
         for (const [c, v] of want) {
           for (let j = 0; j < (countRows ? k + 1 : k); j++) {
-            assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j] - v[j]) < 1e-9, `feature ${f} bin ${c} stat ${j}`);
+            assert.ok(Math.abs(hist[slotOf(bins, f, c) * stride + j] - v[j]) < 1e-9, `feature ${f} bin ${c} stat ${j}`);
           }
           if (c !== NAN_BIN) assert.ok(c >= scratch.lo[f] && c <= scratch.hi[f], `bin ${c} outside the scanned range of feature ${f}`);
         }
         // every value bin in the scanned range that no row uses is empty
         for (let c = scratch.lo[f]; c <= scratch.hi[f]; c++) {
-          if (!want.has(c)) for (let j = 0; j < k; j++) assert.ok(Math.abs(hist[(f * BIN_SLOTS + c) * stride + j]) < 1e-9);
+          if (!want.has(c)) for (let j = 0; j < k; j++) assert.ok(Math.abs(hist[slotOf(bins, f, c) * stride + j]) < 1e-9);
         }
       }
     }

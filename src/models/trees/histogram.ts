@@ -1,6 +1,9 @@
 /**
  * Histograms of a node's rows over bin codes, in flat Float64Arrays: the one pass over data a
- * split search needs. Slot (f, b) holds `stride` statistics at hist[(f * BIN_SLOTS + b) * stride]:
+ * split search needs. Slot (f, b) holds `stride` statistics at hist[slotOf(f, b) * stride], where
+ * each feature owns one slot per value bin and one for NaN, packed (binning.ts, slotBase): a
+ * one-hot column takes 3 slots rather than 256, which keeps a wide matrix's histogram (150+
+ * columns, mostly one-hot) small enough to stay in cache while rows scatter into it:
  *
  *   gradient histograms (boosting):       [sum of gradients, sum of hessians]          stride 2
  *   class histograms (CART and forests):  [weight of class 0 .. K-1, number of rows]   stride K+1
@@ -59,18 +62,21 @@ export class HistScratch {
 /** Nodes with at least this many rows accumulate class histograms in two halves (buildClassHist). */
 const SPLIT_ACCUMULATION_ROWS = 2048;
 
-export function histLength(cols: number, stride: number): number {
-  return cols * BIN_SLOTS * stride;
+/** Length of a histogram over every feature of `bins`. */
+export function histLength(bins: BinnedMatrix, stride: number): number {
+  return bins.slotBase[bins.cols] * stride;
 }
 
 /** Zero the slots of the given features (value bins and NaN slot). */
 export function clearHist(hist: Float64Array, bins: BinnedMatrix, feats: Int32Array, nFeats: number, stride: number): void {
-  const numBins = bins.mapper.numBins;
+  const slotBase = bins.slotBase;
+  if (nFeats === bins.cols) {
+    hist.fill(0, 0, slotBase[bins.cols] * stride);
+    return;
+  }
   for (let j = 0; j < nFeats; j++) {
     const f = feats[j];
-    const base = f * BIN_SLOTS * stride;
-    hist.fill(0, base, base + numBins[f] * stride);
-    hist.fill(0, base + NAN_BIN * stride, base + (NAN_BIN + 1) * stride);
+    hist.fill(0, slotBase[f] * stride, slotBase[f + 1] * stride);
   }
 }
 
@@ -105,7 +111,7 @@ export function buildGradHist(
     G += gi;
     H += hi;
   }
-  const { codes, rows, cols, commonBin, rowCodes, rowStart, rowSlots } = bins;
+  const { codes, rows, cols, commonBin, rowCodes, rowStart, rowSlots, slotBase } = bins;
   const numBins = bins.mapper.numBins;
   // rows in a feature's most frequent bin are not added: their sums are what is left over
   const sparse = rowStart !== undefined && rowSlots !== undefined && nFeats === cols;
@@ -131,7 +137,7 @@ export function buildGradHist(
         const f = feats[j];
         const c = rowCodes[rb + f];
         if (c !== commonBin[f]) {
-          const s = (f * BIN_SLOTS + c) << 1;
+          const s = (c === NAN_BIN ? slotBase[f + 1] - 1 : slotBase[f] + c) << 1;
           hist[s] += gi;
           hist[s + 1] += hi;
         }
@@ -140,14 +146,16 @@ export function buildGradHist(
   }
   for (let j = 0; j < nFeats; j++) {
     const f = feats[j];
-    const base = f * BIN_SLOTS * 2;
+    const base = slotBase[f] * 2;
+    const nb = numBins[f];
+    const nan = base + 2 * nb;
     const skip = commonBin[f];
     if (!rowCodes && !sparse) {
       const col = f * rows;
       for (let i = 0; i < m; i++) {
         const c = codes[col + idx[start + i]];
         if (c !== skip) {
-          const s = base + (c << 1);
+          const s = c === NAN_BIN ? nan : base + (c << 1);
           hist[s] += og[i];
           hist[s + 1] += oh[i];
         }
@@ -155,15 +163,15 @@ export function buildGradHist(
     }
     let sg = 0;
     let sh = 0;
-    const nb = numBins[f];
     for (let b = 0; b < nb; b++) {
       sg += hist[base + 2 * b];
       sh += hist[base + 2 * b + 1];
     }
-    sg += hist[base + 2 * NAN_BIN];
-    sh += hist[base + 2 * NAN_BIN + 1];
-    hist[base + 2 * skip] = G - sg;
-    hist[base + 2 * skip + 1] = H - sh;
+    sg += hist[nan];
+    sh += hist[nan + 1];
+    const sk = skip === NAN_BIN ? nan : base + 2 * skip;
+    hist[sk] = G - sg;
+    hist[sk + 1] = H - sh;
   }
 }
 
@@ -208,7 +216,7 @@ export function buildClassHist(
     tot[yi] += wi;
   }
   tot[k] = m;
-  const { codes, rows, commonBin } = bins;
+  const { codes, rows, commonBin, slotBase } = bins;
   const numBins = bins.mapper.numBins;
   const { lo, hi, fBase, fSkip } = scratch;
   // 1. the bin range each feature's rows use (narrow builds of small nodes), and clearing it
@@ -240,9 +248,10 @@ export function buildClassHist(
   for (let j = 0; j < nFeats; j++) {
     const f = feats[j];
     if (lo[f] > hi[f]) lo[f] = hi[f]; // only NaN rows
-    const base = f * BIN_SLOTS * stride;
+    const base = slotBase[f] * stride;
+    const nan = base + numBins[f] * stride;
     hist.fill(0, base + lo[f] * stride, base + (hi[f] + 1) * stride);
-    hist.fill(0, base + NAN_BIN * stride, base + (NAN_BIN + 1) * stride);
+    hist.fill(0, nan, nan + stride);
     // rows in the feature's most frequent bin are not added: their sums are what is left over
     // (only when that bin is in the range scanned; otherwise no row of the node is in it)
     const cb = commonBin[f];
@@ -255,11 +264,13 @@ export function buildClassHist(
     const col = feats[j] * rows;
     const base = fBase[j];
     const skip = fSkip[j];
+    // the NaN code's slot follows the feature's value bins (rows of a feature without NaN never go there)
+    const nanShift = (numBins[feats[j]] - NAN_BIN) * stride;
     if (countRows) {
       for (let i = 0; i < m; i++) {
         const c = codes[col + idx[start + i]];
         if (c !== skip) {
-          const s = base + c * stride;
+          const s = base + c * stride + (c === NAN_BIN ? nanShift : 0);
           hist[s + oy[i]] += ow[i];
           hist[s + k] += 1;
         }
@@ -272,12 +283,12 @@ export function buildClassHist(
       for (let i = 0; i < last; i += 2) {
         const c0 = codes[col + idx[start + i]];
         const c1 = codes[col + idx[start + i + 1]];
-        if (c0 !== skip) hist[base + c0 * stride + oy[i]] += ow[i];
+        if (c0 !== skip) hist[base + c0 * stride + (c0 === NAN_BIN ? nanShift : 0) + oy[i]] += ow[i];
         if (c1 !== skip) side[c1 * stride + oy[i + 1]] += ow[i + 1];
       }
       if (m & 1) {
         const c = codes[col + idx[start + last]];
-        if (c !== skip) hist[base + c * stride + oy[last]] += ow[last];
+        if (c !== skip) hist[base + c * stride + (c === NAN_BIN ? nanShift : 0) + oy[last]] += ow[last];
       }
       const f = feats[j];
       const from = lo[f] * stride;
@@ -288,13 +299,13 @@ export function buildClassHist(
       }
       const nan = NAN_BIN * stride;
       for (let t = nan; t < nan + stride; t++) {
-        hist[base + t] += side[t];
+        hist[base + t + nanShift] += side[t];
         side[t] = 0;
       }
     } else {
       for (let i = 0; i < m; i++) {
         const c = codes[col + idx[start + i]];
-        if (c !== skip) hist[base + c * stride + oy[i]] += ow[i];
+        if (c !== skip) hist[base + c * stride + (c === NAN_BIN ? nanShift : 0) + oy[i]] += ow[i];
       }
     }
   }
@@ -305,8 +316,8 @@ export function buildClassHist(
     if (skip < 0) continue;
     const f = feats[j];
     const base = fBase[j];
-    const sk = base + skip * stride;
-    const nan = base + NAN_BIN * stride;
+    const nan = base + numBins[f] * stride;
+    const sk = skip === NAN_BIN ? nan : base + skip * stride;
     for (let jj = 0; jj <= last; jj++) {
       let sum = 0;
       for (let s = base + lo[f] * stride + jj; s <= base + hi[f] * stride + jj; s += stride) sum += hist[s];
@@ -325,13 +336,15 @@ export function subtractHist(
   nFeats: number,
   stride: number,
 ): void {
-  const numBins = bins.mapper.numBins;
+  const slotBase = bins.slotBase;
+  if (nFeats === bins.cols) {
+    const end = slotBase[bins.cols] * stride;
+    for (let s = 0; s < end; s++) parent[s] -= child[s];
+    return;
+  }
   for (let j = 0; j < nFeats; j++) {
     const f = feats[j];
-    const base = f * BIN_SLOTS * stride;
-    const endValues = base + numBins[f] * stride;
-    for (let s = base; s < endValues; s++) parent[s] -= child[s];
-    const nan = base + NAN_BIN * stride;
-    for (let s = nan; s < nan + stride; s++) parent[s] -= child[s];
+    const end = slotBase[f + 1] * stride;
+    for (let s = slotBase[f] * stride; s < end; s++) parent[s] -= child[s];
   }
 }

@@ -56,7 +56,7 @@ export class GrowWorkspace {
     this.histScratch = new HistScratch(bins.rows, bins.cols, stride);
     this.partScratch = new Int32Array(bins.rows);
     this.featDraw = new Int32Array(bins.cols);
-    this.histSize = histLength(bins.cols, stride);
+    this.histSize = histLength(bins, stride);
   }
 
   acquire(): Float64Array {

@@ -27,7 +27,7 @@ test('impurity split on a toy set: the separating feature, its threshold, NaN wi
   const bins = applyBins(mapper, M);
   const k = 2;
   const scratch = new HistScratch(10, 2, k + 1);
-  const hist = new Float64Array(histLength(2, k + 1));
+  const hist = new Float64Array(histLength(bins, k + 1));
   const w = new Float64Array(10).fill(1);
   buildClassHist(hist, bins, feats, 2, rows, 0, 10, y, w, k, scratch, true, false);
   const total = Float64Array.from([4, 6, 10]);
@@ -60,7 +60,7 @@ test('NaN rows go to the side whose class they share', () => {
   const M = matrix(10, 2, X);
   const bins = applyBins(fitBins(M), M);
   const scratch = new HistScratch(10, 2, 3);
-  const hist = new Float64Array(histLength(2, 3));
+  const hist = new Float64Array(histLength(bins, 3));
   buildClassHist(hist, bins, feats, 2, rows, 0, 10, y, new Float64Array(10).fill(1), 2, scratch, false, false);
   const out = new SplitInfo(3);
   findClassSplit(hist, bins, feats, 2, 2, Float64Array.from([6, 4, 10]), 'gini', 1, false, scratch.lo, scratch.hi, out, new Float64Array(3), new Float64Array(3));
@@ -77,7 +77,7 @@ test('gradient split: structure-score gain, min_child_weight respected', () => {
   const g = Float64Array.from([-1, -1, -1, -1, 1, 1, 1, 1, 1, 1]);
   const h = new Float64Array(10).fill(1);
   const scratch = new HistScratch(10, 2, 2);
-  const hist = new Float64Array(histLength(2, 2));
+  const hist = new Float64Array(histLength(bins, 2));
   buildGradHist(hist, bins, feats, 2, rows, 0, 10, g, h, scratch);
   const out = new SplitInfo(2);
   const lambda = 1;

@@ -14,7 +14,7 @@
  *
  * Deliberately not here: categorical (many-way) splits, monotone constraints.
  */
-import { BIN_SLOTS, NAN_BIN, type BinnedMatrix } from './binning.js';
+import type { BinnedMatrix } from './binning.js';
 
 export class SplitInfo {
   /** split feature, -1 when the node has no valid split */
@@ -69,11 +69,11 @@ export function findGradSplit(
   let bestHL = 0;
   for (let j = 0; j < nFeats; j++) {
     const f = feats[j];
-    const base = f * BIN_SLOTS * 2;
+    const base = bins.slotBase[f] * 2;
     const nb = numBins[f];
     const withNaN = hasNaN[f] === 1;
-    const nG = withNaN ? hist[base + NAN_BIN * 2] : 0;
-    const nH = withNaN ? hist[base + NAN_BIN * 2 + 1] : 0;
+    const nG = withNaN ? hist[base + nb * 2] : 0;
+    const nH = withNaN ? hist[base + nb * 2 + 1] : 0;
     const last = withNaN && nH > 0 ? nb - 1 : nb - 2;
     let GL = 0;
     let HL = 0;
@@ -184,8 +184,8 @@ export function findClassSplit(
   let found = false;
   for (let jf = 0; jf < nFeats; jf++) {
     const f = feats[jf];
-    const base = f * BIN_SLOTS * stride;
-    const nanBase = base + NAN_BIN * stride;
+    const base = bins.slotBase[f] * stride;
+    const nanBase = base + bins.mapper.numBins[f] * stride;
     let nanW = 0;
     if (hasNaN[f] === 1) for (let j = 0; j < k; j++) nanW += hist[nanBase + j];
     const nanN = countRows ? (hasNaN[f] === 1 ? hist[nanBase + k] : 0) : nanW > tiny ? 1 : 0;

@@ -31,7 +31,7 @@ test('render: the PNG is width x height x scale, as the header says', async () =
   // a folder that cannot exist: a path below a regular file (never /proc: mkdir there can block)
   const fileDir = mkdtempSync(join(tmpdir(), 'ns-render-bad-'));
   writeFileSync(join(fileDir, 'plain'), 'x');
-  await assert.rejects(renderPng(bars, join(fileDir, 'plain', 'x.png')), /cannot write chart .*plain\/x\.png/);
+  await assert.rejects(renderPng(bars, join(fileDir, 'plain', 'x.png')), /chart: cannot write .*plain\/x\.png: ENOTDIR/);
   rmSync(fileDir, { recursive: true, force: true });
   await assert.rejects(renderPngBuffer(bars, { scale: 0 }), /'scale' option/);
   await assert.rejects(renderPngBuffer(bars, { width: 5 }), /'width' option/);

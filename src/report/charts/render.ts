@@ -15,12 +15,12 @@
  * Deliberately not here: PDF output, interactive HTML (a dashboard takes the spec itself).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { UserError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/atomic-output.js';
 import { readFontWidths, textWidth, type FontWidths } from './font-metrics.js';
 import { CHART_FONT } from './theme.js';
 
@@ -125,13 +125,8 @@ export async function renderPngBuffer(spec: TopLevelSpec, options: RenderOptions
 /** Render the chart to a PNG file (folders are created); returns the PNG's pixel size. */
 export async function renderPng(spec: TopLevelSpec, path: string, options: RenderOptions = {}): Promise<RenderedPng> {
   const out = await renderPngBuffer(spec, options);
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, out.png);
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UserError(`cannot write chart ${path} (${reason}); check the folder exists and is writable`);
-  }
+  // atomic: a full disk leaves the old chart or none, never a cut PNG
+  await writeFileAtomic(path, out.png, 'chart', { makeDirs: true });
   return { ...out, path };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reading throughput, beside pandas.read_csv on the same files in the same run.
  *
- *   node dist/sources/read-throughput.bench.js [copies]      (from the project root)
+ *   node dist/bench/read-throughput.js [copies]      (from the project root)
  *
  * Builds two large files in the temp folder from ../shared (NSL-KDD train concatenated 40 times,
  * ~150 MB of short numeric fields; the CIC-IDS2017 sample concatenated 10 times, ~150 MB with
@@ -16,9 +16,9 @@ import { createReadStream, createWriteStream, existsSync, readFileSync, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedPath } from '../testing/shared-data.js';
-import { tokenizeCsv } from './csv-tokenizer.js';
-import { parseNumberInto } from './parse-number.js';
-import { streamDataset } from './read-dataset.js';
+import { tokenizeCsv } from '../sources/csv-tokenizer.js';
+import { parseNumberInto } from '../sources/parse-number.js';
+import { streamDataset } from '../sources/read-dataset.js';
 
 interface Timing {
   wall: number;

@@ -1,7 +1,7 @@
 /**
  * One-class SVM beside scikit-learn's OneClassSVM, on the same matrices in the same run.
  *
- *   node dist/models/kernel/one-class-svm.bench.js [repeats]      (from the project root)
+ *   node dist/bench/one-class-svm.js [repeats]      (from the project root)
  *
  * NSL-KDD through our feature pipeline (standard scaling + one-hot, 118 columns); both fit on the
  * 13,449 normal rows of KDDTrain+_20Percent with nu = 0.05, gamma 'scale', and score the 22,544
@@ -15,11 +15,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { takeRows, type Matrix } from '../../features/matrix.js';
-import { rocAuc } from '../../evaluate/roc.js';
-import { nslKddMatrices, rowsOfClass } from '../linear/nsl-kdd-fixture.test-util.js';
-import { setKernelThreads } from './kernel-pool.js';
-import { oneClassSvm } from './one-class-svm.js';
+import { takeRows, type Matrix } from '../features/matrix.js';
+import { rocAuc } from '../evaluate/roc.js';
+import { nslKddMatrices, rowsOfClass } from '../models/linear/nsl-kdd-fixture.test-util.js';
+import { setKernelThreads } from '../models/kernel/kernel-pool.js';
+import { oneClassSvm } from '../models/kernel/one-class-svm.js';
 
 interface Run {
   who: string;

@@ -1,5 +1,5 @@
 /**
- * Throughput of the rule engine on synthetic traffic: `node dist/detect/rules-bench.js [rows]`.
+ * Throughput of the rule engine on synthetic traffic: `node dist/bench/rules-throughput.js [rows]`.
  *
  * Synthetic because the shared samples are small (2,500 flows a file) and throughput needs millions:
  * 20,000 clients, each talking to 5 of 2,000 servers (BENCH_FANOUT; 0 = any server, the worst case
@@ -10,7 +10,7 @@
  *
  * Prints rows/s and the findings, so a regression in speed or in what is found shows at once. Then,
  * when Debian's python3 has pandas, the same rules written as pandas group-bys
- * (rules-bench-peer.py, run from the project root) on the same flows, and the ratio of CPU times.
+ * (rules-throughput-peer.py, run from the project root) on the same flows, and the ratio of CPU times.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { concatTables, getColumn, type CategoricalColumn, type NumericColumn } from '../flows/table.js';
 import { categoricalColumn, numericColumn, type FlowTable } from '../flows/table.js';
 import { Rng } from '../util/rng.js';
-import { createRuleEngine } from './run-rules.js';
+import { createRuleEngine } from '../detect/run-rules.js';
 
 function syntheticBatches(rows: number, batchRows: number, seed: number, fanout: number): FlowTable[] {
   const rng = new Rng(seed);
@@ -118,9 +118,9 @@ console.log(`  rules on: ${res.status.filter((s) => s.state === 'on').length}/${
 
 /** The peer, on the same flows: raw columns to a temporary folder, pandas on them, the ratio. */
 function runPeer(): void {
-  const script = join(process.cwd(), 'src', 'detect', 'rules-bench-peer.py');
+  const script = join(process.cwd(), 'src', 'bench', 'rules-throughput-peer.py');
   if (!existsSync('/usr/bin/python3') || !existsSync(script)) {
-    console.log('  peer skipped: needs /usr/bin/python3 and src/detect/rules-bench-peer.py (run from the project root)');
+    console.log('  peer skipped: needs /usr/bin/python3 and src/bench/rules-throughput-peer.py (run from the project root)');
     return;
   }
   const all = concatTables(batches);

@@ -4,7 +4,7 @@
  * in the same run. Prints both times, the ratio, and whether the labels agree (exactly, numbering
  * included) and how far apart the silhouettes are.
  *
- *     node dist/models/cluster/dbscan-silhouette.bench.js [--repeat N] [--threads T] [--json]
+ *     node dist/bench/dbscan-silhouette.js [--repeat N] [--threads T] [--json]
  *
  * Needs ../shared (the dataset) and Debian's python3-sklearn at /usr/bin/python3. Run from the
  * project root. The peer reads the CSVs itself (its own pandas preprocessing, untimed) so it is
@@ -14,11 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCicSample } from '../../testing/datasets.js';
-import { sharedPath } from '../../testing/shared-data.js';
-import { dbscan } from './dbscan.js';
-import { seedPipelineMatrix } from './seed-pipeline-matrix.js';
-import { silhouetteScore } from './silhouette.js';
+import { loadCicSample } from '../testing/datasets.js';
+import { sharedPath } from '../testing/shared-data.js';
+import { dbscan } from '../models/cluster/dbscan.js';
+import { seedPipelineMatrix } from '../models/cluster/seed-pipeline-matrix.js';
+import { silhouetteScore } from '../models/cluster/silhouette.js';
 
 const PEER = `
 import glob, json, sys, time

@@ -2,7 +2,7 @@
  * Benchmark of the network models against their peers on NSL-KDD, in one run so the ratio means
  * something on a noisy machine:
  *
- *   node dist/models/neural/bench-nslkdd.js [--epochs 50] [--seed 42] [--torch-threads 2] [--no-peers] [--only ae|mlp]
+ *   node dist/bench/neural-nslkdd.js [--epochs 50] [--seed 42] [--torch-threads 2] [--no-peers] [--only ae|mlp]
  *
  * (from the project root, with ../shared beside it). Autoencoder: 64-32-16, batch 32, fitted on
  * the normal rows of KDDTrain+_20Percent, binary ROC-AUC on KDDTest+, against PyTorch running the
@@ -14,15 +14,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadNslKdd } from '../../testing/datasets.js';
-import { sharedPath } from '../../testing/shared-data.js';
-import { encodeTarget, fitPipeline, targetColumn, transformTable } from '../../features/pipeline.js';
-import { takeTableRows } from '../../flows/table.js';
-import { rocAuc } from '../../evaluate/roc.js';
-import { accuracy, macroF1 } from '../../evaluate/metrics.js';
-import { argmaxRows } from '../estimator.js';
-import { autoencoder } from './autoencoder.js';
-import { mlp } from './mlp.js';
+import { loadNslKdd } from '../testing/datasets.js';
+import { sharedPath } from '../testing/shared-data.js';
+import { encodeTarget, fitPipeline, targetColumn, transformTable } from '../features/pipeline.js';
+import { takeTableRows } from '../flows/table.js';
+import { rocAuc } from '../evaluate/roc.js';
+import { accuracy, macroF1 } from '../evaluate/metrics.js';
+import { argmaxRows } from '../models/estimator.js';
+import { autoencoder } from '../models/neural/autoencoder.js';
+import { mlp } from '../models/neural/mlp.js';
 
 // The peers, as ../shared/peers/nslkdd.py runs them (same features: one-hot fitted on all
 // training rows + standard scaling; the autoencoder then min-max scales on the normal rows).

@@ -9,7 +9,7 @@
  * standard scaling: the published reference figures) and on exactly the matrix our model saw.
  * Prints fit times (median over repeats), the ratio to each peer, accuracy and macro-F1.
  *
- *     node dist/models/trees/trees.bench.js [--repeat N] [--threads T] [--only gb|rf] [--json]
+ *     node dist/bench/trees-nslkdd.js [--repeat N] [--threads T] [--only gb|rf] [--json]
  *
  * Needs ../shared and Debian's python3-sklearn / python3-xgboost at /usr/bin/python3; run from the
  * project root.
@@ -18,14 +18,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadNslKdd } from '../../testing/datasets.js';
-import { sharedPath } from '../../testing/shared-data.js';
-import { encodeTarget, fitPipeline, targetColumn, transformTable } from '../../features/pipeline.js';
-import { accuracy, macroF1 } from '../../evaluate/metrics.js';
-import { argmaxRows, type ClassifierSpec } from '../estimator.js';
-import type { Matrix } from '../../features/matrix.js';
-import { gradientBoosting } from './gbdt.js';
-import { randomForest } from './random-forest.js';
+import { loadNslKdd } from '../testing/datasets.js';
+import { sharedPath } from '../testing/shared-data.js';
+import { encodeTarget, fitPipeline, targetColumn, transformTable } from '../features/pipeline.js';
+import { accuracy, macroF1 } from '../evaluate/metrics.js';
+import { argmaxRows, type ClassifierSpec } from '../models/estimator.js';
+import type { Matrix } from '../features/matrix.js';
+import { gradientBoosting } from '../models/trees/gbdt.js';
+import { randomForest } from '../models/trees/random-forest.js';
 
 const PEER = `
 import json, sys, time

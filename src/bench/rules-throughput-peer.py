@@ -1,12 +1,12 @@
-"""The peer for rules-bench.ts: the same behavioural rules written the way an analyst would in
+"""The peer for rules-throughput.ts: the same behavioural rules written the way an analyst would in
 pandas (the seed's own approach: `df.groupby("Src IP")["Dst Port"].nunique() > 10`), with tumbling
 windows, since pandas has no streaming sliding windows or leaky buckets.
 
-Reads the raw columns rules-bench.ts dumps (little-endian int32/float64 files), times only the
+Reads the raw columns rules-throughput.ts dumps (little-endian int32/float64 files), times only the
 rule computations (not the loading), prints one JSON line. Approximate by design: tumbling windows
 miss bursts that straddle a boundary, and it keeps the whole input in memory.
 
-usage: /usr/bin/python3 src/detect/rules-bench-peer.py DUMP_DIR
+usage: /usr/bin/python3 src/bench/rules-throughput-peer.py DUMP_DIR
 """
 import json, sys, time
 import numpy as np, pandas as pd

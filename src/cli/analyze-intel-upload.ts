@@ -1,0 +1,68 @@
+/**
+ * analyze's two optional extras from the intel branch, kept out of analyze.ts so the verb stays a
+ * composition: threat intelligence as evidence about each source (`--intel`, `--feed FILE`, or
+ * `intel.feeds` in the settings) and the upload of the finished output folder (`--upload URL` or
+ * `upload.url`). Both read the same settings as every other verb (config file, .env, environment).
+ */
+import type { OptionSpec } from './args.js';
+import type { Progress } from './progress.js';
+import type { EvidenceProvider } from '../analysis/evidence.js';
+import type { Sink } from '../analysis/sink.js';
+import { settingsFromArgs } from '../config/settings.js';
+import { loggerFromSettings } from '../util/logger.js';
+import { intelConfigFrom } from '../intel/intel-config.js';
+import { openThreatIntel, type ThreatIntel } from '../intel/threat-intel.js';
+import { formatIntelSummary, intelEvidenceProvider } from '../intel/intel-evidence.js';
+import { uploadSink } from '../upload/upload-sink.js';
+
+export const INTEL_UPLOAD_OPTIONS: readonly OptionSpec[] = [
+  { name: 'intel', type: 'boolean', description: 'join threat intelligence (local feeds; IPQualityScore, VirusTotal, AbuseIPDB when their keys are set) to each source as evidence; on by itself when intel.feeds is set' },
+  { name: 'feed', type: 'list', value: 'FILE', description: 'a local threat feed (FireHOL .netset, Spamhaus DROP, CSV); repeatable; implies --intel' },
+  { name: 'upload', type: 'string', value: 'URL', description: 'after writing, send the output folder to this WebDAV folder (upload.url; password from upload.password)' },
+  { name: 'env-file', type: 'string', value: 'FILE', description: '.env file for keys and passwords (also NETSENTINEL_ENV_FILE; default ./.env when present)' },
+];
+
+export interface AnalyzeExtras {
+  readonly evidence: EvidenceProvider[];
+  readonly sinks: Sink[];
+  /** lines for stderr once the analysis is done */
+  notes(): string[];
+  close(): Promise<void>;
+}
+
+export async function openAnalyzeExtras(values: Readonly<Record<string, unknown>>, storeLocation: string, progress: Progress): Promise<AnalyzeExtras> {
+  const settings = settingsFromArgs(values, { 'upload.url': values.upload });
+  const log = loggerFromSettings(settings);
+  const evidence: EvidenceProvider[] = [];
+  const sinks: Sink[] = [];
+  let ti: ThreatIntel | undefined;
+  const feeds = (values.feed as string[] | undefined) ?? [];
+  const config = values.intel || feeds.length || settings.list('intel.feeds')?.length ? intelConfigFrom(settings) : undefined;
+  let intelEv: ReturnType<typeof intelEvidenceProvider> | undefined;
+  if (config) {
+    // the cache sits beside the alerts unless intel.store says otherwise
+    ti = await openThreatIntel({ config: settings.lookup('intel.store') ? config : { ...config, store: storeLocation === 'none' ? 'none' : storeLocation }, extraFeeds: feeds, logger: log });
+    if (ti.feeds.feeds.length) progress.note(`intel: ${ti.feeds.entries.toLocaleString('en-US')} feed entries from ${ti.feeds.feeds.map((f) => f.name).join(', ')} loaded in ${ti.feeds.loadSeconds.toFixed(2)} s`);
+    intelEv = intelEvidenceProvider(ti, settings.number('weights.intel', { min: 0 }) ?? 1);
+    evidence.push(intelEv);
+  }
+  const url = settings.string('upload.url');
+  const up = url
+    ? uploadSink({ url, username: settings.string('upload.username'), password: settings.string('upload.password'), timeoutMs: settings.number('upload.timeoutSeconds', { above: 0 })! * 1000, logger: log })
+    : undefined;
+  if (up) sinks.push(up);
+  return {
+    evidence,
+    sinks,
+    notes() {
+      const n: string[] = [];
+      if (intelEv) n.push(formatIntelSummary(intelEv.summary));
+      if (up?.state.result) n.push(`uploaded ${up.state.result.files.length} files (${up.state.result.bytes.toLocaleString('en-US')} bytes) to ${up.state.result.target}${up.state.result.verified ? ', each checked by PROPFIND' : ''}`);
+      if (up?.state.error) n.push(`upload FAILED: ${up.state.error}`);
+      return n;
+    },
+    async close() {
+      await ti?.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * `netsentinel block apply|expire`: put the bans that hold into the running firewall (nftables,
+ * table inet netsentinel) and take out what no longer holds. Needs root and nft; says what it will
+ * change and waits for --yes before changing anything.
+ */
+import type { Command } from '../command.js';
+import { openDecisionStore } from '../../store/decision-store.js';
+import { blockTargets } from '../../respond/block/block-targets.js';
+import { applyTargets, checkFirewallAccess, describePlan, planApply, readCurrentSets, removeElements } from '../../respond/block/firewall.js';
+import { UserError } from '../../util/errors.js';
+import { allowlistFrom, CONFIG_OPTIONS, settingsAndStore, STORE_OPTION } from './respond-common.js';
+
+export const block: Command = {
+  spec: {
+    name: 'block',
+    summary: 'load the bans that hold into nftables (apply), or take out what expired (expire)',
+    usage: 'apply|expire [options]',
+    positionals: { min: 1, max: 1, name: 'apply or expire' },
+    description: `apply: replaces table inet netsentinel (two sets, blocked4 and blocked6, with a timeout per element
+taken from its decision, and drop rules on input and forward) with the real (not simulated) bans that hold
+now, allowlisted addresses left out. Prints the change first; --yes carries it out. No other table is touched.
+expire: deletes expired decisions from the store and removes from the sets every element no decision backs
+any more (expired, or deleted with 'decisions delete'). The kernel also drops elements when their timeout ends.
+Both need root and the nft program (Debian: nftables).`,
+    options: [{ name: 'yes', short: 'y', type: 'boolean', description: 'apply: go ahead with the change (without it, only show it)' }, STORE_OPTION, ...CONFIG_OPTIONS],
+    examples: ['sudo netsentinel block apply', 'sudo netsentinel block apply --yes', 'sudo netsentinel block expire', 'sudo ip netns exec lab netsentinel block apply --yes --store /var/lib/netsentinel/netsentinel.db'],
+  },
+  async run({ args, out, json }) {
+    const v = args.values;
+    const action = args.positionals[0];
+    if (action !== 'apply' && action !== 'expire') throw new UserError(`block: unknown action "${action}"; use apply or expire`);
+    const nft = checkFirewallAccess(`block ${action}`);
+    const { settings, store: location } = await settingsAndStore(v);
+    const allowlist = await allowlistFrom(settings);
+    const now = Date.now();
+    const store = await openDecisionStore(location);
+    let expired = 0;
+    let active;
+    try {
+      if (action === 'expire') expired = (await store.deleteExpired(new Date(now).toISOString())).length;
+      active = await store.list({ activeAt: now, type: 'ban', simulated: false });
+    } finally {
+      await store.close();
+    }
+    const targets = blockTargets(active, allowlist, now);
+    const current = await readCurrentSets(nft);
+    if (action === 'apply') {
+      const plan = planApply(current, targets);
+      const text = describePlan(plan);
+      if (!v.yes) {
+        out(json ? JSON.stringify({ applied: false, plan, refused: targets.refused }, null, 2) : `${text}\nnothing changed: run again with --yes to apply`);
+        return 0;
+      }
+      await applyTargets(nft, targets);
+      out(json ? JSON.stringify({ applied: true, plan, refused: targets.refused }, null, 2) : `${text}\napplied`);
+      return 0;
+    }
+    const want = new Set([...targets.v4, ...targets.v6].map((t) => t.value));
+    const stale = [...current.v4, ...current.v6].map((e) => e.value).filter((x) => !want.has(x));
+    if (stale.length) await removeElements(nft, stale);
+    out(json ? JSON.stringify({ expiredDecisions: expired, removed: stale }, null, 2) : `${expired} expired decision(s) deleted from the store; ${stale.length} element(s) removed from table inet netsentinel${stale.length ? ': ' + stale.join(', ') : ''}`);
+    return 0;
+  },
+};

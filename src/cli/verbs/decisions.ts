@@ -1,0 +1,98 @@
+/**
+ * `netsentinel decisions list|add|delete`: look at the decisions in the store and override them
+ * by hand. A decision added by hand is real (not simulated: a person asked for it) with origin
+ * "manual"; a ban on an allowlisted address is refused.
+ */
+import type { Command } from '../command.js';
+import { openDecisionStore } from '../../store/decision-store.js';
+import { DECISION_TYPES, SEVERITIES, formatDuration, isActive, parseDuration, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
+import { canonicalTarget, decisionId } from '../../respond/policy.js';
+import { UserError } from '../../util/errors.js';
+import { allowlistFrom, CONFIG_OPTIONS, decisionLine, settingsAndStore, STORE_OPTION } from './respond-common.js';
+
+export const decisions: Command = {
+  spec: {
+    name: 'decisions',
+    summary: 'list, add or delete decisions (bans, alerts) by hand',
+    usage: 'list|add|delete [IP|CIDR|ID] [options]',
+    positionals: { min: 1, max: 2, name: 'list, add IP|CIDR, or delete ID|IP' },
+    description: `list: the decisions that hold now (--all: expired and simulated ones too).
+add IP|CIDR: a manual decision (real, origin "manual"); refused for allowlisted addresses when it is a ban.
+delete ID|IP|CIDR: remove one decision by id, or every decision about that address or range; run
+'netsentinel block expire' afterwards to take it out of the firewall.`,
+    options: [
+      { name: 'all', type: 'boolean', description: 'list: include expired and simulated decisions' },
+      { name: 'ip', type: 'string', value: 'IP', description: 'list: only decisions about this address or range' },
+      { name: 'type', type: 'string', value: 'TYPE', description: 'add: decision type', choices: DECISION_TYPES, default: 'ban' },
+      { name: 'severity', type: 'string', value: 'LEVEL', description: 'add: severity', choices: SEVERITIES, default: 'high' },
+      { name: 'duration', type: 'string', value: 'DURATION', description: 'add: how long it holds (90s, 15m, 4h, 7d)', default: '4h' },
+      { name: 'reason', type: 'string', value: 'TEXT', description: 'add: why', default: 'added by hand' },
+      STORE_OPTION,
+      ...CONFIG_OPTIONS,
+    ],
+    examples: [
+      'netsentinel decisions list',
+      'netsentinel decisions add 203.0.113.7 --duration 24h --reason "brute force on ssh, seen in auth.log"',
+      'netsentinel decisions delete 203.0.113.7 && netsentinel block expire',
+      'netsentinel decisions list --all --json | jq ".decisions[] | select(.type==\\"ban\\")"',
+    ],
+  },
+  async run({ args, out, json }) {
+    const v = args.values;
+    const [action, target] = args.positionals;
+    if (!['list', 'add', 'delete'].includes(action)) throw new UserError(`decisions: unknown action "${action}"; use list, add or delete`);
+    const { settings, store: location } = await settingsAndStore(v);
+    const now = Date.now();
+    if (action === 'add') {
+      if (!target) throw new UserError('decisions add: give the address or range (e.g. decisions add 203.0.113.7)');
+      const t = canonicalTarget(target);
+      if (!t) throw new UserError(`decisions add: "${target}" is not an IPv4/IPv6 address or network`);
+      const type = v.type as DecisionType;
+      if (type === 'ban') {
+        const guard = (await allowlistFrom(settings)).protects(t.value);
+        if (guard) throw new UserError(`decisions add: ${t.value} is allowlisted by ${guard.cidr.text} (${guard.why}); it is never banned`);
+      }
+      const seconds = parseDuration(v.duration as string, '--duration');
+      const created = new Date(now).toISOString();
+      const d: Decision = {
+        id: decisionId(t.value, type, 'manual', created),
+        scope: t.scope,
+        value: t.value,
+        type,
+        severity: v.severity as DecisionSeverity,
+        reason: v.reason as string,
+        reasonKey: 'manual',
+        origin: 'manual',
+        created,
+        expires: new Date(now + seconds * 1000).toISOString(),
+        simulated: false,
+      };
+      const store = await openDecisionStore(location);
+      try {
+        await store.save([d]);
+      } finally {
+        await store.close();
+      }
+      out(json ? JSON.stringify({ added: d }, null, 2) : `added ${d.type} ${d.value} for ${formatDuration(seconds)} (id ${d.id}); 'netsentinel block apply' loads it into the firewall`);
+      return 0;
+    }
+    const store = await openDecisionStore(location);
+    try {
+      if (action === 'delete') {
+        if (!target) throw new UserError('decisions delete: give a decision id, an address or a range');
+        const t = canonicalTarget(target);
+        const gone = await store.delete(t ? t.value : target);
+        if (!gone.length) throw new UserError(`decisions delete: no decision with id or address "${target}" in ${store.where}`);
+        out(json ? JSON.stringify({ deleted: gone }, null, 2) : `deleted ${gone.length} decision(s) about ${[...new Set(gone.map((d) => d.value))].join(', ')}; 'netsentinel block expire' takes them out of the firewall`);
+        return 0;
+      }
+      const ip = v.ip ? (canonicalTarget(v.ip as string)?.value ?? (v.ip as string)) : undefined;
+      const list = await store.list(v.all ? { value: ip } : { activeAt: now, simulated: false, value: ip });
+      if (json) out(JSON.stringify({ store: store.where, decisions: list.map((d) => ({ ...d, active: isActive(d, now) })) }, null, 2));
+      else out(list.length ? list.map(decisionLine).join('\n') : `no ${v.all ? '' : 'active '}decisions in ${store.where}`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

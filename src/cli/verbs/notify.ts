@@ -1,0 +1,47 @@
+/**
+ * `netsentinel notify`: what waits in the outbox, and `--flush` to deliver it now (every respond
+ * run with --apply flushes too). A server that cannot be reached is one line naming it; its
+ * notifications keep waiting.
+ */
+import type { Command } from '../command.js';
+import { openOutboxStore } from '../../store/outbox-store.js';
+import { channelsFrom, flushOutbox } from '../../respond/notify/outbox-delivery.js';
+import { CONFIG_OPTIONS, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
+
+export const notify: Command = {
+  spec: {
+    name: 'notify',
+    summary: 'show the notification outbox, or deliver what waits in it (--flush)',
+    usage: '[--flush] [options]',
+    description: `Channels come from the configuration: smtp (email, STARTTLS and AUTH), webhook (JSON POST to
+webhook.url or BACKEND_API_URL, API_TIMEOUT, MAX_RETRIES, with an Idempotency-Key) and syslog (RFC 5424 over
+UDP or TCP). A notification is marked sent only when its server accepted it. Exit 1 when something still waits
+after --flush.`,
+    options: [{ name: 'flush', type: 'boolean', description: 'deliver everything waiting, channel by channel' }, STORE_OPTION, ...CONFIG_OPTIONS],
+    examples: ['netsentinel notify', 'BACKEND_API_URL=http://localhost:5000/api/alerts netsentinel notify --flush', 'netsentinel notify --flush --config netsentinel.yaml --json'],
+  },
+  async run({ args, out, json }) {
+    const v = args.values;
+    const { settings, store } = await settingsAndStore(v);
+    const outbox = await openOutboxStore(store);
+    try {
+      const channels = channelsFrom(settings.notify);
+      const delivery = v.flush ? await flushOutbox(outbox, channels, { onProblem: problem }) : [];
+      const counts = await outbox.counts();
+      const unconfigured = counts.filter((c) => c.pending > 0 && !channels.some((ch) => ch.name === c.channel));
+      for (const c of unconfigured) problem(`${c.pending} ${c.channel} notification(s) wait in the outbox but the ${c.channel} channel is not configured`);
+      if (json) out(JSON.stringify({ store: outbox.where, channels: channels.map((c) => ({ name: c.name, server: c.server })), delivery, outbox: counts }, null, 2));
+      else {
+        const lines = [`Outbox in ${outbox.where}:`];
+        if (!counts.length) lines.push('  empty');
+        for (const c of counts) lines.push(`  ${c.channel.padEnd(8)} ${c.pending} waiting, ${c.sent} sent`);
+        for (const d of delivery) lines.push(`Delivered ${d.sent} by ${d.channel} (${d.server})${d.error ? `; stopped: ${d.error}` : ''}`);
+        if (!channels.length) lines.push('No channel configured (smtp.host, webhook.url / BACKEND_API_URL, syslog.host).');
+        out(lines.join('\n'));
+      }
+      return v.flush && counts.some((c) => c.pending > 0) ? 1 : 0;
+    } finally {
+      await outbox.close();
+    }
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * What a notification says, the same for every channel: one alert per decision of type `alert`,
+ * with the address, severity, reason, risk, origin and times, and a key derived from the
+ * decision (its id: address, reason key and creation time) that the outbox keeps unique and the
+ * webhook sends as its Idempotency-Key, so an alert retried after a lost answer is one alert.
+ */
+import type { Decision } from '../decision.js';
+
+export interface AlertMessage {
+  readonly key: string;
+  readonly ip: string;
+  readonly scope: Decision['scope'];
+  readonly severity: Decision['severity'];
+  readonly reason: string;
+  readonly risk: number | null;
+  readonly origin: string;
+  readonly created: string;
+  readonly expires: string;
+  /** whether a ban accompanies the alert (a ban decision for the same address in the same run) */
+  readonly blocked: boolean;
+}
+
+export function alertKey(d: Pick<Decision, 'id'>): string {
+  return `netsentinel-${d.id}`;
+}
+
+export function alertMessages(decisions: readonly Decision[]): AlertMessage[] {
+  const banned = new Set(decisions.filter((d) => d.type === 'ban' && !d.simulated).map((d) => d.value));
+  return decisions
+    .filter((d) => d.type === 'alert' && !d.simulated)
+    .map((d) => ({
+      key: alertKey(d),
+      ip: d.value,
+      scope: d.scope,
+      severity: d.severity,
+      reason: d.reason,
+      risk: d.risk ?? null,
+      origin: d.origin,
+      created: d.created,
+      expires: d.expires,
+      blocked: banned.has(d.value),
+    }));
+}

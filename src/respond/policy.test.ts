@@ -1,0 +1,146 @@
+/**
+ * The policy: severity from risk, rules and intel; per-severity actions; the allowlist for bans;
+ * suppression per address, type and reason; dry run marks everything simulated.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Allowlist, buildAllowlist, gatewaysFrom, resolversFrom, ipv6GatewaysFrom } from './allowlist.js';
+import { parseCidr, type Cidr } from '../detect/ip-address.js';
+import { runPolicy, judgeSource, canonicalTarget } from './policy.js';
+import { DEFAULT_RESPOND_CONFIG, respondConfigFrom } from './respond-config.js';
+import { parseDuration } from './decision.js';
+
+const none = new Allowlist([]);
+const now = Date.parse('2026-12-03T08:00:00Z');
+const ctx = { config: DEFAULT_RESPOND_CONFIG, allowlist: none, origin: 'analyze:test', nowMs: now, apply: true };
+
+test('severity follows risk thresholds, rule severities and intel scores; the most severe wins', () => {
+  const c = DEFAULT_RESPOND_CONFIG;
+  assert.equal(judgeSource({ ip: '1.2.3.4', risk: 0.5 }, c), null);
+  assert.equal(judgeSource({ ip: '1.2.3.4', risk: 0.85 }, c)?.severity, 'low');
+  assert.equal(judgeSource({ ip: '1.2.3.4', risk: 0.9995 }, c)?.severity, 'medium');
+  assert.equal(judgeSource({ ip: '1.2.3.4', risk: 0.99995 }, c)?.severity, 'high');
+  assert.equal(judgeSource({ ip: '1.2.3.4', risk: 0.999999 }, c)?.severity, 'critical');
+  const withRule = judgeSource({ ip: '1.2.3.4', risk: 0.9995, rules: [{ ruleId: 'port-scan.vertical', severity: 2, reason: 'probed 100 ports' }] }, c)!;
+  assert.equal(withRule.severity, 'high');
+  assert.equal(withRule.reasonKey, 'rule:port-scan.vertical');
+  assert.match(withRule.reason, /port-scan\.vertical: probed 100 ports; risk 0\.999500/);
+  const intel = judgeSource({ ip: '1.2.3.4', intel: { score: 95, reason: 'IPQS fraud score 95/100' } }, c)!;
+  assert.equal(intel.severity, 'critical');
+  assert.equal(intel.reasonKey, 'intel');
+  // a configured floor lifts a rule; 'ignore' drops it
+  const cfg = respondConfigFrom({ rules: { 'brute-force': 'critical', 'port-scan.vertical': 'ignore' } }, {}, 'x.yaml');
+  assert.equal(judgeSource({ ip: '1.2.3.4', rules: [{ ruleId: 'brute-force', severity: 3, reason: 'r' }] }, cfg)?.severity, 'critical');
+  assert.equal(judgeSource({ ip: '1.2.3.4', rules: [{ ruleId: 'port-scan.vertical', severity: 1, reason: 'r' }] }, cfg), null);
+});
+
+test('per-severity actions: critical/high ban and alert, medium alerts, low does nothing by default', () => {
+  const r = runPolicy(
+    [
+      { ip: '203.0.113.1', risk: 0.999999 },
+      { ip: '203.0.113.2', risk: 0.99995 },
+      { ip: '203.0.113.3', risk: 0.9995 },
+      { ip: '203.0.113.4', risk: 0.85 },
+      { ip: '203.0.113.5', risk: 0.1 },
+    ],
+    ctx,
+  );
+  const got = r.decisions.map((d) => `${d.value} ${d.type} ${d.severity}`);
+  assert.deepEqual(got, ['203.0.113.1 alert critical', '203.0.113.1 ban critical', '203.0.113.2 alert high', '203.0.113.2 ban high', '203.0.113.3 alert medium']);
+  assert.deepEqual(r.skipped.map((s) => [s.value, s.why]), [['203.0.113.4', 'no-action']]);
+  const ban = r.decisions.find((d) => d.type === 'ban')!;
+  assert.equal(ban.expires, new Date(now + 86400_000).toISOString());
+  assert.equal(ban.origin, 'analyze:test');
+  assert.equal(ban.simulated, false);
+  assert.equal(ban.scope, 'ip');
+});
+
+test("seed 000's policy is one setting away: everything above 0.8 banned and mailed", () => {
+  const cfg = respondConfigFrom({ actions: { low: ['ban', 'alert'] } }, {}, 'x.yaml');
+  const r = runPolicy([{ ip: '198.51.100.9', risk: 0.81 }, { ip: '198.51.100.10', risk: 0.79 }], { ...ctx, config: cfg });
+  assert.deepEqual(r.decisions.map((d) => `${d.value} ${d.type}`), ['198.51.100.9 alert', '198.51.100.9 ban']);
+});
+
+test('allowlisted addresses (and ranges overlapping them, and mapped IPv6) get no ban, but still an alert', () => {
+  const allow = new Allowlist([{ cidr: parseCidr('10.0.0.0/24') as Cidr, why: 'config' }, { cidr: parseCidr('2001:db8::/32') as Cidr, why: 'config' }]);
+  const r = runPolicy(
+    [
+      { ip: '10.0.0.7', risk: 1 },
+      { ip: '::ffff:10.0.0.8', risk: 1 },
+      { ip: '10.0.0.0/8', risk: 1 },
+      { ip: '2001:db8:1::5', risk: 1 },
+      { ip: '10.0.1.1', risk: 1 },
+    ],
+    { ...ctx, allowlist: allow },
+  );
+  const bans = r.decisions.filter((d) => d.type === 'ban').map((d) => d.value);
+  assert.deepEqual(bans, ['10.0.1.1']);
+  assert.equal(r.skipped.filter((s) => s.why === 'allowlisted').length, 4);
+  const alert = r.decisions.find((d) => d.type === 'alert' && d.value === '10.0.0.8')!;
+  assert.match(alert.reason, /allowlisted by 10\.0\.0\.0\/24/);
+});
+
+test('suppression: the same address, type and reason is not decided again within the window; a new reason is', () => {
+  const first = runPolicy([{ ip: '203.0.113.9', risk: 0.999999 }], ctx);
+  assert.equal(first.decisions.length, 2);
+  const later = { ...ctx, nowMs: now + 600_000, recent: first.decisions };
+  const again = runPolicy([{ ip: '203.0.113.9', risk: 0.999999 }, { ip: '203.0.113.9', rules: [{ ruleId: 'flood.source', severity: 1, reason: 'x' }] }], later);
+  // merged: the rule now drives the severity → a new reason key, so new decisions
+  assert.deepEqual(again.decisions.map((d) => d.reasonKey), ['rule:flood.source', 'rule:flood.source']);
+  const same = runPolicy([{ ip: '203.0.113.9', risk: 0.999999 }], later);
+  assert.equal(same.decisions.length, 0);
+  assert.deepEqual(same.skipped.map((s) => s.why), ['suppressed', 'suppressed']);
+  // after the window and the expiry, decided again
+  const muchLater = runPolicy([{ ip: '203.0.113.9', risk: 0.999999 }], { ...ctx, nowMs: now + 2 * 86400_000, recent: first.decisions });
+  assert.equal(muchLater.decisions.length, 2);
+  // duplicates in one input are one decision
+  assert.equal(runPolicy([{ ip: '203.0.113.9', risk: 0.999999 }, { ip: '203.0.113.9', risk: 0.99 }], ctx).decisions.length, 2);
+});
+
+test('dry run: every decision is simulated, and a dry run never suppresses the real run after it', () => {
+  const r = runPolicy([{ ip: '203.0.113.1', risk: 0.999999 }], { ...ctx, apply: false });
+  assert.ok(r.decisions.length > 0 && r.decisions.every((d) => d.simulated));
+  const real = runPolicy([{ ip: '203.0.113.1', risk: 0.999999 }], { ...ctx, nowMs: now + 1000, recent: r.decisions });
+  assert.equal(real.decisions.length, 2);
+  const dryAgain = runPolicy([{ ip: '203.0.113.1', risk: 0.999999 }], { ...ctx, apply: false, nowMs: now + 1000, recent: r.decisions });
+  assert.equal(dryAgain.decisions.length, 0);
+  assert.equal(DEFAULT_RESPOND_CONFIG.apply, false);
+});
+
+test('targets are canonical: ranges keep scope range, hosts and mapped addresses become ip', () => {
+  assert.deepEqual(canonicalTarget('203.0.113.77/24'), { value: '203.0.113.0/24', scope: 'range' });
+  assert.deepEqual(canonicalTarget('::ffff:192.0.2.1'), { value: '192.0.2.1', scope: 'ip' });
+  assert.deepEqual(canonicalTarget('2001:DB8:0:0::1/128'), { value: '2001:db8::1', scope: 'ip' });
+  assert.equal(canonicalTarget('example.org'), null);
+});
+
+test('configuration: bad values name the file and key; the environment overrides the file', () => {
+  assert.throws(() => respondConfigFrom({ severity: { high: 2 } }, {}, 'n.yaml'), /n\.yaml: respond\.severity\.high must be a risk in \(0, 1\], got 2/);
+  assert.throws(() => respondConfigFrom({ actions: { high: ['nuke'] } }, {}, 'n.yaml'), /n\.yaml: respond\.actions\.high: unknown action "nuke"/);
+  assert.throws(() => respondConfigFrom({ suppres: '1h' }, {}, 'n.yaml'), /n\.yaml: unknown key "respond\.suppres"/);
+  assert.throws(() => respondConfigFrom({ severity: { medium: 0.99999, high: 0.999 } }, {}, 'n.yaml'), /respond\.severity\.medium .* must not exceed respond\.severity\.high/);
+  assert.throws(() => respondConfigFrom({ suppress: '1 hour' }, {}, 'n.yaml'), /n\.yaml: respond\.suppress: "1 hour" is not a duration/);
+  const c = respondConfigFrom({ apply: false, suppress: '2h', allowlist: ['192.0.2.0/24'] }, { NETSENTINEL_RESPOND_APPLY: 'true', NETSENTINEL_RESPOND_ALLOWLIST: '198.51.100.0/24, 203.0.113.5' }, 'n.yaml');
+  assert.equal(c.apply, true);
+  assert.equal(c.suppress, 7200);
+  assert.deepEqual(c.allowlist, ['198.51.100.0/24', '203.0.113.5']);
+  assert.throws(() => respondConfigFrom({}, { get: (k: string) => (k === 'NETSENTINEL_RESPOND_APPLY' ? 'maybe' : undefined) }, 'n.yaml'), /environment variable NETSENTINEL_RESPOND_APPLY must be true or false/);
+  assert.equal(parseDuration('1h30m', 'x'), 5400);
+});
+
+test('default allowlist: loopback, resolvers from resolv.conf, gateways from /proc/net/route', async () => {
+  assert.deepEqual(resolversFrom('# c\nnameserver 10.255.255.53\nnameserver fe80::1%eth0\nsearch x\n'), ['10.255.255.53', 'fe80::1']);
+  const route = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\neth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n';
+  assert.deepEqual(gatewaysFrom(route), ['192.0.2.1']);
+  assert.deepEqual(ipv6GatewaysFrom('00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 eth0\n'), ['fe80::1']);
+  const a = await buildAllowlist({ entries: ['192.0.2.0/24', 'localhost'], gateways: ['198.51.100.1'] });
+  assert.equal(a.protects('127.0.0.1')?.why, 'loopback');
+  assert.equal(a.protects('::1')?.why, 'loopback');
+  assert.ok(a.protects('192.0.2.200'));
+  assert.ok(a.protects('198.51.100.1'));
+  assert.equal(a.protects('198.51.100.2'), undefined);
+  // the machine's own interface addresses are in (at least loopback's 127.0.0.1 is listed by os)
+  assert.ok(a.entries.some((e) => e.why.startsWith('own address')));
+  await assert.rejects(buildAllowlist({ entries: ['no-such-host.invalid'], where: 'n.yaml: respond.allowlist' }), /n\.yaml: respond\.allowlist: host "no-such-host\.invalid" does not resolve/);
+  await assert.rejects(buildAllowlist({ entries: ['10.0.0.0/33'], where: 'n.yaml: respond.allowlist' }), /n\.yaml: respond\.allowlist: "10\.0\.0\.0\/33" has prefix length "33"/);
+});

@@ -1,0 +1,193 @@
+/**
+ * The policy: what detection found (per-source risk and reasons, rule findings, threat
+ * intelligence) in; decisions out. Pure and synchronous: the caller passes the configuration,
+ * the allowlist, the clock and the decisions already made recently (for suppression), so a dry
+ * run, a test and a real run take exactly the same path and only the actions differ.
+ *
+ *  - severity: the most severe of (risk against `respond.severity`), (each rule finding: its
+ *    configured floor or its own Suricata severity), (intel score against `respond.intelSeverity`);
+ *    the driver of that severity is the decision's reason key.
+ *  - actions: `respond.actions[severity]` → one decision per action type (ban, alert).
+ *  - allowlist: a ban on an allowlisted address (or a range overlapping one) is never made; the
+ *    alert still is, saying the address is allowlisted.
+ *  - suppression: no new decision for the same address, type and reason key while one made within
+ *    `respond.suppress` exists (and none twice in one run).
+ *
+ * Nothing here touches the network, the firewall or the store.
+ */
+import { createHash } from 'node:crypto';
+import { formatIp, parseCidr } from '../detect/ip-address.js';
+import type { Allowlist } from './allowlist.js';
+import { unmapCidr } from './allowlist.js';
+import { SEVERITIES, moreSevere, severityFromSuricata, severityRank, type Decision, type DecisionScope, type DecisionSeverity, type DecisionType } from './decision.js';
+import type { RespondConfig } from './respond-config.js';
+
+export interface RuleEvidence {
+  readonly ruleId: string;
+  /** Suricata's 1 (highest) … 4 */
+  readonly severity: number;
+  readonly reason: string;
+}
+
+export interface IntelEvidence {
+  /** fused threat score, 0–100 (seed 002's scale) */
+  readonly score: number;
+  readonly reason: string;
+}
+
+/** One source as detection (and intel) saw it. */
+export interface SourceEvidence {
+  /** an address or a CIDR */
+  readonly ip: string;
+  readonly risk?: number;
+  readonly reasons?: readonly string[];
+  readonly rules?: readonly RuleEvidence[];
+  readonly intel?: IntelEvidence;
+}
+
+export interface PolicyContext {
+  readonly config: RespondConfig;
+  readonly allowlist: Allowlist;
+  /** "analyze:<run>", "intel", "manual" */
+  readonly origin: string;
+  readonly nowMs: number;
+  /** act for real; false = every decision is simulated */
+  readonly apply: boolean;
+  /** decisions already in the store that may suppress new ones (any age; filtered here) */
+  readonly recent?: readonly Pick<Decision, 'value' | 'type' | 'reasonKey' | 'created' | 'expires' | 'simulated'>[];
+}
+
+export interface Skipped {
+  readonly value: string;
+  readonly type: DecisionType | null;
+  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address';
+  readonly detail: string;
+}
+
+export interface PolicyResult {
+  readonly decisions: Decision[];
+  readonly skipped: Skipped[];
+}
+
+/** An address or CIDR in canonical text, its scope; null when it is neither. */
+export function canonicalTarget(text: string): { value: string; scope: DecisionScope } | null {
+  const c = parseCidr(text);
+  if (typeof c === 'string') return null;
+  const u = unmapCidr(c);
+  const host = u.prefix === (u.v === 4 ? 32 : 128);
+  const addr = formatIp({ v: u.v, w: u.base });
+  return host ? { value: addr, scope: 'ip' } : { value: `${addr}/${u.prefix}`, scope: 'range' };
+}
+
+export function decisionId(value: string, type: DecisionType, reasonKey: string, created: string): string {
+  return createHash('sha256').update(`${value}\u0000${type}\u0000${reasonKey}\u0000${created}`).digest('hex').slice(0, 16);
+}
+
+interface Judged {
+  severity: DecisionSeverity;
+  reasonKey: string;
+  reason: string;
+}
+
+/** The severity a source earns and why; null when it earns none. */
+export function judgeSource(s: SourceEvidence, config: RespondConfig): Judged | null {
+  const drivers: { severity: DecisionSeverity; key: string; text: string; order: number }[] = [];
+  if (s.risk !== undefined && Number.isFinite(s.risk)) {
+    const sev = SEVERITIES.find((x) => s.risk! >= config.severity[x]);
+    if (sev) drivers.push({ severity: sev, key: 'risk', text: `risk ${s.risk.toFixed(6)} ≥ ${config.severity[sev]} (${sev})`, order: 2 });
+  }
+  // one driver per rule, however many findings it made (a scanner probing 48 hosts is one reason)
+  const byRule = new Map<string, { severity: DecisionSeverity; first: string; n: number }>();
+  for (const f of s.rules ?? []) {
+    const floor = config.rules[f.ruleId];
+    if (floor === 'ignore') continue;
+    const sev = floor ?? severityFromSuricata(f.severity);
+    const g = byRule.get(f.ruleId);
+    if (!g) byRule.set(f.ruleId, { severity: sev, first: f.reason, n: 1 });
+    else {
+      g.severity = moreSevere(g.severity, sev);
+      g.n++;
+    }
+  }
+  for (const [id, g] of byRule) {
+    drivers.push({ severity: g.severity, key: `rule:${id}`, text: `${id}${g.n > 1 ? ` (${g.n} findings, first)` : ''}: ${g.first}`, order: 0 });
+  }
+  if (s.intel) {
+    const sev = SEVERITIES.find((x) => s.intel!.score >= config.intelSeverity[x]);
+    if (sev) drivers.push({ severity: sev, key: 'intel', text: `threat intelligence score ${s.intel.score}: ${s.intel.reason}`, order: 1 });
+  }
+  if (!drivers.length) return null;
+  drivers.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.order - b.order || a.key.localeCompare(b.key));
+  let severity = drivers[0].severity;
+  for (const d of drivers) severity = moreSevere(severity, d.severity);
+  const findingReasons = new Set((s.rules ?? []).map((f) => f.reason));
+  const extra = (s.reasons ?? []).filter((r) => !findingReasons.has(r) && !drivers.some((d) => d.text.includes(r))).slice(0, 2);
+  return { severity, reasonKey: drivers[0].key, reason: [...drivers.map((d) => d.text), ...extra].map((t) => t.replace(/\.\s*$/, '')).join('; ') };
+}
+
+export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext): PolicyResult {
+  const decisions: Decision[] = [];
+  const skipped: Skipped[] = [];
+  const created = new Date(ctx.nowMs).toISOString();
+  const since = ctx.nowMs - ctx.config.suppress * 1000;
+  const seen = new Set<string>();
+  for (const r of ctx.recent ?? []) {
+    // a dry run never silences a real run (it would leave the real one without its decision)
+    if (ctx.apply && r.simulated) continue;
+    if (Date.parse(r.created) >= since || Date.parse(r.expires) > ctx.nowMs) seen.add(`${r.value}\u0000${r.type}\u0000${r.reasonKey}`);
+  }
+  // one source may appear more than once (several inputs): merge its evidence first
+  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence }>();
+  for (const s of sources) {
+    const t = canonicalTarget(s.ip);
+    if (!t) {
+      skipped.push({ value: s.ip, type: null, why: 'not-an-address', detail: `"${s.ip}" is not an IPv4/IPv6 address or network` });
+      continue;
+    }
+    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [] };
+    if (s.risk !== undefined && (m.risk === undefined || s.risk > m.risk)) m.risk = s.risk;
+    m.reasons.push(...(s.reasons ?? []));
+    m.rules.push(...(s.rules ?? []));
+    if (s.intel && (!m.intel || s.intel.score > m.intel.score)) m.intel = s.intel;
+    merged.set(t.value, m);
+  }
+  for (const [value, m] of merged) {
+    const j = judgeSource({ ip: value, risk: m.risk, reasons: m.reasons, rules: m.rules, intel: m.intel }, ctx.config);
+    if (!j) continue;
+    const types = ctx.config.actions[j.severity];
+    if (!types.length) {
+      skipped.push({ value, type: null, why: 'no-action', detail: `${j.severity}: no action configured (respond.actions.${j.severity})` });
+      continue;
+    }
+    const guard = ctx.allowlist.protects(value);
+    for (const type of types) {
+      if (type === 'ban' && guard) {
+        skipped.push({ value, type, why: 'allowlisted', detail: `allowlisted by ${guard.cidr.text} (${guard.why})` });
+        continue;
+      }
+      const k = `${value}\u0000${type}\u0000${j.reasonKey}`;
+      if (seen.has(k)) {
+        skipped.push({ value, type, why: 'suppressed', detail: `${type === 'alert' ? 'an' : 'a'} ${type} for ${j.reasonKey} was decided within ${ctx.config.suppress} s or still holds` });
+        continue;
+      }
+      seen.add(k);
+      const reason = type === 'alert' && guard ? `${j.reason} (allowlisted by ${guard.cidr.text}, ${guard.why}: not blocked)` : j.reason;
+      decisions.push({
+        id: decisionId(value, type, j.reasonKey, created),
+        scope: m.scope,
+        value,
+        type,
+        severity: j.severity,
+        reason,
+        reasonKey: j.reasonKey,
+        origin: ctx.origin,
+        created,
+        expires: new Date(ctx.nowMs + ctx.config.duration[j.severity] * 1000).toISOString(),
+        simulated: !ctx.apply,
+        risk: m.risk,
+      });
+    }
+  }
+  decisions.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || (b.risk ?? 0) - (a.risk ?? 0) || a.value.localeCompare(b.value) || a.type.localeCompare(b.type));
+  return { decisions, skipped };
+}

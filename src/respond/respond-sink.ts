@@ -1,0 +1,52 @@
+/**
+ * `analyze --respond`: the policy as one more sink of the analysis pipeline. It runs at commit,
+ * once every output of the run is in place, over the run's risky sources and rule findings (with
+ * their own Suricata severities), and does exactly what `netsentinel respond OUTDIR` does: decisions
+ * into the store, blocklist files beside the other outputs, and (when applying) alerts through
+ * the outbox. Detection stays unaware of it: the sink only reads the finished result.
+ */
+import type { Sink } from '../analysis/sink.js';
+import type { AnalysisResult } from '../report/analysis-result.js';
+import type { Allowlist } from './allowlist.js';
+import type { NotifyConfig } from './notify/notify-config.js';
+import type { RuleEvidence, SourceEvidence } from './policy.js';
+import type { RespondConfig } from './respond-config.js';
+import { respond, type RespondResult } from './respond-run.js';
+
+/** The policy's input from an analysis result: risky sources plus every source a rule found. */
+export function sourcesFromResult(r: AnalysisResult): SourceEvidence[] {
+  const rules = new Map<string, RuleEvidence[]>();
+  for (const f of r.findings) {
+    if (!f.srcIp) continue;
+    const list = rules.get(f.srcIp) ?? [];
+    list.push({ ruleId: f.ruleId, severity: f.severity, reason: f.reason });
+    rules.set(f.srcIp, list);
+  }
+  const out: SourceEvidence[] = r.riskyIps.map((ip) => ({ ip: ip.ip, risk: ip.risk, reasons: ip.reasons, rules: rules.get(ip.ip) }));
+  for (const [ip, list] of rules) if (!r.riskyIps.some((x) => x.ip === ip)) out.push({ ip, rules: list });
+  return out;
+}
+
+export interface RespondSinkOptions {
+  readonly config: RespondConfig;
+  readonly notify: NotifyConfig;
+  readonly allowlist: Allowlist;
+  readonly store: string;
+  readonly apply: boolean;
+  readonly onProblem?: (line: string) => void;
+}
+
+export function respondSink(o: RespondSinkOptions): Sink & { readonly outcome: () => RespondResult | undefined } {
+  let dir = '.';
+  let outcome: RespondResult | undefined;
+  return {
+    name: 'respond',
+    outcome: () => outcome,
+    async open(info) {
+      dir = info.outDir;
+    },
+    async commit(result) {
+      outcome = await respond({ sources: sourcesFromResult(result), origin: `analyze:${result.startedAt}`, config: o.config, notify: o.notify, allowlist: o.allowlist, store: o.store, apply: o.apply, outDir: dir, onProblem: o.onProblem });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The last check before bytes are read as CSV: are they text at all?
+ *
+ * Without it a pcap, a gzip of something that is not CSV, or random bytes are tokenised as one
+ * odd CSV, may well pass, and can produce alerts with exit 0. Readers that claim inputs by their
+ * magic number (pcap, pcapng) run BEFORE this check, so a capture reaches its reader; whatever no
+ * reader claimed and is not text is refused here with one line showing its first bytes.
+ *
+ * "Text" is decided on the first few KiB (decompressed, decoded from UTF-16 if need be): no NUL
+ * byte, and few control characters other than tab, CR, LF, form feed and escape. Invalid UTF-8
+ * alone is not refused (Latin-1 exports exist; their cells decode with U+FFFD).
+ */
+import { UserError } from '../util/errors.js';
+
+const LOOK = 8192;
+
+/** Why `head` is not text, or undefined when it looks like text. */
+export function notTextReason(head: Uint8Array): string | undefined {
+  const n = Math.min(head.length, LOOK);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const c = head[i];
+    if (c === 0) return 'it has NUL bytes';
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27) control++;
+    else if (c === 127) control++;
+  }
+  if (n > 0 && control > Math.max(2, n * 0.01)) return `${control} of its first ${n} bytes are control characters`;
+  return undefined;
+}
+
+/** First bytes of an input in hex, for the message. */
+export function hexStart(head: Uint8Array, count = 8): string {
+  return Array.from(head.subarray(0, count), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** Refuse an input that no reader claimed and that is not text. */
+export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
+  const why = notTextReason(head);
+  if (!why) return;
+  throw new UserError(
+    `${display}: not a text/CSV file${gzip ? ' (after gunzip)' : ''}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header)`,
+  );
+}

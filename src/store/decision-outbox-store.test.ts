@@ -1,0 +1,97 @@
+/**
+ * The decision and outbox stores on both back ends: SQLite always, PostgreSQL at 127.0.0.1:5432
+ * when it answers (CI=true makes its absence a failure, as for the alert store).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { openDecisionStore } from './decision-store.js';
+import { openOutboxStore } from './outbox-store.js';
+import type { Decision } from '../respond/decision.js';
+
+async function pgReachable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
+const pgUp = await pgReachable();
+const pgSkip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
+const SCHEMA = `ns_respond_test_${process.pid}`;
+const PG_URL = `postgres://postgres@127.0.0.1:5432/test?schema=${SCHEMA}`;
+
+async function dropSchema(): Promise<void> {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await c.end();
+}
+
+const t0 = Date.parse('2026-12-03T08:00:00Z');
+function decision(id: string, value: string, o: Partial<Decision> = {}): Decision {
+  return { id, scope: 'ip', value, type: 'ban', severity: 'high', reason: 'r', reasonKey: 'risk', origin: 'analyze:x', created: new Date(t0).toISOString(), expires: new Date(t0 + 3600_000).toISOString(), simulated: false, risk: 0.99995, ...o };
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  const loc = (): string => (backend === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'ns-dec-')), 'n.db') : PG_URL);
+
+  test(`${backend}: decisions are saved once, listed, filtered, deleted and expired`, { skip: backend === 'postgres' ? pgSkip : false }, async () => {
+    const where = loc();
+    const s = await openDecisionStore(where);
+    try {
+      assert.equal(await s.save([decision('a', '203.0.113.1'), decision('b', '203.0.113.2', { simulated: true }), decision('c', '203.0.113.3', { expires: new Date(t0 + 1000).toISOString(), type: 'alert' })]), 3);
+      assert.equal(await s.save([decision('a', '203.0.113.1')]), 0);
+      const active = await s.list({ activeAt: t0 + 2000, simulated: false });
+      assert.deepEqual(active.map((d) => d.id), ['a']);
+      assert.deepEqual(active[0], decision('a', '203.0.113.1'));
+      assert.equal((await s.list()).length, 3);
+      assert.deepEqual((await s.list({ type: 'alert' })).map((d) => d.id), ['c']);
+      assert.deepEqual((await s.recent(new Date(t0 + 1).toISOString(), new Date(t0 + 2000).toISOString())).map((d) => d.id).sort(), ['a', 'b']);
+      assert.deepEqual((await s.deleteExpired(new Date(t0 + 2000).toISOString())).map((d) => d.id), ['c']);
+      assert.deepEqual((await s.delete('203.0.113.2')).map((d) => d.id), ['b']);
+      assert.deepEqual((await s.delete('a')).map((d) => d.value), ['203.0.113.1']);
+      assert.equal((await s.list()).length, 0);
+    } finally {
+      await s.close();
+      if (backend === 'postgres') await dropSchema();
+    }
+  });
+
+  test(`${backend}: the outbox keeps each (channel, key) once, leases claims, and marks sent or failed`, { skip: backend === 'postgres' ? pgSkip : false }, async () => {
+    const where = loc();
+    const a = await openOutboxStore(where);
+    const b = await openOutboxStore(where);
+    try {
+      const entries = ['k1', 'k2', 'k3'].flatMap((k) => ['email', 'webhook'].map((channel) => ({ channel, key: k, payload: { ip: k } })));
+      assert.equal(await a.enqueue(entries), 6);
+      assert.equal(await a.enqueue(entries.slice(0, 2)), 0);
+      // two flushers at once take disjoint rows
+      const c1 = await a.claim('webhook', 2, 60_000);
+      const c2 = await b.claim('webhook', 2, 60_000);
+      assert.deepEqual(c1.map((i) => i.key), ['k1', 'k2']);
+      assert.deepEqual(c2.map((i) => i.key), ['k3']);
+      assert.deepEqual(c1[0].payload, { ip: 'k1' });
+      await a.markSent([c1[0].id]);
+      await a.markFailed([c1[1].id], 'ECONNREFUSED');
+      await b.release(c2.map((i) => i.id));
+      const again = await b.claim('webhook', 10, 60_000);
+      assert.deepEqual(again.map((i) => [i.key, i.attempts, i.lastError]), [['k2', 1, 'ECONNREFUSED'], ['k3', 0, null]]);
+      // a refused row can be held back for a while
+      await b.markFailed([again[0].id], 'HTTP 400', 60_000);
+      await b.release([again[1].id]);
+      assert.deepEqual((await a.claim('webhook', 10, 60_000)).map((i) => i.key), ['k3']);
+      assert.deepEqual(await a.counts(), [{ channel: 'email', pending: 3, sent: 0 }, { channel: 'webhook', pending: 2, sent: 1 }]);
+      assert.equal((await a.list({ pending: false })).length, 1);
+    } finally {
+      await a.close();
+      await b.close();
+      if (backend === 'postgres') await dropSchema();
+    }
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * The one location string every store module opens (as openStore does): a postgres:// URL (with
+ * an optional `?schema=`, default "netsentinel") or a SQLite path (optionally `sqlite:PATH`).
+ * Shared by the decision and outbox stores so they land beside the alerts, in the same file or
+ * database, without changing the alert store's interface.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import pg from 'pg';
+import { UserError } from '../util/errors.js';
+
+export type StoreLocation =
+  | { readonly kind: 'sqlite'; readonly path: string; readonly where: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly where: string };
+
+export function parseStoreLocation(location: string): StoreLocation {
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const u = new URL(location);
+    const schema = u.searchParams.get('schema') ?? 'netsentinel';
+    if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
+    u.searchParams.delete('schema');
+    return { kind: 'postgres', url: u.toString(), schema, where: `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
+  }
+  const path = location.replace(/^sqlite:/i, '');
+  return { kind: 'sqlite', path, where: `sqlite:${path}` };
+}
+
+/** A SQLite connection in WAL mode that waits (rather than fails) while another writer holds the lock. */
+export function openSqlite(path: string, schemaSql: string, what: string): Database.Database {
+  const full = resolve(path);
+  try {
+    mkdirSync(dirname(full), { recursive: true });
+    const db = new Database(full);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 10000');
+    db.exec(schemaSql);
+    return db;
+  } catch (e) {
+    throw new UserError(`cannot open the ${what} database ${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function openPgPool(loc: Extract<StoreLocation, { kind: 'postgres' }>, schemaSql: string, what: string): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: loc.url, max: 4, connectionTimeoutMillis: 5000 });
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${loc.schema}`);
+    await pool.query(schemaSql);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new UserError(`cannot use the PostgreSQL ${what} store at ${loc.where}: ${(e as Error).message}`);
+  }
+  return pool;
+}
