@@ -14,7 +14,7 @@
  * Prints one JSON line. Loopback only; every process it starts is stopped by its pid.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,8 +55,9 @@ async function waitFor(url: string, seconds: number): Promise<boolean> {
 }
 
 function start(cmd: string, args: string[], log: string): ChildProcess {
-  const c = spawn('taskset', ['-c', SERVER_CPU, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  c.stderr!.pipe(createWriteStream(join(dir, log)));
+  // stderr straight into a file: a pipe would fill while this process waits in spawnSync(wrk), and
+  // the peer (which logs every request) would stall on it
+  const c = spawn('taskset', ['-c', SERVER_CPU, cmd, ...args], { stdio: ['ignore', 'ignore', openSync(join(dir, log), 'w')] });
   children.push(c);
   return c;
 }
@@ -95,10 +96,9 @@ function wrk(url: string, script: string, seconds: number, conns = 8): WrkResult
 
 async function serve(model: string, port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const c = spawn('taskset', ['-c', SERVER_CPU, process.execPath, main, 'serve', '--model', model, '--store', join(dir, `ns-${port}.db`), '--port', String(port), '-q'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', openSync(join(dir, `serve-${port}.err`), 'w')],
     env: { ...process.env, NETSENTINEL_SERVER_ACCESS_LOG: join(dir, `access-${port}.log`), NETSENTINEL_SERVER_WATCH_MODELS: 'false', ...extraEnv },
   });
-  c.stderr!.pipe(createWriteStream(join(dir, `serve-${port}.err`)));
   children.push(c);
   if (!(await waitFor(`http://127.0.0.1:${port}/healthz`, 60))) throw new Error(`netsentinel serve did not start: ${readFileSync(join(dir, `serve-${port}.err`), 'utf8').slice(0, 300)}`);
   return c;
