@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { sharedRoot } from '../testing/shared-data.js';
 import { timeAnalyzeCommand } from './analyze-command.js';
+import { serviceRows } from './service-rows.js';
 import { writeWideMulticlass } from './wide-multiclass-data.js';
 
 type Json = Record<string, number | string | null | undefined>;
@@ -110,6 +111,8 @@ function errs(...js: Json[]): void {
 }
 
 const COMPARISONS: Record<string, () => void> = {
+  // the HTTP service (src/bench/service-bench.ts): wrk on loopback, our server and the Flask peer each on one core
+  service: () => serviceRows(add, notes, spawnSync(process.execPath, [join(here, 'service-bench.js')], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 }).stdout),
   'intel-feeds': () => {
     // one process runs both sides on the same generated feeds (src/bench/intel-lookups.ts)
     const r = spawnSync(process.execPath, [join(here, 'intel-lookups.js')], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 24 });
@@ -380,7 +383,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets'];
+  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'service'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();

@@ -139,7 +139,8 @@ export const train: Command = {
         training: {
           ...model.training,
           validation: {
-            ...(evaluation ? { heldOut: { how: evalHow, ...evaluation.summary } } : {}),
+            // the confusion matrix and ROC points travel with the model: the service's model card shows them
+            ...(evaluation ? { heldOut: { how: evalHow, ...evaluation.summary, classes: evaluation.classes, confusion: evaluation.confusion, roc: evaluation.roc } } : {}),
             ...(cvResult ? { crossValidation: cvResult.summary } : {}),
           },
         },

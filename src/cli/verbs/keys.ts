@@ -1,0 +1,64 @@
+/**
+ * `netsentinel keys add|list|revoke`: the service's API keys, in the store's key table
+ * (src/store/key-store.ts). `add` prints the key once; only its SHA-256 is kept.
+ */
+import type { Command } from '../command.js';
+import { DEFAULT_KEY_RATE, openKeyStore } from '../../store/key-store.js';
+import { UserError } from '../../util/errors.js';
+
+export const keys: Command = {
+  spec: {
+    name: 'keys',
+    summary: "manage the service's API keys (add, list, revoke)",
+    usage: 'add NAME | list | revoke ID [options]',
+    positionals: { min: 1, max: 2, name: 'an action (add NAME, list, revoke ID)' },
+    description: `add NAME prints a new key once (keep it: only its hash is stored). Scopes: read (GET routes,
+/classify, batch scoring) or write (also POST /v1/alerts). --rate is requests per second, with
+bursts up to twice that; beyond it the service answers 429 with Retry-After. A running service
+sees new and revoked keys within 5 seconds.`,
+    options: [
+      { name: 'scope', type: 'string', description: 'what the key may do', choices: ['read', 'write'], default: 'read' },
+      { name: 'rate', type: 'number', value: 'N', description: 'requests per second allowed', default: DEFAULT_KEY_RATE },
+      { name: 'store', type: 'string', value: 'LOC', description: 'store holding the key table: SQLite path or postgres:// URL', default: 'netsentinel.db' },
+    ],
+    examples: ['netsentinel keys add soc-dashboard --scope read', 'netsentinel keys add sensor-7 --scope write --rate 20', 'netsentinel keys list --json', 'netsentinel keys revoke 3fa9c2d1'],
+  },
+  async run({ args, out, json }) {
+    const [action, arg] = args.positionals;
+    const v = args.values;
+    if (!['add', 'list', 'revoke'].includes(action)) throw new UserError(`keys: unknown action "${action}" (add NAME, list, revoke ID)`);
+    if (action === 'list' && arg !== undefined) throw new UserError('keys list takes no argument');
+    if (action !== 'list' && !arg) throw new UserError(`keys ${action}: missing ${action === 'add' ? 'NAME' : 'ID'}`);
+    const rate = v.rate as number;
+    if (!(rate > 0) || !Number.isFinite(rate)) throw new UserError(`keys: --rate must be a positive number, got ${rate}`);
+    const store = await openKeyStore(v.store as string);
+    try {
+      if (action === 'add') {
+        if (!/^[\w.@-]{1,64}$/.test(arg)) throw new UserError(`keys add: NAME may hold letters, digits, . _ @ - (at most 64), got "${arg}"`);
+        const { record, key } = await store.add(arg, v.scope as 'read' | 'write', rate);
+        if (json) out(JSON.stringify({ id: record.id, name: record.name, scope: record.scope, ratePerSecond: record.ratePerSecond, key }));
+        else {
+          out(key);
+          process.stderr.write(`key ${record.id} "${record.name}" (${record.scope}, ${record.ratePerSecond}/s) added to ${store.where}; it is shown only this once\n`);
+        }
+      } else if (action === 'list') {
+        const list = await store.list();
+        if (json) out(JSON.stringify(list.map(({ hash: _h, ...r }) => r)));
+        else if (list.length === 0) out(`no keys in ${store.where}`);
+        else {
+          out(['id        scope  rate/s  created                   revoked                   name'].join('\n'));
+          for (const k of list) out(`${k.id}  ${k.scope.padEnd(5)}  ${String(k.ratePerSecond).padStart(6)}  ${k.createdAt.padEnd(24)}  ${(k.revokedAt ?? '-').padEnd(24)}  ${k.name}`);
+        }
+      } else {
+        if (!/^[0-9a-f]{8}$/.test(arg)) throw new UserError(`keys revoke: ID is the 8 hex digits 'keys list' shows, got "${arg}"`);
+        const ok = await store.revoke(arg);
+        if (!ok) throw new UserError(`keys revoke: no active key ${arg} in ${store.where}`);
+        if (json) out(JSON.stringify({ revoked: arg }));
+        else out(`revoked key ${arg}`);
+      }
+    } finally {
+      await store.close();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * `netsentinel serve` and `netsentinel keys` as a user runs them: the process prints where it
+ * listens, answers seed 004's request, reloads its model on SIGHUP and when the file changes
+ * (requests keep being answered meanwhile), stops cleanly on SIGTERM (exit 0); keys are added,
+ * listed and revoked from the command line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seedGbdtFile, SEED_004_CURL_BODY } from '../../testing/service-model.js';
+import { skipWithoutShared } from '../../testing/shared-data.js';
+
+const main = fileURLToPath(new URL('../main.js', import.meta.url));
+const skip = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt');
+const dir = mkdtempSync(join(tmpdir(), 'ns-serve-'));
+
+test('serve: prints where it listens, classifies, reloads on SIGHUP and on file change, stops on SIGTERM', { skip }, async () => {
+  const model = join(dir, 'gbdt.nsm');
+  copyFileSync((await seedGbdtFile(dir))!, model);
+  const child = spawn(process.execPath, [main, 'serve', '--model', model, '--store', join(dir, 'ns.db'), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_SERVER_ACCESS_LOG: join(dir, 'access.log') } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    assert.ok(url, `printed where it listens: ${out} ${err}`);
+    assert.match(out, /models\s+gbdt \(gradient-boosting, classifier\)/);
+    const classify = async () => (await (await fetch(url + '/classify', { method: 'POST', body: SEED_004_CURL_BODY, headers: { 'Content-Type': 'application/json' } })).json()) as Record<string, string>;
+    assert.deepEqual(await classify(), { 'Attack Type': 'Probe' });
+    const loadedAt = async () => ((await (await fetch(url + '/')).json()) as { models: { loadedAt: string }[] }).models[0].loadedAt;
+    const t0 = await loadedAt();
+    // requests keep being answered while the model reloads
+    let answering = true;
+    const answers: string[] = [];
+    const load = (async () => {
+      while (answering) answers.push((await classify())['Attack Type']);
+    })();
+    child.kill('SIGHUP');
+    for (let i = 0; i < 100 && (await loadedAt()) === t0; i++) await new Promise((r) => setTimeout(r, 100));
+    const t1 = await loadedAt();
+    assert.notEqual(t1, t0, 'SIGHUP reloaded the model');
+    // replaced by rename, as a training job would publish a new model
+    copyFileSync(model, join(dir, 'next.nsm'));
+    await new Promise((r) => setTimeout(r, 1100));
+    renameSync(join(dir, 'next.nsm'), model);
+    for (let i = 0; i < 100 && (await loadedAt()) === t1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(await loadedAt(), t1, 'a changed file reloaded the model');
+    answering = false;
+    await load;
+    assert.ok(answers.length > 0 && answers.every((a) => a === 'Probe'), 'no request dropped or answered wrongly during reloads');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(err, /SIGTERM: finishing requests in flight/);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('keys add | list | revoke from the command line', () => {
+  const db = join(dir, 'keys.db');
+  const run = (...args: string[]) => spawnSync(process.execPath, [main, 'keys', ...args, '--store', db], { encoding: 'utf8' });
+  const add = run('add', 'soc', '--scope', 'write', '--rate', '20');
+  assert.equal(add.status, 0, add.stderr);
+  const key = add.stdout.trim();
+  assert.match(key, /^nsk_[0-9a-f]{8}_/);
+  assert.match(add.stderr, /shown only this once/);
+  const id = key.slice(4, 12);
+  const list = run('list', '--json');
+  const rows = JSON.parse(list.stdout);
+  assert.deepEqual(rows.map((r: { id: string; scope: string; ratePerSecond: number }) => [r.id, r.scope, r.ratePerSecond]), [[id, 'write', 20]]);
+  assert.equal(list.stdout.includes(key.slice(13)), false, 'list never shows the secret');
+  assert.equal(run('revoke', id).status, 0);
+  const again = run('revoke', id);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /no active key/);
+  const bad = run('add', 'x', '--scope', 'admin');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /scope/);
+});

@@ -1,0 +1,87 @@
+/**
+ * `netsentinel serve`: the HTTP service (src/server/): seed 004's POST /classify, the /v1 API,
+ * the dashboard and /metrics, from the models and baseline given, on the store. Runs until
+ * SIGTERM or SIGINT (graceful: requests in flight finish, the store closes); SIGHUP reloads the
+ * models.
+ */
+import type { Command } from '../command.js';
+import { serverConfigFrom } from '../../server/server-config.js';
+import { startService } from '../../server/service.js';
+import { UserError } from '../../util/errors.js';
+import { onInterrupt } from '../../util/atomic-output.js';
+import { SETTINGS_OPTIONS, SETTINGS_PRECEDENCE, settingsFromArgs } from '../../config/settings.js';
+
+export const serve: Command = {
+  spec: {
+    name: 'serve',
+    summary: 'serve models, alerts and a dashboard over HTTP (seed 004 POST /classify, /v1 API, /metrics)',
+    usage: '[options]',
+    positionals: { min: 0, max: 0, name: 'nothing' },
+    description: `Listens on loopback by default; binding elsewhere (--host 0.0.0.0) requires API keys
+('netsentinel keys add'). /classify answers with the classifier given by --model (or server.classify.model),
+"Not recognized" when its top class probability is below server.classify.minConfidence (default 0.5).
+The API is described at /docs (OpenAPI at /docs/json); the dashboard is at /dashboard/.
+SIGTERM: graceful stop. SIGHUP, or a changed model file: models reloaded without dropping requests.
+Settings: the "server" section (server.port, server.classify.minConfidence, ... as NETSENTINEL_SERVER_PORT,
+NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). ${SETTINGS_PRECEDENCE}`,
+    options: [
+      { name: 'model', short: 'm', type: 'list', value: 'FILE', description: 'model file(s) to serve (repeatable)' },
+      { name: 'models', type: 'string', value: 'DIR', description: 'serve every .nsm model file in DIR' },
+      { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: 'baseline file for flow risk (/v1/risk/flows)' },
+      { name: 'store', type: 'string', value: 'LOC', description: 'alert store: SQLite path or postgres:// URL', default: 'netsentinel.db' },
+      ...SETTINGS_OPTIONS,
+      { name: 'host', type: 'string', value: 'HOST', description: 'address to bind (default 127.0.0.1, or server.host)' },
+      { name: 'port', short: 'p', type: 'integer', value: 'PORT', description: 'port (default 8080, or server.port; 0 picks a free one)' },
+    ],
+    examples: [
+      'netsentinel serve --model gbdt.nsm',
+      'netsentinel serve --models models/ --baseline office.nsb --store postgres://ns@db/ns --host 0.0.0.0 --port 8443',
+      "curl -s -X POST -H 'Content-Type: application/json' -d @flow.json http://127.0.0.1:8080/classify",
+    ],
+  },
+  async run({ args, progress, out, json }) {
+    const v = args.values;
+    const settings = settingsFromArgs(v);
+    let config = serverConfigFrom(settings.section('server'), {}, settings.configFile ?? 'the settings');
+    if (v.host !== undefined) config = { ...config, host: v.host as string };
+    if (v.port !== undefined) {
+      const p = v.port as number;
+      if (p < 0 || p > 65535) throw new UserError(`serve: --port must be from 0 to 65535, got ${p}`);
+      config = { ...config, port: p };
+    }
+    const modelFiles = ((v.model as string[] | undefined) ?? []).flatMap((m) => m.split(',')).filter(Boolean);
+    if (modelFiles.length === 0 && !v.models) progress.note('serving without a model: /classify answers 409 until one is given with --model');
+    const svc = await startService({ config, modelFiles, modelsDir: v.models as string | undefined, baselineFile: v.baseline as string | undefined, store: v.store as string });
+    const models = svc.ctx.models.list();
+    if (json) out(JSON.stringify({ listening: svc.url, models: models.map((m) => m.name), classify: svc.ctx.models.classifier()?.name ?? null, store: svc.ctx.store.where, keysRequired: svc.ctx.authRequired }));
+    else {
+      out(`netsentinel listening on ${svc.url}`);
+      out(`  models    ${models.length ? models.map((m) => `${m.name} (${m.model.estimator.name}, ${m.model.kind})`).join(', ') : 'none'}`);
+      out(`  classify  ${svc.ctx.models.classifier()?.name ?? 'no classifier'} (min confidence ${config.classify.minConfidence})`);
+      out(`  store     ${svc.ctx.store.where}`);
+      out(`  keys      ${svc.ctx.authRequired ? 'required' : 'not required (loopback)'}`);
+      out(`  docs      ${svc.url}/docs   dashboard ${svc.url}/dashboard/`);
+    }
+    return new Promise<number>((resolve) => {
+      const stop = (sig: string) => {
+        process.stderr.write(`netsentinel: ${sig}: finishing requests in flight, then stopping\n`);
+        svc.close().then(
+          () => resolve(0),
+          (e) => {
+            process.stderr.write(`netsentinel: error while stopping: ${(e as Error).message}\n`);
+            resolve(1);
+          },
+        );
+      };
+      // the CLI's interrupt handling (src/util/atomic-output.ts) lets a verb claim the signal and stop cleanly
+      onInterrupt((sig) => {
+        stop(sig);
+        return true;
+      });
+      process.on('SIGHUP', () => {
+        process.stderr.write('netsentinel: SIGHUP: reloading models\n');
+        void svc.reload();
+      });
+    });
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * POST /v1/analyze against `netsentinel analyze` on the shipped loopback sample: the upload goes
+ * through the pipeline's stages (a new source, analyze's sinks) and gives the same figures, the
+ * same risky sources and the same output files; alerts land in the store and the live feed; a
+ * file no reader knows is a 400 naming it; without a baseline the answer is 409.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startService, type RunningService } from './service.js';
+import { DEFAULT_SERVER_CONFIG } from './server-config.js';
+
+const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const dir = mkdtempSync(join(tmpdir(), 'ns-analyze-route-'));
+const normal = join(root, 'samples/loopback/normal.csv');
+const traffic = join(root, 'samples/loopback/traffic.csv');
+let svc: RunningService;
+let cli: Record<string, any>;
+
+before(async () => {
+  const b = spawnSync(process.execPath, [main, 'baseline', normal, '-o', join(dir, 'lo.nsb'), '-q'], { encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const a = spawnSync(process.execPath, [main, 'analyze', traffic, '-b', join(dir, 'lo.nsb'), '-o', join(dir, 'cli-out'), '--store', join(dir, 'cli.db'), '-q', '--json'], { encoding: 'utf8' });
+  assert.equal(a.status, 0, a.stderr);
+  cli = JSON.parse(a.stdout);
+  svc = await startService({ config: { ...DEFAULT_SERVER_CONFIG, port: 0, accessLog: 'off', watchModels: false }, baselineFile: join(dir, 'lo.nsb'), store: join(dir, 'svc.db'), pollMs: 100 });
+});
+after(async () => {
+  await svc?.close();
+});
+
+test('an uploaded flow file gets the outputs and figures of netsentinel analyze', async () => {
+  const r = await fetch(svc.url + '/v1/analyze?name=traffic.csv', { method: 'POST', body: readFileSync(traffic), headers: { 'Content-Type': 'text/csv' } });
+  const body: any = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(body));
+  const s = body.summary;
+  assert.equal(s.flows, cli.flows);
+  assert.deepEqual(s.inputs, ['upload:traffic.csv']);
+  assert.deepEqual(
+    s.riskyIps.map((x: any) => [x.ip, x.risk]),
+    cli.riskyIps.map((x: any) => [x.ip, x.risk]),
+  );
+  assert.equal(s.riskyFlows, cli.riskyFlows);
+  for (const f of ['flows_scored.csv', 'alerts.jsonl', 'risky_ips.csv', 'risky_ips.txt', 'report.html', 'summary.json', 'risk_scores.png']) assert.ok(body.files[f], `${f} is among the outputs`);
+  const csv = await (await fetch(svc.url + body.files['flows_scored.csv'])).text();
+  assert.equal(csv.trim().split('\n').length, readFileSync(join(dir, 'cli-out', 'flows_scored.csv'), 'utf8').trim().split('\n').length);
+  const alerts = await (await fetch(svc.url + body.files['alerts.jsonl'])).text();
+  assert.equal(alerts.trim().split('\n').length, readFileSync(join(dir, 'cli-out', 'alerts.jsonl'), 'utf8').trim().split('\n').length);
+  const page: any = await (await fetch(svc.url + '/v1/alerts?limit=1000')).json();
+  assert.equal(page.alerts.length, alerts.trim().split('\n').length, 'the alerts are in the store');
+  assert.equal((await fetch(svc.url + `/v1/analyses/${body.id}/files/nope.csv`)).status, 404);
+});
+
+test('an upload no reader understands is a 400 naming it', async () => {
+  const r = await fetch(svc.url + '/v1/analyze?name=junk.bin', { method: 'POST', body: Buffer.from([0, 1, 2, 3, 0, 0, 0, 255, 254]), headers: { 'Content-Type': 'application/octet-stream' } });
+  const body: any = await r.json();
+  assert.equal(r.status, 400, JSON.stringify(body));
+  assert.match(body.error, /upload:junk\.bin|binary|not a/i);
+});

@@ -1,0 +1,35 @@
+/** What every route of the service shares: configuration, models, store, keys, metrics, log. */
+import type { Logger } from 'pino';
+import type { AlertStore } from '../store/alert-store.js';
+import type { AlertReader } from '../store/alert-query.js';
+import type { KeyStore } from '../store/key-store.js';
+import type { ModelRegistry } from './model-registry.js';
+import type { ServerConfig } from './server-config.js';
+import type { ServiceMetrics } from './metrics.js';
+import type { LiveAlerts } from './live-alerts.js';
+
+export interface ServiceContext {
+  readonly config: ServerConfig;
+  readonly models: ModelRegistry;
+  readonly store: AlertStore;
+  readonly reader: AlertReader;
+  readonly storeLocation: string;
+  readonly keys: KeyStore;
+  readonly authRequired: boolean;
+  readonly metrics: ServiceMetrics;
+  readonly log: Logger;
+  readonly live: LiveAlerts;
+  readonly version: string;
+}
+
+/** Scope a route needs: public (no key ever), read, or write (write keys can also read). */
+export type RouteScope = 'public' | 'read' | 'write';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    scope?: RouteScope;
+  }
+  interface FastifyRequest {
+    keyId?: string;
+  }
+}

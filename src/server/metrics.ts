@@ -1,0 +1,60 @@
+/**
+ * Prometheus metrics of the service (prom-client, on a registry of its own so tests can build
+ * several apps in one process): requests and latencies by route, model score histograms, store
+ * errors, rate-limited requests, and alerts by severity read from the store when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly latency: Histogram<'route' | 'method'>;
+  readonly modelScore: Histogram<'model' | 'kind'>;
+  readonly flowsScored: Counter<'model'>;
+  readonly storeErrors: Counter<'operation'>;
+  readonly rateLimited: Counter<'key'>;
+  readonly reloads: Counter<'result'>;
+}
+
+export function createMetrics(alertsBySeverity: () => Promise<Record<string, number>>, onStoreError: (op: string) => void): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'netsentinel_' });
+  const m: ServiceMetrics = {
+    registry,
+    requests: new Counter({ name: 'netsentinel_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
+    latency: new Histogram({
+      name: 'netsentinel_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route', 'method'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
+    modelScore: new Histogram({
+      name: 'netsentinel_model_score',
+      help: "models' scores: classifiers' 1 - P(normal) (or the top probability when no class is normal), detectors' anomaly score",
+      labelNames: ['model', 'kind'],
+      buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1],
+      registers: [registry],
+    }),
+    flowsScored: new Counter({ name: 'netsentinel_flows_scored_total', help: 'flows scored through the API, by model', labelNames: ['model'], registers: [registry] }),
+    storeErrors: new Counter({ name: 'netsentinel_store_errors_total', help: 'failed store operations', labelNames: ['operation'], registers: [registry] }),
+    rateLimited: new Counter({ name: 'netsentinel_rate_limited_total', help: 'requests refused with 429, by key id (or "connections")', labelNames: ['key'], registers: [registry] }),
+    reloads: new Counter({ name: 'netsentinel_model_reloads_total', help: 'model reloads', labelNames: ['result'], registers: [registry] }),
+  };
+  new Gauge({
+    name: 'netsentinel_alerts',
+    help: 'alerts in the store by severity (1 = highest)',
+    labelNames: ['severity'],
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await alertsBySeverity();
+        this.reset();
+        for (const [sev, n] of Object.entries(counts)) this.set({ severity: sev }, n);
+      } catch {
+        onStoreError('count alerts');
+      }
+    },
+  });
+  return m;
+}

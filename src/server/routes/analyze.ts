@@ -1,0 +1,125 @@
+/**
+ * POST /v1/analyze: analysis of an uploaded flow file with the same outputs as `netsentinel
+ * analyze` (flows_scored.csv, alerts.jsonl, risky_ips.csv/.txt, risk_scores.png, report.html,
+ * summary.json, and alerts in the store), through the analysis pipeline's own stages: the upload
+ * is a new FlowSource (upload-source.ts) and the outputs are analyze's sinks, written into a
+ * folder per analysis that GET /v1/analyses/:id/files/:name serves. One analysis at a time (they
+ * are CPU-heavy): a second gets 429 with Retry-After.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ServiceContext } from '../context.js';
+import { runAnalysis, summaryJson } from '../../analysis/run-analysis.js';
+import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js';
+import { uploadSource } from '../upload-source.js';
+import { BatchInputError } from '../batch-reader.js';
+import { UserError } from '../../util/errors.js';
+import { ErrorAnswer } from '../schemas.js';
+
+const AnalyzeQuery = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\w.@+-]+$', description: 'file name for messages and the report' })),
+    flow_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'flows at or above this risk become alerts (default 0.999)' })),
+    ip_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'sources at or above this risk are risky (default 0.99)' })),
+    store: Type.Optional(Type.Boolean({ description: 'store the alerts (default true)' })),
+  },
+  { additionalProperties: false },
+);
+
+export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, dataDir = join(tmpdir(), `netsentinel-analyses-${process.pid}`)): Promise<void> {
+  const done = new Map<string, Record<string, string>>();
+  const history: { id: string; finishedAt: string; input: string; flows: number; riskyFlows: number; riskySources: number }[] = [];
+  let busy = false;
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, next) => next(null, payload));
+    scope.post(
+      '/v1/analyze',
+      {
+        schema: {
+          summary: 'Analyse an uploaded flow file as `netsentinel analyze` does',
+          description: 'Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, CSV with a header; gzip allowed), streamed. Needs the service to hold a baseline. Answer: the summary (as analyze --json) and the URL of each output file.',
+          tags: ['analysis'],
+          querystring: AnalyzeQuery,
+          response: { 400: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 429: ErrorAnswer },
+        },
+        config: { scope: 'write' },
+      },
+      async (req, reply) => {
+        const body = req.body as Readable;
+        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean };
+        const b = ctx.models.baseline();
+        if (!b) {
+          body.resume();
+          return reply.code(409).send({ error: 'this service has no baseline: start it with --baseline FILE (made by netsentinel baseline)', statusCode: 409 });
+        }
+        if (busy) {
+          body.resume();
+          reply.header('Retry-After', '5');
+          return reply.code(429).send({ error: 'an analysis is running; retry shortly', statusCode: 429 });
+        }
+        busy = true;
+        const id = randomBytes(8).toString('hex');
+        const outDir = join(dataDir, id);
+        mkdirSync(outDir, { recursive: true });
+        const clf = ctx.models.classifier();
+        const have = new Set(b.baseline.reference?.columns.map((c) => c.name) ?? []);
+        const classifier = clf && clf.model.pipeline.inputs.every((i) => have.has(i.name)) ? clf : undefined;
+        try {
+          const result = await runAnalysis({
+            inputs: [`upload:${q.name ?? 'flows'}`],
+            read: {},
+            baseline: b.baseline,
+            baselineFile: basename(b.path),
+            classifier: classifier?.model,
+            classifierFile: classifier ? basename(classifier.path) : undefined,
+            flowThreshold: q.flow_threshold ?? 0.999,
+            ipThreshold: q.ip_threshold ?? 0.99,
+            outDir,
+            store: q.store === false ? undefined : ctx.store,
+            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes),
+            charts: riskChartPng,
+            report: renderHtmlReport,
+          });
+          void ctx.live.poll();
+          const files: Record<string, string> = {};
+          for (const [name, path] of Object.entries(result.outputs)) files[basename(path)] = path;
+          done.set(id, files);
+          history.unshift({ id, finishedAt: new Date().toISOString(), input: `upload:${q.name ?? 'flows'}`, flows: result.flows, riskyFlows: result.riskyFlows, riskySources: result.riskyIps.length });
+          if (history.length > 100) done.delete(history.pop()!.id);
+          return { id, summary: summaryJson(result), files: Object.fromEntries(Object.keys(files).map((f) => [f, `/v1/analyses/${id}/files/${f}`])) };
+        } catch (e) {
+          body.resume();
+          if (e instanceof BatchInputError) return reply.code(e.statusCode as 400 | 413).send({ error: e.message, statusCode: e.statusCode });
+          if (e instanceof UserError) return reply.code(400).send({ error: e.message.replace(/^stdin/, `upload:${q.name ?? 'flows'}`), statusCode: 400 });
+          throw e;
+        } finally {
+          busy = false;
+        }
+      },
+    );
+  });
+  app.get('/v1/analyses', { schema: { summary: 'Analyses this service ran (newest first), with their output files', tags: ['analysis'] }, config: { scope: 'read' } }, async () => ({
+    analyses: history.map((h) => ({ ...h, files: Object.fromEntries(Object.keys(done.get(h.id) ?? {}).map((f) => [f, `/v1/analyses/${h.id}/files/${f}`])) })),
+  }));
+  const types: Record<string, string> = { csv: 'text/csv', jsonl: 'application/x-ndjson', json: 'application/json', html: 'text/html; charset=utf-8', png: 'image/png', txt: 'text/plain' };
+  app.get(
+    '/v1/analyses/:id/files/:file',
+    {
+      schema: { summary: 'An output file of an analysis', tags: ['analysis'], params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }), file: Type.String({ maxLength: 100 }) }, { additionalProperties: false }), response: { 404: ErrorAnswer } },
+      config: { scope: 'read' },
+    },
+    async (req, reply) => {
+      const { id, file } = req.params as { id: string; file: string };
+      const path = done.get(id)?.[file];
+      if (!path || !existsSync(path)) return reply.code(404).send({ error: `no output "${file}" of analysis ${id}`, statusCode: 404 });
+      reply.type(types[file.split('.').pop() ?? ''] ?? 'application/octet-stream');
+      return reply.send(createReadStream(path));
+    },
+  );
+}

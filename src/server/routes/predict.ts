@@ -1,0 +1,139 @@
+/**
+ * POST /v1/predict: batch prediction and anomaly scoring of many flows with one model, streamed
+ * both ways: records are read in batches (JSON lines, a JSON array or CSV: batch-reader.ts),
+ * encoded straight into the model's matrix, scored, and written out as JSON lines while the next
+ * batch is read. One output line per record, in order:
+ *   classifiers: {"line":N,"prediction":"DoS","probability":0.99,"score":0.99}  (score = 1 - P(normal))
+ *   detectors:   {"line":N,"score":0.61,"anomalous":true}
+ * An error in the first batch (bad JSON, a wrong type, an unknown category, too large) is a 4xx
+ * naming the line and field; after output has started the status is already sent, so the stream
+ * ends with one line {"error": "...", "statusCode": N} instead.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ServiceContext } from '../context.js';
+import { BatchInputError, batchFormatOf, readBatches, type RecordBatch } from '../batch-reader.js';
+import { FieldError } from '../row-encoder.js';
+import type { LoadedModel } from '../model-registry.js';
+import { observeScores, predictRows } from '../model-answer.js';
+import { ErrorAnswer, PredictQuery } from '../schemas.js';
+
+const BATCH_ROWS = 8192;
+
+function r6(x: number): string {
+  return String(Math.round(x * 1e6) / 1e6);
+}
+
+export function pickModel(ctx: ServiceContext, name: string | undefined): LoadedModel {
+  if (name) {
+    const m = ctx.models.get(name);
+    if (!m) throw new BatchInputError(404, `no model "${name}"; this service holds ${ctx.models.list().map((x) => x.name).join(', ') || 'none'}`);
+    return m;
+  }
+  const m = ctx.models.classifier() ?? (ctx.models.list().length === 1 ? ctx.models.list()[0] : undefined);
+  if (!m) throw new BatchInputError(409, ctx.models.list().length ? 'several models are held: name one with ?model=NAME' : 'this service holds no model');
+  return m;
+}
+
+/** Score one batch of records into JSON lines. */
+function scoreBatch(ctx: ServiceContext, m: LoadedModel, b: RecordBatch, withProba: boolean, scratch: { buf: Float64Array }): string {
+  const n = b.where.length;
+  const w = m.encoder.width;
+  if (scratch.buf.length < n * w) scratch.buf = new Float64Array(n * w);
+  const X = scratch.buf;
+  const enc = m.encoder;
+  let r = 0;
+  try {
+    if (b.objects) for (; r < n; r++) enc.encode(b.objects[r], X, r * w);
+    else {
+      const cols = enc.columnsFor(b.header!);
+      for (; r < n; r++) enc.encodeCells(b.cells![r], cols, X, r * w);
+    }
+  } catch (e) {
+    if (e instanceof FieldError) throw new BatchInputError(400, `body ${b.unit} ${b.where[r]}: ${e.message}`);
+    throw e;
+  }
+  const p = predictRows(m, n === X.length / w ? X : X.subarray(0, n * w), n);
+  observeScores(ctx.metrics, m, p);
+  const parts: string[] = new Array(n);
+  const classes = m.model.classes;
+  const k = classes?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    let s = `{"${b.unit}":${b.where[i]}`;
+    if (p.predicted) {
+      const c = p.predicted[i];
+      s += `,"prediction":${JSON.stringify(classes![c])},"probability":${r6(p.proba![i * k + c])}`;
+      if (withProba) s += `,"probabilities":{${classes!.map((cl, j) => `${JSON.stringify(cl)}:${r6(p.proba![i * k + j])}`).join(',')}}`;
+    }
+    if (p.score) s += `,"score":${r6(p.score[i])}`;
+    if (p.anomalous) s += `,"anomalous":${p.anomalous[i] === 1}`;
+    parts[i] = s + '}';
+  }
+  return parts.join('\n') + '\n';
+}
+
+export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  await app.register(async (scope) => {
+    // the body is read by the route as a stream, never buffered by a parser
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    scope.post(
+      '/v1/predict',
+      {
+        schema: {
+          summary: 'Score many flows with one model (streamed)',
+          description:
+            'Body: JSON lines (application/x-ndjson), a JSON array (application/json) or CSV with a header (text/csv); fields named as seed 004 or as the NSL-KDD columns (any model input the record lacks is missing). Answer: JSON lines, one per record, in order.',
+          tags: ['batch'],
+          querystring: PredictQuery,
+          consumes: ['application/x-ndjson', 'application/json', 'text/csv'],
+          produces: ['application/x-ndjson'],
+          response: { 400: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer },
+        },
+        config: { scope: 'read' },
+      },
+      async (req, reply: FastifyReply) => {
+        const q = req.query as { model?: string; proba?: boolean };
+        const body = req.body as Readable;
+        const fail = (e: unknown) => {
+          body.resume();
+          if (e instanceof BatchInputError) return reply.code(e.statusCode).send({ error: e.message, statusCode: e.statusCode });
+          throw e;
+        };
+        let m: LoadedModel;
+        try {
+          m = pickModel(ctx, q.model);
+        } catch (e) {
+          return fail(e);
+        }
+        const fmt = batchFormatOf(req.headers['content-type']);
+        if (!fmt) return fail(new BatchInputError(415, `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted here; send application/x-ndjson, application/json or text/csv`));
+        const batches = readBatches(body, fmt, ctx.config.limits.batchBytes, BATCH_ROWS);
+        const scratch = { buf: new Float64Array(0) };
+        let first: string;
+        let firstDone: boolean;
+        try {
+          const it = await batches.next();
+          firstDone = it.done === true;
+          first = it.done ? '' : scoreBatch(ctx, m, it.value, q.proba === true, scratch);
+        } catch (e) {
+          return fail(e);
+        }
+        async function* rest(): AsyncGenerator<string> {
+          if (first) yield first;
+          if (firstDone) return;
+          try {
+            for await (const b of batches) yield scoreBatch(ctx, m, b, q.proba === true, scratch);
+          } catch (e) {
+            if (!(e instanceof BatchInputError)) ctx.log.error({ err: (e as Error).message, stack: (e as Error).stack }, 'batch scoring failed');
+            const status = e instanceof BatchInputError ? e.statusCode : 500;
+            yield JSON.stringify({ error: e instanceof BatchInputError ? e.message : 'internal error; it has been logged', statusCode: status }) + '\n';
+            body.resume();
+          }
+        }
+        reply.type('application/x-ndjson');
+        return reply.send(Readable.from(rest()));
+      },
+    );
+  });
+}

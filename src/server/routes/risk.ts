@@ -1,0 +1,107 @@
+/**
+ * Risk: of flows (scored against the baseline the service was given, with the reasons that made
+ * them unusual), and of a source IP (from its stored alerts); plus the top sources and the risk
+ * over time the dashboard draws.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ServiceContext } from '../context.js';
+import { ErrorAnswer, FlowRiskBody, IpParams, IpRiskAnswer } from '../schemas.js';
+import { categoricalFrom, numericColumn, type Column, type FlowTable } from '../../flows/table.js';
+import { canonicalField } from '../seed-fields.js';
+import { rowExplainer } from '../../risk/column-stats.js';
+import { describe } from '../row-encoder.js';
+
+class FlowFieldError extends Error {}
+
+/** JSON flows → a FlowTable with the columns (names and kinds) of the baseline's data. */
+function tableOf(reference: FlowTable, flows: readonly Record<string, unknown>[]): FlowTable {
+  const columns: Column[] = [];
+  const lookups = flows.map((f) => new Map(Object.entries(f).map(([k, v]) => [canonicalField(k), v])));
+  for (const c of reference.columns) {
+    if (c.role === 'label') continue;
+    const key = canonicalField(c.name);
+    if (c.kind === 'numeric') {
+      const v = new Float64Array(flows.length);
+      lookups.forEach((l, i) => {
+        const x = l.get(key);
+        if (x === undefined || x === null || x === '') v[i] = NaN;
+        else if (typeof x === 'number') v[i] = x;
+        else if (typeof x === 'string' && Number.isFinite(Number(x))) v[i] = Number(x);
+        else throw new FlowFieldError(`body.flows[${i}].${c.name}: expected a number, got ${describe(x)}`);
+      });
+      columns.push(numericColumn(c.name, c.role, v));
+    } else {
+      columns.push(categoricalFrom(c.name, c.role, lookups.map((l) => {
+        const x = l.get(key);
+        return x === undefined || x === null ? null : String(x);
+      })));
+    }
+  }
+  return { rowCount: flows.length, columns, format: reference.format };
+}
+
+export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.post(
+    '/v1/risk/flows',
+    {
+      schema: { summary: 'Risk of flows against the baseline, with reasons', tags: ['risk'], body: FlowRiskBody, response: { 400: ErrorAnswer, 409: ErrorAnswer } },
+      config: { scope: 'read' },
+    },
+    async (req, reply) => {
+      const b = ctx.models.baseline();
+      if (!b?.baseline.reference) return reply.code(409).send({ error: 'this service has no baseline (start it with --baseline FILE made by netsentinel baseline)', statusCode: 409 });
+      const flows = (req.body as { flows: Record<string, unknown>[] }).flows;
+      let t: FlowTable;
+      try {
+        t = tableOf(b.baseline.reference, flows);
+      } catch (e) {
+        if (e instanceof FlowFieldError) return reply.code(400).send({ error: e.message, statusCode: 400 });
+        throw e;
+      }
+      const s = b.scorer.score(t, 'request body');
+      const explain = rowExplainer(b.baseline.columns, t, 3);
+      return {
+        calibration: b.scorer.calibration,
+        results: flows.map((_, r) => ({
+          risk: s.risk[r],
+          evidence: s.evidence[r],
+          detectors: Object.fromEntries([...s.p].map(([name, p]) => [name, p[r]])),
+          ...(s.predictedClass ? { predicted: s.predictedClass[r] } : {}),
+          reasons: explain(r).map((x) => x.text),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/ips/:ip',
+    { schema: { summary: 'Risk of a source IP from its stored alerts', tags: ['risk'], params: IpParams, response: { 200: IpRiskAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
+    async (req) => {
+      const { ip } = req.params as { ip: string };
+      const page = await ctx.reader.page({ srcIp: ip, limit: 200 });
+      const all = page.alerts;
+      const reasons = [...new Set(all.flatMap((a) => a.reasons))].slice(0, 20);
+      return {
+        ip,
+        alerts: all.length,
+        maxRisk: all.length ? Math.max(...all.map((a) => a.risk)) : null,
+        lastSeen: all.length ? all.map((a) => a.timestamp).sort().at(-1)! : null,
+        reasons,
+        recent: all.slice(0, 50),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/sources/top',
+    { schema: { summary: 'Riskiest sources with their reasons', tags: ['risk'], querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false }) }, config: { scope: 'read' } },
+    async (req) => ({ sources: await ctx.reader.topSources((req.query as { limit?: number }).limit ?? 20) }),
+  );
+
+  app.get(
+    '/v1/risk/timeline',
+    { schema: { summary: 'Alerts and highest risk per hour', tags: ['risk'], querystring: Type.Object({ hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90 })) }, { additionalProperties: false }) }, config: { scope: 'read' } },
+    async (req) => ({ hours: await ctx.reader.riskOverTime((req.query as { hours?: number }).hours ?? 168) }),
+  );
+}

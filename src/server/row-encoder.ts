@@ -1,0 +1,170 @@
+/**
+ * Turns JSON records straight into the rows of the matrix a model saw in training, without
+ * building a FlowTable first: the request path of /classify and the batch endpoints. It applies
+ * exactly the fitted pipeline's steps (signed log, missing → training median, ±Infinity →
+ * training extremes, scaling, one-hot or ordinal codes; see src/features/pipeline.ts), compiled
+ * once per model so a request costs a few property reads and one Map lookup per category.
+ *
+ * Field names are matched after folding (see seed-fields.ts), so seed 004's `srcbytes` and
+ * NSL-KDD's `src_bytes` both feed the model input `src_bytes`. A model input the record does not
+ * carry is missing (NaN → the training median; a category → no category), which is how a model
+ * trained on all 41 NSL-KDD columns answers seed 004's 31 fields. A category never seen in
+ * training is refused by default (unknownCategory 'reject'), or encoded as "no known category"
+ * as scikit-learn's handle_unknown='ignore' does ('ignore').
+ */
+import type { PipelineState } from '../features/pipeline.js';
+import { canonicalField, SEED_FIELDS } from './seed-fields.js';
+
+export class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+export type UnknownCategory = 'reject' | 'ignore';
+
+export interface RowEncoder {
+  readonly width: number;
+  /** model input names, in pipeline order */
+  readonly inputs: readonly string[];
+  /** inputs no seed 004 field provides (filled as missing when /classify is used) */
+  readonly notInSeed: readonly string[];
+  /** categories known per categorical input */
+  readonly categories: Readonly<Record<string, readonly string[]>>;
+  /** write one record into out[offset .. offset + width); throws FieldError */
+  encode(record: Record<string, unknown>, out: Float64Array, offset: number): void;
+  /** a record given as strings in a fixed column order (CSV): column index per input, -1 = absent */
+  encodeCells(cells: readonly string[], columnOf: Int32Array, out: Float64Array, offset: number): void;
+  /** column index per input for a CSV header */
+  columnsFor(header: readonly string[]): Int32Array;
+}
+
+interface NumStep {
+  kind: 0;
+  names: string[];
+  label: string;
+  offset: number;
+  fill: number;
+  posInf: number;
+  negInf: number;
+  center: number;
+  scale: number;
+  clip: boolean;
+  log: boolean;
+}
+interface CatStep {
+  kind: 1;
+  names: string[];
+  label: string;
+  offset: number;
+  onehot: boolean;
+  lookup: Map<string, number>;
+  known: readonly string[];
+}
+
+export function compileRowEncoder(p: PipelineState, unknownCategory: UnknownCategory = 'reject'): RowEncoder {
+  const seedByCanon = new Map(SEED_FIELDS.map(([n]) => [canonicalField(n), n]));
+  const steps: (NumStep | CatStep)[] = [];
+  const notInSeed: string[] = [];
+  const categories: Record<string, readonly string[]> = {};
+  let o = 0;
+  for (const inp of p.inputs) {
+    const seed = seedByCanon.get(canonicalField(inp.name));
+    if (!seed) notInSeed.push(inp.name);
+    const names = [inp.name, ...(seed && seed !== inp.name ? [seed] : [])];
+    if (inp.kind === 'numeric') {
+      steps.push({ kind: 0, names, label: seed ?? inp.name, offset: o, fill: inp.fill, posInf: inp.posInf, negInf: inp.negInf, center: inp.center, scale: inp.scale, clip: inp.clip, log: inp.log === true });
+      o += 1;
+    } else {
+      const lookup = new Map<string, number>();
+      inp.categories.forEach((c, i) => lookup.set(c, i));
+      categories[seed ?? inp.name] = inp.categories;
+      steps.push({ kind: 1, names, label: seed ?? inp.name, offset: o, onehot: inp.encoding === 'onehot', lookup, known: inp.categories });
+      o += inp.encoding === 'onehot' ? inp.categories.length : 1;
+    }
+  }
+  const width = o;
+  if (width !== p.outputNames.length) throw new Error(`row encoder: ${width} columns, the pipeline makes ${p.outputNames.length}`);
+
+  const putNumber = (s: NumStep, v: number, out: Float64Array, base: number): void => {
+    if (s.log && v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+    if (v !== v) v = s.fill;
+    else if (v === Infinity) v = s.posInf;
+    else if (v === -Infinity) v = s.negInf;
+    v = (v - s.center) / s.scale;
+    if (s.clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+    out[base + s.offset] = v;
+  };
+  const putCategory = (s: CatStep, v: string | undefined, out: Float64Array, base: number): void => {
+    let k = -1;
+    if (v !== undefined && v !== '') {
+      const hit = s.lookup.get(v);
+      if (hit === undefined) {
+        if (unknownCategory === 'reject') {
+          throw new FieldError(s.label, `"${v.length > 40 ? v.slice(0, 40) + '…' : v}" was never seen in training (known: ${s.known.slice(0, 12).join(', ')}${s.known.length > 12 ? `, … ${s.known.length} in all` : ''})`);
+        }
+      } else k = hit;
+    }
+    if (s.onehot) {
+      if (k >= 0) out[base + s.offset + k] = 1;
+    } else out[base + s.offset] = k;
+  };
+
+  return {
+    width,
+    inputs: p.inputs.map((i) => i.name),
+    notInSeed,
+    categories,
+    encode(rec, out, base) {
+      out.fill(0, base, base + width);
+      for (let i = 0; i < steps.length; i++) {
+        const s = steps[i];
+        let v: unknown = rec[s.names[0]];
+        if (v === undefined && s.names.length > 1) v = rec[s.names[1]];
+        if (s.kind === 0) {
+          let x: number;
+          if (typeof v === 'number') x = v;
+          else if (v === undefined || v === null) x = NaN;
+          else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) x = Number(v);
+          else throw new FieldError(s.label, `expected a number, got ${describe(v)}`);
+          putNumber(s, x, out, base);
+        } else {
+          if (v !== undefined && v !== null && typeof v !== 'string') throw new FieldError(s.label, `expected a string, got ${describe(v)}`);
+          putCategory(s, (v as string | null | undefined) ?? undefined, out, base);
+        }
+      }
+    },
+    columnsFor(header) {
+      const byCanon = new Map<string, number>();
+      header.forEach((h, i) => byCanon.set(canonicalField(h), i));
+      return Int32Array.from(steps, (s) => byCanon.get(canonicalField(s.names[0])) ?? -1);
+    },
+    encodeCells(cells, columnOf, out, base) {
+      out.fill(0, base, base + width);
+      for (let i = 0; i < steps.length; i++) {
+        const s = steps[i];
+        const c = columnOf[i];
+        const raw = c >= 0 ? cells[c] : undefined;
+        if (s.kind === 0) {
+          let x = NaN;
+          if (raw !== undefined && raw !== '') {
+            x = Number(raw);
+            if (x !== x && !/^\s*nan\s*$/i.test(raw)) throw new FieldError(s.label, `expected a number, got ${describe(raw)}`);
+          }
+          putNumber(s, x, out, base);
+        } else putCategory(s, raw, out, base);
+      }
+    },
+  };
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * A running service: opens the models, the store, its alert reader and the key table, builds the
+ * app, listens, and closes all of it in order. Shutdown (SIGTERM/SIGINT in `serve`) stops taking
+ * connections, lets requests in flight finish, ends the live feeds, then closes the store; SIGHUP
+ * reloads the models (model-registry.ts swaps them without dropping a request).
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppState } from './app.js';
+import { ModelRegistry } from './model-registry.js';
+import { openStore, DEFAULT_STORE } from '../store/open-store.js';
+import { openAlertReader } from '../store/alert-query.js';
+import { openKeyStore } from '../store/key-store.js';
+import { KeyCache } from './auth.js';
+import { createMetrics } from './metrics.js';
+import { createServiceLog } from './access-log.js';
+import { LiveAlerts } from './live-alerts.js';
+import { isLoopback, type ServerConfig } from './server-config.js';
+import type { ServiceContext } from './context.js';
+import { NETSENTINEL_VERSION } from '../models/trained-model.js';
+import { UserError } from '../util/errors.js';
+
+export interface ServiceOptions {
+  readonly config: ServerConfig;
+  readonly modelFiles?: readonly string[];
+  readonly modelsDir?: string;
+  readonly baselineFile?: string;
+  readonly store?: string;
+  /** alert feed poll interval (tests use a short one) */
+  readonly pollMs?: number;
+}
+
+export interface RunningService {
+  readonly app: FastifyInstance;
+  readonly ctx: ServiceContext;
+  /** http://host:port */
+  readonly url: string;
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startService(o: ServiceOptions): Promise<RunningService> {
+  const config = o.config;
+  const log = createServiceLog(config.accessLog);
+  const loopback = isLoopback(config.host);
+  const storeLocation = o.store ?? DEFAULT_STORE;
+  const models = await ModelRegistry.open({
+    modelFiles: o.modelFiles ?? [],
+    modelsDir: o.modelsDir,
+    baselineFile: o.baselineFile,
+    unknownCategory: config.classify.unknownCategory,
+    classifyModel: config.classify.model,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
+  });
+  const store = await openStore(storeLocation);
+  const reader = await openAlertReader(storeLocation);
+  const keys = await openKeyStore(storeLocation);
+  const cache = new KeyCache(keys);
+  await cache.refresh();
+  const authRequired = !loopback || config.requireKeys;
+  if (authRequired && cache.active === 0) {
+    await Promise.all([store.close(), reader.close(), keys.close()]);
+    throw new UserError(
+      `${loopback ? 'server.requireKeys is set' : `binding to ${config.host} (beyond loopback) requires API keys`}, and the store ${store.where} has none: make one with 'netsentinel keys add NAME --scope read --store ${storeLocation}'`,
+    );
+  }
+  const state: AppState = { shuttingDown: false };
+  let metricsRef: ReturnType<typeof createMetrics> | undefined;
+  const metrics = createMetrics(() => reader.countBySeverity(), (op) => metricsRef?.storeErrors.inc({ operation: op }));
+  metricsRef = metrics;
+  const live = new LiveAlerts(reader, (e) => {
+    metrics.storeErrors.inc({ operation: 'live feed' });
+    log.error({ err: e.message }, 'live alert feed: store read failed');
+  }, o.pollMs ?? 1000);
+  await live.start();
+  cache.start(5000, (e) => log.error({ err: e.message }, 'key refresh failed'));
+  const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, version: NETSENTINEL_VERSION };
+  const app = await buildApp(ctx, cache, state);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    live.stop();
+    cache.stop();
+    await Promise.all([store.close(), reader.close(), keys.close()]);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  if (config.watchModels) models.watch();
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    ctx,
+    url: `http://${host}:${port}`,
+    async reload() {
+      await models.reload();
+      metrics.reloads.inc({ result: 'done' });
+    },
+    close() {
+      closing ??= (async () => {
+        state.shuttingDown = true;
+        models.close();
+        live.stop();
+        cache.stop();
+        await app.close(); // in-flight requests finish first
+        await Promise.all([store.close(), reader.close(), keys.close()]);
+        log.info({}, 'service stopped');
+        log.flush?.();
+      })();
+      return closing;
+    },
+  };
+}
