@@ -12,5 +12,7 @@ import { compare } from './verbs/compare.js';
 import { search } from './verbs/search.js';
 import { config } from './verbs/config.js';
 import { respond, decisions, block, notify } from './verbs/respond-verbs.js';
+import { publish } from './verbs/publish.js';
+import { stream } from './verbs/stream.js';
 
-export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, respond, decisions, block, notify];
+export const commands: readonly Command[] = [analyze, baseline, train, evaluate, predict, inspect, compare, search, cluster, profile, config, respond, decisions, block, notify, publish, stream];
