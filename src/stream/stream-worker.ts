@@ -193,8 +193,16 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     }
   }
 
+  // per subject filter, the last stream sequence this process committed: a message redelivered
+  // after we committed it (it outlived ack_wait) is acknowledged again, not fed to the rules twice
+  const committed = new Map<string, number>();
   const handle = async (m: JsMsg): Promise<void> => {
     if (m.redelivered) stats.redelivered++;
+    const filter = o.partitions ? m.subject : '*';
+    if (m.seq <= (committed.get(filter) ?? 0)) {
+      await m.ackAck();
+      return;
+    }
     let batch: FlowTable;
     try {
       batch = decode(m);
@@ -207,6 +215,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     }
     const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
     await commit(alerts, findings);
+    committed.set(filter, m.seq);
     await m.ackAck();
     stats.messages++;
     stats.flows += batch.rowCount;
@@ -253,7 +262,7 @@ async function rebuild(
   const floor = info.ack_floor.stream_seq;
   if (!floor) return;
   const start = Math.max(1, floor - o.rebuildMessages + 1);
-  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: [c.filter], deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
+  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: c.filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
   try {
     for (;;) {
       const m = await oc.next({ expires: 2000 });
