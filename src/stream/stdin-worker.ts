@@ -5,7 +5,7 @@
  * episodes are closed. No acknowledgements: the pipe is the unit of delivery.
  */
 import { createInterface } from 'node:readline';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import type { FlowTable } from '../flows/table.js';
 import { findingAlert, storedAlert, type Alert } from '../analysis/alerts.js';
@@ -53,26 +53,17 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
 
 /** JSON lines or CSV, told apart by the first non-blank byte. */
 async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number): AsyncGenerator<FlowTable> {
-  const replay = new PassThrough();
-  let first: Buffer | undefined;
-  for await (const chunk of input) {
-    const b = chunk as Buffer;
-    if (!b.length) continue;
-    first = b;
-    break;
-  }
+  const first = await peek(input);
   if (!first) return;
   const jsonLines = /^\s*\{/.test(first.subarray(0, 64).toString('latin1'));
-  replay.write(first);
-  input.pipe(replay);
   if (!jsonLines) {
-    yield* streamDataset(['-'], { ...read, batchRows, stdin: replay });
+    yield* streamDataset(['-'], { ...read, batchRows, stdin: input });
     return;
   }
   let lines: string[] = [];
   let firstLine = 1;
   let lineNo = 0;
-  for await (const line of createInterface({ input: replay, crlfDelay: Infinity })) {
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     lineNo++;
     lines.push(line);
     if (lines.length >= batchRows) {
@@ -82,4 +73,33 @@ async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number)
     }
   }
   if (lines.some((l) => l.trim())) yield decodeFlows(lines.join('\n'), 'stdin', undefined, firstLine);
+}
+
+/** The first bytes of a stream, put back so the reader after us sees them too. */
+function peek(input: Readable): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      input.off('error', onError);
+    };
+    const onReadable = (): void => {
+      const b = input.read() as Buffer | null;
+      if (b === null) return;
+      input.unshift(b);
+      stop();
+      resolve(b);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(undefined);
+    };
+    const onError = (e: Error): void => {
+      stop();
+      reject(e);
+    };
+    input.on('readable', onReadable);
+    input.once('end', onEnd);
+    input.once('error', onError);
+  });
 }

@@ -252,3 +252,29 @@ async function onlyBaseline(): Promise<string> {
   }
   return baselineFile;
 }
+
+test('stream --stdin: CSV and the JSON lines publish sends score the same flows to the same alerts', { skip: dataSkip, timeout: 120_000 }, async () => {
+  const baseline = await onlyBaseline();
+  const { encodeRow } = await import('./flow-codec.js');
+  const file = sharedPath('datasets', 'cicids2017-sample', 'Portscan_2500.csv') as string;
+  const table = await readDataset([file], { warn: () => undefined });
+  const rows = 400;
+  const jsonLines = Array.from({ length: rows }, (_, r) => encodeRow(table, r)).join('\n') + '\n';
+  const csv = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').slice(0, rows + 1).join('\n') + '\n';
+  const feed = async (text: string): Promise<Record<string, unknown>[]> => {
+    const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end(text);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, err);
+    return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+  const fromCsv = await feed(csv);
+  const fromJson = await feed(jsonLines);
+  assert.ok(fromCsv.length > 100, `${fromCsv.length} alerts`);
+  const sig = (list: Record<string, unknown>[]): string[] => list.map((a) => `${a.src_ip} ${a.dest_port} ${(a.alert as { signature: string }).signature} ${a.timestamp}`).sort();
+  assert.deepEqual(sig(fromJson), sig(fromCsv));
+});
