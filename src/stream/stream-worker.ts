@@ -79,6 +79,9 @@ export interface WorkerStats {
   rebuiltMessages: number;
   rebuiltFlows: number;
   seconds: number;
+  /** per message, ms from the stream storing it to its ack (after commit): median and 99th percentile */
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
 }
 
 /** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
@@ -219,31 +222,54 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     await m.ackAck();
     stats.messages++;
     stats.flows += batch.rowCount;
-    o.latency?.(Date.now() - m.info.timestampNanos / 1e6, batch.rowCount);
+    const ms = Date.now() - m.info.timestampNanos / 1e6;
+    latencies.push(ms);
+    o.latency?.(ms, batch.rowCount);
   };
 
-  let lastProgress = 0;
-  while (!o.signal.aborted) {
-    let got = 0;
-    for (const c of consumers) {
-      if (o.signal.aborted) break;
-      const it = await c.fetch({ max_messages: 1, expires: consumers.length > 1 ? 1000 : 2000 });
-      for await (const m of it) {
-        got++;
-        await handle(m);
-      }
-    }
-    const now = performance.now();
-    if (o.progress && (now - lastProgress > 1000 || (!got && now - lastProgress > 200))) {
-      lastProgress = now;
-      stats.seconds = (now - t0) / 1000;
-      o.progress(stats);
-    }
+  const latencies: number[] = [];
+  // every consumer keeps a pull request open (no idle waits on quiet partitions); messages are
+  // handled one at a time, in the order they arrive, whatever partition they come from
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (fn: () => Promise<void>): Promise<void> => (chain = chain.then(fn));
+  const ticker = o.progress
+    ? setInterval(() => {
+        stats.seconds = (performance.now() - t0) / 1000;
+        o.progress!(stats);
+      }, 1000)
+    : undefined;
+  const streams = await Promise.all(consumers.map((c) => c.consume({ max_messages: 1 })));
+  const stop = (): void => {
+    for (const m of streams) m.stop();
+  };
+  if (o.signal.aborted) stop();
+  else o.signal.addEventListener('abort', stop, { once: true });
+  try {
+    await Promise.all(
+      streams.map(async (msgs) => {
+        for await (const m of msgs) {
+          if (o.signal.aborted) {
+            m.nak(); // delivered after the drain began: back to the stream at once
+            break;
+          }
+          await serial(() => handle(m));
+        }
+      }),
+    );
+  } finally {
+    if (ticker) clearInterval(ticker);
+    o.signal.removeEventListener('abort', stop);
   }
   // drain: the open episodes become findings, as at the end of analyze's input
   const last = scorer.finish();
   await commit(last.map((f) => findingAlert(f, Date.now())), last);
   stats.seconds = (performance.now() - t0) / 1000;
+  if (latencies.length) {
+    latencies.sort((a, b) => a - b);
+    const q = (p: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
+    stats.latencyP50Ms = q(0.5);
+    stats.latencyP99Ms = q(0.99);
+  }
   await o.store.saveRun({ startedAt, finishedAt: new Date().toISOString(), inputs: [`nats:${o.stream}/${o.prefix}.flows`], flows: stats.flows, alerts: stats.alerts, summary: { state: 'drained', worker: o.durable, ...stats } });
   return stats;
 }
