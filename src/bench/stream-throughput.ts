@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { sharedPath } from '../testing/shared-data.js';
-import { openBus } from '../stream/nats-bus.js';
+import { openBus, resultsStream } from '../stream/nats-bus.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const copies = Number(process.argv[2] ?? 1);
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     }
     console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
   } finally {
-    for (const s of streams) await bus.jsm.streams.delete(s).catch(() => undefined);
+    for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
     const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
     await c.connect();

@@ -1,7 +1,7 @@
 /**
  * The connection to NATS JetStream both stream verbs share: connecting with a one-line error when
  * the server does not answer, and the stream that holds a deployment's subjects
- * (`<prefix>.flows.<partition>`, `<prefix>.alerts`, `<prefix>.findings`), created when absent.
+ * (`<prefix>.flows.<partition>`; `<prefix>.alerts`, `<prefix>.findings` in `<NAME>_RESULTS`), created when absent.
  * The JetStream client is the official one (@nats-io/jetstream); only the naming is ours.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -42,17 +42,30 @@ export async function openBus(url: string, verb: string, connectTimeoutMs = 3000
   return { nc, js: jetstream(nc), jsm, url, close: () => nc.drain().catch(() => nc.close()) };
 }
 
-/** The stream's name when it exists (with subjects checked), or after creating it. */
+/** The stream holding the workers' results (alerts, findings), apart from the flows. */
+export function resultsStream(stream: string): string {
+  return `${stream}_RESULTS`;
+}
+
+/**
+ * The flow stream (`<prefix>.flows.*`) and, beside it, the results stream (`<prefix>.alerts`,
+ * `<prefix>.findings`), created when absent. Apart so that stream sequences of the flow stream
+ * count flow messages only (the worker's rebuild window is measured in them) and so each can
+ * have its own retention.
+ */
 export async function ensureStream(bus: Bus, stream: string, prefix: string): Promise<{ created: boolean }> {
-  const subjects = [`${prefix}.flows.*`, `${prefix}.alerts`, `${prefix}.findings`];
+  const flows = await ensureOne(bus, stream, [`${prefix}.flows.*`]);
+  await ensureOne(bus, resultsStream(stream), [`${prefix}.alerts`, `${prefix}.findings`]);
+  return { created: flows };
+}
+
+async function ensureOne(bus: Bus, stream: string, subjects: string[]): Promise<boolean> {
   try {
     const info = await bus.jsm.streams.info(stream);
     const have = info.config.subjects ?? [];
     const missing = subjects.filter((s) => !have.includes(s));
-    if (missing.length) {
-      await bus.jsm.streams.update(stream, { ...info.config, subjects: [...have, ...missing] });
-    }
-    return { created: false };
+    if (missing.length) await bus.jsm.streams.update(stream, { ...info.config, subjects: [...have, ...missing] });
+    return false;
   } catch (e) {
     if (!/stream not found/i.test(String((e as Error).message))) throw new UserError(`cannot use JetStream stream ${stream}: ${shortReason(e)}`);
   }
@@ -61,7 +74,7 @@ export async function ensureStream(bus: Bus, stream: string, prefix: string): Pr
   } catch (e) {
     throw new UserError(`cannot create JetStream stream ${stream} for ${subjects.join(', ')}: ${shortReason(e)}`);
   }
-  return { created: true };
+  return true;
 }
 
 export function shortReason(e: unknown): string {

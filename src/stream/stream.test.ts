@@ -22,7 +22,7 @@ import { runAnalysis } from '../analysis/run-analysis.js';
 import { loadAnalysisConfig } from '../config/analysis-config.js';
 import { openStore } from '../store/open-store.js';
 import type { Sink } from '../analysis/sink.js';
-import { openBus, type Bus } from './nats-bus.js';
+import { openBus, resultsStream, type Bus } from './nats-bus.js';
 import { partitionOf } from './partition.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -60,7 +60,7 @@ const MESSAGE_FLOWS = 200;
 
 after(async () => {
   if (bus) {
-    for (const s of streams) await bus.jsm.streams.delete(s).catch(() => undefined);
+    for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
   }
   if (schemas.length && pgUp) {
@@ -174,7 +174,7 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   assert.equal(stats.alerts, keys.length);
 
   // and they went out on the bus: one message per alert and per finding
-  const info = await b.jsm.streams.info(stream, { subjects_filter: '>' });
+  const info = await b.jsm.streams.info(resultsStream(stream), { subjects_filter: '>' });
   const subjects = info.state.subjects ?? {};
   const prefix = stream.toLowerCase();
   assert.equal(subjects[`${prefix}.alerts`], keys.length);

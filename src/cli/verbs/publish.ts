@@ -20,8 +20,8 @@ export const publish: Command = {
     positionals: { min: 1, name: 'DATA (flow files, folders, globs or - for stdin)' },
     description: `Flows are read as analyze reads them and published as JSON lines (one flow per line, with
 its file and line) to <prefix>.flows.<partition>, partition = FNV-1a hash of the source IP mod
---partitions. The stream (subjects <prefix>.flows.*, <prefix>.alerts, <prefix>.findings) is created
-when absent. Workers: 'netsentinel stream'.`,
+--partitions. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
+<prefix>.findings, where workers publish) are created when absent. Workers: 'netsentinel stream'.`,
     options: [
       { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
       { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
