@@ -17,6 +17,8 @@ export interface RulesStage {
   observe(batch: FlowTable, fields: FlowFields): Float64Array;
   /** close every episode: all findings (sorted by compareFindings), each rule's status, input notes */
   finish(): RuleEngineResult;
+  /** findings closed since the last call (a long-running consumer stores them as they close) */
+  takeFindings?(): Finding[];
 }
 
 /** within this many milliseconds of a closed finding, a flow of its source carries its evidence */
@@ -25,6 +27,7 @@ const CLOSED_MARGIN_MS = 60_000;
 export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
   const engine = createRuleEngine(rules);
   const drained: Finding[] = [];
+  let taken = 0;
   const closedBySource = new Map<string, { severity: number; first: number; last: number }[]>();
   return {
     observe(batch, ff) {
@@ -62,6 +65,11 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
         out[r] = p;
       }
       return out;
+    },
+    takeFindings() {
+      const fresh = drained.slice(taken);
+      taken = drained.length;
+      return fresh;
     },
     finish() {
       const finished = engine.finish();

@@ -54,4 +54,6 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('flows', 'meter packet captures (pcap, pcapng) into flow records (CICFlowMeter or Zeek conn.log)', () => import('./verbs/flows.js').then((m) => m.flows)),
   lazyVerb('serve', 'serve models, alerts and a dashboard over HTTP (seed 004 POST /classify, /v1 API, /metrics)', () => import('./verbs/serve.js').then((m) => m.serve)),
   lazyVerb('keys', "manage the service's API keys (add, list, revoke)", () => import('./verbs/keys.js').then((m) => m.keys)),
+  lazyVerb('publish', 'feed flows into NATS JetStream for streaming workers, partitioned by source IP', () => import('./verbs/publish.js').then((m) => m.publish)),
+  lazyVerb('stream', 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts', () => import('./verbs/stream.js').then((m) => m.stream)),
 ];

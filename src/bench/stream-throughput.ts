@@ -1,0 +1,115 @@
+/**
+ * Streaming throughput end to end (issue 13's target: ≥ 100,000 flows/s through one worker,
+ * p50/p99 latency, a second worker ≥ 1.7 × the rate), beside analyze on the same flows in the
+ * same run (the batch path is the peer: same stages, no bus, no per-message commit).
+ *
+ *   npm run bench -- script stream-throughput [copies] [partitions]      (from the project root)
+ *
+ * Needs NATS with JetStream on 127.0.0.1:4222 and PostgreSQL on 127.0.0.1:5432 (trust auth,
+ * database `test`); uses a stream and schemas of its own, deleted afterwards. For 1 and 2 workers:
+ * workers are started (`netsentinel stream`, one process each, the partitions split between
+ * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
+ * (`netsentinel publish`, 200 flows a message); the clock runs from the first publish to the
+ * moment every flow message is acknowledged (alerts committed to PostgreSQL). Latency per message
+ * is the stream's store time to the ack, as the workers report it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { sharedPath } from '../testing/shared-data.js';
+import { openBus, resultsStream } from '../stream/nats-bus.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const copies = Number(process.argv[2] ?? 1);
+const partitions = Number(process.argv[3] ?? 8);
+
+async function main(): Promise<void> {
+  const dir = sharedPath('datasets', 'cicids2017-sample');
+  if (!dir) throw new Error('needs ../shared/datasets/cicids2017-sample');
+  const tmp = mkdtempSync(join(tmpdir(), 'ns-bench-stream-'));
+  const bus = await openBus('nats://127.0.0.1:4222', 'bench');
+  const schemas: string[] = [];
+  const streams: string[] = [];
+  try {
+    const baseline = join(tmp, 'b.nsb');
+    const b = spawnSync(process.execPath, [CLI, 'baseline', join(dir, 'BENIGN_2500.csv'), '-o', baseline, '-q'], { encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(b.stderr);
+    const inputs = Array.from({ length: copies }, () => dir);
+
+    // the peer: analyze on the same flows, same baseline, no bus
+    const t0 = performance.now();
+    const a = spawnSync(process.execPath, [CLI, 'analyze', ...inputs, '-b', baseline, '--store', 'none', '--no-report', '-o', join(tmp, 'an'), '--json', '-q'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (a.status !== 0) throw new Error(a.stderr);
+    const analyzeSeconds = (performance.now() - t0) / 1000;
+    const flows = (JSON.parse(a.stdout) as { flows: number }).flows;
+    console.log(`analyze (peer): ${flows} flows in ${analyzeSeconds.toFixed(2)} s = ${Math.round(flows / analyzeSeconds)} flows/s (process wall time, baseline load included)`);
+
+    const rates: number[] = [];
+    for (const workers of [1, 2]) {
+      const stream = `NSBENCH_${process.pid}_${workers}`;
+      streams.push(stream);
+      const schema = `ns_bench_${process.pid}_${workers}`;
+      schemas.push(schema);
+      const store = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+      // create the stream first so the workers' consumers exist before the first flow
+      const { ensureStream } = await import('../stream/nats-bus.js');
+      await ensureStream(bus, stream, stream.toLowerCase());
+      const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
+      const procs = owned.map((parts) => {
+        const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), '--no-publish', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        const ready = new Promise<void>((resolve, reject) => {
+          const check = (): void => {
+            if (/consuming/.test(err)) resolve();
+          };
+          child.stderr.on('data', check);
+          child.once('close', () => reject(new Error(`worker exited: ${err}`)));
+        });
+        const done = new Promise<Record<string, number>>((resolve, reject) => child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(err)))));
+        return { child, ready, done };
+      });
+      await Promise.all(procs.map((p) => p.ready));
+      const start = performance.now();
+      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--json', '-q'], { encoding: 'utf8' });
+      if (pub.status !== 0) throw new Error(pub.stderr);
+      const published = JSON.parse(pub.stdout) as { flows: number; seconds: number; perPartition: number[] };
+      const consumers = owned.flat().map((p) => `bench-p${p}`);
+      for (;;) {
+        const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
+        if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const seconds = (performance.now() - start) / 1000;
+      for (const p of procs) p.child.kill('SIGTERM');
+      const stats = await Promise.all(procs.map((p) => p.done));
+      const rate = published.flows / seconds;
+      rates.push(rate);
+      const perWorker = owned.map((parts) => parts.reduce((s, p) => s + published.perPartition[p], 0));
+      console.log(
+        `${workers} worker(s), ${partitions} partitions: ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
+          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
+          `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}`,
+      );
+    }
+    console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
+  } finally {
+    for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
+    await bus.close();
+    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await c.connect();
+    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await c.end();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`stream-throughput: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,145 @@
+/**
+ * `netsentinel stream`: the long-running worker of a streaming deployment. Consumes the flow
+ * subjects `netsentinel publish` fills (or flows on stdin), scores them with the baseline,
+ * classifier and rules as analyze does, stores alerts and publishes findings and alerts to
+ * JetStream; SIGTERM or SIGINT drains it.
+ */
+import type { Command } from '../command.js';
+import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { loadBaseline } from '../../risk/baseline.js';
+import { loadTrainedModel } from '../../models/trained-model.js';
+import { loadAnalysisConfig } from '../../config/analysis-config.js';
+import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
+import type { AlertStore } from '../../store/alert-store.js';
+import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason } from '../../stream/nats-bus.js';
+import { runWorker, type WorkerStats } from '../../stream/stream-worker.js';
+import { runStdinWorker } from '../../stream/stdin-worker.js';
+import { UserError } from '../../util/errors.js';
+import { formatSeconds } from '../progress.js';
+import { DEFAULT_NATS } from './publish.js';
+
+export const stream: Command = {
+  spec: {
+    name: 'stream',
+    summary: 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts',
+    usage: '--baseline FILE [--nats URL | --stdin] [options]',
+    description: `Consumes <prefix>.flows.* (or the --partitions given, one durable consumer each) with a durable
+JetStream consumer, scores each message with the baseline, --model and the rules (per-source rule state
+in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
+rule findings to <prefix>.findings, then acknowledges the message: at least once, and a redelivery
+stores nothing twice. After a restart the rule state is rebuilt by replaying the last
+--rebuild-window stream messages before the consumer's ack floor. Risky-source alerts (a whole-run
+aggregate of analyze) are not raised by the worker. SIGTERM/SIGINT: stop fetching, finish and ack
+the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
+input, alerts as EVE JSON lines on stdout.`,
+    options: [
+      { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
+      { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
+      { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
+      { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
+      { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
+      { name: 'prefix', type: 'string', value: 'SUBJECT', description: 'subject prefix (default: the stream name in lower case)' },
+      { name: 'partitions', type: 'list', value: 'A,B', description: 'partitions this worker owns (default: all, one consumer)' },
+      { name: 'durable', type: 'string', value: 'NAME', description: 'durable consumer name (per partition: NAME-pN); give each partition to one running worker', default: 'netsentinel-worker' },
+      { name: 'ack-wait', type: 'number', value: 'SECONDS', description: 'redelivery delay of a message a dead worker held', default: 30 },
+      { name: 'rebuild-window', type: 'integer', value: 'N', description: 'stream messages replayed through the rules at start to rebuild their state', default: 10000 },
+      { name: 'no-publish', type: 'boolean', description: 'store alerts only; do not publish to <prefix>.alerts/.findings' },
+      { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
+      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
+      ...DATA_OPTIONS,
+    ],
+    examples: [
+      'netsentinel stream --nats nats://127.0.0.1:4222 --baseline office.nsb --store postgres://netsentinel@db/netsentinel',
+      'netsentinel stream --partitions 0,1,2,3 --durable ns --baseline office.nsb -m gbdt.nsm',
+      'tail -F flows.csv | netsentinel stream --stdin --baseline office.nsb --store none',
+    ],
+  },
+  async run({ args, progress, out, json }) {
+    const v = args.values;
+    const baselineFile = v.baseline as string | undefined;
+    if (!baselineFile) throw new UserError("stream: --baseline FILE is required (a worker never fits its detectors on the traffic it judges; make one with 'netsentinel baseline')");
+    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const baseline = await loadBaseline(baselineFile);
+    const modelFile = v.model as string | undefined;
+    const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
+    if (classifier && classifier.kind !== 'classifier') throw new UserError(`stream: ${modelFile} is a ${classifier.kind}; --model takes a classifier`);
+    const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
+    if (!(flowThreshold > 0 && flowThreshold < 1)) throw new UserError(`stream: --flow-threshold must be between 0 and 1, got ${flowThreshold}`);
+    const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
+    const setup = { baseline, classifier, rules: config.rules, weights: config.weights, flowThreshold };
+
+    const controller = new AbortController();
+    const onSignal = (sig: string): void => {
+      if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand)`);
+      controller.abort();
+    };
+    const term = (): void => onSignal('SIGTERM');
+    const int = (): void => onSignal('SIGINT');
+    process.on('SIGTERM', term);
+    process.on('SIGINT', int);
+    let store: AlertStore | undefined;
+    try {
+      if (v.stdin) {
+        store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
+        const stats = await runStdinWorker({ ...setup, input: process.stdin, read: readOptionsFrom(v), batchRows: v.batchRows as number, store, emit: (a) => out(JSON.stringify(a.record)) });
+        progress.note(statsLine(stats, store?.where));
+        if (json) process.stderr.write(JSON.stringify(stats) + '\n');
+        return 0;
+      }
+      if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
+      const partitions = v.partitions ? (v.partitions as string[]).map((p) => {
+        const n = Number(p);
+        if (!Number.isInteger(n) || n < 0) throw new UserError(`stream: --partitions: "${p}" is not a partition number`);
+        return n;
+      }) : undefined;
+      const ackWait = v.ackWait as number;
+      if (!(ackWait >= 1)) throw new UserError(`stream: --ack-wait must be at least 1 second, got ${ackWait}`);
+      const url = process.env.NETSENTINEL_NATS_URL && v.nats === DEFAULT_NATS ? process.env.NETSENTINEL_NATS_URL : (v.nats as string);
+      const streamName = v.stream as string;
+      const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
+      store = await openStoreOrSay(storeLoc);
+      const bus = await openBus(url, 'stream');
+      try {
+        progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
+        const stats = await runWorker({
+          ...setup,
+          bus,
+          stream: streamName,
+          prefix,
+          partitions,
+          durable: v.durable as string,
+          store,
+          ackWaitMs: ackWait * 1000,
+          rebuildMessages: v.rebuildWindow as number,
+          signal: controller.signal,
+          publishResults: !v.noPublish,
+          progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s)}`),
+        });
+        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats }, null, 2));
+        else out(statsLine(stats, store.where));
+      } finally {
+        await bus.close();
+      }
+      return 0;
+    } finally {
+      process.off('SIGTERM', term);
+      process.off('SIGINT', int);
+      await store?.close();
+    }
+  },
+};
+
+async function openStoreOrSay(loc: string): Promise<AlertStore> {
+  try {
+    return await openStore(loc);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`stream: ${e.message}`);
+    throw new UserError(`stream: cannot open the store ${loc.replace(/\/\/[^@/]*@/, '//')} (${shortReason(e)})`);
+  }
+}
+
+function statsLine(s: WorkerStats, where?: string): string {
+  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${s.alerts} alerts (${s.findings} findings)${where ? `, ${s.stored} new in ${where} (${s.duplicates} already there)` : ''}${s.redelivered ? `; ${s.redelivered} redelivered` : ''}${s.rejected ? `; ${s.rejected} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${s.rebuiltFlows} flows` : ''}`;
+}

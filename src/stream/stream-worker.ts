@@ -1,0 +1,311 @@
+/**
+ * The streaming worker behind `netsentinel stream`: a long-running consumer of the flow subjects
+ * that scores each message with analyze's own stages (RulesStage → ScoreStage → alerts → store),
+ * never a copy of analyze.
+ *
+ * Delivery is at least once, made exactly once in the results by keys:
+ *   fetch message → decode → rules (in-memory, windowed per source) → score → flow alerts and the
+ *   findings the rules closed → store (deduplicated by alert key) → publish to <prefix>.alerts /
+ *   <prefix>.findings (JetStream msg id = alert key) → ack (acknowledged by the server).
+ * A crash anywhere before the ack redelivers the message; redoing it stores and publishes nothing
+ * new. The durable consumer allows one unacknowledged message (max_ack_pending 1), so a
+ * partition's flows are scored in stream order even across a crash; parallelism comes from
+ * partitions and workers, not from reordering one source's flows.
+ *
+ * Rule state after a restart: rebuilt from a window of the stream. Before consuming, the worker
+ * replays (rules only, nothing scored or acknowledged) the messages of its subjects from
+ * `rebuildMessages` stream sequences before the consumer's ack floor up to it. Findings it closes
+ * again are stored again as no-ops. What can be missed: behaviour whose start lies before the
+ * window (a slow scan longer than the window) is seen from the window's start only.
+ *
+ * Drain (SIGTERM, the signal): stop fetching, finish and ack the message in hand, close the open
+ * rule episodes (as analyze does at the end of its input) and store them, then close cleanly.
+ */
+import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { flowFields } from '../flows/flow-fields.js';
+import type { FlowTable } from '../flows/table.js';
+import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
+import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
+import { findingAlert, flowAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import type { Finding } from '../detect/finding.js';
+import type { Baseline } from '../risk/baseline.js';
+import type { TrainedModel } from '../models/trained-model.js';
+import type { RulesConfigInput } from '../detect/rules-config.js';
+import type { ScoringWeights } from '../risk/flow-scorer.js';
+import type { AlertStore } from '../store/alert-store.js';
+import { UserError } from '../util/errors.js';
+import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
+import { flowSubject } from './partition.js';
+import { shortReason, type Bus } from './nats-bus.js';
+
+export interface ScoringSetup {
+  readonly baseline: Baseline;
+  readonly classifier?: TrainedModel;
+  readonly rules?: RulesConfigInput;
+  readonly weights?: ScoringWeights & { readonly rules?: number };
+  readonly flowThreshold: number;
+}
+
+export interface WorkerOptions extends ScoringSetup {
+  readonly bus: Bus;
+  readonly stream: string;
+  readonly prefix: string;
+  /** partitions this worker owns (one durable consumer each); undefined = every partition, one consumer */
+  readonly partitions?: readonly number[];
+  /** durable consumer name (per partition: NAME-pN) */
+  readonly durable: string;
+  readonly store: AlertStore;
+  readonly ackWaitMs: number;
+  /** stream sequences replayed before the ack floor to rebuild rule state (0 = none) */
+  readonly rebuildMessages: number;
+  /** drain when aborted */
+  readonly signal: AbortSignal;
+  /** publish alerts and findings to <prefix>.alerts / <prefix>.findings (default true) */
+  readonly publishResults?: boolean;
+  readonly progress?: (s: WorkerStats) => void;
+  /** per message: milliseconds from the stream storing it to its ack */
+  readonly latency?: (ms: number, flows: number) => void;
+}
+
+export interface WorkerStats {
+  messages: number;
+  flows: number;
+  redelivered: number;
+  rejected: number;
+  alerts: number;
+  findings: number;
+  stored: number;
+  duplicates: number;
+  rebuiltMessages: number;
+  rebuiltFlows: number;
+  seconds: number;
+  /** per message, ms from the stream storing it to its ack (after commit): median and 99th percentile */
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+}
+
+/** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
+export interface BatchScorer {
+  readonly rules: RulesStage;
+  readonly score: ScoreStage;
+  /** score one batch: its flow alerts and the alerts of findings the rules closed meanwhile */
+  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
+  /** replay a batch through the rules only (state rebuild); returns the findings closed */
+  replay(batch: FlowTable): Finding[];
+  /** close every open episode: findings not returned before */
+  finish(): Finding[];
+}
+
+export function createBatchScorer(o: ScoringSetup): BatchScorer {
+  const rules = createRulesStage(o.rules ?? {});
+  const ruleWeight = o.weights?.rules ?? 1;
+  const score = createScoreStage({ baseline: o.baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  const emitted = new Set<string>();
+  const fresh = (list: Finding[]): Finding[] => list.filter((f) => {
+    const k = findingAlert(f, 0).key;
+    if (emitted.has(k)) return false;
+    emitted.add(k);
+    return true;
+  });
+  return {
+    rules,
+    score,
+    scoreBatch(batch, now) {
+      const ff = flowFields(batch);
+      const ruleP = rules.observe(batch, ff);
+      const scored = score.score(batch, ff, ruleP, 0);
+      const alerts: Alert[] = [];
+      for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
+      const findings = fresh(rules.takeFindings!());
+      for (const f of findings) alerts.push(findingAlert(f, now));
+      return { alerts, findings };
+    },
+    replay(batch) {
+      rules.observe(batch, flowFields(batch));
+      return fresh(rules.takeFindings!());
+    },
+    finish() {
+      return fresh(rules.finish().findings);
+    },
+  };
+}
+
+const enc = new TextEncoder();
+
+export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
+  const t0 = performance.now();
+  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const scorer = createBatchScorer(o);
+  const startedAt = new Date().toISOString();
+  let runId: number;
+  try {
+    runId = await o.store.saveRun({ startedAt, finishedAt: startedAt, inputs: [`nats:${o.stream}/${o.prefix}.flows`], flows: 0, alerts: 0, summary: { state: 'running', worker: o.durable, partitions: o.partitions ?? 'all' } });
+  } catch (e) {
+    throw new UserError(`stream: cannot write to the store at ${o.store.where} (${shortReason(e)})`);
+  }
+  const publishResults = o.publishResults ?? true;
+
+  const commit = async (alerts: readonly Alert[], findings: readonly Finding[]): Promise<void> => {
+    if (alerts.length) {
+      const r = await o.store.saveAlerts(runId, alerts.map(storedAlert));
+      stats.stored += r.inserted;
+      stats.duplicates += r.duplicates;
+    }
+    if (publishResults) {
+      const acks: Promise<unknown>[] = [];
+      for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
+      for (const f of findings) {
+        const key = findingAlert(f, 0).key;
+        acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
+      }
+      await Promise.all(acks);
+    }
+    stats.alerts += alerts.length;
+    stats.findings += findings.length;
+  };
+
+  const decode = (m: JsMsg): FlowTable => {
+    const h = m.headers?.get(SCHEMA_HEADER);
+    let schema: WireSchema | undefined;
+    if (h) {
+      try {
+        schema = JSON.parse(h) as WireSchema;
+      } catch {
+        throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
+      }
+    }
+    return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
+  };
+
+  // one durable consumer per owned partition, or one over every partition
+  const owned: { name: string; filter: string }[] = o.partitions
+    ? o.partitions.map((p) => ({ name: `${o.durable}-p${p}`, filter: flowSubject(o.prefix, p) }))
+    : [{ name: o.durable, filter: `${o.prefix}.flows.*` }];
+  const consumers: Consumer[] = [];
+  for (const c of owned) {
+    const config = { durable_name: c.name, filter_subject: c.filter, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 1, ack_wait: o.ackWaitMs * 1e6 };
+    try {
+      const info = await o.bus.jsm.consumers.info(o.stream, c.name).catch(() => undefined);
+      if (!info) await o.bus.jsm.consumers.add(o.stream, config);
+      else if (info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== 1) await o.bus.jsm.consumers.update(o.stream, c.name, { ack_wait: config.ack_wait, max_ack_pending: 1 });
+      await rebuild(o, c, decode, scorer, stats, commit);
+      consumers.push(await o.bus.js.consumers.get(o.stream, c.name));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`stream: cannot use consumer ${c.name} on stream ${o.stream} (${shortReason(e)}); was it published to? ('netsentinel publish' creates the stream)`);
+    }
+  }
+
+  // per subject filter, the last stream sequence this process committed: a message redelivered
+  // after we committed it (it outlived ack_wait) is acknowledged again, not fed to the rules twice
+  const committed = new Map<string, number>();
+  const handle = async (m: JsMsg): Promise<void> => {
+    if (m.redelivered) stats.redelivered++;
+    const filter = o.partitions ? m.subject : '*';
+    if (m.seq <= (committed.get(filter) ?? 0)) {
+      await m.ackAck();
+      return;
+    }
+    let batch: FlowTable;
+    try {
+      batch = decode(m);
+    } catch (e) {
+      // a message that can never be read is terminated (not redelivered forever), and said
+      stats.rejected++;
+      process.stderr.write(`netsentinel: stream: rejected ${m.subject}#${m.seq}: ${(e as Error).message}\n`);
+      m.term();
+      return;
+    }
+    const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
+    await commit(alerts, findings);
+    committed.set(filter, m.seq);
+    await m.ackAck();
+    stats.messages++;
+    stats.flows += batch.rowCount;
+    const ms = Date.now() - m.info.timestampNanos / 1e6;
+    latencies.push(ms);
+    o.latency?.(ms, batch.rowCount);
+  };
+
+  const latencies: number[] = [];
+  // every consumer keeps a pull request open (no idle waits on quiet partitions); messages are
+  // handled one at a time, in the order they arrive, whatever partition they come from
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (fn: () => Promise<void>): Promise<void> => (chain = chain.then(fn));
+  const ticker = o.progress
+    ? setInterval(() => {
+        stats.seconds = (performance.now() - t0) / 1000;
+        o.progress!(stats);
+      }, 1000)
+    : undefined;
+  const streams = await Promise.all(consumers.map((c) => c.consume({ max_messages: 1 })));
+  const stop = (): void => {
+    for (const m of streams) m.stop();
+  };
+  if (o.signal.aborted) stop();
+  else o.signal.addEventListener('abort', stop, { once: true });
+  try {
+    await Promise.all(
+      streams.map(async (msgs) => {
+        for await (const m of msgs) {
+          if (o.signal.aborted) {
+            m.nak(); // delivered after the drain began: back to the stream at once
+            break;
+          }
+          await serial(() => handle(m));
+        }
+      }),
+    );
+  } finally {
+    if (ticker) clearInterval(ticker);
+    o.signal.removeEventListener('abort', stop);
+  }
+  // drain: the open episodes become findings, as at the end of analyze's input
+  const last = scorer.finish();
+  await commit(last.map((f) => findingAlert(f, Date.now())), last);
+  stats.seconds = (performance.now() - t0) / 1000;
+  if (latencies.length) {
+    latencies.sort((a, b) => a - b);
+    const q = (p: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
+    stats.latencyP50Ms = q(0.5);
+    stats.latencyP99Ms = q(0.99);
+  }
+  await o.store.saveRun({ startedAt, finishedAt: new Date().toISOString(), inputs: [`nats:${o.stream}/${o.prefix}.flows`], flows: stats.flows, alerts: stats.alerts, summary: { state: 'drained', worker: o.durable, ...stats } });
+  return stats;
+}
+
+/** Replay the window before the consumer's ack floor through the rules (see the top comment). */
+async function rebuild(
+  o: WorkerOptions,
+  c: { name: string; filter: string },
+  decode: (m: JsMsg) => FlowTable,
+  scorer: BatchScorer,
+  stats: WorkerStats,
+  commit: (alerts: readonly Alert[], findings: readonly Finding[]) => Promise<void>,
+): Promise<void> {
+  if (o.rebuildMessages <= 0) return;
+  const info = await o.bus.jsm.consumers.info(o.stream, c.name);
+  const floor = info.ack_floor.stream_seq;
+  if (!floor) return;
+  const start = Math.max(1, floor - o.rebuildMessages + 1);
+  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: c.filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
+  try {
+    for (;;) {
+      const m = await oc.next({ expires: 2000 });
+      if (!m || m.seq > floor) break;
+      let batch: FlowTable;
+      try {
+        batch = decode(m);
+      } catch {
+        continue; // it was rejected when first seen
+      }
+      const findings = scorer.replay(batch);
+      if (findings.length) await commit(findings.map((f) => findingAlert(f, Date.now())), findings);
+      stats.rebuiltMessages++;
+      stats.rebuiltFlows += batch.rowCount;
+      if (m.seq === floor) break;
+    }
+  } finally {
+    await oc.delete().catch(() => undefined);
+  }
+}

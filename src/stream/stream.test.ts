@@ -1,0 +1,280 @@
+/**
+ * The streaming worker against the real NATS JetStream (127.0.0.1:4222) and PostgreSQL: a slice of
+ * the CIC-IDS2017 sample is published, a worker scores it, and its stored alerts are compared by
+ * key with what analyze raises on the same files with the same baseline (flow alerts and rule
+ * findings; risky-source alerts are analyze's whole-run aggregate and not the worker's). Then the
+ * fault: a worker SIGKILLed mid-stream and restarted stores every alert exactly once, the same set
+ * as a run without the fault. Streams and schemas made here are deleted afterwards.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { readDataset } from '../sources/read-dataset.js';
+import { fitBaseline, saveBaseline } from '../risk/baseline.js';
+import { runAnalysis } from '../analysis/run-analysis.js';
+import { loadAnalysisConfig } from '../config/analysis-config.js';
+import { openStore } from '../store/open-store.js';
+import type { Sink } from '../analysis/sink.js';
+import { openBus, resultsStream, type Bus } from './nats-bus.js';
+import { partitionOf } from './partition.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const inCi = process.env.CI === 'true';
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port, timeout: 1000 });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const natsUp = await reachable(4222);
+const pgUp = await reachable(5432);
+const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
+const natsSkip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false);
+const pgSkip = natsSkip || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
+
+const tmp = mkdtempSync(join(tmpdir(), 'ns-stream-'));
+const streams: string[] = [];
+const schemas: string[] = [];
+let bus: Bus | undefined;
+let baselineFile: string | undefined;
+const files = (): string[] => ['Portscan_2500.csv', 'SSH-Patator_2500.csv'].map((f) => sharedPath('datasets', 'cicids2017-sample', f) as string);
+const FLOWS = 5000;
+const MESSAGE_FLOWS = 200;
+
+after(async () => {
+  if (bus) {
+    for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
+    await bus.close();
+  }
+  if (schemas.length && pgUp) {
+    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await c.connect();
+    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await c.end();
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function setup(): Promise<{ bus: Bus; baseline: string }> {
+  bus ??= await openBus('nats://127.0.0.1:4222', 'test');
+  if (!baselineFile) {
+    const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn: () => undefined });
+    baselineFile = join(tmp, 'benign.nsb');
+    await saveBaseline(baselineFile, await fitBaseline(benign, { seed: 7, threads: 1 }));
+  }
+  return { bus, baseline: baselineFile };
+}
+
+function run(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+async function publishSlice(stream: string, partitions: number): Promise<Record<string, unknown>> {
+  streams.push(stream);
+  const r = await run(['publish', ...files(), '--stream', stream, '--partitions', String(partitions), '--message-flows', String(MESSAGE_FLOWS), '--json', '-q']).done;
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** Wait until the consumer has every flow message acknowledged. */
+async function drained(b: Bus, stream: string, durable: string, worker: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (worker.exitCode !== null) throw new Error(`worker ${durable} exited early with code ${worker.exitCode}`);
+    const i = await b.jsm.consumers.info(stream, durable).catch(() => undefined);
+    if (i && i.num_pending === 0 && i.num_ack_pending === 0) return;
+    if (Date.now() > until) throw new Error(`consumer ${durable} did not finish: ${JSON.stringify(i && { pending: i.num_pending, ackPending: i.num_ack_pending })}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function workerArgs(stream: string, durable: string, store: string, baseline: string): string[] {
+  return ['stream', '--stream', stream, '--durable', durable, '--baseline', baseline, '--store', store, '--ack-wait', '5', '--json'];
+}
+
+async function storedKeys(loc: string): Promise<string[]> {
+  const s = await openStore(loc);
+  try {
+    const all = await s.listAlerts({ limit: 1_000_000 });
+    assert.equal(await s.countAlerts(), all.length);
+    return all.map((a) => a.key).sort();
+  } finally {
+    await s.close();
+  }
+}
+
+test('partitions: a stable hash of the source IP, every partition used, flows without a source in 0', () => {
+  assert.equal(partitionOf('192.168.10.50', 8), partitionOf('192.168.10.50', 8));
+  assert.equal(partitionOf(null, 8), 0);
+  const seen = new Set<number>();
+  for (let i = 0; i < 256; i++) seen.add(partitionOf(`10.0.${i}.1`, 8));
+  assert.equal(seen.size, 8);
+});
+
+test('a worker scores every published flow and stores the same alerts (by key) as analyze on the same slice', { skip: natsSkip, timeout: 300_000 }, async () => {
+  const { bus: b, baseline } = await setup();
+  const stream = `NSTEST_${process.pid}_EQ`;
+  const pub = await publishSlice(stream, 1);
+  assert.equal(pub.flows, FLOWS);
+  assert.equal(pub.messages, 26); // 13 per file: a message never spans two files
+
+  const store = join(tmp, 'eq.db');
+  const w = run(workerArgs(stream, 'eq', store, baseline));
+  await drained(b, stream, 'eq', w.child);
+  w.child.kill('SIGTERM');
+  const r = await w.done;
+  assert.equal(r.code, 0, r.stderr);
+  const stats = JSON.parse(r.stdout) as Record<string, number>;
+  assert.equal(stats.flows, FLOWS);
+  assert.equal(stats.messages, 26);
+  assert.equal(stats.rejected, 0);
+
+  // analyze on the same files, baseline and batch boundaries
+  const config = await loadAnalysisConfig(undefined);
+  const keys: string[] = [];
+  const collect: Sink = { name: 'collect', alerts: async (list) => void keys.push(...list.filter((a) => a.input.source !== 'risk:ip').map((a) => a.key)) };
+  await runAnalysis({
+    inputs: files(),
+    read: { warn: () => undefined },
+    baseline: (await import('../risk/baseline.js').then((m) => m.loadBaseline(baseline))),
+    rules: config.rules,
+    weights: config.weights,
+    flowThreshold: config.thresholds.flow,
+    ipThreshold: config.thresholds.ip,
+    outDir: join(tmp, 'analyze-eq'),
+    batchRows: MESSAGE_FLOWS,
+    sinks: [collect],
+  });
+  const streamed = await storedKeys(store);
+  assert.ok(keys.length > 1000, `analyze raised ${keys.length} alerts`);
+  assert.deepEqual(streamed, keys.sort());
+  assert.equal(stats.alerts, keys.length);
+
+  // and they went out on the bus: one message per alert and per finding
+  const info = await b.jsm.streams.info(resultsStream(stream), { subjects_filter: '>' });
+  const subjects = info.state.subjects ?? {};
+  const prefix = stream.toLowerCase();
+  assert.equal(subjects[`${prefix}.alerts`], keys.length);
+  assert.equal(subjects[`${prefix}.findings`], stats.findings);
+  assert.ok(stats.findings >= 2, 'the scan and the SSH brute force');
+});
+
+test('a worker SIGKILLed mid-stream and restarted: every flow scored, every alert stored exactly once, as without the fault', { skip: pgSkip, timeout: 300_000 }, async () => {
+  const { bus: b, baseline } = await setup();
+  const stream = `NSTEST_${process.pid}_KILL`;
+  const pub = await publishSlice(stream, 4);
+  assert.equal(pub.flows, FLOWS);
+  const pgUrl = (schema: string): string => {
+    schemas.push(schema);
+    return `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+  };
+  const refStore = pgUrl(`ns_stream_ref_${process.pid}`);
+  const faultStore = pgUrl(`ns_stream_fault_${process.pid}`);
+
+  // the run without faults
+  const ref = run(workerArgs(stream, 'ref', refStore, baseline));
+  await drained(b, stream, 'ref', ref.child);
+  ref.child.kill('SIGTERM');
+  const refResult = await ref.done;
+  assert.equal(refResult.code, 0, refResult.stderr);
+
+  // the faulty run: killed once a few messages are acknowledged, well before the end
+  const a = run(workerArgs(stream, 'fault', faultStore, baseline));
+  const total = (await b.jsm.consumers.info(stream, 'ref')).delivered.stream_seq;
+  for (;;) {
+    const i = await b.jsm.consumers.info(stream, 'fault').catch(() => undefined);
+    if (a.child.exitCode !== null) throw new Error(`worker exited early: ${(await a.done).stderr}`);
+    if (i && i.ack_floor.consumer_seq >= 6) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  a.child.kill('SIGKILL');
+  const killed = await a.done;
+  assert.equal(killed.signal, 'SIGKILL');
+  const mid = await b.jsm.consumers.info(stream, 'fault');
+  assert.ok(mid.num_pending + mid.num_ack_pending > 0 && mid.ack_floor.stream_seq < total, 'killed mid-stream');
+
+  const restarted = run(workerArgs(stream, 'fault', faultStore, baseline));
+  await drained(b, stream, 'fault', restarted.child);
+  restarted.child.kill('SIGTERM');
+  const r = await restarted.done;
+  assert.equal(r.code, 0, r.stderr);
+  const stats = JSON.parse(r.stdout) as Record<string, number>;
+  // what the first worker acknowledged was replayed to rebuild the rules' state; the rest scored
+  assert.ok(stats.rebuiltFlows > 0);
+  assert.equal(stats.flows + stats.rebuiltFlows, FLOWS);
+
+  const want = await storedKeys(refStore);
+  const got = await storedKeys(faultStore);
+  assert.ok(want.length > 1000);
+  assert.deepEqual(got, want);
+});
+
+test('stream: one line and exit 2 when NATS or the store cannot be reached', { skip: dataSkip, timeout: 120_000 }, async () => {
+  const { baseline } = await setup().catch(async () => ({ baseline: await onlyBaseline() }));
+  const noNats = await run(['stream', '--nats', 'nats://127.0.0.1:1', '--baseline', baseline, '--store', join(tmp, 'x.db')]).done;
+  assert.equal(noNats.code, 2);
+  assert.match(noNats.stderr, /^netsentinel: stream: cannot reach NATS at nats:\/\/127\.0\.0\.1:1 \(.+\)/);
+  assert.equal(noNats.stderr.trim().split('\n').length, 1, noNats.stderr);
+  const noStore = await run(['stream', '--baseline', baseline, '--store', 'postgres://postgres@127.0.0.1:1/test']).done;
+  assert.equal(noStore.code, 2);
+  assert.match(noStore.stderr, /stream: .*PostgreSQL store at postgres:\/\/127\.0\.0\.1:1\/test/);
+  assert.equal(noStore.stderr.trim().split('\n').length, 1, noStore.stderr);
+});
+
+async function onlyBaseline(): Promise<string> {
+  if (!baselineFile) {
+    const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn: () => undefined });
+    baselineFile = join(tmp, 'benign.nsb');
+    await saveBaseline(baselineFile, await fitBaseline(benign, { seed: 7, threads: 1 }));
+  }
+  return baselineFile;
+}
+
+test('stream --stdin: CSV and the JSON lines publish sends score the same flows to the same alerts', { skip: dataSkip, timeout: 120_000 }, async () => {
+  const baseline = await onlyBaseline();
+  const { encodeRow } = await import('./flow-codec.js');
+  const file = sharedPath('datasets', 'cicids2017-sample', 'Portscan_2500.csv') as string;
+  const table = await readDataset([file], { warn: () => undefined });
+  const rows = 400;
+  const jsonLines = Array.from({ length: rows }, (_, r) => encodeRow(table, r)).join('\n') + '\n';
+  const csv = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').slice(0, rows + 1).join('\n') + '\n';
+  const feed = async (text: string): Promise<Record<string, unknown>[]> => {
+    const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end(text);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, err);
+    return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+  const fromCsv = await feed(csv);
+  const fromJson = await feed(jsonLines);
+  assert.ok(fromCsv.length > 100, `${fromCsv.length} alerts`);
+  const sig = (list: Record<string, unknown>[]): string[] => list.map((a) => `${a.src_ip} ${a.dest_port} ${(a.alert as { signature: string }).signature} ${a.timestamp}`).sort();
+  assert.deepEqual(sig(fromJson), sig(fromCsv));
+});
