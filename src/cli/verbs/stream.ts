@@ -4,6 +4,7 @@
  * classifier and rules as analyze does, stores alerts and publishes findings and alerts to
  * JetStream; SIGTERM or SIGINT drains it.
  */
+import { onInterrupt } from '../../util/atomic-output.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
@@ -75,10 +76,12 @@ input, alerts as EVE JSON lines on stdout.`,
       if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand)`);
       controller.abort();
     };
-    const term = (): void => onSignal('SIGTERM');
-    const int = (): void => onSignal('SIGINT');
-    process.on('SIGTERM', term);
-    process.on('SIGINT', int);
+    // claim SIGINT/SIGTERM from the CLI's interrupt handling (which would otherwise exit at once): the
+    // worker drains and returns 0; a second signal still stops it at once
+    const releaseSignals = onInterrupt((sig) => {
+      onSignal(sig);
+      return true;
+    });
     let store: AlertStore | undefined;
     try {
       if (v.stdin) {
@@ -124,8 +127,7 @@ input, alerts as EVE JSON lines on stdout.`,
       }
       return 0;
     } finally {
-      process.off('SIGTERM', term);
-      process.off('SIGINT', int);
+      releaseSignals();
       await store?.close();
     }
   },
