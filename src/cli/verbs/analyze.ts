@@ -17,7 +17,7 @@ import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderHtmlReport } from '../../report/analysis-report.js';
 import { riskChartThread } from '../../report/risk-chart-thread.js';
-import { findingGroupsBySource, groupedReasons } from '../../report/finding-groups.js';
+import { findingGroupsBySource, groupFindings, groupedReasons } from '../../report/finding-groups.js';
 import { respondSinkFromArgs, respondSummary, RESPOND_OPTIONS } from './respond-hook.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import { guardOutputs } from '../output-guard.js';
@@ -176,6 +176,17 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
       lines.push(`  ${ip.ip.padEnd(40)} risk ${ip.risk.toFixed(6)}  ${ip.flows} flows`);
       const reasons = groupedReasons(ip.reasons, groups.get(ip.ip) ?? []);
       for (const reason of verbose ? reasons : reasons.slice(0, 3)) lines.push(`      - ${reason}`);
+    }
+  }
+  // findings about no source address (ARP poisoning names a MAC and the IPs it claims) have no row
+  // above; list them so the text says what the alerts say
+  const unsourced = groupFindings(r.findings).filter((g) => g.srcIp === null);
+  if (unsourced.length) {
+    lines.push('', 'Findings without a source address:');
+    for (const g of verbose ? unsourced : unsourced.slice(0, 10)) {
+      lines.push(`  - ${g.summary}`);
+      // the finding's own sentence names what it is about (the MAC, the addresses it claims)
+      for (const f of verbose ? g.findings : g.findings.slice(0, 1)) lines.push(`      ${f.reason}`);
     }
   }
   lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);

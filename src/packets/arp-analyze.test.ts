@@ -1,0 +1,27 @@
+// ARP findings end to end: a capture through `netsentinel analyze`, the packet detector's findings
+// through the pipeline's evidence hook into alerts.jsonl and the text summary (they name no source
+// address, so they have a section of their own there rather than a source row).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+
+const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+test('analyze arppoison.pcapng: the ARP findings reach alerts.jsonl and the summary, naming the MAC', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-arp-'));
+  try {
+    const r = spawnSync(process.execPath, [main, 'analyze', sharedPath('pcaps', 'arppoison.pcapng') as string, '-o', join(dir, 'out'), '--store', 'none', '-q', '--no-report'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Findings without a source address:\n {2}- ARP poisoning of the gateway/);
+    assert.match(r.stdout, /00:25:b3:bf:91:ee announced itself by ARP as 172\.16\.0\.1/);
+    const signatures = readFileSync(join(dir, 'out', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { alert: { signature: string } }).alert.signature);
+    assert.ok(signatures.includes('netsentinel: ARP poisoning of the gateway (man in the middle)'), signatures.join('; '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
