@@ -147,12 +147,20 @@ export function cidrContains(block: Cidr, ip: IpAddress): boolean {
 
 /** Address text in canonical form (IPv4 dotted quad; IPv6 per RFC 5952), for messages and keys. */
 export function formatIp(ip: IpAddress): string {
-  if (ip.v === 4) {
-    const x = ip.w[3];
+  return addressWordsText(ip.w, ip.v);
+}
+
+/**
+ * The same text from four big-endian words at `at` (IPv4: word 3 only), for callers that keep
+ * addresses in flat arrays rather than as IpAddress objects (the packet decoder, the flow table).
+ */
+export function addressWordsText(w: Uint32Array | readonly number[], family: number, at = 0): string {
+  if (family === 4) {
+    const x = w[at + 3];
     return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
   }
   const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push(ip.w[i] >>> 16, ip.w[i] & 0xffff);
+  for (let i = 0; i < 4; i++) g.push(w[at + i] >>> 16, w[at + i] & 0xffff);
   // the longest run (≥ 2) of zero groups becomes "::"
   let bestStart = -1;
   let bestLen = 1;

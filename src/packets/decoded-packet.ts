@@ -3,6 +3,7 @@
  * addresses as 32-bit words), so decoding a capture allocates nothing per packet. Consumers that
  * keep something (the flow meter, the packet detectors) copy the numbers they need.
  */
+import { addressWordsText } from '../detect/ip-address.js';
 export const L3_NONE = 0;
 export const L3_IPV4 = 4;
 export const L3_IPV6 = 6;
@@ -84,31 +85,7 @@ export class DecodedPacket {
 
 /** Dotted quad or RFC 5952 text of an address held as four words (IPv4: words 0-2 are zero, family 4). */
 export function addressText(w: Uint32Array | readonly number[], family: number, at = 0): string {
-  if (family === 4) {
-    const a = w[at + 3];
-    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-  }
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push(w[at + i] >>> 16, w[at + i] & 0xffff);
-  // the longest run of two or more zero groups becomes ::
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  return addressWordsText(w, family, at);
 }
 
 export function macText(hi: number, lo: number): string {
