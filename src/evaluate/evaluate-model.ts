@@ -157,20 +157,35 @@ export function evaluateModel(
   }
   // detector: normal vs attack
   const yb = binaryTruth(table, model, where);
-  const score = p.score!;
-  const pred = p.anomalous!;
+  return binaryReport(opts.how, 'detector', ['normal', 'anomalous'], yb, p.anomalous!, p.score!, []);
+}
+
+/**
+ * The report of a two-class comparison (truth and prediction as 0 normal / 1 attack, and a score
+ * where higher means attack): what a detector's evaluation and a classifier compared as normal vs
+ * attack share. ROC-AUC is left out, with a note saying why, when only one class is present.
+ */
+function binaryReport(
+  how: string,
+  kind: EvaluationReport['kind'],
+  classes: string[],
+  yb: Uint8Array,
+  pred: Uint8Array,
+  score: Float64Array,
+  notes: string[],
+): EvaluationReport {
   const auc = rocAucOrNaN(yb, score);
-  const classes = ['normal', 'anomalous'];
   const cs = classScores(yb, pred, 2);
   const macro = averagedScores(yb, pred, 2, 'macro');
   const weighted = averagedScores(yb, pred, 2, 'weighted');
   const j = Array.from(cs.labels).indexOf(1);
+  if (!Number.isFinite(auc) && yb.length > 0) notes.push(`ROC-AUC not defined: only one class present (${yb[0] === 0 ? 'normal' : 'attack'} rows only)`);
   return {
-    how: opts.how,
-    kind: 'detector',
+    how,
+    kind,
     classes,
     summary: {
-      rows: table.rowCount,
+      rows: yb.length,
       accuracy: accuracy(yb, pred),
       macroF1: macro.f1,
       weightedF1: weighted.f1,
@@ -184,7 +199,7 @@ export function evaluateModel(
     report: classificationReport(yb, pred, classes),
     unseenClasses: [],
     roc: Number.isFinite(auc) ? downsampledRoc(yb, score, auc) : undefined,
-    notes: Number.isFinite(auc) || yb.length === 0 ? [] : [`ROC-AUC not defined: only one class present (${yb[0] === 0 ? 'normal' : 'attack'} rows only)`],
+    notes,
   };
 }
 
@@ -213,37 +228,10 @@ function evaluateAsNormalVsAttack(
   }
   if (missing) throw new UserError(`${where ?? 'test data'}: ${missing} rows have no value in label column "${col.name}"; evaluation needs a label on every row`);
   const pred = Uint8Array.from(p.predicted!, (c) => (c === normalIdx ? 0 : 1));
-  const classes = ['normal', 'attack'];
-  const auc = rocAucOrNaN(yb, p.score!);
-  const cs = classScores(yb, pred, 2);
-  const macro = averagedScores(yb, pred, 2, 'macro');
-  const weighted = averagedScores(yb, pred, 2, 'weighted');
-  const j = Array.from(cs.labels).indexOf(1);
   const notes = [
     `the model predicts "${model.target}" (${model.classes!.join(', ')}), which "${col.name}" does not use: compared as normal vs attack ("${normalValue}" against the model's "${model.normalClass}")`,
   ];
-  if (!Number.isFinite(auc)) notes.push(`ROC-AUC not defined: only one class present (${yb[0] === 0 ? 'normal' : 'attack'} rows only)`);
-  return {
-    how,
-    kind: 'classifier',
-    classes,
-    summary: {
-      rows: table.rowCount,
-      accuracy: accuracy(yb, pred),
-      macroF1: macro.f1,
-      weightedF1: weighted.f1,
-      binaryAccuracy: accuracy(yb, pred),
-      binaryRocAuc: Number.isFinite(auc) ? auc : undefined,
-      precision: j >= 0 ? cs.precision[j] : undefined,
-      recall: j >= 0 ? cs.recall[j] : undefined,
-    },
-    perClass: Array.from(cs.labels, (c, i) => ({ class: classes[c], precision: cs.precision[i], recall: cs.recall[i], f1: cs.f1[i], support: cs.support[i] })),
-    confusion: toRows(confusionMatrix(yb, pred, 2), 2),
-    report: classificationReport(yb, pred, classes),
-    unseenClasses: [],
-    roc: Number.isFinite(auc) ? downsampledRoc(yb, p.score!, auc) : undefined,
-    notes,
-  };
+  return binaryReport(how, 'classifier', ['normal', 'attack'], yb, pred, p.score!, notes);
 }
 
 /** 1 for attack rows, 0 for normal: from the `binary` column, else the model's normal class. */
