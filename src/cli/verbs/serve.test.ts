@@ -96,6 +96,11 @@ test('serve reads server.* through the settings loader and shares the decisions 
   const added = spawnSync(process.execPath, [main, 'decisions', 'add', '198.51.100.5', '--config', conf, '--json'], { encoding: 'utf8', cwd: d, env });
   assert.equal(added.status, 0, added.stderr);
   const cliId = JSON.parse(added.stdout).added.id;
+  // keys find the same store, and take server.rateLimit.perSecond when --rate is not given
+  const key = spawnSync(process.execPath, [main, 'keys', 'add', 'soc', '--config', conf], { encoding: 'utf8', cwd: d, env: { ...env, NETSENTINEL_SERVER_RATE_LIMIT_PER_SECOND: '7' } });
+  assert.equal(key.status, 0, key.stderr);
+  const keyList = JSON.parse(spawnSync(process.execPath, [main, 'keys', 'list', '--store', db, '--json'], { encoding: 'utf8', cwd: d, env }).stdout);
+  assert.deepEqual(keyList.map((k: { name: string; ratePerSecond: number }) => [k.name, k.ratePerSecond]), [['soc', 7]]);
   const child = spawn(process.execPath, [main, 'serve', '--config', conf], { cwd: d, env });
   let out = '';
   let err = '';
