@@ -17,7 +17,8 @@ export const keys: Command = {
     usage: 'add NAME | list | revoke ID [options]',
     positionals: { min: 1, max: 2, name: 'an action (add NAME, list, revoke ID)' },
     description: `add NAME prints a new key once (keep it: only its hash is stored). Scopes: read (GET routes,
-/classify, batch scoring) or write (also POST /v1/alerts). --rate is requests per second, with
+/classify, batch scoring, intel) or write (also POST /v1/alerts, /v1/analyze, /v1/decisions add and
+delete). --rate is requests per second (default server.rateLimit.perSecond), with
 bursts up to twice that; beyond it the service answers 429 with Retry-After. A running service
 sees new and revoked keys within 5 seconds.`,
     options: [

@@ -24,7 +24,8 @@ export const serve: Command = {
 The API is described at /docs (OpenAPI at /docs/json); the dashboard is at /dashboard/.
 SIGTERM: graceful stop. SIGHUP, or a changed model file: models reloaded without dropping requests.
 Settings: the "server" section (server.port, server.classify.minConfidence, ... as NETSENTINEL_SERVER_PORT,
-NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). ${SETTINGS_PRECEDENCE}`,
+NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). /v1/intel uses the "intel" section as 'netsentinel intel' does;
+/v1/decisions the store and respond.allowlist as 'netsentinel decisions' does. ${SETTINGS_PRECEDENCE}`,
     options: [
       { name: 'model', short: 'm', type: 'list', value: 'FILE', description: 'model file(s) to serve (repeatable)' },
       { name: 'models', type: 'string', value: 'DIR', description: 'serve every .nsm model file in DIR' },
