@@ -304,3 +304,28 @@ test('scopes: a read key lists decisions and asks intel, only a write key adds o
     await locked.close();
   }
 });
+
+test('intel: a broken cache store still answers from the local feeds, partial, never a 5xx', async () => {
+  const cacheDb = join(dir, 'intel-cache.db');
+  const settings = loadSettings({ env: {}, cwd: dir, flags: { 'intel.feeds': [feed], 'intel.store': cacheDb, 'intel.ipqs.apiKey': 'k', 'intel.ipqs.baseUrl': `${providerUrl}/ipqs` } });
+  const s2 = await startService({ config: { ...DEFAULT_SERVER_CONFIG, port: 0, accessLog: 'off', watchModels: false }, store: join(dir, 'broken-intel.db'), settings });
+  try {
+    // the cache table disappears under the running service
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(cacheDb);
+    raw.exec('DROP TABLE intel_cache');
+    raw.close();
+    const r = await call('GET', `/v1/intel/${PUBLIC_LISTED}`, undefined, {}, s2.url);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.partial, true);
+    assert.equal(r.json.sources.find((s: any) => s.source === 'feeds').status, 'listed');
+    const failed = r.json.sources.find((s: any) => s.source === 'providers');
+    assert.equal(failed.status, 'error');
+    assert.match(failed.reason, /providers not asked: .*intel_cache/);
+    assert.equal(r.json.malicious, true, 'the feed listing still counts');
+    const metrics = await (await fetch(s2.url + '/metrics')).text();
+    assert.match(metrics, /operation="intel lookup"\} 1/);
+  } finally {
+    await s2.close();
+  }
+});
