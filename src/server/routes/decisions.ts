@@ -6,7 +6,7 @@
  * the allowlist entry that protects it); DELETE removes one by id, or every decision about an
  * address or range.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
 import { DECISION_TYPES, SEVERITIES, isActive, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
@@ -139,7 +139,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     },
   );
 
-  const remove = async (target: string, field: string, reply: import('fastify').FastifyReply) => {
+  const remove = async (target: string, field: string, reply: FastifyReply) => {
     const t = canonicalTarget(target);
     let gone: Decision[];
     try {
