@@ -65,6 +65,25 @@ export const SETTING_KEYS: readonly SettingKey[] = [
 
   { key: 'score.anomalyThreshold', default: 0.95, description: 'risk (0-1) at or above which `score` calls a flow an anomaly (seed 002 used an autoencoder error here)', aliases: ['ANOMALY_THRESHOLD'] },
 
+  // the HTTP service (`serve`, src/server/server-config.ts reads these through the loader; defaults equal DEFAULT_SERVER_CONFIG, a test holds them together)
+  { key: 'server.host', default: '127.0.0.1', description: 'address serve binds; beyond loopback API keys are required' },
+  { key: 'server.port', default: 8080, description: 'port serve listens on (0 picks a free one)' },
+  { key: 'server.requireKeys', default: false, description: 'require API keys even on loopback' },
+  { key: 'server.classify.model', description: 'model /classify answers with (default: the only classifier served)' },
+  { key: 'server.classify.minConfidence', default: 0.5, description: '/classify answers "Not recognized" when the top class probability is below this' },
+  { key: 'server.classify.unknownCategory', default: 'reject', description: 'a category never seen in training: reject (400) or ignore (encoded as unseen)' },
+  { key: 'server.limits.bodyBytes', default: 65536, description: 'largest JSON body (413 beyond)' },
+  { key: 'server.limits.batchBytes', default: 1073741824, description: 'largest streamed upload: /v1/predict batches, /v1/analyze flow files and captures (413 beyond)' },
+  { key: 'server.limits.maxConnections', default: 1024, description: 'open connections at once; more are refused' },
+  { key: 'server.limits.headersTimeoutMs', default: 10000, description: 'a client must send its headers within this (408)' },
+  { key: 'server.limits.requestTimeoutMs', default: 30000, description: 'a request body must arrive within this (408), except batches' },
+  { key: 'server.limits.batchTimeoutMs', default: 600000, description: 'a batch or analysis upload must arrive within this (408)' },
+  { key: 'server.limits.keepAliveTimeoutMs', default: 5000, description: 'idle keep-alive connections are closed after this' },
+  { key: 'server.rateLimit.perSecond', default: 100, description: 'requests per second of a key made by `keys add` without --rate (429 beyond)' },
+  { key: 'server.cors.origins', description: 'origins allowed by CORS, comma-separated or a list (off when empty)' },
+  { key: 'server.accessLog', default: '-', description: "access log: '-' (stderr), a file path, or 'off'" },
+  { key: 'server.watchModels', default: true, description: 'reload model files when they change' },
+
   // seed 002's backend alerts; read by the respond branch's webhook channel
   { key: 'webhook.url', description: 'backend API that receives alerts as JSON POSTs', aliases: ['BACKEND_API_URL'] },
   { key: 'webhook.timeoutSeconds', default: 5, description: 'backend API request timeout', aliases: ['API_TIMEOUT'] },

@@ -26,6 +26,8 @@ import { alertRoutes } from './routes/alerts.js';
 import { riskRoutes } from './routes/risk.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { analyzeRoutes } from './routes/analyze.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { intelRoutes } from './routes/intel.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -86,7 +88,7 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'netsentinel', version: ctx.version, description: "Network threat detection: seed 004's POST /classify, batch scoring, alerts, risk." },
+      info: { title: 'netsentinel', version: ctx.version, description: "Network threat detection: seed 004's POST /classify, batch scoring, analysis of flow files and captures, alerts, risk, decisions, threat intelligence." },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'netsentinel keys add NAME --scope read|write' } } },
       security: ctx.authRequired ? [{ apiKey: [] }] : [],
     },
@@ -102,5 +104,7 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   riskRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   await analyzeRoutes(app, ctx);
+  decisionRoutes(app, ctx);
+  intelRoutes(app, ctx);
   return app;
 }

@@ -1,4 +1,4 @@
-/** What every route of the service shares: configuration, models, store, keys, metrics, log. */
+/** What every route of the service shares: configuration, models, store, decisions, intel, keys, metrics, log. */
 import type { Logger } from 'pino';
 import type { AlertStore } from '../store/alert-store.js';
 import type { AlertReader } from '../store/alert-query.js';
@@ -7,6 +7,9 @@ import type { ModelRegistry } from './model-registry.js';
 import type { ServerConfig } from './server-config.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { LiveAlerts } from './live-alerts.js';
+import type { DecisionStore } from '../store/decision-store.js';
+import type { Allowlist } from '../respond/allowlist.js';
+import type { ServiceIntel } from './service-intel.js';
 
 export interface ServiceContext {
   readonly config: ServerConfig;
@@ -19,6 +22,11 @@ export interface ServiceContext {
   readonly metrics: ServiceMetrics;
   readonly log: Logger;
   readonly live: LiveAlerts;
+  /** the decisions table `netsentinel decisions` and `block` use, in the same store */
+  readonly decisions: DecisionStore;
+  /** addresses never banned (respond.allowlist and the machine's own), as the policy uses */
+  readonly allowlist: Allowlist;
+  readonly intel: ServiceIntel;
   readonly version: string;
 }
 

@@ -54,6 +54,9 @@ before(async () => {
     { timestamp: '2026-12-03T06:10:00Z', signature: 'netsentinel: vertical port scan', severity: 1, srcIp: '192.0.2.7', destIp: '10.0.0.2', destPort: 22, risk: 0.99991, reasons: ['port-scan: 120 ports in 3 s'] },
     { timestamp: '2026-12-03T07:20:00Z', signature: 'netsentinel: brute force', severity: 2, srcIp: '198.51.100.4', destIp: '10.0.0.3', destPort: 22, risk: 0.9981, reasons: ['brute-force: 40 failed logins'] },
   ]);
+  // a ban on the scanner, for its IP page
+  const ban = await fetch(svc.url + '/v1/decisions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ip: '192.0.2.7', duration: '1d', reason: 'vertical scan of 10.0.0.2' }) });
+  assert.equal(ban.status, 201, await ban.text());
 });
 after(async () => {
   await svc?.close();
@@ -102,6 +105,9 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     await page.waitForSelector('body[data-ready="true"]');
     assert.match(await page.locator('main').innerText(), /port-scan: 120 ports in 3 s/);
     assert.match(await page.locator('main').innerText(), /1 alerts, highest risk 0\.9999/);
+    // its decisions and its threat intelligence
+    assert.match(await page.locator('#decisions').innerText(), /ban\s+high\s+192\.0\.2\.7\s+\S+\s+active\s+api\s+vertical scan of 10\.0\.0\.2/);
+    assert.match(await page.locator('#intel').innerText(), /threat score 0, severity none/);
     await shot('ip');
 
     await page.goto(svc.url + '/dashboard/models');

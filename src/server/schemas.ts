@@ -105,6 +105,8 @@ export const IpRiskAnswer = Type.Object({
   lastSeen: Type.Union([Type.String(), Type.Null()]),
   reasons: Type.Array(Type.String()),
   recent: Type.Array(Alert),
+  decisions: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'decisions naming the address (any state), and ranges holding it that hold now; as GET /v1/decisions' }),
+  intel: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'threat intelligence as GET /v1/intel/:ip' }),
 });
 
 export const FlowRiskBody = Type.Object(

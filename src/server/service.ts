@@ -18,6 +18,10 @@ import { isLoopback, type ServerConfig } from './server-config.js';
 import type { ServiceContext } from './context.js';
 import { NETSENTINEL_VERSION } from '../models/trained-model.js';
 import { UserError } from '../util/errors.js';
+import { openDecisionStore } from '../store/decision-store.js';
+import { buildAllowlist, type Allowlist } from '../respond/allowlist.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { openServiceIntel } from './service-intel.js';
 
 export interface ServiceOptions {
   readonly config: ServerConfig;
@@ -25,6 +29,10 @@ export interface ServiceOptions {
   readonly modelsDir?: string;
   readonly baselineFile?: string;
   readonly store?: string;
+  /** the settings (intel section: feeds, provider keys, cache); default: loaded from the environment, .env and NETSENTINEL_CONFIG */
+  readonly settings?: Settings;
+  /** addresses POST /v1/decisions never bans; default: loopback, own addresses, gateways, resolvers */
+  readonly allowlist?: Allowlist;
   /** alert feed poll interval (tests use a short one) */
   readonly pollMs?: number;
 }
@@ -54,17 +62,24 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const store = await openStore(storeLocation);
   const reader = await openAlertReader(storeLocation);
   const keys = await openKeyStore(storeLocation);
+  const decisions = await openDecisionStore(storeLocation);
+  const allowlist = o.allowlist ?? (await buildAllowlist());
+  let metricsRef: ReturnType<typeof createMetrics> | undefined;
+  const intel = await openServiceIntel(o.settings ?? loadSettings(), storeLocation, log, (e) => {
+    metricsRef?.storeErrors.inc({ operation: 'intel lookup' });
+    log.error({ err: e.message }, 'intel lookup failed; answered from the local feeds only');
+  });
+  const closeStores = () => Promise.all([store.close(), reader.close(), keys.close(), decisions.close(), intel.close()]);
   const cache = new KeyCache(keys);
   await cache.refresh();
   const authRequired = !loopback || config.requireKeys;
   if (authRequired && cache.active === 0) {
-    await Promise.all([store.close(), reader.close(), keys.close()]);
+    await closeStores();
     throw new UserError(
       `${loopback ? 'server.requireKeys is set' : `binding to ${config.host} (beyond loopback) requires API keys`}, and the store ${store.where} has none: make one with 'netsentinel keys add NAME --scope read --store ${storeLocation}'`,
     );
   }
   const state: AppState = { shuttingDown: false };
-  let metricsRef: ReturnType<typeof createMetrics> | undefined;
   const metrics = createMetrics(() => reader.countBySeverity(), (op) => metricsRef?.storeErrors.inc({ operation: op }));
   metricsRef = metrics;
   const live = new LiveAlerts(reader, (e) => {
@@ -73,14 +88,14 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   }, o.pollMs ?? 1000);
   await live.start();
   cache.start(5000, (e) => log.error({ err: e.message }, 'key refresh failed'));
-  const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, version: NETSENTINEL_VERSION };
+  const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, decisions, allowlist, intel, version: NETSENTINEL_VERSION };
   const app = await buildApp(ctx, cache, state);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     live.stop();
     cache.stop();
-    await Promise.all([store.close(), reader.close(), keys.close()]);
+    await closeStores();
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
   }
@@ -104,7 +119,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         live.stop();
         cache.stop();
         await app.close(); // in-flight requests finish first
-        await Promise.all([store.close(), reader.close(), keys.close()]);
+        await closeStores();
         log.info({}, 'service stopped');
         log.flush?.();
       })();

@@ -1,15 +1,24 @@
 /**
  * A flow source for the analysis pipeline (src/analysis/flow-source.ts) that reads an HTTP
  * upload as it arrives: the request body goes to the same dataset readers as a file or stdin
- * would (every format analyze reads, gzip detected by its bytes), in batches, never held whole;
- * bytes beyond the batch limit stop the upload with a 413.
+ * would (every format analyze reads, packet captures (pcap, pcapng) metered into flows, gzip
+ * detected by its bytes), in batches, never held whole; bytes beyond the batch limit stop the
+ * upload with a 413. Reader warnings go to `warn` (the route returns them), never dropped.
  */
 import { Transform, type Readable } from 'node:stream';
 import type { FlowSource } from '../analysis/flow-source.js';
 import { streamDataset } from '../sources/read-dataset.js';
+import type { CaptureFlowOptions } from '../packets/capture-flows.js';
 import { BatchInputError } from './batch-reader.js';
 
-export function uploadSource(body: Readable, name: string, maxBytes: number, batchRows = 65536): FlowSource {
+export interface UploadReadOptions {
+  /** for captures: flow meter settings and the packet detectors' hook */
+  readonly capture?: CaptureFlowOptions;
+  readonly warn?: (message: string) => void;
+  readonly batchRows?: number;
+}
+
+export function uploadSource(body: Readable, name: string, maxBytes: number, o: UploadReadOptions = {}): FlowSource {
   let bytes = 0;
   const limited = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -22,6 +31,6 @@ export function uploadSource(body: Readable, name: string, maxBytes: number, bat
   body.pipe(limited);
   return {
     inputs: [name],
-    batches: () => streamDataset(['-'], { stdin: limited, batchRows, warn: () => {} }),
+    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn: o.warn ?? (() => {}), capture: o.capture }),
   };
 }

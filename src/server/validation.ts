@@ -61,6 +61,9 @@ export function explainErrors(part: string, value: unknown, errors: readonly TbE
   if (!e) return `${part}: not valid`;
   const got = describe(at(value, e.instancePath));
   const f = fieldName(part, e.instancePath);
+  // a choice (an enum, or a union of literals): name the choices rather than "must be equal to constant"
+  const choices = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]) : e.keyword === 'const' ? errors.filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath).map((x) => x.params.allowedValue) : undefined;
+  if (choices?.length) return `${f}: expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${got}`;
   if (e.keyword === 'type') {
     const t = e.params.type;
     return `${f}: expected ${Array.isArray(t) ? t.join(' or ') : String(t)}, got ${got}`;

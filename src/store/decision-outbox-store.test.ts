@@ -63,6 +63,34 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     }
   });
 
+  test(`${backend}: decisions page by a (created, id) cursor and filter by origin and expiry`, { skip: backend === 'postgres' ? pgSkip : false }, async () => {
+    const where = loc();
+    const s = await openDecisionStore(where);
+    try {
+      // two share a creation time: the id orders them, so no page repeats or skips one
+      const at = (m: number) => new Date(t0 + m * 60_000).toISOString();
+      await s.save([
+        decision('p1', '192.0.2.1', { created: at(3), origin: 'api' }),
+        decision('p2', '192.0.2.2', { created: at(2), origin: 'manual' }),
+        decision('p3', '192.0.2.3', { created: at(2), origin: 'api' }),
+        decision('p4', '192.0.2.4', { created: at(1), origin: 'api', expires: at(1.5) }),
+      ]);
+      const order = (await s.list()).map((d) => d.id).filter((id) => id.startsWith('p'));
+      assert.deepEqual(order, ['p1', 'p2', 'p3', 'p4']);
+      const first = await s.list({ limit: 2 });
+      assert.deepEqual(first.map((d) => d.id), ['p1', 'p2']);
+      const second = await s.list({ limit: 2, after: { created: first[1].created, id: first[1].id } });
+      assert.deepEqual(second.map((d) => d.id), ['p3', 'p4']);
+      assert.deepEqual((await s.list({ origin: 'api' })).map((d) => d.id), ['p1', 'p3', 'p4']);
+      assert.deepEqual((await s.list({ expiredAt: Date.parse(at(2)) })).map((d) => d.id), ['p4']);
+      assert.deepEqual((await s.list({ origin: 'api', after: { created: at(2), id: 'p2' } })).map((d) => d.id), ['p3', 'p4']);
+      for (const id of ['p1', 'p2', 'p3', 'p4']) await s.delete(id);
+    } finally {
+      await s.close();
+      if (backend === 'postgres') await dropSchema();
+    }
+  });
+
   test(`${backend}: the outbox keeps each (channel, key) once, leases claims, and marks sent or failed`, { skip: backend === 'postgres' ? pgSkip : false }, async () => {
     const where = loc();
     const a = await openOutboxStore(where);

@@ -18,6 +18,11 @@ export interface DecisionQuery {
   readonly type?: DecisionType;
   /** true: only simulated; false: only real; undefined: both */
   readonly simulated?: boolean;
+  /** only decisions that no longer hold at this time (ms) */
+  readonly expiredAt?: number;
+  readonly origin?: string;
+  /** keyset cursor: only decisions listed after this one in the (created desc, id) order */
+  readonly after?: { readonly created: string; readonly id: string };
   readonly limit?: number;
 }
 
@@ -107,6 +112,16 @@ function filter(q: DecisionQuery, p: (i: number) => string, pg: boolean): { sql:
   if (q.value !== undefined) add((ph) => `value = ${ph}`, q.value);
   if (q.type !== undefined) add((ph) => `type = ${ph}`, q.type);
   if (q.simulated !== undefined) add((ph) => `simulated = ${ph}`, pg ? q.simulated : q.simulated ? 1 : 0);
+  if (q.expiredAt !== undefined) add((ph) => `expires <= ${ph}`, new Date(q.expiredAt).toISOString());
+  if (q.origin !== undefined) add((ph) => `origin = ${ph}`, q.origin);
+  if (q.after !== undefined) {
+    // each placeholder its own parameter: SQLite's ? are positional
+    const ph = [q.after.created, q.after.created, q.after.id].map((v) => {
+      params.push(v);
+      return p(params.length);
+    });
+    where.push(`(created < ${ph[0]} OR (created = ${ph[1]} AND id > ${ph[2]}))`);
+  }
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

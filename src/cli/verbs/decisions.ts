@@ -5,8 +5,9 @@
  */
 import type { Command } from '../command.js';
 import { openDecisionStore } from '../../store/decision-store.js';
-import { DECISION_TYPES, SEVERITIES, formatDuration, isActive, parseDuration, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
-import { canonicalTarget, decisionId } from '../../respond/policy.js';
+import { DECISION_TYPES, SEVERITIES, formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
+import { canonicalTarget } from '../../respond/policy.js';
+import { manualDecision } from '../../respond/manual-decision.js';
 import { UserError } from '../../util/errors.js';
 import { allowlistFrom, CONFIG_OPTIONS, decisionLine, settingsAndStore, STORE_OPTION } from './respond-common.js';
 
@@ -45,28 +46,12 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
     const now = Date.now();
     if (action === 'add') {
       if (!target) throw new UserError('decisions add: give the address or range (e.g. decisions add 203.0.113.7)');
-      const t = canonicalTarget(target);
-      if (!t) throw new UserError(`decisions add: "${target}" is not an IPv4/IPv6 address or network`);
-      const type = v.type as DecisionType;
-      if (type === 'ban') {
-        const guard = (await allowlistFrom(settings)).protects(t.value);
-        if (guard) throw new UserError(`decisions add: ${t.value} is allowlisted by ${guard.cidr.text} (${guard.why}); it is never banned`);
-      }
-      const seconds = parseDuration(v.duration as string, '--duration');
-      const created = new Date(now).toISOString();
-      const d: Decision = {
-        id: decisionId(t.value, type, 'manual', created),
-        scope: t.scope,
-        value: t.value,
-        type,
-        severity: v.severity as DecisionSeverity,
-        reason: v.reason as string,
-        reasonKey: 'manual',
-        origin: 'manual',
-        created,
-        expires: new Date(now + seconds * 1000).toISOString(),
-        simulated: false,
-      };
+      const made = manualDecision(
+        { target, type: v.type as DecisionType, severity: v.severity as DecisionSeverity, duration: v.duration as string, reason: v.reason as string, origin: 'manual', durationField: '--duration', now },
+        await allowlistFrom(settings),
+      );
+      if (!made.ok) throw new UserError(`decisions add: ${made.message}`);
+      const { decision: d, seconds } = made;
       const store = await openDecisionStore(location);
       try {
         await store.save([d]);

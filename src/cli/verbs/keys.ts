@@ -1,10 +1,14 @@
 /**
  * `netsentinel keys add|list|revoke`: the service's API keys, in the store's key table
- * (src/store/key-store.ts). `add` prints the key once; only its SHA-256 is kept.
+ * (src/store/key-store.ts). `add` prints the key once; only its SHA-256 is kept. The store is
+ * found as `serve` and `decisions` find it (--store, NETSENTINEL_STORE, the config file's store),
+ * so a key added here is a key the service knows.
  */
 import type { Command } from '../command.js';
-import { DEFAULT_KEY_RATE, openKeyStore } from '../../store/key-store.js';
+import { openKeyStore } from '../../store/key-store.js';
 import { UserError } from '../../util/errors.js';
+import { SETTINGS_OPTIONS, settingsFromArgs } from '../../config/settings.js';
+import { settingsAndStore, STORE_OPTION } from './respond-common.js';
 
 export const keys: Command = {
   spec: {
@@ -13,13 +17,15 @@ export const keys: Command = {
     usage: 'add NAME | list | revoke ID [options]',
     positionals: { min: 1, max: 2, name: 'an action (add NAME, list, revoke ID)' },
     description: `add NAME prints a new key once (keep it: only its hash is stored). Scopes: read (GET routes,
-/classify, batch scoring) or write (also POST /v1/alerts). --rate is requests per second, with
+/classify, batch scoring, intel) or write (also POST /v1/alerts, /v1/analyze, /v1/decisions add and
+delete). --rate is requests per second (default server.rateLimit.perSecond), with
 bursts up to twice that; beyond it the service answers 429 with Retry-After. A running service
 sees new and revoked keys within 5 seconds.`,
     options: [
       { name: 'scope', type: 'string', description: 'what the key may do', choices: ['read', 'write'], default: 'read' },
-      { name: 'rate', type: 'number', value: 'N', description: 'requests per second allowed', default: DEFAULT_KEY_RATE },
-      { name: 'store', type: 'string', value: 'LOC', description: 'store holding the key table: SQLite path or postgres:// URL', default: 'netsentinel.db' },
+      { name: 'rate', type: 'number', value: 'N', description: 'requests per second allowed (default server.rateLimit.perSecond, 100)' },
+      { ...STORE_OPTION, description: 'store holding the key table: SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)' },
+      ...SETTINGS_OPTIONS,
     ],
     examples: ['netsentinel keys add soc-dashboard --scope read', 'netsentinel keys add sensor-7 --scope write --rate 20', 'netsentinel keys list --json', 'netsentinel keys revoke 3fa9c2d1'],
   },
@@ -29,9 +35,9 @@ sees new and revoked keys within 5 seconds.`,
     if (!['add', 'list', 'revoke'].includes(action)) throw new UserError(`keys: unknown action "${action}" (add NAME, list, revoke ID)`);
     if (action === 'list' && arg !== undefined) throw new UserError('keys list takes no argument');
     if (action !== 'list' && !arg) throw new UserError(`keys ${action}: missing ${action === 'add' ? 'NAME' : 'ID'}`);
-    const rate = v.rate as number;
+    const rate = (v.rate as number | undefined) ?? settingsFromArgs(v).number('server.rateLimit.perSecond', { above: 0 })!;
     if (!(rate > 0) || !Number.isFinite(rate)) throw new UserError(`keys: --rate must be a positive number, got ${rate}`);
-    const store = await openKeyStore(v.store as string);
+    const store = await openKeyStore((await settingsAndStore(v)).store);
     try {
       if (action === 'add') {
         if (!/^[\w.@-]{1,64}$/.test(arg)) throw new UserError(`keys add: NAME may hold letters, digits, . _ @ - (at most 64), got "${arg}"`);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,4 +83,46 @@ test('keys add | list | revoke from the command line', () => {
   const bad = run('add', 'x', '--scope', 'admin');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /scope/);
+});
+
+test('serve reads server.* through the settings loader and shares the decisions verb store', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'ns-serve-settings-'));
+  const db = join(d, 'shared.db');
+  const conf = join(d, 'ns.yaml');
+  writeFileSync(conf, `store: ${db}\nserver:\n  port: 0\n  accessLog: "off"\n  classify:\n    minConfidence: 0.77\n`);
+  const env = { ...process.env };
+  delete env.NETSENTINEL_STORE;
+  delete env.NETSENTINEL_CONFIG;
+  const added = spawnSync(process.execPath, [main, 'decisions', 'add', '198.51.100.5', '--config', conf, '--json'], { encoding: 'utf8', cwd: d, env });
+  assert.equal(added.status, 0, added.stderr);
+  const cliId = JSON.parse(added.stdout).added.id;
+  // keys find the same store, and take server.rateLimit.perSecond when --rate is not given
+  const key = spawnSync(process.execPath, [main, 'keys', 'add', 'soc', '--config', conf], { encoding: 'utf8', cwd: d, env: { ...env, NETSENTINEL_SERVER_RATE_LIMIT_PER_SECOND: '7' } });
+  assert.equal(key.status, 0, key.stderr);
+  const keyList = JSON.parse(spawnSync(process.execPath, [main, 'keys', 'list', '--store', db, '--json'], { encoding: 'utf8', cwd: d, env }).stdout);
+  assert.deepEqual(keyList.map((k: { name: string; ratePerSecond: number }) => [k.name, k.ratePerSecond]), [['soc', 7]]);
+  const child = spawn(process.execPath, [main, 'serve', '--config', conf], { cwd: d, env });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (x) => (out += x));
+  child.stderr.on('data', (x) => (err += x));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+    assert.ok(url && url[2] !== '8080', `server.port 0 from the file picked a free port: ${out} ${err}`);
+    assert.match(out, /min confidence 0\.77/);
+    assert.match(out, new RegExp(`store\\s+.*shared\\.db`));
+    const list = (await (await fetch(url[1] + '/v1/decisions')).json()) as { decisions: { id: string }[] };
+    assert.deepEqual(list.decisions.map((x) => x.id), [cliId], 'the decision added by the CLI is served');
+    const post = await fetch(url[1] + '/v1/decisions', { method: 'POST', body: JSON.stringify({ ip: '198.51.100.6' }), headers: { 'Content-Type': 'application/json' } });
+    assert.equal(post.status, 201);
+    const apiId = ((await post.json()) as { added: { id: string } }).added.id;
+    const cliList = spawnSync(process.execPath, [main, 'decisions', 'list', '--config', conf, '--json'], { encoding: 'utf8', cwd: d, env });
+    assert.ok(JSON.parse(cliList.stdout).decisions.some((x: { id: string }) => x.id === apiId), 'the decision added over HTTP is listed by the CLI');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });

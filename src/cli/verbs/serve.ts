@@ -10,6 +10,7 @@ import { startService } from '../../server/service.js';
 import { UserError } from '../../util/errors.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import { SETTINGS_OPTIONS, SETTINGS_PRECEDENCE, settingsFromArgs } from '../../config/settings.js';
+import { allowlistFrom, settingsAndStore, STORE_OPTION } from './respond-common.js';
 
 export const serve: Command = {
   spec: {
@@ -23,12 +24,13 @@ export const serve: Command = {
 The API is described at /docs (OpenAPI at /docs/json); the dashboard is at /dashboard/.
 SIGTERM: graceful stop. SIGHUP, or a changed model file: models reloaded without dropping requests.
 Settings: the "server" section (server.port, server.classify.minConfidence, ... as NETSENTINEL_SERVER_PORT,
-NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). ${SETTINGS_PRECEDENCE}`,
+NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). /v1/intel uses the "intel" section as 'netsentinel intel' does;
+/v1/decisions the store and respond.allowlist as 'netsentinel decisions' does. ${SETTINGS_PRECEDENCE}`,
     options: [
       { name: 'model', short: 'm', type: 'list', value: 'FILE', description: 'model file(s) to serve (repeatable)' },
       { name: 'models', type: 'string', value: 'DIR', description: 'serve every .nsm model file in DIR' },
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: 'baseline file for flow risk (/v1/risk/flows)' },
-      { name: 'store', type: 'string', value: 'LOC', description: 'alert store: SQLite path or postgres:// URL', default: 'netsentinel.db' },
+      { ...STORE_OPTION, description: 'the store (alerts, decisions, keys, intel cache): SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)' },
       ...SETTINGS_OPTIONS,
       { name: 'host', type: 'string', value: 'HOST', description: 'address to bind (default 127.0.0.1, or server.host)' },
       { name: 'port', short: 'p', type: 'integer', value: 'PORT', description: 'port (default 8080, or server.port; 0 picks a free one)' },
@@ -41,17 +43,16 @@ NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). ${SETTINGS_PRECEDENCE}`,
   },
   async run({ args, progress, out, json }) {
     const v = args.values;
-    const settings = settingsFromArgs(v);
-    let config = serverConfigFrom(settings.section('server'), {}, settings.configFile ?? 'the settings');
-    if (v.host !== undefined) config = { ...config, host: v.host as string };
-    if (v.port !== undefined) {
-      const p = v.port as number;
-      if (p < 0 || p > 65535) throw new UserError(`serve: --port must be from 0 to 65535, got ${p}`);
-      config = { ...config, port: p };
-    }
+    if (v.port !== undefined && ((v.port as number) < 0 || (v.port as number) > 65535)) throw new UserError(`serve: --port must be from 0 to 65535, got ${v.port}`);
+    // --host and --port are the flag layer of server.host and server.port: one loader, one precedence
+    const settings = settingsFromArgs(v, { 'server.host': v.host, 'server.port': v.port });
+    const config = serverConfigFrom(settings.section('server'), {}, settings.configFile ?? 'the settings');
+    // the store and the allowlist as `decisions` resolves them, so both see the same decisions and refuse the same bans
+    const { settings: respondSettings, store } = await settingsAndStore(v);
+    const allowlist = await allowlistFrom(respondSettings);
     const modelFiles = ((v.model as string[] | undefined) ?? []).flatMap((m) => m.split(',')).filter(Boolean);
     if (modelFiles.length === 0 && !v.models) progress.note('serving without a model: /classify answers 409 until one is given with --model');
-    const svc = await startService({ config, modelFiles, modelsDir: v.models as string | undefined, baselineFile: v.baseline as string | undefined, store: v.store as string });
+    const svc = await startService({ config, modelFiles, modelsDir: v.models as string | undefined, baselineFile: v.baseline as string | undefined, store, settings, allowlist });
     const models = svc.ctx.models.list();
     if (json) out(JSON.stringify({ listening: svc.url, models: models.map((m) => m.name), classify: svc.ctx.models.classifier()?.name ?? null, store: svc.ctx.store.where, keysRequired: svc.ctx.authRequired }));
     else {

@@ -120,9 +120,19 @@ async function ipPage(ip) {
   flows.append(table(['time', 'destination', 'proto', 'signature', 'risk'], info.recent.map(function (a) {
     return el('tr', {}, [el('td', { text: a.timestamp }), el('td', { text: (a.destIp || '') + (a.destPort !== null ? ':' + a.destPort : '') }), el('td', { text: a.proto || '' }), el('td', { text: a.signature }), el('td', { class: 'num', text: fmt(a.risk, 4) })]);
   })));
-  for (const extra of [['Decisions', '/v1/decisions?ip='], ['Threat intelligence', '/v1/intel/']]) {
-    try { const d = await api(extra[1] + encodeURIComponent(ip)); const s = section(extra[0]); s.append(el('pre', { text: JSON.stringify(d, null, 2) })); } catch (e) { if (e.status !== 404) throw e; }
-  }
+  const dec = section('Decisions', true); dec.id = 'decisions';
+  dec.append(info.decisions.length ? table(['type', 'severity', 'about', 'until', 'state', 'origin', 'reason'], info.decisions.map(function (d) {
+    return el('tr', {}, [el('td', { text: d.type }), el('td', { text: d.severity }), el('td', { text: d.value }), el('td', { text: d.expires }), el('td', { text: d.active ? (d.simulated ? 'simulated' : 'active') : 'expired' }), el('td', { text: d.origin }), el('td', { class: 'reasons', text: d.reason })]);
+  })) : el('p', { text: 'No decision about this address.' }));
+  const ti = section('Threat intelligence'); ti.id = 'intel';
+  const it = info.intel;
+  if (it) {
+    ti.append(el('p', { text: 'threat score ' + it.score + ', severity ' + it.severity + (it.malicious ? ', MALICIOUS' : '') + (it.answered.length ? ' (from ' + it.answered.join(', ') + ')' : ' (no source answered)') + (it.partial ? '; partial: a source did not answer' : '') }));
+    if (it.indicators.length) ti.append(el('ul', {}, it.indicators.map(function (x) { return el('li', { text: x }); })));
+    ti.append(table(['source', 'status', 'score', 'note'], it.sources.map(function (x) {
+      return el('tr', {}, [el('td', { text: x.source }), el('td', { text: x.status }), el('td', { class: 'num', text: x.score === undefined ? '' : String(x.score) }), el('td', { class: 'reasons', text: x.reason || (x.fetchedAt ? 'cached ' + x.fetchedAt : '') })]);
+    })));
+  } else ti.append(el('p', { text: 'Not an address intelligence knows about.' }));
 }
 
 async function modelsPage() {

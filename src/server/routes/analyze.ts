@@ -1,8 +1,9 @@
 /**
- * POST /v1/analyze: analysis of an uploaded flow file with the same outputs as `netsentinel
- * analyze` (flows_scored.csv, alerts.jsonl, risky_ips.csv/.txt, risk_scores.png, report.html,
+ * POST /v1/analyze: analysis of an uploaded flow file or packet capture (pcap, pcapng; gzip
+ * allowed) with the same outputs as `netsentinel analyze` (flows_scored.csv, alerts.jsonl, risky_ips.csv/.txt, risk_scores.png, report.html,
  * summary.json, and alerts in the store), through the analysis pipeline's own stages: the upload
- * is a new FlowSource (upload-source.ts) and the outputs are analyze's sinks, written into a
+ * is a new FlowSource (upload-source.ts), captures watched by analyze's packet detectors, and the
+ * outputs are analyze's sinks, written into a
  * folder per analysis that GET /v1/analyses/:id/files/:name serves. One analysis at a time (they
  * are CPU-heavy): a second gets 429 with Retry-After.
  */
@@ -20,6 +21,15 @@ import { uploadSource } from '../upload-source.js';
 import { BatchInputError } from '../batch-reader.js';
 import { UserError } from '../../util/errors.js';
 import { ErrorAnswer } from '../schemas.js';
+import { packetDetectors } from '../../packets/packet-evidence.js';
+
+/**
+ * What an upload may be labelled: flow files as text or CSV, captures as tcpdump's media type,
+ * anything as bytes or gzip. The readers decide by the bytes themselves; a label outside these
+ * (JSON, a form) is a client mistake answered 415 before a byte is read. No label reads as bytes.
+ */
+const UPLOAD_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(octet-stream|csv|vnd\.tcpdump\.pcap|x-pcap|x-pcapng|vnd\.tcpdump\.pcapng|gzip|x-gzip))$/;
+const UPLOAD_TYPE_LIST = 'text/csv, text/plain, application/octet-stream, application/vnd.tcpdump.pcap, application/x-pcapng, application/gzip';
 
 const AnalyzeQuery = Type.Object(
   {
@@ -43,16 +53,21 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
       {
         schema: {
           summary: 'Analyse an uploaded flow file as `netsentinel analyze` does',
-          description: 'Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, CSV with a header; gzip allowed), streamed. Needs the service to hold a baseline. Answer: the summary (as analyze --json) and the URL of each output file.',
+          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json), reader warnings, and the URL of each output file.`,
           tags: ['analysis'],
           querystring: AnalyzeQuery,
-          response: { 400: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 429: ErrorAnswer },
+          response: { 400: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer, 429: ErrorAnswer },
         },
         config: { scope: 'write' },
       },
       async (req, reply) => {
         const body = req.body as Readable;
         const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean };
+        const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
+        if (!UPLOAD_TYPES.test(type)) {
+          body.resume();
+          return reply.code(415).send({ error: `Content-Type "${type.slice(0, 80)}" is not an upload this route reads; send one of ${UPLOAD_TYPE_LIST}`, statusCode: 415 });
+        }
         const b = ctx.models.baseline();
         if (!b) {
           body.resume();
@@ -70,6 +85,8 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
         const clf = ctx.models.classifier();
         const have = new Set(b.baseline.reference?.columns.map((c) => c.name) ?? []);
         const classifier = clf && clf.model.pipeline.inputs.every((i) => have.has(i.name)) ? clf : undefined;
+        const packets = packetDetectors();
+        const warnings: string[] = [];
         try {
           const result = await runAnalysis({
             inputs: [`upload:${q.name ?? 'flows'}`],
@@ -82,7 +99,9 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
             ipThreshold: q.ip_threshold ?? 0.99,
             outDir,
             store: q.store === false ? undefined : ctx.store,
-            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes),
+            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m) }),
+            // the packet detectors (ARP poisoning) join as evidence, as in `analyze`; for flow files they see no packets
+            evidence: [packets.provider],
             charts: riskChartPng,
             report: renderHtmlReport,
           });
@@ -92,7 +111,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
           done.set(id, files);
           history.unshift({ id, finishedAt: new Date().toISOString(), input: `upload:${q.name ?? 'flows'}`, flows: result.flows, riskyFlows: result.riskyFlows, riskySources: result.riskyIps.length });
           if (history.length > 100) done.delete(history.pop()!.id);
-          return { id, summary: summaryJson(result), files: Object.fromEntries(Object.keys(files).map((f) => [f, `/v1/analyses/${id}/files/${f}`])) };
+          return { id, summary: summaryJson(result), warnings, files: Object.fromEntries(Object.keys(files).map((f) => [f, `/v1/analyses/${id}/files/${f}`])) };
         } catch (e) {
           body.resume();
           if (e instanceof BatchInputError) return reply.code(e.statusCode as 400 | 413).send({ error: e.message, statusCode: e.statusCode });

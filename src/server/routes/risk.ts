@@ -1,6 +1,7 @@
 /**
  * Risk: of flows (scored against the baseline the service was given, with the reasons that made
- * them unusual), and of a source IP (from its stored alerts); plus the top sources and the risk
+ * them unusual), and of a source IP (from its stored alerts, with its decisions and threat
+ * intelligence: what the dashboard's IP page shows); plus the top sources and the risk
  * over time the dashboard draws.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +12,8 @@ import { categoricalFrom, numericColumn, type Column, type FlowTable } from '../
 import { canonicalField } from '../seed-fields.js';
 import { rowExplainer } from '../../risk/column-stats.js';
 import { describe } from '../row-encoder.js';
+import { cidrContains, formatIp, parseCidr, parseIp, type IpAddress } from '../../detect/ip-address.js';
+import { isActive, type Decision } from '../../respond/decision.js';
 
 class FlowFieldError extends Error {}
 
@@ -39,6 +42,23 @@ function tableOf(reference: FlowTable, flows: readonly Record<string, unknown>[]
     }
   }
   return { rowCount: flows.length, columns, format: reference.format };
+}
+
+/** Decisions about an address: those naming it (newest 50, any state) and the ranges holding it that hold now. */
+async function decisionsAbout(ctx: ServiceContext, addr: IpAddress, canonical: string): Promise<(Decision & { active: boolean })[]> {
+  const now = Date.now();
+  try {
+    const own = await ctx.decisions.list({ value: canonical, limit: 50 });
+    const ranges = (await ctx.decisions.list({ activeAt: now })).filter((d) => {
+      if (d.scope !== 'range') return false;
+      const c = parseCidr(d.value);
+      return typeof c !== 'string' && cidrContains(c, addr);
+    });
+    return [...own, ...ranges].map((d) => ({ ...d, active: isActive(d, now) }));
+  } catch (e) {
+    ctx.metrics.storeErrors.inc({ operation: 'list decisions' });
+    throw e;
+  }
 }
 
 export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -76,13 +96,16 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   app.get(
     '/v1/ips/:ip',
-    { schema: { summary: 'Risk of a source IP from its stored alerts', tags: ['risk'], params: IpParams, response: { 200: IpRiskAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
+    { schema: { summary: 'A source IP: risk from its stored alerts, its decisions and threat intelligence (the dashboard IP page)', tags: ['risk'], params: IpParams, response: { 200: IpRiskAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
     async (req) => {
       const { ip } = req.params as { ip: string };
       const page = await ctx.reader.page({ srcIp: ip, limit: 200 });
       const all = page.alerts;
       const reasons = [...new Set(all.flatMap((a) => a.reasons))].slice(0, 20);
+      const addr = parseIp(ip);
       return {
+        decisions: addr ? await decisionsAbout(ctx, addr, formatIp(addr)) : [],
+        intel: addr ? await ctx.intel.lookup(ip) : null,
         ip,
         alerts: all.length,
         maxRisk: all.length ? Math.max(...all.map((a) => a.risk)) : null,
