@@ -166,6 +166,8 @@ export function startCapture(req: LiveCaptureRequest, relay: (line: string) => v
   const stderrLines: string[] = [];
   let isStarted = false;
   let capturingOn: string | undefined;
+  /** what it said before it started ("data link type LINUX_SLL2", warnings): relayed once it runs */
+  const held: string[] = [];
   let resolveStarted!: (line: string) => void;
   let rejectStarted!: (e: Error) => void;
   const started = new Promise<string>((res, rej) => {
@@ -198,6 +200,7 @@ export function startCapture(req: LiveCaptureRequest, relay: (line: string) => v
     if (!isStarted && /^listening on /.test(line.replace(/^tcpdump:\s*/, ''))) {
       isStarted = true;
       resolveStarted(line.replace(/^tcpdump:\s*/, ''));
+      for (const h of held.splice(0)) relay(h);
       return;
     }
     if (/^Capturing on /.test(line)) {
@@ -207,11 +210,13 @@ export function startCapture(req: LiveCaptureRequest, relay: (line: string) => v
     if (!isStarted && /^File: /.test(line) && capturingOn) {
       isStarted = true;
       resolveStarted(capturingOn);
+      for (const h of held.splice(0)) relay(h);
       return;
     }
     if (readCounts(line, counts) || QUIET_LINES.test(line)) return;
     // a failure's lines are explained once at the end; until the program runs, hold them back
     if (isStarted) relay(line);
+    else held.push(line);
   };
   let killTimer: NodeJS.Timeout | undefined;
   const ended = new Promise<CaptureProgramEnd>((resolve) => {

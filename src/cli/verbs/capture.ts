@@ -40,9 +40,9 @@ its pcap from a pipe: no native addon, and only the capture program needs the pr
 CAP_NET_RAW on the program). Flows are metered as packets arrive and handed to the analysis every
 --batch-seconds (flows idle past --idle-timeout, and TCP connections that closed, are finished then);
 each finding is printed on stdout when its episode closes (one line, or its EVE JSON with --json),
-risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT), SIGTERM, --duration or --count
-stop the capture: open flows are finished and analysed, the outputs written, exit 0. A second
-Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
+risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
+SIGTERM, --duration or --count stop the capture: open flows are finished and analysed, the outputs
+written, exit 0. A second Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
 summary.json, ...) and alerts go to the store; without it nothing is written but --write's files.`,
     options: [
       { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "interface to capture on ('any' for all, in Linux cooked framing)" },
