@@ -13,12 +13,13 @@ import type { ReadOptions } from '../sources/read-dataset.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { ScoringWeights } from '../risk/flow-scorer.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
+import type { Finding } from '../detect/finding.js';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import { datasetSource, type FlowSource } from './flow-source.js';
 import { fitOnInput, SELF_FITTED_NOTE } from './self-fit.js';
-import { createRulesStage } from './rules-stage.js';
+import { createRulesStage, type RulesStage } from './rules-stage.js';
 import { createScoreStage } from './score-stage.js';
 import type { EvidenceProvider } from './evidence.js';
 import type { Sink } from './sink.js';
@@ -77,6 +78,8 @@ export interface AnalysisOptions {
   readonly signal?: AbortSignal;
   /** filled with where the time goes (stage by stage, sink by sink) */
   readonly timings?: Timings;
+  /** findings as their episodes close during the run (a live capture prints them as they come); all of them still reach the sinks at the end */
+  readonly onFindings?: (findings: readonly Finding[]) => void;
 }
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
@@ -107,7 +110,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   sinks.push(summaryJsonSink(), ...(o.sinks ?? []));
   return runPipeline({
     source,
-    rules: createRulesStage(o.rules ?? {}),
+    rules: o.onFindings ? reportingClosedFindings(createRulesStage(o.rules ?? {}), o.onFindings) : createRulesStage(o.rules ?? {}),
     score,
     evidence: o.evidence,
     sinks,
@@ -128,4 +131,18 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     signal: o.signal,
     timings: tm,
   });
+}
+
+/** The rules stage, telling `onFindings` after each batch which findings closed in it. */
+function reportingClosedFindings(rules: RulesStage, onFindings: (f: readonly Finding[]) => void): RulesStage {
+  return {
+    observe(batch, ff) {
+      const p = rules.observe(batch, ff);
+      const closed = rules.takeFindings?.() ?? [];
+      if (closed.length) onFindings(closed);
+      return p;
+    },
+    finish: () => rules.finish(),
+    takeFindings: () => rules.takeFindings?.() ?? [],
+  };
 }

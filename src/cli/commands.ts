@@ -52,6 +52,7 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('upload', 'send an output folder to a web server by WebDAV (Apache mod_dav): MKCOL, PUT, PROPFIND check', () => import('./verbs/upload.js').then((m) => m.upload)),
   lazyVerb('score', 'judge one flow given as JSON or flags: anomaly/normal (baseline) and attack/benign (classifier)', () => import('./verbs/score.js').then((m) => m.score)),
   lazyVerb('flows', 'meter packet captures (pcap, pcapng) into flow records (CICFlowMeter or Zeek conn.log)', () => import('./verbs/flows.js').then((m) => m.flows)),
+  lazyVerb('capture', 'analyse an interface live: tcpdump on a pipe → flows → the analysis, alerts printed as they come', () => import('./verbs/capture.js').then((m) => m.capture)),
   lazyVerb('serve', 'serve models, alerts and a dashboard over HTTP (seed 004 POST /classify, /v1 API, /metrics)', () => import('./verbs/serve.js').then((m) => m.serve)),
   lazyVerb('keys', "manage the service's API keys (add, list, revoke)", () => import('./verbs/keys.js').then((m) => m.keys)),
   lazyVerb('publish', 'feed flows into NATS JetStream for streaming workers, partitioned by source IP', () => import('./verbs/publish.js').then((m) => m.publish)),

@@ -1,0 +1,64 @@
+/**
+ * What `netsentinel capture` prints on stdout while it runs: one line per alert as it is raised (a
+ * finding when its episode closes, risky sources at the end, and with --print-flows each risky flow
+ * as its batch is scored), as text or, with --json, as the EVE record that alerts.jsonl holds (one
+ * JSON object per line, so `jq` or a log shipper can follow it). It is a sink of the analysis
+ * pipeline, plus a callback for findings that close mid-run; a finding printed when it closed is not
+ * printed again when the pipeline raises every finding's alert at the end.
+ */
+import type { Sink } from '../analysis/sink.js';
+import { findingAlert, type Alert } from '../analysis/alerts.js';
+import type { Finding } from '../detect/finding.js';
+
+export interface LiveAlertLines {
+  readonly sink: Sink;
+  /** findings closed mid-run (AnalysisOptions.onFindings) */
+  onFindings(findings: readonly Finding[]): void;
+  /** lines printed, by kind */
+  readonly counts: { flows: number; findings: number; sources: number };
+}
+
+export function liveAlertLines(print: (line: string) => void, json: boolean, printFlows: boolean): LiveAlertLines {
+  const printed = new Set<string>();
+  const counts = { flows: 0, findings: 0, sources: 0 };
+  const show = (a: Alert): void => {
+    if (printed.has(a.key)) return;
+    printed.add(a.key);
+    const source = String(a.input.source);
+    if (source.startsWith('rule:')) counts.findings++;
+    else if (source === 'risk:ip') counts.sources++;
+    else {
+      counts.flows++;
+      if (!printFlows) return;
+    }
+    print(json ? a.json : alertText(a));
+  };
+  return {
+    counts,
+    onFindings(findings) {
+      const now = Date.now();
+      for (const f of findings) show(findingAlert(f, now));
+    },
+    sink: {
+      name: 'live alert lines',
+      async alerts(list) {
+        for (const a of list) show(a);
+      },
+    },
+  };
+}
+
+/** One alert as a line: time, severity, what, who → whom, and the first reason. */
+export function alertText(a: Alert): string {
+  const r = a.record as { timestamp: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert: { signature: string; severity: number } };
+  const ns = a.input.netsentinel as { risk?: number; reasons?: readonly string[] };
+  const end = (ip: string | undefined, port: number | undefined): string => (ip === undefined ? '' : port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+  const src = end(r.src_ip, r.src_port);
+  const dst = end(r.dest_ip, r.dest_port);
+  const who = src && dst ? `${src} → ${dst}` : src || (dst ? `→ ${dst}` : '');
+  const what = r.alert.signature.replace(/^netsentinel: /, '');
+  const reason = ns.reasons?.[0];
+  return [r.timestamp, `severity ${r.alert.severity}`, what, who, r.proto ?? '', ns.risk !== undefined ? `risk ${ns.risk}` : '', reason ? `- ${reason}` : '']
+    .filter((x) => x !== '')
+    .join('  ');
+}

@@ -1,0 +1,193 @@
+/**
+ * `netsentinel capture`: analyse an interface's traffic live. tcpdump (or dumpcap) captures on a
+ * pipe (src/packets/live-capture-program.ts); its pcap is metered into flows that feed the one
+ * analysis pipeline continuously (src/packets/live-flow-source.ts, a FlowSource like a file's);
+ * alerts are printed as they are raised. SIGINT/SIGTERM, --duration or --count end the capture
+ * cleanly: open flows are finished, the sinks write what `analyze` writes (with -o), exit 0.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
+import { packetDetectors } from '../../packets/packet-evidence.js';
+import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest } from '../../packets/live-capture-program.js';
+import { liveFlowSource, type LiveCaptureSummary } from '../../packets/live-flow-source.js';
+import { RotatingCaptureWriter } from '../../packets/live-rotation.js';
+import { loadBaseline } from '../../risk/baseline.js';
+import { loadTrainedModel } from '../../models/trained-model.js';
+import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
+import { loadAnalysisConfig } from '../../config/analysis-config.js';
+import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
+import { UserError } from '../../util/errors.js';
+import { makeFolders, onInterrupt } from '../../util/atomic-output.js';
+import { renderHtmlReport } from '../../report/analysis-report.js';
+import { riskChartThread } from '../../report/risk-chart-thread.js';
+import { guardOutputs } from '../output-guard.js';
+import { ANALYZE_FILES } from '../../report/plot-files.js';
+import { formatSeconds } from '../progress.js';
+import { liveAlertLines } from '../live-alert-lines.js';
+import { formatSummary } from './analyze.js';
+
+export const capture: Command = {
+  spec: {
+    name: 'capture',
+    summary: 'analyse an interface live: tcpdump on a pipe → flows → the analysis, alerts printed as they come',
+    usage: '--interface IF [--filter BPF] -b BASELINE [options]',
+    positionals: { min: 0, max: 0, name: 'nothing' },
+    description: `Runs tcpdump (-U -n -w - -i IF [FILTER]), or dumpcap when tcpdump is not installed, and reads
+its pcap from a pipe: no native addon, and only the capture program needs the privilege (root, or
+CAP_NET_RAW on the program). Flows are metered as packets arrive and handed to the analysis every
+--batch-seconds (flows idle past --idle-timeout, and TCP connections that closed, are finished then);
+each finding is printed on stdout when its episode closes (one line, or its EVE JSON with --json),
+risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
+SIGTERM, --duration or --count stop the capture: open flows are finished and analysed, the outputs
+written, exit 0. A second Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
+summary.json, ...) and alerts go to the store; without it nothing is written but --write's files.`,
+    options: [
+      { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "interface to capture on ('any' for all, in Linux cooked framing)" },
+      { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "capture filter in tcpdump's syntax, e.g. 'not port 22'" },
+      { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required: live flows cannot fit the detectors on themselves)" },
+      { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
+      { name: 'out', short: 'o', type: 'string', value: 'DIR', description: "write analyze's outputs here when the capture ends (and store the alerts)" },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
+      { name: 'store', type: 'string', value: 'URL', description: `alert store (SQLite path or postgres:// URL; 'none' to skip); with -o the default is analyze's (${DEFAULT_STORE}), without -o none` },
+      { name: 'program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'capture program (default: tcpdump, else dumpcap)' },
+      { name: 'write', short: 'w', type: 'string', value: 'DIR', description: 'also keep the packets: pcap files in DIR, each renamed into place when complete' },
+      { name: 'rotate-seconds', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file every N seconds of capture' },
+      { name: 'rotate-mb', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file before one exceeds N MB' },
+      { name: 'duration', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'stop after this long' },
+      { name: 'count', type: 'integer', value: 'N', range: { min: 1 }, description: 'stop after N packets' },
+      { name: 'batch-seconds', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'hand finished flows to the analysis at least this often', default: 5 },
+      { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: '... or when this many flows finished', default: 65536 },
+      { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
+      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run; 0 = no cap; findings and risky sources are never capped (default ${DEFAULT_MAX_FLOW_ALERTS})` },
+      { name: 'print-flows', type: 'boolean', description: "also print each risky flow's alert (by default: findings and risky sources; every alert is in alerts.jsonl with -o)" },
+      { name: 'no-report', type: 'boolean', description: 'with -o: skip report.html and the chart' },
+      ...CAPTURE_OPTIONS,
+    ],
+    examples: [
+      'sudo netsentinel capture -i eth0 -b office.nsb',
+      "sudo netsentinel capture -i eth0 -f 'not port 22' -b office.nsb -o out/ --duration 3600",
+      'sudo netsentinel capture -i any -b office.nsb --write /var/lib/netsentinel/pcap --rotate-mb 100 --json | jq .alert.signature',
+    ],
+  },
+  async run({ args, progress, out, json }) {
+    const v = args.values;
+    const ifName = v.interface as string | undefined;
+    if (!ifName) throw new UserError("capture: --interface IF is required ('ip link' lists the interfaces; 'any' captures on all)");
+    const baselineFile = v.baseline as string | undefined;
+    if (!baselineFile) throw new UserError("capture: --baseline FILE is required: live flows cannot fit the detectors on themselves (make one with 'netsentinel baseline normal.pcapng -o office.nsb')");
+    const writeDir = v.write as string | undefined;
+    if ((v.rotateSeconds !== undefined || v.rotateMb !== undefined) && !writeDir) throw new UserError('capture: --rotate-seconds and --rotate-mb need --write DIR (where the files go)');
+    const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.program as CaptureProgramName | undefined };
+    // the program's absence is said before anything is loaded
+    chooseProgram(req);
+    const outDir = v.out as string | undefined;
+    const modelFile = v.model as string | undefined;
+    await guardOutputs('capture', { files: [baselineFile, modelFile, v.config as string | undefined] }, { folders: [{ dir: outDir, names: ANALYZE_FILES }] });
+    const meterOptions = captureOptionsFrom(v);
+    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const baseline = await loadBaseline(baselineFile);
+    const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
+    if (classifier && classifier.kind !== 'classifier') throw new UserError(`capture: ${modelFile} is a ${classifier.kind}; --model takes a classifier`);
+    const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
+    const ipThreshold = (v.ipThreshold as number | undefined) ?? config.thresholds.ip;
+    const storeLoc = outDir
+      ? ((v.store as string | undefined) ?? process.env.NETSENTINEL_STORE ?? config.store ?? DEFAULT_STORE)
+      : ((v.store as string | undefined) ?? 'none');
+    if (writeDir) await makeFolders(writeDir, 'capture');
+    const rotation = writeDir
+      ? new RotatingCaptureWriter({ dir: writeDir, prefix: ifName, seconds: v.rotateSeconds as number | undefined, bytes: v.rotateMb !== undefined ? (v.rotateMb as number) * 1e6 : undefined })
+      : undefined;
+
+    const program = startCapture(req, (line) => progress.note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `capture: ${line}`));
+    // SIGINT/SIGTERM end the capture, not the analysis: the outputs are still written
+    const stop = new AbortController();
+    const stopHook = onInterrupt((sig) => {
+      stop.abort(sig);
+      return true;
+    });
+    const startedAt = Date.now();
+    let summary: LiveCaptureSummary | undefined;
+    let result: AnalysisResult;
+    // without -o the pipeline's files go to a scratch folder removed at the end
+    const scratch = outDir ? undefined : mkdtempSync(join(tmpdir(), 'netsentinel-capture-'));
+    let store;
+    let chart;
+    try {
+      // a program that fails at once (no such interface, no permission) is said before any output opens
+      const first = await Promise.race([program.started, program.ended]);
+      if (typeof first !== 'string') {
+        if (first.failure) throw first.failure;
+        throw new UserError(`capture: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
+      }
+      progress.note(`capture: ${first} (${program.program}); Ctrl-C stops and writes the results`);
+      store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+      chart = outDir && !v.noReport ? riskChartThread() : undefined;
+      const packets = packetDetectors();
+      const lines = liveAlertLines(out, json, Boolean(v.printFlows));
+      const source = liveFlowSource(program, {
+        ...meterOptions,
+        display: `${ifName} (${program.program})`,
+        batchSeconds: v.batchSeconds as number,
+        batchRows: v.batchRows as number,
+        durationSeconds: v.duration as number | undefined,
+        maxPackets: v.count as number | undefined,
+        signal: stop.signal,
+        onPacket: packets.onPacket,
+        rotation,
+        warn: (m) => process.stderr.write(`netsentinel: warning: ${m}\n`),
+        note: (m) => progress.note(m),
+        onSummary: (s) => (summary = s),
+      });
+      result = await runAnalysis({
+        inputs: source.inputs,
+        read: {},
+        source,
+        baseline,
+        baselineFile,
+        classifier,
+        classifierFile: modelFile,
+        rules: config.rules,
+        weights: config.weights,
+        flowThreshold,
+        ipThreshold,
+        verdictThreshold: config.thresholds.verdict,
+        outDir: outDir ?? (scratch as string),
+        store,
+        batchRows: v.batchRows as number,
+        maxFlowAlerts: (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS,
+        charts: chart,
+        report: outDir && !v.noReport ? renderHtmlReport : undefined,
+        evidence: [packets.provider],
+        sinks: [lines.sink],
+        onFindings: (f) => lines.onFindings(f),
+      });
+    } finally {
+      stopHook();
+      program.stop();
+      await chart?.close();
+      await store?.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
+    const s = summary as LiveCaptureSummary;
+    const seconds = (Date.now() - startedAt) / 1000;
+    if (json) {
+      const analysis = outDir ? summaryJson(result) : { ...summaryJson(result), outputs: {} };
+      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: s, analysis }));
+    } else {
+      const dropped = s.program.droppedByKernel ? `; the kernel dropped ${s.program.droppedByKernel.toLocaleString('en-US')}` : '';
+      out(
+        `Captured ${s.packets.toLocaleString('en-US')} packets on ${ifName} with ${s.program.name} in ${formatSeconds(seconds)} (stopped by ${s.stoppedBy}${dropped}) → ${s.flows.toLocaleString('en-US')} flows` +
+          (s.rotatedFiles.length ? `; written to ${s.rotatedFiles.length} file(s) in ${writeDir}` : ''),
+      );
+      if (outDir) out(formatSummary(result));
+      else {
+        out(`Findings: ${result.findings.length}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${result.riskyIps.length}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}`);
+      }
+    }
+    return s.program.exitCode !== 0 && s.stoppedBy === 'program exited' ? 2 : 0;
+  },
+};

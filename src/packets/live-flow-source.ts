@@ -1,0 +1,256 @@
+/**
+ * A live capture as a flow source of the one analysis pipeline (src/analysis/flow-source.ts): pcap
+ * from a capture program's stdout (live-capture-program.ts) → the ordinary streaming reader
+ * (iterateCapture) → decoder → flow meter → FlowTable batches, handed on as flows finish rather
+ * than at the end: every `batchSeconds` (flows that went idle are expired by the wall clock, since
+ * a quiet link brings no packets to advance the meter's own clock) or every `batchRows` flows.
+ *
+ * The source ends (and the pipeline then finishes its sinks as for a file) when the stop signal
+ * fires (SIGINT/SIGTERM in the CLI), after `durationSeconds`, after `maxPackets`, or when the
+ * program exits. Ending asks the program to stop, reads what it still flushes, and finishes every
+ * flow still open. A program that fails before capturing anything is a UserError (what is missing);
+ * one that dies later is reported and the flows captured so far are still analysed.
+ *
+ * The decode → meter loop is capture-flows.ts's, with the counters a live summary needs; the file
+ * path keeps its own loop because a file needs no timers, stops or program.
+ */
+import type { Readable } from 'node:stream';
+import type { FlowTable } from '../flows/table.js';
+import type { FlowSource } from '../analysis/flow-source.js';
+import { UserError } from '../util/errors.js';
+import { CaptureFlowBatch } from './capture-flow-batch.js';
+import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
+import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
+import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
+import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
+import { iterateCapture, type CaptureSummary } from './read-capture.js';
+import type { CaptureProgramCounts, CaptureProgramEnd, RunningCapture } from './live-capture-program.js';
+import type { RotatingCaptureWriter } from './live-rotation.js';
+
+export interface LiveFlowOptions extends FlowMeterOptions {
+  /** what the flows are, for messages and the summary ("eth0 (tcpdump)") */
+  readonly display: string;
+  /** hand on finished flows at least this often (default 5 s) */
+  readonly batchSeconds?: number;
+  /** ... or when this many have finished (default 65536) */
+  readonly batchRows?: number;
+  readonly durationSeconds?: number;
+  readonly maxPackets?: number;
+  /** a stop request: the capture ends cleanly (not an interruption of the analysis) */
+  readonly signal?: AbortSignal;
+  /** every decoded packet, before the flow meter (the packet detectors) */
+  readonly onPacket?: (d: DecodedPacket) => void;
+  readonly rotation?: RotatingCaptureWriter;
+  readonly warn: (message: string) => void;
+  readonly note: (message: string) => void;
+  /** once the capture ended */
+  readonly onSummary?: (s: LiveCaptureSummary) => void;
+}
+
+export interface LiveCaptureSummary {
+  packets: number;
+  ipPackets: number;
+  arpPackets: number;
+  otherPackets: number;
+  truncatedPackets: number;
+  malformedPackets: number;
+  unsupportedLinkPackets: number;
+  flows: number;
+  batches: number;
+  linkTypes: string[];
+  /** why the capture ended: 'SIGINT', 'SIGTERM', 'duration', 'count', 'program exited' */
+  stoppedBy: string;
+  program: CaptureProgramCounts & { name: string; exitCode: number | null };
+  meter: FlowMeterStats;
+  rotatedFiles: string[];
+}
+
+/** A tick with no data: lets the consumer expire flows while the link is quiet. */
+const TICK = new Uint8Array(0);
+/** pause the program's pipe when this much is waiting (the program then buffers, and the kernel counts drops) */
+const HIGH_WATER = 16 << 20;
+
+/**
+ * The program's stdout as chunks, with an empty chunk every `tickMs` while nothing arrives, so the
+ * reader's consumer gets control on a quiet link. Ends when the pipe ends.
+ */
+async function* liveChunks(stdout: Readable, tickMs: number): AsyncGenerator<Uint8Array> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failed: Error | undefined;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stdout.on('data', (b: Buffer) => {
+    queue.push(b);
+    queued += b.length;
+    if (queued > HIGH_WATER) stdout.pause();
+    poke();
+  });
+  stdout.on('end', () => {
+    ended = true;
+    poke();
+  });
+  // the pipe may have closed before we listened (a program that failed at once): 'end' then never
+  // comes, 'close' does
+  let closed = stdout.destroyed || stdout.readableEnded;
+  stdout.on('close', () => {
+    closed = true;
+    poke();
+  });
+  stdout.on('error', (e) => {
+    failed = e;
+    ended = true;
+    poke();
+  });
+  const timer = setInterval(poke, tickMs);
+  try {
+    for (;;) {
+      const b = queue.shift();
+      if (b) {
+        queued -= b.length;
+        if (stdout.isPaused() && queued < HIGH_WATER / 2) stdout.resume();
+        yield b;
+        continue;
+      }
+      if (ended || (closed && stdout.readableLength === 0)) break;
+      await new Promise<void>((r) => (wake = r));
+      if (queue.length === 0 && !ended) yield TICK;
+    }
+    if (failed) throw new UserError(`capture: reading the capture program's output failed: ${failed.message}`);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function liveFlowSource(capture: RunningCapture, o: LiveFlowOptions): FlowSource {
+  return {
+    inputs: [o.display],
+    batches: () => liveBatches(capture, o),
+  };
+}
+
+async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncGenerator<FlowTable> {
+  const batchRows = o.batchRows ?? 65536;
+  const batchMs = (o.batchSeconds ?? 5) * 1000;
+  const batch = new CaptureFlowBatch([o.display], Math.min(batchRows, 4096));
+  const ready: FlowTable[] = [];
+  const meter = new FlowMeter((m, slot) => {
+    batch.add(m, slot, 0);
+    if (batch.rows >= batchRows) ready.push(batch.flush());
+  }, o);
+  meter.onFirstEviction = () =>
+    o.warn(`the flow table is full (${meter.maxFlows.toLocaleString('en-US')} flows): evicting the least recently seen flows; raise --max-flows if this is not a flood`);
+  const sum: LiveCaptureSummary = {
+    packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0,
+    flows: 0, batches: 0, linkTypes: [], stoppedBy: 'program exited', program: { name: capture.program, exitCode: null }, meter: meter.stats, rotatedFiles: [],
+  };
+  let stopReason: string | undefined;
+  const stop = (why: string): void => {
+    if (stopReason) return;
+    stopReason = why;
+    capture.stop();
+  };
+  const onAbort = (): void => stop(String(o.signal?.reason ?? 'a stop request'));
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const durationTimer = o.durationSeconds !== undefined ? setTimeout(() => stop('duration'), o.durationSeconds * 1000) : undefined;
+  const d = new DecodedPacket();
+  const onPacket = o.onPacket;
+  const rotation = o.rotation;
+  const maxPackets = o.maxPackets ?? Infinity;
+  const sink = (p: CapturePacket): void => {
+    // packets the program flushed after a --count stop are not ours to count
+    if (sum.packets >= maxPackets) return;
+    sum.packets++;
+    rotation?.packet(p);
+    const r = decodePacket(p, d);
+    if (r === DECODE_OK) {
+      if (onPacket) onPacket(d);
+      if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
+        sum.ipPackets++;
+        meter.packet(d);
+      } else if (d.l3 === L3_ARP) sum.arpPackets++;
+      else sum.otherPackets++;
+    } else if (r === DECODE_TRUNCATED) sum.truncatedPackets++;
+    else if (r === DECODE_MALFORMED) sum.malformedPackets++;
+    else if (r === DECODE_UNKNOWN_LINK) sum.unsupportedLinkPackets++;
+    if (sum.packets >= maxPackets) stop('count');
+  };
+  let lastHandOn = Date.now();
+  let capSummary: CaptureSummary | undefined;
+  let end: CaptureProgramEnd | undefined;
+  try {
+    const it = iterateCapture(liveChunks(capture.stdout, Math.min(1000, batchMs)), o.display, sink);
+    for (;;) {
+      let r: IteratorResult<void, CaptureSummary>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        // a garbled stream is most often a program that died mid-record: say what the program said
+        capture.stop();
+        end = await capture.ended;
+        await rotation?.abort();
+        if (end.failure) throw end.failure;
+        throw e;
+      }
+      if (rotation) await rotation.drain();
+      const now = Date.now();
+      if (now - lastHandOn >= batchMs) {
+        // wall-clock µs: the same clock the program stamps packets with
+        meter.expire(now * 1000);
+        if (batch.rows > 0) ready.push(batch.flush());
+        lastHandOn = now;
+      }
+      while (ready.length > 0) {
+        sum.batches++;
+        yield ready.shift() as FlowTable;
+      }
+      if (r.done) {
+        capSummary = r.value;
+        break;
+      }
+    }
+    end = await capture.ended;
+  } finally {
+    // thrown at, or abandoned by the pipeline (a sink failed): the program must not outlive us
+    if (!end) {
+      capture.stop();
+      await rotation?.abort();
+    }
+    if (durationTimer) clearTimeout(durationTimer);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  if (end.failure) {
+    if (sum.packets === 0 && !stopReason) {
+      await rotation?.abort();
+      throw end.failure;
+    }
+    o.warn(`${end.failure.message}; the ${sum.packets.toLocaleString('en-US')} packet(s) captured before it stopped are analysed`);
+  }
+  await rotation?.close();
+  meter.flush();
+  sum.flows = meter.stats.flowsFinished;
+  sum.stoppedBy = stopReason ?? 'program exited';
+  sum.program = { ...end.counts, name: capture.program, exitCode: end.code };
+  sum.linkTypes = capSummary ? capSummary.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`) : [];
+  sum.rotatedFiles = rotation ? [...rotation.files] : [];
+  if (capSummary && capSummary.linkTypes.some((l) => !(l in LINKTYPE_NAMES))) {
+    o.warn(`${o.display}: link type ${capSummary.linkTypes.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were counted and skipped`);
+  }
+  if (sum.malformedPackets > 0) o.warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed packet(s) (headers that contradict themselves)`);
+  if (sum.truncatedPackets > 0) o.warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} packet(s) cut before their headers ended (snap length too small)`);
+  if (meter.stats.evictions > 0) o.warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} flow(s) because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
+  if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${end.counts.droppedByKernel.toLocaleString('en-US')} packet(s) (analysis fell behind the link); they are in no flow`);
+  o.onSummary?.(sum);
+  // the pipeline needs one batch even when nothing was captured (its columns make the empty result)
+  if (batch.rows > 0 || sum.batches === 0) ready.push(batch.flush());
+  while (ready.length > 0) {
+    sum.batches++;
+    yield ready.shift() as FlowTable;
+  }
+}
