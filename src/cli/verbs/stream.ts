@@ -18,6 +18,7 @@ import { runStdinWorker } from '../../stream/stdin-worker.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { DEFAULT_NATS } from './publish.js';
+import { ADAPT_OPTIONS, adaptationFromOptions } from '../../adapt/stream-options.js';
 
 export const stream: Command = {
   spec: {
@@ -32,7 +33,9 @@ stores nothing twice. After a restart the rule state is rebuilt by replaying the
 --rebuild-window stream messages before the consumer's ack floor. Risky-source alerts (a whole-run
 aggregate of analyze) are not raised by the worker. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
-input, alerts as EVE JSON lines on stdout.`,
+input, alerts as EVE JSON lines on stdout. --drift reports windows whose features moved from the
+baseline's reference (stderr, <prefix>.adapt.drift, the store); --retrain-every refits the baseline
+on recent clean flows in a thread and swaps it in between messages ('netsentinel models' lists versions).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
@@ -49,6 +52,7 @@ input, alerts as EVE JSON lines on stdout.`,
       { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
+      ...ADAPT_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -85,6 +89,7 @@ input, alerts as EVE JSON lines on stdout.`,
     let store: AlertStore | undefined;
     try {
       if (v.stdin) {
+        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every work on the JetStream worker, not yet with --stdin');
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
         const stats = await runStdinWorker({ ...setup, input: process.stdin, read: readOptionsFrom(v), batchRows: v.batchRows as number, store, emit: (a) => out(JSON.stringify(a.record)) });
         progress.note(statsLine(stats, store?.where));
@@ -105,6 +110,7 @@ input, alerts as EVE JSON lines on stdout.`,
       store = await openStoreOrSay(storeLoc);
       const bus = await openBus(url, 'stream');
       try {
+        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
           ...setup,
@@ -118,10 +124,12 @@ input, alerts as EVE JSON lines on stdout.`,
           rebuildMessages: v.rebuildWindow as number,
           signal: controller.signal,
           publishResults: !v.noPublish,
+          adapt: adapt?.adapter,
           progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s)}`),
-        });
-        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats }, null, 2));
-        else out(statsLine(stats, store.where));
+        }).finally(() => adapt?.versions.close());
+        const adaptStats = adapt?.adapter.stats;
+        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
+        else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
       } finally {
         await bus.close();
       }
