@@ -118,7 +118,8 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
     stats.driftReports++;
     const top = w.features.slice(0, 10).map((f) => ({ feature: f.feature, psi: Math.round(f.psi * 1e4) / 1e4, noise: Math.round(f.noise * 1e4) / 1e4 }));
     o.note(`netsentinel: stream: drift in flows ${w.firstFlow + 1}-${w.firstFlow + w.flows} (at ${where}) against version ${stats.version}: ${w.moved} features moved: ${movedText(w, o.drift!.threshold)}`);
-    await emit('drift', `${stats.version}:${w.firstFlow}`, { window: w.index, firstFlow: w.firstFlow, flows: w.flows, moved: w.moved, threshold: o.drift!.threshold, at: where, features: top });
+    // keyed by the message that closed the window: stable across a restart of the worker, unique per window
+    await emit('drift', `${stats.version}:${where}`, { window: w.index, firstFlow: w.firstFlow, flows: w.flows, moved: w.moved, threshold: o.drift!.threshold, at: where, features: top });
   };
 
   const startRetrain = (reason: string): void => {
