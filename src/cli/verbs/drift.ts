@@ -19,13 +19,15 @@ export const drift: Command = {
     positionals: { min: 2, name: 'BASELINE FLOWS... (a baseline file, then flow files)' },
     description: `Compares the distribution of every feature of the flows (and of their anomaly score under the
 baseline) with the baseline's reference sample (its held-out normal rows) by population stability
-index: below 0.1 stable, 0.1-0.25 moving, 0.25 and above shifted. Without --window the whole input is
+index: below 0.1 stable, 0.1-0.25 moving, 0.25 and above shifted. A feature has moved when its PSI
+less the sampling noise of these sample sizes ((bins - 1)(1/reference rows + 1/window flows), shown)
+reaches --threshold. Without --window the whole input is
 one window and every feature's PSI is printed; with --window N the flows are cut into windows of N
 flows in input order and each window is reported, drifted when at least --min-features features
 reach --threshold. Exit status 1 when any window drifted.`,
     options: [
       { name: 'window', type: 'integer', value: 'FLOWS', description: 'flows per window (0: the whole input is one window)', default: 0 },
-      { name: 'threshold', type: 'number', value: 'PSI', description: 'PSI at or above which a feature has moved', default: DEFAULT_DRIFT.threshold },
+      { name: 'threshold', type: 'number', value: 'PSI', description: 'PSI beyond sampling noise at which a feature has moved', default: DEFAULT_DRIFT.threshold },
       { name: 'min-features', type: 'integer', value: 'N', description: 'features that must move for a window to count as drift', default: DEFAULT_DRIFT.minFeatures },
       { name: 'top', type: 'integer', value: 'N', description: 'features listed per window (0: all)', default: 0 },
       ...DATA_OPTIONS,
