@@ -57,4 +57,6 @@ export const commands: readonly VerbEntry[] = [
   lazyVerb('keys', "manage the service's API keys (add, list, revoke)", () => import('./verbs/keys.js').then((m) => m.keys)),
   lazyVerb('publish', 'feed flows into NATS JetStream for streaming workers, partitioned by source IP', () => import('./verbs/publish.js').then((m) => m.publish)),
   lazyVerb('stream', 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts', () => import('./verbs/stream.js').then((m) => m.stream)),
+  lazyVerb('drift', "measure drift: per-feature population stability index of flows against a baseline's reference", () => import('./verbs/drift.js').then((m) => m.drift)),
+  lazyVerb('models', 'list the model versions streaming workers trained and used, and their drift/retrain/swap events', () => import('./verbs/models.js').then((m) => m.models)),
 ];

@@ -37,6 +37,7 @@ import { UserError } from '../util/errors.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
+import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 
 export interface ScoringSetup {
   readonly baseline: Baseline;
@@ -63,6 +64,8 @@ export interface WorkerOptions extends ScoringSetup {
   /** publish alerts and findings to <prefix>.alerts / <prefix>.findings (default true) */
   readonly publishResults?: boolean;
   readonly progress?: (s: WorkerStats) => void;
+  /** drift detection, retraining and model swaps (src/adapt/): hooks before and after each message */
+  readonly adapt?: StreamAdapter;
   /** per message: milliseconds from the stream storing it to its ack */
   readonly latency?: (ms: number, flows: number) => void;
 }
@@ -89,7 +92,9 @@ export interface BatchScorer {
   readonly rules: RulesStage;
   readonly score: ScoreStage;
   /** score one batch: its flow alerts and the alerts of findings the rules closed meanwhile */
-  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
+  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array };
+  /** score with another baseline from the next batch on (the rules' state is kept) */
+  swapBaseline(baseline: Baseline): void;
   /** replay a batch through the rules only (state rebuild); returns the findings closed */
   replay(batch: FlowTable): Finding[];
   /** close every open episode: findings not returned before */
@@ -99,7 +104,8 @@ export interface BatchScorer {
 export function createBatchScorer(o: ScoringSetup): BatchScorer {
   const rules = createRulesStage(o.rules ?? {});
   const ruleWeight = o.weights?.rules ?? 1;
-  const score = createScoreStage({ baseline: o.baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  const stageFor = (baseline: Baseline): ScoreStage => createScoreStage({ baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  let score = stageFor(o.baseline);
   const emitted = new Set<string>();
   const fresh = (list: Finding[]): Finding[] => list.filter((f) => {
     const k = findingAlert(f, 0).key;
@@ -109,7 +115,12 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
   });
   return {
     rules,
-    score,
+    get score() {
+      return score;
+    },
+    swapBaseline(baseline) {
+      score = stageFor(baseline);
+    },
     scoreBatch(batch, now) {
       const ff = flowFields(batch);
       const ruleP = rules.observe(batch, ff);
@@ -118,7 +129,7 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
       for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
       const findings = fresh(rules.takeFindings!());
       for (const f of findings) alerts.push(findingAlert(f, now));
-      return { alerts, findings };
+      return { alerts, findings, risk: scored.risk };
     },
     replay(batch) {
       rules.observe(batch, flowFields(batch));
@@ -216,8 +227,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       m.term();
       return;
     }
-    const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
-    await commit(alerts, findings);
+    const swapped = o.adapt?.takeSwap();
+    if (swapped) scorer.swapBaseline(swapped);
+    const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
+    await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
+    await o.adapt?.observe(batch, risk, findings, `${m.subject}#${m.seq}`);
     committed.set(filter, m.seq);
     await m.ackAck();
     stats.messages++;
@@ -262,7 +276,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   }
   // drain: the open episodes become findings, as at the end of analyze's input
   const last = scorer.finish();
-  await commit(last.map((f) => findingAlert(f, Date.now())), last);
+  const closing = last.map((f) => findingAlert(f, Date.now()));
+  await commit(o.adapt ? o.adapt.stamp(closing) : closing, last);
+  await o.adapt?.close();
   stats.seconds = (performance.now() - t0) / 1000;
   if (latencies.length) {
     latencies.sort((a, b) => a - b);

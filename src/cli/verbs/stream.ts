@@ -18,6 +18,10 @@ import { runStdinWorker } from '../../stream/stdin-worker.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { DEFAULT_NATS } from './publish.js';
+import { ADAPT_OPTIONS, adaptationFromOptions } from '../../adapt/stream-options.js';
+import { runBalancedWorker } from '../../stream/balanced-worker.js';
+import { openLeaseStore } from '../../stream/partition-leases.js';
+import { hostname } from 'node:os';
 
 export const stream: Command = {
   spec: {
@@ -32,7 +36,9 @@ stores nothing twice. After a restart the rule state is rebuilt by replaying the
 --rebuild-window stream messages before the consumer's ack floor. Risky-source alerts (a whole-run
 aggregate of analyze) are not raised by the worker. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
-input, alerts as EVE JSON lines on stdout.`,
+input, alerts as EVE JSON lines on stdout. --drift reports windows whose features moved from the
+baseline's reference (stderr, <prefix>.adapt.drift, the store); --retrain-every refits the baseline
+on recent clean flows in a thread and swaps it in between messages ('netsentinel models' lists versions).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
@@ -42,6 +48,8 @@ input, alerts as EVE JSON lines on stdout.`,
       { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
       { name: 'prefix', type: 'string', value: 'SUBJECT', description: 'subject prefix (default: the stream name in lower case)' },
       { name: 'partitions', type: 'list', value: 'A,B', description: 'partitions this worker owns (default: all, one consumer)' },
+      { name: 'balance', type: 'integer', value: 'N', description: 'share the N published partitions with the other workers of this --durable by leases in the store; rebalances when one joins or leaves' },
+      { name: 'lease-ttl', type: 'number', value: 'SECONDS', description: 'with --balance: a leaving or dead worker\'s partitions move after at most this long', default: 10 },
       { name: 'durable', type: 'string', value: 'NAME', description: 'durable consumer name (per partition: NAME-pN); give each partition to one running worker', default: 'netsentinel-worker' },
       { name: 'ack-wait', type: 'number', value: 'SECONDS', description: 'redelivery delay of a message a dead worker held', default: 30 },
       { name: 'rebuild-window', type: 'integer', value: 'N', description: 'stream messages replayed through the rules at start to rebuild their state', default: 10000 },
@@ -49,6 +57,7 @@ input, alerts as EVE JSON lines on stdout.`,
       { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
+      ...ADAPT_OPTIONS,
       ...DATA_OPTIONS,
     ],
     examples: [
@@ -85,6 +94,7 @@ input, alerts as EVE JSON lines on stdout.`,
     let store: AlertStore | undefined;
     try {
       if (v.stdin) {
+        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every work on the JetStream worker, not yet with --stdin');
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
         const stats = await runStdinWorker({ ...setup, input: process.stdin, read: readOptionsFrom(v), batchRows: v.batchRows as number, store, emit: (a) => out(JSON.stringify(a.record)) });
         progress.note(statsLine(stats, store?.where));
@@ -103,8 +113,29 @@ input, alerts as EVE JSON lines on stdout.`,
       const streamName = v.stream as string;
       const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
       store = await openStoreOrSay(storeLoc);
+      const balance = v.balance as number | undefined;
+      if (balance !== undefined) {
+        if (!(balance >= 1) || partitions) throw new UserError('stream: --balance N takes the number of published partitions (at least 1), instead of --partitions');
+        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every are not yet available with --balance');
+        const ttl = v.leaseTtl as number;
+        if (!(ttl >= 1)) throw new UserError(`stream: --lease-ttl must be at least 1 second, got ${ttl}`);
+        const leases = await openLeaseStore(storeLoc);
+        const bus = await openBus(url, 'stream');
+        try {
+          const owner = `${v.durable as string}@${hostname()}:${process.pid}`;
+          progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
+          const stats = await runBalancedWorker({ ...setup, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) });
+          if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats }, null, 2));
+          else out(statsLine(stats, store.where));
+        } finally {
+          await bus.close();
+          await leases.close();
+        }
+        return 0;
+      }
       const bus = await openBus(url, 'stream');
       try {
+        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
           ...setup,
@@ -118,10 +149,12 @@ input, alerts as EVE JSON lines on stdout.`,
           rebuildMessages: v.rebuildWindow as number,
           signal: controller.signal,
           publishResults: !v.noPublish,
+          adapt: adapt?.adapter,
           progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s)}`),
-        });
-        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats }, null, 2));
-        else out(statsLine(stats, store.where));
+        }).finally(() => adapt?.versions.close());
+        const adaptStats = adapt?.adapter.stats;
+        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
+        else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
       } finally {
         await bus.close();
       }

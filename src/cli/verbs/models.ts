@@ -1,0 +1,63 @@
+/**
+ * `netsentinel models`: the model versions streaming workers recorded in the store (the baseline
+ * they started with and every retrained one: id, SHA-256, parent, what it was trained on), and
+ * with `events` what adaptation did (drift reports, retrains, swaps).
+ */
+import type { Command } from '../command.js';
+import { UserError } from '../../util/errors.js';
+import { DEFAULT_STORE } from '../../store/open-store.js';
+import { openModelVersionStore, type ModelEventKind } from '../../adapt/model-versions.js';
+
+export const models: Command = {
+  spec: {
+    name: 'models',
+    summary: 'list the model versions streaming workers trained and used, and their drift/retrain/swap events',
+    usage: '[list|events] [options]',
+    positionals: { min: 0, max: 1, name: 'list|events' },
+    description: `list (the default): every baseline version recorded in the store, newest first: id (from its
+SHA-256), when it was made, the version it replaced, what it was trained on and its fit figures.
+events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
+    options: [
+      { name: 'store', type: 'string', value: 'URL', description: 'the store the workers write to: a SQLite path or postgres:// URL (also NETSENTINEL_STORE)', default: DEFAULT_STORE },
+      { name: 'kind', type: 'string', value: 'KIND', description: 'events of one kind only', choices: ['drift', 'retrain', 'swap', 'retrain-failed'] },
+      { name: 'limit', type: 'integer', value: 'N', description: 'most rows shown', default: 100 },
+    ],
+    examples: ['netsentinel models --store postgres://netsentinel@db/netsentinel', 'netsentinel models events --kind drift --json'],
+  },
+  async run({ args, out, json }) {
+    const v = args.values;
+    const what = args.positionals[0] ?? 'list';
+    if (what !== 'list' && what !== 'events') throw new UserError(`models: "${what}" is not list or events`);
+    const loc = process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : (v.store as string);
+    const store = await openModelVersionStore(loc);
+    try {
+      const limit = v.limit as number;
+      if (what === 'events') {
+        const events = await store.listEvents(limit, v.kind as ModelEventKind | undefined);
+        if (json) out(JSON.stringify(events, null, 2));
+        else if (!events.length) out(`no adaptation events in ${store.where}`);
+        else for (const e of events) out(`${e.at}  ${e.kind.padEnd(14)} ${e.version}  ${e.worker}  ${summary(e.kind, e.detail)}`);
+        return 0;
+      }
+      const versions = await store.listVersions(limit);
+      if (json) out(JSON.stringify(versions, null, 2));
+      else if (!versions.length) out(`no model versions in ${store.where} (a worker records them with stream --drift or --retrain-every)`);
+      else
+        for (const m of versions) {
+          const t = m.trainedOn;
+          const on = t.source === 'stream' ? `${t.flows} clean stream flows${t.firstFlowTime ? ` (${t.firstFlowTime} to ${t.lastFlowTime})` : ''}, ${t.reason}` : `baseline file fitted on ${t.flows} flows`;
+          out(`${m.id}  ${m.created}  parent ${m.parent ?? '-'}  ${on}  [${m.worker}]  ${m.file}`);
+        }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+function summary(kind: string, d: Readonly<Record<string, unknown>>): string {
+  if (kind === 'drift') return `flows ${Number(d.firstFlow) + 1}-${Number(d.firstFlow) + Number(d.flows)}: ${d.moved} moved: ${(d.features as { feature: string; psi: number }[]).slice(0, 4).map((f) => `${f.feature} ${f.psi}`).join(', ')}`;
+  if (kind === 'swap') return `${d.from} → ${d.to} from ${d.firstMessage}`;
+  if (kind === 'retrain') return `from ${d.parent} on ${d.flows} flows (${d.reason})`;
+  return String(d.error ?? JSON.stringify(d));
+}

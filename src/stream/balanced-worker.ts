@@ -1,0 +1,105 @@
+/**
+ * `stream --balance N`: a worker that shares the N partitions of a stream with the other workers
+ * of its durable name, by leases in the store (partition-leases.ts), and rebalances when a worker
+ * joins or leaves. Each partition it holds runs as its own single-partition worker (runWorker with
+ * one partition and its own drain signal), so a partition can be given back — drained: message in
+ * hand finished and acknowledged, open rule episodes closed and stored — without stopping the rest.
+ * Partitions are source-disjoint (a hash of the source IP), so per-partition rule state is all the
+ * rules need.
+ *
+ * Rule state after a move is rebuilt from the stream: the new holder's runWorker replays
+ * `rebuildMessages` messages of the partition before its consumer's ack floor through the rules,
+ * as after a restart. What can be missed while it rebuilds, and what a move changes: behaviour
+ * that began before the replay window is seen from the window's start; an episode open at the
+ * hand-over is closed by the old holder (a finding up to the move) and, if it goes on, found again
+ * by the new holder from the replayed window on, so one long episode can give two findings.
+ */
+import type { WorkerOptions, WorkerStats } from './stream-worker.js';
+import { runWorker } from './stream-worker.js';
+import type { LeaseStore } from './partition-leases.js';
+
+export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'progress' | 'adapt'> {
+  /** partitions of the stream (as published with --partitions) */
+  readonly partitionCount: number;
+  readonly leases: LeaseStore;
+  /** how long a lease or heartbeat holds without renewal */
+  readonly ttlMs: number;
+  /** this worker's name among its group (unique per process) */
+  readonly owner: string;
+  readonly note: (line: string) => void;
+  readonly progress?: (s: WorkerStats & { partitions: number[] }) => void;
+}
+
+const sum = (a: WorkerStats, b: WorkerStats): void => {
+  for (const k of ['messages', 'flows', 'redelivered', 'rejected', 'alerts', 'findings', 'stored', 'duplicates', 'rebuiltMessages', 'rebuiltFlows'] as const) a[k] += b[k];
+};
+
+export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats & { moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] }> {
+  const t0 = performance.now();
+  const group = `${o.stream}/${o.durable}`;
+  const totals: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] = [];
+  const running = new Map<number, { ctl: AbortController; done: Promise<void> }>();
+  let failure: unknown;
+
+  const start = (p: number): void => {
+    const ctl = new AbortController();
+    const done = runWorker({ ...o, partitions: [p], signal: ctl.signal, progress: undefined })
+      .then((s) => sum(totals, s))
+      .catch((e: unknown) => {
+        failure ??= e;
+      });
+    running.set(p, { ctl, done });
+    moves.push({ partition: p, action: 'took', at: new Date().toISOString() });
+    o.note(`netsentinel: stream: ${o.owner} took partition ${p}`);
+  };
+  const stop = async (p: number, action: 'gave back' | 'lost'): Promise<void> => {
+    const r = running.get(p)!;
+    r.ctl.abort();
+    await r.done;
+    running.delete(p);
+    if (action === 'gave back') await o.leases.release(group, o.owner, p);
+    moves.push({ partition: p, action, at: new Date().toISOString() });
+    o.note(`netsentinel: stream: ${o.owner} ${action} partition ${p}`);
+  };
+
+  const tick = async (): Promise<void> => {
+    const now = Date.now();
+    const live = Math.max(1, await o.leases.heartbeat(group, o.owner, now, o.ttlMs));
+    const held = new Set(await o.leases.renew(group, o.owner, now, o.ttlMs));
+    // a lease that expired under us (we stalled longer than the TTL) may be someone else's now
+    for (const p of [...running.keys()]) if (!held.has(p)) await stop(p, 'lost');
+    const share = Math.ceil(o.partitionCount / live);
+    const mine = [...running.keys()].sort((a, b) => b - a);
+    while (running.size > share) await stop(mine.shift()!, 'gave back');
+    for (let p = 0; p < o.partitionCount && running.size < share; p++) {
+      if (running.has(p)) continue;
+      if (await o.leases.claim(group, o.owner, p, now, o.ttlMs)) start(p);
+    }
+  };
+
+  const ticker = o.progress
+    ? setInterval(() => o.progress!({ ...totals, seconds: (performance.now() - t0) / 1000, partitions: [...running.keys()].sort((a, b) => a - b) }), 1000)
+    : undefined;
+  try {
+    while (!o.signal.aborted && failure === undefined) {
+      await tick();
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(t);
+          o.signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        const t = setTimeout(wake, o.ttlMs / 3);
+        o.signal.addEventListener('abort', wake, { once: true });
+      });
+    }
+  } finally {
+    if (ticker) clearInterval(ticker);
+    // drain: every partition in hand finished and given back, then leave the group
+    for (const p of [...running.keys()]) await stop(p, 'gave back');
+    await o.leases.leave(group, o.owner).catch(() => undefined);
+  }
+  if (failure !== undefined) throw failure;
+  return { ...totals, seconds: (performance.now() - t0) / 1000, moves };
+}

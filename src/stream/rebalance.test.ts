@@ -1,0 +1,182 @@
+/**
+ * Rebalancing against the real NATS JetStream (127.0.0.1:4222) and PostgreSQL: two `stream
+ * --balance 4` workers of one durable share four partitions by leases in the store; one is stopped
+ * with SIGTERM while the stream goes on (more flows are published after it left), and the other
+ * takes its partitions. Asserted: each took its share while both ran, the survivor ended holding
+ * every partition, every flow was scored exactly once between them (each partition's consumer
+ * delivered each message once, none redelivered, all acknowledged) and every alert stored once.
+ * Streams and schemas made here are deleted afterwards.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { readDataset } from '../sources/read-dataset.js';
+import { fitBaseline, saveBaseline } from '../risk/baseline.js';
+import { openStore } from '../store/open-store.js';
+import { openBus, resultsStream, type Bus } from './nats-bus.js';
+import { openLeaseStore } from './partition-leases.js';
+import { flowSubject } from './partition.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const inCi = process.env.CI === 'true';
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port, timeout: 1000 });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const natsUp = await reachable(4222);
+const pgUp = await reachable(5432);
+const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'SSH-Patator_2500.csv');
+const skip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false) || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
+
+const tmp = mkdtempSync(join(tmpdir(), 'ns-rebalance-'));
+const stream = `NSBAL_${process.pid}`;
+const prefix = stream.toLowerCase();
+const schema = `ns_rebalance_${process.pid}`;
+const storeUrl = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+const PARTITIONS = 4;
+const DURABLE = 'shared';
+let bus: Bus | undefined;
+
+after(async () => {
+  if (bus) {
+    for (const n of [stream, resultsStream(stream)]) await bus.jsm.streams.delete(n).catch(() => undefined);
+    await bus.close();
+  }
+  if (pgUp) {
+    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
+
+function publish(files: string[]): { flows: number; messages: number } {
+  const r = spawnSync(process.execPath, [CLI, 'publish', ...files.map(sample), '--stream', stream, '--partitions', String(PARTITIONS), '--message-flows', '50', '--json', '-q'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { flows: number; messages: number };
+}
+
+function worker(baseline: string): { kill: () => void; done: Promise<{ code: number | null; out: string; err: string }>; exited: () => boolean; owner: string } {
+  const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--durable', DURABLE, '--balance', String(PARTITIONS), '--lease-ttl', '2', '--baseline', baseline, '--store', storeUrl, '--ack-wait', '30', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((r) => child.on('close', (code) => r({ code, out, err })));
+  return { kill: () => child.kill('SIGTERM'), done, exited: () => child.exitCode !== null, owner: `${DURABLE}@${hostname()}:${child.pid}` };
+}
+
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('two workers share the partitions by leases; one stopped with SIGTERM mid-stream, the other takes its partitions; every flow scored once', { skip, timeout: 300_000 }, async () => {
+  bus = await openBus('nats://127.0.0.1:4222', 'test');
+  const benign = await readDataset([sample('BENIGN_2500.csv')], { warn: () => undefined });
+  const baseline = join(tmp, 'benign.nsb');
+  await saveBaseline(baseline, await fitBaseline(benign, { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const opening = publish(['Web_Attack_-_Brute_Force_73.csv']);
+
+  const leases = await openLeaseStore(storeUrl);
+  const group = `${stream}/${DURABLE}`;
+  const a = worker(baseline);
+  const b = worker(baseline);
+  try {
+    // both hold a share: two partitions each
+    await until('both workers holding two partitions', 60_000, async () => {
+      const owners = [...(await leases.holders(group, Date.now())).values()];
+      const counts = new Map<string, number>();
+      for (const o of owners) counts.set(o, (counts.get(o) ?? 0) + 1);
+      return counts.size === 2 && [...counts.values()].every((n) => n === 2);
+    });
+    const before = await leases.holders(group, Date.now());
+    // the stream flows to both; A is stopped once it has scored some of its partitions' messages
+    const first = publish(['BENIGN_2500.csv', 'Portscan_2500.csv', 'SSH-Patator_2500.csv']);
+    const aHeld = [...before].filter(([, o]) => o === a.owner).map(([p]) => p);
+    assert.equal(aHeld.length, 2);
+    await until('the first worker scoring', 60_000, async () => {
+      for (const p of aHeld) {
+        const c = await bus!.jsm.consumers.info(stream, `${DURABLE}-p${p}`).catch(() => undefined);
+        if (c && c.ack_floor.stream_seq > opening.messages) return true;
+      }
+      return false;
+    });
+    a.kill();
+    const ra = await a.done;
+    assert.equal(ra.code, 0, ra.err);
+    const statsA = JSON.parse(ra.out) as { owner: string; flows: number; messages: number; stored: number; duplicates: number; redelivered: number };
+    assert.equal(statsA.owner, a.owner);
+    // the stream goes on after the worker left
+    const second = publish(['DoS_Slowloris_2500.csv', 'FTP-Patator_2500.csv']);
+    const total = opening.messages + first.messages + second.messages;
+    await until('the other worker holding every partition', 30_000, async () => {
+      const h = await leases.holders(group, Date.now());
+      return h.size === PARTITIONS && new Set(h.values()).size === 1 && !h.has(-1) && [...h.values()][0] !== statsA.owner;
+    });
+    const info = await bus.jsm.streams.info(stream, { subjects_filter: '>' });
+    const perPartition = info.state.subjects ?? {};
+    await until('every partition consumed', 120_000, async () => {
+      for (let p = 0; p < PARTITIONS; p++) {
+        const c: { num_pending: number; num_ack_pending: number } | undefined = await bus!.jsm.consumers.info(stream, `${DURABLE}-p${p}`).catch(() => undefined);
+        if (!c || c.num_pending !== 0 || c.num_ack_pending !== 0) return false;
+      }
+      return true;
+    });
+    let delivered = 0;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const c: { delivered: { consumer_seq: number }; num_redelivered: number } = await bus.jsm.consumers.info(stream, `${DURABLE}-p${p}`);
+      const published = perPartition[flowSubject(prefix, p)] ?? 0;
+      assert.equal(c.delivered.consumer_seq, published, `partition ${p}: each message delivered once`);
+      assert.equal(c.num_redelivered, 0, `partition ${p}`);
+      delivered += c.delivered.consumer_seq;
+    }
+    assert.equal(delivered, total);
+    b.kill();
+    const rb = await b.done;
+    assert.equal(rb.code, 0, rb.err);
+    const statsB = JSON.parse(rb.out) as typeof statsA & { moves: { partition: number; action: string }[] };
+    for (const p of aHeld) assert.ok(statsB.moves.some((m) => m.partition === p && m.action === 'took'), `the survivor took partition ${p}`);
+    assert.equal(statsA.messages + statsB.messages, total, 'every message scored once between them');
+    assert.equal(statsA.flows + statsB.flows, opening.flows + first.flows + second.flows, 'every flow scored once between them');
+    assert.equal(statsA.redelivered + statsB.redelivered, 0);
+    assert.ok(statsA.flows > 0, 'the stopped worker had scored its share before it left');
+    // every alert stored once
+    const store = await openStore(storeUrl);
+    const stored = await store.countAlerts();
+    await store.close();
+    assert.ok(stored > 1000, `${stored} alerts`);
+    assert.equal(stored, statsA.stored + statsB.stored);
+    assert.equal(statsA.duplicates + statsB.duplicates, 0);
+  } finally {
+    if (!a.exited()) a.kill();
+    if (!b.exited()) b.kill();
+    await Promise.all([a.done, b.done]);
+    await leases.close();
+  }
+});
