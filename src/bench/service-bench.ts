@@ -16,7 +16,7 @@
  * Prints one JSON line. Loopback only; every process it starts is stopped by its pid.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -307,4 +307,6 @@ main_()
   })
   .finally(async () => {
     await Promise.all(children.map((c) => stop(c)));
+    // the flows file and the batch answers are over a gigabyte together
+    rmSync(dir, { recursive: true, force: true });
   });
