@@ -7,14 +7,16 @@
  *              Flask peer (/work/shared/peers/seed004_flask_classify.py) under the same wrk, same
  *              run, same core; also the default netsentinel GBDT (200 rounds, depth 6).
  *   batch      POST /v1/predict with JSON lines of NSL-KDD test records (1,000,000 flows), flows/s on
- *              the server's one core.
+ *              the server's one core, and flows per CPU-second of the server process (/proc), the
+ *              figure a loaded machine does not bend (requests per CPU-second too for /classify and
+ *              for the peer).
  *   overload   60 s (NETSENTINEL_BENCH_OVERLOAD_S) of 256 connections on /classify plus a stream
  *              of malformed requests; 5xx counted from the service's own /metrics; peak RSS.
  *
  * Prints one JSON line. Loopback only; every process it starts is stopped by its pid.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +106,30 @@ async function serve(model: string, port: number, extraEnv: Record<string, strin
   return c;
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc: the machine is shared, so
+ * requests or flows per CPU-second of the server are the figure that load does not bend.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** wrk against a pid, with that pid's CPU seconds over the run */
+function wrkCpu(pid: number | undefined, url: string, script: string, seconds: number): WrkResult & { cpuS?: number; perCpuS?: number } {
+  const c0 = cpuSeconds(pid);
+  const r = wrk(url, script, seconds);
+  const c1 = cpuSeconds(pid);
+  if (c0 === undefined || c1 === undefined || !r.rps || c1 <= c0) return r;
+  const cpuS = Math.round((c1 - c0) * 100) / 100;
+  return { ...r, cpuS, perCpuS: Math.round((r.rps * seconds) / cpuS) };
+}
+
 function rssPeakMb(pid: number): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -139,11 +165,13 @@ async function main_(): Promise<void> {
     const port = await freePort();
     const s = await serve(seedModel, port);
     wrk(`http://127.0.0.1:${port}/classify`, lua, 2); // warm-up
-    const r = wrk(`http://127.0.0.1:${port}/classify`, lua, seconds);
+    const r = wrkCpu(s.pid, `http://127.0.0.1:${port}/classify`, lua, seconds);
     out.classify_rps = r.rps;
     out.classify_p99_ms = r.p99ms;
     out.classify_p50_ms = r.p50ms;
     out.classify_non2xx = r.non2xx;
+    out.classify_cpu_s = r.cpuS;
+    out.classify_req_per_cpu_s = r.perCpuS;
     if (r.error) out.classify_error = r.error;
     await stop(s);
   }
@@ -168,10 +196,12 @@ async function main_(): Promise<void> {
       else {
         // no warm-up run: Python has no JIT to warm, and Werkzeug's development server was seen to stop
         // answering new connections after wrk dropped the warm-up's in-flight ones
-        const r = wrk(`http://127.0.0.1:${port}/classify`, lua, seconds);
+        const r = wrkCpu(p.pid, `http://127.0.0.1:${port}/classify`, lua, seconds);
         out.peer_rps = r.rps;
         out.peer_p99_ms = r.p99ms;
         out.peer_p50_ms = r.p50ms;
+        out.peer_cpu_s = r.cpuS;
+        out.peer_req_per_cpu_s = r.perCpuS;
         if (r.error) out.peer_error = r.error;
       }
       await stop(p);
@@ -199,9 +229,18 @@ async function main_(): Promise<void> {
     // category, as the peer's OrdinalEncoder(handle_unknown=...) does, instead of refusing the batch
     const s = await serve(seedModel, port, { NETSENTINEL_SERVER_CLASSIFY_UNKNOWN_CATEGORY: 'ignore' });
     const times: number[] = [];
+    const cpus: number[] = [];
     for (let k = 0; k < 3; k++) {
+      const c0 = cpuSeconds(s.pid);
       const r = spawnSync('taskset', ['-c', LOAD_CPU, 'curl', '-s', '-o', join(dir, 'batch.out'), '-w', '%{time_total}', '-H', 'Content-Type: application/x-ndjson', '--data-binary', `@${file}`, `http://127.0.0.1:${port}/v1/predict`], { encoding: 'utf8' });
       times.push(Number(r.stdout));
+      const c1 = cpuSeconds(s.pid);
+      if (c0 !== undefined && c1 !== undefined) cpus.push(c1 - c0);
+    }
+    cpus.sort((a, b) => a - b);
+    if (cpus.length === 3) {
+      out.batch_cpu_s = Math.round(cpus[1] * 100) / 100;
+      out.batch_flows_per_cpu_s = Math.round(flows / cpus[1]);
     }
     const outLines = readFileSync(join(dir, 'batch.out'), 'utf8').trimEnd().split('\n');
     if (outLines.length !== flows || /"error"/.test(outLines.at(-1)!)) out.batch_error = `expected ${flows} answers, got ${outLines.length}: ${outLines.at(-1)!.slice(0, 200)}`;
@@ -268,4 +307,6 @@ main_()
   })
   .finally(async () => {
     await Promise.all(children.map((c) => stop(c)));
+    // the flows file and the batch answers are over a gigabyte together
+    rmSync(dir, { recursive: true, force: true });
   });

@@ -32,9 +32,12 @@ export function serviceRows(add: (r: ServiceRow) => void, notes: string[], stdou
   const flask = 'Flask seed 004 peer, same wrk';
   add({ what: 'POST /classify req/s (GBDT 100×depth 3, 1 core, wrk -c8)', ours: n(j.classify_rps), peer: n(j.peer_rps), peerName: flask, better: 'higher', factor: 20, target: '≥ 20× peer' });
   add({ what: 'POST /classify req/s, absolute', ours: n(j.classify_rps), peer: undefined, peerName: '', atLeast: 10_000, target: '≥ 10,000' });
+  add({ what: 'POST /classify requests per server CPU-second', ours: n(j.classify_req_per_cpu_s), peer: n(j.peer_req_per_cpu_s), peerName: flask, better: 'higher' });
+  add({ what: 'POST /classify p50 ms', ours: n(j.classify_p50_ms), peer: n(j.peer_p50_ms), peerName: flask });
   add({ what: 'POST /classify p99 ms', ours: n(j.classify_p99_ms), peer: n(j.peer_p99_ms), peerName: flask, target: '< 5 ms' });
   add({ what: 'POST /classify req/s (default GBDT 200×depth 6)', ours: n(j.classify_default_rps), peer: n(j.peer_rps), peerName: flask });
   add({ what: 'POST /v1/predict flows/s (JSON lines, 1 core)', ours: n(j.batch_flows_per_s), peer: undefined, peerName: '', atLeast: 500_000, target: '≥ 500,000' });
+  add({ what: 'POST /v1/predict flows per server CPU-second', ours: n(j.batch_flows_per_cpu_s), peer: undefined, peerName: '', atLeast: 500_000, target: '≥ 500,000' });
   add({ what: `overload ${j.overload_s ?? 60} s + malformed stream: 5xx`, ours: n(j.overload_5xx), peer: undefined, peerName: '', target: '0' });
   add({ what: 'overload: 2xx / 4xx answered', ours: j.overload_2xx !== undefined ? `${j.overload_2xx} / ${j.overload_4xx}` : undefined, peer: undefined, peerName: '' });
   add({ what: 'overload: RSS start / end / peak MB', ours: j.overload_rss_start_mb !== undefined ? `${j.overload_rss_start_mb} / ${j.overload_rss_end_mb} / ${j.overload_rss_peak_mb}` : undefined, peer: undefined, peerName: '' });

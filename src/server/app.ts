@@ -17,6 +17,8 @@ import { installAuth, type KeyCache } from './auth.js';
 import { installCors } from './cors.js';
 import { installBodyTimeout } from './body-timeout.js';
 import { guardConnections } from './connection-guard.js';
+import { accessLogOf } from './access-log.js';
+import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import { rootRoutes } from './routes/root.js';
 import { classifyRoutes } from './routes/classify.js';
 import { healthRoutes } from './routes/health.js';
@@ -78,12 +80,22 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   installBodyTimeout(app, L.requestTimeoutMs, new Set(['/v1/predict', '/v1/analyze']));
   installCors(app, ctx.config.cors.origins);
   installAuth(app, ctx, keys);
-  app.addHook('onResponse', async (req, reply) => {
+  // metrics and the access line of every request: a callback hook (no promise per request), the
+  // metric series of a route/method/status looked up once, the line gathered by access-log.ts
+  const access = accessLogOf(ctx.log);
+  const series = new Map<string, { count: CounterSeries; latency: HistogramSeries }>();
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const key = `${route} ${req.method} ${status}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { count: ctx.metrics.requests.labels(route, req.method, String(status)), latency: ctx.metrics.latency.labels(route, req.method) }));
     const ms = reply.elapsedTime;
-    ctx.metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    ctx.metrics.latency.observe({ route, method: req.method }, ms / 1000);
-    ctx.log.info({ method: req.method, path: req.url.split('?')[0], route, status: reply.statusCode, ms: Math.round(ms * 100) / 100, ip: req.ip, key: req.keyId }, 'access');
+    s.count.inc();
+    s.latency.observe(ms / 1000);
+    const q = req.url.indexOf('?');
+    access.request(req.method, q < 0 ? req.url : req.url.slice(0, q), route, status, ms, req.ip, req.keyId);
+    done();
   });
 
   await app.register(swagger, {

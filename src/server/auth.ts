@@ -49,11 +49,13 @@ function presentedKey(req: FastifyRequest): string | undefined {
 
 export function installAuth(app: FastifyInstance, ctx: ServiceContext, cache: KeyCache): void {
   const limiter = new RateLimiter();
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+  // a callback hook, not an async one: no promise per request on the hot path. Replying here ends
+  // the request (done is not called), as Fastify's hooks reference prescribes
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const scope = req.routeOptions.config?.scope ?? (req.url.startsWith('/docs') ? 'public' : 'read');
-    if (scope === 'public') return;
+    if (scope === 'public') return done();
     const key = presentedKey(req);
-    if (!ctx.authRequired && key === undefined) return;
+    if (!ctx.authRequired && key === undefined) return done();
     if (key === undefined) {
       reply.header('WWW-Authenticate', 'Bearer');
       return reply.code(401).send({ error: 'this service requires an API key: send "Authorization: Bearer <key>" (make one with: netsentinel keys add NAME --scope read)', statusCode: 401 });
@@ -73,5 +75,6 @@ export function installAuth(app: FastifyInstance, ctx: ServiceContext, cache: Ke
       reply.header('Retry-After', String(d.retryAfterSeconds));
       return reply.code(429).send({ error: `rate limit of key ${rec.id} (${rec.ratePerSecond} requests/s) exceeded; retry after ${d.retryAfterSeconds} s`, statusCode: 429 });
     }
+    done();
   });
 }

@@ -2,15 +2,18 @@
  * Prometheus metrics of the service (prom-client, on a registry of its own so tests can build
  * several apps in one process): requests and latencies by route, model score histograms, store
  * errors, rate-limited requests, and alerts by severity read from the store when scraped.
+ * The four recorded per request or per scored flow are fast-metrics.ts's (a series found once,
+ * then two additions); the rare ones stay prom-client's.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-metrics.js';
 
 export interface ServiceMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'route' | 'method' | 'status'>;
-  readonly latency: Histogram<'route' | 'method'>;
-  readonly modelScore: Histogram<'model' | 'kind'>;
-  readonly flowsScored: Counter<'model'>;
+  readonly requests: FastCounter<'route' | 'method' | 'status'>;
+  readonly latency: FastHistogram<'route' | 'method'>;
+  readonly modelScore: FastHistogram<'model' | 'kind'>;
+  readonly flowsScored: FastCounter<'model'>;
   readonly storeErrors: Counter<'operation'>;
   readonly rateLimited: Counter<'key'>;
   readonly reloads: Counter<'result'>;
@@ -21,22 +24,22 @@ export function createMetrics(alertsBySeverity: () => Promise<Record<string, num
   collectDefaultMetrics({ register: registry, prefix: 'netsentinel_' });
   const m: ServiceMetrics = {
     registry,
-    requests: new Counter({ name: 'netsentinel_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
-    latency: new Histogram({
-      name: 'netsentinel_http_request_duration_seconds',
-      help: 'HTTP request latency by route',
-      labelNames: ['route', 'method'],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-      registers: [registry],
-    }),
-    modelScore: new Histogram({
-      name: 'netsentinel_model_score',
-      help: "models' scores: classifiers' 1 - P(normal) (or the top probability when no class is normal), detectors' anomaly score",
-      labelNames: ['model', 'kind'],
-      buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1],
-      registers: [registry],
-    }),
-    flowsScored: new Counter({ name: 'netsentinel_flows_scored_total', help: 'flows scored through the API, by model', labelNames: ['model'], registers: [registry] }),
+    requests: new FastCounter('netsentinel_http_requests_total', 'HTTP requests by route, method and status', ['route', 'method', 'status'], registry),
+    latency: new FastHistogram(
+      'netsentinel_http_request_duration_seconds',
+      'HTTP request latency by route',
+      ['route', 'method'],
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registry,
+    ),
+    modelScore: new FastHistogram(
+      'netsentinel_model_score',
+      "models' scores: classifiers' 1 - P(normal) (or the top probability when no class is normal), detectors' anomaly score",
+      ['model', 'kind'],
+      [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1],
+      registry,
+    ),
+    flowsScored: new FastCounter('netsentinel_flows_scored_total', 'flows scored through the API, by model', ['model'], registry),
     storeErrors: new Counter({ name: 'netsentinel_store_errors_total', help: 'failed store operations', labelNames: ['operation'], registers: [registry] }),
     rateLimited: new Counter({ name: 'netsentinel_rate_limited_total', help: 'requests refused with 429, by key id (or "connections")', labelNames: ['key'], registers: [registry] }),
     reloads: new Counter({ name: 'netsentinel_model_reloads_total', help: 'model reloads', labelNames: ['result'], registers: [registry] }),

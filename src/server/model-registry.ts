@@ -86,7 +86,9 @@ export class ModelRegistry {
   /** the model /classify answers with */
   classifier(): LoadedModel | undefined {
     if (this.o.classifyModel) return this.models.get(this.o.classifyModel);
-    return this.list().find((m) => m.model.kind === 'classifier');
+    // called on every /classify: no array built per request
+    for (const m of this.models.values()) if (m.model.kind === 'classifier') return m;
+    return undefined;
   }
   baseline(): LoadedBaseline | undefined {
     return this.base;

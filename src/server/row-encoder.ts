@@ -40,6 +40,23 @@ export interface RowEncoder {
   encodeCells(cells: readonly string[], columnOf: Int32Array, out: Float64Array, offset: number): void;
   /** column index per input for a CSV header */
   columnsFor(header: readonly string[]): Int32Array;
+  /**
+   * Field by field, for scanners that read values straight from bytes (jsonl-scanner.ts): the
+   * model inputs in order, each with the record field names it is read from (first wins) and,
+   * for a category, its known values. `putValue` applies the same steps as `encode` to a number
+   * (NaN = missing) or a category code (-1 = none); `start` clears the row first.
+   */
+  readonly fields: readonly EncoderField[];
+  readonly unknownCategory: UnknownCategory;
+  start(out: Float64Array, offset: number): void;
+  putValue(field: number, v: number, out: Float64Array, offset: number): void;
+}
+
+export interface EncoderField {
+  readonly names: readonly string[];
+  readonly numeric: boolean;
+  /** categories: known values, code = index */
+  readonly categories: readonly string[];
 }
 
 interface NumStep {
@@ -113,8 +130,24 @@ export function compileRowEncoder(p: PipelineState, unknownCategory: UnknownCate
     } else out[base + s.offset] = k;
   };
 
+  const putCode = (s: CatStep, k: number, out: Float64Array, base: number): void => {
+    if (s.onehot) {
+      if (k >= 0) out[base + s.offset + k] = 1;
+    } else out[base + s.offset] = k;
+  };
+
   return {
     width,
+    fields: steps.map((s) => ({ names: s.names, numeric: s.kind === 0, categories: s.kind === 1 ? s.known : [] })),
+    unknownCategory,
+    start(out, base) {
+      out.fill(0, base, base + width);
+    },
+    putValue(i, v, out, base) {
+      const s = steps[i];
+      if (s.kind === 0) putNumber(s, v, out, base);
+      else putCode(s, v, out, base);
+    },
     inputs: p.inputs.map((i) => i.name),
     notInSeed,
     categories,

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.js';
 import { ClassifyAnswer, ClassifyBody, ErrorAnswer } from '../schemas.js';
 import { FieldError } from '../row-encoder.js';
-import { attackType, observeScores, predictRows } from '../model-answer.js';
+import { classifyOne } from '../model-answer.js';
 import type { LoadedModel } from '../model-registry.js';
 
 export function classifyRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -28,7 +28,8 @@ export function classifyRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       },
       config: { scope: 'read' },
     },
-    async (req, reply) => {
+    // not async: no promise per request; the answer object is one per class, built once
+    (req, reply) => {
       const m = ctx.models.classifier();
       if (!m) return reply.code(409).send({ error: 'this service holds no classifier: start it with --model FILE of a trained classifier', statusCode: 409 });
       let row = rowOf.get(m);
@@ -39,9 +40,7 @@ export function classifyRoutes(app: FastifyInstance, ctx: ServiceContext): void 
         if (e instanceof FieldError) return reply.code(400).send({ error: `body.${e.message}`, statusCode: 400 });
         throw e;
       }
-      const p = predictRows(m, row, 1);
-      observeScores(ctx.metrics, m, p);
-      return { 'Attack Type': attackType(m, p, 0, ctx.config.classify.minConfidence) };
+      return reply.send(classifyOne(ctx.metrics, m, row, ctx.config.classify.minConfidence));
     },
   );
 }

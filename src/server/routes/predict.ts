@@ -1,8 +1,8 @@
 /**
  * POST /v1/predict: batch prediction and anomaly scoring of many flows with one model, streamed
- * both ways: records are read in batches (JSON lines, a JSON array or CSV: batch-reader.ts),
- * encoded straight into the model's matrix, scored, and written out as JSON lines while the next
- * batch is read. One output line per record, in order:
+ * both ways: JSON lines are scanned from bytes straight into the model's rows (jsonl-scanner.ts);
+ * a JSON array or CSV is cut into records (batch-reader.ts) and encoded; each batch is scored and
+ * written out as JSON lines before the next is read. One output line per record, in order:
  *   classifiers: {"line":N,"prediction":"DoS","probability":0.99,"score":0.99}  (score = 1 - P(normal))
  *   detectors:   {"line":N,"score":0.61,"anomalous":true}
  * An error in the first batch (bad JSON, a wrong type, an unknown category, too large) is a 4xx
@@ -16,6 +16,7 @@ import { BatchInputError, batchFormatOf, readBatches, type RecordBatch } from '.
 import { FieldError } from '../row-encoder.js';
 import type { LoadedModel } from '../model-registry.js';
 import { observeScores, predictRows } from '../model-answer.js';
+import { scanJsonLines } from '../jsonl-scanner.js';
 import { ErrorAnswer, PredictQuery } from '../schemas.js';
 
 const BATCH_ROWS = 8192;
@@ -35,8 +36,8 @@ export function pickModel(ctx: ServiceContext, name: string | undefined): Loaded
   return m;
 }
 
-/** Score one batch of records into JSON lines. */
-function scoreBatch(ctx: ServiceContext, m: LoadedModel, b: RecordBatch, withProba: boolean, scratch: { buf: Float64Array }): string {
+/** Encode one batch of parsed records (a JSON array, CSV) into the scratch matrix. */
+function encodeRecords(m: LoadedModel, b: RecordBatch, scratch: { buf: Float64Array }): Float64Array {
   const n = b.where.length;
   const w = m.encoder.width;
   if (scratch.buf.length < n * w) scratch.buf = new Float64Array(n * w);
@@ -53,23 +54,32 @@ function scoreBatch(ctx: ServiceContext, m: LoadedModel, b: RecordBatch, withPro
     if (e instanceof FieldError) throw new BatchInputError(400, `body ${b.unit} ${b.where[r]}: ${e.message}`);
     throw e;
   }
-  const p = predictRows(m, n === X.length / w ? X : X.subarray(0, n * w), n);
+  return X;
+}
+
+/** Score n encoded rows into JSON lines, one per record, in order. */
+function scoreRows(ctx: ServiceContext, m: LoadedModel, X: Float64Array, n: number, where: ArrayLike<number>, unit: string, withProba: boolean): string {
+  const w = m.encoder.width;
+  const p = predictRows(m, n * w === X.length ? X : X.subarray(0, n * w), n);
   observeScores(ctx.metrics, m, p);
-  const parts: string[] = new Array(n);
   const classes = m.model.classes;
   const k = classes?.length ?? 0;
+  // the text before each line's number and after it, per class, built once per batch
+  const head = `{"${unit}":`;
+  const predicted = classes ? classes.map((c) => `,"prediction":${JSON.stringify(c)},"probability":`) : [];
+  let out = '';
   for (let i = 0; i < n; i++) {
-    let s = `{"${b.unit}":${b.where[i]}`;
+    let s = head + where[i];
     if (p.predicted) {
       const c = p.predicted[i];
-      s += `,"prediction":${JSON.stringify(classes![c])},"probability":${r6(p.proba![i * k + c])}`;
+      s += predicted[c] + r6(p.proba![i * k + c]);
       if (withProba) s += `,"probabilities":{${classes!.map((cl, j) => `${JSON.stringify(cl)}:${r6(p.proba![i * k + j])}`).join(',')}}`;
     }
-    if (p.score) s += `,"score":${r6(p.score[i])}`;
-    if (p.anomalous) s += `,"anomalous":${p.anomalous[i] === 1}`;
-    parts[i] = s + '}';
+    if (p.score) s += ',"score":' + r6(p.score[i]);
+    if (p.anomalous) s += p.anomalous[i] === 1 ? ',"anomalous":true' : ',"anomalous":false';
+    out += s + '}\n';
   }
-  return parts.join('\n') + '\n';
+  return out;
 }
 
 export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -108,14 +118,26 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
         }
         const fmt = batchFormatOf(req.headers['content-type']);
         if (!fmt) return fail(new BatchInputError(415, `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted here; send application/x-ndjson, application/json or text/csv`));
-        const batches = readBatches(body, fmt, ctx.config.limits.batchBytes, BATCH_ROWS);
-        const scratch = { buf: new Float64Array(0) };
+        // JSON lines are scanned from bytes straight into rows (jsonl-scanner.ts); a JSON array
+        // and CSV are cut into records first (batch-reader.ts) and encoded here
+        const withProba = q.proba === true;
+        const batches: AsyncGenerator<string> =
+          fmt === 'jsonl'
+            ? (async function* () {
+                for await (const b of scanJsonLines(body, m.encoder, ctx.config.limits.batchBytes, BATCH_ROWS)) yield scoreRows(ctx, m, b.data, b.rows, b.where, 'line', withProba);
+              })()
+            : (async function* () {
+                const scratch = { buf: new Float64Array(0) };
+                for await (const b of readBatches(body, fmt, ctx.config.limits.batchBytes, BATCH_ROWS)) {
+                  yield scoreRows(ctx, m, encodeRecords(m, b, scratch), b.where.length, b.where, b.unit, withProba);
+                }
+              })();
         let first: string;
         let firstDone: boolean;
         try {
           const it = await batches.next();
           firstDone = it.done === true;
-          first = it.done ? '' : scoreBatch(ctx, m, it.value, q.proba === true, scratch);
+          first = it.done ? '' : it.value;
         } catch (e) {
           return fail(e);
         }
@@ -123,7 +145,7 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
           if (first) yield first;
           if (firstDone) return;
           try {
-            for await (const b of batches) yield scoreBatch(ctx, m, b, q.proba === true, scratch);
+            for await (const text of batches) yield text;
           } catch (e) {
             if (!(e instanceof BatchInputError)) ctx.log.error({ err: (e as Error).message, stack: (e as Error).stack }, 'batch scoring failed');
             const status = e instanceof BatchInputError ? e.statusCode : 500;

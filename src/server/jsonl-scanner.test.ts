@@ -1,0 +1,139 @@
+/**
+ * The JSON lines scanner makes, for any line, exactly the row JSON.parse + the row encoder make
+ * (bit for bit), wherever the network cuts the bytes: plain records, other key orders, NSL-KDD and
+ * seed 004 names, numbers in every JSON form, nulls, missing and extra fields, escapes, unknown
+ * categories, blank lines and CRLF; and it refuses what encode refuses with the same message.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import type { PipelineState } from '../features/pipeline.js';
+import { compileRowEncoder, type UnknownCategory } from './row-encoder.js';
+import { scanJsonLines } from './jsonl-scanner.js';
+import { BatchInputError } from './batch-reader.js';
+
+const pipeline: PipelineState = {
+  options: { scaling: 'standard', categorical: 'onehot' } as PipelineState['options'],
+  inputs: [
+    { kind: 'numeric', name: 'duration', fill: 7, posInf: 1e9, negInf: -1e9, center: 2, scale: 3, clip: false },
+    { kind: 'numeric', name: 'src_bytes', fill: 0.5, posInf: 99, negInf: -99, center: 0, scale: 1, clip: false, log: true },
+    { kind: 'categorical', name: 'service', encoding: 'onehot', categories: ['http', 'private', 'é€'] },
+    { kind: 'categorical', name: 'flag', encoding: 'ordinal', categories: ['SF', 'REJ'] },
+    { kind: 'numeric', name: 'serror_rate', fill: 0, posInf: 1, negInf: 0, center: 0, scale: 1, clip: true },
+  ],
+  outputNames: ['duration', 'src_bytes', 'service=http', 'service=private', 'service=é€', 'flag', 'serror_rate'],
+  outputSource: Int32Array.of(0, 1, 2, 2, 2, 3, 4),
+};
+
+async function scanned(text: string, cuts: number[], mode: UnknownCategory, rows = 3): Promise<{ data: number[]; where: number[] }> {
+  const enc = compileRowEncoder(pipeline, mode);
+  const bytes = Buffer.from(text);
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const c of [...new Set(cuts)].sort((a, b) => a - b)) {
+    if (c > at && c < bytes.length) {
+      pieces.push(bytes.subarray(at, c));
+      at = c;
+    }
+  }
+  pieces.push(bytes.subarray(at));
+  const data: number[] = [];
+  const where: number[] = [];
+  for await (const b of scanJsonLines(Readable.from(pieces), enc, 1 << 30, rows)) {
+    data.push(...b.data.subarray(0, b.rows * enc.width));
+    where.push(...b.where.subarray(0, b.rows));
+  }
+  return { data, where };
+}
+
+function parsed(text: string, mode: UnknownCategory): { data: number[]; where: number[] } {
+  const enc = compileRowEncoder(pipeline, mode);
+  const data: number[] = [];
+  const where: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const row = new Float64Array(enc.width);
+    enc.encode(JSON.parse(line), row, 0);
+    data.push(...row);
+    where.push(i + 1);
+  });
+  return { data, where };
+}
+
+const numberText = fc.oneof(
+  fc.integer({ min: -1e6, max: 1e9 }).map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => JSON.stringify(x)),
+  fc.tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 99999 })).map(([a, b]) => `${a}.${String(b).padStart(5, '0')}`),
+  fc.constantFrom('0', '-0', '1e3', '2.5E-2', '1234567890123456789', '0.1000000000000000055511151231257827', '-12.75', 'null'),
+);
+const textValue = fc.oneof(fc.constantFrom('"http"', '"private"', '"é€"', '""', 'null', '"SF"', '"REJ"', '"h\\u0074tp"', '"nope"'));
+const record = fc
+  .record({
+    duration: fc.option(numberText, { nil: undefined }),
+    srcName: fc.constantFrom('src_bytes', 'srcbytes'),
+    src: fc.option(numberText, { nil: undefined }),
+    service: fc.option(textValue, { nil: undefined }),
+    flag: fc.option(fc.constantFrom('"SF"', '"REJ"', 'null', '"x"'), { nil: undefined }),
+    rate: fc.option(numberText, { nil: undefined }),
+    extra: fc.option(fc.constantFrom('"note": "a \\"quoted\\" word"', '"ok": true', '"nested": {"a": [1, 2]}', '"n": -3.5e2', '"z": null'), { nil: undefined }),
+    space: fc.constantFrom('', ' ', '  ', '\t'),
+    order: fc.integer({ min: 0, max: 5 }),
+    crlf: fc.boolean(),
+  })
+  .map((r) => {
+    const parts: string[] = [];
+    if (r.duration !== undefined) parts.push(`"duration":${r.space}${r.duration}`);
+    if (r.src !== undefined) parts.push(`"${r.srcName}": ${r.src}`);
+    if (r.service !== undefined) parts.push(`"service":${r.service}`);
+    if (r.flag !== undefined) parts.push(`${r.space}"flag" :${r.flag}`);
+    if (r.rate !== undefined) parts.push(`"serrorrate":${r.rate}`);
+    if (r.extra !== undefined) parts.push(r.extra);
+    for (let i = 0; i < r.order; i++) parts.push(parts.shift()!);
+    return `${r.space}{${r.space}${parts.join(`,${r.space}`)}}${r.space}${r.crlf ? '\r' : ''}`;
+  });
+
+test('JSON lines: the scanner makes the rows JSON.parse + encode make, wherever the bytes are cut', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 8 }), fc.array(fc.nat({ max: 800 }), { maxLength: 6 }), fc.boolean(), async (lines, cuts, blank) => {
+      const text = (blank ? ['', ...lines, '  '] : lines).join('\n') + '\n';
+      for (const mode of ['ignore', 'reject'] as const) {
+        let want: { data: number[]; where: number[] } | Error;
+        try {
+          want = parsed(text, mode);
+        } catch (e) {
+          want = e as Error;
+        }
+        if (want instanceof Error) {
+          // encode refused a line: the scanner refuses it too, naming the line and the field
+          await assert.rejects(scanned(text, cuts, mode), (e: unknown) => e instanceof BatchInputError && e.statusCode === 400 && e.message.endsWith(want instanceof Error ? want.message : ''));
+        } else {
+          const got = await scanned(text, cuts, mode);
+          assert.deepEqual(got.where, want.where);
+          assert.equal(got.data.length, want.data.length);
+          got.data.forEach((v, i) => assert.ok(Object.is(v, (want as { data: number[] }).data[i]), `value ${i}: ${v} vs ${(want as { data: number[] }).data[i]} in ${JSON.stringify(text)}`));
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('JSON lines: malformed lines and limits are named by line', async () => {
+  const bad = async (text: string, re: RegExp, status = 400, max = 1 << 30) => {
+    const enc = compileRowEncoder(pipeline, 'reject');
+    await assert.rejects(
+      (async () => {
+        for await (const b of scanJsonLines(Readable.from([Buffer.from(text)]), enc, max, 100)) void b;
+      })(),
+      (e: unknown) => e instanceof BatchInputError && e.statusCode === status && re.test(e.message),
+    );
+  };
+  await bad('{"duration": 1}\n{"duration": 1', /^body line 2: not valid JSON/);
+  await bad('{"duration": 1}\n\n[1, 2]\n', /^body line 3: expected a JSON object, got an array/);
+  await bad('{"duration": "long"}\n', /^body line 1: duration: expected a number, got the string "long"/);
+  await bad('{"service": "nope"}\n', /^body line 1: service: "nope" was never seen in training/);
+  await bad('{"duration": 01}\n', /^body line 1: not valid JSON/);
+  await bad('{"duration": 1,}\n', /^body line 1: not valid JSON/);
+  await bad('{"duration": 1}\n'.repeat(10), /^body: larger than the batch limit of 50 bytes/, 413, 50);
+});

@@ -1,0 +1,320 @@
+/**
+ * JSON lines straight from the request's bytes into model rows, for POST /v1/predict: no string
+ * per line, no object per record. Each line is scanned once; a key is recognised by hashing its
+ * bytes (the record field names the model reads, from the row encoder), a number is read from
+ * its digits, a category by hashing its bytes against the values seen in training, and the value
+ * goes through the encoder's own steps (row-encoder.ts putValue), so the row is what `encode`
+ * would make of JSON.parse's object.
+ *
+ * Exactness first: the scanner takes only what it can read exactly, and hands any other line to
+ * JSON.parse + encode (the same errors, naming line and field). That covers escapes in strings,
+ * nested values, numbers with more than 15 digits or an exponent (those go through Number(), which
+ * rounds as JSON.parse does), strings where a number is expected, a field given twice, unknown
+ * categories when they are refused, and anything malformed. A number of at most 15 digits is
+ * digits / 10^fraction digits: both exact doubles, one correctly rounded division, the double
+ * JSON.parse gives.
+ *
+ * Rows are written row-major into one buffer per batch, reused: a batch is valid until the next
+ * is asked for (predict.ts scores each batch before reading on).
+ */
+import type { Readable } from 'node:stream';
+import { BatchInputError } from './batch-reader.js';
+import { FieldError, type RowEncoder } from './row-encoder.js';
+
+export interface EncodedBatch {
+  /** rows x encoder.width, row-major */
+  readonly data: Float64Array;
+  readonly rows: number;
+  /** 1-based line number of each row */
+  readonly where: Int32Array;
+}
+
+const MAX_LINE = 1 << 20;
+const POW10 = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** Byte strings to small integers: open addressing on an FNV-1a hash, the bytes compared on a hit. */
+class ByteDict {
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  private readonly keys: Uint8Array[] = [];
+  private readonly ids: number[] = [];
+
+  constructor(entries: readonly (readonly [string, number])[]) {
+    let size = 16;
+    while (size < entries.length * 4) size *= 2;
+    this.table = new Int32Array(size);
+    this.mask = size - 1;
+    for (const [text, id] of entries) {
+      const k = new Uint8Array(Buffer.from(text, 'utf8'));
+      if (this.find(k, 0, k.length) >= 0) continue; // first wins
+      let h = ByteDict.hash(k, 0, k.length) & this.mask;
+      while (this.table[h] !== 0) h = (h + 1) & this.mask;
+      this.keys.push(k);
+      this.ids.push(id);
+      this.table[h] = this.keys.length;
+    }
+  }
+
+  static hash(b: Uint8Array, from: number, to: number): number {
+    let h = 0x811c9dc5;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ b[i], 16777619);
+    return h >>> 0;
+  }
+
+  /** the id of bytes b[from, to), or -1 */
+  find(b: Uint8Array, from: number, to: number): number {
+    const n = to - from;
+    let h = ByteDict.hash(b, from, to) & this.mask;
+    for (;;) {
+      const slot = this.table[h];
+      if (slot === 0) return -1;
+      const k = this.keys[slot - 1];
+      if (k.length === n) {
+        let i = 0;
+        while (i < n && k[i] === b[from + i]) i++;
+        if (i === n) return this.ids[slot - 1];
+      }
+      h = (h + 1) & this.mask;
+    }
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/**
+ * The fast path for one line: true when the row was written, false when the line needs
+ * JSON.parse (the row is then rewritten from the start).
+ */
+function compileLineScanner(enc: RowEncoder): (b: Uint8Array, s: number, e: number, out: Float64Array, base: number) => boolean {
+  const fields = enc.fields;
+  const nf = fields.length;
+  // every accepted field name has an id; records mostly repeat one key order, so the name seen at
+  // each key position of the previous line is tried first (a byte comparison, no hashing)
+  const names = fields.flatMap((f, i) => f.names.map((n) => ({ bytes: new Uint8Array(Buffer.from(n, 'utf8')), field: i })));
+  const keyDict = new ByteDict(names.map((n, id) => [Buffer.from(n.bytes).toString('utf8'), id] as const));
+  const nameField = Int32Array.from(names, (n) => n.field);
+  const nameBytes = names.map((n) => n.bytes);
+  const expectName = new Int32Array(256).fill(-1);
+  const catDict = fields.map((f) => (f.numeric ? undefined : new ByteDict(f.categories.map((c, i) => [c, i] as const))));
+  const numeric = Uint8Array.from(fields, (f) => (f.numeric ? 1 : 0));
+  const ignoreUnknown = enc.unknownCategory === 'ignore';
+  const seen = new Int32Array(nf);
+  let generation = 0;
+
+  return (b, s, e, out, base) => {
+    generation = (generation + 1) | 0;
+    if (generation === 0) {
+      seen.fill(0);
+      generation = 1;
+    }
+    let i = s;
+    while (i < e && isSpace(b[i])) i++;
+    if (b[i] !== 123) return false; // {
+    i++;
+    enc.start(out, base);
+    let first = true;
+    let keyAt = 0;
+    for (;;) {
+      while (i < e && isSpace(b[i])) i++;
+      if (i >= e) return false;
+      if (b[i] === 125) {
+        if (!first) return false; // "," then "}"
+        i++;
+        break;
+      }
+      // key
+      if (b[i] !== 34) return false;
+      const k0 = ++i;
+      let name = keyAt < 256 ? expectName[keyAt] : -1;
+      if (name >= 0) {
+        const kb = nameBytes[name];
+        const n = kb.length;
+        let j = 0;
+        while (j < n && kb[j] === b[k0 + j]) j++;
+        if (j === n && k0 + n < e && b[k0 + n] === 34) i = k0 + n;
+        else name = -1;
+      }
+      if (name < 0) {
+        while (i < e && b[i] !== 34 && b[i] !== 92) i++;
+        if (i >= e || b[i] === 92) return false;
+        name = keyDict.find(b, k0, i);
+        if (keyAt < 256) expectName[keyAt] = name;
+      }
+      keyAt++;
+      first = false;
+      const field = name >= 0 ? nameField[name] : -1;
+      i++;
+      while (i < e && isSpace(b[i])) i++;
+      if (b[i] !== 58) return false; // :
+      i++;
+      while (i < e && isSpace(b[i])) i++;
+      if (i >= e) return false;
+      const c = b[i];
+      if (field >= 0) {
+        if (seen[field] === generation) return false; // given twice (or by both names)
+        seen[field] = generation;
+      }
+      if (c === 34) {
+        // a string
+        const v0 = ++i;
+        while (i < e && b[i] !== 34 && b[i] !== 92) i++;
+        if (i >= e || b[i] === 92) return false;
+        if (field >= 0) {
+          if (numeric[field] === 1) return false; // encode reads numeric text, or says what is wrong
+          let code = -1;
+          if (i > v0) {
+            code = catDict[field]!.find(b, v0, i);
+            if (code < 0 && !ignoreUnknown) return false; // refused: encode names it
+          }
+          enc.putValue(field, code, out, base);
+        }
+        i++;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        // a number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+        const n0 = i;
+        let neg = false;
+        if (c === 45) {
+          neg = true;
+          i++;
+        }
+        if (i >= e || b[i] < 48 || b[i] > 57) return false;
+        if (b[i] === 48 && i + 1 < e && b[i + 1] >= 48 && b[i + 1] <= 57) return false; // 01
+        let mant = 0;
+        let digits = 0;
+        while (i < e && b[i] >= 48 && b[i] <= 57) {
+          mant = mant * 10 + (b[i] - 48);
+          digits++;
+          i++;
+        }
+        let frac = 0;
+        if (i < e && b[i] === 46) {
+          i++;
+          if (i >= e || b[i] < 48 || b[i] > 57) return false;
+          while (i < e && b[i] >= 48 && b[i] <= 57) {
+            mant = mant * 10 + (b[i] - 48);
+            digits++;
+            frac++;
+            i++;
+          }
+        }
+        let exact = digits <= 15;
+        if (i < e && (b[i] === 101 || b[i] === 69)) {
+          i++;
+          if (i < e && (b[i] === 43 || b[i] === 45)) i++;
+          if (i >= e || b[i] < 48 || b[i] > 57) return false;
+          while (i < e && b[i] >= 48 && b[i] <= 57) i++;
+          exact = false;
+        }
+        if (field >= 0) {
+          if (numeric[field] === 0) return false; // a number for a category: encode says so
+          let v: number;
+          if (exact) v = frac === 0 ? mant : mant / POW10[frac];
+          else v = Number(Buffer.from(b.buffer, b.byteOffset + n0, i - n0).toString('latin1'));
+          enc.putValue(field, neg && exact ? -v : v, out, base);
+        }
+      } else if (c === 110 && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108) {
+        // null: missing
+        i += 4;
+        if (field >= 0) enc.putValue(field, numeric[field] === 1 ? NaN : -1, out, base);
+      } else if (field < 0 && c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) i += 4;
+      else if (field < 0 && c === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) i += 5;
+      else return false; // true/false for a model input, nested values, anything else
+      while (i < e && isSpace(b[i])) i++;
+      if (i >= e) return false;
+      if (b[i] === 44) {
+        i++;
+        continue;
+      }
+      if (b[i] === 125) {
+        i++;
+        break;
+      }
+      return false;
+    }
+    while (i < e && isSpace(b[i])) i++;
+    if (i !== e) return false;
+    for (let f = 0; f < nf; f++) if (seen[f] !== generation) enc.putValue(f, numeric[f] === 1 ? NaN : -1, out, base);
+    return true;
+  };
+}
+
+/** The slow path: JSON.parse and encode, with their errors naming the line. */
+function encodeParsed(enc: RowEncoder, text: string, line: number, out: Float64Array, base: number): void {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new BatchInputError(400, `body line ${line}: not valid JSON (${(e as Error).message.slice(0, 120)})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BatchInputError(400, `body line ${line}: expected a JSON object, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)?.slice(0, 40)}`);
+  try {
+    enc.encode(v as Record<string, unknown>, out, base);
+  } catch (e) {
+    if (e instanceof FieldError) throw new BatchInputError(400, `body line ${line}: ${e.message}`);
+    throw e;
+  }
+}
+
+export async function* scanJsonLines(body: Readable, enc: RowEncoder, maxBytes: number, batchRows: number): AsyncGenerator<EncodedBatch> {
+  const w = enc.width;
+  const scan = compileLineScanner(enc);
+  const data = new Float64Array(batchRows * w);
+  const where = new Int32Array(batchRows);
+  let rows = 0;
+  let lineNo = 0;
+  let bytes = 0;
+  let carry: Buffer | undefined;
+
+  const take = (b: Buffer, s: number, e: number): void => {
+    lineNo++;
+    let i = s;
+    while (i < e && isSpace(b[i])) i++;
+    if (i === e) return; // a blank line
+    const base = rows * w;
+    if (!scan(b, s, e, data, base)) encodeParsed(enc, b.toString('utf8', s, e), lineNo, data, base);
+    where[rows++] = lineNo;
+  };
+  const batch = (): EncodedBatch => {
+    const n = rows;
+    rows = 0;
+    return { data, rows: n, where };
+  };
+
+  for await (const chunk of body) {
+    const b = chunk as Buffer;
+    bytes += b.length;
+    if (bytes > maxBytes) {
+      body.destroy();
+      throw new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
+    }
+    let pos = 0;
+    if (carry) {
+      const nl = b.indexOf(10);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, b]);
+        if (carry.length > MAX_LINE) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+        continue;
+      }
+      const line = Buffer.concat([carry, b.subarray(0, nl)]);
+      carry = undefined;
+      take(line, 0, line.length);
+      if (rows === batchRows) yield batch();
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = b.indexOf(10, pos);
+      if (nl < 0) break;
+      take(b, pos, nl);
+      pos = nl + 1;
+      if (rows === batchRows) yield batch();
+    }
+    if (pos < b.length) {
+      carry = b.subarray(pos);
+      if (carry.length > MAX_LINE) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+    }
+  }
+  if (carry) take(carry, 0, carry.length);
+  if (rows > 0) yield batch();
+}
