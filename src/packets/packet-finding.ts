@@ -58,7 +58,10 @@ export function addressMatcher(cidrs: readonly string[]): (ip: string | null) =>
   };
 }
 
-/** A 32-bit hash of a directed address-and-port tuple held in the decoder's words (no allocation). */
+/**
+ * A 30-bit hash of a directed address-and-port tuple held in the decoder's words: 30 bits so the
+ * key stays a small integer for V8 (a full 32-bit value would be a heap number, allocated per lookup).
+ */
 export function tupleHash(src: Uint32Array, dst: Uint32Array, sport: number, dport: number): number {
   let h = 0x811c9dc5 ^ ((sport << 16) | dport);
   for (let i = 0; i < 4; i++) {
@@ -67,5 +70,5 @@ export function tupleHash(src: Uint32Array, dst: Uint32Array, sport: number, dpo
     h = Math.imul(h ^ dst[i], 0x85ebca6b);
     h ^= h >>> 13;
   }
-  return h >>> 0;
+  return h & 0x3fffffff;
 }

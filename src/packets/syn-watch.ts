@@ -24,6 +24,11 @@ import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } fro
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 
 type Outcome = 'reset' | 'refused' | 'unanswered';
+/** an address as a map key: the number itself for IPv4 (no string per packet), text for IPv6 */
+type AddrKey = number | string;
+
+const ipv4Text = (x: number): string => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+const keyText = (k: AddrKey): string => (typeof k === 'number' ? ipv4Text(k) : k);
 
 class Attempt {
   synAck = false;
@@ -43,18 +48,26 @@ class Attempt {
     readonly t: number,
   ) {}
 
+  client(): AddrKey {
+    return this.family === 4 ? this.c3 : addressWordsText([this.c0, this.c1, this.c2, this.c3], 6);
+  }
+
+  server(): AddrKey {
+    return this.family === 4 ? this.s3 : addressWordsText([this.s0, this.s1, this.s2, this.s3], 6);
+  }
+
   is(c: Uint32Array, s: Uint32Array, cport: number, sport: number): boolean {
     return this.cport === cport && this.sport === sport && this.c3 === c[3] && this.s3 === s[3] && this.c0 === c[0] && this.s0 === s[0] && this.c1 === c[1] && this.s1 === s[1] && this.c2 === c[2] && this.s2 === s[2];
   }
 }
 
 interface SourceEpisode {
-  ip: string;
+  key: AddrKey;
   first: number;
   last: number;
   halfOpen: number;
-  targets: CappedSet<string>;
-  hosts: CappedSet<string>;
+  targets: CappedSet<AddrKey>;
+  hosts: CappedSet<AddrKey>;
   ports: CappedSet<number>;
   /** answered with SYN-ACK, then never completed (reset by the source, or left) */
   answered: number;
@@ -66,14 +79,16 @@ interface SourceEpisode {
 }
 
 interface TargetWindow {
-  host: string;
+  host: AddrKey;
   port: number;
   windowStart: number;
   count: number;
   previous: number;
   peak: number;
   total: number;
-  sources: CappedSet<string>;
+  /** the first source, and all of them once a second one came (most targets see one source) */
+  source: AddrKey;
+  sources: CappedSet<AddrKey> | null;
   first: number;
   last: number;
   over: boolean;
@@ -89,10 +104,11 @@ export interface SynWatchStats {
 
 export class SynWatch {
   private readonly pending = new Map<number, Attempt>();
-  private readonly sources = new Map<string, SourceEpisode>();
-  private readonly targets = new Map<string, TargetWindow>();
+  private readonly sources = new Map<AddrKey, SourceEpisode>();
+  private readonly targets = new Map<AddrKey, TargetWindow>();
   private readonly out: Finding[] = [];
   private nextSweep = 0;
+  private nextExpiry = 0;
   private readonly handshake: number;
   readonly stats: SynWatchStats = { attempts: 0, completed: 0, halfOpen: 0, evictions: 0, collisions: 0 };
 
@@ -161,7 +177,7 @@ export class SynWatch {
       if (a && a.is(d.src, d.dst, d.srcPort, d.dstPort)) {
         this.pending.delete(h);
         this.stats.completed++;
-        const ep = this.sources.get(addressWordsText([a.c0, a.c1, a.c2, a.c3], a.family));
+        const ep = this.sources.get(a.client());
         if (ep) ep.completed++;
       }
     }
@@ -175,17 +191,35 @@ export class SynWatch {
       this.pending.delete(h);
       this.halfOpen(a, a.synAck ? 'reset' : 'unanswered', false);
     }
+    if (now >= this.nextExpiry) this.expire(now);
+  }
+
+  /** Close episodes and target windows quiet for longer than their window: finished, not lost. */
+  private expire(now: number): void {
+    const scanW = this.scan.windowSeconds * 1e6;
+    const floodW = this.flood.windowSeconds * 1e6;
+    this.nextExpiry = now + Math.min(scanW, floodW);
+    for (const [k, ep] of this.sources) {
+      if (now - ep.last <= scanW + this.handshake) continue;
+      this.closeSource(ep);
+      this.sources.delete(k);
+    }
+    for (const [k, w] of this.targets) {
+      if (now - w.last <= 2 * floodW + this.handshake) continue;
+      this.closeTarget(w);
+      this.targets.delete(k);
+    }
   }
 
   private halfOpen(a: Attempt, outcome: Outcome, explicit: boolean): void {
     this.stats.halfOpen++;
-    const src = addressWordsText([a.c0, a.c1, a.c2, a.c3], a.family);
-    const dst = addressWordsText([a.s0, a.s1, a.s2, a.s3], a.family);
+    const src = a.client();
+    const dst = a.server();
     if (this.scan.enabled) this.countScan(a, src, dst, outcome, explicit);
     if (this.flood.enabled) this.countFlood(a, src, dst);
   }
 
-  private countScan(a: Attempt, src: string, dst: string, outcome: Outcome, explicit: boolean): void {
+  private countScan(a: Attempt, src: AddrKey, dst: AddrKey, outcome: Outcome, explicit: boolean): void {
     let ep = this.sources.get(src);
     if (ep && a.t - ep.last > this.scan.windowSeconds * 1e6) {
       this.closeSource(ep);
@@ -196,17 +230,18 @@ export class SynWatch {
       if (this.sources.size >= this.limits.maxGroupsPerRule) {
         const old = this.sources.values().next().value as SourceEpisode;
         this.closeSource(old);
-        this.sources.delete(old.ip);
+        this.sources.delete(old.key);
         this.stats.evictions++;
       }
       const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      ep = { ip: src, first: a.t, last: a.t, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0 };
+      ep = { key: src, first: a.t, last: a.t, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0 };
       this.sources.set(src, ep);
     }
     ep.halfOpen++;
     if (a.t < ep.first) ep.first = a.t;
     if (a.t > ep.last) ep.last = a.t;
-    ep.targets.add(`${dst} ${a.sport}`);
+    // (host, port) as one key: a number for IPv4 (48 bits), text for IPv6
+    ep.targets.add(typeof dst === 'number' ? dst * 65536 + a.sport : `${dst} ${a.sport}`);
     ep.hosts.add(dst);
     ep.ports.add(a.sport);
     ep.retransmits += a.retransmits;
@@ -220,13 +255,16 @@ export class SynWatch {
     if (ep.targets.size <= this.scan.targets) return;
     const span = (ep.last - ep.first) / 1e6;
     const n = ep.targets.size;
+    const ip = keyText(ep.key);
+    const hosts = new CappedSet<string>(Infinity, this.limits.sampleSize);
+    for (const h of ep.hosts.sample) hosts.add(keyText(h));
     this.out.push({
       ruleId: 'packet.syn-scan',
       title: 'SYN scan (handshakes never completed)',
       category: 'reconnaissance',
       severity: this.scan.severity,
-      srcIp: ep.ip,
-      targets: findingTargets(ep.hosts, ep.ports),
+      srcIp: ip,
+      targets: { ...findingTargets(hosts, ep.ports), ipCount: ep.hosts.size, countsCapped: ep.hosts.capped || ep.ports.capped },
       firstSeen: isoMicros(ep.first),
       lastSeen: isoMicros(ep.last),
       count: ep.halfOpen,
@@ -245,22 +283,22 @@ export class SynWatch {
       },
       rows: [],
       reason:
-        `${ep.ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} host(s) in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
-        `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ep.ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
+        `${ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} host(s) in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
+        `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
     });
   }
 
-  private countFlood(a: Attempt, src: string, dst: string): void {
-    const key = `${dst} ${a.sport}`;
+  private countFlood(a: Attempt, src: AddrKey, dst: AddrKey): void {
+    const key = typeof dst === 'number' ? dst * 65536 + a.sport : `${dst} ${a.sport}`;
     let w = this.targets.get(key);
     if (!w) {
       if (this.targets.size >= this.limits.maxGroupsPerRule) {
-        const [oldKey, old] = this.targets.entries().next().value as [string, TargetWindow];
+        const [oldKey, old] = this.targets.entries().next().value as [AddrKey, TargetWindow];
         this.closeTarget(old);
         this.targets.delete(oldKey);
         this.stats.evictions++;
       }
-      w = { host: dst, port: a.sport, windowStart: a.t, count: 0, previous: 0, peak: 0, total: 0, sources: new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize), first: a.t, last: a.t, over: false };
+      w = { host: dst, port: a.sport, windowStart: a.t, count: 0, previous: 0, peak: 0, total: 0, source: src, sources: null, first: a.t, last: a.t, over: false };
       this.targets.set(key, w);
     }
     const W = this.flood.windowSeconds * 1e6;
@@ -274,7 +312,12 @@ export class SynWatch {
     w.count++;
     w.total++;
     w.last = t;
-    w.sources.add(src);
+    if (w.sources) w.sources.add(src);
+    else if (src !== w.source) {
+      w.sources = new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize);
+      w.sources.add(w.source);
+      w.sources.add(src);
+    }
     // sliding-window estimate: the part of the previous window still inside, plus this one
     const estimate = w.previous * (1 - (t - w.windowStart) / W) + w.count;
     if (estimate > w.peak) w.peak = estimate;
@@ -283,9 +326,12 @@ export class SynWatch {
 
   private closeTarget(w: TargetWindow): void {
     if (!w.over) return;
-    const one = w.sources.size === 1 ? w.sources.sample[0] : null;
+    const sources = w.sources ? w.sources.size : 1;
+    const capped = w.sources ? w.sources.capped : false;
+    const one = sources === 1 ? keyText(w.source) : null;
+    const host = keyText(w.host);
     const hosts = new CappedSet<string>(1, 1);
-    hosts.add(w.host);
+    hosts.add(host);
     const ports = new CappedSet<number>(1, 1);
     ports.add(w.port);
     const peak = Math.round(w.peak);
@@ -304,14 +350,14 @@ export class SynWatch {
         peakInWindow: peak,
         threshold: this.flood.halfOpen,
         windowSeconds: this.flood.windowSeconds,
-        sources: w.sources.size,
-        sourcesCapped: w.sources.capped,
-        sampleSources: [...w.sources.sample],
+        sources,
+        sourcesCapped: capped,
+        sampleSources: w.sources ? w.sources.sample.map(keyText) : [keyText(w.source)],
       },
       rows: [],
       reason:
-        `${w.host} port ${w.port} was left with up to ${peak} half-open handshakes within ${this.flood.windowSeconds} s (more than ${this.flood.halfOpen}; ${w.total} in all) ` +
-        `from ${one ?? `${w.sources.size}${w.sources.capped ? '+' : ''} sources`}: a SYN flood.`,
+        `${host} port ${w.port} was left with up to ${peak} half-open handshakes within ${this.flood.windowSeconds} s (more than ${this.flood.halfOpen}; ${w.total} in all) ` +
+        `from ${one ?? `${sources}${capped ? '+' : ''} sources`}: a SYN flood.`,
     });
   }
 

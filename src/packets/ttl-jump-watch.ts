@@ -12,8 +12,10 @@
  * count: a connection's own SYNs may be crafted on purpose (nmap randomises their TTLs, tcptraceroute
  * raises them one by one), and ICMP/UDP traceroute probes are not connections.
  *
- * Memory: at most `limits.maxGroupsPerRule` connection directions (oldest dropped, counted) and
- * sources with findings; a direction is found by a 32-bit hash of its addresses and ports.
+ * Memory: at most `limits.maxGroupsPerRule` connection directions (idle ones forgotten after the
+ * flow meter's idle timeout, 120 s; beyond that the oldest dropped, counted) and sources with
+ * findings. A direction is found by a 32-bit hash of its addresses and ports, checked against the
+ * last address word and the ports (a rare IPv6 collision merely restarts a direction).
  */
 import type { Finding } from '../detect/finding.js';
 import { addressWordsText } from '../detect/ip-address.js';
@@ -30,10 +32,14 @@ class Direction {
     readonly d3: number,
     readonly ports: number,
     readonly firstTtl: number,
+    public last: number,
   ) {
     this.lastTtl = firstTtl;
   }
 }
+
+/** a direction idle this long is forgotten (a connection's next segment starts it afresh): the flow meter's idle timeout */
+const IDLE_MICROS = 120e6;
 
 interface SourceJumps {
   ip: string;
@@ -53,6 +59,7 @@ interface SourceJumps {
 export class TtlJumpWatch {
   private readonly directions = new Map<number, Direction>();
   private readonly sources = new Map<string, SourceJumps>();
+  private nextExpiry = 0;
   evictions = 0;
 
   constructor(
@@ -65,6 +72,8 @@ export class TtlJumpWatch {
     const f = d.tcpFlags;
     if (!(f & TCP_ACK) || f & TCP_SYN) return;
     const ttl = d.ttl;
+    const now = d.tsMicros;
+    if (now >= this.nextExpiry) this.expire(now);
     const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
     const ports = d.srcPort * 65536 + d.dstPort;
     const dir = this.directions.get(h);
@@ -74,9 +83,10 @@ export class TtlJumpWatch {
         this.directions.delete(this.directions.keys().next().value as number);
         this.evictions++;
       }
-      this.directions.set(h, new Direction(d.src[3], d.dst[3], ports, ttl));
+      this.directions.set(h, new Direction(d.src[3], d.dst[3], ports, ttl, now));
       return;
     }
+    dir.last = now;
     if (ttl === dir.lastTtl) return;
     dir.lastTtl = ttl;
     const first = dir.firstTtl;
@@ -84,6 +94,11 @@ export class TtlJumpWatch {
     const change = Math.abs(initialTtl(ttl) - ttl - (initialTtl(first) - first));
     if (!classChange && change <= this.cfg.maxHopChange) return;
     this.record(d, dir, first, change, classChange, (f & TCP_RST) !== 0);
+  }
+
+  private expire(now: number): void {
+    this.nextExpiry = now + IDLE_MICROS / 4;
+    for (const [h, dir] of this.directions) if (now - dir.last > IDLE_MICROS) this.directions.delete(h);
   }
 
   private record(d: DecodedPacket, dir: Direction, first: number, change: number, classChange: boolean, reset: boolean): void {
