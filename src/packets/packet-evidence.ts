@@ -3,7 +3,8 @@
  * the provider to the pipeline, whose findings then join the rules' (alerts, report, per-source
  * evidence). For inputs that are not captures the detectors see no packets and find nothing.
  *
- * The detectors (each its own *-watch.ts): ARP poisoning and duplicate addresses (arp-watch), SYN
+ * The detectors (each its own *-watch.ts): ARP poisoning and duplicate addresses (arp-watch; IPv6
+ * duplicates from neighbor advertisements: ndp-watch), SYN
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
  * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch). Their thresholds are rule
  * settings (`rules.synScan.*`, ... in detect/rules-config.ts). `onPacket` hands each packet only to
@@ -15,6 +16,7 @@ import { ArpWatch } from './arp-watch.js';
 import { L3_ARP, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
 import { DhcpWatch } from './dhcp-watch.js';
 import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
+import { NdpWatch } from './ndp-watch.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 
@@ -33,6 +35,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const icmp = rules.icmpRedirect.enabled ? new IcmpRedirectWatch(rules.icmpRedirect, rules.limits) : null;
   // DHCP runs even when its findings are off: the routers it sees are the redirect detector's known routers
   const dhcp = new DhcpWatch(rules.dhcp, rules.limits);
+  const ndp = new NdpWatch(rules.limits);
   return {
     onPacket: (d) => {
       const l3 = d.l3;
@@ -43,13 +46,16 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         syn?.observe(d);
         ttl?.observe(d);
       } else if (proto === PROTO_UDP) dhcp.observe(d);
-      else if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) icmp?.observe(d);
+      else if (proto === PROTO_ICMPV6) {
+        icmp?.observe(d);
+        ndp.observe(d);
+      } else if (proto === PROTO_ICMP) icmp?.observe(d);
     },
     provider: {
       name: 'packets',
       finish: async () => {
-        const findings = [...arp.findings(), ...(syn?.findings() ?? []), ...(ttl?.findings() ?? []), ...(icmp?.findings(dhcp.trustedRouters()) ?? []), ...dhcp.findings()];
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions;
+        const findings = [...arp.findings(), ...(syn?.findings() ?? []), ...(ttl?.findings() ?? []), ...(icmp?.findings(dhcp.trustedRouters()) ?? []), ...dhcp.findings(), ...ndp.findings()];
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions;
         if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
         return { findings };
       },

@@ -132,3 +132,32 @@ export function dhcpServerMessage(d: DecodedPacket): DhcpServerMessage | null {
   }
   return null;
 }
+
+export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
+
+export interface NeighborAdvertisement {
+  /** the address the sender claims */
+  readonly target: string;
+  /** the target link-layer address option (type 2), else null */
+  readonly mac: string | null;
+  /** the override flag: "replace what you have cached" (RFC 4861 4.4) */
+  readonly override: boolean;
+}
+
+/** An ICMPv6 neighbor advertisement (type 136), or null when the packet is not one (or is cut short). */
+export function neighborAdvertisement(d: DecodedPacket): NeighborAdvertisement | null {
+  if (d.proto !== PROTO_ICMPV6 || d.icmpType !== ICMPV6_NEIGHBOR_ADVERTISEMENT || d.l4HeaderLen !== 8) return null;
+  const b = d.bytes;
+  const p = d.payloadOffset;
+  const end = p + d.payloadCaptured;
+  if (end - p < 16) return null;
+  let mac: string | null = null;
+  for (let o = p + 16; o + 8 <= end; ) {
+    const len = b[o + 1] * 8;
+    if (len === 0 || o + len > end) break;
+    if (b[o] === 2 && len >= 8) mac = [...b.subarray(o + 2, o + 8)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+    o += len;
+  }
+  // the flags are the ICMPv6 header's second word, just before the payload
+  return { target: ipv6At(b, p), mac, override: (b[p - 4] & 0x20) !== 0 };
+}

@@ -104,6 +104,8 @@ export interface SynWatchStats {
 
 export class SynWatch {
   private readonly pending = new Map<number, Attempt>();
+  /** pending attempts per low 16 bits of their hash: most packets are ACKs of no pending attempt, and one array read says so */
+  private readonly present = new Uint32Array(1 << 16);
   private readonly sources = new Map<AddrKey, SourceEpisode>();
   private readonly targets = new Map<AddrKey, TargetWindow>();
   private readonly out: Finding[] = [];
@@ -134,48 +136,51 @@ export class SynWatch {
           known.retransmits++;
           return;
         }
-        this.pending.delete(h);
+        this.drop(h);
         this.stats.collisions++;
       }
       if (this.pending.size >= this.limits.maxGroupsPerRule) {
         const [oldKey, old] = this.pending.entries().next().value as [number, Attempt];
-        this.pending.delete(oldKey);
+        this.drop(oldKey);
         this.stats.evictions++;
         this.halfOpen(old, old.synAck ? 'reset' : 'unanswered', false);
       }
       const s = d.src;
       const t = d.dst;
+      this.present[h & 0xffff]++;
       this.pending.set(h, new Attempt(d.l3 === L3_IPV4 ? 4 : 6, s[0], s[1], s[2], s[3], t[0], t[1], t[2], t[3], d.srcPort, d.dstPort, now));
       return;
     }
     if (this.pending.size === 0) return;
     if (f & TCP_SYN) {
       // SYN-ACK from the target
-      const a = this.pending.get(tupleHash(d.dst, d.src, d.dstPort, d.srcPort));
+      const hs = tupleHash(d.dst, d.src, d.dstPort, d.srcPort);
+      const a = this.present[hs & 0xffff] === 0 ? undefined : this.pending.get(hs);
       if (a && a.is(d.dst, d.src, d.dstPort, d.srcPort)) a.synAck = true;
       return;
     }
     if (f & TCP_RST) {
       const hc = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
-      const fromClient = this.pending.get(hc);
+      const fromClient = this.present[hc & 0xffff] === 0 ? undefined : this.pending.get(hc);
       if (fromClient && fromClient.is(d.src, d.dst, d.srcPort, d.dstPort)) {
-        this.pending.delete(hc);
+        this.drop(hc);
         this.halfOpen(fromClient, 'reset', true);
         return;
       }
       const hs = tupleHash(d.dst, d.src, d.dstPort, d.srcPort);
-      const toClient = this.pending.get(hs);
+      const toClient = this.present[hs & 0xffff] === 0 ? undefined : this.pending.get(hs);
       if (toClient && toClient.is(d.dst, d.src, d.dstPort, d.srcPort)) {
-        this.pending.delete(hs);
+        this.drop(hs);
         this.halfOpen(toClient, 'refused', true);
       }
       return;
     }
     if (f & TCP_ACK) {
       const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
+      if (this.present[h & 0xffff] === 0) return;
       const a = this.pending.get(h);
       if (a && a.is(d.src, d.dst, d.srcPort, d.dstPort)) {
-        this.pending.delete(h);
+        this.drop(h);
         this.stats.completed++;
         const ep = this.sources.get(a.client());
         if (ep) ep.completed++;
@@ -183,12 +188,16 @@ export class SynWatch {
     }
   }
 
+  private drop(h: number): void {
+    if (this.pending.delete(h)) this.present[h & 0xffff]--;
+  }
+
   /** Attempts older than the handshake time are half-open (pending is in order of first SYN). */
   private sweep(now: number): void {
     this.nextSweep = now + Math.min(this.handshake / 4, 250_000);
     for (const [h, a] of this.pending) {
       if (now - a.t < this.handshake) break;
-      this.pending.delete(h);
+      this.drop(h);
       this.halfOpen(a, a.synAck ? 'reset' : 'unanswered', false);
     }
     if (now >= this.nextExpiry) this.expire(now);
@@ -365,6 +374,7 @@ export class SynWatch {
   findings(): Finding[] {
     for (const a of this.pending.values()) this.halfOpen(a, a.synAck ? 'reset' : 'unanswered', false);
     this.pending.clear();
+    this.present.fill(0);
     for (const ep of this.sources.values()) this.closeSource(ep);
     this.sources.clear();
     for (const w of this.targets.values()) this.closeTarget(w);

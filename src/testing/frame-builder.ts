@@ -136,3 +136,8 @@ export function dhcpv6Answer(type: number, duid: Uint8Array, dns: string[] = [])
   if (dns.length) parts.push(opt(23, Buffer.concat(dns.map(ipBytes))));
   return udpDatagram(547, 546, Buffer.concat(parts));
 }
+
+/** ICMPv6 neighbor advertisement (type 136) for `target`, solicited+override, with a target link-layer option. */
+export function neighborAdvertisementV6(target: string, mac: string): Uint8Array {
+  return icmpMessage(136, 0, Buffer.concat([Buffer.from([0x60, 0, 0, 0]), ipBytes(target), Buffer.from([2, 1]), macBytes(mac)]));
+}
