@@ -14,7 +14,7 @@
  *
  * Memory: pending attempts, sources and targets are each at most `limits.maxGroupsPerRule`; the
  * oldest is dropped when full (a dropped pending attempt counts as half-open: under a flood it is
- * one), counted in `evictions`. Tuples are found by a 32-bit hash of the addresses and ports, so an
+ * one), counted in `evictions`. Tuples are found by a 30-bit hash of the addresses and ports, so an
  * ordinary packet allocates nothing; a colliding attempt replaces the older one (counted).
  */
 import type { Finding, Severity } from '../detect/finding.js';

@@ -14,7 +14,7 @@
  *
  * Memory: at most `limits.maxGroupsPerRule` connection directions (idle ones forgotten after the
  * flow meter's idle timeout, 120 s; beyond that the oldest dropped, counted) and sources with
- * findings. A direction is found by a 32-bit hash of its addresses and ports, checked against the
+ * findings. A direction is found by a 30-bit hash of its addresses and ports, checked against the
  * last address word and the ports (a rare IPv6 collision merely restarts a direction).
  */
 import type { Finding } from '../detect/finding.js';
