@@ -293,6 +293,14 @@ const COMPARISONS: Record<string, () => void> = {
     for (const row of JSON.parse(j.rows) as Row[]) add(row);
     notes.push(...(JSON.parse(j.notes ?? '[]') as string[]));
   },
+  'packet-detectors': () => {
+    // issue 10 item 5: what the packet detectors add per packet to analyze of a capture, against decoding it
+    const r = spawnSync(process.execPath, [join(here, 'packet-detectors-bench.js'), sharedRoot!], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const j = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as Record<string, number>;
+    if (j.all_detectors_ns_per_packet === undefined) throw new Error((r.stderr || 'no output').trim().split('\n').slice(-2).join(' | '));
+    add({ what: `packet detectors CPU ns per packet (all of them; ${j.packets.toLocaleString('en-US')}-packet replay, median of 7 rounds)`, ours: j.all_detectors_ns_per_packet, peer: j.decode_ns_per_packet, peerName: 'decoding the same packet', target: 'reported' });
+    add({ what: 'ARP detector alone CPU ns per packet (before this work)', ours: j.arp_ns_per_packet, peer: j.decode_ns_per_packet, peerName: 'decoding the same packet', target: 'reported' });
+  },
   'cic': () => {
     const g = ours('gbdt-cic');
     const r = ours('rf-cic');
@@ -384,7 +392,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'service'];
+  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'packet-detectors', 'service'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();

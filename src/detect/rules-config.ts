@@ -74,6 +74,43 @@ export interface TtlHopsConfig {
   readonly severity: Severity;
 }
 
+/** Packet detectors (captures only, src/packets/*-watch.ts): half-open handshakes per source. */
+export interface SynScanConfig {
+  readonly enabled: boolean;
+  readonly targets: number;
+  readonly windowSeconds: number;
+  readonly handshakeSeconds: number;
+  readonly severity: Severity;
+}
+
+/** Half-open handshakes towards one destination port. */
+export interface SynFloodConfig {
+  readonly enabled: boolean;
+  readonly halfOpen: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
+export interface IcmpRedirectConfig {
+  readonly enabled: boolean;
+  readonly routers: readonly string[];
+  readonly maxRedirects: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
+export interface DhcpConfig {
+  readonly enabled: boolean;
+  readonly servers: readonly string[];
+  readonly severity: Severity;
+}
+
+export interface TtlJumpConfig {
+  readonly enabled: boolean;
+  readonly maxHopChange: number;
+  readonly severity: Severity;
+}
+
 export interface GeoIpConfig {
   readonly enabled: boolean;
   readonly cityDatabase: string | null;
@@ -95,6 +132,11 @@ export interface RulesConfig {
   readonly spoofing: SpoofingConfig;
   readonly geoPolicy: GeoPolicyConfig;
   readonly ttlHops: TtlHopsConfig;
+  readonly synScan: SynScanConfig;
+  readonly synFlood: SynFloodConfig;
+  readonly icmpRedirect: IcmpRedirectConfig;
+  readonly dhcp: DhcpConfig;
+  readonly ttlJump: TtlJumpConfig;
   readonly geoip: GeoIpConfig;
   readonly limits: LimitsConfig;
 }
@@ -184,11 +226,37 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'ttlHops.windowSeconds', default: 3600, kind: num(0, true), description: 'a source quiet this long is forgotten' },
   { path: 'ttlHops.severity', default: 3, kind: severity, description: 'severity of a hop-count change finding' },
 
+  // packet detectors: captures only (they need the handshake's packets, DHCP and ICMP payloads, per-packet TTLs)
+  { path: 'synScan.enabled', default: true, kind: bool, description: 'captures: report sources whose TCP handshakes never complete (SYN scans), seen from the packets' },
+  { path: 'synScan.targets', default: 20, kind: int(1), description: 'a SYN scan is more than this many distinct (host, port) targets with half-open handshakes from one source, with no gap longer than the window' },
+  { path: 'synScan.windowSeconds', default: 60, kind: num(0, true), description: 'a source quiet this long ends its scan episode' },
+  { path: 'synScan.handshakeSeconds', default: 5, kind: num(0, true), description: 'a SYN not followed by the client\'s ACK within this time is half-open (refused and reset ones at once); synFlood counts the same' },
+  { path: 'synScan.severity', default: 2, kind: severity, description: 'severity of a SYN scan finding' },
+
+  { path: 'synFlood.enabled', default: true, kind: bool, description: 'captures: report SYN floods (many half-open handshakes towards one host and port)' },
+  { path: 'synFlood.halfOpen', default: 500, kind: int(1), description: 'a SYN flood is more than this many half-open handshakes towards one host and port within the window' },
+  { path: 'synFlood.windowSeconds', default: 10, kind: num(0, true), description: 'sliding window for counting half-open handshakes' },
+  { path: 'synFlood.severity', default: 2, kind: severity, description: 'severity of a SYN flood finding' },
+
+  { path: 'icmpRedirect.enabled', default: true, kind: bool, description: 'captures: report ICMP redirects (IPv4 type 5, ICMPv6 type 137) from hosts not known as routers, and bursts of them' },
+  { path: 'icmpRedirect.routers', default: [], kind: { type: 'cidrs' }, description: 'your routers (addresses or CIDRs); routers offered by DHCP and IPv6 router advertisers seen in the capture count too' },
+  { path: 'icmpRedirect.maxRedirects', default: 10, kind: int(1), description: 'more than this many redirects from one known router within the window is a finding too' },
+  { path: 'icmpRedirect.windowSeconds', default: 60, kind: num(0, true), description: 'window for counting redirects from one sender' },
+  { path: 'icmpRedirect.severity', default: 2, kind: severity, description: 'severity of a redirect from a host not known as a router (a burst from a router is one lower)' },
+
+  { path: 'dhcp.enabled', default: true, kind: bool, description: 'captures: report DHCP servers (OFFER/ACK/NAK, DHCPv6 ADVERTISE/REPLY) that are not yours' },
+  { path: 'dhcp.servers', default: [], kind: { type: 'cidrs' }, description: 'your DHCP servers (addresses or CIDRs, by source address or server identifier); empty: any second server seen is reported' },
+  { path: 'dhcp.severity', default: 1, kind: severity, description: 'severity of a server outside dhcp.servers (a second server when no list is set is one lower)' },
+
+  { path: 'ttlJump.enabled', default: true, kind: bool, description: 'captures: report TTL/hop-limit jumps within one direction of an established TCP connection (packets injected by another machine)' },
+  { path: 'ttlJump.maxHopChange', default: 3, kind: int(1, 254), description: 'a jump is a hop count differing by more than this from the connection\'s first, or a different initial-TTL class (64/128/255)' },
+  { path: 'ttlJump.severity', default: 2, kind: severity, description: 'severity of a TTL jump finding' },
+
   { path: 'geoip.enabled', default: true, kind: bool, description: 'look sources up in a GeoIP database (default: DB-IP City Lite, bundled; "IP Geolocation by DB-IP")' },
   { path: 'geoip.cityDatabase', default: null, kind: { type: 'path' }, description: 'a MaxMind-format .mmdb city or country database to use instead (e.g. GeoLite2-City.mmdb)' },
   { path: 'geoip.asnDatabase', default: null, kind: { type: 'path' }, description: 'a MaxMind-format .mmdb ASN database (e.g. GeoLite2-ASN.mmdb), for geoPolicy.asns' },
 
-  { path: 'limits.maxGroupsPerRule', default: 200000, kind: int(100), description: 'groups (sources, pairs, ...) a rule keeps at once; beyond it the least recently active are dropped' },
+  { path: 'limits.maxGroupsPerRule', default: 200000, kind: int(100), description: 'groups (sources, pairs, ...) a rule keeps at once, and entries per packet-detector table (pending handshakes, connections); beyond it the least recently active (oldest, for packet tables) are dropped and counted' },
   { path: 'limits.maxTrackedDistinct', default: 65536, kind: int(16), description: 'distinct values counted exactly per finding; beyond it counts are lower bounds' },
   { path: 'limits.sampleSize', default: 20, kind: int(1, 10000), description: 'rows, ports and hosts listed per finding' },
   { path: 'limits.maxInternedIps', default: 2000000, kind: int(1000, 1 << 25), description: 'distinct addresses remembered before the address table is compacted to those still in use' },

@@ -23,6 +23,8 @@ export const TCP_URG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 
+const EMPTY = new Uint8Array(0);
+
 export class DecodedPacket {
   tsMicros = 0;
   wireLen = 0;
@@ -81,6 +83,12 @@ export class DecodedPacket {
   /** offset of the transport payload in the packet buffer, and bytes of it captured */
   payloadOffset = 0;
   payloadCaptured = 0;
+  /**
+   * the buffer the packet was decoded from (the reader's, valid only during the callback):
+   * the few detectors that look into payloads (DHCP, ICMP redirects) parse it lazily from
+   * `payloadOffset` (packet-fields.ts), so the hot path decodes nothing more for them
+   */
+  bytes: Uint8Array = EMPTY;
 }
 
 /** Dotted quad or RFC 5952 text of an address held as four words (IPv4: words 0-2 are zero, family 4). */

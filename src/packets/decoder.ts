@@ -50,6 +50,7 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   d.l4HeaderLen = 0;
   d.payloadLen = 0;
   d.payloadCaptured = 0;
+  d.bytes = b;
   let o = start;
   let type = 0;
   switch (p.linkType) {

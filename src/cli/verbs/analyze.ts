@@ -104,8 +104,8 @@ risk_scores.png, report.html, summary.json.`,
       return true;
     });
     const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
-    // captures: the packet detectors (ARP poisoning) watch the packets as they are metered
-    const packets = packetDetectors();
+    // captures: the packet detectors (ARP, SYN, TTL jumps, redirects, DHCP) watch the packets as they are metered
+    const packets = packetDetectors(config.rules);
     const read = readOptionsFrom(v);
     try {
       result = await runAnalysis({

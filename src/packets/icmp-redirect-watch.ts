@@ -1,0 +1,133 @@
+/**
+ * ICMP redirects (IPv4 type 5, ICMPv6 type 137): a router telling a host "for that destination,
+ * use this other gateway". Only the host's current router may say so; from anyone else it is how
+ * a man in the middle reroutes a victim's traffic through itself (the gateway it names is often
+ * the sender). Two findings per sender:
+ *  - `packet.icmp-redirect` (severity `icmpRedirect.severity`): redirects from a host that is not a
+ *    known router. Known routers: `icmpRedirect.routers`, routers offered by DHCP in the capture
+ *    (dhcp-watch.ts, from servers it does not report), and senders of IPv6 router advertisements.
+ *  - `packet.icmp-redirect-burst` (one severity lower): a known router sending more than
+ *    `icmpRedirect.maxRedirects` within `icmpRedirect.windowSeconds` (a routing problem, or a
+ *    spoofer using the router's address).
+ * The evidence names who was redirected, for which destinations, to which gateways.
+ *
+ * Memory: at most `limits.maxGroupsPerRule` senders and router advertisers (further ones counted
+ * in `evictions`), each with bounded samples.
+ */
+import type { Finding, Severity } from '../detect/finding.js';
+import { addressWordsText } from '../detect/ip-address.js';
+import type { IcmpRedirectConfig, LimitsConfig } from '../detect/rules-config.js';
+import { L3_IPV4, macText, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
+import { addressMatcher, CappedSet, findingTargets, isoMicros } from './packet-finding.js';
+import { ICMPV6_ROUTER_ADVERTISEMENT, redirectFields } from './packet-fields.js';
+
+interface Sender {
+  ip: string;
+  macs: CappedSet<string>;
+  count: number;
+  first: number;
+  last: number;
+  /** times of the latest redirects, at most maxRedirects + 1, to test the window */
+  recent: number[];
+  burst: boolean;
+  victims: CappedSet<string>;
+  gateways: CappedSet<string>;
+  destinations: CappedSet<string>;
+  /** redirects naming the sender itself as the gateway */
+  toItself: number;
+  /** ICMPv6 redirects whose hop limit is not 255 (RFC 4861 says drop them: they came from off-link) */
+  offLink: number;
+}
+
+export class IcmpRedirectWatch {
+  private readonly senders = new Map<string, Sender>();
+  private readonly advertisers = new Set<string>();
+  private readonly configured: (ip: string | null) => boolean;
+  evictions = 0;
+
+  constructor(
+    private readonly cfg: IcmpRedirectConfig,
+    private readonly limits: LimitsConfig,
+  ) {
+    this.configured = addressMatcher(cfg.routers);
+  }
+
+  observe(d: DecodedPacket): void {
+    if (d.icmpType < 0 || d.fragment === 2) return;
+    const family = d.l3 === L3_IPV4 ? 4 : 6;
+    if (d.proto === PROTO_ICMPV6 && d.icmpType === ICMPV6_ROUTER_ADVERTISEMENT) {
+      if (this.advertisers.size < this.limits.maxGroupsPerRule) this.advertisers.add(addressWordsText(d.src, 6));
+      else this.evictions++;
+      return;
+    }
+    const r = redirectFields(d);
+    if (!r) return;
+    const ip = addressWordsText(d.src, family);
+    let s = this.senders.get(ip);
+    if (!s) {
+      if (this.senders.size >= this.limits.maxGroupsPerRule) {
+        this.evictions++;
+        return;
+      }
+      const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
+      s = { ip, macs: new CappedSet(8, 8), count: 0, first: d.tsMicros, last: d.tsMicros, recent: [], burst: false, victims: new CappedSet(cap, n), gateways: new CappedSet(cap, n), destinations: new CappedSet(cap, n), toItself: 0, offLink: 0 };
+      this.senders.set(ip, s);
+    }
+    s.count++;
+    s.last = d.tsMicros;
+    if (d.srcMacHi >= 0) s.macs.add(macText(d.srcMacHi, d.srcMacLo));
+    s.victims.add(addressWordsText(d.dst, family));
+    if (r.gateway !== null) s.gateways.add(r.gateway);
+    if (r.destination !== null) s.destinations.add(r.destination);
+    if (r.gateway === ip) s.toItself++;
+    if (family === 6 && d.ttl !== 255) s.offLink++;
+    s.recent.push(d.tsMicros);
+    if (s.recent.length > this.cfg.maxRedirects + 1) s.recent.shift();
+    if (s.recent.length > this.cfg.maxRedirects && d.tsMicros - s.recent[0] <= this.cfg.windowSeconds * 1e6) s.burst = true;
+  }
+
+  /** `learnedRouters`: router addresses other detectors saw announced (DHCP option 3). */
+  findings(learnedRouters: ReadonlySet<string> = new Set()): Finding[] {
+    const out: Finding[] = [];
+    for (const s of this.senders.values()) {
+      const known = this.configured(s.ip) || learnedRouters.has(s.ip) || this.advertisers.has(s.ip);
+      if (known && !s.burst) continue;
+      const severity = (known ? Math.min(4, this.cfg.severity + 1) : this.cfg.severity) as Severity;
+      const knownText = this.cfg.routers.length || learnedRouters.size || this.advertisers.size
+        ? `known routers: ${[...this.cfg.routers, ...learnedRouters, ...[...this.advertisers].slice(0, 4)].slice(0, 8).join(', ')}`
+        : 'no router is configured (rules.icmpRedirect.routers) or was seen announced';
+      const what =
+        `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''} sent ${s.count} ICMP redirect(s) to ${s.victims.sample.join(', ')}` +
+        `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}` +
+        `${s.gateways.size ? `, naming ${s.gateways.sample.slice(0, 5).join(', ')} as the gateway${s.toItself ? ' (itself)' : ''}` : ''}`;
+      out.push({
+        ruleId: known ? 'packet.icmp-redirect-burst' : 'packet.icmp-redirect',
+        title: known ? 'Burst of ICMP redirects from a router' : 'ICMP redirect from a host that is not a known router',
+        category: 'spoofing',
+        severity,
+        srcIp: s.ip,
+        targets: findingTargets(s.victims, null),
+        firstSeen: isoMicros(s.first),
+        lastSeen: isoMicros(s.last),
+        count: s.count,
+        evidence: {
+          redirects: s.count,
+          senderMacs: [...s.macs.sample],
+          redirected: [...s.victims.sample],
+          destinations: [...s.destinations.sample],
+          gateways: [...s.gateways.sample],
+          gatewayIsSender: s.toItself,
+          ipv6OffLink: s.offLink,
+          knownRouter: known,
+          maxRedirects: this.cfg.maxRedirects,
+          windowSeconds: this.cfg.windowSeconds,
+        },
+        rows: [],
+        reason: known
+          ? `${what}: more than ${this.cfg.maxRedirects} within ${this.cfg.windowSeconds} s from a known router (a routing problem, or someone spoofing the router).`
+          : `${what}, but it is not a known router (${knownText}): a redirect from another host is how a man in the middle reroutes traffic through itself.`,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ipFrame, TCP, tcpSegment } from '../testing/frame-builder.js';
+import { captureFindings, framesFindings } from '../testing/packet-findings.js';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+
+const T0 = 1_700_000_000_000_000;
+type Frames = { ts: number; frame: Uint8Array }[];
+
+test('synscan.pcapng: 172.16.0.8 SYN-scans 64.13.134.52 (1,000 ports, none completed)', { skip: skipWithoutShared('pcaps', 'synscan.pcapng') }, async () => {
+  const { findings } = await captureFindings(sharedPath('pcaps', 'synscan.pcapng') as string);
+  const scans = findings.filter((f) => f.ruleId === 'packet.syn-scan');
+  assert.equal(scans.length, 1, JSON.stringify(findings.map((f) => f.ruleId)));
+  const s = scans[0];
+  assert.equal(s.srcIp, '172.16.0.8');
+  assert.deepEqual(s.targets.ips, ['64.13.134.52']);
+  assert.equal(s.evidence.halfOpenTargets, 1000);
+  assert.equal(s.evidence.completedHandshakes, 0);
+  // the open ports (22, 53, 80) answered SYN-ACK; 25, 70, 113, 31337 refused
+  assert.equal(s.evidence.answeredThenNotCompleted, 3);
+  assert.ok((s.evidence.refused as number) >= 4);
+  assert.equal(findings.filter((f) => f.ruleId === 'packet.syn-flood').length, 0);
+  // a threshold above what the capture has: no finding
+  const high = await captureFindings(sharedPath('pcaps', 'synscan.pcapng') as string, { synScan: { targets: 1000 } });
+  assert.equal(high.findings.filter((f) => f.ruleId === 'packet.syn-scan').length, 0);
+});
+
+test('a scanner that resets after the SYN-ACK is a SYN scan; completed handshakes to as many ports are not', async () => {
+  const frames: Frames = [];
+  let t = T0;
+  for (let port = 1; port <= 30; port++) {
+    frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.0.0.66', dst: '10.0.0.10', proto: 6, payload: tcpSegment(50000, port, TCP.SYN, 100) }) });
+    frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.0.0.10', dst: '10.0.0.66', proto: 6, payload: tcpSegment(port, 50000, TCP.SYN | TCP.ACK, 900, 101) }) });
+    frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.0.0.66', dst: '10.0.0.10', proto: 6, payload: tcpSegment(50000, port, TCP.RST, 101) }) });
+    // an ordinary client completing a handshake to the same port
+    frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.0.0.7', dst: '10.0.0.10', proto: 6, payload: tcpSegment(40000 + port, port, TCP.SYN, 5) }) });
+    frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.0.0.10', dst: '10.0.0.7', proto: 6, payload: tcpSegment(port, 40000 + port, TCP.SYN | TCP.ACK, 9, 6) }) });
+    frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.0.0.7', dst: '10.0.0.10', proto: 6, payload: tcpSegment(40000 + port, port, TCP.ACK, 6, 10) }) });
+  }
+  const { findings } = await framesFindings(frames);
+  assert.deepEqual(findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.syn-scan 10.0.0.66']);
+  assert.equal(findings[0].evidence.resetBySource, 30);
+  assert.equal(findings[0].evidence.answeredThenNotCompleted, 30);
+  assert.equal(findings[0].targets.portCount, 30);
+});
+
+test('600 half-open handshakes to one port from spoofed sources within 2 s are a SYN flood, not a scan', async () => {
+  const frames: Frames = [];
+  for (let i = 0; i < 600; i++) {
+    const src = `198.51.${(i >> 8) & 255}.${i & 255}`;
+    frames.push({ ts: T0 + i * 3000, frame: ipFrame({ src, dst: '203.0.113.5', proto: 6, payload: tcpSegment(1024 + i, 443, TCP.SYN, i) }) });
+    frames.push({ ts: T0 + i * 3000 + 100, frame: ipFrame({ src: '203.0.113.5', dst: src, proto: 6, payload: tcpSegment(443, 1024 + i, TCP.SYN | TCP.ACK, 7, i + 1) }) });
+  }
+  const { findings } = await framesFindings(frames);
+  assert.deepEqual(findings.map((f) => f.ruleId), ['packet.syn-flood']);
+  const f = findings[0];
+  assert.equal(f.srcIp, null);
+  assert.deepEqual(f.targets.ips, ['203.0.113.5']);
+  assert.deepEqual(f.targets.ports, [443]);
+  assert.equal(f.evidence.halfOpen, 600);
+  assert.equal(f.evidence.sources, 600);
+  // the same traffic with a higher threshold: nothing
+  assert.deepEqual((await framesFindings(frames, { synFlood: { halfOpen: 600 } })).findings, []);
+});
+
+test('a full pending table drops its oldest attempts and says so', async () => {
+  const frames: Frames = [];
+  for (let i = 0; i < 300; i++) frames.push({ ts: T0 + i, frame: ipFrame({ src: `192.0.2.${i % 200}`, dst: '203.0.113.9', proto: 6, payload: tcpSegment(2000 + i, 80, TCP.SYN) }) });
+  const { warnings } = await framesFindings(frames, { limits: { maxGroupsPerRule: 100 } });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /entries dropped because a table was full \(rules\.limits\.maxGroupsPerRule 100\)/);
+});

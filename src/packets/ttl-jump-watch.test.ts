@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ipFrame, TCP, tcpSegment } from '../testing/frame-builder.js';
+import { framesFindings } from '../testing/packet-findings.js';
+
+const T0 = 1_700_000_000_000_000;
+
+/** One established connection 10.0.0.7:41000 → 93.184.216.34:80; the server's segments arrive with `serverTtls`. */
+function connection(serverTtls: number[], lastFlags: number = TCP.ACK) {
+  const c = { src: '10.0.0.7', dst: '93.184.216.34' };
+  const frames = [
+    { ts: T0, frame: ipFrame({ ...c, ttl: 64, proto: 6, payload: tcpSegment(41000, 80, TCP.SYN, 1) }) },
+    { ts: T0 + 10_000, frame: ipFrame({ src: c.dst, dst: c.src, ttl: serverTtls[0], proto: 6, payload: tcpSegment(80, 41000, TCP.SYN | TCP.ACK, 500, 2) }) },
+    { ts: T0 + 20_000, frame: ipFrame({ ...c, ttl: 64, proto: 6, payload: tcpSegment(41000, 80, TCP.ACK, 2, 501) }) },
+  ];
+  serverTtls.forEach((ttl, i) => {
+    const last = i === serverTtls.length - 1;
+    frames.push({ ts: T0 + 30_000 + i * 1000, frame: ipFrame({ src: c.dst, dst: c.src, ttl, proto: 6, payload: tcpSegment(80, 41000, last ? lastFlags : TCP.ACK | TCP.PSH, 501 + i * 100, 2, new Uint8Array(100)) }) });
+  });
+  return frames;
+}
+
+test('a RST injected into a connection with another initial TTL class is a TTL jump', async () => {
+  const { findings } = await framesFindings(connection([52, 52, 52, 116], TCP.RST | TCP.ACK));
+  assert.deepEqual(findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.ttl-jump 93.184.216.34']);
+  const f = findings[0];
+  assert.equal(f.evidence.initialTtlClassChanged, true);
+  assert.equal(f.evidence.resets, 1);
+  assert.deepEqual(f.evidence.ttlsSeen, [52, 116]);
+  assert.deepEqual(f.targets.ips, ['10.0.0.7']);
+});
+
+test('within one class: more than maxHopChange hops is a jump, a one-hop wobble is not', async () => {
+  assert.deepEqual((await framesFindings(connection([52, 51, 52, 53]))).findings, []);
+  const jump = await framesFindings(connection([52, 52, 60]));
+  assert.equal(jump.findings.length, 1);
+  assert.equal(jump.findings[0].evidence.maxHopChange, 8);
+  assert.deepEqual((await framesFindings(connection([52, 52, 60]), { ttlJump: { maxHopChange: 8 } })).findings, []);
+});
+
+test('SYNs with random TTLs (nmap) and the same TTL variety across different connections are not jumps', async () => {
+  const frames = [];
+  for (let i = 0; i < 20; i++) {
+    frames.push({ ts: T0 + i * 1000, frame: ipFrame({ src: '10.0.0.66', dst: '10.0.0.10', ttl: 37 + i, proto: 6, payload: tcpSegment(36050, 1000 + i, TCP.SYN) }) });
+    // separate connections of one host, each at its own TTL
+    frames.push({ ts: T0 + i * 1000 + 500, frame: ipFrame({ src: '10.0.0.8', dst: '10.0.0.10', ttl: 40 + 4 * i, proto: 6, payload: tcpSegment(30000 + i, 443, TCP.ACK, 5, 5) }) });
+  }
+  const { findings } = await framesFindings(frames);
+  assert.deepEqual(findings.filter((f) => f.ruleId === 'packet.ttl-jump'), []);
+});

@@ -1,0 +1,160 @@
+/**
+ * TTL (IPv6: hop limit) jumps inside one direction of an established TCP connection: every segment
+ * of a connection from one host crosses the same routers, so a segment arriving with a hop count
+ * more than `ttlJump.maxHopChange` away from the connection's first, or from a different initial-TTL
+ * class (64/128/255, see detect/ttl-hops.ts's initialTtl, reused), was most likely sent by another
+ * machine using the source's address: an injected RST or data segment (a man in the middle or an
+ * off-path spoofer).
+ *
+ * Why not the flow rule: `spoofing.ttl-hop-change` (detect/ttl-hops.ts) compares the first TTL of
+ * each *flow* of a source over an hour, so it sees a source's hosts changing but cannot see one
+ * packet inside a connection. This looks only there. Only segments with ACK and without SYN
+ * count: a connection's own SYNs may be crafted on purpose (nmap randomises their TTLs, tcptraceroute
+ * raises them one by one), and ICMP/UDP traceroute probes are not connections.
+ *
+ * Memory: at most `limits.maxGroupsPerRule` connection directions (idle ones forgotten after the
+ * flow meter's idle timeout, 120 s; beyond that the oldest dropped, counted) and sources with
+ * findings. A direction is found by a 30-bit hash of its addresses and ports, checked against the
+ * last address word and the ports (a rare IPv6 collision merely restarts a direction).
+ */
+import type { Finding } from '../detect/finding.js';
+import { addressWordsText } from '../detect/ip-address.js';
+import type { LimitsConfig, TtlJumpConfig } from '../detect/rules-config.js';
+import { initialTtl } from '../detect/ttl-hops.js';
+import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from './decoded-packet.js';
+import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
+
+class Direction {
+  lastTtl: number;
+  flagged = false;
+  constructor(
+    readonly s3: number,
+    readonly d3: number,
+    readonly ports: number,
+    readonly firstTtl: number,
+    public last: number,
+  ) {
+    this.lastTtl = firstTtl;
+  }
+}
+
+/** a direction idle this long is forgotten (a connection's next segment starts it afresh): the flow meter's idle timeout */
+const IDLE_MICROS = 120e6;
+
+interface SourceJumps {
+  ip: string;
+  first: number;
+  last: number;
+  connections: number;
+  segments: number;
+  resets: number;
+  maxChange: number;
+  classChange: boolean;
+  ttls: CappedSet<number>;
+  peers: CappedSet<string>;
+  ports: CappedSet<number>;
+  example: string;
+}
+
+export class TtlJumpWatch {
+  private readonly directions = new Map<number, Direction>();
+  private readonly sources = new Map<string, SourceJumps>();
+  private nextExpiry = 0;
+  evictions = 0;
+
+  constructor(
+    private readonly cfg: TtlJumpConfig,
+    private readonly limits: LimitsConfig,
+  ) {}
+
+  observe(d: DecodedPacket): void {
+    if (d.proto !== PROTO_TCP || d.fragment === 2) return;
+    const f = d.tcpFlags;
+    if (!(f & TCP_ACK) || f & TCP_SYN) return;
+    const ttl = d.ttl;
+    const now = d.tsMicros;
+    if (now >= this.nextExpiry) this.expire(now);
+    const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
+    const ports = d.srcPort * 65536 + d.dstPort;
+    const dir = this.directions.get(h);
+    if (!dir || dir.s3 !== d.src[3] || dir.d3 !== d.dst[3] || dir.ports !== ports) {
+      if (dir) this.directions.delete(h);
+      else if (this.directions.size >= this.limits.maxGroupsPerRule) {
+        this.directions.delete(this.directions.keys().next().value as number);
+        this.evictions++;
+      }
+      this.directions.set(h, new Direction(d.src[3], d.dst[3], ports, ttl, now));
+      return;
+    }
+    dir.last = now;
+    if (ttl === dir.lastTtl) return;
+    dir.lastTtl = ttl;
+    const first = dir.firstTtl;
+    const classChange = initialTtl(ttl) !== initialTtl(first);
+    const change = Math.abs(initialTtl(ttl) - ttl - (initialTtl(first) - first));
+    if (!classChange && change <= this.cfg.maxHopChange) return;
+    this.record(d, dir, first, change, classChange, (f & TCP_RST) !== 0);
+  }
+
+  private expire(now: number): void {
+    this.nextExpiry = now + IDLE_MICROS / 4;
+    for (const [h, dir] of this.directions) if (now - dir.last > IDLE_MICROS) this.directions.delete(h);
+  }
+
+  private record(d: DecodedPacket, dir: Direction, first: number, change: number, classChange: boolean, reset: boolean): void {
+    const family = d.l3 === L3_IPV4 ? 4 : 6;
+    const ip = addressWordsText(d.src, family);
+    let s = this.sources.get(ip);
+    if (!s) {
+      if (this.sources.size >= this.limits.maxGroupsPerRule) {
+        this.evictions++;
+        return;
+      }
+      const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
+      const peer = addressWordsText(d.dst, family);
+      s = {
+        ip, first: d.tsMicros, last: d.tsMicros, connections: 0, segments: 0, resets: 0, maxChange: 0, classChange: false,
+        ttls: new CappedSet(256, 256), peers: new CappedSet(cap, n), ports: new CappedSet(cap, n),
+        example: `${ip}:${d.srcPort} → ${peer}:${d.dstPort}: TTL ${first} then ${d.ttl}${reset ? ' (a RST)' : ''}`,
+      };
+      this.sources.set(ip, s);
+    }
+    s.segments++;
+    if (!dir.flagged) {
+      dir.flagged = true;
+      s.connections++;
+    }
+    if (reset) s.resets++;
+    s.last = d.tsMicros;
+    if (change > s.maxChange) s.maxChange = change;
+    if (classChange) s.classChange = true;
+    s.ttls.add(first);
+    s.ttls.add(d.ttl);
+    s.peers.add(addressWordsText(d.dst, family));
+    s.ports.add(d.dstPort);
+  }
+
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    for (const s of this.sources.values()) {
+      const ttls = [...s.ttls.sample].sort((a, b) => a - b);
+      out.push({
+        ruleId: 'packet.ttl-jump',
+        title: 'TTL jump inside a TCP connection (injected packets)',
+        category: 'spoofing',
+        severity: this.cfg.severity,
+        srcIp: s.ip,
+        targets: findingTargets(s.peers, s.ports),
+        firstSeen: isoMicros(s.first),
+        lastSeen: isoMicros(s.last),
+        count: s.segments,
+        evidence: { connections: s.connections, segments: s.segments, resets: s.resets, maxHopChange: s.maxChange, initialTtlClassChanged: s.classChange, ttlsSeen: ttls, threshold: this.cfg.maxHopChange, example: s.example },
+        rows: [],
+        reason:
+          `${s.ip} sent segments inside ${s.connections} established TCP connection(s) with TTLs ${ttls.join(', ')} ` +
+          `(${s.classChange ? 'a different initial TTL class' : `${s.maxChange} hops apart, more than ${this.cfg.maxHopChange}`}; e.g. ${s.example}): another machine injecting packets under its address.`,
+      });
+    }
+    return out;
+  }
+}
