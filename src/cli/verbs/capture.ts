@@ -126,7 +126,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       progress.note(`capture: ${first} (${program.program}); Ctrl-C stops and writes the results`);
       store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
       chart = outDir && !v.noReport ? riskChartThread() : undefined;
-      const packets = packetDetectors();
+      const packets = packetDetectors(config.rules);
       const lines = liveAlertLines(out, json, Boolean(v.printFlows));
       const source = liveFlowSource(program, {
         ...meterOptions,
