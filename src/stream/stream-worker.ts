@@ -20,6 +20,12 @@
  *
  * Drain (SIGTERM, the signal): stop fetching, finish and ack the message in hand, close the open
  * rule episodes (as analyze does at the end of its input) and store them, then close cleanly.
+ *
+ * Outages: a commit (store, publish, respond) that fails is retried until it works
+ * (outage-retry.ts), the message unacknowledged meanwhile; an ack that fails is left to JetStream
+ * to redeliver (then acknowledged without rescoring, see `committed`); a consumer subscription that
+ * ends while the worker is not draining (NATS restarted) is started again. So PostgreSQL or NATS
+ * going away stalls the worker and their return resumes it, with nothing lost or doubled.
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { flowFields } from '../flows/flow-fields.js';
@@ -37,6 +43,9 @@ import { UserError } from '../util/errors.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
+import { BoundedKeys } from './bounded-keys.js';
+import { retryThroughOutage } from './outage-retry.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ScoringSetup {
   readonly baseline: Baseline;
@@ -44,7 +53,21 @@ export interface ScoringSetup {
   readonly rules?: RulesConfigInput;
   readonly weights?: ScoringWeights & { readonly rules?: number };
   readonly flowThreshold: number;
+  /** finding keys remembered to emit each once (bounded: the oldest are evicted, see bounded-keys.ts) */
+  readonly maxFindingKeys?: number;
+  /** told how many keys a bounded set evicted */
+  readonly onEvict?: (set: string, n: number) => void;
 }
+
+/** What one message (or stdin batch) produced, for hooks: the flows, their alerts and findings. */
+export interface BatchScored {
+  readonly batch: FlowTable;
+  readonly alerts: readonly Alert[];
+  readonly findings: readonly Finding[];
+}
+
+/** default of maxFindingKeys: a finding key is ~40 bytes, so a few MB at most */
+export const DEFAULT_MAX_FINDING_KEYS = 100_000;
 
 export interface WorkerOptions extends ScoringSetup {
   readonly bus: Bus;
@@ -65,6 +88,18 @@ export interface WorkerOptions extends ScoringSetup {
   readonly progress?: (s: WorkerStats) => void;
   /** per message: milliseconds from the stream storing it to its ack */
   readonly latency?: (ms: number, flows: number) => void;
+  /** counters for --metrics-port (updated whether or not anyone scrapes) */
+  readonly metrics?: WorkerMetrics;
+  /** operator lines (outage start/end), to stderr */
+  readonly note?: (line: string) => void;
+  /**
+   * after a message's alerts are stored and published, before its ack: more committing steps (the
+   * respond policy and outbox). Must be idempotent by key: a redelivery calls it again. Retried
+   * through outages like the store commit.
+   */
+  readonly afterCommit?: (scored: BatchScored) => Promise<void>;
+  /** after a message is acknowledged (drift detection, statistics): must not throw */
+  readonly onBatchScored?: (scored: BatchScored) => void;
 }
 
 export interface WorkerStats {
@@ -100,13 +135,8 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
   const rules = createRulesStage(o.rules ?? {});
   const ruleWeight = o.weights?.rules ?? 1;
   const score = createScoreStage({ baseline: o.baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
-  const emitted = new Set<string>();
-  const fresh = (list: Finding[]): Finding[] => list.filter((f) => {
-    const k = findingAlert(f, 0).key;
-    if (emitted.has(k)) return false;
-    emitted.add(k);
-    return true;
-  });
+  const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
+  const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(findingAlert(f, 0).key));
   return {
     rules,
     score,
@@ -132,6 +162,11 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
 
 const enc = new TextEncoder();
 
+/** The durable consumers a worker uses: one per owned partition (NAME-pN), or one over all. */
+export function ownedConsumers(durable: string, prefix: string, partitions?: readonly number[]): { name: string; filter: string }[] {
+  return partitions ? partitions.map((p) => ({ name: `${durable}-p${p}`, filter: flowSubject(prefix, p) })) : [{ name: durable, filter: `${prefix}.flows.*` }];
+}
+
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const t0 = performance.now();
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
@@ -144,24 +179,49 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     throw new UserError(`stream: cannot write to the store at ${o.store.where} (${shortReason(e)})`);
   }
   const publishResults = o.publishResults ?? true;
+  const metrics = o.metrics;
+  const note = o.note ?? ((line: string) => process.stderr.write(`netsentinel: stream: ${line}\n`));
+  const stalled = (on: boolean): void => {
+    if (metrics) metrics.stalled = on;
+  };
+  const watch = (count: 'storeErrors' | 'publishErrors' | 'respondErrors') => ({
+    note,
+    signal: o.signal,
+    onFailure: () => {
+      stalled(true);
+      if (metrics) metrics[count]++;
+    },
+  });
 
-  const commit = async (alerts: readonly Alert[], findings: readonly Finding[]): Promise<void> => {
+  // each step retried through an outage on its own, so a step that succeeded is not redone
+  const commit = async (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable): Promise<void> => {
     if (alerts.length) {
-      const r = await o.store.saveAlerts(runId, alerts.map(storedAlert));
+      const r = await retryThroughOutage(`storing alerts in ${o.store.where}`, () => o.store.saveAlerts(runId, alerts.map(storedAlert)), watch('storeErrors'));
       stats.stored += r.inserted;
       stats.duplicates += r.duplicates;
     }
-    if (publishResults) {
-      const acks: Promise<unknown>[] = [];
-      for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
-      for (const f of findings) {
-        const key = findingAlert(f, 0).key;
-        acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
-      }
-      await Promise.all(acks);
+    if (publishResults && (alerts.length || findings.length)) {
+      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, async () => {
+        const acks: Promise<unknown>[] = [];
+        for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
+        for (const f of findings) {
+          const key = findingAlert(f, 0).key;
+          acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
+        }
+        await Promise.all(acks);
+      }, watch('publishErrors'));
     }
+    if (o.afterCommit && (alerts.length || findings.length)) {
+      const scored = { batch: batch ?? EMPTY_BATCH, alerts, findings };
+      await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors'));
+    }
+    stalled(false);
     stats.alerts += alerts.length;
     stats.findings += findings.length;
+    if (metrics) {
+      for (const a of alerts) metrics.alert(a.input.severity);
+      metrics.findings += findings.length;
+    }
   };
 
   const decode = (m: JsMsg): FlowTable => {
@@ -178,9 +238,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   };
 
   // one durable consumer per owned partition, or one over every partition
-  const owned: { name: string; filter: string }[] = o.partitions
-    ? o.partitions.map((p) => ({ name: `${o.durable}-p${p}`, filter: flowSubject(o.prefix, p) }))
-    : [{ name: o.durable, filter: `${o.prefix}.flows.*` }];
+  const owned = ownedConsumers(o.durable, o.prefix, o.partitions);
   const consumers: Consumer[] = [];
   for (const c of owned) {
     const config = { durable_name: c.name, filter_subject: c.filter, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 1, ack_wait: o.ackWaitMs * 1e6 };
@@ -199,11 +257,23 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // per subject filter, the last stream sequence this process committed: a message redelivered
   // after we committed it (it outlived ack_wait) is acknowledged again, not fed to the rules twice
   const committed = new Map<string, number>();
+  const ack = async (m: JsMsg): Promise<void> => {
+    try {
+      await m.ackAck();
+    } catch (e) {
+      // NATS went away between commit and ack: the message comes back and is acknowledged then
+      if (metrics) metrics.ackErrors++;
+      note(`acknowledging ${m.subject}#${m.seq} failed (${shortReason(e)}); it will be redelivered and acknowledged without rescoring`);
+    }
+  };
   const handle = async (m: JsMsg): Promise<void> => {
-    if (m.redelivered) stats.redelivered++;
+    if (m.redelivered) {
+      stats.redelivered++;
+      if (metrics) metrics.redelivered++;
+    }
     const filter = o.partitions ? m.subject : '*';
     if (m.seq <= (committed.get(filter) ?? 0)) {
-      await m.ackAck();
+      await ack(m);
       return;
     }
     let batch: FlowTable;
@@ -212,19 +282,26 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     } catch (e) {
       // a message that can never be read is terminated (not redelivered forever), and said
       stats.rejected++;
-      process.stderr.write(`netsentinel: stream: rejected ${m.subject}#${m.seq}: ${(e as Error).message}\n`);
+      if (metrics) metrics.rejected++;
+      note(`rejected ${m.subject}#${m.seq}: ${(e as Error).message}`);
       m.term();
       return;
     }
     const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
-    await commit(alerts, findings);
+    await commit(alerts, findings, batch);
     committed.set(filter, m.seq);
-    await m.ackAck();
+    await ack(m);
     stats.messages++;
     stats.flows += batch.rowCount;
     const ms = Date.now() - m.info.timestampNanos / 1e6;
     latencies.push(ms);
+    if (metrics) {
+      metrics.messages++;
+      metrics.flows += batch.rowCount;
+      metrics.latency(ms / 1000);
+    }
     o.latency?.(ms, batch.rowCount);
+    o.onBatchScored?.({ batch, alerts, findings });
   };
 
   const latencies: number[] = [];
@@ -238,25 +315,52 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         o.progress!(stats);
       }, 1000)
     : undefined;
-  const streams = await Promise.all(consumers.map((c) => c.consume({ max_messages: 1 })));
+  const live = new Set<{ stop(): void }>();
   const stop = (): void => {
-    for (const m of streams) m.stop();
+    for (const m of live) m.stop();
   };
   if (o.signal.aborted) stop();
   else o.signal.addEventListener('abort', stop, { once: true });
+  const watchConnection = watchStatus(o.bus, metrics, note);
+  if (metrics) metrics.ready = true;
   try {
     await Promise.all(
-      streams.map(async (msgs) => {
-        for await (const m of msgs) {
-          if (o.signal.aborted) {
-            m.nak(); // delivered after the drain began: back to the stream at once
-            break;
+      consumers.map(async (c, ci) => {
+        // a subscription that ends (or fails) while not draining is started again: NATS restarted,
+        // the consumer's leader moved; the durable consumer keeps the position on the server
+        while (!o.signal.aborted) {
+          try {
+            const msgs = await c.consume({ max_messages: 1 });
+            live.add(msgs);
+            if (o.signal.aborted) msgs.stop();
+            try {
+              for await (const m of msgs) {
+                if (o.signal.aborted) {
+                  m.nak(); // delivered after the drain began: back to the stream at once
+                  break;
+                }
+                await serial(() => handle(m)).catch((e) => {
+                  throw new HandlerFailed(e);
+                });
+              }
+            } finally {
+              live.delete(msgs);
+            }
+          } catch (e) {
+            // scoring or a commit given up on: not a subscription problem, never retried here
+            if (e instanceof HandlerFailed) throw e.cause;
+            if (o.signal.aborted) break;
+            note(`consumer ${owned[ci].name}: ${shortReason(e)}; subscribing again`);
           }
-          await serial(() => handle(m));
+          if (o.signal.aborted) break;
+          if (metrics) metrics.consumerRestarts++;
+          await new Promise((r) => setTimeout(r, 500));
         }
       }),
     );
   } finally {
+    if (metrics) metrics.ready = false;
+    watchConnection.stop();
     if (ticker) clearInterval(ticker);
     o.signal.removeEventListener('abort', stop);
   }
@@ -308,4 +412,36 @@ async function rebuild(
   } finally {
     await oc.delete().catch(() => undefined);
   }
+}
+
+const EMPTY_BATCH = undefined as unknown as FlowTable;
+
+class HandlerFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('handler failed');
+  }
+}
+
+/** Count and say the NATS connection's losses and returns (the client reconnects by itself). */
+function watchStatus(bus: Bus, metrics: WorkerMetrics | undefined, note: (line: string) => void): { stop(): void } {
+  let stopped = false;
+  let lostAt = 0;
+  void (async () => {
+    for await (const s of bus.nc.status()) {
+      if (stopped) break;
+      if (s.type === 'disconnect') {
+        if (metrics) metrics.disconnects++;
+        lostAt = Date.now();
+        note(`lost the connection to NATS at ${bus.url}; reconnecting`);
+      } else if (s.type === 'reconnect') {
+        if (metrics) metrics.reconnects++;
+        note(`reconnected to NATS${lostAt ? ` after ${((Date.now() - lostAt) / 1000).toFixed(1)} s` : ''}`);
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    stop() {
+      stopped = true;
+    },
+  };
 }

@@ -13,7 +13,9 @@ import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import type { AlertStore } from '../../store/alert-store.js';
 import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason } from '../../stream/nats-bus.js';
-import { runWorker, type WorkerStats } from '../../stream/stream-worker.js';
+import { ownedConsumers, runWorker, DEFAULT_MAX_FINDING_KEYS, type WorkerStats } from '../../stream/stream-worker.js';
+import { WorkerMetrics } from '../../stream/worker-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
@@ -32,7 +34,10 @@ stores nothing twice. After a restart the rule state is rebuilt by replaying the
 --rebuild-window stream messages before the consumer's ack floor. Risky-source alerts (a whole-run
 aggregate of analyze) are not raised by the worker. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
-input, alerts as EVE JSON lines on stdout.`,
+input, alerts as EVE JSON lines on stdout.
+When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
+acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
+latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz.`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
@@ -47,6 +52,9 @@ input, alerts as EVE JSON lines on stdout.`,
       { name: 'rebuild-window', type: 'integer', value: 'N', description: 'stream messages replayed through the rules at start to rebuild their state', default: 10000 },
       { name: 'no-publish', type: 'boolean', description: 'store alerts only; do not publish to <prefix>.alerts/.findings' },
       { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'metrics-port', type: 'integer', value: 'PORT', description: 'serve /metrics, /healthz and /readyz on this port (0: any free port, said on stderr)' },
+      { name: 'metrics-host', type: 'string', value: 'ADDR', description: 'address the metrics port listens on (0.0.0.0 in a container)', default: '127.0.0.1' },
+      { name: 'max-finding-keys', type: 'integer', value: 'N', description: 'finding keys remembered to emit each finding once (oldest evicted, counted in metrics)', default: DEFAULT_MAX_FINDING_KEYS },
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
       ...DATA_OPTIONS,
@@ -69,7 +77,10 @@ input, alerts as EVE JSON lines on stdout.`,
     const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
     if (!(flowThreshold > 0 && flowThreshold < 1)) throw new UserError(`stream: --flow-threshold must be between 0 and 1, got ${flowThreshold}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
-    const setup = { baseline, classifier, rules: config.rules, weights: config.weights, flowThreshold };
+    const metrics = new WorkerMetrics();
+    const maxFindingKeys = v.maxFindingKeys as number;
+    if (!(maxFindingKeys >= 1)) throw new UserError(`stream: --max-finding-keys must be at least 1, got ${maxFindingKeys}`);
+    const setup = { baseline, classifier, rules: config.rules, weights: config.weights, flowThreshold, maxFindingKeys, onEvict: (set: string, n: number) => metrics.evicted(set, n) };
 
     const controller = new AbortController();
     const onSignal = (sig: string): void => {
@@ -83,6 +94,7 @@ input, alerts as EVE JSON lines on stdout.`,
       return true;
     });
     let store: AlertStore | undefined;
+    let server: MetricsServer | undefined;
     try {
       if (v.stdin) {
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
@@ -104,7 +116,23 @@ input, alerts as EVE JSON lines on stdout.`,
       const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
       store = await openStoreOrSay(storeLoc);
       const bus = await openBus(url, 'stream');
+      const durable = v.durable as string;
       try {
+        if (v.metricsPort !== undefined) {
+          const names = ownedConsumers(durable, prefix, partitions).map((c) => c.name);
+          server = await startMetricsServer(v.metricsPort as number, v.metricsHost as string, {
+            metrics,
+            worker: durable,
+            async scrape() {
+              const consumers = await Promise.all(names.map(async (name) => {
+                const i = await bus.jsm.consumers.info(streamName, name);
+                return { consumer: name, pending: i.num_pending, ackPending: i.num_ack_pending, redelivered: i.num_redelivered };
+              }));
+              return { natsConnected: true, consumers };
+            },
+          });
+          progress.note(`netsentinel: stream: metrics on http://${v.metricsHost as string}:${server.port}/metrics (/healthz, /readyz)`);
+        }
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
           ...setup,
@@ -112,7 +140,9 @@ input, alerts as EVE JSON lines on stdout.`,
           stream: streamName,
           prefix,
           partitions,
-          durable: v.durable as string,
+          durable,
+          metrics,
+          note: (line) => progress.note(`netsentinel: stream: ${line}`),
           store,
           ackWaitMs: ackWait * 1000,
           rebuildMessages: v.rebuildWindow as number,
@@ -128,6 +158,7 @@ input, alerts as EVE JSON lines on stdout.`,
       return 0;
     } finally {
       releaseSignals();
+      await server?.close();
       await store?.close();
     }
   },
