@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import type { FlowTable } from '../flows/table.js';
-import { findingAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { decodeFlows } from './flow-codec.js';
 import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream-worker.js';
@@ -43,9 +43,9 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     stats.messages++;
     stats.flows += batch.rowCount;
   }
-  const last = scorer.finish();
-  await commit(last.map((f) => findingAlert(f, Date.now())));
-  stats.findings += last.length;
+  const last = scorer.finish(Date.now());
+  await commit(last.alerts);
+  stats.findings += last.findings.length;
   stats.seconds = (performance.now() - t0) / 1000;
   if (o.store) await o.store.saveRun({ startedAt: at, finishedAt: new Date().toISOString(), inputs: ['stdin'], flows: stats.flows, alerts: stats.alerts, summary: { state: 'finished', ...stats } });
   return stats;

@@ -32,7 +32,7 @@ import { flowFields } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
-import { findingAlert, flowAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlert, flowAlert, sourceAlert, storedAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { TrainedModel } from '../models/trained-model.js';
@@ -44,6 +44,7 @@ import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import { BoundedKeys } from './bounded-keys.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows } from './source-windows.js';
 import { retryThroughOutage } from './outage-retry.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -57,11 +58,20 @@ export interface ScoringSetup {
   readonly maxFindingKeys?: number;
   /** told how many keys a bounded set evicted */
   readonly onEvict?: (set: string, n: number) => void;
+  /** risky-source alerts (source-windows.ts): source risk threshold (config thresholds.ip); none when undefined */
+  readonly ipThreshold?: number;
+  /** flow-time length of a source's window, seconds */
+  readonly sourceWindowSeconds?: number;
+  /** open source windows kept (the least recently seen is closed early beyond it) */
+  readonly maxSources?: number;
 }
 
 /** What one message (or stdin batch) produced, for hooks: the flows, their alerts and findings. */
 export interface BatchScored {
-  readonly batch: FlowTable;
+  /** where the batch came from, stable across redeliveries: "stream:NAME#SEQ" (the respond policy's origin) */
+  readonly origin: string;
+  /** the message's flows (none for what the drain closes) */
+  readonly batch?: FlowTable;
   readonly alerts: readonly Alert[];
   readonly findings: readonly Finding[];
 }
@@ -123,12 +133,15 @@ export interface WorkerStats {
 export interface BatchScorer {
   readonly rules: RulesStage;
   readonly score: ScoreStage;
-  /** score one batch: its flow alerts and the alerts of findings the rules closed meanwhile */
+  /** score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of risky sources whose window closed */
   scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
-  /** replay a batch through the rules only (state rebuild); returns the findings closed */
-  replay(batch: FlowTable): Finding[];
-  /** close every open episode: findings not returned before */
-  finish(): Finding[];
+  /**
+   * replay a batch to rebuild state after a restart (rules and source windows; no flow alerts):
+   * the alerts of findings and source windows it closes again (the store has them: no-ops)
+   */
+  replay(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
+  /** close every open episode and source window: the alerts and findings not returned before */
+  finish(now: number): { alerts: Alert[]; findings: Finding[] };
 }
 
 export function createBatchScorer(o: ScoringSetup): BatchScorer {
@@ -137,25 +150,39 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
   const score = createScoreStage({ baseline: o.baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
   const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
   const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(findingAlert(f, 0).key));
+  const windows =
+    o.ipThreshold === undefined
+      ? undefined
+      : new SourceWindows({
+          windowMs: (o.sourceWindowSeconds ?? DEFAULT_SOURCE_WINDOW_SECONDS) * 1000,
+          maxSources: o.maxSources ?? DEFAULT_MAX_SOURCES,
+          ipThreshold: o.ipThreshold,
+          ruleWeight,
+          onEvict: (n) => o.onEvict?.('sources', n),
+        });
+  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[] } => {
+    const ff = flowFields(batch);
+    const ruleP = rules.observe(batch, ff);
+    const findings = fresh(rules.takeFindings!());
+    const alerts: Alert[] = [];
+    if (flowAlerts || windows) {
+      const scored = score.score(batch, ff, ruleP, 0);
+      if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
+      for (const f of findings) alerts.push(findingAlert(f, now));
+      if (windows) for (const row of windows.add(scored, findings)) alerts.push(sourceAlert(row, now));
+    } else for (const f of findings) alerts.push(findingAlert(f, now));
+    return { alerts, findings };
+  };
   return {
     rules,
     score,
-    scoreBatch(batch, now) {
-      const ff = flowFields(batch);
-      const ruleP = rules.observe(batch, ff);
-      const scored = score.score(batch, ff, ruleP, 0);
-      const alerts: Alert[] = [];
-      for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
-      const findings = fresh(rules.takeFindings!());
-      for (const f of findings) alerts.push(findingAlert(f, now));
+    scoreBatch: (batch, now) => run(batch, now, true),
+    replay: (batch, now) => run(batch, now, false),
+    finish(now) {
+      const findings = fresh(rules.finish().findings);
+      const alerts = findings.map((f) => findingAlert(f, now));
+      if (windows) for (const row of windows.finish(findings)) alerts.push(sourceAlert(row, now));
       return { alerts, findings };
-    },
-    replay(batch) {
-      rules.observe(batch, flowFields(batch));
-      return fresh(rules.takeFindings!());
-    },
-    finish() {
-      return fresh(rules.finish().findings);
     },
   };
 }
@@ -194,7 +221,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   });
 
   // each step retried through an outage on its own, so a step that succeeded is not redone
-  const commit = async (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable): Promise<void> => {
+  const commit = async (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> => {
     if (alerts.length) {
       const r = await retryThroughOutage(`storing alerts in ${o.store.where}`, () => o.store.saveAlerts(runId, alerts.map(storedAlert)), watch('storeErrors'));
       stats.stored += r.inserted;
@@ -212,7 +239,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       }, watch('publishErrors'));
     }
     if (o.afterCommit && (alerts.length || findings.length)) {
-      const scored = { batch: batch ?? EMPTY_BATCH, alerts, findings };
+      const scored = { origin, batch, alerts, findings };
       await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors'));
     }
     stalled(false);
@@ -288,7 +315,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       return;
     }
     const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
-    await commit(alerts, findings, batch);
+    const origin = `stream:${o.stream}#${m.seq}`;
+    await commit(alerts, findings, batch, origin);
     committed.set(filter, m.seq);
     await ack(m);
     stats.messages++;
@@ -301,7 +329,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       metrics.latency(ms / 1000);
     }
     o.latency?.(ms, batch.rowCount);
-    o.onBatchScored?.({ batch, alerts, findings });
+    o.onBatchScored?.({ origin, batch, alerts, findings });
   };
 
   const latencies: number[] = [];
@@ -365,8 +393,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     o.signal.removeEventListener('abort', stop);
   }
   // drain: the open episodes become findings, as at the end of analyze's input
-  const last = scorer.finish();
-  await commit(last.map((f) => findingAlert(f, Date.now())), last);
+  const last = scorer.finish(Date.now());
+  await commit(last.alerts, last.findings);
   stats.seconds = (performance.now() - t0) / 1000;
   if (latencies.length) {
     latencies.sort((a, b) => a - b);
@@ -385,7 +413,7 @@ async function rebuild(
   decode: (m: JsMsg) => FlowTable,
   scorer: BatchScorer,
   stats: WorkerStats,
-  commit: (alerts: readonly Alert[], findings: readonly Finding[]) => Promise<void>,
+  commit: (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin?: string) => Promise<void>,
 ): Promise<void> {
   if (o.rebuildMessages <= 0) return;
   const info = await o.bus.jsm.consumers.info(o.stream, c.name);
@@ -403,8 +431,8 @@ async function rebuild(
       } catch {
         continue; // it was rejected when first seen
       }
-      const findings = scorer.replay(batch);
-      if (findings.length) await commit(findings.map((f) => findingAlert(f, Date.now())), findings);
+      const again = scorer.replay(batch, Date.now());
+      if (again.alerts.length) await commit(again.alerts, again.findings, batch, `stream:${o.stream}#${m.seq}`);
       stats.rebuiltMessages++;
       stats.rebuiltFlows += batch.rowCount;
       if (m.seq === floor) break;
@@ -413,8 +441,6 @@ async function rebuild(
     await oc.delete().catch(() => undefined);
   }
 }
-
-const EMPTY_BATCH = undefined as unknown as FlowTable;
 
 class HandlerFailed extends Error {
   constructor(override readonly cause: unknown) {

@@ -15,6 +15,12 @@ import type { AlertStore } from '../../store/alert-store.js';
 import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason } from '../../stream/nats-bus.js';
 import { ownedConsumers, runWorker, DEFAULT_MAX_FINDING_KEYS, type WorkerStats } from '../../stream/stream-worker.js';
 import { WorkerMetrics } from '../../stream/worker-metrics.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from '../../stream/source-windows.js';
+import { streamResponder, type StreamResponder } from '../../stream/stream-respond.js';
+import { loadRespondSettings } from '../../respond/respond-settings.js';
+import { buildAllowlist } from '../../respond/allowlist.js';
+import { RESPOND_OPTIONS } from './respond-hook.js';
+import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
 import { UserError } from '../../util/errors.js';
@@ -31,8 +37,11 @@ JetStream consumer, scores each message with the baseline, --model and the rules
 in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
 rule findings to <prefix>.findings, then acknowledges the message: at least once, and a redelivery
 stores nothing twice. After a restart the rule state is rebuilt by replaying the last
---rebuild-window stream messages before the consumer's ack floor. Risky-source alerts (a whole-run
-aggregate of analyze) are not raised by the worker. SIGTERM/SIGINT: stop fetching, finish and ack
+--rebuild-window stream messages before the consumer's ack floor. Risky-source alerts: analyze's
+per-source aggregation over a tumbling --source-window of flow time per source (closed by the
+source's own later flows, at drain, or when more than --max-sources are open). With --respond each
+message's risky sources and rule findings go through the response policy (decisions in the store;
+with --apply, alerts through the outbox) before the ack, as 'analyze --respond'. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
 input, alerts as EVE JSON lines on stdout.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
@@ -55,6 +64,9 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
       { name: 'metrics-port', type: 'integer', value: 'PORT', description: 'serve /metrics, /healthz and /readyz on this port (0: any free port, said on stderr)' },
       { name: 'metrics-host', type: 'string', value: 'ADDR', description: 'address the metrics port listens on (0.0.0.0 in a container)', default: '127.0.0.1' },
       { name: 'max-finding-keys', type: 'integer', value: 'N', description: 'finding keys remembered to emit each finding once (oldest evicted, counted in metrics)', default: DEFAULT_MAX_FINDING_KEYS },
+      { name: 'source-window', type: 'number', value: 'SECONDS', description: 'flow-time window of the per-source risk (risky-source alerts)', default: DEFAULT_SOURCE_WINDOW_SECONDS },
+      { name: 'max-sources', type: 'integer', value: 'N', description: 'open source windows kept in memory (the least recently seen closes early, counted in metrics)', default: DEFAULT_MAX_SOURCES },
+      ...RESPOND_OPTIONS,
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
       ...DATA_OPTIONS,
@@ -80,7 +92,22 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
     const metrics = new WorkerMetrics();
     const maxFindingKeys = v.maxFindingKeys as number;
     if (!(maxFindingKeys >= 1)) throw new UserError(`stream: --max-finding-keys must be at least 1, got ${maxFindingKeys}`);
-    const setup = { baseline, classifier, rules: config.rules, weights: config.weights, flowThreshold, maxFindingKeys, onEvict: (set: string, n: number) => metrics.evicted(set, n) };
+    const sourceWindowSeconds = v.sourceWindow as number;
+    if (!(sourceWindowSeconds > 0)) throw new UserError(`stream: --source-window must be a positive number of seconds, got ${sourceWindowSeconds}`);
+    const maxSources = v.maxSources as number;
+    if (!(maxSources >= 1)) throw new UserError(`stream: --max-sources must be at least 1, got ${maxSources}`);
+    const setup = {
+      baseline,
+      classifier,
+      rules: config.rules,
+      weights: config.weights,
+      flowThreshold,
+      ipThreshold: config.thresholds.ip,
+      sourceWindowSeconds,
+      maxSources,
+      maxFindingKeys,
+      onEvict: (set: string, n: number) => metrics.evicted(set, n),
+    };
 
     const controller = new AbortController();
     const onSignal = (sig: string): void => {
@@ -115,6 +142,7 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
       const streamName = v.stream as string;
       const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
       store = await openStoreOrSay(storeLoc);
+      const responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
       const bus = await openBus(url, 'stream');
       const durable = v.durable as string;
       try {
@@ -148,10 +176,17 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
           rebuildMessages: v.rebuildWindow as number,
           signal: controller.signal,
           publishResults: !v.noPublish,
+          afterCommit: responder
+            ? async (s) => {
+                const r = await responder.respondTo(s.origin, s.alerts, s.findings);
+                if (r) metrics.decisions += r.stored;
+              }
+            : undefined,
           progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s)}`),
         });
-        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats }, null, 2));
-        else out(statsLine(stats, store.where));
+        const respond = responder ? { respond: responder.totals } : {};
+        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...respond }, null, 2));
+        else out(statsLine(stats, store.where) + (responder ? `; respond: ${responder.totals.decisions} decisions, ${responder.totals.queued} notifications queued` : ''));
       } finally {
         await bus.close();
       }
@@ -163,6 +198,14 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
     }
   },
 };
+
+/** The policy and outbox from the respond settings (the same as analyze --respond's), on the worker's store. */
+async function responderFrom(v: Record<string, unknown>, storeLoc: string): Promise<StreamResponder> {
+  const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
+  const r = settings.respond;
+  const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
+  return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
+}
 
 async function openStoreOrSay(loc: string): Promise<AlertStore> {
   try {
