@@ -23,6 +23,7 @@ import { RESPOND_OPTIONS } from './respond-hook.js';
 import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
+import { followFile } from '../../stream/follow-file.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { DEFAULT_NATS } from './publish.js';
@@ -31,7 +32,7 @@ export const stream: Command = {
   spec: {
     name: 'stream',
     summary: 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts',
-    usage: '--baseline FILE [--nats URL | --stdin] [options]',
+    usage: '--baseline FILE [--nats URL | --stdin | --follow FILE] [options]',
     description: `Consumes <prefix>.flows.* (or the --partitions given, one durable consumer each) with a durable
 JetStream consumer, scores each message with the baseline, --model and the rules (per-source rule state
 in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
@@ -43,7 +44,8 @@ source's own later flows, at drain, or when more than --max-sources are open). W
 message's risky sources and rule findings go through the response policy (decisions in the store;
 with --apply, alerts through the outbox) before the ack, as 'analyze --respond'. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
-input, alerts as EVE JSON lines on stdout.
+input, alerts as EVE JSON lines on stdout. With --follow FILE: the same from a file others append to,
+read like tail -F (from its start, then as it grows, across rotation and truncation) until SIGTERM.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz.`,
@@ -68,13 +70,15 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
       { name: 'max-sources', type: 'integer', value: 'N', description: 'open source windows kept in memory (the least recently seen closes early, counted in metrics)', default: DEFAULT_MAX_SOURCES },
       ...RESPOND_OPTIONS,
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
-      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
+      { name: 'follow', type: 'string', value: 'FILE', description: 'score a CSV or JSON-lines file as it grows (tail -F: survives rotation) instead of NATS' },
+      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin or --follow', default: 1000 },
       ...DATA_OPTIONS,
     ],
     examples: [
       'netsentinel stream --nats nats://127.0.0.1:4222 --baseline office.nsb --store postgres://netsentinel@db/netsentinel',
       'netsentinel stream --partitions 0,1,2,3 --durable ns --baseline office.nsb -m gbdt.nsm',
       'tail -F flows.csv | netsentinel stream --stdin --baseline office.nsb --store none',
+      'netsentinel stream --follow /var/log/cicflowmeter/flows.csv --baseline office.nsb --respond',
     ],
   },
   async run({ args, progress, out, json }) {
@@ -123,11 +127,26 @@ latency histogram, alerts by severity, store errors, reconnects), /healthz and /
     let store: AlertStore | undefined;
     let server: MetricsServer | undefined;
     try {
-      if (v.stdin) {
+      if (v.stdin || v.follow !== undefined) {
+        if (v.stdin && v.follow !== undefined) throw new UserError('stream: give --stdin or --follow FILE, not both');
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
-        const stats = await runStdinWorker({ ...setup, input: process.stdin, read: readOptionsFrom(v), batchRows: v.batchRows as number, store, emit: (a) => out(JSON.stringify(a.record)) });
-        progress.note(statsLine(stats, store?.where));
-        if (json) process.stderr.write(JSON.stringify(stats) + '\n');
+        const responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        const path = v.follow as string | undefined;
+        const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
+        const stats = await runStdinWorker({
+          ...setup,
+          input: followed?.stream ?? process.stdin,
+          inputName: path ?? 'stdin',
+          read: readOptionsFrom(v),
+          batchRows: v.batchRows as number,
+          store,
+          emit: (a) => out(JSON.stringify(a.record)),
+          afterCommit: responder ? async (origin, alerts, findings) => void (await responder.respondTo(origin, alerts, findings)) : undefined,
+          idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+        });
+        await followed?.done;
+        progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
+        if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}) }) + '\n');
         return 0;
       }
       if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
@@ -206,6 +225,9 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
   return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
 }
+
+/** a followed file's partial batch is scored after this long without a new line */
+const FOLLOW_IDLE_FLUSH_MS = 2000;
 
 async function openStoreOrSay(loc: string): Promise<AlertStore> {
   try {
