@@ -283,3 +283,24 @@ test('stream --stdin: CSV and the JSON lines publish sends score the same flows 
   const sig = (list: Record<string, unknown>[]): string[] => list.map((a) => `${a.src_ip} ${a.dest_port} ${(a.alert as { signature: string }).signature} ${a.timestamp}`).sort();
   assert.deepEqual(sig(fromJson), sig(fromCsv));
 });
+
+test('stream --stdin: a pcapng piped in is metered into flows as analyze does on the file (same flows, same number of alerts)', { skip: skipWithoutShared('pcaps', 'icmp_traceroute.pcapng'), timeout: 120_000 }, async () => {
+  const baseline = await onlyBaseline();
+  const pcap = sharedPath('pcaps', 'icmp_traceroute.pcapng') as string;
+  const fs = await import('node:fs');
+  const a = await run(['analyze', pcap, '-b', baseline, '--store', 'none', '--no-report', '-o', join(tmp, 'an-pcap'), '--json', '-q']).done;
+  assert.equal(a.code, 0, a.stderr);
+  const analyzed = JSON.parse(a.stdout) as { flows: number; alerts: { written: number } };
+  const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  child.stdin.end(fs.readFileSync(pcap));
+  assert.equal(await new Promise((resolve) => child.on('close', resolve)), 0, err);
+  const stats = JSON.parse(err.trim().split('\n').pop()!) as { flows: number; alerts: number };
+  assert.ok(analyzed.flows > 0);
+  assert.equal(stats.flows, analyzed.flows);
+  assert.equal(stats.alerts, analyzed.alerts.written);
+  assert.equal(out.trim().split('\n').filter(Boolean).length, stats.alerts);
+});
