@@ -110,6 +110,8 @@ export interface WorkerOptions extends ScoringSetup {
   readonly afterCommit?: (scored: BatchScored) => Promise<void>;
   /** after a message is acknowledged (drift detection, statistics): must not throw */
   readonly onBatchScored?: (scored: BatchScored) => void;
+  /** the scorer to use (the caller keeps it to swapModels while the worker runs); default: made from the setup */
+  readonly scorer?: BatchScorer;
 }
 
 export interface WorkerStats {
@@ -132,7 +134,14 @@ export interface WorkerStats {
 /** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
 export interface BatchScorer {
   readonly rules: RulesStage;
+  /** the current score stage (replaced by swapModels) */
   readonly score: ScoreStage;
+  /**
+   * hot swap: the next batch is scored with these models; rule state and source windows are kept.
+   * Between batches by construction (a worker handles one message at a time), so no message is
+   * scored half with each model and none is dropped.
+   */
+  swapModels(models: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): void;
   /** score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of risky sources whose window closed */
   scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
   /**
@@ -147,7 +156,9 @@ export interface BatchScorer {
 export function createBatchScorer(o: ScoringSetup): BatchScorer {
   const rules = createRulesStage(o.rules ?? {});
   const ruleWeight = o.weights?.rules ?? 1;
-  const score = createScoreStage({ baseline: o.baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  const stageFor = (m: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): ScoreStage =>
+    createScoreStage({ baseline: m.baseline, classifier: m.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  let score = stageFor(o);
   const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
   const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(findingAlert(f, 0).key));
   const windows =
@@ -175,7 +186,12 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
   };
   return {
     rules,
-    score,
+    get score() {
+      return score;
+    },
+    swapModels(models) {
+      score = stageFor(models);
+    },
     scoreBatch: (batch, now) => run(batch, now, true),
     replay: (batch, now) => run(batch, now, false),
     finish(now) {
@@ -197,7 +213,7 @@ export function ownedConsumers(durable: string, prefix: string, partitions?: rea
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const t0 = performance.now();
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
-  const scorer = createBatchScorer(o);
+  const scorer = o.scorer ?? createBatchScorer(o);
   const startedAt = new Date().toISOString();
   let runId: number;
   try {
