@@ -25,6 +25,11 @@ export interface SourceAggregation {
    * it (each as rule evidence of `ruleWeight`) and the other evidence about it.
    */
   rows(findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number): IpRow[];
+  /**
+   * The rows of some sources (as rows() would give them, in the order asked), which are then
+   * forgotten: a long-running consumer closes a source's window this way and keeps memory bounded.
+   */
+  take(ips: readonly string[], findings: readonly Finding[], ruleWeight: number): IpRow[];
 }
 
 const newState = (): SourceState => ({ ...newIpAggregate(), fired: new Map(), classes: new Map(), risky: 0 });
@@ -62,18 +67,28 @@ export function createSourceAggregation(): SourceAggregation {
         bySource.set(f.srcIp, list);
       }
       const out: IpRow[] = [];
-      const one = (ip: string, st: SourceState, fs: readonly Finding[]): IpRow => {
-        const more = extra.get(ip) ?? [];
-        const ev: Evidence[] = [...fs.map((f) => findingEvidence(f, ruleWeight)), ...more];
-        return sourceRow(ip, st, ipRisk(st, ev), fs, more);
-      };
-      for (const [ip, st] of ips) out.push(one(ip, st, bySource.get(ip) ?? []));
+      for (const [ip, st] of ips) out.push(one(ip, st, bySource.get(ip) ?? [], extra, ruleWeight));
       // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
-      for (const [ip, fs] of bySource) if (!ips.has(ip)) out.push(one(ip, newState(), fs));
+      for (const [ip, fs] of bySource) if (!ips.has(ip)) out.push(one(ip, newState(), fs, extra, ruleWeight));
       out.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
       return out;
     },
+    take(list, findings, ruleWeight) {
+      const out: IpRow[] = [];
+      for (const ip of list) {
+        const st = ips.get(ip) ?? newState();
+        ips.delete(ip);
+        out.push(one(ip, st, findings.filter((f) => f.srcIp === ip), new Map(), ruleWeight));
+      }
+      return out;
+    },
   };
+}
+
+function one(ip: string, st: SourceState, fs: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number): IpRow {
+  const more = extra.get(ip) ?? [];
+  const ev: Evidence[] = [...fs.map((f) => findingEvidence(f, ruleWeight)), ...more];
+  return sourceRow(ip, st, ipRisk(st, ev), fs, more);
 }
 
 function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, findings: readonly Finding[], more: readonly SourceEvidence[]): IpRow {

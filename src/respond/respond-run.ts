@@ -56,9 +56,14 @@ export async function respond(o: RespondOptions): Promise<RespondResult> {
   let skipped: Skipped[];
   let stored: number;
   let active: Decision[];
+  let interrupted: Decision[] = [];
   try {
     const recent = await decisionsStore.recent(new Date(now - o.config.suppress * 1000).toISOString(), new Date(now).toISOString());
     ({ decisions, skipped } = runPolicy(o.sources, { config: o.config, allowlist: o.allowlist, origin: o.origin, nowMs: now, apply: o.apply, recent }));
+    // decisions an earlier attempt of this same origin stored before it was cut short (a streaming
+    // worker redoing a message): suppressed as new decisions, their alerts are queued again below
+    // (the outbox keys make that a no-op when they were queued already)
+    interrupted = recent.filter((d) => d.origin === o.origin && !decisions.some((x) => x.id === d.id));
     stored = await decisionsStore.save(decisions);
     active = await decisionsStore.list({ activeAt: now, type: 'ban', simulated: false });
   } finally {
@@ -75,7 +80,7 @@ export async function respond(o: RespondOptions): Promise<RespondResult> {
     if (channels.length) {
       const outbox = await openOutboxStore(o.store);
       try {
-        queued = await enqueueAlerts(outbox, channels, alertMessages(decisions));
+        queued = await enqueueAlerts(outbox, channels, alertMessages([...decisions, ...interrupted]));
         delivery = await flushOutbox(outbox, channels, { onProblem: o.onProblem });
       } finally {
         await outbox.close();

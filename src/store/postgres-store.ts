@@ -15,6 +15,11 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
   u.searchParams.delete('schema');
   const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
   const pool = new pg.Pool({ connectionString: u.toString(), max: 4, connectionTimeoutMillis: 5000 });
+  // a connection the server (or the network) drops is reported as an 'error' event, on the pool
+  // when idle, on the client when checked out between queries; without a listener either would end
+  // the process. The query fails instead, the broken client leaves the pool, the caller retries.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await pool.query(`

@@ -43,6 +43,11 @@ export function openSqlite(path: string, schemaSql: string, what: string): Datab
 
 export async function openPgPool(loc: Extract<StoreLocation, { kind: 'postgres' }>, schemaSql: string, what: string): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: loc.url, max: 4, connectionTimeoutMillis: 5000 });
+  // a connection the server (or the network) drops is reported as an 'error' event, on the pool
+  // when idle, on the client when checked out between queries; without a listener either would end
+  // the process. The query fails instead, the broken client leaves the pool, the caller retries.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${loc.schema}`);
     await pool.query(schemaSql);

@@ -1,15 +1,16 @@
 /**
- * `stream --stdin`: the same scoring as the JetStream worker (createBatchScorer) over flows piped
+ * `stream --stdin` and `stream --follow FILE` (follow-file.ts gives the followed file as the input): the same scoring as the JetStream worker (createBatchScorer) over flows piped
  * in, JSON lines (first byte `{`) or any CSV the dataset readers know. Alerts are stored and
  * printed as EVE JSON lines on stdout as each batch is scored; at end of input the open rule
  * episodes are closed. No acknowledgements: the pipe is the unit of delivery.
  */
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import type { FlowTable } from '../flows/table.js';
-import { findingAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
+import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
 import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream-worker.js';
 
@@ -19,6 +20,15 @@ export interface StdinOptions extends ScoringSetup {
   readonly batchRows: number;
   readonly store?: AlertStore;
   readonly emit: (a: Alert) => void;
+  /** where the flows come from, for the store's run record and the respond origin ("stdin", a path) */
+  readonly inputName?: string;
+  /** after a batch's alerts are stored (the respond policy): origin "NAME:firstLine" */
+  readonly afterCommit?: (origin: string, alerts: readonly Alert[], findings: readonly Finding[]) => Promise<void>;
+  /**
+   * a live input (a followed file): batches are cut by lines, and a partial batch is scored once
+   * the input is idle this long, instead of waiting for batchRows rows or the end of the input
+   */
+  readonly idleFlushMs?: number;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -26,28 +36,34 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const scorer = createBatchScorer(o);
   const at = new Date().toISOString();
-  const runId = o.store ? await o.store.saveRun({ startedAt: at, finishedAt: at, inputs: ['stdin'], flows: 0, alerts: 0, summary: { state: 'running' } }) : 0;
-  const commit = async (alerts: Alert[]): Promise<void> => {
+  const input = o.inputName ?? 'stdin';
+  const runId = o.store ? await o.store.saveRun({ startedAt: at, finishedAt: at, inputs: [input], flows: 0, alerts: 0, summary: { state: 'running' } }) : 0;
+  let batchNo = 0;
+  const commit = async (alerts: Alert[], findings: readonly Finding[]): Promise<void> => {
     if (o.store && alerts.length) {
       const r = await o.store.saveAlerts(runId, alerts.map(storedAlert));
       stats.stored += r.inserted;
       stats.duplicates += r.duplicates;
     }
+    if (o.afterCommit && (alerts.length || findings.length)) await o.afterCommit(`${input}@${at}#${batchNo}`, alerts, findings);
     for (const a of alerts) o.emit(a);
     stats.alerts += alerts.length;
   };
-  for await (const batch of batchesOf(o.input, o.read, o.batchRows)) {
+  const batches = o.idleFlushMs ? liveBatches(o.input, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input, o.read, o.batchRows);
+  for await (const batch of batches) {
+    batchNo++;
     const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
-    await commit(alerts);
+    await commit(alerts, findings);
     stats.findings += findings.length;
     stats.messages++;
     stats.flows += batch.rowCount;
   }
-  const last = scorer.finish();
-  await commit(last.map((f) => findingAlert(f, Date.now())));
-  stats.findings += last.length;
+  const last = scorer.finish(Date.now());
+  batchNo++;
+  await commit(last.alerts, last.findings);
+  stats.findings += last.findings.length;
   stats.seconds = (performance.now() - t0) / 1000;
-  if (o.store) await o.store.saveRun({ startedAt: at, finishedAt: new Date().toISOString(), inputs: ['stdin'], flows: stats.flows, alerts: stats.alerts, summary: { state: 'finished', ...stats } });
+  if (o.store) await o.store.saveRun({ startedAt: at, finishedAt: new Date().toISOString(), inputs: [input], flows: stats.flows, alerts: stats.alerts, summary: { state: 'finished', ...stats } });
   return stats;
 }
 
@@ -73,6 +89,62 @@ async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number)
     }
   }
   if (lines.some((l) => l.trim())) yield decodeFlows(lines.join('\n'), 'stdin', undefined, firstLine);
+}
+
+/**
+ * Batches of a live input: whole lines, cut at batchRows or when no line came for idleMs. A CSV's
+ * header (its first line) is put before each batch's lines and the batch read by the dataset
+ * readers, so every CSV they know works; the whole-stream reader (batchesOf) would wait for
+ * its read-ahead to fill before the first batch.
+ */
+async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string): AsyncGenerator<FlowTable> {
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let json: boolean | undefined;
+  let header = '';
+  let lines: string[] = [];
+  let lineNo = 0;
+  let firstLine = 1;
+  const ready: { lines: string[]; firstLine: number }[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const cut = (): void => {
+    if (lines.length) ready.push({ lines, firstLine });
+    lines = [];
+    firstLine = lineNo + 1;
+    wake?.();
+  };
+  rl.on('line', (line) => {
+    lineNo++;
+    if (json === undefined) {
+      if (!line.trim()) return;
+      json = /^\s*\{/.test(line);
+      if (!json) {
+        header = line;
+        firstLine = lineNo + 1;
+        return;
+      }
+    }
+    if (!lines.length) firstLine = lineNo;
+    lines.push(line);
+    clearTimeout(timer);
+    if (lines.length >= batchRows) cut();
+    else timer = setTimeout(cut, idleMs);
+  });
+  rl.on('close', () => {
+    clearTimeout(timer);
+    ended = true;
+    cut();
+  });
+  for (;;) {
+    const next = ready.shift();
+    if (next) {
+      if (!next.lines.some((l) => l.trim())) continue;
+      if (json) yield decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
+      else for await (const t of streamDataset(['-'], { ...read, batchRows, stdin: Readable.from([`${header}\n${next.lines.join('\n')}\n`]) })) if (t.rowCount) yield t;
+    } else if (ended) return;
+    else await new Promise<void>((r) => (wake = r));
+  }
 }
 
 /** The first bytes of a stream, put back so the reader after us sees them too. */

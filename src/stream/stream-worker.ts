@@ -20,13 +20,19 @@
  *
  * Drain (SIGTERM, the signal): stop fetching, finish and ack the message in hand, close the open
  * rule episodes (as analyze does at the end of its input) and store them, then close cleanly.
+ *
+ * Outages: a commit (store, publish, respond) that fails is retried until it works
+ * (outage-retry.ts), the message unacknowledged meanwhile; an ack that fails is left to JetStream
+ * to redeliver (then acknowledged without rescoring, see `committed`); a consumer subscription that
+ * ends while the worker is not draining (NATS restarted) is started again. So PostgreSQL or NATS
+ * going away stalls the worker and their return resumes it, with nothing lost or doubled.
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { flowFields } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
-import { findingAlert, flowAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlert, flowAlert, sourceAlert, storedAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { TrainedModel } from '../models/trained-model.js';
@@ -38,6 +44,10 @@ import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
+import { BoundedKeys } from './bounded-keys.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows } from './source-windows.js';
+import { retryThroughOutage } from './outage-retry.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ScoringSetup {
   readonly baseline: Baseline;
@@ -45,7 +55,30 @@ export interface ScoringSetup {
   readonly rules?: RulesConfigInput;
   readonly weights?: ScoringWeights & { readonly rules?: number };
   readonly flowThreshold: number;
+  /** finding keys remembered to emit each once (bounded: the oldest are evicted, see bounded-keys.ts) */
+  readonly maxFindingKeys?: number;
+  /** told how many keys a bounded set evicted */
+  readonly onEvict?: (set: string, n: number) => void;
+  /** risky-source alerts (source-windows.ts): source risk threshold (config thresholds.ip); none when undefined */
+  readonly ipThreshold?: number;
+  /** flow-time length of a source's window, seconds */
+  readonly sourceWindowSeconds?: number;
+  /** open source windows kept (the least recently seen is closed early beyond it) */
+  readonly maxSources?: number;
 }
+
+/** What one message (or stdin batch) produced, for hooks: the flows, their alerts and findings. */
+export interface BatchScored {
+  /** where the batch came from, stable across redeliveries: "stream:NAME#SEQ" (the respond policy's origin) */
+  readonly origin: string;
+  /** the message's flows (none for what the drain closes) */
+  readonly batch?: FlowTable;
+  readonly alerts: readonly Alert[];
+  readonly findings: readonly Finding[];
+}
+
+/** default of maxFindingKeys: a finding key is ~40 bytes, so a few MB at most */
+export const DEFAULT_MAX_FINDING_KEYS = 100_000;
 
 export interface WorkerOptions extends ScoringSetup {
   readonly bus: Bus;
@@ -68,6 +101,20 @@ export interface WorkerOptions extends ScoringSetup {
   readonly adapt?: StreamAdapter;
   /** per message: milliseconds from the stream storing it to its ack */
   readonly latency?: (ms: number, flows: number) => void;
+  /** counters for --metrics-port (updated whether or not anyone scrapes) */
+  readonly metrics?: WorkerMetrics;
+  /** operator lines (outage start/end), to stderr */
+  readonly note?: (line: string) => void;
+  /**
+   * after a message's alerts are stored and published, before its ack: more committing steps (the
+   * respond policy and outbox). Must be idempotent by key: a redelivery calls it again. Retried
+   * through outages like the store commit.
+   */
+  readonly afterCommit?: (scored: BatchScored) => Promise<void>;
+  /** after a message is acknowledged (drift detection, statistics): must not throw */
+  readonly onBatchScored?: (scored: BatchScored) => void;
+  /** the scorer to use (the caller keeps it to swapModels while the worker runs); default: made from the setup */
+  readonly scorer?: BatchScorer;
 }
 
 export interface WorkerStats {
@@ -90,63 +137,88 @@ export interface WorkerStats {
 /** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
 export interface BatchScorer {
   readonly rules: RulesStage;
+  /** the current score stage (replaced by swapModels) */
   readonly score: ScoreStage;
-  /** score one batch: its flow alerts and the alerts of findings the rules closed meanwhile */
+  /**
+   * hot swap: the next batch is scored with these models; rule state and source windows are kept.
+   * Between batches by construction (a worker handles one message at a time), so no message is
+   * scored half with each model and none is dropped.
+   */
+  swapModels(models: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): void;
+  /** score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of risky sources whose window closed */
   scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array };
-  /** score with another baseline from the next batch on (the rules' state is kept) */
-  swapBaseline(baseline: Baseline): void;
-  /** replay a batch through the rules only (state rebuild); returns the findings closed */
-  replay(batch: FlowTable): Finding[];
-  /** close every open episode: findings not returned before */
-  finish(): Finding[];
+  /**
+   * replay a batch to rebuild state after a restart (rules and source windows; no flow alerts):
+   * the alerts of findings and source windows it closes again (the store has them: no-ops)
+   */
+  replay(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
+  /** close every open episode and source window: the alerts and findings not returned before */
+  finish(now: number): { alerts: Alert[]; findings: Finding[] };
 }
 
 export function createBatchScorer(o: ScoringSetup): BatchScorer {
   const rules = createRulesStage(o.rules ?? {});
   const ruleWeight = o.weights?.rules ?? 1;
-  const stageFor = (baseline: Baseline): ScoreStage => createScoreStage({ baseline, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
-  let score = stageFor(o.baseline);
-  const emitted = new Set<string>();
-  const fresh = (list: Finding[]): Finding[] => list.filter((f) => {
-    const k = findingAlert(f, 0).key;
-    if (emitted.has(k)) return false;
-    emitted.add(k);
-    return true;
-  });
+  const stageFor = (m: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): ScoreStage =>
+    createScoreStage({ baseline: m.baseline, classifier: m.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
+  let score = stageFor(o);
+  const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
+  const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(findingAlert(f, 0).key));
+  const windows =
+    o.ipThreshold === undefined
+      ? undefined
+      : new SourceWindows({
+          windowMs: (o.sourceWindowSeconds ?? DEFAULT_SOURCE_WINDOW_SECONDS) * 1000,
+          maxSources: o.maxSources ?? DEFAULT_MAX_SOURCES,
+          ipThreshold: o.ipThreshold,
+          ruleWeight,
+          onEvict: (n) => o.onEvict?.('sources', n),
+        });
+  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[]; risk: Float64Array } => {
+    const ff = flowFields(batch);
+    const ruleP = rules.observe(batch, ff);
+    const findings = fresh(rules.takeFindings!());
+    const alerts: Alert[] = [];
+    let risk: Float64Array = new Float64Array(0);
+    if (flowAlerts || windows) {
+      const scored = score.score(batch, ff, ruleP, 0);
+      risk = scored.risk;
+      if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
+      for (const f of findings) alerts.push(findingAlert(f, now));
+      if (windows) for (const row of windows.add(scored, findings)) alerts.push(sourceAlert(row, now));
+    } else for (const f of findings) alerts.push(findingAlert(f, now));
+    return { alerts, findings, risk };
+  };
   return {
     rules,
     get score() {
       return score;
     },
-    swapBaseline(baseline) {
-      score = stageFor(baseline);
+    swapModels(models) {
+      score = stageFor(models);
     },
-    scoreBatch(batch, now) {
-      const ff = flowFields(batch);
-      const ruleP = rules.observe(batch, ff);
-      const scored = score.score(batch, ff, ruleP, 0);
-      const alerts: Alert[] = [];
-      for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
-      const findings = fresh(rules.takeFindings!());
-      for (const f of findings) alerts.push(findingAlert(f, now));
-      return { alerts, findings, risk: scored.risk };
-    },
-    replay(batch) {
-      rules.observe(batch, flowFields(batch));
-      return fresh(rules.takeFindings!());
-    },
-    finish() {
-      return fresh(rules.finish().findings);
+    scoreBatch: (batch, now) => run(batch, now, true),
+    replay: (batch, now) => run(batch, now, false),
+    finish(now) {
+      const findings = fresh(rules.finish().findings);
+      const alerts = findings.map((f) => findingAlert(f, now));
+      if (windows) for (const row of windows.finish(findings)) alerts.push(sourceAlert(row, now));
+      return { alerts, findings };
     },
   };
 }
 
 const enc = new TextEncoder();
 
+/** The durable consumers a worker uses: one per owned partition (NAME-pN), or one over all. */
+export function ownedConsumers(durable: string, prefix: string, partitions?: readonly number[]): { name: string; filter: string }[] {
+  return partitions ? partitions.map((p) => ({ name: `${durable}-p${p}`, filter: flowSubject(prefix, p) })) : [{ name: durable, filter: `${prefix}.flows.*` }];
+}
+
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const t0 = performance.now();
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
-  const scorer = createBatchScorer(o);
+  const scorer = o.scorer ?? createBatchScorer(o);
   const startedAt = new Date().toISOString();
   let runId: number;
   try {
@@ -155,24 +227,49 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     throw new UserError(`stream: cannot write to the store at ${o.store.where} (${shortReason(e)})`);
   }
   const publishResults = o.publishResults ?? true;
+  const metrics = o.metrics;
+  const note = o.note ?? ((line: string) => process.stderr.write(`netsentinel: stream: ${line}\n`));
+  const stalled = (on: boolean): void => {
+    if (metrics) metrics.stalled = on;
+  };
+  const watch = (count: 'storeErrors' | 'publishErrors' | 'respondErrors') => ({
+    note,
+    signal: o.signal,
+    onFailure: () => {
+      stalled(true);
+      if (metrics) metrics[count]++;
+    },
+  });
 
-  const commit = async (alerts: readonly Alert[], findings: readonly Finding[]): Promise<void> => {
+  // each step retried through an outage on its own, so a step that succeeded is not redone
+  const commit = async (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> => {
     if (alerts.length) {
-      const r = await o.store.saveAlerts(runId, alerts.map(storedAlert));
+      const r = await retryThroughOutage(`storing alerts in ${o.store.where}`, () => o.store.saveAlerts(runId, alerts.map(storedAlert)), watch('storeErrors'));
       stats.stored += r.inserted;
       stats.duplicates += r.duplicates;
     }
-    if (publishResults) {
-      const acks: Promise<unknown>[] = [];
-      for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
-      for (const f of findings) {
-        const key = findingAlert(f, 0).key;
-        acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
-      }
-      await Promise.all(acks);
+    if (publishResults && (alerts.length || findings.length)) {
+      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, async () => {
+        const acks: Promise<unknown>[] = [];
+        for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
+        for (const f of findings) {
+          const key = findingAlert(f, 0).key;
+          acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
+        }
+        await Promise.all(acks);
+      }, watch('publishErrors'));
     }
+    if (o.afterCommit && (alerts.length || findings.length)) {
+      const scored = { origin, batch, alerts, findings };
+      await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors'));
+    }
+    stalled(false);
     stats.alerts += alerts.length;
     stats.findings += findings.length;
+    if (metrics) {
+      for (const a of alerts) metrics.alert(a.input.severity);
+      metrics.findings += findings.length;
+    }
   };
 
   const decode = (m: JsMsg): FlowTable => {
@@ -189,9 +286,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   };
 
   // one durable consumer per owned partition, or one over every partition
-  const owned: { name: string; filter: string }[] = o.partitions
-    ? o.partitions.map((p) => ({ name: `${o.durable}-p${p}`, filter: flowSubject(o.prefix, p) }))
-    : [{ name: o.durable, filter: `${o.prefix}.flows.*` }];
+  const owned = ownedConsumers(o.durable, o.prefix, o.partitions);
   const consumers: Consumer[] = [];
   for (const c of owned) {
     const config = { durable_name: c.name, filter_subject: c.filter, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 1, ack_wait: o.ackWaitMs * 1e6 };
@@ -210,11 +305,23 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // per subject filter, the last stream sequence this process committed: a message redelivered
   // after we committed it (it outlived ack_wait) is acknowledged again, not fed to the rules twice
   const committed = new Map<string, number>();
+  const ack = async (m: JsMsg): Promise<void> => {
+    try {
+      await m.ackAck();
+    } catch (e) {
+      // NATS went away between commit and ack: the message comes back and is acknowledged then
+      if (metrics) metrics.ackErrors++;
+      note(`acknowledging ${m.subject}#${m.seq} failed (${shortReason(e)}); it will be redelivered and acknowledged without rescoring`);
+    }
+  };
   const handle = async (m: JsMsg): Promise<void> => {
-    if (m.redelivered) stats.redelivered++;
+    if (m.redelivered) {
+      stats.redelivered++;
+      if (metrics) metrics.redelivered++;
+    }
     const filter = o.partitions ? m.subject : '*';
     if (m.seq <= (committed.get(filter) ?? 0)) {
-      await m.ackAck();
+      await ack(m);
       return;
     }
     let batch: FlowTable;
@@ -223,22 +330,30 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     } catch (e) {
       // a message that can never be read is terminated (not redelivered forever), and said
       stats.rejected++;
-      process.stderr.write(`netsentinel: stream: rejected ${m.subject}#${m.seq}: ${(e as Error).message}\n`);
+      if (metrics) metrics.rejected++;
+      note(`rejected ${m.subject}#${m.seq}: ${(e as Error).message}`);
       m.term();
       return;
     }
     const swapped = o.adapt?.takeSwap();
-    if (swapped) scorer.swapBaseline(swapped);
+    if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
     const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
-    await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
+    const origin = `stream:${o.stream}#${m.seq}`;
+    await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings, batch, origin);
     await o.adapt?.observe(batch, risk, findings, `${m.subject}#${m.seq}`);
     committed.set(filter, m.seq);
-    await m.ackAck();
+    await ack(m);
     stats.messages++;
     stats.flows += batch.rowCount;
     const ms = Date.now() - m.info.timestampNanos / 1e6;
     latencies.push(ms);
+    if (metrics) {
+      metrics.messages++;
+      metrics.flows += batch.rowCount;
+      metrics.latency(ms / 1000);
+    }
     o.latency?.(ms, batch.rowCount);
+    o.onBatchScored?.({ origin, batch, alerts, findings });
   };
 
   const latencies: number[] = [];
@@ -252,32 +367,58 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         o.progress!(stats);
       }, 1000)
     : undefined;
-  const streams = await Promise.all(consumers.map((c) => c.consume({ max_messages: 1 })));
+  const live = new Set<{ stop(): void }>();
   const stop = (): void => {
-    for (const m of streams) m.stop();
+    for (const m of live) m.stop();
   };
   if (o.signal.aborted) stop();
   else o.signal.addEventListener('abort', stop, { once: true });
+  const watchConnection = watchStatus(o.bus, metrics, note);
+  if (metrics) metrics.ready = true;
   try {
     await Promise.all(
-      streams.map(async (msgs) => {
-        for await (const m of msgs) {
-          if (o.signal.aborted) {
-            m.nak(); // delivered after the drain began: back to the stream at once
-            break;
+      consumers.map(async (c, ci) => {
+        // a subscription that ends (or fails) while not draining is started again: NATS restarted,
+        // the consumer's leader moved; the durable consumer keeps the position on the server
+        while (!o.signal.aborted) {
+          try {
+            const msgs = await c.consume({ max_messages: 1 });
+            live.add(msgs);
+            if (o.signal.aborted) msgs.stop();
+            try {
+              for await (const m of msgs) {
+                if (o.signal.aborted) {
+                  m.nak(); // delivered after the drain began: back to the stream at once
+                  break;
+                }
+                await serial(() => handle(m)).catch((e) => {
+                  throw new HandlerFailed(e);
+                });
+              }
+            } finally {
+              live.delete(msgs);
+            }
+          } catch (e) {
+            // scoring or a commit given up on: not a subscription problem, never retried here
+            if (e instanceof HandlerFailed) throw e.cause;
+            if (o.signal.aborted) break;
+            note(`consumer ${owned[ci].name}: ${shortReason(e)}; subscribing again`);
           }
-          await serial(() => handle(m));
+          if (o.signal.aborted) break;
+          if (metrics) metrics.consumerRestarts++;
+          await new Promise((r) => setTimeout(r, 500));
         }
       }),
     );
   } finally {
+    if (metrics) metrics.ready = false;
+    watchConnection.stop();
     if (ticker) clearInterval(ticker);
     o.signal.removeEventListener('abort', stop);
   }
   // drain: the open episodes become findings, as at the end of analyze's input
-  const last = scorer.finish();
-  const closing = last.map((f) => findingAlert(f, Date.now()));
-  await commit(o.adapt ? o.adapt.stamp(closing) : closing, last);
+  const last = scorer.finish(Date.now());
+  await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
   await o.adapt?.close();
   stats.seconds = (performance.now() - t0) / 1000;
   if (latencies.length) {
@@ -297,7 +438,7 @@ async function rebuild(
   decode: (m: JsMsg) => FlowTable,
   scorer: BatchScorer,
   stats: WorkerStats,
-  commit: (alerts: readonly Alert[], findings: readonly Finding[]) => Promise<void>,
+  commit: (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin?: string) => Promise<void>,
 ): Promise<void> {
   if (o.rebuildMessages <= 0) return;
   const info = await o.bus.jsm.consumers.info(o.stream, c.name);
@@ -315,8 +456,8 @@ async function rebuild(
       } catch {
         continue; // it was rejected when first seen
       }
-      const findings = scorer.replay(batch);
-      if (findings.length) await commit(findings.map((f) => findingAlert(f, Date.now())), findings);
+      const again = scorer.replay(batch, Date.now());
+      if (again.alerts.length) await commit(again.alerts, again.findings, batch, `stream:${o.stream}#${m.seq}`);
       stats.rebuiltMessages++;
       stats.rebuiltFlows += batch.rowCount;
       if (m.seq === floor) break;
@@ -324,4 +465,34 @@ async function rebuild(
   } finally {
     await oc.delete().catch(() => undefined);
   }
+}
+
+class HandlerFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('handler failed');
+  }
+}
+
+/** Count and say the NATS connection's losses and returns (the client reconnects by itself). */
+function watchStatus(bus: Bus, metrics: WorkerMetrics | undefined, note: (line: string) => void): { stop(): void } {
+  let stopped = false;
+  let lostAt = 0;
+  void (async () => {
+    for await (const s of bus.nc.status()) {
+      if (stopped) break;
+      if (s.type === 'disconnect') {
+        if (metrics) metrics.disconnects++;
+        lostAt = Date.now();
+        note(`lost the connection to NATS at ${bus.url}; reconnecting`);
+      } else if (s.type === 'reconnect') {
+        if (metrics) metrics.reconnects++;
+        note(`reconnected to NATS${lostAt ? ` after ${((Date.now() - lostAt) / 1000).toFixed(1)} s` : ''}`);
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    stop() {
+      stopped = true;
+    },
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * The streaming worker against the real NATS JetStream (127.0.0.1:4222) and PostgreSQL: a slice of
  * the CIC-IDS2017 sample is published, a worker scores it, and its stored alerts are compared by
- * key with what analyze raises on the same files with the same baseline (flow alerts and rule
- * findings; risky-source alerts are analyze's whole-run aggregate and not the worker's). Then the
+ * key with what analyze raises on the same files with the same baseline (flow alerts, rule
+ * findings, and risky-source alerts: with a source window longer than the slice, the worker's
+ * windows close at drain over the same flows and findings as analyze's whole run). Then the
  * fault: a worker SIGKILLed mid-stream and restarted stores every alert exactly once, the same set
  * as a run without the fault. Streams and schemas made here are deleted afterwards.
  */
@@ -142,7 +143,7 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   assert.equal(pub.messages, 26); // 13 per file: a message never spans two files
 
   const store = join(tmp, 'eq.db');
-  const w = run(workerArgs(stream, 'eq', store, baseline));
+  const w = run([...workerArgs(stream, 'eq', store, baseline), '--source-window', '100000000']);
   await drained(b, stream, 'eq', w.child);
   w.child.kill('SIGTERM');
   const r = await w.done;
@@ -155,7 +156,7 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   // analyze on the same files, baseline and batch boundaries
   const config = await loadAnalysisConfig(undefined);
   const keys: string[] = [];
-  const collect: Sink = { name: 'collect', alerts: async (list) => void keys.push(...list.filter((a) => a.input.source !== 'risk:ip').map((a) => a.key)) };
+  const collect: Sink = { name: 'collect', alerts: async (list) => void keys.push(...list.map((a) => a.key)) };
   await runAnalysis({
     inputs: files(),
     read: { warn: () => undefined },
@@ -170,6 +171,10 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   });
   const streamed = await storedKeys(store);
   assert.ok(keys.length > 1000, `analyze raised ${keys.length} alerts`);
+  const s = await openStore(store);
+  const sourceAlerts = (await s.listAlerts({ limit: 1_000_000 })).filter((a) => a.signature === 'netsentinel: risky source');
+  await s.close();
+  assert.ok(sourceAlerts.length >= 1, `${sourceAlerts.length} risky-source alerts`);
   assert.deepEqual(streamed, keys.sort());
   assert.equal(stats.alerts, keys.length);
 
@@ -277,4 +282,25 @@ test('stream --stdin: CSV and the JSON lines publish sends score the same flows 
   assert.ok(fromCsv.length > 100, `${fromCsv.length} alerts`);
   const sig = (list: Record<string, unknown>[]): string[] => list.map((a) => `${a.src_ip} ${a.dest_port} ${(a.alert as { signature: string }).signature} ${a.timestamp}`).sort();
   assert.deepEqual(sig(fromJson), sig(fromCsv));
+});
+
+test('stream --stdin: a pcapng piped in is metered into flows as analyze does on the file (same flows, same number of alerts)', { skip: skipWithoutShared('pcaps', 'icmp_traceroute.pcapng'), timeout: 120_000 }, async () => {
+  const baseline = await onlyBaseline();
+  const pcap = sharedPath('pcaps', 'icmp_traceroute.pcapng') as string;
+  const fs = await import('node:fs');
+  const a = await run(['analyze', pcap, '-b', baseline, '--store', 'none', '--no-report', '-o', join(tmp, 'an-pcap'), '--json', '-q']).done;
+  assert.equal(a.code, 0, a.stderr);
+  const analyzed = JSON.parse(a.stdout) as { flows: number; alerts: { written: number } };
+  const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  child.stdin.end(fs.readFileSync(pcap));
+  assert.equal(await new Promise((resolve) => child.on('close', resolve)), 0, err);
+  const stats = JSON.parse(err.trim().split('\n').pop()!) as { flows: number; alerts: number };
+  assert.ok(analyzed.flows > 0);
+  assert.equal(stats.flows, analyzed.flows);
+  assert.equal(stats.alerts, analyzed.alerts.written);
+  assert.equal(out.trim().split('\n').filter(Boolean).length, stats.alerts);
 });

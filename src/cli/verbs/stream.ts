@@ -13,8 +13,17 @@ import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import type { AlertStore } from '../../store/alert-store.js';
 import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason } from '../../stream/nats-bus.js';
-import { runWorker, type WorkerStats } from '../../stream/stream-worker.js';
+import { ownedConsumers, runWorker, DEFAULT_MAX_FINDING_KEYS, type WorkerStats } from '../../stream/stream-worker.js';
+import { WorkerMetrics } from '../../stream/worker-metrics.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from '../../stream/source-windows.js';
+import { streamResponder, type StreamResponder } from '../../stream/stream-respond.js';
+import { loadRespondSettings } from '../../respond/respond-settings.js';
+import { buildAllowlist } from '../../respond/allowlist.js';
+import { RESPOND_OPTIONS } from './respond-hook.js';
+import { problem } from './respond-common.js';
+import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
+import { followFile } from '../../stream/follow-file.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { DEFAULT_NATS } from './publish.js';
@@ -27,18 +36,26 @@ export const stream: Command = {
   spec: {
     name: 'stream',
     summary: 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts',
-    usage: '--baseline FILE [--nats URL | --stdin] [options]',
+    usage: '--baseline FILE [--nats URL | --stdin | --follow FILE] [options]',
     description: `Consumes <prefix>.flows.* (or the --partitions given, one durable consumer each) with a durable
 JetStream consumer, scores each message with the baseline, --model and the rules (per-source rule state
 in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
 rule findings to <prefix>.findings, then acknowledges the message: at least once, and a redelivery
 stores nothing twice. After a restart the rule state is rebuilt by replaying the last
---rebuild-window stream messages before the consumer's ack floor. Risky-source alerts (a whole-run
-aggregate of analyze) are not raised by the worker. SIGTERM/SIGINT: stop fetching, finish and ack
+--rebuild-window stream messages before the consumer's ack floor. Risky-source alerts: analyze's
+per-source aggregation over a tumbling --source-window of flow time per source (closed by the
+source's own later flows, at drain, or when more than --max-sources are open). With --respond each
+message's risky sources and rule findings go through the response policy (decisions in the store;
+with --apply, alerts through the outbox) before the ack, as 'analyze --respond'. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
-input, alerts as EVE JSON lines on stdout. --drift reports windows whose features moved from the
-baseline's reference (stderr, <prefix>.adapt.drift, the store); --retrain-every refits the baseline
-on recent clean flows in a thread and swaps it in between messages ('netsentinel models' lists versions).`,
+input, alerts as EVE JSON lines on stdout. With --follow FILE: the same from a file others append to,
+read like tail -F (from its start, then as it grows, across rotation and truncation) until SIGTERM.
+When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
+acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
+latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz. --drift
+reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
+the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
+between messages ('netsentinel models' lists versions).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
@@ -55,8 +72,15 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
       { name: 'rebuild-window', type: 'integer', value: 'N', description: 'stream messages replayed through the rules at start to rebuild their state', default: 10000 },
       { name: 'no-publish', type: 'boolean', description: 'store alerts only; do not publish to <prefix>.alerts/.findings' },
       { name: 'flow-threshold', type: 'number', value: 'RISK', description: 'flows at or above this risk become alerts (config thresholds.flow)' },
+      { name: 'metrics-port', type: 'integer', value: 'PORT', description: 'serve /metrics, /healthz and /readyz on this port (0: any free port, said on stderr)' },
+      { name: 'metrics-host', type: 'string', value: 'ADDR', description: 'address the metrics port listens on (0.0.0.0 in a container)', default: '127.0.0.1' },
+      { name: 'max-finding-keys', type: 'integer', value: 'N', description: 'finding keys remembered to emit each finding once (oldest evicted, counted in metrics)', default: DEFAULT_MAX_FINDING_KEYS },
+      { name: 'source-window', type: 'number', value: 'SECONDS', description: 'flow-time window of the per-source risk (risky-source alerts)', default: DEFAULT_SOURCE_WINDOW_SECONDS },
+      { name: 'max-sources', type: 'integer', value: 'N', description: 'open source windows kept in memory (the least recently seen closes early, counted in metrics)', default: DEFAULT_MAX_SOURCES },
+      ...RESPOND_OPTIONS,
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
-      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin', default: 1000 },
+      { name: 'follow', type: 'string', value: 'FILE', description: 'score a CSV or JSON-lines file as it grows (tail -F: survives rotation) instead of NATS' },
+      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin or --follow', default: 1000 },
       ...ADAPT_OPTIONS,
       ...DATA_OPTIONS,
     ],
@@ -64,6 +88,7 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
       'netsentinel stream --nats nats://127.0.0.1:4222 --baseline office.nsb --store postgres://netsentinel@db/netsentinel',
       'netsentinel stream --partitions 0,1,2,3 --durable ns --baseline office.nsb -m gbdt.nsm',
       'tail -F flows.csv | netsentinel stream --stdin --baseline office.nsb --store none',
+      'netsentinel stream --follow /var/log/cicflowmeter/flows.csv --baseline office.nsb --respond',
     ],
   },
   async run({ args, progress, out, json }) {
@@ -78,7 +103,25 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
     const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
     if (!(flowThreshold > 0 && flowThreshold < 1)) throw new UserError(`stream: --flow-threshold must be between 0 and 1, got ${flowThreshold}`);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
-    const setup = { baseline, classifier, rules: config.rules, weights: config.weights, flowThreshold };
+    const metrics = new WorkerMetrics();
+    const maxFindingKeys = v.maxFindingKeys as number;
+    if (!(maxFindingKeys >= 1)) throw new UserError(`stream: --max-finding-keys must be at least 1, got ${maxFindingKeys}`);
+    const sourceWindowSeconds = v.sourceWindow as number;
+    if (!(sourceWindowSeconds > 0)) throw new UserError(`stream: --source-window must be a positive number of seconds, got ${sourceWindowSeconds}`);
+    const maxSources = v.maxSources as number;
+    if (!(maxSources >= 1)) throw new UserError(`stream: --max-sources must be at least 1, got ${maxSources}`);
+    const setup = {
+      baseline,
+      classifier,
+      rules: config.rules,
+      weights: config.weights,
+      flowThreshold,
+      ipThreshold: config.thresholds.ip,
+      sourceWindowSeconds,
+      maxSources,
+      maxFindingKeys,
+      onEvict: (set: string, n: number) => metrics.evicted(set, n),
+    };
 
     const controller = new AbortController();
     const onSignal = (sig: string): void => {
@@ -92,13 +135,29 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
       return true;
     });
     let store: AlertStore | undefined;
+    let server: MetricsServer | undefined;
     try {
-      if (v.stdin) {
-        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every work on the JetStream worker, not yet with --stdin');
+      if (v.stdin || v.follow !== undefined) {
+        if (v.stdin && v.follow !== undefined) throw new UserError('stream: give --stdin or --follow FILE, not both');
+        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every work on the JetStream worker, not yet with --stdin or --follow');
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
-        const stats = await runStdinWorker({ ...setup, input: process.stdin, read: readOptionsFrom(v), batchRows: v.batchRows as number, store, emit: (a) => out(JSON.stringify(a.record)) });
-        progress.note(statsLine(stats, store?.where));
-        if (json) process.stderr.write(JSON.stringify(stats) + '\n');
+        const responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        const path = v.follow as string | undefined;
+        const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
+        const stats = await runStdinWorker({
+          ...setup,
+          input: followed?.stream ?? process.stdin,
+          inputName: path ?? 'stdin',
+          read: readOptionsFrom(v),
+          batchRows: v.batchRows as number,
+          store,
+          emit: (a) => out(JSON.stringify(a.record)),
+          afterCommit: responder ? async (origin, alerts, findings) => void (await responder.respondTo(origin, alerts, findings)) : undefined,
+          idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+        });
+        await followed?.done;
+        progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
+        if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}) }) + '\n');
         return 0;
       }
       if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
@@ -113,6 +172,7 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
       const streamName = v.stream as string;
       const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
       store = await openStoreOrSay(storeLoc);
+      const responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
       const balance = v.balance as number | undefined;
       if (balance !== undefined) {
         if (!(balance >= 1) || partitions) throw new UserError('stream: --balance N takes the number of published partitions (at least 1), instead of --partitions');
@@ -134,8 +194,24 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
         return 0;
       }
       const bus = await openBus(url, 'stream');
+      const durable = v.durable as string;
       try {
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
+        if (v.metricsPort !== undefined) {
+          const names = ownedConsumers(durable, prefix, partitions).map((c) => c.name);
+          server = await startMetricsServer(v.metricsPort as number, v.metricsHost as string, {
+            metrics,
+            worker: durable,
+            async scrape() {
+              const consumers = await Promise.all(names.map(async (name) => {
+                const i = await bus.jsm.consumers.info(streamName, name);
+                return { consumer: name, pending: i.num_pending, ackPending: i.num_ack_pending, redelivered: i.num_redelivered };
+              }));
+              return { natsConnected: true, consumers };
+            },
+          });
+          progress.note(`netsentinel: stream: metrics on http://${v.metricsHost as string}:${server.port}/metrics (/healthz, /readyz)`);
+        }
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
           ...setup,
@@ -143,28 +219,49 @@ on recent clean flows in a thread and swaps it in between messages ('netsentinel
           stream: streamName,
           prefix,
           partitions,
-          durable: v.durable as string,
+          durable,
+          metrics,
+          note: (line) => progress.note(`netsentinel: stream: ${line}`),
           store,
           ackWaitMs: ackWait * 1000,
           rebuildMessages: v.rebuildWindow as number,
           signal: controller.signal,
           publishResults: !v.noPublish,
           adapt: adapt?.adapter,
+          afterCommit: responder
+            ? async (s) => {
+                const r = await responder.respondTo(s.origin, s.alerts, s.findings);
+                if (r) metrics.decisions += r.stored;
+              }
+            : undefined,
           progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s)}`),
         }).finally(() => adapt?.versions.close());
         const adaptStats = adapt?.adapter.stats;
-        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-        else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+        const respond = responder ? { respond: responder.totals } : {};
+        if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...respond, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
+        else out(statsLine(stats, store.where) + (responder ? `; respond: ${responder.totals.decisions} decisions, ${responder.totals.queued} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
       } finally {
         await bus.close();
       }
       return 0;
     } finally {
       releaseSignals();
+      await server?.close();
       await store?.close();
     }
   },
 };
+
+/** The policy and outbox from the respond settings (the same as analyze --respond's), on the worker's store. */
+async function responderFrom(v: Record<string, unknown>, storeLoc: string): Promise<StreamResponder> {
+  const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
+  const r = settings.respond;
+  const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
+  return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
+}
+
+/** a followed file's partial batch is scored after this long without a new line */
+const FOLLOW_IDLE_FLUSH_MS = 2000;
 
 async function openStoreOrSay(loc: string): Promise<AlertStore> {
   try {
