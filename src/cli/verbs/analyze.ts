@@ -103,7 +103,7 @@ risk_scores.png, report.html, summary.json.`,
       stop.abort(sig);
       return true;
     });
-    const respondSink = v.respond ? respondSinkFromArgs(v, storeLoc) : undefined;
+    const respondSink = v.respond ? await respondSinkFromArgs(v, storeLoc) : undefined;
     // captures: the packet detectors (ARP poisoning) watch the packets as they are metered
     const packets = packetDetectors();
     const read = readOptionsFrom(v);
