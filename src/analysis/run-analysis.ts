@@ -16,7 +16,8 @@ import type { RulesConfigInput } from '../detect/rules-config.js';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
-import { datasetSource, type FlowSource } from './flow-source.js';
+import type { FlowSource } from './flow-source.js';
+import { threadedDatasetSource } from './threaded-dataset-source.js';
 import { fitOnInput, SELF_FITTED_NOTE } from './self-fit.js';
 import { createRulesStage } from './rules-stage.js';
 import { createScoreStage } from './score-stage.js';
@@ -94,7 +95,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     modeNote = SELF_FITTED_NOTE;
     ({ baseline, source } = await (o.timings ?? new Timings()).time('self-fit (read + fit detectors)', () => fitOnInput(o.inputs, o.read, { seed: o.seed, threads: o.threads, progress })));
   }
-  source ??= datasetSource(o.inputs, o.read, o.batchRows ?? 65536, (d, t) => progress?.update(d, t));
+  // flow files are read on a worker thread, beside the rules, scoring and writing on this one
+  source ??= threadedDatasetSource(o.inputs, o.read, o.batchRows ?? 65536, (d, t) => progress?.update(d, t));
   const ruleWeight = o.weights?.rules ?? 1;
   const tm = o.timings ?? new Timings();
   const b = baseline;

@@ -46,6 +46,11 @@ export interface ReadOptions {
   readonly capture?: CaptureFlowOptions;
   /** limits on columns and line length (defaults in input-limits.ts) */
   readonly limits?: Partial<InputLimits>;
+  /**
+   * Told the dataset's format once every file is sniffed, before any row is read: a format name,
+   * 'capture' or 'zeek-conn'. May throw to stop the read (a reader thread hands captures back).
+   */
+  readonly onFormat?: (format: string) => void;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -79,6 +84,12 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   const inputs = await resolveInputs(paths);
   const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
   const { format, files } = await sniffAll(inputs, opts, limits, warn);
+  try {
+    opts.onFormat?.(format);
+  } catch (e) {
+    for (const f of files) await f.source?.close();
+    throw e;
+  }
   if (format === CAPTURE) {
     // pcap / pcapng: metered into CICFlowMeter-layout flow batches (src/packets)
     yield* streamCaptureFlows(
