@@ -20,6 +20,7 @@ import type { FlowSource } from './flow-source.js';
 import { threadedDatasetSource } from './threaded-dataset-source.js';
 import { fitOnInput, SELF_FITTED_NOTE } from './self-fit.js';
 import { createRulesStage } from './rules-stage.js';
+import { preloadRuleData } from '../detect/run-rules.js';
 import { createScoreStage } from './score-stage.js';
 import type { EvidenceProvider } from './evidence.js';
 import type { Sink } from './sink.js';
@@ -82,6 +83,8 @@ export interface AnalysisOptions {
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const startedAt = new Date();
+  // the rules' data (63 MB of GeoIP) is read by the thread pool while the rest is set up
+  const rulesData = preloadRuleData(o.rules ?? {});
   mkdirSync(o.outDir, { recursive: true });
   const progress = o.progress;
   let baseline = o.baseline;
@@ -101,6 +104,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const tm = o.timings ?? new Timings();
   const b = baseline;
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
+  await tm.time('rules setup (GeoIP read)', () => rulesData);
+  const rules = createRulesStage(o.rules ?? {});
   const sinks: Sink[] = [flowsCsvSink(), alertsJsonlSink()];
   if (o.store) sinks.push(storeSink(o.store));
   sinks.push(riskyIpsSink());
@@ -109,7 +114,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   sinks.push(summaryJsonSink(), ...(o.sinks ?? []));
   return runPipeline({
     source,
-    rules: createRulesStage(o.rules ?? {}),
+    rules,
     score,
     evidence: o.evidence,
     sinks,

@@ -12,6 +12,7 @@ import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { processCpuMs } from '../../analysis/timings.js';
+import { preloadRuleData } from '../../detect/run-rules.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
@@ -77,6 +78,8 @@ risk_scores.png, report.html, summary.json.`,
       { folders: [{ dir: v.out as string, names: ANALYZE_FILES }] },
     );
     const config = await tm.time('config', () => loadAnalysisConfig(v.config as string | undefined));
+    // the rules' GeoIP database read on the thread pool while models, store and extras load
+    void preloadRuleData(config.rules);
     const baselineFile = v.baseline as string | undefined;
     const baseline = baselineFile ? await tm.time('model load', () => loadBaseline(baselineFile)) : undefined;
     const modelFile = v.model as string | undefined;
