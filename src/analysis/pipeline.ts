@@ -142,6 +142,12 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     }
     if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason ?? 'a stop request'), rowOffset, '');
     o.progress?.done(`analysed ${rowOffset.toLocaleString('en-US')} flows`);
+    for (const s of o.sinks) {
+      if (!s.drained) continue;
+      const t = performance.now();
+      s.drained({ riskSample: totals.sample, flows: totals.flows });
+      tm.add(`write: ${s.name}`, performance.now() - t);
+    }
 
     let t = performance.now();
     const ruleResult = o.rules.finish();

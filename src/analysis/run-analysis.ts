@@ -17,9 +17,11 @@ import type { Finding } from '../detect/finding.js';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
-import { datasetSource, type FlowSource } from './flow-source.js';
+import type { FlowSource } from './flow-source.js';
+import { threadedDatasetSource } from './threaded-dataset-source.js';
 import { fitOnInput, SELF_FITTED_NOTE } from './self-fit.js';
 import { createRulesStage, type RulesStage } from './rules-stage.js';
+import { preloadRuleData } from '../detect/run-rules.js';
 import { createScoreStage } from './score-stage.js';
 import type { EvidenceProvider } from './evidence.js';
 import type { Sink } from './sink.js';
@@ -84,6 +86,8 @@ export interface AnalysisOptions {
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const startedAt = new Date();
+  // the rules' data (63 MB of GeoIP) is read by the thread pool while the rest is set up
+  const rulesData = preloadRuleData(o.rules ?? {});
   mkdirSync(o.outDir, { recursive: true });
   const progress = o.progress;
   let baseline = o.baseline;
@@ -97,11 +101,14 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     modeNote = SELF_FITTED_NOTE;
     ({ baseline, source } = await (o.timings ?? new Timings()).time('self-fit (read + fit detectors)', () => fitOnInput(o.inputs, o.read, { seed: o.seed, threads: o.threads, progress })));
   }
-  source ??= datasetSource(o.inputs, o.read, o.batchRows ?? 65536, (d, t) => progress?.update(d, t));
+  // flow files are read on a worker thread, beside the rules, scoring and writing on this one
+  source ??= threadedDatasetSource(o.inputs, o.read, o.batchRows ?? 65536, (d, t) => progress?.update(d, t));
   const ruleWeight = o.weights?.rules ?? 1;
   const tm = o.timings ?? new Timings();
   const b = baseline;
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
+  await tm.time('rules setup (GeoIP read)', () => rulesData);
+  const rules = createRulesStage(o.rules ?? {});
   const sinks: Sink[] = [flowsCsvSink(), alertsJsonlSink()];
   if (o.store) sinks.push(storeSink(o.store));
   sinks.push(riskyIpsSink());
@@ -110,7 +117,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   sinks.push(summaryJsonSink(), ...(o.sinks ?? []));
   return runPipeline({
     source,
-    rules: o.onFindings ? reportingClosedFindings(createRulesStage(o.rules ?? {}), o.onFindings) : createRulesStage(o.rules ?? {}),
+    rules: o.onFindings ? reportingClosedFindings(rules, o.onFindings) : rules,
     score,
     evidence: o.evidence,
     sinks,

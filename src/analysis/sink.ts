@@ -8,7 +8,10 @@
  * current batch: every sink is aborted with 'interrupted'.
  *
  * `batch` sees every scored batch in input order; `alerts` sees the alerts in the order they are
- * raised (flow alerts batch by batch, then findings, then risky sources). `finish` is called in
+ * raised (flow alerts batch by batch, then findings, then risky sources). `drained` is called once
+ * the last batch is scored, before the rules finish: a sink whose output needs only the flows (the
+ * risk chart) starts its slow work there, without awaiting it, so it overlaps the rest of the run
+ * (analyze's latency, issue 8 #2); its `finish` then waits for it. `finish` is called in
  * the order the sinks were given, with the whole result (earlier sinks may have added outputs or
  * store counts to it); it leaves its output complete but not yet in place. `commit` puts every
  * output in place (renames) only after every sink finished, so a run leaves all its outputs or
@@ -48,6 +51,14 @@ export interface FinishContext {
   readonly files: Map<string, Uint8Array>;
 }
 
+/** What is known once every batch is scored. */
+export interface DrainedContext {
+  /** a uniform sample of every flow's risk (for charts); complete, not changed afterwards */
+  readonly riskSample: Reservoir;
+  /** flows scored */
+  readonly flows: number;
+}
+
 export type AbortReason = 'failed' | 'interrupted';
 
 export interface Sink {
@@ -55,6 +66,8 @@ export interface Sink {
   open?(run: RunInfo): Promise<void>;
   batch?(s: ScoredFlows): Promise<void>;
   alerts?(list: readonly Alert[]): Promise<void>;
+  /** every batch is scored: start work that needs only the flows; must not throw (report in finish) */
+  drained?(ctx: DrainedContext): void;
   finish?(ctx: FinishContext): Promise<void>;
   commit?(result: AnalysisResult): Promise<void>;
   /** undo what was written; may return one short note for the user ("store run 12 marked interrupted") */

@@ -3,17 +3,18 @@
  * composition: threat intelligence as evidence about each source (`--intel`, `--feed FILE`, or
  * `intel.feeds` in the settings) and the upload of the finished output folder (`--upload URL` or
  * `upload.url`). Both read the same settings as every other verb (config file, .env, environment).
+ * Their modules (intel providers, WebDAV, the logger) are imported only when one is asked for, so
+ * a plain analyze does not load them (issue 8 #2).
  */
 import type { OptionSpec } from './args.js';
 import type { Progress } from './progress.js';
 import type { EvidenceProvider } from '../analysis/evidence.js';
 import type { Sink } from '../analysis/sink.js';
 import { settingsFromArgs } from '../config/settings.js';
-import { loggerFromSettings } from '../util/logger.js';
-import { intelConfigFrom } from '../intel/intel-config.js';
-import { openThreatIntel, type ThreatIntel } from '../intel/threat-intel.js';
-import { formatIntelSummary, intelEvidenceProvider } from '../intel/intel-evidence.js';
-import { uploadSink } from '../upload/upload-sink.js';
+import type { ThreatIntel } from '../intel/threat-intel.js';
+import type { Logger } from '../util/logger.js';
+import type { intelEvidenceProvider } from '../intel/intel-evidence.js';
+import type { uploadSink } from '../upload/upload-sink.js';
 
 export const INTEL_UPLOAD_OPTIONS: readonly OptionSpec[] = [
   { name: 'intel', type: 'boolean', description: 'join threat intelligence (local feeds; IPQualityScore, VirusTotal, AbuseIPDB when their keys are set) to each source as evidence; on by itself when intel.feeds is set' },
@@ -32,23 +33,27 @@ export interface AnalyzeExtras {
 
 export async function openAnalyzeExtras(values: Readonly<Record<string, unknown>>, storeLocation: string, progress: Progress): Promise<AnalyzeExtras> {
   const settings = settingsFromArgs(values, { 'upload.url': values.upload });
-  const log = loggerFromSettings(settings);
+  let logger: Logger | undefined;
+  const log = async (): Promise<Logger> => (logger ??= (await import('../util/logger.js')).loggerFromSettings(settings));
   const evidence: EvidenceProvider[] = [];
   const sinks: Sink[] = [];
   let ti: ThreatIntel | undefined;
   const feeds = (values.feed as string[] | undefined) ?? [];
-  const config = values.intel || feeds.length || settings.list('intel.feeds')?.length ? intelConfigFrom(settings) : undefined;
   let intelEv: ReturnType<typeof intelEvidenceProvider> | undefined;
-  if (config) {
+  let formatIntelSummary: ((s: NonNullable<typeof intelEv>['summary']) => string) | undefined;
+  if (values.intel || feeds.length || settings.list('intel.feeds')?.length) {
+    const [{ intelConfigFrom }, { openThreatIntel }, intel] = await Promise.all([import('../intel/intel-config.js'), import('../intel/threat-intel.js'), import('../intel/intel-evidence.js')]);
+    formatIntelSummary = intel.formatIntelSummary;
+    const config = intelConfigFrom(settings);
     // the cache sits beside the alerts unless intel.store says otherwise
-    ti = await openThreatIntel({ config: settings.lookup('intel.store') ? config : { ...config, store: storeLocation === 'none' ? 'none' : storeLocation }, extraFeeds: feeds, logger: log });
+    ti = await openThreatIntel({ config: settings.lookup('intel.store') ? config : { ...config, store: storeLocation === 'none' ? 'none' : storeLocation }, extraFeeds: feeds, logger: await log() });
     if (ti.feeds.feeds.length) progress.note(`intel: ${ti.feeds.entries.toLocaleString('en-US')} feed entries from ${ti.feeds.feeds.map((f) => f.name).join(', ')} loaded in ${ti.feeds.loadSeconds.toFixed(2)} s`);
-    intelEv = intelEvidenceProvider(ti, settings.number('weights.intel', { min: 0 }) ?? 1);
+    intelEv = intel.intelEvidenceProvider(ti, settings.number('weights.intel', { min: 0 }) ?? 1);
     evidence.push(intelEv);
   }
   const url = settings.string('upload.url');
-  const up = url
-    ? uploadSink({ url, username: settings.string('upload.username'), password: settings.string('upload.password'), timeoutMs: settings.number('upload.timeoutSeconds', { above: 0 })! * 1000, logger: log })
+  const up: ReturnType<typeof uploadSink> | undefined = url
+    ? (await import('../upload/upload-sink.js')).uploadSink({ url, username: settings.string('upload.username'), password: settings.string('upload.password'), timeoutMs: settings.number('upload.timeoutSeconds', { above: 0 })! * 1000, logger: await log() })
     : undefined;
   if (up) sinks.push(up);
   return {
@@ -56,7 +61,7 @@ export async function openAnalyzeExtras(values: Readonly<Record<string, unknown>
     sinks,
     notes() {
       const n: string[] = [];
-      if (intelEv) n.push(formatIntelSummary(intelEv.summary));
+      if (intelEv && formatIntelSummary) n.push(formatIntelSummary(intelEv.summary));
       if (up?.state.result) n.push(`uploaded ${up.state.result.files.length} files (${up.state.result.bytes.toLocaleString('en-US')} bytes) to ${up.state.result.target}${up.state.result.verified ? ', each checked by PROPFIND' : ''}`);
       if (up?.state.error) n.push(`upload FAILED: ${up.state.error}`);
       return n;

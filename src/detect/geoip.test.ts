@@ -61,3 +61,29 @@ test('a file that is not a MaxMind database', () => {
   assert.equal(g.state, 'off');
   if (g.state === 'off') assert.match(g.reason, /is not a readable MaxMind database/);
 });
+
+test('preloading (read on the thread pool) leaves openGeoIp with the same answers: a reader for a good file, the same reasons for bad ones', { skip }, async () => {
+  const { preloadGeoIp } = await import('./geoip.js');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'ns-geo-preload-'));
+  try {
+    const junk = join(dir, 'junk.mmdb');
+    writeFileSync(junk, 'not a database at all\n');
+    const missing = join(dir, 'missing.mmdb');
+    await preloadGeoIp({ cityDatabase: junk });
+    await preloadGeoIp({ cityDatabase: missing });
+    const j = openGeoIp({ cityDatabase: junk });
+    assert.equal(j.state, 'off');
+    assert.match(j.state === 'off' ? j.reason : '', /junk\.mmdb is not a readable MaxMind database/);
+    const m = openGeoIp({ cityDatabase: missing });
+    assert.match(m.state === 'off' ? m.reason : '', /missing\.mmdb does not exist/);
+    await preloadGeoIp();
+    const g = openGeoIp();
+    assert.equal(g.state, 'on');
+    if (g.state === 'on') assert.equal(g.geoip.lookup('205.174.165.73')?.countryCode, 'CA');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

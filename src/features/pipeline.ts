@@ -151,11 +151,19 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
     for (const { inp, offset, values, codes } of parts) {
       if (inp.kind === 'numeric') {
         const { fill, posInf, negInf, center, scale, clip } = inp;
-        const log = inp.log === true;
+        if (inp.log === true) {
+          // logged and filled once per column for every pipeline that scores this table
+          const pre = loggedFilled(values as Float64Array, fill, posInf, negInf);
+          for (let r = r0; r < r1; r++) {
+            let v = (pre[r] - center) / scale;
+            if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+            d[r * width + offset] = v;
+          }
+          continue;
+        }
         const vals = values!;
         for (let r = r0; r < r1; r++) {
           let v = vals[r];
-          if (log && v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
           if (v !== v) v = fill;
           else if (v === Infinity) v = posInf;
           else if (v === -Infinity) v = negInf;
@@ -349,6 +357,33 @@ function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, max
   order.sort((a, b) => counts[b] - counts[a] || (c.dictionary[a] < c.dictionary[b] ? -1 : 1));
   const keep = encoding === 'onehot' ? order.slice(0, maxCat) : order;
   return { kind: 'categorical', name: c.name, encoding, categories: keep.map((k) => c.dictionary[k]) };
+}
+
+/**
+ * sign(x)·log1p(|x|) of a column with its missing and infinite cells filled, kept while the column
+ * lives: a baseline's detectors each have a pipeline (other scaling) over the same logged columns
+ * with the same fill values, and log1p of every cell was the largest part of scoring's feature
+ * work (issue 8 #2). Same arithmetic in the same order as computing it inline, so the same bits.
+ */
+const loggedCache = new WeakMap<Float64Array, Map<string, Float64Array>>();
+
+function loggedFilled(vals: Float64Array, fill: number, posInf: number, negInf: number): Float64Array {
+  let byFill = loggedCache.get(vals);
+  if (!byFill) loggedCache.set(vals, (byFill = new Map()));
+  const key = `${fill} ${posInf} ${negInf}`;
+  let out = byFill.get(key);
+  if (out) return out;
+  out = new Float64Array(vals.length);
+  for (let r = 0; r < vals.length; r++) {
+    let v = vals[r];
+    if (v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+    if (v !== v) v = fill;
+    else if (v === Infinity) v = posInf;
+    else if (v === -Infinity) v = negInf;
+    out[r] = v;
+  }
+  byFill.set(key, out);
+  return out;
 }
 
 function numericValues(col: Column, name: string, table: FlowTable, where?: string): Float64Array {

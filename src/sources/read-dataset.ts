@@ -46,12 +46,19 @@ export interface ReadOptions {
   readonly capture?: CaptureFlowOptions;
   /** limits on columns and line length (defaults in input-limits.ts) */
   readonly limits?: Partial<InputLimits>;
+  /**
+   * Told the dataset's format once every file is sniffed, before any row is read: a format name,
+   * 'capture' or 'zeek-conn'. May throw to stop the read (a reader thread hands captures back).
+   */
+  readonly onFormat?: (format: string) => void;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
 
 /** Bytes sniffed at the start of each file to detect its format. */
 const SNIFF_BYTES = 64 * 1024;
+/** Records decoded to detect a format (detectFormat looks at the first; two for good measure). */
+const SNIFF_RECORDS = 2;
 
 interface PreparedFile {
   readonly input: InputFile;
@@ -77,6 +84,12 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   const inputs = await resolveInputs(paths);
   const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
   const { format, files } = await sniffAll(inputs, opts, limits, warn);
+  try {
+    opts.onFormat?.(format);
+  } catch (e) {
+    for (const f of files) await f.source?.close();
+    throw e;
+  }
   if (format === CAPTURE) {
     // pcap / pcapng: metered into CICFlowMeter-layout flow batches (src/packets)
     yield* streamCaptureFlows(
@@ -192,7 +205,12 @@ async function sniffAll(
         refuseBinary(input.display, bytes, source.gzip);
         const delimiter = forced === undefined || forced === 'csv' ? detectDelimiter(bytes) : 44;
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
-        const records = leadingRecords(bytes, complete, input.display, { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) });
+        // the first read chunk can be the whole file (1 MiB): tokenise only the sniffed prefix, unless
+        // no record ends inside it (a very long first line)
+        const sniffOpts = { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) };
+        const prefix = bytes.length > SNIFF_BYTES ? bytes.subarray(0, SNIFF_BYTES) : bytes;
+        let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, SNIFF_RECORDS);
+        if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, SNIFF_RECORDS);
         if (records.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
         if (!forced) {
           const detected = detectFormat(records);

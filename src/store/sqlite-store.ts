@@ -78,28 +78,29 @@ export function openSqliteStore(path: string): AlertStore {
   const updateRun = db.prepare('UPDATE runs SET started_at = ?, finished_at = ?, inputs = ?, flows = ?, alerts = ?, summary = ?, state = ? WHERE id = ?');
   const insertAlert = db.prepare(
     `INSERT INTO alerts (key, run_id, ts, signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, risk, reasons, record)
-     VALUES (@key, @runId, @ts, @signature, @category, @severity, @srcIp, @srcPort, @destIp, @destPort, @proto, @risk, @reasons, @record)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(key) DO NOTHING`,
   );
   const insertMany = db.transaction((runId: number, alerts: readonly StoredAlert[]) => {
     let inserted = 0;
     for (const a of alerts) {
-      const r = insertAlert.run({
-        key: a.key,
+      // positional parameters: binding by name built and walked an object per alert (analyze saves thousands)
+      const r = insertAlert.run(
+        a.key,
         runId,
-        ts: a.timestamp,
-        signature: a.signature,
-        category: a.category,
-        severity: a.severity,
-        srcIp: a.srcIp,
-        srcPort: a.srcPort,
-        destIp: a.destIp,
-        destPort: a.destPort,
-        proto: a.proto,
-        risk: a.risk,
-        reasons: JSON.stringify(a.reasons),
-        record: a.recordJson ?? JSON.stringify(a.record),
-      });
+        a.timestamp,
+        a.signature,
+        a.category,
+        a.severity,
+        a.srcIp,
+        a.srcPort,
+        a.destIp,
+        a.destPort,
+        a.proto,
+        a.risk,
+        JSON.stringify(a.reasons),
+        a.recordJson ?? JSON.stringify(a.record),
+      );
       inserted += r.changes;
     }
     return inserted;

@@ -184,9 +184,12 @@ test('--timings: the breakdown on stderr and in --json, phases adding up to no m
   for (const phase of ['modules', 'model load', 'store open', 'read', 'rules', 'score', 'aggregate', 'write: flows_scored.csv', 'write: risk_scores.png', 'write: report.html', 'write: store', 'commit: summary.json', 'total']) {
     assert.match(r.err, new RegExp(`^ {2}${phase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\d+ ms`, 'm'), phase);
   }
+  assert.match(r.err, /^ {2}cpu \(user\+sys\) +\d+ ms$/m, 'the whole process CPU time');
   const t = JSON.parse(r.out).timings as Record<string, number>;
-  const sum = Object.entries(t).filter(([k]) => k !== 'total').reduce((a, [, v]) => a + v, 0);
+  const sum = Object.entries(t).filter(([k]) => k !== 'total' && k !== 'cpu').reduce((a, [, v]) => a + v, 0);
   assert.ok(t.total > 0 && sum <= t.total * 1.01 + 1, `phases ${sum} ms within the total ${t.total} ms`);
+  // CPU of the process so far: at least what module loading and scoring took, never a wall-clock figure by mistake
+  assert.ok(t.cpu > 0 && t.cpu >= t.modules * 0.5, `cpu ${t.cpu} ms`);
   assert.ok(!('timings' in JSON.parse(readFileSync(join(dir, 'timed', 'summary.json'), 'utf8'))), 'summary.json stays free of timings');
 });
 

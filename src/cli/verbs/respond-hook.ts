@@ -2,13 +2,13 @@
  * What `analyze --respond` adds to analyze, kept here so analyze.ts changes by a few lines: the
  * two options, the respond sink built from the respond settings, and its summary (text after
  * analyze's own, or a `respond` key in --json).
+ *
+ * The respond modules (policy, blocklists, mail, syslog, webhooks: ~0.2 s of module loading) are
+ * imported only when --respond is given, so a plain analyze does not pay for them (issue 8 #2).
  */
 import type { OptionSpec } from '../args.js';
-import { respondSink, type RespondSinkOptions } from '../../respond/respond-sink.js';
-import { loadRespondSettings } from '../../respond/respond-settings.js';
-import { buildAllowlist } from '../../respond/allowlist.js';
-import { formatRespond, respondJson } from './respond.js';
-import { problem } from './respond-common.js';
+import type { Sink } from '../../analysis/sink.js';
+import type { RespondSinkOptions } from '../../respond/respond-sink.js';
 import { DEFAULT_STORE } from '../../store/open-store.js';
 
 export const RESPOND_OPTIONS: readonly OptionSpec[] = [
@@ -16,18 +16,31 @@ export const RESPOND_OPTIONS: readonly OptionSpec[] = [
   { name: 'apply', type: 'boolean', description: 'with --respond: act for real (default: dry run, or config respond.apply)' },
 ];
 
-type Hooked = ReturnType<typeof respondSink>;
+/** The respond sink, with its outcome once committed, and the summary of that outcome. */
+export type RespondHook = Sink & { outcome(): unknown; summary(json: boolean): Record<string, unknown> | string };
 
 /** The sink, or undefined. The allowlist is built lazily at commit (it may resolve host names). */
-export function respondSinkFromArgs(v: Record<string, unknown>, storeLocation: string): Hooked {
+export async function respondSinkFromArgs(v: Record<string, unknown>, storeLocation: string): Promise<RespondHook> {
+  const [{ respondSink }, { loadRespondSettings }, { buildAllowlist }, { formatRespond, respondJson }, { problem }] = await Promise.all([
+    import('../../respond/respond-sink.js'),
+    import('../../respond/respond-settings.js'),
+    import('../../respond/allowlist.js'),
+    import('./respond.js'),
+    import('./respond-common.js'),
+  ]);
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
   const store = storeLocation === 'none' ? (settings.store ?? DEFAULT_STORE) : storeLocation;
   const r = settings.respond;
   const opts = (allowlist: RespondSinkOptions['allowlist']): RespondSinkOptions => ({ config: r, notify: settings.notify, allowlist, store, apply: Boolean(v.apply) || r.apply, onProblem: problem });
-  let inner: Hooked | undefined;
+  let inner: ReturnType<typeof respondSink> | undefined;
   return {
     name: 'respond',
     outcome: () => inner?.outcome(),
+    summary(json) {
+      const o = inner?.outcome();
+      if (!o) return json ? {} : '';
+      return json ? { respond: respondJson(o) } : `\n\nRespond: ${formatRespond(o)}`;
+    },
     async open(info) {
       const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
       inner = respondSink(opts(allowlist));
@@ -39,10 +52,9 @@ export function respondSinkFromArgs(v: Record<string, unknown>, storeLocation: s
   };
 }
 
-export function respondSummary(sink: Hooked | undefined, json: true): Record<string, unknown>;
-export function respondSummary(sink: Hooked | undefined, json: false): string;
-export function respondSummary(sink: Hooked | undefined, json: boolean): Record<string, unknown> | string {
-  const r = sink?.outcome();
-  if (!r) return json ? {} : '';
-  return json ? { respond: respondJson(r) } : `\n\nRespond: ${formatRespond(r)}`;
+export function respondSummary(sink: RespondHook | undefined, json: true): Record<string, unknown>;
+export function respondSummary(sink: RespondHook | undefined, json: false): string;
+export function respondSummary(sink: RespondHook | undefined, json: boolean): Record<string, unknown> | string {
+  if (!sink) return json ? {} : '';
+  return sink.summary(json);
 }
