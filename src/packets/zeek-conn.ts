@@ -11,10 +11,19 @@
 import { B_ORIG_FIN, B_ORIG_RST, B_ORIG_SYN, B_ORIG_SYNACK, B_RESP_FIN, B_RESP_RST, B_RESP_SYNACK, type FlowMeter } from './flow-meter.js';
 import * as S from './flow-state.js';
 
+/** Zeek's conn_state values; connStateIndex gives a flow's index into it. */
+export const CONN_STATES = ['SF', 'S0', 'REJ', 'RSTOS0', 'SH', 'OTH', 'RSTRH', 'SHR', 'RSTO', 'RSTR', 'S2', 'S3', 'S1'] as const;
+const [SF, S0, REJ, RSTOS0, SH, OTH, RSTRH, SHR, RSTO, RSTR, S2, S3, S1] = CONN_STATES.map((_, i) => i);
+
 export function connState(m: FlowMeter, slot: number): string {
+  return CONN_STATES[connStateIndex(m, slot)];
+}
+
+/** The flow's conn_state as an index into CONN_STATES (a number: the batch codes it without text). */
+export function connStateIndex(m: FlowMeter, slot: number): number {
   const proto = m.proto(slot);
   const respPkts = m.state[slot * S.STRIDE + S.DIR0 + S.DIR_STRIDE + S.D_PKTS];
-  if (proto !== 6) return respPkts > 0 ? 'SF' : 'S0';
+  if (proto !== 6) return respPkts > 0 ? SF : S0;
   const b = m.tcpBits[slot];
   const oSyn = (b & B_ORIG_SYN) !== 0;
   const rSynAck = (b & B_RESP_SYNACK) !== 0;
@@ -23,23 +32,23 @@ export function connState(m: FlowMeter, slot: number): string {
   const oRst = (b & B_ORIG_RST) !== 0;
   const rRst = (b & B_RESP_RST) !== 0;
   if (oSyn && !rSynAck) {
-    if (rRst) return 'REJ';
-    if (oRst) return 'RSTOS0';
-    if (oFin) return 'SH';
-    return respPkts > 0 ? 'OTH' : 'S0';
+    if (rRst) return REJ;
+    if (oRst) return RSTOS0;
+    if (oFin) return SH;
+    return respPkts > 0 ? OTH : S0;
   }
   if (!oSyn && (rSynAck || (b & B_ORIG_SYNACK) !== 0)) {
-    if (rRst) return 'RSTRH';
-    if (rFin) return 'SHR';
-    return 'OTH';
+    if (rRst) return RSTRH;
+    if (rFin) return SHR;
+    return OTH;
   }
-  if (!oSyn) return 'OTH';
-  if (oRst) return 'RSTO';
-  if (rRst) return 'RSTR';
-  if (oFin && rFin) return 'SF';
-  if (oFin) return 'S2';
-  if (rFin) return 'S3';
-  return 'S1';
+  if (!oSyn) return OTH;
+  if (oRst) return RSTO;
+  if (rRst) return RSTR;
+  if (oFin && rFin) return SF;
+  if (oFin) return S2;
+  if (rFin) return S3;
+  return S1;
 }
 
 const TCP_SERVICES: Readonly<Record<number, string>> = {
