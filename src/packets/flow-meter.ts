@@ -188,6 +188,12 @@ export class FlowMeter {
     return s;
   }
 
+  /** Bytes of the flow table's arrays (what --max-flows bounds; the capacity grows by doubling up to it). */
+  memoryBytes(): number {
+    const arrays = [this.state, this.keys, this.fwdIsA, this.tcpBits, this.histMask, this.hist, this.histLen, this.flowNo, this.hashes, this.prev, this.next, this.list, this.freeStack, this.index, this.frag];
+    return arrays.reduce((sum, a) => sum + a.byteLength, 0);
+  }
+
   private grow(cap: number): void {
     const old = this.capacity;
     const g = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: T, per: number, make: (n: number) => T): T => {
