@@ -33,25 +33,59 @@ const PAD = 8;
 
 const UNSEEN = -2;
 
-/** A categorical column whose values are known by a number key (texts made once per batch and value). */
+const EMPTY = -3;
+
+/** Spreads an integer key (up to 2^53, or negative) over 32 bits. */
+function keyHash(key: number): number {
+  let h = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1);
+  h ^= h >>> 15;
+  return h;
+}
+
+/**
+ * A categorical column whose values are known by a number key (texts made once per batch and value).
+ * The key → code index is open addressing over typed arrays, not a Map: in a flood every source
+ * address is new, and a Map of numbers above 2^30 boxes every key and rehashes as it grows.
+ */
 class NumberCoded {
   codes: Int32Array;
   readonly dictionary: string[] = [];
-  private readonly index = new Map<number, number>();
+  private keys = new Float64Array(64);
+  private vals = new Int32Array(64).fill(EMPTY);
+  private used = 0;
   constructor(cap: number) {
     this.codes = new Int32Array(cap);
   }
   /** The code of `key` (-1: a missing cell), or UNSEEN when the batch has not met it yet (then call `learn`). */
   code(key: number): number {
-    const c = this.index.get(key);
-    return c === undefined ? UNSEEN : c;
+    const mask = this.vals.length - 1;
+    for (let i = keyHash(key) & mask; ; i = (i + 1) & mask) {
+      const v = this.vals[i];
+      if (v === EMPTY) return UNSEEN;
+      if (this.keys[i] === key) return v;
+    }
   }
-  /** Code `key` as `text`, or as a missing cell when text is null. */
+  /** Code `key` (not yet known) as `text`, or as a missing cell when text is null. */
   learn(key: number, text: string | null): number {
     const c = text === null ? -1 : this.dictionary.length;
-    this.index.set(key, c);
     if (text !== null) this.dictionary.push(text);
+    if (++this.used * 2 > this.vals.length) this.rehash(this.vals.length * 2);
+    this.put(key, c);
     return c;
+  }
+  private put(key: number, c: number): void {
+    const mask = this.vals.length - 1;
+    let i = keyHash(key) & mask;
+    while (this.vals[i] !== EMPTY) i = (i + 1) & mask;
+    this.keys[i] = key;
+    this.vals[i] = c;
+  }
+  private rehash(size: number): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    this.keys = new Float64Array(size);
+    this.vals = new Int32Array(size).fill(EMPTY);
+    for (let i = 0; i < vals.length; i++) if (vals[i] !== EMPTY) this.put(keys[i], vals[i]);
   }
   grow(cap: number): void {
     const b = new Int32Array(cap);
@@ -70,6 +104,7 @@ function rowTextColumn(name: string, values: string[]): Column {
   return categoricalColumn(name, 'meta', codes, values);
 }
 
+const V4_CACHE = 65536;
 const PROTO_TEXT = Array.from({ length: 256 }, (_, p) => String(p));
 const HISTORY_CODE = new Map<number, number>(Array.from('SHADFRshadfr', (c, i) => [c.charCodeAt(0), i + 1]));
 
@@ -90,8 +125,9 @@ export class CaptureFlowBatch {
   private service!: NumberCoded;
   /** IPv6 addresses by text (IPv4 ones are coded by their number) */
   private v6Codes = [new Map<string, number>(), new Map<string, number>()];
-  /** IPv4 address texts already made (addresses repeat across flows and batches) */
-  private readonly v4 = new Map<number, string>();
+  /** IPv4 address texts already made (addresses repeat across flows and batches): a direct-mapped cache */
+  private readonly v4Keys = new Float64Array(V4_CACHE).fill(-1);
+  private readonly v4Texts: string[] = new Array<string>(V4_CACHE).fill('');
 
   constructor(
     private readonly files: readonly string[],
@@ -137,12 +173,11 @@ export class CaptureFlowBatch {
   }
 
   private v4Text(a: number): string {
-    let t = this.v4.get(a);
-    if (t === undefined) {
-      if (this.v4.size >= 65536) this.v4.clear();
-      t = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-      this.v4.set(a, t);
-    }
+    const i = keyHash(a) & (V4_CACHE - 1);
+    if (this.v4Keys[i] === a) return this.v4Texts[i];
+    const t = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    this.v4Keys[i] = a;
+    this.v4Texts[i] = t;
     return t;
   }
 
