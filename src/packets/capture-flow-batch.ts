@@ -18,7 +18,7 @@ import { addressText } from './decoded-packet.js';
 import { cicFeaturesInto, CIC_FEATURE_COUNT } from './cic-features.js';
 import { HISTORY_MAX, type FlowMeter } from './flow-meter.js';
 import * as S from './flow-state.js';
-import { CONN_STATES, connStateIndex, flowUid, serviceGuess } from './zeek-conn.js';
+import { CONN_STATES, connStateIndex, flowUidInto, serviceGuess } from './zeek-conn.js';
 
 export const ZEEK_META_COLUMNS = ['uid', 'conn_state', 'history', 'service', 'orig_ip_bytes', 'resp_ip_bytes', 'ttl'] as const;
 
@@ -104,6 +104,16 @@ function rowTextColumn(name: string, values: string[]): Column {
   return categoricalColumn(name, 'meta', codes, values);
 }
 
+/** Decimal digits of a non-negative integer below 100,000 (ports, protocol) at `at`; returns the end. */
+function writeDecimal(b: Uint8Array, at: number, n: number): number {
+  if (n >= 10000) b[at++] = 48 + (((n / 10000) | 0) % 10);
+  if (n >= 1000) b[at++] = 48 + (((n / 1000) | 0) % 10);
+  if (n >= 100) b[at++] = 48 + (((n / 100) | 0) % 10);
+  if (n >= 10) b[at++] = 48 + (((n / 10) | 0) % 10);
+  b[at++] = 48 + (n % 10);
+  return at;
+}
+
 const V4_CACHE = 65536;
 const PROTO_TEXT = Array.from({ length: 256 }, (_, p) => String(p));
 const HISTORY_CODE = new Map<number, number>(Array.from('SHADFRshadfr', (c, i) => [c.charCodeAt(0), i + 1]));
@@ -123,6 +133,8 @@ export class CaptureFlowBatch {
   private state!: NumberCoded;
   private history!: NumberCoded;
   private service!: NumberCoded;
+  /** scratch for a row's texts (two addresses of at most 39 characters, ports and protocol) */
+  private readonly text = Buffer.alloc(256);
   /** IPv6 addresses by text (IPv4 ones are coded by their number) */
   private v6Codes = [new Map<string, number>(), new Map<string, number>()];
   /** IPv4 address texts already made (addresses repeat across flows and batches): a direct-mapped cache */
@@ -226,8 +238,22 @@ export class CaptureFlowBatch {
     nu[6][r] = s[o + S.FWD_TTL];
     nu[7][r] = fileIndex;
     const protoText = PROTO_TEXT[proto];
-    this.ids.push(src + '-' + dst + '-' + sp + '-' + dp + '-' + protoText);
-    this.uids.push(flowUid(m, slot));
+    // Flow ID "src-dst-sport-dport-proto" and uid written as bytes and read out as one flat string
+    // each: concatenation makes a tree of five strings per flow that the collector copies and
+    // every writer later flattens (measured: 2.5 times the time)
+    const t = this.text;
+    let at = t.write(src, 0, 'latin1');
+    t[at++] = 45;
+    at += t.write(dst, at, 'latin1');
+    t[at++] = 45;
+    at = writeDecimal(t, at, sp);
+    t[at++] = 45;
+    at = writeDecimal(t, at, dp);
+    t[at++] = 45;
+    at = writeDecimal(t, at, proto);
+    this.ids.push(t.toString('latin1', 0, at));
+    flowUidInto(m, slot, t, 0);
+    this.uids.push(t.toString('latin1', 0, 18));
     let c = this.proto.code(proto);
     if (c === UNSEEN) c = this.proto.learn(proto, protoText);
     this.proto.codes[r] = c;

@@ -64,12 +64,17 @@ export function serviceGuess(proto: number, respPort: number): string {
   return '';
 }
 
-const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const B62_CODES = Array.from(B62, (c) => c.charCodeAt(0));
-const uidCodes: number[] = new Array(18).fill(67); // 'C' then 17 characters
+const B62_CODES = Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', (c) => c.charCodeAt(0));
+const uidBytes = Buffer.alloc(18);
 
 /** A Zeek-looking uid ("C" + 17 base-62 characters) derived from the flow's start time and key. */
 export function flowUid(m: FlowMeter, slot: number): string {
+  flowUidInto(m, slot, uidBytes, 0);
+  return uidBytes.toString('latin1', 0, 18);
+}
+
+/** The same uid written as 18 ASCII bytes at `at` (a batch builds a row's texts in one buffer). */
+export function flowUidInto(m: FlowMeter, slot: number, out: Uint8Array, at: number): void {
   const t = m.state[slot * S.STRIDE + S.FIRST_TS];
   let h1 = 0x9e3779b9 ^ Math.floor(t / 4294967296);
   let h2 = 0x85ebca6b ^ (t >>> 0);
@@ -80,16 +85,16 @@ export function flowUid(m: FlowMeter, slot: number): string {
   }
   let a = h1 >>> 0;
   let c = h2 >>> 0;
+  out[at] = 67; // 'C'
   for (let i = 0; i < 17; i++) {
     if (i % 2 === 0) {
-      uidCodes[i + 1] = B62_CODES[a % 62];
+      out[at + i + 1] = B62_CODES[a % 62];
       a = (Math.floor(a / 62) ^ Math.imul(c, 31)) >>> 0;
     } else {
-      uidCodes[i + 1] = B62_CODES[c % 62];
+      out[at + i + 1] = B62_CODES[c % 62];
       c = (Math.floor(c / 62) ^ Math.imul(a, 17)) >>> 0;
     }
   }
-  return String.fromCharCode.apply(null, uidCodes);
 }
 
 /** Zeek's proto field. */
