@@ -73,6 +73,14 @@ class NumberCoded {
     this.put(key, c);
     return c;
   }
+  /** As learn, for values whose keys are many to one (ports → service): an existing text keeps its code. */
+  learnShared(key: number, text: string | null): number {
+    const known = text === null ? -1 : this.dictionary.indexOf(text);
+    if (known < 0) return this.learn(key, text);
+    if (++this.used * 2 > this.vals.length) this.rehash(this.vals.length * 2);
+    this.put(key, known);
+    return known;
+  }
   private put(key: number, c: number): void {
     const mask = this.vals.length - 1;
     let i = keyHash(key) & mask;
@@ -272,7 +280,8 @@ export class CaptureFlowBatch {
     const sk = proto * 65536 + dp;
     c = this.service.code(sk);
     // a port without a known service is a missing cell
-    if (c === UNSEEN) c = this.service.learn(sk, serviceGuess(proto, dp) || null);
+    // (a few dozen services: the dictionary is searched when a new port appears)
+    if (c === UNSEEN) c = this.service.learnShared(sk, serviceGuess(proto, dp) || null);
     this.service.codes[r] = c;
   }
 
