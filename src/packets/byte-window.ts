@@ -27,11 +27,21 @@ export class ByteWindow {
   }
 
   push(chunk: Uint8Array): void {
+    this.reserve(chunk.length);
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  /**
+   * Make room for at least `n` more bytes after `end` (dropping consumed bytes, growing only when the
+   * unread bytes and `n` do not fit), so a reader can read straight into buf[end ...].
+   */
+  reserve(n: number): void {
     const unread = this.end - this.start;
-    if (this.end + chunk.length > this.buf.length) {
-      if (unread + chunk.length > this.buf.length) {
+    if (this.end + n > this.buf.length) {
+      if (unread + n > this.buf.length) {
         let cap = this.buf.length * 2;
-        while (cap < unread + chunk.length) cap *= 2;
+        while (cap < unread + n) cap *= 2;
         const nb = new Uint8Array(cap);
         nb.set(this.buf.subarray(this.start, this.end));
         this.buf = nb;
@@ -40,7 +50,5 @@ export class ByteWindow {
       this.start = 0;
       this.end = unread;
     }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
   }
 }

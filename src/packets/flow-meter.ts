@@ -188,6 +188,12 @@ export class FlowMeter {
     return s;
   }
 
+  /** Bytes of the flow table's arrays (what --max-flows bounds; the capacity grows by doubling up to it). */
+  memoryBytes(): number {
+    const arrays = [this.state, this.keys, this.fwdIsA, this.tcpBits, this.histMask, this.hist, this.histLen, this.flowNo, this.hashes, this.prev, this.next, this.list, this.freeStack, this.index, this.frag];
+    return arrays.reduce((sum, a) => sum + a.byteLength, 0);
+  }
+
   private grow(cap: number): void {
     const old = this.capacity;
     const g = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: T, per: number, make: (n: number) => T): T => {
@@ -268,6 +274,13 @@ export class FlowMeter {
     this.tail[l] = slot;
   }
 
+  /** Move a slot to the most recently seen end of list `l` (most packets are already there: a burst of one flow). */
+  private touch(slot: number, l: number): void {
+    if (this.tail[l] === slot && this.list[slot] === l) return;
+    this.unlink(slot);
+    this.append(slot, l);
+  }
+
   /** Account one decoded IP packet (l3 is IPv4 or IPv6). */
   packet(d: DecodedPacket): void {
     const ts = d.tsMicros;
@@ -316,10 +329,23 @@ export class FlowMeter {
       k[4] = src[0]; k[5] = src[1]; k[6] = src[2]; k[7] = src[3];
       k[8] = ((dp << 16) | sp) >>> 0;
     }
-    k[9] = ((d.l3 === L3_IPV6 ? 6 : 4) << 8) | d.proto;
+    const v6 = d.l3 === L3_IPV6;
+    k[9] = ((v6 ? 6 : 4) << 8) | d.proto;
+    // an IPv4 key's address words 0-2 are zero: hash only the words that vary
     let h = 0x811c9dc5;
-    for (let w = 0; w < KEY_WORDS; w++) {
-      h = Math.imul(h ^ k[w], 0x01000193);
+    if (v6) {
+      for (let w = 0; w < KEY_WORDS; w++) {
+        h = Math.imul(h ^ k[w], 0x01000193);
+        h ^= h >>> 15;
+      }
+    } else {
+      h = Math.imul(h ^ k[3], 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h ^ k[7], 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h ^ k[8], 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h ^ k[9], 0x01000193);
       h ^= h >>> 15;
     }
     h = Math.imul(h, 0x2c1b3c6d);
@@ -355,12 +381,8 @@ export class FlowMeter {
       if (flags & TCP_RST) bits |= fwd ? B_ORIG_RST : B_RESP_RST;
       this.tcpBits[slot] = bits;
       const closed = (bits & (B_ORIG_RST | B_RESP_RST)) !== 0 || (bits & (B_ORIG_FIN | B_RESP_FIN)) === (B_ORIG_FIN | B_RESP_FIN);
-      this.unlink(slot);
-      this.append(slot, closed ? LIST_CLOSING : this.list[slot] === LIST_CLOSING ? LIST_CLOSING : LIST_OPEN);
-    } else {
-      this.unlink(slot);
-      this.append(slot, LIST_OPEN);
-    }
+      this.touch(slot, closed ? LIST_CLOSING : this.list[slot] === LIST_CLOSING ? LIST_CLOSING : LIST_OPEN);
+    } else this.touch(slot, LIST_OPEN);
     if ((++this.sinceSweep & 255) === 0) this.expire(this.now);
   }
 

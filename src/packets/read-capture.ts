@@ -7,6 +7,7 @@
  */
 import { UserError } from '../util/errors.js';
 import { ByteWindow } from './byte-window.js';
+import { isWindowFiller } from './capture-file-chunks.js';
 import { newCapturePacket, type CapturePacket } from './capture-packet.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser } from './pcap-reader.js';
 import { PCAPNG_SHB, PcapngParser } from './pcapng-reader.js';
@@ -60,17 +61,32 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
     packets++;
     sink(q);
   };
-  for await (const chunk of chunks) {
-    win.push(chunk);
-    if (!parser) {
-      if (win.available < 24) continue;
-      const head = win.buf.subarray(win.start, win.end);
-      kind = captureKind(head);
-      if (!kind) throw new UserError(`${display}: not a pcap or pcapng capture (unknown magic number)`);
-      parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
+  const filler = isWindowFiller(chunks) ? chunks : undefined;
+  // a file that reads straight into the window, else chunks copied into it
+  const iterator = filler ? undefined : chunks[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (filler) {
+        if ((await filler.fill(win)) === 0) break;
+      } else {
+        const r = await (iterator as AsyncIterator<Uint8Array>).next();
+        if (r.done) break;
+        win.push(r.value);
+      }
+      if (!parser) {
+        if (win.available < 24) continue;
+        const head = win.buf.subarray(win.start, win.end);
+        kind = captureKind(head);
+        if (!kind) throw new UserError(`${display}: not a pcap or pcapng capture (unknown magic number)`);
+        parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
+      }
+      parser.consume(win, p, counting);
+      yield;
     }
-    parser.consume(win, p, counting);
-    yield;
+  } finally {
+    // stopped early (an error, or the consumer left): let the source close its file
+    if (filler) await filler.close();
+    else await iterator?.return?.();
   }
   if (!parser) {
     const head = win.buf.subarray(win.start, win.end);

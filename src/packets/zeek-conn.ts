@@ -11,10 +11,19 @@
 import { B_ORIG_FIN, B_ORIG_RST, B_ORIG_SYN, B_ORIG_SYNACK, B_RESP_FIN, B_RESP_RST, B_RESP_SYNACK, type FlowMeter } from './flow-meter.js';
 import * as S from './flow-state.js';
 
+/** Zeek's conn_state values; connStateIndex gives a flow's index into it. */
+export const CONN_STATES = ['SF', 'S0', 'REJ', 'RSTOS0', 'SH', 'OTH', 'RSTRH', 'SHR', 'RSTO', 'RSTR', 'S2', 'S3', 'S1'] as const;
+const [SF, S0, REJ, RSTOS0, SH, OTH, RSTRH, SHR, RSTO, RSTR, S2, S3, S1] = CONN_STATES.map((_, i) => i);
+
 export function connState(m: FlowMeter, slot: number): string {
+  return CONN_STATES[connStateIndex(m, slot)];
+}
+
+/** The flow's conn_state as an index into CONN_STATES (a number: the batch codes it without text). */
+export function connStateIndex(m: FlowMeter, slot: number): number {
   const proto = m.proto(slot);
   const respPkts = m.state[slot * S.STRIDE + S.DIR0 + S.DIR_STRIDE + S.D_PKTS];
-  if (proto !== 6) return respPkts > 0 ? 'SF' : 'S0';
+  if (proto !== 6) return respPkts > 0 ? SF : S0;
   const b = m.tcpBits[slot];
   const oSyn = (b & B_ORIG_SYN) !== 0;
   const rSynAck = (b & B_RESP_SYNACK) !== 0;
@@ -23,23 +32,23 @@ export function connState(m: FlowMeter, slot: number): string {
   const oRst = (b & B_ORIG_RST) !== 0;
   const rRst = (b & B_RESP_RST) !== 0;
   if (oSyn && !rSynAck) {
-    if (rRst) return 'REJ';
-    if (oRst) return 'RSTOS0';
-    if (oFin) return 'SH';
-    return respPkts > 0 ? 'OTH' : 'S0';
+    if (rRst) return REJ;
+    if (oRst) return RSTOS0;
+    if (oFin) return SH;
+    return respPkts > 0 ? OTH : S0;
   }
   if (!oSyn && (rSynAck || (b & B_ORIG_SYNACK) !== 0)) {
-    if (rRst) return 'RSTRH';
-    if (rFin) return 'SHR';
-    return 'OTH';
+    if (rRst) return RSTRH;
+    if (rFin) return SHR;
+    return OTH;
   }
-  if (!oSyn) return 'OTH';
-  if (oRst) return 'RSTO';
-  if (rRst) return 'RSTR';
-  if (oFin && rFin) return 'SF';
-  if (oFin) return 'S2';
-  if (rFin) return 'S3';
-  return 'S1';
+  if (!oSyn) return OTH;
+  if (oRst) return RSTO;
+  if (rRst) return RSTR;
+  if (oFin && rFin) return SF;
+  if (oFin) return S2;
+  if (rFin) return S3;
+  return S1;
 }
 
 const TCP_SERVICES: Readonly<Record<number, string>> = {
@@ -55,12 +64,17 @@ export function serviceGuess(proto: number, respPort: number): string {
   return '';
 }
 
-const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const B62_CODES = Array.from(B62, (c) => c.charCodeAt(0));
-const uidCodes: number[] = new Array(18).fill(67); // 'C' then 17 characters
+const B62_CODES = Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', (c) => c.charCodeAt(0));
+const uidBytes = Buffer.alloc(18);
 
 /** A Zeek-looking uid ("C" + 17 base-62 characters) derived from the flow's start time and key. */
 export function flowUid(m: FlowMeter, slot: number): string {
+  flowUidInto(m, slot, uidBytes, 0);
+  return uidBytes.toString('latin1', 0, 18);
+}
+
+/** The same uid written as 18 ASCII bytes at `at` (a batch builds a row's texts in one buffer). */
+export function flowUidInto(m: FlowMeter, slot: number, out: Uint8Array, at: number): void {
   const t = m.state[slot * S.STRIDE + S.FIRST_TS];
   let h1 = 0x9e3779b9 ^ Math.floor(t / 4294967296);
   let h2 = 0x85ebca6b ^ (t >>> 0);
@@ -71,16 +85,16 @@ export function flowUid(m: FlowMeter, slot: number): string {
   }
   let a = h1 >>> 0;
   let c = h2 >>> 0;
+  out[at] = 67; // 'C'
   for (let i = 0; i < 17; i++) {
     if (i % 2 === 0) {
-      uidCodes[i + 1] = B62_CODES[a % 62];
+      out[at + i + 1] = B62_CODES[a % 62];
       a = (Math.floor(a / 62) ^ Math.imul(c, 31)) >>> 0;
     } else {
-      uidCodes[i + 1] = B62_CODES[c % 62];
+      out[at + i + 1] = B62_CODES[c % 62];
       c = (Math.floor(c / 62) ^ Math.imul(a, 17)) >>> 0;
     }
   }
-  return String.fromCharCode.apply(null, uidCodes);
 }
 
 /** Zeek's proto field. */

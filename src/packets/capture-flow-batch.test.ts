@@ -1,0 +1,80 @@
+/**
+ * The flow batch's own bookkeeping, on real captures (IPv4 and IPv6, TCP, UDP, ICMP, fragments):
+ * a batch that starts tiny and grows many times (its columns lie in one padded block that is
+ * copied on each growth) holds exactly the cells of a batch that never grows; every categorical
+ * code points into its dictionary in order of first appearance, missing cells (no known service)
+ * are -1; Flow ID and uid, written as bytes, say what the row's other columns and flowUid say.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cellText, type FlowTable } from '../flows/table.js';
+import { ByteSource } from '../sources/byte-source.js';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { CaptureFlowBatch } from './capture-flow-batch.js';
+import { DecodedPacket, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
+import { decodePacket, DECODE_OK } from './decoder.js';
+import { FlowMeter } from './flow-meter.js';
+import { readCapture } from './read-capture.js';
+import { flowUid } from './zeek-conn.js';
+
+const CAPTURES = ['http_ip4and6.pcapng', 'ip_frag_source.pcapng', 'ipv6_fragments.pcapng', 'icmp_traceroute.pcapng', 'dns_query_response.pcapng', 'synscan.pcapng'];
+
+test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid are right', { skip: skipWithoutShared('pcaps', 'synscan.pcapng') }, async () => {
+  const tiny = new CaptureFlowBatch(['x'], 1);
+  const roomy = new CaptureFlowBatch(['x'], 8192);
+  const uids: string[] = [];
+  const meter = new FlowMeter((m, slot) => {
+    tiny.add(m, slot, 0);
+    roomy.add(m, slot, 0);
+    uids.push(flowUid(m, slot));
+  });
+  const d = new DecodedPacket();
+  for (const name of CAPTURES) {
+    const file = sharedPath('pcaps', name) as string;
+    await readCapture(new ByteSource({ display: file, path: file }).chunks(), file, (p) => {
+      if (decodePacket(p, d) === DECODE_OK && (d.l3 === L3_IPV4 || d.l3 === L3_IPV6)) meter.packet(d);
+    });
+  }
+  meter.flush();
+  const a: FlowTable = tiny.flush();
+  const b: FlowTable = roomy.flush();
+  assert.ok(a.rowCount > 2000, `${a.rowCount} flows`);
+  assert.equal(a.rowCount, b.rowCount);
+  let v6 = 0;
+  let noService = 0;
+  for (let j = 0; j < a.columns.length; j++) {
+    const x = a.columns[j];
+    const y = b.columns[j];
+    assert.equal(x.name, y.name);
+    assert.equal(x.role, y.role);
+    if (x.kind === 'numeric' && y.kind === 'numeric') {
+      assert.equal(x.values.length, a.rowCount);
+      assert.deepEqual(x.values, y.values, x.name);
+      continue;
+    }
+    assert.ok(x.kind === 'categorical' && y.kind === 'categorical');
+    assert.equal(x.codes.length, a.rowCount);
+    // dictionary in order of first appearance, every entry used, codes in range
+    let next = 0;
+    for (let r = 0; r < a.rowCount; r++) {
+      const c = x.codes[r];
+      assert.ok(c >= -1 && c < x.dictionary.length, `${x.name} row ${r}: code ${c}`);
+      if (c === next) next++;
+      else assert.ok(c < next, `${x.name} row ${r}: code ${c} before ${next}`);
+      assert.equal(cellText(x, r), cellText(y, r), `${x.name} row ${r}`);
+    }
+    assert.equal(next, x.dictionary.length, `${x.name}: unused dictionary entries`);
+    // Flow ID and uid are coded by row (a 5-tuple split by a timeout repeats); the others by value
+    if (x.name !== 'Flow ID' && x.name !== 'uid') assert.equal(new Set(x.dictionary).size, x.dictionary.length, `${x.name}: a value coded twice`);
+  }
+  const col = (name: string) => a.columns.find((c) => c.name === name)!;
+  for (let r = 0; r < a.rowCount; r++) {
+    const text = (name: string): string => cellText(col(name), r);
+    assert.equal(text('Flow ID'), `${text('Src IP')}-${text('Dst IP')}-${text('Src Port')}-${text('Dst Port')}-${text('Protocol')}`);
+    assert.equal(text('uid'), uids[r]);
+    if (text('Src IP').includes(':')) v6++;
+    if (text('service') === '') noService++;
+  }
+  assert.ok(v6 > 0 && v6 < a.rowCount, 'both address families present');
+  assert.ok(noService > 0, 'some flows have no known service (missing cells)');
+});
