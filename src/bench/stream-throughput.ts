@@ -3,13 +3,13 @@
  * p50/p99 latency, a second worker ≥ 1.7 × the rate), beside analyze on the same flows in the
  * same run (the batch path is the peer: same stages, no bus, no per-message commit).
  *
- *   npm run bench -- script stream-throughput [copies] [partitions]      (from the project root)
+ *   npm run bench -- script stream-throughput [copies] [partitions] [message-flows]   (from the project root)
  *
  * Needs NATS with JetStream on 127.0.0.1:4222 and PostgreSQL on 127.0.0.1:5432 (trust auth,
  * database `test`); uses a stream and schemas of its own, deleted afterwards. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
- * (`netsentinel publish`, 200 flows a message); the clock runs from the first publish to the
+ * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
  * moment every flow message is acknowledged (alerts committed to PostgreSQL). Latency per message
  * is the stream's store time to the ack, as the workers report it.
  */
@@ -51,6 +51,7 @@ function cpuOfNamed(name: string): number {
   return s;
 }
 const partitions = Number(process.argv[3] ?? 8);
+const messageFlows = Number(process.argv[4] ?? 200);
 
 async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
@@ -111,9 +112,9 @@ async function main(): Promise<void> {
       const natsCpu0 = cpuOfNamed('nats-server');
       const pgCpu0 = cpuOfNamed('postgres');
       const pubCpu0 = cpuOf('self', true);
-      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--json', '-q'], { encoding: 'utf8' });
+      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
-      const published = JSON.parse(pub.stdout) as { flows: number; seconds: number; perPartition: number[] };
+      const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
       const consumers = owned.flat().map((p) => `bench-p${p}`);
       for (;;) {
         const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
       rates.push(rate);
       const perWorker = owned.map((parts) => parts.reduce((s, p) => s + published.perPartition[p], 0));
       console.log(
-        `${workers} worker(s), ${partitions} partitions: ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
+        `${workers} worker(s), ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
           `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
           `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}`,
       );
