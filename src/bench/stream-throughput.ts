@@ -3,19 +3,19 @@
  * p50/p99 latency, a second worker ≥ 1.7 × the rate), beside analyze on the same flows in the
  * same run (the batch path is the peer: same stages, no bus, no per-message commit).
  *
- *   npm run bench -- script stream-throughput [copies] [partitions]      (from the project root)
+ *   npm run bench -- script stream-throughput [copies] [partitions] [message-flows]   (from the project root)
  *
  * Needs NATS with JetStream on 127.0.0.1:4222 and PostgreSQL on 127.0.0.1:5432 (trust auth,
  * database `test`); uses a stream and schemas of its own, deleted afterwards. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
- * (`netsentinel publish`, 200 flows a message); the clock runs from the first publish to the
+ * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
  * moment every flow message is acknowledged (alerts committed to PostgreSQL). Latency per message
  * is the stream's store time to the ack, as the workers report it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -24,7 +24,34 @@ import { openBus, resultsStream } from '../stream/nats-bus.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const copies = Number(process.argv[2] ?? 1);
+// CPU seconds from /proc (the machine is shared and loaded: wall time alone says little).
+// utime+stime of one process, or cutime+cstime (children waited for) when `children`.
+const TICK = 100; // USER_HZ on Linux
+function cpuOf(pid: number | 'self', children = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields after "(comm) ": state=0 … utime=11 stime=12 cutime=13 cstime=14
+    return children ? (Number(f[13]) + Number(f[14])) / TICK : (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return 0; // exited meanwhile
+  }
+}
+/** CPU seconds of every process whose command name is `name` (nats-server, postgres) */
+function cpuOfNamed(name: string): number {
+  let s = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name) s += cpuOf(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return s;
+}
 const partitions = Number(process.argv[3] ?? 8);
+const messageFlows = Number(process.argv[4] ?? 200);
 
 async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
@@ -41,11 +68,16 @@ async function main(): Promise<void> {
 
     // the peer: analyze on the same flows, same baseline, no bus
     const t0 = performance.now();
+    const cpuChildren0 = cpuOf('self', true);
     const a = spawnSync(process.execPath, [CLI, 'analyze', ...inputs, '-b', baseline, '--store', 'none', '--no-report', '-o', join(tmp, 'an'), '--json', '-q'], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (a.status !== 0) throw new Error(a.stderr);
     const analyzeSeconds = (performance.now() - t0) / 1000;
+    const analyzeCpu = cpuOf('self', true) - cpuChildren0;
     const flows = (JSON.parse(a.stdout) as { flows: number }).flows;
-    console.log(`analyze (peer): ${flows} flows in ${analyzeSeconds.toFixed(2)} s = ${Math.round(flows / analyzeSeconds)} flows/s (process wall time, baseline load included)`);
+    console.log(
+      `analyze (peer): ${flows} flows in ${analyzeSeconds.toFixed(2)} s = ${Math.round(flows / analyzeSeconds)} flows/s (process wall time, baseline load included); ` +
+        `${analyzeCpu.toFixed(2)} CPU s = ${Math.round(flows / analyzeCpu)} flows per CPU second`,
+    );
 
     const rates: number[] = [];
     for (const workers of [1, 2]) {
@@ -76,9 +108,13 @@ async function main(): Promise<void> {
       });
       await Promise.all(procs.map((p) => p.ready));
       const start = performance.now();
-      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--json', '-q'], { encoding: 'utf8' });
+      const workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+      const natsCpu0 = cpuOfNamed('nats-server');
+      const pgCpu0 = cpuOfNamed('postgres');
+      const pubCpu0 = cpuOf('self', true);
+      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
-      const published = JSON.parse(pub.stdout) as { flows: number; seconds: number; perPartition: number[] };
+      const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
       const consumers = owned.flat().map((p) => `bench-p${p}`);
       for (;;) {
         const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
@@ -86,15 +122,24 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
       const seconds = (performance.now() - start) / 1000;
+      const workerCpu = procs.map((p, i) => cpuOf(p.child.pid!) - workerCpu0[i]);
+      const natsCpu = cpuOfNamed('nats-server') - natsCpu0;
+      const pgCpu = cpuOfNamed('postgres') - pgCpu0;
+      const pubCpu = cpuOf('self', true) - pubCpu0;
       for (const p of procs) p.child.kill('SIGTERM');
       const stats = await Promise.all(procs.map((p) => p.done));
       const rate = published.flows / seconds;
       rates.push(rate);
       const perWorker = owned.map((parts) => parts.reduce((s, p) => s + published.perPartition[p], 0));
       console.log(
-        `${workers} worker(s), ${partitions} partitions: ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
+        `${workers} worker(s), ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
           `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
           `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}`,
+      );
+      const sum = workerCpu.reduce((a, b) => a + b, 0);
+      console.log(
+        `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
+          `publisher ${pubCpu.toFixed(2)}, nats-server ${natsCpu.toFixed(2)}, postgres ${pgCpu.toFixed(2)}; all of these ${(sum + pubCpu + natsCpu + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores`,
       );
     }
     console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);

@@ -1,7 +1,7 @@
 /**
  * `publish`'s work: read flows through the same dataset readers analyze uses (a FlowSource) and
  * put them on JetStream, one subject per partition of the source-IP hash, as JSON-lines messages
- * of at most `maxFlows` flows and the server's payload limit. Each message carries its table
+ * (array rows in the schema header's column order, see flow-codec.ts) of at most `maxFlows` flows and the server's payload limit. Each message carries its table
  * schema (header) and a message id made of file, first line and partition, so a publish retried
  * within the stream's duplicate window is not stored twice. Publishes are pipelined (a bounded
  * number of acknowledgements outstanding) and the stream's order is the send order.
@@ -10,7 +10,7 @@ import { headers } from '@nats-io/transport-node';
 import type { PubAck } from '@nats-io/jetstream';
 import type { FlowSource } from '../analysis/flow-source.js';
 import { flowFields } from '../flows/flow-fields.js';
-import { encodeRow, schemaOf, SCHEMA_HEADER } from './flow-codec.js';
+import { encodeRowCompact, schemaOf, SCHEMA_HEADER } from './flow-codec.js';
 import { flowSubject, partitionOf } from './partition.js';
 import type { Bus } from './nats-bus.js';
 
@@ -84,7 +84,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
         bytes = 0;
       };
       for (const r of rows) {
-        const line = encodeRow(batch, r);
+        const line = encodeRowCompact(batch, r);
         if (lines.length && (lines.length >= o.maxFlows || bytes + line.length + 1 > maxBytes)) await flush();
         if (!lines.length) firstRow = r;
         lines.push(line);

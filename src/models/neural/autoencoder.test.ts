@@ -84,6 +84,23 @@ test('autoencoder is deterministic under a seed, and chunked scoring equals one 
   assert.deepEqual(all.subarray(1024), tail);
 });
 
+test('autoencoder scoring many small batches in turn (a stream worker) equals scoring each on a fresh network', async () => {
+  const rng = new Rng(8);
+  const o = autoencoder.options({ ...small, epochs: 2 });
+  const a = await autoencoder.fit(surface(400, rng), o, { seed: 5, threads: 1 });
+  const b = await autoencoder.fit(uniform(400, 12, rng), o, { seed: 6, threads: 1 });
+  const X = uniform(1100, 12, rng);
+  const rows = (start: number, n: number): Matrix => ({ rows: n, cols: 12, data: X.data.slice(start * 12, (start + n) * 12) });
+  // a copy of the state is a new params object: scored on a network built for it alone
+  const fresh = (state: typeof a, m: Matrix): Float64Array => autoencoder.score(structuredClone(state), m);
+  // small, then larger (the kept network grows), then small again, alternating two models
+  for (const [start, n] of [[0, 3], [3, 200], [203, 1100 - 203], [5, 1], [9, 57]]) {
+    assert.deepEqual(autoencoder.score(a, rows(start, n)), fresh(a, rows(start, n)), `model a, rows ${start}+${n}`);
+    assert.deepEqual(autoencoder.score(b, rows(start, n)), fresh(b, rows(start, n)), `model b, rows ${start}+${n}`);
+  }
+  assert.notDeepEqual(autoencoder.score(a, rows(0, 3)), autoencoder.score(b, rows(0, 3)));
+});
+
 test('autoencoder early stopping keeps the best validation epoch', async () => {
   const rng = new Rng(7);
   const state = await autoencoder.fit(

@@ -1,7 +1,7 @@
 /**
  * Forward passes over a whole matrix in chunks, for scoring and prediction: one scoring-only
- * network (no gradients, no Adam moments) sized for a chunk, reused for every chunk, so memory
- * stays flat whatever the number of rows.
+ * network (no gradients, no Adam moments) sized for a chunk, reused for every chunk and every
+ * later call with the same parameters, so memory stays flat whatever the number of rows.
  *
  * Also the input checks every network model makes before touching data, worded like
  * scikit-learn's ("X has 3 features, but MLPClassifier is expecting 5 features as input.").
@@ -22,8 +22,7 @@ export function forwardChunks(
   visit: (out: Float32Array, pad: number, input: Float32Array, inPad: number, start: number, rows: number) => void,
 ): void {
   const cap = Math.max(1, Math.min(SCORE_CHUNK, X.rows));
-  const net = new NetworkRuntime(params.inputs, params.layers, cap, false);
-  net.load(params);
+  const net = scoringNetwork(params, cap);
   const out = net.output;
   for (let start = 0; start < X.rows; start += cap) {
     const rows = Math.min(cap, X.rows - start);
@@ -31,6 +30,25 @@ export function forwardChunks(
     net.forward(rows);
     visit(out.out.view, out.outPad, net.input.view, net.inPad, start, rows);
   }
+}
+
+/**
+ * The scoring network of `params`, kept between calls: a stream worker scores a few hundred rows
+ * per message, and building the runtime (its WebAssembly memory and kernels) and copying the
+ * weights in cost as much as the forward pass itself. Reusing it gives the same outputs: each
+ * call stages its rows over the previous ones and the forward pass rewrites every activation it
+ * reads; the padding it relies on being zero is never written. Keyed by the params object (model
+ * files are loaded into new objects and never changed in place), so it goes with the model.
+ */
+const scoringNetworks = new WeakMap<NetworkParams, NetworkRuntime>();
+function scoringNetwork(params: NetworkParams, rows: number): NetworkRuntime {
+  let net = scoringNetworks.get(params);
+  if (!net || net.batchCapacity < rows) {
+    net = new NetworkRuntime(params.inputs, params.layers, rows, false);
+    net.load(params);
+    scoringNetworks.set(params, net);
+  }
+  return net;
 }
 
 /** Rejects empty input, a wrong width and non-finite values, naming the first bad cell. */
