@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../util/errors.js';
+import { createPgSchema } from './store-location.js';
 
 export interface CachedAnswer {
   readonly answer: unknown;
@@ -85,8 +86,7 @@ async function openPostgresIntelCache(url: string): Promise<IntelCacheStore> {
   const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
   const pool = new pg.Pool({ connectionString: u.toString(), max: 2, connectionTimeoutMillis: 5000 });
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${schema}.intel_cache (
+    await createPgSchema(pool, schema, `CREATE TABLE IF NOT EXISTS ${schema}.intel_cache (
       provider TEXT NOT NULL,
       ip TEXT NOT NULL,
       fetched_at BIGINT NOT NULL,

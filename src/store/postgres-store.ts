@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { UserError } from '../util/errors.js';
+import { createPgSchema } from './store-location.js';
 
 export async function openPostgresStore(url: string): Promise<AlertStore> {
   const u = new URL(url);
@@ -21,8 +22,7 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(`
+    await createPgSchema(pool, schema, `
       CREATE TABLE IF NOT EXISTS ${schema}.runs (
         id BIGSERIAL PRIMARY KEY,
         started_at TIMESTAMPTZ NOT NULL,

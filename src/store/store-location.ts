@@ -49,11 +49,37 @@ export async function openPgPool(loc: Extract<StoreLocation, { kind: 'postgres' 
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${loc.schema}`);
-    await pool.query(schemaSql);
+    await createPgSchema(pool, loc.schema, schemaSql);
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw new UserError(`cannot use the PostgreSQL ${what} store at ${loc.where}: ${(e as Error).message}`);
   }
   return pool;
+}
+
+/** advisory lock class of netsentinel's schema creation (any int4 other programs are unlikely to use) */
+const SCHEMA_LOCK = 0x4e5353;
+
+/**
+ * Create a schema and its tables once, however many processes do it at the same moment.
+ * PostgreSQL's CREATE … IF NOT EXISTS is not safe against a concurrent twin: both see no table, the
+ * second fails on the catalog's unique index ("duplicate key value violates unique constraint
+ * pg_type_typname_nsp_index"), which is what two workers started together on a new database met.
+ * One transaction holding an advisory lock per schema makes them take turns; the later one finds
+ * everything there.
+ */
+export async function createPgSchema(pool: pg.Pool, schema: string, tablesSql: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SCHEMA_LOCK, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(tablesSql);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
 }

@@ -13,6 +13,10 @@
  * that began before the replay window is seen from the window's start; an episode open at the
  * hand-over is closed by the old holder (a finding up to the move) and, if it goes on, found again
  * by the new holder from the replayed window on, so one long episode can give two findings.
+ * Closures the old holder already stored (an episode or source window the replay closes again, or
+ * that the new holder closes with the same flows the old one's drain did) are stored again as
+ * no-ops by their keys and counted as duplicates; flow alerts are not (each message is scored by
+ * one holder), unless a message comes again after an acknowledgement lost in an outage.
  */
 import type { WorkerOptions, WorkerStats } from './stream-worker.js';
 import { runWorker } from './stream-worker.js';
@@ -31,13 +35,13 @@ export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'pro
 }
 
 const sum = (a: WorkerStats, b: WorkerStats): void => {
-  for (const k of ['messages', 'flows', 'redelivered', 'rejected', 'alerts', 'findings', 'stored', 'duplicates', 'rebuiltMessages', 'rebuiltFlows'] as const) a[k] += b[k];
+  for (const k of ['messages', 'flows', 'redelivered', 'rejected', 'alerts', 'flowAlerts', 'findings', 'stored', 'duplicates', 'rebuiltMessages', 'rebuiltFlows'] as const) a[k] += b[k];
 };
 
 export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats & { moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] }> {
   const t0 = performance.now();
   const group = `${o.stream}/${o.durable}`;
-  const totals: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const totals: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] = [];
   const running = new Map<number, { ctl: AbortController; done: Promise<void> }>();
   let failure: unknown;

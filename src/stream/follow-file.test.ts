@@ -51,7 +51,14 @@ test('stream --follow: a CSV appended to and rotated while followed scores every
   w.stderr.on('data', (d) => (err += d));
   const closed = new Promise<number | null>((r) => w.on('close', r));
   const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  await pause(1000);
+  // the worker must hold the file before it is rotated (on a loaded machine its start can take
+  // longer than any fixed pause; a file renamed away before the first open is rightly an error)
+  const openBy = Date.now() + 60_000;
+  while (!/following .* from its start/.test(err)) {
+    if (w.exitCode !== null) throw new Error(`worker exited before following: ${err}`);
+    if (Date.now() > openBy) throw new Error(`worker not following after 60 s: ${err}`);
+    await pause(50);
+  }
   // appended in pieces, one cut mid-line
   appendFileSync(file, rows.slice(300, 450).join('\n') + '\n' + rows[450].slice(0, 20));
   await pause(300);
@@ -79,4 +86,30 @@ test('stream --follow: a CSV appended to and rotated while followed scores every
   assert.equal(stats.follow.rotations, 1);
   assert.equal(stats.follow.headersSkipped, 1);
   assert.deepEqual(sig(got()), sig(want));
+});
+
+test('followFile: a path missing for a while after rotation is waited for (tail -F), a path missing at the start is an error', { timeout: 60_000 }, async () => {
+  const { followFile } = await import('./follow-file.js');
+  const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const file = join(tmp, 'gap.csv');
+  await assert.rejects(followFile(file, { signal: new AbortController().signal }), /stream --follow: cannot open .*gap\.csv \(ENOENT\)/);
+  writeFileSync(file, 'a,b\n1,2\n');
+  const ctl = new AbortController();
+  const rotations: string[] = [];
+  const f = await followFile(file, { signal: ctl.signal, pollMs: 20, onRotate: (why) => rotations.push(why) });
+  let text = '';
+  f.stream.on('data', (d) => (text += d));
+  await pause(100);
+  // renamed away, the path missing for many polls, written to meanwhile through the old name
+  renameSync(file, `${file}.1`);
+  appendFileSync(`${file}.1`, '3,4\n');
+  await pause(400);
+  writeFileSync(file, 'a,b\n5,6\n');
+  await pause(300);
+  ctl.abort();
+  await f.done;
+  assert.equal(text, 'a,b\n1,2\n3,4\n5,6\n');
+  assert.equal(f.stats.rotations, 1);
+  assert.equal(f.stats.headersSkipped, 1);
+  assert.deepEqual(rotations, ['a new file at the path']);
 });

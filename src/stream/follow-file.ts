@@ -8,6 +8,11 @@
  * Polling (every `pollMs`) rather than fs.watch alone: watch events are lost across rename and on
  * some file systems, and a poll of one stat is cheap. Only whole lines are passed on; a partial
  * last line waits for its newline (or for the end, when stopped).
+ *
+ * A missing path: at the start it is an error (a mistyped path should fail at once, not wait
+ * silently forever); once followed, it is waited for, as `tail -F` does: between a rotator's rename
+ * and its create (or when the new file is renamed away again between our stat and our open) the
+ * old file is kept, read to its end, and the new one is opened when it appears.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
@@ -94,12 +99,22 @@ export async function followFile(path: string, o: FollowOptions): Promise<{ stre
         await readToEnd(fh);
         const [now, held] = await Promise.all([stat(path).catch(() => undefined), fh.stat()]);
         if (now && (now.ino !== held.ino || now.dev !== held.dev || now.size < pos)) {
-          // rotated (a new file at the path) or truncated: finish the old one, start the new one
+          // rotated (a new file at the path) or truncated: finish the old one, start the new one.
+          // The new one is opened first: gone again already (renamed away between the stat and
+          // the open), the old one is kept and the path looked at again at the next poll
+          const next = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+            if (e.code === 'ENOENT') return undefined;
+            throw e;
+          });
+          if (!next) {
+            await sleep();
+            continue;
+          }
           await readToEnd(fh);
           await emit(Buffer.alloc(0), true);
           const why = now.ino !== held.ino || now.dev !== held.dev ? 'a new file at the path' : `truncated to ${now.size} bytes`;
           await fh.close();
-          fh = await open(path, 'r');
+          fh = next;
           pos = 0;
           firstLineOfFile = true;
           stats.rotations++;

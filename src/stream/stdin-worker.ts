@@ -33,7 +33,7 @@ export interface StdinOptions extends ScoringSetup {
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const t0 = performance.now();
-  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const scorer = createBatchScorer(o);
   const at = new Date().toISOString();
   const input = o.inputName ?? 'stdin';
@@ -57,6 +57,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     stats.findings += findings.length;
     stats.messages++;
     stats.flows += batch.rowCount;
+    for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
   }
   const last = scorer.finish(Date.now());
   batchNo++;

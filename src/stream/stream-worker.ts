@@ -122,9 +122,20 @@ export interface WorkerStats {
   flows: number;
   redelivered: number;
   rejected: number;
+  /** every alert committed (flow alerts, findings, risky sources; again-closed ones included) */
   alerts: number;
+  /**
+   * flow alerts of the messages scored (never re-made by a rebuild or a drain): each flow scored
+   * once between all workers means the store holds exactly their sum of 'risky flow' alerts
+   */
+  flowAlerts: number;
   findings: number;
   stored: number;
+  /**
+   * alerts already in the store: a redelivered message's, and after a restart or a partition move
+   * an episode or source window closed again (by the rebuild's replay, or closed with the same
+   * flows by the old holder's drain and the new holder); each a no-op by its key
+   */
   duplicates: number;
   rebuiltMessages: number;
   rebuiltFlows: number;
@@ -217,7 +228,7 @@ export function ownedConsumers(durable: string, prefix: string, partitions?: rea
 
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const t0 = performance.now();
-  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const scorer = o.scorer ?? createBatchScorer(o);
   const startedAt = new Date().toISOString();
   let runId: number;
@@ -345,6 +356,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     await ack(m);
     stats.messages++;
     stats.flows += batch.rowCount;
+    for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
     const ms = Date.now() - m.info.timestampNanos / 1e6;
     latencies.push(ms);
     if (metrics) {

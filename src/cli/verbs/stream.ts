@@ -144,6 +144,8 @@ between messages ('netsentinel models' lists versions).`,
         const responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
+        // said once the file is open: from here a rename or a missing path is waited out, not an error
+        if (followed) progress.note(`netsentinel: stream: following ${path} from its start (across rotation, until SIGTERM)`);
         const stats = await runStdinWorker({
           ...setup,
           input: followed?.stream ?? process.stdin,
