@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { createPgSchema } from './store-location.js';
 import { UserError } from '../util/errors.js';
 
 export type KeyScope = 'read' | 'write';
@@ -135,8 +136,7 @@ async function openPostgresKeys(url: string): Promise<KeyStore> {
   const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
   const pool = new pg.Pool({ connectionString: u.toString(), max: 2, connectionTimeoutMillis: 5000 });
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
+    await createPgSchema(pool, schema, `CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, rate DOUBLE PRECISION NOT NULL,
       created_at TEXT NOT NULL, revoked_at TEXT, hash TEXT NOT NULL UNIQUE)`);
   } catch (e) {
