@@ -36,13 +36,16 @@ let tsPrefix = '';
 
 /** Suricata's timestamp form: 2017-07-07T12:59:00.123456+0000 (a Date per second, not per alert) */
 export function eveTimestamp(ms: number): string {
-  const second = Math.floor(ms / 1000);
+  const whole = Math.floor(ms);
+  // the prefix's second from the whole millisecond, the fraction from ms itself, exactly as when
+  // both came from their own expressions (they can disagree a hair below a second boundary)
+  const second = Math.floor(whole / 1000);
   if (second !== tsSecond) {
     // throws RangeError for NaN / out-of-range times, as toISOString always did
-    tsPrefix = new Date(Math.floor(ms)).toISOString().slice(0, 19);
+    tsPrefix = new Date(whole).toISOString().slice(0, 19);
     tsSecond = second;
   }
-  const micro = Math.round((ms - second * 1000) * 1000);
+  const micro = Math.round((ms - Math.floor(ms / 1000) * 1000) * 1000);
   return `${tsPrefix}.${String(micro).padStart(6, '0')}+0000`;
 }
 
