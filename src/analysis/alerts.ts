@@ -57,6 +57,9 @@ export function flowAlert(s: ScoredFlows, r: number, now: number): Alert {
   const attackClass = s.attackClass[r];
   const file = s.file(r);
   const line = s.line(r);
+  // a plain loop, not Object.fromEntries over a mapped array: two arrays less per risky flow
+  const detectors: Record<string, number> = {};
+  for (let j = 0; j < s.detectors.length; j++) detectors[s.detectors[j]] = round6(s.p[j][r]);
   return makeAlert(
     {
       timeMs: Number.isFinite(time) ? time : null,
@@ -73,7 +76,7 @@ export function flowAlert(s: ScoredFlows, r: number, now: number): Alert {
         risk: round6(risk),
         z: round6(s.z[r]),
         reasons: s.reasons[r] ?? [],
-        detectors: Object.fromEntries(s.detectors.map((d, j) => [d, round6(s.p[j][r])])),
+        detectors,
         file,
         line,
       },

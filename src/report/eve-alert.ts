@@ -30,11 +30,23 @@ export function protoName(p: number | null): string | null {
   return PROTO_NAMES[p] ?? String(p);
 }
 
-/** Suricata's timestamp form: 2017-07-07T12:59:00.123456+0000 */
+/** the second's ISO prefix ("2017-07-07T12:59:00"), reused while alerts stay in that second */
+let tsSecond = NaN;
+let tsPrefix = '';
+
+/** Suricata's timestamp form: 2017-07-07T12:59:00.123456+0000 (a Date per second, not per alert) */
 export function eveTimestamp(ms: number): string {
-  const d = new Date(Math.floor(ms));
+  const whole = Math.floor(ms);
+  // the prefix's second from the whole millisecond, the fraction from ms itself, exactly as when
+  // both came from their own expressions (they can disagree a hair below a second boundary)
+  const second = Math.floor(whole / 1000);
+  if (second !== tsSecond) {
+    // throws RangeError for NaN / out-of-range times, as toISOString always did
+    tsPrefix = new Date(whole).toISOString().slice(0, 19);
+    tsSecond = second;
+  }
   const micro = Math.round((ms - Math.floor(ms / 1000) * 1000) * 1000);
-  return `${d.toISOString().slice(0, 19)}.${String(micro).padStart(6, '0')}+0000`;
+  return `${tsPrefix}.${String(micro).padStart(6, '0')}+0000`;
 }
 
 /** Local signature ids (Suricata reserves 1000000-1999999 for local rules): stable per source. */
@@ -79,8 +91,7 @@ export function eveAlert(a: EveAlertInput, now: number): Record<string, unknown>
 
 /** Deduplication key: what the alert is about, never when we ran. */
 export function alertKey(a: EveAlertInput, extra = ''): string {
-  return createHash('sha256')
-    .update([a.source, a.signature, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, a.timeMs, extra].map((x) => String(x ?? '')).join('|'))
-    .digest('hex')
-    .slice(0, 40);
+  // one template string, not an array mapped and joined: made for every risky flow
+  const text = `${a.source}|${a.signature}|${a.srcIp ?? ''}|${a.srcPort ?? ''}|${a.destIp ?? ''}|${a.destPort ?? ''}|${a.proto ?? ''}|${a.timeMs ?? ''}|${extra}`;
+  return createHash('sha256').update(text).digest('hex').slice(0, 40);
 }

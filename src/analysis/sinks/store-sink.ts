@@ -9,7 +9,12 @@ import { storedAlert } from '../alerts.js';
 import { summaryJson } from '../summary-json.js';
 import type { RunInfo, Sink } from '../sink.js';
 
-const CHUNK = 2000;
+/**
+ * Alerts per saveAlerts call (one transaction). Large on purpose: each SQLite commit rewrites every
+ * index page its random keys touched, so 2,000-alert commits wrote the key index ~10x over; 20,000
+ * holds ~25 MB of alerts at most and cuts the store's CPU by a fifth to a third.
+ */
+const CHUNK = 20_000;
 
 export function storeSink(store: AlertStore): Sink {
   let run: RunInfo;
