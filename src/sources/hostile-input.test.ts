@@ -143,6 +143,11 @@ test('binary input no reader claims is refused with one line showing its first b
       name,
     );
   }
+  // named like a capture, without a capture's magic number: the message says it is neither
+  await assert.rejects(
+    readDataset([write('garbled.pcap', random)], quiet),
+    (e: Error) => e instanceof UserError && /garbled\.pcap: not a text\/CSV file and not a pcap\/pcapng capture/.test(e.message) && /packet captures \(pcap, pcapng\)/.test(e.message),
+  );
 });
 
 test('missing, infinite and negative count cells are counted per column and summed over batches', async () => {

@@ -37,7 +37,9 @@ export function hexStart(head: Uint8Array, count = 8): string {
 export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
   const why = notTextReason(head);
   if (!why) return;
+  // a file named like a capture whose magic number is not one: say so, rather than only "not CSV"
+  const capture = /\.(pcap|pcapng|cap)(\.gz)?$/i.test(display) ? ' and not a pcap/pcapng capture (no capture magic number)' : '';
   throw new UserError(
-    `${display}: not a text/CSV file${gzip ? ' (after gunzip)' : ''}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header)`,
+    `${display}: not a text/CSV file${gzip ? ' (after gunzip)' : ''}${capture}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), Zeek conn.log and packet captures (pcap, pcapng)`,
   );
 }
