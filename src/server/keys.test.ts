@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { startService, type RunningService } from './service.js';
 import { DEFAULT_SERVER_CONFIG } from './server-config.js';
 import { openKeyStore, hashKey } from '../store/key-store.js';
 import { seedGbdtFile, SEED_004_CURL_BODY } from '../testing/service-model.js';
 import { skipWithoutShared } from '../testing/shared-data.js';
 import { RateLimiter } from './rate-limit.js';
+import { pgReachable } from '../testing/local-services.js';
 
 const skip = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt');
 const dir = mkdtempSync(join(tmpdir(), 'ns-keys-'));
@@ -125,14 +125,6 @@ test('the token bucket refills at the key rate', () => {
   assert.equal(l.take('k', 2, 600).ok, true);
 });
 
-async function pgReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-  });
-}
 const pgSkip = !(await pgReachable()) && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
 
 test('the key table on PostgreSQL', { skip: pgSkip }, async () => {

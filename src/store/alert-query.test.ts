@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { openStore } from './open-store.js';
 import { openAlertReader } from './alert-query.js';
 import type { StoredAlert } from './alert-store.js';
+import { pgReachable } from '../testing/local-services.js';
 
 function alert(i: number): StoredAlert {
   return {
@@ -31,14 +31,6 @@ function alert(i: number): StoredAlert {
   };
 }
 
-async function pgReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-  });
-}
 const pgSkip = !(await pgReachable()) && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
 
 for (const backend of ['sqlite', 'postgres'] as const) {

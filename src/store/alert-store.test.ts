@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { openStore } from './open-store.js';
 import type { StoredAlert } from './alert-store.js';
+import { pgReachable } from '../testing/local-services.js';
 
 function alert(key: string, risk: number, src = '10.0.0.1'): StoredAlert {
   return {
@@ -30,21 +30,6 @@ function alert(key: string, risk: number, src = '10.0.0.1'): StoredAlert {
 }
 
 const PG_URL = process.env.NETSENTINEL_TEST_PG ?? `postgres://postgres@127.0.0.1:5432/test?schema=ns_test_${process.pid}`;
-
-async function pgReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 const pgUp = await pgReachable();
 const pgSkip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;

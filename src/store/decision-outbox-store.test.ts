@@ -7,19 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { openDecisionStore } from './decision-store.js';
 import { openOutboxStore } from './outbox-store.js';
 import type { Decision } from '../respond/decision.js';
+import { pgReachable } from '../testing/local-services.js';
 
-async function pgReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-  });
-}
 const pgUp = await pgReachable();
 const pgSkip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
 const SCHEMA = `ns_respond_test_${process.pid}`;

@@ -7,22 +7,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
+import { pgReachable } from '../testing/local-services.js';
 
-const pgUp = await new Promise<boolean>((resolve) => {
-  const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
-  s.once('connect', () => {
-    s.destroy();
-    resolve(true);
-  });
-  s.once('error', () => resolve(false));
-  s.once('timeout', () => {
-    s.destroy();
-    resolve(false);
-  });
-});
+const pgUp = await pgReachable();
 const skip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
 const schema = `ns_schema_race_${process.pid}`;
 

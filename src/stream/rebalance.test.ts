@@ -11,7 +11,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
@@ -25,24 +24,10 @@ import { openStore } from '../store/open-store.js';
 import { openBus, resultsStream, type Bus } from './nats-bus.js';
 import { openLeaseStore } from './partition-leases.js';
 import { flowSubject } from './partition.js';
+import { reachable } from '../testing/local-services.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port, timeout: 1000 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 const natsUp = await reachable(4222);
 const pgUp = await reachable(5432);

@@ -12,7 +12,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,24 +26,10 @@ import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openStore } from '../store/open-store.js';
 import { openBus, resultsStream, type Bus } from './nats-bus.js';
+import { reachable } from '../testing/local-services.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port, timeout: 1000 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
 const natsServerSkip = dataSkip || (!hasProgram(NATS_SERVER) && !inCi ? 'nats-server is not installed (needed to restart a private server)' : false);

@@ -7,7 +7,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,19 +18,9 @@ import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openDecisionStore } from '../store/decision-store.js';
 import { openBus, resultsStream, type Bus } from './nats-bus.js';
+import { reachable } from '../testing/local-services.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port, timeout: 1000 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
 const natsSkip = dataSkip || (!(await reachable(4222)) && process.env.CI !== 'true' ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false);

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import net from 'node:net';
 import { readDataset } from '../../sources/read-dataset.js';
 import { fitBaseline, type Baseline } from '../../risk/baseline.js';
 import { runAnalysis, AnalysisInterrupted } from '../run-analysis.js';
@@ -17,19 +16,12 @@ import { openStore } from '../../store/open-store.js';
 import type { Finding } from '../../detect/finding.js';
 import type { FlowSource } from '../flow-source.js';
 import { UserError } from '../../util/errors.js';
+import { pgReachable } from '../../testing/local-services.js';
 
 const sample = resolve('samples', 'loopback');
 const schema = `ns_runs_${process.pid}`;
 const PG_URL = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
 
-async function pgReachable(): Promise<boolean> {
-  return new Promise((done) => {
-    const s = net.connect({ host: '127.0.0.1', port: 5432, timeout: 1000 });
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-    s.once('timeout', () => (s.destroy(), done(false)));
-  });
-}
 const pgSkip = !(await pgReachable()) && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432 (runs when CI=true)' : false;
 
 let baseline: Baseline | undefined;
