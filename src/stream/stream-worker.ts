@@ -18,13 +18,14 @@
  * again are stored again as no-ops. What can be missed: behaviour whose start lies before the
  * window (a slow scan longer than the window) is seen from the window's start only.
  *
- * Drain (SIGTERM, the signal): stop fetching, finish and ack the message in hand, close the open
- * rule episodes (as analyze does at the end of its input) and store them, then close cleanly.
+ * Drain (SIGTERM, the signal): issue no more pulls, finish and ack the message the pull in flight
+ * brings (if any), close the open rule episodes (as analyze does at the end of its input) and store
+ * them, then close cleanly.
  *
  * Outages: a commit (store, publish, respond) that fails is retried until it works
  * (outage-retry.ts), the message unacknowledged meanwhile; an ack that fails is left to JetStream
- * to redeliver (then acknowledged without rescoring, see `committed`); a consumer subscription that
- * ends while the worker is not draining (NATS restarted) is started again. So PostgreSQL or NATS
+ * to redeliver (then acknowledged without rescoring, see `committed`); a pull that fails while
+ * the worker is not draining (NATS restarted) is issued again. So PostgreSQL or NATS
  * going away stalls the worker and their return resumes it, with nothing lost or doubled.
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
@@ -219,6 +220,8 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
   };
 }
 
+/** How long one pull waits for a message: also the longest a drain waits for the pull in flight. */
+const PULL_EXPIRES_MS = 1000;
 const enc = new TextEncoder();
 
 /** The durable consumers a worker uses: one per owned partition (NAME-pN), or one over all. */
@@ -369,8 +372,12 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   };
 
   const latencies: number[] = [];
-  // every consumer keeps a pull request open (no idle waits on quiet partitions); messages are
-  // handled one at a time, in the order they arrive, whatever partition they come from
+  // each consumer pulls one message at a time and asks again only when that one is finished and
+  // acknowledged; messages are handled one at a time, in the order they arrive, whatever partition
+  // they come from. No pull is left open while the worker drains: a pull request open on the server
+  // when the worker stops listening could hand the next message to nobody (delivered again after
+  // ack_wait, so counted twice), so the drain waits for the pull in flight to end (a message, which
+  // is finished like any other, or its expiry, PULL_EXPIRES_MS) and issues no more.
   let chain: Promise<void> = Promise.resolve();
   const serial = (fn: () => Promise<void>): Promise<void> => (chain = chain.then(fn));
   const ticker = o.progress
@@ -379,44 +386,28 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         o.progress!(stats);
       }, 1000)
     : undefined;
-  const live = new Set<{ stop(): void }>();
-  const stop = (): void => {
-    for (const m of live) m.stop();
-  };
-  if (o.signal.aborted) stop();
-  else o.signal.addEventListener('abort', stop, { once: true });
   const watchConnection = watchStatus(o.bus, metrics, note);
   if (metrics) metrics.ready = true;
   try {
     await Promise.all(
       consumers.map(async (c, ci) => {
-        // a subscription that ends (or fails) while not draining is started again: NATS restarted,
-        // the consumer's leader moved; the durable consumer keeps the position on the server
+        // a pull that fails while not draining (NATS restarted, the consumer's leader moved) is
+        // issued again after a pause; the durable consumer keeps the position on the server
         while (!o.signal.aborted) {
           try {
-            const msgs = await c.consume({ max_messages: 1 });
-            live.add(msgs);
-            if (o.signal.aborted) msgs.stop();
-            try {
-              for await (const m of msgs) {
-                if (o.signal.aborted) {
-                  m.nak(); // delivered after the drain began: back to the stream at once
-                  break;
-                }
-                await serial(() => handle(m)).catch((e) => {
-                  throw new HandlerFailed(e);
-                });
-              }
-            } finally {
-              live.delete(msgs);
+            const msgs = await c.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+            for await (const m of msgs) {
+              await serial(() => handle(m)).catch((e) => {
+                throw new HandlerFailed(e);
+              });
             }
+            continue;
           } catch (e) {
             // scoring or a commit given up on: not a subscription problem, never retried here
             if (e instanceof HandlerFailed) throw e.cause;
             if (o.signal.aborted) break;
-            note(`consumer ${owned[ci].name}: ${shortReason(e)}; subscribing again`);
+            note(`consumer ${owned[ci].name}: ${shortReason(e)}; pulling again`);
           }
-          if (o.signal.aborted) break;
           if (metrics) metrics.consumerRestarts++;
           await new Promise((r) => setTimeout(r, 500));
         }
@@ -426,7 +417,6 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     if (metrics) metrics.ready = false;
     watchConnection.stop();
     if (ticker) clearInterval(ticker);
-    o.signal.removeEventListener('abort', stop);
   }
   // drain: the open episodes become findings, as at the end of analyze's input
   const last = scorer.finish(Date.now());
