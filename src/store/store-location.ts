@@ -5,7 +5,7 @@
  * database, without changing the alert store's interface.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../util/errors.js';
@@ -27,6 +27,18 @@ export function parseStoreLocation(location: string): StoreLocation {
 }
 
 /** A SQLite connection in WAL mode that waits (rather than fails) while another writer holds the lock. */
+/**
+ * For verbs that only read (or change what is there): a SQLite store that does not exist yet is
+ * a mistyped path or a store nothing has written to, so say that instead of creating an empty file
+ * and answering "nothing here". PostgreSQL locations pass (their schema is created on use).
+ */
+export function requireExistingStore(location: string, verb: string, writtenBy: string): void {
+  const loc = parseStoreLocation(location);
+  if (loc.kind === 'sqlite' && !existsSync(resolve(loc.path))) {
+    throw new UserError(`${verb}: no store at ${loc.path} (no such file; ${writtenBy} writes it). Give the one in use with --store PATH or postgres://URL`);
+  }
+}
+
 export function openSqlite(path: string, schemaSql: string, what: string): Database.Database {
   const full = resolve(path);
   try {

@@ -5,6 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { openDecisionStore } from '../../store/decision-store.js';
+import { requireExistingStore } from '../../store/store-location.js';
 import { DECISION_TYPES, SEVERITIES, formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
 import { canonicalTarget } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
@@ -61,6 +62,7 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
       out(json ? JSON.stringify({ added: d }, null, 2) : `added ${d.type} ${d.value} for ${formatDuration(seconds)} (id ${d.id}); 'netsentinel block apply' loads it into the firewall`);
       return 0;
     }
+    requireExistingStore(location, `decisions ${action}`, "'analyze --respond', 'respond' or 'decisions add'");
     const store = await openDecisionStore(location);
     try {
       if (action === 'delete') {

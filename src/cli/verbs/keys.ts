@@ -6,6 +6,7 @@
  */
 import type { Command } from '../command.js';
 import { openKeyStore } from '../../store/key-store.js';
+import { requireExistingStore } from '../../store/store-location.js';
 import { UserError } from '../../util/errors.js';
 import { SETTINGS_OPTIONS, settingsFromArgs } from '../../config/settings.js';
 import { settingsAndStore, STORE_OPTION } from './respond-common.js';
@@ -37,7 +38,9 @@ sees new and revoked keys within 5 seconds.`,
     if (action !== 'list' && !arg) throw new UserError(`keys ${action}: missing ${action === 'add' ? 'NAME' : 'ID'}`);
     const rate = (v.rate as number | undefined) ?? settingsFromArgs(v).number('server.rateLimit.perSecond', { above: 0 })!;
     if (!(rate > 0) || !Number.isFinite(rate)) throw new UserError(`keys: --rate must be a positive number, got ${rate}`);
-    const store = await openKeyStore((await settingsAndStore(v)).store);
+    const location = (await settingsAndStore(v)).store;
+    if (action !== 'add') requireExistingStore(location, `keys ${action}`, "'keys add'");
+    const store = await openKeyStore(location);
     try {
       if (action === 'add') {
         if (!/^[\w.@-]{1,64}$/.test(arg)) throw new UserError(`keys add: NAME may hold letters, digits, . _ @ - (at most 64), got "${arg}"`);

@@ -6,6 +6,7 @@
 import type { Command } from '../command.js';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_STORE } from '../../store/open-store.js';
+import { requireExistingStore } from '../../store/store-location.js';
 import { openModelVersionStore, type ModelEventKind } from '../../adapt/model-versions.js';
 
 export const models: Command = {
@@ -29,6 +30,7 @@ events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
     const what = args.positionals[0] ?? 'list';
     if (what !== 'list' && what !== 'events') throw new UserError(`models: "${what}" is not list or events`);
     const loc = process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : (v.store as string);
+    requireExistingStore(loc, 'models', "a 'stream' worker with --drift or --retrain-every");
     const store = await openModelVersionStore(loc);
     try {
       const limit = v.limit as number;

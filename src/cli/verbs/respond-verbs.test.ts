@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,4 +133,18 @@ test('analyze --respond runs the policy as a sink after the outputs are in place
   assert.deepEqual(j.respond.skipped.filter((s) => s.why === 'allowlisted').map((s) => s.value).sort(), ['127.0.0.66', '127.0.0.77']);
   assert.equal(readFileSync(j.respond.files.blockedIps, 'utf8'), '');
   assert.equal(JSON.parse(cli('decisions', 'list', '--all', '--json', '--store', join(dir, 'n.db')).stdout).decisions.length, 2);
+});
+
+test('reading verbs on a store that does not exist say so (exit 2) and create nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-nostore-'));
+  const missing = join(dir, 'typo.db');
+  for (const argv of [['decisions', 'list'], ['decisions', 'delete', '203.0.113.5'], ['keys', 'list'], ['models']]) {
+    const r = cli(...argv, '--store', missing);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${argv[0]}.*no store at .*typo\\.db \\(no such file`), argv.join(' '));
+    assert.equal(existsSync(missing), false, `${argv.join(' ')} created ${missing}`);
+  }
+  // writing verbs still create it
+  assert.equal(cli('decisions', 'add', '203.0.113.5', '--store', missing).code, 0);
+  assert.equal(JSON.parse(cli('decisions', 'list', '--json', '--store', missing).stdout).decisions.length, 1);
 });
