@@ -45,7 +45,7 @@ const seconds = (performance.now() - t0) / 1000;
 for (const s of socks) s.close();
 sink.close();
 // stdin is still open: exit once the figures are written (a pipe's write is asynchronous)
-process.stdout.write(JSON.stringify({ sent, seconds }) + '\n', () => process.exit(0));
+process.stdout.write(JSON.stringify({ sent, seconds }) + '\\n', () => process.exit(0));
 `;
 
 interface Timed {
@@ -105,12 +105,11 @@ export async function liveCaptureCost(shared: string, packets = 300_000): Promis
     const send = spawn('ip', ['netns', 'exec', ns, process.execPath, sender, String(packets)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let sendOut = '';
     send.stdout.setEncoding('utf8').on('data', (s: string) => (sendOut += s));
-    await new Promise<void>((r) => {
+    await new Promise<void>((r, j) => {
       const tick = setInterval(() => {
-        if (sendOut.includes('ready')) {
-          clearInterval(tick);
-          r();
-        }
+        if (sendOut.includes('ready') || send.exitCode !== null) clearInterval(tick);
+        if (sendOut.includes('ready')) r();
+        else if (send.exitCode !== null) j(new Error(`the sender exited (${send.exitCode}) before it was ready`));
       }, 50);
     });
     const filter = 'udp and dst port 9';
