@@ -13,7 +13,7 @@
  * remote address a "duplicate". Addresses arp-watch already reports are not reported twice.
  *
  * Cost: one Map lookup per IPv4 packet with a MAC; the rest only when an (address, MAC) pair is new
- * or the sending MAC changes. Memory: at most `limits.maxGroupsPerRule` addresses, 8 MACs each.
+ * or the sending MAC changes. Addresses first seen from a known router's MAC get no entry. Memory: at most `limits.maxGroupsPerRule` addresses, 8 MACs each.
  */
 import type { Finding } from '../detect/finding.js';
 import type { DuplicateIpConfig, LimitsConfig } from '../detect/rules-config.js';
@@ -34,6 +34,8 @@ interface AddressUse {
   /** the MAC of the last packet, and how often it changed */
   lastMac: number;
   changes: number;
+  /** the next address under the same table key */
+  next: AddressUse | undefined;
 }
 
 const macKey = (hi: number, lo: number): number => hi * 4294967296 + lo;
@@ -44,7 +46,13 @@ const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 
 const notAHost = (a: number): boolean => a === 0 || a >>> 28 === 14 || a >>> 28 === 15;
 
 export class IpConflictWatch {
+  /**
+   * keyed by the address's top 30 bits, a small integer for V8 (a full 32-bit or VLAN-qualified key
+   * would be a heap number, allocated per lookup on this every-packet path); the four addresses
+   * (and VLANs) sharing a key are chained
+   */
   private readonly uses = new Map<number, AddressUse>();
+  private count = 0;
   /** MAC → distinct source addresses (up to maxAddressesPerMac + 1: beyond it, a router) */
   private readonly byMac = new Map<number, number[]>();
   evictions = 0;
@@ -59,9 +67,10 @@ export class IpConflictWatch {
     const ip = d.src[3];
     if (notAHost(ip)) return;
     const mac = macKey(d.srcMacHi, d.srcMacLo);
-    // VLAN ids are below 4096: one number keys (VLAN, address)
-    const key = (d.vlan + 1) * 4294967296 + ip;
-    let u = this.uses.get(key);
+    const vlan = d.vlan;
+    const head = this.uses.get(ip >>> 2);
+    let u = head;
+    while (u !== undefined && (u.ip !== ip || u.vlan !== vlan)) u = u.next;
     if (u !== undefined && u.lastMac === mac) {
       // the common case: the same sender again
       const s = u.senders[0].mac === mac ? u.senders[0] : u.senders.find((x) => x.mac === mac);
@@ -72,12 +81,15 @@ export class IpConflictWatch {
       return;
     }
     if (u === undefined) {
-      if (this.uses.size >= this.limits.maxGroupsPerRule) {
+      // a known router's remote addresses are never a host's: not worth an entry each
+      if (this.isRouter(mac)) return;
+      if (this.count >= this.limits.maxGroupsPerRule) {
         this.evictions++;
         return;
       }
-      u = { ip, vlan: d.vlan, senders: [], lastMac: mac, changes: 0 };
-      this.uses.set(key, u);
+      u = { ip, vlan, senders: [], lastMac: mac, changes: 0, next: head };
+      this.uses.set(ip >>> 2, u);
+      this.count++;
     } else {
       u.changes++;
       u.lastMac = mac;
@@ -109,7 +121,7 @@ export class IpConflictWatch {
   findings(reportedByArp: (ip: number) => boolean = () => false): Finding[] {
     if (!this.cfg.enabled) return [];
     const out: Finding[] = [];
-    for (const u of this.uses.values()) {
+    for (const first of this.uses.values()) for (let u: AddressUse | undefined = first; u !== undefined; u = u.next) {
       if (u.senders.length < 2 || u.changes < this.cfg.minChanges) continue;
       const hosts = u.senders.filter((s) => !this.isRouter(s.mac));
       if (hosts.length < 2 || reportedByArp(u.ip)) continue;
