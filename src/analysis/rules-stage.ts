@@ -19,6 +19,8 @@ export interface RulesStage {
   finish(): RuleEngineResult;
   /** findings closed since the last call (a long-running consumer stores them as they close) */
   takeFindings?(): Finding[];
+  /** episodes that crossed their threshold since the last call, still open (a live capture prints them at once) */
+  takeOpened?(): Finding[];
 }
 
 /** within this many milliseconds of a closed finding, a flow of its source carries its evidence */
@@ -66,6 +68,7 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
       }
       return out;
     },
+    takeOpened: () => engine.opened(),
     takeFindings() {
       const fresh = drained.slice(taken);
       taken = drained.length;

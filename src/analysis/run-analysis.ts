@@ -61,6 +61,8 @@ export interface AnalysisOptions {
   /** a flow at or above this risk is judged an attack in flows_scored.csv's verdict column */
   readonly verdictThreshold?: number;
   readonly outDir: string;
+  /** false: write no file (outDir is neither made nor written; only the store and `sinks` get the results). A live capture without -o keeps nothing on disk. */
+  readonly writeFiles?: boolean;
   readonly store?: AlertStore;
   readonly batchRows?: number;
   readonly seed?: number;
@@ -82,13 +84,16 @@ export interface AnalysisOptions {
   readonly timings?: Timings;
   /** findings as their episodes close during the run (a live capture prints them as they come); all of them still reach the sinks at the end */
   readonly onFindings?: (findings: readonly Finding[]) => void;
+  /** findings whose threshold was just crossed, while their episodes are still open (each once; they close later through onFindings) */
+  readonly onOpened?: (findings: readonly Finding[]) => void;
 }
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const startedAt = new Date();
   // the rules' data (63 MB of GeoIP) is read by the thread pool while the rest is set up
   const rulesData = preloadRuleData(o.rules ?? {});
-  mkdirSync(o.outDir, { recursive: true });
+  const files = o.writeFiles !== false;
+  if (files) mkdirSync(o.outDir, { recursive: true });
   const progress = o.progress;
   let baseline = o.baseline;
   let source = o.source;
@@ -109,15 +114,18 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
   await tm.time('rules setup (GeoIP read)', () => rulesData);
   const rules = createRulesStage(o.rules ?? {});
-  const sinks: Sink[] = [flowsCsvSink(), alertsJsonlSink()];
+  const sinks: Sink[] = files ? [flowsCsvSink(), alertsJsonlSink()] : [];
   if (o.store) sinks.push(storeSink(o.store));
-  sinks.push(riskyIpsSink());
-  if (o.charts) sinks.push(riskChartSink(o.charts));
-  if (o.report) sinks.push(reportHtmlSink(o.report));
-  sinks.push(summaryJsonSink(), ...(o.sinks ?? []));
+  if (files) {
+    sinks.push(riskyIpsSink());
+    if (o.charts) sinks.push(riskChartSink(o.charts));
+    if (o.report) sinks.push(reportHtmlSink(o.report));
+    sinks.push(summaryJsonSink());
+  }
+  sinks.push(...(o.sinks ?? []));
   return runPipeline({
     source,
-    rules: o.onFindings ? reportingClosedFindings(rules, o.onFindings) : rules,
+    rules: o.onFindings || o.onOpened ? reportingFindings(rules, o.onFindings, o.onOpened) : rules,
     score,
     evidence: o.evidence,
     sinks,
@@ -140,13 +148,19 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   });
 }
 
-/** The rules stage, telling `onFindings` after each batch which findings closed in it. */
-function reportingClosedFindings(rules: RulesStage, onFindings: (f: readonly Finding[]) => void): RulesStage {
+/** The rules stage, telling `onOpened` and `onFindings` after each batch which findings opened and closed in it. */
+function reportingFindings(rules: RulesStage, onFindings?: (f: readonly Finding[]) => void, onOpened?: (f: readonly Finding[]) => void): RulesStage {
   return {
     observe(batch, ff) {
       const p = rules.observe(batch, ff);
-      const closed = rules.takeFindings?.() ?? [];
-      if (closed.length) onFindings(closed);
+      if (onOpened) {
+        const opened = rules.takeOpened?.() ?? [];
+        if (opened.length) onOpened(opened);
+      }
+      if (onFindings) {
+        const closed = rules.takeFindings?.() ?? [];
+        if (closed.length) onFindings(closed);
+      }
       return p;
     },
     finish: () => rules.finish(),

@@ -305,6 +305,16 @@ const COMPARISONS: Record<string, () => void> = {
     add({ what: `packet detectors CPU ns per packet (all of them; ${j.packets.toLocaleString('en-US')}-packet replay, median of 7 rounds)`, ours: j.all_detectors_ns_per_packet, peer: j.decode_ns_per_packet, peerName: 'decoding the same packet', target: 'reported' });
     add({ what: 'ARP detector alone CPU ns per packet (before this work)', ours: j.arp_ns_per_packet, peer: j.decode_ns_per_packet, peerName: 'decoding the same packet', target: 'reported' });
   },
+  'live-capture': () => {
+    // issue 10: netsentinel capture from a tcpdump pipe while traffic is blasted, beside tcpdump alone on the same packets
+    const r = spawnSync(process.execPath, [join(here, 'live-capture-bench.js'), sharedRoot!], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const j = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as Record<string, number | string>;
+    if (j.error !== undefined || j.packets === undefined) throw new Error(String(j.error ?? (r.stderr || 'no output').trim().split('\n').slice(-2).join(' | ')));
+    const n = (k: string): number => j[k] as number;
+    add({ what: `live capture packets per CPU s (capture -i lo from a tcpdump pipe, ${n('packets').toLocaleString('en-US')} UDP packets in ${n('flows').toLocaleString('en-US')} flows, start-up and tcpdump child included; kernel drops ${n('ours_kernel_drops')})`, ours: n('ours_packets_per_cpu_s'), peer: n('peer_packets_per_cpu_s'), peerName: `tcpdump -w /dev/null on the same traffic (drops ${n('peer_kernel_drops')})`, target: 'reported' });
+    add({ what: 'live capture CPU ns per packet', ours: n('ours_ns_per_packet'), peer: n('peer_ns_per_packet'), peerName: 'tcpdump -w /dev/null', target: 'reported' });
+    notes.push(`live-capture: sender ${Math.round(n('sender_packets_per_s')).toLocaleString('en-US')} packets/s wall; capture ${n('ours_cpu_s')} CPU s in ${n('ours_wall_s')} s wall, tcpdump alone ${n('peer_cpu_s')} CPU s`);
+  },
   'cic': () => {
     const g = ours('gbdt-cic');
     const r = ours('rf-cic');
@@ -396,7 +406,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'packet-detectors', 'service'];
+  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'packet-detectors', 'live-capture', 'service'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();

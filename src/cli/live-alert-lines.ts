@@ -5,6 +5,11 @@
  * JSON object per line, so `jq` or a log shipper can follow it). It is a sink of the analysis
  * pipeline, plus a callback for findings that close mid-run; a finding printed when it closed is not
  * printed again when the pipeline raises every finding's alert at the end.
+ *
+ * A finding also gets a first line the moment a detector crosses its threshold, while its episode
+ * is still open (a scan can go on for minutes): "opened:" before its title, or with --json the
+ * same record with `event_type` "finding_opened", so that whoever counts alerts (event_type
+ * "alert") counts each finding once, by its closing line.
  */
 import type { Sink } from '../analysis/sink.js';
 import { findingAlert, type Alert } from '../analysis/alerts.js';
@@ -14,13 +19,15 @@ export interface LiveAlertLines {
   readonly sink: Sink;
   /** findings closed mid-run (AnalysisOptions.onFindings) */
   onFindings(findings: readonly Finding[]): void;
+  /** findings whose threshold was just crossed, still open (AnalysisOptions.onOpened, the packet detectors' opened()) */
+  onOpened(findings: readonly Finding[]): void;
   /** lines printed, by kind */
-  readonly counts: { flows: number; findings: number; sources: number };
+  readonly counts: { flows: number; findings: number; sources: number; opened: number };
 }
 
 export function liveAlertLines(print: (line: string) => void, json: boolean, printFlows: boolean): LiveAlertLines {
   const printed = new Set<string>();
-  const counts = { flows: 0, findings: 0, sources: 0 };
+  const counts = { flows: 0, findings: 0, sources: 0, opened: 0 };
   const show = (a: Alert): void => {
     if (printed.has(a.key)) return;
     printed.add(a.key);
@@ -39,6 +46,14 @@ export function liveAlertLines(print: (line: string) => void, json: boolean, pri
       const now = Date.now();
       for (const f of findings) show(findingAlert(f, now));
     },
+    onOpened(findings) {
+      const now = Date.now();
+      for (const f of findings) {
+        const a = findingAlert(f, now);
+        counts.opened++;
+        print(json ? JSON.stringify({ ...a.record, event_type: 'finding_opened' }) : alertText(a, 'opened: '));
+      }
+    },
     sink: {
       name: 'live alert lines',
       async alerts(list) {
@@ -49,14 +64,14 @@ export function liveAlertLines(print: (line: string) => void, json: boolean, pri
 }
 
 /** One alert as a line: time, severity, what, who → whom, and the first reason. */
-export function alertText(a: Alert): string {
+export function alertText(a: Alert, label = ''): string {
   const r = a.record as { timestamp: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert: { signature: string; severity: number } };
   const ns = a.input.netsentinel as { risk?: number; reasons?: readonly string[] };
   const end = (ip: string | undefined, port: number | undefined): string => (ip === undefined ? '' : port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
   const src = end(r.src_ip, r.src_port);
   const dst = end(r.dest_ip, r.dest_port);
   const who = src && dst ? `${src} → ${dst}` : src || (dst ? `→ ${dst}` : '');
-  const what = r.alert.signature.replace(/^netsentinel: /, '');
+  const what = label + r.alert.signature.replace(/^netsentinel: /, '');
   const reason = ns.reasons?.[0];
   return [r.timestamp, `severity ${r.alert.severity}`, what, who, r.proto ?? '', ns.risk !== undefined ? `risk ${ns.risk}` : '', reason ? `- ${reason}` : '']
     .filter((x) => x !== '')

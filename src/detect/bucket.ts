@@ -710,11 +710,17 @@ export class BucketRunner implements RuleRunner {
     this.setBit(s, HAS_EPISODE, false);
     this.clearWindow(s);
     if (ep === null) return;
+    const view = this.view(s, ep, evicted);
+    const d = this.rule.describe(view);
+    if (d) this.out.push(buildFinding(this.rule, view, d));
+  }
+
+  private view(s: number, ep: Episode, evicted: boolean): EpisodeView {
     const interner = this.ctx.interner;
     const o = s * this.stride;
     const st = this.st;
     const proto = st[o + F_PROTO];
-    const view: EpisodeView = {
+    return {
       srcIp: st[o + F_SRC] >= 0 ? interner.text(st[o + F_SRC]) : null,
       dstIp: st[o + F_DST] >= 0 ? interner.text(st[o + F_DST]) : null,
       dstPort: st[o + F_PORT] >= 0 ? st[o + F_PORT] : null,
@@ -723,8 +729,22 @@ export class BucketRunner implements RuleRunner {
       spec: this.rule.bucket,
       evicted,
     };
-    const d = this.rule.describe(view);
-    if (d) this.out.push(buildFinding(this.rule, view, d));
+  }
+
+  /** open episodes said once each (live use: the first line of a finding, as its threshold is crossed) */
+  private readonly announced = new WeakSet<Episode>();
+
+  opened(into: Finding[]): void {
+    const st = this.st;
+    const stride = this.stride;
+    for (let s = 0; s < this.high; s++) {
+      const ep = this.episodes[s];
+      if (!(st[s * stride + F_BITS] & HAS_EPISODE) || ep === null || this.announced.has(ep)) continue;
+      this.announced.add(ep);
+      const view = this.view(s, ep, false);
+      const d = this.rule.describe(view);
+      if (d) into.push(buildFinding(this.rule, view, d));
+    }
   }
 
   activeSources(into: Map<string, ActiveRuleSource>): void {

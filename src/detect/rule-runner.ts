@@ -44,6 +44,11 @@ export interface RuleRunner {
    * flows the rule's evidence while the scan is still going on.
    */
   activeSources?(into: Map<string, ActiveRuleSource>): void;
+  /**
+   * Episodes that crossed the rule's capacity since the last call, each once, as a finding as it
+   * stands now (still open: it closes later with the full count): a live capture prints them at once.
+   */
+  opened?(into: Finding[]): void;
   /** things a user should know about this run (memory pressure, skipped rows) */
   notes(): string[];
 }

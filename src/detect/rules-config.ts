@@ -111,6 +111,19 @@ export interface TtlJumpConfig {
   readonly severity: Severity;
 }
 
+export interface DuplicateIpConfig {
+  readonly enabled: boolean;
+  readonly maxAddressesPerMac: number;
+  readonly minChanges: number;
+  readonly severity: Severity;
+}
+
+export interface RouterAdvertConfig {
+  readonly enabled: boolean;
+  readonly routers: readonly string[];
+  readonly severity: Severity;
+}
+
 export interface GeoIpConfig {
   readonly enabled: boolean;
   readonly cityDatabase: string | null;
@@ -137,6 +150,8 @@ export interface RulesConfig {
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
+  readonly duplicateIp: DuplicateIpConfig;
+  readonly routerAdvert: RouterAdvertConfig;
   readonly geoip: GeoIpConfig;
   readonly limits: LimitsConfig;
 }
@@ -251,6 +266,15 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'ttlJump.enabled', default: true, kind: bool, description: 'captures: report TTL/hop-limit jumps within one direction of an established TCP connection (packets injected by another machine)' },
   { path: 'ttlJump.maxHopChange', default: 3, kind: int(1, 254), description: 'a jump is a hop count differing by more than this from the connection\'s first, or a different initial-TTL class (64/128/255)' },
   { path: 'ttlJump.severity', default: 2, kind: severity, description: 'severity of a TTL jump finding' },
+
+  { path: 'duplicateIp.enabled', default: true, kind: bool, description: 'captures: report an IPv4 address sent from by two MACs in turn on one link (VLAN), seen in IP traffic without ARP telling (arp.ip-conflict covers what ARP shows)' },
+  { path: 'duplicateIp.maxAddressesPerMac', default: 4, kind: int(1), description: 'a MAC sending from more than this many IPv4 addresses is a router forwarding others\' packets: it is left out' },
+  { path: 'duplicateIp.minChanges', default: 2, kind: int(1), description: 'the sending MAC of one address must change this often (A, B, A is 2): one change is a replaced machine or a lease handed on' },
+  { path: 'duplicateIp.severity', default: 2, kind: severity, description: 'severity of a duplicate address finding' },
+
+  { path: 'routerAdvert.enabled', default: true, kind: bool, description: 'captures: report IPv6 router takeover: a new router advertising a prefix another router advertised, or a known router\'s address advertised from another MAC (lifetime 0 makes hosts drop their router)' },
+  { path: 'routerAdvert.routers', default: [], kind: { type: 'cidrs' }, description: 'your IPv6 routers (their link-local or global addresses, or CIDRs): never reported; empty: the first router to advertise a prefix or an address owns it' },
+  { path: 'routerAdvert.severity', default: 1, kind: severity, description: 'severity of a router takeover or impostor finding' },
 
   { path: 'geoip.enabled', default: true, kind: bool, description: 'look sources up in a GeoIP database (default: DB-IP City Lite, bundled; "IP Geolocation by DB-IP")' },
   { path: 'geoip.cityDatabase', default: null, kind: { type: 'path' }, description: 'a MaxMind-format .mmdb city or country database to use instead (e.g. GeoLite2-City.mmdb)' },

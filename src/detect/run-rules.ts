@@ -58,6 +58,8 @@ export interface RuleEngine {
   groups(): Record<string, number>;
   /** Sources in an open episode past a rule's capacity right now, with the most severe rule. */
   activeSources(): Map<string, ActiveRuleSource>;
+  /** Episodes that crossed their threshold since the last call (still open), each once. */
+  opened(): Finding[];
 }
 
 interface Entry {
@@ -221,6 +223,11 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       const out = new Map<string, ActiveRuleSource>();
       for (const e of active) (e.runner as RuleRunner).activeSources?.(out);
       return out;
+    },
+    opened() {
+      const out: Finding[] = [];
+      for (const e of active) (e.runner as RuleRunner).opened?.(out);
+      return out.sort(compareFindings);
     },
   };
 }

@@ -75,6 +75,11 @@ export class ArpWatch {
     }
   }
 
+  /** Whether `ip` (IPv4 as a number) was announced by ARP from several MACs (an `arp.ip-conflict`). */
+  conflicted(ip: number): boolean {
+    return (this.claims.get(ip)?.length ?? 0) >= 2;
+  }
+
   findings(): Finding[] {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });

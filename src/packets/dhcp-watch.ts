@@ -64,6 +64,8 @@ export class DhcpWatch {
       const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
       s = { family: m.family, key, serverId: m.serverId, addresses: new CappedSet(8, 8), macs: new CappedSet(8, 8), messages: new Map(), first: d.tsMicros, last: d.tsMicros, routers: new CappedSet(64, n), dns: new CappedSet(64, n), offered: new CappedSet(cap, n), clients: new CappedSet(cap, n) };
       this.servers.set(key, s);
+      // a new server may change which ones are reported (a live capture asks before the end)
+      this.reported = null;
     }
     s.last = d.tsMicros;
     s.addresses.add(src);

@@ -6,15 +6,24 @@
  * The detectors (each its own *-watch.ts): ARP poisoning and duplicate addresses (arp-watch; IPv6
  * duplicates from neighbor advertisements: ndp-watch), SYN
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
- * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch). Their thresholds are rule
+ * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), duplicate IPv4 addresses seen
+ * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch). Their thresholds are rule
  * settings (`rules.synScan.*`, ... in detect/rules-config.ts). `onPacket` hands each packet only to
  * the detectors of its protocol, since it runs for every packet of a capture.
+ *
+ * Live (`netsentinel capture`), `opened()` says which findings appeared since it was last asked,
+ * each once, while the capture runs: a SYN scan or flood the moment its threshold is crossed,
+ * the others (whose findings are the state itself) as soon as their state makes one. They close,
+ * with their final counts, at the end like a file's.
  */
 import type { EvidenceProvider } from '../analysis/evidence.js';
 import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
 import { ArpWatch } from './arp-watch.js';
 import { L3_ARP, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+import type { Finding } from '../detect/finding.js';
 import { DhcpWatch } from './dhcp-watch.js';
+import { IpConflictWatch } from './ip-conflict-watch.js';
+import { RouterAdvertWatch } from './router-advert-watch.js';
 import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
 import { NdpWatch } from './ndp-watch.js';
 import { SynWatch } from './syn-watch.js';
@@ -23,9 +32,18 @@ import { TtlJumpWatch } from './ttl-jump-watch.js';
 export interface PacketDetectorOptions {
   /** where "state was dropped" notes go (default: stderr, as the capture reader's warnings) */
   readonly warn?: (message: string) => void;
+  /** a live capture: `opened()` will be asked (a file's analysis keeps nothing for it) */
+  readonly live?: boolean;
 }
 
-export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetectorOptions = {}): { onPacket: (d: DecodedPacket) => void; provider: EvidenceProvider } {
+export interface PacketDetectors {
+  readonly onPacket: (d: DecodedPacket) => void;
+  readonly provider: EvidenceProvider;
+  /** findings that appeared since the last call, each once (live use; still open: they close at the end) */
+  opened(): Finding[];
+}
+
+export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetectorOptions = {}): PacketDetectors {
   // the same settings the rules use (already checked when the configuration was loaded)
   const rules = resolveRulesConfig(input);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
@@ -36,11 +54,30 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   // DHCP runs even when its findings are off: the routers it sees are the redirect detector's known routers
   const dhcp = new DhcpWatch(rules.dhcp, rules.limits);
   const ndp = new NdpWatch(rules.limits);
+  const dup = rules.duplicateIp.enabled ? new IpConflictWatch(rules.duplicateIp, rules.limits) : null;
+  const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
+  if (syn && opts.live) syn.reportCrossings = true;
+  // in the order the detectors always reported (the SYN watch's between ARP's and the rest at the end)
+  const stateFindings = (atEnd: boolean): Finding[] => [
+    ...arp.findings(),
+    ...(atEnd ? (syn?.findings() ?? []) : []),
+    ...(ttl?.findings() ?? []),
+    ...(icmp?.findings(dhcp.trustedRouters()) ?? []),
+    ...dhcp.findings(),
+    ...ndp.findings(),
+    ...(dup?.findings((ip) => arp.conflicted(ip)) ?? []),
+    ...(ra?.findings() ?? []),
+  ];
+  /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
+  const said = new Set<string>();
   return {
     onPacket: (d) => {
       const l3 = d.l3;
       if (l3 === L3_ARP) return arp.observe(d);
-      if (l3 === L3_IPV4) arp.observe(d);
+      if (l3 === L3_IPV4) {
+        arp.observe(d);
+        dup?.observe(d);
+      }
       const proto = d.proto;
       if (proto === PROTO_TCP) {
         syn?.observe(d);
@@ -49,16 +86,28 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       else if (proto === PROTO_ICMPV6) {
         icmp?.observe(d);
         ndp.observe(d);
+        ra?.observe(d);
       } else if (proto === PROTO_ICMP) icmp?.observe(d);
     },
     provider: {
       name: 'packets',
       finish: async () => {
-        const findings = [...arp.findings(), ...(syn?.findings() ?? []), ...(ttl?.findings() ?? []), ...(icmp?.findings(dhcp.trustedRouters()) ?? []), ...dhcp.findings(), ...ndp.findings()];
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions;
+        const findings = stateFindings(true);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
         return { findings };
       },
+    },
+    opened() {
+      const fresh = syn?.opened() ?? [];
+      for (const f of stateFindings(false)) {
+        const k = `${f.ruleId} ${f.srcIp ?? ''} ${f.targets.ips[0] ?? ''}`;
+        // bounded like the tables: past the limit nothing more is said early (it still closes at the end)
+        if (said.has(k) || said.size >= rules.limits.maxGroupsPerRule) continue;
+        said.add(k);
+        fresh.push(f);
+      }
+      return fresh;
     },
   };
 }

@@ -161,3 +161,36 @@ export function neighborAdvertisement(d: DecodedPacket): NeighborAdvertisement |
   // the flags are the ICMPv6 header's second word, just before the payload
   return { target: ipv6At(b, p), mac, override: (b[p - 4] & 0x20) !== 0 };
 }
+
+export interface RouterAdvertisement {
+  /** router lifetime in seconds: 0 says "do not use me as a default router" (RFC 4861 4.2) */
+  readonly lifetime: number;
+  /** the source link-layer address option (type 1), else null */
+  readonly mac: string | null;
+  /** prefix information options (type 3) as "2001:db8::/64", with their valid lifetimes */
+  readonly prefixes: readonly { readonly prefix: string; readonly valid: number }[];
+}
+
+/** An ICMPv6 router advertisement (type 134), or null when the packet is not one (or is cut short). */
+export function routerAdvertisement(d: DecodedPacket): RouterAdvertisement | null {
+  if (d.proto !== PROTO_ICMPV6 || d.icmpType !== ICMPV6_ROUTER_ADVERTISEMENT || d.l4HeaderLen !== 8) return null;
+  const b = d.bytes;
+  const p = d.payloadOffset;
+  const end = p + d.payloadCaptured;
+  // after the ICMPv6 header's first word: hop limit, flags, router lifetime (the last two bytes before the payload)
+  const lifetime = (b[p - 2] << 8) | b[p - 1];
+  let mac: string | null = null;
+  const prefixes: { prefix: string; valid: number }[] = [];
+  // reachable time and retrans timer (8 bytes), then the options
+  for (let o = p + 8; o + 8 <= end; ) {
+    const len = b[o + 1] * 8;
+    if (len === 0 || o + len > end) break;
+    if (b[o] === 1 && len >= 8) mac = [...b.subarray(o + 2, o + 8)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+    else if (b[o] === 3 && len >= 32 && prefixes.length < 16) {
+      const valid = ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0;
+      prefixes.push({ prefix: `${ipv6At(b, o + 16)}/${b[o + 2]}`, valid });
+    }
+    o += len;
+  }
+  return { lifetime, mac, prefixes };
+}

@@ -76,6 +76,8 @@ interface SourceEpisode {
   unanswered: number;
   completed: number;
   retransmits: number;
+  /** its threshold was crossed (said once, as it happened) */
+  crossed: boolean;
 }
 
 interface TargetWindow {
@@ -109,6 +111,10 @@ export class SynWatch {
   private readonly sources = new Map<AddrKey, SourceEpisode>();
   private readonly targets = new Map<AddrKey, TargetWindow>();
   private readonly out: Finding[] = [];
+  /** episodes whose threshold was just crossed (still open), for a live capture to print at once */
+  private readonly crossed: Finding[] = [];
+  /** collect `crossed` (live use; a file's analysis never asks, so it keeps nothing) */
+  reportCrossings = false;
   private nextSweep = 0;
   private nextExpiry = 0;
   private readonly handshake: number;
@@ -243,7 +249,7 @@ export class SynWatch {
         this.stats.evictions++;
       }
       const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      ep = { key: src, first: a.t, last: a.t, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0 };
+      ep = { key: src, first: a.t, last: a.t, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
       this.sources.set(src, ep);
     }
     ep.halfOpen++;
@@ -258,16 +264,23 @@ export class SynWatch {
     if (outcome === 'refused') ep.refused++;
     else if (outcome === 'reset' && explicit) ep.resetBySource++;
     else if (!a.synAck) ep.unanswered++;
+    if (!ep.crossed && ep.targets.size > this.scan.targets) {
+      ep.crossed = true;
+      if (this.reportCrossings) this.crossed.push(this.scanFinding(ep));
+    }
   }
 
   private closeSource(ep: SourceEpisode): void {
-    if (ep.targets.size <= this.scan.targets) return;
+    if (ep.targets.size > this.scan.targets) this.out.push(this.scanFinding(ep));
+  }
+
+  private scanFinding(ep: SourceEpisode): Finding {
     const span = (ep.last - ep.first) / 1e6;
     const n = ep.targets.size;
     const ip = keyText(ep.key);
     const hosts = new CappedSet<string>(Infinity, this.limits.sampleSize);
     for (const h of ep.hosts.sample) hosts.add(keyText(h));
-    this.out.push({
+    return {
       ruleId: 'packet.syn-scan',
       title: 'SYN scan (handshakes never completed)',
       category: 'reconnaissance',
@@ -294,7 +307,7 @@ export class SynWatch {
       reason:
         `${ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} host(s) in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
         `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
-    });
+    };
   }
 
   private countFlood(a: Attempt, src: AddrKey, dst: AddrKey): void {
@@ -330,11 +343,17 @@ export class SynWatch {
     // sliding-window estimate: the part of the previous window still inside, plus this one
     const estimate = w.previous * (1 - (t - w.windowStart) / W) + w.count;
     if (estimate > w.peak) w.peak = estimate;
-    if (estimate > this.flood.halfOpen) w.over = true;
+    if (estimate > this.flood.halfOpen && !w.over) {
+      w.over = true;
+      if (this.reportCrossings) this.crossed.push(this.floodFinding(w));
+    }
   }
 
   private closeTarget(w: TargetWindow): void {
-    if (!w.over) return;
+    if (w.over) this.out.push(this.floodFinding(w));
+  }
+
+  private floodFinding(w: TargetWindow): Finding {
     const sources = w.sources ? w.sources.size : 1;
     const capped = w.sources ? w.sources.capped : false;
     const one = sources === 1 ? keyText(w.source) : null;
@@ -344,7 +363,7 @@ export class SynWatch {
     const ports = new CappedSet<number>(1, 1);
     ports.add(w.port);
     const peak = Math.round(w.peak);
-    this.out.push({
+    return {
       ruleId: 'packet.syn-flood',
       title: 'SYN flood (half-open handshakes towards one port)',
       category: 'denial-of-service',
@@ -367,7 +386,12 @@ export class SynWatch {
       reason:
         `${host} port ${w.port} was left with up to ${peak} half-open handshakes within ${this.flood.windowSeconds} s (more than ${this.flood.halfOpen}; ${w.total} in all) ` +
         `from ${one ?? `${sources}${capped ? '+' : ''} sources`}: a SYN flood.`,
-    });
+    };
+  }
+
+  /** Scans and floods whose threshold was crossed since the last call (each once; they close later with their full counts). */
+  opened(): Finding[] {
+    return this.crossed.splice(0, this.crossed.length);
   }
 
   /** Everything still pending is half-open (the capture ended first); then every open episode closes. */

@@ -141,3 +141,29 @@ export function dhcpv6Answer(type: number, duid: Uint8Array, dns: string[] = [])
 export function neighborAdvertisementV6(target: string, mac: string): Uint8Array {
   return icmpMessage(136, 0, Buffer.concat([Buffer.from([0x60, 0, 0, 0]), ipBytes(target), Buffer.from([2, 1]), macBytes(mac)]));
 }
+
+/**
+ * ICMPv6 router advertisement (type 134, RFC 4861 4.2): hop limit 64, no flags, the router
+ * lifetime in seconds, then a source link-layer option (when `mac`) and one prefix information
+ * option per prefix ("2001:db8:1::/64"; on-link and autonomous, valid/preferred lifetimes `valid`).
+ */
+export function routerAdvertisementV6(lifetime: number, prefixes: string[], mac?: string, valid = 2592000): Uint8Array {
+  const head = Buffer.alloc(12);
+  head[0] = 64;
+  head.writeUInt16BE(lifetime, 2);
+  const opts: Buffer[] = [];
+  if (mac) opts.push(Buffer.from([1, 1]), macBytes(mac));
+  for (const p of prefixes) {
+    const [addr, len] = p.split('/');
+    const o = Buffer.alloc(32);
+    o[0] = 3;
+    o[1] = 4;
+    o[2] = Number(len);
+    o[3] = 0xc0;
+    o.writeUInt32BE(valid, 4);
+    o.writeUInt32BE(Math.min(valid, 604800), 8);
+    ipBytes(addr).copy(o, 16);
+    opts.push(o);
+  }
+  return icmpMessage(134, 0, Buffer.concat([head, ...opts]));
+}

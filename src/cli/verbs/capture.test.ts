@@ -10,7 +10,7 @@
  * except under CI=true where they must be there.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { hasProgram, run } from '../../testing/programs.js';
+import { Background, sleep, TRAFFIC } from '../../testing/live-namespaces.js';
 import { sharedPath } from '../../testing/shared-data.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -50,67 +51,6 @@ function cli(args: string[], env?: NodeJS.ProcessEnv): { code: number; out: stri
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: dir, env: env ?? process.env, maxBuffer: 1 << 26, timeout: 120000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
-
-/** A program run in the background, its output gathered; `waitFor` resolves when a stream matches. */
-class Background {
-  out = '';
-  err = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcess) {
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => (this.out += s));
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => (this.err += s));
-    this.exited = new Promise((res) => child.on('close', (code) => res(code)));
-  }
-  async waitFor(stream: 'out' | 'err', re: RegExp, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (!re.test(this[stream])) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${re} on std${stream}; stdout: ${this.out.slice(-2000)} stderr: ${this.err.slice(-2000)}`);
-      if (this.child.exitCode !== null) throw new Error(`exited (${this.child.exitCode}) before ${re}; stderr: ${this.err}`);
-      await sleep(50);
-    }
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// the traffic maker run inside a namespace: an echo server (TCP and UDP), a client, a scanner
-const TRAFFIC = `
-import net from 'node:net';
-import dgram from 'node:dgram';
-const [mode, host, a, b] = process.argv.slice(2);
-if (mode === 'serve') {
-  net.createServer((s) => s.on('data', (d) => s.end(d))).listen(Number(a), host, () => console.log('ready'));
-  const u = dgram.createSocket('udp4');
-  u.on('message', (m, r) => u.send(m, r.port, r.address));
-  u.bind(Number(b), host);
-} else if (mode === 'talk') {
-  for (let i = 0; i < Number(b); i++) {
-    await new Promise((res, rej) => {
-      const s = net.connect({ host, port: Number(a) }, () => s.write('hello ' + i));
-      s.on('data', () => s.end());
-      s.on('close', res);
-      s.on('error', rej);
-    });
-  }
-} else if (mode === 'udp') {
-  for (let i = 0; i < Number(b); i++) {
-    await new Promise((res, rej) => {
-      const u = dgram.createSocket('udp4');
-      u.on('message', () => { u.close(); res(); });
-      u.on('error', rej);
-      u.send('query ' + i, Number(a), host);
-    });
-  }
-} else if (mode === 'scan') {
-  const ports = [];
-  for (let p = Number(a); p <= Number(b); p++) ports.push(p);
-  await Promise.all(ports.map((port) => new Promise((res) => {
-    const s = net.connect({ host, port });
-    const end = () => { s.destroy(); res(); };
-    s.on('connect', end); s.on('error', end); s.setTimeout(3000, end);
-  })));
-}
-`;
 
 test('capture on a veth between two namespaces: flows, the port scan and its scanner, outputs, rotated files', { skip: skipLive('tcpdump', 'ip') || (benign ? false : 'needs ../shared/datasets/cicids2017-sample') }, async () => {
   const tag = `nsc${process.pid}`;

@@ -5,9 +5,6 @@
  * alerts are printed as they are raised. SIGINT/SIGTERM, --duration or --count end the capture
  * cleanly: open flows are finished, the sinks write what `analyze` writes (with -o), exit 0.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
@@ -29,6 +26,9 @@ import { formatSeconds } from '../progress.js';
 import { liveAlertLines } from '../live-alert-lines.js';
 import { formatSummary } from './analyze.js';
 
+/** how often the packet detectors are asked what they found (they see packets as they arrive) */
+const OPENED_POLL_MS = 500;
+
 export const capture: Command = {
   spec: {
     name: 'capture',
@@ -39,7 +39,9 @@ export const capture: Command = {
 its pcap from a pipe: no native addon, and only the capture program needs the privilege (root, or
 CAP_NET_RAW on the program). Flows are metered as packets arrive and handed to the analysis every
 --batch-seconds (flows idle past --idle-timeout, and TCP connections that closed, are finished then);
-each finding is printed on stdout when its episode closes (one line, or its EVE JSON with --json),
+each finding is printed on stdout when a detector crosses its threshold ("opened: ...", or a
+"finding_opened" record with --json) and again, with its final counts, when its episode closes
+(one line, or its EVE JSON alert with --json),
 risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
 SIGTERM, --duration or --count stop the capture: open flows are finished and analysed, the outputs
 written, exit 0. A second Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
@@ -112,10 +114,9 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
     const startedAt = Date.now();
     let summary: LiveCaptureSummary | undefined;
     let result: AnalysisResult;
-    // without -o the pipeline's files go to a scratch folder removed at the end
-    const scratch = outDir ? undefined : mkdtempSync(join(tmpdir(), 'netsentinel-capture-'));
     let store;
     let chart;
+    let openedTimer: NodeJS.Timeout | undefined;
     try {
       // a program that fails at once (no such interface, no permission) is said before any output opens
       const first = await Promise.race([program.started, program.ended]);
@@ -123,11 +124,18 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
         if (first.failure) throw first.failure;
         throw new UserError(`capture: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
       }
-      progress.note(`capture: ${first} (${program.program}); Ctrl-C stops and writes the results`);
+      progress.note(`capture: ${first} (${program.program}); Ctrl-C stops${outDir ? ` and writes the results to ${outDir}` : ''}`);
+      // without -o nothing goes to disk (a capture may run for weeks: no scratch files to fill /tmp); say so once
+      if (!outDir) progress.note(`capture: findings are printed as they come; nothing is kept on disk${writeDir ? ` but the packets in ${writeDir}` : ''} (-o DIR keeps flows_scored.csv, alerts.jsonl and the report${writeDir ? '' : '; --write DIR the packets'})`);
       store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
       chart = outDir && !v.noReport ? riskChartThread() : undefined;
-      const packets = packetDetectors(config.rules);
+      const packets = packetDetectors(config.rules, { live: true });
       const lines = liveAlertLines(out, json, Boolean(v.printFlows));
+      // the packet detectors run as packets arrive: what they find is said within a second, not at the next batch
+      openedTimer = setInterval(() => {
+        const fresh = packets.opened();
+        if (fresh.length) lines.onOpened(fresh);
+      }, OPENED_POLL_MS);
       const source = liveFlowSource(program, {
         ...meterOptions,
         display: `${ifName} (${program.program})`,
@@ -155,7 +163,8 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
         flowThreshold,
         ipThreshold,
         verdictThreshold: config.thresholds.verdict,
-        outDir: outDir ?? (scratch as string),
+        outDir: outDir ?? '',
+        writeFiles: outDir !== undefined,
         store,
         batchRows: v.batchRows as number,
         maxFlowAlerts: (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS,
@@ -164,13 +173,14 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
         evidence: [packets.provider],
         sinks: [lines.sink],
         onFindings: (f) => lines.onFindings(f),
+        onOpened: (f) => lines.onOpened(f),
       });
     } finally {
+      clearInterval(openedTimer);
       stopHook();
       program.stop();
       await chart?.close();
       await store?.close();
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
     }
     const s = summary as LiveCaptureSummary;
     const seconds = (Date.now() - startedAt) / 1000;

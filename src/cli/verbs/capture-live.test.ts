@@ -1,0 +1,134 @@
+/**
+ * `netsentinel capture` live, in two network namespaces this test creates (unique names with its
+ * pid; a veth pair between them): findings printed the moment a detector crosses its threshold,
+ * before the capture ends, and again when they close; a capture without -o keeping nothing on disk;
+ * and dumpcap as the capture program. Needs root, tcpdump, dumpcap and iproute2: skipped, saying
+ * why, without them, except under CI=true where they must be there.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { hasProgram } from '../../testing/programs.js';
+import { Background, namespacePair } from '../../testing/live-namespaces.js';
+import { sharedPath } from '../../testing/shared-data.js';
+
+const main = fileURLToPath(new URL('../main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ns-capture-live-'));
+chmodSync(dir, 0o755);
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const benign = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
+const baselineFile = join(dir, 'office.nsb');
+
+function skipLive(...programs: string[]): string | false {
+  if (process.env.CI === 'true') return false;
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces and packet capture); CI runs it as root';
+  const missing = programs.filter((p) => !hasProgram(p));
+  if (missing.length) return `needs ${missing.join(', ')} (Debian packages tcpdump, wireshark-common for dumpcap, iproute2)`;
+  if (!benign) return 'needs ../shared/datasets/cicids2017-sample';
+  return false;
+}
+
+before(() => {
+  if (!benign) return;
+  const r = spawnSync(process.execPath, [main, 'baseline', benign, '-o', baselineFile, '-q', '--threads', '1'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+type Line = Record<string, any>;
+const parse = (out: string): Line[] => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+
+test('a scan is printed when its threshold is crossed, before the capture ends, and again with its final count when it closes; nothing is kept on disk without -o', { skip: skipLive('tcpdump', 'ip') }, async () => {
+  const net = namespacePair('pgo', dir);
+  // the capture's own temporary folder and working folder: without -o both must stay empty
+  const scratch = join(dir, 'tmp-open');
+  const cwd = join(dir, 'cwd-open');
+  mkdirSync(scratch);
+  mkdirSync(cwd);
+  let server: Background | undefined;
+  let cap: Background | undefined;
+  try {
+    server = await net.serve();
+    cap = new Background(
+      spawn('ip', net.inNs(net.nsA, process.execPath, main, 'capture', '-i', net.vethA, '-b', baselineFile, '--json', '--batch-seconds', '1'), { cwd, env: { ...process.env, TMPDIR: scratch } }),
+    );
+    await cap.waitFor('err', /listening on/, 30000);
+    assert.match(cap.err, /capture: findings are printed as they come; nothing is kept on disk \(-o DIR keeps flows_scored\.csv, alerts\.jsonl and the report; --write DIR the packets\)/);
+    // 150 closed ports: each SYN refused by a RST, so each handshake is half-open at once
+    net.fromB('scan', net.ipA, '1', '150');
+    // the SYN watch's line (packets) and the port-scan rule's (flows, at the next batch), while the capture runs
+    await cap.waitFor('out', /"event_type":"finding_opened".*"rule":"packet\.syn-scan"/, 30000);
+    await cap.waitFor('out', /"event_type":"finding_opened".*"rule":"port-scan\.vertical"/, 30000);
+    assert.equal(cap.child.exitCode, null, 'the capture is still running');
+    // while it runs too: no scratch folder of flows and alerts growing in TMPDIR
+    assert.deepEqual(readdirSync(scratch), []);
+    const opened = parse(cap.out);
+    assert.ok(!opened.some((l) => l.event_type === 'capture_summary'));
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.exited, 0, cap.err);
+    const lines = parse(cap.out);
+    const syn = lines.filter((l) => l.netsentinel?.rule === 'packet.syn-scan');
+    assert.deepEqual(syn.map((l) => l.event_type), ['finding_opened', 'alert'], 'opened once, then closed once');
+    // opened as the 21st target was refused (rules.synScan.targets 20); closed with all 150
+    assert.equal(syn[0].netsentinel.evidence.halfOpenTargets, 21);
+    assert.equal(syn[0].src_ip, net.ipB);
+    assert.equal(syn[1].netsentinel.evidence.halfOpenTargets, 150);
+    assert.match(syn[1].netsentinel.reasons[0], /^10\.77\.0\.2 sent SYNs to 150 \(host, port\) targets on 1 host\(s\) .*150 refused/);
+    const scan = lines.filter((l) => l.netsentinel?.rule === 'port-scan.vertical');
+    assert.deepEqual(scan.map((l) => l.event_type), ['finding_opened', 'alert']);
+    assert.equal(scan[0].src_ip, net.ipB);
+    assert.ok(scan[0].netsentinel.evidence.distinctPorts ?? scan[0].netsentinel.targets.portCount > 10);
+    assert.equal(scan[1].netsentinel.targets.portCount, 150);
+    // every "opened" line came before the summary, i.e. before the capture ended
+    const summaryAt = lines.findIndex((l) => l.event_type === 'capture_summary');
+    assert.equal(summaryAt, lines.length - 1);
+    assert.deepEqual(lines[summaryAt].analysis.outputs, {});
+    // nothing on disk: no scratch folder, no file in the working folder
+    assert.deepEqual(readdirSync(scratch), []);
+    assert.deepEqual(readdirSync(cwd), []);
+  } finally {
+    cap?.child.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
+    await server?.exited;
+    net.remove();
+  }
+});
+
+test('dumpcap as the capture program: its pcap on a pipe gives the flows, outputs with -o', { skip: skipLive('dumpcap', 'ip') }, async () => {
+  const net = namespacePair('pgd', dir);
+  let server: Background | undefined;
+  let cap: Background | undefined;
+  try {
+    server = await net.serve();
+    const out = join(dir, 'dumpcap-out');
+    cap = new Background(spawn('ip', net.inNs(net.nsA, process.execPath, main, 'capture', '-i', net.vethA, '--program', 'dumpcap', '-f', 'tcp or udp', '-b', baselineFile, '--json', '-o', out, '--store', 'none', '--no-report')));
+    // dumpcap says "Capturing on ..." before it opens the device and "File: -" once it writes
+    await cap.waitFor('err', /capture: Capturing on '?[^\n]*\(dumpcap\)/, 30000);
+    net.fromB('talk', net.ipA, '8080', '5');
+    net.fromB('udp', net.ipA, '5353', '3');
+    // dumpcap flushes by block: stop once its packets have been read rather than at once
+    await new Promise((r) => setTimeout(r, 1500));
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.exited, 0, cap.err);
+    assert.doesNotMatch(cap.err, /\n\s+at /, 'no stack trace');
+    const summary = parse(cap.out).at(-1) as Line;
+    assert.equal(summary.event_type, 'capture_summary');
+    assert.equal(summary.capture.program.name, 'dumpcap');
+    assert.equal(summary.capture.stoppedBy, 'SIGINT');
+    assert.deepEqual(summary.capture.linkTypes, ['Ethernet']);
+    // 5 TCP exchanges and 3 UDP ones; the filter keeps ARP out
+    assert.equal(summary.capture.flows, 8, JSON.stringify(summary.capture));
+    assert.equal(summary.capture.arpPackets, 0);
+    const scored = readFileSync(join(out, 'flows_scored.csv'), 'utf8').trim().split('\n');
+    assert.equal(scored.length - 1, 8);
+  } finally {
+    cap?.child.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
+    await server?.exited;
+    net.remove();
+  }
+});
