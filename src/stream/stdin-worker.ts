@@ -13,6 +13,7 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
 import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream-worker.js';
+import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 
 export interface StdinOptions extends ScoringSetup {
   readonly input: Readable;
@@ -29,6 +30,12 @@ export interface StdinOptions extends ScoringSetup {
    * the input is idle this long, instead of waiting for batchRows rows or the end of the input
    */
   readonly idleFlushMs?: number;
+  /**
+   * drift detection, retraining and model swaps (src/adapt/), as in the JetStream worker: a swap
+   * falls between two batches, the alerts carry the version that scored them, and a batch is
+   * observed after its alerts are committed; closed (a retrain under way waited for) at the end
+   */
+  readonly adapt?: StreamAdapter;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -52,8 +59,11 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const batches = o.idleFlushMs ? liveBatches(o.input, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input, o.read, o.batchRows);
   for await (const batch of batches) {
     batchNo++;
-    const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
-    await commit(alerts, findings);
+    const swapped = o.adapt?.takeSwap();
+    if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
+    const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
+    await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
+    await o.adapt?.observe(batch, risk, findings, `${input}@${at}#${batchNo}`);
     stats.findings += findings.length;
     stats.messages++;
     stats.flows += batch.rowCount;
@@ -61,8 +71,9 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   }
   const last = scorer.finish(Date.now());
   batchNo++;
-  await commit(last.alerts, last.findings);
+  await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
   stats.findings += last.findings.length;
+  await o.adapt?.close();
   stats.seconds = (performance.now() - t0) / 1000;
   if (o.store) await o.store.saveRun({ startedAt: at, finishedAt: new Date().toISOString(), inputs: [input], flows: stats.flows, alerts: stats.alerts, summary: { state: 'finished', ...stats } });
   return stats;

@@ -55,7 +55,9 @@ acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prome
 latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz. --drift
 reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
 the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
-between messages ('netsentinel models' lists versions).`,
+between messages ('netsentinel models' lists versions); both work with --stdin, --follow and --balance (one
+adaptation per process), and a restarted worker scores with the newest version its --durable recorded
+from the --baseline file (said on stderr).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
@@ -67,7 +69,7 @@ between messages ('netsentinel models' lists versions).`,
       { name: 'partitions', type: 'list', value: 'A,B', description: 'partitions this worker owns (default: all, one consumer)' },
       { name: 'balance', type: 'integer', value: 'N', description: 'share the N published partitions with the other workers of this --durable by leases in the store; rebalances when one joins or leaves' },
       { name: 'lease-ttl', type: 'number', value: 'SECONDS', description: 'with --balance: a leaving or dead worker\'s partitions move after at most this long', default: 10 },
-      { name: 'durable', type: 'string', value: 'NAME', description: 'durable consumer name (per partition: NAME-pN); give each partition to one running worker', default: 'netsentinel-worker' },
+      { name: 'durable', type: 'string', value: 'NAME', description: 'durable consumer name (per partition: NAME-pN); give each partition to one running worker; also names the chain of model versions a restart resumes (--drift, --retrain-every)', default: 'netsentinel-worker' },
       { name: 'ack-wait', type: 'number', value: 'SECONDS', description: 'redelivery delay of a message a dead worker held', default: 30 },
       { name: 'rebuild-window', type: 'integer', value: 'N', description: 'stream messages replayed through the rules at start to rebuild their state', default: 10000 },
       { name: 'no-publish', type: 'boolean', description: 'store alerts only; do not publish to <prefix>.alerts/.findings' },
@@ -139,15 +141,17 @@ between messages ('netsentinel models' lists versions).`,
     try {
       if (v.stdin || v.follow !== undefined) {
         if (v.stdin && v.follow !== undefined) throw new UserError('stream: give --stdin or --follow FILE, not both');
-        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every work on the JetStream worker, not yet with --stdin or --follow');
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
         const responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
         if (followed) progress.note(`netsentinel: stream: following ${path} from its start (across rotation, until SIGTERM)`);
         const stats = await runStdinWorker({
           ...setup,
+          baseline: adapt?.adapter.current().baseline ?? baseline,
+          adapt: adapt?.adapter,
           input: followed?.stream ?? process.stdin,
           inputName: path ?? 'stdin',
           read: readOptionsFrom(v),
@@ -156,10 +160,10 @@ between messages ('netsentinel models' lists versions).`,
           emit: (a) => out(JSON.stringify(a.record)),
           afterCommit: responder ? async (origin, alerts, findings) => void (await responder.respondTo(origin, alerts, findings)) : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
-        });
+        }).finally(() => adapt?.versions.close());
         await followed?.done;
         progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
-        if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}) }) + '\n');
+        if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }
       if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
@@ -178,7 +182,6 @@ between messages ('netsentinel models' lists versions).`,
       const balance = v.balance as number | undefined;
       if (balance !== undefined) {
         if (!(balance >= 1) || partitions) throw new UserError('stream: --balance N takes the number of published partitions (at least 1), instead of --partitions');
-        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every are not yet available with --balance');
         const ttl = v.leaseTtl as number;
         if (!(ttl >= 1)) throw new UserError(`stream: --lease-ttl must be at least 1 second, got ${ttl}`);
         const leases = await openLeaseStore(storeLoc);
@@ -186,9 +189,12 @@ between messages ('netsentinel models' lists versions).`,
         try {
           const owner = `${v.durable as string}@${hostname()}:${process.pid}`;
           progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
-          const stats = await runBalancedWorker({ ...setup, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) });
-          if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats }, null, 2));
-          else out(statsLine(stats, store.where));
+          // one adaptation per process, over every partition it holds; its chain of versions is the group's (--durable)
+          const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
+          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) }).finally(() => adapt?.versions.close());
+          const adaptStats = adapt?.adapter.stats;
+          if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
+          else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
         } finally {
           await bus.close();
           await leases.close();
@@ -217,6 +223,7 @@ between messages ('netsentinel models' lists versions).`,
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
           ...setup,
+          baseline: adapt?.adapter.current().baseline ?? baseline,
           bus,
           stream: streamName,
           prefix,
