@@ -138,11 +138,13 @@ from the --baseline file (said on stderr).`,
     });
     let store: AlertStore | undefined;
     let server: MetricsServer | undefined;
+    // its stores are opened once for the worker and closed at drain (stream-respond.ts)
+    let responder: StreamResponder | undefined;
     try {
       if (v.stdin || v.follow !== undefined) {
         if (v.stdin && v.follow !== undefined) throw new UserError('stream: give --stdin or --follow FILE, not both');
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
-        const responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
@@ -158,7 +160,7 @@ from the --baseline file (said on stderr).`,
           batchRows: v.batchRows as number,
           store,
           emit: (a) => out(JSON.stringify(a.record)),
-          afterCommit: responder ? async (origin, alerts, findings) => void (await responder.respondTo(origin, alerts, findings)) : undefined,
+          afterCommit: responder ? async (origin, alerts, findings) => void (await responder!.respondTo(origin, alerts, findings)) : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
         }).finally(() => adapt?.versions.close());
         await followed?.done;
@@ -178,7 +180,7 @@ from the --baseline file (said on stderr).`,
       const streamName = v.stream as string;
       const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
       store = await openStoreOrSay(storeLoc);
-      const responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
+      responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
       const balance = v.balance as number | undefined;
       if (balance !== undefined) {
         if (!(balance >= 1) || partitions) throw new UserError('stream: --balance N takes the number of published partitions (at least 1), instead of --partitions');
@@ -191,7 +193,7 @@ from the --baseline file (said on stderr).`,
           progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
           // one adaptation per process, over every partition it holds; its chain of versions is the group's (--durable)
           const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
-          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) }).finally(() => adapt?.versions.close());
+          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, afterCommit: responder ? async (sc) => void (await responder!.respondTo(sc.origin, sc.alerts, sc.findings)) : undefined, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
           else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
@@ -239,7 +241,7 @@ from the --baseline file (said on stderr).`,
           adapt: adapt?.adapter,
           afterCommit: responder
             ? async (s) => {
-                const r = await responder.respondTo(s.origin, s.alerts, s.findings);
+                const r = await responder!.respondTo(s.origin, s.alerts, s.findings);
                 if (r) metrics.decisions += r.stored;
               }
             : undefined,
@@ -255,6 +257,7 @@ from the --baseline file (said on stderr).`,
       return 0;
     } finally {
       releaseSignals();
+      await responder?.close();
       await server?.close();
       await store?.close();
     }
