@@ -5,12 +5,13 @@
  * every alert carries a recorded version; then a second run started with the same --baseline
  * resumes with the newest version the first recorded (said on stderr) and stamps its alerts with
  * it; and a run with another --durable (another chain) starts from the --baseline file.
- * --follow feeds the same runStdinWorker (its input only differs); it is run once here too.
+ * `stream --follow` (the same worker, a live input): benign flows, a baseline retrained on them,
+ * then a flood appended: the retrained version is swapped in and drift reported.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +62,9 @@ test('stream --stdin: drift reported, baseline retrained and swapped; a restart 
   assert.ok(s1.adaptation.driftWindows <= 20 && s1.adaptation.driftWindows >= 20 - s1.adaptation.swaps, JSON.stringify(s1.adaptation));
   assert.ok(s1.adaptation.driftReports >= 1, first.stderr.slice(-3000));
   assert.match(first.stderr, /drift in flows \d+-\d+ .*features moved/);
-  assert.ok(s1.adaptation.retrains >= 1 && s1.adaptation.swaps >= 1, JSON.stringify(s1.adaptation));
+  // the whole input is read long before a retrain ends, so the new version is recorded (at the end,
+  // close() waits for it) but no batch is left to swap it in: the --follow test below swaps
+  assert.ok(s1.adaptation.retrains >= 1, JSON.stringify(s1.adaptation));
   const vs = await openModelVersionStore(store);
   const versions = await vs.listVersions();
   const drifts = await vs.listEvents(1000, 'drift');
@@ -71,43 +74,75 @@ test('stream --stdin: drift reported, baseline retrained and swapped; a restart 
   for (const d of drifts) assert.ok(Number(d.detail.firstFlow) >= 2250, JSON.stringify(d.detail));
   const ids = new Set(versions.map((v) => v.id));
   const a1 = alertsOf(first.stdout);
-  assert.ok(a1.length > 100);
+  assert.ok(a1.length > 0, 'alerts on the flood');
   for (const a of a1) assert.ok(ids.has(String(a.model_version)), String(a.model_version));
-  assert.ok(a1.some((a) => a.model_version !== root), 'alerts scored by a retrained version');
 
   // restart with the same --baseline and --durable: the newest version of chain "a" scores
   const newest = versions.filter((v) => v.worker === 'a' && v.parent !== null).sort((x, y) => (x.created < y.created ? 1 : -1))[0];
-  assert.equal(newest.id, s1.adaptation.version, 'the first run ended with its newest version');
-  const again = stdinRun([...common, '--durable', 'a', '--drift', '--drift-window', '250'], sample('BENIGN_2500.csv'));
+  assert.ok(newest && newest.id !== root, 'a retrained version recorded');
+  const again = stdinRun([...common, '--durable', 'a', '--drift', '--drift-window', '250'], input);
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, new RegExp(`scoring with model ${newest.id} \\(.*\\), the newest version worker a recorded from ${root}`));
   const a2 = alertsOf(again.stdout);
-  assert.ok(a2.length > 0);
+  assert.ok(a2.length > 0, 'alerts on the flood');
   for (const a of a2) assert.equal(a.model_version, newest.id);
   assert.equal(statsOf(again.stderr).adaptation.version, newest.id);
 
   // another chain (--durable b) has recorded nothing newer: it scores with the file
-  const other = stdinRun([...common, '--durable', 'b', '--drift'], sample('BENIGN_2500.csv'));
+  const other = stdinRun([...common, '--durable', 'b', '--drift'], input);
   assert.equal(other.status, 0, other.stderr);
   assert.match(other.stderr, new RegExp(`scoring with model ${root} \\(--baseline`));
-  for (const a of alertsOf(other.stdout)) assert.equal(a.model_version, root);
+  const a3 = alertsOf(other.stdout);
+  assert.ok(a3.length > 0);
+  for (const a of a3) assert.equal(a.model_version, root);
 });
 
-test('stream --follow with --drift: drift reported on the followed file', { skip, timeout: 300_000 }, async () => {
+test('stream --follow with --drift and --retrain-every: a version retrained on the followed flows is swapped in; drift reported', { skip, timeout: 400_000 }, async () => {
   const benign = await readDataset([sample('BENIGN_2500.csv')], { warn: () => undefined });
   const baselineFile = join(tmp, 'follow.nsb');
   await saveBaseline(baselineFile, await fitBaseline(benign, { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
-  const file = joined(['BENIGN_2500.csv', 'DoS_Hulk_2500.csv'], join(tmp, 'followed.csv'));
-  const child = spawn(process.execPath, [CLI, 'stream', '--follow', file, '--baseline', baselineFile, '--store', join(tmp, 'follow.db'), '--drift', '--drift-window', '250', '--batch-rows', '500', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const root = (await versionOfFile(baselineFile)).id;
+  const all = readFileSync(joined(['BENIGN_2500.csv', 'DoS_Hulk_2500.csv'], join(tmp, 'both.csv')), 'utf8').trimEnd().split('\n');
+  const file = join(tmp, 'followed.csv');
+  writeFileSync(file, all.slice(0, 2501).join('\n') + '\n'); // the header and the benign flows
+  const store = join(tmp, 'follow.db');
+  const child = spawn(process.execPath, [CLI, 'stream', '--follow', file, '--baseline', baselineFile, '--store', store, '--drift', '--drift-window', '250', '--retrain-every', '1000', '--reservoir', '1000', '--model-dir', join(tmp, 'follow-models'), '--batch-rows', '250', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
-  child.stdout!.resume();
+  child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-  const end = Date.now() + 200_000;
-  while (!/drift in flows/.test(stderr) && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-  child.kill('SIGTERM');
+  const until = async (what: string, probe: () => boolean | Promise<boolean>): Promise<void> => {
+    const end = Date.now() + 200_000;
+    while (!(await probe())) {
+      if (child.exitCode !== null || Date.now() > end) throw new Error(`${what}: ${child.exitCode !== null ? 'the worker exited' : 'timed out'}; it said: ${stderr.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  try {
+    await until('a retrained version', async () => {
+      const vs = await openModelVersionStore(store);
+      try {
+        return (await vs.listVersions()).length >= 2;
+      } finally {
+        await vs.close();
+      }
+    });
+    // the flood is appended: scored from its first batch on by the retrained version
+    appendFileSync(file, all.slice(2501).join('\n') + '\n');
+    await until('the swap and a drift report', () => /swapped in/.test(stderr) && /drift in flows/.test(stderr));
+  } finally {
+    child.kill('SIGTERM');
+  }
   assert.equal(await closed, 0, stderr);
   const s = statsOf(stderr);
   assert.equal(s.flows, 5000);
-  assert.ok(s.adaptation.driftReports >= 1, stderr.slice(-3000));
+  assert.ok(s.adaptation.swaps >= 1 && s.adaptation.driftReports >= 1, JSON.stringify(s.adaptation));
+  const alerts = alertsOf(stdout);
+  assert.ok(alerts.some((a) => a.model_version !== root), 'alerts scored by the retrained version');
+  const vs = await openModelVersionStore(store);
+  const ids = new Set((await vs.listVersions()).map((v) => v.id));
+  assert.equal((await vs.listEvents(100, 'swap')).length, s.adaptation.swaps);
+  await vs.close();
+  for (const a of alerts) assert.ok(ids.has(String(a.model_version)));
 });

@@ -1,5 +1,6 @@
 /**
- * `stream --stdin` and `stream --follow FILE` (follow-file.ts gives the followed file as the input): the same scoring as the JetStream worker (createBatchScorer) over flows piped
+ * `stream --stdin`, `stream --follow FILE` (follow-file.ts gives the followed file as the input) and
+ * `stream --interface IF` (a live capture's flow batches, live-flow-source.ts): the same scoring as the JetStream worker (createBatchScorer) over flows piped
  * in, JSON lines (first byte `{`) or any CSV the dataset readers know. Alerts are stored and
  * printed as EVE JSON lines on stdout as each batch is scored; at end of input the open rule
  * episodes are closed. No acknowledgements: the pipe is the unit of delivery.
@@ -16,7 +17,10 @@ import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 
 export interface StdinOptions extends ScoringSetup {
-  readonly input: Readable;
+  /** flows as bytes (stdin, a followed file) ... */
+  readonly input?: Readable;
+  /** ... or as batches already metered (a live capture: live-flow-source.ts) */
+  readonly batches?: AsyncIterable<FlowTable>;
   readonly read: ReadOptions;
   readonly batchRows: number;
   readonly store?: AlertStore;
@@ -56,7 +60,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     for (const a of alerts) o.emit(a);
     stats.alerts += alerts.length;
   };
-  const batches = o.idleFlushMs ? liveBatches(o.input, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input, o.read, o.batchRows);
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows));
   for await (const batch of batches) {
     batchNo++;
     const swapped = o.adapt?.takeSwap();

@@ -31,12 +31,16 @@ import { ADAPT_OPTIONS, adaptationFromOptions } from '../../adapt/stream-options
 import { runBalancedWorker } from '../../stream/balanced-worker.js';
 import { openLeaseStore } from '../../stream/partition-leases.js';
 import { hostname } from 'node:os';
+import { liveFlowSource } from '../../packets/live-flow-source.js';
+import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest, type RunningCapture } from '../../packets/live-capture-program.js';
+import { captureOptionsFrom } from '../capture-options.js';
+import type { FlowSource } from '../../analysis/flow-source.js';
 
 export const stream: Command = {
   spec: {
     name: 'stream',
     summary: 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts',
-    usage: '--baseline FILE [--nats URL | --stdin | --follow FILE] [options]',
+    usage: '--baseline FILE [--nats URL | --stdin | --follow FILE | --interface IF] [options]',
     description: `Consumes <prefix>.flows.* (or the --partitions given, one durable consumer each) with a durable
 JetStream consumer, scores each message with the baseline, --model and the rules (per-source rule state
 in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
@@ -50,6 +54,8 @@ with --apply, alerts through the outbox) before the ack, as 'analyze --respond'.
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
 input, alerts as EVE JSON lines on stdout. With --follow FILE: the same from a file others append to,
 read like tail -F (from its start, then as it grows, across rotation and truncation) until SIGTERM.
+With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
+--batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz. --drift
@@ -82,7 +88,11 @@ from the --baseline file (said on stderr).`,
       ...RESPOND_OPTIONS,
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'follow', type: 'string', value: 'FILE', description: 'score a CSV or JSON-lines file as it grows (tail -F: survives rotation) instead of NATS' },
-      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin or --follow', default: 1000 },
+      { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "score the flows of a live capture on IF (tcpdump or dumpcap; 'any' for all) instead of NATS" },
+      { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "with --interface: capture filter in tcpdump's syntax, e.g. 'not port 22'" },
+      { name: 'capture-program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'with --interface: capture program (default: tcpdump, else dumpcap)' },
+      { name: 'batch-seconds', type: 'number', value: 'SECONDS', description: 'with --interface: score the flows finished so far at least this often', default: 5 },
+      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin, --follow or --interface', default: 1000 },
       ...ADAPT_OPTIONS,
       ...DATA_OPTIONS,
     ],
@@ -91,6 +101,7 @@ from the --baseline file (said on stderr).`,
       'netsentinel stream --partitions 0,1,2,3 --durable ns --baseline office.nsb -m gbdt.nsm',
       'tail -F flows.csv | netsentinel stream --stdin --baseline office.nsb --store none',
       'netsentinel stream --follow /var/log/cicflowmeter/flows.csv --baseline office.nsb --respond',
+      "sudo netsentinel stream --interface eth0 --filter 'not port 22' --baseline office.nsb --store postgres://netsentinel@db/netsentinel",
     ],
   },
   async run({ args, progress, out, json }) {
@@ -141,11 +152,16 @@ from the --baseline file (said on stderr).`,
     // its stores are opened once for the worker and closed at drain (stream-respond.ts)
     let responder: StreamResponder | undefined;
     try {
-      if (v.stdin || v.follow !== undefined) {
-        if (v.stdin && v.follow !== undefined) throw new UserError('stream: give --stdin or --follow FILE, not both');
+      if (v.stdin || v.follow !== undefined || v.interface !== undefined) {
+        if ([v.stdin, v.follow, v.interface].filter((x) => x !== undefined && x !== false).length > 1) throw new UserError('stream: give one of --stdin, --follow FILE and --interface IF');
+        if (v.filter !== undefined && v.interface === undefined) throw new UserError('stream: --filter goes with --interface IF');
+        if (!((v.batchSeconds as number) > 0)) throw new UserError(`stream: --batch-seconds must be above 0, got ${v.batchSeconds}`);
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
         responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
+        const ifName = v.interface as string | undefined;
+        // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
+        const live = ifName !== undefined ? await liveCapture(ifName, v, controller.signal, progress.note.bind(progress)) : undefined;
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
@@ -154,15 +170,19 @@ from the --baseline file (said on stderr).`,
           ...setup,
           baseline: adapt?.adapter.current().baseline ?? baseline,
           adapt: adapt?.adapter,
-          input: followed?.stream ?? process.stdin,
-          inputName: path ?? 'stdin',
+          input: live ? undefined : (followed?.stream ?? process.stdin),
+          batches: live?.source.batches(),
+          inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
           read: readOptionsFrom(v),
           batchRows: v.batchRows as number,
           store,
           emit: (a) => out(JSON.stringify(a.record)),
           afterCommit: responder ? async (origin, alerts, findings) => void (await responder!.respondTo(origin, alerts, findings)) : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
-        }).finally(() => adapt?.versions.close());
+        }).finally(async () => {
+          live?.program.stop();
+          await adapt?.versions.close();
+        });
         await followed?.done;
         progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
         if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
@@ -270,6 +290,29 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
   const r = settings.respond;
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
   return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
+}
+
+/** `stream --interface IF`: the capture program started (its failure to start said at once) and its flow batches */
+async function liveCapture(ifName: string, v: Record<string, unknown>, signal: AbortSignal, note: (line: string) => void): Promise<{ program: RunningCapture; source: FlowSource }> {
+  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
+  chooseProgram(req);
+  const program = startCapture(req, (line) => note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: stream: capture: ${line}`));
+  const first = await Promise.race([program.started, program.ended]);
+  if (typeof first !== 'string') {
+    if (first.failure) throw first.failure;
+    throw new UserError(`stream: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
+  }
+  note(`netsentinel: stream: ${first} (${program.program}); scoring its flows as they finish, until SIGTERM`);
+  const source = liveFlowSource(program, {
+    ...captureOptionsFrom(v),
+    display: `${ifName} (${program.program})`,
+    batchSeconds: v.batchSeconds as number,
+    batchRows: v.batchRows as number,
+    signal,
+    warn: (m) => process.stderr.write(`netsentinel: warning: ${m}\n`),
+    note,
+  });
+  return { program, source };
 }
 
 /** a followed file's partial batch is scored after this long without a new line */
