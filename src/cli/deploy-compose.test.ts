@@ -62,5 +62,5 @@ test("every verb and flag in the compose file's commands exists in the CLI", () 
       checked++;
     }
   }
-  assert.ok(checked >= 15, `${checked} flags checked`);
+  assert.ok(checked >= 14, `${checked} flags checked`);
 });

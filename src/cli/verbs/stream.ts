@@ -305,6 +305,7 @@ async function liveCapture(ifName: string, v: Record<string, unknown>, signal: A
   note(`netsentinel: stream: ${first} (${program.program}); scoring its flows as they finish, until SIGTERM`);
   const source = liveFlowSource(program, {
     ...captureOptionsFrom(v),
+    onSummary: undefined,
     display: `${ifName} (${program.program})`,
     batchSeconds: v.batchSeconds as number,
     batchRows: v.batchRows as number,
