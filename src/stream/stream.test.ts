@@ -146,7 +146,7 @@ test('a worker scores every published flow and stores the same alerts (by key) a
     name: 'collect',
     alerts: async (list) => {
       keys.push(...list.map((a) => a.key));
-      for (const a of list) if (a.input.source === 'risk:ip') sourceKeys.push({ key: a.key, srcIp: a.input.srcIp!, row: { risk: a.input.netsentinel.risk, flows: a.input.netsentinel.flows, reasons: a.input.netsentinel.reasons } });
+      for (const a of list) if (a.input.source === 'risk:ip') sourceKeys.push({ key: a.key, srcIp: a.input.srcIp!, row: { risk: a.input.netsentinel.risk, flows: a.input.netsentinel.flows, reasons: [...(a.input.netsentinel.reasons as string[])].sort() } });
     },
   };
   await runAnalysis({
@@ -173,7 +173,7 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   assert.equal(analyzedSources.size, sourceAlerts.length);
   for (const a of sourceAlerts) {
     const n = a.record.netsentinel as Record<string, unknown>;
-    assert.deepEqual({ risk: n.risk, flows: n.flows, reasons: n.reasons }, analyzedSources.get(a.srcIp!)?.row, a.srcIp!);
+    assert.deepEqual({ risk: n.risk, flows: n.flows, reasons: [...(n.reasons as string[])].sort() }, analyzedSources.get(a.srcIp!)?.row, a.srcIp!);
   }
   const sourceKeySet = new Set(sourceAlerts.map((a) => a.key));
   assert.deepEqual(streamed.filter((k) => !sourceKeySet.has(k)), keys.filter((k) => !sourceKeys.some((x) => x.key === k)).sort());
