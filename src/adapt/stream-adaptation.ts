@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FlowTable } from '../flows/table.js';
 import { makeAlertWithRecord, type Alert } from './stamp-alert.js';
@@ -22,7 +23,7 @@ import type { Bus } from '../stream/nats-bus.js';
 import { resultsStream } from '../stream/nats-bus.js';
 import { baselineDriftReference, DriftMonitor, movedText, type DriftSettings, type DriftWindow } from './drift-monitor.js';
 import { CleanReservoir } from './clean-reservoir.js';
-import type { ModelEvent, ModelVersionStore } from './model-versions.js';
+import type { ModelEvent, ModelVersion, ModelVersionStore } from './model-versions.js';
 import type { RetrainJob, RetrainResult } from './retrain-thread.js';
 
 export interface RetrainSchedule {
@@ -67,10 +68,12 @@ export interface AdaptationStats {
 
 /** What the stream worker's hooks call (see src/stream/stream-worker.ts). */
 export interface StreamAdapter {
+  /** the model in use now and its version id (a restarted worker's: the newest it recorded, see resumeVersion) */
+  current(): { readonly id: string; readonly baseline: Baseline };
   /** at the start of a message: a new baseline to score it with, once */
   takeSwap(): Baseline | undefined;
-  /** the alerts of a message, each marked with the model version that scored it */
-  stamp(alerts: readonly Alert[]): Alert[];
+  /** the alerts of a message, each marked with the model version that scored it (default: the current one) */
+  stamp(alerts: readonly Alert[], version?: string): Alert[];
   /** after a message's results are committed, before its ack */
   observe(batch: FlowTable, risk: Float64Array, findings: readonly Finding[], where: string): Promise<void>;
   /** at drain: wait for a retrain under way, then stop */
@@ -98,8 +101,16 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
     worker: o.worker,
   });
   if (o.bus && o.stream && o.prefix) await ensureAdaptSubjects(o.bus, o.stream, o.prefix);
-  const stats: AdaptationStats = { version: first.id, driftWindows: 0, driftReports: 0, retrains: 0, swaps: 0, reservoir: 0 };
+  // a restarted worker goes on with the newest version it recorded, not the file it was started with
+  const resumed = resumeVersion(await o.versions.listVersions(100_000), first.id, o.worker);
   let current = o.baseline;
+  let startId = first.id;
+  if (resumed) {
+    current = await loadBaseline(resumed.file);
+    startId = resumed.id;
+    o.note(`netsentinel: stream: scoring with model ${resumed.id} (${resumed.file}), the newest version worker ${o.worker} recorded from ${first.id} (--baseline ${o.baselineFile}); retrained ${resumed.created}`);
+  } else o.note(`netsentinel: stream: scoring with model ${first.id} (--baseline ${o.baselineFile}); worker ${o.worker} has recorded no newer version of it`);
+  const stats: AdaptationStats = { version: startId, driftWindows: 0, driftReports: 0, retrains: 0, swaps: 0, reservoir: 0 };
   const monitor = o.drift ? new DriftMonitor(baselineDriftReference(current, 'stream --drift'), o.drift) : undefined;
   const reservoir = o.retrain ? new CleanReservoir(o.retrain.reservoir) : undefined;
   let flows = 0;
@@ -163,6 +174,9 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
   let swapDetail: { from: string; to: string; atFlow: number } | undefined;
   return {
     stats,
+    current() {
+      return { id: stats.version, baseline: current };
+    },
     takeSwap() {
       if (!ready) return undefined;
       const next = ready;
@@ -174,8 +188,8 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
       monitor?.reset(baselineDriftReference(current, 'stream --drift'));
       return current;
     },
-    stamp(alerts) {
-      return alerts.map((a) => makeAlertWithRecord(a, { ...a.record, model_version: stats.version }));
+    stamp(alerts, version = stats.version) {
+      return alerts.map((a) => makeAlertWithRecord(a, { ...a.record, model_version: version }));
     },
     async observe(batch, risk, findings, where) {
       if (swapDetail) {
@@ -207,6 +221,51 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
     async close() {
       await training;
     },
+  };
+}
+
+/**
+ * The version a restarted worker resumes with: the newest one `worker` retrained, descending (by
+ * parent) from the version it was started with and whose file is still there; undefined when
+ * there is none (a worker started with a new baseline file starts a new chain from it).
+ */
+export function resumeVersion(all: readonly ModelVersion[], startId: string, worker: string): ModelVersion | undefined {
+  const byId = new Map(all.map((v) => [v.id, v]));
+  const descends = (v: ModelVersion): boolean => {
+    const seen = new Set<string>();
+    for (let p = v.parent; p && !seen.has(p); p = byId.get(p)?.parent ?? null) {
+      if (p === startId) return true;
+      seen.add(p);
+    }
+    return false;
+  };
+  const mine = all.filter((v) => v.worker === worker && v.id !== startId && descends(v) && existsSync(v.file));
+  mine.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+  return mine[0];
+}
+
+/**
+ * One process's adaptation shared by the partition workers of `stream --balance`: drift is watched
+ * and clean flows kept over every partition the process holds (one monitor, one reservoir, one
+ * chain of versions). Each partition's scorer swaps to the current version at the start of its
+ * next message and stamps its alerts with the version it scored them with; closing it does
+ * nothing (the process closes the shared adapter once every partition has drained).
+ */
+export function partitionAdapter(shared: StreamAdapter): StreamAdapter {
+  let mine = shared.current().id;
+  return {
+    stats: shared.stats,
+    current: () => shared.current(),
+    takeSwap() {
+      shared.takeSwap();
+      const now = shared.current();
+      if (now.id === mine) return undefined;
+      mine = now.id;
+      return now.baseline;
+    },
+    stamp: (alerts) => shared.stamp(alerts, mine),
+    observe: (batch, risk, findings, where) => shared.observe(batch, risk, findings, where),
+    async close() {},
   };
 }
 

@@ -8,8 +8,8 @@
  * Dry run by default: decisions are stored as simulated, the files show what would be blocked,
  * nothing is queued or sent.
  */
-import { openDecisionStore } from '../store/decision-store.js';
-import { openOutboxStore } from '../store/outbox-store.js';
+import { openDecisionStore, type DecisionStore } from '../store/decision-store.js';
+import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
 import type { Allowlist } from './allowlist.js';
 import { blockTargets, type BlockTargets } from './block/block-targets.js';
 import { writeBlockFiles, type BlockFiles } from './block/block-files.js';
@@ -35,6 +35,11 @@ export interface RespondOptions {
   readonly onProblem?: (line: string) => void;
   /** channels to use instead of the configured ones (tests) */
   readonly channels?: readonly Channel[];
+  /**
+   * stores already open on `store` (a streaming worker opens them once and closes them at drain);
+   * used and left open. Without them each run opens and closes its own.
+   */
+  readonly stores?: { readonly decisions: DecisionStore; readonly outbox?: () => Promise<OutboxStore> };
 }
 
 export interface RespondResult {
@@ -51,7 +56,7 @@ export interface RespondResult {
 
 export async function respond(o: RespondOptions): Promise<RespondResult> {
   const now = o.nowMs ?? Date.now();
-  const decisionsStore = await openDecisionStore(o.store);
+  const decisionsStore = o.stores?.decisions ?? (await openDecisionStore(o.store));
   let decisions: Decision[];
   let skipped: Skipped[];
   let stored: number;
@@ -67,7 +72,7 @@ export async function respond(o: RespondOptions): Promise<RespondResult> {
     stored = await decisionsStore.save(decisions);
     active = await decisionsStore.list({ activeAt: now, type: 'ban', simulated: false });
   } finally {
-    await decisionsStore.close();
+    if (!o.stores) await decisionsStore.close();
   }
   // what holds for real, plus (in a dry run) what this run would add
   const preview = o.apply ? active : [...active, ...decisions.filter((d) => d.simulated)];
@@ -78,12 +83,13 @@ export async function respond(o: RespondOptions): Promise<RespondResult> {
   if (o.apply) {
     const channels = o.channels ?? channelsFrom(o.notify);
     if (channels.length) {
-      const outbox = await openOutboxStore(o.store);
+      const shared = o.stores?.outbox;
+      const outbox = shared ? await shared() : await openOutboxStore(o.store);
       try {
         queued = await enqueueAlerts(outbox, channels, alertMessages([...decisions, ...interrupted]));
         delivery = await flushOutbox(outbox, channels, { onProblem: o.onProblem });
       } finally {
-        await outbox.close();
+        if (!shared) await outbox.close();
       }
     }
   }

@@ -4,6 +4,13 @@
  * joins or leaves. Each partition it holds runs as its own single-partition worker (runWorker with
  * one partition and its own drain signal), so a partition can be given back — drained: message in
  * hand finished and acknowledged, open rule episodes closed and stored — without stopping the rest.
+ * A drain runs beside the heartbeat, never in it: a slow one (a long message, a store outage) must
+ * not stop the renewal of the other leases — nor of the draining partition's own, released only
+ * once its drain is done — or another worker would take partitions mid-drain.
+ *
+ * Adaptation (--drift, --retrain-every): one per process, over every partition it holds (one drift
+ * monitor and reservoir, one chain of versions); each partition's scorer swaps to the current
+ * version at its next message (partitionAdapter), and a partition taken later starts with it.
  * Partitions are source-disjoint (a hash of the source IP), so per-partition rule state is all the
  * rules need.
  *
@@ -21,8 +28,13 @@
 import type { WorkerOptions, WorkerStats } from './stream-worker.js';
 import { runWorker } from './stream-worker.js';
 import type { LeaseStore } from './partition-leases.js';
+import { partitionAdapter, type StreamAdapter } from '../adapt/stream-adaptation.js';
 
 export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'progress' | 'adapt'> {
+  /** the process's adaptation, shared by its partitions; closed after the last one drained */
+  readonly adapt?: StreamAdapter;
+  /** runs one partition (default runWorker); tests give a slow drain through it */
+  readonly runPartition?: (o: WorkerOptions) => Promise<WorkerStats>;
   /** partitions of the stream (as published with --partitions) */
   readonly partitionCount: number;
   readonly leases: LeaseStore;
@@ -44,11 +56,17 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
   const totals: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] = [];
   const running = new Map<number, { ctl: AbortController; done: Promise<void> }>();
+  // partitions given back or lost whose drain has not ended: their leases are still ours (renewed
+  // by the heartbeat) until released, and they are not taken again meanwhile
+  const draining = new Map<number, Promise<void>>();
   let failure: unknown;
+  const runPartition = o.runPartition ?? runWorker;
 
   const start = (p: number): void => {
     const ctl = new AbortController();
-    const done = runWorker({ ...o, partitions: [p], signal: ctl.signal, progress: undefined })
+    // a partition taken after a swap starts with the current version
+    const model = o.adapt?.current();
+    const done = runPartition({ ...o, baseline: model?.baseline ?? o.baseline, adapt: o.adapt ? partitionAdapter(o.adapt) : undefined, partitions: [p], signal: ctl.signal, progress: undefined })
       .then((s) => sum(totals, s))
       .catch((e: unknown) => {
         failure ??= e;
@@ -57,14 +75,19 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     moves.push({ partition: p, action: 'took', at: new Date().toISOString() });
     o.note(`netsentinel: stream: ${o.owner} took partition ${p}`);
   };
-  const stop = async (p: number, action: 'gave back' | 'lost'): Promise<void> => {
+  /** begin draining `p`; its lease is released (when given back) once the drain is done */
+  const stop = (p: number, action: 'gave back' | 'lost'): void => {
     const r = running.get(p)!;
-    r.ctl.abort();
-    await r.done;
     running.delete(p);
-    if (action === 'gave back') await o.leases.release(group, o.owner, p);
-    moves.push({ partition: p, action, at: new Date().toISOString() });
-    o.note(`netsentinel: stream: ${o.owner} ${action} partition ${p}`);
+    r.ctl.abort();
+    o.note(`netsentinel: stream: ${o.owner} ${action === 'lost' ? 'lost' : 'giving back'} partition ${p}${action === 'lost' ? '' : ' (draining)'}`);
+    const end = (async () => {
+      await r.done;
+      if (action === 'gave back') await o.leases.release(group, o.owner, p).catch((e: unknown) => void (failure ??= e));
+      moves.push({ partition: p, action, at: new Date().toISOString() });
+      if (action === 'gave back') o.note(`netsentinel: stream: ${o.owner} gave back partition ${p}`);
+    })().finally(() => draining.delete(p));
+    draining.set(p, end);
   };
 
   const tick = async (): Promise<void> => {
@@ -72,12 +95,12 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     const live = Math.max(1, await o.leases.heartbeat(group, o.owner, now, o.ttlMs));
     const held = new Set(await o.leases.renew(group, o.owner, now, o.ttlMs));
     // a lease that expired under us (we stalled longer than the TTL) may be someone else's now
-    for (const p of [...running.keys()]) if (!held.has(p)) await stop(p, 'lost');
+    for (const p of [...running.keys()]) if (!held.has(p)) stop(p, 'lost');
     const share = Math.ceil(o.partitionCount / live);
     const mine = [...running.keys()].sort((a, b) => b - a);
-    while (running.size > share) await stop(mine.shift()!, 'gave back');
+    while (running.size > share) stop(mine.shift()!, 'gave back');
     for (let p = 0; p < o.partitionCount && running.size < share; p++) {
-      if (running.has(p)) continue;
+      if (running.has(p) || draining.has(p)) continue;
       if (await o.leases.claim(group, o.owner, p, now, o.ttlMs)) start(p);
     }
   };
@@ -100,8 +123,19 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     }
   } finally {
     if (ticker) clearInterval(ticker);
-    // drain: every partition in hand finished and given back, then leave the group
-    for (const p of [...running.keys()]) await stop(p, 'gave back');
+    // drain: every partition in hand finished and given back (all at once, the heartbeat going on
+    // meanwhile), then leave the group
+    for (const p of [...running.keys()]) stop(p, 'gave back');
+    const beat = setInterval(() => {
+      const now = Date.now();
+      void o.leases.heartbeat(group, o.owner, now, o.ttlMs).then(() => o.leases.renew(group, o.owner, now, o.ttlMs)).catch(() => undefined);
+    }, o.ttlMs / 3);
+    try {
+      while (draining.size) await Promise.all([...draining.values()]);
+    } finally {
+      clearInterval(beat);
+    }
+    await o.adapt?.close();
     await o.leases.leave(group, o.owner).catch(() => undefined);
   }
   if (failure !== undefined) throw failure;

@@ -12,11 +12,21 @@
  * source's flows are in one partition, consumed in stream order; so a redelivery or a replay
  * after a restart gives the same rows and the same alert keys. Only eviction depends on what else
  * the worker sees (a larger maxSources, fewer evictions).
+ *
+ * Windows are aligned to flow time (a source's window is [k·W, (k+1)·W) for the k of its first
+ * flow), and a risky-source alert's key is the source and that window (alert(), not the row's
+ * first and last flow times): so when a partition moves between workers mid-window, the old
+ * holder's drain (the window up to the move) and the new holder's close of the same window (from
+ * its rebuild replay on) have one key, and the store keeps the first of them — the alert is not
+ * raised twice, whatever part of the window the new holder's replay covers. The cost: a source
+ * evicted (over maxSources) and seen again in the same window gives an alert the store drops.
  */
 import { createSourceAggregation } from '../analysis/source-aggregation.js';
 import type { ScoredFlows } from '../analysis/score-stage.js';
 import type { Finding } from '../detect/finding.js';
 import type { IpRow } from '../report/analysis-result.js';
+import { sourceAlert, type Alert } from '../analysis/alerts.js';
+import { alertKey } from '../report/eve-alert.js';
 
 export interface SourceWindowOptions {
   readonly windowMs: number;
@@ -39,12 +49,29 @@ export class SourceWindows {
   private readonly agg = createSourceAggregation();
   /** insertion order = least recently seen first (a seen source is moved to the end) */
   private readonly open = new Map<string, OpenWindow>();
+  /** the window each returned row closed (for its alert's key) */
+  private readonly startOf = new WeakMap<IpRow, number>();
   evictions = 0;
 
   constructor(private readonly o: SourceWindowOptions) {}
 
   get openSources(): number {
     return this.open.size;
+  }
+
+  /** the flow-time window (aligned to windowMs) a time falls in; Infinity for no time */
+  private aligned(t: number): number {
+    return t === t && Number.isFinite(t) ? Math.floor(t / this.o.windowMs) * this.o.windowMs : Infinity;
+  }
+
+  /**
+   * The risky-source alert of a row this returned: analyze's record, keyed by the source and its
+   * window (not the first and last flow times), so whoever closes the window raises one alert.
+   */
+  alert(row: IpRow, now: number): Alert {
+    const a = sourceAlert(row, now);
+    const start = this.startOf.get(row);
+    return { ...a, key: alertKey({ ...a.input, timeMs: null }, `window:${this.o.windowMs}:${start ?? ''}`) };
   }
 
   /** One scored message and the findings it closed; the risky rows of the windows it closed. */
@@ -72,7 +99,7 @@ export class SourceWindows {
     for (const [ip, s] of span) {
       const w = this.open.get(ip);
       this.open.delete(ip);
-      this.open.set(ip, w ?? { start: s.min === s.min ? s.min : Infinity, findings: [] });
+      this.open.set(ip, w ?? { start: this.aligned(s.min), findings: [] });
     }
     this.attach(findings);
     if (this.open.size > this.o.maxSources) {
@@ -101,7 +128,7 @@ export class SourceWindows {
       let w = this.open.get(f.srcIp);
       if (!w) {
         // a finding about a source whose window already closed: it opens the next one
-        w = { start: f.firstSeen ? Date.parse(f.firstSeen) : Infinity, findings: [] };
+        w = { start: this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN), findings: [] };
         this.open.set(f.srcIp, w);
       }
       w.findings.push(f);
@@ -111,10 +138,18 @@ export class SourceWindows {
   private close(ips: readonly string[]): IpRow[] {
     if (!ips.length) return [];
     const findings: Finding[] = [];
+    const starts = new Map<string, number>();
     for (const ip of ips) {
-      findings.push(...(this.open.get(ip)?.findings ?? []));
+      const w = this.open.get(ip);
+      findings.push(...(w?.findings ?? []));
+      if (w) starts.set(ip, w.start);
       this.open.delete(ip);
     }
-    return this.agg.take(ips, findings, this.o.ruleWeight).filter((r) => r.risk >= this.o.ipThreshold);
+    const rows = this.agg.take(ips, findings, this.o.ruleWeight).filter((r) => r.risk >= this.o.ipThreshold);
+    for (const r of rows) {
+      const start = starts.get(r.ip);
+      if (start !== undefined) this.startOf.set(r, start);
+    }
+    return rows;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * `stream --stdin` and `stream --follow FILE` (follow-file.ts gives the followed file as the input): the same scoring as the JetStream worker (createBatchScorer) over flows piped
+ * `stream --stdin`, `stream --follow FILE` (follow-file.ts gives the followed file as the input) and
+ * `stream --interface IF` (a live capture's flow batches, live-flow-source.ts): the same scoring as the JetStream worker (createBatchScorer) over flows piped
  * in, JSON lines (first byte `{`) or any CSV the dataset readers know. Alerts are stored and
  * printed as EVE JSON lines on stdout as each batch is scored; at end of input the open rule
  * episodes are closed. No acknowledgements: the pipe is the unit of delivery.
@@ -13,9 +14,13 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
 import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream-worker.js';
+import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 
 export interface StdinOptions extends ScoringSetup {
-  readonly input: Readable;
+  /** flows as bytes (stdin, a followed file) ... */
+  readonly input?: Readable;
+  /** ... or as batches already metered (a live capture: live-flow-source.ts) */
+  readonly batches?: AsyncIterable<FlowTable>;
   readonly read: ReadOptions;
   readonly batchRows: number;
   readonly store?: AlertStore;
@@ -29,6 +34,12 @@ export interface StdinOptions extends ScoringSetup {
    * the input is idle this long, instead of waiting for batchRows rows or the end of the input
    */
   readonly idleFlushMs?: number;
+  /**
+   * drift detection, retraining and model swaps (src/adapt/), as in the JetStream worker: a swap
+   * falls between two batches, the alerts carry the version that scored them, and a batch is
+   * observed after its alerts are committed; closed (a retrain under way waited for) at the end
+   */
+  readonly adapt?: StreamAdapter;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -49,11 +60,14 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     for (const a of alerts) o.emit(a);
     stats.alerts += alerts.length;
   };
-  const batches = o.idleFlushMs ? liveBatches(o.input, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input, o.read, o.batchRows);
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows));
   for await (const batch of batches) {
     batchNo++;
-    const { alerts, findings } = scorer.scoreBatch(batch, Date.now());
-    await commit(alerts, findings);
+    const swapped = o.adapt?.takeSwap();
+    if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
+    const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
+    await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
+    await o.adapt?.observe(batch, risk, findings, `${input}@${at}#${batchNo}`);
     stats.findings += findings.length;
     stats.messages++;
     stats.flows += batch.rowCount;
@@ -61,8 +75,9 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   }
   const last = scorer.finish(Date.now());
   batchNo++;
-  await commit(last.alerts, last.findings);
+  await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
   stats.findings += last.findings.length;
+  await o.adapt?.close();
   stats.seconds = (performance.now() - t0) / 1000;
   if (o.store) await o.store.saveRun({ startedAt: at, finishedAt: new Date().toISOString(), inputs: [input], flows: stats.flows, alerts: stats.alerts, summary: { state: 'finished', ...stats } });
   return stats;

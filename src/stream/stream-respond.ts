@@ -11,11 +11,17 @@
  * decisions were stored, the redelivered message finds them (suppressed as new decisions) and
  * respond() queues their alerts again under the same outbox keys: stored once, sent at least once.
  * Flow alerts alone never decide anything (as in analyze: the policy judges sources, not flows).
+ *
+ * The decision store (and, when applying, the outbox) are opened once per worker, at its first
+ * message with something to judge, and closed at drain (close()): a PostgreSQL pool per message
+ * would cost a connection set-up each time and churn the server's connections.
  */
 import type { Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
 import type { RuleEvidence, SourceEvidence } from '../respond/policy.js';
 import { respond, type RespondOptions, type RespondResult } from '../respond/respond-run.js';
+import { openDecisionStore, type DecisionStore } from '../store/decision-store.js';
+import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
 
 /** The policy's input from one message's results: risky sources plus every source a rule found. */
 export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly Finding[]): SourceEvidence[] {
@@ -38,23 +44,45 @@ export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly F
   return out;
 }
 
-export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs'>;
+export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs' | 'stores'>;
 
 export interface StreamResponder {
   /** run the policy over one message's results; undefined when there was nothing to judge */
   respondTo(origin: string, alerts: readonly Alert[], findings: readonly Finding[]): Promise<RespondResult | undefined>;
   /** totals for the worker's summary */
   readonly totals: { decisions: number; queued: number; runs: number };
+  /** at drain: close the stores opened for the worker */
+  close(): Promise<void>;
 }
 
 export function streamResponder(o: StreamRespondOptions): StreamResponder {
   const totals = { decisions: 0, queued: 0, runs: 0 };
+  // opened at first use (a failed open is tried again at the next message, as an outage is)
+  let decisions: Promise<DecisionStore> | undefined;
+  let outbox: Promise<OutboxStore> | undefined;
+  const once = <T>(open: () => Promise<T>, keep: (p: Promise<T> | undefined) => void): Promise<T> => {
+    const p = open();
+    keep(p);
+    p.catch(() => keep(undefined));
+    return p;
+  };
+  const stores = {
+    get decisions(): Promise<DecisionStore> {
+      return decisions ?? once(() => openDecisionStore(o.store), (p) => (decisions = p));
+    },
+    outbox: (): Promise<OutboxStore> => outbox ?? once(() => openOutboxStore(o.store), (p) => (outbox = p)),
+  };
   return {
     totals,
+    async close() {
+      const open = [decisions, outbox];
+      decisions = outbox = undefined;
+      for (const p of open) if (p) await (await p.catch(() => undefined))?.close();
+    },
     async respondTo(origin, alerts, findings) {
       const sources = sourcesFromAlerts(alerts, findings);
       if (!sources.length) return undefined;
-      const r = await respond({ ...o, sources, origin });
+      const r = await respond({ ...o, sources, origin, stores: { decisions: await stores.decisions, outbox: stores.outbox } });
       totals.runs++;
       totals.decisions += r.stored;
       totals.queued += r.queued;

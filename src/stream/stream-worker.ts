@@ -33,7 +33,7 @@ import { flowFields } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
-import { findingAlert, flowAlert, sourceAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlert, flowAlert, storedAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { TrainedModel } from '../models/trained-model.js';
@@ -197,7 +197,7 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
       risk = scored.risk;
       if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
       for (const f of findings) alerts.push(findingAlert(f, now));
-      if (windows) for (const row of windows.add(scored, findings)) alerts.push(sourceAlert(row, now));
+      if (windows) for (const row of windows.add(scored, findings)) alerts.push(windows.alert(row, now));
     } else for (const f of findings) alerts.push(findingAlert(f, now));
     return { alerts, findings, risk };
   };
@@ -214,7 +214,7 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
     finish(now) {
       const findings = fresh(rules.finish().findings);
       const alerts = findings.map((f) => findingAlert(f, now));
-      if (windows) for (const row of windows.finish(findings)) alerts.push(sourceAlert(row, now));
+      if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(row, now));
       return { alerts, findings };
     },
   };

@@ -12,15 +12,19 @@ export interface TcpProxy {
   /** listen again on the same port */
   start(): Promise<void>;
   close(): Promise<void>;
+  /** connections accepted so far (a test counts the pools a program opens) */
+  readonly accepted: number;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  let accepted = 0;
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const s = net.createServer((client) => {
+        accepted++;
         const upstream = net.connect({ host: targetHost, port: targetPort });
         open.add(client);
         open.add(upstream);
@@ -50,5 +54,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     if (s) await new Promise<void>((r) => s.close(() => r()));
   };
   await listen();
-  return { port, stop, start: listen, close: stop };
+  return {
+    port,
+    stop,
+    start: listen,
+    close: stop,
+    get accepted() {
+      return accepted;
+    },
+  };
 }

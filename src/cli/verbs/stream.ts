@@ -31,12 +31,16 @@ import { ADAPT_OPTIONS, adaptationFromOptions } from '../../adapt/stream-options
 import { runBalancedWorker } from '../../stream/balanced-worker.js';
 import { openLeaseStore } from '../../stream/partition-leases.js';
 import { hostname } from 'node:os';
+import { liveFlowSource } from '../../packets/live-flow-source.js';
+import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest, type RunningCapture } from '../../packets/live-capture-program.js';
+import { captureOptionsFrom } from '../capture-options.js';
+import type { FlowSource } from '../../analysis/flow-source.js';
 
 export const stream: Command = {
   spec: {
     name: 'stream',
     summary: 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts',
-    usage: '--baseline FILE [--nats URL | --stdin | --follow FILE] [options]',
+    usage: '--baseline FILE [--nats URL | --stdin | --follow FILE | --interface IF] [options]',
     description: `Consumes <prefix>.flows.* (or the --partitions given, one durable consumer each) with a durable
 JetStream consumer, scores each message with the baseline, --model and the rules (per-source rule state
 in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
@@ -50,12 +54,16 @@ with --apply, alerts through the outbox) before the ack, as 'analyze --respond'.
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
 input, alerts as EVE JSON lines on stdout. With --follow FILE: the same from a file others append to,
 read like tail -F (from its start, then as it grows, across rotation and truncation) until SIGTERM.
+With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
+--batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz. --drift
 reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
 the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
-between messages ('netsentinel models' lists versions).`,
+between messages ('netsentinel models' lists versions); both work with --stdin, --follow and --balance (one
+adaptation per process), and a restarted worker scores with the newest version its --durable recorded
+from the --baseline file (said on stderr).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
@@ -67,7 +75,7 @@ between messages ('netsentinel models' lists versions).`,
       { name: 'partitions', type: 'list', value: 'A,B', description: 'partitions this worker owns (default: all, one consumer)' },
       { name: 'balance', type: 'integer', value: 'N', description: 'share the N published partitions with the other workers of this --durable by leases in the store; rebalances when one joins or leaves' },
       { name: 'lease-ttl', type: 'number', value: 'SECONDS', description: 'with --balance: a leaving or dead worker\'s partitions move after at most this long', default: 10 },
-      { name: 'durable', type: 'string', value: 'NAME', description: 'durable consumer name (per partition: NAME-pN); give each partition to one running worker', default: 'netsentinel-worker' },
+      { name: 'durable', type: 'string', value: 'NAME', description: 'durable consumer name (per partition: NAME-pN); give each partition to one running worker; also names the chain of model versions a restart resumes (--drift, --retrain-every)', default: 'netsentinel-worker' },
       { name: 'ack-wait', type: 'number', value: 'SECONDS', description: 'redelivery delay of a message a dead worker held', default: 30 },
       { name: 'rebuild-window', type: 'integer', value: 'N', description: 'stream messages replayed through the rules at start to rebuild their state', default: 10000 },
       { name: 'no-publish', type: 'boolean', description: 'store alerts only; do not publish to <prefix>.alerts/.findings' },
@@ -80,7 +88,11 @@ between messages ('netsentinel models' lists versions).`,
       ...RESPOND_OPTIONS,
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'follow', type: 'string', value: 'FILE', description: 'score a CSV or JSON-lines file as it grows (tail -F: survives rotation) instead of NATS' },
-      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin or --follow', default: 1000 },
+      { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "score the flows of a live capture on IF (tcpdump or dumpcap; 'any' for all) instead of NATS" },
+      { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "with --interface: capture filter in tcpdump's syntax, e.g. 'not port 22'" },
+      { name: 'capture-program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'with --interface: capture program (default: tcpdump, else dumpcap)' },
+      { name: 'batch-seconds', type: 'number', value: 'SECONDS', description: 'with --interface: score the flows finished so far at least this often', default: 5 },
+      { name: 'batch-rows', type: 'integer', description: 'rows per batch with --stdin, --follow or --interface', default: 1000 },
       ...ADAPT_OPTIONS,
       ...DATA_OPTIONS,
     ],
@@ -89,6 +101,7 @@ between messages ('netsentinel models' lists versions).`,
       'netsentinel stream --partitions 0,1,2,3 --durable ns --baseline office.nsb -m gbdt.nsm',
       'tail -F flows.csv | netsentinel stream --stdin --baseline office.nsb --store none',
       'netsentinel stream --follow /var/log/cicflowmeter/flows.csv --baseline office.nsb --respond',
+      "sudo netsentinel stream --interface eth0 --filter 'not port 22' --baseline office.nsb --store postgres://netsentinel@db/netsentinel",
     ],
   },
   async run({ args, progress, out, json }) {
@@ -136,30 +149,43 @@ between messages ('netsentinel models' lists versions).`,
     });
     let store: AlertStore | undefined;
     let server: MetricsServer | undefined;
+    // its stores are opened once for the worker and closed at drain (stream-respond.ts)
+    let responder: StreamResponder | undefined;
     try {
-      if (v.stdin || v.follow !== undefined) {
-        if (v.stdin && v.follow !== undefined) throw new UserError('stream: give --stdin or --follow FILE, not both');
-        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every work on the JetStream worker, not yet with --stdin or --follow');
+      if (v.stdin || v.follow !== undefined || v.interface !== undefined) {
+        if ([v.stdin, v.follow, v.interface].filter((x) => x !== undefined && x !== false).length > 1) throw new UserError('stream: give one of --stdin, --follow FILE and --interface IF');
+        if (v.filter !== undefined && v.interface === undefined) throw new UserError('stream: --filter goes with --interface IF');
+        if (!((v.batchSeconds as number) > 0)) throw new UserError(`stream: --batch-seconds must be above 0, got ${v.batchSeconds}`);
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
-        const responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
+        const ifName = v.interface as string | undefined;
+        // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
+        const live = ifName !== undefined ? await liveCapture(ifName, v, controller.signal, progress.note.bind(progress)) : undefined;
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
         if (followed) progress.note(`netsentinel: stream: following ${path} from its start (across rotation, until SIGTERM)`);
         const stats = await runStdinWorker({
           ...setup,
-          input: followed?.stream ?? process.stdin,
-          inputName: path ?? 'stdin',
+          baseline: adapt?.adapter.current().baseline ?? baseline,
+          adapt: adapt?.adapter,
+          input: live ? undefined : (followed?.stream ?? process.stdin),
+          batches: live?.source.batches(),
+          inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
           read: readOptionsFrom(v),
           batchRows: v.batchRows as number,
           store,
           emit: (a) => out(JSON.stringify(a.record)),
-          afterCommit: responder ? async (origin, alerts, findings) => void (await responder.respondTo(origin, alerts, findings)) : undefined,
+          afterCommit: responder ? async (origin, alerts, findings) => void (await responder!.respondTo(origin, alerts, findings)) : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+        }).finally(async () => {
+          live?.program.stop();
+          await adapt?.versions.close();
         });
         await followed?.done;
         progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
-        if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}) }) + '\n');
+        if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }
       if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
@@ -174,11 +200,10 @@ between messages ('netsentinel models' lists versions).`,
       const streamName = v.stream as string;
       const prefix = subjectPrefix(streamName, v.prefix as string | undefined);
       store = await openStoreOrSay(storeLoc);
-      const responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
+      responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
       const balance = v.balance as number | undefined;
       if (balance !== undefined) {
         if (!(balance >= 1) || partitions) throw new UserError('stream: --balance N takes the number of published partitions (at least 1), instead of --partitions');
-        if (v.drift || v.retrainEvery || v.retrainOnDrift) throw new UserError('stream: --drift and --retrain-every are not yet available with --balance');
         const ttl = v.leaseTtl as number;
         if (!(ttl >= 1)) throw new UserError(`stream: --lease-ttl must be at least 1 second, got ${ttl}`);
         const leases = await openLeaseStore(storeLoc);
@@ -186,9 +211,12 @@ between messages ('netsentinel models' lists versions).`,
         try {
           const owner = `${v.durable as string}@${hostname()}:${process.pid}`;
           progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
-          const stats = await runBalancedWorker({ ...setup, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) });
-          if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats }, null, 2));
-          else out(statsLine(stats, store.where));
+          // one adaptation per process, over every partition it holds; its chain of versions is the group's (--durable)
+          const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
+          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, afterCommit: responder ? async (sc) => void (await responder!.respondTo(sc.origin, sc.alerts, sc.findings)) : undefined, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) }).finally(() => adapt?.versions.close());
+          const adaptStats = adapt?.adapter.stats;
+          if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
+          else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
         } finally {
           await bus.close();
           await leases.close();
@@ -217,6 +245,7 @@ between messages ('netsentinel models' lists versions).`,
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
           ...setup,
+          baseline: adapt?.adapter.current().baseline ?? baseline,
           bus,
           stream: streamName,
           prefix,
@@ -232,7 +261,7 @@ between messages ('netsentinel models' lists versions).`,
           adapt: adapt?.adapter,
           afterCommit: responder
             ? async (s) => {
-                const r = await responder.respondTo(s.origin, s.alerts, s.findings);
+                const r = await responder!.respondTo(s.origin, s.alerts, s.findings);
                 if (r) metrics.decisions += r.stored;
               }
             : undefined,
@@ -248,6 +277,7 @@ between messages ('netsentinel models' lists versions).`,
       return 0;
     } finally {
       releaseSignals();
+      await responder?.close();
       await server?.close();
       await store?.close();
     }
@@ -260,6 +290,30 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
   const r = settings.respond;
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
   return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
+}
+
+/** `stream --interface IF`: the capture program started (its failure to start said at once) and its flow batches */
+async function liveCapture(ifName: string, v: Record<string, unknown>, signal: AbortSignal, note: (line: string) => void): Promise<{ program: RunningCapture; source: FlowSource }> {
+  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
+  chooseProgram(req);
+  const program = startCapture(req, (line) => note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: stream: capture: ${line}`));
+  const first = await Promise.race([program.started, program.ended]);
+  if (typeof first !== 'string') {
+    if (first.failure) throw first.failure;
+    throw new UserError(`stream: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
+  }
+  note(`netsentinel: stream: ${first} (${program.program}); scoring its flows as they finish, until SIGTERM`);
+  const source = liveFlowSource(program, {
+    ...captureOptionsFrom(v),
+    onSummary: undefined,
+    display: `${ifName} (${program.program})`,
+    batchSeconds: v.batchSeconds as number,
+    batchRows: v.batchRows as number,
+    signal,
+    warn: (m) => process.stderr.write(`netsentinel: warning: ${m}\n`),
+    note,
+  });
+  return { program, source };
 }
 
 /** a followed file's partial batch is scored after this long without a new line */
