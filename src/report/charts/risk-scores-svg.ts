@@ -65,7 +65,18 @@ export function riskScoresSvg(scores: ArrayLike<number>, threshold: number, opti
   for (const v of xTicks) out.push(line(Math.round(xOf(v)), 0, 0, plotH, '#ddd'));
   for (const v of yTicks) out.push(line(0, Math.round(yOf(v)), plotW, 0, '#ddd'));
   for (const v of xTicks) out.push(line(Math.round(xOf(v)), plotH, 0, 5, '#888'));
-  for (const v of xTicks) out.push(text(xOf(v), plotH + 16, siFormat(v), 12, '#222222', 'middle'));
+  // labels at the ends of the axis sit inside it (Vega-Lite's labelFlush for x); one SI prefix for all, the domain's
+  const prefix = siExponent(n);
+  const xLabels = xTicks.map((v) => {
+    const x = xOf(v);
+    const s = siFormat(v, prefix);
+    const anchor = x <= 0 ? 'start' : x >= plotW ? 'end' : 'middle';
+    const w = measure(s, 12, false);
+    const x1 = anchor === 'start' ? x : anchor === 'end' ? x - w : x - w / 2;
+    return { x, s, anchor, x1, x2: x1 + w, shown: true };
+  });
+  hideOverlaps(xLabels);
+  for (const l of xLabels) if (l.shown) out.push(text(l.x, plotH + 16, l.s, 12, '#222222', l.anchor));
   out.push(line(0, plotH, plotW, 0, '#888'));
   out.push(text(plotW / 2, plotH + 36, `${capitalise(d.unit)}, ranked by risk (lowest to highest)`, 13, '#111111', 'middle'));
   yTicks.forEach((v, i) => {
@@ -79,8 +90,10 @@ export function riskScoresSvg(scores: ArrayLike<number>, threshold: number, opti
   const pts: string[] = [];
   for (const p of d.points) pts.push(`${r3(xOf(p.rank))},${r3(yOf(p.risk))}`);
   const path = `M${pts.join('L')}`;
-  const last = d.points[d.points.length - 1];
-  out.push(`<path d="${path}L${r3(xOf(last.rank))},${plotH}L${r3(xOf(d.points[0].rank))},${plotH}Z" fill="${COLORS.primary}" opacity="0.15"/>`);
+  // the area's lower edge goes back through every point's x, as d3's area draws it
+  const base: string[] = [];
+  for (let i = d.points.length - 1; i >= 0; i--) base.push(`${r3(xOf(d.points[i].rank))},${plotH}`);
+  out.push(`<path d="${path}L${base.join('L')}Z" fill="${COLORS.primary}" opacity="0.15"/>`);
   out.push(`<path d="${path}" stroke="${COLORS.primary}" stroke-width="2"/>`);
   // the threshold: a dashed rule across the plot, labelled at its left end (below it near the top)
   const ty = yOf(threshold);
@@ -102,6 +115,28 @@ export function riskScoresSvg(scores: ArrayLike<number>, threshold: number, opti
 /** The chart as PNG bytes at `scale` (default 2), drawn by resvg. */
 export function riskScoresPng(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions & { readonly scale?: number } = {}): Buffer {
   return rasterise(riskScoresSvg(scores, threshold, options), options.scale ?? 2).asPng();
+}
+
+/**
+ * Vega's label overlap rule ('parity'): while any two neighbours overlap, hide every other label
+ * of those still shown; if fewer than three are left and the last label is hidden, show it instead
+ * of the last one kept.
+ */
+function hideOverlaps(labels: { x1: number; x2: number; shown: boolean }[]): void {
+  const overlap = (items: typeof labels): boolean => items.some((b, i) => i > 0 && b.x1 < items[i - 1].x2);
+  let items = labels;
+  if (items.length < 3 || !overlap(items)) return;
+  do {
+    items.forEach((l, i) => {
+      if (i % 2) l.shown = false;
+    });
+    items = items.filter((l) => l.shown);
+  } while (items.length >= 3 && overlap(items));
+  const last = labels[labels.length - 1];
+  if (items.length < 3 && !last.shown) {
+    if (items.length > 1) items[items.length - 1].shown = false;
+    last.shown = true;
+  }
 }
 
 function measure(s: string, size: number, bold: boolean): number {
@@ -167,13 +202,16 @@ function nice(start: number, stop: number, count: number): [number, number] {
   return [start, stop];
 }
 
-/** d3-format's '~s': SI prefix, up to six significant digits, no trailing zeros */
-function siFormat(v: number): string {
+/** the SI prefix (a power of 1000) of the axis's largest value: d3's tickFormat('~s') uses one for every tick */
+function siExponent(max: number): number {
+  return max === 0 ? 0 : Math.max(-8, Math.min(8, Math.floor(Math.log10(Math.abs(max)) / 3)));
+}
+
+/** d3-format's '~s' with a fixed prefix: up to six significant digits, no trailing zeros */
+function siFormat(v: number, e: number): string {
   if (v === 0) return '0';
   const prefixes = ['y', 'z', 'a', 'f', 'p', 'n', 'µ', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
-  const e = Math.max(-8, Math.min(8, Math.floor(Math.log10(Math.abs(Number(v.toPrecision(6)))) / 3)));
-  const m = Number((v / 10 ** (3 * e)).toPrecision(6));
-  return `${m}${prefixes[e + 8]}`;
+  return `${Number((v / 10 ** (3 * e)).toPrecision(6))}${prefixes[e + 8]}`;
 }
 
 /** `p` decimals with thousands separators (d3's ',f' with the step's precision) */
