@@ -14,9 +14,9 @@ export async function renderRiskChart(
   path: string,
 ): Promise<boolean> {
   try {
-    const charts = await import('./charts/index.js');
-    const spec = charts.riskScoresSpec(Array.from(data.risks), data.threshold);
-    await charts.renderPng(spec, path);
+    const { riskScoresPng } = await import('./charts/risk-scores-svg.js');
+    const { writeFileAtomic } = await import('../util/atomic-output.js');
+    await writeFileAtomic(path, riskScoresPng(data.risks, data.threshold), 'chart', { makeDirs: true });
     return true;
   } catch (e) {
     process.stderr.write(`netsentinel: warning: could not draw ${path}: ${(e as Error).message}\n`);
@@ -27,9 +27,9 @@ export async function renderRiskChart(
 /** The risk chart as PNG bytes (undefined, with a warning, when it cannot be drawn). */
 export async function riskChartPng(_kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined> {
   try {
-    const charts = await import('./charts/index.js');
-    const spec = charts.riskScoresSpec(Array.from(data.risks), data.threshold);
-    return (await charts.renderPngBuffer(spec)).png;
+    // written as SVG directly (no Vega to load): the same chart as riskScoresSpec draws
+    const { riskScoresPng } = await import('./charts/risk-scores-svg.js');
+    return riskScoresPng(data.risks, data.threshold);
   } catch (e) {
     process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}\n`);
     return undefined;

@@ -10,6 +10,7 @@ import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
+import { threadedDatasetSource } from '../../analysis/threaded-dataset-source.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { processCpuMs } from '../../analysis/timings.js';
 import { preloadRuleData } from '../../detect/run-rules.js';
@@ -80,7 +81,14 @@ risk_scores.png, report.html, summary.json.`,
     const config = await tm.time('config', () => loadAnalysisConfig(v.config as string | undefined));
     // the rules' GeoIP database read on the thread pool while models, store and extras load
     void preloadRuleData(config.rules);
+    // captures: the packet detectors (ARP, SYN, TTL jumps, redirects, DHCP) watch the packets as they are metered
+    const packets = packetDetectors(config.rules);
+    const read = readOptionsFrom(v);
+    const readWithPackets = { ...read, capture: { ...read.capture, onPacket: packets.onPacket } };
     const baselineFile = v.baseline as string | undefined;
+    // with a baseline, the reading thread starts now, before the models and the store load, so its
+    // first batch is ready when this thread is (without one, the input is read whole to fit on it)
+    const source = baselineFile ? threadedDatasetSource(args.positionals, readWithPackets, v.batchRows as number, (d, t) => progress.update(d, t)) : undefined;
     const baseline = baselineFile ? await tm.time('model load', () => loadBaseline(baselineFile)) : undefined;
     const modelFile = v.model as string | undefined;
     const classifier = modelFile ? await tm.time('model load', () => loadTrainedModel(modelFile)) : undefined;
@@ -108,13 +116,11 @@ risk_scores.png, report.html, summary.json.`,
       return true;
     });
     const respondSink = v.respond ? await respondSinkFromArgs(v, storeLoc) : undefined;
-    // captures: the packet detectors (ARP, SYN, TTL jumps, redirects, DHCP) watch the packets as they are metered
-    const packets = packetDetectors(config.rules);
-    const read = readOptionsFrom(v);
     try {
       result = await runAnalysis({
         inputs: args.positionals,
-        read: { ...read, capture: { ...read.capture, onPacket: packets.onPacket } },
+        read: readWithPackets,
+        source,
         baseline,
         baselineFile,
         classifier,

@@ -5,24 +5,20 @@
  * lays it out and writes SVG; resvg (a Rust SVG renderer shipped as a prebuilt binary inside its
  * npm package) rasterises it. No browser, no network, no native build step at install.
  *
- * Two things that fail silently if not handled here:
- * - Fonts: resvg draws no text at all when it finds no font. We load DejaVu Sans (Debian's
- *   fonts-dejavu-core) by path, fall back to the system fonts, and check once per process that a
- *   glyph really comes out; if none does, rendering stops with an error saying what to install.
- * - Network: the View gets a loader that refuses every URL, so a spec that names remote data or
- *   images fails fast instead of reaching out (reports are built on air-gapped sensors too).
+ * Fonts and rasterising live in raster.ts (charts written as SVG directly use them without Vega).
+ * The View gets a loader that refuses every URL, so a spec that names remote data or images fails
+ * fast instead of reaching out (reports are built on air-gapped sensors too).
  *
  * Deliberately not here: PDF output, interactive HTML (a dashboard takes the spec itself).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic-output.js';
-import { readFontWidths, textWidth, type FontWidths } from './font-metrics.js';
-import { CHART_FONT } from './theme.js';
+import { textWidth } from './font-metrics.js';
+import { chartFontWidths, rasterise } from './raster.js';
+
+export { darkPixelCount, rasterise } from './raster.js';
 
 export interface RenderOptions {
   /** whole-picture width in CSS pixels; replaces the spec's width */
@@ -130,12 +126,6 @@ export async function renderPng(spec: TopLevelSpec, path: string, options: Rende
   return { ...out, path };
 }
 
-/** SVG text → resvg image at `scale`, with our fonts; checks once that text really renders. */
-export function rasterise(svg: string, scale: number): { width: number; height: number; pixels: Buffer; asPng(): Buffer } {
-  ensureFontsDrawText();
-  return new Resvg(svg, resvgOptions(scale)).render();
-}
-
 /**
  * A copy with the size overrides applied. Always a copy: Vega tags every data row it ingests with
  * a hidden id, and a caller's spec (kept for a dashboard, compared in a test) must not change.
@@ -154,82 +144,6 @@ function withSize(spec: TopLevelSpec, options: RenderOptions): TopLevelSpec {
   return out as unknown as TopLevelSpec;
 }
 
-const DEJAVU_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu', '/usr/local/share/fonts/dejavu', '/Library/Fonts'];
-const DEJAVU_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSansMono.ttf'];
-
-let fontOptions: ResvgRenderOptions['font'] | undefined;
-let regularFontFile: string | undefined;
-let boldFontFile: string | undefined;
-
-/** DejaVu by path when we can find it (fast, predictable), else whatever the system has. */
-function fonts(): NonNullable<ResvgRenderOptions['font']> {
-  if (fontOptions) return fontOptions;
-  const files: string[] = [];
-  const extraDir = process.env.NETSENTINEL_FONT_DIR;
-  for (const dir of DEJAVU_DIRS) {
-    for (const f of DEJAVU_FILES) {
-      const p = join(dir, f);
-      if (existsSync(p)) files.push(p);
-    }
-    if (files.length > 0) {
-      regularFontFile = files.find((f) => f.endsWith('DejaVuSans.ttf'));
-      boldFontFile = files.find((f) => f.endsWith('DejaVuSans-Bold.ttf'));
-      break;
-    }
-  }
-  fontOptions = {
-    fontFiles: files,
-    fontDirs: extraDir ? [extraDir] : [],
-    // without DejaVu, any installed font beats no text
-    loadSystemFonts: files.length === 0,
-    defaultFontFamily: CHART_FONT,
-    sansSerifFamily: CHART_FONT,
-    defaultFontSize: 12,
-  };
-  return fontOptions;
-}
-
-function resvgOptions(scale: number): ResvgRenderOptions {
-  return {
-    font: fonts(),
-    fitTo: { mode: 'zoom', value: scale },
-    background: 'white',
-    shapeRendering: 2,
-    textRendering: 1,
-    logLevel: 'off',
-  };
-}
-
-let fontsChecked = false;
-
-/**
- * resvg skips text it has no font for without a word; a chart without its title and axis labels
- * is worse than no chart, so draw one word and look for ink before the first real render.
- */
-function ensureFontsDrawText(): void {
-  if (fontsChecked) return;
-  const probe =
-    '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="24">' +
-    `<text x="4" y="18" font-family="${CHART_FONT}, sans-serif" font-size="16" fill="black">Ag</text></svg>`;
-  const img = new Resvg(probe, resvgOptions(1)).render();
-  if (darkPixelCount(img.pixels) < 10) {
-    throw new UserError(
-      'charts: no usable font found, so chart text would be blank; install DejaVu Sans ' +
-        '(Debian/Ubuntu: apt-get install fonts-dejavu-core) or set NETSENTINEL_FONT_DIR to a folder of .ttf files',
-    );
-  }
-  fontsChecked = true;
-}
-
-/** Pixels (RGBA) noticeably darker than white: ink. */
-export function darkPixelCount(rgba: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i + 3 < rgba.length; i += 4) {
-    if (rgba[i + 3] > 0 && rgba[i] + rgba[i + 1] + rgba[i + 2] < 384) n++;
-  }
-  return n;
-}
-
 interface TextItem {
   fontSize?: number;
   fontWeight?: string | number;
@@ -245,15 +159,7 @@ let metricsInstalled = false;
  */
 function installTextMetrics(): void {
   if (metricsInstalled) return;
-  fonts();
-  let regular: FontWidths | undefined;
-  let bold: FontWidths | undefined;
-  try {
-    regular = regularFontFile ? readFontWidths(regularFontFile) : undefined;
-    bold = boldFontFile ? readFontWidths(boldFontFile) : regular;
-  } catch {
-    regular = bold = undefined;
-  }
+  const { regular, bold } = chartFontWidths();
   const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics;
   metrics.width = (item, text) => {
     const s = text == null ? '' : String(text).trim();

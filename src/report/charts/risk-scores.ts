@@ -21,7 +21,25 @@ export interface RiskChartOptions extends ChartTextOptions {
   readonly unit?: string;
 }
 
-export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions = {}): ChartSpec {
+/** What the risk chart shows, whichever way it is drawn (Vega-Lite spec or SVG written directly). */
+export interface RiskChartData {
+  /** scores drawn (NaN left out) */
+  readonly n: number;
+  /** the drawn points: rank (1-based, among the n sorted scores) and risk, lowest first */
+  readonly points: readonly { readonly rank: number; readonly risk: number }[];
+  readonly threshold: number;
+  /** the rule's label: the threshold and how many rows are at or above it */
+  readonly label: string;
+  /** subtitle lines: counts, range, sampling, NaN */
+  readonly notes: readonly string[];
+  /** [0, 1] when every score and the threshold are in it; else the scale follows the data */
+  readonly yDomain?: readonly [number, number];
+  /** the rule is near the top of the plot: its label goes below it */
+  readonly nearTop: boolean;
+  readonly unit: string;
+}
+
+export function riskChartData(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions = {}): RiskChartData {
   if (!Number.isFinite(threshold)) throw new UserError(`riskScoresSpec: the threshold must be a finite number, got ${threshold}`);
   let n = 0;
   for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) n++;
@@ -43,18 +61,24 @@ export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, opt
   const rank = new Float64Array(n);
   for (let i = 0; i < n; i++) rank[i] = i + 1;
   const keep = lttbIndices(rank, sorted, options.maxPoints ?? 2000);
-  const values = Array.from(keep, (i) => ({ rank: i + 1, risk: sorted[i], alert: sorted[i] >= threshold }));
+  const points = Array.from(keep, (i) => ({ rank: i + 1, risk: sorted[i] }));
   const share = (above / n) * 100;
   const label = `threshold ${formatNumber(threshold)}: ${fullCount(above)} ${unit} (${share < 0.1 && above > 0 ? share.toFixed(2) : share.toFixed(1)}%) at or above`;
   const notes: string[] = [`${fullCount(n)} ${unit}, risk from ${formatNumber(sorted[0])} to ${formatNumber(sorted[n - 1])}`];
   if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; lowest and highest kept)`);
   const nan = scores.length - n;
   if (nan > 0) notes.push(`${fullCount(nan)} NaN score(s) left out`);
-  const yDomain = sorted[0] >= 0 && sorted[n - 1] <= 1 && threshold >= 0 && threshold <= 1 ? [0, 1] : undefined;
+  const yDomain: [number, number] | undefined = sorted[0] >= 0 && sorted[n - 1] <= 1 && threshold >= 0 && threshold <= 1 ? [0, 1] : undefined;
   // the label goes below the rule when the rule is near the top of the plot
   const top = yDomain ? yDomain[1] : Math.max(sorted[n - 1], threshold);
   const bottom = yDomain ? yDomain[0] : Math.min(sorted[0], threshold);
   const nearTop = (threshold - bottom) / (top - bottom || 1) > 0.85;
+  return { n, points, threshold, label, notes, yDomain, nearTop, unit };
+}
+
+export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions = {}): ChartSpec {
+  const { n, points, label, notes, yDomain, nearTop, unit } = riskChartData(scores, threshold, options);
+  const values = points.map((p) => ({ rank: p.rank, risk: p.risk, alert: p.risk >= threshold }));
   return {
     ...baseSpec(680, 420, options),
     title: titleBlock('Risk scores, sorted', options, notes),
@@ -64,7 +88,7 @@ export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, opt
         mark: { type: 'area', line: { color: COLORS.primary, strokeWidth: 2 }, color: COLORS.primary, opacity: 0.15 },
         encoding: {
           x: { field: 'rank', type: 'quantitative', title: `${capitalise(unit)}, ranked by risk (lowest to highest)`, axis: { format: '~s', tickMinStep: 1 }, scale: { domain: [1, n], nice: false } },
-          y: { field: 'risk', type: 'quantitative', title: options.yTitle ?? 'Risk score', scale: yDomain ? { domain: yDomain } : { zero: false } },
+          y: { field: 'risk', type: 'quantitative', title: options.yTitle ?? 'Risk score', scale: yDomain ? { domain: [...yDomain] } : { zero: false } },
         },
       },
       {
@@ -90,6 +114,6 @@ export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, opt
   };
 }
 
-function capitalise(s: string): string {
+export function capitalise(s: string): string {
   return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
 }
