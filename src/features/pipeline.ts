@@ -126,8 +126,9 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
   const parts: { inp: InputState; offset: number; values?: ArrayLike<number>; codes?: Int32Array }[] = [];
   let o = 0;
+  const byName = columnsByName(table);
   for (const inp of state.inputs) {
-    const col = getColumn(table, inp.name);
+    const col = byName.get(inp.name);
     if (!col) {
       const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
       throw new InputError(
@@ -357,6 +358,25 @@ function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, max
   order.sort((a, b) => counts[b] - counts[a] || (c.dictionary[a] < c.dictionary[b] ? -1 : 1));
   const keep = encoding === 'onehot' ? order.slice(0, maxCat) : order;
   return { kind: 'categorical', name: c.name, encoding, categories: keep.map((k) => c.dictionary[k]) };
+}
+
+/**
+ * The table's columns by name, kept while its column list lives: each of a baseline's pipelines
+ * looks up ~85 columns in a ~90-column table, and a linear search per lookup was ~1 µs per flow
+ * in batches of 50 (bench script baseline-scoring). The first column of a name wins, as getColumn.
+ */
+const columnMaps = new WeakMap<readonly Column[], { length: number; map: Map<string, Column> }>();
+
+function columnsByName(table: FlowTable): Map<string, Column> {
+  let m = columnMaps.get(table.columns);
+  // rebuilt if the list grew since (tables are built by pushing columns, then left alone)
+  if (!m || m.length !== table.columns.length) {
+    const map = new Map<string, Column>();
+    for (const c of table.columns) if (!map.has(c.name)) map.set(c.name, c);
+    m = { length: table.columns.length, map };
+    columnMaps.set(table.columns, m);
+  }
+  return m.map;
 }
 
 /**
