@@ -116,12 +116,19 @@ export function fitPipeline(table: FlowTable, options: PipelineOptions): Pipelin
   return { options, inputs, outputNames, outputSource: Int32Array.from(outputSource) };
 }
 
-/** Transform rows of any table that has the input columns, into the matrix the model saw. */
-export function transformTable(state: PipelineState, table: FlowTable, where?: string): Matrix {
+/**
+ * Transform rows of any table that has the input columns, into the matrix the model saw.
+ * `scratch`, when it is large enough, holds the result instead of new memory (the flow scorer
+ * reuses one per detector across batches: the matrix lives only until the detector has scored it).
+ */
+export function transformTable(state: PipelineState, table: FlowTable, where?: string, scratch?: Float64Array): Matrix {
   const n = table.rowCount;
   const width = state.outputNames.length;
-  const out = matrix(n, width);
+  const reuse = scratch !== undefined && scratch.length >= n * width;
+  const out: Matrix = reuse ? { rows: n, cols: width, data: scratch.subarray(0, n * width) } : matrix(n, width);
   const d = out.data;
+  // one-hot blocks write only their ones: reused memory must start at zero like new memory
+  if (reuse && state.inputs.some((i) => i.kind === 'categorical' && i.encoding === 'onehot')) d.fill(0);
   // look every column up first (a missing one is an error before any work), then fill the matrix
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
   const parts: { inp: InputState; offset: number; values?: ArrayLike<number>; codes?: Int32Array }[] = [];
@@ -154,7 +161,7 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
         const { fill, posInf, negInf, center, scale, clip } = inp;
         if (inp.log === true) {
           // logged and filled once per column for every pipeline that scores this table
-          const pre = loggedFilled(values as Float64Array, fill, posInf, negInf);
+          const pre = loggedFilled(values as Float64Array, inp);
           for (let r = r0; r < r1; r++) {
             let v = (pre[r] - center) / scale;
             if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -387,10 +394,19 @@ function columnsByName(table: FlowTable): Map<string, Column> {
  */
 const loggedCache = new WeakMap<Float64Array, Map<string, Float64Array>>();
 
-function loggedFilled(vals: Float64Array, fill: number, posInf: number, negInf: number): Float64Array {
+/**
+ * The cache key of an input's fill values, made once per input state: turning three doubles into
+ * text for every column of every batch was most of a 50-flow batch's transform (bench script
+ * baseline-scoring).
+ */
+const fillKeys = new WeakMap<NumericInputState, string>();
+
+function loggedFilled(vals: Float64Array, inp: NumericInputState): Float64Array {
+  const { fill, posInf, negInf } = inp;
   let byFill = loggedCache.get(vals);
   if (!byFill) loggedCache.set(vals, (byFill = new Map()));
-  const key = `${fill} ${posInf} ${negInf}`;
+  let key = fillKeys.get(inp);
+  if (key === undefined) fillKeys.set(inp, (key = `${fill} ${posInf} ${negInf}`));
   let out = byFill.get(key);
   if (out) return out;
   out = new Float64Array(vals.length);
