@@ -2,7 +2,7 @@
  * What scoring a flow with a baseline costs, per detector and per stage, beside scikit-learn on
  * the same matrices in the same run.
  *
- *   node dist/bench/baseline-scoring.js [seconds-per-figure]      (from the project root)
+ *   node dist/bench/baseline-scoring.js [seconds-per-figure] [--no-peer]     (from the project root)
  *   npm run bench -- script baseline-scoring
  *
  * A default baseline is fitted on the CIC-IDS2017 sample's BENIGN_2500.csv (seed 42), then every
@@ -18,7 +18,9 @@
  * temp folder): IsolationForest(100 trees, 256 samples).score_samples on the forest's matrix,
  * OneClassSVM(rbf, our γ, ν = 0.05).score_samples on the SVM's matrix (exact, as ours is), and
  * OneClassSVM's approximations SGDOneClassSVM on Nystroem and on RBFSampler features (100
- * components), per batch size, CPU µs per flow of the Python process (one BLAS thread).
+ * components), per batch size, CPU µs per flow of the Python process (one BLAS thread); batches of
+ * 50 and 1,000 over the first 5,000 flows only (scikit-learn's per-call overhead makes a pass over
+ * all of them in batches of 50 take minutes).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +38,9 @@ import type { DetectorSpec } from '../models/estimator.js';
 import type { Matrix } from '../features/matrix.js';
 import { setKernelThreads } from '../models/kernel/kernel-pool.js';
 
-const budget = Number(process.argv[2] ?? 0.4);
+const budget = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 0.4);
+/** `--no-peer`: our figures only (e.g. to time an older build beside this one) */
+const withPeer = !process.argv.includes('--no-peer');
 setKernelThreads(1);
 
 function cpuUs(): number {
@@ -171,7 +175,7 @@ try {
   const iso = mat('isolation-forest');
   const svm = mat('one-class-svm');
   const svmState = detectors.find((x) => x.model.estimator.name === 'one-class-svm')?.model.estimator.state as { gamma: number } | undefined;
-  if (iso && svm && svmState) {
+  if (iso && svm && svmState && withPeer) {
     writeFileSync(join(dir, 'iso_fit.f64'), iso.fit.data);
     writeFileSync(join(dir, 'iso_all.f64'), iso.all.data);
     writeFileSync(join(dir, 'svm_fit.f64'), svm.fit.data);
@@ -188,6 +192,9 @@ ld=lambda f,c:np.fromfile(d+'/'+f).reshape(-1,c)
 Xi,Ai,Xs,As=ld('iso_fit.f64',ci),ld('iso_all.f64',ci),ld('svm_fit.f64',cs),ld('svm_all.f64',cs)
 cpu=lambda:sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 def per(f,A,size):
+    # batches of 50 and 1,000 over the first 5,000 flows: IsolationForest.score_samples takes ~1 ms
+    # a flow in batches of 50 (per-call overhead), and the whole sample would take minutes a pass
+    if size<len(A): A=A[:5000]
     bs=[A[s:s+size] for s in range(0,len(A),size)]
     for b in bs: f(b)
     runs=[];spent=0
