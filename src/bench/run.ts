@@ -16,6 +16,7 @@
  *   read-throughput     CSV reading speed (tokenizer, number parsing, whole reader)
  *   rules-throughput    the behavioural rule engine vs a pandas rendering (rules-throughput-peer.py)
  *   stream-throughput   publish → stream worker(s) → store on NATS + PostgreSQL, vs analyze on the same flows
+ *   baseline-scoring    µs per flow of scoring with a baseline, per detector and stage, vs scikit-learn
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -389,7 +390,7 @@ function verdict(r: Row): string {
   return ok ? 'met' : 'NOT met';
 }
 
-const SCRIPTS = ['trees-nslkdd', 'neural-nslkdd', 'one-class-svm', 'dbscan-silhouette', 'read-throughput', 'rules-throughput', 'stream-throughput'];
+const SCRIPTS = ['trees-nslkdd', 'neural-nslkdd', 'one-class-svm', 'dbscan-silhouette', 'read-throughput', 'rules-throughput', 'stream-throughput', 'baseline-scoring'];
 
 function main(): void {
   if (process.argv[2] === 'script') {

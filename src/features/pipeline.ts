@@ -116,18 +116,26 @@ export function fitPipeline(table: FlowTable, options: PipelineOptions): Pipelin
   return { options, inputs, outputNames, outputSource: Int32Array.from(outputSource) };
 }
 
-/** Transform rows of any table that has the input columns, into the matrix the model saw. */
-export function transformTable(state: PipelineState, table: FlowTable, where?: string): Matrix {
+/**
+ * Transform rows of any table that has the input columns, into the matrix the model saw.
+ * `scratch`, when it is large enough, holds the result instead of new memory (the flow scorer
+ * reuses one per detector across batches: the matrix lives only until the detector has scored it).
+ */
+export function transformTable(state: PipelineState, table: FlowTable, where?: string, scratch?: Float64Array): Matrix {
   const n = table.rowCount;
   const width = state.outputNames.length;
-  const out = matrix(n, width);
+  const reuse = scratch !== undefined && scratch.length >= n * width;
+  const out: Matrix = reuse ? { rows: n, cols: width, data: scratch.subarray(0, n * width) } : matrix(n, width);
   const d = out.data;
+  // one-hot blocks write only their ones: reused memory must start at zero like new memory
+  if (reuse && state.inputs.some((i) => i.kind === 'categorical' && i.encoding === 'onehot')) d.fill(0);
   // look every column up first (a missing one is an error before any work), then fill the matrix
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
   const parts: { inp: InputState; offset: number; values?: ArrayLike<number>; codes?: Int32Array }[] = [];
   let o = 0;
+  const byName = columnsByName(table);
   for (const inp of state.inputs) {
-    const col = getColumn(table, inp.name);
+    const col = byName.get(inp.name);
     if (!col) {
       const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
       throw new InputError(
@@ -153,7 +161,7 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
         const { fill, posInf, negInf, center, scale, clip } = inp;
         if (inp.log === true) {
           // logged and filled once per column for every pipeline that scores this table
-          const pre = loggedFilled(values as Float64Array, fill, posInf, negInf);
+          const pre = loggedFilled(values as Float64Array, inp);
           for (let r = r0; r < r1; r++) {
             let v = (pre[r] - center) / scale;
             if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -360,6 +368,25 @@ function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, max
 }
 
 /**
+ * The table's columns by name, kept while its column list lives: each of a baseline's pipelines
+ * looks up ~85 columns in a ~90-column table, and a linear search per lookup was ~1 µs per flow
+ * in batches of 50 (bench script baseline-scoring). The first column of a name wins, as getColumn.
+ */
+const columnMaps = new WeakMap<readonly Column[], { length: number; map: Map<string, Column> }>();
+
+function columnsByName(table: FlowTable): Map<string, Column> {
+  let m = columnMaps.get(table.columns);
+  // rebuilt if the list grew since (tables are built by pushing columns, then left alone)
+  if (!m || m.length !== table.columns.length) {
+    const map = new Map<string, Column>();
+    for (const c of table.columns) if (!map.has(c.name)) map.set(c.name, c);
+    m = { length: table.columns.length, map };
+    columnMaps.set(table.columns, m);
+  }
+  return m.map;
+}
+
+/**
  * sign(x)·log1p(|x|) of a column with its missing and infinite cells filled, kept while the column
  * lives: a baseline's detectors each have a pipeline (other scaling) over the same logged columns
  * with the same fill values, and log1p of every cell was the largest part of scoring's feature
@@ -367,10 +394,19 @@ function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, max
  */
 const loggedCache = new WeakMap<Float64Array, Map<string, Float64Array>>();
 
-function loggedFilled(vals: Float64Array, fill: number, posInf: number, negInf: number): Float64Array {
+/**
+ * The cache key of an input's fill values, made once per input state: turning three doubles into
+ * text for every column of every batch was most of a 50-flow batch's transform (bench script
+ * baseline-scoring).
+ */
+const fillKeys = new WeakMap<NumericInputState, string>();
+
+function loggedFilled(vals: Float64Array, inp: NumericInputState): Float64Array {
+  const { fill, posInf, negInf } = inp;
   let byFill = loggedCache.get(vals);
   if (!byFill) loggedCache.set(vals, (byFill = new Map()));
-  const key = `${fill} ${posInf} ${negInf}`;
+  let key = fillKeys.get(inp);
+  if (key === undefined) fillKeys.set(inp, (key = `${fill} ${posInf} ${negInf}`));
   let out = byFill.get(key);
   if (out) return out;
   out = new Float64Array(vals.length);

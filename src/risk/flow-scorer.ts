@@ -14,7 +14,8 @@
 import type { FlowTable } from '../flows/table.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
-import { predictTable, type TrainedModel } from '../models/trained-model.js';
+import { predictMatrix, predictTable, type TrainedModel } from '../models/trained-model.js';
+import { transformTable } from '../features/pipeline.js';
 import { riskOfZ, zOf } from './fusion.js';
 
 export interface ScoredBatch {
@@ -66,6 +67,9 @@ interface Raw {
   evidence: Float64Array;
 }
 
+/** largest batch whose feature matrices are transformed into reused memory */
+const SCRATCH_ROWS = 4096;
+
 export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | undefined, weights: ScoringWeights = {}): FlowScorer {
   const names = baseline.detectors.map((d) => d.model.estimator.name);
   const w = baseline.detectors.map((d) => weights.detectors?.[d.model.estimator.name] ?? d.weight);
@@ -74,6 +78,17 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   let classifierCal: Calibration | undefined;
   let fusedCal: Calibration | undefined;
   const ref = baseline.reference && baseline.reference.rowCount >= 20 ? baseline.reference : undefined;
+  // per detector, the memory its feature matrix is transformed into, reused batch after batch (a
+  // stream worker scores a batch per message; new matrices were most of its garbage). Batches
+  // above SCRATCH_ROWS get their own matrix, so a one-off large batch does not stay in memory.
+  const scratch: (Float64Array | undefined)[] = baseline.detectors.map(() => undefined);
+  const matrixOf = (j: number, batch: FlowTable, where?: string) => {
+    const pipeline = baseline.detectors[j].model.pipeline;
+    const need = batch.rowCount * pipeline.outputNames.length;
+    if (batch.rowCount > SCRATCH_ROWS) return transformTable(pipeline, batch, where);
+    if (!scratch[j] || scratch[j]!.length < need) scratch[j] = new Float64Array(SCRATCH_ROWS * pipeline.outputNames.length);
+    return transformTable(pipeline, batch, where, scratch[j]);
+  };
 
   const evaluate = (batch: FlowTable, where?: string, ruleP?: Float64Array): Raw => {
     const n = batch.rowCount;
@@ -82,7 +97,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     const num = new Float64Array(n);
     let den = 0;
     baseline.detectors.forEach((d, j) => {
-      const s = predictTable(d.model, batch, where).score!;
+      const s = predictMatrix(d.model, matrixOf(j, batch, where)).score!;
       const p = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         p[i] = calibrate(d.calibration, s[i]);

@@ -11,7 +11,8 @@
  * 2 done)].
  */
 import type { Matrix } from '../../features/matrix.js';
-import { expand, RbfRows, type Expansion, type RbfTrainingSet } from './rbf.js';
+import { RbfRows, type Expansion, type RbfTrainingSet } from './rbf.js';
+import { expandOne } from './rbf-expand-wasm.js';
 
 export const NEXT = 0;
 export const DONE = 1;
@@ -63,7 +64,8 @@ export function chunkRunner(job: KernelJob): (c: number) => void {
     return (c) => {
       const start = c * chunkRows;
       const end = Math.min(X.rows, start + chunkRows);
-      expand(e, X, out.subarray(start * e.outputs, end * e.outputs), start, end);
+      // the wasm kernel for one output (rbf-expand-wasm.ts), on every thread alike
+      expandOne(e, X, out.subarray(start * e.outputs, end * e.outputs), start, end);
     };
   }
   const { set, rows, out, chunkRows } = job;

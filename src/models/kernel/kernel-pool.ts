@@ -21,7 +21,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../../features/matrix.js';
 import { chunkRunner, DONE, STATE, workOn, type ExpandJob, type KernelJob, type RowsJob } from './kernel-jobs.js';
-import { expand, RbfRows, type Expansion, type RbfTrainingSet } from './rbf.js';
+import { RbfRows, type Expansion, type RbfTrainingSet } from './rbf.js';
+import { expandOne } from './rbf-expand-wasm.js';
 
 /** Below this many kernel evaluations a job runs on the calling thread. */
 const PARALLEL_MIN_PAIRS = 4_000_000;
@@ -45,7 +46,7 @@ export function expandRows(e: Expansion, X: Matrix, threads = threadSetting): Fl
   const pairs = X.rows * e.count;
   if (threads <= 1 || pairs < PARALLEL_MIN_PAIRS) {
     const out = new Float64Array(X.rows * e.outputs);
-    expand(e, X, out, 0, X.rows);
+    expandOne(e, X, out, 0, X.rows);
     return out;
   }
   // chunks of roughly 200k kernel evaluations: a few milliseconds each

@@ -28,7 +28,7 @@ import { checkParam } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { KernelCache } from './kernel-cache.js';
 import { expandRows, kernelRowsParallel } from './kernel-pool.js';
-import { makeExpansion, rbfTrainingSet, RbfRows, resolveGamma, type Gamma, type RbfTrainingSet } from './rbf.js';
+import { makeExpansion, rbfTrainingSet, RbfRows, resolveGamma, type Expansion, type Gamma, type RbfTrainingSet } from './rbf.js';
 import { progressByViolation, solveSmo } from './smo.js';
 
 export interface OneClassSvmOptions {
@@ -140,12 +140,26 @@ export const oneClassSvm: DetectorSpec<OneClassSvmOptions, OneClassSvmState> = {
 
   score(state, X) {
     checkWidth(MODEL, X, state.cols);
-    const e = makeExpansion(state.supportVectors, state.supportCount, state.cols, state.alpha, 1, state.gamma, state.origin);
-    const f = expandRows(e, X);
+    const f = expandRows(expansionOf(state), X);
     for (let r = 0; r < f.length; r++) f[r] = state.rho - f[r];
     return f;
   },
 };
+
+/**
+ * The support vectors laid out for scoring, built once per fitted state (a model file loads into
+ * new objects and is never changed in place): a stream worker scores batches of a few hundred
+ * rows, and rebuilding this per call cost about as much as a batch's kernel sums.
+ */
+const expansions = new WeakMap<OneClassSvmState, Expansion>();
+function expansionOf(state: OneClassSvmState): Expansion {
+  let e = expansions.get(state);
+  if (!e) {
+    e = makeExpansion(state.supportVectors, state.supportCount, state.cols, state.alpha, 1, state.gamma, state.origin);
+    expansions.set(state, e);
+  }
+  return e;
+}
 
 /** Kernel rows used to rank training rows by density before solving. */
 const START_LANDMARKS = 32;
