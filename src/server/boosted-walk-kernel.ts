@@ -355,8 +355,8 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
   const s = x + 8 * CH * b.cols;
   const thr = s + 8 * CH * b.outputs;
   const off = thr + (bins ? 16 * b.trees * 7 : 0);
-  const binAt = off + (bins ? 4 * b.trees * 7 : 0);
-  const cutAt = binAt + (bins ? CH * bins.used.length : 0);
+  const binAt = align16(off + (bins ? 4 * b.trees * 7 : 0));
+  const cutAt = align16(binAt + (bins ? CH * bins.used.length : 0));
   const bytes = cutAt + (bins ? 8 * bins.cutList.length : 0);
   const pages = Math.ceil(bytes / 65536);
   let memory: WasmMemory;
@@ -433,4 +433,8 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
       }
     },
   };
+}
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
 }
