@@ -9,7 +9,9 @@
  *   batch      POST /v1/predict with JSON lines of NSL-KDD test records (1,000,000 flows), flows/s on
  *              the server's one core, and flows per CPU-second of the server process (/proc), the
  *              figure a loaded machine does not bend (requests per CPU-second too for /classify and
- *              for the peer).
+ *              for the peer); beside it seed 004's scikit-learn model scoring the same JSON lines in
+ *              batches (batch_predict_peer.py, no HTTP), same core, same run.
+ *              NETSENTINEL_BENCH_SERVICE=batch runs this row alone.
  *   overload   60 s (NETSENTINEL_BENCH_OVERLOAD_S) of 256 connections on /classify plus a stream
  *              of malformed requests; 5xx counted from the service's own /metrics; peak RSS.
  *
@@ -250,6 +252,20 @@ async function main_(): Promise<void> {
     out.batch_flows_per_s = Math.round(flows / times[1]);
     out.batch_mb = Math.round(readFileSync(file).length / 1e5) / 10;
     await stop(s);
+    // the peer: seed 004's scikit-learn model scoring the same file's first flows in batches
+    // (src/bench/batch_predict_peer.py), pinned to the server's core, in this run
+    const peerFlows = Math.min(flows, Number(process.env.NETSENTINEL_BENCH_BATCH_PEER_FLOWS ?? 200_000));
+    const script = fileURLToPath(new URL('../../src/bench/batch_predict_peer.py', import.meta.url));
+    const pr = spawnSync('taskset', ['-c', SERVER_CPU, PY, script, nsl, file, String(peerFlows)], { encoding: 'utf8', timeout: 1_200_000 });
+    try {
+      const pj = JSON.parse(pr.stdout.trim().split('\n').pop() ?? '');
+      out.batch_peer_flows = pj.flows;
+      out.batch_peer_cpu_s = pj.cpu_s;
+      out.batch_peer_flows_per_cpu_s = pj.flows_per_cpu_s;
+      out.batch_peer_flows_per_s = Math.round(pj.flows / pj.wall_s);
+    } catch {
+      out.batch_peer_error = `the scikit-learn batch peer failed: ${(pr.stderr || pr.stdout || String(pr.error)).trim().split('\n').pop()?.slice(0, 200)}`;
+    }
   }
   if (only.includes('overload')) {
     const secs = Number(process.env.NETSENTINEL_BENCH_OVERLOAD_S ?? 60);

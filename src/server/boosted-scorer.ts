@@ -19,11 +19,21 @@
  * the row encoder makes: missing values are filled with the training median); a block of four
  * with a NaN in a feature the trees read goes through the one-row walk, which routes NaN as trained.
  *
+ * Batches of WASM_MIN_ROWS rows or more are walked by the same layout in WebAssembly instead
+ * (boosted-walk-kernel.ts: eight rows side by side, NaN routed in the kernel).
+ *
  * Scores are the same sums in the same tree order as gbdt.ts's predictProba (so the same
  * probabilities); only ensembles up to depth MAX_DEPTH are laid out this way (the default GBDT is
  * depth 6), deeper ones are served by the generic predictor.
  */
 import type { BoostState } from '../models/trees/gbdt.js';
+import { compileBoostWalk } from './boosted-walk-kernel.js';
+
+/**
+ * Batches of at least this many rows go to the WebAssembly walk (boosted-walk-kernel.ts); fewer
+ * (/classify's one row) stay on the JavaScript walk, which has no copy into wasm memory to pay.
+ */
+export const WASM_MIN_ROWS = 16;
 
 export const MAX_DEPTH = 8;
 
@@ -39,6 +49,8 @@ export interface CompiledBoost {
   predictProba(data: Float64Array, n: number, proba: Float64Array, scores: Float64Array): void;
   /** raw scores per output (for tests and the one-row path) */
   readonly outputs: number;
+  /** true when batches are walked in WebAssembly (false under --jitless) */
+  readonly wasm: boolean;
 }
 
 function depthOf(feature: Int32Array, left: Int32Array, right: Int32Array, node: number): number {
@@ -86,6 +98,7 @@ export function compileBoost(state: BoostState): CompiledBoost | undefined {
   const rounds = nTrees / outputs;
   const used = Int32Array.from(new Set(t.feature.filter((f) => f >= 0)));
   const fourNoNaN = generateFourRowWalk(D, cols, rounds, outputs)(feature, threshold, value, init);
+  const kernel = compileBoostWalk({ depth: D, trees: nTrees, outputs, cols, feature, threshold, nanRight, value, init });
   const hasNaN = (data: Float64Array, r0: number): boolean => {
     for (let j = 0; j < 4; j++) {
       const b = (r0 + j) * cols;
@@ -121,13 +134,17 @@ export function compileBoost(state: BoostState): CompiledBoost | undefined {
     width: cols,
     classes: nClasses,
     outputs,
+    wasm: kernel !== undefined,
     predictProba(data, n, proba, scores) {
-      let r = 0;
-      for (; r + 4 <= n; r += 4) {
-        if (!hasNaN(data, r)) fourNoNaN(data, r, scores);
-        else for (let j = r; j < r + 4; j++) one(data, j, scores);
+      if (kernel && n >= WASM_MIN_ROWS) kernel.scores(data, n, scores);
+      else {
+        let r = 0;
+        for (; r + 4 <= n; r += 4) {
+          if (!hasNaN(data, r)) fourNoNaN(data, r, scores);
+          else for (let j = r; j < r + 4; j++) one(data, j, scores);
+        }
+        for (; r < n; r++) one(data, r, scores);
       }
-      for (; r < n; r++) one(data, r, scores);
       // probabilities exactly as gbdt.ts computes them
       if (outputs === 1) {
         for (let i = 0; i < n; i++) {

@@ -18,6 +18,7 @@ import type { LoadedModel } from '../model-registry.js';
 import { observeScores, predictRows } from '../model-answer.js';
 import { scanJsonLines } from '../jsonl-scanner.js';
 import { ErrorAnswer, PredictQuery } from '../schemas.js';
+import { answerLayout, writeAnswers, type AnswerLayout } from '../answer-lines.js';
 
 const BATCH_ROWS = 8192;
 
@@ -57,13 +58,25 @@ function encodeRecords(m: LoadedModel, b: RecordBatch, scratch: { buf: Float64Ar
   return X;
 }
 
+const layouts = new WeakMap<LoadedModel, Map<string, AnswerLayout>>();
+
+function layoutOf(m: LoadedModel, unit: string): AnswerLayout {
+  let byUnit = layouts.get(m);
+  if (!byUnit) layouts.set(m, (byUnit = new Map()));
+  let L = byUnit.get(unit);
+  if (!L) byUnit.set(unit, (L = answerLayout(unit, m.model.classes ?? [])));
+  return L;
+}
+
 /** Score n encoded rows into JSON lines, one per record, in order. */
-function scoreRows(ctx: ServiceContext, m: LoadedModel, X: Float64Array, n: number, where: ArrayLike<number>, unit: string, withProba: boolean): string {
+function scoreRows(ctx: ServiceContext, m: LoadedModel, X: Float64Array, n: number, where: ArrayLike<number>, unit: string, withProba: boolean): string | Buffer {
   const w = m.encoder.width;
   const p = predictRows(m, n * w === X.length ? X : X.subarray(0, n * w), n);
   observeScores(ctx.metrics, m, p);
   const classes = m.model.classes;
   const k = classes?.length ?? 0;
+  // a classifier's lines without every probability: written as bytes (answer-lines.ts), same text
+  if (classes && p.predicted && p.proba && !withProba && !p.anomalous) return writeAnswers(layoutOf(m, unit), n, where, p.predicted, p.proba, k, p.score);
   // the text before each line's number and after it, per class, built once per batch
   const head = `{"${unit}":`;
   const predicted = classes ? classes.map((c) => `,"prediction":${JSON.stringify(c)},"probability":`) : [];
@@ -121,7 +134,7 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
         // JSON lines are scanned from bytes straight into rows (jsonl-scanner.ts); a JSON array
         // and CSV are cut into records first (batch-reader.ts) and encoded here
         const withProba = q.proba === true;
-        const batches: AsyncGenerator<string> =
+        const batches: AsyncGenerator<string | Buffer> =
           fmt === 'jsonl'
             ? (async function* () {
                 for await (const b of scanJsonLines(body, m.encoder, ctx.config.limits.batchBytes, BATCH_ROWS)) yield scoreRows(ctx, m, b.data, b.rows, b.where, 'line', withProba);
@@ -132,7 +145,7 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
                   yield scoreRows(ctx, m, encodeRecords(m, b, scratch), b.where.length, b.where, b.unit, withProba);
                 }
               })();
-        let first: string;
+        let first: string | Buffer;
         let firstDone: boolean;
         try {
           const it = await batches.next();
@@ -141,8 +154,8 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
         } catch (e) {
           return fail(e);
         }
-        async function* rest(): AsyncGenerator<string> {
-          if (first) yield first;
+        async function* rest(): AsyncGenerator<string | Buffer> {
+          if (first.length > 0) yield first;
           if (firstDone) return;
           try {
             for await (const text of batches) yield text;
