@@ -13,7 +13,8 @@
  *              batches (batch_predict_peer.py, no HTTP), same core, same run.
  *              NETSENTINEL_BENCH_SERVICE=batch runs this row alone.
  *   overload   60 s (NETSENTINEL_BENCH_OVERLOAD_S) of 256 connections on /classify plus a stream
- *              of malformed requests; 5xx counted from the service's own /metrics; peak RSS.
+ *              of malformed requests; 5xx counted from the service's own /metrics; RSS sampled every
+ *              second (start, after warm-up, end, every fifth sample) and peak RSS.
  *
  * Prints one JSON line. Loopback only; every process it starts is stopped by its pid.
  */
@@ -307,7 +308,11 @@ end
     out.overload_4xx = n4xx;
     out.overload_2xx = n2xx;
     out.overload_rss_start_mb = samples[0];
+    // RSS a sixth of the way in (the heap grown to what 256 connections need) against the end: flat
+    // memory is the second not above the first by more than noise; the whole curve is printed too
+    out.overload_rss_warm_mb = samples[Math.floor(samples.length / 6)];
     out.overload_rss_end_mb = samples.at(-1);
+    out.overload_rss_samples_mb = samples.filter((_, i) => i % 5 === 0).join(' ');
     out.overload_rss_peak_mb = rssPeakMb(s.pid!);
     out.overload_still_serving = (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
     await stop(s);

@@ -41,5 +41,6 @@ export function serviceRows(add: (r: ServiceRow) => void, notes: string[], stdou
   add({ what: 'POST /v1/predict flows per server CPU-second', ours: n(j.batch_flows_per_cpu_s), peer: n(j.batch_peer_flows_per_cpu_s), peerName: skPeer, better: 'higher', atLeast: 500_000, target: '≥ 500,000' });
   add({ what: `overload ${j.overload_s ?? 60} s + malformed stream: 5xx`, ours: n(j.overload_5xx), peer: undefined, peerName: '', target: '0' });
   add({ what: 'overload: 2xx / 4xx answered', ours: j.overload_2xx !== undefined ? `${j.overload_2xx} / ${j.overload_4xx}` : undefined, peer: undefined, peerName: '' });
-  add({ what: 'overload: RSS start / end / peak MB', ours: j.overload_rss_start_mb !== undefined ? `${j.overload_rss_start_mb} / ${j.overload_rss_end_mb} / ${j.overload_rss_peak_mb}` : undefined, peer: undefined, peerName: '' });
+  add({ what: 'overload: RSS start / after warm-up (1/6) / end / peak MB', ours: j.overload_rss_start_mb !== undefined ? `${j.overload_rss_start_mb} / ${j.overload_rss_warm_mb} / ${j.overload_rss_end_mb} / ${j.overload_rss_peak_mb}` : undefined, peer: undefined, peerName: '' });
+  if (j.overload_rss_samples_mb) notes.push(`service overload: RSS every 5 s (MB): ${j.overload_rss_samples_mb}`);
 }

@@ -28,6 +28,11 @@ export class AccessLog {
 
   constructor(private readonly dest: Destination | undefined) {}
 
+  /** the line's middle for the last method, path, route and status (consecutive lines mostly share them) */
+  private last: { method: string; path: string; route: string; status: number; text: string } = { method: '', path: '', route: '', status: 0, text: '' };
+  private lastIp = '';
+  private lastIpText = ',"ip":""';
+
   /** one access line; `key` is the id of the key used, never the key */
   request(method: string, path: string, route: string, status: number, ms: number, ip: string, key: string | undefined): void {
     if (!this.dest) return;
@@ -36,9 +41,15 @@ export class AccessLog {
       this.lastMs = now;
       this.lastTime = new Date(now).toISOString();
     }
-    const line =
-      `{"level":"info","time":"${this.lastTime}","method":${JSON.stringify(method)},"path":${JSON.stringify(path)},"route":${JSON.stringify(route)},` +
-      `"status":${status},"ms":${Math.round(ms * 100) / 100},"ip":${JSON.stringify(ip)}${key === undefined ? '' : `,"key":${JSON.stringify(key)}`},"msg":"access"}\n`;
+    let l = this.last;
+    if (l.method !== method || l.path !== path || l.route !== route || l.status !== status) {
+      this.last = l = { method, path, route, status, text: `","method":${JSON.stringify(method)},"path":${JSON.stringify(path)},"route":${JSON.stringify(route)},"status":${status},"ms":` };
+    }
+    if (ip !== this.lastIp) {
+      this.lastIp = ip;
+      this.lastIpText = `,"ip":${JSON.stringify(ip)}`;
+    }
+    const line = `{"level":"info","time":"${this.lastTime}${l.text}${Math.round(ms * 100) / 100}${this.lastIpText}${key === undefined ? '' : `,"key":${JSON.stringify(key)}`},"msg":"access"}\n`;
     this.parts.push(line);
     this.chars += line.length;
     if (this.chars >= DRAIN_CHARS) this.drain();

@@ -13,14 +13,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from './context.js';
 import { validatorCompiler } from './validation.js';
-import { installAuth, type KeyCache } from './auth.js';
+import { JsonBodyError, parseJsonBody } from './json-body.js';
+import { Door, installAuth, type KeyCache } from './auth.js';
 import { installCors } from './cors.js';
 import { installBodyTimeout } from './body-timeout.js';
 import { guardConnections } from './connection-guard.js';
 import { accessLogOf } from './access-log.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import { rootRoutes } from './routes/root.js';
-import { classifyRoutes } from './routes/classify.js';
+import { classifier, classifyRoutes } from './routes/classify.js';
+import { classifyFastPath, type FastPath } from './classify-fast-path.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
@@ -36,6 +38,7 @@ export interface AppState {
 }
 
 function clientMessage(err: FastifyError, limit: number, contentType: string | undefined): string {
+  if (err instanceof JsonBodyError) return err.message;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return `body: larger than the limit of ${limit} bytes`;
@@ -53,6 +56,8 @@ function clientMessage(err: FastifyError, limit: number, contentType: string | u
 
 export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppState): Promise<FastifyInstance> {
   const L = ctx.config.limits;
+  // set once the routes are in: POST /classify's common request, answered before Fastify
+  let fast: FastPath | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: L.bodyBytes,
@@ -61,12 +66,23 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
     // a request not received within the batch limit (checked every 250 ms rather than every 30 s);
     // body-timeout.ts holds the other routes to requestTimeoutMs
     serverFactory: (handler) =>
-      createServer({ headersTimeout: L.headersTimeoutMs, requestTimeout: L.batchTimeoutMs, connectionsCheckingInterval: 250, keepAliveTimeout: L.keepAliveTimeoutMs }, handler),
+      createServer({ headersTimeout: L.headersTimeoutMs, requestTimeout: L.batchTimeoutMs, connectionsCheckingInterval: 250, keepAliveTimeout: L.keepAliveTimeoutMs }, (req, res) => {
+        if (fast === undefined || !fast(req, res)) handler(req, res);
+      }),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // JSON bodies read as the /classify fast path reads them: errors that give the byte position
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   guardConnections(app.server, L.maxConnections, () => ctx.metrics.rateLimited.inc({ key: 'connections' }));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -77,9 +93,10 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /docs`, statusCode: 404 }));
 
-  installBodyTimeout(app, L.requestTimeoutMs, new Set(['/v1/predict', '/v1/analyze']));
+  const bodyTimer = installBodyTimeout(app, L.requestTimeoutMs, new Set(['/v1/predict', '/v1/analyze']));
   installCors(app, ctx.config.cors.origins);
-  installAuth(app, ctx, keys);
+  const door = new Door(ctx, keys);
+  installAuth(app, door);
   // metrics and the access line of every request: a callback hook (no promise per request), the
   // metric series of a route/method/status looked up once, the line gathered by access-log.ts
   const access = accessLogOf(ctx.log);
@@ -108,7 +125,8 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   rootRoutes(app, ctx);
-  classifyRoutes(app, ctx);
+  const classify = classifier(ctx);
+  classifyRoutes(app, ctx, classify);
   healthRoutes(app, ctx, state);
   modelRoutes(app, ctx);
   await predictRoutes(app, ctx);
@@ -118,5 +136,6 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   await analyzeRoutes(app, ctx);
   decisionRoutes(app, ctx);
   intelRoutes(app, ctx);
+  fast = classifyFastPath({ ctx, door, bodyTimer, access, classify, closing: () => state.shuttingDown });
   return app;
 }

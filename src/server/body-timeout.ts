@@ -12,7 +12,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
-export function installBodyTimeout(app: FastifyInstance, ms: number, longRoutes: ReadonlySet<string>): void {
+/**
+ * For requests Fastify does not see (the /classify fast path): hold one to the limit, and let it go
+ * as soon as its body is in (so the set never keeps a finished request alive until the next sweep).
+ */
+export interface BodyTimer {
+  track(raw: IncomingMessage): void;
+  received(raw: IncomingMessage): void;
+}
+
+export function installBodyTimeout(app: FastifyInstance, ms: number, longRoutes: ReadonlySet<string>): BodyTimer {
   const body = JSON.stringify({ error: `request body not received within ${ms} ms`, statusCode: 408 });
   const answer = `HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   /** requests still receiving their body, with when they started */
@@ -32,12 +41,13 @@ export function installBodyTimeout(app: FastifyInstance, ms: number, longRoutes:
       sweeper = undefined;
     }
   };
+  const track = (raw: IncomingMessage): void => {
+    receiving.set(raw, Date.now());
+    sweeper ??= setInterval(sweep, Math.max(10, Math.min(250, ms / 4))).unref();
+  };
   app.addHook('onRequest', (req, _reply, done) => {
     const raw = req.raw;
-    if (!raw.complete && req.method !== 'GET' && req.method !== 'HEAD' && !longRoutes.has(req.routeOptions.url ?? '')) {
-      receiving.set(raw, Date.now());
-      sweeper ??= setInterval(sweep, Math.max(10, Math.min(250, ms / 4))).unref();
-    }
+    if (!raw.complete && req.method !== 'GET' && req.method !== 'HEAD' && !longRoutes.has(req.routeOptions.url ?? '')) track(raw);
     done();
   });
   app.addHook('onClose', (_app, done) => {
@@ -45,4 +55,5 @@ export function installBodyTimeout(app: FastifyInstance, ms: number, longRoutes:
     receiving.clear();
     done();
   });
+  return { track, received: (raw) => void receiving.delete(raw) };
 }

@@ -113,6 +113,37 @@ test('bad input: the right 4xx naming the field, never a 5xx, and the service ke
   assert.equal((await post('/classify', SEED_004_CURL_BODY)).json['Attack Type'], 'Probe');
 });
 
+test('POST /classify answers alike before Fastify (JSON of a stated length) and through it (a chunked body)', { skip }, async () => {
+  const seed = JSON.parse(SEED_004_CURL_BODY);
+  const bodies: [string, number, RegExp][] = [
+    [SEED_004_CURL_BODY, 200, /^\{"Attack Type":"Probe"\}$/],
+    ['{"duration": 1', 400, /"body: not valid JSON \(/],
+    [JSON.stringify({ ...seed, count: 'x' }), 400, /"body\.count: expected integer, got the string \\"x\\""/],
+    [JSON.stringify({ ...seed, service: 'gopher_v9' }), 400, /"body\.service: \\"gopher_v9\\" was never seen in training/],
+    [SEED_004_CURL_BODY.replace('{', '{"__proto__": {"x": 1}, '), 400, /"body: not valid JSON \(Object contains forbidden prototype property\)"/],
+  ];
+  const u = new URL(svc.url);
+  const over = (head: string): Promise<string> =>
+    new Promise((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname);
+      let got = '';
+      sock.on('data', (d) => (got += d));
+      sock.on('close', () => resolve(got));
+      sock.write(head);
+    });
+  const bodyOf = (res: string) => res.slice(res.indexOf('\r\n\r\n') + 4);
+  for (const [body, status, expect] of bodies) {
+    const len = Buffer.byteLength(body);
+    const stated = await over(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${len}\r\nConnection: close\r\n\r\n${body}`);
+    const chunked = await over(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${len.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    for (const [how, res] of [['stated length', stated], ['chunked', chunked]]) {
+      assert.match(res, new RegExp(`^HTTP/1\\.1 ${status} `), `${how}: ${res}`);
+      assert.match(res, /content-type: application\/json; charset=utf-8\r\n/i, how);
+      assert.match(bodyOf(res).replace(/^[0-9a-f]+\r\n/, ''), expect, `${how}: ${res}`);
+    }
+  }
+});
+
 test('slow clients: headers and bodies that never finish get 408, the service keeps serving', { skip }, async () => {
   const t0 = Date.now();
   const slowHeaders = await raw('POST /classify HTTP/1.1\r\nHost: x\r\n', { keepOpen: true });

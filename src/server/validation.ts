@@ -73,6 +73,16 @@ export function explainErrors(part: string, value: unknown, errors: readonly TbE
   return `${f}: ${e.message}, got ${got}`;
 }
 
+/**
+ * A JSON body's check compiled once: undefined when the value is valid, else the sentence a 400
+ * carries. The /classify fast path checks with this, so it refuses what the route's schema refuses
+ * in the same words.
+ */
+export function bodyCheck(schema: TSchema): (value: unknown) => string | undefined {
+  const check = Compile(schema);
+  return (value) => (check.Check(value) ? undefined : explainErrors('body', value, check.Errors(value) as unknown as TbError[], schema));
+}
+
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = Compile(schema);
   const part = httpPart === 'body' ? 'body' : httpPart === 'querystring' ? 'query' : httpPart === 'params' ? 'path' : String(httpPart);

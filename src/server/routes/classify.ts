@@ -5,6 +5,10 @@
  * (default 0.5). The seed answered "Not recognized" to any request its code failed on; here a
  * malformed request is a 400 that says what is wrong, and "Not recognized" means only that the
  * model is not sure.
+ *
+ * The route is registered with Fastify (its schema validates, and documents it in OpenAPI), and the
+ * common request (JSON of a stated length, no CORS) is answered before Fastify by
+ * classify-fast-path.ts with the same checks and this same `classifier`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.js';
@@ -13,8 +17,40 @@ import { FieldError } from '../row-encoder.js';
 import { classifyOne } from '../model-answer.js';
 import type { LoadedModel } from '../model-registry.js';
 
-export function classifyRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+/** A request /classify answers with a 4xx: no classifier (409), or a field the model cannot take (400). */
+export class ClassifyRefusal extends Error {
+  constructor(
+    readonly statusCode: 400 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type SeedAnswer = { readonly 'Attack Type': string };
+
+/**
+ * Seed 004's answer for one validated body (the same frozen object for the same answer); throws
+ * ClassifyRefusal. The row is encoded into a buffer kept per model: nothing is allocated here.
+ */
+export function classifier(ctx: ServiceContext): (body: Record<string, unknown>) => SeedAnswer {
   const rowOf = new WeakMap<LoadedModel, Float64Array>();
+  return (body) => {
+    const m = ctx.models.classifier();
+    if (!m) throw new ClassifyRefusal(409, 'this service holds no classifier: start it with --model FILE of a trained classifier');
+    let row = rowOf.get(m);
+    if (!row) rowOf.set(m, (row = new Float64Array(m.encoder.width)));
+    try {
+      m.encoder.encode(body, row, 0);
+    } catch (e) {
+      if (e instanceof FieldError) throw new ClassifyRefusal(400, `body.${e.message}`);
+      throw e;
+    }
+    return classifyOne(ctx.metrics, m, row, ctx.config.classify.minConfidence);
+  };
+}
+
+export function classifyRoutes(app: FastifyInstance, ctx: ServiceContext, classify: (body: Record<string, unknown>) => SeedAnswer): void {
   app.post(
     '/classify',
     {
@@ -28,19 +64,16 @@ export function classifyRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       },
       config: { scope: 'read' },
     },
-    // not async: no promise per request; the answer object is one per class, built once
+    // not async: no promise per request
     (req, reply) => {
-      const m = ctx.models.classifier();
-      if (!m) return reply.code(409).send({ error: 'this service holds no classifier: start it with --model FILE of a trained classifier', statusCode: 409 });
-      let row = rowOf.get(m);
-      if (!row) rowOf.set(m, (row = new Float64Array(m.encoder.width)));
+      let answer: SeedAnswer;
       try {
-        m.encoder.encode(req.body as Record<string, unknown>, row, 0);
+        answer = classify(req.body as Record<string, unknown>);
       } catch (e) {
-        if (e instanceof FieldError) return reply.code(400).send({ error: `body.${e.message}`, statusCode: 400 });
+        if (e instanceof ClassifyRefusal) return reply.code(e.statusCode).send({ error: e.message, statusCode: e.statusCode });
         throw e;
       }
-      return reply.send(classifyOne(ctx.metrics, m, row, ctx.config.classify.minConfidence));
+      return reply.send(answer);
     },
   );
 }
