@@ -23,6 +23,8 @@ export interface WireSchema {
   readonly format: string;
   readonly normalClass?: string;
   readonly defaultTarget?: string;
+  /** the body: JSON lines (absent), or binary columns (flow-columns.ts, what publish sends) */
+  readonly layout?: 'columns';
   /** [name, 'n' (numeric) | 'c' (categorical), role] */
   readonly columns: readonly (readonly [string, 'n' | 'c', ColumnRole])[];
 }

@@ -45,6 +45,7 @@ import type { ScoringWeights } from '../risk/flow-scorer.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { UserError } from '../util/errors.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
+import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -309,6 +310,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
       }
     }
+    if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
     return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
   };
 
