@@ -3,7 +3,7 @@
  * p50/p99 latency, a second worker ≥ 1.7 × the rate), beside analyze on the same flows in the
  * same run (the batch path is the peer: same stages, no bus, no per-message commit).
  *
- *   npm run bench -- script stream-throughput [copies] [partitions] [message-flows]   (from the project root)
+ *   npm run bench -- script stream-throughput [copies] [partitions] [message-flows] [sources]   (from the project root)
  *
  * Needs NATS with JetStream on 127.0.0.1:4222 and PostgreSQL on 127.0.0.1:5432 (trust auth,
  * database `test`); uses a stream and schemas of its own, deleted afterwards. For 1 and 2 workers:
@@ -12,9 +12,17 @@
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
  * moment every flow message is acknowledged (alerts committed to PostgreSQL). Latency per message
  * is the stream's store time to the ack, as the workers report it.
+ *
+ * The flows are re-addressed (unless [sources] is 0): 77% of the sample's flows come from one
+ * address (172.16.0.1), and publish partitions by source address, so on the sample as it is one
+ * partition holds most of the work and no number of workers can share it. The bench writes, into
+ * its temporary folder, `copies` copies of the sample whose `Src IP` (and the source in `Flow ID`)
+ * is replaced, run by run (RUN consecutive flows of one original source keep one new address), by
+ * one of [sources] (default 4096) addresses drawn with a fixed seed; each copy its own draw, so
+ * copies are distinct flows to the store. analyze (the peer) reads the same files.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +60,58 @@ function cpuOfNamed(name: string): number {
 }
 const partitions = Number(process.argv[3] ?? 8);
 const messageFlows = Number(process.argv[4] ?? 200);
+const sources = Number(process.argv[5] ?? 4096);
+/** consecutive flows of one original source that keep one new address (so per-source rules still see runs of a source's flows) */
+const RUN = 32;
+
+/** mulberry32: a small seeded generator, so every run of the bench publishes the same flows */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Copy `copy` of the sample's CSVs into `out`, sources re-addressed (see the top comment). The
+ * sample has no quoted fields (checked: a quote stops the bench rather than mis-split a row).
+ */
+function readdress(dir: string, out: string, copy: number): { flows: number; sources: number } {
+  mkdirSync(out, { recursive: true });
+  const rnd = seeded(0x5eed + copy);
+  const pool = Array.from({ length: sources }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+  const assigned = new Map<string, string>();
+  const seenOf = new Map<string, number>();
+  let flows = 0;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.csv')).sort()) {
+    const lines = readFileSync(join(dir, f), 'utf8').split('\n');
+    const header = lines[0].split(',');
+    const src = header.indexOf('Src IP');
+    const fid = header.indexOf('Flow ID');
+    if (src < 0) throw new Error(`${f}: no Src IP column`);
+    for (let i = 1; i < lines.length; i++) {
+      if (!lines[i]) continue;
+      if (lines[i].includes('"')) throw new Error(`${f} line ${i + 1}: a quoted field; the bench's re-addressing splits on commas only`);
+      const cells = lines[i].split(',');
+      const orig = cells[src];
+      const k = seenOf.get(orig) ?? 0;
+      seenOf.set(orig, k + 1);
+      const run = `${orig}#${Math.floor(k / RUN)}`;
+      let ip = assigned.get(run);
+      if (ip === undefined) assigned.set(run, (ip = pool[Math.floor(rnd() * pool.length)]));
+      cells[src] = ip;
+      if (fid >= 0) cells[fid] = cells[fid].replace(orig, ip);
+      lines[i] = cells.join(',');
+      flows++;
+    }
+    writeFileSync(join(out, f), lines.join('\n'));
+  }
+  return { flows, sources: new Set(assigned.values()).size };
+}
 
 async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
@@ -64,7 +124,17 @@ async function main(): Promise<void> {
     const baseline = join(tmp, 'b.nsb');
     const b = spawnSync(process.execPath, [CLI, 'baseline', join(dir, 'BENIGN_2500.csv'), '-o', baseline, '-q'], { encoding: 'utf8' });
     if (b.status !== 0) throw new Error(b.stderr);
-    const inputs = Array.from({ length: copies }, () => dir);
+    let inputs: string[];
+    if (sources > 0) {
+      inputs = Array.from({ length: copies }, (_, c) => join(tmp, 'flows', `copy${c + 1}`));
+      const made = inputs.map((out, c) => readdress(dir, out, c));
+      console.log(
+        `flows: ${copies} cop${copies === 1 ? 'y' : 'ies'} of the CIC-IDS2017 sample re-addressed (seeded) to ${made.map((m) => m.sources).join('/')} of ${sources} source addresses in runs of ${RUN} flows (the sample: 77% from one address, which partitioning by source cannot spread), in ${join(tmp, 'flows')}`,
+      );
+    } else {
+      inputs = Array.from({ length: copies }, () => dir);
+      console.log(`flows: the CIC-IDS2017 sample as it is ×${copies} (77% of its flows from one source address: one partition holds most of the work)`);
+    }
 
     // the peer: analyze on the same flows, same baseline, no bus
     const t0 = performance.now();

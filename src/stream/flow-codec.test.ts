@@ -68,3 +68,20 @@ test('unreadable rows are refused naming the message and line', () => {
   refused('null', schema, /line 1: a flow must be a JSON object, got null$/);
   refused('{"a":', schema, /line 1: not JSON/);
 });
+
+test('a message read whole (what publish sends) and read line by line (blank lines, CRLF) decode alike; a bad cell still names its line', () => {
+  const schema = schemaOf(handMade);
+  const rows = Array.from({ length: 3 }, (_, r) => encodeRowCompact(handMade, r));
+  const whole = decodeFlows(rows.join('\n'), 'm#1', schema);
+  assert.deepEqual(cells(decodeFlows(`${rows[0]}\n\n${rows[1]}\r\n${rows[2]}\n`, 'm#1', schema)), cells(whole));
+  assert.deepEqual(cells(whole), cells(handMade));
+  // rows without an origin get the message as their file and their line in it, both ways
+  const bare = rows.map((r) => r.replace(/^\["[^"]*(\\"[^"]*)*",\d+/, '[null,null'));
+  const noOrigin = decodeFlows(bare.join('\n'), 'flows.p1#9', schema, 10);
+  assert.deepEqual((cells(noOrigin) as { origin: unknown }).origin, [['flows.p1#9', 10], ['flows.p1#9', 11], ['flows.p1#9', 12]]);
+  assert.deepEqual(cells(decodeFlows(` ${bare.join('\n')}`, 'flows.p1#9', schema, 10)), cells(noOrigin));
+  assert.throws(
+    () => decodeFlows([rows[0], rows[1].replace('0,', '"x",')].join('\n'), 'flows.p0#5', schema),
+    (e: unknown) => e instanceof UserError && /^flows\.p0#5 line 2, field "Fwd Bytes": expected a number, got "x"$/.test(e.message),
+  );
+});

@@ -10,7 +10,10 @@
  * A crash anywhere before the ack redelivers the message; redoing it stores and publishes nothing
  * new. The durable consumer allows one unacknowledged message (max_ack_pending 1), so a
  * partition's flows are scored in stream order even across a crash; parallelism comes from
- * partitions and workers, not from reordering one source's flows.
+ * partitions and workers, not from reordering one source's flows. Within a worker, scoring and
+ * committing overlap: messages of its partitions are scored as they arrive while the ones scored
+ * before are committed (several in one store transaction), in scoring order, each acknowledged
+ * after its commit.
  *
  * Rule state after a restart: rebuilt from a window of the stream. Before consuming, the worker
  * replays (rules only, nothing scored or acknowledged) the messages of its subjects from
@@ -42,6 +45,7 @@ import type { ScoringWeights } from '../risk/flow-scorer.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { UserError } from '../util/errors.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
+import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -255,10 +259,15 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     },
   });
 
-  // each step retried through an outage on its own, so a step that succeeded is not redone
-  const commit = async (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> => {
+  // each step retried through an outage on its own, so a step that succeeded is not redone. Several
+  // messages' results are committed together (one store transaction, one round of publishes);
+  // each message's afterCommit still gets its own origin.
+  const commitMany = async (items: readonly CommitItem[]): Promise<void> => {
+    let alerts: readonly Alert[] = items.length === 1 ? items[0].alerts : items.flatMap((i) => i.alerts);
+    let findings: readonly Finding[] = items.length === 1 ? items[0].findings : items.flatMap((i) => i.findings);
     if (alerts.length) {
-      const r = await retryThroughOutage(`storing alerts in ${o.store.where}`, () => o.store.saveAlerts(runId, alerts.map(storedAlert)), watch('storeErrors'));
+      const rows = alerts.map(storedAlert);
+      const r = await retryThroughOutage(`storing alerts in ${o.store.where}`, () => o.store.saveAlerts(runId, rows), watch('storeErrors'));
       stats.stored += r.inserted;
       stats.duplicates += r.duplicates;
     }
@@ -273,10 +282,12 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         await Promise.all(acks);
       }, watch('publishErrors'));
     }
-    if (o.afterCommit && (alerts.length || findings.length)) {
-      const scored = { origin, batch, alerts, findings };
-      await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors'));
-    }
+    if (o.afterCommit)
+      for (const i of items)
+        if (i.alerts.length || i.findings.length) {
+          const scored = { origin: i.origin, batch: i.batch, alerts: i.alerts, findings: i.findings };
+          await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors'));
+        }
     stalled(false);
     stats.alerts += alerts.length;
     stats.findings += findings.length;
@@ -284,7 +295,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       for (const a of alerts) metrics.alert(a.input.severity);
       metrics.findings += findings.length;
     }
+    alerts = findings = [];
   };
+  const commit = (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> =>
+    commitMany([{ alerts, findings, batch, origin }]);
 
   const decode = (m: JsMsg): FlowTable => {
     const h = m.headers?.get(SCHEMA_HEADER);
@@ -296,6 +310,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
       }
     }
+    if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
     return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
   };
 
@@ -328,16 +343,62 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       note(`acknowledging ${m.subject}#${m.seq} failed (${shortReason(e)}); it will be redelivered and acknowledged without rescoring`);
     }
   };
-  const handle = async (m: JsMsg): Promise<void> => {
+  // Scoring and committing overlap: a message is decoded and scored as soon as it arrives (in
+  // arrival order, so the rules see each partition's flows in stream order), then queued; the
+  // committer takes everything queued, commits it together and acknowledges each message in queue
+  // order, after its commit. While one group commits, the other consumers' messages are scored.
+  // Each consumer still has one message at a time (max_ack_pending 1): it pulls again only when
+  // its message is acknowledged, so at drain nothing is left scored but unacknowledged.
+  const queue: Scored[] = [];
+  const latencies: number[] = [];
+  let committing = false;
+  let failed: unknown;
+  const runCommits = async (): Promise<void> => {
+    committing = true;
+    try {
+      while (queue.length && failed === undefined) {
+        const group = queue.splice(0, MAX_GROUP);
+        try {
+          await commitMany(group);
+          for (const s of group) committed.set(s.filter, s.m.seq);
+          for (const s of group) await o.adapt?.observe(s.batch, s.risk, s.findings, `${s.m.subject}#${s.m.seq}`);
+          await Promise.all(group.map((s) => ack(s.m)));
+        } catch (e) {
+          // a commit given up on (drain during an outage) or a hook that threw: nothing after it is
+          // committed or acknowledged (the rules saw those messages after this one), all redelivered
+          failed = e;
+          for (const s of group) s.done(e);
+          break;
+        }
+        for (const s of group) {
+          const ms = Date.now() - s.m.info.timestampNanos / 1e6;
+          stats.messages++;
+          stats.flows += s.batch.rowCount;
+          for (const a of s.alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
+          latencies.push(ms);
+          if (metrics) {
+            metrics.messages++;
+            metrics.flows += s.batch.rowCount;
+            metrics.latency(ms / 1000);
+          }
+          o.latency?.(ms, s.batch.rowCount);
+          o.onBatchScored?.({ origin: s.origin, batch: s.batch, alerts: s.alerts, findings: s.findings });
+          s.done();
+        }
+      }
+      if (failed !== undefined) for (const s of queue.splice(0)) s.done(failed);
+    } finally {
+      committing = false;
+    }
+  };
+  const handle = (m: JsMsg): Promise<void> => {
+    if (failed !== undefined) return Promise.reject(failed);
     if (m.redelivered) {
       stats.redelivered++;
       if (metrics) metrics.redelivered++;
     }
     const filter = o.partitions ? m.subject : '*';
-    if (m.seq <= (committed.get(filter) ?? 0)) {
-      await ack(m);
-      return;
-    }
+    if (m.seq <= (committed.get(filter) ?? 0)) return ack(m);
     let batch: FlowTable;
     try {
       batch = decode(m);
@@ -347,39 +408,23 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       if (metrics) metrics.rejected++;
       note(`rejected ${m.subject}#${m.seq}: ${(e as Error).message}`);
       m.term();
-      return;
+      return Promise.resolve();
     }
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
     const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
-    const origin = `stream:${o.stream}#${m.seq}`;
-    await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings, batch, origin);
-    await o.adapt?.observe(batch, risk, findings, `${m.subject}#${m.seq}`);
-    committed.set(filter, m.seq);
-    await ack(m);
-    stats.messages++;
-    stats.flows += batch.rowCount;
-    for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
-    const ms = Date.now() - m.info.timestampNanos / 1e6;
-    latencies.push(ms);
-    if (metrics) {
-      metrics.messages++;
-      metrics.flows += batch.rowCount;
-      metrics.latency(ms / 1000);
-    }
-    o.latency?.(ms, batch.rowCount);
-    o.onBatchScored?.({ origin, batch, alerts, findings });
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!committing) void runCommits();
+    });
   };
 
-  const latencies: number[] = [];
   // each consumer pulls one message at a time and asks again only when that one is finished and
-  // acknowledged; messages are handled one at a time, in the order they arrive, whatever partition
-  // they come from. No pull is left open while the worker drains: a pull request open on the server
+  // acknowledged; messages are scored one at a time, in the order they arrive, whatever partition
+  // they come from, and committed in that order (see handle). No pull is left open while the worker drains: a pull request open on the server
   // when the worker stops listening could hand the next message to nobody (delivered again after
   // ack_wait, so counted twice), so the drain waits for the pull in flight to end (a message, which
   // is finished like any other, or its expiry, PULL_EXPIRES_MS) and issues no more.
-  let chain: Promise<void> = Promise.resolve();
-  const serial = (fn: () => Promise<void>): Promise<void> => (chain = chain.then(fn));
   const ticker = o.progress
     ? setInterval(() => {
         stats.seconds = (performance.now() - t0) / 1000;
@@ -397,7 +442,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
           try {
             const msgs = await c.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
             for await (const m of msgs) {
-              await serial(() => handle(m)).catch((e) => {
+              await handle(m).catch((e) => {
                 throw new HandlerFailed(e);
               });
             }
@@ -467,6 +512,27 @@ async function rebuild(
   } finally {
     await oc.delete().catch(() => undefined);
   }
+}
+
+/** most messages committed in one group (one store transaction) */
+const MAX_GROUP = 64;
+
+interface CommitItem {
+  readonly alerts: readonly Alert[];
+  readonly findings: readonly Finding[];
+  readonly batch?: FlowTable;
+  readonly origin: string;
+}
+
+/** a message scored and waiting for its commit and ack */
+interface Scored extends CommitItem {
+  readonly m: JsMsg;
+  /** the key of `committed` (the partition's subject, or '*') */
+  readonly filter: string;
+  readonly batch: FlowTable;
+  readonly alerts: Alert[];
+  readonly risk: Float64Array;
+  readonly done: (e?: unknown) => void;
 }
 
 class HandlerFailed extends Error {

@@ -47,8 +47,9 @@ its file and line) to <prefix>.flows.<partition>, partition = FNV-1a hash of the
     const bus = await openBus(url, 'publish');
     try {
       const { created } = await ensureStream(bus, stream, prefix);
-      const source = datasetSource(args.positionals, { ...readOptionsFrom(v), warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.ceil(4096 / maxFlows));
-      // a multiple of --message-flows: with one partition, message k holds rows k·N+1.. of a file, as analyze --batch-rows N reads them
+      const source = datasetSource(args.positionals, { ...readOptionsFrom(v), warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions));
+      // a multiple of --message-flows: with one partition, message k holds rows k·N+1.. of a file, as analyze --batch-rows N reads them;
+      // at least N per partition, so a read batch spread over the partitions still fills messages of about N flows
       progress.start('publishing', undefined, 'flows');
       const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n) });
       progress.done(`published ${r.flows.toLocaleString('en-US')} flows`);
