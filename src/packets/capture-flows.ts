@@ -6,16 +6,17 @@
  * them, so a connection spanning two files is one flow.
  *
  * Packets that are not IP (ARP, LLDP, ...) do not make flows; they still reach `onPacket` (the
- * packet detectors). Truncated and malformed packets are counted and skipped; a damaged file stops
- * with one error naming the byte offset, after the flows of every packet before it.
+ * packet detectors). Truncated and malformed packets are counted and skipped (decode-to-meter.ts,
+ * the step live captures share); a damaged file stops with one error naming the byte offset, after
+ * the flows of every packet before it.
  */
 import type { FlowTable } from '../flows/table.js';
 import type { ByteSource } from '../sources/byte-source.js';
 import { captureChunks } from './capture-file-chunks.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
-import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
-import { DecodedPacket, L3_IPV4, L3_IPV6, L3_ARP } from './decoded-packet.js';
-import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
+import { LINKTYPE_NAMES } from './capture-packet.js';
+import type { DecodedPacket } from './decoded-packet.js';
+import { decodeToMeter, emptyPacketCounts, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
 
@@ -39,15 +40,8 @@ export interface CaptureFlowOptions extends FlowMeterOptions {
   readonly stdin?: NodeJS.ReadableStream;
 }
 
-export interface CaptureFlowSummary {
+export interface CaptureFlowSummary extends PacketCounts {
   files: { file: string; kind: string; packets: number; linkTypes: string[]; garbledBlocks: number }[];
-  packets: number;
-  ipPackets: number;
-  arpPackets: number;
-  otherPackets: number;
-  truncatedPackets: number;
-  malformedPackets: number;
-  unsupportedLinkPackets: number;
   flows: number;
   meter: FlowMeterStats;
   maxFlows: number;
@@ -66,27 +60,8 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   }, opts);
   meter.onFirstEviction = () =>
     warn(`the flow table is full (${meter.maxFlows.toLocaleString('en-US')} flows): evicting the least recently seen flows; raise --max-flows if this capture is not a flood`);
-  const d = new DecodedPacket();
-  const sum: CaptureFlowSummary = {
-    files: [], packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, flows: 0, meter: meter.stats, maxFlows: meter.maxFlows,
-  };
-  const onPacket = opts.onPacket;
-  const sink = (p: CapturePacket): void => {
-    sum.packets++;
-    const r = decodePacket(p, d);
-    if (r !== DECODE_OK) {
-      if (r === DECODE_TRUNCATED) sum.truncatedPackets++;
-      else if (r === DECODE_MALFORMED) sum.malformedPackets++;
-      else if (r === DECODE_UNKNOWN_LINK) sum.unsupportedLinkPackets++;
-      return;
-    }
-    if (onPacket) onPacket(d);
-    if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
-      sum.ipPackets++;
-      meter.packet(d);
-    } else if (d.l3 === L3_ARP) sum.arpPackets++;
-    else sum.otherPackets++;
-  };
+  const sum: CaptureFlowSummary = { files: [], ...emptyPacketCounts(), flows: 0, meter: meter.stats, maxFlows: meter.maxFlows };
+  const sink = decodeToMeter(sum, meter, opts.onPacket);
   let rawBefore = 0;
   for (let i = 0; i < inputs.length; i++) {
     fileIndex = i;

@@ -11,8 +11,8 @@
  * flow still open. A program that fails before capturing anything is a UserError (what is missing);
  * one that dies later is reported and the flows captured so far are still analysed.
  *
- * The decode → meter loop is capture-flows.ts's, with the counters a live summary needs; the file
- * path keeps its own loop because a file needs no timers, stops or program.
+ * Each packet takes the same decode → count → meter step as a file's (decode-to-meter.ts); around
+ * it, only what a live capture adds: the packet limit and the rotated files.
  */
 import type { Readable } from 'node:stream';
 import type { FlowTable } from '../flows/table.js';
@@ -20,8 +20,8 @@ import type { FlowSource } from '../analysis/flow-source.js';
 import { UserError } from '../util/errors.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
-import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
-import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
+import type { DecodedPacket } from './decoded-packet.js';
+import { decodeToMeter, emptyPacketCounts, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
 import type { CaptureProgramCounts, CaptureProgramEnd, RunningCapture } from './live-capture-program.js';
@@ -47,14 +47,7 @@ export interface LiveFlowOptions extends FlowMeterOptions {
   readonly onSummary?: (s: LiveCaptureSummary) => void;
 }
 
-export interface LiveCaptureSummary {
-  packets: number;
-  ipPackets: number;
-  arpPackets: number;
-  otherPackets: number;
-  truncatedPackets: number;
-  malformedPackets: number;
-  unsupportedLinkPackets: number;
+export interface LiveCaptureSummary extends PacketCounts {
   flows: number;
   batches: number;
   linkTypes: string[];
@@ -146,7 +139,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncG
   meter.onFirstEviction = () =>
     o.warn(`the flow table is full (${meter.maxFlows.toLocaleString('en-US')} flows): evicting the least recently seen flows; raise --max-flows if this is not a flood`);
   const sum: LiveCaptureSummary = {
-    packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0,
+    ...emptyPacketCounts(),
     flows: 0, batches: 0, linkTypes: [], stoppedBy: 'program exited', program: { name: capture.program, exitCode: null }, meter: meter.stats, rotatedFiles: [],
   };
   let stopReason: string | undefined;
@@ -159,26 +152,14 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncG
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const durationTimer = o.durationSeconds !== undefined ? setTimeout(() => stop('duration'), o.durationSeconds * 1000) : undefined;
-  const d = new DecodedPacket();
-  const onPacket = o.onPacket;
   const rotation = o.rotation;
   const maxPackets = o.maxPackets ?? Infinity;
+  const step = decodeToMeter(sum, meter, o.onPacket);
   const sink = (p: CapturePacket): void => {
     // packets the program flushed after a --count stop are not ours to count
     if (sum.packets >= maxPackets) return;
-    sum.packets++;
     rotation?.packet(p);
-    const r = decodePacket(p, d);
-    if (r === DECODE_OK) {
-      if (onPacket) onPacket(d);
-      if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
-        sum.ipPackets++;
-        meter.packet(d);
-      } else if (d.l3 === L3_ARP) sum.arpPackets++;
-      else sum.otherPackets++;
-    } else if (r === DECODE_TRUNCATED) sum.truncatedPackets++;
-    else if (r === DECODE_MALFORMED) sum.malformedPackets++;
-    else if (r === DECODE_UNKNOWN_LINK) sum.unsupportedLinkPackets++;
+    step(p);
     if (sum.packets >= maxPackets) stop('count');
   };
   let lastHandOn = Date.now();

@@ -4,7 +4,7 @@
  *   sha1(seed:u16be · ip_a · ip_b · proto:u8 · pad:u8 · port_a:u16be · port_b:u16be), base64, "1:" prefix,
  * with the endpoints ordered so both directions hash alike (smaller address, or smaller port on a tie).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 function ipBytes(ip: string): Buffer | null {
@@ -80,5 +80,6 @@ export function communityId(srcIp: string, dstIp: string, proto: number, srcPort
     scratch.writeUInt16BE(dp & 0xffff, n + 2);
     n += 4;
   }
-  return `1:${createHash('sha1').update(scratch.subarray(0, n)).digest('base64')}`;
+  // one-shot hash, no Hash object per flow alert
+  return `1:${hash('sha1', scratch.subarray(0, n), 'base64')}`;
 }

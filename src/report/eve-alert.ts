@@ -4,7 +4,7 @@
  * (signature, signature_id, category, severity with 1 the highest). Our own risk, reasons and
  * evidence go in a `netsentinel` object beside it, never inside Suricata's fields.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { communityId } from './community-id.js';
 
 export interface EveAlertInput {
@@ -54,7 +54,7 @@ const sidCache = new Map<string, number>();
 export function signatureId(source: string): number {
   let sid = sidCache.get(source);
   if (sid === undefined) {
-    const h = createHash('sha1').update(source).digest();
+    const h = hash('sha1', source, 'buffer');
     sid = 1_000_000 + (h.readUInt32BE(0) % 900_000);
     sidCache.set(source, sid);
   }
@@ -93,5 +93,6 @@ export function eveAlert(a: EveAlertInput, now: number): Record<string, unknown>
 export function alertKey(a: EveAlertInput, extra = ''): string {
   // one template string, not an array mapped and joined: made for every risky flow
   const text = `${a.source}|${a.signature}|${a.srcIp ?? ''}|${a.srcPort ?? ''}|${a.destIp ?? ''}|${a.destPort ?? ''}|${a.proto ?? ''}|${a.timeMs ?? ''}|${extra}`;
-  return createHash('sha256').update(text).digest('hex').slice(0, 40);
+  // one-shot hash: no Hash object per alert (createHash + update + digest was a fifth of an alert's cost)
+  return hash('sha256', text, 'hex').slice(0, 40);
 }

@@ -8,7 +8,7 @@ import { openStaged, type StagedOutput } from './staged-output.js';
 import type { OutputStream } from '../../util/output-stream.js';
 import { protoName } from '../../report/eve-alert.js';
 import { csvCell } from '../../report/csv.js';
-import { sig6 } from '../numbers.js';
+import { CsvBytes } from './csv-bytes.js';
 import type { RunInfo, Sink } from '../sink.js';
 
 export const FLOWS_FILE = 'flows_scored.csv';
@@ -37,26 +37,59 @@ export function flowsCsvSink(): Sink {
         await out!.write(cols.join(',') + '\n');
         headerDone = true;
       }
-      const lines: string[] = [];
+      // every cell straight into one buffer (csv-bytes.ts): the same text as String/sig6/toISOString
+      const w = new CsvBytes(Math.max(1 << 16, s.rows * (120 + 24 * s.raw.length)));
       let lastFile = '\0';
       let fileCell = '';
+      const detectors = s.raw.length;
       for (let r = 0; r < s.rows; r++) {
         const risk = s.risk[r];
-        const time = s.time(r);
         const file = s.file(r);
         if (file !== lastFile) {
           lastFile = file;
           fileCell = csvCell(file);
         }
-        let row = `${fileCell},${s.line(r)},${isoTime(time)},${s.srcIp(r) ?? ''},${numCell(ff.srcPort?.[r])},${s.dstIp(r) ?? ''},${numCell(ff.dstPort?.[r])},${protoName(ff.proto ? ff.proto[r] : null) ?? ''}`;
-        for (let j = 0; j < s.raw.length; j++) row += `,${sig6(s.raw[j][r])},${sig6(s.p[j][r])}`;
-        if (run.hasClassifier) row += `,${csvCell(s.predictedClass?.[r] ?? '')},${sig6(s.classProbability![r])},${s.pAttack ? sig6(s.pAttack[r]) : ''}`;
+        w.text(fileCell);
+        w.byte(44);
+        w.int(s.line(r));
+        w.byte(44);
+        w.text(isoTime(s.time(r)));
+        w.byte(44);
+        w.text(s.srcIp(r) ?? '');
+        w.byte(44);
+        w.num(ff.srcPort?.[r]);
+        w.byte(44);
+        w.text(s.dstIp(r) ?? '');
+        w.byte(44);
+        w.num(ff.dstPort?.[r]);
+        w.byte(44);
+        w.text(protoName(ff.proto ? ff.proto[r] : null) ?? '');
+        for (let j = 0; j < detectors; j++) {
+          w.byte(44);
+          w.sig6(s.raw[j][r]);
+          w.byte(44);
+          w.sig6(s.p[j][r]);
+        }
+        if (run.hasClassifier) {
+          w.byte(44);
+          w.text(csvCell(s.predictedClass?.[r] ?? ''));
+          w.byte(44);
+          w.sig6(s.classProbability![r]);
+          w.byte(44);
+          if (s.pAttack) w.sig6(s.pAttack[r]);
+        }
+        w.byte(44);
+        w.sig6(risk);
+        w.text(risk >= verdictAt ? ',attack,' : ',normal,');
         const reasons = s.reasons[r];
-        row += `,${sig6(risk)},${risk >= verdictAt ? 'attack' : 'normal'},${reasons && reasons.length ? csvCell(reasons.join('; ')) : ''}`;
-        if (s.truth) row += `,${s.truth[r]}`;
-        lines.push(row);
+        if (reasons && reasons.length) w.text(csvCell(reasons.join('; ')));
+        if (s.truth) {
+          w.byte(44);
+          w.text(`${s.truth[r]}`);
+        }
+        w.byte(10);
       }
-      await out!.write(lines.join('\n') + (lines.length ? '\n' : ''));
+      if (w.at > 0) await out!.write(w.take());
     },
     async finish(ctx) {
       ctx.addOutput('flows', path);
@@ -90,6 +123,3 @@ function isoTime(ms: number): string {
   return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-function numCell(v: number | undefined): string {
-  return v === undefined || !Number.isFinite(v) ? '' : String(v);
-}
