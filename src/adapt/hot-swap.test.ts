@@ -8,69 +8,17 @@
  * the version that scored it — the old one up to the swap, a new one on every flow published after
  * the retrain was recorded. `models` lists the versions. Streams and schemas made here are deleted.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
-import { readDataset } from '../sources/read-dataset.js';
-import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openStore } from '../store/open-store.js';
-import { openBus, resultsStream, type Bus } from '../stream/nats-bus.js';
 import { openModelVersionStore, type ModelVersion } from './model-versions.js';
-import { reachable } from '../testing/local-services.js';
+import { CLI, streamTestEnv, until } from '../testing/stream-workers.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const inCi = process.env.CI === 'true';
-
-const natsUp = await reachable(4222);
-const pgUp = await reachable(5432);
-const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'DoS_Slowloris_2500.csv');
-const skip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false) || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
-
-const tmp = mkdtempSync(join(tmpdir(), 'ns-hotswap-'));
-const stream = `NSADAPT_${process.pid}_SWAP`;
-const schema = `ns_adapt_${process.pid}`;
-const storeUrl = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
-let bus: Bus | undefined;
-
-after(async () => {
-  if (bus) {
-    for (const n of [stream, resultsStream(stream)]) await bus.jsm.streams.delete(n).catch(() => undefined);
-    await bus.close();
-  }
-  if (pgUp) {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
-
-function publish(files: string[]): { flows: number; messages: number } {
-  const r = spawnSync(process.execPath, [CLI, 'publish', ...files.map(sample), '--stream', stream, '--partitions', '1', '--message-flows', '100', '--json', '-q'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { flows: number; messages: number };
-}
-
-let said = (): string => '';
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, worker: ChildProcess): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (worker.exitCode !== null) throw new Error(`the worker exited (${worker.exitCode}) while waiting for ${what}`);
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the worker said: ${said().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const env = await streamTestEnv({ stream: `NSADAPT_${process.pid}_SWAP`, schema: `ns_adapt_${process.pid}`, tmpPrefix: 'ns-hotswap-', needs: 'DoS_Slowloris_2500.csv' });
+const { stream, storeUrl, tmp } = env;
 
 async function versions(): Promise<ModelVersion[]> {
   const s = await openModelVersionStore(storeUrl);
@@ -81,39 +29,34 @@ async function versions(): Promise<ModelVersion[]> {
   }
 }
 
-test('retrain in a thread and hot swap: the stream keeps flowing, every message acked once, alerts carry the version that scored them', { skip, timeout: 400_000 }, async () => {
-  bus = await openBus('nats://127.0.0.1:4222', 'test');
-  const benign = await readDataset([sample('BENIGN_2500.csv')], { warn: () => undefined });
-  const baselineFile = join(tmp, 'benign.nsb');
-  await saveBaseline(baselineFile, await fitBaseline(benign, { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+test('retrain in a thread and hot swap: the stream keeps flowing, every message acked once, alerts carry the version that scored them', { skip: env.skip, timeout: 400_000 }, async () => {
+  const bus = await env.openBus();
+  const baselineFile = await env.benignBaseline();
 
-  const first = publish(['BENIGN_2500.csv', 'Portscan_2500.csv']);
+  const first = env.publish(['BENIGN_2500.csv', 'Portscan_2500.csv'], 1, 100);
   const modelDir = join(tmp, 'models');
   const durable = 'swap';
-  const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--durable', durable, '--baseline', baselineFile, '--store', storeUrl, '--ack-wait', '30', '--drift', '--drift-window', '500', '--retrain-every', '1000', '--reservoir', '1000', '--model-dir', modelDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  said = () => stderr;
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const worker = env.startWorker(['--durable', durable, '--baseline', baselineFile, '--store', storeUrl, '--ack-wait', '30', '--drift', '--drift-window', '500', '--retrain-every', '1000', '--reservoir', '1000', '--model-dir', modelDir, '--json']);
+  const child = worker.child;
+  const waitOn = { said: () => worker.stderr().slice(-2000), watch: worker };
   try {
     // a retrained version recorded while the worker runs
-    const retrained = await until('a retrained version', 150_000, async () => ((await versions()).length >= 2 ? true : undefined), child);
+    const retrained = await until('a retrained version', 150_000, async () => ((await versions()).length >= 2 ? true : undefined), waitOn);
     assert.ok(retrained);
     // the stream keeps flowing: more flows arrive after the retrain; the worker swaps at the next message
-    const second = publish(['SSH-Patator_2500.csv', 'DoS_Slowloris_2500.csv']);
+    const second = env.publish(['SSH-Patator_2500.csv', 'DoS_Slowloris_2500.csv'], 1, 100);
     const total = first.messages + second.messages;
     await until('every message acknowledged', 200_000, async () => {
-      const i = await bus!.jsm.consumers.info(stream, durable);
+      const i = await bus.jsm.consumers.info(stream, durable);
       return i.num_pending === 0 && i.num_ack_pending === 0 && i.delivered.stream_seq >= total ? i : undefined;
-    }, child);
+    }, waitOn);
     const info = await bus.jsm.consumers.info(stream, durable);
     assert.equal(info.delivered.consumer_seq, total, 'each message delivered once');
     assert.equal(info.num_redelivered, 0);
     assert.equal(info.ack_floor.stream_seq, total, 'every message acknowledged');
     child.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
+    const { code, out: stdout, err: stderr } = await worker.done;
+    assert.equal(code, 0, stderr);
     const stats = JSON.parse(stdout) as { messages: number; flows: number; redelivered: number; adaptation: { version: string; swaps: number; retrains: number; driftWindows: number } };
     assert.equal(stats.messages, total, 'every message scored once');
     assert.equal(stats.flows, first.flows + second.flows);

@@ -6,82 +6,35 @@
  * not per partition), reports drift on the flood, records it in the store, and stamps every alert
  * with the model version. Streams and schemas made here are deleted.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
-import { readDataset } from '../sources/read-dataset.js';
-import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openStore } from '../store/open-store.js';
-import { openBus, resultsStream, type Bus } from './nats-bus.js';
 import { openModelVersionStore } from '../adapt/model-versions.js';
 import { versionOfFile } from '../adapt/stream-adaptation.js';
-import { reachable } from '../testing/local-services.js';
+import { streamTestEnv, until } from '../testing/stream-workers.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const inCi = process.env.CI === 'true';
-const natsUp = await reachable(4222);
-const pgUp = await reachable(5432);
-const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'DoS_Hulk_2500.csv');
-const skip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false) || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
+const env = await streamTestEnv({ stream: `NSBALADAPT_${process.pid}`, schema: `ns_baladapt_${process.pid}`, tmpPrefix: 'ns-balanced-adapt-', needs: 'DoS_Hulk_2500.csv' });
+const { stream, storeUrl } = env;
 
-const tmp = mkdtempSync(join(tmpdir(), 'ns-balanced-adapt-'));
-const stream = `NSBALADAPT_${process.pid}`;
-const schema = `ns_baladapt_${process.pid}`;
-const storeUrl = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
-let bus: Bus | undefined;
+test('--balance with --drift: one drift monitor over every held partition; drift reported and recorded', { skip: env.skip, timeout: 300_000 }, async () => {
+  const bus = await env.openBus();
+  const baseline = await env.benignBaseline();
+  const published = env.publish(['BENIGN_2500.csv', 'DoS_Hulk_2500.csv'], 2, 100);
 
-after(async () => {
-  if (bus) {
-    for (const n of [stream, resultsStream(stream)]) await bus.jsm.streams.delete(n).catch(() => undefined);
-    await bus.close();
-  }
-  if (pgUp) {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
-
-test('--balance with --drift: one drift monitor over every held partition; drift reported and recorded', { skip, timeout: 300_000 }, async () => {
-  bus = await openBus('nats://127.0.0.1:4222', 'test');
-  const benign = await readDataset([sample('BENIGN_2500.csv')], { warn: () => undefined });
-  const baseline = join(tmp, 'benign.nsb');
-  await saveBaseline(baseline, await fitBaseline(benign, { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
-  const pub = spawnSync(process.execPath, [CLI, 'publish', sample('BENIGN_2500.csv'), sample('DoS_Hulk_2500.csv'), '--stream', stream, '--partitions', '2', '--message-flows', '100', '--json', '-q'], { encoding: 'utf8' });
-  assert.equal(pub.status, 0, pub.stderr);
-  const published = JSON.parse(pub.stdout) as { flows: number; messages: number };
-
-  const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--durable', 'bd', '--balance', '2', '--lease-ttl', '2', '--baseline', baseline, '--store', storeUrl, '--drift', '--drift-window', '250', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  const worker = env.startWorker(['--durable', 'bd', '--balance', '2', '--lease-ttl', '2', '--baseline', baseline, '--store', storeUrl, '--drift', '--drift-window', '250', '--json']);
+  const child = worker.child;
   try {
-    const end = Date.now() + 200_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the worker exited early: ${err}`);
+    await until('every message acknowledged', 200_000, async () => {
       let acked = 0;
       for (const p of [0, 1]) {
         const c = await bus.jsm.consumers.info(stream, `bd-p${p}`).catch(() => undefined);
         if (c && c.num_pending === 0 && c.num_ack_pending === 0) acked += c.delivered.consumer_seq;
       }
-      if (acked === published.messages) break;
-      if (Date.now() > end) throw new Error(`timed out; the worker said: ${err.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return acked === published.messages;
+    }, { said: () => worker.stderr().slice(-3000), watch: worker });
     child.kill('SIGTERM');
-    assert.equal(await closed, 0, err);
+    const { code, out, err } = await worker.done;
+    assert.equal(code, 0, err);
     const stats = JSON.parse(out) as { flows: number; adaptation: { version: string; driftWindows: number; driftReports: number } };
     assert.equal(stats.flows, published.flows);
     // one monitor over both partitions: every 250 flows of the process make a window (per-partition

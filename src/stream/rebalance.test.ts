@@ -9,87 +9,34 @@
  * is only closures of episodes and source windows, never a flow alert.
  * Streams and schemas made here are deleted afterwards.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, hostname } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
 import pg from 'pg';
-import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
-import { readDataset } from '../sources/read-dataset.js';
-import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openStore } from '../store/open-store.js';
-import { openBus, resultsStream, type Bus } from './nats-bus.js';
 import { openLeaseStore } from './partition-leases.js';
 import { flowSubject } from './partition.js';
-import { reachable } from '../testing/local-services.js';
+import { streamTestEnv, until, type StreamWorker } from '../testing/stream-workers.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const inCi = process.env.CI === 'true';
-
-const natsUp = await reachable(4222);
-const pgUp = await reachable(5432);
-const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'SSH-Patator_2500.csv');
-const skip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false) || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
-
-const tmp = mkdtempSync(join(tmpdir(), 'ns-rebalance-'));
-const stream = `NSBAL_${process.pid}`;
+const env = await streamTestEnv({ stream: `NSBAL_${process.pid}`, schema: `ns_rebalance_${process.pid}`, tmpPrefix: 'ns-rebalance-', needs: 'SSH-Patator_2500.csv' });
+const { stream, schema, storeUrl } = env;
 const prefix = stream.toLowerCase();
-const schema = `ns_rebalance_${process.pid}`;
-const storeUrl = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
 const PARTITIONS = 4;
 const DURABLE = 'shared';
-let bus: Bus | undefined;
 
-after(async () => {
-  if (bus) {
-    for (const n of [stream, resultsStream(stream)]) await bus.jsm.streams.delete(n).catch(() => undefined);
-    await bus.close();
-  }
-  if (pgUp) {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
+const publish = (files: string[]): { flows: number; messages: number } => env.publish(files, PARTITIONS, 50);
 
-const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
-
-function publish(files: string[]): { flows: number; messages: number } {
-  const r = spawnSync(process.execPath, [CLI, 'publish', ...files.map(sample), '--stream', stream, '--partitions', String(PARTITIONS), '--message-flows', '50', '--json', '-q'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { flows: number; messages: number };
-}
-
-function worker(baseline: string): { kill: () => void; done: Promise<{ code: number | null; out: string; err: string }>; exited: () => boolean; owner: string; stderr: () => string } {
-  const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--durable', DURABLE, '--balance', String(PARTITIONS), '--lease-ttl', '2', '--baseline', baseline, '--store', storeUrl, '--ack-wait', '30', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((r) => child.on('close', (code) => r({ code, out, err })));
-  return { kill: () => child.kill('SIGTERM'), done, exited: () => child.exitCode !== null, owner: `${DURABLE}@${hostname()}:${child.pid}`, stderr: () => err };
+function worker(baseline: string): StreamWorker & { kill: () => void; owner: string } {
+  const w = env.startWorker(['--durable', DURABLE, '--balance', String(PARTITIONS), '--lease-ttl', '2', '--baseline', baseline, '--store', storeUrl, '--ack-wait', '30', '--json']);
+  return { ...w, kill: () => w.child.kill('SIGTERM'), owner: `${DURABLE}@${hostname()}:${w.child.pid}` };
 }
 
 let workersSay = (): string => '';
+const waitOn = { said: () => workersSay() };
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the workers said:\n${workersSay()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-test('two workers share the partitions by leases; one stopped with SIGTERM mid-stream, the other takes its partitions; every flow scored once', { skip, timeout: 300_000 }, async () => {
-  bus = await openBus('nats://127.0.0.1:4222', 'test');
-  const benign = await readDataset([sample('BENIGN_2500.csv')], { warn: () => undefined });
-  const baseline = join(tmp, 'benign.nsb');
-  await saveBaseline(baseline, await fitBaseline(benign, { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+test('two workers share the partitions by leases; one stopped with SIGTERM mid-stream, the other takes its partitions; every flow scored once', { skip: env.skip, timeout: 300_000 }, async () => {
+  const bus = await env.openBus();
+  const baseline = await env.benignBaseline();
   const opening = publish(['Web_Attack_-_Brute_Force_73.csv']);
 
   const leases = await openLeaseStore(storeUrl);
@@ -104,7 +51,7 @@ test('two workers share the partitions by leases; one stopped with SIGTERM mid-s
       const counts = new Map<string, number>();
       for (const o of owners) counts.set(o, (counts.get(o) ?? 0) + 1);
       return counts.size === 2 && [...counts.values()].every((n) => n === 2);
-    });
+    }, waitOn);
     const before = await leases.holders(group, Date.now());
     // the stream flows to both; A is stopped once it has scored some of its partitions' messages
     const first = publish(['BENIGN_2500.csv', 'Portscan_2500.csv', 'SSH-Patator_2500.csv']);
@@ -112,11 +59,11 @@ test('two workers share the partitions by leases; one stopped with SIGTERM mid-s
     assert.equal(aHeld.length, 2);
     await until('the first worker scoring', 60_000, async () => {
       for (const p of aHeld) {
-        const c = await bus!.jsm.consumers.info(stream, `${DURABLE}-p${p}`).catch(() => undefined);
+        const c = await bus.jsm.consumers.info(stream, `${DURABLE}-p${p}`).catch(() => undefined);
         if (c && c.ack_floor.stream_seq > opening.messages) return true;
       }
       return false;
-    });
+    }, waitOn);
     a.kill();
     const ra = await a.done;
     assert.equal(ra.code, 0, ra.err);
@@ -128,16 +75,16 @@ test('two workers share the partitions by leases; one stopped with SIGTERM mid-s
     await until('the other worker holding every partition', 30_000, async () => {
       const h = await leases.holders(group, Date.now());
       return h.size === PARTITIONS && new Set(h.values()).size === 1 && !h.has(-1) && [...h.values()][0] !== statsA.owner;
-    });
+    }, waitOn);
     const info = await bus.jsm.streams.info(stream, { subjects_filter: '>' });
     const perPartition = info.state.subjects ?? {};
     await until('every partition consumed', 120_000, async () => {
       for (let p = 0; p < PARTITIONS; p++) {
-        const c: { num_pending: number; num_ack_pending: number } | undefined = await bus!.jsm.consumers.info(stream, `${DURABLE}-p${p}`).catch(() => undefined);
+        const c: { num_pending: number; num_ack_pending: number } | undefined = await bus.jsm.consumers.info(stream, `${DURABLE}-p${p}`).catch(() => undefined);
         if (!c || c.num_pending !== 0 || c.num_ack_pending !== 0) return false;
       }
       return true;
-    });
+    }, waitOn);
     let delivered = 0;
     for (let p = 0; p < PARTITIONS; p++) {
       const c: { delivered: { consumer_seq: number }; num_redelivered: number } = await bus.jsm.consumers.info(stream, `${DURABLE}-p${p}`);
