@@ -32,7 +32,7 @@
 import type { Matrix } from '../../features/matrix.js';
 import { assembleModule, FunctionBuilder, op, simd, ValType } from '../../linalg/wasm-assembler.js';
 import { wasm, type WasmMemory } from '../../linalg/wasm-runtime.js';
-import { expand, type Expansion } from './rbf.js';
+import { expand, shiftRow, type Expansion, type ShiftedRow } from './rbf.js';
 
 const { i32: I32, v128: V128 } = ValType;
 /** rows per kernel call: their non-zero lists stay small */
@@ -77,114 +77,104 @@ function buildExpand(): FunctionBuilder {
   const sum = f.local(V128);
   const load = (offset = 0): void => void f.vmem(simd.v128Load, offset, 4);
   const store = (): void => void f.vmem(simd.v128Store, 0, 4);
+  /** body(s) for s = 0, 16, … < mPad · 8: one f64x2 pair of support vectors at a time */
+  const overSupportVectors = (body: () => void): void => {
+    f.i32(0).set(s);
+    f.whileLoop(
+      () => f.get(s).get(bytes).op(op.i32LtS),
+      () => {
+        body();
+        f.addTo(s, 16);
+      },
+    );
+  };
+  /** the byte offset from svT of the run of non-zero cell t + k's column, into local c */
+  const cellColumn = (k: number, c: number): void => void f.get(NZOFF).get(t).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 4 * k, 2).get(SVT).op(op.i32Add).set(c);
+  /** non-zero cell t + k's value (times 2γ) in both lanes, into local v */
+  const cellValue = (k: number, v: number): void => void f.get(NZVAL).get(t).i32(3).op(op.i32Shl).op(op.i32Add).vmem(simd.v128Load64Splat, 8 * k, 3).set(v);
+  /** acc += Σ v · column c over the given (c, v) locals */
+  const accumulate = (cells: [c: number, v: number][]): void =>
+    overSupportVectors(() => {
+      f.get(ACC).get(s).op(op.i32Add);
+      f.get(ACC).get(s).op(op.i32Add);
+      load();
+      for (const [c, v] of cells) {
+        f.get(c).get(s).op(op.i32Add);
+        load();
+        f.get(v).v(simd.f64x2Mul).v(simd.f64x2Add);
+      }
+      store();
+    });
   f.get(MPAD).i32(3).op(op.i32Shl).set(bytes);
   f.i32(0).set(r);
   f.whileLoop(
     () => f.get(r).get(ROWS).op(op.i32LtS),
     () => {
       // acc = 0
-      f.i32(0).set(s);
-      f.whileLoop(
-        () => f.get(s).get(bytes).op(op.i32LtS),
-        () => {
-          f.get(ACC).get(s).op(op.i32Add).i32x4(0);
-          store();
-          f.addTo(s, 16);
-        },
-      );
+      overSupportVectors(() => {
+        f.get(ACC).get(s).op(op.i32Add).i32x4(0);
+        store();
+      });
       // t over the row's non-zero cells, two at a time
       f.get(ROWSTART).get(r).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 0, 2).set(t);
       f.get(ROWSTART).get(r).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 4, 2).set(tEnd);
       f.whileLoop(
         () => f.get(t).i32(1).op(op.i32Add).get(tEnd).op(op.i32LtS),
         () => {
-          f.get(NZOFF).get(t).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 0, 2).get(SVT).op(op.i32Add).set(c1);
-          f.get(NZOFF).get(t).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 4, 2).get(SVT).op(op.i32Add).set(c2);
-          f.get(NZVAL).get(t).i32(3).op(op.i32Shl).op(op.i32Add).vmem(simd.v128Load64Splat, 0, 3).set(v1);
-          f.get(NZVAL).get(t).i32(3).op(op.i32Shl).op(op.i32Add).vmem(simd.v128Load64Splat, 8, 3).set(v2);
-          f.i32(0).set(s);
-          f.whileLoop(
-            () => f.get(s).get(bytes).op(op.i32LtS),
-            () => {
-              f.get(ACC).get(s).op(op.i32Add);
-              f.get(ACC).get(s).op(op.i32Add);
-              load();
-              f.get(c1).get(s).op(op.i32Add);
-              load();
-              f.get(v1).v(simd.f64x2Mul).v(simd.f64x2Add);
-              f.get(c2).get(s).op(op.i32Add);
-              load();
-              f.get(v2).v(simd.f64x2Mul).v(simd.f64x2Add);
-              store();
-              f.addTo(s, 16);
-            },
-          );
+          cellColumn(0, c1);
+          cellColumn(1, c2);
+          cellValue(0, v1);
+          cellValue(1, v2);
+          accumulate([[c1, v1], [c2, v2]]);
           f.addTo(t, 2);
         },
       );
+      // the odd one left
       f.get(t).get(tEnd).op(op.i32LtS).ifElse(() => {
-        f.get(NZOFF).get(t).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 0, 2).get(SVT).op(op.i32Add).set(c1);
-        f.get(NZVAL).get(t).i32(3).op(op.i32Shl).op(op.i32Add).vmem(simd.v128Load64Splat, 0, 3).set(v1);
-        f.i32(0).set(s);
-        f.whileLoop(
-          () => f.get(s).get(bytes).op(op.i32LtS),
-          () => {
-            f.get(ACC).get(s).op(op.i32Add);
-            f.get(ACC).get(s).op(op.i32Add);
-            load();
-            f.get(c1).get(s).op(op.i32Add);
-            load();
-            f.get(v1).v(simd.f64x2Mul).v(simd.f64x2Add);
-            store();
-            f.addTo(s, 16);
-          },
-        );
+        cellColumn(0, c1);
+        cellValue(0, v1);
+        accumulate([[c1, v1]]);
       });
       // sum = Σ coef · exp(xTerm + svTerm + acc)
       f.get(XTERM).get(r).i32(3).op(op.i32Shl).op(op.i32Add).vmem(simd.v128Load64Splat, 0, 3).set(xt);
       f.i32x4(0).set(sum);
-      f.i32(0).set(s);
-      f.whileLoop(
-        () => f.get(s).get(bytes).op(op.i32LtS),
-        () => {
-          f.get(xt).get(SVTERM).get(s).op(op.i32Add);
-          load();
-          f.v(simd.f64x2Add).get(ACC).get(s).op(op.i32Add);
-          load();
-          f.v(simd.f64x2Add);
-          // x = min(max(x, −708), 0) (NaN stays NaN through max's NaN rule)
-          f64x2Const(f, -708);
-          f.v(F64X2_MAX);
-          f64x2Const(f, 0);
-          f.v(F64X2_MIN).set(x);
-          f.get(x);
-          f64x2Const(f, 1 / Math.LN2);
-          f.v(simd.f64x2Mul).v(F64X2_NEAREST).set(n);
-          f.get(x).get(n);
-          f64x2Const(f, LN2_HI);
-          f.v(simd.f64x2Mul).v(simd.f64x2Sub).get(n);
-          f64x2Const(f, LN2_LO);
-          f.v(simd.f64x2Mul).v(simd.f64x2Sub).set(x);
-          // Horner: p = 1 + x(1 + x/2(1 + x/3(… (1 + x/13))))
+      overSupportVectors(() => {
+        f.get(xt).get(SVTERM).get(s).op(op.i32Add);
+        load();
+        f.v(simd.f64x2Add).get(ACC).get(s).op(op.i32Add);
+        load();
+        f.v(simd.f64x2Add);
+        // x = min(max(x, −708), 0) (NaN stays NaN through max's NaN rule)
+        f64x2Const(f, -708);
+        f.v(F64X2_MAX);
+        f64x2Const(f, 0);
+        f.v(F64X2_MIN).set(x);
+        f.get(x);
+        f64x2Const(f, 1 / Math.LN2);
+        f.v(simd.f64x2Mul).v(F64X2_NEAREST).set(n);
+        f.get(x).get(n);
+        f64x2Const(f, LN2_HI);
+        f.v(simd.f64x2Mul).v(simd.f64x2Sub).get(n);
+        f64x2Const(f, LN2_LO);
+        f.v(simd.f64x2Mul).v(simd.f64x2Sub).set(x);
+        // Horner: p = 1 + x(1 + x/2(1 + x/3(… (1 + x/13))))
+        f64x2Const(f, 1);
+        f.set(p);
+        for (let k = TAYLOR; k >= 1; k--) {
+          f.get(p).get(x).v(simd.f64x2Mul);
+          f64x2Const(f, 1 / k);
+          f.v(simd.f64x2Mul);
           f64x2Const(f, 1);
-          f.set(p);
-          for (let k = TAYLOR; k >= 1; k--) {
-            f.get(p).get(x).v(simd.f64x2Mul);
-            f64x2Const(f, 1 / k);
-            f.v(simd.f64x2Mul);
-            f64x2Const(f, 1);
-            f.v(simd.f64x2Add).set(p);
-          }
-          // 2^n from the bits of n + 1023 + 2^52
-          f.get(p).get(n);
-          f64x2Const(f, 1023 + 2 ** 52);
-          f.v(simd.f64x2Add).i32(52).v(I64X2_SHL).v(simd.f64x2Mul);
-          f.get(COEF).get(s).op(op.i32Add);
-          load();
-          f.v(simd.f64x2Mul).get(sum).v(simd.f64x2Add).set(sum);
-          f.addTo(s, 16);
-        },
-      );
+          f.v(simd.f64x2Add).set(p);
+        }
+        // 2^n from the bits of n + 1023 + 2^52
+        f.get(p).get(n);
+        f64x2Const(f, 1023 + 2 ** 52);
+        f.v(simd.f64x2Add).i32(52).v(I64X2_SHL).v(simd.f64x2Mul);
+        f.get(COEF).get(s).op(op.i32Add);
+        load();
+        f.v(simd.f64x2Mul).get(sum).v(simd.f64x2Add).set(sum);
+      });
       f.get(OUT).get(r).i32(3).op(op.i32Shl).op(op.i32Add);
       f.get(sum).vLane(simd.f64x2ExtractLane, 0).get(sum).vLane(simd.f64x2ExtractLane, 1).op(op.f64Add);
       f.mem(op.f64Store, 0, 3);
@@ -230,7 +220,7 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
     expand(e, X, out, start, end);
     return;
   }
-  const { gamma, count: m, cols: d, origin, colMap, svT, svSq, coef } = e;
+  const { gamma, count: m, cols: d, svT, svSq, coef } = e;
   const active = m > 0 ? svT.length / m : 0;
   const mPad = (m + 1) & ~1;
   const svtOff = 0;
@@ -273,27 +263,15 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
   const xTerm = new Float64Array(buf, xTermOff, CHUNK);
   const res = new Float64Array(buf, outOff, CHUNK);
   const data = X.data;
-  const g2 = 2 * gamma;
   const colBytes = 8 * mPad;
+  const row: ShiftedRow = { sq: 0 };
   for (let c0 = start; c0 < end; c0 += CHUNK) {
     const c1 = Math.min(end, c0 + CHUNK);
     let nnz = 0;
     for (let r = c0; r < c1; r++) {
       rowStart[r - c0] = nnz;
-      const base = r * d;
-      let sqx = 0;
-      for (let j = 0; j < d; j++) {
-        const v = data[base + j] - origin[j];
-        if (v !== 0) {
-          sqx += v * v;
-          const a = colMap[j];
-          if (a >= 0) {
-            nzOff[nnz] = a * colBytes;
-            nzVal[nnz++] = g2 * v;
-          }
-        }
-      }
-      xTerm[r - c0] = -gamma * sqx;
+      nnz = shiftRow(e, data, r * d, colBytes, nzOff, nzVal, nnz, row);
+      xTerm[r - c0] = -gamma * row.sq;
     }
     rowStart[c1 - c0] = nnz;
     k.expand1(svtOff, mPad, svTermOff, coefOff, accOff, rowStartOff, nzOffOff, nzValOff, xTermOff, c1 - c0, outOff);

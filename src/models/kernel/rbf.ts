@@ -178,7 +178,7 @@ export function makeExpansion(sv: Float64Array, count: number, cols: number, coe
  * row `start`, i.e. out[(r − start)·outputs + o]).
  */
 export function expand(e: Expansion, X: Matrix, out: Float64Array, start = 0, end = X.rows): void {
-  const { gamma, count: m, cols: d, outputs, origin, colMap, svT, svSq, coef } = e;
+  const { gamma, count: m, cols: d, outputs, svT, svSq, coef } = e;
   const data = X.data;
   const acc = new Float64Array(m);
   const nzPos = new Int32Array(d);
@@ -186,25 +186,11 @@ export function expand(e: Expansion, X: Matrix, out: Float64Array, start = 0, en
   // K = exp(−γ‖x‖² − γ‖s‖² + 2γ x·s): fold the constants so the pair loop is one add and one exp
   const svTerm = new Float64Array(m);
   for (let s = 0; s < m; s++) svTerm[s] = -gamma * svSq[s];
-  const g2 = 2 * gamma;
+  const row: ShiftedRow = { sq: 0 };
   for (let r = start; r < end; r++) {
-    const base = r * d;
-    let sqx = 0;
-    let nnz = 0;
-    for (let j = 0; j < d; j++) {
-      const v = data[base + j] - origin[j];
-      if (v !== 0) {
-        sqx += v * v;
-        const a = colMap[j];
-        if (a >= 0) {
-          nzPos[nnz] = a * m;
-          nzVal[nnz] = g2 * v;
-          nnz++;
-        }
-      }
-    }
+    const nnz = shiftRow(e, data, r * d, m, nzPos, nzVal, 0, row);
     accumulateColumns(acc, m, svT, nzPos, nzVal, nnz);
-    const xTerm = -gamma * sqx;
+    const xTerm = -gamma * row.sq;
     const o = (r - start) * outputs;
     if (outputs === 1) {
       let f = 0;
@@ -219,6 +205,37 @@ export function expand(e: Expansion, X: Matrix, out: Float64Array, start = 0, en
       }
     }
   }
+}
+
+/** ‖x − origin‖² over every column of the row `shiftRow` read last */
+export interface ShiftedRow {
+  sq: number;
+}
+
+/**
+ * A query row (data[base .. base + cols)) measured from the expansion's origin, as the expansion
+ * kernels take it: each non-zero cell on an active column appended to pos/val from `at` as
+ * (its column's start, colMap[j] · colStride, and 2γ · value); returns where the list ends. Its
+ * ‖x − origin‖² over every column goes to row.sq.
+ */
+export function shiftRow(e: Expansion, data: Float64Array, base: number, colStride: number, pos: Int32Array, val: Float64Array, at: number, row: ShiftedRow): number {
+  const { cols: d, origin, colMap } = e;
+  const g2 = 2 * e.gamma;
+  let sqx = 0;
+  let nnz = at;
+  for (let j = 0; j < d; j++) {
+    const v = data[base + j] - origin[j];
+    if (v !== 0) {
+      sqx += v * v;
+      const a = colMap[j];
+      if (a >= 0) {
+        pos[nnz] = a * colStride;
+        val[nnz++] = g2 * v;
+      }
+    }
+  }
+  row.sq = sqx;
+  return nnz;
 }
 
 /**
