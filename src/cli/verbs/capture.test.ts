@@ -11,14 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { hasProgram, run } from '../../testing/programs.js';
-import { Background, sleep, TRAFFIC } from '../../testing/live-namespaces.js';
+import { Background, namespacePair, sleep } from '../../testing/live-namespaces.js';
 import { sharedPath } from '../../testing/shared-data.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -53,31 +53,12 @@ function cli(args: string[], env?: NodeJS.ProcessEnv): { code: number; out: stri
 }
 
 test('capture on a veth between two namespaces: flows, the port scan and its scanner, outputs, rotated files', { skip: skipLive('tcpdump', 'ip') || (benign ? false : 'needs ../shared/datasets/cicids2017-sample') }, async () => {
-  const tag = `nsc${process.pid}`;
-  const [nsA, nsB] = [`${tag}a`, `${tag}b`];
-  const [vethA, vethB] = [`v${process.pid}a`.slice(0, 15), `v${process.pid}b`.slice(0, 15)];
-  const [ipA, ipB] = ['10.77.0.1', '10.77.0.2'];
-  const traffic = join(dir, 'traffic.mjs');
-  writeFileSync(traffic, TRAFFIC);
-  const ip = (...a: string[]): Buffer => run('ip', a);
-  const inNs = (ns: string, ...a: string[]): string[] => ['netns', 'exec', ns, ...a];
+  const net = namespacePair('nsc', dir);
+  const { nsA, vethA, ipA, ipB, inNs, fromB } = net;
   let server: Background | undefined;
   let cap: Background | undefined;
   try {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', vethA, 'type', 'veth', 'peer', 'name', vethB);
-    ip('link', 'set', vethA, 'netns', nsA);
-    ip('link', 'set', vethB, 'netns', nsB);
-    for (const [ns, ifc, addr] of [[nsA, vethA, ipA], [nsB, vethB, ipB]]) {
-      // IPv6 off: its neighbour discovery would add flows the test did not make
-      run('ip', inNs(ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'));
-      ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', ifc);
-      ip('-n', ns, 'link', 'set', ifc, 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-    }
-    server = new Background(spawn('ip', inNs(nsA, process.execPath, traffic, 'serve', ipA, '8080', '5353')));
-    await server.waitFor('out', /ready/, 20000);
+    server = await net.serve();
 
     const out = join(dir, 'live-out');
     const pcaps = join(dir, 'pcaps');
@@ -86,7 +67,6 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     );
     await cap.waitFor('err', /listening on/, 30000);
 
-    const fromB = (...a: string[]): void => void run('ip', inNs(nsB, process.execPath, traffic, ...a));
     fromB('talk', ipA, '8080', '5');
     fromB('udp', ipA, '5353', '3');
     fromB('scan', ipA, '1', '150');
@@ -139,8 +119,7 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     cap?.child.kill('SIGKILL');
     server?.child.kill('SIGKILL');
     await server?.exited;
-    spawnSync('ip', ['netns', 'del', nsA]);
-    spawnSync('ip', ['netns', 'del', nsB]);
+    net.remove();
   }
 });
 
