@@ -74,6 +74,7 @@ export interface NamespacePair {
   readonly nsA: string;
   readonly nsB: string;
   readonly vethA: string;
+  readonly vethB: string;
   readonly ipA: string;
   readonly ipB: string;
   /** argv for `ip` running a command inside a namespace */
@@ -85,12 +86,17 @@ export interface NamespacePair {
   remove(): void;
 }
 
-/** Namespaces `${lane}${pid}a` / `...b`, 10.77.0.1 and .2 on a veth pair, IPv6 off (its neighbour discovery would add flows the test did not make). */
-export function namespacePair(lane: string, dir: string): NamespacePair {
+/**
+ * Namespaces `${lane}${pid}a` / `...b`, `${subnet}.1` and `.2` (subnet 10.77.0 unless given; B
+ * also holds `moreB`, addresses in the same /24) on a veth pair, IPv6 off (its neighbour discovery
+ * would add flows the test did not make).
+ */
+export function namespacePair(lane: string, dir: string, o: { subnet?: string; moreB?: string[] } = {}): NamespacePair {
   const tag = `${lane}${process.pid}`;
   const [nsA, nsB] = [`${tag}a`, `${tag}b`];
   const [vethA, vethB] = [`v${process.pid}a`.slice(0, 15), `v${process.pid}b`.slice(0, 15)];
-  const [ipA, ipB] = ['10.77.0.1', '10.77.0.2'];
+  const subnet = o.subnet ?? '10.77.0';
+  const [ipA, ipB] = [`${subnet}.1`, `${subnet}.2`];
   const traffic = join(dir, 'traffic.mjs');
   writeFileSync(traffic, TRAFFIC);
   const ip = (...a: string[]): Buffer => run('ip', a);
@@ -111,6 +117,7 @@ export function namespacePair(lane: string, dir: string): NamespacePair {
       ip('-n', ns, 'link', 'set', ifc, 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
+    for (const addr of o.moreB ?? []) ip('-n', nsB, 'addr', 'add', `${addr}/24`, 'dev', vethB);
   } catch (e) {
     remove();
     throw e;
@@ -119,6 +126,7 @@ export function namespacePair(lane: string, dir: string): NamespacePair {
     nsA,
     nsB,
     vethA,
+    vethB,
     ipA,
     ipB,
     inNs,

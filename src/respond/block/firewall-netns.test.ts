@@ -17,20 +17,18 @@ import { findProgram } from './firewall.js';
 import { blockTargets } from './block-targets.js';
 import { ipsetRestoreText } from './ipset.js';
 import { Allowlist } from '../allowlist.js';
+import { namespacePair } from '../../testing/live-namespaces.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const missing = [process.getuid?.() === 0 ? '' : 'root', findProgram('nft') ? '' : 'nft', findProgram('ip') ? '' : 'ip (iproute2)'].filter(Boolean);
 const skip = missing.length && process.env.CI !== 'true' ? `needs ${missing.join(', ')}` : false;
 
 const pid = process.pid;
-const A = `nsA${pid}`;
-const B = `nsB${pid}`;
 const net = `10.${(pid >> 8) & 255}.${pid & 255}`;
 const [ipA, ip2, ip3] = [`${net}.1`, `${net}.2`, `${net}.3`];
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' });
-}
+// the namespaces, made by the test
+let A = '';
+let B = '';
 
 /** netsentinel inside namespace A */
 function cliInA(...args: string[]): { code: number; stdout: string; stderr: string } {
@@ -55,19 +53,9 @@ test('block apply drops a banned address inside a namespace, and expire lets it 
   chmodSync(dir, 0o755);
   const store = join(dir, 'n.db');
   let server: ChildProcess | undefined;
+  const pair = namespacePair('nsfw', dir, { subnet: net, moreB: [ip3] });
+  ({ nsA: A, nsB: B } = pair);
   try {
-    ip('netns', 'add', A);
-    ip('netns', 'add', B);
-    ip('link', 'add', `vA${pid}`, 'type', 'veth', 'peer', 'name', `vB${pid}`);
-    ip('link', 'set', `vA${pid}`, 'netns', A);
-    ip('link', 'set', `vB${pid}`, 'netns', B);
-    ip('-n', A, 'addr', 'add', `${ipA}/24`, 'dev', `vA${pid}`);
-    ip('-n', B, 'addr', 'add', `${ip2}/24`, 'dev', `vB${pid}`);
-    ip('-n', B, 'addr', 'add', `${ip3}/24`, 'dev', `vB${pid}`);
-    for (const [ns, dev] of [[A, `vA${pid}`], [B, `vB${pid}`]]) {
-      ip('-n', ns, 'link', 'set', dev, 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-    }
     server = spawn('ip', ['netns', 'exec', A, process.execPath, '-e', `require('net').createServer(s=>s.end('ok')).listen(7777,'${ipA}',()=>console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.once('data', () => resolve());
@@ -133,8 +121,7 @@ test('block apply drops a banned address inside a namespace, and expire lets it 
     }
   } finally {
     server?.kill();
-    spawnSync('ip', ['netns', 'del', A]);
-    spawnSync('ip', ['netns', 'del', B]);
+    pair.remove();
   }
 });
 
