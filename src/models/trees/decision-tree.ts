@@ -10,7 +10,7 @@ import { checkTrainingInput } from './check-input.js';
 import type { ClassWeight } from './class-weight.js';
 import { forestImportances, forestProba, type ForestState } from './forest-state.js';
 import { growForest } from './grow-forest.js';
-import { checkTreeOptions, featuresPerNode, type MaxFeatures } from './random-forest.js';
+import { checkTreeOptions, forestSettings, type MaxFeatures } from './random-forest.js';
 import type { ImpurityCriterion } from './split.js';
 
 export interface DecisionTreeOptions {
@@ -56,24 +56,7 @@ export const decisionTree: ClassifierSpec<DecisionTreeOptions, ForestState> = {
 
   async fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<DecisionTreeOptions>, ctx: FitContext): Promise<ForestState> {
     checkTrainingInput(NAME, X, y, nClasses, ctx.sampleWeight);
-    const trees = await growForest(
-      X,
-      y,
-      nClasses,
-      {
-        nTrees: 1,
-        bootstrap: false,
-        criterion: o.criterion,
-        maxDepth: o.max_depth ?? Infinity,
-        maxLeaves: o.max_leaf_nodes ?? Infinity,
-        minSamplesSplit: o.min_samples_split,
-        minSamplesLeaf: o.min_samples_leaf,
-        featuresPerNode: featuresPerNode(o.max_features, X.cols),
-        classWeight: o.class_weight,
-        maxBins: o.max_bins,
-      },
-      { ...ctx, threads: 1 },
-    );
+    const trees = await growForest(X, y, nClasses, forestSettings(o, X.cols, 1, false), { ...ctx, threads: 1 });
     return { version: 1, nClasses, cols: X.cols, trees };
   },
 

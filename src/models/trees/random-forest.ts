@@ -16,7 +16,7 @@ import type { ClassifierSpec, FitContext } from '../estimator.js';
 import { checkTrainingInput } from './check-input.js';
 import { checkClassWeight, type ClassWeight } from './class-weight.js';
 import { forestImportances, forestProba, type ForestState } from './forest-state.js';
-import { growForest } from './grow-forest.js';
+import { growForest, type ForestSettings } from './grow-forest.js';
 import type { ImpurityCriterion } from './split.js';
 
 export type MaxFeatures = 'sqrt' | 'log2' | number | null;
@@ -63,6 +63,22 @@ export function featuresPerNode(maxFeatures: MaxFeatures, cols: number): number 
   return Math.min(cols, Math.floor(maxFeatures));
 }
 
+/** growForest's settings from the options the decision tree and the forest share. */
+export function forestSettings(o: Omit<RandomForestOptions, 'n_estimators' | 'bootstrap'>, cols: number, nTrees: number, bootstrap: boolean): ForestSettings {
+  return {
+    nTrees,
+    bootstrap,
+    criterion: o.criterion,
+    maxDepth: o.max_depth ?? Infinity,
+    maxLeaves: o.max_leaf_nodes ?? Infinity,
+    minSamplesSplit: o.min_samples_split,
+    minSamplesLeaf: o.min_samples_leaf,
+    featuresPerNode: featuresPerNode(o.max_features, cols),
+    classWeight: o.class_weight,
+    maxBins: o.max_bins,
+  };
+}
+
 /** Checks shared by the decision tree and the forest. */
 export function checkTreeOptions(model: string, o: Omit<RandomForestOptions, 'n_estimators' | 'bootstrap'>): void {
   checkParam(model, 'criterion', o.criterion === 'gini' || o.criterion === 'entropy', "'gini' or 'entropy'", o.criterion);
@@ -103,24 +119,7 @@ export const randomForest: ClassifierSpec<RandomForestOptions, ForestState> = {
 
   async fit(X: Matrix, y: Int32Array, nClasses: number, o: Readonly<RandomForestOptions>, ctx: FitContext): Promise<ForestState> {
     checkTrainingInput(NAME, X, y, nClasses, ctx.sampleWeight);
-    const trees = await growForest(
-      X,
-      y,
-      nClasses,
-      {
-        nTrees: o.n_estimators,
-        bootstrap: o.bootstrap,
-        criterion: o.criterion,
-        maxDepth: o.max_depth ?? Infinity,
-        maxLeaves: o.max_leaf_nodes ?? Infinity,
-        minSamplesSplit: o.min_samples_split,
-        minSamplesLeaf: o.min_samples_leaf,
-        featuresPerNode: featuresPerNode(o.max_features, X.cols),
-        classWeight: o.class_weight,
-        maxBins: o.max_bins,
-      },
-      ctx,
-    );
+    const trees = await growForest(X, y, nClasses, forestSettings(o, X.cols, o.n_estimators, o.bootstrap), ctx);
     return { version: 1, nClasses, cols: X.cols, trees };
   },
 
