@@ -30,48 +30,10 @@ export interface FeedEntrySink {
 let outAddr = 0;
 let outPrefix = 0;
 
-/** Parse "a.b.c.d" or "a.b.c.d/n" in s[from, to) into outAddr/outPrefix; false when it is not that. */
-function parseV4(s: string, from: number, to: number): boolean {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  let i = from;
-  for (; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && part === 0) return false;
-      part = part * 10 + (c - 48);
-      if (part > 255) return false;
-      digits++;
-    } else if (c === 46) {
-      if (digits === 0 || dots === 3) return false;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else break;
-  }
-  if (digits === 0 || dots !== 3) return false;
-  outAddr = value * 256 + part;
-  outPrefix = 32;
-  if (i < to) {
-    if (s.charCodeAt(i) !== 47) return false;
-    let p = 0;
-    let pd = 0;
-    for (i++; i < to; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57 || pd === 2) return false;
-      p = p * 10 + (c - 48);
-      pd++;
-    }
-    if (pd === 0 || p > 32) return false;
-    outPrefix = p;
-  }
-  return true;
-}
-
-/** parseV4 over bytes (the list formats are read as bytes: no 20 MB string, no slice per line). */
+/**
+ * Parse "a.b.c.d" or "a.b.c.d/n" in s[from, to) into outAddr/outPrefix; false when it is not that.
+ * Over bytes: the list formats are read as bytes (no 20 MB string, no slice per line).
+ */
 function parseV4Bytes(s: Uint8Array, from: number, to: number): boolean {
   let value = 0;
   let part = 0;
@@ -112,13 +74,27 @@ function parseV4Bytes(s: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+/** "255.255.255.255/32": no longer text is an IPv4 address or CIDR */
+const tokenBytes = new Uint8Array(18);
+
+/** parseV4Bytes on a whole string (a character past Latin-1, never a digit, dot or slash, as 255). */
+function parseV4(s: string): boolean {
+  const n = s.length;
+  if (n > tokenBytes.length) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    tokenBytes[i] = c > 255 ? 255 : c;
+  }
+  return parseV4Bytes(tokenBytes, 0, n);
+}
+
 /** Add one address/CIDR token; false when it is neither. */
-function addToken(builder: CidrIndexBuilder, token: string, from: number, to: number, id: () => number): boolean {
-  if (parseV4(token, from, to)) {
+function addToken(builder: CidrIndexBuilder, token: string, id: () => number): boolean {
+  if (parseV4(token)) {
     builder.add4(outAddr, outPrefix, id());
     return true;
   }
-  const c = parseCidr(token.slice(from, to));
+  const c = parseCidr(token);
   if (typeof c === 'string') return false;
   if (c.v === 4) builder.add4(c.base[3], c.prefix, id());
   else builder.add6(c.base, c.prefix, id());
@@ -182,7 +158,7 @@ export function loadFeedFile(path: string, feed: number, builder: CidrIndexBuild
       format = 'spamhaus-json';
       const line = lineNo;
       const note = typeof o.sblid === 'string' ? o.sblid : undefined;
-      if (typeof o.cidr !== 'string' || !addToken(builder, o.cidr, 0, o.cidr.length, () => sink.entry(feed, line, note, undefined))) {
+      if (typeof o.cidr !== 'string' || !addToken(builder, o.cidr, () => sink.entry(feed, line, note, undefined))) {
         throw new UserError(`${path} line ${lineNo}: "cidr" ${JSON.stringify(o.cidr)} is not an IP network`);
       }
       count++;
@@ -208,7 +184,7 @@ export function loadFeedFile(path: string, feed: number, builder: CidrIndexBuild
     if (parseV4Bytes(buf, a, e)) builder.add4(outAddr, outPrefix, sink.entry(feed, line, note, undefined));
     else {
       const token = text(a, e);
-      if (!addToken(builder, token, 0, token.length, () => sink.entry(feed, line, note, undefined))) {
+      if (!addToken(builder, token, () => sink.entry(feed, line, note, undefined))) {
         throw new UserError(`${path} line ${lineNo}: "${token.slice(0, 60)}" is not an IP address or CIDR network`);
       }
     }
@@ -256,7 +232,7 @@ function loadCsv(bytes: Uint8Array, path: string, feed: number, builder: CidrInd
       if (!Number.isFinite(score) || score < 0 || score > 100) throw new UserError(`${path} line ${line}, column "${header[scoreCol]}": "${row[scoreCol]}" is not a score from 0 to 100`);
     }
     const note = noteCol >= 0 ? (row[noteCol] ?? '').trim() || undefined : undefined;
-    if (!addToken(builder, ip, 0, ip.length, () => sink.entry(feed, line, note, score))) {
+    if (!addToken(builder, ip, () => sink.entry(feed, line, note, score))) {
       throw new UserError(`${path} line ${line}, column "${header[ipCol]}": "${ip.slice(0, 60)}" is not an IP address or CIDR network`);
     }
     count++;
