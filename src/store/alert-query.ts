@@ -15,6 +15,7 @@ import type { StoredAlert } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { openStore } from './open-store.js';
 import { UserError } from '../util/errors.js';
+import { postgresLocation } from './store-location.js';
 
 export interface AlertFilter {
   readonly srcIp?: string;
@@ -175,11 +176,8 @@ function sqliteReader(path: string): AlertReader {
 }
 
 function postgresReader(url: string): AlertReader {
-  const u = new URL(url);
-  const schema = u.searchParams.get('schema') ?? 'netsentinel';
-  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
-  u.searchParams.delete('schema');
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 4, connectionTimeoutMillis: 5000 });
+  const { url: connectionString, schema } = postgresLocation(url);
+  const pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
   const t = `${schema}.alerts`;
   return {
     async page(q) {

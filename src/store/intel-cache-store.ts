@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../util/errors.js';
-import { createPgSchema } from './store-location.js';
+import { createPgSchema, postgresLocation } from './store-location.js';
 
 export interface CachedAnswer {
   readonly answer: unknown;
@@ -79,12 +79,8 @@ function openSqliteIntelCache(path: string): IntelCacheStore {
 }
 
 async function openPostgresIntelCache(url: string): Promise<IntelCacheStore> {
-  const u = new URL(url);
-  const schema = u.searchParams.get('schema') ?? 'netsentinel';
-  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
-  u.searchParams.delete('schema');
-  const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 2, connectionTimeoutMillis: 5000 });
+  const { url: connectionString, schema, where: safe } = postgresLocation(url);
+  const pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
   try {
     await createPgSchema(pool, schema, `CREATE TABLE IF NOT EXISTS ${schema}.intel_cache (
       provider TEXT NOT NULL,

@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createPgSchema } from './store-location.js';
+import { createPgSchema, postgresLocation } from './store-location.js';
 import { UserError } from '../util/errors.js';
 
 export type KeyScope = 'read' | 'write';
@@ -129,12 +129,8 @@ function openSqliteKeys(path: string): KeyStore {
 }
 
 async function openPostgresKeys(url: string): Promise<KeyStore> {
-  const u = new URL(url);
-  const schema = u.searchParams.get('schema') ?? 'netsentinel';
-  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
-  u.searchParams.delete('schema');
-  const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 2, connectionTimeoutMillis: 5000 });
+  const { url: connectionString, schema, where: safe } = postgresLocation(url);
+  const pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
   try {
     await createPgSchema(pool, schema, `CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, rate DOUBLE PRECISION NOT NULL,

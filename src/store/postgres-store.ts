@@ -7,18 +7,14 @@ import pg from 'pg';
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { UserError } from '../util/errors.js';
-import { createPgSchema } from './store-location.js';
+import { createPgSchema, postgresLocation } from './store-location.js';
 
 /** alerts a statement of saveAlerts carries (bounded statement size) */
 const CHUNK = 1000;
 
 export async function openPostgresStore(url: string): Promise<AlertStore> {
-  const u = new URL(url);
-  const schema = u.searchParams.get('schema') ?? 'netsentinel';
-  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
-  u.searchParams.delete('schema');
-  const safe = `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 4, connectionTimeoutMillis: 5000 });
+  const { url: connectionString, schema, where: safe } = postgresLocation(url);
+  const pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
   // a connection the server (or the network) drops is reported as an 'error' event, on the pool
   // when idle, on the client when checked out between queries; without a listener either would end
   // the process. The query fails instead, the broken client leaves the pool, the caller retries.

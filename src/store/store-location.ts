@@ -15,15 +15,21 @@ export type StoreLocation =
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly where: string };
 
 export function parseStoreLocation(location: string): StoreLocation {
-  if (/^postgres(ql)?:\/\//i.test(location)) {
-    const u = new URL(location);
-    const schema = u.searchParams.get('schema') ?? 'netsentinel';
-    if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
-    u.searchParams.delete('schema');
-    return { kind: 'postgres', url: u.toString(), schema, where: `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
-  }
+  if (/^postgres(ql)?:\/\//i.test(location)) return postgresLocation(location);
   const path = location.replace(/^sqlite:/i, '');
   return { kind: 'sqlite', path, where: `sqlite:${path}` };
+}
+
+/**
+ * A postgres:// URL's parts: the URL to connect with (without `?schema=`), the schema (default
+ * "netsentinel", a plain SQL identifier or a UserError) and where it is without credentials.
+ */
+export function postgresLocation(url: string): Extract<StoreLocation, { kind: 'postgres' }> {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema') ?? 'netsentinel';
+  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
+  u.searchParams.delete('schema');
+  return { kind: 'postgres', url: u.toString(), schema, where: `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
 }
 
 /** A SQLite connection in WAL mode that waits (rather than fails) while another writer holds the lock. */
