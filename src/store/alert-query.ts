@@ -9,13 +9,12 @@
  * asks) and readers never hold the writer's connection.
  */
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { resolve } from 'node:path';
 import type { StoredAlert } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { openStore } from './open-store.js';
 import { UserError } from '../util/errors.js';
-import { postgresLocation } from './store-location.js';
+import { newPgPool, postgresLocation } from './store-location.js';
 
 export interface AlertFilter {
   readonly srcIp?: string;
@@ -177,7 +176,7 @@ function sqliteReader(path: string): AlertReader {
 
 function postgresReader(url: string): AlertReader {
   const { url: connectionString, schema } = postgresLocation(url);
-  const pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
+  const pool = newPgPool(connectionString, 4);
   const t = `${schema}.alerts`;
   return {
     async page(q) {

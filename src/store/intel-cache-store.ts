@@ -11,9 +11,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import pg from 'pg';
 import { UserError } from '../util/errors.js';
-import { createPgSchema, postgresLocation } from './store-location.js';
+import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
 
 export interface CachedAnswer {
   readonly answer: unknown;
@@ -80,7 +79,7 @@ function openSqliteIntelCache(path: string): IntelCacheStore {
 
 async function openPostgresIntelCache(url: string): Promise<IntelCacheStore> {
   const { url: connectionString, schema, where: safe } = postgresLocation(url);
-  const pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
+  const pool = newPgPool(connectionString, 2);
   try {
     await createPgSchema(pool, schema, `CREATE TABLE IF NOT EXISTS ${schema}.intel_cache (
       provider TEXT NOT NULL,

@@ -12,8 +12,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import { createPgSchema, postgresLocation } from './store-location.js';
+import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
 import { UserError } from '../util/errors.js';
 
 export type KeyScope = 'read' | 'write';
@@ -130,7 +129,7 @@ function openSqliteKeys(path: string): KeyStore {
 
 async function openPostgresKeys(url: string): Promise<KeyStore> {
   const { url: connectionString, schema, where: safe } = postgresLocation(url);
-  const pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
+  const pool = newPgPool(connectionString, 2);
   try {
     await createPgSchema(pool, schema, `CREATE TABLE IF NOT EXISTS ${schema}.api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, rate DOUBLE PRECISION NOT NULL,

@@ -3,23 +3,17 @@
  * dashboard share one database. Tables live in a schema of their own (default "netsentinel",
  * or the URL's `?schema=` parameter) so they never collide with an application's.
  */
-import pg from 'pg';
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { UserError } from '../util/errors.js';
-import { createPgSchema, postgresLocation } from './store-location.js';
+import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
 
 /** alerts a statement of saveAlerts carries (bounded statement size) */
 const CHUNK = 1000;
 
 export async function openPostgresStore(url: string): Promise<AlertStore> {
   const { url: connectionString, schema, where: safe } = postgresLocation(url);
-  const pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
-  // a connection the server (or the network) drops is reported as an 'error' event, on the pool
-  // when idle, on the client when checked out between queries; without a listener either would end
-  // the process. The query fails instead, the broken client leaves the pool, the caller retries.
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const pool = newPgPool(connectionString, 4);
   try {
     await createPgSchema(pool, schema, `
       CREATE TABLE IF NOT EXISTS ${schema}.runs (

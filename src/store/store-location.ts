@@ -59,13 +59,22 @@ export function openSqlite(path: string, schemaSql: string, what: string): Datab
   }
 }
 
-export async function openPgPool(loc: Extract<StoreLocation, { kind: 'postgres' }>, schemaSql: string, what: string): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: loc.url, max: 4, connectionTimeoutMillis: 5000 });
-  // a connection the server (or the network) drops is reported as an 'error' event, on the pool
-  // when idle, on the client when checked out between queries; without a listener either would end
-  // the process. The query fails instead, the broken client leaves the pool, the caller retries.
+/**
+ * Every PostgreSQL pool netsentinel opens. A connection the server (or the network) drops is
+ * reported as an 'error' event, on the pool when idle, on the client when checked out between
+ * queries; without a listener either would end the process (a restarted PostgreSQL took `serve`
+ * down through the key table's pool). The query fails instead, the broken client leaves the pool,
+ * the caller retries or reports.
+ */
+export function newPgPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000 });
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+export async function openPgPool(loc: Extract<StoreLocation, { kind: 'postgres' }>, schemaSql: string, what: string): Promise<pg.Pool> {
+  const pool = newPgPool(loc.url, 4);
   try {
     await createPgSchema(pool, loc.schema, schemaSql);
   } catch (e) {
