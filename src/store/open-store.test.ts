@@ -2,17 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseStoreLocation, openStore } from './open-store.js';
 import { UserError } from '../util/errors.js';
+import { parseStoreLocation as sharedLocation } from './store-location.js';
 
 test('store locations: sqlite:PATH, a plain path and postgres:// URLs; any other scheme is refused', async () => {
-  assert.deepEqual(parseStoreLocation('netsentinel.db'), { kind: 'sqlite', path: 'netsentinel.db' });
-  assert.deepEqual(parseStoreLocation('sqlite:alerts.db'), { kind: 'sqlite', path: 'alerts.db' });
-  assert.deepEqual(parseStoreLocation('sqlite:///var/lib/ns.db'), { kind: 'sqlite', path: '/var/lib/ns.db' });
-  assert.deepEqual(parseStoreLocation('./dir/with:colon.db'), { kind: 'sqlite', path: './dir/with:colon.db' });
-  assert.deepEqual(parseStoreLocation('C:\\alerts.db'), { kind: 'sqlite', path: 'C:\\alerts.db' });
+  assert.deepEqual(parseStoreLocation('netsentinel.db'), { kind: 'sqlite', path: 'netsentinel.db', where: 'sqlite:' + 'netsentinel.db' });
+  assert.deepEqual(parseStoreLocation('sqlite:alerts.db'), { kind: 'sqlite', path: 'alerts.db', where: 'sqlite:' + 'alerts.db' });
+  assert.deepEqual(parseStoreLocation('sqlite:///var/lib/ns.db'), { kind: 'sqlite', path: '/var/lib/ns.db', where: 'sqlite:' + '/var/lib/ns.db' });
+  assert.deepEqual(parseStoreLocation('./dir/with:colon.db'), { kind: 'sqlite', path: './dir/with:colon.db', where: 'sqlite:' + './dir/with:colon.db' });
+  assert.deepEqual(parseStoreLocation('C:\\alerts.db'), { kind: 'sqlite', path: 'C:\\alerts.db', where: 'sqlite:' + 'C:\\alerts.db' });
   assert.equal(parseStoreLocation('postgres://u@h/db').kind, 'postgres');
   assert.equal(parseStoreLocation('postgresql://u@h/db').kind, 'postgres');
   for (const bad of ['mysql://x', 'http://h/db', 'redis:6379']) {
     await assert.rejects(openStore(bad), (e: unknown) => e instanceof UserError && e.message.startsWith(`--store ${bad}: unknown store type`));
   }
   assert.throws(() => parseStoreLocation('sqlite:'), /sqlite: needs a file path/);
+});
+
+test('the decision, outbox and lease stores read a location as the alert store does (same file)', () => {
+  // sqlite://alerts.db once put decisions in /alerts.db while alerts went to ./alerts.db
+  assert.equal((sharedLocation('sqlite://alerts.db') as { path: string }).path, 'alerts.db');
+  assert.throws(() => sharedLocation('mysql://x'), /unknown store type "mysql:"/);
+  const pgLoc = sharedLocation('postgres://u@h:5433/db?schema=ops');
+  assert.deepEqual(pgLoc, { kind: 'postgres', url: 'postgres://u@h:5433/db', schema: 'ops', where: 'postgres://h:5433/db' });
 });

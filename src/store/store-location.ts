@@ -9,28 +9,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../util/errors.js';
+import { parseStoreLocation } from './store-url.js';
 
-export type StoreLocation =
-  | { readonly kind: 'sqlite'; readonly path: string; readonly where: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly where: string };
-
-export function parseStoreLocation(location: string): StoreLocation {
-  if (/^postgres(ql)?:\/\//i.test(location)) return postgresLocation(location);
-  const path = location.replace(/^sqlite:/i, '');
-  return { kind: 'sqlite', path, where: `sqlite:${path}` };
-}
-
-/**
- * A postgres:// URL's parts: the URL to connect with (without `?schema=`), the schema (default
- * "netsentinel", a plain SQL identifier or a UserError) and where it is without credentials.
- */
-export function postgresLocation(url: string): Extract<StoreLocation, { kind: 'postgres' }> {
-  const u = new URL(url);
-  const schema = u.searchParams.get('schema') ?? 'netsentinel';
-  if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
-  u.searchParams.delete('schema');
-  return { kind: 'postgres', url: u.toString(), schema, where: `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
-}
+import type { StoreLocation } from './store-url.js';
+export type { StoreLocation } from './store-url.js';
+export { parseStoreLocation, postgresLocation } from './store-url.js';
 
 /** A SQLite connection in WAL mode that waits (rather than fails) while another writer holds the lock. */
 /**
