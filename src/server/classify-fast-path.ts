@@ -26,7 +26,7 @@ import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import { bodyCheck } from './validation.js';
 import { JsonBodyError, parseJsonBody } from './json-body.js';
 import { ClassifyBody } from './schemas.js';
-import { ClassifyRefusal, type SeedAnswer } from './routes/classify.js';
+import { ClassifyRefusal, scannedClassifier, type SeedAnswer } from './routes/classify.js';
 
 export interface FastPathOptions {
   readonly ctx: ServiceContext;
@@ -55,6 +55,7 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
   if (ctx.config.cors.origins.length > 0) return undefined;
   const limit = ctx.config.limits.bodyBytes;
   const check = bodyCheck(ClassifyBody);
+  const scanned = scannedClassifier(ctx);
   const log: Logger = ctx.log;
   const latency = ctx.metrics.latency.labels(ROUTE, 'POST');
   const byStatus = new Map<number, Series>();
@@ -85,25 +86,35 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
     finish(req, res, status, JSON.stringify({ error, statusCode: status }), started, keyId, extra);
 
   const answer = (req: IncomingMessage, res: ServerResponse, body: Buffer, started: number, keyId: string | undefined): void => {
-    let value: unknown;
-    try {
-      value = parseJsonBody(body.toString('utf8'));
-    } catch (e) {
-      if (e instanceof JsonBodyError) return refuse(req, res, 400, e.message, started, keyId);
-      throw e;
-    }
-    const invalid = check(value);
-    if (invalid !== undefined) return refuse(req, res, 400, invalid, started, keyId);
-    let a: SeedAnswer;
-    try {
-      a = classify(value as Record<string, unknown>);
-    } catch (e) {
-      if (e instanceof ClassifyRefusal) return refuse(req, res, e.statusCode, e.message, started, keyId);
-      throw e;
+    let a = scanned(body);
+    if (a === undefined) {
+      // anything the byte scanner does not take: parsed, checked and encoded the generic way
+      const v = generic(req, res, body, started, keyId);
+      if (v === undefined) return;
+      a = v;
     }
     let json = answerJson.get(a);
     if (json === undefined) answerJson.set(a, (json = JSON.stringify(a)));
     finish(req, res, 200, json, started, keyId);
+  };
+
+  /** the answer of a body the scanner left, or undefined having answered a refusal */
+  const generic = (req: IncomingMessage, res: ServerResponse, body: Buffer, started: number, keyId: string | undefined): SeedAnswer | undefined => {
+    let value: unknown;
+    try {
+      value = parseJsonBody(body.toString('utf8'));
+    } catch (e) {
+      if (e instanceof JsonBodyError) return void refuse(req, res, 400, e.message, started, keyId);
+      throw e;
+    }
+    const invalid = check(value);
+    if (invalid !== undefined) return void refuse(req, res, 400, invalid, started, keyId);
+    try {
+      return classify(value as Record<string, unknown>);
+    } catch (e) {
+      if (e instanceof ClassifyRefusal) return void refuse(req, res, e.statusCode, e.message, started, keyId);
+      throw e;
+    }
   };
 
   const internal = (req: IncomingMessage, res: ServerResponse, e: unknown, started: number, keyId: string | undefined): void => {
