@@ -75,7 +75,8 @@ export function compileBodyScanner(enc: RowEncoder): BodyScanner | undefined {
   const nSeed = SEED_FIELDS.length;
   if (nSeed > 31) return undefined; // one bit per field in a 32-bit mask
   const seedIndex = new Map(SEED_FIELDS.map(([n], i) => [n, i]));
-  const seedNames = new ByteNames(SEED_FIELDS.map(([n]) => ascii(n)));
+  const nameBytes = SEED_FIELDS.map(([n]) => ascii(n));
+  const seedNames = new ByteNames(nameBytes);
   /** per seed field: 0 integer, 1 fraction, 2 category */
   const kind = Int8Array.from(SEED_FIELDS, ([, t]) => (t === 'integer' ? 0 : t === 'number' ? 1 : 2));
   /** per seed field: the encoder field it feeds, -1 none (a field the model does not read) */
@@ -121,15 +122,29 @@ export function compileBodyScanner(enc: RowEncoder): BodyScanner | undefined {
     for (;;) {
       while (p < n && isSpace(b[p])) p++;
       if (p >= n || b[p] !== QUOTE) return false;
-      // the key
+      // the key: mostly the field after the last one (clients send seed 004's order), else any seed name
       const ks = ++p;
-      while (p < n && b[p] !== QUOTE) {
-        if (b[p] === BACKSLASH) return false;
-        p++;
+      let s = -1;
+      if (guess < nSeed) {
+        const name = nameBytes[guess];
+        const ke = ks + name.length;
+        if (ke < n && b[ke] === QUOTE) {
+          let j = 0;
+          while (j < name.length && name[j] === b[ks + j]) j++;
+          if (j === name.length) {
+            s = guess;
+            p = ke + 1;
+          }
+        }
       }
-      if (p >= n) return false;
-      const ke = p++;
-      const s = guess < nSeed && seedNames.is(guess, b, ks, ke) ? guess : seedNames.find(b, ks, ke);
+      if (s < 0) {
+        while (p < n && b[p] !== QUOTE) {
+          if (b[p] === BACKSLASH) return false;
+          p++;
+        }
+        if (p >= n) return false;
+        s = seedNames.find(b, ks, p++);
+      }
       if (s < 0 || (seen & (1 << s)) !== 0) return false;
       seen |= 1 << s;
       guess = s + 1;
