@@ -19,6 +19,10 @@
  * the row encoder makes: missing values are filled with the training median); a block of four
  * with a NaN in a feature the trees read goes through the one-row walk, which routes NaN as trained.
  *
+ * One row (/classify) goes through a walk also generated per model: the trees of a round (one per
+ * class) walked side by side with each class's sum in a local variable, 2.7 µs for seed 004's
+ * model where the loop over trees and depth took 7.4 µs (CPU time, one row at a time).
+ *
  * Batches of WASM_MIN_ROWS rows or more are walked by the same layout in WebAssembly instead
  * (boosted-walk-kernel.ts: eight rows side by side, NaN routed in the kernel).
  *

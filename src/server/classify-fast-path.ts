@@ -12,8 +12,9 @@
  * Why: through Fastify a /classify request went through the router, three hooks, the content-type
  * parser, the reply's serialiser and header merging, onSend/onResponse hook runners and a request
  * and reply object pair; together these cost more than parsing, validating, encoding and scoring the
- * record. Here a request costs the body's two stream events, JSON.parse, the compiled check, the
- * encoder, the tree walk, one header array and one write.
+ * record. Here a request costs the body's two stream events, the byte scanner that reads a plain
+ * seed 004 body straight into the model's row (classify-body-scanner.ts; any other body goes
+ * JSON.parse, the compiled check and the encoder), the tree walk, one header array and one write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
