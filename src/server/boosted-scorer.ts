@@ -20,8 +20,10 @@
  * with a NaN in a feature the trees read goes through the one-row walk, which routes NaN as trained.
  *
  * One row (/classify) goes through a walk also generated per model: the trees of a round (one per
- * class) walked side by side with each class's sum in a local variable, 2.7 µs for seed 004's
- * model where the loop over trees and depth took 7.4 µs (CPU time, one row at a time).
+ * class) walked side by side with each class's sum in a local variable, in WebAssembly
+ * (boosted-one-row-wasm.ts, ~1.5 µs for seed 004's model with the probabilities) or, for one
+ * output or without WebAssembly, in JavaScript (2.7 µs), where the loop over trees and depth took
+ * 7.4 µs (CPU time, one row at a time).
  *
  * Batches of WASM_MIN_ROWS rows or more are walked by the same layout in WebAssembly instead
  * (boosted-walk-kernel.ts: eight rows side by side, NaN routed in the kernel).
@@ -32,6 +34,7 @@
  */
 import type { BoostState } from '../models/trees/gbdt.js';
 import { compileBoostWalk } from './boosted-walk-kernel.js';
+import { compileOneRowWasm } from './boosted-one-row-wasm.js';
 
 /**
  * Batches of at least this many rows go to the WebAssembly walk (boosted-walk-kernel.ts); fewer
@@ -103,7 +106,8 @@ export function compileBoost(state: BoostState): CompiledBoost | undefined {
   const used = Int32Array.from(new Set(t.feature.filter((f) => f >= 0)));
   const fourNoNaN = generateFourRowWalk(D, cols, rounds, outputs)(feature, threshold, value, init);
   const kernel = compileBoostWalk({ depth: D, trees: nTrees, outputs, cols, feature, threshold, nanRight, value, init });
-  const oneNoNaN = generateOneRowWalk(D, nTrees, outputs)(feature, threshold, value, init);
+  // one row: in WebAssembly when it can be (boosted-one-row-wasm.ts), else the generated JavaScript walk
+  const oneNoNaN = compileOneRowWasm({ depth: D, trees: nTrees, outputs, cols, feature, threshold, value, init }) ?? generateOneRowWalk(D, nTrees, outputs)(feature, threshold, value, init);
   const rowHasNaN = (data: Float64Array, b: number): boolean => {
     for (let u = 0; u < used.length; u++) {
       const v = data[b + used[u]];
