@@ -45,27 +45,51 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-/** A handful of ASCII byte strings to their index: linear on length and bytes (seed names, categories). */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 16777619;
+
+function hashBytes(b: Uint8Array, s: number, e: number): number {
+  let h = FNV_OFFSET;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return h;
+}
+
+/**
+ * ASCII byte strings to their index (seed names, a field's categories): open addressing on an
+ * FNV-1a hash, the bytes compared on a hit. A value listed twice takes its last index, as the
+ * encoder's Map does.
+ */
 class ByteNames {
-  private readonly byLength: Map<number, number[]> = new Map();
+  private readonly table: Int32Array;
+  private readonly mask: number;
   constructor(private readonly names: readonly Uint8Array[]) {
+    let size = 16;
+    while (size < names.length * 4) size *= 2;
+    this.table = new Int32Array(size);
+    this.mask = size - 1;
     names.forEach((n, i) => {
-      const l = this.byLength.get(n.length);
-      if (l) l.push(i);
-      else this.byLength.set(n.length, [i]);
+      let k = hashBytes(n, 0, n.length) & this.mask;
+      while (this.table[k] !== 0 && !this.is(this.table[k] - 1, n, 0, n.length)) k = (k + 1) & this.mask;
+      this.table[k] = i + 1;
     });
   }
   /** is b[s, e) name i */
-  is(i: number, b: Uint8Array, s: number, e: number): boolean {
+  private is(i: number, b: Uint8Array, s: number, e: number): boolean {
     const n = this.names[i];
     if (n.length !== e - s) return false;
     for (let j = 0; j < n.length; j++) if (n[j] !== b[s + j]) return false;
     return true;
   }
   find(b: Uint8Array, s: number, e: number): number {
-    const l = this.byLength.get(e - s);
-    if (l) for (let k = 0; k < l.length; k++) if (this.is(l[k], b, s, e)) return l[k];
-    return -1;
+    return this.findHashed(hashBytes(b, s, e), b, s, e);
+  }
+  /** `h` is hashBytes(b, s, e) */
+  findHashed(h: number, b: Uint8Array, s: number, e: number): number {
+    for (let k = h & this.mask; ; k = (k + 1) & this.mask) {
+      const i = this.table[k];
+      if (i === 0) return -1;
+      if (this.is(i - 1, b, s, e)) return i - 1;
+    }
   }
 }
 
@@ -157,16 +181,18 @@ export function compileBodyScanner(enc: RowEncoder): BodyScanner | undefined {
       if (kind[s] === 2) {
         if (b[p] !== QUOTE) return false;
         const vs = ++p;
+        let h = FNV_OFFSET;
         while (p < n && b[p] !== QUOTE) {
           const c = b[p];
           if (c < 0x20 || c > 0x7e || c === BACKSLASH) return false;
+          h = Math.imul(h ^ c, FNV_PRIME);
           p++;
         }
         if (p >= n) return false;
         const ve = p++;
         if (ve === vs || ve - vs > MAX_CATEGORY) return false;
         if (t >= 0) {
-          const code = categories[s]!.find(b, vs, ve);
+          const code = categories[s]!.findHashed(h, b, vs, ve);
           if (code < 0) return false;
           enc.putValue(t, code, row, 0);
         }
@@ -200,7 +226,7 @@ export function compileBodyScanner(enc: RowEncoder): BodyScanner | undefined {
         if (p < n && ((c = b[p]) === 0x65 || c === 0x45)) return false; // exponent
         const v = frac === 0 ? m : m / POW10[frac];
         // the schema: integers whole (at most 15 digits are below MAX_SAFE_INTEGER), fractions at most 1
-        if (kind[s] === 0 ? !Number.isInteger(v) : v > 1) return false;
+        if (kind[s] === 0 ? frac !== 0 && Math.floor(v) !== v : v > 1) return false;
         if (t >= 0) enc.putValue(t, v, row, 0);
       }
       while (p < n && isSpace(b[p])) p++;
