@@ -9,13 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readDataset } from '../sources/read-dataset.js';
 import { loadTrainedModel, predictMatrix } from '../models/trained-model.js';
 import type { BoostState } from '../models/trees/gbdt.js';
 import { matrix } from '../features/matrix.js';
-import { cellText, getColumn } from '../flows/table.js';
 import { sharedPath } from '../testing/shared-data.js';
 import { seedGbdtFile, SEED_004_CURL_BODY } from '../testing/service-model.js';
+import { seedRecords as readSeedRecords } from '../testing/seed-records.js';
 import { compileBodyScanner } from './classify-body-scanner.js';
 import { compileRowEncoder, FieldError, type RowEncoder } from './row-encoder.js';
 import { compileBoost } from './boosted-scorer.js';
@@ -26,21 +25,7 @@ import { SEED_FIELDS } from './seed-fields.js';
 
 const nsl = sharedPath('datasets', 'nsl-kdd');
 const skip = nsl ? false : 'needs ../shared/datasets/nsl-kdd';
-
-/** seed 004 records (field → value) of an NSL-KDD file */
-async function seedRecords(file: string): Promise<Record<string, number | string>[]> {
-  const t = await readDataset([join(nsl!, file)], { warn: () => {} });
-  const kddName: Record<string, string> = {};
-  for (const c of t.columns) kddName[c.name.replace(/_/g, '').replace(/^protocoltype$/, 'protocol')] = c.name;
-  const cols = SEED_FIELDS.map(([n, ty]) => [n, getColumn(t, kddName[n])!, ty] as const);
-  const out: Record<string, number | string>[] = [];
-  for (let r = 0; r < t.rowCount; r++) {
-    const o: Record<string, number | string> = {};
-    for (const [n, c, ty] of cols) o[n] = ty === 'string' ? cellText(c, r) : Number(cellText(c, r));
-    out.push(o);
-  }
-  return out;
-}
+const seedRecords = (file: string) => readSeedRecords(join(nsl!, file));
 
 /** the body as seed 004's clients write it (Python's json.dumps: ", " and ": ", floats as 0.0) */
 function pythonStyle(o: Record<string, number | string>): string {
