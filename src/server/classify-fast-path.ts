@@ -66,15 +66,16 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
     return s;
   };
   const ok = seriesOf(200);
-  /** each answer object's JSON, made once */
-  const answerJson = new WeakMap<SeedAnswer, string>();
+  /** each answer object's JSON and headers, made once (Node reads a header array, never changes it) */
+  const answerOut = new WeakMap<SeedAnswer, { readonly json: string; readonly headers: string[] }>();
+  const headersOf = (json: string): string[] => ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(json))];
   let errors = 0;
 
-  const finish = (req: IncomingMessage, res: ServerResponse, status: number, json: string, started: number, keyId: string | undefined, extra?: readonly [string, string]): void => {
-    const headers = ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(json))];
-    if (extra) headers.push(extra[0], extra[1]);
+  const finish = (req: IncomingMessage, res: ServerResponse, status: number, json: string, started: number, keyId: string | undefined, extra?: readonly [string, string], made?: string[]): void => {
+    let headers = made ?? headersOf(json);
+    if (extra) headers = [...headers, extra[0], extra[1]];
     // a request that was still arriving when shutdown began must not hold its connection open
-    if (closing()) headers.push('Connection', 'close');
+    if (closing()) headers = [...headers, 'Connection', 'close'];
     res.writeHead(status, headers);
     res.end(json);
     const ms = performance.now() - started;
@@ -94,9 +95,12 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
       if (v === undefined) return;
       a = v;
     }
-    let json = answerJson.get(a);
-    if (json === undefined) answerJson.set(a, (json = JSON.stringify(a)));
-    finish(req, res, 200, json, started, keyId);
+    let out = answerOut.get(a);
+    if (out === undefined) {
+      const json = JSON.stringify(a);
+      answerOut.set(a, (out = { json, headers: headersOf(json) }));
+    }
+    finish(req, res, 200, out.json, started, keyId, undefined, out.headers);
   };
 
   /** the answer of a body the scanner left, or undefined having answered a refusal */
