@@ -64,7 +64,9 @@ function depthOf(feature: Int32Array, left: Int32Array, right: Int32Array, node:
   return feature[node] < 0 ? 0 : 1 + Math.max(depthOf(feature, left, right, left[node]), depthOf(feature, left, right, right[node]));
 }
 
-export function compileBoost(state: BoostState): CompiledBoost | undefined {
+/** `wasm: false` serves every walk in JavaScript, as a process without WebAssembly does (tests compare both) */
+export function compileBoost(state: BoostState, options: { readonly wasm?: boolean } = {}): CompiledBoost | undefined {
+  const useWasm = options.wasm !== false;
   const t = state.trees;
   const { outputs, nClasses, init, cols } = state;
   if (!t || nClasses < 2) return undefined;
@@ -105,9 +107,9 @@ export function compileBoost(state: BoostState): CompiledBoost | undefined {
   const rounds = nTrees / outputs;
   const used = Int32Array.from(new Set(t.feature.filter((f) => f >= 0)));
   const fourNoNaN = generateFourRowWalk(D, cols, rounds, outputs)(feature, threshold, value, init);
-  const kernel = compileBoostWalk({ depth: D, trees: nTrees, outputs, cols, feature, threshold, nanRight, value, init });
+  const kernel = !useWasm ? undefined : compileBoostWalk({ depth: D, trees: nTrees, outputs, cols, feature, threshold, nanRight, value, init });
   // one row: in WebAssembly when it can be (boosted-one-row-wasm.ts), else the generated JavaScript walk
-  const oneNoNaN = compileOneRowWasm({ depth: D, trees: nTrees, outputs, cols, feature, threshold, value, init }) ?? generateOneRowWalk(D, nTrees, outputs)(feature, threshold, value, init);
+  const oneNoNaN = (useWasm ? compileOneRowWasm({ depth: D, trees: nTrees, outputs, cols, feature, threshold, value, init }) : undefined) ?? generateOneRowWalk(D, nTrees, outputs)(feature, threshold, value, init);
   const rowHasNaN = (data: Float64Array, b: number): boolean => {
     for (let u = 0; u < used.length; u++) {
       const v = data[b + used[u]];

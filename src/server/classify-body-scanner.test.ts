@@ -168,21 +168,24 @@ test('bodies the scanner cannot read exactly, or the schema refuses, are left to
   assert.ok(took > 100, `${took} changed bodies taken`);
 });
 
-test('the one-row walk gives the generic predictor probabilities bit for bit on every NSL-KDD record', { skip, timeout: 600_000 }, async () => {
+test('the one-row walk (WebAssembly and JavaScript) gives the generic predictor probabilities bit for bit on every NSL-KDD record', { skip, timeout: 600_000 }, async () => {
   const m = await loadTrainedModel((await seedGbdtFile())!);
   const enc = compileRowEncoder(m.pipeline, 'ignore');
-  const boost = compileBoost(m.estimator.state as BoostState)!;
-  assert.ok(boost, 'seed 004 GBDT laid out');
   const records = [...(await seedRecords('KDDTest+.txt')), ...(await seedRecords('KDDTrain+_20Percent.txt'))];
   const n = records.length;
   const data = new Float64Array(n * enc.width);
   records.forEach((r, i) => enc.encode(r, data, i * enc.width));
   const want = predictMatrix(m, matrix(n, enc.width, data)).proba!;
-  const k = boost.classes;
-  const proba = new Float64Array(k);
-  const scores = new Float64Array(boost.outputs);
-  for (let r = 0; r < n; r++) {
-    boost.predictProba(data.subarray(r * enc.width, (r + 1) * enc.width), 1, proba, scores);
-    for (let c = 0; c < k; c++) if (!Object.is(proba[c], want[r * k + c])) assert.fail(`record ${r}, class ${c}: ${proba[c]} one-row, ${want[r * k + c]} generic`);
+  for (const wasm of [true, false]) {
+    const boost = compileBoost(m.estimator.state as BoostState, { wasm })!;
+    assert.ok(boost, 'seed 004 GBDT laid out');
+    assert.equal(boost.wasm, wasm);
+    const k = boost.classes;
+    const proba = new Float64Array(k);
+    const scores = new Float64Array(boost.outputs);
+    for (let r = 0; r < n; r++) {
+      boost.predictProba(data.subarray(r * enc.width, (r + 1) * enc.width), 1, proba, scores);
+      for (let c = 0; c < k; c++) if (!Object.is(proba[c], want[r * k + c])) assert.fail(`record ${r}, class ${c}: ${proba[c]} one-row (${wasm ? 'WebAssembly' : 'JavaScript'}), ${want[r * k + c]} generic`);
+    }
   }
 });
