@@ -12,8 +12,9 @@
  * Why: through Fastify a /classify request went through the router, three hooks, the content-type
  * parser, the reply's serialiser and header merging, onSend/onResponse hook runners and a request
  * and reply object pair; together these cost more than parsing, validating, encoding and scoring the
- * record. Here a request costs the body's two stream events, JSON.parse, the compiled check, the
- * encoder, the tree walk, one header array and one write.
+ * record. Here a request costs the body's two stream events, the byte scanner that reads a plain
+ * seed 004 body straight into the model's row (classify-body-scanner.ts; any other body goes
+ * JSON.parse, the compiled check and the encoder), the tree walk, one header array and one write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +27,7 @@ import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import { bodyCheck } from './validation.js';
 import { JsonBodyError, parseJsonBody } from './json-body.js';
 import { ClassifyBody } from './schemas.js';
-import { ClassifyRefusal, type SeedAnswer } from './routes/classify.js';
+import { ClassifyRefusal, scannedClassifier, type SeedAnswer } from './routes/classify.js';
 
 export interface FastPathOptions {
   readonly ctx: ServiceContext;
@@ -55,6 +56,7 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
   if (ctx.config.cors.origins.length > 0) return undefined;
   const limit = ctx.config.limits.bodyBytes;
   const check = bodyCheck(ClassifyBody);
+  const scanned = scannedClassifier(ctx);
   const log: Logger = ctx.log;
   const latency = ctx.metrics.latency.labels(ROUTE, 'POST');
   const byStatus = new Map<number, Series>();
@@ -64,15 +66,16 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
     return s;
   };
   const ok = seriesOf(200);
-  /** each answer object's JSON, made once */
-  const answerJson = new WeakMap<SeedAnswer, string>();
+  /** each answer object's JSON and headers, made once (Node reads a header array, never changes it) */
+  const answerOut = new WeakMap<SeedAnswer, { readonly json: string; readonly headers: string[] }>();
+  const headersOf = (json: string): string[] => ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(json))];
   let errors = 0;
 
-  const finish = (req: IncomingMessage, res: ServerResponse, status: number, json: string, started: number, keyId: string | undefined, extra?: readonly [string, string]): void => {
-    const headers = ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(json))];
-    if (extra) headers.push(extra[0], extra[1]);
+  const finish = (req: IncomingMessage, res: ServerResponse, status: number, json: string, started: number, keyId: string | undefined, extra?: readonly [string, string], made?: string[]): void => {
+    let headers = made ?? headersOf(json);
+    if (extra) headers = [...headers, extra[0], extra[1]];
     // a request that was still arriving when shutdown began must not hold its connection open
-    if (closing()) headers.push('Connection', 'close');
+    if (closing()) headers = [...headers, 'Connection', 'close'];
     res.writeHead(status, headers);
     res.end(json);
     const ms = performance.now() - started;
@@ -85,25 +88,38 @@ export function classifyFastPath(o: FastPathOptions): FastPath | undefined {
     finish(req, res, status, JSON.stringify({ error, statusCode: status }), started, keyId, extra);
 
   const answer = (req: IncomingMessage, res: ServerResponse, body: Buffer, started: number, keyId: string | undefined): void => {
+    let a = scanned(body);
+    if (a === undefined) {
+      // anything the byte scanner does not take: parsed, checked and encoded the generic way
+      const v = generic(req, res, body, started, keyId);
+      if (v === undefined) return;
+      a = v;
+    }
+    let out = answerOut.get(a);
+    if (out === undefined) {
+      const json = JSON.stringify(a);
+      answerOut.set(a, (out = { json, headers: headersOf(json) }));
+    }
+    finish(req, res, 200, out.json, started, keyId, undefined, out.headers);
+  };
+
+  /** the answer of a body the scanner left, or undefined having answered a refusal */
+  const generic = (req: IncomingMessage, res: ServerResponse, body: Buffer, started: number, keyId: string | undefined): SeedAnswer | undefined => {
     let value: unknown;
     try {
       value = parseJsonBody(body.toString('utf8'));
     } catch (e) {
-      if (e instanceof JsonBodyError) return refuse(req, res, 400, e.message, started, keyId);
+      if (e instanceof JsonBodyError) return void refuse(req, res, 400, e.message, started, keyId);
       throw e;
     }
     const invalid = check(value);
-    if (invalid !== undefined) return refuse(req, res, 400, invalid, started, keyId);
-    let a: SeedAnswer;
+    if (invalid !== undefined) return void refuse(req, res, 400, invalid, started, keyId);
     try {
-      a = classify(value as Record<string, unknown>);
+      return classify(value as Record<string, unknown>);
     } catch (e) {
-      if (e instanceof ClassifyRefusal) return refuse(req, res, e.statusCode, e.message, started, keyId);
+      if (e instanceof ClassifyRefusal) return void refuse(req, res, e.statusCode, e.message, started, keyId);
       throw e;
     }
-    let json = answerJson.get(a);
-    if (json === undefined) answerJson.set(a, (json = JSON.stringify(a)));
-    finish(req, res, 200, json, started, keyId);
   };
 
   const internal = (req: IncomingMessage, res: ServerResponse, e: unknown, started: number, keyId: string | undefined): void => {

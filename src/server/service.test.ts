@@ -14,6 +14,8 @@ import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './server-config.js';
 import { seedGbdtFile, SEED_004_CURL_BODY } from '../testing/service-model.js';
 import { skipWithoutShared } from '../testing/shared-data.js';
 import { SEED_FIELDS } from './seed-fields.js';
+import { seedRecords } from '../testing/seed-records.js';
+import { sharedPath } from '../testing/shared-data.js';
 
 const skip = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt');
 const dir = mkdtempSync(join(tmpdir(), 'ns-svc-'));
@@ -169,6 +171,38 @@ test('a flood of connections beyond the limit is answered 429 with Retry-After; 
   for (const s of held) s.destroy();
   await new Promise((r) => setTimeout(r, 300));
   assert.equal((await post('/classify', SEED_004_CURL_BODY)).status, 200);
+});
+
+test('POST /classify: real NSL-KDD records get the same answer read by the byte scanner (stated length) as through Fastify (chunked)', { skip }, async () => {
+  // KDDTest+ records (every class, and "Not recognized"), and a service never seen in training (a 400 both ways)
+  const records = (await seedRecords(sharedPath('datasets', 'nsl-kdd', 'KDDTest+.txt')!)).filter((_, i) => i % 97 === 0);
+  records.push({ ...records[0], service: 'gopher_v9' });
+  const u = new URL(svc.url);
+  const over = (head: string): Promise<string> =>
+    new Promise((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname);
+      let got = '';
+      sock.on('data', (d) => (got += d));
+      sock.on('close', () => resolve(got));
+      sock.write(head);
+    });
+  const answer = (res: string): string => {
+    const status = res.slice(0, res.indexOf('\r\n'));
+    const body = res.slice(res.indexOf('\r\n\r\n') + 4);
+    return `${status} ${/transfer-encoding: chunked/i.test(res) ? body.replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, '') : body}`;
+  };
+  const seen = new Map<string, number>();
+  for (const rec of records) {
+    for (const body of [JSON.stringify(rec), JSON.stringify(rec, null, 1)]) {
+      const len = Buffer.byteLength(body);
+      const stated = answer(await over(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\nConnection: close\r\n\r\n${body}`));
+      const chunked = answer(await over(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${len.toString(16)}\r\n${body}\r\n0\r\n\r\n`));
+      assert.equal(stated, chunked, body);
+      seen.set(stated, (seen.get(stated) ?? 0) + 1);
+    }
+  }
+  const answers = [...seen.keys()];
+  assert.ok(answers.filter((a) => a.includes('Attack Type')).length >= 4 && answers.some((a) => a.includes('never seen in training')), answers.join('\n'));
 });
 
 test('batch scoring: JSON lines, a JSON array and CSV give the answers /classify gives, streamed in order', { skip }, async () => {

@@ -16,6 +16,7 @@ import { ClassifyAnswer, ClassifyBody, ErrorAnswer } from '../schemas.js';
 import { FieldError } from '../row-encoder.js';
 import { classifyOne } from '../model-answer.js';
 import type { LoadedModel } from '../model-registry.js';
+import { compileBodyScanner, type BodyScanner } from '../classify-body-scanner.js';
 
 /** A request /classify answers with a 4xx: no classifier (409), or a field the model cannot take (400). */
 export class ClassifyRefusal extends Error {
@@ -47,6 +48,24 @@ export function classifier(ctx: ServiceContext): (body: Record<string, unknown>)
       throw e;
     }
     return classifyOne(ctx.metrics, m, row, ctx.config.classify.minConfidence);
+  };
+}
+
+/**
+ * The fast path's first try (classify-fast-path.ts): seed 004's answer for a body read straight
+ * from its bytes (classify-body-scanner.ts), or undefined when the scanner does not take the body
+ * or there is no classifier, and then the body goes the generic way (JSON.parse, the schema check,
+ * `classifier`). A body it takes gets the answer `classifier` gives its parsed value.
+ */
+export function scannedClassifier(ctx: ServiceContext): (body: Uint8Array) => SeedAnswer | undefined {
+  const scanning = new WeakMap<LoadedModel, { readonly scan: BodyScanner | undefined; readonly row: Float64Array }>();
+  return (body) => {
+    const m = ctx.models.classifier();
+    if (!m) return undefined;
+    let s = scanning.get(m);
+    if (!s) scanning.set(m, (s = { scan: compileBodyScanner(m.encoder), row: new Float64Array(m.encoder.width) }));
+    if (!s.scan || !s.scan(body, s.row)) return undefined;
+    return classifyOne(ctx.metrics, m, s.row, ctx.config.classify.minConfidence);
   };
 }
 
