@@ -66,13 +66,72 @@ export interface FeatureReason {
 const UNSEEN_WEIGHT = 10;
 
 /**
- * An explainer for the rows of one table: columns are looked up once, so explaining many rows
- * costs only the comparisons.
+ * An explainer for the rows of one table: columns are looked up and each numeric column's
+ * "(baseline median …, 99th pct …)" text made once, so explaining many rows costs only the
+ * comparisons, and only the `top` reasons kept become text (analyze explains every risky flow:
+ * most of them have more unusual features than it shows).
  */
 export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: number) => FeatureReason[] {
   const byName = new Map(t.columns.map((c) => [c.name, c]));
-  const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined);
-  return (r) => explainWith(pairs as unknown as readonly (readonly [NumericStats | CategoricalStats, Column])[], r, top);
+  const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined) as unknown as readonly (readonly [NumericStats | CategoricalStats, Column])[];
+  const suffix = pairs.map(([s]) => (s.kind === 'numeric' ? ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})` : ''));
+  // the candidates of one row: pair index and weight, best first (ties in column order)
+  const at = new Int32Array(top + 1);
+  const weight = new Float64Array(top + 1);
+  return (r) => {
+    if (top < 1) return explainWith(pairs, r, top);
+    let kept = 0;
+    const consider = (i: number, w: number): void => {
+      // after every kept candidate at least as heavy: the order of a stable sort by weight
+      let k = kept;
+      while (k > 0 && weight[k - 1] < w) k--;
+      if (k >= top) return;
+      for (let m = Math.min(kept, top - 1); m > k; m--) {
+        at[m] = at[m - 1];
+        weight[m] = weight[m - 1];
+      }
+      at[k] = i;
+      weight[k] = w;
+      if (kept < top) kept++;
+    };
+    for (let i = 0; i < pairs.length; i++) {
+      const [s, c] = pairs[i];
+      if (s.kind === 'numeric' && c.kind === 'numeric') {
+        const x = c.values[r];
+        if (!Number.isFinite(x)) {
+          if (x === Infinity || x === -Infinity) consider(i, UNSEEN_WEIGHT);
+          continue;
+        }
+        if (x >= s.p01 && x <= s.p99) continue;
+        const z = Math.abs(x - s.median) / s.spread;
+        if (z < 3) continue;
+        // a NaN weight (a damaged stats file) sorts as the full sort does it
+        if (z !== z) return explainWith(pairs, r, top);
+        consider(i, Math.min(z, 1e6));
+      } else if (s.kind === 'categorical' && c.kind === 'categorical') {
+        const code = c.codes[r];
+        if (code < 0) continue;
+        const share = s.seen[c.dictionary[code]];
+        if (share === undefined) consider(i, UNSEEN_WEIGHT);
+        else if (share < 0.001) consider(i, 5);
+      }
+    }
+    const out: FeatureReason[] = new Array(kept);
+    for (let k = 0; k < kept; k++) {
+      const [s, c] = pairs[at[k]];
+      let text: string;
+      if (c.kind === 'numeric') {
+        const x = c.values[r];
+        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${suffix[at[k]]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
+      } else {
+        const v = c.dictionary[c.codes[r]];
+        const share = (s as CategoricalStats).seen[v];
+        text = share === undefined ? `${s.name} "${v}" never seen in the baseline` : `${s.name} "${v}" rare in the baseline (${(share * 100).toFixed(2)} %)`;
+      }
+      out[k] = { feature: s.name, weight: weight[k], text };
+    }
+    return out;
+  };
 }
 
 /** The `top` features of row r that are furthest from the baseline. */
@@ -80,7 +139,8 @@ export function explainRow(stats: ColumnStats, t: FlowTable, r: number, top = 3)
   return rowExplainer(stats, t, top)(r);
 }
 
-function explainWith(pairs: readonly (readonly [NumericStats | CategoricalStats, Column])[], r: number, top: number): FeatureReason[] {
+/** The reasons of row r the plain way: every unusual feature as text, sorted, the first `top` (rowExplainer's answer, by definition). */
+export function explainWith(pairs: readonly (readonly [NumericStats | CategoricalStats, Column])[], r: number, top: number): FeatureReason[] {
   const found: FeatureReason[] = [];
   for (const [s, c] of pairs) {
     if (s.kind === 'numeric' && c.kind === 'numeric') {
