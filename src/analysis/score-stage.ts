@@ -68,6 +68,7 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
   const scorer = createFlowScorer(o.baseline, o.classifier, o.weights);
   const detectors = scorer.detectors;
   const normalClass = o.classifier?.normalClass;
+  const firstOf = detectors.map((d) => detectors.indexOf(d));
   return {
     detectors,
     score(batch, ff, ruleP, rowOffset) {
@@ -85,8 +86,12 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
         attackClass[r] = ac;
         if (s.risk[r] >= o.flowThreshold) {
           const out: string[] = [];
-          const fired = detectors.filter((_d, j) => p[j][r] >= FIRED_P);
-          if (fired.length) out.push(`unusual for ${fired.map((d) => `${d} (above ${(p[detectors.indexOf(d)][r] * 100).toFixed(2)} % of baseline)`).join(', ')}`);
+          // "unusual for A (above x % of baseline), B (...)": a detector's share is its name's first column's
+          let unusual = '';
+          for (let j = 0; j < detectors.length; j++) {
+            if (p[j][r] >= FIRED_P) unusual += `${unusual ? ', ' : 'unusual for '}${detectors[j]} (above ${(p[firstOf[j]][r] * 100).toFixed(2)} % of baseline)`;
+          }
+          if (unusual) out.push(unusual);
           if (ac) out.push(`classified as ${ac} (p ${s.classProbability![r].toFixed(3)})`);
           for (const f of explain(r)) out.push(f.text);
           reasons[r] = out;

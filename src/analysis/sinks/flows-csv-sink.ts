@@ -82,7 +82,7 @@ export function flowsCsvSink(): Sink {
         w.sig6(risk);
         w.text(risk >= verdictAt ? ',attack,' : ',normal,');
         const reasons = s.reasons[r];
-        if (reasons && reasons.length) w.text(csvCell(reasons.join('; ')));
+        if (reasons && reasons.length) w.joinedCell(reasons, '; ');
         if (s.truth) {
           w.byte(44);
           w.text(`${s.truth[r]}`);
