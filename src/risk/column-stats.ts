@@ -4,7 +4,9 @@
  * percentile band), or a category the baseline never showed. Not a detector: it ranks the
  * features of a flow that other evidence already found risky.
  */
-import type { Column, FlowTable } from '../flows/table.js';
+import type { CategoricalColumn, Column, FlowTable } from '../flows/table.js';
+
+const EMPTY_VALUES = new Float64Array(0);
 
 export interface NumericStats {
   readonly name: string;
@@ -75,43 +77,56 @@ export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: num
   const byName = new Map(t.columns.map((c) => [c.name, c]));
   const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined) as unknown as readonly (readonly [NumericStats | CategoricalStats, Column])[];
   const suffix = pairs.map(([s]) => (s.kind === 'numeric' ? ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})` : ''));
+  // each pair's kind and numbers in flat arrays: the row loop below runs ~90 times per risky flow
+  const NUMERIC = 1;
+  const CATEGORICAL = 2;
+  const kind = Uint8Array.from(pairs, ([s, c]) => (s.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : s.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0));
+  const values = pairs.map(([, c]) => (c.kind === 'numeric' ? c.values : EMPTY_VALUES));
+  const num = (f: (s: NumericStats) => number): Float64Array => Float64Array.from(pairs, ([s]) => (s.kind === 'numeric' ? f(s) : NaN));
+  const p01 = num((s) => s.p01);
+  const p99 = num((s) => s.p99);
+  const median = num((s) => s.median);
+  const spread = num((s) => s.spread);
   // the candidates of one row: pair index and weight, best first (ties in column order)
   const at = new Int32Array(top + 1);
   const weight = new Float64Array(top + 1);
+  let kept = 0;
+  const consider = (i: number, w: number): void => {
+    // after every kept candidate at least as heavy: the order of a stable sort by weight
+    let k = kept;
+    while (k > 0 && weight[k - 1] < w) k--;
+    if (k >= top) return;
+    for (let m = Math.min(kept, top - 1); m > k; m--) {
+      at[m] = at[m - 1];
+      weight[m] = weight[m - 1];
+    }
+    at[k] = i;
+    weight[k] = w;
+    if (kept < top) kept++;
+  };
   return (r) => {
     if (top < 1) return explainWith(pairs, r, top);
-    let kept = 0;
-    const consider = (i: number, w: number): void => {
-      // after every kept candidate at least as heavy: the order of a stable sort by weight
-      let k = kept;
-      while (k > 0 && weight[k - 1] < w) k--;
-      if (k >= top) return;
-      for (let m = Math.min(kept, top - 1); m > k; m--) {
-        at[m] = at[m - 1];
-        weight[m] = weight[m - 1];
-      }
-      at[k] = i;
-      weight[k] = w;
-      if (kept < top) kept++;
-    };
-    for (let i = 0; i < pairs.length; i++) {
-      const [s, c] = pairs[i];
-      if (s.kind === 'numeric' && c.kind === 'numeric') {
-        const x = c.values[r];
-        if (!Number.isFinite(x)) {
-          if (x === Infinity || x === -Infinity) consider(i, UNSEEN_WEIGHT);
+    kept = 0;
+    for (let i = 0; i < kind.length; i++) {
+      const k = kind[i];
+      if (k === NUMERIC) {
+        const x = values[i][r];
+        if (x !== x) continue;
+        if (x === Infinity || x === -Infinity) {
+          consider(i, UNSEEN_WEIGHT);
           continue;
         }
-        if (x >= s.p01 && x <= s.p99) continue;
-        const z = Math.abs(x - s.median) / s.spread;
+        if (x >= p01[i] && x <= p99[i]) continue;
+        const z = Math.abs(x - median[i]) / spread[i];
         if (z < 3) continue;
         // a NaN weight (a damaged stats file) sorts as the full sort does it
         if (z !== z) return explainWith(pairs, r, top);
         consider(i, Math.min(z, 1e6));
-      } else if (s.kind === 'categorical' && c.kind === 'categorical') {
+      } else if (k === CATEGORICAL) {
+        const c = pairs[i][1] as CategoricalColumn;
         const code = c.codes[r];
         if (code < 0) continue;
-        const share = s.seen[c.dictionary[code]];
+        const share = (pairs[i][0] as CategoricalStats).seen[c.dictionary[code]];
         if (share === undefined) consider(i, UNSEEN_WEIGHT);
         else if (share < 0.001) consider(i, 5);
       }
