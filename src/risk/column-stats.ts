@@ -66,6 +66,8 @@ export interface FeatureReason {
 }
 
 const UNSEEN_WEIGHT = 10;
+/** most texts kept per column and batch (values beyond it are formatted each time) */
+const TEXTS_PER_COLUMN = 4096;
 
 /**
  * An explainer for the rows of one table: columns are looked up and each numeric column's
@@ -87,6 +89,8 @@ export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: num
   const p99 = num((s) => s.p99);
   const median = num((s) => s.median);
   const spread = num((s) => s.spread);
+  // per pair, texts already made, by value (numeric) or code (categorical)
+  const texts: (Map<number, string> | undefined)[] = new Array(pairs.length);
   // the candidates of one row: pair index and weight, best first (ties in column order)
   const at = new Int32Array(top + 1);
   const weight = new Float64Array(top + 1);
@@ -133,15 +137,24 @@ export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: num
     }
     const out: FeatureReason[] = new Array(kept);
     for (let k = 0; k < kept; k++) {
-      const [s, c] = pairs[at[k]];
-      let text: string;
-      if (c.kind === 'numeric') {
-        const x = c.values[r];
-        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${suffix[at[k]]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
-      } else {
-        const v = c.dictionary[c.codes[r]];
-        const share = (s as CategoricalStats).seen[v];
-        text = share === undefined ? `${s.name} "${v}" never seen in the baseline` : `${s.name} "${v}" rare in the baseline (${(share * 100).toFixed(2)} %)`;
+      const i = at[k];
+      const [s, c] = pairs[i];
+      // the same value of a column gives the same text: made once per batch (most risky flows of
+      // a batch share their unusual values, e.g. "RST Flag Count 1 (...)"), which also keeps one
+      // copy of it alive for the batch's sinks instead of one per flow
+      const key = c.kind === 'numeric' ? c.values[r] : c.codes[r];
+      const known = texts[i] ?? (texts[i] = new Map());
+      let text = known.get(key);
+      if (text === undefined) {
+        if (c.kind === 'numeric') {
+          const x = c.values[r];
+          text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${suffix[i]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
+        } else {
+          const v = c.dictionary[c.codes[r]];
+          const share = (s as CategoricalStats).seen[v];
+          text = share === undefined ? `${s.name} "${v}" never seen in the baseline` : `${s.name} "${v}" rare in the baseline (${(share * 100).toFixed(2)} %)`;
+        }
+        if (known.size < TEXTS_PER_COLUMN) known.set(key, text);
       }
       out[k] = { feature: s.name, weight: weight[k], text };
     }
