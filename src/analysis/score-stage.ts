@@ -9,7 +9,7 @@ import type { FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import type { Baseline } from '../risk/baseline.js';
 import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
-import { rowExplainer } from '../risk/column-stats.js';
+import { rowReasonTexts } from '../risk/column-stats.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import type { TrainedModel } from '../models/trained-model.js';
 
@@ -78,7 +78,7 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
       const n = batch.rowCount;
       const attackClass: (string | undefined)[] = new Array(n);
       const reasons: (string[] | undefined)[] = new Array(n);
-      const explain = rowExplainer(o.baseline.columns, batch, 3);
+      const explain = rowReasonTexts(o.baseline.columns, batch, 3);
       const unusualText = unusualReasons(detectors, p);
       for (let r = 0; r < n; r++) {
         const cls = s.predictedClass?.[r];
@@ -89,7 +89,7 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
           const unusual = unusualText(r);
           if (unusual) out.push(unusual);
           if (ac) out.push(`classified as ${ac} (p ${s.classProbability![r].toFixed(3)})`);
-          for (const f of explain(r)) out.push(f.text);
+          explain(r, out);
           reasons[r] = out;
         }
       }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readDataset } from '../sources/read-dataset.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import type { Column } from '../flows/table.js';
-import { explainWith, fitColumnStats, rowExplainer, type CategoricalStats, type NumericStats } from './column-stats.js';
+import { explainWith, fitColumnStats, rowExplainer, rowReasonTexts, type CategoricalStats, type NumericStats } from './column-stats.js';
 
 test(
   'the top-k explainer gives exactly the plain sorted explanation on CIC attack flows, infinities and missing cells included',
@@ -28,9 +28,13 @@ test(
     let explained = 0;
     for (const top of [1, 3, 5]) {
       const explain = rowExplainer(stats, t, top);
+      const texts = rowReasonTexts(stats, t, top);
       for (let r = 0; r < t.rowCount; r++) {
         const want = explainWith(pairs, r, top);
         assert.deepEqual(explain(r), want, `row ${r}, top ${top}`);
+        const out = ['before'];
+        texts(r, out);
+        assert.deepEqual(out, ['before', ...want.map((f) => f.text)], `texts of row ${r}, top ${top}`);
         if (want.length === top) explained++;
       }
     }
