@@ -9,7 +9,7 @@ import type { FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import type { Baseline } from '../risk/baseline.js';
 import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
-import { rowExplainer } from '../risk/column-stats.js';
+import { rowReasonTexts } from '../risk/column-stats.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import type { TrainedModel } from '../models/trained-model.js';
 
@@ -78,17 +78,18 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
       const n = batch.rowCount;
       const attackClass: (string | undefined)[] = new Array(n);
       const reasons: (string[] | undefined)[] = new Array(n);
-      const explain = rowExplainer(o.baseline.columns, batch, 3);
+      const explain = rowReasonTexts(o.baseline.columns, batch, 3);
+      const unusualText = unusualReasons(detectors, p);
       for (let r = 0; r < n; r++) {
         const cls = s.predictedClass?.[r];
         const ac = cls !== undefined && normalClass !== undefined && cls !== normalClass ? cls : undefined;
         attackClass[r] = ac;
         if (s.risk[r] >= o.flowThreshold) {
           const out: string[] = [];
-          const fired = detectors.filter((_d, j) => p[j][r] >= FIRED_P);
-          if (fired.length) out.push(`unusual for ${fired.map((d) => `${d} (above ${(p[detectors.indexOf(d)][r] * 100).toFixed(2)} % of baseline)`).join(', ')}`);
+          const unusual = unusualText(r);
+          if (unusual) out.push(unusual);
           if (ac) out.push(`classified as ${ac} (p ${s.classProbability![r].toFixed(3)})`);
-          for (const f of explain(r)) out.push(f.text);
+          explain(r, out);
           reasons[r] = out;
         }
       }
@@ -126,5 +127,61 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
         line: (r) => (origin ? origin.line[r] : rowOffset + r + 1),
       };
     },
+  };
+}
+
+/** most texts kept per detector and batch by unusualReasons */
+const SHARES_KEPT = 4096;
+
+/**
+ * Row r's "unusual for A (above x % of baseline), B (...)" ('' when no detector fired), each text
+ * made once per batch: a detector's part by its p, the whole by the parts' numbers (risky flows of
+ * a batch mostly share them, e.g. p = 1 for every detector), one string kept for all its flows.
+ * A detector's share is read from the first column of its name (as indexOf found it).
+ */
+export function unusualReasons(detectors: readonly string[], p: readonly Float64Array[]): (r: number) => string {
+  const m = detectors.length;
+  const firstOf = detectors.map((d) => detectors.indexOf(d));
+  const ids = detectors.map(() => new Map<number, number>());
+  const parts: string[][] = detectors.map(() => []);
+  const whole = new Map<number, string>();
+  // the whole's key: Σ (part number + 1) · (SHARES_KEPT + 1)^j, exact up to 4 detectors
+  const keyed = m <= 4;
+  return (r) => {
+    let key = 0;
+    let scale = 1;
+    let text: string | undefined;
+    for (let j = 0; j < m; j++, scale *= SHARES_KEPT + 1) {
+      if (!(p[j][r] >= FIRED_P)) continue;
+      const share = p[firstOf[j]][r];
+      let id = ids[j].get(share);
+      if (id === undefined) {
+        id = parts[j].length;
+        if (id < SHARES_KEPT) {
+          parts[j].push(`${detectors[j]} (above ${(share * 100).toFixed(2)} % of baseline)`);
+          ids[j].set(share, id);
+        }
+      }
+      key += (id + 1) * scale;
+      if (id >= SHARES_KEPT || !keyed) {
+        // too many distinct shares: this row's text made in full
+        text = '';
+        for (let i = 0; i < m; i++) {
+          if (p[i][r] >= FIRED_P) text += `${text ? ', ' : 'unusual for '}${detectors[i]} (above ${(p[firstOf[i]][r] * 100).toFixed(2)} % of baseline)`;
+        }
+        return text;
+      }
+    }
+    if (key === 0) return '';
+    text = whole.get(key);
+    if (text === undefined) {
+      text = '';
+      for (let j = 0, k = key; j < m; j++, k = Math.floor(k / (SHARES_KEPT + 1))) {
+        const id = (k % (SHARES_KEPT + 1)) - 1;
+        if (id >= 0) text += `${text ? ', ' : 'unusual for '}${parts[j][id]}`;
+      }
+      whole.set(key, text);
+    }
+    return text;
   };
 }

@@ -38,7 +38,6 @@ export function createSourceAggregation(): SourceAggregation {
   const ips = new Map<string, SourceState>();
   return {
     add(s) {
-      const fired: string[] = [];
       for (let r = 0; r < s.rows; r++) {
         const src = s.srcIp(r);
         if (src === null) continue;
@@ -49,9 +48,10 @@ export function createSourceAggregation(): SourceAggregation {
         }
         const risk = s.risk[r];
         addFlow(st, s.z[r], risk, s.time(r));
-        fired.length = 0;
-        for (let j = 0; j < s.p.length; j++) if (s.p[j][r] >= FIRED_P) fired.push(s.detectors[j]);
-        for (const f of fired) st.fired.set(f, (st.fired.get(f) ?? 0) + 1);
+        // counted in detector order, as a list of the fired ones was (no array per flow)
+        for (let j = 0; j < s.p.length; j++) {
+          if (s.p[j][r] >= FIRED_P) st.fired.set(s.detectors[j], (st.fired.get(s.detectors[j]) ?? 0) + 1);
+        }
         const ac = s.attackClass[r];
         if (ac) st.classes.set(ac, (st.classes.get(ac) ?? 0) + 1);
         if (risk >= s.flowThreshold) st.risky++;

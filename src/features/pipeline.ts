@@ -122,7 +122,17 @@ export function fitPipeline(table: FlowTable, options: PipelineOptions): Pipelin
  * reuses one per detector across batches: the matrix lives only until the detector has scored it).
  */
 export function transformTable(state: PipelineState, table: FlowTable, where?: string, scratch?: Float64Array): Matrix {
-  const n = table.rowCount;
+  return transformRows(state, table, 0, table.rowCount, where, scratch);
+}
+
+/**
+ * transformTable of rows [start, end) only: row `start` is the matrix's first row. The flow scorer
+ * scores a large batch in slices that fit its reused scratch memory (a 65,536-flow capture batch
+ * made three new 45 MB matrices per batch, most of analyze's garbage); every cell is computed as
+ * transformTable computes it, so the slices' rows are the same bits.
+ */
+export function transformRows(state: PipelineState, table: FlowTable, start: number, end: number, where?: string, scratch?: Float64Array): Matrix {
+  const n = end - start;
   const width = state.outputNames.length;
   const reuse = scratch !== undefined && scratch.length >= n * width;
   const out: Matrix = reuse ? { rows: n, cols: width, data: scratch.subarray(0, n * width) } : matrix(n, width);
@@ -131,7 +141,9 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
   if (reuse && state.inputs.some((i) => i.kind === 'categorical' && i.encoding === 'onehot')) d.fill(0);
   // look every column up first (a missing one is an error before any work), then fill the matrix
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
-  const parts: { inp: InputState; offset: number; values?: ArrayLike<number>; codes?: Int32Array }[] = [];
+  // `values` of a numeric column: cell of matrix row r at values[r + shift] (the table's own column,
+  // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r]
+  const parts: { inp: InputState; offset: number; values?: Float64Array; shift: number; codes?: Int32Array }[] = [];
   let o = 0;
   const byName = columnsByName(table);
   for (const inp of state.inputs) {
@@ -144,26 +156,27 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
       );
     }
     if (inp.kind === 'numeric') {
-      parts.push({ inp, offset: o, values: numericValues(col, inp.name, table, where) });
+      const values = numericValues(col, inp.name, table, where, start, end);
+      parts.push({ inp, offset: o, values, shift: col.kind === 'numeric' ? start : 0 });
       o += 1;
     } else {
       const lookup = new Map<string, number>();
       inp.categories.forEach((c, i) => lookup.set(c, i));
-      parts.push({ inp, offset: o, codes: categoryIndexes(col, lookup) });
+      parts.push({ inp, offset: o, shift: 0, codes: categoryIndexes(col, lookup, start, end) });
       o += inp.encoding === 'onehot' ? inp.categories.length : 1;
     }
   }
   const BLOCK = 512;
   for (let r0 = 0; r0 < n; r0 += BLOCK) {
     const r1 = Math.min(n, r0 + BLOCK);
-    for (const { inp, offset, values, codes } of parts) {
+    for (const { inp, offset, values, shift, codes } of parts) {
       if (inp.kind === 'numeric') {
         const { fill, posInf, negInf, center, scale, clip } = inp;
         if (inp.log === true) {
           // logged and filled once per column for every pipeline that scores this table
-          const pre = loggedFilled(values as Float64Array, inp);
+          const pre = loggedFilled(values!, inp);
           for (let r = r0; r < r1; r++) {
-            let v = (pre[r] - center) / scale;
+            let v = (pre[r + shift] - center) / scale;
             if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
             d[r * width + offset] = v;
           }
@@ -171,7 +184,7 @@ export function transformTable(state: PipelineState, table: FlowTable, where?: s
         }
         const vals = values!;
         for (let r = r0; r < r1; r++) {
-          let v = vals[r];
+          let v = vals[r + shift];
           if (v !== v) v = fill;
           else if (v === Infinity) v = posInf;
           else if (v === -Infinity) v = negInf;
@@ -422,15 +435,16 @@ function loggedFilled(vals: Float64Array, inp: NumericInputState): Float64Array 
   return out;
 }
 
-function numericValues(col: Column, name: string, table: FlowTable, where?: string): Float64Array {
+/** The column's own values (whole column), or a text column's rows [start, end) parsed (index 0 = row start). */
+function numericValues(col: Column, name: string, table: FlowTable, where: string | undefined, start: number, end: number): Float64Array {
   if (col.kind === 'numeric') return col.values;
   // a column read as text (e.g. a generic CSV whose first rows looked categorical): parse it
-  const out = new Float64Array(table.rowCount);
+  const out = new Float64Array(end - start);
   const parsed = col.dictionary.map((s) => (s.trim() === '' ? NaN : Number(s)));
-  for (let r = 0; r < table.rowCount; r++) {
+  for (let r = start; r < end; r++) {
     const k = col.codes[r];
     if (k < 0) {
-      out[r] = NaN;
+      out[r - start] = NaN;
       continue;
     }
     const v = parsed[k];
@@ -439,19 +453,20 @@ function numericValues(col: Column, name: string, table: FlowTable, where?: stri
       const file = table.origin ? table.origin.files[table.origin.file[r]] : where;
       throw new InputError({ file, line, column: name }, `"${col.dictionary[k]}" is not a number, and the model was trained with a numeric "${name}"`);
     }
-    out[r] = v;
+    out[r - start] = v;
   }
   return out;
 }
 
-function categoryIndexes(col: Column, lookup: Map<string, number>): Int32Array {
-  const out = new Int32Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
+/** Category index of rows [start, end) (index 0 = row start). */
+function categoryIndexes(col: Column, lookup: Map<string, number>, start: number, end: number): Int32Array {
+  const out = new Int32Array(end - start);
   if (col.kind === 'categorical') {
     const remap = col.dictionary.map((s) => lookup.get(s) ?? -1);
-    for (let r = 0; r < out.length; r++) out[r] = col.codes[r] < 0 ? -1 : remap[col.codes[r]];
+    for (let r = 0; r < out.length; r++) out[r] = col.codes[r + start] < 0 ? -1 : remap[col.codes[r + start]];
   } else {
     for (let r = 0; r < out.length; r++) {
-      const v = col.values[r];
+      const v = col.values[r + start];
       out[r] = v !== v ? -1 : (lookup.get(String(v)) ?? -1);
     }
   }

@@ -4,7 +4,9 @@
  * percentile band), or a category the baseline never showed. Not a detector: it ranks the
  * features of a flow that other evidence already found risky.
  */
-import type { Column, FlowTable } from '../flows/table.js';
+import type { CategoricalColumn, Column, FlowTable } from '../flows/table.js';
+
+const EMPTY_VALUES = new Float64Array(0);
 
 export interface NumericStats {
   readonly name: string;
@@ -64,15 +66,127 @@ export interface FeatureReason {
 }
 
 const UNSEEN_WEIGHT = 10;
+/** most texts kept per column and batch (values beyond it are formatted each time) */
+const TEXTS_PER_COLUMN = 4096;
 
 /**
- * An explainer for the rows of one table: columns are looked up once, so explaining many rows
- * costs only the comparisons.
+ * An explainer for the rows of one table: columns are looked up and each numeric column's
+ * "(baseline median …, 99th pct …)" text made once, so explaining many rows costs only the
+ * comparisons, and only the `top` reasons kept become text (analyze explains every risky flow:
+ * most of them have more unusual features than it shows).
  */
 export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: number) => FeatureReason[] {
+  const e = explainerCore(stats, t, top);
+  return (r) => {
+    const kept = e.rank(r);
+    if (kept < 0) return explainWith(e.pairs, r, top);
+    const out: FeatureReason[] = new Array(kept);
+    for (let k = 0; k < kept; k++) out[k] = { feature: e.pairs[e.at[k]][0].name, weight: e.weight[k], text: e.textOf(e.at[k], r) };
+    return out;
+  };
+}
+
+/** rowExplainer's texts alone, pushed onto `out` (no object per reason: analyze keeps only the texts). */
+export function rowReasonTexts(stats: ColumnStats, t: FlowTable, top = 3): (r: number, out: string[]) => void {
+  const e = explainerCore(stats, t, top);
+  return (r, out) => {
+    const kept = e.rank(r);
+    if (kept < 0) {
+      for (const f of explainWith(e.pairs, r, top)) out.push(f.text);
+      return;
+    }
+    for (let k = 0; k < kept; k++) out.push(e.textOf(e.at[k], r));
+  };
+}
+
+type Pairs = readonly (readonly [NumericStats | CategoricalStats, Column])[];
+
+function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
   const byName = new Map(t.columns.map((c) => [c.name, c]));
-  const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined);
-  return (r) => explainWith(pairs as unknown as readonly (readonly [NumericStats | CategoricalStats, Column])[], r, top);
+  const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined) as unknown as Pairs;
+  const suffix = pairs.map(([s]) => (s.kind === 'numeric' ? ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})` : ''));
+  // each pair's kind and numbers in flat arrays: the row loop below runs ~90 times per risky flow
+  const NUMERIC = 1;
+  const CATEGORICAL = 2;
+  const kind = Uint8Array.from(pairs, ([s, c]) => (s.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : s.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0));
+  const values = pairs.map(([, c]) => (c.kind === 'numeric' ? c.values : EMPTY_VALUES));
+  const num = (f: (s: NumericStats) => number): Float64Array => Float64Array.from(pairs, ([s]) => (s.kind === 'numeric' ? f(s) : NaN));
+  const p01 = num((s) => s.p01);
+  const p99 = num((s) => s.p99);
+  const median = num((s) => s.median);
+  const spread = num((s) => s.spread);
+  // per pair, texts already made, by value (numeric) or code (categorical)
+  const texts: (Map<number, string> | undefined)[] = new Array(pairs.length);
+  // the candidates of one row: pair index and weight, best first (ties in column order)
+  const at = new Int32Array(Math.max(0, top) + 1);
+  const weight = new Float64Array(Math.max(0, top) + 1);
+  let kept = 0;
+  const consider = (i: number, w: number): void => {
+    // after every kept candidate at least as heavy: the order of a stable sort by weight
+    let k = kept;
+    while (k > 0 && weight[k - 1] < w) k--;
+    if (k >= top) return;
+    for (let m = Math.min(kept, top - 1); m > k; m--) {
+      at[m] = at[m - 1];
+      weight[m] = weight[m - 1];
+    }
+    at[k] = i;
+    weight[k] = w;
+    if (kept < top) kept++;
+  };
+  /** Row r's best candidates into `at` and `weight`; how many, or −1 when explainWith must answer (top < 1, a NaN weight). */
+  const rank = (r: number): number => {
+    if (top < 1) return -1;
+    kept = 0;
+    for (let i = 0; i < kind.length; i++) {
+      const k = kind[i];
+      if (k === NUMERIC) {
+        const x = values[i][r];
+        if (x !== x) continue;
+        if (x === Infinity || x === -Infinity) {
+          consider(i, UNSEEN_WEIGHT);
+          continue;
+        }
+        if (x >= p01[i] && x <= p99[i]) continue;
+        const z = Math.abs(x - median[i]) / spread[i];
+        if (z < 3) continue;
+        // a NaN weight (a damaged stats file) sorts as the full sort does it
+        if (z !== z) return -1;
+        consider(i, Math.min(z, 1e6));
+      } else if (k === CATEGORICAL) {
+        const c = pairs[i][1] as CategoricalColumn;
+        const code = c.codes[r];
+        if (code < 0) continue;
+        const share = (pairs[i][0] as CategoricalStats).seen[c.dictionary[code]];
+        if (share === undefined) consider(i, UNSEEN_WEIGHT);
+        else if (share < 0.001) consider(i, 5);
+      }
+    }
+    return kept;
+  };
+  /** The text of pair i's reason for row r. */
+  const textOf = (i: number, r: number): string => {
+    const [s, c] = pairs[i];
+    // the same value of a column gives the same text: made once per batch (most risky flows of
+    // a batch share their unusual values, e.g. "RST Flag Count 1 (...)"), which also keeps one
+    // copy of it alive for the batch's sinks instead of one per flow
+    const key = c.kind === 'numeric' ? c.values[r] : c.codes[r];
+    const known = texts[i] ?? (texts[i] = new Map());
+    let text = known.get(key);
+    if (text === undefined) {
+      if (c.kind === 'numeric') {
+        const x = c.values[r];
+        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${suffix[i]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
+      } else {
+        const v = c.dictionary[c.codes[r]];
+        const share = (s as CategoricalStats).seen[v];
+        text = share === undefined ? `${s.name} "${v}" never seen in the baseline` : `${s.name} "${v}" rare in the baseline (${(share * 100).toFixed(2)} %)`;
+      }
+      if (known.size < TEXTS_PER_COLUMN) known.set(key, text);
+    }
+    return text;
+  };
+  return { pairs, at, weight, rank, textOf };
 }
 
 /** The `top` features of row r that are furthest from the baseline. */
@@ -80,7 +194,8 @@ export function explainRow(stats: ColumnStats, t: FlowTable, r: number, top = 3)
   return rowExplainer(stats, t, top)(r);
 }
 
-function explainWith(pairs: readonly (readonly [NumericStats | CategoricalStats, Column])[], r: number, top: number): FeatureReason[] {
+/** The reasons of row r the plain way: every unusual feature as text, sorted, the first `top` (rowExplainer's answer, by definition). */
+export function explainWith(pairs: readonly (readonly [NumericStats | CategoricalStats, Column])[], r: number, top: number): FeatureReason[] {
   const found: FeatureReason[] = [];
   for (const [s, c] of pairs) {
     if (s.kind === 'numeric' && c.kind === 'numeric') {

@@ -40,3 +40,30 @@ test(
     assert.ok(high >= 0.95 * t.rowCount, `${high} of ${t.rowCount} scan flows above risk 0.9`);
   },
 );
+
+test(
+  'a batch larger than the scorer\'s slice (4,096 rows) scores exactly as each detector\'s own predictTable of the whole batch',
+  { skip: skipWithoutShared('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') },
+  async () => {
+    const dir = sharedPath('datasets', 'cicids2017-sample')!;
+    const benign = await readDataset([`${dir}/BENIGN_2500.csv`]);
+    const b = await fitBaseline(takeTableRows(benign, Int32Array.from({ length: 1500 }, (_, i) => i)), { seed: 7, threads: 1 });
+    const scorer = createFlowScorer(b, undefined, {});
+    // 9,000 rows (two full slices and a part) from several captures' flows
+    const all = await readDataset([`${dir}/Portscan_2500.csv`, `${dir}/DDoS_2500.csv`, `${dir}/SSH-Patator_2500.csv`, `${dir}/BENIGN_2500.csv`]);
+    assert.ok(all.rowCount >= 9000);
+    const t = takeTableRows(all, Int32Array.from({ length: 9000 }, (_, i) => (i * 7919) % all.rowCount));
+    const whole = scorer.score(t);
+    for (const d of b.detectors) {
+      const name = d.model.estimator.name;
+      const s = predictTable(d.model, t).score!;
+      assert.equal(s.length, 9000);
+      assert.deepEqual(whole.raw.get(name), s, `${name}: raw scores of the sliced batch`);
+      assert.deepEqual(whole.p.get(name), Float64Array.from(s, (x) => calibrate(d.calibration, x)), `${name}: p`);
+    }
+    // and the same rows in small batches give the same risks (slices and scratch memory leave no trace)
+    const parts: number[] = [];
+    for (let s = 0; s < 9000; s += 1000) parts.push(...scorer.score(takeTableRows(t, Int32Array.from({ length: 1000 }, (_, i) => s + i))).risk);
+    assert.deepEqual(Float64Array.from(parts), whole.risk);
+  },
+);

@@ -15,7 +15,7 @@ import type { FlowTable } from '../flows/table.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
 import { predictMatrix, predictTable, type TrainedModel } from '../models/trained-model.js';
-import { transformTable } from '../features/pipeline.js';
+import { transformRows } from '../features/pipeline.js';
 import { riskOfZ, zOf } from './fusion.js';
 
 export interface ScoredBatch {
@@ -67,7 +67,13 @@ interface Raw {
   evidence: Float64Array;
 }
 
-/** largest batch whose feature matrices are transformed into reused memory */
+/**
+ * Rows per slice of a batch: each detector's feature matrix is made and scored a slice at a time in
+ * memory reused across slices and batches (4,096 rows × ~90 columns = 3 MB per detector). A
+ * 65,536-flow capture batch otherwise made three new 45 MB matrices (and a shared copy for the
+ * kernel workers) per batch: most of analyze's garbage and page faults. Every detector scores each
+ * row on its own, so the slices' scores are the scores of the whole batch.
+ */
 const SCRATCH_ROWS = 4096;
 
 export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | undefined, weights: ScoringWeights = {}): FlowScorer {
@@ -78,16 +84,21 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   let classifierCal: Calibration | undefined;
   let fusedCal: Calibration | undefined;
   const ref = baseline.reference && baseline.reference.rowCount >= 20 ? baseline.reference : undefined;
-  // per detector, the memory its feature matrix is transformed into, reused batch after batch (a
-  // stream worker scores a batch per message; new matrices were most of its garbage). Batches
-  // above SCRATCH_ROWS get their own matrix, so a one-off large batch does not stay in memory.
+  // per detector, the memory its feature matrix is transformed into, reused slice after slice and
+  // batch after batch (a stream worker scores a batch per message; new matrices were most of its garbage)
   const scratch: (Float64Array | undefined)[] = baseline.detectors.map(() => undefined);
-  const matrixOf = (j: number, batch: FlowTable, where?: string) => {
-    const pipeline = baseline.detectors[j].model.pipeline;
-    const need = batch.rowCount * pipeline.outputNames.length;
-    if (batch.rowCount > SCRATCH_ROWS) return transformTable(pipeline, batch, where);
-    if (!scratch[j] || scratch[j]!.length < need) scratch[j] = new Float64Array(SCRATCH_ROWS * pipeline.outputNames.length);
-    return transformTable(pipeline, batch, where, scratch[j]);
+  const scoresOf = (j: number, batch: FlowTable, where?: string): Float64Array => {
+    const model = baseline.detectors[j].model;
+    const pipeline = model.pipeline;
+    const n = batch.rowCount;
+    scratch[j] ??= new Float64Array(SCRATCH_ROWS * pipeline.outputNames.length);
+    if (n <= SCRATCH_ROWS) return predictMatrix(model, transformRows(pipeline, batch, 0, n, where, scratch[j])).score!;
+    const out = new Float64Array(n);
+    for (let r0 = 0; r0 < n; r0 += SCRATCH_ROWS) {
+      const r1 = Math.min(n, r0 + SCRATCH_ROWS);
+      out.set(predictMatrix(model, transformRows(pipeline, batch, r0, r1, where, scratch[j])).score!, r0);
+    }
+    return out;
   };
 
   const evaluate = (batch: FlowTable, where?: string, ruleP?: Float64Array): Raw => {
@@ -97,7 +108,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     const num = new Float64Array(n);
     let den = 0;
     baseline.detectors.forEach((d, j) => {
-      const s = predictMatrix(d.model, matrixOf(j, batch, where)).score!;
+      const s = scoresOf(j, batch, where);
       const p = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         p[i] = calibrate(d.calibration, s[i]);

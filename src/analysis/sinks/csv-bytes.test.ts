@@ -50,3 +50,26 @@ test('a buffer taken is not written over by the rows after it', () => {
   assert.equal(a.toString(), 'first row that outgrows the buffer');
   assert.equal(w.take().toString(), 'second');
 });
+
+test('a joined cell is csvCell of the joined text: quoted only when needed, quotes doubled, any length and script', async () => {
+  const { csvCell } = await import('../../report/csv.js');
+  const long = 'unusual for autoencoder (above 100.00 % of baseline), one-class-svm (above 99.95 % of baseline)';
+  const cases: string[][] = [
+    [],
+    ['one'],
+    ['plain reason', 'another plain one without commas'],
+    [long, 'Bwd RST Flags 1 (baseline median 0, 99th pct 0)'],
+    ['a "quoted" word', 'x'],
+    ['line\nbreak'],
+    ['carriage\rreturn', '"'],
+    ['Connection flood – ×2 ü, ' + 'é'.repeat(40), 'ascii only but longer than thirty-two characters'],
+    ['"', '""', ''],
+  ];
+  for (const parts of cases) {
+    for (const sep of ['; ', ', ', '"']) {
+      assert.equal(written((w) => w.joinedCell(parts, sep)), parts.length ? csvCell(parts.join(sep)) : '', JSON.stringify({ parts, sep }));
+    }
+  }
+  // long text goes through the native encoder: the same bytes as short text's loop
+  for (const t of [long, 'é'.repeat(50), 'x'.repeat(33) + '\u{1F600}' + 'y', 'a\ud800b'.repeat(20)]) assert.deepEqual(written((w) => w.text(t)), Buffer.from(t, 'utf8').toString('utf8'));
+});

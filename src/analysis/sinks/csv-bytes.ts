@@ -9,6 +9,10 @@ import { sig6 } from '../numbers.js';
 
 const ZERO = 48;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+const NEEDS_QUOTES = /[",\n\r]/;
+const QUOTES = /"/g;
+/** above this many characters text() hands the string to Buffer#write */
+const LONG_TEXT = 32;
 
 export class CsvBytes {
   buf: Buffer;
@@ -42,6 +46,11 @@ export class CsvBytes {
   /** short text, most often ASCII (addresses, times, words we chose); any other text as UTF-8 */
   text(s: string): void {
     const n = s.length;
+    // longer text (reasons) is cheaper through the native encoder: UTF-8 of ASCII is the same bytes
+    if (n > LONG_TEXT) {
+      this.utf8(s);
+      return;
+    }
     this.room(n);
     const b = this.buf;
     let at = this.at;
@@ -60,6 +69,22 @@ export class CsvBytes {
   utf8(s: string): void {
     this.room(s.length * 3);
     this.at += this.buf.write(s, this.at, 'utf8');
+  }
+
+  /**
+   * The cell csvCell(parts.join(sep)) would make, without the joined string: quoted (inner quotes
+   * doubled) when a part or the separator holds a comma, quote or line break.
+   */
+  joinedCell(parts: readonly string[], sep: string): void {
+    let quote = NEEDS_QUOTES.test(sep) && parts.length > 1;
+    for (let i = 0; !quote && i < parts.length; i++) quote = NEEDS_QUOTES.test(parts[i]);
+    if (quote) this.byte(34);
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0) this.text(quote ? sep.replace(QUOTES, '""') : sep);
+      const p = parts[i];
+      this.text(quote && p.includes('"') ? p.replace(QUOTES, '""') : p);
+    }
+    if (quote) this.byte(34);
   }
 
   /** String(v) for a finite v, '' otherwise (ports: integers, whatever the input held) */
@@ -106,7 +131,8 @@ export class CsvBytes {
       return;
     }
     const k = 5 - Math.floor(Math.log10(a));
-    const scale = 10 ** k;
+    // k is 1..9 here, and 10 ** k is exactly POW10[k]
+    const scale = POW10[k];
     let m = Math.round(x * scale);
     this.room(24);
     const b = this.buf;

@@ -53,7 +53,7 @@ export function flowsCsvSink(): Sink {
         w.byte(44);
         w.int(s.line(r));
         w.byte(44);
-        w.text(isoTime(s.time(r)));
+        isoTimeInto(w, s.time(r));
         w.byte(44);
         w.text(s.srcIp(r) ?? '');
         w.byte(44);
@@ -82,7 +82,7 @@ export function flowsCsvSink(): Sink {
         w.sig6(risk);
         w.text(risk >= verdictAt ? ',attack,' : ',normal,');
         const reasons = s.reasons[r];
-        if (reasons && reasons.length) w.text(csvCell(reasons.join('; ')));
+        if (reasons && reasons.length) w.joinedCell(reasons, '; ');
         if (s.truth) {
           w.byte(44);
           w.text(`${s.truth[r]}`);
@@ -109,10 +109,13 @@ export function flowsCsvSink(): Sink {
 let cachedSecond = NaN;
 let cachedPrefix = '';
 
-/** Date#toISOString of epoch ms (fraction dropped, as Date does), '' when unknown; without a Date per row. */
-function isoTime(ms: number): string {
-  if (!Number.isFinite(ms)) return '';
-  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+/** Date#toISOString of epoch ms (fraction dropped, as Date does), nothing when unknown; without a Date or a string per row. */
+function isoTimeInto(w: CsvBytes, ms: number): void {
+  if (!Number.isFinite(ms)) return;
+  if (!(ms >= 0 && ms < 253402300800000)) {
+    w.text(new Date(ms).toISOString());
+    return;
+  }
   const whole = Math.floor(ms);
   const second = Math.floor(whole / 1000);
   if (second !== cachedSecond) {
@@ -120,6 +123,16 @@ function isoTime(ms: number): string {
     cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
   }
   const milli = whole - second * 1000;
-  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  w.text(cachedPrefix);
+  // three digits, then Z
+  w.room(4);
+  const b = w.buf;
+  const at = w.at;
+  const h = Math.floor(milli / 100);
+  const t = Math.floor(milli / 10) - h * 10;
+  b[at] = 48 + h;
+  b[at + 1] = 48 + t;
+  b[at + 2] = 48 + (milli - h * 100 - t * 10);
+  b[at + 3] = 90;
+  w.at = at + 4;
 }
-
