@@ -125,9 +125,13 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
   let values = -1; // -1: no layout yet
   let sepBytes = new Uint8Array(4096);
   const sepAt = new Int32Array(MAX_VALUES + 2);
-  // the same bytes as little-endian 32-bit words: separator p's first 4 x wordCount[p] bytes are
-  // sepWords[wordAt[p] ...], compared four bytes at a time through a DataView of the chunk
-  let sepWords = new Int32Array(1024);
+  // the same bytes eight at a time, as the doubles their bits make (little-endian), compared with
+  // the chunk's bytes read through a DataView: a separator of 8 bytes or more is sepWords[wordAt[p]
+  // ...] (wordCount[p] words, the last one its last 8 bytes, overlapping the one before), a
+  // shorter one is compared byte by byte. Equal doubles have equal bits except 0 and -0 (seven zero bytes: never in
+  // a separator, whose bytes are JSON punctuation, spaces and key text without control
+  // characters) and NaN (never equal: that line just goes to the general scanner).
+  let sepWords = new Float64Array(512);
   const wordAt = new Int32Array(MAX_VALUES + 1);
   const wordCount = new Int32Array(MAX_VALUES + 1);
   const valueField = new Int32Array(MAX_VALUES);
@@ -153,13 +157,15 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       for (let i = gSep[p]; i < to; i++) sepBytes[o++] = b[i];
     }
     sepAt[n + 1] = o;
-    if (bytes > sepWords.length) sepWords = new Int32Array(bytes);
+    if (bytes > sepWords.length) sepWords = new Float64Array(bytes);
     const dv = new DataView(sepBytes.buffer, sepBytes.byteOffset, sepBytes.byteLength);
     let w = 0;
     for (let p = 0; p <= n; p++) {
       wordAt[p] = w;
-      wordCount[p] = (sepAt[p + 1] - sepAt[p]) >> 2;
-      for (let q = 0; q < wordCount[p]; q++) sepWords[w++] = dv.getInt32(sepAt[p] + 4 * q, true);
+      const len = sepAt[p + 1] - sepAt[p];
+      wordCount[p] = (len + 7) >> 3;
+      if (len < 8) wordCount[p] = 0;
+      for (let q = 0; q < wordCount[p]; q++) sepWords[w++] = dv.getFloat64(sepAt[p] + Math.min(8 * q, len - 8), true);
     }
     for (let p = 0; p < n; p++) {
       valueField[p] = gField[p];
@@ -184,8 +190,12 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       if (i + (z - a) > e) return false;
       const w0 = wordAt[p];
       const w1 = w0 + wordCount[p];
-      for (let w = w0; w < w1; w++, i += 4) if (dv.getInt32(i, true) !== words[w]) return false;
-      for (let k = a + 4 * (w1 - w0); k < z; k++, i++) if (b[i] !== sep[k]) return false;
+      if (w1 > w0) {
+        const last = i + (z - a) - 8;
+        for (let w = w0; w < w1 - 1; w++, i += 8) if (dv.getFloat64(i, true) !== words[w]) return false;
+        if (dv.getFloat64(last, true) !== words[w1 - 1]) return false;
+        i = last + 8;
+      } else for (let k = a; k < z; k++, i++) if (b[i] !== sep[k]) return false;
       if (p === n) break;
       const field = valueField[p];
       let c = b[i];
