@@ -418,6 +418,19 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
   return (b, dv, s, e, out, base) => (values >= 0 && byLayout(b, dv, s, e, out, base)) || general(b, s, e, out, base);
 }
 
+/**
+ * One scanner per encoder (per loaded model), kept across requests: its optimised code and its
+ * layout outlive a request instead of being compiled again for each. Requests may share it: a line
+ * is scanned synchronously, start to end, and the layout is only a guess each line is checked
+ * against.
+ */
+const scanners = new WeakMap<RowEncoder, LineScanner>();
+function scannerOf(enc: RowEncoder): LineScanner {
+  let s = scanners.get(enc);
+  if (!s) scanners.set(enc, (s = compileLineScanner(enc)));
+  return s;
+}
+
 /** The slow path: JSON.parse and encode, with their errors naming the line. */
 function encodeParsed(enc: RowEncoder, text: string, line: number, out: Float64Array, base: number): void {
   let v: unknown;
@@ -441,7 +454,7 @@ function viewOf(b: Buffer): DataView {
 
 export async function* scanJsonLines(body: Readable, enc: RowEncoder, maxBytes: number, batchRows: number): AsyncGenerator<EncodedBatch> {
   const w = enc.width;
-  const scan = compileLineScanner(enc);
+  const scan = scannerOf(enc);
   const data = new Float64Array(batchRows * w);
   const where = new Int32Array(batchRows);
   let rows = 0;
