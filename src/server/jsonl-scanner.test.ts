@@ -12,6 +12,14 @@ import type { PipelineState } from '../features/pipeline.js';
 import { compileRowEncoder, type UnknownCategory } from './row-encoder.js';
 import { scanJsonLines } from './jsonl-scanner.js';
 import { BatchInputError } from './batch-reader.js';
+import { join } from 'node:path';
+import { readDataset } from '../sources/read-dataset.js';
+import { fitPipeline } from '../features/pipeline.js';
+import { cellText, getColumn } from '../flows/table.js';
+import { sharedPath } from '../testing/shared-data.js';
+import { SEED_FIELDS } from './seed-fields.js';
+
+const nsl = sharedPath('datasets', 'nsl-kdd');
 
 const pipeline: PipelineState = {
   options: { scaling: 'standard', categorical: 'onehot' } as PipelineState['options'],
@@ -221,5 +229,46 @@ test('JSON lines: a raw control character in a string is not JSON, even in a fie
     for (const mode of ['ignore', 'reject'] as const) {
       await assert.rejects(scanned(text, [], mode), (e: unknown) => e instanceof BatchInputError && e.statusCode === 400 && /^body line 2: not valid JSON/.test(e.message), JSON.stringify(line));
     }
+  }
+});
+
+test('JSON lines of real records: KDDTest+ with seed 004 and NSL-KDD names, as written and with values reshaped, scanned exactly as JSON.parse + encode', { skip: nsl ? false : '../shared/datasets/nsl-kdd is not here' }, async () => {
+  const train = await readDataset([join(nsl!, 'KDDTrain+_20Percent.txt')], { warn: () => {} });
+  const state = fitPipeline(train, { scaling: 'standard', categorical: 'onehot', log: true });
+  const testSet = await readDataset([join(nsl!, 'KDDTest+.txt')], { warn: () => {} });
+  const kddName: Record<string, string> = {};
+  for (const c of testSet.columns) kddName[c.name.replace(/_/g, '').replace(/^protocoltype$/, 'protocol')] = c.name;
+  const cols = SEED_FIELDS.map(([n, t]) => [n, getColumn(testSet, kddName[n])!, t] as const);
+  // every fifth record: the same values written another way (exponent, trailing zeros, -0, spaces)
+  const reshape = (x: number, r: number): string => (r % 15 === 0 ? x.toExponential() : r % 15 === 5 ? (x === 0 ? '-0' : x.toFixed(3)) : ` ${JSON.stringify(x)}`);
+  const lines: string[] = [];
+  for (let r = 0; r < testSet.rowCount; r++) {
+    const parts: string[] = [];
+    for (const [n, c, t] of cols) {
+      const name = r % 7 === 3 ? kddName[n] : n; // NSL-KDD's own names now and then
+      const v = cellText(c, r);
+      parts.push(`${JSON.stringify(name)}:${t === 'string' ? JSON.stringify(v) : r % 5 === 0 ? reshape(Number(v), r) : JSON.stringify(Number(v))}`);
+    }
+    if (r % 11 === 4) parts.push(parts.shift()!); // another key order
+    lines.push(`{${parts.join(',')}}`);
+  }
+  const text = lines.join('\n') + '\n';
+  for (const mode of ['ignore'] as const) {
+    const enc = compileRowEncoder(state, mode);
+    const want = new Float64Array(lines.length * enc.width);
+    lines.forEach((l, i) => enc.encode(JSON.parse(l), want, i * enc.width));
+    const got = new Float64Array(lines.length * enc.width);
+    let o = 0;
+    const bytes = Buffer.from(text);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 65_521) pieces.push(bytes.subarray(at, at + 65_521));
+    for await (const b of scanJsonLines(Readable.from(pieces), enc, 1 << 30, 4096)) {
+      got.set(b.data.subarray(0, b.rows * enc.width), o);
+      o += b.rows * enc.width;
+    }
+    assert.equal(o, want.length);
+    let differ = 0;
+    for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) differ++;
+    assert.equal(differ, 0, `${differ} of ${want.length} values differ`);
   }
 });
