@@ -134,6 +134,8 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
   let sepWords = new Float64Array(512);
   const wordAt = new Int32Array(MAX_VALUES + 1);
   const wordCount = new Int32Array(MAX_VALUES + 1);
+  // per position, what byLayout reads, side by side: separator start and length, first word, words
+  const plan = new Int32Array(4 * (MAX_VALUES + 1));
   const valueField = new Int32Array(MAX_VALUES);
   const valueKind = new Uint8Array(MAX_VALUES);
   const absent = new Int32Array(nf);
@@ -166,6 +168,10 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       wordCount[p] = (len + 7) >> 3;
       if (len < 8) wordCount[p] = 0;
       for (let q = 0; q < wordCount[p]; q++) sepWords[w++] = dv.getFloat64(sepAt[p] + Math.min(8 * q, len - 8), true);
+      plan[4 * p] = sepAt[p];
+      plan[4 * p + 1] = len;
+      plan[4 * p + 2] = wordAt[p];
+      plan[4 * p + 3] = wordCount[p];
     }
     for (let p = 0; p < n; p++) {
       valueField[p] = gField[p];
@@ -185,17 +191,21 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
     enc.start(out, base);
     for (let p = 0; p <= n; p++) {
       // the separator before value p (or the closing one)
-      const a = sepAt[p];
-      const z = sepAt[p + 1];
-      if (i + (z - a) > e) return false;
-      const w0 = wordAt[p];
-      const w1 = w0 + wordCount[p];
-      if (w1 > w0) {
-        const last = i + (z - a) - 8;
-        for (let w = w0; w < w1 - 1; w++, i += 8) if (dv.getFloat64(i, true) !== words[w]) return false;
-        if (dv.getFloat64(last, true) !== words[w1 - 1]) return false;
+      const q = 4 * p;
+      const len = plan[q + 1];
+      if (i + len > e) return false;
+      const wn = plan[q + 3];
+      if (wn !== 0) {
+        const w0 = plan[q + 2];
+        const last = i + len - 8;
+        if (wn === 2) {
+          if (dv.getFloat64(i, true) !== words[w0] || dv.getFloat64(last, true) !== words[w0 + 1]) return false;
+        } else {
+          for (let w = w0; w < w0 + wn - 1; w++, i += 8) if (dv.getFloat64(i, true) !== words[w]) return false;
+          if (dv.getFloat64(last, true) !== words[w0 + wn - 1]) return false;
+        }
         i = last + 8;
-      } else for (let k = a; k < z; k++, i++) if (b[i] !== sep[k]) return false;
+      } else for (let k = plan[q], z = k + len; k < z; k++, i++) if (b[i] !== sep[k]) return false;
       if (p === n) break;
       const field = valueField[p];
       let c = b[i];
