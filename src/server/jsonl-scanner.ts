@@ -138,8 +138,10 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
   const plan = new Int32Array(4 * (MAX_VALUES + 1));
   const valueField = new Int32Array(MAX_VALUES);
   const valueKind = new Uint8Array(MAX_VALUES);
-  const absent = new Int32Array(nf);
-  let absentCount = 0;
+  // the row a line of the layout starts from: zeros, and the fields the layout lacks as missing
+  // (what start + putValue(missing) would write; the layout's own fields overwrite their columns
+  // or, one-hot, set one in their zeros)
+  const startRow = new Float64Array(enc.width);
   // filled by the general scanner as it reads: where each separator and value starts, its kind
   const gSep = new Int32Array(MAX_VALUES + 1);
   const gVal = new Int32Array(MAX_VALUES);
@@ -177,8 +179,8 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       valueField[p] = gField[p];
       valueKind[p] = gKind[p];
     }
-    absentCount = 0;
-    for (let f = 0; f < nf; f++) if (seen[f] !== generation) absent[absentCount++] = f;
+    enc.start(startRow, 0);
+    for (let f = 0; f < nf; f++) if (seen[f] !== generation) enc.putValue(f, numeric[f] === 1 ? NaN : -1, startRow, 0);
     values = n;
   };
 
@@ -188,7 +190,7 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
     const sep = sepBytes;
     const words = sepWords;
     let i = s;
-    enc.start(out, base);
+    out.set(startRow, base);
     for (let p = 0; p <= n; p++) {
       // the separator before value p (or the closing one)
       const q = 4 * p;
@@ -263,10 +265,6 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       }
     }
     if (i !== e) return false;
-    for (let a = 0; a < absentCount; a++) {
-      const f = absent[a];
-      enc.putValue(f, numeric[f] === 1 ? NaN : -1, out, base);
-    }
     return true;
   };
 
