@@ -84,7 +84,7 @@ function isSpace(c: number): boolean {
 }
 
 /** a line scanner: true when the row was written, false when the line needs JSON.parse */
-type LineScanner = (b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number) => boolean;
+export type LineScanner = (b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number) => boolean;
 
 /** value kinds of a layout position */
 const NUM = 0;
@@ -433,30 +433,30 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
  * against.
  */
 const scanners = new WeakMap<RowEncoder, LineScanner>();
-function scannerOf(enc: RowEncoder): LineScanner {
+export function scannerOf(enc: RowEncoder): LineScanner {
   let s = scanners.get(enc);
   if (!s) scanners.set(enc, (s = compileLineScanner(enc)));
   return s;
 }
 
-/** The slow path: JSON.parse and encode, with their errors naming the line. */
-function encodeParsed(enc: RowEncoder, text: string, line: number, out: Float64Array, base: number): void {
+/** The slow path: JSON.parse and encode, with their errors naming the line (or element). */
+export function encodeParsed(enc: RowEncoder, text: string, line: number, out: Float64Array, base: number, unit = 'line'): void {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new BatchInputError(400, `body line ${line}: not valid JSON (${(e as Error).message.slice(0, 120)})`);
+    throw new BatchInputError(400, `body ${unit} ${line}: not valid JSON (${(e as Error).message.slice(0, 120)})`);
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BatchInputError(400, `body line ${line}: expected a JSON object, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)?.slice(0, 40)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BatchInputError(400, `body ${unit} ${line}: expected a JSON object, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)?.slice(0, 40)}`);
   try {
     enc.encode(v as Record<string, unknown>, out, base);
   } catch (e) {
-    if (e instanceof FieldError) throw new BatchInputError(400, `body line ${line}: ${e.message}`);
+    if (e instanceof FieldError) throw new BatchInputError(400, `body ${unit} ${line}: ${e.message}`);
     throw e;
   }
 }
 
-function viewOf(b: Buffer): DataView {
+export function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 

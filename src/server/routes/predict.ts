@@ -1,7 +1,7 @@
 /**
  * POST /v1/predict: batch prediction and anomaly scoring of many flows with one model, streamed
- * both ways: JSON lines are scanned from bytes straight into the model's rows (jsonl-scanner.ts);
- * a JSON array or CSV is cut into records (batch-reader.ts) and encoded; each batch is scored and
+ * both ways: JSON lines and a JSON array are scanned from bytes straight into the model's rows
+ * (jsonl-scanner.ts, json-array-scanner.ts); CSV is cut into records (batch-reader.ts) and encoded; each batch is scored and
  * written out as JSON lines before the next is read. One output line per record, in order:
  *   classifiers: {"line":N,"prediction":"DoS","probability":0.99,"score":0.99}  (score = 1 - P(normal))
  *   detectors:   {"line":N,"score":0.61,"anomalous":true}
@@ -17,6 +17,7 @@ import { FieldError } from '../row-encoder.js';
 import type { LoadedModel } from '../model-registry.js';
 import { observeScores, predictRows } from '../model-answer.js';
 import { scanJsonLines } from '../jsonl-scanner.js';
+import { scanJsonArray } from '../json-array-scanner.js';
 import { ErrorAnswer, PredictQuery } from '../schemas.js';
 import { answerLayout, writeAnswers, type AnswerLayout } from '../answer-lines.js';
 
@@ -131,13 +132,15 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
         }
         const fmt = batchFormatOf(req.headers['content-type']);
         if (!fmt) return fail(new BatchInputError(415, `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted here; send application/x-ndjson, application/json or text/csv`));
-        // JSON lines are scanned from bytes straight into rows (jsonl-scanner.ts); a JSON array
-        // and CSV are cut into records first (batch-reader.ts) and encoded here
+        // JSON lines and a JSON array are scanned from bytes straight into rows (jsonl-scanner.ts,
+        // json-array-scanner.ts); CSV is cut into records first (batch-reader.ts) and encoded here
         const withProba = q.proba === true;
         const batches: AsyncGenerator<string | Buffer> =
-          fmt === 'jsonl'
+          fmt === 'jsonl' || fmt === 'json'
             ? (async function* () {
-                for await (const b of scanJsonLines(body, m.encoder, ctx.config.limits.batchBytes, BATCH_ROWS)) yield scoreRows(ctx, m, b.data, b.rows, b.where, 'line', withProba);
+                const limit = ctx.config.limits.batchBytes;
+                const unit = fmt === 'json' ? 'element' : 'line';
+                for await (const b of fmt === 'json' ? scanJsonArray(body, m.encoder, limit, BATCH_ROWS) : scanJsonLines(body, m.encoder, limit, BATCH_ROWS)) yield scoreRows(ctx, m, b.data, b.rows, b.where, unit, withProba);
               })()
             : (async function* () {
                 const scratch = { buf: new Float64Array(0) };
