@@ -181,3 +181,27 @@ test('JSON array: a malformed array is refused with batch-reader.ts message, whe
     { numRuns: 1500 },
   );
 });
+
+test('JSON array of records of one layout: read by the layout as soon as each "{" is seen, the same rows and errors', async () => {
+  let good = 0;
+  const keys = ['duration', 'srcbytes', 'service', 'note', 'flag'];
+  const value = (k: string) => (k === 'service' || k === 'flag' ? textValue : k === 'note' ? fc.constantFrom('"a ] } , { ["', '"x"', '7') : numberText);
+  const row = fc.tuple(...keys.map(value));
+  await fc.assert(
+    fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 10 }), space, fc.nat({ max: 12 }), fc.array(fc.nat({ max: 1200 }), { maxLength: 5 }), fc.integer({ min: 1, max: 4 }), async (values, sp, odd, cuts, rows) => {
+      const records = values.map((v, r) => `{${keys.map((k, i) => `"${k}":${r === odd ? ' ' : ''}${v[i]}`).join(',')}}`);
+      const text = `[${records.join(`,${sp}`)}]`;
+      const want = firstBad(records, 'ignore');
+      if ('error' in want) {
+        await assert.rejects(scanned(text, cuts, 'ignore', rows), (e: unknown) => e instanceof BatchInputError && e.message === want.error, `want ${want.error} for ${JSON.stringify(text)}`);
+      } else {
+        const got = await scanned(text, cuts, 'ignore', rows);
+        assert.deepEqual(got.where, want.where);
+        got.data.forEach((v, i) => assert.ok(Object.is(v, want.data[i]), `value ${i}: ${v} vs ${want.data[i]} in ${JSON.stringify(text)}`));
+        good++;
+      }
+    }),
+    { numRuns: 600 },
+  );
+  assert.ok(good > 50, `only ${good} arrays were read without an error`);
+});

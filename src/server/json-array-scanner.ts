@@ -4,7 +4,9 @@
  * object boundaries exactly as batch-reader.ts cuts it (strings and escapes tracked, the same
  * structural errors), and each object goes through the JSON lines scanner (a record is a line
  * that may hold newlines), or JSON.parse + encode when the scanner cannot read it exactly; errors
- * name the element, as before.
+ * name the element, as before. A record of the scanner's layout (the previous record's keys and
+ * spacing) is read as soon as its "{" is seen, without cutting it first: the layout's records are
+ * flat, their strings without escapes, so the layout's closing "}" is the one the cutting finds.
  *
  * Batches are exactly batchRows records (batch-reader.ts made a batch of whatever whole chunks
  * held): an error's place is the same, whether it is a 4xx or the stream's last line can differ for
@@ -45,7 +47,7 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
   const take = (b: Buffer, dv: DataView, s: number, e: number): void => {
     element++;
     const base = rows * w;
-    if (!scan(b, dv, s, e, data, base)) encodeParsed(enc, b.toString('utf8', s, e), element, data, base, 'element');
+    if (!scan.line(b, dv, s, e, data, base)) encodeParsed(enc, b.toString('utf8', s, e), element, data, base, 'element');
     where[rows++] = element;
   };
   const batch = (): EncodedBatch => {
@@ -88,6 +90,14 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
         if (ended) throw new BatchInputError(400, 'body: text after the end of the JSON array');
         if (depth === 1) {
           if (ch !== 123) throw new BatchInputError(400, `body element ${element + 1}: expected a JSON object, got an array`);
+          // a record of the layout is read at once, its end found by reading it
+          const end = scan.layoutRecord(b, dv, i, b.length, data, rows * w);
+          if (end >= 0) {
+            where[rows++] = ++element;
+            i = end - 1;
+            if (rows === batchRows) yield batch();
+            continue;
+          }
           objStart = i;
         }
         depth++;

@@ -84,7 +84,15 @@ function isSpace(c: number): boolean {
 }
 
 /** a line scanner: true when the row was written, false when the line needs JSON.parse */
-export type LineScanner = (b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number) => boolean;
+export interface LineScanner {
+  /** line [s, e): true when the row was written, false when the line needs JSON.parse */
+  line(b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number): boolean;
+  /**
+   * A record starting at s whose end is not known yet (a JSON array's element), read by the
+   * layout looking no further than e: where it ends, its row written; or -1 (nothing known).
+   */
+  layoutRecord(b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number): number;
+}
 
 /** value kinds of a layout position */
 const NUM = 0;
@@ -184,8 +192,11 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
     values = n;
   };
 
-  /** line [s, e) read by the layout, or false at the first difference (the row is then partial) */
-  const byLayout = (b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number): boolean => {
+  /**
+   * The line from s read by the layout, looking no further than e: where the layout's closing
+   * separator ends, or -1 at the first difference (the row is then partial).
+   */
+  const byLayout = (b: Uint8Array, dv: DataView, s: number, e: number, out: Float64Array, base: number): number => {
     const n = values;
     const sep = sepBytes;
     const words = sepWords;
@@ -195,19 +206,19 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       // the separator before value p (or the closing one)
       const q = 4 * p;
       const len = plan[q + 1];
-      if (i + len > e) return false;
+      if (i + len > e) return -1;
       const wn = plan[q + 3];
       if (wn !== 0) {
         const w0 = plan[q + 2];
         const last = i + len - 8;
         if (wn === 2) {
-          if (dv.getFloat64(i, true) !== words[w0] || dv.getFloat64(last, true) !== words[w0 + 1]) return false;
+          if (dv.getFloat64(i, true) !== words[w0] || dv.getFloat64(last, true) !== words[w0 + 1]) return -1;
         } else {
-          for (let w = w0; w < w0 + wn - 1; w++, i += 8) if (dv.getFloat64(i, true) !== words[w]) return false;
-          if (dv.getFloat64(last, true) !== words[w0 + wn - 1]) return false;
+          for (let w = w0; w < w0 + wn - 1; w++, i += 8) if (dv.getFloat64(i, true) !== words[w]) return -1;
+          if (dv.getFloat64(last, true) !== words[w0 + wn - 1]) return -1;
         }
         i = last + 8;
-      } else for (let k = plan[q], z = k + len; k < z; k++, i++) if (b[i] !== sep[k]) return false;
+      } else for (let k = plan[q], z = k + len; k < z; k++, i++) if (b[i] !== sep[k]) return -1;
       if (p === n) break;
       const field = valueField[p];
       let c = b[i];
@@ -219,12 +230,12 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
           c = b[++i];
         }
         let d = c - 48;
-        if (!(d >= 0 && d <= 9)) return false;
+        if (!(d >= 0 && d <= 9)) return -1;
         let mant = d;
         let digits = 1;
         c = b[++i];
         if (d === 0) {
-          if (c >= 48 && c <= 57) return false; // 01: not JSON
+          if (c >= 48 && c <= 57) return -1; // 01: not JSON
         } else {
           while ((d = c - 48) >= 0 && d <= 9) {
             mant = mant * 10 + d;
@@ -240,32 +251,31 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
             frac++;
             c = b[++i];
           }
-          if (frac === 0) return false;
+          if (frac === 0) return -1;
           digits += frac;
         }
-        if (digits > 15 || c === 101 || c === 69 || i > e) return false; // exponents, long digits: general path
+        if (digits > 15 || c === 101 || c === 69 || i > e) return -1; // exponents, long digits: general path
         if (field >= 0) {
           const v = frac === 0 ? mant : mant / POW10[frac];
           enc.putValue(field, neg ? -v : v, out, base);
         }
       } else {
-        if (c !== 34) return false;
+        if (c !== 34) return -1;
         const v0 = ++i;
         while (i < e && (c = b[i]) !== 34 && c !== 92 && c >= 32) i++;
-        if (i >= e || c !== 34) return false; // escapes, control characters (not JSON): general path
+        if (i >= e || c !== 34) return -1; // escapes, control characters (not JSON): general path
         if (field >= 0) {
           let code = -1;
           if (i > v0) {
             code = catDict[field]!.find(b, v0, i);
-            if (code < 0 && !ignoreUnknown) return false;
+            if (code < 0 && !ignoreUnknown) return -1;
           }
           enc.putValue(field, code, out, base);
         }
         i++;
       }
     }
-    if (i !== e) return false;
-    return true;
+    return i;
   };
 
   const general = (b: Uint8Array, s: number, e: number, out: Float64Array, base: number): boolean => {
@@ -423,7 +433,10 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
     return true;
   };
 
-  return (b, dv, s, e, out, base) => (values >= 0 && byLayout(b, dv, s, e, out, base)) || general(b, s, e, out, base);
+  return {
+    line: (b, dv, s, e, out, base) => (values >= 0 && byLayout(b, dv, s, e, out, base) === e) || general(b, s, e, out, base),
+    layoutRecord: (b, dv, s, e, out, base) => (values >= 0 ? byLayout(b, dv, s, e, out, base) : -1),
+  };
 }
 
 /**
@@ -476,7 +489,7 @@ export async function* scanJsonLines(body: Readable, enc: RowEncoder, maxBytes: 
     while (i < e && isSpace(b[i])) i++;
     if (i === e) return; // a blank line
     const base = rows * w;
-    if (!scan(b, dv, s, e, data, base)) encodeParsed(enc, b.toString('utf8', s, e), lineNo, data, base);
+    if (!scan.line(b, dv, s, e, data, base)) encodeParsed(enc, b.toString('utf8', s, e), lineNo, data, base);
     where[rows++] = lineNo;
   };
   const batch = (): EncodedBatch => {
