@@ -33,7 +33,7 @@ const MAX_LINE = 1 << 20;
 const POW10 = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** Byte strings to small integers: open addressing on an FNV-1a hash, the bytes compared on a hit. */
-class ByteDict {
+export class ByteDict {
   private readonly table: Int32Array;
   private readonly mask: number;
   private readonly keys: Uint8Array[] = [];
