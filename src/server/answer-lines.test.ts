@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { answerLayout, writeAnswers, writeRounded6 } from './answer-lines.js';
 
 const r6 = (x: number): string => String(Math.round(x * 1e6) / 1e6);
@@ -32,4 +33,32 @@ test('answer lines: record number, class, probability and score, one line each',
   assert.equal(text, '{"line":1,"prediction":"Normal","probability":0.7,"score":0.3}\n{"line":12345,"prediction":"DoS","probability":1,"score":1}\n{"line":7,"prediction":"a\\"b","probability":0.7,"score":0.9}\n');
   const E = answerLayout('element', ['x']);
   assert.equal(writeAnswers(E, 1, [3], Int32Array.of(0), Float64Array.of(1), 1, undefined).toString(), '{"element":3,"prediction":"x","probability":1}\n');
+});
+
+test('answer lines equal the string path for any unit, classes of any length, any record number', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom('line', 'element', 'row', 'x'),
+      fc.array(fc.string({ maxLength: 13 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.tuple(fc.oneof(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(1, 9, 10, 99, 100, 2 ** 31, 2 ** 40)), fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 20 }),
+      fc.boolean(),
+      (unit, classes, rows, withScore) => {
+        const k = classes.length;
+        const n = rows.length;
+        const where = rows.map((r) => r[0]);
+        const predicted = Int32Array.from(rows, (r) => r[1] % k);
+        const proba = new Float64Array(n * k);
+        rows.forEach((r, i) => (proba[i * k + predicted[i]] = r[2]));
+        const score = withScore ? Float64Array.from(rows, (r) => r[3]) : undefined;
+        let want = '';
+        for (let i = 0; i < n; i++) {
+          want += `{"${unit}":${where[i]},"prediction":${JSON.stringify(classes[predicted[i]])},"probability":${r6(proba[i * k + predicted[i]])}`;
+          if (score) want += ',"score":' + r6(score[i]);
+          want += '}\n';
+        }
+        assert.equal(writeAnswers(answerLayout(unit, classes), n, where, predicted, proba, k, score).toString(), want);
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });

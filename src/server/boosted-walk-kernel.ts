@@ -40,6 +40,10 @@ const I8X16_GT_U = 0x28;
 const V128_AND = 0x4e;
 const V128_OR = 0x50;
 const V128_BITSELECT = 0x52;
+const V128_STORE = 0x0b;
+const I8X16_SHUFFLE = 0x0d;
+const I8X16_SWIZZLE = 0x0e;
+const F64X2_ADD = 0xf0;
 /** rows compared at once by the depth-3 kernel: one byte each in a 128-bit lane */
 const GROUP = 16;
 /** distinct thresholds per feature the depth-3 kernel can tell apart (bins 0..254; 255 = never) */
@@ -162,19 +166,25 @@ function buildWalk(W: number, b: PaddedBoost, at: { nodes: number; leaves: numbe
  * below the value (one byte, column after column: bins at BINS + 256 column + row), so "x > t" is
  * exactly "bin > index of t among the feature's thresholds", and sixteen rows are compared with one
  * i8x16.gt_u. All seven nodes of a tree are compared for the sixteen rows and the leaf is picked
- * with masks (no data-dependent load but the leaf value); then each row adds its leaf to its score.
+ * with masks (no data-dependent load at all). The sixteen leaf values are then looked up sixteen at
+ * a time too: the tree's eight leaf values are kept as eight byte planes (plane k holds byte k of
+ * each value, at PLANES + 128 tree + 16 k), i8x16.swizzle picks byte k of every row's leaf from
+ * plane k, a byte transpose (24 shuffles) turns the eight planes of bytes into sixteen doubles, two
+ * per vector, and f64x2.add adds them to the rows' sums of the tree's output, kept output after
+ * output (at ACC + 8 (256 output + row)). Each row's sum still gets init, then its leaves in tree
+ * order, one float64 addition each: the same doubles as one row at a time.
  */
-function buildTree3(b: PaddedBoost, at: { thr: number; off: number; leaves: number; bins: number; s: number }): FunctionBuilder {
+function buildTree3(b: PaddedBoost, at: { thr: number; off: number; planes: number; bins: number; acc: number }): FunctionBuilder {
   const f = new FunctionBuilder('tree3', [I32]);
   const G = 0;
-  const out8 = b.outputs * 8;
+  const accBytes = 8 * WALK_CHUNK_ROWS;
   const g = f.local(I32);
   const bb = f.local(I32);
-  const sb = f.local(I32);
+  const ab = f.local(I32);
   const thr = f.local(I32);
   const off = f.local(I32);
-  const leaf = f.local(I32);
-  const c8 = f.local(I32);
+  const plane = f.local(I32);
+  const cOff = f.local(I32);
   const k = f.local(I32);
   const a = f.local(I32);
   const q: number[] = [];
@@ -182,6 +192,25 @@ function buildTree3(b: PaddedBoost, at: { thr: number; off: number; leaves: numb
   const m0 = f.local(V128);
   const m1 = f.local(V128);
   const idx = f.local(V128);
+  const B: number[] = [];
+  const P: number[] = [];
+  const Q: number[] = [];
+  for (let n = 0; n < 8; n++) {
+    B.push(f.local(V128));
+    P.push(f.local(V128));
+    Q.push(f.local(V128));
+  }
+  const shuffle = (x: number, y: number, lanes: number[]): void => {
+    f.get(x).get(y).v(I8X16_SHUFFLE);
+    f.raw(...lanes);
+  };
+  const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+  // interleave the low (or high) halves of two vectors, `w` bytes at a time
+  const zip = (w: number, high: boolean): number[] => {
+    const lanes: number[] = [];
+    for (let i = 0; i < 8 / w; i++) lanes.push(...range((high ? 8 : 0) + w * i, w), ...range(16 + (high ? 8 : 0) + w * i, w));
+    return lanes;
+  };
   const bytes16 = (v: number): void => {
     f.v(V128_CONST);
     for (let i = 0; i < 16; i++) f.raw(v);
@@ -191,11 +220,11 @@ function buildTree3(b: PaddedBoost, at: { thr: number; off: number; leaves: numb
     () => f.get(g).get(G).op(op.i32LtS),
     () => {
       f.get(g).i32(GROUP).op(op.i32Mul).i32(at.bins).op(op.i32Add).set(bb);
-      f.get(g).i32(GROUP * out8).op(op.i32Mul).i32(at.s).op(op.i32Add).set(sb);
+      f.get(g).i32(GROUP * 8).op(op.i32Mul).i32(at.acc).op(op.i32Add).set(ab);
       f.i32(at.thr).set(thr);
       f.i32(at.off).set(off);
-      f.i32(at.leaves).set(leaf);
-      f.i32(0).set(c8);
+      f.i32(at.planes).set(plane);
+      f.i32(0).set(cOff);
       f.i32(0).set(k);
       f.whileLoop(
         () => f.get(k).i32(b.trees).op(op.i32LtS),
@@ -221,21 +250,42 @@ function buildTree3(b: PaddedBoost, at: { thr: number; off: number; leaves: numb
           f.get(m1);
           bytes16(2);
           f.v(V128_AND).v(V128_OR).set(idx);
-          f.get(sb).get(c8).op(op.i32Add).set(a);
-          for (let j = 0; j < GROUP; j++) {
-            // score of row j, output c += leaf value
-            f.get(a);
-            f.get(a).mem(op.f64Load, j * out8, 3);
-            f.get(leaf).get(idx).vLane(I8X16_EXTRACT_LANE_U, j).i32(3).op(op.i32Shl).op(op.i32Add).mem(op.f64Load, 0, 3);
-            f.op(op.f64Add).mem(op.f64Store, j * out8, 3);
+          // B[k] = byte k of each row's leaf value
+          for (let n = 0; n < 8; n++) f.get(plane).vmem(V128_LOAD, 16 * n, 4).get(idx).v(I8X16_SWIZZLE).set(B[n]);
+          // bytes to 16-bit pairs: P[2 h + (0 low rows | 1 high rows)] holds bytes 2h, 2h + 1
+          for (let h = 0; h < 4; h++) {
+            shuffle(B[2 * h], B[2 * h + 1], zip(1, false));
+            f.set(P[2 * h]);
+            shuffle(B[2 * h], B[2 * h + 1], zip(1, true));
+            f.set(P[2 * h + 1]);
+          }
+          // to 32-bit quads: Q[4 h + quarter] holds bytes 4h .. 4h + 3 of rows 4 quarter .. + 3
+          for (let h = 0; h < 2; h++) {
+            for (let half = 0; half < 2; half++) {
+              shuffle(P[4 * h + half], P[4 * h + 2 + half], zip(2, false));
+              f.set(Q[4 * h + 2 * half]);
+              shuffle(P[4 * h + half], P[4 * h + 2 + half], zip(2, true));
+              f.set(Q[4 * h + 2 * half + 1]);
+            }
+          }
+          // to doubles, rows 2 pair and 2 pair + 1, added to their sums
+          f.get(ab).get(cOff).op(op.i32Add).set(a);
+          for (let quarter = 0; quarter < 4; quarter++) {
+            for (let hi = 0; hi < 2; hi++) {
+              const pair = 2 * quarter + hi;
+              f.get(a);
+              f.get(a).vmem(V128_LOAD, 16 * pair, 3);
+              shuffle(Q[quarter], Q[4 + quarter], zip(4, hi === 1));
+              f.v(F64X2_ADD).vmem(V128_STORE, 16 * pair, 3);
+            }
           }
           f.get(thr).i32(7 * 16).op(op.i32Add).set(thr);
           f.get(off).i32(7 * 4).op(op.i32Add).set(off);
-          f.get(leaf).i32(8 * 8).op(op.i32Add).set(leaf);
+          f.get(plane).i32(8 * 16).op(op.i32Add).set(plane);
           f.i32(0);
-          f.get(c8).i32(8).op(op.i32Add).tee(c8);
-          f.get(c8).i32(out8).op(op.i32Eq);
-          f.op(op.select).set(c8);
+          f.get(cOff).i32(accBytes).op(op.i32Add).tee(cOff);
+          f.get(cOff).i32(b.outputs * accBytes).op(op.i32Eq);
+          f.op(op.select).set(cOff);
           f.addTo(k, 1);
         },
       );
@@ -347,7 +397,8 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
   const CH = WALK_CHUNK_ROWS;
   const bins = bins3(b);
   // memory: [nodes (16 B each) | leaf values | init | row chunk | scores chunk | depth 3 only:
-  // threshold-bin vectors (16 B per node) | bin column offsets (4 B per node) | bins chunk]
+  // threshold-bin vectors (16 B per node) | bin column offsets (4 B per node) | bins chunk |
+  // thresholds | leaf byte planes (128 B per tree) | sums chunk, output after output]
   const nodes = 0;
   const leafAt = nodes + 16 * b.trees * inner;
   const init = leafAt + 8 * b.trees * leaves;
@@ -357,7 +408,9 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
   const off = thr + (bins ? 16 * b.trees * 7 : 0);
   const binAt = align16(off + (bins ? 4 * b.trees * 7 : 0));
   const cutAt = align16(binAt + (bins ? CH * bins.used.length : 0));
-  const bytes = cutAt + (bins ? 8 * bins.cutList.length : 0);
+  const planeAt = align16(cutAt + (bins ? 8 * bins.cutList.length : 0));
+  const accAt = planeAt + (bins ? 128 * b.trees : 0);
+  const bytes = accAt + (bins ? 8 * CH * b.outputs : 0);
   const pages = Math.ceil(bytes / 65536);
   let memory: WasmMemory;
   let walk8: (start: number, end: number) => void;
@@ -367,7 +420,7 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
   try {
     const at = { nodes, leaves: leafAt, init, x, s };
     const fns = [buildWalk(LANES, b, at), buildWalk(1, b, at)];
-    if (bins) fns.push(buildTree3(b, { thr, off, leaves: leafAt, bins: binAt, s }), buildBin3(b, bins, { x, cuts: cutAt, bins: binAt }));
+    if (bins) fns.push(buildTree3(b, { thr, off, planes: planeAt, bins: binAt, acc: accAt }), buildBin3(b, bins, { x, cuts: cutAt, bins: binAt }));
     const mod = assembleModule(fns, { initialPages: pages, maximumPages: pages, shared: false });
     memory = new wasm.Memory({ initial: pages, maximum: pages });
     const e = new wasm.Instance(new wasm.Module(mod), { env: { memory } }).exports;
@@ -392,11 +445,13 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
   const sc = new Float64Array(buf, s, CH * b.outputs);
   const cols = b.cols;
   const outputs = b.outputs;
-  const scalar = (data: Float64Array, r0: number, m: number): void => {
+  /** raw scores of rows [r0, r0 + m) of data into scores */
+  const scalar = (data: Float64Array, r0: number, m: number, scores: Float64Array): void => {
     rows.set(data.subarray(r0 * cols, (r0 + m) * cols));
     const m8 = m - (m % LANES);
     if (m8 > 0) walk8(0, m8);
     if (m > m8) walk1(m8, m);
+    scores.set(sc.subarray(0, m * outputs), r0 * outputs);
   };
   let chunk = scalar;
   if (bins && tree3 && bin3) {
@@ -409,27 +464,37 @@ export function compileBoostWalk(b: PaddedBoost): BoostWalkKernel | undefined {
       offView[p] = CH * bins.column[p];
     }
     new Float64Array(buf, cutAt, bins.cutList.length).set(bins.cutList);
-    const initRows = new Float64Array(CH * outputs);
-    for (let r = 0; r < CH; r++) initRows.set(b.init, r * outputs);
-    chunk = (data, r0, m) => {
+    // leaf byte planes: byte k of tree t's leaf value L at planeAt + 128 t + 16 k + L
+    const planes = new Uint8Array(buf, planeAt, 128 * b.trees);
+    const leafBytes = new Uint8Array(b.value.buffer, b.value.byteOffset, b.value.byteLength);
+    if (new Uint8Array(Float64Array.of(1).buffer)[7] !== 0x3f) throw new Error('boosted walk: a big-endian host'); // wasm memory is little-endian; so must the leaf bytes be
+    for (let t = 0; t < b.trees; t++) for (let l = 0; l < 8; l++) for (let k = 0; k < 8; k++) planes[128 * t + 16 * k + l] = leafBytes[8 * (8 * t + l) + k];
+    // the sums, output after output, start at init
+    const acc = new Float64Array(buf, accAt, CH * outputs);
+    const initAcc = new Float64Array(CH * outputs);
+    for (let c = 0; c < outputs; c++) initAcc.fill(b.init[c], c * CH, (c + 1) * CH);
+    chunk = (data, r0, m, scores) => {
       rows.set(data.subarray(r0 * cols, (r0 + m) * cols));
       // a NaN sends the chunk to the scalar walk
       if (binRows(m) !== 0) {
         const m8 = m - (m % LANES);
         if (m8 > 0) walk8(0, m8);
         if (m > m8) walk1(m8, m);
+        scores.set(sc.subarray(0, m * outputs), r0 * outputs);
         return;
       }
-      sc.set(initRows);
+      acc.set(initAcc);
       walk3((m + GROUP - 1) >> 4);
+      for (let c = 0; c < outputs; c++) {
+        const from = c * CH;
+        for (let j = 0, o = r0 * outputs + c; j < m; j++, o += outputs) scores[o] = acc[from + j];
+      }
     };
   }
   return {
     scores(data, n, scores) {
       for (let r0 = 0; r0 < n; r0 += CH) {
-        const m = Math.min(CH, n - r0);
-        chunk(data, r0, m);
-        scores.set(sc.subarray(0, m * outputs), r0 * outputs);
+        chunk(data, r0, Math.min(CH, n - r0), scores);
       }
     },
   };

@@ -12,6 +12,14 @@ import type { PipelineState } from '../features/pipeline.js';
 import { compileRowEncoder, type UnknownCategory } from './row-encoder.js';
 import { scanJsonLines } from './jsonl-scanner.js';
 import { BatchInputError } from './batch-reader.js';
+import { join } from 'node:path';
+import { readDataset } from '../sources/read-dataset.js';
+import { fitPipeline } from '../features/pipeline.js';
+import { cellText, getColumn } from '../flows/table.js';
+import { sharedPath } from '../testing/shared-data.js';
+import { SEED_FIELDS } from './seed-fields.js';
+
+const nsl = sharedPath('datasets', 'nsl-kdd');
 
 const pipeline: PipelineState = {
   options: { scaling: 'standard', categorical: 'onehot' } as PipelineState['options'],
@@ -136,4 +144,131 @@ test('JSON lines: malformed lines and limits are named by line', async () => {
   await bad('{"duration": 01}\n', /^body line 1: not valid JSON/);
   await bad('{"duration": 1,}\n', /^body line 1: not valid JSON/);
   await bad('{"duration": 1}\n'.repeat(10), /^body: larger than the batch limit of 50 bytes/, 413, 50);
+});
+
+// Lines that share one layout (key order and spacing) are read by the layout path: the values
+// vary over every JSON number form, strings, escapes, control characters, null, and a line now
+// and then has another key order, a key given twice or a missing key, so the layout path meets
+// every way a line can differ from the one before it.
+const layoutValue = fc.oneof(
+  { weight: 4, arbitrary: numberText },
+  { weight: 1, arbitrary: fc.constantFrom('-0', '-0.0', '0.000', '1E2', '1e-400', '1e400', '99999999999999999999', '123456789012345', '1234567890123456', '0.123456789012345', '01', '1.', '-', '.5', '"7"', '"x"', 'true', '""') },
+);
+const layoutText = fc.oneof(textValue, fc.constantFrom('"a\\tb"', '"a\tb"', '"http"', '"priv\u0001ate"', '7', '"é€"'));
+const layoutLines = fc
+  .record({
+    keys: fc.shuffledSubarray(['duration', 'srcbytes', 'src_bytes', 'service', 'flag', 'serror_rate', 'note', 'serror_rate'], { minLength: 1 }),
+    space: fc.constantFrom('', ' ', '\t'),
+    rows: fc.array(fc.record({ values: fc.array(fc.tuple(layoutValue, layoutText), { minLength: 8, maxLength: 8 }), swap: fc.nat({ max: 12 }) }), { minLength: 2, maxLength: 12 }),
+  })
+  .map(({ keys, space, rows }) =>
+    rows.map(({ values, swap }) => {
+      const parts = keys.map((k, i) => `"${k}":${space}${k === 'service' || k === 'flag' || k === 'note' ? values[i][1] : values[i][0]}`);
+      // now and then another order: the layout path must notice the keys differ
+      if (swap < parts.length - 1) [parts[swap], parts[swap + 1]] = [parts[swap + 1], parts[swap]];
+      return `{${parts.join(`,${space}`)}}${swap === 11 ? ' ' : ''}`;
+    }),
+  );
+
+/** the rows JSON.parse + encode make, or the 400 message the endpoint gives for the first bad line */
+function parsedOrError(text: string, mode: UnknownCategory): { data: number[]; where: number[] } | { error: string; syntax: boolean } {
+  const enc = compileRowEncoder(pipeline, mode);
+  const data: number[] = [];
+  const where: number[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(lines[i]);
+    } catch {
+      return { error: `body line ${i + 1}: not valid JSON`, syntax: true };
+    }
+    const row = new Float64Array(enc.width);
+    try {
+      enc.encode(v as Record<string, unknown>, row, 0);
+    } catch (e) {
+      return { error: `body line ${i + 1}: ${(e as Error).message}`, syntax: false };
+    }
+    data.push(...row);
+    where.push(i + 1);
+  }
+  return { data, where };
+}
+
+test('JSON lines of one layout: the layout path makes the rows JSON.parse + encode make, bit for bit', async () => {
+  let layoutRows = 0;
+  await fc.assert(
+    fc.asyncProperty(layoutLines, fc.array(fc.nat({ max: 600 }), { maxLength: 4 }), async (lines, cuts) => {
+      const text = lines.join('\n') + '\n';
+      for (const mode of ['ignore', 'reject'] as const) {
+        const want = parsedOrError(text, mode);
+        if ('error' in want) {
+          await assert.rejects(
+            scanned(text, cuts, mode),
+            (e: unknown) => e instanceof BatchInputError && e.statusCode === 400 && (want.syntax ? e.message.startsWith(want.error + ' (') : e.message === want.error),
+            `want ${want.error} for ${JSON.stringify(text)}`,
+          );
+        } else {
+          const got = await scanned(text, cuts, mode, 4);
+          assert.deepEqual(got.where, want.where);
+          assert.equal(got.data.length, want.data.length);
+          got.data.forEach((v, i) => assert.ok(Object.is(v, want.data[i]), `value ${i}: ${v} vs ${want.data[i]} in ${JSON.stringify(text)}`));
+          layoutRows += got.where.length;
+        }
+      }
+    }),
+    { numRuns: 400 },
+  );
+  assert.ok(layoutRows > 500, `only ${layoutRows} rows were read without an error`);
+});
+
+test('JSON lines: a raw control character in a string is not JSON, even in a field the model ignores', async () => {
+  for (const line of ['{"duration": 1, "note": "a\tb"}', '{"service": "http\u0001"}', '{"dura\ttion": 1}']) {
+    const text = `{"duration": 2, "note": "ab"}\n${line}\n`;
+    for (const mode of ['ignore', 'reject'] as const) {
+      await assert.rejects(scanned(text, [], mode), (e: unknown) => e instanceof BatchInputError && e.statusCode === 400 && /^body line 2: not valid JSON/.test(e.message), JSON.stringify(line));
+    }
+  }
+});
+
+test('JSON lines of real records: KDDTest+ with seed 004 and NSL-KDD names, as written and with values reshaped, scanned exactly as JSON.parse + encode', { skip: nsl ? false : '../shared/datasets/nsl-kdd is not here' }, async () => {
+  const train = await readDataset([join(nsl!, 'KDDTrain+_20Percent.txt')], { warn: () => {} });
+  const state = fitPipeline(train, { scaling: 'standard', categorical: 'onehot', log: true });
+  const testSet = await readDataset([join(nsl!, 'KDDTest+.txt')], { warn: () => {} });
+  const kddName: Record<string, string> = {};
+  for (const c of testSet.columns) kddName[c.name.replace(/_/g, '').replace(/^protocoltype$/, 'protocol')] = c.name;
+  const cols = SEED_FIELDS.map(([n, t]) => [n, getColumn(testSet, kddName[n])!, t] as const);
+  // every fifth record: the same values written another way (exponent, trailing zeros, -0, spaces)
+  const reshape = (x: number, r: number): string => (r % 15 === 0 ? x.toExponential() : r % 15 === 5 ? (x === 0 ? '-0' : x.toFixed(3)) : ` ${JSON.stringify(x)}`);
+  const lines: string[] = [];
+  for (let r = 0; r < testSet.rowCount; r++) {
+    const parts: string[] = [];
+    for (const [n, c, t] of cols) {
+      const name = r % 7 === 3 ? kddName[n] : n; // NSL-KDD's own names now and then
+      const v = cellText(c, r);
+      parts.push(`${JSON.stringify(name)}:${t === 'string' ? JSON.stringify(v) : r % 5 === 0 ? reshape(Number(v), r) : JSON.stringify(Number(v))}`);
+    }
+    if (r % 11 === 4) parts.push(parts.shift()!); // another key order
+    lines.push(`{${parts.join(',')}}`);
+  }
+  const text = lines.join('\n') + '\n';
+  for (const mode of ['ignore'] as const) {
+    const enc = compileRowEncoder(state, mode);
+    const want = new Float64Array(lines.length * enc.width);
+    lines.forEach((l, i) => enc.encode(JSON.parse(l), want, i * enc.width));
+    const got = new Float64Array(lines.length * enc.width);
+    let o = 0;
+    const bytes = Buffer.from(text);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 65_521) pieces.push(bytes.subarray(at, at + 65_521));
+    for await (const b of scanJsonLines(Readable.from(pieces), enc, 1 << 30, 4096)) {
+      got.set(b.data.subarray(0, b.rows * enc.width), o);
+      o += b.rows * enc.width;
+    }
+    assert.equal(o, want.length);
+    let differ = 0;
+    for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) differ++;
+    assert.equal(differ, 0, `${differ} of ${want.length} values differ`);
+  }
 });

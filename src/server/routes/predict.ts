@@ -1,7 +1,7 @@
 /**
  * POST /v1/predict: batch prediction and anomaly scoring of many flows with one model, streamed
- * both ways: JSON lines are scanned from bytes straight into the model's rows (jsonl-scanner.ts);
- * a JSON array or CSV is cut into records (batch-reader.ts) and encoded; each batch is scored and
+ * both ways: JSON lines, a JSON array and CSV are scanned from bytes straight into the model's rows
+ * (jsonl-scanner.ts, json-array-scanner.ts, csv-scanner.ts); each batch is scored and
  * written out as JSON lines before the next is read. One output line per record, in order:
  *   classifiers: {"line":N,"prediction":"DoS","probability":0.99,"score":0.99}  (score = 1 - P(normal))
  *   detectors:   {"line":N,"score":0.61,"anomalous":true}
@@ -12,11 +12,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServiceContext } from '../context.js';
-import { BatchInputError, batchFormatOf, readBatches, type RecordBatch } from '../batch-reader.js';
-import { FieldError } from '../row-encoder.js';
+import { BatchInputError, batchFormatOf } from '../batch-reader.js';
 import type { LoadedModel } from '../model-registry.js';
 import { observeScores, predictRows } from '../model-answer.js';
 import { scanJsonLines } from '../jsonl-scanner.js';
+import { scanJsonArray } from '../json-array-scanner.js';
+import { scanCsv } from '../csv-scanner.js';
 import { ErrorAnswer, PredictQuery } from '../schemas.js';
 import { answerLayout, writeAnswers, type AnswerLayout } from '../answer-lines.js';
 
@@ -35,27 +36,6 @@ export function pickModel(ctx: ServiceContext, name: string | undefined): Loaded
   const m = ctx.models.classifier() ?? (ctx.models.list().length === 1 ? ctx.models.list()[0] : undefined);
   if (!m) throw new BatchInputError(409, ctx.models.list().length ? 'several models are held: name one with ?model=NAME' : 'this service holds no model');
   return m;
-}
-
-/** Encode one batch of parsed records (a JSON array, CSV) into the scratch matrix. */
-function encodeRecords(m: LoadedModel, b: RecordBatch, scratch: { buf: Float64Array }): Float64Array {
-  const n = b.where.length;
-  const w = m.encoder.width;
-  if (scratch.buf.length < n * w) scratch.buf = new Float64Array(n * w);
-  const X = scratch.buf;
-  const enc = m.encoder;
-  let r = 0;
-  try {
-    if (b.objects) for (; r < n; r++) enc.encode(b.objects[r], X, r * w);
-    else {
-      const cols = enc.columnsFor(b.header!);
-      for (; r < n; r++) enc.encodeCells(b.cells![r], cols, X, r * w);
-    }
-  } catch (e) {
-    if (e instanceof FieldError) throw new BatchInputError(400, `body ${b.unit} ${b.where[r]}: ${e.message}`);
-    throw e;
-  }
-  return X;
 }
 
 const layouts = new WeakMap<LoadedModel, Map<string, AnswerLayout>>();
@@ -131,20 +111,16 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServiceContext): 
         }
         const fmt = batchFormatOf(req.headers['content-type']);
         if (!fmt) return fail(new BatchInputError(415, `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted here; send application/x-ndjson, application/json or text/csv`));
-        // JSON lines are scanned from bytes straight into rows (jsonl-scanner.ts); a JSON array
-        // and CSV are cut into records first (batch-reader.ts) and encoded here
+        // every format is scanned from bytes straight into rows (jsonl-scanner.ts,
+        // json-array-scanner.ts, csv-scanner.ts)
         const withProba = q.proba === true;
         const batches: AsyncGenerator<string | Buffer> =
-          fmt === 'jsonl'
-            ? (async function* () {
-                for await (const b of scanJsonLines(body, m.encoder, ctx.config.limits.batchBytes, BATCH_ROWS)) yield scoreRows(ctx, m, b.data, b.rows, b.where, 'line', withProba);
-              })()
-            : (async function* () {
-                const scratch = { buf: new Float64Array(0) };
-                for await (const b of readBatches(body, fmt, ctx.config.limits.batchBytes, BATCH_ROWS)) {
-                  yield scoreRows(ctx, m, encodeRecords(m, b, scratch), b.where.length, b.where, b.unit, withProba);
-                }
-              })();
+          (async function* () {
+            const limit = ctx.config.limits.batchBytes;
+            const unit = fmt === 'json' ? 'element' : 'line';
+            const scanned = fmt === 'json' ? scanJsonArray(body, m.encoder, limit, BATCH_ROWS) : fmt === 'csv' ? scanCsv(body, m.encoder, limit, BATCH_ROWS) : scanJsonLines(body, m.encoder, limit, BATCH_ROWS);
+            for await (const b of scanned) yield scoreRows(ctx, m, b.data, b.rows, b.where, unit, withProba);
+          })();
         let first: string | Buffer;
         let firstDone: boolean;
         try {
