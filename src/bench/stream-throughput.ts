@@ -5,8 +5,13 @@
  *
  *   npm run bench -- script stream-throughput [copies] [partitions] [message-flows] [sources]   (from the project root)
  *
- * Needs NATS with JetStream on 127.0.0.1:4222 and PostgreSQL on 127.0.0.1:5432 (trust auth,
- * database `test`); uses a stream and schemas of its own, deleted afterwards. For 1 and 2 workers:
+ * Needs `nats-server` (JetStream) and PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`);
+ * uses a stream and schemas of its own, deleted afterwards. The bench starts a nats-server of its
+ * own on a free loopback port (its store in the temporary folder) so that the NATS CPU it reports
+ * is this run's only; STREAM_BENCH_NATS=nats://127.0.0.1:4222 uses that server instead (its CPU
+ * then not reported: other programs share it). PostgreSQL CPU: the backends of the workers'
+ * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers with
+ * `node --cpu-prof --cpu-prof-dir DIR`. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
@@ -29,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { sharedPath } from '../testing/shared-data.js';
 import { openBus, resultsStream } from '../stream/nats-bus.js';
+import { startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const copies = Number(process.argv[2] ?? 1);
@@ -45,18 +51,38 @@ function cpuOf(pid: number | 'self', children = false): number {
     return 0; // exited meanwhile
   }
 }
-/** CPU seconds of every process whose command name is `name` (nats-server, postgres) */
-function cpuOfNamed(name: string): number {
-  let s = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name) s += cpuOf(Number(d));
-    } catch {
-      /* gone */
+/**
+ * CPU seconds of the PostgreSQL backends serving this bench's workers: their connections carry
+ * `application_name` (in the store URL), the backends' pids come from pg_stat_activity and are
+ * sampled while the run goes on (a backend that exits keeps its last sample; one that starts
+ * during the window counts from 0). Never the machine's other postgres processes.
+ */
+class BackendCpu {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  constructor(private readonly client: pg.Client, private readonly app: string) {}
+  /** look up the backends (new ones start at their CPU now if `atStart`, else at 0) and sample each */
+  async sample(atStart = false): Promise<void> {
+    const r = await this.client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [this.app]);
+    for (const { pid } of r.rows) {
+      const now = cpuOf(pid);
+      if (!this.first.has(pid)) this.first.set(pid, atStart ? now : 0);
+      // /proc gone (exited between the query and the read): keep the last sample
+      if (now > 0 || !this.last.has(pid)) this.last.set(pid, Math.max(now, this.last.get(pid) ?? 0));
+    }
+    for (const pid of this.last.keys()) {
+      const now = cpuOf(pid);
+      if (now > (this.last.get(pid) ?? 0)) this.last.set(pid, now);
     }
   }
-  return s;
+  get seconds(): number {
+    let s = 0;
+    for (const [pid, c] of this.last) s += c - (this.first.get(pid) ?? 0);
+    return s;
+  }
+  get backends(): number {
+    return this.last.size;
+  }
 }
 const partitions = Number(process.argv[3] ?? 8);
 const messageFlows = Number(process.argv[4] ?? 200);
@@ -117,7 +143,18 @@ async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
   if (!dir) throw new Error('needs ../shared/datasets/cicids2017-sample');
   const tmp = mkdtempSync(join(tmpdir(), 'ns-bench-stream-'));
-  const bus = await openBus('nats://127.0.0.1:4222', 'bench');
+  let nats: PrivateNats | undefined;
+  let natsPid: number | undefined;
+  const sharedNats = process.env.STREAM_BENCH_NATS;
+  if (!sharedNats) {
+    nats = await startPrivateNats(join(tmp, 'nats'));
+    natsPid = natsPidOf(nats.port);
+  }
+  const natsUrl = sharedNats ?? nats!.url;
+  const profileDir = process.env.STREAM_BENCH_PROFILE;
+  const bus = await openBus(natsUrl, 'bench');
+  const pgc = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', application_name: `nsbench-${process.pid}-control` });
+  await pgc.connect();
   const schemas: string[] = [];
   const streams: string[] = [];
   try {
@@ -155,13 +192,16 @@ async function main(): Promise<void> {
       streams.push(stream);
       const schema = `ns_bench_${process.pid}_${workers}`;
       schemas.push(schema);
-      const store = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+      const app = `nsbench-${process.pid}-${workers}`;
+      const store = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}&application_name=${app}`;
+      const backends = new BackendCpu(pgc, app);
       // create the stream first so the workers' consumers exist before the first flow
       const { ensureStream } = await import('../stream/nats-bus.js');
       await ensureStream(bus, stream, stream.toLowerCase());
       const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
       const procs = owned.map((parts) => {
-        const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), '--no-publish', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+        const child = spawn(process.execPath, [...prof, CLI, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), '--no-publish', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -179,22 +219,24 @@ async function main(): Promise<void> {
       await Promise.all(procs.map((p) => p.ready));
       const start = performance.now();
       const workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
-      const natsCpu0 = cpuOfNamed('nats-server');
-      const pgCpu0 = cpuOfNamed('postgres');
+      const natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
+      await backends.sample(true);
       const pubCpu0 = cpuOf('self', true);
-      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
       const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
       const consumers = owned.flat().map((p) => `bench-p${p}`);
       for (;;) {
         const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
         if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) break;
+        await backends.sample();
         await new Promise((r) => setTimeout(r, 50));
       }
       const seconds = (performance.now() - start) / 1000;
       const workerCpu = procs.map((p, i) => cpuOf(p.child.pid!) - workerCpu0[i]);
-      const natsCpu = cpuOfNamed('nats-server') - natsCpu0;
-      const pgCpu = cpuOfNamed('postgres') - pgCpu0;
+      const natsCpu = natsPid ? cpuOf(natsPid) - natsCpu0 : NaN;
+      await backends.sample();
+      const pgCpu = backends.seconds;
       const pubCpu = cpuOf('self', true) - pubCpu0;
       for (const p of procs) p.child.kill('SIGTERM');
       const stats = await Promise.all(procs.map((p) => p.done));
@@ -209,19 +251,34 @@ async function main(): Promise<void> {
       const sum = workerCpu.reduce((a, b) => a + b, 0);
       console.log(
         `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
-          `publisher ${pubCpu.toFixed(2)}, nats-server ${natsCpu.toFixed(2)}, postgres ${pgCpu.toFixed(2)}; all of these ${(sum + pubCpu + natsCpu + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores`,
+          `publisher ${pubCpu.toFixed(2)}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
+          `postgres backends of the workers (${backends.backends}) ${pgCpu.toFixed(2)}; all of these ${(sum + pubCpu + (natsPid ? natsCpu : 0) + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,
       );
     }
     console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
   } finally {
     for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await c.end();
+    for (const s of schemas) await pgc.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await pgc.end();
+    await nats?.kill();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** the pid of the nats-server listening on `port` (the private one: its command line names the port) */
+function natsPidOf(port: number): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'nats-server') continue;
+      const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (args[args.indexOf('-p') + 1] === String(port)) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
 }
 
 main().catch((e) => {
