@@ -11,7 +11,9 @@
  * is this run's only; STREAM_BENCH_NATS=nats://127.0.0.1:4222 uses that server instead (its CPU
  * then not reported: other programs share it). PostgreSQL CPU: the backends of the workers'
  * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers with
- * `node --cpu-prof --cpu-prof-dir DIR`. For 1 and 2 workers:
+ * `node --cpu-prof --cpu-prof-dir DIR`. The workers run with --no-publish unless
+ * STREAM_BENCH_RESULTS=1 (then each alert and finding is also published to <prefix>.alerts/.findings,
+ * as `netsentinel stream` does by default). For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
   }
   const natsUrl = sharedNats ?? nats!.url;
   const profileDir = process.env.STREAM_BENCH_PROFILE;
+  const publishResults = process.env.STREAM_BENCH_RESULTS === '1';
   const bus = await openBus(natsUrl, 'bench');
   const pgc = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', application_name: `nsbench-${process.pid}-control` });
   await pgc.connect();
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
       const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
       const procs = owned.map((parts) => {
         const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-        const child = spawn(process.execPath, [...prof, CLI, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), '--no-publish', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [...prof, CLI, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -246,7 +249,8 @@ async function main(): Promise<void> {
       console.log(
         `${workers} worker(s), ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
           `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
-          `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}`,
+          `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}; ` +
+          `alerts committed ${stats.map((s) => s.alerts).join('/')} (${publishResults ? 'also published to the results stream' : 'not published: --no-publish'})`,
       );
       const sum = workerCpu.reduce((a, b) => a + b, 0);
       console.log(

@@ -52,6 +52,7 @@ import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import { BoundedKeys } from './bounded-keys.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows } from './source-windows.js';
 import { retryThroughOutage } from './outage-retry.js';
+import { publishWindowed, resultMessages } from './result-publisher.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ScoringSetup {
@@ -226,7 +227,6 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
 
 /** How long one pull waits for a message: also the longest a drain waits for the pull in flight. */
 const PULL_EXPIRES_MS = 1000;
-const enc = new TextEncoder();
 
 /** The durable consumers a worker uses: one per owned partition (NAME-pN), or one over all. */
 export function ownedConsumers(durable: string, prefix: string, partitions?: readonly number[]): { name: string; filter: string }[] {
@@ -272,15 +272,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       stats.duplicates += r.duplicates;
     }
     if (publishResults && (alerts.length || findings.length)) {
-      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, async () => {
-        const acks: Promise<unknown>[] = [];
-        for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
-        for (const f of findings) {
-          const key = findingAlert(f, 0).key;
-          acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
-        }
-        await Promise.all(acks);
-      }, watch('publishErrors'));
+      const messages = resultMessages(o.prefix, alerts, findings);
+      const done = new Uint8Array(messages.length);
+      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, () => publishWindowed(o.bus.js, messages, done), watch('publishErrors'));
     }
     if (o.afterCommit)
       for (const i of items)
