@@ -13,7 +13,12 @@
  * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers with
  * `node --cpu-prof --cpu-prof-dir DIR`. The workers run with --no-publish unless
  * STREAM_BENCH_RESULTS=1 (then each alert and finding is also published to <prefix>.alerts/.findings,
- * as `netsentinel stream` does by default). For 1 and 2 workers:
+ * as `netsentinel stream` does by default).
+ *
+ * After the one-worker run, the same messages are read back from the stream and decoded and scored
+ * in the bench's own process (the worker's decode and BatchScorer, the stream verb's default
+ * settings, alerts turned into store rows), no NATS or PostgreSQL in the timing: what scoring
+ * alone costs per flow, the ceiling of a worker's flows per CPU second. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
@@ -37,6 +42,11 @@ import pg from 'pg';
 import { sharedPath } from '../testing/shared-data.js';
 import { openBus, resultsStream } from '../stream/nats-bus.js';
 import { startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
+import { createBatchScorer, decodeFlowMessage } from '../stream/stream-worker.js';
+import { storedAlert } from '../analysis/alerts.js';
+import { loadBaseline } from '../risk/baseline.js';
+import { loadAnalysisConfig } from '../config/analysis-config.js';
+import type { JsMsg } from '@nats-io/jetstream';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const copies = Number(process.argv[2] ?? 1);
@@ -253,6 +263,7 @@ async function main(): Promise<void> {
           `alerts committed ${stats.map((s) => s.alerts).join('/')} (${publishResults ? 'also published to the results stream' : 'not published: --no-publish'})`,
       );
       const sum = workerCpu.reduce((a, b) => a + b, 0);
+      if (workers === 1) await scoreInProcess(bus, stream, published.messages, baseline, stats[0].alerts);
       console.log(
         `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
           `publisher ${pubCpu.toFixed(2)}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
@@ -268,6 +279,40 @@ async function main(): Promise<void> {
     await nats?.kill();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Read the stream's messages back and decode and score them here, timing CPU (see the top comment). */
+async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: string, messages: number, baselineFile: string, workerAlerts: number): Promise<void> {
+  const oc = await bus.js.consumers.get(stream);
+  const all: JsMsg[] = [];
+  while (all.length < messages) {
+    const m = await oc.next({ expires: 5000 });
+    if (!m) break;
+    all.push(m);
+  }
+  const config = await loadAnalysisConfig();
+  const scorer = createBatchScorer({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip });
+  const c0 = process.cpuUsage();
+  let flows = 0;
+  let alerts = 0;
+  let decodeUs = 0;
+  for (const m of all) {
+    const d0 = process.cpuUsage();
+    const batch = decodeFlowMessage(m);
+    const d = process.cpuUsage(d0);
+    decodeUs += d.user + d.system;
+    const r = scorer.scoreBatch(batch, Date.now());
+    alerts += r.alerts.map(storedAlert).length;
+    flows += batch.rowCount;
+  }
+  const last = scorer.finish(Date.now());
+  alerts += last.alerts.length;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  console.log(
+    `  scoring alone in this process (the same ${all.length} messages read back, decode + rules + scores + alerts, no bus or store): ${flows} flows, ${alerts} alerts (the worker: ${workerAlerts}) in ${cpu.toFixed(2)} CPU s = ` +
+      `${Math.round(flows / cpu)} flows per CPU second (decode ${(decodeUs / 1e6).toFixed(2)} s of it)`,
+  );
 }
 
 /** the pid of the nats-server listening on `port` (the private one: its command line names the port) */

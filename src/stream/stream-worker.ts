@@ -294,19 +294,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const commit = (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> =>
     commitMany([{ alerts, findings, batch, origin }]);
 
-  const decode = (m: JsMsg): FlowTable => {
-    const h = m.headers?.get(SCHEMA_HEADER);
-    let schema: WireSchema | undefined;
-    if (h) {
-      try {
-        schema = JSON.parse(h) as WireSchema;
-      } catch {
-        throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
-      }
-    }
-    if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
-    return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
-  };
+  const decode = decodeFlowMessage;
 
   // one durable consumer per owned partition, or one over every partition
   const owned = ownedConsumers(o.durable, o.prefix, o.partitions);
@@ -470,6 +458,28 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   }
   await o.store.saveRun({ startedAt, finishedAt: new Date().toISOString(), inputs: [`nats:${o.stream}/${o.prefix}.flows`], flows: stats.flows, alerts: stats.alerts, summary: { state: 'drained', worker: o.durable, ...stats } });
   return stats;
+}
+
+let lastSchemaHeader: string | undefined;
+let lastSchema: WireSchema | undefined;
+
+/** The flows of one message of the flow subjects: binary columns or JSON lines, as its schema header says. */
+export function decodeFlowMessage(m: JsMsg): FlowTable {
+  const h = m.headers?.get(SCHEMA_HEADER);
+  let schema: WireSchema | undefined;
+  if (h && h === lastSchemaHeader) schema = lastSchema;
+  else if (h) {
+    try {
+      schema = JSON.parse(h) as WireSchema;
+    } catch {
+      throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
+    }
+    // a publisher sends one schema message after message: parsed once, not per message
+    lastSchemaHeader = h;
+    lastSchema = schema;
+  }
+  if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
+  return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
 }
 
 /** Replay the window before the consumer's ack floor through the rules (see the top comment). */
