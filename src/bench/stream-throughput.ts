@@ -10,8 +10,9 @@
  * own on a free loopback port (its store in the temporary folder) so that the NATS CPU it reports
  * is this run's only; STREAM_BENCH_NATS=nats://127.0.0.1:4222 uses that server instead (its CPU
  * then not reported: other programs share it). PostgreSQL CPU: the backends of the workers'
- * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers with
- * `node --cpu-prof --cpu-prof-dir DIR`. The workers run with --no-publish unless
+ * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers and the publisher with
+ * `node --cpu-prof --cpu-prof-dir DIR`; STREAM_BENCH_WORKER_CLI=PATH runs the workers from another
+ * build's dist/cli/main.js (before/after comparisons on the same flows, publisher and servers). The workers run with --no-publish unless
  * STREAM_BENCH_RESULTS=1 (then each alert and finding is also published to <prefix>.alerts/.findings,
  * as `netsentinel stream` does by default).
  *
@@ -165,6 +166,9 @@ async function main(): Promise<void> {
   const natsUrl = sharedNats ?? nats!.url;
   const profileDir = process.env.STREAM_BENCH_PROFILE;
   const publishResults = process.env.STREAM_BENCH_RESULTS === '1';
+  // another build's CLI for the workers (before/after comparisons): STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js
+  const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
+  if (workerCli !== CLI) console.log(`workers: ${workerCli}`);
   const bus = await openBus(natsUrl, 'bench');
   const pgc = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', application_name: `nsbench-${process.pid}-control` });
   await pgc.connect();
@@ -214,7 +218,7 @@ async function main(): Promise<void> {
       const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
       const procs = owned.map((parts) => {
         const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-        const child = spawn(process.execPath, [...prof, CLI, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [...prof, workerCli, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -235,7 +239,7 @@ async function main(): Promise<void> {
       const natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
       await backends.sample(true);
       const pubCpu0 = cpuOf('self', true);
-      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+      const pub = spawnSync(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
       const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
       const consumers = owned.flat().map((p) => `bench-p${p}`);
