@@ -19,7 +19,11 @@
  * After the one-worker run, the same messages are read back from the stream and decoded and scored
  * in the bench's own process (the worker's decode and BatchScorer, the stream verb's default
  * settings, alerts turned into store rows), no NATS or PostgreSQL in the timing: what scoring
- * alone costs per flow, the ceiling of a worker's flows per CPU second. For 1 and 2 workers:
+ * alone costs per flow, the ceiling of a worker's flows per CPU second.
+ *
+ * Warm-up: before the clock starts, one more seeded copy (STREAM_BENCH_WARMUP copies, 0 for none)
+ * is published and consumed, so the figures are a long-running worker's (its JIT compiled), not
+ * its first seconds'. The latency figures and alert counts the workers report include it. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
@@ -166,6 +170,7 @@ async function main(): Promise<void> {
   const natsUrl = sharedNats ?? nats!.url;
   const profileDir = process.env.STREAM_BENCH_PROFILE;
   const publishResults = process.env.STREAM_BENCH_RESULTS === '1';
+  const warmCopies = sources > 0 ? Number(process.env.STREAM_BENCH_WARMUP ?? 1) : 0;
   // another build's CLI for the workers (before/after comparisons): STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js
   const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
   if (workerCli !== CLI) console.log(`workers: ${workerCli}`);
@@ -189,6 +194,11 @@ async function main(): Promise<void> {
       inputs = Array.from({ length: copies }, () => dir);
       console.log(`flows: the CIC-IDS2017 sample as it is ×${copies} (77% of its flows from one source address: one partition holds most of the work)`);
     }
+
+    // warm-up flows (another seeded copy, distinct flows to the store), published before the clock starts
+    const warmInputs = Array.from({ length: warmCopies }, (_, c) => join(tmp, 'flows', `warmup${c + 1}`));
+    warmInputs.forEach((out, c) => readdress(dir, out, 1000 + c));
+    if (warmCopies) console.log(`warm-up: ${warmCopies} more cop${warmCopies === 1 ? 'y' : 'ies'} (own seed) consumed by the workers before the clock starts (not timed; STREAM_BENCH_WARMUP=0 for none)`);
 
     // the peer: analyze on the same flows, same baseline, no bus
     const t0 = performance.now();
@@ -234,6 +244,22 @@ async function main(): Promise<void> {
         return { child, ready, done };
       });
       await Promise.all(procs.map((p) => p.ready));
+      const consumers = owned.flat().map((p) => `bench-p${p}`);
+      const drained = async (): Promise<void> => {
+        for (;;) {
+          const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
+          if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) break;
+          await backends.sample();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      let warmMessages = 0;
+      if (warmCopies) {
+        const w = spawnSync(process.execPath, [CLI, 'publish', ...warmInputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+        if (w.status !== 0) throw new Error(w.stderr);
+        warmMessages = (JSON.parse(w.stdout) as { messages: number }).messages;
+        await drained();
+      }
       const start = performance.now();
       const workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
       const natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
@@ -242,13 +268,7 @@ async function main(): Promise<void> {
       const pub = spawnSync(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
       const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
-      const consumers = owned.flat().map((p) => `bench-p${p}`);
-      for (;;) {
-        const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
-        if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) break;
-        await backends.sample();
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await drained();
       const seconds = (performance.now() - start) / 1000;
       const workerCpu = procs.map((p, i) => cpuOf(p.child.pid!) - workerCpu0[i]);
       const natsCpu = natsPid ? cpuOf(natsPid) - natsCpu0 : NaN;
@@ -261,13 +281,13 @@ async function main(): Promise<void> {
       rates.push(rate);
       const perWorker = owned.map((parts) => parts.reduce((s, p) => s + published.perPartition[p], 0));
       console.log(
-        `${workers} worker(s), ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
-          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
+        `${workers} worker(s)${warmMessages ? ` (warmed up on ${warmMessages} messages)` : ''}, ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
+          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message${warmMessages ? ' (warm-up included)' : ''} p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
           `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}; ` +
-          `alerts committed ${stats.map((s) => s.alerts).join('/')} (${publishResults ? 'also published to the results stream' : 'not published: --no-publish'})`,
+          `alerts committed ${stats.map((s) => s.alerts).join('/')}${warmMessages ? ' (warm-up included)' : ''} (${publishResults ? 'also published to the results stream' : 'not published: --no-publish'})`,
       );
       const sum = workerCpu.reduce((a, b) => a + b, 0);
-      if (workers === 1) await scoreInProcess(bus, stream, published.messages, baseline, stats[0].alerts);
+      if (workers === 1) await scoreInProcess(bus, stream, warmMessages, published.messages, baseline, stats[0].alerts);
       console.log(
         `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
           `publisher ${pubCpu.toFixed(2)}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
@@ -286,21 +306,23 @@ async function main(): Promise<void> {
 }
 
 /** Read the stream's messages back and decode and score them here, timing CPU (see the top comment). */
-async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: string, messages: number, baselineFile: string, workerAlerts: number): Promise<void> {
+async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: string, warmMessages: number, messages: number, baselineFile: string, workerAlerts: number): Promise<void> {
   const oc = await bus.js.consumers.get(stream);
   const all: JsMsg[] = [];
-  while (all.length < messages) {
+  while (all.length < warmMessages + messages) {
     const m = await oc.next({ expires: 5000 });
     if (!m) break;
     all.push(m);
   }
   const config = await loadAnalysisConfig();
   const scorer = createBatchScorer({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip });
+  let alerts = 0;
+  // the warm-up messages first, untimed, as the workers had them
+  for (const m of all.slice(0, warmMessages)) alerts += scorer.scoreBatch(decodeFlowMessage(m), Date.now()).alerts.map(storedAlert).length;
   const c0 = process.cpuUsage();
   let flows = 0;
-  let alerts = 0;
   let decodeUs = 0;
-  for (const m of all) {
+  for (const m of all.slice(warmMessages)) {
     const d0 = process.cpuUsage();
     const batch = decodeFlowMessage(m);
     const d = process.cpuUsage(d0);
@@ -314,7 +336,7 @@ async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: 
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
   console.log(
-    `  scoring alone in this process (the same ${all.length} messages read back, decode + rules + scores + alerts, no bus or store): ${flows} flows, ${alerts} alerts (the worker: ${workerAlerts}) in ${cpu.toFixed(2)} CPU s = ` +
+    `  scoring alone in this process (the same ${all.length - warmMessages} messages read back after the ${warmMessages} of the warm-up, decode + rules + scores + alerts, no bus or store): ${flows} flows, ${alerts} alerts (the worker: ${workerAlerts}) in ${cpu.toFixed(2)} CPU s = ` +
       `${Math.round(flows / cpu)} flows per CPU second (decode ${(decodeUs / 1e6).toFixed(2)} s of it)`,
   );
 }
