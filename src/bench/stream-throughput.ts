@@ -23,7 +23,11 @@
  *
  * Warm-up: before the clock starts, one more seeded copy (STREAM_BENCH_WARMUP copies, 0 for none)
  * is published and consumed, so the figures are a long-running worker's (its JIT compiled), not
- * its first seconds'. The latency figures and alert counts the workers report include it. For 1 and 2 workers:
+ * its first seconds'. The latency figures and alert counts the workers report include it.
+ *
+ * STREAM_BENCH_PREFILL=1: consume-only. The workers are stopped (SIGSTOP) while the timed flows are
+ * published and resumed when the clock starts, so the rate is the workers' alone: on a 2-core
+ * machine the publisher otherwise takes about one worker's CPU, and two workers plus it need three. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
@@ -91,6 +95,11 @@ class BackendCpu {
       const now = cpuOf(pid);
       if (now > (this.last.get(pid) ?? 0)) this.last.set(pid, now);
     }
+  }
+  /** count from now on: every backend known so far starts at its CPU now */
+  async rebase(): Promise<void> {
+    await this.sample();
+    for (const [pid, c] of this.last) this.first.set(pid, c);
   }
   get seconds(): number {
     let s = 0;
@@ -170,6 +179,7 @@ async function main(): Promise<void> {
   const natsUrl = sharedNats ?? nats!.url;
   const profileDir = process.env.STREAM_BENCH_PROFILE;
   const publishResults = process.env.STREAM_BENCH_RESULTS === '1';
+  const prefill = process.env.STREAM_BENCH_PREFILL === '1';
   const warmCopies = sources > 0 ? Number(process.env.STREAM_BENCH_WARMUP ?? 1) : 0;
   // another build's CLI for the workers (before/after comparisons): STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js
   const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
@@ -260,29 +270,40 @@ async function main(): Promise<void> {
         warmMessages = (JSON.parse(w.stdout) as { messages: number }).messages;
         await drained();
       }
-      const start = performance.now();
-      const workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
-      const natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
+      // consume-only (STREAM_BENCH_PREFILL=1): the workers are stopped (SIGSTOP) while the flows
+      // are published, and the clock starts when they are resumed: the publisher then takes none of
+      // the cores the workers use (on a 2-core machine it otherwise needs about one worker's CPU)
+      if (prefill) for (const p of procs) process.kill(p.child.pid!, 'SIGSTOP');
+      let start = performance.now();
+      let workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+      let natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
       await backends.sample(true);
       const pubCpu0 = cpuOf('self', true);
       const pub = spawnSync(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
       const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
+      const pubCpu = cpuOf('self', true) - pubCpu0;
+      if (prefill) {
+        start = performance.now();
+        workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+        natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
+        await backends.rebase();
+        for (const p of procs) process.kill(p.child.pid!, 'SIGCONT');
+      }
       await drained();
       const seconds = (performance.now() - start) / 1000;
       const workerCpu = procs.map((p, i) => cpuOf(p.child.pid!) - workerCpu0[i]);
       const natsCpu = natsPid ? cpuOf(natsPid) - natsCpu0 : NaN;
       await backends.sample();
       const pgCpu = backends.seconds;
-      const pubCpu = cpuOf('self', true) - pubCpu0;
       for (const p of procs) p.child.kill('SIGTERM');
       const stats = await Promise.all(procs.map((p) => p.done));
       const rate = published.flows / seconds;
       rates.push(rate);
       const perWorker = owned.map((parts) => parts.reduce((s, p) => s + published.perPartition[p], 0));
       console.log(
-        `${workers} worker(s)${warmMessages ? ` (warmed up on ${warmMessages} messages)` : ''}, ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
-          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message${warmMessages ? ' (warm-up included)' : ''} p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
+        `${workers} worker(s)${warmMessages ? ` (warmed up on ${warmMessages} messages)` : ''}, ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s ${prefill ? 'consumed (the stream pre-filled, the workers resumed when the clock started)' : 'end to end'} ` +
+          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message${warmMessages ? ' (warm-up included)' : ''}${prefill ? ' (includes the wait while stopped: not a latency figure)' : ''} p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
           `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}; ` +
           `alerts committed ${stats.map((s) => s.alerts).join('/')}${warmMessages ? ' (warm-up included)' : ''} (${publishResults ? 'also published to the results stream' : 'not published: --no-publish'})`,
       );
@@ -290,11 +311,11 @@ async function main(): Promise<void> {
       if (workers === 1) await scoreInProcess(bus, stream, warmMessages, published.messages, baseline, stats[0].alerts);
       console.log(
         `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
-          `publisher ${pubCpu.toFixed(2)}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
-          `postgres backends of the workers (${backends.backends}) ${pgCpu.toFixed(2)}; all of these ${(sum + pubCpu + (natsPid ? natsCpu : 0) + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,
+          `publisher ${pubCpu.toFixed(2)}${prefill ? ' (before the window, not counted)' : ''}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
+          `postgres backends of the workers (${backends.backends}) ${pgCpu.toFixed(2)}; all of these ${(sum + (prefill ? 0 : pubCpu) + (natsPid ? natsCpu : 0) + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,
       );
     }
-    console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
+    console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)}${prefill ? ' consuming a pre-filled stream' : ''} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
   } finally {
     for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
