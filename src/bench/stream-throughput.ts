@@ -5,8 +5,29 @@
  *
  *   npm run bench -- script stream-throughput [copies] [partitions] [message-flows] [sources]   (from the project root)
  *
- * Needs NATS with JetStream on 127.0.0.1:4222 and PostgreSQL on 127.0.0.1:5432 (trust auth,
- * database `test`); uses a stream and schemas of its own, deleted afterwards. For 1 and 2 workers:
+ * Needs `nats-server` (JetStream) and PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`);
+ * uses a stream and schemas of its own, deleted afterwards. The bench starts a nats-server of its
+ * own on a free loopback port (its store in the temporary folder) so that the NATS CPU it reports
+ * is this run's only; STREAM_BENCH_NATS=nats://127.0.0.1:4222 uses that server instead (its CPU
+ * then not reported: other programs share it). PostgreSQL CPU: the backends of the workers'
+ * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers and the publisher with
+ * `node --cpu-prof --cpu-prof-dir DIR`; STREAM_BENCH_WORKER_CLI=PATH runs the workers from another
+ * build's dist/cli/main.js (before/after comparisons on the same flows, publisher and servers). The workers run with --no-publish unless
+ * STREAM_BENCH_RESULTS=1 (then each alert and finding is also published to <prefix>.alerts/.findings,
+ * as `netsentinel stream` does by default).
+ *
+ * After the one-worker run, the same messages are read back from the stream and decoded and scored
+ * in the bench's own process (the worker's decode and BatchScorer, the stream verb's default
+ * settings, alerts turned into store rows), no NATS or PostgreSQL in the timing: what scoring
+ * alone costs per flow, the ceiling of a worker's flows per CPU second.
+ *
+ * Warm-up: before the clock starts, one more seeded copy (STREAM_BENCH_WARMUP copies, 0 for none)
+ * is published and consumed, so the figures are a long-running worker's (its JIT compiled), not
+ * its first seconds'. The latency figures and alert counts the workers report include it.
+ *
+ * STREAM_BENCH_PREFILL=1: consume-only. The workers are stopped (SIGSTOP) while the timed flows are
+ * published and resumed when the clock starts, so the rate is the workers' alone: on a 2-core
+ * machine the publisher otherwise takes about one worker's CPU, and two workers plus it need three. For 1 and 2 workers:
  * workers are started (`netsentinel stream`, one process each, the partitions split between
  * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
  * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
@@ -29,6 +50,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { sharedPath } from '../testing/shared-data.js';
 import { openBus, resultsStream } from '../stream/nats-bus.js';
+import { startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
+import { createBatchScorer, decodeFlowMessage } from '../stream/stream-worker.js';
+import { storedAlert } from '../analysis/alerts.js';
+import { loadBaseline } from '../risk/baseline.js';
+import { loadAnalysisConfig } from '../config/analysis-config.js';
+import type { JsMsg } from '@nats-io/jetstream';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const copies = Number(process.argv[2] ?? 1);
@@ -45,18 +72,43 @@ function cpuOf(pid: number | 'self', children = false): number {
     return 0; // exited meanwhile
   }
 }
-/** CPU seconds of every process whose command name is `name` (nats-server, postgres) */
-function cpuOfNamed(name: string): number {
-  let s = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name) s += cpuOf(Number(d));
-    } catch {
-      /* gone */
+/**
+ * CPU seconds of the PostgreSQL backends serving this bench's workers: their connections carry
+ * `application_name` (in the store URL), the backends' pids come from pg_stat_activity and are
+ * sampled while the run goes on (a backend that exits keeps its last sample; one that starts
+ * during the window counts from 0). Never the machine's other postgres processes.
+ */
+class BackendCpu {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  constructor(private readonly client: pg.Client, private readonly app: string) {}
+  /** look up the backends (new ones start at their CPU now if `atStart`, else at 0) and sample each */
+  async sample(atStart = false): Promise<void> {
+    const r = await this.client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [this.app]);
+    for (const { pid } of r.rows) {
+      const now = cpuOf(pid);
+      if (!this.first.has(pid)) this.first.set(pid, atStart ? now : 0);
+      // /proc gone (exited between the query and the read): keep the last sample
+      if (now > 0 || !this.last.has(pid)) this.last.set(pid, Math.max(now, this.last.get(pid) ?? 0));
+    }
+    for (const pid of this.last.keys()) {
+      const now = cpuOf(pid);
+      if (now > (this.last.get(pid) ?? 0)) this.last.set(pid, now);
     }
   }
-  return s;
+  /** count from now on: every backend known so far starts at its CPU now */
+  async rebase(): Promise<void> {
+    await this.sample();
+    for (const [pid, c] of this.last) this.first.set(pid, c);
+  }
+  get seconds(): number {
+    let s = 0;
+    for (const [pid, c] of this.last) s += c - (this.first.get(pid) ?? 0);
+    return s;
+  }
+  get backends(): number {
+    return this.last.size;
+  }
 }
 const partitions = Number(process.argv[3] ?? 8);
 const messageFlows = Number(process.argv[4] ?? 200);
@@ -117,7 +169,24 @@ async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
   if (!dir) throw new Error('needs ../shared/datasets/cicids2017-sample');
   const tmp = mkdtempSync(join(tmpdir(), 'ns-bench-stream-'));
-  const bus = await openBus('nats://127.0.0.1:4222', 'bench');
+  let nats: PrivateNats | undefined;
+  let natsPid: number | undefined;
+  const sharedNats = process.env.STREAM_BENCH_NATS;
+  if (!sharedNats) {
+    nats = await startPrivateNats(join(tmp, 'nats'));
+    natsPid = natsPidOf(nats.port);
+  }
+  const natsUrl = sharedNats ?? nats!.url;
+  const profileDir = process.env.STREAM_BENCH_PROFILE;
+  const publishResults = process.env.STREAM_BENCH_RESULTS === '1';
+  const prefill = process.env.STREAM_BENCH_PREFILL === '1';
+  const warmCopies = sources > 0 ? Number(process.env.STREAM_BENCH_WARMUP ?? 1) : 0;
+  // another build's CLI for the workers (before/after comparisons): STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js
+  const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
+  if (workerCli !== CLI) console.log(`workers: ${workerCli}`);
+  const bus = await openBus(natsUrl, 'bench');
+  const pgc = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', application_name: `nsbench-${process.pid}-control` });
+  await pgc.connect();
   const schemas: string[] = [];
   const streams: string[] = [];
   try {
@@ -135,6 +204,11 @@ async function main(): Promise<void> {
       inputs = Array.from({ length: copies }, () => dir);
       console.log(`flows: the CIC-IDS2017 sample as it is ×${copies} (77% of its flows from one source address: one partition holds most of the work)`);
     }
+
+    // warm-up flows (another seeded copy, distinct flows to the store), published before the clock starts
+    const warmInputs = Array.from({ length: warmCopies }, (_, c) => join(tmp, 'flows', `warmup${c + 1}`));
+    warmInputs.forEach((out, c) => readdress(dir, out, 1000 + c));
+    if (warmCopies) console.log(`warm-up: ${warmCopies} more cop${warmCopies === 1 ? 'y' : 'ies'} (own seed) consumed by the workers before the clock starts (not timed; STREAM_BENCH_WARMUP=0 for none)`);
 
     // the peer: analyze on the same flows, same baseline, no bus
     const t0 = performance.now();
@@ -155,13 +229,16 @@ async function main(): Promise<void> {
       streams.push(stream);
       const schema = `ns_bench_${process.pid}_${workers}`;
       schemas.push(schema);
-      const store = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+      const app = `nsbench-${process.pid}-${workers}`;
+      const store = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}&application_name=${app}`;
+      const backends = new BackendCpu(pgc, app);
       // create the stream first so the workers' consumers exist before the first flow
       const { ensureStream } = await import('../stream/nats-bus.js');
       await ensureStream(bus, stream, stream.toLowerCase());
       const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
       const procs = owned.map((parts) => {
-        const child = spawn(process.execPath, [CLI, 'stream', '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), '--no-publish', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+        const child = spawn(process.execPath, [...prof, workerCli, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -177,51 +254,127 @@ async function main(): Promise<void> {
         return { child, ready, done };
       });
       await Promise.all(procs.map((p) => p.ready));
-      const start = performance.now();
-      const workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
-      const natsCpu0 = cpuOfNamed('nats-server');
-      const pgCpu0 = cpuOfNamed('postgres');
+      const consumers = owned.flat().map((p) => `bench-p${p}`);
+      const drained = async (): Promise<void> => {
+        for (;;) {
+          const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
+          if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) break;
+          await backends.sample();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      let warmMessages = 0;
+      if (warmCopies) {
+        const w = spawnSync(process.execPath, [CLI, 'publish', ...warmInputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+        if (w.status !== 0) throw new Error(w.stderr);
+        warmMessages = (JSON.parse(w.stdout) as { messages: number }).messages;
+        await drained();
+      }
+      // consume-only (STREAM_BENCH_PREFILL=1): the workers are stopped (SIGSTOP) while the flows
+      // are published, and the clock starts when they are resumed: the publisher then takes none of
+      // the cores the workers use (on a 2-core machine it otherwise needs about one worker's CPU)
+      if (prefill) for (const p of procs) process.kill(p.child.pid!, 'SIGSTOP');
+      let start = performance.now();
+      let workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+      let natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
+      await backends.sample(true);
       const pubCpu0 = cpuOf('self', true);
-      const pub = spawnSync(process.execPath, [CLI, 'publish', ...inputs, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+      const pub = spawnSync(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(pub.stderr);
       const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
-      const consumers = owned.flat().map((p) => `bench-p${p}`);
-      for (;;) {
-        const infos = await Promise.all(consumers.map((c) => bus.jsm.consumers.info(stream, c)));
-        if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) break;
-        await new Promise((r) => setTimeout(r, 50));
+      const pubCpu = cpuOf('self', true) - pubCpu0;
+      if (prefill) {
+        start = performance.now();
+        workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+        natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
+        await backends.rebase();
+        for (const p of procs) process.kill(p.child.pid!, 'SIGCONT');
       }
+      await drained();
       const seconds = (performance.now() - start) / 1000;
       const workerCpu = procs.map((p, i) => cpuOf(p.child.pid!) - workerCpu0[i]);
-      const natsCpu = cpuOfNamed('nats-server') - natsCpu0;
-      const pgCpu = cpuOfNamed('postgres') - pgCpu0;
-      const pubCpu = cpuOf('self', true) - pubCpu0;
+      const natsCpu = natsPid ? cpuOf(natsPid) - natsCpu0 : NaN;
+      await backends.sample();
+      const pgCpu = backends.seconds;
       for (const p of procs) p.child.kill('SIGTERM');
       const stats = await Promise.all(procs.map((p) => p.done));
       const rate = published.flows / seconds;
       rates.push(rate);
       const perWorker = owned.map((parts) => parts.reduce((s, p) => s + published.perPartition[p], 0));
       console.log(
-        `${workers} worker(s), ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s end to end ` +
-          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
-          `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}`,
+        `${workers} worker(s)${warmMessages ? ` (warmed up on ${warmMessages} messages)` : ''}, ${partitions} partitions, ${published.messages} messages (${Math.round(published.bytes / published.messages / 1024)} KiB each): ${published.flows} flows in ${seconds.toFixed(2)} s = ${Math.round(rate)} flows/s ${prefill ? 'consumed (the stream pre-filled, the workers resumed when the clock started)' : 'end to end'} ` +
+          `(publish alone ${Math.round(published.flows / published.seconds)} flows/s); latency per message${warmMessages ? ' (warm-up included)' : ''}${prefill ? ' (includes the wait while stopped: not a latency figure)' : ''} p50 ${stats.map((s) => s.latencyP50Ms).join('/')} ms, ` +
+          `p99 ${stats.map((s) => s.latencyP99Ms).join('/')} ms; flows per worker ${perWorker.join('/')}; ratio to analyze ${(rate / (flows / analyzeSeconds)).toFixed(2)}; ` +
+          `alerts committed ${stats.map((s) => s.alerts).join('/')}${warmMessages ? ' (warm-up included)' : ''} (${publishResults ? 'also published to the results stream' : 'not published: --no-publish'})`,
       );
       const sum = workerCpu.reduce((a, b) => a + b, 0);
+      if (workers === 1) await scoreInProcess(bus, stream, warmMessages, published.messages, baseline, stats[0].alerts);
       console.log(
         `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
-          `publisher ${pubCpu.toFixed(2)}, nats-server ${natsCpu.toFixed(2)}, postgres ${pgCpu.toFixed(2)}; all of these ${(sum + pubCpu + natsCpu + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores`,
+          `publisher ${pubCpu.toFixed(2)}${prefill ? ' (before the window, not counted)' : ''}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
+          `postgres backends of the workers (${backends.backends}) ${pgCpu.toFixed(2)}; all of these ${(sum + (prefill ? 0 : pubCpu) + (natsPid ? natsCpu : 0) + pgCpu).toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,
       );
     }
-    console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
+    console.log(`second worker: × ${(rates[1] / rates[0]).toFixed(2)}${prefill ? ' consuming a pre-filled stream' : ''} (target ≥ 1.7); one worker vs target 100,000 flows/s: ${(rates[0] / 100_000).toFixed(3)}`);
   } finally {
     for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await c.end();
+    for (const s of schemas) await pgc.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await pgc.end();
+    await nats?.kill();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Read the stream's messages back and decode and score them here, timing CPU (see the top comment). */
+async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: string, warmMessages: number, messages: number, baselineFile: string, workerAlerts: number): Promise<void> {
+  const oc = await bus.js.consumers.get(stream);
+  const all: JsMsg[] = [];
+  while (all.length < warmMessages + messages) {
+    const m = await oc.next({ expires: 5000 });
+    if (!m) break;
+    all.push(m);
+  }
+  const config = await loadAnalysisConfig();
+  const scorer = createBatchScorer({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip });
+  let alerts = 0;
+  // the warm-up messages first, untimed, as the workers had them
+  for (const m of all.slice(0, warmMessages)) alerts += scorer.scoreBatch(decodeFlowMessage(m), Date.now()).alerts.map(storedAlert).length;
+  const c0 = process.cpuUsage();
+  let flows = 0;
+  let decodeUs = 0;
+  for (const m of all.slice(warmMessages)) {
+    const d0 = process.cpuUsage();
+    const batch = decodeFlowMessage(m);
+    const d = process.cpuUsage(d0);
+    decodeUs += d.user + d.system;
+    const r = scorer.scoreBatch(batch, Date.now());
+    alerts += r.alerts.map(storedAlert).length;
+    flows += batch.rowCount;
+  }
+  const last = scorer.finish(Date.now());
+  alerts += last.alerts.length;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  console.log(
+    `  scoring alone in this process (the same ${all.length - warmMessages} messages read back after the ${warmMessages} of the warm-up, decode + rules + scores + alerts, no bus or store): ${flows} flows, ${alerts} alerts (the worker: ${workerAlerts}) in ${cpu.toFixed(2)} CPU s = ` +
+      `${Math.round(flows / cpu)} flows per CPU second (decode ${(decodeUs / 1e6).toFixed(2)} s of it)`,
+  );
+}
+
+/** the pid of the nats-server listening on `port` (the private one: its command line names the port) */
+function natsPidOf(port: number): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'nats-server') continue;
+      const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (args[args.indexOf('-p') + 1] === String(port)) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
 }
 
 main().catch((e) => {

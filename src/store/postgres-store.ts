@@ -92,21 +92,31 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
     },
     async saveAlerts(runId, alerts): Promise<SaveResult> {
       let inserted = 0;
+      // the rows travel as one JSON array parameter (each alert's record spliced in as the JSON
+      // text it already is) and are spread into columns by the server: one parameter instead of
+      // 14 a row, no placeholder list to build, the record never parsed or re-serialised here
+      const chunk = (i: number): string => {
+        const end = Math.min(alerts.length, i + CHUNK);
+        const parts: string[] = new Array(end - i);
+        for (let j = i; j < end; j++) {
+          const a = alerts[j];
+          const head = JSON.stringify([a.key, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, Number.isFinite(a.risk) ? a.risk : String(a.risk), a.reasons]);
+          parts[j - i] = `${head.slice(0, -1)},${a.recordJson ?? JSON.stringify(a.record)}]`;
+        }
+        return `[${parts.join(',')}]`;
+      };
+      if (!alerts.length) return { inserted: 0, duplicates: 0 };
+      if (alerts.length <= CHUNK) {
+        // one statement is a transaction of its own: no BEGIN and COMMIT round trips (a stream
+        // worker commits a group of messages at a time, most of them one chunk or less)
+        const r = await pool.query(insertRows, [runId, chunk(0)]);
+        return { inserted: r.rowCount ?? 0, duplicates: alerts.length - (r.rowCount ?? 0) };
+      }
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        // the rows travel as one JSON array parameter (each alert's record spliced in as the JSON
-        // text it already is) and are spread into columns by the server: one parameter instead of
-        // 14 a row, no placeholder list to build, the record never parsed or re-serialised here
         for (let i = 0; i < alerts.length; i += CHUNK) {
-          const end = Math.min(alerts.length, i + CHUNK);
-          const parts: string[] = new Array(end - i);
-          for (let j = i; j < end; j++) {
-            const a = alerts[j];
-            const head = JSON.stringify([a.key, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, Number.isFinite(a.risk) ? a.risk : String(a.risk), a.reasons]);
-            parts[j - i] = `${head.slice(0, -1)},${a.recordJson ?? JSON.stringify(a.record)}]`;
-          }
-          const r = await client.query(insertRows, [runId, `[${parts.join(',')}]`]);
+          const r = await client.query(insertRows, [runId, chunk(i)]);
           inserted += r.rowCount ?? 0;
         }
         await client.query('COMMIT');

@@ -12,36 +12,23 @@
  *               categorical: u32 dictionary size, each entry u32 byte length + UTF-8; i32 codes[rows] (-1 missing)
  * A message shorter or longer than that is refused naming the byte offset.
  */
-import { categoricalColumn, numericColumn, type Column, type FlowTable } from '../flows/table.js';
+import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import type { WireSchema } from './flow-codec.js';
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The message of rows `rows` of `t` (its columns in `schemaOf(t)` order). */
+/** the numeric column being written (reused: one per process, grown to the largest message) */
+let gather = new Float64Array(1024);
+
+/**
+ * The message of rows `rows` of `t` (its columns in `schemaOf(t)` order). Two passes: the
+ * dictionaries this message uses and its size first, then every part written into one buffer
+ * (not a small array per number and a concatenation: the publisher's garbage).
+ */
 export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array {
   const n = rows.length;
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  const add = (b: Uint8Array): void => {
-    parts.push(b);
-    size += b.length;
-  };
-  const u32 = (v: number): void => {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, true);
-    add(b);
-  };
-  const strings = (list: readonly string[]): void => {
-    u32(list.length);
-    for (const s of list) {
-      const b = utf8.encode(s);
-      u32(b.length);
-      add(b);
-    }
-  };
-  u32(n);
   // origin: the files these rows use, renumbered
   const files: string[] = [];
   const fileCode = new Map<number, number>();
@@ -64,56 +51,100 @@ export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array
     file[i] = k;
     line[i] = t.origin.line[r];
   }
-  strings(files);
-  add(new Uint8Array(file.buffer));
-  add(new Uint8Array(line.buffer));
+  // per categorical column: the codes renumbered in order of first use, and the entries used
+  const cats: ({ codes: Int32Array; dict: Uint8Array[] } | undefined)[] = [];
+  const strings = (list: readonly string[]): Uint8Array[] => list.map((x) => utf8.encode(x));
+  const fileBytes = strings(files);
+  const listSize = (list: readonly Uint8Array[]): number => list.reduce((sum, b) => sum + 4 + b.length, 4);
+  let size = 4 + listSize(fileBytes) + n * 4 + n * 8;
   for (const c of t.columns) {
     if (c.kind === 'numeric') {
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) v[i] = c.values[rows[i]];
-      add(new Uint8Array(v.buffer));
-    } else {
-      const dict: string[] = [];
-      const code = new Map<number, number>();
-      const codes = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const k = c.codes[rows[i]];
-        if (k < 0) {
-          codes[i] = -1;
-          continue;
-        }
-        let m = code.get(k);
-        if (m === undefined) {
-          m = dict.length;
-          dict.push(c.dictionary[k]);
-          code.set(k, m);
-        }
-        codes[i] = m;
-      }
-      strings(dict);
-      add(new Uint8Array(codes.buffer));
+      cats.push(undefined);
+      size += n * 8;
+      continue;
     }
+    const dict: string[] = [];
+    const code = new Map<number, number>();
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = c.codes[rows[i]];
+      if (k < 0) {
+        codes[i] = -1;
+        continue;
+      }
+      let m = code.get(k);
+      if (m === undefined) {
+        m = dict.length;
+        dict.push(c.dictionary[k]);
+        code.set(k, m);
+      }
+      codes[i] = m;
+    }
+    const bytes = strings(dict);
+    cats.push({ codes, dict: bytes });
+    size += listSize(bytes) + n * 4;
   }
   const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  const u32 = (v: number): void => {
+    view.setUint32(at, v, true);
+    at += 4;
+  };
+  const list = (items: readonly Uint8Array[]): void => {
+    u32(items.length);
+    for (const b of items) {
+      u32(b.length);
+      out.set(b, at);
+      at += b.length;
+    }
+  };
+  const raw = (a: Int32Array | Float64Array): void => {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  };
+  u32(n);
+  list(fileBytes);
+  raw(file);
+  raw(line);
+  t.columns.forEach((c, ci) => {
+    if (c.kind === 'numeric') {
+      // gathered into reused scratch (typed stores), then copied: the message's offsets are unaligned
+      if (gather.length < n) gather = new Float64Array(Math.max(n, gather.length * 2));
+      const g = gather;
+      const v = c.values;
+      for (let i = 0; i < n; i++) g[i] = v[rows[i]];
+      out.set(new Uint8Array(g.buffer, 0, n * 8), at);
+      at += n * 8;
+    } else {
+      list(cats[ci]!.dict);
+      raw(cats[ci]!.codes);
+    }
+  });
   return out;
 }
 
 /** Bytes a row adds to a message of encodeColumns (its strings counted as if each were new). */
 export function columnsRowBytes(t: FlowTable, r: number): number {
-  let b = 12;
-  for (const c of t.columns) {
-    if (c.kind === 'numeric') b += 8;
-    else {
-      const k = c.codes[r];
-      b += 4 + (k < 0 ? 0 : 4 + c.dictionary[k].length * 3);
-    }
+  const shape = shapeOf(t.columns);
+  let b = 12 + 8 * shape.numeric;
+  for (const c of shape.categorical) {
+    const k = c.codes[r];
+    b += 4 + (k < 0 ? 0 : 4 + c.dictionary[k].length * 3);
   }
   return b;
+}
+
+/** per column list: how many are numeric and which are categorical (asked for every row published) */
+const shapes = new WeakMap<readonly Column[], { length: number; numeric: number; categorical: CategoricalColumn[] }>();
+function shapeOf(columns: readonly Column[]): { numeric: number; categorical: CategoricalColumn[] } {
+  let s = shapes.get(columns);
+  if (!s || s.length !== columns.length) {
+    const categorical = columns.filter((c): c is CategoricalColumn => c.kind !== 'numeric');
+    s = { length: columns.length, numeric: columns.length - categorical.length, categorical };
+    shapes.set(columns, s);
+  }
+  return s;
 }
 
 /**
@@ -147,20 +178,29 @@ export function decodeColumns(data: Uint8Array, where: string, schema: WireSchem
     }
     return list;
   };
-  // typed arrays copied out of the message (its buffer is the connection's, and unaligned)
+  // typed arrays copied out of the message (its buffer is the connection's, and unaligned) into
+  // one memory block per message, 8-byte aligned slices of it: one allocation instead of one per
+  // column (~90 off-heap buffers a message were a good part of the worker's garbage collection).
+  // The columns' data is at most the message's bytes; each slice is padded to 8 at most.
+  const arena = new ArrayBuffer(data.byteLength + 8 * (schema.columns.length + 2));
+  const arenaBytes = new Uint8Array(arena);
+  let free = 0;
+  const slice = (bytes: number): number => {
+    const start = free;
+    arenaBytes.set(data.subarray(at, at + bytes), start);
+    free = start + ((bytes + 7) & ~7);
+    at += bytes;
+    return start;
+  };
   const f64 = (n: number, what: string): Float64Array => {
     need(n * 8, what);
-    const v = new Float64Array(n);
-    new Uint8Array(v.buffer).set(data.subarray(at, at + n * 8));
-    at += n * 8;
-    return v;
+    return new Float64Array(arena, slice(n * 8), n);
   };
   const i32 = (n: number, what: string, below: number): Int32Array => {
     need(n * 4, what);
-    const v = new Int32Array(n);
-    new Uint8Array(v.buffer).set(data.subarray(at, at + n * 4));
-    for (let i = 0; i < n; i++) if (v[i] < -1 || v[i] >= below) throw new UserError(`${where}: byte offset ${at + i * 4}: ${what} of row ${i + 1} is ${v[i]}, not below ${below}`);
-    at += n * 4;
+    const from = at;
+    const v = new Int32Array(arena, slice(n * 4), n);
+    for (let i = 0; i < n; i++) if (v[i] < -1 || v[i] >= below) throw new UserError(`${where}: byte offset ${from + i * 4}: ${what} of row ${i + 1} is ${v[i]}, not below ${below}`);
     return v;
   };
   const n = u32('the row count');

@@ -52,6 +52,7 @@ import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import { BoundedKeys } from './bounded-keys.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows } from './source-windows.js';
 import { retryThroughOutage } from './outage-retry.js';
+import { publishWindowed, resultMessages } from './result-publisher.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ScoringSetup {
@@ -226,7 +227,6 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
 
 /** How long one pull waits for a message: also the longest a drain waits for the pull in flight. */
 const PULL_EXPIRES_MS = 1000;
-const enc = new TextEncoder();
 
 /** The durable consumers a worker uses: one per owned partition (NAME-pN), or one over all. */
 export function ownedConsumers(durable: string, prefix: string, partitions?: readonly number[]): { name: string; filter: string }[] {
@@ -272,15 +272,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       stats.duplicates += r.duplicates;
     }
     if (publishResults && (alerts.length || findings.length)) {
-      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, async () => {
-        const acks: Promise<unknown>[] = [];
-        for (const a of alerts) acks.push(o.bus.js.publish(`${o.prefix}.alerts`, enc.encode(JSON.stringify({ key: a.key, ...a.record })), { msgID: `a-${a.key}` }));
-        for (const f of findings) {
-          const key = findingAlert(f, 0).key;
-          acks.push(o.bus.js.publish(`${o.prefix}.findings`, enc.encode(JSON.stringify({ key, ...f })), { msgID: `f-${key}` }));
-        }
-        await Promise.all(acks);
-      }, watch('publishErrors'));
+      const messages = resultMessages(o.prefix, alerts, findings);
+      const done = new Uint8Array(messages.length);
+      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, () => publishWindowed(o.bus.js, messages, done), watch('publishErrors'));
     }
     if (o.afterCommit)
       for (const i of items)
@@ -300,19 +294,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const commit = (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> =>
     commitMany([{ alerts, findings, batch, origin }]);
 
-  const decode = (m: JsMsg): FlowTable => {
-    const h = m.headers?.get(SCHEMA_HEADER);
-    let schema: WireSchema | undefined;
-    if (h) {
-      try {
-        schema = JSON.parse(h) as WireSchema;
-      } catch {
-        throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
-      }
-    }
-    if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
-    return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
-  };
+  const decode = decodeFlowMessage;
 
   // one durable consumer per owned partition, or one over every partition
   const owned = ownedConsumers(o.durable, o.prefix, o.partitions);
@@ -476,6 +458,28 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   }
   await o.store.saveRun({ startedAt, finishedAt: new Date().toISOString(), inputs: [`nats:${o.stream}/${o.prefix}.flows`], flows: stats.flows, alerts: stats.alerts, summary: { state: 'drained', worker: o.durable, ...stats } });
   return stats;
+}
+
+let lastSchemaHeader: string | undefined;
+let lastSchema: WireSchema | undefined;
+
+/** The flows of one message of the flow subjects: binary columns or JSON lines, as its schema header says. */
+export function decodeFlowMessage(m: JsMsg): FlowTable {
+  const h = m.headers?.get(SCHEMA_HEADER);
+  let schema: WireSchema | undefined;
+  if (h && h === lastSchemaHeader) schema = lastSchema;
+  else if (h) {
+    try {
+      schema = JSON.parse(h) as WireSchema;
+    } catch {
+      throw new UserError(`${m.subject} #${m.seq}: header ${SCHEMA_HEADER} is not JSON`);
+    }
+    // a publisher sends one schema message after message: parsed once, not per message
+    lastSchemaHeader = h;
+    lastSchema = schema;
+  }
+  if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
+  return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
 }
 
 /** Replay the window before the consumer's ack floor through the rules (see the top comment). */
