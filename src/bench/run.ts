@@ -17,6 +17,7 @@
  *   rules-throughput    the behavioural rule engine vs a pandas rendering (rules-throughput-peer.py)
  *   stream-throughput   publish → stream worker(s) → store on NATS + PostgreSQL, vs analyze on the same flows
  *   baseline-scoring    µs per flow of scoring with a baseline, per detector and stage, vs scikit-learn
+ *   store-bench         CPU of saving an alerts.jsonl's alerts to the SQLite store, fresh and again (ARGS: ALERTS.jsonl [copies])
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -390,7 +391,7 @@ function verdict(r: Row): string {
   return ok ? 'met' : 'NOT met';
 }
 
-const SCRIPTS = ['trees-nslkdd', 'neural-nslkdd', 'one-class-svm', 'dbscan-silhouette', 'read-throughput', 'rules-throughput', 'stream-throughput', 'baseline-scoring'];
+const SCRIPTS = ['trees-nslkdd', 'neural-nslkdd', 'one-class-svm', 'dbscan-silhouette', 'read-throughput', 'rules-throughput', 'stream-throughput', 'baseline-scoring', 'store-bench'];
 
 function main(): void {
   if (process.argv[2] === 'script') {

@@ -62,6 +62,11 @@ export function openSqliteStore(path: string): AlertStore {
   try {
     mkdirSync(dirname(full), { recursive: true });
     db = new Database(full);
+    // 16 KiB pages for a new database (an existing one keeps its own: a WAL database cannot change
+    // it). Alert rows are ~1.5 KB with their record and every chunk rewrites the key index pages it
+    // touched: with 4 KiB pages saving 106k CIC alerts took 1.35 CPU s (a third of it write/read
+    // system calls), with 16 KiB 1.02 s; the rows stored are the same, only the file's page size differs
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: never corrupt, and no fsync per transaction (a power cut may lose the last chunk)
     db.pragma('synchronous = NORMAL');
