@@ -24,6 +24,12 @@ interface Served {
   /** one-row scratch */
   readonly proba1: Float64Array;
   readonly scores1: Float64Array;
+  /**
+   * A batch's raw scores (rows x outputs), scratch predictProba writes and the probabilities are
+   * made from, never handed out: kept per model and grown to the largest batch instead of
+   * allocated per batch (a batch is scored synchronously, start to end)
+   */
+  scoresN: Float64Array;
   /** seed 004's answers, one object per class (and "Not recognized"), built once */
   readonly answers: readonly { readonly 'Attack Type': string }[];
   readonly notRecognized: { readonly 'Attack Type': string };
@@ -41,6 +47,7 @@ function servedOf(m: LoadedModel): Served {
       normal: m.model.normalClass ? classes.indexOf(m.model.normalClass) : -1,
       proba1: new Float64Array(Math.max(1, classes.length)),
       scores1: new Float64Array(Math.max(1, classes.length)),
+      scoresN: new Float64Array(0),
       answers: classes.map((c) => Object.freeze({ 'Attack Type': c })),
       notRecognized: Object.freeze({ 'Attack Type': NOT_RECOGNIZED }),
     };
@@ -54,7 +61,9 @@ export function predictRows(m: LoadedModel, data: Float64Array, rows: number): P
   if (!s.boost) return predictMatrix(m.model, matrix(rows, m.encoder.width, data));
   const k = s.boost.classes;
   const proba = new Float64Array(rows * k);
-  s.boost.predictProba(data, rows, proba, new Float64Array(rows * s.boost.outputs));
+  const need = rows * s.boost.outputs;
+  if (s.scoresN.length < need) s.scoresN = new Float64Array(need);
+  s.boost.predictProba(data, rows, proba, s.scoresN);
   const predicted = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     const b = r * k;
