@@ -19,7 +19,7 @@
  */
 import type { Readable } from 'node:stream';
 import { BatchInputError } from './batch-reader.js';
-import { FieldError, STEP_CLIP, STEP_LOG, STEP_ONEHOT, type RowEncoder } from './row-encoder.js';
+import { FieldError, STEP_AFFINE, STEP_CLIP, STEP_LOG, STEP_ONEHOT, type RowEncoder } from './row-encoder.js';
 
 export interface EncodedBatch {
   /** rows x encoder.width, row-major */
@@ -273,7 +273,7 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
           if (neg) v = -v;
           const flags = valueFlags[p];
           if ((flags & STEP_LOG) !== 0) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
-          v = (v - valueCenter[p]) / valueScale[p];
+          if ((flags & STEP_AFFINE) !== 0) v = (v - valueCenter[p]) / valueScale[p];
           if ((flags & STEP_CLIP) !== 0) v = v < 0 ? 0 : v > 1 ? 1 : v;
           out[base + valueColumn[p]] = v;
         }
