@@ -3,8 +3,9 @@
  * per line, no object per record. Each line is scanned once; a key is recognised by hashing its
  * bytes (the record field names the model reads, from the row encoder), a number is read from
  * its digits, a category by hashing its bytes against the values seen in training, and the value
- * goes through the encoder's own steps (row-encoder.ts putValue), so the row is what `encode`
- * would make of JSON.parse's object.
+ * goes through the encoder's own steps (row-encoder.ts putValue; on the layout path below, the
+ * same steps read from the encoder's FieldSteps arrays and applied in place, without a call per
+ * value), so the row is what `encode` would make of JSON.parse's object.
  *
  * Exactness first: the scanner takes only what it can read exactly, and hands any other line to
  * JSON.parse + encode (the same errors, naming line and field). That covers escapes in strings,
