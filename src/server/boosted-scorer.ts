@@ -181,7 +181,9 @@ export function compileBoost(state: BoostState, options: { readonly wasm?: boole
         for (let c = 0; c < outputs; c++) if (scores[b + c] > max) max = scores[b + c];
         let z = 0;
         for (let c = 0; c < outputs; c++) {
-          const e = Math.exp(scores[b + c] - max);
+          // exp(0) is 1: the top class (or classes) without the call
+          const d = scores[b + c] - max;
+          const e = d === 0 ? 1 : Math.exp(d);
           proba[b + c] = e;
           z += e;
         }

@@ -223,6 +223,38 @@ test('JSON lines of one layout: the layout path makes the rows JSON.parse + enco
   assert.ok(layoutRows > 500, `only ${layoutRows} rows were read without an error`);
 });
 
+test('JSON lines of one layout: -0 and centers of +0 and -0 come out as encode makes them (the layout path skips (v - 0) / 1 only for a center of +0)', async () => {
+  const signed: PipelineState = {
+    options: { scaling: 'none', categorical: 'ordinal' } as PipelineState['options'],
+    inputs: [
+      { kind: 'numeric', name: 'duration', fill: 0, posInf: 1, negInf: -1, center: 0, scale: 1, clip: false },
+      { kind: 'numeric', name: 'src_bytes', fill: 0, posInf: 1, negInf: -1, center: -0, scale: 1, clip: false },
+      { kind: 'numeric', name: 'dst_bytes', fill: 0, posInf: 1, negInf: -1, center: 0, scale: 1, clip: false, log: true },
+      { kind: 'numeric', name: 'count', fill: 0, posInf: 1, negInf: -1, center: 0.5, scale: 2, clip: false },
+    ],
+    outputNames: ['duration', 'src_bytes', 'dst_bytes', 'count'],
+    outputSource: Int32Array.of(0, 1, 2, 3),
+  };
+  const enc = compileRowEncoder(signed, 'reject');
+  const values = ['-0', '-0.0', '0', '0.0', '-1.5', '3', '-0.000', '12345.678'];
+  const lines: string[] = [];
+  for (let r = 0; r < 40; r++) {
+    const v = (k: number) => values[(r * 3 + k * 5) % values.length];
+    lines.push(`{"duration":${v(0)},"src_bytes":${v(1)},"dst_bytes":${v(2)},"count":${v(3)}}`);
+  }
+  const got: number[] = [];
+  for await (const b of scanJsonLines(Readable.from([Buffer.from(lines.join('\n') + '\n')]), enc, 1 << 30, 16)) got.push(...b.data.subarray(0, b.rows * enc.width));
+  const want: number[] = [];
+  for (const line of lines) {
+    const row = new Float64Array(enc.width);
+    enc.encode(JSON.parse(line), row, 0);
+    want.push(...row);
+  }
+  assert.equal(got.length, want.length);
+  assert.ok(want.some((v) => Object.is(v, -0)) && want.some((v) => Object.is(v, 0)), 'both zeros are among the rows');
+  got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `value ${i}: ${Object.is(v, -0) ? '-0' : v} vs ${Object.is(want[i], -0) ? '-0' : want[i]}`));
+});
+
 test('JSON lines: a raw control character in a string is not JSON, even in a field the model ignores', async () => {
   for (const line of ['{"duration": 1, "note": "a\tb"}', '{"service": "http\u0001"}', '{"dura\ttion": 1}']) {
     const text = `{"duration": 2, "note": "ab"}\n${line}\n`;

@@ -3,8 +3,9 @@
  * per line, no object per record. Each line is scanned once; a key is recognised by hashing its
  * bytes (the record field names the model reads, from the row encoder), a number is read from
  * its digits, a category by hashing its bytes against the values seen in training, and the value
- * goes through the encoder's own steps (row-encoder.ts putValue), so the row is what `encode`
- * would make of JSON.parse's object.
+ * goes through the encoder's own steps (row-encoder.ts putValue; on the layout path below, the
+ * same steps read from the encoder's FieldSteps arrays and applied in place, without a call per
+ * value), so the row is what `encode` would make of JSON.parse's object.
  *
  * Exactness first: the scanner takes only what it can read exactly, and hands any other line to
  * JSON.parse + encode (the same errors, naming line and field). That covers escapes in strings,
@@ -19,7 +20,7 @@
  */
 import type { Readable } from 'node:stream';
 import { BatchInputError } from './batch-reader.js';
-import { FieldError, type RowEncoder } from './row-encoder.js';
+import { FieldError, STEP_AFFINE, STEP_CLIP, STEP_LOG, STEP_ONEHOT, type RowEncoder } from './row-encoder.js';
 
 export interface EncodedBatch {
   /** rows x encoder.width, row-major */
@@ -146,6 +147,13 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
   const plan = new Int32Array(4 * (MAX_VALUES + 1));
   const valueField = new Int32Array(MAX_VALUES);
   const valueKind = new Uint8Array(MAX_VALUES);
+  // per position, the encoder's steps for its field (row-encoder.ts FieldSteps), applied in place
+  // of a putValue call: column, flags, center, scale
+  const steps = enc.steps;
+  const valueColumn = new Int32Array(MAX_VALUES);
+  const valueFlags = new Uint8Array(MAX_VALUES);
+  const valueCenter = new Float64Array(MAX_VALUES);
+  const valueScale = new Float64Array(MAX_VALUES);
   // the row a line of the layout starts from: zeros, and the fields the layout lacks as missing
   // (what start + putValue(missing) would write; the layout's own fields overwrite their columns
   // or, one-hot, set one in their zeros)
@@ -184,8 +192,13 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
       plan[4 * p + 3] = wordCount[p];
     }
     for (let p = 0; p < n; p++) {
-      valueField[p] = gField[p];
+      const f = gField[p];
+      valueField[p] = f;
       valueKind[p] = gKind[p];
+      valueColumn[p] = f >= 0 ? steps.column[f] : -1;
+      valueFlags[p] = f >= 0 ? steps.flags[f] : 0;
+      valueCenter[p] = f >= 0 ? steps.center[f] : 0;
+      valueScale[p] = f >= 0 ? steps.scale[f] : 1;
     }
     enc.start(startRow, 0);
     for (let f = 0; f < nf; f++) if (seen[f] !== generation) enc.putValue(f, numeric[f] === 1 ? NaN : -1, startRow, 0);
@@ -256,8 +269,14 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
         }
         if (digits > 15 || c === 101 || c === 69 || i > e) return -1; // exponents, long digits: general path
         if (field >= 0) {
-          const v = frac === 0 ? mant : mant / POW10[frac];
-          enc.putValue(field, neg ? -v : v, out, base);
+          // putValue's steps for a finite number (row-encoder.ts FieldSteps)
+          let v = frac === 0 ? mant : mant / POW10[frac];
+          if (neg) v = -v;
+          const flags = valueFlags[p];
+          if ((flags & STEP_LOG) !== 0) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+          if ((flags & STEP_AFFINE) !== 0) v = (v - valueCenter[p]) / valueScale[p];
+          if ((flags & STEP_CLIP) !== 0) v = v < 0 ? 0 : v > 1 ? 1 : v;
+          out[base + valueColumn[p]] = v;
         }
       } else {
         if (c !== 34) return -1;
@@ -270,7 +289,10 @@ function compileLineScanner(enc: RowEncoder): LineScanner {
             code = catDict[field]!.find(b, v0, i);
             if (code < 0 && !ignoreUnknown) return -1;
           }
-          enc.putValue(field, code, out, base);
+          // putValue's steps for a category code
+          if ((valueFlags[p] & STEP_ONEHOT) !== 0) {
+            if (code >= 0) out[base + valueColumn[p] + code] = 1;
+          } else out[base + valueColumn[p]] = code;
         }
         i++;
       }

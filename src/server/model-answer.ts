@@ -24,6 +24,16 @@ interface Served {
   /** one-row scratch */
   readonly proba1: Float64Array;
   readonly scores1: Float64Array;
+  /**
+   * A batch's raw scores (rows x outputs), scratch predictProba writes and the probabilities are
+   * made from, never handed out: kept per model and grown to the largest batch instead of
+   * allocated per batch (a batch is scored synchronously, start to end)
+   */
+  scoresN: Float64Array;
+  /** a batch's answers (see predictRows), kept and grown the same way */
+  probaN: Float64Array;
+  predictedN: Int32Array;
+  scoreN: Float64Array;
   /** seed 004's answers, one object per class (and "Not recognized"), built once */
   readonly answers: readonly { readonly 'Attack Type': string }[];
   readonly notRecognized: { readonly 'Attack Type': string };
@@ -41,6 +51,10 @@ function servedOf(m: LoadedModel): Served {
       normal: m.model.normalClass ? classes.indexOf(m.model.normalClass) : -1,
       proba1: new Float64Array(Math.max(1, classes.length)),
       scores1: new Float64Array(Math.max(1, classes.length)),
+      scoresN: new Float64Array(0),
+      probaN: new Float64Array(0),
+      predictedN: new Int32Array(0),
+      scoreN: new Float64Array(0),
       answers: classes.map((c) => Object.freeze({ 'Attack Type': c })),
       notRecognized: Object.freeze({ 'Attack Type': NOT_RECOGNIZED }),
     };
@@ -49,13 +63,26 @@ function servedOf(m: LoadedModel): Served {
   return s;
 }
 
+/**
+ * The class probabilities, predicted class and anomaly score of `rows` encoded rows. For a
+ * gradient-boosted model the arrays are the model's own, reused by its next predictRows call (a
+ * batch is scored and its answers written, synchronously, before the next is scored): read them
+ * before scoring again, or copy them.
+ */
 export function predictRows(m: LoadedModel, data: Float64Array, rows: number): Prediction {
   const s = servedOf(m);
   if (!s.boost) return predictMatrix(m.model, matrix(rows, m.encoder.width, data));
   const k = s.boost.classes;
-  const proba = new Float64Array(rows * k);
-  s.boost.predictProba(data, rows, proba, new Float64Array(rows * s.boost.outputs));
-  const predicted = new Int32Array(rows);
+  const need = rows * s.boost.outputs;
+  if (s.scoresN.length < need) s.scoresN = new Float64Array(need);
+  if (s.probaN.length < rows * k) s.probaN = new Float64Array(rows * k);
+  if (s.predictedN.length < rows) {
+    s.predictedN = new Int32Array(rows);
+    s.scoreN = new Float64Array(rows);
+  }
+  const proba = s.probaN.length === rows * k ? s.probaN : s.probaN.subarray(0, rows * k);
+  s.boost.predictProba(data, rows, proba, s.scoresN);
+  const predicted = s.predictedN.length === rows ? s.predictedN : s.predictedN.subarray(0, rows);
   for (let r = 0; r < rows; r++) {
     const b = r * k;
     let best = 0;
@@ -64,7 +91,7 @@ export function predictRows(m: LoadedModel, data: Float64Array, rows: number): P
   }
   let score: Float64Array | undefined;
   if (s.normal >= 0) {
-    score = new Float64Array(rows);
+    score = s.scoreN.length === rows ? s.scoreN : s.scoreN.subarray(0, rows);
     for (let r = 0; r < rows; r++) score[r] = 1 - proba[r * k + s.normal];
   }
   return { rows, proba, predicted, score };

@@ -50,7 +50,29 @@ export interface RowEncoder {
   readonly unknownCategory: UnknownCategory;
   start(out: Float64Array, offset: number): void;
   putValue(field: number, v: number, out: Float64Array, offset: number): void;
+  /** putValue's steps as flat arrays, for a scanner's hot loop to apply in place (see FieldSteps) */
+  readonly steps: FieldSteps;
 }
+
+/**
+ * Per field, what putValue does to a finite number or a category code, in arrays a scanner reads
+ * inline instead of calling putValue for each value (jsonl-scanner.ts's layout path). A finite
+ * number v: if LOG, v = v < 0 ? -log1p(-v) : log1p(v); then, if AFFINE, v = (v - center) / scale
+ * (not set when center is +0 and scale 1, where that leaves every finite v as it is); if CLIP,
+ * v clamped to [0, 1]; written at column. A category code k: if ONEHOT, 1 at column + k when
+ * k >= 0; else k at column. (Missing values, NaN and ±Infinity still go through putValue.)
+ */
+export interface FieldSteps {
+  readonly column: Int32Array;
+  readonly flags: Uint8Array;
+  readonly center: Float64Array;
+  readonly scale: Float64Array;
+}
+export const STEP_LOG = 1;
+export const STEP_CLIP = 2;
+export const STEP_CATEGORY = 4;
+export const STEP_ONEHOT = 8;
+export const STEP_AFFINE = 16;
 
 export interface EncoderField {
   readonly names: readonly string[];
@@ -136,8 +158,19 @@ export function compileRowEncoder(p: PipelineState, unknownCategory: UnknownCate
     } else out[base + s.offset] = k;
   };
 
+  const fieldSteps: FieldSteps = {
+    column: Int32Array.from(steps, (s) => s.offset),
+    // (v - +0) / 1 is v for every finite v, -0 included; a center of -0 would turn -0 into +0
+    flags: Uint8Array.from(steps, (s) =>
+      s.kind === 0 ? (s.log ? STEP_LOG : 0) | (s.clip ? STEP_CLIP : 0) | (Object.is(s.center, 0) && s.scale === 1 ? 0 : STEP_AFFINE) : STEP_CATEGORY | (s.onehot ? STEP_ONEHOT : 0),
+    ),
+    center: Float64Array.from(steps, (s) => (s.kind === 0 ? s.center : 0)),
+    scale: Float64Array.from(steps, (s) => (s.kind === 0 ? s.scale : 1)),
+  };
+
   return {
     width,
+    steps: fieldSteps,
     fields: steps.map((s) => ({ names: s.names, numeric: s.kind === 0, categories: s.kind === 1 ? s.known : [] })),
     unknownCategory,
     start(out, base) {
