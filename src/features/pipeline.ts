@@ -414,6 +414,19 @@ const loggedCache = new WeakMap<Float64Array, Map<string, Float64Array>>();
  */
 const fillKeys = new WeakMap<NumericInputState, string>();
 
+/** Whole numbers below this get log1p from a table (8 KB: stays in L1 while a column is logged). */
+const SMALL_LOGS = 1024;
+let smallLogTable: Float64Array | undefined;
+
+/** log1p(k) for k = 1 … SMALL_LOGS − 1 (entry 0 unused: the caller keeps ±0 as it is). */
+function smallLogs(): Float64Array {
+  if (!smallLogTable) {
+    smallLogTable = new Float64Array(SMALL_LOGS);
+    for (let k = 1; k < SMALL_LOGS; k++) smallLogTable[k] = Math.log1p(k);
+  }
+  return smallLogTable;
+}
+
 function loggedFilled(vals: Float64Array, inp: NumericInputState): Float64Array {
   const { fill, posInf, negInf } = inp;
   let byFill = loggedCache.get(vals);
@@ -423,9 +436,15 @@ function loggedFilled(vals: Float64Array, inp: NumericInputState): Float64Array 
   let out = byFill.get(key);
   if (out) return out;
   out = new Float64Array(vals.length);
+  const small = smallLogs();
   for (let r = 0; r < vals.length; r++) {
     let v = vals[r];
-    if (v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+    // counters and flags are mostly small whole numbers: their log1p from a table (the same bits,
+    // computed by the same Math.log1p), 0 and −0 as they are (log1p(±0) = ±0)
+    if (v === 0) {
+      // log1p(±0) = ±0: v as it is
+    } else if (v > 0 && v < SMALL_LOGS && (v | 0) === v) v = small[v];
+    else if (v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
     if (v !== v) v = fill;
     else if (v === Infinity) v = posInf;
     else if (v === -Infinity) v = negInf;
