@@ -143,12 +143,15 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
   // `values` of a numeric column: cell of matrix row r at values[r + shift] (the table's own column,
   // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r]
+  // (a logged column: its logged values, row 0 at `shift` − start)
   const parts: { inp: InputState; offset: number; values?: Float64Array; shift: number; codes?: Int32Array }[] = [];
+  const logged: Logged = { values: EMPTY, base: 0 };
   let o = 0;
-  const byName = columnsByName(table);
+  const index = indexOfTable(table);
   for (const inp of state.inputs) {
-    const col = byName.get(inp.name);
-    if (!col) {
+    const position = index.position.get(inp.name);
+    const col = position === undefined ? undefined : table.columns[position];
+    if (!col || position === undefined) {
       const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
       throw new InputError(
         { file: where },
@@ -157,12 +160,19 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
     }
     if (inp.kind === 'numeric') {
       const values = numericValues(col, inp.name, table, where, start, end);
-      parts.push({ inp, offset: o, values, shift: col.kind === 'numeric' ? start : 0 });
+      if (inp.log === true) {
+        // logged and filled once per column for every pipeline that scores this table (a text
+        // column, parsed for these rows only, each time)
+        if (col.kind === 'numeric') loggedFilled(values, inp, index, position, logged);
+        else {
+          logged.values = fillLogged(values, inp, new Float64Array(values.length), 0);
+          logged.base = 0;
+        }
+        parts.push({ inp, offset: o, values: logged.values, shift: logged.base + (col.kind === 'numeric' ? start : 0) });
+      } else parts.push({ inp, offset: o, values, shift: col.kind === 'numeric' ? start : 0 });
       o += 1;
     } else {
-      const lookup = new Map<string, number>();
-      inp.categories.forEach((c, i) => lookup.set(c, i));
-      parts.push({ inp, offset: o, shift: 0, codes: categoryIndexes(col, lookup, start, end) });
+      parts.push({ inp, offset: o, shift: 0, codes: categoryIndexes(col, categoryLookup(inp), start, end) });
       o += inp.encoding === 'onehot' ? inp.categories.length : 1;
     }
   }
@@ -173,8 +183,8 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
       if (inp.kind === 'numeric') {
         const { fill, posInf, negInf, center, scale, clip } = inp;
         if (inp.log === true) {
-          // logged and filled once per column for every pipeline that scores this table
-          const pre = loggedFilled(values!, inp);
+          // `values` are logged and filled already
+          const pre = values!;
           for (let r = r0; r < r1; r++) {
             let v = (pre[r + shift] - center) / scale;
             if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -384,54 +394,116 @@ function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, max
  * The table's columns by name, kept while its column list lives: each of a baseline's pipelines
  * looks up ~85 columns in a ~90-column table, and a linear search per lookup was ~1 µs per flow
  * in batches of 50 (bench script baseline-scoring). The first column of a name wins, as getColumn.
+ * The entry also holds the table's logged columns (see loggedFilled).
  */
-const columnMaps = new WeakMap<readonly Column[], { length: number; map: Map<string, Column> }>();
+interface TableIndex {
+  readonly length: number;
+  /** name → position in the column list */
+  readonly position: Map<string, number>;
+  logged?: LoggedColumns;
+}
 
-function columnsByName(table: FlowTable): Map<string, Column> {
-  let m = columnMaps.get(table.columns);
+const tableIndexes = new WeakMap<readonly Column[], TableIndex>();
+
+function indexOfTable(table: FlowTable): TableIndex {
+  let m = tableIndexes.get(table.columns);
   // rebuilt if the list grew since (tables are built by pushing columns, then left alone)
   if (!m || m.length !== table.columns.length) {
-    const map = new Map<string, Column>();
-    for (const c of table.columns) if (!map.has(c.name)) map.set(c.name, c);
-    m = { length: table.columns.length, map };
-    columnMaps.set(table.columns, m);
+    const position = new Map<string, number>();
+    table.columns.forEach((c, i) => {
+      if (!position.has(c.name)) position.set(c.name, i);
+    });
+    m = { length: table.columns.length, position };
+    tableIndexes.set(table.columns, m);
   }
-  return m.map;
+  return m;
 }
 
 /**
- * sign(x)·log1p(|x|) of a column with its missing and infinite cells filled, kept while the column
- * lives: a baseline's detectors each have a pipeline (other scaling) over the same logged columns
- * with the same fill values, and log1p of every cell was the largest part of scoring's feature
- * work (issue 8 #2). Same arithmetic in the same order as computing it inline, so the same bits.
+ * sign(x)·log1p(|x|) of a table's columns with their missing and infinite cells filled, kept while
+ * the table's column list lives: a baseline's detectors each have a pipeline (other scaling) over
+ * the same logged columns with the same fill values, and log1p of every cell was the largest part
+ * of scoring's feature work (issue 8 #2). All columns of a table share one slab (column at
+ * position c in [c·rows, (c+1)·rows)), remembered with the values array and fill values it was
+ * made from: a new array and a WeakMap entry per column per batch were most of the transform's
+ * cost in batches of 50 (bench script baseline-scoring). Same arithmetic as inline, same bits.
  */
-const loggedCache = new WeakMap<Float64Array, Map<string, Float64Array>>();
+const EMPTY = new Float64Array(0);
+
+interface LoggedColumns {
+  readonly rows: number;
+  readonly slab: Float64Array;
+  /** per position: the values it was made from (undefined = not made yet) and fill, posInf, negInf */
+  readonly from: (Float64Array | undefined)[];
+  readonly fills: Float64Array;
+}
+
+/** The logged column's array and the index of its row 0 there. */
+interface Logged {
+  values: Float64Array;
+  base: number;
+}
 
 /**
- * The cache key of an input's fill values, made once per input state: turning three doubles into
- * text for every column of every batch was most of a 50-flow batch's transform (bench script
- * baseline-scoring).
+ * Where `vals` (the column at `position` of the table indexed by `index`) is, logged and filled
+ * with `inp`'s fill values; `into` receives the array and the index of row 0.
  */
-const fillKeys = new WeakMap<NumericInputState, string>();
+function loggedFilled(vals: Float64Array, inp: NumericInputState, index: TableIndex, position: number, into: Logged): void {
+  const rows = vals.length;
+  let L = index.logged;
+  if (!L || L.rows !== rows) {
+    // a column whose length differs from the slab's (never in tables built row by row) gets its own
+    if (L && L.rows !== rows) {
+      into.values = fillLogged(vals, inp, new Float64Array(rows), 0);
+      into.base = 0;
+      return;
+    }
+    L = index.logged = { rows, slab: new Float64Array(index.length * rows), from: new Array(index.length).fill(undefined), fills: new Float64Array(3 * index.length) };
+  }
+  const base = position * rows;
+  const f = L.fills;
+  const k = 3 * position;
+  if (L.from[position] !== vals || f[k] !== inp.fill || f[k + 1] !== inp.posInf || f[k + 2] !== inp.negInf) {
+    fillLogged(vals, inp, L.slab, base);
+    L.from[position] = vals;
+    f[k] = inp.fill;
+    f[k + 1] = inp.posInf;
+    f[k + 2] = inp.negInf;
+  }
+  into.values = L.slab;
+  into.base = base;
+}
 
-function loggedFilled(vals: Float64Array, inp: NumericInputState): Float64Array {
+/** Whole numbers below this get log1p from a table (8 KB: stays in L1 while a column is logged). */
+const SMALL_LOGS = 1024;
+let smallLogTable: Float64Array | undefined;
+
+/** log1p(k) for k = 1 … SMALL_LOGS − 1 (entry 0 unused: the caller keeps ±0 as it is). */
+function smallLogs(): Float64Array {
+  if (!smallLogTable) {
+    smallLogTable = new Float64Array(SMALL_LOGS);
+    for (let k = 1; k < SMALL_LOGS; k++) smallLogTable[k] = Math.log1p(k);
+  }
+  return smallLogTable;
+}
+
+/** out[base + r] = vals[r] logged, then NaN → fill and ±Infinity → posInf / negInf. */
+function fillLogged(vals: Float64Array, inp: NumericInputState, out: Float64Array, base: number): Float64Array {
   const { fill, posInf, negInf } = inp;
-  let byFill = loggedCache.get(vals);
-  if (!byFill) loggedCache.set(vals, (byFill = new Map()));
-  let key = fillKeys.get(inp);
-  if (key === undefined) fillKeys.set(inp, (key = `${fill} ${posInf} ${negInf}`));
-  let out = byFill.get(key);
-  if (out) return out;
-  out = new Float64Array(vals.length);
+  const small = smallLogs();
   for (let r = 0; r < vals.length; r++) {
     let v = vals[r];
-    if (v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
+    // counters and flags are mostly small whole numbers: their log1p from a table (the same bits,
+    // computed by the same Math.log1p), 0 and −0 as they are (log1p(±0) = ±0)
+    if (v === 0) {
+      // log1p(±0) = ±0: v as it is
+    } else if (v > 0 && v < SMALL_LOGS && (v | 0) === v) v = small[v];
+    else if (v === v && v !== Infinity && v !== -Infinity) v = v < 0 ? -Math.log1p(-v) : Math.log1p(v);
     if (v !== v) v = fill;
     else if (v === Infinity) v = posInf;
     else if (v === -Infinity) v = negInf;
-    out[r] = v;
+    out[base + r] = v;
   }
-  byFill.set(key, out);
   return out;
 }
 
@@ -456,6 +528,19 @@ function numericValues(col: Column, name: string, table: FlowTable, where: strin
     out[r - start] = v;
   }
   return out;
+}
+
+/** category → its index in the input's output block, made once per input state (not per batch) */
+const categoryLookups = new WeakMap<CategoricalInputState, Map<string, number>>();
+
+function categoryLookup(inp: CategoricalInputState): Map<string, number> {
+  let lookup = categoryLookups.get(inp);
+  if (!lookup) {
+    lookup = new Map<string, number>();
+    inp.categories.forEach((c, i) => lookup!.set(c, i));
+    categoryLookups.set(inp, lookup);
+  }
+  return lookup;
 }
 
 /** Category index of rows [start, end) (index 0 = row start). */

@@ -112,7 +112,8 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
       const p = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         p[i] = calibrate(d.calibration, s[i]);
-        if (w[j]) num[i] += w[j] * (ref ? Math.max(0, zOf(p[i])) : zOf(p[i]));
+        // one-sided: a p below 0.4 has z < −0.25 (far beyond Φ⁻¹'s error), so max(0, z) = 0 without Φ⁻¹
+        if (w[j]) num[i] += w[j] * (ref ? (p[i] < 0.4 ? 0 : Math.max(0, zOf(p[i]))) : zOf(p[i]));
       }
       den += w[j] * w[j];
       raw.set(names[j], s);

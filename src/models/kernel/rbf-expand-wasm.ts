@@ -37,6 +37,12 @@ import { expand, shiftRow, type Expansion, type ShiftedRow } from './rbf.js';
 const { i32: I32, v128: V128 } = ValType;
 /** rows per kernel call: their non-zero lists stay small */
 const CHUNK = 256;
+/**
+ * Non-zero cells added per pass over the support vectors: each pass loads and stores the sums
+ * once, so eight cells a pass move an eighth of the sums' memory traffic of one (two was a
+ * quarter). The sums still add the cells one after another in row order: the same bits.
+ */
+const WIDE = 8;
 
 const F64X2_SPLAT = 0x14;
 const F64X2_MAX = 0xf5;
@@ -66,10 +72,11 @@ function buildExpand(): FunctionBuilder {
   const tEnd = f.local(I32);
   const s = f.local(I32);
   const bytes = f.local(I32);
-  const c1 = f.local(I32);
-  const c2 = f.local(I32);
-  const v1 = f.local(V128);
-  const v2 = f.local(V128);
+  // columns and values of up to WIDE cells added in one pass over the support vectors
+  const cs = Array.from({ length: WIDE }, () => f.local(I32));
+  const vs = Array.from({ length: WIDE }, () => f.local(V128));
+  const [c1, c2] = cs;
+  const [v1, v2] = vs;
   const xt = f.local(V128);
   const x = f.local(V128);
   const n = f.local(V128);
@@ -115,9 +122,20 @@ function buildExpand(): FunctionBuilder {
         f.get(ACC).get(s).op(op.i32Add).i32x4(0);
         store();
       });
-      // t over the row's non-zero cells, two at a time
+      // t over the row's non-zero cells, WIDE at a time, then two at a time
       f.get(ROWSTART).get(r).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 0, 2).set(t);
       f.get(ROWSTART).get(r).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 4, 2).set(tEnd);
+      f.whileLoop(
+        () => f.get(t).i32(WIDE - 1).op(op.i32Add).get(tEnd).op(op.i32LtS),
+        () => {
+          for (let k = 0; k < WIDE; k++) {
+            cellColumn(k, cs[k]);
+            cellValue(k, vs[k]);
+          }
+          accumulate(cs.map((c, k): [number, number] => [c, vs[k]]));
+          f.addTo(t, WIDE);
+        },
+      );
       f.whileLoop(
         () => f.get(t).i32(1).op(op.i32Add).get(tEnd).op(op.i32LtS),
         () => {
