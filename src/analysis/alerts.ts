@@ -6,7 +6,7 @@
 import type { Finding } from '../detect/finding.js';
 import { suricataCategory } from '../detect/finding.js';
 import type { IpRow } from '../report/analysis-result.js';
-import { alertKey, eveAlertWithJson, protoName, type EveAlertInput } from '../report/eve-alert.js';
+import { alertKey, eveAlert, protoName, type EveAlertInput } from '../report/eve-alert.js';
 import type { StoredAlert } from '../store/alert-store.js';
 import type { ScoredFlows } from './score-stage.js';
 import { ruleP } from './evidence.js';
@@ -20,13 +20,11 @@ export interface Alert {
   readonly record: Readonly<Record<string, unknown>>;
   /** the record as one JSON line (without the newline), made once for every sink */
   readonly json: string;
-  /** JSON of the netsentinel reasons when they are an array, taken while making `json` (the store's column) */
-  readonly reasonsJson?: string;
 }
 
 export function makeAlert(input: EveAlertInput, extraKey: string, now: number): Alert {
-  const { record, json, reasonsJson } = eveAlertWithJson(input, now);
-  return { input, key: alertKey(input, extraKey), record, json, reasonsJson };
+  const record = eveAlert(input, now);
+  return { input, key: alertKey(input, extraKey), record, json: JSON.stringify(record) };
 }
 
 export function storedAlert(a: Alert): StoredAlert {
@@ -46,7 +44,6 @@ export function storedAlert(a: Alert): StoredAlert {
     reasons: (i.netsentinel.reasons as string[] | undefined) ?? [],
     record: a.record,
     recordJson: a.json,
-    reasonsJson: a.reasonsJson,
   };
 }
 

@@ -6,7 +6,6 @@
  */
 import { hash } from 'node:crypto';
 import { communityId } from './community-id.js';
-import { jsonNumber, jsonString, jsonValue, NOT_PLAIN } from './eve-json.js';
 
 export interface EveAlertInput {
   readonly timeMs: number | null;
@@ -63,101 +62,10 @@ export function signatureId(source: string): number {
 }
 
 export function eveAlert(a: EveAlertInput, now: number): Record<string, unknown> {
-  return eveAlertWithJson(a, now).record;
-}
-
-export interface EveAlertWithJson {
-  readonly record: Record<string, unknown>;
-  /** JSON.stringify(record), made while building it */
-  readonly json: string;
-  /** JSON.stringify(netsentinel.reasons) when that is an array (the store's reasons column) */
-  readonly reasonsJson?: string;
-}
-
-/**
- * The record and its JSON text in one pass: the keys go in the order the record gets them, and
- * only the `netsentinel` object (free-form) is walked. Equal to JSON.stringify(record) (proved in
- * eve-json.test.ts on real analyses and generated records); anything not plain data falls back to it.
- */
-/** `,"key":value` as JSON.stringify writes an object member, or nothing when it leaves the key out */
-function member(key: string, v: unknown): string {
-  const t = jsonValue(v);
-  return t === undefined ? '' : `,"${key}":${t}`;
-}
-
-export function eveAlertWithJson(a: EveAlertInput, now: number): EveAlertWithJson {
-  const timestamp = eveTimestamp(a.timeMs ?? now);
-  const rec: Record<string, unknown> = { timestamp, event_type: 'alert' };
-  // the timestamp is digits and punctuation: nothing to escape
-  let json = `{"timestamp":"${timestamp}","event_type":"alert"`;
-  try {
-    if (a.srcIp) {
-      rec.src_ip = a.srcIp;
-      json += member('src_ip', a.srcIp);
-    }
-    if (a.srcPort !== null && Number.isFinite(a.srcPort)) {
-      rec.src_port = a.srcPort;
-      json += `,"src_port":${jsonValue(a.srcPort)}`;
-    }
-    if (a.destIp) {
-      rec.dest_ip = a.destIp;
-      json += member('dest_ip', a.destIp);
-    }
-    if (a.destPort !== null && Number.isFinite(a.destPort)) {
-      rec.dest_port = a.destPort;
-      json += `,"dest_port":${jsonValue(a.destPort)}`;
-    }
-    const proto = protoName(a.proto);
-    if (proto) {
-      rec.proto = proto;
-      json += `,"proto":${jsonString(proto)}`;
-    }
-    if (a.srcIp && a.destIp && a.proto !== null && Number.isFinite(a.proto)) {
-      const cid = communityId(a.srcIp, a.destIp, a.proto, a.srcPort ?? NaN, a.destPort ?? NaN);
-      if (cid) {
-        rec.community_id = cid;
-        json += `,"community_id":${jsonString(cid)}`;
-      }
-    }
-    const sid = signatureId(a.source);
-    rec.alert = {
-      action: 'allowed',
-      gid: 1,
-      signature_id: sid,
-      rev: 1,
-      signature: a.signature,
-      category: a.category,
-      severity: a.severity,
-    };
-    json += `,"alert":{"action":"allowed","gid":1,"signature_id":${jsonNumber(sid)},"rev":1${member('signature', a.signature)}${member('category', a.category)}${member('severity', a.severity)}}`;
-    const ns = a.netsentinel;
-    rec.netsentinel = ns;
-    // netsentinel walked here (as jsonObject does) to keep the reasons' text for the store
-    const nsProto = ns === null || typeof ns !== 'object' ? undefined : Object.getPrototypeOf(ns);
-    if (Array.isArray(ns) || (nsProto !== Object.prototype && nsProto !== null) || typeof (ns as { toJSON?: unknown }).toJSON === 'function') throw NOT_PLAIN;
-    let reasonsJson: string | undefined;
-    json += ',"netsentinel":{';
-    let first = true;
-    for (const k of Object.keys(ns)) {
-      const v = ns[k];
-      const t = jsonValue(v, 1);
-      if (t === undefined) continue;
-      if (k === 'reasons' && Array.isArray(v)) reasonsJson = t;
-      json += first ? `${jsonString(k)}:${t}` : `,${jsonString(k)}:${t}`;
-      first = false;
-    }
-    json += '}}';
-    return { record: rec, json, reasonsJson };
-  } catch (e) {
-    if (e !== NOT_PLAIN) throw e;
-    const record = eveAlertRecordOnly(a, timestamp);
-    return { record, json: JSON.stringify(record) };
-  }
-}
-
-/** the record alone, when its JSON has to come from JSON.stringify (values that are not plain data) */
-function eveAlertRecordOnly(a: EveAlertInput, timestamp: string): Record<string, unknown> {
-  const rec: Record<string, unknown> = { timestamp, event_type: 'alert' };
+  const rec: Record<string, unknown> = {
+    timestamp: eveTimestamp(a.timeMs ?? now),
+    event_type: 'alert',
+  };
   if (a.srcIp) rec.src_ip = a.srcIp;
   if (a.srcPort !== null && Number.isFinite(a.srcPort)) rec.src_port = a.srcPort;
   if (a.destIp) rec.dest_ip = a.destIp;
