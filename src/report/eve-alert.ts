@@ -33,16 +33,36 @@ export function protoName(p: number | null): string | null {
 /** the second's ISO prefix ("2017-07-07T12:59:00"), reused while alerts stay in that second */
 let tsSecond = NaN;
 let tsPrefix = '';
+/** the day's ISO prefix ("2017-07-07T"): a Date and toISOString per day, not per second */
+let tsDay = NaN;
+let tsDayPrefix = '';
 
-/** Suricata's timestamp form: 2017-07-07T12:59:00.123456+0000 (a Date per second, not per alert) */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/** "YYYY-MM-DDTHH:MM:SS" of a whole second, as new Date(ms).toISOString().slice(0, 19) */
+function secondPrefix(second: number, whole: number): string {
+  const day = Math.floor(second / 86_400);
+  if (day !== tsDay) {
+    // throws RangeError for NaN / out-of-range times, as toISOString always did
+    tsDayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    tsDay = day;
+  }
+  // years outside 0000-9999 are written "+YYYYYY-..." by toISOString: that form is cut differently
+  if (tsDayPrefix.length !== 11 || tsDayPrefix[10] !== 'T') return new Date(whole).toISOString().slice(0, 19);
+  const s = second - day * 86_400;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s - h * 3600) / 60);
+  return `${tsDayPrefix}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[s - h * 3600 - m * 60]}`;
+}
+
+/** Suricata's timestamp form: 2017-07-07T12:59:00.123456+0000 (a Date per day, not per alert) */
 export function eveTimestamp(ms: number): string {
   const whole = Math.floor(ms);
   // the prefix's second from the whole millisecond, the fraction from ms itself, exactly as when
   // both came from their own expressions (they can disagree a hair below a second boundary)
   const second = Math.floor(whole / 1000);
   if (second !== tsSecond) {
-    // throws RangeError for NaN / out-of-range times, as toISOString always did
-    tsPrefix = new Date(whole).toISOString().slice(0, 19);
+    tsPrefix = secondPrefix(second, whole);
     tsSecond = second;
   }
   const micro = Math.round((ms - Math.floor(ms / 1000) * 1000) * 1000);
