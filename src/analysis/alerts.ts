@@ -11,6 +11,7 @@ import type { StoredAlert } from '../store/alert-store.js';
 import type { ScoredFlows } from './score-stage.js';
 import { ruleP } from './evidence.js';
 import { round6 } from './numbers.js';
+import { reasonsJsonIn } from './reasons-json.js';
 
 export interface Alert {
   readonly input: EveAlertInput;
@@ -29,6 +30,9 @@ export function makeAlert(input: EveAlertInput, extraKey: string, now: number): 
 
 export function storedAlert(a: Alert): StoredAlert {
   const i = a.input;
+  const reasons = i.netsentinel.reasons;
+  // the reasons' JSON cut from the line, when the line was made from this very netsentinel object
+  const reasonsJson = Array.isArray(reasons) && a.record.netsentinel === i.netsentinel ? reasonsJsonIn(a.json) : undefined;
   return {
     key: a.key,
     timestamp: a.record.timestamp as string,
@@ -44,6 +48,7 @@ export function storedAlert(a: Alert): StoredAlert {
     reasons: (i.netsentinel.reasons as string[] | undefined) ?? [],
     record: a.record,
     recordJson: a.json,
+    reasonsJson,
   };
 }
 

@@ -107,7 +107,7 @@ export function openSqliteStore(path: string): AlertStore {
         a.destPort,
         a.proto,
         a.risk,
-        JSON.stringify(a.reasons),
+        a.reasonsJson ?? JSON.stringify(a.reasons),
         a.recordJson ?? JSON.stringify(a.record),
       );
       inserted += r.changes;
