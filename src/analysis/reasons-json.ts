@@ -12,20 +12,14 @@
 const QUOTE = 34;
 const BACKSLASH = 92;
 
-/**
- * index just past the string starting at `i` (json[i] is its opening quote), or -1: indexOf to
- * each quote (a native scan), which closes the string unless an odd run of backslashes precedes it
- */
+/** index just past the string starting at `i` (json[i] is its opening quote), or -1 */
 function endOfString(json: string, i: number): number {
-  let from = i + 1;
-  for (;;) {
-    const q = json.indexOf('"', from);
-    if (q < 0) return -1;
-    let b = q - 1;
-    while (json.charCodeAt(b) === BACKSLASH) b--; // stops at the opening quote at the latest
-    if ((q - 1 - b) % 2 === 0) return q + 1;
-    from = q + 1;
+  for (let j = i + 1; j < json.length; j++) {
+    const c = json.charCodeAt(j);
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j + 1;
   }
+  return -1;
 }
 
 /** index just past the value starting at `i` (a JSON.stringify value, no whitespace), or -1 */
