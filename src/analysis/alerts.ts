@@ -11,7 +11,6 @@ import type { StoredAlert } from '../store/alert-store.js';
 import type { ScoredFlows } from './score-stage.js';
 import { ruleP } from './evidence.js';
 import { round6 } from './numbers.js';
-import { reasonsJsonIn } from './reasons-json.js';
 
 export interface Alert {
   readonly input: EveAlertInput;
@@ -30,9 +29,6 @@ export function makeAlert(input: EveAlertInput, extraKey: string, now: number): 
 
 export function storedAlert(a: Alert): StoredAlert {
   const i = a.input;
-  const reasons = i.netsentinel.reasons;
-  // the reasons' JSON cut from the line, when the line was made from this very netsentinel object
-  const reasonsJson = Array.isArray(reasons) && a.record.netsentinel === i.netsentinel ? reasonsJsonIn(a.json) : undefined;
   return {
     key: a.key,
     timestamp: a.record.timestamp as string,
@@ -48,7 +44,6 @@ export function storedAlert(a: Alert): StoredAlert {
     reasons: (i.netsentinel.reasons as string[] | undefined) ?? [],
     record: a.record,
     recordJson: a.json,
-    reasonsJson,
   };
 }
 

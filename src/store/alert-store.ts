@@ -28,8 +28,6 @@ export interface StoredAlert {
   readonly record: Readonly<Record<string, unknown>>;
   /** `record` as JSON when the caller already has it (saves serialising it twice) */
   readonly recordJson?: string;
-  /** JSON.stringify(reasons) when the caller already has it (cut from recordJson) */
-  readonly reasonsJson?: string;
 }
 
 /** running: analysis under way; finished: outputs in place; interrupted: stopped by a signal; failed: stopped by an error */

@@ -107,7 +107,7 @@ export function openSqliteStore(path: string): AlertStore {
         a.destPort,
         a.proto,
         a.risk,
-        a.reasonsJson ?? JSON.stringify(a.reasons),
+        JSON.stringify(a.reasons),
         a.recordJson ?? JSON.stringify(a.record),
       );
       inserted += r.changes;
