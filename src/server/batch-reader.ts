@@ -23,6 +23,11 @@ export class BatchInputError extends Error {
   }
 }
 
+/** The 413 for a body past server.limits.batchBytes; one wording for every reader of a batch body. */
+export function batchTooLarge(maxBytes: number): BatchInputError {
+  return new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
+}
+
 export interface RecordBatch {
   /** JSON formats: the records */
   readonly objects?: Record<string, unknown>[];
@@ -183,7 +188,7 @@ export async function* readBatches(body: Readable, format: BatchFormat, maxBytes
     bytes += b.length;
     if (bytes > maxBytes) {
       body.destroy();
-      throw new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
+      throw batchTooLarge(maxBytes);
     }
     const text = dec.write(b);
     if (format === 'json') scanJson(text);

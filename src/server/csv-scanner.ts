@@ -12,7 +12,7 @@
  * lines before encoding any, so a wrong cell count after a refused value was named first).
  */
 import type { Readable } from 'node:stream';
-import { BatchInputError, splitCsvLine } from './batch-reader.js';
+import { BatchInputError, batchTooLarge, splitCsvLine } from './batch-reader.js';
 import { FieldError, type RowEncoder } from './row-encoder.js';
 import { ByteDict, type EncodedBatch } from './jsonl-scanner.js';
 
@@ -164,7 +164,7 @@ export async function* scanCsv(body: Readable, enc: RowEncoder, maxBytes: number
     bytes += b.length;
     if (bytes > maxBytes) {
       body.destroy();
-      throw new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
+      throw batchTooLarge(maxBytes);
     }
     let pos = 0;
     if (carry) {

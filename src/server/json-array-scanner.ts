@@ -13,7 +13,7 @@
  * a record near a batch boundary, as it did with the network's chunk sizes.
  */
 import type { Readable } from 'node:stream';
-import { BatchInputError } from './batch-reader.js';
+import { BatchInputError, batchTooLarge } from './batch-reader.js';
 import type { RowEncoder } from './row-encoder.js';
 import { encodeParsed, scannerOf, viewOf, type EncodedBatch } from './jsonl-scanner.js';
 
@@ -60,7 +60,7 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
     bytes += (chunk as Buffer).length;
     if (bytes > maxBytes) {
       body.destroy();
-      throw new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
+      throw batchTooLarge(maxBytes);
     }
     const b = chunk as Buffer;
     if (stray) {

@@ -19,7 +19,7 @@
  * is asked for (predict.ts scores each batch before reading on).
  */
 import type { Readable } from 'node:stream';
-import { BatchInputError } from './batch-reader.js';
+import { BatchInputError, batchTooLarge } from './batch-reader.js';
 import { FieldError, STEP_AFFINE, STEP_CLIP, STEP_LOG, STEP_ONEHOT, type RowEncoder } from './row-encoder.js';
 
 export interface EncodedBatch {
@@ -525,7 +525,7 @@ export async function* scanJsonLines(body: Readable, enc: RowEncoder, maxBytes: 
     bytes += b.length;
     if (bytes > maxBytes) {
       body.destroy();
-      throw new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
+      throw batchTooLarge(maxBytes);
     }
     let pos = 0;
     const dv = viewOf(b);

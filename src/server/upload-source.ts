@@ -9,7 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { FlowSource } from '../analysis/flow-source.js';
 import { streamDataset } from '../sources/read-dataset.js';
 import type { CaptureFlowOptions } from '../packets/capture-flows.js';
-import { BatchInputError } from './batch-reader.js';
+import { batchTooLarge } from './batch-reader.js';
 
 export interface UploadReadOptions {
   /** for captures: flow meter settings and the packet detectors' hook */
@@ -23,7 +23,7 @@ export function uploadSource(body: Readable, name: string, maxBytes: number, o: 
   const limited = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      if (bytes > maxBytes) return done(new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`));
+      if (bytes > maxBytes) return done(batchTooLarge(maxBytes));
       done(null, chunk);
     },
   });
