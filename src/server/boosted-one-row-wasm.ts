@@ -16,6 +16,7 @@
  */
 import { FunctionBuilder, assembleModule, op, ValType } from '../linalg/wasm-assembler.js';
 import { wasm, type WasmMemory } from '../linalg/wasm-runtime.js';
+import type { PaddedBoost } from './boosted-walk-kernel.js';
 
 const F64_GT = 0x64;
 const I32 = ValType.i32;
@@ -23,17 +24,8 @@ const F64 = ValType.f64;
 /** outputs walked side by side, one f64 local each */
 const MAX_OUTPUTS = 8;
 
-export interface OneRowTrees {
-  readonly depth: number;
-  readonly trees: number;
-  readonly outputs: number;
-  readonly cols: number;
-  /** boosted-scorer.ts's padded layout: per tree 2^D - 1 heap positions, 2^D leaves */
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  readonly value: Float64Array;
-  readonly init: Float64Array;
-}
+/** boosted-scorer.ts's padded layout, as the batch kernel takes it, less the NaN sides (rows here hold no NaN the trees read) */
+export type OneRowTrees = Omit<PaddedBoost, 'nanRight'>;
 
 /** scores[o + c] = raw score of output c for the row at data[b, b + cols), which holds no NaN the trees read */
 export type OneRowWasm = (data: Float64Array, b: number, scores: Float64Array, o: number) => void;
