@@ -28,6 +28,22 @@ export function batchTooLarge(maxBytes: number): BatchInputError {
   return new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
 }
 
+/**
+ * A JSON array body's framing errors, worded once for the two readers that must agree on them
+ * (scanJson here, json-array-scanner.ts's byte scanner); `element` is the 1-based element at fault.
+ */
+export const jsonArrayError = {
+  stringAt: (element: number) => new BatchInputError(400, `body: expected a JSON array of objects, found a string at element ${element}`),
+  notAnArray: () => new BatchInputError(400, 'body: expected a JSON array of objects (send JSON lines as application/x-ndjson)'),
+  afterEnd: () => new BatchInputError(400, 'body: text after the end of the JSON array'),
+  arrayAt: (element: number) => new BatchInputError(400, `body element ${element}: expected a JSON object, got an array`),
+  unbalanced: () => new BatchInputError(400, 'body: unbalanced brackets'),
+  empty: () => new BatchInputError(400, 'body: empty, expected a JSON array of objects'),
+  notClosed: (after: number) => new BatchInputError(400, `body: the JSON array is not closed (after element ${after})`),
+  /** the message before the stray character and its closing quote; outside: before the array or after it */
+  strayBefore: (outside: boolean, element: number): string => (outside ? 'body: expected a JSON array of objects, found "' : `body element ${element}: expected a JSON object, found "`),
+};
+
 export interface RecordBatch {
   /** JSON formats: the records */
   readonly objects?: Record<string, unknown>[];
@@ -150,18 +166,18 @@ export async function* readBatches(body: Readable, format: BatchFormat, maxBytes
         continue;
       }
       if (ch === 34) {
-        if (depth < 2) throw new BatchInputError(400, `body: expected a JSON array of objects, found a string at element ${element + 1}`);
+        if (depth < 2) throw jsonArrayError.stringAt(element + 1);
         inString = true;
       } else if (ch === 91 || ch === 123) {
         if (!started) {
-          if (ch !== 91) throw new BatchInputError(400, 'body: expected a JSON array of objects (send JSON lines as application/x-ndjson)');
+          if (ch !== 91) throw jsonArrayError.notAnArray();
           started = true;
           depth = 1;
           continue;
         }
-        if (ended) throw new BatchInputError(400, 'body: text after the end of the JSON array');
+        if (ended) throw jsonArrayError.afterEnd();
         if (depth === 1) {
-          if (ch !== 123) throw new BatchInputError(400, `body element ${element + 1}: expected a JSON object, got an array`);
+          if (ch !== 123) throw jsonArrayError.arrayAt(element + 1);
           objStart = i;
         }
         depth++;
@@ -173,10 +189,9 @@ export async function* readBatches(body: Readable, format: BatchFormat, maxBytes
           where.push(element);
           objStart = -1;
         } else if (depth === 0) ended = true;
-        else if (depth < 0) throw new BatchInputError(400, 'body: unbalanced brackets');
+        else if (depth < 0) throw jsonArrayError.unbalanced();
       } else if (ch > 32 && ch !== 44 && depth < 2) {
-        if (!started || ended) throw new BatchInputError(400, `body: expected a JSON array of objects, found "${buf[i]}"`);
-        throw new BatchInputError(400, `body element ${element + 1}: expected a JSON object, found "${buf[i]}"`);
+        throw new BatchInputError(400, `${jsonArrayError.strayBefore(!started || ended, element + 1)}${buf[i]}"`);
       }
     }
     carry = objStart >= 0 ? buf.slice(objStart) : '';
@@ -209,8 +224,8 @@ export async function* readBatches(body: Readable, format: BatchFormat, maxBytes
   const rest = dec.end();
   if (format === 'json') {
     if (rest) scanJson(rest);
-    if (!started) throw new BatchInputError(400, 'body: empty, expected a JSON array of objects');
-    if (!ended) throw new BatchInputError(400, `body: the JSON array is not closed (after element ${element})`);
+    if (!started) throw jsonArrayError.empty();
+    if (!ended) throw jsonArrayError.notClosed(element);
   } else {
     if (carry + rest) takeLine(carry + rest);
     if (format === 'csv' && !header) throw new BatchInputError(400, 'body: empty, expected a CSV header line');

@@ -13,7 +13,7 @@
  * a record near a batch boundary, as it did with the network's chunk sizes.
  */
 import type { Readable } from 'node:stream';
-import { BatchInputError, batchTooLarge } from './batch-reader.js';
+import { BatchInputError, batchTooLarge, jsonArrayError } from './batch-reader.js';
 import type { RowEncoder } from './row-encoder.js';
 import { encodeParsed, scannerOf, viewOf, type EncodedBatch } from './jsonl-scanner.js';
 
@@ -42,7 +42,7 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
   // a stray character the chunk cut: its first bytes and the message it ends (thrown once the
   // character is whole, as batch-reader.ts's text decoder saw it)
   let stray: { bytes: Buffer; need: number; message: string } | undefined;
-  const strayMessage = (): string => (!started || ended ? 'body: expected a JSON array of objects, found "' : `body element ${element + 1}: expected a JSON object, found "`);
+  const strayMessage = (): string => jsonArrayError.strayBefore(!started || ended, element + 1);
 
   const take = (b: Buffer, dv: DataView, s: number, e: number): void => {
     element++;
@@ -78,18 +78,18 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
         continue;
       }
       if (ch === 34) {
-        if (depth < 2) throw new BatchInputError(400, `body: expected a JSON array of objects, found a string at element ${element + 1}`);
+        if (depth < 2) throw jsonArrayError.stringAt(element + 1);
         inString = true;
       } else if (ch === 91 || ch === 123) {
         if (!started) {
-          if (ch !== 91) throw new BatchInputError(400, 'body: expected a JSON array of objects (send JSON lines as application/x-ndjson)');
+          if (ch !== 91) throw jsonArrayError.notAnArray();
           started = true;
           depth = 1;
           continue;
         }
-        if (ended) throw new BatchInputError(400, 'body: text after the end of the JSON array');
+        if (ended) throw jsonArrayError.afterEnd();
         if (depth === 1) {
-          if (ch !== 123) throw new BatchInputError(400, `body element ${element + 1}: expected a JSON object, got an array`);
+          if (ch !== 123) throw jsonArrayError.arrayAt(element + 1);
           // a record of the layout is read at once, its end found by reading it
           const end = scan.layoutRecord(b, dv, i, b.length, data, rows * w);
           if (end >= 0) {
@@ -112,7 +112,7 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
           objStart = -1;
           if (rows === batchRows) yield batch();
         } else if (depth === 0) ended = true;
-        else if (depth < 0) throw new BatchInputError(400, 'body: unbalanced brackets');
+        else if (depth < 0) throw jsonArrayError.unbalanced();
       } else if (ch > 32 && ch !== 44 && depth < 2) {
         const need = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
         if (i + need > b.length) {
@@ -129,7 +129,7 @@ export async function* scanJsonArray(body: Readable, enc: RowEncoder, maxBytes: 
     }
   }
   if (stray) throw new BatchInputError(400, `${stray.message}${charAt(stray.bytes, 0)}"`);
-  if (!started) throw new BatchInputError(400, 'body: empty, expected a JSON array of objects');
-  if (!ended) throw new BatchInputError(400, `body: the JSON array is not closed (after element ${element})`);
+  if (!started) throw jsonArrayError.empty();
+  if (!ended) throw jsonArrayError.notClosed(element);
   if (rows > 0) yield batch();
 }
