@@ -8,18 +8,10 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { BatchInputError, readBatches, splitCsvLine, type BatchFormat } from './batch-reader.js';
+import { cutPieces } from '../testing/scanner-fixtures.js';
 
 async function all(text: string, format: BatchFormat, cuts: number[], max = 1 << 30, rows = 3) {
-  const bytes = Buffer.from(text);
-  const pieces: Buffer[] = [];
-  let at = 0;
-  for (const c of [...cuts].sort((a, b) => a - b)) {
-    if (c > at && c < bytes.length) {
-      pieces.push(bytes.subarray(at, c));
-      at = c;
-    }
-  }
-  pieces.push(bytes.subarray(at));
+  const pieces = cutPieces(text, cuts);
   const got: unknown[] = [];
   const where: number[] = [];
   for await (const b of readBatches(Readable.from(pieces), format, max, rows)) {

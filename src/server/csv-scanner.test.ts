@@ -8,46 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import type { PipelineState } from '../features/pipeline.js';
 import { compileRowEncoder, FieldError, type UnknownCategory } from './row-encoder.js';
 import { scanCsv } from './csv-scanner.js';
 import { BatchInputError, readBatches } from './batch-reader.js';
+import { SCANNER_PIPELINE, scannedRows } from '../testing/scanner-fixtures.js';
 
-const pipeline: PipelineState = {
-  options: { scaling: 'standard', categorical: 'onehot' } as PipelineState['options'],
-  inputs: [
-    { kind: 'numeric', name: 'duration', fill: 7, posInf: 1e9, negInf: -1e9, center: 2, scale: 3, clip: false },
-    { kind: 'numeric', name: 'src_bytes', fill: 0.5, posInf: 99, negInf: -99, center: 0, scale: 1, clip: false, log: true },
-    { kind: 'categorical', name: 'service', encoding: 'onehot', categories: ['http', 'private', 'é€'] },
-    { kind: 'categorical', name: 'flag', encoding: 'ordinal', categories: ['SF', 'REJ'] },
-  ],
-  outputNames: ['duration', 'src_bytes', 'service=http', 'service=private', 'service=é€', 'flag'],
-  outputSource: Int32Array.of(0, 1, 2, 2, 2, 3),
-};
+const pipeline = SCANNER_PIPELINE;
 
-function pieces(text: string, cuts: number[]): Buffer[] {
-  const bytes = Buffer.from(text);
-  const out: Buffer[] = [];
-  let at = 0;
-  for (const c of [...new Set(cuts)].sort((a, b) => a - b)) {
-    if (c > at && c < bytes.length) {
-      out.push(bytes.subarray(at, c));
-      at = c;
-    }
-  }
-  out.push(bytes.subarray(at));
-  return out;
-}
-
-async function scanned(text: string, cuts: number[], mode: UnknownCategory, rows: number): Promise<{ data: number[]; where: number[] }> {
-  const enc = compileRowEncoder(pipeline, mode);
-  const data: number[] = [];
-  const where: number[] = [];
-  for await (const b of scanCsv(Readable.from(pieces(text, cuts)), enc, 1 << 30, rows)) {
-    data.push(...b.data.subarray(0, b.rows * enc.width));
-    where.push(...b.where.subarray(0, b.rows));
-  }
-  return { data, where };
+function scanned(text: string, cuts: number[], mode: UnknownCategory, rows: number): Promise<{ data: number[]; where: number[] }> {
+  return scannedRows(scanCsv, compileRowEncoder(pipeline, mode), text, cuts, rows);
 }
 
 /** batch-reader.ts's cells, encoded line by line: the rows, or the message for the first bad line */

@@ -12,6 +12,7 @@ import type { PipelineState } from '../features/pipeline.js';
 import { compileRowEncoder, type UnknownCategory } from './row-encoder.js';
 import { scanJsonLines } from './jsonl-scanner.js';
 import { BatchInputError } from './batch-reader.js';
+import { SCANNER_PIPELINE, scannedRows, encodedOrFirstError } from '../testing/scanner-fixtures.js';
 import { join } from 'node:path';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitPipeline } from '../features/pipeline.js';
@@ -21,38 +22,16 @@ import { SEED_FIELDS } from './seed-fields.js';
 
 const nsl = sharedPath('datasets', 'nsl-kdd');
 
+/** the scanners' pipeline and a clipped rate column */
 const pipeline: PipelineState = {
-  options: { scaling: 'standard', categorical: 'onehot' } as PipelineState['options'],
-  inputs: [
-    { kind: 'numeric', name: 'duration', fill: 7, posInf: 1e9, negInf: -1e9, center: 2, scale: 3, clip: false },
-    { kind: 'numeric', name: 'src_bytes', fill: 0.5, posInf: 99, negInf: -99, center: 0, scale: 1, clip: false, log: true },
-    { kind: 'categorical', name: 'service', encoding: 'onehot', categories: ['http', 'private', 'é€'] },
-    { kind: 'categorical', name: 'flag', encoding: 'ordinal', categories: ['SF', 'REJ'] },
-    { kind: 'numeric', name: 'serror_rate', fill: 0, posInf: 1, negInf: 0, center: 0, scale: 1, clip: true },
-  ],
-  outputNames: ['duration', 'src_bytes', 'service=http', 'service=private', 'service=é€', 'flag', 'serror_rate'],
+  ...SCANNER_PIPELINE,
+  inputs: [...SCANNER_PIPELINE.inputs, { kind: 'numeric', name: 'serror_rate', fill: 0, posInf: 1, negInf: 0, center: 0, scale: 1, clip: true }],
+  outputNames: [...SCANNER_PIPELINE.outputNames, 'serror_rate'],
   outputSource: Int32Array.of(0, 1, 2, 2, 2, 3, 4),
 };
 
-async function scanned(text: string, cuts: number[], mode: UnknownCategory, rows = 3): Promise<{ data: number[]; where: number[] }> {
-  const enc = compileRowEncoder(pipeline, mode);
-  const bytes = Buffer.from(text);
-  const pieces: Buffer[] = [];
-  let at = 0;
-  for (const c of [...new Set(cuts)].sort((a, b) => a - b)) {
-    if (c > at && c < bytes.length) {
-      pieces.push(bytes.subarray(at, c));
-      at = c;
-    }
-  }
-  pieces.push(bytes.subarray(at));
-  const data: number[] = [];
-  const where: number[] = [];
-  for await (const b of scanJsonLines(Readable.from(pieces), enc, 1 << 30, rows)) {
-    data.push(...b.data.subarray(0, b.rows * enc.width));
-    where.push(...b.where.subarray(0, b.rows));
-  }
-  return { data, where };
+function scanned(text: string, cuts: number[], mode: UnknownCategory, rows = 3): Promise<{ data: number[]; where: number[] }> {
+  return scannedRows(scanJsonLines, compileRowEncoder(pipeline, mode), text, cuts, rows);
 }
 
 function parsed(text: string, mode: UnknownCategory): { data: number[]; where: number[] } {
@@ -172,28 +151,7 @@ const layoutLines = fc
 
 /** the rows JSON.parse + encode make, or the 400 message the endpoint gives for the first bad line */
 function parsedOrError(text: string, mode: UnknownCategory): { data: number[]; where: number[] } | { error: string; syntax: boolean } {
-  const enc = compileRowEncoder(pipeline, mode);
-  const data: number[] = [];
-  const where: number[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(lines[i]);
-    } catch {
-      return { error: `body line ${i + 1}: not valid JSON`, syntax: true };
-    }
-    const row = new Float64Array(enc.width);
-    try {
-      enc.encode(v as Record<string, unknown>, row, 0);
-    } catch (e) {
-      return { error: `body line ${i + 1}: ${(e as Error).message}`, syntax: false };
-    }
-    data.push(...row);
-    where.push(i + 1);
-  }
-  return { data, where };
+  return encodedOrFirstError(compileRowEncoder(pipeline, mode), text.split('\n'), 'line', false);
 }
 
 test('JSON lines of one layout: the layout path makes the rows JSON.parse + encode make, bit for bit', async () => {
