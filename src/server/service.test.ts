@@ -124,15 +124,8 @@ test('POST /classify answers alike before Fastify (JSON of a stated length) and 
     [JSON.stringify({ ...seed, service: 'gopher_v9' }), 400, /"body\.service: \\"gopher_v9\\" was never seen in training/],
     [SEED_004_CURL_BODY.replace('{', '{"__proto__": {"x": 1}, '), 400, /"body: not valid JSON \(Object contains forbidden prototype property\)"/],
   ];
-  const u = new URL(svc.url);
-  const over = (head: string): Promise<string> =>
-    new Promise((resolve) => {
-      const sock = net.connect(Number(u.port), u.hostname);
-      let got = '';
-      sock.on('data', (d) => (got += d));
-      sock.on('close', () => resolve(got));
-      sock.write(head);
-    });
+  // the request on its own connection, read until the service closes it (Connection: close)
+  const over = (head: string): Promise<string> => raw(head, { keepOpen: true });
   const bodyOf = (res: string) => res.slice(res.indexOf('\r\n\r\n') + 4);
   for (const [body, status, expect] of bodies) {
     const len = Buffer.byteLength(body);
@@ -177,15 +170,8 @@ test('POST /classify: real NSL-KDD records get the same answer read by the byte 
   // KDDTest+ records (every class, and "Not recognized"), and a service never seen in training (a 400 both ways)
   const records = (await seedRecords(sharedPath('datasets', 'nsl-kdd', 'KDDTest+.txt')!)).filter((_, i) => i % 97 === 0);
   records.push({ ...records[0], service: 'gopher_v9' });
-  const u = new URL(svc.url);
-  const over = (head: string): Promise<string> =>
-    new Promise((resolve) => {
-      const sock = net.connect(Number(u.port), u.hostname);
-      let got = '';
-      sock.on('data', (d) => (got += d));
-      sock.on('close', () => resolve(got));
-      sock.write(head);
-    });
+  // the request on its own connection, read until the service closes it (Connection: close)
+  const over = (head: string): Promise<string> => raw(head, { keepOpen: true });
   const answer = (res: string): string => {
     const status = res.slice(0, res.indexOf('\r\n'));
     const body = res.slice(res.indexOf('\r\n\r\n') + 4);
