@@ -28,6 +28,11 @@ export function batchTooLarge(maxBytes: number): BatchInputError {
   return new BatchInputError(413, `body: larger than the batch limit of ${maxBytes} bytes (server.limits.batchBytes)`);
 }
 
+/** The 400 for a line (1-based) that runs past 1 MiB without a newline; one wording for every line reader. */
+export function lineTooLong(line: number): BatchInputError {
+  return new BatchInputError(400, `body line ${line}: longer than 1 MiB`);
+}
+
 /**
  * A JSON array body's framing errors, worded once for the two readers that must agree on them
  * (scanJson here, json-array-scanner.ts's byte scanner); `element` is the 1-based element at fault.
@@ -217,7 +222,7 @@ export async function* readBatches(body: Readable, format: BatchFormat, maxBytes
         start = nl + 1;
       }
       carry = all.slice(start);
-      if (carry.length > 1 << 20) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+      if (carry.length > 1 << 20) throw lineTooLong(lineNo + 1);
     }
     if (where.length >= batchRows) yield flush();
   }

@@ -12,7 +12,7 @@
  * lines before encoding any, so a wrong cell count after a refused value was named first).
  */
 import type { Readable } from 'node:stream';
-import { BatchInputError, batchTooLarge, splitCsvLine } from './batch-reader.js';
+import { BatchInputError, batchTooLarge, lineTooLong, splitCsvLine } from './batch-reader.js';
 import { FieldError, type RowEncoder } from './row-encoder.js';
 import { ByteDict, type EncodedBatch } from './jsonl-scanner.js';
 
@@ -171,7 +171,7 @@ export async function* scanCsv(body: Readable, enc: RowEncoder, maxBytes: number
       const nl = b.indexOf(10);
       if (nl < 0) {
         carry = Buffer.concat([carry, b]);
-        if (carry.length > MAX_LINE) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+        if (carry.length > MAX_LINE) throw lineTooLong(lineNo + 1);
         continue;
       }
       const line = Buffer.concat([carry, b.subarray(0, nl)]);
@@ -189,7 +189,7 @@ export async function* scanCsv(body: Readable, enc: RowEncoder, maxBytes: number
     }
     if (pos < b.length) {
       carry = b.subarray(pos);
-      if (carry.length > MAX_LINE) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+      if (carry.length > MAX_LINE) throw lineTooLong(lineNo + 1);
     }
   }
   if (carry) take(carry, 0, carry.length);

@@ -19,7 +19,7 @@
  * is asked for (predict.ts scores each batch before reading on).
  */
 import type { Readable } from 'node:stream';
-import { BatchInputError, batchTooLarge } from './batch-reader.js';
+import { BatchInputError, batchTooLarge, lineTooLong } from './batch-reader.js';
 import { FieldError, STEP_AFFINE, STEP_CLIP, STEP_LOG, STEP_ONEHOT, type RowEncoder } from './row-encoder.js';
 
 export interface EncodedBatch {
@@ -533,7 +533,7 @@ export async function* scanJsonLines(body: Readable, enc: RowEncoder, maxBytes: 
       const nl = b.indexOf(10);
       if (nl < 0) {
         carry = Buffer.concat([carry, b]);
-        if (carry.length > MAX_LINE) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+        if (carry.length > MAX_LINE) throw lineTooLong(lineNo + 1);
         continue;
       }
       const line = Buffer.concat([carry, b.subarray(0, nl)]);
@@ -551,7 +551,7 @@ export async function* scanJsonLines(body: Readable, enc: RowEncoder, maxBytes: 
     }
     if (pos < b.length) {
       carry = b.subarray(pos);
-      if (carry.length > MAX_LINE) throw new BatchInputError(400, `body line ${lineNo + 1}: longer than 1 MiB`);
+      if (carry.length > MAX_LINE) throw lineTooLong(lineNo + 1);
     }
   }
   if (carry) take(carry, viewOf(carry), 0, carry.length);
