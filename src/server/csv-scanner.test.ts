@@ -6,12 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { compileRowEncoder, FieldError, type UnknownCategory } from './row-encoder.js';
+import { compileRowEncoder, type UnknownCategory } from './row-encoder.js';
 import { scanCsv } from './csv-scanner.js';
-import { BatchInputError, readBatches } from './batch-reader.js';
-import { SCANNER_PIPELINE, scannedRows } from '../testing/scanner-fixtures.js';
+import { BatchInputError } from './batch-reader.js';
+import { SCANNER_PIPELINE, batchReaderRows, scannedRows } from '../testing/scanner-fixtures.js';
 
 const pipeline = SCANNER_PIPELINE;
 
@@ -21,32 +20,10 @@ function scanned(text: string, cuts: number[], mode: UnknownCategory, rows: numb
 
 /** batch-reader.ts's cells, encoded line by line: the rows, or the message for the first bad line */
 async function readerRows(text: string, mode: UnknownCategory, lineOrder: boolean): Promise<{ data: number[]; where: number[] } | { error: string }> {
-  const enc = compileRowEncoder(pipeline, mode);
-  const data: number[] = [];
-  const where: number[] = [];
   // line order: the text cut into one-line pieces, so batch-reader.ts hands on each line before
   // reading the next (batches of one line)
   const body = lineOrder ? text.split(/(?<=\n)/).map((l) => Buffer.from(l)) : [Buffer.from(text)];
-  try {
-    for await (const b of readBatches(Readable.from(body), 'csv', 1 << 30, lineOrder ? 1 : 1 << 30)) {
-      const cols = enc.columnsFor(b.header!);
-      b.cells!.forEach((c, i) => {
-        const row = new Float64Array(enc.width);
-        try {
-          enc.encodeCells(c, cols, row, 0);
-        } catch (e) {
-          if (e instanceof FieldError) throw new BatchInputError(400, `body line ${b.where[i]}: ${e.message}`);
-          throw e;
-        }
-        data.push(...row);
-        where.push(b.where[i]);
-      });
-    }
-  } catch (e) {
-    if (e instanceof BatchInputError) return { error: e.message };
-    throw e;
-  }
-  return { data, where };
+  return batchReaderRows(compileRowEncoder(pipeline, mode), body, 'csv', lineOrder ? 1 : 1 << 30);
 }
 
 const numberCell = fc.oneof(

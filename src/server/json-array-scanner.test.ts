@@ -6,12 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { compileRowEncoder, FieldError, type UnknownCategory } from './row-encoder.js';
+import { compileRowEncoder, type UnknownCategory } from './row-encoder.js';
 import { scanJsonArray } from './json-array-scanner.js';
-import { BatchInputError, readBatches } from './batch-reader.js';
-import { SCANNER_PIPELINE, scannedRows, encodedOrFirstError } from '../testing/scanner-fixtures.js';
+import { BatchInputError } from './batch-reader.js';
+import { SCANNER_PIPELINE, batchReaderRows, scannedRows, encodedOrFirstError } from '../testing/scanner-fixtures.js';
 
 const pipeline = SCANNER_PIPELINE;
 
@@ -21,28 +20,7 @@ function scanned(text: string, cuts: number[], mode: UnknownCategory, rows: numb
 
 /** batch-reader.ts's records (the whole body as one chunk), encoded; or its error, or the first element encode refuses */
 async function readerRows(text: string, mode: UnknownCategory): Promise<{ data: number[]; where: number[] } | { error: string }> {
-  const enc = compileRowEncoder(pipeline, mode);
-  const data: number[] = [];
-  const where: number[] = [];
-  try {
-    for await (const b of readBatches(Readable.from([Buffer.from(text)]), 'json', 1 << 30, 1 << 30)) {
-      b.objects!.forEach((o, i) => {
-        const row = new Float64Array(enc.width);
-        try {
-          enc.encode(o, row, 0);
-        } catch (e) {
-          if (e instanceof FieldError) throw new BatchInputError(400, `body element ${b.where[i]}: ${e.message}`);
-          throw e;
-        }
-        data.push(...row);
-        where.push(b.where[i]);
-      });
-    }
-  } catch (e) {
-    if (e instanceof BatchInputError) return { error: e.message };
-    throw e;
-  }
-  return { data, where };
+  return batchReaderRows(compileRowEncoder(pipeline, mode), [Buffer.from(text)], 'json', 1 << 30);
 }
 
 const numberText = fc.oneof(

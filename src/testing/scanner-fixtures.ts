@@ -5,7 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import type { PipelineState } from '../features/pipeline.js';
-import type { RowEncoder } from '../server/row-encoder.js';
+import { FieldError, type RowEncoder } from '../server/row-encoder.js';
+import { BatchInputError, readBatches } from '../server/batch-reader.js';
 import type { EncodedBatch } from '../server/jsonl-scanner.js';
 
 /** two numeric columns (one logged), a one-hot category with a non-ASCII value, an ordinal one */
@@ -78,6 +79,44 @@ export function encodedOrFirstError(
     }
     data.push(...row);
     where.push(i + 1);
+  }
+  return { data, where };
+}
+
+/**
+ * The rows batch-reader.ts's batches give once encoded (the reference the byte scanners are held
+ * to), or the message of the first refusal: batch-reader's own, or the encoder's for a record,
+ * named as the endpoint names it ("body line N: ..." for CSV, "body element N: ..." for a JSON array).
+ */
+export async function batchReaderRows(
+  enc: RowEncoder,
+  body: Buffer[],
+  format: 'csv' | 'json',
+  batchRows: number,
+): Promise<{ data: number[]; where: number[] } | { error: string }> {
+  const data: number[] = [];
+  const where: number[] = [];
+  const unit = format === 'csv' ? 'line' : 'element';
+  try {
+    for await (const b of readBatches(Readable.from(body), format, 1 << 30, batchRows)) {
+      const cols = format === 'csv' ? enc.columnsFor(b.header!) : undefined;
+      const n = format === 'csv' ? b.cells!.length : b.objects!.length;
+      for (let i = 0; i < n; i++) {
+        const row = new Float64Array(enc.width);
+        try {
+          if (cols) enc.encodeCells(b.cells![i], cols, row, 0);
+          else enc.encode(b.objects![i], row, 0);
+        } catch (e) {
+          if (e instanceof FieldError) throw new BatchInputError(400, `body ${unit} ${b.where[i]}: ${e.message}`);
+          throw e;
+        }
+        data.push(...row);
+        where.push(b.where[i]);
+      }
+    }
+  } catch (e) {
+    if (e instanceof BatchInputError) return { error: e.message };
+    throw e;
   }
   return { data, where };
 }
