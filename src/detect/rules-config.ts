@@ -70,6 +70,8 @@ export interface GeoPolicyConfig {
 export interface TtlHopsConfig {
   readonly enabled: boolean;
   readonly maxHopChange: number;
+  /** flows implying more hops than this are left out (traceroute probes, see ttl-hops.ts) */
+  readonly maxPathHops: number;
   readonly windowSeconds: number;
   readonly severity: Severity;
 }
@@ -238,6 +240,7 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
 
   { path: 'ttlHops.enabled', default: true, kind: bool, description: 'report sources whose hop count (inferred initial TTL 64/128/255 minus observed TTL) jumps (needs TTLs)' },
   { path: 'ttlHops.maxHopChange', default: 5, kind: int(1, 254), description: 'a finding when one source is seen at hop counts differing by more than this' },
+  { path: 'ttlHops.maxPathHops', default: 32, kind: int(1, 254), description: 'flows implying more hops than this are left out: no route is that long, the sender set a small TTL on purpose (traceroute, mtr)' },
   { path: 'ttlHops.windowSeconds', default: 3600, kind: num(0, true), description: 'a source quiet this long is forgotten' },
   { path: 'ttlHops.severity', default: 3, kind: severity, description: 'severity of a hop-count change finding' },
 

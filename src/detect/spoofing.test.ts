@@ -117,6 +117,20 @@ test('TTL hop count: inferred initial TTL and a jump of more than 5 hops', () =>
   assert.equal(f.count, 3);
 });
 
+test('TTL hop count: traceroute probes (small TTLs set on purpose) beside ordinary traffic are no jump', () => {
+  // a Windows host pinging its gateway (TTL 128 at the sensor) and tracing a route: probes leave it
+  // with TTL 1, 2, 3, ... (read as 63, 62, 61 ... hops from 64), which no route is
+  const flows: FlowSpec[] = [{ ...flow('192.168.100.138'), ttl: 128, t: 0 }];
+  for (let k = 1; k <= 30; k++) flows.push({ ...flow('192.168.100.138'), ttl: k, t: k });
+  // the same rule still sees a real change among plausible hop counts (nmap's randomised TTLs)
+  flows.push({ ...flow('172.16.0.8'), ttl: 37, t: 0 }, { ...flow('172.16.0.8'), ttl: 49, t: 1 });
+  const { findings } = run(flows, { spoofing: { bogonSources: false } }, { geoip: null }, true);
+  assert.deepEqual(findings.map((f) => f.srcIp), ['172.16.0.8']);
+  // with the limit raised past 63 hops the probes count again, and the host is reported
+  const loose = run(flows, { spoofing: { bogonSources: false }, ttlHops: { maxPathHops: 254 } }, { geoip: null }, true);
+  assert.deepEqual(loose.findings.map((f) => f.srcIp).sort(), ['172.16.0.8', '192.168.100.138']);
+});
+
 test('TTL rule is off, with the reason, when the input has no TTLs', () => {
   const { status } = run([flow('8.8.8.8')]);
   const st = status.find((s) => s.ruleId === 'spoofing.ttl-hop-change');

@@ -5,6 +5,12 @@
  * observed value). One source seen at hop counts more than `maxHopChange` apart is either two
  * machines claiming one address (spoofing) or a route change; the finding says which numbers.
  *
+ * A flow implying more than `maxPathHops` (32) hops is left out: no route is that long (traceroute
+ * itself stops at 30), so such a TTL was set small on purpose by the sender: traceroute, mtr,
+ * tcptraceroute probes leave a host with TTL 1, 2, 3, ... and, beside the same host's ordinary
+ * traffic (TTL 64 or 128 at zero hops), looked like a jump of 60 hops. (A host with an initial TTL
+ * of 32, rare now, is left out by the same test: it is read as 64 minus 30-odd hops.)
+ *
  * Own state rather than a bucket spec: the test is on a spread (max - min), not a count. Memory is
  * one small record per source, dropped after `windowSeconds` of quiet or when the rule's group
  * limit is reached (least recently seen first).
@@ -107,11 +113,16 @@ export class TtlHopRunner implements RuleRunner {
     const max = this.ctx.limits.maxGroupsPerRule;
     const W = this.cfg.windowSeconds * 1000;
     const limit = this.cfg.maxHopChange;
+    const maxPath = this.cfg.maxPathHops;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       const id = src[r];
       const t8 = ttl[r];
       if (id < 0 || !(t8 >= 1 && t8 <= 255)) continue;
+      const ttlInt = Math.round(t8);
+      const hops = initialTtl(ttlInt) - ttlInt;
+      // more hops than any route has: a TTL set small on purpose (traceroute), not a distance
+      if (hops > maxPath) continue;
       let s = this.table.get(id, -1);
       if (s < 0) {
         if (this.table.size >= max) this.relieve();
@@ -127,8 +138,6 @@ export class TtlHopRunner implements RuleRunner {
         s = this.allocate(id);
       }
       const p = s * FIELDS;
-      const ttlInt = Math.round(t8);
-      const hops = initialTtl(ttlInt) - ttlInt;
       const row = b.rowOffset + r;
       if (hops < num[p + F_MIN_HOPS]) {
         num[p + F_MIN_HOPS] = hops;
