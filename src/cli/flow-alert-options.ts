@@ -42,6 +42,6 @@ export function limitSentence(r: AnalysisResult): string {
   return (
     `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into per-source limits ` +
     `(${a.flowAlertsPerSource} flow alerts per source ${per}, reached by ${sources.toLocaleString('en-US')} source${sources === 1 ? '' : 's'}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit); ` +
-    `counted per source in the risky-source alerts${r.outputs.flows ? ', summary.json and report.html, and every flow is still in flows_scored.csv' : ''}`
+    (r.outputs.flows ? 'counted in summary.json and, per risky source, in its alert and report.html; every flow is still in flows_scored.csv' : 'counted per risky source in its alert')
   );
 }
