@@ -32,8 +32,10 @@
  * Every risky flow is exactly one of written, suppressed or left out, overall and per source.
  * Rule findings and risky sources are never limited: they do not pass through here.
  *
- * Memory: one small record per source with a risky flow, plus one count per earlier window the
- * input came back to (none for input in time order).
+ * Memory: one small record per source with a risky flow, and one count per other (source, window)
+ * it had risky flows in, kept so that input going back in time continues a window's count. Each such
+ * window let at least its first risky flow through, so the counts are never more than the flows the
+ * limit let through (on /tmp/pk/replay.pcap: ~15,000 for 196,691 risky flows).
  */
 
 /**
