@@ -1,6 +1,7 @@
 /**
  * The alerts an analysis raises, as Suricata EVE records with a deduplication key: one per risky
- * flow (up to a cap), one per finding (rule or other evidence provider), one per risky source.
+ * flow (within the per-source limit and the cap: flow-alert-limit.ts), one per finding (rule or
+ * other evidence provider), one per risky source.
  * Sinks receive them in that order: flow alerts batch by batch, then findings, then sources.
  */
 import type { Finding } from '../detect/finding.js';
@@ -135,7 +136,17 @@ export function sourceAlert(r: IpRow, now: number): Alert {
       source: 'risk:ip',
       category: 'Anomalous traffic',
       severity: severityOfRisk(r.risk),
-      netsentinel: { risk: round6(r.risk), reasons: r.reasons, flows: r.flows, riskyFlows: r.riskyFlows, peakFlowRisk: round6(r.peakFlowRisk), decidedBy: r.decidedBy, lastSeen: r.lastSeen },
+      netsentinel: {
+        risk: round6(r.risk),
+        reasons: r.reasons,
+        flows: r.flows,
+        riskyFlows: r.riskyFlows,
+        // with a per-source limit: how many of its risky flows have their own alert, and how many were folded into this one
+        ...(r.flowAlerts ? { flowAlerts: r.flowAlerts } : {}),
+        peakFlowRisk: round6(r.peakFlowRisk),
+        decidedBy: r.decidedBy,
+        lastSeen: r.lastSeen,
+      },
     },
     `${r.lastSeen ?? ''}`,
     now,

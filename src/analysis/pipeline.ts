@@ -24,6 +24,7 @@ import { FlowTotals } from './flow-totals.js';
 import { UserError } from '../util/errors.js';
 import { Timings } from './timings.js';
 import { findingAlerts, flowAlert, sourceAlert, type Alert } from './alerts.js';
+import { FlowAlertGate, type FlowAlertLimitSettings } from './flow-alert-limit.js';
 
 /** What the result says about how risk was made (the stages know it; the pipeline passes it on). */
 export type ResultHeader = Pick<AnalysisResult, 'mode' | 'modeNote' | 'baseline' | 'classifier'>;
@@ -42,6 +43,12 @@ export interface PipelineOptions {
   readonly ruleWeight: number;
   /** most flow alerts raised (the first in input order; 0 = no cap); findings and risky sources are never capped */
   readonly maxFlowAlerts: number;
+  /**
+   * at most `perSource` flow alerts per source per window of flow time, before the cap
+   * (flow-alert-limit.ts says exactly which); absent or perSource 0: no per-source limit (a
+   * streaming worker, whose restart must give the same alerts, runs without one)
+   */
+  readonly flowAlertLimit?: FlowAlertLimitSettings;
   readonly seed: number;
   readonly hasClassifier: boolean;
   readonly startedAt?: Date;
@@ -101,9 +108,8 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       alertsWritten += alerts.length;
       if (alerts.length) await each('write', (s) => s.alerts?.(alerts));
     };
-    let flowAlerts = 0;
-    let flowAlertsLeftOut = 0;
-    const cap = o.maxFlowAlerts > 0 ? o.maxFlowAlerts : Infinity;
+    // which risky flows get an alert: the per-source limit, then the cap
+    const gate = new FlowAlertGate(o.flowAlertLimit, o.maxFlowAlerts);
     let rowOffset = 0;
     o.progress?.start('analysing', undefined, 'bytes');
     const batches = o.source.batches()[Symbol.asyncIterator]();
@@ -128,12 +134,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       t = performance.now();
       const alerts: Alert[] = [];
       for (let r = 0; r < scored.rows; r++) {
-        if (scored.risk[r] >= o.thresholds.flow) {
-          if (flowAlerts < cap) {
-            flowAlerts++;
-            alerts.push(flowAlert(scored, r, now));
-          } else flowAlertsLeftOut++;
-        }
+        if (scored.risk[r] >= o.thresholds.flow && gate.decide(scored.srcIp(r), scored.time(r)) === 'written') alerts.push(flowAlert(scored, r, now));
       }
       tm.add('alerts', performance.now() - t);
       await send(alerts);
@@ -166,13 +167,25 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     }
     const fAlerts = findingAlerts(findings, now);
     const all = aggregation.rows(findings, extra, o.ruleWeight);
-    const risky = all.filter((r) => r.risk >= o.thresholds.ip);
+    let risky = all.filter((r) => r.risk >= o.thresholds.ip);
+    // with a per-source limit, each risky source says what became of its risky flows (in its alert and the summary)
+    if (gate.limited) risky = risky.map((r) => ({ ...r, flowAlerts: gate.ofSource(r.ip) ?? { written: 0, suppressed: 0, leftOut: 0 } }));
     const sAlerts = risky.map((r) => sourceAlert(r, now));
     tm.add('aggregate', performance.now() - t);
     await send(fAlerts);
     await send(sAlerts);
 
-    const capped = flowAlertsLeftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut } : {};
+    // written + suppressed + left out = risky flows (flows without a source address included)
+    const limited = gate.limited
+      ? {
+          flowAlerts: gate.written,
+          flowAlertsPerSource: o.flowAlertLimit!.perSource,
+          flowAlertWindowSeconds: o.flowAlertLimit!.windowSeconds,
+          flowAlertsSuppressed: gate.suppressed,
+          suppressedSources: gate.suppressedSources(),
+        }
+      : {};
+    const capped = gate.leftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut: gate.leftOut } : {};
     const outputs: Record<string, string> = {};
     const result: Mutable<AnalysisResult> = {
       startedAt: startedAt.toISOString(),
@@ -187,7 +200,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       findings,
       ruleStatus: ruleResult.status,
       inputNotes: ruleResult.inputNotes,
-      alerts: { written: alertsWritten, ...capped },
+      alerts: { written: alertsWritten, ...limited, ...capped },
       quality: totals.quality(),
       thresholds: o.thresholds,
       outputs,
@@ -200,7 +213,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
         outputs[name] = path;
       },
       setStored: (stored, duplicates, where) => {
-        result.alerts = { written: alertsWritten, stored, duplicates, store: where, ...capped };
+        result.alerts = { written: alertsWritten, stored, duplicates, store: where, ...limited, ...capped };
       },
       files: new Map(),
     };

@@ -26,6 +26,7 @@ import { createScoreStage } from './score-stage.js';
 import type { EvidenceProvider } from './evidence.js';
 import type { Sink } from './sink.js';
 import type { AnalysisProgress } from './progress.js';
+import type { FlowAlertLimitSettings } from './flow-alert-limit.js';
 import { Timings } from './timings.js';
 import { runPipeline, type ResultHeader } from './pipeline.js';
 import { flowsCsvSink } from './sinks/flows-csv-sink.js';
@@ -41,6 +42,7 @@ export { summaryJson } from './summary-json.js';
 export { zOf } from '../risk/fusion.js';
 export { AnalysisInterrupted } from './pipeline.js';
 export { Timings } from './timings.js';
+export { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, type FlowAlertLimitSettings } from './flow-alert-limit.js';
 
 export const DEFAULT_MAX_FLOW_ALERTS = 100_000;
 
@@ -69,6 +71,13 @@ export interface AnalysisOptions {
   readonly threads?: number;
   /** most flow alerts written (the first ones in input order); findings and sources are never capped */
   readonly maxFlowAlerts?: number;
+  /**
+   * at most `perSource` flow alerts per source per window of flow time (flow-alert-limit.ts);
+   * absent: no per-source limit. `analyze`, `capture` and the service pass the defaults
+   * (DEFAULT_FLOW_ALERTS_PER_SOURCE per DEFAULT_FLOW_ALERT_WINDOW_SECONDS); a library caller that
+   * compares with the stream worker's alerts leaves it out, as the worker has none.
+   */
+  readonly flowAlertLimit?: FlowAlertLimitSettings;
   readonly charts?: RiskChartRenderer;
   readonly report?: ReportRenderer;
   readonly progress?: AnalysisProgress;
@@ -139,6 +148,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     thresholds: { flow: o.flowThreshold, ip: o.ipThreshold, verdict: o.verdictThreshold ?? 0.95 },
     ruleWeight,
     maxFlowAlerts: o.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS,
+    flowAlertLimit: o.flowAlertLimit,
     seed: o.seed ?? 42,
     hasClassifier: !!o.classifier,
     startedAt,

@@ -7,7 +7,9 @@
  *   weights:    { detectors: { isolation-forest: 1, autoencoder: 1, one-class-svm: 1 }, classifier: 1, rules: 1 }
  *   rules:      { portScan: { ports: 10, windowSeconds: 60 }, ... }   (see src/detect/rules-config.ts)
  *   store:      netsentinel.db | postgres://user@host/db
- *   alerts:     { maxFlowAlerts: 100000 }   (most flow alerts per run, 0 = no cap; findings and sources never capped)
+ *   alerts:     { flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }
+ *               (at most 10 flow alerts per source per 60 s of flow time, 0 = no limit, window 0 = the
+ *               whole run; then most flow alerts per run, 0 = no cap; findings and sources never limited)
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
@@ -22,6 +24,10 @@ export interface AnalysisConfig {
   readonly store?: string;
   /** most flow alerts per run (the first in input order); 0 = no cap; undefined = the default */
   readonly maxFlowAlerts?: number;
+  /** most flow alerts per source per window (src/analysis/flow-alert-limit.ts); 0 = no limit; undefined = the default */
+  readonly flowAlertsPerSource?: number;
+  /** that window, in seconds of flow time; 0 = the whole run; undefined = the default */
+  readonly flowAlertWindowSeconds?: number;
   /** where each value came from, for `netsentinel config` */
   readonly sources: Readonly<Record<string, string>>;
 }
@@ -84,13 +90,14 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
     sources.rules = file;
   }
   const al = (d.alerts ?? {}) as Record<string, unknown>;
-  if (typeof al !== 'object' || Array.isArray(al)) throw new UserError(`${file}: alerts must be a mapping (alerts: { maxFlowAlerts: 100000 })`);
-  for (const k of Object.keys(al)) if (k !== 'maxFlowAlerts') throw new UserError(`${file}: unknown key "alerts.${k}" (known: alerts.maxFlowAlerts)`);
-  if (al.maxFlowAlerts !== undefined) {
-    if (typeof al.maxFlowAlerts !== 'number' || !Number.isInteger(al.maxFlowAlerts) || al.maxFlowAlerts < 0) {
-      throw new UserError(`${file}: alerts.maxFlowAlerts must be a whole number ≥ 0 (0 = no cap), got ${JSON.stringify(al.maxFlowAlerts)}`);
-    }
-    sources['alerts.maxFlowAlerts'] = file;
+  if (al === null || typeof al !== 'object' || Array.isArray(al)) throw new UserError(`${file}: alerts must be a mapping (alerts: { flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 })`);
+  const alertKeys: Record<string, string> = { maxFlowAlerts: '0 = no cap', flowAlertsPerSource: '0 = no limit', flowAlertWindowSeconds: '0 = the whole run' };
+  for (const k of Object.keys(al)) if (!(k in alertKeys)) throw new UserError(`${file}: unknown key "alerts.${k}" (known: ${Object.keys(alertKeys).map((x) => `alerts.${x}`).join(', ')})`);
+  for (const [k, zero] of Object.entries(alertKeys)) {
+    const v = al[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new UserError(`${file}: alerts.${k} must be a whole number ≥ 0 (${zero}), got ${JSON.stringify(v)}`);
+    sources[`alerts.${k}`] = file;
   }
   if (d.store !== undefined && typeof d.store !== 'string') throw new UserError(`${file}: store must be a path or a postgres:// URL`);
   return {
@@ -99,6 +106,8 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
     rules: (d.rules ?? {}) as RulesConfigInput,
     store: d.store as string | undefined,
     maxFlowAlerts: al.maxFlowAlerts as number | undefined,
+    flowAlertsPerSource: al.flowAlertsPerSource as number | undefined,
+    flowAlertWindowSeconds: al.flowAlertWindowSeconds as number | undefined,
     sources,
   };
 }

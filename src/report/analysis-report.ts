@@ -44,6 +44,21 @@ export async function writeHtmlReport(r: AnalysisResult, path: string): Promise<
   await writeFile(path, renderHtmlReport(r, r.outputs.riskChart ? await readFile(r.outputs.riskChart) : undefined));
 }
 
+/** The paragraph saying how many risky flows the per-source flow-alert limit folded (empty when none). */
+function limitNote(r: AnalysisResult): string {
+  const a = r.alerts;
+  if (!a.flowAlertsSuppressed) return '';
+  const per = a.flowAlertWindowSeconds ? `per ${a.flowAlertWindowSeconds.toLocaleString('en-US')} s of flow time` : 'per run';
+  return (
+    // styled in place: the page's style sheet stays as it was for runs without a limit
+    `<p class="note" style="background:#eef4ff;border-left:4px solid #4a7bd0;padding:.6rem 1rem"><b>Flow alerts limited per source.</b> ${a.flowAlertsSuppressed.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows ` +
+    `(from ${(a.suppressedSources ?? 0).toLocaleString('en-US')} source${a.suppressedSources === 1 ? '' : 's'}) were folded into per-source limits: at most ${a.flowAlertsPerSource} flow alerts per source ${per}, ` +
+    `the first in input order; ${(a.flowAlerts ?? 0).toLocaleString('en-US')} flow alerts were written. Every flow is still in flows_scored.csv with its risk and reasons, ` +
+    `each risky source's alert counts its folded flows, and every rule finding and risky source has its alert. ` +
+    `Change it with --flow-alerts-per-source and --flow-alert-window or alerts.flowAlertsPerSource and alerts.flowAlertWindowSeconds (0 = no limit).</p>\n`
+  );
+}
+
 /** The page as text; `chartPng` is inlined (the chart may not be in place yet when the page is made). */
 export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): string {
   let chart = '';
@@ -59,7 +74,7 @@ export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): stri
     .map((i) => {
       const gs = bySource.get(i.ip) ?? [];
       const others = groupedReasons(i.reasons, gs).slice(gs.length);
-      return `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${i.flows}</td><td class="num">${i.riskyFlows}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td>${gs.map(groupDetails).join('')}${others.length ? `<ul>${others.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}</td></tr>`;
+      return `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${i.flows}</td><td class="num">${i.riskyFlows}${i.flowAlerts && i.flowAlerts.suppressed ? `<br><span class="meta">${i.flowAlerts.written} alerted, ${i.flowAlerts.suppressed} folded</span>` : ''}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td>${gs.map(groupDetails).join('')}${others.length ? `<ul>${others.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}</td></tr>`;
     })
     .join('\n');
   const findingRows = groupFindings(r.findings)
@@ -100,7 +115,7 @@ ${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNo
 <div class="card"><b>${r.riskyIps.length}</b>risky sources (≥ ${r.thresholds.ip})</div>
 <div class="card"><b>${r.findings.length}</b>rule findings</div>
 </div>
-${q}${r.alerts.flowAlertsLeftOut ? `<p class="warn"><b>Flow alerts capped.</b> ${r.alerts.flowAlertsLeftOut.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows got no alert in alerts.jsonl or the store: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts (the first in input order) was reached. Every rule finding and risky source has its alert. Raise it with --max-flow-alerts or alerts.maxFlowAlerts (0 = no cap).</p>\n` : ''}
+${q}${limitNote(r)}${r.alerts.flowAlertsLeftOut ? `<p class="warn"><b>Flow alerts capped.</b> ${r.alerts.flowAlertsLeftOut.toLocaleString('en-US')} of ${r.alerts.flowAlertsSuppressed ? `the ${(r.riskyFlows - r.alerts.flowAlertsSuppressed).toLocaleString('en-US')} risky flows within the per-source limits` : `${r.riskyFlows.toLocaleString('en-US')} risky flows`} got no alert in alerts.jsonl or the store: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts (the first in input order) was reached. Every rule finding and risky source has its alert. Raise it with --max-flow-alerts or alerts.maxFlowAlerts (0 = no cap).</p>\n` : ''}
 <h2>Flow risk</h2>
 ${chart || '<p>(chart not drawn)</p>'}
 <p class="meta">Risk is the weighted Stouffer fusion of the detectors' scores calibrated on held-out baseline traffic${r.classifier ? ", the classifier's P(attack)" : ''} and the rules' findings, calibrated on held-out baseline traffic: risk 0.999 means more unusual than 999 in 1000 normal flows.</p>

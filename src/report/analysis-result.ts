@@ -20,6 +20,11 @@ export interface IpRow {
   readonly firstSeen: string | null;
   readonly lastSeen: string | null;
   readonly reasons: readonly string[];
+  /**
+   * with a per-source flow-alert limit: what became of this source's risky flows (written +
+   * suppressed + leftOut = riskyFlows); absent without one
+   */
+  readonly flowAlerts?: { readonly written: number; readonly suppressed: number; readonly leftOut: number };
 }
 
 export interface TopFlow {
@@ -50,7 +55,17 @@ export interface AlertCounts {
   readonly stored?: number;
   readonly duplicates?: number;
   readonly store?: string;
-  /** when the flow-alert cap bit: the cap, and how many risky flows got no alert (findings and sources are never capped) */
+  /**
+   * with a per-source flow-alert limit (src/analysis/flow-alert-limit.ts): its settings, the flow
+   * alerts written, the risky flows suppressed by it and how many sources had some suppressed;
+   * flowAlerts + flowAlertsSuppressed + flowAlertsLeftOut = riskyFlows. Absent without a limit.
+   */
+  readonly flowAlerts?: number;
+  readonly flowAlertsPerSource?: number;
+  readonly flowAlertWindowSeconds?: number;
+  readonly flowAlertsSuppressed?: number;
+  readonly suppressedSources?: number;
+  /** when the flow-alert cap bit: the cap, and how many risky flows the per-source limit let through got no alert (findings and sources are never capped) */
   readonly maxFlowAlerts?: number;
   readonly flowAlertsLeftOut?: number;
 }

@@ -1,7 +1,7 @@
 /**
  * POST /v1/analyze against `netsentinel analyze` on the shipped loopback sample: the upload goes
  * through the pipeline's stages (a new source, analyze's sinks) and gives the same figures, the
- * same risky sources and the same output files; alerts land in the store and the live feed; a
+ * same risky sources and the same output files (analyze's per-source flow-alert limit included); alerts land in the store and the live feed; a
  * file no reader knows is a 400 naming it; without a baseline the answer is 409.
  */
 import { after, before, test } from 'node:test';
@@ -54,6 +54,29 @@ test('an uploaded flow file gets the outputs and figures of netsentinel analyze'
   const page: any = await (await fetch(svc.url + '/v1/alerts?limit=1000')).json();
   assert.equal(page.alerts.length, alerts.trim().split('\n').length, 'the alerts are in the store');
   assert.equal((await fetch(svc.url + `/v1/analyses/${body.id}/files/nope.csv`)).status, 404);
+});
+
+test('an upload gets the per-source flow-alert limit of analyze by default; flow_alerts_per_source=0 turns it off', async () => {
+  const post = async (query: string): Promise<any> => {
+    const r = await fetch(svc.url + `/v1/analyze?name=traffic.csv&store=false${query}`, { method: 'POST', body: readFileSync(traffic), headers: { 'Content-Type': 'text/csv' } });
+    const body: any = await r.json();
+    assert.equal(r.status, 200, JSON.stringify(body));
+    return body.summary;
+  };
+  const limited = await post('');
+  assert.deepEqual(limited.alerts.flowAlertsSuppressed, cli.alerts.flowAlertsSuppressed);
+  assert.equal(limited.alerts.flowAlertsPerSource, 10);
+  assert.ok(limited.alerts.flowAlertsSuppressed > 0, 'the sample has a scan: some flows folded');
+  assert.equal(limited.alerts.flowAlerts + limited.alerts.flowAlertsSuppressed, limited.riskyFlows);
+  const three = await post('&flow_alerts_per_source=3&flow_alert_window=0');
+  assert.equal(three.alerts.flowAlertsPerSource, 3);
+  assert.equal(three.alerts.flowAlertWindowSeconds, 0);
+  assert.ok(three.alerts.flowAlerts < limited.alerts.flowAlerts);
+  const off = await post('&flow_alerts_per_source=0');
+  assert.equal(off.alerts.flowAlertsPerSource, undefined);
+  assert.equal(off.alerts.written, off.riskyFlows + off.findings + off.riskyIps.length, 'one alert per risky flow');
+  const bad = await fetch(svc.url + '/v1/analyze?name=traffic.csv&flow_alerts_per_source=-1', { method: 'POST', body: readFileSync(traffic), headers: { 'Content-Type': 'text/csv' } });
+  assert.equal(bad.status, 400);
 });
 
 test('an upload no reader understands is a 400 naming it', async () => {

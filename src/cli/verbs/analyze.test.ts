@@ -28,14 +28,15 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the flow-alert cap: stated in the summary, on stderr (even with -q), in the text and the report; findings and sources never dropped', () => {
-  const full = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'full', '--store', 'none', '--json', '-q', '--threads', '1']);
+  // the cap alone (the per-source limit, on by default, is the next test's)
+  const full = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'full', '--store', 'none', '--json', '-q', '--threads', '1', '--flow-alerts-per-source', '0']);
   assert.equal(full.code, 0, full.err);
   const f = JSON.parse(full.out);
   assert.ok(f.riskyFlows > 5, `the sample should have risky flows (${f.riskyFlows})`);
   assert.equal(f.alerts.flowAlertsLeftOut, undefined, 'nothing left out under the default cap');
   assert.doesNotMatch(full.err, /got no alert/);
 
-  const capped = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'capped', '--store', 'cap.db', '--json', '-q', '--threads', '1', '--max-flow-alerts', '3']);
+  const capped = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'capped', '--store', 'cap.db', '--json', '-q', '--threads', '1', '--max-flow-alerts', '3', '--flow-alerts-per-source', '0']);
   assert.equal(capped.code, 0, capped.err);
   const c = JSON.parse(capped.out);
   assert.equal(c.alerts.maxFlowAlerts, 3);
@@ -52,11 +53,11 @@ test('the flow-alert cap: stated in the summary, on stderr (even with -q), in th
   assert.equal(summary.alerts.flowAlertsLeftOut, c.alerts.flowAlertsLeftOut);
   assert.match(readFileSync(join(dir, 'capped', 'report.html'), 'utf8'), new RegExp(`Flow alerts capped.</b> ${c.alerts.flowAlertsLeftOut} of ${f.riskyFlows} risky flows got no alert`));
 
-  const text = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'capped-text', '--store', 'none', '--no-report', '-q', '--threads', '1', '--max-flow-alerts', '3']);
+  const text = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'capped-text', '--store', 'none', '--no-report', '-q', '--threads', '1', '--max-flow-alerts', '3', '--flow-alerts-per-source', '0']);
   assert.match(text.out, /risky flows got no alert: the cap of 3 flow alerts/);
 
   // from the configuration file, and 0 = no cap
-  writeFileSync(join(dir, 'cap.yaml'), 'alerts:\n  maxFlowAlerts: 2\n');
+  writeFileSync(join(dir, 'cap.yaml'), 'alerts:\n  maxFlowAlerts: 2\n  flowAlertsPerSource: 0\n');
   const cfg = JSON.parse(run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'cfg', '--store', 'none', '--no-report', '--json', '-q', '--threads', '1', '-c', 'cap.yaml']).out);
   assert.equal(cfg.alerts.flowAlertsLeftOut, f.riskyFlows - 2);
   const none = JSON.parse(run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'nocap', '--store', 'none', '--no-report', '--json', '-q', '--threads', '1', '-c', 'cap.yaml', '--max-flow-alerts', '0']).out);
@@ -165,7 +166,8 @@ test('a full disk (tmpfs) at several points: exit 2, one line naming the file, n
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt], { encoding: 'utf8' });
     assert.equal(m.status, 0, `mount: ${m.stderr}`);
     try {
-      const r = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', join(mnt, 'out'), '--store', 'none', '-q', '--threads', '1']);
+      // one alert per risky flow: the sizes above were chosen for those outputs (the per-source limit makes alerts.jsonl ~150 KiB smaller)
+      const r = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', join(mnt, 'out'), '--store', 'none', '-q', '--threads', '1', '--flow-alerts-per-source', '0']);
       assert.equal(r.code, 2, `${size}: exit 2 (${r.err})`);
       assert.match(r.err, /^netsentinel: .*(no space|ENOSPC)/i, size);
       assert.equal(r.err.trim().split('\n').length, 1, `${size}: one line: ${r.err}`);

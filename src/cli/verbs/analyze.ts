@@ -12,6 +12,7 @@ import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
 import { threadedDatasetSource } from '../../analysis/threaded-dataset-source.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type AnalysisResult } from '../../analysis/run-analysis.js';
+import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { processCpuMs } from '../../analysis/timings.js';
 import { preloadRuleData } from '../../detect/run-rules.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
@@ -49,7 +50,8 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
       { name: 'verdict-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
       { name: 'fail-on', type: 'number', value: 'RISK', range: { min: 0, max: 1 }, description: 'exit 1 when any source reaches this risk (for cron and CI)' },
-      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run, the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
+      ...FLOW_ALERT_LIMIT_OPTIONS,
+      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run (after the per-source limit), the first in input order; 0 = no cap; findings and risky sources are never capped (config alerts.maxFlowAlerts; default ${DEFAULT_MAX_FLOW_ALERTS})` },
       { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: 'rows per streamed batch (memory stays bounded by it)', default: 65536 },
       { name: 'verbose', short: 'v', type: 'boolean', description: 'in the text summary: why each rule is off, every reason of a source' },
       { name: 'timings', type: 'boolean', description: 'print where the time went (process start, modules, model load, each stage and output; the whole command\'s wall and CPU time) on stderr, and in --json' },
@@ -103,6 +105,7 @@ risk_scores.png, report.html, summary.json.`,
     }
     const maxFlowAlerts = (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS;
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
+    const flowAlertLimit = flowAlertLimitFrom(v, config);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
     const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStore(storeLoc));
     const extras = await openAnalyzeExtras(v, storeLoc, progress);
@@ -134,6 +137,7 @@ risk_scores.png, report.html, summary.json.`,
         store,
         batchRows: v.batchRows as number,
         maxFlowAlerts,
+        flowAlertLimit,
         seed: v.seed as number,
         threads: v.threads as number,
         charts: chart,
@@ -203,6 +207,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
     }
   }
   lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);
+  if (r.alerts.flowAlertsSuppressed) lines.push(`  ${limitSentence(r)}`);
   if (r.alerts.flowAlertsLeftOut) lines.push(`  ${capSentence(r)}`);
   lines.push(`Outputs in ${Object.values(r.outputs).length ? dirOf(r.outputs.flows) : '.'}: ${Object.values(r.outputs).map((p) => p.replace(/^.*[/\\]/, '')).join(', ')}`);
   if (r.outputs.report) lines.push(`Report: ${r.outputs.report}`);
@@ -212,7 +217,10 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
 /** The one sentence stderr, the text summary and the report use when the flow-alert cap bit. */
 export function capSentence(r: AnalysisResult): string {
   const n = r.alerts.flowAlertsLeftOut ?? 0;
-  return `${n.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows got no alert: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts was reached (--max-flow-alerts or alerts.maxFlowAlerts; 0 = no cap); every rule finding and risky source has its alert`;
+  // with a per-source limit, the cap only saw the flows the limit let through
+  const through = r.riskyFlows - (r.alerts.flowAlertsSuppressed ?? 0);
+  const of = r.alerts.flowAlertsSuppressed ? `${through.toLocaleString('en-US')} risky flows within the per-source limits` : `${r.riskyFlows.toLocaleString('en-US')} risky flows`;
+  return `${n.toLocaleString('en-US')} of ${of} got no alert: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts was reached (--max-flow-alerts or alerts.maxFlowAlerts; 0 = no cap); every rule finding and risky source has its alert`;
 }
 
 function dirOf(p: string): string {

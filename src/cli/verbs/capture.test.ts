@@ -94,6 +94,14 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     // the 150 probed ports and the two the ordinary traffic used (8080/tcp, 5353/udp), within one window
     assert.match(scan.netsentinel.reasons[0], /^10\.77\.0\.2 probed 152 distinct ports on 10\.77\.0\.1 /);
     assert.ok(lines.some((l) => l.event_type === 'alert' && l.src_ip === ipB && /risky source/.test(l.alert.signature)), 'the scanner is a risky source');
+    // analyze's per-source flow-alert limit: at most 10 printed flow alerts per source and minute, every risky flow accounted for
+    const a = summary.analysis.alerts;
+    assert.equal(a.flowAlertsPerSource, 10);
+    assert.equal(a.flowAlerts + a.flowAlertsSuppressed + (a.flowAlertsLeftOut ?? 0), summary.analysis.riskyFlows);
+    const perMinute = new Map<string, number>();
+    for (const l of lines) if (l.event_type === 'alert' && /risky flow/.test(l.alert.signature)) perMinute.set(`${l.src_ip} ${String(l.timestamp).slice(0, 16)}`, (perMinute.get(`${l.src_ip} ${String(l.timestamp).slice(0, 16)}`) ?? 0) + 1);
+    assert.equal([...perMinute.values()].reduce((x, y) => x + y, 0), a.flowAlerts, 'every flow alert printed (--print-flows)');
+    for (const [k, n] of perMinute) assert.ok(n <= 10, `${k}: ${n} flow alerts`);
 
     // the outputs analyze writes, with every flow
     const scored = readFileSync(join(out, 'flows_scored.csv'), 'utf8').trim().split('\n');

@@ -25,6 +25,7 @@ import { ANALYZE_FILES } from '../../report/plot-files.js';
 import { formatSeconds } from '../progress.js';
 import { liveAlertLines } from '../live-alert-lines.js';
 import { formatSummary } from './analyze.js';
+import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 
 /** how often the packet detectors are asked what they found (they see packets as they arrive) */
 const OPENED_POLL_MS = 500;
@@ -64,7 +65,8 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: '... or when this many flows finished', default: 65536 },
       { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
       { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
-      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run; 0 = no cap; findings and risky sources are never capped (default ${DEFAULT_MAX_FLOW_ALERTS})` },
+      ...FLOW_ALERT_LIMIT_OPTIONS,
+      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run (after the per-source limit); 0 = no cap; findings and risky sources are never capped (default ${DEFAULT_MAX_FLOW_ALERTS})` },
       { name: 'print-flows', type: 'boolean', description: "also print each risky flow's alert (by default: findings and risky sources; every alert is in alerts.jsonl with -o)" },
       { name: 'no-report', type: 'boolean', description: 'with -o: skip report.html and the chart' },
       ...CAPTURE_OPTIONS,
@@ -168,6 +170,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
         store,
         batchRows: v.batchRows as number,
         maxFlowAlerts: (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS,
+        flowAlertLimit: flowAlertLimitFrom(v, config),
         charts: chart,
         report: outDir && !v.noReport ? renderHtmlReport : undefined,
         evidence: [packets.provider],
@@ -196,6 +199,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       if (outDir) out(formatSummary(result));
       else {
         out(`Findings: ${result.findings.length}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${result.riskyIps.length}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}`);
+        if (result.alerts.flowAlertsSuppressed) out(`  ${limitSentence(result)}`);
       }
     }
     return s.program.exitCode !== 0 && s.stoppedBy === 'program exited' ? 2 : 0;

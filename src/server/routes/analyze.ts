@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
-import { runAnalysis, summaryJson } from '../../analysis/run-analysis.js';
+import { runAnalysis, summaryJson, DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../../analysis/run-analysis.js';
 import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js';
 import { uploadSource } from '../upload-source.js';
 import { BatchInputError } from '../batch-reader.js';
@@ -37,6 +37,8 @@ const AnalyzeQuery = Type.Object(
     flow_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'flows at or above this risk become alerts (default 0.999)' })),
     ip_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'sources at or above this risk are risky (default 0.99)' })),
     store: Type.Optional(Type.Boolean({ description: 'store the alerts (default true)' })),
+    flow_alerts_per_source: Type.Optional(Type.Integer({ minimum: 0, description: `most flow alerts per source per flow_alert_window of flow time, as analyze --flow-alerts-per-source; 0 = no limit (default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})` })),
+    flow_alert_window: Type.Optional(Type.Integer({ minimum: 0, description: `that window in seconds of flow time; 0 = the whole upload (default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})` })),
   },
   { additionalProperties: false },
 );
@@ -62,7 +64,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
       },
       async (req, reply) => {
         const body = req.body as Readable;
-        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean };
+        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean; flow_alerts_per_source?: number; flow_alert_window?: number };
         const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
         if (!UPLOAD_TYPES.test(type)) {
           body.resume();
@@ -99,6 +101,8 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
             ipThreshold: q.ip_threshold ?? 0.99,
             outDir,
             store: q.store === false ? undefined : ctx.store,
+            // analyze's per-source flow-alert limit, on by default as there
+            flowAlertLimit: (q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE) > 0 ? { perSource: q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: q.flow_alert_window ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined,
             source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m) }),
             // the packet detectors (ARP poisoning) join as evidence, as in `analyze`; for flow files they see no packets
             evidence: [packets.provider],

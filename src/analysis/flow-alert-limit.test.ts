@@ -1,0 +1,128 @@
+/**
+ * The per-source flow-alert limit and the cap behind it (flow-alert-limit.ts): which risky flows
+ * get an alert, window by window and source by source, in input order; and, against a plain
+ * reference written from the documented rule, on random sequences of flows.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { FlowAlertGate, type FlowAlertDecision } from './flow-alert-limit.js';
+
+const MIN = 60_000;
+const decideAll = (g: FlowAlertGate, flows: readonly [string | null, number][]): FlowAlertDecision[] => flows.map(([src, t]) => g.decide(src, t));
+
+test('window boundaries: floor(time / window), epoch-aligned; a window gone back to keeps its count', () => {
+  const g = new FlowAlertGate({ perSource: 2, windowSeconds: 60 }, 0);
+  const base = 1_700_000_000_000 - (1_700_000_000_000 % MIN); // the start of a UTC minute
+  assert.deepEqual(
+    decideAll(g, [
+      ['a', base], // window k: 1st
+      ['a', base + MIN - 1], // still window k (its last millisecond): 2nd
+      ['a', base + 30_000], // window k: 3rd, over the limit
+      ['a', base + MIN], // window k+1 starts exactly here: 1st
+      ['a', base + 59_999], // back to window k: its count is kept, not restarted
+      ['a', base + MIN + 1], // window k+1: 2nd
+      ['a', base + 2 * MIN - 1], // window k+1: 3rd
+      ['a', base - 1], // window k-1: 1st
+    ]),
+    ['written', 'written', 'suppressed', 'written', 'suppressed', 'written', 'suppressed', 'written'],
+  );
+  assert.deepEqual(g.ofSource('a'), { written: 5, suppressed: 3, leftOut: 0 });
+  // windows are aligned to the epoch, not to the source's first flow: 30 s into a minute and 40 s later are two windows
+  const h = new FlowAlertGate({ perSource: 1, windowSeconds: 60 }, 0);
+  assert.deepEqual(decideAll(h, [['b', base + 30_000], ['b', base + 70_000], ['b', base + 89_000]]), ['written', 'written', 'suppressed']);
+  // negative times (before 1970) floor downwards, to their own window
+  const n = new FlowAlertGate({ perSource: 1, windowSeconds: 60 }, 0);
+  assert.deepEqual(decideAll(n, [['c', -1], ['c', 0], ['c', -MIN], ['c', -MIN - 1]]), ['written', 'written', 'suppressed', 'written']);
+});
+
+test('per-source independence: a source over its limit takes nothing from another', () => {
+  const g = new FlowAlertGate({ perSource: 3, windowSeconds: 60 }, 0);
+  const scan: [string, number][] = Array.from({ length: 1000 }, (_, i) => ['10.0.0.1', i * 10]);
+  const d = decideAll(g, [...scan, ['10.0.0.2', 5000], ['10.0.0.2', 5001], ['10.0.0.1', 5002], ['10.0.0.2', 5003], ['10.0.0.2', 5004]]);
+  assert.deepEqual(d.slice(0, 4), ['written', 'written', 'written', 'suppressed']);
+  assert.deepEqual(d.slice(1000), ['written', 'written', 'suppressed', 'written', 'suppressed']);
+  assert.deepEqual(g.ofSource('10.0.0.1'), { written: 3, suppressed: 998, leftOut: 0 });
+  assert.deepEqual(g.ofSource('10.0.0.2'), { written: 3, suppressed: 1, leftOut: 0 });
+  assert.equal(g.ofSource('10.0.0.3'), undefined, 'a source with no risky flow has no record');
+  assert.equal(g.written, 6);
+  assert.equal(g.suppressed, 999);
+  assert.equal(g.suppressedSources(), 2);
+});
+
+test('N = 0 (or no limit given) is off: every risky flow is written up to the cap, nothing kept per source', () => {
+  for (const limit of [{ perSource: 0, windowSeconds: 60 }, undefined]) {
+    const g = new FlowAlertGate(limit, 0);
+    assert.equal(g.limited, false);
+    assert.deepEqual(decideAll(g, Array.from({ length: 50 }, (_, i) => ['a', i] as [string, number])), Array(50).fill('written'));
+    assert.equal(g.suppressed, 0);
+    assert.equal(g.ofSource('a'), undefined);
+    // the cap alone, as before the limit existed: the first N in input order
+    const c = new FlowAlertGate(limit, 3);
+    assert.deepEqual(decideAll(c, [['a', 0], ['b', 0], ['a', 1], ['c', 0], ['a', 2]]), ['written', 'written', 'written', 'leftOut', 'leftOut']);
+    assert.equal(c.leftOut, 2);
+  }
+});
+
+test('order: the first N of a source in a window, in input order, whatever their times within the window', () => {
+  const g = new FlowAlertGate({ perSource: 2, windowSeconds: 60 }, 0);
+  // later in time but earlier in input: still the ones alerted
+  assert.deepEqual(decideAll(g, [['a', 50_000], ['a', 40_000], ['a', 10_000], ['a', 0]]), ['written', 'written', 'suppressed', 'suppressed']);
+});
+
+test('flows without a time share one window per source; window 0 is the whole run; flows without a source are not limited', () => {
+  const g = new FlowAlertGate({ perSource: 2, windowSeconds: 60 }, 0);
+  assert.deepEqual(decideAll(g, [['a', NaN], ['a', 0], ['a', NaN], ['a', NaN], ['a', 1]]), ['written', 'written', 'written', 'suppressed', 'written']);
+  const whole = new FlowAlertGate({ perSource: 2, windowSeconds: 0 }, 0);
+  assert.deepEqual(decideAll(whole, [['a', 0], ['a', 10 * 86_400_000], ['a', -5], ['a', NaN]]), ['written', 'written', 'suppressed', 'written']);
+  const anon = new FlowAlertGate({ perSource: 1, windowSeconds: 60 }, 0);
+  assert.deepEqual(decideAll(anon, [[null, 0], [null, 1], [null, 2]]), ['written', 'written', 'written']);
+  assert.equal(anon.written, 3);
+  assert.equal(anon.suppressedSources(), 0);
+});
+
+test('the cap after the limit: a flow over its limit is suppressed, not left out; the cap counts only flows the limit let through', () => {
+  const g = new FlowAlertGate({ perSource: 2, windowSeconds: 60 }, 3);
+  assert.deepEqual(decideAll(g, [['a', 0], ['a', 1], ['a', 2], ['b', 0], ['b', 1], ['b', 2], ['c', 0]]), ['written', 'written', 'suppressed', 'written', 'leftOut', 'suppressed', 'leftOut']);
+  assert.deepEqual([g.written, g.suppressed, g.leftOut], [3, 2, 2]);
+  assert.deepEqual(g.ofSource('b'), { written: 1, suppressed: 1, leftOut: 1 });
+  assert.deepEqual(g.ofSource('c'), { written: 0, suppressed: 0, leftOut: 1 });
+});
+
+/** The rule as the docs state it, written the plain way: a count per (source, window) key. */
+function reference(flows: readonly [string | null, number][], perSource: number, windowSeconds: number, cap: number): FlowAlertDecision[] {
+  const counts = new Map<string, number>();
+  let written = 0;
+  return flows.map(([src, t]) => {
+    if (perSource > 0 && src !== null) {
+      const key = `${src}|${Number.isFinite(t) ? (windowSeconds > 0 ? Math.floor(t / (windowSeconds * 1000)) : 'run') : 'no time'}`;
+      const n = counts.get(key) ?? 0;
+      if (n >= perSource) return 'suppressed';
+      counts.set(key, n + 1);
+    }
+    if (cap > 0 && written >= cap) return 'leftOut';
+    written++;
+    return 'written';
+  });
+}
+
+test('against the plain reference on random flows: the same decision for every flow, and written + suppressed + left out adds up, overall and per source', () => {
+  const flow = fc.tuple(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { freq: 8 }), fc.oneof(fc.integer({ min: -200_000, max: 400_000 }), fc.constant(NaN)));
+  fc.assert(
+    fc.property(fc.array(flow, { maxLength: 300 }), fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1, 30, 60), fc.integer({ min: 0, max: 60 }), (flows, perSource, windowSeconds, cap) => {
+      const g = new FlowAlertGate({ perSource, windowSeconds }, cap);
+      const got = decideAll(g, flows);
+      assert.deepEqual(got, reference(flows, perSource, windowSeconds, cap));
+      const count = (d: FlowAlertDecision): number => got.filter((x) => x === d).length;
+      assert.deepEqual([g.written, g.suppressed, g.leftOut], [count('written'), count('suppressed'), count('leftOut')]);
+      if (perSource > 0) {
+        for (const src of ['a', 'b', 'c', 'd']) {
+          const mine = got.filter((_, i) => flows[i][0] === src);
+          const s = g.ofSource(src) ?? { written: 0, suppressed: 0, leftOut: 0 };
+          assert.deepEqual(s, { written: mine.filter((x) => x === 'written').length, suppressed: mine.filter((x) => x === 'suppressed').length, leftOut: mine.filter((x) => x === 'leftOut').length });
+        }
+      }
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -1,0 +1,152 @@
+/**
+ * Which risky flows get an alert: at most N flow alerts per source address in each window of W
+ * seconds of flow time (what Suricata's threshold.config calls `type limit, track by_src`), then
+ * a global cap over the whole run as a backstop.
+ *
+ * Why per source: one port scan of 1,000 ports is ~1,000 risky flows from one address; as flow
+ * alerts they are ~1,000 near-identical lines (alert fatigue) about something the scan rule's
+ * finding and the source's risky-source alert already say. And a global cap alone is unfair: once a
+ * noisy source has used it up, every later source's risky flows get no alert, so a real attack late
+ * in a file is silent. With a per-source limit the noisy source gets its N alerts per window and
+ * every other source still gets its own.
+ *
+ * Exactly which flows get the alerts (deterministic, whatever the batch boundaries):
+ *  - a flow's window is floor(flow time in ms / (W × 1000)): windows are aligned to the Unix epoch
+ *    (60 s windows are UTC clock minutes), not to the source's first flow, so the same flow falls in
+ *    the same window whatever else is in the input;
+ *  - the first N risky flows of a source in a window, in input order (files in the order given,
+ *    rows in file order), get an alert; its later risky flows in that window are *suppressed*
+ *    (counted, per source; still in flows_scored.csv with their risk and reasons);
+ *  - a window is counted on its own even when the input goes back to it (files out of time order):
+ *    its count is kept, not restarted;
+ *  - flows without a time share one window per source (at most N alerts per source for them);
+ *    W = 0 makes the whole run one window (at most N flow alerts per source per run);
+ *  - flows without a source address are not limited (there is nothing to track them by); only the
+ *    global cap applies to them;
+ *  - N = 0: no per-source limit (every risky flow passes to the cap).
+ * Then the global cap: of the flows the per-source limit let through, the first `maxFlowAlerts` in
+ * input order get an alert and the rest are *left out* (0 = no cap). A flow both over its source's
+ * limit and past the cap counts as suppressed, so "left out" counts only the alerts a larger cap
+ * would have given.
+ *
+ * Every risky flow is exactly one of written, suppressed or left out, overall and per source.
+ * Rule findings and risky sources are never limited: they do not pass through here.
+ *
+ * Memory: one small record per source with a risky flow, and one count per other (source, window)
+ * it had risky flows in, kept so that input going back in time continues a window's count. Each such
+ * window let at least its first risky flow through, so the counts are never more than the flows the
+ * limit let through (on /tmp/pk/replay.pcap: ~15,000 for 196,691 risky flows).
+ */
+
+/**
+ * 10 alerts per source per 60 s: 60 s is the window of the scan and flood rules (rules.portScan
+ * and friends), so one limit window matches one rule episode; 10 flows show an analyst the pattern
+ * (a scan's first ten ports, a brute force's first ten attempts) without the other 990. A source
+ * that is risky all day is then at most 14,400 flow alerts a day, not one per flow.
+ */
+export const DEFAULT_FLOW_ALERTS_PER_SOURCE = 10;
+export const DEFAULT_FLOW_ALERT_WINDOW_SECONDS = 60;
+
+export interface FlowAlertLimitSettings {
+  /** most flow alerts per source per window; 0 = no per-source limit */
+  readonly perSource: number;
+  /** the window, in seconds of flow time; 0 = the whole run is one window */
+  readonly windowSeconds: number;
+}
+
+/**
+ * What became of one risky flow: an alert was written; it was over its source's limit in its
+ * window (suppressed); or the per-source limit let it through but the global cap was reached (left out).
+ */
+export type FlowAlertDecision = 'written' | 'suppressed' | 'leftOut';
+
+/** A source's risky flows by what became of them (written + suppressed + leftOut = its risky flows). */
+export interface SourceFlowAlerts {
+  readonly written: number;
+  readonly suppressed: number;
+  readonly leftOut: number;
+}
+
+interface SourceState {
+  /** the window being counted, and its count */
+  window: number;
+  n: number;
+  /** counts of the other windows seen, when the input went back and forth in time */
+  other?: Map<number, number>;
+  written: number;
+  suppressed: number;
+  leftOut: number;
+}
+
+/** the window of flows without a time: no finite time gives it */
+const NO_TIME = -Infinity;
+
+export class FlowAlertGate {
+  written = 0;
+  suppressed = 0;
+  leftOut = 0;
+  private readonly perSource: number;
+  private readonly windowMs: number;
+  private readonly cap: number;
+  private readonly sources = new Map<string, SourceState>();
+
+  constructor(limit: FlowAlertLimitSettings | undefined, maxFlowAlerts: number) {
+    this.perSource = limit && limit.perSource > 0 ? limit.perSource : 0;
+    this.windowMs = limit ? limit.windowSeconds * 1000 : 0;
+    this.cap = maxFlowAlerts > 0 ? maxFlowAlerts : Infinity;
+  }
+
+  /** whether a per-source limit is on (else only the cap applies, and nothing is kept per source) */
+  get limited(): boolean {
+    return this.perSource > 0;
+  }
+
+  /** Decide for one risky flow; call once per risky flow, in input order. `timeMs` is NaN when the flow has no time. */
+  decide(srcIp: string | null, timeMs: number): FlowAlertDecision {
+    if (this.perSource === 0 || srcIp === null) return this.pastLimit(undefined);
+    let st = this.sources.get(srcIp);
+    const w = !Number.isFinite(timeMs) ? NO_TIME : this.windowMs > 0 ? Math.floor(timeMs / this.windowMs) : 0;
+    if (!st) {
+      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0 };
+      this.sources.set(srcIp, st);
+    } else if (st.window !== w) {
+      // keep the window left, take up the one entered where it was left (0 when new)
+      st.other ??= new Map();
+      st.other.set(st.window, st.n);
+      st.n = st.other.get(w) ?? 0;
+      st.other.delete(w);
+      st.window = w;
+    }
+    if (st.n >= this.perSource) {
+      st.suppressed++;
+      this.suppressed++;
+      return 'suppressed';
+    }
+    st.n++;
+    return this.pastLimit(st);
+  }
+
+  /** A source's risky flows by what became of them; undefined without a per-source limit or for a source with no risky flow. */
+  ofSource(ip: string): SourceFlowAlerts | undefined {
+    const st = this.sources.get(ip);
+    return st ? { written: st.written, suppressed: st.suppressed, leftOut: st.leftOut } : undefined;
+  }
+
+  /** how many sources had at least one flow suppressed */
+  suppressedSources(): number {
+    let n = 0;
+    for (const st of this.sources.values()) if (st.suppressed > 0) n++;
+    return n;
+  }
+
+  private pastLimit(st: SourceState | undefined): FlowAlertDecision {
+    if (this.written < this.cap) {
+      this.written++;
+      if (st) st.written++;
+      return 'written';
+    }
+    this.leftOut++;
+    if (st) st.leftOut++;
+    return 'leftOut';
+  }
+}
