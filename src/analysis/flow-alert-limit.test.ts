@@ -107,9 +107,11 @@ function reference(flows: readonly [string | null, number][], perSource: number,
 }
 
 test('against the plain reference on random flows: the same decision for every flow, and written + suppressed + left out adds up, overall and per source', () => {
-  const flow = fc.tuple(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { freq: 8 }), fc.oneof(fc.integer({ min: -200_000, max: 400_000 }), fc.constant(NaN)));
+  // times span at most 16 windows of any size drawn (the gate keeps 16 other windows per source; the test below covers more)
+  const flow = fc.tuple(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { freq: 8 }), fc.oneof(fc.integer({ min: -200_000, max: 250_000 }), fc.constant(NaN)));
   fc.assert(
-    fc.property(fc.array(flow, { maxLength: 300 }), fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1, 30, 60), fc.integer({ min: 0, max: 60 }), (flows, perSource, windowSeconds, cap) => {
+    fc.property(fc.array(flow, { maxLength: 300 }), fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1, 30, 60), fc.integer({ min: 0, max: 60 }), (drawn, perSource, windowSeconds, cap) => {
+      const flows = windowSeconds === 1 ? drawn.map(([s, t]): [string | null, number] => [s, Math.trunc(t / 30)]) : drawn;
       const g = new FlowAlertGate({ perSource, windowSeconds }, cap);
       const got = decideAll(g, flows);
       assert.deepEqual(got, reference(flows, perSource, windowSeconds, cap));
@@ -125,4 +127,16 @@ test('against the plain reference on random flows: the same decision for every f
     }),
     { numRuns: 500 },
   );
+});
+
+test('a source keeps the counts of at most 16 other windows: a live capture moving forward for days holds no more', () => {
+  const g = new FlowAlertGate({ perSource: 1, windowSeconds: 60 }, 0);
+  // one risky flow a minute for 100 minutes, each written
+  for (let k = 0; k < 100; k++) assert.equal(g.decide('a', k * MIN), 'written');
+  // the last 16 windows before the current one are still counted: going back to one is suppressed
+  assert.equal(g.decide('a', 90 * MIN), 'suppressed');
+  // window 10 was forgotten long ago: going back that far restarts its count (one more alert there)
+  assert.equal(g.decide('a', 10 * MIN), 'written');
+  const internals = (g as unknown as { sources: Map<string, { other?: Map<number, number> }> }).sources.get('a');
+  assert.ok((internals?.other?.size ?? 0) <= 16, `kept ${internals?.other?.size} windows`);
 });

@@ -32,10 +32,9 @@
  * Every risky flow is exactly one of written, suppressed or left out, overall and per source.
  * Rule findings and risky sources are never limited: they do not pass through here.
  *
- * Memory: one small record per source with a risky flow, and one count per other (source, window)
- * it had risky flows in, kept so that input going back in time continues a window's count. Each such
- * window let at least its first risky flow through, so the counts are never more than the flows the
- * limit let through (on /tmp/pk/replay.pcap: ~15,000 for 196,691 risky flows).
+ * Memory: one small record per source with a risky flow, and the counts of at most KEPT_WINDOWS (16)
+ * of its other windows, kept so that input going back in time continues a window's count (a live
+ * capture, which only moves forward, needs none of them).
  */
 
 /**
@@ -81,6 +80,19 @@ interface SourceState {
 /** the window of flows without a time: no finite time gives it */
 const NO_TIME = -Infinity;
 
+/**
+ * other windows' counts kept per source: a live capture runs for days and moves forward in time, so
+ * without a bound every past minute of a noisy source would stay; input going back more than this
+ * many windows restarts that window's count (at most N more alerts there)
+ */
+const KEPT_WINDOWS = 16;
+
+function forgetOldest(other: Map<number, number>): void {
+  let oldest = Infinity;
+  for (const w of other.keys()) if (w < oldest) oldest = w;
+  other.delete(oldest);
+}
+
 export class FlowAlertGate {
   written = 0;
   suppressed = 0;
@@ -113,6 +125,7 @@ export class FlowAlertGate {
       // keep the window left, take up the one entered where it was left (0 when new)
       st.other ??= new Map();
       st.other.set(st.window, st.n);
+      if (st.other.size > KEPT_WINDOWS) forgetOldest(st.other);
       st.n = st.other.get(w) ?? 0;
       st.other.delete(w);
       st.window = w;
