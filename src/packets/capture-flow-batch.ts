@@ -122,9 +122,22 @@ function writeDecimal(b: Uint8Array, at: number, n: number): number {
   return at;
 }
 
+/** Dotted decimal of an IPv4 address at `at`; returns the end (what the address text would write, without making it). */
+function writeV4(b: Uint8Array, at: number, a: number): number {
+  at = writeDecimal(b, at, a >>> 24);
+  b[at++] = 46;
+  at = writeDecimal(b, at, (a >>> 16) & 255);
+  b[at++] = 46;
+  at = writeDecimal(b, at, (a >>> 8) & 255);
+  b[at++] = 46;
+  return writeDecimal(b, at, a & 255);
+}
+
 const V4_CACHE = 65536;
 const PROTO_TEXT = Array.from({ length: 256 }, (_, p) => String(p));
-const HISTORY_CODE = new Map<number, number>(Array.from('SHADFRshadfr', (c, i) => [c.charCodeAt(0), i + 1]));
+/** history letter (char code) → its base-13 digit, 1-12 */
+const HISTORY_CODE = new Uint8Array(128);
+Array.from('SHADFRshadfr').forEach((c, i) => (HISTORY_CODE[c.charCodeAt(0)] = i + 1));
 
 export class CaptureFlowBatch {
   rows = 0;
@@ -249,10 +262,11 @@ export class CaptureFlowBatch {
     // Flow ID "src-dst-sport-dport-proto" and uid written as bytes and read out as one flat string
     // each: concatenation makes a tree of five strings per flow that the collector copies and
     // every writer later flattens (measured: 2.5 times the time)
+    // (IPv4 digits written here: Buffer.write is a call into C++ per address)
     const t = this.text;
-    let at = t.write(src, 0, 'latin1');
+    let at = fam === 4 ? writeV4(t, 0, m.keys[m.srcWord(slot) + 3]) : t.write(src, 0, 'latin1');
     t[at++] = 45;
-    at += t.write(dst, at, 'latin1');
+    at = fam === 4 ? writeV4(t, at, m.keys[m.dstWord(slot) + 3]) : at + t.write(dst, at, 'latin1');
     t[at++] = 45;
     at = writeDecimal(t, at, sp);
     t[at++] = 45;
@@ -273,7 +287,7 @@ export class CaptureFlowBatch {
     const hl = m.histLen[slot];
     const ho = slot * HISTORY_MAX;
     let hk = 0;
-    for (let i = 0; i < hl; i++) hk = hk * 13 + (HISTORY_CODE.get(m.hist[ho + i]) as number);
+    for (let i = 0; i < hl; i++) hk = hk * 13 + HISTORY_CODE[m.hist[ho + i]];
     c = this.history.code(hk);
     if (c === UNSEEN) c = this.history.learn(hk, m.historyText(slot));
     this.history.codes[r] = c;

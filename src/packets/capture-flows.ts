@@ -51,7 +51,9 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   const batchRows = opts.batchRows ?? 65536;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const files = inputs.map((i) => i.display);
-  const batch = new CaptureFlowBatch(files, Math.min(batchRows, 16384));
+  // room for a whole batch from the start (pages never written cost nothing; growing from less
+  // copied the first batch twice)
+  const batch = new CaptureFlowBatch(files, Math.min(batchRows, 65536));
   const ready: FlowTable[] = [];
   let fileIndex = 0;
   const meter = new FlowMeter((m, slot) => {

@@ -368,9 +368,12 @@ export class FlowMeter {
         slot = -1;
       }
     }
-    if (slot < 0) slot = this.create(h, srcFirst, ts, connStart);
+    if (slot < 0) {
+      this.connStart = connStart;
+      slot = this.create(h, srcFirst, d);
+    }
     const fwd = (this.fwdIsA[slot] === 1) === srcFirst;
-    this.update(slot, d, fwd, ts);
+    this.update(slot, d, fwd);
     if (tcp) {
       let bits = this.tcpBits[slot];
       if (flags & TCP_SYN) {
@@ -409,7 +412,16 @@ export class FlowMeter {
     }
   }
 
-  private create(h: number, srcIsA: boolean, ts: number, connStart: number): number {
+  /**
+   * Times (µs, about 1.7e15) are doubles, which V8 boxes into a fresh heap number whenever one is
+   * passed to a function it did not inline: create and update (too big to inline) read the packet's
+   * time from the packet and the connection start from this field, so a packet allocates nothing.
+   */
+  private connStart = -1;
+
+  private create(h: number, srcIsA: boolean, d: DecodedPacket): number {
+    const ts = d.tsMicros;
+    const connStart = this.connStart;
     if (this.freeTop === 0) {
       if (this.capacity < this.maxFlows) this.grow(Math.min(this.maxFlows, this.capacity * 2));
       else {
@@ -446,7 +458,8 @@ export class FlowMeter {
     return slot;
   }
 
-  private update(slot: number, d: DecodedPacket, fwd: boolean, ts: number): void {
+  private update(slot: number, d: DecodedPacket, fwd: boolean): void {
+    const ts = d.tsMicros;
     const s = this.state;
     const o = slot * S.STRIDE;
     const dirO = o + S.DIR0 + (fwd ? 0 : S.DIR_STRIDE);

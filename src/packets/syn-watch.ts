@@ -34,6 +34,8 @@ class Attempt {
   synAck = false;
   retransmits = 0;
   constructor(
+    /** its key in `pending` (the sweep walks values, not [key, value] entries: no array per entry) */
+    readonly h: number,
     readonly family: number,
     readonly c0: number,
     readonly c1: number,
@@ -130,8 +132,9 @@ export class SynWatch {
 
   observe(d: DecodedPacket): void {
     if (d.proto !== PROTO_TCP || d.fragment === 2) return;
-    const now = d.tsMicros;
-    if (now >= this.nextSweep) this.sweep(now);
+    // the time is read from the packet where it is used, never held in a local that a call takes:
+    // V8 then boxes it into a heap number up front, on every packet
+    if (d.tsMicros >= this.nextSweep) this.sweep(d.tsMicros);
     const f = d.tcpFlags;
     if (f & TCP_SYN && !(f & TCP_ACK)) {
       this.stats.attempts++;
@@ -154,7 +157,7 @@ export class SynWatch {
       const s = d.src;
       const t = d.dst;
       this.present[h & 0xffff]++;
-      this.pending.set(h, new Attempt(d.l3 === L3_IPV4 ? 4 : 6, s[0], s[1], s[2], s[3], t[0], t[1], t[2], t[3], d.srcPort, d.dstPort, now));
+      this.pending.set(h, new Attempt(h, d.l3 === L3_IPV4 ? 4 : 6, s[0], s[1], s[2], s[3], t[0], t[1], t[2], t[3], d.srcPort, d.dstPort, d.tsMicros));
       return;
     }
     if (this.pending.size === 0) return;
@@ -201,9 +204,9 @@ export class SynWatch {
   /** Attempts older than the handshake time are half-open (pending is in order of first SYN). */
   private sweep(now: number): void {
     this.nextSweep = now + Math.min(this.handshake / 4, 250_000);
-    for (const [h, a] of this.pending) {
+    for (const a of this.pending.values()) {
       if (now - a.t < this.handshake) break;
-      this.drop(h);
+      this.drop(a.h);
       this.halfOpen(a, a.synAck ? 'reset' : 'unanswered', false);
     }
     if (now >= this.nextExpiry) this.expire(now);
@@ -214,16 +217,17 @@ export class SynWatch {
     const scanW = this.scan.windowSeconds * 1e6;
     const floodW = this.flood.windowSeconds * 1e6;
     this.nextExpiry = now + Math.min(scanW, floodW);
-    for (const [k, ep] of this.sources) {
-      if (now - ep.last <= scanW + this.handshake) continue;
+    // forEach, not for-of over entries: no [key, value] array per entry
+    this.sources.forEach((ep, k) => {
+      if (now - ep.last <= scanW + this.handshake) return;
       this.closeSource(ep);
       this.sources.delete(k);
-    }
-    for (const [k, w] of this.targets) {
-      if (now - w.last <= 2 * floodW + this.handshake) continue;
+    });
+    this.targets.forEach((w, k) => {
+      if (now - w.last <= 2 * floodW + this.handshake) return;
       this.closeTarget(w);
       this.targets.delete(k);
-    }
+    });
   }
 
   private halfOpen(a: Attempt, outcome: Outcome, explicit: boolean): void {

@@ -27,14 +27,21 @@ import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-findin
 class Direction {
   lastTtl: number;
   flagged = false;
+  /**
+   * Time of its last segment (µs), set on every segment. Declared with a number, not as a
+   * constructor parameter property: a class field starts as undefined, and a field that once held
+   * undefined stores each new double as a fresh heap number (a 16-byte allocation per segment).
+   */
+  last = 0;
   constructor(
     readonly s3: number,
     readonly d3: number,
     readonly ports: number,
     readonly firstTtl: number,
-    public last: number,
+    last: number,
   ) {
     this.lastTtl = firstTtl;
+    this.last = last;
   }
 }
 
@@ -72,8 +79,9 @@ export class TtlJumpWatch {
     const f = d.tcpFlags;
     if (!(f & TCP_ACK) || f & TCP_SYN) return;
     const ttl = d.ttl;
-    const now = d.tsMicros;
-    if (now >= this.nextExpiry) this.expire(now);
+    // the time is read from the packet where it is used, never held in a local that a call takes:
+    // V8 then boxes it into a heap number up front, on every packet
+    if (d.tsMicros >= this.nextExpiry) this.expire(d.tsMicros);
     const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
     const ports = d.srcPort * 65536 + d.dstPort;
     const dir = this.directions.get(h);
@@ -83,10 +91,10 @@ export class TtlJumpWatch {
         this.directions.delete(this.directions.keys().next().value as number);
         this.evictions++;
       }
-      this.directions.set(h, new Direction(d.src[3], d.dst[3], ports, ttl, now));
+      this.directions.set(h, new Direction(d.src[3], d.dst[3], ports, ttl, d.tsMicros));
       return;
     }
-    dir.last = now;
+    dir.last = d.tsMicros;
     if (ttl === dir.lastTtl) return;
     dir.lastTtl = ttl;
     const first = dir.firstTtl;
@@ -98,7 +106,10 @@ export class TtlJumpWatch {
 
   private expire(now: number): void {
     this.nextExpiry = now + IDLE_MICROS / 4;
-    for (const [h, dir] of this.directions) if (now - dir.last > IDLE_MICROS) this.directions.delete(h);
+    // forEach, not for-of over entries: no [key, value] array per entry
+    this.directions.forEach((dir, h) => {
+      if (now - dir.last > IDLE_MICROS) this.directions.delete(h);
+    });
   }
 
   private record(d: DecodedPacket, dir: Direction, first: number, change: number, classChange: boolean, reset: boolean): void {
