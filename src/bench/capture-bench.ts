@@ -10,6 +10,7 @@
  *
  *   node dist/bench/capture-bench.js flows FILE      decode + meter + features + batches, prints JSON
  *   node dist/bench/capture-bench.js meter FILE      decode + meter alone, prints JSON
+ *   node dist/bench/capture-bench.js read FILE       flows plus the packet detectors (analyze's read stage), prints JSON
  *   node dist/bench/capture-bench.js flood N         N spoofed SYNs generated in memory, prints JSON
  *   node dist/bench/capture-bench.js compare SHARED  the whole comparison, rows as JSON (run.ts)
  * `npm run bench -- packets` runs the comparison (src/bench/run.ts).
@@ -100,12 +101,14 @@ export async function makeReplayCapture(sources: readonly string[], out: string,
  * them), the work comparable to tshark's conversation table. CPU seconds are the whole process's
  * (start-up included, as /usr/bin/time counts the peers'), from process.resourceUsage.
  */
-async function meterTask(file: string, mode: 'flows' | 'meter'): Promise<Json> {
+async function meterTask(file: string, mode: 'flows' | 'meter' | 'read'): Promise<Json> {
   const t0 = process.hrtime.bigint();
   let flows = 0;
   let packets = 0;
-  if (mode === 'flows') {
-    for await (const t of streamCaptureFlows([{ display: file, path: file }], { warn: () => {}, onSummary: (s) => (packets = s.packets) })) flows += t.rowCount;
+  if (mode === 'flows' || mode === 'read') {
+    // `read`: what analyze's read stage runs, the packet detectors watching every packet
+    const onPacket = mode === 'read' ? (await import('../packets/packet-evidence.js')).packetDetectors({}, { warn: () => {} }).onPacket : undefined;
+    for await (const t of streamCaptureFlows([{ display: file, path: file }], { warn: () => {}, onPacket, onSummary: (s) => (packets = s.packets) })) flows += t.rowCount;
   } else {
     const { captureChunks } = await import('../packets/capture-file-chunks.js');
     const { iterateCapture } = await import('../packets/read-capture.js');
@@ -353,7 +356,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     await packetsComparison(a, (r) => rows.push(r), notes, b ? Number(b) : undefined);
     return { rows: JSON.stringify(rows), notes: JSON.stringify(notes) };
   };
-  const job = what === 'meter' || what === 'flows' ? meterTask(a, what) : what === 'flood' ? floodTask(Number(a), Number(b ?? 100000)) : what === 'compare' ? compare() : Promise.reject(new Error(`unknown task ${what}`));
+  const job = what === 'meter' || what === 'flows' || what === 'read' ? meterTask(a, what) : what === 'flood' ? floodTask(Number(a), Number(b ?? 100000)) : what === 'compare' ? compare() : Promise.reject(new Error(`unknown task ${what}`));
   job.then(
     (r) => process.stdout.write(JSON.stringify(r) + '\n'),
     (e) => {
