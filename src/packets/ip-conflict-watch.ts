@@ -66,8 +66,8 @@ export class IpConflictWatch {
   private readonly byMac = new Map<number, number[]>();
   /**
    * The last MAC found to be a router (once one, always: byMac only grows). Most packets from
-   * remote addresses come through one router, and looking its 48-bit key up in byMac boxes the
-   * number (a heap number per packet); comparing it here does not.
+   * remote addresses come through one router: one comparison instead of a Map lookup by a 48-bit
+   * key each.
    */
   private lastRouter = -1;
   evictions = 0;
