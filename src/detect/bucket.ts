@@ -873,6 +873,12 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uin
     for (const p of f.dstPorts) ports[p] = 1;
   }
   const protos = f.protocols ? new Set(f.protocols) : null;
+  // the protocol numbers 0..255 as a table: a Set lookup per row was most of this filter's time
+  let protoTable: Uint8Array | null = null;
+  if (protos) {
+    protoTable = new Uint8Array(256);
+    for (let p = 0; p < 256; p++) if (protos.has(p)) protoTable[p] = 1;
+  }
   const maxDur = f.maxDurationSeconds;
   const failedOnly = f.failedOnly === true;
   const custom = f.custom;
@@ -890,10 +896,10 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uin
         }
       }
     }
-    if (protos && proto) {
+    if (protos && protoTable && proto) {
       for (let r = 0; r < n; r++) {
         const p = proto[r];
-        if (p === p && !protos.has(p)) ok[r] = 0;
+        if (p >= 0 && p <= 255 && p === Math.floor(p) ? protoTable[p] === 0 : p === p && !protos.has(p)) ok[r] = 0;
       }
     }
     if (maxDur !== undefined) {

@@ -40,16 +40,17 @@ export function flowsCsvSink(): Sink {
       // every cell straight into one buffer (csv-bytes.ts): the same text as String/sig6/toISOString
       const w = new CsvBytes(Math.max(1 << 16, s.rows * (120 + 24 * s.raw.length)));
       let lastFile = '\0';
-      let fileCell = '';
+      // the file's cell encoded once per file (a path is most often longer than text() copies itself)
+      let fileCell: Buffer = Buffer.alloc(0);
       const detectors = s.raw.length;
       for (let r = 0; r < s.rows; r++) {
         const risk = s.risk[r];
         const file = s.file(r);
         if (file !== lastFile) {
           lastFile = file;
-          fileCell = csvCell(file);
+          fileCell = Buffer.from(csvCell(file), 'utf8');
         }
-        w.text(fileCell);
+        w.bytes(fileCell);
         w.byte(44);
         w.int(s.line(r));
         w.byte(44);
@@ -85,7 +86,7 @@ export function flowsCsvSink(): Sink {
         if (reasons && reasons.length) w.joinedCell(reasons, '; ');
         if (s.truth) {
           w.byte(44);
-          w.text(`${s.truth[r]}`);
+          w.uint(s.truth[r]);
         }
         w.byte(10);
       }
