@@ -108,7 +108,7 @@ export function flowsCsvSink(): Sink {
 
 /** the second's ISO prefix ("2017-07-07T12:59:21."), reused while flows stay in that second */
 let cachedSecond = NaN;
-let cachedPrefix = '';
+let cachedPrefix: Buffer = Buffer.alloc(0);
 
 /** Date#toISOString of epoch ms (fraction dropped, as Date does), nothing when unknown; without a Date or a string per row. */
 function isoTimeInto(w: CsvBytes, ms: number): void {
@@ -121,10 +121,10 @@ function isoTimeInto(w: CsvBytes, ms: number): void {
   const second = Math.floor(whole / 1000);
   if (second !== cachedSecond) {
     cachedSecond = second;
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    cachedPrefix = Buffer.from(new Date(second * 1000).toISOString().slice(0, 20), 'latin1');
   }
   const milli = whole - second * 1000;
-  w.text(cachedPrefix);
+  w.bytes(cachedPrefix);
   // three digits, then Z
   w.room(4);
   const b = w.buf;
