@@ -38,7 +38,14 @@ export function flowsCsvSink(): Sink {
         headerDone = true;
       }
       // every cell straight into one buffer (csv-bytes.ts): the same text as String/sig6/toISOString
-      const w = new CsvBytes(Math.max(1 << 16, s.rows * (120 + 24 * s.raw.length)));
+      // sized for the whole batch, reasons included, so the buffer is not grown (and copied) half
+      // way: pages never written cost nothing, a regrowth copied ~17 MB per 65k-flow batch
+      let reasonChars = 0;
+      for (let r = 0; r < s.rows; r++) {
+        const rs = s.reasons[r];
+        if (rs) for (let i = 0; i < rs.length; i++) reasonChars += rs[i].length + 4;
+      }
+      const w = new CsvBytes(Math.max(1 << 16, s.rows * (160 + 26 * s.raw.length + (run.hasClassifier ? 64 : 0)) + reasonChars));
       let lastFile = '\0';
       // the file's cell encoded once per file (a path is most often longer than text() copies itself)
       let fileCell: Buffer = Buffer.alloc(0);
