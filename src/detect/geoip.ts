@@ -60,7 +60,7 @@ type MmdbReader = { get(ip: string): unknown; metadata: { databaseType: string; 
 
 const readers = new Map<string, MmdbReader | string>();
 
-/** decoded records kept per database, by their offset in it (then forgotten all at once) */
+/** decoded records kept per database, by their offset in it, then forgotten all at once (as many as maxmind.open() keeps in its LRU) */
 const RECORDS_KEPT = 10_000;
 
 /**
