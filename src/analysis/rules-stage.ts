@@ -23,6 +23,13 @@ export interface RulesStage {
   takeOpened?(): Finding[];
 }
 
+/** a drained finding as flows of its source look it up */
+interface ClosedFinding {
+  readonly severity: number;
+  readonly first: number;
+  readonly last: number;
+}
+
 /** within this many milliseconds of a closed finding, a flow of its source carries its evidence */
 const CLOSED_MARGIN_MS = 60_000;
 
@@ -30,7 +37,7 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
   const engine = createRuleEngine(rules);
   const drained: Finding[] = [];
   let taken = 0;
-  const closedBySource = new Map<string, { severity: number; first: number; last: number }[]>();
+  const closedBySource = new Map<string, ClosedFinding[]>();
   return {
     observe(batch, ff) {
       engine.observe(batch, ff);
@@ -48,16 +55,19 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
       if (!ff.srcIp || !(active.size || closedBySource.size)) return out;
       const codes = ff.srcIp.codes;
       const dict = ff.srcIp.dictionary;
+      // per address code, looked up once a batch: the open-episode p and the closed findings
       const perCode = new Float64Array(dict.length).fill(-1);
+      const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
       for (let r = 0; r < batch.rowCount; r++) {
         const c = codes[r];
         if (c < 0) continue;
         if (perCode[c] < 0) {
           const a = active.get(dict[c]);
           perCode[c] = a ? ruleP(a.severity) : 0;
+          closedOf[c] = closedBySource.get(dict[c]);
         }
         let p = perCode[c];
-        const closed = closedBySource.get(dict[c]);
+        const closed = closedOf[c];
         if (closed) {
           const t = ff.time ? ff.time[r] : NaN;
           for (const e of closed) {

@@ -11,8 +11,12 @@ import { FIRED_P, type ScoredFlows } from './score-stage.js';
 import { findingEvidence, type SourceEvidence } from './evidence.js';
 
 interface SourceState extends IpAggregate {
-  fired: Map<string, number>;
-  classes: Map<string, number>;
+  /** flows on which each detector fired, by detector number (see `detectorNames`); null until one fires */
+  firedCounts: number[] | null;
+  /** the detector numbers in the order they first fired for this source (a tie keeps that order) */
+  firedOrder: number[];
+  /** null until a flow of this source is classified as an attack */
+  classes: Map<string, number> | null;
   risky: number;
 }
 
@@ -32,12 +36,39 @@ export interface SourceAggregation {
   take(ips: readonly string[], findings: readonly Finding[], ruleWeight: number): IpRow[];
 }
 
-const newState = (): SourceState => ({ ...newIpAggregate(), fired: new Map(), classes: new Map(), risky: 0 });
+const NO_ORDER: number[] = [];
+
+function newState(): SourceState {
+  const st = newIpAggregate() as SourceState;
+  st.firedCounts = null;
+  st.firedOrder = NO_ORDER;
+  st.classes = null;
+  st.risky = 0;
+  return st;
+}
 
 export function createSourceAggregation(): SourceAggregation {
   const ips = new Map<string, SourceState>();
+  // detectors by number: a fired detector is counted in an array, not a Map keyed by its name
+  const detectorNames: string[] = [];
+  const detectorNumbers = new Map<string, number>();
+  let batchDetectors: readonly string[] = [];
+  let numberOf: number[] = [];
   return {
     add(s) {
+      if (s.detectors !== batchDetectors) {
+        batchDetectors = s.detectors;
+        numberOf = s.detectors.map((d) => {
+          let n = detectorNumbers.get(d);
+          if (n === undefined) {
+            n = detectorNames.length;
+            detectorNames.push(d);
+            detectorNumbers.set(d, n);
+          }
+          return n;
+        });
+      }
+      const p = s.p;
       for (let r = 0; r < s.rows; r++) {
         const src = s.srcIp(r);
         if (src === null) continue;
@@ -49,11 +80,24 @@ export function createSourceAggregation(): SourceAggregation {
         const risk = s.risk[r];
         addFlow(st, s.z[r], risk, s.time(r));
         // counted in detector order, as a list of the fired ones was (no array per flow)
-        for (let j = 0; j < s.p.length; j++) {
-          if (s.p[j][r] >= FIRED_P) st.fired.set(s.detectors[j], (st.fired.get(s.detectors[j]) ?? 0) + 1);
+        for (let j = 0; j < p.length; j++) {
+          if (p[j][r] >= FIRED_P) {
+            const n = numberOf[j];
+            let counts = st.firedCounts;
+            if (counts === null) {
+              counts = st.firedCounts = [];
+              st.firedOrder = [];
+            }
+            while (counts.length <= n) counts.push(0);
+            if (counts[n] === 0) st.firedOrder.push(n);
+            counts[n]++;
+          }
         }
         const ac = s.attackClass[r];
-        if (ac) st.classes.set(ac, (st.classes.get(ac) ?? 0) + 1);
+        if (ac) {
+          const classes = (st.classes ??= new Map());
+          classes.set(ac, (classes.get(ac) ?? 0) + 1);
+        }
         if (risk >= s.flowThreshold) st.risky++;
       }
     },
@@ -67,9 +111,9 @@ export function createSourceAggregation(): SourceAggregation {
         bySource.set(f.srcIp, list);
       }
       const out: IpRow[] = [];
-      for (const [ip, st] of ips) out.push(one(ip, st, bySource.get(ip) ?? [], extra, ruleWeight));
+      for (const [ip, st] of ips) out.push(one(ip, st, bySource.get(ip) ?? [], extra, ruleWeight, detectorNames));
       // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
-      for (const [ip, fs] of bySource) if (!ips.has(ip)) out.push(one(ip, newState(), fs, extra, ruleWeight));
+      for (const [ip, fs] of bySource) if (!ips.has(ip)) out.push(one(ip, newState(), fs, extra, ruleWeight, detectorNames));
       out.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
       return out;
     },
@@ -78,27 +122,30 @@ export function createSourceAggregation(): SourceAggregation {
       for (const ip of list) {
         const st = ips.get(ip) ?? newState();
         ips.delete(ip);
-        out.push(one(ip, st, findings.filter((f) => f.srcIp === ip), new Map(), ruleWeight));
+        out.push(one(ip, st, findings.filter((f) => f.srcIp === ip), new Map(), ruleWeight, detectorNames));
       }
       return out;
     },
   };
 }
 
-function one(ip: string, st: SourceState, fs: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number): IpRow {
+function one(ip: string, st: SourceState, fs: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, detectorNames: readonly string[]): IpRow {
   const more = extra.get(ip) ?? [];
   const ev: Evidence[] = [...fs.map((f) => findingEvidence(f, ruleWeight)), ...more];
-  return sourceRow(ip, st, ipRisk(st, ev), fs, more);
+  return sourceRow(ip, st, ipRisk(st, ev), fs, more, detectorNames);
 }
 
-function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, findings: readonly Finding[], more: readonly SourceEvidence[]): IpRow {
+function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, findings: readonly Finding[], more: readonly SourceEvidence[], detectorNames: readonly string[]): IpRow {
   const reasons: string[] = [];
   for (const f of findings) reasons.push(f.reason);
   for (const e of more) reasons.push(e.reason);
   if (st.risky) reasons.push(`${st.risky} of ${st.flows} flows above the flow risk threshold (peak ${st.maxRisk.toFixed(4)})`);
-  const fired = [...st.fired.entries()].sort((a, b) => b[1] - a[1]);
+  // in the order each first fired, most flows first (a stable sort: ties keep that order)
+  const counts = st.firedCounts;
+  const fired: [string, number][] = counts === null ? [] : st.firedOrder.map((n) => [detectorNames[n], counts[n]]);
+  fired.sort((a, b) => b[1] - a[1]);
   if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flows`).join(', ')}`);
-  const classes = [...st.classes.entries()].sort((a, b) => b[1] - a[1]);
+  const classes = st.classes === null ? [] : [...st.classes.entries()].sort((a, b) => b[1] - a[1]);
   if (classes.length) reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
   if (r.decidedBy === 'volume' && r.zVolume > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${st.flows} flows)`);
   return {

@@ -337,7 +337,7 @@ export class BucketRunner implements RuleRunner {
     const distinct = spec.distinct !== undefined;
     const leaky = this.leaky;
     const table = this.table;
-    const { ok, keys1, keys2, values } = this.ctx.scratch;
+    const { ok, keys1, keys2 } = this.ctx.scratch;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       if (ok[r] === 0) continue;
@@ -361,9 +361,12 @@ export class BucketRunner implements RuleRunner {
       const now = t > last ? t : last;
       if (st[o + F_BITS] & HAS_EPISODE && now - last > W) this.close(s, false);
       st[o + F_LAST] = now;
-      if (leaky) this.pourLeaky(s, b, r, t, now, values[r]);
-      else if (distinct) this.pourDistinct(s, b, r, t, now, values[r]);
-      else this.pourCount(s, b, r, t, now);
+      // the pour* read the row's time, the group's time (just stored) and the value themselves:
+      // a fractional double passed to a call that is not inlined is boxed, one heap number per
+      // argument, row and rule (most of what the rules allocated)
+      if (leaky) this.pourLeaky(s, b, r);
+      else if (distinct) this.pourDistinct(s, b, r);
+      else this.pourCount(s, b, r);
     }
   }
 
@@ -419,9 +422,12 @@ export class BucketRunner implements RuleRunner {
    * Sliding distinct count. A flow older than the window (arriving late, across batches) still
    * counts in an open episode but not in the window; within the window it counts at its own time.
    */
-  private pourDistinct(s: number, b: Batch, r: number, t: number, now: number, value: number): void {
+  private pourDistinct(s: number, b: Batch, r: number): void {
     const st = this.st;
     const o = s * this.stride;
+    const t = b.time[r];
+    const now = st[o + F_LAST];
+    const value = this.ctx.scratch.values[r];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
       (this.episodes[s] as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
@@ -491,9 +497,11 @@ export class BucketRunner implements RuleRunner {
   }
 
   /** Sliding flow count; entries stay in time order (a late flow is inserted in place). */
-  private pourCount(s: number, b: Batch, r: number, t: number, now: number): void {
+  private pourCount(s: number, b: Batch, r: number): void {
     const st = this.st;
     const o = s * this.stride;
+    const t = b.time[r];
+    const now = st[o + F_LAST];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
       (this.episodes[s] as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
@@ -542,10 +550,12 @@ export class BucketRunner implements RuleRunner {
   }
 
   /** Leaky bucket. A late flow pours what would be left of it after leaking since its time. */
-  private pourLeaky(s: number, b: Batch, r: number, t: number, now: number, poured: number): void {
-    let weight = poured;
+  private pourLeaky(s: number, b: Batch, r: number): void {
     const st = this.st;
     const o = s * this.stride;
+    const t = b.time[r];
+    const now = st[o + F_LAST];
+    let weight = this.ctx.scratch.values[r];
     const lm = st[o + F_LEVEL_MS];
     if (now > lm) {
       if (lm > -Infinity) st[o + F_LEVEL] = Math.max(0, st[o + F_LEVEL] - (now - lm) * this.leakPerMs);
@@ -591,7 +601,7 @@ export class BucketRunner implements RuleRunner {
       this.pending[s] = pend;
       this.setBit(s, HAS_PENDING, true);
     } else {
-      countCold(st, o + F_COLD, b, r, t, weight);
+      countCold(st, o + F_COLD, b, r, weight);
       st[o + F_COLD_FLAGS] = st[o + F_COLD_FLAGS] & b.flagsKnown;
       if (!b.hasTime) st[o + F_COLD_UNTIMED] = 1;
     }
@@ -873,6 +883,12 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uin
     for (const p of f.dstPorts) ports[p] = 1;
   }
   const protos = f.protocols ? new Set(f.protocols) : null;
+  // the protocol numbers 0..255 as a table: a Set lookup per row was most of this filter's time
+  let protoTable: Uint8Array | null = null;
+  if (protos) {
+    protoTable = new Uint8Array(256);
+    for (let p = 0; p < 256; p++) if (protos.has(p)) protoTable[p] = 1;
+  }
   const maxDur = f.maxDurationSeconds;
   const failedOnly = f.failedOnly === true;
   const custom = f.custom;
@@ -890,10 +906,10 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uin
         }
       }
     }
-    if (protos && proto) {
+    if (protos && protoTable && proto) {
       for (let r = 0; r < n; r++) {
         const p = proto[r];
-        if (p === p && !protos.has(p)) ok[r] = 0;
+        if (p >= 0 && p <= 255 && p === Math.floor(p) ? protoTable[p] === 0 : p === p && !protos.has(p)) ok[r] = 0;
       }
     }
     if (maxDur !== undefined) {

@@ -121,7 +121,8 @@ export function resetCold(c: Float64Array, o: number): void {
 }
 
 /** Count row r into the counters at offset o (no allocation). */
-export function countCold(c: Float64Array, o: number, b: Batch, r: number, t: number, weight: number): void {
+export function countCold(c: Float64Array, o: number, b: Batch, r: number, weight: number): void {
+  const t = b.time[r];
   c[o + C_FLOWS]++;
   c[o + C_WEIGHT] += weight;
   if (t < c[o + C_FIRST]) c[o + C_FIRST] = t;

