@@ -69,7 +69,7 @@ interface Raw {
 
 /**
  * Rows per slice of a batch: each detector's feature matrix is made and scored a slice at a time in
- * memory reused across slices and batches (4,096 rows × ~90 columns = 3 MB per detector). A
+ * memory reused across slices and batches (1,024 rows × ~90 columns = 0.7 MB per detector). A
  * 65,536-flow capture batch otherwise made three new 45 MB matrices (and a shared copy for the
  * kernel workers) per batch: most of analyze's garbage and page faults. Every detector scores a
  * slice before the next slice, so the slice's logged columns (pipeline.ts, shared by the
