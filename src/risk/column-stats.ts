@@ -101,10 +101,22 @@ export function rowReasonTexts(stats: ColumnStats, t: FlowTable, top = 3): (r: n
 
 type Pairs = readonly (readonly [NumericStats | CategoricalStats, Column])[];
 
+/**
+ * " (baseline median …, 99th pct …)" of a numeric column's stats, made once per stats entry: an
+ * explainer is made per batch, and a stream worker's batches are a few dozen flows (formatting
+ * every column's numbers again was most of a small batch's reason work).
+ */
+const suffixes = new WeakMap<NumericStats, string>();
+function numericSuffix(s: NumericStats): string {
+  let text = suffixes.get(s);
+  if (text === undefined) suffixes.set(s, (text = ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})`));
+  return text;
+}
+
 function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
   const byName = new Map(t.columns.map((c) => [c.name, c]));
   const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined) as unknown as Pairs;
-  const suffix = pairs.map(([s]) => (s.kind === 'numeric' ? ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})` : ''));
+  const suffix = pairs.map(([s]) => (s.kind === 'numeric' ? numericSuffix(s) : ''));
   // each pair's kind and numbers in flat arrays: the row loop below runs ~90 times per risky flow
   const NUMERIC = 1;
   const CATEGORICAL = 2;
