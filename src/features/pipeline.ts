@@ -442,10 +442,10 @@ const EMPTY = new Float64Array(0);
  */
 export const SLICE_ROWS = 1024;
 
-/** Logged columns and what each was made from: per position, the values array's id (0 = none yet), first row, row count, and fill, posInf, negInf. */
+/** Logged columns and what each was made from: per position, the values array (undefined = none), first row, row count, and fill, posInf, negInf. */
 interface LoggedColumns {
   readonly slab: Float64Array;
-  readonly from: Float64Array;
+  readonly from: (Float64Array | undefined)[];
   readonly start: Int32Array;
   readonly count: Int32Array;
   readonly fills: Float64Array;
@@ -454,7 +454,7 @@ interface LoggedColumns {
 function loggedColumns(positions: number, rowsPerPosition: number): LoggedColumns {
   return {
     slab: new Float64Array(positions * rowsPerPosition),
-    from: new Float64Array(positions),
+    from: new Array<Float64Array | undefined>(positions).fill(undefined),
     start: new Int32Array(positions),
     count: new Int32Array(positions),
     fills: new Float64Array(3 * positions),
@@ -507,25 +507,20 @@ function loggedFilled(vals: Float64Array, inp: NumericInputState, index: TableIn
 }
 
 /**
- * Each values array's number, for the records above: a number, not the array, so a record keeps no
- * old batch alive (a capture batch's columns are views of one ~60 MB block).
+ * Lets go of the values arrays the shared slab's records hold, so they keep no batch alive (a
+ * capture batch's columns are views of one ~60 MB block): the flow scorer calls it after each
+ * batch. (A number per array in a WeakMap instead cost ~0.5 µs a flow in batches of 50.)
  */
-const arrayIds = new WeakMap<Float64Array, number>();
-let lastArrayId = 0;
-
-function arrayId(vals: Float64Array): number {
-  let id = arrayIds.get(vals);
-  if (id === undefined) arrayIds.set(vals, (id = ++lastArrayId));
-  return id;
+export function releaseSliceLogs(): void {
+  if (sliceLogs) sliceLogs.from.fill(undefined);
 }
 
 /** Whether position holds rows [start, start + n) of vals logged with inp's fills; if not, records that it is about to. */
 function madeFrom(L: LoggedColumns, position: number, vals: Float64Array, start: number, n: number, inp: NumericInputState): boolean {
   const f = L.fills;
   const k = 3 * position;
-  const id = arrayId(vals);
-  if (L.from[position] === id && L.start[position] === start && L.count[position] === n && f[k] === inp.fill && f[k + 1] === inp.posInf && f[k + 2] === inp.negInf) return true;
-  L.from[position] = id;
+  if (L.from[position] === vals && L.start[position] === start && L.count[position] === n && f[k] === inp.fill && f[k + 1] === inp.posInf && f[k + 2] === inp.negInf) return true;
+  L.from[position] = vals;
   L.start[position] = start;
   L.count[position] = n;
   f[k] = inp.fill;

@@ -15,7 +15,7 @@ import type { FlowTable } from '../flows/table.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
 import { predictMatrix, predictTable, type TrainedModel } from '../models/trained-model.js';
-import { SLICE_ROWS, transformRows } from '../features/pipeline.js';
+import { releaseSliceLogs, SLICE_ROWS, transformRows } from '../features/pipeline.js';
 import { riskOfZ, zOf } from './fusion.js';
 
 export interface ScoredBatch {
@@ -95,12 +95,17 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     const models = baseline.detectors.map((d) => d.model);
     models.forEach((m, j) => (scratch[j] ??= new Float64Array(SCRATCH_ROWS * m.pipeline.outputNames.length)));
     const slice = (j: number, r0: number, r1: number): Float64Array => predictMatrix(models[j], transformRows(models[j].pipeline, batch, r0, r1, where, scratch[j])).score!;
-    if (n <= SCRATCH_ROWS) return models.map((_, j) => slice(j, 0, n));
-    const out = models.map(() => new Float64Array(n));
-    for (let r0 = 0; r0 < n; r0 += SCRATCH_ROWS) {
-      const r1 = Math.min(n, r0 + SCRATCH_ROWS);
-      for (let j = 0; j < models.length; j++) out[j].set(slice(j, r0, r1), r0);
+    let out: Float64Array[];
+    if (n <= SCRATCH_ROWS) out = models.map((_, j) => slice(j, 0, n));
+    else {
+      out = models.map(() => new Float64Array(n));
+      for (let r0 = 0; r0 < n; r0 += SCRATCH_ROWS) {
+        const r1 = Math.min(n, r0 + SCRATCH_ROWS);
+        for (let j = 0; j < models.length; j++) out[j].set(slice(j, r0, r1), r0);
+      }
     }
+    // the batch's columns are done with: the shared logged slab must not keep them alive
+    releaseSliceLogs();
     return out;
   };
 
