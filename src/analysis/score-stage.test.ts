@@ -44,3 +44,27 @@ test('unusual-for reasons equal the plain text on every row: shared and distinct
     assert.ok(fired > rows / 2);
   }
 });
+
+test('unusual-for reasons equal the plain text in runs of equal numbers (the last share and text are reused)', () => {
+  let s = 0x1234567;
+  const rnd = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  const rows = 20_000;
+  const detectors = ['isolation-forest', 'autoencoder', 'one-class-svm'];
+  // runs of 1–8 rows with one detector's p held, alternating between a few values (fired and not)
+  const values = [1, 1, 0.995, 0.999, 0.5, 0.991];
+  const p = detectors.map(() => {
+    const col = new Float64Array(rows);
+    for (let r = 0; r < rows; ) {
+      const v = values[Math.floor(rnd() * values.length)];
+      for (let k = 1 + Math.floor(rnd() * 8); k > 0 && r < rows; k--) col[r++] = v;
+    }
+    return col;
+  });
+  const text = unusualReasons(detectors, p);
+  for (let r = 0; r < rows; r++) assert.equal(text(r), plain(detectors, p, r), `row ${r}`);
+});

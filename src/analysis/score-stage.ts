@@ -147,6 +147,12 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
   const whole = new Map<number, string>();
   // the whole's key: Σ (part number + 1) · (SHARES_KEPT + 1)^j, exact up to 4 detectors
   const keyed = m <= 4;
+  // the last share and part number per detector, and the last whole: risky flows come in runs with
+  // the same numbers (p = 1 for every detector), and a Map lookup by a double costs ~50 ns
+  const lastShare = new Float64Array(m).fill(NaN);
+  const lastId = new Int32Array(m);
+  let lastKey = 0;
+  let lastText = '';
   return (r) => {
     let key = 0;
     let scale = 1;
@@ -154,7 +160,11 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
     for (let j = 0; j < m; j++, scale *= SHARES_KEPT + 1) {
       if (!(p[j][r] >= FIRED_P)) continue;
       const share = p[firstOf[j]][r];
-      let id = ids[j].get(share);
+      let id = share === lastShare[j] ? lastId[j] : ids[j].get(share);
+      if (id !== undefined && id < SHARES_KEPT) {
+        lastShare[j] = share;
+        lastId[j] = id;
+      }
       if (id === undefined) {
         id = parts[j].length;
         if (id < SHARES_KEPT) {
@@ -173,6 +183,7 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
       }
     }
     if (key === 0) return '';
+    if (key === lastKey) return lastText;
     text = whole.get(key);
     if (text === undefined) {
       text = '';
@@ -182,6 +193,8 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
       }
       whole.set(key, text);
     }
+    lastKey = key;
+    lastText = text;
     return text;
   };
 }

@@ -11,8 +11,8 @@
  * the calibration to p; then the whole flow scorer (detectors + calibration + fusion + fused
  * calibration), all in µs of CPU per flow (process.cpuUsage, user + system), on one thread
  * (setKernelThreads(1)): the streaming worker scores on its own core. Every pass scores fresh
- * copies of the batches, since the transform keeps the signed log of a column while the column
- * lives (a new message's batch always pays it once).
+ * copies of the batches, since the transform keeps the signed log of a batch's columns for the
+ * next detector (a new message's batch always pays it once).
  *
  * Peer: Debian's python3 with scikit-learn scores our own transformed matrices (written to the
  * temp folder): IsolationForest(100 trees, 256 samples).score_samples on the forest's matrix,
@@ -111,24 +111,23 @@ const cell = (row: string, size: number, v: number): void => {
 for (const size of sizes) {
   const batches: FlowTable[] = [];
   for (let s = 0; s < n; s += size) batches.push(takeTableRows(sample, Int32Array.from({ length: Math.min(size, n - s) }, (_, i) => s + i)));
-  // transform: detectors in the scorer's order on the same fresh batches, as one scoring call does
+  // transform: detectors in the scorer's order on each fresh batch, as one scoring call does (the
+  // first logs the batch's columns, the later ones find them logged: the logged slab is shared by
+  // every table and holds the last slice only, so detector j's figure is the cost of detectors
+  // 0..j on each batch in turn less that of detectors 0..j−1)
   let sum = 0;
-  const order = detectors.map((_, j) => j);
-  for (const j of order) {
+  let before = 0;
+  for (let j = 0; j < detectors.length; j++) {
     const d = detectors[j];
-    let shared: FlowTable[] = [];
-    const us = measure(
+    const upTo = measure(
       n,
-      () => {
-        shared = fresh(batches);
-        // the detectors before this one have already logged the columns in a real call
-        for (const k of order.slice(0, j)) for (const b of shared) modelMatrix(detectors[k].model, b);
-        return shared;
-      },
+      () => fresh(batches),
       (bs) => {
-        for (const b of bs) modelMatrix(d.model, b);
+        for (const b of bs) for (let k = 0; k <= j; k++) modelMatrix(detectors[k].model, b);
       },
     );
+    const us = Math.max(0, upTo - before);
+    before = upTo;
     cell(`${names[j]}: transform`, size, us);
     sum += us;
     const mats: Matrix[] = batches.map((b) => modelMatrix(d.model, b));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitPipeline, transformTable, encodeTarget, targetColumn } from './pipeline.js';
+import { fitPipeline, transformTable, transformRows, encodeTarget, targetColumn, SLICE_ROWS, type NumericInputState, type PipelineState } from './pipeline.js';
 import { categoricalFrom, numericColumn, type FlowTable } from '../flows/table.js';
 import { InputError, UserError } from '../util/errors.js';
 
@@ -72,4 +72,50 @@ test('--select and --drop name real columns or fail clearly', () => {
   assert.deepEqual(fitPipeline(t, { scaling: 'none', categorical: 'onehot', drop: ['proto'] }).outputNames, ['bytes']);
   assert.throws(() => fitPipeline(t, { scaling: 'none', categorical: 'onehot', drop: ['nope'] }), /--drop names column "nope"/);
   assert.throws(() => fitPipeline(t, { scaling: 'none', categorical: 'onehot', select: ['label'] }), /label column/);
+});
+
+test('logged slices, interleaved across pipelines and tables in the shared slab, are the whole table’s bits', () => {
+  // two tables with the same columns (positions) and different values, pipelines that differ in one
+  // fill value only: a slice must never be served logged cells of another table, rows or fills
+  const rows = 2 * SLICE_ROWS + 37;
+  const make = (seed: number): FlowTable => {
+    const col = (k: number): Float64Array =>
+      Float64Array.from({ length: rows }, (_, r) => {
+        const h = Math.floor(Math.abs(Math.sin(r * 12.9898 + k * 78.233 + seed)) * 1e6) % 1000;
+        return h === 0 ? NaN : h === 1 ? Infinity : h === 2 ? -Infinity : h < 500 ? h % 40 : (h * 1234.567) / (k + 1) - 200;
+      });
+    return { rowCount: rows, format: 'test', columns: [numericColumn('a', 'feature', col(1)), numericColumn('b', 'feature', col(2))] };
+  };
+  const t1 = make(1);
+  const t2 = make(2);
+  const p = fitPipeline(t1, { scaling: 'standard', categorical: 'onehot', log: true });
+  const other = (change: (i: NumericInputState) => Partial<NumericInputState>): PipelineState => ({ ...p, inputs: p.inputs.map((i) => ({ ...(i as NumericInputState), ...change(i as NumericInputState) })) });
+  // each variant right after p: only the one changed number tells their logged cells apart
+  const pairs: [PipelineState, FlowTable][] = [
+    [p, t1],
+    [other((i) => ({ fill: i.fill + 1 })), t1],
+    [p, t1],
+    [other((i) => ({ posInf: i.posInf + 1 })), t1],
+    [p, t1],
+    [other((i) => ({ negInf: i.negInf - 1 })), t1],
+    [p, t1],
+    [p, t2],
+  ];
+  const whole = pairs.map(([q, t]) => transformTable(q, t).data);
+  const sliced = (order: 'interleaved' | 'one pair after another'): Float64Array[] => {
+    const got = whole.map((m) => new Float64Array(m.length));
+    const one = (i: number, r0: number): void => {
+      const r1 = Math.min(rows, r0 + 1000);
+      got[i].set(transformRows(pairs[i][0], pairs[i][1], r0, r1).data, r0 * 2);
+    };
+    if (order === 'interleaved') for (let r0 = 0; r0 < rows; r0 += 1000) pairs.forEach((_, i) => one(i, r0));
+    else pairs.forEach((_, i) => {
+      for (let r0 = 0; r0 < rows; r0 += 1000) one(i, r0);
+    });
+    return got;
+  };
+  for (const order of ['interleaved', 'one pair after another'] as const) {
+    const got = sliced(order);
+    whole.forEach((m, i) => assert.deepStrictEqual(got[i], m, `${order}: pipeline/table pair ${i}`));
+  }
 });

@@ -163,9 +163,9 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
       if (inp.log === true) {
         // logged and filled once per column for every pipeline that scores this table (a text
         // column, parsed for these rows only, each time)
-        if (col.kind === 'numeric') loggedFilled(values, inp, index, position, logged);
+        if (col.kind === 'numeric') loggedFilled(values, inp, index, position, start, end, logged);
         else {
-          logged.values = fillLogged(values, inp, new Float64Array(values.length), 0);
+          logged.values = fillLogged(values, 0, values.length, inp, new Float64Array(values.length), 0);
           logged.base = 0;
         }
         parts.push({ inp, offset: o, values: logged.values, shift: logged.base + (col.kind === 'numeric' ? start : 0) });
@@ -394,13 +394,13 @@ function fitCategorical(c: CategoricalColumn, encoding: CategoricalEncoding, max
  * The table's columns by name, kept while its column list lives: each of a baseline's pipelines
  * looks up ~85 columns in a ~90-column table, and a linear search per lookup was ~1 µs per flow
  * in batches of 50 (bench script baseline-scoring). The first column of a name wins, as getColumn.
- * The entry also holds the table's logged columns (see loggedFilled).
+ * The entry also holds the logged columns of whole-table requests (see loggedFilled).
  */
 interface TableIndex {
   readonly length: number;
   /** name → position in the column list */
   readonly position: Map<string, number>;
-  logged?: LoggedColumns;
+  logged?: LoggedColumnsOfTable;
 }
 
 const tableIndexes = new WeakMap<readonly Column[], TableIndex>();
@@ -420,58 +420,113 @@ function indexOfTable(table: FlowTable): TableIndex {
 }
 
 /**
- * sign(x)·log1p(|x|) of a table's columns with their missing and infinite cells filled, kept while
- * the table's column list lives: a baseline's detectors each have a pipeline (other scaling) over
- * the same logged columns with the same fill values, and log1p of every cell was the largest part
- * of scoring's feature work (issue 8 #2). All columns of a table share one slab (column at
- * position c in [c·rows, (c+1)·rows)), remembered with the values array and fill values it was
- * made from: a new array and a WeakMap entry per column per batch were most of the transform's
- * cost in batches of 50 (bench script baseline-scoring). Same arithmetic as inline, same bits.
+ * sign(x)·log1p(|x|) of a table's columns with their missing and infinite cells filled, kept for
+ * the next pipeline over the same rows: a baseline's detectors each have a pipeline (other
+ * scaling) over the same logged columns with the same fill values, and log1p of every cell was the
+ * largest part of scoring's feature work (issue 8 #2). Same arithmetic as inline, same bits.
+ *
+ * Up to SLICE_ROWS rows (the flow scorer's slices, a stream worker's batches) go to one slab shared
+ * by every table, each column's rows at its position (position p from p · SLICE_ROWS), remembered
+ * with the values array, rows and fill values they were made from: the scorer transforms a slice
+ * for every detector before the next slice, so the slab (~0.7 MB) stays in cache and no memory is
+ * made per batch (a slab per table was 47 MB per 65,536-flow capture batch, written once and read
+ * from memory three times, and a new array per batch in a stream worker). Larger requests (a whole
+ * table at once) keep a slab with their table, for the table's whole columns.
  */
 const EMPTY = new Float64Array(0);
 
+/**
+ * rows of a request whose logged columns go to the shared slab: the flow scorer's slice. 1,024 rows
+ * keep the slab and a detector's matrix (~0.7 MB each) in L2 while every detector reads them: about
+ * 5 % less score-stage CPU than 4,096 on the 1M-packet replay capture.
+ */
+export const SLICE_ROWS = 1024;
+
+/** Logged columns and what each was made from: per position, the values array (undefined = none), first row, row count, and fill, posInf, negInf. */
 interface LoggedColumns {
-  readonly rows: number;
   readonly slab: Float64Array;
-  /** per position: the values it was made from (undefined = not made yet) and fill, posInf, negInf */
   readonly from: (Float64Array | undefined)[];
+  readonly start: Int32Array;
+  readonly count: Int32Array;
   readonly fills: Float64Array;
 }
 
-/** The logged column's array and the index of its row 0 there. */
+function loggedColumns(positions: number, rowsPerPosition: number): LoggedColumns {
+  return {
+    slab: new Float64Array(positions * rowsPerPosition),
+    from: new Array<Float64Array | undefined>(positions).fill(undefined),
+    start: new Int32Array(positions),
+    count: new Int32Array(positions),
+    fills: new Float64Array(3 * positions),
+  };
+}
+
+interface LoggedColumnsOfTable extends LoggedColumns {
+  readonly rows: number;
+}
+
+/** the shared slab of slices, grown to the widest table seen */
+let sliceLogs: LoggedColumns | undefined;
+
+/** The logged column's array and the index there of the column's row 0. */
 interface Logged {
   values: Float64Array;
   base: number;
 }
 
 /**
- * Where `vals` (the column at `position` of the table indexed by `index`) is, logged and filled
- * with `inp`'s fill values; `into` receives the array and the index of row 0.
+ * Where rows [start, end) of `vals` (the column at `position` of the table indexed by `index`) are,
+ * logged and filled with `inp`'s fill values; `into` receives the array and the index there of the
+ * column's row 0 (row r at base + r).
  */
-function loggedFilled(vals: Float64Array, inp: NumericInputState, index: TableIndex, position: number, into: Logged): void {
+function loggedFilled(vals: Float64Array, inp: NumericInputState, index: TableIndex, position: number, start: number, end: number, into: Logged): void {
+  const n = end - start;
+  if (n <= SLICE_ROWS) {
+    if (!sliceLogs || sliceLogs.from.length < index.length) sliceLogs = loggedColumns(index.length, SLICE_ROWS);
+    const at = position * SLICE_ROWS;
+    if (!madeFrom(sliceLogs, position, vals, start, n, inp)) fillLogged(vals, start, end, inp, sliceLogs.slab, at);
+    into.values = sliceLogs.slab;
+    into.base = at - start;
+    return;
+  }
   const rows = vals.length;
   let L = index.logged;
   if (!L || L.rows !== rows) {
     // a column whose length differs from the slab's (never in tables built row by row) gets its own
     if (L && L.rows !== rows) {
-      into.values = fillLogged(vals, inp, new Float64Array(rows), 0);
+      into.values = fillLogged(vals, 0, rows, inp, new Float64Array(rows), 0);
       into.base = 0;
       return;
     }
-    L = index.logged = { rows, slab: new Float64Array(index.length * rows), from: new Array(index.length).fill(undefined), fills: new Float64Array(3 * index.length) };
+    L = index.logged = { ...loggedColumns(index.length, rows), rows };
   }
-  const base = position * rows;
+  const at = position * rows;
+  if (!madeFrom(L, position, vals, 0, rows, inp)) fillLogged(vals, 0, rows, inp, L.slab, at);
+  into.values = L.slab;
+  into.base = at;
+}
+
+/**
+ * Lets go of the values arrays the shared slab's records hold, so they keep no batch alive (a
+ * capture batch's columns are views of one ~60 MB block): the flow scorer calls it after each
+ * batch. (A number per array in a WeakMap instead cost ~0.5 µs a flow in batches of 50.)
+ */
+export function releaseSliceLogs(): void {
+  if (sliceLogs) sliceLogs.from.fill(undefined);
+}
+
+/** Whether position holds rows [start, start + n) of vals logged with inp's fills; if not, records that it is about to. */
+function madeFrom(L: LoggedColumns, position: number, vals: Float64Array, start: number, n: number, inp: NumericInputState): boolean {
   const f = L.fills;
   const k = 3 * position;
-  if (L.from[position] !== vals || f[k] !== inp.fill || f[k + 1] !== inp.posInf || f[k + 2] !== inp.negInf) {
-    fillLogged(vals, inp, L.slab, base);
-    L.from[position] = vals;
-    f[k] = inp.fill;
-    f[k + 1] = inp.posInf;
-    f[k + 2] = inp.negInf;
-  }
-  into.values = L.slab;
-  into.base = base;
+  if (L.from[position] === vals && L.start[position] === start && L.count[position] === n && f[k] === inp.fill && f[k + 1] === inp.posInf && f[k + 2] === inp.negInf) return true;
+  L.from[position] = vals;
+  L.start[position] = start;
+  L.count[position] = n;
+  f[k] = inp.fill;
+  f[k + 1] = inp.posInf;
+  f[k + 2] = inp.negInf;
+  return false;
 }
 
 /** Whole numbers below this get log1p from a table (8 KB: stays in L1 while a column is logged). */
@@ -487,11 +542,12 @@ function smallLogs(): Float64Array {
   return smallLogTable;
 }
 
-/** out[base + r] = vals[r] logged, then NaN → fill and ±Infinity → posInf / negInf. */
-function fillLogged(vals: Float64Array, inp: NumericInputState, out: Float64Array, base: number): Float64Array {
+/** out[base + r − start] = vals[r] logged for r in [start, end), then NaN → fill and ±Infinity → posInf / negInf. */
+function fillLogged(vals: Float64Array, start: number, end: number, inp: NumericInputState, out: Float64Array, base: number): Float64Array {
   const { fill, posInf, negInf } = inp;
   const small = smallLogs();
-  for (let r = 0; r < vals.length; r++) {
+  const shift = base - start;
+  for (let r = start; r < end; r++) {
     let v = vals[r];
     // counters and flags are mostly small whole numbers: their log1p from a table (the same bits,
     // computed by the same Math.log1p), 0 and −0 as they are (log1p(±0) = ±0)
@@ -502,7 +558,7 @@ function fillLogged(vals: Float64Array, inp: NumericInputState, out: Float64Arra
     if (v !== v) v = fill;
     else if (v === Infinity) v = posInf;
     else if (v === -Infinity) v = negInf;
-    out[base + r] = v;
+    out[r + shift] = v;
   }
   return out;
 }

@@ -57,15 +57,17 @@ const F64_ADD = 0xa0;
 const I32 = ValType.i32;
 
 /**
- * `forest{W}(x, nRows, rowBytes, fOff, thOff, lOff, sOff, t0, t1, D, inner, leaves)`: for trees
- * t0, t0+W, ... below t1, W trees at a time, add to sums[r] (f64 at sOff) the leaf path length of
- * row r (f32 at x + r * rowBytes). Features are stored as byte offsets within a row (i32 at fOff),
- * thresholds as f32 at thOff, leaf path lengths as f64 at lOff; tree t's heap starts at
- * t * inner, its leaves at t * leaves.
+ * `forest{W}(x, nRows, rowBytes, nOff, lOff, sOff, t0, t1, D, inner, leaves)`: for trees t0, t0+W,
+ * ... below t1, W trees at a time, add to sums[r] (f64 at sOff) the leaf path length of row r (f32
+ * at x + r * rowBytes). A node is 8 bytes at nOff: its feature as a byte offset within a row (i32)
+ * and its threshold (f32), so one address serves both loads; tree t's heap starts at node
+ * t * inner, its leaves' path lengths (f64 at lOff) at t * leaves. The heap position is kept as a
+ * byte offset (8h), so a step is: node address, two loads, the row's cell, one compare, and the
+ * next offset 16h + 16 − 8 [x <= t]; the same leaf as stepping h, so the same sums.
  */
 function buildForestKernel(W: number): FunctionBuilder {
-  const f = new FunctionBuilder(`forest${W}`, new Array<ValType>(12).fill(I32));
-  const [X, NROWS, ROWBYTES, FOFF, THOFF, LOFF, SOFF, T0, T1, DEPTH, INNER, LEAVES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const f = new FunctionBuilder(`forest${W}`, new Array<ValType>(11).fill(I32));
+  const [X, NROWS, ROWBYTES, NOFF, LOFF, SOFF, T0, T1, DEPTH, INNER, LEAVES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const t = f.local(I32);
   const r = f.local(I32);
   const row = f.local(I32);
@@ -85,9 +87,9 @@ function buildForestKernel(W: number): FunctionBuilder {
     () => f.get(t).i32(W).op(op.i32Add).get(T1).op(op.i32LeS),
     () => {
       for (let j = 0; j < W; j++) {
-        // heapBase_j = thOff-relative byte offset of tree t+j's heap: 4 (t + j) inner
-        f.get(t).i32(j).op(op.i32Add).get(INNER).op(op.i32Mul).i32(2).op(op.i32Shl).set(heapBase[j]);
-        // leafBase_j = lOff + 8 ((t + j) leaves - inner): leaf of heap position h at leafBase_j + 8h
+        // heapBase_j = address of tree t+j's first node: nOff + 8 (t + j) inner
+        f.get(t).i32(j).op(op.i32Add).get(INNER).op(op.i32Mul).i32(3).op(op.i32Shl).get(NOFF).op(op.i32Add).set(heapBase[j]);
+        // leafBase_j = lOff + 8 ((t + j) leaves - inner): leaf of heap offset 8h at leafBase_j + 8h
         f.get(t).i32(j).op(op.i32Add).get(LEAVES).op(op.i32Mul).get(INNER).op(op.i32Sub).i32(3).op(op.i32Shl);
         f.get(LOFF).op(op.i32Add).set(leafBase[j]);
       }
@@ -102,12 +104,12 @@ function buildForestKernel(W: number): FunctionBuilder {
             () => f.get(d).get(DEPTH).op(op.i32LtS),
             () => {
               for (let j = 0; j < W; j++) {
-                f.get(heapBase[j]).get(h[j]).i32(2).op(op.i32Shl).op(op.i32Add).set(k);
-                // h = 2h + 2 - (x[feature] <= threshold)
-                f.get(h[j]).i32(1).op(op.i32Shl).i32(2).op(op.i32Add);
-                f.get(row).get(FOFF).get(k).op(op.i32Add).mem(I32_LOAD, 0, 2).op(op.i32Add).mem(F32_LOAD, 0, 2);
-                f.get(THOFF).get(k).op(op.i32Add).mem(F32_LOAD, 0, 2);
-                f.op(F32_LE).op(op.i32Sub).set(h[j]);
+                f.get(heapBase[j]).get(h[j]).op(op.i32Add).set(k);
+                // 8h = 16h + 16 - 8 (x[feature] <= threshold)
+                f.get(h[j]).i32(1).op(op.i32Shl).i32(16).op(op.i32Add);
+                f.get(row).get(k).mem(I32_LOAD, 0, 2).op(op.i32Add).mem(F32_LOAD, 0, 2);
+                f.get(k).mem(F32_LOAD, 4, 2);
+                f.op(F32_LE).i32(3).op(op.i32Shl).op(op.i32Sub).set(h[j]);
               }
               f.addTo(d, 1);
             },
@@ -116,7 +118,7 @@ function buildForestKernel(W: number): FunctionBuilder {
           f.get(SOFF).get(r).i32(3).op(op.i32Shl).op(op.i32Add).tee(sum);
           f.get(sum).mem(F64_LOAD, 0, 3);
           for (let j = 0; j < W; j++) {
-            f.get(leafBase[j]).get(h[j]).i32(3).op(op.i32Shl).op(op.i32Add).mem(F64_LOAD, 0, 3).op(F64_ADD);
+            f.get(leafBase[j]).get(h[j]).op(op.i32Add).mem(F64_LOAD, 0, 3).op(F64_ADD);
           }
           f.mem(F64_STORE, 0, 3);
           f.addTo(r, 1);
@@ -240,10 +242,9 @@ export function pathLengthSums(s: FlatForest, X: Matrix): Float64Array | undefin
   const inner = (1 << D) - 1;
   const leaves = 1 << D;
   const cols = X.cols;
-  // memory: [feature bytes | thresholds | leaf path lengths | row chunk (f32) | sums (f64)]
-  const fOff = 0;
-  const thOff = fOff + 4 * T * inner;
-  const lOff = align8(thOff + 4 * T * inner);
+  // memory: [nodes (feature byte, threshold) | leaf path lengths | row chunk (f32) | sums (f64)]
+  const nOff = 0;
+  const lOff = nOff + 8 * T * inner;
   const xOff = lOff + 8 * T * leaves;
   const sOff = align8(xOff + 4 * CHUNK_ROWS * cols);
   const need = sOff + 8 * CHUNK_ROWS;
@@ -254,8 +255,12 @@ export function pathLengthSums(s: FlatForest, X: Matrix): Float64Array | undefin
   }
   const buf = k.memory.buffer as ArrayBuffer;
   if (k.loaded !== L) {
-    new Int32Array(buf, fOff, T * inner).set(L.featureBytes);
-    new Float32Array(buf, thOff, T * inner).set(L.threshold);
+    const nodeFeature = new Int32Array(buf, nOff, 2 * T * inner);
+    const nodeThreshold = new Float32Array(buf, nOff, 2 * T * inner);
+    for (let i = 0; i < T * inner; i++) {
+      nodeFeature[2 * i] = L.featureBytes[i];
+      nodeThreshold[2 * i + 1] = L.threshold[i];
+    }
     new Float64Array(buf, lOff, T * leaves).set(L.leafPathLength);
     k.loaded = L;
   }
@@ -270,7 +275,7 @@ export function pathLengthSums(s: FlatForest, X: Matrix): Float64Array | undefin
     // float64 -> float32, round to nearest, natively
     rowsF32.set(X.data.subarray(start * cols, end * cols));
     sums.fill(0);
-    const args = [xOff, m, 4 * cols, fOff, thOff, lOff, sOff] as const;
+    const args = [xOff, m, 4 * cols, nOff, lOff, sOff] as const;
     if (T8 > 0) k.forest8(...args, 0, T8, D, inner, leaves);
     if (T4 > T8) k.forest4(...args, T8, T4, D, inner, leaves);
     if (T > T4) k.forest1(...args, T4, T, D, inner, leaves);

@@ -101,20 +101,52 @@ export function rowReasonTexts(stats: ColumnStats, t: FlowTable, top = 3): (r: n
 
 type Pairs = readonly (readonly [NumericStats | CategoricalStats, Column])[];
 
+/**
+ * " (baseline median …, 99th pct …)" of a numeric column's stats, made once per stats entry: an
+ * explainer is made per batch, and a stream worker's batches are a few dozen flows (formatting
+ * every column's numbers again was most of a small batch's reason work).
+ */
+const suffixes = new WeakMap<NumericStats, string>();
+function numericSuffix(s: NumericStats): string {
+  let text = suffixes.get(s);
+  if (text === undefined) suffixes.set(s, (text = ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})`));
+  return text;
+}
+
 function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
-  const byName = new Map(t.columns.map((c) => [c.name, c]));
-  const pairs = stats.map((s) => [s, byName.get(s.name)] as const).filter((p) => p[1] !== undefined) as unknown as Pairs;
-  const suffix = pairs.map(([s]) => (s.kind === 'numeric' ? ` (baseline median ${fmt(s.median)}, 99th pct ${fmt(s.p99)})` : ''));
+  // by name, the last column of a name winning (as new Map(list) keeps it)
+  const byName = new Map<string, Column>();
+  for (const c of t.columns) byName.set(c.name, c);
+  const pairList: (readonly [NumericStats | CategoricalStats, Column])[] = [];
+  for (const st of stats) {
+    const c = byName.get(st.name);
+    if (c !== undefined) pairList.push([st, c]);
+  }
+  const pairs: Pairs = pairList;
   // each pair's kind and numbers in flat arrays: the row loop below runs ~90 times per risky flow
+  // (filled by plain loops: an explainer is made per batch, and a stream batch is a few dozen flows)
   const NUMERIC = 1;
   const CATEGORICAL = 2;
-  const kind = Uint8Array.from(pairs, ([s, c]) => (s.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : s.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0));
-  const values = pairs.map(([, c]) => (c.kind === 'numeric' ? c.values : EMPTY_VALUES));
-  const num = (f: (s: NumericStats) => number): Float64Array => Float64Array.from(pairs, ([s]) => (s.kind === 'numeric' ? f(s) : NaN));
-  const p01 = num((s) => s.p01);
-  const p99 = num((s) => s.p99);
-  const median = num((s) => s.median);
-  const spread = num((s) => s.spread);
+  const m = pairs.length;
+  const suffix: string[] = new Array(m);
+  const kind = new Uint8Array(m);
+  const values: Float64Array[] = new Array(m);
+  const p01 = new Float64Array(m).fill(NaN);
+  const p99 = new Float64Array(m).fill(NaN);
+  const median = new Float64Array(m).fill(NaN);
+  const spread = new Float64Array(m).fill(NaN);
+  for (let i = 0; i < m; i++) {
+    const [st, c] = pairs[i];
+    suffix[i] = st.kind === 'numeric' ? numericSuffix(st) : '';
+    kind[i] = st.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : st.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0;
+    values[i] = c.kind === 'numeric' ? c.values : EMPTY_VALUES;
+    if (st.kind === 'numeric') {
+      p01[i] = st.p01;
+      p99[i] = st.p99;
+      median[i] = st.median;
+      spread[i] = st.spread;
+    }
+  }
   // per pair, texts already made, by value (numeric) or code (categorical)
   const texts: (Map<number, string> | undefined)[] = new Array(pairs.length);
   // the candidates of one row: pair index and weight, best first (ties in column order)

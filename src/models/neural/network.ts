@@ -176,11 +176,11 @@ export class NetworkRuntime {
     const pad = this.inPad;
     const dst = this.input.view;
     const src = X.data;
+    // a row at a time by set(): the engine's own float64 -> float32 conversion (round to nearest
+    // even, as an element store), several times faster than a loop of element stores
     for (let r = 0; r < count; r++) {
       const row = index ? index[start + r] : start + r;
-      const s = row * d;
-      const o = r * pad;
-      for (let c = 0; c < d; c++) dst[o + c] = src[s + c];
+      dst.set(src.subarray(row * d, row * d + d), r * pad);
     }
   }
 
