@@ -12,10 +12,12 @@
  * is this run's only; STREAM_BENCH_NATS=nats://127.0.0.1:4222 uses that server instead (its CPU
  * then not reported: other programs share it). PostgreSQL CPU: the backends of the workers'
  * connections only (found by application_name). STREAM_BENCH_PROFILE=DIR starts the workers and the publisher with
- * `node --cpu-prof --cpu-prof-dir DIR`; STREAM_BENCH_WORKER_CLI=PATH runs the workers from another
- * build's dist/cli/main.js (before/after comparisons on the same flows, publisher and servers). The workers run with --no-publish unless
- * STREAM_BENCH_RESULTS=1 (then each alert and finding is also published to <prefix>.alerts/.findings,
- * as `netsentinel stream` does by default).
+ * `node --cpu-prof --cpu-prof-dir DIR`; STREAM_BENCH_WORKER_CLI=PATH runs the workers, and
+ * STREAM_BENCH_PUBLISH_CLI=PATH the publisher, from another build's dist/cli/main.js (before/after
+ * comparisons on the same flows and servers; a worker reads only the wire layouts its build knows).
+ * The workers run with --no-publish unless STREAM_BENCH_RESULTS=1 (then each alert and finding is
+ * also published to <prefix>.alerts/.findings, as `netsentinel stream` does by default).
+ * STREAM_BENCH_ANALYZE=0 skips the analyze peer.
  *
  * After the one-worker run, the same messages are read back from the stream and decoded and scored
  * in the bench's own process (the worker's decode and BatchScorer, the stream verb's default
@@ -26,14 +28,25 @@
  * is published and consumed, so the figures are a long-running worker's (its JIT compiled), not
  * its first seconds'. The latency figures and alert counts the workers report include it.
  *
- * STREAM_BENCH_PREFILL=1: consume-only. The workers are stopped (SIGSTOP) while the timed flows are
- * published and resumed when the clock starts, so the rate is the workers' alone: on a 2-core
- * machine the publisher otherwise takes about one worker's CPU, and two workers plus it need three. For 1 and 2 workers:
- * workers are started (`netsentinel stream`, one process each, the partitions split between
- * them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
- * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the server's payload limit); the clock runs from the first publish to the
- * moment every flow message is acknowledged (alerts committed to PostgreSQL). Latency per message
- * is the stream's store time to the ack, as the workers report it.
+ * Runs, each with fresh workers, stream and schema: end to end, then consume-only, each for 1 and
+ * 2 workers (STREAM_BENCH_WORKERS=1, =2 or =1,2; STREAM_BENCH_PREFILL=1 only consume-only, =0
+ * only end to end). Workers are started (`netsentinel stream`, one process each, the partitions
+ * split between them) and wait on their consumers; the CIC-IDS2017 sample (×copies) is published
+ * (`netsentinel publish`, 200 flows a message unless [message-flows] says otherwise, within the
+ * server's payload limit).
+ *   End to end: the clock runs from the first publish to the moment every flow message is
+ *   acknowledged (alerts committed to PostgreSQL), the publisher, nats-server and PostgreSQL on
+ *   the same cores as the workers. Latency per message is the stream's store time to the ack, as
+ *   the workers report it.
+ *   Consume-only: the workers are stopped (SIGSTOP) while the flows are published, and the clock
+ *   starts when they are resumed (SIGCONT), so the rate is the workers' with no publisher beside
+ *   them: on a 2-core machine the publisher otherwise takes about one worker's CPU, and two
+ *   workers plus it need three. (Latency there includes the wait while stopped: not reported.)
+ * Each run prints the CPU seconds of the workers, the publisher, nats-server and the workers'
+ * PostgreSQL backends in its window, and what every other program on the machine took (from
+ * /proc/stat); a table of every run, the second worker's factor per mode and one worker's rate
+ * against 100,000 flows/s end the output, so the ×1.7 target can be judged against the cores
+ * the machine had left.
  *
  * The flows are re-addressed (unless [sources] is 0): 77% of the sample's flows come from one
  * address (172.16.0.1), and publish partitions by source address, so on the sample as it is one
@@ -190,9 +203,12 @@ async function main(): Promise<void> {
   if (!workerCounts.every((w) => w >= 1 && w <= partitions)) throw new Error(`STREAM_BENCH_WORKERS: worker counts from 1 to the ${partitions} partitions, got ${process.env.STREAM_BENCH_WORKERS}`);
   const withPeer = process.env.STREAM_BENCH_ANALYZE !== '0';
   const warmCopies = sources > 0 ? Number(process.env.STREAM_BENCH_WARMUP ?? 1) : 0;
-  // another build's CLI for the workers (before/after comparisons): STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js
+  // another build's CLI for the workers and/or the publisher (before/after comparisons):
+  // STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js, STREAM_BENCH_PUBLISH_CLI=/path/dist/cli/main.js
   const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
   if (workerCli !== CLI) console.log(`workers: ${workerCli}`);
+  const publishCli = process.env.STREAM_BENCH_PUBLISH_CLI ?? CLI;
+  if (publishCli !== CLI) console.log(`publisher: ${publishCli}`);
   const bus = await openBus(natsUrl, 'bench');
   const pgc = new pg.Client({ connectionString: pgBase, application_name: `nsbench-${process.pid}-control` });
   await pgc.connect();
@@ -281,7 +297,7 @@ async function main(): Promise<void> {
         };
         let warmMessages = 0;
         if (warmCopies) {
-          const w = spawnSync(process.execPath, [CLI, 'publish', ...warmInputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+          const w = spawnSync(process.execPath, [publishCli, 'publish', ...warmInputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
           if (w.status !== 0) throw new Error(w.stderr);
           warmMessages = (JSON.parse(w.stdout) as { messages: number }).messages;
           await drained();
@@ -296,7 +312,7 @@ async function main(): Promise<void> {
         let machine0 = machineCpu();
         await backends.sample(true);
         const pubCpu0 = cpuOf('self', true);
-        const pub = spawnSync(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
+        const pub = spawnSync(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), publishCli, 'publish', ...inputs, '--nats', natsUrl, '--stream', stream, '--partitions', String(partitions), '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8' });
         if (pub.status !== 0) throw new Error(pub.stderr);
         const published = JSON.parse(pub.stdout) as { flows: number; messages: number; bytes: number; seconds: number; perPartition: number[] };
         const pubCpu = cpuOf('self', true) - pubCpu0;
