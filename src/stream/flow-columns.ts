@@ -200,10 +200,11 @@ let narrow = new ArrayBuffer(4096);
  */
 export function decodeColumns(data: Uint8Array, where: string, schema: WireSchema): FlowTable {
   const widths = schema.layout === 'narrow-columns';
+  const layout = widths ? 'narrow-columns' : 'columns';
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   const need = (bytes: number, what: string): void => {
-    if (at + bytes > data.byteLength) throw new UserError(`${where}: byte offset ${at}: the message ends inside ${what} (${data.byteLength} bytes; ${schema.layout} layout)`);
+    if (at + bytes > data.byteLength) throw new UserError(`${where}: byte offset ${at}: the message ends inside ${what} (${data.byteLength} bytes; ${layout} layout)`);
   };
   const u32 = (what: string): number => {
     need(4, what);
@@ -295,7 +296,7 @@ export function decodeColumns(data: Uint8Array, where: string, schema: WireSchem
     const dict = strings(`the dictionary of column "${name}"`);
     return categoricalColumn(name, role, i32(n, `a code of column "${name}"`, dict.length), dict);
   });
-  if (at !== data.byteLength) throw new UserError(`${where}: byte offset ${at}: ${data.byteLength - at} bytes after the last column (${schema.layout} layout; does the header's column list match?)`);
+  if (at !== data.byteLength) throw new UserError(`${where}: byte offset ${at}: ${data.byteLength - at} bytes after the last column (${layout} layout; does the header's column list match?)`);
   // rows without an origin: the message and the row's number, so alert keys stay deterministic
   let own = -1;
   for (let r = 0; r < n; r++) {
