@@ -17,7 +17,8 @@
  * comparisons on the same flows and servers; a worker reads only the wire layouts its build knows).
  * The workers run with --no-publish unless STREAM_BENCH_RESULTS=1 (then each alert and finding is
  * also published to <prefix>.alerts/.findings, as `netsentinel stream` does by default).
- * STREAM_BENCH_ANALYZE=0 skips the analyze peer.
+ * STREAM_BENCH_ANALYZE=0 skips the analyze peer. STREAM_BENCH_JSON=1 adds the figures as one JSON
+ * line at the end (what `npm run bench -- stream` reads, stream-rows.ts).
  *
  * After the one-worker run, the same messages are read back from the stream and decoded and scored
  * in the bench's own process (the worker's decode and BatchScorer, the stream verb's default
@@ -353,6 +354,34 @@ async function main(): Promise<void> {
         results.push({ mode, workers, rate, seconds, workerCpu: sum, flows: published.flows, others: (prefill ? 0 : pubCpu) + (natsPid ? natsCpu : 0) + pgCpu, elsewhere: Math.max(0, machine - ours), p50: stats.map((s) => s.latencyP50Ms).join('/'), p99: stats.map((s) => s.latencyP99Ms).join('/') });
       }
     summary(results, scoredAlone);
+    // STREAM_BENCH_JSON=1: the figures as one JSON line last, for `npm run bench` (stream-rows.ts)
+    if (process.env.STREAM_BENCH_JSON === '1') {
+      const of = (mode: Mode, workers: number): RunResult | undefined => results.find((r) => r.mode === mode && r.workers === workers);
+      const e1 = of('end-to-end', 1);
+      const e2 = of('end-to-end', 2);
+      const c1 = of('prefill', 1);
+      const c2 = of('prefill', 2);
+      console.log(
+        JSON.stringify({
+          cores: availableParallelism(),
+          analyze_flows_per_s: analyzeRate,
+          e2e_1_flows_per_s: e1?.rate,
+          e2e_2_flows_per_s: e2?.rate,
+          consume_1_flows_per_s: c1?.rate,
+          consume_2_flows_per_s: c2?.rate,
+          e2e_1_flows_per_worker_cpu_s: e1 && e1.flows / e1.workerCpu,
+          consume_1_flows_per_worker_cpu_s: c1 && c1.flows / c1.workerCpu,
+          scoring_alone_flows_per_cpu_s: scoredAlone,
+          e2e_1_p50_ms: e1 && Number(e1.p50),
+          e2e_1_p99_ms: e1 && Number(e1.p99),
+          e2e_1_others_cpu_s: e1?.others,
+          e2e_2_cores_busy: e2 && (e2.workerCpu + e2.others + e2.elsewhere) / e2.seconds,
+          e2e_2_rest_of_machine_cpu_s: e2?.elsewhere,
+          consume_2_rest_of_machine_cpu_s: c2?.elsewhere,
+          load_average_1m: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+        }),
+      );
+    }
   } finally {
     for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
