@@ -480,7 +480,7 @@ async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: 
   const last = scorer.finish(Date.now());
   alerts += last.alerts.length;
   const c = process.cpuUsage(c0);
-  const gcs = gc.stop();
+  const gcs = await gc.stop();
   const cpu = (c.user + c.system) / 1e6;
   console.log(
     `  scoring alone in this process (the same ${all.length - warmMessages} messages read back after the ${warmMessages} of the warm-up, decode + rules + scores + alerts, no bus or store): ${flows} flows, ${alerts} alerts (the worker: ${workerAlerts}) in ${cpu.toFixed(2)} CPU s = ` +
@@ -489,8 +489,11 @@ async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: 
   return flows / cpu;
 }
 
-/** Garbage collections from now to stop(): count and pause milliseconds per kind. */
-function gcWatch(): { stop(): string } {
+/**
+ * Garbage collections from now to stop(): count and pause milliseconds per kind. Node hands the
+ * observer its entries a little later (a task after the collection), so stop() waits for them.
+ */
+function gcWatch(): { stop(): Promise<string> } {
   const names: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental' };
   const seen = new Map<string, { n: number; ms: number }>();
   const obs = new PerformanceObserver((list) => {
@@ -504,7 +507,8 @@ function gcWatch(): { stop(): string } {
   });
   obs.observe({ entryTypes: ['gc'] });
   return {
-    stop() {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 100));
       obs.disconnect();
       return [...seen].map(([k, s]) => `${s.n} ${k} ${Math.round(s.ms)} ms`).join(', ') || 'none';
     },
