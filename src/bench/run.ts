@@ -16,6 +16,7 @@
  *   read-throughput     CSV reading speed (tokenizer, number parsing, whole reader)
  *   rules-throughput    the behavioural rule engine vs a pandas rendering (rules-throughput-peer.py)
  *   stream-throughput   publish → stream worker(s) → store on NATS + PostgreSQL, vs analyze on the same flows
+ *                       (its figures are also the table's stream rows: `npm run bench -- stream`)
  *   baseline-scoring    µs per flow of scoring with a baseline, per detector and stage, vs scikit-learn
  *   store-bench         CPU of saving an alerts.jsonl's alerts to the SQLite store, fresh and again (ARGS: ALERTS.jsonl [copies])
  */
@@ -29,6 +30,7 @@ import { availableParallelism } from 'node:os';
 import { sharedRoot } from '../testing/shared-data.js';
 import { timeAnalyzeCommand, timePeerCommand } from './analyze-command.js';
 import { serviceRows } from './service-rows.js';
+import { streamRows } from './stream-rows.js';
 import { writeWideMulticlass } from './wide-multiclass-data.js';
 
 type Json = Record<string, number | string | null | undefined>;
@@ -114,6 +116,11 @@ function errs(...js: Json[]): void {
 }
 
 const COMPARISONS: Record<string, () => void> = {
+  // streaming (src/bench/stream-throughput.ts): needs nats-server and PostgreSQL on 127.0.0.1:5432 (database test)
+  stream: () => {
+    const r = spawnSync(process.execPath, [join(here, 'stream-throughput.js'), '6', '8', '1000'], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26, env: { ...process.env, STREAM_BENCH_JSON: '1' } });
+    streamRows(add, notes, r.stdout, r.stderr);
+  },
   // the HTTP service (src/bench/service-bench.ts): wrk on loopback, our server and the Flask peer each on one core
   service: () => serviceRows(add, notes, spawnSync(process.execPath, [join(here, 'service-bench.js')], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 }).stdout),
   'intel-feeds': () => {
@@ -408,7 +415,7 @@ function main(): void {
     process.exit(2);
   }
   // the foundation's targets first, then the model zoo, then the main job
-  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'packet-detectors', 'live-capture', 'service'];
+  const ORDER = ['gbdt-nslkdd', 'gbdt-wide', 'rf-nslkdd', 'iforest-nslkdd', 'cic', 'unsupervised-nslkdd', 'supervised-nslkdd', 'dbscan-cic', 'analyze', 'intel-feeds', 'packets', 'packet-detectors', 'live-capture', 'service', 'stream'];
   const words = process.argv.slice(2).filter((w) => !w.startsWith('--'));
   const chosen = ORDER.filter((k) => k in COMPARISONS && (!words.length || words.some((w) => k.includes(w))));
   const peerState = peerAvailable();

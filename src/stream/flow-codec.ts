@@ -23,8 +23,8 @@ export interface WireSchema {
   readonly format: string;
   readonly normalClass?: string;
   readonly defaultTarget?: string;
-  /** the body: JSON lines (absent), or binary columns (flow-columns.ts, what publish sends) */
-  readonly layout?: 'columns';
+  /** the body: JSON lines (absent), or binary columns (flow-columns.ts: "narrow-columns" is what publish sends, "columns" its f64-only predecessor) */
+  readonly layout?: 'columns' | 'narrow-columns';
   /** [name, 'n' (numeric) | 'c' (categorical), role] */
   readonly columns: readonly (readonly [string, 'n' | 'c', ColumnRole])[];
 }

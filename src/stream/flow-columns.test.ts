@@ -9,8 +9,11 @@ import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { categoricalFrom, numericColumn, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
-import { decodeFlows, encodeRowCompact, schemaOf } from './flow-codec.js';
+import { decodeFlows, encodeRowCompact, schemaOf, type WireSchema } from './flow-codec.js';
 import { decodeColumns, encodeColumns } from './flow-columns.js';
+
+/** the schema header publish sends with encodeColumns' messages */
+const wire = (t: FlowTable): WireSchema => ({ ...schemaOf(t), layout: 'narrow-columns' });
 
 function cells(t: FlowTable, rows?: readonly number[]): unknown {
   const at = rows ?? Array.from({ length: t.rowCount }, (_, r) => r);
@@ -36,7 +39,7 @@ const handMade: FlowTable = {
 };
 
 test('rows of a table encode to columns that decode to exactly those rows', () => {
-  const schema = schemaOf(handMade);
+  const schema = wire(handMade);
   for (const rows of [[0, 1, 2, 3], [3, 1], [2]]) {
     const t = decodeColumns(encodeColumns(handMade, rows), 'm#1', schema);
     assert.equal(t.rowCount, rows.length);
@@ -48,7 +51,7 @@ test('rows of a table encode to columns that decode to exactly those rows', () =
 
 test('a real CIC-IDS2017 file through columns gives the table JSON rows give', { skip: skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv') }, async () => {
   const table = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'Portscan_2500.csv') as string], { warn: () => undefined });
-  const schema = schemaOf(table);
+  const schema = wire(table);
   const rows = Array.from({ length: 300 }, (_, i) => i * 7);
   const fromColumns = decodeColumns(encodeColumns(table, rows), 'm#1', schema);
   const fromJson = decodeFlows(rows.map((r) => encodeRowCompact(table, r)).join('\n'), 'm#1', schema);
@@ -57,7 +60,7 @@ test('a real CIC-IDS2017 file through columns gives the table JSON rows give', {
 });
 
 test('a cut or padded message is refused naming the byte offset', () => {
-  const schema = schemaOf(handMade);
+  const schema = wire(handMade);
   const bytes = encodeColumns(handMade, [0, 1, 2, 3]);
   const refused = (data: Uint8Array, message: RegExp): void => assert.throws(() => decodeColumns(data, 'flows.p0#5', schema), (e: unknown) => e instanceof UserError && message.test(e.message));
   refused(bytes.subarray(0, 2), /^flows\.p0#5: byte offset 0: the message ends inside the row count/);
@@ -68,3 +71,116 @@ test('a cut or padded message is refused naming the byte offset', () => {
   // a schema with one column fewer than the message: said, not read askew
   assert.throws(() => decodeColumns(bytes, 'flows.p0#5', { ...schema, columns: schema.columns.slice(0, 3) }), /bytes after the last column/);
 });
+
+/** numbers at each width's edges, and the ones only f64 holds (fractions, -0, NaN, ±Infinity, beyond int32) */
+const edges: number[][] = [
+  [0, 1, 255, 7],
+  [0, 256, -1, 255],
+  [-32768, 32767, 0, 1],
+  [-32769, 0, 0, 0],
+  [32768, 2 ** 31 - 1, -(2 ** 31), 0],
+  [2 ** 31, 0, 0, 0],
+  [0, -0, 0, 0],
+  [0, NaN, 0, 0],
+  [Infinity, 0, 0, 0],
+  [0.5, 0, 0, 0],
+  [-(2 ** 31) - 1, 0, 0, 0],
+];
+/** the width byte encodeColumns should choose for each of `edges` (0 f64, 1 u8, 2 i16, 3 i32) */
+const expectedWidth = [1, 2, 2, 3, 3, 0, 0, 0, 0, 0, 0];
+
+function edgeTable(): FlowTable {
+  return {
+    rowCount: 4,
+    format: 'csv',
+    columns: [...edges.map((v, i) => numericColumn(`n${i}`, 'feature', Float64Array.from(v))), categoricalFrom('Src IP', 'meta', ['10.0.0.1', null, '10.0.0.2', '10.0.0.1'])],
+    origin: { files: ['a.csv'], file: Int32Array.from([0, 0, 0, 0]), line: Float64Array.from([2, 3, 4, 5]) },
+  };
+}
+
+test('narrow columns: each numeric column in the narrowest exact width, decoded to the very same doubles (-0 and NaN included)', () => {
+  const t = edgeTable();
+  const bytes = encodeColumns(t, [0, 1, 2, 3]);
+  const back = decodeColumns(bytes, 'm#1', wire(t));
+  t.columns.forEach((c, i) => {
+    const b = back.columns[i];
+    if (c.kind !== 'numeric' || b.kind !== 'numeric') return;
+    for (let r = 0; r < 4; r++) assert.ok(Object.is(b.values[r], c.values[r]), `column ${c.name} row ${r}: ${b.values[r]} for ${c.values[r]}`);
+  });
+  // the width bytes, read where the layout puts them: after the origin, one per numeric column
+  let at = 4 + 4 + 4 + 'a.csv'.length + 4 * 4 + 4 * 8;
+  const widths: number[] = [];
+  for (const v of edges) {
+    widths.push(bytes[at]);
+    at += 1 + 4 * [8, 1, 2, 4][bytes[at]];
+    void v;
+  }
+  assert.deepEqual(widths, expectedWidth);
+  // a subset of rows is narrowed on its own values: rows 2 and 3 of column n2 (0, 1) fit a u8
+  // (after n0 as u8 and n1, -1 and 255, as i16)
+  const sub = encodeColumns(t, [2, 3]);
+  assert.equal(sub[4 + 4 + 4 + 'a.csv'.length + 2 * 4 + 2 * 8 + (1 + 2) + (1 + 4)], 1);
+  assert.equal(decodeColumns(sub, 'm#2', wire(t)).columns[2].kind === 'numeric' && [...(decodeColumns(sub, 'm#2', wire(t)).columns[2] as { values: Float64Array }).values].join(), '0,1');
+});
+
+test('narrow columns: a message of the CIC sample is less than half its f64 size, and decodes to the rows', { skip: skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv') }, async () => {
+  const table = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'Portscan_2500.csv') as string], { warn: () => undefined });
+  const rows = Array.from({ length: 250 }, (_, i) => i * 9);
+  const bytes = encodeColumns(table, rows);
+  const f64 = encodeF64Columns(table, rows);
+  assert.ok(bytes.length < f64.length / 2, `${bytes.length} bytes narrow, ${f64.length} as f64`);
+  assert.deepEqual(cells(decodeColumns(bytes, 'm#1', wire(table))), cells(table, rows));
+  // and the f64 layout of earlier publishers still reads, to the same rows
+  assert.deepEqual(cells(decodeColumns(f64, 'm#1', { ...schemaOf(table), layout: 'columns' })), cells(table, rows));
+});
+
+test('narrow columns: an unknown width byte is refused naming its offset', () => {
+  const t = edgeTable();
+  const bytes = encodeColumns(t, [0, 1, 2, 3]);
+  const at = 4 + 4 + 4 + 'a.csv'.length + 4 * 4 + 4 * 8;
+  bytes[at] = 9;
+  assert.throws(
+    () => decodeColumns(bytes, 'flows.p1#3', wire(t)),
+    (e: unknown) => e instanceof UserError && e.message === `flows.p1#3: byte offset ${at}: the width of column "n0" is 9, not 0 to 3 (narrow-columns layout)`,
+  );
+});
+
+test('the f64 "columns" layout of earlier publishers: the hand-made table reads back whole', () => {
+  const t = decodeColumns(encodeF64Columns(handMade, [0, 1, 2, 3]), 'm#1', { ...schemaOf(handMade), layout: 'columns' });
+  assert.deepEqual(cells(t), cells(handMade));
+});
+
+/** The "columns" layout as publishers before narrow widths wrote it (every number f64), written out here by its specification. */
+function encodeF64Columns(t: FlowTable, rows: readonly number[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const u32 = (v: number): void => void parts.push(new Uint8Array(Uint32Array.of(v).buffer));
+  const list = (items: readonly string[]): void => {
+    u32(items.length);
+    for (const s of items) {
+      const b = new TextEncoder().encode(s);
+      u32(b.length);
+      parts.push(b);
+    }
+  };
+  u32(rows.length);
+  const files = [...new Set(rows.map((r) => t.origin!.file[r]))];
+  list(files.map((f) => t.origin!.files[f]));
+  parts.push(new Uint8Array(Int32Array.from(rows, (r) => files.indexOf(t.origin!.file[r])).buffer));
+  parts.push(new Uint8Array(Float64Array.from(rows, (r) => t.origin!.line[r]).buffer));
+  for (const c of t.columns) {
+    if (c.kind === 'numeric') {
+      parts.push(new Uint8Array(Float64Array.from(rows, (r) => c.values[r]).buffer));
+      continue;
+    }
+    const used = [...new Set(rows.map((r) => c.codes[r]).filter((k) => k >= 0))];
+    list(used.map((k) => c.dictionary[k]));
+    parts.push(new Uint8Array(Int32Array.from(rows, (r) => (c.codes[r] < 0 ? -1 : used.indexOf(c.codes[r]))).buffer));
+  }
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,16 +1,25 @@
 /**
  * Flows on the wire as columns of binary numbers: what `publish` sends (the schema header says
- * `layout: "columns"`). Reading JSON text cost the worker ~10 µs a flow (parsing ~85 numbers a
- * row, and the garbage of a row array each); these columns are copied into the table's typed
- * arrays as they are, so decoding is a memory copy and a few strings. JSON lines stay readable
- * (flow-codec.ts) for other programs and older messages.
+ * `layout: "narrow-columns"`, or `"columns"` for messages of earlier publishers, still read).
+ * Reading JSON text cost the worker ~10 µs a flow (parsing ~85 numbers a row, and the garbage of a
+ * row array each); these columns are copied into the table's typed arrays, so decoding is a memory
+ * copy (or a widening loop) and a few strings. JSON lines stay readable (flow-codec.ts) for other
+ * programs and older messages.
  *
  * Layout, little-endian, in the header's column order:
  *   u32 rows
  *   origin files: u32 count, then each as u32 byte length + UTF-8; i32 file[rows]; f64 line[rows]
- *   per column: numeric: f64 values[rows] (NaN and ±Infinity as they are);
+ *   per column: numeric: "narrow-columns": u8 width (0: f64, 1: u8, 2: i16, 3: i32), then
+ *                        values[rows] of that type; "columns": f64 values[rows] (no width byte)
  *               categorical: u32 dictionary size, each entry u32 byte length + UTF-8; i32 codes[rows] (-1 missing)
  * A message shorter or longer than that is refused naming the byte offset.
+ *
+ * Why narrow: most CIC-IDS2017 values are small integers (flags, counts, ports); as f64 a message
+ * of ~250 flows was ~190 KiB, which the NATS client reassembles from 64 KiB socket reads into
+ * growing buffers (~0.7 MB of allocations a message, the worker's main source of garbage
+ * collections) and nats-server and the publisher move byte by byte. A column is written in the
+ * narrowest of these types that holds every one of its values in the message exactly (integers;
+ * never -0, NaN or ±Infinity, which stay f64), so decoding gives the very same doubles.
  */
 import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
@@ -21,6 +30,25 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** the numeric column being written (reused: one per process, grown to the largest message) */
 let gather = new Float64Array(1024);
+
+/** width codes of a numeric column in "narrow-columns" (the byte before its values) */
+const F64 = 0;
+const U8 = 1;
+const I16 = 2;
+const I32 = 3;
+const WIDTH_BYTES = [8, 1, 2, 4];
+
+/** The narrowest width that holds rows `rows` of `v` exactly. */
+function widthOf(v: Float64Array, rows: ArrayLike<number>): number {
+  let w = U8;
+  for (let i = 0; i < rows.length; i++) {
+    const x = v[rows[i]];
+    // an int32 (x | 0 is x only for integers in range: not NaN, ±Infinity or a fraction), never -0
+    if ((x | 0) !== x || (x === 0 && 1 / x < 0)) return F64;
+    if (x < 0 || x > 255) w = x < -32768 || x > 32767 ? I32 : w === I32 ? I32 : I16;
+  }
+  return w;
+}
 
 /**
  * The message of rows `rows` of `t` (its columns in `schemaOf(t)` order). Two passes: the
@@ -57,10 +85,13 @@ export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array
   const fileBytes = strings(files);
   const listSize = (list: readonly Uint8Array[]): number => list.reduce((sum, b) => sum + 4 + b.length, 4);
   let size = 4 + listSize(fileBytes) + n * 4 + n * 8;
-  for (const c of t.columns) {
+  const widths = new Uint8Array(t.columns.length);
+  for (let ci = 0; ci < t.columns.length; ci++) {
+    const c = t.columns[ci];
     if (c.kind === 'numeric') {
       cats.push(undefined);
-      size += n * 8;
+      widths[ci] = widthOf(c.values, rows);
+      size += 1 + n * WIDTH_BYTES[widths[ci]];
       continue;
     }
     const dict: string[] = [];
@@ -109,13 +140,21 @@ export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array
   raw(line);
   t.columns.forEach((c, ci) => {
     if (c.kind === 'numeric') {
+      const w = widths[ci];
+      out[at++] = w;
+      const v = c.values;
+      if (w === U8) {
+        for (let i = 0; i < n; i++) out[at + i] = v[rows[i]];
+        at += n;
+        return;
+      }
       // gathered into reused scratch (typed stores), then copied: the message's offsets are unaligned
       if (gather.length < n) gather = new Float64Array(Math.max(n, gather.length * 2));
-      const g = gather;
-      const v = c.values;
+      const g = w === F64 ? gather : w === I16 ? new Int16Array(gather.buffer, 0, n) : new Int32Array(gather.buffer, 0, n);
       for (let i = 0; i < n; i++) g[i] = v[rows[i]];
-      out.set(new Uint8Array(g.buffer, 0, n * 8), at);
-      at += n * 8;
+      const bytes = n * WIDTH_BYTES[w];
+      out.set(new Uint8Array(gather.buffer, 0, bytes), at);
+      at += bytes;
     } else {
       list(cats[ci]!.dict);
       raw(cats[ci]!.codes);
@@ -124,7 +163,11 @@ export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array
   return out;
 }
 
-/** Bytes a row adds to a message of encodeColumns (its strings counted as if each were new). */
+/**
+ * Bytes a row adds to a message of encodeColumns at most (its strings counted as if each were new,
+ * its numbers as f64: publish cuts messages by this bound, so narrow widths never change where a
+ * message ends).
+ */
 export function columnsRowBytes(t: FlowTable, r: number): number {
   const shape = shapeOf(t.columns);
   let b = 12 + 8 * shape.numeric;
@@ -147,15 +190,21 @@ function shapeOf(columns: readonly Column[]): { numeric: number; categorical: Ca
   return s;
 }
 
+/** aligned copy of a narrow column's bytes before widening (reused: decoding is synchronous) */
+let narrow = new ArrayBuffer(4096);
+
 /**
- * The FlowTable of a columns message. `where` names the message in errors and is the origin file
- * of rows that carry none (their line: their row number from 1), as for JSON lines.
+ * The FlowTable of a columns message ("narrow-columns" when the schema says so, else f64
+ * "columns"). `where` names the message in errors and is the origin file of rows that carry none
+ * (their line: their row number from 1), as for JSON lines.
  */
 export function decodeColumns(data: Uint8Array, where: string, schema: WireSchema): FlowTable {
+  const widths = schema.layout === 'narrow-columns';
+  const layout = widths ? 'narrow-columns' : 'columns';
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   const need = (bytes: number, what: string): void => {
-    if (at + bytes > data.byteLength) throw new UserError(`${where}: byte offset ${at}: the message ends inside ${what} (${data.byteLength} bytes; columns layout)`);
+    if (at + bytes > data.byteLength) throw new UserError(`${where}: byte offset ${at}: the message ends inside ${what} (${data.byteLength} bytes; ${layout} layout)`);
   };
   const u32 = (what: string): number => {
     need(4, what);
@@ -181,14 +230,19 @@ export function decodeColumns(data: Uint8Array, where: string, schema: WireSchem
   // typed arrays copied out of the message (its buffer is the connection's, and unaligned) into
   // one memory block per message, 8-byte aligned slices of it: one allocation instead of one per
   // column (~90 off-heap buffers a message were a good part of the worker's garbage collection).
-  // The columns' data is at most the message's bytes; each slice is padded to 8 at most.
-  const arena = new ArrayBuffer(data.byteLength + 8 * (schema.columns.length + 2));
-  const arenaBytes = new Uint8Array(arena);
+  // Its size from the row count (read first) and the schema: i32 files, f64 lines, f64 per
+  // numeric column and i32 per categorical one, each slice padded to 8 at most.
+  let arena = new ArrayBuffer(0);
+  let arenaBytes = new Uint8Array(0);
   let free = 0;
-  const slice = (bytes: number): number => {
+  const take = (bytes: number): number => {
     const start = free;
-    arenaBytes.set(data.subarray(at, at + bytes), start);
     free = start + ((bytes + 7) & ~7);
+    return start;
+  };
+  const slice = (bytes: number): number => {
+    const start = take(bytes);
+    arenaBytes.set(data.subarray(at, at + bytes), start);
     at += bytes;
     return start;
   };
@@ -204,15 +258,45 @@ export function decodeColumns(data: Uint8Array, where: string, schema: WireSchem
     return v;
   };
   const n = u32('the row count');
+  let numeric = 0;
+  for (const c of schema.columns) if (c[1] === 'n') numeric++;
+  // the row count is the message's word until checked against its length: no block larger than
+  // the message's rows could fill (each row takes at least these bytes: origin, a byte or 8 per
+  // number, a code per category)
+  need(n * (12 + numeric * (widths ? 1 : 8) + (schema.columns.length - numeric) * 4), 'its rows');
+  arena = new ArrayBuffer(n * 12 + numeric * n * 8 + (schema.columns.length - numeric) * n * 4 + 8 * (schema.columns.length + 2));
+  arenaBytes = new Uint8Array(arena);
+  /** a "narrow-columns" numeric column: its width byte, then its values widened to f64 */
+  const numbers = (what: string): Float64Array => {
+    if (!widths) return f64(n, what);
+    need(1, `the width of ${what}`);
+    const w = data[at];
+    if (w > I32) throw new UserError(`${where}: byte offset ${at}: the width of ${what} is ${w}, not 0 to 3 (narrow-columns layout)`);
+    at++;
+    if (w === F64) return f64(n, what);
+    const bytes = n * WIDTH_BYTES[w];
+    need(bytes, what);
+    const out = new Float64Array(arena, take(n * 8), n);
+    if (w === U8) {
+      for (let i = 0; i < n; i++) out[i] = data[at + i];
+    } else {
+      if (narrow.byteLength < bytes) narrow = new ArrayBuffer(Math.max(bytes, narrow.byteLength * 2));
+      new Uint8Array(narrow, 0, bytes).set(data.subarray(at, at + bytes));
+      const src = w === I16 ? new Int16Array(narrow, 0, n) : new Int32Array(narrow, 0, n);
+      for (let i = 0; i < n; i++) out[i] = src[i];
+    }
+    at += bytes;
+    return out;
+  };
   const files = strings('the origin files');
   const file = i32(n, 'the origin file', files.length);
   const line = f64(n, 'the origin lines');
   const columns: Column[] = schema.columns.map(([name, kind, role]) => {
-    if (kind === 'n') return numericColumn(name, role, f64(n, `column "${name}"`));
+    if (kind === 'n') return numericColumn(name, role, numbers(`column "${name}"`));
     const dict = strings(`the dictionary of column "${name}"`);
     return categoricalColumn(name, role, i32(n, `a code of column "${name}"`, dict.length), dict);
   });
-  if (at !== data.byteLength) throw new UserError(`${where}: byte offset ${at}: ${data.byteLength - at} bytes after the last column (columns layout; does the header's column list match?)`);
+  if (at !== data.byteLength) throw new UserError(`${where}: byte offset ${at}: ${data.byteLength - at} bytes after the last column (${layout} layout; does the header's column list match?)`);
   // rows without an origin: the message and the row's number, so alert keys stay deterministic
   let own = -1;
   for (let r = 0; r < n; r++) {

@@ -57,7 +57,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   };
   for await (const batch of source.batches()) {
     const ff = flowFields(batch);
-    const schema = JSON.stringify({ ...schemaOf(batch), layout: 'columns' });
+    const schema = JSON.stringify({ ...schemaOf(batch), layout: 'narrow-columns' });
     const byPartition: number[][] = Array.from({ length: o.partitions }, () => []);
     const codePart = ff.srcIp ? new Int32Array(ff.srcIp.dictionary.length).fill(-1) : undefined;
     for (let r = 0; r < batch.rowCount; r++) {

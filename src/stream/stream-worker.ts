@@ -478,7 +478,7 @@ export function decodeFlowMessage(m: JsMsg): FlowTable {
     lastSchemaHeader = h;
     lastSchema = schema;
   }
-  if (schema?.layout === 'columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
+  if (schema?.layout === 'columns' || schema?.layout === 'narrow-columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
   return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
 }
 
