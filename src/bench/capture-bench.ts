@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { streamCaptureFlows } from '../packets/capture-flows.js';
 import { readPackets, type RawPacket } from '../testing/capture-writer.js';
 import { ReplayAddresses } from './replay-addresses.js';
+import type { BenchRow } from './bench-row.js';
 
 type Json = Record<string, number | string | null | undefined>;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -234,16 +235,6 @@ function timingsLine(stderr: string): string {
   return `${stages.map(([k, v]) => `${k} ${v}`).join(', ')}; total ${total?.[1] ?? '?'}, CPU ${cpu?.[1] ?? '?'}`;
 }
 
-export interface BenchRow {
-  what: string;
-  ours: number | string | null | undefined;
-  peer: number | string | null | undefined;
-  peerName: string;
-  better?: 'higher' | 'lower';
-  factor?: number;
-  atLeast?: number;
-  target?: string;
-}
 
 /** The packet comparisons, as rows of npm run bench's table. */
 export async function packetsComparison(shared: string, add: (r: BenchRow) => void, notes: string[], floodCount = 10_000_000): Promise<void> {

@@ -32,6 +32,7 @@ import { timeAnalyzeCommand, timePeerCommand } from './analyze-command.js';
 import { serviceRows } from './service-rows.js';
 import { streamRows } from './stream-rows.js';
 import { writeWideMulticlass } from './wide-multiclass-data.js';
+import type { BenchRow } from './bench-row.js';
 
 type Json = Record<string, number | string | null | undefined>;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,26 +86,13 @@ function peer(task: string, args: Record<string, string | number> = {}, script?:
   }
 }
 
-interface Row {
-  readonly what: string;
-  readonly ours: number | string | null | undefined;
-  readonly peer: number | string | null | undefined;
-  readonly peerName: string;
-  /** 'higher' = ours should be ≥ peer × factor; 'lower' = ours should be ≤ peer × factor */
-  readonly better?: 'higher' | 'lower';
-  readonly factor?: number;
-  /** an absolute floor instead (a stated figure, e.g. AUC ≥ 0.94): met when ours ≥ it */
-  readonly atLeast?: number;
-  readonly target?: string;
-}
-
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const notes: string[] = [];
 
 function num(x: unknown): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
-function add(r: Row): void {
+function add(r: BenchRow): void {
   rows.push(r);
 }
 function sum(...xs: unknown[]): number | undefined {
@@ -303,7 +291,7 @@ const COMPARISONS: Record<string, () => void> = {
     const r = spawnSync(process.execPath, [join(here, 'capture-bench.js'), 'compare', sharedRoot!], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const j = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { rows?: string; notes?: string };
     if (!j.rows) throw new Error((r.stderr || 'no output').trim().split('\n').slice(-2).join(' | '));
-    for (const row of JSON.parse(j.rows) as Row[]) add(row);
+    for (const row of JSON.parse(j.rows) as BenchRow[]) add(row);
     notes.push(...(JSON.parse(j.notes ?? '[]') as string[]));
   },
   'packet-detectors': () => {
@@ -388,7 +376,7 @@ function fmt(x: unknown): string {
   return x === undefined || x === null ? '—' : String(x);
 }
 
-function verdict(r: Row): string {
+function verdict(r: BenchRow): string {
   const o = num(r.ours);
   const p = num(r.peer);
   if (r.atLeast !== undefined && o !== undefined) return o >= r.atLeast ? 'met' : 'NOT met';

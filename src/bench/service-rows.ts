@@ -1,17 +1,8 @@
 /** The service benchmark's figures as rows of the `npm run bench` table (targets of issue 12). */
 import { availableParallelism } from 'node:os';
-export interface ServiceRow {
-  readonly what: string;
-  readonly ours: number | string | null | undefined;
-  readonly peer: number | string | null | undefined;
-  readonly peerName: string;
-  readonly better?: 'higher' | 'lower';
-  readonly factor?: number;
-  readonly atLeast?: number;
-  readonly target?: string;
-}
+import type { BenchRow } from './bench-row.js';
 
-export function serviceRows(add: (r: ServiceRow) => void, notes: string[], stdout: string): void {
+export function serviceRows(add: (r: BenchRow) => void, notes: string[], stdout: string): void {
   let j: Record<string, number | string | boolean | undefined>;
   try {
     j = JSON.parse(stdout.trim().split('\n').pop() ?? '');

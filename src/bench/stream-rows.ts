@@ -5,18 +5,9 @@
  * publisher on their cores) and the CPU the rest of the machine took, so a factor measured on a
  * machine with no core left is read as such.
  */
-export interface StreamRow {
-  readonly what: string;
-  readonly ours: number | string | null | undefined;
-  readonly peer: number | string | null | undefined;
-  readonly peerName: string;
-  readonly better?: 'higher' | 'lower';
-  readonly factor?: number;
-  readonly atLeast?: number;
-  readonly target?: string;
-}
+import type { BenchRow } from './bench-row.js';
 
-export function streamRows(add: (r: StreamRow) => void, notes: string[], stdout: string, stderr: string): void {
+export function streamRows(add: (r: BenchRow) => void, notes: string[], stdout: string, stderr: string): void {
   let j: Record<string, number | undefined>;
   try {
     j = JSON.parse(stdout.trim().split('\n').pop() ?? '');
