@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FIRED_P, unusualReasons } from './score-stage.js';
+import { Rng } from '../util/rng.js';
 
 /** the text as the score stage first wrote it */
 function plain(detectors: readonly string[], p: readonly Float64Array[], r: number): string {
@@ -14,13 +15,8 @@ function plain(detectors: readonly string[], p: readonly Float64Array[], r: numb
 }
 
 test('unusual-for reasons equal the plain text on every row: shared and distinct shares, many detectors, repeated names', () => {
-  let s = 0x2545f491;
-  const rnd = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const rng = new Rng(0x2545f491);
+  const rnd = (): number => rng.next();
   const rows = 20_000;
   const cases: string[][] = [['isolation-forest', 'autoencoder', 'one-class-svm'], ['a'], ['a', 'b', 'c', 'd', 'e'], ['x', 'y', 'x']];
   for (const detectors of cases) {
@@ -46,13 +42,8 @@ test('unusual-for reasons equal the plain text on every row: shared and distinct
 });
 
 test('unusual-for reasons equal the plain text in runs of equal numbers (the last share and text are reused)', () => {
-  let s = 0x1234567;
-  const rnd = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const rng = new Rng(0x1234567);
+  const rnd = (): number => rng.next();
   const rows = 20_000;
   const detectors = ['isolation-forest', 'autoencoder', 'one-class-svm'];
   // runs of 1–8 rows with one detector's p held, alternating between a few values (fired and not)
