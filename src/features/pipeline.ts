@@ -432,6 +432,11 @@ function indexOfTable(table: FlowTable): TableIndex {
  * made per batch (a slab per table was 47 MB per 65,536-flow capture batch, written once and read
  * from memory three times, and a new array per batch in a stream worker). Larger requests (a whole
  * table at once) keep a slab with their table, for the table's whole columns.
+ *
+ * The records compare the values array by identity, not by content: a caller that writes new values
+ * into the same array and transforms again must call releaseSliceLogs() first, or it gets the old
+ * rows' logged values. Every caller today hands over fresh arrays per batch (readers, the stream's
+ * per-message block, the flow scorer, which also releases after each batch).
  */
 const EMPTY = new Float64Array(0);
 
