@@ -109,3 +109,19 @@ test('a model trained on the CIC-IDS2017 CSVs recognises the SYN scan in synscan
   // measured 0.996 (1,986 of 1,994 flows) with the default model
   assert.ok(share >= 0.95, `share predicted Portscan: ${share}`);
 });
+
+test('flows refuses an output that is one of its captures, and the capture is left whole', { skip }, () => {
+  const cap = readFileSync(sharedPath('pcaps', 'http_ip4and6.pcapng') as string);
+  writeFileSync(join(dir, 'mine.pcapng'), cap);
+  for (const out of ['mine.pcapng', './mine.pcapng']) {
+    const r = cli(['flows', 'mine.pcapng', '-o', out]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /mine\.pcapng/);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+    assert.ok(readFileSync(join(dir, 'mine.pcapng')).equals(cap), `the capture was changed by -o ${out}`);
+  }
+  // a folder of captures given as the input: an output inside it that is one of them is refused too
+  const r = cli(['flows', dir, '-o', join(dir, 'mine.pcapng')]);
+  assert.equal(r.code, 2, r.err);
+  assert.ok(readFileSync(join(dir, 'mine.pcapng')).equals(cap));
+});

@@ -11,6 +11,7 @@ import { resolveInputs } from '../../sources/resolve-inputs.js';
 import { streamCaptureFlows, type CaptureFlowSummary } from '../../packets/capture-flows.js';
 import { formatFlows, headerLine, type FlowOutputFormat, type FlowRecordFormat } from '../../packets/flow-records.js';
 import { UserError } from '../../util/errors.js';
+import { guardOutputs } from '../output-guard.js';
 
 export const flows: Command = {
   spec: {
@@ -43,6 +44,8 @@ flows, skipped packets, evictions) goes to stderr.`,
     const rec = v.format as FlowRecordFormat;
     const fmt: FlowOutputFormat = v.json ? 'jsonl' : (v.outputFormat as FlowOutputFormat);
     if (fmt === 'tsv' && rec !== 'zeek') throw new UserError('flows: --output-format tsv is Zeek\'s log format; use it with --format zeek');
+    // `flows x.pcap -o x.pcap` replaced the capture with its flows: refused before anything is opened
+    await guardOutputs('flows', { data: args.positionals }, { files: [v.output as string] });
     const inputs = await resolveInputs(args.positionals);
     const total = inputs.some((i) => i.path === undefined) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
     const out = await openOutput(v.output as string, 'flows');
