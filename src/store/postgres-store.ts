@@ -51,9 +51,10 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
     throw new UserError(`cannot use the PostgreSQL store at ${safe}: ${(e as Error).message}`);
   }
   // rows of a saveAlerts chunk: [key, ts, signature, category, severity, src_ip, src_port, dest_ip,
-  // dest_port, proto, risk, reasons, record], in order (ids follow the array's order)
+  // dest_port, proto, risk, reasons, record], in order (ids follow the array's order); reasons null
+  // when they are the record's own netsentinel.reasons (taken from the record, not sent twice)
   const insertRows = `INSERT INTO ${schema}.alerts (key, run_id, ts, signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, risk, reasons, record)
-    SELECT r->>0, $1, r->>1, r->>2, r->>3, (r->>4)::int, r->>5, (r->>6)::int, r->>7, (r->>8)::int, r->>9, (r->>10)::float8, r->11, r->12
+    SELECT r->>0, $1, r->>1, r->>2, r->>3, (r->>4)::int, r->>5, (r->>6)::int, r->>7, (r->>8)::int, r->>9, (r->>10)::float8, COALESCE(NULLIF(r->11, 'null'::jsonb), r->12->'netsentinel'->'reasons'), r->12
     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
     ON CONFLICT (key) DO NOTHING`;
   return {
@@ -100,7 +101,9 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
         const parts: string[] = new Array(end - i);
         for (let j = i; j < end; j++) {
           const a = alerts[j];
-          const head = JSON.stringify([a.key, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, Number.isFinite(a.risk) ? a.risk : String(a.risk), a.reasons]);
+          // the same array as the record's (storedAlert's alerts): its JSON is in the record already
+          const inRecord = a.reasons === (a.record.netsentinel as { reasons?: unknown } | undefined)?.reasons;
+          const head = JSON.stringify([a.key, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, Number.isFinite(a.risk) ? a.risk : String(a.risk), inRecord ? null : a.reasons]);
           parts[j - i] = `${head.slice(0, -1)},${a.recordJson ?? JSON.stringify(a.record)}]`;
         }
         return `[${parts.join(',')}]`;

@@ -28,7 +28,11 @@ export function subjectPrefix(stream: string, prefix?: string): string {
 export async function openBus(url: string, verb: string, connectTimeoutMs = 3000): Promise<Bus> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url, timeout: connectTimeoutMs, name: `netsentinel-${verb}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    // noAsyncTraces: otherwise every request (each JetStream publish: one per flow message, one per
+    // result) captures two stack traces up front (a RequestError and a TimeoutError) in case it
+    // fails; errors keep their messages (all the verbs ever say of them, shortReason), only the
+    // caller's frames are missing from their stacks
+    nc = await connect({ servers: url, timeout: connectTimeoutMs, name: `netsentinel-${verb}`, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
   } catch (e) {
     throw new UserError(`${verb}: cannot reach NATS at ${url} (${shortReason(e)}); is nats-server running with JetStream (-js)?`);
   }

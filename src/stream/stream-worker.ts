@@ -6,7 +6,7 @@
  * Delivery is at least once, made exactly once in the results by keys:
  *   fetch message → decode → rules (in-memory, windowed per source) → score → flow alerts and the
  *   findings the rules closed → store (deduplicated by alert key) → publish to <prefix>.alerts /
- *   <prefix>.findings (JetStream msg id = alert key) → ack (acknowledged by the server).
+ *   <prefix>.findings (JetStream msg id = alert key) → ack (after the commit; see `ack` below).
  * A crash anywhere before the ack redelivers the message; redoing it stores and publishes nothing
  * new. The durable consumer allows one unacknowledged message (max_ack_pending 1), so a
  * partition's flows are scored in stream order even across a crash; parallelism comes from
@@ -316,9 +316,17 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // per subject filter, the last stream sequence this process committed: a message redelivered
   // after we committed it (it outlived ack_wait) is acknowledged again, not fed to the rules twice
   const committed = new Map<string, number>();
+  // A plain ack (one write, no reply awaited) while consuming: with max_ack_pending 1 the
+  // consumer's next message cannot come before the server has taken this ack, so waiting for its
+  // confirmation bought nothing but a round trip (a reply to parse, a timer, promises) per message.
+  // An ack that never arrives is the case of one that failed: redelivered after ack_wait and
+  // acknowledged then without rescoring (`committed`). While draining it is confirmed (ackAck),
+  // and the acks written before are flushed, so that the drain ends with every message it
+  // finished acknowledged on the server.
   const ack = async (m: JsMsg): Promise<void> => {
     try {
-      await m.ackAck();
+      if (o.signal.aborted) await m.ackAck();
+      else m.ack();
     } catch (e) {
       // NATS went away between commit and ack: the message comes back and is acknowledged then
       if (metrics) metrics.ackErrors++;
@@ -445,6 +453,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     watchConnection.stop();
     if (ticker) clearInterval(ticker);
   }
+  // the plain acks written before the drain began reach the server before the worker says it is
+  // done (bounded: with NATS away the flush would wait for its return; those acks are then lost
+  // like any failed one, the messages redelivered and found already stored)
+  await boundedFlush(o.bus, ACK_FLUSH_MS);
   // drain: the open episodes become findings, as at the end of analyze's input
   const last = scorer.finish(Date.now());
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
@@ -516,6 +528,15 @@ async function rebuild(
   } finally {
     await oc.delete().catch(() => undefined);
   }
+}
+
+/** longest the drain waits for the acks written before it to reach the server */
+const ACK_FLUSH_MS = 2000;
+
+async function boundedFlush(bus: Bus, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([bus.nc.flush().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** most messages committed in one group (one store transaction) */
