@@ -66,6 +66,38 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   });
 }
 
+for (const backend of ['sqlite', 'postgres'] as const) {
+  // the PostgreSQL insert takes an alert's reasons from its record when they are the record's own
+  // netsentinel.reasons (as storedAlert makes them), and sends them otherwise: both stored as given
+  test(`${backend}: the reasons stored are the alert's, whether or not its record holds the same array`, { skip: backend === 'postgres' ? pgSkip : false }, async () => {
+    const schema = `ns_test_reasons_${process.pid}`;
+    const loc = backend === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'ns-store-')), 'a.db') : `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+    const store = await openStore(loc);
+    try {
+      const id = await store.saveRun({ startedAt: '2026-11-21T00:00:00Z', finishedAt: '2026-11-21T00:00:01Z', inputs: ['x.csv'], flows: 3, alerts: 3, summary: {} });
+      const shared = ['one-class-svm p 0.999', 'rate "z" 4.1'];
+      const own = { ...alert('own', 0.9), reasons: shared, record: { event_type: 'alert', netsentinel: { risk: 0.9, reasons: shared } } };
+      const other = { ...alert('other', 0.9), reasons: ['given beside the record'], record: { event_type: 'alert', netsentinel: { reasons: ['in the record only'] } } };
+      const none = { ...alert('none', 0.9), reasons: [], record: { event_type: 'alert' } };
+      assert.deepEqual(await store.saveAlerts(id, [own, other, none]), { inserted: 3, duplicates: 0 });
+      const byKey = new Map((await store.listAlerts({})).map((a) => [a.key, a]));
+      assert.deepEqual(byKey.get('own')?.reasons, shared);
+      assert.deepEqual(byKey.get('other')?.reasons, ['given beside the record']);
+      assert.deepEqual(byKey.get('other')?.record, other.record);
+      assert.deepEqual(byKey.get('none')?.reasons, []);
+    } finally {
+      await store.close();
+      if (backend === 'postgres') {
+        const pg = (await import('pg')).default;
+        const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await c.end();
+      }
+    }
+  });
+}
+
 test('a store location that cannot be opened is a clear error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-store-bad-'));
   const file = join(dir, 'plain-file');
