@@ -109,7 +109,8 @@ export class GradientCriterion implements Criterion {
  * Friedman's TreeBoost (scikit-learn's GradientBoostingClassifier): the tree is a least-squares
  * fit to the negative gradient, so a split's gain is G_L²/(W_L+λ) + G_R²/(W_R+λ) - G²/(W+λ) with
  * row weights W where the Newton criterion has hessians H, and only the leaf values take the
- * hessian, as one Newton step -lr·G/(H+λ) over the leaf's rows. The difference matters for rare
+ * hessian, as one Newton step -lr·G/(H+λ) over the leaf's rows (gbdt.ts scales lr by Friedman's
+ * (K-1)/K for K > 2 classes). The difference matters for rare
  * classes: their rows keep large gradients but tiny hessians, which a Newton split discounts (and
  * min_child_weight on hessians forbids isolating), while a least-squares split sees them at full
  * size. min_child_weight then bounds the weight (row count) of a child.

@@ -175,6 +175,41 @@ test('least squares: leaf values are one Newton step over the leaf\'s own rows',
   for (let i = 0; i < 2; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-6 * Math.abs(want[i]), `leaf ${i}: ${got[i]} vs ${want[i]}`);
 });
 
+test('least squares, K classes: each leaf takes (K-1)/K of its Newton step (Friedman\'s Algorithm 6, scikit-learn); Newton trees take all of it', async () => {
+  // three classes of 100, 60 and 40 rows; x = the class plus noise, so one split isolates class 0
+  const rng = new Rng(3);
+  const counts = [100, 60, 40];
+  const n = 200;
+  const y = new Int32Array(n);
+  const data = new Float64Array(n * 2);
+  let i = 0;
+  for (let c = 0; c < 3; c++) for (let j = 0; j < counts[c]; j++, i++) {
+    y[i] = c;
+    data[i * 2] = c + 0.5 * rng.next();
+    data[i * 2 + 1] = rng.normal();
+  }
+  const X = matrix(n, 2, data);
+  const base = { n_estimators: 1, max_depth: 1, learning_rate: 1, reg_lambda: 0, class_weight: null, sampling: 'none' as const };
+  // tree 0 of round 0 fits output 0 from the prior: g = p0 - [y = 0], h = p0(1 - p0)
+  const p0 = counts[0] / n;
+  const newtonLeaves = (t: NonNullable<Awaited<ReturnType<typeof gradientBoosting.fit>>['trees']>): number[][] => {
+    const G = [0, 0];
+    const H = [0, 0];
+    for (let r = 0; r < n; r++) {
+      const side = X.data[r * 2 + t.feature[0]] <= t.threshold[0] ? 0 : 1;
+      G[side] += p0 - (y[r] === 0 ? 1 : 0);
+      H[side] += p0 * (1 - p0);
+    }
+    return [[-G[0] / H[0], -G[1] / H[1]], [t.value[t.left[0]], t.value[t.right[0]]]];
+  };
+  for (const [criterion, scale] of [['least_squares', 2 / 3], ['newton', 1]] as const) {
+    const s = await gradientBoosting.fit(X, y, 3, gradientBoosting.options({ ...base, split_criterion: criterion, min_child_weight: criterion === 'newton' ? 0.1 : 1 }), { seed: 1, threads: 1 });
+    assert.equal(s.trees!.feature[0], 0, `${criterion}: the split is on x`);
+    const [step, got] = newtonLeaves(s.trees!);
+    for (let k = 0; k < 2; k++) assert.ok(Math.abs(got[k] - scale * step[k]) < 1e-9 * Math.abs(step[k]), `${criterion} leaf ${k}: ${got[k]} vs ${scale} x ${step[k]}`);
+  }
+});
+
 test('--help-model says which class-weight default was chosen, and why, with the measured figures', () => {
   assert.equal(gradientBoosting.defaults.class_weight, 'balanced');
   assert.match(gradientBoosting.description, /class_weight=balanced is the default/);
