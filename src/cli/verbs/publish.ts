@@ -18,9 +18,10 @@ export const publish: Command = {
     summary: 'feed flows into NATS JetStream for streaming workers, partitioned by source IP',
     usage: 'DATA... --nats URL [options]',
     positionals: { min: 1, name: 'DATA (flow files, folders, globs or - for stdin)' },
-    description: `Flows are read as analyze reads them and published as JSON lines (one flow per line, with
-its file and line) to <prefix>.flows.<partition>, partition = FNV-1a hash of the source IP mod
---partitions. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
+    description: `Flows are read as analyze reads them and published in binary columns (each flow with its
+file and line; the schema in a header) to <prefix>.flows.<partition>, partition = FNV-1a hash of the
+source IP mod --partitions. A partition's rows wait for the next read batch's until a message holds
+--message-flows flows (through at most 4 batches), so messages stay full however the sources spread. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
 <prefix>.findings, where workers publish) are created when absent. Workers: 'netsentinel stream'.`,
     options: [
       { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },

@@ -1,0 +1,124 @@
+/**
+ * publish against the real NATS JetStream (127.0.0.1:4222): a partition that gets a few rows of each
+ * read batch still gets full messages (its rows wait for the next batches', at most `holdBatches`
+ * of them), every row arrives once, in order within its partition, and a message never holds two
+ * files' rows. The messages are read back from the stream and decoded as a worker decodes them.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { categoricalFrom, numericColumn, type FlowTable } from '../flows/table.js';
+import type { FlowSource } from '../analysis/flow-source.js';
+import { ensureStream, openBus, type Bus } from './nats-bus.js';
+import { publishFlows } from './publish-flows.js';
+import { partitionOf } from './partition.js';
+import { decodeColumns } from './flow-columns.js';
+import { SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
+import { reachable } from '../testing/local-services.js';
+
+const inCi = process.env.CI === 'true';
+const natsUp = await reachable(4222);
+const skip = !natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false;
+
+const PARTITIONS = 4;
+let bus: Bus | undefined;
+const streams: string[] = [];
+after(async () => {
+  if (bus) {
+    for (const s of streams) await bus.jsm.streams.delete(s).catch(() => undefined);
+    await bus.close();
+  }
+});
+
+/** Source addresses by partition: one busy source, and one quiet source in each other partition. */
+function addresses(): string[][] {
+  const by: string[][] = Array.from({ length: PARTITIONS }, () => []);
+  for (let i = 0; by.some((l) => l.length === 0); i++) {
+    const a = `10.1.${i >> 8}.${i & 255}`;
+    const p = partitionOf(a, PARTITIONS);
+    if (by[p].length === 0) by[p].push(a);
+  }
+  return by;
+}
+
+/** `batches` batches of 100 rows per file: 91 from the busy source, 3 from each quiet one. */
+function source(files: readonly string[], batches: number): { src: FlowSource; busy: number } {
+  const by = addresses();
+  const busy = 0;
+  const tables: FlowTable[] = [];
+  for (const f of files) {
+    for (let b = 0; b < batches; b++) {
+      const ips: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const k = i % 33;
+        ips.push(k < PARTITIONS && k !== busy ? by[k][0] : by[busy][0]);
+      }
+      const line = Float64Array.from({ length: 100 }, (_, i) => 2 + b * 100 + i);
+      tables.push({
+        rowCount: 100,
+        format: 'csv',
+        normalClass: 'BENIGN',
+        columns: [categoricalFrom('Src IP', 'meta', ips), numericColumn('Flow Duration', 'feature', line.map((x) => x * 10))],
+        origin: { files: [f], file: new Int32Array(100), line },
+      });
+    }
+  }
+  return { src: { inputs: [...files], batches: async function* () { yield* tables; } }, busy };
+}
+
+interface Got { partition: number; rows: { file: string; line: number; duration: number }[] }
+
+async function readBack(b: Bus, stream: string, prefix: string, count: number): Promise<Got[]> {
+  const out: Got[] = [];
+  for (let seq = 1; seq <= count; seq++) {
+    const m = await b.jsm.streams.getMessage(stream, { seq });
+    assert.ok(m, `message ${seq} is in the stream`);
+    const schema = JSON.parse(m.header.get(SCHEMA_HEADER)) as WireSchema;
+    const t = decodeColumns(m.data, m.subject, schema);
+    const dur = t.columns.find((c) => c.name === 'Flow Duration')!;
+    assert.equal(dur.kind, 'numeric');
+    out.push({
+      partition: Number(m.subject.slice(prefix.length + '.flows.'.length)),
+      rows: Array.from({ length: t.rowCount }, (_, r) => ({ file: t.origin!.files[t.origin!.file[r]], line: t.origin!.line[r], duration: dur.kind === 'numeric' ? dur.values[r] : NaN })),
+    });
+  }
+  return out;
+}
+
+test('publish fills a quiet partition\'s messages from later batches, keeps order, and never mixes files', { skip, timeout: 60_000 }, async () => {
+  bus ??= await openBus('nats://127.0.0.1:4222', 'test');
+  const stream = `NSTEST_${process.pid}_PUBFILL`;
+  const prefix = stream.toLowerCase();
+  streams.push(stream);
+  await ensureStream(bus, stream, prefix);
+  const files = ['monday.csv', 'tuesday.csv'];
+  const { src, busy } = source(files, 10);
+  const r = await publishFlows(bus, src, { prefix, partitions: PARTITIONS, maxFlows: 20 });
+  assert.equal(r.flows, 2000);
+  const got = await readBack(bus, stream, prefix, r.messages);
+  assert.equal(got.reduce((s, g) => s + g.rows.length, 0), 2000, 'every row once');
+  for (const g of got) {
+    assert.ok(g.rows.length <= 20, `a message of ${g.rows.length} flows, above --message-flows`);
+    assert.equal(new Set(g.rows.map((x) => x.file)).size, 1, 'a message holds one file\'s rows');
+    for (const x of g.rows) assert.equal(x.duration, x.line * 10, 'values travel with their row');
+  }
+  for (let p = 0; p < PARTITIONS; p++) {
+    const mine = got.filter((g) => g.partition === p);
+    for (const f of files) {
+      const lines = mine.flatMap((g) => g.rows).filter((x) => x.file === f).map((x) => x.line);
+      const sorted = [...lines].sort((a, b) => a - b);
+      assert.deepEqual(lines, sorted, `partition ${p}, ${f}: rows in input order`);
+    }
+    if (p === busy) continue;
+    // 3 rows per batch, 10 batches per file: the old publish sent 10 messages of 3 flows per file;
+    // held through at most 4 further batches, they go as 15 + 15 (two messages per file)
+    const perFile = files.map((f) => mine.filter((g) => g.rows[0].file === f));
+    for (const m of perFile) assert.deepEqual(m.map((g) => g.rows.length), [15, 15]);
+  }
+  // the busy partition: 91 rows per batch → full messages of 20, and its remainders join the next batch
+  const busyMsgs = got.filter((g) => g.partition === busy);
+  assert.ok(busyMsgs.filter((g) => g.rows.length < 20).length <= 2 * files.length, `busy partition: ${busyMsgs.map((g) => g.rows.length).join(' ')}`);
+
+  // publishing the same input again gives the same message ids: the stream stores nothing twice
+  const again = await publishFlows(bus, source(files, 10).src, { prefix, partitions: PARTITIONS, maxFlows: 20 });
+  assert.equal(again.duplicates, again.messages);
+});
