@@ -187,6 +187,8 @@ export class BucketRunner implements RuleRunner {
   private readonly episodes = new SlotObjects<Episode>();
   /** slots with an open episode: what activeSources and opened visit, instead of every group after every batch */
   private readonly open = new Set<number>();
+  /** open episodes per source id (the group's source, when it has one): activeSeverity without a scan */
+  private readonly openBySrc = new Map<number, number>();
 
   constructor(
     readonly rule: BucketRule,
@@ -610,7 +612,7 @@ export class BucketRunner implements RuleRunner {
       pend.triggerMs = now;
       pend.peak = level;
       this.episodes.set(s, pend);
-      this.open.add(s);
+      this.markOpen(s);
       this.setBit(s, HAS_EPISODE, true);
     }
   }
@@ -648,7 +650,7 @@ export class BucketRunner implements RuleRunner {
     ep.triggerMs = t;
     ep.peak = peak;
     this.episodes.set(s, ep);
-    this.open.add(s);
+    this.markOpen(s);
     this.clearWindow(s);
     this.setBit(s, HAS_EPISODE, true);
   }
@@ -717,7 +719,14 @@ export class BucketRunner implements RuleRunner {
   private close(s: number, evicted: boolean): void {
     const ep = this.episodes.get(s);
     this.episodes.set(s, null);
-    this.open.delete(s);
+    if (this.open.delete(s)) {
+      const src = this.st[s * this.stride + F_SRC];
+      if (src >= 0) {
+        const n = (this.openBySrc.get(src) as number) - 1;
+        if (n === 0) this.openBySrc.delete(src);
+        else this.openBySrc.set(src, n);
+      }
+    }
     this.setBit(s, HAS_EPISODE, false);
     this.clearWindow(s);
     if (ep === null) return;
@@ -745,6 +754,22 @@ export class BucketRunner implements RuleRunner {
 
   /** open episodes said once each (live use: the first line of a finding, as its threshold is crossed) */
   private readonly announced = new WeakSet<Episode>();
+
+  private markOpen(s: number): void {
+    this.open.add(s);
+    const src = this.st[s * this.stride + F_SRC];
+    if (src >= 0) this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
+  }
+
+  /** Whether the source with address id `srcId` is in an episode of this rule that is still open. */
+  inOpenEpisode(srcId: number): boolean {
+    return this.openBySrc.has(srcId);
+  }
+
+  /** Whether any open episode has a source. */
+  hasOpenSources(): boolean {
+    return this.openBySrc.size > 0;
+  }
 
   /** Slots with an open episode, in slot order (the order a scan of every slot visited them in). */
   private openSlots(): number[] {
@@ -864,6 +889,11 @@ export class BucketRunner implements RuleRunner {
         index.clear();
         for (let e = 0; e < n; e++) index.set(w[base + e * STRIDE], e);
       }
+    }
+    this.openBySrc.clear();
+    for (const s of this.open) {
+      const src = st[s * stride + F_SRC];
+      if (src >= 0) this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
     }
   }
 }
