@@ -57,12 +57,13 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
       // per address code, looked up once a batch: the open-episode p and the closed findings
       const perCode = new Float64Array(dict.length).fill(-1);
       const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
+      const anyActive = engine.hasActiveSources();
       for (let r = 0; r < batch.rowCount; r++) {
         const c = codes[r];
         if (c < 0) continue;
         if (perCode[c] < 0) {
           // asked per source, not a map of every open episode built after every batch (issue 13)
-          const severity = engine.activeSeverity(dict[c]);
+          const severity = anyActive ? engine.activeSeverity(dict[c]) : 0;
           perCode[c] = severity > 0 ? ruleP(severity) : 0;
           closedOf[c] = closedBySource.get(dict[c]);
         }
