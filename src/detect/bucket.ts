@@ -252,7 +252,9 @@ export class BucketRunner implements RuleRunner {
     }
     const st = this.st;
     const o = s * this.stride;
-    st.fill(0, o, o + this.stride);
+    // a loop, not st.fill(0, o, o + stride): fill with a range is a builtin call costing more than the
+    // few stores, once per group (a capture of one-off sources allocates a group per flow and rule)
+    for (let i = o, end = o + this.stride; i < end; i++) st[i] = 0;
     st[o + F_K1] = k1;
     st[o + F_K2] = k2;
     st[o + F_LAST] = -Infinity;
