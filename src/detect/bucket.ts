@@ -162,7 +162,7 @@ export class BucketRunner implements RuleRunner {
   private readonly leaky: boolean;
   private readonly stride: number;
   private readonly filter: (b: Batch, ok: Uint8Array) => void;
-  private readonly weigh: (b: Batch, r: number) => number;
+  private readonly weigh: (b: Batch, ok: Uint8Array, vals: Float64Array) => void;
   private readonly out: Finding[] = [];
   private readonly filterNotes = new Set<string>();
   private readonly track: readonly DistinctField[];
@@ -314,16 +314,8 @@ export class BucketRunner implements RuleRunner {
       vals.fill(0, 0, n);
       accumulatePart(b, distinct, 1, vals, ok);
     }
-    if (this.leaky) {
-      // the weight goes in `values`; a flow that weighs nothing never touches state
-      const vals = scratch.values;
-      for (let r = 0; r < n; r++) {
-        if (ok[r] === 0) continue;
-        const w = this.weigh(b, r);
-        if (w > 0) vals[r] = w;
-        else ok[r] = 0;
-      }
-    }
+    // the weight goes in `values`; a flow that weighs nothing never touches state
+    if (this.leaky) this.weigh(b, ok, scratch.values);
   }
 
   observe(b: Batch): void {
@@ -1031,33 +1023,50 @@ function accumulatePart(b: Batch, g: GroupField, radix: number, key: Float64Arra
   }
 }
 
-function compileWeight(spec: BucketSpec): (b: Batch, r: number) => number {
+/**
+ * A leaky bucket's weights, column by column: `vals[r]` gets the weight of every row with `ok[r]`
+ * set, and a row that weighs nothing is cleared from `ok` (it never touches state). One loop per
+ * batch rather than a function call per row.
+ */
+function compileWeight(spec: BucketSpec): (b: Batch, ok: Uint8Array, vals: Float64Array) => void {
   const w = spec.weight ?? {};
   const synWeight = w.failedSynWeight ?? 1;
   const windowS = spec.windowSeconds;
   const maxMean = w.maxMeanPacketBytes;
+  const spread = w.spreadOverDuration === true;
+  const put = (ok: Uint8Array, vals: Float64Array, r: number, weight: number): void => {
+    if (weight > 0) vals[r] = weight;
+    else ok[r] = 0;
+  };
   if (!w.packets) {
-    if (synWeight === 1) return () => 1;
-    return (b, r) => {
-      const f = b.flags[r];
+    return (b, ok, vals) => {
+      const flags = b.flags;
       const synKnown = (b.flagsKnown & FLAG_SYN) !== 0;
-      return f & FLAG_FAILED && (!synKnown || f & FLAG_SYN) ? synWeight : 1;
+      for (let r = 0; r < b.n; r++) {
+        if (ok[r] === 0) continue;
+        const f = flags[r];
+        put(ok, vals, r, synWeight !== 1 && f & FLAG_FAILED && (!synKnown || f & FLAG_SYN) ? synWeight : 1);
+      }
     };
   }
-  return (b, r) => {
-    if (!b.fwdPackets) return 0;
-    const pk = b.fwdPackets[r];
-    if (!(pk > 0)) return 0;
-    if (maxMean !== undefined && b.fwdBytes) {
-      const bytes = b.fwdBytes[r];
-      if (bytes / pk > maxMean) return 0;
+  return (b, ok, vals) => {
+    const packets = b.fwdPackets;
+    const bytes = b.fwdBytes;
+    const duration = spread ? b.duration : null;
+    for (let r = 0; r < b.n; r++) {
+      if (ok[r] === 0) continue;
+      const pk = packets ? packets[r] : NaN;
+      if (!(pk > 0) || (maxMean !== undefined && bytes && bytes[r] / pk > maxMean)) {
+        ok[r] = 0;
+        continue;
+      }
+      let weight = pk;
+      if (duration) {
+        const d = duration[r];
+        if (d > windowS) weight *= windowS / d;
+      }
+      put(ok, vals, r, weight);
     }
-    let weight = pk;
-    if (w.spreadOverDuration && b.duration) {
-      const d = b.duration[r];
-      if (d > windowS) weight *= windowS / d;
-    }
-    return weight;
   };
 }
 
