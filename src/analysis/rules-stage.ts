@@ -50,20 +50,21 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
         list.push({ severity: f.severity, first, last });
         closedBySource.set(f.srcIp, list);
       }
-      const active = engine.activeSources();
       const out = new Float64Array(batch.rowCount);
-      if (!ff.srcIp || !(active.size || closedBySource.size)) return out;
+      if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
       const codes = ff.srcIp.codes;
       const dict = ff.srcIp.dictionary;
       // per address code, looked up once a batch: the open-episode p and the closed findings
       const perCode = new Float64Array(dict.length).fill(-1);
       const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
+      const anyActive = engine.hasActiveSources();
       for (let r = 0; r < batch.rowCount; r++) {
         const c = codes[r];
         if (c < 0) continue;
         if (perCode[c] < 0) {
-          const a = active.get(dict[c]);
-          perCode[c] = a ? ruleP(a.severity) : 0;
+          // asked per source, not a map of every open episode built after every batch (issue 13)
+          const severity = anyActive ? engine.activeSeverity(dict[c]) : 0;
+          perCode[c] = severity > 0 ? ruleP(severity) : 0;
           closedOf[c] = closedBySource.get(dict[c]);
         }
         let p = perCode[c];

@@ -87,6 +87,8 @@ export interface BucketSpec {
 /** What a rule is told about a closed episode, to word its finding. */
 export interface EpisodeView {
   readonly srcIp: string | null;
+  /** the source's address id (IpInterner, valid until the next compaction), -1 when there is none */
+  readonly srcId: number;
   readonly dstIp: string | null;
   readonly dstPort: number | null;
   readonly proto: number | null;
@@ -160,7 +162,7 @@ export class BucketRunner implements RuleRunner {
   private readonly leaky: boolean;
   private readonly stride: number;
   private readonly filter: (b: Batch, ok: Uint8Array) => void;
-  private readonly weigh: (b: Batch, r: number) => number;
+  private readonly weigh: (b: Batch, ok: Uint8Array, vals: Float64Array) => void;
   private readonly out: Finding[] = [];
   private readonly filterNotes = new Set<string>();
   private readonly track: readonly DistinctField[];
@@ -179,10 +181,14 @@ export class BucketRunner implements RuleRunner {
   private arenaBlocks = 0;
   private arenaHigh = 0;
   private readonly freeBlocks: number[] = [];
-  private readonly wins: (Float64Array | null)[] = [];
-  private readonly idx: (Map<number, number> | null)[] = [];
-  private readonly pending: (Episode | null)[] = [];
-  private readonly episodes: (Episode | null)[] = [];
+  private readonly wins = new SlotObjects<Float64Array>();
+  private readonly idx = new SlotObjects<Map<number, number>>();
+  private readonly pending = new SlotObjects<Episode>();
+  private readonly episodes = new SlotObjects<Episode>();
+  /** slots with an open episode: what activeSources and opened visit, instead of every group after every batch */
+  private readonly open = new Set<number>();
+  /** open episodes per source id (the group's source, when it has one): activeSeverity without a scan */
+  private readonly openBySrc = new Map<number, number>();
 
   constructor(
     readonly rule: BucketRule,
@@ -234,12 +240,6 @@ export class BucketRunner implements RuleRunner {
     const g = new Float64Array(n * this.stride);
     g.set(this.st);
     this.st = g;
-    for (let s = this.slots; s < n; s++) {
-      this.wins.push(null);
-      this.idx.push(null);
-      this.pending.push(null);
-      this.episodes.push(null);
-    }
     this.slots = n;
   }
 
@@ -252,7 +252,9 @@ export class BucketRunner implements RuleRunner {
     }
     const st = this.st;
     const o = s * this.stride;
-    st.fill(0, o, o + this.stride);
+    // a loop, not st.fill(0, o, o + stride): fill with a range is a builtin call costing more than the
+    // few stores, once per group (a capture of one-off sources allocates a group per flow and rule)
+    for (let i = o, end = o + this.stride; i < end; i++) st[i] = 0;
     st[o + F_K1] = k1;
     st[o + F_K2] = k2;
     st[o + F_LAST] = -Infinity;
@@ -281,10 +283,10 @@ export class BucketRunner implements RuleRunner {
     if (this.arenaMode && this.st[o + F_BITS] & HAS_WIN) this.freeBlocks.push(this.st[o + F_BLOCK]);
     this.table.delete(this.st[o + F_K1], this.st[o + F_K2]);
     this.st[o + F_BITS] = 0;
-    this.wins[s] = null;
-    this.idx[s] = null;
-    this.pending[s] = null;
-    this.episodes[s] = null;
+    this.wins.set(s, null);
+    this.idx.set(s, null);
+    this.pending.set(s, null);
+    this.episodes.set(s, null);
     this.freeSlots.push(s);
   }
 
@@ -312,16 +314,8 @@ export class BucketRunner implements RuleRunner {
       vals.fill(0, 0, n);
       accumulatePart(b, distinct, 1, vals, ok);
     }
-    if (this.leaky) {
-      // the weight goes in `values`; a flow that weighs nothing never touches state
-      const vals = scratch.values;
-      for (let r = 0; r < n; r++) {
-        if (ok[r] === 0) continue;
-        const w = this.weigh(b, r);
-        if (w > 0) vals[r] = w;
-        else ok[r] = 0;
-      }
-    }
+    // the weight goes in `values`; a flow that weighs nothing never touches state
+    if (this.leaky) this.weigh(b, ok, scratch.values);
   }
 
   observe(b: Batch): void {
@@ -386,7 +380,7 @@ export class BucketRunner implements RuleRunner {
 
   /** The array holding group s's window entries, and where they start in it. */
   private winArray(s: number): Float64Array {
-    return this.arenaMode ? this.arena : (this.wins[s] as Float64Array);
+    return this.arenaMode ? this.arena : (this.wins.get(s) as Float64Array);
   }
 
   private winBase(o: number): number {
@@ -412,7 +406,7 @@ export class BucketRunner implements RuleRunner {
     } else {
       const w = new Float64Array(entries * STRIDE);
       w.set(this.st.subarray(o + F_E0, o + F_E0 + STRIDE));
-      this.wins[s] = w;
+      this.wins.set(s, w);
     }
     this.st[o + F_START] = 0;
     this.setBit(s, HAS_WIN, true);
@@ -430,7 +424,7 @@ export class BucketRunner implements RuleRunner {
     const value = this.ctx.scratch.values[r];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
-      (this.episodes[s] as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
+      (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
     const cutoff = now - this.windowMs;
@@ -454,7 +448,7 @@ export class BucketRunner implements RuleRunner {
       w = this.winArray(s);
       const base = this.winBase(o);
       let at = -1;
-      const index = this.idx[s];
+      const index = this.idx.get(s);
       if (index !== null) at = index.get(value) ?? -1;
       else {
         const n = st[o + F_LEN];
@@ -485,12 +479,12 @@ export class BucketRunner implements RuleRunner {
     w[q + 1] = t;
     w[q + 2] = rowFlags;
     w[q + 3] = dur;
-    const index = this.idx[s];
+    const index = this.idx.get(s);
     if (index !== null) index.set(value, n);
     else if (n + 1 > SCAN_LIMIT) {
       const m = new Map<number, number>();
       for (let e = 0; e <= n; e++) m.set(w[base + e * STRIDE], e);
-      this.idx[s] = m;
+      this.idx.set(s, m);
     }
     this.st[o + F_LEN] = n + 1;
     if (n + 1 > cap) this.trigger(s, b, r, now, n + 1);
@@ -504,7 +498,7 @@ export class BucketRunner implements RuleRunner {
     const now = st[o + F_LAST];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
-      (this.episodes[s] as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
+      (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
     const cap = this.rule.bucket.capacity;
@@ -564,7 +558,7 @@ export class BucketRunner implements RuleRunner {
     if (t < now) {
       weight -= (now - t) * this.leakPerMs;
       if (weight <= 0) {
-        const late = this.episodes[s];
+        const late = this.episodes.get(s);
         if (late !== null) late.addRow(b, r, t, 0, this.ctx.interner, true);
         return;
       }
@@ -573,7 +567,7 @@ export class BucketRunner implements RuleRunner {
       // drained: an episode is over, and what was in the bucket is gone
       if (st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
       if (st[o + F_BITS] & HAS_PENDING) {
-        this.pending[s] = null;
+        this.pending.set(s, null);
         this.setBit(s, HAS_PENDING, false);
       }
       if (st[o + F_COLD + C_FLOWS] > 0) this.resetCold(o);
@@ -581,7 +575,7 @@ export class BucketRunner implements RuleRunner {
     const level = st[o + F_LEVEL] + weight;
     st[o + F_LEVEL] = level;
     if (st[o + F_BITS] & HAS_EPISODE) {
-      const ep = this.episodes[s] as Episode;
+      const ep = this.episodes.get(s) as Episode;
       ep.addRow(b, r, t, weight, this.ctx.interner, true);
       if (level > ep.peak) ep.peak = level;
       return;
@@ -590,7 +584,7 @@ export class BucketRunner implements RuleRunner {
     const lim = this.ctx.limits;
     let pend: Episode | null = null;
     if (st[o + F_BITS] & HAS_PENDING) {
-      pend = this.pending[s] as Episode;
+      pend = this.pending.get(s) as Episode;
       pend.addRow(b, r, t, weight, this.ctx.interner, true);
     } else if (level > cap / 2) {
       // worth watching closely: keep the recent rows and who is involved from here on
@@ -598,7 +592,7 @@ export class BucketRunner implements RuleRunner {
       pend.absorb(st, o + F_COLD, st[o + F_COLD_FLAGS], st[o + F_COLD_UNTIMED] === 0, b);
       this.resetCold(o);
       pend.addRow(b, r, t, weight, this.ctx.interner, true);
-      this.pending[s] = pend;
+      this.pending.set(s, pend);
       this.setBit(s, HAS_PENDING, true);
     } else {
       countCold(st, o + F_COLD, b, r, weight);
@@ -606,12 +600,13 @@ export class BucketRunner implements RuleRunner {
       if (!b.hasTime) st[o + F_COLD_UNTIMED] = 1;
     }
     if (level > cap && pend !== null) {
-      this.pending[s] = null;
+      this.pending.set(s, null);
       this.setBit(s, HAS_PENDING, false);
       pend.promote(lim.maxTrackedDistinct);
       pend.triggerMs = now;
       pend.peak = level;
-      this.episodes[s] = pend;
+      this.episodes.set(s, pend);
+      this.markOpen(s);
       this.setBit(s, HAS_EPISODE, true);
     }
   }
@@ -648,7 +643,8 @@ export class BucketRunner implements RuleRunner {
     }
     ep.triggerMs = t;
     ep.peak = peak;
-    this.episodes[s] = ep;
+    this.episodes.set(s, ep);
+    this.markOpen(s);
     this.clearWindow(s);
     this.setBit(s, HAS_EPISODE, true);
   }
@@ -659,8 +655,8 @@ export class BucketRunner implements RuleRunner {
       if (this.arenaMode) {
         this.freeBlocks.push(this.st[o + F_BLOCK]);
         this.st[o + F_BLOCK] = -1;
-      } else this.wins[s] = null;
-      this.idx[s] = null;
+      } else this.wins.set(s, null);
+      this.idx.set(s, null);
       this.setBit(s, HAS_WIN, false);
     }
     if (!this.leaky) {
@@ -688,7 +684,7 @@ export class BucketRunner implements RuleRunner {
     const grown = new Float64Array(Math.min(maxEntries, Math.max(4, this.st[o + F_LEN] * 2)) * STRIDE);
     if (grown.length <= w.length) throw new Error('bucket window overflow');
     grown.set(w);
-    this.wins[s] = grown;
+    this.wins.set(s, grown);
   }
 
   private expireDistinct(s: number, cutoff: number): void {
@@ -706,7 +702,7 @@ export class BucketRunner implements RuleRunner {
     }
     if (keep === n) return;
     this.st[o + F_LEN] = keep;
-    const index = this.idx[s];
+    const index = this.idx.get(s);
     if (index !== null) {
       index.clear();
       for (let e = 0; e < keep; e++) index.set(w[base + e * STRIDE], e);
@@ -715,8 +711,16 @@ export class BucketRunner implements RuleRunner {
 
   /** Turn an open episode into a finding and empty the window (the slot stays). */
   private close(s: number, evicted: boolean): void {
-    const ep = this.episodes[s];
-    this.episodes[s] = null;
+    const ep = this.episodes.get(s);
+    this.episodes.set(s, null);
+    if (this.open.delete(s)) {
+      const src = this.st[s * this.stride + F_SRC];
+      if (src >= 0) {
+        const n = (this.openBySrc.get(src) as number) - 1;
+        if (n === 0) this.openBySrc.delete(src);
+        else this.openBySrc.set(src, n);
+      }
+    }
     this.setBit(s, HAS_EPISODE, false);
     this.clearWindow(s);
     if (ep === null) return;
@@ -732,6 +736,7 @@ export class BucketRunner implements RuleRunner {
     const proto = st[o + F_PROTO];
     return {
       srcIp: st[o + F_SRC] >= 0 ? interner.text(st[o + F_SRC]) : null,
+      srcId: st[o + F_SRC] >= 0 ? st[o + F_SRC] : -1,
       dstIp: st[o + F_DST] >= 0 ? interner.text(st[o + F_DST]) : null,
       dstPort: st[o + F_PORT] >= 0 ? st[o + F_PORT] : null,
       proto: proto >= 0 && proto !== 255 ? proto : null,
@@ -744,12 +749,33 @@ export class BucketRunner implements RuleRunner {
   /** open episodes said once each (live use: the first line of a finding, as its threshold is crossed) */
   private readonly announced = new WeakSet<Episode>();
 
+  private markOpen(s: number): void {
+    this.open.add(s);
+    const src = this.st[s * this.stride + F_SRC];
+    if (src >= 0) this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
+  }
+
+  /** Whether the source with address id `srcId` is in an episode of this rule that is still open. */
+  inOpenEpisode(srcId: number): boolean {
+    return this.openBySrc.has(srcId);
+  }
+
+  /** Whether any open episode has a source. */
+  hasOpenSources(): boolean {
+    return this.openBySrc.size > 0;
+  }
+
+  /** Slots with an open episode, in slot order (the order a scan of every slot visited them in). */
+  private openSlots(): number[] {
+    const slots = [...this.open];
+    return slots.length > 1 ? slots.sort((a, b) => a - b) : slots;
+  }
+
   opened(into: Finding[]): void {
-    const st = this.st;
-    const stride = this.stride;
-    for (let s = 0; s < this.high; s++) {
-      const ep = this.episodes[s];
-      if (!(st[s * stride + F_BITS] & HAS_EPISODE) || ep === null || this.announced.has(ep)) continue;
+    if (this.open.size === 0) return;
+    for (const s of this.openSlots()) {
+      const ep = this.episodes.get(s);
+      if (ep === null || this.announced.has(ep)) continue;
       this.announced.add(ep);
       const view = this.view(s, ep, false);
       const d = this.rule.describe(view);
@@ -758,11 +784,12 @@ export class BucketRunner implements RuleRunner {
   }
 
   activeSources(into: Map<string, ActiveRuleSource>): void {
+    if (this.open.size === 0) return;
     const st = this.st;
     const stride = this.stride;
-    for (let s = 0; s < this.high; s++) {
+    for (const s of this.openSlots()) {
       const o = s * stride;
-      if (!(st[o + F_BITS] & HAS_EPISODE) || this.episodes[s] === null || st[o + F_SRC] < 0) continue;
+      if (this.episodes.get(s) === null || st[o + F_SRC] < 0) continue;
       const ip = this.ctx.interner.text(st[o + F_SRC]);
       const a = into.get(ip);
       if (!a) into.set(ip, { severity: this.rule.severity, rules: [this.rule.id] });
@@ -851,12 +878,42 @@ export class BucketRunner implements RuleRunner {
       const base = this.winBase(o);
       const n = st[o + F_LEN];
       for (let e = 0; e < n; e++) w[base + e * STRIDE] = remap(w[base + e * STRIDE]);
-      const index = this.idx[s];
+      const index = this.idx.get(s);
       if (index !== null) {
         index.clear();
         for (let e = 0; e < n; e++) index.set(w[base + e * STRIDE], e);
       }
     }
+    this.openBySrc.clear();
+    for (const s of this.open) {
+      const src = st[s * stride + F_SRC];
+      if (src >= 0) this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
+    }
+  }
+}
+
+/**
+ * Objects only some groups have (an episode, a window array, a distinct index), by slot: null for
+ * the rest. The array grows only as far as the highest slot that ever held one; growing it with
+ * every slot (a push per group per rule, four times) was a visible share of the rules' time when
+ * most groups are one-off sources that never get an object.
+ */
+class SlotObjects<T> {
+  private readonly a: (T | null)[] = [];
+
+  get(s: number): T | null {
+    return s < this.a.length ? this.a[s] : null;
+  }
+
+  set(s: number, v: T | null): void {
+    const a = this.a;
+    if (s >= a.length) {
+      if (v === null) return;
+      while (a.length < s) a.push(null);
+      a.push(v);
+      return;
+    }
+    a[s] = v;
   }
 }
 
@@ -966,33 +1023,50 @@ function accumulatePart(b: Batch, g: GroupField, radix: number, key: Float64Arra
   }
 }
 
-function compileWeight(spec: BucketSpec): (b: Batch, r: number) => number {
+/**
+ * A leaky bucket's weights, column by column: `vals[r]` gets the weight of every row with `ok[r]`
+ * set, and a row that weighs nothing is cleared from `ok` (it never touches state). One loop per
+ * batch rather than a function call per row.
+ */
+function compileWeight(spec: BucketSpec): (b: Batch, ok: Uint8Array, vals: Float64Array) => void {
   const w = spec.weight ?? {};
   const synWeight = w.failedSynWeight ?? 1;
   const windowS = spec.windowSeconds;
   const maxMean = w.maxMeanPacketBytes;
+  const spread = w.spreadOverDuration === true;
+  const put = (ok: Uint8Array, vals: Float64Array, r: number, weight: number): void => {
+    if (weight > 0) vals[r] = weight;
+    else ok[r] = 0;
+  };
   if (!w.packets) {
-    if (synWeight === 1) return () => 1;
-    return (b, r) => {
-      const f = b.flags[r];
+    return (b, ok, vals) => {
+      const flags = b.flags;
       const synKnown = (b.flagsKnown & FLAG_SYN) !== 0;
-      return f & FLAG_FAILED && (!synKnown || f & FLAG_SYN) ? synWeight : 1;
+      for (let r = 0; r < b.n; r++) {
+        if (ok[r] === 0) continue;
+        const f = flags[r];
+        put(ok, vals, r, synWeight !== 1 && f & FLAG_FAILED && (!synKnown || f & FLAG_SYN) ? synWeight : 1);
+      }
     };
   }
-  return (b, r) => {
-    if (!b.fwdPackets) return 0;
-    const pk = b.fwdPackets[r];
-    if (!(pk > 0)) return 0;
-    if (maxMean !== undefined && b.fwdBytes) {
-      const bytes = b.fwdBytes[r];
-      if (bytes / pk > maxMean) return 0;
+  return (b, ok, vals) => {
+    const packets = b.fwdPackets;
+    const bytes = b.fwdBytes;
+    const duration = spread ? b.duration : null;
+    for (let r = 0; r < b.n; r++) {
+      if (ok[r] === 0) continue;
+      const pk = packets ? packets[r] : NaN;
+      if (!(pk > 0) || (maxMean !== undefined && bytes && bytes[r] / pk > maxMean)) {
+        ok[r] = 0;
+        continue;
+      }
+      let weight = pk;
+      if (duration) {
+        const d = duration[r];
+        if (d > windowS) weight *= windowS / d;
+      }
+      put(ok, vals, r, weight);
     }
-    let weight = pk;
-    if (w.spreadOverDuration && b.duration) {
-      const d = b.duration[r];
-      if (d > windowS) weight *= windowS / d;
-    }
-    return weight;
   };
 }
 

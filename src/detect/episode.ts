@@ -67,24 +67,23 @@ export class DistinctTally {
   }
 }
 
-/** A bounded sample of row indices: the first ones, or (ring mode) the most recent ones. */
+/**
+ * A bounded sample of row indices: the first ones, or (ring mode) the most recent ones. A plain
+ * array that fills as rows come: most episodes hold one or two rows, and a typed array of the full
+ * sample size per episode cost more to create than everything else an episode does.
+ */
 class RowSample {
-  private readonly rows: Float64Array;
-  private n = 0;
+  private readonly rows: number[] = [];
   private head = 0;
   constructor(
-    size: number,
+    private readonly cap: number,
     private ring: boolean,
-  ) {
-    this.rows = new Float64Array(Math.max(0, size));
-  }
+  ) {}
   add(row: number): void {
-    const cap = this.rows.length;
-    if (cap === 0) return;
-    if (this.n < cap) {
-      this.rows[(this.head + this.n) % cap] = row;
-      this.n++;
-    } else if (this.ring) {
+    const cap = this.cap;
+    if (cap <= 0) return;
+    if (this.rows.length < cap) this.rows.push(row);
+    else if (this.ring) {
       this.rows[this.head] = row;
       this.head = (this.head + 1) % cap;
     }
@@ -95,7 +94,8 @@ class RowSample {
   }
   list(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.n; i++) out.push(this.rows[(this.head + i) % this.rows.length]);
+    const n = this.rows.length;
+    for (let i = 0; i < n; i++) out.push(this.rows[(this.head + i) % n]);
     return out.sort((a, b) => a - b);
   }
 }
@@ -115,7 +115,8 @@ export const C_DUR_N = 10;
 export const COLD_FIELDS = 11;
 
 export function resetCold(c: Float64Array, o: number): void {
-  c.fill(0, o, o + COLD_FIELDS);
+  // a loop rather than fill(0, o, o + COLD_FIELDS): cheaper for 11 numbers, and this runs once per new group
+  for (let i = o; i < o + COLD_FIELDS; i++) c[i] = 0;
   c[o + C_FIRST] = Infinity;
   c[o + C_LAST] = -Infinity;
 }

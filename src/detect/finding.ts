@@ -88,8 +88,15 @@ export function compareFindings(a: Finding, b: Finding): number {
 /** Epoch milliseconds to ISO 8601, or null when there is no time. */
 export function isoTime(ms: number, hasTime: boolean): string | null {
   if (!hasTime || !Number.isFinite(ms)) return null;
-  return new Date(ms).toISOString();
+  // the last answer again: a finding asks for its first and last time, the same instant for a one-flow finding
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
+let lastIsoMs = NaN;
+let lastIso = '';
 
 /** "45 s", "12 min", "2.5 h": a span for a finding's sentence. */
 export function formatSpan(seconds: number | null): string {

@@ -250,14 +250,65 @@ export interface AddressClass {
   readonly range: string;
 }
 
+/**
+ * Every class an address can get, by number: RANGES in order, then unallocated IPv6, public and
+ * invalid. Shared objects, so classifying an address allocates nothing, and a caller can keep the
+ * number (a few bits) instead of the class (spoofing.ts keeps it in a flag word per address).
+ */
+const CLASSES: readonly AddressClass[] = [
+  ...RANGES.map((r) => ({ kind: r.kind, range: r.name })),
+  { kind: 'bogon', range: 'unallocated IPv6 space (outside 2000::/3)' },
+  { kind: 'public', range: '' },
+  { kind: 'invalid', range: 'not an IP address' },
+];
+const CLASS_UNALLOCATED_V6 = RANGES.length;
+const CLASS_PUBLIC = RANGES.length + 1;
+const CLASS_INVALID = RANGES.length + 2;
+
+/** How many class numbers there are (classIndex returns less than this). */
+export const ADDRESS_CLASS_COUNT = CLASSES.length;
+
+/** The IPv4 entries of RANGES as (mask, network, class number), in RANGES order. */
+const V4_RANGES = RANGES.flatMap((r, i) => (r.cidr.v === 4 ? [{ mask: prefixMask(r.cidr.prefix), net: r.cidr.base[3], cls: i }] : []));
+
+function prefixMask(prefix: number): number {
+  return prefix === 0 ? 0 : prefix >= 32 ? 0xffffffff : (~0 << (32 - prefix)) >>> 0;
+}
+
+/** The class number of `ip` (see addressClassAt); classifyAddress by number. */
+export function classIndex(ip: IpAddress | null): number {
+  if (!ip) return CLASS_INVALID;
+  if (ip.v === 4) return classIndexV4(ip.w[3]);
+  for (let i = 0; i < RANGES.length; i++) if (cidrContains(RANGES[i].cidr, ip)) return i;
+  if (!IPV6_GLOBAL.some((c) => cidrContains(c, ip))) return CLASS_UNALLOCATED_V6;
+  return CLASS_PUBLIC;
+}
+
+/**
+ * The class number of an IPv4 address given as the number parseIpv4 returns: the same answer as
+ * classIndex(parseIp(text)) without building an IpAddress (a typed array per address, most of
+ * the cost of classifying the sources of a capture).
+ */
+export function classIndexV4(v4: number): number {
+  for (const r of V4_RANGES) if ((v4 & r.mask) >>> 0 === r.net) return r.cls;
+  return CLASS_PUBLIC;
+}
+
+/** The class of a number from classIndex. */
+export function addressClassAt(i: number): AddressClass {
+  return CLASSES[i];
+}
+
+/** Whether the IPv4 address `v4` (a parseIpv4 number) lies in `block`: cidrContains without an IpAddress. */
+export function cidrContainsV4(block: Cidr, v4: number): boolean {
+  if (block.v !== 4) return false;
+  const mask = prefixMask(block.prefix);
+  return (v4 & mask) >>> 0 === (block.base[3] & mask) >>> 0;
+}
+
 /** The kind of range `ip` is in (IPv4-embedded IPv6 forms other than NAT64 are judged as IPv6). */
 export function classifyAddress(ip: IpAddress | null): AddressClass {
-  if (!ip) return { kind: 'invalid', range: 'not an IP address' };
-  for (const r of RANGES) if (cidrContains(r.cidr, ip)) return { kind: r.kind, range: r.name };
-  if (ip.v === 6 && !IPV6_GLOBAL.some((c) => cidrContains(c, ip))) {
-    return { kind: 'bogon', range: 'unallocated IPv6 space (outside 2000::/3)' };
-  }
-  return { kind: 'public', range: '' };
+  return CLASSES[classIndex(ip)];
 }
 
 /** Whether an address of this kind is looked up in a GeoIP database (only public ones are). */

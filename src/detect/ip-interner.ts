@@ -39,6 +39,11 @@ export class IpInterner {
     return id;
   }
 
+  /** The id of exactly this text, or -1 when it was never interned (nothing is added). */
+  idOf(s: string): number {
+    return this.index.get(s) ?? -1;
+  }
+
   text(id: number): string {
     return this.texts[id];
   }

@@ -44,6 +44,10 @@ export interface RuleRunner {
    * flows the rule's evidence while the scan is still going on.
    */
   activeSources?(into: Map<string, ActiveRuleSource>): void;
+  /** whether the source with this address id is in such an episode (what activeSources lists, for one source) */
+  inOpenEpisode?(srcId: number): boolean;
+  /** whether activeSources would list any source */
+  hasOpenSources?(): boolean;
   /**
    * Episodes that crossed the rule's capacity since the last call, each once, as a finding as it
    * stands now (still open: it closes later with the full count): a live capture prints them at once.

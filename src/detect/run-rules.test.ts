@@ -174,3 +174,32 @@ test('a condition the input cannot evaluate lets every flow through, and the sta
   const st = status.find((s) => s.ruleId === 'brute-force');
   assert.equal(st?.state === 'on' ? st.note : '', 'the input has no flow durations: every connection counts, short or not');
 });
+
+test('activeSeverity and hasActiveSources say what activeSources says, batch after batch, across compactions and closes', () => {
+  const engine = createRuleEngine({ limits: { maxInternedIps: 1000 } }, { geoip: null });
+  let checked = 0;
+  let sawActive = false;
+  for (let batch = 0; batch < 12; batch++) {
+    const t = batch * 40;
+    const flows: FlowSpec[] = [];
+    // a scanner active in batches 2..5 (then quiet for more than a window: its episode closes)
+    if (batch >= 2 && batch <= 5) for (let p = 0; p < 15; p++) flows.push(probe('10.66.0.6', '10.7.0.1', 2000 + batch * 20 + p, t + p / 20));
+    // bogon sources, a new one per batch: trigger rules open an episode at once
+    flows.push({ src: `2001:db8::${batch + 1}`, dst: '10.99.0.1', dport: 80, t });
+    // one-off sources that push the address table past its limit (compactions re-key the open episodes)
+    for (let i = 0; i < 600; i++) flows.push({ src: `10.${50 + (i >> 8)}.${batch}.${i & 255}`, dst: '10.99.0.1', dport: 443, t: t + i / 1000 });
+    flows.sort((a, b) => (a.t as number) - (b.t as number));
+    engine.observe(flowTable(flows));
+    const active = engine.activeSources();
+    assert.equal(engine.hasActiveSources(), active.size > 0, `batch ${batch}`);
+    if (active.size > 0) sawActive = true;
+    const asked = new Set([...flows.map((f) => f.src as string), ...active.keys(), '10.0.0.254']);
+    for (const ip of asked) {
+      assert.equal(engine.activeSeverity(ip), active.get(ip)?.severity ?? 0, `batch ${batch}, ${ip}`);
+      checked++;
+    }
+  }
+  assert.ok(sawActive);
+  assert.ok(checked > 2000);
+  assert.ok(engine.finish().inputNotes.some((n) => n.includes('compacted')));
+});

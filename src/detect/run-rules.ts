@@ -58,6 +58,14 @@ export interface RuleEngine {
   groups(): Record<string, number>;
   /** Sources in an open episode past a rule's capacity right now, with the most severe rule. */
   activeSources(): Map<string, ActiveRuleSource>;
+  /**
+   * For one source (address text as the batch wrote it): the most severe rule with an episode about
+   * it past its capacity right now, or 0 for none; what activeSources().get(ip)?.severity says,
+   * without building the map (a stream asks after every small batch while thousands are open).
+   */
+  activeSeverity(ip: string): number;
+  /** whether activeSources() would be empty */
+  hasActiveSources(): boolean;
   /** Episodes that crossed their threshold since the last call (still open), each once. */
   opened(): Finding[];
 }
@@ -223,6 +231,20 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       const out = new Map<string, ActiveRuleSource>();
       for (const e of active) (e.runner as RuleRunner).activeSources?.(out);
       return out;
+    },
+    activeSeverity(ip) {
+      const id = interner.idOf(ip);
+      if (id < 0) return 0;
+      let severity = 0;
+      for (const e of active) {
+        const r = e.runner as RuleRunner;
+        if (r.inOpenEpisode?.(id) && (severity === 0 || e.info.severity < severity)) severity = e.info.severity;
+      }
+      return severity;
+    },
+    hasActiveSources() {
+      for (const e of active) if ((e.runner as RuleRunner).hasOpenSources?.()) return true;
+      return false;
     },
     opened() {
       const out: Finding[] = [];

@@ -22,7 +22,7 @@ import type { Batch } from './batch.js';
 import { spanSeconds, type BucketRule, type EpisodeView } from './bucket.js';
 import { formatSpan } from './finding.js';
 import type { GeoIp } from './geoip.js';
-import { cidrContains, classifyAddress, parseCidr, parseIp, type Cidr } from './ip-address.js';
+import { addressClassAt, cidrContains, cidrContainsV4, classIndex, classIndexV4, parseCidr, parseIp, parseIpv4, type Cidr } from './ip-address.js';
 import type { IpInterner } from './ip-interner.js';
 import type { GeoPolicyConfig, SpoofingConfig } from './rules-config.js';
 
@@ -35,6 +35,9 @@ const NO_LOCATION = 16;
 const COUNTRY = 32;
 const NETWORK = 64;
 const ASN = 128;
+/** bits 8..12 of a flag word: the address's class number (ip-address.ts), for a finding's wording */
+const CLASS_SHIFT = 8;
+const CLASS_BITS = 31;
 
 /** Per-address flag words, computed on first use and forgotten when the address table is compacted. */
 export class AddressFlags {
@@ -79,17 +82,27 @@ export class AddressFlags {
     return f;
   }
 
+  /** The range an address is in, for a finding's sentence: from its flag word, without parsing it again. */
+  range(id: number, text: string | null): string {
+    if (id >= 0) return addressClassAt((this.of(id) >>> CLASS_SHIFT) & CLASS_BITS).range;
+    return addressClassAt(classIndex(parseIp(text ?? ''))).range;
+  }
+
   private compute(text: string): number {
-    const ip = parseIp(text);
-    const cls = classifyAddress(ip);
-    let f = 0;
-    if (cls.kind === 'bogon') f |= BOGON;
-    else if (cls.kind === 'loopback') f |= LOOPBACK;
-    else if (cls.kind === 'private' || cls.kind === 'shared' || cls.kind === 'link-local') f |= NON_PUBLIC;
-    if (!ip) return f;
-    if (this.internal.some((c) => cidrContains(c, ip))) f |= INTERNAL;
-    if (this.policyNets.some((c) => cidrContains(c, ip))) f |= NETWORK;
-    if (cls.kind === 'public' && !(f & INTERNAL) && this.lookupNeeded && this.geoip) {
+    // IPv4 (most addresses) is classified from its number: no IpAddress per address
+    const v4 = parseIpv4(text.trim());
+    const ip = v4 >= 0 ? null : parseIp(text);
+    const clsIndex = v4 >= 0 ? classIndexV4(v4) : classIndex(ip);
+    const kind = addressClassAt(clsIndex).kind;
+    let f = clsIndex << CLASS_SHIFT;
+    if (kind === 'bogon') f |= BOGON;
+    else if (kind === 'loopback') f |= LOOPBACK;
+    else if (kind === 'private' || kind === 'shared' || kind === 'link-local') f |= NON_PUBLIC;
+    if (v4 < 0 && !ip) return f;
+    const inside = (c: Cidr): boolean => (v4 >= 0 ? cidrContainsV4(c, v4) : cidrContains(c, ip as NonNullable<typeof ip>));
+    if (this.internal.some(inside)) f |= INTERNAL;
+    if (this.policyNets.some(inside)) f |= NETWORK;
+    if (kind === 'public' && !(f & INTERNAL) && this.lookupNeeded && this.geoip) {
       const loc = this.geoip.lookup(text);
       if (this.geoip.hasLocation && (loc === null || loc.latitude === null || loc.longitude === null)) f |= NO_LOCATION;
       if (loc?.countryCode && this.countries.has(loc.countryCode)) f |= COUNTRY;
@@ -176,7 +189,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
         return (f & LOOPBACK) !== 0 && b.dst !== null && b.dst[r] >= 0 && (flags.of(b.dst[r]) & LOOPBACK) === 0;
       },
       (v) => {
-        const range = classifyAddress(parseIp(v.srcIp ?? '')).range;
+        const range = flags.range(v.srcId, v.srcIp);
         return {
           reason: `${v.srcIp} is ${range}, which cannot be the source of traffic on a network, yet it sent ${flowsText(v)}; the address is forged or a host is misconfigured.`,
           evidence: { range },
@@ -199,7 +212,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
         return (f & NON_PUBLIC) !== 0 && (f & INTERNAL) === 0;
       },
       (v) => {
-        const range = classifyAddress(parseIp(v.srcIp ?? '')).range;
+        const range = flags.range(v.srcId, v.srcIp);
         return {
           reason: `${v.srcIp} is ${range} and not one of the internal networks, yet it arrived on the external side: ${flowsText(v)}.`,
           evidence: { range, internalNetworks: spoofing.internalNetworks.join(', ') },
