@@ -31,6 +31,12 @@ export interface SourceAggregation {
    */
   rows(findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number): IpRow[];
   /**
+   * rows() of the sources whose risk is at least `minRisk` (the same rows in the same order as
+   * rows() filtered), and how many rows rows() would give: the others' reasons, times and counts
+   * are never made. analyze reports only its risky sources, most often a small part of them all.
+   */
+  riskyRows(findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, minRisk: number): { rows: IpRow[]; sources: number };
+  /**
    * The rows of some sources (as rows() would give them, in the order asked), which are then
    * forgotten: a long-running consumer closes a source's window this way and keeps memory bounded.
    */
@@ -55,6 +61,35 @@ export function createSourceAggregation(): SourceAggregation {
   const detectorNumbers = new Map<string, number>();
   let batchDetectors: readonly string[] = [];
   let numberOf: number[] = [];
+  const rowsAtLeast = (findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, minRisk: number): { rows: IpRow[]; sources: number } => {
+    const bySource = new Map<string, Finding[]>();
+    for (const f of findings) {
+      if (!f.srcIp) continue;
+      const list = bySource.get(f.srcIp);
+      if (list) list.push(f);
+      else bySource.set(f.srcIp, [f]);
+    }
+    const out: IpRow[] = [];
+    let sources = 0;
+    let sawNaN = false;
+    const add = (ip: string, st: SourceState, fs: readonly Finding[]): void => {
+      sources++;
+      const more = extra.get(ip) ?? NONE;
+      const r = ipRisk(st, evidenceOf(fs, more, ruleWeight));
+      if (r.risk >= minRisk) out.push(sourceRow(ip, st, r, fs, more, detectorNames));
+      else if (Number.isNaN(r.risk)) sawNaN = true;
+    };
+    for (const [ip, st] of ips) add(ip, st, bySource.get(ip) ?? NONE);
+    // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
+    for (const [ip, fs] of bySource) if (!ips.has(ip)) add(ip, newState(), fs);
+    // the rows left out take no part in the order of those kept: a stable sort of a filtered list
+    // is the filtered sorted list
+    // a NaN risk makes the order's comparisons inconsistent, so where the other rows land can
+    // depend on it: then sort them all, as rows() does, and filter after
+    if (sawNaN && minRisk !== -Infinity) return { rows: rowsAtLeast(findings, extra, ruleWeight, -Infinity).rows.filter((r) => r.risk >= minRisk), sources };
+    out.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
+    return { rows: out, sources };
+  };
   return {
     add(s) {
       if (s.detectors !== batchDetectors) {
@@ -104,19 +139,10 @@ export function createSourceAggregation(): SourceAggregation {
     },
     sources: () => [...ips.keys()],
     rows(findings, extra, ruleWeight) {
-      const bySource = new Map<string, Finding[]>();
-      for (const f of findings) {
-        if (!f.srcIp) continue;
-        const list = bySource.get(f.srcIp);
-        if (list) list.push(f);
-        else bySource.set(f.srcIp, [f]);
-      }
-      const out: IpRow[] = [];
-      for (const [ip, st] of ips) out.push(one(ip, st, bySource.get(ip) ?? NONE, extra, ruleWeight, detectorNames));
-      // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
-      for (const [ip, fs] of bySource) if (!ips.has(ip)) out.push(one(ip, newState(), fs, extra, ruleWeight, detectorNames));
-      out.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
-      return out;
+      return rowsAtLeast(findings, extra, ruleWeight, -Infinity).rows;
+    },
+    riskyRows(findings, extra, ruleWeight, minRisk) {
+      return rowsAtLeast(findings, extra, ruleWeight, minRisk);
     },
     take(list, findings, ruleWeight) {
       const out: IpRow[] = [];
@@ -135,15 +161,16 @@ const NONE: readonly never[] = [];
 
 function one(ip: string, st: SourceState, fs: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, detectorNames: readonly string[]): IpRow {
   const more = extra.get(ip) ?? NONE;
-  // most sources have no evidence but their flows: no arrays made for them
-  let ev: readonly Evidence[] = NONE;
-  if (fs.length || more.length) {
-    const list: Evidence[] = [];
-    for (const f of fs) list.push(findingEvidence(f, ruleWeight));
-    for (const e of more) list.push(e);
-    ev = list;
-  }
-  return sourceRow(ip, st, ipRisk(st, ev), fs, more, detectorNames);
+  return sourceRow(ip, st, ipRisk(st, evidenceOf(fs, more, ruleWeight)), fs, more, detectorNames);
+}
+
+/** a source's findings (as rule evidence) and other evidence; most sources have none: no array made */
+function evidenceOf(fs: readonly Finding[], more: readonly SourceEvidence[], ruleWeight: number): readonly Evidence[] {
+  if (!fs.length && !more.length) return NONE;
+  const list: Evidence[] = [];
+  for (const f of fs) list.push(findingEvidence(f, ruleWeight));
+  for (const e of more) list.push(e);
+  return list;
 }
 
 function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, findings: readonly Finding[], more: readonly SourceEvidence[], detectorNames: readonly string[]): IpRow {

@@ -1,7 +1,7 @@
 /**
  * CPU of analyze's per-flow stages after scoring, alone and side by side with another build: the
  * rules (RulesStage over every batch, then finish), per-source aggregation (add every scored
- * batch, then rows), the flows_scored.csv writer, the alerts (every risky flow's, every finding's,
+ * batch, then the risky sources' rows, as analyze asks), the flows_scored.csv writer, the alerts (every risky flow's, every finding's,
  * every risky source's: EVE record, key and JSON line) and risky_ips.csv. The input is read and scored once, with this
  * build; then each rep runs the three stages afresh with this build and, given `--against DIST`
  * (another build's dist/, e.g. main's), with that one, alternating which goes first, in the same
@@ -106,7 +106,11 @@ async function main(): Promise<void> {
         c = process.cpuUsage();
         const agg = st.createSourceAggregation();
         for (const b of batches) agg.add(b.scored);
-        const rows = agg.rows(findings, new Map(), 1);
+        // what analyze asks for: the risky sources' rows and the count of all (rows() filtered, in
+        // a build without riskyRows)
+        const picked = agg.riskyRows
+          ? agg.riskyRows(findings, new Map(), 1, config.thresholds.ip)
+          : ((all) => ({ rows: all.filter((r) => r.risk >= config.thresholds.ip), sources: all.length }))(agg.rows(findings, new Map(), 1));
         const tAgg = cpuMs(c);
         const dir = join(out, name);
         mkdirSync(dir, { recursive: true });
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
           for (let r = 0; r < s.rows; r++) if (s.risk[r] >= config.thresholds.flow) alerts.push(st.alerts.flowAlert(s, r, now));
         }
         alerts.push(...st.alerts.findingAlerts(findings, now));
-        const risky = rows.filter((r) => r.risk >= config.thresholds.ip);
+        const risky = picked.rows;
         for (const r of risky) alerts.push(st.alerts.sourceAlert(r, now));
         const tAlerts = cpuMs(c);
         c = process.cpuUsage();
@@ -143,7 +147,9 @@ async function main(): Promise<void> {
         } else {
           const p = ruleP.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')).join('|');
           const alertText = alerts.map((a) => `${a.key} ${a.json}`).join('\n');
-          outputs.set(name, [p, JSON.stringify(finished), JSON.stringify(rows), readFileSync(join(dir, 'flows_scored.csv')).toString('base64'), alertText, riskyCsv]);
+          // every source's row too (not timed), and the risky ones as analyze gets them
+          const rows = JSON.stringify([agg.rows(findings, new Map(), 1), picked]);
+          outputs.set(name, [p, JSON.stringify(finished), rows, readFileSync(join(dir, 'flows_scored.csv')).toString('base64'), alertText, riskyCsv]);
         }
         rmSync(dir, { recursive: true, force: true });
       }
