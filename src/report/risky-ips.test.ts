@@ -74,3 +74,23 @@ test('a group spanning new year writes the years (those not this year); within a
   const [within] = groupFindings([f('2023-05-01T23:00:00.000Z', '2023-05-02T01:30:00.000Z')]);
   assert.equal(within.summary, 'Vertical port scan: host 10.0.0.9, 2 ports, 1 May 23:00 – 2 May 01:30, 2 flows');
 });
+
+test('group summaries: one shared port, a range of port counts, hosts at least when counts were capped, no times', () => {
+  const f = (ip: string, targets: Partial<Finding['targets']>, first: string | null, last: string | null = first): Finding => ({
+    ...finding('10.0.0.3', ip, `r ${ip}`, '2024-03-01T10:00:00.000Z'),
+    targets: { ips: [ip], ipCount: 1, ports: [], portCount: 0, countsCapped: false, ...targets },
+    firstSeen: first,
+    lastSeen: last,
+  });
+  const one = (fs: Finding[]): string => groupFindings(fs)[0].summary;
+  assert.equal(
+    one([f('10.0.0.8', { ports: [22], portCount: 1 }, '2024-03-01T10:07:00.000Z'), f('10.0.0.9', { ports: [22], portCount: 1 }, '2024-03-01T10:02:00.000Z', '2024-03-01T10:04:00.000Z')]),
+    'Vertical port scan ×2: 2 hosts, port 22, 1 Mar 10:02–10:07, 4 flows',
+  );
+  assert.equal(one([f('10.0.0.8', { ports: [22], portCount: 1 }, null), f('10.0.0.9', { ports: [23], portCount: 1 }, null)]), 'Vertical port scan ×2: 2 hosts, 1 port each, 4 flows');
+  assert.equal(one([f('10.0.0.8', { ports: [22], portCount: 1 }, null), f('10.0.0.9', {}, null)]), 'Vertical port scan ×2: 2 hosts, 1 port each, 4 flows');
+  assert.equal(
+    one([f('10.0.0.8', { ports: [1, 2, 3], portCount: 1200, ipCount: 3 }, '2024-03-01T10:00:00.000Z'), f('10.0.0.9', { ports: [1], portCount: 3, countsCapped: true }, '2024-03-02T09:00:00.000Z')]),
+    'Vertical port scan ×2: ≥ 3 hosts, 3–1,200 ports each, 1 Mar 10:00 – 2 Mar 09:00, 4 flows',
+  );
+});
