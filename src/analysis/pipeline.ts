@@ -166,8 +166,9 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       findings.sort(compareFindings);
     }
     const fAlerts = findingAlerts(findings, now);
-    const all = aggregation.rows(findings, extra, o.ruleWeight);
-    let risky = all.filter((r) => r.risk >= o.thresholds.ip);
+    // only the risky sources' rows are made (and the count of all): the rest are never reported
+    const { rows: riskyRows, sources } = aggregation.riskyRows(findings, extra, o.ruleWeight, o.thresholds.ip);
+    let risky = riskyRows;
     // with a per-source limit, each risky source says what became of its risky flows (in its alert and the summary)
     if (gate.limited) risky = risky.map((r) => ({ ...r, flowAlerts: gate.ofSource(r.ip) ?? { written: 0, suppressed: 0, leftOut: 0 } }));
     const sAlerts = risky.map((r) => sourceAlert(r, now));
@@ -196,7 +197,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       ...o.header,
       riskyFlows: totals.riskyFlows,
       riskyIps: risky,
-      ipCount: all.length,
+      ipCount: sources,
       findings,
       ruleStatus: ruleResult.status,
       inputNotes: ruleResult.inputNotes,

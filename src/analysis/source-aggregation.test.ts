@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSourceAggregation } from './source-aggregation.js';
 import type { ScoredFlows } from './score-stage.js';
+import type { Finding } from '../detect/finding.js';
 
 /** a scored batch: per row its source, risk and each detector's p (in `detectors` order) */
 function scored(detectors: string[], rows: { src: string | null; risk: number; p: number[]; cls?: string }[]): ScoredFlows {
@@ -69,4 +70,43 @@ test('detectors fired are counted per source, most flows first, ties in the orde
   const taken = agg.take(['10.0.0.1'], [], 1)[0];
   assert.deepEqual(taken.detectorsFired, one.detectorsFired);
   assert.deepEqual(agg.sources(), ['10.0.0.2', '10.0.0.3']);
+});
+
+test('riskyRows is rows() filtered at the risk (same rows, same order, ties by address) and counts every source', () => {
+  const agg = createSourceAggregation();
+  const dets = ['isolation-forest'];
+  // many sources alike (equal risks: the order falls to the addresses), some risky, v4 and v6
+  const flows: { src: string | null; risk: number; p: number[] }[] = [];
+  for (let i = 0; i < 60; i++) {
+    const src = i % 3 === 0 ? `2001:db8::${(97 - i).toString(16)}` : `10.0.${i % 7}.${200 - i}`;
+    flows.push({ src, risk: i % 4 === 0 ? 0.999 : 0.3, p: [i % 4 === 0 ? 0.999 : 0.2] });
+    if (i % 5 === 0) flows.push({ src, risk: 0.5, p: [0.4] });
+  }
+  agg.add(scored(dets, flows));
+  const finding = (srcIp: string, severity: 1 | 2 | 3): Finding => ({
+    ruleId: `rule.${severity}`,
+    title: 'a rule',
+    category: 'reconnaissance',
+    severity,
+    srcIp,
+    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
+    firstSeen: '2024-01-01T00:00:00.000Z',
+    lastSeen: '2024-01-01T00:01:00.000Z',
+    count: 1,
+    reason: `finding about ${srcIp}`,
+    evidence: {},
+    rows: [],
+  });
+  // findings about a source with flows and about one the flows never saw; other evidence about one
+  const findings = [finding('10.0.1.199', 1), finding('10.0.1.199', 2), finding('192.0.2.9', 2), finding('2001:db8::61', 3)];
+  const extra = new Map([['10.0.2.198', [{ source: 'intel:test', p: 0.9999, weight: 1, reason: 'on a list' }]]]);
+  const all = agg.rows(findings, extra, 1);
+  assert.equal(all.length, new Set([...flows.map((f) => f.src).filter((s) => s !== null), '192.0.2.9']).size);
+  const risks = [...new Set(all.map((r) => r.risk))].sort((a, b) => a - b);
+  assert.ok(risks.length >= 3, 'several risk levels, each with ties');
+  for (const min of [-Infinity, 0, ...risks, risks.at(-1)! + 1e-9, 0.99]) {
+    const picked = agg.riskyRows(findings, extra, 1, min);
+    assert.equal(picked.sources, all.length);
+    assert.deepEqual(picked.rows, all.filter((r) => r.risk >= min), `at ${min}`);
+  }
 });

@@ -9,6 +9,7 @@ import type { Finding } from '../detect/finding.js';
 import type { IpRow } from '../report/analysis-result.js';
 import { FIRED_P, type ScoredFlows } from './score-stage.js';
 import { findingEvidence, type SourceEvidence } from './evidence.js';
+import { isoTime } from './numbers.js';
 
 interface SourceState extends IpAggregate {
   /** flows on which each detector fired, by detector number (see `detectorNames`); null until one fires */
@@ -29,6 +30,12 @@ export interface SourceAggregation {
    * it (each as rule evidence of `ruleWeight`) and the other evidence about it.
    */
   rows(findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number): IpRow[];
+  /**
+   * rows() of the sources whose risk is at least `minRisk` (the same rows in the same order as
+   * rows() filtered), and how many rows rows() would give: the others' reasons, times and counts
+   * are never made. analyze reports only its risky sources, most often a small part of them all.
+   */
+  riskyRows(findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, minRisk: number): { rows: IpRow[]; sources: number };
   /**
    * The rows of some sources (as rows() would give them, in the order asked), which are then
    * forgotten: a long-running consumer closes a source's window this way and keeps memory bounded.
@@ -54,6 +61,35 @@ export function createSourceAggregation(): SourceAggregation {
   const detectorNumbers = new Map<string, number>();
   let batchDetectors: readonly string[] = [];
   let numberOf: number[] = [];
+  const rowsAtLeast = (findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, minRisk: number): { rows: IpRow[]; sources: number } => {
+    const bySource = new Map<string, Finding[]>();
+    for (const f of findings) {
+      if (!f.srcIp) continue;
+      const list = bySource.get(f.srcIp);
+      if (list) list.push(f);
+      else bySource.set(f.srcIp, [f]);
+    }
+    const out: IpRow[] = [];
+    let sources = 0;
+    let sawNaN = false;
+    const add = (ip: string, st: SourceState, fs: readonly Finding[]): void => {
+      sources++;
+      const more = extra.get(ip) ?? NONE;
+      const r = ipRisk(st, evidenceOf(fs, more, ruleWeight));
+      if (r.risk >= minRisk) out.push(sourceRow(ip, st, r, fs, more, detectorNames));
+      else if (Number.isNaN(r.risk)) sawNaN = true;
+    };
+    for (const [ip, st] of ips) add(ip, st, bySource.get(ip) ?? NONE);
+    // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
+    for (const [ip, fs] of bySource) if (!ips.has(ip)) add(ip, newState(), fs);
+    // the rows left out take no part in the order of those kept: a stable sort of a filtered list
+    // is the filtered sorted list
+    // a NaN risk makes the order's comparisons inconsistent, so where the other rows land can
+    // depend on it: then sort them all, as rows() does, and filter after
+    if (sawNaN && minRisk !== -Infinity) return { rows: rowsAtLeast(findings, extra, ruleWeight, -Infinity).rows.filter((r) => r.risk >= minRisk), sources };
+    out.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
+    return { rows: out, sources };
+  };
   return {
     add(s) {
       if (s.detectors !== batchDetectors) {
@@ -103,19 +139,10 @@ export function createSourceAggregation(): SourceAggregation {
     },
     sources: () => [...ips.keys()],
     rows(findings, extra, ruleWeight) {
-      const bySource = new Map<string, Finding[]>();
-      for (const f of findings) {
-        if (!f.srcIp) continue;
-        const list = bySource.get(f.srcIp) ?? [];
-        list.push(f);
-        bySource.set(f.srcIp, list);
-      }
-      const out: IpRow[] = [];
-      for (const [ip, st] of ips) out.push(one(ip, st, bySource.get(ip) ?? [], extra, ruleWeight, detectorNames));
-      // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
-      for (const [ip, fs] of bySource) if (!ips.has(ip)) out.push(one(ip, newState(), fs, extra, ruleWeight, detectorNames));
-      out.sort((a, b) => b.risk - a.risk || a.ip.localeCompare(b.ip));
-      return out;
+      return rowsAtLeast(findings, extra, ruleWeight, -Infinity).rows;
+    },
+    riskyRows(findings, extra, ruleWeight, minRisk) {
+      return rowsAtLeast(findings, extra, ruleWeight, minRisk);
     },
     take(list, findings, ruleWeight) {
       const out: IpRow[] = [];
@@ -129,10 +156,21 @@ export function createSourceAggregation(): SourceAggregation {
   };
 }
 
+/** shared by the sources without findings or other evidence (most of them): read, never written */
+const NONE: readonly never[] = [];
+
 function one(ip: string, st: SourceState, fs: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, detectorNames: readonly string[]): IpRow {
-  const more = extra.get(ip) ?? [];
-  const ev: Evidence[] = [...fs.map((f) => findingEvidence(f, ruleWeight)), ...more];
-  return sourceRow(ip, st, ipRisk(st, ev), fs, more, detectorNames);
+  const more = extra.get(ip) ?? NONE;
+  return sourceRow(ip, st, ipRisk(st, evidenceOf(fs, more, ruleWeight)), fs, more, detectorNames);
+}
+
+/** a source's findings (as rule evidence) and other evidence; most sources have none: no array made */
+function evidenceOf(fs: readonly Finding[], more: readonly SourceEvidence[], ruleWeight: number): readonly Evidence[] {
+  if (!fs.length && !more.length) return NONE;
+  const list: Evidence[] = [];
+  for (const f of fs) list.push(findingEvidence(f, ruleWeight));
+  for (const e of more) list.push(e);
+  return list;
 }
 
 function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, findings: readonly Finding[], more: readonly SourceEvidence[], detectorNames: readonly string[]): IpRow {
@@ -142,12 +180,24 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
   if (st.risky) reasons.push(`${st.risky} of ${st.flows} flows above the flow risk threshold (peak ${st.maxRisk.toFixed(4)})`);
   // in the order each first fired, most flows first (a stable sort: ties keep that order)
   const counts = st.firedCounts;
-  const fired: [string, number][] = counts === null ? [] : st.firedOrder.map((n) => [detectorNames[n], counts[n]]);
-  fired.sort((a, b) => b[1] - a[1]);
-  if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flows`).join(', ')}`);
-  const classes = st.classes === null ? [] : [...st.classes.entries()].sort((a, b) => b[1] - a[1]);
-  if (classes.length) reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  // fromEntries, not assignment: a name like "__proto__" stays an own property, as it always was
+  let detectorsFired: Record<string, number> = {};
+  if (counts !== null) {
+    const fired: [string, number][] = st.firedOrder.map((n) => [detectorNames[n], counts[n]]);
+    fired.sort((a, b) => b[1] - a[1]);
+    if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flows`).join(', ')}`);
+    detectorsFired = Object.fromEntries(fired);
+  }
+  let attackClasses: Record<string, number> = {};
+  if (st.classes !== null) {
+    const classes = [...st.classes.entries()].sort((a, b) => b[1] - a[1]);
+    reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+    attackClasses = Object.fromEntries(classes);
+  }
   if (r.decidedBy === 'volume' && r.zVolume > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${st.flows} flows)`);
+  // distinct rule ids in first-seen order (most sources have none, many have one)
+  const rules: string[] = [];
+  for (const f of findings) if (!rules.includes(f.ruleId)) rules.push(f.ruleId);
   return {
     ip,
     risk: r.risk,
@@ -156,11 +206,12 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
     meanFlowRisk: st.flows ? st.sumRisk / st.flows : 0,
     riskyFlows: st.risky,
     decidedBy: r.decidedBy,
-    detectorsFired: Object.fromEntries(fired),
-    attackClasses: Object.fromEntries(classes),
-    rules: [...new Set(findings.map((f) => f.ruleId))],
-    firstSeen: Number.isFinite(st.firstSeen) ? new Date(st.firstSeen).toISOString() : (findings[0]?.firstSeen ?? null),
-    lastSeen: Number.isFinite(st.lastSeen) ? new Date(st.lastSeen).toISOString() : (findings[0]?.lastSeen ?? null),
+    detectorsFired,
+    attackClasses,
+    rules,
+    // isoTime: the text of toISOString without a Date per row (two per source)
+    firstSeen: Number.isFinite(st.firstSeen) ? isoTime(st.firstSeen) : (findings[0]?.firstSeen ?? null),
+    lastSeen: Number.isFinite(st.lastSeen) ? isoTime(st.lastSeen) : (findings[0]?.lastSeen ?? null),
     reasons,
   };
 }

@@ -1,13 +1,15 @@
 /**
  * CPU of analyze's per-flow stages after scoring, alone and side by side with another build: the
  * rules (RulesStage over every batch, then finish), per-source aggregation (add every scored
- * batch, then rows) and the flows_scored.csv writer. The input is read and scored once, with this
+ * batch, then the risky sources' rows, as analyze asks), the flows_scored.csv writer, the alerts (every risky flow's, every finding's,
+ * every risky source's: EVE record, key and JSON line) and risky_ips.csv. The input is read and scored once, with this
  * build; then each rep runs the three stages afresh with this build and, given `--against DIST`
  * (another build's dist/, e.g. main's), with that one, alternating which goes first, in the same
  * process on the same batches: load on a shared machine hits both alike. The first rep warms the
  * code up and is not counted (analyze runs each stage once, so a fresh process pays that warm-up
  * too: see the rules' first batch). Prints medians and minima in CPU ms, and whether the two
- * builds' outputs (rule p per flow, findings, source rows, CSV bytes) are identical.
+ * builds' outputs (rule p per flow, findings, source rows, CSV bytes, alerts, risky_ips.csv) are
+ * identical.
  *
  *   node dist/bench/sink-stages-bench.js INPUT BASELINE.nsb [reps] [--against OTHER/dist]
  */
@@ -24,11 +26,15 @@ import { loadAnalysisConfig } from '../config/analysis-config.js';
 import type { createRulesStage as CreateRulesStage } from '../analysis/rules-stage.js';
 import type { createSourceAggregation as CreateSourceAggregation } from '../analysis/source-aggregation.js';
 import type { flowsCsvSink as FlowsCsvSink } from '../analysis/sinks/flows-csv-sink.js';
+import type * as AlertsModule from '../analysis/alerts.js';
+import type { riskyIpsCsv as RiskyIpsCsv } from '../report/risky-ips.js';
 
 interface Stages {
   readonly createRulesStage: typeof CreateRulesStage;
   readonly createSourceAggregation: typeof CreateSourceAggregation;
   readonly flowsCsvSink: typeof FlowsCsvSink;
+  readonly alerts: typeof AlertsModule;
+  readonly riskyIpsCsv: typeof RiskyIpsCsv;
 }
 
 interface Batch {
@@ -37,14 +43,22 @@ interface Batch {
   readonly scored: ScoredFlows;
 }
 
-const STAGES = ['rules', 'aggregate', 'csv'] as const;
+const STAGES = ['rules', 'aggregate', 'csv', 'alerts', 'risky_ips'] as const;
 type Stage = (typeof STAGES)[number];
 
 async function stagesOf(dist: string): Promise<Stages> {
   const rules = await import(join(dist, 'analysis/rules-stage.js'));
   const agg = await import(join(dist, 'analysis/source-aggregation.js'));
   const csv = await import(join(dist, 'analysis/sinks/flows-csv-sink.js'));
-  return { createRulesStage: rules.createRulesStage, createSourceAggregation: agg.createSourceAggregation, flowsCsvSink: csv.flowsCsvSink };
+  const alerts = await import(join(dist, 'analysis/alerts.js'));
+  const risky = await import(join(dist, 'report/risky-ips.js'));
+  return {
+    createRulesStage: rules.createRulesStage,
+    createSourceAggregation: agg.createSourceAggregation,
+    flowsCsvSink: csv.flowsCsvSink,
+    alerts,
+    riskyIpsCsv: risky.riskyIpsCsv,
+  };
 }
 
 function cpuMs(since: NodeJS.CpuUsage): number {
@@ -92,7 +106,11 @@ async function main(): Promise<void> {
         c = process.cpuUsage();
         const agg = st.createSourceAggregation();
         for (const b of batches) agg.add(b.scored);
-        const rows = agg.rows(findings, new Map(), 1);
+        // what analyze asks for: the risky sources' rows and the count of all (rows() filtered, in
+        // a build without riskyRows)
+        const picked = agg.riskyRows
+          ? agg.riskyRows(findings, new Map(), 1, config.thresholds.ip)
+          : ((all) => ({ rows: all.filter((r) => r.risk >= config.thresholds.ip), sources: all.length }))(agg.rows(findings, new Map(), 1));
         const tAgg = cpuMs(c);
         const dir = join(out, name);
         mkdirSync(dir, { recursive: true });
@@ -103,14 +121,35 @@ async function main(): Promise<void> {
         // the CSV sink commits by renaming its staged file; it reads nothing of the result
         await sink.commit?.({} as never);
         const tCsv = cpuMs(c);
+        // as the pipeline raises them (without a per-source limit or cap): risky flows batch by
+        // batch, then the findings, then the risky sources; a fixed `now` so both builds agree
+        c = process.cpuUsage();
+        const now = 0;
+        const alerts = [];
+        for (const b of batches) {
+          const s = b.scored;
+          for (let r = 0; r < s.rows; r++) if (s.risk[r] >= config.thresholds.flow) alerts.push(st.alerts.flowAlert(s, r, now));
+        }
+        alerts.push(...st.alerts.findingAlerts(findings, now));
+        const risky = picked.rows;
+        for (const r of risky) alerts.push(st.alerts.sourceAlert(r, now));
+        const tAlerts = cpuMs(c);
+        c = process.cpuUsage();
+        const riskyCsv = st.riskyIpsCsv(risky, findings);
+        const tRisky = cpuMs(c);
         if (rep > 0) {
           const t = times.get(name)!;
           t.get('rules')!.push(tRules);
           t.get('aggregate')!.push(tAgg);
           t.get('csv')!.push(tCsv);
+          t.get('alerts')!.push(tAlerts);
+          t.get('risky_ips')!.push(tRisky);
         } else {
           const p = ruleP.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')).join('|');
-          outputs.set(name, [p, JSON.stringify(finished), JSON.stringify(rows), readFileSync(join(dir, 'flows_scored.csv')).toString('base64')]);
+          const alertText = alerts.map((a) => `${a.key} ${a.json}`).join('\n');
+          // every source's row too (not timed), and the risky ones as analyze gets them
+          const rows = JSON.stringify([agg.rows(findings, new Map(), 1), picked]);
+          outputs.set(name, [p, JSON.stringify(finished), rows, readFileSync(join(dir, 'flows_scored.csv')).toString('base64'), alertText, riskyCsv]);
         }
         rmSync(dir, { recursive: true, force: true });
       }
@@ -129,7 +168,7 @@ async function main(): Promise<void> {
   }
   if (against) {
     const [a, b] = [outputs.get('this')!, outputs.get('against')!];
-    result.identical = { ruleP: a[0] === b[0], findings: a[1] === b[1], sourceRows: a[2] === b[2], csv: a[3] === b[3] };
+    result.identical = { ruleP: a[0] === b[0], findings: a[1] === b[1], sourceRows: a[2] === b[2], csv: a[3] === b[3], alerts: a[4] === b[4], riskyIpsCsv: a[5] === b[5] };
   }
   console.log(JSON.stringify(result));
 }

@@ -56,8 +56,16 @@ export function findingGroupsBySource(findings: readonly Finding[]): Map<string,
  * reasons, from the flows and other evidence, kept as they are, after the groups).
  */
 export function groupedReasons(reasons: readonly string[], groups: readonly FindingGroup[]): string[] {
-  const fromFindings = new Set(groups.flatMap((g) => g.findings.map((f) => f.reason)));
-  return [...groups.map((g) => g.summary), ...reasons.filter((r) => !fromFindings.has(r))];
+  // plain loops: flatMap and two spreads per risky source were most of risky_ips.csv's time
+  if (!groups.length) return reasons.slice();
+  const fromFindings = new Set<string>();
+  const out: string[] = [];
+  for (const g of groups) {
+    out.push(g.summary);
+    for (const f of g.findings) fromFindings.add(f.reason);
+  }
+  for (const r of reasons) if (!fromFindings.has(r)) out.push(r);
+  return out;
 }
 
 function summarise(fs: readonly Finding[]): string {
@@ -68,20 +76,42 @@ function summarise(fs: readonly Finding[]): string {
     for (const ip of f.targets.ips) hosts.add(ip);
     if (f.targets.ipCount > f.targets.ips.length || f.targets.countsCapped) hostsExact = false;
   }
-  const maxIpCount = Math.max(...fs.map((f) => f.targets.ipCount));
+  // loops, not spreads, maps and sorts: a summary is made for every group (thousands of sources
+  // with one finding each on a replayed capture), and for each of risky_ips.csv and the report
+  let maxIpCount = -Infinity;
+  for (const f of fs) maxIpCount = Math.max(maxIpCount, f.targets.ipCount);
   const nHosts = hostsExact ? hosts.size : Math.max(hosts.size, maxIpCount);
   if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${nHosts.toLocaleString('en-US')} hosts`);
-  const ports = fs.map((f) => f.targets.portCount).filter((n) => n > 0);
-  if (ports.length) {
-    const lo = Math.min(...ports);
-    const hi = Math.max(...ports);
-    const samePort = new Set(fs.flatMap((f) => (f.targets.portCount === 1 ? f.targets.ports : [NaN])));
-    if (hi === 1 && samePort.size === 1 && !samePort.has(NaN)) parts.push(`port ${[...samePort][0]}`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const f of fs) {
+    const n = f.targets.portCount;
+    if (n > 0) {
+      if (n < lo) lo = n;
+      if (n > hi) hi = n;
+    }
+  }
+  if (hi > 0) {
+    // one port, when every finding has the same single one
+    let samePort: Set<number> | null = null;
+    if (hi === 1) {
+      samePort = new Set<number>();
+      for (const f of fs) {
+        if (f.targets.portCount === 1) for (const p of f.targets.ports) samePort.add(p);
+        else samePort.add(NaN);
+      }
+    }
+    if (samePort !== null && samePort.size === 1 && !samePort.has(NaN)) parts.push(`port ${[...samePort][0]}`);
     else parts.push(`${lo === hi ? lo.toLocaleString('en-US') : `${lo.toLocaleString('en-US')}–${hi.toLocaleString('en-US')}`} port${hi === 1 ? '' : 's'}${fs.length > 1 ? ' each' : ''}`);
   }
-  const firsts = fs.map((f) => f.firstSeen).filter((x): x is string => !!x).sort();
-  const lasts = fs.map((f) => f.lastSeen).filter((x): x is string => !!x).sort();
-  if (firsts.length) parts.push(span(firsts[0], lasts.at(-1) ?? firsts[0]));
+  // the earliest first and latest last time (ISO text orders as the times do; sort() compared the same way)
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const f of fs) {
+    if (f.firstSeen && (first === null || f.firstSeen < first)) first = f.firstSeen;
+    if (f.lastSeen && (last === null || f.lastSeen > last)) last = f.lastSeen;
+  }
+  if (first !== null) parts.push(span(first, last ?? first));
   parts.push(`${fs.reduce((a, f) => a + f.count, 0).toLocaleString('en-US')} flows`);
   return `${fs[0].title}${fs.length > 1 ? ` ×${fs.length}` : ''}: ${parts.join(', ')}`;
 }
@@ -92,7 +122,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function span(a: string, b: string): string {
   const d1 = new Date(a);
   const d2 = new Date(b);
-  const day = (d: Date): string => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${d.getUTCFullYear() !== new Date().getUTCFullYear() && d1.getUTCFullYear() !== d2.getUTCFullYear() ? ' ' + d.getUTCFullYear() : ''}`;
+  // the years only when the span crosses one (then the clock is read, once, not per day written)
+  const crossesYear = d1.getUTCFullYear() !== d2.getUTCFullYear();
+  const thisYear = crossesYear ? new Date().getUTCFullYear() : NaN;
+  const day = (d: Date): string => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${crossesYear && d.getUTCFullYear() !== thisYear ? ' ' + d.getUTCFullYear() : ''}`;
   const hm = (d: Date): string => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
   if (day(d1) === day(d2)) return hm(d1) === hm(d2) ? `${day(d1)} ${hm(d1)}` : `${day(d1)} ${hm(d1)}–${hm(d2)}`;
   return `${day(d1)} ${hm(d1)} – ${day(d2)} ${hm(d2)}`;

@@ -21,22 +21,19 @@ export function riskyIpsTxt(rows: readonly IpRow[]): string {
 export function riskyIpsCsv(rows: readonly IpRow[], findings: readonly Finding[] = []): string {
   const groups = findingGroupsBySource(findings);
   const header = 'ip,risk,flows,risky_flows,peak_flow_risk,mean_flow_risk,decided_by,rules,detectors_fired,attack_classes,first_seen,last_seen,reasons';
-  const lines = rows.map((r) =>
-    [
-      r.ip,
-      r.risk.toFixed(6),
-      r.flows,
-      r.riskyFlows,
-      r.peakFlowRisk.toFixed(6),
-      r.meanFlowRisk.toFixed(6),
-      r.decidedBy,
-      csvCell(r.rules.join(' ')),
-      csvCell(Object.entries(r.detectorsFired).map(([d, n]) => `${d}:${n}`).join(' ')),
-      csvCell(Object.entries(r.attackClasses).map(([c, n]) => `${c}:${n}`).join(' ')),
-      r.firstSeen ?? '',
-      r.lastSeen ?? '',
-      csvCell(groupedReasons(r.reasons, groups.get(r.ip) ?? []).join('; ')),
-    ].join(','),
-  );
+  // one template per row, not an array of thirteen cells joined (the same text: join writes a
+  // number as String does, and null as '', which ?? '' does here)
+  const lines = rows.map((r) => {
+    const own = groups.get(r.ip);
+    const reasons = own ? groupedReasons(r.reasons, own) : r.reasons;
+    return `${r.ip},${r.risk.toFixed(6)},${r.flows},${r.riskyFlows},${r.peakFlowRisk.toFixed(6)},${r.meanFlowRisk.toFixed(6)},${r.decidedBy},${csvCell(r.rules.join(' '))},${csvCell(counts(r.detectorsFired))},${csvCell(counts(r.attackClasses))},${r.firstSeen ?? ''},${r.lastSeen ?? ''},${csvCell(reasons.join('; '))}`;
+  });
   return [header, ...lines].join('\n') + '\n';
+}
+
+/** "name:count name:count" */
+function counts(o: Readonly<Record<string, number>>): string {
+  let out = '';
+  for (const [k, n] of Object.entries(o)) out += out ? ` ${k}:${n}` : `${k}:${n}`;
+  return out;
 }
