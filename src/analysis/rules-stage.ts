@@ -33,14 +33,53 @@ interface ClosedFinding {
 /** within this many milliseconds of a closed finding, a flow of its source carries its evidence */
 const CLOSED_MARGIN_MS = 60_000;
 
-export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
+/** How a long-running consumer (the stream worker) keeps the stage's memory bounded. */
+export interface RulesStageOptions {
+  /**
+   * Findings handed out by takeFindings are not kept for finish() (which then gives only those not
+   * taken yet, and the episodes it closes): a worker that runs for weeks stores findings as they
+   * close and would otherwise hold every one of them.
+   */
+  readonly forgetTaken?: boolean;
+  /**
+   * Closed findings stop lending their evidence to a source's flows once the latest flow time seen
+   * is this many milliseconds past their end (plus the one-minute margin): without it the map of
+   * closed findings grows with every finding for as long as the process runs. Flows out of order by
+   * more than this lose that evidence; analyze of a file keeps everything (its input is finite and
+   * may be in any order).
+   */
+  readonly closedRetentionMs?: number;
+}
+
+export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOptions = {}): RulesStage {
   const engine = createRuleEngine(rules);
-  const drained: Finding[] = [];
+  let drained: Finding[] = [];
   let taken = 0;
   const closedBySource = new Map<string, ClosedFinding[]>();
+  const retention = o.closedRetentionMs;
+  let latest = -Infinity;
+  let closedEntries = 0;
+  let sweepAt = 1024;
+  /** drop closed findings that ended before the watermark (amortised: when the count has doubled) */
+  const sweepClosed = (): void => {
+    if (retention === undefined || closedEntries < sweepAt) return;
+    const before = latest - retention - CLOSED_MARGIN_MS;
+    closedEntries = 0;
+    for (const [ip, list] of closedBySource) {
+      const kept = list.filter((e) => e.last >= before);
+      if (kept.length) closedBySource.set(ip, kept);
+      else closedBySource.delete(ip);
+      closedEntries += kept.length;
+    }
+    sweepAt = Math.max(1024, 2 * closedEntries);
+  };
   return {
     observe(batch, ff) {
       engine.observe(batch, ff);
+      if (retention !== undefined && ff.time) {
+        const time = ff.time;
+        for (let r = 0; r < batch.rowCount; r++) if (time[r] > latest) latest = time[r];
+      }
       for (const f of engine.drain()) {
         drained.push(f);
         if (!f.srcIp) continue;
@@ -49,7 +88,9 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
         const list = closedBySource.get(f.srcIp) ?? [];
         list.push({ severity: f.severity, first, last });
         closedBySource.set(f.srcIp, list);
+        closedEntries++;
       }
+      sweepClosed();
       const out = new Float64Array(batch.rowCount);
       if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
       const codes = ff.srcIp.codes;
@@ -82,7 +123,10 @@ export function createRulesStage(rules: RulesConfigInput = {}): RulesStage {
     takeOpened: () => engine.opened(),
     takeFindings() {
       const fresh = drained.slice(taken);
-      taken = drained.length;
+      if (o.forgetTaken) {
+        drained = [];
+        taken = 0;
+      } else taken = drained.length;
       return fresh;
     },
     finish() {

@@ -174,7 +174,9 @@ export interface BatchScorer {
 }
 
 export function createBatchScorer(o: ScoringSetup): BatchScorer {
-  const rules = createRulesStage(o.rules ?? {});
+  // a worker runs for weeks: findings it has stored are not kept, closed ones stop counting an hour
+  // (of flow time) after they end
+  const rules = createRulesStage(o.rules ?? {}, { forgetTaken: true, closedRetentionMs: CLOSED_RETENTION_MS });
   const ruleWeight = o.weights?.rules ?? 1;
   const stageFor = (m: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): ScoreStage =>
     createScoreStage({ baseline: m.baseline, classifier: m.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
@@ -224,6 +226,9 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
     },
   };
 }
+
+/** how long (flow time) after its end a closed finding still lends its evidence to its source's flows in a worker */
+const CLOSED_RETENTION_MS = 3_600_000;
 
 /** How long one pull waits for a message: also the longest a drain waits for the pull in flight. */
 const PULL_EXPIRES_MS = 1000;
