@@ -38,6 +38,9 @@ interface AddressUse {
   next: AddressUse | undefined;
 }
 
+/** router MACs remembered for the every-packet test (more are still found, by a Map lookup) */
+const ROUTER_CACHE = 16;
+
 const macKey = (hi: number, lo: number): number => hi * 4294967296 + lo;
 const macOf = (k: number): string => macText(Math.floor(k / 4294967296), k % 4294967296);
 const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
@@ -65,11 +68,14 @@ export class IpConflictWatch {
   /** MAC → distinct source addresses (up to maxAddressesPerMac + 1: beyond it, a router) */
   private readonly byMac = new Map<number, number[]>();
   /**
-   * The last MAC found to be a router (once one, always: byMac only grows). Most packets from
-   * remote addresses come through one router: one comparison instead of a Map lookup by a 48-bit
-   * key each.
+   * MACs found to be routers (once one, always: byMac only grows), the first ROUTER_CACHE of them.
+   * Most packets come from remote addresses, through a few routers, and have no entry: a scan of a
+   * few doubles says "router" instead of a Map lookup by a 48-bit key, which also boxed the key into
+   * a heap number for the call on every such packet (a capture with ten routers went there for most
+   * of them).
    */
-  private lastRouter = -1;
+  private readonly routers = new Float64Array(ROUTER_CACHE);
+  private routerCount = 0;
   evictions = 0;
 
   constructor(
@@ -99,9 +105,10 @@ export class IpConflictWatch {
     }
     if (u === undefined) {
       // a known router's remote addresses are never a host's: not worth an entry each
-      if (mac === this.lastRouter) return;
+      const routers = this.routers;
+      for (let i = 0; i < this.routerCount; i++) if (routers[i] === mac) return;
       if (this.isRouter(mac)) {
-        this.lastRouter = mac;
+        if (this.routerCount < ROUTER_CACHE) routers[this.routerCount++] = mac;
         return;
       }
       if (this.count >= this.limits.maxGroupsPerRule) {

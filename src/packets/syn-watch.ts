@@ -130,7 +130,8 @@ export class SynWatch {
     this.handshake = scan.handshakeSeconds * 1e6;
   }
 
-  observe(d: DecodedPacket): void {
+  /** `h`: the segment's tupleHash (packetDetectors computes it once for this watch and the TTL watch). */
+  observe(d: DecodedPacket, h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort)): void {
     if (d.proto !== PROTO_TCP || d.fragment === 2) return;
     // the time is read from the packet where it is used, never held in a local that a call takes:
     // V8 then boxes it into a heap number up front, on every packet
@@ -138,7 +139,6 @@ export class SynWatch {
     const f = d.tcpFlags;
     if (f & TCP_SYN && !(f & TCP_ACK)) {
       this.stats.attempts++;
-      const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
       const known = this.pending.get(h);
       if (known) {
         if (known.is(d.src, d.dst, d.srcPort, d.dstPort)) {
@@ -169,10 +169,9 @@ export class SynWatch {
       return;
     }
     if (f & TCP_RST) {
-      const hc = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
-      const fromClient = this.present[hc & 0xffff] === 0 ? undefined : this.pending.get(hc);
+      const fromClient = this.present[h & 0xffff] === 0 ? undefined : this.pending.get(h);
       if (fromClient && fromClient.is(d.src, d.dst, d.srcPort, d.dstPort)) {
-        this.drop(hc);
+        this.drop(h);
         this.halfOpen(fromClient, 'reset', true);
         return;
       }
@@ -185,7 +184,6 @@ export class SynWatch {
       return;
     }
     if (f & TCP_ACK) {
-      const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
       if (this.present[h & 0xffff] === 0) return;
       const a = this.pending.get(h);
       if (a && a.is(d.src, d.dst, d.srcPort, d.dstPort)) {
