@@ -12,12 +12,13 @@
  * `duplicateIp.maxAddressesPerMac`), and a second router (or a failover) would otherwise make every
  * remote address a "duplicate". Addresses arp-watch already reports are not reported twice.
  *
- * Cost: one Map lookup per IPv4 packet with a MAC; the rest only when an (address, MAC) pair is new
+ * Cost: one table lookup per IPv4 packet with a MAC; the rest only when an (address, MAC) pair is new
  * or the sending MAC changes. Addresses first seen from a known router's MAC get no entry. Memory: at most `limits.maxGroupsPerRule` addresses, 8 MACs each.
  */
 import type { Finding } from '../detect/finding.js';
 import type { DuplicateIpConfig, LimitsConfig } from '../detect/rules-config.js';
 import { L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
+import { KeyTable } from './key-table.js';
 import { isoMicros } from './packet-finding.js';
 
 interface Sender {
@@ -59,11 +60,13 @@ const notAHost = (a: number): boolean => a === 0 || a >>> 28 === 14 || a >>> 28 
 
 export class IpConflictWatch {
   /**
-   * keyed by the address's top 30 bits, a small integer for V8 (a full 32-bit or VLAN-qualified key
-   * would be a heap number, allocated per lookup on this every-packet path); the four addresses
-   * (and VLANs) sharing a key are chained
+   * keyed by the address's top 30 bits; the four addresses (and VLANs) sharing a key are chained
+   * from `heads` (by the key's entry). A KeyTable, not a Map: every IPv4 packet looks its source up
+   * here, and most find nothing (remote addresses behind a router), which one probe of a flat
+   * array says.
    */
-  private readonly uses = new Map<number, AddressUse>();
+  private readonly uses = new KeyTable();
+  private heads: (AddressUse | undefined)[] = [];
   private count = 0;
   /** MAC → distinct source addresses (up to maxAddressesPerMac + 1: beyond it, a router) */
   private readonly byMac = new Map<number, number[]>();
@@ -89,7 +92,8 @@ export class IpConflictWatch {
     if (notAHost(ip)) return;
     const mac = macKey(d.srcMacHi, d.srcMacLo);
     const vlan = d.vlan;
-    const head = this.uses.get(ip >>> 2);
+    const at = this.uses.find(ip >>> 2);
+    const head = at < 0 ? undefined : this.heads[at];
     let u = head;
     while (u !== undefined && (u.ip !== ip || u.vlan !== vlan)) u = u.next;
     if (u !== undefined && u.lastMac === mac) {
@@ -116,7 +120,8 @@ export class IpConflictWatch {
         return;
       }
       u = { ip, vlan, senders: [], lastMac: mac, changes: 0, next: head };
-      this.uses.set(ip >>> 2, u);
+      // a new address under a known key becomes the chain's head; the key keeps its place in order (as a Map's set)
+      this.heads[at < 0 ? this.uses.add(ip >>> 2) : at] = u;
       this.count++;
     } else {
       u.changes++;
@@ -149,7 +154,7 @@ export class IpConflictWatch {
   findings(reportedByArp: (ip: number) => boolean = () => false): Finding[] {
     if (!this.cfg.enabled) return [];
     const out: Finding[] = [];
-    for (const first of this.uses.values()) for (let u: AddressUse | undefined = first; u !== undefined; u = u.next) {
+    for (let e = this.uses.first(); e >= 0; e = this.uses.after(e)) for (let u = this.heads[e]; u !== undefined; u = u.next) {
       if (u.senders.length < 2 || u.changes < this.cfg.minChanges) continue;
       const hosts = u.senders.filter((s) => !this.isRouter(s.mac));
       if (hosts.length < 2 || reportedByArp(u.ip)) continue;

@@ -8,8 +8,9 @@
  *
  * Entries are numbered (0 to `capacity` - 1) and keep their number while they live; the caller
  * keeps its own columns indexed by that number and grows them when `capacity` grows (after `add`).
- * The index is open addressing with linear probing, at most half full, with backward-shift
- * deletion rather than tombstones (idle entries are swept out over and over, and tombstones would
+ * The index is open addressing with linear probing, at most half full, each slot the entry and its
+ * key side by side (a lookup reads one cache line, not the slot and then the entry's key), with
+ * backward-shift deletion rather than tombstones (idle entries are swept out over and over, and tombstones would
  * pile up); the order is a doubly linked list through the entry numbers (`first`, `after`).
  * Bounds are the caller's: the table holds whatever it is given (the callers cap it, as they capped their Maps).
  */
@@ -24,10 +25,10 @@ export class KeyTable {
   private prev: Int32Array;
   /** the next entry in order; for a free entry, the next free one */
   private next: Int32Array;
-  /** slot → entry, EMPTY when free */
+  /** slot s: entry at 2s (EMPTY when free), its key at 2s + 1 */
   private index: Int32Array;
   private mask: number;
-  /** 32 - log2(index length): a multiplicative hash's best bits are its top ones */
+  /** 32 - log2(slots): a multiplicative hash's best bits are its top ones */
   private shift: number;
   private head = EMPTY;
   private tail = EMPTY;
@@ -40,9 +41,9 @@ export class KeyTable {
     this.keys = new Int32Array(this.capacity);
     this.prev = new Int32Array(this.capacity);
     this.next = new Int32Array(this.capacity);
-    this.index = new Int32Array(this.capacity * 2).fill(EMPTY);
-    this.mask = this.index.length - 1;
-    this.shift = Math.clz32(this.index.length) + 1;
+    this.index = new Int32Array(this.capacity * 4).fill(EMPTY);
+    this.mask = this.capacity * 2 - 1;
+    this.shift = Math.clz32(this.capacity * 2) + 1;
   }
 
   /** Where a key's probe starts (Fibonacci hashing: keys may be small or patterned integers). */
@@ -55,8 +56,8 @@ export class KeyTable {
     const index = this.index;
     const mask = this.mask;
     for (let s = this.home(key); ; s = (s + 1) & mask) {
-      const e = index[s];
-      if (e === EMPTY || this.keys[e] === key) return e;
+      const e = index[2 * s];
+      if (e === EMPTY || index[2 * s + 1] === key) return e;
     }
   }
 
@@ -76,8 +77,9 @@ export class KeyTable {
     this.tail = e;
     const index = this.index;
     let s = this.home(key);
-    while (index[s] !== EMPTY) s = (s + 1) & this.mask;
-    index[s] = e;
+    while (index[2 * s] !== EMPTY) s = (s + 1) & this.mask;
+    index[2 * s] = e;
+    index[2 * s + 1] = key;
     this.size++;
     return e;
   }
@@ -87,16 +89,17 @@ export class KeyTable {
     const index = this.index;
     const mask = this.mask;
     let s = this.home(this.keys[e]);
-    while (index[s] !== e) s = (s + 1) & mask;
+    while (index[2 * s] !== e) s = (s + 1) & mask;
     // backward shift: pull later entries of the probe run into the hole when their home allows it
-    for (let j = (s + 1) & mask; index[j] !== EMPTY; j = (j + 1) & mask) {
-      const h = this.home(this.keys[index[j]]);
+    for (let j = (s + 1) & mask; index[2 * j] !== EMPTY; j = (j + 1) & mask) {
+      const h = this.home(index[2 * j + 1]);
       // the entry at j may move to s unless its home lies cyclically in (s, j]
       if (s <= j ? s < h && h <= j : s < h || h <= j) continue;
-      index[s] = index[j];
+      index[2 * s] = index[2 * j];
+      index[2 * s + 1] = index[2 * j + 1];
       s = j;
     }
-    index[s] = EMPTY;
+    index[2 * s] = EMPTY;
     const p = this.prev[e];
     const n = this.next[e];
     if (p === EMPTY) this.head = n;
@@ -106,6 +109,19 @@ export class KeyTable {
     this.next[e] = this.free;
     this.free = e;
     this.size--;
+  }
+
+  /** The key of entry `e` (live, or just deleted: its key stays until the entry is handed out again). */
+  key(e: number): number {
+    return this.keys[e];
+  }
+
+  /** Remove every entry. */
+  clear(): void {
+    this.index.fill(EMPTY);
+    this.head = this.tail = this.free = EMPTY;
+    this.used = 0;
+    this.size = 0;
   }
 
   /** The oldest entry (first added of those still here), or -1. */
@@ -129,14 +145,15 @@ export class KeyTable {
     this.prev = widen(this.prev);
     this.next = widen(this.next);
     this.capacity = cap;
-    this.index = new Int32Array(cap * 2).fill(EMPTY);
-    this.mask = this.index.length - 1;
-    this.shift = Math.clz32(this.index.length) + 1;
+    this.index = new Int32Array(cap * 4).fill(EMPTY);
+    this.mask = cap * 2 - 1;
+    this.shift = Math.clz32(cap * 2) + 1;
     // every entry is live here (the table grows only when no entry is free)
     for (let e = 0; e < this.used; e++) {
       let s = this.home(this.keys[e]);
-      while (this.index[s] !== EMPTY) s = (s + 1) & this.mask;
-      this.index[s] = e;
+      while (this.index[2 * s] !== EMPTY) s = (s + 1) & this.mask;
+      this.index[2 * s] = e;
+      this.index[2 * s + 1] = this.keys[e];
     }
   }
 }

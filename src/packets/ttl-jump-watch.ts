@@ -29,6 +29,13 @@ import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } fro
 import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 
+const ROW = 4;
+const R_S3 = 0;
+const R_D3 = 1;
+const R_PORTS = 2;
+const R_LAST = 3;
+const FLAGGED = 1 << 16;
+
 /** a direction idle this long is forgotten (a connection's next segment starts it afresh): the flow meter's idle timeout */
 const IDLE_MICROS = 120e6;
 
@@ -50,18 +57,15 @@ interface SourceJumps {
 export class TtlJumpWatch {
   /** the directions by tuple hash, in order of arrival (the oldest is dropped when full) */
   private readonly directions = new KeyTable();
-  // a direction's columns, by its entry in `directions`:
-  /** last word of the source and destination addresses, and source port * 65536 + destination port (to tell collisions) */
-  private s3 = new Uint32Array(this.directions.capacity);
-  private d3 = new Uint32Array(this.directions.capacity);
-  private ports = new Uint32Array(this.directions.capacity);
-  /** the TTL of its first segment and of its latest one */
-  private firstTtl = new Uint8Array(this.directions.capacity);
-  private lastTtl = new Uint8Array(this.directions.capacity);
-  /** whether it already counted as a connection with a jump */
-  private flagged = new Uint8Array(this.directions.capacity);
-  /** time of its last segment (µs) */
-  private last = new Float64Array(this.directions.capacity);
+  /**
+   * a direction's numbers, by its entry in `directions`, side by side (one segment's lookup reads
+   * one or two cache lines, not one per column): the last word of its source and destination
+   * addresses and source port * 65536 + destination port (to tell a colliding hash), and the time
+   * of its last segment (µs)
+   */
+  private rows = new Float64Array(this.directions.capacity * ROW);
+  /** its TTLs: the first segment's (bits 0-7), the latest one's (8-15), and whether it counted as a connection with a jump (16) */
+  private ttls = new Uint32Array(this.directions.capacity);
   private readonly sources = new Map<string, SourceJumps>();
   private nextExpiry = 0;
   evictions = 0;
@@ -83,7 +87,9 @@ export class TtlJumpWatch {
     const ports = d.srcPort * 65536 + d.dstPort;
     const dirs = this.directions;
     let e = dirs.find(h);
-    if (e < 0 || this.s3[e] !== d.src[3] || this.d3[e] !== d.dst[3] || this.ports[e] !== ports) {
+    let r = e * ROW;
+    const rows = this.rows;
+    if (e < 0 || rows[r + R_S3] !== d.src[3] || rows[r + R_D3] !== d.dst[3] || rows[r + R_PORTS] !== ports) {
       // (as the Map did: a collision replaces the direction, which goes to the end of the order)
       if (e >= 0) dirs.delete(e);
       else if (dirs.size >= this.limits.maxGroupsPerRule) {
@@ -91,20 +97,20 @@ export class TtlJumpWatch {
         this.evictions++;
       }
       e = dirs.add(h);
-      if (dirs.capacity > this.last.length) this.grow(dirs.capacity);
-      this.s3[e] = d.src[3];
-      this.d3[e] = d.dst[3];
-      this.ports[e] = ports;
-      this.firstTtl[e] = ttl;
-      this.lastTtl[e] = ttl;
-      this.flagged[e] = 0;
-      this.last[e] = d.tsMicros;
+      if (dirs.capacity > this.ttls.length) this.grow(dirs.capacity);
+      r = e * ROW;
+      this.rows[r + R_S3] = d.src[3];
+      this.rows[r + R_D3] = d.dst[3];
+      this.rows[r + R_PORTS] = ports;
+      this.rows[r + R_LAST] = d.tsMicros;
+      this.ttls[e] = ttl | (ttl << 8);
       return;
     }
-    this.last[e] = d.tsMicros;
-    if (ttl === this.lastTtl[e]) return;
-    this.lastTtl[e] = ttl;
-    const first = this.firstTtl[e];
+    rows[r + R_LAST] = d.tsMicros;
+    const state = this.ttls[e];
+    if (ttl === ((state >>> 8) & 255)) return;
+    this.ttls[e] = (state & ~0xff00) | (ttl << 8);
+    const first = state & 255;
     const classChange = initialTtl(ttl) !== initialTtl(first);
     const change = Math.abs(initialTtl(ttl) - ttl - (initialTtl(first) - first));
     if (!classChange && change <= this.cfg.maxHopChange) return;
@@ -112,17 +118,12 @@ export class TtlJumpWatch {
   }
 
   private grow(cap: number): void {
-    const widen = <A extends Uint32Array | Uint8Array | Float64Array>(a: A, b: A): A => {
-      b.set(a);
-      return b;
-    };
-    this.s3 = widen(this.s3, new Uint32Array(cap));
-    this.d3 = widen(this.d3, new Uint32Array(cap));
-    this.ports = widen(this.ports, new Uint32Array(cap));
-    this.firstTtl = widen(this.firstTtl, new Uint8Array(cap));
-    this.lastTtl = widen(this.lastTtl, new Uint8Array(cap));
-    this.flagged = widen(this.flagged, new Uint8Array(cap));
-    this.last = widen(this.last, new Float64Array(cap));
+    const rows = new Float64Array(cap * ROW);
+    rows.set(this.rows);
+    this.rows = rows;
+    const ttls = new Uint32Array(cap);
+    ttls.set(this.ttls);
+    this.ttls = ttls;
   }
 
   private expire(now: number): void {
@@ -130,7 +131,7 @@ export class TtlJumpWatch {
     const dirs = this.directions;
     for (let e = dirs.first(); e >= 0; ) {
       const next = dirs.after(e);
-      if (now - this.last[e] > IDLE_MICROS) dirs.delete(e);
+      if (now - this.rows[e * ROW + R_LAST] > IDLE_MICROS) dirs.delete(e);
       e = next;
     }
   }
@@ -154,8 +155,8 @@ export class TtlJumpWatch {
       this.sources.set(ip, s);
     }
     s.segments++;
-    if (this.flagged[e] === 0) {
-      this.flagged[e] = 1;
+    if ((this.ttls[e] & FLAGGED) === 0) {
+      this.ttls[e] |= FLAGGED;
       s.connections++;
     }
     if (reset) s.resets++;
