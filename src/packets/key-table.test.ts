@@ -77,3 +77,17 @@ test('KeyTable grows past its first capacity and keeps every entry findable', ()
   assert.equal(t.find(3), -1);
   assert.equal(t.first(), entries[0]);
 });
+
+test('KeyTable.clear empties it for reuse', () => {
+  const t = new KeyTable(16);
+  for (let k = 0; k < 100; k++) t.add(k);
+  t.clear();
+  assert.equal(t.size, 0);
+  assert.equal(t.first(), -1);
+  assert.equal(t.find(5), -1);
+  const e = t.add(5);
+  assert.equal(t.find(5), e);
+  assert.equal(t.key(e), 5);
+  assert.equal(t.first(), e);
+  assert.equal(t.after(e), -1);
+});
