@@ -5,7 +5,8 @@
  * capture path does, and (a) nothing more, (b) the ARP detector alone (what `analyze` ran before),
  * (c) every packet detector. The detectors' cost is the difference to (a) within each round
  * (seven rounds, the median; the machine is shared), fresh detectors each round. With `--each`,
- * also every detector alone (its own cost over decoding), to see which one to work on.
+ * also every detector alone (its own cost over decoding), to see which one to work on (on a
+ * shared machine a detector below about 10 ns per packet is within the noise, even negative).
  * With `--capture FILE`, the first `packets` packets of that capture instead of the replay (an
  * ordinary capture has another mix: tens of packets per flow, few handshakes).
  *
