@@ -35,9 +35,12 @@ export class ArpWatch {
   private readonly claims = new Map<number, Claim[]>();
   /** MAC → IPv4 addresses it announced */
   private readonly byMac = new Map<number, number[]>();
-  /** the MAC carrying off-link traffic now, and every change of it */
-  private router = -1;
-  private routerSince = 0;
+  /**
+   * the MAC carrying off-link traffic now (-1: none yet), and every change of it. In a typed array,
+   * not a field: a capture with several routers changes it on most public-address packets, and a
+   * 48-bit number stored into a field was a new heap number each time.
+   */
+  private readonly router = new Float64Array([-1]);
   private readonly routerChanges: { from: number; to: number; at: number }[] = [];
   private arpPackets = 0;
 
@@ -68,10 +71,10 @@ export class ArpWatch {
     }
     if (d.l3 === L3_IPV4 && d.srcMacHi >= 0 && !isPrivate(d.src[3])) {
       const mac = macKey(d.srcMacHi, d.srcMacLo);
-      if (mac === this.router) return;
-      if (this.router >= 0 && this.routerChanges.length < 64) this.routerChanges.push({ from: this.router, to: mac, at: d.tsMicros });
-      this.router = mac;
-      this.routerSince = d.tsMicros;
+      const router = this.router[0];
+      if (mac === router) return;
+      if (router >= 0 && this.routerChanges.length < 64) this.routerChanges.push({ from: router, to: mac, at: d.tsMicros });
+      this.router[0] = mac;
     }
   }
 

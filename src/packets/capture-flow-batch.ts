@@ -133,6 +133,12 @@ function writeV4(b: Uint8Array, at: number, a: number): number {
   return writeDecimal(b, at, a & 255);
 }
 
+/** An ASCII text (an IPv6 address, at most 39 characters) at `at`; returns the end. As Buffer.write(latin1) without a call into C++. */
+function writeAscii(b: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
+  return at;
+}
+
 const V4_CACHE = 65536;
 const PROTO_TEXT = Array.from({ length: 256 }, (_, p) => String(p));
 /** history letter (char code) → its base-13 digit, 1-12 */
@@ -262,11 +268,11 @@ export class CaptureFlowBatch {
     // Flow ID "src-dst-sport-dport-proto" and uid written as bytes and read out as one flat string
     // each: concatenation makes a tree of five strings per flow that the collector copies and
     // every writer later flattens (measured: 2.5 times the time)
-    // (IPv4 digits written here: Buffer.write is a call into C++ per address)
+    // (IPv4 digits written here, IPv6 text copied by a loop: Buffer.write is a call into C++ per address)
     const t = this.text;
-    let at = fam === 4 ? writeV4(t, 0, m.keys[m.srcWord(slot) + 3]) : t.write(src, 0, 'latin1');
+    let at = fam === 4 ? writeV4(t, 0, m.keys[m.srcWord(slot) + 3]) : writeAscii(t, 0, src);
     t[at++] = 45;
-    at = fam === 4 ? writeV4(t, at, m.keys[m.dstWord(slot) + 3]) : at + t.write(dst, at, 'latin1');
+    at = fam === 4 ? writeV4(t, at, m.keys[m.dstWord(slot) + 3]) : writeAscii(t, at, dst);
     t[at++] = 45;
     at = writeDecimal(t, at, sp);
     t[at++] = 45;

@@ -12,12 +12,13 @@
  * `duplicateIp.maxAddressesPerMac`), and a second router (or a failover) would otherwise make every
  * remote address a "duplicate". Addresses arp-watch already reports are not reported twice.
  *
- * Cost: one Map lookup per IPv4 packet with a MAC; the rest only when an (address, MAC) pair is new
+ * Cost: one table lookup per IPv4 packet with a MAC; the rest only when an (address, MAC) pair is new
  * or the sending MAC changes. Addresses first seen from a known router's MAC get no entry. Memory: at most `limits.maxGroupsPerRule` addresses, 8 MACs each.
  */
 import type { Finding } from '../detect/finding.js';
 import type { DuplicateIpConfig, LimitsConfig } from '../detect/rules-config.js';
 import { L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
+import { KeyTable } from './key-table.js';
 import { isoMicros } from './packet-finding.js';
 
 interface Sender {
@@ -38,6 +39,9 @@ interface AddressUse {
   next: AddressUse | undefined;
 }
 
+/** router MACs remembered for the every-packet test (more are still found, by a Map lookup) */
+const ROUTER_CACHE = 16;
+
 const macKey = (hi: number, lo: number): number => hi * 4294967296 + lo;
 const macOf = (k: number): string => macText(Math.floor(k / 4294967296), k % 4294967296);
 const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
@@ -56,20 +60,25 @@ const notAHost = (a: number): boolean => a === 0 || a >>> 28 === 14 || a >>> 28 
 
 export class IpConflictWatch {
   /**
-   * keyed by the address's top 30 bits, a small integer for V8 (a full 32-bit or VLAN-qualified key
-   * would be a heap number, allocated per lookup on this every-packet path); the four addresses
-   * (and VLANs) sharing a key are chained
+   * keyed by the address's top 30 bits; the four addresses (and VLANs) sharing a key are chained
+   * from `heads` (by the key's entry). A KeyTable, not a Map: every IPv4 packet looks its source up
+   * here, and most find nothing (remote addresses behind a router), which one probe of a flat
+   * array says.
    */
-  private readonly uses = new Map<number, AddressUse>();
+  private readonly uses = new KeyTable();
+  private heads: (AddressUse | undefined)[] = [];
   private count = 0;
   /** MAC → distinct source addresses (up to maxAddressesPerMac + 1: beyond it, a router) */
   private readonly byMac = new Map<number, number[]>();
   /**
-   * The last MAC found to be a router (once one, always: byMac only grows). Most packets from
-   * remote addresses come through one router: one comparison instead of a Map lookup by a 48-bit
-   * key each.
+   * MACs found to be routers (once one, always: byMac only grows), the first ROUTER_CACHE of them.
+   * Most packets come from remote addresses, through a few routers, and have no entry: a scan of a
+   * few doubles says "router" instead of a Map lookup by a 48-bit key, which also boxed the key into
+   * a heap number for the call on every such packet (a capture with ten routers went there for most
+   * of them).
    */
-  private lastRouter = -1;
+  private readonly routers = new Float64Array(ROUTER_CACHE);
+  private routerCount = 0;
   evictions = 0;
 
   constructor(
@@ -83,7 +92,8 @@ export class IpConflictWatch {
     if (notAHost(ip)) return;
     const mac = macKey(d.srcMacHi, d.srcMacLo);
     const vlan = d.vlan;
-    const head = this.uses.get(ip >>> 2);
+    const at = this.uses.find(ip >>> 2);
+    const head = at < 0 ? undefined : this.heads[at];
     let u = head;
     while (u !== undefined && (u.ip !== ip || u.vlan !== vlan)) u = u.next;
     if (u !== undefined && u.lastMac === mac) {
@@ -99,9 +109,10 @@ export class IpConflictWatch {
     }
     if (u === undefined) {
       // a known router's remote addresses are never a host's: not worth an entry each
-      if (mac === this.lastRouter) return;
+      const routers = this.routers;
+      for (let i = 0; i < this.routerCount; i++) if (routers[i] === mac) return;
       if (this.isRouter(mac)) {
-        this.lastRouter = mac;
+        if (this.routerCount < ROUTER_CACHE) routers[this.routerCount++] = mac;
         return;
       }
       if (this.count >= this.limits.maxGroupsPerRule) {
@@ -109,7 +120,8 @@ export class IpConflictWatch {
         return;
       }
       u = { ip, vlan, senders: [], lastMac: mac, changes: 0, next: head };
-      this.uses.set(ip >>> 2, u);
+      // a new address under a known key becomes the chain's head; the key keeps its place in order (as a Map's set)
+      this.heads[at < 0 ? this.uses.add(ip >>> 2) : at] = u;
       this.count++;
     } else {
       u.changes++;
@@ -142,7 +154,7 @@ export class IpConflictWatch {
   findings(reportedByArp: (ip: number) => boolean = () => false): Finding[] {
     if (!this.cfg.enabled) return [];
     const out: Finding[] = [];
-    for (const first of this.uses.values()) for (let u: AddressUse | undefined = first; u !== undefined; u = u.next) {
+    for (let e = this.uses.first(); e >= 0; e = this.uses.after(e)) for (let u = this.heads[e]; u !== undefined; u = u.next) {
       if (u.senders.length < 2 || u.changes < this.cfg.minChanges) continue;
       const hosts = u.senders.filter((s) => !this.isRouter(s.mac));
       if (hosts.length < 2 || reportedByArp(u.ip)) continue;

@@ -26,6 +26,7 @@ import { IpConflictWatch } from './ip-conflict-watch.js';
 import { RouterAdvertWatch } from './router-advert-watch.js';
 import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
 import { NdpWatch } from './ndp-watch.js';
+import { tupleHash } from './packet-finding.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 
@@ -80,8 +81,10 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       }
       const proto = d.proto;
       if (proto === PROTO_TCP) {
-        syn?.observe(d);
-        ttl?.observe(d);
+        // both look the segment's tuple up: hashed once here
+        const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
+        syn?.observe(d, h);
+        ttl?.observe(d, h);
       } else if (proto === PROTO_UDP) dhcp.observe(d);
       else if (proto === PROTO_ICMPV6) {
         icmp?.observe(d);

@@ -16,11 +16,15 @@
  * oldest is dropped when full (a dropped pending attempt counts as half-open: under a flood it is
  * one), counted in `evictions`. Tuples are found by a 30-bit hash of the addresses and ports, so an
  * ordinary packet allocates nothing; a colliding attempt replaces the older one (counted).
+ * Pending attempts are rows of typed-array columns found through a KeyTable (key-table.ts), not
+ * objects in a Map: under a scan or flood every SYN is a new attempt, and an object plus a Map entry
+ * made and dropped per SYN was most of this watch's cost.
  */
 import type { Finding, Severity } from '../detect/finding.js';
 import { addressWordsText } from '../detect/ip-address.js';
 import type { LimitsConfig, SynFloodConfig, SynScanConfig } from '../detect/rules-config.js';
 import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from './decoded-packet.js';
+import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 
 type Outcome = 'reset' | 'refused' | 'unanswered';
@@ -29,39 +33,6 @@ type AddrKey = number | string;
 
 const ipv4Text = (x: number): string => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
 const keyText = (k: AddrKey): string => (typeof k === 'number' ? ipv4Text(k) : k);
-
-class Attempt {
-  synAck = false;
-  retransmits = 0;
-  constructor(
-    /** its key in `pending` (the sweep walks values, not [key, value] entries: no array per entry) */
-    readonly h: number,
-    readonly family: number,
-    readonly c0: number,
-    readonly c1: number,
-    readonly c2: number,
-    readonly c3: number,
-    readonly s0: number,
-    readonly s1: number,
-    readonly s2: number,
-    readonly s3: number,
-    readonly cport: number,
-    readonly sport: number,
-    readonly t: number,
-  ) {}
-
-  client(): AddrKey {
-    return this.family === 4 ? this.c3 : addressWordsText([this.c0, this.c1, this.c2, this.c3], 6);
-  }
-
-  server(): AddrKey {
-    return this.family === 4 ? this.s3 : addressWordsText([this.s0, this.s1, this.s2, this.s3], 6);
-  }
-
-  is(c: Uint32Array, s: Uint32Array, cport: number, sport: number): boolean {
-    return this.cport === cport && this.sport === sport && this.c3 === c[3] && this.s3 === s[3] && this.c0 === c[0] && this.s0 === s[0] && this.c1 === c[1] && this.s1 === s[1] && this.c2 === c[2] && this.s2 === s[2];
-  }
-}
 
 interface SourceEpisode {
   key: AddrKey;
@@ -107,7 +78,20 @@ export interface SynWatchStats {
 }
 
 export class SynWatch {
-  private readonly pending = new Map<number, Attempt>();
+  /** pending attempts by tuple hash, in order of their first SYN */
+  private readonly pending = new KeyTable();
+  // an attempt's columns, by its entry in `pending`:
+  /** 4 or 6 */
+  private family = new Uint8Array(this.pending.capacity);
+  /** client and server address words (4 each) */
+  private cw = new Uint32Array(this.pending.capacity * 4);
+  private sw = new Uint32Array(this.pending.capacity * 4);
+  private cport = new Uint16Array(this.pending.capacity);
+  private sport = new Uint16Array(this.pending.capacity);
+  /** time of the first SYN (µs) */
+  private t = new Float64Array(this.pending.capacity);
+  private synAck = new Uint8Array(this.pending.capacity);
+  private retransmits = new Uint32Array(this.pending.capacity);
   /** pending attempts per low 16 bits of their hash: most packets are ACKs of no pending attempt, and one array read says so */
   private readonly present = new Uint32Array(1 << 16);
   private readonly sources = new Map<AddrKey, SourceEpisode>();
@@ -130,84 +114,137 @@ export class SynWatch {
     this.handshake = scan.handshakeSeconds * 1e6;
   }
 
-  observe(d: DecodedPacket): void {
+  /** `h`: the segment's tupleHash (packetDetectors computes it once for this watch and the TTL watch). */
+  observe(d: DecodedPacket, h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort)): void {
     if (d.proto !== PROTO_TCP || d.fragment === 2) return;
     // the time is read from the packet where it is used, never held in a local that a call takes:
     // V8 then boxes it into a heap number up front, on every packet
     if (d.tsMicros >= this.nextSweep) this.sweep(d.tsMicros);
     const f = d.tcpFlags;
+    const pending = this.pending;
     if (f & TCP_SYN && !(f & TCP_ACK)) {
       this.stats.attempts++;
-      const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
-      const known = this.pending.get(h);
-      if (known) {
-        if (known.is(d.src, d.dst, d.srcPort, d.dstPort)) {
-          known.retransmits++;
+      const known = pending.find(h);
+      if (known >= 0) {
+        if (this.is(known, d.src, d.dst, d.srcPort, d.dstPort)) {
+          this.retransmits[known]++;
           return;
         }
-        this.drop(h);
+        this.drop(known);
         this.stats.collisions++;
       }
-      if (this.pending.size >= this.limits.maxGroupsPerRule) {
-        const [oldKey, old] = this.pending.entries().next().value as [number, Attempt];
-        this.drop(oldKey);
+      if (pending.size >= this.limits.maxGroupsPerRule) {
+        const old = pending.first();
+        this.drop(old);
         this.stats.evictions++;
-        this.halfOpen(old, old.synAck ? 'reset' : 'unanswered', false);
+        // (its columns stay until the entry is handed out again, below)
+        this.halfOpen(old, this.synAck[old] ? 'reset' : 'unanswered', false);
       }
+      this.present[h & 0xffff]++;
+      const e = pending.add(h);
+      if (pending.capacity > this.t.length) this.grow(pending.capacity);
       const s = d.src;
       const t = d.dst;
-      this.present[h & 0xffff]++;
-      this.pending.set(h, new Attempt(h, d.l3 === L3_IPV4 ? 4 : 6, s[0], s[1], s[2], s[3], t[0], t[1], t[2], t[3], d.srcPort, d.dstPort, d.tsMicros));
+      const w = e * 4;
+      this.family[e] = d.l3 === L3_IPV4 ? 4 : 6;
+      this.cw[w] = s[0];
+      this.cw[w + 1] = s[1];
+      this.cw[w + 2] = s[2];
+      this.cw[w + 3] = s[3];
+      this.sw[w] = t[0];
+      this.sw[w + 1] = t[1];
+      this.sw[w + 2] = t[2];
+      this.sw[w + 3] = t[3];
+      this.cport[e] = d.srcPort;
+      this.sport[e] = d.dstPort;
+      this.t[e] = d.tsMicros;
+      this.synAck[e] = 0;
+      this.retransmits[e] = 0;
       return;
     }
-    if (this.pending.size === 0) return;
+    if (pending.size === 0) return;
     if (f & TCP_SYN) {
       // SYN-ACK from the target
       const hs = tupleHash(d.dst, d.src, d.dstPort, d.srcPort);
-      const a = this.present[hs & 0xffff] === 0 ? undefined : this.pending.get(hs);
-      if (a && a.is(d.dst, d.src, d.dstPort, d.srcPort)) a.synAck = true;
+      const a = this.present[hs & 0xffff] === 0 ? -1 : pending.find(hs);
+      if (a >= 0 && this.is(a, d.dst, d.src, d.dstPort, d.srcPort)) this.synAck[a] = 1;
       return;
     }
     if (f & TCP_RST) {
-      const hc = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
-      const fromClient = this.present[hc & 0xffff] === 0 ? undefined : this.pending.get(hc);
-      if (fromClient && fromClient.is(d.src, d.dst, d.srcPort, d.dstPort)) {
-        this.drop(hc);
+      const fromClient = this.present[h & 0xffff] === 0 ? -1 : pending.find(h);
+      if (fromClient >= 0 && this.is(fromClient, d.src, d.dst, d.srcPort, d.dstPort)) {
+        this.drop(fromClient);
         this.halfOpen(fromClient, 'reset', true);
         return;
       }
       const hs = tupleHash(d.dst, d.src, d.dstPort, d.srcPort);
-      const toClient = this.present[hs & 0xffff] === 0 ? undefined : this.pending.get(hs);
-      if (toClient && toClient.is(d.dst, d.src, d.dstPort, d.srcPort)) {
-        this.drop(hs);
+      const toClient = this.present[hs & 0xffff] === 0 ? -1 : pending.find(hs);
+      if (toClient >= 0 && this.is(toClient, d.dst, d.src, d.dstPort, d.srcPort)) {
+        this.drop(toClient);
         this.halfOpen(toClient, 'refused', true);
       }
       return;
     }
     if (f & TCP_ACK) {
-      const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
       if (this.present[h & 0xffff] === 0) return;
-      const a = this.pending.get(h);
-      if (a && a.is(d.src, d.dst, d.srcPort, d.dstPort)) {
-        this.drop(h);
+      const a = pending.find(h);
+      if (a >= 0 && this.is(a, d.src, d.dst, d.srcPort, d.dstPort)) {
+        this.drop(a);
         this.stats.completed++;
-        const ep = this.sources.get(a.client());
-        if (ep) ep.completed++;
+        // (no episode yet is the common case: no address key made for nothing)
+        if (this.sources.size > 0) {
+          const ep = this.sources.get(this.client(a));
+          if (ep) ep.completed++;
+        }
       }
     }
   }
 
-  private drop(h: number): void {
-    if (this.pending.delete(h)) this.present[h & 0xffff]--;
+  /** Whether attempt `e` is the handshake of client c:cport to server s:sport (its hash may collide). */
+  private is(e: number, c: Uint32Array, s: Uint32Array, cport: number, sport: number): boolean {
+    const w = e * 4;
+    const cw = this.cw;
+    const sw = this.sw;
+    return this.cport[e] === cport && this.sport[e] === sport && cw[w + 3] === c[3] && sw[w + 3] === s[3] && cw[w] === c[0] && sw[w] === s[0] && cw[w + 1] === c[1] && sw[w + 1] === s[1] && cw[w + 2] === c[2] && sw[w + 2] === s[2];
+  }
+
+  private client(e: number): AddrKey {
+    return this.family[e] === 4 ? this.cw[e * 4 + 3] : addressWordsText(this.cw, 6, e * 4);
+  }
+
+  private server(e: number): AddrKey {
+    return this.family[e] === 4 ? this.sw[e * 4 + 3] : addressWordsText(this.sw, 6, e * 4);
+  }
+
+  private grow(cap: number): void {
+    const widen = <A extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: A, b: A): A => {
+      b.set(a);
+      return b;
+    };
+    this.family = widen(this.family, new Uint8Array(cap));
+    this.cw = widen(this.cw, new Uint32Array(cap * 4));
+    this.sw = widen(this.sw, new Uint32Array(cap * 4));
+    this.cport = widen(this.cport, new Uint16Array(cap));
+    this.sport = widen(this.sport, new Uint16Array(cap));
+    this.t = widen(this.t, new Float64Array(cap));
+    this.synAck = widen(this.synAck, new Uint8Array(cap));
+    this.retransmits = widen(this.retransmits, new Uint32Array(cap));
+  }
+
+  /** Forget attempt `e` (its columns stay readable until the entry is handed out again). */
+  private drop(e: number): void {
+    this.present[this.pending.key(e) & 0xffff]--;
+    this.pending.delete(e);
   }
 
   /** Attempts older than the handshake time are half-open (pending is in order of first SYN). */
   private sweep(now: number): void {
     this.nextSweep = now + Math.min(this.handshake / 4, 250_000);
-    for (const a of this.pending.values()) {
-      if (now - a.t < this.handshake) break;
-      this.drop(a.h);
-      this.halfOpen(a, a.synAck ? 'reset' : 'unanswered', false);
+    const pending = this.pending;
+    for (let e = pending.first(); e >= 0; e = pending.first()) {
+      if (now - this.t[e] < this.handshake) break;
+      this.drop(e);
+      this.halfOpen(e, this.synAck[e] ? 'reset' : 'unanswered', false);
     }
     if (now >= this.nextExpiry) this.expire(now);
   }
@@ -230,17 +267,21 @@ export class SynWatch {
     });
   }
 
-  private halfOpen(a: Attempt, outcome: Outcome, explicit: boolean): void {
+  /** Attempt `e` (just dropped) ended half-open. */
+  private halfOpen(e: number, outcome: Outcome, explicit: boolean): void {
     this.stats.halfOpen++;
-    const src = a.client();
-    const dst = a.server();
-    if (this.scan.enabled) this.countScan(a, src, dst, outcome, explicit);
-    if (this.flood.enabled) this.countFlood(a, src, dst);
+    const src = this.client(e);
+    const dst = this.server(e);
+    if (this.scan.enabled) this.countScan(e, src, dst, outcome, explicit);
+    if (this.flood.enabled) this.countFlood(e, src, dst);
   }
 
-  private countScan(a: Attempt, src: AddrKey, dst: AddrKey, outcome: Outcome, explicit: boolean): void {
+  private countScan(e: number, src: AddrKey, dst: AddrKey, outcome: Outcome, explicit: boolean): void {
+    const t0 = this.t[e];
+    const sport = this.sport[e];
+    const synAck = this.synAck[e] === 1;
     let ep = this.sources.get(src);
-    if (ep && a.t - ep.last > this.scan.windowSeconds * 1e6) {
+    if (ep && t0 - ep.last > this.scan.windowSeconds * 1e6) {
       this.closeSource(ep);
       this.sources.delete(src);
       ep = undefined;
@@ -253,21 +294,21 @@ export class SynWatch {
         this.stats.evictions++;
       }
       const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      ep = { key: src, first: a.t, last: a.t, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
+      ep = { key: src, first: t0, last: t0, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
       this.sources.set(src, ep);
     }
     ep.halfOpen++;
-    if (a.t < ep.first) ep.first = a.t;
-    if (a.t > ep.last) ep.last = a.t;
+    if (t0 < ep.first) ep.first = t0;
+    if (t0 > ep.last) ep.last = t0;
     // (host, port) as one key: a number for IPv4 (48 bits), text for IPv6
-    ep.targets.add(typeof dst === 'number' ? dst * 65536 + a.sport : `${dst} ${a.sport}`);
+    ep.targets.add(typeof dst === 'number' ? dst * 65536 + sport : `${dst} ${sport}`);
     ep.hosts.add(dst);
-    ep.ports.add(a.sport);
-    ep.retransmits += a.retransmits;
-    if (a.synAck) ep.answered++;
+    ep.ports.add(sport);
+    ep.retransmits += this.retransmits[e];
+    if (synAck) ep.answered++;
     if (outcome === 'refused') ep.refused++;
     else if (outcome === 'reset' && explicit) ep.resetBySource++;
-    else if (!a.synAck) ep.unanswered++;
+    else if (!synAck) ep.unanswered++;
     if (!ep.crossed && ep.targets.size > this.scan.targets) {
       ep.crossed = true;
       if (this.reportCrossings) this.crossed.push(this.scanFinding(ep));
@@ -314,8 +355,10 @@ export class SynWatch {
     };
   }
 
-  private countFlood(a: Attempt, src: AddrKey, dst: AddrKey): void {
-    const key = typeof dst === 'number' ? dst * 65536 + a.sport : `${dst} ${a.sport}`;
+  private countFlood(e: number, src: AddrKey, dst: AddrKey): void {
+    const t0 = this.t[e];
+    const sport = this.sport[e];
+    const key = typeof dst === 'number' ? dst * 65536 + sport : `${dst} ${sport}`;
     let w = this.targets.get(key);
     if (!w) {
       if (this.targets.size >= this.limits.maxGroupsPerRule) {
@@ -324,11 +367,11 @@ export class SynWatch {
         this.targets.delete(oldKey);
         this.stats.evictions++;
       }
-      w = { host: dst, port: a.sport, windowStart: a.t, count: 0, previous: 0, peak: 0, total: 0, source: src, sources: null, first: a.t, last: a.t, over: false };
+      w = { host: dst, port: sport, windowStart: t0, count: 0, previous: 0, peak: 0, total: 0, source: src, sources: null, first: t0, last: t0, over: false };
       this.targets.set(key, w);
     }
     const W = this.flood.windowSeconds * 1e6;
-    const t = a.t > w.last ? a.t : w.last;
+    const t = t0 > w.last ? t0 : w.last;
     if (t - w.windowStart >= W) {
       const windows = Math.floor((t - w.windowStart) / W);
       w.previous = windows === 1 ? w.count : 0;
@@ -400,7 +443,7 @@ export class SynWatch {
 
   /** Everything still pending is half-open (the capture ended first); then every open episode closes. */
   findings(): Finding[] {
-    for (const a of this.pending.values()) this.halfOpen(a, a.synAck ? 'reset' : 'unanswered', false);
+    for (let e = this.pending.first(); e >= 0; e = this.pending.after(e)) this.halfOpen(e, this.synAck[e] ? 'reset' : 'unanswered', false);
     this.pending.clear();
     this.present.fill(0);
     for (const ep of this.sources.values()) this.closeSource(ep);

@@ -48,3 +48,20 @@ test('SYNs with random TTLs (nmap) and the same TTL variety across different con
   const { findings } = await framesFindings(frames);
   assert.deepEqual(findings.filter((f) => f.ruleId === 'packet.ttl-jump'), []);
 });
+
+test('a full direction table drops the oldest direction: its jump is not seen, a kept one\'s is (and the drops are counted)', async () => {
+  const server = { src: '93.184.216.34', dst: '10.0.0.7' };
+  const frames = [];
+  // 150 connections' server directions, one segment each, oldest first; the table keeps 100
+  for (let i = 0; i < 150; i++) frames.push({ ts: T0 + i * 1000, frame: ipFrame({ ...server, ttl: 52, proto: 6, payload: tcpSegment(80, 40000 + i, TCP.ACK, 1, 1) }) });
+  // another machine's segments (initial TTL 128) in the first (dropped) and the last (kept) connection
+  frames.push({ ts: T0 + 200_000, frame: ipFrame({ ...server, ttl: 116, proto: 6, payload: tcpSegment(80, 40000, TCP.ACK | TCP.RST, 2, 1) }) });
+  frames.push({ ts: T0 + 201_000, frame: ipFrame({ ...server, ttl: 116, proto: 6, payload: tcpSegment(80, 40149, TCP.ACK | TCP.RST, 2, 1) }) });
+  const { findings, warnings } = await framesFindings(frames, { limits: { maxGroupsPerRule: 100 } });
+  const jumps = findings.filter((f) => f.ruleId === 'packet.ttl-jump');
+  assert.equal(jumps.length, 1);
+  assert.equal(jumps[0].evidence.connections, 1);
+  assert.match(String(jumps[0].evidence.example), /:80 → 10\.0\.0\.7:40149: TTL 52 then 116/);
+  // 50 dropped by the first 150, one more when the first connection came back
+  assert.ok(warnings.some((w) => w.includes('51 entries dropped')), warnings.join(' | '));
+});

@@ -16,34 +16,25 @@
  * flow meter's idle timeout, 120 s; beyond that the oldest dropped, counted) and sources with
  * findings. A direction is found by a 30-bit hash of its addresses and ports, checked against the
  * last address word and the ports (a rare IPv6 collision merely restarts a direction).
+ *
+ * Cost: this looks up the direction of every established TCP segment, so directions are rows of
+ * typed-array columns found through a KeyTable (key-table.ts), not objects in a Map: no object per
+ * direction, and a lookup that touches two flat arrays instead of a Map's table and an object.
  */
 import type { Finding } from '../detect/finding.js';
 import { addressWordsText } from '../detect/ip-address.js';
 import type { LimitsConfig, TtlJumpConfig } from '../detect/rules-config.js';
 import { initialTtl } from '../detect/ttl-hops.js';
 import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from './decoded-packet.js';
+import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 
-class Direction {
-  lastTtl: number;
-  flagged = false;
-  /**
-   * Time of its last segment (µs), set on every segment. Declared with a number, not as a
-   * constructor parameter property: a class field starts as undefined, and a field that once held
-   * undefined stores each new double as a fresh heap number (a 16-byte allocation per segment).
-   */
-  last = 0;
-  constructor(
-    readonly s3: number,
-    readonly d3: number,
-    readonly ports: number,
-    readonly firstTtl: number,
-    last: number,
-  ) {
-    this.lastTtl = firstTtl;
-    this.last = last;
-  }
-}
+const ROW = 4;
+const R_S3 = 0;
+const R_D3 = 1;
+const R_PORTS = 2;
+const R_LAST = 3;
+const FLAGGED = 1 << 16;
 
 /** a direction idle this long is forgotten (a connection's next segment starts it afresh): the flow meter's idle timeout */
 const IDLE_MICROS = 120e6;
@@ -64,7 +55,17 @@ interface SourceJumps {
 }
 
 export class TtlJumpWatch {
-  private readonly directions = new Map<number, Direction>();
+  /** the directions by tuple hash, in order of arrival (the oldest is dropped when full) */
+  private readonly directions = new KeyTable();
+  /**
+   * a direction's numbers, by its entry in `directions`, side by side (one segment's lookup reads
+   * one or two cache lines, not one per column): the last word of its source and destination
+   * addresses and source port * 65536 + destination port (to tell a colliding hash), and the time
+   * of its last segment (µs)
+   */
+  private rows = new Float64Array(this.directions.capacity * ROW);
+  /** its TTLs: the first segment's (bits 0-7), the latest one's (8-15), and whether it counted as a connection with a jump (16) */
+  private ttls = new Uint32Array(this.directions.capacity);
   private readonly sources = new Map<string, SourceJumps>();
   private nextExpiry = 0;
   evictions = 0;
@@ -74,7 +75,8 @@ export class TtlJumpWatch {
     private readonly limits: LimitsConfig,
   ) {}
 
-  observe(d: DecodedPacket): void {
+  /** `h`: the segment's tupleHash (packetDetectors computes it once for this watch and the SYN watch). */
+  observe(d: DecodedPacket, h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort)): void {
     if (d.proto !== PROTO_TCP || d.fragment === 2) return;
     const f = d.tcpFlags;
     if (!(f & TCP_ACK) || f & TCP_SYN) return;
@@ -82,37 +84,59 @@ export class TtlJumpWatch {
     // the time is read from the packet where it is used, never held in a local that a call takes:
     // V8 then boxes it into a heap number up front, on every packet
     if (d.tsMicros >= this.nextExpiry) this.expire(d.tsMicros);
-    const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
     const ports = d.srcPort * 65536 + d.dstPort;
-    const dir = this.directions.get(h);
-    if (!dir || dir.s3 !== d.src[3] || dir.d3 !== d.dst[3] || dir.ports !== ports) {
-      if (dir) this.directions.delete(h);
-      else if (this.directions.size >= this.limits.maxGroupsPerRule) {
-        this.directions.delete(this.directions.keys().next().value as number);
+    const dirs = this.directions;
+    let e = dirs.find(h);
+    let r = e * ROW;
+    const rows = this.rows;
+    if (e < 0 || rows[r + R_S3] !== d.src[3] || rows[r + R_D3] !== d.dst[3] || rows[r + R_PORTS] !== ports) {
+      // (as the Map did: a collision replaces the direction, which goes to the end of the order)
+      if (e >= 0) dirs.delete(e);
+      else if (dirs.size >= this.limits.maxGroupsPerRule) {
+        dirs.delete(dirs.first());
         this.evictions++;
       }
-      this.directions.set(h, new Direction(d.src[3], d.dst[3], ports, ttl, d.tsMicros));
+      e = dirs.add(h);
+      if (dirs.capacity > this.ttls.length) this.grow(dirs.capacity);
+      r = e * ROW;
+      this.rows[r + R_S3] = d.src[3];
+      this.rows[r + R_D3] = d.dst[3];
+      this.rows[r + R_PORTS] = ports;
+      this.rows[r + R_LAST] = d.tsMicros;
+      this.ttls[e] = ttl | (ttl << 8);
       return;
     }
-    dir.last = d.tsMicros;
-    if (ttl === dir.lastTtl) return;
-    dir.lastTtl = ttl;
-    const first = dir.firstTtl;
+    rows[r + R_LAST] = d.tsMicros;
+    const state = this.ttls[e];
+    if (ttl === ((state >>> 8) & 255)) return;
+    this.ttls[e] = (state & ~0xff00) | (ttl << 8);
+    const first = state & 255;
     const classChange = initialTtl(ttl) !== initialTtl(first);
     const change = Math.abs(initialTtl(ttl) - ttl - (initialTtl(first) - first));
     if (!classChange && change <= this.cfg.maxHopChange) return;
-    this.record(d, dir, first, change, classChange, (f & TCP_RST) !== 0);
+    this.record(d, e, first, change, classChange, (f & TCP_RST) !== 0);
+  }
+
+  private grow(cap: number): void {
+    const rows = new Float64Array(cap * ROW);
+    rows.set(this.rows);
+    this.rows = rows;
+    const ttls = new Uint32Array(cap);
+    ttls.set(this.ttls);
+    this.ttls = ttls;
   }
 
   private expire(now: number): void {
     this.nextExpiry = now + IDLE_MICROS / 4;
-    // forEach, not for-of over entries: no [key, value] array per entry
-    this.directions.forEach((dir, h) => {
-      if (now - dir.last > IDLE_MICROS) this.directions.delete(h);
-    });
+    const dirs = this.directions;
+    for (let e = dirs.first(); e >= 0; ) {
+      const next = dirs.after(e);
+      if (now - this.rows[e * ROW + R_LAST] > IDLE_MICROS) dirs.delete(e);
+      e = next;
+    }
   }
 
-  private record(d: DecodedPacket, dir: Direction, first: number, change: number, classChange: boolean, reset: boolean): void {
+  private record(d: DecodedPacket, e: number, first: number, change: number, classChange: boolean, reset: boolean): void {
     const family = d.l3 === L3_IPV4 ? 4 : 6;
     const ip = addressWordsText(d.src, family);
     let s = this.sources.get(ip);
@@ -131,8 +155,8 @@ export class TtlJumpWatch {
       this.sources.set(ip, s);
     }
     s.segments++;
-    if (!dir.flagged) {
-      dir.flagged = true;
+    if ((this.ttls[e] & FLAGGED) === 0) {
+      this.ttls[e] |= FLAGGED;
       s.connections++;
     }
     if (reset) s.resets++;
