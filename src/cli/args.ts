@@ -97,7 +97,11 @@ export interface CommandSpec {
   readonly options: readonly OptionSpec[];
   readonly examples: readonly string[];
   /** positional arguments: minimum and maximum count */
-  readonly positionals?: { readonly min: number; readonly max?: number; readonly name: string };
+  /**
+   * `each` names the required positionals one by one, so that a command given its first says the
+   * one still missing ("missing DATA") rather than all of them ("missing MODEL and DATA")
+   */
+  readonly positionals?: { readonly min: number; readonly max?: number; readonly name: string; readonly each?: readonly string[] };
 }
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -141,8 +145,11 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   const pos = parsed.positionals;
   const answering = values.help || all.some((o) => o.answersAlone && values[camel(o.name)]);
   if (!answering && spec.positionals) {
-    const { min, max, name } = spec.positionals;
-    if (pos.length < min) throw new UserError(`${spec.name}: missing ${name} (see 'netsentinel ${spec.name} --help')`);
+    const { min, max, name, each } = spec.positionals;
+    if (pos.length < min) {
+      const what = pos.length > 0 && each && each.length >= min ? each.slice(pos.length, min).join(' and ') : name;
+      throw new UserError(`${spec.name}: missing ${what} (see 'netsentinel ${spec.name} --help')`);
+    }
     if (max !== undefined && pos.length > max) {
       throw new UserError(`${spec.name}: too many arguments: ${pos.slice(max).join(' ')} (see 'netsentinel ${spec.name} --help')`);
     }

@@ -163,3 +163,18 @@ test('analyze without a baseline says it is weaker', () => {
   assert.match(a.err, /NO BASELINE/);
   assert.match(a.out, /SELF-FITTED/);
 });
+
+test('a baseline given as a model, and a verb given its first argument only, say what to do', () => {
+  const sample = join(root, 'samples', 'loopback');
+  assert.equal(run(['baseline', join(sample, 'normal.csv'), '-o', 'swap.nsb', '-q']).code, 0);
+  const swapped = run(['analyze', join(sample, 'traffic.csv'), '-m', 'swap.nsb', '-o', 'out-swap', '--store', 'none', '-q']);
+  assert.equal(swapped.code, 2);
+  assert.match(swapped.err, /^netsentinel: swap\.nsb is a baseline .*--baseline/);
+  assert.equal(swapped.err.trim().split('\n').length, 1, swapped.err);
+  for (const verb of ['predict', 'evaluate']) {
+    const r = run([verb, 'swap.nsb']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, new RegExp(`^netsentinel: ${verb}: missing DATA \\(`), r.err);
+  }
+  assert.match(run(['predict']).err, /missing MODEL and DATA/);
+});

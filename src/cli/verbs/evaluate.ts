@@ -14,7 +14,7 @@ export const evaluate: Command = {
     name: 'evaluate',
     summary: 'measure a model on labelled test data (report, confusion matrix, ROC-AUC)',
     usage: 'MODEL DATA... [options]',
-    positionals: { min: 2, name: 'MODEL and DATA' },
+    positionals: { min: 2, name: 'MODEL and DATA', each: ['MODEL', 'DATA'] },
     options: [
       { name: 'target', type: 'string', value: 'COLUMN', description: "label column to compare with (default: the one the model learned)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },

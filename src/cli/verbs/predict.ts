@@ -19,7 +19,7 @@ export const predict: Command = {
     name: 'predict',
     summary: 'score flow records with a model file (CSV or JSON lines)',
     usage: 'MODEL DATA... [options]',
-    positionals: { min: 2, name: 'MODEL and DATA' },
+    positionals: { min: 2, name: 'MODEL and DATA', each: ['MODEL', 'DATA'] },
     description: `Writes one output row per input row, in input order, streaming (files larger than memory are fine).
 Columns: file, line, then prediction (class), probability (of that class), score (anomaly score:
 detectors' raw score, or 1 - P(normal) for a classifier that knows the normal class) and anomalous
