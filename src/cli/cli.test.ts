@@ -178,3 +178,23 @@ test('a baseline given as a model, and a verb given its first argument only, say
   }
   assert.match(run(['predict']).err, /missing MODEL and DATA/);
 });
+
+const noCic = skipWithoutShared('datasets', 'cicids2017-sample', 'Botnet_736.csv');
+test('predict echoes a CICFlowMeter Timestamp as the input wrote it, not as epoch milliseconds', { skip: noCic }, () => {
+  const cic = (n: string) => readFileSync(sharedPath('datasets', 'cicids2017-sample', n) as string, 'utf8').split('\n');
+  const bot = cic('Botnet_736.csv');
+  const rows = [...bot.slice(0, 101), ...cic('BENIGN_2500.csv').slice(1, 101)];
+  rows[1] = rows[1].replace(/,2017-07-07 13:39:36\.267908,/, ',,'); // a missing time stays empty
+  writeFileSync(join(dir, 'cic.csv'), rows.join('\n') + '\n');
+  assert.equal(run(['train', 'cic.csv', '--model', 'decision-tree', '-o', 'cic-dt.nsm', '-q']).code, 0);
+  const csv = run(['predict', 'cic-dt.nsm', 'cic.csv', '-q']);
+  assert.equal(csv.code, 0, csv.err);
+  const lines = csv.out.trim().split('\n');
+  const col = lines[0].split(',').indexOf('Timestamp');
+  assert.ok(col > 0, lines[0]);
+  assert.equal(lines[1].split(',')[col], '');
+  assert.equal(lines[2].split(',')[col], '2017-07-07 13:39:46.349992', lines[2]);
+  const json = run(['predict', 'cic-dt.nsm', 'cic.csv', '-q', '--json']).out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(json[0].Timestamp, null);
+  assert.equal(json[1].Timestamp, '2017-07-07 13:39:46.349992');
+});

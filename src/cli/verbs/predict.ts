@@ -9,10 +9,11 @@ import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
 import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
-import { cellText, getColumn, type Column, type FlowTable } from '../../flows/table.js';
+import { cellText, getColumn, type Column, type FlowTable, type NumericColumn } from '../../flows/table.js';
 import { UserError } from '../../util/errors.js';
 import { csvCell } from '../../report/csv.js';
 import { guardOutputs } from '../output-guard.js';
+import { cicTimestamp } from '../../packets/flow-records.js';
 
 export const predict: Command = {
   spec: {
@@ -108,7 +109,7 @@ function formatBatch(
       if (score !== undefined) o.score = num(score);
       if (p.anomalous) o.anomalous = p.anomalous[r] === 1;
       if (withProba) o.probabilities = Object.fromEntries(classes!.map((c, j) => [c, num(p.proba![r * k + j])]));
-      for (const c of keep) o[c.name] = jsonCell(c, r);
+      for (const c of keep) o[c.name] = isTime(t, c) ? timeText(c as NumericColumn, r) || null : jsonCell(c, r);
       parts.push(JSON.stringify(o));
     } else {
       const cells: string[] = [csvCell(file), String(line)];
@@ -116,11 +117,24 @@ function formatBatch(
       cells.push(score === undefined ? '' : fmtNum(score));
       if (p.anomalous) cells.push(p.anomalous[r] ? '1' : '0');
       if (withProba) for (let j = 0; j < k; j++) cells.push(fmtNum(p.proba![r * k + j]));
-      for (const c of keep) cells.push(csvCell(cellText(c, r)));
+      for (const c of keep) cells.push(isTime(t, c) ? timeText(c as NumericColumn, r) : csvCell(cellText(c, r)));
       parts.push(cells.join(','));
     }
   }
   return parts.length ? parts.join('\n') + '\n' : '';
+}
+
+/**
+ * The CICFlowMeter reader (and a capture) holds `Timestamp` as epoch milliseconds, for the rules;
+ * echoed as that number it read 1499434776267.908 where the input said 2017-07-07 13:39:36.267908.
+ * It is written back in the CIC-IDS2017 layout (UTC, microseconds), as `netsentinel flows` writes it.
+ */
+function isTime(t: FlowTable, c: Column): boolean {
+  return t.format === 'cicflowmeter' && c.name === 'Timestamp' && c.kind === 'numeric';
+}
+function timeText(c: NumericColumn, r: number): string {
+  const ms = c.values[r];
+  return Number.isFinite(ms) ? cicTimestamp(ms) : '';
 }
 
 function num(x: number): number {
