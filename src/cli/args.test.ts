@@ -88,3 +88,18 @@ test('the verb list: every lazy entry loads a verb of its name and summary; help
     }
   }
 });
+
+test('a choice that belongs to the neighbouring option says so; the first of two positionals given names the second', () => {
+  const two: CommandSpec = {
+    ...spec,
+    positionals: { min: 2, name: 'MODEL and DATA', each: ['MODEL', 'DATA'] },
+    options: [
+      { name: 'format', type: 'string', description: 'layout', choices: ['cic', 'zeek'], default: 'cic' },
+      { name: 'output-format', type: 'string', description: 'encoding', choices: ['csv', 'jsonl'], default: 'csv' },
+    ],
+  };
+  assert.throws(() => parseCommand(two, ['m', 'd', '--format', 'jsonl']), { message: /--format must be one of cic, zeek, got "jsonl" \("jsonl" is a value of --output-format\)/ });
+  assert.throws(() => parseCommand(two, ['m', 'd', '--format', 'xml']), (e: Error) => !/is a value of/.test(e.message));
+  assert.throws(() => parseCommand(two, ['m']), { message: /^demo: missing DATA \(/ });
+  assert.throws(() => parseCommand(two, []), { message: /^demo: missing MODEL and DATA \(/ });
+});

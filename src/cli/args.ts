@@ -140,7 +140,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
       values[camel(o.name)] = o.default;
       continue;
     }
-    values[camel(o.name)] = convert(spec.name, o, raw);
+    values[camel(o.name)] = convert(spec.name, o, raw, all);
   }
   const pos = parsed.positionals;
   const answering = values.help || all.some((o) => o.answersAlone && values[camel(o.name)]);
@@ -157,7 +157,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   return { values, positionals: pos };
 }
 
-function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | boolean | string[] {
+function convert(cmd: string, o: OptionSpec, raw: unknown, all: readonly OptionSpec[] = []): string | number | boolean | string[] {
   const bad = (what: string): UserError => new UserError(`${cmd}: --${o.name} ${what} (see 'netsentinel ${cmd} --help')`);
   switch (o.type) {
     case 'boolean':
@@ -177,7 +177,11 @@ function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | bo
     }
     default: {
       const s = String(raw);
-      if (o.choices && !o.choices.includes(s)) throw bad(`must be one of ${o.choices.join(', ')}, got "${s}"`);
+      if (o.choices && !o.choices.includes(s)) {
+        // `flows --format jsonl`: the value is right, the option is its neighbour's
+        const other = all.find((x) => x !== o && x.choices?.includes(s));
+        throw bad(`must be one of ${o.choices.join(', ')}, got "${s}"${other ? ` ("${s}" is a value of --${other.name})` : ''}`);
+      }
       return s;
     }
   }
