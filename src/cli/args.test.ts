@@ -33,6 +33,9 @@ test('usage mistakes are one-line UserErrors that point to --help', () => {
   bad(['x.csv', '--split', 'abc'], /--split takes a number, got "abc"/);
   bad(['x.csv', '--model', 'nope'], /--model must be one of gradient-boosting, random-forest/);
   bad(['x.csv', '--nope'], /demo: .*nope.*see 'netsentinel demo --help'/);
+  bad(['x.csv', '--nope'], /^demo: unknown option --nope \(see/);
+  bad(['x.csv', '--modle', 'x'], /^demo: unknown option --modle; did you mean --model\? \(see/);
+  bad(['x.csv', '--spl=0.2'], /did you mean --split\?/);
   bad([], /missing FILE/);
   bad(['a', 'b'], /too many arguments: b/);
 });

@@ -130,8 +130,15 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   try {
     parsed = parseArgs({ args: glueNegativeValues(argv, all), options: config, allowPositionals: true, strict: true });
   } catch (e) {
-    const msg = (e as Error).message.replace(/^(TypeError|Error)[^:]*: /, '');
-    throw new UserError(`${spec.name}: ${msg.split('\n')[0]} (see 'netsentinel ${spec.name} --help')`);
+    let msg = (e as Error).message.replace(/^(TypeError|Error)[^:]*: /, '').split('\n')[0];
+    // Node's text for a typo ("Unknown option '--basline'. To specify a positional argument starting
+    // with a '-', ...") buries the point; say it short, with the option probably meant
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(msg);
+    if ((e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const near = closestOption(unknown[1], all);
+      msg = `unknown option ${unknown[1]}${near ? `; did you mean --${near}?` : ''}`;
+    }
+    throw new UserError(`${spec.name}: ${msg} (see 'netsentinel ${spec.name} --help')`);
   }
   const values: ParsedArgs['values'] = {};
   for (const o of all) {
@@ -185,6 +192,32 @@ function convert(cmd: string, o: OptionSpec, raw: unknown, all: readonly OptionS
       return s;
     }
   }
+}
+
+/** The option name within two edits of what was typed (or starting with it), else undefined. */
+function closestOption(typed: string, all: readonly OptionSpec[]): string | undefined {
+  const t = typed.replace(/^-+/, '').split('=')[0].toLowerCase();
+  if (t.length < 2) return undefined;
+  let best: string | undefined;
+  let bestD = 3;
+  for (const o of all) {
+    const d = o.name.startsWith(t) ? 1 : editDistance(t, o.name);
+    if (d < bestD) {
+      bestD = d;
+      best = o.name;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** Split at commas that are not inside [], {}, () or quotes. */
