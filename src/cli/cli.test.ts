@@ -198,3 +198,15 @@ test('predict echoes a CICFlowMeter Timestamp as the input wrote it, not as epoc
   assert.equal(json[0].Timestamp, null);
   assert.equal(json[1].Timestamp, '2017-07-07 13:39:46.349992');
 });
+
+test('train on data without labels names both ways out: --label for a CSV, a detector for unlabelled traffic', () => {
+  const sample = join(root, 'samples', 'loopback', 'normal.csv');
+  const r = run(['train', sample, '-o', 'nolabel.nsm', '-q']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /no labels to learn a classifier .*--label COLUMN.*--model isolation-forest/);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  writeFileSync(join(dir, 'labelled.csv'), 'bytes,proto,Label\n' + Array.from({ length: 20 }, (_, i) => `${i},tcp,${i % 2 ? 'attack' : 'normal'}`).join('\n') + '\n');
+  assert.match(run(['train', 'labelled.csv', '-o', 'l.nsm', '-q']).err, /--label Label,/);
+  assert.equal(run(['train', 'labelled.csv', '--label', 'Label', '-o', 'l.nsm', '-q']).code, 0);
+  assert.equal(run(['train', sample, '--model', 'isolation-forest', '-o', 'iso.nsm', '-q']).code, 0);
+});
