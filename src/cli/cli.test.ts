@@ -210,3 +210,18 @@ test('train on data without labels names both ways out: --label for a CSV, a det
   assert.equal(run(['train', 'labelled.csv', '--label', 'Label', '-o', 'l.nsm', '-q']).code, 0);
   assert.equal(run(['train', sample, '--model', 'isolation-forest', '-o', 'iso.nsm', '-q']).code, 0);
 });
+
+test('no flows at all: analyze writes its outputs without a chart or a warning; baseline says the input is too small', () => {
+  const sample = join(root, 'samples', 'loopback');
+  writeFileSync(join(dir, 'no-flows.csv'), readFileSync(join(sample, 'traffic.csv'), 'utf8').split('\n')[0] + '\n');
+  assert.equal(run(['baseline', join(sample, 'normal.csv'), '-o', 'empty-case.nsb', '-q']).code, 0);
+  const a = run(['analyze', 'no-flows.csv', '-b', 'empty-case.nsb', '-o', 'out-none', '--store', 'none', '-q']);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(a.err, '', 'nothing to warn about');
+  assert.ok(existsSync(join(dir, 'out-none', 'report.html')));
+  assert.ok(!existsSync(join(dir, 'out-none', 'risk_scores.png')));
+  const b = run(['baseline', 'no-flows.csv', '-o', 'none.nsb', '-q']);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /^netsentinel: baseline: no-flows\.csv gave 0 flows; /);
+  assert.doesNotMatch(b.err, /analyze without --baseline/);
+});
