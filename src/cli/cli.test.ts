@@ -225,3 +225,17 @@ test('no flows at all: analyze writes its outputs without a chart or a warning; 
   assert.match(b.err, /^netsentinel: baseline: no-flows\.csv gave 0 flows; /);
   assert.doesNotMatch(b.err, /analyze without --baseline/);
 });
+
+test("predict echoes a Zeek conn.log's ts as Zeek wrote it (epoch seconds), not as epoch milliseconds", () => {
+  const head = '#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\tresp_bytes\tconn_state\n';
+  const rows = Array.from({ length: 30 }, (_, i) => `${1733346000 + i}.00000${i % 10}\tC${i}\t10.0.0.1\t${40000 + i}\t10.0.0.2\t${20 + i}\ttcp\t0.${i}\t${i}\t${2 * i}\tSF\n`);
+  writeFileSync(join(dir, 'conn.log'), head + rows.join(''));
+  assert.equal(run(['train', 'conn.log', '--model', 'isolation-forest', '-o', 'conn-iso.nsm', '-q']).code, 0);
+  const csv = run(['predict', 'conn-iso.nsm', 'conn.log', '-q']);
+  assert.equal(csv.code, 0, csv.err);
+  const lines = csv.out.trim().split('\n');
+  const col = lines[0].split(',').indexOf('ts');
+  assert.equal(lines[2].split(',')[col], '1733346001.000001', lines[2]);
+  const json = JSON.parse(run(['predict', 'conn-iso.nsm', 'conn.log', '-q', '--json']).out.split('\n')[3]);
+  assert.equal(json.ts, 1733346003.000003);
+});

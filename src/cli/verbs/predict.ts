@@ -14,6 +14,7 @@ import { UserError } from '../../util/errors.js';
 import { csvCell } from '../../report/csv.js';
 import { guardOutputs } from '../output-guard.js';
 import { cicTimestamp } from '../../packets/flow-records.js';
+import { ZEEK_FORMAT } from '../../sources/zeek-conn-log.js';
 
 export const predict: Command = {
   spec: {
@@ -109,7 +110,7 @@ function formatBatch(
       if (score !== undefined) o.score = num(score);
       if (p.anomalous) o.anomalous = p.anomalous[r] === 1;
       if (withProba) o.probabilities = Object.fromEntries(classes!.map((c, j) => [c, num(p.proba![r * k + j])]));
-      for (const c of keep) o[c.name] = isTime(t, c) ? timeText(c as NumericColumn, r) || null : jsonCell(c, r);
+      for (const c of keep) o[c.name] = isTime(t, c) ? timeJson(c as NumericColumn, r) : jsonCell(c, r);
       parts.push(JSON.stringify(o));
     } else {
       const cells: string[] = [csvCell(file), String(line)];
@@ -125,16 +126,24 @@ function formatBatch(
 }
 
 /**
- * The CICFlowMeter reader (and a capture) holds `Timestamp` as epoch milliseconds, for the rules;
- * echoed as that number it read 1499434776267.908 where the input said 2017-07-07 13:39:36.267908.
- * It is written back in the CIC-IDS2017 layout (UTC, microseconds), as `netsentinel flows` writes it.
+ * The CICFlowMeter reader (and a capture) holds `Timestamp`, the Zeek reader `ts`, as epoch
+ * milliseconds, for the rules; echoed as that number it read 1499434776267.908 where the input said
+ * 2017-07-07 13:39:36.267908 (or 1733346000000.001 for Zeek's 1733346000.000001). Each is written
+ * back as its format writes it: the CIC-IDS2017 layout (UTC, microseconds), as `netsentinel flows`
+ * does; Zeek's epoch seconds with microseconds.
  */
 function isTime(t: FlowTable, c: Column): boolean {
-  return t.format === 'cicflowmeter' && c.name === 'Timestamp' && c.kind === 'numeric';
+  if (c.kind !== 'numeric') return false;
+  return (t.format === 'cicflowmeter' && c.name === 'Timestamp') || (t.format === ZEEK_FORMAT && c.name === 'ts');
 }
 function timeText(c: NumericColumn, r: number): string {
   const ms = c.values[r];
-  return Number.isFinite(ms) ? cicTimestamp(ms) : '';
+  if (!Number.isFinite(ms)) return '';
+  return c.name === 'ts' ? (ms / 1000).toFixed(6) : cicTimestamp(ms);
+}
+function timeJson(c: NumericColumn, r: number): string | number | null {
+  const text = timeText(c, r);
+  return text === '' ? null : c.name === 'ts' ? Number(text) : text;
 }
 
 function num(x: number): number {
