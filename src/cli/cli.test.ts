@@ -239,3 +239,12 @@ test("predict echoes a Zeek conn.log's ts as Zeek wrote it (epoch seconds), not 
   const json = JSON.parse(run(['predict', 'conn-iso.nsm', 'conn.log', '-q', '--json']).out.split('\n')[3]);
   assert.equal(json.ts, 1733346003.000003);
 });
+
+test('evaluate on unlabelled flows says there is nothing to measure against, and points to predict', () => {
+  const sample = join(root, 'samples', 'loopback', 'normal.csv');
+  assert.equal(run(['train', sample, '--model', 'isolation-forest', '-o', 'unl.nsm', '-q']).code, 0);
+  const r = run(['evaluate', 'unl.nsm', sample, '-q']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^netsentinel: evaluate: .*normal\.csv: no labels to measure unl\.nsm against .*netsentinel predict unl\.nsm /);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+});
