@@ -238,6 +238,10 @@ test("predict echoes a Zeek conn.log's ts as Zeek wrote it (epoch seconds), not 
   assert.equal(lines[2].split(',')[col], '1733346001.000001', lines[2]);
   const json = JSON.parse(run(['predict', 'conn-iso.nsm', 'conn.log', '-q', '--json']).out.split('\n')[3]);
   assert.equal(json.ts, 1733346003.000003);
+  // and one source is "1 source" in analyze's summary
+  const a = run(['analyze', 'conn.log', '-o', 'out-conn', '--store', 'none', '--no-report', '-q']);
+  assert.equal(a.code, 0, a.err);
+  assert.match(a.out, /^Analysed 30 flows from 1 source in /);
 });
 
 test('evaluate on unlabelled flows says there is nothing to measure against, and points to predict', () => {
