@@ -33,6 +33,9 @@ test('usage mistakes are one-line UserErrors that point to --help', () => {
   bad(['x.csv', '--split', 'abc'], /--split takes a number, got "abc"/);
   bad(['x.csv', '--model', 'nope'], /--model must be one of gradient-boosting, random-forest/);
   bad(['x.csv', '--nope'], /demo: .*nope.*see 'netsentinel demo --help'/);
+  bad(['x.csv', '--nope'], /^demo: unknown option --nope \(see/);
+  bad(['x.csv', '--modle', 'x'], /^demo: unknown option --modle; did you mean --model\? \(see/);
+  bad(['x.csv', '--spl=0.2'], /did you mean --split\?/);
   bad([], /missing FILE/);
   bad(['a', 'b'], /too many arguments: b/);
 });
@@ -87,4 +90,19 @@ test('the verb list: every lazy entry loads a verb of its name and summary; help
       assert.ok(existsSync(new URL(doc, root)), `${verbName(entry)} --help points at ${doc}, which exists`);
     }
   }
+});
+
+test('a choice that belongs to the neighbouring option says so; the first of two positionals given names the second', () => {
+  const two: CommandSpec = {
+    ...spec,
+    positionals: { min: 2, name: 'MODEL and DATA', each: ['MODEL', 'DATA'] },
+    options: [
+      { name: 'format', type: 'string', description: 'layout', choices: ['cic', 'zeek'], default: 'cic' },
+      { name: 'output-format', type: 'string', description: 'encoding', choices: ['csv', 'jsonl'], default: 'csv' },
+    ],
+  };
+  assert.throws(() => parseCommand(two, ['m', 'd', '--format', 'jsonl']), { message: /--format must be one of cic, zeek, got "jsonl" \("jsonl" is a value of --output-format\)/ });
+  assert.throws(() => parseCommand(two, ['m', 'd', '--format', 'xml']), (e: Error) => !/is a value of/.test(e.message));
+  assert.throws(() => parseCommand(two, ['m']), { message: /^demo: missing DATA \(/ });
+  assert.throws(() => parseCommand(two, []), { message: /^demo: missing MODEL and DATA \(/ });
 });

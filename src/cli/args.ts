@@ -97,7 +97,11 @@ export interface CommandSpec {
   readonly options: readonly OptionSpec[];
   readonly examples: readonly string[];
   /** positional arguments: minimum and maximum count */
-  readonly positionals?: { readonly min: number; readonly max?: number; readonly name: string };
+  /**
+   * `each` names the required positionals one by one, so that a command given its first says the
+   * one still missing ("missing DATA") rather than all of them ("missing MODEL and DATA")
+   */
+  readonly positionals?: { readonly min: number; readonly max?: number; readonly name: string; readonly each?: readonly string[] };
 }
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -126,8 +130,15 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   try {
     parsed = parseArgs({ args: glueNegativeValues(argv, all), options: config, allowPositionals: true, strict: true });
   } catch (e) {
-    const msg = (e as Error).message.replace(/^(TypeError|Error)[^:]*: /, '');
-    throw new UserError(`${spec.name}: ${msg.split('\n')[0]} (see 'netsentinel ${spec.name} --help')`);
+    let msg = (e as Error).message.replace(/^(TypeError|Error)[^:]*: /, '').split('\n')[0];
+    // Node's text for a typo ("Unknown option '--basline'. To specify a positional argument starting
+    // with a '-', ...") buries the point; say it short, with the option probably meant
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(msg);
+    if ((e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const near = closestOption(unknown[1], all);
+      msg = `unknown option ${unknown[1]}${near ? `; did you mean --${near}?` : ''}`;
+    }
+    throw new UserError(`${spec.name}: ${msg} (see 'netsentinel ${spec.name} --help')`);
   }
   const values: ParsedArgs['values'] = {};
   for (const o of all) {
@@ -136,13 +147,16 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
       values[camel(o.name)] = o.default;
       continue;
     }
-    values[camel(o.name)] = convert(spec.name, o, raw);
+    values[camel(o.name)] = convert(spec.name, o, raw, all);
   }
   const pos = parsed.positionals;
   const answering = values.help || all.some((o) => o.answersAlone && values[camel(o.name)]);
   if (!answering && spec.positionals) {
-    const { min, max, name } = spec.positionals;
-    if (pos.length < min) throw new UserError(`${spec.name}: missing ${name} (see 'netsentinel ${spec.name} --help')`);
+    const { min, max, name, each } = spec.positionals;
+    if (pos.length < min) {
+      const what = pos.length > 0 && each && each.length >= min ? each.slice(pos.length, min).join(' and ') : name;
+      throw new UserError(`${spec.name}: missing ${what} (see 'netsentinel ${spec.name} --help')`);
+    }
     if (max !== undefined && pos.length > max) {
       throw new UserError(`${spec.name}: too many arguments: ${pos.slice(max).join(' ')} (see 'netsentinel ${spec.name} --help')`);
     }
@@ -150,7 +164,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   return { values, positionals: pos };
 }
 
-function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | boolean | string[] {
+function convert(cmd: string, o: OptionSpec, raw: unknown, all: readonly OptionSpec[] = []): string | number | boolean | string[] {
   const bad = (what: string): UserError => new UserError(`${cmd}: --${o.name} ${what} (see 'netsentinel ${cmd} --help')`);
   switch (o.type) {
     case 'boolean':
@@ -170,10 +184,40 @@ function convert(cmd: string, o: OptionSpec, raw: unknown): string | number | bo
     }
     default: {
       const s = String(raw);
-      if (o.choices && !o.choices.includes(s)) throw bad(`must be one of ${o.choices.join(', ')}, got "${s}"`);
+      if (o.choices && !o.choices.includes(s)) {
+        // `flows --format jsonl`: the value is right, the option is its neighbour's
+        const other = all.find((x) => x !== o && x.choices?.includes(s));
+        throw bad(`must be one of ${o.choices.join(', ')}, got "${s}"${other ? ` ("${s}" is a value of --${other.name})` : ''}`);
+      }
       return s;
     }
   }
+}
+
+/** The option name within two edits of what was typed (or starting with it), else undefined. */
+function closestOption(typed: string, all: readonly OptionSpec[]): string | undefined {
+  const t = typed.replace(/^-+/, '').split('=')[0].toLowerCase();
+  if (t.length < 2) return undefined;
+  let best: string | undefined;
+  let bestD = 3;
+  for (const o of all) {
+    const d = o.name.startsWith(t) ? 1 : editDistance(t, o.name);
+    if (d < bestD) {
+      bestD = d;
+      best = o.name;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** Split at commas that are not inside [], {}, () or quotes. */

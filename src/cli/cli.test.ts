@@ -163,3 +163,92 @@ test('analyze without a baseline says it is weaker', () => {
   assert.match(a.err, /NO BASELINE/);
   assert.match(a.out, /SELF-FITTED/);
 });
+
+test('a baseline given as a model, and a verb given its first argument only, say what to do', () => {
+  const sample = join(root, 'samples', 'loopback');
+  assert.equal(run(['baseline', join(sample, 'normal.csv'), '-o', 'swap.nsb', '-q']).code, 0);
+  const swapped = run(['analyze', join(sample, 'traffic.csv'), '-m', 'swap.nsb', '-o', 'out-swap', '--store', 'none', '-q']);
+  assert.equal(swapped.code, 2);
+  assert.match(swapped.err, /^netsentinel: swap\.nsb is a baseline .*--baseline/);
+  assert.equal(swapped.err.trim().split('\n').length, 1, swapped.err);
+  for (const verb of ['predict', 'evaluate']) {
+    const r = run([verb, 'swap.nsb']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, new RegExp(`^netsentinel: ${verb}: missing DATA \\(`), r.err);
+  }
+  assert.match(run(['predict']).err, /missing MODEL and DATA/);
+});
+
+const noCic = skipWithoutShared('datasets', 'cicids2017-sample', 'Botnet_736.csv');
+test('predict echoes a CICFlowMeter Timestamp as the input wrote it, not as epoch milliseconds', { skip: noCic }, () => {
+  const cic = (n: string) => readFileSync(sharedPath('datasets', 'cicids2017-sample', n) as string, 'utf8').split('\n');
+  const bot = cic('Botnet_736.csv');
+  const rows = [...bot.slice(0, 101), ...cic('BENIGN_2500.csv').slice(1, 101)];
+  rows[1] = rows[1].replace(/,2017-07-07 13:39:36\.267908,/, ',,'); // a missing time stays empty
+  writeFileSync(join(dir, 'cic.csv'), rows.join('\n') + '\n');
+  assert.equal(run(['train', 'cic.csv', '--model', 'decision-tree', '-o', 'cic-dt.nsm', '-q']).code, 0);
+  const csv = run(['predict', 'cic-dt.nsm', 'cic.csv', '-q']);
+  assert.equal(csv.code, 0, csv.err);
+  const lines = csv.out.trim().split('\n');
+  const col = lines[0].split(',').indexOf('Timestamp');
+  assert.ok(col > 0, lines[0]);
+  assert.equal(lines[1].split(',')[col], '');
+  assert.equal(lines[2].split(',')[col], '2017-07-07 13:39:46.349992', lines[2]);
+  const json = run(['predict', 'cic-dt.nsm', 'cic.csv', '-q', '--json']).out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(json[0].Timestamp, null);
+  assert.equal(json[1].Timestamp, '2017-07-07 13:39:46.349992');
+});
+
+test('train on data without labels names both ways out: --label for a CSV, a detector for unlabelled traffic', () => {
+  const sample = join(root, 'samples', 'loopback', 'normal.csv');
+  const r = run(['train', sample, '-o', 'nolabel.nsm', '-q']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /no labels to learn a classifier .*--label COLUMN.*--model isolation-forest/);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  writeFileSync(join(dir, 'labelled.csv'), 'bytes,proto,Label\n' + Array.from({ length: 20 }, (_, i) => `${i},tcp,${i % 2 ? 'attack' : 'normal'}`).join('\n') + '\n');
+  assert.match(run(['train', 'labelled.csv', '-o', 'l.nsm', '-q']).err, /--label Label,/);
+  assert.equal(run(['train', 'labelled.csv', '--label', 'Label', '-o', 'l.nsm', '-q']).code, 0);
+  assert.equal(run(['train', sample, '--model', 'isolation-forest', '-o', 'iso.nsm', '-q']).code, 0);
+});
+
+test('no flows at all: analyze writes its outputs without a chart or a warning; baseline says the input is too small', () => {
+  const sample = join(root, 'samples', 'loopback');
+  writeFileSync(join(dir, 'no-flows.csv'), readFileSync(join(sample, 'traffic.csv'), 'utf8').split('\n')[0] + '\n');
+  assert.equal(run(['baseline', join(sample, 'normal.csv'), '-o', 'empty-case.nsb', '-q']).code, 0);
+  const a = run(['analyze', 'no-flows.csv', '-b', 'empty-case.nsb', '-o', 'out-none', '--store', 'none', '-q']);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(a.err, '', 'nothing to warn about');
+  assert.ok(existsSync(join(dir, 'out-none', 'report.html')));
+  assert.ok(!existsSync(join(dir, 'out-none', 'risk_scores.png')));
+  const b = run(['baseline', 'no-flows.csv', '-o', 'none.nsb', '-q']);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /^netsentinel: baseline: no-flows\.csv gave 0 flows; /);
+  assert.doesNotMatch(b.err, /analyze without --baseline/);
+});
+
+test("predict echoes a Zeek conn.log's ts as Zeek wrote it (epoch seconds), not as epoch milliseconds", () => {
+  const head = '#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\tresp_bytes\tconn_state\n';
+  const rows = Array.from({ length: 30 }, (_, i) => `${1733346000 + i}.00000${i % 10}\tC${i}\t10.0.0.1\t${40000 + i}\t10.0.0.2\t${20 + i}\ttcp\t0.${i}\t${i}\t${2 * i}\tSF\n`);
+  writeFileSync(join(dir, 'conn.log'), head + rows.join(''));
+  assert.equal(run(['train', 'conn.log', '--model', 'isolation-forest', '-o', 'conn-iso.nsm', '-q']).code, 0);
+  const csv = run(['predict', 'conn-iso.nsm', 'conn.log', '-q']);
+  assert.equal(csv.code, 0, csv.err);
+  const lines = csv.out.trim().split('\n');
+  const col = lines[0].split(',').indexOf('ts');
+  assert.equal(lines[2].split(',')[col], '1733346001.000001', lines[2]);
+  const json = JSON.parse(run(['predict', 'conn-iso.nsm', 'conn.log', '-q', '--json']).out.split('\n')[3]);
+  assert.equal(json.ts, 1733346003.000003);
+  // and one source is "1 source" in analyze's summary
+  const a = run(['analyze', 'conn.log', '-o', 'out-conn', '--store', 'none', '--no-report', '-q']);
+  assert.equal(a.code, 0, a.err);
+  assert.match(a.out, /^Analysed 30 flows from 1 source in /);
+});
+
+test('evaluate on unlabelled flows says there is nothing to measure against, and points to predict', () => {
+  const sample = join(root, 'samples', 'loopback', 'normal.csv');
+  assert.equal(run(['train', sample, '--model', 'isolation-forest', '-o', 'unl.nsm', '-q']).code, 0);
+  const r = run(['evaluate', 'unl.nsm', sample, '-q']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^netsentinel: evaluate: .*normal\.csv: no labels to measure unl\.nsm against .*netsentinel predict unl\.nsm /);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+});

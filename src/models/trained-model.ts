@@ -248,6 +248,10 @@ export async function saveTrainedModel(path: string, model: TrainedModel, who = 
 export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const doc = (await loadModelFile(path)) as Record<string, unknown>;
   const bad = (what: string): UserError => new UserError(`${path} is not a usable model (${what}); train it again`);
+  if (doc?.netsentinel === 'baseline') {
+    // the mirror of loadBaseline's "a single model, not a baseline": -m and -b are easily swapped
+    throw new UserError(`${path} is a baseline (detectors of normal traffic), not a model: give it with --baseline (-b); a model comes from 'netsentinel train'`);
+  }
   if (!doc || doc.netsentinel !== 'model') throw bad('it holds no model');
   if (doc.kind !== 'classifier' && doc.kind !== 'detector') throw bad(`unknown kind ${String(doc.kind)}`);
   const est = doc.estimator as TrainedModel['estimator'] | undefined;

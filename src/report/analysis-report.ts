@@ -26,6 +26,7 @@ export async function renderRiskChart(
 
 /** The risk chart as PNG bytes (undefined, with a warning, when it cannot be drawn). */
 export async function riskChartPng(_kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined> {
+  if (data.risks.length === 0) return undefined; // no flows, no chart (and no warning about it)
   try {
     // written as SVG directly (no Vega to load): the same chart as riskScoresSpec draws
     const { riskScoresPng } = await import('./charts/risk-scores-svg.js');

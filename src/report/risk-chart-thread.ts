@@ -23,6 +23,8 @@ export function riskChartThread(): RiskChartThread {
     worker = undefined;
   }
   const render = (async (kind, data) => {
+    // no flows (a capture that caught nothing): no chart to draw, and nothing to warn about
+    if (data.risks.length === 0) return undefined;
     const w = worker;
     if (!w) return riskChartPng(kind, data);
     const answer = await new Promise<{ png?: Uint8Array; error?: string }>((resolve) => {

@@ -96,6 +96,18 @@ test('progress reports bytes read against the total', async () => {
   for (let i = 1; i < calls.length; i++) assert.ok(calls[i][0] >= calls[i - 1][0]);
 });
 
+test('a Zeek log folder is its conn logs (current and rotated), not its other logs', async () => {
+  const head = '#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\tresp_bytes\tconn_state\n';
+  const row = (i: number) => `${1733346000 + i}.000000\tC${i}\t10.0.0.1\t${40000 + i}\t10.0.0.2\t${20 + i}\ttcp\t0.1\t1\t2\tSF\n`;
+  write('zeek/conn.log', head + row(3));
+  write('zeek/conn.00:00:00-01:00:00.log.gz', gzipSync(head + row(1) + row(2)));
+  write('zeek/dns.log', '#separator \\x09\n#path\tdns\n#fields\tts\tuid\tquery\n1733346000.0\tCx\texample.com\n');
+  write('zeek/notice.json', '{}');
+  const t = await readDataset([join(dir, 'zeek')], quiet);
+  assert.deepEqual(t.origin?.files, [join(dir, 'zeek/conn.00:00:00-01:00:00.log.gz'), join(dir, 'zeek/conn.log')]);
+  assert.equal(t.rowCount, 3);
+});
+
 test('clear UserErrors: missing path, empty file, folder without data, mixed datasets', async () => {
   const missing = join(dir, 'nope.csv');
   await assert.rejects(readDataset([missing], quiet), { name: 'UserError', message: `${missing}: no such file or folder` });
@@ -105,7 +117,7 @@ test('clear UserErrors: missing path, empty file, folder without data, mixed dat
   await assert.rejects(readDataset([blank], quiet), { message: `${blank}: the file is empty` });
   mkdirSync(join(dir, 'nodata'));
   write('nodata/notes.md', 'x');
-  await assert.rejects(readDataset([join(dir, 'nodata')], quiet), { message: `${join(dir, 'nodata')}: no data files in this folder (looked for .csv, .txt, .pcap, .pcapng, .cap, each maybe .gz)` });
+  await assert.rejects(readDataset([join(dir, 'nodata')], quiet), { message: `${join(dir, 'nodata')}: no data files in this folder (looked for .csv, .txt, .pcap, .pcapng, .cap, Zeek conn*.log, each maybe .gz)` });
   const kdd = write('mixed/a.txt', '0,tcp,http,SF' + ',0'.repeat(37) + ',normal,21\n');
   const other = write('mixed/b.csv', csv(2));
   await assert.rejects(readDataset([kdd, other], quiet), {

@@ -11,8 +11,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 
-/** File names a folder is searched for. */
-export const DATA_FILE = /\.(csv|txt|pcap|pcapng|cap)(\.gz)?$/i;
+/**
+ * File names a folder is searched for. Zeek's conn logs too (conn.log, and rotated
+ * conn.00:00:00-01:00:00.log.gz), but not its other logs (dns.log, http.log ...): a Zeek log folder
+ * then reads as its connections rather than failing as "no data files" or as mixed formats.
+ */
+export const DATA_FILE = /(\.(csv|txt|pcap|pcapng|cap)|^conn(\.[^/]*)?\.log)(\.gz)?$/i;
+const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap, Zeek conn*.log, each maybe .gz';
 
 export interface InputFile {
   /** the path as the user would write it, for messages and row origins; 'stdin' for `-` */
@@ -51,7 +56,7 @@ export async function resolveInputs(paths: readonly string[]): Promise<InputFile
     const st = await statOrFail(p);
     if (st.isDirectory()) {
       const files = await listFolder(p);
-      if (files.length === 0) throw new UserError(`${p}: no data files in this folder (looked for .csv, .txt, .pcap, .pcapng, .cap, each maybe .gz)`);
+      if (files.length === 0) throw new UserError(`${p}: no data files in this folder (looked for ${LOOKED_FOR})`);
       out.push(...files);
     } else if (st.isFile()) out.push({ display: p, path: p, size: st.size });
     else out.push({ display: p, path: p, size: 0, stream: true });

@@ -172,10 +172,13 @@ risk_scores.png, report.html, summary.json.`,
   },
 };
 
+/** "1 source", "2,500 sources" */
+const count = (n: number, noun: string): string => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+
 export function formatSummary(r: AnalysisResult, verbose = false): string {
   const groups = findingGroupsBySource(r.findings);
   const lines: string[] = [];
-  lines.push(`Analysed ${r.flows.toLocaleString('en-US')} flows from ${r.ipCount.toLocaleString('en-US')} sources in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
+  lines.push(`Analysed ${count(r.flows, 'flow')} from ${count(r.ipCount, 'source')} in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
   lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${r.riskyIps.length}   rule findings: ${r.findings.length}`);
   if (r.quality) {

@@ -47,6 +47,12 @@ only rows labelled normal are used (--all-rows to use every row).`,
       if (!det) throw new (await import('../../util/errors.js')).UserError(`baseline: --param takes DETECTOR.NAME=VALUE, got "${k}"`);
       (params[det] ??= {})[k.slice(dot + 1)] = val;
     }
+    if (table.rowCount < 2) {
+      // fitBaseline's own message speaks of analyze's self-fitting; here the input is just too small
+      throw new (await import('../../util/errors.js')).UserError(
+        `baseline: ${args.positionals.join(', ')} gave ${table.rowCount} flow${table.rowCount === 1 ? '' : 's'}; a baseline is fitted on known-normal traffic: at least 2 flows, and thousands to be of use`,
+      );
+    }
     const detectors = (v.detectors as string[] | string);
     const list = Array.isArray(detectors) ? detectors : String(detectors).split(',').filter(Boolean);
     progress.start('fitting detectors', list.length, 'detectors');

@@ -16,7 +16,7 @@ export const drift: Command = {
     name: 'drift',
     summary: "measure drift: per-feature population stability index of flows against a baseline's reference",
     usage: 'BASELINE FLOWS... [options]',
-    positionals: { min: 2, name: 'BASELINE FLOWS... (a baseline file, then flow files)' },
+    positionals: { min: 2, name: 'BASELINE FLOWS... (a baseline file, then flow files)', each: ['BASELINE', 'FLOWS (flow files after the baseline)'] },
     description: `Compares the distribution of every feature of the flows (and of their anomaly score under the
 baseline) with the baseline's reference sample (its held-out normal rows) by population stability
 index: below 0.1 stable, 0.1-0.25 moving, 0.25 and above shifted. A feature has moved when its PSI

@@ -8,13 +8,14 @@ import { loadTrainedModel } from '../../models/trained-model.js';
 import { evaluateModel, formatEvaluation } from '../../evaluate/evaluate-model.js';
 import { guardOutputs } from '../output-guard.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
+import { UserError } from '../../util/errors.js';
 
 export const evaluate: Command = {
   spec: {
     name: 'evaluate',
     summary: 'measure a model on labelled test data (report, confusion matrix, ROC-AUC)',
     usage: 'MODEL DATA... [options]',
-    positionals: { min: 2, name: 'MODEL and DATA' },
+    positionals: { min: 2, name: 'MODEL and DATA', each: ['MODEL', 'DATA'] },
     options: [
       { name: 'target', type: 'string', value: 'COLUMN', description: "label column to compare with (default: the one the model learned)" },
       { name: 'plots', type: 'string', value: 'DIR', description: 'write charts as PNG (and Vega-Lite specs) into DIR: confusion matrix, ROC, importances, training loss' },
@@ -31,6 +32,14 @@ export const evaluate: Command = {
     await guardOutputs('evaluate', { data: paths, files: [modelPath] }, { folders: [{ dir: args.values.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     const model = await loadTrainedModel(modelPath);
     const table = await readWithProgress(paths, args.values, progress, 'reading test data');
+    if (!table.columns.some((c) => c.role === 'label')) {
+      // a capture or a conn.log has no labels at all: "no label column "Label"; columns here: id,
+      // Flow ID, ..." listed 12 columns and left out what to do instead
+      throw new UserError(
+        `evaluate: ${paths.join(', ')}: no labels to measure ${modelPath} against (a capture, a conn.log, or a CSV read without --label); ` +
+          `give labelled test data, or score these flows with 'netsentinel predict ${modelPath} ${paths.join(' ')}'`,
+      );
+    }
     const e = evaluateModel(model, table, { how: `test data: ${paths.join(', ')}`, target: args.values.target as string | undefined });
     let plots: string[] | undefined;
     if (args.values.plots) {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,11 @@ test('flows reads gzip and stdin; bad inputs are one line and exit 2', { skip },
   assert.match(cut.err, /cut\.pcapng byte \d+: truncated pcapng block/);
   assert.equal(cut.err.trim().split('\n').filter((l) => l.startsWith('netsentinel:')).length, 1);
   assert.doesNotMatch(cut.err, /\n\s+at /);
+  // the failed run leaves no output behind, and an output already there as it was
+  assert.equal(existsSync(join(dir, 'cut.csv')), false, 'a partial cut.csv was left behind');
+  writeFileSync(join(dir, 'earlier.csv'), 'earlier flows\n');
+  assert.equal(cli(['flows', 'cut.pcapng', '-o', 'earlier.csv']).code, 2);
+  assert.equal(readFileSync(join(dir, 'earlier.csv'), 'utf8'), 'earlier flows\n');
   const mixed = cli(['profile', sharedPath('pcaps', 'http_ip4and6.pcapng') as string, 'notes.txt']);
   assert.equal(mixed.code, 2);
   assert.match(mixed.err, /files read together must be one dataset/);

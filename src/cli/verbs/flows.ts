@@ -62,9 +62,13 @@ flows, skipped packets, evictions) goes to stderr.`,
         rows += batch.rowCount;
         await out.write(formatFlows(batch, rec, fmt));
       }
-    } finally {
-      await out.close();
+    } catch (e) {
+      // a damaged capture ends the run: the output stays as it was (closing here would have put
+      // the flows read so far in its place, a partial file behind exit 2)
+      await out.abort();
+      throw e;
     }
+    await out.close();
     const s = summary as CaptureFlowSummary;
     const skipped = s.truncatedPackets + s.malformedPackets + s.unsupportedLinkPackets;
     progress.done(

@@ -9,17 +9,19 @@ import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
 import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
-import { cellText, getColumn, type Column, type FlowTable } from '../../flows/table.js';
+import { cellText, getColumn, type Column, type FlowTable, type NumericColumn } from '../../flows/table.js';
 import { UserError } from '../../util/errors.js';
 import { csvCell } from '../../report/csv.js';
 import { guardOutputs } from '../output-guard.js';
+import { cicTimestamp } from '../../packets/flow-records.js';
+import { ZEEK_FORMAT } from '../../sources/zeek-conn-log.js';
 
 export const predict: Command = {
   spec: {
     name: 'predict',
     summary: 'score flow records with a model file (CSV or JSON lines)',
     usage: 'MODEL DATA... [options]',
-    positionals: { min: 2, name: 'MODEL and DATA' },
+    positionals: { min: 2, name: 'MODEL and DATA', each: ['MODEL', 'DATA'] },
     description: `Writes one output row per input row, in input order, streaming (files larger than memory are fine).
 Columns: file, line, then prediction (class), probability (of that class), score (anomaly score:
 detectors' raw score, or 1 - P(normal) for a classifier that knows the normal class) and anomalous
@@ -108,7 +110,7 @@ function formatBatch(
       if (score !== undefined) o.score = num(score);
       if (p.anomalous) o.anomalous = p.anomalous[r] === 1;
       if (withProba) o.probabilities = Object.fromEntries(classes!.map((c, j) => [c, num(p.proba![r * k + j])]));
-      for (const c of keep) o[c.name] = jsonCell(c, r);
+      for (const c of keep) o[c.name] = isTime(t, c) ? timeJson(c as NumericColumn, r) : jsonCell(c, r);
       parts.push(JSON.stringify(o));
     } else {
       const cells: string[] = [csvCell(file), String(line)];
@@ -116,11 +118,32 @@ function formatBatch(
       cells.push(score === undefined ? '' : fmtNum(score));
       if (p.anomalous) cells.push(p.anomalous[r] ? '1' : '0');
       if (withProba) for (let j = 0; j < k; j++) cells.push(fmtNum(p.proba![r * k + j]));
-      for (const c of keep) cells.push(csvCell(cellText(c, r)));
+      for (const c of keep) cells.push(isTime(t, c) ? timeText(c as NumericColumn, r) : csvCell(cellText(c, r)));
       parts.push(cells.join(','));
     }
   }
   return parts.length ? parts.join('\n') + '\n' : '';
+}
+
+/**
+ * The CICFlowMeter reader (and a capture) holds `Timestamp`, the Zeek reader `ts`, as epoch
+ * milliseconds, for the rules; echoed as that number it read 1499434776267.908 where the input said
+ * 2017-07-07 13:39:36.267908 (or 1733346000000.001 for Zeek's 1733346000.000001). Each is written
+ * back as its format writes it: the CIC-IDS2017 layout (UTC, microseconds), as `netsentinel flows`
+ * does; Zeek's epoch seconds with microseconds.
+ */
+function isTime(t: FlowTable, c: Column): boolean {
+  if (c.kind !== 'numeric') return false;
+  return (t.format === 'cicflowmeter' && c.name === 'Timestamp') || (t.format === ZEEK_FORMAT && c.name === 'ts');
+}
+function timeText(c: NumericColumn, r: number): string {
+  const ms = c.values[r];
+  if (!Number.isFinite(ms)) return '';
+  return c.name === 'ts' ? (ms / 1000).toFixed(6) : cicTimestamp(ms);
+}
+function timeJson(c: NumericColumn, r: number): string | number | null {
+  const text = timeText(c, r);
+  return text === '' ? null : c.name === 'ts' ? Number(text) : text;
 }
 
 function num(x: number): number {

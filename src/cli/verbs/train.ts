@@ -14,7 +14,7 @@ import { evaluateModel, formatEvaluation, type EvaluationReport } from '../../ev
 import { crossValidateModel, formatCrossValidation } from '../../evaluate/cross-validate-model.js';
 import { stratifiedSplitTable } from '../../evaluate/split-table.js';
 import { targetColumn } from '../../features/pipeline.js';
-import { DEFAULT_MAX_CLASSES, checkClassCount } from '../../sources/input-limits.js';
+import { DEFAULT_MAX_CLASSES, checkClassCount, quoteArg } from '../../sources/input-limits.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { guardOutputs } from '../output-guard.js';
@@ -86,6 +86,15 @@ export const train: Command = {
     await guardOutputs('train', { data: [...paths, ...tests] }, { files: [v.out as string], folders: [{ dir: v.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     let table = await readWithProgress(paths, v, progress, 'reading training data');
     if (spec.kind === 'classifier') {
+      if (v.target === undefined && !table.defaultTarget && !table.columns.some((c) => c.role === 'label')) {
+        // a capture, a conn.log or a CSV read without --label: "name one with --label" alone leaves
+        // out the other way, a detector, which is what unlabelled traffic is for
+        const likely = table.columns.find((c) => /^(label|class|attack_?cat|attack|verdict|target)$/i.test(c.name.trim()));
+        throw new UserError(
+          `train: ${paths.join(', ')}: no labels to learn a classifier (${spec.name}) from; name a CSV's label column with ${likely ? `--label ${quoteArg(likely.name)}` : '--label COLUMN'}, ` +
+            "or train an anomaly detector on it (--model isolation-forest, one-class-svm, autoencoder, lof), or make a baseline ('netsentinel baseline')",
+        );
+      }
       const target = targetColumn(table, v.target as string | undefined);
       checkClassCount(target.name, target.dictionary.length, v.maxClasses as number);
     }
