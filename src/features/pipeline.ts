@@ -140,7 +140,7 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
   // look every column up first (a missing one is an error before any work), then fill the matrix
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
   // `values` of a numeric column: cell of matrix row r at values[r + shift] (the table's own column,
-  // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r]
+  // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r + shift]
   // (a logged column: its logged values, row 0 at `shift` − start)
   // `identity`: a numeric column whose scaling is (x − 0) / 1, which is x for every double (−0
   // included; a centre of −0 is not: −0 − −0 is +0), so the cell is copied: the division was the
@@ -150,6 +150,11 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
   let o = 0;
   const index = indexOfTable(table);
   const positions = inputPositions(state, index);
+  // the categorical inputs' category indexes go one after another into one reused array
+  let categorical = 0;
+  for (const inp of state.inputs) if (inp.kind === 'categorical') categorical++;
+  if (codeScratch.length < categorical * n) codeScratch = new Int32Array(Math.max(categorical * n, 2 * codeScratch.length));
+  let codesAt = 0;
   for (let i = 0; i < state.inputs.length; i++) {
     const inp = state.inputs[i];
     const position = positions[i];
@@ -175,7 +180,9 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
       } else parts.push({ inp, offset: o, values, shift: col.kind === 'numeric' ? start : 0, identity: identityScaling(inp) });
       o += 1;
     } else {
-      parts.push({ inp, offset: o, shift: 0, codes: categoryIndexes(col, categoryLookup(inp), start, end), identity: false });
+      categoryIndexes(col, categoryLookup(inp), start, end, codeScratch, codesAt);
+      parts.push({ inp, offset: o, shift: codesAt, codes: codeScratch, identity: false });
+      codesAt += n;
       o += inp.encoding === 'onehot' ? inp.categories.length : 1;
     }
   }
@@ -216,11 +223,11 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
         for (let r = r0; r < r1; r++) {
           const at = r * width + offset;
           if (reuse) for (let k = 0; k < len; k++) d[at + k] = 0;
-          const k = codes![r];
+          const k = codes![r + shift];
           if (k >= 0) d[at + k] = 1;
         }
       } else {
-        for (let r = r0; r < r1; r++) d[r * width + offset] = codes![r];
+        for (let r = r0; r < r1; r++) d[r * width + offset] = codes![r + shift];
       }
     }
   }
@@ -655,18 +662,24 @@ function categoryLookup(inp: CategoricalInputState): Map<string, number> {
   return lookup;
 }
 
-/** Category index of rows [start, end) (index 0 = row start). */
-function categoryIndexes(col: Column, lookup: Map<string, number>, start: number, end: number): Int32Array {
-  const out = new Int32Array(end - start);
+/**
+ * Where transformRows puts the category indexes of a call's categorical inputs, grown as needed:
+ * a new Int32Array per input and call was ~5 % of the transform of a 50-flow batch (a stream
+ * message's); the indexes live only until that call has written its matrix.
+ */
+let codeScratch = new Int32Array(0);
+
+/** Category index of rows [start, end) into out[at ..] (out[at] = row start). */
+function categoryIndexes(col: Column, lookup: Map<string, number>, start: number, end: number, out: Int32Array, at: number): void {
+  const n = end - start;
   if (col.kind === 'categorical') {
     const remap = col.dictionary.map((s) => lookup.get(s) ?? -1);
-    for (let r = 0; r < out.length; r++) out[r] = col.codes[r + start] < 0 ? -1 : remap[col.codes[r + start]];
+    for (let r = 0; r < n; r++) out[at + r] = col.codes[r + start] < 0 ? -1 : remap[col.codes[r + start]];
   } else {
-    for (let r = 0; r < out.length; r++) {
+    for (let r = 0; r < n; r++) {
       const v = col.values[r + start];
-      out[r] = v !== v ? -1 : (lookup.get(String(v)) ?? -1);
+      out[at + r] = v !== v ? -1 : (lookup.get(String(v)) ?? -1);
     }
   }
-  return out;
 }
 

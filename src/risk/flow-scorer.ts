@@ -15,6 +15,8 @@ import type { FlowTable } from '../flows/table.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
 import { predictMatrix, predictTable, type TrainedModel } from '../models/trained-model.js';
+import { getSpec } from '../models/registry.js';
+import type { Matrix } from '../features/matrix.js';
 import { releaseSliceLogs, SLICE_ROWS, transformRows } from '../features/pipeline.js';
 import { riskOfZ, zOf } from './fusion.js';
 
@@ -79,6 +81,17 @@ interface Raw {
 const SCRATCH_ROWS = SLICE_ROWS;
 
 /**
+ * A detector's raw scores of a matrix: predictMatrix's `score`, without the anomalous flags it also
+ * makes (an array and a pass per slice that scoring never reads). Anything predictMatrix would
+ * refuse (a model whose estimator is not a detector) goes through it, for its error.
+ */
+function detectorScores(model: TrainedModel, X: Matrix): Float64Array {
+  const spec = getSpec(model.estimator.name);
+  if (spec.kind !== 'detector' || model.kind !== 'detector') return predictMatrix(model, X).score!;
+  return spec.score(model.estimator.state, X);
+}
+
+/**
  * zOf through a small cache of the last values seen (direct-mapped on the bits of p): traffic of
  * many identical flows (a flood, a scan) gives few distinct calibrated p's and risks (the 1M-packet
  * replay capture: ~130 distinct values among its 236,000 flows' 700,000 zOf calls), and Φ⁻¹ with
@@ -118,7 +131,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     const n = batch.rowCount;
     const models = baseline.detectors.map((d) => d.model);
     models.forEach((m, j) => (scratch[j] ??= new Float64Array(SCRATCH_ROWS * m.pipeline.outputNames.length)));
-    const slice = (j: number, r0: number, r1: number): Float64Array => predictMatrix(models[j], transformRows(models[j].pipeline, batch, r0, r1, where, scratch[j])).score!;
+    const slice = (j: number, r0: number, r1: number): Float64Array => detectorScores(models[j], transformRows(models[j].pipeline, batch, r0, r1, where, scratch[j]));
     let out: Float64Array[];
     if (n <= SCRATCH_ROWS) out = models.map((_, j) => slice(j, 0, n));
     else {
