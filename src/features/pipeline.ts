@@ -143,8 +143,8 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
   // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r + shift]
   // (a logged column: its logged values, row 0 at `shift` − start)
   // `identity`: a numeric column whose scaling is (x − 0) / 1, which is x for every double (−0
-  // included; a centre of −0 is not: −0 − −0 is +0), so the cell is copied: the division was the
-  // costliest step of a cell, and the isolation forest's pipeline (scaling 'none') is all such
+  // included; a centre of −0 is not: −0 − −0 is +0), so the cell is copied without the subtraction
+  // and division (the isolation forest's pipeline, scaling 'none', is all such columns)
   const parts: { inp: InputState; offset: number; values?: Float64Array; shift: number; codes?: Int32Array; identity: boolean }[] = [];
   const logged: Logged = { values: EMPTY, base: 0 };
   let o = 0;

@@ -106,6 +106,7 @@ const pWords = new Uint32Array(pBits.buffer);
 
 function zOfRepeated(p: number): number {
   pBits[0] = p;
+  // the top 8 bits of a multiplicative hash of both words: a slot in 0 … 255 (Z_CACHE)
   const slot = Math.imul(pWords[0] ^ pWords[1], 0x9e3779b1) >>> 24;
   // NaN never equals a key (and keys start NaN); ±0 equal each other but share one z (Z_LOWEST)
   if (zKeys[slot] === p) return zValues[slot];
