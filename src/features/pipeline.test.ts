@@ -119,3 +119,39 @@ test('logged slices, interleaved across pipelines and tables in the shared slab,
     whole.forEach((m, i) => assert.deepStrictEqual(got[i], m, `${order}: pipeline/table pair ${i}`));
   }
 });
+
+test('reused scratch memory: one-hot blocks and every other cell are rewritten, not left from the slice before', () => {
+  const t = table([1, -0, 3, 4], ['tcp', 'udp', 'icmp', 'udp'], ['a', 'b', 'a', 'b']);
+  for (const scaling of ['none', 'standard'] as const) {
+    for (const log of [false, true]) {
+      const s = fitPipeline(t, { scaling, categorical: 'onehot', log });
+      const whole = transformTable(s, t).data;
+      // scratch filled with garbage, then the rows one slice at a time into it (as the flow scorer does)
+      const scratch = new Float64Array(4 * s.outputNames.length).fill(7);
+      for (let r = 0; r < 4; r++) {
+        const got = transformRows(s, t, r, r + 1, undefined, scratch).data;
+        const want = whole.subarray(r * s.outputNames.length, (r + 1) * s.outputNames.length);
+        assert.deepStrictEqual(Array.from(got), Array.from(want), `${scaling}, log ${log}, row ${r}`);
+      }
+    }
+  }
+  // scaling 'none' copies cells as they are: −0 stays −0 (Object.is, which deepEqual of numbers checks)
+  const none = fitPipeline(t, { scaling: 'none', categorical: 'onehot' });
+  assert.ok(Object.is(transformTable(none, t).data[1 * none.outputNames.length], -0));
+});
+
+test('tables with the same column names in another order, one after another, read their own columns', () => {
+  const s = fitPipeline(table([1, 2], ['a', 'b'], ['x', 'y']), { scaling: 'none', categorical: 'ordinal' });
+  const make = (order: 'bytes first' | 'proto first', bytes: number): FlowTable => {
+    const b = numericColumn('bytes', 'feature', Float64Array.of(bytes));
+    const p = categoricalFrom('proto', 'feature', ['b']);
+    return { rowCount: 1, format: 'test', columns: order === 'bytes first' ? [b, p] : [p, b] };
+  };
+  // each table is new (its own column list), as a stream's batches are
+  for (const [order, bytes] of [['bytes first', 5], ['bytes first', 6], ['proto first', 7], ['proto first', 8], ['bytes first', 9]] as const) {
+    assert.deepEqual(Array.from(transformTable(s, make(order, bytes)).data), [bytes, 1], `${order}, bytes ${bytes}`);
+  }
+  // a table that lacks a column after tables that had it is still refused
+  const lacking: FlowTable = { rowCount: 1, format: 'test', columns: [categoricalFrom('proto', 'feature', ['b'])] };
+  assert.throws(() => transformTable(s, lacking, 'x.csv'), (e: unknown) => e instanceof InputError && /needs column "bytes"/.test(e.message));
+});

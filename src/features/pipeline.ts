@@ -137,21 +137,29 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
   const reuse = scratch !== undefined && scratch.length >= n * width;
   const out: Matrix = reuse ? { rows: n, cols: width, data: scratch.subarray(0, n * width) } : matrix(n, width);
   const d = out.data;
-  // one-hot blocks write only their ones: reused memory must start at zero like new memory
-  if (reuse && state.inputs.some((i) => i.kind === 'categorical' && i.encoding === 'onehot')) d.fill(0);
   // look every column up first (a missing one is an error before any work), then fill the matrix
   // in blocks of rows, so the block's output rows stay in cache while each column writes its cells
   // `values` of a numeric column: cell of matrix row r at values[r + shift] (the table's own column,
-  // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r]
+  // shift = start; a text column parsed for these rows only, shift = 0); `codes`: at codes[r + shift]
   // (a logged column: its logged values, row 0 at `shift` − start)
-  const parts: { inp: InputState; offset: number; values?: Float64Array; shift: number; codes?: Int32Array }[] = [];
+  // `identity`: a numeric column whose scaling is (x − 0) / 1, which is x for every double (−0
+  // included; a centre of −0 is not: −0 − −0 is +0), so the cell is copied without the subtraction
+  // and division (the isolation forest's pipeline, scaling 'none', is all such columns)
+  const parts: { inp: InputState; offset: number; values?: Float64Array; shift: number; codes?: Int32Array; identity: boolean }[] = [];
   const logged: Logged = { values: EMPTY, base: 0 };
   let o = 0;
   const index = indexOfTable(table);
-  for (const inp of state.inputs) {
-    const position = index.position.get(inp.name);
-    const col = position === undefined ? undefined : table.columns[position];
-    if (!col || position === undefined) {
+  const positions = inputPositions(state, index);
+  // the categorical inputs' category indexes go one after another into one reused array
+  let categorical = 0;
+  for (const inp of state.inputs) if (inp.kind === 'categorical') categorical++;
+  if (codeScratch.length < categorical * n) codeScratch = new Int32Array(Math.max(categorical * n, 2 * codeScratch.length));
+  let codesAt = 0;
+  for (let i = 0; i < state.inputs.length; i++) {
+    const inp = state.inputs[i];
+    const position = positions[i];
+    const col = position < 0 ? undefined : table.columns[position];
+    if (!col || position < 0) {
       const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
       throw new InputError(
         { file: where },
@@ -168,23 +176,29 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
           logged.values = fillLogged(values, 0, values.length, inp, new Float64Array(values.length), 0);
           logged.base = 0;
         }
-        parts.push({ inp, offset: o, values: logged.values, shift: logged.base + (col.kind === 'numeric' ? start : 0) });
-      } else parts.push({ inp, offset: o, values, shift: col.kind === 'numeric' ? start : 0 });
+        parts.push({ inp, offset: o, values: logged.values, shift: logged.base + (col.kind === 'numeric' ? start : 0), identity: identityScaling(inp) });
+      } else parts.push({ inp, offset: o, values, shift: col.kind === 'numeric' ? start : 0, identity: identityScaling(inp) });
       o += 1;
     } else {
-      parts.push({ inp, offset: o, shift: 0, codes: categoryIndexes(col, categoryLookup(inp), start, end) });
+      categoryIndexes(col, categoryLookup(inp), start, end, codeScratch, codesAt);
+      parts.push({ inp, offset: o, shift: codesAt, codes: codeScratch, identity: false });
+      codesAt += n;
       o += inp.encoding === 'onehot' ? inp.categories.length : 1;
     }
   }
   const BLOCK = 512;
   for (let r0 = 0; r0 < n; r0 += BLOCK) {
     const r1 = Math.min(n, r0 + BLOCK);
-    for (const { inp, offset, values, shift, codes } of parts) {
+    for (const { inp, offset, values, shift, codes, identity } of parts) {
       if (inp.kind === 'numeric') {
         const { fill, posInf, negInf, center, scale, clip } = inp;
         if (inp.log === true) {
           // `values` are logged and filled already
           const pre = values!;
+          if (identity) {
+            for (let r = r0; r < r1; r++) d[r * width + offset] = pre[r + shift];
+            continue;
+          }
           for (let r = r0; r < r1; r++) {
             let v = (pre[r + shift] - center) / scale;
             if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -198,21 +212,31 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
           if (v !== v) v = fill;
           else if (v === Infinity) v = posInf;
           else if (v === -Infinity) v = negInf;
-          v = (v - center) / scale;
+          if (!identity) v = (v - center) / scale;
           if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
           d[r * width + offset] = v;
         }
       } else if (inp.encoding === 'onehot') {
+        // reused memory holds the last slice's cells: the block is zeroed here, where its row is
+        // written anyway, rather than the whole matrix first (a pass over ~0.7 MB per detector)
+        const len = inp.categories.length;
         for (let r = r0; r < r1; r++) {
-          const k = codes![r];
-          if (k >= 0) d[r * width + offset + k] = 1;
+          const at = r * width + offset;
+          if (reuse) for (let k = 0; k < len; k++) d[at + k] = 0;
+          const k = codes![r + shift];
+          if (k >= 0) d[at + k] = 1;
         }
       } else {
-        for (let r = r0; r < r1; r++) d[r * width + offset] = codes![r];
+        for (let r = r0; r < r1; r++) d[r * width + offset] = codes![r + shift];
       }
     }
   }
   return out;
+}
+
+/** Whether a numeric input's scaling leaves every value as it is: (x − 0) / 1, no clip. */
+function identityScaling(inp: NumericInputState): boolean {
+  return Object.is(inp.center, 0) && inp.scale === 1 && !inp.clip;
 }
 
 /** Convenience: fit on a table and transform it. */
@@ -405,18 +429,52 @@ interface TableIndex {
 
 const tableIndexes = new WeakMap<readonly Column[], TableIndex>();
 
+/**
+ * The column names of the last table indexed and their map: a reader's or a stream's batches are
+ * new tables with the same columns, and building the map was ~90 insertions per batch; a table
+ * whose names are the same, in the same order, gets the same (never changed) map.
+ */
+let lastSchema: { readonly names: readonly string[]; readonly position: Map<string, number> } | undefined;
+
 function indexOfTable(table: FlowTable): TableIndex {
   let m = tableIndexes.get(table.columns);
   // rebuilt if the list grew since (tables are built by pushing columns, then left alone)
   if (!m || m.length !== table.columns.length) {
-    const position = new Map<string, number>();
-    table.columns.forEach((c, i) => {
-      if (!position.has(c.name)) position.set(c.name, i);
-    });
-    m = { length: table.columns.length, position };
-    tableIndexes.set(table.columns, m);
+    const cols = table.columns;
+    let position: Map<string, number>;
+    if (lastSchema && sameNames(lastSchema.names, cols)) position = lastSchema.position;
+    else {
+      position = new Map<string, number>();
+      cols.forEach((c, i) => {
+        if (!position.has(c.name)) position.set(c.name, i);
+      });
+      lastSchema = { names: cols.map((c) => c.name), position };
+    }
+    m = { length: cols.length, position };
+    tableIndexes.set(cols, m);
   }
   return m;
+}
+
+function sameNames(names: readonly string[], cols: readonly Column[]): boolean {
+  if (names.length !== cols.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== cols[i].name) return false;
+  return true;
+}
+
+/**
+ * Per pipeline, the position of each input column in tables of the map they were looked up in
+ * (−1: missing): a baseline's three pipelines looked up ~85 names each per batch, and batches of
+ * one schema share a map (above).
+ */
+const inputPositionCache = new WeakMap<PipelineState, { readonly of: Map<string, number>; readonly at: Int32Array }>();
+
+function inputPositions(state: PipelineState, index: TableIndex): Int32Array {
+  const cached = inputPositionCache.get(state);
+  if (cached && cached.of === index.position) return cached.at;
+  const at = Int32Array.from(state.inputs, (inp) => index.position.get(inp.name) ?? -1);
+  inputPositionCache.set(state, { of: index.position, at });
+  return at;
 }
 
 /**
@@ -604,18 +662,24 @@ function categoryLookup(inp: CategoricalInputState): Map<string, number> {
   return lookup;
 }
 
-/** Category index of rows [start, end) (index 0 = row start). */
-function categoryIndexes(col: Column, lookup: Map<string, number>, start: number, end: number): Int32Array {
-  const out = new Int32Array(end - start);
+/**
+ * Where transformRows puts the category indexes of a call's categorical inputs, grown as needed:
+ * a new Int32Array per input and call was ~5 % of the transform of a 50-flow batch (a stream
+ * message's); the indexes live only until that call has written its matrix.
+ */
+let codeScratch = new Int32Array(0);
+
+/** Category index of rows [start, end) into out[at ..] (out[at] = row start). */
+function categoryIndexes(col: Column, lookup: Map<string, number>, start: number, end: number, out: Int32Array, at: number): void {
+  const n = end - start;
   if (col.kind === 'categorical') {
     const remap = col.dictionary.map((s) => lookup.get(s) ?? -1);
-    for (let r = 0; r < out.length; r++) out[r] = col.codes[r + start] < 0 ? -1 : remap[col.codes[r + start]];
+    for (let r = 0; r < n; r++) out[at + r] = col.codes[r + start] < 0 ? -1 : remap[col.codes[r + start]];
   } else {
-    for (let r = 0; r < out.length; r++) {
+    for (let r = 0; r < n; r++) {
       const v = col.values[r + start];
-      out[r] = v !== v ? -1 : (lookup.get(String(v)) ?? -1);
+      out[at + r] = v !== v ? -1 : (lookup.get(String(v)) ?? -1);
     }
   }
-  return out;
 }
 

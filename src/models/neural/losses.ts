@@ -65,11 +65,42 @@ export function mseGradient(
   return loss;
 }
 
-/** Squared reconstruction error per row (mean over units) into `into[first ..]`. */
+/**
+ * Squared reconstruction error per row (mean over units) into `into[first ..]`.
+ *
+ * Four rows at a time: each row's sum is a chain of dependent adds (the adder's latency, not its
+ * throughput, set the pace: ~0.1 µs a flow of an autoencoder's scoring), and four rows' chains
+ * overlap. Each row still adds its units one after another from 0, as below: the same bits.
+ */
 export function rowMeanSquaredError(
   out: Float32Array, target: Float32Array, pad: number, units: number, rows: number, into: Float64Array, first: number,
 ): void {
-  for (let r = 0; r < rows; r++) {
+  let r0 = 0;
+  for (; r0 + 4 <= rows; r0 += 4) {
+    const o0 = r0 * pad;
+    const o1 = o0 + pad;
+    const o2 = o1 + pad;
+    const o3 = o2 + pad;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let c = 0; c < units; c++) {
+      const e0 = out[o0 + c] - target[o0 + c];
+      const e1 = out[o1 + c] - target[o1 + c];
+      const e2 = out[o2 + c] - target[o2 + c];
+      const e3 = out[o3 + c] - target[o3 + c];
+      s0 += e0 * e0;
+      s1 += e1 * e1;
+      s2 += e2 * e2;
+      s3 += e3 * e3;
+    }
+    into[first + r0] = s0 / units;
+    into[first + r0 + 1] = s1 / units;
+    into[first + r0 + 2] = s2 / units;
+    into[first + r0 + 3] = s3 / units;
+  }
+  for (let r = r0; r < rows; r++) {
     const o = r * pad;
     let s = 0;
     for (let c = 0; c < units; c++) {
