@@ -64,9 +64,11 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   // of its rows and the others a handful each: 257 flows per message for --message-flows 1000, and a
   // worker's cost per message weighs on each flow). A remainder waits for at most `holdBatches` read
   // batches (counted, not timed, so the same input always makes the same messages and ids: a
-  // retried publish is deduplicated), never across a change of schema, and never into another
-  // file's rows: a message stays within one file, so with one partition message k holds rows
-  // k·N+1.. of a file as analyze --batch-rows N reads them, and scores the same.
+  // retried publish is deduplicated) and never across a change of schema. With one partition they
+  // never join another file's rows either: message k then holds rows k·N+1.. of a file as analyze
+  // --batch-rows N reads them, and scores the same. With several, a partition's rows are no batch
+  // analyze would make anyway, and a folder of small files (2,500 flows each in the CIC sample)
+  // would otherwise still give messages of a few hundred flows.
   const held: ({ table: FlowTable; schema: string; file: string; age: number } | undefined)[] = new Array(o.partitions).fill(undefined);
   const holdBatches = o.holdBatches ?? 4;
   const sendRows = async (t: FlowTable, rows: ArrayLike<number>, schema: string, p: number): Promise<void> => {
@@ -96,7 +98,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
     }
     if (!rows.length) return;
     if (rows.length >= o.maxFlows || bytes >= maxBytes / 2) await sendRows(t, rows, schema, p);
-    else held[p] = { table: takeTableRows(t, rows), schema, file: fileOf(t, rows[0]), age: 0 };
+    else held[p] = { table: takeTableRows(t, rows), schema, file: o.partitions === 1 ? fileOf(t, rows[0]) : '', age: 0 };
   };
   for await (const batch of source.batches()) {
     const ff = flowFields(batch);
@@ -114,7 +116,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
       }
       byPartition[p].push(r);
     }
-    const file = fileOf(batch, 0);
+    const file = o.partitions === 1 ? fileOf(batch, 0) : '';
     for (let p = 0; p < o.partitions; p++) {
       const h = held[p];
       if (h && (h.schema !== schema || h.file !== file || ++h.age > holdBatches)) await flushHeld(p);
@@ -125,8 +127,11 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
         // the held rows first, then this batch's: one table, rows in their order
         held[p] = undefined;
         const joined = concatTables([before.table, takeTableRows(batch, rowsOfP)]);
+        const sent = res.messages;
         await fill(joined, Array.from({ length: joined.rowCount }, (_, i) => i), schema, p);
-        if (held[p]) held[p] = { ...held[p]!, age: before.age };
+        // no message went: the held rows still wait (their age goes on); one did: it took them all
+        // (fewer than a message), and what is held now is this batch's
+        if (held[p] && res.messages === sent) held[p] = { ...held[p]!, age: before.age };
       } else await fill(batch, rowsOfP, schema, p);
     }
     o.progress?.(res.flows);
@@ -137,7 +142,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   return res;
 }
 
-/** The file a row came from ('' without origins): held rows never join another file's. */
+/** The file a row came from ('' without origins): with one partition, held rows never join another file's. */
 function fileOf(t: FlowTable, row: number): string {
   return t.origin && t.rowCount > 0 ? t.origin.files[t.origin.file[row]] : '';
 }

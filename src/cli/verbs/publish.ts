@@ -21,7 +21,8 @@ export const publish: Command = {
     description: `Flows are read as analyze reads them and published in binary columns (each flow with its
 file and line; the schema in a header) to <prefix>.flows.<partition>, partition = FNV-1a hash of the
 source IP mod --partitions. A partition's rows wait for the next read batch's until a message holds
---message-flows flows (through at most 4 batches), so messages stay full however the sources spread. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
+--message-flows flows (through at most 4 batches; with one partition, within a file), so messages
+stay full however the sources spread. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
 <prefix>.findings, where workers publish) are created when absent. Workers: 'netsentinel stream'.`,
     options: [
       { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
