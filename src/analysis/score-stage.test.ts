@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FIRED_P, unusualReasons } from './score-stage.js';
+import { FIRED_P, percentOfBaseline, unusualReasons } from './score-stage.js';
 import { Rng } from '../util/rng.js';
 
 /** the text as the score stage first wrote it */
@@ -58,4 +58,12 @@ test('unusual-for reasons equal the plain text in runs of equal numbers (the las
   });
   const text = unusualReasons(detectors, p);
   for (let r = 0; r < rows; r++) assert.equal(text(r), plain(detectors, p, r), `row ${r}`);
+});
+
+test('a p below 1 never reads as above 100.00 % of baseline', () => {
+  assert.equal(percentOfBaseline(0.5), '50.00');
+  assert.equal(percentOfBaseline(0.9994), '99.94');
+  assert.equal(percentOfBaseline(0.99999), '99.9990');
+  assert.equal(percentOfBaseline(0.999999999), '99.9999');
+  assert.equal(percentOfBaseline(1), '100.00');
 });

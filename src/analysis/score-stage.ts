@@ -134,6 +134,17 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
 const SHARES_KEPT = 4096;
 
 /**
+ * A calibrated p as the percentage of baseline flows below it: two decimals, but never "100.00"
+ * for a p below 1 (0.99999 said "above 100.00 %", which no baseline flow can be): those keep four
+ * decimals, cut rather than rounded (99.9990).
+ */
+export function percentOfBaseline(p: number): string {
+  const pct = p * 100;
+  if (p < 1 && pct >= 99.995) return (Math.floor(p * 1e6) / 1e4).toFixed(4);
+  return pct.toFixed(2);
+}
+
+/**
  * Row r's "unusual for A (above x % of baseline), B (...)" ('' when no detector fired), each text
  * made once per batch: a detector's part by its p, the whole by the parts' numbers (risky flows of
  * a batch mostly share them, e.g. p = 1 for every detector), one string kept for all its flows.
@@ -168,7 +179,7 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
       if (id === undefined) {
         id = parts[j].length;
         if (id < SHARES_KEPT) {
-          parts[j].push(`${detectors[j]} (above ${(share * 100).toFixed(2)} % of baseline)`);
+          parts[j].push(`${detectors[j]} (above ${percentOfBaseline(share)} % of baseline)`);
           ids[j].set(share, id);
         }
       }
@@ -177,7 +188,7 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
         // too many distinct shares: this row's text made in full
         text = '';
         for (let i = 0; i < m; i++) {
-          if (p[i][r] >= FIRED_P) text += `${text ? ', ' : 'unusual for '}${detectors[i]} (above ${(p[firstOf[i]][r] * 100).toFixed(2)} % of baseline)`;
+          if (p[i][r] >= FIRED_P) text += `${text ? ', ' : 'unusual for '}${detectors[i]} (above ${percentOfBaseline(p[firstOf[i]][r])} % of baseline)`;
         }
         return text;
       }

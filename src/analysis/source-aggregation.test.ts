@@ -54,7 +54,7 @@ test('detectors fired are counted per source, most flows first, ties in the orde
     ['autoencoder', 1],
   ]);
   assert.deepEqual(one.attackClasses, { PortScan: 2 });
-  assert.ok(one.reasons.includes('detectors fired: one-class-svm on 2 flows, isolation-forest on 2 flows, autoencoder on 1 flows'), one.reasons.join(' | '));
+  assert.ok(one.reasons.includes('detectors fired: one-class-svm on 2 flows, isolation-forest on 2 flows, autoencoder on 1 flow'), one.reasons.join(' | '));
   assert.ok(one.reasons.includes('classifier: PortScan ×2'));
   const quiet = rows.find((r) => r.ip === '10.0.0.2')!;
   assert.deepEqual(quiet.detectorsFired, {});

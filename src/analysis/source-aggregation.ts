@@ -185,7 +185,7 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
   if (counts !== null) {
     const fired: [string, number][] = st.firedOrder.map((n) => [detectorNames[n], counts[n]]);
     fired.sort((a, b) => b[1] - a[1]);
-    if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flows`).join(', ')}`);
+    if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flow${n === 1 ? '' : 's'}`).join(', ')}`);
     detectorsFired = Object.fromEntries(fired);
   }
   let attackClasses: Record<string, number> = {};
