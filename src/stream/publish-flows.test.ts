@@ -65,7 +65,7 @@ function source(files: readonly string[], batches: number): { src: FlowSource; b
   return { src: { inputs: [...files], batches: async function* () { yield* tables; } }, busy };
 }
 
-interface Got { partition: number; rows: { file: string; line: number; duration: number }[] }
+interface Got { partition: number; rows: { file: string; line: number; duration: number; src: string | null }[] }
 
 async function readBack(b: Bus, stream: string, prefix: string, count: number): Promise<Got[]> {
   const out: Got[] = [];
@@ -75,10 +75,12 @@ async function readBack(b: Bus, stream: string, prefix: string, count: number): 
     const schema = JSON.parse(m.header.get(SCHEMA_HEADER)) as WireSchema;
     const t = decodeColumns(m.data, m.subject, schema);
     const dur = t.columns.find((c) => c.name === 'Flow Duration')!;
+    const src = t.columns.find((c) => c.name === 'Src IP')!;
     assert.equal(dur.kind, 'numeric');
+    assert.equal(src.kind, 'categorical');
     out.push({
       partition: Number(m.subject.slice(prefix.length + '.flows.'.length)),
-      rows: Array.from({ length: t.rowCount }, (_, r) => ({ file: t.origin!.files[t.origin!.file[r]], line: t.origin!.line[r], duration: dur.kind === 'numeric' ? dur.values[r] : NaN })),
+      rows: Array.from({ length: t.rowCount }, (_, r) => ({ file: t.origin!.files[t.origin!.file[r]], line: t.origin!.line[r], duration: dur.kind === 'numeric' ? dur.values[r] : NaN, src: src.kind === 'categorical' && src.codes[r] >= 0 ? src.dictionary[src.codes[r]] : null })),
     });
   }
   return out;
@@ -98,7 +100,10 @@ test('publish fills a quiet partition\'s messages from later batches and keeps o
   assert.equal(got.reduce((s, g) => s + g.rows.length, 0), 2000, 'every row once');
   for (const g of got) {
     assert.ok(g.rows.length <= 20, `a message of ${g.rows.length} flows, above --message-flows`);
-    for (const x of g.rows) assert.equal(x.duration, x.line * 10, 'values travel with their row');
+    for (const x of g.rows) {
+      assert.equal(x.duration, x.line * 10, 'values travel with their row');
+      assert.equal(partitionOf(x.src, PARTITIONS), g.partition, 'a row\'s source address travels with it, on its partition');
+    }
   }
   for (let p = 0; p < PARTITIONS; p++) {
     const mine = got.filter((g) => g.partition === p);
