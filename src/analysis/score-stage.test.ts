@@ -11,7 +11,7 @@ import { Rng } from '../util/rng.js';
 /** the text as the score stage first wrote it */
 function plain(detectors: readonly string[], p: readonly Float64Array[], r: number): string {
   const fired = detectors.filter((_d, j) => p[j][r] >= FIRED_P);
-  return fired.length ? `unusual for ${fired.map((d) => `${d} (above ${(p[detectors.indexOf(d)][r] * 100).toFixed(2)} % of baseline)`).join(', ')}` : '';
+  return fired.length ? `unusual for ${fired.map((d) => `${d} (above ${percentOfBaseline(p[detectors.indexOf(d)][r])} % of baseline)`).join(', ')}` : '';
 }
 
 test('unusual-for reasons equal the plain text on every row: shared and distinct shares, many detectors, repeated names', () => {

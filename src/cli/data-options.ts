@@ -46,18 +46,18 @@ function warnCells(table: Pick<FlowTable, 'cellCounts'>, rows: number): void {
 }
 
 /** Read a whole dataset, with a progress bar in bytes. */
-export async function readWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, label = 'reading'): Promise<FlowTable> {
+export async function readWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, label = 'reading', extra: Partial<ReadOptions> = {}): Promise<FlowTable> {
   progress.start(label, undefined, 'bytes');
-  const table = await readDataset([...paths], readOptionsFrom(values, progress));
+  const table = await readDataset([...paths], { ...readOptionsFrom(values, progress), ...extra });
   progress.done(`${label}: ${table.rowCount.toLocaleString('en-US')} rows from ${describeFiles(table, paths)}`);
   warnCells(table, table.rowCount);
   return table;
 }
 
-export async function* streamWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, batchRows?: number): AsyncGenerator<FlowTable> {
+export async function* streamWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, batchRows?: number, extra: Partial<ReadOptions> = {}): AsyncGenerator<FlowTable> {
   const counts: (readonly CellCounts[] | undefined)[] = [];
   let rows = 0;
-  for await (const batch of streamDataset([...paths], { ...readOptionsFrom(values, progress), batchRows })) {
+  for await (const batch of streamDataset([...paths], { ...readOptionsFrom(values, progress), batchRows, ...extra })) {
     counts.push(batch.cellCounts);
     rows += batch.rowCount;
     yield batch;

@@ -348,7 +348,7 @@ test('SIGINT/SIGTERM during a long train: no model file appears (and an older on
 test("pipes as outputs: '-' streams into a pipe; a named pipe or /dev/fd/N from >(...) is refused before any work", () => {
   const w = workspace();
   const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${main}" predict m.nsm d.csv -o - --quiet | head -3`], { cwd: w.dir, encoding: 'utf8' });
-  assert.equal(piped.stdout.split('\n')[0], 'file,line,prediction,probability,score,src_ip,dst_ip');
+  assert.equal(piped.stdout.split('\n')[0], 'file,line,prediction,probability,score,src_ip,dst_ip,label');
   assert.equal(piped.stderr, '', 'head closing the pipe early is not an error');
   if (existsSync('/bin/bash')) {
     const sub = spawnSync('/bin/bash', ['-c', `"${process.execPath}" "${main}" predict m.nsm d.csv -o >(cat > /dev/null)`], { cwd: w.dir, encoding: 'utf8' });

@@ -28,12 +28,29 @@ test('types are inferred from the values: numbers numeric, anything else categor
   assert.equal(t.format, 'csv');
   assert.deepEqual(
     t.columns.map((c) => `${c.name}:${c.kind}:${c.role}`),
-    ['src:categorical:feature', 'dport:numeric:feature', 'bytes:numeric:feature', 'rate:numeric:feature', 'class:categorical:feature'],
+    ['src:categorical:feature', 'dport:numeric:feature', 'bytes:numeric:feature', 'rate:numeric:feature', 'class:categorical:meta'],
   );
   assert.deepEqual(Array.from((getColumn(t, 'bytes') as NumericColumn).values), [100, NaN, 7]);
   assert.deepEqual(texts(t, 'class'), ['benign', 'brute, force', 'say "hi"']);
   assert.equal(labelColumns(t).length, 0);
   assert.equal(t.defaultTarget, undefined);
+});
+
+test('a column named like a label is kept out of the features unless --label names it, and a warning says so', async () => {
+  const said: string[] = [];
+  const text = 'src_ip,dst_port,duration,bytes,label,Attack_Cat\n10.0.0.1,80,1.5,300,0,\n10.0.0.1,22,0.1,60,1,Brute\n';
+  const t = await readDataset([write('labelled.csv', text)], { warn: (m) => said.push(m) });
+  assert.deepEqual(
+    t.columns.map((c) => `${c.name}:${c.role}`),
+    ['src_ip:meta', 'dst_port:feature', 'duration:feature', 'bytes:feature', 'label:meta', 'Attack_Cat:meta'],
+  );
+  assert.equal(said.filter((m) => /look like label columns: they are kept out of the features/.test(m) && m.includes('--label label')).length, 1, said.join(' | '));
+  // named by --label it is the label, the other one still kept out, and the warning names only that one
+  said.length = 0;
+  const l = await readDataset([write('labelled2.csv', text)], { warn: (m) => said.push(m), label: 'label' });
+  assert.deepEqual(labelColumns(l).map((c) => c.name), ['label', 'binary']);
+  assert.equal(getColumn(l, 'Attack_Cat')?.role, 'meta');
+  assert.equal(said.filter((m) => /"?Attack_Cat"? looks like a label column/.test(m)).length, 1, said.join(' | '));
 });
 
 test('--label: a categorical label, and binary derived when a normal value is recognisable', async () => {

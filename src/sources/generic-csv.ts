@@ -10,8 +10,10 @@
  * Labels: only the column named by `label` (as a category). When that label has a recognisable
  * "normal" value in the first batch (normal, benign, 0, false…, any case), a `binary`
  * normal/attack column is derived from it. Without `label`, the table has no label: fine for
- * predicting and analysing, and we do not guess a label from a column's name, which could leak the
- * answer into the features.
+ * predicting and analysing. We do not guess which column is the label, but a column named like one
+ * (label, class, attack_cat, is_attack, malicious…) is kept out of the features unless it is
+ * named by --label: learned as a feature, it would put the answer in the question (a 0/1 `label`
+ * column read as a number did), and the warning says how to use it.
  *
  * Header names are trimmed; a repeated name gets `.1`, `.2` (as pandas does), an empty one
  * `Unnamed: N`.
@@ -38,6 +40,13 @@ const IDENTITY = new Set([
   'dstip', 'dstaddr', 'destip', 'destinationip', 'destinationaddress', 'daddr', 'idresph', 'resph', 'serverip',
   'srcport', 'sport', 'sourceport', 'idorigp', 'origp', 'clientsrcport',
 ]);
+
+/** Column names that usually hold the answer (compared without case and punctuation). */
+const LABEL_LIKE = new Set(['label', 'labels', 'class', 'attack', 'attackcat', 'attacktype', 'attackname', 'isattack', 'malicious', 'ismalicious']);
+
+export function isLabelLikeColumn(name: string): boolean {
+  return LABEL_LIKE.has(name.toLowerCase().replace(/[^a-z0-9]/g, ''));
+}
 
 export function isIdentityColumn(name: string): boolean {
   return IDENTITY.has(name.toLowerCase().replace(/[^a-z0-9]/g, ''));
@@ -80,6 +89,14 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
         names = here;
         if (opts.label !== undefined && !here.includes(opts.label)) throw noSuchColumn(start.file, opts.label, '--label', names);
         numeric = inferNumeric(start, names, categorical, opts.label);
+        const answers = names.filter((n) => n !== opts.label && isLabelLikeColumn(n));
+        if (answers.length > 0 && opts.labelLikeWarning !== false) {
+          const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+          warn(
+            `${start.file}: ${quoteList(answers)} ${answers.length === 1 ? 'looks like a label column: it is' : 'look like label columns: they are'} kept out of the features (learned as a feature, the answer would be in the question); ` +
+              `pass --label ${quoteArg(answers[0])} to train or evaluate on ${answers.length === 1 ? 'it' : 'one of them'}`,
+          );
+        }
         normalLabel = opts.label !== undefined ? findNormal(start, names.indexOf(opts.label)) : null;
       } else {
         const hereSet = new Set(here);
@@ -106,7 +123,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       const columns: PlanColumn[] = (names as string[]).map((name, i) => {
         const field = fieldOf.get(name) ?? -1;
         if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text' };
-        const role = isIdentityColumn(name) ? 'meta' : 'feature';
+        const role = isIdentityColumn(name) || isLabelLikeColumn(name) ? 'meta' : 'feature';
         return num[i]
           ? { type: 'parsed', name, role, field, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` }
           : { type: 'parsed', name, role, field, parse: 'text' };

@@ -164,7 +164,7 @@ test('--drop, --categorical and --label apply to every format; unknown names are
 });
 
 test('empty lines (every field empty) and repeated headers are skipped with a warning, nothing else', async () => {
-  const p = write('quirks.csv', 'a,b,label\n1,2,x\n,,\na,b,label\n3,4,y\n');
+  const p = write('quirks.csv', 'a,b,tag\n1,2,x\n,,\na,b,tag\n3,4,y\n');
   const warnings: string[] = [];
   const t = await readDataset([p], { warn: (m) => warnings.push(m) });
   assert.deepEqual(numbers(t, 'a'), [1, 3]);

@@ -30,6 +30,8 @@ export interface ReadOptions {
   readonly format?: FormatName | string;
   /** the label column (generic CSV); for the known formats, which label column is the default target */
   readonly label?: string;
+  /** see PlanOptions.labelLikeWarning */
+  readonly labelLikeWarning?: boolean;
   /** columns to leave out */
   readonly drop?: readonly string[];
   /** columns to read as categories */

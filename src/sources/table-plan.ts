@@ -78,6 +78,13 @@ export function noSuchColumn(file: string, name: string, flag: string, has: read
 /** The parts of ReadOptions a plan depends on. */
 export interface PlanOptions {
   readonly label?: string;
+  /** where a reader says what it assumed (the dataset readers' warnings) */
+  readonly warn?: (message: string) => void;
+  /**
+   * false: no warning about columns named like a label being kept out of the features (predict and
+   * evaluate apply a model, which reads its own features and finds its target by name)
+   */
+  readonly labelLikeWarning?: boolean;
   readonly drop?: readonly string[];
   readonly categorical?: readonly string[];
 }

@@ -9,6 +9,7 @@ import { evaluateModel, formatEvaluation } from '../../evaluate/evaluate-model.j
 import { guardOutputs } from '../output-guard.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
 import { UserError } from '../../util/errors.js';
+import { getColumn } from '../../flows/table.js';
 
 export const evaluate: Command = {
   spec: {
@@ -31,8 +32,10 @@ export const evaluate: Command = {
     const [modelPath, ...paths] = args.positionals;
     await guardOutputs('evaluate', { data: paths, files: [modelPath] }, { folders: [{ dir: args.values.plots as string | undefined, names: MODEL_PLOT_FILES }] });
     const model = await loadTrainedModel(modelPath);
-    const table = await readWithProgress(paths, args.values, progress, 'reading test data');
-    if (!table.columns.some((c) => c.role === 'label')) {
+    const table = await readWithProgress(paths, args.values, progress, 'reading test data', { labelLikeWarning: false });
+    const wanted = (args.values.target as string | undefined) ?? model.target;
+    // (a CSV read without --label still has the model's target column by name: evaluate uses it)
+    if (!table.columns.some((c) => c.role === 'label') && !(wanted && getColumn(table, wanted))) {
       // a capture or a conn.log has no labels at all: "no label column "Label"; columns here: id,
       // Flow ID, ..." listed 12 columns and left out what to do instead
       throw new UserError(

@@ -56,7 +56,7 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
     let rows = 0;
     let anomalies = 0;
     progress.start('predicting', undefined, 'bytes');
-    for await (const batch of streamWithProgress(paths, v, progress)) {
+    for await (const batch of streamWithProgress(paths, v, progress, undefined, { labelLikeWarning: false })) {
       if (keep === undefined) keep = batch.columns.filter((c) => c.role === 'meta').map((c) => c.name);
       if (keep.length === 1 && keep[0] === 'none') keep = [];
       const keepCols = keep.map((name) => {
