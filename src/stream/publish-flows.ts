@@ -10,7 +10,7 @@ import { headers } from '@nats-io/transport-node';
 import type { PubAck } from '@nats-io/jetstream';
 import type { FlowSource } from '../analysis/flow-source.js';
 import { flowFields } from '../flows/flow-fields.js';
-import { categoricalColumn, concatTables, takeTableRows, type Column, type FlowTable } from '../flows/table.js';
+import { categoricalColumn, numericColumn, type Column, type FlowTable } from '../flows/table.js';
 import { schemaOf, SCHEMA_HEADER } from './flow-codec.js';
 import { columnsRowBytes, encodeColumns } from './flow-columns.js';
 import { flowSubject, partitionOf } from './partition.js';
@@ -69,36 +69,30 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   // --batch-rows N reads them, and scores the same. With several, a partition's rows are no batch
   // analyze would make anyway, and a folder of small files (2,500 flows each in the CIC sample)
   // would otherwise still give messages of a few hundred flows.
-  const held: ({ table: FlowTable; schema: string; file: string; age: number } | undefined)[] = new Array(o.partitions).fill(undefined);
+  // a partition's message being filled: rows of one or more read batches, kept by reference (a
+  // message of one batch's rows is encoded straight from it; one of several batches' rows is copied
+  // once, when it is sent)
+  interface Filling {
+    segments: { table: FlowTable; rows: number[] }[];
+    flows: number;
+    bytes: number;
+    schema: string;
+    file: string;
+    /** read batches it has waited through */
+    age: number;
+  }
+  const filling: (Filling | undefined)[] = new Array(o.partitions).fill(undefined);
   const holdBatches = o.holdBatches ?? 4;
-  const sendRows = async (t: FlowTable, rows: ArrayLike<number>, schema: string, p: number): Promise<void> => {
+  const sendFilling = async (p: number): Promise<void> => {
+    const f = filling[p];
+    if (!f) return;
+    filling[p] = undefined;
+    const one = f.segments.length === 1 ? f.segments[0] : undefined;
+    const t = one ? one.table : joinSegments(f.segments);
+    const rows = one ? one.rows : Array.from({ length: t.rowCount }, (_, i) => i);
     const first = rows[0];
     const where = t.origin ? `${t.origin.files[t.origin.file[first]]}:${t.origin.line[first]}` : `${res.flows}`;
-    await send(flowSubject(o.prefix, p), encodeColumns(t, rows), schema, `${where}:${p}:${rows.length}`, rows.length, p);
-  };
-  const flushHeld = async (p: number): Promise<void> => {
-    const h = held[p];
-    if (!h) return;
-    held[p] = undefined;
-    await sendRows(h.table, Array.from({ length: h.table.rowCount }, (_, i) => i), h.schema, p);
-  };
-  /** Send the partition's rows as full messages; keep the last, partly filled one (unless `last`). */
-  const fill = async (t: FlowTable, rowsOfP: readonly number[], schema: string, p: number): Promise<void> => {
-    let rows: number[] = [];
-    let bytes = 0;
-    for (const r of rowsOfP) {
-      const size = columnsRowBytes(t, r);
-      if (rows.length && (rows.length >= o.maxFlows || bytes + size > maxBytes)) {
-        await sendRows(t, rows, schema, p);
-        rows = [];
-        bytes = 0;
-      }
-      rows.push(r);
-      bytes += size;
-    }
-    if (!rows.length) return;
-    if (rows.length >= o.maxFlows || bytes >= maxBytes / 2) await sendRows(t, rows, schema, p);
-    else held[p] = { table: heldRows(t, rows), schema, file: o.partitions === 1 ? fileOf(t, rows[0]) : '', age: 0 };
+    await send(flowSubject(o.prefix, p), encodeColumns(t, rows), f.schema, `${where}:${p}:${rows.length}`, rows.length, p);
   };
   for await (const batch of source.batches()) {
     const ff = flowFields(batch);
@@ -118,25 +112,29 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
     }
     const file = o.partitions === 1 ? fileOf(batch, 0) : '';
     for (let p = 0; p < o.partitions; p++) {
-      const h = held[p];
-      if (h && (h.schema !== schema || h.file !== file || ++h.age > holdBatches)) await flushHeld(p);
-      const rowsOfP = byPartition[p];
-      if (!rowsOfP.length) continue;
-      const before = held[p];
-      if (before) {
-        // the held rows first, then this batch's: one table, rows in their order
-        held[p] = undefined;
-        const joined = concatTables([before.table, heldRows(batch, rowsOfP)]);
-        const sent = res.messages;
-        await fill(joined, Array.from({ length: joined.rowCount }, (_, i) => i), schema, p);
-        // no message went: the held rows still wait (their age goes on); one did: it took them all
-        // (fewer than a message), and what is held now is this batch's
-        if (held[p] && res.messages === sent) held[p] = { ...held[p]!, age: before.age };
-      } else await fill(batch, rowsOfP, schema, p);
+      const w = filling[p];
+      if (w && (w.schema !== schema || w.file !== file || ++w.age > holdBatches)) await sendFilling(p);
+      for (const r of byPartition[p]) {
+        const size = columnsRowBytes(batch, r);
+        let f = filling[p];
+        if (f && (f.flows >= o.maxFlows || f.bytes + size > maxBytes)) {
+          await sendFilling(p);
+          f = undefined;
+        }
+        if (!f) f = filling[p] = { segments: [], flows: 0, bytes: 0, schema, file, age: 0 };
+        const last = f.segments[f.segments.length - 1];
+        if (last && last.table === batch) last.rows.push(r);
+        else f.segments.push({ table: batch, rows: [r] });
+        f.flows++;
+        f.bytes += size;
+      }
+      // a full message goes now rather than waiting for the next batch to find it full
+      const f = filling[p];
+      if (f && (f.flows >= o.maxFlows || f.bytes >= maxBytes / 2)) await sendFilling(p);
     }
     o.progress?.(res.flows);
   }
-  for (let p = 0; p < o.partitions; p++) await flushHeld(p);
+  for (let p = 0; p < o.partitions; p++) await sendFilling(p);
   await Promise.all(pending);
   res.seconds = (performance.now() - t0) / 1000;
   return res;
@@ -148,32 +146,77 @@ function fileOf(t: FlowTable, row: number): string {
 }
 
 /**
- * Rows kept for a later message, with each text column's dictionary cut to the entries they use: a
- * read batch's dictionary (a Flow ID per flow) would otherwise be carried whole and merged again
- * at every join (publish took 20 % more CPU that way).
+ * The rows of several read batches (one schema: the same columns in the same order) as one table,
+ * made in one pass, each text column's dictionary cut to the entries these rows use.
  */
-function heldRows(t: FlowTable, rows: ArrayLike<number>): FlowTable {
-  const taken = takeTableRows(t, rows);
-  const columns = taken.columns.map((c): Column => {
-    if (c.kind === 'numeric') return c;
-    const code = new Map<number, number>();
-    const dictionary: string[] = [];
-    const codes = new Int32Array(c.codes.length);
-    for (let i = 0; i < codes.length; i++) {
-      const old = c.codes[i];
-      if (old < 0) {
-        codes[i] = -1;
-        continue;
+function joinSegments(segments: readonly { table: FlowTable; rows: readonly number[] }[]): FlowTable {
+  const t0 = segments[0].table;
+  const n = segments.reduce((sum, g) => sum + g.rows.length, 0);
+  const columns = t0.columns.map((c0, ci): Column => {
+    if (c0.kind === 'numeric') {
+      const v = new Float64Array(n);
+      let at = 0;
+      for (const g of segments) {
+        const c = g.table.columns[ci];
+        if (c.kind !== 'numeric') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
+        for (const r of g.rows) v[at++] = c.values[r];
       }
-      let k = code.get(old);
-      if (k === undefined) {
-        k = dictionary.length;
-        dictionary.push(c.dictionary[old]);
-        code.set(old, k);
-      }
-      codes[i] = k;
+      return numericColumn(c0.name, c0.role, v);
     }
-    return categoricalColumn(c.name, c.role, codes, dictionary);
+    const dictionary: string[] = [];
+    const byText = new Map<string, number>();
+    const codes = new Int32Array(n);
+    let at = 0;
+    for (const g of segments) {
+      const c = g.table.columns[ci];
+      if (c.kind !== 'categorical') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
+      // this segment's codes → the joined dictionary's (-1: not met yet); a typed array, not a Map
+      // per row (a batch's dictionary is at most its rows: a few KB to clear)
+      const code = new Int32Array(c.dictionary.length).fill(-1);
+      for (const r of g.rows) {
+        const old = c.codes[r];
+        if (old < 0) {
+          codes[at++] = -1;
+          continue;
+        }
+        let k = code[old];
+        if (k < 0) {
+          const text = c.dictionary[old];
+          k = byText.get(text) ?? -1;
+          if (k < 0) {
+            k = dictionary.length;
+            dictionary.push(text);
+            byText.set(text, k);
+          }
+          code[old] = k;
+        }
+        codes[at++] = k;
+      }
+    }
+    return categoricalColumn(c0.name, c0.role, codes, dictionary);
   });
-  return { ...taken, columns };
+  let origin: FlowTable['origin'];
+  if (segments.every((g) => g.table.origin)) {
+    const files: string[] = [];
+    const file = new Int32Array(n);
+    const line = new Float64Array(n);
+    let at = 0;
+    for (const g of segments) {
+      const o = g.table.origin!;
+      const fileCode = new Map<number, number>();
+      for (const r of g.rows) {
+        const f = o.file[r];
+        let k = fileCode.get(f);
+        if (k === undefined) {
+          k = files.indexOf(o.files[f]);
+          if (k < 0) k = files.push(o.files[f]) - 1;
+          fileCode.set(f, k);
+        }
+        file[at] = k;
+        line[at++] = o.line[r];
+      }
+    }
+    origin = { files, file, line };
+  }
+  return { ...t0, rowCount: n, columns, origin, cellCounts: undefined };
 }
