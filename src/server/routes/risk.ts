@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
-import { ErrorAnswer, FlowRiskBody, IpParams, IpRiskAnswer } from '../schemas.js';
+import { ErrorAnswer, FlowRiskAnswer, FlowRiskBody, IpParams, IpRiskAnswer } from '../schemas.js';
 import { categoricalFrom, numericColumn, type Column, type FlowTable } from '../../flows/table.js';
 import { canonicalField } from '../seed-fields.js';
 import { rowExplainer } from '../../risk/column-stats.js';
@@ -18,9 +18,37 @@ import { isActive, type Decision } from '../../respond/decision.js';
 class FlowFieldError extends Error {}
 
 /** JSON flows → a FlowTable with the columns (names and kinds) of the baseline's data. */
-function tableOf(reference: FlowTable, flows: readonly Record<string, unknown>[]): FlowTable {
+interface FlowsTable {
+  readonly table: FlowTable;
+  /** per flow, the baseline's feature columns it did not give (imputed with the baseline's values) */
+  readonly missing: string[][];
+  /** per flow, its fields that are no column of the baseline (ignored: often a misspelt name) */
+  readonly unknown: string[][];
+}
+
+/**
+ * A flow given with few of the baseline's columns is still scored (the rest are imputed as in
+ * training), but the answer says which were missing and which fields were not known: a flow whose
+ * only field was "Dst Port" got risk 0.87 and no word that 80 columns had been made up. A flow
+ * with none of the feature columns is refused, naming the fields it had.
+ */
+function tableOf(reference: FlowTable, flows: readonly Record<string, unknown>[]): FlowsTable {
   const columns: Column[] = [];
   const lookups = flows.map((f) => new Map(Object.entries(f).map(([k, v]) => [canonicalField(k), v])));
+  const given = (x: unknown): boolean => x !== undefined && x !== null && x !== '';
+  const known = new Set(reference.columns.map((c) => canonicalField(c.name)));
+  const features = reference.columns.filter((c) => c.role === 'feature');
+  const missing = lookups.map((l) => features.filter((c) => !given(l.get(canonicalField(c.name)))).map((c) => c.name));
+  const unknown = flows.map((f) => Object.keys(f).filter((k) => !known.has(canonicalField(k))));
+  missing.forEach((m, i) => {
+    if (features.length > 0 && m.length === features.length) {
+      const fields = Object.keys(flows[i]);
+      throw new FlowFieldError(
+        `body.flows[${i}]: none of the baseline's ${features.length} feature columns is given (e.g. ${features.slice(0, 4).map((c) => JSON.stringify(c.name)).join(', ')})` +
+          (fields.length ? `; its fields: ${fields.slice(0, 10).map((k) => JSON.stringify(k)).join(', ')}` : ''),
+      );
+    }
+  });
   for (const c of reference.columns) {
     if (c.role === 'label') continue;
     const key = canonicalField(c.name);
@@ -41,7 +69,7 @@ function tableOf(reference: FlowTable, flows: readonly Record<string, unknown>[]
       })));
     }
   }
-  return { rowCount: flows.length, columns, format: reference.format };
+  return { table: { rowCount: flows.length, columns, format: reference.format }, missing, unknown };
 }
 
 /** Decisions about an address: those naming it (newest 50, any state) and the ranges holding it that hold now. */
@@ -65,7 +93,7 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post(
     '/v1/risk/flows',
     {
-      schema: { summary: 'Risk of flows against the baseline, with reasons', tags: ['risk'], body: FlowRiskBody, response: { 400: ErrorAnswer, 409: ErrorAnswer } },
+      schema: { summary: 'Risk of flows against the baseline, with reasons', tags: ['risk'], body: FlowRiskBody, response: { 200: FlowRiskAnswer, 400: ErrorAnswer, 409: ErrorAnswer } },
       config: { scope: 'read' },
     },
     async (req, reply) => {
@@ -73,8 +101,10 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       if (!b?.baseline.reference) return reply.code(409).send({ error: 'this service has no baseline (start it with --baseline FILE made by netsentinel baseline)', statusCode: 409 });
       const flows = (req.body as { flows: Record<string, unknown>[] }).flows;
       let t: FlowTable;
+      let given: FlowsTable;
       try {
-        t = tableOf(b.baseline.reference, flows);
+        given = tableOf(b.baseline.reference, flows);
+        t = given.table;
       } catch (e) {
         if (e instanceof FlowFieldError) return reply.code(400).send({ error: e.message, statusCode: 400 });
         throw e;
@@ -89,6 +119,8 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           detectors: Object.fromEntries([...s.p].map(([name, p]) => [name, p[r]])),
           ...(s.predictedClass ? { predicted: s.predictedClass[r] } : {}),
           reasons: explain(r).map((x) => x.text),
+          missing: given.missing[r],
+          unknownFields: given.unknown[r],
         })),
       };
     },
