@@ -10,6 +10,11 @@ export const CAPTURE_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-flows', type: 'integer', value: 'N', description: 'captures: most flows held at once; when full, the least recently seen is evicted (about 0.8 KB each)', default: 100000 },
   { name: 'flow-timeout', type: 'number', value: 'SECONDS', description: "captures: a flow older than this is split (CICFlowMeter's flow timeout)", default: 120 },
   { name: 'idle-timeout', type: 'number', value: 'SECONDS', description: 'captures: a flow silent this long ends', default: 120 },
+  {
+    name: 'allow-truncated',
+    type: 'boolean',
+    description: 'captures: one that ends inside its last packet (still being written, or stopped mid-packet) is a warning, and every packet before the cut is used (default: an error naming the byte offset)',
+  },
 ];
 
 export function captureOptionsFrom(values: Record<string, unknown>): CaptureFlowOptions {
@@ -23,5 +28,6 @@ export function captureOptionsFrom(values: Record<string, unknown>): CaptureFlow
     maxFlows,
     activeTimeoutMicros: flow !== undefined ? flow * 1e6 : undefined,
     idleTimeoutMicros: idle !== undefined ? idle * 1e6 : undefined,
+    allowTruncated: values.allowTruncated === true ? true : undefined,
   };
 }

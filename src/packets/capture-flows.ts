@@ -8,7 +8,8 @@
  * Packets that are not IP (ARP, LLDP, ...) do not make flows; they still reach `onPacket` (the
  * packet detectors). Truncated and malformed packets are counted and skipped (decode-to-meter.ts,
  * the step live captures share); a damaged file stops with one error naming the byte offset, after
- * the flows of every packet before it.
+ * the flows of every packet before it (a file cut short at its end is a warning instead with
+ * `allowTruncated`).
  */
 import type { FlowTable } from '../flows/table.js';
 import type { ByteSource } from '../sources/byte-source.js';
@@ -35,6 +36,11 @@ export interface CaptureFlowOptions extends FlowMeterOptions {
   readonly onPacket?: (d: DecodedPacket) => void;
   /** bytes read so far (raw, as on disk) */
   readonly progress?: (bytesRead: number) => void;
+  /**
+   * a capture that ends inside its last record or block: warn and use every packet before the cut
+   * (a capture still being written, or stopped mid-packet), instead of the error
+   */
+  readonly allowTruncated?: boolean;
   /** the summary, once every input was read */
   readonly onSummary?: (s: CaptureFlowSummary) => void;
   readonly stdin?: NodeJS.ReadableStream;
@@ -69,7 +75,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     fileIndex = i;
     const input = inputs[i];
     const source = await captureChunks(input, opts.stdin);
-    const it = iterateCapture(source.chunks, input.display, sink);
+    const it = iterateCapture(source.chunks, input.display, sink, { allowCutShort: opts.allowTruncated });
     let s: CaptureSummary;
     for (;;) {
       const r = await it.next();
@@ -85,6 +91,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
     if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${s.garbledBlocks} garbled pcapng block(s)`);
+    if (s.cutShort) warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of those ${s.cutShort.packets.toLocaleString('en-US')} packet(s) are used (--allow-truncated)`);
   }
   meter.flush();
   sum.flows = meter.stats.flowsFinished;

@@ -11,6 +11,7 @@
 import { InputError } from '../util/errors.js';
 import type { ByteWindow } from './byte-window.js';
 import type { CapturePacket } from './capture-packet.js';
+import { CaptureCutShort } from './cut-short.js';
 
 /** libpcap's own ceiling on a record's captured length (MAXIMUM_SNAPLEN) */
 export const MAX_RECORD = 262144;
@@ -95,9 +96,10 @@ export class PcapParser {
   finish(win: ByteWindow): void {
     if (!this.headerDone) throw new InputError({ file: this.display, byteOffset: win.offset }, 'truncated pcap file header (24 bytes expected)');
     if (win.available > 0) {
-      throw new InputError(
+      throw new CaptureCutShort(
         { file: this.display, byteOffset: win.offset },
         `truncated pcap record (packet ${this.count + 1}: ${win.available} byte(s) of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} present); ${this.count} packet(s) before it were read`,
+        this.count,
       );
     }
   }

@@ -15,6 +15,7 @@
 import { InputError } from '../util/errors.js';
 import type { ByteWindow } from './byte-window.js';
 import type { CapturePacket } from './capture-packet.js';
+import { CaptureCutShort } from './cut-short.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BOM = 0x1a2b3c4d;
@@ -161,7 +162,11 @@ export class PcapngParser {
     if (this.sections === 0 && win.available === 0) throw new InputError({ file: this.display, byteOffset: 0 }, 'empty pcapng file');
     if (win.available > 0) {
       const need = win.available >= 8 ? this.u32(win.buf, win.start + 4) : 12;
-      this.fail(win, win.start, `truncated pcapng block (${win.available} byte(s) of ${need} present)`);
+      throw new CaptureCutShort(
+        { file: this.display, byteOffset: win.base + win.start },
+        `truncated pcapng block (${win.available} byte(s) of ${need} present); ${this.count} packet(s) before it were read`,
+        this.count,
+      );
     }
   }
 }

@@ -11,6 +11,7 @@ import { isWindowFiller } from './capture-file-chunks.js';
 import { newCapturePacket, type CapturePacket } from './capture-packet.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser } from './pcap-reader.js';
 import { PCAPNG_SHB, PcapngParser } from './pcapng-reader.js';
+import { CaptureCutShort } from './cut-short.js';
 
 export type CaptureKind = 'pcap' | 'pcapng';
 
@@ -32,6 +33,16 @@ export interface CaptureSummary {
   linkTypes: number[];
   /** (decompressed) bytes read */
   bytes: number;
+  /** with `allowCutShort`: the capture ended inside a record or block (this says where); else absent */
+  cutShort?: CaptureCutShort;
+}
+
+export interface IterateCaptureOptions {
+  /**
+   * A capture that ends inside its last record or block is not an error: its summary says where
+   * (`cutShort`) and every packet before the cut was read (`--allow-truncated`).
+   */
+  readonly allowCutShort?: boolean;
 }
 
 /**
@@ -51,7 +62,7 @@ export async function readCapture(chunks: AsyncIterable<Uint8Array>, display: st
  * The same as a generator that pauses after each chunk's packets went to the sink, so a consumer
  * can hand on what those packets produced (finished flows) before more is read.
  */
-export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display: string, sink: (p: CapturePacket) => void): AsyncGenerator<void, CaptureSummary> {
+export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display: string, sink: (p: CapturePacket) => void, o: IterateCaptureOptions = {}): AsyncGenerator<void, CaptureSummary> {
   const win = new ByteWindow();
   const p = newCapturePacket();
   let parser: PcapParser | PcapngParser | undefined;
@@ -95,8 +106,15 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
     parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
     parser.consume(win, p, counting);
   }
-  parser.finish(win);
+  let cutShort: CaptureCutShort | undefined;
+  try {
+    parser.finish(win);
+  } catch (e) {
+    if (!(o.allowCutShort && e instanceof CaptureCutShort)) throw e;
+    cutShort = e;
+  }
   return {
+    ...(cutShort ? { cutShort } : {}),
     kind: kind as CaptureKind,
     packets,
     garbledBlocks: parser instanceof PcapngParser ? parser.garbled : 0,

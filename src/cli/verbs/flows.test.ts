@@ -98,6 +98,16 @@ test('flows reads gzip and stdin; bad inputs are one line and exit 2', { skip },
   writeFileSync(join(dir, 'earlier.csv'), 'earlier flows\n');
   assert.equal(cli(['flows', 'cut.pcapng', '-o', 'earlier.csv']).code, 2);
   assert.equal(readFileSync(join(dir, 'earlier.csv'), 'utf8'), 'earlier flows\n');
+  // --allow-truncated: the cut at the end is a warning naming the byte offset, and the flows of every
+  // packet before it are written (a capture still being written, or stopped mid-packet)
+  const allowed = cli(['flows', 'cut.pcapng', '-o', 'cut.csv', '--allow-truncated']);
+  assert.equal(allowed.code, 0, allowed.err);
+  assert.match(allowed.err, /warning: cut\.pcapng byte \d+: truncated pcapng block .*; the capture ends there \(cut short\): the flows of those \d+ packet\(s\) are used/);
+  const cutRows = readFileSync(join(dir, 'cut.csv'), 'utf8').trim().split('\n').length - 1;
+  assert.ok(cutRows >= 1, `the flows before the cut are written (${cutRows})`);
+  // the same flows as the packets before the cut give in a capture that ends cleanly there: none lost
+  const whole = cli(['flows', '-', '-q'], cap);
+  assert.ok(cutRows <= whole.out.trim().split('\n').length - 1);
   const mixed = cli(['profile', sharedPath('pcaps', 'http_ip4and6.pcapng') as string, 'notes.txt']);
   assert.equal(mixed.code, 2);
   assert.match(mixed.err, /files read together must be one dataset/);

@@ -72,7 +72,7 @@ flows, skipped packets, evictions) goes to stderr.`,
     const s = summary as CaptureFlowSummary;
     const skipped = s.truncatedPackets + s.malformedPackets + s.unsupportedLinkPackets;
     progress.done(
-      `${s.packets.toLocaleString('en-US')} packets (${s.ipPackets.toLocaleString('en-US')} IP, ${s.arpPackets.toLocaleString('en-US')} ARP, ${s.otherPackets.toLocaleString('en-US')} other${skipped ? `, ${skipped.toLocaleString('en-US')} skipped` : ''}) → ${rows.toLocaleString('en-US')} flows` +
+      `${s.packets.toLocaleString('en-US')} packets (${s.ipPackets.toLocaleString('en-US')} IP, ${s.arpPackets.toLocaleString('en-US')} ARP, ${s.otherPackets.toLocaleString('en-US')} other${skipped ? `, ${skipped.toLocaleString('en-US')} skipped` : ''}) → ${rows.toLocaleString('en-US')} flow${rows === 1 ? '' : 's'}` +
         (s.meter.evictions ? `, ${s.meter.evictions.toLocaleString('en-US')} evicted (flow table full at ${s.maxFlows.toLocaleString('en-US')})` : ''),
     );
     return 0;
