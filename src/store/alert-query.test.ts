@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openStore } from './open-store.js';
 import { openAlertReader } from './alert-query.js';
 import type { StoredAlert } from './alert-store.js';
-import { pgReachable } from '../testing/local-services.js';
+import { pgReachable, dropPgSchemas } from '../testing/local-services.js';
 
 function alert(i: number): StoredAlert {
   return {
@@ -69,13 +69,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     } finally {
       await reader.close();
       await store.close();
-      if (backend === 'postgres') {
-        const pg = (await import('pg')).default;
-        const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      }
+      if (backend === 'postgres') await dropPgSchemas(schema);
     }
   });
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from './open-store.js';
 import type { StoredAlert } from './alert-store.js';
-import { pgReachable } from '../testing/local-services.js';
+import { pgReachable, dropPgSchemas } from '../testing/local-services.js';
 
 function alert(key: string, risk: number, src = '10.0.0.1'): StoredAlert {
   return {
@@ -55,13 +55,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(list[0].destPort, 22);
     } finally {
       await store.close();
-      if (backend === 'postgres') {
-        const pg = (await import('pg')).default;
-        const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ns_test_${process.pid} CASCADE`);
-        await c.end();
-      }
+      if (backend === 'postgres') await dropPgSchemas(`ns_test_${process.pid}`);
     }
   });
 }
@@ -87,13 +81,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(byKey.get('none')?.reasons, []);
     } finally {
       await store.close();
-      if (backend === 'postgres') {
-        const pg = (await import('pg')).default;
-        const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      }
+      if (backend === 'postgres') await dropPgSchemas(schema);
     }
   });
 }

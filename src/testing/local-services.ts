@@ -24,3 +24,15 @@ export function reachable(port: number, host = '127.0.0.1'): Promise<boolean> {
 export function pgReachable(): Promise<boolean> {
   return reachable(5432);
 }
+
+/** Drop the tests' PostgreSQL schemas (each a test's own, made through ?schema=NAME) and what they hold. */
+export async function dropPgSchemas(...names: readonly string[]): Promise<void> {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+  await c.connect();
+  try {
+    for (const n of names) await c.query(`DROP SCHEMA IF EXISTS ${n} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
