@@ -69,7 +69,8 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   // --batch-rows N reads them, and scores the same. With several, a partition's rows are no batch
   // analyze would make anyway, and a folder of small files (2,500 flows each in the CIC sample)
   // would otherwise still give messages of a few hundred flows.
-  // a partition's message being filled: rows of one or more read batches, kept by reference (a
+  //
+  // A partition's message being filled: rows of one or more read batches, kept by reference (a
   // message of one batch's rows is encoded straight from it; one of several batches' rows is copied
   // once, when it is sent)
   interface Filling {
@@ -130,7 +131,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
       }
       // a full message goes now rather than waiting for the next batch to find it full
       const f = filling[p];
-      if (f && (f.flows >= o.maxFlows || f.bytes >= maxBytes / 2)) await sendFilling(p);
+      if (f && f.flows >= o.maxFlows) await sendFilling(p);
     }
     o.progress?.(res.flows);
   }
