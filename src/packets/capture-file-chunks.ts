@@ -27,27 +27,25 @@ export interface CaptureChunks {
   chunks: AsyncIterable<Uint8Array> | WindowFiller;
   /** raw bytes read so far */
   bytesRead(): number;
+  /** a gzip-compressed file whose stream ended early (only with `gzipCutShortOk`) */
+  gzipCutShort(): boolean;
 }
 
-export async function captureChunks(input: { display: string; path?: string; source?: ByteSource }, stdin?: NodeJS.ReadableStream): Promise<CaptureChunks> {
-  if (input.source || input.path === undefined) {
-    const src = input.source ?? new ByteSource({ display: input.display, path: input.path, stream: stdin });
-    return { chunks: src.chunks(), bytesRead: () => src.bytesRead };
-  }
+export async function captureChunks(input: { display: string; path?: string; source?: ByteSource }, stdin?: NodeJS.ReadableStream, gzipCutShortOk = false): Promise<CaptureChunks> {
+  const viaSource = (src: ByteSource): CaptureChunks => ({ chunks: src.chunks(), bytesRead: () => src.bytesRead, gzipCutShort: () => src.gzipCutShort });
+  if (input.source || input.path === undefined) return viaSource(input.source ?? new ByteSource({ display: input.display, path: input.path, stream: stdin, gzipCutShortOk }));
   let fh;
   try {
     fh = await open(input.path, 'r');
   } catch {
     // let ByteSource word the error (no such file, permission denied, a folder)
-    const src = new ByteSource({ display: input.display, path: input.path });
-    return { chunks: src.chunks(), bytesRead: () => src.bytesRead };
+    return viaSource(new ByteSource({ display: input.display, path: input.path }));
   }
   const buf = Buffer.allocUnsafe(CHUNK);
   const first = await fh.read(buf, 0, CHUNK, null);
   if (first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     await fh.close();
-    const src = new ByteSource({ display: input.display, path: input.path });
-    return { chunks: src.chunks(), bytesRead: () => src.bytesRead };
+    return viaSource(new ByteSource({ display: input.display, path: input.path, gzipCutShortOk }));
   }
   let total = first.bytesRead;
   const handle = fh;
@@ -97,5 +95,5 @@ export async function captureChunks(input: { display: string; path?: string; sou
       }
     },
   };
-  return { chunks, bytesRead: () => total };
+  return { chunks, bytesRead: () => total, gzipCutShort: () => false };
 }

@@ -74,7 +74,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   for (let i = 0; i < inputs.length; i++) {
     fileIndex = i;
     const input = inputs[i];
-    const source = await captureChunks(input, opts.stdin);
+    const source = await captureChunks(input, opts.stdin, opts.allowTruncated === true);
     const it = iterateCapture(source.chunks, input.display, sink, { allowCutShort: opts.allowTruncated });
     let s: CaptureSummary;
     for (;;) {
@@ -91,7 +91,11 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
     if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${s.garbledBlocks} garbled pcapng block(s)`);
-    if (s.cutShort) warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of those ${s.cutShort.packets.toLocaleString('en-US')} packet(s) are used (--allow-truncated)`);
+    if (source.gzipCutShort()) {
+      warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${s.packets.toLocaleString('en-US')} packet(s) before the cut are used (--allow-truncated)`);
+    } else if (s.cutShort) {
+      warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of those ${s.cutShort.packets.toLocaleString('en-US')} packet(s) are used (--allow-truncated)`);
+    }
   }
   meter.flush();
   sum.flows = meter.stats.flowsFinished;

@@ -22,12 +22,19 @@ export interface ByteSourceInput {
   readonly path?: string;
   /** stdin stand-in (tests) */
   readonly stream?: NodeJS.ReadableStream;
+  /**
+   * a gzip stream that ends early (a download or copy cut short) ends the data instead of failing:
+   * `gzipCutShort` says it happened (captures with --allow-truncated)
+   */
+  readonly gzipCutShortOk?: boolean;
 }
 
 export class ByteSource {
   /** raw (possibly compressed) bytes read so far */
   bytesRead = 0;
   gzip = false;
+  /** the gzip stream ended early and `gzipCutShortOk` let the data end there */
+  gzipCutShort = false;
   /** the input's character encoding, known once the first bytes are read */
   encoding: TextEncodingName = 'utf-8';
   private iter: AsyncIterator<Uint8Array> | undefined;
@@ -102,7 +109,7 @@ export class ByteSource {
     const head = first.value;
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
       this.gzip = true;
-      yield* this.decoded(gunzipped(head, raw));
+      yield* this.decoded(gunzipped(head, raw, this.input.gzipCutShortOk ? () => (this.gzipCutShort = true) : undefined));
       return;
     }
     yield* this.decoded(prepend(head, raw));
@@ -164,13 +171,17 @@ async function* prepend(head: Uint8Array, rest: AsyncIterator<Uint8Array>): Asyn
   }
 }
 
-async function* gunzipped(head: Uint8Array, raw: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* gunzipped(head: Uint8Array, raw: AsyncGenerator<Uint8Array>, onCutShort?: () => void): AsyncGenerator<Uint8Array> {
   const compressed = Readable.from(prepend(head, raw), { objectMode: false });
   const gunzip = createGunzip({ chunkSize: CHUNK });
   compressed.on('error', (e) => gunzip.destroy(e));
   compressed.pipe(gunzip);
   try {
     for await (const c of gunzip) yield c as Buffer;
+  } catch (e) {
+    // zlib's "unexpected end of file": every byte before the cut was decompressed and handed on
+    if (!(onCutShort && (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR')) throw e;
+    onCutShort();
   } finally {
     compressed.destroy();
   }

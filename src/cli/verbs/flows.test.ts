@@ -108,6 +108,21 @@ test('flows reads gzip and stdin; bad inputs are one line and exit 2', { skip },
   // the same flows as the packets before the cut give in a capture that ends cleanly there: none lost
   const whole = cli(['flows', '-', '-q'], cap);
   assert.ok(cutRows <= whole.out.trim().split('\n').length - 1);
+  // a gzip-compressed capture cut short (a download or copy stopped): an error naming the file,
+  // or with --allow-truncated a warning and the flows of the packets decompressed before the cut
+  const big = readFileSync(sharedPath('pcaps', 'synscan.pcapng') as string);
+  const gz = gzipSync(big);
+  writeFileSync(join(dir, 'cut.pcapng.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+  const gzCut = cli(['flows', 'cut.pcapng.gz', '-o', 'gzcut.csv']);
+  assert.equal(gzCut.code, 2);
+  assert.match(gzCut.err, /cut\.pcapng\.gz: not a valid gzip file \(unexpected end of file\)/);
+  assert.equal(existsSync(join(dir, 'gzcut.csv')), false);
+  const gzAllowed = cli(['flows', 'cut.pcapng.gz', '-o', 'gzcut.csv', '--allow-truncated']);
+  assert.equal(gzAllowed.code, 0, gzAllowed.err);
+  assert.match(gzAllowed.err, /warning: cut\.pcapng\.gz: the compressed capture is cut short \(its gzip stream ends early\): the flows of the \d+ packet\(s\) before the cut are used/);
+  const gzRows = readFileSync(join(dir, 'gzcut.csv'), 'utf8').trim().split('\n').length - 1;
+  const bigRows = cli(['flows', sharedPath('pcaps', 'synscan.pcapng') as string, '-q']).out.trim().split('\n').length - 1;
+  assert.ok(gzRows > 100 && gzRows < bigRows, `half the compressed bytes give some of the flows: ${gzRows} of ${bigRows}`);
   const mixed = cli(['profile', sharedPath('pcaps', 'http_ip4and6.pcapng') as string, 'notes.txt']);
   assert.equal(mixed.code, 2);
   assert.match(mixed.err, /files read together must be one dataset/);
