@@ -193,7 +193,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
   if (r.riskyIps.length) {
     lines.push('', 'Riskiest sources:');
     for (const ip of r.riskyIps.slice(0, 10)) {
-      lines.push(`  ${ip.ip.padEnd(40)} risk ${ip.risk.toFixed(6)}  ${ip.flows} flows`);
+      lines.push(`  ${ip.ip.padEnd(40)} risk ${ip.risk.toFixed(6)}  ${count(ip.flows, 'flow')}`);
       const reasons = groupedReasons(ip.reasons, groups.get(ip.ip) ?? []);
       for (const reason of verbose ? reasons : reasons.slice(0, 3)) lines.push(`      - ${reason}`);
     }
