@@ -87,6 +87,7 @@ test('flows reads gzip and stdin; bad inputs are one line and exit 2', { skip },
   const notCapture = cli(['flows', 'notes.txt']);
   assert.equal(notCapture.code, 2);
   assert.match(notCapture.err, /^netsentinel: notes\.txt: not a pcap or pcapng capture/);
+  assert.equal(notCapture.out, '', 'no CSV header on stdout before the error');
   writeFileSync(join(dir, 'cut.pcapng'), cap.subarray(0, 1000));
   const cut = cli(['flows', 'cut.pcapng', '-o', 'cut.csv']);
   assert.equal(cut.code, 2);

@@ -53,15 +53,22 @@ flows, skipped packets, evictions) goes to stderr.`,
     let rows = 0;
     progress.start('metering flows', total || undefined, 'bytes');
     try {
-      await out.write(headerLine(rec, fmt));
+      // the header goes with the first batch: an input that is no capture at all prints nothing on
+      // stdout (a header there, then the error, read as an empty flow file downstream)
+      let header = false;
       for await (const batch of streamCaptureFlows(inputs.map((i) => ({ display: i.display, path: i.path })), {
         ...captureOptionsFrom(v),
         progress: (done) => progress.update(done, total || undefined),
         onSummary: (s) => (summary = s),
       })) {
+        if (!header) {
+          await out.write(headerLine(rec, fmt));
+          header = true;
+        }
         rows += batch.rowCount;
         await out.write(formatFlows(batch, rec, fmt));
       }
+      if (!header) await out.write(headerLine(rec, fmt));
     } catch (e) {
       // a damaged capture ends the run: the output stays as it was (closing here would have put
       // the flows read so far in its place, a partial file behind exit 2)
