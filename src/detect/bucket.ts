@@ -243,6 +243,22 @@ export class BucketRunner implements RuleRunner {
     this.slots = n;
   }
 
+  /**
+   * Room for every group the batch can add (one at most per row that passes the filter), made at
+   * once: doubling through a capture's first batch, one new group per source, copied the state
+   * (and touched fresh memory) about twice over.
+   */
+  private reserve(n: number): void {
+    const ok = this.ctx.scratch.ok;
+    let rows = 0;
+    for (let r = 0; r < n; r++) rows += ok[r];
+    const need = this.high + rows - this.freeSlots.length;
+    if (need <= this.slots) return;
+    let slots = this.slots;
+    while (slots < need) slots *= 2;
+    this.growSlots(slots);
+  }
+
   /** A fresh slot for a new group. */
   private allocate(k1: number, k2: number): number {
     let s = this.freeSlots.pop();
@@ -320,48 +336,75 @@ export class BucketRunner implements RuleRunner {
 
   observe(b: Batch): void {
     this.prepare(b);
-    const spec = this.rule.bucket;
-    const gb = spec.groupBy;
-    const nParts = gb.length;
+    this.reserve(b.n);
+    // one row loop per bucket kind, each calling its own pour*: a single loop calling all three
+    // was compiled again (on-stack replacement) for almost every rule of a fresh process, as each
+    // rule reached branches the code optimised for the rule before had never run; its concurrent
+    // compiles cost about as much CPU as the rules themselves on a capture's first batch
+    if (this.leaky) this.observeLeaky(b);
+    else if (this.rule.bucket.distinct !== undefined) this.observeDistinct(b);
+    else this.observeCount(b);
+  }
+
+  private observeLeaky(b: Batch): void {
     const order = b.order;
-    const time = b.time;
-    const W = this.windowMs;
-    const stride = this.stride;
-    const maxGroups = this.ctx.limits.maxGroupsPerRule;
-    const distinct = spec.distinct !== undefined;
-    const leaky = this.leaky;
-    const table = this.table;
-    const { ok, keys1, keys2 } = this.ctx.scratch;
+    const ok = this.ctx.scratch.ok;
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
-      if (ok[r] === 0) continue;
-      const k1 = keys1[r];
-      const k2 = keys2[r];
-      let s = table.get(k1, k2);
-      if (s < 0) {
-        if (table.size >= maxGroups) this.relieve();
-        s = this.allocate(k1, k2);
-        const o = s * stride;
-        for (let p = 0; p < nParts; p++) {
-          const g = gb[p];
-          this.st[o + (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO)] = partAt(b, g, r);
-        }
-      }
-      const st = this.st;
-      const o = s * stride;
-      // `now` is the group's event time; a late flow keeps its own time `t` (see pour*)
-      const last = st[o + F_LAST];
-      const t = time[r];
-      const now = t > last ? t : last;
-      if (st[o + F_BITS] & HAS_EPISODE && now - last > W) this.close(s, false);
-      st[o + F_LAST] = now;
-      // the pour* read the row's time, the group's time (just stored) and the value themselves:
-      // a fractional double passed to a call that is not inlined is boxed, one heap number per
-      // argument, row and rule (most of what the rules allocated)
-      if (leaky) this.pourLeaky(s, b, r);
-      else if (distinct) this.pourDistinct(s, b, r);
-      else this.pourCount(s, b, r);
+      if (ok[r] !== 0) this.pourLeaky(this.enter(b, r), b, r);
     }
+  }
+
+  private observeDistinct(b: Batch): void {
+    const order = b.order;
+    const ok = this.ctx.scratch.ok;
+    for (let i = 0; i < b.n; i++) {
+      const r = order ? order[i] : i;
+      if (ok[r] !== 0) this.pourDistinct(this.enter(b, r), b, r);
+    }
+  }
+
+  private observeCount(b: Batch): void {
+    const order = b.order;
+    const ok = this.ctx.scratch.ok;
+    for (let i = 0; i < b.n; i++) {
+      const r = order ? order[i] : i;
+      if (ok[r] !== 0) this.pourCount(this.enter(b, r), b, r);
+    }
+  }
+
+  /**
+   * The slot of row r's group (a new group when there is none), with the group's event time moved
+   * on to the row's, closing an episode the group had gone quiet on for a whole window first.
+   */
+  private enter(b: Batch, r: number): number {
+    const { keys1, keys2 } = this.ctx.scratch;
+    const k1 = keys1[r];
+    const k2 = keys2[r];
+    const stride = this.stride;
+    let s = this.table.get(k1, k2);
+    if (s < 0) {
+      if (this.table.size >= this.ctx.limits.maxGroupsPerRule) this.relieve();
+      s = this.allocate(k1, k2);
+      const o = s * stride;
+      const gb = this.rule.bucket.groupBy;
+      for (let p = 0; p < gb.length; p++) {
+        const g = gb[p];
+        this.st[o + (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO)] = partAt(b, g, r);
+      }
+    }
+    const st = this.st;
+    const o = s * stride;
+    // `now` is the group's event time; a late flow keeps its own time `t` (see pour*)
+    const last = st[o + F_LAST];
+    const t = b.time[r];
+    const now = t > last ? t : last;
+    if (st[o + F_BITS] & HAS_EPISODE && now - last > this.windowMs) this.close(s, false);
+    st[o + F_LAST] = now;
+    // the pour* read the row's time, the group's time (just stored) and the value themselves:
+    // a fractional double passed to a call that is not inlined is boxed, one heap number per
+    // argument, row and rule (most of what the rules allocated)
+    return s;
   }
 
   private setBit(s: number, bit: number, on: boolean): void {
