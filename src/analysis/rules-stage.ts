@@ -99,12 +99,17 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
       const perCode = new Float64Array(dict.length).fill(-1);
       const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
       const anyActive = engine.hasActiveSources();
+      // the engine's address id of each row's source: asked by id, not by text (a Map lookup of
+      // the address text per source); an address the batch wrote with spaces around it was never
+      // found by its text, so it stays without an open episode here too
+      const srcIds = engine.lastSourceIds();
       for (let r = 0; r < batch.rowCount; r++) {
         const c = codes[r];
         if (c < 0) continue;
         if (perCode[c] < 0) {
           // asked per source, not a map of every open episode built after every batch (issue 13)
-          const severity = anyActive ? engine.activeSeverity(dict[c]) : 0;
+          const ip = dict[c];
+          const severity = !anyActive ? 0 : srcIds ? (ip === ip.trim() ? engine.activeSeverityOfId(srcIds[r]) : 0) : engine.activeSeverity(ip);
           perCode[c] = severity > 0 ? ruleP(severity) : 0;
           closedOf[c] = closedBySource.get(dict[c]);
         }

@@ -64,6 +64,14 @@ export interface RuleEngine {
    * without building the map (a stream asks after every small batch while thousands are open).
    */
   activeSeverity(ip: string): number;
+  /**
+   * activeSeverity for the source of each row of the batch just observed, by the address id the
+   * engine gave it: `ids` per row (-1 for none), or null when the batch had no source column. The
+   * ids are valid until the next observe; a caller asking per source saves a text lookup each.
+   */
+  lastSourceIds(): Int32Array | null;
+  /** activeSeverity of the source with this id (from lastSourceIds) */
+  activeSeverityOfId(id: number): number;
   /** whether activeSources() would be empty */
   hasActiveSources(): boolean;
   /** Episodes that crossed their threshold since the last call (still open), each once. */
@@ -147,6 +155,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
 
   const active = entries.filter((e) => e.runner !== null);
   let rowOffset = 0;
+  let lastSrc: Int32Array | null = null;
   let watermark = -Infinity;
   let untimedBatches = 0;
   let timedBatches = 0;
@@ -155,6 +164,17 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
   const fieldNotes = new Set<string>();
   const collected: Finding[] = [];
 
+  /** the most severe rule with an open episode about address id `id` past its capacity, or 0 */
+  const severityOfId = (id: number): number => {
+    if (id < 0) return 0;
+    let severity = 0;
+    for (const e of active) {
+      const r = e.runner as RuleRunner;
+      if (r.inOpenEpisode?.(id) && (severity === 0 || e.info.severity < severity)) severity = e.info.severity;
+    }
+    return severity;
+  };
+
   const collect = (): void => {
     for (const e of active) for (const f of (e.runner as RuleRunner).drain()) collected.push(f);
   };
@@ -162,6 +182,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
   return {
     config,
     observe(table, fields) {
+      lastSrc = null;
       if (table.rowCount === 0) return;
       const ff = fields ?? flowFields(table);
       for (const n of ff.notes) fieldNotes.add(n);
@@ -173,6 +194,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       }
       // a batch without times joins the stream at the latest time seen so far
       const batch = buildBatch(ff, interner, rowOffset, table.format, Number.isFinite(watermark) ? watermark : 0);
+      lastSrc = batch.src;
       rowOffset += batch.n;
       untimedRows += batch.untimedRows;
       if (batch.hasTime) timedBatches++;
@@ -233,15 +255,10 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       return out;
     },
     activeSeverity(ip) {
-      const id = interner.idOf(ip);
-      if (id < 0) return 0;
-      let severity = 0;
-      for (const e of active) {
-        const r = e.runner as RuleRunner;
-        if (r.inOpenEpisode?.(id) && (severity === 0 || e.info.severity < severity)) severity = e.info.severity;
-      }
-      return severity;
+      return severityOfId(interner.idOf(ip));
     },
+    lastSourceIds: () => lastSrc,
+    activeSeverityOfId: (id) => severityOfId(id),
     hasActiveSources() {
       for (const e of active) if ((e.runner as RuleRunner).hasOpenSources?.()) return true;
       return false;
