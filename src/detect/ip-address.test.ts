@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cidrContains, classifyAddress, formatIp, parseCidr, parseIp, parseIpv4, type Cidr } from './ip-address.js';
+import { cidrContains, classifyAddress, formatIp, parseCidr, parseIp, parseIpGeneral, parseIpv4, type Cidr } from './ip-address.js';
 
 test('IPv4 parsing is strict', () => {
   assert.equal(parseIpv4('192.168.10.50'), 0xc0a80a32);
@@ -24,6 +24,43 @@ test('IPv6 parsing and canonical text (RFC 5952)', () => {
     assert.equal(formatIp(ip), canon, input);
   }
   for (const bad of ['1::2::3', '12345::', ':::', '1:2:3:4:5:6:7:8:9', 'g::1']) assert.equal(parseIp(bad), null, bad);
+});
+
+test('the in-place reader of plain IPv6 text agrees with the general one on every string of hex digits and colons', () => {
+  // a seeded generator: random strings of the plain alphabet (mostly invalid), and addresses made
+  // of 1 to 9 groups of 1 to 4 digits (now and then 0 or 5) with and without one or two "::" (mostly valid or nearly)
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+  const ALPHA = '0123456789abcdefABCDEF:';
+  const HEX = '0123456789abcdefABCDEF';
+  const group = (): string => Array.from({ length: rand(10) === 0 ? 5 * rand(2) : 1 + rand(4) }, () => HEX[rand(HEX.length)]).join('');
+  const inputs: string[] = ['::', ':', '', '::1', '1::', ':::', '::::', '1:::2', '1::2::3', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'ABCD::EF01', '00000::1', '0:0:0:0:0:0:0:0'];
+  for (let i = 0; i < 20000; i++) inputs.push(Array.from({ length: rand(24) }, () => ALPHA[rand(ALPHA.length)]).join(''));
+  for (let i = 0; i < 20000; i++) {
+    const gs = Array.from({ length: 1 + rand(9) }, group);
+    const gaps = rand(4) === 0 ? 2 : rand(2);
+    for (let k = 0; k < gaps; k++) gs.splice(rand(gs.length + 1), 0, '');
+    let text = gs.join(':');
+    if (rand(4) === 0) text = '::' + text;
+    else if (rand(4) === 0) text = text + '::';
+    inputs.push(text);
+  }
+  let valid = 0;
+  for (const text of inputs) {
+    const fast = parseIp(text);
+    const general = parseIpGeneral(text);
+    assert.equal(fast === null, general === null, text);
+    if (fast && general) {
+      valid++;
+      assert.equal(fast.v, 6, text);
+      assert.deepEqual([...fast.w], [...general.w], text);
+    }
+  }
+  // both kinds were tried in numbers
+  assert.ok(valid > 1000 && valid < inputs.length - 1000, `${valid} valid of ${inputs.length}`);
 });
 
 test('CIDR blocks: parsing, host bits cleared, containment across families', () => {

@@ -94,12 +94,96 @@ function parseIpv6Groups(text: string): Uint16Array | null {
   return groups;
 }
 
+/** the value of a hex digit's char code, or -1 */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** the eight groups parseIpv6Plain assembles */
+const v6Groups = new Uint16Array(8);
+/** groups of the half being read by parseIpv6Plain (at most 8 are ever kept) */
+const halfGroups = new Uint16Array(8);
+
+/**
+ * The groups of s[from, to) (hex groups of 1 to 4 digits between single colons; empty for an empty
+ * range) into `halfGroups`: their count, or -1 when the range is not such a list or has more than 8.
+ */
+function plainHalf(s: string, from: number, to: number): number {
+  if (from === to) return 0;
+  let count = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = from; i <= to; i++) {
+    if (i === to || s.charCodeAt(i) === 58) {
+      if (digits === 0 || count === 8) return -1;
+      halfGroups[count++] = value;
+      digits = 0;
+      value = 0;
+      continue;
+    }
+    const h = hexValue(s.charCodeAt(i));
+    if (h < 0 || digits === 4) return -1;
+    value = value * 16 + h;
+    digits++;
+  }
+  return count;
+}
+
+/**
+ * parseIpv6Groups for the plain form (hex digits and colons only: no brackets, zone or IPv4 tail),
+ * read in place into `w` as four words: what almost every address is, without the strings, arrays
+ * and regular expression of the general reader (a capture's sources are classified one by one).
+ * Returns false when `s` is not an address in that form; the caller checks the alphabet first.
+ */
+function parseIpv6Plain(s: string, w: Uint32Array): boolean {
+  if (s.length < 2 || s.indexOf(':') < 0) return false;
+  const gap = s.indexOf('::');
+  if (gap >= 0 && s.indexOf('::', gap + 2) >= 0) return false;
+  const groups = v6Groups;
+  groups.fill(0);
+  if (gap < 0) {
+    if (plainHalf(s, 0, s.length) !== 8) return false;
+    for (let i = 0; i < 8; i++) groups[i] = halfGroups[i];
+  } else {
+    const head = plainHalf(s, 0, gap);
+    if (head < 0) return false;
+    for (let i = 0; i < head; i++) groups[i] = halfGroups[i];
+    const tail = plainHalf(s, gap + 2, s.length);
+    if (tail < 0 || head + tail > 7) return false;
+    for (let i = 0; i < tail; i++) groups[8 - tail + i] = halfGroups[i];
+  }
+  for (let i = 0; i < 4; i++) w[i] = ((groups[2 * i] << 16) | groups[2 * i + 1]) >>> 0;
+  return true;
+}
+
+/** whether s holds only hex digits and colons (the form parseIpv6Plain reads) */
+function plainIpv6Alphabet(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 58 && hexValue(c) < 0) return false;
+  }
+  return true;
+}
+
 /** Parse IPv4 or IPv6 text; null when it is not an address. */
 export function parseIp(text: string): IpAddress | null {
   const s = text.trim();
   const v4 = parseIpv4(s);
   if (v4 >= 0) return { v: 4, w: Uint32Array.of(0, 0, 0, v4) };
+  const w = new Uint32Array(4);
+  if (plainIpv6Alphabet(s)) return parseIpv6Plain(s, w) ? { v: 6, w } : null;
   const g = parseIpv6Groups(s);
+  if (!g) return null;
+  for (let i = 0; i < 4; i++) w[i] = ((g[2 * i] << 16) | g[2 * i + 1]) >>> 0;
+  return { v: 6, w };
+}
+
+/** The general reader alone (brackets, zones, IPv4 tails and all): what parseIp's fast path must agree with, for tests. */
+export function parseIpGeneral(text: string): IpAddress | null {
+  const g = parseIpv6Groups(text.trim());
   if (!g) return null;
   const w = new Uint32Array(4);
   for (let i = 0; i < 4; i++) w[i] = ((g[2 * i] << 16) | g[2 * i + 1]) >>> 0;
