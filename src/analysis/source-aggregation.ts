@@ -72,16 +72,20 @@ export function createSourceAggregation(): SourceAggregation {
     const out: IpRow[] = [];
     let sources = 0;
     let sawNaN = false;
-    const add = (ip: string, st: SourceState, fs: readonly Finding[]): void => {
+    // most analyses have no other evidence, and most sources no finding: no lookup then
+    const anyExtra = extra.size > 0;
+    const anyFindings = bySource.size > 0;
+    const add = (st: SourceState, ip: string, fs: readonly Finding[]): void => {
       sources++;
-      const more = extra.get(ip) ?? NONE;
+      const more = anyExtra ? (extra.get(ip) ?? NONE) : NONE;
       const r = ipRisk(st, evidenceOf(fs, more, ruleWeight));
       if (r.risk >= minRisk) out.push(sourceRow(ip, st, r, fs, more, detectorNames));
       else if (Number.isNaN(r.risk)) sawNaN = true;
     };
-    for (const [ip, st] of ips) add(ip, st, bySource.get(ip) ?? NONE);
+    // forEach, not for-of over entries: no [ip, state] array per source (tens of thousands in a capture)
+    ips.forEach((st, ip) => add(st, ip, anyFindings ? (bySource.get(ip) ?? NONE) : NONE));
     // sources only findings saw (cannot happen with rules over the same flows, but keep it total)
-    for (const [ip, fs] of bySource) if (!ips.has(ip)) add(ip, newState(), fs);
+    for (const [ip, fs] of bySource) if (!ips.has(ip)) add(newState(), ip, fs);
     // the rows left out take no part in the order of those kept: a stable sort of a filtered list
     // is the filtered sorted list
     // a NaN risk makes the order's comparisons inconsistent, so where the other rows land can
