@@ -12,6 +12,12 @@
  *
  *   node dist/bench/rules-warmup-bench.js INPUT RULES_DIST
  *   (e.g. cp -r dist /tmp/new-dist; cp -r ../main/dist /tmp/old-dist; then alternate the two)
+ *
+ * The copy finds the bundled GeoIP database through a node_modules beside or above it: a bare
+ * /tmp/x-dist has none, so its rules run with GeoIP off (no-geolocation lookups, about a third of
+ * the rules' cold CPU on a capture of public sources, are then not measured). To include them, put
+ * the copy in a folder with a node_modules link: mkdir /tmp/old; ln -s $PWD/node_modules /tmp/old/;
+ * cp -r ../main/dist /tmp/old/dist.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
