@@ -244,15 +244,21 @@ export class BucketRunner implements RuleRunner {
   }
 
   /**
-   * Room for every group the batch can add (one at most per row that passes the filter), made at
-   * once: doubling through a capture's first batch, one new group per source, copied the state
-   * (and touched fresh memory) about twice over.
+   * Room for every group the batch can add, made at once: doubling through a capture's first batch
+   * (a new group per source) copied the state, and touched fresh memory, about twice over. Only
+   * for groups of one address, whose new groups are bounded by the batch's distinct addresses as
+   * well as by its rows that pass; composite keys grow by doubling (a bound of one per row would
+   * reserve a whole batch's worth of slots for inputs with few groups).
    */
-  private reserve(n: number): void {
+  private reserve(b: Batch): void {
+    const gb = this.rule.bucket.groupBy;
+    if (gb.length !== 1 || (gb[0] !== 'srcIp' && gb[0] !== 'dstIp')) return;
+    const column = gb[0] === 'srcIp' ? b.fields.srcIp : b.fields.dstIp;
+    if (!column) return;
     const ok = this.ctx.scratch.ok;
     let rows = 0;
-    for (let r = 0; r < n; r++) rows += ok[r];
-    const need = this.high + rows - this.freeSlots.length;
+    for (let r = 0; r < b.n; r++) rows += ok[r];
+    const need = this.high + Math.min(rows, column.dictionary.length) - this.freeSlots.length;
     if (need <= this.slots) return;
     let slots = this.slots;
     while (slots < need) slots *= 2;
@@ -336,7 +342,7 @@ export class BucketRunner implements RuleRunner {
 
   observe(b: Batch): void {
     this.prepare(b);
-    this.reserve(b.n);
+    this.reserve(b);
     // one row loop per bucket kind, each calling its own pour*: a single loop calling all three
     // was compiled again (on-stack replacement) for almost every rule of a fresh process, as each
     // rule reached branches the code optimised for the rule before had never run; its concurrent
