@@ -1,0 +1,71 @@
+/**
+ * A user's mistakes on the command line, end to end in a fresh working folder: each is one line on
+ * stderr naming what was wrong, exit 2, and nothing left behind (no empty netsentinel.db, no empty
+ * output folder).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const normal = join(root, 'samples', 'loopback', 'normal.csv');
+
+function run(cwd: string, args: string[]): { code: number; out: string; err: string } {
+  const env = { ...process.env };
+  delete env.NETSENTINEL_STORE;
+  delete env.NETSENTINEL_CONFIG;
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd, env, maxBuffer: 1 << 24 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** the error: exactly one line, no stack */
+function oneLine(err: string): string {
+  const lines = err.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${err}`);
+  assert.doesNotMatch(err, /^\s+at /m);
+  return lines[0];
+}
+
+const base = mkdtempSync(join(tmpdir(), 'ns-mistakes-'));
+const baseline = join(base, 'b.nsb');
+test.before(() => {
+  const r = run(base, ['baseline', normal, '-o', baseline, '-q']);
+  assert.equal(r.code, 0, r.err);
+});
+test.after(() => rmSync(base, { recursive: true, force: true }));
+
+test('analyze on bad input with the default store leaves no netsentinel.db and no output folder behind', () => {
+  const cases: { args: string[]; names: string }[] = [
+    { args: ['notes.txt', '-b', baseline], names: 'notes.txt' },
+    { args: ['missing.pcap', '-b', baseline], names: 'missing.pcap' },
+    { args: ['missing.csv'], names: 'missing.csv' },
+    { args: ['notes.txt', '-b', baseline, '-o', 'deep/er/out'], names: 'notes.txt' },
+  ];
+  for (const c of cases) {
+    const cwd = mkdtempSync(join(base, 'cwd-'));
+    writeFileSync(join(cwd, 'notes.txt'), 'hello world\nthis is no flow file\n');
+    const r = run(cwd, ['analyze', ...c.args, '-q']);
+    assert.equal(r.code, 2, `${c.args.join(' ')}: ${r.err}`);
+    const line = oneLine(r.err);
+    assert.match(line, /^netsentinel: /);
+    assert.ok(line.includes(c.names), `the error names ${c.names}: ${line}`);
+    assert.deepEqual(readdirSync(cwd), ['notes.txt'], `${c.args.join(' ')}: nothing left behind`);
+  }
+});
+
+test('a good run still makes the default store and the outputs; a failing one keeps a folder that was there', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const ok = run(cwd, ['analyze', join(root, 'samples', 'loopback', 'traffic.csv'), '-b', baseline, '-q', '--no-report']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.deepEqual(readdirSync(cwd).sort(), ['netsentinel-output', 'netsentinel.db']);
+  mkdirSync(join(cwd, 'mine'));
+  writeFileSync(join(cwd, 'notes.txt'), 'hello world\n');
+  const bad = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-o', 'mine', '-q']);
+  assert.equal(bad.code, 2);
+  assert.deepEqual(readdirSync(cwd).sort(), ['mine', 'netsentinel-output', 'netsentinel.db', 'notes.txt']);
+});
