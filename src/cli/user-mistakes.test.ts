@@ -69,3 +69,21 @@ test('a good run still makes the default store and the outputs; a failing one ke
   assert.equal(bad.code, 2);
   assert.deepEqual(readdirSync(cwd).sort(), ['mine', 'netsentinel-output', 'netsentinel.db', 'notes.txt']);
 });
+
+test('a model or baseline file given as traffic is named as what it is', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  for (const args of [['baseline', baseline, '-o', 'x.nsb'], ['analyze', baseline, '-b', baseline]]) {
+    const r = run(cwd, [...args, '-q']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(oneLine(r.err), /^netsentinel: .*b\.nsb: this is a netsentinel model or baseline file, not traffic \('netsentinel inspect .*b\.nsb' shows it\)/);
+  }
+  assert.deepEqual(readdirSync(cwd), []);
+});
+
+test('a text file that is no flow export: its one column counted in the singular', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'notes.txt'), 'hello world\nthis is no flow file\n');
+  const r = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-q']);
+  assert.equal(r.code, 2);
+  assert.match(oneLine(r.err), /notes\.txt: the model needs column ".*", which this input lacks \(it has 1 feature column, e\.g\. "hello world"\)$/);
+});
