@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand } from './args.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { closestName } from '../util/closest-name.js';
 import { userErrorFromOs } from './classify-error.js';
 import { handleInterrupts } from '../util/atomic-output.js';
 import { commands, loadVerb, verbName, verbSummary, type VerbEntry } from './commands.js';
@@ -49,7 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const entry = commands.find((c) => verbName(c) === verb);
   if (!entry) {
-    process.stderr.write(`netsentinel: unknown verb "${verb}"; verbs: ${commands.map(verbName).join(', ')}\n`);
+    const near = closestName(verb, commands.map(verbName));
+    process.stderr.write(`netsentinel: unknown verb "${verb}"${near ? `; did you mean ${near}?` : ''}; verbs: ${commands.map(verbName).join(', ')}\n`);
     return 2;
   }
   // only this verb's module (and what it imports) is loaded

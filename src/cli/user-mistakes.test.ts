@@ -87,3 +87,16 @@ test('a text file that is no flow export: its one column counted in the singular
   assert.equal(r.code, 2);
   assert.match(oneLine(r.err), /notes\.txt: the model needs column ".*", which this input lacks \(it has 1 feature column, e\.g\. "hello world"\)$/);
 });
+
+test('a typo in a verb or a model name gets the name probably meant', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const verb = run(cwd, ['anlyze', 'x.csv']);
+  assert.equal(verb.code, 2);
+  assert.match(oneLine(verb.err), /^netsentinel: unknown verb "anlyze"; did you mean analyze\?; verbs: analyze, /);
+  assert.doesNotMatch(run(cwd, ['zzzzzzz']).err, /did you mean/);
+  writeFileSync(join(cwd, 'd.csv'), 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n');
+  const model = run(cwd, ['train', 'd.csv', '--label', 'label', '--model', 'decisiontree', '-o', 'm.nsm', '-q']);
+  assert.equal(model.code, 2);
+  assert.match(oneLine(model.err), /^netsentinel: unknown model "decisiontree"; did you mean decision-tree\?; known models: /);
+  assert.deepEqual(readdirSync(cwd), ['d.csv']);
+});
