@@ -100,3 +100,17 @@ test('a typo in a verb or a model name gets the name probably meant', () => {
   assert.match(oneLine(model.err), /^netsentinel: unknown model "decisiontree"; did you mean decision-tree\?; known models: /);
   assert.deepEqual(readdirSync(cwd), ['d.csv']);
 });
+
+test('predict and evaluate with DATA and MODEL swapped say the order', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'd.csv'), 'a,b,label\n' + Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${i % 2 ? 'x' : 'y'}`).join('\n') + '\n');
+  const t = run(cwd, ['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'm.nsm', '-q']);
+  assert.equal(t.code, 0, t.err);
+  for (const verb of ['predict', 'evaluate']) {
+    const r = run(cwd, [verb, 'd.csv', 'm.nsm', '-q']);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(oneLine(r.err), `netsentinel: ${verb}: the model file comes first: netsentinel ${verb} m.nsm d.csv (d.csv is not a model file; m.nsm is)`);
+  }
+  // no model among them: the plain message
+  assert.match(oneLine(run(cwd, ['predict', 'd.csv', 'd.csv', '-q']).err), /^netsentinel: d\.csv is not a netsentinel model file/);
+});

@@ -8,7 +8,8 @@
 import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
-import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
+import { predictTable } from '../../models/trained-model.js';
+import { loadModelArgument } from '../model-first.js';
 import { cellText, getColumn, type Column, type FlowTable, type NumericColumn } from '../../flows/table.js';
 import { UserError } from '../../util/errors.js';
 import { csvCell } from '../../report/csv.js';
@@ -44,7 +45,7 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
     const v = args.values;
     const [modelPath, ...paths] = args.positionals;
     await guardOutputs('predict', { data: paths, files: [modelPath] }, { files: [v.output as string] });
-    const model = await loadTrainedModel(modelPath);
+    const model = await loadModelArgument('predict', modelPath, paths);
     // --json asks for machine-readable results, and the rows are the results: JSON lines
     const fmt = v.json ? 'jsonl' : (v.outputFormat as 'csv' | 'jsonl');
     const outPath = v.output as string;
