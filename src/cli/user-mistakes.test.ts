@@ -114,3 +114,16 @@ test('predict and evaluate with DATA and MODEL swapped say the order', () => {
   // no model among them: the plain message
   assert.match(oneLine(run(cwd, ['predict', 'd.csv', 'd.csv', '-q']).err), /^netsentinel: d\.csv is not a netsentinel model file/);
 });
+
+test('respond: a file instead of the analysis folder, and a store under a regular file, each one line', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'notes.txt'), 'hello\n');
+  const file = run(cwd, ['respond', 'notes.txt', '-q']);
+  assert.equal(file.code, 2);
+  assert.equal(oneLine(file.err), 'netsentinel: respond: notes.txt is a file; give the --out folder of a finished analyze (the folder holding summary.json)');
+  mkdirSync(join(cwd, 'out'));
+  writeFileSync(join(cwd, 'out', 'summary.json'), JSON.stringify({ riskyIps: [], findings: [] }));
+  const store = run(cwd, ['respond', 'out', '--store', 'notes.txt/x.db', '-q']);
+  assert.equal(store.code, 2, store.err);
+  assert.match(oneLine(store.err), /^netsentinel: cannot open the \w+ database notes\.txt\/x\.db: ENOTDIR: .*notes\.txt is a file, not a folder$/);
+});

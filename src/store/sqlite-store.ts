@@ -3,11 +3,11 @@
  * server). WAL mode so a dashboard can read while analyze writes.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { UserError } from '../util/errors.js';
-import { creationCause, isErrnoException } from '../util/fs-errors.js';
+import { databaseFileCause } from '../util/fs-errors.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -80,9 +80,7 @@ export function openSqliteStore(path: string): AlertStore {
     const cols = db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'state')) db.exec("ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'finished'");
   } catch (e) {
-    // a file where a folder should be: mkdir says EEXIST naming the file, the words say which
-    const os = isErrnoException(e) ? creationCause(full, e.code === 'EEXIST' ? Object.assign(new Error(e.message), { code: 'ENOTDIR' }) : e) : isFolder(full) ? 'it is a folder; give a file, e.g. ' + join(path, 'netsentinel.db') : undefined;
-    throw new UserError(`cannot open the alert database ${path}: ${os ?? (e as Error).message}`);
+    throw new UserError(`cannot open the alert database ${path}: ${databaseFileCause(full, e) ?? (e as Error).message}`);
   }
   const insertRun = db.prepare(
     'INSERT INTO runs (started_at, finished_at, inputs, flows, alerts, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -178,12 +176,4 @@ export function fromRow(r: Row): StoredAlert {
     reasons: typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons,
     record: typeof r.record === 'string' ? JSON.parse(r.record) : r.record,
   };
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
