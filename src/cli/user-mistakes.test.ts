@@ -127,3 +127,22 @@ test('respond: a file instead of the analysis folder, and a store under a regula
   assert.equal(store.code, 2, store.err);
   assert.match(oneLine(store.err), /^netsentinel: cannot open the \w+ database notes\.txt\/x\.db: ENOTDIR: .*notes\.txt is a file, not a folder$/);
 });
+
+test('config show checks every section it lists: a bad value is one line naming the file and key, exit 2', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'intel.yaml'), 'intel:\n  timeoutSeconds: soon\n');
+  writeFileSync(join(cwd, 'respond.yaml'), 'respond:\n  suppress: often\n');
+  writeFileSync(join(cwd, 'good.yaml'), 'intel:\n  timeoutSeconds: 3\n');
+  const intel = run(cwd, ['config', 'show', '--config', 'intel.yaml']);
+  assert.equal(intel.code, 2);
+  assert.equal(oneLine(intel.err), 'netsentinel: intel.yaml: intel.timeoutSeconds must be a number > 0, got "soon"');
+  const respond = run(cwd, ['config', 'show', '--config', 'respond.yaml']);
+  assert.equal(respond.code, 2);
+  assert.match(oneLine(respond.err), /^netsentinel: respond\.yaml: respond\.suppress: "often" is not a duration/);
+  const good = run(cwd, ['config', 'show', '--config', 'good.yaml']);
+  assert.equal(good.code, 0, good.err);
+  assert.match(good.out, /^intel\.timeoutSeconds\s+3\s+file: good\.yaml$/m);
+  const folder = run(cwd, ['config', 'show', '--config', '.']);
+  assert.equal(folder.code, 2);
+  assert.match(oneLine(folder.err), /^netsentinel: cannot read the configuration .*: EISDIR: it is a folder, not a file$/);
+});
