@@ -146,3 +146,14 @@ test('config show checks every section it lists: a bad value is one line naming 
   assert.equal(folder.code, 2);
   assert.match(oneLine(folder.err), /^netsentinel: cannot read the configuration .*: EISDIR: it is a folder, not a file$/);
 });
+
+test('baseline --json gives its times in seconds to the millisecond, as train does', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const r = run(cwd, ['baseline', normal, '-o', 'b.nsb', '--json', '-q', '--detectors', 'isolation-forest']);
+  assert.equal(r.code, 0, r.err);
+  const doc = JSON.parse(r.out) as { seconds: number; detectors: { seconds: number }[] };
+  for (const s of [doc.seconds, ...doc.detectors.map((d) => d.seconds)]) {
+    assert.ok(Number.isFinite(s) && s >= 0);
+    assert.equal(Math.round(s * 1000) / 1000, s, `${s} has more than three decimals`);
+  }
+});
