@@ -37,6 +37,11 @@ function mainHelp(list: readonly VerbEntry[]): string {
   ].join('\n');
 }
 
+/** Verbs people look for that are a part of another: where to find it. */
+const MOVED: Record<string, string> = {
+  report: "the report is written by analyze (report.html in its --out folder; --no-report skips it)",
+};
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   const debug = rest.includes('--debug');
@@ -51,7 +56,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const entry = commands.find((c) => verbName(c) === verb);
   if (!entry) {
     const near = closestName(verb, commands.map(verbName));
-    process.stderr.write(`netsentinel: unknown verb "${verb}"${near ? `; did you mean ${near}?` : ''}; verbs: ${commands.map(verbName).join(', ')}\n`);
+    const hint = MOVED[verb] ?? (near ? `did you mean ${near}?` : undefined);
+    process.stderr.write(`netsentinel: unknown verb "${verb}"${hint ? `; ${hint}` : ''}; verbs: ${commands.map(verbName).join(', ')}\n`);
     return 2;
   }
   // only this verb's module (and what it imports) is loaded

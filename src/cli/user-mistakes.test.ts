@@ -94,6 +94,7 @@ test('a typo in a verb or a model name gets the name probably meant', () => {
   assert.equal(verb.code, 2);
   assert.match(oneLine(verb.err), /^netsentinel: unknown verb "anlyze"; did you mean analyze\?; verbs: analyze, /);
   assert.doesNotMatch(run(cwd, ['zzzzzzz']).err, /did you mean/);
+  assert.match(oneLine(run(cwd, ['report', 'out']).err), /^netsentinel: unknown verb "report"; the report is written by analyze \(report\.html in its --out folder/);
   writeFileSync(join(cwd, 'd.csv'), 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n');
   const model = run(cwd, ['train', 'd.csv', '--label', 'label', '--model', 'decisiontree', '-o', 'm.nsm', '-q']);
   assert.equal(model.code, 2);
