@@ -158,3 +158,13 @@ test('baseline --json gives its times in seconds to the millisecond, as train do
     assert.equal(Math.round(s * 1000) / 1000, s, `${s} has more than three decimals`);
   }
 });
+
+test('--help says what --json prints: JSON lines for the verbs whose results are rows, one document elsewhere', () => {
+  for (const verb of ['flows', 'predict']) {
+    const h = run(base, [verb, '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.out, /^\s+--json\s+the \w+ as JSON lines on stdout or --output/m, verb);
+    assert.doesNotMatch(h.out, /--json\s+print one JSON document/, verb);
+  }
+  assert.match(run(base, ['analyze', '--help']).out, /^\s+--json\s+print one JSON document on stdout instead of text$/m);
+});

@@ -28,6 +28,7 @@ Columns: file, line, then prediction (class), probability (of that class), score
 detectors' raw score, or 1 - P(normal) for a classifier that knows the normal class) and anomalous
 (detectors: score above the model's threshold), then the --keep columns. --json writes JSON lines
 (as --output-format jsonl): one object per row, the rows being the results.`,
+    json: 'the rows as JSON lines on stdout or --output, one object per input row (= --output-format jsonl)',
     options: [
       { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
       { name: 'output-format', type: 'string', description: 'csv or JSON lines', choices: ['csv', 'jsonl'], default: 'csv' },
