@@ -102,6 +102,8 @@ export interface CommandSpec {
    * one still missing ("missing DATA") rather than all of them ("missing MODEL and DATA")
    */
   readonly positionals?: { readonly min: number; readonly max?: number; readonly name: string; readonly each?: readonly string[] };
+  /** what --json prints, for a verb whose results are rows (JSON lines), not one JSON document */
+  readonly json?: string;
 }
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -251,7 +253,8 @@ export function helpText(spec: CommandSpec): string {
   lines.push(`netsentinel ${spec.name}: ${spec.summary}`, '', `Usage: netsentinel ${spec.name} ${spec.usage}`, '');
   if (spec.description) lines.push(spec.description.trim(), '');
   lines.push('Options:');
-  const rows = [...spec.options, ...COMMON_OPTIONS].map((o) => {
+  const common = spec.json ? COMMON_OPTIONS.map((o) => (o.name === 'json' ? { ...o, description: spec.json! } : o)) : COMMON_OPTIONS;
+  const rows = [...spec.options, ...common].map((o) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.type === 'boolean' ? '' : ` ${o.value ?? (o.type === 'list' ? 'A,B' : o.type === 'string' ? 'TEXT' : 'N')}`}`;
     let d = o.description;
     if (o.choices) d += ` (${o.choices.join(' | ')})`;

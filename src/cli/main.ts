@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand } from './args.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { closestName } from '../util/closest-name.js';
 import { userErrorFromOs } from './classify-error.js';
 import { handleInterrupts } from '../util/atomic-output.js';
 import { commands, loadVerb, verbName, verbSummary, type VerbEntry } from './commands.js';
@@ -36,6 +37,11 @@ function mainHelp(list: readonly VerbEntry[]): string {
   ].join('\n');
 }
 
+/** Verbs people look for that are a part of another: where to find it. */
+const MOVED: Record<string, string> = {
+  report: "the report is written by analyze (report.html in its --out folder; --no-report skips it)",
+};
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   const debug = rest.includes('--debug');
@@ -49,7 +55,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const entry = commands.find((c) => verbName(c) === verb);
   if (!entry) {
-    process.stderr.write(`netsentinel: unknown verb "${verb}"; verbs: ${commands.map(verbName).join(', ')}\n`);
+    const near = closestName(verb, commands.map(verbName));
+    const hint = MOVED[verb] ?? (near ? `did you mean ${near}?` : undefined);
+    process.stderr.write(`netsentinel: unknown verb "${verb}"${hint ? `; ${hint}` : ''}; verbs: ${commands.map(verbName).join(', ')}\n`);
     return 2;
   }
   // only this verb's module (and what it imports) is loaded

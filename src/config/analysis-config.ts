@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
+import { errnoCause } from '../util/fs-errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
 import { CONFIG_SECTIONS } from './setting-keys.js';
@@ -46,7 +47,7 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errnoCause(e)}`);
   }
   let doc: unknown;
   try {

@@ -21,6 +21,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { UserError } from '../util/errors.js';
+import { errnoCause } from '../util/fs-errors.js';
 import { parseDotenv, type DotenvEntry } from './dotenv.js';
 import { CONFIG_SECTIONS, SETTING_KEYS, envNameOf, flagNameOf, isSecretKey, type SettingKey } from './setting-keys.js';
 
@@ -57,7 +58,7 @@ export function readConfigDocument(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errnoCause(e)}`);
   }
   const json = /\.json$/i.test(file);
   let doc: unknown;

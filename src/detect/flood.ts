@@ -15,6 +15,7 @@ import { share, spanSeconds, type BucketRule, type EpisodeView } from './bucket.
 import { FLAG_FAILED, FLAG_SYN } from './batch.js';
 import { formatShare, formatSpan } from './finding.js';
 import type { FloodConfig } from './rules-config.js';
+import { plural } from '../util/plural.js';
 
 type Side = 'source' | 'target';
 type Measure = 'connections' | 'packets';
@@ -64,8 +65,8 @@ function floodRule(cfg: FloodConfig, side: Side, measure: Measure): BucketRule {
       const otherCount = `${other.count}${other.capped ? '+' : ''}`;
       const who =
         side === 'source'
-          ? `${v.srcIp} sent ${Math.round(ep.weight)} weighted ${unit} to ${otherCount} host(s)`
-          : `${v.dstIp} received ${Math.round(ep.weight)} weighted ${unit} from ${otherCount} source(s)`;
+          ? `${v.srcIp} sent ${Math.round(ep.weight)} weighted ${unit} to ${otherCount} ${plural(other.count, 'host')}`
+          : `${v.dstIp} received ${Math.round(ep.weight)} weighted ${unit} from ${otherCount} ${plural(other.count, 'source')}`;
       const singleSource = side === 'target' && other.count === 1 && !other.capped ? (other.sample[0] as string) : null;
       return {
         srcIp: side === 'source' ? v.srcIp : singleSource,

@@ -25,6 +25,7 @@ import type { GeoIp } from './geoip.js';
 import { addressClassAt, cidrContains, cidrContainsV4, classIndex, classIndexV4, parseCidr, parseIp, parseIpv4, type Cidr } from './ip-address.js';
 import type { IpInterner } from './ip-interner.js';
 import type { GeoPolicyConfig, SpoofingConfig } from './rules-config.js';
+import { plural } from '../util/plural.js';
 
 const COMPUTED = 1 << 15;
 const BOGON = 1;
@@ -163,7 +164,7 @@ function triggerRule(
 function flowsText(v: EpisodeView): string {
   const ep = v.episode;
   const targets = ep.tracked[0];
-  return `${ep.flows} flow(s) to ${targets.count} host(s) over ${formatSpan(spanSeconds(ep))}`;
+  return `${ep.flows} ${plural(ep.flows, 'flow')} to ${targets.count} ${plural(targets.count, 'host')} over ${formatSpan(spanSeconds(ep))}`;
 }
 
 /** The address rules, each with the reason it is off when configuration or GeoIP rule it out. */

@@ -23,6 +23,7 @@ import { compareFindings, formatSpan, isoTime, type Finding } from './finding.js
 import { DirectIndex } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { TtlHopsConfig } from './rules-config.js';
+import { plural } from '../util/plural.js';
 
 /** The initial TTL a host most likely used, given a TTL seen on the way. */
 export function initialTtl(observed: number): number {
@@ -194,7 +195,7 @@ export class TtlHopRunner implements RuleRunner {
       },
       rows: [num[o + F_MIN_ROW], num[o + F_MAX_ROW]].sort((a, b) => a - b),
       reason:
-        `${ip} was seen ${minHops} hops away (TTL ${num[o + F_MIN_TTL]}) and ${maxHops} hops away (TTL ${num[o + F_MAX_TTL]}) within ${formatSpan(span)}: ` +
+        `${ip} was seen ${minHops} ${plural(minHops, 'hop')} away (TTL ${num[o + F_MIN_TTL]}) and ${maxHops} ${plural(maxHops, 'hop')} away (TTL ${num[o + F_MAX_TTL]}) within ${formatSpan(span)}: ` +
         `a change of ${change} hops (more than ${this.cfg.maxHopChange}) suggests another machine using the address, or a route change.`,
     });
   }

@@ -163,7 +163,7 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
       const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
       throw new InputError(
         { file: where },
-        `the model needs column "${inp.name}", which this input lacks (it has ${have.length} feature columns${have.length ? `, e.g. ${have.slice(0, 5).map((h) => `"${h}"`).join(', ')}` : ''})`,
+        `the model needs column "${inp.name}", which this input lacks (it has ${have.length} feature column${have.length === 1 ? '' : 's'}${have.length ? `, e.g. ${have.slice(0, 5).map((h) => `"${h}"`).join(', ')}` : ''})`,
       );
     }
     if (inp.kind === 'numeric') {

@@ -11,6 +11,7 @@
 import type { EvidenceProvider, SourceEvidence } from '../analysis/evidence.js';
 import { intelEvidence, intelReason, type SourceStatus } from './threat-fusion.js';
 import type { ThreatIntel } from './threat-intel.js';
+import { plural } from '../util/plural.js';
 
 export interface IntelEvidenceSummary {
   looked: number;
@@ -64,5 +65,5 @@ export function formatIntelSummary(s: IntelEvidenceSummary): string {
     const counts = Object.entries(m).map(([k, n]) => `${n} ${k}`).join(', ');
     return `${src}: ${counts}${s.reasons[src] ? ` (${s.reasons[src]})` : ''}`;
   });
-  return `intel: ${s.looked} sources looked up, ${s.withEvidence} with evidence; ${parts.join('; ')}`;
+  return `intel: ${s.looked} ${plural(s.looked, 'source')} looked up, ${s.withEvidence} with evidence; ${parts.join('; ')}`;
 }

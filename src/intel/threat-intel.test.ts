@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { dropPgSchemasIn } from '../testing/local-services.js';
 import { loadSettings } from '../config/settings.js';
 import { intelConfigFrom } from './intel-config.js';
 import { openThreatIntel, type IntelReport } from './threat-intel.js';
@@ -289,8 +290,5 @@ test('the cache in PostgreSQL (same location string as the alert store)', async 
   assert.equal(hits.ipqs, before + 1);
   assert.equal(await ti.cache!.purge(Date.now() + 3 * 86400_000), 3);
   await ti.close();
-  const c = new pg.Client({ connectionString: PG.replace(/\?.*$/, '') });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ns_intel_${process.pid} CASCADE`);
-  await c.end();
+  await dropPgSchemasIn(PG.replace(/\?.*$/, ''), [`ns_intel_${process.pid}`]);
 });

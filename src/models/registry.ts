@@ -4,6 +4,7 @@
  */
 import type { EstimatorSpec } from './estimator.js';
 import { UserError } from '../util/errors.js';
+import { closestName } from '../util/closest-name.js';
 
 const specs = new Map<string, EstimatorSpec>();
 
@@ -13,7 +14,10 @@ export function register(spec: EstimatorSpec): void {
 
 export function getSpec(name: string): EstimatorSpec {
   const s = specs.get(name);
-  if (!s) throw new UserError(`unknown model "${name}"; known models: ${[...specs.keys()].sort().join(', ')}`);
+  if (!s) {
+    const near = closestName(name, specs.keys());
+    throw new UserError(`unknown model "${name}"${near ? `; did you mean ${near}?` : ''}; known models: ${[...specs.keys()].sort().join(', ')}`);
+  }
   return s;
 }
 

@@ -19,6 +19,7 @@ import type { DhcpConfig, LimitsConfig } from '../detect/rules-config.js';
 import { L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
 import { addressMatcher, CappedSet, findingTargets, isoMicros } from './packet-finding.js';
 import { dhcpServerMessage } from './packet-fields.js';
+import { plural } from '../util/plural.js';
 
 interface Server {
   family: 4 | 6;
@@ -141,8 +142,8 @@ export class DhcpWatch {
         },
         rows: [],
         reason: listed
-          ? `${who} answered DHCP (${messages}) offering ${offers} to ${s.clients.size} client(s), but is not in rules.dhcp.servers (${this.cfg.servers.join(', ')}): a rogue DHCP server makes itself its victims' gateway or resolver.`
-          : `${who} answered DHCP (${messages}) offering ${offers} to ${s.clients.size} client(s), while ${first?.addresses.sample[0] ?? 'another server'} answered first: two DHCP servers on one link is a rogue server or a misconfiguration (list yours in rules.dhcp.servers).`,
+          ? `${who} answered DHCP (${messages}) offering ${offers} to ${s.clients.size} ${plural(s.clients.size, 'client')}, but is not in rules.dhcp.servers (${this.cfg.servers.join(', ')}): a rogue DHCP server makes itself its victims' gateway or resolver.`
+          : `${who} answered DHCP (${messages}) offering ${offers} to ${s.clients.size} ${plural(s.clients.size, 'client')}, while ${first?.addresses.sample[0] ?? 'another server'} answered first: two DHCP servers on one link is a rogue server or a misconfiguration (list yours in rules.dhcp.servers).`,
       });
     }
     return out;

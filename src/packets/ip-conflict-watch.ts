@@ -20,6 +20,7 @@ import type { DuplicateIpConfig, LimitsConfig } from '../detect/rules-config.js'
 import { L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
 import { KeyTable } from './key-table.js';
 import { isoMicros } from './packet-finding.js';
+import { plural } from '../util/plural.js';
 
 interface Sender {
   mac: number;
@@ -174,7 +175,7 @@ export class IpConflictWatch {
         evidence: { macs, packets: hosts.map((s) => s.packets), macChanges: u.changes, vlan: u.vlan >= 0 ? u.vlan : null, threshold: this.cfg.minChanges },
         rows: [],
         reason:
-          `${ip}${vlan} sent IP packets from ${hosts.length} MACs in turn (${hosts.map((s) => `${macOf(s.mac)}: ${s.packets} packet(s)`).join(', ')}; the sender changed ${u.changes} times) without ARP showing it: ` +
+          `${ip}${vlan} sent IP packets from ${hosts.length} MACs in turn (${hosts.map((s) => `${macOf(s.mac)}: ${s.packets} ${plural(s.packets, 'packet')}`).join(', ')}; the sender changed ${u.changes} ${plural(u.changes, 'time')}) without ARP showing it: ` +
           'two machines using one address (a misconfiguration), or one sending under another\'s address.',
       });
     }

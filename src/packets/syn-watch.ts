@@ -26,6 +26,7 @@ import type { LimitsConfig, SynFloodConfig, SynScanConfig } from '../detect/rule
 import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from './decoded-packet.js';
 import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
+import { plural } from '../util/plural.js';
 
 type Outcome = 'reset' | 'refused' | 'unanswered';
 /** an address as a map key: the number itself for IPv4 (no string per packet), text for IPv6 */
@@ -350,7 +351,7 @@ export class SynWatch {
       },
       rows: [],
       reason:
-        `${ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} host(s) in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
+        `${ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
         `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
     };
   }

@@ -5,6 +5,7 @@
  * analyze's text summary, so the three say the same.
  */
 import type { Finding } from '../detect/finding.js';
+import { plural } from '../util/plural.js';
 
 export interface FindingGroup {
   readonly ruleId: string;
@@ -81,7 +82,7 @@ function summarise(fs: readonly Finding[]): string {
   let maxIpCount = -Infinity;
   for (const f of fs) maxIpCount = Math.max(maxIpCount, f.targets.ipCount);
   const nHosts = hostsExact ? hosts.size : Math.max(hosts.size, maxIpCount);
-  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${nHosts.toLocaleString('en-US')} hosts`);
+  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${nHosts.toLocaleString('en-US')} ${plural(nHosts, 'host')}`);
   let lo = Infinity;
   let hi = -Infinity;
   for (const f of fs) {
@@ -112,7 +113,8 @@ function summarise(fs: readonly Finding[]): string {
     if (f.lastSeen && (last === null || f.lastSeen > last)) last = f.lastSeen;
   }
   if (first !== null) parts.push(span(first, last ?? first));
-  parts.push(`${fs.reduce((a, f) => a + f.count, 0).toLocaleString('en-US')} flows`);
+  const flows = fs.reduce((a, f) => a + f.count, 0);
+  parts.push(`${flows.toLocaleString('en-US')} ${plural(flows, 'flow')}`);
   return `${fs[0].title}${fs.length > 1 ? ` ×${fs.length}` : ''}: ${parts.join(', ')}`;
 }
 

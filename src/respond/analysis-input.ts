@@ -7,7 +7,7 @@
  * Every malformed line is an error naming the file and line: a source silently dropped here is a
  * source never blocked.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -116,6 +116,7 @@ export async function ruleFindingsFrom(path: string): Promise<Map<string, RuleEv
 
 export async function readAnalysisOutput(dir: string): Promise<AnalysisInput> {
   if (!existsSync(dir)) throw new UserError(`respond: ${dir} does not exist (give the --out folder of a finished analyze)`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`respond: ${dir} is a file; give the --out folder of a finished analyze (the folder holding summary.json)`);
   const summary = join(dir, 'summary.json');
   const csv = join(dir, 'risky_ips.csv');
   const alerts = join(dir, 'alerts.jsonl');

@@ -15,7 +15,7 @@ import { openKeyStore, hashKey } from '../store/key-store.js';
 import { seedGbdtFile, SEED_004_CURL_BODY } from '../testing/service-model.js';
 import { skipWithoutShared } from '../testing/shared-data.js';
 import { RateLimiter } from './rate-limit.js';
-import { pgReachable } from '../testing/local-services.js';
+import { dropPgSchemas, pgReachable } from '../testing/local-services.js';
 
 const skip = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt');
 const dir = mkdtempSync(join(tmpdir(), 'ns-keys-'));
@@ -139,10 +139,6 @@ test('the key table on PostgreSQL', { skip: pgSkip }, async () => {
     assert.ok((await ks.list())[0].revokedAt);
   } finally {
     await ks.close();
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await dropPgSchemas(schema);
   }
 });

@@ -37,6 +37,10 @@ export function hexStart(head: Uint8Array, count = 8): string {
 export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
   const why = notTextReason(head);
   if (!why) return;
+  // our own model or baseline file given where flows go (the arguments swapped, a glob too wide)
+  if (!gzip && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n') {
+    throw new UserError(`${display}: this is a netsentinel model or baseline file, not traffic ('netsentinel inspect ${display}' shows it); give flow files or captures here, and the file with its own option (--baseline, --model)`);
+  }
   // a file named like a capture whose magic number is not one: say so, rather than only "not CSV"
   const capture = /\.(pcap|pcapng|cap)(\.gz)?$/i.test(display) ? ' and not a pcap/pcapng capture (no capture magic number)' : '';
   throw new UserError(

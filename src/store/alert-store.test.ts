@@ -90,5 +90,8 @@ test('a store location that cannot be opened is a clear error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-store-bad-'));
   const file = join(dir, 'plain-file');
   writeFileSync(file, 'not a folder');
-  await assert.rejects(openStore(join(file, 'x.db')), /cannot open the alert database .*plain-file\/x\.db/);
+  await assert.rejects(openStore(join(file, 'x.db')), /cannot open the alert database .*plain-file\/x\.db: ENOTDIR: .*plain-file is a file, not a folder$/);
+  await assert.rejects(openStore(join(file, 'deeper', 'x.db')), /cannot open the alert database .*plain-file\/deeper\/x\.db: ENOTDIR: .*plain-file is a file, not a folder$/);
+  // a folder where the database file should be
+  await assert.rejects(openStore(dir), /cannot open the alert database .*: it is a folder; give a file, e\.g\. .*\/netsentinel\.db$/);
 });

@@ -10,20 +10,14 @@ import { join } from 'node:path';
 import { openDecisionStore } from './decision-store.js';
 import { openOutboxStore } from './outbox-store.js';
 import type { Decision } from '../respond/decision.js';
-import { pgReachable } from '../testing/local-services.js';
+import { dropPgSchemas, pgReachable } from '../testing/local-services.js';
 
 const pgUp = await pgReachable();
 const pgSkip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
 const SCHEMA = `ns_respond_test_${process.pid}`;
 const PG_URL = `postgres://postgres@127.0.0.1:5432/test?schema=${SCHEMA}`;
 
-async function dropSchema(): Promise<void> {
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await c.end();
-}
+const dropSchema = (): Promise<void> => dropPgSchemas(SCHEMA);
 
 const t0 = Date.parse('2026-12-03T08:00:00Z');
 function decision(id: string, value: string, o: Partial<Decision> = {}): Decision {

@@ -9,7 +9,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { pgReachable } from '../testing/local-services.js';
+import { dropPgSchemas, pgReachable } from '../testing/local-services.js';
 import { openKeyStore } from './key-store.js';
 import { openIntelCache } from './intel-cache-store.js';
 import { openAlertReader } from './alert-query.js';
@@ -23,10 +23,7 @@ const admin = 'postgres://postgres@127.0.0.1:5432/test';
 
 after(async () => {
   if (!pgUp) return;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
+  await dropPgSchemas(schema);
 });
 
 /** Terminate every backend whose last statement named this test's schema; how many. */

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { pgReachable } from '../testing/local-services.js';
+import { dropPgSchemas, pgReachable } from '../testing/local-services.js';
 
 const pgUp = await pgReachable();
 const skip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
@@ -17,10 +17,7 @@ const schema = `ns_schema_race_${process.pid}`;
 
 after(async () => {
   if (!pgUp) return;
-  const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
+  await dropPgSchemas(schema);
 });
 
 test('six processes opening one new PostgreSQL store (alerts and partition leases) at once all succeed', { skip, timeout: 120_000 }, async () => {

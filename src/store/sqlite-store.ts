@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { UserError } from '../util/errors.js';
+import { databaseFileCause } from '../util/fs-errors.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -79,7 +80,7 @@ export function openSqliteStore(path: string): AlertStore {
     const cols = db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'state')) db.exec("ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'finished'");
   } catch (e) {
-    throw new UserError(`cannot open the alert database ${path}: ${(e as Error).message}`);
+    throw new UserError(`cannot open the alert database ${path}: ${databaseFileCause(full, e) ?? (e as Error).message}`);
   }
   const insertRun = db.prepare(
     'INSERT INTO runs (started_at, finished_at, inputs, flows, alerts, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../util/errors.js';
+import { databaseFileCause } from '../util/fs-errors.js';
 import { parseStoreLocation } from './store-url.js';
 
 import type { StoreLocation } from './store-url.js';
@@ -38,7 +39,7 @@ export function openSqlite(path: string, schemaSql: string, what: string): Datab
     db.exec(schemaSql);
     return db;
   } catch (e) {
-    throw new UserError(`cannot open the ${what} database ${path}: ${(e as Error).message}`);
+    throw new UserError(`cannot open the ${what} database ${path}: ${databaseFileCause(full, e) ?? (e as Error).message}`);
   }
 }
 

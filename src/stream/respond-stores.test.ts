@@ -7,14 +7,13 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { streamResponder } from './stream-respond.js';
 import { makeAlert } from '../analysis/alerts.js';
 import { loadRespondSettings } from '../respond/respond-settings.js';
 import { buildAllowlist } from '../respond/allowlist.js';
 import { openDecisionStore } from '../store/decision-store.js';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
-import { reachable } from '../testing/local-services.js';
+import { dropPgSchemas, reachable } from '../testing/local-services.js';
 
 const pgUp = await reachable(5432);
 const skip = !pgUp && process.env.CI !== 'true' ? 'PostgreSQL is not running on 127.0.0.1:5432' : false;
@@ -23,12 +22,7 @@ let proxy: TcpProxy | undefined;
 
 after(async () => {
   await proxy?.close();
-  if (pgUp) {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  }
+  if (pgUp) await dropPgSchemas(schema);
 });
 
 const riskySource = (ip: string) =>

@@ -17,7 +17,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { hasProgram } from '../testing/programs.js';
 import { NATS_SERVER, startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
@@ -26,7 +25,7 @@ import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openStore } from '../store/open-store.js';
 import { openBus, resultsStream, type Bus } from './nats-bus.js';
-import { reachable } from '../testing/local-services.js';
+import { dropPgSchemas, reachable } from '../testing/local-services.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
@@ -201,12 +200,7 @@ test('PostgreSQL unreachable for 10 s mid-stream (a TCP proxy stopped and starte
     await b.jsm.streams.delete(resultsStream(stream)).catch(() => undefined);
   });
   const schemas = [`ns_fault_ref_${process.pid}`, `ns_fault_pg_${process.pid}`];
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await c.end();
-  });
+  cleanups.push(() => dropPgSchemas(...schemas));
   await publish('nats://127.0.0.1:4222', stream);
   const want = await reference(b, 'nats://127.0.0.1:4222', stream, `postgres://postgres@127.0.0.1:5432/test?schema=${schemas[0]}`);
 

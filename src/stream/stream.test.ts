@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
@@ -24,7 +23,7 @@ import { openStore } from '../store/open-store.js';
 import type { Sink } from '../analysis/sink.js';
 import { openBus, resultsStream, type Bus } from './nats-bus.js';
 import { partitionOf } from './partition.js';
-import { reachable } from '../testing/local-services.js';
+import { dropPgSchemas, reachable } from '../testing/local-services.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
@@ -49,12 +48,7 @@ after(async () => {
     for (const s of streams) for (const n of [s, resultsStream(s)]) await bus.jsm.streams.delete(n).catch(() => undefined);
     await bus.close();
   }
-  if (schemas.length && pgUp) {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await c.connect();
-    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await c.end();
-  }
+  if (schemas.length && pgUp) await dropPgSchemas(...schemas);
   rmSync(tmp, { recursive: true, force: true });
 });
 

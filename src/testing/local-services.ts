@@ -27,8 +27,13 @@ export function pgReachable(): Promise<boolean> {
 
 /** Drop the tests' PostgreSQL schemas (each a test's own, made through ?schema=NAME) and what they hold. */
 export async function dropPgSchemas(...names: readonly string[]): Promise<void> {
+  await dropPgSchemasIn('postgres://postgres@127.0.0.1:5432/test', names);
+}
+
+/** The same in another database than the tests' usual one (a URL without ?schema=). */
+export async function dropPgSchemasIn(database: string, names: readonly string[]): Promise<void> {
   const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+  const c = new pg.Client({ connectionString: database });
   await c.connect();
   try {
     for (const n of names) await c.query(`DROP SCHEMA IF EXISTS ${n} CASCADE`);

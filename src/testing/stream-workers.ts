@@ -12,12 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sharedPath, skipWithoutShared } from './shared-data.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openBus, resultsStream, type Bus } from '../stream/nats-bus.js';
-import { reachable } from './local-services.js';
+import { dropPgSchemas, reachable } from './local-services.js';
 
 export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const PG_TEST = 'postgres://postgres@127.0.0.1:5432/test';
@@ -78,12 +77,7 @@ export async function streamTestEnv(o: { stream: string; schema: string; tmpPref
       for (const n of [stream, resultsStream(stream)]) await bus.jsm.streams.delete(n).catch(() => undefined);
       await bus.close();
     }
-    if (pgUp) {
-      const c = new pg.Client({ connectionString: PG_TEST });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    }
+    if (pgUp) await dropPgSchemas(schema);
     rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -10,7 +10,7 @@
  * wrapping its own calls.
  */
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from './errors.js';
 
 /** Words for the errno codes a user's path can produce. */
@@ -99,6 +99,21 @@ export function creationCause(path: string, e: unknown): string {
     if (up === dir) return errnoCause(e);
     dir = up;
   }
+}
+
+/**
+ * Why a database file (SQLite) at `path` could not be opened or made, in words: a file where a
+ * folder should be (mkdir says EEXIST naming the file), a folder given as the file (SQLite says
+ * only "unable to open database file"), or the OS error; undefined when none of these applies.
+ */
+export function databaseFileCause(path: string, e: unknown): string | undefined {
+  if (isErrnoException(e)) return creationCause(path, e.code === 'EEXIST' ? Object.assign(new Error(e.message), { code: 'ENOTDIR' }) : e);
+  try {
+    if (statSync(path).isDirectory()) return `it is a folder; give a file, e.g. ${join(path, 'netsentinel.db')}`;
+  } catch {
+    // not there: SQLite's own words
+  }
+  return undefined;
 }
 
 /** One-line UserError: "<who>: cannot <action> <path>: <cause>". */

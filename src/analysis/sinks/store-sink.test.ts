@@ -16,7 +16,7 @@ import { openStore } from '../../store/open-store.js';
 import type { Finding } from '../../detect/finding.js';
 import type { FlowSource } from '../flow-source.js';
 import { UserError } from '../../util/errors.js';
-import { pgReachable } from '../../testing/local-services.js';
+import { dropPgSchemas, pgReachable } from '../../testing/local-services.js';
 
 const sample = resolve('samples', 'loopback');
 const schema = `ns_runs_${process.pid}`;
@@ -134,13 +134,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      if (backend === 'postgres' && !pgSkip) {
-        const pg = (await import('pg')).default;
-        const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      }
+      if (backend === 'postgres' && !pgSkip) await dropPgSchemas(schema);
     }
   });
 }

@@ -1,7 +1,8 @@
 /**
- * The alert store as a sink. One run row per analysis: saved as 'running' when analysis starts
- * (so its alerts can point at it as they are saved, in chunks, deduplicated by key in the
- * database), and updated at the end to 'finished' with the summary, or to 'interrupted' / 'failed'
+ * The alert store as a sink. One run row per analysis: saved as 'running' when the input yields
+ * its first batch (so its alerts can point at it as they are saved, in chunks, deduplicated by key
+ * in the database; an input that fails before that touches no store and, with a SQLite file opened
+ * when used, creates none), and updated at the end to 'finished' with the summary, or to 'interrupted' / 'failed'
  * when the run is aborted. Stores without finishRun get the old second row instead.
  */
 import type { AlertStore, StoredAlert } from '../../store/alert-store.js';
@@ -24,6 +25,13 @@ export function storeSink(store: AlertStore): Sink {
   let duplicates = 0;
   let written = 0;
   let flows = 0;
+  // the run row, saved once: at the first batch, or at the end of a run that had none
+  let begun: Promise<void> | undefined;
+  const begin = (): Promise<void> =>
+    (begun ??= (async () => {
+      const at = run.startedAt.toISOString();
+      runId = await store.saveRun({ state: 'running', startedAt: at, finishedAt: at, inputs: run.inputs, flows: 0, alerts: 0, summary: { state: 'running' } });
+    })());
   const flush = async (): Promise<void> => {
     if (runId !== undefined && buffer.length) {
       const r = await store.saveAlerts(runId, buffer.splice(0));
@@ -35,13 +43,13 @@ export function storeSink(store: AlertStore): Sink {
     name: 'store',
     async open(info) {
       run = info;
-      const at = info.startedAt.toISOString();
-      runId = await store.saveRun({ state: 'running', startedAt: at, finishedAt: at, inputs: info.inputs, flows: 0, alerts: 0, summary: { state: 'running' } });
     },
     async batch(s) {
+      await begin();
       flows += s.rows;
     },
     async alerts(list) {
+      await begin();
       for (const a of list) {
         buffer.push(storedAlert(a));
         written++;
@@ -49,6 +57,7 @@ export function storeSink(store: AlertStore): Sink {
       }
     },
     async finish(ctx) {
+      await begin();
       await flush();
       ctx.setStored(stored, duplicates, store.where);
     },

@@ -4,6 +4,8 @@
  * classifier, runs the behavioural rules, fuses everything into a risk per flow and per source
  * IP with reasons, writes the outputs folder and stores alerts. Exit 1 when --fail-on is reached.
  */
+import { existsSync, rmdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { THREADS_RANGE } from '../args.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
@@ -16,7 +18,7 @@ import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../
 import { processCpuMs } from '../../analysis/timings.js';
 import { preloadRuleData } from '../../detect/run-rules.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
-import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
+import { openStoreWhenUsed, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { renderHtmlReport } from '../../report/analysis-report.js';
@@ -107,7 +109,7 @@ risk_scores.png, report.html, summary.json.`,
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const flowAlertLimit = flowAlertLimitFrom(v, config);
     const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
-    const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStore(storeLoc));
+    const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStoreWhenUsed(storeLoc));
     const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;
     // the chart's modules load and it is drawn on a worker thread, beside reading and scoring
@@ -119,6 +121,9 @@ risk_scores.png, report.html, summary.json.`,
       return true;
     });
     const respondSink = v.respond ? await respondSinkFromArgs(v, storeLoc) : undefined;
+    // a run that fails (bad input) leaves no empty output folders it made itself
+    const outMade: string[] = [];
+    for (let d = resolve(v.out as string); !existsSync(d) && dirname(d) !== d; d = dirname(d)) outMade.push(d);
     try {
       result = await runAnalysis({
         inputs: args.positionals,
@@ -150,6 +155,15 @@ risk_scores.png, report.html, summary.json.`,
         signal: stop.signal,
         timings: tm,
       });
+    } catch (e) {
+      for (const d of outMade) {
+        try {
+          rmdirSync(d); // only when empty: whatever else is in it stays
+        } catch {
+          break; // not empty, or gone already
+        }
+      }
+      throw e;
     } finally {
       stopHook();
       await chart?.close();

@@ -73,8 +73,9 @@ only rows labelled normal are used (--all-rows to use every row).`,
       fittedOn: b.fittedOn,
       fitRows: b.fitRows,
       calibrationRows: b.calibrationRows,
-      detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: d.model.training.seconds, features: d.model.pipeline.outputNames.length })),
-      seconds: b.seconds,
+      // milliseconds, as train's trainSeconds: 1.9615620349999998 only said the clock's noise
+      detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: ms(d.model.training.seconds), features: d.model.pipeline.outputNames.length })),
+      seconds: ms(b.seconds),
     };
     if (json) out(JSON.stringify(summary, null, 2));
     else
@@ -89,3 +90,5 @@ only rows labelled normal are used (--all-rows to use every row).`,
     return 0;
   },
 };
+
+const ms = (s: number): number => Math.round(s * 1000) / 1000;

@@ -9,6 +9,8 @@ import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { SETTING_KEYS } from '../../config/setting-keys.js';
 import { envNameOf } from '../../config/setting-keys.js';
 import { UserError } from '../../util/errors.js';
+import { intelConfigFrom } from '../../intel/intel-config.js';
+import { loadRespondSettings } from '../../respond/respond-settings.js';
 
 export const config: Command = {
   spec: {
@@ -26,6 +28,9 @@ export const config: Command = {
     const settings = settingsFromArgs(args.values);
     // the analysis sections are validated by their own loader, so a bad threshold is reported here too
     await loadAnalysisConfig(settings.configFile);
+    // and the other sections by their readers, so a bad value is said here, not first in a later run
+    intelConfigFrom(settings);
+    loadRespondSettings({ configFile: args.values.config as string | undefined, envFile: args.values.envFile as string | undefined });
     const entries = settings.entries();
     if (json) {
       out(

@@ -4,7 +4,7 @@
  */
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
-import { loadTrainedModel } from '../../models/trained-model.js';
+import { loadModelArgument } from '../model-first.js';
 import { evaluateModel, formatEvaluation } from '../../evaluate/evaluate-model.js';
 import { guardOutputs } from '../output-guard.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
@@ -31,7 +31,7 @@ export const evaluate: Command = {
   async run({ args, progress, out, json }) {
     const [modelPath, ...paths] = args.positionals;
     await guardOutputs('evaluate', { data: paths, files: [modelPath] }, { folders: [{ dir: args.values.plots as string | undefined, names: MODEL_PLOT_FILES }] });
-    const model = await loadTrainedModel(modelPath);
+    const model = await loadModelArgument('evaluate', modelPath, paths);
     const table = await readWithProgress(paths, args.values, progress, 'reading test data', { labelLikeWarning: false });
     const wanted = (args.values.target as string | undefined) ?? model.target;
     // (a CSV read without --label still has the model's target column by name: evaluate uses it)

@@ -27,6 +27,7 @@ and the idle timeout. --format cic writes the corrected CIC-IDS2017 columns, so 
 into any verb and models trained on those CSVs apply; --format zeek writes conn.log fields (uid,
 conn_state, history, bytes and packets each way). --json is --output-format jsonl. A summary (packets,
 flows, skipped packets, evictions) goes to stderr.`,
+    json: 'the flows as JSON lines on stdout or --output, one record per line (= --output-format jsonl)',
     options: [
       { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
       { name: 'format', type: 'string', description: 'record layout', choices: ['cic', 'zeek'], default: 'cic' },

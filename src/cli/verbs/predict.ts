@@ -8,7 +8,8 @@
 import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
-import { loadTrainedModel, predictTable } from '../../models/trained-model.js';
+import { predictTable } from '../../models/trained-model.js';
+import { loadModelArgument } from '../model-first.js';
 import { cellText, getColumn, type Column, type FlowTable, type NumericColumn } from '../../flows/table.js';
 import { UserError } from '../../util/errors.js';
 import { csvCell } from '../../report/csv.js';
@@ -27,6 +28,7 @@ Columns: file, line, then prediction (class), probability (of that class), score
 detectors' raw score, or 1 - P(normal) for a classifier that knows the normal class) and anomalous
 (detectors: score above the model's threshold), then the --keep columns. --json writes JSON lines
 (as --output-format jsonl): one object per row, the rows being the results.`,
+    json: 'the rows as JSON lines on stdout or --output, one object per input row (= --output-format jsonl)',
     options: [
       { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
       { name: 'output-format', type: 'string', description: 'csv or JSON lines', choices: ['csv', 'jsonl'], default: 'csv' },
@@ -44,7 +46,7 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
     const v = args.values;
     const [modelPath, ...paths] = args.positionals;
     await guardOutputs('predict', { data: paths, files: [modelPath] }, { files: [v.output as string] });
-    const model = await loadTrainedModel(modelPath);
+    const model = await loadModelArgument('predict', modelPath, paths);
     // --json asks for machine-readable results, and the rows are the results: JSON lines
     const fmt = v.json ? 'jsonl' : (v.outputFormat as 'csv' | 'jsonl');
     const outPath = v.output as string;

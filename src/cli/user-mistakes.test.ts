@@ -1,0 +1,170 @@
+/**
+ * A user's mistakes on the command line, end to end in a fresh working folder: each is one line on
+ * stderr naming what was wrong, exit 2, and nothing left behind (no empty netsentinel.db, no empty
+ * output folder).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const normal = join(root, 'samples', 'loopback', 'normal.csv');
+
+function run(cwd: string, args: string[]): { code: number; out: string; err: string } {
+  const env = { ...process.env };
+  delete env.NETSENTINEL_STORE;
+  delete env.NETSENTINEL_CONFIG;
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd, env, maxBuffer: 1 << 24 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** the error: exactly one line, no stack */
+function oneLine(err: string): string {
+  const lines = err.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${err}`);
+  assert.doesNotMatch(err, /^\s+at /m);
+  return lines[0];
+}
+
+const base = mkdtempSync(join(tmpdir(), 'ns-mistakes-'));
+const baseline = join(base, 'b.nsb');
+test.before(() => {
+  const r = run(base, ['baseline', normal, '-o', baseline, '-q']);
+  assert.equal(r.code, 0, r.err);
+});
+test.after(() => rmSync(base, { recursive: true, force: true }));
+
+test('analyze on bad input with the default store leaves no netsentinel.db and no output folder behind', () => {
+  const cases: { args: string[]; names: string }[] = [
+    { args: ['notes.txt', '-b', baseline], names: 'notes.txt' },
+    { args: ['missing.pcap', '-b', baseline], names: 'missing.pcap' },
+    { args: ['missing.csv'], names: 'missing.csv' },
+    { args: ['notes.txt', '-b', baseline, '-o', 'deep/er/out'], names: 'notes.txt' },
+  ];
+  for (const c of cases) {
+    const cwd = mkdtempSync(join(base, 'cwd-'));
+    writeFileSync(join(cwd, 'notes.txt'), 'hello world\nthis is no flow file\n');
+    const r = run(cwd, ['analyze', ...c.args, '-q']);
+    assert.equal(r.code, 2, `${c.args.join(' ')}: ${r.err}`);
+    const line = oneLine(r.err);
+    assert.match(line, /^netsentinel: /);
+    assert.ok(line.includes(c.names), `the error names ${c.names}: ${line}`);
+    assert.deepEqual(readdirSync(cwd), ['notes.txt'], `${c.args.join(' ')}: nothing left behind`);
+  }
+});
+
+test('a good run still makes the default store and the outputs; a failing one keeps a folder that was there', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const ok = run(cwd, ['analyze', join(root, 'samples', 'loopback', 'traffic.csv'), '-b', baseline, '-q', '--no-report']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.deepEqual(readdirSync(cwd).sort(), ['netsentinel-output', 'netsentinel.db']);
+  mkdirSync(join(cwd, 'mine'));
+  writeFileSync(join(cwd, 'notes.txt'), 'hello world\n');
+  const bad = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-o', 'mine', '-q']);
+  assert.equal(bad.code, 2);
+  assert.deepEqual(readdirSync(cwd).sort(), ['mine', 'netsentinel-output', 'netsentinel.db', 'notes.txt']);
+});
+
+test('a model or baseline file given as traffic is named as what it is', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  for (const args of [['baseline', baseline, '-o', 'x.nsb'], ['analyze', baseline, '-b', baseline]]) {
+    const r = run(cwd, [...args, '-q']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(oneLine(r.err), /^netsentinel: .*b\.nsb: this is a netsentinel model or baseline file, not traffic \('netsentinel inspect .*b\.nsb' shows it\)/);
+  }
+  assert.deepEqual(readdirSync(cwd), []);
+});
+
+test('a text file that is no flow export: its one column counted in the singular', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'notes.txt'), 'hello world\nthis is no flow file\n');
+  const r = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-q']);
+  assert.equal(r.code, 2);
+  assert.match(oneLine(r.err), /notes\.txt: the model needs column ".*", which this input lacks \(it has 1 feature column, e\.g\. "hello world"\)$/);
+});
+
+test('a typo in a verb or a model name gets the name probably meant', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const verb = run(cwd, ['anlyze', 'x.csv']);
+  assert.equal(verb.code, 2);
+  assert.match(oneLine(verb.err), /^netsentinel: unknown verb "anlyze"; did you mean analyze\?; verbs: analyze, /);
+  assert.doesNotMatch(run(cwd, ['zzzzzzz']).err, /did you mean/);
+  assert.match(oneLine(run(cwd, ['report', 'out']).err), /^netsentinel: unknown verb "report"; the report is written by analyze \(report\.html in its --out folder/);
+  writeFileSync(join(cwd, 'd.csv'), 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n');
+  const model = run(cwd, ['train', 'd.csv', '--label', 'label', '--model', 'decisiontree', '-o', 'm.nsm', '-q']);
+  assert.equal(model.code, 2);
+  assert.match(oneLine(model.err), /^netsentinel: unknown model "decisiontree"; did you mean decision-tree\?; known models: /);
+  assert.deepEqual(readdirSync(cwd), ['d.csv']);
+});
+
+test('predict and evaluate with DATA and MODEL swapped say the order', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'd.csv'), 'a,b,label\n' + Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${i % 2 ? 'x' : 'y'}`).join('\n') + '\n');
+  const t = run(cwd, ['train', 'd.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'm.nsm', '-q']);
+  assert.equal(t.code, 0, t.err);
+  for (const verb of ['predict', 'evaluate']) {
+    const r = run(cwd, [verb, 'd.csv', 'm.nsm', '-q']);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(oneLine(r.err), `netsentinel: ${verb}: the model file comes first: netsentinel ${verb} m.nsm d.csv (d.csv is not a model file; m.nsm is)`);
+  }
+  // no model among them: the plain message
+  assert.match(oneLine(run(cwd, ['predict', 'd.csv', 'd.csv', '-q']).err), /^netsentinel: d\.csv is not a netsentinel model file/);
+});
+
+test('respond: a file instead of the analysis folder, and a store under a regular file, each one line', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'notes.txt'), 'hello\n');
+  const file = run(cwd, ['respond', 'notes.txt', '-q']);
+  assert.equal(file.code, 2);
+  assert.equal(oneLine(file.err), 'netsentinel: respond: notes.txt is a file; give the --out folder of a finished analyze (the folder holding summary.json)');
+  mkdirSync(join(cwd, 'out'));
+  writeFileSync(join(cwd, 'out', 'summary.json'), JSON.stringify({ riskyIps: [], findings: [] }));
+  const store = run(cwd, ['respond', 'out', '--store', 'notes.txt/x.db', '-q']);
+  assert.equal(store.code, 2, store.err);
+  assert.match(oneLine(store.err), /^netsentinel: cannot open the \w+ database notes\.txt\/x\.db: ENOTDIR: .*notes\.txt is a file, not a folder$/);
+});
+
+test('config show checks every section it lists: a bad value is one line naming the file and key, exit 2', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'intel.yaml'), 'intel:\n  timeoutSeconds: soon\n');
+  writeFileSync(join(cwd, 'respond.yaml'), 'respond:\n  suppress: often\n');
+  writeFileSync(join(cwd, 'good.yaml'), 'intel:\n  timeoutSeconds: 3\n');
+  const intel = run(cwd, ['config', 'show', '--config', 'intel.yaml']);
+  assert.equal(intel.code, 2);
+  assert.equal(oneLine(intel.err), 'netsentinel: intel.yaml: intel.timeoutSeconds must be a number > 0, got "soon"');
+  const respond = run(cwd, ['config', 'show', '--config', 'respond.yaml']);
+  assert.equal(respond.code, 2);
+  assert.match(oneLine(respond.err), /^netsentinel: respond\.yaml: respond\.suppress: "often" is not a duration/);
+  const good = run(cwd, ['config', 'show', '--config', 'good.yaml']);
+  assert.equal(good.code, 0, good.err);
+  assert.match(good.out, /^intel\.timeoutSeconds\s+3\s+file: good\.yaml$/m);
+  const folder = run(cwd, ['config', 'show', '--config', '.']);
+  assert.equal(folder.code, 2);
+  assert.match(oneLine(folder.err), /^netsentinel: cannot read the configuration .*: EISDIR: it is a folder, not a file$/);
+});
+
+test('baseline --json gives its times in seconds to the millisecond, as train does', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const r = run(cwd, ['baseline', normal, '-o', 'b.nsb', '--json', '-q', '--detectors', 'isolation-forest']);
+  assert.equal(r.code, 0, r.err);
+  const doc = JSON.parse(r.out) as { seconds: number; detectors: { seconds: number }[] };
+  for (const s of [doc.seconds, ...doc.detectors.map((d) => d.seconds)]) {
+    assert.ok(Number.isFinite(s) && s >= 0);
+    assert.equal(Math.round(s * 1000) / 1000, s, `${s} has more than three decimals`);
+  }
+});
+
+test('--help says what --json prints: JSON lines for the verbs whose results are rows, one document elsewhere', () => {
+  for (const verb of ['flows', 'predict']) {
+    const h = run(base, [verb, '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.out, /^\s+--json\s+the \w+ as JSON lines on stdout or --output/m, verb);
+    assert.doesNotMatch(h.out, /--json\s+print one JSON document/, verb);
+  }
+  assert.match(run(base, ['analyze', '--help']).out, /^\s+--json\s+print one JSON document on stdout instead of text$/m);
+});
