@@ -99,7 +99,7 @@ export interface AnalysisOptions {
 
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const startedAt = new Date();
-  // the rules' data (63 MB of GeoIP) is read by the thread pool while the rest is set up
+  // the rules' data ahead of them (GeoIP is now read on demand, page by page, as lookups need it)
   const rulesData = preloadRuleData(o.rules ?? {});
   const files = o.writeFiles !== false;
   if (files) mkdirSync(o.outDir, { recursive: true });
@@ -121,8 +121,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const tm = o.timings ?? new Timings();
   const b = baseline;
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
-  await tm.time('rules setup (GeoIP read)', () => rulesData);
-  const rules = createRulesStage(o.rules ?? {});
+  await rulesData;
+  const rules = tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}));
   const sinks: Sink[] = files ? [flowsCsvSink(), alertsJsonlSink()] : [];
   if (o.store) sinks.push(storeSink(o.store));
   if (files) {

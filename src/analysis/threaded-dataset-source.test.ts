@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import { datasetSource, type FlowSource } from './flow-source.js';
-import { threadedDatasetSource } from './threaded-dataset-source.js';
+import { readingThreads, threadedDatasetSource } from './threaded-dataset-source.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
 async function drain(s: FlowSource): Promise<FlowTable[]> {
@@ -76,12 +76,32 @@ test('a capture is handed back to this thread (its packet hook runs here)', { sk
   const pcap = sharedPath('pcaps', 'arppoison.pcapng')!;
   let packets = 0;
   const read = { capture: { onPacket: () => void packets++ } };
+  const started = readingThreads.started;
   const threaded = await drain(threadedDatasetSource([pcap], read, 1000));
+  // known by its first bytes: no thread is started only to hand it back
+  assert.equal(readingThreads.started, started, 'no reading thread for a capture');
   const seen = packets;
   packets = 0;
   const plain = await drain(datasetSource([pcap], read, 1000));
   assert.ok(seen > 0 && seen === packets, `the packet hook saw every packet (${seen} vs ${packets})`);
   assert.deepEqual(threaded, plain);
+});
+
+test('a flow file does start a reading thread; a capture inside a folder too (the thread sniffs it and hands it back)', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, async () => {
+  const dir = folder();
+  try {
+    const started = readingThreads.started;
+    await drain(threadedDatasetSource([join(dir, 'flows', 'a.csv')], { warn: () => undefined }, 100));
+    assert.equal(readingThreads.started, started + 1);
+    const pcaps = join(dir, 'pcaps');
+    mkdirSync(pcaps);
+    writeFileSync(join(pcaps, 'a.pcapng'), readFileSync(sharedPath('pcaps', 'arppoison.pcapng')!));
+    const threaded = await drain(threadedDatasetSource([pcaps], {}, 1000));
+    assert.equal(readingThreads.started, started + 2);
+    assert.deepEqual(threaded, await drain(datasetSource([pcaps], {}, 1000)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a source whose batches are never asked for does not keep the process alive', () => {

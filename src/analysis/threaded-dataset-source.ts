@@ -5,13 +5,16 @@
  * 24k flows, 85 columns) reading was the largest phase of `analyze` (issue 8 #2).
  *
  * Falls back to reading on the main thread, with identical results, when a worker cannot help:
- * stdin (one per process), packet captures (their packet hooks run on this thread; the worker
- * hands them back before reading), read options that cannot cross threads, or a worker that
+ * stdin (one per process), packet captures (their packet hooks run on this thread; a capture file
+ * is known here by its first bytes and no worker starts, one in a folder the worker hands back
+ * before reading), read options that cannot cross threads, or a worker that
  * cannot start. The worker starts when the source is made, so it loads its modules and reads the
  * first file while the caller is still setting up.
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FlowTable } from '../flows/table.js';
+import { captureKind } from '../packets/read-capture.js';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { UserError } from '../util/errors.js';
 import { datasetSource, type FlowSource, type SourceProgress } from './flow-source.js';
@@ -26,9 +29,12 @@ type Message =
   | { kind: 'error'; user: boolean; message: string; exitCode?: number; stack?: string }
   | { kind: 'exit'; error?: Error };
 
+/** reading threads started by this process (tests check when none is) */
+export const readingThreads = { started: 0 };
+
 export function threadedDatasetSource(inputs: readonly string[], read: ReadOptions, batchRows: number, progress?: SourceProgress): FlowSource {
   const inThread = (): FlowSource => datasetSource(inputs, read, batchRows, progress);
-  if (read.stdin || inputs.some((i) => i === '-')) return inThread();
+  if (read.stdin || inputs.some((i) => i === '-') || startsAsCapture(inputs)) return inThread();
   const job: ReadJob = {
     inputs: [...inputs],
     read: { format: read.format, label: read.label, drop: read.drop, categorical: read.categorical, limits: read.limits },
@@ -37,6 +43,7 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
   let worker: Worker | undefined;
   try {
     worker = new Worker(new URL('./dataset-read-worker.js', import.meta.url));
+    readingThreads.started++;
     worker.postMessage(job);
   } catch {
     void worker?.terminate();
@@ -104,4 +111,27 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
       }
     },
   };
+}
+
+/**
+ * Whether the first input is a plain packet capture file (by its magic number), which the worker
+ * would hand back before reading anything: then it is not started at all (starting it cost ~0.1 s
+ * of CPU for its bootstrap and modules, most of `analyze` on a small capture). Folders, globs,
+ * gzip-compressed captures and unreadable paths go to the worker as before, which sniffs them
+ * (and reports what is wrong) the same way the main thread would.
+ */
+function startsAsCapture(inputs: readonly string[]): boolean {
+  const first = inputs[0];
+  if (first === undefined) return false;
+  let fd: number | undefined;
+  try {
+    if (!statSync(first).isFile()) return false;
+    fd = openSync(first, 'r');
+    const head = new Uint8Array(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && captureKind(head) !== undefined;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

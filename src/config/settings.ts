@@ -18,8 +18,9 @@
  * Other folders read their section through `get(key)` / the typed getters, or `section(name)`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import YAML from 'yaml';
+import type * as YAMLModule from 'yaml';
 import { UserError } from '../util/errors.js';
 import { errnoCause } from '../util/fs-errors.js';
 import { parseDotenv, type DotenvEntry } from './dotenv.js';
@@ -52,6 +53,14 @@ export interface SettingsOptions {
 export const SETTINGS_PRECEDENCE =
   'Settings, highest first: flags > environment (NETSENTINEL_SECTION_KEY, or seed 002 names such as IPQS_API_KEY, API_TIMEOUT, LOG_LEVEL) > .env file (--env-file, NETSENTINEL_ENV_FILE, else ./.env) > config file (--config, NETSENTINEL_CONFIG) > defaults. See `netsentinel config show`.';
 
+/**
+ * `yaml`, required on first use: loading it took ~40 ms of CPU in every command that reads settings
+ * (analyze always does), and only a YAML config file needs it. require() loads the same file an
+ * import does (the package's "node" export is its CommonJS build) and keeps this function synchronous.
+ */
+let yamlModule: typeof YAMLModule | undefined;
+const yaml = (): typeof YAMLModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof YAMLModule);
+
 /** Read a YAML or JSON configuration file into a plain object (null/empty → {}). */
 export function readConfigDocument(file: string): Record<string, unknown> {
   let text: string;
@@ -63,7 +72,7 @@ export function readConfigDocument(file: string): Record<string, unknown> {
   const json = /\.json$/i.test(file);
   let doc: unknown;
   try {
-    doc = json ? JSON.parse(text) : YAML.parse(text);
+    doc = json ? JSON.parse(text) : yaml().parse(text);
   } catch (e) {
     throw new UserError(`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
   }

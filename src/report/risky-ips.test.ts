@@ -94,3 +94,20 @@ test('group summaries: one shared port, a range of port counts, hosts at least w
     'Vertical port scan ×2: ≥ 3 hosts, 3–1,200 ports each, 1 Mar 10:00 – 2 Mar 09:00, 4 flows',
   );
 });
+
+test('groups are made once per findings list, and made again when the list has grown; callers get their own array', () => {
+  const findings = [finding('10.0.0.1', '10.0.0.9', 'scan of 10.0.0.9', '2024-03-01T10:00:00.000Z'), finding('10.0.0.2', '10.0.0.9', 'scan', '2024-03-01T10:01:00.000Z')];
+  const a = groupFindings(findings);
+  const b = groupFindings(findings);
+  assert.deepEqual(b, a);
+  assert.equal(b[0], a[0], 'the same group objects, not made again');
+  a.reverse();
+  assert.equal(groupFindings(findings)[0].srcIp, '10.0.0.1', "one caller's reordering does not reach the next");
+  findings.push(finding('10.0.0.1', '10.0.0.7', 'scan of 10.0.0.7', '2024-03-02T11:00:00.000Z'));
+  const c = groupFindings(findings);
+  assert.equal(c.length, 2);
+  assert.equal(c[0].findings.length, 2);
+  assert.equal(c[0].summary, 'Vertical port scan ×2: 2 hosts, 2 ports each, 1 Mar 10:00 – 2 Mar 11:00, 4 flows');
+  // another list with the same findings is grouped on its own
+  assert.notEqual(groupFindings([...findings])[0], c[0]);
+});
