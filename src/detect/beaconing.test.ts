@@ -64,6 +64,22 @@ test('random arrivals (Poisson, mean 30 s), a browser\'s bursts and a flood are 
   assert.deepEqual(beacons([...poisson, ...bursts, ...flood].sort((a, b) => (a.t as number) - (b.t as number))), []);
 });
 
+test('2,000 pairs with random intervals (Poisson, and log-normal bursts and pauses), 200 connections each: none is a beacon', () => {
+  const rng = new Rng(11);
+  const flows: FlowSpec[] = [];
+  for (let k = 0; k < 2000; k++) {
+    let t = 0;
+    for (let i = 0; i < 200; i++) {
+      t += k % 2 === 0 ? -20 * Math.log(1 - rng.next()) : 20 * Math.exp(rng.normal());
+      flows.push({ src: `10.${k >> 8}.${k & 255}.1`, dst: '198.51.100.1', dport: 443, sport: 1024 + i, t });
+    }
+  }
+  flows.sort((a, b) => (a.t as number) - (b.t as number));
+  assert.deepEqual(beacons(flows), []);
+  // the same pairs with a looser tolerance do turn up beacons by chance: the test above can fail
+  assert.ok(beacons(flows, { beaconing: { maxJitter: 0.1, regularShare: 0.75 } }).length > 0);
+});
+
 test('one long connection cut by the flow meter every 120 s (same source port) is not a beacon; new ports at the same times are', () => {
   const cut = timer(20, 120, 0.01, 3, { sport: 51515 });
   assert.deepEqual(beacons(cut), []);
@@ -161,12 +177,13 @@ test('CIC-IDS2017 samples that are not the botnet: no beaconing in BENIGN; only 
     const got = engine.finish().findings.filter((f) => f.ruleId === 'c2.beaconing');
     if (got.length === 0) continue;
     withFindings.push(file);
-    // the attacker's tools run on timers: slowloris/slowhttptest reopen connections every 1 s / 3 s,
-    // the scripted web attacks post every ~33 s / ~65 s; all from the attackers' 172.16.0.1
+    // the attacker's tools run on timers: slowhttptest reopens connections every 3 s, the scripted
+    // web attacks post every ~33 s / ~65 s; all from the attackers' 172.16.0.1 (slowloris, every 1 s
+    // with 3.5% jitter, is reported only with maxJitter 0.1)
     for (const f of got) assert.deepEqual([f.srcIp, f.targets.ips[0], f.targets.ports[0]], ['172.16.0.1', '192.168.10.50', 80], `${file}: ${f.reason}`);
   }
   assert.ok(!withFindings.includes('BENIGN_2500.csv'));
-  assert.deepEqual(withFindings.sort(), ['DoS_Slowhttptest_1740.csv', 'DoS_Slowloris_2500.csv', 'Web_Attack_-_Brute_Force_73.csv', 'Web_Attack_-_XSS_18.csv']);
+  assert.deepEqual(withFindings.sort(), ['DoS_Slowhttptest_1740.csv', 'Web_Attack_-_Brute_Force_73.csv', 'Web_Attack_-_XSS_18.csv']);
 });
 
 test('shared packet captures (ordinary traffic: DNS, HTTP, ICMP, a scan, a hijack): no beaconing', { skip: skipWithoutShared('pcaps', 'http_google.pcapng') }, async () => {
