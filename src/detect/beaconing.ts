@@ -19,7 +19,7 @@
  * Random arrivals put few of their connections on any lattice (each interval has about a 2·maxJitter
  * chance to land on one); a 10 s timer puts nearly all. The defaults (5%, 85%) reported none of
  * 16,000 simulated random pairs (Poisson and log-normal intervals, 300 connections each); 10% and
- * 75% reported 4 of 2,000 and a slice of CIC-IDS2017's DDoS flows, which is why they are not the
+ * 75% reported 16 of 6,000 and a slice of CIC-IDS2017's DDoS flows, which is why they are not the
  * defaults.
  *
  * A flow with the same source port as the pair's flow before it is the same connection cut by the
