@@ -14,7 +14,7 @@
 
 export type Severity = 1 | 2 | 3 | 4;
 
-export type FindingCategory = 'reconnaissance' | 'credential-access' | 'denial-of-service' | 'spoofing' | 'policy';
+export type FindingCategory = 'reconnaissance' | 'credential-access' | 'denial-of-service' | 'spoofing' | 'policy' | 'command-and-control';
 
 /** Suricata classification text for each category (classification.config descriptions). */
 export const SURICATA_CATEGORY: Readonly<Record<FindingCategory, string>> = {
@@ -23,6 +23,7 @@ export const SURICATA_CATEGORY: Readonly<Record<FindingCategory, string>> = {
   'denial-of-service': 'Attempted Denial of Service',
   spoofing: 'Potentially Bad Traffic',
   policy: 'Potential Corporate Privacy Violation',
+  'command-and-control': 'A Network Trojan was detected',
 };
 
 export function suricataCategory(c: FindingCategory): string {

@@ -76,6 +76,18 @@ export interface TtlHopsConfig {
   readonly severity: Severity;
 }
 
+/** Connections at a steady period from one source to one destination and port (beaconing.ts). */
+export interface BeaconingConfig {
+  readonly enabled: boolean;
+  readonly connections: number;
+  readonly minPeriodSeconds: number;
+  readonly maxJitter: number;
+  readonly regularShare: number;
+  readonly ignorePorts: readonly number[];
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** Packet detectors (captures only, src/packets/*-watch.ts): half-open handshakes per source. */
 export interface SynScanConfig {
   readonly enabled: boolean;
@@ -147,6 +159,7 @@ export interface RulesConfig {
   readonly spoofing: SpoofingConfig;
   readonly geoPolicy: GeoPolicyConfig;
   readonly ttlHops: TtlHopsConfig;
+  readonly beaconing: BeaconingConfig;
   readonly synScan: SynScanConfig;
   readonly synFlood: SynFloodConfig;
   readonly icmpRedirect: IcmpRedirectConfig;
@@ -243,6 +256,15 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'ttlHops.maxPathHops', default: 32, kind: int(1, 254), description: 'flows implying more hops than this are left out: no route is that long, the sender set a small TTL on purpose (traceroute, mtr)' },
   { path: 'ttlHops.windowSeconds', default: 3600, kind: num(0, true), description: 'a source quiet this long is forgotten' },
   { path: 'ttlHops.severity', default: 3, kind: severity, description: 'severity of a hop-count change finding' },
+
+  { path: 'beaconing.enabled', default: true, kind: bool, description: 'report beaconing: one source connecting to one destination and port at a steady period (malware calling its command-and-control server)' },
+  { path: 'beaconing.connections', default: 8, kind: int(3, 16), description: 'a beacon is at least this many connections on the beat among the last 16 of a (source, destination, port)' },
+  { path: 'beaconing.minPeriodSeconds', default: 1, kind: num(0, true), description: 'shortest period reported: connections closer together than this are bursts, not a timer' },
+  { path: 'beaconing.maxJitter', default: 0.05, kind: num(0, true, 0.5), description: 'a connection is on the beat when it comes a whole number of periods after the last beat, give or take this share of the period' },
+  { path: 'beaconing.regularShare', default: 0.85, kind: num(0, true, 1), description: 'share of the last connections that must be on the beat (the rest: extra connections, irregular ones; missed beats are allowed up to as many as seen)' },
+  { path: 'beaconing.ignorePorts', default: [], kind: { type: 'ports' }, description: 'destination ports never reported (your own polling agents, e.g. a monitoring port)' },
+  { path: 'beaconing.windowSeconds', default: 600, kind: num(0, true), description: 'a pair quiet this long ends its episode and is forgotten: longer periods are not seen' },
+  { path: 'beaconing.severity', default: 2, kind: severity, description: 'severity of a beaconing finding' },
 
   // packet detectors: captures only (they need the handshake's packets, DHCP and ICMP payloads, per-packet TTLs)
   { path: 'synScan.enabled', default: true, kind: bool, description: 'captures: report sources whose TCP handshakes never complete (SYN scans), seen from the packets' },

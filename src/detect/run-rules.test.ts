@@ -35,8 +35,14 @@ test('CIC-IDS2017 sample (all 25,127 flows): findings only about the attackers; 
   const engine = createRuleEngine();
   engine.observe(table);
   const { findings } = engine.finish();
-  // 172.16.0.1 is the attackers' NAT address; 192.168.10.8 the infiltrated host that scans the LAN
-  for (const f of findings) assert.ok(['172.16.0.1', '192.168.10.8'].includes(f.srcIp as string), `${f.ruleId} ${f.srcIp}`);
+  // 172.16.0.1 is the attackers' NAT address; 192.168.10.8 the infiltrated host that scans the LAN;
+  // the botnet's bots (192.168.10.5, .8, .9, .14, .15) beacon to their controller
+  const bots = ['192.168.10.5', '192.168.10.8', '192.168.10.9', '192.168.10.14', '192.168.10.15'];
+  for (const f of findings) {
+    const ok = ['172.16.0.1', '192.168.10.8'].includes(f.srcIp as string) || (f.ruleId === 'c2.beaconing' && bots.includes(f.srcIp as string) && f.targets.ips[0] === '205.174.165.73');
+    assert.ok(ok, `${f.ruleId} ${f.srcIp}`);
+  }
+  assert.deepEqual([...new Set(findings.filter((f) => f.ruleId === 'c2.beaconing' && f.targets.ips[0] === '205.174.165.73').map((f) => f.srcIp))].sort(), [...bots].sort());
   const services = findings.filter((f) => f.ruleId === 'brute-force').map((f) => f.evidence.service);
   assert.deepEqual(services.sort(), ['FTP', 'SSH']);
   const scanned = new Set(findings.filter((f) => f.ruleId === 'port-scan.vertical' && f.srcIp === '192.168.10.8').map((f) => f.targets.ips[0]));

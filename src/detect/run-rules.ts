@@ -18,6 +18,7 @@
 import { flowFields, missingFieldsReason, type FlowFields } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
 import { buildBatch } from './batch.js';
+import { BeaconRunner } from './beaconing.js';
 import { BucketRunner, type BucketRule } from './bucket.js';
 import { bruteForceRule } from './brute-force.js';
 import { compareFindings, type Finding, type RuleStatus } from './finding.js';
@@ -152,6 +153,8 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
   for (const { rule, off } of spoofingRules(config.spoofing, config.geoPolicy, { interner, geoip, geoipOff })) bucket(rule, off);
   const ttl = new TtlHopRunner(config.ttlHops, ctx);
   add(ttl.info, ttl, disabled('ttlHops', config.ttlHops.enabled));
+  const beacon = new BeaconRunner(config.beaconing, ctx);
+  add(beacon.info, beacon, disabled('beaconing', config.beaconing.enabled));
 
   const active = entries.filter((e) => e.runner !== null);
   let rowOffset = 0;
