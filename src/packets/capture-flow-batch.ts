@@ -150,8 +150,6 @@ export class CaptureFlowBatch {
   private cap: number;
   /** column-major: numeric column j is block[j * stride, j * stride + rows), stride = cap + PAD */
   private block!: Float64Array;
-  private feats!: Float64Array[];
-  private num!: Float64Array[];
   private ids: string[] = [];
   private uids: string[] = [];
   private src!: NumberCoded;
@@ -181,7 +179,7 @@ export class CaptureFlowBatch {
 
   private fresh(): void {
     this.ready = true;
-    this.setBlock(new Float64Array(COLUMNS * (this.cap + PAD)));
+    this.block = new Float64Array(COLUMNS * (this.cap + PAD));
     this.ids = [];
     this.uids = [];
     this.src = new NumberCoded(this.cap);
@@ -193,21 +191,13 @@ export class CaptureFlowBatch {
     this.v6Codes = [new Map(), new Map()];
   }
 
-  private setBlock(block: Float64Array): void {
-    this.block = block;
-    const cap = this.cap;
-    const view = (j: number): Float64Array => block.subarray(j * (cap + PAD), j * (cap + PAD) + cap);
-    this.feats = Array.from({ length: CIC_FEATURE_COUNT }, (_, j) => view(j));
-    this.num = Array.from({ length: NUM }, (_, j) => view(CIC_FEATURE_COUNT + j));
-  }
-
   private grow(): void {
     const old = this.block;
     const oldCap = this.cap;
     this.cap *= 2;
     const b = new Float64Array(COLUMNS * (this.cap + PAD));
     for (let j = 0; j < COLUMNS; j++) b.set(old.subarray(j * (oldCap + PAD), j * (oldCap + PAD) + this.rows), j * (this.cap + PAD));
-    this.setBlock(b);
+    this.block = b;
     for (const c of [this.src, this.dst, this.proto, this.state, this.history, this.service]) c.grow(this.cap);
   }
 
@@ -246,7 +236,7 @@ export class CaptureFlowBatch {
     if (!this.ready) this.fresh();
     if (this.rows === this.cap) this.grow();
     const r = this.rows++;
-    cicFeaturesInto(m, slot, this.feats, r);
+    cicFeaturesInto(m, slot, this.block, r, this.cap + PAD);
     const fam = m.family(slot);
     const src = this.address(m, fam, m.srcWord(slot), this.src, 0, r);
     const dst = this.address(m, fam, m.dstWord(slot), this.dst, 1, r);
@@ -255,15 +245,18 @@ export class CaptureFlowBatch {
     const proto = m.proto(slot);
     const s = m.state;
     const o = slot * S.STRIDE;
-    const nu = this.num;
-    nu[0][r] = m.flowNo[slot];
-    nu[1][r] = sp;
-    nu[2][r] = dp;
-    nu[3][r] = s[o + S.FIRST_TS] / 1000;
-    nu[4][r] = s[o + S.DIR0 + S.D_IP_BYTES];
-    nu[5][r] = s[o + S.DIR0 + S.DIR_STRIDE + S.D_IP_BYTES];
-    nu[6][r] = s[o + S.FWD_TTL];
-    nu[7][r] = fileIndex;
+    // the NUM columns after the features, in flush's order
+    const bl = this.block;
+    const stride = this.cap + PAD;
+    let i = CIC_FEATURE_COUNT * stride + r;
+    bl[i] = m.flowNo[slot];
+    bl[(i += stride)] = sp;
+    bl[(i += stride)] = dp;
+    bl[(i += stride)] = s[o + S.FIRST_TS] / 1000;
+    bl[(i += stride)] = s[o + S.DIR0 + S.D_IP_BYTES];
+    bl[(i += stride)] = s[o + S.DIR0 + S.DIR_STRIDE + S.D_IP_BYTES];
+    bl[(i += stride)] = s[o + S.FWD_TTL];
+    bl[(i += stride)] = fileIndex;
     const protoText = PROTO_TEXT[proto];
     // Flow ID "src-dst-sport-dport-proto" and uid written as bytes and read out as one flat string
     // each: concatenation makes a tree of five strings per flow that the collector copies and

@@ -39,8 +39,14 @@ if (NAMES.length !== CIC_FEATURES.length || NAMES.some((n, i) => n !== CIC_FEATU
 
 export const CIC_FEATURE_COUNT = NAMES.length;
 
-/** Write the flow in `slot`'s features into row `row` of the columns `out` (one per feature, in CIC_FEATURES order). */
-export function cicFeaturesInto(m: FlowMeter, slot: number, out: readonly Float64Array[], row: number): void {
+/**
+ * Write the flow in `slot`'s features into one row of column-major `block`: feature j (in
+ * CIC_FEATURES order) at `block[at + j * stride]`. One typed array and a running index rather than
+ * an array of 83 column views: each store is then one bounds check, not three loads (the column
+ * array, its element, the view's data) and a check (measured: the capture flow source on
+ * replay.pcap, 236k flows, 1.75 → 1.62 CPU s).
+ */
+export function cicFeaturesInto(m: FlowMeter, slot: number, block: Float64Array, at: number, stride: number): void {
   const s = m.state;
   const o = slot * S.STRIDE;
   const f = o + S.DIR0;
@@ -52,79 +58,80 @@ export function cicFeaturesInto(m: FlowMeter, slot: number, out: readonly Float6
   const n = fP + bP;
   const dur = s[o + S.LAST_TS] - s[o + S.FIRST_TS];
   const secs = dur / 1e6;
-  let k = 0;
-  out[k++][row] = dur;
-  out[k++][row] = fP;
-  out[k++][row] = bP;
-  out[k++][row] = fB;
-  out[k++][row] = bB;
-  out[k++][row] = (fP > 0 ? s[f + S.D_LEN + S.MAX] : 0);
-  out[k++][row] = (fP > 0 ? s[f + S.D_LEN + S.MIN] : 0);
-  out[k++][row] = (fP > 0 ? s[f + S.D_LEN + S.MEAN] : 0);
-  out[k++][row] = S.sampleStd(s, f + S.D_LEN, fP);
-  out[k++][row] = (bP > 0 ? s[b + S.D_LEN + S.MAX] : 0);
-  out[k++][row] = (bP > 0 ? s[b + S.D_LEN + S.MIN] : 0);
-  out[k++][row] = (bP > 0 ? s[b + S.D_LEN + S.MEAN] : 0);
-  out[k++][row] = S.sampleStd(s, b + S.D_LEN, bP);
-  out[k++][row] = (fB + bB) / secs;
-  out[k++][row] = n / secs;
-  out[k++][row] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MEAN] : 0);
-  out[k++][row] = S.sampleStd(s, o + S.FLOW_IAT, n - 1);
-  out[k++][row] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MAX] : 0);
-  out[k++][row] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MIN] : 0);
+  // the index of the cell written next, less one stride (each store adds it first)
+  let i = at - stride;
+  block[(i += stride)] = dur;
+  block[(i += stride)] = fP;
+  block[(i += stride)] = bP;
+  block[(i += stride)] = fB;
+  block[(i += stride)] = bB;
+  block[(i += stride)] = (fP > 0 ? s[f + S.D_LEN + S.MAX] : 0);
+  block[(i += stride)] = (fP > 0 ? s[f + S.D_LEN + S.MIN] : 0);
+  block[(i += stride)] = (fP > 0 ? s[f + S.D_LEN + S.MEAN] : 0);
+  block[(i += stride)] = S.sampleStd(s, f + S.D_LEN, fP);
+  block[(i += stride)] = (bP > 0 ? s[b + S.D_LEN + S.MAX] : 0);
+  block[(i += stride)] = (bP > 0 ? s[b + S.D_LEN + S.MIN] : 0);
+  block[(i += stride)] = (bP > 0 ? s[b + S.D_LEN + S.MEAN] : 0);
+  block[(i += stride)] = S.sampleStd(s, b + S.D_LEN, bP);
+  block[(i += stride)] = (fB + bB) / secs;
+  block[(i += stride)] = n / secs;
+  block[(i += stride)] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MEAN] : 0);
+  block[(i += stride)] = S.sampleStd(s, o + S.FLOW_IAT, n - 1);
+  block[(i += stride)] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MAX] : 0);
+  block[(i += stride)] = (n - 1 > 0 ? s[o + S.FLOW_IAT + S.MIN] : 0);
   for (let side = 0; side < 2; side++) {
     const d = side === 0 ? f : b;
     const c = s[d + S.D_PKTS] - 1;
-    out[k++][row] = s[d + S.D_IAT_SUM];
-    out[k++][row] = (c > 0 ? s[d + S.D_IAT + S.MEAN] : 0);
-    out[k++][row] = S.sampleStd(s, d + S.D_IAT, c);
-    out[k++][row] = (c > 0 ? s[d + S.D_IAT + S.MAX] : 0);
-    out[k++][row] = (c > 0 ? s[d + S.D_IAT + S.MIN] : 0);
+    block[(i += stride)] = s[d + S.D_IAT_SUM];
+    block[(i += stride)] = (c > 0 ? s[d + S.D_IAT + S.MEAN] : 0);
+    block[(i += stride)] = S.sampleStd(s, d + S.D_IAT, c);
+    block[(i += stride)] = (c > 0 ? s[d + S.D_IAT + S.MAX] : 0);
+    block[(i += stride)] = (c > 0 ? s[d + S.D_IAT + S.MIN] : 0);
   }
-  out[k++][row] = s[f + S.D_PSH];
-  out[k++][row] = s[b + S.D_PSH];
-  out[k++][row] = s[f + S.D_URG];
-  out[k++][row] = s[b + S.D_URG];
-  out[k++][row] = s[f + S.D_RST];
-  out[k++][row] = s[b + S.D_RST];
-  out[k++][row] = s[f + S.D_HDR];
-  out[k++][row] = s[b + S.D_HDR];
-  out[k++][row] = fP / secs;
-  out[k++][row] = bP / secs;
-  out[k++][row] = (n > 0 ? s[o + S.ALL_LEN + S.MIN] : 0);
-  out[k++][row] = (n > 0 ? s[o + S.ALL_LEN + S.MAX] : 0);
-  out[k++][row] = (n > 0 ? s[o + S.ALL_LEN + S.MEAN] : 0);
-  out[k++][row] = S.sampleStd(s, o + S.ALL_LEN, n);
-  out[k++][row] = S.sampleVariance(s, o + S.ALL_LEN, n);
-  out[k++][row] = s[o + S.FLAG_FIN];
-  out[k++][row] = s[o + S.FLAG_SYN];
-  out[k++][row] = s[o + S.FLAG_RST];
-  out[k++][row] = s[o + S.FLAG_PSH];
-  out[k++][row] = s[o + S.FLAG_ACK];
-  out[k++][row] = s[o + S.FLAG_URG];
-  out[k++][row] = s[o + S.FLAG_CWR];
-  out[k++][row] = s[o + S.FLAG_ECE];
-  out[k++][row] = fP > 0 ? bP / fP : 0;
-  out[k++][row] = n > 0 ? (fB + bB) / n : 0;
-  out[k++][row] = fP > 0 ? fB / fP : 0;
-  out[k++][row] = bP > 0 ? bB / bP : 0;
+  block[(i += stride)] = s[f + S.D_PSH];
+  block[(i += stride)] = s[b + S.D_PSH];
+  block[(i += stride)] = s[f + S.D_URG];
+  block[(i += stride)] = s[b + S.D_URG];
+  block[(i += stride)] = s[f + S.D_RST];
+  block[(i += stride)] = s[b + S.D_RST];
+  block[(i += stride)] = s[f + S.D_HDR];
+  block[(i += stride)] = s[b + S.D_HDR];
+  block[(i += stride)] = fP / secs;
+  block[(i += stride)] = bP / secs;
+  block[(i += stride)] = (n > 0 ? s[o + S.ALL_LEN + S.MIN] : 0);
+  block[(i += stride)] = (n > 0 ? s[o + S.ALL_LEN + S.MAX] : 0);
+  block[(i += stride)] = (n > 0 ? s[o + S.ALL_LEN + S.MEAN] : 0);
+  block[(i += stride)] = S.sampleStd(s, o + S.ALL_LEN, n);
+  block[(i += stride)] = S.sampleVariance(s, o + S.ALL_LEN, n);
+  block[(i += stride)] = s[o + S.FLAG_FIN];
+  block[(i += stride)] = s[o + S.FLAG_SYN];
+  block[(i += stride)] = s[o + S.FLAG_RST];
+  block[(i += stride)] = s[o + S.FLAG_PSH];
+  block[(i += stride)] = s[o + S.FLAG_ACK];
+  block[(i += stride)] = s[o + S.FLAG_URG];
+  block[(i += stride)] = s[o + S.FLAG_CWR];
+  block[(i += stride)] = s[o + S.FLAG_ECE];
+  block[(i += stride)] = fP > 0 ? bP / fP : 0;
+  block[(i += stride)] = n > 0 ? (fB + bB) / n : 0;
+  block[(i += stride)] = fP > 0 ? fB / fP : 0;
+  block[(i += stride)] = bP > 0 ? bB / bP : 0;
   for (let side = 0; side < 2; side++) {
     const d = side === 0 ? f : b;
     const states = s[d + S.D_BULK_STATES];
     const bd = s[d + S.D_BULK_DUR];
-    out[k++][row] = states > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / states) : 0;
-    out[k++][row] = states > 0 ? Math.floor(s[d + S.D_BULK_PKTS] / states) : 0;
-    out[k++][row] = bd > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / (bd / 1e6)) : 0;
+    block[(i += stride)] = states > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / states) : 0;
+    block[(i += stride)] = states > 0 ? Math.floor(s[d + S.D_BULK_PKTS] / states) : 0;
+    block[(i += stride)] = bd > 0 ? Math.floor(s[d + S.D_BULK_SIZE] / (bd / 1e6)) : 0;
   }
   // CICFlowMeter's subflow counter ticks on every packet: its subflow figures are per-packet shares
-  out[k++][row] = n > 0 ? Math.floor(fP / n) : 0;
-  out[k++][row] = n > 0 ? Math.floor(fB / n) : 0;
-  out[k++][row] = n > 0 ? Math.floor(bP / n) : 0;
-  out[k++][row] = n > 0 ? Math.floor(bB / n) : 0;
-  out[k++][row] = s[f + S.D_INIT_WIN];
-  out[k++][row] = s[b + S.D_INIT_WIN];
-  out[k++][row] = s[f + S.D_ACT_DATA];
-  out[k++][row] = fP > 0 ? s[f + S.D_MIN_SEG] : 0;
+  block[(i += stride)] = n > 0 ? Math.floor(fP / n) : 0;
+  block[(i += stride)] = n > 0 ? Math.floor(fB / n) : 0;
+  block[(i += stride)] = n > 0 ? Math.floor(bP / n) : 0;
+  block[(i += stride)] = n > 0 ? Math.floor(bB / n) : 0;
+  block[(i += stride)] = s[f + S.D_INIT_WIN];
+  block[(i += stride)] = s[b + S.D_INIT_WIN];
+  block[(i += stride)] = s[f + S.D_ACT_DATA];
+  block[(i += stride)] = fP > 0 ? s[f + S.D_MIN_SEG] : 0;
   // the last active period is closed at the flow's end (CICFlowMeter's endActiveIdleTime)
   let actN = s[o + S.ACT_N];
   const lastActive = s[o + S.ACT_END] - s[o + S.ACT_START];
@@ -145,16 +152,16 @@ export function cicFeaturesInto(m: FlowMeter, slot: number, out: readonly Float6
       if (lastActive > aMax) aMax = lastActive;
     }
   }
-  out[k++][row] = actN > 0 ? aMean : 0;
-  out[k++][row] = actN > 1 ? Math.sqrt(aM2 / (actN - 1)) : 0;
-  out[k++][row] = actN > 0 ? aMax : 0;
-  out[k++][row] = actN > 0 ? aMin : 0;
+  block[(i += stride)] = actN > 0 ? aMean : 0;
+  block[(i += stride)] = actN > 1 ? Math.sqrt(aM2 / (actN - 1)) : 0;
+  block[(i += stride)] = actN > 0 ? aMax : 0;
+  block[(i += stride)] = actN > 0 ? aMin : 0;
   const idleN = s[o + S.IDLE_N];
-  out[k++][row] = (idleN > 0 ? s[o + S.IDLE + S.MEAN] : 0);
-  out[k++][row] = S.sampleStd(s, o + S.IDLE, idleN);
-  out[k++][row] = (idleN > 0 ? s[o + S.IDLE + S.MAX] : 0);
-  out[k++][row] = (idleN > 0 ? s[o + S.IDLE + S.MIN] : 0);
-  out[k++][row] = s[o + S.ICMP_CODE];
-  out[k++][row] = s[o + S.ICMP_TYPE];
-  out[k++][row] = m.proto(slot) === 6 ? s[o + S.LAST_TS] - s[o + S.CONN_START] : 0;
+  block[(i += stride)] = (idleN > 0 ? s[o + S.IDLE + S.MEAN] : 0);
+  block[(i += stride)] = S.sampleStd(s, o + S.IDLE, idleN);
+  block[(i += stride)] = (idleN > 0 ? s[o + S.IDLE + S.MAX] : 0);
+  block[(i += stride)] = (idleN > 0 ? s[o + S.IDLE + S.MIN] : 0);
+  block[(i += stride)] = s[o + S.ICMP_CODE];
+  block[(i += stride)] = s[o + S.ICMP_TYPE];
+  block[(i += stride)] = m.proto(slot) === 6 ? s[o + S.LAST_TS] - s[o + S.CONN_START] : 0;
 }
