@@ -89,6 +89,20 @@ function cpuOf(pid: number | 'self', children = false): number {
   }
 }
 /**
+ * CPU seconds of a process's main thread only (its task whose id is the pid): the rest of
+ * cpuOf(pid) is other threads, in a worker V8's optimising compiler and its GC helpers (a
+ * worker's closures made per message were compiled again message after message there).
+ */
+function mainThreadCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return 0;
+  }
+}
+/**
  * CPU seconds of the PostgreSQL backends serving this bench's workers: their connections carry
  * `application_name` (in the store URL), the backends' pids come from pg_stat_activity and are
  * sampled while the run goes on (a backend that exits keeps its last sample; one that starts
@@ -309,6 +323,7 @@ async function main(): Promise<void> {
         if (prefill) for (const p of procs) process.kill(p.child.pid!, 'SIGSTOP');
         let start = performance.now();
         let workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+        let mainCpu0 = procs.map((p) => mainThreadCpu(p.child.pid!));
         let natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
         let machine0 = machineCpu();
         await backends.sample(true);
@@ -320,6 +335,7 @@ async function main(): Promise<void> {
         if (prefill) {
           start = performance.now();
           workerCpu0 = procs.map((p) => cpuOf(p.child.pid!));
+          mainCpu0 = procs.map((p) => mainThreadCpu(p.child.pid!));
           natsCpu0 = natsPid ? cpuOf(natsPid) : NaN;
           machine0 = machineCpu();
           await backends.rebase();
@@ -328,6 +344,7 @@ async function main(): Promise<void> {
         await drained();
         const seconds = (performance.now() - start) / 1000;
         const workerCpu = procs.map((p, i) => cpuOf(p.child.pid!) - workerCpu0[i]);
+        const mainCpu = procs.map((p, i) => mainThreadCpu(p.child.pid!) - mainCpu0[i]);
         const natsCpu = natsPid ? cpuOf(natsPid) - natsCpu0 : NaN;
         const machine = machineCpu() - machine0;
         await backends.sample();
@@ -346,7 +363,7 @@ async function main(): Promise<void> {
         if (workers === 1 && scoredAlone === undefined) scoredAlone = await scoreInProcess(bus, stream, warmMessages, published.messages, baseline, stats[0].alerts);
         const ours = sum + (prefill ? 0 : pubCpu) + (natsPid ? natsCpu : 0) + pgCpu;
         console.log(
-          `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second), ` +
+          `  CPU s in that window: worker(s) ${workerCpu.map((c) => c.toFixed(2)).join('/')} (${Math.round(published.flows / sum)} flows per worker CPU second; main thread ${mainCpu.map((c) => c.toFixed(2)).join('/')}, the rest V8's compiler and GC threads), ` +
             `publisher ${pubCpu.toFixed(2)}${prefill ? ' (before the window, not counted)' : ''}, ${natsPid ? `nats-server (the bench's own) ${natsCpu.toFixed(2)}` : 'nats-server not measured (shared)'}, ` +
             `postgres backends of the workers (${backends.backends}) ${pgCpu.toFixed(2)}; all of these ${ours.toFixed(2)} CPU s over ${seconds.toFixed(2)} s wall on ${availableParallelism()} cores; ` +
             `the machine's other programs ${Math.max(0, machine - ours).toFixed(2)} CPU s (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,

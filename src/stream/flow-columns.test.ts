@@ -72,6 +72,27 @@ test('a cut or padded message is refused naming the byte offset', () => {
   assert.throws(() => decodeColumns(bytes, 'flows.p0#5', { ...schema, columns: schema.columns.slice(0, 3) }), /bytes after the last column/);
 });
 
+test('strings: ASCII and UTF-8 read alike, bytes that are not UTF-8 refused naming their offset', () => {
+  const schema = wire(handMade);
+  const bytes = encodeColumns(handMade, [0, 1, 2, 3]);
+  // the Label dictionary's 'DDoS ✓' (three UTF-8 bytes after the ASCII) reads back whole
+  const t = decodeColumns(bytes, 'm#1', schema);
+  const label = t.columns[3];
+  assert.ok(label.kind !== 'numeric');
+  assert.deepEqual(label.dictionary, ['BENIGN', 'PortScan', 'DDoS ✓']);
+  // its first byte of ✓ (0xE2) made 0xFF: not UTF-8, never read as latin1
+  const at = Buffer.from(bytes).indexOf(Buffer.from('DDoS ✓')) + 5;
+  assert.equal(bytes[at], 0xe2);
+  const bad = Uint8Array.from(bytes);
+  bad[at] = 0xff;
+  assert.throws(() => decodeColumns(bad, 'flows.p0#6', schema), (e: unknown) => e instanceof UserError && e.message === `flows.p0#6: byte offset ${at - 5}: the dictionary of column "Label" is not UTF-8`);
+  // the same byte in an ASCII string's place (an address) is refused too
+  const ip = Buffer.from(bytes).indexOf(Buffer.from('10.0.0.1'));
+  const bad2 = Uint8Array.from(bytes);
+  bad2[ip + 2] = 0x80;
+  assert.throws(() => decodeColumns(bad2, 'flows.p0#6', schema), (e: unknown) => e instanceof UserError && e.message === `flows.p0#6: byte offset ${ip}: the dictionary of column "Src IP" is not UTF-8`);
+});
+
 /** numbers at each width's edges, and the ones only f64 holds (fractions, -0, NaN, ±Infinity, beyond int32) */
 const edges: number[][] = [
   [0, 1, 255, 7],

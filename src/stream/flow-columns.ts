@@ -194,89 +194,109 @@ function shapeOf(columns: readonly Column[]): { numeric: number; categorical: Ca
 let narrow = new ArrayBuffer(4096);
 
 /**
- * The FlowTable of a columns message ("narrow-columns" when the schema says so, else f64
- * "columns"). `where` names the message in errors and is the origin file of rows that carry none
- * (their line: their row number from 1), as for JSON lines.
+ * One message being read: its bytes, the offset reached, and the memory block its columns are
+ * copied into. A class with methods, not closures made per message: a long-running worker
+ * otherwise had V8 compile every message's fresh closures again (~5 optimising compilations a
+ * message on its compiler threads, as much CPU as the decoding itself).
  */
-export function decodeColumns(data: Uint8Array, where: string, schema: WireSchema): FlowTable {
-  const widths = schema.layout === 'narrow-columns';
-  const layout = widths ? 'narrow-columns' : 'columns';
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let at = 0;
-  const need = (bytes: number, what: string): void => {
-    if (at + bytes > data.byteLength) throw new UserError(`${where}: byte offset ${at}: the message ends inside ${what} (${data.byteLength} bytes; ${layout} layout)`);
-  };
-  const u32 = (what: string): number => {
-    need(4, what);
-    const v = view.getUint32(at, true);
-    at += 4;
+class ColumnsReader {
+  readonly view: DataView;
+  /** the same bytes as a Buffer (no copy): ASCII strings are read as latin1 (identical for bytes < 0x80, and faster than TextDecoder) */
+  readonly bytes: Buffer;
+  at = 0;
+  /**
+   * typed arrays copied out of the message (its buffer is the connection's, and unaligned) into
+   * one memory block per message, 8-byte aligned slices of it: one allocation instead of one per
+   * column (~90 off-heap buffers a message were a good part of the worker's garbage collection).
+   */
+  arena = new ArrayBuffer(0);
+  arenaBytes = new Uint8Array(0);
+  free = 0;
+  constructor(
+    readonly data: Uint8Array,
+    readonly where: string,
+    readonly layout: string,
+  ) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  need(bytes: number, what: string): void {
+    if (this.at + bytes > this.data.byteLength) throw new UserError(`${this.where}: byte offset ${this.at}: the message ends inside ${what} (${this.data.byteLength} bytes; ${this.layout} layout)`);
+  }
+
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
     return v;
-  };
-  const strings = (what: string): string[] => {
-    const count = u32(`the size of ${what}`);
+  }
+
+  strings(what: string): string[] {
+    const count = this.u32(`the size of ${what}`);
     const list: string[] = [];
+    const data = this.data;
     for (let i = 0; i < count; i++) {
-      const len = u32(`${what}`);
-      need(len, what);
-      try {
-        list.push(fromUtf8.decode(data.subarray(at, at + len)));
-      } catch {
-        throw new UserError(`${where}: byte offset ${at}: ${what} is not UTF-8`);
-      }
-      at += len;
+      const len = this.u32(what);
+      this.need(len, what);
+      const at = this.at;
+      const end = at + len;
+      let ascii = true;
+      for (let k = at; k < end; k++)
+        if (data[k] > 0x7f) {
+          ascii = false;
+          break;
+        }
+      if (ascii) list.push(this.bytes.toString('latin1', at, end));
+      else
+        try {
+          list.push(fromUtf8.decode(data.subarray(at, end)));
+        } catch {
+          throw new UserError(`${this.where}: byte offset ${at}: ${what} is not UTF-8`);
+        }
+      this.at = end;
     }
     return list;
-  };
-  // typed arrays copied out of the message (its buffer is the connection's, and unaligned) into
-  // one memory block per message, 8-byte aligned slices of it: one allocation instead of one per
-  // column (~90 off-heap buffers a message were a good part of the worker's garbage collection).
-  // Its size from the row count (read first) and the schema: i32 files, f64 lines, f64 per
-  // numeric column and i32 per categorical one, each slice padded to 8 at most.
-  let arena = new ArrayBuffer(0);
-  let arenaBytes = new Uint8Array(0);
-  let free = 0;
-  const take = (bytes: number): number => {
-    const start = free;
-    free = start + ((bytes + 7) & ~7);
+  }
+
+  take(bytes: number): number {
+    const start = this.free;
+    this.free = start + ((bytes + 7) & ~7);
     return start;
-  };
-  const slice = (bytes: number): number => {
-    const start = take(bytes);
-    arenaBytes.set(data.subarray(at, at + bytes), start);
-    at += bytes;
+  }
+
+  slice(bytes: number): number {
+    const start = this.take(bytes);
+    this.arenaBytes.set(this.data.subarray(this.at, this.at + bytes), start);
+    this.at += bytes;
     return start;
-  };
-  const f64 = (n: number, what: string): Float64Array => {
-    need(n * 8, what);
-    return new Float64Array(arena, slice(n * 8), n);
-  };
-  const i32 = (n: number, what: string, below: number): Int32Array => {
-    need(n * 4, what);
-    const from = at;
-    const v = new Int32Array(arena, slice(n * 4), n);
-    for (let i = 0; i < n; i++) if (v[i] < -1 || v[i] >= below) throw new UserError(`${where}: byte offset ${from + i * 4}: ${what} of row ${i + 1} is ${v[i]}, not below ${below}`);
+  }
+
+  f64(n: number, what: string): Float64Array {
+    this.need(n * 8, what);
+    return new Float64Array(this.arena, this.slice(n * 8), n);
+  }
+
+  i32(n: number, what: string, below: number): Int32Array {
+    this.need(n * 4, what);
+    const from = this.at;
+    const v = new Int32Array(this.arena, this.slice(n * 4), n);
+    for (let i = 0; i < n; i++) if (v[i] < -1 || v[i] >= below) throw new UserError(`${this.where}: byte offset ${from + i * 4}: ${what} of row ${i + 1} is ${v[i]}, not below ${below}`);
     return v;
-  };
-  const n = u32('the row count');
-  let numeric = 0;
-  for (const c of schema.columns) if (c[1] === 'n') numeric++;
-  // the row count is the message's word until checked against its length: no block larger than
-  // the message's rows could fill (each row takes at least these bytes: origin, a byte or 8 per
-  // number, a code per category)
-  need(n * (12 + numeric * (widths ? 1 : 8) + (schema.columns.length - numeric) * 4), 'its rows');
-  arena = new ArrayBuffer(n * 12 + numeric * n * 8 + (schema.columns.length - numeric) * n * 4 + 8 * (schema.columns.length + 2));
-  arenaBytes = new Uint8Array(arena);
+  }
+
   /** a "narrow-columns" numeric column: its width byte, then its values widened to f64 */
-  const numbers = (what: string): Float64Array => {
-    if (!widths) return f64(n, what);
-    need(1, `the width of ${what}`);
-    const w = data[at];
-    if (w > I32) throw new UserError(`${where}: byte offset ${at}: the width of ${what} is ${w}, not 0 to 3 (narrow-columns layout)`);
-    at++;
-    if (w === F64) return f64(n, what);
+  numbers(n: number, what: string): Float64Array {
+    this.need(1, `the width of ${what}`);
+    const data = this.data;
+    const w = data[this.at];
+    if (w > I32) throw new UserError(`${this.where}: byte offset ${this.at}: the width of ${what} is ${w}, not 0 to 3 (narrow-columns layout)`);
+    this.at++;
+    if (w === F64) return this.f64(n, what);
     const bytes = n * WIDTH_BYTES[w];
-    need(bytes, what);
-    const out = new Float64Array(arena, take(n * 8), n);
+    this.need(bytes, what);
+    const out = new Float64Array(this.arena, this.take(n * 8), n);
+    const at = this.at;
     if (w === U8) {
       for (let i = 0; i < n; i++) out[i] = data[at + i];
     } else {
@@ -285,18 +305,43 @@ export function decodeColumns(data: Uint8Array, where: string, schema: WireSchem
       const src = w === I16 ? new Int16Array(narrow, 0, n) : new Int32Array(narrow, 0, n);
       for (let i = 0; i < n; i++) out[i] = src[i];
     }
-    at += bytes;
+    this.at = at + bytes;
     return out;
-  };
-  const files = strings('the origin files');
-  const file = i32(n, 'the origin file', files.length);
-  const line = f64(n, 'the origin lines');
-  const columns: Column[] = schema.columns.map(([name, kind, role]) => {
-    if (kind === 'n') return numericColumn(name, role, numbers(`column "${name}"`));
-    const dict = strings(`the dictionary of column "${name}"`);
-    return categoricalColumn(name, role, i32(n, `a code of column "${name}"`, dict.length), dict);
-  });
-  if (at !== data.byteLength) throw new UserError(`${where}: byte offset ${at}: ${data.byteLength - at} bytes after the last column (${layout} layout; does the header's column list match?)`);
+  }
+}
+
+/**
+ * The FlowTable of a columns message ("narrow-columns" when the schema says so, else f64
+ * "columns"). `where` names the message in errors and is the origin file of rows that carry none
+ * (their line: their row number from 1), as for JSON lines.
+ */
+export function decodeColumns(data: Uint8Array, where: string, schema: WireSchema): FlowTable {
+  const widths = schema.layout === 'narrow-columns';
+  const rd = new ColumnsReader(data, where, widths ? 'narrow-columns' : 'columns');
+  const n = rd.u32('the row count');
+  const specs = schema.columns;
+  let numeric = 0;
+  for (let c = 0; c < specs.length; c++) if (specs[c][1] === 'n') numeric++;
+  // the row count is the message's word until checked against its length: no block larger than
+  // the message's rows could fill (each row takes at least these bytes: origin, a byte or 8 per
+  // number, a code per category). The block's size from the row count and the schema: i32 files,
+  // f64 lines, f64 per numeric column and i32 per categorical one, each slice padded to 8 at most.
+  rd.need(n * (12 + numeric * (widths ? 1 : 8) + (specs.length - numeric) * 4), 'its rows');
+  rd.arena = new ArrayBuffer(n * 12 + numeric * n * 8 + (specs.length - numeric) * n * 4 + 8 * (specs.length + 2));
+  rd.arenaBytes = new Uint8Array(rd.arena);
+  const files = rd.strings('the origin files');
+  const file = rd.i32(n, 'the origin file', files.length);
+  const line = rd.f64(n, 'the origin lines');
+  const columns: Column[] = new Array(specs.length);
+  for (let c = 0; c < specs.length; c++) {
+    const [name, kind, role] = specs[c];
+    if (kind === 'n') columns[c] = numericColumn(name, role, widths ? rd.numbers(n, `column "${name}"`) : rd.f64(n, `column "${name}"`));
+    else {
+      const dict = rd.strings(`the dictionary of column "${name}"`);
+      columns[c] = categoricalColumn(name, role, rd.i32(n, `a code of column "${name}"`, dict.length), dict);
+    }
+  }
+  if (rd.at !== data.byteLength) throw new UserError(`${where}: byte offset ${rd.at}: ${data.byteLength - rd.at} bytes after the last column (${rd.layout} layout; does the header's column list match?)`);
   // rows without an origin: the message and the row's number, so alert keys stay deterministic
   let own = -1;
   for (let r = 0; r < n; r++) {
