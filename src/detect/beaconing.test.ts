@@ -118,7 +118,7 @@ test('memory: pairs beyond limits.maxGroupsPerRule are dropped (least recently s
   engine.observe(flowTable(flows));
   assert.ok(engine.groups()['c2.beaconing'] <= 100, `groups ${engine.groups()['c2.beaconing']}`);
   const s = engine.finish().status.find((x) => x.ruleId === 'c2.beaconing');
-  assert.ok(s && s.state === 'on' && /pair\(s\) forgotten early/.test(s.note ?? ''), JSON.stringify(s));
+  assert.ok(s && s.state === 'on' && /pairs? forgotten early/.test(s.note ?? ''), JSON.stringify(s));
 });
 
 test('open episode: activeSources and activeSeverity name the beaconing source while it goes on; opened() announces it once', () => {

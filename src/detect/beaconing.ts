@@ -49,6 +49,7 @@ import { compareFindings, formatShare, formatSpan, isoTime, type Finding } from 
 import type { ActiveRuleSource, RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { BeaconingConfig } from './rules-config.js';
 import { SlotTable } from './slot-table.js';
+import { plural } from '../util/plural.js';
 
 /** start times kept per pair: the window the test looks at (and the most `connections` may ask) */
 export const BEACON_RING = 16;
@@ -425,7 +426,7 @@ export class BeaconRunner implements RuleRunner {
       rows,
       reason:
         `${ip} connected to ${where} every ${formatSpan(period)} (jitter ${jitter < 0.0005 ? 'under 1 ms' : `±${formatSpan(jitter)}`}, ${formatShare(jitterShare)} of the period; ` +
-        `${beats} of its last ${tested} connections on the beat${missed > 0 ? `, ${missed} beat(s) missed` : ''}), ${conns} connections over ${formatSpan(span)}: ` +
+        `${beats} of its last ${tested} connections on the beat${missed > 0 ? `, ${missed} ${plural(missed, 'beat')} missed` : ''}), ${conns} connections over ${formatSpan(span)}: ` +
         'a timer, not a person: malware calling its command-and-control server, or an agent polling (updates, monitoring).',
     };
   }
@@ -510,6 +511,6 @@ export class BeaconRunner implements RuleRunner {
   }
 
   notes(): string[] {
-    return this.evicted > 0 ? [`memory limit reached: ${this.evicted} (source, destination, port) pair(s) forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
+    return this.evicted > 0 ? [`memory limit reached: ${this.evicted} (source, destination, port) ${plural(this.evicted, 'pair')} forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
   }
 }

@@ -41,6 +41,7 @@ import { isoTime } from './finding.js';
 import { KeyLayout, type KeyPartKind } from './key-layout.js';
 import { DirectIndex, SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner, ActiveRuleSource } from './rule-runner.js';
+import { plural } from '../util/plural.js';
 
 export type GroupField = 'srcIp' | 'dstIp' | 'dstPort' | 'proto';
 export type { DistinctField };
@@ -224,8 +225,8 @@ export class BucketRunner implements RuleRunner {
     const n = [...this.filterNotes];
     if (this.evicted > 0) {
       n.push(
-        `memory limit reached: ${this.evicted} group(s) dropped before their window ended` +
-          (this.evictedEpisodes > 0 ? `, ${this.evictedEpisodes} finding(s) reported early` : '') +
+        `memory limit reached: ${this.evicted} ${plural(this.evicted, 'group')} dropped before their window ended` +
+          (this.evictedEpisodes > 0 ? `, ${this.evictedEpisodes} ${plural(this.evictedEpisodes, 'finding')} reported early` : '') +
           '; raise limits.maxGroupsPerRule if slow activity may have been missed',
       );
     }

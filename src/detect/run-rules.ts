@@ -30,6 +30,7 @@ import { Scratch, type ActiveRuleSource, type RuleContext, type RuleInfo, type R
 import { resolveRulesConfig, type RulesConfig, type RulesConfigInput } from './rules-config.js';
 import { spoofingRules } from './spoofing.js';
 import { TtlHopRunner } from './ttl-hops.js';
+import { plural } from '../util/plural.js';
 
 export interface RuleEngineOptions {
   /**
@@ -238,12 +239,12 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
         if (e.skipped > 0) notes.push(`skipped ${e.skipped} of ${e.ran + e.skipped} flows: ${e.skipReason}`);
         if (untimedBatches > 0 && timedBatches === 0) notes.push('the input has no timestamps: the whole input is one window');
         else if (untimedBatches > 0) notes.push(`${untimedBatches} batch(es) had no timestamps and were counted at the latest time seen`);
-        if (untimedRows > 0) notes.push(`${untimedRows} flow(s) without a timestamp took the time of the flow before them`);
+        if (untimedRows > 0) notes.push(`${untimedRows} ${plural(untimedRows, 'flow')} without a timestamp took the time of the flow before them`);
         return notes.length > 0 ? { ...base, state: 'on', note: notes.join('; ') } : { ...base, state: 'on' };
       });
       const notes = [...fieldNotes];
       if (compactions > 0) {
-        notes.push(`more than ${config.limits.maxInternedIps} distinct addresses: the address table was compacted ${compactions} time(s), keeping those still in use`);
+        notes.push(`more than ${config.limits.maxInternedIps} distinct addresses: the address table was compacted ${compactions} ${plural(compactions, 'time')}, keeping those still in use`);
       }
       return { findings, status, inputNotes: notes };
     },

@@ -249,6 +249,6 @@ export class TtlHopRunner implements RuleRunner {
   }
 
   notes(): string[] {
-    return this.evicted > 0 ? [`memory limit reached: ${this.evicted} source(s) forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
+    return this.evicted > 0 ? [`memory limit reached: ${this.evicted} ${plural(this.evicted, 'source')} forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
   }
 }

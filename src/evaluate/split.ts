@@ -16,6 +16,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { UserError, checkParam } from '../util/errors.js';
+import { plural } from '../util/plural.js';
 
 export interface TrainTestSplit {
   readonly train: Int32Array;
@@ -116,7 +117,7 @@ function split(y: ArrayLike<number>, nHeld: number, seed: number): { kept: Int32
  * in (0, 1) or a row count. The same y and seed always give the same split.
  */
 export function stratifiedTrainTestSplit(y: ArrayLike<number>, testSize: number, seed: number): TrainTestSplit {
-  if (y.length < 2) throw new UserError(`cannot split ${y.length} row(s) into a train and a test set; need at least 2`);
+  if (y.length < 2) throw new UserError(`cannot split ${y.length} ${plural(y.length, 'row')} into a train and a test set; need at least 2`);
   const nTest = resolveSize('train_test_split', 'test_size', testSize, y.length);
   const { kept, held } = split(y, nTest, seed);
   return { train: kept, test: held };
@@ -127,7 +128,7 @@ export function stratifiedTrainTestSplit(y: ArrayLike<number>, testSize: number,
  * `fraction` of the rows, at least one, are held out for validation.
  */
 export function stratifiedValidationSplit(y: ArrayLike<number>, fraction: number, seed: number): ValidationSplit {
-  if (y.length < 2) throw new UserError(`cannot hold out a validation set from ${y.length} row(s); need at least 2`);
+  if (y.length < 2) throw new UserError(`cannot hold out a validation set from ${y.length} ${plural(y.length, 'row')}; need at least 2`);
   checkParam('validation split', 'validation_fraction', fraction > 0 && fraction < 1, 'a float in the range (0.0, 1.0)', fraction);
   const nHeld = Math.min(y.length - 1, Math.max(1, Math.ceil(fraction * y.length)));
   const { kept, held } = split(y, nHeld, seed);

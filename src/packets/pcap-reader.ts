@@ -12,6 +12,7 @@ import { InputError } from '../util/errors.js';
 import type { ByteWindow } from './byte-window.js';
 import type { CapturePacket } from './capture-packet.js';
 import { CaptureCutShort } from './cut-short.js';
+import { plural } from '../util/plural.js';
 
 /** libpcap's own ceiling on a record's captured length (MAXIMUM_SNAPLEN) */
 export const MAX_RECORD = 262144;
@@ -77,7 +78,7 @@ export class PcapParser {
       }
       if (incl > MAX_RECORD || frac >= (this.nanoseconds ? 1e9 : 1e6)) {
         const why = incl > MAX_RECORD ? `captured length ${incl} is larger than any pcap record (${MAX_RECORD})` : `timestamp fraction ${frac} is out of range`;
-        throw new InputError({ file: this.display, byteOffset: win.base + s }, `garbled pcap record header of packet ${this.count + 1} (${why}); ${this.count} packet(s) before it were read`);
+        throw new InputError({ file: this.display, byteOffset: win.base + s }, `garbled pcap record header of packet ${this.count + 1} (${why}); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
       }
       if (e - s - 16 < incl) break;
       p.offset = s + 16;
@@ -98,7 +99,7 @@ export class PcapParser {
     if (win.available > 0) {
       throw new CaptureCutShort(
         { file: this.display, byteOffset: win.offset },
-        `truncated pcap record (packet ${this.count + 1}: ${win.available} byte(s) of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} present); ${this.count} packet(s) before it were read`,
+        `truncated pcap record (packet ${this.count + 1}: ${win.available} byte(s) of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} present); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
         this.count,
       );
     }

@@ -28,6 +28,7 @@ import { initialTtl } from '../detect/ttl-hops.js';
 import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from './decoded-packet.js';
 import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
+import { plural } from '../util/plural.js';
 
 const ROW = 4;
 const R_S3 = 0;
@@ -186,7 +187,7 @@ export class TtlJumpWatch {
         evidence: { connections: s.connections, segments: s.segments, resets: s.resets, maxHopChange: s.maxChange, initialTtlClassChanged: s.classChange, ttlsSeen: ttls, threshold: this.cfg.maxHopChange, example: s.example },
         rows: [],
         reason:
-          `${s.ip} sent segments inside ${s.connections} established TCP connection(s) with TTLs ${ttls.join(', ')} ` +
+          `${s.ip} sent segments inside ${s.connections} established TCP ${plural(s.connections, 'connection')} with TTLs ${ttls.join(', ')} ` +
           `(${s.classChange ? 'a different initial TTL class' : `${s.maxChange} hops apart, more than ${this.cfg.maxHopChange}`}; e.g. ${s.example}): another machine injecting packets under its address.`,
       });
     }
