@@ -168,3 +168,15 @@ test('--help says what --json prints: JSON lines for the verbs whose results are
   }
   assert.match(run(base, ['analyze', '--help']).out, /^\s+--json\s+print one JSON document on stdout instead of text$/m);
 });
+
+test('an empty pipe says no input arrived, not that a file is empty', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const env = { ...process.env };
+  delete env.NETSENTINEL_STORE;
+  const r = spawnSync(process.execPath, [main, 'flows', '-', '-o', 'f.csv'], { encoding: 'utf8', cwd, env, input: '' });
+  assert.equal(r.status, 2, r.stderr);
+  const line = oneLine(r.stderr);
+  assert.match(line, /no input arrived/);
+  assert.doesNotMatch(line, /file is empty/);
+  assert.deepEqual(readdirSync(cwd), [], 'no output file');
+});

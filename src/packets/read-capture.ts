@@ -102,7 +102,7 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
   if (!parser) {
     const head = win.buf.subarray(win.start, win.end);
     kind = captureKind(head);
-    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? 'the file is empty' : 'not a pcap or pcapng capture (unknown magic number)'}`);
+    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? (display === 'stdin' ? 'no input arrived (the pipe closed before its first byte)' : 'the file is empty') : 'not a pcap or pcapng capture (unknown magic number)'}`);
     parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
     parser.consume(win, p, counting);
   }

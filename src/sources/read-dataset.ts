@@ -187,7 +187,7 @@ async function sniffAll(
       let keep = false;
       try {
         const { bytes, complete } = await source.peek(SNIFF_BYTES);
-        if (bytes.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
+        if (bytes.length === 0 && complete) throw new UserError(input.path === undefined || input.stream === true ? `${input.display}: no input arrived (the pipe closed before its first byte)` : `${input.display}: the file is empty`);
         // a capture (by its magic number, also inside gzip) or a Zeek conn.log is claimed before any CSV check
         const special = captureKind(bytes) !== undefined ? CAPTURE : looksLikeZeekConn(bytes) ? ZEEK_FORMAT : undefined;
         if (special || format === CAPTURE || format === ZEEK_FORMAT) {
