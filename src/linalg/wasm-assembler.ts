@@ -57,6 +57,7 @@ export const op = {
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   f32Sqrt: 0x91,
   f32Add: 0x92,
   f32Sub: 0x93,

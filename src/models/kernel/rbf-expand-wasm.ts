@@ -41,8 +41,8 @@ const CHUNK = 256;
 const BLOCK = 6;
 
 const F64X2_SPLAT = 0x14;
-const F64X2_MAX = 0xf5;
-const F64X2_MIN = 0xf4;
+const F64X2_PMIN = 0xf6;
+const F64X2_PMAX = 0xf7;
 const F64X2_NEAREST = 0x94;
 const I64X2_SHL = 0xcb;
 
@@ -74,6 +74,7 @@ function buildExpand(): FunctionBuilder {
   const s = f.local(I32);
   const bytes = f.local(I32);
   const blockEnd = f.local(I32);
+  const rest = f.local(I32);
   // the row's cells: byte addresses of the first one's column offset and value, and the end
   const tFirst = f.local(I32);
   const tEnd = f.local(I32);
@@ -85,14 +86,31 @@ function buildExpand(): FunctionBuilder {
   const v = f.local(V128);
   const sums = Array.from({ length: BLOCK }, () => f.local(V128));
   const xt = f.local(V128);
-  const x = f.local(V128);
-  const n = f.local(V128);
-  const p = f.local(V128);
+  const xs = Array.from({ length: BLOCK }, () => f.local(V128));
+  const ns = Array.from({ length: BLOCK }, () => f.local(V128));
   const sum = f.local(V128);
+  // the exponential's constants, made once before the loops: V8 rebuilds a v128.const at every
+  // use (a 64-bit immediate moved into a vector register and duplicated), and the exponential
+  // used ~30 of them per support vector pair
+  const constant = (value: number): number => {
+    const l = f.local(V128);
+    f64x2Const(f, value);
+    f.set(l);
+    return l;
+  };
+  const LOWEST = constant(-708);
+  const ZERO = constant(0);
+  const INV_LN2 = constant(1 / Math.LN2);
+  const LN2H = constant(LN2_HI);
+  const LN2L = constant(LN2_LO);
+  const ONE = constant(1);
+  const INV = [0, ONE];
+  for (let j = 2; j <= TAYLOR; j++) INV.push(constant(1 / j));
+  const EXP_BIAS = constant(1023 + 2 ** 52);
   const load = (offset = 0): void => void f.vmem(simd.v128Load, offset, 4);
   /** the kernel values of `pairs` pairs from support vector byte offset s, added to sum */
   const pairs = (count: number): void => {
-    for (let k = 0; k < count; k++) f.i32x4(0).set(sums[k]);
+    for (let k = 0; k < count; k++) f.get(ZERO).set(sums[k]);
     // over the row's cells: sums[k] += value · svT[column + s + 16k]
     f.get(tFirst).i32(2).op(op.i32Shl).get(NZOFF).op(op.i32Add).set(pOff);
     f.get(tFirst).i32(3).op(op.i32Shl).get(NZVAL).op(op.i32Add).set(pVal);
@@ -111,42 +129,40 @@ function buildExpand(): FunctionBuilder {
         f.addTo(pVal, 8);
       },
     );
-    for (let k = 0; k < count; k++) {
-      // x = xTerm + svTerm + the sum
+    // the exponentials of the block's pairs, step by step across the pairs: each pair's steps are
+    // a chain of dependent multiplies and adds, and the block's chains side by side overlap
+    const each = (step: (k: number) => void): void => {
+      for (let k = 0; k < count; k++) step(k);
+    };
+    each((k) => {
+      // x = xTerm + svTerm + the sum, then x = min(max(x, −708), 0): pmax(x, c) = x < c ? c : x
+      // and pmin(x, c) = c < x ? c : x are max and min for every x, NaN (kept) and −0 included
       f.get(xt).get(SVTERM).get(s).op(op.i32Add);
       load(16 * k);
       f.v(simd.f64x2Add).get(sums[k]).v(simd.f64x2Add);
-      // x = min(max(x, −708), 0) (NaN stays NaN through max's NaN rule)
-      f64x2Const(f, -708);
-      f.v(F64X2_MAX);
-      f64x2Const(f, 0);
-      f.v(F64X2_MIN).set(x);
-      f.get(x);
-      f64x2Const(f, 1 / Math.LN2);
-      f.v(simd.f64x2Mul).v(F64X2_NEAREST).set(n);
-      f.get(x).get(n);
-      f64x2Const(f, LN2_HI);
-      f.v(simd.f64x2Mul).v(simd.f64x2Sub).get(n);
-      f64x2Const(f, LN2_LO);
-      f.v(simd.f64x2Mul).v(simd.f64x2Sub).set(x);
-      // Horner: p = 1 + x(1 + x/2(1 + x/3(… (1 + x/13))))
-      f64x2Const(f, 1);
-      f.set(p);
-      for (let j = TAYLOR; j >= 1; j--) {
-        f.get(p).get(x).v(simd.f64x2Mul);
-        f64x2Const(f, 1 / j);
-        f.v(simd.f64x2Mul);
-        f64x2Const(f, 1);
-        f.v(simd.f64x2Add).set(p);
-      }
-      // 2^n from the bits of n + 1023 + 2^52
-      f.get(p).get(n);
-      f64x2Const(f, 1023 + 2 ** 52);
-      f.v(simd.f64x2Add).i32(52).v(I64X2_SHL).v(simd.f64x2Mul);
+      f.get(LOWEST).v(F64X2_PMAX).get(ZERO).v(F64X2_PMIN).set(xs[k]);
+    });
+    each((k) => f.get(xs[k]).get(INV_LN2).v(simd.f64x2Mul).v(F64X2_NEAREST).set(ns[k]));
+    each((k) => {
+      f.get(xs[k]).get(ns[k]).get(LN2H).v(simd.f64x2Mul).v(simd.f64x2Sub).get(ns[k]).get(LN2L).v(simd.f64x2Mul).v(simd.f64x2Sub).set(xs[k]);
+    });
+    // Horner: p = 1 + x(1 + x/2(1 + x/3(… (1 + x/13)))), p in sums[k] (free now); the last
+    // step's ·(1/1) is left out (p · x · 1 is p · x for every double)
+    each((k) => f.get(ONE).set(sums[k]));
+    for (let j = TAYLOR; j >= 1; j--) {
+      each((k) => {
+        f.get(sums[k]).get(xs[k]).v(simd.f64x2Mul);
+        if (j > 1) f.get(INV[j]).v(simd.f64x2Mul);
+        f.get(ONE).v(simd.f64x2Add).set(sums[k]);
+      });
+    }
+    // 2^n from the bits of n + 1023 + 2^52; sum += coef · p · 2^n, in pair order
+    each((k) => {
+      f.get(sums[k]).get(ns[k]).get(EXP_BIAS).v(simd.f64x2Add).i32(52).v(I64X2_SHL).v(simd.f64x2Mul);
       f.get(COEF).get(s).op(op.i32Add);
       load(16 * k);
       f.v(simd.f64x2Mul).get(sum).v(simd.f64x2Add).set(sum);
-    }
+    });
   };
   f.get(MPAD).i32(3).op(op.i32Shl).set(bytes);
   // the last s where a whole block starts
@@ -158,7 +174,7 @@ function buildExpand(): FunctionBuilder {
       f.get(ROWSTART).get(r).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 0, 2).set(tFirst);
       f.get(ROWSTART).get(r).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 4, 2).i32(2).op(op.i32Shl).get(NZOFF).op(op.i32Add).set(tEnd);
       f.get(XTERM).get(r).i32(3).op(op.i32Shl).op(op.i32Add).vmem(simd.v128Load64Splat, 0, 3).set(xt);
-      f.i32x4(0).set(sum);
+      f.get(ZERO).set(sum);
       f.i32(0).set(s);
       f.whileLoop(
         () => f.get(s).get(blockEnd).op(op.i32LeS),
@@ -167,13 +183,11 @@ function buildExpand(): FunctionBuilder {
           f.addTo(s, 16 * BLOCK);
         },
       );
-      f.whileLoop(
-        () => f.get(s).get(bytes).op(op.i32LtS),
-        () => {
-          pairs(1);
-          f.addTo(s, 16);
-        },
-      );
+      // the pairs past the last whole block (fewer than BLOCK) as one block of their count
+      f.get(bytes).get(s).op(op.i32Sub).i32(4).op(op.i32ShrU).set(rest);
+      for (let c = BLOCK - 1; c >= 1; c--) {
+        f.get(rest).i32(c).op(op.i32Eq).ifElse(() => pairs(c));
+      }
       f.get(OUT).get(r).i32(3).op(op.i32Shl).op(op.i32Add);
       f.get(sum).vLane(simd.f64x2ExtractLane, 0).get(sum).vLane(simd.f64x2ExtractLane, 1).op(op.f64Add);
       f.mem(op.f64Store, 0, 3);
