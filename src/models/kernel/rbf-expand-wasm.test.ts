@@ -143,22 +143,27 @@ function modelKernel(e: ReturnType<typeof makeExpansion>, X: ReturnType<typeof m
   return out;
 }
 
-test('the kernel gives exactly the bits of its arithmetic written out, for 1 to 40 support vectors', () => {
+test('the kernel gives exactly the bits of its arithmetic written out, for 1 to 40 support vectors, dense rows and sparse', () => {
   const rng = new Rng(7);
   const cols = 9;
-  const Q = matrix(300, cols);
-  for (let i = 0; i < Q.data.length; i++) Q.data[i] = rng.next() < 0.3 ? 0 : rng.normal() * 2;
-  for (let m = 1; m <= 40; m++) {
-    const S = matrix(m, cols);
-    for (let i = 0; i < S.data.length; i++) S.data[i] = rng.next() < 0.3 ? 0 : rng.normal();
-    const coef = Float64Array.from({ length: m }, () => rng.next());
-    const e = makeExpansion(S.data, m, cols, coef, 1, 0.05 + rng.next() * 0.3, designRows(S).origin);
-    const got = new Float64Array(Q.rows);
-    expandOne(e, Q, got);
-    assert.deepEqual(got, modelKernel(e, Q), `${m} support vectors`);
-    // any row range, e.g. an odd one starting inside the matrix
-    const part = new Float64Array(151);
-    expandOne(e, Q, part, 7, 158);
-    assert.deepEqual(part, got.subarray(7, 158), `${m} support vectors, rows 7 … 157`);
+  // no zero cells (the two-row dense kernel), some, and mostly zeros (the sparse kernel after the
+  // first chunk): each row's result must not depend on the way its chunk went
+  for (const zeros of [0, 0.3, 0.9]) {
+    const Q = matrix(301, cols);
+    for (let i = 0; i < Q.data.length; i++) Q.data[i] = rng.next() < zeros ? 0 : rng.normal() * 2;
+    for (let m = 1; m <= 40; m++) {
+      const S = matrix(m, cols);
+      for (let i = 0; i < S.data.length; i++) S.data[i] = rng.next() < 0.3 ? 0 : rng.normal();
+      const coef = Float64Array.from({ length: m }, () => rng.next());
+      const e = makeExpansion(S.data, m, cols, coef, 1, 0.05 + rng.next() * 0.3, designRows(S).origin);
+      const want = modelKernel(e, Q);
+      const got = new Float64Array(Q.rows);
+      expandOne(e, Q, got);
+      assert.deepEqual(got, want, `${m} support vectors, ${zeros} zeros`);
+      // any row range, e.g. an odd one starting inside the matrix
+      const part = new Float64Array(151);
+      expandOne(e, Q, part, 7, 158);
+      assert.deepEqual(part, want.subarray(7, 158), `${m} support vectors, ${zeros} zeros, rows 7 … 157`);
+    }
   }
 });
