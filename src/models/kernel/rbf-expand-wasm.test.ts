@@ -146,8 +146,9 @@ function modelKernel(e: ReturnType<typeof makeExpansion>, X: ReturnType<typeof m
 test('the kernel gives exactly the bits of its arithmetic written out, for 1 to 40 support vectors, dense rows and sparse', () => {
   const rng = new Rng(7);
   const cols = 9;
-  // no zero cells (the two-row dense kernel), some, and mostly zeros (the sparse kernel after the
-  // first chunk): each row's result must not depend on the way its chunk went
+  // no zero cells (the two-row dense kernel), some (about the share that picks the way: chunks
+  // go either way) and mostly zeros (the sparse kernel): each row's result must not depend on the
+  // way its chunk went
   for (const zeros of [0, 0.3, 0.9]) {
     const Q = matrix(301, cols);
     for (let i = 0; i < Q.data.length; i++) Q.data[i] = rng.next() < zeros ? 0 : rng.normal() * 2;

@@ -29,7 +29,8 @@
  * Rows whose active cells are nearly all non-zero (CIC flows: 77 of 79) go two at a time through
  * `expand2` with their cells dense (each support vector value loaded once for both rows); sparse
  * rows (one-hot NSL-KDD) through `expand1` with their non-zero lists. Each chunk takes the way
- * the previous chunk's density called for; both give the same bits (see buildExpand2).
+ * the previous chunk's density called for (a newly loaded expansion's first chunk, its first 8
+ * rows'); both give the same bits (see buildExpand2).
  *
  * Not here: several outputs (multi-class SVC keeps rbf.ts's loop), threads (kernel-jobs.ts calls
  * this per chunk, so workers and the calling thread compute alike).
@@ -345,7 +346,7 @@ interface Kernel {
   readonly expand1: (...args: number[]) => void;
   readonly expand2: (...args: number[]) => void;
   loaded?: Expansion;
-  /** whether the loaded expansion's last chunk of rows was dense enough for expand2 */
+  /** whether the loaded expansion's last chunk of rows was dense enough for expand2 (undefined: none yet) */
   dense?: boolean;
 }
 
@@ -415,7 +416,7 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
       cf[m] = 0;
     }
     k.loaded = e;
-    k.dense = true;
+    k.dense = undefined;
   }
   const rowStart = new Int32Array(buf, rowStartOff, CHUNK + 1);
   const nzOff = new Int32Array(buf, nzOffOff, CHUNK * d);
@@ -430,6 +431,8 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
     const c1 = Math.min(end, c0 + CHUNK);
     const rows = c1 - c0;
     let nnz = 0;
+    // a newly loaded expansion's first chunk: the density of its first few rows decides
+    k.dense ??= denseRows(e, data, c0, Math.min(c1, c0 + PROBE_ROWS), active);
     if (k.dense) {
       for (let r = c0; r < c1; r++) {
         nnz += shiftRowDense(e, data, r * d, vals, (r - c0) * active, row);
@@ -461,6 +464,17 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
  * computes every active cell, expand1 only the non-zero ones but with twice the loads per cell.
  */
 const DENSE_SHARE = 0.7;
+
+/** rows whose density picks the way of a newly loaded expansion's first chunk */
+const PROBE_ROWS = 8;
+
+/** Whether rows [r0, r1) have at least DENSE_SHARE of their active cells non-zero. */
+function denseRows(e: Expansion, data: Float64Array, r0: number, r1: number, active: number): boolean {
+  const { cols: d, origin, colMap } = e;
+  let nnz = 0;
+  for (let r = r0; r < r1; r++) for (let j = 0; j < d; j++) if (colMap[j] >= 0 && data[r * d + j] - origin[j] !== 0) nnz++;
+  return nnz >= DENSE_SHARE * (r1 - r0) * active;
+}
 
 /**
  * shiftRow's row, dense: vals[at + a] for every active column a, 2γ · (x − origin) or 0, the same
