@@ -341,10 +341,74 @@ function buildExpand2(): FunctionBuilder {
   return f;
 }
 
+/**
+ * `shift2(x, rows, cols, origin, colMap, g2, vals, active, xTerm, negGamma) → non-zero cells`:
+ * rbf.ts's shiftRow, but dense, in wasm (in JavaScript it was ~0.3 µs a CIC flow, a sixth of the
+ * kernel), for rows (f64, rows × cols at x): per row vals[r · active + colMap[j]] =
+ * g2 · (x − origin[j]) (0 where that is 0), skipping columns with colMap −1, and xTerm[r] =
+ * negGamma · ‖x − origin‖², summed over the columns in order as shiftRow sums it: the same
+ * operations on the same doubles, so the same bits. Returns how many active cells were non-zero.
+ */
+function buildShift2(): FunctionBuilder {
+  const F64 = ValType.f64;
+  const f = new FunctionBuilder('shift2', [I32, I32, I32, I32, I32, F64, I32, I32, I32, F64], [I32]);
+  const [X, ROWS, COLS, ORIGIN, COLMAP, G2, VALS, ACTIVE, XTERM, NEG_GAMMA] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const r = f.local(I32);
+  const j = f.local(I32);
+  const a = f.local(I32);
+  const px = f.local(I32);
+  const rowVals = f.local(I32);
+  const nnz = f.local(I32);
+  const v = f.local(F64);
+  const sq = f.local(F64);
+  f.get(X).set(px);
+  f.get(VALS).set(rowVals);
+  f.i32(0).set(r);
+  f.whileLoop(
+    () => f.get(r).get(ROWS).op(op.i32LtS),
+    () => {
+      f.f64(0).set(sq);
+      f.i32(0).set(j);
+      f.whileLoop(
+        () => f.get(j).get(COLS).op(op.i32LtS),
+        () => {
+          // v = x[j] − origin[j]; a = colMap[j]
+          f.get(px).get(j).i32(3).op(op.i32Shl).op(op.i32Add).mem(op.f64Load, 0, 3);
+          f.get(ORIGIN).get(j).i32(3).op(op.i32Shl).op(op.i32Add).mem(op.f64Load, 0, 3);
+          f.op(op.f64Sub).set(v);
+          f.get(COLMAP).get(j).i32(2).op(op.i32Shl).op(op.i32Add).mem(op.i32Load, 0, 2).set(a);
+          f.get(v).f64(0).op(op.f64Ne).ifElse(
+            () => {
+              f.get(sq).get(v).get(v).op(op.f64Mul).op(op.f64Add).set(sq);
+              f.get(a).i32(0).op(op.i32GeS).ifElse(() => {
+                f.get(rowVals).get(a).i32(3).op(op.i32Shl).op(op.i32Add).get(G2).get(v).op(op.f64Mul).mem(op.f64Store, 0, 3);
+                f.addTo(nnz, 1);
+              });
+            },
+            () => {
+              f.get(a).i32(0).op(op.i32GeS).ifElse(() => {
+                f.get(rowVals).get(a).i32(3).op(op.i32Shl).op(op.i32Add).f64(0).mem(op.f64Store, 0, 3);
+              });
+            },
+          );
+          f.addTo(j, 1);
+        },
+      );
+      f.get(XTERM).get(r).i32(3).op(op.i32Shl).op(op.i32Add).get(NEG_GAMMA).get(sq).op(op.f64Mul).mem(op.f64Store, 0, 3);
+      f.get(px).get(COLS).i32(3).op(op.i32Shl).op(op.i32Add).set(px);
+      f.get(rowVals).get(ACTIVE).i32(3).op(op.i32Shl).op(op.i32Add).set(rowVals);
+      f.addTo(r, 1);
+    },
+  );
+  f.get(nnz);
+  return f;
+}
+
 interface Kernel {
   readonly memory: WasmMemory;
   readonly expand1: (...args: number[]) => void;
   readonly expand2: (...args: number[]) => void;
+  readonly shift2: (...args: number[]) => number;
   loaded?: Expansion;
   /** whether the loaded expansion's last chunk of rows was dense enough for expand2 (undefined: none yet) */
   dense?: boolean;
@@ -355,10 +419,10 @@ let kernel: Kernel | null | undefined;
 function getKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
   try {
-    const bytes = assembleModule([buildExpand(), buildExpand2()], { initialPages: 16, maximumPages: 32768, shared: false });
+    const bytes = assembleModule([buildExpand(), buildExpand2(), buildShift2()], { initialPages: 16, maximumPages: 32768, shared: false });
     const memory = new wasm.Memory({ initial: 16, maximum: 32768 });
     const e = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
-    kernel = { memory, expand1: e.expand1 as (...args: number[]) => void, expand2: e.expand2 as (...args: number[]) => void };
+    kernel = { memory, expand1: e.expand1 as (...args: number[]) => void, expand2: e.expand2 as (...args: number[]) => void, shift2: e.shift2 as (...args: number[]) => number };
   } catch {
     kernel = null;
   }
@@ -392,7 +456,9 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
   const valsOff = nzValOff + 8 * CHUNK * d;
   const xTermOff = valsOff + 8 * (CHUNK + 1) * active;
   const outOff = xTermOff + 8 * (CHUNK + 1);
-  const need = outOff + 8 * (CHUNK + 1);
+  const originOff = outOff + 8 * (CHUNK + 1);
+  const colMapOff = originOff + 8 * d;
+  const need = colMapOff + 4 * d;
   const have = k.memory.buffer.byteLength;
   if (need > have) {
     k.memory.grow(Math.ceil((need - have) / 65536));
@@ -415,6 +481,8 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
       st[m] = 0;
       cf[m] = 0;
     }
+    new Float64Array(buf, originOff, d).set(e.origin);
+    new Int32Array(buf, colMapOff, d).set(e.colMap);
     k.loaded = e;
     k.dense = undefined;
   }
@@ -434,10 +502,9 @@ export function expandOne(e: Expansion, X: Matrix, out: Float64Array, start = 0,
     // a newly loaded expansion's first chunk: the density of its first few rows decides
     k.dense ??= denseRows(e, data, c0, Math.min(c1, c0 + PROBE_ROWS), active);
     if (k.dense) {
-      for (let r = c0; r < c1; r++) {
-        nnz += shiftRowDense(e, data, r * d, vals, (r - c0) * active, row);
-        xTerm[r - c0] = -gamma * row.sq;
-      }
+      // the rows into wasm memory (nzVal's room, unused this way), shifted there
+      nzVal.set(data.subarray(c0 * d, c1 * d));
+      nnz = k.shift2(nzValOff, rows, d, originOff, colMapOff, 2 * gamma, valsOff, active, xTermOff, -gamma);
       // an odd last row goes twice (its second result is not read)
       if (rows & 1) {
         vals.copyWithin(rows * active, (rows - 1) * active, rows * active);
@@ -474,30 +541,6 @@ function denseRows(e: Expansion, data: Float64Array, r0: number, r1: number, act
   let nnz = 0;
   for (let r = r0; r < r1; r++) for (let j = 0; j < d; j++) if (colMap[j] >= 0 && data[r * d + j] - origin[j] !== 0) nnz++;
   return nnz >= DENSE_SHARE * (r1 - r0) * active;
-}
-
-/**
- * shiftRow's row, dense: vals[at + a] for every active column a, 2γ · (x − origin) or 0, the same
- * products; ‖x − origin‖² to row.sq as shiftRow sums it. Returns the non-zero active cells.
- */
-function shiftRowDense(e: Expansion, data: Float64Array, base: number, vals: Float64Array, at: number, row: ShiftedRow): number {
-  const { cols: d, origin, colMap } = e;
-  const g2 = 2 * e.gamma;
-  let sqx = 0;
-  let nnz = 0;
-  for (let j = 0; j < d; j++) {
-    const v = data[base + j] - origin[j];
-    const a = colMap[j];
-    if (v !== 0) {
-      sqx += v * v;
-      if (a >= 0) {
-        vals[at + a] = g2 * v;
-        nnz++;
-      }
-    } else if (a >= 0) vals[at + a] = 0;
-  }
-  row.sq = sqx;
-  return nnz;
 }
 
 function align16(n: number): number {
