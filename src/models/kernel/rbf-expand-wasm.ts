@@ -20,10 +20,13 @@
  *     (n + 1023 + 2^52) as f64 holds n + 1023 in its low bits; shifted left by 52 it is 2^n.
  * Below −708 the true value is under 3e-308: the clamp changes a score by less than that.
  *
- * The caller (JavaScript) lists each row's non-zero cells (shifted by the origin, times 2γ) and
- * its −γ‖x‖² in wasm memory; one call scores a chunk of rows. Layout, byte offsets:
+ * For sparse rows the caller (JavaScript) lists each row's non-zero cells (shifted by the origin,
+ * times 2γ) and its −γ‖x‖² in wasm memory; dense rows are copied in and shifted there (shift2);
+ * one call scores a chunk of rows. Layout, byte offsets:
  * [svT: active × mPad f64 | svTerm mPad | coef mPad | rowStart i32 × (CHUNK+1) |
- *  nzOff i32 × CHUNK·cols | nzVal f64 × CHUNK·cols | xTerm f64 × CHUNK | out f64 × CHUNK].
+ *  nzOff i32 × CHUNK·cols | nzVal f64 × CHUNK·cols (dense rows: the rows as given) |
+ *  vals f64 × (CHUNK+1)·active | xTerm f64 × (CHUNK+1) | out f64 × (CHUNK+1) | origin f64 × cols |
+ *  colMap i32 × cols].
  * mPad is the support vector count rounded up to even; the pad has coef 0.
  *
  * Rows whose active cells are nearly all non-zero (CIC flows: 77 of 79) go two at a time through
