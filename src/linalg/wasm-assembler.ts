@@ -41,6 +41,7 @@ export const op = {
   f64Store: 0x39,
   i32Const: 0x41,
   f32Const: 0x43,
+  f64Const: 0x44,
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32Ne: 0x47,
@@ -57,13 +58,17 @@ export const op = {
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   f32Sqrt: 0x91,
   f32Add: 0x92,
   f32Sub: 0x93,
   f32Mul: 0x94,
   f32Div: 0x95,
   f32Max: 0x97,
+  f64Ne: 0x62,
   f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
@@ -175,6 +180,12 @@ export class FunctionBuilder {
     this.code.push(op.f32Const);
     f32Scratch[0] = v;
     for (let i = 0; i < 4; i++) this.code.push(f32Bytes[i]);
+    return this;
+  }
+  f64(v: number): this {
+    this.code.push(op.f64Const);
+    const b = new Uint8Array(Float64Array.of(v).buffer);
+    for (let i = 0; i < 8; i++) this.code.push(b[i]);
     return this;
   }
   /** A scalar opcode with no immediate. */
