@@ -124,6 +124,14 @@ export function findingAlert(f: Finding, now: number, extraKey = ''): Alert {
 }
 
 export function sourceAlert(r: IpRow, now: number): Alert {
+  // the keys in this order, flowAlerts only with a per-source limit: assigned, not spread from a
+  // temporary object inside the literal (that cost a fifth of a source alert)
+  const netsentinel: Record<string, unknown> = { risk: round6(r.risk), reasons: r.reasons, flows: r.flows, riskyFlows: r.riskyFlows };
+  // with a per-source limit: how many of its risky flows have their own alert, and how many were folded into this one
+  if (r.flowAlerts) netsentinel.flowAlerts = r.flowAlerts;
+  netsentinel.peakFlowRisk = round6(r.peakFlowRisk);
+  netsentinel.decidedBy = r.decidedBy;
+  netsentinel.lastSeen = r.lastSeen;
   return makeAlert(
     {
       timeMs: r.firstSeen ? Date.parse(r.firstSeen) : null,
@@ -136,17 +144,7 @@ export function sourceAlert(r: IpRow, now: number): Alert {
       source: 'risk:ip',
       category: 'Anomalous traffic',
       severity: severityOfRisk(r.risk),
-      netsentinel: {
-        risk: round6(r.risk),
-        reasons: r.reasons,
-        flows: r.flows,
-        riskyFlows: r.riskyFlows,
-        // with a per-source limit: how many of its risky flows have their own alert, and how many were folded into this one
-        ...(r.flowAlerts ? { flowAlerts: r.flowAlerts } : {}),
-        peakFlowRisk: round6(r.peakFlowRisk),
-        decidedBy: r.decidedBy,
-        lastSeen: r.lastSeen,
-      },
+      netsentinel,
     },
     `${r.lastSeen ?? ''}`,
     now,
