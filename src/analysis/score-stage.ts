@@ -9,7 +9,7 @@ import type { FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import type { Baseline } from '../risk/baseline.js';
 import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
-import { rowReasonTexts } from '../risk/column-stats.js';
+import { RowExplainer } from '../risk/column-stats.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import type { TrainedModel } from '../models/trained-model.js';
 
@@ -78,56 +78,83 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
       const n = batch.rowCount;
       const attackClass: (string | undefined)[] = new Array(n);
       const reasons: (string[] | undefined)[] = new Array(n);
-      const explain = rowReasonTexts(o.baseline.columns, batch, 3);
-      const unusualText = unusualReasons(detectors, p);
+      const explain = new RowExplainer(o.baseline.columns, batch, 3);
+      const unusualText = new UnusualReasons(detectors, p);
       for (let r = 0; r < n; r++) {
         const cls = s.predictedClass?.[r];
         const ac = cls !== undefined && normalClass !== undefined && cls !== normalClass ? cls : undefined;
         attackClass[r] = ac;
         if (s.risk[r] >= o.flowThreshold) {
           const out: string[] = [];
-          const unusual = unusualText(r);
+          const unusual = unusualText.of(r);
           if (unusual) out.push(unusual);
           if (ac) out.push(`classified as ${ac} (p ${s.classProbability![r].toFixed(3)})`);
-          explain(r, out);
+          explain.texts(r, out);
           reasons[r] = out;
         }
       }
-      const ipAt = (f: FlowFields['srcIp'], r: number): string | null => {
-        if (!f) return null;
-        const c = f.codes[r];
-        return c < 0 ? null : f.dictionary[c];
-      };
-      const origin = batch.origin;
-      return {
-        table: batch,
-        fields: ff,
-        rows: n,
-        rowOffset,
-        where,
-        detectors,
-        raw,
-        p,
-        predictedClass: s.predictedClass,
-        classProbability: s.classProbability,
-        pAttack: s.pAttack,
-        attackClass,
-        risk: s.risk,
-        z: s.z,
-        reasons,
-        truth: binaryTruthOrUndefined(batch),
-        flowThreshold: o.flowThreshold,
-        srcIp: (r) => ipAt(ff.srcIp, r),
-        dstIp: (r) => ipAt(ff.dstIp, r),
-        time: (r) => (ff.time ? ff.time[r] : NaN),
-        file: (r) => {
-          const i = origin ? origin.file[r] : -1;
-          return i >= 0 ? origin!.files[i] : (where ?? '');
-        },
-        line: (r) => (origin ? origin.line[r] : rowOffset + r + 1),
-      };
+      return new ScoredBatch(batch, ff, n, rowOffset, where, detectors, raw, p, s, attackClass, reasons, binaryTruthOrUndefined(batch), o.flowThreshold);
     },
   };
+}
+
+/**
+ * ScoredFlows as a class: its accessors are methods, not closures made per batch (closures made
+ * anew get fresh feedback, so V8 optimised srcIp/time/ipAt again for every batch of a long-running
+ * stream worker; methods share one optimised code for all batches).
+ */
+class ScoredBatch implements ScoredFlows {
+  readonly predictedClass?: readonly string[];
+  readonly classProbability?: Float64Array;
+  readonly pAttack?: Float64Array;
+  readonly risk: Float64Array;
+  readonly z: Float64Array;
+  constructor(
+    readonly table: FlowTable,
+    readonly fields: FlowFields,
+    readonly rows: number,
+    readonly rowOffset: number,
+    readonly where: string | undefined,
+    readonly detectors: readonly string[],
+    readonly raw: readonly Float64Array[],
+    readonly p: readonly Float64Array[],
+    s: { readonly predictedClass?: readonly string[]; readonly classProbability?: Float64Array; readonly pAttack?: Float64Array; readonly risk: Float64Array; readonly z: Float64Array },
+    readonly attackClass: readonly (string | undefined)[],
+    readonly reasons: readonly (readonly string[] | undefined)[],
+    readonly truth: Uint8Array | undefined,
+    readonly flowThreshold: number,
+  ) {
+    this.predictedClass = s.predictedClass;
+    this.classProbability = s.classProbability;
+    this.pAttack = s.pAttack;
+    this.risk = s.risk;
+    this.z = s.z;
+  }
+  srcIp(r: number): string | null {
+    return ipAt(this.fields.srcIp, r);
+  }
+  dstIp(r: number): string | null {
+    return ipAt(this.fields.dstIp, r);
+  }
+  time(r: number): number {
+    const t = this.fields.time;
+    return t ? t[r] : NaN;
+  }
+  file(r: number): string {
+    const origin = this.table.origin;
+    const i = origin ? origin.file[r] : -1;
+    return i >= 0 ? origin!.files[i] : (this.where ?? '');
+  }
+  line(r: number): number {
+    const origin = this.table.origin;
+    return origin ? origin.line[r] : this.rowOffset + r + 1;
+  }
+}
+
+function ipAt(f: FlowFields['srcIp'], r: number): string | null {
+  if (!f) return null;
+  const c = f.codes[r];
+  return c < 0 ? null : f.dictionary[c];
 }
 
 /** most texts kept per detector and batch by unusualReasons */
@@ -151,20 +178,42 @@ export function percentOfBaseline(p: number): string {
  * A detector's share is read from the first column of its name (as indexOf found it).
  */
 export function unusualReasons(detectors: readonly string[], p: readonly Float64Array[]): (r: number) => string {
-  const m = detectors.length;
-  const firstOf = detectors.map((d) => detectors.indexOf(d));
-  const ids = detectors.map(() => new Map<number, number>());
-  const parts: string[][] = detectors.map(() => []);
-  const whole = new Map<number, string>();
-  // the whole's key: Σ (part number + 1) · (SHARES_KEPT + 1)^j, exact up to 4 detectors
-  const keyed = m <= 4;
+  const u = new UnusualReasons(detectors, p);
+  return (r) => u.of(r);
+}
+
+/** unusualReasons' state for one batch; a class so that its method is optimised once for all batches (see ScoredBatch). */
+export class UnusualReasons {
+  private readonly m: number;
+  private readonly firstOf: number[];
+  private readonly ids: Map<number, number>[];
+  private readonly parts: string[][];
+  private readonly whole = new Map<number, string>();
+  /** the whole's key: Σ (part number + 1) · (SHARES_KEPT + 1)^j, exact up to 4 detectors */
+  private readonly keyed: boolean;
   // the last share and part number per detector, and the last whole: risky flows come in runs with
   // the same numbers (p = 1 for every detector), and a Map lookup by a double costs ~50 ns
-  const lastShare = new Float64Array(m).fill(NaN);
-  const lastId = new Int32Array(m);
-  let lastKey = 0;
-  let lastText = '';
-  return (r) => {
+  private readonly lastShare: Float64Array;
+  private readonly lastId: Int32Array;
+  private lastKey = 0;
+  private lastText = '';
+
+  constructor(
+    private readonly detectors: readonly string[],
+    private readonly p: readonly Float64Array[],
+  ) {
+    const m = (this.m = detectors.length);
+    this.firstOf = detectors.map((d) => detectors.indexOf(d));
+    this.ids = detectors.map(() => new Map<number, number>());
+    this.parts = detectors.map(() => []);
+    this.keyed = m <= 4;
+    this.lastShare = new Float64Array(m).fill(NaN);
+    this.lastId = new Int32Array(m);
+  }
+
+  /** Row r's text ('' when no detector fired). */
+  of(r: number): string {
+    const { m, p, firstOf, ids, parts, detectors, lastShare, lastId } = this;
     let key = 0;
     let scale = 1;
     let text: string | undefined;
@@ -184,7 +233,7 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
         }
       }
       key += (id + 1) * scale;
-      if (id >= SHARES_KEPT || !keyed) {
+      if (id >= SHARES_KEPT || !this.keyed) {
         // too many distinct shares: this row's text made in full
         text = '';
         for (let i = 0; i < m; i++) {
@@ -194,18 +243,18 @@ export function unusualReasons(detectors: readonly string[], p: readonly Float64
       }
     }
     if (key === 0) return '';
-    if (key === lastKey) return lastText;
-    text = whole.get(key);
+    if (key === this.lastKey) return this.lastText;
+    text = this.whole.get(key);
     if (text === undefined) {
       text = '';
       for (let j = 0, k = key; j < m; j++, k = Math.floor(k / (SHARES_KEPT + 1))) {
         const id = (k % (SHARES_KEPT + 1)) - 1;
         if (id >= 0) text += `${text ? ', ' : 'unusual for '}${parts[j][id]}`;
       }
-      whole.set(key, text);
+      this.whole.set(key, text);
     }
-    lastKey = key;
-    lastText = text;
+    this.lastKey = key;
+    this.lastText = text;
     return text;
-  };
+  }
 }

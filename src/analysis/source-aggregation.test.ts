@@ -110,3 +110,40 @@ test('riskyRows is rows() filtered at the risk (same rows, same order, ties by a
     assert.deepEqual(picked.rows, all.filter((r) => r.risk >= min), `at ${min}`);
   }
 });
+
+test("take() gives each source rows()'s row with the findings about it alone, in their order, and forgets it", () => {
+  const make = () => {
+    const agg = createSourceAggregation();
+    agg.add(
+      scored(['isolation-forest'], [
+        { src: '10.0.0.1', risk: 0.999, p: [0.999] },
+        { src: '10.0.0.2', risk: 0.3, p: [0.2] },
+        { src: '10.0.0.3', risk: 0.5, p: [0.4] },
+      ]),
+    );
+    return agg;
+  };
+  const finding = (srcIp: string | null, ruleId: string): Finding => ({
+    ruleId,
+    title: 'a rule',
+    category: 'reconnaissance',
+    severity: 2,
+    srcIp,
+    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
+    firstSeen: '2024-01-01T00:00:00.000Z',
+    lastSeen: '2024-01-01T00:01:00.000Z',
+    count: 1,
+    reason: `${ruleId} about ${srcIp}`,
+    evidence: {},
+    rows: [],
+  });
+  // interleaved findings about several sources, one about no source, a rule seen twice
+  const findings = [finding('10.0.0.2', 'b'), finding('10.0.0.1', 'a'), finding(null, 'x'), finding('10.0.0.2', 'c'), finding('10.0.0.2', 'b'), finding('10.0.0.3', 'd')];
+  const want = new Map(make().rows(findings, new Map(), 1).map((r) => [r.ip, r]));
+  const agg = make();
+  const taken = agg.take(['10.0.0.2', '10.0.0.1'], findings, 1);
+  assert.deepEqual(taken, [want.get('10.0.0.2'), want.get('10.0.0.1')]);
+  assert.deepEqual(taken[0].reasons.slice(0, 3), ['b about 10.0.0.2', 'c about 10.0.0.2', 'b about 10.0.0.2']);
+  assert.deepEqual(taken[0].rules, ['b', 'c']);
+  assert.deepEqual(agg.sources(), ['10.0.0.3']);
+});

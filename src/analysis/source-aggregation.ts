@@ -154,7 +154,7 @@ export function createSourceAggregation(): SourceAggregation {
       for (const ip of list) {
         const st = ips.get(ip) ?? newState();
         ips.delete(ip);
-        out.push(one(ip, st, findings.filter((f) => f.srcIp === ip), new Map(), ruleWeight, detectorNames));
+        out.push(one(ip, st, findingsAbout(findings, ip), NO_EXTRA, ruleWeight, detectorNames));
       }
       return out;
     },
@@ -163,6 +163,18 @@ export function createSourceAggregation(): SourceAggregation {
 
 /** shared by the sources without findings or other evidence (most of them): read, never written */
 const NONE: readonly never[] = [];
+/** take()'s other evidence: none (one empty map for every source, read, never written) */
+const NO_EXTRA: ReadonlyMap<string, readonly SourceEvidence[]> = new Map();
+
+/**
+ * The findings about one source, in their order (findings.filter by srcIp, without a closure made
+ * per source: take() runs for every window a long-running worker closes).
+ */
+function findingsAbout(findings: readonly Finding[], ip: string): Finding[] {
+  const out: Finding[] = [];
+  for (let i = 0; i < findings.length; i++) if (findings[i].srcIp === ip) out.push(findings[i]);
+  return out;
+}
 
 function one(ip: string, st: SourceState, fs: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, detectorNames: readonly string[]): IpRow {
   const more = extra.get(ip) ?? NONE;

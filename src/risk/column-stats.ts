@@ -76,27 +76,14 @@ const TEXTS_PER_COLUMN = 4096;
  * most of them have more unusual features than it shows).
  */
 export function rowExplainer(stats: ColumnStats, t: FlowTable, top = 3): (r: number) => FeatureReason[] {
-  const e = explainerCore(stats, t, top);
-  return (r) => {
-    const kept = e.rank(r);
-    if (kept < 0) return explainWith(e.pairs, r, top);
-    const out: FeatureReason[] = new Array(kept);
-    for (let k = 0; k < kept; k++) out[k] = { feature: e.pairs[e.at[k]][0].name, weight: e.weight[k], text: e.textOf(e.at[k], r) };
-    return out;
-  };
+  const e = new RowExplainer(stats, t, top);
+  return (r) => e.reasons(r);
 }
 
 /** rowExplainer's texts alone, pushed onto `out` (no object per reason: analyze keeps only the texts). */
 export function rowReasonTexts(stats: ColumnStats, t: FlowTable, top = 3): (r: number, out: string[]) => void {
-  const e = explainerCore(stats, t, top);
-  return (r, out) => {
-    const kept = e.rank(r);
-    if (kept < 0) {
-      for (const f of explainWith(e.pairs, r, top)) out.push(f.text);
-      return;
-    }
-    for (let k = 0; k < kept; k++) out.push(e.textOf(e.at[k], r));
-  };
+  const e = new RowExplainer(stats, t, top);
+  return (r, out) => e.texts(r, out);
 }
 
 type Pairs = readonly (readonly [NumericStats | CategoricalStats, Column])[];
@@ -113,47 +100,102 @@ function numericSuffix(s: NumericStats): string {
   return text;
 }
 
-function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
-  // by name, the last column of a name winning (as new Map(list) keeps it)
-  const byName = new Map<string, Column>();
-  for (const c of t.columns) byName.set(c.name, c);
-  const pairList: (readonly [NumericStats | CategoricalStats, Column])[] = [];
-  for (const st of stats) {
-    const c = byName.get(st.name);
-    if (c !== undefined) pairList.push([st, c]);
-  }
-  const pairs: Pairs = pairList;
-  // each pair's kind and numbers in flat arrays: the row loop below runs ~90 times per risky flow
-  // (filled by plain loops: an explainer is made per batch, and a stream batch is a few dozen flows)
-  const NUMERIC = 1;
-  const CATEGORICAL = 2;
-  const m = pairs.length;
-  const suffix: string[] = new Array(m);
-  const kind = new Uint8Array(m);
-  const values: Float64Array[] = new Array(m);
-  const p01 = new Float64Array(m).fill(NaN);
-  const p99 = new Float64Array(m).fill(NaN);
-  const median = new Float64Array(m).fill(NaN);
-  const spread = new Float64Array(m).fill(NaN);
-  for (let i = 0; i < m; i++) {
-    const [st, c] = pairs[i];
-    suffix[i] = st.kind === 'numeric' ? numericSuffix(st) : '';
-    kind[i] = st.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : st.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0;
-    values[i] = c.kind === 'numeric' ? c.values : EMPTY_VALUES;
-    if (st.kind === 'numeric') {
-      p01[i] = st.p01;
-      p99[i] = st.p99;
-      median[i] = st.median;
-      spread[i] = st.spread;
+const NUMERIC = 1;
+const CATEGORICAL = 2;
+
+/**
+ * The explainer of one table (rowExplainer and rowReasonTexts answer through it). A class, not
+ * closures made per table: an explainer is made per batch, and closures made anew get fresh
+ * feedback, so V8 optimised rank/textOf again for every batch of a long-running stream worker;
+ * methods share one optimised code for all of them.
+ */
+export class RowExplainer {
+  readonly pairs: Pairs;
+  private readonly top: number;
+  private readonly suffix: string[];
+  private readonly kind: Uint8Array;
+  private readonly values: Float64Array[];
+  private readonly p01: Float64Array;
+  private readonly p99: Float64Array;
+  private readonly median: Float64Array;
+  private readonly spread: Float64Array;
+  /** per pair, texts already made, by value (numeric) or code (categorical) */
+  private readonly known: (Map<number, string> | undefined)[];
+  /** the candidates of one row: pair index and weight, best first (ties in column order) */
+  readonly at: Int32Array;
+  readonly weight: Float64Array;
+  private kept = 0;
+
+  constructor(stats: ColumnStats, t: FlowTable, top: number) {
+    // by name, the last column of a name winning (as new Map(list) keeps it)
+    const byName = new Map<string, Column>();
+    for (const c of t.columns) byName.set(c.name, c);
+    const pairList: (readonly [NumericStats | CategoricalStats, Column])[] = [];
+    for (const st of stats) {
+      const c = byName.get(st.name);
+      if (c !== undefined) pairList.push([st, c]);
     }
+    const pairs: Pairs = pairList;
+    this.pairs = pairs;
+    this.top = top;
+    // each pair's kind and numbers in flat arrays: the row loop of rank runs ~90 times per risky flow
+    // (filled by plain loops: an explainer is made per batch, and a stream batch is a few dozen flows)
+    const m = pairs.length;
+    const suffix: string[] = new Array(m);
+    const kind = new Uint8Array(m);
+    const values: Float64Array[] = new Array(m);
+    const p01 = new Float64Array(m).fill(NaN);
+    const p99 = new Float64Array(m).fill(NaN);
+    const median = new Float64Array(m).fill(NaN);
+    const spread = new Float64Array(m).fill(NaN);
+    for (let i = 0; i < m; i++) {
+      const [st, c] = pairs[i];
+      suffix[i] = st.kind === 'numeric' ? numericSuffix(st) : '';
+      kind[i] = st.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : st.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0;
+      values[i] = c.kind === 'numeric' ? c.values : EMPTY_VALUES;
+      if (st.kind === 'numeric') {
+        p01[i] = st.p01;
+        p99[i] = st.p99;
+        median[i] = st.median;
+        spread[i] = st.spread;
+      }
+    }
+    this.suffix = suffix;
+    this.kind = kind;
+    this.values = values;
+    this.p01 = p01;
+    this.p99 = p99;
+    this.median = median;
+    this.spread = spread;
+    this.known = new Array(m);
+    this.at = new Int32Array(Math.max(0, top) + 1);
+    this.weight = new Float64Array(Math.max(0, top) + 1);
   }
-  // per pair, texts already made, by value (numeric) or code (categorical)
-  const texts: (Map<number, string> | undefined)[] = new Array(pairs.length);
-  // the candidates of one row: pair index and weight, best first (ties in column order)
-  const at = new Int32Array(Math.max(0, top) + 1);
-  const weight = new Float64Array(Math.max(0, top) + 1);
-  let kept = 0;
-  const consider = (i: number, w: number): void => {
+
+  /** Row r's reasons, as explainWith gives them. */
+  reasons(r: number): FeatureReason[] {
+    const kept = this.rank(r);
+    if (kept < 0) return explainWith(this.pairs, r, this.top);
+    const out: FeatureReason[] = new Array(kept);
+    for (let k = 0; k < kept; k++) out[k] = { feature: this.pairs[this.at[k]][0].name, weight: this.weight[k], text: this.textOf(this.at[k], r) };
+    return out;
+  }
+
+  /** Row r's reason texts, pushed onto `out`. */
+  texts(r: number, out: string[]): void {
+    const kept = this.rank(r);
+    if (kept < 0) {
+      for (const f of explainWith(this.pairs, r, this.top)) out.push(f.text);
+      return;
+    }
+    for (let k = 0; k < kept; k++) out.push(this.textOf(this.at[k], r));
+  }
+
+  private consider(i: number, w: number): void {
+    const at = this.at;
+    const weight = this.weight;
+    const top = this.top;
+    const kept = this.kept;
     // after every kept candidate at least as heavy: the order of a stable sort by weight
     let k = kept;
     while (k > 0 && weight[k - 1] < w) k--;
@@ -164,19 +206,27 @@ function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
     }
     at[k] = i;
     weight[k] = w;
-    if (kept < top) kept++;
-  };
+    if (kept < top) this.kept = kept + 1;
+  }
+
   /** Row r's best candidates into `at` and `weight`; how many, or −1 when explainWith must answer (top < 1, a NaN weight). */
-  const rank = (r: number): number => {
-    if (top < 1) return -1;
-    kept = 0;
+  rank(r: number): number {
+    if (this.top < 1) return -1;
+    this.kept = 0;
+    const kind = this.kind;
+    const values = this.values;
+    const p01 = this.p01;
+    const p99 = this.p99;
+    const median = this.median;
+    const spread = this.spread;
+    const pairs = this.pairs;
     for (let i = 0; i < kind.length; i++) {
       const k = kind[i];
       if (k === NUMERIC) {
         const x = values[i][r];
         if (x !== x) continue;
         if (x === Infinity || x === -Infinity) {
-          consider(i, UNSEEN_WEIGHT);
+          this.consider(i, UNSEEN_WEIGHT);
           continue;
         }
         if (x >= p01[i] && x <= p99[i]) continue;
@@ -184,31 +234,32 @@ function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
         if (z < 3) continue;
         // a NaN weight (a damaged stats file) sorts as the full sort does it
         if (z !== z) return -1;
-        consider(i, Math.min(z, 1e6));
+        this.consider(i, Math.min(z, 1e6));
       } else if (k === CATEGORICAL) {
         const c = pairs[i][1] as CategoricalColumn;
         const code = c.codes[r];
         if (code < 0) continue;
         const share = (pairs[i][0] as CategoricalStats).seen[c.dictionary[code]];
-        if (share === undefined) consider(i, UNSEEN_WEIGHT);
-        else if (share < 0.001) consider(i, 5);
+        if (share === undefined) this.consider(i, UNSEEN_WEIGHT);
+        else if (share < 0.001) this.consider(i, 5);
       }
     }
-    return kept;
-  };
+    return this.kept;
+  }
+
   /** The text of pair i's reason for row r. */
-  const textOf = (i: number, r: number): string => {
-    const [s, c] = pairs[i];
+  textOf(i: number, r: number): string {
+    const [s, c] = this.pairs[i];
     // the same value of a column gives the same text: made once per batch (most risky flows of
     // a batch share their unusual values, e.g. "RST Flag Count 1 (...)"), which also keeps one
     // copy of it alive for the batch's sinks instead of one per flow
     const key = c.kind === 'numeric' ? c.values[r] : c.codes[r];
-    const known = texts[i] ?? (texts[i] = new Map());
+    const known = this.known[i] ?? (this.known[i] = new Map());
     let text = known.get(key);
     if (text === undefined) {
       if (c.kind === 'numeric') {
         const x = c.values[r];
-        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${suffix[i]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
+        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${this.suffix[i]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
       } else {
         const v = c.dictionary[c.codes[r]];
         const share = (s as CategoricalStats).seen[v];
@@ -217,8 +268,7 @@ function explainerCore(stats: ColumnStats, t: FlowTable, top: number) {
       if (known.size < TEXTS_PER_COLUMN) known.set(key, text);
     }
     return text;
-  };
-  return { pairs, at, weight, rank, textOf };
+  }
 }
 
 /** The `top` features of row r that are furthest from the baseline. */
