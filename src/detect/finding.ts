@@ -60,8 +60,10 @@ export interface Finding {
   /** ISO 8601 (UTC, with `Z`) of the first and last flow; null when the input has no timestamps */
   readonly firstSeen: string | null;
   readonly lastSeen: string | null;
-  /** flows attributed to the finding */
+  /** flows attributed to the finding, or what `counted` names (a packet detector counts packets, replies, MACs) */
   readonly count: number;
+  /** what `count` counts when it is not flows, singular and plural ("ARP packet", "ARP packets"); absent = flows */
+  readonly counted?: readonly [one: string, many: string];
   /** the rule's concrete numbers (thresholds, rates, shares, samples) */
   readonly evidence: Evidence;
   /** row indices (0-based, counted over every batch the engine saw) of some of the flows, at most the sample size */

@@ -127,6 +127,7 @@ export class DhcpWatch {
         firstSeen: isoMicros(s.first),
         lastSeen: isoMicros(s.last),
         count: [...s.messages.values()].reduce((a, b) => a + b, 0),
+        counted: ['DHCP message', 'DHCP messages'],
         evidence: {
           family: s.family,
           serverId: s.serverId,

@@ -110,6 +110,7 @@ export class IcmpRedirectWatch {
         firstSeen: isoMicros(s.first),
         lastSeen: isoMicros(s.last),
         count: s.count,
+        counted: ['ICMP redirect', 'ICMP redirects'],
         evidence: {
           redirects: s.count,
           senderMacs: [...s.macs.sample],

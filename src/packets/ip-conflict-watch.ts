@@ -172,6 +172,7 @@ export class IpConflictWatch {
         firstSeen: isoMicros(Math.min(...hosts.map((s) => s.first))),
         lastSeen: isoMicros(Math.max(...hosts.map((s) => s.last))),
         count: hosts.reduce((a, s) => a + s.packets, 0),
+        counted: ['packet', 'packets'],
         evidence: { macs, packets: hosts.map((s) => s.packets), macChanges: u.changes, vlan: u.vlan >= 0 ? u.vlan : null, threshold: this.cfg.minChanges },
         rows: [],
         reason:

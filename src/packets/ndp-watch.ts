@@ -61,6 +61,7 @@ export class NdpWatch {
         firstSeen: isoMicros(Math.min(...list.map((c) => c.first))),
         lastSeen: isoMicros(Math.max(...list.map((c) => c.last))),
         count: list.reduce((a, c) => a + c.count, 0),
+        counted: ['advertisement', 'advertisements'],
         evidence: { macs, advertisements: list.map((c) => c.count) },
         rows: [],
         reason: `${ip} was advertised by neighbor advertisements from ${list.length} MACs (${macs.join(', ')}): a duplicate address, or NDP spoofing (the IPv6 form of ARP poisoning).`,

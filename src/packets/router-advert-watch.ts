@@ -98,6 +98,7 @@ export class RouterAdvertWatch {
         firstSeen: isoMicros(r.first),
         lastSeen: isoMicros(r.last),
         count: r.adverts,
+        counted: ['router advertisement', 'router advertisements'] as const,
         rows: [],
       };
       const evidence = { mac: r.mac, advertisements: r.adverts, zeroLifetime: r.zeroLifetime, prefixes: [...r.prefixes.sample], listedRouters: [...this.cfg.routers] };

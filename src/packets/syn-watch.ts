@@ -336,6 +336,7 @@ export class SynWatch {
       firstSeen: isoMicros(ep.first),
       lastSeen: isoMicros(ep.last),
       count: ep.halfOpen,
+      counted: ['half-open handshake', 'half-open handshakes'],
       evidence: {
         halfOpenTargets: n,
         halfOpen: ep.halfOpen,
@@ -421,6 +422,7 @@ export class SynWatch {
       firstSeen: isoMicros(w.first),
       lastSeen: isoMicros(w.last),
       count: w.total,
+      counted: ['half-open handshake', 'half-open handshakes'],
       evidence: {
         halfOpen: w.total,
         peakInWindow: peak,

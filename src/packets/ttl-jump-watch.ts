@@ -184,6 +184,7 @@ export class TtlJumpWatch {
         firstSeen: isoMicros(s.first),
         lastSeen: isoMicros(s.last),
         count: s.segments,
+        counted: ['segment', 'segments'],
         evidence: { connections: s.connections, segments: s.segments, resets: s.resets, maxHopChange: s.maxChange, initialTtlClassChanged: s.classChange, ttlsSeen: ttls, threshold: this.cfg.maxHopChange, example: s.example },
         rows: [],
         reason:

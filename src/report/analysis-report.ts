@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AnalysisResult } from './analysis-result.js';
 import { findingGroupsBySource, groupFindings, groupedReasons, type FindingGroup } from './finding-groups.js';
+import { plural } from '../util/plural.js';
 
 export async function renderRiskChart(
   _kind: 'risk',
@@ -80,7 +81,7 @@ export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): stri
     .join('\n');
   const findingRows = groupFindings(r.findings)
     .slice(0, 200)
-    .map((g) => `<tr><td>${g.severity}</td><td>${esc(g.title)}</td><td class="ip">${esc(g.srcIp ?? '')}</td><td class="num">${g.findings.length}</td><td class="num">${g.flows}</td><td>${groupDetails(g)}</td></tr>`)
+    .map((g) => `<tr><td>${g.severity}</td><td>${esc(g.title)}</td><td class="ip">${esc(g.srcIp ?? '')}</td><td class="num">${g.findings.length}</td><td class="num">${g.flows}${g.counted[1] === 'flows' ? '' : ` ${esc(plural(g.flows, g.counted[0], g.counted[1]))}`}</td><td>${groupDetails(g)}</td></tr>`)
     .join('\n');
   const flowRows = r.topFlows
     .slice(0, 25)

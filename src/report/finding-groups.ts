@@ -14,8 +14,10 @@ export interface FindingGroup {
   readonly severity: number;
   readonly srcIp: string | null;
   readonly findings: readonly Finding[];
-  /** flows attributed to the findings */
+  /** flows attributed to the findings, or what `counted` names (packets, ARP replies, MACs) */
   readonly flows: number;
+  /** what `flows` counts, singular and plural: ['flow', 'flows'] unless the rule counts something else */
+  readonly counted: readonly [one: string, many: string];
   /** one line: what, how many targets, ports, when */
   readonly summary: string;
 }
@@ -52,8 +54,19 @@ function makeGroups(findings: readonly Finding[]): FindingGroup[] {
     srcIp: fs[0].srcIp,
     findings: fs,
     flows: fs.reduce((a, f) => a + f.count, 0),
+    counted: countedOf(fs),
     summary: summarise(fs),
   }));
+}
+
+const FLOWS: readonly [string, string] = ['flow', 'flows'];
+
+/** what a group's counts are: the rule's own noun when every finding names the same, else flows */
+function countedOf(fs: readonly Finding[]): readonly [string, string] {
+  const c = fs[0].counted;
+  if (!c) return FLOWS;
+  for (const f of fs) if (f.counted?.[0] !== c[0]) return FLOWS;
+  return c;
 }
 
 /** source address → its groups */
@@ -130,7 +143,8 @@ function summarise(fs: readonly Finding[]): string {
   }
   if (first !== null) parts.push(span(first, last ?? first));
   const flows = fs.reduce((a, f) => a + f.count, 0);
-  parts.push(`${flows.toLocaleString('en-US')} ${plural(flows, 'flow')}`);
+  const [one, many] = countedOf(fs);
+  parts.push(`${flows.toLocaleString('en-US')} ${plural(flows, one, many)}`);
   return `${fs[0].title}${fs.length > 1 ? ` ×${fs.length}` : ''}: ${parts.join(', ')}`;
 }
 
