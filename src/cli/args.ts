@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UserError } from '../util/errors.js';
+import { closestName } from '../util/closest-name.js';
 
 export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
 
@@ -198,28 +199,7 @@ function convert(cmd: string, o: OptionSpec, raw: unknown, all: readonly OptionS
 
 /** The option name within two edits of what was typed (or starting with it), else undefined. */
 function closestOption(typed: string, all: readonly OptionSpec[]): string | undefined {
-  const t = typed.replace(/^-+/, '').split('=')[0].toLowerCase();
-  if (t.length < 2) return undefined;
-  let best: string | undefined;
-  let bestD = 3;
-  for (const o of all) {
-    const d = o.name.startsWith(t) ? 1 : editDistance(t, o.name);
-    if (d < bestD) {
-      bestD = d;
-      best = o.name;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
+  return closestName(typed.replace(/^-+/, '').split('=')[0], all.map((o) => o.name));
 }
 
 /** Split at commas that are not inside [], {}, () or quotes. */
