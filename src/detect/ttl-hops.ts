@@ -24,6 +24,7 @@ import { DirectIndex } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { TtlHopsConfig } from './rules-config.js';
 import { plural } from '../util/plural.js';
+import { forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
 
 /** The initial TTL a host most likely used, given a TTL seen on the way. */
 export function initialTtl(observed: number): number {
@@ -204,31 +205,19 @@ export class TtlHopRunner implements RuleRunner {
     const W = this.cfg.windowSeconds * 1000;
     if (!force && watermarkMs - this.lastSweep < W) return;
     this.lastSweep = watermarkMs;
-    const cutoff = watermarkMs - W;
-    for (let s = 0; s < this.high; s++) {
-      if (this.state[s] === 0 || (!force && this.num[s * FIELDS + F_LAST] >= cutoff)) continue;
+    forgetQuiet(this.state, this.num, FIELDS, F_LAST, this.high, force ? Infinity : watermarkMs - W, (s) => {
       this.close(s);
       this.release(s);
-    }
+    });
   }
 
   /** Over the group limit: forget the least recently seen quarter (reporting those over the limit). */
   private relieve(): void {
     const target = Math.floor(this.ctx.limits.maxGroupsPerRule * 0.75);
-    const drop = this.table.size - target;
-    if (drop <= 0) return;
-    const times = new Float64Array(this.table.size);
-    let n = 0;
-    for (let s = 0; s < this.high; s++) if (this.state[s] !== 0) times[n++] = this.num[s * FIELDS + F_LAST];
-    const cut = times.subarray(0, n).sort()[drop - 1];
-    let dropped = 0;
-    for (let s = 0; s < this.high && dropped < drop; s++) {
-      if (this.state[s] === 0 || this.num[s * FIELDS + F_LAST] > cut) continue;
+    this.evicted += forgetLeastRecent(this.state, this.num, FIELDS, F_LAST, this.high, this.table.size, this.table.size - target, (s) => {
       this.close(s);
       this.release(s);
-      dropped++;
-    }
-    this.evicted += dropped;
+    });
   }
 
   drain(): Finding[] {
