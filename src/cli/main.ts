@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand } from './args.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { CaptureCutShort } from '../packets/cut-short.js';
 import { closestName } from '../util/closest-name.js';
 import { userErrorFromOs } from './classify-error.js';
 import { handleInterrupts } from '../util/atomic-output.js';
@@ -89,7 +90,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // an OS error on a path the user gave (or a full disk, a read-only mount) is theirs to fix
     const e = userErrorFromOs(caught, verb, args) ?? caught;
     if (e instanceof UserError) {
-      process.stderr.write(`netsentinel: ${e.message}\n`);
+      // a capture cut short at its end (still being written, its program stopped mid-packet) is
+      // usable up to the cut: say how, as tshark and tcpdump would have used those packets
+      const hint = e instanceof CaptureCutShort && cmd.spec.options.some((o) => o.name === 'allow-truncated') ? '; --allow-truncated uses them (a warning instead of this error)' : '';
+      process.stderr.write(`netsentinel: ${e.message}${hint}\n`);
       if (debug) process.stderr.write(`${(caught as Error).stack}\n`);
       return e.exitCode;
     }
