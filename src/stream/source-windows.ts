@@ -67,6 +67,7 @@ export class SourceWindows {
   /** the window each returned row closed (for its alert's key) */
   private readonly startOf = new WeakMap<IpRow, number>();
   evictions = 0;
+
   constructor(private readonly o: SourceWindowOptions) {}
 
   get openSources(): number {

@@ -5,6 +5,7 @@
  *    epoch-aligned window, exactly the first N of that window in arrival order, every risky flow
  *    either written or suppressed (the counts add up in the stats and in each risky-source
  *    alert), and N = 0 gives one alert per risky flow as before the limit existed;
+ *  - the flags in `stream --help`, and the config keys (a flag wins);
  *  - whatever the batch boundaries, the first N of each source-minute in arrival order;
  *  - a restart whose replay covers the stream gives exactly the alerts of a run without it; a
  *    replay that begins mid-window can only add alerts (at most N per source and window it cut);
@@ -14,8 +15,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +143,30 @@ test('stream --stdin (JSON lines of a port scan): at most N flow alerts per sour
   // the rest of the alerts (findings, risky sources' rows) are the unlimited run's
   const other = (r: { alerts: Record<string, any>[] }): string[] => r.alerts.filter((a) => a.alert.signature !== 'netsentinel: risky flow').map((a) => `${a.alert.signature} ${a.timestamp} ${a.netsentinel.risk}`);
   assert.deepEqual(other(limited), other(off));
+});
+
+test('stream --help lists the two flags; the config keys alerts.flowAlertsPerSource / flowAlertWindowSeconds set them, a flag wins over the config', { skip, timeout: 180_000 }, async () => {
+  const { file, scan } = await data();
+  const help = spawnSync(process.execPath, [CLI, 'stream', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /--flow-alerts-per-source N .*config alerts\.flowAlertsPerSource; default 10\)/);
+  assert.match(help.stdout, /--flow-alert-window SECONDS .*config alerts\.flowAlertWindowSeconds; default 60\)/);
+  const lines = Array.from({ length: 600 }, (_, r) => encodeRow(scan, r)).join('\n') + '\n';
+  const config = join(tmp, 'limit.yaml');
+  writeFileSync(config, 'alerts:\n  flowAlertsPerSource: 2\n  flowAlertWindowSeconds: 120\n');
+  const stats = (args: string[]): Record<string, number> => {
+    const r = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', file, '--store', 'none', '--json', ...args], { input: lines, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, number>;
+  };
+  const fromConfig = stats(['--config', config]);
+  const fromFlags = stats(['--flow-alerts-per-source', '2', '--flow-alert-window', '120']);
+  const flagWins = stats(['--config', config, '--flow-alerts-per-source', '0']);
+  assert.ok(fromConfig.flowAlertsSuppressed > 0);
+  assert.deepEqual([fromConfig.flowAlerts, fromConfig.flowAlertsSuppressed], [fromFlags.flowAlerts, fromFlags.flowAlertsSuppressed]);
+  assert.notEqual(fromConfig.flowAlerts, stats(['--flow-alerts-per-source', '2']).flowAlerts, 'the window from the config (120 s, not the default 60 s) is used');
+  assert.equal(flagWins.flowAlertsSuppressed, 0);
+  assert.equal(flagWins.flowAlerts, fromConfig.flowAlerts + fromConfig.flowAlertsSuppressed);
 });
 
 test('whatever the batch boundaries, the alerts go to the first N risky flows of each source-minute in arrival order (counts carry across batches)', { skip, timeout: 180_000 }, async () => {
