@@ -140,3 +140,30 @@ test('a source keeps the counts of at most 16 other windows: a live capture movi
   const internals = (g as unknown as { sources: Map<string, { other?: Map<number, number> }> }).sources.get('a');
   assert.ok((internals?.other?.size ?? 0) <= 16, `kept ${internals?.other?.size} windows`);
 });
+
+test('bound (a stream worker): at most maxSources sources kept, the least recently limited forgotten and counted; a forgotten source starts its window again', () => {
+  let told = 0;
+  const g = new FlowAlertGate({ perSource: 1, windowSeconds: 60 }, 0, { maxSources: 2, onEvict: (n) => (told += n) });
+  assert.deepEqual(decideAll(g, [['a', 0], ['b', 0], ['a', 1]]), ['written', 'written', 'suppressed']);
+  // a was limited after b: b is the least recent and goes when c comes
+  assert.equal(g.decide('c', 0), 'written');
+  assert.deepEqual([g.trackedSources, g.evictions, told], [2, 1, 1]);
+  assert.equal(g.ofSource('b'), undefined);
+  assert.equal(g.decide('a', 2), 'suppressed', 'a kept its count');
+  // b forgotten: its window's count starts again (the cost of the bound: one more alert)
+  assert.equal(g.decide('b', 1), 'written');
+  assert.deepEqual([g.trackedSources, g.evictions, told], [2, 2, 2]);
+  assert.throws(() => new FlowAlertGate({ perSource: 1, windowSeconds: 60 }, 0, { maxSources: 0 }), /maxSources must be at least 1/);
+});
+
+test('bound not reached: the same decisions as without it (the reordering it does changes nothing)', () => {
+  const flow = fc.tuple(fc.option(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { freq: 8 }), fc.integer({ min: 0, max: 400_000 }));
+  fc.assert(
+    fc.property(fc.array(flow, { maxLength: 200 }), fc.integer({ min: 1, max: 4 }), (flows, perSource) => {
+      const bounded = new FlowAlertGate({ perSource, windowSeconds: 60 }, 0, { maxSources: 5 });
+      assert.deepEqual(decideAll(bounded, flows), reference(flows, perSource, 60, 0));
+      assert.equal(bounded.evictions, 0);
+    }),
+    { numRuns: 300 },
+  );
+});

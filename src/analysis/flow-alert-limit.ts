@@ -34,7 +34,10 @@
  *
  * Memory: one small record per source with a risky flow, and the counts of at most KEPT_WINDOWS (16)
  * of its other windows, kept so that input going back in time continues a window's count (a live
- * capture, which only moves forward, needs none of them).
+ * capture, which only moves forward, needs none of them). A run has an end, so analyze and capture
+ * keep every source's record; a stream worker, which runs for weeks, gives `bound` (maxSources):
+ * past it the least recently limited source is forgotten and counted (onEvict), so a source seen
+ * again in the window it was forgotten in gets up to N more alerts there (see `bound`).
  */
 
 /**
@@ -93,19 +96,44 @@ function forgetOldest(other: Map<number, number>): void {
   other.delete(oldest);
 }
 
+/**
+ * A ceiling on the sources a gate keeps (a stream worker's): past maxSources the least recently
+ * limited one (the one whose last risky flow is the oldest in arrival order) is forgotten, and
+ * onEvict told. Least recently seen rather than "window long past in flow time": one worker's
+ * partitions can be hours apart in flow time (a backlog on one), and forgetting by the newest flow
+ * time seen would restart the counts of the lagging partition's sources while they are still busy.
+ */
+export interface FlowAlertGateBound {
+  readonly maxSources: number;
+  readonly onEvict?: (n: number) => void;
+}
+
 export class FlowAlertGate {
   written = 0;
   suppressed = 0;
   leftOut = 0;
+  /** sources forgotten over the bound */
+  evictions = 0;
   private readonly perSource: number;
   private readonly windowMs: number;
   private readonly cap: number;
+  /** with a bound: insertion order = least recently limited first (a source limited again is moved to the end) */
   private readonly sources = new Map<string, SourceState>();
+  private readonly bound: FlowAlertGateBound | undefined;
+  /** the source moved to the end last: a scan's flows come in runs of one source, moved once */
+  private newest: string | undefined;
 
-  constructor(limit: FlowAlertLimitSettings | undefined, maxFlowAlerts: number) {
+  constructor(limit: FlowAlertLimitSettings | undefined, maxFlowAlerts: number, bound?: FlowAlertGateBound) {
     this.perSource = limit && limit.perSource > 0 ? limit.perSource : 0;
     this.windowMs = limit ? limit.windowSeconds * 1000 : 0;
     this.cap = maxFlowAlerts > 0 ? maxFlowAlerts : Infinity;
+    if (bound && !(bound.maxSources >= 1)) throw new RangeError(`maxSources must be at least 1, got ${bound.maxSources}`);
+    this.bound = bound;
+  }
+
+  /** sources whose counts are kept */
+  get trackedSources(): number {
+    return this.sources.size;
   }
 
   /** whether a per-source limit is on (else only the cap applies, and nothing is kept per source) */
@@ -121,7 +149,16 @@ export class FlowAlertGate {
     if (!st) {
       st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0 };
       this.sources.set(srcIp, st);
-    } else if (st.window !== w) {
+      if (this.bound) {
+        this.newest = srcIp;
+        if (this.sources.size > this.bound.maxSources) this.evictOldest();
+      }
+    } else if (this.bound && this.newest !== srcIp) {
+      this.sources.delete(srcIp);
+      this.sources.set(srcIp, st);
+      this.newest = srcIp;
+    }
+    if (st.window !== w) {
       // keep the window left, take up the one entered where it was left (0 when new)
       st.other ??= new Map();
       st.other.set(st.window, st.n);
@@ -150,6 +187,14 @@ export class FlowAlertGate {
     let n = 0;
     for (const st of this.sources.values()) if (st.suppressed > 0) n++;
     return n;
+  }
+
+  private evictOldest(): void {
+    // a Map iterates in insertion order: the first source is the least recently limited
+    const oldest = this.sources.keys().next().value as string;
+    this.sources.delete(oldest);
+    this.evictions++;
+    this.bound!.onEvict?.(1);
   }
 
   private pastLimit(st: SourceState | undefined): FlowAlertDecision {

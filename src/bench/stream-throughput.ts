@@ -67,6 +67,7 @@ import pg from 'pg';
 import { sharedPath } from '../testing/shared-data.js';
 import { ensureStream, openBus, resultsStream } from '../stream/nats-bus.js';
 import { startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
+import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../analysis/flow-alert-limit.js';
 import { createBatchScorer, decodeFlowMessage } from '../stream/stream-worker.js';
 import { storedAlert } from '../analysis/alerts.js';
 import { loadBaseline } from '../risk/baseline.js';
@@ -477,7 +478,9 @@ async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: 
     all.push(m);
   }
   const config = await loadAnalysisConfig();
-  const scorer = createBatchScorer({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip });
+  // the stream verb's defaults, its per-source flow-alert limit included
+  const flowAlertLimit = { perSource: config.flowAlertsPerSource ?? DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: config.flowAlertWindowSeconds ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS };
+  const scorer = createBatchScorer({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip, flowAlertLimit: flowAlertLimit.perSource > 0 ? flowAlertLimit : undefined });
   let alerts = 0;
   // the warm-up messages first, untimed, as the workers had them
   for (const m of all.slice(0, warmMessages)) alerts += scorer.scoreBatch(decodeFlowMessage(m), Date.now()).alerts.map(storedAlert).length;

@@ -1,5 +1,5 @@
 /**
- * The per-source flow-alert limit as `analyze` and `capture` take it: the two flags, their config
+ * The per-source flow-alert limit as `analyze`, `capture` and `stream` take it: the two flags, their config
  * keys and defaults resolved in one place (flag, then config file, then default), and the one
  * sentence the text summary says when the limit folded flows (src/analysis/flow-alert-limit.ts
  * says which flows get the alerts).
@@ -23,6 +23,21 @@ export const FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
     value: 'SECONDS',
     range: { min: 0 },
     description: `the window of --flow-alerts-per-source, in seconds of flow time, aligned to the epoch (60 = each UTC minute); 0 = the whole run (config alerts.flowAlertWindowSeconds; default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})`,
+  },
+];
+
+/**
+ * The same two flags for `stream`, said in a worker's terms: no flows_scored.csv or run summary
+ * there, and no end of the run (window 0 = the worker's life).
+ */
+export const STREAM_FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
+  {
+    ...FLOW_ALERT_LIMIT_OPTIONS[0],
+    description: `most flow alerts per source address per --flow-alert-window of flow time (the first risky flows in stream order); the rest are counted in the stats, /metrics and the source's risky-source alert; 0 = no limit; findings and risky sources are never limited (config alerts.flowAlertsPerSource; default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})`,
+  },
+  {
+    ...FLOW_ALERT_LIMIT_OPTIONS[1],
+    description: `the window of --flow-alerts-per-source, in seconds of flow time, aligned to the epoch (60 = each UTC minute); 0 = the worker's life (config alerts.flowAlertWindowSeconds; default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})`,
   },
 ];
 

@@ -18,7 +18,7 @@ import type { WorkerOptions, WorkerStats } from './stream-worker.js';
 const tmp = mkdtempSync(join(tmpdir(), 'ns-balanced-drain-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const zero = (): WorkerStats => ({ messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 });
+const zero = (): WorkerStats => ({ messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {

@@ -47,13 +47,13 @@ export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'pro
 }
 
 const sum = (a: WorkerStats, b: WorkerStats): void => {
-  for (const k of ['messages', 'flows', 'redelivered', 'rejected', 'alerts', 'flowAlerts', 'findings', 'stored', 'duplicates', 'rebuiltMessages', 'rebuiltFlows'] as const) a[k] += b[k];
+  for (const k of ['messages', 'flows', 'redelivered', 'rejected', 'alerts', 'flowAlerts', 'flowAlertsSuppressed', 'findings', 'stored', 'duplicates', 'rebuiltMessages', 'rebuiltFlows'] as const) a[k] += b[k];
 };
 
 export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats & { moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] }> {
   const t0 = performance.now();
   const group = `${o.stream}/${o.durable}`;
-  const totals: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const totals: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const moves: { partition: number; action: 'took' | 'gave back' | 'lost'; at: string }[] = [];
   const running = new Map<number, { ctl: AbortController; done: Promise<void> }>();
   // partitions given back or lost whose drain has not ended: their leases are still ours (renewed

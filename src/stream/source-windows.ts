@@ -20,6 +20,11 @@
  * its rebuild replay on) have one key, and the store keeps the first of them — the alert is not
  * raised twice, whatever part of the window the new holder's replay covers. The cost: a source
  * evicted (over maxSources) and seen again in the same window gives an alert the store drops.
+ *
+ * With the per-source flow-alert limit on (FlowAlertGate in the batch scorer), a window also counts
+ * what became of its source's risky flows (`decisions` given to add): written (an alert of its
+ * own) or suppressed (folded into this one), and the risky-source alert carries them as analyze's
+ * does (netsentinel.flowAlerts; leftOut is always 0: a worker has no global cap).
  */
 import { createSourceAggregation } from '../analysis/source-aggregation.js';
 import type { ScoredFlows } from '../analysis/score-stage.js';
@@ -35,6 +40,8 @@ export interface SourceWindowOptions {
   readonly ipThreshold: number;
   readonly ruleWeight: number;
   readonly onEvict?: (n: number) => void;
+  /** a per-source flow-alert limit is on: add() is given decisions, and rows carry flowAlerts */
+  readonly countFlowAlerts?: boolean;
 }
 
 export const DEFAULT_SOURCE_WINDOW_SECONDS = 300;
@@ -43,7 +50,15 @@ export const DEFAULT_MAX_SOURCES = 200_000;
 interface OpenWindow {
   readonly start: number;
   readonly findings: Finding[];
+  /** the source's risky flows in this window with an alert of their own, and suppressed (with a limit) */
+  written: number;
+  suppressed: number;
 }
+
+/** what became of each row's flow, for add(): not risky, its own alert, or suppressed by the per-source limit */
+export const NOT_RISKY = 0;
+export const WRITTEN = 1;
+export const SUPPRESSED = 2;
 
 export class SourceWindows {
   private readonly agg = createSourceAggregation();
@@ -74,8 +89,11 @@ export class SourceWindows {
     return { ...a, key: alertKey({ ...a.input, timeMs: null }, `window:${this.o.windowMs}:${start ?? ''}`) };
   }
 
-  /** One scored message and the findings it closed; the risky rows of the windows it closed. */
-  add(scored: ScoredFlows, findings: readonly Finding[]): IpRow[] {
+  /**
+   * One scored message and the findings it closed; the risky rows of the windows it closed.
+   * `decisions` (with a per-source limit): per row, NOT_RISKY, WRITTEN or SUPPRESSED.
+   */
+  add(scored: ScoredFlows, findings: readonly Finding[], decisions?: Uint8Array): IpRow[] {
     const span = new Map<string, { min: number; max: number }>();
     for (let r = 0; r < scored.rows; r++) {
       const ip = scored.srcIp(r);
@@ -99,7 +117,18 @@ export class SourceWindows {
     for (const [ip, s] of span) {
       const w = this.open.get(ip);
       this.open.delete(ip);
-      this.open.set(ip, w ?? { start: this.aligned(s.min), findings: [] });
+      this.open.set(ip, w ?? { start: this.aligned(s.min), findings: [], written: 0, suppressed: 0 });
+    }
+    if (decisions) {
+      for (let r = 0; r < scored.rows; r++) {
+        const d = decisions[r];
+        if (d === NOT_RISKY) continue;
+        const ip = scored.srcIp(r);
+        const w = ip === null ? undefined : this.open.get(ip);
+        if (!w) continue;
+        if (d === WRITTEN) w.written++;
+        else w.suppressed++;
+      }
     }
     this.attach(findings);
     if (this.open.size > this.o.maxSources) {
@@ -128,7 +157,7 @@ export class SourceWindows {
       let w = this.open.get(f.srcIp);
       if (!w) {
         // a finding about a source whose window already closed: it opens the next one
-        w = { start: this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN), findings: [] };
+        w = { start: this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN), findings: [], written: 0, suppressed: 0 };
         this.open.set(f.srcIp, w);
       }
       w.findings.push(f);
@@ -138,17 +167,18 @@ export class SourceWindows {
   private close(ips: readonly string[]): IpRow[] {
     if (!ips.length) return [];
     const findings: Finding[] = [];
-    const starts = new Map<string, number>();
+    const windows = new Map<string, OpenWindow>();
     for (const ip of ips) {
       const w = this.open.get(ip);
       findings.push(...(w?.findings ?? []));
-      if (w) starts.set(ip, w.start);
+      if (w) windows.set(ip, w);
       this.open.delete(ip);
     }
     const rows = this.agg.take(ips, findings, this.o.ruleWeight).filter((r) => r.risk >= this.o.ipThreshold);
-    for (const r of rows) {
-      const start = starts.get(r.ip);
-      if (start !== undefined) this.startOf.set(r, start);
+    for (let i = 0; i < rows.length; i++) {
+      const w = windows.get(rows[i].ip);
+      if (this.o.countFlowAlerts) rows[i] = { ...rows[i], flowAlerts: { written: w?.written ?? 0, suppressed: w?.suppressed ?? 0, leftOut: 0 } };
+      if (w) this.startOf.set(rows[i], w.start);
     }
     return rows;
   }

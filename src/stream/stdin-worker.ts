@@ -44,7 +44,7 @@ export interface StdinOptions extends ScoringSetup {
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const t0 = performance.now();
-  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const scorer = createBatchScorer(o);
   const at = new Date().toISOString();
   const input = o.inputName ?? 'stdin';
@@ -65,13 +65,14 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     batchNo++;
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
-    const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
+    const { alerts, findings, risk, suppressed } = scorer.scoreBatch(batch, Date.now());
     await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
     await o.adapt?.observe(batch, risk, findings, `${input}@${at}#${batchNo}`);
     stats.findings += findings.length;
     stats.messages++;
     stats.flows += batch.rowCount;
     for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
+    stats.flowAlertsSuppressed += suppressed;
   }
   const last = scorer.finish(Date.now());
   batchNo++;

@@ -7,7 +7,8 @@
  *  - PostgreSQL unreachable for 10 s: the worker's store URL points at a TCP proxy this test stops
  *    and starts again; the worker retries its commit (message unacknowledged) and resumes.
  * Both: every flow scored once, every alert stored exactly once, the same alert keys as the run
- * without the fault; /metrics and /readyz tell the operator what happened.
+ * without the fault (the per-source flow-alert limit on, as by default: its counts live through an
+ * outage with the worker); /metrics and /readyz tell the operator what happened.
  * The machine's NATS and PostgreSQL are never stopped; schemas and streams made here are dropped.
  */
 import { test, after } from 'node:test';
@@ -143,7 +144,10 @@ async function reference(b: Bus, natsUrl: string, stream: string, store: string)
   const r = await ref.done;
   assert.equal(r.code, 0, r.stderr);
   const keys = await storedKeys(store);
-  assert.ok(keys.length > 1000, `${keys.length} alerts without faults`);
+  // the worker's default per-source flow-alert limit folds the scan's risky flows: ~100 alerts stand for over 1,000 of them
+  const stats = JSON.parse(r.stdout) as Record<string, number>;
+  assert.ok(keys.length > 100, `${keys.length} alerts without faults`);
+  assert.ok(stats.flowAlerts + stats.flowAlertsSuppressed > 1000 && stats.flowAlertsSuppressed > 0, JSON.stringify(stats));
   return keys;
 }
 

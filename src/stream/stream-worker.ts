@@ -15,11 +15,22 @@
  * before are committed (several in one store transaction), in scoring order, each acknowledged
  * after its commit.
  *
- * Rule state after a restart: rebuilt from a window of the stream. Before consuming, the worker
- * replays (rules only, nothing scored or acknowledged) the messages of its subjects from
- * `rebuildMessages` stream sequences before the consumer's ack floor up to it. Findings it closes
- * again are stored again as no-ops. What can be missed: behaviour whose start lies before the
- * window (a slow scan longer than the window) is seen from the window's start only.
+ * Per-source flow-alert limit (flowAlertLimit, analyze's FlowAlertGate): a risky flow gets its own
+ * alert only while its source has had fewer than N in the flow-time window the flow falls in, in
+ * arrival order (all of a source's flows are in one partition, consumed in stream order, so the
+ * same flows get the alerts whatever the batching or the worker); the rest are counted
+ * (suppressed) in the stats, /metrics and the source's risky-source alert. The gate keeps at most
+ * maxSources sources (the least recently limited forgotten, counted as evictions).
+ *
+ * State after a restart: rebuilt from a window of the stream. Before consuming, the worker
+ * replays (nothing acknowledged, no flow alerts made) the messages of its subjects from
+ * `rebuildMessages` stream sequences before the consumer's ack floor up to it, through the rules,
+ * the source windows and the flow-alert limit (each replayed risky flow counted against its
+ * source's window as when it was first scored). Findings it closes again are stored again as
+ * no-ops. What can be missed: behaviour whose start lies before the window (a slow scan longer than
+ * the window) is seen from the window's start only; and a source's flow-alert window that began
+ * before the replayed messages is counted from them on, so it can get up to N more flow alerts
+ * than without the restart (docs/deploy.md).
  *
  * Drain (SIGTERM, the signal): issue no more pulls, finish and ack the message the pull in flight
  * brings (if any), close the open rule episodes (as analyze does at the end of its input) and store
@@ -37,6 +48,7 @@ import type { FlowTable } from '../flows/table.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
 import { findingAlert, flowAlert, storedAlert, type Alert } from '../analysis/alerts.js';
+import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { TrainedModel } from '../models/trained-model.js';
@@ -50,7 +62,7 @@ import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import { BoundedKeys } from './bounded-keys.js';
-import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows } from './source-windows.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
 import { retryThroughOutage } from './outage-retry.js';
 import { publishWindowed, resultMessages } from './result-publisher.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -69,8 +81,13 @@ export interface ScoringSetup {
   readonly ipThreshold?: number;
   /** flow-time length of a source's window, seconds */
   readonly sourceWindowSeconds?: number;
-  /** open source windows kept (the least recently seen is closed early beyond it) */
+  /**
+   * open source windows kept (the least recently seen is closed early beyond it), and sources whose
+   * flow-alert counts are kept (the least recently limited forgotten beyond it)
+   */
   readonly maxSources?: number;
+  /** at most N flow alerts per source per window of flow time (flow-alert-limit.ts); undefined = every risky flow an alert */
+  readonly flowAlertLimit?: FlowAlertLimitSettings;
 }
 
 /** What one message (or stdin batch) produced, for hooks: the flows, their alerts and findings. */
@@ -135,6 +152,8 @@ export interface WorkerStats {
    * once between all workers means the store holds exactly their sum of 'risky flow' alerts
    */
   flowAlerts: number;
+  /** risky flows of the messages scored given no alert of their own by the per-source limit */
+  flowAlertsSuppressed: number;
   findings: number;
   stored: number;
   /**
@@ -162,11 +181,17 @@ export interface BatchScorer {
    * scored half with each model and none is dropped.
    */
   swapModels(models: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): void;
-  /** score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of risky sources whose window closed */
-  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array };
+  /** the per-source flow-alert limit (off when the setup gives none): its counts and evictions */
+  readonly gate: FlowAlertGate;
   /**
-   * replay a batch to rebuild state after a restart (rules and source windows; no flow alerts):
-   * the alerts of findings and source windows it closes again (the store has them: no-ops)
+   * score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of
+   * risky sources whose window closed; `suppressed`: its risky flows the per-source limit gave no alert
+   */
+  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number };
+  /**
+   * replay a batch to rebuild state after a restart (rules, source windows and the flow-alert
+   * limit's counts; no flow alerts): the alerts of findings and source windows it closes again (the
+   * store has them: no-ops)
    */
   replay(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
   /** close every open episode and source window: the alerts and findings not returned before */
@@ -183,36 +208,53 @@ export function createBatchScorer(o: ScoringSetup): BatchScorer {
   let score = stageFor(o);
   const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
   const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(findingAlert(f, 0).key));
+  const maxSources = o.maxSources ?? DEFAULT_MAX_SOURCES;
+  // no global cap in a worker (it has no end to count to): only the per-source limit
+  const gate = new FlowAlertGate(o.flowAlertLimit, 0, { maxSources, onEvict: (n) => o.onEvict?.('flow-alert-sources', n) });
+  const limited = gate.limited;
   const windows =
     o.ipThreshold === undefined
       ? undefined
       : new SourceWindows({
           windowMs: (o.sourceWindowSeconds ?? DEFAULT_SOURCE_WINDOW_SECONDS) * 1000,
-          maxSources: o.maxSources ?? DEFAULT_MAX_SOURCES,
+          maxSources,
           ipThreshold: o.ipThreshold,
           ruleWeight,
           onEvict: (n) => o.onEvict?.('sources', n),
+          countFlowAlerts: limited,
         });
-  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[]; risk: Float64Array } => {
+  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number } => {
     const ff = flowFields(batch);
     const ruleP = rules.observe(batch, ff);
     const findings = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];
     let risk: Float64Array = new Float64Array(0);
-    if (flowAlerts || windows) {
+    const suppressedBefore = gate.suppressed;
+    // a replay scores too when the limit is on: its counts are rebuilt from the risky flows
+    if (flowAlerts || windows || limited) {
       const scored = score.score(batch, ff, ruleP, 0);
       risk = scored.risk;
-      if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
+      let decisions: Uint8Array | undefined;
+      if (limited) {
+        if (windows) decisions = new Uint8Array(scored.rows);
+        for (let r = 0; r < scored.rows; r++) {
+          if (!(scored.risk[r] >= o.flowThreshold)) continue;
+          const written = gate.decide(scored.srcIp(r), scored.time(r)) === 'written';
+          if (decisions) decisions[r] = written ? WRITTEN : SUPPRESSED;
+          if (written && flowAlerts) alerts.push(flowAlert(scored, r, now));
+        }
+      } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
       for (const f of findings) alerts.push(findingAlert(f, now));
-      if (windows) for (const row of windows.add(scored, findings)) alerts.push(windows.alert(row, now));
+      if (windows) for (const row of windows.add(scored, findings, decisions)) alerts.push(windows.alert(row, now));
     } else for (const f of findings) alerts.push(findingAlert(f, now));
-    return { alerts, findings, risk };
+    return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore };
   };
   return {
     rules,
     get score() {
       return score;
     },
+    gate,
     swapModels(models) {
       score = stageFor(models);
     },
@@ -240,7 +282,7 @@ export function ownedConsumers(durable: string, prefix: string, partitions?: rea
 
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const t0 = performance.now();
-  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
+  const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
   const scorer = o.scorer ?? createBatchScorer(o);
   const startedAt = new Date().toISOString();
   let runId: number;
@@ -370,8 +412,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
           stats.messages++;
           stats.flows += s.batch.rowCount;
           for (const a of s.alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
+          stats.flowAlertsSuppressed += s.suppressed;
           latencies.push(ms);
           if (metrics) {
+            metrics.flowAlertsSuppressed += s.suppressed;
             metrics.messages++;
             metrics.flows += s.batch.rowCount;
             metrics.latency(ms / 1000);
@@ -407,9 +451,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     }
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
-    const { alerts, findings, risk } = scorer.scoreBatch(batch, Date.now());
+    const { alerts, findings, risk, suppressed } = scorer.scoreBatch(batch, Date.now());
     return new Promise<void>((resolve, reject) => {
-      queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, suppressed, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!committing) void runCommits();
     });
   };
@@ -499,7 +543,7 @@ export function decodeFlowMessage(m: JsMsg): FlowTable {
   return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
 }
 
-/** Replay the window before the consumer's ack floor through the rules (see the top comment). */
+/** Replay the window before the consumer's ack floor through the rules, source windows and flow-alert limit (see the top comment). */
 async function rebuild(
   o: WorkerOptions,
   c: { name: string; filter: string },
@@ -562,6 +606,8 @@ interface Scored extends CommitItem {
   readonly batch: FlowTable;
   readonly alerts: Alert[];
   readonly risk: Float64Array;
+  /** its risky flows the per-source limit gave no alert */
+  readonly suppressed: number;
   readonly done: (e?: unknown) => void;
 }
 

@@ -1,11 +1,13 @@
 /**
  * The streaming worker against the real NATS JetStream (127.0.0.1:4222) and PostgreSQL: a slice of
  * the CIC-IDS2017 sample is published, a worker scores it, and its stored alerts are compared by
- * key with what analyze raises on the same files with the same baseline (flow alerts, rule
- * findings, and risky-source alerts: with a source window longer than the slice, the worker's
- * windows close at drain over the same flows and findings as analyze's whole run). Then the
- * fault: a worker SIGKILLed mid-stream and restarted stores every alert exactly once, the same set
- * as a run without the fault. Streams and schemas made here are deleted afterwards.
+ * key with what analyze raises on the same files with the same baseline and per-source flow-alert
+ * limit (flow alerts, rule findings, and risky-source alerts with their written/suppressed counts:
+ * with a source window longer than the slice, the worker's windows close at drain over the same
+ * flows and findings as analyze's whole run). Then the fault: a worker SIGKILLed mid-stream and
+ * restarted stores every alert exactly once, the same set as a run without the fault, with the
+ * per-source flow-alert limit off (every risky flow an alert) and on (its counts rebuilt by the
+ * restart's replay). Streams and schemas made here are deleted afterwards.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
-import { runAnalysis } from '../analysis/run-analysis.js';
+import { runAnalysis, DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../analysis/run-analysis.js';
 import { loadAnalysisConfig } from '../config/analysis-config.js';
 import { openStore } from '../store/open-store.js';
 import type { Sink } from '../analysis/sink.js';
@@ -91,8 +93,8 @@ async function drained(b: Bus, stream: string, durable: string, worker: ChildPro
   }
 }
 
-function workerArgs(stream: string, durable: string, store: string, baseline: string): string[] {
-  return ['stream', '--stream', stream, '--durable', durable, '--baseline', baseline, '--store', store, '--ack-wait', '5', '--json'];
+function workerArgs(stream: string, durable: string, store: string, baseline: string, extra: readonly string[] = []): string[] {
+  return ['stream', '--stream', stream, '--durable', durable, '--baseline', baseline, '--store', store, '--ack-wait', '5', '--json', ...extra];
 }
 
 async function storedKeys(loc: string): Promise<string[]> {
@@ -140,7 +142,7 @@ test('a worker scores every published flow and stores the same alerts (by key) a
     name: 'collect',
     alerts: async (list) => {
       keys.push(...list.map((a) => a.key));
-      for (const a of list) if (a.input.source === 'risk:ip') sourceKeys.push({ key: a.key, srcIp: a.input.srcIp!, row: { risk: a.input.netsentinel.risk, flows: a.input.netsentinel.flows, reasons: [...(a.input.netsentinel.reasons as string[])].sort() } });
+      for (const a of list) if (a.input.source === 'risk:ip') sourceKeys.push({ key: a.key, srcIp: a.input.srcIp!, row: { risk: a.input.netsentinel.risk, flows: a.input.netsentinel.flows, reasons: [...(a.input.netsentinel.reasons as string[])].sort(), flowAlerts: a.input.netsentinel.flowAlerts } });
     },
   };
   await runAnalysis({
@@ -153,10 +155,14 @@ test('a worker scores every published flow and stores the same alerts (by key) a
     ipThreshold: config.thresholds.ip,
     outDir: join(tmp, 'analyze-eq'),
     batchRows: MESSAGE_FLOWS,
+    // the worker's default, as analyze's CLI: the same flows get the alerts (first 10 per source-minute in input order)
+    flowAlertLimit: { perSource: DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: DEFAULT_FLOW_ALERT_WINDOW_SECONDS },
     sinks: [collect],
   });
   const streamed = await storedKeys(store);
-  assert.ok(keys.length > 1000, `analyze raised ${keys.length} alerts`);
+  // with the limit: ~100 alerts, over more than 1,000 risky flows decided the same way (the sources' counts compared below)
+  assert.ok(keys.length > 100, `analyze raised ${keys.length} alerts`);
+  assert.ok(stats.flowAlerts + stats.flowAlertsSuppressed > 1000, `${stats.flowAlerts + stats.flowAlertsSuppressed} risky flows`);
   const s = await openStore(store);
   const sourceAlerts = (await s.listAlerts({ limit: 1_000_000 })).filter((a) => a.signature === 'netsentinel: risky source');
   await s.close();
@@ -167,11 +173,12 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   assert.equal(analyzedSources.size, sourceAlerts.length);
   for (const a of sourceAlerts) {
     const n = a.record.netsentinel as Record<string, unknown>;
-    assert.deepEqual({ risk: n.risk, flows: n.flows, reasons: [...(n.reasons as string[])].sort() }, analyzedSources.get(a.srcIp!)?.row, a.srcIp!);
+    assert.deepEqual({ risk: n.risk, flows: n.flows, reasons: [...(n.reasons as string[])].sort(), flowAlerts: n.flowAlerts }, analyzedSources.get(a.srcIp!)?.row, a.srcIp!);
   }
   const sourceKeySet = new Set(sourceAlerts.map((a) => a.key));
   assert.deepEqual(streamed.filter((k) => !sourceKeySet.has(k)), keys.filter((k) => !sourceKeys.some((x) => x.key === k)).sort());
   assert.equal(stats.alerts, keys.length);
+  assert.ok(stats.flowAlertsSuppressed > 0, 'the scan went over the per-source limit');
 
   // and they went out on the bus: one message per alert and per finding
   const info = await b.jsm.streams.info(resultsStream(stream), { subjects_filter: '>' });
@@ -182,27 +189,29 @@ test('a worker scores every published flow and stores the same alerts (by key) a
   assert.ok(stats.findings >= 2, 'the scan and the SSH brute force');
 });
 
-test('a worker SIGKILLed mid-stream and restarted: every flow scored, every alert stored exactly once, as without the fault', { skip: pgSkip, timeout: 300_000 }, async () => {
+for (const limit of [0, DEFAULT_FLOW_ALERTS_PER_SOURCE])
+test(`a worker SIGKILLed mid-stream and restarted: every flow scored, every alert stored exactly once, as without the fault (--flow-alerts-per-source ${limit})`, { skip: pgSkip, timeout: 300_000 }, async () => {
   const { bus: b, baseline } = await setup();
-  const stream = `NSTEST_${process.pid}_KILL`;
+  const stream = `NSTEST_${process.pid}_KILL${limit}`;
+  const limitArgs = ['--flow-alerts-per-source', String(limit)];
   const pub = await publishSlice(stream, 4);
   assert.equal(pub.flows, FLOWS);
   const pgUrl = (schema: string): string => {
     schemas.push(schema);
     return `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
   };
-  const refStore = pgUrl(`ns_stream_ref_${process.pid}`);
-  const faultStore = pgUrl(`ns_stream_fault_${process.pid}`);
+  const refStore = pgUrl(`ns_stream_ref${limit}_${process.pid}`);
+  const faultStore = pgUrl(`ns_stream_fault${limit}_${process.pid}`);
 
   // the run without faults
-  const ref = run(workerArgs(stream, 'ref', refStore, baseline));
+  const ref = run(workerArgs(stream, 'ref', refStore, baseline, limitArgs));
   await drained(b, stream, 'ref', ref.child);
   ref.child.kill('SIGTERM');
   const refResult = await ref.done;
   assert.equal(refResult.code, 0, refResult.stderr);
 
   // the faulty run: killed once a few messages are acknowledged, well before the end
-  const a = run(workerArgs(stream, 'fault', faultStore, baseline));
+  const a = run(workerArgs(stream, 'fault', faultStore, baseline, limitArgs));
   const total = (await b.jsm.consumers.info(stream, 'ref')).delivered.stream_seq;
   for (;;) {
     const i = await b.jsm.consumers.info(stream, 'fault').catch(() => undefined);
@@ -216,7 +225,7 @@ test('a worker SIGKILLed mid-stream and restarted: every flow scored, every aler
   const mid = await b.jsm.consumers.info(stream, 'fault');
   assert.ok(mid.num_pending + mid.num_ack_pending > 0 && mid.ack_floor.stream_seq < total, 'killed mid-stream');
 
-  const restarted = run(workerArgs(stream, 'fault', faultStore, baseline));
+  const restarted = run(workerArgs(stream, 'fault', faultStore, baseline, limitArgs));
   await drained(b, stream, 'fault', restarted.child);
   restarted.child.kill('SIGTERM');
   const r = await restarted.done;
@@ -228,7 +237,14 @@ test('a worker SIGKILLed mid-stream and restarted: every flow scored, every aler
 
   const want = await storedKeys(refStore);
   const got = await storedKeys(faultStore);
-  assert.ok(want.length > 1000);
+  const refStats = JSON.parse(refResult.stdout) as Record<string, number>;
+  if (limit) {
+    // a replay that did not rebuild the limit's counts would let the restarted worker write alerts the reference suppressed
+    assert.ok(want.length > 100 && refStats.flowAlertsSuppressed > 1000, `${want.length} alerts, ${refStats.flowAlertsSuppressed} suppressed`);
+  } else {
+    assert.ok(want.length > 1000);
+    assert.equal(refStats.flowAlertsSuppressed, 0);
+  }
   assert.deepEqual(got, want);
 });
 
@@ -262,7 +278,8 @@ test('stream --stdin: CSV and the JSON lines publish sends score the same flows 
   const jsonLines = Array.from({ length: rows }, (_, r) => encodeRow(table, r)).join('\n') + '\n';
   const csv = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').slice(0, rows + 1).join('\n') + '\n';
   const feed = async (text: string): Promise<Record<string, unknown>[]> => {
-    const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // every risky flow an alert: the two readers are compared flow by flow
+    const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100', '--flow-alerts-per-source', '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -32,6 +32,8 @@ export class WorkerMetrics {
   redelivered = 0;
   rejected = 0;
   findings = 0;
+  /** risky flows given no flow alert of their own by the per-source limit */
+  flowAlertsSuppressed = 0;
   storeErrors = 0;
   publishErrors = 0;
   ackErrors = 0;
@@ -40,7 +42,7 @@ export class WorkerMetrics {
   consumerRestarts = 0;
   decisions = 0;
   respondErrors = 0;
-  /** bounded-state evictions, by which set ("findings", "sources") */
+  /** bounded-state evictions, by which set ("findings", "sources", "flow-alert-sources") */
   readonly evictions = new Map<string, number>();
   readonly alertsBySeverity = new Map<number, number>();
   /** consumers attached and consuming: the worker is ready */
@@ -79,6 +81,7 @@ export class WorkerMetrics {
     metric('netsentinel_stream_redelivered_total', 'counter', 'messages JetStream delivered again', [['', this.redelivered]]);
     metric('netsentinel_stream_rejected_total', 'counter', 'messages that could not be decoded (terminated)', [['', this.rejected]]);
     metric('netsentinel_stream_findings_total', 'counter', 'rule findings closed', [['', this.findings]]);
+    metric('netsentinel_stream_flow_alerts_suppressed_total', 'counter', 'risky flows given no alert of their own by the per-source flow-alert limit (counted in their source\'s risky-source alert)', [['', this.flowAlertsSuppressed]]);
     metric(
       'netsentinel_stream_alerts_total',
       'counter',

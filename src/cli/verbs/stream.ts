@@ -35,6 +35,8 @@ import { liveFlowSource } from '../../packets/live-flow-source.js';
 import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest, type RunningCapture } from '../../packets/live-capture-program.js';
 import { captureOptionsFrom } from '../capture-options.js';
 import type { FlowSource } from '../../analysis/flow-source.js';
+import { STREAM_FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom } from '../flow-alert-options.js';
+import type { FlowAlertLimitSettings } from '../../analysis/flow-alert-limit.js';
 
 export const stream: Command = {
   spec: {
@@ -48,7 +50,10 @@ rule findings to <prefix>.findings, then acknowledges the message: at least once
 stores nothing twice. After a restart the rule state is rebuilt by replaying the last
 --rebuild-window stream messages before the consumer's ack floor. Risky-source alerts: analyze's
 per-source aggregation over a tumbling --source-window of flow time per source (closed by the
-source's own later flows, at drain, or when more than --max-sources are open). With --respond each
+source's own later flows, at drain, or when more than --max-sources are open). Flow alerts: as in
+analyze, at most --flow-alerts-per-source per source per --flow-alert-window of flow time (the first
+risky flows in stream order); the rest are counted (stats, /metrics, and the source's risky-source
+alert: flowAlerts written/suppressed), and a restart rebuilds the counts with the rule state. With --respond each
 message's risky sources and rule findings go through the response policy (decisions in the store;
 with --apply, alerts through the outbox) before the ack, as 'analyze --respond'. SIGTERM/SIGINT: stop fetching, finish and ack
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
@@ -84,7 +89,8 @@ from the --baseline file (said on stderr).`,
       { name: 'metrics-host', type: 'string', value: 'ADDR', description: 'address the metrics port listens on (0.0.0.0 in a container)', default: '127.0.0.1' },
       { name: 'max-finding-keys', type: 'integer', value: 'N', description: 'finding keys remembered to emit each finding once (oldest evicted, counted in metrics)', default: DEFAULT_MAX_FINDING_KEYS },
       { name: 'source-window', type: 'number', value: 'SECONDS', description: 'flow-time window of the per-source risk (risky-source alerts)', default: DEFAULT_SOURCE_WINDOW_SECONDS },
-      { name: 'max-sources', type: 'integer', value: 'N', description: 'open source windows kept in memory (the least recently seen closes early, counted in metrics)', default: DEFAULT_MAX_SOURCES },
+      { name: 'max-sources', type: 'integer', value: 'N', description: 'open source windows kept in memory (the least recently seen closes early), and sources whose flow-alert counts are kept (the least recently limited forgotten); both counted in metrics', default: DEFAULT_MAX_SOURCES },
+      ...STREAM_FLOW_ALERT_LIMIT_OPTIONS,
       ...RESPOND_OPTIONS,
       { name: 'stdin', type: 'boolean', description: 'score JSON lines or CSV from standard input instead of NATS' },
       { name: 'follow', type: 'string', value: 'FILE', description: 'score a CSV or JSON-lines file as it grows (tail -F: survives rotation) instead of NATS' },
@@ -123,8 +129,10 @@ from the --baseline file (said on stderr).`,
     if (!(sourceWindowSeconds > 0)) throw new UserError(`stream: --source-window must be a positive number of seconds, got ${sourceWindowSeconds}`);
     const maxSources = v.maxSources as number;
     if (!(maxSources >= 1)) throw new UserError(`stream: --max-sources must be at least 1, got ${maxSources}`);
+    const flowAlertLimit = flowAlertLimitFrom(v, config);
     const setup = {
       baseline,
+      flowAlertLimit,
       classifier,
       rules: config.rules,
       weights: config.weights,
@@ -184,7 +192,7 @@ from the --baseline file (said on stderr).`,
           await adapt?.versions.close();
         });
         await followed?.done;
-        progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
+        progress.note(statsLine(stats, store?.where, flowAlertLimit) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
         if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }
@@ -213,10 +221,10 @@ from the --baseline file (said on stderr).`,
           progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
           // one adaptation per process, over every partition it holds; its chain of versions is the group's (--durable)
           const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
-          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, afterCommit: responder ? async (sc) => void (await responder!.respondTo(sc.origin, sc.alerts, sc.findings)) : undefined, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s)}`) }).finally(() => adapt?.versions.close());
+          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, afterCommit: responder ? async (sc) => void (await responder!.respondTo(sc.origin, sc.alerts, sc.findings)) : undefined, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s, undefined, flowAlertLimit)}`) }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-          else out(statsLine(stats, store.where) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
         } finally {
           await bus.close();
           await leases.close();
@@ -265,12 +273,12 @@ from the --baseline file (said on stderr).`,
                 if (r) metrics.decisions += r.stored;
               }
             : undefined,
-          progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s)}`),
+          progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s, undefined, flowAlertLimit)}`),
         }).finally(() => adapt?.versions.close());
         const adaptStats = adapt?.adapter.stats;
         const respond = responder ? { respond: responder.totals } : {};
         if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...respond, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-        else out(statsLine(stats, store.where) + (responder ? `; respond: ${responder.totals.decisions} decisions, ${responder.totals.queued} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${responder.totals.decisions} decisions, ${responder.totals.queued} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
       } finally {
         await bus.close();
       }
@@ -328,6 +336,8 @@ async function openStoreOrSay(loc: string): Promise<AlertStore> {
   }
 }
 
-function statsLine(s: WorkerStats, where?: string): string {
-  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${s.alerts} alerts (${s.findings} findings)${where ? `, ${s.stored} new in ${where} (${s.duplicates} already there)` : ''}${s.redelivered ? `; ${s.redelivered} redelivered` : ''}${s.rejected ? `; ${s.rejected} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${s.rebuiltFlows} flows` : ''}`;
+function statsLine(s: WorkerStats, where?: string, limit?: FlowAlertLimitSettings): string {
+  const per = limit?.windowSeconds ? `per ${limit.windowSeconds.toLocaleString('en-US')} s` : 'per run';
+  const folded = limit && s.flowAlertsSuppressed ? `; ${s.flowAlertsSuppressed.toLocaleString('en-US')} risky flows folded into per-source limits (${limit.perSource} flow alerts per source ${per}; --flow-alerts-per-source, 0 = no limit)` : '';
+  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${s.alerts} alerts (${s.findings} findings)${folded}${where ? `, ${s.stored} new in ${where} (${s.duplicates} already there)` : ''}${s.redelivered ? `; ${s.redelivered} redelivered` : ''}${s.rejected ? `; ${s.rejected} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${s.rebuiltFlows} flows` : ''}`;
 }
