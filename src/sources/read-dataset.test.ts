@@ -238,7 +238,7 @@ test('empty lines (every field empty) and repeated headers are skipped with a wa
   const t = await readDataset([p], { warn: (m) => warnings.push(m) });
   assert.deepEqual(numbers(t, 'a'), [1, 3]);
   assert.deepEqual(Array.from(t.origin?.line ?? []), [2, 5]);
-  assert.deepEqual(warnings, [`${p}: skipped 1 empty line(s) (every field empty)`, `${p}: skipped 1 repeated header line(s)`]);
+  assert.deepEqual(warnings, [`${p}: skipped 1 empty line (every field empty)`, `${p}: skipped 1 repeated header line`]);
   // a line that only resembles the header is data (here it makes "a" a text column)
   const q = write('near-header.csv', 'a,b,label\n1,2,x\nA,B,label\n');
   const tq = await readDataset([q], quiet);

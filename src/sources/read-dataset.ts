@@ -25,6 +25,7 @@ import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js
 import { captureKind } from '../packets/read-capture.js';
 import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
 import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
+import { plural } from '../util/plural.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -151,8 +152,8 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
       yield asm.flush();
       yielded = true;
     }
-    if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty line(s) (every field empty)`);
-    if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header line(s)`);
+    if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
+    if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }
   if (!yielded && last) yield last.flush();
 }

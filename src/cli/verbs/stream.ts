@@ -35,6 +35,7 @@ import { liveFlowSource } from '../../packets/live-flow-source.js';
 import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest, type RunningCapture } from '../../packets/live-capture-program.js';
 import { captureOptionsFrom } from '../capture-options.js';
 import type { FlowSource } from '../../analysis/flow-source.js';
+import { plural } from '../../util/plural.js';
 
 export const stream: Command = {
   spec: {
@@ -184,7 +185,7 @@ from the --baseline file (said on stderr).`,
           await adapt?.versions.close();
         });
         await followed?.done;
-        progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
+        progress.note(statsLine(stats, store?.where) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} ${plural(followed.stats.rotations, 'rotation')}` : ''));
         if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }
