@@ -49,3 +49,18 @@ test('config --help says what every rule setting does and its default', () => {
   for (const p of RULE_PARAMETERS) assert.ok(r.out.includes(`rules.${p.path} `), `rules.${p.path} in the help`);
   assert.match(r.out, /rules\.beaconing\.maxJitter +a connection is on the beat .* \(default 0\.05\)/);
 });
+
+test('config show aligns its columns to the longest key and value, rules and settings alike', () => {
+  const r = run(['config', 'show', '-c', conf]);
+  assert.equal(r.code, 0, r.err);
+  const rows = r.out.split('\n').filter((l) => /^[a-z][\w.-]+ {2,}\S/.test(l) && !l.startsWith('config file:'));
+  assert.ok(rows.length > RULE_PARAMETERS.length, r.out);
+  const longest = Math.max(...rows.map((l) => l.indexOf(' ')));
+  // every value starts two spaces after the longest key (rules.flood.targetConnectionsPerSecond is 38 characters)
+  for (const l of rows) assert.equal(l.length - l.slice(longest).trimStart().length, longest + 2, l);
+  // and every source in one column, after values up to 48 characters (the URLs; not the long port list)
+  const sourceAt = (l: string) => Math.max(l.lastIndexOf('  default'), l.lastIndexOf('  file: ')) + 2;
+  const short = rows.filter((l) => l.slice(longest + 2, sourceAt(l)).trimEnd().length <= 48);
+  assert.ok(short.some((l) => l.includes('https://ipqualityscore.com/api/json/ip')));
+  assert.equal(new Set(short.map(sourceAt)).size, 1, short.join('\n'));
+});

@@ -6,7 +6,6 @@
 import type { Command } from '../command.js';
 import { SETTINGS_OPTIONS, SETTINGS_PRECEDENCE, settingsFromArgs, shownValue } from '../../config/settings.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
-import { SETTING_KEYS } from '../../config/setting-keys.js';
 import { envNameOf } from '../../config/setting-keys.js';
 import { UserError } from '../../util/errors.js';
 import { intelConfigFrom } from '../../intel/intel-config.js';
@@ -58,20 +57,35 @@ ${describeRuleParameters()}`,
       );
       return 0;
     }
+    // rules.* keys the file gives are listed once, in the rules block, with every other rule setting
+    const shown = entries.filter((e) => !e.key.startsWith('rules.')).map((e) => {
+      const v = shownValue(e);
+      return { key: e.key, value: typeof v === 'string' ? v : JSON.stringify(v), from: e.source === 'default' ? 'default' : `${e.source}: ${e.origin}` };
+    });
+    const ruleRows = rules.map((r) => ({ key: r.key, value: JSON.stringify(r.value), from: r.given ? `file: ${settings.configFile}` : 'default' }));
+    const row = columns([...shown, ...ruleRows]);
     const lines: string[] = [];
     lines.push(`config file: ${settings.configFile ?? '(none)'}   .env: ${settings.envFile ?? '(none)'}`);
     lines.push('');
-    const w = Math.min(40, Math.max(...entries.map((e) => e.key.length), ...rules.map((r) => r.key.length)) + 2);
-    for (const e of entries) {
-      const v = shownValue(e);
-      const text = typeof v === 'string' ? v : JSON.stringify(v);
-      const desc = SETTING_KEYS.find((k) => k.key === e.key);
-      lines.push(`${e.key.padEnd(w)}${text.padEnd(28)}  ${e.source === 'default' ? 'default' : `${e.source}: ${e.origin}`}${desc && e.source === 'default' ? '' : ''}`);
-    }
+    for (const r of shown) lines.push(row(r));
     lines.push('');
     lines.push(`rules (the config file's rules: section over the defaults; 'netsentinel config --help' says what each does)`);
-    for (const r of rules) lines.push(`${r.key.padEnd(w)}${JSON.stringify(r.value).padEnd(28)}  ${r.given ? `file: ${settings.configFile}` : 'default'}`);
+    for (const r of ruleRows) lines.push(row(r));
     out(lines.join('\n'));
     return 0;
   },
 };
+
+/** Values longer than this do not widen the value column (a long list would push every source far right). */
+const MAX_VALUE_COLUMN = 48;
+
+/**
+ * One line per setting in three columns: the key column as wide as the longest key, the value
+ * column as wide as the longest value of at most MAX_VALUE_COLUMN characters (a longer one only
+ * moves its own line's source), two spaces between.
+ */
+function columns(rows: readonly { key: string; value: string; from: string }[]): (r: { key: string; value: string; from: string }) => string {
+  const keyWidth = Math.max(0, ...rows.map((r) => r.key.length)) + 2;
+  const valueWidth = Math.max(0, ...rows.map((r) => r.value.length).filter((n) => n <= MAX_VALUE_COLUMN)) + 2;
+  return (r) => `${r.key.padEnd(keyWidth)}${`${r.value}  `.padEnd(valueWidth)}${r.from}`;
+}
