@@ -194,7 +194,7 @@ async function sniffAll(
 ): Promise<{ format: SniffedFormat; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
   const sniffed: Sniffed[] = [];
-  /** per folder, the files passed over ("name (why)"), and whether any file was kept */
+  /** per folder the user named: the files passed over and why, and whether any file was kept */
   const folders = new Map<string, { skipped: { display: string; why: string }[]; kept: boolean }>();
   // said once every file is sniffed: as warnings, or as the error of a folder left with nothing
   const skip = (input: InputFile, why: string): void => {
@@ -215,18 +215,20 @@ async function sniffAll(
           }
           throw new UserError(input.path === undefined || input.stream === true ? `${input.display}: no input arrived (the pipe closed before its first byte)` : `${input.display}: the file is empty`);
         }
-        keep = input.path === undefined || input.stream === true;
+        // stdin and pipes are kept open for reading once sniffed (they cannot be reopened); set just
+        // before a file is taken, so a refusal below still closes them
+        const stream = input.path === undefined || input.stream === true;
         // a capture (by its magic number, also inside gzip) or a Zeek conn.log is claimed before any CSV check
         const special = captureKind(bytes) !== undefined ? CAPTURE : looksLikeZeekConn(bytes) ? ZEEK_FORMAT : undefined;
         if (special) {
           if (forced) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
+          keep = stream;
           sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special });
           continue;
         }
         // readers that claim an input by its first bytes (packet captures) go above this line;
         // whatever none of them claimed must be text
         if (inFolder && notTextReason(bytes) !== undefined) {
-          keep = false;
           skip(input, isModelFile(bytes, source.gzip) ? 'a netsentinel model or baseline file' : `not text and not a packet capture: starts with bytes ${hexStart(bytes)}`);
           continue;
         }
@@ -240,7 +242,6 @@ async function sniffAll(
         if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, SNIFF_RECORDS);
         if (records.length === 0 && complete) {
           if (inFolder) {
-            keep = false;
             skip(input, 'the file is empty');
             continue;
           }
@@ -248,11 +249,11 @@ async function sniffAll(
         }
         // every flow format has columns; one value per line is a list (risky or blocked addresses)
         if (inFolder && records.length > 0 && records.every((r) => r.length === 1)) {
-          keep = false;
           skip(input, 'one value per line, not flow records');
           continue;
         }
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
+        keep = stream;
         sniffed.push({ input, source: keep ? source : undefined, delimiter, detected: forced ?? detectFormat(records) });
       } finally {
         if (!keep) await source.close();
