@@ -147,3 +147,13 @@ test("take() gives each source rows()'s row with the findings about it alone, in
   assert.deepEqual(taken[0].rules, ['b', 'c']);
   assert.deepEqual(agg.sources(), ['10.0.0.3']);
 });
+
+test('counts in a source\'s reasons are written with thousands separators', () => {
+  const agg = createSourceAggregation();
+  const rows = Array.from({ length: 2500 }, (_v, i) => ({ src: '10.0.0.7', risk: i < 1996 ? 0.999 : 0.1, p: [i < 1200 ? 0.999 : 0.1], cls: i < 1500 ? 'PortScan' : undefined }));
+  agg.add(scored(['isolation-forest'], rows));
+  const r = agg.rows([], new Map(), 1)[0];
+  assert.ok(r.reasons.some((t) => t.startsWith('1,996 of 2,500 flows above the flow risk threshold')), r.reasons.join(' | '));
+  assert.ok(r.reasons.includes('detectors fired: isolation-forest on 1,200 flows'), r.reasons.join(' | '));
+  assert.ok(r.reasons.includes('classifier: PortScan ×1,500'), r.reasons.join(' | '));
+});

@@ -11,6 +11,7 @@ import { FIRED_P, type ScoredFlows } from './score-stage.js';
 import { findingEvidence, type SourceEvidence } from './evidence.js';
 import { isoTime } from './numbers.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 interface SourceState extends IpAggregate {
   /** flows on which each detector fired, by detector number (see `detectorNames`); null until one fires */
@@ -194,7 +195,7 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
   const reasons: string[] = [];
   for (const f of findings) reasons.push(f.reason);
   for (const e of more) reasons.push(e.reason);
-  if (st.risky) reasons.push(`${st.risky} of ${st.flows} ${plural(st.flows, 'flow')} above the flow risk threshold (peak ${st.maxRisk.toFixed(4)})`);
+  if (st.risky) reasons.push(`${thousands(st.risky)} of ${thousands(st.flows)} ${plural(st.flows, 'flow')} above the flow risk threshold (peak ${st.maxRisk.toFixed(4)})`);
   // in the order each first fired, most flows first (a stable sort: ties keep that order)
   const counts = st.firedCounts;
   // fromEntries, not assignment: a name like "__proto__" stays an own property, as it always was
@@ -202,16 +203,16 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
   if (counts !== null) {
     const fired: [string, number][] = st.firedOrder.map((n) => [detectorNames[n], counts[n]]);
     fired.sort((a, b) => b[1] - a[1]);
-    if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${n} flow${n === 1 ? '' : 's'}`).join(', ')}`);
+    if (fired.length) reasons.push(`detectors fired: ${fired.map(([d, n]) => `${d} on ${thousands(n)} flow${n === 1 ? '' : 's'}`).join(', ')}`);
     detectorsFired = Object.fromEntries(fired);
   }
   let attackClasses: Record<string, number> = {};
   if (st.classes !== null) {
     const classes = [...st.classes.entries()].sort((a, b) => b[1] - a[1]);
-    reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+    reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${thousands(n)}`).join(', ')}`);
     attackClasses = Object.fromEntries(classes);
   }
-  if (r.decidedBy === 'volume' && r.zVolume > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${st.flows} ${plural(st.flows, 'flow')})`);
+  if (r.decidedBy === 'volume' && r.zVolume > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${thousands(st.flows)} ${plural(st.flows, 'flow')})`);
   // distinct rule ids in first-seen order (most sources have none, many have one)
   const rules: string[] = [];
   for (const f of findings) if (!rules.includes(f.ruleId)) rules.push(f.ruleId);

@@ -104,6 +104,23 @@ test('a flow file does start a reading thread; a capture inside a folder too (th
   }
 });
 
+test('a capture folder handed back by the thread: the files it passes over are warned about once, not by both threads', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, async () => {
+  const dir = folder();
+  try {
+    const pcaps = join(dir, 'pcaps');
+    mkdirSync(pcaps);
+    writeFileSync(join(pcaps, 'a.pcapng'), readFileSync(sharedPath('pcaps', 'arppoison.pcapng')!));
+    writeFileSync(join(pcaps, 'notes.txt'), '');
+    writeFileSync(join(pcaps, 'risky_ips.txt'), '10.0.0.1\n');
+    const warnings: string[] = [];
+    const threaded = await drain(threadedDatasetSource([pcaps], { warn: (m) => warnings.push(m) }, 1000));
+    assert.deepEqual(warnings, [`skipped ${join(pcaps, 'risky_ips.txt')}: netsentinel's own output, not flow records`, `skipped ${join(pcaps, 'notes.txt')}: the file is empty`]);
+    assert.deepEqual(threaded, await drain(datasetSource([pcaps], { warn: () => undefined }, 1000)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a source whose batches are never asked for does not keep the process alive', () => {
   // the test runner would time out if the reading thread held the event loop open; make one and drop it
   const s = threadedDatasetSource([join(tmpdir(), 'ns-never-read.csv')], {}, 100);

@@ -76,6 +76,7 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
     });
   };
   const warn = read.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+  const said = new Set<string>();
   return {
     inputs,
     batches: async function* () {
@@ -88,6 +89,7 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
               yield m.table;
               break;
             case 'warn':
+              said.add(m.message);
               warn(m.message);
               break;
             case 'progress':
@@ -96,7 +98,8 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
             case 'done':
               return;
             case 'fallback':
-              yield* streamDataset([...inputs], { ...read, batchRows, progress: (d, t) => progress?.(d, t) });
+              // the thread's sniffing already warned (files of a folder passed over): not twice
+              yield* streamDataset([...inputs], { ...read, batchRows, warn: (w) => said.has(w) || warn(w), progress: (d, t) => progress?.(d, t) });
               return;
             case 'error':
               if (m.user) throw new UserError(m.message, m.exitCode);

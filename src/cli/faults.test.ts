@@ -90,7 +90,6 @@ const sameFileCases: [string, string[], string][] = [
   ['baseline', ['baseline', 'd.csv', '--label', 'label', '-o', 'link.csv'], 'd.csv'],
   ['search', ['search', 'd.csv', '--label', 'label', '--model', 'decision-tree', '--grid', 'max_depth=2,3', '-o', 'd.csv'], 'd.csv'],
   ['analyze', ['analyze', 'OUT/flows_scored.csv', '-o', 'OUT', '--store', 'none'], 'OUT/flows_scored.csv'],
-  ['analyze', ['analyze', 'OUT/', '-o', 'OUT', '--store', 'none'], 'OUT/flows_scored.csv'],
   ['analyze', ['analyze', 'd.csv', '--baseline', 'OUT/summary.json', '-o', 'OUT', '--store', 'none'], 'OUT/summary.json'],
   ['cluster', ['cluster', 'C/clusters.csv', '-o', 'C'], 'C/clusters.csv'],
   ['evaluate', ['evaluate', 'm.nsm', 'P/confusion_matrix.vl.json', '--label', 'label', '--plots', 'P'], 'P/confusion_matrix.vl.json'],
@@ -107,6 +106,16 @@ for (const [verb, args, input] of sameFileCases) {
     assert.deepEqual(temporaries(w.dir), []);
   });
 }
+
+test('analyze OUT/ -o OUT: the outputs of an earlier run in OUT are not read as flows, so never both input and output', () => {
+  const w = sameFileWorkspace();
+  const before = readFileSync(join(w.dir, 'OUT/flows_scored.csv'));
+  const r = run(w.dir, ['analyze', 'OUT/', '-o', 'OUT', '--store', 'none']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err.trim(), "netsentinel: OUT/: no flow files in this folder: flows_scored.csv is netsentinel's own output, not flow records; name the flows or captures that were analysed");
+  assert.ok(readFileSync(join(w.dir, 'OUT/flows_scored.csv')).equals(before), 'OUT/flows_scored.csv is intact');
+  assert.deepEqual(temporaries(w.dir), []);
+});
 
 // ---------------------------------------------------------------------------------------------
 // issue 9 #3: special files are refused, symbolic links written through, by every verb

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,28 @@ test('a good run still makes the default store and the outputs; a failing one ke
   const bad = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-o', 'mine', '-q']);
   assert.equal(bad.code, 2);
   assert.deepEqual(readdirSync(cwd).sort(), ['mine', 'netsentinel-output', 'netsentinel.db', 'notes.txt']);
+});
+
+test('an analyze output folder given as traffic: one line saying these are its outputs; flows beside them are read, the rest named on stderr', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const ok = run(cwd, ['analyze', join(root, 'samples', 'loopback', 'traffic.csv'), '-b', baseline, '-q', '--store', 'none', '-o', 'out']);
+  assert.equal(ok.code, 0, ok.err);
+  writeFileSync(join(cwd, 'out', 'blocked_ips.txt'), ''); // as respond leaves it when nothing was banned
+  const again = run(cwd, ['analyze', 'out', '-b', baseline, '-q', '--store', 'none', '-o', 'out2']);
+  assert.equal(again.code, 2, again.err);
+  assert.equal(oneLine(again.err), "netsentinel: out: no flow files in this folder: blocked_ips.txt, flows_scored.csv, risky_ips.csv, risky_ips.txt are netsentinel's own outputs, not flow records; name the flows or captures that were analysed");
+  writeFileSync(join(cwd, 'out', 'traffic.csv'), readFileSync(join(root, 'samples', 'loopback', 'traffic.csv')));
+  writeFileSync(join(cwd, 'out', 'notes.txt'), '');
+  const mixed = run(cwd, ['analyze', 'out', '-b', baseline, '-q', '--store', 'none', '-o', 'out2', '--json']);
+  assert.equal(mixed.code, 0, mixed.err);
+  const said = mixed.err.split('\n').filter((l) => l.startsWith('netsentinel: warning: skipped '));
+  assert.deepEqual(said.sort(), [
+    "netsentinel: warning: skipped out/blocked_ips.txt: netsentinel's own output, not flow records",
+    "netsentinel: warning: skipped out/flows_scored.csv: netsentinel's own output, not flow records",
+    'netsentinel: warning: skipped out/notes.txt: the file is empty',
+    "netsentinel: warning: skipped out/risky_ips.csv: netsentinel's own output, not flow records",
+    "netsentinel: warning: skipped out/risky_ips.txt: netsentinel's own output, not flow records",
+  ]);
 });
 
 test('a model or baseline file given as traffic is named as what it is', () => {

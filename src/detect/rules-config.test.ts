@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UserError } from '../util/errors.js';
-import { DEFAULT_AUTH_PORTS, RULE_PARAMETERS, defaultRulesConfig, describeRuleParameters, resolveRulesConfig } from './rules-config.js';
+import { DEFAULT_AUTH_PORTS, RULE_PARAMETERS, defaultRulesConfig, describeRuleParameters, resolveRulesConfig, ruleSettings } from './rules-config.js';
 
 test('defaults: every parameter documented, the seed\'s port-scan threshold, frozen', () => {
   const d = defaultRulesConfig();
@@ -47,4 +47,16 @@ test('errors name the setting, what it must be and what it got', () => {
   assert.equal(msg({ bruteForce: { ports: [22, 70000] } }), `The 'rules.bruteForce.ports' setting must be a list of ports (integers 0 to 65535). Item 2 is 70000.`);
   assert.match(msg({ geoPolicy: { countries: ['Korea'] } }), /two-letter ISO 3166 country codes .* Item 1 is "Korea"/);
   assert.match(msg([1, 2]), /^rules must be a mapping of rule sections/);
+});
+
+test('ruleSettings: every setting as a run takes it, the file\'s values checked and marked as given', () => {
+  const all = ruleSettings({ beaconing: { connections: 12, ignorePorts: [53] } });
+  assert.deepEqual(all.map((r) => r.key), RULE_PARAMETERS.map((p) => `rules.${p.path}`));
+  const by = new Map(all.map((r) => [r.key, r]));
+  assert.deepEqual(by.get('rules.beaconing.connections'), { key: 'rules.beaconing.connections', value: 12, default: 8, given: true, description: RULE_PARAMETERS.find((p) => p.path === 'beaconing.connections')!.description });
+  assert.deepEqual(by.get('rules.beaconing.ignorePorts')?.value, [53]);
+  assert.equal(by.get('rules.beaconing.maxJitter')?.value, 0.05);
+  assert.equal(by.get('rules.beaconing.maxJitter')?.given, false);
+  assert.ok(ruleSettings(undefined).every((r) => !r.given && JSON.stringify(r.value) === JSON.stringify(r.default)));
+  assert.throws(() => ruleSettings({ beaconing: { connections: 0 } }), UserError);
 });

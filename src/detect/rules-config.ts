@@ -464,7 +464,33 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Help text: one line per setting with its default, for `--help` and `netsentinel config`. */
+/** One rule setting as a run will use it, for `netsentinel config show`. */
+export interface RuleSetting {
+  /** e.g. "rules.beaconing.connections", as the configuration file writes it */
+  readonly key: string;
+  readonly value: unknown;
+  readonly default: unknown;
+  /** whether the configuration gave it (else it is the default) */
+  readonly given: boolean;
+  readonly description: string;
+}
+
+/**
+ * Every rule setting, in RULE_PARAMETERS' order, with the value a run takes from `input` (the
+ * configuration file's `rules:` section, maybe undefined): the file's value, checked as a run
+ * checks it, or the default.
+ */
+export function ruleSettings(input: unknown, where = 'rules'): RuleSetting[] {
+  const effective = resolveRulesConfig(input, where) as unknown as Record<string, Record<string, unknown>>;
+  const given = isPlainObject(input) ? input : {};
+  return RULE_PARAMETERS.map((p) => {
+    const [section, key] = p.path.split('.');
+    const s = given[section];
+    return { key: `rules.${p.path}`, value: effective[section][key], default: p.default, given: isPlainObject(s) && s[key] !== undefined, description: p.description };
+  });
+}
+
+/** Help text: one line per setting with its default, for `netsentinel config --help`. */
 export function describeRuleParameters(prefix = 'rules'): string {
   const width = Math.max(...RULE_PARAMETERS.map((p) => p.path.length)) + prefix.length + 1;
   return RULE_PARAMETERS.map((p) => `${`${prefix}.${p.path}`.padEnd(width)}  ${p.description} (default ${JSON.stringify(p.default)})`).join('\n');

@@ -238,7 +238,7 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
         const notes: string[] = [...(e.runner as RuleRunner).notes()];
         if (e.skipped > 0) notes.push(`skipped ${e.skipped} of ${e.ran + e.skipped} flows: ${e.skipReason}`);
         if (untimedBatches > 0 && timedBatches === 0) notes.push('the input has no timestamps: the whole input is one window');
-        else if (untimedBatches > 0) notes.push(`${untimedBatches} batch(es) had no timestamps and were counted at the latest time seen`);
+        else if (untimedBatches > 0) notes.push(`${untimedBatches} ${plural(untimedBatches, 'batch', 'batches')} had no timestamps and were counted at the latest time seen`);
         if (untimedRows > 0) notes.push(`${untimedRows} ${plural(untimedRows, 'flow')} without a timestamp took the time of the flow before them`);
         return notes.length > 0 ? { ...base, state: 'on', note: notes.join('; ') } : { ...base, state: 'on' };
       });

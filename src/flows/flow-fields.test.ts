@@ -106,7 +106,7 @@ test('generic snake-case names and text timestamps (ISO with offset, CIC style, 
   assert.equal(ff.time?.[1], Date.UTC(2017, 6, 7, 12, 59, 0));
   assert.equal(ff.time?.[2], 1700000000000);
   assert.ok(Number.isNaN(ff.time?.[3]));
-  assert.deepEqual(ff.notes, ['1 distinct value(s) of "timestamp" are not timestamps and count as missing', '"timestamp" has times without a UTC offset; they are read as UTC']);
+  assert.deepEqual(ff.notes, ['1 distinct value of "timestamp" is not a timestamp and counts as missing', '"timestamp" has times without a UTC offset; they are read as UTC']);
   assert.equal(ff.failed, undefined);
   assert.equal(missingFieldsReason(ff, ['srcIp', 'ttl', 'duration'], 'csv'), 'needs the TTL and duration, which this input (csv) does not have');
   assert.equal(missingFieldsReason(ff, ['srcIp']), null);
@@ -131,7 +131,7 @@ test('a known column that exists but is empty counts as missing, with a note', (
   const t = table([numericColumn('Flow Duration', 'feature', f64(10, 20)), categoricalFrom('Src IP', 'meta', [null, null])], 'cicflowmeter');
   const ff = flowFields(t);
   assert.ok(ff.missing.includes('srcIp'));
-  assert.ok(ff.notes.some((n) => n.includes('"Src IP" exist but hold no values')));
+  assert.ok(ff.notes.some((n) => n.includes('column "Src IP" exists but holds no values')));
 });
 
 test('helpers: names, protocol numbers, epoch magnitudes', () => {

@@ -29,6 +29,7 @@
  */
 import { parseTimestamp } from '../sources/parse-timestamp.js';
 import type { CategoricalColumn, Column, FlowTable } from './table.js';
+import { plural } from '../util/plural.js';
 
 export type FlowFieldName =
   | 'srcIp'
@@ -295,7 +296,7 @@ export function flowFields(table: FlowTable): FlowFields {
           if (Number.isNaN(timestampFromText(text))) bad++;
           else if (!/^-?\d+(\.\d+)?$/.test(text) && !/(z|[+-]\d\d(:?\d\d)?)$/i.test(text)) naive++;
         }
-        if (bad > 0) notes.push(`${bad} distinct value(s) of "${col.name}" are not timestamps and count as missing`);
+        if (bad > 0) notes.push(`${bad} distinct ${plural(bad, 'value')} of "${col.name}" ${bad === 1 ? 'is not a timestamp and counts' : 'are not timestamps and count'} as missing`);
         if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as UTC`);
         return v;
       }
@@ -353,7 +354,7 @@ export function flowFields(table: FlowTable): FlowFields {
 
   const all: FlowFieldName[] = ['srcIp', 'dstIp', 'srcPort', 'dstPort', 'proto', 'time', 'duration', 'fwdPackets', 'bwdPackets', 'fwdBytes', 'bwdBytes', 'synCount', 'rstCount', 'finCount', 'ttl', 'failed'];
   const missing = all.filter((f) => out[f] === undefined);
-  if (emptyNamed.length > 0) notes.push(`column(s) ${emptyNamed.join(', ')} exist but hold no values in this input`);
+  if (emptyNamed.length > 0) notes.push(`${plural(emptyNamed.length, 'column')} ${emptyNamed.join(', ')} ${emptyNamed.length === 1 ? 'exists but holds' : 'exist but hold'} no values in this input`);
   return { rowCount: table.rowCount, ...out, sources, missing, notes } as FlowFields;
 }
 

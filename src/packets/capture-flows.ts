@@ -20,6 +20,7 @@ import type { DecodedPacket } from './decoded-packet.js';
 import { decodeToMeter, emptyPacketCounts, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
+import { plural } from '../util/plural.js';
 
 export interface CaptureInput {
   readonly display: string;
@@ -90,18 +91,18 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
-    if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${s.garbledBlocks} garbled pcapng block(s)`);
+    if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${s.garbledBlocks} garbled pcapng ${plural(s.garbledBlocks, 'block')}`);
     if (source.gzipCutShort()) {
-      warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${s.packets.toLocaleString('en-US')} packet(s) before the cut are used (--allow-truncated)`);
+      warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${s.packets.toLocaleString('en-US')} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);
     } else if (s.cutShort) {
-      warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of those ${s.cutShort.packets.toLocaleString('en-US')} packet(s) are used (--allow-truncated)`);
+      warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of ${s.cutShort.packets === 1 ? 'that' : 'those'} ${s.cutShort.packets.toLocaleString('en-US')} ${plural(s.cutShort.packets, 'packet')} are used (--allow-truncated)`);
     }
   }
   meter.flush();
   sum.flows = meter.stats.flowsFinished;
-  if (sum.malformedPackets > 0) warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed packet(s) (headers that contradict themselves)`);
-  if (sum.truncatedPackets > 0) warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} packet(s) cut before their headers ended (snap length too small)`);
-  if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} flow(s) because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
+  if (sum.malformedPackets > 0) warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed ${plural(sum.malformedPackets, 'packet')} (headers that contradict themselves)`);
+  if (sum.truncatedPackets > 0) warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} ${plural(sum.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
+  if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
   opts.onSummary?.(sum);
   if (batch.rows > 0 || sum.flows === 0) ready.push(batch.flush());
   while (ready.length > 0) yield ready.shift() as FlowTable;

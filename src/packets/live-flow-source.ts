@@ -26,6 +26,7 @@ import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-me
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
 import type { CaptureProgramCounts, CaptureProgramEnd, RunningCapture } from './live-capture-program.js';
 import type { RotatingCaptureWriter } from './live-rotation.js';
+import { plural } from '../util/plural.js';
 
 export interface LiveFlowOptions extends FlowMeterOptions {
   /** what the flows are, for messages and the summary ("eth0 (tcpdump)") */
@@ -211,7 +212,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncG
       await rotation?.abort();
       throw end.failure;
     }
-    o.warn(`${end.failure.message}; the ${sum.packets.toLocaleString('en-US')} packet(s) captured before it stopped are analysed`);
+    o.warn(`${end.failure.message}; the ${sum.packets.toLocaleString('en-US')} ${plural(sum.packets, 'packet')} captured before it stopped are analysed`);
   }
   await rotation?.close();
   meter.flush();
@@ -223,10 +224,10 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncG
   if (capSummary && capSummary.linkTypes.some((l) => !(l in LINKTYPE_NAMES))) {
     o.warn(`${o.display}: link type ${capSummary.linkTypes.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were counted and skipped`);
   }
-  if (sum.malformedPackets > 0) o.warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed packet(s) (headers that contradict themselves)`);
-  if (sum.truncatedPackets > 0) o.warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} packet(s) cut before their headers ended (snap length too small)`);
-  if (meter.stats.evictions > 0) o.warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} flow(s) because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
-  if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${end.counts.droppedByKernel.toLocaleString('en-US')} packet(s) (analysis fell behind the link); they are in no flow`);
+  if (sum.malformedPackets > 0) o.warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed ${plural(sum.malformedPackets, 'packet')} (headers that contradict themselves)`);
+  if (sum.truncatedPackets > 0) o.warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} ${plural(sum.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
+  if (meter.stats.evictions > 0) o.warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
+  if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${end.counts.droppedByKernel.toLocaleString('en-US')} ${plural(end.counts.droppedByKernel, 'packet')} (analysis fell behind the link); they are in no flow`);
   o.onSummary?.(sum);
   // the pipeline needs one batch even when nothing was captured (its columns make the empty result)
   if (batch.rows > 0 || sum.batches === 0) ready.push(batch.flush());

@@ -99,7 +99,7 @@ export class PcapParser {
     if (win.available > 0) {
       throw new CaptureCutShort(
         { file: this.display, byteOffset: win.offset },
-        `truncated pcap record (packet ${this.count + 1}: ${win.available} byte(s) of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} present); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
+        `truncated pcap record (packet ${this.count + 1}: ${win.available} of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} bytes present); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
         this.count,
       );
     }

@@ -16,6 +16,7 @@ import { InputError } from '../util/errors.js';
 import type { ByteWindow } from './byte-window.js';
 import type { CapturePacket } from './capture-packet.js';
 import { CaptureCutShort } from './cut-short.js';
+import { plural } from '../util/plural.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BOM = 0x1a2b3c4d;
@@ -61,7 +62,7 @@ export class PcapngParser {
   }
 
   private fail(win: ByteWindow, at: number, what: string): never {
-    throw new InputError({ file: this.display, byteOffset: win.base + at }, `${what}; ${this.count} packet(s) before it were read`);
+    throw new InputError({ file: this.display, byteOffset: win.base + at }, `${what}; ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
   }
 
   consume(win: ByteWindow, p: CapturePacket, sink: (p: CapturePacket) => void): void {
@@ -164,7 +165,7 @@ export class PcapngParser {
       const need = win.available >= 8 ? this.u32(win.buf, win.start + 4) : 12;
       throw new CaptureCutShort(
         { file: this.display, byteOffset: win.base + win.start },
-        `truncated pcapng block (${win.available} byte(s) of ${need} present); ${this.count} packet(s) before it were read`,
+        `truncated pcapng block (${win.available} of ${need} bytes present); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
         this.count,
       );
     }

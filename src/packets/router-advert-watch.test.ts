@@ -43,7 +43,7 @@ test('router lifetime 0 under the real router\'s address from another MAC is an 
   assert.deepEqual(ids(findings), ['ndp.router-impostor fe80::1']);
   assert.equal(findings[0].evidence.zeroLifetime, 2);
   assert.equal(findings[0].evidence.realRouterMac, REAL);
-  assert.match(findings[0].reason, /^02:66:66:66:66:66 sent 2 router advertisement\(s\) with router lifetime 0 from fe80::1, the address of the router at 02:00:00:00:00:01: hosts drop their default router/);
+  assert.match(findings[0].reason, /^02:66:66:66:66:66 sent 2 router advertisements with router lifetime 0 from fe80::1, the address of the router at 02:00:00:00:00:01: hosts drop their default router/);
   // a lifetime of 0 from the router itself (it stops being a default router) is its own business
   assert.deepEqual(ids((await framesFindings([ra(0, REAL, 'fe80::1', 1800, ['2001:db8:1::/64']), ra(1, REAL, 'fe80::1', 0, ['2001:db8:1::/64'])])).findings), []);
 });

@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { getColumn, type FlowTable } from '../flows/table.js';
 import { InputError, UserError } from '../util/errors.js';
-import { readDataset, streamDataset } from './read-dataset.js';
+import { readDataset, resolveCaptures, streamDataset } from './read-dataset.js';
 import { numbers, texts } from '../testing/table-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netsentinel-read-'));
@@ -108,6 +108,75 @@ test('a Zeek log folder is its conn logs (current and rotated), not its other lo
   assert.equal(t.rowCount, 3);
 });
 
+test('a folder is its flows: netsentinel outputs, empty files, lists, binaries and odd CSVs in it are passed over with a warning each', async () => {
+  const kdd = (duration: number) => `${duration},tcp,http,SF` + ',0'.repeat(37) + ',normal,21\n';
+  write('outs/b-flows.txt', kdd(2));
+  write('outs/a-flows.txt', kdd(1));
+  write('outs/blocked_ips.txt', ''); // respond's blocklist, empty when nothing was banned
+  write('outs/risky_ips.txt', '10.0.0.1\n');
+  write('outs/flows_scored.csv', 'file,line,risk\nx.csv,2,0.5\n');
+  write('outs/empty.csv', '\n\n');
+  write('outs/hosts.txt', '10.0.0.1\n10.0.0.2\n');
+  write('outs/README.txt', 'These flows were captured on Monday, at the office\n');
+  write('outs/model.csv', Buffer.concat([Buffer.from('NSMODEL\n'), Buffer.alloc(64)]));
+  write('outs/blob.csv', Buffer.from([1, 2, 0, 0, 5, 6, 7, 8]));
+  const warnings: string[] = [];
+  const folder = join(dir, 'outs');
+  const t = await readDataset([folder], { warn: (m) => warnings.push(m) });
+  assert.deepEqual(t.origin?.files, [join(folder, 'a-flows.txt'), join(folder, 'b-flows.txt')]);
+  assert.deepEqual(numbers(t, 'duration'), [1, 2]);
+  const at = (n: string) => join(folder, n);
+  assert.deepEqual(warnings.sort(), [
+    `skipped ${at('blob.csv')}: not text and not a packet capture: starts with bytes 01 02 00 00 05 06 07 08`,
+    `skipped ${at('blocked_ips.txt')}: netsentinel's own output, not flow records`,
+    `skipped ${at('empty.csv')}: the file is empty`,
+    `skipped ${at('flows_scored.csv')}: netsentinel's own output, not flow records`,
+    `skipped ${at('hosts.txt')}: one value per line, not flow records`,
+    `skipped ${at('model.csv')}: a netsentinel model or baseline file`,
+    `skipped ${at('README.txt')}: a generic CSV, not NSL-KDD/KDD'99 records like ${at('a-flows.txt')}`,
+    `skipped ${at('risky_ips.txt')}: netsentinel's own output, not flow records`,
+  ].sort());
+  // the same files named one by one are read, or refused, as asked
+  await assert.rejects(readDataset([at('empty.csv')], quiet), { message: `${at('empty.csv')}: the file is empty` });
+  await assert.rejects(readDataset([at('a-flows.txt'), at('README.txt')], quiet), /README\.txt looks like a generic CSV but .*a-flows\.txt is NSL-KDD/);
+});
+
+test('a folder with nothing but outputs or files without flows is one error naming them and why', async () => {
+  write('an/flows_scored.csv', 'file,line,risk\nx.csv,2,0.5\n');
+  write('an/risky_ips.txt', '10.0.0.1\n');
+  write('an/report.html', '<html></html>');
+  const an = join(dir, 'an');
+  await assert.rejects(readDataset([an], quiet), {
+    name: 'UserError',
+    message: `${an}: no flow files in this folder: flows_scored.csv, risky_ips.txt are netsentinel's own outputs, not flow records; name the flows or captures that were analysed`,
+  });
+  write('junk/a.csv', '');
+  write('junk/ips.txt', '10.0.0.1\n10.0.0.2\n');
+  const junk = join(dir, 'junk');
+  const warnings: string[] = [];
+  await assert.rejects(readDataset([junk], { warn: (m) => warnings.push(m) }), {
+    name: 'UserError',
+    message: `${junk}: no flow files in this folder: a.csv (the file is empty), ips.txt (one value per line, not flow records)`,
+  });
+  assert.deepEqual(warnings, [], 'said once, in the error');
+});
+
+test('resolveCaptures (netsentinel flows): a folder is its captures, other files passed over', async () => {
+  const pcapHeader = Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex');
+  write('caps/a.pcap', pcapHeader);
+  write('caps/flows.csv', csv(2));
+  write('caps/risky_ips.txt', '10.0.0.1\n');
+  const caps = join(dir, 'caps');
+  const warnings: string[] = [];
+  const got = await resolveCaptures([caps], (m) => warnings.push(m));
+  assert.deepEqual(got.map((f) => f.display), [join(caps, 'a.pcap')]);
+  assert.deepEqual(warnings, [`skipped ${join(caps, 'risky_ips.txt')}: netsentinel's own output, not flow records`, `skipped ${join(caps, 'flows.csv')}: not a pcap or pcapng capture`]);
+  write('nocaps/flows.csv', csv(2));
+  await assert.rejects(resolveCaptures([join(dir, 'nocaps')], () => {}), { message: `${join(dir, 'nocaps')}: no packet captures in this folder (flows.csv: no pcap/pcapng magic number)` });
+  // named by the user, a file is handed on as it is (the capture reader says what it is not)
+  assert.equal((await resolveCaptures([join(caps, 'flows.csv')], () => {})).length, 1);
+});
+
 test('clear UserErrors: missing path, empty file, folder without data, mixed datasets', async () => {
   const missing = join(dir, 'nope.csv');
   await assert.rejects(readDataset([missing], quiet), { name: 'UserError', message: `${missing}: no such file or folder` });
@@ -169,7 +238,7 @@ test('empty lines (every field empty) and repeated headers are skipped with a wa
   const t = await readDataset([p], { warn: (m) => warnings.push(m) });
   assert.deepEqual(numbers(t, 'a'), [1, 3]);
   assert.deepEqual(Array.from(t.origin?.line ?? []), [2, 5]);
-  assert.deepEqual(warnings, [`${p}: skipped 1 empty line(s) (every field empty)`, `${p}: skipped 1 repeated header line(s)`]);
+  assert.deepEqual(warnings, [`${p}: skipped 1 empty line (every field empty)`, `${p}: skipped 1 repeated header line`]);
   // a line that only resembles the header is data (here it makes "a" a text column)
   const q = write('near-header.csv', 'a,b,label\n1,2,x\nA,B,label\n');
   const tq = await readDataset([q], quiet);

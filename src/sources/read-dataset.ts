@@ -10,6 +10,7 @@
  * Not here: what the columns mean (the format readers), and what to do with NaN/Infinity (the
  * feature pipeline).
  */
+import { basename } from 'node:path';
 import { concatTables, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import { ByteSource } from './byte-source.js';
@@ -17,13 +18,14 @@ import { leadingRecords, tokenizeCsv, type CsvBatch } from './csv-tokenizer.js';
 import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName } from './detect-format.js';
 import { DELIMITER_NAMES, detectDelimiter } from './detect-delimiter.js';
 import { inputLimits, quoteList, type InputLimits } from './input-limits.js';
-import { refuseBinary } from './refuse-binary.js';
+import { hexStart, isModelFile, notTextReason, refuseBinary } from './refuse-binary.js';
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
 import { captureKind } from '../packets/read-capture.js';
 import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
 import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
+import { plural } from '../util/plural.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -83,7 +85,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`batchRows must be a positive integer, got ${batchRows}`);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const limits = inputLimits(opts.limits);
-  const inputs = await resolveInputs(paths);
+  const inputs = await resolveInputs(paths, { skipped: (file, why) => warn(`skipped ${file}: ${why}`) });
   const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
   const { format, files } = await sniffAll(inputs, opts, limits, warn);
   try {
@@ -150,8 +152,8 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
       yield asm.flush();
       yielded = true;
     }
-    if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty line(s) (every field empty)`);
-    if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header line(s)`);
+    if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
+    if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }
   if (!yielded && last) yield last.flush();
 }
@@ -170,7 +172,20 @@ const CAPTURE_TITLE = 'a packet capture (pcap/pcapng)';
 type SniffedFormat = FormatName | typeof CAPTURE | typeof ZEEK_FORMAT;
 const title = (f: SniffedFormat): string => (f === CAPTURE ? CAPTURE_TITLE : f === ZEEK_FORMAT ? ZEEK_TITLE : FORMAT_TITLES[f]);
 
-/** Detect (or check) the format of every file before reading any. */
+/** A file sniffed: what it looks like, before the dataset's format is settled. */
+interface Sniffed extends PreparedFile {
+  readonly detected: SniffedFormat;
+}
+
+/**
+ * Detect (or check) the format of every file before reading any.
+ *
+ * A file found in a folder the user named (InputFile.folder) is passed over, with a warning, when
+ * it holds no flows: empty, not text (and no capture), one value per line (a list of addresses),
+ * or a generic CSV beside files of a known flow format (a notes.txt in a CICFlowMeter folder). A
+ * folder left with nothing is an error listing what was passed over. Files named by the user fail
+ * as before: they asked for that file.
+ */
 async function sniffAll(
   inputs: readonly InputFile[],
   opts: ReadOptions,
@@ -178,64 +193,150 @@ async function sniffAll(
   warn: (message: string) => void,
 ): Promise<{ format: SniffedFormat; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
-  let format: SniffedFormat | undefined = forced;
-  let firstFile: string | undefined;
-  const files: PreparedFile[] = [];
+  const sniffed: Sniffed[] = [];
+  /** per folder the user named: the files passed over and why, and whether any file was kept */
+  const folders = new Map<string, { skipped: { display: string; why: string }[]; kept: boolean }>();
+  // said once every file is sniffed: as warnings, or as the error of a folder left with nothing
+  const skip = (input: InputFile, why: string): void => {
+    folders.get(input.folder as string)?.skipped.push({ display: input.display, why });
+  };
   try {
     for (const input of inputs) {
+      if (input.folder !== undefined && !folders.has(input.folder)) folders.set(input.folder, { skipped: [], kept: false });
       const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
       let keep = false;
       try {
         const { bytes, complete } = await source.peek(SNIFF_BYTES);
-        if (bytes.length === 0 && complete) throw new UserError(input.path === undefined || input.stream === true ? `${input.display}: no input arrived (the pipe closed before its first byte)` : `${input.display}: the file is empty`);
+        const inFolder = input.folder !== undefined;
+        if (bytes.length === 0 && complete) {
+          if (inFolder) {
+            skip(input, 'the file is empty');
+            continue;
+          }
+          throw new UserError(input.path === undefined || input.stream === true ? `${input.display}: no input arrived (the pipe closed before its first byte)` : `${input.display}: the file is empty`);
+        }
+        // stdin and pipes are kept open for reading once sniffed (they cannot be reopened); set just
+        // before a file is taken, so a refusal below still closes them
+        const stream = input.path === undefined || input.stream === true;
         // a capture (by its magic number, also inside gzip) or a Zeek conn.log is claimed before any CSV check
         const special = captureKind(bytes) !== undefined ? CAPTURE : looksLikeZeekConn(bytes) ? ZEEK_FORMAT : undefined;
-        if (special || format === CAPTURE || format === ZEEK_FORMAT) {
-          const detected: SniffedFormat = special ?? 'csv';
-          if (forced && special) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
-          if (format !== undefined && format !== detected) {
-            throw new UserError(`${input.display} is ${special ? title(detected) : 'not ' + title(format)} but ${firstFile} is ${title(format)}; files read together must be one dataset (read them separately)`);
-          }
-          if (format === undefined) firstFile = input.display;
-          format = detected;
-          keep = input.path === undefined || input.stream === true;
-          files.push({ input, source: keep ? source : undefined, delimiter: 44 });
+        if (special) {
+          if (forced) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
+          keep = stream;
+          sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special });
           continue;
         }
         // readers that claim an input by its first bytes (packet captures) go above this line;
         // whatever none of them claimed must be text
+        if (inFolder && notTextReason(bytes) !== undefined) {
+          skip(input, isModelFile(bytes, source.gzip) ? 'a netsentinel model or baseline file' : `not text and not a packet capture: starts with bytes ${hexStart(bytes)}`);
+          continue;
+        }
         refuseBinary(input.display, bytes, source.gzip);
         const delimiter = forced === undefined || forced === 'csv' ? detectDelimiter(bytes) : 44;
-        if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
         // the first read chunk can be the whole file (1 MiB): tokenise only the sniffed prefix, unless
         // no record ends inside it (a very long first line)
         const sniffOpts = { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) };
         const prefix = bytes.length > SNIFF_BYTES ? bytes.subarray(0, SNIFF_BYTES) : bytes;
         let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, SNIFF_RECORDS);
         if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, SNIFF_RECORDS);
-        if (records.length === 0 && complete) throw new UserError(`${input.display}: the file is empty`);
-        if (!forced) {
-          const detected = detectFormat(records);
-          if (format === undefined) {
-            format = detected;
-            firstFile = input.display;
-          } else if (detected !== format) {
-            throw new UserError(
-              `${input.display} looks like ${FORMAT_TITLES[detected]} but ${firstFile} is ${title(format)}; files read together must be one dataset (read them separately, or force one format with --format)`,
-            );
+        if (records.length === 0 && complete) {
+          if (inFolder) {
+            skip(input, 'the file is empty');
+            continue;
           }
+          throw new UserError(`${input.display}: the file is empty`);
         }
-        keep = input.path === undefined || input.stream === true;
-        files.push({ input, source: keep ? source : undefined, delimiter });
+        // every flow format has columns; one value per line is a list (risky or blocked addresses)
+        if (inFolder && records.length > 0 && records.every((r) => r.length === 1)) {
+          skip(input, 'one value per line, not flow records');
+          continue;
+        }
+        if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
+        keep = stream;
+        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected: forced ?? detectFormat(records) });
       } finally {
         if (!keep) await source.close();
       }
     }
+    const files = settleFormat(sniffed, forced, skip);
+    for (const f of files) if (f.input.folder !== undefined) folders.get(f.input.folder)!.kept = true;
+    for (const [folder, { skipped, kept }] of folders) {
+      if (!kept) throw new UserError(`${folder}: no flow files in this folder: ${skipped.map((f) => `${basename(f.display)} (${f.why})`).join(', ')}`);
+    }
+    for (const { skipped } of folders.values()) for (const f of skipped) warn(`skipped ${f.display}: ${f.why}`);
+    return { format: files[0].detected, files };
   } catch (err) {
-    for (const f of files) await f.source?.close(); // stdin and pipes, kept open for reading
+    for (const f of sniffed) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
-  return { format: format as SniffedFormat, files };
+}
+
+/**
+ * The dataset's one format, from its sniffed files: a generic CSV found in a folder beside files
+ * of a known format is passed over; any other disagreement is an error naming both files.
+ */
+function settleFormat(sniffed: readonly Sniffed[], forced: FormatName | undefined, skip: (input: InputFile, why: string) => void): Sniffed[] {
+  const known = forced === undefined ? sniffed.find((f) => f.detected !== 'csv') : undefined;
+  const files: Sniffed[] = [];
+  for (const f of sniffed) {
+    if (known && f.detected === 'csv' && f.input.folder !== undefined) {
+      // (files found in folders are regular files: no source was kept open for them)
+      skip(f.input, `${FORMAT_TITLES.csv}, not ${title(known.detected)} like ${known.input.display}`);
+      continue;
+    }
+    files.push(f);
+  }
+  const first = files[0];
+  for (const f of files) {
+    if (f.detected === first.detected) continue;
+    const a = f.detected;
+    const b = first.detected;
+    if (a === CAPTURE || a === ZEEK_FORMAT || b === CAPTURE || b === ZEEK_FORMAT) {
+      const what = a === CAPTURE || a === ZEEK_FORMAT ? title(a) : 'not ' + title(b);
+      throw new UserError(`${f.input.display} is ${what} but ${first.input.display} is ${title(b)}; files read together must be one dataset (read them separately)`);
+    }
+    throw new UserError(
+      `${f.input.display} looks like ${FORMAT_TITLES[a]} but ${first.input.display} is ${title(b)}; files read together must be one dataset (read them separately, or force one format with --format)`,
+    );
+  }
+  return files;
+}
+
+/**
+ * The inputs of a verb that reads packet captures only (`flows`): what resolveInputs gives, with
+ * the files found in a folder that are no capture passed over (a warning each), the way
+ * streamDataset passes over a folder's files that hold no flows. A folder with no capture is an
+ * error naming what it holds.
+ */
+export async function resolveCaptures(paths: readonly string[], warn: (message: string) => void): Promise<InputFile[]> {
+  const inputs = await resolveInputs(paths, { skipped: (file, why) => warn(`skipped ${file}: ${why}`) });
+  const kept: InputFile[] = [];
+  const folders = new Map<string, { skipped: string[]; kept: boolean }>();
+  for (const input of inputs) {
+    if (input.folder === undefined) {
+      kept.push(input);
+      continue;
+    }
+    const folder = folders.get(input.folder) ?? { skipped: [], kept: false };
+    folders.set(input.folder, folder);
+    const source = new ByteSource({ display: input.display, path: input.path });
+    let bytes: Uint8Array;
+    try {
+      bytes = (await source.peek(8)).bytes;
+    } finally {
+      await source.close();
+    }
+    if (captureKind(bytes) !== undefined) {
+      kept.push(input);
+      folder.kept = true;
+    } else folder.skipped.push(input.display);
+  }
+  for (const [name, { skipped, kept: any }] of folders) {
+    if (!any) throw new UserError(`${name}: no packet captures in this folder (${skipped.map((f) => basename(f)).join(', ')}: no pcap/pcapng magic number)`);
+  }
+  for (const { skipped } of folders.values()) for (const f of skipped) warn(`skipped ${f}: not a pcap or pcapng capture`);
+  return kept;
 }
 
 /** Files of one dataset must give the same columns, or their batches could not be joined. */

@@ -33,12 +33,17 @@ export function hexStart(head: Uint8Array, count = 8): string {
   return Array.from(head.subarray(0, count), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
+/** Whether these are the first bytes of netsentinel's own model or baseline file. */
+export function isModelFile(head: Uint8Array, gzip: boolean): boolean {
+  return !gzip && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n';
+}
+
 /** Refuse an input that no reader claimed and that is not text. */
 export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
   const why = notTextReason(head);
   if (!why) return;
   // our own model or baseline file given where flows go (the arguments swapped, a glob too wide)
-  if (!gzip && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n') {
+  if (isModelFile(head, gzip)) {
     throw new UserError(`${display}: this is a netsentinel model or baseline file, not traffic ('netsentinel inspect ${display}' shows it); give flow files or captures here, and the file with its own option (--baseline, --model)`);
   }
   // a file named like a capture whose magic number is not one: say so, rather than only "not CSV"

@@ -6,6 +6,13 @@
  * Deliberately small: no recursion into sub-folders, no `**`, no wildcard in folder names. One
  * clear UserError for a path that does not exist, a folder without data files, a pattern that
  * matches nothing.
+ *
+ * A folder is taken as "the flows in here", not "every file in here": netsentinel's own outputs
+ * (an analyze or respond folder's risky_ips.txt, blocked_ips.txt, flows_scored.csv ...) are
+ * skipped by name here, and the readers skip by content what holds no flows (an empty file, a
+ * list of addresses, a README.txt beside CICFlowMeter files: see `folder` below and
+ * read-dataset.ts). Each skip is one warning naming the file and why; a folder with nothing left
+ * is an error. A file named by the user, or matched by their pattern, is never skipped.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -19,6 +26,21 @@ import { UserError } from '../util/errors.js';
 export const DATA_FILE = /(\.(csv|txt|pcap|pcapng|cap)|^conn(\.[^/]*)?\.log)(\.gz)?$/i;
 const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap, Zeek conn*.log, each maybe .gz';
 
+/**
+ * Files netsentinel itself writes whose names DATA_FILE would take (analyze -o: flows_scored.csv,
+ * risky_ips.csv, risky_ips.txt; respond / analyze --respond: blocked_ips.txt; cluster -o:
+ * clusters.csv). None holds flow records a verb could read back. Written out here rather than
+ * imported, so the readers do not depend on the report and respond folders; a test checks it
+ * against their lists (resolve-inputs.test.ts).
+ */
+export const OWN_OUTPUTS: ReadonlySet<string> = new Set(['flows_scored.csv', 'risky_ips.csv', 'risky_ips.txt', 'blocked_ips.txt', 'clusters.csv']);
+export const OWN_OUTPUT_REASON = "netsentinel's own output, not flow records";
+
+export interface ResolveOptions {
+  /** told each file of a folder that is passed over, and why (default: nothing) */
+  readonly skipped?: (display: string, why: string) => void;
+}
+
 export interface InputFile {
   /** the path as the user would write it, for messages and row origins; 'stdin' for `-` */
   readonly display: string;
@@ -28,6 +50,11 @@ export interface InputFile {
   readonly size: number;
   /** not a regular file (a pipe, FIFO, `<(cmd)`, /dev/stdin, a character device): read once, never reopened */
   readonly stream?: boolean;
+  /**
+   * The folder (as the user typed it) this file was found in, when the user named a folder rather
+   * than the file: a reader passes over such a file, with a warning, when its content holds no flows.
+   */
+  readonly folder?: string;
 }
 
 /** Names of this process's stdin, read as `-` is. */
@@ -35,7 +62,7 @@ const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 const collator = new Intl.Collator('en', { numeric: true });
 
-export async function resolveInputs(paths: readonly string[]): Promise<InputFile[]> {
+export async function resolveInputs(paths: readonly string[], opts: ResolveOptions = {}): Promise<InputFile[]> {
   if (paths.length === 0) throw new UserError('no input given: name a file, a folder, a pattern like data/*.csv, or - for stdin');
   const out: InputFile[] = [];
   let stdin = false;
@@ -55,8 +82,13 @@ export async function resolveInputs(paths: readonly string[]): Promise<InputFile
     if (/[*?]/.test(dirname(p))) throw new UserError(`${p}: wildcards work only in the file name, not in folder names`);
     const st = await statOrFail(p);
     if (st.isDirectory()) {
-      const files = await listFolder(p);
+      const { files, own } = await listFolder(p);
+      if (files.length === 0 && own.length > 0) {
+        // most likely an analyze or respond output folder given where its input belongs
+        throw new UserError(`${p}: no flow files in this folder: ${own.map((f) => basename(f)).join(', ')} ${own.length === 1 ? "is netsentinel's own output" : "are netsentinel's own outputs"}, not flow records; name the flows or captures that were analysed`);
+      }
       if (files.length === 0) throw new UserError(`${p}: no data files in this folder (looked for ${LOOKED_FOR})`);
+      for (const f of own) opts.skipped?.(f, OWN_OUTPUT_REASON);
       out.push(...files);
     } else if (st.isFile()) out.push({ display: p, path: p, size: st.size });
     else out.push({ display: p, path: p, size: 0, stream: true });
@@ -75,15 +107,19 @@ async function statOrFail(p: string): Promise<import('node:fs').Stats> {
   }
 }
 
-async function listFolder(dir: string): Promise<InputFile[]> {
+/** A folder's data files, and the paths of netsentinel's own outputs passed over. */
+async function listFolder(dir: string): Promise<{ files: InputFile[]; own: string[] }> {
   const names = (await readdirOrFail(dir)).filter((n) => DATA_FILE.test(n)).sort(collator.compare);
-  const out: InputFile[] = [];
+  const files: InputFile[] = [];
+  const own: string[] = [];
   for (const n of names) {
     const path = join(dir, n);
     const st = await stat(path);
-    if (st.isFile()) out.push({ display: path, path, size: st.size });
+    if (!st.isFile()) continue;
+    if (OWN_OUTPUTS.has(n.toLowerCase().replace(/\.gz$/, ''))) own.push(path);
+    else files.push({ display: path, path, size: st.size, folder: dir });
   }
-  return out;
+  return { files, own };
 }
 
 async function readdirOrFail(dir: string): Promise<string[]> {

@@ -9,6 +9,7 @@ import { blockTargets } from '../../respond/block/block-targets.js';
 import { applyTargets, checkFirewallAccess, describePlan, planApply, readCurrentSets, removeElements } from '../../respond/block/firewall.js';
 import { UserError } from '../../util/errors.js';
 import { allowlistFrom, CONFIG_OPTIONS, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { plural } from '../../util/plural.js';
 
 export const block: Command = {
   spec: {
@@ -58,7 +59,7 @@ Both need root and the nft program (Debian: nftables).`,
     const want = new Set([...targets.v4, ...targets.v6].map((t) => t.value));
     const stale = [...current.v4, ...current.v6].map((e) => e.value).filter((x) => !want.has(x));
     if (stale.length) await removeElements(nft, stale);
-    out(json ? JSON.stringify({ expiredDecisions: expired, removed: stale }, null, 2) : `${expired} expired decision(s) deleted from the store; ${stale.length} element(s) removed from table inet netsentinel${stale.length ? ': ' + stale.join(', ') : ''}`);
+    out(json ? JSON.stringify({ expiredDecisions: expired, removed: stale }, null, 2) : `${expired} expired ${plural(expired, 'decision')} deleted from the store; ${stale.length} ${plural(stale.length, 'element')} removed from table inet netsentinel${stale.length ? ': ' + stale.join(', ') : ''}`);
     return 0;
   },
 };

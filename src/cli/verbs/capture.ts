@@ -26,6 +26,7 @@ import { formatSeconds } from '../progress.js';
 import { liveAlertLines } from '../live-alert-lines.js';
 import { formatSummary } from './analyze.js';
 import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
+import { plural } from '../../util/plural.js';
 
 /** how often the packet detectors are asked what they found (they see packets as they arrive) */
 const OPENED_POLL_MS = 500;
@@ -194,7 +195,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       const dropped = s.program.droppedByKernel ? `; the kernel dropped ${s.program.droppedByKernel.toLocaleString('en-US')}` : '';
       out(
         `Captured ${s.packets.toLocaleString('en-US')} packets on ${ifName} with ${s.program.name} in ${formatSeconds(seconds)} (stopped by ${s.stoppedBy}${dropped}) → ${s.flows.toLocaleString('en-US')} flows` +
-          (s.rotatedFiles.length ? `; written to ${s.rotatedFiles.length} file(s) in ${writeDir}` : ''),
+          (s.rotatedFiles.length ? `; written to ${s.rotatedFiles.length} ${plural(s.rotatedFiles.length, 'file')} in ${writeDir}` : ''),
       );
       if (outDir) out(formatSummary(result));
       else {

@@ -11,6 +11,7 @@ import { canonicalTarget } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
 import { UserError } from '../../util/errors.js';
 import { allowlistFrom, CONFIG_OPTIONS, decisionLine, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { plural } from '../../util/plural.js';
 
 export const decisions: Command = {
   spec: {
@@ -70,7 +71,7 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
         const t = canonicalTarget(target);
         const gone = await store.delete(t ? t.value : target);
         if (!gone.length) throw new UserError(`decisions delete: no decision with id or address "${target}" in ${store.where}`);
-        out(json ? JSON.stringify({ deleted: gone }, null, 2) : `deleted ${gone.length} decision(s) about ${[...new Set(gone.map((d) => d.value))].join(', ')}; 'netsentinel block expire' takes them out of the firewall`);
+        out(json ? JSON.stringify({ deleted: gone }, null, 2) : `deleted ${gone.length} ${plural(gone.length, 'decision')} about ${[...new Set(gone.map((d) => d.value))].join(', ')}; 'netsentinel block expire' takes them out of the firewall`);
         return 0;
       }
       const ip = v.ip ? (canonicalTarget(v.ip as string)?.value ?? (v.ip as string)) : undefined;

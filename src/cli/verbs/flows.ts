@@ -7,7 +7,7 @@
 import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
-import { resolveInputs } from '../../sources/resolve-inputs.js';
+import { resolveCaptures } from '../../sources/read-dataset.js';
 import { streamCaptureFlows, type CaptureFlowSummary } from '../../packets/capture-flows.js';
 import { formatFlows, headerLine, type FlowOutputFormat, type FlowRecordFormat } from '../../packets/flow-records.js';
 import { UserError } from '../../util/errors.js';
@@ -47,7 +47,7 @@ flows, skipped packets, evictions) goes to stderr.`,
     if (fmt === 'tsv' && rec !== 'zeek') throw new UserError('flows: --output-format tsv is Zeek\'s log format; use it with --format zeek');
     // `flows x.pcap -o x.pcap` replaced the capture with its flows: refused before anything is opened
     await guardOutputs('flows', { data: args.positionals }, { files: [v.output as string] });
-    const inputs = await resolveInputs(args.positionals);
+    const inputs = await resolveCaptures(args.positionals, (m) => process.stderr.write(`netsentinel: warning: ${m}\n`));
     const total = inputs.some((i) => i.path === undefined) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
     const out = await openOutput(v.output as string, 'flows');
     let summary: CaptureFlowSummary | undefined;

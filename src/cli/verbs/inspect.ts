@@ -1,7 +1,8 @@
 /**
- * `netsentinel inspect`: what a model file holds, without running it: estimator and options,
- * classes or threshold, the input columns it needs, the features the pipeline makes, and how it
- * was trained (files, rows, time, validation figures).
+ * `netsentinel inspect`: what a model or baseline file holds, without running it. A model:
+ * estimator and options, classes or threshold, the input columns it needs, the features the
+ * pipeline makes, and how it was trained (files, rows, time, validation figures). A baseline: when
+ * and on what it was fitted, and its detectors.
  */
 import { statSync } from 'node:fs';
 import type { Command } from '../command.js';
@@ -11,8 +12,10 @@ import { formatSeconds } from '../progress.js';
 import { loadModelFile } from '../../models/model-file.js';
 import { loadBaseline } from '../../risk/baseline.js';
 
-async function inspectBaseline(path: string, out: (t: string) => void, json: boolean): Promise<number> {
+async function inspectBaseline(path: string, out: (t: string) => void, json: boolean, features: boolean): Promise<number> {
   const b = await loadBaseline(path);
+  // the detectors of one baseline read the same pipeline's features; listed once unless they differ
+  const featureLists = [...new Map(b.detectors.map((d) => [d.model.pipeline.outputNames.join('\n'), d.model.pipeline.outputNames])).values()];
   const summary = {
     file: path,
     kind: 'baseline',
@@ -33,9 +36,14 @@ async function inspectBaseline(path: string, out: (t: string) => void, json: boo
     })),
   };
   if (json) {
-    out(JSON.stringify(summary, null, 2));
+    out(JSON.stringify(features ? { ...summary, featureNames: featureLists.length === 1 ? featureLists[0] : b.detectors.map((d) => d.model.pipeline.outputNames) } : summary, null, 2));
     return 0;
   }
+  const featureLines = !features
+    ? []
+    : featureLists.length === 1
+      ? ['  features', ...numbered(featureLists[0])]
+      : b.detectors.flatMap((d) => [`  features of ${d.model.estimator.name}`, ...numbered(d.model.pipeline.outputNames)]);
   out(
     [
       `${path}: netsentinel baseline, checksum ok, made ${b.createdAt} by netsentinel ${b.netsentinelVersion}`,
@@ -44,6 +52,7 @@ async function inspectBaseline(path: string, out: (t: string) => void, json: boo
       ...b.detectors.map(
         (d) => `  detector    ${d.model.estimator.name} (weight ${d.weight}): ${d.model.pipeline.outputNames.length} features, ${JSON.stringify(d.model.estimator.options)}`,
       ),
+      ...featureLines,
     ].join('\n'),
   );
   return 0;
@@ -53,15 +62,29 @@ export const inspect: Command = {
   spec: {
     name: 'inspect',
     summary: 'show what a model or baseline file holds',
-    usage: 'MODEL [options]',
-    positionals: { min: 1, max: 1, name: 'MODEL' },
-    options: [{ name: 'features', type: 'boolean', description: 'list every feature the pipeline produces' }],
-    examples: ['netsentinel inspect gbdt.nsm', 'netsentinel inspect baseline-if.nsm --json | jq .training'],
+    usage: 'FILE [options]',
+    positionals: { min: 1, max: 1, name: 'FILE, a model or baseline' },
+    description: `Reads the file without running it, checks its checksum, and says what it holds.
+A model (train, search, compare: .nsm): the estimator and its options; a classifier's target and
+classes (and which is normal), or a detector's threshold and what it was fitted on; the input
+columns it needs and the features its pipeline makes; when, on what and how long it was trained,
+the class counts and validation figures; a classifier's ten most important features.
+A baseline (baseline: .nsb): when and by which netsentinel it was made, the data it was fitted on,
+the rows used to fit and held out to calibrate, and each detector with its weight, feature count
+and options.
+--features lists every feature by position (for a baseline, those its detectors read).`,
+    options: [{ name: 'features', type: 'boolean', description: 'list every feature the pipeline produces (a baseline: its detectors\' features)' }],
+    examples: [
+      'netsentinel inspect gbdt.nsm',
+      'netsentinel inspect office.nsb',
+      'netsentinel inspect baseline-if.nsm --json | jq .training',
+      'netsentinel inspect office.nsb --features --json | jq .featureNames',
+    ],
   },
   async run({ args, out, json }) {
     const path = args.positionals[0];
     const doc = (await loadModelFile(path)) as { netsentinel?: string };
-    if (doc?.netsentinel === 'baseline') return inspectBaseline(path, out, json);
+    if (doc?.netsentinel === 'baseline') return inspectBaseline(path, out, json, Boolean(args.values.features));
     const m = await loadTrainedModel(path);
     const spec = getSpec(m.estimator.name);
     const importances = spec.kind === 'classifier' && spec.importances ? spec.importances(m.estimator.state) : undefined;
@@ -109,8 +132,13 @@ export const inspect: Command = {
     if (t.classCounts) lines.push(`  classes     ${Object.entries(t.classCounts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
     if (t.validation) lines.push(`  validation  ${JSON.stringify(t.validation)}`);
     if (top) lines.push('  top features', ...top.map((f) => `    ${f.feature.padEnd(36)}${f.importance}`));
-    if (args.values.features) lines.push('  features', ...m.pipeline.outputNames.map((n, i) => `    ${String(i).padStart(4)}  ${n}`));
+    if (args.values.features) lines.push('  features', ...numbered(m.pipeline.outputNames));
     out(lines.join('\n'));
     return 0;
   },
 };
+
+/** Feature names by their position in the pipeline's output. */
+function numbered(names: readonly string[]): string[] {
+  return names.map((n, i) => `    ${String(i).padStart(4)}  ${n}`);
+}

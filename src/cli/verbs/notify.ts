@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { openOutboxStore } from '../../store/outbox-store.js';
 import { channelsFrom, flushOutbox } from '../../respond/notify/outbox-delivery.js';
 import { CONFIG_OPTIONS, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { plural } from '../../util/plural.js';
 
 export const notify: Command = {
   spec: {
@@ -29,7 +30,7 @@ after --flush.`,
       const delivery = v.flush ? await flushOutbox(outbox, channels, { onProblem: problem }) : [];
       const counts = await outbox.counts();
       const unconfigured = counts.filter((c) => c.pending > 0 && !channels.some((ch) => ch.name === c.channel));
-      for (const c of unconfigured) problem(`${c.pending} ${c.channel} notification(s) wait in the outbox but the ${c.channel} channel is not configured`);
+      for (const c of unconfigured) problem(`${c.pending} ${c.channel} ${plural(c.pending, 'notification waits', 'notifications wait')} in the outbox but the ${c.channel} channel is not configured`);
       if (json) out(JSON.stringify({ store: outbox.where, channels: channels.map((c) => ({ name: c.name, server: c.server })), delivery, outbox: counts }, null, 2));
       else {
         const lines = [`Outbox in ${outbox.where}:`];

@@ -27,7 +27,7 @@ Settings: the "server" section (server.port, server.classify.minConfidence, ... 
 NETSENTINEL_SERVER_CLASSIFY_MIN_CONFIDENCE). /v1/intel uses the "intel" section as 'netsentinel intel' does;
 /v1/decisions the store and respond.allowlist as 'netsentinel decisions' does. ${SETTINGS_PRECEDENCE}`,
     options: [
-      { name: 'model', short: 'm', type: 'list', value: 'FILE', description: 'model file(s) to serve (repeatable)' },
+      { name: 'model', short: 'm', type: 'list', value: 'FILE', description: 'a model file to serve (repeatable)' },
       { name: 'models', type: 'string', value: 'DIR', description: 'serve every .nsm model file in DIR' },
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: 'baseline file for flow risk (/v1/risk/flows)' },
       { ...STORE_OPTION, description: 'the store (alerts, decisions, keys, intel cache): SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)' },

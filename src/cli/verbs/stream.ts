@@ -37,6 +37,7 @@ import { captureOptionsFrom } from '../capture-options.js';
 import type { FlowSource } from '../../analysis/flow-source.js';
 import { STREAM_FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom } from '../flow-alert-options.js';
 import type { FlowAlertLimitSettings } from '../../analysis/flow-alert-limit.js';
+import { plural } from '../../util/plural.js';
 
 export const stream: Command = {
   spec: {
@@ -192,7 +193,7 @@ from the --baseline file (said on stderr).`,
           await adapt?.versions.close();
         });
         await followed?.done;
-        progress.note(statsLine(stats, store?.where, flowAlertLimit) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} rotation(s)` : ''));
+        progress.note(statsLine(stats, store?.where, flowAlertLimit) + (followed ? `; followed ${followed.stats.bytes.toLocaleString('en-US')} bytes across ${followed.stats.rotations} ${plural(followed.stats.rotations, 'rotation')}` : ''));
         if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }

@@ -57,7 +57,7 @@ test('cluster scatter: a seeded sample of 5,000, noise in red, core and border t
   assert.match(enc.shape.scale.range[1], /^M -1 0 A/);
   assert.equal(enc.shape.scale.range[2], 'cross');
   assert.match(svg, /5,000 of 30,000 points drawn \(seeded random sample, seed 0\)/);
-  assert.match(svg, /3 cluster\(s\), 1,500 noise point\(s\) \(5\.0%\)/);
+  assert.match(svg, /3 clusters, 1,500 noise points \(5\.0%\)/);
 });
 
 test('cluster scatter: a Matrix and kind names work; small clusters beyond the limit share a grey', () => {

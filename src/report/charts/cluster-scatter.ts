@@ -14,6 +14,7 @@ import type { Matrix } from '../../features/matrix.js';
 import { UserError } from '../../util/errors.js';
 import { sampleIndices } from './downsample.js';
 import { baseSpec, COLORS, fullCount, SERIES_PALETTE, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+import { plural } from '../../util/plural.js';
 
 /** Point kinds as numbers, the codes models/cluster/dbscan.ts uses (NOISE 0, BORDER 1, CORE 2). */
 export const KIND_NOISE = 0;
@@ -95,9 +96,9 @@ export function clusterScatterSpec(
     values.push({ x: xs(i), y: ys(i), cluster, kind: kind === 'noise' && l >= 0 ? 'border' : kind });
   }
 
-  const notes = [`${fullCount(sizes.size)} cluster(s), ${fullCount(noise)} noise point(s) (${n > 0 ? ((noise / n) * 100).toFixed(1) : '0'}%)`];
+  const notes = [`${fullCount(sizes.size)} ${plural(sizes.size, 'cluster')}, ${fullCount(noise)} noise ${plural(noise, 'point')} (${n > 0 ? ((noise / n) * 100).toFixed(1) : '0'}%)`];
   if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (seeded random sample, seed ${options.seed ?? 0})`);
-  if (nonFinite > 0) notes.push(`${fullCount(nonFinite)} point(s) with non-finite coordinates left out`);
+  if (nonFinite > 0) notes.push(`${fullCount(nonFinite)} ${plural(nonFinite, 'point')} with non-finite coordinates left out`);
 
   const x = { field: 'x', type: 'quantitative', title: options.xTitle ?? 'Component 1', scale: { zero: false } } as const;
   const y = { field: 'y', type: 'quantitative', title: options.yTitle ?? 'Component 2', scale: { zero: false } } as const;

@@ -13,7 +13,7 @@ test('feature importance: the top N by value, largest first, negatives flagged, 
   assert.deepEqual(shown, [...shown].sort((a, b) => b - a));
   assert.equal(shown[0], 40, 'the largest value (i = 10: 370 mod 41 = 40) comes first');
   assert.match(svg, /top 10 of 40 features/);
-  assert.match(svg, /1 feature\(s\) without a finite value left out/);
+  assert.match(svg, /1 feature without a finite value left out/);
   const all = featureImportanceSpec(names.slice(0, 5), [0.1, -0.2, 0.3, 0, 0.05], 20);
   const rowsAll = (all as unknown as { data: { values: { feature: string; negative: boolean }[] } }).data.values;
   assert.deepEqual(rowsAll.map((r) => r.feature), ['Feature 2', 'Feature 0', 'Feature 4', 'Feature 3', 'Feature 1']);

@@ -22,7 +22,7 @@ test('k-distance: sorted ascending, cut to 2,000 points with min and max kept, e
   assert.equal(line[1999].rank, 29_999);
   assert.ok(svg.includes('suggested eps = 0.9'));
   assert.match(svg, /2,000 of 29,999 points drawn/);
-  assert.match(svg, /1 non-finite distance\(s\) left out/);
+  assert.match(svg, /1 non-finite distance left out/);
 });
 
 test('k-distance: without an eps no rule is drawn; no distances is a user error', async () => {

@@ -11,6 +11,7 @@
 import { UserError } from '../../util/errors.js';
 import { lttbIndices } from './downsample.js';
 import { baseSpec, COLORS, formatNumber, fullCount, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+import { plural } from '../../util/plural.js';
 
 export interface KDistanceChartOptions extends ChartTextOptions {
   /** the k the distances were computed with, for the title and axis */
@@ -33,7 +34,7 @@ export function kDistanceSpec(distances: ArrayLike<number>, suggestedEps?: numbe
   if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; min and max kept)`);
   else notes.push(`${fullCount(n)} points`);
   const dropped = distances.length - n;
-  if (dropped > 0) notes.push(`${fullCount(dropped)} non-finite distance(s) left out`);
+  if (dropped > 0) notes.push(`${fullCount(dropped)} non-finite ${plural(dropped, 'distance')} left out`);
   const hasEps = suggestedEps !== undefined && Number.isFinite(suggestedEps);
   const eps = hasEps ? [{ eps: suggestedEps, label: `suggested eps = ${formatNumber(suggestedEps as number)}` }] : [];
   return {

@@ -43,7 +43,7 @@ test('risk chart SVG: texts, size and ink', () => {
   const svg = riskScoresSvg([0.2, 0.4, 0.99, 0.995, NaN], 0.99, { width: 500, height: 300 });
   assert.match(svg, /^<svg [^>]*width="500" height="300"/);
   assert.ok(svg.includes('threshold 0.99: 2 flows (50.0%) at or above'));
-  assert.ok(svg.includes('1 NaN score(s) left out'));
+  assert.ok(svg.includes('1 NaN score left out'));
   assert.ok(svg.includes('Risk scores, sorted'));
   const img = rasterise(svg, 1);
   assert.equal(img.width, 500);

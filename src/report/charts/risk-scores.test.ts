@@ -27,7 +27,7 @@ test('risk scores: sorted, cut to 2,000 points keeping the extremes, threshold c
   assert.deepEqual(risks, [...risks].sort((a, b) => a - b));
   const label = `threshold 0.7: ${above.toLocaleString('en-US')} flows (${((above / 99_999) * 100).toFixed(1)}%) at or above`;
   assert.ok(svg.includes(label), label);
-  assert.match(svg, /1 NaN score\(s\) left out/);
+  assert.match(svg, /1 NaN score left out/);
   assert.match(svg, /2,000 of 99,999 points drawn/);
 });
 

@@ -11,6 +11,7 @@
 import { UserError } from '../../util/errors.js';
 import { lttbIndices } from './downsample.js';
 import { baseSpec, COLORS, formatNumber, fullCount, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+import { plural } from '../../util/plural.js';
 
 export interface RiskChartOptions extends ChartTextOptions {
   /** most points drawn (default 2,000) */
@@ -67,7 +68,7 @@ export function riskChartData(scores: ArrayLike<number>, threshold: number, opti
   const notes: string[] = [`${fullCount(n)} ${unit}, risk from ${formatNumber(sorted[0])} to ${formatNumber(sorted[n - 1])}`];
   if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; lowest and highest kept)`);
   const nan = scores.length - n;
-  if (nan > 0) notes.push(`${fullCount(nan)} NaN score(s) left out`);
+  if (nan > 0) notes.push(`${fullCount(nan)} NaN ${plural(nan, 'score')} left out`);
   const yDomain: [number, number] | undefined = sorted[0] >= 0 && sorted[n - 1] <= 1 && threshold >= 0 && threshold <= 1 ? [0, 1] : undefined;
   // the label goes below the rule when the rule is near the top of the plot
   const top = yDomain ? yDomain[1] : Math.max(sorted[n - 1], threshold);

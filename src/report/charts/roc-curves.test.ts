@@ -45,7 +45,7 @@ test('ROC curves: AUC in the legend, long curves cut to 1,000 points, ends kept'
   assert.deepEqual([rf[0].fpr, rf[0].tpr], [0, 0]);
   assert.deepEqual([rf[999].fpr, rf[999].tpr], [1, 1]);
   assert.ok(svg.includes(`Random forest (AUC ${big.auc.toFixed(3)})`));
-  assert.match(svg, /1 curve\(s\) drawn with 1,000 of up to 20,001 points/);
+  assert.match(svg, /1 curve drawn with 1,000 of up to 20,001 points/);
   assert.ok(svg.includes('False positive rate') && svg.includes('True positive rate'));
 });
 

@@ -11,6 +11,7 @@
 import { UserError } from '../../util/errors.js';
 import { lttbIndices } from './downsample.js';
 import { baseSpec, COLORS, fullCount, SERIES_PALETTE, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+import { plural } from '../../util/plural.js';
 
 export interface RocCurveInput {
   readonly name: string;
@@ -44,7 +45,7 @@ export function rocCurvesSpec(curves: readonly RocCurveInput[], options: RocChar
     }
     for (let j = 0; j < keep.length; j++) values.push({ curve: label, fpr: c.fpr[keep[j]], tpr: c.tpr[keep[j]], i: j });
   }
-  const notes = cut > 0 ? [`${cut === curves.length ? 'each curve' : `${cut} curve(s)`} drawn with ${fullCount(maxPoints)} of up to ${fullCount(largest)} points (shape-preserving downsampling)`] : [];
+  const notes = cut > 0 ? [`${cut === curves.length ? 'each curve' : `${cut} ${plural(cut, 'curve')}`} drawn with ${fullCount(maxPoints)} of up to ${fullCount(largest)} points (shape-preserving downsampling)`] : [];
   return {
     ...baseSpec(620, 560, options),
     title: titleBlock(curves.length === 1 ? 'ROC curve' : 'ROC curves', options, notes),

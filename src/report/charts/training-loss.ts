@@ -10,6 +10,7 @@
 import { UserError } from '../../util/errors.js';
 import { lttbIndices } from './downsample.js';
 import { baseSpec, fullCount, SERIES_PALETTE, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+import { plural } from '../../util/plural.js';
 
 export interface LossSeries {
   readonly name: string;
@@ -54,7 +55,7 @@ export function trainingLossSpec(series: readonly LossSeries[], options: Trainin
   const last = series.map((s) => lastFinite(s.values)).map((v, i) => (v === undefined ? '' : `${series[i].name} ${formatLoss(v)}`)).filter((t) => t);
   if (last.length > 0) notes.push(`final: ${last.join(', ')}`);
   if (cut) notes.push(`series drawn with at most ${fullCount(maxPoints)} of ${fullCount(longest)} points (shape-preserving downsampling)`);
-  if (dropped > 0) notes.push(`${fullCount(dropped)} non-finite${options.logY ? ' or non-positive' : ''} value(s) left out`);
+  if (dropped > 0) notes.push(`${fullCount(dropped)} non-finite${options.logY ? ' or non-positive' : ''} ${plural(dropped, 'value')} left out`);
   const showPoints = longest <= 60;
   return {
     ...baseSpec(640, 400, options),

@@ -90,7 +90,7 @@ test('webhook: retries 503 and 429 with backoff, the same Idempotency-Key each t
     backend.script.push(400);
     await assert.rejects(postAlert(cfg, alert(9), async () => undefined), (e: unknown) => e instanceof DeliveryError && !e.retryable && /HTTP 400/.test(e.message));
     backend.script.push(503, 503, 503, 503);
-    await assert.rejects(postAlert(cfg, alert(10), async () => undefined), /HTTP 503 after 4 attempt\(s\)/);
+    await assert.rejects(postAlert(cfg, alert(10), async () => undefined), /HTTP 503 after 4 attempts/);
   } finally {
     await backend.stop();
   }
@@ -135,8 +135,8 @@ test('an unreachable server is one line naming it; its notifications wait in the
     assert.equal(await enqueueAlerts(outbox, channels, [alert(1), alert(2)]), 2);
     const lines: string[] = [];
     const r = await flushOutbox(outbox, channels, { onProblem: (l) => lines.push(l) });
-    assert.deepEqual(lines, [`webhook http://127.0.0.1:${port}/api/alerts unreachable (ECONNREFUSED after 2 attempt(s)); 2 notification(s) wait in the outbox (sqlite:${store})`]);
-    assert.deepEqual(r, [{ channel: 'webhook', server: `webhook http://127.0.0.1:${port}/api/alerts`, sent: 0, waiting: 2, error: 'ECONNREFUSED after 2 attempt(s)' }]);
+    assert.deepEqual(lines, [`webhook http://127.0.0.1:${port}/api/alerts unreachable (ECONNREFUSED after 2 attempts); 2 notifications wait in the outbox (sqlite:${store})`]);
+    assert.deepEqual(r, [{ channel: 'webhook', server: `webhook http://127.0.0.1:${port}/api/alerts`, sent: 0, waiting: 2, error: 'ECONNREFUSED after 2 attempts' }]);
     await backend.start();
     const again = await flushOutbox(outbox, channels);
     assert.equal(again[0].sent, 2);

@@ -11,6 +11,7 @@ import { describeSmtp, sendEmail } from './email-channel.js';
 import type { NotifyConfig } from './notify-config.js';
 import { describeSyslog, sendSyslog } from './syslog-channel.js';
 import { DeliveryError, describeWebhook, postAlert } from './webhook-channel.js';
+import { plural } from '../../util/plural.js';
 
 /** a row a server refused (a 4xx) is not offered again for this long */
 const REFUSED_HOLD_MS = 15 * 60_000;
@@ -100,7 +101,7 @@ export async function flushOutbox(outbox: OutboxStore, channels: readonly Channe
       }
     }
     const waiting = (await outbox.list({ channel: ch.name, pending: true })).length;
-    if (error) o.onProblem?.(`${ch.server} unreachable (${error}); ${waiting} notification(s) wait in the outbox (${outbox.where})`);
+    if (error) o.onProblem?.(`${ch.server} unreachable (${error}); ${waiting} ${plural(waiting, 'notification waits', 'notifications wait')} in the outbox (${outbox.where})`);
     reports.push({ channel: ch.name, server: ch.server, sent, waiting, ...(error ? { error } : {}) });
   }
   return reports;

@@ -8,6 +8,7 @@
  */
 import type { AlertMessage } from './alert-message.js';
 import type { WebhookConfig } from './notify-config.js';
+import { plural } from '../../util/plural.js';
 
 export class DeliveryError extends Error {
   constructor(
@@ -82,7 +83,7 @@ export async function postAlert(c: WebhookConfig, a: AlertMessage, sleep = (ms: 
     }
     throw new DeliveryError(`HTTP ${res.status} ${res.statusText}`, false);
   }
-  throw new DeliveryError(`${last.startsWith('429:') ? 'HTTP 429 (rate limited)' : last} after ${c.maxRetries + 1} attempt(s)`, true);
+  throw new DeliveryError(`${last.startsWith('429:') ? 'HTTP 429 (rate limited)' : last} after ${c.maxRetries + 1} ${plural(c.maxRetries + 1, 'attempt')}`, true);
 }
 
 export function describeWebhook(c: WebhookConfig): string {
