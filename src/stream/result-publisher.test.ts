@@ -16,7 +16,7 @@ import type { Finding } from '../detect/finding.js';
 import { startPrivateNats, NATS_SERVER, type PrivateNats } from '../testing/nats-server.js';
 import { skipWithoutProgram } from '../testing/programs.js';
 import { openBus, type Bus } from './nats-bus.js';
-import { publishWindowed, resultMessages } from './result-publisher.js';
+import { resultMessages } from './result-publisher.js';
 
 const dec = new TextDecoder();
 const tmp = mkdtempSync(join(tmpdir(), 'ns-result-pub-'));
@@ -71,52 +71,3 @@ test('an alert message is the text JSON.stringify({ key, ...record }) gives, for
   assert.deepEqual({ subject: messages.at(-1)!.subject, msgID: messages.at(-1)!.msgID, text: dec.decode(messages.at(-1)!.data) }, { subject: 'ns.x.findings', msgID: `f-${fk}`, text: JSON.stringify({ key: fk, ...finding }) });
 });
 
-test('publishWindowed stores every message with at most the window in flight, and a retry sends only the unacknowledged', { skip: skipWithoutProgram(NATS_SERVER), timeout: 120_000 }, async () => {
-  nats = await startPrivateNats(join(tmp, 'nats'));
-  bus = await openBus(nats.url, 'test');
-  await bus.jsm.streams.add({ name: 'RP_A', subjects: ['rp.a'] });
-  let calls = 0;
-  let inFlight = 0;
-  let most = 0;
-  const js = {
-    async publish(subject: string, data: Uint8Array, opts: { msgID: string }) {
-      calls++;
-      most = Math.max(most, ++inFlight);
-      try {
-        return await bus!.js.publish(subject, data, opts);
-      } finally {
-        inFlight--;
-      }
-    },
-  } as unknown as JetStreamClient;
-  const enc = new TextEncoder();
-  const msgs = (subject: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ subject, data: enc.encode(`m${from + i}`), msgID: `${subject}-${from + i}` }));
-
-  const first = msgs('rp.a', 600);
-  const done = new Uint8Array(first.length);
-  await publishWindowed(js, first, done, 16);
-  assert.equal(calls, 600);
-  assert.ok(most <= 16 && most > 1, `at most ${most} in flight`);
-  assert.ok(done.every((d) => d === 1));
-  assert.equal((await bus.jsm.streams.info('RP_A')).state.messages, 600);
-  // everything acknowledged: a retry publishes nothing
-  await publishWindowed(js, first, done, 16);
-  assert.equal(calls, 600);
-
-  // messages to a subject no stream holds fail (no responders): the call throws, the
-  // acknowledged ones are marked; once the stream exists a retry sends the rest only
-  const mixed = [...msgs('rp.a', 100, 600), ...msgs('rp.b', 20), ...msgs('rp.a', 100, 700)];
-  const doneMixed = new Uint8Array(mixed.length);
-  calls = 0;
-  await assert.rejects(publishWindowed(js, mixed, doneMixed, 8));
-  const acked = doneMixed.reduce((s, d) => s + d, 0);
-  assert.ok(acked >= 100 && acked < mixed.length, `${acked} acknowledged before the failure`);
-  for (let i = 100; i < 120; i++) assert.equal(doneMixed[i], 0, 'a failed publish is not marked');
-  const firstCalls = calls;
-  await bus.jsm.streams.add({ name: 'RP_B', subjects: ['rp.b'] });
-  await publishWindowed(js, mixed, doneMixed, 8);
-  assert.equal(calls - firstCalls, mixed.length - acked, 'the retry sends exactly the messages not acknowledged');
-  assert.ok(doneMixed.every((d) => d === 1));
-  assert.equal((await bus.jsm.streams.info('RP_A')).state.messages, 800);
-  assert.equal((await bus.jsm.streams.info('RP_B')).state.messages, 20);
-});
