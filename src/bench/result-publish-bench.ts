@@ -1,7 +1,8 @@
 /**
  * CPU of publishing a stream worker's results alone (issue 13: with results on, publishing took
- * about a quarter of a worker's CPU): N alert messages (the worker's own text and message ids,
- * `resultMessages`) published to JetStream in commits of G messages, as `commitMany` does, by
+ * about a quarter of a worker's CPU): N alerts made into messages (the worker's own text and
+ * message ids, `resultMessages`, in the timing: what goes into a message differs between builds)
+ * and published to JetStream in commits of G alerts, as `commitMany` does, by
  * this build's ResultPublisher and, given `--against OTHER/dist`, by that build's publisher
  * (`publishWindowed` over `js.publish` in builds before the ResultPublisher), alternating which
  * goes first, in the same process against the same private nats-server (started here, JetStream
@@ -16,15 +17,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeAlert } from '../analysis/alerts.js';
+import { makeAlert, type Alert } from '../analysis/alerts.js';
 import { openBus, type Bus } from '../stream/nats-bus.js';
 import { startPrivateNats } from '../testing/nats-server.js';
 
 interface Publishing {
   readonly name: string;
-  /** publish every message of `groups`, one commit after another */
-  run(bus: Bus, groups: readonly (readonly unknown[])[]): Promise<void>;
-  messages(prefix: string, alerts: readonly ReturnType<typeof makeAlert>[]): unknown[];
+  /** make the messages of every group of alerts and publish them, one commit after another */
+  run(bus: Bus, prefix: string, groups: readonly (readonly Alert[])[]): Promise<void>;
 }
 
 async function publishingOf(dist: string, name: string): Promise<Publishing> {
@@ -32,19 +32,23 @@ async function publishingOf(dist: string, name: string): Promise<Publishing> {
   if (typeof m.ResultPublisher === 'function') {
     return {
       name,
-      messages: (p, a) => m.resultMessages(p, a, []),
-      async run(bus, groups) {
+      async run(bus, prefix, groups) {
         const pub = new m.ResultPublisher(bus.nc);
-        for (const g of groups) await pub.publish(g, new Uint8Array(g.length));
+        for (const g of groups) {
+          const messages = m.resultMessages(prefix, g, []);
+          await pub.publish(messages, new Uint8Array(messages.length));
+        }
         pub.close();
       },
     };
   }
   return {
     name,
-    messages: (p, a) => m.resultMessages(p, a, []),
-    async run(bus, groups) {
-      for (const g of groups) await m.publishWindowed(bus.js, g, new Uint8Array(g.length));
+    async run(bus, prefix, groups) {
+      for (const g of groups) {
+        const messages = m.resultMessages(prefix, g, []);
+        await m.publishWindowed(bus.js, messages, new Uint8Array(messages.length));
+      }
     },
   };
 }
@@ -105,13 +109,11 @@ async function main(): Promise<void> {
         const name = `RB${++stream}`;
         const prefix = `rb${stream}`;
         await bus.jsm.streams.add({ name, subjects: [`${prefix}.alerts`, `${prefix}.findings`] });
-        // messages made outside the timing: the worker makes them either way, alike in both builds
-        const all = b.messages(prefix, alerts);
-        const groups: unknown[][] = [];
-        for (let i = 0; i < all.length; i += g) groups.push(all.slice(i, i + g));
+        const groups: Alert[][] = [];
+        for (let i = 0; i < alerts.length; i += g) groups.push(alerts.slice(i, i + g));
         const s0 = process.cpuUsage();
         const n0 = cpuOfPid(nats.pid);
-        await b.run(bus, groups);
+        await b.run(bus, prefix, groups);
         const s1 = process.cpuUsage(s0);
         const n1 = cpuOfPid(nats.pid);
         const held = (await bus.jsm.streams.info(name)).state.messages;

@@ -45,14 +45,13 @@ export interface ResultMessage {
 /**
  * The header block of a message whose only header is its JetStream message id, encoded once.
  * nats.js's publish asks a MsgHdrs for its bytes only (`encode()`); the other MsgHdrs methods
- * read from a parsed map (tests and anyone inspecting it).
+ * answer from the id (tests and anyone inspecting a message before it goes out).
  */
 class MsgIdHeader {
-  private readonly bytes: Uint8Array;
-  constructor(readonly msgID: string) {
-    if (/[\r\n]/.test(msgID)) throw new Error(`message id ${JSON.stringify(msgID)} cannot hold a line break`);
-    this.bytes = enc.encode(`NATS/1.0\r\nNats-Msg-Id: ${msgID}\r\n\r\n`);
-  }
+  constructor(
+    readonly msgID: string,
+    private readonly bytes: Uint8Array,
+  ) {}
   encode(): Uint8Array {
     return this.bytes;
   }
@@ -97,8 +96,14 @@ class MsgIdHeader {
   }
 }
 
+/** the header block `NATS/1.0\r\nNats-Msg-Id: <id>\r\n\r\n` nats.js would make of the id, as text */
+function msgIdHeaderText(msgID: string): string {
+  if (/[\r\n]/.test(msgID)) throw new Error(`message id ${JSON.stringify(msgID)} cannot hold a line break`);
+  return `NATS/1.0\r\nNats-Msg-Id: ${msgID}\r\n\r\n`;
+}
+
 export function msgIdHeaders(msgID: string): MsgHdrs {
-  return new MsgIdHeader(msgID) as unknown as MsgHdrs;
+  return new MsgIdHeader(msgID, enc.encode(msgIdHeaderText(msgID))) as unknown as MsgHdrs;
 }
 
 /** a publish JetStream refused, did not answer, or that nothing captured: said in one line */
@@ -272,20 +277,47 @@ function pubAckProblem(m: Msg, subject: string): string | typeof DUPLICATE | und
  * The results stream's messages for these alerts and findings: `{"key": …, …the EVE record}` per
  * alert (the record's JSON made once, at the alert, spliced in rather than serialised again: the
  * same text as JSON.stringify({ key, ...record })), `{"key": …, …the finding}` per finding.
+ * Every message's header block and text are written into one buffer, each message a view of it:
+ * two small Uint8Arrays allocated per result (TextEncoder.encode) cost as much as writing them.
  */
 export function resultMessages(prefix: string, alerts: readonly Alert[], findings: readonly Finding[]): ResultMessage[] {
-  const out: ResultMessage[] = [];
-  const alertSubject = `${prefix}.alerts`;
+  // what each message says: [msg id, text before the spliced JSON (or the whole text), the alert's JSON from its second character]
+  const n = alerts.length + findings.length;
+  const ids: string[] = new Array(n);
+  const heads: string[] = new Array(n);
+  const tails: (string | undefined)[] = new Array(n);
+  let chars = 0;
+  let k = 0;
   for (const a of alerts) {
     const spliced = a.json.length > 2 && a.json[0] === '{' && !('key' in a.record);
-    const text = spliced ? `{"key":${JSON.stringify(a.key)},${a.json.slice(1)}` : JSON.stringify({ key: a.key, ...a.record });
-    const msgID = `a-${a.key}`;
-    out.push({ subject: alertSubject, data: enc.encode(text), msgID, headers: msgIdHeaders(msgID) });
+    ids[k] = `a-${a.key}`;
+    heads[k] = spliced ? `{"key":${JSON.stringify(a.key)},` : JSON.stringify({ key: a.key, ...a.record });
+    tails[k] = spliced ? a.json.slice(1) : undefined;
+    chars += ids[k].length + heads[k].length + (spliced ? a.json.length : 0);
+    k++;
   }
   for (const f of findings) {
     const key = findingAlert(f, 0).key;
-    const msgID = `f-${key}`;
-    out.push({ subject: `${prefix}.findings`, data: enc.encode(JSON.stringify({ key, ...f })), msgID, headers: msgIdHeaders(msgID) });
+    ids[k] = `f-${key}`;
+    heads[k] = JSON.stringify({ key, ...f });
+    chars += ids[k].length + heads[k].length;
+    k++;
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit; 28 the header block's own characters
+  const buf = Buffer.allocUnsafeSlow(3 * (chars + 28 * n));
+  const out: ResultMessage[] = new Array(n);
+  const alertSubject = `${prefix}.alerts`;
+  const findingSubject = `${prefix}.findings`;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const h0 = at;
+    at += buf.write(msgIdHeaderText(ids[i]), at);
+    const d0 = at;
+    at += buf.write(heads[i], at);
+    const tail = tails[i];
+    if (tail !== undefined) at += buf.write(tail, at);
+    const headers = new MsgIdHeader(ids[i], buf.subarray(h0, d0)) as unknown as MsgHdrs;
+    out[i] = { subject: i < alerts.length ? alertSubject : findingSubject, data: buf.subarray(d0, at), msgID: ids[i], headers };
   }
   return out;
 }
