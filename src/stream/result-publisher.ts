@@ -126,6 +126,8 @@ interface Call {
   failure: ResultPublishError | undefined;
   /** replies of any kind so far (the timer's measure of progress) */
   replies: number;
+  /** send more when no more than this many are in flight */
+  readonly refillAt: number;
   /** send more, up to the window; ends the call when nothing is in flight and nothing is left */
   fill(): void;
   /** resolve or reject, once */
@@ -169,6 +171,7 @@ export class ResultPublisher {
         duplicates: 0,
         failure: undefined,
         replies: 0,
+        refillAt: window >> 1,
         fill: () => {
           while (call.failure === undefined && call.inFlight < window) {
             while (next < messages.length && done[next]) next++;
@@ -239,7 +242,9 @@ export class ResultPublisher {
       call.acked++;
       if (problem === DUPLICATE) call.duplicates++;
     } else call.failure ??= new ResultPublishError(problem);
-    call.fill();
+    // refilled once half the window has come back, not after every reply: the publishes go out
+    // together, in one socket write instead of one per reply
+    if (call.inFlight <= call.refillAt || call.failure !== undefined) call.fill();
   }
 
   /** stop listening for replies (calls still in flight time out) */
@@ -253,6 +258,18 @@ export class ResultPublisher {
 }
 
 const DUPLICATE = 1;
+const STREAM_ACK = enc.encode('{"stream":"');
+const QUOTE = 0x22;
+const D = 0x64;
+const E = 0x65;
+
+/** starts `{"stream":"` and no `"d` or `"e` follows: nothing but the stream and the sequence */
+function plainStreamAck(data: Uint8Array): boolean {
+  if (data.length < STREAM_ACK.length) return false;
+  for (let i = 0; i < STREAM_ACK.length; i++) if (data[i] !== STREAM_ACK[i]) return false;
+  for (let i = STREAM_ACK.length; i < data.length - 1; i++) if (data[i] === QUOTE && (data[i + 1] === D || data[i + 1] === E)) return false;
+  return true;
+}
 
 /** undefined for a PubAck of a newly stored message, DUPLICATE for one already held, else what went wrong */
 function pubAckProblem(m: Msg, subject: string): string | typeof DUPLICATE | undefined {
@@ -262,6 +279,9 @@ function pubAckProblem(m: Msg, subject: string): string | typeof DUPLICATE | und
     if (h?.code === 503) return `no JetStream stream captures ${subject} (no responders): was the results stream deleted or its subjects changed?`;
     return `JetStream answered the publish to ${subject} with status ${h?.code ?? '?'} ${h?.description ?? ''}`.trimEnd();
   }
+  // the usual answer, read without decoding: a PubAck `{"stream":"NAME","seq":N}` with no other field
+  // (a duplicate, a domain, an error all have a key starting `"d` or `"e`; those are parsed)
+  if (plainStreamAck(data)) return undefined;
   let ack: { stream?: string; duplicate?: boolean; error?: { code?: number; err_code?: number; description?: string } };
   try {
     ack = JSON.parse(dec.decode(data));
