@@ -34,8 +34,10 @@ const inCi = process.env.CI === 'true';
 const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
 const natsServerSkip = dataSkip || (!hasProgram(NATS_SERVER) && !inCi ? 'nats-server is not installed (needed to restart a private server)' : false);
 const pgUp = await reachable(5432);
-const natsUp = await reachable(4222);
-const pgSkip = dataSkip || (!inCi && !pgUp ? 'PostgreSQL is not running on 127.0.0.1:5432' : false) || (!inCi && !natsUp ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false);
+// the PostgreSQL test's NATS: the machine's, or NETSENTINEL_NATS_URL (the workers started here read it too)
+const NATS_URL = process.env.NETSENTINEL_NATS_URL ?? 'nats://127.0.0.1:4222';
+const natsUp = await reachable(Number(new URL(NATS_URL).port || 4222), new URL(NATS_URL).hostname);
+const pgSkip = dataSkip || (!inCi && !pgUp ? 'PostgreSQL is not running on 127.0.0.1:5432' : false) || (!inCi && !natsUp ? `NATS (JetStream) is not running at ${NATS_URL}` : false);
 
 const tmp = mkdtempSync(join(tmpdir(), 'ns-stream-faults-'));
 const FLOWS = 5000;
@@ -196,7 +198,7 @@ test('NATS killed mid-stream and restarted on the same port and store: the same 
 test('PostgreSQL unreachable for 10 s mid-stream (a TCP proxy stopped and started): the worker retries its commit, resumes, nothing lost or doubled', { skip: pgSkip, timeout: 300_000 }, async () => {
   const proxy: TcpProxy = await startTcpProxy('127.0.0.1', 5432);
   cleanups.push(() => proxy.close());
-  const b = await openBus('nats://127.0.0.1:4222', 'test');
+  const b = await openBus(NATS_URL, 'test');
   cleanups.push(() => b.close());
   const stream = `NSFAULT_${process.pid}_PG`;
   cleanups.push(async () => {
@@ -205,11 +207,11 @@ test('PostgreSQL unreachable for 10 s mid-stream (a TCP proxy stopped and starte
   });
   const schemas = [`ns_fault_ref_${process.pid}`, `ns_fault_pg_${process.pid}`];
   cleanups.push(() => dropPgSchemas(...schemas));
-  await publish('nats://127.0.0.1:4222', stream);
-  const want = await reference(b, 'nats://127.0.0.1:4222', stream, `postgres://postgres@127.0.0.1:5432/test?schema=${schemas[0]}`);
+  await publish(NATS_URL, stream);
+  const want = await reference(b, NATS_URL, stream, `postgres://postgres@127.0.0.1:5432/test?schema=${schemas[0]}`);
 
   const store = `postgres://postgres@127.0.0.1:${proxy.port}/test?schema=${schemas[1]}`;
-  const w = run(workerArgs('nats://127.0.0.1:4222', stream, 'fault', store, await baseline(), ['--metrics-port', '0']));
+  const w = run(workerArgs(NATS_URL, stream, 'fault', store, await baseline(), ['--metrics-port', '0']));
   const port = await metricsPort(w);
   await until('a few messages acknowledged', async () => ((await ackedMessages(b, stream, 'fault')) >= 10 ? true : undefined), w);
   await proxy.stop();

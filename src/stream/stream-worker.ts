@@ -64,7 +64,7 @@ import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import { BoundedKeys } from './bounded-keys.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
 import { retryThroughOutage } from './outage-retry.js';
-import { publishWindowed, resultMessages } from './result-publisher.js';
+import { ResultPublisher, resultMessages } from './result-publisher.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ScoringSetup {
@@ -306,6 +306,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     },
   });
 
+  // one reply subscription for every result this worker publishes (made at the first results)
+  let results: ResultPublisher | undefined;
   // each step retried through an outage on its own, so a step that succeeded is not redone. Several
   // messages' results are committed together (one store transaction, one round of publishes);
   // each message's afterCommit still gets its own origin.
@@ -321,7 +323,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     if (publishResults && (alerts.length || findings.length)) {
       const messages = resultMessages(o.prefix, alerts, findings);
       const done = new Uint8Array(messages.length);
-      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, () => publishWindowed(o.bus.js, messages, done), watch('publishErrors'));
+      const publisher = (results ??= new ResultPublisher(o.bus.nc));
+      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, () => publisher.publish(messages, done), watch('publishErrors'));
     }
     if (o.afterCommit)
       for (const i of items)
@@ -509,6 +512,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // drain: the open episodes become findings, as at the end of analyze's input
   const last = scorer.finish(Date.now());
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
+  results?.close();
   await o.adapt?.close();
   stats.seconds = (performance.now() - t0) / 1000;
   if (latencies.length) {

@@ -1,5 +1,6 @@
 /**
- * The streaming worker against the real NATS JetStream (127.0.0.1:4222) and PostgreSQL: a slice of
+ * The streaming worker against the real NATS JetStream (127.0.0.1:4222, or NETSENTINEL_NATS_URL,
+ * which the workers started here read too) and PostgreSQL: a slice of
  * the CIC-IDS2017 sample is published, a worker scores it, and its stored alerts are compared by
  * key with what analyze raises on the same files with the same baseline and per-source flow-alert
  * limit (flow alerts, rule findings, and risky-source alerts with their written/suppressed counts:
@@ -30,10 +31,11 @@ import { dropPgSchemas, reachable } from '../testing/local-services.js';
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
 
-const natsUp = await reachable(4222);
+const NATS_URL = process.env.NETSENTINEL_NATS_URL ?? 'nats://127.0.0.1:4222';
+const natsUp = await reachable(Number(new URL(NATS_URL).port || 4222), new URL(NATS_URL).hostname);
 const pgUp = await reachable(5432);
 const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
-const natsSkip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false);
+const natsSkip = dataSkip || (!natsUp && !inCi ? `NATS (JetStream) is not running at ${NATS_URL}` : false);
 const pgSkip = natsSkip || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
 
 const tmp = mkdtempSync(join(tmpdir(), 'ns-stream-'));
@@ -55,7 +57,7 @@ after(async () => {
 });
 
 async function setup(): Promise<{ bus: Bus; baseline: string }> {
-  bus ??= await openBus('nats://127.0.0.1:4222', 'test');
+  bus ??= await openBus(NATS_URL, 'test');
   if (!baselineFile) {
     const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn: () => undefined });
     baselineFile = join(tmp, 'benign.nsb');

@@ -11,6 +11,8 @@ export const NATS_SERVER = 'nats-server';
 export interface PrivateNats {
   readonly port: number;
   readonly url: string;
+  /** the server process's id while it runs (benchmarks read its CPU from /proc) */
+  readonly pid: number | undefined;
   /** kill -9 the server (a crash, no clean shutdown) */
   kill(): Promise<void>;
   /** start it again on the same port and store directory */
@@ -57,6 +59,9 @@ export async function startPrivateNats(storeDir: string): Promise<PrivateNats> {
   return {
     port,
     url: `nats://127.0.0.1:${port}`,
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
+    },
     start,
     async kill() {
       const c = child;
