@@ -16,6 +16,7 @@ import { compareFindings, type Finding } from '../detect/finding.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import type { FlowSource } from './flow-source.js';
 import type { RulesStage } from './rules-stage.js';
+import type { RuledBatch } from './rule-chunks.js';
 import type { ScoreStage } from './score-stage.js';
 import type { EvidenceProvider, SourceEvidence } from './evidence.js';
 import type { FinishContext, RunInfo, Sink } from './sink.js';
@@ -132,6 +133,13 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       await send(alerts);
       rowOffset += batch.rowCount;
     };
+    /** batches the rules have decided, in order; a stop request ends the run after the one being judged */
+    const judgeAll = async (ready: readonly RuledBatch[]): Promise<void> => {
+      for (const d of ready) {
+        await judge(d.batch, d.ff, d.ruleP);
+        if (o.signal?.aborted) return;
+      }
+    };
     for (;;) {
       let t = performance.now();
       const next = await batches.next();
@@ -144,12 +152,13 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       // rules first, so a flow's risk can include what its source was doing at the time; a stage
       // that decides in chunks of the flow stream (rules-stage.ts) hands batches back when decided
       const rules = o.rules;
-      if (rules.push) {
-        for (const d of tm.timeSync('rules', () => rules.push!(batch, ff))) await judge(d.batch, d.ff, d.ruleP);
-      } else await judge(batch, ff, tm.timeSync('rules', () => rules.observe(batch, ff)));
+      if (rules.push) await judgeAll(tm.timeSync('rules', () => rules.push!(batch, ff)));
+      else await judge(batch, ff, tm.timeSync('rules', () => rules.observe(batch, ff)));
       if (o.signal?.aborted) break;
     }
-    if (!o.signal?.aborted && o.rules.flush) for (const d of tm.timeSync('rules', () => o.rules.flush!())) await judge(d.batch, d.ff, d.ruleP);
+    // the batches still waiting for their chunk: the input ended, or a stop request (then at least
+    // the first is judged, so a run stopped early still stops after a whole batch)
+    if (o.rules.flush) await judgeAll(tm.timeSync('rules', () => o.rules.flush!()));
     if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason ?? 'a stop request'), rowOffset, '');
     o.progress?.done(`analysed ${rowOffset.toLocaleString('en-US')} flows`);
     for (const s of o.sinks) {
