@@ -29,7 +29,8 @@ export type ChunkRunner = (ff: FlowFields, format: string) => Float64Array;
 interface Waiting {
   readonly batch: FlowTable;
   readonly ff: FlowFields;
-  readonly ruleP: Float64Array;
+  /** made when the batch's first piece is decided: the chunk's own array when the batch is the whole chunk */
+  ruleP: Float64Array | null;
   /** rows whose rule p is decided */
   decided: number;
 }
@@ -55,7 +56,7 @@ export class RuleChunks {
 
   /** Take a batch; the batches now decided, in input order. */
   push(batch: FlowTable, ff: FlowFields): RuledBatch[] {
-    const w: Waiting = { batch, ff, ruleP: new Float64Array(batch.rowCount), decided: 0 };
+    const w: Waiting = { batch, ff, ruleP: batch.rowCount === 0 ? new Float64Array(0) : null, decided: 0 };
     this.waiting.push(w);
     if (batch.rowCount === 0) return this.ready();
     if (this.format !== null && batch.format !== this.format) this.close();
@@ -90,8 +91,10 @@ export class RuleChunks {
     let at = 0;
     for (const piece of pieces) {
       const n = piece.ff.rowCount;
-      piece.of.ruleP.set(p.subarray(at, at + n), piece.from);
-      piece.of.decided += n;
+      const w = piece.of;
+      if (n === p.length && n === w.batch.rowCount) w.ruleP = p;
+      else (w.ruleP ??= new Float64Array(w.batch.rowCount)).set(p.subarray(at, at + n), piece.from);
+      w.decided += n;
       at += n;
     }
   }
@@ -99,7 +102,7 @@ export class RuleChunks {
   private ready(): RuledBatch[] {
     let k = 0;
     while (k < this.waiting.length && this.waiting[k].decided === this.waiting[k].batch.rowCount) k++;
-    return this.waiting.splice(0, k).map(({ batch, ff, ruleP }) => ({ batch, ff, ruleP }));
+    return this.waiting.splice(0, k).map(({ batch, ff, ruleP }) => ({ batch, ff, ruleP: ruleP as Float64Array }));
   }
 }
 
