@@ -57,12 +57,17 @@ test('findings, alerts and flow risks do not depend on the batch size; a time-or
     sortedByTime(join(cic, 'Portscan_2500.csv'), join(dir, 'ordered.csv'));
     // relative paths: outputs name the input files
     process.chdir(dir);
-    const analyse = async (input: string, batchRows: number, rulesChunkRows?: number): Promise<{ digests: Record<string, string>; findings: number; risky: number }> => {
+    const analyse = async (input: string, batchRows: number, rulesChunkRows?: number): Promise<{ digests: Record<string, string>; more: Record<string, string>; findings: number; risky: number }> => {
       const out = `out-${input}-${batchRows}-${rulesChunkRows ?? 'default'}`;
-      const r = await runAnalysis({ inputs: [input], read: {}, baseline, baselineFile: 'b.nsb', flowThreshold: 0.999, ipThreshold: 0.99, outDir: out, batchRows, rulesChunkRows, seed: 42, threads: 1 });
+      const { riskChartPng } = await import('../report/analysis-report.js');
+      const r = await runAnalysis({ inputs: [input], read: {}, baseline, baselineFile: 'b.nsb', flowThreshold: 0.999, ipThreshold: 0.99, outDir: out, batchRows, rulesChunkRows, seed: 42, threads: 1, charts: riskChartPng });
       const digests: Record<string, string> = {};
       for (const f of ['flows_scored.csv', 'alerts.jsonl', 'risky_ips.csv']) digests[f] = sha(readFileSync(join(out, f)));
-      return { digests, findings: r.findings.length, risky: r.riskyFlows };
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      for (const k of ['startedAt', 'finishedAt', 'seconds', 'outputs']) delete summary[k];
+      // beside the three files the build before is compared on: the whole summary and the chart
+      const more = { summary: sha(JSON.stringify(summary)), chart: sha(readFileSync(join(out, 'risk_scores.png'))) };
+      return { digests, more, findings: r.findings.length, risky: r.riskyFlows };
     };
 
     const whole = await analyse('shuffled', 65536);

@@ -142,3 +142,20 @@ test('fields of several batches join into one and split back, row for row', () =
   assert.equal(part.time![0], whole.time![10]);
   assert.equal(part.srcIp!.codes[9], whole.srcIp!.codes[19]);
 });
+
+test('tiny batches are joined while they wait: 5,000 1-row batches come back as under 100 tables, every row once, in order', () => {
+  const base = flows();
+  const all = Array.from({ length: 5000 }, (_, i) => ({ ...base[i % base.length], t: i }));
+  const stage = createRulesStage({});
+  const back: FlowTable[] = [];
+  for (let i = 0; i < all.length; i++) {
+    const t = flowTable([all[i]]);
+    back.push(...stage.push!(t, flowFields(t)).map((d) => d.batch));
+  }
+  back.push(...stage.flush!().map((d) => d.batch));
+  // runs of 64 tables under 256 rows join: 64, 127, 190, 253, 316 rows, then a new run starts
+  assert.ok(back.length <= Math.ceil(all.length / 256) + 63, `5,000 one-row batches wait as ${back.length} tables`);
+  assert.ok(back.some((t) => t.rowCount >= 256) && back.every((t) => t.rowCount <= 256 + 63), back.map((t) => t.rowCount).join(','));
+  const times = back.flatMap((t) => [...flowFields(t).time!]);
+  assert.deepEqual(times, [...flowFields(flowTable(all)).time!], 'every row once, in input order');
+});
