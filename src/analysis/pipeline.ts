@@ -10,11 +10,13 @@
  * run-analysis.ts; other callers (captures, the service, a streaming worker) compose it with
  * their own source and sinks instead of copying it.
  */
-import { flowFields } from '../flows/flow-fields.js';
+import { flowFields, type FlowFields } from '../flows/flow-fields.js';
+import type { FlowTable } from '../flows/table.js';
 import { compareFindings, type Finding } from '../detect/finding.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import type { FlowSource } from './flow-source.js';
 import type { RulesStage } from './rules-stage.js';
+import type { RuledBatch } from './rule-chunks.js';
 import type { ScoreStage } from './score-stage.js';
 import type { EvidenceProvider, SourceEvidence } from './evidence.js';
 import type { FinishContext, RunInfo, Sink } from './sink.js';
@@ -113,6 +115,31 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     let rowOffset = 0;
     o.progress?.start('analysing', undefined, 'bytes');
     const batches = o.source.batches()[Symbol.asyncIterator]();
+    /** a batch whose rows' rule evidence is decided: the rest of the stages */
+    const judge = async (batch: FlowTable, ff: FlowFields, ruleP: Float64Array): Promise<void> => {
+      for (const e of evidence) await tm.time(`evidence: ${e.name}`, async () => e.observe?.(batch, ff));
+      const scored = tm.timeSync('score', () => o.score.score(batch, ff, ruleP, rowOffset));
+      tm.timeSync('aggregate', () => {
+        aggregation.add(scored);
+        totals.add(scored);
+      });
+      await each('write', (s) => s.batch?.(scored));
+      const t = performance.now();
+      const alerts: Alert[] = [];
+      for (let r = 0; r < scored.rows; r++) {
+        if (scored.risk[r] >= o.thresholds.flow && gate.decide(scored.srcIp(r), scored.time(r)) === 'written') alerts.push(flowAlert(scored, r, now));
+      }
+      tm.add('alerts', performance.now() - t);
+      await send(alerts);
+      rowOffset += batch.rowCount;
+    };
+    /** batches the rules have decided, in order; a stop request ends the run after the one being judged */
+    const judgeAll = async (ready: readonly RuledBatch[]): Promise<void> => {
+      for (const d of ready) {
+        await judge(d.batch, d.ff, d.ruleP);
+        if (o.signal?.aborted) return;
+      }
+    };
     for (;;) {
       let t = performance.now();
       const next = await batches.next();
@@ -122,25 +149,16 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       t = performance.now();
       const ff = flowFields(batch);
       tm.add('flow fields', performance.now() - t);
-      // rules first, so a flow's risk can include what its source was doing at the time
-      const ruleP = tm.timeSync('rules', () => o.rules.observe(batch, ff));
-      for (const e of evidence) await tm.time(`evidence: ${e.name}`, async () => e.observe?.(batch, ff));
-      const scored = tm.timeSync('score', () => o.score.score(batch, ff, ruleP, rowOffset));
-      tm.timeSync('aggregate', () => {
-        aggregation.add(scored);
-        totals.add(scored);
-      });
-      await each('write', (s) => s.batch?.(scored));
-      t = performance.now();
-      const alerts: Alert[] = [];
-      for (let r = 0; r < scored.rows; r++) {
-        if (scored.risk[r] >= o.thresholds.flow && gate.decide(scored.srcIp(r), scored.time(r)) === 'written') alerts.push(flowAlert(scored, r, now));
-      }
-      tm.add('alerts', performance.now() - t);
-      await send(alerts);
-      rowOffset += batch.rowCount;
+      // rules first, so a flow's risk can include what its source was doing at the time; a stage
+      // that decides in chunks of the flow stream (rules-stage.ts) hands batches back when decided
+      const rules = o.rules;
+      if (rules.push) await judgeAll(tm.timeSync('rules', () => rules.push!(batch, ff)));
+      else await judge(batch, ff, tm.timeSync('rules', () => rules.observe(batch, ff)));
       if (o.signal?.aborted) break;
     }
+    // the batches still waiting for their chunk: the input ended, or a stop request (then at least
+    // the first is judged, so a run stopped early still stops after a whole batch)
+    if (o.rules.flush) await judgeAll(tm.timeSync('rules', () => o.rules.flush!()));
     if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason ?? 'a stop request'), rowOffset, '');
     o.progress?.done(`analysed ${rowOffset.toLocaleString('en-US')} flows`);
     for (const s of o.sinks) {

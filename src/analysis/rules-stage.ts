@@ -1,9 +1,15 @@
 /**
  * Stage 2 of the analysis pipeline: the behavioural rules, run before scoring so that a flow's
- * risk can include what its source was doing at the time. For each batch it returns, per row, the
- * p of the rule evidence about the row's source: an open episode of a rule (by severity), or a
- * closed finding of that source within a minute of the flow. At the end it gives every finding,
- * drained or final, in one stable order.
+ * risk can include what its source was doing at the time. Per row it gives the p of the rule
+ * evidence about the row's source: an open episode of a rule (by severity), or a closed finding of
+ * that source within a minute of the flow. At the end it gives every finding, drained or final, in
+ * one stable order.
+ *
+ * `push`/`flush` (what the pipeline uses) run the rules over chunks of the flow stream cut by
+ * rule-chunks.ts, not over the batches as they come, and hand batches back once their rows'
+ * evidence is decided: the same input gives the same findings and evidence whatever its batch size.
+ * `observe` runs them over each batch as given and answers at once (the stream worker, whose
+ * messages are its unit of work and of acknowledgement).
  */
 import type { FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
@@ -11,10 +17,18 @@ import { createRuleEngine, type RuleEngineResult } from '../detect/run-rules.js'
 import { compareFindings, type Finding } from '../detect/finding.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { ruleP } from './evidence.js';
+import { RuleChunks, type RuledBatch } from './rule-chunks.js';
 
 export interface RulesStage {
   /** run the rules over one batch; per row, the p of the rule evidence about its source (0 = none) */
   observe(batch: FlowTable, fields: FlowFields): Float64Array;
+  /**
+   * Take a batch; the batches whose every row's rule p is now decided, in input order, each with
+   * them (see rule-chunks.ts). Not to be mixed with observe on one stage.
+   */
+  push?(batch: FlowTable, fields: FlowFields): RuledBatch[];
+  /** The input has ended: every batch still waiting, decided. */
+  flush?(): RuledBatch[];
   /** close every episode: all findings (sorted by compareFindings), each rule's status, input notes */
   finish(): RuleEngineResult;
   /** findings closed since the last call (a long-running consumer stores them as they close) */
@@ -49,7 +63,16 @@ export interface RulesStageOptions {
    * may be in any order).
    */
   readonly closedRetentionMs?: number;
+  /**
+   * Flows per chunk for push (rule-chunks.ts): analyze's default batch size, so a file read in
+   * default batches gives today's chunks; 0 = every batch its own chunk (a live capture, whose
+   * batches are cut by time and which must report as it goes).
+   */
+  readonly chunkRows?: number;
 }
+
+/** analyze's default --batch-rows, and the rules' chunk of the flow stream */
+export const RULE_CHUNK_ROWS = 65536;
 
 export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOptions = {}): RulesStage {
   const engine = createRuleEngine(rules);
@@ -73,58 +96,64 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
     }
     sweepAt = Math.max(1024, 2 * closedEntries);
   };
+  /** run the rules over one batch (its fields), then each row's rule p */
+  const decide = (ff: FlowFields, format: string): Float64Array => {
+    const rowCount = ff.rowCount;
+    engine.observeFields(ff, format);
+    if (retention !== undefined && ff.time) {
+      const time = ff.time;
+      for (let r = 0; r < rowCount; r++) if (time[r] > latest) latest = time[r];
+    }
+    for (const f of engine.drain()) {
+      drained.push(f);
+      if (!f.srcIp) continue;
+      const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
+      const last = f.lastSeen ? Date.parse(f.lastSeen) : Infinity;
+      const list = closedBySource.get(f.srcIp) ?? [];
+      list.push({ severity: f.severity, first, last });
+      closedBySource.set(f.srcIp, list);
+      closedEntries++;
+    }
+    sweepClosed();
+    const out = new Float64Array(rowCount);
+    if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
+    const codes = ff.srcIp.codes;
+    const dict = ff.srcIp.dictionary;
+    // per address code, looked up once a batch: the open-episode p and the closed findings
+    const perCode = new Float64Array(dict.length).fill(-1);
+    const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
+    const anyActive = engine.hasActiveSources();
+    // the engine's address id of each row's source: asked by id, not by text (a Map lookup of
+    // the address text per source); an address the batch wrote with spaces around it was never
+    // found by its text, so it stays without an open episode here too
+    const srcIds = engine.lastSourceIds();
+    for (let r = 0; r < rowCount; r++) {
+      const c = codes[r];
+      if (c < 0) continue;
+      if (perCode[c] < 0) {
+        // asked per source, not a map of every open episode built after every batch (issue 13)
+        const ip = dict[c];
+        const severity = !anyActive ? 0 : srcIds ? (ip === ip.trim() ? engine.activeSeverityOfId(srcIds[r]) : 0) : engine.activeSeverity(ip);
+        perCode[c] = severity > 0 ? ruleP(severity) : 0;
+        closedOf[c] = closedBySource.get(dict[c]);
+      }
+      let p = perCode[c];
+      const closed = closedOf[c];
+      if (closed) {
+        const t = ff.time ? ff.time[r] : NaN;
+        for (const e of closed) {
+          if (!(t === t) || (t >= e.first - CLOSED_MARGIN_MS && t <= e.last + CLOSED_MARGIN_MS)) p = Math.max(p, ruleP(e.severity));
+        }
+      }
+      out[r] = p;
+    }
+    return out;
+  };
+  const chunks = new RuleChunks(o.chunkRows ?? RULE_CHUNK_ROWS, decide);
   return {
-    observe(batch, ff) {
-      engine.observe(batch, ff);
-      if (retention !== undefined && ff.time) {
-        const time = ff.time;
-        for (let r = 0; r < batch.rowCount; r++) if (time[r] > latest) latest = time[r];
-      }
-      for (const f of engine.drain()) {
-        drained.push(f);
-        if (!f.srcIp) continue;
-        const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
-        const last = f.lastSeen ? Date.parse(f.lastSeen) : Infinity;
-        const list = closedBySource.get(f.srcIp) ?? [];
-        list.push({ severity: f.severity, first, last });
-        closedBySource.set(f.srcIp, list);
-        closedEntries++;
-      }
-      sweepClosed();
-      const out = new Float64Array(batch.rowCount);
-      if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
-      const codes = ff.srcIp.codes;
-      const dict = ff.srcIp.dictionary;
-      // per address code, looked up once a batch: the open-episode p and the closed findings
-      const perCode = new Float64Array(dict.length).fill(-1);
-      const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
-      const anyActive = engine.hasActiveSources();
-      // the engine's address id of each row's source: asked by id, not by text (a Map lookup of
-      // the address text per source); an address the batch wrote with spaces around it was never
-      // found by its text, so it stays without an open episode here too
-      const srcIds = engine.lastSourceIds();
-      for (let r = 0; r < batch.rowCount; r++) {
-        const c = codes[r];
-        if (c < 0) continue;
-        if (perCode[c] < 0) {
-          // asked per source, not a map of every open episode built after every batch (issue 13)
-          const ip = dict[c];
-          const severity = !anyActive ? 0 : srcIds ? (ip === ip.trim() ? engine.activeSeverityOfId(srcIds[r]) : 0) : engine.activeSeverity(ip);
-          perCode[c] = severity > 0 ? ruleP(severity) : 0;
-          closedOf[c] = closedBySource.get(dict[c]);
-        }
-        let p = perCode[c];
-        const closed = closedOf[c];
-        if (closed) {
-          const t = ff.time ? ff.time[r] : NaN;
-          for (const e of closed) {
-            if (!(t === t) || (t >= e.first - CLOSED_MARGIN_MS && t <= e.last + CLOSED_MARGIN_MS)) p = Math.max(p, ruleP(e.severity));
-          }
-        }
-        out[r] = p;
-      }
-      return out;
-    },
+    observe: (batch, ff) => decide(ff, batch.format),
+    push: (batch, ff) => chunks.push(batch, ff),
+    flush: () => chunks.flush(),
     takeOpened: () => engine.opened(),
     takeFindings() {
       const fresh = drained.slice(taken);

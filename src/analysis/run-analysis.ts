@@ -67,6 +67,11 @@ export interface AnalysisOptions {
   readonly writeFiles?: boolean;
   readonly store?: AlertStore;
   readonly batchRows?: number;
+  /**
+   * Flows per chunk of the rules (rules-stage.ts, rule-chunks.ts): default 65,536 whatever
+   * batchRows is, so findings do not depend on it; 0 = each batch of the source (a live capture).
+   */
+  readonly rulesChunkRows?: number;
   readonly seed?: number;
   readonly threads?: number;
   /** most flow alerts written (the first ones in input order); findings and sources are never capped */
@@ -122,7 +127,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const b = baseline;
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
   await rulesData;
-  const rules = tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}));
+  const rules = tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}, { chunkRows: o.rulesChunkRows }));
   const sinks: Sink[] = files ? [flowsCsvSink(), alertsJsonlSink()] : [];
   if (o.store) sinks.push(storeSink(o.store));
   if (files) {
@@ -160,19 +165,21 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
 
 /** The rules stage, telling `onOpened` and `onFindings` after each batch which findings opened and closed in it. */
 function reportingFindings(rules: RulesStage, onFindings?: (f: readonly Finding[]) => void, onOpened?: (f: readonly Finding[]) => void): RulesStage {
+  const tell = <T>(out: T): T => {
+    if (onOpened) {
+      const opened = rules.takeOpened?.() ?? [];
+      if (opened.length) onOpened(opened);
+    }
+    if (onFindings) {
+      const closed = rules.takeFindings?.() ?? [];
+      if (closed.length) onFindings(closed);
+    }
+    return out;
+  };
+  const { push, flush } = rules;
   return {
-    observe(batch, ff) {
-      const p = rules.observe(batch, ff);
-      if (onOpened) {
-        const opened = rules.takeOpened?.() ?? [];
-        if (opened.length) onOpened(opened);
-      }
-      if (onFindings) {
-        const closed = rules.takeFindings?.() ?? [];
-        if (closed.length) onFindings(closed);
-      }
-      return p;
-    },
+    observe: (batch, ff) => tell(rules.observe(batch, ff)),
+    ...(push && flush ? { push: (batch, ff) => tell(push(batch, ff)), flush: () => tell(flush()) } : {}),
     finish: () => rules.finish(),
     takeFindings: () => rules.takeFindings?.() ?? [],
   };

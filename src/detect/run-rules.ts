@@ -52,6 +52,8 @@ export interface RuleEngine {
   readonly config: RulesConfig;
   /** Run the rules over one batch; `fields` when the caller already computed them. */
   observe(table: FlowTable, fields?: FlowFields): void;
+  /** Run the rules over one batch given by its fields alone (a chunk joined from several batches: rule-chunks.ts). */
+  observeFields(fields: FlowFields, format: string): void;
   /** Findings whose episodes have closed so far (each finding is returned once). */
   drain(): Finding[];
   /** Close every open episode; the remaining findings and every rule's status. */
@@ -183,44 +185,52 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
     for (const e of active) for (const f of (e.runner as RuleRunner).drain()) collected.push(f);
   };
 
+  const observeFields = (ff: FlowFields, format: string): void => {
+    lastSrc = null;
+    if (ff.rowCount === 0) return;
+    for (const n of ff.notes) fieldNotes.add(n);
+    if (interner.size > config.limits.maxInternedIps) {
+      interner.compact((remap) => {
+        for (const e of active) (e.runner as RuleRunner).remapIds(remap);
+      });
+      compactions++;
+    }
+    // a batch without times joins the stream at the latest time seen so far
+    const batch = buildBatch(ff, interner, rowOffset, format, Number.isFinite(watermark) ? watermark : 0);
+    lastSrc = batch.src;
+    rowOffset += batch.n;
+    untimedRows += batch.untimedRows;
+    if (batch.hasTime) timedBatches++;
+    else untimedBatches++;
+    for (const e of active) {
+      const missing = missingFieldsReason(ff, e.info.requires, format);
+      if (missing) {
+        e.skipped += batch.n;
+        e.skipReason = missing;
+        continue;
+      }
+      (e.runner as RuleRunner).observe(batch);
+      e.ran += batch.n;
+    }
+    if (batch.hasTime) {
+      const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
+      if (t > watermark) watermark = t;
+      // each rule sweeps only when event time has moved on by its window
+      for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
+    }
+    collect();
+  };
+
   return {
     config,
     observe(table, fields) {
-      lastSrc = null;
-      if (table.rowCount === 0) return;
-      const ff = fields ?? flowFields(table);
-      for (const n of ff.notes) fieldNotes.add(n);
-      if (interner.size > config.limits.maxInternedIps) {
-        interner.compact((remap) => {
-          for (const e of active) (e.runner as RuleRunner).remapIds(remap);
-        });
-        compactions++;
+      if (table.rowCount === 0) {
+        lastSrc = null;
+        return;
       }
-      // a batch without times joins the stream at the latest time seen so far
-      const batch = buildBatch(ff, interner, rowOffset, table.format, Number.isFinite(watermark) ? watermark : 0);
-      lastSrc = batch.src;
-      rowOffset += batch.n;
-      untimedRows += batch.untimedRows;
-      if (batch.hasTime) timedBatches++;
-      else untimedBatches++;
-      for (const e of active) {
-        const missing = missingFieldsReason(ff, e.info.requires, table.format);
-        if (missing) {
-          e.skipped += batch.n;
-          e.skipReason = missing;
-          continue;
-        }
-        (e.runner as RuleRunner).observe(batch);
-        e.ran += batch.n;
-      }
-      if (batch.hasTime) {
-        const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
-        if (t > watermark) watermark = t;
-        // each rule sweeps only when event time has moved on by its window
-        for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
-      }
-      collect();
+      observeFields(fields ?? flowFields(table), table.format);
     },
+    observeFields,
     drain() {
       collect();
       return collected.splice(0, collected.length).sort(compareFindings);

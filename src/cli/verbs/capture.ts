@@ -170,6 +170,8 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
         writeFiles: outDir !== undefined,
         store,
         batchRows: v.batchRows as number,
+        // a live capture's batches are cut by time and judged as they come: the rules run per batch
+        rulesChunkRows: 0,
         maxFlowAlerts: (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS,
         flowAlertLimit: flowAlertLimitFrom(v, config),
         charts: chart,
