@@ -108,3 +108,30 @@ test('bytes encoded beforehand are copied as they are, short or long, after a ta
   w.bytes(short);
   assert.equal(w.take().toString('utf8'), `${long}${short}`);
 });
+
+test('isoTime as bytes is Date#toISOString: leap days, centuries, eras, negative and fractional times, each second met again; nothing when unknown', () => {
+  const iso = (ms: number): string => written((w) => w.isoTime(ms));
+  let s = 0x2545f491;
+  const rnd = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  const day = 86400000;
+  const times = [0, -0, -1, 1, 999, 1000, -1000, -1001, 0.5, -0.5, 1.9, -1.9, 951782400000, 951868799999, 4107542400000, 253402300799999, -62167219200000, -62162035200000, 1.7e12 + 0.123];
+  // every day of the years around leap rules (1900, 2000, 2100, 2400, year 0), at several hours
+  for (const y of [0, 1, 4, 100, 1600, 1899, 1900, 1970, 1999, 2000, 2016, 2100, 2400, 9999]) {
+    // setUTCFullYear, not Date.UTC, which reads years below 100 as 19xx
+    const t0 = new Date(0);
+    t0.setUTCFullYear(y, 0, 1);
+    for (let d = 0; d < 366; d++) for (const h of [0, 13, 23]) times.push(t0.getTime() + d * day + h * 3600000 + 59 * 60000 + 59000 + 999);
+  }
+  for (let i = 0; i < 100_000; i++) times.push(Math.floor((rnd() * 2 - 0.2) * 2.6e14) + rnd());
+  // rows out of time order and rows in the same second as the one before
+  for (let i = 0; i < 1000; i++) times.push(1.7e12 + Math.floor(rnd() * 5000));
+  for (const t of times) assert.equal(iso(t), new Date(t).toISOString(), String(t));
+  for (const t of [NaN, Infinity, -Infinity]) assert.equal(iso(t), '');
+  // beyond four-digit years Date writes a sign and six digits: still its text
+  for (const t of [253402300800000, -62167219200001, 8.64e15, -8.64e15]) assert.equal(iso(t), new Date(t).toISOString());
+});
