@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CsvBytes } from './csv-bytes.js';
 import { sig6 } from '../numbers.js';
+import { csvCell } from '../../report/csv.js';
 
 function written(f: (w: CsvBytes) => void): string {
   const w = new CsvBytes(4);
@@ -67,8 +68,7 @@ test('a buffer taken is not written over by the rows after it', () => {
   assert.equal(w.take().toString(), 'second');
 });
 
-test('a joined cell is csvCell of the joined text: quoted only when needed, quotes doubled, any length and script', async () => {
-  const { csvCell } = await import('../../report/csv.js');
+test('a joined cell is csvCell of the joined text: quoted only when needed, quotes doubled, any length and script', () => {
   const long = 'unusual for autoencoder (above 100.00 % of baseline), one-class-svm (above 99.95 % of baseline)';
   const cases: string[][] = [
     [],
@@ -134,4 +134,31 @@ test('isoTime as bytes is Date#toISOString: leap days, centuries, eras, negative
   for (const t of [NaN, Infinity, -Infinity]) assert.equal(iso(t), '');
   // beyond four-digit years Date writes a sign and six digits: still its text
   for (const t of [253402300800000, -62167219200001, 8.64e15, -8.64e15]) assert.equal(iso(t), new Date(t).toISOString());
+});
+
+test('a reasons cell met again is its own text: same first parts with other parts, lengths or separators, a list ending inside another, more cells than kept', () => {
+  const lists: string[][] = [];
+  for (let i = 0; i < 40; i++) lists.push(['unusual for isolation-forest', `Flow IAT ${i}`]);
+  for (let i = 0; i < 5; i++) lists.push(['unusual for isolation-forest', 'Flow IAT 1', `more ${i}`]);
+  lists.push(['unusual for isolation-forest'], ['unusual for isolation-forest', 'a, "b"'], ['x', 'y'], ['x', 'y', 'z'], ['x']);
+  // more distinct cells than the writer keeps in all (it forgets them and starts over)
+  for (let i = 0; i < 5000; i++) lists.push([`only once ${i}`, 'and again']);
+  for (let round = 0; round < 4; round++) {
+    for (const parts of lists) {
+      for (const sep of ['; ', ', ', ' | ']) {
+        // a copy each time: cells are known by their texts, not by the list they came in
+        assert.equal(written((w) => w.joinedCell(parts.slice(), sep)), csvCell(parts.join(sep)), JSON.stringify({ round, parts, sep }));
+      }
+    }
+  }
+  // in one buffer, cells from their bytes between other cells
+  const w = new CsvBytes(8);
+  let want = '';
+  for (let i = 0; i < 300; i++) {
+    const parts = lists[(i * 7) % 50];
+    w.joinedCell(parts, '; ');
+    w.byte(10);
+    want += csvCell(parts.join('; ')) + '\n';
+  }
+  assert.equal(w.take().toString('utf8'), want);
 });
