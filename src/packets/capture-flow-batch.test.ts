@@ -11,7 +11,7 @@ import { cellText, type FlowTable } from '../flows/table.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
-import { DecodedPacket, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
+import { addressText, DecodedPacket, L3_IPV4, L3_IPV6, PROTO_UDP } from './decoded-packet.js';
 import { decodePacket, DECODE_OK } from './decoder.js';
 import { FlowMeter } from './flow-meter.js';
 import { readCapture } from './read-capture.js';
@@ -23,10 +23,15 @@ test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid a
   const tiny = new CaptureFlowBatch(['x'], 1);
   const roomy = new CaptureFlowBatch(['x'], 8192);
   const uids: string[] = [];
+  // each address's text made afresh, to hold the batches' cached texts against
+  const srcTexts: string[] = [];
+  const dstTexts: string[] = [];
   const meter = new FlowMeter((m, slot) => {
     tiny.add(m, slot, 0);
     roomy.add(m, slot, 0);
     uids.push(flowUid(m, slot));
+    srcTexts.push(addressText(m.keys, m.family(slot), m.srcWord(slot)));
+    dstTexts.push(addressText(m.keys, m.family(slot), m.dstWord(slot)));
   });
   const d = new DecodedPacket();
   for (const name of CAPTURES) {
@@ -72,9 +77,41 @@ test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid a
     const text = (name: string): string => cellText(col(name), r);
     assert.equal(text('Flow ID'), `${text('Src IP')}-${text('Dst IP')}-${text('Src Port')}-${text('Dst Port')}-${text('Protocol')}`);
     assert.equal(text('uid'), uids[r]);
+    assert.equal(text('Src IP'), srcTexts[r], `row ${r}`);
+    assert.equal(text('Dst IP'), dstTexts[r], `row ${r}`);
     if (text('Src IP').includes(':')) v6++;
     if (text('service') === '') noService++;
   }
   assert.ok(v6 > 0 && v6 < a.rowCount, 'both address families present');
   assert.ok(noService > 0, 'some flows have no known service (missing cells)');
+});
+
+test("IPv6 address texts are each address's own, with more addresses than the batch keeps texts of (and ones differing in a single word)", () => {
+  const batch = new CaptureFlowBatch(['x'], 1024);
+  const want: string[] = [];
+  const meter = new FlowMeter((m, slot) => {
+    batch.add(m, slot, 0);
+    want.push(`${addressText(m.keys, 6, m.srcWord(slot))} ${addressText(m.keys, 6, m.dstWord(slot))}`);
+  });
+  const d = new DecodedPacket();
+  d.l3 = L3_IPV6;
+  d.proto = PROTO_UDP;
+  d.ipLen = 48;
+  d.l4HeaderLen = 8;
+  // 50,000 one-packet flows from addresses that share three words of four, in turn each word
+  for (let i = 0; i < 50_000; i++) {
+    d.tsMicros = 1e15 + i;
+    d.src.set([0x20010db8, 0, 0, 0]);
+    d.src[i % 4] ^= (i * 2654435761) >>> 0;
+    d.dst.set([0xfd000000, 0, 0, (i % 7) + 1]);
+    d.srcPort = 1024 + (i % 60000);
+    d.dstPort = 53;
+    meter.packet(d);
+  }
+  meter.flush();
+  const t = batch.flush();
+  assert.equal(t.rowCount, want.length);
+  const src = t.columns.find((c) => c.name === 'Src IP')!;
+  const dst = t.columns.find((c) => c.name === 'Dst IP')!;
+  for (let r = 0; r < t.rowCount; r++) assert.equal(`${cellText(src, r)} ${cellText(dst, r)}`, want[r], `row ${r}`);
 });

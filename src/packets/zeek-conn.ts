@@ -21,10 +21,22 @@ export function connState(m: FlowMeter, slot: number): string {
 
 /** The flow's conn_state as an index into CONN_STATES (a number: the batch codes it without text). */
 export function connStateIndex(m: FlowMeter, slot: number): number {
-  const proto = m.proto(slot);
-  const respPkts = m.state[slot * S.STRIDE + S.DIR0 + S.DIR_STRIDE + S.D_PKTS];
-  if (proto !== 6) return respPkts > 0 ? SF : S0;
-  const b = m.tcpBits[slot];
+  const answered = m.state[slot * S.STRIDE + S.DIR0 + S.DIR_STRIDE + S.D_PKTS] > 0;
+  if (m.proto(slot) !== 6) return answered ? SF : S0;
+  // the TCP state bits are eight (flow-meter.ts's B_*): every answer is in the table
+  return TCP_CONN_STATES[(m.tcpBits[slot] & 255) | (answered ? 256 : 0)];
+}
+
+/**
+ * A TCP flow's conn_state by its state bits (bits 0-7) and whether the responder sent anything
+ * (bit 8), worked out once by tcpConnState. Looked up, not decided per flow: the decision is a
+ * dozen branches that a capture takes one by one as new kinds of connection end, and V8 threw away
+ * and recompiled the batch's per-flow code (where it is inlined) at each new one.
+ */
+const TCP_CONN_STATES = Uint8Array.from({ length: 512 }, (_, i) => tcpConnState(i & 255, i >= 256));
+
+/** Zeek's conn_state rules for a TCP flow (see connStateIndex). */
+export function tcpConnState(b: number, answered: boolean): number {
   const oSyn = (b & B_ORIG_SYN) !== 0;
   const rSynAck = (b & B_RESP_SYNACK) !== 0;
   const oFin = (b & B_ORIG_FIN) !== 0;
@@ -35,7 +47,7 @@ export function connStateIndex(m: FlowMeter, slot: number): number {
     if (rRst) return REJ;
     if (oRst) return RSTOS0;
     if (oFin) return SH;
-    return respPkts > 0 ? OTH : S0;
+    return answered ? OTH : S0;
   }
   if (!oSyn && (rSynAck || (b & B_ORIG_SYNACK) !== 0)) {
     if (rRst) return RSTRH;

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CsvBytes } from './csv-bytes.js';
 import { sig6 } from '../numbers.js';
+import { csvCell } from '../../report/csv.js';
 
 function written(f: (w: CsvBytes) => void): string {
   const w = new CsvBytes(4);
@@ -67,8 +68,7 @@ test('a buffer taken is not written over by the rows after it', () => {
   assert.equal(w.take().toString(), 'second');
 });
 
-test('a joined cell is csvCell of the joined text: quoted only when needed, quotes doubled, any length and script', async () => {
-  const { csvCell } = await import('../../report/csv.js');
+test('a joined cell is csvCell of the joined text: quoted only when needed, quotes doubled, any length and script', () => {
   const long = 'unusual for autoencoder (above 100.00 % of baseline), one-class-svm (above 99.95 % of baseline)';
   const cases: string[][] = [
     [],
@@ -107,4 +107,58 @@ test('bytes encoded beforehand are copied as they are, short or long, after a ta
   w.bytes(long);
   w.bytes(short);
   assert.equal(w.take().toString('utf8'), `${long}${short}`);
+});
+
+test('isoTime as bytes is Date#toISOString: leap days, centuries, eras, negative and fractional times, each second met again; nothing when unknown', () => {
+  const iso = (ms: number): string => written((w) => w.isoTime(ms));
+  let s = 0x2545f491;
+  const rnd = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  const day = 86400000;
+  const times = [0, -0, -1, 1, 999, 1000, -1000, -1001, 0.5, -0.5, 1.9, -1.9, 951782400000, 951868799999, 4107542400000, 253402300799999, -62167219200000, -62162035200000, 1.7e12 + 0.123];
+  // every day of the years around leap rules (1900, 2000, 2100, 2400, year 0), at several hours
+  for (const y of [0, 1, 4, 100, 1600, 1899, 1900, 1970, 1999, 2000, 2016, 2100, 2400, 9999]) {
+    // setUTCFullYear, not Date.UTC, which reads years below 100 as 19xx
+    const t0 = new Date(0);
+    t0.setUTCFullYear(y, 0, 1);
+    for (let d = 0; d < 366; d++) for (const h of [0, 13, 23]) times.push(t0.getTime() + d * day + h * 3600000 + 59 * 60000 + 59000 + 999);
+  }
+  for (let i = 0; i < 100_000; i++) times.push(Math.floor((rnd() * 2 - 0.2) * 2.6e14) + rnd());
+  // rows out of time order and rows in the same second as the one before
+  for (let i = 0; i < 1000; i++) times.push(1.7e12 + Math.floor(rnd() * 5000));
+  for (const t of times) assert.equal(iso(t), new Date(t).toISOString(), String(t));
+  for (const t of [NaN, Infinity, -Infinity]) assert.equal(iso(t), '');
+  // beyond four-digit years Date writes a sign and six digits: still its text
+  for (const t of [253402300800000, -62167219200001, 8.64e15, -8.64e15]) assert.equal(iso(t), new Date(t).toISOString());
+});
+
+test('a reasons cell met again is its own text: same first parts with other parts, lengths or separators, a list ending inside another, more cells than kept', () => {
+  const lists: string[][] = [];
+  for (let i = 0; i < 40; i++) lists.push(['unusual for isolation-forest', `Flow IAT ${i}`]);
+  for (let i = 0; i < 5; i++) lists.push(['unusual for isolation-forest', 'Flow IAT 1', `more ${i}`]);
+  lists.push(['unusual for isolation-forest'], ['unusual for isolation-forest', 'a, "b"'], ['x', 'y'], ['x', 'y', 'z'], ['x']);
+  // more distinct cells than the writer keeps in all (it forgets them and starts over)
+  for (let i = 0; i < 5000; i++) lists.push([`only once ${i}`, 'and again']);
+  for (let round = 0; round < 4; round++) {
+    for (const parts of lists) {
+      for (const sep of ['; ', ', ', ' | ']) {
+        // a copy each time: cells are known by their texts, not by the list they came in
+        assert.equal(written((w) => w.joinedCell(parts.slice(), sep)), csvCell(parts.join(sep)), JSON.stringify({ round, parts, sep }));
+      }
+    }
+  }
+  // in one buffer, cells from their bytes between other cells
+  const w = new CsvBytes(8);
+  let want = '';
+  for (let i = 0; i < 300; i++) {
+    const parts = lists[(i * 7) % 50];
+    w.joinedCell(parts, '; ');
+    w.byte(10);
+    want += csvCell(parts.join('; ')) + '\n';
+  }
+  assert.equal(w.take().toString('utf8'), want);
 });

@@ -61,7 +61,7 @@ export function flowsCsvSink(): Sink {
         w.byte(44);
         w.int(s.line(r));
         w.byte(44);
-        isoTimeInto(w, s.time(r));
+        w.isoTime(s.time(r));
         w.byte(44);
         w.text(s.srcIp(r) ?? '');
         w.byte(44);
@@ -111,36 +111,4 @@ export function flowsCsvSink(): Sink {
       out = undefined;
     },
   };
-}
-
-/** the second's ISO prefix ("2017-07-07T12:59:21."), reused while flows stay in that second */
-let cachedSecond = NaN;
-let cachedPrefix: Buffer = Buffer.alloc(0);
-
-/** Date#toISOString of epoch ms (fraction dropped, as Date does), nothing when unknown; without a Date or a string per row. */
-function isoTimeInto(w: CsvBytes, ms: number): void {
-  if (!Number.isFinite(ms)) return;
-  if (!(ms >= 0 && ms < 253402300800000)) {
-    w.text(new Date(ms).toISOString());
-    return;
-  }
-  const whole = Math.floor(ms);
-  const second = Math.floor(whole / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedPrefix = Buffer.from(new Date(second * 1000).toISOString().slice(0, 20), 'latin1');
-  }
-  const milli = whole - second * 1000;
-  w.bytes(cachedPrefix);
-  // three digits, then Z
-  w.room(4);
-  const b = w.buf;
-  const at = w.at;
-  const h = Math.floor(milli / 100);
-  const t = Math.floor(milli / 10) - h * 10;
-  b[at] = 48 + h;
-  b[at + 1] = 48 + t;
-  b[at + 2] = 48 + (milli - h * 100 - t * 10);
-  b[at + 3] = 90;
-  w.at = at + 4;
 }
