@@ -157,6 +157,9 @@ test('a worker scores every published flow and stores the same alerts (by key) a
     ipThreshold: config.thresholds.ip,
     outDir: join(tmp, 'analyze-eq'),
     batchRows: MESSAGE_FLOWS,
+    // the worker's rules run per message (docs/deploy.md), analyze's over 65,536-flow chunks by
+    // default: per batch here, so both see the same flows at each step
+    rulesChunkRows: 0,
     // the worker's default, as analyze's CLI: the same flows get the alerts (first 10 per source-minute in input order)
     flowAlertLimit: { perSource: DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: DEFAULT_FLOW_ALERT_WINDOW_SECONDS },
     sinks: [collect],
