@@ -27,6 +27,9 @@ import { CONFIG_SECTIONS } from './setting-keys.js';
  */
 export const WEIGHTED_DETECTORS: readonly string[] = ['isolation-forest', 'autoencoder', 'one-class-svm'];
 
+/** The file's top-level keys this loader reads; each is rules or has its keys in ANALYSIS_PARAMETERS (a test holds that). */
+export const ANALYSIS_SECTIONS: readonly string[] = ['thresholds', 'weights', 'rules', 'store', 'alerts'];
+
 /** One key of the analysis sections (rules.* aside), as the file writes it, with what a run does with it. */
 export interface AnalysisParameter {
   /** e.g. "thresholds.flow" */
@@ -112,7 +115,7 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   if (doc === null || doc === undefined) return DEFAULT_ANALYSIS_CONFIG;
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of keys to values`);
   const d = doc as Record<string, unknown>;
-  const known = ['thresholds', 'weights', 'rules', 'store', 'alerts'];
+  const known = ANALYSIS_SECTIONS;
   // the same file holds the other folders' sections (intel, upload, log, smtp, ...): see setting-keys.ts
   const allKnown = [...new Set([...known, ...CONFIG_SECTIONS])];
   for (const k of Object.keys(d)) if (!allKnown.includes(k)) throw new UserError(`${file}: unknown key "${k}" (known: ${allKnown.join(', ')})`);
