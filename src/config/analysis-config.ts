@@ -1,7 +1,9 @@
 /**
  * The analysis configuration: rule thresholds, fusion weights, risk thresholds, GeoIP path and the
  * store, from a YAML or JSON file (`--config`, or NETSENTINEL_CONFIG), over the defaults. Each
- * value is checked where it is read, with the file and key named in the error.
+ * value is checked where it is read, with the file and key named in the error. Every key of these
+ * sections but rules.* (RULE_PARAMETERS in src/detect/rules-config.ts) is a row of
+ * ANALYSIS_PARAMETERS, which the loader checks the file against and `config show` lists.
  *
  *   thresholds: { flow: 0.999, ip: 0.99, verdict: 0.95 }   (alert a flow / list a source / call a flow an attack)
  *   weights:    { detectors: { isolation-forest: 1, autoencoder: 1, one-class-svm: 1 }, classifier: 1, rules: 1 }
@@ -17,6 +19,59 @@ import { errnoCause } from '../util/fs-errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
 import { CONFIG_SECTIONS } from './setting-keys.js';
+
+/**
+ * The detectors a baseline fits by default (DEFAULT_DETECTORS in src/risk/baseline.ts, held equal by
+ * a test; not imported, so reading the configuration loads no model). A weight for another
+ * detector name is accepted and listed too.
+ */
+export const WEIGHTED_DETECTORS: readonly string[] = ['isolation-forest', 'autoencoder', 'one-class-svm'];
+
+/** The file's top-level keys this loader reads; each is rules or has its keys in ANALYSIS_PARAMETERS (a test holds that). */
+export const ANALYSIS_SECTIONS: readonly string[] = ['thresholds', 'weights', 'rules', 'store', 'alerts'];
+
+/** One key of the analysis sections (rules.* aside), as the file writes it, with what a run does with it. */
+export interface AnalysisParameter {
+  /** e.g. "thresholds.flow" */
+  readonly key: string;
+  readonly default: number | string;
+  readonly description: string;
+  /** the flags of the verbs that override it, e.g. "--flow-threshold (analyze, capture, stream)" */
+  readonly flags?: string;
+  /** the environment variable a run reads for it, over the file (only the store has one) */
+  readonly env?: string;
+  /** the value a run takes from the loaded configuration (the default when the file does not give it) */
+  readonly read: (c: AnalysisConfig) => number | string;
+}
+
+/**
+ * Every key of thresholds, weights, alerts and store, in the order `config show` lists them. The
+ * defaults of alerts.* and store are the runs' own constants (DEFAULT_MAX_FLOW_ALERTS,
+ * DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, DEFAULT_STORE), written here
+ * and held equal by a test, so that reading the configuration loads no analysis module.
+ */
+export const ANALYSIS_PARAMETERS: readonly AnalysisParameter[] = [
+  { key: 'thresholds.flow', default: 0.999, flags: '--flow-threshold (analyze, capture, stream)', description: 'a flow with risk at or above this gets an alert (between 0 and 1)', read: (c) => c.thresholds.flow },
+  { key: 'thresholds.ip', default: 0.99, flags: '--ip-threshold (analyze, capture)', description: 'a source with risk at or above this is listed as risky (between 0 and 1)', read: (c) => c.thresholds.ip },
+  { key: 'thresholds.verdict', default: 0.95, flags: '--verdict-threshold (analyze)', description: 'a flow with risk at or above this is called an attack (flows_scored.csv, quality figures; between 0 and 1)', read: (c) => c.thresholds.verdict },
+  ...WEIGHTED_DETECTORS.map(detectorWeight),
+  { key: 'weights.classifier', default: 1, description: "weight of the classifier's evidence in a flow's risk (≥ 0; 0 = ignored)", read: (c) => c.weights.classifier },
+  { key: 'weights.rules', default: 1, description: "weight of each rule finding in a source's risk (≥ 0; 0 = ignored)", read: (c) => c.weights.rules },
+  { key: 'alerts.maxFlowAlerts', default: 100_000, flags: '--max-flow-alerts (analyze, capture)', description: 'most flow alerts per run, after the per-source limit; 0 = no cap', read: (c) => c.maxFlowAlerts ?? 100_000 },
+  { key: 'alerts.flowAlertsPerSource', default: 10, flags: '--flow-alerts-per-source (analyze, capture, stream)', description: 'most flow alerts per source address per window of flow time; 0 = no limit', read: (c) => c.flowAlertsPerSource ?? 10 },
+  { key: 'alerts.flowAlertWindowSeconds', default: 60, flags: '--flow-alert-window (analyze, capture, stream)', description: 'that window, in seconds of flow time; 0 = the whole run', read: (c) => c.flowAlertWindowSeconds ?? 60 },
+  { key: 'store', default: 'netsentinel.db', flags: '--store (analyze, capture, stream)', env: 'NETSENTINEL_STORE', description: "where alerts and runs are kept: a SQLite path, a postgres:// URL, or 'none'", read: (c) => c.store ?? 'netsentinel.db' },
+];
+
+/** weights.detectors.NAME: a detector's weight; without one, the weight its baseline stored (always 1 today). */
+export function detectorWeight(name: string): AnalysisParameter {
+  return {
+    key: `weights.detectors.${name}`,
+    default: 1,
+    description: `weight of the ${name} detector in a flow's risk (≥ 0; 0 = ignored)`,
+    read: (c) => c.weights.detectors[name] ?? 1,
+  };
+}
 
 export interface AnalysisConfig {
   readonly thresholds: { readonly flow: number; readonly ip: number; readonly verdict: number };
@@ -60,40 +115,44 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   if (doc === null || doc === undefined) return DEFAULT_ANALYSIS_CONFIG;
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of keys to values`);
   const d = doc as Record<string, unknown>;
-  const known = ['thresholds', 'weights', 'rules', 'store', 'alerts'];
+  const known = ANALYSIS_SECTIONS;
   // the same file holds the other folders' sections (intel, upload, log, smtp, ...): see setting-keys.ts
   const allKnown = [...new Set([...known, ...CONFIG_SECTIONS])];
   for (const k of Object.keys(d)) if (!allKnown.includes(k)) throw new UserError(`${file}: unknown key "${k}" (known: ${allKnown.join(', ')})`);
   const sources: Record<string, string> = {};
-  const th = (d.thresholds ?? {}) as Record<string, unknown>;
+  const section = (name: string, example: string): Record<string, unknown> => {
+    const v = d[name] ?? {};
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${file}: ${name} must be a mapping (${name}: ${example})`);
+    return v as Record<string, unknown>;
+  };
+  // a key ANALYSIS_PARAMETERS does not know would be passed over by a run (a typo): refused, naming the known ones
+  const onlyKnown = (name: string, obj: Record<string, unknown>, more: readonly string[] = []): void => {
+    const keys = [...ANALYSIS_PARAMETERS.map((p) => p.key).filter((k) => k.startsWith(`${name}.`) && !k.startsWith('weights.detectors.')), ...more];
+    for (const k of Object.keys(obj)) if (!keys.includes(`${name}.${k}`)) throw new UserError(`${file}: unknown key "${name}.${k}" (known: ${keys.join(', ')})`);
+  };
+  const th = section('thresholds', '{ flow: 0.999, ip: 0.99, verdict: 0.95 }');
+  onlyKnown('thresholds', th);
   const prob = (key: string, v: unknown, def: number): number => {
     if (v === undefined) return def;
     if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new UserError(`${file}: ${key} must be a number between 0 and 1, got ${JSON.stringify(v)}`);
     sources[key] = file;
     return v;
   };
-  const w = (d.weights ?? {}) as Record<string, unknown>;
+  const w = section('weights', '{ detectors: { isolation-forest: 1 }, classifier: 1, rules: 1 }');
+  onlyKnown('weights', w, ['weights.detectors']);
   const weight = (key: string, v: unknown, def: number): number => {
     if (v === undefined) return def;
     if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new UserError(`${file}: ${key} must be a number ≥ 0, got ${JSON.stringify(v)}`);
     sources[key] = file;
     return v;
   };
+  const detectors = w.detectors ?? {};
+  if (detectors === null || typeof detectors !== 'object' || Array.isArray(detectors)) throw new UserError(`${file}: weights.detectors must be a mapping of detector names to weights (detectors: { isolation-forest: 1 })`);
   const det: Record<string, number> = {};
-  for (const [k, v] of Object.entries((w.detectors ?? {}) as Record<string, unknown>)) det[k] = weight(`weights.detectors.${k}`, v, 1);
-  if (d.rules !== undefined) {
-    // validate now, so a typo is reported against the file before any data is read
-    try {
-      resolveRulesConfig(d.rules, `${file}: rules`);
-    } catch (e) {
-      throw e instanceof UserError ? e : new UserError(`${file}: ${(e as Error).message}`);
-    }
-    sources.rules = file;
-  }
-  const al = (d.alerts ?? {}) as Record<string, unknown>;
-  if (al === null || typeof al !== 'object' || Array.isArray(al)) throw new UserError(`${file}: alerts must be a mapping (alerts: { flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 })`);
+  for (const [k, v] of Object.entries(detectors as Record<string, unknown>)) det[k] = weight(`weights.detectors.${k}`, v, 1);
+  const al = section('alerts', '{ flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }');
+  onlyKnown('alerts', al);
   const alertKeys: Record<string, string> = { maxFlowAlerts: '0 = no cap', flowAlertsPerSource: '0 = no limit', flowAlertWindowSeconds: '0 = the whole run' };
-  for (const k of Object.keys(al)) if (!(k in alertKeys)) throw new UserError(`${file}: unknown key "alerts.${k}" (known: ${Object.keys(alertKeys).map((x) => `alerts.${x}`).join(', ')})`);
   for (const [k, zero] of Object.entries(alertKeys)) {
     const v = al[k];
     if (v === undefined) continue;
@@ -101,6 +160,7 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
     sources[`alerts.${k}`] = file;
   }
   if (d.store !== undefined && typeof d.store !== 'string') throw new UserError(`${file}: store must be a path or a postgres:// URL`);
+  if (d.store !== undefined) sources.store = file;
   return {
     thresholds: { flow: prob('thresholds.flow', th.flow, 0.999), ip: prob('thresholds.ip', th.ip, 0.99), verdict: prob('thresholds.verdict', th.verdict, 0.95) },
     weights: { detectors: det, classifier: weight('weights.classifier', w.classifier, 1), rules: weight('weights.rules', w.rules, 1) },
@@ -111,4 +171,46 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
     flowAlertWindowSeconds: al.flowAlertWindowSeconds as number | undefined,
     sources,
   };
+}
+
+/** One key of the analysis sections as a run will use it, for `netsentinel config show`. */
+export interface AnalysisSetting {
+  readonly key: string;
+  readonly value: number | string;
+  readonly default: number | string;
+  readonly source: 'environment' | 'file' | 'default';
+  /** the file or the variable it came from; null for a default */
+  readonly origin: string | null;
+  /** the variable a run reads for it, when it reads one */
+  readonly env: string | null;
+  /** the flags that override it in a run */
+  readonly flags: string | null;
+  readonly description: string;
+}
+
+/**
+ * Every key of ANALYSIS_PARAMETERS (and a weight the file gives another detector, after the
+ * default detectors' weights) with the value a run takes: its variable when set (a run reads only
+ * NETSENTINEL_STORE, and from the environment alone), else the file's value as loaded (so checked
+ * as a run checks it), else the default. The runs' flags, which `config show` does not take, are named.
+ */
+export function analysisSettings(c: AnalysisConfig, env: Readonly<Record<string, string | undefined>> = process.env): AnalysisSetting[] {
+  const others = Object.keys(c.weights.detectors).filter((n) => !WEIGHTED_DETECTORS.includes(n)).map(detectorWeight);
+  const at = ANALYSIS_PARAMETERS.findIndex((p) => p.key === `weights.detectors.${WEIGHTED_DETECTORS[WEIGHTED_DETECTORS.length - 1]}`) + 1;
+  const params = [...ANALYSIS_PARAMETERS.slice(0, at), ...others, ...ANALYSIS_PARAMETERS.slice(at)];
+  return params.map((p) => {
+    const common = { key: p.key, default: p.default, env: p.env ?? null, flags: p.flags ?? null, description: p.description };
+    const fromEnv = p.env ? env[p.env] : undefined;
+    if (fromEnv) return { ...common, value: fromEnv, source: 'environment', origin: p.env! };
+    const file = c.sources[p.key];
+    return { ...common, value: p.read(c), source: file ? 'file' : 'default', origin: file ?? null };
+  });
+}
+
+/** Help text: one line per key with its default and the flags that override it, for `netsentinel config --help`. */
+export function describeAnalysisParameters(): string {
+  const width = Math.max(...ANALYSIS_PARAMETERS.map((p) => p.key.length));
+  return ANALYSIS_PARAMETERS.map(
+    (p) => `${p.key.padEnd(width)}  ${p.description} (default ${JSON.stringify(p.default)}${p.env ? `; environment ${p.env}` : ''}${p.flags ? `; flag ${p.flags}` : ''})`,
+  ).join('\n');
 }

@@ -13,8 +13,9 @@
  * where it came from (`config show` prints it), and a bad value is a UserError naming the key and
  * that place (file, .env line, variable or flag).
  *
- * The analysis sections (thresholds, weights, rules, store) are still parsed by
- * analysis-config.ts from the same file; this loader shows them and serves everything else.
+ * The analysis sections (thresholds, weights, alerts, rules, store) are still parsed by
+ * analysis-config.ts from the same file, and `config show` lists them as that loader reads them;
+ * this loader serves everything else.
  * Other folders read their section through `get(key)` / the typed getters, or `section(name)`.
  */
 import { existsSync, readFileSync } from 'node:fs';
