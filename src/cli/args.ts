@@ -119,6 +119,17 @@ export interface ParsedArgs {
   readonly positionals: string[];
 }
 
+const GIVEN = Symbol('options given');
+
+/**
+ * Whether the user gave option `name` (camelCase) on the command line; undefined for values not
+ * made by parseCommand (tests building them by hand), where callers fall back to comparing with the default.
+ */
+export function wasGiven(values: ParsedArgs['values'], name: string): boolean | undefined {
+  const given = (values as { [GIVEN]?: Set<string> })[GIVEN];
+  return given ? given.has(name) : undefined;
+}
+
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const all = [...spec.options, ...COMMON_OPTIONS];
   const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
@@ -144,14 +155,20 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     throw new UserError(`${spec.name}: ${msg} (see 'netsentinel ${spec.name} --help')`);
   }
   const values: ParsedArgs['values'] = {};
+  const given = new Set<string>();
   for (const o of all) {
     const raw = (parsed.values as Record<string, unknown>)[o.name];
     if (raw === undefined) {
       values[camel(o.name)] = o.default;
       continue;
     }
+    given.add(camel(o.name));
     values[camel(o.name)] = convert(spec.name, o, raw, all);
   }
+  // which values the user typed, for settings where a flag must win over the config file even when
+  // it names the default (`--store netsentinel.db` against a config's `store:`); not enumerable, so
+  // the values still print and compare as before
+  Object.defineProperty(values, GIVEN, { value: given, enumerable: false });
   const pos = parsed.positionals;
   const answering = values.help || all.some((o) => o.answersAlone && values[camel(o.name)]);
   if (!answering && spec.positionals) {

@@ -4,6 +4,7 @@
  * classifier, runs the behavioural rules, fuses everything into a risk per flow and per source
  * IP with reasons, writes the outputs folder and stores alerts. Exit 1 when --fail-on is reached.
  */
+import { chosenStore } from '../store-choice.js';
 import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { THREADS_RANGE } from '../args.js';
@@ -108,7 +109,7 @@ risk_scores.png, report.html, summary.json.`,
     const maxFlowAlerts = (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS;
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const flowAlertLimit = flowAlertLimitFrom(v, config);
-    const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
+    const storeLoc = chosenStore(v, config.store);
     const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStoreWhenUsed(storeLoc));
     const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;

@@ -4,6 +4,7 @@
  * building the allowlist from the settings, and printing decisions.
  */
 import type { OptionSpec } from '../args.js';
+import { chosenStore } from '../store-choice.js';
 import { DEFAULT_STORE } from '../../store/open-store.js';
 import { buildAllowlist, type Allowlist } from '../../respond/allowlist.js';
 import { loadRespondSettings, type RespondSettings } from '../../respond/respond-settings.js';
@@ -17,10 +18,9 @@ export const CONFIG_OPTIONS: readonly OptionSpec[] = [
 
 export async function settingsAndStore(v: Record<string, unknown>): Promise<{ settings: RespondSettings; store: string }> {
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
-  const flag = v.store as string;
-  const store = flag !== DEFAULT_STORE ? flag : (process.env.NETSENTINEL_STORE ?? settings.store ?? DEFAULT_STORE);
-  return { settings, store };
+  return { settings, store: chosenStore(v, settings.store) };
 }
+
 
 export function allowlistFrom(s: RespondSettings): Promise<Allowlist> {
   const r = s.respond;

@@ -4,6 +4,7 @@
  * classifier and rules as analyze does, stores alerts and publishes findings and alerts to
  * JetStream; SIGTERM or SIGINT drains it.
  */
+import { chosenStore } from '../store-choice.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
@@ -122,7 +123,7 @@ from the --baseline file (said on stderr).`,
     if (classifier && classifier.kind !== 'classifier') throw new UserError(`stream: ${modelFile} is a ${classifier.kind}; --model takes a classifier`);
     const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
     if (!(flowThreshold > 0 && flowThreshold < 1)) throw new UserError(`stream: --flow-threshold must be between 0 and 1, got ${flowThreshold}`);
-    const storeLoc = (process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : undefined) ?? config.store ?? (v.store as string);
+    const storeLoc = chosenStore(v, config.store);
     const metrics = new WorkerMetrics();
     const maxFindingKeys = v.maxFindingKeys as number;
     if (!(maxFindingKeys >= 1)) throw new UserError(`stream: --max-finding-keys must be at least 1, got ${maxFindingKeys}`);
