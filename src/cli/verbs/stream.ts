@@ -12,10 +12,9 @@ import { loadTrainedModel } from '../../models/trained-model.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import type { AlertStore } from '../../store/alert-store.js';
-import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason } from '../../stream/nats-bus.js';
+import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason, type Bus } from '../../stream/nats-bus.js';
 import { ownedConsumers, runWorker, DEFAULT_MAX_FINDING_KEYS, type WorkerStats } from '../../stream/stream-worker.js';
 import { BalancedMetrics } from '../../stream/balanced-metrics.js';
-import type { Bus } from '../../stream/nats-bus.js';
 import { WorkerMetrics, type MetricsView, type ScrapeState } from '../../stream/worker-metrics.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from '../../stream/source-windows.js';
 import { streamResponder, type StreamResponder } from '../../stream/stream-respond.js';
@@ -66,7 +65,8 @@ With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
-latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz. --drift
+latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
+it holds, consumes and drains, and its moves), /healthz and /readyz. --drift
 reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
 the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
 between messages ('netsentinel models' lists versions); both work with --stdin, --follow and --balance (one
