@@ -7,7 +7,8 @@
  * each partition held, consuming and its consumer's lag (0 once consumed) reported. A second worker
  * joins: each then reports two partitions held, every partition held by exactly one of them, the
  * first counts the two it gave back and its counters never go down; the two scrapes add up to
- * everything published, and to what the workers say at exit.
+ * everything published, and to what the workers say at exit. Without a server: what makes a
+ * balanced worker unready, and counters that never fall when partitions move.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { NATS_SERVER, startPrivateNats } from '../testing/nats-server.js';
 import { hasProgram } from '../testing/programs.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { BalancedMetrics } from './balanced-metrics.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
@@ -174,4 +176,54 @@ test('stream --balance --metrics-port: /metrics counts what the worker does and 
     assert.equal(stats.flows, one(m, 'netsentinel_stream_flows_total'));
     assert.equal(stats.flowAlertsSuppressed, one(m, 'netsentinel_stream_flow_alerts_suppressed_total'));
   }
+});
+
+test('BalancedMetrics: counters kept across moves; ready while in the group, connected and not stalled (a standby holding nothing is ready)', () => {
+  const m = new BalancedMetrics(3, 'd@h:1', 2000);
+  const up = { natsConnected: true };
+  assert.match(m.notReady(up), /not in the group/);
+  m.beat(2, Date.now());
+  m.balancing = true;
+  assert.equal(m.notReady(up), '', 'holding no partition: a standby, ready');
+  assert.match(m.notReady({ natsConnected: false }), /NATS/);
+  m.took(1);
+  const p1 = m.partition(1);
+  assert.equal(m.partition(1), p1, 'one object per partition');
+  p1.messages += 5;
+  p1.flows += 500;
+  p1.latency(0.01);
+  m.process.evicted('sources', 2);
+  let text = m.render('d', up);
+  assert.equal(one(text, 'netsentinel_stream_partition_held', 'partition="1"'), 1);
+  assert.equal(one(text, 'netsentinel_stream_partition_consuming', 'partition="1"'), 0, 'taken, not consuming yet (rebuilding)');
+  assert.equal(one(text, 'netsentinel_stream_ready'), 1, 'a partition rebuilding does not make the worker unready');
+  p1.ready = true;
+  p1.stalled = true;
+  assert.match(m.notReady(up), /partition 1 is failing/);
+  text = m.render('d', up);
+  assert.equal(one(text, 'netsentinel_stream_ready'), 0);
+  assert.equal(one(text, 'netsentinel_stream_stalled'), 1);
+  assert.equal(one(text, 'netsentinel_stream_partition_stalled', 'partition="1"'), 1);
+  p1.stalled = false;
+  // given back: no longer held, its counts stay in the worker's
+  m.draining(1);
+  assert.equal(one(m.render('d', up), 'netsentinel_stream_partition_draining', 'partition="1"'), 1);
+  m.released(1, 'gave back');
+  m.took(2);
+  m.partition(2).messages += 3;
+  text = m.render('d', up);
+  assert.equal(one(text, 'netsentinel_stream_partition_held', 'partition="1"'), 0);
+  assert.equal(one(text, 'netsentinel_stream_partition_held', 'partition="2"'), 1);
+  assert.equal(one(text, 'netsentinel_stream_messages_total'), 8);
+  assert.equal(one(text, 'netsentinel_stream_flows_total'), 500);
+  assert.equal(one(text, 'netsentinel_stream_latency_seconds_count'), 1);
+  assert.equal(one(text, 'netsentinel_stream_state_evictions_total', 'set="sources"'), 2);
+  assert.equal(one(text, 'netsentinel_stream_partition_messages_total', 'partition="1"'), 5);
+  assert.equal(one(text, 'netsentinel_stream_partition_moves_total', 'action="took"'), 2);
+  assert.equal(one(text, 'netsentinel_stream_partition_moves_total', 'action="gave_back"'), 1);
+  assert.equal(one(text, 'netsentinel_stream_group_workers'), 2);
+  assert.deepEqual(m.heldPartitions(), [2]);
+  // the heartbeat not through for longer than the TTL: others may take the partitions
+  m.beat(2, Date.now() - 5000);
+  assert.match(m.notReady(up), /lease heartbeat/);
 });
