@@ -1,10 +1,11 @@
 /**
- * `stream --balance` with --drift, against the real NATS JetStream (127.0.0.1:4222) and
- * PostgreSQL: one adaptation per process, drift watched over all the partitions it holds. A worker
- * holding both partitions of a stream of CIC-IDS2017 flows (benign, then a DoS Hulk flood) counts
- * its drift windows over the flows of both (one window per --drift-window flows of the process,
- * not per partition), reports drift on the flood, records it in the store, and stamps every alert
- * with the model version. Streams and schemas made here are deleted.
+ * `stream --balance` with --drift, against the real NATS JetStream (127.0.0.1:4222, or
+ * NETSENTINEL_NATS_URL) and PostgreSQL: one adaptation per process, drift watched over all the
+ * partitions it holds. A worker holding both partitions of a stream of CIC-IDS2017 flows (benign,
+ * then a DoS Hulk flood) counts its drift windows over the flows of both (one window per
+ * --drift-window flows of the process, not per partition), reports drift on the flood, records it
+ * in the store, and stamps every alert with the model version. Streams and schemas made here are
+ * deleted.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -24,13 +24,18 @@
  * that the new holder closes with the same flows the old one's drain did) are stored again as
  * no-ops by their keys and counted as duplicates; flow alerts are not (each message is scored by
  * one holder), unless a message comes again after an acknowledgement lost in an outage.
+ *
+ * Metrics (--metrics-port): each partition's worker counts into that partition's WorkerMetrics, the
+ * lease rounds and moves into BalancedMetrics (balanced-metrics.ts), and the NATS connection — one
+ * per process, shared by the partitions — is watched once here.
  */
 import type { WorkerOptions, WorkerStats } from './stream-worker.js';
-import { runWorker } from './stream-worker.js';
+import { runWorker, watchStatus } from './stream-worker.js';
+import type { BalancedMetrics } from './balanced-metrics.js';
 import type { LeaseStore } from './partition-leases.js';
 import { partitionAdapter, type StreamAdapter } from '../adapt/stream-adaptation.js';
 
-export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'progress' | 'adapt'> {
+export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'progress' | 'adapt' | 'metrics' | 'watchNats'> {
   /** the process's adaptation, shared by its partitions; closed after the last one drained */
   readonly adapt?: StreamAdapter;
   /** runs one partition (default runWorker); tests give a slow drain through it */
@@ -43,6 +48,8 @@ export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'pro
   /** this worker's name among its group (unique per process) */
   readonly owner: string;
   readonly note: (line: string) => void;
+  /** --metrics-port: each partition counts into its own, the lease state and the connection here */
+  readonly metrics?: BalancedMetrics;
   readonly progress?: (s: WorkerStats & { partitions: number[] }) => void;
 }
 
@@ -66,12 +73,24 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     const ctl = new AbortController();
     // a partition taken after a swap starts with the current version
     const model = o.adapt?.current();
-    const done = runPartition({ ...o, baseline: model?.baseline ?? o.baseline, adapt: o.adapt ? partitionAdapter(o.adapt) : undefined, partitions: [p], signal: ctl.signal, progress: undefined })
+    const done = runPartition({
+      ...o,
+      baseline: model?.baseline ?? o.baseline,
+      adapt: o.adapt ? partitionAdapter(o.adapt) : undefined,
+      partitions: [p],
+      signal: ctl.signal,
+      progress: undefined,
+      metrics: o.metrics?.partition(p),
+      // the connection is the process's: watched once below, not once per partition
+      watchNats: false,
+      note: (line) => o.note(`netsentinel: stream: partition ${p}: ${line}`),
+    })
       .then((s) => sum(totals, s))
       .catch((e: unknown) => {
         failure ??= e;
       });
     running.set(p, { ctl, done });
+    o.metrics?.took(p);
     moves.push({ partition: p, action: 'took', at: new Date().toISOString() });
     o.note(`netsentinel: stream: ${o.owner} took partition ${p}`);
   };
@@ -80,11 +99,13 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     const r = running.get(p)!;
     running.delete(p);
     r.ctl.abort();
+    o.metrics?.draining(p);
     o.note(`netsentinel: stream: ${o.owner} ${action === 'lost' ? 'lost' : 'giving back'} partition ${p}${action === 'lost' ? '' : ' (draining)'}`);
     const end = (async () => {
       await r.done;
       if (action === 'gave back') await o.leases.release(group, o.owner, p).catch((e: unknown) => void (failure ??= e));
       moves.push({ partition: p, action, at: new Date().toISOString() });
+      o.metrics?.released(p, action);
       if (action === 'gave back') o.note(`netsentinel: stream: ${o.owner} gave back partition ${p}`);
     })().finally(() => draining.delete(p));
     draining.set(p, end);
@@ -94,6 +115,7 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     const now = Date.now();
     const live = Math.max(1, await o.leases.heartbeat(group, o.owner, now, o.ttlMs));
     const held = new Set(await o.leases.renew(group, o.owner, now, o.ttlMs));
+    o.metrics?.beat(live, now);
     // a lease that expired under us (we stalled longer than the TTL) may be someone else's now
     for (const p of [...running.keys()]) if (!held.has(p)) stop(p, 'lost');
     const share = Math.ceil(o.partitionCount / live);
@@ -108,9 +130,11 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
   const ticker = o.progress
     ? setInterval(() => o.progress!({ ...totals, seconds: (performance.now() - t0) / 1000, partitions: [...running.keys()].sort((a, b) => a - b) }), 1000)
     : undefined;
+  const connection = watchStatus(o.bus, o.metrics?.process, (line) => o.note(`netsentinel: stream: ${line}`));
   try {
     while (!o.signal.aborted && failure === undefined) {
       await tick();
+      if (o.metrics) o.metrics.balancing = true;
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           clearTimeout(t);
@@ -122,18 +146,26 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
       });
     }
   } finally {
+    if (o.metrics) o.metrics.balancing = false;
     if (ticker) clearInterval(ticker);
     // drain: every partition in hand finished and given back (all at once, the heartbeat going on
     // meanwhile), then leave the group
     for (const p of [...running.keys()]) stop(p, 'gave back');
     const beat = setInterval(() => {
       const now = Date.now();
-      void o.leases.heartbeat(group, o.owner, now, o.ttlMs).then(() => o.leases.renew(group, o.owner, now, o.ttlMs)).catch(() => undefined);
+      void o.leases
+        .heartbeat(group, o.owner, now, o.ttlMs)
+        .then(async (live) => {
+          await o.leases.renew(group, o.owner, now, o.ttlMs);
+          o.metrics?.beat(live, now);
+        })
+        .catch(() => undefined);
     }, o.ttlMs / 3);
     try {
       while (draining.size) await Promise.all([...draining.values()]);
     } finally {
       clearInterval(beat);
+      connection.stop();
     }
     await o.adapt?.close();
     await o.leases.leave(group, o.owner).catch(() => undefined);

@@ -4,13 +4,14 @@
  *   GET /metrics  Prometheus text (WorkerMetrics), consumer lag read from JetStream on each scrape
  *   GET /healthz  200 while the process runs its loop (liveness: restart it when this fails)
  *   GET /readyz   200 when consuming, connected to NATS and not stalled on a failing commit;
- *                 503 with the reason otherwise (readiness: route no work / page nobody yet)
+ *                 503 with the reason otherwise (readiness: route no work / page nobody yet);
+ *                 with --balance, what "consuming" means is BalancedMetrics.notReady's
  * Node's http module: three fixed routes need no framework.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../util/errors.js';
-import type { ScrapeState, WorkerMetrics } from './worker-metrics.js';
+import type { MetricsView, ScrapeState } from './worker-metrics.js';
 
 export interface MetricsServer {
   readonly port: number;
@@ -18,7 +19,8 @@ export interface MetricsServer {
 }
 
 export interface MetricsSource {
-  readonly metrics: WorkerMetrics;
+  /** WorkerMetrics, or with --balance BalancedMetrics (its partitions' metrics and leases) */
+  readonly metrics: MetricsView;
   readonly worker: string;
   /** gauges read at scrape time; must answer quickly (it is given 2 s) */
   scrape(): Promise<ScrapeState>;
@@ -46,7 +48,7 @@ export async function startMetricsServer(port: number, host: string, src: Metric
       scrape().then(
         (s) => {
           if (path === '/metrics') return send(200, 'text/plain; version=0.0.4; charset=utf-8', src.metrics.render(src.worker, s));
-          const why = !src.metrics.ready ? 'not consuming yet (starting, rebuilding rule state or draining)' : !s.natsConnected ? 'not connected to NATS' : src.metrics.stalled ? 'a commit is failing and being retried (store or NATS unreachable)' : '';
+          const why = src.metrics.notReady(s);
           send(why ? 503 : 200, 'text/plain', why ? `not ready: ${why}\n` : 'ready\n');
         },
         (e) => send(500, 'text/plain', `${(e as Error).message}\n`),

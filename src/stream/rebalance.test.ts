@@ -1,13 +1,13 @@
 /**
- * Rebalancing against the real NATS JetStream (127.0.0.1:4222) and PostgreSQL: two `stream
- * --balance 4` workers of one durable share four partitions by leases in the store; one is stopped
- * with SIGTERM while the stream goes on (more flows are published after it left), and the other
- * takes its partitions. Asserted: each took its share while both ran, the survivor ended holding
- * every partition, every flow was scored exactly once between them (each partition's consumer
- * delivered each message once, none redelivered, all acknowledged) and every alert stored once:
- * the store holds exactly the flow alerts the two scored, and what they stored again (duplicates)
- * is only closures of episodes and source windows, never a flow alert.
- * Streams and schemas made here are deleted afterwards.
+ * Rebalancing against the real NATS JetStream (127.0.0.1:4222, or NETSENTINEL_NATS_URL) and
+ * PostgreSQL: two `stream --balance 4` workers of one durable share four partitions by leases in
+ * the store; one is stopped with SIGTERM while the stream goes on (more flows are published after
+ * it left), and the other takes its partitions. Asserted: each took its share while both ran, the
+ * survivor ended holding every partition, every flow was scored exactly once between them (each
+ * partition's consumer delivered each message once, none redelivered, all acknowledged) and every
+ * alert stored once: the store holds exactly the flow alerts the two scored, and what they stored
+ * again (duplicates) is only closures of episodes and source windows, never a flow alert. Streams
+ * and schemas made here are deleted afterwards.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

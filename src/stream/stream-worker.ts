@@ -129,6 +129,11 @@ export interface WorkerOptions extends ScoringSetup {
   /** operator lines (outage start/end), to stderr */
   readonly note?: (line: string) => void;
   /**
+   * count and say the NATS connection's losses and returns (default true); false when one watch
+   * covers several workers on one connection (--balance: one per process, not one per partition)
+   */
+  readonly watchNats?: boolean;
+  /**
    * after a message's alerts are stored and published, before its ack: more committing steps (the
    * respond policy and outbox). Must be idempotent by key: a redelivery calls it again. Retried
    * through outages like the store commit.
@@ -473,7 +478,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         o.progress!(stats);
       }, 1000)
     : undefined;
-  const watchConnection = watchStatus(o.bus, metrics, note);
+  const watchConnection = o.watchNats === false ? undefined : watchStatus(o.bus, metrics, note);
   if (metrics) metrics.ready = true;
   try {
     await Promise.all(
@@ -502,7 +507,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     );
   } finally {
     if (metrics) metrics.ready = false;
-    watchConnection.stop();
+    watchConnection?.stop();
     if (ticker) clearInterval(ticker);
   }
   // the plain acks written before the drain began reach the server before the worker says it is
@@ -622,7 +627,7 @@ class HandlerFailed extends Error {
 }
 
 /** Count and say the NATS connection's losses and returns (the client reconnects by itself). */
-function watchStatus(bus: Bus, metrics: WorkerMetrics | undefined, note: (line: string) => void): { stop(): void } {
+export function watchStatus(bus: Bus, metrics: WorkerMetrics | undefined, note: (line: string) => void): { stop(): void } {
   let stopped = false;
   let lostAt = 0;
   void (async () => {

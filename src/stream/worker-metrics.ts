@@ -2,7 +2,8 @@
  * What one streaming worker counts for its operator, in Prometheus' text exposition format
  * (version 0.0.4): counters the worker bumps as it goes, a latency histogram (stream-stored →
  * acknowledged, per message), and gauges read when scraped (consumer lag and pending from
- * JetStream's consumer info, connection state, readiness).
+ * JetStream's consumer info, connection state, readiness). A `--balance` worker keeps one per
+ * partition and shows their sum (add) with its lease state (balanced-metrics.ts).
  *
  * Written here rather than with prom-client (not a dependency): a dozen series in a fixed text
  * format do not justify one; the histogram is cumulative buckets, _sum and _count as the format asks.
@@ -13,6 +14,8 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 export interface ConsumerGauge {
   readonly consumer: string;
+  /** with --balance: the partition the consumer reads (also a label) */
+  readonly partition?: number;
   /** messages not yet delivered to the worker */
   readonly pending: number;
   /** delivered, not yet acknowledged */
@@ -26,7 +29,16 @@ export interface ScrapeState {
   readonly consumers?: readonly ConsumerGauge[];
 }
 
-export class WorkerMetrics {
+/** What the metrics server shows: the exposition text, and why the worker is not ready ('' when it is). */
+export interface MetricsView {
+  render(worker: string, s: ScrapeState): string;
+  notReady(s: ScrapeState): string;
+}
+
+/** the counters one worker bumps; summed when several runs make one worker (--balance: one per partition) */
+const COUNTERS = ['messages', 'flows', 'redelivered', 'rejected', 'findings', 'flowAlertsSuppressed', 'storeErrors', 'publishErrors', 'ackErrors', 'reconnects', 'disconnects', 'consumerRestarts', 'decisions', 'respondErrors'] as const;
+
+export class WorkerMetrics implements MetricsView {
   messages = 0;
   flows = 0;
   redelivered = 0;
@@ -49,7 +61,7 @@ export class WorkerMetrics {
   ready = false;
   /** the last commit failed and is being retried */
   stalled = false;
-  readonly startedAt = Date.now();
+  startedAt = Date.now();
   private readonly buckets = new Float64Array(LATENCY_BUCKETS.length);
   private latencySum = 0;
   private latencyCount = 0;
@@ -68,14 +80,27 @@ export class WorkerMetrics {
     this.evictions.set(set, (this.evictions.get(set) ?? 0) + n);
   }
 
+  /** adds `o`'s counters, alerts, evictions and latency histogram to these (readiness is not summed; started: the earlier) */
+  add(o: WorkerMetrics): this {
+    this.startedAt = Math.min(this.startedAt, o.startedAt);
+    for (const k of COUNTERS) this[k] += o[k];
+    for (const [set, n] of o.evictions) this.evicted(set, n);
+    for (const [sev, n] of o.alertsBySeverity) this.alertsBySeverity.set(sev, (this.alertsBySeverity.get(sev) ?? 0) + n);
+    for (let i = 0; i < this.buckets.length; i++) this.buckets[i] += o.buckets[i];
+    this.latencySum += o.latencySum;
+    this.latencyCount += o.latencyCount;
+    return this;
+  }
+
+  notReady(s: ScrapeState): string {
+    return !this.ready ? 'not consuming yet (starting, rebuilding rule state or draining)' : !s.natsConnected ? 'not connected to NATS' : this.stalled ? 'a commit is failing and being retried (store or NATS unreachable)' : '';
+  }
+
   /** The exposition text; `worker` labels every series so several workers can share one scrape job. */
   render(worker: string, s: ScrapeState): string {
     const w = `worker="${escapeLabel(worker)}"`;
     const out: string[] = [];
-    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]): void => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of samples) out.push(`${name}{${w}${labels ? ',' + labels : ''}} ${v}`);
-    };
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]): void => writeMetric(out, w, name, type, help, samples);
     metric('netsentinel_stream_messages_total', 'counter', 'flow messages scored, committed and acknowledged', [['', this.messages]]);
     metric('netsentinel_stream_flows_total', 'counter', 'flows scored (rate() of it is flows per second)', [['', this.flows]]);
     metric('netsentinel_stream_redelivered_total', 'counter', 'messages JetStream delivered again', [['', this.redelivered]]);
@@ -102,17 +127,25 @@ export class WorkerMetrics {
     out.push(`netsentinel_stream_latency_seconds_bucket{${w},le="+Inf"} ${this.latencyCount}`);
     out.push(`netsentinel_stream_latency_seconds_sum{${w}} ${this.latencySum}`, `netsentinel_stream_latency_seconds_count{${w}} ${this.latencyCount}`);
     metric('netsentinel_stream_nats_connected', 'gauge', '1 while connected to NATS', [['', s.natsConnected ? 1 : 0]]);
-    metric('netsentinel_stream_ready', 'gauge', '1 while consuming and not stalled on a failing commit', [['', this.ready && !this.stalled && s.natsConnected ? 1 : 0]]);
+    metric('netsentinel_stream_ready', 'gauge', '1 while consuming and not stalled on a failing commit', [['', this.notReady(s) ? 0 : 1]]);
+    metric('netsentinel_stream_stalled', 'gauge', '1 while a commit is failing and being retried (store or NATS unreachable)', [['', this.stalled ? 1 : 0]]);
     metric('netsentinel_stream_uptime_seconds', 'gauge', 'seconds since the worker started', [['', (Date.now() - this.startedAt) / 1000]]);
     if (s.consumers) {
-      metric('netsentinel_stream_consumer_pending', 'gauge', 'messages of the consumer not yet delivered (lag)', s.consumers.map((c) => [`consumer="${escapeLabel(c.consumer)}"`, c.pending]));
-      metric('netsentinel_stream_consumer_ack_pending', 'gauge', 'messages delivered and not yet acknowledged', s.consumers.map((c) => [`consumer="${escapeLabel(c.consumer)}"`, c.ackPending]));
-      metric('netsentinel_stream_consumer_lag', 'gauge', 'pending plus ack pending: what the worker still has to do', s.consumers.map((c) => [`consumer="${escapeLabel(c.consumer)}"`, c.pending + c.ackPending]));
+      const of = (c: ConsumerGauge): string => `consumer="${escapeLabel(c.consumer)}"${c.partition === undefined ? '' : `,partition="${c.partition}"`}`;
+      metric('netsentinel_stream_consumer_pending', 'gauge', 'messages of the consumer not yet delivered (lag)', s.consumers.map((c) => [of(c), c.pending]));
+      metric('netsentinel_stream_consumer_ack_pending', 'gauge', 'messages delivered and not yet acknowledged', s.consumers.map((c) => [of(c), c.ackPending]));
+      metric('netsentinel_stream_consumer_lag', 'gauge', 'pending plus ack pending: what the worker still has to do', s.consumers.map((c) => [of(c), c.pending + c.ackPending]));
     }
     return out.join('\n') + '\n';
   }
 }
 
-function escapeLabel(v: string): string {
+/** One metric's HELP, TYPE and samples; `w` (the worker label) comes first in every sample's labels. */
+export function writeMetric(out: string[], w: string, name: string, type: 'counter' | 'gauge', help: string, samples: readonly [string, number][]): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  for (const [labels, v] of samples) out.push(`${name}{${w}${labels ? ',' + labels : ''}} ${v}`);
+}
+
+export function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

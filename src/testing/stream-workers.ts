@@ -1,6 +1,7 @@
 /**
- * For tests that run `netsentinel stream` workers against the real NATS JetStream (127.0.0.1:4222)
- * and PostgreSQL (127.0.0.1:5432): the skip reason (no dataset, no service outside CI), a stream,
+ * For tests that run `netsentinel stream` workers against the real NATS JetStream (127.0.0.1:4222,
+ * or NETSENTINEL_NATS_URL: the workers and `publish` started here read it too) and PostgreSQL
+ * (127.0.0.1:5432): the skip reason (no dataset, no service outside CI), a stream,
  * a store schema and a scratch folder of the test's own (deleted after the test file), a baseline
  * fitted on CIC-IDS2017 benign flows, `publish` of sample files, workers started in the background
  * with their output gathered, and a wait with a deadline. Never used by the product.
@@ -20,6 +21,8 @@ import { dropPgSchemas, reachable } from './local-services.js';
 
 export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const PG_TEST = 'postgres://postgres@127.0.0.1:5432/test';
+/** the NATS the tests and the processes they start use (a private server: NETSENTINEL_NATS_URL) */
+export const NATS_URL = process.env.NETSENTINEL_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** A CIC-IDS2017 sample file under ../shared/datasets/cicids2017-sample. */
 export const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
@@ -63,10 +66,11 @@ export interface StreamTestEnv {
  */
 export async function streamTestEnv(o: { stream: string; schema: string; tmpPrefix: string; needs: string }): Promise<StreamTestEnv> {
   const inCi = process.env.CI === 'true';
-  const natsUp = await reachable(4222);
+  const nats = new URL(NATS_URL);
+  const natsUp = await reachable(Number(nats.port || 4222), nats.hostname);
   const pgUp = await reachable(5432);
   const dataSkip = skipWithoutShared('datasets', 'cicids2017-sample', o.needs);
-  const skip = dataSkip || (!natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false) || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
+  const skip = dataSkip || (!natsUp && !inCi ? `NATS (JetStream) is not running at ${NATS_URL}` : false) || (!pgUp && !inCi ? 'PostgreSQL is not running on 127.0.0.1:5432' : false);
   const { stream, schema } = o;
   const tmp = mkdtempSync(join(tmpdir(), o.tmpPrefix));
   const storeUrl = `${PG_TEST}?schema=${schema}`;
@@ -88,7 +92,7 @@ export async function streamTestEnv(o: { stream: string; schema: string; tmpPref
     schema,
     storeUrl,
     async openBus() {
-      bus ??= await openBus('nats://127.0.0.1:4222', 'test');
+      bus ??= await openBus(NATS_URL, 'test');
       return bus;
     },
     async benignBaseline() {

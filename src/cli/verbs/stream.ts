@@ -13,9 +13,10 @@ import { loadTrainedModel } from '../../models/trained-model.js';
 import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import type { AlertStore } from '../../store/alert-store.js';
-import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason } from '../../stream/nats-bus.js';
+import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason, type Bus } from '../../stream/nats-bus.js';
 import { ownedConsumers, runWorker, DEFAULT_MAX_FINDING_KEYS, type WorkerStats } from '../../stream/stream-worker.js';
-import { WorkerMetrics } from '../../stream/worker-metrics.js';
+import { BalancedMetrics } from '../../stream/balanced-metrics.js';
+import { WorkerMetrics, type MetricsView, type ScrapeState } from '../../stream/worker-metrics.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from '../../stream/source-windows.js';
 import { streamResponder, type StreamResponder } from '../../stream/stream-respond.js';
 import { loadRespondSettings } from '../../respond/respond-settings.js';
@@ -65,7 +66,8 @@ With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
-latency histogram, alerts by severity, store errors, reconnects), /healthz and /readyz. --drift
+latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
+it holds, consumes and drains, and its moves), /healthz and /readyz. --drift
 reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
 the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
 between messages ('netsentinel models' lists versions); both work with --stdin, --follow and --balance (one
@@ -223,7 +225,36 @@ from the --baseline file (said on stderr).`,
           progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
           // one adaptation per process, over every partition it holds; its chain of versions is the group's (--durable)
           const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
-          const stats = await runBalancedWorker({ ...setup, baseline: adapt?.adapter.current().baseline ?? baseline, adapt: adapt?.adapter, bus, stream: streamName, prefix, durable: v.durable as string, store, ackWaitMs: ackWait * 1000, rebuildMessages: v.rebuildWindow as number, signal: controller.signal, publishResults: !v.noPublish, afterCommit: responder ? async (sc) => void (await responder!.respondTo(sc.origin, sc.alerts, sc.findings)) : undefined, partitionCount: balance, leases, ttlMs: ttl * 1000, owner, note: (l) => progress.note(l), progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s, undefined, flowAlertLimit)}`) }).finally(() => adapt?.versions.close());
+          // the process's counts (evictions of the setup, decisions, the connection) in `metrics`, each partition's in its own
+          const balanced = new BalancedMetrics(balance, owner, ttl * 1000, metrics);
+          if (v.metricsPort !== undefined) server = await serveMetrics(v, balanced, v.durable as string, () => balancedScrape(bus, streamName, v.durable as string, prefix, balanced), progress.note.bind(progress));
+          const stats = await runBalancedWorker({
+            ...setup,
+            baseline: adapt?.adapter.current().baseline ?? baseline,
+            adapt: adapt?.adapter,
+            bus,
+            stream: streamName,
+            prefix,
+            durable: v.durable as string,
+            store,
+            ackWaitMs: ackWait * 1000,
+            rebuildMessages: v.rebuildWindow as number,
+            signal: controller.signal,
+            publishResults: !v.noPublish,
+            metrics: balanced,
+            afterCommit: responder
+              ? async (sc) => {
+                  const r = await responder!.respondTo(sc.origin, sc.alerts, sc.findings);
+                  if (r) metrics.decisions += r.stored;
+                }
+              : undefined,
+            partitionCount: balance,
+            leases,
+            ttlMs: ttl * 1000,
+            owner,
+            note: (l) => progress.note(l),
+            progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s, undefined, flowAlertLimit)}`),
+          }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
           else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
@@ -239,18 +270,13 @@ from the --baseline file (said on stderr).`,
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
         if (v.metricsPort !== undefined) {
           const names = ownedConsumers(durable, prefix, partitions).map((c) => c.name);
-          server = await startMetricsServer(v.metricsPort as number, v.metricsHost as string, {
-            metrics,
-            worker: durable,
-            async scrape() {
-              const consumers = await Promise.all(names.map(async (name) => {
-                const i = await bus.jsm.consumers.info(streamName, name);
-                return { consumer: name, pending: i.num_pending, ackPending: i.num_ack_pending, redelivered: i.num_redelivered };
-              }));
-              return { natsConnected: true, consumers };
-            },
-          });
-          progress.note(`netsentinel: stream: metrics on http://${v.metricsHost as string}:${server.port}/metrics (/healthz, /readyz)`);
+          server = await serveMetrics(v, metrics, durable, async () => {
+            const consumers = await Promise.all(names.map(async (name) => {
+              const i = await bus.jsm.consumers.info(streamName, name);
+              return { consumer: name, pending: i.num_pending, ackPending: i.num_ack_pending, redelivered: i.num_redelivered };
+            }));
+            return { natsConnected: true, consumers };
+          }, progress.note.bind(progress));
         }
         progress.note(`netsentinel: stream: consuming ${prefix}.flows.${partitions ? `{${partitions.join(',')}}` : '*'} from ${streamName} at ${url}; alerts to ${store.where}`);
         const stats = await runWorker({
@@ -293,6 +319,31 @@ from the --baseline file (said on stderr).`,
     }
   },
 };
+
+/** --metrics-port: the server started and its address said on stderr (tests and operators read it there) */
+async function serveMetrics(v: Record<string, unknown>, view: MetricsView, worker: string, scrape: () => Promise<ScrapeState>, note: (line: string) => void): Promise<MetricsServer> {
+  const server = await startMetricsServer(v.metricsPort as number, v.metricsHost as string, { metrics: view, worker, scrape });
+  note(`netsentinel: stream: metrics on http://${v.metricsHost as string}:${server.port}/metrics (/healthz, /readyz)`);
+  return server;
+}
+
+/**
+ * A --balance worker's scrape: the lag of the partitions it holds now (a consumer whose info cannot
+ * be read — just taken, not yet made — is left out, never reported as zero), and the connection
+ * checked by a round trip (a worker holding no partition reads no consumer).
+ */
+async function balancedScrape(bus: Bus, streamName: string, durable: string, prefix: string, m: BalancedMetrics): Promise<ScrapeState> {
+  const held = m.heldPartitions();
+  const [natsConnected, consumers] = await Promise.all([
+    bus.nc.rtt().then(() => true, () => false),
+    Promise.all(held.map(async (p) => {
+      const name = ownedConsumers(durable, prefix, [p])[0].name;
+      const i = await bus.jsm.consumers.info(streamName, name).catch(() => undefined);
+      return i && { consumer: name, partition: p, pending: i.num_pending, ackPending: i.num_ack_pending, redelivered: i.num_redelivered };
+    })),
+  ]);
+  return { natsConnected, consumers: consumers.filter((c) => c !== undefined) };
+}
 
 /** The policy and outbox from the respond settings (the same as analyze --respond's), on the worker's store. */
 async function responderFrom(v: Record<string, unknown>, storeLoc: string): Promise<StreamResponder> {
