@@ -8,7 +8,9 @@
  * Infiltration_-_Portscan_2500 after it (another day, so a chunk spans files), and the port scan
  * sorted by time, whose outputs must stay what they were before chunks (digests recorded with the
  * build before, commit 756ee89, at the default batch size; that build gave 2,474 risky flows
- * instead of 2,498 for it in 7-row batches, as the scan's first flows were judged before it was found).
+ * instead of 2,498 for it in 7-row batches, as the scan's first flows were judged before it was found),
+ * but for the one change made on purpose since: an open episode lends its evidence only within a
+ * minute of its span (see ORDERED_BEFORE).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,12 +25,23 @@ const sha = (s: string | Buffer): string => createHash('sha256').update(s).diges
 
 /**
  * the port scan sorted by time, analysed by the build before chunks (default batch size); alerts.jsonl
- * and risky_ips.csv as that build's with the thousands separators in source reasons ('2,498 of 2,500')
+ * and risky_ips.csv as that build's with the thousands separators in source reasons ('2,498 of 2,500').
+ * All three changed on purpose (5 Dec): an episode still open when its chunk is decided lends its
+ * evidence only to its source's flows within a minute of the episode's first and last flow, as a
+ * closed finding always did (rules-stage.ts). Compared with the outputs before (the test's ordered
+ * analysis run with both builds), exactly 3 flows differ: 172.16.0.1's flows of 16:56:46, 16:59:36
+ * and 17:15:55 (lines 2-4, to ports 22, 80, 80), 35 min or more before its first port scan
+ * (17:51:45-17:53:05; the scans of 17:54, 18:08 and 18:22 are no nearer). The last scan
+ * (18:22:02-18:23:52) was open at the chunk's end and lent its p 0.9999 to them; now their rule p is 0,
+ * their risk 0.999584 -> 0.993721, 0.999644 -> 0.994630, 0.998859 -> 0.982775 (still 'attack' at the
+ * 0.95 verdict); lines 2 and 3 fall below the 0.999 flow threshold, so they lose their reasons and
+ * their flow alerts, and the source's count of risky flows reads 2,496 of 2,500 instead of 2,498 in
+ * risky_ips.csv and its source alert.
  */
 const ORDERED_BEFORE: Record<string, string> = {
-  'flows_scored.csv': '42c0c9a1d6c884a07fba3f48d0aaa68d6f0ade5a481413277da88e45c1e6b1d4',
-  'alerts.jsonl': '731485557a9d32bc7a4b594ee1770832812cd83c7d27b764bbc1837ea68342fc',
-  'risky_ips.csv': '7a059ede301db98747dc656f51baa6cbc2dbf0ef91d924c5eb89900d31f8670c',
+  'flows_scored.csv': '07fc262a0b7a69127fb6c9bca687ec7bdc57b2e8e1bbf5944df0ee1ac6ead5e0',
+  'alerts.jsonl': '607903315ff11f6e16c8e646e1186ac1ba76e9dcf8aa0acfc3257e58a1905ff3',
+  'risky_ips.csv': 'efc140bb4e3dfe0a45f977c4419d4069fb1c9796e29c3315d9c8697cc6b0d21b',
 };
 
 function lines(file: string): string[] {
@@ -84,7 +97,7 @@ test('findings, alerts and flow risks do not depend on the batch size; a time-or
 
     const ordered = await analyse('ordered.csv', 65536);
     if (process.env.NETSENTINEL_PRINT_DIGESTS) process.stderr.write(JSON.stringify(ordered.digests, null, 2) + '\n');
-    assert.deepEqual(ordered.digests, ORDERED_BEFORE, 'a time-ordered input gives the outputs of the build before chunks');
+    assert.deepEqual(ordered.digests, ORDERED_BEFORE, 'a time-ordered input gives the outputs of the build before chunks (but for the change above)');
     for (const rows of [1, 100]) assert.deepEqual(await analyse('ordered.csv', rows), ordered, `ordered, --batch-rows ${rows}`);
   } finally {
     process.chdir(cwd);

@@ -1,8 +1,9 @@
 /**
  * Stage 2 of the analysis pipeline: the behavioural rules, run before scoring so that a flow's
  * risk can include what its source was doing at the time. Per row it gives the p of the rule
- * evidence about the row's source: an open episode of a rule (by severity), or a closed finding of
- * that source within a minute of the flow. At the end it gives every finding, drained or final, in
+ * evidence about the row's source: the most severe rule with an open episode or a closed finding of
+ * that source whose time span, widened by a minute each side, holds the flow's time (a flow without
+ * a time: any of them). At the end it gives every finding, drained or final, in
  * one stable order.
  *
  * `push`/`flush` (what the pipeline uses) run the rules over chunks of the flow stream cut by
@@ -44,8 +45,38 @@ interface ClosedFinding {
   readonly last: number;
 }
 
-/** within this many milliseconds of a closed finding, a flow of its source carries its evidence */
-const CLOSED_MARGIN_MS = 60_000;
+/**
+ * within this many milliseconds of a closed finding or an open episode (between its first and last
+ * flow), a flow of its source carries its evidence: one rule for both, so a scan at 18:00 lends
+ * nothing to the same host's flows of 09:00 in the same chunk whether or not it has closed yet
+ */
+const EVIDENCE_MARGIN_MS = 60_000;
+
+/** where a finding or episode lends its evidence: flows of its source with from <= time <= to */
+interface Span {
+  readonly severity: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Spans most severe first, those of one severity that overlap or touch merged into one (same union). */
+function mergeSpans(spans: Span[]): Span[] {
+  if (spans.length === 1) return spans;
+  spans.sort((a, b) => a.severity - b.severity || a.from - b.from);
+  const out: Span[] = [];
+  let cur = spans[0];
+  for (let i = 1; i < spans.length; i++) {
+    const e = spans[i];
+    if (e.severity === cur.severity && e.from <= cur.to) {
+      if (e.to > cur.to) cur = { severity: cur.severity, from: cur.from, to: e.to };
+    } else {
+      out.push(cur);
+      cur = e;
+    }
+  }
+  out.push(cur);
+  return out;
+}
 
 /** How a long-running consumer (the stream worker) keeps the stage's memory bounded. */
 export interface RulesStageOptions {
@@ -86,7 +117,7 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
   /** drop closed findings that ended before the watermark (amortised: when the count has doubled) */
   const sweepClosed = (): void => {
     if (retention === undefined || closedEntries < sweepAt) return;
-    const before = latest - retention - CLOSED_MARGIN_MS;
+    const before = latest - retention - EVIDENCE_MARGIN_MS;
     closedEntries = 0;
     for (const [ip, list] of closedBySource) {
       const kept = list.filter((e) => e.last >= before);
@@ -119,33 +150,51 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
     if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
     const codes = ff.srcIp.codes;
     const dict = ff.srcIp.dictionary;
-    // per address code, looked up once a batch: the open-episode p and the closed findings
-    const perCode = new Float64Array(dict.length).fill(-1);
-    const closedOf: (ClosedFinding[] | undefined)[] = new Array(dict.length);
+    const time = ff.time;
+    // per address code, gathered once a batch: the spans of its open episodes and closed findings,
+    // most severe first, overlapping ones of a severity merged (a row then tries a few at most)
+    const spansOf: (Span[] | null | undefined)[] = new Array(dict.length);
     const anyActive = engine.hasActiveSources();
     // the engine's address id of each row's source: asked by id, not by text (a Map lookup of
     // the address text per source); an address the batch wrote with spaces around it was never
     // found by its text, so it stays without an open episode here too
     const srcIds = engine.lastSourceIds();
+    // gathered into one array, copied out only for a source that has any (most have none)
+    const spans: Span[] = [];
+    const addSpan = (severity: number, first: number, last: number): void => {
+      spans.push({ severity, from: first - EVIDENCE_MARGIN_MS, to: last + EVIDENCE_MARGIN_MS });
+    };
     for (let r = 0; r < rowCount; r++) {
       const c = codes[r];
       if (c < 0) continue;
-      if (perCode[c] < 0) {
+      let list = spansOf[c];
+      if (list === undefined) {
         // asked per source, not a map of every open episode built after every batch (issue 13)
         const ip = dict[c];
-        const severity = !anyActive ? 0 : srcIds ? (ip === ip.trim() ? engine.activeSeverityOfId(srcIds[r]) : 0) : engine.activeSeverity(ip);
-        perCode[c] = severity > 0 ? ruleP(severity) : 0;
-        closedOf[c] = closedBySource.get(dict[c]);
+        spans.length = 0;
+        if (anyActive) {
+          if (srcIds) {
+            if (ip === ip.trim()) engine.activeSpansOfId(srcIds[r], addSpan);
+          } else engine.activeSpans(ip, addSpan);
+        }
+        const closed = closedBySource.get(ip);
+        if (closed) for (const e of closed) addSpan(e.severity, e.first, e.last);
+        list = spansOf[c] = spans.length ? mergeSpans(spans.slice()) : null;
       }
-      let p = perCode[c];
-      const closed = closedOf[c];
-      if (closed) {
-        const t = ff.time ? ff.time[r] : NaN;
-        for (const e of closed) {
-          if (!(t === t) || (t >= e.first - CLOSED_MARGIN_MS && t <= e.last + CLOSED_MARGIN_MS)) p = Math.max(p, ruleP(e.severity));
+      if (list === null) continue;
+      const t = time ? time[r] : NaN;
+      // a flow without a time: every span lends to it (the most severe is first)
+      if (!(t === t)) {
+        out[r] = ruleP(list[0].severity);
+        continue;
+      }
+      for (let k = 0; k < list.length; k++) {
+        const e = list[k];
+        if (t >= e.from && t <= e.to) {
+          out[r] = ruleP(e.severity);
+          break;
         }
       }
-      out[r] = p;
     }
     return out;
   };

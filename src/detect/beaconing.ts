@@ -47,6 +47,7 @@
 import type { Batch } from './batch.js';
 import { compareFindings, formatShare, formatSpan, isoTime, type Finding } from './finding.js';
 import type { ActiveRuleSource, RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
+import { OpenBySource } from './open-by-source.js';
 import type { BeaconingConfig } from './rules-config.js';
 import { SlotTable } from './slot-table.js';
 import { plural } from '../util/plural.js';
@@ -107,7 +108,7 @@ export class BeaconRunner implements RuleRunner {
   private readonly rows = new Map<number, number[]>();
   /** slots found beaconing and not yet announced by opened() */
   private readonly fresh = new Set<number>();
-  private readonly openBySrc = new Map<number, number>();
+  private readonly openBySrc = new OpenBySource();
   // test scratch
   private readonly times = new Float64Array(BEACON_RING);
   private readonly perBeat = new Float64Array(BEACON_RING);
@@ -179,10 +180,7 @@ export class BeaconRunner implements RuleRunner {
   private release(s: number): void {
     this.table.delete(this.keyA[s], this.keyB[s]);
     if (this.state[s] === 2) {
-      const src = this.keyA[s];
-      const n = (this.openBySrc.get(src) ?? 1) - 1;
-      if (n <= 0) this.openBySrc.delete(src);
-      else this.openBySrc.set(src, n);
+      this.openBySrc.delete(this.keyA[s], s);
       this.rows.delete(s);
       this.fresh.delete(s);
     }
@@ -268,8 +266,7 @@ export class BeaconRunner implements RuleRunner {
     this.keep(s);
     this.rows.set(s, [row]);
     this.fresh.add(s);
-    const src = this.keyA[s];
-    this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
+    this.openBySrc.add(this.keyA[s], s);
   }
 
   /** the last passing fit into the slot's fields */
@@ -465,7 +462,7 @@ export class BeaconRunner implements RuleRunner {
       this.keyA[s] = remap(this.keyA[s]);
       this.keyB[s] = remap(dstId) * PORTS + (key - dstId * PORTS);
       this.table.set(this.keyA[s], this.keyB[s], s);
-      if (this.state[s] === 2) this.openBySrc.set(this.keyA[s], (this.openBySrc.get(this.keyA[s]) ?? 0) + 1);
+      if (this.state[s] === 2) this.openBySrc.add(this.keyA[s], s);
     }
   }
 
@@ -474,7 +471,7 @@ export class BeaconRunner implements RuleRunner {
   }
 
   activeSources(into: Map<string, ActiveRuleSource>): void {
-    for (const src of [...this.openBySrc.keys()].sort((a, b) => a - b)) {
+    for (const src of [...this.openBySrc.sources()].sort((a, b) => a - b)) {
       const ip = this.ctx.interner.text(src);
       const a = into.get(ip);
       if (!a) into.set(ip, { severity: this.info.severity, rules: [this.info.id] });
@@ -487,6 +484,11 @@ export class BeaconRunner implements RuleRunner {
 
   inOpenEpisode(srcId: number): boolean {
     return this.openBySrc.has(srcId);
+  }
+
+  /** The time span of each of the source's beaconing pairs still open. */
+  openSpans(srcId: number, visit: (firstMs: number, lastMs: number) => void): void {
+    for (const s of this.openBySrc.slots(srcId)) visit(this.num[s * FIELDS + F_FIRST], this.num[s * FIELDS + F_LAST]);
   }
 
   hasOpenSources(): boolean {

@@ -39,6 +39,7 @@ import { C_FLOWS, COLD_FIELDS, Episode, countCold, resetCold, type DistinctField
 import type { Evidence, Finding } from './finding.js';
 import { isoTime } from './finding.js';
 import { KeyLayout, type KeyPartKind } from './key-layout.js';
+import { OpenBySource } from './open-by-source.js';
 import { DirectIndex, SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner, ActiveRuleSource } from './rule-runner.js';
 import { plural } from '../util/plural.js';
@@ -188,8 +189,8 @@ export class BucketRunner implements RuleRunner {
   private readonly episodes = new SlotObjects<Episode>();
   /** slots with an open episode: what activeSources and opened visit, instead of every group after every batch */
   private readonly open = new Set<number>();
-  /** open episodes per source id (the group's source, when it has one): activeSeverity without a scan */
-  private readonly openBySrc = new Map<number, number>();
+  /** open episodes per source id (the group's source, when it has one): activeSeverity and openSpans without a scan */
+  private readonly openBySrc = new OpenBySource();
 
   constructor(
     readonly rule: BucketRule,
@@ -765,11 +766,7 @@ export class BucketRunner implements RuleRunner {
     this.episodes.set(s, null);
     if (this.open.delete(s)) {
       const src = this.st[s * this.stride + F_SRC];
-      if (src >= 0) {
-        const n = (this.openBySrc.get(src) as number) - 1;
-        if (n === 0) this.openBySrc.delete(src);
-        else this.openBySrc.set(src, n);
-      }
+      if (src >= 0) this.openBySrc.delete(src, s);
     }
     this.setBit(s, HAS_EPISODE, false);
     this.clearWindow(s);
@@ -802,12 +799,22 @@ export class BucketRunner implements RuleRunner {
   private markOpen(s: number): void {
     this.open.add(s);
     const src = this.st[s * this.stride + F_SRC];
-    if (src >= 0) this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
+    if (src >= 0) this.openBySrc.add(src, s);
   }
 
   /** Whether the source with address id `srcId` is in an episode of this rule that is still open. */
   inOpenEpisode(srcId: number): boolean {
     return this.openBySrc.has(srcId);
+  }
+
+  /** The time span of each open episode of the source (unbounded when its flows had no times). */
+  openSpans(srcId: number, visit: (firstMs: number, lastMs: number) => void): void {
+    for (const s of this.openBySrc.slots(srcId)) {
+      const ep = this.episodes.get(s);
+      if (ep === null) continue;
+      if (ep.timed) visit(ep.firstMs, ep.lastMs);
+      else visit(-Infinity, Infinity);
+    }
   }
 
   /** Whether any open episode has a source. */
@@ -937,7 +944,7 @@ export class BucketRunner implements RuleRunner {
     this.openBySrc.clear();
     for (const s of this.open) {
       const src = st[s * stride + F_SRC];
-      if (src >= 0) this.openBySrc.set(src, (this.openBySrc.get(src) ?? 0) + 1);
+      if (src >= 0) this.openBySrc.add(src, s);
     }
   }
 }

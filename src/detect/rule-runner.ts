@@ -46,6 +46,11 @@ export interface RuleRunner {
   activeSources?(into: Map<string, ActiveRuleSource>): void;
   /** whether the source with this address id is in such an episode (what activeSources lists, for one source) */
   inOpenEpisode?(srcId: number): boolean;
+  /**
+   * The first and last flow time of each such episode of the source (-Infinity, Infinity when its
+   * flows had no times): the analysis lends an open episode's evidence only to flows near it.
+   */
+  openSpans?(srcId: number, visit: (firstMs: number, lastMs: number) => void): void;
   /** whether activeSources would list any source */
   hasOpenSources?(): boolean;
   /**

@@ -76,6 +76,13 @@ export interface RuleEngine {
   lastSourceIds(): Int32Array | null;
   /** activeSeverity of the source with this id (from lastSourceIds) */
   activeSeverityOfId(id: number): number;
+  /**
+   * Each open episode past a rule's capacity about the source with this id (from lastSourceIds):
+   * its rule's severity and its first and last flow time (-Infinity, Infinity when untimed).
+   */
+  activeSpansOfId(id: number, visit: (severity: number, firstMs: number, lastMs: number) => void): void;
+  /** activeSpansOfId for a source given by its address text as the batch wrote it */
+  activeSpans(ip: string, visit: (severity: number, firstMs: number, lastMs: number) => void): void;
   /** whether activeSources() would be empty */
   hasActiveSources(): boolean;
   /** Episodes that crossed their threshold since the last call (still open), each once. */
@@ -181,6 +188,18 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
     return severity;
   };
 
+  /** every open episode about address id `id` past its capacity, with its rule's severity and time span */
+  const spansOfId = (id: number, visit: (severity: number, firstMs: number, lastMs: number) => void): void => {
+    if (id < 0) return;
+    for (const e of active) {
+      const r = e.runner as RuleRunner;
+      if (!r.inOpenEpisode?.(id)) continue;
+      const severity = e.info.severity;
+      if (r.openSpans) r.openSpans(id, (first, last) => visit(severity, first, last));
+      else visit(severity, -Infinity, Infinity);
+    }
+  };
+
   const collect = (): void => {
     for (const e of active) for (const f of (e.runner as RuleRunner).drain()) collected.push(f);
   };
@@ -273,6 +292,10 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
     },
     lastSourceIds: () => lastSrc,
     activeSeverityOfId: (id) => severityOfId(id),
+    activeSpansOfId: spansOfId,
+    activeSpans(ip, visit) {
+      spansOfId(interner.idOf(ip), visit);
+    },
     hasActiveSources() {
       for (const e of active) if ((e.runner as RuleRunner).hasOpenSources?.()) return true;
       return false;
