@@ -1,0 +1,256 @@
+/**
+ * The detectors' raw scores of recently seen feature rows, so a flow whose input values are those
+ * of a flow scored before is not transformed and scored again. Flows made from packets repeat
+ * themselves: the 1M-packet replay capture gives 236,482 flows with 1,841 distinct feature rows,
+ * the 1M-packet ordinary capture 40,078 flows with 28; each costs the three detectors and three
+ * feature transforms (~5 µs a flow) when a lookup here costs a few hundred ns.
+ *
+ * Exact by construction: every detector's pipeline is a function of the row's input values alone
+ * (fill, signed log, scaling, one-hot of the category), and every detector scores each row on its
+ * own (flow-scorer.ts scores slices for that reason), so equal inputs give equal raw scores, bit
+ * for bit. Inputs are compared by their bits (−0 is not +0, NaNs differ by payload): stricter than
+ * needed, never looser. A categorical input is keyed by its category's index in the pipelines'
+ * category list, which must be the same list in every pipeline (a baseline's pipelines are fitted
+ * on the same rows); a batch whose columns the cache cannot key exactly (a numeric input read as
+ * text, a categorical one read as numbers, a missing column) is scored the ordinary way, which
+ * also gives any error message exactly as before.
+ *
+ * Traffic without repeats (CICFlowMeter CSVs: 0.7 % repeated rows) would pay the lookups for
+ * nothing: while fewer than MIN_HIT_SHARE of the rows looked up hit, only one batch in
+ * PROBE_EVERY is looked up (and remembered), so the cache notices when repeats start.
+ */
+import type { FlowTable, NumericColumn, CategoricalColumn } from '../flows/table.js';
+import type { PipelineState } from '../features/pipeline.js';
+
+/** entries, two per set (the set by a hash of the row's bits; a miss replaces the way not used last) */
+const SETS_BITS = 11;
+const SLOTS = 2 << SETS_BITS;
+/** below this share of hits among recently looked-up rows, most batches skip the cache */
+const MIN_HIT_SHARE = 0.2;
+/** rows over which the hit share is measured */
+const WINDOW_ROWS = 4096;
+/** while the cache is idle, one batch in this many is still looked up */
+const PROBE_EVERY = 16;
+
+/** How to key one batch's rows: per input, its values (numeric) or its rows' category indexes. */
+interface Plan {
+  readonly n: number;
+  /** per row: the slot its scores are in (hits and misses alike) */
+  readonly slotOf: Int32Array;
+  /** per row: index among `misses` of the row that scores it (its own or an earlier one's), or −1 for a hit */
+  readonly missOf: Int32Array;
+  /** rows to score, in row order: the first row of each key not found */
+  readonly misses: number[];
+  /** per hit row r: its scores at r · detectors + j */
+  readonly hit: Float64Array;
+}
+
+export class RowScoreCache {
+  private readonly width: number;
+  private readonly detectors: number;
+  private readonly inputs: PipelineState['inputs'];
+  private readonly categoryIndex: (Map<string, number> | undefined)[];
+  /** per slot: the key's words (2 per input), its scores (one per detector), and its state */
+  private readonly keys: Uint32Array;
+  private readonly scores: Float64Array;
+  /** −2 empty, −1 scored, m ≥ 0 pending: the batch's miss m scores it */
+  private readonly state: Int32Array;
+  private readonly row: Float64Array;
+  private readonly rowWords: Uint32Array;
+  /** per set, the way used last */
+  private readonly recent = new Uint8Array(SLOTS >> 1);
+  /** the column names of the last batch and each input's position among them */
+  private lastNames: readonly string[] = [];
+  private lastPositions = new Int32Array(0);
+  private looked = 0;
+  private hits = 0;
+  private idle = false;
+  private skipped = 0;
+
+  private constructor(inputs: PipelineState['inputs'], detectors: number) {
+    this.inputs = inputs;
+    this.width = inputs.length;
+    this.detectors = detectors;
+    this.categoryIndex = inputs.map((inp) => (inp.kind === 'categorical' ? new Map(inp.categories.map((c, i) => [c, i])) : undefined));
+    this.keys = new Uint32Array(SLOTS * 2 * this.width);
+    this.scores = new Float64Array(SLOTS * detectors);
+    this.state = new Int32Array(SLOTS).fill(-2);
+    this.row = new Float64Array(this.width);
+    this.rowWords = new Uint32Array(this.row.buffer);
+  }
+
+  /**
+   * A cache for these detectors' pipelines, or undefined when one key cannot stand for every
+   * pipeline's input (different input columns, kinds or category lists).
+   */
+  static for(pipelines: readonly PipelineState[]): RowScoreCache | undefined {
+    if (pipelines.length === 0) return undefined;
+    const first = pipelines[0].inputs;
+    if (first.length === 0) return undefined;
+    for (const p of pipelines) {
+      if (p.inputs.length !== first.length) return undefined;
+      for (let i = 0; i < first.length; i++) {
+        const a = first[i];
+        const b = p.inputs[i];
+        if (a.name !== b.name || a.kind !== b.kind) return undefined;
+        if (a.kind === 'categorical' && b.kind === 'categorical') {
+          if (a.categories.length !== b.categories.length || a.categories.some((c, k) => c !== b.categories[k])) return undefined;
+          // a repeated category would make its index differ from lookup's in the pipeline
+          if (new Set(a.categories).size !== a.categories.length) return undefined;
+        }
+      }
+    }
+    return new RowScoreCache(first, pipelines.length);
+  }
+
+  /**
+   * The detectors' raw scores of the batch: `score` (the ordinary way) for the whole batch or for
+   * the rows the cache does not hold, given as a table of those rows by `take`.
+   */
+  scoresOf(batch: FlowTable, score: (t: FlowTable) => Float64Array[], take: (t: FlowTable, rows: number[]) => FlowTable): Float64Array[] {
+    if (this.idle && ++this.skipped % PROBE_EVERY !== 0) return score(batch);
+    const plan = this.plan(batch);
+    if (!plan) return score(batch);
+    const { n, misses, missOf, slotOf } = plan;
+    let scored: Float64Array[];
+    try {
+      scored = misses.length === n ? score(batch) : misses.length ? score(take(batch, misses)) : [];
+    } catch (e) {
+      // the pending entries must not stay pending; the batch's own error (row numbers as ever) is wanted
+      this.forget(plan);
+      if (misses.length === n) throw e;
+      return score(batch);
+    }
+    const m = this.detectors;
+    const out: Float64Array[] = [];
+    for (let j = 0; j < m; j++) out.push(misses.length === n ? scored[j] : new Float64Array(n));
+    const S = this.scores;
+    const state = this.state;
+    // the misses' scores into their slots (a slot a later miss took keeps that one's)
+    for (let k = 0; k < misses.length; k++) {
+      const slot = slotOf[misses[k]];
+      if (state[slot] !== k) continue;
+      for (let j = 0; j < m; j++) S[slot * m + j] = scored[j][k];
+      state[slot] = -1;
+    }
+    if (misses.length !== n) {
+      for (let r = 0; r < n; r++) {
+        const k = missOf[r];
+        if (k >= 0) for (let j = 0; j < m; j++) out[j][r] = scored[j][k];
+        else for (let j = 0; j < m; j++) out[j][r] = plan.hit[r * m + j];
+      }
+    }
+    this.looked += n;
+    this.hits += n - misses.length;
+    if (this.looked >= WINDOW_ROWS) {
+      this.idle = this.hits < MIN_HIT_SHARE * this.looked;
+      this.looked = this.hits = 0;
+    }
+    return out;
+  }
+
+  /** Each row's slot and whether it is a hit, a repeat of an earlier miss of the batch, or a miss; undefined when the batch cannot be keyed. */
+  private plan(t: FlowTable): Plan | undefined {
+    const w = this.width;
+    const n = t.rowCount;
+    // per input: the numeric column, or the categorical column and its codes' category indexes
+    const numeric: (Float64Array | undefined)[] = new Array(w);
+    const codes: (Int32Array | undefined)[] = new Array(w);
+    const remap: (Int32Array | undefined)[] = new Array(w);
+    const positions = this.positionsIn(t);
+    for (let i = 0; i < w; i++) {
+      const inp = this.inputs[i];
+      const col: NumericColumn | CategoricalColumn | undefined = positions[i] < 0 ? undefined : t.columns[positions[i]];
+      if (!col || col.kind !== inp.kind) return undefined;
+      if (col.kind === 'numeric') numeric[i] = col.values;
+      else {
+        const index = this.categoryIndex[i]!;
+        codes[i] = col.codes;
+        remap[i] = Int32Array.from(col.dictionary, (s) => index.get(s) ?? -1);
+      }
+    }
+    const slotOf = new Int32Array(n);
+    const missOf = new Int32Array(n);
+    const misses: number[] = [];
+    const row = this.row;
+    const words = this.rowWords;
+    const keys = this.keys;
+    const state = this.state;
+    const wordsPerKey = 2 * w;
+    const m = this.detectors;
+    const S = this.scores;
+    const hit = new Float64Array(n * m);
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < w; i++) {
+        const v = numeric[i];
+        if (v !== undefined) row[i] = v[r];
+        else {
+          const c = codes[i]![r];
+          row[i] = c < 0 ? -1 : remap[i]![c];
+        }
+      }
+      let h = 0x811c9dc5;
+      for (let k = 0; k < wordsPerKey; k++) h = Math.imul(h ^ words[k], 0x01000193);
+      const set = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - SETS_BITS);
+      let slot = 2 * set;
+      let same = this.holds(slot, words, wordsPerKey);
+      if (!same) {
+        slot++;
+        same = this.holds(slot, words, wordsPerKey);
+      }
+      if (!same) {
+        // an empty way, else the one not used last
+        slot = state[2 * set] === -2 ? 2 * set : state[2 * set + 1] === -2 ? 2 * set + 1 : 2 * set + 1 - this.recent[set];
+      }
+      this.recent[set] = slot & 1;
+      slotOf[r] = slot;
+      const s = state[slot];
+      if (same) {
+        // pending on an earlier row of this batch, or scored before: its scores copied now, as a
+        // later miss of the batch may take the slot
+        missOf[r] = s;
+        if (s === -1) for (let j = 0; j < m; j++) hit[r * m + j] = S[slot * m + j];
+        continue;
+      }
+      missOf[r] = misses.length;
+      state[slot] = misses.length;
+      keys.set(words, slot * wordsPerKey);
+      misses.push(r);
+    }
+    return { n, slotOf, missOf, misses, hit };
+  }
+
+  /** Whether the slot holds the key `words`. */
+  private holds(slot: number, words: Uint32Array, wordsPerKey: number): boolean {
+    if (this.state[slot] === -2) return false;
+    const keys = this.keys;
+    const at = slot * wordsPerKey;
+    for (let k = 0; k < wordsPerKey; k++) if (keys[at + k] !== words[k]) return false;
+    return true;
+  }
+
+  /** Each input's position among the table's columns (the first of its name, as the pipelines take it; −1 missing). */
+  private positionsIn(t: FlowTable): Int32Array {
+    const cols = t.columns;
+    const names = this.lastNames;
+    let same = names.length === cols.length;
+    for (let i = 0; same && i < cols.length; i++) same = names[i] === cols[i].name;
+    if (!same) {
+      const first = new Map<string, number>();
+      cols.forEach((c, i) => {
+        if (!first.has(c.name)) first.set(c.name, i);
+      });
+      this.lastNames = cols.map((c) => c.name);
+      this.lastPositions = Int32Array.from(this.inputs, (inp) => first.get(inp.name) ?? -1);
+    }
+    return this.lastPositions;
+  }
+
+  /** Empties the slots a failed batch left pending. */
+  private forget(plan: Plan): void {
+    for (const r of plan.misses) {
+      const slot = plan.slotOf[r];
+      if (this.state[slot] >= 0) this.state[slot] = -2;
+    }
+  }
+}
