@@ -56,7 +56,8 @@ export class RowScoreCache {
   private readonly inputs: PipelineState['inputs'];
   private readonly categoryIndex: (Map<string, number> | undefined)[];
   /** per slot: the key's words (2 per input), its scores (one per detector), and its state */
-  private readonly keys: Uint32Array;
+  private readonly keys: Float64Array;
+  private readonly keyWords: Uint32Array;
   private readonly scores: Float64Array;
   /** −2 empty, −1 scored, m ≥ 0 pending: the batch's miss m scores it */
   private readonly state: Int32Array;
@@ -78,7 +79,8 @@ export class RowScoreCache {
     this.width = inputs.length;
     this.detectors = detectors;
     this.categoryIndex = inputs.map((inp) => (inp.kind === 'categorical' ? new Map(inp.categories.map((c, i) => [c, i])) : undefined));
-    this.keys = new Uint32Array(SLOTS * 2 * this.width);
+    this.keys = new Float64Array(SLOTS * this.width);
+    this.keyWords = new Uint32Array(this.keys.buffer);
     this.scores = new Float64Array(SLOTS * detectors);
     this.state = new Int32Array(SLOTS).fill(-2);
   }
@@ -118,7 +120,7 @@ export class RowScoreCache {
     const { n, misses, missOf, slotOf } = plan;
     let scored: Float64Array[];
     try {
-      scored = misses.length === n ? score(batch) : misses.length ? score(take(batch, misses)) : [];
+      scored = misses.length === n ? score(batch) : misses.length ? score(take(this.inputsOnly(batch), misses)) : [];
     } catch (e) {
       // the pending entries must not stay pending; the batch's own error (row numbers as ever) is wanted
       this.forget(plan);
@@ -158,7 +160,7 @@ export class RowScoreCache {
     const w = this.width;
     const n = t.rowCount;
     // per input: the numeric column, or the categorical column and its codes' category indexes
-    const numeric: (Float64Array | undefined)[] = new Array(w);
+    const numeric: (Float64Array | undefined)[] = new Array(w).fill(undefined);
     const codes: (Int32Array | undefined)[] = new Array(w);
     const remap: (Int32Array | undefined)[] = new Array(w);
     const positions = this.positionsIn(t);
@@ -217,10 +219,10 @@ export class RowScoreCache {
       h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
       const set = h >>> (32 - SETS_BITS);
       let slot = 2 * set;
-      let same = this.holds(slot, words, at, wordsPerKey);
+      let same = this.holds(slot, r * w);
       if (!same) {
         slot++;
-        same = this.holds(slot, words, at, wordsPerKey);
+        same = this.holds(slot, r * w);
       }
       if (!same) {
         // an empty way, else the one not used last
@@ -238,18 +240,34 @@ export class RowScoreCache {
       }
       missOf[r] = misses.length;
       state[slot] = misses.length;
-      keys.set(words.subarray(at, at + wordsPerKey), slot * wordsPerKey);
+      keys.set(block.subarray(r * w, r * w + w), slot * w);
       misses.push(r);
     }
     return { n, slotOf, missOf, misses, hit };
   }
 
-  /** Whether the slot holds the key at words[from, from + wordsPerKey). */
-  private holds(slot: number, words: Uint32Array, from: number, wordsPerKey: number): boolean {
+  /**
+   * Whether the slot holds the key at block[from, from + width), bit for bit: equal doubles other
+   * than zeros have equal bits, zeros are told apart by sign, and NaNs (never equal) by their words.
+   */
+  private holds(slot: number, from: number): boolean {
     if (this.state[slot] === -2) return false;
     const keys = this.keys;
-    const at = slot * wordsPerKey;
-    for (let k = 0; k < wordsPerKey; k++) if (keys[at + k] !== words[from + k]) return false;
+    const block = this.block;
+    const w = this.width;
+    const at = slot * w;
+    for (let k = 0; k < w; k++) {
+      const a = keys[at + k];
+      const b = block[from + k];
+      if (a === b) {
+        if (a === 0 && 1 / a !== 1 / b) return false;
+      } else if (a === a || b === b) return false;
+      else {
+        const kw = this.keyWords;
+        const bw = this.blockWords;
+        if (kw[2 * (at + k)] !== bw[2 * (from + k)] || kw[2 * (at + k) + 1] !== bw[2 * (from + k) + 1]) return false;
+      }
+    }
     return true;
   }
 
@@ -268,6 +286,16 @@ export class RowScoreCache {
       this.lastPositions = Int32Array.from(this.inputs, (inp) => first.get(inp.name) ?? -1);
     }
     return this.lastPositions;
+  }
+
+  /**
+   * The table with only the columns the pipelines read (each input's first column of its name, in
+   * table order, so every lookup finds the same column): the misses' rows are copied from these
+   * alone, not from every column of the batch. Uses the positions the batch's plan looked up.
+   */
+  private inputsOnly(t: FlowTable): FlowTable {
+    const used = [...new Set(this.lastPositions)].sort((a, b) => a - b);
+    return { ...t, columns: used.map((p) => t.columns[p]) };
   }
 
   /** Empties the slots a failed batch left pending. */
