@@ -34,8 +34,10 @@ const SLOTS = 2 << SETS_BITS;
 const MIN_HIT_SHARE = 0.2;
 /** rows over which the hit share is measured */
 const WINDOW_ROWS = 4096;
+/** a batch with fewer than 1 / FEW_HITS of its rows found is scored whole */
+const FEW_HITS = 4;
 /** while the cache is idle, one batch in this many is still looked up */
-const PROBE_EVERY = 16;
+const PROBE_EVERY = 64;
 
 /** How to key one batch's rows: per input, its values (numeric) or its rows' category indexes. */
 interface Plan {
@@ -118,28 +120,33 @@ export class RowScoreCache {
     const plan = this.plan(batch);
     if (!plan) return score(batch);
     const { n, misses, missOf, slotOf } = plan;
+    // few hits: the whole batch the ordinary way (a table of the misses' rows costs a copy, and
+    // scoring tables of two schemas in turn made the pipeline look its columns up again each time)
+    const whole = (n - misses.length) * FEW_HITS < n;
     let scored: Float64Array[];
     try {
-      scored = misses.length === n ? score(batch) : misses.length ? score(take(this.inputsOnly(batch), misses)) : [];
+      scored = whole ? score(batch) : misses.length ? score(take(this.inputsOnly(batch), misses)) : [];
     } catch (e) {
       // the pending entries must not stay pending; the batch's own error (row numbers as ever) is wanted
       this.forget(plan);
-      if (misses.length === n) throw e;
+      if (whole) throw e;
       return score(batch);
     }
     const m = this.detectors;
-    const out: Float64Array[] = [];
-    for (let j = 0; j < m; j++) out.push(misses.length === n ? scored[j] : new Float64Array(n));
     const S = this.scores;
     const state = this.state;
     // the misses' scores into their slots (a slot a later miss took keeps that one's)
     for (let k = 0; k < misses.length; k++) {
       const slot = slotOf[misses[k]];
       if (state[slot] !== k) continue;
-      for (let j = 0; j < m; j++) S[slot * m + j] = scored[j][k];
+      const at = whole ? misses[k] : k;
+      for (let j = 0; j < m; j++) S[slot * m + j] = scored[j][at];
       state[slot] = -1;
     }
-    if (misses.length !== n) {
+    let out = scored;
+    if (!whole) {
+      out = [];
+      for (let j = 0; j < m; j++) out.push(new Float64Array(n));
       for (let r = 0; r < n; r++) {
         const k = missOf[r];
         if (k >= 0) for (let j = 0; j < m; j++) out[j][r] = scored[j][k];
