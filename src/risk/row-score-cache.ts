@@ -60,6 +60,8 @@ export class RowScoreCache {
   /** per slot: the key's words (2 per input), its scores (one per detector), and its state */
   private readonly keys: Float64Array;
   private readonly keyWords: Uint32Array;
+  /** per slot, the full hash of its key (a lookup compares these before the keys) */
+  private readonly hashes: Int32Array;
   private readonly scores: Float64Array;
   /** −2 empty, −1 scored, m ≥ 0 pending: the batch's miss m scores it */
   private readonly state: Int32Array;
@@ -83,6 +85,7 @@ export class RowScoreCache {
     this.categoryIndex = inputs.map((inp) => (inp.kind === 'categorical' ? new Map(inp.categories.map((c, i) => [c, i])) : undefined));
     this.keys = new Float64Array(SLOTS * this.width);
     this.keyWords = new Uint32Array(this.keys.buffer);
+    this.hashes = new Int32Array(SLOTS);
     this.scores = new Float64Array(SLOTS * detectors);
     this.state = new Int32Array(SLOTS).fill(-2);
   }
@@ -226,10 +229,13 @@ export class RowScoreCache {
       h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
       const set = h >>> (32 - SETS_BITS);
       let slot = 2 * set;
-      let same = this.holds(slot, r * w);
+      // the slots' hashes first (a small array that stays in cache): a key of 83 doubles is read
+      // from the large key array only where its hash matches
+      const hashes = this.hashes;
+      let same = hashes[slot] === h && this.holds(slot, r * w);
       if (!same) {
         slot++;
-        same = this.holds(slot, r * w);
+        same = hashes[slot] === h && this.holds(slot, r * w);
       }
       if (!same) {
         // an empty way, else the one not used last
@@ -248,6 +254,7 @@ export class RowScoreCache {
       missOf[r] = misses.length;
       state[slot] = misses.length;
       keys.set(block.subarray(r * w, r * w + w), slot * w);
+      this.hashes[slot] = h;
       misses.push(r);
     }
     return { n, slotOf, missOf, misses, hit };
@@ -267,7 +274,8 @@ export class RowScoreCache {
       const a = keys[at + k];
       const b = block[from + k];
       if (a === b) {
-        if (a === 0 && 1 / a !== 1 / b) return false;
+        // +0 and −0: told apart by the sign in the high word
+        if (a === 0 && this.keyWords[2 * (at + k) + 1] !== this.blockWords[2 * (from + k) + 1]) return false;
       } else if (a === a || b === b) return false;
       else {
         const kw = this.keyWords;
