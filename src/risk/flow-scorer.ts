@@ -11,7 +11,8 @@
  * it says on normal traffic, whatever the number and correlation of the detectors. A baseline file
  * without reference rows (older files) falls back to risk = Φ(Stouffer z of the p's).
  */
-import type { FlowTable } from '../flows/table.js';
+import { takeTableRows, type FlowTable } from '../flows/table.js';
+import { RowScoreCache } from './row-score-cache.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
 import { predictMatrix, predictTable, type TrainedModel } from '../models/trained-model.js';
@@ -128,7 +129,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   // batch after batch (a stream worker scores a batch per message; new matrices were most of its garbage)
   const scratch: (Float64Array | undefined)[] = baseline.detectors.map(() => undefined);
   /** every detector's raw scores of the batch, slice by slice */
-  const scoresOf = (batch: FlowTable, where?: string): Float64Array[] => {
+  const scoreRows = (batch: FlowTable, where?: string): Float64Array[] => {
     const n = batch.rowCount;
     const models = baseline.detectors.map((d) => d.model);
     models.forEach((m, j) => (scratch[j] ??= new Float64Array(SCRATCH_ROWS * m.pipeline.outputNames.length)));
@@ -146,6 +147,10 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     releaseSliceLogs();
     return out;
   };
+  // rows seen before keep their scores (row-score-cache.ts: flows from captures repeat themselves)
+  const cache = RowScoreCache.for(baseline.detectors.map((d) => d.model.pipeline));
+  const scoresOf = (batch: FlowTable, where?: string): Float64Array[] =>
+    cache ? cache.scoresOf(batch, (t) => scoreRows(t, where), takeTableRows) : scoreRows(batch, where);
 
   const evaluate = (batch: FlowTable, where?: string, ruleP?: Float64Array): Raw => {
     const n = batch.rowCount;
