@@ -65,13 +65,18 @@ export async function makeReplayCapture(sources: readonly string[], out: string,
   for (let replay = firstReplay; n < minPackets; replay++) {
     // replays overlap in time: a new one starts every quarter of a replay's span
     const shift = start + replay * (span / 4);
+    // each replay runs at its own pace (0-2 % slower): real hosts never repeat a connection to the
+    // microsecond, and an exact copy would give flows whose every feature equals an earlier flow's,
+    // which the scorer's row cache (risk/row-score-cache.ts) would then score for free; only flows
+    // whose features carry no time (one-packet flows, as in a flood) still repeat exactly
+    const pace = 1 + (((replay * 7919) % 997) / 997) * 0.02;
     for (const p of replay % 10 === 0 ? withRare : common) {
       const len = p.data.length;
       if (used + 16 + len > buf.length) {
         writeSync(fd, buf, 0, used);
         used = 0;
       }
-      const ts = Math.round(shift + p.tsMicros);
+      const ts = Math.round(shift + p.tsMicros * pace);
       buf.writeUInt32LE(Math.floor(ts / 1e6), used);
       buf.writeUInt32LE(ts % 1e6, used + 4);
       buf.writeUInt32LE(len, used + 8);
