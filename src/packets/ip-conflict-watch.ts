@@ -56,8 +56,13 @@ export class IpConflictWatch {
   private count = 0;
   private ip = new Uint32Array(1024);
   private vlan = new Int32Array(1024);
-  /** the MAC of the last packet (48 bits), and how often it changed */
-  private lastMac = new Float64Array(1024);
+  /**
+   * the MAC of the last packet (its top 16 and low 32 bits: the packet's own two numbers, compared
+   * as they are; a 48-bit number made of them per packet was boxed into a heap number by V8 on
+   * every IPv4 packet, 16 MB over a million), and how often it changed
+   */
+  private lastMacHi = new Uint32Array(1024);
+  private lastMacLo = new Uint32Array(1024);
   private changes = new Uint32Array(1024);
   /** the next address under the same table key, or -1 */
   private nextUse = new Int32Array(1024);
@@ -65,7 +70,8 @@ export class IpConflictWatch {
   private firstSender = new Int32Array(1024);
   private senderCount = new Uint8Array(1024);
   private senders = 0;
-  private sMac = new Float64Array(1024);
+  private sMacHi = new Uint32Array(1024);
+  private sMacLo = new Uint32Array(1024);
   private sFirst = new Float64Array(1024);
   private sLast = new Float64Array(1024);
   private sPackets = new Float64Array(1024);
@@ -80,7 +86,8 @@ export class IpConflictWatch {
    * a heap number for the call on every such packet (a capture with ten routers went there for most
    * of them).
    */
-  private readonly routers = new Float64Array(ROUTER_CACHE);
+  private readonly routerHi = new Uint32Array(ROUTER_CACHE);
+  private readonly routerLo = new Uint32Array(ROUTER_CACHE);
   private routerCount = 0;
   evictions = 0;
 
@@ -93,16 +100,17 @@ export class IpConflictWatch {
     if (d.l3 !== L3_IPV4 || d.srcMacHi < 0) return;
     const ip = d.src[3];
     if (notAHost(ip)) return;
-    const mac = macKey(d.srcMacHi, d.srcMacLo);
+    const hi = d.srcMacHi;
+    const lo = d.srcMacLo;
     const vlan = d.vlan;
     const at = this.uses.find(ip >>> 2);
     const head = at < 0 ? -1 : this.heads[at];
     let u = head;
     while (u >= 0 && (this.ip[u] !== ip || this.vlan[u] !== vlan)) u = this.nextUse[u];
-    if (u >= 0 && this.lastMac[u] === mac) {
+    if (u >= 0 && this.lastMacLo[u] === lo && this.lastMacHi[u] === hi) {
       // the common case: the same sender again
       let s = this.firstSender[u];
-      while (s >= 0 && this.sMac[s] !== mac) s = this.nextSender[s];
+      while (s >= 0 && (this.sMacLo[s] !== lo || this.sMacHi[s] !== hi)) s = this.nextSender[s];
       if (s >= 0) {
         this.sLast[s] = d.tsMicros;
         this.sPackets[s]++;
@@ -111,10 +119,14 @@ export class IpConflictWatch {
     }
     if (u < 0) {
       // a known router's remote addresses are never a host's: not worth an entry each
-      const routers = this.routers;
-      for (let i = 0; i < this.routerCount; i++) if (routers[i] === mac) return;
-      if (this.isRouter(mac)) {
-        if (this.routerCount < ROUTER_CACHE) routers[this.routerCount++] = mac;
+      const routerHi = this.routerHi;
+      const routerLo = this.routerLo;
+      for (let i = 0; i < this.routerCount; i++) if (routerLo[i] === lo && routerHi[i] === hi) return;
+      if (this.isRouter(macKey(hi, lo))) {
+        if (this.routerCount < ROUTER_CACHE) {
+          routerHi[this.routerCount] = hi;
+          routerLo[this.routerCount++] = lo;
+        }
         return;
       }
       if (this.count >= this.limits.maxGroupsPerRule) {
@@ -125,7 +137,8 @@ export class IpConflictWatch {
       if (u === this.ip.length) this.growUses(u * 2);
       this.ip[u] = ip;
       this.vlan[u] = vlan;
-      this.lastMac[u] = mac;
+      this.lastMacHi[u] = hi;
+      this.lastMacLo[u] = lo;
       this.changes[u] = 0;
       this.nextUse[u] = head;
       this.firstSender[u] = -1;
@@ -138,11 +151,12 @@ export class IpConflictWatch {
       } else this.heads[at] = u;
     } else {
       this.changes[u]++;
-      this.lastMac[u] = mac;
+      this.lastMacHi[u] = hi;
+      this.lastMacLo[u] = lo;
     }
     let last = -1;
     for (let s = this.firstSender[u]; s >= 0; s = this.nextSender[s]) {
-      if (this.sMac[s] === mac) {
+      if (this.sMacLo[s] === lo && this.sMacHi[s] === hi) {
         this.sLast[s] = d.tsMicros;
         this.sPackets[s]++;
         return;
@@ -154,8 +168,9 @@ export class IpConflictWatch {
       return;
     }
     const s = this.senders++;
-    if (s === this.sMac.length) this.growSenders(s * 2);
-    this.sMac[s] = mac;
+    if (s === this.sMacLo.length) this.growSenders(s * 2);
+    this.sMacHi[s] = hi;
+    this.sMacLo[s] = lo;
     this.sFirst[s] = d.tsMicros;
     this.sLast[s] = d.tsMicros;
     this.sPackets[s] = 1;
@@ -163,6 +178,7 @@ export class IpConflictWatch {
     if (last < 0) this.firstSender[u] = s;
     else this.nextSender[last] = s;
     this.senderCount[u]++;
+    const mac = macKey(hi, lo);
     let ips = this.byMac.get(mac);
     if (!ips) {
       if (this.byMac.size >= this.limits.maxGroupsPerRule) return;
@@ -174,7 +190,8 @@ export class IpConflictWatch {
   private growUses(cap: number): void {
     this.ip = widen(this.ip, new Uint32Array(cap));
     this.vlan = widen(this.vlan, new Int32Array(cap));
-    this.lastMac = widen(this.lastMac, new Float64Array(cap));
+    this.lastMacHi = widen(this.lastMacHi, new Uint32Array(cap));
+    this.lastMacLo = widen(this.lastMacLo, new Uint32Array(cap));
     this.changes = widen(this.changes, new Uint32Array(cap));
     this.nextUse = widen(this.nextUse, new Int32Array(cap));
     this.firstSender = widen(this.firstSender, new Int32Array(cap));
@@ -182,7 +199,8 @@ export class IpConflictWatch {
   }
 
   private growSenders(cap: number): void {
-    this.sMac = widen(this.sMac, new Float64Array(cap));
+    this.sMacHi = widen(this.sMacHi, new Uint32Array(cap));
+    this.sMacLo = widen(this.sMacLo, new Uint32Array(cap));
     this.sFirst = widen(this.sFirst, new Float64Array(cap));
     this.sLast = widen(this.sLast, new Float64Array(cap));
     this.sPackets = widen(this.sPackets, new Float64Array(cap));
@@ -201,7 +219,8 @@ export class IpConflictWatch {
       if (this.senderCount[u] < 2 || this.changes[u] < this.cfg.minChanges) continue;
       const hosts: { mac: number; first: number; last: number; packets: number }[] = [];
       for (let r = this.firstSender[u]; r >= 0; r = this.nextSender[r]) {
-        if (!this.isRouter(this.sMac[r])) hosts.push({ mac: this.sMac[r], first: this.sFirst[r], last: this.sLast[r], packets: this.sPackets[r] });
+        const mac = macKey(this.sMacHi[r], this.sMacLo[r]);
+        if (!this.isRouter(mac)) hosts.push({ mac, first: this.sFirst[r], last: this.sLast[r], packets: this.sPackets[r] });
       }
       if (hosts.length < 2 || reportedByArp(this.ip[u])) continue;
       const changes = this.changes[u];
