@@ -91,3 +91,20 @@ test('a full flood-target table drops its oldest target, which reports the flood
   assert.deepEqual(floods[0].targets.ips, ['203.0.113.5']);
   assert.equal(warnings.length, 1);
 });
+
+test('a scan counts its distinct targets up to limits.maxTrackedDistinct, then says "+"; a new episode of the same source counts afresh', async () => {
+  const frames: Frames = [];
+  let t = T0;
+  // episode 1: 40 distinct (host, port) targets, each twice (the repeats are not new targets)
+  for (let rep = 0; rep < 2; rep++) for (let i = 0; i < 40; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.9.9.9', dst: `10.1.0.${1 + (i & 3)}`, proto: 6, payload: tcpSegment(40000 + rep * 100 + i, 100 + i, TCP.SYN) }) });
+  // 2 minutes later (more than the 60 s window): episode 2, 25 of the same targets
+  t += 120e6;
+  for (let i = 0; i < 25; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.9.9.9', dst: `10.1.0.${1 + (i & 3)}`, proto: 6, payload: tcpSegment(50000 + i, 100 + i, TCP.SYN) }) });
+  const exact = (await framesFindings(frames)).findings.filter((f) => f.ruleId === 'packet.syn-scan');
+  assert.deepEqual(exact.map((f) => f.evidence.halfOpenTargets), [40, 25]);
+  assert.deepEqual(exact.map((f) => f.evidence.halfOpen), [80, 25]);
+  assert.doesNotMatch(exact[0].reason, /40\+/);
+  const capped = (await framesFindings(frames, { synScan: { targets: 10 }, limits: { maxTrackedDistinct: 16 } })).findings.filter((f) => f.ruleId === 'packet.syn-scan');
+  assert.deepEqual(capped.map((f) => f.evidence.halfOpenTargets), [16, 16]);
+  assert.match(capped[0].reason, /sent SYNs to 16\+ \(host, port\) targets/);
+});

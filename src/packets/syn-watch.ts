@@ -40,7 +40,13 @@ interface SourceEpisode {
   first: number;
   last: number;
   halfOpen: number;
-  targets: CappedSet<AddrKey>;
+  /** its number in `pairs` (unique among the episodes alive) */
+  id: number;
+  /** distinct (host, port) targets, exactly up to limits.maxTrackedDistinct (then a lower bound, `targetsCapped`) */
+  targetCount: number;
+  targetsCapped: boolean;
+  /** its latest entry in `pairs` (the others follow through `pairNext`), -1 for none */
+  lastPair: number;
   hosts: CappedSet<AddrKey>;
   ports: CappedSet<number>;
   /** answered with SYN-ACK, then never completed (reset by the source, or left) */
@@ -100,6 +106,19 @@ export class SynWatch {
   /** pending attempts per low 16 bits of their hash: most packets are ACKs of no pending attempt, and one array read says so */
   private readonly present = new Uint32Array(1 << 16);
   private readonly sources = new Map<AddrKey, SourceEpisode>();
+  private episodes = 0;
+  /**
+   * each open episode's distinct targets: (episode, host, port) by a hash of the three, colliding
+   * ones each their own entry (KeyTable.findNext); an episode's entries are chained (`pairNext`) and
+   * removed when it closes. Rows, not a Set per episode: a scan's every target was a 48-bit number
+   * (a heap number) in a Set that grew and was traced by the collector.
+   */
+  private readonly pairs = new KeyTable();
+  private pairEpisode = new Int32Array(this.pairs.capacity);
+  private pairFamily = new Uint8Array(this.pairs.capacity);
+  private pairHost = new Uint32Array(this.pairs.capacity * 4);
+  private pairPort = new Uint16Array(this.pairs.capacity);
+  private pairNext = new Int32Array(this.pairs.capacity);
   /**
    * flood targets (host, port) by a hash of both, in order of their first half-open handshake (the
    * oldest is dropped when full); colliding targets are each their own entry under the same key
@@ -307,6 +326,7 @@ export class SynWatch {
     const t0 = this.t[e];
     const sport = this.sport[e];
     const synAck = this.synAck[e] === 1;
+    const cap = this.limits.maxTrackedDistinct;
     let ep = this.sources.get(src);
     if (ep && t0 - ep.last > this.scan.windowSeconds * 1e6) {
       this.closeSource(ep);
@@ -320,15 +340,14 @@ export class SynWatch {
         this.sources.delete(old.key);
         this.stats.evictions++;
       }
-      const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      ep = { key: src, first: t0, last: t0, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
+      const n = this.limits.sampleSize;
+      ep = { key: src, first: t0, last: t0, halfOpen: 0, id: this.episodes++ | 0, targetCount: 0, targetsCapped: false, lastPair: -1, hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
       this.sources.set(src, ep);
     }
     ep.halfOpen++;
     if (t0 < ep.first) ep.first = t0;
     if (t0 > ep.last) ep.last = t0;
-    // (host, port) as one key: a number for IPv4 (48 bits), text for IPv6
-    ep.targets.add(typeof dst === 'number' ? dst * 65536 + sport : `${dst} ${sport}`);
+    this.addTarget(ep, e, cap);
     ep.hosts.add(dst);
     ep.ports.add(sport);
     ep.retransmits += this.retransmits[e];
@@ -336,19 +355,68 @@ export class SynWatch {
     if (outcome === 'refused') ep.refused++;
     else if (outcome === 'reset' && explicit) ep.resetBySource++;
     else if (!synAck) ep.unanswered++;
-    if (!ep.crossed && ep.targets.size > this.scan.targets) {
+    if (!ep.crossed && ep.targetCount > this.scan.targets) {
       ep.crossed = true;
       if (this.reportCrossings) this.crossed.push(this.scanFinding(ep));
     }
   }
 
+  /** Attempt `e`'s target (host, port) is one of episode `ep`'s, counted once (as a set capped at `cap` would). */
+  private addTarget(ep: SourceEpisode, e: number, cap: number): void {
+    const sport = this.sport[e];
+    const family = this.family[e];
+    const sw = this.sw;
+    const at = e * 4;
+    const id = ep.id;
+    const pairs = this.pairs;
+    const host = this.pairHost;
+    const k = (targetHash(sw, at, sport) ^ Math.imul(id, 0x9e3779b1)) & 0x3fffffff;
+    for (let x = pairs.find(k); x >= 0; x = pairs.findNext(k, x)) {
+      const b = x * 4;
+      if (this.pairEpisode[x] === id && this.pairPort[x] === sport && this.pairFamily[x] === family && host[b + 3] === sw[at + 3] && host[b] === sw[at] && host[b + 1] === sw[at + 1] && host[b + 2] === sw[at + 2]) return;
+    }
+    if (ep.targetCount >= cap) {
+      ep.targetsCapped = true;
+      return;
+    }
+    const x = pairs.add(k);
+    if (pairs.capacity > this.pairPort.length) this.growPairs(pairs.capacity);
+    const b = x * 4;
+    for (let i = 0; i < 4; i++) this.pairHost[b + i] = sw[at + i];
+    this.pairEpisode[x] = id;
+    this.pairFamily[x] = family;
+    this.pairPort[x] = sport;
+    this.pairNext[x] = ep.lastPair;
+    ep.lastPair = x;
+    ep.targetCount++;
+  }
+
+  private growPairs(cap: number): void {
+    const widen = <A extends Uint8Array | Uint16Array | Int32Array | Uint32Array>(a: A, b: A): A => {
+      b.set(a);
+      return b;
+    };
+    this.pairEpisode = widen(this.pairEpisode, new Int32Array(cap));
+    this.pairFamily = widen(this.pairFamily, new Uint8Array(cap));
+    this.pairHost = widen(this.pairHost, new Uint32Array(cap * 4));
+    this.pairPort = widen(this.pairPort, new Uint16Array(cap));
+    this.pairNext = widen(this.pairNext, new Int32Array(cap));
+  }
+
+  /** Episode `ep` ends (the caller forgets it): its finding if it was a scan; its targets are let go. */
   private closeSource(ep: SourceEpisode): void {
-    if (ep.targets.size > this.scan.targets) this.out.push(this.scanFinding(ep));
+    if (ep.targetCount > this.scan.targets) this.out.push(this.scanFinding(ep));
+    for (let x = ep.lastPair; x >= 0; ) {
+      const next = this.pairNext[x];
+      this.pairs.delete(x);
+      x = next;
+    }
+    ep.lastPair = -1;
   }
 
   private scanFinding(ep: SourceEpisode): Finding {
     const span = (ep.last - ep.first) / 1e6;
-    const n = ep.targets.size;
+    const n = ep.targetCount;
     const ip = keyText(ep.key);
     const hosts = new CappedSet<string>(Infinity, this.limits.sampleSize);
     for (const h of ep.hosts.sample) hosts.add(keyText(h));
@@ -378,7 +446,7 @@ export class SynWatch {
       },
       rows: [],
       reason:
-        `${ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
+        `${ip} sent SYNs to ${n}${ep.targetsCapped ? '+' : ''} (host, port) targets on ${ep.hosts.size} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
         `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
     };
   }
@@ -541,6 +609,7 @@ export class SynWatch {
     this.present.fill(0);
     for (const ep of this.sources.values()) this.closeSource(ep);
     this.sources.clear();
+    this.pairs.clear();
     for (let w = this.targets.first(); w >= 0; w = this.targets.after(w)) this.closeTarget(w);
     this.targets.clear();
     this.tSources.fill(null);
