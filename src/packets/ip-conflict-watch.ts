@@ -22,24 +22,6 @@ import { KeyTable } from './key-table.js';
 import { isoMicros } from './packet-finding.js';
 import { plural } from '../util/plural.js';
 
-interface Sender {
-  mac: number;
-  first: number;
-  last: number;
-  packets: number;
-}
-
-interface AddressUse {
-  ip: number;
-  vlan: number;
-  senders: Sender[];
-  /** the MAC of the last packet, and how often it changed */
-  lastMac: number;
-  changes: number;
-  /** the next address under the same table key */
-  next: AddressUse | undefined;
-}
-
 /** router MACs remembered for the every-packet test (more are still found, by a Map lookup) */
 const ROUTER_CACHE = 16;
 
@@ -47,17 +29,13 @@ const macKey = (hi: number, lo: number): number => hi * 4294967296 + lo;
 const macOf = (k: number): string => macText(Math.floor(k / 4294967296), k % 4294967296);
 const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 
-/**
- * The sender with this MAC. A loop, not `senders.find(x => x.mac === mac)`: a closure over `mac`
- * (a 48-bit number) would allocate its context and box the number on every packet of this path.
- */
-function senderOf(senders: readonly Sender[], mac: number): Sender | undefined {
-  for (let i = 0; i < senders.length; i++) if (senders[i].mac === mac) return senders[i];
-  return undefined;
-}
-
 /** Sources that are never a host's own address on a link: unspecified, multicast, broadcast. */
 const notAHost = (a: number): boolean => a === 0 || a >>> 28 === 14 || a >>> 28 === 15;
+
+const widen = <A extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: A, b: A): A => {
+  b.set(a);
+  return b;
+};
 
 export class IpConflictWatch {
   /**
@@ -67,8 +45,38 @@ export class IpConflictWatch {
    * array says.
    */
   private readonly uses = new KeyTable();
-  private heads: (AddressUse | undefined)[] = [];
+  /** by the key's entry: the row of its newest address */
+  private heads = new Int32Array(this.uses.capacity);
+  /**
+   * Addresses and their senders are rows of typed-array columns, not an object, an array and an
+   * object per sender for each address (an ordinary capture has tens of thousands of local
+   * addresses). Rows are handed out in order and never freed: an address, once kept, is kept (a
+   * full table refuses new ones), and so is each of its at most 8 senders.
+   */
   private count = 0;
+  private ip = new Uint32Array(1024);
+  private vlan = new Int32Array(1024);
+  /**
+   * the MAC of the last packet (its top 16 and low 32 bits: the packet's own two numbers, compared
+   * as they are; a 48-bit number made of them per packet was boxed into a heap number by V8 on
+   * every IPv4 packet, 16 MB over a million), and how often it changed
+   */
+  private lastMacHi = new Uint32Array(1024);
+  private lastMacLo = new Uint32Array(1024);
+  private changes = new Uint32Array(1024);
+  /** the next address under the same table key, or -1 */
+  private nextUse = new Int32Array(1024);
+  /** its first sender's row (the others follow through `nextSender`), and how many */
+  private firstSender = new Int32Array(1024);
+  private senderCount = new Uint8Array(1024);
+  private senders = 0;
+  private sMacHi = new Uint32Array(1024);
+  private sMacLo = new Uint32Array(1024);
+  private sFirst = new Float64Array(1024);
+  private sLast = new Float64Array(1024);
+  private sPackets = new Float64Array(1024);
+  /** the next sender of the same address, or -1 */
+  private nextSender = new Int32Array(1024);
   /** MAC → distinct source addresses (up to maxAddressesPerMac + 1: beyond it, a router) */
   private readonly byMac = new Map<number, number[]>();
   /**
@@ -78,7 +86,8 @@ export class IpConflictWatch {
    * a heap number for the call on every such packet (a capture with ten routers went there for most
    * of them).
    */
-  private readonly routers = new Float64Array(ROUTER_CACHE);
+  private readonly routerHi = new Uint32Array(ROUTER_CACHE);
+  private readonly routerLo = new Uint32Array(ROUTER_CACHE);
   private routerCount = 0;
   evictions = 0;
 
@@ -91,60 +100,111 @@ export class IpConflictWatch {
     if (d.l3 !== L3_IPV4 || d.srcMacHi < 0) return;
     const ip = d.src[3];
     if (notAHost(ip)) return;
-    const mac = macKey(d.srcMacHi, d.srcMacLo);
+    const hi = d.srcMacHi;
+    const lo = d.srcMacLo;
     const vlan = d.vlan;
     const at = this.uses.find(ip >>> 2);
-    const head = at < 0 ? undefined : this.heads[at];
+    const head = at < 0 ? -1 : this.heads[at];
     let u = head;
-    while (u !== undefined && (u.ip !== ip || u.vlan !== vlan)) u = u.next;
-    if (u !== undefined && u.lastMac === mac) {
+    while (u >= 0 && (this.ip[u] !== ip || this.vlan[u] !== vlan)) u = this.nextUse[u];
+    if (u >= 0 && this.lastMacLo[u] === lo && this.lastMacHi[u] === hi) {
       // the common case: the same sender again
-      // u.lastMac, not mac, though equal here: it is already a heap number in the object, while
-      // passing `mac` had V8 box it before the branch, on every packet (measured: 16 bytes each)
-      const s = u.senders[0].mac === mac ? u.senders[0] : senderOf(u.senders, u.lastMac);
-      if (s) {
-        s.last = d.tsMicros;
-        s.packets++;
+      let s = this.firstSender[u];
+      while (s >= 0 && (this.sMacLo[s] !== lo || this.sMacHi[s] !== hi)) s = this.nextSender[s];
+      if (s >= 0) {
+        this.sLast[s] = d.tsMicros;
+        this.sPackets[s]++;
       }
       return;
     }
-    if (u === undefined) {
+    if (u < 0) {
       // a known router's remote addresses are never a host's: not worth an entry each
-      const routers = this.routers;
-      for (let i = 0; i < this.routerCount; i++) if (routers[i] === mac) return;
-      if (this.isRouter(mac)) {
-        if (this.routerCount < ROUTER_CACHE) routers[this.routerCount++] = mac;
+      const routerHi = this.routerHi;
+      const routerLo = this.routerLo;
+      for (let i = 0; i < this.routerCount; i++) if (routerLo[i] === lo && routerHi[i] === hi) return;
+      if (this.isRouter(macKey(hi, lo))) {
+        if (this.routerCount < ROUTER_CACHE) {
+          routerHi[this.routerCount] = hi;
+          routerLo[this.routerCount++] = lo;
+        }
         return;
       }
       if (this.count >= this.limits.maxGroupsPerRule) {
         this.evictions++;
         return;
       }
-      u = { ip, vlan, senders: [], lastMac: mac, changes: 0, next: head };
+      u = this.count++;
+      if (u === this.ip.length) this.growUses(u * 2);
+      this.ip[u] = ip;
+      this.vlan[u] = vlan;
+      this.lastMacHi[u] = hi;
+      this.lastMacLo[u] = lo;
+      this.changes[u] = 0;
+      this.nextUse[u] = head;
+      this.firstSender[u] = -1;
+      this.senderCount[u] = 0;
       // a new address under a known key becomes the chain's head; the key keeps its place in order (as a Map's set)
-      this.heads[at < 0 ? this.uses.add(ip >>> 2) : at] = u;
-      this.count++;
+      if (at < 0) {
+        const e = this.uses.add(ip >>> 2);
+        if (this.uses.capacity > this.heads.length) this.heads = widen(this.heads, new Int32Array(this.uses.capacity));
+        this.heads[e] = u;
+      } else this.heads[at] = u;
     } else {
-      u.changes++;
-      u.lastMac = mac;
+      this.changes[u]++;
+      this.lastMacHi[u] = hi;
+      this.lastMacLo[u] = lo;
     }
-    const known = senderOf(u.senders, mac);
-    if (known) {
-      known.last = d.tsMicros;
-      known.packets++;
-      return;
+    let last = -1;
+    for (let s = this.firstSender[u]; s >= 0; s = this.nextSender[s]) {
+      if (this.sMacLo[s] === lo && this.sMacHi[s] === hi) {
+        this.sLast[s] = d.tsMicros;
+        this.sPackets[s]++;
+        return;
+      }
+      last = s;
     }
-    if (u.senders.length >= 8) {
+    if (this.senderCount[u] >= 8) {
       this.evictions++;
       return;
     }
-    u.senders.push({ mac, first: d.tsMicros, last: d.tsMicros, packets: 1 });
+    const s = this.senders++;
+    if (s === this.sMacLo.length) this.growSenders(s * 2);
+    this.sMacHi[s] = hi;
+    this.sMacLo[s] = lo;
+    this.sFirst[s] = d.tsMicros;
+    this.sLast[s] = d.tsMicros;
+    this.sPackets[s] = 1;
+    this.nextSender[s] = -1;
+    if (last < 0) this.firstSender[u] = s;
+    else this.nextSender[last] = s;
+    this.senderCount[u]++;
+    const mac = macKey(hi, lo);
     let ips = this.byMac.get(mac);
     if (!ips) {
       if (this.byMac.size >= this.limits.maxGroupsPerRule) return;
       this.byMac.set(mac, (ips = []));
     }
     if (ips.length <= this.cfg.maxAddressesPerMac && !ips.includes(ip)) ips.push(ip);
+  }
+
+  private growUses(cap: number): void {
+    this.ip = widen(this.ip, new Uint32Array(cap));
+    this.vlan = widen(this.vlan, new Int32Array(cap));
+    this.lastMacHi = widen(this.lastMacHi, new Uint32Array(cap));
+    this.lastMacLo = widen(this.lastMacLo, new Uint32Array(cap));
+    this.changes = widen(this.changes, new Uint32Array(cap));
+    this.nextUse = widen(this.nextUse, new Int32Array(cap));
+    this.firstSender = widen(this.firstSender, new Int32Array(cap));
+    this.senderCount = widen(this.senderCount, new Uint8Array(cap));
+  }
+
+  private growSenders(cap: number): void {
+    this.sMacHi = widen(this.sMacHi, new Uint32Array(cap));
+    this.sMacLo = widen(this.sMacLo, new Uint32Array(cap));
+    this.sFirst = widen(this.sFirst, new Float64Array(cap));
+    this.sLast = widen(this.sLast, new Float64Array(cap));
+    this.sPackets = widen(this.sPackets, new Float64Array(cap));
+    this.nextSender = widen(this.nextSender, new Int32Array(cap));
   }
 
   private isRouter(mac: number): boolean {
@@ -155,13 +215,19 @@ export class IpConflictWatch {
   findings(reportedByArp: (ip: number) => boolean = () => false): Finding[] {
     if (!this.cfg.enabled) return [];
     const out: Finding[] = [];
-    for (let e = this.uses.first(); e >= 0; e = this.uses.after(e)) for (let u = this.heads[e]; u !== undefined; u = u.next) {
-      if (u.senders.length < 2 || u.changes < this.cfg.minChanges) continue;
-      const hosts = u.senders.filter((s) => !this.isRouter(s.mac));
-      if (hosts.length < 2 || reportedByArp(u.ip)) continue;
-      const ip = ipText(u.ip);
+    for (let e = this.uses.first(); e >= 0; e = this.uses.after(e)) for (let u = this.heads[e]; u >= 0; u = this.nextUse[u]) {
+      if (this.senderCount[u] < 2 || this.changes[u] < this.cfg.minChanges) continue;
+      const hosts: { mac: number; first: number; last: number; packets: number }[] = [];
+      for (let r = this.firstSender[u]; r >= 0; r = this.nextSender[r]) {
+        const mac = macKey(this.sMacHi[r], this.sMacLo[r]);
+        if (!this.isRouter(mac)) hosts.push({ mac, first: this.sFirst[r], last: this.sLast[r], packets: this.sPackets[r] });
+      }
+      if (hosts.length < 2 || reportedByArp(this.ip[u])) continue;
+      const changes = this.changes[u];
+      const uVlan = this.vlan[u];
+      const ip = ipText(this.ip[u]);
       const macs = hosts.map((s) => macOf(s.mac));
-      const vlan = u.vlan >= 0 ? ` on VLAN ${u.vlan}` : '';
+      const vlan = uVlan >= 0 ? ` on VLAN ${uVlan}` : '';
       out.push({
         ruleId: 'packet.ip-conflict',
         title: 'One IPv4 address sending from several MACs (duplicate address)',
@@ -173,10 +239,10 @@ export class IpConflictWatch {
         lastSeen: isoMicros(Math.max(...hosts.map((s) => s.last))),
         count: hosts.reduce((a, s) => a + s.packets, 0),
         counted: ['packet', 'packets'],
-        evidence: { macs, packets: hosts.map((s) => s.packets), macChanges: u.changes, vlan: u.vlan >= 0 ? u.vlan : null, threshold: this.cfg.minChanges },
+        evidence: { macs, packets: hosts.map((s) => s.packets), macChanges: changes, vlan: uVlan >= 0 ? uVlan : null, threshold: this.cfg.minChanges },
         rows: [],
         reason:
-          `${ip}${vlan} sent IP packets from ${hosts.length} MACs in turn (${hosts.map((s) => `${macOf(s.mac)}: ${s.packets} ${plural(s.packets, 'packet')}`).join(', ')}; the sender changed ${u.changes} ${plural(u.changes, 'time')}) without ARP showing it: ` +
+          `${ip}${vlan} sent IP packets from ${hosts.length} MACs in turn (${hosts.map((s) => `${macOf(s.mac)}: ${s.packets} ${plural(s.packets, 'packet')}`).join(', ')}; the sender changed ${changes} ${plural(changes, 'time')}) without ARP showing it: ` +
           'two machines using one address (a misconfiguration), or one sending under another\'s address.',
       });
     }

@@ -91,3 +91,32 @@ test('KeyTable.clear empties it for reuse', () => {
   assert.equal(t.first(), e);
   assert.equal(t.after(e), -1);
 });
+
+test('KeyTable keeps a key added several times as several entries, all found by find and findNext, through deletes and growth', () => {
+  const rng = new Rng(11);
+  const t = new KeyTable(16);
+  /** entry → key, the model */
+  const live = new Map<number, number>();
+  const entriesOf = (k: number): number[] => {
+    const out: number[] = [];
+    for (let e = t.find(k); e >= 0; e = t.findNext(k, e)) out.push(e);
+    return out.sort((a, b) => a - b);
+  };
+  for (let step = 0; step < 20_000; step++) {
+    // 40 distinct keys over up to 400 entries: every key many times, in long mixed probe runs
+    const k = rng.nextUint32() % 40;
+    if (rng.nextUint32() % 3 !== 0 && live.size < 400) live.set(t.add(k), k);
+    else {
+      const es = entriesOf(k);
+      if (es.length > 0) {
+        const e = es[rng.nextUint32() % es.length];
+        t.delete(e);
+        live.delete(e);
+      }
+    }
+    const want = [...live].filter(([, kk]) => kk === k).map(([e]) => e).sort((a, b) => a - b);
+    assert.deepEqual(entriesOf(k), want, `step ${step}: entries of key ${k}`);
+  }
+  for (let k = 0; k < 40; k++) assert.deepEqual(entriesOf(k), [...live].filter(([, kk]) => kk === k).map(([e]) => e).sort((a, b) => a - b));
+  assert.equal(t.size, live.size);
+});

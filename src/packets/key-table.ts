@@ -61,7 +61,23 @@ export class KeyTable {
     }
   }
 
-  /** A new entry for `key` (not in the table), last in order. Its columns are the caller's to fill. */
+  /**
+   * The next entry after `e` (live) holding the same key, or -1. A key may be added more than once:
+   * a caller keying by a hash of something wider keeps every colliding thing as its own entry and
+   * walks them as `find(k)`, `findNext(k, e)`, ... (equal keys lie in one probe run, in no set order).
+   */
+  findNext(key: number, e: number): number {
+    const index = this.index;
+    const mask = this.mask;
+    let s = this.home(key);
+    while (index[2 * s] !== e) s = (s + 1) & mask;
+    for (s = (s + 1) & mask; ; s = (s + 1) & mask) {
+      const x = index[2 * s];
+      if (x === EMPTY || index[2 * s + 1] === key) return x;
+    }
+  }
+
+  /** A new entry for `key` (not in the table, or kept beside the entries already holding it: see findNext), last in order. Its columns are the caller's to fill. */
   add(key: number): number {
     let e = this.free;
     if (e !== EMPTY) this.free = this.next[e];

@@ -70,3 +70,41 @@ test('a full pending table drops its oldest attempts and says so', async () => {
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /entries dropped because a table was full \(rules\.limits\.maxGroupsPerRule 100\)/);
 });
+
+test('a full flood-target table drops its oldest target, which reports the flood it saw; the target comes back as new', async () => {
+  const frames: Frames = [];
+  let t = T0;
+  // 600 half-open handshakes to 203.0.113.5:443 from spoofed sources (a flood: more than 500)
+  for (let i = 0; i < 600; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: `198.51.${(i >> 8) & 255}.${i & 255}`, dst: '203.0.113.5', proto: 6, payload: tcpSegment(1024 + i, 443, TCP.SYN) }) });
+  // then 200 other targets, one SYN each from its own source: the 100 pending flood SYNs are evicted
+  // as half-open, then the others, and the 100th other target pushes the flood target out
+  for (let i = 0; i < 200; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: `192.0.2.${i & 255}`, dst: `203.0.113.${100 + (i >> 6)}`, proto: 6, payload: tcpSegment(3000 + i, 1000 + i, TCP.SYN) }) });
+  // ten more to the flood target: a new entry, far below the threshold
+  for (let i = 0; i < 10; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: `198.18.0.${i}`, dst: '203.0.113.5', proto: 6, payload: tcpSegment(5000 + i, 443, TCP.SYN) }) });
+  const { findings, warnings } = await framesFindings(frames, { limits: { maxGroupsPerRule: 100 } });
+  const floods = findings.filter((f) => f.ruleId === 'packet.syn-flood');
+  assert.equal(floods.length, 1, JSON.stringify(findings.map((f) => f.ruleId)));
+  // 600, not 610: the later ten went to a new entry after the old one was dropped and reported
+  assert.equal(floods[0].evidence.halfOpen, 600);
+  assert.equal(floods[0].evidence.sources, 600);
+  assert.equal(floods[0].evidence.sourcesCapped, false);
+  assert.deepEqual(floods[0].targets.ips, ['203.0.113.5']);
+  assert.equal(warnings.length, 1);
+});
+
+test('a scan counts its distinct targets up to limits.maxTrackedDistinct, then says "+"; a new episode of the same source counts afresh', async () => {
+  const frames: Frames = [];
+  let t = T0;
+  // episode 1: 40 distinct (host, port) targets, each twice (the repeats are not new targets)
+  for (let rep = 0; rep < 2; rep++) for (let i = 0; i < 40; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.9.9.9', dst: `10.1.0.${1 + (i & 3)}`, proto: 6, payload: tcpSegment(40000 + rep * 100 + i, 100 + i, TCP.SYN) }) });
+  // 2 minutes later (more than the 60 s window): episode 2, 25 of the same targets
+  t += 120e6;
+  for (let i = 0; i < 25; i++) frames.push({ ts: (t += 1000), frame: ipFrame({ src: '10.9.9.9', dst: `10.1.0.${1 + (i & 3)}`, proto: 6, payload: tcpSegment(50000 + i, 100 + i, TCP.SYN) }) });
+  const exact = (await framesFindings(frames)).findings.filter((f) => f.ruleId === 'packet.syn-scan');
+  assert.deepEqual(exact.map((f) => f.evidence.halfOpenTargets), [40, 25]);
+  assert.deepEqual(exact.map((f) => f.evidence.halfOpen), [80, 25]);
+  assert.doesNotMatch(exact[0].reason, /40\+/);
+  const capped = (await framesFindings(frames, { synScan: { targets: 10 }, limits: { maxTrackedDistinct: 16 } })).findings.filter((f) => f.ruleId === 'packet.syn-scan');
+  assert.deepEqual(capped.map((f) => f.evidence.halfOpenTargets), [16, 16]);
+  assert.match(capped[0].reason, /sent SYNs to 16\+ \(host, port\) targets/);
+});

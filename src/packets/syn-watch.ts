@@ -40,7 +40,13 @@ interface SourceEpisode {
   first: number;
   last: number;
   halfOpen: number;
-  targets: CappedSet<AddrKey>;
+  /** its number in `pairs` (unique among the episodes alive) */
+  id: number;
+  /** distinct (host, port) targets, exactly up to limits.maxTrackedDistinct (then a lower bound, `targetsCapped`) */
+  targetCount: number;
+  targetsCapped: boolean;
+  /** its latest entry in `pairs` (the others follow through `pairNext`), -1 for none */
+  lastPair: number;
   hosts: CappedSet<AddrKey>;
   ports: CappedSet<number>;
   /** answered with SYN-ACK, then never completed (reset by the source, or left) */
@@ -54,20 +60,24 @@ interface SourceEpisode {
   crossed: boolean;
 }
 
-interface TargetWindow {
-  host: AddrKey;
-  port: number;
-  windowStart: number;
-  count: number;
-  previous: number;
-  peak: number;
-  total: number;
-  /** the first source, and all of them once a second one came (most targets see one source) */
-  source: AddrKey;
-  sources: CappedSet<AddrKey> | null;
-  first: number;
-  last: number;
-  over: boolean;
+/** a flood target's numbers (`tn`), side by side: its window's start (µs), half-open handshakes in this and the previous window, the peak estimate, all of them, and the first and last time (µs) */
+const TN = 7;
+const T_START = 0;
+const T_COUNT = 1;
+const T_PREVIOUS = 2;
+const T_PEAK = 3;
+const T_TOTAL = 4;
+const T_FIRST = 5;
+const T_LAST = 6;
+
+/** A 30-bit hash of a (host, port) target: the address words at `at` and the port. */
+function targetHash(w: Uint32Array, at: number, port: number): number {
+  let h = Math.imul(0x811c9dc5 ^ port, 0x9e3779b1);
+  for (let i = 0; i < 4; i++) {
+    h = Math.imul(h ^ w[at + i], 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  return h & 0x3fffffff;
 }
 
 export interface SynWatchStats {
@@ -96,7 +106,38 @@ export class SynWatch {
   /** pending attempts per low 16 bits of their hash: most packets are ACKs of no pending attempt, and one array read says so */
   private readonly present = new Uint32Array(1 << 16);
   private readonly sources = new Map<AddrKey, SourceEpisode>();
-  private readonly targets = new Map<AddrKey, TargetWindow>();
+  private episodes = 0;
+  /**
+   * each open episode's distinct targets: (episode, host, port) by a hash of the three, colliding
+   * ones each their own entry (KeyTable.findNext); an episode's entries are chained (`pairNext`) and
+   * removed when it closes. Rows, not a Set per episode: a scan's every target was a 48-bit number
+   * (a heap number) in a Set that grew and was traced by the collector.
+   */
+  private readonly pairs = new KeyTable();
+  private pairEpisode = new Int32Array(this.pairs.capacity);
+  private pairFamily = new Uint8Array(this.pairs.capacity);
+  private pairHost = new Uint32Array(this.pairs.capacity * 4);
+  private pairPort = new Uint16Array(this.pairs.capacity);
+  private pairNext = new Int32Array(this.pairs.capacity);
+  /**
+   * flood targets (host, port) by a hash of both, in order of their first half-open handshake (the
+   * oldest is dropped when full); colliding targets are each their own entry under the same key
+   * (KeyTable.findNext). Rows of columns, not an object and a Map entry (and a 48-bit key, a heap
+   * number) per target: a scan makes a target of every port it touches.
+   */
+  private readonly targets = new KeyTable();
+  // a target's columns, by its entry in `targets`:
+  /** 4 or 6 */
+  private tFamily = new Uint8Array(this.targets.capacity);
+  /** host address words (4 each), and the first source's */
+  private tHost = new Uint32Array(this.targets.capacity * 4);
+  private tSource = new Uint32Array(this.targets.capacity * 4);
+  private tPort = new Uint16Array(this.targets.capacity);
+  private tn = new Float64Array(this.targets.capacity * TN);
+  /** its threshold was crossed */
+  private tOver = new Uint8Array(this.targets.capacity);
+  /** all its sources, once a second one came (most targets see one source) */
+  private readonly tSources: (CappedSet<AddrKey> | null)[] = new Array<CappedSet<AddrKey> | null>(this.targets.capacity).fill(null);
   private readonly out: Finding[] = [];
   /** episodes whose threshold was just crossed (still open), for a live capture to print at once */
   private readonly crossed: Finding[] = [];
@@ -261,11 +302,15 @@ export class SynWatch {
       this.closeSource(ep);
       this.sources.delete(k);
     });
-    this.targets.forEach((w, k) => {
-      if (now - w.last <= 2 * floodW + this.handshake) return;
-      this.closeTarget(w);
-      this.targets.delete(k);
-    });
+    const targets = this.targets;
+    for (let e = targets.first(); e >= 0; ) {
+      const next = targets.after(e);
+      if (now - this.tn[e * TN + T_LAST] > 2 * floodW + this.handshake) {
+        this.closeTarget(e);
+        targets.delete(e);
+      }
+      e = next;
+    }
   }
 
   /** Attempt `e` (just dropped) ended half-open. */
@@ -274,13 +319,14 @@ export class SynWatch {
     const src = this.client(e);
     const dst = this.server(e);
     if (this.scan.enabled) this.countScan(e, src, dst, outcome, explicit);
-    if (this.flood.enabled) this.countFlood(e, src, dst);
+    if (this.flood.enabled) this.countFlood(e, src);
   }
 
   private countScan(e: number, src: AddrKey, dst: AddrKey, outcome: Outcome, explicit: boolean): void {
     const t0 = this.t[e];
     const sport = this.sport[e];
     const synAck = this.synAck[e] === 1;
+    const cap = this.limits.maxTrackedDistinct;
     let ep = this.sources.get(src);
     if (ep && t0 - ep.last > this.scan.windowSeconds * 1e6) {
       this.closeSource(ep);
@@ -294,15 +340,14 @@ export class SynWatch {
         this.sources.delete(old.key);
         this.stats.evictions++;
       }
-      const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      ep = { key: src, first: t0, last: t0, halfOpen: 0, targets: new CappedSet(cap, 0), hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
+      const n = this.limits.sampleSize;
+      ep = { key: src, first: t0, last: t0, halfOpen: 0, id: this.episodes++ | 0, targetCount: 0, targetsCapped: false, lastPair: -1, hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
       this.sources.set(src, ep);
     }
     ep.halfOpen++;
     if (t0 < ep.first) ep.first = t0;
     if (t0 > ep.last) ep.last = t0;
-    // (host, port) as one key: a number for IPv4 (48 bits), text for IPv6
-    ep.targets.add(typeof dst === 'number' ? dst * 65536 + sport : `${dst} ${sport}`);
+    this.addTarget(ep, e, cap);
     ep.hosts.add(dst);
     ep.ports.add(sport);
     ep.retransmits += this.retransmits[e];
@@ -310,19 +355,68 @@ export class SynWatch {
     if (outcome === 'refused') ep.refused++;
     else if (outcome === 'reset' && explicit) ep.resetBySource++;
     else if (!synAck) ep.unanswered++;
-    if (!ep.crossed && ep.targets.size > this.scan.targets) {
+    if (!ep.crossed && ep.targetCount > this.scan.targets) {
       ep.crossed = true;
       if (this.reportCrossings) this.crossed.push(this.scanFinding(ep));
     }
   }
 
+  /** Attempt `e`'s target (host, port) is one of episode `ep`'s, counted once (as a set capped at `cap` would). */
+  private addTarget(ep: SourceEpisode, e: number, cap: number): void {
+    const sport = this.sport[e];
+    const family = this.family[e];
+    const sw = this.sw;
+    const at = e * 4;
+    const id = ep.id;
+    const pairs = this.pairs;
+    const host = this.pairHost;
+    const k = (targetHash(sw, at, sport) ^ Math.imul(id, 0x9e3779b1)) & 0x3fffffff;
+    for (let x = pairs.find(k); x >= 0; x = pairs.findNext(k, x)) {
+      const b = x * 4;
+      if (this.pairEpisode[x] === id && this.pairPort[x] === sport && this.pairFamily[x] === family && host[b + 3] === sw[at + 3] && host[b] === sw[at] && host[b + 1] === sw[at + 1] && host[b + 2] === sw[at + 2]) return;
+    }
+    if (ep.targetCount >= cap) {
+      ep.targetsCapped = true;
+      return;
+    }
+    const x = pairs.add(k);
+    if (pairs.capacity > this.pairPort.length) this.growPairs(pairs.capacity);
+    const b = x * 4;
+    for (let i = 0; i < 4; i++) this.pairHost[b + i] = sw[at + i];
+    this.pairEpisode[x] = id;
+    this.pairFamily[x] = family;
+    this.pairPort[x] = sport;
+    this.pairNext[x] = ep.lastPair;
+    ep.lastPair = x;
+    ep.targetCount++;
+  }
+
+  private growPairs(cap: number): void {
+    const widen = <A extends Uint8Array | Uint16Array | Int32Array | Uint32Array>(a: A, b: A): A => {
+      b.set(a);
+      return b;
+    };
+    this.pairEpisode = widen(this.pairEpisode, new Int32Array(cap));
+    this.pairFamily = widen(this.pairFamily, new Uint8Array(cap));
+    this.pairHost = widen(this.pairHost, new Uint32Array(cap * 4));
+    this.pairPort = widen(this.pairPort, new Uint16Array(cap));
+    this.pairNext = widen(this.pairNext, new Int32Array(cap));
+  }
+
+  /** Episode `ep` ends (the caller forgets it): its finding if it was a scan; its targets are let go. */
   private closeSource(ep: SourceEpisode): void {
-    if (ep.targets.size > this.scan.targets) this.out.push(this.scanFinding(ep));
+    if (ep.targetCount > this.scan.targets) this.out.push(this.scanFinding(ep));
+    for (let x = ep.lastPair; x >= 0; ) {
+      const next = this.pairNext[x];
+      this.pairs.delete(x);
+      x = next;
+    }
+    ep.lastPair = -1;
   }
 
   private scanFinding(ep: SourceEpisode): Finding {
     const span = (ep.last - ep.first) / 1e6;
-    const n = ep.targets.size;
+    const n = ep.targetCount;
     const ip = keyText(ep.key);
     const hosts = new CappedSet<string>(Infinity, this.limits.sampleSize);
     for (const h of ep.hosts.sample) hosts.add(keyText(h));
@@ -352,66 +446,130 @@ export class SynWatch {
       },
       rows: [],
       reason:
-        `${ip} sent SYNs to ${n}${ep.targets.capped ? '+' : ''} (host, port) targets on ${ep.hosts.size} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
+        `${ip} sent SYNs to ${n}${ep.targetsCapped ? '+' : ''} (host, port) targets on ${ep.hosts.size} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
         `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
     };
   }
 
-  private countFlood(e: number, src: AddrKey, dst: AddrKey): void {
+  private countFlood(e: number, src: AddrKey): void {
     const t0 = this.t[e];
     const sport = this.sport[e];
-    const key = typeof dst === 'number' ? dst * 65536 + sport : `${dst} ${sport}`;
-    let w = this.targets.get(key);
-    if (!w) {
-      if (this.targets.size >= this.limits.maxGroupsPerRule) {
-        const [oldKey, old] = this.targets.entries().next().value as [AddrKey, TargetWindow];
+    const family = this.family[e];
+    const sw = this.sw;
+    const at = e * 4;
+    const targets = this.targets;
+    const tHost = this.tHost;
+    const k = targetHash(sw, at, sport);
+    let w = targets.find(k);
+    while (w >= 0) {
+      const b = w * 4;
+      if (this.tPort[w] === sport && this.tFamily[w] === family && tHost[b + 3] === sw[at + 3] && tHost[b] === sw[at] && tHost[b + 1] === sw[at + 1] && tHost[b + 2] === sw[at + 2]) break;
+      w = targets.findNext(k, w);
+    }
+    if (w < 0) {
+      if (targets.size >= this.limits.maxGroupsPerRule) {
+        const old = targets.first();
         this.closeTarget(old);
-        this.targets.delete(oldKey);
+        targets.delete(old);
         this.stats.evictions++;
       }
-      w = { host: dst, port: sport, windowStart: t0, count: 0, previous: 0, peak: 0, total: 0, source: src, sources: null, first: t0, last: t0, over: false };
-      this.targets.set(key, w);
+      w = targets.add(k);
+      if (targets.capacity > this.tPort.length) this.growTargets(targets.capacity);
+      const b = w * 4;
+      const cw = this.cw;
+      for (let i = 0; i < 4; i++) {
+        this.tHost[b + i] = sw[at + i];
+        this.tSource[b + i] = cw[at + i];
+      }
+      this.tFamily[w] = family;
+      this.tPort[w] = sport;
+      const r = w * TN;
+      const tn = this.tn;
+      tn[r + T_START] = t0;
+      tn[r + T_COUNT] = 0;
+      tn[r + T_PREVIOUS] = 0;
+      tn[r + T_PEAK] = 0;
+      tn[r + T_TOTAL] = 0;
+      tn[r + T_FIRST] = t0;
+      tn[r + T_LAST] = t0;
+      this.tOver[w] = 0;
+      this.tSources[w] = null;
     }
+    const tn = this.tn;
+    const r = w * TN;
     const W = this.flood.windowSeconds * 1e6;
-    const t = t0 > w.last ? t0 : w.last;
-    if (t - w.windowStart >= W) {
-      const windows = Math.floor((t - w.windowStart) / W);
-      w.previous = windows === 1 ? w.count : 0;
-      w.count = 0;
-      w.windowStart += windows * W;
+    const t = t0 > tn[r + T_LAST] ? t0 : tn[r + T_LAST];
+    if (t - tn[r + T_START] >= W) {
+      const windows = Math.floor((t - tn[r + T_START]) / W);
+      tn[r + T_PREVIOUS] = windows === 1 ? tn[r + T_COUNT] : 0;
+      tn[r + T_COUNT] = 0;
+      tn[r + T_START] += windows * W;
     }
-    w.count++;
-    w.total++;
-    w.last = t;
-    if (w.sources) w.sources.add(src);
-    else if (src !== w.source) {
-      w.sources = new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize);
-      w.sources.add(w.source);
-      w.sources.add(src);
+    tn[r + T_COUNT]++;
+    tn[r + T_TOTAL]++;
+    tn[r + T_LAST] = t;
+    const sources = this.tSources[w];
+    if (sources) sources.add(src);
+    else if (!this.sameSource(w, e)) {
+      const all = new CappedSet<AddrKey>(this.limits.maxTrackedDistinct, this.limits.sampleSize);
+      all.add(this.firstSource(w));
+      all.add(src);
+      this.tSources[w] = all;
     }
     // sliding-window estimate: the part of the previous window still inside, plus this one
-    const estimate = w.previous * (1 - (t - w.windowStart) / W) + w.count;
-    if (estimate > w.peak) w.peak = estimate;
-    if (estimate > this.flood.halfOpen && !w.over) {
-      w.over = true;
+    const estimate = tn[r + T_PREVIOUS] * (1 - (t - tn[r + T_START]) / W) + tn[r + T_COUNT];
+    if (estimate > tn[r + T_PEAK]) tn[r + T_PEAK] = estimate;
+    if (estimate > this.flood.halfOpen && !this.tOver[w]) {
+      this.tOver[w] = 1;
       if (this.reportCrossings) this.crossed.push(this.floodFinding(w));
     }
   }
 
-  private closeTarget(w: TargetWindow): void {
-    if (w.over) this.out.push(this.floodFinding(w));
+  /** Whether attempt `e`'s client is target `w`'s first source (as AddrKeys compare: the last word for IPv4, all four for IPv6). */
+  private sameSource(w: number, e: number): boolean {
+    const a = this.tSource;
+    const c = this.cw;
+    const b = w * 4;
+    const at = e * 4;
+    return a[b + 3] === c[at + 3] && (this.family[e] === 4 || (a[b] === c[at] && a[b + 1] === c[at + 1] && a[b + 2] === c[at + 2]));
   }
 
-  private floodFinding(w: TargetWindow): Finding {
-    const sources = w.sources ? w.sources.size : 1;
-    const capped = w.sources ? w.sources.capped : false;
-    const one = sources === 1 ? keyText(w.source) : null;
-    const host = keyText(w.host);
+  private firstSource(w: number): AddrKey {
+    return this.tFamily[w] === 4 ? this.tSource[w * 4 + 3] : addressWordsText(this.tSource, 6, w * 4);
+  }
+
+  private growTargets(cap: number): void {
+    const widen = <A extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: A, b: A): A => {
+      b.set(a);
+      return b;
+    };
+    this.tFamily = widen(this.tFamily, new Uint8Array(cap));
+    this.tHost = widen(this.tHost, new Uint32Array(cap * 4));
+    this.tSource = widen(this.tSource, new Uint32Array(cap * 4));
+    this.tPort = widen(this.tPort, new Uint16Array(cap));
+    this.tn = widen(this.tn, new Float64Array(cap * TN));
+    this.tOver = widen(this.tOver, new Uint8Array(cap));
+    while (this.tSources.length < cap) this.tSources.push(null);
+  }
+
+  private closeTarget(w: number): void {
+    if (this.tOver[w]) this.out.push(this.floodFinding(w));
+  }
+
+  private floodFinding(w: number): Finding {
+    const all = this.tSources[w];
+    const sources = all ? all.size : 1;
+    const capped = all ? all.capped : false;
+    const one = sources === 1 ? keyText(this.firstSource(w)) : null;
+    const host = addressWordsText(this.tHost, this.tFamily[w], w * 4);
+    const port = this.tPort[w];
     const hosts = new CappedSet<string>(1, 1);
     hosts.add(host);
     const ports = new CappedSet<number>(1, 1);
-    ports.add(w.port);
-    const peak = Math.round(w.peak);
+    ports.add(port);
+    const r = w * TN;
+    const peak = Math.round(this.tn[r + T_PEAK]);
+    const total = this.tn[r + T_TOTAL];
     return {
       ruleId: 'packet.syn-flood',
       title: 'SYN flood (half-open handshakes towards one port)',
@@ -419,22 +577,22 @@ export class SynWatch {
       severity: this.flood.severity as Severity,
       srcIp: one,
       targets: findingTargets(hosts, ports),
-      firstSeen: isoMicros(w.first),
-      lastSeen: isoMicros(w.last),
-      count: w.total,
+      firstSeen: isoMicros(this.tn[r + T_FIRST]),
+      lastSeen: isoMicros(this.tn[r + T_LAST]),
+      count: total,
       counted: ['half-open handshake', 'half-open handshakes'],
       evidence: {
-        halfOpen: w.total,
+        halfOpen: total,
         peakInWindow: peak,
         threshold: this.flood.halfOpen,
         windowSeconds: this.flood.windowSeconds,
         sources,
         sourcesCapped: capped,
-        sampleSources: w.sources ? w.sources.sample.map(keyText) : [keyText(w.source)],
+        sampleSources: all ? all.sample.map(keyText) : [keyText(this.firstSource(w))],
       },
       rows: [],
       reason:
-        `${host} port ${w.port} was left with up to ${peak} half-open handshakes within ${this.flood.windowSeconds} s (more than ${this.flood.halfOpen}; ${w.total} in all) ` +
+        `${host} port ${port} was left with up to ${peak} half-open handshakes within ${this.flood.windowSeconds} s (more than ${this.flood.halfOpen}; ${total} in all) ` +
         `from ${one ?? `${sources}${capped ? '+' : ''} sources`}: a SYN flood.`,
     };
   }
@@ -451,8 +609,10 @@ export class SynWatch {
     this.present.fill(0);
     for (const ep of this.sources.values()) this.closeSource(ep);
     this.sources.clear();
-    for (const w of this.targets.values()) this.closeTarget(w);
+    this.pairs.clear();
+    for (let w = this.targets.first(); w >= 0; w = this.targets.after(w)) this.closeTarget(w);
     this.targets.clear();
+    this.tSources.fill(null);
     return this.out.splice(0, this.out.length);
   }
 }
