@@ -66,7 +66,8 @@ read like tail -F (from its start, then as it grows, across rotation and truncat
 With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
-acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
+acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
+stops its partitions before their leases lapse, and they are taken again when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
 it holds, consumes and drains, and its moves; with --stdin, --follow and --interface the counters
 that apply there: batches, flows, alerts, findings, suppressed flow alerts, evictions), /healthz and
