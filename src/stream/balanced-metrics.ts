@@ -32,6 +32,8 @@ export class BalancedMetrics implements MetricsView {
   lastBeatMs = 0;
   /** taking part in the group: from the first lease round to the start of the drain */
   balancing = false;
+  /** the last lease round failed and is being retried (the store unreachable) */
+  leaseStoreDown = false;
 
   constructor(
     readonly partitionCount: number,
@@ -85,6 +87,7 @@ export class BalancedMetrics implements MetricsView {
   notReady(s: ScrapeState): string {
     if (!this.balancing) return 'not in the group (starting, or leaving it: draining)';
     if (!s.natsConnected) return 'not connected to NATS';
+    if (this.leaseStoreDown) return 'the lease store is unreachable (the lease round is retried; partitions are stopped before their leases lapse)';
     if (Date.now() - this.lastBeatMs > this.ttlMs) return 'the lease heartbeat has not gone through for longer than the lease TTL (store unreachable)';
     const stalled = this.stalledPartitions();
     if (stalled.length) return `a commit of partition ${stalled.join(', ')} is failing and being retried (store or NATS unreachable)`;

@@ -25,6 +25,19 @@
  * no-ops by their keys and counted as duplicates; flow alerts are not (each message is scored by
  * one holder), unless a message comes again after an acknowledgement lost in an outage.
  *
+ * Lease store outages (PostgreSQL or the SQLite file unreachable): the lease round is retried
+ * (retryThroughOutage) instead of ending the worker. Meanwhile it takes no partition (claims go
+ * through the store) and keeps consuming those it holds only while their leases surely hold: the
+ * leases last renewed at R expire at R + TTL for everyone else, so at R + 2/3 TTL (two missed
+ * rounds) every partition it runs is stopped — a timer, not the failing round, so a store that
+ * hangs rather than refuses stops them too. The stop is a drain with the store away: the message in
+ * hand is not acknowledged (its commit gives up at the abort; JetStream delivers it again to the
+ * next holder after --ack-wait) and the episodes the drain closes cannot be stored (the next
+ * holder's replay of the partition finds them again), so such a drain's failure is not the
+ * worker's. When the store answers again the partitions still leased to this worker (no one
+ * claimed them meanwhile: renew extends only our own rows) are started again, up to its share, the
+ * rest released; those another worker took in the meantime are simply no longer ours.
+ *
  * Metrics (--metrics-port): each partition's worker counts into that partition's WorkerMetrics, the
  * lease rounds and moves into BalancedMetrics (balanced-metrics.ts), and the NATS connection — one
  * per process, shared by the partitions — is watched once here.
@@ -34,6 +47,8 @@ import { runWorker, watchStatus } from './stream-worker.js';
 import type { BalancedMetrics } from './balanced-metrics.js';
 import type { LeaseStore } from './partition-leases.js';
 import { partitionAdapter, type StreamAdapter } from '../adapt/stream-adaptation.js';
+import { retryThroughOutage, StopRetrying } from './outage-retry.js';
+import { shortReason } from './nats-bus.js';
 
 export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'progress' | 'adapt' | 'metrics' | 'watchNats'> {
   /** the process's adaptation, shared by its partitions; closed after the last one drained */
@@ -52,6 +67,9 @@ export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'pro
   readonly metrics?: BalancedMetrics;
   readonly progress?: (s: WorkerStats & { partitions: number[] }) => void;
 }
+
+/** the abort reason of a partition stopped because its lease could not be renewed */
+const LEASE_OUTAGE = 'lease store unreachable';
 
 const sum = (a: WorkerStats, b: WorkerStats): void => {
   for (const k of ['messages', 'flows', 'redelivered', 'rejected', 'alerts', 'flowAlerts', 'flowAlertsSuppressed', 'findings', 'stored', 'duplicates', 'rebuiltMessages', 'rebuiltFlows'] as const) a[k] += b[k];
@@ -87,7 +105,10 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     })
       .then((s) => sum(totals, s))
       .catch((e: unknown) => {
-        failure ??= e;
+        // a partition stopped because its lease could not be renewed drains with the store away:
+        // its commit gives up, the message in hand comes again to the next holder (top comment)
+        if (ctl.signal.reason === LEASE_OUTAGE) o.note(`netsentinel: stream: partition ${p}: drain ended without its commit (${shortReason(e)}); its message in hand is delivered again to the next holder`);
+        else failure ??= e;
       });
     running.set(p, { ctl, done });
     o.metrics?.took(p);
@@ -95,15 +116,16 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     o.note(`netsentinel: stream: ${o.owner} took partition ${p}`);
   };
   /** begin draining `p`; its lease is released (when given back) once the drain is done */
-  const stop = (p: number, action: 'gave back' | 'lost'): void => {
+  const stop = (p: number, action: 'gave back' | 'lost', why?: string): void => {
     const r = running.get(p)!;
     running.delete(p);
-    r.ctl.abort();
+    r.ctl.abort(why ? LEASE_OUTAGE : undefined);
     o.metrics?.draining(p);
-    o.note(`netsentinel: stream: ${o.owner} ${action === 'lost' ? 'lost' : 'giving back'} partition ${p}${action === 'lost' ? '' : ' (draining)'}`);
+    o.note(`netsentinel: stream: ${o.owner} ${action === 'lost' ? 'lost' : 'giving back'} partition ${p}${action === 'lost' ? (why ? ` (${why})` : '') : ' (draining)'}`);
     const end = (async () => {
       await r.done;
-      if (action === 'gave back') await o.leases.release(group, o.owner, p).catch((e: unknown) => void (failure ??= e));
+      // a release that fails (the store away) leaves the lease ours: released at a later round, or it expires
+      if (action === 'gave back') await o.leases.release(group, o.owner, p).catch((e: unknown) => o.note(`netsentinel: stream: partition ${p}: could not release its lease (${shortReason(e)}); released at the next lease round, or it expires`));
       moves.push({ partition: p, action, at: new Date().toISOString() });
       o.metrics?.released(p, action);
       if (action === 'gave back') o.note(`netsentinel: stream: ${o.owner} gave back partition ${p}`);
@@ -111,16 +133,35 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
     draining.set(p, end);
   };
 
+  // the lease guard: every partition run is stopped before the leases last renewed can lapse
+  // (at 2/3 of the TTL after that renewal, when the store has not answered since; top comment)
+  let guard: NodeJS.Timeout | undefined;
+  const renewed = (at: number): void => {
+    clearTimeout(guard);
+    guard = setTimeout(() => {
+      const secs = ((Date.now() - at) / 1000).toFixed(1);
+      for (const p of [...running.keys()]) stop(p, 'lost', `its lease not renewed for ${secs} s, the lease store unreachable: stopped before the lease lapses, another worker may take it`);
+    }, Math.max(0, at + (o.ttlMs * 2) / 3 - Date.now()));
+  };
+
   const tick = async (): Promise<void> => {
     const now = Date.now();
     const live = Math.max(1, await o.leases.heartbeat(group, o.owner, now, o.ttlMs));
     const held = new Set(await o.leases.renew(group, o.owner, now, o.ttlMs));
+    renewed(now);
     o.metrics?.beat(live, now);
     // a lease that expired under us (we stalled longer than the TTL) may be someone else's now
     for (const p of [...running.keys()]) if (!held.has(p)) stop(p, 'lost');
     const share = Math.ceil(o.partitionCount / live);
     const mine = [...running.keys()].sort((a, b) => b - a);
     while (running.size > share) stop(mine.shift()!, 'gave back');
+    // leases still ours that no partition runs on (stopped through a lease-store outage, or a
+    // release that failed): run again if within the share (renewed just now: no one else has them), else released
+    for (const p of [...held].sort((a, b) => a - b)) {
+      if (running.has(p) || draining.has(p)) continue;
+      if (running.size < share) start(p);
+      else await o.leases.release(group, o.owner, p);
+    }
     for (let p = 0; p < o.partitionCount && running.size < share; p++) {
       if (running.has(p) || draining.has(p)) continue;
       if (await o.leases.claim(group, o.owner, p, now, o.ttlMs)) start(p);
@@ -133,7 +174,24 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
   const connection = watchStatus(o.bus, o.metrics?.process, (line) => o.note(`netsentinel: stream: ${line}`));
   try {
     while (!o.signal.aborted && failure === undefined) {
-      await tick();
+      try {
+        // through a lease-store outage: retried (no partition taken meanwhile, those held stopped by the guard)
+        await retryThroughOutage(`the lease round in ${o.leases.where}`, tick, {
+          signal: o.signal,
+          note: (line) => o.note(`netsentinel: stream: ${line.replace('the message in hand stays unacknowledged', 'partitions run until their leases would lapse, none taken')}`),
+          onFailure: () => {
+            if (o.metrics) o.metrics.leaseStoreDown = true;
+          },
+        });
+      } catch (e) {
+        // asked to stop while the store is away: drain; the leases not given back expire
+        if (e instanceof StopRetrying) {
+          o.note(`netsentinel: stream: the lease store is still unreachable; draining (its leases expire after --lease-ttl)`);
+          break;
+        }
+        throw e;
+      }
+      if (o.metrics) o.metrics.leaseStoreDown = false;
       if (o.metrics) o.metrics.balancing = true;
       await new Promise<void>((resolve) => {
         const wake = (): void => {
@@ -146,6 +204,7 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
       });
     }
   } finally {
+    clearTimeout(guard);
     if (o.metrics) o.metrics.balancing = false;
     if (ticker) clearInterval(ticker);
     // drain: every partition in hand finished and given back (all at once, the heartbeat going on

@@ -15,6 +15,7 @@ import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
 import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface StdinOptions extends ScoringSetup {
   /** flows as bytes (stdin, a followed file) ... */
@@ -40,6 +41,11 @@ export interface StdinOptions extends ScoringSetup {
    * observed after its alerts are committed; closed (a retrain under way waited for) at the end
    */
   readonly adapt?: StreamAdapter;
+  /**
+   * --metrics-port (input-metrics.ts): batches, flows, alerts, findings and suppressed flow alerts
+   * counted as they are committed; ready while the input is being read
+   */
+  readonly metrics?: WorkerMetrics;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -59,8 +65,13 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     if (o.afterCommit && (alerts.length || findings.length)) await o.afterCommit(`${input}@${at}#${batchNo}`, alerts, findings);
     for (const a of alerts) o.emit(a);
     stats.alerts += alerts.length;
+    if (o.metrics) {
+      for (const a of alerts) o.metrics.alert(a.input.severity);
+      o.metrics.findings += findings.length;
+    }
   };
   const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows));
+  if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
     const swapped = o.adapt?.takeSwap();
@@ -73,7 +84,14 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     stats.flows += batch.rowCount;
     for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
     stats.flowAlertsSuppressed += suppressed;
+    if (o.metrics) {
+      o.metrics.messages++;
+      o.metrics.flows += batch.rowCount;
+      o.metrics.flowAlertsSuppressed += suppressed;
+    }
   }
+  // the input ended (or SIGTERM): what is left is closing the open episodes
+  if (o.metrics) o.metrics.ready = false;
   const last = scorer.finish(Date.now());
   batchNo++;
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);

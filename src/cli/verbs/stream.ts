@@ -25,6 +25,7 @@ import { RESPOND_OPTIONS } from './respond-hook.js';
 import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
+import { InputMetrics } from '../../stream/input-metrics.js';
 import { followFile } from '../../stream/follow-file.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
@@ -65,9 +66,12 @@ read like tail -F (from its start, then as it grows, across rotation and truncat
 With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
-acknowledged) and resumes when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
+acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
+stops its partitions before their leases lapse, and they are taken again when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
-it holds, consumes and drains, and its moves), /healthz and /readyz. --drift
+it holds, consumes and drains, and its moves; with --stdin, --follow and --interface the counters
+that apply there: batches, flows, alerts, findings, suppressed flow alerts, evictions), /healthz and
+/readyz (with those inputs: ready while reading). --drift
 reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
 the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
 between messages ('netsentinel models' lists versions); both work with --stdin, --follow and --balance (one
@@ -178,6 +182,8 @@ from the --baseline file (said on stderr).`,
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
         if (followed) progress.note(`netsentinel: stream: following ${path} from its start (across rotation, until SIGTERM)`);
+        // the counters that apply to an input read once in order (input-metrics.ts says which do not); nothing to read at scrape time
+        if (v.metricsPort !== undefined) server = await serveMetrics(v, new InputMetrics(metrics, live ? 'interface' : followed ? 'follow' : 'stdin'), v.durable as string, async () => ({ natsConnected: false }), progress.note.bind(progress));
         const stats = await runStdinWorker({
           ...setup,
           baseline: adapt?.adapter.current().baseline ?? baseline,
@@ -189,7 +195,13 @@ from the --baseline file (said on stderr).`,
           batchRows: v.batchRows as number,
           store,
           emit: (a) => out(JSON.stringify(a.record)),
-          afterCommit: responder ? async (origin, alerts, findings) => void (await responder!.respondTo(origin, alerts, findings)) : undefined,
+          metrics,
+          afterCommit: responder
+            ? async (origin, alerts, findings) => {
+                const r = await responder!.respondTo(origin, alerts, findings);
+                if (r) metrics.decisions += r.stored;
+              }
+            : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
         }).finally(async () => {
           live?.program.stop();
