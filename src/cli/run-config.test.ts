@@ -83,6 +83,9 @@ test('NETSENTINEL_STORE in the .env file: over the config file, under the enviro
   assert.equal(c.store.value, 'dotenv.db');
   assert.equal(c.store.source, '.env');
   assert.match(c.store.origin ?? '', /ns\.env line 2 \(NETSENTINEL_STORE\)$/);
+  const text = run(['config', 'show', ...envFile]);
+  assert.match(text.out, /^store +dotenv\.db +\.env: .*ns\.env line 2 \(NETSENTINEL_STORE\)$/m);
+  assert.doesNotMatch(text.err, /NETSENTINEL_STORE.*not read by a run/, 'a run reads it now');
   const env = { NETSENTINEL_STORE: 'env.db' };
   assert.match(analyze('env-store', envFile, env).alerts.store ?? '', /env\.db$/);
   assert.deepEqual([shown(envFile, env).store.value, shown(envFile, env).store.source], ['env.db', 'environment']);

@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseCommand, type CommandSpec } from './args.js';
 import { chosenStore } from './store-choice.js';
@@ -33,5 +36,21 @@ test('--store wins over NETSENTINEL_STORE and the config file, even when it name
   } finally {
     if (before === undefined) delete process.env.NETSENTINEL_STORE;
     else process.env.NETSENTINEL_STORE = before;
+  }
+});
+
+test('NETSENTINEL_STORE in the .env file: over the config file, under the environment and an explicit --store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-store-choice-'));
+  try {
+    writeFileSync(join(dir, '.env'), 'NETSENTINEL_STORE=dotenv.db\n');
+    const v = (argv: string[]) => parseCommand(spec, argv).values;
+    const files = (env: Record<string, string>) => locateSettings({ cwd: dir, env });
+    assert.equal(chosenStore(v([]), 'cfg.db', files({})), 'dotenv.db');
+    assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: 'env.db' })), 'env.db');
+    assert.equal(chosenStore(v(['--store', 'none']), 'cfg.db', files({})), 'none');
+    // an empty variable is unset, as for every other setting
+    assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: '' })), 'dotenv.db');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
