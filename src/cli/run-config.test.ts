@@ -95,6 +95,10 @@ test('NETSENTINEL_STORE in the .env file: over the config file, under the enviro
   const s = run(['stream', '--stdin', '-b', 'loop.nsb', ...envFile, '--batch-rows', '500'], {}, flows);
   assert.equal(s.code, 0, s.err);
   assert.match(s.err, /new in sqlite:dotenv\.db /);
+  // and models reads the store the workers wrote to
+  const m = run(['models', ...envFile]);
+  assert.equal(m.code, 0, m.err);
+  assert.match(m.out, /dotenv\.db/);
 });
 
 test('capture and stream take --env-file, as analyze and config do', () => {
