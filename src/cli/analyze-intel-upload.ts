@@ -10,7 +10,7 @@ import type { OptionSpec } from './args.js';
 import type { Progress } from './progress.js';
 import type { EvidenceProvider } from '../analysis/evidence.js';
 import type { Sink } from '../analysis/sink.js';
-import { settingsFromArgs } from '../config/settings.js';
+import { ENV_FILE_OPTION, settingsFromArgs } from '../config/settings.js';
 import type { ThreatIntel } from '../intel/threat-intel.js';
 import type { Logger } from '../util/logger.js';
 import type { intelEvidenceProvider } from '../intel/intel-evidence.js';
@@ -20,7 +20,7 @@ export const INTEL_UPLOAD_OPTIONS: readonly OptionSpec[] = [
   { name: 'intel', type: 'boolean', description: 'join threat intelligence (local feeds; IPQualityScore, VirusTotal, AbuseIPDB when their keys are set) to each source as evidence; on by itself when intel.feeds is set' },
   { name: 'feed', type: 'list', value: 'FILE', description: 'a local threat feed (FireHOL .netset, Spamhaus DROP, CSV); repeatable; implies --intel' },
   { name: 'upload', type: 'string', value: 'URL', description: 'after writing, send the output folder to this WebDAV folder (upload.url; password from upload.password)' },
-  { name: 'env-file', type: 'string', value: 'FILE', description: '.env file for keys and passwords (also NETSENTINEL_ENV_FILE; default ./.env when present)' },
+  ENV_FILE_OPTION,
 ];
 
 export interface AnalyzeExtras {

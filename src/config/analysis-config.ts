@@ -19,6 +19,7 @@ import { errnoCause } from '../util/fs-errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
 import { CONFIG_SECTIONS } from './setting-keys.js';
+import type { SettingsFiles } from './settings.js';
 
 /**
  * The detectors a baseline fits by default (DEFAULT_DETECTORS in src/risk/baseline.ts, held equal by
@@ -178,8 +179,8 @@ export interface AnalysisSetting {
   readonly key: string;
   readonly value: number | string;
   readonly default: number | string;
-  readonly source: 'environment' | 'file' | 'default';
-  /** the file or the variable it came from; null for a default */
+  readonly source: 'environment' | '.env' | 'file' | 'default';
+  /** the file, the variable or the .env line it came from; null for a default */
   readonly origin: string | null;
   /** the variable a run reads for it, when it reads one */
   readonly env: string | null;
@@ -191,17 +192,23 @@ export interface AnalysisSetting {
 /**
  * Every key of ANALYSIS_PARAMETERS (and a weight the file gives another detector, after the
  * default detectors' weights) with the value a run takes: its variable when set (a run reads only
- * NETSENTINEL_STORE, and from the environment alone), else the file's value as loaded (so checked
- * as a run checks it), else the default. The runs' flags, which `config show` does not take, are named.
+ * NETSENTINEL_STORE, from the environment, else the .env file: pass the run's located `files`),
+ * else the file's value as loaded (so checked as a run checks it), else the default. The runs'
+ * flags, which `config show` does not take, are named.
  */
-export function analysisSettings(c: AnalysisConfig, env: Readonly<Record<string, string | undefined>> = process.env): AnalysisSetting[] {
+export function analysisSettings(c: AnalysisConfig, vars: Readonly<Record<string, string | undefined>> | Pick<SettingsFiles, 'variable'> = process.env): AnalysisSetting[] {
+  const variable = (name: string): { value: string; source: 'environment' | '.env'; origin: string } | undefined => {
+    if (typeof vars.variable === 'function') return (vars as Pick<SettingsFiles, 'variable'>).variable(name);
+    const v = (vars as Readonly<Record<string, string | undefined>>)[name];
+    return v ? { value: v, source: 'environment', origin: name } : undefined;
+  };
   const others = Object.keys(c.weights.detectors).filter((n) => !WEIGHTED_DETECTORS.includes(n)).map(detectorWeight);
   const at = ANALYSIS_PARAMETERS.findIndex((p) => p.key === `weights.detectors.${WEIGHTED_DETECTORS[WEIGHTED_DETECTORS.length - 1]}`) + 1;
   const params = [...ANALYSIS_PARAMETERS.slice(0, at), ...others, ...ANALYSIS_PARAMETERS.slice(at)];
   return params.map((p) => {
     const common = { key: p.key, default: p.default, env: p.env ?? null, flags: p.flags ?? null, description: p.description };
-    const fromEnv = p.env ? env[p.env] : undefined;
-    if (fromEnv) return { ...common, value: fromEnv, source: 'environment', origin: p.env! };
+    const fromEnv = p.env ? variable(p.env) : undefined;
+    if (fromEnv) return { ...common, value: fromEnv.value, source: fromEnv.source, origin: fromEnv.origin };
     const file = c.sources[p.key];
     return { ...common, value: p.read(c), source: file ? 'file' : 'default', origin: file ?? null };
   });

@@ -108,6 +108,8 @@ export class Settings {
   private readonly dotenv: Map<string, DotenvEntry>;
   private readonly file: Map<string, unknown>;
   private readonly keys: readonly SettingKey[];
+  /** the files located (and the environment over the .env file), for `variable` */
+  readonly files: SettingsFiles;
 
   constructor(parts: {
     configFile?: string;
@@ -117,6 +119,7 @@ export class Settings {
     dotenv: Map<string, DotenvEntry>;
     file: Map<string, unknown>;
     keys: readonly SettingKey[];
+    files: SettingsFiles;
   }) {
     this.configFile = parts.configFile;
     this.envFile = parts.envFile;
@@ -125,6 +128,12 @@ export class Settings {
     this.dotenv = parts.dotenv;
     this.file = parts.file;
     this.keys = parts.keys;
+    this.files = parts.files;
+  }
+
+  /** A variable (NETSENTINEL_STORE, ...) as every verb reads it: the environment, else the .env file. */
+  variable(name: string): VariableValue | undefined {
+    return this.files.variable(name);
   }
 
   /** The value of `key` with where it came from, or undefined when no layer sets it and it has no default. */
@@ -288,10 +297,32 @@ export function shownValue(e: SettingValue): unknown {
   return e.value;
 }
 
-export function loadSettings(opts: SettingsOptions = {}): Settings {
+/** A variable as every verb reads it, with where it was found. */
+export interface VariableValue {
+  readonly value: string;
+  readonly source: 'environment' | '.env';
+  /** "NETSENTINEL_STORE", or "/srv/ns/.env line 3 (NETSENTINEL_STORE)" */
+  readonly origin: string;
+}
+
+/**
+ * The files a run's settings come from, located once for every verb: the .env file (--env-file,
+ * else NETSENTINEL_ENV_FILE, else ./.env when present) and the config file (--config, else
+ * NETSENTINEL_CONFIG from the environment, else from that .env file). Reading them is cheap: the
+ * config file is named here, not parsed (the analysis runs parse it with their own loader).
+ */
+export interface SettingsFiles {
+  readonly configFile: string | undefined;
+  readonly envFile: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly dotenv: Map<string, DotenvEntry>;
+  /** `name` from the environment, else from the .env file (an empty value counts as unset) */
+  variable(name: string): VariableValue | undefined;
+}
+
+export function locateSettings(opts: Pick<SettingsOptions, 'configFile' | 'envFile' | 'env' | 'cwd'> = {}): SettingsFiles {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const keys = opts.keys ?? SETTING_KEYS;
   let envFile = opts.envFile ?? env.NETSENTINEL_ENV_FILE;
   let dotenv = new Map<string, DotenvEntry>();
   if (envFile !== undefined) {
@@ -308,16 +339,45 @@ export function loadSettings(opts: SettingsOptions = {}): Settings {
     dotenv = parseDotenv(readFileSync(envFile, 'utf8'), envFile);
   }
   const configFile = opts.configFile ?? (env.NETSENTINEL_CONFIG || undefined) ?? (dotenv.get('NETSENTINEL_CONFIG')?.value || undefined);
+  const file = envFile;
+  return {
+    configFile,
+    envFile,
+    env,
+    dotenv,
+    variable(name) {
+      const v = env[name];
+      if (v !== undefined && v !== '') return { value: v, source: 'environment', origin: name };
+      const e = dotenv.get(name);
+      if (e !== undefined && e.value !== '') return { value: e.value, source: '.env', origin: `${file} line ${e.line} (${name})` };
+      return undefined;
+    },
+  };
+}
+
+/** The files of a verb's parsed options (--config, --env-file). */
+export function settingsFilesFromArgs(values: Readonly<Record<string, unknown>>): SettingsFiles {
+  return locateSettings({ configFile: values.config as string | undefined, envFile: values.envFile as string | undefined });
+}
+
+export function loadSettings(opts: SettingsOptions = {}): Settings {
+  const cwd = opts.cwd ?? process.cwd();
+  const keys = opts.keys ?? SETTING_KEYS;
+  const files = locateSettings(opts);
+  const { configFile, envFile, env, dotenv } = files;
   const file = configFile !== undefined ? flatten(readConfigDocument(resolve(cwd, configFile))) : new Map<string, unknown>();
   const flags: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts.flags ?? {})) if (v !== undefined) flags[k] = v;
-  return new Settings({ configFile, envFile, flags, env, dotenv, file, keys });
+  return new Settings({ configFile, envFile, flags, env, dotenv, file, keys, files });
 }
+
+/** --env-file, as every verb that reads settings spells it. */
+export const ENV_FILE_OPTION = { name: 'env-file', type: 'string', value: 'FILE', description: '.env file of NAME=value lines (also NETSENTINEL_ENV_FILE; default ./.env when present)' } as const;
 
 /** Option rows every verb that reads settings can spread into its spec. */
 export const SETTINGS_OPTIONS = [
   { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration file (also NETSENTINEL_CONFIG)' },
-  { name: 'env-file', type: 'string', value: 'FILE', description: '.env file of NAME=value lines (also NETSENTINEL_ENV_FILE; default ./.env when present)' },
+  ENV_FILE_OPTION,
 ] as const;
 
 /** The settings for a verb from its parsed options (--config, --env-file) and flag values by key. */

@@ -7,10 +7,8 @@
  *
  * Precedence as everywhere: environment > .env > config file > defaults.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadSettings, readConfigDocument } from '../config/settings.js';
-import { parseDotenv } from '../config/dotenv.js';
+import { locateSettings, readConfigDocument, type SettingsFiles } from '../config/settings.js';
 import { UserError } from '../util/errors.js';
 import type { Env } from './config-reader.js';
 import { envGet } from './config-reader.js';
@@ -23,13 +21,15 @@ export interface RespondSettings {
   /** the alert store location from the file's `store:`, if any */
   readonly store?: string;
   readonly file?: string;
+  /** where the settings were found (the .env file's variables under the environment's), for chosenStore */
+  readonly files: SettingsFiles;
 }
 
 export function loadRespondSettings(opts: { configFile?: string; envFile?: string; env?: Readonly<Record<string, string | undefined>> } = {}): RespondSettings {
   const env = opts.env ?? process.env;
-  const s = loadSettings({ configFile: opts.configFile, envFile: opts.envFile, env });
+  const s = locateSettings({ configFile: opts.configFile, envFile: opts.envFile, env });
   const doc = s.configFile ? readConfigDocument(resolve(s.configFile)) : {};
-  const dotenv = s.envFile ? parseDotenv(readFileSync(s.envFile, 'utf8'), s.envFile) : new Map<string, { value: string }>();
+  const dotenv = s.dotenv;
   // the environment first, then the .env file (which never overrides a variable already set)
   const layered: Env = { get: (name) => envGet(env, name) ?? (dotenv.get(name)?.value || undefined) };
   const name = s.configFile ?? 'configuration';
@@ -39,5 +39,6 @@ export function loadRespondSettings(opts: { configFile?: string; envFile?: strin
     notify: notifyConfigFrom({ smtp: doc.smtp, webhook: doc.webhook, syslog: doc.syslog }, layered, name),
     store: doc.store as string | undefined,
     file: s.configFile,
+    files: s,
   };
 }

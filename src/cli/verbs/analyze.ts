@@ -4,7 +4,7 @@
  * classifier, runs the behavioural rules, fuses everything into a risk per flow and per source
  * IP with reasons, writes the outputs folder and stores alerts. Exit 1 when --fail-on is reached.
  */
-import { chosenStore } from '../store-choice.js';
+import { runConfig } from '../run-config.js';
 import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { THREADS_RANGE } from '../args.js';
@@ -18,7 +18,6 @@ import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, Timings, type Analys
 import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { processCpuMs } from '../../analysis/timings.js';
 import { preloadRuleData } from '../../detect/run-rules.js';
-import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStoreWhenUsed, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
@@ -83,7 +82,7 @@ risk_scores.png, report.html, summary.json.`,
       { data: args.positionals, files: [v.baseline as string | undefined, v.model as string | undefined, v.config as string | undefined] },
       { folders: [{ dir: v.out as string, names: ANALYZE_FILES }] },
     );
-    const config = await tm.time('config', () => loadAnalysisConfig(v.config as string | undefined));
+    const { config, store: storeLoc } = await tm.time('config', () => runConfig(v));
     // the rules' GeoIP database read on the thread pool while models, store and extras load
     void preloadRuleData(config.rules);
     // captures: the packet detectors (ARP, SYN, TTL jumps, redirects, DHCP) watch the packets as they are metered
@@ -109,7 +108,6 @@ risk_scores.png, report.html, summary.json.`,
     const maxFlowAlerts = (v.maxFlowAlerts as number | undefined) ?? config.maxFlowAlerts ?? DEFAULT_MAX_FLOW_ALERTS;
     if (maxFlowAlerts < 0) throw new UserError(`analyze: --max-flow-alerts must be a whole number ≥ 0 (0 = no cap), got ${maxFlowAlerts}`);
     const flowAlertLimit = flowAlertLimitFrom(v, config);
-    const storeLoc = chosenStore(v, config.store);
     const store = storeLoc === 'none' ? undefined : await tm.time('store open', () => openStoreWhenUsed(storeLoc));
     const extras = await openAnalyzeExtras(v, storeLoc, progress);
     let result: AnalysisResult;

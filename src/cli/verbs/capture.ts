@@ -14,7 +14,8 @@ import { RotatingCaptureWriter } from '../../packets/live-rotation.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
-import { loadAnalysisConfig } from '../../config/analysis-config.js';
+import { runConfig } from '../run-config.js';
+import { ENV_FILE_OPTION } from '../../config/settings.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { makeFolders, onInterrupt } from '../../util/atomic-output.js';
@@ -55,7 +56,8 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: "write analyze's outputs here when the capture ends (and store the alerts)" },
       { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
-      { name: 'store', type: 'string', value: 'URL', description: `alert store (SQLite path or postgres:// URL; 'none' to skip); with -o the default is analyze's (${DEFAULT_STORE}), without -o none` },
+      { name: 'store', type: 'string', value: 'URL', description: `alert store (SQLite path or postgres:// URL; 'none' to skip); with -o as analyze's (NETSENTINEL_STORE, config store, else ${DEFAULT_STORE}), without -o none` },
+      ENV_FILE_OPTION,
       { name: 'program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'capture program (default: tcpdump, else dumpcap)' },
       { name: 'write', short: 'w', type: 'string', value: 'DIR', description: 'also keep the packets: pcap files in DIR, each renamed into place when complete' },
       { name: 'rotate-seconds', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file every N seconds of capture' },
@@ -93,15 +95,14 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
     const modelFile = v.model as string | undefined;
     await guardOutputs('capture', { files: [baselineFile, modelFile, v.config as string | undefined] }, { folders: [{ dir: outDir, names: ANALYZE_FILES }] });
     const meterOptions = captureOptionsFrom(v);
-    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const { config, store: chosen } = await runConfig(v);
     const baseline = await loadBaseline(baselineFile);
     const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
     if (classifier && classifier.kind !== 'classifier') throw new UserError(`capture: ${modelFile} is a ${classifier.kind}; --model takes a classifier`);
     const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
     const ipThreshold = (v.ipThreshold as number | undefined) ?? config.thresholds.ip;
-    const storeLoc = outDir
-      ? ((v.store as string | undefined) ?? process.env.NETSENTINEL_STORE ?? config.store ?? DEFAULT_STORE)
-      : ((v.store as string | undefined) ?? 'none');
+    // without -o nothing is kept unless --store says where
+    const storeLoc = outDir ? chosen : ((v.store as string | undefined) ?? 'none');
     if (writeDir) await makeFolders(writeDir, 'capture');
     const rotation = writeDir
       ? new RotatingCaptureWriter({ dir: writeDir, prefix: ifName, seconds: v.rotateSeconds as number | undefined, bytes: v.rotateMb !== undefined ? (v.rotateMb as number) * 1e6 : undefined })

@@ -21,8 +21,8 @@ export const config: Command = {
     description: `${SETTINGS_PRECEDENCE}
 
 The analysis settings (thresholds, weights, alerts, store) come from the config file, over the
-defaults; a run's flags override them, and NETSENTINEL_STORE the store (from the environment, not
-.env). \`config show\` lists each as a run will use it. What each does, its default and its flag:
+defaults; a run's flags override them, and NETSENTINEL_STORE the store (from the environment, else
+the .env file). \`config show\` lists each as a run will use it. What each does, its default and its flag:
 
 ${describeAnalysisParameters()}
 
@@ -40,7 +40,7 @@ ${describeRuleParameters()}`,
     const settings = settingsFromArgs(args.values);
     // the analysis sections are validated by their own loader, so a bad threshold is reported here too
     const analysis = await loadAnalysisConfig(settings.configFile);
-    const analysisRows = analysisSettings(analysis);
+    const analysisRows = analysisSettings(analysis, settings.files);
     const rules = ruleSettings(analysis.rules);
     const ruleSource = (r: { given: boolean }) => (r.given ? 'file' : 'default');
     // and the other sections by their readers, so a bad value is said here, not first in a later run
@@ -51,7 +51,7 @@ ${describeRuleParameters()}`,
     const analysisKeys = new Set(ANALYSIS_PARAMETERS.map((p) => p.key));
     const ownBlock = (key: string) => key.startsWith('rules.') || key.startsWith('weights.') || analysisKeys.has(key);
     const all = settings.entries();
-    for (const e of all) if (ownBlock(e.key) && (e.source === 'environment' || e.source === '.env') && !(e.key === 'store' && e.origin === 'NETSENTINEL_STORE' && e.source === 'environment')) progress.note(`config: ${e.source === '.env' ? e.origin : e.origin + ' (environment)'} is not read by a run; set ${e.key} in the config file${flagsOf(e.key)}`);
+    for (const e of all) if (ownBlock(e.key) && (e.source === 'environment' || e.source === '.env') && !(e.key === 'store' && (e.origin === 'NETSENTINEL_STORE' || e.origin.endsWith('(NETSENTINEL_STORE)')))) progress.note(`config: ${e.source === '.env' ? e.origin : e.origin + ' (environment)'} is not read by a run; set ${e.key} in the config file${flagsOf(e.key)}`);
     const entries = all.filter((e) => !ownBlock(e.key));
     // a store URL may hold a password: masked as the settings' values are
     const masked = (key: string, value: unknown) => shownValue({ key, value, source: 'file', origin: '', secret: false } satisfies SettingValue);
@@ -63,7 +63,7 @@ ${describeRuleParameters()}`,
             envFile: settings.envFile ?? null,
             precedence: ['flag', 'environment', '.env', 'file', 'default'],
             settings: entries.map((e) => ({ key: e.key, value: shownValue(e), source: e.source, origin: e.origin, secret: e.secret, env: envNameOf(e.key) })),
-            // thresholds, weights, alerts and store: the config file over the defaults (NETSENTINEL_STORE over both); a run's flags over all
+            // thresholds, weights, alerts and store: the config file over the defaults (NETSENTINEL_STORE, environment or .env, over both); a run's flags over all
             analysis: analysisRows.map((a) => ({ key: a.key, value: masked(a.key, a.value), default: a.default, source: a.source, origin: a.origin, env: a.env, flags: a.flags, description: a.description })),
             // the config file's rules: section over the defaults (no flag or variable sets these)
             rules: rules.map((r) => ({ key: r.key, value: r.value, default: r.default, source: ruleSource(r), origin: r.given ? settings.configFile : null, description: r.description })),

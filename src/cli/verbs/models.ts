@@ -8,6 +8,8 @@ import { UserError } from '../../util/errors.js';
 import { DEFAULT_STORE } from '../../store/open-store.js';
 import { requireExistingStore } from '../../store/store-location.js';
 import { openModelVersionStore, type ModelEventKind } from '../../adapt/model-versions.js';
+import { ENV_FILE_OPTION } from '../../config/settings.js';
+import { runConfig } from '../run-config.js';
 
 export const models: Command = {
   spec: {
@@ -19,7 +21,9 @@ export const models: Command = {
 SHA-256), when it was made, the version it replaced, what it was trained on and its fit figures.
 events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
     options: [
-      { name: 'store', type: 'string', value: 'URL', description: 'the store the workers write to: a SQLite path or postgres:// URL (also NETSENTINEL_STORE)', default: DEFAULT_STORE },
+      { name: 'store', type: 'string', value: 'URL', description: 'the store the workers write to: a SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)', default: DEFAULT_STORE },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "the workers' YAML/JSON configuration, for its store; also NETSENTINEL_CONFIG" },
+      ENV_FILE_OPTION,
       { name: 'kind', type: 'string', value: 'KIND', description: 'events of one kind only', choices: ['drift', 'retrain', 'swap', 'retrain-failed'] },
       { name: 'limit', type: 'integer', value: 'N', description: 'most rows shown', default: 100 },
     ],
@@ -29,7 +33,8 @@ events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
     const v = args.values;
     const what = args.positionals[0] ?? 'list';
     if (what !== 'list' && what !== 'events') throw new UserError(`models: "${what}" is not list or events`);
-    const loc = process.env.NETSENTINEL_STORE && v.store === DEFAULT_STORE ? process.env.NETSENTINEL_STORE : (v.store as string);
+    // the store the workers chose, found as they find it (--store, NETSENTINEL_STORE, the config file's store:)
+    const loc = (await runConfig(v)).store;
     requireExistingStore(loc, 'models', "a 'stream' worker with --drift or --retrain-every");
     const store = await openModelVersionStore(loc);
     try {

@@ -1,11 +1,12 @@
 /**
  * What the respond verbs (respond, decisions, block, notify) share: the --store and --config
- * options, resolving the store (flag, NETSENTINEL_STORE, the config file's `store:`, default),
+ * options, resolving the store (flag, NETSENTINEL_STORE from the environment or .env, the config file's `store:`, default),
  * building the allowlist from the settings, and printing decisions.
  */
 import type { OptionSpec } from '../args.js';
 import { chosenStore } from '../store-choice.js';
 import { DEFAULT_STORE } from '../../store/open-store.js';
+import { ENV_FILE_OPTION } from '../../config/settings.js';
 import { buildAllowlist, type Allowlist } from '../../respond/allowlist.js';
 import { loadRespondSettings, type RespondSettings } from '../../respond/respond-settings.js';
 import type { Decision } from '../../respond/decision.js';
@@ -13,12 +14,12 @@ import type { Decision } from '../../respond/decision.js';
 export const STORE_OPTION: OptionSpec = { name: 'store', type: 'string', value: 'URL', description: 'the store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)', default: DEFAULT_STORE };
 export const CONFIG_OPTIONS: readonly OptionSpec[] = [
   { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (sections respond, smtp, webhook, syslog, store); also NETSENTINEL_CONFIG' },
-  { name: 'env-file', type: 'string', value: 'FILE', description: '.env file of NAME=value lines (also NETSENTINEL_ENV_FILE; default ./.env when present)' },
+  ENV_FILE_OPTION,
 ];
 
 export async function settingsAndStore(v: Record<string, unknown>): Promise<{ settings: RespondSettings; store: string }> {
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
-  return { settings, store: chosenStore(v, settings.store) };
+  return { settings, store: chosenStore(v, settings.store, settings.files) };
 }
 
 

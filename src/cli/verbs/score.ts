@@ -11,10 +11,10 @@ import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, predictTable, type TrainedModel } from '../../models/trained-model.js';
 import { createScoreStage } from '../../analysis/score-stage.js';
 import { flowFields } from '../../flows/flow-fields.js';
-import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { SETTINGS_OPTIONS, settingsFromArgs } from '../../config/settings.js';
 import { flowsToTable, parseJsonFlows } from '../../sources/json-flows.js';
 import { parseScalar } from '../args.js';
+import { runConfig } from '../run-config.js';
 import { UserError } from '../../util/errors.js';
 
 interface FlowVerdict {
@@ -68,7 +68,7 @@ predicted class is not the model's normal class; with both, the classifier joins
     if (classifier && classifier.kind !== 'classifier') throw new UserError(`score: ${v.model} is a ${classifier.kind}; -m takes a classifier (detectors belong in a baseline)`);
     const where = v.flow !== undefined ? '--flow' : (v.field as string[] | undefined)?.length ? '--field' : v.flowFile && v.flowFile !== '-' ? (v.flowFile as string) : 'stdin';
     const table = await flowsToTable(flows, where, { warn: () => undefined });
-    const config = await loadAnalysisConfig(settings.configFile);
+    const { config } = await runConfig(v);
     const verdicts: FlowVerdict[] = [];
     try {
       judge();

@@ -4,13 +4,12 @@
  * classifier and rules as analyze does, stores alerts and publishes findings and alerts to
  * JetStream; SIGTERM or SIGINT drains it.
  */
-import { chosenStore } from '../store-choice.js';
+import { runConfig } from '../run-config.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
-import { loadAnalysisConfig } from '../../config/analysis-config.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import type { AlertStore } from '../../store/alert-store.js';
 import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason, type Bus } from '../../stream/nats-bus.js';
@@ -28,6 +27,7 @@ import { runStdinWorker } from '../../stream/stdin-worker.js';
 import { InputMetrics } from '../../stream/input-metrics.js';
 import { followFile } from '../../stream/follow-file.js';
 import { UserError } from '../../util/errors.js';
+import { ENV_FILE_OPTION } from '../../config/settings.js';
 import { formatSeconds } from '../progress.js';
 import { DEFAULT_NATS } from './publish.js';
 import { ADAPT_OPTIONS, adaptationFromOptions } from '../../adapt/stream-options.js';
@@ -82,6 +82,7 @@ from the --baseline file (said on stderr).`,
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
       { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
       { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
+      ENV_FILE_OPTION,
       { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
       { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
       { name: 'prefix', type: 'string', value: 'SUBJECT', description: 'subject prefix (default: the stream name in lower case)' },
@@ -122,14 +123,13 @@ from the --baseline file (said on stderr).`,
     const v = args.values;
     const baselineFile = v.baseline as string | undefined;
     if (!baselineFile) throw new UserError("stream: --baseline FILE is required (a worker never fits its detectors on the traffic it judges; make one with 'netsentinel baseline')");
-    const config = await loadAnalysisConfig(v.config as string | undefined);
+    const { config, store: storeLoc } = await runConfig(v);
     const baseline = await loadBaseline(baselineFile);
     const modelFile = v.model as string | undefined;
     const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
     if (classifier && classifier.kind !== 'classifier') throw new UserError(`stream: ${modelFile} is a ${classifier.kind}; --model takes a classifier`);
     const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
     if (!(flowThreshold > 0 && flowThreshold < 1)) throw new UserError(`stream: --flow-threshold must be between 0 and 1, got ${flowThreshold}`);
-    const storeLoc = chosenStore(v, config.store);
     const metrics = new WorkerMetrics();
     const maxFindingKeys = v.maxFindingKeys as number;
     if (!(maxFindingKeys >= 1)) throw new UserError(`stream: --max-finding-keys must be at least 1, got ${maxFindingKeys}`);
