@@ -21,6 +21,7 @@ import { L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
 import { KeyTable } from './key-table.js';
 import { isoMicros } from './packet-finding.js';
 import { plural } from '../util/plural.js';
+import { widen } from '../util/widen.js';
 
 /** router MACs remembered for the every-packet test (more are still found, by a Map lookup) */
 const ROUTER_CACHE = 16;
@@ -31,11 +32,6 @@ const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 
 
 /** Sources that are never a host's own address on a link: unspecified, multicast, broadcast. */
 const notAHost = (a: number): boolean => a === 0 || a >>> 28 === 14 || a >>> 28 === 15;
-
-const widen = <A extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: A, b: A): A => {
-  b.set(a);
-  return b;
-};
 
 export class IpConflictWatch {
   /**

@@ -15,6 +15,7 @@
  * Bounds are the caller's: the table holds whatever it is given (the callers cap it, as they capped their Maps).
  */
 
+import { widen } from '../util/widen.js';
 const EMPTY = -1;
 
 export class KeyTable {
@@ -152,14 +153,9 @@ export class KeyTable {
 
   private grow(): void {
     const cap = this.capacity * 2;
-    const widen = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.keys = widen(this.keys);
-    this.prev = widen(this.prev);
-    this.next = widen(this.next);
+    this.keys = widen(this.keys, new Int32Array(cap));
+    this.prev = widen(this.prev, new Int32Array(cap));
+    this.next = widen(this.next, new Int32Array(cap));
     this.capacity = cap;
     this.index = new Int32Array(cap * 4).fill(EMPTY);
     this.mask = cap * 2 - 1;

@@ -27,6 +27,7 @@ import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } fro
 import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 import { plural } from '../util/plural.js';
+import { widen } from '../util/widen.js';
 
 type Outcome = 'reset' | 'refused' | 'unanswered';
 /** an address as a map key: the number itself for IPv4 (no string per packet), text for IPv6 */
@@ -259,10 +260,6 @@ export class SynWatch {
   }
 
   private grow(cap: number): void {
-    const widen = <A extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: A, b: A): A => {
-      b.set(a);
-      return b;
-    };
     this.family = widen(this.family, new Uint8Array(cap));
     this.cw = widen(this.cw, new Uint32Array(cap * 4));
     this.sw = widen(this.sw, new Uint32Array(cap * 4));
@@ -392,10 +389,6 @@ export class SynWatch {
   }
 
   private growPairs(cap: number): void {
-    const widen = <A extends Uint8Array | Uint16Array | Int32Array | Uint32Array>(a: A, b: A): A => {
-      b.set(a);
-      return b;
-    };
     this.pairEpisode = widen(this.pairEpisode, new Int32Array(cap));
     this.pairFamily = widen(this.pairFamily, new Uint8Array(cap));
     this.pairHost = widen(this.pairHost, new Uint32Array(cap * 4));
@@ -539,10 +532,6 @@ export class SynWatch {
   }
 
   private growTargets(cap: number): void {
-    const widen = <A extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: A, b: A): A => {
-      b.set(a);
-      return b;
-    };
     this.tFamily = widen(this.tFamily, new Uint8Array(cap));
     this.tHost = widen(this.tHost, new Uint32Array(cap * 4));
     this.tSource = widen(this.tSource, new Uint32Array(cap * 4));
