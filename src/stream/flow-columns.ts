@@ -21,7 +21,7 @@
  * narrowest of these types that holds every one of its values in the message exactly (integers;
  * never -0, NaN or ±Infinity, which stay f64), so decoding gives the very same doubles.
  */
-import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable } from '../flows/table.js';
+import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable, type NumericColumn } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import type { WireSchema } from './flow-codec.js';
 
@@ -38,9 +38,8 @@ const I16 = 2;
 const I32 = 3;
 const WIDTH_BYTES = [8, 1, 2, 4];
 
-/** The narrowest width that holds rows `rows` of `v` exactly. */
-function widthOf(v: Float64Array, rows: ArrayLike<number>): number {
-  let w = U8;
+/** The narrowest width that holds every value of `v` at rows `rows` exactly, no narrower than `w`. */
+function widthOf(v: Float64Array, rows: ArrayLike<number>, w: number): number {
   for (let i = 0; i < rows.length; i++) {
     const x = v[rows[i]];
     // an int32 (x | 0 is x only for integers in range: not NaN, ±Infinity or a fraction), never -0
@@ -50,84 +49,165 @@ function widthOf(v: Float64Array, rows: ArrayLike<number>): number {
   return w;
 }
 
+/** Rows of one read batch that go into a message (several make one message: publish's held rows). */
+export interface Segment {
+  readonly table: FlowTable;
+  readonly rows: ArrayLike<number>;
+}
+
 /**
- * The message of rows `rows` of `t` (its columns in `schemaOf(t)` order). Two passes: the
- * dictionaries this message uses and its size first, then every part written into one buffer
- * (not a small array per number and a concatenation: the publisher's garbage).
+ * Scratch maps from a table's codes (dictionary or origin file) to the message's: `mapped[k]` is
+ * valid when `stamp[k]` is the current epoch, so a map is "cleared" by a new epoch rather than a
+ * fill or a Map per column and message (publish's garbage, ~10 columns a message).
  */
+let stamp = new Int32Array(1024);
+let mapped = new Int32Array(1024);
+let epoch = 0;
+function freshMap(size: number): void {
+  if (stamp.length < size) {
+    stamp = new Int32Array(Math.max(size, stamp.length * 2));
+    mapped = new Int32Array(stamp.length);
+    epoch = 0;
+  }
+  if (++epoch === 0x7fffffff) {
+    stamp.fill(0);
+    epoch = 1;
+  }
+}
+
+/** UTF-8 bytes of `x` (ASCII: its length, counted without a native call) */
+function utf8Length(x: string): number {
+  for (let i = 0; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return Buffer.byteLength(x, 'utf8');
+  return x.length;
+}
+
+/** The message of rows `rows` of `t` (its columns in `schemaOf(t)` order). */
 export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array {
-  const n = rows.length;
+  return encodeSegments([{ table: t, rows }]);
+}
+
+/**
+ * The message of the rows of several read batches of one schema (the same columns in the same
+ * order), in order, as if they were one table: each text column's dictionary (and the origin's
+ * files) the entries these rows use in order of first use, one entry per distinct text when the
+ * rows come from several batches (one per code from one batch). Written from the batches directly,
+ * not from a joined copy of them. Two passes: the dictionaries this message uses and its size
+ * first, then every part written into one buffer (strings written in place, not a small array per
+ * string or number and a concatenation: the publisher's garbage).
+ */
+export function encodeSegments(segments: readonly Segment[]): Uint8Array {
+  let n = 0;
+  for (const g of segments) n += g.rows.length;
+  const t0 = segments[0].table;
+  const several = segments.length > 1;
+  const withOrigin = segments.every((g) => g.table.origin);
   // origin: the files these rows use, renumbered
   const files: string[] = [];
-  const fileCode = new Map<number, number>();
   const file = new Int32Array(n);
   const line = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    if (!t.origin) {
-      file[i] = -1;
-      line[i] = NaN;
-      continue;
+  if (!withOrigin) {
+    file.fill(-1);
+    line.fill(NaN);
+  } else {
+    const byText = several ? new Map<string, number>() : undefined;
+    let at = 0;
+    for (const g of segments) {
+      const o = g.table.origin!;
+      const rows = g.rows;
+      freshMap(o.files.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        const f = o.file[r];
+        let k: number;
+        if (stamp[f] === epoch) k = mapped[f];
+        else {
+          const text = o.files[f];
+          k = byText?.get(text) ?? -1;
+          if (k < 0) {
+            k = files.push(text) - 1;
+            byText?.set(text, k);
+          }
+          stamp[f] = epoch;
+          mapped[f] = k;
+        }
+        file[at] = k;
+        line[at++] = o.line[r];
+      }
     }
-    const f = t.origin.file[r];
-    let k = fileCode.get(f);
-    if (k === undefined) {
-      k = files.length;
-      files.push(t.origin.files[f]);
-      fileCode.set(f, k);
-    }
-    file[i] = k;
-    line[i] = t.origin.line[r];
   }
+  const columns = t0.columns;
+  const listSize = (list: readonly string[]): number => {
+    let b = 4;
+    for (let i = 0; i < list.length; i++) b += 4 + utf8Length(list[i]);
+    return b;
+  };
+  let size = 4 + listSize(files) + n * 4 + n * 8;
   // per categorical column: the codes renumbered in order of first use, and the entries used
-  const cats: ({ codes: Int32Array; dict: Uint8Array[] } | undefined)[] = [];
-  const strings = (list: readonly string[]): Uint8Array[] => list.map((x) => utf8.encode(x));
-  const fileBytes = strings(files);
-  const listSize = (list: readonly Uint8Array[]): number => list.reduce((sum, b) => sum + 4 + b.length, 4);
-  let size = 4 + listSize(fileBytes) + n * 4 + n * 8;
-  const widths = new Uint8Array(t.columns.length);
-  for (let ci = 0; ci < t.columns.length; ci++) {
-    const c = t.columns[ci];
-    if (c.kind === 'numeric') {
-      cats.push(undefined);
-      widths[ci] = widthOf(c.values, rows);
-      size += 1 + n * WIDTH_BYTES[widths[ci]];
+  const cats: ({ codes: Int32Array; dict: string[] } | undefined)[] = new Array(columns.length);
+  const widths = new Uint8Array(columns.length);
+  for (let ci = 0; ci < columns.length; ci++) {
+    const c0 = columns[ci];
+    if (c0.kind === 'numeric') {
+      let w = U8;
+      for (const g of segments) {
+        const c = g.table.columns[ci];
+        if (c.kind !== 'numeric') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
+        w = widthOf(c.values, g.rows, w);
+        if (w === F64) break;
+      }
+      widths[ci] = w;
+      size += 1 + n * WIDTH_BYTES[w];
       continue;
     }
     const dict: string[] = [];
-    const code = new Map<number, number>();
+    const byText = several ? new Map<string, number>() : undefined;
     const codes = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const k = c.codes[rows[i]];
-      if (k < 0) {
-        codes[i] = -1;
-        continue;
+    let at = 0;
+    for (const g of segments) {
+      const c = g.table.columns[ci];
+      if (c.kind !== 'categorical') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
+      const rows = g.rows;
+      freshMap(c.dictionary.length);
+      for (let i = 0; i < rows.length; i++) {
+        const k = c.codes[rows[i]];
+        if (k < 0) {
+          codes[at++] = -1;
+          continue;
+        }
+        let m: number;
+        if (stamp[k] === epoch) m = mapped[k];
+        else {
+          const text = c.dictionary[k];
+          m = byText?.get(text) ?? -1;
+          if (m < 0) {
+            m = dict.push(text) - 1;
+            byText?.set(text, m);
+          }
+          stamp[k] = epoch;
+          mapped[k] = m;
+        }
+        codes[at++] = m;
       }
-      let m = code.get(k);
-      if (m === undefined) {
-        m = dict.length;
-        dict.push(c.dictionary[k]);
-        code.set(k, m);
-      }
-      codes[i] = m;
     }
-    const bytes = strings(dict);
-    cats.push({ codes, dict: bytes });
-    size += listSize(bytes) + n * 4;
+    cats[ci] = { codes, dict };
+    size += listSize(dict) + n * 4;
   }
   const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
   const u32 = (v: number): void => {
     view.setUint32(at, v, true);
     at += 4;
   };
-  const list = (items: readonly Uint8Array[]): void => {
+  const list = (items: readonly string[]): void => {
     u32(items.length);
-    for (const b of items) {
-      u32(b.length);
-      out.set(b, at);
-      at += b.length;
+    for (const x of items) {
+      const len = utf8Length(x);
+      u32(len);
+      // ASCII (length = bytes): latin1 writes the same bytes, without UTF-8 encoding
+      buf.write(x, at, len, len === x.length ? 'latin1' : 'utf8');
+      at += len;
     }
   };
   const raw = (a: Int32Array | Float64Array): void => {
@@ -135,31 +215,40 @@ export function encodeColumns(t: FlowTable, rows: ArrayLike<number>): Uint8Array
     at += a.byteLength;
   };
   u32(n);
-  list(fileBytes);
+  list(files);
   raw(file);
   raw(line);
-  t.columns.forEach((c, ci) => {
-    if (c.kind === 'numeric') {
-      const w = widths[ci];
-      out[at++] = w;
-      const v = c.values;
-      if (w === U8) {
-        for (let i = 0; i < n; i++) out[at + i] = v[rows[i]];
-        at += n;
-        return;
-      }
-      // gathered into reused scratch (typed stores), then copied: the message's offsets are unaligned
-      if (gather.length < n) gather = new Float64Array(Math.max(n, gather.length * 2));
-      const g = w === F64 ? gather : w === I16 ? new Int16Array(gather.buffer, 0, n) : new Int32Array(gather.buffer, 0, n);
-      for (let i = 0; i < n; i++) g[i] = v[rows[i]];
-      const bytes = n * WIDTH_BYTES[w];
-      out.set(new Uint8Array(gather.buffer, 0, bytes), at);
-      at += bytes;
-    } else {
-      list(cats[ci]!.dict);
-      raw(cats[ci]!.codes);
+  for (let ci = 0; ci < columns.length; ci++) {
+    const cat = cats[ci];
+    if (cat) {
+      list(cat.dict);
+      raw(cat.codes);
+      continue;
     }
-  });
+    const w = widths[ci];
+    out[at++] = w;
+    if (w === U8) {
+      for (const g of segments) {
+        const v = (g.table.columns[ci] as NumericColumn).values;
+        const rows = g.rows;
+        for (let i = 0; i < rows.length; i++) out[at++] = v[rows[i]];
+      }
+      continue;
+    }
+    // gathered into reused scratch (typed stores), then copied: the message's offsets are unaligned
+    if (gather.length < n) gather = new Float64Array(Math.max(n, gather.length * 2));
+    const dst = w === F64 ? gather : w === I16 ? new Int16Array(gather.buffer, 0, n) : new Int32Array(gather.buffer, 0, n);
+    let j = 0;
+    for (const g of segments) {
+      const v = (g.table.columns[ci] as NumericColumn).values;
+      const rows = g.rows;
+      for (let i = 0; i < rows.length; i++) dst[j++] = v[rows[i]];
+    }
+    const bytes = n * WIDTH_BYTES[w];
+    out.set(new Uint8Array(gather.buffer, 0, bytes), at);
+    at += bytes;
+  }
+  if (at !== size) throw new Error(`encodeColumns: wrote ${at} bytes of ${size}`);
   return out;
 }
 

@@ -1,5 +1,5 @@
 /**
- * publish against the real NATS JetStream (127.0.0.1:4222): a partition that gets a few rows of each
+ * publish against the real NATS JetStream (127.0.0.1:4222, or NETSENTINEL_NATS_URL): a partition that gets a few rows of each
  * read batch still gets full messages (its rows wait for the next batches', at most `holdBatches`
  * of them, across files), every row arrives once, in order within its partition; with one
  * partition a message never holds two files' rows (message k is analyze --batch-rows N's batch k). The messages are read back from the stream and decoded as a worker decodes them.
@@ -16,8 +16,9 @@ import { SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
 import { reachable } from '../testing/local-services.js';
 
 const inCi = process.env.CI === 'true';
-const natsUp = await reachable(4222);
-const skip = !natsUp && !inCi ? 'NATS (JetStream) is not running on 127.0.0.1:4222' : false;
+const NATS_URL = process.env.NETSENTINEL_NATS_URL ?? 'nats://127.0.0.1:4222';
+const natsUp = await reachable(Number(new URL(NATS_URL).port || 4222), new URL(NATS_URL).hostname);
+const skip = !natsUp && !inCi ? `NATS (JetStream) is not running at ${NATS_URL}` : false;
 
 const PARTITIONS = 4;
 let bus: Bus | undefined;
@@ -87,7 +88,7 @@ async function readBack(b: Bus, stream: string, prefix: string, count: number): 
 }
 
 test('publish fills a quiet partition\'s messages from later batches and keeps order; one partition never mixes files', { skip, timeout: 60_000 }, async () => {
-  bus ??= await openBus('nats://127.0.0.1:4222', 'test');
+  bus ??= await openBus(NATS_URL, 'test');
   const stream = `NSTEST_${process.pid}_PUBFILL`;
   const prefix = stream.toLowerCase();
   streams.push(stream);

@@ -10,9 +10,9 @@ import { headers } from '@nats-io/transport-node';
 import type { PubAck } from '@nats-io/jetstream';
 import type { FlowSource } from '../analysis/flow-source.js';
 import { flowFields } from '../flows/flow-fields.js';
-import { categoricalColumn, numericColumn, type Column, type FlowTable } from '../flows/table.js';
+import type { FlowTable } from '../flows/table.js';
 import { schemaOf, SCHEMA_HEADER } from './flow-codec.js';
-import { columnsRowBytes, encodeColumns } from './flow-columns.js';
+import { columnsRowBytes, encodeSegments } from './flow-columns.js';
 import { flowSubject, partitionOf } from './partition.js';
 import type { Bus } from './nats-bus.js';
 
@@ -70,9 +70,8 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   // analyze would make anyway, and a folder of small files (2,500 flows each in the CIC sample)
   // would otherwise still give messages of a few hundred flows.
   //
-  // A partition's message being filled: rows of one or more read batches, kept by reference (a
-  // message of one batch's rows is encoded straight from it; one of several batches' rows is copied
-  // once, when it is sent)
+  // A partition's message being filled: rows of one or more read batches, kept by reference and
+  // encoded straight from them when it is sent (encodeSegments: no joined copy of the rows first)
   interface Filling {
     segments: { table: FlowTable; rows: number[] }[];
     flows: number;
@@ -88,12 +87,11 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
     const f = filling[p];
     if (!f) return;
     filling[p] = undefined;
-    const one = f.segments.length === 1 ? f.segments[0] : undefined;
-    const t = one ? one.table : joinSegments(f.segments);
-    const rows = one ? one.rows : Array.from({ length: t.rowCount }, (_, i) => i);
-    const first = rows[0];
-    const where = t.origin ? `${t.origin.files[t.origin.file[first]]}:${t.origin.line[first]}` : `${res.flows}`;
-    await send(flowSubject(o.prefix, p), encodeColumns(t, rows), f.schema, `${where}:${p}:${rows.length}`, rows.length, p);
+    const first = f.segments[0];
+    const r0 = first.rows[0];
+    // the message's first row names it (joined rows have an origin only when every batch has one)
+    const where = f.segments.every((g) => g.table.origin) ? `${first.table.origin!.files[first.table.origin!.file[r0]]}:${first.table.origin!.line[r0]}` : `${res.flows}`;
+    await send(flowSubject(o.prefix, p), encodeSegments(f.segments), f.schema, `${where}:${p}:${f.flows}`, f.flows, p);
   };
   for await (const batch of source.batches()) {
     const ff = flowFields(batch);
@@ -144,80 +142,4 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
 /** The file a row came from ('' without origins): with one partition, held rows never join another file's. */
 function fileOf(t: FlowTable, row: number): string {
   return t.origin && t.rowCount > 0 ? t.origin.files[t.origin.file[row]] : '';
-}
-
-/**
- * The rows of several read batches (one schema: the same columns in the same order) as one table,
- * made in one pass, each text column's dictionary cut to the entries these rows use.
- */
-function joinSegments(segments: readonly { table: FlowTable; rows: readonly number[] }[]): FlowTable {
-  const t0 = segments[0].table;
-  const n = segments.reduce((sum, g) => sum + g.rows.length, 0);
-  const columns = t0.columns.map((c0, ci): Column => {
-    if (c0.kind === 'numeric') {
-      const v = new Float64Array(n);
-      let at = 0;
-      for (const g of segments) {
-        const c = g.table.columns[ci];
-        if (c.kind !== 'numeric') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
-        for (const r of g.rows) v[at++] = c.values[r];
-      }
-      return numericColumn(c0.name, c0.role, v);
-    }
-    const dictionary: string[] = [];
-    const byText = new Map<string, number>();
-    const codes = new Int32Array(n);
-    let at = 0;
-    for (const g of segments) {
-      const c = g.table.columns[ci];
-      if (c.kind !== 'categorical') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
-      // this segment's codes → the joined dictionary's (-1: not met yet); a typed array, not a Map
-      // per row (a batch's dictionary is at most its rows: a few KB to clear)
-      const code = new Int32Array(c.dictionary.length).fill(-1);
-      for (const r of g.rows) {
-        const old = c.codes[r];
-        if (old < 0) {
-          codes[at++] = -1;
-          continue;
-        }
-        let k = code[old];
-        if (k < 0) {
-          const text = c.dictionary[old];
-          k = byText.get(text) ?? -1;
-          if (k < 0) {
-            k = dictionary.length;
-            dictionary.push(text);
-            byText.set(text, k);
-          }
-          code[old] = k;
-        }
-        codes[at++] = k;
-      }
-    }
-    return categoricalColumn(c0.name, c0.role, codes, dictionary);
-  });
-  let origin: FlowTable['origin'];
-  if (segments.every((g) => g.table.origin)) {
-    const files: string[] = [];
-    const file = new Int32Array(n);
-    const line = new Float64Array(n);
-    let at = 0;
-    for (const g of segments) {
-      const o = g.table.origin!;
-      const fileCode = new Map<number, number>();
-      for (const r of g.rows) {
-        const f = o.file[r];
-        let k = fileCode.get(f);
-        if (k === undefined) {
-          k = files.indexOf(o.files[f]);
-          if (k < 0) k = files.push(o.files[f]) - 1;
-          fileCode.set(f, k);
-        }
-        file[at] = k;
-        line[at++] = o.line[r];
-      }
-    }
-    origin = { files, file, line };
-  }
-  return { ...t0, rowCount: n, columns, origin, cellCounts: undefined };
 }
