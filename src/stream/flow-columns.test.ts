@@ -10,7 +10,7 @@ import { readDataset } from '../sources/read-dataset.js';
 import { categoricalFrom, numericColumn, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import { decodeFlows, encodeRowCompact, schemaOf, type WireSchema } from './flow-codec.js';
-import { decodeColumns, encodeColumns } from './flow-columns.js';
+import { decodeColumns, encodeColumns, encodeSegments } from './flow-columns.js';
 
 /** the schema header publish sends with encodeColumns' messages */
 const wire = (t: FlowTable): WireSchema => ({ ...schemaOf(t), layout: 'narrow-columns' });
@@ -47,6 +47,52 @@ test('rows of a table encode to columns that decode to exactly those rows', () =
     // the dictionaries hold only what these rows use
     assert.ok(t.columns.every((c) => c.kind === 'numeric' || c.dictionary.length <= rows.length));
   }
+});
+
+test('rows of several batches encode to the message of one table of those rows (publish\'s held rows)', () => {
+  // two read batches of one schema whose dictionaries hold the same texts under other codes
+  const a: FlowTable = {
+    rowCount: 3,
+    format: 'csv',
+    normalClass: 'BENIGN',
+    columns: [
+      numericColumn('Dst Port', 'feature', Float64Array.from([80, 443, 22])),
+      numericColumn('Rate', 'feature', Float64Array.from([1, 2, 3])),
+      categoricalFrom('Src IP', 'meta', ['10.0.0.1', 'fe80::1', 'café']),
+    ],
+    origin: { files: ['x.csv', 'y.csv'], file: Int32Array.from([0, 1, 1]), line: Float64Array.from([2, 3, 4]) },
+  };
+  const b: FlowTable = {
+    ...a,
+    rowCount: 4,
+    columns: [
+      numericColumn('Dst Port', 'feature', Float64Array.from([8080, 53, 3389, 1])),
+      numericColumn('Rate', 'feature', Float64Array.from([0.5, 4, 5, 6])),
+      categoricalFrom('Src IP', 'meta', ['café', null, '10.0.0.1', '10.0.0.9']),
+    ],
+    origin: { files: ['y.csv', 'z.csv'], file: Int32Array.from([0, 1, 0, 0]), line: Float64Array.from([5, 1, 6, 7]) },
+  };
+  // the same rows written as one table by hand: texts coded in order of first use
+  const joined: FlowTable = {
+    ...a,
+    rowCount: 4,
+    columns: [
+      numericColumn('Dst Port', 'feature', Float64Array.from([22, 443, 8080, 3389])),
+      numericColumn('Rate', 'feature', Float64Array.from([3, 2, 0.5, 5])),
+      categoricalFrom('Src IP', 'meta', ['café', 'fe80::1', 'café', '10.0.0.1']),
+    ],
+    origin: { files: ['y.csv'], file: Int32Array.from([0, 0, 0, 0]), line: Float64Array.from([4, 3, 5, 6]) },
+  };
+  const bytes = encodeSegments([
+    { table: a, rows: [2, 1] },
+    { table: b, rows: [0, 2] },
+  ]);
+  assert.deepEqual(Buffer.from(bytes), Buffer.from(encodeColumns(joined, [0, 1, 2, 3])));
+  const t = decodeColumns(bytes, 'm#1', wire(a));
+  assert.deepEqual(cells(t), cells(joined));
+  // one dictionary entry per text, the origin's files too; Dst Port as i16 (8080), Rate as f64 (0.5)
+  assert.deepEqual((t.columns[2] as { dictionary: readonly string[] }).dictionary, ['café', 'fe80::1', '10.0.0.1']);
+  assert.deepEqual(t.origin!.files, ['y.csv']);
 });
 
 test('a real CIC-IDS2017 file through columns gives the table JSON rows give', { skip: skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv') }, async () => {

@@ -281,7 +281,7 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
     out.set(new Uint8Array(gather.buffer, 0, bytes), at);
     at += bytes;
   }
-  if (at !== size) throw new Error(`encodeColumns: wrote ${at} bytes of ${size}`);
+  if (at !== size) throw new Error(`encodeSegments: wrote ${at} bytes of ${size}`);
   return out;
 }
 
