@@ -21,7 +21,7 @@
  * narrowest of these types that holds every one of its values in the message exactly (integers;
  * never -0, NaN or ±Infinity, which stay f64), so decoding gives the very same doubles.
  */
-import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable, type NumericColumn } from '../flows/table.js';
+import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import type { WireSchema } from './flow-codec.js';
 
@@ -38,16 +38,25 @@ const I16 = 2;
 const I32 = 3;
 const WIDTH_BYTES = [8, 1, 2, 4];
 
-/** The narrowest width that holds every value of `v` at rows `rows` exactly, no narrower than `w`. */
-function widthOf(v: Float64Array, rows: ArrayLike<number>, w: number): number {
+/**
+ * Rows `rows` of `v` copied to `dst` from `at`, and the narrowest width that holds them and every
+ * value before them exactly (`w`, that of those before). One pass over the batch's rows per column;
+ * the message is then written from the contiguous copy.
+ */
+function gatherWidth(dst: Float64Array, at: number, v: Float64Array, rows: ArrayLike<number>, w: number): number {
   for (let i = 0; i < rows.length; i++) {
     const x = v[rows[i]];
+    dst[at + i] = x;
+    if (w === F64) continue;
     // an int32 (x | 0 is x only for integers in range: not NaN, ±Infinity or a fraction), never -0
-    if ((x | 0) !== x || (x === 0 && 1 / x < 0)) return F64;
-    if (x < 0 || x > 255) w = x < -32768 || x > 32767 ? I32 : w === I32 ? I32 : I16;
+    if ((x | 0) !== x || (x === 0 && 1 / x < 0)) w = F64;
+    else if (x < 0 || x > 255) w = x < -32768 || x > 32767 ? I32 : w === I32 ? I32 : I16;
   }
   return w;
 }
+
+/** the message's numeric columns gathered, one after another (reused: encoding is synchronous) */
+let gathered = new Float64Array(0);
 
 /** Rows of one read batch that go into a message (several make one message: publish's held rows). */
 export interface Segment {
@@ -79,36 +88,6 @@ function freshMap(size: number): void {
 function utf8Length(x: string): number {
   for (let i = 0; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return Buffer.byteLength(x, 'utf8');
   return x.length;
-}
-
-/**
- * Column `ci` of the segments' rows into `dst`: three copies of one loop, one per array type (one
- * loop storing into whichever of the three it gets is polymorphic: a quarter of the encoding's
- * time on the CIC sample).
- */
-function gatherF64(dst: Float64Array, segments: readonly Segment[], ci: number): void {
-  let j = 0;
-  for (const g of segments) {
-    const v = (g.table.columns[ci] as NumericColumn).values;
-    const rows = g.rows;
-    for (let i = 0; i < rows.length; i++) dst[j++] = v[rows[i]];
-  }
-}
-function gatherI16(dst: Int16Array, segments: readonly Segment[], ci: number): void {
-  let j = 0;
-  for (const g of segments) {
-    const v = (g.table.columns[ci] as NumericColumn).values;
-    const rows = g.rows;
-    for (let i = 0; i < rows.length; i++) dst[j++] = v[rows[i]];
-  }
-}
-function gatherI32(dst: Int32Array, segments: readonly Segment[], ci: number): void {
-  let j = 0;
-  for (const g of segments) {
-    const v = (g.table.columns[ci] as NumericColumn).values;
-    const rows = g.rows;
-    for (let i = 0; i < rows.length; i++) dst[j++] = v[rows[i]];
-  }
 }
 
 /** The message of rows `rows` of `t` (its columns in `schemaOf(t)` order). */
@@ -181,15 +160,26 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
   // per categorical column: the codes renumbered in order of first use, and the entries used
   const cats: ({ codes: Int32Array; dict: string[] } | undefined)[] = new Array(columns.length);
   const widths = new Uint8Array(columns.length);
+  // where each numeric column's values start in `gathered`
+  const starts = new Int32Array(columns.length);
+  let numericSeen = 0;
   for (let ci = 0; ci < columns.length; ci++) {
     const c0 = columns[ci];
     if (c0.kind === 'numeric') {
+      const base = numericSeen++ * n;
+      if (gathered.length < base + n) {
+        const more = new Float64Array(Math.max(base + n, gathered.length * 2, n * columns.length));
+        more.set(gathered.subarray(0, base));
+        gathered = more;
+      }
+      starts[ci] = base;
       let w = U8;
+      let at = base;
       for (const g of segments) {
         const c = g.table.columns[ci];
         if (c.kind !== 'numeric') throw new Error(`publish: column "${c0.name}" changed kind within one schema`);
-        w = widthOf(c.values, g.rows, w);
-        if (w === F64) break;
+        w = gatherWidth(gathered, at, c.values, g.rows, w);
+        at += g.rows.length;
       }
       widths[ci] = w;
       size += 1 + n * WIDTH_BYTES[w];
@@ -264,22 +254,18 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
     }
     const w = widths[ci];
     out[at++] = w;
-    if (w === U8) {
-      for (const g of segments) {
-        const v = (g.table.columns[ci] as NumericColumn).values;
-        const rows = g.rows;
-        for (let i = 0; i < rows.length; i++) out[at++] = v[rows[i]];
-      }
-      continue;
+    const values = gathered.subarray(starts[ci], starts[ci] + n);
+    if (w === F64) out.set(new Uint8Array(values.buffer, values.byteOffset, n * 8), at);
+    // converted by the typed arrays' own copy (every value an integer that fits: exact); i16 and
+    // i32 through aligned scratch, the message's offsets being unaligned
+    else if (w === U8) out.subarray(at, at + n).set(values);
+    else {
+      if (gather.length < n) gather = new Float64Array(Math.max(n, gather.length * 2));
+      const narrowed = w === I16 ? new Int16Array(gather.buffer, 0, n) : new Int32Array(gather.buffer, 0, n);
+      narrowed.set(values);
+      out.set(new Uint8Array(gather.buffer, 0, narrowed.byteLength), at);
     }
-    // gathered into reused scratch (typed stores), then copied: the message's offsets are unaligned
-    if (gather.length < n) gather = new Float64Array(Math.max(n, gather.length * 2));
-    if (w === F64) gatherF64(gather, segments, ci);
-    else if (w === I16) gatherI16(new Int16Array(gather.buffer, 0, n), segments, ci);
-    else gatherI32(new Int32Array(gather.buffer, 0, n), segments, ci);
-    const bytes = n * WIDTH_BYTES[w];
-    out.set(new Uint8Array(gather.buffer, 0, bytes), at);
-    at += bytes;
+    at += n * WIDTH_BYTES[w];
   }
   if (at !== size) throw new Error(`encodeSegments: wrote ${at} bytes of ${size}`);
   return out;
