@@ -25,10 +25,9 @@ import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, 
 import { UserError } from '../util/errors.js';
 import type { WireSchema } from './flow-codec.js';
 
-const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** the numeric column being written (reused: one per process, grown to the largest message) */
+/** an i16 or i32 column being written, aligned (reused: one per process, grown to the largest message) */
 let gather = new Float64Array(1024);
 
 /** width codes of a numeric column in "narrow-columns" (the byte before its values) */
