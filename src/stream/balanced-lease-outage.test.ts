@@ -10,11 +10,9 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { hasProgram } from '../testing/programs.js';
 import { NATS_SERVER, startPrivateNats } from '../testing/nats-server.js';
@@ -24,8 +22,8 @@ import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { openStore } from '../store/open-store.js';
 import { openBus, type Bus } from './nats-bus.js';
 import { dropPgSchemas, reachable } from '../testing/local-services.js';
+import { runCli, type CliRun } from '../testing/cli-process.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
 const skip =
   skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv') ||
@@ -43,22 +41,9 @@ const PARTITIONS = 2;
 const TTL_S = 3;
 const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
 
-interface Run {
-  child: ChildProcess;
-  stderr: () => string;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
+const run = (args: string[]): CliRun => runCli(args);
 
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return { child, stderr: () => stderr, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
-}
-
-async function until<T>(what: string, w: Run, probe: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 50): Promise<T> {
+async function until<T>(what: string, w: CliRun, probe: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (w.child.exitCode !== null) throw new Error(`worker exited (${w.child.exitCode}) waiting for ${what}: ${w.stderr()}`);
@@ -112,9 +97,9 @@ test('stream --balance: the lease store unreachable for 10 s: the worker stays u
   const stream = 'NSLEASEOUT';
   const pub = await run(['publish', sample('Portscan_2500.csv'), sample('SSH-Patator_2500.csv'), '--nats', nats.url, '--stream', stream, '--partitions', String(PARTITIONS), '--message-flows', '50', '--json', '-q']).done;
   assert.equal(pub.code, 0, pub.stderr);
-  const worker = (durable: string, store: string): Run =>
+  const worker = (durable: string, store: string): CliRun =>
     run(['stream', '--nats', nats.url, '--stream', stream, '--durable', durable, '--balance', String(PARTITIONS), '--lease-ttl', String(TTL_S), '--ack-wait', '5', '--baseline', baseline, '--store', store, '--metrics-port', '0', '--json']);
-  const portOf = (w: Run): Promise<number> => until('the metrics port', w, async () => {
+  const portOf = (w: CliRun): Promise<number> => until('the metrics port', w, async () => {
     const m = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(w.stderr());
     return m ? Number(m[1]) : undefined;
   });

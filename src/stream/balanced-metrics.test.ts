@@ -12,19 +12,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 import { NATS_SERVER, startPrivateNats } from '../testing/nats-server.js';
 import { hasProgram } from '../testing/programs.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { BalancedMetrics } from './balanced-metrics.js';
+import { runCli, type CliRun } from '../testing/cli-process.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
 const skip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv') || (!hasProgram(NATS_SERVER) && !inCi ? 'nats-server is not installed' : false);
 const tmp = mkdtempSync(join(tmpdir(), 'ns-balanced-metrics-'));
@@ -37,20 +35,10 @@ after(async () => {
 const PARTITIONS = 4;
 const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
 
-interface Run {
-  child: ReturnType<typeof spawn>;
-  stderr(): string;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  cleanups.push(async () => void (child.exitCode === null && child.kill('SIGKILL')));
-  return { child, stderr: () => stderr, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
+function run(args: string[]): CliRun {
+  const r = runCli(args);
+  cleanups.push(async () => void (r.child.exitCode === null && r.child.kill('SIGKILL')));
+  return r;
 }
 
 /** every sample of `name`: its labels (without worker="…") → value */
@@ -71,7 +59,7 @@ function one(text: string, name: string, labels = ''): number {
 
 const total = (text: string, name: string): number => [...samples(text, name).values()].reduce((a, b) => a + b, 0);
 
-async function until<T>(what: string, w: Run[], probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+async function until<T>(what: string, w: CliRun[], probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     for (const x of w) if (x.child.exitCode !== null) throw new Error(`a worker exited while waiting for ${what}: ${x.stderr()}`);
@@ -96,7 +84,7 @@ test('stream --balance --metrics-port: /metrics counts what the worker does and 
     return JSON.parse(r.stdout) as { flows: number; messages: number };
   };
   // a low flow-alert limit and few sources kept: the port scan's flow alerts are suppressed, the benign flows' source windows evicted
-  const worker = (): Run & { port: () => Promise<number> } => {
+  const worker = (): CliRun & { port: () => Promise<number> } => {
     const w = run(['stream', '--nats', nats.url, '--stream', stream, '--durable', 'bm', '--balance', String(PARTITIONS), '--lease-ttl', '4', '--baseline', baseline, '--store', store, '--flow-alerts-per-source', '5', '--max-sources', '2', '--metrics-port', '0', '--json']);
     const port = (): Promise<number> => until('the metrics port', [w], async () => {
       const m = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(w.stderr());

@@ -31,6 +31,7 @@ import { openStore } from '../store/open-store.js';
 import { createBatchScorer, type BatchScorer, type ScoringSetup } from './stream-worker.js';
 import { decodeFlows, encodeRow } from './flow-codec.js';
 import type { Alert } from '../analysis/alerts.js';
+import { runCli } from '../testing/cli-process.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
@@ -271,14 +272,7 @@ test('stream over NATS (own nats-server): stored flow alerts within the limit, t
   cleanups.push(() => nats.kill());
   const stream = 'NSLIMIT';
   const scanFile = sharedPath('datasets', 'cicids2017-sample', 'Portscan_2500.csv') as string;
-  const run = (args: string[]): { child: ReturnType<typeof spawn>; stderr: () => string; done: Promise<{ code: number | null; stdout: string; stderr: string }> } => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    return { child, stderr: () => stderr, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
-  };
+  const run = runCli;
   const pub = await run(['publish', scanFile, '--nats', nats.url, '--stream', stream, '--partitions', '2', '--message-flows', '100', '--json', '-q']).done;
   assert.equal(pub.code, 0, pub.stderr);
   const { openBus } = await import('./nats-bus.js');
