@@ -17,7 +17,7 @@
  * Not here: what the rules do (src/detect), what evidence a finding lends (rules-stage.ts).
  */
 import { flowFields, type FlowFieldName, type FlowFields, type IpField } from '../flows/flow-fields.js';
-import { concatTables, type FlowTable } from '../flows/table.js';
+import { concatTables, StringNumbers, type FlowTable } from '../flows/table.js';
 
 /** batches under this many rows are joined in runs of MERGE_RUN while they wait (see `compact`) */
 const SMALL_BATCH_ROWS = 256;
@@ -170,21 +170,12 @@ export function concatFields(parts: readonly FlowFields[]): FlowFields {
   for (const f of ['srcIp', 'dstIp'] as const) {
     if (!parts.some((p) => p[f])) continue;
     const codes = new Int32Array(n).fill(-1);
-    const dictionary: string[] = [];
-    const index = new Map<string, number>();
+    const dictionary = new StringNumbers();
     let at = 0;
     for (const p of parts) {
       const ip = p[f];
       if (ip) {
-        const remap = ip.dictionary.map((s) => {
-          let k = index.get(s);
-          if (k === undefined) {
-            k = dictionary.length;
-            dictionary.push(s);
-            index.set(s, k);
-          }
-          return k;
-        });
+        const remap = ip.dictionary.map((s) => dictionary.numberOf(s));
         for (let i = 0; i < p.rowCount; i++) {
           const c = ip.codes[i];
           codes[at + i] = c < 0 ? -1 : remap[c];
@@ -192,7 +183,7 @@ export function concatFields(parts: readonly FlowFields[]): FlowFields {
       }
       at += p.rowCount;
     }
-    out[f] = { codes, dictionary } satisfies IpField;
+    out[f] = { codes, dictionary: dictionary.list } satisfies IpField;
   }
   for (const f of NUMBER_FIELDS) {
     if (!parts.some((p) => p[f])) continue;

@@ -12,6 +12,7 @@ import { findingEvidence, type SourceEvidence } from './evidence.js';
 import { isoTime } from './numbers.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
+import { StringNumbers } from '../flows/table.js';
 
 interface SourceState extends IpAggregate {
   /** flows on which each detector fired, by detector number (see `detectorNames`); null until one fires */
@@ -59,8 +60,8 @@ function newState(): SourceState {
 export function createSourceAggregation(): SourceAggregation {
   const ips = new Map<string, SourceState>();
   // detectors by number: a fired detector is counted in an array, not a Map keyed by its name
-  const detectorNames: string[] = [];
-  const detectorNumbers = new Map<string, number>();
+  const detectors = new StringNumbers();
+  const detectorNames = detectors.list;
   let batchDetectors: readonly string[] = [];
   let numberOf: number[] = [];
   const rowsAtLeast = (findings: readonly Finding[], extra: ReadonlyMap<string, readonly SourceEvidence[]>, ruleWeight: number, minRisk: number): { rows: IpRow[]; sources: number } => {
@@ -100,15 +101,7 @@ export function createSourceAggregation(): SourceAggregation {
     add(s) {
       if (s.detectors !== batchDetectors) {
         batchDetectors = s.detectors;
-        numberOf = s.detectors.map((d) => {
-          let n = detectorNumbers.get(d);
-          if (n === undefined) {
-            n = detectorNames.length;
-            detectorNames.push(d);
-            detectorNumbers.set(d, n);
-          }
-          return n;
-        });
+        numberOf = s.detectors.map((d) => detectors.numberOf(d));
       }
       const p = s.p;
       for (let r = 0; r < s.rows; r++) {

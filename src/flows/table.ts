@@ -167,6 +167,26 @@ export function categoricalColumn(name: string, role: ColumnRole, codes: Int32Ar
 }
 
 /** Build a categorical column from strings (null = missing). */
+/**
+ * Strings numbered in the order first seen: how tables joined together (and the rules' joined
+ * address fields, the per-source detector counts) share one dictionary, each part's codes renumbered
+ * through `numberOf` of its own dictionary's entries.
+ */
+export class StringNumbers {
+  readonly list: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  numberOf(s: string): number {
+    let k = this.index.get(s);
+    if (k === undefined) {
+      k = this.list.length;
+      this.list.push(s);
+      this.index.set(s, k);
+    }
+    return k;
+  }
+}
+
 export function categoricalFrom(name: string, role: ColumnRole, values: readonly (string | null)[]): CategoricalColumn {
   const b = new CategoricalBuilder();
   for (const v of values) b.push(v);
@@ -221,50 +241,32 @@ export function concatTables(tables: readonly FlowTable[]): FlowTable {
       }
       return numericColumn(c0.name, c0.role, v);
     }
-    const dict: string[] = [];
-    const idx = new Map<string, number>();
+    const dict = new StringNumbers();
     const codes = new Int32Array(total);
     let off = 0;
     for (const t of tables) {
       const c = mustColumn(t, c0.name);
       if (c.kind !== 'categorical') throw new Error(`column "${c0.name}" is text in one file and numeric in another`);
-      const remap = c.dictionary.map((s) => {
-        let k = idx.get(s);
-        if (k === undefined) {
-          k = dict.length;
-          dict.push(s);
-          idx.set(s, k);
-        }
-        return k;
-      });
+      const remap = c.dictionary.map((s) => dict.numberOf(s));
       for (let i = 0; i < t.rowCount; i++) codes[off + i] = c.codes[i] < 0 ? -1 : remap[c.codes[i]];
       off += t.rowCount;
     }
-    return categoricalColumn(c0.name, c0.role, codes, dict);
+    return categoricalColumn(c0.name, c0.role, codes, dict.list);
   });
   let origin: RowOrigin | undefined;
   if (tables.every((t) => t.origin)) {
-    const files: string[] = [];
-    const fidx = new Map<string, number>();
+    const files = new StringNumbers();
     const file = new Int32Array(total);
     const line = new Float64Array(total);
     let off = 0;
     for (const t of tables) {
       const o = t.origin as RowOrigin;
-      const remap = o.files.map((f) => {
-        let k = fidx.get(f);
-        if (k === undefined) {
-          k = files.length;
-          files.push(f);
-          fidx.set(f, k);
-        }
-        return k;
-      });
+      const remap = o.files.map((f) => files.numberOf(f));
       for (let i = 0; i < t.rowCount; i++) file[off + i] = remap[o.file[i]];
       line.set(o.line, off);
       off += t.rowCount;
     }
-    origin = { files, file, line };
+    origin = { files: files.list, file, line };
   }
   const cellCounts = sumCellCounts(tables.map((t) => t.cellCounts));
   return { ...first, rowCount: total, columns, origin, ...(cellCounts ? { cellCounts } : {}) };
