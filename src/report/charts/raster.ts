@@ -6,11 +6,13 @@
  * Fonts fail silently if not handled: resvg draws no text at all when it finds no font. We load
  * DejaVu Sans (Debian's fonts-dejavu-core) by path, fall back to the system fonts, and check once
  * per process that a glyph really comes out; if none does, rendering stops with an error saying
- * what to install.
+ * what to install. DejaVu Sans found by path and read as a TrueType font with glyphs for "Ag" needs
+ * no test render (a second resvg instance and render on the chart thread of every analyze run).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
+import { Resvg } from './resvg-binding.js';
 import { UserError } from '../../util/errors.js';
 import { readFontWidths, type FontWidths } from './font-metrics.js';
 import { CHART_FONT } from './theme.js';
@@ -75,6 +77,11 @@ let fontsChecked = false;
  */
 function ensureFontsDrawText(): void {
   if (fontsChecked) return;
+  // the font we name is a file we read: resvg draws what has glyphs in it
+  if (dejavuDrawsText()) {
+    fontsChecked = true;
+    return;
+  }
   const probe =
     '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="24">' +
     `<text x="4" y="18" font-family="${CHART_FONT}, sans-serif" font-size="16" fill="black">Ag</text></svg>`;
@@ -98,6 +105,14 @@ export function darkPixelCount(rgba: Uint8Array): number {
 }
 
 
+/** DejaVu Sans was found by path and has glyphs for the probe's "Ag" (its advance widths say so) */
+function dejavuDrawsText(): boolean {
+  fonts();
+  if (!regularFontFile || !fontOptions?.fontFiles?.includes(regularFontFile)) return false;
+  const regular = chartFontWidths().regular;
+  return regular !== undefined && regular.advance[0x41] > 0 && regular.advance[0x67] > 0;
+}
+
 let widths: { regular?: FontWidths; bold?: FontWidths } | undefined;
 
 /**
@@ -107,12 +122,27 @@ let widths: { regular?: FontWidths; bold?: FontWidths } | undefined;
 export function chartFontWidths(): { regular?: FontWidths; bold?: FontWidths } {
   if (widths) return widths;
   fonts();
+  let regular: FontWidths | undefined;
   try {
-    const regular = regularFontFile ? readFontWidths(regularFontFile) : undefined;
-    widths = { regular, bold: boldFontFile ? readFontWidths(boldFontFile) : regular };
+    regular = regularFontFile ? readFontWidths(regularFontFile) : undefined;
   } catch {
-    widths = {};
+    return (widths = {});
   }
+  // the bold widths read when first asked for: the risk chart measures regular text only
+  let bold: FontWidths | undefined | null = null;
+  widths = {
+    regular,
+    get bold(): FontWidths | undefined {
+      if (bold === null) {
+        try {
+          bold = boldFontFile ? readFontWidths(boldFontFile) : regular;
+        } catch {
+          bold = undefined;
+        }
+      }
+      return bold;
+    },
+  };
   return widths;
 }
 
