@@ -52,3 +52,37 @@ test('a packet detector\'s group counts what the detector counted (ARP packets, 
   const [flowGroup] = groupFindings(findings([flow('240.0.0.9', '10.0.0.2', 0), flow('240.0.0.9', '10.0.0.3', 1)]));
   assert.deepEqual(flowGroup.counted, ['flow', 'flows']);
 });
+
+test('a group\'s time span read off ISO text is the span Date gives, for every form of time text', async () => {
+  const { span, spanOfDates } = await import('./finding-groups.js');
+  const { Rng } = await import('../util/rng.js');
+  const rng = new Rng(7);
+  const now = Date.UTC(new Date().getUTCFullYear(), 5, 1);
+  // times around year ends, this year and others, within a day and across days
+  const bases = [Date.UTC(2017, 6, 3, 12, 20), Date.UTC(2023, 11, 31, 23, 59, 59, 999), now, now - 200 * 86_400_000, Date.UTC(2000, 1, 28, 23, 0)];
+  let checked = 0;
+  for (const base of bases) {
+    for (let i = 0; i < 400; i++) {
+      const a = base + Math.floor(rng.next() * 3 * 86_400_000) - 86_400_000;
+      const b = a + (i % 3 === 0 ? 0 : Math.floor(rng.next() * (i % 2 ? 3_600_000 : 40 * 86_400_000)));
+      const forms = [
+        (t: number): string => new Date(t).toISOString(),
+        (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        (t: number): string => new Date(t).toISOString().replace('Z', '123Z'), // microseconds
+        (t: number): string => new Date(t + 7_200_000).toISOString().replace('Z', '+02:00'),
+      ];
+      for (const fa of forms) {
+        for (const fb of forms) {
+          const [x, y] = [fa(a), fb(b)];
+          assert.equal(span(x, y), spanOfDates(new Date(x), new Date(y)), `${x} – ${y}`);
+          checked++;
+        }
+      }
+    }
+  }
+  // text no Date reads the same way, or at all
+  for (const [x, y] of [['2023-02-30T10:00:00Z', '2023-03-01T10:00:00Z'], ['2023-13-01T10:00:00Z', '2023-13-01T11:00:00Z'], ['garbage', '2023-01-01T00:00:00Z'], ['2023-01-01T24:00:00Z', '2023-01-02T00:30:00Z']]) {
+    assert.equal(span(x, y), spanOfDates(new Date(x), new Date(y)), `${x} – ${y}`);
+  }
+  assert.equal(checked, bases.length * 400 * 16);
+});

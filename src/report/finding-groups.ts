@@ -6,6 +6,7 @@
  */
 import type { Finding } from '../detect/finding.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export interface FindingGroup {
   readonly ruleId: string;
@@ -111,7 +112,7 @@ function summarise(fs: readonly Finding[]): string {
   let maxIpCount = -Infinity;
   for (const f of fs) maxIpCount = Math.max(maxIpCount, f.targets.ipCount);
   const nHosts = hostsExact ? hosts.size : Math.max(hosts.size, maxIpCount);
-  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${nHosts.toLocaleString('en-US')} ${plural(nHosts, 'host')}`);
+  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${thousands(nHosts)} ${plural(nHosts, 'host')}`);
   let lo = Infinity;
   let hi = -Infinity;
   for (const f of fs) {
@@ -132,7 +133,7 @@ function summarise(fs: readonly Finding[]): string {
       }
     }
     if (samePort !== null && samePort.size === 1 && !samePort.has(NaN)) parts.push(`port ${[...samePort][0]}`);
-    else parts.push(`${lo === hi ? lo.toLocaleString('en-US') : `${lo.toLocaleString('en-US')}–${hi.toLocaleString('en-US')}`} port${hi === 1 ? '' : 's'}${fs.length > 1 ? ' each' : ''}`);
+    else parts.push(`${lo === hi ? thousands(lo) : `${thousands(lo)}–${thousands(hi)}`} port${hi === 1 ? '' : 's'}${fs.length > 1 ? ' each' : ''}`);
   }
   // the earliest first and latest last time (ISO text orders as the times do; sort() compared the same way)
   let first: string | null = null;
@@ -144,21 +145,65 @@ function summarise(fs: readonly Finding[]): string {
   if (first !== null) parts.push(span(first, last ?? first));
   const flows = fs.reduce((a, f) => a + f.count, 0);
   const [one, many] = countedOf(fs);
-  parts.push(`${flows.toLocaleString('en-US')} ${plural(flows, one, many)}`);
+  // thousands(): toLocaleString's text without Intl below 1,000 (most groups)
+  parts.push(`${thousands(flows)} ${plural(flows, one, many)}`);
   return `${fs[0].title}${fs.length > 1 ? ` ×${fs.length}` : ''}: ${parts.join(', ')}`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "3 Jul 12:20 – 7 Jul 19:53" (UTC), "3 Jul 12:20–12:45" within a day */
-function span(a: string, b: string): string {
-  const d1 = new Date(a);
-  const d2 = new Date(b);
+/** "3 Jul 12:20 – 7 Jul 19:53" (UTC), "3 Jul 12:20–12:45" within a day (exported for its test) */
+export function span(a: string, b: string): string {
+  const t1 = clockOf(a);
+  const t2 = clockOf(b);
+  if (t1 === undefined || t2 === undefined) return spanOfDates(new Date(a), new Date(b));
   // the years only when the span crosses one (then the clock is read, once, not per day written)
+  const crossesYear = t1.year !== t2.year;
+  const thisYear = crossesYear ? new Date().getUTCFullYear() : NaN;
+  const day = (t: Clock): string => `${t.date} ${MONTHS[t.month]}${crossesYear && t.year !== thisYear ? ' ' + t.year : ''}`;
+  if (day(t1) === day(t2)) return t1.hm === t2.hm ? `${day(t1)} ${t1.hm}` : `${day(t1)} ${t1.hm}–${t2.hm}`;
+  return `${day(t1)} ${t1.hm} – ${day(t2)} ${t2.hm}`;
+}
+
+/** span() from Dates: any time text Date reads (exported for span's test) */
+export function spanOfDates(d1: Date, d2: Date): string {
   const crossesYear = d1.getUTCFullYear() !== d2.getUTCFullYear();
   const thisYear = crossesYear ? new Date().getUTCFullYear() : NaN;
   const day = (d: Date): string => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${crossesYear && d.getUTCFullYear() !== thisYear ? ' ' + d.getUTCFullYear() : ''}`;
   const hm = (d: Date): string => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
   if (day(d1) === day(d2)) return hm(d1) === hm(d2) ? `${day(d1)} ${hm(d1)}` : `${day(d1)} ${hm(d1)}–${hm(d2)}`;
   return `${day(d1)} ${hm(d1)} – ${day(d2)} ${hm(d2)}`;
+}
+
+interface Clock {
+  readonly year: number;
+  readonly month: number;
+  readonly date: number;
+  /** "HH:MM" */
+  readonly hm: string;
+}
+
+/** ISO UTC text as toISOString writes it (up to milliseconds): its fields can be read off the text */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?Z$/;
+/** the calendar day of a "YYYY-MM-DD" prefix, as Date reads it (a few distinct days per run) */
+const days = new Map<string, { year: number; month: number; date: number } | null>();
+
+/**
+ * The UTC day and "HH:MM" of a finding's time without a Date per time: span() is made for every
+ * group (thousands of sources with one finding each), and parsing two Dates was most of it. The
+ * clock is the text's own; the day is Date's reading of the text's date, once per day. Other text
+ * (offsets, microseconds, out-of-range fields): undefined, and span() reads Dates as before.
+ */
+function clockOf(iso: string): Clock | undefined {
+  if (!ISO_UTC.test(iso)) return undefined;
+  const prefix = iso.slice(0, 10);
+  let d = days.get(prefix);
+  if (d === undefined) {
+    const date = new Date(`${prefix}T00:00:00Z`);
+    d = Number.isNaN(date.getTime()) ? null : { year: date.getUTCFullYear(), month: date.getUTCMonth(), date: date.getUTCDate() };
+    if (days.size >= 4096) days.clear();
+    days.set(prefix, d);
+  }
+  if (d === null) return undefined;
+  return { year: d.year, month: d.month, date: d.date, hm: iso.slice(11, 16) };
 }
