@@ -174,7 +174,7 @@ export class SourceWindows {
       if (w) windows.set(ip, w);
       this.open.delete(ip);
     }
-    const rows = this.agg.take(ips, findings, this.o.ruleWeight).filter((r) => r.risk >= this.o.ipThreshold);
+    const rows = this.agg.takeRisky(ips, findings, this.o.ruleWeight, this.o.ipThreshold);
     for (let i = 0; i < rows.length; i++) {
       const w = windows.get(rows[i].ip);
       if (this.o.countFlowAlerts) rows[i] = { ...rows[i], flowAlerts: { written: w?.written ?? 0, suppressed: w?.suppressed ?? 0, leftOut: 0 } };
