@@ -148,6 +148,42 @@ test("take() gives each source rows()'s row with the findings about it alone, in
   assert.deepEqual(agg.sources(), ['10.0.0.3']);
 });
 
+test('takeRisky is take() filtered at the risk (same rows, same order) and forgets every source asked', () => {
+  const make = () => {
+    const agg = createSourceAggregation();
+    const flows: { src: string | null; risk: number; p: number[] }[] = [];
+    for (let i = 0; i < 40; i++) flows.push({ src: `10.0.${i % 5}.${i % 8}`, risk: i % 6 === 0 ? 0.999 : 0.2 + (i % 7) / 20, p: [i % 6 === 0 ? 0.999 : 0.1] });
+    agg.add(scored(['isolation-forest'], flows));
+    return agg;
+  };
+  const finding = (srcIp: string, ruleId: string): Finding => ({
+    ruleId,
+    title: 'a rule',
+    category: 'reconnaissance',
+    severity: 1,
+    srcIp,
+    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
+    firstSeen: '2024-01-01T00:00:00.000Z',
+    lastSeen: '2024-01-01T00:01:00.000Z',
+    count: 1,
+    reason: `${ruleId} about ${srcIp}`,
+    evidence: {},
+    rows: [],
+  });
+  // a source of the flows raised by a finding, one the flows never saw, sources asked in no order
+  const findings = [finding('10.0.3.3', 'a'), finding('192.0.2.1', 'b'), finding('10.0.3.3', 'c')];
+  const ask = ['10.0.4.7', '10.0.3.3', '192.0.2.1', '10.0.0.0', '10.0.1.1', '10.0.2.2', '10.0.0.6'];
+  const all = make().take(ask, findings, 1);
+  const risks = [...new Set(all.map((r) => r.risk))].sort((a, b) => a - b);
+  assert.ok(risks.length >= 3 && all.some((r) => r.risk < risks.at(-1)!), 'several risk levels');
+  for (const min of [-Infinity, 0, ...risks, risks.at(-1)! + 1e-9]) {
+    const agg = make();
+    assert.deepEqual(agg.takeRisky(ask, findings, 1, min), all.filter((r) => r.risk >= min), `at ${min}`);
+    assert.ok(!agg.sources().some((s) => ask.includes(s)), 'every source asked is forgotten, risky or not');
+    assert.equal(agg.sources().length, make().sources().length - ask.filter((s) => make().sources().includes(s)).length);
+  }
+});
+
 test('counts in a source\'s reasons are written with thousands separators', () => {
   const agg = createSourceAggregation();
   const rows = Array.from({ length: 2500 }, (_v, i) => ({ src: '10.0.0.7', risk: i < 1996 ? 0.999 : 0.1, p: [i < 1200 ? 0.999 : 0.1], cls: i < 1500 ? 'PortScan' : undefined }));

@@ -44,6 +44,12 @@ export interface SourceAggregation {
    * forgotten: a long-running consumer closes a source's window this way and keeps memory bounded.
    */
   take(ips: readonly string[], findings: readonly Finding[], ruleWeight: number): IpRow[];
+  /**
+   * take() of the sources whose risk is at least `minRisk` (the same rows in the same order as
+   * take() filtered); every source asked is forgotten. A worker's closed windows are mostly quiet
+   * sources whose rows it would only throw away: their reasons, counts and times are never made.
+   */
+  takeRisky(ips: readonly string[], findings: readonly Finding[], ruleWeight: number, minRisk: number): IpRow[];
 }
 
 const NO_ORDER: number[] = [];
@@ -149,6 +155,18 @@ export function createSourceAggregation(): SourceAggregation {
         const st = ips.get(ip) ?? newState();
         ips.delete(ip);
         out.push(one(ip, st, findingsAbout(findings, ip), NO_EXTRA, ruleWeight, detectorNames));
+      }
+      return out;
+    },
+    takeRisky(list, findings, ruleWeight, minRisk) {
+      const out: IpRow[] = [];
+      for (const ip of list) {
+        const st = ips.get(ip) ?? newState();
+        ips.delete(ip);
+        const fs = findingsAbout(findings, ip);
+        const r = ipRisk(st, evidenceOf(fs, NONE, ruleWeight));
+        // NaN is below every threshold, as take()'s rows filtered by `risk >= minRisk` drop it
+        if (r.risk >= minRisk) out.push(sourceRow(ip, st, r, fs, NONE, detectorNames));
       }
       return out;
     },

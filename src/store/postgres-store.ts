@@ -57,6 +57,10 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
     SELECT r->>0, $1, r->>1, r->>2, r->>3, (r->>4)::int, r->>5, (r->>6)::int, r->>7, (r->>8)::int, r->>9, (r->>10)::float8, COALESCE(NULLIF(r->11, 'null'::jsonb), r->12->'netsentinel'->'reasons'), r->12
     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
     ON CONFLICT (key) DO NOTHING`;
+  // a named statement: each connection has the server parse and analyse it once, then only binds
+  // and runs it (a stream worker sends it once per commit group, and the parse of the unnamed
+  // statement was PostgreSQL's work each time); the name is per connection, and this pool's only
+  const insert = (values: unknown[]) => ({ name: 'netsentinel_save_alerts', text: insertRows, values });
   return {
     where: safe,
     async saveRun(run: AnalysisRun) {
@@ -112,14 +116,14 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
       if (alerts.length <= CHUNK) {
         // one statement is a transaction of its own: no BEGIN and COMMIT round trips (a stream
         // worker commits a group of messages at a time, most of them one chunk or less)
-        const r = await pool.query(insertRows, [runId, chunk(0)]);
+        const r = await pool.query(insert([runId, chunk(0)]));
         return { inserted: r.rowCount ?? 0, duplicates: alerts.length - (r.rowCount ?? 0) };
       }
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         for (let i = 0; i < alerts.length; i += CHUNK) {
-          const r = await client.query(insertRows, [runId, chunk(i)]);
+          const r = await client.query(insert([runId, chunk(i)]));
           inserted += r.rowCount ?? 0;
         }
         await client.query('COMMIT');

@@ -6,7 +6,8 @@
  * drain, or when the source is evicted as the least recently seen of more than `maxSources` open
  * windows (counted). Closing a window yields the source's row, joined with the rule findings about
  * it that closed meanwhile, and the row becomes a risky-source alert when its risk reaches the
- * threshold, exactly as at the end of analyze.
+ * threshold, exactly as at the end of analyze (the row is made only then: most windows close quiet,
+ * and their reasons and counts were made to be thrown away).
  *
  * Deterministic over the same messages: a window closes on the source's own flows, and all of a
  * source's flows are in one partition, consumed in stream order; so a redelivery or a replay
@@ -174,7 +175,7 @@ export class SourceWindows {
       if (w) windows.set(ip, w);
       this.open.delete(ip);
     }
-    const rows = this.agg.take(ips, findings, this.o.ruleWeight).filter((r) => r.risk >= this.o.ipThreshold);
+    const rows = this.agg.takeRisky(ips, findings, this.o.ruleWeight, this.o.ipThreshold);
     for (let i = 0; i < rows.length; i++) {
       const w = windows.get(rows[i].ip);
       if (this.o.countFlowAlerts) rows[i] = { ...rows[i], flowAlerts: { written: w?.written ?? 0, suppressed: w?.suppressed ?? 0, leftOut: 0 } };
