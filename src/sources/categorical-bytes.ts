@@ -8,6 +8,8 @@
  * end with one string per distinct value: that is the dictionary's nature, and batches bound it.
  */
 
+import { trimmed } from '../util/trimmed.js';
+
 const utf8 = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
 
@@ -45,7 +47,7 @@ export class CategoricalBytesBuilder {
 
   /** Codes of the rows pushed so far (the builder is not to be used after). */
   finish(): Int32Array {
-    return this.codes.length === this.length ? this.codes : this.codes.slice(0, this.length);
+    return trimmed(this.codes, this.length);
   }
 
   private append(code: number): void {

@@ -18,6 +18,7 @@ import { quoteField } from './input-limits.js';
 import { parseNumberInto, parsePortInto } from './parse-number.js';
 import { parseTimestamp } from './parse-timestamp.js';
 import type { DerivedColumn, ParsedColumn, TablePlan } from './table-plan.js';
+import { trimmed } from '../util/trimmed.js';
 
 const NUMBER = 0;
 const PORT = 1;
@@ -194,12 +195,12 @@ export class TableAssembler {
   /** The rows appended since the last flush, as a table (possibly of 0 rows). */
   flush(): FlowTable {
     const n = this.rows;
-    const lines = this.lines.length === n ? this.lines : this.lines.slice(0, n);
+    const lines = trimmed(this.lines, n);
     const built = new Map<string, Column>();
     this.parsed.forEach((c, i) => {
       if (c.parse !== 'text') {
         const nb = this.numeric[i];
-        built.set(c.name, numericColumn(c.name, c.role, nb ? (nb.length === n ? nb : nb.slice(0, n)) : new Float64Array(n).fill(NaN)));
+        built.set(c.name, numericColumn(c.name, c.role, nb ? trimmed(nb, n) : new Float64Array(n).fill(NaN)));
         return;
       }
       const tb = this.text[i] ?? new CategoricalBytesBuilder(16);
