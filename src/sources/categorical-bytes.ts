@@ -95,7 +95,15 @@ export class CategoricalBytesBuilder {
       na.set(this.arena.subarray(0, this.arenaLen));
       this.arena = na;
     }
-    this.arena.set(b.subarray(start, end), this.arenaLen);
+    // copied byte by byte (keys are short: a subarray view per new value was garbage, and most
+    // values of a flow id or address column are new), noting whether every byte is ASCII
+    const arena = this.arena;
+    let high = 0;
+    for (let i = start, at = this.arenaLen; i < end; i++) {
+      const c = b[i];
+      arena[at++] = c;
+      high |= c;
+    }
     if (code === this.hashes.length) {
       this.hashes = grow(this.hashes);
       this.keyStart = grow(this.keyStart);
@@ -105,7 +113,8 @@ export class CategoricalBytesBuilder {
     this.keyStart[code] = this.arenaLen;
     this.keyEnd[code] = this.arenaLen + len;
     this.arenaLen += len;
-    this.dictionary.push(utf8.decode(b.subarray(start, end)));
+    // ASCII from the readers' buffers: latin1 gives the very string UTF-8 decoding would, cheaper
+    this.dictionary.push(high < 0x80 && b instanceof Buffer ? b.toString('latin1', start, end) : utf8.decode(b.subarray(start, end)));
     this.slots[slot] = code + 1;
     if ((code + 1) * 2 > this.slots.length) this.rehash();
     return code;

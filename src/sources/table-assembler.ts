@@ -284,7 +284,21 @@ export function normaliseCategories(
   fn: (raw: string) => string | null,
 ): { codes: Int32Array; dictionary: string[] } {
   const used = new Uint8Array(dictionary.length);
-  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) used[codes[i]] = 1;
+  let usedCount = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const k = codes[i];
+    if (k >= 0 && used[k] === 0) {
+      used[k] = 1;
+      usedCount++;
+    }
+  }
+  // the readers' default (only '' is missing) on a dictionary whose entries are all used, none
+  // empty: the mapping is the identity, the entries being distinct texts (the builder's are distinct
+  // byte strings; only invalid UTF-8, decoded to U+FFFD, could make two the same text). No map of
+  // every text then: a flow id or address column has about one entry a row.
+  if (fn === emptyIsMissing && usedCount === dictionary.length && dictionary.every((d) => d.length > 0 && !d.includes('\uFFFD'))) {
+    return { codes, dictionary: dictionary.slice() };
+  }
   const map = new Int32Array(dictionary.length).fill(-1);
   const out: string[] = [];
   const index = new Map<string, number>();
