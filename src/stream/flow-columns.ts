@@ -217,8 +217,10 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
     cats[ci] = { codes, dict };
     size += listSize(dict) + n * 4;
   }
-  const out = new Uint8Array(size);
-  const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  // not zero-filled (every byte is written below: the check at the end counts them), and never a
+  // slice of Node's shared pool (the message's .buffer is its own)
+  const buf = Buffer.allocUnsafeSlow(size);
+  const out: Uint8Array = buf;
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
   const u32 = (v: number): void => {
