@@ -248,7 +248,11 @@ const UNIT_TO_SECONDS: Readonly<Record<Exclude<Unit, 'auto'>, number>> = { s: 1,
  * The canonical fields of a table (one batch). Cheap: numeric columns in the right unit are
  * returned as they are; conversions cost one pass, text columns one parse per dictionary entry.
  */
-export function flowFields(table: FlowTable): FlowFields {
+/**
+ * The table's columns by normalised name: the first column of each name, among those holding a
+ * value (`byName`), else named in `empty` (a later column of the same name is not looked at).
+ */
+function columnsByName(table: FlowTable): { byName: Map<string, Column>; empty: Set<string> } {
   const byName = new Map<string, Column>();
   const empty = new Set<string>();
   for (const c of table.columns) {
@@ -257,6 +261,24 @@ export function flowFields(table: FlowTable): FlowFields {
     if (hasValues(c)) byName.set(k, c);
     else if (table.rowCount > 0) empty.add(k);
   }
+  return { byName, empty };
+}
+
+/**
+ * The source address alone, the very column flowFields takes for it (undefined when it would have
+ * none): `publish` partitions every read batch by it and needs none of the other fields.
+ */
+export function sourceIpField(table: FlowTable): IpField | undefined {
+  const { byName } = columnsByName(table);
+  for (const alias of ALIASES.srcIp) {
+    const col = byName.get(alias.name);
+    if (col) return col.kind === 'categorical' ? { codes: col.codes, dictionary: col.dictionary } : undefined;
+  }
+  return undefined;
+}
+
+export function flowFields(table: FlowTable): FlowFields {
+  const { byName, empty } = columnsByName(table);
   const sources: Partial<Record<FlowFieldName, string>> = {};
   const notes: string[] = [];
   const out: { -readonly [K in keyof FlowFields]?: FlowFields[K] } = {};

@@ -29,3 +29,20 @@ test('invalid UTF-8 decodes with U+FFFD (the broken dash of the original CIC-IDS
   b.push(bytes, 0, bytes.length);
   assert.equal(b.dictionary[0], 'Web \uFFFD X');
 });
+
+test('new values become the same strings from a Buffer (ASCII read as latin1) or any byte array, UTF-8 or not', () => {
+  const values = ['10.0.0.1', 'Dvořák', 'Web \uFFFD X', '', 'a'.repeat(300)];
+  const fromBuffer = new CategoricalBytesBuilder();
+  const fromArray = new CategoricalBytesBuilder();
+  for (const v of values) {
+    const bytes = Buffer.from(`,${v},`);
+    fromBuffer.push(bytes, 1, bytes.length - 1);
+    fromArray.push(new Uint8Array(bytes), 1, bytes.length - 1);
+  }
+  assert.deepEqual(fromBuffer.dictionary, values);
+  assert.deepEqual(fromArray.dictionary, values);
+  // the arena holds the bytes: the same bytes again find their code
+  const again = Buffer.from('Dvořák');
+  fromBuffer.push(again, 0, again.length);
+  assert.equal(fromBuffer.finish()[values.length], 1);
+});

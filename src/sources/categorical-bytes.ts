@@ -8,6 +8,8 @@
  * end with one string per distinct value: that is the dictionary's nature, and batches bound it.
  */
 
+import { trimmed } from '../util/trimmed.js';
+
 const utf8 = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
 
@@ -45,7 +47,7 @@ export class CategoricalBytesBuilder {
 
   /** Codes of the rows pushed so far (the builder is not to be used after). */
   finish(): Int32Array {
-    return this.codes.length === this.length ? this.codes : this.codes.slice(0, this.length);
+    return trimmed(this.codes, this.length);
   }
 
   private append(code: number): void {
@@ -93,7 +95,15 @@ export class CategoricalBytesBuilder {
       na.set(this.arena.subarray(0, this.arenaLen));
       this.arena = na;
     }
-    this.arena.set(b.subarray(start, end), this.arenaLen);
+    // copied byte by byte (keys are short: a subarray view per new value was garbage, and most
+    // values of a flow id or address column are new), noting whether every byte is ASCII
+    const arena = this.arena;
+    let high = 0;
+    for (let i = start, at = this.arenaLen; i < end; i++) {
+      const c = b[i];
+      arena[at++] = c;
+      high |= c;
+    }
     if (code === this.hashes.length) {
       this.hashes = grow(this.hashes);
       this.keyStart = grow(this.keyStart);
@@ -103,7 +113,8 @@ export class CategoricalBytesBuilder {
     this.keyStart[code] = this.arenaLen;
     this.keyEnd[code] = this.arenaLen + len;
     this.arenaLen += len;
-    this.dictionary.push(utf8.decode(b.subarray(start, end)));
+    // ASCII from the readers' buffers: latin1 gives the very string UTF-8 decoding would, cheaper
+    this.dictionary.push(high < 0x80 && b instanceof Buffer ? b.toString('latin1', start, end) : utf8.decode(b.subarray(start, end)));
     this.slots[slot] = code + 1;
     if ((code + 1) * 2 > this.slots.length) this.rehash();
     return code;

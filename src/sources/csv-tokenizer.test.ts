@@ -174,3 +174,15 @@ test('no quote flag leaks from an unfinished quoted record into later plain fiel
     [0, 0, 0, 0],
   ]);
 });
+
+test('a buffer whose lines turn from a few long fields to many short ones still gives every field', async () => {
+  // the field arrays are sized from the density of the lines before: here it rises tenfold
+  const sparse = Array.from({ length: 200 }, (_, i) => `${'a'.repeat(40)}${i},${'b'.repeat(40)}`);
+  const dense = Array.from({ length: 200 }, (_, i) => Array.from({ length: 60 }, (_, k) => String((i + k) % 10)).join(','));
+  const text = [...sparse, ...dense].join('\n') + '\n';
+  const recs = await records(text, 1 << 20, 1 << 20);
+  assert.equal(recs.length, 400);
+  assert.deepEqual(recs[0].fields, [`${'a'.repeat(40)}0`, 'b'.repeat(40)]);
+  for (let i = 0; i < 200; i++) assert.deepEqual(recs[200 + i].fields, dense[i].split(','));
+  assert.equal(recs[399].line, 400);
+});

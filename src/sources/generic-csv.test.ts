@@ -120,3 +120,14 @@ test('files of one dataset: same columns in any order are aligned; different col
     message: `${c}: its columns differ from the first file's (missing "y"; extra "z"); files read as one dataset must have the same columns`,
   });
 });
+
+test('text cells of different invalid UTF-8 bytes read as one category (both decode to U+FFFD)', async () => {
+  const p = join(dir, 'invalid-utf8.csv');
+  const rows = [Buffer.from('x,tag\n1,Web '), Buffer.from([0x96]), Buffer.from(' X\n2,Web '), Buffer.from([0x97]), Buffer.from(' X\n3,plain\n')];
+  writeFileSync(p, Buffer.concat(rows));
+  const t = await readDataset([p], { ...quiet, categorical: ['tag'] });
+  const tag = getColumn(t, 'tag');
+  assert.ok(tag && tag.kind === 'categorical');
+  assert.deepEqual(tag.dictionary, ['Web \uFFFD X', 'plain']);
+  assert.deepEqual([...tag.codes], [0, 0, 1]);
+});

@@ -18,6 +18,7 @@ import { quoteField } from './input-limits.js';
 import { parseNumberInto, parsePortInto } from './parse-number.js';
 import { parseTimestamp } from './parse-timestamp.js';
 import type { DerivedColumn, ParsedColumn, TablePlan } from './table-plan.js';
+import { trimmed } from '../util/trimmed.js';
 
 const NUMBER = 0;
 const PORT = 1;
@@ -194,12 +195,12 @@ export class TableAssembler {
   /** The rows appended since the last flush, as a table (possibly of 0 rows). */
   flush(): FlowTable {
     const n = this.rows;
-    const lines = this.lines.length === n ? this.lines : this.lines.slice(0, n);
+    const lines = trimmed(this.lines, n);
     const built = new Map<string, Column>();
     this.parsed.forEach((c, i) => {
       if (c.parse !== 'text') {
         const nb = this.numeric[i];
-        built.set(c.name, numericColumn(c.name, c.role, nb ? (nb.length === n ? nb : nb.slice(0, n)) : new Float64Array(n).fill(NaN)));
+        built.set(c.name, numericColumn(c.name, c.role, nb ? trimmed(nb, n) : new Float64Array(n).fill(NaN)));
         return;
       }
       const tb = this.text[i] ?? new CategoricalBytesBuilder(16);
@@ -283,7 +284,21 @@ export function normaliseCategories(
   fn: (raw: string) => string | null,
 ): { codes: Int32Array; dictionary: string[] } {
   const used = new Uint8Array(dictionary.length);
-  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) used[codes[i]] = 1;
+  let usedCount = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const k = codes[i];
+    if (k >= 0 && used[k] === 0) {
+      used[k] = 1;
+      usedCount++;
+    }
+  }
+  // the readers' default (only '' is missing) on a dictionary whose entries are all used, none
+  // empty: the mapping is the identity, the entries being distinct texts (the builder's are distinct
+  // byte strings; only invalid UTF-8, decoded to U+FFFD, could make two the same text). No map of
+  // every text then: a flow id or address column has about one entry a row.
+  if (fn === emptyIsMissing && usedCount === dictionary.length && dictionary.every((d) => d.length > 0 && !d.includes('\uFFFD'))) {
+    return { codes, dictionary: dictionary.slice() };
+  }
   const map = new Int32Array(dictionary.length).fill(-1);
   const out: string[] = [];
   const index = new Map<string, number>();

@@ -21,7 +21,7 @@
  * narrowest of these types that holds every one of its values in the message exactly (integers;
  * never -0, NaN or ±Infinity, which stay f64), so decoding gives the very same doubles.
  */
-import { categoricalColumn, numericColumn, type CategoricalColumn, type Column, type FlowTable } from '../flows/table.js';
+import { categoricalColumn, numericColumn, type Column, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
 import type { WireSchema } from './flow-codec.js';
 
@@ -217,8 +217,10 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
     cats[ci] = { codes, dict };
     size += listSize(dict) + n * 4;
   }
-  const out = new Uint8Array(size);
-  const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  // not zero-filled (every byte is written below: the check at the end counts them), and never a
+  // slice of Node's shared pool (the message's .buffer is its own)
+  const buf = Buffer.allocUnsafeSlow(size);
+  const out: Uint8Array = buf;
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
   const u32 = (v: number): void => {
@@ -271,30 +273,26 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
 }
 
 /**
- * Bytes a row adds to a message of encodeColumns at most (its strings counted as if each were new,
- * its numbers as f64: publish cuts messages by this bound, so narrow widths never change where a
- * message ends).
+ * Bytes each row of `t` adds to a message of encodeColumns at most (its strings counted as if each
+ * were new, its numbers as f64: publish cuts messages by this bound, so narrow widths never change
+ * where a message ends). One pass per text column for the whole batch (a dictionary entry's cost
+ * counted once), not a walk over the columns per row.
  */
-export function columnsRowBytes(t: FlowTable, r: number): number {
-  const shape = shapeOf(t.columns);
-  let b = 12 + 8 * shape.numeric;
-  for (const c of shape.categorical) {
-    const k = c.codes[r];
-    b += 4 + (k < 0 ? 0 : 4 + c.dictionary[k].length * 3);
+export function columnsRowsBytes(t: FlowTable): Float64Array {
+  let fixed = 12;
+  for (const c of t.columns) fixed += c.kind === 'numeric' ? 8 : 4;
+  const out = new Float64Array(t.rowCount).fill(fixed);
+  for (const c of t.columns) {
+    if (c.kind === 'numeric') continue;
+    const entry = new Float64Array(c.dictionary.length);
+    for (let k = 0; k < entry.length; k++) entry[k] = 4 + c.dictionary[k].length * 3;
+    const codes = c.codes;
+    for (let r = 0; r < out.length; r++) {
+      const k = codes[r];
+      if (k >= 0) out[r] += entry[k];
+    }
   }
-  return b;
-}
-
-/** per column list: how many are numeric and which are categorical (asked for every row published) */
-const shapes = new WeakMap<readonly Column[], { length: number; numeric: number; categorical: CategoricalColumn[] }>();
-function shapeOf(columns: readonly Column[]): { numeric: number; categorical: CategoricalColumn[] } {
-  let s = shapes.get(columns);
-  if (!s || s.length !== columns.length) {
-    const categorical = columns.filter((c): c is CategoricalColumn => c.kind !== 'numeric');
-    s = { length: columns.length, numeric: columns.length - categorical.length, categorical };
-    shapes.set(columns, s);
-  }
-  return s;
+  return out;
 }
 
 /** aligned copy of a narrow column's bytes before widening (reused: decoding is synchronous) */

@@ -9,10 +9,10 @@
 import { headers } from '@nats-io/transport-node';
 import type { PubAck } from '@nats-io/jetstream';
 import type { FlowSource } from '../analysis/flow-source.js';
-import { flowFields } from '../flows/flow-fields.js';
+import { sourceIpField } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
 import { schemaOf, SCHEMA_HEADER } from './flow-codec.js';
-import { columnsRowBytes, encodeSegments } from './flow-columns.js';
+import { columnsRowsBytes, encodeSegments } from './flow-columns.js';
 import { flowSubject, partitionOf } from './partition.js';
 import type { Bus } from './nats-bus.js';
 
@@ -73,7 +73,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
   // A partition's message being filled: rows of one or more read batches, kept by reference and
   // encoded straight from them when it is sent (encodeSegments: no joined copy of the rows first)
   interface Filling {
-    segments: { table: FlowTable; rows: number[] }[];
+    segments: { table: FlowTable; rows: Int32Array }[];
     flows: number;
     bytes: number;
     schema: string;
@@ -94,41 +94,53 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
     await send(flowSubject(o.prefix, p), encodeSegments(f.segments), f.schema, `${where}:${p}:${f.flows}`, f.flows, p);
   };
   for await (const batch of source.batches()) {
-    const ff = flowFields(batch);
+    const srcIp = sourceIpField(batch);
     const schema = JSON.stringify({ ...schemaOf(batch), layout: 'narrow-columns' });
-    const byPartition: number[][] = Array.from({ length: o.partitions }, () => []);
-    const codePart = ff.srcIp ? new Int32Array(ff.srcIp.dictionary.length).fill(-1) : undefined;
-    for (let r = 0; r < batch.rowCount; r++) {
-      let p = 0;
-      if (ff.srcIp && codePart) {
-        const c = ff.srcIp.codes[r];
+    // the batch's rows grouped by partition, in order (a counting sort: partition p's rows are
+    // order[start[p] .. start[p + 1]), and a message's share of them one view of that stretch)
+    const n = batch.rowCount;
+    const partOf = new Int32Array(n);
+    const start = new Int32Array(o.partitions + 1);
+    if (srcIp) {
+      const codePart = new Int32Array(srcIp.dictionary.length).fill(-1);
+      for (let r = 0; r < n; r++) {
+        const c = srcIp.codes[r];
+        let p = 0;
         if (c >= 0) {
-          if (codePart[c] < 0) codePart[c] = partitionOf(ff.srcIp.dictionary[c], o.partitions);
+          if (codePart[c] < 0) codePart[c] = partitionOf(srcIp.dictionary[c], o.partitions);
           p = codePart[c];
         }
+        partOf[r] = p;
+        start[p + 1]++;
       }
-      byPartition[p].push(r);
-    }
+    } else start[1] = n;
+    for (let p = 0; p < o.partitions; p++) start[p + 1] += start[p];
+    const order = new Int32Array(n);
+    const next = start.slice(0, o.partitions);
+    for (let r = 0; r < n; r++) order[next[partOf[r]]++] = r;
+    const sizes = columnsRowsBytes(batch);
     const file = o.partitions === 1 ? fileOf(batch, 0) : '';
     for (let p = 0; p < o.partitions; p++) {
       const w = filling[p];
       if (w && (w.schema !== schema || w.file !== file || ++w.age > holdBatches)) await sendFilling(p);
-      for (const r of byPartition[p]) {
-        const size = columnsRowBytes(batch, r);
+      // order[from .. i): rows of this batch taken into filling[p] and not yet in its segments
+      let from = start[p];
+      for (let i = from; i < start[p + 1]; i++) {
+        const size = sizes[order[i]];
         let f = filling[p];
         if (f && (f.flows >= o.maxFlows || f.bytes + size > maxBytes)) {
+          if (i > from) f.segments.push({ table: batch, rows: order.subarray(from, i) });
+          from = i;
           await sendFilling(p);
           f = undefined;
         }
         if (!f) f = filling[p] = { segments: [], flows: 0, bytes: 0, schema, file, age: 0 };
-        const last = f.segments[f.segments.length - 1];
-        if (last && last.table === batch) last.rows.push(r);
-        else f.segments.push({ table: batch, rows: [r] });
         f.flows++;
         f.bytes += size;
       }
-      // a full message goes now rather than waiting for the next batch to find it full
       const f = filling[p];
+      if (f && start[p + 1] > from) f.segments.push({ table: batch, rows: order.subarray(from, start[p + 1]) });
+      // a full message goes now rather than waiting for the next batch to find it full
       if (f && f.flows >= o.maxFlows) await sendFilling(p);
     }
     o.progress?.(res.flows);
