@@ -3,7 +3,8 @@
  * a batch that starts tiny and grows many times (its columns lie in one padded block that is
  * copied on each growth) holds exactly the cells of a batch that never grows; every categorical
  * code points into its dictionary in order of first appearance, missing cells (no known service)
- * are -1; Flow ID and uid, written as bytes, say what the row's other columns and flowUid say.
+ * are -1; Flow ID and uid, written as bytes, say what the row's other columns and flowUid say; every
+ * row's features are its flow's own.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,6 +12,8 @@ import { cellText, type FlowTable } from '../flows/table.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
+import { cicFeaturesInto, CIC_FEATURE_COUNT } from './cic-features.js';
+import { CIC_FEATURES } from '../sources/cicflowmeter.js';
 import { addressText, DecodedPacket, L3_IPV4, L3_IPV6, PROTO_UDP } from './decoded-packet.js';
 import { decodePacket, DECODE_OK } from './decoder.js';
 import { FlowMeter } from './flow-meter.js';
@@ -26,7 +29,12 @@ test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid a
   // each address's text made afresh, to hold the batches' cached texts against
   const srcTexts: string[] = [];
   const dstTexts: string[] = [];
+  // each flow's features computed on their own, to hold the batches' rows against
+  const features: Float64Array[] = [];
   const meter = new FlowMeter((m, slot) => {
+    const row = new Float64Array(CIC_FEATURE_COUNT);
+    cicFeaturesInto(m, slot, row, 0, 1);
+    features.push(row);
     tiny.add(m, slot, 0);
     roomy.add(m, slot, 0);
     uids.push(flowUid(m, slot));
@@ -83,6 +91,12 @@ test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid a
     if (text('service') === '') noService++;
   }
   assert.ok(v6 > 0 && v6 < a.rowCount, 'both address families present');
+  // every row's features where its flow's own computation put them (in the padded block, across growths)
+  CIC_FEATURES.forEach((name, j) => {
+    const c = col(name);
+    assert.ok(c.kind === 'numeric');
+    for (let r = 0; r < a.rowCount; r++) assert.ok(Object.is(c.values[r], features[r][j]), `${name} row ${r}: ${c.values[r]}, not ${features[r][j]}`);
+  });
   assert.ok(noService > 0, 'some flows have no known service (missing cells)');
 });
 
