@@ -12,6 +12,7 @@ import { ByteSource } from '../sources/byte-source.js';
 import type { ByteWindow } from './byte-window.js';
 
 const CHUNK = 1 << 20;
+const FIRST_CHUNK = 1 << 16;
 /** one read in this many is asynchronous (16 MB: the event loop turns every few tens of milliseconds) */
 const ASYNC_EVERY = 16;
 
@@ -45,7 +46,10 @@ export async function captureChunks(input: { display: string; path?: string; sou
     return viaSource(new ByteSource({ display: input.display, path: input.path }));
   }
   const buf = Buffer.allocUnsafe(CHUNK);
-  const first = await fh.read(buf, 0, CHUNK, null);
+  // a small first chunk: enough to tell the format, and the reader's loop over its few packets runs
+  // to its end before V8 optimises it (optimised in the middle of a first megabyte, the loop had
+  // never reached what follows it and was thrown away and compiled again as it got there)
+  const first = await fh.read(buf, 0, FIRST_CHUNK, null);
   if (first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     await fh.close();
     return viaSource(new ByteSource({ display: input.display, path: input.path, gzipCutShortOk }));
