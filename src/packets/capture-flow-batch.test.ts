@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { cellText, type FlowTable } from '../flows/table.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
-import { CaptureFlowBatch } from './capture-flow-batch.js';
+import { CaptureFlowBatch, writeIpv6 } from './capture-flow-batch.js';
+import { addressWordsText } from '../detect/ip-address.js';
 import { cicFeaturesInto, CIC_FEATURE_COUNT } from './cic-features.js';
 import { CIC_FEATURES } from '../sources/cicflowmeter.js';
 import { addressText, DecodedPacket, L3_IPV4, L3_IPV6, PROTO_UDP } from './decoded-packet.js';
@@ -128,4 +129,27 @@ test("IPv6 address texts are each address's own, with more addresses than the ba
   const src = t.columns.find((c) => c.name === 'Src IP')!;
   const dst = t.columns.find((c) => c.name === 'Dst IP')!;
   for (let r = 0; r < t.rowCount; r++) assert.equal(`${cellText(src, r)} ${cellText(dst, r)}`, want[r], `row ${r}`);
+});
+
+test('IPv6 texts written as bytes are the texts addressWordsText makes, for every pattern of zero groups', () => {
+  const b = Buffer.alloc(48);
+  const w = new Uint32Array(8);
+  let seed = 7;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  // group values of one to four hex digits, and ones with inner zeros (a leading-zero bug shows there)
+  const values = [1, 0xf, 0x10, 0xab, 0x100, 0x1ff, 0x1000, 0xffff, 0x8001, 0x0a0b];
+  let checked = 0;
+  for (let zeros = 0; zeros < 256; zeros++) {
+    for (let trial = 0; trial < 12; trial++) {
+      // the address at word 4, after four words of something else (the meter's keys hold two addresses)
+      for (let i = 0; i < 4; i++) w[i] = rnd();
+      const g = (i: number): number => ((zeros >> i) & 1 ? 0 : trial < values.length ? values[(trial + i) % values.length] : (rnd() & 0xffff) || 1);
+      for (let i = 0; i < 4; i++) w[4 + i] = ((g(2 * i) << 16) | g(2 * i + 1)) >>> 0;
+      const want = addressWordsText(w, 6, 4);
+      assert.equal(b.toString('latin1', 0, writeIpv6(b, w, 4)), want, `zero groups ${zeros.toString(2).padStart(8, '0')}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, 256 * 12);
+  assert.equal(b.toString('latin1', 0, writeIpv6(b, new Uint32Array(4), 0)), '::');
 });
