@@ -15,6 +15,12 @@ export class ByteWindow {
 
   constructor(capacity = 4 << 20) {
     this.buf = new Uint8Array(capacity);
+    // V8 takes a field stored only once for a constant that optimised code may build in; the first
+    // later store (the first chunk consumed, the first slide) then throws that code away, and here
+    // that code is the capture reader's whole per-packet loop with the decoder, meter and detectors
+    // inlined, compiled again. A second value stored now makes them plain variables from the start.
+    this.start = this.end = this.base = -1;
+    this.start = this.end = this.base = 0;
   }
 
   get available(): number {

@@ -3,14 +3,18 @@
  * a batch that starts tiny and grows many times (its columns lie in one padded block that is
  * copied on each growth) holds exactly the cells of a batch that never grows; every categorical
  * code points into its dictionary in order of first appearance, missing cells (no known service)
- * are -1; Flow ID and uid, written as bytes, say what the row's other columns and flowUid say.
+ * are -1; Flow ID and uid, written as bytes, say what the row's other columns and flowUid say; every
+ * row's features are its flow's own.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cellText, type FlowTable } from '../flows/table.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
-import { CaptureFlowBatch } from './capture-flow-batch.js';
+import { CaptureFlowBatch, writeIpv6 } from './capture-flow-batch.js';
+import { addressWordsText } from '../detect/ip-address.js';
+import { cicFeaturesInto, CIC_FEATURE_COUNT } from './cic-features.js';
+import { CIC_FEATURES } from '../sources/cicflowmeter.js';
 import { addressText, DecodedPacket, L3_IPV4, L3_IPV6, PROTO_UDP } from './decoded-packet.js';
 import { decodePacket, DECODE_OK } from './decoder.js';
 import { FlowMeter } from './flow-meter.js';
@@ -26,7 +30,12 @@ test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid a
   // each address's text made afresh, to hold the batches' cached texts against
   const srcTexts: string[] = [];
   const dstTexts: string[] = [];
+  // each flow's features computed on their own, to hold the batches' rows against
+  const features: Float64Array[] = [];
   const meter = new FlowMeter((m, slot) => {
+    const row = new Float64Array(CIC_FEATURE_COUNT);
+    cicFeaturesInto(m, slot, row, 0, 1);
+    features.push(row);
     tiny.add(m, slot, 0);
     roomy.add(m, slot, 0);
     uids.push(flowUid(m, slot));
@@ -83,6 +92,12 @@ test('a growing batch equals a roomy one cell for cell; codes, Flow ID and uid a
     if (text('service') === '') noService++;
   }
   assert.ok(v6 > 0 && v6 < a.rowCount, 'both address families present');
+  // every row's features where its flow's own computation put them (in the padded block, across growths)
+  CIC_FEATURES.forEach((name, j) => {
+    const c = col(name);
+    assert.ok(c.kind === 'numeric');
+    for (let r = 0; r < a.rowCount; r++) assert.ok(Object.is(c.values[r], features[r][j]), `${name} row ${r}: ${c.values[r]}, not ${features[r][j]}`);
+  });
   assert.ok(noService > 0, 'some flows have no known service (missing cells)');
 });
 
@@ -114,4 +129,27 @@ test("IPv6 address texts are each address's own, with more addresses than the ba
   const src = t.columns.find((c) => c.name === 'Src IP')!;
   const dst = t.columns.find((c) => c.name === 'Dst IP')!;
   for (let r = 0; r < t.rowCount; r++) assert.equal(`${cellText(src, r)} ${cellText(dst, r)}`, want[r], `row ${r}`);
+});
+
+test('IPv6 texts written as bytes are the texts addressWordsText makes, for every pattern of zero groups', () => {
+  const b = Buffer.alloc(48);
+  const w = new Uint32Array(8);
+  let seed = 7;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  // group values of one to four hex digits, and ones with inner zeros (a leading-zero bug shows there)
+  const values = [1, 0xf, 0x10, 0xab, 0x100, 0x1ff, 0x1000, 0xffff, 0x8001, 0x0a0b];
+  let checked = 0;
+  for (let zeros = 0; zeros < 256; zeros++) {
+    for (let trial = 0; trial < 12; trial++) {
+      // the address at word 4, after four words of something else (the meter's keys hold two addresses)
+      for (let i = 0; i < 4; i++) w[i] = rnd();
+      const g = (i: number): number => ((zeros >> i) & 1 ? 0 : trial < values.length ? values[(trial + i) % values.length] : (rnd() & 0xffff) || 1);
+      for (let i = 0; i < 4; i++) w[4 + i] = ((g(2 * i) << 16) | g(2 * i + 1)) >>> 0;
+      const want = addressWordsText(w, 6, 4);
+      assert.equal(b.toString('latin1', 0, writeIpv6(b, w, 4)), want, `zero groups ${zeros.toString(2).padStart(8, '0')}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, 256 * 12);
+  assert.equal(b.toString('latin1', 0, writeIpv6(b, new Uint32Array(4), 0)), '::');
 });
