@@ -5,6 +5,7 @@
  * JetStream; SIGTERM or SIGINT drains it.
  */
 import { runConfig } from '../run-config.js';
+import { decisionStoreOf } from '../store-choice.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
@@ -173,7 +174,7 @@ from the --baseline file (said on stderr).`,
         if (v.filter !== undefined && v.interface === undefined) throw new UserError('stream: --filter goes with --interface IF');
         if (!((v.batchSeconds as number) > 0)) throw new UserError(`stream: --batch-seconds must be above 0, got ${v.batchSeconds}`);
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
-        responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
         const ifName = v.interface as string | undefined;
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
@@ -362,7 +363,7 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
   const r = settings.respond;
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
-  return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
+  return streamResponder({ config: r, notify: settings.notify, allowlist, store: decisionStoreOf(storeLoc, settings.store, settings.files), apply: Boolean(v.apply) || r.apply, onProblem: problem });
 }
 
 /** `stream --interface IF`: the capture program started (its failure to start said at once) and its flow batches */
