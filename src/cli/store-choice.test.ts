@@ -48,14 +48,15 @@ test('NETSENTINEL_STORE in the .env file: over the config file, under the enviro
     writeFileSync(join(dir, '.env'), 'NETSENTINEL_STORE=dotenv.db\n');
     const v = (argv: string[]) => parseCommand(spec, argv).values;
     const files = (env: Record<string, string>) => locateSettings({ cwd: dir, env });
-    assert.equal(chosenStore(v([]), 'cfg.db', files({})), 'dotenv.db');
+    // a relative path in the .env file is read from the file's folder (settings.ts, dotenv-paths.ts)
+    assert.equal(chosenStore(v([]), 'cfg.db', files({})), join(dir, 'dotenv.db'));
     assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: 'env.db' })), 'env.db');
     assert.equal(chosenStore(v(['--store', 'none']), 'cfg.db', files({})), 'none');
     // an empty variable is unset, as for every other setting
-    assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: '' })), 'dotenv.db');
+    assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: '' })), join(dir, 'dotenv.db'));
     // --respond with --store none: the decisions go to the next choice down, not ./netsentinel.db
     assert.equal(decisionStoreOf('none', 'cfg.db', files({ NETSENTINEL_STORE: 'env.db' })), 'env.db');
-    assert.equal(decisionStoreOf('none', 'cfg.db', files({})), 'dotenv.db');
+    assert.equal(decisionStoreOf('none', 'cfg.db', files({})), join(dir, 'dotenv.db'));
     assert.equal(decisionStoreOf('run.db', 'cfg.db', files({})), 'run.db');
   } finally {
     rmSync(dir, { recursive: true, force: true });
