@@ -63,6 +63,8 @@ export const DEFAULT_BATCH_ROWS = 65536;
 const SNIFF_BYTES = 64 * 1024;
 /** Records decoded to detect a format (detectFormat looks at the first; two for good measure). */
 const SNIFF_RECORDS = 2;
+/** Records decoded of a file found in a folder, to tell a table from text (a README.txt) by its field counts. */
+const FOLDER_SNIFF_RECORDS = 8;
 
 interface PreparedFile {
   readonly input: InputFile;
@@ -182,7 +184,8 @@ interface Sniffed extends PreparedFile {
  *
  * A file found in a folder the user named (InputFile.folder) is passed over, with a warning, when
  * it holds no flows: empty, not text (and no capture), one value per line (a list of addresses),
- * or a generic CSV beside files of a known flow format (a notes.txt in a CICFlowMeter folder). A
+ * text whose first lines have different field counts (a README.txt beside generic CSV flows), or
+ * a generic CSV beside files of a known flow format (a notes.txt in a CICFlowMeter folder). A
  * folder left with nothing is an error listing what was passed over. Files named by the user fail
  * as before: they asked for that file.
  */
@@ -238,8 +241,9 @@ async function sniffAll(
         // no record ends inside it (a very long first line)
         const sniffOpts = { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) };
         const prefix = bytes.length > SNIFF_BYTES ? bytes.subarray(0, SNIFF_BYTES) : bytes;
-        let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, SNIFF_RECORDS);
-        if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, SNIFF_RECORDS);
+        const want = inFolder ? FOLDER_SNIFF_RECORDS : SNIFF_RECORDS;
+        let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, want);
+        if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, want);
         if (records.length === 0 && complete) {
           if (inFolder) {
             skip(input, 'the file is empty');
@@ -247,14 +251,23 @@ async function sniffAll(
           }
           throw new UserError(`${input.display}: the file is empty`);
         }
+        const first = records.slice(0, SNIFF_RECORDS);
         // every flow format has columns; one value per line is a list (risky or blocked addresses)
-        if (inFolder && records.length > 0 && records.every((r) => r.length === 1)) {
+        if (inFolder && first.length > 0 && first.every((r) => r.length === 1)) {
           skip(input, 'one value per line, not flow records');
+          continue;
+        }
+        const detected = forced ?? detectFormat(first);
+        // a table's lines have one field count (a line with another is an error when read); text with
+        // commas here and there (a README.txt beside generic CSV flows) has several
+        const ragged = inFolder && detected === 'csv' ? fieldCounts(records) : [];
+        if (ragged.length > 1) {
+          skip(input, `text, not a table of flows: its first lines have different field counts (${ragged.join(', ')})`);
           continue;
         }
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
         keep = stream;
-        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected: forced ?? detectFormat(records) });
+        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected });
       } finally {
         if (!keep) await source.close();
       }
@@ -270,6 +283,13 @@ async function sniffAll(
     for (const f of sniffed) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
+}
+
+/** The distinct field counts of records, in first-seen order; lines whose every field is empty (skipped when read) left out. */
+function fieldCounts(records: readonly (readonly string[])[]): number[] {
+  const counts: number[] = [];
+  for (const r of records) if (!r.every((f) => f === '') && !counts.includes(r.length)) counts.push(r.length);
+  return counts;
 }
 
 /**
