@@ -44,6 +44,8 @@ export interface ReadOptions {
   readonly progress?: (bytesRead: number, bytesTotal: number) => void;
   /** skipped lines and similar notices (default: a line on stderr) */
   readonly warn?: (message: string) => void;
+  /** told each file of a folder passed over and why, beside its warning (the verbs' --json lists them) */
+  readonly skipped?: (file: string, reason: string) => void;
   /** what `-` reads (default process.stdin) */
   readonly stdin?: NodeJS.ReadableStream;
   /** packet captures among the inputs: flow meter settings, packet hook, summary */
@@ -87,9 +89,13 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`batchRows must be a positive integer, got ${batchRows}`);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const limits = inputLimits(opts.limits);
-  const inputs = await resolveInputs(paths, { skipped: (file, why) => warn(`skipped ${file}: ${why}`) });
+  const skipped = (file: string, why: string): void => {
+    warn(`skipped ${file}: ${why}`);
+    opts.skipped?.(file, why);
+  };
+  const inputs = await resolveInputs(paths, { skipped });
   const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
-  const { format, files } = await sniffAll(inputs, opts, limits, warn);
+  const { format, files } = await sniffAll(inputs, opts, limits, warn, skipped);
   try {
     opts.onFormat?.(format);
   } catch (e) {
@@ -194,6 +200,7 @@ async function sniffAll(
   opts: ReadOptions,
   limits: InputLimits,
   warn: (message: string) => void,
+  skipped: (file: string, why: string) => void,
 ): Promise<{ format: SniffedFormat; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
   const sniffed: Sniffed[] = [];
@@ -277,7 +284,7 @@ async function sniffAll(
     for (const [folder, { skipped, kept }] of folders) {
       if (!kept) throw new UserError(`${folder}: no flow files in this folder: ${skipped.map((f) => `${basename(f.display)} (${f.why})`).join(', ')}`);
     }
-    for (const { skipped } of folders.values()) for (const f of skipped) warn(`skipped ${f.display}: ${f.why}`);
+    for (const folder of folders.values()) for (const f of folder.skipped) skipped(f.display, f.why);
     return { format: files[0].detected, files };
   } catch (err) {
     for (const f of sniffed) await f.source?.close(); // stdin and pipes, kept open for reading

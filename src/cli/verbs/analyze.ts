@@ -9,7 +9,7 @@ import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { THREADS_RANGE } from '../args.js';
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { DATA_OPTIONS, readOptionsFrom, skippedFilesJson } from '../data-options.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
@@ -179,7 +179,7 @@ risk_scores.png, report.html, summary.json.`,
     const cpu = processCpuMs();
     if (v.timings) process.stderr.write(tm.format(wall, cpu) + '\n');
     const timings = v.timings ? { timings: { ...tm.toJSON(), total: Math.round(wall * 10) / 10, cpu: Math.round(cpu * 10) / 10 } } : {};
-    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true), ...timings }, null, 2));
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...skippedFilesJson(), ...respondSummary(respondSink, true), ...timings }, null, 2));
     else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;

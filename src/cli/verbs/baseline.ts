@@ -5,7 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
 import { defaultThreads } from '../../models/trained-model.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
@@ -77,7 +77,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
       detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: ms(d.model.training.seconds), features: d.model.pipeline.outputNames.length })),
       seconds: ms(b.seconds),
     };
-    if (json) out(JSON.stringify(summary, null, 2));
+    if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
     else
       out(
         [

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs } from '../../models/registry.js';
@@ -178,7 +178,7 @@ export const train: Command = {
       plots = await writeModelPlots(v.plots as string, model, evaluation);
     }
     if (json) {
-      out(JSON.stringify({ ...result, plots }, null, 2));
+      out(JSON.stringify({ ...result, plots, ...skippedFilesJson() }, null, 2));
       return 0;
     }
     const lines = [
