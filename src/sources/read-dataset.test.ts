@@ -154,9 +154,13 @@ test('a folder of generic CSV flows with a README.txt: the README (text, not a t
   const t = await readDataset([folder], { warn: (m) => warnings.push(m) });
   assert.deepEqual(t.origin?.files, [join(folder, 'flows-1.csv'), join(folder, 'flows-2.csv')]);
   assert.deepEqual(numbers(t, 'bytes'), [1200, 5200, 120]);
-  assert.deepEqual(warnings, [`skipped ${join(folder, 'README.txt')}: text, not a table of flows: its first lines have different field counts (2, 1)`]);
+  assert.deepEqual(warnings, [`skipped ${join(folder, 'README.txt')}: text, not a table of flows: its first lines have different field counts (2, 1) and read as sentences`]);
   // named by the user, it is read as asked (and refused)
   await assert.rejects(readDataset([join(folder, 'flows-1.csv'), join(folder, 'README.txt')], quiet), /README\.txt: its columns differ/);
+  // a flow file with a short line (no sentences) is not passed over: read, it fails naming the line
+  write('gen3/a.csv', 'src_ip,dst_ip,dst_port,bytes\n10.0.0.1,10.0.0.2,80,1\n');
+  write('gen3/b.csv', 'src_ip,dst_ip,dst_port,bytes\n10.0.0.1,10.0.0.2\n');
+  await assert.rejects(readDataset([join(dir, 'gen3')], quiet), /b\.csv.*line 2/);
   // a generic CSV whose later rows are the same width is kept, blank lines and all
   write('gen2/a.csv', 'x,y\n1,2\n\n3,4\n,\n5,6\n');
   write('gen2/b.csv', 'x,y\n7,8\n');

@@ -190,7 +190,8 @@ interface Sniffed extends PreparedFile {
  *
  * A file found in a folder the user named (InputFile.folder) is passed over, with a warning, when
  * it holds no flows: empty, not text (and no capture), one value per line (a list of addresses),
- * text whose first lines have different field counts (a README.txt beside generic CSV flows), or
+ * text whose first lines have different field counts and sentences in them (a README.txt beside
+ * generic CSV flows), or
  * a generic CSV beside files of a known flow format (a notes.txt in a CICFlowMeter folder). A
  * folder left with nothing is an error listing what was passed over. Files named by the user fail
  * as before: they asked for that file.
@@ -265,11 +266,12 @@ async function sniffAll(
           continue;
         }
         const detected = forced ?? detectFormat(first);
-        // a table's lines have one field count (a line with another is an error when read); text with
-        // commas here and there (a README.txt beside generic CSV flows) has several
+        // a table's lines have one field count; text with commas here and there (a README.txt beside
+        // generic CSV flows) has several, and sentences in its fields. A table with a short line and
+        // no sentences is a broken flow file: read, it fails naming the line, as before
         const ragged = inFolder && detected === 'csv' ? fieldCounts(records) : [];
-        if (ragged.length > 1) {
-          skip(input, `text, not a table of flows: its first lines have different field counts (${ragged.join(', ')})`);
+        if (ragged.length > 1 && records.some((r) => r.some((f) => SENTENCE.test(f)))) {
+          skip(input, `text, not a table of flows: its first lines have different field counts (${ragged.join(', ')}) and read as sentences`);
           continue;
         }
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
@@ -291,6 +293,9 @@ async function sniffAll(
     throw err;
   }
 }
+
+/** A field of four or more words: a sentence, not a column name or a flow's value. */
+const SENTENCE = /\S+\s+\S+\s+\S+\s+\S/;
 
 /** The distinct field counts of records, in first-seen order; lines whose every field is empty (skipped when read) left out. */
 function fieldCounts(records: readonly (readonly string[])[]): number[] {
