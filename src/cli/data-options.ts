@@ -9,6 +9,7 @@ import { cellCountWarnings } from '../sources/cell-warnings.js';
 import { DEFAULT_LIMITS, inputLimits } from '../sources/input-limits.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from './capture-options.js';
+import { thousands } from '../util/thousands.js';
 
 export const DATA_OPTIONS: readonly OptionSpec[] = [
   {
@@ -90,5 +91,5 @@ export async function* streamWithProgress(paths: readonly string[], values: Reco
 
 function describeFiles(t: FlowTable, paths: readonly string[]): string {
   const n = t.origin?.files.length ?? paths.length;
-  return n === 1 ? (t.origin?.files[0] ?? paths[0]) : `${n} files`;
+  return n === 1 ? (t.origin?.files[0] ?? paths[0]) : `${thousands(n)} files`;
 }

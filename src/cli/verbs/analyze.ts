@@ -29,6 +29,7 @@ import { onInterrupt } from '../../util/atomic-output.js';
 import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
 import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
+import { thousands } from '../../util/thousands.js';
 
 export const analyze: Command = {
   spec: {
@@ -212,7 +213,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
   const lines: string[] = [];
   lines.push(`Analysed ${count(r.flows, 'flow')} from ${count(r.ipCount, 'source')} in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
-  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${r.riskyIps.length}   rule findings: ${r.findings.length}`);
+  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${thousands(r.riskyIps.length)}   rule findings: ${thousands(r.findings.length)}`);
   if (r.quality) {
     lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
@@ -241,7 +242,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
       for (const f of verbose ? g.findings : g.findings.slice(0, 1)) lines.push(`      ${f.reason}`);
     }
   }
-  lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);
+  lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${thousands(r.alerts.stored ?? 0)} new in ${r.alerts.store} (${thousands(r.alerts.duplicates ?? 0)} already there)` : ''}`);
   if (r.alerts.flowAlertsSuppressed) lines.push(`  ${limitSentence(r)}`);
   if (r.alerts.flowAlertsLeftOut) lines.push(`  ${capSentence(r)}`);
   lines.push(`Outputs in ${Object.values(r.outputs).length ? dirOf(r.outputs.flows) : '.'}: ${Object.values(r.outputs).map((p) => p.replace(/^.*[/\\]/, '')).join(', ')}`);

@@ -10,6 +10,7 @@ import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from
 import { defaultThreads } from '../../models/trained-model.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { formatSeconds } from '../progress.js';
+import { thousands } from '../../util/thousands.js';
 
 export const baseline: Command = {
   spec: {
@@ -83,7 +84,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
         [
           `baseline → ${v.out} (${(bytes / 1024).toFixed(0)} KiB)`,
           `  fitted on ${b.fittedOn}: ${b.fitRows.toLocaleString('en-US')} rows to fit, ${b.calibrationRows.toLocaleString('en-US')} held out to calibrate`,
-          ...b.detectors.map((d) => `  ${d.model.estimator.name.padEnd(18)} ${d.model.pipeline.outputNames.length} features, fitted in ${formatSeconds(d.model.training.seconds)}`),
+          ...b.detectors.map((d) => `  ${d.model.estimator.name.padEnd(18)} ${thousands(d.model.pipeline.outputNames.length)} features, fitted in ${formatSeconds(d.model.training.seconds)}`),
           `  next: netsentinel analyze TRAFFIC --baseline ${v.out}`,
         ].join('\n'),
       );

@@ -11,6 +11,7 @@ import { concatTables, type FlowTable } from '../../flows/table.js';
 import { anomalyScores, baselineDriftReference, checkDriftSettings, DEFAULT_DRIFT, DriftMonitor, hasMoved, movedText, SCORE_SERIES, type DriftWindow } from '../../adapt/drift-monitor.js';
 import { windowPsi } from '../../adapt/psi.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 export const drift: Command = {
   spec: {
@@ -62,7 +63,7 @@ reach --threshold. Exit status 1 when any window drifted.`,
     }
     progress.done(`read ${windows.reduce((s, w) => s + w.flows, 0).toLocaleString('en-US')} flows`);
     const missing = windows[0]?.missing ?? [];
-    if (missing.length) progress.note(`netsentinel: drift: warning: the flows lack ${missing.length} ${plural(missing.length, 'feature')} of the baseline: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+    if (missing.length) progress.note(`netsentinel: drift: warning: the flows lack ${thousands(missing.length)} ${plural(missing.length, 'feature')} of the baseline: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     const top = v.top as number;
     const cut = <T>(a: readonly T[]): readonly T[] => (top > 0 ? a.slice(0, top) : a);
     if (json) {

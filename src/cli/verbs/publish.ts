@@ -9,6 +9,7 @@ import { DEFAULT_STREAM, ensureStream, openBus, subjectPrefix } from '../../stre
 import { publishFlows } from '../../stream/publish-flows.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
+import { thousands } from '../../util/thousands.js';
 
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
@@ -58,8 +59,8 @@ stay full however the sources spread. The stream (subjects <prefix>.flows.*) and
       const summary = { stream, created, subjects: `${prefix}.flows.0..${partitions - 1}`, ...r, flowsPerSecond: Math.round(r.flows / Math.max(r.seconds, 1e-9)) };
       if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
       else {
-        out(`Published ${r.flows.toLocaleString('en-US')} flows in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${r.duplicates} messages were already there` : ''}`);
-        out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${n}`).join(', ')}`);
+        out(`Published ${r.flows.toLocaleString('en-US')} flows in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${thousands(r.duplicates)} messages were already there` : ''}`);
+        out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${thousands(n)}`).join(', ')}`);
       }
       return 0;
     } finally {

@@ -42,6 +42,7 @@ import type { FlowSource } from '../../analysis/flow-source.js';
 import { STREAM_FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom } from '../flow-alert-options.js';
 import type { FlowAlertLimitSettings } from '../../analysis/flow-alert-limit.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 export const stream: Command = {
   spec: {
@@ -270,7 +271,7 @@ from the --baseline file (said on stderr).`,
           }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps` : ''));
         } finally {
           await bus.close();
           await leases.close();
@@ -319,7 +320,7 @@ from the --baseline file (said on stderr).`,
         const adaptStats = adapt?.adapter.stats;
         const respond = responder ? { respond: responder.totals } : {};
         if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...respond, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${responder.totals.decisions} decisions, ${responder.totals.queued} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${thousands(responder.totals.decisions)} decisions, ${thousands(responder.totals.queued)} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps` : ''));
       } finally {
         await bus.close();
       }
@@ -405,5 +406,5 @@ async function openStoreOrSay(loc: string): Promise<AlertStore> {
 function statsLine(s: WorkerStats, where?: string, limit?: FlowAlertLimitSettings): string {
   const per = limit?.windowSeconds ? `per ${limit.windowSeconds.toLocaleString('en-US')} s` : 'per run';
   const folded = limit && s.flowAlertsSuppressed ? `; ${s.flowAlertsSuppressed.toLocaleString('en-US')} risky flows folded into per-source limits (${limit.perSource} flow alerts per source ${per}; --flow-alerts-per-source, 0 = no limit)` : '';
-  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${s.alerts} alerts (${s.findings} findings)${folded}${where ? `, ${s.stored} new in ${where} (${s.duplicates} already there)` : ''}${s.redelivered ? `; ${s.redelivered} redelivered` : ''}${s.rejected ? `; ${s.rejected} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${s.rebuiltFlows} flows` : ''}`;
+  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${thousands(s.alerts)} alerts (${thousands(s.findings)} findings)${folded}${where ? `, ${thousands(s.stored)} new in ${where} (${thousands(s.duplicates)} already there)` : ''}${s.redelivered ? `; ${thousands(s.redelivered)} redelivered` : ''}${s.rejected ? `; ${thousands(s.rejected)} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${thousands(s.rebuiltFlows)} flows` : ''}`;
 }
