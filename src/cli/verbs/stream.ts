@@ -69,7 +69,9 @@ With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
-stops its partitions before their leases lapse, and they are taken again when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
+stops its partitions before their leases lapse, and they are taken again when it returns (a
+refusal no waiting heals, such as a wrong password, permission or table, ends it: exit 2).
+--metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
 it holds, consumes and drains, and its moves; with --stdin, --follow and --interface the counters
 that apply there: batches, flows, alerts, findings, suppressed flow alerts, evictions), /healthz and
