@@ -44,6 +44,7 @@ async function read(job: ReadJob): Promise<void> {
       ...job.read,
       batchRows: job.batchRows,
       warn: (message) => port.postMessage({ kind: 'warn', message }),
+      skipped: (file, reason) => port.postMessage({ kind: 'skipped', file, reason }),
       progress: (done, total) => port.postMessage({ kind: 'progress', done, total }),
       onFormat: (format) => {
         if (format === 'capture') throw new HandBack();

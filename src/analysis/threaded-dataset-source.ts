@@ -23,6 +23,7 @@ import type { ReadJob } from './dataset-read-worker.js';
 type Message =
   | { kind: 'batch'; table: FlowTable }
   | { kind: 'warn'; message: string }
+  | { kind: 'skipped'; file: string; reason: string }
   | { kind: 'progress'; done: number; total: number }
   | { kind: 'done' }
   | { kind: 'fallback' }
@@ -77,6 +78,7 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
   };
   const warn = read.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const said = new Set<string>();
+  const skippedSaid = new Set<string>();
   return {
     inputs,
     batches: async function* () {
@@ -92,6 +94,10 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
               said.add(m.message);
               warn(m.message);
               break;
+            case 'skipped':
+              skippedSaid.add(m.file);
+              read.skipped?.(m.file, m.reason);
+              break;
             case 'progress':
               progress?.(m.done, m.total);
               break;
@@ -99,7 +105,13 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
               return;
             case 'fallback':
               // the thread's sniffing already warned (files of a folder passed over): not twice
-              yield* streamDataset([...inputs], { ...read, batchRows, warn: (w) => said.has(w) || warn(w), progress: (d, t) => progress?.(d, t) });
+              yield* streamDataset([...inputs], {
+                ...read,
+                batchRows,
+                warn: (w) => said.has(w) || warn(w),
+                skipped: (f, r) => skippedSaid.has(f) || read.skipped?.(f, r),
+                progress: (d, t) => progress?.(d, t),
+              });
               return;
             case 'error':
               if (m.user) throw new UserError(m.message, m.exitCode);

@@ -15,6 +15,7 @@ import type { ThreatIntel } from '../intel/threat-intel.js';
 import type { Logger } from '../util/logger.js';
 import type { intelEvidenceProvider } from '../intel/intel-evidence.js';
 import type { uploadSink } from '../upload/upload-sink.js';
+import { thousands } from '../util/thousands.js';
 
 export const INTEL_UPLOAD_OPTIONS: readonly OptionSpec[] = [
   { name: 'intel', type: 'boolean', description: 'join threat intelligence (local feeds; IPQualityScore, VirusTotal, AbuseIPDB when their keys are set) to each source as evidence; on by itself when intel.feeds is set' },
@@ -62,7 +63,7 @@ export async function openAnalyzeExtras(values: Readonly<Record<string, unknown>
     notes() {
       const n: string[] = [];
       if (intelEv && formatIntelSummary) n.push(formatIntelSummary(intelEv.summary));
-      if (up?.state.result) n.push(`uploaded ${up.state.result.files.length} files (${up.state.result.bytes.toLocaleString('en-US')} bytes) to ${up.state.result.target}${up.state.result.verified ? ', each checked by PROPFIND' : ''}`);
+      if (up?.state.result) n.push(`uploaded ${thousands(up.state.result.files.length)} files (${up.state.result.bytes.toLocaleString('en-US')} bytes) to ${up.state.result.target}${up.state.result.verified ? ', each checked by PROPFIND' : ''}`);
       if (up?.state.error) n.push(`upload FAILED: ${up.state.error}`);
       return n;
     },

@@ -9,6 +9,7 @@ import { cellCountWarnings } from '../sources/cell-warnings.js';
 import { DEFAULT_LIMITS, inputLimits } from '../sources/input-limits.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from './capture-options.js';
+import { thousands } from '../util/thousands.js';
 
 export const DATA_OPTIONS: readonly OptionSpec[] = [
   {
@@ -27,9 +28,32 @@ export const DATA_OPTIONS: readonly OptionSpec[] = [
   ...CAPTURE_OPTIONS,
 ];
 
+/** A file of a folder passed over while reading, and why (its warning said it on stderr too). */
+export interface SkippedFile {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** The files passed over while this process read its data (one verb per process), each once. */
+const skippedFiles: SkippedFile[] = [];
+
+function noteSkipped(file: string, reason: string): void {
+  if (!skippedFiles.some((f) => f.file === file)) skippedFiles.push({ file, reason });
+}
+
+/**
+ * The `skippedFiles` key of a verb's --json: the files of the folders it read that were passed
+ * over (netsentinel's own outputs, empty files, lists, a README ...) with the reason, so a script
+ * sees what the warnings on stderr said. Before, --json did not list them.
+ */
+export function skippedFilesJson(): { skippedFiles: SkippedFile[] } {
+  return { skippedFiles: skippedFiles.map((f) => ({ ...f })) };
+}
+
 export function readOptionsFrom(values: Record<string, unknown>, progress?: Progress): ReadOptions {
   const fmt = values.format as string | undefined;
   return {
+    skipped: noteSkipped,
     format: fmt && fmt !== 'auto' ? (fmt as ReadOptions['format']) : undefined,
     label: values.label as string | undefined,
     drop: values.drop as string[] | undefined,
@@ -67,5 +91,5 @@ export async function* streamWithProgress(paths: readonly string[], values: Reco
 
 function describeFiles(t: FlowTable, paths: readonly string[]): string {
   const n = t.origin?.files.length ?? paths.length;
-  return n === 1 ? (t.origin?.files[0] ?? paths[0]) : `${n} files`;
+  return n === 1 ? (t.origin?.files[0] ?? paths[0]) : `${thousands(n)} files`;
 }

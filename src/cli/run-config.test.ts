@@ -54,7 +54,7 @@ test('NETSENTINEL_CONFIG in ./.env: analyze loads that file (threshold and store
   assert.match(s.alerts.store ?? '', /cfg\.db$/, 'the store of that config file');
   assert.ok(existsSync(join(dir, 'cfg.db')), 'cfg.db made');
   const c = shown();
-  assert.equal(c.configFile, 'cfg.yaml');
+  assert.equal(c.configFile, join(dir, 'cfg.yaml'), 'the .env file\'s path, from its folder');
   assert.deepEqual([c.flow.value, c.flow.source], [0.9876, 'file']);
   assert.deepEqual([c.store.value, c.store.source], ['cfg.db', 'file']);
 });
@@ -69,22 +69,24 @@ test('--config wins over the .env file, and so does NETSENTINEL_CONFIG in the en
 
 test('--env-file names another .env file for analyze as for config show', () => {
   mkdirSync(join(dir, 'deploy'), { recursive: true });
-  writeFileSync(join(dir, 'deploy', 'ns.env'), 'NETSENTINEL_CONFIG=other.yaml\n');
+  // a relative path in a .env file is read from that file's folder (as docker compose does)
+  writeFileSync(join(dir, 'deploy', 'ns.env'), 'NETSENTINEL_CONFIG=../other.yaml\n');
   assert.equal(analyze('env-file', ['--env-file', 'deploy/ns.env', '--store', 'none']).thresholds.flow, 0.9555);
   assert.equal(shown(['--env-file', 'deploy/ns.env']).flow.value, 0.9555);
 });
 
 test('NETSENTINEL_STORE in the .env file: over the config file, under the environment and --store; stream uses it too', () => {
   mkdirSync(join(dir, 'st'), { recursive: true });
-  writeFileSync(join(dir, 'st', 'ns.env'), 'NETSENTINEL_CONFIG=cfg.yaml\nNETSENTINEL_STORE=dotenv.db\n');
+  writeFileSync(join(dir, 'st', 'ns.env'), 'NETSENTINEL_CONFIG=../cfg.yaml\nNETSENTINEL_STORE=dotenv.db\n');
   const envFile = ['--env-file', 'st/ns.env'];
-  assert.match(analyze('dotenv-store', envFile).alerts.store ?? '', /dotenv\.db$/);
+  assert.match(analyze('dotenv-store', envFile).alerts.store ?? '', /st\/dotenv\.db$/, 'beside the .env file');
+  assert.ok(existsSync(join(dir, 'st', 'dotenv.db')) && !existsSync(join(dir, 'dotenv.db')));
   const c = shown(envFile);
-  assert.equal(c.store.value, 'dotenv.db');
+  assert.equal(c.store.value, join(dir, 'st', 'dotenv.db'));
   assert.equal(c.store.source, '.env');
   assert.match(c.store.origin ?? '', /ns\.env line 2 \(NETSENTINEL_STORE\)$/);
   const text = run(['config', 'show', ...envFile]);
-  assert.match(text.out, /^store +dotenv\.db +\.env: .*ns\.env line 2 \(NETSENTINEL_STORE\)$/m);
+  assert.match(text.out, /^store +\S*st\/dotenv\.db +\.env: .*ns\.env line 2 \(NETSENTINEL_STORE\)$/m);
   assert.doesNotMatch(text.err, /NETSENTINEL_STORE.*not read by a run/, 'a run reads it now');
   const env = { NETSENTINEL_STORE: 'env.db' };
   assert.match(analyze('env-store', envFile, env).alerts.store ?? '', /env\.db$/);
@@ -94,7 +96,7 @@ test('NETSENTINEL_STORE in the .env file: over the config file, under the enviro
   const flows = readFileSync(join(sample, 'traffic.csv'), 'utf8');
   const s = run(['stream', '--stdin', '-b', 'loop.nsb', ...envFile, '--batch-rows', '500'], {}, flows);
   assert.equal(s.code, 0, s.err);
-  assert.match(s.err, /new in sqlite:dotenv\.db /);
+  assert.match(s.err, /new in sqlite:\S*st\/dotenv\.db /);
   // and models reads the store the workers wrote to
   const m = run(['models', ...envFile]);
   assert.equal(m.code, 0, m.err);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseCommand, type CommandSpec } from './args.js';
-import { chosenStore } from './store-choice.js';
+import { chosenStore, decisionStoreOf } from './store-choice.js';
 import { DEFAULT_STORE } from '../store/open-store.js';
 import { locateSettings } from '../config/settings.js';
 
@@ -33,6 +33,9 @@ test('--store wins over NETSENTINEL_STORE and the config file, even when it name
     // values built by hand (no record of what was typed): a value other than the default counts as given
     assert.equal(chosenStore({ store: 'other.db' }, 'cfg.db', files()), 'other.db');
     assert.equal(chosenStore({ store: DEFAULT_STORE }, 'cfg.db', files()), 'env.db');
+    process.env.NETSENTINEL_STORE = 'none';
+    assert.equal(decisionStoreOf('none', 'cfg.db', files()), 'cfg.db');
+    assert.equal(decisionStoreOf('none', undefined, files()), DEFAULT_STORE);
   } finally {
     if (before === undefined) delete process.env.NETSENTINEL_STORE;
     else process.env.NETSENTINEL_STORE = before;
@@ -45,11 +48,16 @@ test('NETSENTINEL_STORE in the .env file: over the config file, under the enviro
     writeFileSync(join(dir, '.env'), 'NETSENTINEL_STORE=dotenv.db\n');
     const v = (argv: string[]) => parseCommand(spec, argv).values;
     const files = (env: Record<string, string>) => locateSettings({ cwd: dir, env });
-    assert.equal(chosenStore(v([]), 'cfg.db', files({})), 'dotenv.db');
+    // a relative path in the .env file is read from the file's folder (settings.ts, dotenv-paths.ts)
+    assert.equal(chosenStore(v([]), 'cfg.db', files({})), join(dir, 'dotenv.db'));
     assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: 'env.db' })), 'env.db');
     assert.equal(chosenStore(v(['--store', 'none']), 'cfg.db', files({})), 'none');
     // an empty variable is unset, as for every other setting
-    assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: '' })), 'dotenv.db');
+    assert.equal(chosenStore(v([]), 'cfg.db', files({ NETSENTINEL_STORE: '' })), join(dir, 'dotenv.db'));
+    // --respond with --store none: the decisions go to the next choice down, not ./netsentinel.db
+    assert.equal(decisionStoreOf('none', 'cfg.db', files({ NETSENTINEL_STORE: 'env.db' })), 'env.db');
+    assert.equal(decisionStoreOf('none', 'cfg.db', files({})), join(dir, 'dotenv.db'));
+    assert.equal(decisionStoreOf('run.db', 'cfg.db', files({})), 'run.db');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

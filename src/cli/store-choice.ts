@@ -18,3 +18,16 @@ export function chosenStore(v: Record<string, unknown>, configStore: string | un
   if (given && flag !== undefined) return flag;
   return files.variable('NETSENTINEL_STORE')?.value ?? configStore ?? DEFAULT_STORE;
 }
+
+/**
+ * Where `--respond` keeps its decisions in a run whose alerts go to `runStore` (chosenStore's answer).
+ * The same store when there is one; when the alerts are kept nowhere ('none', typed or from
+ * NETSENTINEL_STORE), the decisions still need a store for their suppression, so the next choice
+ * down that is not 'none': NETSENTINEL_STORE, the config file's `store:`, the default. Before, the
+ * respond hook skipped NETSENTINEL_STORE and wrote to the config's store or ./netsentinel.db.
+ */
+export function decisionStoreOf(runStore: string, configStore: string | undefined, files: Pick<SettingsFiles, 'variable'>): string {
+  if (runStore !== 'none') return runStore;
+  for (const s of [files.variable('NETSENTINEL_STORE')?.value, configStore]) if (s && s !== 'none') return s;
+  return DEFAULT_STORE;
+}

@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, shownValue } from './settings.js';
+import { loadSettings, locateSettings, shownValue } from './settings.js';
 import { parseDotenv } from './dotenv.js';
 import { envNameOf, flagNameOf } from './setting-keys.js';
 import { createLogger, loggerFromSettings } from '../util/logger.js';
@@ -67,6 +67,44 @@ test('.env never overrides the environment; ./.env is found by default', () => {
   assert.equal(s.get('intel.ipqs.apiKey'), 'from-env-5678');
   assert.equal(s.choice('log.level', ['debug', 'info']), 'debug');
   assert.equal(s.envFile, join(d, '.env'));
+});
+
+test('paths in a .env file are relative to its folder; absolute ones, URLs and the environment\'s own values are kept', () => {
+  const project = mkdtempSync(join(dir, 'project-'));
+  const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+  writeFileSync(
+    join(project, '.env'),
+    [
+      'NETSENTINEL_CONFIG=conf/ns.yaml',
+      'NETSENTINEL_STORE=sqlite:data/alerts.db',
+      'NETSENTINEL_INTEL_STORE=postgres://db/ns?schema=intel',
+      'NETSENTINEL_INTEL_FEEDS=feeds/a.netset, /abs/b.netset',
+      'LOG_FILE=logs/ns.log',
+      'NETSENTINEL_SERVER_ACCESS_LOG=-',
+      'IPQS_API_KEY=not/a/path',
+    ].join('\n') + '\n',
+  );
+  mkdirSync(join(project, 'conf'));
+  writeFileSync(join(project, 'conf', 'ns.yaml'), 'intel:\n  timeoutSeconds: 3\n');
+  const f = locateSettings({ envFile: join(project, '.env'), env: {}, cwd: elsewhere });
+  assert.equal(f.configFile, join(project, 'conf', 'ns.yaml'));
+  assert.equal(f.variable('NETSENTINEL_STORE')?.value, `sqlite:${join(project, 'data', 'alerts.db')}`);
+  assert.equal(f.variable('NETSENTINEL_INTEL_STORE')?.value, 'postgres://db/ns?schema=intel');
+  const s = loadSettings({ envFile: join(project, '.env'), env: {}, cwd: elsewhere });
+  assert.equal(s.number('intel.timeoutSeconds'), 3, 'the config file the .env names, beside it');
+  assert.deepEqual(s.list('intel.feeds'), [join(project, 'feeds', 'a.netset'), '/abs/b.netset']);
+  assert.equal(s.string('log.file'), join(project, 'logs', 'ns.log'));
+  assert.equal(s.string('server.accessLog'), '-');
+  assert.equal(s.string('intel.ipqs.apiKey'), 'not/a/path');
+  // a relative --env-file is found from the cwd, its paths from its own folder
+  assert.equal(locateSettings({ envFile: join('..', project.split('/').pop()!, '.env'), env: {}, cwd: elsewhere }).configFile, join(project, 'conf', 'ns.yaml'));
+  // the environment's own values stay relative to the current directory, and win over the .env file
+  const e = locateSettings({ envFile: join(project, '.env'), env: { NETSENTINEL_CONFIG: 'mine.yaml', NETSENTINEL_STORE: 'here.db' }, cwd: elsewhere });
+  assert.equal(e.configFile, 'mine.yaml');
+  assert.equal(e.variable('NETSENTINEL_STORE')?.value, 'here.db');
+  // ./.env found by default: the same, from its folder
+  writeFileSync(join(elsewhere, '.env'), 'NETSENTINEL_CONFIG=ns.yaml\n');
+  assert.equal(resolve(locateSettings({ env: {}, cwd: elsewhere }).configFile!), join(elsewhere, 'ns.yaml'));
 });
 
 test('a bad value names the key and the place it came from', () => {

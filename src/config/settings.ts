@@ -20,11 +20,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type * as YAMLModule from 'yaml';
 import { UserError } from '../util/errors.js';
 import { errnoCause } from '../util/fs-errors.js';
 import { parseDotenv, type DotenvEntry } from './dotenv.js';
+import { dotenvPathsFrom } from './dotenv-paths.js';
 import { CONFIG_SECTIONS, SETTING_KEYS, envNameOf, flagNameOf, isSecretKey, type SettingKey } from './setting-keys.js';
 
 export type SettingSource = 'flag' | 'environment' | '.env' | 'file' | 'default';
@@ -338,6 +339,8 @@ export function locateSettings(opts: Pick<SettingsOptions, 'configFile' | 'envFi
     envFile = resolve(cwd, '.env');
     dotenv = parseDotenv(readFileSync(envFile, 'utf8'), envFile);
   }
+  // paths in the .env file are relative to its folder (dotenv-paths.ts); the environment's to the cwd
+  if (envFile !== undefined) dotenv = dotenvPathsFrom(dotenv, dirname(envFile));
   const configFile = opts.configFile ?? (env.NETSENTINEL_CONFIG || undefined) ?? (dotenv.get('NETSENTINEL_CONFIG')?.value || undefined);
   const file = envFile;
   return {

@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { AnalysisResult } from './analysis-result.js';
 import { findingGroupsBySource, groupFindings, groupedReasons, type FindingGroup } from './finding-groups.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export async function renderRiskChart(
   _kind: 'risk',
@@ -76,12 +77,12 @@ export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): stri
     .map((i) => {
       const gs = bySource.get(i.ip) ?? [];
       const others = groupedReasons(i.reasons, gs).slice(gs.length);
-      return `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${i.flows}</td><td class="num">${i.riskyFlows}${i.flowAlerts && i.flowAlerts.suppressed ? `<br><span class="meta">${i.flowAlerts.written} alerted, ${i.flowAlerts.suppressed} folded</span>` : ''}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td>${gs.map(groupDetails).join('')}${others.length ? `<ul>${others.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}</td></tr>`;
+      return `<tr><td class="ip">${esc(i.ip)}</td><td class="num">${i.risk.toFixed(6)}</td><td class="num">${thousands(i.flows)}</td><td class="num">${thousands(i.riskyFlows)}${i.flowAlerts && i.flowAlerts.suppressed ? `<br><span class="meta">${thousands(i.flowAlerts.written)} alerted, ${thousands(i.flowAlerts.suppressed)} folded</span>` : ''}</td><td>${esc(i.firstSeen ?? '')}<br>${esc(i.lastSeen ?? '')}</td><td>${gs.map(groupDetails).join('')}${others.length ? `<ul>${others.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}</td></tr>`;
     })
     .join('\n');
   const findingRows = groupFindings(r.findings)
     .slice(0, 200)
-    .map((g) => `<tr><td>${g.severity}</td><td>${esc(g.title)}</td><td class="ip">${esc(g.srcIp ?? '')}</td><td class="num">${g.findings.length}</td><td class="num">${g.flows}${g.counted[1] === 'flows' ? '' : ` ${esc(plural(g.flows, g.counted[0], g.counted[1]))}`}</td><td>${groupDetails(g)}</td></tr>`)
+    .map((g) => `<tr><td>${g.severity}</td><td>${esc(g.title)}</td><td class="ip">${esc(g.srcIp ?? '')}</td><td class="num">${thousands(g.findings.length)}</td><td class="num">${thousands(g.flows)}${g.counted[1] === 'flows' ? '' : ` ${esc(plural(g.flows, g.counted[0], g.counted[1]))}`}</td><td>${groupDetails(g)}</td></tr>`)
     .join('\n');
   const flowRows = r.topFlows
     .slice(0, 25)
@@ -114,8 +115,8 @@ ${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNo
 <div class="card"><b>${r.flows.toLocaleString('en-US')}</b>flows</div>
 <div class="card"><b>${r.ipCount.toLocaleString('en-US')}</b>sources</div>
 <div class="card"><b>${r.riskyFlows.toLocaleString('en-US')}</b>risky flows (≥ ${r.thresholds.flow})</div>
-<div class="card"><b>${r.riskyIps.length}</b>risky sources (≥ ${r.thresholds.ip})</div>
-<div class="card"><b>${r.findings.length}</b>rule findings</div>
+<div class="card"><b>${thousands(r.riskyIps.length)}</b>risky sources (≥ ${r.thresholds.ip})</div>
+<div class="card"><b>${thousands(r.findings.length)}</b>rule findings</div>
 </div>
 ${q}${limitNote(r)}${r.alerts.flowAlertsLeftOut ? `<p class="warn"><b>Flow alerts capped.</b> ${r.alerts.flowAlertsLeftOut.toLocaleString('en-US')} of ${r.alerts.flowAlertsSuppressed ? `the ${(r.riskyFlows - r.alerts.flowAlertsSuppressed).toLocaleString('en-US')} risky flows within the per-source limits` : `${r.riskyFlows.toLocaleString('en-US')} risky flows`} got no alert in alerts.jsonl or the store: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts (the first in input order) was reached. Every rule finding and risky source has its alert. Raise it with --max-flow-alerts or alerts.maxFlowAlerts (0 = no cap).</p>\n` : ''}
 <h2>Flow risk</h2>

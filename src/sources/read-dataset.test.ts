@@ -141,6 +141,34 @@ test('a folder is its flows: netsentinel outputs, empty files, lists, binaries a
   await assert.rejects(readDataset([at('a-flows.txt'), at('README.txt')], quiet), /README\.txt looks like a generic CSV but .*a-flows\.txt is NSL-KDD/);
 });
 
+test('a folder of generic CSV flows with a README.txt: the README (text, not a table) is passed over with one warning', async () => {
+  write('gen/flows-1.csv', 'src_ip,dst_ip,dst_port,bytes\n10.0.0.1,10.0.0.2,80,1200\n10.0.0.3,10.0.0.2,443,5200\n');
+  write('gen/flows-2.csv', 'src_ip,dst_ip,dst_port,bytes\n10.0.0.4,10.0.0.9,53,120\n\n');
+  write(
+    'gen/README.txt',
+    'Office flows, exported hourly by the router (one file per hour)\n' +
+      'Columns: source and destination address, port and bytes.\n\nAsk the network team before sharing them.\n',
+  );
+  const folder = join(dir, 'gen');
+  const warnings: string[] = [];
+  const t = await readDataset([folder], { warn: (m) => warnings.push(m) });
+  assert.deepEqual(t.origin?.files, [join(folder, 'flows-1.csv'), join(folder, 'flows-2.csv')]);
+  assert.deepEqual(numbers(t, 'bytes'), [1200, 5200, 120]);
+  assert.deepEqual(warnings, [`skipped ${join(folder, 'README.txt')}: text, not a table of flows: its first lines have different field counts (2, 1) and read as sentences`]);
+  // named by the user, it is read as asked (and refused)
+  await assert.rejects(readDataset([join(folder, 'flows-1.csv'), join(folder, 'README.txt')], quiet), /README\.txt: its columns differ/);
+  // a flow file with a short line (no sentences) is not passed over: read, it fails naming the line
+  write('gen3/a.csv', 'src_ip,dst_ip,dst_port,bytes\n10.0.0.1,10.0.0.2,80,1\n');
+  write('gen3/b.csv', 'src_ip,dst_ip,dst_port,bytes\n10.0.0.1,10.0.0.2\n');
+  await assert.rejects(readDataset([join(dir, 'gen3')], quiet), /b\.csv.*line 2/);
+  // a generic CSV whose later rows are the same width is kept, blank lines and all
+  write('gen2/a.csv', 'x,y\n1,2\n\n3,4\n,\n5,6\n');
+  write('gen2/b.csv', 'x,y\n7,8\n');
+  const w2: string[] = [];
+  assert.deepEqual(numbers(await readDataset([join(dir, 'gen2')], { warn: (m) => w2.push(m) }), 'x'), [1, 3, 5, 7]);
+  assert.deepEqual(w2.filter((m) => m.startsWith('skipped')), []);
+});
+
 test('a folder with nothing but outputs or files without flows is one error naming them and why', async () => {
   write('an/flows_scored.csv', 'file,line,risk\nx.csv,2,0.5\n');
   write('an/risky_ips.txt', '10.0.0.1\n');

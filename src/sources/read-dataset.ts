@@ -44,6 +44,8 @@ export interface ReadOptions {
   readonly progress?: (bytesRead: number, bytesTotal: number) => void;
   /** skipped lines and similar notices (default: a line on stderr) */
   readonly warn?: (message: string) => void;
+  /** told each file of a folder passed over and why, beside its warning (the verbs' --json lists them) */
+  readonly skipped?: (file: string, reason: string) => void;
   /** what `-` reads (default process.stdin) */
   readonly stdin?: NodeJS.ReadableStream;
   /** packet captures among the inputs: flow meter settings, packet hook, summary */
@@ -63,6 +65,8 @@ export const DEFAULT_BATCH_ROWS = 65536;
 const SNIFF_BYTES = 64 * 1024;
 /** Records decoded to detect a format (detectFormat looks at the first; two for good measure). */
 const SNIFF_RECORDS = 2;
+/** Records decoded of a file found in a folder, to tell a table from text (a README.txt) by its field counts. */
+const FOLDER_SNIFF_RECORDS = 8;
 
 interface PreparedFile {
   readonly input: InputFile;
@@ -85,9 +89,13 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`batchRows must be a positive integer, got ${batchRows}`);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const limits = inputLimits(opts.limits);
-  const inputs = await resolveInputs(paths, { skipped: (file, why) => warn(`skipped ${file}: ${why}`) });
+  const skipped = (file: string, why: string): void => {
+    warn(`skipped ${file}: ${why}`);
+    opts.skipped?.(file, why);
+  };
+  const inputs = await resolveInputs(paths, { skipped });
   const total = inputs.some((i) => i.stream) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
-  const { format, files } = await sniffAll(inputs, opts, limits, warn);
+  const { format, files } = await sniffAll(inputs, opts, limits, warn, skipped);
   try {
     opts.onFormat?.(format);
   } catch (e) {
@@ -182,7 +190,9 @@ interface Sniffed extends PreparedFile {
  *
  * A file found in a folder the user named (InputFile.folder) is passed over, with a warning, when
  * it holds no flows: empty, not text (and no capture), one value per line (a list of addresses),
- * or a generic CSV beside files of a known flow format (a notes.txt in a CICFlowMeter folder). A
+ * text whose first lines have different field counts and sentences in them (a README.txt beside
+ * generic CSV flows), or
+ * a generic CSV beside files of a known flow format (a notes.txt in a CICFlowMeter folder). A
  * folder left with nothing is an error listing what was passed over. Files named by the user fail
  * as before: they asked for that file.
  */
@@ -191,6 +201,7 @@ async function sniffAll(
   opts: ReadOptions,
   limits: InputLimits,
   warn: (message: string) => void,
+  skipped: (file: string, why: string) => void,
 ): Promise<{ format: SniffedFormat; files: PreparedFile[] }> {
   const forced = opts.format !== undefined ? formatName(opts.format) : undefined;
   const sniffed: Sniffed[] = [];
@@ -238,8 +249,9 @@ async function sniffAll(
         // no record ends inside it (a very long first line)
         const sniffOpts = { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) };
         const prefix = bytes.length > SNIFF_BYTES ? bytes.subarray(0, SNIFF_BYTES) : bytes;
-        let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, SNIFF_RECORDS);
-        if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, SNIFF_RECORDS);
+        const want = inFolder ? FOLDER_SNIFF_RECORDS : SNIFF_RECORDS;
+        let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, want);
+        if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, want);
         if (records.length === 0 && complete) {
           if (inFolder) {
             skip(input, 'the file is empty');
@@ -247,14 +259,24 @@ async function sniffAll(
           }
           throw new UserError(`${input.display}: the file is empty`);
         }
+        const first = records.slice(0, SNIFF_RECORDS);
         // every flow format has columns; one value per line is a list (risky or blocked addresses)
-        if (inFolder && records.length > 0 && records.every((r) => r.length === 1)) {
+        if (inFolder && first.length > 0 && first.every((r) => r.length === 1)) {
           skip(input, 'one value per line, not flow records');
+          continue;
+        }
+        const detected = forced ?? detectFormat(first);
+        // a table's lines have one field count; text with commas here and there (a README.txt beside
+        // generic CSV flows) has several, and sentences in its fields. A table with a short line and
+        // no sentences is a broken flow file: read, it fails naming the line, as before
+        const ragged = inFolder && detected === 'csv' ? fieldCounts(records) : [];
+        if (ragged.length > 1 && records.some((r) => r.some((f) => SENTENCE.test(f)))) {
+          skip(input, `text, not a table of flows: its first lines have different field counts (${ragged.join(', ')}) and read as sentences`);
           continue;
         }
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
         keep = stream;
-        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected: forced ?? detectFormat(records) });
+        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected });
       } finally {
         if (!keep) await source.close();
       }
@@ -264,12 +286,22 @@ async function sniffAll(
     for (const [folder, { skipped, kept }] of folders) {
       if (!kept) throw new UserError(`${folder}: no flow files in this folder: ${skipped.map((f) => `${basename(f.display)} (${f.why})`).join(', ')}`);
     }
-    for (const { skipped } of folders.values()) for (const f of skipped) warn(`skipped ${f.display}: ${f.why}`);
+    for (const folder of folders.values()) for (const f of folder.skipped) skipped(f.display, f.why);
     return { format: files[0].detected, files };
   } catch (err) {
     for (const f of sniffed) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
+}
+
+/** A field of four or more words: a sentence, not a column name or a flow's value. */
+const SENTENCE = /\S+\s+\S+\s+\S+\s+\S/;
+
+/** The distinct field counts of records, in first-seen order; lines whose every field is empty (skipped when read) left out. */
+function fieldCounts(records: readonly (readonly string[])[]): number[] {
+  const counts: number[] = [];
+  for (const r of records) if (!r.every((f) => f === '') && !counts.includes(r.length)) counts.push(r.length);
+  return counts;
 }
 
 /**

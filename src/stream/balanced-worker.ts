@@ -37,6 +37,9 @@
  * worker's. When the store answers again the partitions still leased to this worker (no one
  * claimed them meanwhile: renew extends only our own rows) are started again, up to its share, the
  * rest released; those another worker took in the meantime are simply no longer ours.
+ * Errors no waiting heals (authentication, a missing database, schema or permission, tables that
+ * are not ours: src/store/lasting-store-errors.ts) are not an outage: the worker drains and ends
+ * with one line naming the error and its fix (exit 2), rather than retrying forever.
  *
  * Metrics (--metrics-port): each partition's worker counts into that partition's WorkerMetrics, the
  * lease rounds and moves into BalancedMetrics (balanced-metrics.ts), and the NATS connection — one
@@ -49,6 +52,7 @@ import type { LeaseStore } from './partition-leases.js';
 import { partitionAdapter, type StreamAdapter } from '../adapt/stream-adaptation.js';
 import { retryThroughOutage, StopRetrying } from './outage-retry.js';
 import { shortReason } from './nats-bus.js';
+import { lastingStoreError } from '../store/lasting-store-errors.js';
 
 export interface BalancedOptions extends Omit<WorkerOptions, 'partitions' | 'progress' | 'adapt' | 'metrics' | 'watchNats'> {
   /** the process's adaptation, shared by its partitions; closed after the last one drained */
@@ -182,6 +186,8 @@ export async function runBalancedWorker(o: BalancedOptions): Promise<WorkerStats
           onFailure: () => {
             if (o.metrics) o.metrics.leaseStoreDown = true;
           },
+          // a wrong password, a missing permission or table: the worker ends (exit 2) with one line
+          lasting: (e) => lastingStoreError(e, `stream: the lease round in ${o.leases.where}`),
         });
       } catch (e) {
         // asked to stop while the store is away: drain; the leases not given back expire

@@ -6,6 +6,8 @@
  *
  * One line on stderr when an outage starts and one when it ends (never one per attempt): an
  * operator sees "the store is unreachable" and "the store is back after 10.2 s", not a flood.
+ * An error the caller names as lasting (`lasting`: a wrong password, a missing permission) is
+ * thrown at once: no outage ends it.
  */
 import { UserError } from '../util/errors.js';
 import { shortReason } from './nats-bus.js';
@@ -16,6 +18,8 @@ export interface OutageWatch {
   readonly note: (line: string) => void;
   /** give up waiting (drain): the last error is thrown */
   readonly signal: AbortSignal;
+  /** the error to end with instead of retrying, for an error waiting cannot heal (lasting-store-errors.ts) */
+  readonly lasting?: (e: unknown) => Error | undefined;
 }
 
 /** a step still failing when the worker drains: said on one line; the message in hand is redelivered later */
@@ -30,6 +34,8 @@ export async function retryThroughOutage<T>(what: string, step: () => Promise<T>
       if (since) w.note(`${what} works again after ${((Date.now() - since) / 1000).toFixed(1)} s; resuming`);
       return r;
     } catch (e) {
+      const lasting = w.lasting?.(e);
+      if (lasting) throw lasting;
       w.onFailure?.(what, e);
       if (!since) {
         since = Date.now();

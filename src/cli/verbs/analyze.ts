@@ -9,7 +9,7 @@ import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { THREADS_RANGE } from '../args.js';
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { DATA_OPTIONS, readOptionsFrom, skippedFilesJson } from '../data-options.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel, defaultThreads } from '../../models/trained-model.js';
@@ -29,6 +29,7 @@ import { onInterrupt } from '../../util/atomic-output.js';
 import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
 import { INTEL_UPLOAD_OPTIONS, openAnalyzeExtras } from '../analyze-intel-upload.js';
+import { thousands } from '../../util/thousands.js';
 
 export const analyze: Command = {
   spec: {
@@ -47,7 +48,7 @@ risk_scores.png, report.html, summary.json.`,
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'output folder', default: 'netsentinel-output' },
       { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
-      { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL; 'none' to skip (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
+      { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL; 'none' to skip (also NETSENTINEL_STORE; with --respond, decisions then go to NETSENTINEL_STORE, the config's store: or the default)`, default: DEFAULT_STORE },
       { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
       { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
       { name: 'verdict-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: "flows at or above this risk get verdict 'attack' in flows_scored.csv (config thresholds.verdict; default 0.95)" },
@@ -179,7 +180,7 @@ risk_scores.png, report.html, summary.json.`,
     const cpu = processCpuMs();
     if (v.timings) process.stderr.write(tm.format(wall, cpu) + '\n');
     const timings = v.timings ? { timings: { ...tm.toJSON(), total: Math.round(wall * 10) / 10, cpu: Math.round(cpu * 10) / 10 } } : {};
-    if (json) out(JSON.stringify({ ...summaryJson(result), ...respondSummary(respondSink, true), ...timings }, null, 2));
+    if (json) out(JSON.stringify({ ...summaryJson(result), ...skippedFilesJson(), ...respondSummary(respondSink, true), ...timings }, null, 2));
     else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
     return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
@@ -212,7 +213,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
   const lines: string[] = [];
   lines.push(`Analysed ${count(r.flows, 'flow')} from ${count(r.ipCount, 'source')} in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
-  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${r.riskyIps.length}   rule findings: ${r.findings.length}`);
+  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${thousands(r.riskyIps.length)}   rule findings: ${thousands(r.findings.length)}`);
   if (r.quality) {
     lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
@@ -241,7 +242,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
       for (const f of verbose ? g.findings : g.findings.slice(0, 1)) lines.push(`      ${f.reason}`);
     }
   }
-  lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${r.alerts.stored} new in ${r.alerts.store} (${r.alerts.duplicates} already there)` : ''}`);
+  lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${thousands(r.alerts.stored ?? 0)} new in ${r.alerts.store} (${thousands(r.alerts.duplicates ?? 0)} already there)` : ''}`);
   if (r.alerts.flowAlertsSuppressed) lines.push(`  ${limitSentence(r)}`);
   if (r.alerts.flowAlertsLeftOut) lines.push(`  ${capSentence(r)}`);
   lines.push(`Outputs in ${Object.values(r.outputs).length ? dirOf(r.outputs.flows) : '.'}: ${Object.values(r.outputs).map((p) => p.replace(/^.*[/\\]/, '')).join(', ')}`);

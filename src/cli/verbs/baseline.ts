@@ -5,11 +5,12 @@
  */
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
 import { defaultThreads } from '../../models/trained-model.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { formatSeconds } from '../progress.js';
+import { thousands } from '../../util/thousands.js';
 
 export const baseline: Command = {
   spec: {
@@ -77,13 +78,13 @@ only rows labelled normal are used (--all-rows to use every row).`,
       detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: ms(d.model.training.seconds), features: d.model.pipeline.outputNames.length })),
       seconds: ms(b.seconds),
     };
-    if (json) out(JSON.stringify(summary, null, 2));
+    if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
     else
       out(
         [
           `baseline → ${v.out} (${(bytes / 1024).toFixed(0)} KiB)`,
           `  fitted on ${b.fittedOn}: ${b.fitRows.toLocaleString('en-US')} rows to fit, ${b.calibrationRows.toLocaleString('en-US')} held out to calibrate`,
-          ...b.detectors.map((d) => `  ${d.model.estimator.name.padEnd(18)} ${d.model.pipeline.outputNames.length} features, fitted in ${formatSeconds(d.model.training.seconds)}`),
+          ...b.detectors.map((d) => `  ${d.model.estimator.name.padEnd(18)} ${thousands(d.model.pipeline.outputNames.length)} features, fitted in ${formatSeconds(d.model.training.seconds)}`),
           `  next: netsentinel analyze TRAFFIC --baseline ${v.out}`,
         ].join('\n'),
       );

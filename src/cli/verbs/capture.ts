@@ -28,6 +28,7 @@ import { liveAlertLines } from '../live-alert-lines.js';
 import { formatSummary } from './analyze.js';
 import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 /** how often the packet detectors are asked what they found (they see packets as they arrive) */
 const OPENED_POLL_MS = 500;
@@ -202,7 +203,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       );
       if (outDir) out(formatSummary(result));
       else {
-        out(`Findings: ${result.findings.length}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${result.riskyIps.length}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}`);
+        out(`Findings: ${thousands(result.findings.length)}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${thousands(result.riskyIps.length)}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}`);
         if (result.alerts.flowAlertsSuppressed) out(`  ${limitSentence(result)}`);
       }
     }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
 import { CLUSTER_FILES } from '../../report/plot-files.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { fitPipeline, transformTable } from '../../features/pipeline.js';
 import { fitPca, transformPca } from '../../features/pca.js';
 import { dbscan, POINT_KIND_NAMES } from '../../models/cluster/dbscan.js';
@@ -88,7 +88,7 @@ Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.pn
       plots.push(join(dir, 'k_distance.png'), join(dir, 'clusters.png'));
     }
     const summary = { rows: X.rows, features: X.cols, pca: pcaNote || undefined, eps, epsSuggested: curve.suggestedEps, minSamples, clusters: r.nClusters, ...counts, silhouette, output: join(dir, 'clusters.csv'), plots };
-    if (json) out(JSON.stringify(summary, null, 2));
+    if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
     else
       out(
         [

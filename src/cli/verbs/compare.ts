@@ -13,7 +13,7 @@ import { makeFolders } from '../../util/atomic-output.js';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs, getSpec } from '../../models/registry.js';
@@ -176,7 +176,7 @@ export const compare: Command = {
         },
       },
     });
-    if (json) out(JSON.stringify({ ...lb, fast: Boolean(v.fast), seed: v.seed }, null, 2));
+    if (json) out(JSON.stringify({ ...lb, fast: Boolean(v.fast), seed: v.seed, ...skippedFilesJson() }, null, 2));
     else out(formatLeaderboard(lb) + `\n\nTotal ${formatSeconds(lb.seconds)} for ${lb.rows.length} model${lb.rows.length === 1 ? '' : 's'}${v.fast ? ' (--fast preset)' : ''}.`);
     if (!lb.rows.some((r) => r.status === 'ok')) throw new UserError('compare: every model failed (see the table for why)');
     return 0;

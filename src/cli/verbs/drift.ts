@@ -5,12 +5,13 @@
  * `stream --drift` runs on a live stream (src/adapt/drift-monitor.ts).
  */
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, streamWithProgress, skippedFilesJson } from '../data-options.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { concatTables, type FlowTable } from '../../flows/table.js';
 import { anomalyScores, baselineDriftReference, checkDriftSettings, DEFAULT_DRIFT, DriftMonitor, hasMoved, movedText, SCORE_SERIES, type DriftWindow } from '../../adapt/drift-monitor.js';
 import { windowPsi } from '../../adapt/psi.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 export const drift: Command = {
   spec: {
@@ -62,11 +63,11 @@ reach --threshold. Exit status 1 when any window drifted.`,
     }
     progress.done(`read ${windows.reduce((s, w) => s + w.flows, 0).toLocaleString('en-US')} flows`);
     const missing = windows[0]?.missing ?? [];
-    if (missing.length) progress.note(`netsentinel: drift: warning: the flows lack ${missing.length} ${plural(missing.length, 'feature')} of the baseline: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+    if (missing.length) progress.note(`netsentinel: drift: warning: the flows lack ${thousands(missing.length)} ${plural(missing.length, 'feature')} of the baseline: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     const top = v.top as number;
     const cut = <T>(a: readonly T[]): readonly T[] => (top > 0 ? a.slice(0, top) : a);
     if (json) {
-      out(JSON.stringify({ baseline: baselineFile, referenceRows: reference.rows, ...settings, window: whole ? 'all' : settings.window, windows: windows.map((w) => ({ ...w, features: cut(w.features).map((f) => ({ feature: f.feature, psi: Math.round(f.psi * 1e4) / 1e4, noise: Math.round(f.noise * 1e4) / 1e4, moved: hasMoved(f, settings.threshold) })) })) }, null, 2));
+      out(JSON.stringify({ baseline: baselineFile, referenceRows: reference.rows, ...settings, window: whole ? 'all' : settings.window, ...skippedFilesJson(), windows: windows.map((w) => ({ ...w, features: cut(w.features).map((f) => ({ feature: f.feature, psi: Math.round(f.psi * 1e4) / 1e4, noise: Math.round(f.noise * 1e4) / 1e4, moved: hasMoved(f, settings.threshold) })) })) }, null, 2));
     } else if (whole) {
       const w = windows[0];
       out(`${w.flows.toLocaleString('en-US')} flows against ${reference.rows.toLocaleString('en-US')} reference rows of ${baselineFile}: ${w.moved} ${plural(w.moved, 'feature')} moved (PSI minus noise >= ${settings.threshold})${w.drifted ? ' — DRIFT' : ''}`);

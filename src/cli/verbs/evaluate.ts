@@ -3,7 +3,7 @@
  * the test data is a separate file by default; `--split` exists only at training time.
  */
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { loadModelArgument } from '../model-first.js';
 import { evaluateModel, formatEvaluation } from '../../evaluate/evaluate-model.js';
 import { guardOutputs } from '../output-guard.js';
@@ -49,7 +49,7 @@ export const evaluate: Command = {
       const { writeModelPlots } = await import('../../report/model-plots.js');
       plots = await writeModelPlots(args.values.plots as string, model, e);
     }
-    if (json) out(JSON.stringify({ model: modelPath, ...e, plots }, null, 2));
+    if (json) out(JSON.stringify({ model: modelPath, ...e, plots, ...skippedFilesJson() }, null, 2));
     else out(formatEvaluation(e) + (plots ? `\n\nCharts: ${plots.join(', ')}` : ''));
     const floor = args.values.failBelow as number | undefined;
     return floor !== undefined && e.summary.accuracy < floor ? 1 : 0;

@@ -11,6 +11,7 @@ import { getSpec } from '../../models/registry.js';
 import { formatSeconds } from '../progress.js';
 import { loadModelFile } from '../../models/model-file.js';
 import { loadBaseline } from '../../risk/baseline.js';
+import { thousands } from '../../util/thousands.js';
 
 async function inspectBaseline(path: string, out: (t: string) => void, json: boolean, features: boolean): Promise<number> {
   const b = await loadBaseline(path);
@@ -126,10 +127,10 @@ and options.
     else lines.push(`  threshold   ${m.threshold!.threshold.toPrecision(5)} (${m.threshold!.rule} ${m.threshold!.value})`, `  fitted on   ${t.fittedOn}`);
     const cats = m.pipeline.inputs.filter((i) => i.kind === 'categorical').map((i) => i.name);
     lines.push(
-      `  inputs      ${m.pipeline.inputs.length} columns (${cats.length ? `categorical: ${cats.join(', ')}` : 'all numeric'}) → ${m.pipeline.outputNames.length} features, ${m.pipeline.options.scaling} scaling`,
+      `  inputs      ${thousands(m.pipeline.inputs.length)} columns (${cats.length ? `categorical: ${cats.join(', ')}` : 'all numeric'}) → ${thousands(m.pipeline.outputNames.length)} features, ${m.pipeline.options.scaling} scaling`,
       `  trained     ${t.startedAt} on ${t.rows.toLocaleString('en-US')} rows of ${t.format} (${t.inputFiles.join(', ')}) in ${formatSeconds(t.seconds)}, seed ${t.seed}, ${t.threads} threads, netsentinel ${t.netsentinelVersion}`,
     );
-    if (t.classCounts) lines.push(`  classes     ${Object.entries(t.classCounts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    if (t.classCounts) lines.push(`  classes     ${Object.entries(t.classCounts).map(([c, n]) => `${c} ${thousands(n)}`).join(', ')}`);
     if (t.validation) lines.push(`  validation  ${JSON.stringify(t.validation)}`);
     if (top) lines.push('  top features', ...top.map((f) => `    ${f.feature.padEnd(36)}${f.importance}`));
     if (args.values.features) lines.push('  features', ...numbered(m.pipeline.outputNames));

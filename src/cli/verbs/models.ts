@@ -10,6 +10,7 @@ import { requireExistingStore } from '../../store/store-location.js';
 import { openModelVersionStore, type ModelEventKind } from '../../adapt/model-versions.js';
 import { ENV_FILE_OPTION } from '../../config/settings.js';
 import { runConfig } from '../run-config.js';
+import { thousands } from '../../util/thousands.js';
 
 export const models: Command = {
   spec: {
@@ -52,7 +53,7 @@ events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
       else
         for (const m of versions) {
           const t = m.trainedOn;
-          const on = t.source === 'stream' ? `${t.flows} clean stream flows${t.firstFlowTime ? ` (${t.firstFlowTime} to ${t.lastFlowTime})` : ''}, ${t.reason}` : `baseline file fitted on ${t.flows} flows`;
+          const on = t.source === 'stream' ? `${thousands(Number(t.flows))} clean stream flows${t.firstFlowTime ? ` (${t.firstFlowTime} to ${t.lastFlowTime})` : ''}, ${t.reason}` : `baseline file fitted on ${thousands(Number(t.flows))} flows`;
           out(`${m.id}  ${m.created}  parent ${m.parent ?? '-'}  ${on}  [${m.worker}]  ${m.file}`);
         }
       return 0;
@@ -65,6 +66,6 @@ events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
 function summary(kind: string, d: Readonly<Record<string, unknown>>): string {
   if (kind === 'drift') return `flows ${Number(d.firstFlow) + 1}-${Number(d.firstFlow) + Number(d.flows)}: ${d.moved} moved: ${(d.features as { feature: string; psi: number }[]).slice(0, 4).map((f) => `${f.feature} ${f.psi}`).join(', ')}`;
   if (kind === 'swap') return `${d.from} → ${d.to} from ${d.firstMessage}`;
-  if (kind === 'retrain') return `from ${d.parent} on ${d.flows} flows (${d.reason})`;
+  if (kind === 'retrain') return `from ${d.parent} on ${thousands(Number(d.flows))} flows (${d.reason})`;
   return String(d.error ?? JSON.stringify(d));
 }

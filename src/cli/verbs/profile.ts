@@ -5,7 +5,7 @@
  * Mann-Whitney U for numbers, with p-values): the "hypotheses" of seed 003, answered by the tool.
  */
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { profileTable } from '../../profile/profile-table.js';
 import { formatProfile } from '../../profile/format-profile.js';
 
@@ -35,7 +35,7 @@ export const profile: Command = {
       seed: v.seed as number,
     });
     progress.done('profiled');
-    out(json ? JSON.stringify(p, null, 2) : formatProfile(p));
+    out(json ? JSON.stringify({ ...p, ...skippedFilesJson() }, null, 2) : formatProfile(p));
     return 0;
   },
 };

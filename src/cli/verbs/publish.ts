@@ -3,12 +3,13 @@
  * workers (`netsentinel stream`), partitioned by source IP so each source's flows reach one worker.
  */
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
+import { DATA_OPTIONS, readOptionsFrom, skippedFilesJson } from '../data-options.js';
 import { datasetSource } from '../../analysis/flow-source.js';
 import { DEFAULT_STREAM, ensureStream, openBus, subjectPrefix } from '../../stream/nats-bus.js';
 import { publishFlows } from '../../stream/publish-flows.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
+import { thousands } from '../../util/thousands.js';
 
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
@@ -56,10 +57,10 @@ stay full however the sources spread. The stream (subjects <prefix>.flows.*) and
       const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n) });
       progress.done(`published ${r.flows.toLocaleString('en-US')} flows`);
       const summary = { stream, created, subjects: `${prefix}.flows.0..${partitions - 1}`, ...r, flowsPerSecond: Math.round(r.flows / Math.max(r.seconds, 1e-9)) };
-      if (json) out(JSON.stringify(summary, null, 2));
+      if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
       else {
-        out(`Published ${r.flows.toLocaleString('en-US')} flows in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${r.duplicates} messages were already there` : ''}`);
-        out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${n}`).join(', ')}`);
+        out(`Published ${r.flows.toLocaleString('en-US')} flows in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${thousands(r.duplicates)} messages were already there` : ''}`);
+        out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${thousands(n)}`).join(', ')}`);
       }
       return 0;
     } finally {

@@ -9,7 +9,7 @@
 import type { OptionSpec } from '../args.js';
 import type { Sink } from '../../analysis/sink.js';
 import type { RespondSinkOptions } from '../../respond/respond-sink.js';
-import { DEFAULT_STORE } from '../../store/open-store.js';
+import { decisionStoreOf } from '../store-choice.js';
 
 export const RESPOND_OPTIONS: readonly OptionSpec[] = [
   { name: 'respond', type: 'boolean', description: "run the response policy after the analysis (as 'netsentinel respond OUT'): decisions, blocklist files, alerts" },
@@ -19,7 +19,7 @@ export const RESPOND_OPTIONS: readonly OptionSpec[] = [
 /** The respond sink, with its outcome once committed, and the summary of that outcome. */
 export type RespondHook = Sink & { outcome(): unknown; summary(json: boolean): Record<string, unknown> | string };
 
-/** The sink, or undefined. The allowlist is built lazily at commit (it may resolve host names). */
+/** The sink; `storeLocation` is the run's store (chosenStore), 'none' when alerts are kept nowhere. The allowlist is built lazily at commit (it may resolve host names). */
 export async function respondSinkFromArgs(v: Record<string, unknown>, storeLocation: string): Promise<RespondHook> {
   const [{ respondSink }, { loadRespondSettings }, { buildAllowlist }, { formatRespond, respondJson }, { problem }] = await Promise.all([
     import('../../respond/respond-sink.js'),
@@ -29,7 +29,8 @@ export async function respondSinkFromArgs(v: Record<string, unknown>, storeLocat
     import('./respond-common.js'),
   ]);
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
-  const store = storeLocation === 'none' ? (settings.store ?? DEFAULT_STORE) : storeLocation;
+  // the run's store, or with --store none the next choice down (NETSENTINEL_STORE, config, default)
+  const store = decisionStoreOf(storeLocation, settings.store, settings.files);
   const r = settings.respond;
   const opts = (allowlist: RespondSinkOptions['allowlist']): RespondSinkOptions => ({ config: r, notify: settings.notify, allowlist, store, apply: Boolean(v.apply) || r.apply, onProblem: problem });
   let inner: ReturnType<typeof respondSink> | undefined;

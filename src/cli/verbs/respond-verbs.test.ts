@@ -135,6 +135,24 @@ test('analyze --respond runs the policy as a sink after the outputs are in place
   assert.equal(JSON.parse(cli('decisions', 'list', '--all', '--json', '--store', join(dir, 'n.db')).stdout).decisions.length, 2);
 });
 
+test('analyze --respond --store none: the decisions go to NETSENTINEL_STORE (the run\'s next store choice), not ./netsentinel.db', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-analyze-respond-none-'));
+  const sample = fileURLToPath(new URL('../../../samples/loopback/', import.meta.url));
+  assert.equal(cli('baseline', join(sample, 'normal.csv'), '-o', join(dir, 'b.nsb'), '-q').code, 0);
+  const envStore = join(dir, 'env.db');
+  const run = spawnSync(process.execPath, [CLI, 'analyze', join(sample, 'traffic.csv'), '-b', join(dir, 'b.nsb'), '-o', join(dir, 'out'), '--store', 'none', '--no-report', '-q', '--respond', '--json'], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_STORE: envStore },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const j = JSON.parse(run.stdout) as { respond: { store: string; stored: number } };
+  assert.equal(j.respond.store, envStore);
+  assert.equal(j.respond.stored, 2);
+  assert.equal(existsSync(join(dir, 'netsentinel.db')), false, 'the decisions went to ./netsentinel.db');
+  assert.equal(JSON.parse(cli('decisions', 'list', '--all', '--json', '--store', envStore).stdout).decisions.length, 2);
+});
+
 test('reading verbs on a store that does not exist say so (exit 2) and create nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-nostore-'));
   const missing = join(dir, 'typo.db');

@@ -8,6 +8,7 @@ import { readAnalysisOutput } from '../../respond/analysis-input.js';
 import { respond as runRespond, type RespondResult } from '../../respond/respond-run.js';
 import { allowlistFrom, CONFIG_OPTIONS, decisionLine, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 export const respond: Command = {
   spec: {
@@ -69,7 +70,7 @@ export function respondJson(r: RespondResult): Record<string, unknown> {
 export function formatRespond(r: RespondResult): string {
   const lines: string[] = [];
   const bans = r.decisions.filter((d) => d.type === 'ban').length;
-  lines.push(`${r.apply ? 'Decided' : 'DRY RUN (nothing enforced or sent; --apply to act):'} ${r.decisions.length} ${plural(r.decisions.length, 'decision')}: ${bans} ban, ${r.decisions.length - bans} alert; ${r.stored} new in ${r.store}`);
+  lines.push(`${r.apply ? 'Decided' : 'DRY RUN (nothing enforced or sent; --apply to act):'} ${thousands(r.decisions.length)} ${plural(r.decisions.length, 'decision')}: ${thousands(bans)} ban, ${thousands(r.decisions.length - bans)} alert; ${thousands(r.stored)} new in ${r.store}`);
   for (const d of r.decisions.slice(0, 20)) lines.push(`  ${decisionLine(d)}`);
   if (r.decisions.length > 20) lines.push(`  … and ${r.decisions.length - 20} more (--json for all)`);
   const by = (why: string): number => r.skipped.filter((s) => s.why === why).length;
@@ -78,7 +79,7 @@ export function formatRespond(r: RespondResult): string {
   lines.push(`Blocklist: ${r.targets.v4.length + r.targets.v6.length} ${plural(r.targets.v4.length + r.targets.v6.length, 'address or range', 'addresses or ranges')}${r.apply ? '' : ' (preview including this dry run)'}`);
   if (r.files) lines.push(`  ${r.files.blockedIps}\n  ${r.files.nftables}\n  ${r.files.ipset}`);
   if (r.apply) {
-    lines.push(`Notifications: ${r.queued} queued`);
+    lines.push(`Notifications: ${thousands(r.queued)} queued`);
     for (const d of r.delivery) lines.push(`  ${d.channel} (${d.server}): ${d.sent} sent, ${d.waiting} waiting${d.error ? ` — ${d.error}` : ''}`);
   }
   return lines.join('\n');

@@ -11,7 +11,7 @@
  */
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel } from '../../models/trained-model.js';
 import { getSpec } from '../../models/registry.js';
@@ -191,7 +191,7 @@ export const search: Command = {
     const outPath = v.out as string;
     const bytes = await saveTrainedModel(outPath, model, 'search');
     if (json) {
-      out(JSON.stringify({ model: outPath, bytes, estimator: spec.name, kind: spec.kind, search: result, evaluation }, null, 2));
+      out(JSON.stringify({ model: outPath, bytes, estimator: spec.name, kind: spec.kind, search: result, evaluation, ...skippedFilesJson() }, null, 2));
       return 0;
     }
     const lines = [formatSearch(result), `saved → ${outPath} (${(bytes / 1024).toFixed(0)} KiB), refitted on ${model.training.rows.toLocaleString('en-US')} rows`];

@@ -5,6 +5,7 @@
  * JetStream; SIGTERM or SIGINT drains it.
  */
 import { runConfig } from '../run-config.js';
+import { decisionStoreOf } from '../store-choice.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom } from '../data-options.js';
@@ -41,6 +42,7 @@ import type { FlowSource } from '../../analysis/flow-source.js';
 import { STREAM_FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom } from '../flow-alert-options.js';
 import type { FlowAlertLimitSettings } from '../../analysis/flow-alert-limit.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 export const stream: Command = {
   spec: {
@@ -67,7 +69,9 @@ With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
-stops its partitions before their leases lapse, and they are taken again when it returns. --metrics-port serves /metrics (Prometheus: lag, flows,
+stops its partitions before their leases lapse, and they are taken again when it returns (a
+refusal no waiting heals, such as a wrong password, permission or table, ends it: exit 2).
+--metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
 it holds, consumes and drains, and its moves; with --stdin, --follow and --interface the counters
 that apply there: batches, flows, alerts, findings, suppressed flow alerts, evictions), /healthz and
@@ -173,7 +177,7 @@ from the --baseline file (said on stderr).`,
         if (v.filter !== undefined && v.interface === undefined) throw new UserError('stream: --filter goes with --interface IF');
         if (!((v.batchSeconds as number) > 0)) throw new UserError(`stream: --batch-seconds must be above 0, got ${v.batchSeconds}`);
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
-        responder = v.respond ? await responderFrom(v, storeLoc === 'none' ? DEFAULT_STORE : storeLoc) : undefined;
+        responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
         const ifName = v.interface as string | undefined;
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
@@ -269,7 +273,7 @@ from the --baseline file (said on stderr).`,
           }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps` : ''));
         } finally {
           await bus.close();
           await leases.close();
@@ -318,7 +322,7 @@ from the --baseline file (said on stderr).`,
         const adaptStats = adapt?.adapter.stats;
         const respond = responder ? { respond: responder.totals } : {};
         if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...respond, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${responder.totals.decisions} decisions, ${responder.totals.queued} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${adaptStats.driftReports} drift reports, ${adaptStats.swaps} swaps` : ''));
+        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${thousands(responder.totals.decisions)} decisions, ${thousands(responder.totals.queued)} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps` : ''));
       } finally {
         await bus.close();
       }
@@ -362,7 +366,7 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
   const r = settings.respond;
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
-  return streamResponder({ config: r, notify: settings.notify, allowlist, store: storeLoc, apply: Boolean(v.apply) || r.apply, onProblem: problem });
+  return streamResponder({ config: r, notify: settings.notify, allowlist, store: decisionStoreOf(storeLoc, settings.store, settings.files), apply: Boolean(v.apply) || r.apply, onProblem: problem });
 }
 
 /** `stream --interface IF`: the capture program started (its failure to start said at once) and its flow batches */
@@ -404,5 +408,5 @@ async function openStoreOrSay(loc: string): Promise<AlertStore> {
 function statsLine(s: WorkerStats, where?: string, limit?: FlowAlertLimitSettings): string {
   const per = limit?.windowSeconds ? `per ${limit.windowSeconds.toLocaleString('en-US')} s` : 'per run';
   const folded = limit && s.flowAlertsSuppressed ? `; ${s.flowAlertsSuppressed.toLocaleString('en-US')} risky flows folded into per-source limits (${limit.perSource} flow alerts per source ${per}; --flow-alerts-per-source, 0 = no limit)` : '';
-  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${s.alerts} alerts (${s.findings} findings)${folded}${where ? `, ${s.stored} new in ${where} (${s.duplicates} already there)` : ''}${s.redelivered ? `; ${s.redelivered} redelivered` : ''}${s.rejected ? `; ${s.rejected} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${s.rebuiltFlows} flows` : ''}`;
+  return `${s.flows.toLocaleString('en-US')} flows in ${s.messages.toLocaleString('en-US')} messages scored in ${formatSeconds(s.seconds)}; ${thousands(s.alerts)} alerts (${thousands(s.findings)} findings)${folded}${where ? `, ${thousands(s.stored)} new in ${where} (${thousands(s.duplicates)} already there)` : ''}${s.redelivered ? `; ${thousands(s.redelivered)} redelivered` : ''}${s.rejected ? `; ${thousands(s.rejected)} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${thousands(s.rebuiltFlows)} flows` : ''}`;
 }

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { DATA_OPTIONS, readWithProgress } from '../data-options.js';
+import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs } from '../../models/registry.js';
@@ -19,6 +19,7 @@ import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { guardOutputs } from '../output-guard.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
+import { thousands } from '../../util/thousands.js';
 
 export const train: Command = {
   spec: {
@@ -178,12 +179,12 @@ export const train: Command = {
       plots = await writeModelPlots(v.plots as string, model, evaluation);
     }
     if (json) {
-      out(JSON.stringify({ ...result, plots }, null, 2));
+      out(JSON.stringify({ ...result, plots, ...skippedFilesJson() }, null, 2));
       return 0;
     }
     const lines = [
       `${spec.title} → ${outPath} (${(statSync(outPath).size / 1024).toFixed(0)} KiB)`,
-      `  trained on ${model.training.rows.toLocaleString('en-US')} rows, ${model.pipeline.inputs.length} input columns → ${model.pipeline.outputNames.length} features, in ${formatSeconds(model.training.seconds)}`,
+      `  trained on ${model.training.rows.toLocaleString('en-US')} rows, ${thousands(model.pipeline.inputs.length)} input columns → ${thousands(model.pipeline.outputNames.length)} features, in ${formatSeconds(model.training.seconds)}`,
     ];
     if (model.kind === 'classifier') lines.push(`  target "${model.target}": ${model.classes!.join(', ')}`);
     else lines.push(`  fitted on ${model.training.fittedOn}; threshold ${model.threshold!.threshold.toPrecision(4)} (${model.threshold!.rule} ${model.threshold!.value})`);

@@ -10,6 +10,7 @@ import { loggerFromSettings } from '../../util/logger.js';
 import { uploadFolder } from '../../upload/webdav-upload.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
+import { thousands } from '../../util/thousands.js';
 
 export const upload: Command = {
   spec: {
@@ -44,9 +45,9 @@ ${SETTINGS_PRECEDENCE}`,
       verify: !v.noVerify,
       logger: log,
     });
-    progress.note(`uploaded ${r.files.length} files (${r.bytes.toLocaleString('en-US')} bytes) in ${formatSeconds(r.seconds)}`);
+    progress.note(`uploaded ${thousands(r.files.length)} files (${r.bytes.toLocaleString('en-US')} bytes) in ${formatSeconds(r.seconds)}`);
     if (json) out(JSON.stringify(r, null, 2));
-    else out(`${r.files.length} files, ${r.bytes.toLocaleString('en-US')} bytes → ${r.target}${r.foldersCreated ? ` (${r.foldersCreated} folders made)` : ''}${r.verified ? '; every file listed by the server with its size' : ''}`);
+    else out(`${thousands(r.files.length)} files, ${r.bytes.toLocaleString('en-US')} bytes → ${r.target}${r.foldersCreated ? ` (${thousands(r.foldersCreated)} folders made)` : ''}${r.verified ? '; every file listed by the server with its size' : ''}`);
     return 0;
   },
 };

@@ -69,6 +69,10 @@ test('cluster scatter: a Matrix and kind names work; small clusters beyond the l
   const enc = (spec as unknown as { encoding: { color: { scale: { domain: string[] } } } }).encoding;
   assert.equal(enc.color.scale.domain.length, 6);
   assert.equal(enc.color.scale.domain[5], '15 other clusters (30)');
+  // a count of clusters past 999 with its thousands separator, as the points are
+  const many = 1205 * 2;
+  const wide = clusterScatterSpec(matrix(many, 2, Float64Array.from({ length: 2 * many }, (_, i) => i)), Int32Array.from({ length: many }, (_, i) => i % 1205), Array.from({ length: many }, () => 'core' as const), { maxClusters: 5 });
+  assert.equal((wide as unknown as { encoding: { color: { scale: { domain: string[] } } } }).encoding.color.scale.domain[5], '1,200 other clusters (2,400)');
   const rows = (spec as unknown as { data: { values: { x: number; y: number }[] } }).data.values;
   assert.deepEqual([rows[1].x, rows[1].y], [3, 4], 'first two columns of row 1');
   assert.throws(() => clusterScatterSpec([1, 2, 3], [0], [2]), /x, y pairs/);

@@ -70,7 +70,7 @@ export function clusterScatterSpec(
     range.push(SERIES_PALETTE[j % SERIES_PALETTE.length]);
   });
   const rest = ranked.slice(maxClusters);
-  const otherName = `${rest.length} other clusters (${fullCount(rest.reduce((s, e) => s + e[1], 0))})`;
+  const otherName = `${fullCount(rest.length)} other clusters (${fullCount(rest.reduce((s, e) => s + e[1], 0))})`;
   if (rest.length > 0) {
     domain.push(otherName);
     range.push(OTHER_GREY);

@@ -20,6 +20,14 @@ test('feature importance: the top N by value, largest first, negatives flagged, 
   assert.deepEqual(rowsAll.map((r) => r.negative), [false, false, false, false, true]);
 });
 
+test('feature importance: counts in the notes have thousands separators (a wide one-hot model)', () => {
+  const names = Array.from({ length: 2500 }, (_, i) => `f${i}`);
+  const values = names.map((_, i) => (i < 1200 ? NaN : i));
+  const text = JSON.stringify(featureImportanceSpec(names, values, 10));
+  assert.match(text, /top 10 of 2,500 features/);
+  assert.match(text, /1,200 features without a finite value left out/);
+});
+
 test('feature importance: bad input is a user error', () => {
   assert.throws(() => featureImportanceSpec(['a'], [1, 2]), /1 names but 2 values/);
   assert.throws(() => featureImportanceSpec(['a'], [1], 0), /'top' parameter/);

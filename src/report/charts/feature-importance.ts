@@ -8,7 +8,7 @@
  * Deliberately not here: computing importances (models/, evaluate/), error bars.
  */
 import { UserError } from '../../util/errors.js';
-import { baseSpec, COLORS, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
+import { baseSpec, COLORS, fullCount, titleBlock, type ChartSpec, type ChartTextOptions } from './theme.js';
 import { plural } from '../../util/plural.js';
 
 export interface FeatureImportanceOptions extends ChartTextOptions {
@@ -33,8 +33,8 @@ export function featureImportanceSpec(
   const shown = order.slice(0, top);
   const rows = shown.map((i, rank) => ({ feature: names[i], value: values[i], rank, negative: values[i] < 0 }));
   const notes: string[] = [];
-  notes.push(shown.length < names.length ? `top ${shown.length} of ${names.length} features` : `all ${names.length} features`);
-  if (skipped > 0) notes.push(`${skipped} ${plural(skipped, 'feature')} without a finite value left out`);
+  notes.push(shown.length < names.length ? `top ${fullCount(shown.length)} of ${fullCount(names.length)} features` : `all ${fullCount(names.length)} features`);
+  if (skipped > 0) notes.push(`${fullCount(skipped)} ${plural(skipped, 'feature')} without a finite value left out`);
   const longest = rows.reduce((m, r) => Math.max(m, r.feature.length), 0);
   return {
     ...baseSpec(Math.max(560, 400 + Math.min(300, longest * 7)), 110 + Math.max(4, rows.length) * 24, options),

@@ -15,6 +15,7 @@ import { UserError } from '../../util/errors.js';
 import type { BlockTargets } from './block-targets.js';
 import { NFT_SET4, NFT_SET6, NFT_TABLE, nftDeleteScript, nftablesScript, parseNftSetJson, type SetElement } from './nftables.js';
 import { plural } from '../../util/plural.js';
+import { thousands } from '../../util/thousands.js';
 
 export function findProgram(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of [...path.split(delimiter), '/usr/sbin', '/sbin']) {
@@ -91,7 +92,7 @@ export function planApply(current: CurrentSets, t: BlockTargets): FirewallPlan {
 export function describePlan(p: FirewallPlan, table = NFT_TABLE): string {
   const lines: string[] = [];
   if (p.createTable) lines.push(`create table inet ${table} (sets ${NFT_SET4}, ${NFT_SET6}; drop rules on input and forward)`);
-  lines.push(`add ${p.add.length}, refresh ${p.refresh.length}, remove ${p.remove.length} ${plural(p.remove.length, 'element')} in table inet ${table}`);
+  lines.push(`add ${thousands(p.add.length)}, refresh ${thousands(p.refresh.length)}, remove ${thousands(p.remove.length)} ${plural(p.remove.length, 'element')} in table inet ${table}`);
   for (const v of p.add) lines.push(`  + ${v}`);
   for (const v of p.remove) lines.push(`  - ${v}`);
   return lines.join('\n');
