@@ -306,11 +306,11 @@ export class BucketRunner implements RuleRunner {
     this.st[o + F_COLD_UNTIMED] = 0;
   }
 
-  /** Forget a group (its episode must have been closed). */
-  private release(s: number): void {
+  /** Forget a group (its episode must have been closed); `unkeyed`: its key is left for the caller to clear. */
+  private release(s: number, unkeyed = false): void {
     const o = s * this.stride;
     if (this.arenaMode && this.st[o + F_BITS] & HAS_WIN) this.freeBlocks.push(this.st[o + F_BLOCK]);
-    this.table.delete(this.st[o + F_K1], this.st[o + F_K2]);
+    if (!unkeyed) this.table.delete(this.st[o + F_K1], this.st[o + F_K2]);
     this.st[o + F_BITS] = 0;
     this.wins.set(s, null);
     this.idx.set(s, null);
@@ -868,11 +868,24 @@ export class BucketRunner implements RuleRunner {
     this.lastSweep = watermarkMs;
     const cutoff = watermarkMs - this.windowMs;
     const stride = this.stride;
+    const st = this.st;
+    // when most groups go (a sweep after a capture's batch, the last one), the table is cleared and
+    // the rest put back: cheaper than deleting keys one by one (a hash and a backward shift each)
+    let quiet = 0;
+    for (let s = 0; s < this.high; s++) if (st[s * stride + F_BITS] !== 0 && (force || !(st[s * stride + F_LAST] >= cutoff))) quiet++;
+    if (quiet === 0) return;
+    const rebuild = quiet * 2 > this.table.size;
     for (let s = 0; s < this.high; s++) {
       const o = s * stride;
       if (this.st[o + F_BITS] === 0 || (!force && this.st[o + F_LAST] >= cutoff)) continue;
       if (this.st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
-      this.release(s);
+      this.release(s, rebuild);
+    }
+    if (!rebuild) return;
+    this.table.clear();
+    for (let s = 0; s < this.high; s++) {
+      const o = s * stride;
+      if (this.st[o + F_BITS] !== 0) this.table.set(this.st[o + F_K1], this.st[o + F_K2], s);
     }
   }
 
