@@ -108,7 +108,7 @@ export class BeaconRunner implements RuleRunner {
   private readonly rows = new Map<number, number[]>();
   /** slots found beaconing and not yet announced by opened() */
   private readonly fresh = new Set<number>();
-  private readonly openBySrc = new OpenBySource();
+  private readonly openBySrc: OpenBySource;
   // test scratch
   private readonly times = new Float64Array(BEACON_RING);
   private readonly perBeat = new Float64Array(BEACON_RING);
@@ -123,6 +123,7 @@ export class BeaconRunner implements RuleRunner {
     private readonly ctx: RuleContext,
   ) {
     this.info = { id: 'c2.beaconing', title: 'Connections at a steady period (beaconing)', category: 'command-and-control', severity: cfg.severity, requires: ['srcIp', 'dstIp', 'time'] };
+    this.openBySrc = new OpenBySource(ctx.openSources ?? null);
     this.ignore = new Uint8Array(65536);
     for (const p of cfg.ignorePorts) this.ignore[p] = 1;
     this.grow(256);
@@ -158,6 +159,7 @@ export class BeaconRunner implements RuleRunner {
 
   private allocate(a: number, b: number): number {
     let s = this.freeSlots.pop();
+    const reused = s !== undefined;
     if (s === undefined) {
       if (this.high === this.slots) this.grow(this.slots * 2);
       s = this.high++;
@@ -165,7 +167,8 @@ export class BeaconRunner implements RuleRunner {
     this.keyA[s] = a;
     this.keyB[s] = b;
     const o = s * FIELDS;
-    for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
+    // a slot never used before is still zero (grown arrays start zeroed, slots are used from the bottom up)
+    if (reused) for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
     this.num[o + F_LAST] = -Infinity;
     this.num[o + F_FIRST] = Infinity;
     this.num[o + F_LAST_PORT] = NaN;

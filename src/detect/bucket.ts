@@ -195,7 +195,7 @@ export class BucketRunner implements RuleRunner {
   /** slots with an open episode: what activeSources and opened visit, instead of every group after every batch */
   private readonly open = new Set<number>();
   /** open episodes per source id (the group's source, when it has one): activeSeverity and openSpans without a scan */
-  private readonly openBySrc = new OpenBySource();
+  private readonly openBySrc: OpenBySource;
 
   constructor(
     readonly rule: BucketRule,
@@ -205,6 +205,7 @@ export class BucketRunner implements RuleRunner {
     if (spec.groupBy.length === 0 || spec.groupBy.length > 3) throw new Error(`${rule.id}: groupBy needs 1 to 3 fields`);
     if (spec.distinct && spec.window !== 'sliding') throw new Error(`${rule.id}: distinct counting needs a sliding window`);
     if (spec.distinct && spec.capacity < 1) throw new Error(`${rule.id}: distinct counting needs a capacity of at least 1`);
+    this.openBySrc = new OpenBySource(ctx.openSources ?? null);
     this.layout = new KeyLayout(spec.groupBy.map((g) => PART_KIND[g]));
     this.table = spec.groupBy.length === 1 && PART_KIND[spec.groupBy[0]] === 'ip' ? new DirectIndex() : new SlotTable();
     this.windowMs = spec.windowSeconds * 1000;
@@ -275,15 +276,18 @@ export class BucketRunner implements RuleRunner {
   /** A fresh slot for a new group. */
   private allocate(k1: number, k2: number): number {
     let s = this.freeSlots.pop();
+    const reused = s !== undefined;
     if (s === undefined) {
       if (this.high === this.slots) this.growSlots(this.slots * 2);
       s = this.high++;
     }
     const st = this.st;
     const o = s * this.stride;
-    // a loop, not st.fill(0, o, o + stride): fill with a range is a builtin call costing more than the
-    // few stores, once per group (a capture of one-off sources allocates a group per flow and rule)
-    for (let i = o, end = o + this.stride; i < end; i++) st[i] = 0;
+    // a slot never used before is still zero (grown arrays start zeroed, slots are used from the
+    // bottom up); a reused one is cleared by a loop, not st.fill(0, o, o + stride): fill with a range
+    // is a builtin call costing more than the few stores, once per group (a capture of one-off
+    // sources allocates a group per flow and rule)
+    if (reused) for (let i = o, end = o + this.stride; i < end; i++) st[i] = 0;
     st[o + F_K1] = k1;
     st[o + F_K2] = k2;
     st[o + F_LAST] = -Infinity;

@@ -85,19 +85,22 @@ export class TtlHopRunner implements RuleRunner {
 
   private allocate(id: number): number {
     let s = this.freeSlots.pop();
+    const reused = s !== undefined;
     if (s === undefined) {
       if (this.high === this.slots) this.grow(this.slots * 2);
       s = this.high++;
     }
     this.src[s] = id;
     const o = s * FIELDS;
-    // loops, not fill(0, from, to): a builtin call per source costs more than these few stores
-    for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
+    // a slot never used before is still zero (grown arrays start zeroed, slots are used from the
+    // bottom up); a reused one is cleared by loops, not fill(0, from, to): a builtin call per
+    // source costs more than these few stores
+    if (reused) for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
     this.num[o + F_LAST] = -Infinity;
     this.num[o + F_FIRST] = Infinity;
     this.num[o + F_MIN_HOPS] = Infinity;
     this.num[o + F_MAX_HOPS] = -Infinity;
-    for (let i = s * 8; i < s * 8 + 8; i++) this.ttls[i] = 0;
+    if (reused) for (let i = s * 8; i < s * 8 + 8; i++) this.ttls[i] = 0;
     this.state[s] = 1;
     this.table.set(id, -1, s);
     return s;
