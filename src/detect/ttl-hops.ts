@@ -112,6 +112,21 @@ export class TtlHopRunner implements RuleRunner {
     this.freeSlots.push(s);
   }
 
+  /**
+   * Room for every source the batch can add, made at once (as bucket.ts does for groups of one
+   * address): doubling through a capture's first batch, a new source per few flows, copied the
+   * state about twice over. New sources are bounded by the batch's distinct source addresses.
+   */
+  private reserve(b: Batch): void {
+    const column = b.fields.srcIp;
+    if (!column) return;
+    const need = this.high + Math.min(b.n, column.dictionary.length) - this.freeSlots.length;
+    if (need <= this.slots) return;
+    let slots = this.slots;
+    while (slots < need) slots *= 2;
+    this.grow(slots);
+  }
+
   observe(b: Batch): void {
     const src = b.src as Int32Array;
     const ttl = b.ttl as Float64Array;
@@ -120,6 +135,7 @@ export class TtlHopRunner implements RuleRunner {
     const W = this.cfg.windowSeconds * 1000;
     const limit = this.cfg.maxHopChange;
     const maxPath = this.cfg.maxPathHops;
+    this.reserve(b);
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       const id = src[r];
