@@ -139,7 +139,8 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
       drained.push(f);
       if (!f.srcIp) continue;
       const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
-      const last = f.lastSeen ? Date.parse(f.lastSeen) : Infinity;
+      // a finding of one flow (most of a capture's: a bogon source seen once) has one time, parsed once
+      const last = f.lastSeen ? (f.lastSeen === f.firstSeen ? first : Date.parse(f.lastSeen)) : Infinity;
       const list = closedBySource.get(f.srcIp) ?? [];
       list.push({ severity: f.severity, first, last });
       closedBySource.set(f.srcIp, list);

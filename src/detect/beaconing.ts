@@ -51,7 +51,7 @@ import { OpenBySource } from './open-by-source.js';
 import type { BeaconingConfig } from './rules-config.js';
 import { SlotTable } from './slot-table.js';
 import { plural } from '../util/plural.js';
-import { forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
+import { countQuiet, forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
 
 /** start times kept per pair: the window the test looks at (and the most `connections` may ask) */
 export const BEACON_RING = 16;
@@ -108,7 +108,7 @@ export class BeaconRunner implements RuleRunner {
   private readonly rows = new Map<number, number[]>();
   /** slots found beaconing and not yet announced by opened() */
   private readonly fresh = new Set<number>();
-  private readonly openBySrc = new OpenBySource();
+  private readonly openBySrc: OpenBySource;
   // test scratch
   private readonly times = new Float64Array(BEACON_RING);
   private readonly perBeat = new Float64Array(BEACON_RING);
@@ -123,6 +123,7 @@ export class BeaconRunner implements RuleRunner {
     private readonly ctx: RuleContext,
   ) {
     this.info = { id: 'c2.beaconing', title: 'Connections at a steady period (beaconing)', category: 'command-and-control', severity: cfg.severity, requires: ['srcIp', 'dstIp', 'time'] };
+    this.openBySrc = new OpenBySource(ctx.openSources ?? null);
     this.ignore = new Uint8Array(65536);
     for (const p of cfg.ignorePorts) this.ignore[p] = 1;
     this.grow(256);
@@ -158,6 +159,7 @@ export class BeaconRunner implements RuleRunner {
 
   private allocate(a: number, b: number): number {
     let s = this.freeSlots.pop();
+    const reused = s !== undefined;
     if (s === undefined) {
       if (this.high === this.slots) this.grow(this.slots * 2);
       s = this.high++;
@@ -165,7 +167,8 @@ export class BeaconRunner implements RuleRunner {
     this.keyA[s] = a;
     this.keyB[s] = b;
     const o = s * FIELDS;
-    for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
+    // a slot never used before is still zero (grown arrays start zeroed, slots are used from the bottom up)
+    if (reused) for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
     this.num[o + F_LAST] = -Infinity;
     this.num[o + F_FIRST] = Infinity;
     this.num[o + F_LAST_PORT] = NaN;
@@ -177,8 +180,9 @@ export class BeaconRunner implements RuleRunner {
     return s;
   }
 
-  private release(s: number): void {
-    this.table.delete(this.keyA[s], this.keyB[s]);
+  /** `unkeyed`: the pair's key is left in the table for the caller to clear */
+  private release(s: number, unkeyed = false): void {
+    if (!unkeyed) this.table.delete(this.keyA[s], this.keyB[s]);
     if (this.state[s] === 2) {
       this.openBySrc.delete(this.keyA[s], s);
       this.rows.delete(s);
@@ -433,10 +437,19 @@ export class BeaconRunner implements RuleRunner {
     const W = this.cfg.windowSeconds * 1000;
     if (!force && watermarkMs - this.lastSweep < W) return;
     this.lastSweep = watermarkMs;
-    forgetQuiet(this.state, this.num, FIELDS, F_LAST, this.high, force ? Infinity : watermarkMs - W, (s) => {
+    const cutoff = force ? Infinity : watermarkMs - W;
+    // when most pairs go, the table is cleared and the rest put back: cheaper than deleting keys
+    // one by one (a hash and a backward shift each, most of a sweep after a capture's batch)
+    const quiet = countQuiet(this.state, this.num, FIELDS, F_LAST, this.high, cutoff);
+    if (quiet === 0) return;
+    const rebuild = quiet * 2 > this.table.size;
+    forgetQuiet(this.state, this.num, FIELDS, F_LAST, this.high, cutoff, (s) => {
       this.close(s);
-      this.release(s);
+      this.release(s, rebuild);
     });
+    if (!rebuild) return;
+    this.table.clear();
+    for (let s = 0; s < this.high; s++) if (this.state[s] !== 0) this.table.set(this.keyA[s], this.keyB[s], s);
   }
 
   /** Over the group limit: forget the least recently seen quarter (reporting the beacons among them). */

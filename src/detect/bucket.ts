@@ -57,8 +57,13 @@ export interface RowFilter {
   readonly maxDurationSeconds?: number;
   /** only attempts without data, refused or unanswered (every flow passes when the input cannot tell) */
   readonly failedOnly?: boolean;
-  /** a condition data cannot express (address classes, GeoIP): code, on the rule's side */
-  readonly custom?: (b: Batch, row: number) => boolean;
+  /**
+   * a condition data cannot express (address classes, GeoIP): code, on the rule's side, over the
+   * whole batch at once: it clears `ok[r]` of the rows that fail (rows already cleared may be
+   * skipped). One loop per batch, not a call per row: the per-row call was a good part of the
+   * address rules' cost on a capture, where every flow passes through two of them.
+   */
+  readonly custom?: (b: Batch, ok: Uint8Array) => void;
 }
 
 /** How much a flow weighs in a leaky bucket (1 by default). */
@@ -168,6 +173,11 @@ export class BucketRunner implements RuleRunner {
   private readonly out: Finding[] = [];
   private readonly filterNotes = new Set<string>();
   private readonly track: readonly DistinctField[];
+  // the spec's numbers and fields, copied: each rule's spec (and rule) is an object of its own shape,
+  // and code every rule shares read them per row through as many shapes as there are rules
+  private readonly capacity: number;
+  private readonly groupBy: readonly GroupField[];
+  private readonly distinct: DistinctField | undefined;
   private evicted = 0;
   private evictedEpisodes = 0;
   private lastSweep = -Infinity;
@@ -190,7 +200,7 @@ export class BucketRunner implements RuleRunner {
   /** slots with an open episode: what activeSources and opened visit, instead of every group after every batch */
   private readonly open = new Set<number>();
   /** open episodes per source id (the group's source, when it has one): activeSeverity and openSpans without a scan */
-  private readonly openBySrc = new OpenBySource();
+  private readonly openBySrc: OpenBySource;
 
   constructor(
     readonly rule: BucketRule,
@@ -200,6 +210,10 @@ export class BucketRunner implements RuleRunner {
     if (spec.groupBy.length === 0 || spec.groupBy.length > 3) throw new Error(`${rule.id}: groupBy needs 1 to 3 fields`);
     if (spec.distinct && spec.window !== 'sliding') throw new Error(`${rule.id}: distinct counting needs a sliding window`);
     if (spec.distinct && spec.capacity < 1) throw new Error(`${rule.id}: distinct counting needs a capacity of at least 1`);
+    this.openBySrc = new OpenBySource(ctx.openSources ?? null);
+    this.capacity = spec.capacity;
+    this.groupBy = spec.groupBy;
+    this.distinct = spec.distinct;
     this.layout = new KeyLayout(spec.groupBy.map((g) => PART_KIND[g]));
     this.table = spec.groupBy.length === 1 && PART_KIND[spec.groupBy[0]] === 'ip' ? new DirectIndex() : new SlotTable();
     this.windowMs = spec.windowSeconds * 1000;
@@ -253,7 +267,7 @@ export class BucketRunner implements RuleRunner {
    * reserve a whole batch's worth of slots for inputs with few groups).
    */
   private reserve(b: Batch): void {
-    const gb = this.rule.bucket.groupBy;
+    const gb = this.groupBy;
     if (gb.length !== 1 || (gb[0] !== 'srcIp' && gb[0] !== 'dstIp')) return;
     const column = gb[0] === 'srcIp' ? b.fields.srcIp : b.fields.dstIp;
     if (!column) return;
@@ -270,15 +284,18 @@ export class BucketRunner implements RuleRunner {
   /** A fresh slot for a new group. */
   private allocate(k1: number, k2: number): number {
     let s = this.freeSlots.pop();
+    const reused = s !== undefined;
     if (s === undefined) {
       if (this.high === this.slots) this.growSlots(this.slots * 2);
       s = this.high++;
     }
     const st = this.st;
     const o = s * this.stride;
-    // a loop, not st.fill(0, o, o + stride): fill with a range is a builtin call costing more than the
-    // few stores, once per group (a capture of one-off sources allocates a group per flow and rule)
-    for (let i = o, end = o + this.stride; i < end; i++) st[i] = 0;
+    // a slot never used before is still zero (grown arrays start zeroed, slots are used from the
+    // bottom up); a reused one is cleared by a loop, not st.fill(0, o, o + stride): fill with a range
+    // is a builtin call costing more than the few stores, once per group (a capture of one-off
+    // sources allocates a group per flow and rule)
+    if (reused) for (let i = o, end = o + this.stride; i < end; i++) st[i] = 0;
     st[o + F_K1] = k1;
     st[o + F_K2] = k2;
     st[o + F_LAST] = -Infinity;
@@ -301,11 +318,11 @@ export class BucketRunner implements RuleRunner {
     this.st[o + F_COLD_UNTIMED] = 0;
   }
 
-  /** Forget a group (its episode must have been closed). */
-  private release(s: number): void {
+  /** Forget a group (its episode must have been closed); `unkeyed`: its key is left for the caller to clear. */
+  private release(s: number, unkeyed = false): void {
     const o = s * this.stride;
     if (this.arenaMode && this.st[o + F_BITS] & HAS_WIN) this.freeBlocks.push(this.st[o + F_BLOCK]);
-    this.table.delete(this.st[o + F_K1], this.st[o + F_K2]);
+    if (!unkeyed) this.table.delete(this.st[o + F_K1], this.st[o + F_K2]);
     this.st[o + F_BITS] = 0;
     this.wins.set(s, null);
     this.idx.set(s, null);
@@ -325,14 +342,13 @@ export class BucketRunner implements RuleRunner {
     const ok = scratch.ok;
     ok.fill(1, 0, n);
     this.filter(b, ok);
-    const spec = this.rule.bucket;
     const layout = this.layout;
     const k1 = scratch.keys1;
     const k2 = scratch.keys2;
     k1.fill(0, 0, n);
-    k2.fill(layout.split === spec.groupBy.length ? -1 : 0, 0, n);
-    spec.groupBy.forEach((g, p) => accumulatePart(b, g, layout.radix[p], p < layout.split ? k1 : k2, ok));
-    const distinct = spec.distinct;
+    k2.fill(layout.split === this.groupBy.length ? -1 : 0, 0, n);
+    this.groupBy.forEach((g, p) => accumulatePart(b, g, layout.radix[p], p < layout.split ? k1 : k2, ok));
+    const distinct = this.distinct;
     if (distinct) {
       const vals = scratch.values;
       vals.fill(0, 0, n);
@@ -350,7 +366,7 @@ export class BucketRunner implements RuleRunner {
     // rule reached branches the code optimised for the rule before had never run; its concurrent
     // compiles cost about as much CPU as the rules themselves on a capture's first batch
     if (this.leaky) this.observeLeaky(b);
-    else if (this.rule.bucket.distinct !== undefined) this.observeDistinct(b);
+    else if (this.distinct !== undefined) this.observeDistinct(b);
     else this.observeCount(b);
   }
 
@@ -395,7 +411,7 @@ export class BucketRunner implements RuleRunner {
       if (this.table.size >= this.ctx.limits.maxGroupsPerRule) this.relieve();
       s = this.allocate(k1, k2);
       const o = s * stride;
-      const gb = this.rule.bucket.groupBy;
+      const gb = this.groupBy;
       for (let p = 0; p < gb.length; p++) {
         const g = gb[p];
         this.st[o + (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO)] = partAt(b, g, r);
@@ -480,7 +496,7 @@ export class BucketRunner implements RuleRunner {
     }
     const cutoff = now - this.windowMs;
     if (t < cutoff) return;
-    const cap = this.rule.bucket.capacity;
+    const cap = this.capacity;
     const rowFlags = (b.rowOffset + r) * 16 + b.flags[r];
     const dur = b.duration ? b.duration[r] : NaN;
     let w: Float64Array;
@@ -552,7 +568,7 @@ export class BucketRunner implements RuleRunner {
       (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
       return;
     }
-    const cap = this.rule.bucket.capacity;
+    const cap = this.capacity;
     if (cap === 0) {
       this.trigger(s, b, r, now, 1);
       return;
@@ -631,7 +647,7 @@ export class BucketRunner implements RuleRunner {
       if (level > ep.peak) ep.peak = level;
       return;
     }
-    const cap = this.rule.bucket.capacity;
+    const cap = this.capacity;
     const lim = this.ctx.limits;
     let pend: Episode | null = null;
     if (st[o + F_BITS] & HAS_PENDING) {
@@ -665,11 +681,11 @@ export class BucketRunner implements RuleRunner {
   /** The window's entries become an episode, plus the current row's tracked values. */
   private trigger(s: number, b: Batch, r: number, t: number, peak: number): void {
     const lim = this.ctx.limits;
-    const spec = this.rule.bucket;
+    const distinct = this.distinct;
     const interner = this.ctx.interner;
-    const ep = new Episode(spec.distinct, this.track, lim.maxTrackedDistinct, lim.sampleSize, false);
+    const ep = new Episode(distinct, this.track, lim.maxTrackedDistinct, lim.sampleSize, false);
     const o = s * this.stride;
-    if (spec.capacity === 0 && !spec.distinct) {
+    if (this.capacity === 0 && !distinct) {
       // a trigger rule: the current flow is the whole window
       ep.addRow(b, r, t, 1, interner, true);
     } else {
@@ -684,7 +700,7 @@ export class BucketRunner implements RuleRunner {
         const row = Math.floor(rf / 16);
         ep.addEntry(arr[q + 1], row, rf - row * 16, arr[q + 3]);
         if (ep.distinct) {
-          if (spec.distinct === 'dstPort') ep.distinct.addPort(arr[q]);
+          if (distinct === 'dstPort') ep.distinct.addPort(arr[q]);
           else ep.distinct.addIp(interner.text(arr[q]));
         }
       }
@@ -861,13 +877,28 @@ export class BucketRunner implements RuleRunner {
     // sweeping once per window of event time keeps at most two windows of groups
     if (!force && watermarkMs - this.lastSweep < this.windowMs) return;
     this.lastSweep = watermarkMs;
-    const cutoff = watermarkMs - this.windowMs;
+    // a group goes unless seen at or after the cutoff: with force, every group (nothing is >= NaN);
+    // one test either way, so the loops compile once for both kinds of sweep
+    const cutoff = force ? NaN : watermarkMs - this.windowMs;
     const stride = this.stride;
+    const st = this.st;
+    // when most groups go (a sweep after a capture's batch, the last one), the table is cleared and
+    // the rest put back: cheaper than deleting keys one by one (a hash and a backward shift each)
+    let quiet = 0;
+    for (let s = 0; s < this.high; s++) if (st[s * stride + F_BITS] !== 0 && !(st[s * stride + F_LAST] >= cutoff)) quiet++;
+    if (quiet === 0) return;
+    const rebuild = quiet * 2 > this.table.size;
     for (let s = 0; s < this.high; s++) {
       const o = s * stride;
-      if (this.st[o + F_BITS] === 0 || (!force && this.st[o + F_LAST] >= cutoff)) continue;
+      if (this.st[o + F_BITS] === 0 || this.st[o + F_LAST] >= cutoff) continue;
       if (this.st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
-      this.release(s);
+      this.release(s, rebuild);
+    }
+    if (!rebuild) return;
+    this.table.clear();
+    for (let s = 0; s < this.high; s++) {
+      const o = s * stride;
+      if (this.st[o + F_BITS] !== 0) this.table.set(this.st[o + F_K1], this.st[o + F_K2], s);
     }
   }
 
@@ -878,7 +909,7 @@ export class BucketRunner implements RuleRunner {
    */
   private keepScore(o: number): number {
     const st = this.st;
-    const busy = this.leaky ? st[o + F_LEVEL] > this.rule.bucket.capacity / 4 : (st[o + F_BITS] & HAS_WIN) !== 0 || st[o + F_LEN] > 1;
+    const busy = this.leaky ? st[o + F_LEVEL] > this.capacity / 4 : (st[o + F_BITS] & HAS_WIN) !== 0 || st[o + F_LEN] > 1;
     return st[o + F_LAST] + (busy || st[o + F_BITS] & HAS_EPISODE ? this.windowMs : 0);
   }
 
@@ -957,6 +988,14 @@ export class BucketRunner implements RuleRunner {
  */
 class SlotObjects<T> {
   private readonly a: (T | null)[] = [];
+
+  constructor() {
+    // every list holds objects from the start (an empty one would otherwise stay a list of small
+    // integers until its first object): code that reads lists of several rules sees one shape,
+    // rather than being compiled again each time a rule's list turns out to be of the other kind
+    this.a.push(null);
+    this.a.length = 0;
+  }
 
   get(s: number): T | null {
     return s < this.a.length ? this.a[s] : null;
@@ -1038,7 +1077,7 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uin
         for (let r = 0; r < n; r++) if (!(fl[r] & FLAG_FAILED)) ok[r] = 0;
       } else notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
     }
-    if (custom) for (let r = 0; r < n; r++) if (ok[r] !== 0 && !custom(b, r)) ok[r] = 0;
+    if (custom) custom(b, ok);
   };
 }
 

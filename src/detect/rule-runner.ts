@@ -9,6 +9,7 @@ import type { FlowFieldName } from '../flows/flow-fields.js';
 import type { Batch } from './batch.js';
 import type { Finding, FindingCategory, Severity } from './finding.js';
 import type { IpInterner } from './ip-interner.js';
+import type { OpenSourceCounts } from './open-by-source.js';
 
 export interface RuleInfo {
   readonly id: string;
@@ -91,4 +92,6 @@ export interface RuleContext {
   readonly interner: IpInterner;
   readonly limits: RuleLimits;
   readonly scratch: Scratch;
+  /** sources with an open episode in any rule (rules with OpenBySource tables keep it), when the engine asks */
+  readonly openSources?: OpenSourceCounts;
 }

@@ -13,6 +13,13 @@ export function forgetQuiet(state: Uint8Array, num: Float64Array, stride: number
   }
 }
 
+/** How many live slots forgetQuiet(…, cutoff, …) would forget. */
+export function countQuiet(state: Uint8Array, num: Float64Array, stride: number, lastField: number, high: number, cutoff: number): number {
+  let n = 0;
+  for (let s = 0; s < high; s++) if (state[s] !== 0 && !(num[s * stride + lastField] >= cutoff)) n++;
+  return n;
+}
+
 /** The `drop` least recently seen of the `live` slots (ties at the cut: the first in slot order); how many went. */
 export function forgetLeastRecent(state: Uint8Array, num: Float64Array, stride: number, lastField: number, high: number, live: number, drop: number, forget: (slot: number) => void): number {
   if (drop <= 0) return 0;

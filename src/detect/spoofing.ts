@@ -83,6 +83,23 @@ export class AddressFlags {
     return f;
   }
 
+  /**
+   * The flag word of every row's source in batch `b` (0 where it has none), computed once per batch
+   * and shared by the address rules, which all read the same batch one after the other.
+   */
+  sourceWords(b: Batch): Uint16Array {
+    if (this.wordsOf === b) return this.words;
+    const n = b.n;
+    if (this.words.length < n) this.words = new Uint16Array(n);
+    const w = this.words;
+    const src = b.src;
+    for (let r = 0; r < n; r++) w[r] = src ? this.of(src[r]) : 0;
+    this.wordsOf = b;
+    return w;
+  }
+  private words = new Uint16Array(0);
+  private wordsOf: Batch | null = null;
+
   /** The range an address is in, for a finding's sentence: from its flag word, without parsing it again. */
   range(id: number, text: string | null): string {
     if (id >= 0) return addressClassAt((this.of(id) >>> CLASS_SHIFT) & CLASS_BITS).range;
@@ -113,6 +130,17 @@ export class AddressFlags {
   }
 }
 
+/** A rule's filter: the rows whose source's flag word has one of `bits` and none of `unless`. */
+function sourcesWith(flags: AddressFlags, bits: number, unless: number): (b: Batch, ok: Uint8Array) => void {
+  return (b, ok) => {
+    const words = flags.sourceWords(b);
+    for (let r = 0; r < b.n; r++) {
+      const f = words[r];
+      if (ok[r] !== 0 && ((f & bits) === 0 || (f & unless) !== 0)) ok[r] = 0;
+    }
+  };
+}
+
 interface SpoofingDeps {
   readonly interner: IpInterner;
   readonly geoip: GeoIp | null;
@@ -133,7 +161,7 @@ function triggerRule(
   severity: BucketRule['severity'],
   windowSeconds: number,
   requires: BucketRule['requires'],
-  match: (b: Batch, r: number) => boolean,
+  match: (b: Batch, ok: Uint8Array) => void,
   word: (v: EpisodeView) => { reason: string; evidence: Record<string, unknown> },
 ): BucketRule {
   return {
@@ -183,11 +211,17 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
       spoofing.severity,
       spoofing.windowSeconds,
       ['srcIp'],
-      (b, r) => {
-        const f = flags.of((b.src as Int32Array)[r]);
-        if (f & BOGON) return true;
-        // loopback is bogus only when the other end is not loopback too (a loopback capture is fine)
-        return (f & LOOPBACK) !== 0 && b.dst !== null && b.dst[r] >= 0 && (flags.of(b.dst[r]) & LOOPBACK) === 0;
+      (b, ok) => {
+        const words = flags.sourceWords(b);
+        const dst = b.dst;
+        for (let r = 0; r < b.n; r++) {
+          if (ok[r] === 0) continue;
+          const f = words[r];
+          if (f & BOGON) continue;
+          // loopback is bogus only when the other end is not loopback too (a loopback capture is fine)
+          if ((f & LOOPBACK) !== 0 && dst !== null && dst[r] >= 0 && (flags.of(dst[r]) & LOOPBACK) === 0) continue;
+          ok[r] = 0;
+        }
       },
       (v) => {
         const range = flags.range(v.srcId, v.srcIp);
@@ -208,10 +242,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
       spoofing.severity,
       spoofing.windowSeconds,
       ['srcIp'],
-      (b, r) => {
-        const f = flags.of((b.src as Int32Array)[r]);
-        return (f & NON_PUBLIC) !== 0 && (f & INTERNAL) === 0;
-      },
+      sourcesWith(flags, NON_PUBLIC, INTERNAL),
       (v) => {
         const range = flags.range(v.srcId, v.srcIp);
         return {
@@ -240,7 +271,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
       spoofing.noLocationSeverity,
       spoofing.windowSeconds,
       ['srcIp'],
-      (b, r) => (flags.of((b.src as Int32Array)[r]) & NO_LOCATION) !== 0,
+      sourcesWith(flags, NO_LOCATION, 0),
       (v) => {
         const loc = locate(v.srcIp);
         return {
@@ -260,7 +291,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
       policy.severity,
       policy.windowSeconds,
       ['srcIp'],
-      (b, r) => (flags.of((b.src as Int32Array)[r]) & COUNTRY) !== 0,
+      sourcesWith(flags, COUNTRY, 0),
       (v) => {
         const loc = locate(v.srcIp);
         return {
@@ -280,7 +311,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
       policy.severity,
       policy.windowSeconds,
       ['srcIp'],
-      (b, r) => (flags.of((b.src as Int32Array)[r]) & NETWORK) !== 0,
+      sourcesWith(flags, NETWORK, 0),
       (v) => {
         const ip = parseIp(v.srcIp ?? '');
         const nets = policy.networks.filter((c) => ip && cidrContains(parseCidr(c) as Cidr, ip));
@@ -301,7 +332,7 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
       policy.severity,
       policy.windowSeconds,
       ['srcIp'],
-      (b, r) => (flags.of((b.src as Int32Array)[r]) & ASN) !== 0,
+      sourcesWith(flags, ASN, 0),
       (v) => {
         const loc = locate(v.srcIp);
         return {

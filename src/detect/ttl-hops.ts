@@ -85,19 +85,22 @@ export class TtlHopRunner implements RuleRunner {
 
   private allocate(id: number): number {
     let s = this.freeSlots.pop();
+    const reused = s !== undefined;
     if (s === undefined) {
       if (this.high === this.slots) this.grow(this.slots * 2);
       s = this.high++;
     }
     this.src[s] = id;
     const o = s * FIELDS;
-    // loops, not fill(0, from, to): a builtin call per source costs more than these few stores
-    for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
+    // a slot never used before is still zero (grown arrays start zeroed, slots are used from the
+    // bottom up); a reused one is cleared by loops, not fill(0, from, to): a builtin call per
+    // source costs more than these few stores
+    if (reused) for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
     this.num[o + F_LAST] = -Infinity;
     this.num[o + F_FIRST] = Infinity;
     this.num[o + F_MIN_HOPS] = Infinity;
     this.num[o + F_MAX_HOPS] = -Infinity;
-    for (let i = s * 8; i < s * 8 + 8; i++) this.ttls[i] = 0;
+    if (reused) for (let i = s * 8; i < s * 8 + 8; i++) this.ttls[i] = 0;
     this.state[s] = 1;
     this.table.set(id, -1, s);
     return s;
@@ -109,6 +112,21 @@ export class TtlHopRunner implements RuleRunner {
     this.freeSlots.push(s);
   }
 
+  /**
+   * Room for every source the batch can add, made at once (as bucket.ts does for groups of one
+   * address): doubling through a capture's first batch, a new source per few flows, copied the
+   * state about twice over. New sources are bounded by the batch's distinct source addresses.
+   */
+  private reserve(b: Batch): void {
+    const column = b.fields.srcIp;
+    if (!column) return;
+    const need = this.high + Math.min(b.n, column.dictionary.length) - this.freeSlots.length;
+    if (need <= this.slots) return;
+    let slots = this.slots;
+    while (slots < need) slots *= 2;
+    this.grow(slots);
+  }
+
   observe(b: Batch): void {
     const src = b.src as Int32Array;
     const ttl = b.ttl as Float64Array;
@@ -117,6 +135,7 @@ export class TtlHopRunner implements RuleRunner {
     const W = this.cfg.windowSeconds * 1000;
     const limit = this.cfg.maxHopChange;
     const maxPath = this.cfg.maxPathHops;
+    this.reserve(b);
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       const id = src[r];
