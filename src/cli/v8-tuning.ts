@@ -20,8 +20,10 @@
  *                                                       8.59 / 8.08 → 8.45 / 7.96 (2 runs: no change)
  * Outputs, and trained models, are byte-identical (inlining never changes what JavaScript computes).
  * Tried and not taken: --no-turbo-inlining (analyze of ordinary.pcap -4 to -7 %, but train +16 %),
- * --max-inlined-bytecode-size=60 with cumulative 300 (train +6 %), cumulative 230 (train +2 % beside
- * 460), --interrupt-budget doubled, --maglev, --single-threaded, --single-threaded-gc,
+ * --max-inlined-bytecode-size=60 with cumulative 300 (train +6 %), cumulative 230 (analyze of the
+ * captures -4 to -7 % beside the default, train and the CIC folder unchanged, but the whole scorer of
+ * the baseline-scoring bench +3 % per flow in batches of 1,000 and +9 % in one batch: the stream
+ * worker's hot path), --interrupt-budget doubled, --maglev, --single-threaded, --single-threaded-gc,
  * --min-semi-space-size=16 or --max-semi-space-size=32 (no gain, or slower). Set here at run time
  * rather than on a node command line: `netsentinel` is started by its bin script, and the flag,
  * read by each optimising compile, takes effect when set this way (--trace-turbo-inlining on
