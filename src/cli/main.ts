@@ -4,6 +4,8 @@
  * the exit codes of the user-experience guide: 2 and one line for a user's mistake, a stack trace
  * only for our own bugs (and only the first line of it unless --debug).
  */
+// first: V8's settings, before any of our code runs hot (why and the figures: v8-tuning.ts)
+import './v8-tuning.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand } from './args.js';
