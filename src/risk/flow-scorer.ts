@@ -11,7 +11,7 @@
  * it says on normal traffic, whatever the number and correlation of the detectors. A baseline file
  * without reference rows (older files) falls back to risk = Φ(Stouffer z of the p's).
  */
-import { takeTableRows, type FlowTable } from '../flows/table.js';
+import type { FlowTable } from '../flows/table.js';
 import { RowScoreCache } from './row-score-cache.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
@@ -150,7 +150,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   // rows seen before keep their scores (row-score-cache.ts: flows from captures repeat themselves)
   const cache = RowScoreCache.for(baseline.detectors.map((d) => d.model.pipeline));
   const scoresOf = (batch: FlowTable, where?: string): Float64Array[] =>
-    cache ? cache.scoresOf(batch, (t) => scoreRows(t, where), takeTableRows) : scoreRows(batch, where);
+    cache ? cache.scoresOf(batch, (t) => scoreRows(t, where)) : scoreRows(batch, where);
 
   const evaluate = (batch: FlowTable, where?: string, ruleP?: Float64Array): Raw => {
     const n = batch.rowCount;
