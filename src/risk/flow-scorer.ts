@@ -32,6 +32,12 @@ export interface ScoredBatch {
   readonly classProbability?: Float64Array;
   readonly pAttack?: Float64Array;
   readonly pAttackCalibrated?: Float64Array;
+  /**
+   * per row, the first row of the batch whose detector inputs are the same bits (itself when none
+   * before), when the row-score cache looked the whole batch up: such rows have the same raw
+   * scores, p's and per-column explanations
+   */
+  readonly sameInputs?: Int32Array;
   /** combined evidence S per row, and the risk in [0, 1] */
   readonly evidence: Float64Array;
   readonly risk: Float64Array;
@@ -67,6 +73,7 @@ interface Raw {
   classProbability?: Float64Array;
   pAttack?: Float64Array;
   pAttackCalibrated?: Float64Array;
+  sameInputs?: Int32Array;
   evidence: Float64Array;
 }
 
@@ -171,7 +178,8 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
       raw.set(names[j], s);
       pmap.set(names[j], p);
     });
-    const out: Raw = { raw, p: pmap, evidence: num };
+    // a copy: the cache reuses its array for the next batch
+    const out: Raw = { raw, p: pmap, evidence: num, sameInputs: cache?.sameRows()?.slice(0, n) };
     if (classifier) {
       const pr = predictTable(classifier, batch, where);
       const k = classifier.classes!.length;

@@ -98,6 +98,14 @@ export class RowScoreCache {
   private misses = new Int32Array(0);
   private hit = new Float64Array(0);
   private missCount = 0;
+  /** per row of the last batch looked up whole: the first row of the batch with the same key */
+  private sameAs = new Int32Array(0);
+  /** per slot, the batch (numbered) and its first row holding the slot's key */
+  private readonly stamp = new Int32Array(SLOTS);
+  private readonly firstRow = new Int32Array(SLOTS);
+  private batchNo = 0;
+  /** whether sameAs describes the last batch given to scoresOf */
+  private sameKnown = false;
   /** per input, a slice of the misses' values (numeric) or codes (categorical) */
   private readonly sliceValues: Float64Array[];
   private readonly sliceCodes: Int32Array[];
@@ -163,6 +171,7 @@ export class RowScoreCache {
    */
   scoresOf(batch: FlowTable, score: (t: FlowTable) => Float64Array[]): Float64Array[] {
     const n = batch.rowCount;
+    this.sameKnown = false;
     if (this.idle) {
       this.unlooked += n;
       if (this.unlooked - n < PROBE_GAP_ROWS) return score(batch);
@@ -171,6 +180,7 @@ export class RowScoreCache {
     if (!plan) return score(batch);
     this.unlooked = 0;
     const { looked, missCount } = plan;
+    this.sameKnown = looked === n;
     const misses = this.misses;
     const missOf = this.missOf;
     // backed off, or few hits: the whole batch the ordinary way (the misses' slices cost a copy)
@@ -244,9 +254,11 @@ export class RowScoreCache {
       this.slotOf = new Int32Array(size);
       this.missOf = new Int32Array(size);
       this.misses = new Int32Array(size);
+      this.sameAs = new Int32Array(size);
       this.hit = new Float64Array(size * m);
     }
     this.missCount = 0;
+    this.batchNo++;
     const words = this.blockWords;
     const wordsPerKey = 2 * w;
     let looked = n;
@@ -317,6 +329,13 @@ export class RowScoreCache {
     }
     this.recent[set] = slot & 1;
     this.slotOf[r] = slot;
+    // the first row of the batch with this key (the slot's since its key was placed, this batch)
+    if (same && this.stamp[slot] === this.batchNo) this.sameAs[r] = this.firstRow[slot];
+    else {
+      this.stamp[slot] = this.batchNo;
+      this.firstRow[slot] = r;
+      this.sameAs[r] = r;
+    }
     const s = state[slot];
     if (same) {
       // pending on an earlier row of this batch, or scored before: its scores copied now, as a
@@ -402,6 +421,15 @@ export class RowScoreCache {
     }
     releaseSliceLogs();
     return out;
+  }
+
+  /**
+   * Per row of the batch last given to scoresOf, the first row of that batch whose inputs are the
+   * same bits (itself when none before): undefined when the batch was not looked up whole (idle,
+   * backed off, or not keyable). The array is the cache's, valid until the next scoresOf.
+   */
+  sameRows(): Int32Array | undefined {
+    return this.sameKnown ? this.sameAs : undefined;
   }
 
   /** Each input's position among the table's columns (the first of its name, as the pipelines take it; −1 missing). */
