@@ -5,7 +5,7 @@
  * reasons for the flows at or above the alert threshold. The result is columnar (ScoredFlows): the
  * aggregation and every sink read the same arrays, and nothing per row is built twice.
  */
-import type { FlowTable } from '../flows/table.js';
+import type { Column, FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import type { Baseline } from '../risk/baseline.js';
 import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
@@ -174,12 +174,13 @@ class ScoredBatch implements ScoredFlows {
  */
 function sameReasons(columns: Baseline['columns'], batch: FlowTable, sameInputs: Int32Array | undefined): SameReasons | undefined {
   if (!sameInputs) return undefined;
-  const named = new Map<string, number>();
-  for (const c of batch.columns) named.set(c.name, (named.get(c.name) ?? 0) + 1);
+  // each name's column, or null when the batch has the name twice
+  const named = new Map<string, Column | null>();
+  for (const c of batch.columns) named.set(c.name, named.has(c.name) ? null : c);
   const codes: Int32Array[] = [];
   for (const st of columns) {
-    if ((named.get(st.name) ?? 0) > 1) return undefined;
-    const c = batch.columns.find((x) => x.name === st.name);
+    const c = named.get(st.name);
+    if (c === null) return undefined;
     if (c?.kind === 'categorical') codes.push(c.codes);
   }
   return new SameReasons(sameInputs, codes);
