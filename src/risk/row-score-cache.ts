@@ -17,13 +17,13 @@
  * also gives any error message exactly as before.
  *
  * Traffic without repeats (CICFlowMeter CSVs: 0.7 % repeated rows) would pay the lookups for
- * nothing, so the cache watches its hits. A batch whose first PROBE_ROWS rows hit less than
- * BACK_OFF_SHARE is scored whole from there on, and so is a batch looked up at the end of a
- * window of rows that hit less than MIN_HIT_SHARE: the cache is then idle, and looks up only the
- * first rows of a batch once PROBE_GAP_ROWS rows went by without a lookup (about 6 % of the rows,
- * ~1 % of the scoring time), so it notices when repeats start. The probe is long enough for a cold
- * cache to see a capture's repeats: the ordinary capture's first 512 rows hit 3 %, its first
- * 4,096 19 %, the rest 28 %.
+ * nothing, so the cache watches its hits. A batch whose first PROBE_ROWS rows (or any later
+ * PROBE_ROWS) hit less than BACK_OFF_SHARE is scored whole from there on, and so is a batch
+ * looked up at the end of a window of rows that hit less than MIN_HIT_SHARE: the cache is then
+ * idle, and looks up only the first rows of a batch once PROBE_GAP_ROWS rows went by without a
+ * lookup (about 6 % of the rows, ~1 % of the scoring time), so it notices when repeats start. The
+ * probe is long enough for a cold cache to see a capture's repeats: the ordinary capture's first
+ * 512 rows hit 3 %, its first 4,096 19 %, the rest 28 %.
  *
  * The keys of a batch are gathered a tile of rows at a time and the misses' input columns a slice
  * of rows at a time, each into memory kept between batches (no table of the misses is made), and
@@ -48,9 +48,9 @@ const MIN_HIT_SHARE = 0.2;
 const WINDOW_ROWS = 4096;
 /** a batch with fewer than 1 / FEW_HITS of its rows found is scored whole */
 const FEW_HITS = 4;
-/** rows of a batch looked up before the cache decides whether the rest is worth looking up */
+/** rows of a batch looked up before the cache decides whether the rest is worth looking up (again after each as many) */
 const PROBE_ROWS = 4096;
-/** a batch whose first PROBE_ROWS rows hit less than this share is scored whole (and the cache goes idle) */
+/** a batch whose first (or any later) PROBE_ROWS rows hit less than this share is scored whole (and the cache goes idle) */
 const BACK_OFF_SHARE = 0.1;
 /** while idle, the first rows of a batch are looked up once this many rows went by without a lookup */
 const PROBE_GAP_ROWS = 16 * PROBE_ROWS;
@@ -241,8 +241,8 @@ export class RowScoreCache {
 
   /**
    * Each row's slot and whether it is a hit, a repeat of an earlier miss of the batch, or a miss
-   * (in the cache's arrays); undefined when the batch cannot be keyed. Stops after PROBE_ROWS rows
-   * when too few of them hit.
+   * (in the cache's arrays); undefined when the batch cannot be keyed. Stops after each PROBE_ROWS
+   * rows when too few of them hit.
    */
   private plan(t: FlowTable): Plan | undefined {
     if (!this.keyColumns(t)) return undefined;
@@ -262,10 +262,16 @@ export class RowScoreCache {
     const words = this.blockWords;
     const wordsPerKey = 2 * w;
     let looked = n;
+    // misses before the last PROBE_ROWS rows: each PROBE_ROWS rows must hit BACK_OFF_SHARE (a batch
+    // whose first rows repeat earlier ones, the rest not, is scored whole from where repeats stop)
+    let missesBefore = 0;
     for (let r0 = 0; r0 < n; r0 += TILE_ROWS) {
-      if (r0 === PROBE_ROWS && r0 - this.missCount < BACK_OFF_SHARE * r0) {
-        looked = r0;
-        break;
+      if (r0 > 0 && r0 % PROBE_ROWS === 0) {
+        if (PROBE_ROWS - (this.missCount - missesBefore) < BACK_OFF_SHARE * PROBE_ROWS) {
+          looked = r0;
+          break;
+        }
+        missesBefore = this.missCount;
       }
       const r1 = Math.min(n, r0 + TILE_ROWS);
       this.gather(r0, r1);
