@@ -20,8 +20,9 @@
  * nothing, so the cache watches its hits. A batch whose first PROBE_ROWS rows (or any later
  * PROBE_ROWS) hit less than BACK_OFF_SHARE is scored whole from there on, and so is a batch
  * looked up at the end of a window of rows that hit less than MIN_HIT_SHARE: the cache is then
- * idle, and looks up only the first rows of a batch once PROBE_GAP_ROWS rows went by without a
- * lookup (about 6 % of the rows, ~1 % of the scoring time), so it notices when repeats start. The
+ * idle, and looks up only the first rows of a batch once PROBE_GAP times the rows of its last
+ * lookup went by without one (at most ~6 % of the rows, ~1 % of the scoring time; a probe that
+ * finds repeats and looks up more rows waits longer), so it notices when repeats start. The
  * probe is long enough for a cold cache to see a capture's repeats: the ordinary capture's first
  * 512 rows hit 3 %, its first 4,096 19 %, the rest 28 %.
  *
@@ -52,8 +53,12 @@ const FEW_HITS = 4;
 const PROBE_ROWS = 4096;
 /** a batch whose first (or any later) PROBE_ROWS rows hit less than this share is scored whole (and the cache goes idle) */
 const BACK_OFF_SHARE = 0.1;
-/** while idle, the first rows of a batch are looked up once this many rows went by without a lookup */
-const PROBE_GAP_ROWS = 16 * PROBE_ROWS;
+/**
+ * while idle, the first rows of a batch are looked up once this many times the rows the last lookup
+ * took went by without one: lookups cost at most a sixteenth of the rows (after a back-off at
+ * 4,096 rows, every 65,536; with a stream's batches of 200, one in 16)
+ */
+const PROBE_GAP = 16;
 /** rows whose keys are gathered before they are looked up: a tile (~85 KB for 83 inputs) stays in L2 */
 const TILE_ROWS = 128;
 
@@ -115,8 +120,9 @@ export class RowScoreCache {
   private looked = 0;
   private hits = 0;
   private idle = false;
-  /** rows scored without a lookup since the cache went idle or last probed */
+  /** rows scored without a lookup since the cache went idle or last probed, and the rows to wait */
   private unlooked = 0;
+  private gap = 0;
 
   private constructor(inputs: PipelineState['inputs'], detectors: number) {
     this.inputs = inputs;
@@ -174,12 +180,13 @@ export class RowScoreCache {
     this.sameKnown = false;
     if (this.idle) {
       this.unlooked += n;
-      if (this.unlooked - n < PROBE_GAP_ROWS) return score(batch);
+      if (this.unlooked - n < this.gap) return score(batch);
     }
     const plan = this.plan(batch);
     if (!plan) return score(batch);
     this.unlooked = 0;
     const { looked, missCount } = plan;
+    this.gap = PROBE_GAP * looked;
     this.sameKnown = looked === n;
     const misses = this.misses;
     const missOf = this.missOf;
@@ -218,7 +225,7 @@ export class RowScoreCache {
       }
     }
     if (looked < n) {
-      // backed off: idle from here, the next lookup after PROBE_GAP_ROWS rows
+      // backed off: idle from here, the next lookup after PROBE_GAP times the rows looked up
       this.idle = true;
       this.looked = this.hits = 0;
       return out;
