@@ -5,7 +5,7 @@
  * reasons for the flows at or above the alert threshold. The result is columnar (ScoredFlows): the
  * aggregation and every sink read the same arrays, and nothing per row is built twice.
  */
-import type { FlowTable } from '../flows/table.js';
+import type { Column, FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import type { Baseline } from '../risk/baseline.js';
 import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
@@ -68,6 +68,10 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
   const scorer = createFlowScorer(o.baseline, o.classifier, o.weights);
   const detectors = scorer.detectors;
   const normalClass = o.classifier?.normalClass;
+  // rows with the same detector inputs have the same reasons when the explanations read inputs only
+  // (and there is no classifier, whose inputs may be others): see sameReasons
+  const inputNames = new Set(o.baseline.detectors[0]?.model.pipeline.inputs.map((inp) => inp.name) ?? []);
+  const reusable = !o.classifier && o.baseline.columns.every((c) => inputNames.has(c.name));
   return {
     detectors,
     score(batch, ff, ruleP, rowOffset) {
@@ -80,17 +84,26 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
       const reasons: (string[] | undefined)[] = new Array(n);
       const explain = new RowExplainer(o.baseline.columns, batch, 3);
       const unusualText = new UnusualReasons(detectors, p);
+      const same = reusable ? sameReasons(o.baseline.columns, batch, s.sameInputs) : undefined;
       for (let r = 0; r < n; r++) {
         const cls = s.predictedClass?.[r];
         const ac = cls !== undefined && normalClass !== undefined && cls !== normalClass ? cls : undefined;
         attackClass[r] = ac;
         if (s.risk[r] >= o.flowThreshold) {
+          if (same) {
+            const q = same.donor(r);
+            if (q >= 0) {
+              reasons[r] = reasons[q]!.slice();
+              continue;
+            }
+          }
           const out: string[] = [];
           const unusual = unusualText.of(r);
           if (unusual) out.push(unusual);
           if (ac) out.push(`classified as ${ac} (p ${s.classProbability![r].toFixed(3)})`);
           explain.texts(r, out);
           reasons[r] = out;
+          same?.made(r);
         }
       }
       return new ScoredBatch(batch, ff, n, rowOffset, where, detectors, raw, p, s, attackClass, reasons, binaryTruthOrUndefined(batch), o.flowThreshold);
@@ -148,6 +161,51 @@ class ScoredBatch implements ScoredFlows {
   line(r: number): number {
     const origin = this.table.origin;
     return origin ? origin.line[r] : this.rowOffset + r + 1;
+  }
+}
+
+/**
+ * Which earlier risky row of a batch already has row r's reasons: one with the same detector
+ * inputs, bit for bit (the row-score cache's sameInputs), so the same p's and unusual values (the
+ * 1M-packet replay capture: 190,418 risky flows, most of them repeats). A categorical input is keyed
+ * by its category in the pipelines' list, where every unseen category is one (−1), but its reason
+ * names the value: rows whose categorical cells differ are not the same here. Undefined when the
+ * batch's rows cannot be matched so (no sameInputs, an explained column name twice in the batch).
+ */
+function sameReasons(columns: Baseline['columns'], batch: FlowTable, sameInputs: Int32Array | undefined): SameReasons | undefined {
+  if (!sameInputs) return undefined;
+  // each name's column, or null when the batch has the name twice
+  const named = new Map<string, Column | null>();
+  for (const c of batch.columns) named.set(c.name, named.has(c.name) ? null : c);
+  const codes: Int32Array[] = [];
+  for (const st of columns) {
+    const c = named.get(st.name);
+    if (c === null) return undefined;
+    if (c?.kind === 'categorical') codes.push(c.codes);
+  }
+  return new SameReasons(sameInputs, codes);
+}
+
+class SameReasons {
+  /** per first row of a key, the first risky row of that key whose reasons were made (−1 none) */
+  private readonly maker: Int32Array;
+  constructor(
+    private readonly first: Int32Array,
+    private readonly codes: readonly Int32Array[],
+  ) {
+    this.maker = new Int32Array(first.length).fill(-1);
+  }
+  /** an earlier row whose reasons are row r's, or −1 */
+  donor(r: number): number {
+    const q = this.maker[this.first[r]];
+    if (q < 0) return -1;
+    for (const c of this.codes) if (c[q] !== c[r]) return -1;
+    return q;
+  }
+  /** row r's reasons were made */
+  made(r: number): void {
+    const k = this.first[r];
+    if (this.maker[k] < 0) this.maker[k] = r;
   }
 }
 

@@ -187,51 +187,71 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
     }
   }
   const BLOCK = 512;
+  // each kind of cell by a small function of its own: a capture is often scored in one batch, so
+  // this runs cold, and one large loop with every kind inline was compiled (on V8's helper
+  // threads) again and again as each detector's kinds ran for the first time
   for (let r0 = 0; r0 < n; r0 += BLOCK) {
     const r1 = Math.min(n, r0 + BLOCK);
-    for (const { inp, offset, values, shift, codes, identity } of parts) {
+    for (let k = 0; k < parts.length; k++) {
+      const { inp, offset, values, shift, codes, identity } = parts[k];
       if (inp.kind === 'numeric') {
-        const { fill, posInf, negInf, center, scale, clip } = inp;
+        // logged columns are filled already
         if (inp.log === true) {
-          // `values` are logged and filled already
-          const pre = values!;
-          if (identity) {
-            for (let r = r0; r < r1; r++) d[r * width + offset] = pre[r + shift];
-            continue;
-          }
-          for (let r = r0; r < r1; r++) {
-            let v = (pre[r + shift] - center) / scale;
-            if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
-            d[r * width + offset] = v;
-          }
-          continue;
-        }
-        const vals = values!;
-        for (let r = r0; r < r1; r++) {
-          let v = vals[r + shift];
-          if (v !== v) v = fill;
-          else if (v === Infinity) v = posInf;
-          else if (v === -Infinity) v = negInf;
-          if (!identity) v = (v - center) / scale;
-          if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
-          d[r * width + offset] = v;
-        }
-      } else if (inp.encoding === 'onehot') {
-        // reused memory holds the last slice's cells: the block is zeroed here, where its row is
-        // written anyway, rather than the whole matrix first (a pass over ~0.7 MB per detector)
-        const len = inp.categories.length;
-        for (let r = r0; r < r1; r++) {
-          const at = r * width + offset;
-          if (reuse) for (let k = 0; k < len; k++) d[at + k] = 0;
-          const k = codes![r + shift];
-          if (k >= 0) d[at + k] = 1;
-        }
-      } else {
-        for (let r = r0; r < r1; r++) d[r * width + offset] = codes![r + shift];
-      }
+          if (identity) copyCells(d, width, offset, values!, shift, r0, r1);
+          else scaleCells(d, width, offset, values!, shift, inp.center, inp.scale, inp.clip, r0, r1);
+        } else numericCells(d, width, offset, values!, shift, inp, identity, r0, r1);
+      } else if (inp.encoding === 'onehot') oneHotCells(d, width, offset, codes!, shift, inp.categories.length, reuse, r0, r1);
+      else ordinalCells(d, width, offset, codes!, shift, r0, r1);
     }
   }
   return out;
+}
+
+/** Cells of matrix rows [r0, r1) at `offset`: a logged column with identity scaling, as it is. */
+function copyCells(d: Float64Array, width: number, offset: number, pre: Float64Array, shift: number, r0: number, r1: number): void {
+  for (let r = r0; r < r1; r++) d[r * width + offset] = pre[r + shift];
+}
+
+/** A logged column: (x − center) / scale, clipped to [0, 1] when asked. */
+function scaleCells(d: Float64Array, width: number, offset: number, pre: Float64Array, shift: number, center: number, scale: number, clip: boolean, r0: number, r1: number): void {
+  for (let r = r0; r < r1; r++) {
+    let v = (pre[r + shift] - center) / scale;
+    if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+    d[r * width + offset] = v;
+  }
+}
+
+/** A numeric column not logged: missing and infinite cells filled, then scaled (unless identity) and clipped. */
+function numericCells(d: Float64Array, width: number, offset: number, vals: Float64Array, shift: number, inp: NumericInputState, identity: boolean, r0: number, r1: number): void {
+  const { fill, posInf, negInf, center, scale, clip } = inp;
+  for (let r = r0; r < r1; r++) {
+    let v = vals[r + shift];
+    if (v !== v) v = fill;
+    else if (v === Infinity) v = posInf;
+    else if (v === -Infinity) v = negInf;
+    if (!identity) v = (v - center) / scale;
+    if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+    d[r * width + offset] = v;
+  }
+}
+
+/**
+ * One-hot block of a categorical column. Reused memory holds the last slice's cells: the block is
+ * zeroed here, where its row is written anyway, rather than the whole matrix first (a pass over
+ * ~0.7 MB per detector).
+ */
+function oneHotCells(d: Float64Array, width: number, offset: number, codes: Int32Array, shift: number, len: number, reuse: boolean, r0: number, r1: number): void {
+  for (let r = r0; r < r1; r++) {
+    const at = r * width + offset;
+    if (reuse) for (let k = 0; k < len; k++) d[at + k] = 0;
+    const k = codes[r + shift];
+    if (k >= 0) d[at + k] = 1;
+  }
+}
+
+/** Ordinal code of a categorical column (−1 unseen or missing). */
+function ordinalCells(d: Float64Array, width: number, offset: number, codes: Int32Array, shift: number, r0: number, r1: number): void {
+  for (let r = r0; r < r1; r++) d[r * width + offset] = codes[r + shift];
 }
 
 /** Whether a numeric input's scaling leaves every value as it is: (x − 0) / 1, no clip. */

@@ -11,7 +11,7 @@
  * it says on normal traffic, whatever the number and correlation of the detectors. A baseline file
  * without reference rows (older files) falls back to risk = Φ(Stouffer z of the p's).
  */
-import { takeTableRows, type FlowTable } from '../flows/table.js';
+import type { FlowTable } from '../flows/table.js';
 import { RowScoreCache } from './row-score-cache.js';
 import type { Baseline } from './baseline.js';
 import { calibrate, fitCalibration, type Calibration } from './calibration.js';
@@ -32,6 +32,12 @@ export interface ScoredBatch {
   readonly classProbability?: Float64Array;
   readonly pAttack?: Float64Array;
   readonly pAttackCalibrated?: Float64Array;
+  /**
+   * per row, the first row of the batch whose detector inputs are the same bits (itself when none
+   * before), when the row-score cache looked the whole batch up: such rows have the same raw
+   * scores, p's and per-column explanations
+   */
+  readonly sameInputs?: Int32Array;
   /** combined evidence S per row, and the risk in [0, 1] */
   readonly evidence: Float64Array;
   readonly risk: Float64Array;
@@ -67,6 +73,7 @@ interface Raw {
   classProbability?: Float64Array;
   pAttack?: Float64Array;
   pAttackCalibrated?: Float64Array;
+  sameInputs?: Int32Array;
   evidence: Float64Array;
 }
 
@@ -150,7 +157,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   // rows seen before keep their scores (row-score-cache.ts: flows from captures repeat themselves)
   const cache = RowScoreCache.for(baseline.detectors.map((d) => d.model.pipeline));
   const scoresOf = (batch: FlowTable, where?: string): Float64Array[] =>
-    cache ? cache.scoresOf(batch, (t) => scoreRows(t, where), takeTableRows) : scoreRows(batch, where);
+    cache ? cache.scoresOf(batch, (t) => scoreRows(t, where)) : scoreRows(batch, where);
 
   const evaluate = (batch: FlowTable, where?: string, ruleP?: Float64Array): Raw => {
     const n = batch.rowCount;
@@ -171,7 +178,8 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
       raw.set(names[j], s);
       pmap.set(names[j], p);
     });
-    const out: Raw = { raw, p: pmap, evidence: num };
+    // a copy: the cache reuses its array for the next batch
+    const out: Raw = { raw, p: pmap, evidence: num, sameInputs: cache?.sameRows()?.slice(0, n) };
     if (classifier) {
       const pr = predictTable(classifier, batch, where);
       const k = classifier.classes!.length;

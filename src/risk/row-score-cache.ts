@@ -1,9 +1,10 @@
 /**
  * The detectors' raw scores of recently seen feature rows, so a flow whose input values are those
  * of a flow scored before is not transformed and scored again. Flows made from packets repeat
- * themselves: the 1M-packet replay capture gives 236,482 flows with 1,841 distinct feature rows,
- * the 1M-packet ordinary capture 40,078 flows with 28; each costs the three detectors and three
- * feature transforms (~5 µs a flow) when a lookup here costs a few hundred ns.
+ * themselves: the 1M-packet replay capture gives 236,482 flows with 34,864 distinct feature rows
+ * (85 % repeats, most within a few thousand flows of the last), the 1M-packet ordinary capture
+ * 40,078 flows with 26,248 (35 %); each costs the three detectors and three feature transforms
+ * (~5 µs a flow) when a lookup here costs well under 1 µs.
  *
  * Exact by construction: every detector's pipeline is a function of the row's input values alone
  * (fill, signed log, scaling, one-hot of the category), and every detector scores each row on its
@@ -16,40 +17,58 @@
  * also gives any error message exactly as before.
  *
  * Traffic without repeats (CICFlowMeter CSVs: 0.7 % repeated rows) would pay the lookups for
- * nothing: while fewer than MIN_HIT_SHARE of the rows looked up hit, only one batch in
- * PROBE_EVERY is looked up (and remembered), so the cache notices when repeats start.
+ * nothing, so the cache watches its hits. A batch whose first PROBE_ROWS rows (or any later
+ * PROBE_ROWS) hit less than BACK_OFF_SHARE is scored whole from there on, and so is a batch
+ * looked up at the end of a window of rows that hit less than MIN_HIT_SHARE: the cache is then
+ * idle, and looks up only the first rows of a batch once PROBE_GAP times the rows of its last
+ * lookup went by without one (at most ~6 % of the rows, ~1 % of the scoring time; a probe that
+ * finds repeats and looks up more rows waits longer), so it notices when repeats start. The
+ * probe is long enough for a cold cache to see a capture's repeats: the ordinary capture's first
+ * 512 rows hit 3 %, its first 4,096 19 %, the rest 28 %.
+ *
+ * The keys of a batch are gathered a tile of rows at a time and the misses' input columns a slice
+ * of rows at a time, each into memory kept between batches (no table of the misses is made), and
+ * the work per row is split into small methods: analyze scores a capture in one to a few batches,
+ * so the first call's code is most of it, and one large function here was compiled (on V8's
+ * helper threads) and dropped five times as its paths ran for the first time.
  */
-import type { FlowTable, NumericColumn, CategoricalColumn } from '../flows/table.js';
-import type { PipelineState } from '../features/pipeline.js';
+import type { FlowTable, NumericColumn, CategoricalColumn, Column } from '../flows/table.js';
+import { releaseSliceLogs, SLICE_ROWS, type PipelineState } from '../features/pipeline.js';
 
 /**
  * entries, two per set (the set by a hash of the row's bits; a miss replaces the way not used
- * last): 8,192 of them, ~5.4 MB of keys for a CICFlowMeter-width baseline (83 inputs). On the
- * replay capture 4,096 entries kept 83 % of the flows from the detectors, 8,192 kept 94 % (every
- * flow whose row was seen before: 99.2 %)
+ * last): 16,384 of them, ~10.9 MB of keys for a CICFlowMeter-width baseline (83 inputs). On the
+ * replay capture 8,192 entries kept 75 % of the flows from the detectors, 16,384 kept 82 %, 32,768
+ * 84 % (every flow whose row was seen before: 85 %)
  */
-const SETS_BITS = 12;
+const SETS_BITS = 13;
 const SLOTS = 2 << SETS_BITS;
-/** below this share of hits among recently looked-up rows, most batches skip the cache */
+/** below this share of hits among recently looked-up rows, the cache goes idle */
 const MIN_HIT_SHARE = 0.2;
 /** rows over which the hit share is measured */
 const WINDOW_ROWS = 4096;
 /** a batch with fewer than 1 / FEW_HITS of its rows found is scored whole */
 const FEW_HITS = 4;
-/** while the cache is idle, one batch in this many is still looked up */
-const PROBE_EVERY = 64;
+/** rows of a batch looked up before the cache decides whether the rest is worth looking up (again after each as many) */
+const PROBE_ROWS = 4096;
+/** a batch whose first (or any later) PROBE_ROWS rows hit less than this share is scored whole (and the cache goes idle) */
+const BACK_OFF_SHARE = 0.1;
+/**
+ * while idle, the first rows of a batch are looked up once this many times the rows the last lookup
+ * took went by without one: lookups cost at most a sixteenth of the rows (after a back-off at
+ * 4,096 rows, every 65,536; with a stream's batches of 200, one in 16)
+ */
+const PROBE_GAP = 16;
+/** rows whose keys are gathered before they are looked up: a tile (~85 KB for 83 inputs) stays in L2 */
+const TILE_ROWS = 128;
 
-/** How to key one batch's rows: per input, its values (numeric) or its rows' category indexes. */
+/** How one batch's rows were found: valid until the next plan (the arrays are the cache's, reused). */
 interface Plan {
   readonly n: number;
-  /** per row: the slot its scores are in (hits and misses alike) */
-  readonly slotOf: Int32Array;
-  /** per row: index among `misses` of the row that scores it (its own or an earlier one's), or −1 for a hit */
-  readonly missOf: Int32Array;
-  /** rows to score, in row order: the first row of each key not found */
-  readonly misses: number[];
-  /** per hit row r: its scores at r · detectors + j */
-  readonly hit: Float64Array;
+  /** rows looked up: n, or fewer when the cache backed off (the batch is then scored whole) */
+  readonly looked: number;
+  /** rows to score: the first row of each key not found, in row order (the first `missCount` of `misses`) */
+  readonly missCount: number;
 }
 
 export class RowScoreCache {
@@ -65,29 +84,63 @@ export class RowScoreCache {
   private readonly scores: Float64Array;
   /** −2 empty, −1 scored, m ≥ 0 pending: the batch's miss m scores it */
   private readonly state: Int32Array;
-  /** a batch's keys, row by row (grown as needed), and their words */
-  private block = new Float64Array(0);
-  private blockWords = new Uint32Array(0);
+  /** a tile of a batch's keys, row by row, and their words */
+  private readonly block: Float64Array;
+  private readonly blockWords: Uint32Array;
   /** per set, the way used last */
   private readonly recent = new Uint8Array(SLOTS >> 1);
+  /** the batch being planned: per input, its numeric values, or its codes and their category indexes */
+  private readonly numeric: (Float64Array | undefined)[];
+  private readonly codes: (Int32Array | undefined)[];
+  private readonly remap: (Int32Array | undefined)[];
+  /**
+   * the plan of a batch, grown as needed: per row its slot (hits and misses alike), the index among
+   * the misses of the row that scores it (its own or an earlier one's; −1 for a hit), the misses'
+   * rows, and per hit row r its scores at r · detectors + j
+   */
+  private slotOf = new Int32Array(0);
+  private missOf = new Int32Array(0);
+  private misses = new Int32Array(0);
+  private hit = new Float64Array(0);
+  private missCount = 0;
+  /** per row of the last batch looked up whole: the first row of the batch with the same key */
+  private sameAs = new Int32Array(0);
+  /** per slot, the batch (numbered) and its first row holding the slot's key */
+  private readonly stamp = new Int32Array(SLOTS);
+  private readonly firstRow = new Int32Array(SLOTS);
+  private batchNo = 0;
+  /** whether sameAs describes the last batch given to scoresOf */
+  private sameKnown = false;
+  /** per input, a slice of the misses' values (numeric) or codes (categorical) */
+  private readonly sliceValues: Float64Array[];
+  private readonly sliceCodes: Int32Array[];
   /** the column names of the last batch and each input's position among them */
   private lastNames: readonly string[] = [];
   private lastPositions = new Int32Array(0);
   private looked = 0;
   private hits = 0;
   private idle = false;
-  private skipped = 0;
+  /** rows scored without a lookup since the cache went idle or last probed, and the rows to wait */
+  private unlooked = 0;
+  private gap = 0;
 
   private constructor(inputs: PipelineState['inputs'], detectors: number) {
     this.inputs = inputs;
-    this.width = inputs.length;
+    const w = (this.width = inputs.length);
     this.detectors = detectors;
     this.categoryIndex = inputs.map((inp) => (inp.kind === 'categorical' ? new Map(inp.categories.map((c, i) => [c, i])) : undefined));
-    this.keys = new Float64Array(SLOTS * this.width);
+    this.keys = new Float64Array(SLOTS * w);
     this.keyWords = new Uint32Array(this.keys.buffer);
     this.hashes = new Int32Array(SLOTS);
     this.scores = new Float64Array(SLOTS * detectors);
     this.state = new Int32Array(SLOTS).fill(-2);
+    this.block = new Float64Array(TILE_ROWS * w);
+    this.blockWords = new Uint32Array(this.block.buffer);
+    this.numeric = new Array<Float64Array | undefined>(w).fill(undefined);
+    this.codes = new Array<Int32Array | undefined>(w).fill(undefined);
+    this.remap = new Array<Int32Array | undefined>(w).fill(undefined);
+    this.sliceValues = inputs.map((inp) => (inp.kind === 'numeric' ? new Float64Array(SLICE_ROWS) : EMPTY_VALUES));
+    this.sliceCodes = inputs.map((inp) => (inp.kind === 'categorical' ? new Int32Array(SLICE_ROWS) : EMPTY_CODES));
   }
 
   /**
@@ -111,35 +164,49 @@ export class RowScoreCache {
         }
       }
     }
+    // one column per input name (the pipelines read the first column of a name: two inputs of one
+    // name would be one column, which the slices of the misses below do not model)
+    if (new Set(first.map((inp) => inp.name)).size !== first.length) return undefined;
     return new RowScoreCache(first, pipelines.length);
   }
 
   /**
-   * The detectors' raw scores of the batch: `score` (the ordinary way) for the whole batch or for
-   * the rows the cache does not hold, given as a table of those rows by `take`.
+   * The detectors' raw scores of the batch: `score` (the ordinary way) for the whole batch, or for
+   * the rows the cache does not hold, given as tables of up to SLICE_ROWS of those rows (their
+   * input columns only, in table order, no row origin).
    */
-  scoresOf(batch: FlowTable, score: (t: FlowTable) => Float64Array[], take: (t: FlowTable, rows: number[]) => FlowTable): Float64Array[] {
-    if (this.idle && ++this.skipped % PROBE_EVERY !== 0) return score(batch);
+  scoresOf(batch: FlowTable, score: (t: FlowTable) => Float64Array[]): Float64Array[] {
+    const n = batch.rowCount;
+    this.sameKnown = false;
+    if (this.idle) {
+      this.unlooked += n;
+      if (this.unlooked - n < this.gap) return score(batch);
+    }
     const plan = this.plan(batch);
     if (!plan) return score(batch);
-    const { n, misses, missOf, slotOf } = plan;
-    // few hits: the whole batch the ordinary way (a table of the misses' rows costs a copy, and
-    // scoring tables of two schemas in turn made the pipeline look its columns up again each time)
-    const whole = (n - misses.length) * FEW_HITS < n;
+    this.unlooked = 0;
+    const { looked, missCount } = plan;
+    this.gap = PROBE_GAP * looked;
+    this.sameKnown = looked === n;
+    const misses = this.misses;
+    const missOf = this.missOf;
+    // backed off, or few hits: the whole batch the ordinary way (the misses' slices cost a copy)
+    const whole = looked < n || (n - missCount) * FEW_HITS < n;
     let scored: Float64Array[];
     try {
-      scored = whole ? score(batch) : misses.length ? score(take(this.inputsOnly(batch), misses)) : [];
+      scored = whole ? score(batch) : this.scoreMisses(batch, score);
     } catch (e) {
       // the pending entries must not stay pending; the batch's own error (row numbers as ever) is wanted
-      this.forget(plan);
+      this.forget();
       if (whole) throw e;
       return score(batch);
     }
     const m = this.detectors;
     const S = this.scores;
     const state = this.state;
+    const slotOf = this.slotOf;
     // the misses' scores into their slots (a slot a later miss took keeps that one's)
-    for (let k = 0; k < misses.length; k++) {
+    for (let k = 0; k < missCount; k++) {
       const slot = slotOf[misses[k]];
       if (state[slot] !== k) continue;
       const at = whole ? misses[k] : k;
@@ -149,15 +216,29 @@ export class RowScoreCache {
     let out = scored;
     if (!whole) {
       out = [];
+      const hit = this.hit;
       for (let j = 0; j < m; j++) out.push(new Float64Array(n));
       for (let r = 0; r < n; r++) {
         const k = missOf[r];
         if (k >= 0) for (let j = 0; j < m; j++) out[j][r] = scored[j][k];
-        else for (let j = 0; j < m; j++) out[j][r] = plan.hit[r * m + j];
+        else for (let j = 0; j < m; j++) out[j][r] = hit[r * m + j];
       }
     }
+    if (looked < n) {
+      // backed off: idle from here, the next lookup after PROBE_GAP times the rows looked up
+      this.idle = true;
+      this.looked = this.hits = 0;
+      return out;
+    }
+    if (this.idle) {
+      // a probe looked up whole (it did not back off): repeats again when its own rows hit enough
+      // (a stream's batches of a few hundred rows would take many probes to fill a window)
+      this.idle = n - missCount < MIN_HIT_SHARE * n;
+      this.looked = this.hits = 0;
+      if (this.idle) return out;
+    }
     this.looked += n;
-    this.hits += n - misses.length;
+    this.hits += n - missCount;
     if (this.looked >= WINDOW_ROWS) {
       this.idle = this.hits < MIN_HIT_SHARE * this.looked;
       this.looked = this.hits = 0;
@@ -165,99 +246,132 @@ export class RowScoreCache {
     return out;
   }
 
-  /** Each row's slot and whether it is a hit, a repeat of an earlier miss of the batch, or a miss; undefined when the batch cannot be keyed. */
+  /**
+   * Each row's slot and whether it is a hit, a repeat of an earlier miss of the batch, or a miss
+   * (in the cache's arrays); undefined when the batch cannot be keyed. Stops after each PROBE_ROWS
+   * rows when too few of them hit.
+   */
   private plan(t: FlowTable): Plan | undefined {
+    if (!this.keyColumns(t)) return undefined;
     const w = this.width;
     const n = t.rowCount;
-    // per input: the numeric column, or the categorical column and its codes' category indexes
-    const numeric: (Float64Array | undefined)[] = new Array(w).fill(undefined);
-    const codes: (Int32Array | undefined)[] = new Array(w);
-    const remap: (Int32Array | undefined)[] = new Array(w);
+    const m = this.detectors;
+    if (this.slotOf.length < n) {
+      const size = Math.max(n, 2 * this.slotOf.length);
+      this.slotOf = new Int32Array(size);
+      this.missOf = new Int32Array(size);
+      this.misses = new Int32Array(size);
+      this.sameAs = new Int32Array(size);
+      this.hit = new Float64Array(size * m);
+    }
+    this.missCount = 0;
+    this.batchNo++;
+    const words = this.blockWords;
+    const wordsPerKey = 2 * w;
+    let looked = n;
+    // misses before the last PROBE_ROWS rows: each PROBE_ROWS rows must hit BACK_OFF_SHARE (a batch
+    // whose first rows repeat earlier ones, the rest not, is scored whole from where repeats stop)
+    let missesBefore = 0;
+    for (let r0 = 0; r0 < n; r0 += TILE_ROWS) {
+      if (r0 > 0 && r0 % PROBE_ROWS === 0) {
+        if (PROBE_ROWS - (this.missCount - missesBefore) < BACK_OFF_SHARE * PROBE_ROWS) {
+          looked = r0;
+          break;
+        }
+        missesBefore = this.missCount;
+      }
+      const r1 = Math.min(n, r0 + TILE_ROWS);
+      this.gather(r0, r1);
+      for (let r = r0, from = 0; r < r1; r++, from += w) this.place(r, from, hashKey(words, 2 * from, wordsPerKey));
+    }
+    return { n, looked, missCount: this.missCount };
+  }
+
+  /** The batch's input columns into numeric / codes / remap; false when the batch cannot be keyed. */
+  private keyColumns(t: FlowTable): boolean {
+    const w = this.width;
     const positions = this.positionsIn(t);
     for (let i = 0; i < w; i++) {
       const inp = this.inputs[i];
       const col: NumericColumn | CategoricalColumn | undefined = positions[i] < 0 ? undefined : t.columns[positions[i]];
-      if (!col || col.kind !== inp.kind) return undefined;
-      if (col.kind === 'numeric') numeric[i] = col.values;
-      else {
-        const index = this.categoryIndex[i]!;
-        codes[i] = col.codes;
-        remap[i] = Int32Array.from(col.dictionary, (s) => index.get(s) ?? -1);
-      }
+      if (!col || col.kind !== inp.kind) return false;
     }
-    const slotOf = new Int32Array(n);
-    const missOf = new Int32Array(n);
-    const misses: number[] = [];
-    const keys = this.keys;
-    const state = this.state;
-    const wordsPerKey = 2 * w;
-    const m = this.detectors;
-    const S = this.scores;
-    const hit = new Float64Array(n * m);
-    // the batch's keys, row after row, gathered a column at a time (each column read in order)
-    if (this.block.length < n * w) {
-      this.block = new Float64Array(Math.max(n * w, 2 * this.block.length));
-      this.blockWords = new Uint32Array(this.block.buffer);
-    }
-    const block = this.block;
-    const words = this.blockWords;
     for (let i = 0; i < w; i++) {
-      const v = numeric[i];
-      if (v !== undefined) for (let r = 0; r < n; r++) block[r * w + i] = v[r];
-      else {
-        const c = codes[i]!;
-        const map = remap[i]!;
-        for (let r = 0; r < n; r++) block[r * w + i] = c[r] < 0 ? -1 : map[c[r]];
+      const col = t.columns[positions[i]];
+      if (col.kind === 'numeric') {
+        this.numeric[i] = col.values;
+        this.codes[i] = undefined;
+        this.remap[i] = undefined;
+      } else {
+        const index = this.categoryIndex[i]!;
+        this.numeric[i] = undefined;
+        this.codes[i] = col.codes;
+        this.remap[i] = Int32Array.from(col.dictionary, (s) => index.get(s) ?? -1);
       }
     }
-    for (let r = 0; r < n; r++) {
-      const at = r * wordsPerKey;
-      // four multiply chains side by side (one chain waited on each multiply in turn)
-      let h0 = 0x811c9dc5;
-      let h1 = 0x01000193;
-      let h2 = 0x5bd1e995;
-      let h3 = 0x27d4eb2f;
-      let k = 0;
-      for (; k + 4 <= wordsPerKey; k += 4) {
-        h0 = Math.imul(h0 ^ words[at + k], 0x01000193);
-        h1 = Math.imul(h1 ^ words[at + k + 1], 0x01000193);
-        h2 = Math.imul(h2 ^ words[at + k + 2], 0x01000193);
-        h3 = Math.imul(h3 ^ words[at + k + 3], 0x01000193);
-      }
-      for (; k < wordsPerKey; k++) h0 = Math.imul(h0 ^ words[at + k], 0x01000193);
-      let h = Math.imul(h0 ^ (h1 >>> 7), 0x9e3779b1) ^ Math.imul(h2 ^ (h3 >>> 11), 0x85ebca6b);
-      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-      const set = h >>> (32 - SETS_BITS);
-      let slot = 2 * set;
-      // the slots' hashes first (a small array that stays in cache): a key of 83 doubles is read
-      // from the large key array only where its hash matches
-      const hashes = this.hashes;
-      let same = hashes[slot] === h && this.holds(slot, r * w);
-      if (!same) {
-        slot++;
-        same = hashes[slot] === h && this.holds(slot, r * w);
-      }
-      if (!same) {
-        // an empty way, else the one not used last
-        slot = state[2 * set] === -2 ? 2 * set : state[2 * set + 1] === -2 ? 2 * set + 1 : 2 * set + 1 - this.recent[set];
-      }
-      this.recent[set] = slot & 1;
-      slotOf[r] = slot;
-      const s = state[slot];
-      if (same) {
-        // pending on an earlier row of this batch, or scored before: its scores copied now, as a
-        // later miss of the batch may take the slot
-        missOf[r] = s;
-        if (s === -1) for (let j = 0; j < m; j++) hit[r * m + j] = S[slot * m + j];
-        continue;
-      }
-      missOf[r] = misses.length;
-      state[slot] = misses.length;
-      keys.set(block.subarray(r * w, r * w + w), slot * w);
-      this.hashes[slot] = h;
-      misses.push(r);
+    return true;
+  }
+
+  /** Rows [r0, r1)'s keys into the tile, row after row, a column at a time (each column read in order). */
+  private gather(r0: number, r1: number): void {
+    const w = this.width;
+    const block = this.block;
+    for (let i = 0; i < w; i++) {
+      const v = this.numeric[i];
+      if (v !== undefined) gatherValues(block, i, w, v, r0, r1);
+      else gatherCategories(block, i, w, this.codes[i]!, this.remap[i]!, r0, r1);
     }
-    return { n, slotOf, missOf, misses, hit };
+  }
+
+  /** Row r (its key at block[from, from + width), its hash h): found, pending on an earlier row of the batch, or a new miss. */
+  private place(r: number, from: number, h: number): void {
+    const set = h >>> (32 - SETS_BITS);
+    const hashes = this.hashes;
+    const state = this.state;
+    let slot = 2 * set;
+    // the slots' hashes first (a small array that stays in cache): a key of 83 doubles is read
+    // from the large key array only where its hash matches
+    let same = hashes[slot] === h && this.holds(slot, from);
+    if (!same) {
+      slot++;
+      same = hashes[slot] === h && this.holds(slot, from);
+    }
+    if (!same) {
+      // an empty way, else the one not used last
+      slot = state[2 * set] === -2 ? 2 * set : state[2 * set + 1] === -2 ? 2 * set + 1 : 2 * set + 1 - this.recent[set];
+    }
+    this.recent[set] = slot & 1;
+    this.slotOf[r] = slot;
+    // the first row of the batch with this key (the slot's since its key was placed, this batch)
+    if (same && this.stamp[slot] === this.batchNo) this.sameAs[r] = this.firstRow[slot];
+    else {
+      this.stamp[slot] = this.batchNo;
+      this.firstRow[slot] = r;
+      this.sameAs[r] = r;
+    }
+    const s = state[slot];
+    if (same) {
+      // pending on an earlier row of this batch, or scored before: its scores copied now, as a
+      // later miss of the batch may take the slot
+      this.missOf[r] = s;
+      if (s === -1) {
+        const m = this.detectors;
+        const hit = this.hit;
+        const S = this.scores;
+        for (let j = 0; j < m; j++) hit[r * m + j] = S[slot * m + j];
+      }
+      return;
+    }
+    const k = this.missCount++;
+    this.missOf[r] = k;
+    this.misses[k] = r;
+    state[slot] = k;
+    hashes[slot] = h;
+    // the key's words (exact bits)
+    const wordsPerKey = 2 * this.width;
+    const keyWords = this.keyWords;
+    const words = this.blockWords;
+    for (let i = 0, to = slot * wordsPerKey, at = 2 * from; i < wordsPerKey; i++) keyWords[to + i] = words[at + i];
   }
 
   /**
@@ -286,6 +400,51 @@ export class RowScoreCache {
     return true;
   }
 
+  /**
+   * `score` of the planned misses, SLICE_ROWS rows at a time: each slice's input columns copied into
+   * the cache's slice arrays (in L2, reused: a table of all the misses was a new copy of their 83
+   * columns per batch, tens of MB of fresh pages), scored, and its scores appended.
+   */
+  private scoreMisses(batch: FlowTable, score: (t: FlowTable) => Float64Array[]): Float64Array[] {
+    const count = this.missCount;
+    const m = this.detectors;
+    const w = this.width;
+    const positions = this.lastPositions;
+    // the slice table's columns: each input's column of the batch, in table order, over slice arrays
+    const order = Int32Array.from({ length: w }, (_, i) => i).sort((a, b) => positions[a] - positions[b]);
+    const columns: Column[] = new Array(w);
+    for (let c = 0; c < w; c++) {
+      const i = order[c];
+      const col = batch.columns[positions[i]];
+      columns[c] = col.kind === 'numeric' ? { ...col, values: this.sliceValues[i] } : { ...col, codes: this.sliceCodes[i] };
+    }
+    const out: Float64Array[] = [];
+    for (let j = 0; j < m; j++) out.push(new Float64Array(count));
+    for (let k0 = 0; k0 < count; k0 += SLICE_ROWS) {
+      const k1 = Math.min(count, k0 + SLICE_ROWS);
+      for (let i = 0; i < w; i++) {
+        const v = this.numeric[i];
+        if (v !== undefined) takeValues(this.sliceValues[i], v, this.misses, k0, k1);
+        else takeCodes(this.sliceCodes[i], this.codes[i]!, this.misses, k0, k1);
+      }
+      // the slice arrays hold new rows: the logged columns the pipeline keeps by array must go
+      releaseSliceLogs();
+      const part = score({ ...batch, rowCount: k1 - k0, columns, origin: undefined });
+      for (let j = 0; j < m; j++) out[j].set(part[j].subarray(0, k1 - k0), k0);
+    }
+    releaseSliceLogs();
+    return out;
+  }
+
+  /**
+   * Per row of the batch last given to scoresOf, the first row of that batch whose inputs are the
+   * same bits (itself when none before): undefined when the batch was not looked up whole (idle,
+   * backed off, or not keyable). The array is the cache's, valid until the next scoresOf.
+   */
+  sameRows(): Int32Array | undefined {
+    return this.sameKnown ? this.sameAs : undefined;
+  }
+
   /** Each input's position among the table's columns (the first of its name, as the pipelines take it; −1 missing). */
   private positionsIn(t: FlowTable): Int32Array {
     const cols = t.columns;
@@ -303,21 +462,51 @@ export class RowScoreCache {
     return this.lastPositions;
   }
 
-  /**
-   * The table with only the columns the pipelines read (each input's first column of its name, in
-   * table order, so every lookup finds the same column): the misses' rows are copied from these
-   * alone, not from every column of the batch. Uses the positions the batch's plan looked up.
-   */
-  private inputsOnly(t: FlowTable): FlowTable {
-    const used = [...new Set(this.lastPositions)].sort((a, b) => a - b);
-    return { ...t, columns: used.map((p) => t.columns[p]) };
-  }
-
   /** Empties the slots a failed batch left pending. */
-  private forget(plan: Plan): void {
-    for (const r of plan.misses) {
-      const slot = plan.slotOf[r];
+  private forget(): void {
+    for (let k = 0; k < this.missCount; k++) {
+      const slot = this.slotOf[this.misses[k]];
       if (this.state[slot] >= 0) this.state[slot] = -2;
     }
   }
+}
+
+const EMPTY_VALUES = new Float64Array(0);
+const EMPTY_CODES = new Int32Array(0);
+
+/** A hash of a key's words: four multiply chains side by side (one chain waited on each multiply in turn). */
+function hashKey(words: Uint32Array, at: number, count: number): number {
+  let h0 = 0x811c9dc5;
+  let h1 = 0x01000193;
+  let h2 = 0x5bd1e995;
+  let h3 = 0x27d4eb2f;
+  let k = 0;
+  for (; k + 4 <= count; k += 4) {
+    h0 = Math.imul(h0 ^ words[at + k], 0x01000193);
+    h1 = Math.imul(h1 ^ words[at + k + 1], 0x01000193);
+    h2 = Math.imul(h2 ^ words[at + k + 2], 0x01000193);
+    h3 = Math.imul(h3 ^ words[at + k + 3], 0x01000193);
+  }
+  for (; k < count; k++) h0 = Math.imul(h0 ^ words[at + k], 0x01000193);
+  const h = Math.imul(h0 ^ (h1 >>> 7), 0x9e3779b1) ^ Math.imul(h2 ^ (h3 >>> 11), 0x85ebca6b);
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+}
+
+/** block[(r − r0) · w + i] = v[r] for r in [r0, r1). */
+function gatherValues(block: Float64Array, i: number, w: number, v: Float64Array, r0: number, r1: number): void {
+  for (let r = r0, at = i; r < r1; r++, at += w) block[at] = v[r];
+}
+
+/** block[(r − r0) · w + i] = the category index of row r (−1 missing or not a pipeline category). */
+function gatherCategories(block: Float64Array, i: number, w: number, c: Int32Array, map: Int32Array, r0: number, r1: number): void {
+  for (let r = r0, at = i; r < r1; r++, at += w) block[at] = c[r] < 0 ? -1 : map[c[r]];
+}
+
+/** into[k − k0] = v[rows[k]] for k in [k0, k1). */
+function takeValues(into: Float64Array, v: Float64Array, rows: Int32Array, k0: number, k1: number): void {
+  for (let k = k0; k < k1; k++) into[k - k0] = v[rows[k]];
+}
+
+function takeCodes(into: Int32Array, c: Int32Array, rows: Int32Array, k0: number, k1: number): void {
+  for (let k = k0; k < k1; k++) into[k - k0] = c[rows[k]];
 }
