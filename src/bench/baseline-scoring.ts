@@ -34,6 +34,7 @@ import { createFlowScorer } from '../risk/flow-scorer.js';
 import { calibrateAll } from '../risk/calibration.js';
 import { modelMatrix } from '../models/trained-model.js';
 import { getSpec } from '../models/registry.js';
+import '../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import type { DetectorSpec } from '../models/estimator.js';
 import type { Matrix } from '../features/matrix.js';
 import { setKernelThreads } from '../models/kernel/kernel-pool.js';

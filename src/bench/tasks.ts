@@ -13,6 +13,7 @@ import { cicSplit } from './cic-split.js';
 import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { encodeTarget, fitPipeline, targetColumn, transformTable } from '../features/pipeline.js';
 import { getSpec } from '../models/registry.js';
+import '../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import type { ClassifierSpec, DetectorSpec } from '../models/estimator.js';
 
 async function nslkdd(): Promise<{ train: FlowTable; test: FlowTable }> {

@@ -51,6 +51,7 @@ import { OpenBySource } from './open-by-source.js';
 import type { BeaconingConfig } from './rules-config.js';
 import { SlotTable } from './slot-table.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 import { countQuiet, forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
 
 /** start times kept per pair: the window the test looks at (and the most `connections` may ask) */
@@ -515,6 +516,6 @@ export class BeaconRunner implements RuleRunner {
   }
 
   notes(): string[] {
-    return this.evicted > 0 ? [`memory limit reached: ${this.evicted} (source, destination, port) ${plural(this.evicted, 'pair')} forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
+    return this.evicted > 0 ? [`memory limit reached: ${thousands(this.evicted)} (source, destination, port) ${plural(this.evicted, 'pair')} forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
   }
 }

@@ -43,6 +43,7 @@ import { OpenBySource } from './open-by-source.js';
 import { DirectIndex, SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner, ActiveRuleSource } from './rule-runner.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export type GroupField = 'srcIp' | 'dstIp' | 'dstPort' | 'proto';
 export type { DistinctField };
@@ -240,8 +241,8 @@ export class BucketRunner implements RuleRunner {
     const n = [...this.filterNotes];
     if (this.evicted > 0) {
       n.push(
-        `memory limit reached: ${this.evicted} ${plural(this.evicted, 'group')} dropped before their window ended` +
-          (this.evictedEpisodes > 0 ? `, ${this.evictedEpisodes} ${plural(this.evictedEpisodes, 'finding')} reported early` : '') +
+        `memory limit reached: ${thousands(this.evicted)} ${plural(this.evicted, 'group')} dropped before their window ended` +
+          (this.evictedEpisodes > 0 ? `, ${thousands(this.evictedEpisodes)} ${plural(this.evictedEpisodes, 'finding')} reported early` : '') +
           '; raise limits.maxGroupsPerRule if slow activity may have been missed',
       );
     }

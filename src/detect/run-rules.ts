@@ -32,6 +32,7 @@ import { resolveRulesConfig, type RulesConfig, type RulesConfigInput } from './r
 import { spoofingRules } from './spoofing.js';
 import { TtlHopRunner } from './ttl-hops.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export interface RuleEngineOptions {
   /**
@@ -269,15 +270,15 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
           return { ...base, state: 'off', reason: e.skipReason ?? 'no flows were given' };
         }
         const notes: string[] = [...(e.runner as RuleRunner).notes()];
-        if (e.skipped > 0) notes.push(`skipped ${e.skipped} of ${e.ran + e.skipped} flows: ${e.skipReason}`);
+        if (e.skipped > 0) notes.push(`skipped ${thousands(e.skipped)} of ${thousands(e.ran + e.skipped)} flows: ${e.skipReason}`);
         if (untimedBatches > 0 && timedBatches === 0) notes.push('the input has no timestamps: the whole input is one window');
         else if (untimedBatches > 0) notes.push(`${untimedBatches} ${plural(untimedBatches, 'batch', 'batches')} had no timestamps and were counted at the latest time seen`);
-        if (untimedRows > 0) notes.push(`${untimedRows} ${plural(untimedRows, 'flow')} without a timestamp took the time of the flow before them`);
+        if (untimedRows > 0) notes.push(`${thousands(untimedRows)} ${plural(untimedRows, 'flow')} without a timestamp took the time of the flow before them`);
         return notes.length > 0 ? { ...base, state: 'on', note: notes.join('; ') } : { ...base, state: 'on' };
       });
       const notes = [...fieldNotes];
       if (compactions > 0) {
-        notes.push(`more than ${config.limits.maxInternedIps} distinct addresses: the address table was compacted ${compactions} ${plural(compactions, 'time')}, keeping those still in use`);
+        notes.push(`more than ${thousands(config.limits.maxInternedIps)} distinct addresses: the address table was compacted ${thousands(compactions)} ${plural(compactions, 'time')}, keeping those still in use`);
       }
       return { findings, status, inputNotes: notes };
     },

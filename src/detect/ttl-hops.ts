@@ -24,6 +24,7 @@ import { DirectIndex } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { TtlHopsConfig } from './rules-config.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 import { forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
 
 /** The initial TTL a host most likely used, given a TTL seen on the way. */
@@ -257,6 +258,6 @@ export class TtlHopRunner implements RuleRunner {
   }
 
   notes(): string[] {
-    return this.evicted > 0 ? [`memory limit reached: ${this.evicted} ${plural(this.evicted, 'source')} forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
+    return this.evicted > 0 ? [`memory limit reached: ${thousands(this.evicted)} ${plural(this.evicted, 'source')} forgotten early; raise limits.maxGroupsPerRule to track more`] : [];
   }
 }

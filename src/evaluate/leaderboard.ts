@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { encodeTarget, targetColumn } from '../features/pipeline.js';
 import { getSpec } from '../models/registry.js';
+import '../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import { trainModel, type Prediction, type TrainedModel, type TrainOptions } from '../models/trained-model.js';
 import { voteTrainedModels } from '../models/ensemble/vote-trained.js';
 import { predictTable } from '../models/trained-model.js';

@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { getColumn, type FlowTable } from '../flows/table.js';
 import { encodeTarget, targetColumn } from '../features/pipeline.js';
 import { getSpec } from '../models/registry.js';
+import '../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import { normaliseParams, predictTable, trainModel, type TrainOptions } from '../models/trained-model.js';
 import { evaluateModel, type EvaluationSummary } from './evaluate-model.js';
 import { meanStd } from './cross-validation.js';

@@ -12,6 +12,7 @@ import type { EvidenceProvider, SourceEvidence } from '../analysis/evidence.js';
 import { intelEvidence, intelReason, type SourceStatus } from './threat-fusion.js';
 import type { ThreatIntel } from './threat-intel.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export interface IntelEvidenceSummary {
   looked: number;
@@ -62,8 +63,8 @@ export function intelEvidenceProvider(ti: ThreatIntel, weight = 1, concurrency =
 /** "intel: 412 sources looked up, 3 with evidence; feeds: 3 listed, 409 not-listed; ipqs: 412 no-key (no API key ...)" */
 export function formatIntelSummary(s: IntelEvidenceSummary): string {
   const parts = Object.entries(s.statuses).map(([src, m]) => {
-    const counts = Object.entries(m).map(([k, n]) => `${n} ${k}`).join(', ');
+    const counts = Object.entries(m).map(([k, n]) => `${thousands(n)} ${k}`).join(', ');
     return `${src}: ${counts}${s.reasons[src] ? ` (${s.reasons[src]})` : ''}`;
   });
-  return `intel: ${s.looked} ${plural(s.looked, 'source')} looked up, ${s.withEvidence} with evidence; ${parts.join('; ')}`;
+  return `intel: ${thousands(s.looked)} ${plural(s.looked, 'source')} looked up, ${thousands(s.withEvidence)} with evidence; ${parts.join('; ')}`;
 }

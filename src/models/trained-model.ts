@@ -18,12 +18,11 @@ import {
   type PipelineState,
 } from '../features/pipeline.js';
 import { argmaxRows, type ClassifierSpec, type DetectorSpec, type EstimatorSpec } from './estimator.js';
-import { getSpec } from './registry.js';
+import { getSpec, loadSpec } from './registry.js';
 import { loadModelFile, MODEL_FORMAT_VERSION, saveModelFile } from './model-file.js';
 import { fitThreshold, type ThresholdState } from './threshold.js';
 import { UserError } from '../util/errors.js';
 import { normaliseParams } from './param-names.js';
-import './all.js';
 
 export const NETSENTINEL_VERSION = '0.1.0';
 
@@ -90,7 +89,7 @@ export function defaultThreads(): number {
 export { normaliseParams };
 
 export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<TrainedModel> {
-  const spec = getSpec(opts.model);
+  const spec = await loadSpec(opts.model);
   const options = spec.options(normaliseParams(spec, opts.params) as never);
   const seed = opts.seed ?? 42;
   const threads = opts.threads ?? defaultThreads();
@@ -256,7 +255,7 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   if (doc.kind !== 'classifier' && doc.kind !== 'detector') throw bad(`unknown kind ${String(doc.kind)}`);
   const est = doc.estimator as TrainedModel['estimator'] | undefined;
   if (!est || typeof est.name !== 'string') throw bad('no estimator');
-  const spec = getSpec(est.name); // unknown estimator names are a clear error
+  const spec = await loadSpec(est.name); // unknown estimator names are a clear error
   if (spec.kind !== doc.kind) throw bad(`"${est.name}" is a ${spec.kind}, the file says ${String(doc.kind)}`);
   if (!doc.pipeline || !Array.isArray((doc.pipeline as PipelineState).inputs)) throw bad('no feature pipeline');
   if (doc.kind === 'classifier' && !Array.isArray(doc.classes)) throw bad('no class names');

@@ -21,6 +21,7 @@ import { decodeToMeter, emptyPacketCounts, type PacketCounts } from './decode-to
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export interface CaptureInput {
   readonly display: string;
@@ -91,7 +92,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
-    if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${s.garbledBlocks} garbled pcapng ${plural(s.garbledBlocks, 'block')}`);
+    if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${thousands(s.garbledBlocks)} garbled pcapng ${plural(s.garbledBlocks, 'block')}`);
     if (source.gzipCutShort()) {
       warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${s.packets.toLocaleString('en-US')} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);
     } else if (s.cutShort) {

@@ -13,6 +13,7 @@ import type { ByteWindow } from './byte-window.js';
 import type { CapturePacket } from './capture-packet.js';
 import { CaptureCutShort } from './cut-short.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 /** libpcap's own ceiling on a record's captured length (MAXIMUM_SNAPLEN) */
 export const MAX_RECORD = 262144;
@@ -78,7 +79,7 @@ export class PcapParser {
       }
       if (incl > MAX_RECORD || frac >= (this.nanoseconds ? 1e9 : 1e6)) {
         const why = incl > MAX_RECORD ? `captured length ${incl} is larger than any pcap record (${MAX_RECORD})` : `timestamp fraction ${frac} is out of range`;
-        throw new InputError({ file: this.display, byteOffset: win.base + s }, `garbled pcap record header of packet ${this.count + 1} (${why}); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
+        throw new InputError({ file: this.display, byteOffset: win.base + s }, `garbled pcap record header of packet ${thousands(this.count + 1)} (${why}); ${thousands(this.count)} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
       }
       if (e - s - 16 < incl) break;
       p.offset = s + 16;
@@ -99,7 +100,7 @@ export class PcapParser {
     if (win.available > 0) {
       throw new CaptureCutShort(
         { file: this.display, byteOffset: win.offset },
-        `truncated pcap record (packet ${this.count + 1}: ${win.available} of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} bytes present); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
+        `truncated pcap record (packet ${thousands(this.count + 1)}: ${win.available} of ${win.available >= 16 ? 16 + this.u32(win.buf, win.start + 8) : 16} bytes present); ${thousands(this.count)} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
         this.count,
       );
     }

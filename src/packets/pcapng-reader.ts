@@ -17,6 +17,7 @@ import type { ByteWindow } from './byte-window.js';
 import type { CapturePacket } from './capture-packet.js';
 import { CaptureCutShort } from './cut-short.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BOM = 0x1a2b3c4d;
@@ -62,7 +63,7 @@ export class PcapngParser {
   }
 
   private fail(win: ByteWindow, at: number, what: string): never {
-    throw new InputError({ file: this.display, byteOffset: win.base + at }, `${what}; ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
+    throw new InputError({ file: this.display, byteOffset: win.base + at }, `${what}; ${thousands(this.count)} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
   }
 
   consume(win: ByteWindow, p: CapturePacket, sink: (p: CapturePacket) => void): void {
@@ -165,7 +166,7 @@ export class PcapngParser {
       const need = win.available >= 8 ? this.u32(win.buf, win.start + 4) : 12;
       throw new CaptureCutShort(
         { file: this.display, byteOffset: win.base + win.start },
-        `truncated pcapng block (${win.available} of ${need} bytes present); ${this.count} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
+        `truncated pcapng block (${win.available} of ${need} bytes present); ${thousands(this.count)} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`,
         this.count,
       );
     }

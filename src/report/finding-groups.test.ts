@@ -36,6 +36,11 @@ test('more than one keeps the plural', () => {
 test('the intel summary line agrees with its count', () => {
   assert.match(formatIntelSummary({ looked: 1, withEvidence: 0, statuses: {}, reasons: {} }), /^intel: 1 source looked up, /);
   assert.match(formatIntelSummary({ looked: 3, withEvidence: 0, statuses: {}, reasons: {} }), /^intel: 3 sources looked up, /);
+  // counts in text read with thousands separators
+  assert.equal(
+    formatIntelSummary({ looked: 12345, withEvidence: 1200, statuses: { feeds: { listed: 1200, 'not-listed': 11145 } }, reasons: {} }),
+    'intel: 12,345 sources looked up, 1,200 with evidence; feeds: 1,200 listed, 11,145 not-listed',
+  );
 });
 
 test('a packet detector\'s group counts what the detector counted (ARP packets, half-open handshakes), not flows', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, async () => {

@@ -11,7 +11,7 @@
  */
 import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { trainModel, predictTable, NETSENTINEL_VERSION, type TrainedModel } from '../models/trained-model.js';
-import { getSpec } from '../models/registry.js';
+import { loadSpec, specKind } from '../models/registry.js';
 import { fitCalibration, type Calibration } from './calibration.js';
 import { fitColumnStats, type ColumnStats } from './column-stats.js';
 import { loadModelFile, saveModelFile } from '../models/model-file.js';
@@ -77,13 +77,7 @@ export interface BaselineOptions {
 }
 
 export function availableDetectors(names: readonly string[] = DEFAULT_DETECTORS): string[] {
-  return names.filter((n) => {
-    try {
-      return getSpec(n).kind === 'detector';
-    } catch {
-      return false;
-    }
-  });
+  return names.filter((n) => specKind(n) === 'detector');
 }
 
 export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}): Promise<Baseline> {
@@ -91,7 +85,7 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
   const seed = opts.seed ?? 42;
   const names = opts.detectors ? [...opts.detectors] : availableDetectors();
   for (const n of names) {
-    const s = getSpec(n);
+    const s = await loadSpec(n);
     if (s.kind !== 'detector') throw new UserError(`baseline: "${n}" is a classifier; a baseline needs anomaly detectors (e.g. ${availableDetectors().join(', ')})`);
   }
   if (names.length === 0) throw new UserError('baseline: no detectors to fit');
@@ -173,7 +167,7 @@ export async function loadBaseline(path: string): Promise<Baseline> {
     throw new UserError(`${path} is a single model, not a baseline; make one with 'netsentinel baseline NORMAL-DATA -o ${path.replace(/\.[^.]*$/, '')}.nsb'`);
   }
   if (doc?.netsentinel !== 'baseline' || !Array.isArray(doc.detectors)) throw new UserError(`${path} is not a netsentinel baseline`);
-  for (const d of doc.detectors as BaselineDetector[]) getSpec(d.model.estimator.name);
+  for (const d of doc.detectors as BaselineDetector[]) await loadSpec(d.model.estimator.name);
   const { netsentinel: _n, ...b } = doc;
   void _n;
   return b as unknown as Baseline;

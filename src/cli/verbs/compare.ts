@@ -17,6 +17,7 @@ import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-option
 import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs, getSpec } from '../../models/registry.js';
+import '../../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import { formatLeaderboard, runLeaderboard, SORT_KEYS, type LeaderboardEntry, type SortKey } from '../../evaluate/leaderboard.js';
 import { rejoinKeyValues } from './search.js';
 import { UserError } from '../../util/errors.js';

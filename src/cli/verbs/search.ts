@@ -15,6 +15,7 @@ import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-option
 import { parseScalar, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel } from '../../models/trained-model.js';
 import { getSpec } from '../../models/registry.js';
+import '../../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import {
   describeParams,
   formatSearch,

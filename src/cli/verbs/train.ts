@@ -10,6 +10,7 @@ import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-option
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { defaultThreads, saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
 import { allSpecs } from '../../models/registry.js';
+import '../../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import { evaluateModel, formatEvaluation, type EvaluationReport } from '../../evaluate/evaluate-model.js';
 import { crossValidateModel, formatCrossValidation } from '../../evaluate/cross-validate-model.js';
 import { stratifiedSplitTable } from '../../evaluate/split-table.js';
