@@ -24,6 +24,7 @@ import { streamCaptureFlows } from '../packets/capture-flows.js';
 import { readPackets, type RawPacket } from '../testing/capture-writer.js';
 import { ReplayAddresses } from './replay-addresses.js';
 import type { BenchRow } from './bench-row.js';
+import { thousands } from '../util/thousands.js';
 
 type Json = Record<string, number | string | null | undefined>;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -262,7 +263,7 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
       notes.push(`packets: CPU s (user + system, whole process): ours meter ${Number(m.cpu_seconds).toFixed(2)}, ours flows ${Number(fl.cpu_seconds).toFixed(2)}, tshark ${ts.cpu?.toFixed(2)}, tcpdump ${td.cpu?.toFixed(2)}; wall s: ${Number(m.seconds).toFixed(2)}, ${Number(fl.seconds).toFixed(2)}, ${ts.wall.toFixed(2)}, ${td.wall.toFixed(2)}`);
     }
     const n = packets.toLocaleString('en-US');
-    add({ what: `capture decode + flow metering packets per CPU second (one core, ${n} packets → ${m.flows} flows)`, ours: m.packets_per_cpu_s, peer: pps(ts, true), peerName: 'tshark -q -z conv,tcp (CPU s)', better: 'higher', factor: 8, target: '≥ 8 × tshark' });
+    add({ what: `capture decode + flow metering packets per CPU second (one core, ${n} packets → ${thousands(Number(m.flows))} flows)`, ours: m.packets_per_cpu_s, peer: pps(ts, true), peerName: 'tshark -q -z conv,tcp (CPU s)', better: 'higher', factor: 8, target: '≥ 8 × tshark' });
     add({ what: 'capture decode + flow metering packets per CPU second (absolute)', ours: m.packets_per_cpu_s, peer: undefined, peerName: '', atLeast: 1_000_000, target: '≥ 1,000,000/s' });
     add({ what: 'capture decode + flow metering packets/s, wall (machine shared, reported)', ours: m.packets_per_s, peer: pps(ts, false), peerName: 'tshark -q -z conv,tcp (wall)', target: 'reported' });
     add({ what: 'capture decode + flow metering packets per CPU second vs tcpdump', ours: m.packets_per_cpu_s, peer: pps(td, true), peerName: 'tcpdump -nn -r (CPU s)', target: 'reported' });
@@ -293,7 +294,7 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
         let what = '';
         try {
           const j = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { flows: number; riskyFlows: number; alerts: { written: number } };
-          what = `${j.flows} flows, ${j.riskyFlows} risky, ${j.alerts.written} alerts; `;
+          what = `${thousands(j.flows)} flows, ${thousands(j.riskyFlows)} risky, ${thousands(j.alerts.written)} alerts; `;
         } catch {
           // no summary: the timings still say where the time went
         }
@@ -328,7 +329,7 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
       // the analyze row says what failed
     }
     anRow(anOrdinary, `analyze of ordinary traffic end to end packets per CPU second, own baseline (${ordinaryPackets.toLocaleString('en-US')} packets of the ordinary sources alone${ordinaryFlows})`, true, { atLeast: 500_000, target: '≥ 500,000/s' }, ordinaryPackets);
-    add({ what: `analyze of the capture peak memory MB (${m.flows} flows, own baseline)`, ours: typeof an === 'string' ? undefined : an.rssMb, peer: undefined, peerName: '', target: 'reported' });
+    add({ what: `analyze of the capture peak memory MB (${thousands(Number(m.flows))} flows, own baseline)`, ours: typeof an === 'string' ? undefined : an.rssMb, peer: undefined, peerName: '', target: 'reported' });
     // the flood: memory must follow the flow table's size, not the number of flows
     const small = Math.max(1, Math.floor(floodCount / 10));
     const f = task(['flood', String(floodCount), '100000']);
@@ -336,7 +337,7 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
     const f2 = task(['flood', String(small), '10000']);
     for (const r of [f, f1, f2]) if (r.error) notes.push(`flood: ${r.error}`);
     const mb = (v: unknown): string => Number(v).toFixed(0);
-    notes.push(`flood: ${floodCount.toLocaleString('en-US')} spoofed SYNs (one flow each), generated in memory and read through the pcap reader; flow table of 100,000 flows = ${mb(f.table_mb)} MB of typed arrays (peak ${f.peak_flows} flows, ${f.evictions} evictions, ${Number(f.packets_per_cpu_s).toFixed(0)} packets per CPU s); of 10,000 flows = ${mb(f2.table_mb)} MB`);
+    notes.push(`flood: ${floodCount.toLocaleString('en-US')} spoofed SYNs (one flow each), generated in memory and read through the pcap reader; flow table of 100,000 flows = ${mb(f.table_mb)} MB of typed arrays (peak ${thousands(Number(f.peak_flows))} flows, ${thousands(Number(f.evictions))} evictions, ${thousands(Math.round(Number(f.packets_per_cpu_s)))} packets per CPU s); of 10,000 flows = ${mb(f2.table_mb)} MB`);
     add({ what: `flood of ${floodCount.toLocaleString('en-US')} one-packet flows: peak RSS MB (--max-flows 100,000)`, ours: f.rss_mb, peer: f1.rss_mb, peerName: `the same flood of ${small.toLocaleString('en-US')} flows`, better: 'lower', factor: 1.1, target: 'bounded: ≤ 1.1 × the 10× smaller flood' });
     add({ what: `flood of ${small.toLocaleString('en-US')} flows with --max-flows 10,000: peak RSS MB`, ours: f2.rss_mb, peer: f1.rss_mb, peerName: '--max-flows 100,000', target: 'reported (smaller table, less memory)' });
   } finally {
