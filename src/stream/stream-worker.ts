@@ -499,7 +499,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // they come from, and committed in that order (see handle). No pull is left open while the worker drains: a pull request open on the server
   // when the worker stops listening could hand the next message to nobody (delivered again after
   // ack_wait, so counted twice), so the drain waits for the pull in flight to end (a message, which
-  // is finished like any other, or its expiry, PULL_EXPIRES_MS) and issues no more.
+  // is finished like any other, or its expiry, PULL_EXPIRES_MS; a pull the server says nothing at
+  // all about, after PULL_SILENCE_MS) and issues no more. The client gives a pull up only after
+  // PULL_SILENCE_MS of silence, not at its expiry, so a late answer is still heard (see there).
   const ticker = o.progress
     ? setInterval(() => {
         stats.seconds = (performance.now() - t0) / 1000;
