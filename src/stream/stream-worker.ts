@@ -280,6 +280,34 @@ const CLOSED_RETENTION_MS = 3_600_000;
 /** How long one pull waits for a message: also the longest a drain waits for the pull in flight. */
 const PULL_EXPIRES_MS = 1000;
 
+/**
+ * How long a pull may hear nothing (no message, heartbeat or expiry notice) before the client gives
+ * it up. nats.js gives a fetch up after two missed idle heartbeats, and the heartbeat can be at most
+ * half the expiry (the server refuses more), so by default it gives up at about PULL_EXPIRES_MS on
+ * its own clock while the server, which received the pull later, still holds it open. Under CPU
+ * load (the server or this event loop late by a few hundred ms) the server then hands the message
+ * to the inbox the client just left: nobody acknowledges it, and with max_ack_pending 1 the
+ * partition waits ack_wait (30 s) for its redelivery. Given up only after this much silence, a pull
+ * is abandoned only once the server has long expired it (it answers every pull with a message, or
+ * heartbeats and a 408 at the expiry), so nothing can be delivered to a dead inbox unless the
+ * server is more than this late. Kept under a third of the lease TTL's stop margin (docs/deploy.md).
+ */
+export const PULL_SILENCE_MS = 3000;
+
+/**
+ * Let a fetch's idle-heartbeat monitor give up only after PULL_SILENCE_MS (see there). It is
+ * nats.js's own monitor (still cancelled on disconnect and restarted on reconnect by the library);
+ * only the number of missed beats it tolerates changes. Returns false if this nats.js has no such
+ * monitor (a test fails then: src/stream/pull-silence.test.ts).
+ */
+export function lengthenPullSilence(msgs: unknown): boolean {
+  const monitor = (msgs as { monitor?: { interval?: unknown; _change?: unknown } | null }).monitor;
+  if (!monitor || typeof monitor.interval !== 'number' || typeof monitor._change !== 'function') return false;
+  const beat = monitor.interval;
+  (monitor._change as (interval: number, cancelAfter: number, maxOut: number) => void).call(monitor, beat, 0, Math.max(2, Math.ceil(PULL_SILENCE_MS / beat)));
+  return true;
+}
+
 /** The durable consumers a worker uses: one per owned partition (NAME-pN), or one over all. */
 export function ownedConsumers(durable: string, prefix: string, partitions?: readonly number[]): { name: string; filter: string }[] {
   return partitions ? partitions.map((p) => ({ name: `${durable}-p${p}`, filter: flowSubject(prefix, p) })) : [{ name: durable, filter: `${prefix}.flows.*` }];
@@ -471,7 +499,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // they come from, and committed in that order (see handle). No pull is left open while the worker drains: a pull request open on the server
   // when the worker stops listening could hand the next message to nobody (delivered again after
   // ack_wait, so counted twice), so the drain waits for the pull in flight to end (a message, which
-  // is finished like any other, or its expiry, PULL_EXPIRES_MS) and issues no more.
+  // is finished like any other, or its expiry, PULL_EXPIRES_MS; a pull the server says nothing at
+  // all about, after PULL_SILENCE_MS) and issues no more. The client gives a pull up only after
+  // PULL_SILENCE_MS of silence, not at its expiry, so a late answer is still heard (see there).
   const ticker = o.progress
     ? setInterval(() => {
         stats.seconds = (performance.now() - t0) / 1000;
@@ -488,6 +518,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         while (!o.signal.aborted) {
           try {
             const msgs = await c.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+            lengthenPullSilence(msgs);
             for await (const m of msgs) {
               await handle(m).catch((e) => {
                 throw new HandlerFailed(e);
