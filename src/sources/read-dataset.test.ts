@@ -231,6 +231,9 @@ test('ragged rows and bad numbers name file, line, expected and actual counts / 
   });
   const long = write('long.csv', 'a,b\n1,2\n3,4,5\n');
   await assert.rejects(readDataset([long], quiet), { message: `${long} line 3: expected 2 fields, found 3; every line must have as many fields as the header` });
+  // a one-column header (e.g. /etc/passwd's first line has no comma): "1 field", not "1 fields"
+  const one = write('one.csv', 'a\n1\n2,3,4,5\n');
+  await assert.rejects(readDataset([one], quiet), { message: `${one} line 3: expected 1 field, found 4; every line must have as many fields as the header` });
 });
 
 test('Infinity, NaN, inf and empty cells are accepted in numeric columns', async () => {

@@ -19,6 +19,7 @@ import { parseNumberInto, parsePortInto } from './parse-number.js';
 import { parseTimestamp } from './parse-timestamp.js';
 import type { DerivedColumn, ParsedColumn, TablePlan } from './table-plan.js';
 import { trimmed } from '../util/trimmed.js';
+import { plural } from '../util/plural.js';
 
 const NUMBER = 0;
 const PORT = 1;
@@ -140,7 +141,7 @@ export class TableAssembler {
       if (nf !== expected) {
         throw new InputError(
           { file: this.file, line: batch.line[r] },
-          `expected ${expected} fields, found ${nf}; every line must have as many fields as the ${this.plan.header ? 'header' : 'first line'}`,
+          `expected ${expected} ${plural(expected, 'field')}, found ${nf}; every line must have as many fields as the ${this.plan.header ? 'header' : 'first line'}`,
         );
       }
       for (let k = 0; k < nActive; k++) {
