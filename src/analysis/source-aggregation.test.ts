@@ -24,6 +24,24 @@ function scored(detectors: string[], rows: { src: string | null; risk: number; p
   } as unknown as ScoredFlows;
 }
 
+/** a finding of rule `ruleId` about `srcIp` (null: about no source) whose reason names both */
+function finding(srcIp: string | null, ruleId: string, severity: Finding['severity'] = 2): Finding {
+  return {
+    ruleId,
+    title: 'a rule',
+    category: 'reconnaissance',
+    severity,
+    srcIp,
+    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
+    firstSeen: '2024-01-01T00:00:00.000Z',
+    lastSeen: '2024-01-01T00:01:00.000Z',
+    count: 1,
+    reason: `${ruleId} about ${srcIp}`,
+    evidence: {},
+    rows: [],
+  };
+}
+
 test('detectors fired are counted per source, most flows first, ties in the order they first fired', () => {
   const agg = createSourceAggregation();
   const dets = ['isolation-forest', 'autoencoder', 'one-class-svm'];
@@ -123,20 +141,6 @@ test("take() gives each source rows()'s row with the findings about it alone, in
     );
     return agg;
   };
-  const finding = (srcIp: string | null, ruleId: string): Finding => ({
-    ruleId,
-    title: 'a rule',
-    category: 'reconnaissance',
-    severity: 2,
-    srcIp,
-    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
-    firstSeen: '2024-01-01T00:00:00.000Z',
-    lastSeen: '2024-01-01T00:01:00.000Z',
-    count: 1,
-    reason: `${ruleId} about ${srcIp}`,
-    evidence: {},
-    rows: [],
-  });
   // interleaved findings about several sources, one about no source, a rule seen twice
   const findings = [finding('10.0.0.2', 'b'), finding('10.0.0.1', 'a'), finding(null, 'x'), finding('10.0.0.2', 'c'), finding('10.0.0.2', 'b'), finding('10.0.0.3', 'd')];
   const want = new Map(make().rows(findings, new Map(), 1).map((r) => [r.ip, r]));
@@ -156,22 +160,8 @@ test('takeRisky is take() filtered at the risk (same rows, same order) and forge
     agg.add(scored(['isolation-forest'], flows));
     return agg;
   };
-  const finding = (srcIp: string, ruleId: string): Finding => ({
-    ruleId,
-    title: 'a rule',
-    category: 'reconnaissance',
-    severity: 1,
-    srcIp,
-    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
-    firstSeen: '2024-01-01T00:00:00.000Z',
-    lastSeen: '2024-01-01T00:01:00.000Z',
-    count: 1,
-    reason: `${ruleId} about ${srcIp}`,
-    evidence: {},
-    rows: [],
-  });
   // a source of the flows raised by a finding, one the flows never saw, sources asked in no order
-  const findings = [finding('10.0.3.3', 'a'), finding('192.0.2.1', 'b'), finding('10.0.3.3', 'c')];
+  const findings = [finding('10.0.3.3', 'a', 1), finding('192.0.2.1', 'b', 1), finding('10.0.3.3', 'c', 1)];
   const ask = ['10.0.4.7', '10.0.3.3', '192.0.2.1', '10.0.0.0', '10.0.1.1', '10.0.2.2', '10.0.0.6'];
   const all = make().take(ask, findings, 1);
   const risks = [...new Set(all.map((r) => r.risk))].sort((a, b) => a - b);
