@@ -71,6 +71,10 @@ When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the me
 acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
 stops its partitions before their leases lapse, and they are taken again when it returns (a
 refusal no waiting heals, such as a wrong password, permission or table, ends it: exit 2).
+The same for the alert store and the respond policy's store: a refusal no waiting heals (wrong
+password or role, missing database, schema, table or permission, read-only standby) ends the worker
+with one line naming it and the fix, exit 2 (our own SQL refused: exit 70); refused, reset or timed
+out connections are retried. Exit codes: 0 drained, 2 bad input or a store refusing for good, 70 our bug.
 --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
 it holds, consumes and drains, and its moves; with --stdin, --follow and --interface the counters
