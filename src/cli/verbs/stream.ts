@@ -88,7 +88,7 @@ from the --baseline file (said on stderr).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
-      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration (thresholds, weights, rules, store; relative paths from the file's folder); also NETSENTINEL_CONFIG" },
       { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
       ENV_FILE_OPTION,
       { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
