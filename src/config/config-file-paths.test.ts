@@ -100,6 +100,7 @@ test('a message naming such a path says how it was written and where: file and k
   const abs = inConf('geo', 'city.mmdb');
   assert.equal(pathsAsWritten(`GeoIP database ${abs} does not exist`), `GeoIP database ${abs} does not exist (rules.geoip.cityDatabase "geo/city.mmdb" in ${cfg}, read from that file's folder)`);
   assert.equal(pathsAsWritten('nothing of ours here'), 'nothing of ours here');
+  assert.equal(pathsAsWritten(`${abs}.bak is another file`), `${abs}.bak is another file`);
   // the .env file's path variables are the same settings' environment names
   for (const v of ['NETSENTINEL_CONFIG', 'NETSENTINEL_STORE', 'NETSENTINEL_INTEL_FEEDS', 'LOG_FILE', 'NETSENTINEL_SMTP_CA', 'NETSENTINEL_SERVER_ACCESS_LOG']) assert.ok(DOTENV_PATH_VARIABLES[v], v);
 });

@@ -87,9 +87,17 @@ export function pathsAsWritten(text: string): string {
   if (resolvedPaths.size === 0) return text;
   const notes: string[] = [];
   for (const [abs, w] of resolvedPaths) {
-    if (text.includes(abs) && !text.includes(`"${w.written}" in `)) notes.push(`${w.name} "${w.written}" in ${w.file}, read from that file's folder`);
+    if (mentions(text, abs) && !text.includes(`"${w.written}" in `)) notes.push(`${w.name} "${w.written}" in ${w.file}, read from that file's folder`);
   }
   return notes.length ? `${text} (${notes.join('; ')})` : text;
+}
+
+/** Whether `text` names `path` or a file under it (not merely a longer name: /x/data is not in /x/data.db). */
+function mentions(text: string, path: string): boolean {
+  for (let at = text.indexOf(path); at >= 0; at = text.indexOf(path, at + 1)) {
+    if (!/[\w.-]/.test(text.charAt(at + path.length))) return true;
+  }
+  return false;
 }
 
 /** The paths settings files gave relative to their folder, resolved (for the errors a user can fix). */
