@@ -16,6 +16,7 @@ import { dirname, resolve } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { UserError } from '../util/errors.js';
 import { errnoCause, isErrnoException, pathError } from '../util/fs-errors.js';
+import { pathsFromSettingsFiles } from '../config/relative-paths.js';
 
 /** Errors of the machine's state, the user's to fix wherever they happen. */
 const ENVIRONMENT = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'EFBIG']);
@@ -60,10 +61,14 @@ function userStrings(args: ParsedArgs | undefined): string[] {
   return out.filter((s) => s !== '' && s !== '-');
 }
 
-/** The user's path that `p` is, lies under, or is a parent folder of; undefined when none. */
+/**
+ * The user's path that `p` is, lies under, or is a parent folder of; undefined when none. The
+ * user's paths: those given as arguments, and those a config or .env file named (store, feeds,
+ * log files, ...: relative-paths.ts).
+ */
 export function userPathFor(p: string, args: ParsedArgs | undefined): string | undefined {
   const abs = resolve(p);
-  for (const u of userStrings(args)) {
+  for (const u of [...userStrings(args), ...pathsFromSettingsFiles()]) {
     // a pattern names its folder
     const base = /[*?]/.test(u) ? dirname(u) : u;
     const ua = resolve(base);

@@ -14,6 +14,7 @@ import { UserError } from '../util/errors.js';
 import { CaptureCutShort } from '../packets/cut-short.js';
 import { closestName } from '../util/closest-name.js';
 import { userErrorFromOs } from './classify-error.js';
+import { pathsAsWritten } from '../config/relative-paths.js';
 import { handleInterrupts } from '../util/atomic-output.js';
 import { commands, loadVerb, verbName, verbSummary, type VerbEntry } from './commands.js';
 
@@ -95,7 +96,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       // a capture cut short at its end (still being written, its program stopped mid-packet) is
       // usable up to the cut: say how, as tshark and tcpdump would have used those packets
       const hint = e instanceof CaptureCutShort && cmd.spec.options.some((o) => o.name === 'allow-truncated') ? '; --allow-truncated uses them (a warning instead of this error)' : '';
-      process.stderr.write(`netsentinel: ${e.message}${hint}\n`);
+      // a path a settings file gave relative to its folder: named as written too (relative-paths.ts)
+      process.stderr.write(`netsentinel: ${pathsAsWritten(e.message)}${hint}\n`);
       if (debug) process.stderr.write(`${(caught as Error).stack}\n`);
       return e.exitCode;
     }

@@ -56,7 +56,8 @@ test('NETSENTINEL_CONFIG in ./.env: analyze loads that file (threshold and store
   const c = shown();
   assert.equal(c.configFile, join(dir, 'cfg.yaml'), 'the .env file\'s path, from its folder');
   assert.deepEqual([c.flow.value, c.flow.source], [0.9876, 'file']);
-  assert.deepEqual([c.store.value, c.store.source], ['cfg.db', 'file']);
+  // the config file's relative store is read from the file's folder (config-file-paths.ts)
+  assert.deepEqual([c.store.value, c.store.source], [join(dir, 'cfg.db'), 'file']);
 });
 
 test('--config wins over the .env file, and so does NETSENTINEL_CONFIG in the environment', () => {

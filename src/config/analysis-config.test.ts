@@ -72,7 +72,9 @@ test('every value the loader returns is a row of ANALYSIS_PARAMETERS, and every 
   assert.deepEqual(leafKeys(c).sort(), [...keys].sort());
   for (const s of analysisSettings(c, {})) {
     const p = ANALYSIS_PARAMETERS.find((x) => x.key === s.key)!;
-    assert.deepEqual([s.key, s.value, s.source, s.origin], [p.key, otherValue(p.key, p.default), 'file', file]);
+    // a relative store path is read from the file's folder (config-file-paths.ts)
+    const value = p.key === 'store' ? join(dir, String(otherValue(p.key, p.default))) : otherValue(p.key, p.default);
+    assert.deepEqual([s.key, s.value, s.source, s.origin], [p.key, value, 'file', file]);
   }
 });
 

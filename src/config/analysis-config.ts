@@ -8,18 +8,16 @@
  *   thresholds: { flow: 0.999, ip: 0.99, verdict: 0.95 }   (alert a flow / list a source / call a flow an attack)
  *   weights:    { detectors: { isolation-forest: 1, autoencoder: 1, one-class-svm: 1 }, classifier: 1, rules: 1 }
  *   rules:      { portScan: { ports: 10, windowSeconds: 60 }, ... }   (see src/detect/rules-config.ts)
- *   store:      netsentinel.db | postgres://user@host/db
+ *   store:      netsentinel.db | postgres://user@host/db   (a relative path: from this file's folder)
  *   alerts:     { flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }
  *               (at most 10 flow alerts per source per 60 s of flow time, 0 = no limit, window 0 = the
  *               whole run; then most flow alerts per run, 0 = no cap; findings and sources never limited)
  */
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
-import { errnoCause } from '../util/fs-errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
 import { CONFIG_SECTIONS } from './setting-keys.js';
-import type { SettingsFiles } from './settings.js';
+import { readConfigDocument, type SettingsFiles } from './settings.js';
 
 /**
  * The detectors a baseline fits by default (DEFAULT_DETECTORS in src/risk/baseline.ts, held equal by
@@ -99,23 +97,9 @@ export const DEFAULT_ANALYSIS_CONFIG: AnalysisConfig = {
 export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig> {
   const file = path ?? process.env.NETSENTINEL_CONFIG;
   if (!file) return DEFAULT_ANALYSIS_CONFIG;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read the configuration ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errnoCause(e)}`);
-  }
-  let doc: unknown;
-  try {
-    // yaml loaded only when a YAML file is given (~0.1 s of module loading otherwise paid by every run)
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : (await import('yaml')).default.parse(text);
-  } catch (e) {
-    const m = (e as Error).message.split('\n')[0];
-    throw new UserError(`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${m}`);
-  }
-  if (doc === null || doc === undefined) return DEFAULT_ANALYSIS_CONFIG;
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of keys to values`);
-  const d = doc as Record<string, unknown>;
+  // the one reader of the config file (settings.ts): yaml loaded only for a YAML file, and the
+  // relative paths (store:, rules.geoip's databases) resolved from the file's folder
+  const d = readConfigDocument(file);
   const known = ANALYSIS_SECTIONS;
   // the same file holds the other folders' sections (intel, upload, log, smtp, ...): see setting-keys.ts
   const allKnown = [...new Set([...known, ...CONFIG_SECTIONS])];

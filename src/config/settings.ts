@@ -9,7 +9,9 @@
  *
  * One name everywhere: section.key ~ NETSENTINEL_SECTION_KEY ~ --section-key (camelCase segments
  * become SNAKE_CASE / kebab-case). Within a layer the NETSENTINEL_ name wins over a seed alias.
- * The .env file never overrides a variable already in the environment. Every value remembers
+ * The .env file never overrides a variable already in the environment. A relative path written in
+ * the config file or the .env file is read from that file's folder, one typed as a flag or set in
+ * the environment from the current directory (relative-paths.ts). Every value remembers
  * where it came from (`config show` prints it), and a bad value is a UserError naming the key and
  * that place (file, .env line, variable or flag).
  *
@@ -26,6 +28,7 @@ import { UserError } from '../util/errors.js';
 import { errnoCause } from '../util/fs-errors.js';
 import { parseDotenv, type DotenvEntry } from './dotenv.js';
 import { dotenvPathsFrom } from './dotenv-paths.js';
+import { configFilePathsFrom } from './config-file-paths.js';
 import { CONFIG_SECTIONS, SETTING_KEYS, envNameOf, flagNameOf, isSecretKey, type SettingKey } from './setting-keys.js';
 
 export type SettingSource = 'flag' | 'environment' | '.env' | 'file' | 'default';
@@ -53,7 +56,7 @@ export interface SettingsOptions {
 
 /** The precedence, worded once for every --help that mentions settings. */
 export const SETTINGS_PRECEDENCE =
-  'Settings, highest first: flags > environment (NETSENTINEL_SECTION_KEY, or seed 002 names such as IPQS_API_KEY, API_TIMEOUT, LOG_LEVEL) > .env file (--env-file, NETSENTINEL_ENV_FILE, else ./.env) > config file (--config, NETSENTINEL_CONFIG) > defaults. See `netsentinel config show`.';
+  'Settings, highest first: flags > environment (NETSENTINEL_SECTION_KEY, or seed 002 names such as IPQS_API_KEY, API_TIMEOUT, LOG_LEVEL) > .env file (--env-file, NETSENTINEL_ENV_FILE, else ./.env) > config file (--config, NETSENTINEL_CONFIG) > defaults. See `netsentinel config show`. A relative path in the config file or the .env file is read from that file\'s folder; on the command line or in the environment, from the current directory.';
 
 /**
  * `yaml`, required on first use: loading it took ~40 ms of CPU in every command that reads settings
@@ -63,7 +66,7 @@ export const SETTINGS_PRECEDENCE =
 let yamlModule: typeof YAMLModule | undefined;
 const yaml = (): typeof YAMLModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof YAMLModule);
 
-/** Read a YAML or JSON configuration file into a plain object (null/empty → {}). */
+/** Read a YAML or JSON configuration file into a plain object (null/empty → {}), its relative paths resolved from its folder. */
 export function readConfigDocument(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -80,7 +83,8 @@ export function readConfigDocument(file: string): Record<string, unknown> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: the configuration must be a mapping of sections to values`);
-  return doc as Record<string, unknown>;
+  // its paths are relative to its folder (config-file-paths.ts)
+  return configFilePathsFrom(doc as Record<string, unknown>, file);
 }
 
 /** Nested mapping → "a.b.c" leaves (arrays are leaves). */
@@ -340,7 +344,7 @@ export function locateSettings(opts: Pick<SettingsOptions, 'configFile' | 'envFi
     dotenv = parseDotenv(readFileSync(envFile, 'utf8'), envFile);
   }
   // paths in the .env file are relative to its folder (dotenv-paths.ts); the environment's to the cwd
-  if (envFile !== undefined) dotenv = dotenvPathsFrom(dotenv, dirname(envFile));
+  if (envFile !== undefined) dotenv = dotenvPathsFrom(dotenv, dirname(envFile), envFile);
   const configFile = opts.configFile ?? (env.NETSENTINEL_CONFIG || undefined) ?? (dotenv.get('NETSENTINEL_CONFIG')?.value || undefined);
   const file = envFile;
   return {
@@ -379,7 +383,7 @@ export const ENV_FILE_OPTION = { name: 'env-file', type: 'string', value: 'FILE'
 
 /** Option rows every verb that reads settings can spread into its spec. */
 export const SETTINGS_OPTIONS = [
-  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration file (also NETSENTINEL_CONFIG)' },
+  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration file (also NETSENTINEL_CONFIG); the relative paths in it are from its folder" },
   ENV_FILE_OPTION,
 ] as const;
 

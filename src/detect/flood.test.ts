@@ -76,6 +76,9 @@ test('packet flood: 2,500 small packets/s is a flood of a 1,000/s bucket; a bulk
     findings.map((f) => [f.ruleId, f.srcIp]),
     [['flood.source-packets', '10.0.0.5']],
   );
+  // the reason's counts and rates with thousands separators, as every other count shown to people
+  assert.match(findings[0].reason, /^10\.0\.0\.5 sent 10,000 weighted small packets to 1 host over 3\.8 s \(2,631\.6\/s\), above 1,000\/s sustained/);
+  assert.equal(findings[0].evidence.weighted, 10000, 'the evidence stays a number');
 });
 
 test('a flood that stops and drains is one finding; a second burst later is another', () => {

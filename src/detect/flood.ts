@@ -16,6 +16,7 @@ import { FLAG_FAILED, FLAG_SYN } from './batch.js';
 import { formatShare, formatSpan } from './finding.js';
 import type { FloodConfig } from './rules-config.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 type Side = 'source' | 'target';
 type Measure = 'connections' | 'packets';
@@ -62,18 +63,18 @@ function floodRule(cfg: FloodConfig, side: Side, measure: Measure): BucketRule {
       const failedShare = share(ep.failed, ep.flows, (ep.flagsKnown & FLAG_FAILED) !== 0);
       const synShare = share(ep.syn, ep.flows, (ep.flagsKnown & FLAG_SYN) !== 0);
       const synFlood = measure === 'connections' && failedShare !== null && failedShare >= 0.5 && synShare !== null && synShare >= 0.5;
-      const otherCount = `${other.count}${other.capped ? '+' : ''}`;
+      const otherCount = `${thousands(other.count)}${other.capped ? '+' : ''}`;
       const who =
         side === 'source'
-          ? `${v.srcIp} sent ${Math.round(ep.weight)} weighted ${unit} to ${otherCount} ${plural(other.count, 'host')}`
-          : `${v.dstIp} received ${Math.round(ep.weight)} weighted ${unit} from ${otherCount} ${plural(other.count, 'source')}`;
+          ? `${v.srcIp} sent ${thousands(Math.round(ep.weight))} weighted ${unit} to ${otherCount} ${plural(other.count, 'host')}`
+          : `${v.dstIp} received ${thousands(Math.round(ep.weight))} weighted ${unit} from ${otherCount} ${plural(other.count, 'source')}`;
       const singleSource = side === 'target' && other.count === 1 && !other.capped ? (other.sample[0] as string) : null;
       return {
         srcIp: side === 'source' ? v.srcIp : singleSource,
         reason:
           `${who} over ${formatSpan(span)}` +
-          (observed === null ? '' : ` (${observed}/s)`) +
-          `, above ${perSecond}/s sustained beyond a ${cfg.windowSeconds} s burst` +
+          (observed === null ? '' : ` (${thousands(observed)}/s)`) +
+          `, above ${thousands(perSecond)}/s sustained beyond a ${cfg.windowSeconds} s burst` +
           (synFlood ? `; ${formatShare(failedShare)} were unanswered or refused SYNs (a SYN flood).` : '.'),
         evidence: {
           flows: ep.flows,

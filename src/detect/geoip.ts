@@ -40,6 +40,7 @@ const readerClass = (): typeof MaxmindReader =>
   (ReaderClass ??= (createRequire(createRequire(import.meta.url).resolve('maxmind'))('mmdb-lib') as { Reader: typeof MaxmindReader }).Reader);
 import type { GeoIpConfig } from './rules-config.js';
 import { parseIpv4 } from './ip-address.js';
+import { pathsAsWritten } from '../config/relative-paths.js';
 
 export interface GeoLocation {
   /** ISO 3166-1 alpha-2, upper case */
@@ -215,12 +216,13 @@ function openReader(path: string): MmdbReader | string {
   const known = readers.get(path);
   if (known !== undefined) return known;
   let result: MmdbReader | string;
-  if (!existsSync(path)) result = `GeoIP database ${path} does not exist`;
+  // a path the config file gave relative to its folder is named as written too
+  if (!existsSync(path)) result = pathsAsWritten(`GeoIP database ${path} does not exist`);
   else {
     try {
       result = newReader(path);
     } catch (e) {
-      result = `${path} is not a readable MaxMind database (${(e as Error).message})`;
+      result = pathsAsWritten(`${path} is not a readable MaxMind database (${(e as Error).message})`);
     }
   }
   readers.set(path, result);

@@ -35,6 +35,15 @@ test('bogon sources are findings, one per source, with the range named', () => {
   assert.match(reserved.reason, /cannot be the source/);
 });
 
+test('counts in the reason have thousands separators; the JSON numbers stay numbers', () => {
+  // 1,200 flows from one bogon source to 1,100 hosts (10.0.x.y), one a second
+  const flows = Array.from({ length: 1200 }, (_, i) => flow('240.0.0.9', `10.0.${(i % 1100) >> 8}.${(i % 1100) & 255}`, i));
+  const [f] = run(flows).findings.filter((x) => x.ruleId === 'spoofing.bogon-source');
+  assert.match(f.reason, /yet it sent 1,200 flows to 1,100 hosts over /);
+  assert.equal(f.count, 1200);
+  assert.equal(f.evidence.distinctTargets, 1100);
+});
+
 test('loopback sources are fine on a loopback capture, bogus towards another host', () => {
   const loop = run([flow('127.0.0.1', '127.0.0.1'), flow('::1', '::1')]).findings;
   assert.equal(loop.length, 0);

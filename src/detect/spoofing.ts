@@ -26,6 +26,7 @@ import { addressClassAt, cidrContains, cidrContainsV4, classIndex, classIndexV4,
 import type { IpInterner } from './ip-interner.js';
 import type { GeoPolicyConfig, SpoofingConfig } from './rules-config.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 const COMPUTED = 1 << 15;
 const BOGON = 1;
@@ -192,7 +193,7 @@ function triggerRule(
 function flowsText(v: EpisodeView): string {
   const ep = v.episode;
   const targets = ep.tracked[0];
-  return `${ep.flows} ${plural(ep.flows, 'flow')} to ${targets.count} ${plural(targets.count, 'host')} over ${formatSpan(spanSeconds(ep))}`;
+  return `${thousands(ep.flows)} ${plural(ep.flows, 'flow')} to ${thousands(targets.count)} ${plural(targets.count, 'host')} over ${formatSpan(spanSeconds(ep))}`;
 }
 
 /** The address rules, each with the reason it is off when configuration or GeoIP rule it out. */

@@ -13,6 +13,7 @@
  */
 import type { Finding } from '../detect/finding.js';
 import { L3_ARP, L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
+import { thousands } from '../util/thousands.js';
 
 interface Claim {
   mac: number;
@@ -125,7 +126,7 @@ export class ArpWatch {
         counted: ['address', 'addresses'],
         evidence: { mac: macOf(mac), ips: ips.map(ipText) },
         rows: [],
-        reason: `${macOf(mac)} announced itself by ARP for ${ips.length} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
+        reason: `${macOf(mac)} announced itself by ARP for ${thousands(ips.length)} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
       });
     }
     for (const [ip, list] of this.claims) {
@@ -143,7 +144,7 @@ export class ArpWatch {
         counted: ['MAC', 'MACs'],
         evidence: { macs: list.map((c) => macOf(c.mac)) },
         rows: [],
-        reason: `${ipText(ip)} was announced by ARP from ${list.length} MACs (${list.map((c) => macOf(c.mac)).join(', ')}): a spoofed answer or a duplicate address.`,
+        reason: `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${list.map((c) => macOf(c.mac)).join(', ')}): a spoofed answer or a duplicate address.`,
       });
     }
     return out;

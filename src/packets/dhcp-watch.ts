@@ -20,6 +20,7 @@ import { L3_IPV4, macText, type DecodedPacket } from './decoded-packet.js';
 import { addressMatcher, CappedSet, findingTargets, isoMicros } from './packet-finding.js';
 import { dhcpServerMessage } from './packet-fields.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 interface Server {
   family: 4 | 6;
@@ -114,7 +115,9 @@ export class DhcpWatch {
     for (const s of rogue) {
       const ip = s.addresses.sample[0];
       const first = [...this.servers.values()].find((x) => x.family === s.family && !rogue.has(x));
+      // evidence.messages keeps its form for JSON readers; the reason's counts have separators
       const messages = [...s.messages].map(([k, v]) => `${v} ${k}`).join(', ');
+      const messagesText = [...s.messages].map(([k, v]) => `${thousands(v)} ${k}`).join(', ');
       const offers = `${s.routers.size ? `router ${s.routers.sample.join(', ')}` : 'no router'}, ${s.dns.size ? `DNS ${s.dns.sample.join(', ')}` : 'no DNS server'}`;
       const who = `${ip}${s.serverId && s.serverId !== ip ? ` (server id ${s.serverId})` : ''}${s.macs.size ? ` from ${s.macs.sample.join(', ')}` : ''}`;
       out.push({
@@ -143,8 +146,8 @@ export class DhcpWatch {
         },
         rows: [],
         reason: listed
-          ? `${who} answered DHCP (${messages}) offering ${offers} to ${s.clients.size} ${plural(s.clients.size, 'client')}, but is not in rules.dhcp.servers (${this.cfg.servers.join(', ')}): a rogue DHCP server makes itself its victims' gateway or resolver.`
-          : `${who} answered DHCP (${messages}) offering ${offers} to ${s.clients.size} ${plural(s.clients.size, 'client')}, while ${first?.addresses.sample[0] ?? 'another server'} answered first: two DHCP servers on one link is a rogue server or a misconfiguration (list yours in rules.dhcp.servers).`,
+          ? `${who} answered DHCP (${messagesText}) offering ${offers} to ${thousands(s.clients.size)} ${plural(s.clients.size, 'client')}, but is not in rules.dhcp.servers (${this.cfg.servers.join(', ')}): a rogue DHCP server makes itself its victims' gateway or resolver.`
+          : `${who} answered DHCP (${messagesText}) offering ${offers} to ${thousands(s.clients.size)} ${plural(s.clients.size, 'client')}, while ${first?.addresses.sample[0] ?? 'another server'} answered first: two DHCP servers on one link is a rogue server or a misconfiguration (list yours in rules.dhcp.servers).`,
       });
     }
     return out;

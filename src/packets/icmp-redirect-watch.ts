@@ -21,6 +21,7 @@ import { L3_IPV4, macText, PROTO_ICMPV6, type DecodedPacket } from './decoded-pa
 import { addressMatcher, CappedSet, findingTargets, isoMicros } from './packet-finding.js';
 import { ICMPV6_ROUTER_ADVERTISEMENT, redirectFields } from './packet-fields.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 interface Sender {
   ip: string;
@@ -98,7 +99,7 @@ export class IcmpRedirectWatch {
         ? `known routers: ${[...this.cfg.routers, ...learnedRouters, ...[...this.advertisers].slice(0, 4)].slice(0, 8).join(', ')}`
         : 'no router is configured (rules.icmpRedirect.routers) or was seen announced';
       const what =
-        `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''} sent ${s.count} ICMP ${plural(s.count, 'redirect')} to ${s.victims.sample.join(', ')}` +
+        `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''} sent ${thousands(s.count)} ICMP ${plural(s.count, 'redirect')} to ${s.victims.sample.join(', ')}` +
         `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}` +
         `${s.gateways.size ? `, naming ${s.gateways.sample.slice(0, 5).join(', ')} as the gateway${s.toItself ? ' (itself)' : ''}` : ''}`;
       out.push({

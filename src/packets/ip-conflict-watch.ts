@@ -22,6 +22,7 @@ import { KeyTable } from './key-table.js';
 import { isoMicros } from './packet-finding.js';
 import { plural } from '../util/plural.js';
 import { widen } from '../util/widen.js';
+import { thousands } from '../util/thousands.js';
 
 /** router MACs remembered for the every-packet test (more are still found, by a Map lookup) */
 const ROUTER_CACHE = 16;
@@ -238,7 +239,7 @@ export class IpConflictWatch {
         evidence: { macs, packets: hosts.map((s) => s.packets), macChanges: changes, vlan: uVlan >= 0 ? uVlan : null, threshold: this.cfg.minChanges },
         rows: [],
         reason:
-          `${ip}${vlan} sent IP packets from ${hosts.length} MACs in turn (${hosts.map((s) => `${macOf(s.mac)}: ${s.packets} ${plural(s.packets, 'packet')}`).join(', ')}; the sender changed ${changes} ${plural(changes, 'time')}) without ARP showing it: ` +
+          `${ip}${vlan} sent IP packets from ${thousands(hosts.length)} MACs in turn (${hosts.map((s) => `${macOf(s.mac)}: ${thousands(s.packets)} ${plural(s.packets, 'packet')}`).join(', ')}; the sender changed ${thousands(changes)} ${plural(changes, 'time')}) without ARP showing it: ` +
           'two machines using one address (a misconfiguration), or one sending under another\'s address.',
       });
     }

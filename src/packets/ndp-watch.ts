@@ -11,6 +11,7 @@ import type { LimitsConfig } from '../detect/rules-config.js';
 import { macText, type DecodedPacket } from './decoded-packet.js';
 import { isoMicros } from './packet-finding.js';
 import { neighborAdvertisement } from './packet-fields.js';
+import { thousands } from '../util/thousands.js';
 
 interface Claim {
   mac: string;
@@ -64,7 +65,7 @@ export class NdpWatch {
         counted: ['advertisement', 'advertisements'],
         evidence: { macs, advertisements: list.map((c) => c.count) },
         rows: [],
-        reason: `${ip} was advertised by neighbor advertisements from ${list.length} MACs (${macs.join(', ')}): a duplicate address, or NDP spoofing (the IPv6 form of ARP poisoning).`,
+        reason: `${ip} was advertised by neighbor advertisements from ${thousands(list.length)} MACs (${macs.join(', ')}): a duplicate address, or NDP spoofing (the IPv6 form of ARP poisoning).`,
       });
     }
     return out;

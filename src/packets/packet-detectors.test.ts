@@ -48,7 +48,7 @@ test('analyze synscan.pcapng: the handshake SYN scan of 172.16.0.8 reaches alert
     const scanner = risky.find((x) => x.ip === '172.16.0.8');
     assert.ok(scanner, JSON.stringify(risky.map((x) => x.ip)));
     assert.ok(scanner.rules.includes('packet.syn-scan'), JSON.stringify(scanner.rules));
-    assert.ok(scanner.reasons.some((x) => /^172\.16\.0\.8 sent SYNs to 1000 \(host, port\) targets on 1 host/.test(x)), JSON.stringify(scanner.reasons));
+    assert.ok(scanner.reasons.some((x) => /^172\.16\.0\.8 sent SYNs to 1,000 \(host, port\) targets on 1 host/.test(x)), JSON.stringify(scanner.reasons));
     const alerts = readFileSync(join(dir, 'out', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { src_ip?: string; alert: { signature: string } });
     const scan = alerts.find((a) => a.alert.signature === 'netsentinel: SYN scan (handshakes never completed)');
     assert.ok(scan, alerts.map((a) => a.alert.signature).join('; '));

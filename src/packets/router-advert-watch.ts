@@ -21,6 +21,7 @@ import { macText, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { addressMatcher, CappedSet, isoMicros } from './packet-finding.js';
 import { ICMPV6_ROUTER_ADVERTISEMENT, routerAdvertisement } from './packet-fields.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 interface Router {
   key: string;
@@ -103,7 +104,7 @@ export class RouterAdvertWatch {
         rows: [],
       };
       const evidence = { mac: r.mac, advertisements: r.adverts, zeroLifetime: r.zeroLifetime, prefixes: [...r.prefixes.sample], listedRouters: [...this.cfg.routers] };
-      const lifetime = r.zeroLifetime === r.adverts ? ' with router lifetime 0' : r.zeroLifetime > 0 ? ` (${r.zeroLifetime} with router lifetime 0)` : '';
+      const lifetime = r.zeroLifetime === r.adverts ? ' with router lifetime 0' : r.zeroLifetime > 0 ? ` (${thousands(r.zeroLifetime)} with router lifetime 0)` : '';
       if (r.impersonated) {
         const real = r.impersonated;
         out.push({
@@ -113,7 +114,7 @@ export class RouterAdvertWatch {
           targets: { ips: [real.address], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
           evidence: { ...evidence, realRouterMac: real.mac },
           reason:
-            `${r.mac ?? 'another MAC'} sent ${r.adverts} router ${plural(r.adverts, 'advertisement')}${lifetime} from ${r.address}, the address of the router at ${real.mac ?? 'another MAC'}: ` +
+            `${r.mac ?? 'another MAC'} sent ${thousands(r.adverts)} router ${plural(r.adverts, 'advertisement')}${lifetime} from ${r.address}, the address of the router at ${real.mac ?? 'another MAC'}: ` +
             (r.zeroLifetime > 0 ? 'hosts drop their default router on a lifetime of 0 (a router kill, before a takeover).' : 'an impostor making itself the hosts\' router.'),
         });
         continue;
@@ -139,7 +140,7 @@ export class RouterAdvertWatch {
           title: 'IPv6 router takeover (a new router for an advertised prefix)',
           targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
           evidence,
-          reason: `${who} sent ${r.adverts} router ${plural(r.adverts, 'advertisement')}${lifetime}${r.prefixes.size ? ` for ${r.prefixes.sample.join(', ')}` : ''}, but is not in rules.routerAdvert.routers (${this.cfg.routers.join(', ')}): a rogue router.`,
+          reason: `${who} sent ${thousands(r.adverts)} router ${plural(r.adverts, 'advertisement')}${lifetime}${r.prefixes.size ? ` for ${r.prefixes.sample.join(', ')}` : ''}, but is not in rules.routerAdvert.routers (${this.cfg.routers.join(', ')}): a rogue router.`,
         });
       }
     }

@@ -15,6 +15,7 @@ test('synscan.pcapng: 172.16.0.8 SYN-scans 64.13.134.52 (1,000 ports, none compl
   assert.equal(s.srcIp, '172.16.0.8');
   assert.deepEqual(s.targets.ips, ['64.13.134.52']);
   assert.equal(s.evidence.halfOpenTargets, 1000);
+  assert.match(s.reason, /^172\.16\.0\.8 sent SYNs to 1,000 \(host, port\) targets on 1 host /, 'a count in words has its thousands separator');
   assert.equal(s.evidence.completedHandshakes, 0);
   // the open ports (22, 53, 80) answered SYN-ACK; 25, 70, 113, 31337 refused
   assert.equal(s.evidence.answeredThenNotCompleted, 3);

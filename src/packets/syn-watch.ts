@@ -28,6 +28,7 @@ import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 import { plural } from '../util/plural.js';
 import { widen } from '../util/widen.js';
+import { thousands } from '../util/thousands.js';
 
 type Outcome = 'reset' | 'refused' | 'unanswered';
 /** an address as a map key: the number itself for IPv4 (no string per packet), text for IPv6 */
@@ -439,8 +440,8 @@ export class SynWatch {
       },
       rows: [],
       reason:
-        `${ip} sent SYNs to ${n}${ep.targetsCapped ? '+' : ''} (host, port) targets on ${ep.hosts.size} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
-        `(${ep.answered} answered with SYN-ACK${ep.resetBySource ? `, ${ep.resetBySource} of them reset by ${ip} itself` : ''}; ${ep.refused} refused; ${ep.unanswered} unanswered; ${ep.completed} completed): a SYN ("half-open") scan (more than ${this.scan.targets}).`,
+        `${ip} sent SYNs to ${thousands(n)}${ep.targetsCapped ? '+' : ''} (host, port) targets on ${thousands(ep.hosts.size)} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
+        `(${thousands(ep.answered)} answered with SYN-ACK${ep.resetBySource ? `, ${thousands(ep.resetBySource)} of them reset by ${ip} itself` : ''}; ${thousands(ep.refused)} refused; ${thousands(ep.unanswered)} unanswered; ${thousands(ep.completed)} completed): a SYN ("half-open") scan (more than ${thousands(this.scan.targets)}).`,
     };
   }
 
@@ -581,8 +582,8 @@ export class SynWatch {
       },
       rows: [],
       reason:
-        `${host} port ${port} was left with up to ${peak} half-open handshakes within ${this.flood.windowSeconds} s (more than ${this.flood.halfOpen}; ${total} in all) ` +
-        `from ${one ?? `${sources}${capped ? '+' : ''} sources`}: a SYN flood.`,
+        `${host} port ${port} was left with up to ${thousands(peak)} half-open handshakes within ${this.flood.windowSeconds} s (more than ${thousands(this.flood.halfOpen)}; ${thousands(total)} in all) ` +
+        `from ${one ?? `${thousands(sources)}${capped ? '+' : ''} sources`}: a SYN flood.`,
     };
   }
 

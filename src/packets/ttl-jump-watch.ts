@@ -29,6 +29,7 @@ import { L3_IPV4, PROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } fro
 import { KeyTable } from './key-table.js';
 import { CappedSet, findingTargets, isoMicros, tupleHash } from './packet-finding.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 const ROW = 4;
 const R_S3 = 0;
@@ -188,7 +189,7 @@ export class TtlJumpWatch {
         evidence: { connections: s.connections, segments: s.segments, resets: s.resets, maxHopChange: s.maxChange, initialTtlClassChanged: s.classChange, ttlsSeen: ttls, threshold: this.cfg.maxHopChange, example: s.example },
         rows: [],
         reason:
-          `${s.ip} sent segments inside ${s.connections} established TCP ${plural(s.connections, 'connection')} with TTLs ${ttls.join(', ')} ` +
+          `${s.ip} sent segments inside ${thousands(s.connections)} established TCP ${plural(s.connections, 'connection')} with TTLs ${ttls.join(', ')} ` +
           `(${s.classChange ? 'a different initial TTL class' : `${s.maxChange} hops apart, more than ${this.cfg.maxHopChange}`}; e.g. ${s.example}): another machine injecting packets under its address.`,
       });
     }

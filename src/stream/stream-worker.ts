@@ -37,7 +37,10 @@
  * them, then close cleanly.
  *
  * Outages: a commit (store, publish, respond) that fails is retried until it works
- * (outage-retry.ts), the message unacknowledged meanwhile; an ack that fails is left to JetStream
+ * (outage-retry.ts), the message unacknowledged meanwhile, unless the store's error is one no
+ * waiting heals (src/store/lasting-store-errors.ts: a wrong password or role, a missing
+ * permission, schema or table, a read-only standby): then the worker ends with one line naming it
+ * and the fix, exit 2, the message unacknowledged (redelivered once the store is fixed); an ack that fails is left to JetStream
  * to redeliver (then acknowledged without rescoring, see `committed`); a pull that fails while
  * the worker is not draining (NATS restarted) is issued again. So PostgreSQL or NATS
  * going away stalls the worker and their return resumes it, with nothing lost or doubled.
@@ -64,6 +67,7 @@ import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import { BoundedKeys } from './bounded-keys.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
 import { retryThroughOutage } from './outage-retry.js';
+import { lastingStoreError } from '../store/lasting-store-errors.js';
 import { ResultPublisher, resultMessages } from './result-publisher.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -330,13 +334,20 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const stalled = (on: boolean): void => {
     if (metrics) metrics.stalled = on;
   };
-  const watch = (count: 'storeErrors' | 'publishErrors' | 'respondErrors') => ({
+  // `what` names the step in the one line a lasting error ends the worker with
+  const watch = (count: 'storeErrors' | 'publishErrors' | 'respondErrors', what: string) => ({
     note,
     signal: o.signal,
     onFailure: () => {
       stalled(true);
       if (metrics) metrics[count]++;
     },
+    // a store error no waiting heals (a wrong password or role, a missing database, schema, table
+    // or permission, a read-only standby or file: lasting-store-errors.ts) ends the worker with one
+    // line and exit 2 (our own SQL refused: exit 70), as the lease round does; before, it was
+    // retried forever and the worker looked alive. NATS and connection errors are not named there:
+    // retried as an outage.
+    lasting: (e: unknown) => lastingStoreError(e, `stream: ${what}`),
   });
 
   // one reply subscription for every result this worker publishes (made at the first results)
@@ -349,7 +360,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     let findings: readonly Finding[] = items.length === 1 ? items[0].findings : items.flatMap((i) => i.findings);
     if (alerts.length) {
       const rows = alerts.map(storedAlert);
-      const r = await retryThroughOutage(`storing alerts in ${o.store.where}`, () => o.store.saveAlerts(runId, rows), watch('storeErrors'));
+      const what = `storing alerts in ${o.store.where}`;
+      const r = await retryThroughOutage(what, () => o.store.saveAlerts(runId, rows), watch('storeErrors', what));
       stats.stored += r.inserted;
       stats.duplicates += r.duplicates;
     }
@@ -357,13 +369,14 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       const messages = resultMessages(o.prefix, alerts, findings);
       const done = new Uint8Array(messages.length);
       const publisher = (results ??= new ResultPublisher(o.bus.nc));
-      await retryThroughOutage(`publishing results to ${o.prefix}.alerts/.findings`, () => publisher.publish(messages, done), watch('publishErrors'));
+      const what = `publishing results to ${o.prefix}.alerts/.findings`;
+      await retryThroughOutage(what, () => publisher.publish(messages, done), watch('publishErrors', what));
     }
     if (o.afterCommit)
       for (const i of items)
         if (i.alerts.length || i.findings.length) {
           const scored = { origin: i.origin, batch: i.batch, alerts: i.alerts, findings: i.findings };
-          await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors'));
+          await retryThroughOutage('the respond policy and outbox', () => o.afterCommit!(scored), watch('respondErrors', 'the respond policy and outbox'));
         }
     stalled(false);
     stats.alerts += alerts.length;

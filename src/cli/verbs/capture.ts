@@ -56,7 +56,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required: live flows cannot fit the detectors on themselves)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
       { name: 'out', short: 'o', type: 'string', value: 'DIR', description: "write analyze's outputs here when the capture ends (and store the alerts)" },
-      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration (thresholds, weights, rules, store; relative paths from the file's folder); also NETSENTINEL_CONFIG" },
       { name: 'store', type: 'string', value: 'URL', description: `alert store (SQLite path or postgres:// URL; 'none' to skip); with -o as analyze's (NETSENTINEL_STORE, config store, else ${DEFAULT_STORE}), without -o none` },
       ENV_FILE_OPTION,
       { name: 'program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'capture program (default: tcpdump, else dumpcap)' },

@@ -23,7 +23,7 @@ SHA-256), when it was made, the version it replaced, what it was trained on and 
 events: drift reports, retrains and swaps, newest first (--kind to pick one).`,
     options: [
       { name: 'store', type: 'string', value: 'URL', description: 'the store the workers write to: a SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)', default: DEFAULT_STORE },
-      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "the workers' YAML/JSON configuration, for its store; also NETSENTINEL_CONFIG" },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "the workers' YAML/JSON configuration, for its store (a relative path: from the file's folder); also NETSENTINEL_CONFIG" },
       ENV_FILE_OPTION,
       { name: 'kind', type: 'string', value: 'KIND', description: 'events of one kind only', choices: ['drift', 'retrain', 'swap', 'retrain-failed'] },
       { name: 'limit', type: 'integer', value: 'N', description: 'most rows shown', default: 100 },

@@ -13,7 +13,7 @@ import type { Decision } from '../../respond/decision.js';
 
 export const STORE_OPTION: OptionSpec = { name: 'store', type: 'string', value: 'URL', description: 'the store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)', default: DEFAULT_STORE };
 export const CONFIG_OPTIONS: readonly OptionSpec[] = [
-  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (sections respond, smtp, webhook, syslog, store); also NETSENTINEL_CONFIG' },
+  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration (sections respond, smtp, webhook, syslog, store; relative paths from the file's folder); also NETSENTINEL_CONFIG" },
   ENV_FILE_OPTION,
 ];
 

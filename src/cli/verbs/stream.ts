@@ -71,6 +71,10 @@ When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the me
 acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
 stops its partitions before their leases lapse, and they are taken again when it returns (a
 refusal no waiting heals, such as a wrong password, permission or table, ends it: exit 2).
+The same for the alert store and the respond policy's store: a refusal no waiting heals (wrong
+password or role, missing database, schema, table or permission, read-only standby) ends the worker
+with one line naming it and the fix, exit 2 (our own SQL refused: exit 70); refused, reset or timed
+out connections are retried. Exit codes: 0 drained, 2 bad input or a store refusing for good, 70 our bug.
 --metrics-port serves /metrics (Prometheus: lag, flows,
 latency histogram, alerts by severity, store errors, reconnects; with --balance also the partitions
 it holds, consumes and drains, and its moves; with --stdin, --follow and --interface the counters
@@ -84,7 +88,7 @@ from the --baseline file (said on stderr).`,
     options: [
       { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required)" },
       { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
-      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'YAML/JSON configuration (thresholds, weights, rules, store); also NETSENTINEL_CONFIG' },
+      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration (thresholds, weights, rules, store; relative paths from the file's folder); also NETSENTINEL_CONFIG" },
       { name: 'store', type: 'string', value: 'URL', description: `alert store: a SQLite path or postgres:// URL (also NETSENTINEL_STORE)`, default: DEFAULT_STORE },
       ENV_FILE_OPTION,
       { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
