@@ -38,6 +38,16 @@ export class ByteWindow {
     this.end += chunk.length;
   }
 
+  /** Move the unread bytes to the front (a reader that keeps its reads small and in cache). */
+  compact(): void {
+    const unread = this.end - this.start;
+    if (this.start === 0) return;
+    if (unread > 0) this.buf.copyWithin(0, this.start, this.end);
+    this.base += this.start;
+    this.start = 0;
+    this.end = unread;
+  }
+
   /**
    * Make room for at least `n` more bytes after `end` (dropping consumed bytes, growing only when the
    * unread bytes and `n` do not fit), so a reader can read straight into buf[end ...].

@@ -1,8 +1,8 @@
 /**
  * A plain capture file read straight into the reader's window (`fill`): every byte arrives, in
  * order, across many chunks read mostly synchronously; the event loop still turns while a large
- * file is read (timers and other I/O are not held up until the end); a gzip-compressed file goes
- * through ByteSource instead.
+ * file is read (timers and other I/O are not held up until the end); small synchronous reads land
+ * at the window's front; a gzip-compressed file goes through ByteSource instead.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -68,6 +68,52 @@ test('a large plain file arrives whole through fill, and the event loop turns wh
   assert.ok(turnsReading > 0, `the event loop turned ${turnsReading} times during ${fills} reads`);
   // at the end the file is closed, and more fills say so
   assert.equal(await filler.fill(win), 0);
+});
+
+test('fillSync reads on at the window\'s front, and leaves the first chunk and every asynchronous read to fill', async () => {
+  const data = bytes(40 << 20);
+  const path = join(tmp, 'big-sync.pcap');
+  writeFileSync(path, data);
+  const c = await captureChunks({ display: path, path });
+  assert.ok(isWindowFiller(c.chunks));
+  const filler = c.chunks;
+  const win = new ByteWindow();
+  const hash = createHash('sha256');
+  // the first chunk was read to look for the gzip magic: only fill hands it over
+  assert.equal(filler.fillSync(win), -1);
+  let fills = 0;
+  let syncReads = 0;
+  let got = 0;
+  /** the furthest a read reached into the window (reads kept at its front stay in the cache) */
+  let reach = 0;
+  // a record left half read at the end of each read: those bytes must move along with the window
+  const take = (): void => {
+    reach = Math.max(reach, win.end);
+    const keep = Math.min(100, win.end - win.start);
+    hash.update(win.buf.subarray(win.start, win.end - keep));
+    win.start = win.end - keep;
+  };
+  for (;;) {
+    const n = await filler.fill(win);
+    if (n === 0) break;
+    fills++;
+    got += n;
+    take();
+    for (;;) {
+      const m = filler.fillSync(win);
+      if (m <= 0) break;
+      syncReads++;
+      got += m;
+      take();
+    }
+  }
+  hash.update(win.buf.subarray(win.start, win.end));
+  assert.equal(got, data.length);
+  assert.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'));
+  // 320 reads of 128 KB: the first chunk, then one in 128 asynchronous (twice), the rest synchronous
+  assert.equal(fills, 3);
+  assert.ok(syncReads > 300, `${syncReads} synchronous reads`);
+  assert.ok(reach <= (128 << 10) + 100, `reads reached ${reach} bytes into the window`);
 });
 
 test('a gzip-compressed file is not read straight (ByteSource undoes the compression)', async () => {

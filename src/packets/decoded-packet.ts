@@ -60,12 +60,6 @@ export class DecodedPacket {
   /** TCP flags byte (FIN..CWR) */
   tcpFlags = 0;
   tcpWindow = 0;
-  tcpSeq = 0;
-  tcpAck = 0;
-  /** TCP options: MSS (0 = absent), window scale (-1 = absent), SACK permitted */
-  tcpMss = 0;
-  tcpWscale = -1;
-  tcpSackOk = false;
   /** transport header length (TCP with options, UDP 8, ICMP 8); 0 for a later fragment */
   l4HeaderLen = 0;
   /** payload bytes after the transport header (a later fragment: its whole IP payload) */

@@ -1,7 +1,7 @@
 /**
  * The packet decoder: link layer (Ethernet with 802.1Q/QinQ tags, Linux cooked v1 and v2, raw
  * IPv4/IPv6, BSD and OpenBSD loopback), then ARP, IPv4 (options, fragments), IPv6 (extension
- * headers, fragment header), TCP (flags, window, options), UDP, ICMP and ICMPv6, into one reused
+ * headers, fragment header), TCP (flags, window), UDP, ICMP and ICMPv6, into one reused
  * DecodedPacket.
  *
  * Why our own: the npm `pcap` and `cap` packages are native addons (a compiler at install time,
@@ -9,7 +9,8 @@
  * none decodes into flat numbers without an object per packet. This is the hot path of every
  * capture analysis (a million packets a second is the target), so it reads bytes straight from
  * the reader's buffer with shifts, allocates nothing, and decodes only what flows and the packet
- * detectors use (no payload dissection).
+ * detectors use (no payload dissection; nor TCP sequence numbers and options: nothing used them,
+ * and the options' walk was on the way of most TCP segments, which carry timestamps).
  *
  * Lengths follow the headers, not the frame: Ethernet padding is not payload, and a packet cut by
  * the capture's snap length still counts its full length. A header that contradicts itself (IPv4
@@ -245,14 +246,8 @@ function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number
     if (off < 20 || off > l4Len) return DECODE_MALFORMED;
     d.srcPort = (b[t] << 8) | b[t + 1];
     d.dstPort = (b[t + 2] << 8) | b[t + 3];
-    d.tcpSeq = ((b[t + 4] << 24) | (b[t + 5] << 16) | (b[t + 6] << 8) | b[t + 7]) >>> 0;
-    d.tcpAck = ((b[t + 8] << 24) | (b[t + 9] << 16) | (b[t + 10] << 8) | b[t + 11]) >>> 0;
     d.tcpFlags = b[t + 13];
     d.tcpWindow = (b[t + 14] << 8) | b[t + 15];
-    d.tcpMss = 0;
-    d.tcpWscale = -1;
-    d.tcpSackOk = false;
-    if (off > 20) tcpOptions(b, t + 20, Math.min(t + off, capEnd), d);
     d.l4HeaderLen = off;
     d.payloadLen = l4Len - off;
     d.payloadOffset = t + off;
@@ -283,23 +278,4 @@ function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number
   }
   d.payloadLen = l4Len;
   return DECODE_OK;
-}
-
-/** MSS, window scale and SACK-permitted; stops quietly at a malformed option (the segment still counts). */
-function tcpOptions(b: Uint8Array, o: number, end: number, d: DecodedPacket): void {
-  while (o < end) {
-    const kind = b[o];
-    if (kind === 0) return;
-    if (kind === 1) {
-      o++;
-      continue;
-    }
-    if (o + 1 >= end) return;
-    const len = b[o + 1];
-    if (len < 2 || o + len > end) return;
-    if (kind === 2 && len === 4) d.tcpMss = (b[o + 2] << 8) | b[o + 3];
-    else if (kind === 3 && len === 3) d.tcpWscale = b[o + 2];
-    else if (kind === 4 && len === 2) d.tcpSackOk = true;
-    o += len;
-  }
 }

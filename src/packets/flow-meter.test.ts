@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cellText, getColumn, type Column, type FlowTable } from '../flows/table.js';
 import { captureTable, readPackets, writePcap, type RawPacket } from '../testing/capture-writer.js';
+import { ipFrame, TCP, tcpSegment, udpDatagram } from '../testing/frame-builder.js';
 import { run, skipWithoutProgram } from '../testing/programs.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import type { CaptureFlowSummary } from './capture-flows.js';
@@ -177,4 +178,39 @@ test('a full flow table evicts the least recently seen flow, counts it, and says
   assert.ok(warnings.some((w) => /evicted [\d,]+ flow/.test(w)));
   const packets = rows(tables).reduce((n, f) => n + (f['Total Fwd Packet'] as number) + (f['Total Bwd packets'] as number), 0);
   assert.equal(packets, s.ipPackets, 'no packet lost to eviction');
+});
+
+test('a packet joins the flow of the packet before only when its whole key matches, in either direction', async () => {
+  const udp = (src: string, sp: number, dst: string, dp: number, proto = 17): Uint8Array =>
+    ipFrame({ src, dst, proto, payload: proto === 17 ? udpDatagram(sp, dp, new Uint8Array(4)) : tcpSegment(sp, dp, TCP.ACK) });
+  // each packet follows one whose key differs in one part only (the meter reuses the previous
+  // packet's flow without a lookup when the key matches, so each part must be compared)
+  const frames = [
+    udp('10.0.0.1', 1000, '10.0.0.2', 53), // flow 1
+    udp('10.0.0.2', 53, '10.0.0.1', 1000), // flow 1, backward
+    udp('10.0.0.1', 1000, '10.0.0.2', 54), // flow 2: another destination port
+    udp('10.0.0.1', 54, '10.0.0.2', 1000), // flow 3: the ports swapped, addresses not
+    udp('10.0.0.1', 54, '10.0.0.2', 1000, 6), // flow 4: TCP
+    udp('2001:db8::1', 5, '2001:db8::2', 6), // flow 5
+    udp('2002:db8::1', 5, '2001:db8::2', 6), // flow 6: differs in the first address word only
+    udp('2001:db8::2', 6, '2002:db8::1', 5), // flow 6, backward
+    udp('2001:db8::2', 6, '2002:db8::2', 5), // flow 7: the destination's first word as flow 6's, not the last
+    udp('10.0.0.9', 7, '10.0.0.9', 7), // flow 8: to itself
+    udp('10.0.0.9', 7, '10.0.0.9', 7), // flow 8 again (forward: both directions are one)
+    udp('10.0.0.1', 1000, '10.0.0.2', 53), // flow 1 again, found by lookup
+  ];
+  const { flows } = await meter(frames.map((data, i) => ({ tsMicros: 1.7e15 + i * 1000, data })));
+  const got = flows
+    .sort((a, b) => (a.id as number) - (b.id as number))
+    .map((f) => `${f['Src IP']}:${f['Src Port']} ${f['Dst IP']}:${f['Dst Port']} ${f.Protocol} ${f['Total Fwd Packet']}/${f['Total Bwd packets']}`);
+  assert.deepEqual(got, [
+    '10.0.0.1:1000 10.0.0.2:53 17 2/1',
+    '10.0.0.1:1000 10.0.0.2:54 17 1/0',
+    '10.0.0.1:54 10.0.0.2:1000 17 1/0',
+    '10.0.0.1:54 10.0.0.2:1000 6 1/0',
+    '2001:db8::1:5 2001:db8::2:6 17 1/0',
+    '2002:db8::1:5 2001:db8::2:6 17 1/1',
+    '2001:db8::2:6 2002:db8::2:5 17 1/0',
+    '10.0.0.9:7 10.0.0.9:7 17 2/0',
+  ]);
 });

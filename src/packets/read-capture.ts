@@ -15,6 +15,9 @@ import { CaptureCutShort } from './cut-short.js';
 
 export type CaptureKind = 'pcap' | 'pcapng';
 
+/** reads of a WindowFiller (128 KB each) per turn of the consumer: handing on finished flows and progress */
+const FILLS_PER_TURN = 8;
+
 /** The kind of capture these first (decompressed) bytes start, or undefined. */
 export function captureKind(head: Uint8Array): CaptureKind | undefined {
   if (head.length < 4) return undefined;
@@ -92,6 +95,11 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
         parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
       }
       parser.consume(win, p, counting);
+      // more small reads in this turn (a megabyte between the consumer's turns, as one read was)
+      for (let more = 1; filler && more < FILLS_PER_TURN; more++) {
+        if (filler.fillSync(win) <= 0) break;
+        parser.consume(win, p, counting);
+      }
       yield;
     }
   } finally {
