@@ -8,7 +8,6 @@
  *
  * Detection only: nothing here blocks, mails or uploads. That is the policy's and the actions' job.
  */
-import { mkdirSync } from 'node:fs';
 import type { ReadOptions } from '../sources/read-dataset.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { ScoringWeights } from '../risk/flow-scorer.js';
@@ -36,6 +35,7 @@ import { riskyIpsSink } from './sinks/risky-ips-sink.js';
 import { riskChartSink, type RiskChartRenderer } from './sinks/risk-chart-sink.js';
 import { reportHtmlSink, type ReportRenderer } from './sinks/report-html-sink.js';
 import { summaryJsonSink } from './sinks/summary-json-sink.js';
+import { makeFolder } from '../util/make-folder.js';
 
 export type { AnalysisResult, IpRow } from '../report/analysis-result.js';
 export { summaryJson } from './summary-json.js';
@@ -107,7 +107,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   // the rules' data ahead of them (GeoIP is now read on demand, page by page, as lookups need it)
   const rulesData = preloadRuleData(o.rules ?? {});
   const files = o.writeFiles !== false;
-  if (files) mkdirSync(o.outDir, { recursive: true });
+  if (files) makeFolder(o.outDir);
   const progress = o.progress;
   let baseline = o.baseline;
   let source = o.source;

@@ -18,9 +18,10 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 import http from 'node:http';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
+import { makeFolder } from '../util/make-folder.js';
 
 interface Flow {
   ts: number;
@@ -201,7 +202,7 @@ function toCsv(flows: Flow[]): string {
 
 async function main(): Promise<void> {
   const out = process.argv[2] ?? 'samples/loopback';
-  mkdirSync(out, { recursive: true });
+  makeFolder(out);
   const rng = new Rng(2026);
   const stop = await startServers(rng);
   try {

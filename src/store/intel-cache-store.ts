@@ -9,10 +9,10 @@
  * "netsentinel"). The table is created if missing; the AlertStore interface is untouched.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
+import { makeFolder } from '../util/make-folder.js';
 
 export interface CachedAnswer {
   readonly answer: unknown;
@@ -39,7 +39,7 @@ function openSqliteIntelCache(path: string): IntelCacheStore {
   const full = resolve(path);
   let db: Database.Database;
   try {
-    mkdirSync(dirname(full), { recursive: true });
+    makeFolder(dirname(full));
     db = new Database(full);
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');

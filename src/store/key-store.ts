@@ -9,11 +9,11 @@
  * the access log show, never the secret.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
 import { UserError } from '../util/errors.js';
+import { makeFolder } from '../util/make-folder.js';
 
 export type KeyScope = 'read' | 'write';
 
@@ -98,7 +98,7 @@ export async function openKeyStore(location: string): Promise<KeyStore> {
 function openSqliteKeys(path: string): KeyStore {
   let db: Database.Database;
   try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
+    makeFolder(dirname(resolve(path)));
     db = new Database(resolve(path));
     db.pragma('journal_mode = WAL');
     db.exec(`CREATE TABLE IF NOT EXISTS api_keys (

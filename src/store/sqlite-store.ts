@@ -3,11 +3,11 @@
  * server). WAL mode so a dashboard can read while analyze writes.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { UserError } from '../util/errors.js';
 import { databaseFileCause } from '../util/fs-errors.js';
+import { makeFolder } from '../util/make-folder.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -61,7 +61,7 @@ export function openSqliteStore(path: string): AlertStore {
   const full = resolve(path);
   let db: Database.Database;
   try {
-    mkdirSync(dirname(full), { recursive: true });
+    makeFolder(dirname(full));
     db = new Database(full);
     // 16 KiB pages for a new database (an existing one keeps its own: a WAL database cannot change
     // it). Alert rows are ~1.5 KB with their record and every chunk rewrites the key index pages it

@@ -5,7 +5,7 @@
  * database, without changing the alert store's interface.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../util/errors.js';
@@ -13,6 +13,7 @@ import { databaseFileCause } from '../util/fs-errors.js';
 import { parseStoreLocation } from './store-url.js';
 
 import type { StoreLocation } from './store-url.js';
+import { makeFolder } from '../util/make-folder.js';
 export type { StoreLocation } from './store-url.js';
 export { parseStoreLocation, postgresLocation } from './store-url.js';
 
@@ -32,7 +33,7 @@ export function requireExistingStore(location: string, verb: string, writtenBy: 
 export function openSqlite(path: string, schemaSql: string, what: string): Database.Database {
   const full = resolve(path);
   try {
-    mkdirSync(dirname(full), { recursive: true });
+    makeFolder(dirname(full));
     const db = new Database(full);
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 10000');

@@ -10,11 +10,12 @@
  *
  * Progress bars are not logs (src/cli/progress.ts); results never go here (stdout).
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pino from 'pino';
 import type { Settings } from '../config/settings.js';
 import { UserError } from './errors.js';
+import { makeFolder } from './make-folder.js';
 
 export type Logger = pino.Logger;
 
@@ -79,7 +80,7 @@ export function createLogger(o: LoggerOptions = {}): Logger {
   if (o.file) {
     const file = resolve(o.file);
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      makeFolder(dirname(file));
       appendFileSync(file, '');
     } catch (e) {
       throw new UserError(`log.file: cannot write the log file ${o.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);

@@ -8,7 +8,7 @@
  * are CPU-heavy): a second gets 429 with Retry-After.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -22,6 +22,7 @@ import { BatchInputError } from '../batch-reader.js';
 import { UserError } from '../../util/errors.js';
 import { ErrorAnswer } from '../schemas.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
+import { makeFolder } from '../../util/make-folder.js';
 
 /**
  * What an upload may be labelled: flow files as text or CSV, captures as tcpdump's media type,
@@ -83,7 +84,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
         busy = true;
         const id = randomBytes(8).toString('hex');
         const outDir = join(dataDir, id);
-        mkdirSync(outDir, { recursive: true });
+        makeFolder(outDir);
         const clf = ctx.models.classifier();
         const have = new Set(b.baseline.reference?.columns.map((c) => c.name) ?? []);
         const classifier = clf && clf.model.pipeline.inputs.every((i) => have.has(i.name)) ? clf : undefined;
