@@ -5,7 +5,6 @@
  * worker cannot start.
  */
 import { Worker } from 'node:worker_threads';
-import { riskChartPng } from './analysis-report.js';
 
 export interface RiskChartThread {
   (kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined>;
@@ -32,7 +31,7 @@ export function riskChartThread(opts: { readonly inThread?: boolean } = {}): Ris
     // no flows (a capture that caught nothing): no chart to draw, and nothing to warn about
     if (data.risks.length === 0) return undefined;
     const w = worker;
-    if (!w) return riskChartPng(kind, data);
+    if (!w) return drawHere(data);
     const answer = await new Promise<{ png?: Uint8Array; error?: string }>((resolve) => {
       w.once('message', resolve);
       w.once('error', (e) => resolve({ error: e.message }));
@@ -48,4 +47,20 @@ export function riskChartThread(opts: { readonly inThread?: boolean } = {}): Ris
     await w?.terminate();
   };
   return render;
+}
+
+/**
+ * riskChartPng (analysis-report.ts: the same bytes, the same warning on failure) with the drawing
+ * on libuv's thread pool: this thread writes the SVG and encodes the PNG (~20 ms), resvg's parse,
+ * text layout and rasterising (~30 ms) run beside whatever this thread does next.
+ */
+async function drawHere(data: { risks: Float64Array; threshold: number }): Promise<Uint8Array | undefined> {
+  try {
+    const { riskScoresPngAsync } = await import('./charts/risk-scores-svg.js');
+    return await riskScoresPngAsync(data.risks, data.threshold);
+  } catch (e) {
+    process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}
+`);
+    return undefined;
+  }
 }

@@ -13,7 +13,7 @@
  * with as many decimals as its step needs.
  */
 import { textWidth } from './font-metrics.js';
-import { chartFontWidths, rasterise } from './raster.js';
+import { chartFontWidths, rasterise, rasteriseAsync } from './raster.js';
 import { capitalise, riskChartData, type RiskChartOptions } from './risk-scores.js';
 import { CHART_CONFIG, COLORS } from './theme.js';
 
@@ -115,6 +115,11 @@ export function riskScoresSvg(scores: ArrayLike<number>, threshold: number, opti
 /** The chart as PNG bytes at `scale` (default 2), drawn by resvg. */
 export function riskScoresPng(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions & { readonly scale?: number } = {}): Buffer {
   return rasterise(riskScoresSvg(scores, threshold, options), options.scale ?? 2).asPng();
+}
+
+/** riskScoresPng (the same bytes) with the SVG drawn on libuv's thread pool: the calling thread writes the SVG and encodes the PNG */
+export async function riskScoresPngAsync(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions & { readonly scale?: number } = {}): Promise<Buffer> {
+  return (await rasteriseAsync(riskScoresSvg(scores, threshold, options), options.scale ?? 2)).asPng();
 }
 
 /**
