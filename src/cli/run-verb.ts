@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.js';
 import { CaptureCutShort } from '../packets/cut-short.js';
 import { userErrorFromOs } from './classify-error.js';
 import { handleInterrupts } from '../util/atomic-output.js';
-import { loadVerb, type VerbEntry } from './commands.js';
+import { loadModule, loadVerb, type VerbEntry } from './commands.js';
 
 /** `verb` (named `verb` on the command line) with its options `rest`; `invoked`: run as the `netsentinel` process, not from a test */
 export async function runVerb(entry: VerbEntry, verb: string, rest: readonly string[], invoked: boolean): Promise<number> {
@@ -28,7 +28,7 @@ export async function runVerb(entry: VerbEntry, verb: string, rest: readonly str
     }
     if (typeof args.values.threads === 'number') {
       if (args.values.threads < 1) throw new UserError(`${verb}: --threads takes at least 1`);
-      const { setKernelThreads } = await import('../models/kernel/kernel-pool.js');
+      const { setKernelThreads } = await loadModule<typeof import('../models/kernel/kernel-pool.js')>('../models/kernel/kernel-pool.js');
       setKernelThreads(args.values.threads);
     }
     // Ctrl-C / kill: unfinished outputs removed, one line, exit 130/143 (src/util/atomic-output.ts)
