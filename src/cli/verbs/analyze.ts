@@ -189,16 +189,16 @@ risk_scores.png, report.html, summary.json.`,
 };
 
 /** "1 source", "2,500 sources" */
-const count = (n: number, noun: string): string => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+const count = (n: number, noun: string): string => `${thousands(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export function formatSummary(r: AnalysisResult, verbose = false): string {
   const groups = findingGroupsBySource(r.findings);
   const lines: string[] = [];
   lines.push(`Analysed ${count(r.flows, 'flow')} from ${count(r.ipCount, 'source')} in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
   lines.push(`  detectors: ${r.baseline.detectors.join(', ')}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
-  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${r.riskyFlows.toLocaleString('en-US')}   risky sources (risk ≥ ${r.thresholds.ip}): ${thousands(r.riskyIps.length)}   rule findings: ${thousands(r.findings.length)}`);
+  lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${thousands(r.riskyFlows)}   risky sources (risk ≥ ${r.thresholds.ip}): ${thousands(r.riskyIps.length)}   rule findings: ${thousands(r.findings.length)}`);
   if (r.quality) {
-    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${r.quality.labelledFlows.toLocaleString('en-US')} flows (${r.quality.attacks.toLocaleString('en-US')} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
+    lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${thousands(r.quality.labelledFlows)} flows (${thousands(r.quality.attacks)} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);
   }
   const off = r.ruleStatus.filter((s) => s.state === 'off');
   if (off.length && !verbose) lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length} (columns missing or not configured; --verbose says why)`);
@@ -225,7 +225,7 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
       for (const f of verbose ? g.findings : g.findings.slice(0, 1)) lines.push(`      ${f.reason}`);
     }
   }
-  lines.push('', `Alerts: ${r.alerts.written.toLocaleString('en-US')} written${r.alerts.store ? `; ${thousands(r.alerts.stored ?? 0)} new in ${r.alerts.store} (${thousands(r.alerts.duplicates ?? 0)} already there)` : ''}`);
+  lines.push('', `Alerts: ${thousands(r.alerts.written)} written${r.alerts.store ? `; ${thousands(r.alerts.stored ?? 0)} new in ${r.alerts.store} (${thousands(r.alerts.duplicates ?? 0)} already there)` : ''}`);
   if (r.alerts.flowAlertsSuppressed) lines.push(`  ${limitSentence(r)}`);
   if (r.alerts.flowAlertsLeftOut) lines.push(`  ${capSentence(r)}`);
   lines.push(`Outputs in ${Object.values(r.outputs).length ? dirOf(r.outputs.flows) : '.'}: ${Object.values(r.outputs).map((p) => p.replace(/^.*[/\\]/, '')).join(', ')}`);
@@ -238,8 +238,8 @@ export function capSentence(r: AnalysisResult): string {
   const n = r.alerts.flowAlertsLeftOut ?? 0;
   // with a per-source limit, the cap only saw the flows the limit let through
   const through = r.riskyFlows - (r.alerts.flowAlertsSuppressed ?? 0);
-  const of = r.alerts.flowAlertsSuppressed ? `${through.toLocaleString('en-US')} risky flows within the per-source limits` : `${r.riskyFlows.toLocaleString('en-US')} risky flows`;
-  return `${n.toLocaleString('en-US')} of ${of} got no alert: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts was reached (--max-flow-alerts or alerts.maxFlowAlerts; 0 = no cap); every rule finding and risky source has its alert`;
+  const of = r.alerts.flowAlertsSuppressed ? `${thousands(through)} risky flows within the per-source limits` : `${thousands(r.riskyFlows)} risky flows`;
+  return `${thousands(n)} of ${of} got no alert: the cap of ${thousands(r.alerts.maxFlowAlerts ?? 0)} flow alerts was reached (--max-flow-alerts or alerts.maxFlowAlerts; 0 = no cap); every rule finding and risky source has its alert`;
 }
 
 function dirOf(p: string): string {
