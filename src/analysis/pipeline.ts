@@ -27,6 +27,7 @@ import { UserError } from '../util/errors.js';
 import { Timings } from './timings.js';
 import { findingAlerts, flowAlert, sourceAlert, type Alert } from './alerts.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from './flow-alert-limit.js';
+import { thousands } from '../util/thousands.js';
 
 /** What the result says about how risk was made (the stages know it; the pipeline passes it on). */
 export type ResultHeader = Pick<AnalysisResult, 'mode' | 'modeNote' | 'baseline' | 'classifier'>;
@@ -160,7 +161,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     // the first is judged, so a run stopped early still stops after a whole batch)
     if (o.rules.flush) await judgeAll(tm.timeSync('rules', () => o.rules.flush!()));
     if (o.signal?.aborted) throw new AnalysisInterrupted(String(o.signal.reason ?? 'a stop request'), rowOffset, '');
-    o.progress?.done(`analysed ${rowOffset.toLocaleString('en-US')} flows`);
+    o.progress?.done(`analysed ${thousands(rowOffset)} flows`);
     for (const s of o.sinks) {
       if (!s.drained) continue;
       const t = performance.now();

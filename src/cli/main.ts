@@ -1,22 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `netsentinel` command: picks the verb, parses its options, runs it, and turns errors into
- * the exit codes of the user-experience guide: 2 and one line for a user's mistake, a stack trace
- * only for our own bugs (and only the first line of it unless --debug).
+ * The `netsentinel` command: the list of verbs (--help), the version, and picking the verb, which
+ * run-verb.ts then runs (its options, and errors turned into the exit codes of the user-experience
+ * guide: 2 and one line for a user's mistake, a stack trace only for our own bugs).
  */
-// first: V8's settings, before any of our code runs hot (why and the figures: v8-tuning.ts)
-import './v8-tuning.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { helpText, parseCommand } from './args.js';
-import { createProgress } from './progress.js';
-import { UserError } from '../util/errors.js';
-import { CaptureCutShort } from '../packets/cut-short.js';
-import { closestName } from '../util/closest-name.js';
-import { userErrorFromOs } from './classify-error.js';
-import { pathsAsWritten } from '../config/relative-paths.js';
-import { handleInterrupts } from '../util/atomic-output.js';
-import { commands, loadVerb, verbName, verbSummary, type VerbEntry } from './commands.js';
+import { commands, loadModule, verbName, verbSummary, type VerbEntry } from './commands.js';
+
+// Only what the list of verbs and the version need is loaded here: the verb's runner (option
+// parsing, V8's settings, error handling: run-verb.ts) is imported once a verb is known, so
+// `netsentinel --help` and `--version` load 2 of our modules instead of 12 and node:crypto,
+// node:v8 and node:util (the figures are in the commit that made it so).
 
 const VERSION: string = (() => {
   try {
@@ -48,7 +43,6 @@ const MOVED: Record<string, string> = {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  const debug = rest.includes('--debug');
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(mainHelp(commands));
     return verb ? 0 : 2;
@@ -59,53 +53,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const entry = commands.find((c) => verbName(c) === verb);
   if (!entry) {
+    const { closestName } = await import('../util/closest-name.js');
     const near = closestName(verb, commands.map(verbName));
     const hint = MOVED[verb] ?? (near ? `did you mean ${near}?` : undefined);
     process.stderr.write(`netsentinel: unknown verb "${verb}"${hint ? `; ${hint}` : ''}; verbs: ${commands.map(verbName).join(', ')}\n`);
     return 2;
   }
-  // only this verb's module (and what it imports) is loaded
-  const cmd = await loadVerb(entry);
-  let args: ReturnType<typeof parseCommand> | undefined;
-  try {
-    args = parseCommand(cmd.spec, rest);
-    if (args.values.help) {
-      process.stdout.write(helpText(cmd.spec));
-      return 0;
-    }
-    if (typeof args.values.threads === 'number') {
-      if (args.values.threads < 1) throw new UserError(`${verb}: --threads takes at least 1`);
-      const { setKernelThreads } = await import('../models/kernel/kernel-pool.js');
-      setKernelThreads(args.values.threads);
-    }
-    // Ctrl-C / kill: unfinished outputs removed, one line, exit 130/143 (src/util/atomic-output.ts)
-    if (invoked) handleInterrupts();
-    const progress = createProgress({ quiet: Boolean(args.values.quiet) });
-    return await cmd.run({
-      args,
-      progress,
-      json: Boolean(args.values.json),
-      out: (text) => {
-        process.stdout.write(text.endsWith('\n') ? text : text + '\n');
-      },
-    });
-  } catch (caught) {
-    // an OS error on a path the user gave (or a full disk, a read-only mount) is theirs to fix
-    const e = userErrorFromOs(caught, verb, args) ?? caught;
-    if (e instanceof UserError) {
-      // a capture cut short at its end (still being written, its program stopped mid-packet) is
-      // usable up to the cut: say how, as tshark and tcpdump would have used those packets
-      const hint = e instanceof CaptureCutShort && cmd.spec.options.some((o) => o.name === 'allow-truncated') ? '; --allow-truncated uses them (a warning instead of this error)' : '';
-      // a path a settings file gave relative to its folder: named as written too (relative-paths.ts)
-      process.stderr.write(`netsentinel: ${pathsAsWritten(e.message)}${hint}\n`);
-      if (debug) process.stderr.write(`${(caught as Error).stack}\n`);
-      return e.exitCode;
-    }
-    const err = e as Error;
-    process.stderr.write(`netsentinel: internal error: ${err?.message ?? String(e)}\n`);
-    process.stderr.write(debug ? `${err?.stack}\n` : 'run again with --debug for details, and please report it\n');
-    return 70;
-  }
+  const { runVerb } = await loadModule<typeof import('./run-verb.js')>('./run-verb.js');
+  return runVerb(entry, verb, rest, invoked);
 }
 
 // run when executed (not when imported by tests)

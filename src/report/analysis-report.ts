@@ -112,9 +112,9 @@ footer{margin-top:3rem;color:#778;font-size:.85rem}
 <p class="meta">${esc(r.inputs.join(', '))} · ${esc(r.startedAt)} · ${r.seconds.toFixed(1)} s</p>
 ${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNote)}</p>` : `<p class="meta">Baseline: ${esc(r.baseline.file ?? '')} (${esc(r.baseline.detectors.join(', '))}; fitted on ${esc(r.baseline.fittedOn)})</p>`}
 <div class="cards">
-<div class="card"><b>${r.flows.toLocaleString('en-US')}</b>flows</div>
-<div class="card"><b>${r.ipCount.toLocaleString('en-US')}</b>sources</div>
-<div class="card"><b>${r.riskyFlows.toLocaleString('en-US')}</b>risky flows (≥ ${r.thresholds.flow})</div>
+<div class="card"><b>${thousands(r.flows)}</b>flows</div>
+<div class="card"><b>${thousands(r.ipCount)}</b>sources</div>
+<div class="card"><b>${thousands(r.riskyFlows)}</b>risky flows (≥ ${r.thresholds.flow})</div>
 <div class="card"><b>${thousands(r.riskyIps.length)}</b>risky sources (≥ ${r.thresholds.ip})</div>
 <div class="card"><b>${thousands(r.findings.length)}</b>rule findings</div>
 </div>

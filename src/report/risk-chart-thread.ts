@@ -1,11 +1,10 @@
 /**
- * The risk chart drawn on a worker thread: started when analysis starts, so loading the chart
- * modules and drawing overlap the reading and scoring on the main thread (analyze's latency,
- * issue 8 #2). Same bytes as riskChartPng (same code, other thread); falls back to it when a
- * worker cannot start.
+ * The risk chart drawn on a worker thread (capture's): started when analysis starts, so loading the
+ * chart modules and drawing overlap the reading and scoring on the main thread. Same bytes as
+ * riskChartPng (same code, other thread); falls back to drawing on this thread when a worker
+ * cannot start, or when asked (analyze: see riskChartThread's inThread).
  */
 import { Worker } from 'node:worker_threads';
-import { riskChartPng } from './analysis-report.js';
 
 export interface RiskChartThread {
   (kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined>;
@@ -14,9 +13,10 @@ export interface RiskChartThread {
 }
 
 /**
- * `inThread`: draw on the calling thread instead (same bytes). For a small input: a worker's own
- * start (~40 ms of CPU) and loading its modules again cost more than overlapping saves, when the
- * whole run takes a fraction of a second (`analyze` decides by the input's size).
+ * `inThread`: draw on the calling thread instead (same bytes), resvg's part on libuv's thread pool.
+ * `analyze` always does: a worker's own start, loading its modules again and its isolate's compiles
+ * and collections cost more CPU than the overlap saves (analyze ordinary.pcap 3.05 → 2.92 s, 7 runs
+ * alternated; small.pcap ~40 ms); `capture`, running for hours, keeps the worker.
  */
 export function riskChartThread(opts: { readonly inThread?: boolean } = {}): RiskChartThread {
   let worker: Worker | undefined;
@@ -32,7 +32,7 @@ export function riskChartThread(opts: { readonly inThread?: boolean } = {}): Ris
     // no flows (a capture that caught nothing): no chart to draw, and nothing to warn about
     if (data.risks.length === 0) return undefined;
     const w = worker;
-    if (!w) return riskChartPng(kind, data);
+    if (!w) return drawHere(data);
     const answer = await new Promise<{ png?: Uint8Array; error?: string }>((resolve) => {
       w.once('message', resolve);
       w.once('error', (e) => resolve({ error: e.message }));
@@ -48,4 +48,20 @@ export function riskChartThread(opts: { readonly inThread?: boolean } = {}): Ris
     await w?.terminate();
   };
   return render;
+}
+
+/**
+ * riskChartPng (analysis-report.ts: the same bytes, the same warning on failure) with the drawing
+ * on libuv's thread pool: this thread writes the SVG and encodes the PNG (~20 ms), resvg's parse,
+ * text layout and rasterising (~30 ms) run beside whatever this thread does next.
+ */
+async function drawHere(data: { risks: Float64Array; threshold: number }): Promise<Uint8Array | undefined> {
+  try {
+    const { riskScoresPngAsync } = await import('./charts/risk-scores-svg.js');
+    return await riskScoresPngAsync(data.risks, data.threshold);
+  } catch (e) {
+    process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}
+`);
+    return undefined;
+  }
 }

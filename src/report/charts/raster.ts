@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
-import { Resvg } from './resvg-binding.js';
+import { Resvg, renderAsync } from './resvg-binding.js';
 import { UserError } from '../../util/errors.js';
 import { readFontWidths, type FontWidths } from './font-metrics.js';
 import { CHART_FONT } from './theme.js';
@@ -21,6 +21,12 @@ import { CHART_FONT } from './theme.js';
 export function rasterise(svg: string, scale: number): { width: number; height: number; pixels: Buffer; asPng(): Buffer } {
   ensureFontsDrawText();
   return new Resvg(svg, resvgOptions(scale)).render();
+}
+
+/** rasterise, drawn on libuv's thread pool (the same pixels): the calling thread only checks the fonts once */
+export async function rasteriseAsync(svg: string, scale: number): Promise<{ width: number; height: number; pixels: Buffer; asPng(): Buffer }> {
+  ensureFontsDrawText();
+  return renderAsync(svg, resvgOptions(scale));
 }
 
 const DEJAVU_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu', '/usr/local/share/fonts/dejavu', '/Library/Fonts'];

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Rng } from '../../util/rng.js';
 import { darkPixelCount, rasterise, renderPngBuffer } from './render.js';
 import { riskScoresSpec } from './risk-scores.js';
-import { riskScoresPng, riskScoresSvg } from './risk-scores-svg.js';
+import { riskScoresPng, riskScoresPngAsync, riskScoresSvg } from './risk-scores-svg.js';
 
 // The SVG written directly must draw what Vega draws from the spec: same PNG bytes for risks in [0, 1]
 const cases: [string, () => number[], number, { unit?: string; subtitle?: string }][] = [
@@ -36,6 +36,8 @@ for (const [name, make, threshold, options] of cases) {
     const ours = riskScoresPng(scores, threshold, options);
     const vega = (await renderPngBuffer(riskScoresSpec(scores, threshold, options))).png;
     assert.ok(ours.equals(vega), 'byte-identical PNG');
+    // drawn on libuv's thread pool (analyze on a small input): the same bytes
+    assert.ok((await riskScoresPngAsync(scores, threshold, options)).equals(ours), 'the async drawing is byte-identical');
   });
 }
 

@@ -13,9 +13,10 @@
  * with as many decimals as its step needs.
  */
 import { textWidth } from './font-metrics.js';
-import { chartFontWidths, rasterise } from './raster.js';
+import { chartFontWidths, rasterise, rasteriseAsync } from './raster.js';
 import { capitalise, riskChartData, type RiskChartOptions } from './risk-scores.js';
 import { CHART_CONFIG, COLORS } from './theme.js';
+import { thousands } from '../../util/thousands.js';
 
 const FONT = String(CHART_CONFIG.font);
 const PAD = 12;
@@ -117,6 +118,11 @@ export function riskScoresPng(scores: ArrayLike<number>, threshold: number, opti
   return rasterise(riskScoresSvg(scores, threshold, options), options.scale ?? 2).asPng();
 }
 
+/** riskScoresPng (the same bytes) with the SVG drawn on libuv's thread pool: the calling thread writes the SVG and encodes the PNG */
+export async function riskScoresPngAsync(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions & { readonly scale?: number } = {}): Promise<Buffer> {
+  return (await rasteriseAsync(riskScoresSvg(scores, threshold, options), options.scale ?? 2)).asPng();
+}
+
 /**
  * Vega's label overlap rule ('parity'): while any two neighbours overlap, hide every other label
  * of those still shown; if fewer than three are left and the last label is hidden, show it instead
@@ -216,5 +222,10 @@ function siFormat(v: number, e: number): string {
 
 /** `p` decimals with thousands separators (d3's ',f' with the step's precision) */
 function fixedGrouped(v: number, p: number): string {
-  return v.toLocaleString('en-US', { minimumFractionDigits: p, maximumFractionDigits: p });
+  // toFixed rounds as Intl does (the nearest, a tie to the larger magnitude), and whole numbers are
+  // grouped without Intl (util/thousands.ts says why); negative values keep Intl (its sign on a
+  // value rounded to 0), and so do values past 2^53
+  if (!(v >= 0 && v < 2 ** 53) || Object.is(v, -0) || p > 100) return v.toLocaleString('en-US', { minimumFractionDigits: p, maximumFractionDigits: p });
+  const [whole, fraction] = v.toFixed(p).split('.');
+  return fraction === undefined ? thousands(Number(whole)) : `${thousands(Number(whole))}.${fraction}`;
 }
