@@ -1060,10 +1060,10 @@ class SlotObjects<T> {
     const a = this.a;
     if (s >= a.length) {
       if (v === null) return;
-      while (a.length < s) a.push(null);
-      a.push(v);
-      return;
+      while (a.length <= s) a.push(null);
     }
+    // one store for both cases: a store that only ran once a slot was reused was compiled without
+    // feedback, and release (where it was inlined) compiled again
     a[s] = v;
   }
 }
