@@ -507,7 +507,7 @@ export class BucketRunner implements RuleRunner {
     const value = this.ctx.scratch.values[r];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
-      (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
+      (this.episodes.get(s) as Episode).addRow(b, r, 1, this.ctx.interner, true);
       return;
     }
     const cutoff = now - this.windowMs;
@@ -581,7 +581,7 @@ export class BucketRunner implements RuleRunner {
     const now = st[o + F_LAST];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
-      (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
+      (this.episodes.get(s) as Episode).addRow(b, r, 1, this.ctx.interner, true);
       return;
     }
     const cap = this.capacity;
@@ -642,7 +642,7 @@ export class BucketRunner implements RuleRunner {
       weight -= (now - t) * this.leakPerMs;
       if (weight <= 0) {
         const late = this.episodes.get(s);
-        if (late !== null) late.addRow(b, r, t, 0, this.ctx.interner, true);
+        if (late !== null) late.addRow(b, r, 0, this.ctx.interner, true);
         return;
       }
     }
@@ -659,7 +659,7 @@ export class BucketRunner implements RuleRunner {
     st[o + F_LEVEL] = level;
     if (st[o + F_BITS] & HAS_EPISODE) {
       const ep = this.episodes.get(s) as Episode;
-      ep.addRow(b, r, t, weight, this.ctx.interner, true);
+      ep.addRow(b, r, weight, this.ctx.interner, true);
       if (level > ep.peak) ep.peak = level;
       return;
     }
@@ -668,13 +668,13 @@ export class BucketRunner implements RuleRunner {
     let pend: Episode | null = null;
     if (st[o + F_BITS] & HAS_PENDING) {
       pend = this.pending.get(s) as Episode;
-      pend.addRow(b, r, t, weight, this.ctx.interner, true);
+      pend.addRow(b, r, weight, this.ctx.interner, true);
     } else if (level > cap / 2) {
       // worth watching closely: keep the recent rows and who is involved from here on
       pend = new Episode(undefined, this.track, PENDING_DISTINCT_CAP, lim.sampleSize, true);
       pend.absorb(st, o + F_COLD, st[o + F_COLD_FLAGS], st[o + F_COLD_UNTIMED] === 0, b);
       this.resetCold(o);
-      pend.addRow(b, r, t, weight, this.ctx.interner, true);
+      pend.addRow(b, r, weight, this.ctx.interner, true);
       this.pending.set(s, pend);
       this.setBit(s, HAS_PENDING);
     } else {
@@ -702,8 +702,10 @@ export class BucketRunner implements RuleRunner {
     const ep = new Episode(distinct, this.track, lim.maxTrackedDistinct, lim.sampleSize, false);
     const o = s * this.stride;
     if (this.capacity === 0 && !distinct) {
-      // a trigger rule: the current flow is the whole window
-      ep.addRow(b, r, t, 1, interner, true);
+      // a trigger rule: the current flow is the whole window, at the group's time
+      ep.addRow(b, r, 1, interner, true);
+      ep.firstMs = t;
+      ep.lastMs = t;
     } else {
       const hasWin = (this.st[o + F_BITS] & HAS_WIN) !== 0;
       const arr = hasWin ? this.winArray(s) : this.st;
