@@ -17,7 +17,7 @@ import type { AnalysisResult } from '../report/analysis-result.js';
 import type { FlowSource } from './flow-source.js';
 import type { RulesStage } from './rules-stage.js';
 import type { RuledBatch } from './rule-chunks.js';
-import type { ScoreStage } from './score-stage.js';
+import type { ScoreStage, ScoredFlows } from './score-stage.js';
 import type { EvidenceProvider, SourceEvidence } from './evidence.js';
 import type { FinishContext, RunInfo, Sink } from './sink.js';
 import type { AnalysisProgress } from './progress.js';
@@ -126,10 +126,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       });
       await each('write', (s) => s.batch?.(scored));
       const t = performance.now();
-      const alerts: Alert[] = [];
-      for (let r = 0; r < scored.rows; r++) {
-        if (scored.risk[r] >= o.thresholds.flow && gate.decide(scored.srcIp(r), scored.time(r)) === 'written') alerts.push(flowAlert(scored, r, now));
-      }
+      const alerts = flowAlerts(scored, o.thresholds.flow, gate, now);
       tm.add('alerts', performance.now() - t);
       await send(alerts);
       rowOffset += batch.rowCount;
@@ -261,3 +258,17 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The alerts of a scored batch's flows at or above the flow threshold that the gate lets through.
+ * A function of its own rather than a loop in the async judge: there it was compiled on the stack
+ * before any flow had reached the threshold, and the whole judge compiled again when one did.
+ */
+function flowAlerts(scored: ScoredFlows, threshold: number, gate: FlowAlertGate, now: number): Alert[] {
+  const alerts: Alert[] = [];
+  const risk = scored.risk;
+  for (let r = 0; r < scored.rows; r++) {
+    if (risk[r] >= threshold && gate.decide(scored.srcIp(r), scored.time(r)) === 'written') alerts.push(flowAlert(scored, r, now));
+  }
+  return alerts;
+}

@@ -14,7 +14,7 @@
  */
 import type { FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
-import { createRuleEngine, type RuleEngineResult } from '../detect/run-rules.js';
+import { createRuleEngine, type RuleEngine, type RuleEngineResult } from '../detect/run-rules.js';
 import { compareFindings, type Finding } from '../detect/finding.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { ruleP } from './evidence.js';
@@ -131,72 +131,12 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
   const decide = (ff: FlowFields, format: string): Float64Array => {
     const rowCount = ff.rowCount;
     engine.observeFields(ff, format);
-    if (retention !== undefined && ff.time) {
-      const time = ff.time;
-      for (let r = 0; r < rowCount; r++) if (time[r] > latest) latest = time[r];
-    }
-    for (const f of engine.drain()) {
-      drained.push(f);
-      if (!f.srcIp) continue;
-      const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
-      // a finding of one flow (most of a capture's: a bogon source seen once) has one time, parsed once
-      const last = f.lastSeen ? (f.lastSeen === f.firstSeen ? first : Date.parse(f.lastSeen)) : Infinity;
-      const list = closedBySource.get(f.srcIp) ?? [];
-      list.push({ severity: f.severity, first, last });
-      closedBySource.set(f.srcIp, list);
-      closedEntries++;
-    }
+    if (retention !== undefined && ff.time) latest = latestOf(ff.time, rowCount, latest);
+    closedEntries += keepClosed(engine.drain(), drained, closedBySource);
     sweepClosed();
     const out = new Float64Array(rowCount);
     if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
-    const codes = ff.srcIp.codes;
-    const dict = ff.srcIp.dictionary;
-    const time = ff.time;
-    // per address code, gathered once a batch: the spans of its open episodes and closed findings,
-    // most severe first, overlapping ones of a severity merged (a row then tries a few at most)
-    const spansOf: (Span[] | null | undefined)[] = new Array(dict.length);
-    const anyActive = engine.hasActiveSources();
-    // the engine's address id of each row's source: asked by id, not by text (a Map lookup of
-    // the address text per source); an address the batch wrote with spaces around it was never
-    // found by its text, so it stays without an open episode here too
-    const srcIds = engine.lastSourceIds();
-    // gathered into one array, copied out only for a source that has any (most have none)
-    const spans: Span[] = [];
-    const addSpan = (severity: number, first: number, last: number): void => {
-      spans.push({ severity, from: first - EVIDENCE_MARGIN_MS, to: last + EVIDENCE_MARGIN_MS });
-    };
-    for (let r = 0; r < rowCount; r++) {
-      const c = codes[r];
-      if (c < 0) continue;
-      let list = spansOf[c];
-      if (list === undefined) {
-        // asked per source, not a map of every open episode built after every batch (issue 13)
-        const ip = dict[c];
-        spans.length = 0;
-        if (anyActive) {
-          if (srcIds) {
-            if (ip === ip.trim()) engine.activeSpansOfId(srcIds[r], addSpan);
-          } else engine.activeSpans(ip, addSpan);
-        }
-        const closed = closedBySource.get(ip);
-        if (closed) for (const e of closed) addSpan(e.severity, e.first, e.last);
-        list = spansOf[c] = spans.length ? mergeSpans(spans.slice()) : null;
-      }
-      if (list === null) continue;
-      const t = time ? time[r] : NaN;
-      // a flow without a time: every span lends to it (the most severe is first)
-      if (!(t === t)) {
-        out[r] = ruleP(list[0].severity);
-        continue;
-      }
-      for (let k = 0; k < list.length; k++) {
-        const e = list[k];
-        if (t >= e.from && t <= e.to) {
-          out[r] = ruleP(e.severity);
-          break;
-        }
-      }
-    }
+    lendEvidence(out, ff, engine, closedBySource);
     return out;
   };
   const chunks = new RuleChunks(o.chunkRows ?? RULE_CHUNK_ROWS, decide);
@@ -218,4 +158,86 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
       return { ...finished, findings: [...drained, ...finished.findings].sort(compareFindings) };
     },
   };
+}
+
+
+/** Findings into `drained`, and those with a source into `closedBySource`; returns how many of those. */
+function keepClosed(findings: readonly Finding[], drained: Finding[], closedBySource: Map<string, ClosedFinding[]>): number {
+  let kept = 0;
+  for (const f of findings) {
+    drained.push(f);
+    if (!f.srcIp) continue;
+    const first = f.firstSeen ? Date.parse(f.firstSeen) : -Infinity;
+    // a finding of one flow (most of a capture's: a bogon source seen once) has one time, parsed once
+    const last = f.lastSeen ? (f.lastSeen === f.firstSeen ? first : Date.parse(f.lastSeen)) : Infinity;
+    const list = closedBySource.get(f.srcIp) ?? [];
+    list.push({ severity: f.severity, first, last });
+    closedBySource.set(f.srcIp, list);
+    kept++;
+  }
+  return kept;
+}
+
+/** The latest of `latest` and time[0..n) (NaN times left out). */
+function latestOf(time: Float64Array, n: number, latest: number): number {
+  for (let r = 0; r < n; r++) if (time[r] > latest) latest = time[r];
+  return latest;
+}
+
+/**
+ * Each row's rule p into `out`: the most severe span of its source (open episodes, closed findings)
+ * that holds its time. Functions of their own, not loops in decide: the rules stage runs once per
+ * chunk of 65,536 flows, so its loops are only ever compiled on the stack, and each such compile of
+ * the whole decide (twice per capture) cost as much as all of these.
+ */
+function lendEvidence(out: Float64Array, ff: FlowFields, engine: RuleEngine, closedBySource: Map<string, ClosedFinding[]>): void {
+  const rowCount = ff.rowCount;
+  const codes = (ff.srcIp as NonNullable<FlowFields['srcIp']>).codes;
+  const dict = (ff.srcIp as NonNullable<FlowFields['srcIp']>).dictionary;
+  const time = ff.time;
+  // per address code, gathered once a batch: the spans of its open episodes and closed findings,
+  // most severe first, overlapping ones of a severity merged (a row then tries a few at most)
+  const spansOf: (Span[] | null | undefined)[] = new Array(dict.length);
+  const anyActive = engine.hasActiveSources();
+  // the engine's address id of each row's source: asked by id, not by text (a Map lookup of
+  // the address text per source); an address the batch wrote with spaces around it was never
+  // found by its text, so it stays without an open episode here too
+  const srcIds = engine.lastSourceIds();
+  // gathered into one array, copied out only for a source that has any (most have none)
+  const spans: Span[] = [];
+  const addSpan = (severity: number, first: number, last: number): void => {
+    spans.push({ severity, from: first - EVIDENCE_MARGIN_MS, to: last + EVIDENCE_MARGIN_MS });
+  };
+  /** the spans of row r's source, asked per source, not a map of every open episode built after every batch (issue 13) */
+  const spansOfSource = (ip: string, r: number): Span[] | null => {
+    spans.length = 0;
+    if (anyActive) {
+      if (srcIds) {
+        if (ip === ip.trim()) engine.activeSpansOfId(srcIds[r], addSpan);
+      } else engine.activeSpans(ip, addSpan);
+    }
+    const closed = closedBySource.get(ip);
+    if (closed) for (const e of closed) addSpan(e.severity, e.first, e.last);
+    return spans.length ? mergeSpans(spans.slice()) : null;
+  };
+  for (let r = 0; r < rowCount; r++) {
+    const c = codes[r];
+    if (c < 0) continue;
+    let list = spansOf[c];
+    if (list === undefined) list = spansOf[c] = spansOfSource(dict[c], r);
+    if (list === null) continue;
+    const t = time ? time[r] : NaN;
+    // a flow without a time: every span lends to it (the most severe is first)
+    if (!(t === t)) {
+      out[r] = ruleP(list[0].severity);
+      continue;
+    }
+    for (let k = 0; k < list.length; k++) {
+      const e = list[k];
+      if (t >= e.from && t <= e.to) {
+        out[r] = ruleP(e.severity);
+        break;
+      }
+    }
+  }
 }

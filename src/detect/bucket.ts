@@ -40,7 +40,7 @@ import type { Evidence, Finding } from './finding.js';
 import { isoTime } from './finding.js';
 import { KeyLayout, type KeyPartKind } from './key-layout.js';
 import { OpenBySource } from './open-by-source.js';
-import { DirectIndex, SlotTable } from './slot-table.js';
+import { SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner, ActiveRuleSource } from './rule-runner.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
@@ -163,13 +163,13 @@ const HAS_PENDING = 8;
  */
 export class BucketRunner implements RuleRunner {
   /** key → slot: addresses alone index directly, composite keys go through a hash table */
-  private readonly table: SlotTable | DirectIndex;
+  private readonly table: SlotTable;
   private readonly layout: KeyLayout;
   private readonly windowMs: number;
   private readonly leakPerMs: number;
   private readonly leaky: boolean;
   private readonly stride: number;
-  private readonly filter: (b: Batch, ok: Uint8Array) => void;
+  private readonly filter: readonly FilterStep[];
   private readonly weigh: (b: Batch, ok: Uint8Array, vals: Float64Array) => void;
   private readonly out: Finding[] = [];
   private readonly filterNotes = new Set<string>();
@@ -187,6 +187,8 @@ export class BucketRunner implements RuleRunner {
   private high = 0;
   private readonly freeSlots: number[] = [];
   private st: Float64Array = new Float64Array(0);
+  /** the sweep's list of quiet slots (reused) */
+  private quiet: Int32Array = new Int32Array(0);
   /** arena mode: every window block is capacity + 1 entries, so blocks are recycled, never resized */
   private readonly arenaMode: boolean;
   private readonly blockDoubles: number;
@@ -216,7 +218,7 @@ export class BucketRunner implements RuleRunner {
     this.groupBy = spec.groupBy;
     this.distinct = spec.distinct;
     this.layout = new KeyLayout(spec.groupBy.map((g) => PART_KIND[g]));
-    this.table = spec.groupBy.length === 1 && PART_KIND[spec.groupBy[0]] === 'ip' ? new DirectIndex() : new SlotTable();
+    this.table = spec.groupBy.length === 1 && PART_KIND[spec.groupBy[0]] === 'ip' ? SlotTable.direct() : new SlotTable();
     this.windowMs = spec.windowSeconds * 1000;
     this.leaky = spec.window === 'leaky';
     this.stride = this.leaky ? STATE_LEAKY : STATE_SLIDING;
@@ -272,9 +274,7 @@ export class BucketRunner implements RuleRunner {
     if (gb.length !== 1 || (gb[0] !== 'srcIp' && gb[0] !== 'dstIp')) return;
     const column = gb[0] === 'srcIp' ? b.fields.srcIp : b.fields.dstIp;
     if (!column) return;
-    const ok = this.ctx.scratch.ok;
-    let rows = 0;
-    for (let r = 0; r < b.n; r++) rows += ok[r];
+    const rows = sumOf(this.ctx.scratch.ok, b.n);
     const need = this.high + Math.min(rows, column.dictionary.length) - this.freeSlots.length;
     if (need <= this.slots) return;
     let slots = this.slots;
@@ -342,13 +342,15 @@ export class BucketRunner implements RuleRunner {
     scratch.ensure(n);
     const ok = scratch.ok;
     ok.fill(1, 0, n);
-    this.filter(b, ok);
+    const filter = this.filter;
+    for (let i = 0; i < filter.length; i++) filter[i](b, ok);
     const layout = this.layout;
     const k1 = scratch.keys1;
     const k2 = scratch.keys2;
     k1.fill(0, 0, n);
-    k2.fill(layout.split === this.groupBy.length ? -1 : 0, 0, n);
-    this.groupBy.forEach((g, p) => accumulatePart(b, g, layout.radix[p], p < layout.split ? k1 : k2, ok));
+    const gb = this.groupBy;
+    k2.fill(layout.split === gb.length ? -1 : 0, 0, n);
+    for (let p = 0; p < gb.length; p++) accumulatePart(b, gb[p], layout.radix[p], p < layout.split ? k1 : k2, ok);
     const distinct = this.distinct;
     if (distinct) {
       const vals = scratch.values;
@@ -408,16 +410,7 @@ export class BucketRunner implements RuleRunner {
     const k2 = keys2[r];
     const stride = this.stride;
     let s = this.table.get(k1, k2);
-    if (s < 0) {
-      if (this.table.size >= this.ctx.limits.maxGroupsPerRule) this.relieve();
-      s = this.allocate(k1, k2);
-      const o = s * stride;
-      const gb = this.groupBy;
-      for (let p = 0; p < gb.length; p++) {
-        const g = gb[p];
-        this.st[o + (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO)] = partAt(b, g, r);
-      }
-    }
+    if (s < 0) s = this.newGroup(b, r, k1, k2);
     const st = this.st;
     const o = s * stride;
     // `now` is the group's event time; a late flow keeps its own time `t` (see pour*)
@@ -432,10 +425,32 @@ export class BucketRunner implements RuleRunner {
     return s;
   }
 
-  private setBit(s: number, bit: number, on: boolean): void {
+  /**
+   * A slot for row r's group, which has none yet, with the group's parts stored. Kept out of enter:
+   * inside it, this path was compiled before it had run (and enter compiled again when it did).
+   */
+  private newGroup(b: Batch, r: number, k1: number, k2: number): number {
+    if (this.table.size >= this.ctx.limits.maxGroupsPerRule) this.relieve();
+    const s = this.allocate(k1, k2);
+    const o = s * this.stride;
+    const gb = this.groupBy;
+    for (let p = 0; p < gb.length; p++) {
+      const g = gb[p];
+      this.st[o + (g === 'srcIp' ? F_SRC : g === 'dstIp' ? F_DST : g === 'dstPort' ? F_PORT : F_PROTO)] = partAt(b, g, r);
+    }
+    return s;
+  }
+
+  // setting and clearing are two functions: one with a flag was compiled while only sets had run,
+  // and thrown away at the first clear
+  private setBit(s: number, bit: number): void {
     const o = s * this.stride + F_BITS;
-    const v = this.st[o];
-    this.st[o] = on ? v | bit : v & ~bit;
+    this.st[o] = this.st[o] | bit;
+  }
+
+  private clearBit(s: number, bit: number): void {
+    const o = s * this.stride + F_BITS;
+    this.st[o] = this.st[o] & ~bit;
   }
 
   private writeInline(o: number, value: number, t: number, rowFlags: number, dur: number): void {
@@ -477,7 +492,7 @@ export class BucketRunner implements RuleRunner {
       this.wins.set(s, w);
     }
     this.st[o + F_START] = 0;
-    this.setBit(s, HAS_WIN, true);
+    this.setBit(s, HAS_WIN);
   }
 
   /**
@@ -492,7 +507,7 @@ export class BucketRunner implements RuleRunner {
     const value = this.ctx.scratch.values[r];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
-      (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
+      (this.episodes.get(s) as Episode).addRow(b, r, 1, this.ctx.interner, true);
       return;
     }
     const cutoff = now - this.windowMs;
@@ -566,7 +581,7 @@ export class BucketRunner implements RuleRunner {
     const now = st[o + F_LAST];
     const bits = st[o + F_BITS];
     if (bits & HAS_EPISODE) {
-      (this.episodes.get(s) as Episode).addRow(b, r, t, 1, this.ctx.interner, true);
+      (this.episodes.get(s) as Episode).addRow(b, r, 1, this.ctx.interner, true);
       return;
     }
     const cap = this.capacity;
@@ -627,7 +642,7 @@ export class BucketRunner implements RuleRunner {
       weight -= (now - t) * this.leakPerMs;
       if (weight <= 0) {
         const late = this.episodes.get(s);
-        if (late !== null) late.addRow(b, r, t, 0, this.ctx.interner, true);
+        if (late !== null) late.addRow(b, r, 0, this.ctx.interner, true);
         return;
       }
     }
@@ -636,7 +651,7 @@ export class BucketRunner implements RuleRunner {
       if (st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
       if (st[o + F_BITS] & HAS_PENDING) {
         this.pending.set(s, null);
-        this.setBit(s, HAS_PENDING, false);
+        this.clearBit(s, HAS_PENDING);
       }
       if (st[o + F_COLD + C_FLOWS] > 0) this.resetCold(o);
     }
@@ -644,7 +659,7 @@ export class BucketRunner implements RuleRunner {
     st[o + F_LEVEL] = level;
     if (st[o + F_BITS] & HAS_EPISODE) {
       const ep = this.episodes.get(s) as Episode;
-      ep.addRow(b, r, t, weight, this.ctx.interner, true);
+      ep.addRow(b, r, weight, this.ctx.interner, true);
       if (level > ep.peak) ep.peak = level;
       return;
     }
@@ -653,15 +668,15 @@ export class BucketRunner implements RuleRunner {
     let pend: Episode | null = null;
     if (st[o + F_BITS] & HAS_PENDING) {
       pend = this.pending.get(s) as Episode;
-      pend.addRow(b, r, t, weight, this.ctx.interner, true);
+      pend.addRow(b, r, weight, this.ctx.interner, true);
     } else if (level > cap / 2) {
       // worth watching closely: keep the recent rows and who is involved from here on
       pend = new Episode(undefined, this.track, PENDING_DISTINCT_CAP, lim.sampleSize, true);
       pend.absorb(st, o + F_COLD, st[o + F_COLD_FLAGS], st[o + F_COLD_UNTIMED] === 0, b);
       this.resetCold(o);
-      pend.addRow(b, r, t, weight, this.ctx.interner, true);
+      pend.addRow(b, r, weight, this.ctx.interner, true);
       this.pending.set(s, pend);
-      this.setBit(s, HAS_PENDING, true);
+      this.setBit(s, HAS_PENDING);
     } else {
       countCold(st, o + F_COLD, b, r, weight);
       st[o + F_COLD_FLAGS] = st[o + F_COLD_FLAGS] & b.flagsKnown;
@@ -669,13 +684,13 @@ export class BucketRunner implements RuleRunner {
     }
     if (level > cap && pend !== null) {
       this.pending.set(s, null);
-      this.setBit(s, HAS_PENDING, false);
+      this.clearBit(s, HAS_PENDING);
       pend.promote(lim.maxTrackedDistinct);
       pend.triggerMs = now;
       pend.peak = level;
       this.episodes.set(s, pend);
       this.markOpen(s);
-      this.setBit(s, HAS_EPISODE, true);
+      this.setBit(s, HAS_EPISODE);
     }
   }
 
@@ -687,8 +702,10 @@ export class BucketRunner implements RuleRunner {
     const ep = new Episode(distinct, this.track, lim.maxTrackedDistinct, lim.sampleSize, false);
     const o = s * this.stride;
     if (this.capacity === 0 && !distinct) {
-      // a trigger rule: the current flow is the whole window
-      ep.addRow(b, r, t, 1, interner, true);
+      // a trigger rule: the current flow is the whole window, at the group's time
+      ep.addRow(b, r, 1, interner, true);
+      ep.firstMs = t;
+      ep.lastMs = t;
     } else {
       const hasWin = (this.st[o + F_BITS] & HAS_WIN) !== 0;
       const arr = hasWin ? this.winArray(s) : this.st;
@@ -714,7 +731,7 @@ export class BucketRunner implements RuleRunner {
     this.episodes.set(s, ep);
     this.markOpen(s);
     this.clearWindow(s);
-    this.setBit(s, HAS_EPISODE, true);
+    this.setBit(s, HAS_EPISODE);
   }
 
   private clearWindow(s: number): void {
@@ -725,7 +742,7 @@ export class BucketRunner implements RuleRunner {
         this.st[o + F_BLOCK] = -1;
       } else this.wins.set(s, null);
       this.idx.set(s, null);
-      this.setBit(s, HAS_WIN, false);
+      this.clearBit(s, HAS_WIN);
     }
     if (!this.leaky) {
       this.st[o + F_START] = 0;
@@ -785,7 +802,7 @@ export class BucketRunner implements RuleRunner {
       const src = this.st[s * this.stride + F_SRC];
       if (src >= 0) this.openBySrc.delete(src, s);
     }
-    this.setBit(s, HAS_EPISODE, false);
+    this.clearBit(s, HAS_EPISODE);
     this.clearWindow(s);
     if (ep === null) return;
     const view = this.view(s, ep, evicted);
@@ -881,25 +898,39 @@ export class BucketRunner implements RuleRunner {
     // a group goes unless seen at or after the cutoff: with force, every group (nothing is >= NaN);
     // one test either way, so the loops compile once for both kinds of sweep
     const cutoff = force ? NaN : watermarkMs - this.windowMs;
-    const stride = this.stride;
-    const st = this.st;
+    if (this.quiet.length < this.high) this.quiet = new Int32Array(Math.max(this.high, this.quiet.length * 2));
+    const quiet = this.quiet;
+    const n = quietSlots(this.st, this.stride, this.high, cutoff, quiet);
+    if (n === 0) return;
     // when most groups go (a sweep after a capture's batch, the last one), the table is cleared and
     // the rest put back: cheaper than deleting keys one by one (a hash and a backward shift each)
-    let quiet = 0;
-    for (let s = 0; s < this.high; s++) if (st[s * stride + F_BITS] !== 0 && !(st[s * stride + F_LAST] >= cutoff)) quiet++;
-    if (quiet === 0) return;
-    const rebuild = quiet * 2 > this.table.size;
-    for (let s = 0; s < this.high; s++) {
-      const o = s * stride;
-      if (this.st[o + F_BITS] === 0 || this.st[o + F_LAST] >= cutoff) continue;
-      if (this.st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
-      this.release(s, rebuild);
+    const rebuild = n * 2 > this.table.size;
+    // the loops visit the quiet groups only, from a list, rather than test every slot around a call
+    // that runs for few of them: TurboFan compiled those loops (on-stack) before the call had ever
+    // run and threw the code away when it did (the sweep was compiled 8 times on a capture)
+    if (this.open.size > 0) this.closeQuiet(quiet, n);
+    for (let i = 0; i < n; i++) this.release(quiet[i], rebuild);
+    if (rebuild) this.rebuildTable();
+  }
+
+  /** Report the open episodes of the quiet groups listed, in slot order (before they are released). */
+  private closeQuiet(quiet: Int32Array, n: number): void {
+    const st = this.st;
+    const stride = this.stride;
+    for (let i = 0; i < n; i++) {
+      const s = quiet[i];
+      if (st[s * stride + F_BITS] & HAS_EPISODE) this.close(s, false);
     }
-    if (!rebuild) return;
+  }
+
+  /** The table from scratch, from every live group's key. */
+  private rebuildTable(): void {
     this.table.clear();
+    const st = this.st;
+    const stride = this.stride;
     for (let s = 0; s < this.high; s++) {
       const o = s * stride;
-      if (this.st[o + F_BITS] !== 0) this.table.set(this.st[o + F_K1], this.st[o + F_K2], s);
+      if (st[o + F_BITS] !== 0) this.table.set(st[o + F_K1], st[o + F_K2], s);
     }
   }
 
@@ -982,6 +1013,31 @@ export class BucketRunner implements RuleRunner {
 }
 
 /**
+ * The sum of a[0..n). A loop of its own: inside reserve, the loop was compiled on the stack before
+ * the code after it had run, and that code was entered, and thrown away, again for each rule.
+ */
+function sumOf(a: Uint8Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += a[i];
+  return sum;
+}
+
+/**
+ * The live slots not seen at or after `cutoff` (NaN: every live slot) into `into`, in slot order;
+ * returns how many. Branch-free counting: a `count++` that ran for no slot before TurboFan compiled
+ * the loop threw the code away at the first quiet group.
+ */
+function quietSlots(st: Float64Array, stride: number, high: number, cutoff: number, into: Int32Array): number {
+  let n = 0;
+  for (let s = 0; s < high; s++) {
+    const o = s * stride;
+    into[n] = s;
+    n += st[o + F_BITS] !== 0 && !(st[o + F_LAST] >= cutoff) ? 1 : 0;
+  }
+  return n;
+}
+
+/**
  * Objects only some groups have (an episode, a window array, a distinct index), by slot: null for
  * the rest. The array grows only as far as the highest slot that ever held one; growing it with
  * every slot (a push per group per rule, four times) was a visible share of the rules' time when
@@ -1006,10 +1062,10 @@ class SlotObjects<T> {
     const a = this.a;
     if (s >= a.length) {
       if (v === null) return;
-      while (a.length < s) a.push(null);
-      a.push(v);
-      return;
+      while (a.length <= s) a.push(null);
     }
+    // one store for both cases: a store that only ran once a slot was reused was compiled without
+    // feedback, and release (where it was inlined) compiled again
     a[s] = v;
   }
 }
@@ -1023,100 +1079,145 @@ function partAt(b: Batch, g: GroupField, r: number): number {
   return p >= 0 && p < 255 && p === Math.floor(p) ? p : 255;
 }
 
+/** One condition of a filter over a whole batch: clears `ok[r]` of the rows that fail. */
+type FilterStep = (b: Batch, ok: Uint8Array) => void;
+
 /**
  * The filter's conditions, applied column by column to a batch: `ok[r]` ends 1 for rows that pass.
  * One tight loop per condition instead of a chain of tests per row. Notes record conditions the
  * input cannot evaluate (they then let every row through).
+ *
+ * Each condition is a function of its own, and a rule's filter the list of those it has: one
+ * function holding every condition behind flags was shared by all rules, so TurboFan compiled it for
+ * the conditions of the first rules to run and threw it away each time a rule reached one they had
+ * not (6 compiles on a capture's `analyze`); a step only ever runs its own loop.
  */
-function compileFilter(spec: BucketSpec, notes: Set<string>): (b: Batch, ok: Uint8Array) => void {
+function compileFilter(spec: BucketSpec, notes: Set<string>): FilterStep[] {
   const f = spec.filter ?? {};
-  const usesPorts = spec.groupBy.includes('dstPort') || spec.distinct === 'dstPort';
-  let ports: Uint8Array | null = null;
+  const steps: FilterStep[] = [];
+  if (spec.groupBy.includes('dstPort') || spec.distinct === 'dstPort') steps.push(dropPortless);
   if (f.dstPorts) {
-    ports = new Uint8Array(65536);
+    const ports = new Uint8Array(65536);
     for (const p of f.dstPorts) ports[p] = 1;
+    steps.push(portFilter(ports));
   }
-  const protos = f.protocols ? new Set(f.protocols) : null;
-  // the protocol numbers 0..255 as a table: a Set lookup per row was most of this filter's time
-  let protoTable: Uint8Array | null = null;
-  if (protos) {
-    protoTable = new Uint8Array(256);
-    for (let p = 0; p < 256; p++) if (protos.has(p)) protoTable[p] = 1;
+  if (f.protocols) {
+    const protos = new Set(f.protocols);
+    // the protocol numbers 0..255 as a table: a Set lookup per row was most of this filter's time
+    const table = new Uint8Array(256);
+    for (let p = 0; p < 256; p++) if (protos.has(p)) table[p] = 1;
+    steps.push(protocolFilter(protos, table));
   }
-  const maxDur = f.maxDurationSeconds;
-  const failedOnly = f.failedOnly === true;
-  const custom = f.custom;
-  return (b, ok) => {
-    const n = b.n;
-    const proto = b.proto;
-    if (usesPorts && proto) for (let r = 0; r < n; r++) if (proto[r] === 1 || proto[r] === 58) ok[r] = 0;
-    if (ports) {
-      const dp = b.dstPort;
-      if (!dp) ok.fill(0, 0, n);
-      else {
-        for (let r = 0; r < n; r++) {
-          const p = dp[r];
-          if (!(p >= 0 && p <= 65535) || ports[p] === 0) ok[r] = 0;
-        }
-      }
-    }
-    if (protos && protoTable && proto) {
-      for (let r = 0; r < n; r++) {
-        const p = proto[r];
-        if (p >= 0 && p <= 255 && p === Math.floor(p) ? protoTable[p] === 0 : p === p && !protos.has(p)) ok[r] = 0;
-      }
-    }
-    if (maxDur !== undefined) {
-      const d = b.duration;
-      if (d) {
-        for (let r = 0; r < n; r++) if (d[r] > maxDur) ok[r] = 0;
-      } else notes.add('the input has no flow durations: every connection counts, short or not');
-    }
-    if (failedOnly) {
-      if (b.flagsKnown & FLAG_FAILED) {
-        const fl = b.flags;
-        for (let r = 0; r < n; r++) if (!(fl[r] & FLAG_FAILED)) ok[r] = 0;
-      } else notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
-    }
-    if (custom) custom(b, ok);
-  };
+  if (f.maxDurationSeconds !== undefined) steps.push(durationFilter(f.maxDurationSeconds, notes));
+  if (f.failedOnly === true) steps.push(failedFilter(notes));
+  if (f.custom) steps.push(f.custom);
+  return steps;
 }
 
-/**
- * Multiply-accumulate one key part into `key` for every row, clearing `ok` where the part is
- * missing or out of range. Addresses and ports must be present; an unknown protocol is its own
- * group (255) rather than a reason to skip the flow.
- */
-function accumulatePart(b: Batch, g: GroupField, radix: number, key: Float64Array, ok: Uint8Array): void {
+/** Flows of ICMP (1) and ICMPv6 (58) have no ports to count. */
+function dropPortless(b: Batch, ok: Uint8Array): void {
+  const proto = b.proto;
+  if (!proto) return;
   const n = b.n;
-  if (g === 'srcIp' || g === 'dstIp') {
-    const ids = g === 'srcIp' ? b.src : b.dst;
-    if (!ids) {
-      ok.fill(0, 0, n);
-      return;
-    }
-    for (let r = 0; r < n; r++) {
-      const v = ids[r];
-      if (v < 0) ok[r] = 0;
-      else key[r] = key[r] * radix + v;
-    }
-  } else if (g === 'dstPort') {
+  for (let r = 0; r < n; r++) if (proto[r] === 1 || proto[r] === 58) ok[r] = 0;
+}
+
+function portFilter(ports: Uint8Array): FilterStep {
+  return (b, ok) => {
+    const n = b.n;
     const dp = b.dstPort;
     if (!dp) {
       ok.fill(0, 0, n);
       return;
     }
     for (let r = 0; r < n; r++) {
-      const v = dp[r];
-      if (v >= 0 && v <= 65535 && v === Math.floor(v)) key[r] = key[r] * radix + v;
-      else ok[r] = 0;
+      const p = dp[r];
+      if (!(p >= 0 && p <= 65535) || ports[p] === 0) ok[r] = 0;
     }
-  } else {
-    const pr = b.proto;
+  };
+}
+
+function protocolFilter(protos: Set<number>, table: Uint8Array): FilterStep {
+  return (b, ok) => {
+    const proto = b.proto;
+    if (!proto) return;
+    const n = b.n;
     for (let r = 0; r < n; r++) {
-      const v = pr ? pr[r] : NaN;
-      key[r] = key[r] * radix + (v >= 0 && v < 255 && v === Math.floor(v) ? v : 255);
+      const p = proto[r];
+      if (p >= 0 && p <= 255 && p === Math.floor(p) ? table[p] === 0 : p === p && !protos.has(p)) ok[r] = 0;
     }
+  };
+}
+
+function durationFilter(maxDur: number, notes: Set<string>): FilterStep {
+  return (b, ok) => {
+    const d = b.duration;
+    if (!d) {
+      notes.add('the input has no flow durations: every connection counts, short or not');
+      return;
+    }
+    const n = b.n;
+    for (let r = 0; r < n; r++) if (d[r] > maxDur) ok[r] = 0;
+  };
+}
+
+function failedFilter(notes: Set<string>): FilterStep {
+  return (b, ok) => {
+    if ((b.flagsKnown & FLAG_FAILED) === 0) {
+      notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
+      return;
+    }
+    const fl = b.flags;
+    const n = b.n;
+    for (let r = 0; r < n; r++) if (!(fl[r] & FLAG_FAILED)) ok[r] = 0;
+  };
+}
+
+/**
+ * Multiply-accumulate one key part into `key` for every row, clearing `ok` where the part is
+ * missing or out of range. Addresses and ports must be present; an unknown protocol is its own
+ * group (255) rather than a reason to skip the flow. One function per kind of part, each compiled
+ * once: a single one for all three was compiled 6 times, as rules reached the kinds in turn.
+ */
+function accumulatePart(b: Batch, g: GroupField, radix: number, key: Float64Array, ok: Uint8Array): void {
+  if (g === 'srcIp') accumulateIds(b.src, b.n, radix, key, ok);
+  else if (g === 'dstIp') accumulateIds(b.dst, b.n, radix, key, ok);
+  else if (g === 'dstPort') accumulatePorts(b.dstPort, b.n, radix, key, ok);
+  else accumulateProtocols(b.proto, b.n, radix, key);
+}
+
+function accumulateIds(ids: Int32Array | null, n: number, radix: number, key: Float64Array, ok: Uint8Array): void {
+  if (!ids) {
+    ok.fill(0, 0, n);
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const v = ids[r];
+    if (v < 0) ok[r] = 0;
+    else key[r] = key[r] * radix + v;
+  }
+}
+
+function accumulatePorts(dp: Float64Array | null, n: number, radix: number, key: Float64Array, ok: Uint8Array): void {
+  if (!dp) {
+    ok.fill(0, 0, n);
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const v = dp[r];
+    if (v >= 0 && v <= 65535 && v === Math.floor(v)) key[r] = key[r] * radix + v;
+    else ok[r] = 0;
+  }
+}
+
+function accumulateProtocols(pr: Float64Array | null, n: number, radix: number, key: Float64Array): void {
+  if (!pr) {
+    for (let r = 0; r < n; r++) key[r] = key[r] * radix + 255;
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const v = pr[r];
+    key[r] = key[r] * radix + (v >= 0 && v < 255 && v === Math.floor(v) ? v : 255);
   }
 }
 
@@ -1131,10 +1232,8 @@ function compileWeight(spec: BucketSpec): (b: Batch, ok: Uint8Array, vals: Float
   const windowS = spec.windowSeconds;
   const maxMean = w.maxMeanPacketBytes;
   const spread = w.spreadOverDuration === true;
-  const put = (ok: Uint8Array, vals: Float64Array, r: number, weight: number): void => {
-    if (weight > 0) vals[r] = weight;
-    else ok[r] = 0;
-  };
+  // the weight is written in each loop, not through a shared helper closure: a closure made per
+  // rule is a call target of its own, and code that inlined one rule's was thrown away at the next
   if (!w.packets) {
     return (b, ok, vals) => {
       const flags = b.flags;
@@ -1142,7 +1241,9 @@ function compileWeight(spec: BucketSpec): (b: Batch, ok: Uint8Array, vals: Float
       for (let r = 0; r < b.n; r++) {
         if (ok[r] === 0) continue;
         const f = flags[r];
-        put(ok, vals, r, synWeight !== 1 && f & FLAG_FAILED && (!synKnown || f & FLAG_SYN) ? synWeight : 1);
+        const weight = synWeight !== 1 && f & FLAG_FAILED && (!synKnown || f & FLAG_SYN) ? synWeight : 1;
+        if (weight > 0) vals[r] = weight;
+        else ok[r] = 0;
       }
     };
   }
@@ -1162,7 +1263,8 @@ function compileWeight(spec: BucketSpec): (b: Batch, ok: Uint8Array, vals: Float
         const d = duration[r];
         if (d > windowS) weight *= windowS / d;
       }
-      put(ok, vals, r, weight);
+      if (weight > 0) vals[r] = weight;
+      else ok[r] = 0;
     }
   };
 }

@@ -234,6 +234,9 @@ export function formatIp(ip: IpAddress): string {
   return addressWordsText(ip.w, ip.v);
 }
 
+/** addressWordsText's eight 16-bit groups (used at once, never kept) */
+const GROUPS = new Int32Array(8);
+
 /**
  * The same text from four big-endian words at `at` (IPv4: word 3 only), for callers that keep
  * addresses in flat arrays rather than as IpAddress objects (the packet decoder, the flow table).
@@ -243,8 +246,11 @@ export function addressWordsText(w: Uint32Array | readonly number[], family: num
     const x = w[at + 3];
     return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
   }
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push(w[at + i] >>> 16, w[at + i] & 0xffff);
+  const g = GROUPS;
+  for (let i = 0; i < 4; i++) {
+    g[2 * i] = w[at + i] >>> 16;
+    g[2 * i + 1] = w[at + i] & 0xffff;
+  }
   // the longest run (≥ 2) of zero groups becomes "::"
   let bestStart = -1;
   let bestLen = 1;
@@ -261,10 +267,21 @@ export function addressWordsText(w: Uint32Array | readonly number[], family: num
     }
     i = j;
   }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  // the text in one pass over the groups: arrays, slices and joins per address (the way it was
+  // written before) were a good part of what reading a capture with many IPv6 sources allocated
+  if (bestStart < 0) {
+    let s = g[0].toString(16);
+    for (let i = 1; i < 8; i++) s += ':' + g[i].toString(16);
+    return s;
+  }
+  let s = '';
+  for (let i = 0; i < bestStart; i++) s += (i > 0 ? ':' : '') + g[i].toString(16);
+  s += '::';
+  const after = bestStart + bestLen;
+  for (let i = after; i < 8; i++) s += (i > after ? ':' : '') + g[i].toString(16);
+  return s;
 }
+
 
 /**
  * What kind of range an address belongs to, as far as a source address is concerned.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../util/rng.js';
 import { KeyLayout } from './key-layout.js';
-import { DirectIndex, SlotTable } from './slot-table.js';
+import { SlotTable } from './slot-table.js';
 
 test('SlotTable agrees with a Map under random inserts, updates and deletes (with growth)', () => {
   const rng = new Rng(11);
@@ -47,8 +47,8 @@ test('KeyLayout packs parts exactly, and splits what does not fit in 53 bits', (
   assert.equal(sweep.first(7, 443, 6), (7 * 65536 + 443) * 256 + 6);
 });
 
-test('DirectIndex: an address id is its own key', () => {
-  const d = new DirectIndex();
+test('SlotTable.direct: an address id is its own key', () => {
+  const d = SlotTable.direct();
   d.set(5, -1, 50);
   d.set(100000, -1, 7);
   assert.equal(d.get(5, -1), 50);
@@ -60,4 +60,7 @@ test('DirectIndex: an address id is its own key', () => {
   assert.equal(d.delete(5, -1), false);
   assert.equal(d.get(5, -1), -1);
   assert.equal(d.size, 1);
+  d.clear();
+  assert.equal(d.size, 0);
+  assert.equal(d.get(100000, -1), -1);
 });

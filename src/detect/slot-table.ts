@@ -15,16 +15,43 @@
 /** One slot is three numbers side by side (key a, key b, value), so a probe touches one cache line. */
 const W = 3;
 
+/**
+ * Two ways to find a slot behind one class. Hashed: any key (a, b), open addressing as above.
+ * Direct (`SlotTable.direct()`): keys that are small dense integers (an address id alone, `b` -1):
+ * the key is the index, so a lookup is one array read with nothing to hash or probe; most rules
+ * group by one address (floods, spoofing, TTL), so this is the common case.
+ *
+ * One class rather than two: the bucket engine's code is shared by every rule, and a rule's table
+ * was of either class, so each call on it saw two shapes; TurboFan compiled that code for the
+ * shape of the first rules to reach it and threw it away when the other kind came (a capture's
+ * `analyze`: the sweep was compiled 8 times, deoptimised 5 of them for 'wrong map' here).
+ */
 export class SlotTable {
   private t: Float64Array;
   private mask: number;
   private count = 0;
+  /** direct mode: slot by key, -1 for none (empty in hashed mode) */
+  private slots: Int32Array;
+  private readonly isDirect: boolean;
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 1024, direct = false) {
+    this.isDirect = direct;
+    if (direct) {
+      this.t = new Float64Array(0);
+      this.mask = 0;
+      this.slots = new Int32Array(Math.max(16, initialCapacity)).fill(-1);
+      return;
+    }
     let cap = 16;
     while (cap < initialCapacity * 2) cap *= 2;
     this.t = SlotTable.empty(cap);
     this.mask = cap - 1;
+    this.slots = new Int32Array(0);
+  }
+
+  /** A table whose keys are small dense integers (`b` always -1): the key is the index. */
+  static direct(initialCapacity = 1024): SlotTable {
+    return new SlotTable(initialCapacity, true);
   }
 
   private static empty(cap: number): Float64Array {
@@ -50,6 +77,7 @@ export class SlotTable {
 
   /** The value stored for (a, b), or -1. */
   get(a: number, b: number): number {
+    if (this.isDirect) return a < this.slots.length ? this.slots[a] : -1;
     const t = this.t;
     const mask = this.mask;
     let i = this.slotOf(a, b);
@@ -64,6 +92,10 @@ export class SlotTable {
 
   /** Store `value` (>= 0) for (a, b), replacing any previous value. */
   set(a: number, b: number, value: number): void {
+    if (this.isDirect) {
+      this.setDirect(a, value);
+      return;
+    }
     if ((this.count + 1) * 2 > this.mask + 1) this.grow();
     const t = this.t;
     const mask = this.mask;
@@ -85,8 +117,24 @@ export class SlotTable {
     }
   }
 
+  private setDirect(a: number, value: number): void {
+    if (a >= this.slots.length) {
+      const grown = new Int32Array(Math.max(a + 1, this.slots.length * 2)).fill(-1);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    if (this.slots[a] < 0) this.count++;
+    this.slots[a] = value;
+  }
+
   /** Remove (a, b); false when it was not there. */
   delete(a: number, b: number): boolean {
+    if (this.isDirect) {
+      if (a >= this.slots.length || this.slots[a] < 0) return false;
+      this.slots[a] = -1;
+      this.count--;
+      return true;
+    }
     const t = this.t;
     const mask = this.mask;
     let i = this.slotOf(a, b);
@@ -119,56 +167,32 @@ export class SlotTable {
   }
 
   clear(): void {
-    for (let i = 2; i < this.t.length; i += W) this.t[i] = -1;
+    // both, without a test: the array of the other mode is empty (a branch per mode left the code
+    // of the first mode to run without feedback for the other's, and it was compiled again)
+    this.slots.fill(-1);
+    const t = this.t;
+    for (let i = 2; i < t.length; i += W) t[i] = -1;
     this.count = 0;
   }
 
   private grow(): void {
     const old = this.t;
     const cap = (this.mask + 1) * 2;
-    this.t = SlotTable.empty(cap);
-    this.mask = cap - 1;
-    this.count = 0;
-    for (let o = 0; o < old.length; o += W) if (old[o + 2] >= 0) this.set(old[o], old[o + 1], old[o + 2]);
-  }
-}
-
-/**
- * The same interface for keys that are small dense integers (an address id alone): the key is the
- * index, so a lookup is one array read and there is nothing to hash or probe. Most rules group by
- * one address (floods, spoofing, TTL), so this is the common case. `b` must be -1.
- */
-export class DirectIndex {
-  private slots: Int32Array = new Int32Array(1024).fill(-1);
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
-
-  get(a: number, _b: number): number {
-    return a < this.slots.length ? this.slots[a] : -1;
-  }
-
-  set(a: number, _b: number, value: number): void {
-    if (a >= this.slots.length) {
-      const grown = new Int32Array(Math.max(a + 1, this.slots.length * 2)).fill(-1);
-      grown.set(this.slots);
-      this.slots = grown;
+    const t = SlotTable.empty(cap);
+    const mask = cap - 1;
+    this.t = t;
+    this.mask = mask;
+    // keys are distinct: each goes in the first free place of its probe run, with no comparison
+    // (a set() here compiled its replace branch without feedback and was thrown away when a rule
+    // first replaced a key)
+    for (let o = 0; o < old.length; o += W) {
+      if (old[o + 2] < 0) continue;
+      let i = this.slotOf(old[o], old[o + 1]);
+      while (t[i * W + 2] >= 0) i = (i + 1) & mask;
+      const q = i * W;
+      t[q] = old[o];
+      t[q + 1] = old[o + 1];
+      t[q + 2] = old[o + 2];
     }
-    if (this.slots[a] < 0) this.count++;
-    this.slots[a] = value;
-  }
-
-  delete(a: number, _b: number): boolean {
-    if (a >= this.slots.length || this.slots[a] < 0) return false;
-    this.slots[a] = -1;
-    this.count--;
-    return true;
-  }
-
-  clear(): void {
-    this.slots.fill(-1);
-    this.count = 0;
   }
 }

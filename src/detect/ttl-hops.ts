@@ -20,7 +20,7 @@
  */
 import type { Batch } from './batch.js';
 import { compareFindings, formatSpan, isoTime, type Finding } from './finding.js';
-import { DirectIndex } from './slot-table.js';
+import { SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
 import type { TtlHopsConfig } from './rules-config.js';
 import { plural } from '../util/plural.js';
@@ -45,7 +45,7 @@ const F_MAX_ROW = 8;
 
 export class TtlHopRunner implements RuleRunner {
   readonly info: RuleInfo;
-  private readonly table = new DirectIndex();
+  private readonly table = SlotTable.direct();
   private readonly out: Finding[] = [];
   private evicted = 0;
   private lastSweep = -Infinity;
