@@ -1,5 +1,5 @@
 /** The run summary as JSON: summary.json, `analyze --json`, and the store's run record. */
-import type { AnalysisResult } from '../report/analysis-result.js';
+import type { AnalysisResult, IpRow } from '../report/analysis-result.js';
 import { round6 } from './numbers.js';
 
 export function summaryJson(r: AnalysisResult): Record<string, unknown> {
@@ -16,7 +16,7 @@ export function summaryJson(r: AnalysisResult): Record<string, unknown> {
     thresholds: r.thresholds,
     riskyFlows: r.riskyFlows,
     sources: r.ipCount,
-    riskyIps: r.riskyIps.map((i) => ({ ...i, risk: round6(i.risk), peakFlowRisk: round6(i.peakFlowRisk), meanFlowRisk: round6(i.meanFlowRisk) })),
+    riskyIps: riskyIpsJson(r.riskyIps),
     findings: r.findings.length,
     findingsByRule: countBy(r.findings.map((f) => f.ruleId)),
     ruleStatus: r.ruleStatus,
@@ -25,6 +25,22 @@ export function summaryJson(r: AnalysisResult): Record<string, unknown> {
     quality: r.quality ? { ...r.quality, rocAuc: round6(r.quality.rocAuc) } : undefined,
     outputs: r.outputs,
   };
+}
+
+/**
+ * The risky sources as the summary lists them, kept for the next ask: analyze makes the summary
+ * twice (summary.json, then the store's run row), and a capture's 10k risky sources were copied
+ * twice. Keyed by the list itself and its length (a list grown since is made again); the entries
+ * are only ever serialised.
+ */
+const riskyIpsMade = new WeakMap<readonly IpRow[], { readonly length: number; readonly json: readonly Record<string, unknown>[] }>();
+
+function riskyIpsJson(rows: readonly IpRow[]): readonly Record<string, unknown>[] {
+  const known = riskyIpsMade.get(rows);
+  if (known && known.length === rows.length) return known.json;
+  const json = rows.map((i) => ({ ...i, risk: round6(i.risk), peakFlowRisk: round6(i.peakFlowRisk), meanFlowRisk: round6(i.meanFlowRisk) }));
+  riskyIpsMade.set(rows, { length: rows.length, json });
+  return json;
 }
 
 function countBy(xs: readonly string[]): Record<string, number> {

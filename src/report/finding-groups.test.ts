@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { flowTable, type FlowSpec } from '../detect/flow-fixtures.js';
 import { createRuleEngine } from '../detect/run-rules.js';
 import { formatIntelSummary } from '../intel/intel-evidence.js';
-import { groupFindings } from './finding-groups.js';
+import { findingGroupsBySource, groupFindings, groupedReasons } from './finding-groups.js';
+import type { Finding } from '../detect/finding.js';
 import { captureFindings } from '../testing/packet-findings.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
@@ -90,4 +91,35 @@ test('a group\'s time span read off ISO text is the span Date gives, for every f
     assert.equal(span(x, y), spanOfDates(new Date(x), new Date(y)), `${x} – ${y}`);
   }
   assert.equal(checked, bases.length * 400 * 16);
+});
+
+test('a source\'s reasons grouped: its groups\' lines, then the reasons no finding gave, in order, with few findings (compared one by one) and many (a Set)', () => {
+  const finding = (ruleId: string, reason: string): Finding => ({
+    ruleId,
+    title: ruleId,
+    category: 'reconnaissance',
+    severity: 2,
+    srcIp: '10.0.0.1',
+    targets: { ips: ['10.0.0.2'], ipCount: 1, ports: [80], portCount: 1, countsCapped: false },
+    firstSeen: null,
+    lastSeen: null,
+    count: 1,
+    evidence: {},
+    rows: [],
+    reason,
+  });
+  // the plain reading: every group's line, then each reason that is not some finding's reason
+  const reference = (reasons: readonly string[], fs: readonly Finding[]): string[] => {
+    const groups = findingGroupsBySource(fs).get('10.0.0.1') ?? [];
+    return [...groups.map((g) => g.summary), ...reasons.filter((r) => !fs.some((f) => f.reason === r))];
+  };
+  for (const n of [1, 2, 8, 9, 30]) {
+    const fs = Array.from({ length: n }, (_, i) => finding(i % 3 === 0 ? 'port-scan.vertical' : 'flood.syn', `finding ${i}`));
+    // the row's reasons: some findings' (equal text, not the same string), others of its own, a repeat
+    const reasons = [`finding ${n - 1}`.slice(0), 'detectors fired: autoencoder on 2 flows', `finding ${Math.floor(n / 2)}`, 'own', 'own'];
+    const got = groupedReasons(reasons, findingGroupsBySource(fs).get('10.0.0.1')!);
+    assert.deepEqual(got, reference(reasons, fs), `${n} findings`);
+    assert.deepEqual(got.slice(-3), ['detectors fired: autoencoder on 2 flows', 'own', 'own'], `${n} findings: the own reasons kept, repeats too`);
+  }
+  assert.deepEqual(groupedReasons(['a', 'b'], []), ['a', 'b'], 'no groups: the reasons as they are');
 });

@@ -89,14 +89,30 @@ export function findingGroupsBySource(findings: readonly Finding[]): Map<string,
 export function groupedReasons(reasons: readonly string[], groups: readonly FindingGroup[]): string[] {
   // plain loops: flatMap and two spreads per risky source were most of risky_ips.csv's time
   if (!groups.length) return reasons.slice();
-  const fromFindings = new Set<string>();
   const out: string[] = [];
+  let findings = 0;
   for (const g of groups) {
     out.push(g.summary);
-    for (const f of g.findings) fromFindings.add(f.reason);
+    findings += g.findings.length;
   }
+  // most sources have one finding (a capture's forged sources: thousands of them): its reason is
+  // looked for among a few, not put in a Set made per source
+  if (findings <= FEW_FINDINGS) {
+    for (const r of reasons) if (!saidByFindings(r, groups)) out.push(r);
+    return out;
+  }
+  const fromFindings = new Set<string>();
+  for (const g of groups) for (const f of g.findings) fromFindings.add(f.reason);
   for (const r of reasons) if (!fromFindings.has(r)) out.push(r);
   return out;
+}
+
+/** up to this many findings, groupedReasons compares a reason with each of theirs */
+const FEW_FINDINGS = 8;
+
+function saidByFindings(reason: string, groups: readonly FindingGroup[]): boolean {
+  for (const g of groups) for (const f of g.findings) if (f.reason === reason) return true;
+  return false;
 }
 
 function summarise(fs: readonly Finding[]): string {

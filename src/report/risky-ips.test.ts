@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { riskyIpsCsv, riskyIpsTxt } from './risky-ips.js';
+import { riskyIpsCsv, riskyIpsCsvBytes, riskyIpsTxt } from './risky-ips.js';
 import type { IpRow } from './analysis-result.js';
 import type { Finding } from '../detect/finding.js';
 import { groupFindings } from './finding-groups.js';
@@ -62,6 +62,22 @@ test('risky_ips.csv: one line per row, cells quoted when they must be, findings 
   );
   assert.equal(riskyIpsTxt(rows), '10.0.0.1\n2001:db8::1\n');
   assert.equal(riskyIpsCsv([]), 'ip,risk,flows,risky_flows,peak_flow_risk,mean_flow_risk,decided_by,rules,detectors_fired,attack_classes,first_seen,last_seen,reasons\n');
+  assert.deepEqual(riskyIpsCsvBytes(rows, findings), Buffer.from(riskyIpsCsv(rows, findings)), 'the file bytes: the text as UTF-8');
+  assert.deepEqual(riskyIpsCsvBytes([]), Buffer.from(riskyIpsCsv([])));
+});
+
+test('risky_ips.csv as bytes is its text as UTF-8 with any script and lines far longer than the room first made (which grows)', () => {
+  const long = (i: number) => `ünïcødé ✓ ${'x'.repeat(i * 97)} 🛰 ${'"quoted", '.repeat(i)}`;
+  const rows = Array.from({ length: 40 }, (_, i) => row(`10.1.0.${i}`, { reasons: [long(i), `Ω ${i}`], rules: i % 2 ? ['a', 'b'] : [], detectorsFired: i % 3 ? { 'isolation-forest': i } : {} }));
+  const bytes = riskyIpsCsvBytes(rows);
+  assert.ok(bytes.length > 256 * rows.length, 'the lines outgrew the first room');
+  assert.deepEqual(bytes, Buffer.from(riskyIpsCsv(rows)));
+  assert.equal(bytes.toString('utf8').split('\n').length, rows.length + 2);
+  // one line of three-byte characters, at every length around the first room: never cut short
+  for (let n = 1; n <= 400; n += 3) {
+    const one = [row('10.2.0.1', { reasons: ['✓'.repeat(n)] })];
+    assert.deepEqual(riskyIpsCsvBytes(one), Buffer.from(riskyIpsCsv(one)), `${n} three-byte characters`);
+  }
 });
 
 test('a group spanning new year writes the years (those not this year); within a year it does not', () => {

@@ -1,6 +1,6 @@
 /** risky_ips.csv and risky_ips.txt: the sources at or above the source risk threshold. */
 import { join } from 'node:path';
-import { riskyIpsCsv, riskyIpsTxt } from '../../report/risky-ips.js';
+import { riskyIpsCsvBytes, riskyIpsTxt } from '../../report/risky-ips.js';
 import { stageFile, StagedSet } from './staged-output.js';
 import type { Sink } from '../sink.js';
 
@@ -17,7 +17,7 @@ export function riskyIpsSink(): Sink {
       const txt = join(dir, 'risky_ips.txt');
       ctx.addOutput('riskyIpsCsv', csv);
       ctx.addOutput('riskyIpsTxt', txt);
-      staged.add(await stageFile(csv, riskyIpsCsv(ctx.result.riskyIps, ctx.result.findings)));
+      staged.add(await stageFile(csv, riskyIpsCsvBytes(ctx.result.riskyIps, ctx.result.findings)));
       staged.add(await stageFile(txt, riskyIpsTxt(ctx.result.riskyIps)));
     },
     commit: () => staged.commit(),
