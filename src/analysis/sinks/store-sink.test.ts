@@ -17,6 +17,7 @@ import type { Finding } from '../../detect/finding.js';
 import type { FlowSource } from '../flow-source.js';
 import { UserError } from '../../util/errors.js';
 import { dropPgSchemas, pgReachable } from '../../testing/local-services.js';
+import { runRowSummary, RUN_ROW_RISKY_SOURCES } from './store-sink.js';
 
 const sample = resolve('samples', 'loopback');
 const schema = `ns_runs_${process.pid}`;
@@ -141,3 +142,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     }
   });
 }
+
+test('the run row keeps the riskiest sources only and says how many it left out (summary.json keeps them all)', () => {
+  const riskyIps = Array.from({ length: RUN_ROW_RISKY_SOURCES + 37 }, (_, i) => ({ ip: `10.0.${i >> 8}.${i & 255}`, risk: 1 - i / 1000 }));
+  const full = { flows: 5, riskyIps };
+  const row = runRowSummary(full) as { flows: number; riskyIps: { ip: string }[]; riskyIpsLeftOut: number };
+  assert.equal(row.flows, 5);
+  assert.equal(row.riskyIps.length, RUN_ROW_RISKY_SOURCES);
+  assert.deepEqual(row.riskyIps.map((r) => r.ip), riskyIps.slice(0, RUN_ROW_RISKY_SOURCES).map((r) => r.ip), 'the first (riskiest) ones, in order');
+  assert.equal(row.riskyIpsLeftOut, 37);
+  assert.equal(full.riskyIps.length, RUN_ROW_RISKY_SOURCES + 37, 'the summary itself untouched');
+  const few = { riskyIps: riskyIps.slice(0, 3) };
+  assert.equal(runRowSummary(few), few, 'a short list is kept whole, with no note');
+});

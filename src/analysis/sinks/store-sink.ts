@@ -17,6 +17,20 @@ import type { RunInfo, Sink } from '../sink.js';
  */
 const CHUNK = 20_000;
 
+/**
+ * Risky sources kept in the run row's summary, riskiest first. Every risky source also has its own
+ * alert row (with the run's id), so the run row needs only the top of the list; the whole list made
+ * a run row of 5.8 MB on a 3M-packet capture (10,590 sources: ~50 ms to serialise and write) and
+ * GET /v1/runs answered with fifty of them. The summary says how many were left out.
+ */
+export const RUN_ROW_RISKY_SOURCES = 100;
+
+export function runRowSummary(full: Record<string, unknown>): Record<string, unknown> {
+  const list = full.riskyIps as readonly unknown[];
+  if (list.length <= RUN_ROW_RISKY_SOURCES) return full;
+  return { ...full, riskyIps: list.slice(0, RUN_ROW_RISKY_SOURCES), riskyIpsLeftOut: list.length - RUN_ROW_RISKY_SOURCES };
+}
+
 export function storeSink(store: AlertStore): Sink {
   let run: RunInfo;
   let runId: number | undefined;
@@ -63,7 +77,7 @@ export function storeSink(store: AlertStore): Sink {
     },
     async commit(result) {
       if (runId === undefined) return;
-      const row = { startedAt: result.startedAt, finishedAt: result.finishedAt, inputs: run.inputs, flows: result.flows, alerts: written, summary: summaryJson(result) };
+      const row = { startedAt: result.startedAt, finishedAt: result.finishedAt, inputs: run.inputs, flows: result.flows, alerts: written, summary: runRowSummary(summaryJson(result)) };
       if (store.finishRun) await store.finishRun(runId, { ...row, state: 'finished' });
       else await store.saveRun(row);
     },
