@@ -20,6 +20,7 @@ import { getSpec } from '../models/registry.js';
 import type { Matrix } from '../features/matrix.js';
 import { releaseSliceLogs, SLICE_ROWS, transformRows } from '../features/pipeline.js';
 import { riskOfZ, zOf } from './fusion.js';
+import { thousands } from '../util/thousands.js';
 
 export interface ScoredBatch {
   readonly rows: number;
@@ -223,7 +224,7 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     fusedCalibration: fusedCal && key !== undefined ? { key, calibration: fusedCal } : undefined,
     detectors: names,
     calibration: fusedCal
-      ? `combined evidence calibrated on ${ref!.rowCount.toLocaleString('en-US')} held-out baseline rows`
+      ? `combined evidence calibrated on ${thousands(ref!.rowCount)} held-out baseline rows`
       : 'Stouffer z of the detectors (this baseline file has no reference rows; make it again to calibrate the combination)',
     score(batch, where, ruleP) {
       const r = evaluate(batch, where, ruleP);
