@@ -422,7 +422,12 @@ export interface SimdKernels {
 /** Largest memory the kernels may address: 1 GiB, far above any batch we train on. */
 export const MAX_PAGES = 16384;
 
-let compiled: { shared: WasmModule; plain: WasmModule } | undefined;
+/**
+ * The compiled modules, each made on first use: scoring (analyze, a stream worker) only ever runs
+ * the plain one, and assembling and compiling the shared one beside it was about half of the
+ * ~8–10 ms CPU the first kernelModule call took (a fixed cost of every analyze run).
+ */
+const compiled: { shared?: WasmModule; plain?: WasmModule } = {};
 
 /** The kernel module's bytes (exposed for tests and for workers that compile it themselves). */
 export function kernelModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
@@ -432,13 +437,8 @@ export function kernelModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 
 /** The compiled module (compiled once per process; a few kilobytes, so synchronously). */
 export function kernelModule(shared: boolean): WasmModule {
-  if (!compiled) {
-    compiled = {
-      plain: new wasm.Module(kernelModuleBytes(false)),
-      shared: new wasm.Module(kernelModuleBytes(true)),
-    };
-  }
-  return shared ? compiled.shared : compiled.plain;
+  if (shared) return (compiled.shared ??= new wasm.Module(kernelModuleBytes(true)));
+  return (compiled.plain ??= new wasm.Module(kernelModuleBytes(false)));
 }
 
 /** Whether this runtime runs wasm SIMD (Node 20 does; checked so we can fail with a clear word). */

@@ -165,15 +165,46 @@ function getKernel(): Kernel | null {
 interface PaddedLayout {
   readonly trees: number;
   readonly depth: number;
-  /** feature of each heap position, as a byte offset within a float32 row */
-  readonly featureBytes: Int32Array;
-  readonly threshold: Float32Array;
+  /**
+   * the heap positions as the kernel reads them, 8 bytes each: the feature as a byte offset within
+   * a float32 row (i32), then the threshold (f32); copied into wasm memory as they are (one bulk
+   * copy: a loop interleaving two arrays there was ~25,000 steps of cold code per process)
+   */
+  readonly nodes: ArrayBuffer;
   readonly leafPathLength: Float64Array;
 }
 
 const layouts = new WeakMap<FlatForest, PaddedLayout | null>();
 
+/**
+ * The deepest leaf's depth. Fitted forests number a node before its subtrees (growTree), so one
+ * pass in node order carries every node's depth to its children: a fixed cost of every process
+ * that scores (a 100-tree forest's ~19,000 nodes), which the walk below took ~5× as long for, run
+ * cold. A file whose children do not follow their parents is walked. (A node reachable two ways
+ * or from no root only makes the pass's depth larger than the walk's, which pads more: the same
+ * leaves.)
+ */
 function forestDepth(s: FlatForest): number {
+  const n = s.feature.length;
+  const depth = new Int32Array(n);
+  let maxDepth = 0;
+  for (let node = 0; node < n; node++) {
+    const d = depth[node];
+    if (s.feature[node] < 0) {
+      if (d > maxDepth) maxDepth = d;
+      continue;
+    }
+    const l = s.left[node];
+    const r = s.right[node];
+    if (!(l > node && l < n && r > node && r < n)) return forestDepthByWalk(s);
+    if (depth[l] < d + 1) depth[l] = d + 1;
+    if (depth[r] < d + 1) depth[r] = d + 1;
+  }
+  return maxDepth;
+}
+
+/** forestDepth by walking each tree from its root (any node order). */
+function forestDepthByWalk(s: FlatForest): number {
   let maxDepth = 0;
   const stack: number[] = [];
   for (const root of s.roots) {
@@ -201,8 +232,9 @@ function paddedLayout(s: FlatForest): PaddedLayout | null {
   const T = s.roots.length;
   const inner = (1 << D) - 1;
   const leaves = 1 << D;
-  const featureBytes = new Int32Array(T * inner);
-  const threshold = new Float32Array(T * inner);
+  const nodes = new ArrayBuffer(8 * T * inner);
+  const featureBytes = new Int32Array(nodes);
+  const threshold = new Float32Array(nodes);
   const leafPathLength = new Float64Array(T * leaves);
   // source node of each heap position, filled top-down; a dummy position repeats its leaf
   const src = new Int32Array(inner + leaves);
@@ -212,19 +244,19 @@ function paddedLayout(s: FlatForest): PaddedLayout | null {
     for (let h = 0; h < inner; h++) {
       const node = src[h];
       if (s.feature[node] >= 0) {
-        featureBytes[iOff + h] = s.feature[node] * 4;
-        threshold[iOff + h] = s.splitThreshold[node];
+        featureBytes[2 * (iOff + h)] = s.feature[node] * 4;
+        threshold[2 * (iOff + h) + 1] = s.splitThreshold[node];
         src[2 * h + 1] = s.left[node];
         src[2 * h + 2] = s.right[node];
       } else {
-        threshold[iOff + h] = Infinity;
+        threshold[2 * (iOff + h) + 1] = Infinity;
         src[2 * h + 1] = node;
         src[2 * h + 2] = node;
       }
     }
     for (let h = 0; h < leaves; h++) leafPathLength[t * leaves + h] = s.pathLength[src[inner + h]];
   }
-  const layout: PaddedLayout = { trees: T, depth: D, featureBytes, threshold, leafPathLength };
+  const layout: PaddedLayout = { trees: T, depth: D, nodes, leafPathLength };
   layouts.set(s, layout);
   return layout;
 }
@@ -255,12 +287,7 @@ export function pathLengthSums(s: FlatForest, X: Matrix): Float64Array | undefin
   }
   const buf = k.memory.buffer as ArrayBuffer;
   if (k.loaded !== L) {
-    const nodeFeature = new Int32Array(buf, nOff, 2 * T * inner);
-    const nodeThreshold = new Float32Array(buf, nOff, 2 * T * inner);
-    for (let i = 0; i < T * inner; i++) {
-      nodeFeature[2 * i] = L.featureBytes[i];
-      nodeThreshold[2 * i + 1] = L.threshold[i];
-    }
+    new Uint8Array(buf, nOff, 8 * T * inner).set(new Uint8Array(L.nodes));
     new Float64Array(buf, lOff, T * leaves).set(L.leafPathLength);
     k.loaded = L;
   }

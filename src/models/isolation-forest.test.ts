@@ -102,6 +102,30 @@ test('kernel scoring equals a plain walk of the trees: shallow (padded, wasm) an
   for (let i = 0; i < odd.rows; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-12, `row ${i}`);
 });
 
+test('the kernel pads a forest whose nodes do not follow their parents (a hand-made file) as deep as the fitted order', async () => {
+  const { X } = data(600, 10, 3, 5);
+  const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 11 }), ctx);
+  // the same trees with their nodes numbered backwards: every child before its parent, so the
+  // kernel's one-pass depth must notice and walk the trees instead
+  const n = s.feature.length;
+  const to = (i: number): number => (i < 0 ? i : n - 1 - i);
+  const order = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
+  const reversed: IsolationForestState = {
+    ...s,
+    roots: s.roots.map(to),
+    feature: Int32Array.from(order, (i) => s.feature[i]),
+    splitThreshold: Float64Array.from(order, (i) => s.splitThreshold[i]),
+    left: Int32Array.from(order, (i) => to(s.left[i])),
+    right: Int32Array.from(order, (i) => to(s.right[i])),
+    size: Int32Array.from(order, (i) => s.size[i]),
+    pathLength: Float64Array.from(order, (i) => s.pathLength[i]),
+  };
+  const want = pathLengthSums(s, X)!;
+  const got = pathLengthSums(reversed, X)!;
+  assert.ok(want && got);
+  assert.deepEqual(got, want);
+});
+
 test('cuts are float32 values strictly inside the node range', async () => {
   const { X } = data(500, 0, 3, 8);
   const s = await isolationForest.fit(X, isolationForest.options({ nEstimators: 5 }), ctx);

@@ -87,6 +87,10 @@ export class RowScoreCache {
   /** a tile of a batch's keys, row by row, and their words */
   private readonly block: Float64Array;
   private readonly blockWords: Uint32Array;
+  /** the tile's rows' hashes */
+  private readonly tileHashes = new Int32Array(TILE_ROWS);
+  /** what touch() read (kept, so its loads are not dropped as unused) */
+  private touched = 0;
   /** per set, the way used last */
   private readonly recent = new Uint8Array(SLOTS >> 1);
   /** the batch being planned: per input, its numeric values, or its codes and their category indexes */
@@ -282,7 +286,10 @@ export class RowScoreCache {
       }
       const r1 = Math.min(n, r0 + TILE_ROWS);
       this.gather(r0, r1);
-      for (let r = r0, from = 0; r < r1; r++, from += w) this.place(r, from, hashKey(words, 2 * from, wordsPerKey));
+      const H = this.tileHashes;
+      for (let r = r0, from = 0; r < r1; r++, from += w) H[r - r0] = hashKey(words, 2 * from, wordsPerKey);
+      this.touch(r1 - r0);
+      for (let r = r0, from = 0; r < r1; r++, from += w) this.place(r, from, H[r - r0]);
     }
     return { n, looked, missCount: this.missCount };
   }
@@ -321,6 +328,31 @@ export class RowScoreCache {
       if (v !== undefined) gatherValues(block, i, w, v, r0, r1);
       else gatherCategories(block, i, w, this.codes[i]!, this.remap[i]!, r0, r1);
     }
+  }
+
+  /**
+   * Reads one double of each cache line of the stored keys the tile's rows will be compared with
+   * (the ways whose hash is the row's): the keys lie anywhere in ~11 MB, and compared one after
+   * another in place() each line was a wait on memory; here the tile's loads do not depend on each
+   * other, so the processor has many of them in flight at once. The cache's own CPU per row of the
+   * 1M-packet replay capture (85 % hits): ~1.28 → ~1.16 µs (in-process alternation, medians of 7,
+   * three runs: × 0.88–0.91); the ordinary capture (35 % hits) × ~0.97.
+   */
+  private touch(rows: number): void {
+    const H = this.tileHashes;
+    const hashes = this.hashes;
+    const keys = this.keys;
+    const w = this.width;
+    let sum = 0;
+    for (let t = 0; t < rows; t++) {
+      const h = H[t];
+      const set = h >>> (32 - SETS_BITS);
+      for (let slot = 2 * set; slot < 2 * set + 2; slot++) {
+        if (hashes[slot] !== h) continue;
+        for (let at = slot * w, end = at + w; at < end; at += 8) sum += keys[at];
+      }
+    }
+    this.touched = sum;
   }
 
   /** Row r (its key at block[from, from + width), its hash h): found, pending on an earlier row of the batch, or a new miss. */

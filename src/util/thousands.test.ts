@@ -12,3 +12,9 @@ test("thousands: whole numbers grouped without Intl are toLocaleString('en-US')'
   // past safe integers and fractions: Intl's text
   for (const v of [2 ** 60, 1234.5678, -98765.4321, Infinity, -Infinity, NaN]) assert.equal(thousands(v), v.toLocaleString('en-US'), String(v));
 });
+
+test("thousands: toLocaleString('en-US')'s text for whole numbers of every length and sign, and for others", () => {
+  const values = [1e3, 9999, 10000, 99999, 100000, 999999, 1e6, 12345678, 123456789012, Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, 1234.5, 1234567.891, NaN, Infinity];
+  for (let k = 1; k < 16; k++) values.push(10 ** k - 1, 10 ** k, 10 ** k + 1, Math.floor(1.234567890123 * 10 ** k));
+  for (const v of [...values, ...values.map((x) => -x)]) assert.equal(thousands(v), v.toLocaleString('en-US'), String(v));
+});
