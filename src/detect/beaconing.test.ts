@@ -199,6 +199,9 @@ test('open episode: activeSources and activeSeverity name the beaconing source w
 
 test('settings are checked like the other rules\'', () => {
   assert.equal(resolveRulesConfig({}).beaconing.connections, 8);
+  assert.equal(resolveRulesConfig({}).beaconing.sleepJitter, 0.35);
+  assert.equal(resolveRulesConfig({ beaconing: { sleepJitter: 0 } }).beaconing.sleepJitter, 0);
+  assert.throws(() => resolveRulesConfig({ beaconing: { sleepJitter: 0.6 } }), (e: unknown) => e instanceof UserError && /'rules\.beaconing\.sleepJitter' setting must be a number >= 0 and <= 0\.5\. Got 0\.6 instead\./.test(e.message));
   assert.throws(() => resolveRulesConfig({ beaconing: { maxJitter: 0.7 } }), (e: unknown) => e instanceof UserError && e.message === `The 'rules.beaconing.maxJitter' setting must be a number > 0 and <= 0.5. Got 0.7 instead.`);
   assert.throws(() => resolveRulesConfig({ beaconing: { connections: 40 } }), /rules\.beaconing\.connections' setting must be an integer in \[3, 16\]/);
 });
