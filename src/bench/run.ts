@@ -15,6 +15,7 @@
  *   dbscan-silhouette   DBSCAN + silhouette vs scikit-learn on the CIC sample
  *   read-throughput     CSV reading speed (tokenizer, number parsing, whole reader)
  *   rules-throughput    the behavioural rule engine vs a pandas rendering (rules-throughput-peer.py)
+ *   beaconing-study     the beaconing rule on simulated random pairs and jittered timers: false alarms, timers found (ARGS: [pairs] [connections])
  *   stream-throughput   publish → stream worker(s) → store on NATS + PostgreSQL, vs analyze on the same flows
  *                       (its figures are also the table's stream rows: `npm run bench -- stream`)
  *   baseline-scoring    µs per flow of scoring with a baseline, per detector and stage, vs scikit-learn
@@ -386,7 +387,7 @@ function verdict(r: BenchRow): string {
   return ok ? 'met' : 'NOT met';
 }
 
-const SCRIPTS = ['trees-nslkdd', 'neural-nslkdd', 'one-class-svm', 'dbscan-silhouette', 'read-throughput', 'rules-throughput', 'stream-throughput', 'baseline-scoring', 'store-bench'];
+const SCRIPTS = ['trees-nslkdd', 'neural-nslkdd', 'one-class-svm', 'dbscan-silhouette', 'read-throughput', 'rules-throughput', 'beaconing-study', 'stream-throughput', 'baseline-scoring', 'store-bench'];
 
 function main(): void {
   if (process.argv[2] === 'script') {
