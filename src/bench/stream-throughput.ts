@@ -68,7 +68,8 @@ import { sharedPath } from '../testing/shared-data.js';
 import { ensureStream, openBus, resultsStream } from '../stream/nats-bus.js';
 import { startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
 import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../analysis/flow-alert-limit.js';
-import { createBatchScorer, decodeFlowMessage } from '../stream/stream-worker.js';
+import { PartitionScorers, partitionOfSubject } from '../stream/partition-scorers.js';
+import { decodeFlowMessage } from '../stream/stream-worker.js';
 import { storedAlert } from '../analysis/alerts.js';
 import { loadBaseline } from '../risk/baseline.js';
 import { loadAnalysisConfig } from '../config/analysis-config.js';
@@ -480,10 +481,11 @@ async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: 
   const config = await loadAnalysisConfig();
   // the stream verb's defaults, its per-source flow-alert limit included
   const flowAlertLimit = { perSource: config.flowAlertsPerSource ?? DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: config.flowAlertWindowSeconds ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS };
-  const scorer = createBatchScorer({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip, flowAlertLimit: flowAlertLimit.perSource > 0 ? flowAlertLimit : undefined });
+  // as a worker scores them: each partition's messages by that partition's rule state
+  const scorers = new PartitionScorers({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip, flowAlertLimit: flowAlertLimit.perSource > 0 ? flowAlertLimit : undefined });
   let alerts = 0;
   // the warm-up messages first, untimed, as the workers had them
-  for (const m of all.slice(0, warmMessages)) alerts += scorer.scoreBatch(decodeFlowMessage(m), Date.now()).alerts.map(storedAlert).length;
+  for (const m of all.slice(0, warmMessages)) alerts += scorers.of(partitionOfSubject(m.subject)).scoreBatch(decodeFlowMessage(m), Date.now()).alerts.map(storedAlert).length;
   const gc = gcWatch();
   const c0 = process.cpuUsage();
   let flows = 0;
@@ -493,11 +495,11 @@ async function scoreInProcess(bus: Awaited<ReturnType<typeof openBus>>, stream: 
     const batch = decodeFlowMessage(m);
     const d = process.cpuUsage(d0);
     decodeUs += d.user + d.system;
-    const r = scorer.scoreBatch(batch, Date.now());
+    const r = scorers.of(partitionOfSubject(m.subject)).scoreBatch(batch, Date.now());
     alerts += r.alerts.map(storedAlert).length;
     flows += batch.rowCount;
   }
-  const last = scorer.finish(Date.now());
+  const last = scorers.finish(Date.now());
   alerts += last.alerts.length;
   const c = process.cpuUsage(c0);
   const gcs = await gc.stop();

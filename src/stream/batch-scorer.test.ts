@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBatchScorer } from './stream-worker.js';
+import { createBatchScorer } from './batch-scorer.js';
 import { fitBaseline } from '../risk/baseline.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { takeTableRows } from '../flows/table.js';

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBatchScorer, type BatchScorer } from './stream-worker.js';
+import { createBatchScorer, type BatchScorer } from './batch-scorer.js';
 import type { Alert } from '../analysis/alerts.js';
 import { fitBaseline, type Baseline } from '../risk/baseline.js';
 import { readDataset } from '../sources/read-dataset.js';

@@ -56,6 +56,8 @@ interface OpenWindow {
   suppressed: number;
 }
 
+const NO_FINDINGS: readonly Finding[] = [];
+
 /** what became of each row's flow, for add(): not risky, its own alert, or suppressed by the per-source limit */
 export const NOT_RISKY = 0;
 export const WRITTEN = 1;
@@ -165,21 +167,23 @@ export class SourceWindows {
     }
   }
 
+  /**
+   * Each source is taken with its own window's findings (those are all about it): takeRisky looks
+   * each source's findings up in the list it is given, so one call with every closing source's
+   * findings cost sources × findings: the drain of ord3.pcap's flows (4 partitions of 200-flow
+   * messages, one worker) took 1.13 CPU s, now 0.35 (medians of 6, alternated; the same alerts in
+   * the same order), and 9.4 s when the worker kept one state for all four partitions.
+   */
   private close(ips: readonly string[]): IpRow[] {
-    if (!ips.length) return [];
-    const findings: Finding[] = [];
-    const windows = new Map<string, OpenWindow>();
+    const rows: IpRow[] = [];
     for (const ip of ips) {
       const w = this.open.get(ip);
-      findings.push(...(w?.findings ?? []));
-      if (w) windows.set(ip, w);
       this.open.delete(ip);
-    }
-    const rows = this.agg.takeRisky(ips, findings, this.o.ruleWeight, this.o.ipThreshold);
-    for (let i = 0; i < rows.length; i++) {
-      const w = windows.get(rows[i].ip);
-      if (this.o.countFlowAlerts) rows[i] = { ...rows[i], flowAlerts: { written: w?.written ?? 0, suppressed: w?.suppressed ?? 0, leftOut: 0 } };
-      if (w) this.startOf.set(rows[i], w.start);
+      for (let row of this.agg.takeRisky([ip], w?.findings ?? NO_FINDINGS, this.o.ruleWeight, this.o.ipThreshold)) {
+        if (this.o.countFlowAlerts) row = { ...row, flowAlerts: { written: w?.written ?? 0, suppressed: w?.suppressed ?? 0, leftOut: 0 } };
+        if (w) this.startOf.set(row, w.start);
+        rows.push(row);
+      }
     }
     return rows;
   }

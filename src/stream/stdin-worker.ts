@@ -13,7 +13,8 @@ import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
-import { createBatchScorer, type ScoringSetup, type WorkerStats } from './stream-worker.js';
+import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
+import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 

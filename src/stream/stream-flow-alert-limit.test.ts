@@ -28,7 +28,7 @@ import { fitBaseline, saveBaseline, type Baseline } from '../risk/baseline.js';
 import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { loadAnalysisConfig } from '../config/analysis-config.js';
 import { openStore } from '../store/open-store.js';
-import { createBatchScorer, type BatchScorer, type ScoringSetup } from './stream-worker.js';
+import { createBatchScorer, type BatchScorer, type ScoringSetup } from './batch-scorer.js';
 import { decodeFlows, encodeRow } from './flow-codec.js';
 import type { Alert } from '../analysis/alerts.js';
 import { runCli } from '../testing/cli-process.js';

@@ -4,13 +4,15 @@
  * never a copy of analyze.
  *
  * Delivery is at least once, made exactly once in the results by keys:
- *   fetch message → decode → rules (in-memory, windowed per source) → score → flow alerts and the
+ *   fetch message → decode → rules (in-memory, per partition, windowed per source) → score → flow alerts and the
  *   findings the rules closed → store (deduplicated by alert key) → publish to <prefix>.alerts /
  *   <prefix>.findings (JetStream msg id = alert key) → ack (after the commit; see `ack` below).
  * A crash anywhere before the ack redelivers the message; redoing it stores and publishes nothing
  * new. The durable consumer allows one unacknowledged message (max_ack_pending 1), so a
  * partition's flows are scored in stream order even across a crash; parallelism comes from
- * partitions and workers, not from reordering one source's flows. Within a worker, scoring and
+ * partitions and workers, not from reordering one source's flows. Rule state is per partition
+ * (partition-scorers.ts): a partition's alerts depend on its own messages only, not on which other
+ * partitions the worker owns or how their messages interleave with its own. Within a worker, scoring and
  * committing overlap: messages of its partitions are scored as they arrive while the ones scored
  * before are committed (several in one store transaction), in scoring order, each acknowledged
  * after its commit.
@@ -46,17 +48,9 @@
  * going away stalls the worker and their return resumes it, with nothing lost or doubled.
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
-import { flowFields } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
-import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
-import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
-import { findingAlert, flowAlert, storedAlert, type Alert } from '../analysis/alerts.js';
-import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
+import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
-import type { Baseline } from '../risk/baseline.js';
-import type { TrainedModel } from '../models/trained-model.js';
-import type { RulesConfigInput } from '../detect/rules-config.js';
-import type { ScoringWeights } from '../risk/flow-scorer.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { UserError } from '../util/errors.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
@@ -64,35 +58,12 @@ import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
-import { BoundedKeys } from './bounded-keys.js';
-import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
+import type { ScoringSetup } from './batch-scorer.js';
+import { PartitionScorers, partitionOfSubject } from './partition-scorers.js';
 import { retryThroughOutage } from './outage-retry.js';
 import { lastingStoreError } from '../store/lasting-store-errors.js';
 import { ResultPublisher, resultMessages } from './result-publisher.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-
-export interface ScoringSetup {
-  readonly baseline: Baseline;
-  readonly classifier?: TrainedModel;
-  readonly rules?: RulesConfigInput;
-  readonly weights?: ScoringWeights & { readonly rules?: number };
-  readonly flowThreshold: number;
-  /** finding keys remembered to emit each once (bounded: the oldest are evicted, see bounded-keys.ts) */
-  readonly maxFindingKeys?: number;
-  /** told how many keys a bounded set evicted */
-  readonly onEvict?: (set: string, n: number) => void;
-  /** risky-source alerts (source-windows.ts): source risk threshold (config thresholds.ip); none when undefined */
-  readonly ipThreshold?: number;
-  /** flow-time length of a source's window, seconds */
-  readonly sourceWindowSeconds?: number;
-  /**
-   * open source windows kept (the least recently seen is closed early beyond it), and sources whose
-   * flow-alert counts are kept (the least recently limited forgotten beyond it)
-   */
-  readonly maxSources?: number;
-  /** at most N flow alerts per source per window of flow time (flow-alert-limit.ts); undefined = every risky flow an alert */
-  readonly flowAlertLimit?: FlowAlertLimitSettings;
-}
 
 /** What one message (or stdin batch) produced, for hooks: the flows, their alerts and findings. */
 export interface BatchScored {
@@ -103,9 +74,6 @@ export interface BatchScored {
   readonly alerts: readonly Alert[];
   readonly findings: readonly Finding[];
 }
-
-/** default of maxFindingKeys: a finding key is ~40 bytes, so a few MB at most */
-export const DEFAULT_MAX_FINDING_KEYS = 100_000;
 
 export interface WorkerOptions extends ScoringSetup {
   readonly bus: Bus;
@@ -145,8 +113,8 @@ export interface WorkerOptions extends ScoringSetup {
   readonly afterCommit?: (scored: BatchScored) => Promise<void>;
   /** after a message is acknowledged (drift detection, statistics): must not throw */
   readonly onBatchScored?: (scored: BatchScored) => void;
-  /** the scorer to use (the caller keeps it to swapModels while the worker runs); default: made from the setup */
-  readonly scorer?: BatchScorer;
+  /** the scorers to use (the caller keeps them to swapModels while the worker runs); default: made from the setup */
+  readonly scorers?: PartitionScorers;
 }
 
 export interface WorkerStats {
@@ -178,108 +146,6 @@ export interface WorkerStats {
   latencyP50Ms?: number;
   latencyP99Ms?: number;
 }
-
-/** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
-export interface BatchScorer {
-  readonly rules: RulesStage;
-  /** the current score stage (replaced by swapModels) */
-  readonly score: ScoreStage;
-  /**
-   * hot swap: the next batch is scored with these models; rule state and source windows are kept.
-   * Between batches by construction (a worker handles one message at a time), so no message is
-   * scored half with each model and none is dropped.
-   */
-  swapModels(models: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): void;
-  /** the per-source flow-alert limit (off when the setup gives none): its counts and evictions */
-  readonly gate: FlowAlertGate;
-  /**
-   * score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of
-   * risky sources whose window closed; `suppressed`: its risky flows the per-source limit gave no alert
-   */
-  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number };
-  /**
-   * replay a batch to rebuild state after a restart (rules, source windows and the flow-alert
-   * limit's counts; no flow alerts): the alerts of findings and source windows it closes again (the
-   * store has them: no-ops)
-   */
-  replay(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
-  /** close every open episode and source window: the alerts and findings not returned before */
-  finish(now: number): { alerts: Alert[]; findings: Finding[] };
-}
-
-export function createBatchScorer(o: ScoringSetup): BatchScorer {
-  // a worker runs for weeks: findings it has stored are not kept, closed ones stop counting an hour
-  // (of flow time) after they end
-  const rules = createRulesStage(o.rules ?? {}, { forgetTaken: true, closedRetentionMs: CLOSED_RETENTION_MS });
-  const ruleWeight = o.weights?.rules ?? 1;
-  const stageFor = (m: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): ScoreStage =>
-    createScoreStage({ baseline: m.baseline, classifier: m.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold });
-  let score = stageFor(o);
-  const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
-  const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(findingAlert(f, 0).key));
-  const maxSources = o.maxSources ?? DEFAULT_MAX_SOURCES;
-  // no global cap in a worker (it has no end to count to): only the per-source limit
-  const gate = new FlowAlertGate(o.flowAlertLimit, 0, { maxSources, onEvict: (n) => o.onEvict?.('flow-alert-sources', n) });
-  const limited = gate.limited;
-  const windows =
-    o.ipThreshold === undefined
-      ? undefined
-      : new SourceWindows({
-          windowMs: (o.sourceWindowSeconds ?? DEFAULT_SOURCE_WINDOW_SECONDS) * 1000,
-          maxSources,
-          ipThreshold: o.ipThreshold,
-          ruleWeight,
-          onEvict: (n) => o.onEvict?.('sources', n),
-          countFlowAlerts: limited,
-        });
-  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number } => {
-    const ff = flowFields(batch);
-    const ruleP = rules.observe(batch, ff);
-    const findings = fresh(rules.takeFindings!());
-    const alerts: Alert[] = [];
-    let risk: Float64Array = new Float64Array(0);
-    const suppressedBefore = gate.suppressed;
-    // a replay scores too when the limit is on: its counts are rebuilt from the risky flows
-    if (flowAlerts || windows || limited) {
-      const scored = score.score(batch, ff, ruleP, 0);
-      risk = scored.risk;
-      let decisions: Uint8Array | undefined;
-      if (limited) {
-        if (windows) decisions = new Uint8Array(scored.rows);
-        for (let r = 0; r < scored.rows; r++) {
-          if (!(scored.risk[r] >= o.flowThreshold)) continue;
-          const written = gate.decide(scored.srcIp(r), scored.time(r)) === 'written';
-          if (decisions) decisions[r] = written ? WRITTEN : SUPPRESSED;
-          if (written && flowAlerts) alerts.push(flowAlert(scored, r, now));
-        }
-      } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
-      for (const f of findings) alerts.push(findingAlert(f, now));
-      if (windows) for (const row of windows.add(scored, findings, decisions)) alerts.push(windows.alert(row, now));
-    } else for (const f of findings) alerts.push(findingAlert(f, now));
-    return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore };
-  };
-  return {
-    rules,
-    get score() {
-      return score;
-    },
-    gate,
-    swapModels(models) {
-      score = stageFor(models);
-    },
-    scoreBatch: (batch, now) => run(batch, now, true),
-    replay: (batch, now) => run(batch, now, false),
-    finish(now) {
-      const findings = fresh(rules.finish().findings);
-      const alerts = findings.map((f) => findingAlert(f, now));
-      if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(row, now));
-      return { alerts, findings };
-    },
-  };
-}
-
-/** how long (flow time) after its end a closed finding still lends its evidence to its source's flows in a worker */
-const CLOSED_RETENTION_MS = 3_600_000;
 
 /** How long one pull waits for a message: also the longest a drain waits for the pull in flight. */
 const PULL_EXPIRES_MS = 1000;
@@ -320,7 +186,7 @@ export function ownedConsumers(durable: string, prefix: string, partitions?: rea
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const t0 = performance.now();
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
-  const scorer = o.scorer ?? createBatchScorer(o);
+  const scorers = o.scorers ?? new PartitionScorers(o);
   const startedAt = new Date().toISOString();
   let runId: number;
   try {
@@ -401,7 +267,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       const info = await o.bus.jsm.consumers.info(o.stream, c.name).catch(() => undefined);
       if (!info) await o.bus.jsm.consumers.add(o.stream, config);
       else if (info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== 1) await o.bus.jsm.consumers.update(o.stream, c.name, { ack_wait: config.ack_wait, max_ack_pending: 1 });
-      await rebuild(o, c, decode, scorer, stats, commit);
+      await rebuild(o, c, decode, scorers, stats, commit);
       consumers.push(await o.bus.js.consumers.get(o.stream, c.name));
     } catch (e) {
       if (e instanceof UserError) throw e;
@@ -499,8 +365,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       return Promise.resolve();
     }
     const swapped = o.adapt?.takeSwap();
-    if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
-    const { alerts, findings, risk, suppressed } = scorer.scoreBatch(batch, Date.now());
+    if (swapped) scorers.swapModels({ baseline: swapped, classifier: o.classifier });
+    const { alerts, findings, risk, suppressed } = scorers.of(partitionOfSubject(m.subject)).scoreBatch(batch, Date.now());
     return new Promise<void>((resolve, reject) => {
       queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, suppressed, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!committing) void runCommits();
@@ -509,7 +375,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
 
   // each consumer pulls one message at a time and asks again only when that one is finished and
   // acknowledged; messages are scored one at a time, in the order they arrive, whatever partition
-  // they come from, and committed in that order (see handle). No pull is left open while the worker drains: a pull request open on the server
+  // they come from (each by its own partition's state, so that order changes no alert), and
+  // committed in that order (see handle). No pull is left open while the worker drains: a pull request open on the server
   // when the worker stops listening could hand the next message to nobody (delivered again after
   // ack_wait, so counted twice), so the drain waits for the pull in flight to end (a message, which
   // is finished like any other, or its expiry, PULL_EXPIRES_MS; a pull the server says nothing at
@@ -559,7 +426,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   // like any failed one, the messages redelivered and found already stored)
   await boundedFlush(o.bus, ACK_FLUSH_MS);
   // drain: the open episodes become findings, as at the end of analyze's input
-  const last = scorer.finish(Date.now());
+  const last = scorers.finish(Date.now());
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
   results?.close();
   await o.adapt?.close();
@@ -601,7 +468,7 @@ async function rebuild(
   o: WorkerOptions,
   c: { name: string; filter: string },
   decode: (m: JsMsg) => FlowTable,
-  scorer: BatchScorer,
+  scorers: PartitionScorers,
   stats: WorkerStats,
   commit: (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin?: string) => Promise<void>,
 ): Promise<void> {
@@ -621,7 +488,7 @@ async function rebuild(
       } catch {
         continue; // it was rejected when first seen
       }
-      const again = scorer.replay(batch, Date.now());
+      const again = scorers.of(partitionOfSubject(m.subject)).replay(batch, Date.now());
       if (again.alerts.length) await commit(again.alerts, again.findings, batch, `stream:${o.stream}#${m.seq}`);
       stats.rebuiltMessages++;
       stats.rebuiltFlows += batch.rowCount;

@@ -14,7 +14,8 @@ import { loadTrainedModel } from '../../models/trained-model.js';
 import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
 import type { AlertStore } from '../../store/alert-store.js';
 import { DEFAULT_STREAM, openBus, subjectPrefix, shortReason, type Bus } from '../../stream/nats-bus.js';
-import { ownedConsumers, runWorker, DEFAULT_MAX_FINDING_KEYS, type WorkerStats } from '../../stream/stream-worker.js';
+import { ownedConsumers, runWorker, type WorkerStats } from '../../stream/stream-worker.js';
+import { DEFAULT_MAX_FINDING_KEYS } from '../../stream/batch-scorer.js';
 import { BalancedMetrics } from '../../stream/balanced-metrics.js';
 import { WorkerMetrics, type MetricsView, type ScrapeState } from '../../stream/worker-metrics.js';
 import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from '../../stream/source-windows.js';
@@ -50,8 +51,9 @@ export const stream: Command = {
     summary: 'streaming worker: score flows from NATS JetStream (or stdin) as they come, store and publish alerts',
     usage: '--baseline FILE [--nats URL | --stdin | --follow FILE | --interface IF] [options]',
     description: `Consumes <prefix>.flows.* (or the --partitions given, one durable consumer each) with a durable
-JetStream consumer, scores each message with the baseline, --model and the rules (per-source rule state
-in memory, windowed), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
+JetStream consumer, scores each message with the baseline, --model and the rules (rule state in
+memory, one per partition: a partition's alerts do not depend on which worker owns it or on its other
+partitions; rules keyed on a target, such as floods towards one host, count one partition's sources), stores alerts (deduplicated by key) and publishes them to <prefix>.alerts and
 rule findings to <prefix>.findings, then acknowledges the message: at least once, and a redelivery
 stores nothing twice. After a restart the rule state is rebuilt by replaying the last
 --rebuild-window stream messages before the consumer's ack floor. Risky-source alerts: analyze's

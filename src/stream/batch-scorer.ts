@@ -1,0 +1,171 @@
+/**
+ * The scoring a stream worker does to a batch of flows, with no NATS in it: analyze's own stages
+ * (RulesStage → ScoreStage → alerts) kept running between batches, with the per-source flow-alert
+ * limit and the risky-source windows of a process that never reaches the end of its input. One
+ * scorer is one key space's state: the JetStream worker has one per partition it owns
+ * (partition-scorers.ts), `stream --stdin`/`--interface`/`--follow` one for their single input.
+ */
+import { flowFields } from '../flows/flow-fields.js';
+import type { FlowTable } from '../flows/table.js';
+import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
+import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
+import { findingAlert, flowAlert, type Alert } from '../analysis/alerts.js';
+import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
+import type { Finding } from '../detect/finding.js';
+import type { Baseline } from '../risk/baseline.js';
+import type { TrainedModel } from '../models/trained-model.js';
+import type { RulesConfigInput } from '../detect/rules-config.js';
+import type { ScoringWeights } from '../risk/flow-scorer.js';
+import { BoundedKeys } from './bounded-keys.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
+
+export interface ScoringSetup {
+  readonly baseline: Baseline;
+  readonly classifier?: TrainedModel;
+  readonly rules?: RulesConfigInput;
+  readonly weights?: ScoringWeights & { readonly rules?: number };
+  readonly flowThreshold: number;
+  /** finding keys remembered to emit each once (bounded: the oldest are evicted, see bounded-keys.ts) */
+  readonly maxFindingKeys?: number;
+  /** told how many keys a bounded set evicted */
+  readonly onEvict?: (set: string, n: number) => void;
+  /** risky-source alerts (source-windows.ts): source risk threshold (config thresholds.ip); none when undefined */
+  readonly ipThreshold?: number;
+  /** flow-time length of a source's window, seconds */
+  readonly sourceWindowSeconds?: number;
+  /**
+   * open source windows kept (the least recently seen is closed early beyond it), and sources whose
+   * flow-alert counts are kept (the least recently limited forgotten beyond it)
+   */
+  readonly maxSources?: number;
+  /** at most N flow alerts per source per window of flow time (flow-alert-limit.ts); undefined = every risky flow an alert */
+  readonly flowAlertLimit?: FlowAlertLimitSettings;
+}
+
+/** default of maxFindingKeys: a finding key is ~40 bytes, so a few MB at most */
+export const DEFAULT_MAX_FINDING_KEYS = 100_000;
+
+/** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
+export interface BatchScorer {
+  readonly rules: RulesStage;
+  /** the current score stage (replaced by swapModels) */
+  readonly score: ScoreStage;
+  /**
+   * hot swap: the next batch is scored with these models (the next batch of every scorer sharing
+   * this one's score stage); rule state and source windows are kept.
+   * Between batches by construction (a worker handles one message at a time), so no message is
+   * scored half with each model and none is dropped.
+   */
+  swapModels(models: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): void;
+  /** the per-source flow-alert limit (off when the setup gives none): its counts and evictions */
+  readonly gate: FlowAlertGate;
+  /**
+   * score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of
+   * risky sources whose window closed; `suppressed`: its risky flows the per-source limit gave no alert
+   */
+  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number };
+  /**
+   * replay a batch to rebuild state after a restart (rules, source windows and the flow-alert
+   * limit's counts; no flow alerts): the alerts of findings and source windows it closes again (the
+   * store has them: no-ops)
+   */
+  replay(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
+  /** close every open episode and source window: the alerts and findings not returned before */
+  finish(now: number): { alerts: Alert[]; findings: Finding[] };
+}
+
+/**
+ * The score stage of a setup's models. It keeps nothing between batches that changes a result (its
+ * buffers and caches only), so the partitions of a worker share one (partition-scorers.ts): about
+ * 12 MB of buffers each, measured, that one partition's rules do not need to repeat.
+ */
+export function scoreStageFor(o: ScoringSetup, models: { readonly baseline: Baseline; readonly classifier?: TrainedModel }): ScoreStage {
+  return createScoreStage({ baseline: models.baseline, classifier: models.classifier, weights: { ...o.weights, rules: o.weights?.rules ?? 1 }, flowThreshold: o.flowThreshold });
+}
+
+/** A score stage several batch scorers use, swapped for all of them at once. */
+export interface SharedScoreStage {
+  current: ScoreStage;
+}
+
+/**
+ * One key space's scorer: rule state, source windows and flow-alert limit over the batches it is
+ * given. A JetStream worker has one per partition (partition-scorers.ts), sharing `shared.stage`;
+ * `shared.partition` then goes into the keys of findings with no source (a flood towards a target
+ * seen by several partitions: each partition's finding is its own alert, not one the first to
+ * commit wins).
+ */
+export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: SharedScoreStage; readonly partition: string }): BatchScorer {
+  // a worker runs for weeks: findings it has stored are not kept, closed ones stop counting an hour
+  // (of flow time) after they end
+  const rules = createRulesStage(o.rules ?? {}, { forgetTaken: true, closedRetentionMs: CLOSED_RETENTION_MS });
+  const ruleWeight = o.weights?.rules ?? 1;
+  const stage: SharedScoreStage = shared?.stage ?? { current: scoreStageFor(o, o) };
+  const sourceless = shared ? `partition:${shared.partition}` : '';
+  const alertOf = (f: Finding, now: number): Alert => findingAlert(f, now, f.srcIp === null ? sourceless : '');
+  const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
+  const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(alertOf(f, 0).key));
+  const maxSources = o.maxSources ?? DEFAULT_MAX_SOURCES;
+  // no global cap in a worker (it has no end to count to): only the per-source limit
+  const gate = new FlowAlertGate(o.flowAlertLimit, 0, { maxSources, onEvict: (n) => o.onEvict?.('flow-alert-sources', n) });
+  const limited = gate.limited;
+  const windows =
+    o.ipThreshold === undefined
+      ? undefined
+      : new SourceWindows({
+          windowMs: (o.sourceWindowSeconds ?? DEFAULT_SOURCE_WINDOW_SECONDS) * 1000,
+          maxSources,
+          ipThreshold: o.ipThreshold,
+          ruleWeight,
+          onEvict: (n) => o.onEvict?.('sources', n),
+          countFlowAlerts: limited,
+        });
+  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number } => {
+    const ff = flowFields(batch);
+    const ruleP = rules.observe(batch, ff);
+    const findings = fresh(rules.takeFindings!());
+    const alerts: Alert[] = [];
+    let risk: Float64Array = new Float64Array(0);
+    const suppressedBefore = gate.suppressed;
+    // a replay scores too when the limit is on: its counts are rebuilt from the risky flows
+    if (flowAlerts || windows || limited) {
+      const scored = stage.current.score(batch, ff, ruleP, 0);
+      risk = scored.risk;
+      let decisions: Uint8Array | undefined;
+      if (limited) {
+        if (windows) decisions = new Uint8Array(scored.rows);
+        for (let r = 0; r < scored.rows; r++) {
+          if (!(scored.risk[r] >= o.flowThreshold)) continue;
+          const written = gate.decide(scored.srcIp(r), scored.time(r)) === 'written';
+          if (decisions) decisions[r] = written ? WRITTEN : SUPPRESSED;
+          if (written && flowAlerts) alerts.push(flowAlert(scored, r, now));
+        }
+      } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
+      for (const f of findings) alerts.push(alertOf(f, now));
+      if (windows) for (const row of windows.add(scored, findings, decisions)) alerts.push(windows.alert(row, now));
+    } else for (const f of findings) alerts.push(alertOf(f, now));
+    return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore };
+  };
+  return {
+    rules,
+    get score() {
+      return stage.current;
+    },
+    gate,
+    swapModels(models) {
+      stage.current = scoreStageFor(o, models);
+    },
+    scoreBatch: (batch, now) => run(batch, now, true),
+    replay: (batch, now) => run(batch, now, false),
+    finish(now) {
+      const findings = fresh(rules.finish().findings);
+      const alerts = findings.map((f) => alertOf(f, now));
+      if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(row, now));
+      return { alerts, findings };
+    },
+  };
+}
+
+/** how long (flow time) after its end a closed finding still lends its evidence to its source's flows in a worker */
+const CLOSED_RETENTION_MS = 3_600_000;
+
