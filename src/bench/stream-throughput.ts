@@ -25,7 +25,7 @@
  * settings, alerts turned into store rows), no NATS or PostgreSQL in the timing: what scoring
  * alone costs per flow, the ceiling of a worker's flows per CPU second.
  *
- * Warm-up: before the clock starts, one more seeded copy (STREAM_BENCH_WARMUP copies, 0 for none)
+ * Warm-up: before the clock starts, one more seeded copy per worker of the largest run (STREAM_BENCH_WARMUP copies, 0 for none)
  * is published and consumed, so the figures are a long-running worker's (its JIT compiled), not
  * its first seconds'. The latency figures and alert counts the workers report include it.
  *
@@ -235,7 +235,10 @@ async function main(): Promise<void> {
   const workerCounts = (process.env.STREAM_BENCH_WORKERS ?? '1,2').split(',').map(Number);
   if (!workerCounts.every((w) => w >= 1 && w <= partitions)) throw new Error(`STREAM_BENCH_WORKERS: worker counts from 1 to the ${partitions} partitions, got ${process.env.STREAM_BENCH_WORKERS}`);
   const withPeer = process.env.STREAM_BENCH_ANALYZE !== '0';
-  const warmCopies = sources > 0 ? Number(process.env.STREAM_BENCH_WARMUP ?? 1) : 0;
+  // one copy of warm-up per worker of the largest run: the warm-up is shared among the workers, and
+  // with one copy two workers each compiled on half of it (per-flow worker CPU 45k against one
+  // worker's 61k flows per CPU s; with a copy each, 55k: the second worker's factor was the JIT's)
+  const warmCopies = sources > 0 ? Number(process.env.STREAM_BENCH_WARMUP ?? Math.max(...workerCounts)) : 0;
   // another build's CLI for the workers and/or the publisher (before/after comparisons):
   // STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js, STREAM_BENCH_PUBLISH_CLI=/path/dist/cli/main.js
   const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
