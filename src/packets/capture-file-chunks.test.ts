@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import { ByteWindow } from './byte-window.js';
-import { captureChunks, isWindowFiller } from './capture-file-chunks.js';
+import { captureChunks, isWindowFiller, type WindowFiller } from './capture-file-chunks.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ns-chunks-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,15 +28,18 @@ function bytes(n: number): Buffer {
   return b;
 }
 
-test('a large plain file arrives whole through fill, and the event loop turns while it is read', async () => {
+/** a 40 MB file of bytes(), opened as a capture whose chunks fill a window straight */
+async function bigFiller(name: string): Promise<{ data: Buffer; c: Awaited<ReturnType<typeof captureChunks>>; filler: WindowFiller; win: ByteWindow; hash: ReturnType<typeof createHash> }> {
   const data = bytes(40 << 20);
-  const path = join(tmp, 'big.pcap');
+  const path = join(tmp, name);
   writeFileSync(path, data);
   const c = await captureChunks({ display: path, path });
   assert.ok(isWindowFiller(c.chunks));
-  const filler = c.chunks;
-  const win = new ByteWindow();
-  const hash = createHash('sha256');
+  return { data, c, filler: c.chunks, win: new ByteWindow(), hash: createHash('sha256') };
+}
+
+test('a large plain file arrives whole through fill, and the event loop turns while it is read', async () => {
+  const { data, c, filler, win, hash } = await bigFiller('big.pcap');
   let turns = 0;
   let tick = setImmediate(function again() {
     turns++;
@@ -71,14 +74,7 @@ test('a large plain file arrives whole through fill, and the event loop turns wh
 });
 
 test('fillSync reads on at the window\'s front, and leaves the first chunk and every asynchronous read to fill', async () => {
-  const data = bytes(40 << 20);
-  const path = join(tmp, 'big-sync.pcap');
-  writeFileSync(path, data);
-  const c = await captureChunks({ display: path, path });
-  assert.ok(isWindowFiller(c.chunks));
-  const filler = c.chunks;
-  const win = new ByteWindow();
-  const hash = createHash('sha256');
+  const { data, filler, win, hash } = await bigFiller('big-sync.pcap');
   // the first chunk was read to look for the gzip magic: only fill hands it over
   assert.equal(filler.fillSync(win), -1);
   let fills = 0;
