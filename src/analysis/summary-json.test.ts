@@ -2,22 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { summaryJson } from './summary-json.js';
 import type { AnalysisResult, IpRow } from '../report/analysis-result.js';
+import { ipRow } from '../testing/ip-rows.js';
 
-const row = (ip: string, risk: number): IpRow => ({
-  ip,
-  risk,
-  flows: 2,
-  peakFlowRisk: 0.12345678,
-  meanFlowRisk: 1 / 3,
-  riskyFlows: 0,
-  decidedBy: 'combined',
-  detectorsFired: {},
-  attackClasses: {},
-  rules: [],
-  firstSeen: null,
-  lastSeen: null,
-  reasons: ['why'],
-});
+const row = (ip: string, risk: number): IpRow => ipRow(ip, { risk, flows: 2, peakFlowRisk: 0.12345678, reasons: ['why'] });
 
 test('the summary lists every risky source rounded to six decimals, asked once or again, and again after the list grew', () => {
   const riskyIps = [row('10.0.0.1', 0.99999987), row('10.0.0.2', 0.9912345)];

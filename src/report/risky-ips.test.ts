@@ -4,23 +4,9 @@ import { riskyIpsCsv, riskyIpsCsvBytes, riskyIpsTxt } from './risky-ips.js';
 import type { IpRow } from './analysis-result.js';
 import type { Finding } from '../detect/finding.js';
 import { groupFindings } from './finding-groups.js';
+import { ipRow } from '../testing/ip-rows.js';
 
-const row = (ip: string, more: Partial<IpRow>): IpRow => ({
-  ip,
-  risk: 0.9999876,
-  flows: 3,
-  peakFlowRisk: 0.5,
-  meanFlowRisk: 1 / 3,
-  riskyFlows: 0,
-  decidedBy: 'combined',
-  detectorsFired: {},
-  attackClasses: {},
-  rules: [],
-  firstSeen: null,
-  lastSeen: null,
-  reasons: [],
-  ...more,
-});
+const row = (ip: string, more: Partial<IpRow>): IpRow => ipRow(ip, more);
 
 const finding = (srcIp: string, target: string, reason: string, at: string): Finding => ({
   ruleId: 'port-scan.vertical',
