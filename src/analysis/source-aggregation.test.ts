@@ -101,22 +101,11 @@ test('riskyRows is rows() filtered at the risk (same rows, same order, ties by a
     if (i % 5 === 0) flows.push({ src, risk: 0.5, p: [0.4] });
   }
   agg.add(scored(dets, flows));
-  const finding = (srcIp: string, severity: 1 | 2 | 3): Finding => ({
-    ruleId: `rule.${severity}`,
-    title: 'a rule',
-    category: 'reconnaissance',
-    severity,
-    srcIp,
-    targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
-    firstSeen: '2024-01-01T00:00:00.000Z',
-    lastSeen: '2024-01-01T00:01:00.000Z',
-    count: 1,
-    reason: `finding about ${srcIp}`,
-    evidence: {},
-    rows: [],
-  });
+  // findings of three severities (the file's finding(), one rule per severity)
+  const about = (srcIp: string, severity: 1 | 2 | 3): Finding => finding(srcIp, `rule.${severity}`, severity);
+
   // findings about a source with flows and about one the flows never saw; other evidence about one
-  const findings = [finding('10.0.1.199', 1), finding('10.0.1.199', 2), finding('192.0.2.9', 2), finding('2001:db8::61', 3)];
+  const findings = [about('10.0.1.199', 1), about('10.0.1.199', 2), about('192.0.2.9', 2), about('2001:db8::61', 3)];
   const extra = new Map([['10.0.2.198', [{ source: 'intel:test', p: 0.9999, weight: 1, reason: 'on a list' }]]]);
   const all = agg.rows(findings, extra, 1);
   assert.equal(all.length, new Set([...flows.map((f) => f.src).filter((s) => s !== null), '192.0.2.9']).size);
