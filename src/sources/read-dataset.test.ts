@@ -286,3 +286,21 @@ test('a header-only file gives a table with its columns and no rows', async () =
     ['x', 'y'],
   );
 });
+
+test('a text file named like a packet capture is refused as such (named) or passed over (in a folder), not read as a one-column CSV', async () => {
+  write('notcap/flows.pcap', 'garbage\n');
+  write('notcap/ok.csv', 'a,b\n1,2\n');
+  const named = join(dir, 'notcap/flows.pcap');
+  await assert.rejects(readDataset([named], quiet), {
+    message: `${named}: named like a packet capture but holds text: it starts with bytes 67 61 72 62 61 67 65 0a, not a pcap or pcapng header (another file renamed, or a download that was an error page; --format reads it as flows)`,
+  });
+  const warnings: string[] = [];
+  const t = await readDataset([join(dir, 'notcap')], { warn: (m) => warnings.push(m) });
+  assert.equal(t.rowCount, 1);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^skipped .*flows\.pcap: named like a packet capture but holds text/);
+  // asked to read it as flows, it is read as flows
+  const forced = await readDataset([named], { ...quiet, format: 'csv' });
+  assert.equal(forced.columns[0].name, 'garbage');
+});
+

@@ -176,6 +176,8 @@ function expectedRows(batch: CsvBatch, size: number, batchRows: number): number 
 
 /** Packet captures are sniffed like the CSV formats, but read by src/packets. */
 const CAPTURE = 'capture';
+/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip-compressed */
+const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz)?$/i;
 const CAPTURE_TITLE = 'a packet capture (pcap/pcapng)';
 type SniffedFormat = FormatName | typeof CAPTURE | typeof ZEEK_FORMAT;
 const title = (f: SniffedFormat): string => (f === CAPTURE ? CAPTURE_TITLE : f === ZEEK_FORMAT ? ZEEK_TITLE : FORMAT_TITLES[f]);
@@ -236,6 +238,18 @@ async function sniffAll(
           keep = stream;
           sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special });
           continue;
+        }
+        // a text file named like a capture (another file renamed, a download that was an error
+        // page): said as such, not read as a one-column CSV whose run then failed with "needs at
+        // least 2 rows" far from the cause (binary under such a name is refused below, with the
+        // formats we read)
+        if (forced === undefined && CAPTURE_NAME.test(input.display) && notTextReason(bytes) === undefined) {
+          const why = `named like a packet capture but holds text: it starts with bytes ${hexStart(bytes)}, not a pcap or pcapng header (another file renamed, or a download that was an error page; --format reads it as flows)`;
+          if (inFolder) {
+            skip(input, why);
+            continue;
+          }
+          throw new UserError(`${input.display}: ${why}`);
         }
         // readers that claim an input by its first bytes (packet captures) go above this line;
         // whatever none of them claimed must be text
