@@ -24,3 +24,27 @@ test('a folder and a pattern list their files in the order people number them (d
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a folder of rotated captures gives every rotation: tcpdump -C numbering, logrotate numbering, and captures named without an extension', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-resolve-'));
+  try {
+    const pcapLe = Buffer.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]);
+    const pcapBeNano = Buffer.from([0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 1]);
+    const pcapng = Buffer.from([0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a]);
+    // tcpdump -C 100 -w trace.pcap writes trace.pcap, trace.pcap1, trace.pcap2 ... (numbered in order)
+    for (const n of ['trace.pcap', 'trace.pcap1', 'trace.pcap2', 'trace.pcap10', 'trace.pcapng3', 'old.pcap.1', 'old.pcap.2.gz']) writeFileSync(join(dir, n), pcapLe);
+    // tcpdump -C 100 -w cap: the rotations carry no extension at all; known by their magic number
+    writeFileSync(join(dir, 'cap'), pcapLe);
+    writeFileSync(join(dir, 'cap1'), pcapBeNano);
+    writeFileSync(join(dir, 'ring'), pcapng);
+    // not captures: text, a short file, an unrelated binary, a hidden file
+    writeFileSync(join(dir, 'notes'), 'not a capture\n');
+    writeFileSync(join(dir, 'x'), Buffer.from([0xd4, 0xc3]));
+    writeFileSync(join(dir, 'blob.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]));
+    writeFileSync(join(dir, '.hidden'), pcapLe);
+    const got = (await resolveInputs([dir])).map((f) => basename(f.display));
+    assert.deepEqual(got, ['cap', 'cap1', 'old.pcap.1', 'old.pcap.2.gz', 'ring', 'trace.pcap', 'trace.pcap1', 'trace.pcap2', 'trace.pcap10', 'trace.pcapng3']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,7 +14,7 @@
  * read-dataset.ts). Each skip is one warning naming the file and why; a folder with nothing left
  * is an error. A file named by the user, or matched by their pattern, is never skipped.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 
@@ -22,9 +22,15 @@ import { UserError } from '../util/errors.js';
  * File names a folder is searched for. Zeek's conn logs too (conn.log, and rotated
  * conn.00:00:00-01:00:00.log.gz), but not its other logs (dns.log, http.log ...): a Zeek log folder
  * then reads as its connections rather than failing as "no data files" or as mixed formats.
+ * Captures rotated by tcpdump -C (`-w trace.pcap` gives trace.pcap, trace.pcap1, trace.pcap2 ...)
+ * or by logrotate (trace.pcap.1, trace.pcap.2.gz) are taken too: passing over every file but the
+ * first would drop most of the capture without a word.
  */
-export const DATA_FILE = /(\.(csv|txt|pcap|pcapng|cap)|^conn(\.[^/]*)?\.log)(\.gz)?$/i;
-const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap, Zeek conn*.log, each maybe .gz';
+export const DATA_FILE = /(\.(csv|txt)|\.(pcap|pcapng|cap)(\d+|\.\d+)?|^conn(\.[^/]*)?\.log)(\.gz)?$/i;
+const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz, and captures by content';
+
+/** pcap (either byte order, micro- or nanosecond) and pcapng magic numbers, as the first 4 bytes. */
+const CAPTURE_MAGICS: ReadonlySet<number> = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a]);
 
 /**
  * Files netsentinel itself writes whose names DATA_FILE would take (analyze -o: flows_scored.csv,
@@ -115,9 +121,35 @@ async function statOrFail(p: string): Promise<import('node:fs').Stats> {
   }
 }
 
+/**
+ * Whether a file starts with a pcap or pcapng magic number: tcpdump -C writes its rotations under
+ * whatever name -w was given (`-w cap` gives cap, cap1, cap2 ...), so a folder of captures need
+ * not say so in its names. Only the first 4 bytes are read, and only of files DATA_FILE did not take.
+ */
+async function startsAsCapture(path: string): Promise<boolean> {
+  let fh: import('node:fs/promises').FileHandle | undefined;
+  try {
+    if (!(await stat(path)).isFile()) return false;
+    fh = await open(path, 'r');
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return bytesRead === 4 && CAPTURE_MAGICS.has(head.readUInt32LE(0));
+  } catch {
+    return false; // unreadable: not ours to judge here; a data-named file would say why when read
+  } finally {
+    await fh?.close();
+  }
+}
+
 /** A folder's data files, and the paths of netsentinel's own outputs passed over. */
 async function listFolder(dir: string): Promise<{ files: InputFile[]; own: string[] }> {
-  const names = (await readdirOrFail(dir)).filter((n) => DATA_FILE.test(n)).sort(byName);
+  const all = await readdirOrFail(dir);
+  const names: string[] = [];
+  for (const n of all) {
+    if (DATA_FILE.test(n)) names.push(n);
+    else if (!n.startsWith('.') && (await startsAsCapture(join(dir, n)))) names.push(n);
+  }
+  names.sort(byName);
   const files: InputFile[] = [];
   const own: string[] = [];
   for (const n of names) {
