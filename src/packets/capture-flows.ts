@@ -17,7 +17,7 @@ import { captureChunks } from './capture-file-chunks.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES } from './capture-packet.js';
 import type { DecodedPacket } from './decoded-packet.js';
-import { decodeToMeter, emptyPacketCounts, type PacketCounts } from './decode-to-meter.js';
+import { decodeToMeter, emptyPacketCounts, packetCountWarnings, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
 import { plural } from '../util/plural.js';
@@ -101,8 +101,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   }
   meter.flush();
   sum.flows = meter.stats.flowsFinished;
-  if (sum.malformedPackets > 0) warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed ${plural(sum.malformedPackets, 'packet')} (headers that contradict themselves)`);
-  if (sum.truncatedPackets > 0) warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} ${plural(sum.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
+  for (const m of packetCountWarnings(sum, meter.stats)) warn(m);
   if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
   opts.onSummary?.(sum);
   if (batch.rows > 0 || sum.flows === 0) ready.push(batch.flush());

@@ -7,7 +7,9 @@
 import type { CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
 import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
-import type { FlowMeter } from './flow-meter.js';
+import type { FlowMeter, FlowMeterStats } from './flow-meter.js';
+import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 /** What the step counted (the summaries of files and live captures carry these fields). */
 export interface PacketCounts {
@@ -16,12 +18,14 @@ export interface PacketCounts {
   arpPackets: number;
   otherPackets: number;
   truncatedPackets: number;
+  /** records of no bytes at all (captured and on-the-wire length 0): written so, not cut by a snap length */
+  emptyPackets: number;
   malformedPackets: number;
   unsupportedLinkPackets: number;
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0 };
 }
 
 /**
@@ -34,7 +38,10 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
     counts.packets++;
     const r = decodePacket(p, d);
     if (r !== DECODE_OK) {
-      if (r === DECODE_TRUNCATED) counts.truncatedPackets++;
+      if (r === DECODE_TRUNCATED) {
+        if (p.wireLen === 0 && p.capLen === 0) counts.emptyPackets++;
+        else counts.truncatedPackets++;
+      }
       else if (r === DECODE_MALFORMED) counts.malformedPackets++;
       else if (r === DECODE_UNKNOWN_LINK) counts.unsupportedLinkPackets++;
       return;
@@ -46,4 +53,23 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
     } else if (d.l3 === L3_ARP) counts.arpPackets++;
     else counts.otherPackets++;
   };
+}
+
+/**
+ * What a capture's reader says on stderr about the packets it skipped or changed, one line each
+ * (files and live captures alike): none of them is dropped without a word.
+ */
+export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): string[] {
+  const out: string[] = [];
+  const n = (k: number, what: string) => `${thousands(k)} ${plural(k, what)}`;
+  if (c.malformedPackets > 0) out.push(`skipped ${thousands(c.malformedPackets)} malformed ${plural(c.malformedPackets, 'packet')} (headers that contradict themselves)`);
+  if (c.truncatedPackets > 0) out.push(`skipped ${n(c.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
+  if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
+  if (meter.outOfOrder > 0) {
+    out.push(
+      `${n(meter.outOfOrder, 'packet')} came earlier than the packet before ${meter.outOfOrder === 1 ? 'it' : 'them'} in ${meter.outOfOrder === 1 ? 'its' : 'their'} flow (files given out of time order, or a capture merged or edited without sorting): ` +
+        `each was taken at that packet's time, so no gap or duration is negative; give the files oldest first, or sort the capture (reordercap)`,
+    );
+  }
+  return out;
 }

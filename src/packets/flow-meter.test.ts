@@ -214,3 +214,55 @@ test('a packet joins the flow of the packet before only when its whole key match
     '10.0.0.9:7 10.0.0.9:7 17 2/0',
   ]);
 });
+
+test('packets out of time order (files given newest first, an unsorted merge) make no negative gap or duration, and are counted and reported', async () => {
+  const t0 = 1.7e15;
+  const dns = (i: number): RawPacket => ({ tsMicros: t0 + i * 1000, data: ipFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, payload: udpDatagram(1000, 53, new Uint8Array(4)) }) });
+  const early = join(tmp, 'rot-early.pcap');
+  const late = join(tmp, 'rot-late.pcap');
+  writeFileSync(early, writePcap([dns(0), dns(1), dns(2)], { linkType: 1 }));
+  writeFileSync(late, writePcap([dns(3), dns(4)], { linkType: 1 }));
+  const read = async (files: string[]) => {
+    let summary: CaptureFlowSummary | undefined;
+    const warnings: string[] = [];
+    const flows = rows(await captureTable(files, { onSummary: (s) => (summary = s), warn: (m) => warnings.push(m) }));
+    return { flows, summary: summary as CaptureFlowSummary, warnings };
+  };
+  const inOrder = await read([early, late]);
+  assert.equal(inOrder.flows.length, 1);
+  assert.equal(inOrder.flows[0]['Flow Duration'], 4000);
+  assert.equal(inOrder.summary.meter.outOfOrder, 0);
+  assert.deepEqual(inOrder.warnings, []);
+  // newest first: the three older packets are taken at the time of the packet before them
+  const reversed = await read([late, early]);
+  assert.equal(reversed.flows.length, 1);
+  const f = reversed.flows[0];
+  assert.equal(f['Total Fwd Packet'], 5);
+  assert.equal(f['Flow Duration'], 1000);
+  for (const c of ['Flow IAT Min', 'Fwd IAT Min', 'Fwd IAT Total', 'Flow IAT Mean']) assert.ok((f[c] as number) >= 0, `${c} = ${f[c]}`);
+  assert.equal(f['Flow IAT Min'], 0);
+  assert.equal(reversed.summary.meter.outOfOrder, 3);
+  assert.equal(reversed.warnings.length, 1);
+  assert.match(reversed.warnings[0], /^3 packets came earlier than the packet before them in their flow \(files given out of time order.*give the files oldest first, or sort the capture \(reordercap\)$/);
+});
+
+test('an empty packet record is counted as empty, not as cut by the snap length', async () => {
+  const t0 = 1.7e15;
+  const whole = ipFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, payload: udpDatagram(1000, 53, new Uint8Array(40)) });
+  const packets: RawPacket[] = [
+    { tsMicros: t0, data: whole },
+    { tsMicros: t0 + 1, data: new Uint8Array(0), wireLen: 0 }, // a record of no bytes
+    { tsMicros: t0 + 2, data: whole.subarray(0, 30), wireLen: whole.length }, // cut inside the IPv4 header
+  ];
+  const f = join(tmp, 'empty-records.pcap');
+  writeFileSync(f, writePcap(packets, { linkType: 1 }));
+  let summary: CaptureFlowSummary | undefined;
+  const warnings: string[] = [];
+  await captureTable([f], { onSummary: (s) => (summary = s), warn: (m) => warnings.push(m) });
+  const s = summary as CaptureFlowSummary;
+  assert.deepEqual([s.packets, s.ipPackets, s.emptyPackets, s.truncatedPackets], [3, 1, 1, 1]);
+  assert.deepEqual(warnings, [
+    'skipped 1 packet cut before their headers ended (snap length too small)',
+    'skipped 1 empty packet record (no bytes captured, length 0 on the wire)',
+  ]);
+});

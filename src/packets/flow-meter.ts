@@ -86,6 +86,11 @@ export interface FlowMeterStats {
   byReason: Record<string, number>;
   fragments: number;
   orphanFragments: number;
+  /**
+   * packets earlier than the packet before them in their flow (files given out of time order, or
+   * a capture merged or rewritten without sorting); each was taken at that earlier packet's time
+   */
+  outOfOrder: number;
   peakFlows: number;
 }
 
@@ -130,7 +135,7 @@ export class FlowMeter {
   /** the latest packet's flow slot (its key is `key`), -1 once that flow is finished */
   private lastSlot = -1;
   private readonly frag = new Uint32Array(FRAG_SLOTS * 12);
-  readonly stats: FlowMeterStats = { packets: 0, flowsStarted: 0, flowsFinished: 0, evictions: 0, byReason: {}, fragments: 0, orphanFragments: 0, peakFlows: 0 };
+  readonly stats: FlowMeterStats = { packets: 0, flowsStarted: 0, flowsFinished: 0, evictions: 0, byReason: {}, fragments: 0, orphanFragments: 0, outOfOrder: 0, peakFlows: 0 };
   /** called with the first eviction (so a caller can warn once) */
   onFirstEviction?: () => void;
 
@@ -286,7 +291,7 @@ export class FlowMeter {
 
   /** Account one decoded IP packet (l3 is IPv4 or IPv6). */
   packet(d: DecodedPacket): void {
-    const ts = d.tsMicros;
+    let ts = d.tsMicros;
     if (ts > this.now) this.now = ts;
     this.stats.packets++;
     let sp = d.srcPort;
@@ -359,6 +364,14 @@ export class FlowMeter {
     if (slot >= 0) {
       const s = this.state;
       const o = slot * S.STRIDE;
+      // Time never runs backwards inside a flow: a packet older than the flow's last (files read
+      // out of time order, an unsorted merge) would make negative gaps and durations, which no
+      // model has seen. It is taken at the last packet's time, and counted so the caller says so.
+      if (ts < s[o + S.LAST_TS]) {
+        ts = s[o + S.LAST_TS];
+        d.tsMicros = ts;
+        this.stats.outOfOrder++;
+      }
       let end = 0;
       if (ts - s[o + S.LAST_TS] > this.idleTimeout) end = END_IDLE_TIMEOUT;
       else if (ts - s[o + S.FIRST_TS] > this.activeTimeout) end = END_ACTIVE_TIMEOUT;

@@ -21,7 +21,7 @@ import { UserError } from '../util/errors.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
 import type { DecodedPacket } from './decoded-packet.js';
-import { decodeToMeter, emptyPacketCounts, type PacketCounts } from './decode-to-meter.js';
+import { decodeToMeter, emptyPacketCounts, packetCountWarnings, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
 import { iterateCapture, type CaptureSummary } from './read-capture.js';
 import type { CaptureProgramCounts, CaptureProgramEnd, RunningCapture } from './live-capture-program.js';
@@ -224,8 +224,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncG
   if (capSummary && capSummary.linkTypes.some((l) => !(l in LINKTYPE_NAMES))) {
     o.warn(`${o.display}: link type ${capSummary.linkTypes.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were counted and skipped`);
   }
-  if (sum.malformedPackets > 0) o.warn(`skipped ${sum.malformedPackets.toLocaleString('en-US')} malformed ${plural(sum.malformedPackets, 'packet')} (headers that contradict themselves)`);
-  if (sum.truncatedPackets > 0) o.warn(`skipped ${sum.truncatedPackets.toLocaleString('en-US')} ${plural(sum.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
+  for (const m of packetCountWarnings(sum, meter.stats)) o.warn(m);
   if (meter.stats.evictions > 0) o.warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
   if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${end.counts.droppedByKernel.toLocaleString('en-US')} ${plural(end.counts.droppedByKernel, 'packet')} (analysis fell behind the link); they are in no flow`);
   o.onSummary?.(sum);

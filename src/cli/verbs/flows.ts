@@ -78,7 +78,7 @@ flows, skipped packets, evictions) goes to stderr.`,
     }
     await out.close();
     const s = summary as CaptureFlowSummary;
-    const skipped = s.truncatedPackets + s.malformedPackets + s.unsupportedLinkPackets;
+    const skipped = s.truncatedPackets + s.emptyPackets + s.malformedPackets + s.unsupportedLinkPackets;
     progress.done(
       `${s.packets.toLocaleString('en-US')} packets (${s.ipPackets.toLocaleString('en-US')} IP, ${s.arpPackets.toLocaleString('en-US')} ARP, ${s.otherPackets.toLocaleString('en-US')} other${skipped ? `, ${skipped.toLocaleString('en-US')} skipped` : ''}) → ${rows.toLocaleString('en-US')} flow${rows === 1 ? '' : 's'}` +
         (s.meter.evictions ? `, ${s.meter.evictions.toLocaleString('en-US')} evicted (flow table full at ${s.maxFlows.toLocaleString('en-US')})` : ''),
