@@ -12,7 +12,8 @@
  * `allowTruncated`).
  */
 import type { FlowTable } from '../flows/table.js';
-import type { ByteSource } from '../sources/byte-source.js';
+import { GzipCutShortError, type ByteSource } from '../sources/byte-source.js';
+import { UserError } from '../util/errors.js';
 import { captureChunks } from './capture-file-chunks.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES } from './capture-packet.js';
@@ -79,8 +80,24 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const source = await captureChunks(input, opts.stdin, opts.allowTruncated === true);
     const it = iterateCapture(source.chunks, input.display, sink, { allowCutShort: opts.allowTruncated });
     let s: CaptureSummary;
+    const packetsBefore = sum.packets;
+    const ipBefore = sum.ipPackets;
+    const arpBefore = sum.arpPackets;
+    const otherBefore = sum.otherPackets;
+    const malformedBefore = sum.malformedPackets;
     for (;;) {
-      const r = await it.next();
+      let r: IteratorResult<unknown, CaptureSummary>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        // a gzip stream cut short without --allow-truncated: say what the option would keep, as
+        // for a plain capture cut inside its last packet
+        if (e instanceof GzipCutShortError) {
+          const n = sum.packets - packetsBefore;
+          throw new UserError(`${e.message.replace(/; is it truncated\?$/, '')}: the compressed capture is cut short; ${thousands(n)} ${plural(n, 'packet')} before the cut ${n === 1 ? 'was' : 'were'} read; --allow-truncated uses them (a warning instead of this error)`);
+        }
+        throw e;
+      }
       while (ready.length > 0) yield ready.shift() as FlowTable;
       opts.progress?.(rawBefore + source.bytesRead());
       if (r.done) {
@@ -89,6 +106,20 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
       }
     }
     rawBefore += source.bytesRead();
+    // a file of packets none of which is IP or ARP is most often a link type its header gets
+    // wrong (raw IP labelled Ethernet, Ethernet labelled Linux cooked): 0 flows and exit 0 said nothing
+    const known = s.linkTypes.filter((l) => l in LINKTYPE_NAMES);
+    const fileIp = sum.ipPackets - ipBefore;
+    const fileArp = sum.arpPackets - arpBefore;
+    const fileOther = sum.otherPackets - otherBefore;
+    const fileMalformed = sum.malformedPackets - malformedBefore;
+    if (known.length > 0 && fileIp === 0 && fileArp === 0 && fileOther + fileMalformed > 0) {
+      const what = [fileOther ? `${thousands(fileOther)} of another EtherType or family` : '', fileMalformed ? `${thousands(fileMalformed)} malformed` : ''].filter((x) => x).join(', ');
+      warn(
+        `${input.display}: none of its ${thousands(s.packets)} ${plural(s.packets, 'packet')} is IP or ARP when read as ${known.map((l) => LINKTYPE_NAMES[l]).join(', ')} (${what}): ` +
+          `if it holds IP traffic, the link type in its header is wrong (editcap -T sets another)`,
+      );
+    }
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);

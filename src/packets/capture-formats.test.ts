@@ -92,14 +92,14 @@ test('pcapng with several sections (either byte order) and interfaces (own link 
   }
 });
 
-test('every link type: Ethernet with 802.1Q and QinQ, Linux cooked v1/v2, raw IP, loopback', { skip }, async () => {
+test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), Linux cooked v1/v2, raw IP, loopback', { skip }, async () => {
   for (const { name, path, packets } of await allPackets()) {
     const tables = await captureTable([path]);
     const want = signature(tables);
     const v4 = signature(tables, (t, r) => !cellText(getColumn(t, 'Src IP')!, r).includes(':'));
     const v6 = signature(tables, (t, r) => cellText(getColumn(t, 'Src IP')!, r).includes(':'));
-    const cases: [number, 'plain' | 'vlan' | 'qinq', string[]][] = [
-      [1, 'vlan', want], [1, 'qinq', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
+    const cases: [number, 'plain' | 'vlan' | 'qinq' | 'mpls' | 'pppoe', string[]][] = [
+      [1, 'vlan', want], [1, 'qinq', want], [1, 'mpls', want], [1, 'pppoe', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
       [0, 'plain', want], [108, 'plain', want], [228, 'plain', v4], [229, 'plain', v6],
     ];
     for (const [lt, variant, expected] of cases) {
@@ -203,4 +203,31 @@ test('simple packet blocks and binary timestamp resolutions are read', { skip },
     const expect = i % 3 === 2 ? got[i - 1] : packets[i].tsMicros; // a simple block has no time: the last one stands in
     assert.ok(Math.abs(got[i] - expect) <= 1, `packet ${i + 1}: ${got[i]} vs ${expect}`);
   }
+});
+
+test('a capture whose header names the wrong link type says so, naming the file; IP-less MPLS is counted, not dropped unsaid', { skip }, async () => {
+  const packets = await readPackets(sharedPath('pcaps', 'http_ip4and6.pcapng') as string);
+  const read = async (file: string) => {
+    const warnings: string[] = [];
+    let flows = 0;
+    for (const t of await captureTable([file], { warn: (m) => warnings.push(m) })) flows += t.rowCount;
+    return { flows, warnings };
+  };
+  // raw IP packets under an Ethernet header: every "frame" has some other EtherType
+  const rawAsEthernet = save(writePcap(packets.map((p) => ({ ...p, data: reencapsulate(p.data, 101) as Uint8Array })), { linkType: 1 }), 'pcap');
+  const a = await read(rawAsEthernet);
+  assert.equal(a.flows, 0);
+  assert.deepEqual(a.warnings, [`${rawAsEthernet}: none of its 20 packets is IP or ARP when read as Ethernet (20 of another EtherType or family): if it holds IP traffic, the link type in its header is wrong (editcap -T sets another)`]);
+  // Ethernet frames under a raw IP header: every packet is malformed
+  const ethernetAsRaw = save(writePcap(packets, { linkType: 101 }), 'pcap');
+  const b = await read(ethernetAsRaw);
+  assert.equal(b.flows, 0);
+  assert.match(b.warnings[0], new RegExp(`^${ethernetAsRaw.replace(/[.\\/]/g, '\\$&')}: none of its 20 packets is IP or ARP when read as raw IP \\(20 malformed\\)`));
+  // the right link type: no such warning
+  assert.deepEqual((await read(save(writePcap(packets, { linkType: 1 }), 'pcap'))).warnings, []);
+  // Ethernet over MPLS (a pseudowire's control word after the label, not IP): counted and said
+  const eompls = packets.map((p) => ({ ...p, data: Buffer.concat([Buffer.from(p.data.subarray(0, 12)), Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x81, 0x40, 0, 0, 0, 0]), Buffer.from(p.data)]) }));
+  const c = await read(save(writePcap(eompls, { linkType: 1 }), 'pcap'));
+  assert.equal(c.flows, 0);
+  assert.ok(c.warnings.includes('20 packets inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)'), c.warnings.join('\n'));
 });

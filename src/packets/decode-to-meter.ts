@@ -22,10 +22,17 @@ export interface PacketCounts {
   emptyPackets: number;
   malformedPackets: number;
   unsupportedLinkPackets: number;
+  /** of otherPackets: inside a carrier whose payload was not IP (Ethernet over MPLS, PPP control) or not opened (802.1ah) */
+  encapsulatedPackets: number;
+}
+
+/** Carriers the decoder opens only for IP (MPLS unicast and multicast, PPPoE session) or not at all (802.1ah). */
+function isUndecodedCarrier(etherType: number): boolean {
+  return etherType === 0x8847 || etherType === 0x8848 || etherType === 0x8864 || etherType === 0x88e7;
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, encapsulatedPackets: 0 };
 }
 
 /**
@@ -51,7 +58,10 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
       counts.ipPackets++;
       meter.packet(d);
     } else if (d.l3 === L3_ARP) counts.arpPackets++;
-    else counts.otherPackets++;
+    else {
+      counts.otherPackets++;
+      if (isUndecodedCarrier(d.etherType)) counts.encapsulatedPackets++;
+    }
   };
 }
 
@@ -65,6 +75,7 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
   if (c.malformedPackets > 0) out.push(`skipped ${thousands(c.malformedPackets)} malformed ${plural(c.malformedPackets, 'packet')} (headers that contradict themselves)`);
   if (c.truncatedPackets > 0) out.push(`skipped ${n(c.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
+  if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
   if (meter.outOfOrder > 0) {
     out.push(
       `${n(meter.outOfOrder, 'packet')} came earlier than the packet before ${meter.outOfOrder === 1 ? 'it' : 'them'} in ${meter.outOfOrder === 1 ? 'its' : 'their'} flow (files given out of time order, or a capture merged or edited without sorting): ` +

@@ -1,6 +1,6 @@
 /**
  * The packet decoder: link layer (Ethernet with 802.1Q/QinQ tags, Linux cooked v1 and v2, raw
- * IPv4/IPv6, BSD and OpenBSD loopback), then ARP, IPv4 (options, fragments), IPv6 (extension
+ * IPv4/IPv6, BSD and OpenBSD loopback; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
  * headers, fragment header), TCP (flags, window), UDP, ICMP and ICMPv6, into one reused
  * DecodedPacket.
  *
@@ -28,6 +28,11 @@ export const DECODE_UNKNOWN_LINK = 3;
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
+const ETH_MPLS = 0x8847;
+const ETH_MPLS_MULTICAST = 0x8848;
+const ETH_PPPOE_SESSION = 0x8864;
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
 
 /** Decode a captured packet into `d`. Returns DECODE_OK or why not. */
 export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
@@ -116,6 +121,31 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     }
     default:
       return DECODE_UNKNOWN_LINK;
+  }
+  // IP carried in MPLS (a provider's link, a SPAN of a core port) or in a PPPoE session (a DSL
+  // uplink): the IP packet after the label stack or the PPP header is decoded as any other. What
+  // they carry otherwise (Ethernet over MPLS, PPP control) stays of its carrier's type, counted as other.
+  if (type === ETH_MPLS || type === ETH_MPLS_MULTICAST) {
+    let q = o;
+    for (;;) {
+      if (capEnd - q < 4) return DECODE_TRUNCATED;
+      const bottom = b[q + 2] & 1;
+      q += 4;
+      if (bottom) break;
+    }
+    if (capEnd - q < 1) return DECODE_TRUNCATED;
+    const version = b[q] >> 4;
+    if (version === 4 || version === 6) {
+      type = version === 4 ? ETH_IPV4 : ETH_IPV6;
+      o = q;
+    }
+  } else if (type === ETH_PPPOE_SESSION) {
+    if (capEnd - o < 8) return DECODE_TRUNCATED;
+    const ppp = (b[o + 6] << 8) | b[o + 7];
+    if (ppp === PPP_IPV4 || ppp === PPP_IPV6) {
+      type = ppp === PPP_IPV4 ? ETH_IPV4 : ETH_IPV6;
+      o += 8;
+    }
   }
   // bytes on the wire from the network header on
   const wireAvail = p.wireLen - (o - start);

@@ -29,6 +29,17 @@ export interface ByteSourceInput {
   readonly gzipCutShortOk?: boolean;
 }
 
+/**
+ * A gzip stream that ends early (zlib's "unexpected end of file"): every byte before the cut was
+ * handed on. Its own class so a capture reader can say how many packets came before the cut and
+ * that --allow-truncated uses them.
+ */
+export class GzipCutShortError extends UserError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 export class ByteSource {
   /** raw (possibly compressed) bytes read so far */
   bytesRead = 0;
@@ -143,6 +154,7 @@ export class ByteSource {
   private describe(err: unknown): Error {
     const e = err as NodeJS.ErrnoException;
     if (e && typeof e.code === 'string') {
+      if (e.code === 'Z_BUF_ERROR') return new GzipCutShortError(`${this.display}: not a valid gzip file (${e.message}); is it truncated?`);
       if (e.code.startsWith('Z_') || e.code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
         return new UserError(`${this.display}: not a valid gzip file (${e.message}); is it truncated?`);
       }

@@ -2,8 +2,8 @@
  * Writes captures for tests and benchmarks: classic pcap (micro/nanosecond, either byte order) and
  * pcapng (several sections in either byte order, several interfaces each with its own link type and
  * timestamp resolution, enhanced or simple packet blocks), and re-encapsulates Ethernet frames into
- * the other link types the decoder reads (802.1Q/QinQ, Linux cooked v1/v2, raw IP, BSD/OpenBSD
- * loopback), so one real capture becomes the same traffic in every format. Never used by the product.
+ * the other link types the decoder reads (802.1Q/QinQ, IP in MPLS or PPPoE, Linux cooked v1/v2,
+ * raw IP, BSD/OpenBSD loopback), so one real capture becomes the same traffic in every format. Never used by the product.
  */
 import { ByteSource } from '../sources/byte-source.js';
 import { readCapture } from '../packets/read-capture.js';
@@ -95,7 +95,7 @@ export function writePcapng(sections: readonly PcapngSection[]): Buffer {
 }
 
 /** An Ethernet frame (no VLAN tag) as the same packet on another link type; undefined when it cannot be (ARP on raw IP). */
-export function reencapsulate(frame: Uint8Array, linkType: number, variant: 'qinq' | 'vlan' | 'plain' = 'plain'): Uint8Array | undefined {
+export function reencapsulate(frame: Uint8Array, linkType: number, variant: 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' = 'plain'): Uint8Array | undefined {
   const f = Buffer.from(frame);
   const type = f.readUInt16BE(12);
   const payload = f.subarray(14);
@@ -105,6 +105,15 @@ export function reencapsulate(frame: Uint8Array, linkType: number, variant: 'qin
   switch (linkType) {
     case 1: {
       if (variant === 'plain') return f;
+      // IP under two MPLS labels (the second the bottom of the stack), or in a PPPoE session
+      // (PPPoE header, then the PPP protocol: 0x0021 IPv4, 0x0057 IPv6); other frames as they were
+      if (variant === 'mpls') return ip ? Buffer.concat([f.subarray(0, 12), Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x80, 0x40, 0x00, 0x7d, 0x01, 0x40]), payload]) : f;
+      if (variant === 'pppoe') {
+        if (!ip) return f;
+        const h = Buffer.from([0x88, 0x64, 0x11, 0x00, 0x12, 0x34, 0, 0, 0x00, v6 ? 0x57 : 0x21]);
+        h.writeUInt16BE(payload.length + 2, 6);
+        return Buffer.concat([f.subarray(0, 12), h, payload]);
+      }
       const tags = variant === 'qinq' ? Buffer.from([0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x00, 0x0a]) : Buffer.from([0x81, 0x00, 0x00, 0x0a]);
       return Buffer.concat([f.subarray(0, 12), tags, f.subarray(12)]);
     }

@@ -117,6 +117,9 @@ test('flows reads gzip and stdin; bad inputs are one line and exit 2', { skip },
   const gzCut = cli(['flows', 'cut.pcapng.gz', '-o', 'gzcut.csv']);
   assert.equal(gzCut.code, 2);
   assert.match(gzCut.err, /cut\.pcapng\.gz: not a valid gzip file \(unexpected end of file\)/);
+  // as for a plain capture cut short: how many packets came before the cut, and the option that keeps them
+  assert.match(gzCut.err, /the compressed capture is cut short; [\d,]+ packets before the cut were read; --allow-truncated uses them/);
+  assert.doesNotMatch(gzCut.err, /\n\s+at /);
   assert.equal(existsSync(join(dir, 'gzcut.csv')), false);
   const gzAllowed = cli(['flows', 'cut.pcapng.gz', '-o', 'gzcut.csv', '--allow-truncated']);
   assert.equal(gzAllowed.code, 0, gzAllowed.err);

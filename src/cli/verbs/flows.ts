@@ -20,7 +20,7 @@ export const flows: Command = {
     usage: 'CAPTURE... [options]',
     positionals: { min: 1, name: 'CAPTURE' },
     description: `Reads pcap (micro- or nanosecond, either byte order) and pcapng files, plain or gzip-compressed,
-or '-' for a pipe (tcpdump -w - | netsentinel flows -). Link types: Ethernet (802.1Q/QinQ), Linux
+or '-' for a pipe (tcpdump -w - | netsentinel flows -). Link types: Ethernet (802.1Q/QinQ, IP in MPLS or PPPoE), Linux
 cooked v1/v2 (tcpdump -i any), raw IPv4/IPv6, BSD loopback. Files given together are one capture.
 Flows are bidirectional (5-tuple); they end on TCP FIN/RST, the flow timeout (from the first packet)
 and the idle timeout. --format cic writes the corrected CIC-IDS2017 columns, so the file reads back
