@@ -231,3 +231,12 @@ test('a capture whose header names the wrong link type says so, naming the file;
   assert.equal(c.flows, 0);
   assert.ok(c.warnings.includes('20 packets inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)'), c.warnings.join('\n'));
 });
+
+test('a file that is no pcap or pcapng shows its magic number, names a kin format it knows, and the command that converts it', async () => {
+  const modified = save(Buffer.concat([Buffer.from([0x34, 0xcd, 0xb2, 0xa1]), Buffer.alloc(40)]), 'pcap');
+  await assert.rejects(captureTable([modified]), {
+    message: `${modified}: not a pcap or pcapng capture (unknown magic number 34 cd b2 a1: the 'modified' pcap of old Red Hat tcpdump); editcap -F pcap converts any capture Wireshark reads`,
+  });
+  const other = save(Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'), 'pcap');
+  await assert.rejects(captureTable([other]), { message: `${other}: not a pcap or pcapng capture (unknown magic number 30 31 32 33); editcap -F pcap converts any capture Wireshark reads` });
+});

@@ -91,7 +91,7 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
         if (win.available < 24) continue;
         const head = win.buf.subarray(win.start, win.end);
         kind = captureKind(head);
-        if (!kind) throw new UserError(`${display}: not a pcap or pcapng capture (unknown magic number)`);
+        if (!kind) throw new UserError(`${display}: ${notACapture(head)}`);
         parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
       }
       parser.consume(win, p, counting);
@@ -110,7 +110,7 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
   if (!parser) {
     const head = win.buf.subarray(win.start, win.end);
     kind = captureKind(head);
-    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? (display === 'stdin' ? 'no input arrived (the pipe closed before its first byte)' : 'the file is empty') : 'not a pcap or pcapng capture (unknown magic number)'}`);
+    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? (display === 'stdin' ? 'no input arrived (the pipe closed before its first byte)' : 'the file is empty') : notACapture(head)}`);
     parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
     parser.consume(win, p, counting);
   }
@@ -129,4 +129,20 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
     linkTypes: parser instanceof PcapngParser ? [...parser.linkTypes] : [parser.linkType],
     bytes: win.offset,
   };
+}
+
+/**
+ * Why the first bytes are no capture we read, with the magic number shown: formats next of kin to
+ * pcap (the "modified" pcap of old Red Hat tcpdump, Sun snoop, ERF ...) are named with the one
+ * command that converts them, so the user need not guess what the file is.
+ */
+function notACapture(head: Uint8Array): string {
+  const hex = Array.from(head.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
+  const be = head.length >= 4 ? ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0 : 0;
+  const le = head.length >= 4 ? ((head[3] << 24) | (head[2] << 16) | (head[1] << 8) | head[0]) >>> 0 : 0;
+  let kin = '';
+  if (be === 0xa1b2cd34 || le === 0xa1b2cd34) kin = "the 'modified' pcap of old Red Hat tcpdump";
+  else if (Buffer.from(head.subarray(0, 8)).toString('latin1') === 'snoop\0\0\0') kin = 'a Sun snoop capture';
+  else if (Buffer.from(head.subarray(0, 4)).toString('latin1') === 'GMBU') kin = 'a Microsoft Network Monitor capture';
+  return `not a pcap or pcapng capture (unknown magic number ${hex}${kin ? `: ${kin}` : ''}); editcap -F pcap converts any capture Wireshark reads`;
 }
