@@ -240,3 +240,32 @@ test('a file that is no pcap or pcapng shows its magic number, names a kin forma
   const other = save(Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'), 'pcap');
   await assert.rejects(captureTable([other]), { message: `${other}: not a pcap or pcapng capture (unknown magic number 30 31 32 33); editcap -F pcap converts any capture Wireshark reads` });
 });
+
+test('nanosecond captures give whole microseconds, the same in pcap and pcapng as in the microsecond capture libpcap would make', async () => {
+  // three UDP packets of one flow at ….265167246, ….265182464 and ….266000999 s (nanoseconds)
+  const nanos = [1796534140265167246n, 1796534140265182464n, 1796534140266000999n];
+  const frame = Buffer.from(
+    '0200000000020200000000010800' + '4500002400004000401100007f0000017f000001' + 'd8b80035001000000102030405060708',
+    'hex',
+  );
+  const us = nanos.map((n) => Number(n / 1000n));
+  const packets: RawPacket[] = us.map((t) => ({ tsMicros: t, data: frame }));
+  // classic pcap, nanosecond: the writer puts whole µs; the nanoseconds below are patched in
+  const pcap = writePcap(packets, { linkType: 1, nanoseconds: true });
+  for (let i = 0, o = 24; i < nanos.length; i++, o += 16 + frame.length) pcap.writeUInt32LE(Number(nanos[i] % 1000000000n), o + 4);
+  // pcapng, if_tsresol 9: each enhanced packet block's 64-bit count of nanoseconds patched likewise
+  const ng = writePcapng([{ interfaces: [{ linkType: 1, tsresol: 9 }], packets: packets.map((p) => ({ iface: 0, p })) }]);
+  for (let o = 0, i = 0; o < ng.length; o += ng.readUInt32LE(o + 4)) {
+    if (ng.readUInt32LE(o) !== 6) continue;
+    ng.writeUInt32LE(Number(nanos[i] >> 32n), o + 12);
+    ng.writeUInt32LE(Number(nanos[i] & 0xffffffffn), o + 16);
+    i++;
+  }
+  const micro = save(writePcap(packets, { linkType: 1 }), 'pcap');
+  for (const [kind, file] of [['pcap', save(pcap, 'pcap')], ['pcapng', save(ng, 'pcapng')]]) {
+    assert.deepEqual((await readPackets(file)).map((p) => p.tsMicros), us, `${kind}: whole microseconds, the nanoseconds below cut off`);
+    assert.deepEqual(await flowsOf(file), await flowsOf(micro), `${kind}: the flows of the microsecond capture`);
+  }
+  const [flow] = await captureTable([micro]);
+  assert.equal(cellText(getColumn(flow, 'Flow Duration')!, 0), String(us[2] - us[0]));
+});

@@ -85,8 +85,10 @@ export class PcapParser {
       p.offset = s + 16;
       p.capLen = incl;
       p.wireLen = orig < incl ? incl : orig;
-      // (a microsecond fraction is not divided by 1: a division on every packet's way for nothing)
-      p.tsMicros = ns ? sec * 1e6 + frac / 1000 : sec * 1e6 + frac;
+      // nanoseconds: whole microseconds, the rest cut off as libpcap does for a microsecond reader
+      // (CICFlowMeter's); a fraction in a double of epoch µs would be 0.25 µs rounding noise, not
+      // nanoseconds. (A microsecond fraction is not divided by 1: a division on every packet's way for nothing.)
+      p.tsMicros = ns ? sec * 1e6 + Math.floor(frac / 1000) : sec * 1e6 + frac;
       p.fileOffset = win.base + s;
       p.number = ++this.count;
       sink(p);

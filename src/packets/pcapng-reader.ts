@@ -36,6 +36,14 @@ interface Interface {
    * nanoseconds (beyond a double's 53 bits) still gives whole microseconds exactly */
   hiWhole: number;
   hiFrac: number;
+  /**
+   * resolutions finer than a microsecond in powers of ten (nanoseconds: 1000): units per
+   * microsecond, with 2^32 = hiQ * unitsPerMicro + hiR, so whole microseconds come out by integer
+   * arithmetic (0 for other resolutions)
+   */
+  unitsPerMicro: number;
+  hiQ: number;
+  hiR: number;
   /** seconds added to every timestamp (if_tsoffset) */
   offsetMicros: number;
 }
@@ -97,7 +105,7 @@ export class PcapngParser {
           p.offset = s + 28;
           p.capLen = cap;
           p.wireLen = orig < cap ? cap : orig;
-          p.tsMicros = this.lastTs = hi * iface.hiWhole + (hi * iface.hiFrac + lo * iface.microsPerUnit) + iface.offsetMicros;
+          p.tsMicros = this.lastTs = this.micros(iface, hi, lo);
           p.linkType = iface.linkType;
           p.ifIndex = ifId;
           p.fileOffset = win.base + s;
@@ -133,9 +141,25 @@ export class PcapngParser {
     win.start = s;
   }
 
+  /**
+   * A timestamp in whole microseconds, the part below cut off as libpcap does when it hands a
+   * nanosecond capture to a microsecond reader (CICFlowMeter's). A fraction kept in a double of
+   * epoch microseconds (about 1.8e15, spaced 0.25 µs) is not nanoseconds but rounding noise: the
+   * same capture as nanosecond pcap and as pcapng gave gaps 0.25 µs apart.
+   */
+  private micros(iface: Interface, hi: number, lo: number): number {
+    const d = iface.unitsPerMicro;
+    if (d === 0) return Math.floor(hi * iface.hiWhole + (hi * iface.hiFrac + lo * iface.microsPerUnit)) + iface.offsetMicros;
+    // units = hi * 2^32 + lo = hi * (hiQ * d + hiR) + lo: hi * hiR + lo stays below 2^53
+    const rest = hi * iface.hiR + lo;
+    let m = Math.floor(rest / d);
+    if (m * d > rest) m--;
+    return hi * iface.hiQ + m + iface.offsetMicros;
+  }
+
   private readInterface(b: Uint8Array, s: number, len: number): Interface {
     const linkType = this.u16(b, s + 8);
-    const iface: Interface = { linkType, snapLen: this.u32(b, s + 12), microsPerUnit: 1, hiWhole: 4294967296, hiFrac: 0, offsetMicros: 0 };
+    const iface: Interface = { linkType, snapLen: this.u32(b, s + 12), microsPerUnit: 1, hiWhole: 4294967296, hiFrac: 0, unitsPerMicro: 0, hiQ: 0, hiR: 0, offsetMicros: 0 };
     this.linkTypes.add(linkType);
     let o = s + 16;
     const end = s + len - 4;
@@ -149,6 +173,12 @@ export class PcapngParser {
         iface.microsPerUnit = 1e6 / unitsPerSec;
         iface.hiWhole = Math.floor(4294967296 * iface.microsPerUnit);
         iface.hiFrac = 4294967296 * iface.microsPerUnit - iface.hiWhole;
+        // decimal and finer than µs (up to 10^12 a second: hi * hiR then stays below 2^53)
+        iface.unitsPerMicro = !(v & 0x80) && v > 6 && v <= 12 ? 10 ** (v - 6) : 0;
+        if (iface.unitsPerMicro > 0) {
+          iface.hiQ = Math.floor(4294967296 / iface.unitsPerMicro);
+          iface.hiR = 4294967296 - iface.hiQ * iface.unitsPerMicro;
+        }
       } else if (code === 14 && olen >= 8) {
         const hi = this.u32(b, o + (this.le ? 8 : 4));
         const lo = this.u32(b, o + (this.le ? 4 : 8));
