@@ -365,8 +365,9 @@ export class FlowMeter {
       const s = this.state;
       const o = slot * S.STRIDE;
       // Time never runs backwards inside a flow: a packet older than the flow's last (files read
-      // out of time order, an unsorted merge) would make negative gaps and durations, which no
-      // model has seen. It is taken at the last packet's time, and counted so the caller says so.
+      // out of time order; dumpcap capturing several interfaces writes each one's packets in
+      // turns, microseconds apart; an unsorted merge) would make negative gaps and durations,
+      // which no model has seen. It is taken at the last packet's time, and counted so the caller says so.
       if (ts < s[o + S.LAST_TS]) {
         ts = s[o + S.LAST_TS];
         d.tsMicros = ts;
