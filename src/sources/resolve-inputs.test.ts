@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ANALYZE_FILES, CLUSTER_FILES } from '../report/plot-files.js';
 import { DATA_FILE, OWN_OUTPUTS, resolveInputs } from './resolve-inputs.js';
 
@@ -37,13 +38,15 @@ test('a folder of rotated captures gives every rotation: tcpdump -C numbering, l
     writeFileSync(join(dir, 'cap'), pcapLe);
     writeFileSync(join(dir, 'cap1'), pcapBeNano);
     writeFileSync(join(dir, 'ring'), pcapng);
+    writeFileSync(join(dir, 'cap2.gz'), gzipSync(pcapLe)); // tcpdump -C -z gzip
+    writeFileSync(join(dir, 'notes.gz'), gzipSync('not a capture either\n'));
     // not captures: text, a short file, an unrelated binary, a hidden file
     writeFileSync(join(dir, 'notes'), 'not a capture\n');
     writeFileSync(join(dir, 'x'), Buffer.from([0xd4, 0xc3]));
     writeFileSync(join(dir, 'blob.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]));
     writeFileSync(join(dir, '.hidden'), pcapLe);
     const got = (await resolveInputs([dir])).map((f) => basename(f.display));
-    assert.deepEqual(got, ['cap', 'cap1', 'old.pcap.1', 'old.pcap.2.gz', 'ring', 'trace.pcap', 'trace.pcap1', 'trace.pcap2', 'trace.pcap10', 'trace.pcapng3']);
+    assert.deepEqual(got, ['cap', 'cap1', 'cap2.gz', 'old.pcap.1', 'old.pcap.2.gz', 'ring', 'trace.pcap', 'trace.pcap1', 'trace.pcap2', 'trace.pcap10', 'trace.pcapng3']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

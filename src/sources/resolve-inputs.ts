@@ -16,6 +16,7 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -124,16 +125,20 @@ async function statOrFail(p: string): Promise<import('node:fs').Stats> {
 /**
  * Whether a file starts with a pcap or pcapng magic number: tcpdump -C writes its rotations under
  * whatever name -w was given (`-w cap` gives cap, cap1, cap2 ...), so a folder of captures need
- * not say so in its names. Only the first 4 bytes are read, and only of files DATA_FILE did not take.
+ * not say so in its names (nor with -z gzip: cap.gz, cap1.gz). Only the first 4 KB are read, and
+ * only of files DATA_FILE did not take.
  */
 async function startsAsCapture(path: string): Promise<boolean> {
   let fh: import('node:fs/promises').FileHandle | undefined;
   try {
     if (!(await stat(path)).isFile()) return false;
     fh = await open(path, 'r');
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(head, 0, 4, 0);
-    return bytesRead === 4 && CAPTURE_MAGICS.has(head.readUInt32LE(0));
+    let head = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    head = head.subarray(0, bytesRead);
+    // tcpdump -C -z gzip: cap.gz, cap1.gz ...; the first bytes of what it decompresses to are enough
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    return head.length >= 4 && CAPTURE_MAGICS.has(head.readUInt32LE(0));
   } catch {
     return false; // unreadable: not ours to judge here; a data-named file would say why when read
   } finally {
