@@ -74,6 +74,8 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   const sum: CaptureFlowSummary = { files: [], ...emptyPacketCounts(), flows: 0, meter: meter.stats, maxFlows: meter.maxFlows };
   const sink = decodeToMeter(sum, meter, opts.onPacket);
   let rawBefore = 0;
+  /** files whose first packet came before the packets read before them */
+  const earlierFiles: string[] = [];
   for (let i = 0; i < inputs.length; i++) {
     fileIndex = i;
     const input = inputs[i];
@@ -81,6 +83,14 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const it = iterateCapture(source.chunks, input.display, sink, { allowCutShort: opts.allowTruncated });
     let s: CaptureSummary;
     const packetsBefore = sum.packets;
+    const earlierBefore = meter.stats.earlierFiles;
+    meter.startFile();
+    // the flows finished because this file starts earlier belong to the files before it
+    meter.onEarlierFile = () => {
+      fileIndex = i - 1;
+      meter.flush();
+      fileIndex = i;
+    };
     const ipBefore = sum.ipPackets;
     const arpBefore = sum.arpPackets;
     const otherBefore = sum.otherPackets;
@@ -106,6 +116,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
       }
     }
     rawBefore += source.bytesRead();
+    if (meter.stats.earlierFiles > earlierBefore) earlierFiles.push(input.display);
     // a file of packets none of which is IP or ARP is most often a link type its header gets
     // wrong (raw IP labelled Ethernet, Ethernet labelled Linux cooked): 0 flows and exit 0 said nothing
     const known = s.linkTypes.filter((l) => l in LINKTYPE_NAMES);
@@ -132,6 +143,13 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   }
   meter.flush();
   sum.flows = meter.stats.flowsFinished;
+  if (earlierFiles.length > 0) {
+    const named = earlierFiles.length <= 5 ? earlierFiles.join(', ') : `${earlierFiles.slice(0, 5).join(', ')} and ${thousands(earlierFiles.length - 5)} more`;
+    warn(
+      `${earlierFiles.length === 1 ? `${named} starts` : `${thousands(earlierFiles.length)} files start`} before the packets read before ${earlierFiles.length === 1 ? 'it' : `them (${named})`}: the files are out of time order, ` +
+        `so the flows open at each such start were finished there and the file's own metered afresh (no flow joins across it); give the files oldest first (a folder is read in name order), or merge them into one capture (mergecap)`,
+    );
+  }
   for (const m of packetCountWarnings(sum, meter.stats)) warn(m);
   if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
   opts.onSummary?.(sum);

@@ -78,7 +78,7 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
   if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
   if (meter.outOfOrder > 0) {
     out.push(
-      `${n(meter.outOfOrder, 'packet')} came earlier than the packet before ${meter.outOfOrder === 1 ? 'it' : 'them'} in ${meter.outOfOrder === 1 ? 'its' : 'their'} flow (files given out of time order, several interfaces in one capture, which dumpcap writes in turns, or a merge without sorting): ` +
+      `${n(meter.outOfOrder, 'packet')} came earlier than the packet before ${meter.outOfOrder === 1 ? 'it' : 'them'} in ${meter.outOfOrder === 1 ? 'its' : 'their'} flow (several interfaces in one capture, which dumpcap writes in turns, files given out of time order, or a capture merged or edited without sorting): ` +
         `each was taken at that packet's time, so no gap or duration is negative; give the files oldest first, or sort the capture (reordercap)`,
     );
   }

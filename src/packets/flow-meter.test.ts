@@ -215,35 +215,54 @@ test('a packet joins the flow of the packet before only when its whole key match
   ]);
 });
 
-test('packets out of time order (files given newest first, an unsorted merge) make no negative gap or duration, and are counted and reported', async () => {
+test('packets out of time order make no negative gap or duration: inside a file they are counted and taken at the time before; a file that starts earlier restarts the meter', async () => {
   const t0 = 1.7e15;
   const dns = (i: number): RawPacket => ({ tsMicros: t0 + i * 1000, data: ipFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, payload: udpDatagram(1000, 53, new Uint8Array(4)) }) });
+  const other = (i: number): RawPacket => ({ tsMicros: t0 + i * 1000, data: ipFrame({ src: '10.0.0.3', dst: '10.0.0.4', proto: 17, payload: udpDatagram(2000, 53, new Uint8Array(4)) }) });
   const early = join(tmp, 'rot-early.pcap');
   const late = join(tmp, 'rot-late.pcap');
   writeFileSync(early, writePcap([dns(0), dns(1), dns(2)], { linkType: 1 }));
-  writeFileSync(late, writePcap([dns(3), dns(4)], { linkType: 1 }));
+  // the late file: a flow that stays open past the idle timeout of the early file's packets
+  writeFileSync(late, writePcap([dns(3000), other(3001), dns(3002), other(500_000)], { linkType: 1 }));
   const read = async (files: string[]) => {
     let summary: CaptureFlowSummary | undefined;
     const warnings: string[] = [];
     const flows = rows(await captureTable(files, { onSummary: (s) => (summary = s), warn: (m) => warnings.push(m) }));
     return { flows, summary: summary as CaptureFlowSummary, warnings };
   };
+  const durations = (r: { flows: Record<string, string | number>[] }) => r.flows.map((f) => `${f['Src IP']} ${f['Total Fwd Packet']} ${f['Flow Duration']}`).sort();
   const inOrder = await read([early, late]);
-  assert.equal(inOrder.flows.length, 1);
-  assert.equal(inOrder.flows[0]['Flow Duration'], 4000);
-  assert.equal(inOrder.summary.meter.outOfOrder, 0);
+  assert.deepEqual(durations(inOrder), ['10.0.0.1 5 3002000', '10.0.0.3 1 0', '10.0.0.3 1 0']);
+  assert.deepEqual([inOrder.summary.meter.outOfOrder, inOrder.summary.meter.earlierFiles], [0, 0]);
   assert.deepEqual(inOrder.warnings, []);
-  // newest first: the three older packets are taken at the time of the packet before them
+  // newest first: the early file's flow is metered afresh, whole, not joined to the later packets
+  // nor cut into pieces against the later clock
   const reversed = await read([late, early]);
-  assert.equal(reversed.flows.length, 1);
-  const f = reversed.flows[0];
-  assert.equal(f['Total Fwd Packet'], 5);
-  assert.equal(f['Flow Duration'], 1000);
+  assert.deepEqual(durations(reversed), ['10.0.0.1 2 2000', '10.0.0.1 3 2000', '10.0.0.3 1 0', '10.0.0.3 1 0']);
+  assert.equal(reversed.summary.meter.earlierFiles, 1);
+  assert.equal(reversed.warnings.length, 1);
+  assert.match(reversed.warnings[0], /^\S+rot-early\.pcap starts before the packets read before it: the files are out of time order, .*give the files oldest first/);
+  // a file that starts less than a second before the last packets (a ring buffer of dumpcap on two
+  // interfaces): no restart; its packets join their flows, taken at the time of the packet before
+  const ringA = join(tmp, 'ring-a.pcap');
+  const ringB = join(tmp, 'ring-b.pcap');
+  writeFileSync(ringA, writePcap([dns(0), dns(10)], { linkType: 1 }));
+  writeFileSync(ringB, writePcap([dns(9), dns(11)], { linkType: 1 }));
+  const ring = await read([ringA, ringB]);
+  assert.deepEqual(durations(ring), ['10.0.0.1 4 11000']);
+  assert.deepEqual([ring.summary.meter.earlierFiles, ring.summary.meter.outOfOrder], [0, 1]);
+  // inside one file (dumpcap writing two interfaces in turns): taken at the time of the packet before
+  const mixed = join(tmp, 'mixed.pcap');
+  writeFileSync(mixed, writePcap([dns(2), dns(3), dns(0), dns(1), dns(4)], { linkType: 1 }));
+  const m = await read([mixed]);
+  assert.equal(m.flows.length, 1);
+  const f = m.flows[0];
+  assert.equal(f['Flow Duration'], 2000);
   for (const c of ['Flow IAT Min', 'Fwd IAT Min', 'Fwd IAT Total', 'Flow IAT Mean']) assert.ok((f[c] as number) >= 0, `${c} = ${f[c]}`);
   assert.equal(f['Flow IAT Min'], 0);
-  assert.equal(reversed.summary.meter.outOfOrder, 3);
-  assert.equal(reversed.warnings.length, 1);
-  assert.match(reversed.warnings[0], /^3 packets came earlier than the packet before them in their flow \(files given out of time order.*give the files oldest first, or sort the capture \(reordercap\)$/);
+  assert.equal(m.summary.meter.outOfOrder, 2);
+  assert.deepEqual(m.warnings.length, 1);
+  assert.match(m.warnings[0], /^2 packets came earlier than the packet before them in their flow \(several interfaces in one capture, which dumpcap writes in turns, .*no gap or duration is negative; give the files oldest first, or sort the capture \(reordercap\)$/);
 });
 
 test('an empty packet record is counted as empty, not as cut by the snap length', async () => {

@@ -77,6 +77,13 @@ const LIST_FREE = 0;
 const LIST_OPEN = 1;
 const LIST_CLOSING = 2;
 const FRAG_SLOTS = 4096;
+/**
+ * How much earlier than the packets before it a file's first packet must be to restart the meter
+ * (µs): a ring buffer of dumpcap on several interfaces may start a file a little before the last
+ * packets of the one before (each interface's packets written in turns); that is not files out of
+ * order, and the in-flow clamp takes it without splitting every open flow.
+ */
+const FILE_RESTART_SLACK = 1e6;
 
 export interface FlowMeterStats {
   packets: number;
@@ -91,6 +98,8 @@ export interface FlowMeterStats {
    * a capture merged or rewritten without sorting); each was taken at that earlier packet's time
    */
   outOfOrder: number;
+  /** files whose first packet came before the packets read before them: the meter restarted there */
+  earlierFiles: number;
   peakFlows: number;
 }
 
@@ -135,9 +144,15 @@ export class FlowMeter {
   /** the latest packet's flow slot (its key is `key`), -1 once that flow is finished */
   private lastSlot = -1;
   private readonly frag = new Uint32Array(FRAG_SLOTS * 12);
-  readonly stats: FlowMeterStats = { packets: 0, flowsStarted: 0, flowsFinished: 0, evictions: 0, byReason: {}, fragments: 0, orphanFragments: 0, outOfOrder: 0, peakFlows: 0 };
+  readonly stats: FlowMeterStats = { packets: 0, flowsStarted: 0, flowsFinished: 0, evictions: 0, byReason: {}, fragments: 0, orphanFragments: 0, outOfOrder: 0, earlierFiles: 0, peakFlows: 0 };
   /** called with the first eviction (so a caller can warn once) */
   onFirstEviction?: () => void;
+  /**
+   * called when a file's first packet is earlier than every packet before it (startFile): the
+   * caller finishes the open flows (flush), with what it knows of the files; without it, flush
+   */
+  onEarlierFile?: () => void;
+  private fileStarting = false;
 
   constructor(
     private readonly sink: FlowSink,
@@ -289,9 +304,30 @@ export class FlowMeter {
     this.append(slot, l);
   }
 
+  /**
+   * The next packet is a new file's first. Files given together are one capture, read in the
+   * order given; when one starts over a second before the packets read so far (files out of time order: newest
+   * first, logrotate's numbering, two interfaces captured apart), the open flows are finished
+   * there and the clock starts again from it. Its older packets would otherwise join flows they
+   * precede, and the flows they open would look idle against the later clock and be cut into
+   * pieces at every sweep.
+   */
+  startFile(): void {
+    this.fileStarting = this.stats.packets > 0;
+  }
+
   /** Account one decoded IP packet (l3 is IPv4 or IPv6). */
   packet(d: DecodedPacket): void {
     let ts = d.tsMicros;
+    if (this.fileStarting) {
+      this.fileStarting = false;
+      if (ts < this.now - FILE_RESTART_SLACK) {
+        this.stats.earlierFiles++;
+        if (this.onEarlierFile) this.onEarlierFile();
+        else this.flush();
+        this.now = ts;
+      }
+    }
     if (ts > this.now) this.now = ts;
     this.stats.packets++;
     let sp = d.srcPort;
@@ -364,9 +400,9 @@ export class FlowMeter {
     if (slot >= 0) {
       const s = this.state;
       const o = slot * S.STRIDE;
-      // Time never runs backwards inside a flow: a packet older than the flow's last (files read
-      // out of time order; dumpcap capturing several interfaces writes each one's packets in
-      // turns, microseconds apart; an unsorted merge) would make negative gaps and durations,
+      // Time never runs backwards inside a flow: a packet older than the flow's last (dumpcap
+      // capturing several interfaces writes each one's packets in turns, microseconds apart; an
+      // unsorted merge; files out of order restart the meter instead, startFile) would make negative gaps and durations,
       // which no model has seen. It is taken at the last packet's time, and counted so the caller says so.
       if (ts < s[o + S.LAST_TS]) {
         ts = s[o + S.LAST_TS];
