@@ -12,8 +12,7 @@
  * `duplicateIp.maxAddressesPerMac`), and a second router (or a failover) would otherwise make every
  * remote address a "duplicate". Addresses arp-watch already reports are not reported twice.
  *
- * Cost: one table lookup per IPv4 packet with a MAC, unless its source was one of the last two looked
- * up (most packets: a connection's two ends in turn); the rest only when an (address, MAC) pair is new
+ * Cost: one table lookup per IPv4 packet with a MAC; the rest only when an (address, MAC) pair is new
  * or the sending MAC changes. Addresses first seen from a known router's MAC get no entry. Memory: at most `limits.maxGroupsPerRule` addresses, 8 MACs each.
  */
 import type { Finding } from '../detect/finding.js';

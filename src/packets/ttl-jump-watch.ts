@@ -19,8 +19,7 @@
  *
  * Cost: this looks up the direction of every established TCP segment, so directions are rows of
  * typed-array columns found through a KeyTable (key-table.ts), not objects in a Map: no object per
- * direction, and a lookup that touches two flat arrays instead of a Map's table and an object; and
- * a segment of one of the last two directions looked up (two in three) skips even that.
+ * direction, and a lookup that touches two flat arrays instead of a Map's table and an object.
  */
 import type { Finding } from '../detect/finding.js';
 import { addressWordsText } from '../detect/ip-address.js';
