@@ -86,21 +86,6 @@ export class IpConflictWatch {
   private readonly routerHi = new Uint32Array(ROUTER_CACHE);
   private readonly routerLo = new Uint32Array(ROUTER_CACHE);
   private routerCount = 0;
-  /**
-   * the rows of the two sources looked up last (address, VLAN, row; -1: none), and how many rows
-   * there were then: nine IPv4 packets in ten of an ordinary capture come from one of the two
-   * addresses before them (a connection's two ends in turn), and a hit skips the table's probe and
-   * the chain's walk. A row, once there, stays (rows are never freed); an address without one is
-   * known to have none only while no row was added since.
-   */
-  private ipA = 0;
-  private vlanA = -2;
-  private useA = -1;
-  private countA = 0;
-  private ipB = 0;
-  private vlanB = -2;
-  private useB = -1;
-  private countB = 0;
   evictions = 0;
 
   constructor(
@@ -115,20 +100,10 @@ export class IpConflictWatch {
     const hi = d.srcMacHi;
     const lo = d.srcMacLo;
     const vlan = d.vlan;
-    let u: number;
-    if (ip === this.ipA && vlan === this.vlanA && (this.useA >= 0 || this.countA === this.count)) u = this.useA;
-    else if (ip === this.ipB && vlan === this.vlanB && (this.useB >= 0 || this.countB === this.count)) u = this.useB;
-    else {
-      u = this.use(ip, vlan);
-      this.ipB = this.ipA;
-      this.vlanB = this.vlanA;
-      this.useB = this.useA;
-      this.countB = this.countA;
-      this.ipA = ip;
-      this.vlanA = vlan;
-      this.useA = u;
-      this.countA = this.count;
-    }
+    const at = this.uses.find(ip >>> 2);
+    const head = at < 0 ? -1 : this.heads[at];
+    let u = head;
+    while (u >= 0 && (this.ip[u] !== ip || this.vlan[u] !== vlan)) u = this.nextUse[u];
     if (u >= 0 && this.lastMacLo[u] === lo && this.lastMacHi[u] === hi) {
       // the common case: the same sender again
       let s = this.firstSender[u];
@@ -155,8 +130,6 @@ export class IpConflictWatch {
         this.evictions++;
         return;
       }
-      const at = this.uses.find(ip >>> 2);
-      const head = at < 0 ? -1 : this.heads[at];
       u = this.count++;
       if (u === this.ip.length) this.growUses(u * 2);
       this.ip[u] = ip;
@@ -209,14 +182,6 @@ export class IpConflictWatch {
       this.byMac.set(mac, (ips = []));
     }
     if (ips.length <= this.cfg.maxAddressesPerMac && !ips.includes(ip)) ips.push(ip);
-  }
-
-  /** The row of address `ip` on `vlan`, or -1. */
-  private use(ip: number, vlan: number): number {
-    const at = this.uses.find(ip >>> 2);
-    let u = at < 0 ? -1 : this.heads[at];
-    while (u >= 0 && (this.ip[u] !== ip || this.vlan[u] !== vlan)) u = this.nextUse[u];
-    return u;
   }
 
   private growUses(cap: number): void {
