@@ -69,15 +69,6 @@ export class TtlJumpWatch {
   /** its TTLs: the first segment's (bits 0-7), the latest one's (8-15), and whether it counted as a connection with a jump (16) */
   private ttls = new Uint32Array(this.directions.capacity);
   private readonly sources = new Map<string, SourceJumps>();
-  /**
-   * the two directions looked up last (their tuple hashes and entries; -1: none): a connection's
-   * segments come in runs, mostly of its two directions in turn, and a hit here skips the table's
-   * probe. Forgotten whenever an entry may have gone (expire); a new entry replaces the older one.
-   */
-  private hashA = -1;
-  private entryA = -1;
-  private hashB = -1;
-  private entryB = -1;
   private nextExpiry = 0;
   evictions = 0;
 
@@ -97,14 +88,7 @@ export class TtlJumpWatch {
     if (d.tsMicros >= this.nextExpiry) this.expire(d.tsMicros);
     const ports = d.srcPort * 65536 + d.dstPort;
     const dirs = this.directions;
-    let e = h === this.hashA ? this.entryA : h === this.hashB ? this.entryB : -2;
-    if (e === -2) {
-      e = dirs.find(h);
-      this.hashB = this.hashA;
-      this.entryB = this.entryA;
-      this.hashA = h;
-      this.entryA = e;
-    }
+    let e = dirs.find(h);
     let r = e * ROW;
     const rows = this.rows;
     if (e < 0 || rows[r + R_S3] !== d.src[3] || rows[r + R_D3] !== d.dst[3] || rows[r + R_PORTS] !== ports) {
@@ -115,10 +99,6 @@ export class TtlJumpWatch {
         this.evictions++;
       }
       e = dirs.add(h);
-      // the entry just made is the one remembered for h (a deleted one may have been the other)
-      this.hashA = h;
-      this.entryA = e;
-      this.hashB = -1;
       if (dirs.capacity > this.ttls.length) this.grow(dirs.capacity);
       r = e * ROW;
       this.rows[r + R_S3] = d.src[3];
@@ -150,7 +130,6 @@ export class TtlJumpWatch {
 
   private expire(now: number): void {
     this.nextExpiry = now + IDLE_MICROS / 4;
-    this.hashA = this.hashB = -1;
     const dirs = this.directions;
     for (let e = dirs.first(); e >= 0; ) {
       const next = dirs.after(e);
