@@ -458,12 +458,7 @@ export class FlowMeter {
       }
     }
     const slot = this.freeStack[--this.freeTop];
-    // the key and the zeroed row by loops, not keys.set and state.fill: those are calls into C++,
-    // a tenth of a microsecond each on every new flow (a flood's every packet)
-    const keys = this.keys;
-    const k = this.key;
-    const ko = slot * KEY_WORDS;
-    for (let w = 0; w < KEY_WORDS; w++) keys[ko + w] = k[w];
+    this.keys.set(this.key, slot * KEY_WORDS);
     this.hashes[slot] = h;
     this.fwdIsA[slot] = srcIsA ? 1 : 0;
     this.tcpBits[slot] = 0;
@@ -472,7 +467,7 @@ export class FlowMeter {
     this.flowNo[slot] = ++this.flowCounter;
     const s = this.state;
     const o = slot * S.STRIDE;
-    for (let i = o; i < o + S.STRIDE; i++) s[i] = 0;
+    s.fill(0, o, o + S.STRIDE);
     s[o + S.FIRST_TS] = ts;
     s[o + S.LAST_TS] = ts;
     s[o + S.CONN_START] = connStart >= 0 ? connStart : ts;
