@@ -48,8 +48,8 @@ test('two routers forwarding the same remote addresses are not duplicates (a MAC
 });
 
 test('an address first seen through a router, then from its own MAC and another in turn, between another address\'s packets, is counted exactly', async () => {
-  // (the watch remembers the last two sources' rows, and that an address had none: each packet here
-  // takes another way through that memory, and the counts say whether it held)
+  // (each packet here takes another way through the watch: no row for a router's address, a row
+  // made, the same sender again, a change, another address in between; the counts say each held)
   const X = '192.168.1.10';
   const Y = '192.168.1.20';
   const frames = [

@@ -67,8 +67,8 @@ test('a full direction table drops the oldest direction: its jump is not seen, a
 });
 
 test('a direction dropped from a full table and seen again starts afresh, and does not take the place of the one that took its entry', async () => {
-  // (the watch remembers the last two directions it looked up: a dropped one must not be found
-  // there, in an entry handed on to another direction)
+  // (a dropped direction's table entry is handed on to the next new one: the dropped direction must
+  // not be found in it, nor displace the direction now holding it)
   let i = 0;
   const seg = (server: string, ttl: number, port = 40000) => ({ ts: T0 + i++ * 1000, frame: ipFrame({ src: server, dst: '10.0.0.7', ttl, proto: 6, payload: tcpSegment(80, port, TCP.ACK, i, 1) }) });
   const [a, b, c] = ['93.184.216.1', '93.184.216.2', '93.184.216.3'];
