@@ -47,6 +47,28 @@ test('two routers forwarding the same remote addresses are not duplicates (a MAC
   assert.deepEqual(ids((await framesFindings(frames, { duplicateIp: { maxAddressesPerMac: 10 } })).findings).length, 6);
 });
 
+test('an address first seen through a router, then from its own MAC and another in turn, between another address\'s packets, is counted exactly', async () => {
+  // (each packet here takes another way through the watch: no row for a router's address, a row
+  // made, the same sender again, a change, another address in between; the counts say each held)
+  const X = '192.168.1.10';
+  const Y = '192.168.1.20';
+  const frames = [
+    from(0, ROUTER, '8.8.1.1'), from(1, ROUTER, '8.8.2.2'), from(2, ROUTER, '8.8.3.3'), // a router from here on (more than 2 addresses)
+    from(3, ROUTER, X), // no row: a router's
+    from(4, HOST, X), // its row, made now
+    from(5, HOST, Y),
+    from(6, OTHER, X),
+    from(7, HOST, Y),
+    from(8, HOST, X),
+    from(9, HOST, X),
+  ];
+  const { findings } = await framesFindings(frames, { duplicateIp: { maxAddressesPerMac: 2 } });
+  assert.deepEqual(ids(findings), [`packet.ip-conflict ${X}`]);
+  assert.deepEqual(findings[0].evidence.macs, [HOST, OTHER]);
+  assert.deepEqual(findings[0].evidence.packets, [3, 1]);
+  assert.equal(findings[0].evidence.macChanges, 2);
+});
+
 test('an address ARP shows announced by two MACs is reported once, as arp.ip-conflict', async () => {
   const frames = [arp(0, HOST, '192.168.1.10'), arp(1, OTHER, '192.168.1.10'), from(2, HOST, '192.168.1.10'), from(3, OTHER, '192.168.1.10'), from(4, HOST, '192.168.1.10')];
   assert.deepEqual(ids((await framesFindings(frames)).findings).filter((x) => x.includes('ip-conflict')), ['arp.ip-conflict 192.168.1.10']);

@@ -29,6 +29,11 @@ export class PcapParser {
   private headerDone = false;
   private count = 0;
 
+  /** records handed to the sink so far */
+  get packets(): number {
+    return this.count;
+  }
+
   constructor(
     private readonly display: string,
     head: Uint8Array,

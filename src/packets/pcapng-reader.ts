@@ -56,6 +56,11 @@ export class PcapngParser {
   private le = true;
   private interfaces: Interface[] = [];
   private count = 0;
+
+  /** records handed to the sink so far */
+  get packets(): number {
+    return this.count;
+  }
   private lastTs = 0;
   /** link types of every interface seen, for summaries */
   readonly linkTypes = new Set<number>();

@@ -65,3 +65,17 @@ test('a full direction table drops the oldest direction: its jump is not seen, a
   // 50 dropped by the first 150, one more when the first connection came back
   assert.ok(warnings.some((w) => w.includes('51 entries dropped')), warnings.join(' | '));
 });
+
+test('a direction dropped from a full table and seen again starts afresh, and does not take the place of the one that took its entry', async () => {
+  // (a dropped direction's table entry is handed on to the next new one: the dropped direction must
+  // not be found in it, nor displace the direction now holding it)
+  let i = 0;
+  const seg = (server: string, ttl: number, port = 40000) => ({ ts: T0 + i++ * 1000, frame: ipFrame({ src: server, dst: '10.0.0.7', ttl, proto: 6, payload: tcpSegment(80, port, TCP.ACK, i, 1) }) });
+  const [a, b, c] = ['93.184.216.1', '93.184.216.2', '93.184.216.3'];
+  const frames = [seg(a, 52), seg(b, 52)];
+  // the table keeps 100: 98 more fill it, then c drops a, and a (afresh, at 116) drops b; c's own jump is seen
+  for (let k = 0; k < 98; k++) frames.push(seg('93.184.216.9', 52, 41000 + k));
+  frames.push(seg(a, 52), seg(c, 52), seg(a, 116), seg(c, 116), seg(a, 116));
+  const { findings } = await framesFindings(frames, { limits: { maxGroupsPerRule: 100 } });
+  assert.deepEqual(findings.filter((f) => f.ruleId === 'packet.ttl-jump').map((f) => f.srcIp), [c]);
+});
