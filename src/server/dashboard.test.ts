@@ -80,6 +80,11 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // what the browser's console shows a person (a failed request, e.g. /favicon.ico, is one)
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
     const shot = async (name: string) => {
       const p = join(dir, `${name}.png`);
       await page.screenshot({ path: p, fullPage: true });
@@ -131,6 +136,8 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     await page.waitForSelector('body[data-ready="true"]');
     await page.click('#classify button');
     await page.waitForSelector('#answer:text("Attack Type: Probe")');
+    // every page so far loaded without one console error (the refused classify below logs its 400)
+    assert.deepEqual(consoleErrors, []);
     await page.fill('#classify input[name="service"]', 'no_such_service');
     await page.click('#classify button');
     await page.waitForSelector('#answer.error:text("never seen in training")');

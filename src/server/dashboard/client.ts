@@ -113,10 +113,10 @@ async function overview() {
 async function ipPage(ip) {
   const info = await api('/v1/ips/' + encodeURIComponent(ip));
   const head = section('Source ' + ip, true);
-  head.append(el('p', { text: info.alerts + ' alerts, highest risk ' + fmt(info.maxRisk, 4) + (info.lastSeen ? ', last seen ' + info.lastSeen : '') }));
+  head.append(el('p', { text: info.alerts ? info.alerts + ' alerts, highest risk ' + fmt(info.maxRisk, 4) + (info.lastSeen ? ', last seen ' + info.lastSeen : '') : 'No alerts stored about this address.' }));
   const f = section('Findings');
   f.append(info.reasons.length ? el('ul', {}, info.reasons.map(function (r) { return el('li', { text: r }); })) : el('p', { text: 'No findings.' }));
-  const flows = section('Flows behind its alerts', true);
+  const flows = section(info.recent.length < info.alerts ? 'Flows behind its newest ' + info.recent.length + ' alerts' : 'Flows behind its alerts', true);
   flows.append(table(['time', 'destination', 'proto', 'signature', 'risk'], info.recent.map(function (a) {
     return el('tr', {}, [el('td', { text: a.timestamp }), el('td', { text: (a.destIp || '') + (a.destPort !== null ? ':' + a.destPort : '') }), el('td', { text: a.proto || '' }), el('td', { text: a.signature }), el('td', { class: 'num', text: fmt(a.risk, 4) })]);
   })));
