@@ -12,6 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
 import { findProgram } from '../block/firewall.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogTcp, TestSyslogUdp, testCertificate } from '../../testing/notify-servers.js';
 import type { AlertMessage } from './alert-message.js';
@@ -67,6 +68,35 @@ test('email: STARTTLS and AUTH against smtp-server; one message per batch, text 
     await assert.rejects(sendEmail({ ...cfg, ca: undefined }, [alert(5)]), /self[- ]signed/i);
   } finally {
     await server.stop();
+  }
+});
+
+test('email: a server without STARTTLS is refused with smtp.requireTls (the default), saying so; without it the mail goes in the clear', async () => {
+  const got: string[] = [];
+  const plain = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, cb) {
+      let d = '';
+      stream.on('data', (c: Buffer) => (d += c.toString()));
+      stream.on('end', () => (got.push(d), cb()));
+    },
+  });
+  await new Promise<void>((res) => plain.listen(0, '127.0.0.1', () => res()));
+  const port = (plain.server.address() as { port: number }).port;
+  try {
+    const cfg = smtpConfigFrom({ host: '127.0.0.1', port }, {}, 't.yaml')!;
+    assert.equal(cfg.requireTls, true);
+    await assert.rejects(sendEmail(cfg, [alert(1)]), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ETLS');
+      assert.match(e.message, /^the server does not offer STARTTLS, and smtp\.requireTls refuses to send in the clear \(set smtp\.requireTls: false only for a server on a trusted network; server said: 500 Error: command not recognized\)$/);
+      return true;
+    });
+    assert.equal(got.length, 0);
+    await sendEmail({ ...cfg, requireTls: false }, [alert(1)]);
+    assert.equal(got.length, 1);
+  } finally {
+    await new Promise<void>((res) => plain.close(() => res()));
   }
 });
 
