@@ -104,6 +104,15 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     assert.equal(await page.locator('#alerts tbody tr').count(), Math.min(before0, 20) + 1);
     await shot('live-alert');
 
+    // the feed drops (the service ends its streams): an alert stored while the page reconnects
+    // still shows, as the page asks for what came after the last alert it saw
+    svc.ctx.live.stop();
+    await page.waitForSelector('#live.off');
+    await postAlerts([{ timestamp: '2026-12-03T08:05:00Z', signature: 'netsentinel: brute force', severity: 2, srcIp: '203.0.113.10', destIp: '10.0.0.3', destPort: 22, risk: 0.9991, reasons: ['stored while the feed was down'] }]);
+    await svc.ctx.live.start();
+    await page.waitForSelector('#alerts tbody tr.new >> text=stored while the feed was down', { timeout: 15_000 });
+    assert.equal(await page.locator('#alerts tbody tr').count(), Math.min(before0, 20) + 2);
+
     // click through to an IP from the top sources
     await page.click('section:has(h2:text("Top sources")) a:text("192.0.2.7")');
     await page.waitForURL(/\/dashboard\/ip\/192\.0\.2\.7$/);
