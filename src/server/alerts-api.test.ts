@@ -131,3 +131,13 @@ test('a live feed reconnecting with Last-Event-ID gets what was stored meanwhile
   const odd = await readFeed({ 'Last-Event-ID': 'yesterday' }, () => false, undefined, 800);
   assert.doesNotMatch(odd, /event: alert/);
 });
+
+test('addresses are stored and looked up in one form, however they are spelled', async () => {
+  assert.equal((await postAlerts([alert({ signature: 'spelled', srcIp: '2001:DB8:0:0::5', destIp: ' 198.51.100.5 ' })])).status, 200);
+  const [a] = await alerts('signature=spelled');
+  assert.deepEqual([a.srcIp, a.destIp, a.record.src_ip, a.record.dest_ip], ['2001:db8::5', '198.51.100.5', '2001:db8::5', '198.51.100.5']);
+  assert.equal((await alerts('src_ip=' + encodeURIComponent('2001:db8:0::5'))).length, 1);
+  assert.equal((await alerts('dest_ip=198.51.100.5&signature=spelled')).length, 1);
+  const ip: any = await (await fetch(svc.url + '/v1/ips/2001:DB8::0:5')).json();
+  assert.deepEqual([ip.ip, ip.alerts], ['2001:db8::5', 1]);
+});

@@ -5,7 +5,6 @@
  * process stored it).
  */
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
@@ -13,6 +12,17 @@ import type { AlertWithId } from '../../store/alert-query.js';
 import type { StoredAlert } from '../../store/alert-store.js';
 import { AlertsPage, AlertsQuery, ErrorAnswer } from '../schemas.js';
 import { filterAlertTime, postedAlertTime } from '../alert-time.js';
+import { formatIp, parseIp } from '../../detect/ip-address.js';
+
+/**
+ * An address in the one text form the store holds (what analyze writes: IPv6 compressed and lower
+ * case), so a filter or a posted alert spelled "2001:DB8:0::5" meets the rows of "2001:db8::5".
+ * Text that is not an address is left as it is (a filter on it finds nothing).
+ */
+function storedAddress(text: string): string {
+  const a = parseIp(text);
+  return a ? formatIp(a) : text;
+}
 
 const NewAlert = Type.Object(
   {
@@ -66,8 +76,8 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       }
       try {
         const page = await ctx.reader.page({
-          srcIp: q.src_ip as string | undefined,
-          destIp: q.dest_ip as string | undefined,
+          srcIp: q.src_ip === undefined ? undefined : storedAddress(String(q.src_ip)),
+          destIp: q.dest_ip === undefined ? undefined : storedAddress(String(q.dest_ip)),
           maxSeverity: q.max_severity as number | undefined,
           minRisk: q.min_risk as number | undefined,
           since: bound.since,
@@ -92,25 +102,32 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       const posted = (req.body as { alerts: Record<string, unknown>[] }).alerts;
       // what the schema cannot say: a real time (stored in the store's form) and real addresses
       const times: string[] = [];
+      const addresses: { srcIp: string | null; destIp: string | null }[] = [];
       for (const [i, a] of posted.entries()) {
         const t = postedAlertTime(String(a.timestamp));
         if ('error' in t) return reply.code(400).send({ error: `body.alerts[${i}].timestamp: ${t.error}`, statusCode: 400 });
         times.push(t.time);
+        const both = { srcIp: null as string | null, destIp: null as string | null };
         for (const k of ['srcIp', 'destIp'] as const) {
-          if (a[k] !== undefined && isIP(String(a[k])) === 0) return reply.code(400).send({ error: `body.alerts[${i}].${k}: ${JSON.stringify(a[k])} is not an IPv4 or IPv6 address`, statusCode: 400 });
+          if (a[k] === undefined) continue;
+          const ip = parseIp(String(a[k]));
+          if (!ip) return reply.code(400).send({ error: `body.alerts[${i}].${k}: ${JSON.stringify(a[k])} is not an IPv4 or IPv6 address`, statusCode: 400 });
+          both[k] = formatIp(ip);
         }
+        addresses.push(both);
       }
       const alerts: StoredAlert[] = posted.map((a, i) => {
-        const record = { event_type: 'alert', timestamp: times[i], src_ip: a.srcIp ?? null, src_port: a.srcPort ?? null, dest_ip: a.destIp ?? null, dest_port: a.destPort ?? null, proto: a.proto ?? null, alert: { signature: a.signature, category: a.category ?? 'Posted through the API', severity: a.severity }, netsentinel: { risk: a.risk, reasons: a.reasons ?? [], source: 'api' } };
+        const { srcIp, destIp } = addresses[i];
+        const record = { event_type: 'alert', timestamp: times[i], src_ip: srcIp, src_port: a.srcPort ?? null, dest_ip: destIp, dest_port: a.destPort ?? null, proto: a.proto ?? null, alert: { signature: a.signature, category: a.category ?? 'Posted through the API', severity: a.severity }, netsentinel: { risk: a.risk, reasons: a.reasons ?? [], source: 'api' } };
         return {
           key: createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 40),
           timestamp: times[i],
           signature: String(a.signature),
           category: String(a.category ?? 'Posted through the API'),
           severity: Number(a.severity),
-          srcIp: (a.srcIp as string) ?? null,
+          srcIp,
           srcPort: (a.srcPort as number) ?? null,
-          destIp: (a.destIp as string) ?? null,
+          destIp,
           destPort: (a.destPort as number) ?? null,
           proto: (a.proto as string) ?? null,
           risk: Number(a.risk),

@@ -130,10 +130,12 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     '/v1/ips/:ip',
     { schema: { summary: 'A source IP: risk from its stored alerts, its decisions and threat intelligence (the dashboard IP page)', tags: ['risk'], params: IpParams, response: { 200: IpRiskAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
     async (req) => {
-      const { ip } = req.params as { ip: string };
+      const { ip: asked } = req.params as { ip: string };
+      const addr = parseIp(asked);
+      // the address as the store writes it, however it was spelled in the URL
+      const ip = addr ? formatIp(addr) : asked;
       // the totals over all of the source's alerts (a page of the newest undercounted a busy source)
       const [summary, page] = await Promise.all([ctx.reader.source(ip), ctx.reader.page({ srcIp: ip, limit: 50 })]);
-      const addr = parseIp(ip);
       return {
         decisions: addr ? await decisionsAbout(ctx, addr, formatIp(addr)) : [],
         intel: addr ? await ctx.intel.lookup(ip) : null,
