@@ -116,7 +116,7 @@ test('Nothing lost: SMTP, webhook and syslog servers stopped and started during 
     const flush = await cliAsync('notify', '--flush', '--config', config, '--store', store, '--json');
     assert.equal(flush.code, 0, flush.stderr);
     const report = JSON.parse(flush.stdout) as { outbox: { channel: string; pending: number; sent: number }[] };
-    assert.deepEqual(report.outbox, ['email', 'syslog', 'webhook'].map((channel) => ({ channel, pending: 0, sent: alerts.length })));
+    assert.deepEqual(report.outbox, ['email', 'syslog', 'webhook'].map((channel) => ({ channel, pending: 0, sent: alerts.length, held: 0, heldUntil: null, lastError: null })));
 
     // counted at each server: every alert exactly once
     const once = (m: Map<string, number>): string[] => [...m.entries()].filter(([, n]) => n === 1).map(([k]) => k).sort();

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +84,33 @@ test('an upload no reader understands is a 400 naming it', async () => {
   const body: any = await r.json();
   assert.equal(r.status, 400, JSON.stringify(body));
   assert.match(body.error, /upload:junk\.bin|binary|not a/i);
+});
+
+test('the output folders live as long as the service: a failed upload leaves none, and closing removes them all', async () => {
+  // the service makes its folder under the temp folder: a private one here, to see what is left
+  const tmp = mkdtempSync(join(tmpdir(), 'ns-analyze-tmp-'));
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  let s2: RunningService;
+  try {
+    s2 = await startService({ config: { ...DEFAULT_SERVER_CONFIG, port: 0, accessLog: 'off', watchModels: false }, baselineFile: join(dir, 'lo.nsb'), store: join(dir, 'svc2.db'), pollMs: 100 });
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  const folders = () => readdirSync(tmp).filter((f) => f.startsWith('netsentinel-analyses-'));
+  try {
+    assert.equal(folders().length, 1);
+    const root = join(tmp, folders()[0]);
+    const ok = await fetch(s2.url + '/v1/analyze?name=traffic.csv', { method: 'POST', body: readFileSync(traffic), headers: { 'Content-Type': 'text/csv' } });
+    const body: any = await ok.json();
+    assert.equal(ok.status, 200, JSON.stringify(body));
+    assert.deepEqual(readdirSync(root), [body.id]);
+    const bad = await fetch(s2.url + '/v1/analyze?name=junk.bin', { method: 'POST', body: Buffer.from([0, 1, 2, 3, 0, 0, 0, 255, 254]), headers: { 'Content-Type': 'application/octet-stream' } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(readdirSync(root), [body.id], 'the failed analysis left no folder');
+  } finally {
+    await s2.close();
+  }
+  assert.deepEqual(folders(), [], 'closing the service removed its output folders');
 });

@@ -83,6 +83,9 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
       done(e as Error, undefined);
     }
   });
+  // Fastify reads text/plain as a string by default: a JSON body so labelled then failed as
+  // "expected object, got the string ..."; no route here takes text, so the label gets the 415
+  app.removeContentTypeParser('text/plain');
   guardConnections(app.server, L.maxConnections, () => ctx.metrics.rateLimited.inc({ key: 'connections' }));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -80,6 +80,11 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // what the browser's console shows a person (a failed request, e.g. /favicon.ico, is one)
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
     const shot = async (name: string) => {
       const p = join(dir, `${name}.png`);
       await page.screenshot({ path: p, fullPage: true });
@@ -98,6 +103,15 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     await page.waitForSelector('#alerts tbody tr.new >> text=flood: 9000 SYN/s', { timeout: 15_000 });
     assert.equal(await page.locator('#alerts tbody tr').count(), Math.min(before0, 20) + 1);
     await shot('live-alert');
+
+    // the feed drops (the service ends its streams): an alert stored while the page reconnects
+    // still shows, as the page asks for what came after the last alert it saw
+    svc.ctx.live.stop();
+    await page.waitForSelector('#live.off');
+    await postAlerts([{ timestamp: '2026-12-03T08:05:00Z', signature: 'netsentinel: brute force', severity: 2, srcIp: '203.0.113.10', destIp: '10.0.0.3', destPort: 22, risk: 0.9991, reasons: ['stored while the feed was down'] }]);
+    await svc.ctx.live.start();
+    await page.waitForSelector('#alerts tbody tr.new >> text=stored while the feed was down', { timeout: 15_000 });
+    assert.equal(await page.locator('#alerts tbody tr').count(), Math.min(before0, 20) + 2);
 
     // click through to an IP from the top sources
     await page.click('section:has(h2:text("Top sources")) a:text("192.0.2.7")');
@@ -131,6 +145,8 @@ test('dashboard pages in headless Chromium: click to an IP, a live alert, model 
     await page.waitForSelector('body[data-ready="true"]');
     await page.click('#classify button');
     await page.waitForSelector('#answer:text("Attack Type: Probe")');
+    // every page so far loaded without one console error (the refused classify below logs its 400)
+    assert.deepEqual(consoleErrors, []);
     await page.fill('#classify input[name="service"]', 'no_such_service');
     await page.click('#classify button');
     await page.waitForSelector('#answer.error:text("never seen in training")');

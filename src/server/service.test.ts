@@ -100,6 +100,8 @@ test('bad input: the right 4xx naming the field, never a 5xx, and the service ke
     ['null', withField('protocol', null), 'application/json', 400, /^body\.protocol: expected string, got null/],
     ['array body', '[1,2]', 'application/json', 400, /^body: expected object, got an array/],
     ['form body', 'a=1', 'application/x-www-form-urlencoded', 415, /Content-Type "application\/x-www-form-urlencoded" is not accepted/],
+    // the right JSON with the wrong label: the label is what is wrong (it was "expected object, got the string ...")
+    ['JSON labelled text/plain', SEED_004_CURL_BODY, 'text/plain', 415, /^Content-Type "text\/plain" is not accepted here; send application\/json$/],
     ['oversized body', JSON.stringify({ ...seed, pad: 'x'.repeat(70_000) }), 'application/json', 413, /larger than the limit of 65536 bytes/],
   ];
   for (const [what, body, type, status, msg] of cases) {

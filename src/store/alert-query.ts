@@ -84,6 +84,8 @@ export interface AlertReader {
   lastId(): Promise<number>;
   countBySeverity(): Promise<Record<string, number>>;
   topSources(limit: number): Promise<SourceSummary[]>;
+  /** one source's count, highest risk and last time over all its alerts (reasons: from its riskiest) */
+  source(srcIp: string): Promise<SourceSummary | undefined>;
   /** alert count and max risk per hour, for a risk-over-time chart */
   riskOverTime(hours: number): Promise<{ hour: string; alerts: number; maxRisk: number }[]>;
   /** analysis runs, newest first */
@@ -159,6 +161,14 @@ function sqliteReader(path: string): AlertReader {
       const reasonStmt = db.prepare('SELECT reasons FROM alerts WHERE src_ip = ? ORDER BY risk DESC LIMIT 3');
       return summaries(rows, (ip) => [...new Set((reasonStmt.all(ip) as { reasons: string }[]).flatMap((r) => JSON.parse(r.reasons) as string[]))].slice(0, 5));
     },
+    async source(srcIp) {
+      const r = db.prepare('SELECT src_ip, COUNT(*) AS n, MAX(risk) AS max_risk, MAX(ts) AS last_seen FROM alerts WHERE src_ip = ? GROUP BY src_ip').get(srcIp) as
+        | { src_ip: string; n: number; max_risk: number; last_seen: string }
+        | undefined;
+      if (!r) return undefined;
+      const reasonStmt = db.prepare('SELECT reasons FROM alerts WHERE src_ip = ? ORDER BY risk DESC, id DESC LIMIT 10');
+      return summaries([r], (ip) => [...new Set((reasonStmt.all(ip) as { reasons: string }[]).flatMap((x) => JSON.parse(x.reasons) as string[]))].slice(0, 20))[0];
+    },
     async riskOverTime(hours) {
       const rows = db
         .prepare(`SELECT substr(ts, 1, 13) AS hour, COUNT(*) AS n, MAX(risk) AS max_risk FROM alerts GROUP BY hour ORDER BY hour DESC LIMIT ?`)
@@ -213,6 +223,12 @@ function postgresReader(url: string): AlertReader {
         reasons.set(r.src_ip, [...new Set(rr.flatMap((x) => x.reasons as string[]))].slice(0, 5));
       }
       return summaries(rows, (ip) => reasons.get(ip) ?? []);
+    },
+    async source(srcIp) {
+      const r = (await pool.query(`SELECT src_ip, COUNT(*)::int AS n, MAX(risk) AS max_risk, MAX(ts) AS last_seen FROM ${t} WHERE src_ip = $1 GROUP BY src_ip`, [srcIp])).rows[0];
+      if (!r) return undefined;
+      const rr = (await pool.query(`SELECT reasons FROM ${t} WHERE src_ip = $1 ORDER BY risk DESC, id DESC LIMIT 10`, [srcIp])).rows;
+      return summaries([r], () => [...new Set(rr.flatMap((x) => x.reasons as string[]))].slice(0, 20))[0];
     },
     async riskOverTime(hours) {
       const rows = (await pool.query(`SELECT substr(ts, 1, 13) AS hour, COUNT(*)::int AS n, MAX(risk) AS max_risk FROM ${t} GROUP BY hour ORDER BY hour DESC LIMIT $1`, [hours])).rows;

@@ -100,7 +100,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await b.markFailed([again[0].id], 'HTTP 400', 60_000);
       await b.release([again[1].id]);
       assert.deepEqual((await a.claim('webhook', 10, 60_000)).map((i) => i.key), ['k3']);
-      assert.deepEqual(await a.counts(), [{ channel: 'email', pending: 3, sent: 0 }, { channel: 'webhook', pending: 2, sent: 1 }]);
+      // k2 held after its refusal, k3 leased by a flusher: neither is taken now, and the error says why
+      const counts = await a.counts();
+      assert.deepEqual(
+        counts.map((c) => ({ ...c, heldUntil: c.heldUntil === null ? null : 'set' })),
+        [
+          { channel: 'email', pending: 3, sent: 0, held: 0, heldUntil: null, lastError: null },
+          { channel: 'webhook', pending: 2, sent: 1, held: 2, heldUntil: 'set', lastError: 'HTTP 400' },
+        ],
+      );
+      const until = Date.parse(counts[1].heldUntil!);
+      assert.ok(until > Date.now() + 50_000 && until <= Date.now() + 60_000, counts[1].heldUntil!);
       assert.equal((await a.list({ pending: false })).length, 1);
     } finally {
       await a.close();

@@ -32,6 +32,12 @@ export interface OutboxCounts {
   readonly channel: string;
   readonly pending: number;
   readonly sent: number;
+  /** of the pending, those no flush takes now: refused by the server (held a while) or being delivered */
+  readonly held: number;
+  /** when the first held row may be taken again (ISO 8601), null when none is held */
+  readonly heldUntil: string | null;
+  /** the newest error of a pending row (why it still waits), null when none failed */
+  readonly lastError: string | null;
 }
 
 export interface OutboxStore {
@@ -85,6 +91,20 @@ function fromRow(r: Row): OutboxItem {
 
 const COLS = 'id, channel, key, payload, created, attempts, last_error, sent_at';
 
+interface CountRow {
+  channel: string;
+  pending: number | string;
+  sent: number | string;
+  held: number | string | null;
+  held_until: number | string | null;
+  last_error: string | null;
+}
+
+function countsOf(r: CountRow): OutboxCounts {
+  const held = Number(r.held ?? 0);
+  return { channel: r.channel, pending: Number(r.pending), sent: Number(r.sent), held, heldUntil: held > 0 && r.held_until !== null ? new Date(Number(r.held_until)).toISOString() : null, lastError: r.last_error };
+}
+
 export async function openOutboxStore(location: string): Promise<OutboxStore> {
   const loc = parseStoreLocation(location);
   if (loc.kind === 'sqlite') return sqliteOutbox(openSqlite(loc.path, tableSql('', false), 'outbox'), loc.where);
@@ -131,7 +151,16 @@ function sqliteOutbox(db: Database.Database, where: string): OutboxStore {
       return (db.prepare(`SELECT ${COLS} FROM outbox ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY id LIMIT ?`).all(...p, q.limit ?? 100000) as Row[]).map(fromRow);
     },
     async counts() {
-      return (db.prepare('SELECT channel, SUM(sent_at IS NULL) AS pending, SUM(sent_at IS NOT NULL) AS sent FROM outbox GROUP BY channel ORDER BY channel').all() as { channel: string; pending: number; sent: number }[]).map((r) => ({ channel: r.channel, pending: Number(r.pending), sent: Number(r.sent) }));
+      const now = Date.now();
+      const rows = db
+        .prepare(
+          `SELECT channel, SUM(sent_at IS NULL) AS pending, SUM(sent_at IS NOT NULL) AS sent, SUM(sent_at IS NULL AND lease_until >= ?) AS held,
+             MIN(CASE WHEN sent_at IS NULL AND lease_until >= ? THEN lease_until END) AS held_until,
+             (SELECT last_error FROM outbox o WHERE o.channel = outbox.channel AND o.sent_at IS NULL AND o.last_error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS last_error
+           FROM outbox GROUP BY channel ORDER BY channel`,
+        )
+        .all(now, now) as CountRow[];
+      return rows.map(countsOf);
     },
     async close() {
       db.close();
@@ -186,8 +215,14 @@ function pgOutbox(pool: pg.Pool, t: string, where: string): OutboxStore {
       return (await pool.query(`SELECT ${COLS} FROM ${t}outbox ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY id LIMIT $${p.length}`, p)).rows.map(fromRow);
     },
     async counts() {
-      const r = await pool.query(`SELECT channel, COUNT(*) FILTER (WHERE sent_at IS NULL)::int AS pending, COUNT(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent FROM ${t}outbox GROUP BY channel ORDER BY channel`);
-      return r.rows.map((x) => ({ channel: x.channel, pending: Number(x.pending), sent: Number(x.sent) }));
+      const r = await pool.query(
+        `SELECT channel, COUNT(*) FILTER (WHERE sent_at IS NULL)::int AS pending, COUNT(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent,
+           COUNT(*) FILTER (WHERE sent_at IS NULL AND lease_until >= $1)::int AS held, MIN(lease_until) FILTER (WHERE sent_at IS NULL AND lease_until >= $1) AS held_until,
+           (SELECT last_error FROM ${t}outbox o WHERE o.channel = x.channel AND o.sent_at IS NULL AND o.last_error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS last_error
+         FROM ${t}outbox x GROUP BY channel ORDER BY channel`,
+        [Date.now()],
+      );
+      return r.rows.map(countsOf);
     },
     async close() {
       await pool.end();

@@ -139,7 +139,9 @@ export class TestHttpBackend extends Base {
         this.requests++;
         const scripted = this.script.shift();
         if (scripted !== undefined) {
-          res.writeHead(scripted, scripted === 429 ? { 'retry-after': '0' } : {}).end();
+          // a refusal (4xx other than 429) says why in its body, as a real backend does
+          const refusal = scripted >= 400 && scripted < 500 && scripted !== 429;
+          res.writeHead(scripted, scripted === 429 ? { 'retry-after': '0' } : refusal ? { 'content-type': 'application/json' } : {}).end(refusal ? '{"error": "field \\"ip\\":\n not accepted here"}' : undefined);
           return;
         }
         const key = String(req.headers['idempotency-key'] ?? '');

@@ -60,7 +60,9 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
       } finally {
         await store.close();
       }
-      out(json ? JSON.stringify({ added: d }, null, 2) : `added ${d.type} ${d.value} for ${formatDuration(seconds)} (id ${d.id}); 'netsentinel block apply' loads it into the firewall`);
+      // only a ban reaches the firewall (block-targets.ts): an alert is a record, never a block
+      const next = d.type === 'ban' ? "'netsentinel block apply' loads it into the firewall" : 'an alert is recorded, not blocked (--type ban blocks)';
+      out(json ? JSON.stringify({ added: d }, null, 2) : `added ${d.type} ${d.value} for ${formatDuration(seconds)} (id ${d.id}); ${next}`);
       return 0;
     }
     requireExistingStore(location, `decisions ${action}`, "'analyze --respond', 'respond' or 'decisions add'");

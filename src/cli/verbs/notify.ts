@@ -4,10 +4,23 @@
  * notifications keep waiting.
  */
 import type { Command } from '../command.js';
-import { openOutboxStore } from '../../store/outbox-store.js';
+import { openOutboxStore, type OutboxCounts } from '../../store/outbox-store.js';
 import { channelsFrom, flushOutbox } from '../../respond/notify/outbox-delivery.js';
 import { CONFIG_OPTIONS, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
 import { plural } from '../../util/plural.js';
+
+/**
+ * Why notifications still wait, for the outbox line: the last error, and the ones no flush takes
+ * before a time (a server refused them and they are held; or another flush is delivering them).
+ * Without it a flush that delivered nothing exited 1 with no reason shown.
+ */
+function waitingWhy(c: OutboxCounts): string {
+  if (c.pending === 0) return '';
+  const parts: string[] = [];
+  if (c.held > 0 && c.heldUntil) parts.push(`${c.held} not retried before ${c.heldUntil}`);
+  if (c.lastError) parts.push(`last error: ${c.lastError}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
 
 export const notify: Command = {
   spec: {
@@ -35,7 +48,7 @@ after --flush.`,
       else {
         const lines = [`Outbox in ${outbox.where}:`];
         if (!counts.length) lines.push('  empty');
-        for (const c of counts) lines.push(`  ${c.channel.padEnd(8)} ${c.pending} waiting, ${c.sent} sent`);
+        for (const c of counts) lines.push(`  ${c.channel.padEnd(8)} ${c.pending} waiting, ${c.sent} sent${waitingWhy(c)}`);
         for (const d of delivery) lines.push(`Delivered ${d.sent} by ${d.channel} (${d.server})${d.error ? `; stopped: ${d.error}` : ''}`);
         if (!channels.length) lines.push('No channel configured (smtp.host, webhook.url / BACKEND_API_URL, syslog.host).');
         out(lines.join('\n'));

@@ -79,7 +79,11 @@ test('respond OUTDIR: a dry run by default, then --apply; the blocklist files; d
 
   const add = cli('decisions', 'add', '198.51.100.0/24', '--duration', '2h', '--reason', 'abuse report', '--store', store);
   assert.equal(add.code, 0, add.stderr);
-  assert.match(add.stdout, /^added ban 198\.51\.100\.0\/24 for 2h \(id [0-9a-f]{16}\)/);
+  assert.match(add.stdout, /^added ban 198\.51\.100\.0\/24 for 2h \(id [0-9a-f]{16}\); 'netsentinel block apply' loads it into the firewall\n$/);
+  // an alert never reaches the firewall, and its line does not say it would
+  const alertAdd = cli('decisions', 'add', '198.51.100.77', '--type', 'alert', '--duration', '1h', '--store', store);
+  assert.equal(alertAdd.code, 0, alertAdd.stderr);
+  assert.match(alertAdd.stdout, /^added alert 198\.51\.100\.77 for 1h \(id [0-9a-f]{16}\); an alert is recorded, not blocked \(--type ban blocks\)\n$/);
   assert.match(cli('decisions', 'list', '--ip', '198.51.100.0/24', '--store', store).stdout, /ban {3}high {5}198\.51\.100\.0\/24[\s\S]*abuse report {2}\[manual\]/);
   // its simulated and its real ban and alert
   const del = cli('decisions', 'delete', '203.0.113.5', '--store', store);

@@ -80,6 +80,14 @@ export async function sendEmail(c: SmtpConfig, alerts: readonly AlertMessage[], 
       html: content.html,
       headers: { 'X-Netsentinel-Alerts': alerts.map((a) => a.key).join(' ') },
     });
+  } catch (e) {
+    // nodemailer's words for a server without STARTTLS ("500 Error: command not recognized") do
+    // not say what to do; the setting that refused to go on does
+    const err = e as Error & { code?: string };
+    if (err.code === 'ETLS' && !c.secure && c.requireTls && /STARTTLS/i.test(err.message)) {
+      throw Object.assign(new Error(`the server does not offer STARTTLS, and smtp.requireTls refuses to send in the clear (set smtp.requireTls: false only for a server on a trusted network; server said: ${err.message.split('\n')[0].replace(/^.*STARTTLS:\s*/, '')})`), { code: 'ETLS' });
+    }
+    throw e;
   } finally {
     transport.close();
   }

@@ -2,13 +2,17 @@
  * Each channel against a real server the test starts: SMTP (STARTTLS + AUTH, one message per
  * batch with text and HTML), the HTTP backend (retries with backoff on 503/429, the same
  * Idempotency-Key on every attempt, a 4xx is final), syslog over UDP and TCP (RFC 5424, octet
- * counting); and the outbox's one line when a server cannot be reached.
+ * counting); and the outbox's one line when a server cannot be reached, and what it says of an
+ * alert a server refused (held, until when, and the server's words).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
 import { findProgram } from '../block/firewall.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogTcp, TestSyslogUdp, testCertificate } from '../../testing/notify-servers.js';
 import type { AlertMessage } from './alert-message.js';
@@ -64,6 +68,35 @@ test('email: STARTTLS and AUTH against smtp-server; one message per batch, text 
     await assert.rejects(sendEmail({ ...cfg, ca: undefined }, [alert(5)]), /self[- ]signed/i);
   } finally {
     await server.stop();
+  }
+});
+
+test('email: a server without STARTTLS is refused with smtp.requireTls (the default), saying so; without it the mail goes in the clear', async () => {
+  const got: string[] = [];
+  const plain = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, cb) {
+      let d = '';
+      stream.on('data', (c: Buffer) => (d += c.toString()));
+      stream.on('end', () => (got.push(d), cb()));
+    },
+  });
+  await new Promise<void>((res) => plain.listen(0, '127.0.0.1', () => res()));
+  const port = (plain.server.address() as { port: number }).port;
+  try {
+    const cfg = smtpConfigFrom({ host: '127.0.0.1', port }, {}, 't.yaml')!;
+    assert.equal(cfg.requireTls, true);
+    await assert.rejects(sendEmail(cfg, [alert(1)]), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ETLS');
+      assert.match(e.message, /^the server does not offer STARTTLS, and smtp\.requireTls refuses to send in the clear \(set smtp\.requireTls: false only for a server on a trusted network; server said: 500 Error: command not recognized\)$/);
+      return true;
+    });
+    assert.equal(got.length, 0);
+    await sendEmail({ ...cfg, requireTls: false }, [alert(1)]);
+    assert.equal(got.length, 1);
+  } finally {
+    await new Promise<void>((res) => plain.close(() => res()));
   }
 });
 
@@ -141,6 +174,41 @@ test('an unreachable server is one line naming it; its notifications wait in the
     const again = await flushOutbox(outbox, channels);
     assert.equal(again[0].sent, 2);
     assert.deepEqual([...backend.accepted.keys()], ['netsentinel-k1', 'netsentinel-k2']);
+  } finally {
+    await outbox.close();
+    await backend.stop();
+  }
+});
+
+test("a refused alert: the server's words in its error, and the outbox (and `notify`) says it is held, until when, and why", async () => {
+  const backend = new TestHttpBackend();
+  await backend.start();
+  const dir = mkdtempSync(join(tmpdir(), 'ns-outbox-refused-'));
+  const store = join(dir, 'n.db');
+  const outbox = await openOutboxStore(store);
+  try {
+    const url = `http://127.0.0.1:${backend.port}/api/alerts`;
+    const channels = channelsFrom({ webhook: webhookConfigFrom({ url, maxRetries: 0 }, {}, 't')! });
+    assert.equal(await enqueueAlerts(outbox, channels, [alert(1), alert(2)]), 2);
+    backend.script.push(400);
+    const lines: string[] = [];
+    const before = Date.now();
+    const r = await flushOutbox(outbox, channels, { onProblem: (l) => lines.push(l) });
+    const refusal = 'HTTP 400 Bad Request: {"error": "field \\"ip\\": not accepted here"}';
+    assert.deepEqual(lines, [`webhook ${url} refused alert netsentinel-k1 (${refusal}); it stays in the outbox, retried after 15 min`]);
+    assert.deepEqual(r.map((x) => [x.sent, x.waiting]), [[1, 1]]);
+    const [c] = await outbox.counts();
+    assert.deepEqual({ ...c, heldUntil: undefined }, { channel: 'webhook', pending: 1, sent: 1, held: 1, heldUntil: undefined, lastError: refusal });
+    const until = Date.parse(c.heldUntil!);
+    assert.ok(until >= before + 15 * 60_000 && until <= Date.now() + 15 * 60_000, c.heldUntil!);
+    // the CLI: a flush that could deliver nothing says why, instead of exit 1 and no reason
+    const cfg = join(dir, 'ns.yaml');
+    writeFileSync(cfg, `webhook:\n  url: ${url}\n`);
+    const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+    const flush = spawnSync(process.execPath, [cli, 'notify', '--flush', '--store', store, '--config', cfg], { encoding: 'utf8', env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_STORE: '' } });
+    assert.equal(flush.status, 1, flush.stderr);
+    assert.equal(flush.stdout.split('\n')[1], `  webhook  1 waiting, 1 sent (1 not retried before ${c.heldUntil}; last error: ${refusal})`);
+    assert.equal(backend.requests, 2, 'the held alert was not offered again');
   } finally {
     await outbox.close();
     await backend.stop();

@@ -70,7 +70,7 @@ export async function postAlert(c: WebhookConfig, a: AlertMessage, sleep = (ms: 
       last = causeText(e);
       continue;
     }
-    await res.arrayBuffer().catch(() => undefined);
+    const answer = await res.text().catch(() => '');
     if (res.ok) return;
     if (res.status === 429) {
       const ra = Number(res.headers.get('retry-after'));
@@ -81,7 +81,9 @@ export async function postAlert(c: WebhookConfig, a: AlertMessage, sleep = (ms: 
       last = `HTTP ${res.status}`;
       continue;
     }
-    throw new DeliveryError(`HTTP ${res.status} ${res.statusText}`, false);
+    // a refusal is final: the server's own words (its error body, cut to one line) say what to fix
+    const said = answer.replace(/\s+/g, ' ').trim().slice(0, 200);
+    throw new DeliveryError(`HTTP ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`, false);
   }
   throw new DeliveryError(`${last.startsWith('429:') ? 'HTTP 429 (rate limited)' : last} after ${c.maxRetries + 1} ${plural(c.maxRetries + 1, 'attempt')}`, true);
 }

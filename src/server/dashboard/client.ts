@@ -48,9 +48,12 @@ const ALERT_COLS = ['time', 'sev', 'signature', 'source', 'destination', 'risk',
 const liveHandlers = [];
 async function follow() {
   const badge = document.getElementById('live');
+  // the id of the last alert seen: a reconnect sends it, and the service first sends what was
+  // stored meanwhile (as EventSource does; without it those alerts never showed)
+  let lastId = '';
   for (;;) {
     try {
-      const r = await fetch('/v1/alerts/stream', { headers: headers() });
+      const r = await fetch('/v1/alerts/stream', { headers: headers(lastId ? { 'Last-Event-ID': lastId } : {}) });
       if (r.status === 401) { askKey(); badge.textContent = 'live: needs a key'; return; }
       badge.textContent = 'live'; badge.classList.remove('off');
       const reader = r.body.getReader(); const dec = new TextDecoder(); let buf = '';
@@ -60,6 +63,7 @@ async function follow() {
         let i;
         while ((i = buf.indexOf('\n\n')) >= 0) {
           const ev = buf.slice(0, i); buf = buf.slice(i + 2);
+          const id = /(^|\n)id: (\d+)/.exec(ev); if (id) lastId = id[2];
           const data = ev.split('\n').filter(function (l) { return l.startsWith('data: '); }).map(function (l) { return l.slice(6); }).join('\n');
           if (data && /(^|\n)event: alert/.test(ev)) { const a = JSON.parse(data); for (const h of liveHandlers) h(a); }
         }
@@ -113,10 +117,10 @@ async function overview() {
 async function ipPage(ip) {
   const info = await api('/v1/ips/' + encodeURIComponent(ip));
   const head = section('Source ' + ip, true);
-  head.append(el('p', { text: info.alerts + ' alerts, highest risk ' + fmt(info.maxRisk, 4) + (info.lastSeen ? ', last seen ' + info.lastSeen : '') }));
+  head.append(el('p', { text: info.alerts ? info.alerts + ' alerts, highest risk ' + fmt(info.maxRisk, 4) + (info.lastSeen ? ', last seen ' + info.lastSeen : '') : 'No alerts stored about this address.' }));
   const f = section('Findings');
   f.append(info.reasons.length ? el('ul', {}, info.reasons.map(function (r) { return el('li', { text: r }); })) : el('p', { text: 'No findings.' }));
-  const flows = section('Flows behind its alerts', true);
+  const flows = section(info.recent.length < info.alerts ? 'Flows behind its newest ' + info.recent.length + ' alerts' : 'Flows behind its alerts', true);
   flows.append(table(['time', 'destination', 'proto', 'signature', 'risk'], info.recent.map(function (a) {
     return el('tr', {}, [el('td', { text: a.timestamp }), el('td', { text: (a.destIp || '') + (a.destPort !== null ? ':' + a.destPort : '') }), el('td', { text: a.proto || '' }), el('td', { text: a.signature }), el('td', { class: 'num', text: fmt(a.risk, 4) })]);
   })));

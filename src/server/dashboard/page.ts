@@ -11,6 +11,7 @@ export function dashboardHtml(title: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · netsentinel</title>
 <link rel="stylesheet" href="/dashboard/assets/style.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <header>

@@ -11,16 +11,28 @@ import type { ServiceContext } from '../context.js';
 import type { AlertWithId } from '../../store/alert-query.js';
 import type { StoredAlert } from '../../store/alert-store.js';
 import { AlertsPage, AlertsQuery, ErrorAnswer } from '../schemas.js';
+import { filterAlertTime, postedAlertTime } from '../alert-time.js';
+import { formatIp, parseIp } from '../../detect/ip-address.js';
+
+/**
+ * An address in the one text form the store holds (what analyze writes: IPv6 compressed and lower
+ * case), so a filter or a posted alert spelled "2001:DB8:0::5" meets the rows of "2001:db8::5".
+ * Text that is not an address is left as it is (a filter on it finds nothing).
+ */
+function storedAddress(text: string): string {
+  const a = parseIp(text);
+  return a ? formatIp(a) : text;
+}
 
 const NewAlert = Type.Object(
   {
-    timestamp: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 time of the traffic' }),
+    timestamp: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 time of the traffic with its offset (Z or ±hh:mm); stored in UTC as Suricata writes it' }),
     signature: Type.String({ minLength: 1, maxLength: 200 }),
     category: Type.Optional(Type.String({ maxLength: 200 })),
     severity: Type.Integer({ minimum: 1, maximum: 4 }),
-    srcIp: Type.Optional(Type.String({ maxLength: 64 })),
+    srcIp: Type.Optional(Type.String({ maxLength: 64, description: 'an IPv4 or IPv6 address' })),
     srcPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    destIp: Type.Optional(Type.String({ maxLength: 64 })),
+    destIp: Type.Optional(Type.String({ maxLength: 64, description: 'an IPv4 or IPv6 address' })),
     destPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     proto: Type.Optional(Type.String({ maxLength: 16 })),
     risk: Type.Number({ minimum: 0, maximum: 1 }),
@@ -29,6 +41,15 @@ const NewAlert = Type.Object(
   { additionalProperties: false },
 );
 const NewAlerts = Type.Object({ alerts: Type.Array(NewAlert, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
+
+/** the most alerts sent again to a reconnecting client before it is told to page the rest */
+const REPLAY_MAX = 10_000;
+
+/** The Last-Event-ID a reconnecting EventSource sends (an alert id), or undefined: no replay. */
+function resumeFrom(header: string | string[] | undefined): number | undefined {
+  if (typeof header !== 'string' || !/^\d{1,15}$/.test(header.trim())) return undefined;
+  return Number(header.trim());
+}
 
 function sse(a: AlertWithId): string {
   return `id: ${a.id}\nevent: alert\ndata: ${JSON.stringify(a)}\n\n`;
@@ -45,17 +66,22 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         before = Number(Buffer.from(String(q.cursor), 'base64url').toString('utf8'));
         if (!Number.isInteger(before) || before < 1) return reply.code(400).send({ error: 'query.cursor: not a cursor this service gave out (use the `next` of a page)', statusCode: 400 });
       }
+      // the bounds in the store's own time form, so its text comparison is a time comparison
+      const bound: { since?: string; until?: string } = {};
       for (const k of ['since', 'until'] as const) {
-        if (q[k] !== undefined && Number.isNaN(Date.parse(String(q[k])))) return reply.code(400).send({ error: `query.${k}: expected an ISO 8601 time, got ${JSON.stringify(q[k])}`, statusCode: 400 });
+        if (q[k] === undefined) continue;
+        const t = filterAlertTime(String(q[k]));
+        if (t === undefined) return reply.code(400).send({ error: `query.${k}: expected an ISO 8601 time, got ${JSON.stringify(q[k])}`, statusCode: 400 });
+        bound[k] = t;
       }
       try {
         const page = await ctx.reader.page({
-          srcIp: q.src_ip as string | undefined,
-          destIp: q.dest_ip as string | undefined,
+          srcIp: q.src_ip === undefined ? undefined : storedAddress(String(q.src_ip)),
+          destIp: q.dest_ip === undefined ? undefined : storedAddress(String(q.dest_ip)),
           maxSeverity: q.max_severity as number | undefined,
           minRisk: q.min_risk as number | undefined,
-          since: q.since as string | undefined,
-          until: q.until as string | undefined,
+          since: bound.since,
+          until: bound.until,
           signature: q.signature as string | undefined,
           limit: (q.limit as number | undefined) ?? 100,
           before,
@@ -71,19 +97,37 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post(
     '/v1/alerts',
     { schema: { summary: 'Store alerts from another sensor', tags: ['alerts'], body: NewAlerts, response: { 400: ErrorAnswer } }, config: { scope: 'write' } },
-    async (req) => {
+    async (req, reply) => {
       const now = new Date().toISOString();
-      const alerts: StoredAlert[] = (req.body as { alerts: Record<string, unknown>[] }).alerts.map((a) => {
-        const record = { event_type: 'alert', timestamp: a.timestamp, src_ip: a.srcIp ?? null, src_port: a.srcPort ?? null, dest_ip: a.destIp ?? null, dest_port: a.destPort ?? null, proto: a.proto ?? null, alert: { signature: a.signature, category: a.category ?? 'Posted through the API', severity: a.severity }, netsentinel: { risk: a.risk, reasons: a.reasons ?? [], source: 'api' } };
+      const posted = (req.body as { alerts: Record<string, unknown>[] }).alerts;
+      // what the schema cannot say: a real time (stored in the store's form) and real addresses
+      const times: string[] = [];
+      const addresses: { srcIp: string | null; destIp: string | null }[] = [];
+      for (const [i, a] of posted.entries()) {
+        const t = postedAlertTime(String(a.timestamp));
+        if ('error' in t) return reply.code(400).send({ error: `body.alerts[${i}].timestamp: ${t.error}`, statusCode: 400 });
+        times.push(t.time);
+        const both = { srcIp: null as string | null, destIp: null as string | null };
+        for (const k of ['srcIp', 'destIp'] as const) {
+          if (a[k] === undefined) continue;
+          const ip = parseIp(String(a[k]));
+          if (!ip) return reply.code(400).send({ error: `body.alerts[${i}].${k}: ${JSON.stringify(a[k])} is not an IPv4 or IPv6 address`, statusCode: 400 });
+          both[k] = formatIp(ip);
+        }
+        addresses.push(both);
+      }
+      const alerts: StoredAlert[] = posted.map((a, i) => {
+        const { srcIp, destIp } = addresses[i];
+        const record = { event_type: 'alert', timestamp: times[i], src_ip: srcIp, src_port: a.srcPort ?? null, dest_ip: destIp, dest_port: a.destPort ?? null, proto: a.proto ?? null, alert: { signature: a.signature, category: a.category ?? 'Posted through the API', severity: a.severity }, netsentinel: { risk: a.risk, reasons: a.reasons ?? [], source: 'api' } };
         return {
           key: createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 40),
-          timestamp: String(a.timestamp),
+          timestamp: times[i],
           signature: String(a.signature),
           category: String(a.category ?? 'Posted through the API'),
           severity: Number(a.severity),
-          srcIp: (a.srcIp as string) ?? null,
+          srcIp,
           srcPort: (a.srcPort as number) ?? null,
-          destIp: (a.destIp as string) ?? null,
+          destIp,
           destPort: (a.destPort as number) ?? null,
           proto: (a.proto as string) ?? null,
           risk: Number(a.risk),
@@ -108,9 +152,40 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const res = reply.raw;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write(': netsentinel live alerts\nretry: 2000\n\n');
+    // An EventSource that reconnects sends the id of the last event it got: the alerts stored
+    // since then are sent first (up to REPLAY_MAX), so a dropped connection loses none. Live
+    // alerts arriving meanwhile wait, and an id already sent is never sent twice.
+    let sent = resumeFrom(req.headers['last-event-id']);
+    const replaying = sent !== undefined;
+    const held: AlertWithId[] = [];
+    let holding = replaying;
+    const send = (a: AlertWithId) => {
+      if (sent !== undefined && a.id <= sent) return;
+      res.write(sse(a));
+      sent = a.id;
+    };
     const off = ctx.live.subscribe((batch) => {
-      for (const a of batch) res.write(sse(a));
+      if (holding) held.push(...batch);
+      else for (const a of batch) send(a);
     });
+    if (replaying) {
+      void (async () => {
+        try {
+          for (let n = 0; n < REPLAY_MAX && !res.destroyed; ) {
+            const batch = await ctx.reader.after(sent!, Math.min(500, REPLAY_MAX - n));
+            for (const a of batch) send(a);
+            n += batch.length;
+            if (batch.length === 0) break;
+            if (n >= REPLAY_MAX) res.write(`: more than ${REPLAY_MAX} alerts were stored since event ${sent}; page the rest with GET /v1/alerts\n\n`);
+          }
+        } catch (e) {
+          ctx.metrics.storeErrors.inc({ operation: 'list alerts' });
+          ctx.log.error({ err: (e as Error).message }, 'live feed: replay after Last-Event-ID failed');
+        }
+        holding = false;
+        for (const a of held.splice(0)) send(a);
+      })();
+    }
     const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     const end = () => {
       clearInterval(beat);

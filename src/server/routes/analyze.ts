@@ -8,7 +8,7 @@
  * are CPU-heavy): a second gets 429 with Retry-After.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync} from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -32,6 +32,9 @@ import { makeFolder } from '../../util/make-folder.js';
 const UPLOAD_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(octet-stream|csv|vnd\.tcpdump\.pcap|x-pcap|x-pcapng|vnd\.tcpdump\.pcapng|gzip|x-gzip))$/;
 const UPLOAD_TYPE_LIST = 'text/csv, text/plain, application/octet-stream, application/vnd.tcpdump.pcap, application/x-pcapng, application/gzip';
 
+/** analyses whose output files are kept (and served), newest first */
+const MAX_KEPT = 100;
+
 const AnalyzeQuery = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\w.@+-]+$', description: 'file name for messages and the report' })),
@@ -44,7 +47,14 @@ const AnalyzeQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, dataDir = join(tmpdir(), `netsentinel-analyses-${process.pid}`)): Promise<void> {
+export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  // The output folders live as long as this service: only its own memory (`done`) leads to them,
+  // so a folder no answer can reach any more is removed: a failed analysis's at once, the oldest
+  // beyond the newest 100, and all of them when the service closes (they were left in the temp
+  // folder for good, one folder per service run).
+  const dataDir = mkdtempSync(join(tmpdir(), 'netsentinel-analyses-'));
+  const remove = (path: string) => rmSync(path, { recursive: true, force: true });
+  app.addHook('onClose', async () => remove(dataDir));
   const done = new Map<string, Record<string, string>>();
   const history: { id: string; finishedAt: string; input: string; flows: number; riskyFlows: number; riskySources: number }[] = [];
   let busy = false;
@@ -56,7 +66,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
       {
         schema: {
           summary: 'Analyse an uploaded flow file as `netsentinel analyze` does',
-          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json), reader warnings, and the URL of each output file.`,
+          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json), reader warnings, and the URL of each output file (kept while the service runs, for its newest ${MAX_KEPT} analyses).`,
           tags: ['analysis'],
           querystring: AnalyzeQuery,
           response: { 400: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer, 429: ErrorAnswer },
@@ -115,10 +125,15 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext, d
           for (const [name, path] of Object.entries(result.outputs)) files[basename(path)] = path;
           done.set(id, files);
           history.unshift({ id, finishedAt: new Date().toISOString(), input: `upload:${q.name ?? 'flows'}`, flows: result.flows, riskyFlows: result.riskyFlows, riskySources: result.riskyIps.length });
-          if (history.length > 100) done.delete(history.pop()!.id);
+          if (history.length > MAX_KEPT) {
+            const oldest = history.pop()!.id;
+            done.delete(oldest);
+            remove(join(dataDir, oldest));
+          }
           return { id, summary: summaryJson(result), warnings, files: Object.fromEntries(Object.keys(files).map((f) => [f, `/v1/analyses/${id}/files/${f}`])) };
         } catch (e) {
           body.resume();
+          remove(outDir);
           if (e instanceof BatchInputError) return reply.code(e.statusCode as 400 | 413).send({ error: e.message, statusCode: e.statusCode });
           if (e instanceof UserError) return reply.code(400).send({ error: e.message.replace(/^stdin/, `upload:${q.name ?? 'flows'}`), statusCode: 400 });
           throw e;

@@ -130,20 +130,21 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     '/v1/ips/:ip',
     { schema: { summary: 'A source IP: risk from its stored alerts, its decisions and threat intelligence (the dashboard IP page)', tags: ['risk'], params: IpParams, response: { 200: IpRiskAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
     async (req) => {
-      const { ip } = req.params as { ip: string };
-      const page = await ctx.reader.page({ srcIp: ip, limit: 200 });
-      const all = page.alerts;
-      const reasons = [...new Set(all.flatMap((a) => a.reasons))].slice(0, 20);
-      const addr = parseIp(ip);
+      const { ip: asked } = req.params as { ip: string };
+      const addr = parseIp(asked);
+      // the address as the store writes it, however it was spelled in the URL
+      const ip = addr ? formatIp(addr) : asked;
+      // the totals over all of the source's alerts (a page of the newest undercounted a busy source)
+      const [summary, page] = await Promise.all([ctx.reader.source(ip), ctx.reader.page({ srcIp: ip, limit: 50 })]);
       return {
         decisions: addr ? await decisionsAbout(ctx, addr, formatIp(addr)) : [],
         intel: addr ? await ctx.intel.lookup(ip) : null,
         ip,
-        alerts: all.length,
-        maxRisk: all.length ? Math.max(...all.map((a) => a.risk)) : null,
-        lastSeen: all.length ? all.map((a) => a.timestamp).sort().at(-1)! : null,
-        reasons,
-        recent: all.slice(0, 50),
+        alerts: summary?.alerts ?? 0,
+        maxRisk: summary ? summary.maxRisk : null,
+        lastSeen: summary ? summary.lastSeen : null,
+        reasons: summary?.reasons ?? [],
+        recent: page.alerts,
       };
     },
   );
