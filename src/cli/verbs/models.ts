@@ -5,7 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { UserError } from '../../util/errors.js';
-import { DEFAULT_STORE } from '../../store/open-store.js';
+import { DEFAULT_STORE } from '../../store/store-url.js';
 import { requireExistingStore } from '../../store/store-location.js';
 import { openModelVersionStore, type ModelEventKind } from '../../adapt/model-versions.js';
 import { ENV_FILE_OPTION } from '../../config/settings.js';

@@ -5,13 +5,14 @@
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readOptionsFrom, skippedFilesJson } from '../data-options.js';
 import { datasetSource } from '../../analysis/flow-source.js';
-import { DEFAULT_STREAM, ensureStream, openBus, subjectPrefix } from '../../stream/nats-bus.js';
+import { ensureStream, openBus, subjectPrefix } from '../../stream/nats-bus.js';
+import { DEFAULT_NATS, DEFAULT_STREAM } from '../../stream/stream-defaults.js';
 import { publishFlows } from '../../stream/publish-flows.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { thousands } from '../../util/thousands.js';
 
-export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+export { DEFAULT_NATS } from '../../stream/stream-defaults.js';
 
 export const publish: Command = {
   spec: {
