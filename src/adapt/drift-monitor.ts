@@ -25,7 +25,7 @@ export interface DriftSettings {
   readonly minFeatures: number;
 }
 
-export const DEFAULT_DRIFT: DriftSettings = { window: 1000, threshold: 0.25, minFeatures: 3 };
+export { DEFAULT_DRIFT } from './adapt-option-table.js';
 
 /** the name the anomaly score goes by among the features */
 export const SCORE_SERIES = '(anomaly score)';

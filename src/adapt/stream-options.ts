@@ -6,20 +6,11 @@ import type { OptionSpec } from '../cli/args.js';
 import { UserError } from '../util/errors.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { Bus } from '../stream/nats-bus.js';
-import { checkDriftSettings, DEFAULT_DRIFT } from './drift-monitor.js';
+import { checkDriftSettings } from './drift-monitor.js';
 import { openModelVersionStore, type ModelVersionStore } from './model-versions.js';
 import { createStreamAdaptation, type RetrainSchedule, type StreamAdapter } from './stream-adaptation.js';
 
-export const ADAPT_OPTIONS: readonly OptionSpec[] = [
-  { name: 'drift', type: 'boolean', description: "report drift of the features and the anomaly score against the baseline's reference (PSI per window)" },
-  { name: 'drift-window', type: 'integer', value: 'FLOWS', description: 'flows per drift window', default: DEFAULT_DRIFT.window },
-  { name: 'drift-threshold', type: 'number', value: 'PSI', description: 'PSI beyond sampling noise at which a feature has moved', default: DEFAULT_DRIFT.threshold },
-  { name: 'drift-features', type: 'integer', value: 'N', description: 'features that must move in a window to report drift', default: DEFAULT_DRIFT.minFeatures },
-  { name: 'retrain-every', type: 'string', value: 'N|DURATION', description: 'refit the baseline on recent clean flows every N flows (5000) or every DURATION (30m, 6h) and swap it in' },
-  { name: 'retrain-on-drift', type: 'boolean', description: 'refit the baseline when drift is reported (implies --drift)' },
-  { name: 'reservoir', type: 'integer', value: 'FLOWS', description: 'recent clean flows kept for retraining', default: 20000 },
-  { name: 'model-dir', type: 'string', value: 'DIR', description: 'where retrained baselines are written', default: 'models' },
-];
+export { ADAPT_OPTIONS } from './adapt-option-table.js';
 
 /** "5000" → flows; "30s", "10m", "6h", "1d" → milliseconds */
 export function parseRetrainEvery(text: string): { everyFlows?: number; everyMs?: number } {

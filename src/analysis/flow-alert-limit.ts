@@ -48,6 +48,8 @@
  */
 export const DEFAULT_FLOW_ALERTS_PER_SOURCE = 10;
 export const DEFAULT_FLOW_ALERT_WINDOW_SECONDS = 60;
+/** the global cap on flow alerts per run, after the per-source limit (the backstop) */
+export const DEFAULT_MAX_FLOW_ALERTS = 100_000;
 
 export interface FlowAlertLimitSettings {
   /** most flow alerts per source per window; 0 = no per-source limit */

@@ -25,7 +25,7 @@ import { createScoreStage } from './score-stage.js';
 import type { EvidenceProvider } from './evidence.js';
 import type { Sink } from './sink.js';
 import type { AnalysisProgress } from './progress.js';
-import type { FlowAlertLimitSettings } from './flow-alert-limit.js';
+import { DEFAULT_MAX_FLOW_ALERTS, type FlowAlertLimitSettings } from './flow-alert-limit.js';
 import { Timings } from './timings.js';
 import { runPipeline, type ResultHeader } from './pipeline.js';
 import { flowsCsvSink } from './sinks/flows-csv-sink.js';
@@ -42,9 +42,7 @@ export { summaryJson } from './summary-json.js';
 export { zOf } from '../risk/fusion.js';
 export { AnalysisInterrupted } from './pipeline.js';
 export { Timings } from './timings.js';
-export { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, type FlowAlertLimitSettings } from './flow-alert-limit.js';
-
-export const DEFAULT_MAX_FLOW_ALERTS = 100_000;
+export { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, DEFAULT_MAX_FLOW_ALERTS, type FlowAlertLimitSettings } from './flow-alert-limit.js';
 
 export interface AnalysisOptions {
   readonly inputs: readonly string[];

@@ -1,32 +1,18 @@
 /**
  * The options every verb that reads flow data shares (--format, --label, --drop, --categorical),
- * and reading with a progress bar. One place, so every verb reads data the same way.
+ * and reading with a progress bar. One place, so every verb reads data the same way. The option
+ * table itself is in data-option-table.ts, which --help loads without the readers.
  */
 import type { OptionSpec } from './args.js';
 import type { Progress } from './progress.js';
 import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.js';
 import { cellCountWarnings } from '../sources/cell-warnings.js';
-import { DEFAULT_LIMITS, inputLimits } from '../sources/input-limits.js';
+import { inputLimits } from '../sources/input-limits.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
-import { CAPTURE_OPTIONS, captureOptionsFrom } from './capture-options.js';
+import { captureOptionsFrom } from './capture-options.js';
 import { thousands } from '../util/thousands.js';
 
-export const DATA_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'format',
-    type: 'string',
-    value: 'FORMAT',
-    description: 'input format; auto detects NSL-KDD/KDD\'99, CICFlowMeter, UNSW-NB15, else a CSV with a header',
-    choices: ['auto', 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv'],
-    default: 'auto',
-  },
-  { name: 'label', type: 'string', value: 'COLUMN', description: 'label column of a generic CSV (the class to learn / to evaluate against)' },
-  { name: 'drop', type: 'list', value: 'A,B', description: 'columns to leave out of the features' },
-  { name: 'categorical', type: 'list', value: 'A,B', description: 'columns to treat as categories (generic CSV; detected when not given)' },
-  { name: 'max-columns', type: 'integer', value: 'N', description: 'refuse input lines with more fields than this', default: DEFAULT_LIMITS.maxColumns },
-  { name: 'max-line-bytes', type: 'integer', value: 'BYTES', description: 'refuse input lines longer than this', default: DEFAULT_LIMITS.maxLineBytes },
-  ...CAPTURE_OPTIONS,
-];
+export { DATA_OPTIONS } from './data-option-table.js';
 
 /** A file of a folder passed over while reading, and why (its warning said it on stderr too). */
 export interface SkippedFile {

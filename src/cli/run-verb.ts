@@ -13,20 +13,23 @@ import { CaptureCutShort } from '../packets/cut-short.js';
 import { userErrorFromOs } from './classify-error.js';
 import { pathsAsWritten } from '../config/relative-paths.js';
 import { handleInterrupts } from '../util/atomic-output.js';
-import { loadModule, loadVerb, type VerbEntry } from './commands.js';
+import { loadModule, loadVerb, loadVerbSpec, type VerbEntry } from './commands.js';
 
 /** `verb` (named `verb` on the command line) with its options `rest`; `invoked`: run as the `netsentinel` process, not from a test */
 export async function runVerb(entry: VerbEntry, verb: string, rest: readonly string[], invoked: boolean): Promise<number> {
   const debug = rest.includes('--debug');
-  // only this verb's module (and what it imports) is loaded
-  const cmd = await loadVerb(entry);
+  // the option table first (a light module for the heavy verbs): --help and a mistake in the
+  // options are answered before the verb's module (its models, readers, stores) is loaded
+  const spec = await loadVerbSpec(entry);
   let args: ReturnType<typeof parseCommand> | undefined;
   try {
-    args = parseCommand(cmd.spec, rest);
+    args = parseCommand(spec, rest);
     if (args.values.help) {
-      process.stdout.write(helpText(cmd.spec));
+      process.stdout.write(helpText(spec));
       return 0;
     }
+    // only this verb's module (and what it imports) is loaded
+    const cmd = await loadVerb(entry);
     if (typeof args.values.threads === 'number') {
       if (args.values.threads < 1) throw new UserError(`${verb}: --threads takes at least 1`);
       const { setKernelThreads } = await loadModule<typeof import('../models/kernel/kernel-pool.js')>('../models/kernel/kernel-pool.js');
@@ -49,7 +52,7 @@ export async function runVerb(entry: VerbEntry, verb: string, rest: readonly str
     if (e instanceof UserError) {
       // a capture cut short at its end (still being written, its program stopped mid-packet) is
       // usable up to the cut: say how, as tshark and tcpdump would have used those packets
-      const hint = e instanceof CaptureCutShort && cmd.spec.options.some((o) => o.name === 'allow-truncated') ? '; --allow-truncated uses them (a warning instead of this error)' : '';
+      const hint = e instanceof CaptureCutShort && spec.options.some((o) => o.name === 'allow-truncated') ? '; --allow-truncated uses them (a warning instead of this error)' : '';
       // a path a settings file gave relative to its folder: named as written too (relative-paths.ts)
       process.stderr.write(`netsentinel: ${pathsAsWritten(e.message)}${hint}\n`);
       if (debug) process.stderr.write(`${(caught as Error).stack}\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseCommand, type CommandSpec } from './args.js';
 import { chosenStore, decisionStoreOf } from './store-choice.js';
-import { DEFAULT_STORE } from '../store/open-store.js';
+import { DEFAULT_STORE } from '../store/store-url.js';
 import { locateSettings } from '../config/settings.js';
 
 const spec: CommandSpec = {

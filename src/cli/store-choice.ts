@@ -9,7 +9,7 @@
  * same for the config file it loads, so `config show` describes the store and file a run uses.
  */
 import { wasGiven, type ParsedArgs } from './args.js';
-import { DEFAULT_STORE } from '../store/open-store.js';
+import { DEFAULT_STORE } from '../store/store-url.js';
 import type { SettingsFiles } from '../config/settings.js';
 
 export function chosenStore(v: Record<string, unknown>, configStore: string | undefined, files: Pick<SettingsFiles, 'variable'>): string {

@@ -20,7 +20,7 @@ import {
 } from './analysis-config.js';
 import { DEFAULT_MAX_FLOW_ALERTS } from '../analysis/run-analysis.js';
 import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../analysis/flow-alert-limit.js';
-import { DEFAULT_STORE } from '../store/open-store.js';
+import { DEFAULT_STORE } from '../store/store-url.js';
 import { DEFAULT_DETECTORS } from '../risk/baseline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ns-analysis-config-'));

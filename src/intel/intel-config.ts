@@ -4,7 +4,7 @@
  * rate limits, the cache's time to live and location, the feed files.
  */
 import type { Settings } from '../config/settings.js';
-import { DEFAULT_STORE } from '../store/open-store.js';
+import { DEFAULT_STORE } from '../store/store-url.js';
 
 export interface ProviderConfig {
   readonly apiKey?: string;

@@ -5,7 +5,7 @@
  * through model-file.ts, so the same value is what lives on disk.
  */
 import { performance } from 'node:perf_hooks';
-import { availableParallelism } from 'node:os';
+import { defaultThreads } from '../util/default-threads.js';
 import { takeTableRows, type FlowTable } from '../flows/table.js';
 import type { Matrix } from '../features/matrix.js';
 import { takeRows } from '../features/matrix.js';
@@ -80,10 +80,6 @@ export interface TrainOptions {
   readonly percentile?: number;
   readonly progress?: (done: number, total: number, what?: string) => void;
   readonly inputFiles?: readonly string[];
-}
-
-export function defaultThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 export { normaliseParams };

@@ -27,11 +27,19 @@ test('a finding of one flow to one host says "1 flow" and "1 host", in its reaso
   assert.doesNotMatch(g.summary, /1 flows/);
 });
 
+test('a forged source\'s line names the host it sent to as its target, not as if it were the source', () => {
+  // seen on a capture: under source 2001:db8:1:2::4e2a:0, "…on a wire: host 2001:db8:1:2::4e2a:1, …"
+  const [one] = findings([flow('2001:db8:1:2::4e2a:0', '2001:db8:1:2::4e2a:1', 0)]);
+  const [g] = groupFindings([one]);
+  assert.match(g.summary, /^Source address that cannot be on a wire: target host 2001:db8:1:2::4e2a:1, .*, 1 flow$/);
+  assert.doesNotMatch(g.summary, /: host /);
+});
+
 test('more than one keeps the plural', () => {
   const [two] = findings([flow('240.0.0.9', '10.0.0.2', 0), flow('240.0.0.9', '10.0.0.3', 1)]);
   assert.match(two.reason, /sent 2 flows to 2 hosts over /);
   const [g] = groupFindings([two]);
-  assert.match(g.summary, /: 2 hosts, .*, 2 flows$/);
+  assert.match(g.summary, /: 2 target hosts, .*, 2 flows$/);
 });
 
 test('the intel summary line agrees with its count', () => {

@@ -1,6 +1,6 @@
 /**
  * A source's findings grouped by rule, for people: a scanner that probed 14 hosts is one line
- * ("Vertical port scan ×14: 14 hosts, 29–75 ports each, 3 Jul 12:20 – 7 Jul 19:53") with the 14
+ * ("Vertical port scan ×14: 14 target hosts, 29–75 ports each, 3 Jul 12:20 – 7 Jul 19:53") with the 14
  * findings one click away, not 14 near-identical lines. Used by report.html, risky_ips.csv and
  * analyze's text summary, so the three say the same.
  */
@@ -19,7 +19,7 @@ export interface FindingGroup {
   readonly flows: number;
   /** what `flows` counts, singular and plural: ['flow', 'flows'] unless the rule counts something else */
   readonly counted: readonly [one: string, many: string];
-  /** one line: what, how many targets, ports, when */
+  /** one line: what, how many target hosts, ports, when */
   readonly summary: string;
 }
 
@@ -128,7 +128,9 @@ function summarise(fs: readonly Finding[]): string {
   let maxIpCount = -Infinity;
   for (const f of fs) maxIpCount = Math.max(maxIpCount, f.targets.ipCount);
   const nHosts = hostsExact ? hosts.size : Math.max(hosts.size, maxIpCount);
-  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${thousands(nHosts)} ${plural(nHosts, 'host')}`);
+  // "target host": the line follows the source's address in every view, and a bare "host X" read
+  // as the source itself (a forged source's line named the machine it sent to as if it were it)
+  if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `target host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${thousands(nHosts)} target ${plural(nHosts, 'host')}`);
   let lo = Infinity;
   let hi = -Infinity;
   for (const f of fs) {

@@ -43,7 +43,7 @@ test('risky_ips.csv: one line per row, cells quoted when they must be, findings 
     riskyIpsCsv(rows, findings),
     'ip,risk,flows,risky_flows,peak_flow_risk,mean_flow_risk,decided_by,rules,detectors_fired,attack_classes,first_seen,last_seen,reasons\n' +
       '10.0.0.1,0.999988,3,0,0.500000,0.333333,combined,port-scan.vertical,autoencoder:2 isolation-forest:1,PortScan:2,2024-03-01T10:00:00.000Z,2024-03-01T10:05:00.000Z,' +
-      '"Vertical port scan ×2: 2 hosts, 2 ports each, 1 Mar 10:00–10:05, 4 flows; said ""hi"", twice"\n' +
+      '"Vertical port scan ×2: 2 target hosts, 2 ports each, 1 Mar 10:00–10:05, 4 flows; said ""hi"", twice"\n' +
       '2001:db8::1,0.990000,3,1,0.500000,0.333333,peak,,,,,,one; two\n',
   );
   assert.equal(riskyIpsTxt(rows), '10.0.0.1\n2001:db8::1\n');
@@ -70,11 +70,11 @@ test('a group spanning new year writes the years (those not this year); within a
   const thisYear = new Date().getUTCFullYear();
   const f = (first: string, last: string): Finding => ({ ...finding('10.0.0.2', '10.0.0.9', 'r', first), lastSeen: last });
   const [across] = groupFindings([f('2023-12-31T23:00:00.000Z', '2024-01-01T01:30:00.000Z')]);
-  assert.equal(across.summary, 'Vertical port scan: host 10.0.0.9, 2 ports, 31 Dec 2023 23:00 – 1 Jan 2024 01:30, 2 flows');
+  assert.equal(across.summary, 'Vertical port scan: target host 10.0.0.9, 2 ports, 31 Dec 2023 23:00 – 1 Jan 2024 01:30, 2 flows');
   const [intoNow] = groupFindings([f(`${thisYear - 1}-12-31T23:00:00.000Z`, `${thisYear}-01-02T01:30:00.000Z`)]);
-  assert.equal(intoNow.summary, `Vertical port scan: host 10.0.0.9, 2 ports, 31 Dec ${thisYear - 1} 23:00 – 2 Jan 01:30, 2 flows`);
+  assert.equal(intoNow.summary, `Vertical port scan: target host 10.0.0.9, 2 ports, 31 Dec ${thisYear - 1} 23:00 – 2 Jan 01:30, 2 flows`);
   const [within] = groupFindings([f('2023-05-01T23:00:00.000Z', '2023-05-02T01:30:00.000Z')]);
-  assert.equal(within.summary, 'Vertical port scan: host 10.0.0.9, 2 ports, 1 May 23:00 – 2 May 01:30, 2 flows');
+  assert.equal(within.summary, 'Vertical port scan: target host 10.0.0.9, 2 ports, 1 May 23:00 – 2 May 01:30, 2 flows');
 });
 
 test('group summaries: one shared port, a range of port counts, hosts at least when counts were capped, no times', () => {
@@ -87,13 +87,13 @@ test('group summaries: one shared port, a range of port counts, hosts at least w
   const one = (fs: Finding[]): string => groupFindings(fs)[0].summary;
   assert.equal(
     one([f('10.0.0.8', { ports: [22], portCount: 1 }, '2024-03-01T10:07:00.000Z'), f('10.0.0.9', { ports: [22], portCount: 1 }, '2024-03-01T10:02:00.000Z', '2024-03-01T10:04:00.000Z')]),
-    'Vertical port scan ×2: 2 hosts, port 22, 1 Mar 10:02–10:07, 4 flows',
+    'Vertical port scan ×2: 2 target hosts, port 22, 1 Mar 10:02–10:07, 4 flows',
   );
-  assert.equal(one([f('10.0.0.8', { ports: [22], portCount: 1 }, null), f('10.0.0.9', { ports: [23], portCount: 1 }, null)]), 'Vertical port scan ×2: 2 hosts, 1 port each, 4 flows');
-  assert.equal(one([f('10.0.0.8', { ports: [22], portCount: 1 }, null), f('10.0.0.9', {}, null)]), 'Vertical port scan ×2: 2 hosts, 1 port each, 4 flows');
+  assert.equal(one([f('10.0.0.8', { ports: [22], portCount: 1 }, null), f('10.0.0.9', { ports: [23], portCount: 1 }, null)]), 'Vertical port scan ×2: 2 target hosts, 1 port each, 4 flows');
+  assert.equal(one([f('10.0.0.8', { ports: [22], portCount: 1 }, null), f('10.0.0.9', {}, null)]), 'Vertical port scan ×2: 2 target hosts, 1 port each, 4 flows');
   assert.equal(
     one([f('10.0.0.8', { ports: [1, 2, 3], portCount: 1200, ipCount: 3 }, '2024-03-01T10:00:00.000Z'), f('10.0.0.9', { ports: [1], portCount: 3, countsCapped: true }, '2024-03-02T09:00:00.000Z')]),
-    'Vertical port scan ×2: ≥ 3 hosts, 3–1,200 ports each, 1 Mar 10:00 – 2 Mar 09:00, 4 flows',
+    'Vertical port scan ×2: ≥ 3 target hosts, 3–1,200 ports each, 1 Mar 10:00 – 2 Mar 09:00, 4 flows',
   );
 });
 
@@ -109,7 +109,7 @@ test('groups are made once per findings list, and made again when the list has g
   const c = groupFindings(findings);
   assert.equal(c.length, 2);
   assert.equal(c[0].findings.length, 2);
-  assert.equal(c[0].summary, 'Vertical port scan ×2: 2 hosts, 2 ports each, 1 Mar 10:00 – 2 Mar 11:00, 4 flows');
+  assert.equal(c[0].summary, 'Vertical port scan ×2: 2 target hosts, 2 ports each, 1 Mar 10:00 – 2 Mar 11:00, 4 flows');
   // another list with the same findings is grouped on its own
   assert.notEqual(groupFindings([...findings])[0], c[0]);
 });

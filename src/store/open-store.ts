@@ -5,11 +5,9 @@
  */
 import type { AlertStore } from './alert-store.js';
 import { openSqliteStore } from './sqlite-store.js';
-import { parseStoreLocation } from './store-url.js';
+import { DEFAULT_STORE, parseStoreLocation } from './store-url.js';
 
-export const DEFAULT_STORE = 'netsentinel.db';
-
-export { parseStoreLocation } from './store-url.js';
+export { DEFAULT_STORE, parseStoreLocation } from './store-url.js';
 
 export async function openStore(location: string = DEFAULT_STORE): Promise<AlertStore> {
   const where = parseStoreLocation(location);

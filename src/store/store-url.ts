@@ -8,6 +8,9 @@
  */
 import { UserError } from '../util/errors.js';
 
+/** the store when none is named: a SQLite file in the current folder (here, not in open-store.ts, so option tables name it without loading a driver) */
+export const DEFAULT_STORE = 'netsentinel.db';
+
 export type StoreLocation =
   | { readonly kind: 'sqlite'; readonly path: string; readonly where: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly where: string };

@@ -17,7 +17,8 @@ import type { TrainedModel } from '../models/trained-model.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import type { ScoringWeights } from '../risk/flow-scorer.js';
 import { BoundedKeys } from './bounded-keys.js';
-import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS, SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
+import { SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
+import { DEFAULT_MAX_FINDING_KEYS, DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from './stream-defaults.js';
 
 export interface ScoringSetup {
   readonly baseline: Baseline;
@@ -42,8 +43,7 @@ export interface ScoringSetup {
   readonly flowAlertLimit?: FlowAlertLimitSettings;
 }
 
-/** default of maxFindingKeys: a finding key is ~40 bytes, so a few MB at most */
-export const DEFAULT_MAX_FINDING_KEYS = 100_000;
+export { DEFAULT_MAX_FINDING_KEYS } from './stream-defaults.js';
 
 /** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
 export interface BatchScorer {

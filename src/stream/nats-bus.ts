@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { UserError } from '../util/errors.js';
 
-export const DEFAULT_STREAM = 'NETSENTINEL';
+export { DEFAULT_STREAM } from './stream-defaults.js';
 
 export interface Bus {
   readonly nc: NatsConnection;

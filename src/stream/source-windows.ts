@@ -45,8 +45,7 @@ export interface SourceWindowOptions {
   readonly countFlowAlerts?: boolean;
 }
 
-export const DEFAULT_SOURCE_WINDOW_SECONDS = 300;
-export const DEFAULT_MAX_SOURCES = 200_000;
+export { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from './stream-defaults.js';
 
 interface OpenWindow {
   readonly start: number;

@@ -16,7 +16,7 @@ test('alerts.jsonl holds each alert JSON line in order, as UTF-8, across calls',
   try {
     const sink = alertsJsonlSink();
     await sink.open!({ outDir: dir } as RunInfo);
-    const reasons = ['Connection flood from a source ×2: 4 hosts', 'naïve “quoted” reason, with a comma', 'emoji \u{1F600} and CJK 漢字', 'plain ascii'];
+    const reasons = ['Connection flood from a source ×2: 4 target hosts', 'naïve “quoted” reason, with a comma', 'emoji \u{1F600} and CJK 漢字', 'plain ascii'];
     const alerts: Alert[] = [];
     for (let i = 0; i < 300; i++) {
       alerts.push(

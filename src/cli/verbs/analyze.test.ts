@@ -201,7 +201,7 @@ test('the text summary: rules off as a short count (--verbose gives each reason)
   const m = /^ {2}rules off: (\d+) of (\d+) \(columns missing or not configured; --verbose says why\)$/m.exec(short.out);
   assert.ok(m, short.out);
   assert.doesNotMatch(short.out, /needs the forward packet count/);
-  assert.match(short.out, /^ {6}- Vertical port scan: host 127\.0\.0\.1, \d+ ports, \d+ \w{3} \d\d:\d\d, \d+ flows$/m);
+  assert.match(short.out, /^ {6}- Vertical port scan: target host 127\.0\.0\.1, \d+ ports, \d+ \w{3} \d\d:\d\d, \d+ flows$/m);
   const verbose = run(['analyze', join(sample, 'traffic.csv'), '-b', 'loop.nsb', '-o', 'text-v', '--store', 'none', '--no-report', '-q', '--threads', '1', '--verbose']);
   assert.match(verbose.out, new RegExp(`^ {2}rules off: ${m[1]} of ${m[2]}:$`, 'm'));
   assert.equal(verbose.out.match(/^ {4}[a-z-]+\.[a-z.-]+: .+$/gm)?.length, Number(m[1]), 'one reason line per rule off');

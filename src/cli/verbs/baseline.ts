@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
-import { defaultThreads } from '../../models/trained-model.js';
+import { defaultThreads } from '../../util/default-threads.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { formatSeconds } from '../progress.js';
 import { thousands } from '../../util/thousands.js';

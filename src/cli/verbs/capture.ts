@@ -6,7 +6,8 @@
  * cleanly: open flows are finished, the sinks write what `analyze` writes (with -o), exit 0.
  */
 import type { Command } from '../command.js';
-import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
+import { CAPTURE_SPEC } from './capture-spec.js';
+import { captureOptionsFrom } from '../capture-options.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest } from '../../packets/live-capture-program.js';
 import { liveFlowSource, type LiveCaptureSummary } from '../../packets/live-flow-source.js';
@@ -15,8 +16,7 @@ import { loadBaseline } from '../../risk/baseline.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { runConfig } from '../run-config.js';
-import { ENV_FILE_OPTION } from '../../config/settings.js';
-import { openStore, DEFAULT_STORE } from '../../store/open-store.js';
+import { openStore } from '../../store/open-store.js';
 import { UserError } from '../../util/errors.js';
 import { makeFolders, onInterrupt } from '../../util/atomic-output.js';
 import { renderHtmlReport } from '../../report/analysis-report.js';
@@ -26,7 +26,7 @@ import { ANALYZE_FILES } from '../../report/plot-files.js';
 import { formatSeconds } from '../progress.js';
 import { liveAlertLines } from '../live-alert-lines.js';
 import { formatSummary } from './analyze.js';
-import { FLOW_ALERT_LIMIT_OPTIONS, flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
+import { flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { plural } from '../../util/plural.js';
 import { thousands } from '../../util/thousands.js';
 
@@ -34,53 +34,7 @@ import { thousands } from '../../util/thousands.js';
 const OPENED_POLL_MS = 500;
 
 export const capture: Command = {
-  spec: {
-    name: 'capture',
-    summary: 'analyse an interface live: tcpdump on a pipe → flows → the analysis, alerts printed as they come',
-    usage: '--interface IF [--filter BPF] -b BASELINE [options]',
-    positionals: { min: 0, max: 0, name: 'nothing' },
-    description: `Runs tcpdump (-U -n -w - -i IF [FILTER]), or dumpcap when tcpdump is not installed, and reads
-its pcap from a pipe: no native addon, and only the capture program needs the privilege (root, or
-CAP_NET_RAW on the program). Flows are metered as packets arrive and handed to the analysis every
---batch-seconds (flows idle past --idle-timeout, and TCP connections that closed, are finished then);
-each finding is printed on stdout when a detector crosses its threshold ("opened: ...", or a
-"finding_opened" record with --json) and again, with its final counts, when its episode closes
-(one line, or its EVE JSON alert with --json),
-risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
-SIGTERM, --duration or --count stop the capture: open flows are finished and analysed, the outputs
-written, exit 0. A second Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
-summary.json, ...) and alerts go to the store; without it nothing is written but --write's files.`,
-    options: [
-      { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "interface to capture on ('any' for all, in Linux cooked framing)" },
-      { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "capture filter in tcpdump's syntax, e.g. 'not port 22'" },
-      { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required: live flows cannot fit the detectors on themselves)" },
-      { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
-      { name: 'out', short: 'o', type: 'string', value: 'DIR', description: "write analyze's outputs here when the capture ends (and store the alerts)" },
-      { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration (thresholds, weights, rules, store; relative paths from the file's folder); also NETSENTINEL_CONFIG" },
-      { name: 'store', type: 'string', value: 'URL', description: `alert store (SQLite path or postgres:// URL; 'none' to skip); with -o as analyze's (NETSENTINEL_STORE, config store, else ${DEFAULT_STORE}), without -o none` },
-      ENV_FILE_OPTION,
-      { name: 'program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'capture program (default: tcpdump, else dumpcap)' },
-      { name: 'write', short: 'w', type: 'string', value: 'DIR', description: 'also keep the packets: pcap files in DIR, each renamed into place when complete' },
-      { name: 'rotate-seconds', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file every N seconds of capture' },
-      { name: 'rotate-mb', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file before one exceeds N MB' },
-      { name: 'duration', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'stop after this long' },
-      { name: 'count', type: 'integer', value: 'N', range: { min: 1 }, description: 'stop after N packets' },
-      { name: 'batch-seconds', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'hand finished flows to the analysis at least this often', default: 5 },
-      { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: '... or when this many flows finished', default: 65536 },
-      { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
-      { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
-      ...FLOW_ALERT_LIMIT_OPTIONS,
-      { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run (after the per-source limit); 0 = no cap; findings and risky sources are never capped (default ${DEFAULT_MAX_FLOW_ALERTS})` },
-      { name: 'print-flows', type: 'boolean', description: "also print each risky flow's alert (by default: findings and risky sources; every alert is in alerts.jsonl with -o)" },
-      { name: 'no-report', type: 'boolean', description: 'with -o: skip report.html and the chart' },
-      ...CAPTURE_OPTIONS,
-    ],
-    examples: [
-      'sudo netsentinel capture -i eth0 -b office.nsb',
-      "sudo netsentinel capture -i eth0 -f 'not port 22' -b office.nsb -o out/ --duration 3600",
-      'sudo netsentinel capture -i any -b office.nsb --write /var/lib/netsentinel/pcap --rotate-mb 100 --json | jq .alert.signature',
-    ],
-  },
+  spec: CAPTURE_SPEC,
   async run({ args, progress, out, json }) {
     const v = args.values;
     const ifName = v.interface as string | undefined;

@@ -15,7 +15,8 @@ import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseScalar, THREADS_RANGE } from '../args.js';
-import { defaultThreads, normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
+import { normaliseParams, saveTrainedModel, type TrainedModel } from '../../models/trained-model.js';
+import { defaultThreads } from '../../util/default-threads.js';
 import { allSpecs, getSpec } from '../../models/registry.js';
 import '../../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import { formatLeaderboard, runLeaderboard, SORT_KEYS, type LeaderboardEntry, type SortKey } from '../../evaluate/leaderboard.js';

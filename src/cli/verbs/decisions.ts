@@ -4,42 +4,18 @@
  * "manual"; a ban on an allowlisted address is refused.
  */
 import type { Command } from '../command.js';
+import { DECISIONS_SPEC } from './decisions-spec.js';
 import { openDecisionStore } from '../../store/decision-store.js';
 import { requireExistingStore } from '../../store/store-location.js';
-import { DECISION_TYPES, SEVERITIES, formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
+import { formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
 import { canonicalTarget } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
 import { UserError } from '../../util/errors.js';
-import { allowlistFrom, CONFIG_OPTIONS, decisionLine, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { allowlistFrom, decisionLine, settingsAndStore } from './respond-common.js';
 import { plural } from '../../util/plural.js';
 
 export const decisions: Command = {
-  spec: {
-    name: 'decisions',
-    summary: 'list, add or delete decisions (bans, alerts) by hand',
-    usage: 'list|add|delete [IP|CIDR|ID] [options]',
-    positionals: { min: 1, max: 2, name: 'list, add IP|CIDR, or delete ID|IP' },
-    description: `list: the decisions that hold now (--all: expired and simulated ones too).
-add IP|CIDR: a manual decision (real, origin "manual"); refused for allowlisted addresses when it is a ban.
-delete ID|IP|CIDR: remove one decision by id, or every decision about that address or range; run
-'netsentinel block expire' afterwards to take it out of the firewall.`,
-    options: [
-      { name: 'all', type: 'boolean', description: 'list: include expired and simulated decisions' },
-      { name: 'ip', type: 'string', value: 'IP', description: 'list: only decisions about this address or range' },
-      { name: 'type', type: 'string', value: 'TYPE', description: 'add: decision type', choices: DECISION_TYPES, default: 'ban' },
-      { name: 'severity', type: 'string', value: 'LEVEL', description: 'add: severity', choices: SEVERITIES, default: 'high' },
-      { name: 'duration', type: 'string', value: 'DURATION', description: 'add: how long it holds (90s, 15m, 4h, 7d)', default: '4h' },
-      { name: 'reason', type: 'string', value: 'TEXT', description: 'add: why', default: 'added by hand' },
-      STORE_OPTION,
-      ...CONFIG_OPTIONS,
-    ],
-    examples: [
-      'netsentinel decisions list',
-      'netsentinel decisions add 203.0.113.7 --duration 24h --reason "brute force on ssh, seen in auth.log"',
-      'netsentinel decisions delete 203.0.113.7 && netsentinel block expire',
-      'netsentinel decisions list --all --json | jq ".decisions[] | select(.type==\\"ban\\")"',
-    ],
-  },
+  spec: DECISIONS_SPEC,
   async run({ args, out, json }) {
     const v = args.values;
     const [action, target] = args.positionals;

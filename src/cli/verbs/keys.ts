@@ -5,31 +5,15 @@
  * so a key added here is a key the service knows.
  */
 import type { Command } from '../command.js';
+import { KEYS_SPEC } from './keys-spec.js';
 import { openKeyStore } from '../../store/key-store.js';
 import { requireExistingStore } from '../../store/store-location.js';
 import { UserError } from '../../util/errors.js';
-import { SETTINGS_OPTIONS, settingsFromArgs } from '../../config/settings.js';
-import { settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { settingsFromArgs } from '../../config/settings.js';
+import { settingsAndStore } from './respond-common.js';
 
 export const keys: Command = {
-  spec: {
-    name: 'keys',
-    summary: "manage the service's API keys (add, list, revoke)",
-    usage: 'add NAME | list | revoke ID [options]',
-    positionals: { min: 1, max: 2, name: 'an action (add NAME, list, revoke ID)' },
-    description: `add NAME prints a new key once (keep it: only its hash is stored). Scopes: read (GET routes,
-/classify, batch scoring, intel) or write (also POST /v1/alerts, /v1/analyze, /v1/decisions add and
-delete). --rate is requests per second (default server.rateLimit.perSecond), with
-bursts up to twice that; beyond it the service answers 429 with Retry-After. A running service
-sees new and revoked keys within 5 seconds.`,
-    options: [
-      { name: 'scope', type: 'string', description: 'what the key may do', choices: ['read', 'write'], default: 'read' },
-      { name: 'rate', type: 'number', value: 'N', description: 'requests per second allowed (default server.rateLimit.perSecond, 100)' },
-      { ...STORE_OPTION, description: 'store holding the key table: SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)' },
-      ...SETTINGS_OPTIONS,
-    ],
-    examples: ['netsentinel keys add soc-dashboard --scope read', 'netsentinel keys add sensor-7 --scope write --rate 20', 'netsentinel keys list --json', 'netsentinel keys revoke 3fa9c2d1'],
-  },
+  spec: KEYS_SPEC,
   async run({ args, out, json }) {
     const [action, arg] = args.positionals;
     const v = args.values;

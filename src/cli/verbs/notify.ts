@@ -4,9 +4,10 @@
  * notifications keep waiting.
  */
 import type { Command } from '../command.js';
+import { NOTIFY_SPEC } from './notify-spec.js';
 import { openOutboxStore, type OutboxCounts } from '../../store/outbox-store.js';
 import { channelsFrom, flushOutbox } from '../../respond/notify/outbox-delivery.js';
-import { CONFIG_OPTIONS, problem, settingsAndStore, STORE_OPTION } from './respond-common.js';
+import { problem, settingsAndStore } from './respond-common.js';
 import { plural } from '../../util/plural.js';
 
 /**
@@ -23,17 +24,7 @@ function waitingWhy(c: OutboxCounts): string {
 }
 
 export const notify: Command = {
-  spec: {
-    name: 'notify',
-    summary: 'show the notification outbox, or deliver what waits in it (--flush)',
-    usage: '[--flush] [options]',
-    description: `Channels come from the configuration: smtp (email, STARTTLS and AUTH), webhook (JSON POST to
-webhook.url or BACKEND_API_URL, API_TIMEOUT, MAX_RETRIES, with an Idempotency-Key) and syslog (RFC 5424 over
-UDP or TCP). A notification is marked sent only when its server accepted it. Exit 1 when something still waits
-after --flush.`,
-    options: [{ name: 'flush', type: 'boolean', description: 'deliver everything waiting, channel by channel' }, STORE_OPTION, ...CONFIG_OPTIONS],
-    examples: ['netsentinel notify', 'BACKEND_API_URL=http://localhost:5000/api/alerts netsentinel notify --flush', 'netsentinel notify --flush --config netsentinel.yaml --json'],
-  },
+  spec: NOTIFY_SPEC,
   async run({ args, out, json }) {
     const v = args.values;
     const { settings, store } = await settingsAndStore(v);

@@ -13,7 +13,8 @@ import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseScalar, THREADS_RANGE } from '../args.js';
-import { defaultThreads, saveTrainedModel, trainModel } from '../../models/trained-model.js';
+import { saveTrainedModel, trainModel } from '../../models/trained-model.js';
+import { defaultThreads } from '../../util/default-threads.js';
 import { getSpec } from '../../models/registry.js';
 import '../../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import {

@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
-import { defaultThreads, saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
+import { saveTrainedModel, trainModel, type TrainedModel } from '../../models/trained-model.js';
+import { defaultThreads } from '../../util/default-threads.js';
 import { allSpecs } from '../../models/registry.js';
 import '../../models/all.js'; // names any estimator (lists, comparisons), so every one is loaded
 import { evaluateModel, formatEvaluation, type EvaluationReport } from '../../evaluate/evaluate-model.js';

@@ -1,0 +1,32 @@
+/**
+ * What `netsentinel publish` accepts and its --help text, apart from the verb (publish.ts): only constants,
+ * so `publish --help` and a mistake in its options load none of what the verb runs.
+ */
+import type { CommandSpec } from '../args.js';
+import { DATA_OPTIONS } from '../data-option-table.js';
+import { DEFAULT_NATS, DEFAULT_STREAM } from '../../stream/stream-defaults.js';
+
+export const PUBLISH_SPEC: CommandSpec = {
+  name: 'publish',
+  summary: 'feed flows into NATS JetStream for streaming workers, partitioned by source IP',
+  usage: 'DATA... --nats URL [options]',
+  positionals: { min: 1, name: 'DATA (flow files, folders, globs or - for stdin)' },
+  description: `Flows are read as analyze reads them and published in binary columns (each flow with its
+file and line; the schema in a header) to <prefix>.flows.<partition>, partition = FNV-1a hash of the
+source IP mod --partitions. A partition's rows wait for the next read batch's until a message holds
+--message-flows flows (through at most 4 batches; with one partition, within a file), so messages
+stay full however the sources spread. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
+<prefix>.findings, where workers publish) are created when absent. Workers: 'netsentinel stream'.`,
+  options: [
+    { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
+    { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
+    { name: 'prefix', type: 'string', value: 'SUBJECT', description: 'subject prefix (default: the stream name in lower case)' },
+    { name: 'partitions', type: 'integer', value: 'N', description: 'partitions (subjects) flows are spread over by source IP', default: 1 },
+    { name: 'message-flows', type: 'integer', value: 'N', description: 'most flows per message (messages also stay under the server payload limit)', default: 200 },
+    ...DATA_OPTIONS,
+  ],
+  examples: [
+    'netsentinel publish monday.csv --nats nats://127.0.0.1:4222 --partitions 8',
+    'netsentinel publish capture.pcap --stream OFFICE --json',
+  ],
+};
