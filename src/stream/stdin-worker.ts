@@ -8,6 +8,8 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
+import { createReader, detectFormat, formatName, type FormatName } from '../sources/detect-format.js';
+import { UserError } from '../util/errors.js';
 import type { FlowTable } from '../flows/table.js';
 import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
@@ -71,7 +73,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows));
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
@@ -103,29 +105,30 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   return stats;
 }
 
-/** JSON lines or CSV, told apart by the first non-blank byte. */
-async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number): AsyncGenerator<FlowTable> {
+/**
+ * Standard input: JSON lines or CSV text go line by line like a followed file (liveBatches: a
+ * partial batch is scored after `idleMs` without a new line, so `tail -F x.csv | … --stdin` scores
+ * a trickle as it comes instead of when 1000 rows or the end of the pipe arrive); anything else
+ * (a packet capture, a compressed file) is read whole by the dataset readers.
+ */
+async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number, idleMs: number): AsyncGenerator<FlowTable> {
   const first = await peek(input);
   if (!first) return;
-  const jsonLines = /^\s*\{/.test(first.subarray(0, 64).toString('latin1'));
-  if (!jsonLines) {
+  if (!looksLikeText(first.subarray(0, 64))) {
     yield* streamDataset(['-'], { ...read, batchRows, stdin: input });
     return;
   }
-  let lines: string[] = [];
-  let firstLine = 1;
-  let lineNo = 0;
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-    lineNo++;
-    lines.push(line);
-    if (lines.length >= batchRows) {
-      yield decodeFlows(lines.join('\n'), 'stdin', undefined, firstLine);
-      firstLine = lineNo + 1;
-      lines = [];
-    }
-  }
-  if (lines.some((l) => l.trim())) yield decodeFlows(lines.join('\n'), 'stdin', undefined, firstLine);
+  yield* liveBatches(input, read, batchRows, idleMs, 'stdin');
 }
+
+/** no control bytes but tab, CR and LF (a capture's or gzip's magic has some in its first bytes) */
+function looksLikeText(b: Buffer): boolean {
+  for (const c of b) if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return false;
+  return true;
+}
+
+/** a partial batch on standard input is scored after this long without a new line */
+export const STDIN_IDLE_FLUSH_MS = 2000;
 
 /**
  * Batches of a live input: whole lines, cut at batchRows or when no line came for idleMs. A CSV's
@@ -136,7 +139,10 @@ async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number)
 async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string): AsyncGenerator<FlowTable> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let json: boolean | undefined;
-  let header = '';
+  /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
+  let header: string | undefined;
+  /** the CSV's format, found from its first line, so that every batch is read alike */
+  let format: FormatName | undefined;
   let lines: string[] = [];
   let lineNo = 0;
   let firstLine = 1;
@@ -156,9 +162,13 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
       if (!line.trim()) return;
       json = /^\s*\{/.test(line);
       if (!json) {
-        header = line;
-        firstLine = lineNo + 1;
-        return;
+        const fields = line.split(',');
+        format = read.format ? formatName(read.format) : detectFormat([fields]);
+        if (createReader(format, read).hasHeader(fields)) {
+          header = line;
+          firstLine = lineNo + 1;
+          return;
+        }
       }
     }
     if (!lines.length) firstLine = lineNo;
@@ -177,10 +187,36 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
     if (next) {
       if (!next.lines.some((l) => l.trim())) continue;
       if (json) yield decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
-      else for await (const t of streamDataset(['-'], { ...read, batchRows, stdin: Readable.from([`${header}\n${next.lines.join('\n')}\n`]) })) if (t.rowCount) yield t;
+      else {
+        // the batch is read as a CSV of its own (the header put back before its lines): its rows'
+        // lines and the reader's errors are moved to the input's own name and line numbers
+        const shift = next.firstLine - (header === undefined ? 1 : 2);
+        const text = header === undefined ? `${next.lines.join('\n')}\n` : `${header}\n${next.lines.join('\n')}\n`;
+        try {
+          for await (const t of streamDataset(['-'], { ...read, format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) yield placed(t, name, shift);
+        } catch (e) {
+          throw replaced(e, name, shift);
+        }
+      }
     } else if (ended) return;
     else await new Promise<void>((r) => (wake = r));
   }
+}
+
+/** A batch read as a CSV of its own, its rows named by the input and their line there. */
+function placed(t: FlowTable, name: string, shift: number): FlowTable {
+  if (!t.origin) return t;
+  const line = new Float64Array(t.rowCount);
+  for (let r = 0; r < t.rowCount; r++) line[r] = t.origin.line[r] + shift;
+  return { ...t, origin: { files: [name], file: new Int32Array(t.rowCount), line } };
+}
+
+/** The reader's error about a batch read as a CSV of its own ("stdin line 3: …"), at the input's name and line. */
+function replaced(e: unknown, name: string, shift: number): unknown {
+  if (!(e instanceof UserError)) return e;
+  const m = /^stdin line (\d+)([\s\S]*)$/.exec(e.message);
+  if (!m) return e;
+  return new UserError(`${name} line ${Number(m[1]) + shift}${m[2]}`, e.exitCode);
 }
 
 /** The first bytes of a stream, put back so the reader after us sees them too. */

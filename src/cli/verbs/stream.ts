@@ -214,6 +214,9 @@ from the --baseline file (said on stderr).`,
             : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
         }).finally(async () => {
+          // also when scoring failed (bad input, a store refusing): a followed file is polled
+          // until this signal, and the process would stay up, silent, after saying the error
+          controller.abort();
           live?.program.stop();
           await adapt?.versions.close();
         });

@@ -1,0 +1,134 @@
+/**
+ * `stream --follow FILE` and `stream --stdin` read text line by line in batches, each read as a
+ * CSV of its own (liveBatches in stdin-worker.ts). What an operator relies on there, each once
+ * wrong:
+ *  - the alerts of a followed CSV name the file and the row's line in it (they said "stdin" and
+ *    the line within the batch: line 58 for the file's line 2458);
+ *  - a bad field in a followed CSV is said with the file and its line, and the worker exits 2 (it
+ *    said "stdin line 11" for line 51, then stayed up, silent, polling the file until SIGTERM);
+ *  - a headerless format followed (NSL-KDD) scores each line once (its first line was taken for
+ *    a header and put before every batch: 504 flows from 500 lines);
+ *  - `tail -F x.csv | stream --stdin` scores a trickle as it comes (a partial batch after 2 s
+ *    without a new line), not when 1000 rows or the end of the pipe arrive.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { readDataset } from '../sources/read-dataset.js';
+import { fitBaseline, saveBaseline } from '../risk/baseline.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const cicSkip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
+const kddSkip = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt');
+const tmp = mkdtempSync(join(tmpdir(), 'ns-line-inputs-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const cic = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
+let cicBaseline: string | undefined;
+async function benignBaseline(): Promise<string> {
+  if (!cicBaseline) {
+    cicBaseline = join(tmp, 'benign.nsb');
+    await saveBaseline(cicBaseline, await fitBaseline(await readDataset([cic('BENIGN_2500.csv')], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  }
+  return cicBaseline;
+}
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** `stream ARGS`, stopped with SIGTERM after `stopAfterMs` if still running, killed after 60 s */
+function stream(args: string[], o: { stopAfterMs?: number; stdin?: (w: NodeJS.WritableStream) => void } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [CLI, 'stream', ...args], { stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  if (o.stdin) o.stdin(child.stdin!);
+  const stop = o.stopAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), o.stopAfterMs);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(stop);
+      clearTimeout(kill);
+      resolve({ code, out, err });
+    }),
+  );
+}
+
+test('stream --follow CSV: flow alerts name the followed file and the line of their row in it', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(cic('Portscan_2500.csv'), 'utf8').split('\n');
+  const file = join(tmp, 'scan.csv');
+  writeFileSync(file, lines.slice(0, 1001).join('\n') + '\n');
+  const r = await stream(['--follow', file, '--baseline', await benignBaseline(), '--store', 'none', '--batch-rows', '100', '--flow-alerts-per-source', '0'], { stopAfterMs: 8_000 });
+  assert.equal(r.code, 0, r.err);
+  const flowAlerts = r.out.trim().split('\n').map((l) => JSON.parse(l) as { src_port: number; dest_port: number; alert: { signature: string }; netsentinel: { file?: string; line?: number } }).filter((a) => a.alert.signature === 'netsentinel: risky flow');
+  assert.ok(flowAlerts.length > 100, `${flowAlerts.length} flow alerts`);
+  assert.ok(flowAlerts.some((a) => a.netsentinel.line! > 200), 'alerts of later batches');
+  for (const a of flowAlerts) {
+    assert.equal(a.netsentinel.file, file);
+    const row = lines[a.netsentinel.line! - 1]!.split(',');
+    // the row at that line is the alert's flow (Src Port, Dst Port)
+    assert.deepEqual([Number(row[3]), Number(row[5])], [a.src_port, a.dest_port], `line ${a.netsentinel.line}`);
+  }
+});
+
+test('stream --follow CSV: a bad field is said with the file and its line, and the worker exits 2 instead of staying up', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(cic('BENIGN_2500.csv'), 'utf8').split('\n').slice(0, 101);
+  const cells = lines[50]!.split(',');
+  cells[8] = 'abc'; // Flow Duration of line 51
+  lines[50] = cells.join(',');
+  const file = join(tmp, 'bad.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  const t0 = Date.now();
+  const r = await stream(['--follow', file, '--baseline', await benignBaseline(), '--store', 'none', '--batch-rows', '20'], { stopAfterMs: 30_000 });
+  assert.equal(r.code, 2, r.err);
+  assert.ok(Date.now() - t0 < 25_000, 'ended by itself, not by the SIGTERM');
+  assert.match(r.err, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 51, column "Flow Duration": "abc" is not a number`));
+  assert.doesNotMatch(r.err, /stdin line/);
+});
+
+test('stream --follow: a headerless NSL-KDD file scores each line once', { skip: kddSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(sharedPath('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt') as string, 'utf8').split('\n');
+  const fit = join(tmp, 'kdd-fit.txt');
+  writeFileSync(fit, lines.slice(0, 1000).join('\n') + '\n');
+  const baseline = join(tmp, 'kdd.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([fit], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const file = join(tmp, 'kdd.txt');
+  writeFileSync(file, lines.slice(1000, 1500).join('\n') + '\n');
+  const r = await stream(['--follow', file, '--baseline', baseline, '--store', 'none', '--batch-rows', '100', '--json'], { stopAfterMs: 6_000 });
+  assert.equal(r.code, 0, r.err);
+  const stats = JSON.parse(r.err.trim().split('\n').at(-1)!) as { flows: number; messages: number };
+  assert.equal(stats.flows, 500);
+  assert.equal(stats.messages, 5);
+});
+
+test('stream --stdin: a trickle of CSV lines is scored after 2 s without a new line, before the pipe ends', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(cic('Portscan_2500.csv'), 'utf8').split('\n');
+  const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', await benignBaseline(), '--store', 'none'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  let firstAlertAt = 0;
+  child.stdout.on('data', () => (firstAlertAt ||= Date.now()));
+  // 30 port-scan flows, then nothing for 15 s (tail -F on a quiet file), then the end
+  child.stdin.write(lines.slice(0, 31).join('\n') + '\n');
+  const wrote = Date.now();
+  let endedAt = 0;
+  const end = setTimeout(() => {
+    endedAt = Date.now();
+    child.stdin.end(lines[31] + '\n');
+  }, 15_000);
+  const code = await new Promise((r) => child.on('close', r));
+  clearTimeout(end);
+  assert.equal(code, 0, err);
+  assert.ok(firstAlertAt > 0, `no alert at all: ${err}`);
+  assert.ok(firstAlertAt < endedAt, `the first alert came ${firstAlertAt - wrote} ms after the lines, after the pipe ended (${endedAt - wrote} ms)`);
+  assert.ok(firstAlertAt - wrote < 12_000, `the first alert came ${firstAlertAt - wrote} ms after the lines`);
+});
