@@ -4,8 +4,11 @@
  * wrong:
  *  - the alerts of a followed CSV name the file and the row's line in it (they said "stdin" and
  *    the line within the batch: line 58 for the file's line 2458);
- *  - a bad field in a followed CSV is said with the file and its line, and the worker exits 2 (it
- *    said "stdin line 11" for line 51, then stayed up, silent, polling the file until SIGTERM);
+ *  - a bad line (not JSON, a ragged CSV row, text in a numeric field) is said with the input, its
+ *    line and field, left out and counted (rejected), and the rest scored (the worker stopped at
+ *    it, naming "stdin line 11" for a followed file's line 51);
+ *  - an error that does end the worker (a baseline of other columns) ends the process: it stayed
+ *    up, silent, polling the followed file until SIGTERM;
  *  - a headerless format followed (NSL-KDD) scores each line once (its first line was taken for
  *    a header and put before every batch: 504 flows from 500 lines);
  *  - `tail -F x.csv | stream --stdin` scores a trickle as it comes (a partial batch after 2 s
@@ -80,19 +83,56 @@ test('stream --follow CSV: flow alerts name the followed file and the line of th
   }
 });
 
-test('stream --follow CSV: a bad field is said with the file and its line, and the worker exits 2 instead of staying up', { skip: cicSkip, timeout: 120_000 }, async () => {
+test('stream --follow CSV: a bad field and a ragged row are said with the file and their line, left out, and the rest scored', { skip: cicSkip, timeout: 120_000 }, async () => {
   const lines = readFileSync(cic('BENIGN_2500.csv'), 'utf8').split('\n').slice(0, 101);
   const cells = lines[50]!.split(',');
   cells[8] = 'abc'; // Flow Duration of line 51
   lines[50] = cells.join(',');
+  lines[70] += ',1,2'; // line 71: two fields too many
   const file = join(tmp, 'bad.csv');
   writeFileSync(file, lines.join('\n') + '\n');
+  const r = await stream(['--follow', file, '--baseline', await benignBaseline(), '--store', 'none', '--batch-rows', '20', '--json'], { stopAfterMs: 8_000 });
+  assert.equal(r.code, 0, r.err);
+  const at = (n: number): RegExp => new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line ${n}\\b[^\\n]*left out`);
+  assert.match(r.err, at(51));
+  assert.match(r.err, /"Flow Duration": "abc" is not a number/);
+  assert.match(r.err, at(71));
+  assert.doesNotMatch(r.err, /stdin line/);
+  const stats = JSON.parse(r.err.trim().split('\n').at(-1)!) as { flows: number; rejected: number };
+  assert.equal(stats.flows, 98);
+  assert.equal(stats.rejected, 2);
+});
+
+test('stream --stdin JSON lines: a line that is not JSON and a bad field are said with their line and field, the others scored', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(cic('BENIGN_2500.csv'), 'utf8').split('\n');
+  const names = lines[0]!.split(',');
+  const json = lines.slice(1, 61).map((l) => {
+    const cells = l.split(',');
+    return Object.fromEntries(names.map((n, i) => [n, cells[i] !== '' && Number.isFinite(Number(cells[i])) ? Number(cells[i]) : cells[i]]));
+  });
+  (json[40] as Record<string, unknown>)['Flow Duration'] = 'abc'; // line 42 after the broken line 21
+  const text = [...json.slice(0, 20).map((o) => JSON.stringify(o)), '{"Src IP": "10.0.0.1", broken', ...json.slice(20).map((o) => JSON.stringify(o))].join('\n') + '\n';
+  const r = await stream(['--stdin', '--baseline', await benignBaseline(), '--store', 'none', '--json'], { stdin: (w) => w.end(text) });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /stdin line 21: not JSON [^\n]*left out/);
+  assert.match(r.err, /stdin line 42, column "Flow Duration": "abc" is not a number[^\n]*left out/);
+  const stats = JSON.parse(r.err.trim().split('\n').at(-1)!) as { flows: number; rejected: number };
+  assert.equal(stats.flows, 59);
+  assert.equal(stats.rejected, 2);
+});
+
+test('stream --follow: a baseline of other columns ends the worker with exit 2 instead of leaving it up, silent, polling the file', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const other = join(tmp, 'other.csv');
+  writeFileSync(other, 'alpha,beta\n' + Array.from({ length: 200 }, (_, i) => `${i % 17},${(i * 7) % 13}`).join('\n') + '\n');
+  const baseline = join(tmp, 'other.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([other], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const file = join(tmp, 'scan-head.csv');
+  writeFileSync(file, readFileSync(cic('Portscan_2500.csv'), 'utf8').split('\n').slice(0, 51).join('\n') + '\n');
   const t0 = Date.now();
-  const r = await stream(['--follow', file, '--baseline', await benignBaseline(), '--store', 'none', '--batch-rows', '20'], { stopAfterMs: 30_000 });
+  const r = await stream(['--follow', file, '--baseline', baseline, '--store', 'none'], { stopAfterMs: 30_000 });
   assert.equal(r.code, 2, r.err);
   assert.ok(Date.now() - t0 < 25_000, 'ended by itself, not by the SIGTERM');
-  assert.match(r.err, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 51, column "Flow Duration": "abc" is not a number`));
-  assert.doesNotMatch(r.err, /stdin line/);
+  assert.match(r.err, /the model needs column "alpha"/);
 });
 
 test('stream --follow: a headerless NSL-KDD file scores each line once', { skip: kddSkip, timeout: 120_000 }, async () => {

@@ -49,12 +49,23 @@ export interface StdinOptions extends ScoringSetup {
    * counted as they are committed; ready while the input is being read
    */
   readonly metrics?: WorkerMetrics;
+  /**
+   * a line that cannot be read (not JSON, a CSV row of the wrong shape) or a flow the model cannot
+   * score (text in a numeric column) is told here (its input, line and problem), counted as
+   * rejected and left out; the rest of its batch and of the input is scored
+   */
+  readonly reject?: (problem: string) => void;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const t0 = performance.now();
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
-  const scorer = createBatchScorer(o);
+  const rejected = (problem: string): void => {
+    stats.rejected++;
+    if (o.metrics) o.metrics.rejected++;
+    (o.reject ?? ((p: string) => process.stderr.write(`netsentinel: ${p}\n`)))(`${problem}; left out, the rest goes on`);
+  };
+  const scorer = createBatchScorer({ ...o, onUnscorable: rejected });
   const at = new Date().toISOString();
   const input = o.inputName ?? 'stdin';
   const runId = o.store ? await o.store.saveRun({ startedAt: at, finishedAt: at, inputs: [input], flows: 0, alerts: 0, summary: { state: 'running' } }) : 0;
@@ -73,23 +84,23 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS));
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
-    const { alerts, findings, risk, suppressed } = scorer.scoreBatch(batch, Date.now());
+    const { alerts, findings, risk, suppressed, scored } = scorer.scoreBatch(batch, Date.now());
     await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
-    await o.adapt?.observe(batch, risk, findings, `${input}@${at}#${batchNo}`);
+    await o.adapt?.observe(scored, risk, findings, `${input}@${at}#${batchNo}`);
     stats.findings += findings.length;
     stats.messages++;
-    stats.flows += batch.rowCount;
+    stats.flows += scored.rowCount;
     for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
     stats.flowAlertsSuppressed += suppressed;
     if (o.metrics) {
       o.metrics.messages++;
-      o.metrics.flows += batch.rowCount;
+      o.metrics.flows += scored.rowCount;
       o.metrics.flowAlertsSuppressed += suppressed;
     }
   }
@@ -111,14 +122,14 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
  * a trickle as it comes instead of when 1000 rows or the end of the pipe arrive); anything else
  * (a packet capture, a compressed file) is read whole by the dataset readers.
  */
-async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number, idleMs: number): AsyncGenerator<FlowTable> {
+async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, reject: (problem: string) => void): AsyncGenerator<FlowTable> {
   const first = await peek(input);
   if (!first) return;
   if (!looksLikeText(first.subarray(0, 64))) {
     yield* streamDataset(['-'], { ...read, batchRows, stdin: input });
     return;
   }
-  yield* liveBatches(input, read, batchRows, idleMs, 'stdin');
+  yield* liveBatches(input, read, batchRows, idleMs, 'stdin', reject);
 }
 
 /** no control bytes but tab, CR and LF (a capture's or gzip's magic has some in its first bytes) */
@@ -136,12 +147,12 @@ export const STDIN_IDLE_FLUSH_MS = 2000;
  * readers, so every CSV they know works; the whole-stream reader (batchesOf) would wait for
  * its read-ahead to fill before the first batch.
  */
-async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string): AsyncGenerator<FlowTable> {
+async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string, reject: (problem: string) => void): AsyncGenerator<FlowTable> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let json: boolean | undefined;
   /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
   let header: string | undefined;
-  /** the CSV's format, found from its first line, so that every batch is read alike */
+  /** a headerless CSV's format, found from its first line, so that every batch is read alike */
   let format: FormatName | undefined;
   let lines: string[] = [];
   let lineNo = 0;
@@ -162,13 +173,17 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
       if (!line.trim()) return;
       json = /^\s*\{/.test(line);
       if (!json) {
-        const fields = line.split(',');
-        format = read.format ? formatName(read.format) : detectFormat([fields]);
-        if (createReader(format, read).hasHeader(fields)) {
+        const comma = line.split(',');
+        const tab = line.split('\t');
+        const fields = tab.length > comma.length ? tab : comma;
+        const found = read.format ? formatName(read.format) : detectFormat([fields]);
+        if (createReader(found, read).hasHeader(fields)) {
           header = line;
           firstLine = lineNo + 1;
           return;
         }
+        // headerless: every batch is read as this format (a batch's first line is a flow, not a header to detect by)
+        format = found;
       }
     }
     if (!lines.length) firstLine = lineNo;
@@ -186,17 +201,71 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
     const next = ready.shift();
     if (next) {
       if (!next.lines.some((l) => l.trim())) continue;
-      if (json) yield decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
-      else {
+      if (json) {
+        let t: FlowTable;
+        try {
+          t = decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // which lines: each alone; a bad one is told and blanked (its neighbours keep their line numbers)
+          const lines = next.lines.map((l, i) => {
+            try {
+              decodeFlows(l, name, undefined, next.firstLine + i);
+              return l;
+            } catch (e1) {
+              if (!(e1 instanceof UserError)) throw e1;
+              reject(e1.message);
+              return '';
+            }
+          });
+          if (!lines.some((l) => l.trim())) continue;
+          t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
+        }
+        yield t;
+      } else {
         // the batch is read as a CSV of its own (the header put back before its lines): its rows'
         // lines and the reader's errors are moved to the input's own name and line numbers
-        const shift = next.firstLine - (header === undefined ? 1 : 2);
-        const text = header === undefined ? `${next.lines.join('\n')}\n` : `${header}\n${next.lines.join('\n')}\n`;
+        const csv = async (lines: readonly string[], firstLine: number): Promise<FlowTable[]> => {
+          const shift = firstLine - (header === undefined ? 1 : 2);
+          const text = header === undefined ? `${lines.join('\n')}\n` : `${header}\n${lines.join('\n')}\n`;
+          const out: FlowTable[] = [];
+          try {
+            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, shift));
+          } catch (e) {
+            throw replaced(e, name, shift);
+          }
+          return out;
+        };
+        let tables: FlowTable[];
         try {
-          for await (const t of streamDataset(['-'], { ...read, format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) yield placed(t, name, shift);
+          tables = await csv(next.lines, next.firstLine);
         } catch (e) {
-          throw replaced(e, name, shift);
+          if (!(e instanceof UserError)) throw e;
+          // which lines: each alone; a bad one is told, the runs of good lines between them read as before
+          tables = [];
+          let run: string[] = [];
+          let runStart = next.firstLine;
+          for (let i = 0; i < next.lines.length; i++) {
+            const l = next.lines[i]!;
+            const ok = await csv([l], next.firstLine + i).then(
+              () => true,
+              (e1: unknown) => {
+                if (!(e1 instanceof UserError)) throw e1;
+                reject(e1.message);
+                return false;
+              },
+            );
+            if (ok) {
+              if (!run.length) runStart = next.firstLine + i;
+              run.push(l);
+            } else if (run.length) {
+              tables.push(...(await csv(run, runStart)));
+              run = [];
+            }
+          }
+          if (run.length) tables.push(...(await csv(run, runStart)));
         }
+        for (const t of tables) yield t;
       }
     } else if (ended) return;
     else await new Promise<void>((r) => (wake = r));
