@@ -12,7 +12,8 @@
  *  - a headerless format followed (NSL-KDD) scores each line once (its first line was taken for
  *    a header and put before every batch: 504 flows from 500 lines);
  *  - `tail -F x.csv | stream --stdin` scores a trickle as it comes (a partial batch after 2 s
- *    without a new line), not when 1000 rows or the end of the pipe arrive.
+ *    without a new line), not when 1000 rows or the end of the pipe arrive;
+ *  - SIGTERM ends `stream --stdin` with the pipe still open (it waited for the pipe to end).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -171,4 +172,25 @@ test('stream --stdin: a trickle of CSV lines is scored after 2 s without a new l
   assert.ok(firstAlertAt > 0, `no alert at all: ${err}`);
   assert.ok(firstAlertAt < endedAt, `the first alert came ${firstAlertAt - wrote} ms after the lines, after the pipe ended (${endedAt - wrote} ms)`);
   assert.ok(firstAlertAt - wrote < 12_000, `the first alert came ${firstAlertAt - wrote} ms after the lines`);
+});
+
+test('stream --stdin: SIGTERM with the pipe still open scores what was read, closes the episodes and exits 0', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(cic('Portscan_2500.csv'), 'utf8').split('\n');
+  const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', await benignBaseline(), '--store', 'none', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.resume();
+  // 50 flows, the pipe left open (tail -F), then SIGTERM once they are scored
+  child.stdin.write(lines.slice(0, 51).join('\n') + '\n');
+  await new Promise((r) => setTimeout(r, 5_000));
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise((r) => child.on('close', r));
+  clearTimeout(kill);
+  child.stdin.destroy();
+  assert.equal(code, 0, err);
+  assert.ok(Date.now() - t0 < 15_000, 'ended at SIGTERM, not when the pipe closed');
+  const stats = JSON.parse(err.trim().split('\n').at(-1)!) as { flows: number };
+  assert.equal(stats.flows, 50);
 });

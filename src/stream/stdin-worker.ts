@@ -55,6 +55,11 @@ export interface StdinOptions extends ScoringSetup {
    * rejected and left out; the rest of its batch and of the input is scored
    */
   readonly reject?: (problem: string) => void;
+  /**
+   * SIGTERM: stop reading standard input (text) there, score what was read and close the open
+   * episodes, as at its end (a pipe from `tail -F` never ends by itself)
+   */
+  readonly signal?: AbortSignal;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -84,7 +89,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected));
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
@@ -122,14 +127,14 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
  * a trickle as it comes instead of when 1000 rows or the end of the pipe arrive); anything else
  * (a packet capture, a compressed file) is read whole by the dataset readers.
  */
-async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, reject: (problem: string) => void): AsyncGenerator<FlowTable> {
+async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, reject: (problem: string) => void, signal?: AbortSignal): AsyncGenerator<FlowTable> {
   const first = await peek(input);
   if (!first) return;
   if (!looksLikeText(first.subarray(0, 64))) {
     yield* streamDataset(['-'], { ...read, batchRows, stdin: input });
     return;
   }
-  yield* liveBatches(input, read, batchRows, idleMs, 'stdin', reject);
+  yield* liveBatches(input, read, batchRows, idleMs, 'stdin', reject, signal);
 }
 
 /** no control bytes but tab, CR and LF (a capture's or gzip's magic has some in its first bytes) */
@@ -147,8 +152,15 @@ export const STDIN_IDLE_FLUSH_MS = 2000;
  * readers, so every CSV they know works; the whole-stream reader (batchesOf) would wait for
  * its read-ahead to fill before the first batch.
  */
-async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string, reject: (problem: string) => void): AsyncGenerator<FlowTable> {
+async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string, reject: (problem: string) => void, signal?: AbortSignal): AsyncGenerator<FlowTable> {
   const rl = createInterface({ input, crlfDelay: Infinity });
+  // stopped (SIGTERM): the lines read so far are the input; a followed file ends its stream itself
+  const stop = (): void => {
+    rl.close();
+    input.pause();
+  };
+  if (signal?.aborted) stop();
+  else signal?.addEventListener('abort', stop, { once: true });
   let json: boolean | undefined;
   /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
   let header: string | undefined;

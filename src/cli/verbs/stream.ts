@@ -216,6 +216,7 @@ from the --baseline file (said on stderr).`,
               }
             : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+          signal: followed || live ? undefined : controller.signal,
         }).finally(async () => {
           // also when scoring failed (bad input, a store refusing): a followed file is polled
           // until this signal, and the process would stay up, silent, after saying the error
