@@ -4,6 +4,11 @@
  * in, JSON lines (first byte `{`) or any CSV the dataset readers know. Alerts are stored and
  * printed as EVE JSON lines on stdout as each batch is scored; at end of input the open rule
  * episodes are closed. No acknowledgements: the pipe is the unit of delivery.
+ *
+ * Text is read line by line (liveBatches: a partial batch after an idle pause), each batch keeping
+ * its rows' input name and line; a bad line is said, counted as rejected and left out, the rest
+ * scored (one line cannot stop a worker fed by tail -F, nor, restarted, stop it again at the same
+ * line of a followed file). A capture piped in is read whole by the dataset readers.
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
