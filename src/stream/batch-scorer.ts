@@ -6,9 +6,10 @@
  * (partition-scorers.ts), `stream --stdin`/`--interface`/`--follow` one for their single input.
  */
 import { flowFields } from '../flows/flow-fields.js';
-import type { FlowTable } from '../flows/table.js';
+import { takeTableRows, type FlowTable } from '../flows/table.js';
+import { InputError } from '../util/errors.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
-import { createScoreStage, type ScoreStage } from '../analysis/score-stage.js';
+import { createScoreStage, type ScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
 import { findingAlert, flowAlert, type Alert } from '../analysis/alerts.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
@@ -41,9 +42,28 @@ export interface ScoringSetup {
   readonly maxSources?: number;
   /** at most N flow alerts per source per window of flow time (flow-alert-limit.ts); undefined = every risky flow an alert */
   readonly flowAlertLimit?: FlowAlertLimitSettings;
+  /**
+   * a flow the model cannot score (text in a column it has as numbers: an error naming its file,
+   * line and column) is left out of its batch and told here, the batch's other flows scored; without
+   * it the error ends the batch (the JetStream worker rejects the whole message instead)
+   */
+  readonly onUnscorable?: (problem: string) => void;
 }
 
 export { DEFAULT_MAX_FINDING_KEYS } from './stream-defaults.js';
+
+/** What scoring a batch gave. */
+export interface BatchScore {
+  alerts: Alert[];
+  findings: Finding[];
+  /** per row of `scored` */
+  risk: Float64Array;
+  suppressed: number;
+  /** the rows scored: the batch, less the flows left out as unscorable (ScoringSetup.onUnscorable) */
+  scored: FlowTable;
+  /** flows left out */
+  unscorable: number;
+}
 
 /** The scoring part, with no NATS in it: decode-free, per batch. Also what `stream --stdin` runs. */
 export interface BatchScorer {
@@ -63,7 +83,7 @@ export interface BatchScorer {
    * score one batch: its flow alerts, the alerts of findings the rules closed meanwhile, and of
    * risky sources whose window closed; `suppressed`: its risky flows the per-source limit gave no alert
    */
-  scoreBatch(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number };
+  scoreBatch(batch: FlowTable, now: number): BatchScore;
   /**
    * replay a batch to rebuild state after a restart (rules, source windows and the flow-alert
    * limit's counts; no flow alerts): the alerts of findings and source windows it closes again (the
@@ -120,16 +140,34 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
           onEvict: (n) => o.onEvict?.('sources', n),
           countFlowAlerts: limited,
         });
-  const run = (batch: FlowTable, now: number, flowAlerts: boolean): { alerts: Alert[]; findings: Finding[]; risk: Float64Array; suppressed: number } => {
-    const ff = flowFields(batch);
-    const ruleP = rules.observe(batch, ff);
+  const run = (batch: FlowTable, now: number, flowAlerts: boolean): BatchScore => {
+    let ff = flowFields(batch);
+    let ruleP = rules.observe(batch, ff);
     const findings = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];
     let risk: Float64Array = new Float64Array(0);
     const suppressedBefore = gate.suppressed;
+    let unscorable = 0;
     // a replay scores too when the limit is on: its counts are rebuilt from the risky flows
     if (flowAlerts || windows || limited) {
-      const scored = stage.current.score(batch, ff, ruleP, 0);
+      let scored: ScoredFlows;
+      // a flow the model cannot score is left out and the rest scored again (the rules have seen
+      // it: its addresses, ports and times are sound, only a feature is not)
+      for (;;) {
+        try {
+          scored = stage.current.score(batch, ff, ruleP, 0);
+          break;
+        } catch (e) {
+          const bad = o.onUnscorable ? rowNamedBy(e, batch) : -1;
+          if (bad < 0) throw e;
+          o.onUnscorable!((e as Error).message);
+          unscorable++;
+          const keep = Array.from({ length: batch.rowCount - 1 }, (_, i) => (i < bad ? i : i + 1));
+          batch = takeTableRows(batch, keep);
+          ff = flowFields(batch);
+          ruleP = Float64Array.from(keep, (i) => ruleP[i]);
+        }
+      }
       risk = scored.risk;
       let decisions: Uint8Array | undefined;
       if (limited) {
@@ -144,7 +182,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
       for (const f of findings) alerts.push(alertOf(f, now));
       if (windows) for (const row of windows.add(scored, findings, decisions)) alerts.push(windows.alert(row, now));
     } else for (const f of findings) alerts.push(alertOf(f, now));
-    return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore };
+    return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore, scored: batch, unscorable };
   };
   return {
     rules,
@@ -164,6 +202,14 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
       return { alerts, findings };
     },
   };
+}
+
+/** The row of `batch` an input error names by its file and line, or -1. */
+function rowNamedBy(e: unknown, batch: FlowTable): number {
+  if (!(e instanceof InputError) || e.place.line === undefined || !batch.origin) return -1;
+  const { files, file, line } = batch.origin;
+  for (let r = 0; r < batch.rowCount; r++) if (line[r] === e.place.line && (e.place.file === undefined || files[file[r]] === e.place.file)) return r;
+  return -1;
 }
 
 /** how long (flow time) after its end a closed finding still lends its evidence to its source's flows in a worker */

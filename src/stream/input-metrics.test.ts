@@ -59,6 +59,7 @@ test('stream --stdin --metrics-port 0: /metrics counts the flows fed and their a
     assert.ok(alerts > 0, `a port scan raises alerts (${alerts})`);
     assert.ok((total(text, 'netsentinel_stream_flow_alerts_suppressed_total') ?? 0) > 0, 'the default per-source limit folds most of one scanner\'s flows');
     assert.equal(total(text, 'netsentinel_stream_ready'), 1);
+    assert.equal(total(text, 'netsentinel_stream_rejected_total'), 0, 'lines left out: none here');
     assert.match(text, /netsentinel_stream_input_info\{worker="netsentinel-worker",input="stdin"\} 1/);
     // what has no meaning for a pipe is left out, not reported as zero
     for (const absent of ['netsentinel_stream_consumer_lag', 'netsentinel_stream_nats_connected', 'netsentinel_stream_latency_seconds_count']) assert.equal(total(text, absent), undefined, absent);

@@ -6,7 +6,7 @@
  * Left out because they cannot apply: consumer lag/pending (no consumer: what is not yet read
  * lies in the pipe, the file or the kernel's capture buffer), the latency histogram (it is
  * stream-stored → acknowledged; a line or packet carries no time it was queued at), NATS
- * connection, reconnects, redeliveries, rejections and ack/publish errors (no NATS), and store
+ * connection, reconnects, redeliveries and ack/publish errors (no NATS), and store
  * errors and `stalled` (these inputs do not retry a failed store write: the worker stops with the
  * error). A "message" here is one scored batch (--batch-rows rows, or what a followed file or a
  * capture had ready).
@@ -35,6 +35,7 @@ export class InputMetrics implements MetricsView {
     metric('netsentinel_stream_messages_total', 'counter', 'batches of flows scored and committed', [['', m.messages]]);
     metric('netsentinel_stream_flows_total', 'counter', 'flows scored (rate() of it is flows per second)', [['', m.flows]]);
     metric('netsentinel_stream_findings_total', 'counter', 'rule findings closed', [['', m.findings]]);
+    metric('netsentinel_stream_rejected_total', 'counter', 'input lines left out: not readable, or a flow the model cannot score (each said on stderr)', [['', m.rejected]]);
     metric('netsentinel_stream_flow_alerts_suppressed_total', 'counter', "risky flows given no alert of their own by the per-source flow-alert limit (counted in their source's risky-source alert)", [['', m.flowAlertsSuppressed]]);
     metric('netsentinel_stream_alerts_total', 'counter', 'alerts raised, by Suricata severity (1 highest)', [...m.alertsBySeverity.entries()].sort((a, b) => a[0] - b[0]).map(([sev, n]) => [`severity="${sev}"`, n]));
     metric('netsentinel_stream_decisions_total', 'counter', 'decisions the respond policy stored', [['', m.decisions]]);

@@ -15,7 +15,8 @@
  * the worker sees (a larger maxSources, fewer evictions).
  *
  * Windows are aligned to flow time (a source's window is [k·W, (k+1)·W) for the k of its first
- * flow), and a risky-source alert's key is the source and that window (alert(), not the row's
+ * flow; the window opened when one closes starts past it, even when the message that closed it also
+ * brought flows from inside it), and a risky-source alert's key is the source and that window (alert(), not the row's
  * first and last flow times): so when a partition moves between workers mid-window, the old
  * holder's drain (the window up to the move) and the new holder's close of the same window (from
  * its rebuild replay on) have one key, and the store keeps the first of them — the alert is not
@@ -110,16 +111,24 @@ export class SourceWindows {
       }
     }
     const closing: string[] = [];
+    // the window after the one each closing source had: its flows here open it, and its start is
+    // past the closed one's even when the earliest of them fell inside it (a message straddling
+    // the window's end, or flows out of time order), else the two windows would have one alert key
+    // and the store would drop the second window's alert (its flows and suppressed flow alerts)
+    const nextStart = new Map<string, number>();
     for (const [ip, s] of span) {
       const w = this.open.get(ip);
-      if (w && s.max >= w.start + this.o.windowMs) closing.push(ip);
+      if (w && s.max >= w.start + this.o.windowMs) {
+        closing.push(ip);
+        nextStart.set(ip, w.start + this.o.windowMs);
+      }
     }
     const rows = this.close(closing);
     this.agg.add(scored);
     for (const [ip, s] of span) {
       const w = this.open.get(ip);
       this.open.delete(ip);
-      this.open.set(ip, w ?? { start: this.aligned(s.min), findings: [], written: 0, suppressed: 0 });
+      this.open.set(ip, w ?? { start: Math.max(this.aligned(s.min), nextStart.get(ip) ?? -Infinity), findings: [], written: 0, suppressed: 0 });
     }
     if (decisions) {
       for (let r = 0; r < scored.rows; r++) {

@@ -4,10 +4,17 @@
  * in, JSON lines (first byte `{`) or any CSV the dataset readers know. Alerts are stored and
  * printed as EVE JSON lines on stdout as each batch is scored; at end of input the open rule
  * episodes are closed. No acknowledgements: the pipe is the unit of delivery.
+ *
+ * Text is read line by line (liveBatches: a partial batch after an idle pause), each batch keeping
+ * its rows' input name and line; a bad line is said, counted as rejected and left out, the rest
+ * scored (one line cannot stop a worker fed by tail -F, nor, restarted, stop it again at the same
+ * line of a followed file). A capture piped in is read whole by the dataset readers.
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
+import { createReader, detectFormat, formatName, type FormatName } from '../sources/detect-format.js';
+import { UserError } from '../util/errors.js';
 import type { FlowTable } from '../flows/table.js';
 import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
@@ -47,12 +54,28 @@ export interface StdinOptions extends ScoringSetup {
    * counted as they are committed; ready while the input is being read
    */
   readonly metrics?: WorkerMetrics;
+  /**
+   * a line that cannot be read (not JSON, a CSV row of the wrong shape) or a flow the model cannot
+   * score (text in a numeric column) is told here (its input, line and problem), counted as
+   * rejected and left out; the rest of its batch and of the input is scored
+   */
+  readonly reject?: (problem: string) => void;
+  /**
+   * SIGTERM: stop reading standard input (text) there, score what was read and close the open
+   * episodes, as at its end (a pipe from `tail -F` never ends by itself)
+   */
+  readonly signal?: AbortSignal;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const t0 = performance.now();
   const stats: WorkerStats = { messages: 0, flows: 0, redelivered: 0, rejected: 0, alerts: 0, flowAlerts: 0, flowAlertsSuppressed: 0, findings: 0, stored: 0, duplicates: 0, rebuiltMessages: 0, rebuiltFlows: 0, seconds: 0 };
-  const scorer = createBatchScorer(o);
+  const rejected = (problem: string): void => {
+    stats.rejected++;
+    if (o.metrics) o.metrics.rejected++;
+    (o.reject ?? ((p: string) => process.stderr.write(`netsentinel: ${p}\n`)))(`${problem}; left out, the rest goes on`);
+  };
+  const scorer = createBatchScorer({ ...o, onUnscorable: rejected });
   const at = new Date().toISOString();
   const input = o.inputName ?? 'stdin';
   const runId = o.store ? await o.store.saveRun({ startedAt: at, finishedAt: at, inputs: [input], flows: 0, alerts: 0, summary: { state: 'running' } }) : 0;
@@ -71,23 +94,23 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input) : batchesOf(o.input!, o.read, o.batchRows));
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
-    const { alerts, findings, risk, suppressed } = scorer.scoreBatch(batch, Date.now());
+    const { alerts, findings, risk, suppressed, scored } = scorer.scoreBatch(batch, Date.now());
     await commit(o.adapt ? o.adapt.stamp(alerts) : alerts, findings);
-    await o.adapt?.observe(batch, risk, findings, `${input}@${at}#${batchNo}`);
+    await o.adapt?.observe(scored, risk, findings, `${input}@${at}#${batchNo}`);
     stats.findings += findings.length;
     stats.messages++;
-    stats.flows += batch.rowCount;
+    stats.flows += scored.rowCount;
     for (const a of alerts) if (a.input.source === 'risk:flow') stats.flowAlerts++;
     stats.flowAlertsSuppressed += suppressed;
     if (o.metrics) {
       o.metrics.messages++;
-      o.metrics.flows += batch.rowCount;
+      o.metrics.flows += scored.rowCount;
       o.metrics.flowAlertsSuppressed += suppressed;
     }
   }
@@ -103,29 +126,30 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   return stats;
 }
 
-/** JSON lines or CSV, told apart by the first non-blank byte. */
-async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number): AsyncGenerator<FlowTable> {
+/**
+ * Standard input: JSON lines or CSV text go line by line like a followed file (liveBatches: a
+ * partial batch is scored after `idleMs` without a new line, so `tail -F x.csv | … --stdin` scores
+ * a trickle as it comes instead of when 1000 rows or the end of the pipe arrive); anything else
+ * (a packet capture, a compressed file) is read whole by the dataset readers.
+ */
+async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, reject: (problem: string) => void, signal?: AbortSignal): AsyncGenerator<FlowTable> {
   const first = await peek(input);
   if (!first) return;
-  const jsonLines = /^\s*\{/.test(first.subarray(0, 64).toString('latin1'));
-  if (!jsonLines) {
+  if (!looksLikeText(first.subarray(0, 64))) {
     yield* streamDataset(['-'], { ...read, batchRows, stdin: input });
     return;
   }
-  let lines: string[] = [];
-  let firstLine = 1;
-  let lineNo = 0;
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-    lineNo++;
-    lines.push(line);
-    if (lines.length >= batchRows) {
-      yield decodeFlows(lines.join('\n'), 'stdin', undefined, firstLine);
-      firstLine = lineNo + 1;
-      lines = [];
-    }
-  }
-  if (lines.some((l) => l.trim())) yield decodeFlows(lines.join('\n'), 'stdin', undefined, firstLine);
+  yield* liveBatches(input, read, batchRows, idleMs, 'stdin', reject, signal);
 }
+
+/** no control bytes but tab, CR and LF (a capture's or gzip's magic has some in its first bytes) */
+function looksLikeText(b: Buffer): boolean {
+  for (const c of b) if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return false;
+  return true;
+}
+
+/** a partial batch on standard input is scored after this long without a new line */
+export const STDIN_IDLE_FLUSH_MS = 2000;
 
 /**
  * Batches of a live input: whole lines, cut at batchRows or when no line came for idleMs. A CSV's
@@ -133,10 +157,20 @@ async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number)
  * readers, so every CSV they know works; the whole-stream reader (batchesOf) would wait for
  * its read-ahead to fill before the first batch.
  */
-async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string): AsyncGenerator<FlowTable> {
+async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string, reject: (problem: string) => void, signal?: AbortSignal): AsyncGenerator<FlowTable> {
   const rl = createInterface({ input, crlfDelay: Infinity });
+  // stopped (SIGTERM): the lines read so far are the input; a followed file ends its stream itself
+  const stop = (): void => {
+    rl.close();
+    input.pause();
+  };
+  if (signal?.aborted) stop();
+  else signal?.addEventListener('abort', stop, { once: true });
   let json: boolean | undefined;
-  let header = '';
+  /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
+  let header: string | undefined;
+  /** a headerless CSV's format, found from its first line, so that every batch is read alike */
+  let format: FormatName | undefined;
   let lines: string[] = [];
   let lineNo = 0;
   let firstLine = 1;
@@ -156,9 +190,17 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
       if (!line.trim()) return;
       json = /^\s*\{/.test(line);
       if (!json) {
-        header = line;
-        firstLine = lineNo + 1;
-        return;
+        const comma = line.split(',');
+        const tab = line.split('\t');
+        const fields = tab.length > comma.length ? tab : comma;
+        const found = read.format ? formatName(read.format) : detectFormat([fields]);
+        if (createReader(found, read).hasHeader(fields)) {
+          header = line;
+          firstLine = lineNo + 1;
+          return;
+        }
+        // headerless: every batch is read as this format (a batch's first line is a flow, not a header to detect by)
+        format = found;
       }
     }
     if (!lines.length) firstLine = lineNo;
@@ -176,11 +218,91 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
     const next = ready.shift();
     if (next) {
       if (!next.lines.some((l) => l.trim())) continue;
-      if (json) yield decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
-      else for await (const t of streamDataset(['-'], { ...read, batchRows, stdin: Readable.from([`${header}\n${next.lines.join('\n')}\n`]) })) if (t.rowCount) yield t;
+      if (json) {
+        let t: FlowTable;
+        try {
+          t = decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // which lines: each alone; a bad one is told and blanked (its neighbours keep their line numbers)
+          const lines = next.lines.map((l, i) => {
+            try {
+              decodeFlows(l, name, undefined, next.firstLine + i);
+              return l;
+            } catch (e1) {
+              if (!(e1 instanceof UserError)) throw e1;
+              reject(e1.message);
+              return '';
+            }
+          });
+          if (!lines.some((l) => l.trim())) continue;
+          t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
+        }
+        yield t;
+      } else {
+        // the batch is read as a CSV of its own (the header put back before its lines): its rows'
+        // lines and the reader's errors are moved to the input's own name and line numbers
+        const csv = async (lines: readonly string[], firstLine: number): Promise<FlowTable[]> => {
+          const shift = firstLine - (header === undefined ? 1 : 2);
+          const text = header === undefined ? `${lines.join('\n')}\n` : `${header}\n${lines.join('\n')}\n`;
+          const out: FlowTable[] = [];
+          try {
+            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, shift));
+          } catch (e) {
+            throw replaced(e, name, shift);
+          }
+          return out;
+        };
+        let tables: FlowTable[];
+        try {
+          tables = await csv(next.lines, next.firstLine);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // which lines: each alone; a bad one is told, the runs of good lines between them read as before
+          tables = [];
+          let run: string[] = [];
+          let runStart = next.firstLine;
+          for (let i = 0; i < next.lines.length; i++) {
+            const l = next.lines[i]!;
+            const ok = await csv([l], next.firstLine + i).then(
+              () => true,
+              (e1: unknown) => {
+                if (!(e1 instanceof UserError)) throw e1;
+                reject(e1.message);
+                return false;
+              },
+            );
+            if (ok) {
+              if (!run.length) runStart = next.firstLine + i;
+              run.push(l);
+            } else if (run.length) {
+              tables.push(...(await csv(run, runStart)));
+              run = [];
+            }
+          }
+          if (run.length) tables.push(...(await csv(run, runStart)));
+        }
+        for (const t of tables) yield t;
+      }
     } else if (ended) return;
     else await new Promise<void>((r) => (wake = r));
   }
+}
+
+/** A batch read as a CSV of its own, its rows named by the input and their line there. */
+function placed(t: FlowTable, name: string, shift: number): FlowTable {
+  if (!t.origin) return t;
+  const line = new Float64Array(t.rowCount);
+  for (let r = 0; r < t.rowCount; r++) line[r] = t.origin.line[r] + shift;
+  return { ...t, origin: { files: [name], file: new Int32Array(t.rowCount), line } };
+}
+
+/** The reader's error about a batch read as a CSV of its own ("stdin line 3: …"), at the input's name and line. */
+function replaced(e: unknown, name: string, shift: number): unknown {
+  if (!(e instanceof UserError)) return e;
+  const m = /^stdin line (\d+)([\s\S]*)$/.exec(e.message);
+  if (!m) return e;
+  return new UserError(`${name} line ${Number(m[1]) + shift}${m[2]}`, e.exitCode);
 }
 
 /** The first bytes of a stream, put back so the reader after us sees them too. */

@@ -58,7 +58,7 @@ import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
-import type { ScoringSetup } from './batch-scorer.js';
+import type { BatchScorer, ScoringSetup } from './batch-scorer.js';
 import { PartitionScorers, partitionOfSubject } from './partition-scorers.js';
 import { retryThroughOutage } from './outage-retry.js';
 import { lastingStoreError } from '../store/lasting-store-errors.js';
@@ -353,20 +353,32 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     }
     const filter = o.partitions ? m.subject : '*';
     if (m.seq <= (committed.get(filter) ?? 0)) return ack(m);
-    let batch: FlowTable;
-    try {
-      batch = decode(m);
-    } catch (e) {
-      // a message that can never be read is terminated (not redelivered forever), and said
+    // a message that can never be read or scored is terminated (not redelivered forever), and said
+    const rejectIt = (e: unknown): Promise<void> => {
       stats.rejected++;
       if (metrics) metrics.rejected++;
       note(`rejected ${m.subject}#${m.seq}: ${(e as Error).message}`);
       m.term();
       return Promise.resolve();
+    };
+    let batch: FlowTable;
+    try {
+      batch = decode(m);
+    } catch (e) {
+      return rejectIt(e);
     }
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorers.swapModels({ baseline: swapped, classifier: o.classifier });
-    const { alerts, findings, risk, suppressed } = scorers.of(partitionOfSubject(m.subject)).scoreBatch(batch, Date.now());
+    let scored: ReturnType<BatchScorer['scoreBatch']>;
+    try {
+      scored = scorers.of(partitionOfSubject(m.subject)).scoreBatch(batch, Date.now());
+    } catch (e) {
+      // flows the model cannot score (a baseline fitted on other columns, text in a column it
+      // has as numbers: an InputError naming file, line and column) are the message's fault, as
+      // an undecodable one is; anything else is ours (exit 70), not a pull to try again
+      return e instanceof UserError ? rejectIt(e) : Promise.reject(e);
+    }
+    const { alerts, findings, risk, suppressed } = scored;
     return new Promise<void>((resolve, reject) => {
       queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, suppressed, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!committing) void runCommits();
@@ -488,7 +500,13 @@ async function rebuild(
       } catch {
         continue; // it was rejected when first seen
       }
-      const again = scorers.of(partitionOfSubject(m.subject)).replay(batch, Date.now());
+      let again: { alerts: Alert[]; findings: Finding[] };
+      try {
+        again = scorers.of(partitionOfSubject(m.subject)).replay(batch, Date.now());
+      } catch (e) {
+        if (e instanceof UserError) continue; // rejected when first seen (flows the model cannot score)
+        throw e;
+      }
       if (again.alerts.length) await commit(again.alerts, again.findings, batch, `stream:${o.stream}#${m.seq}`);
       stats.rebuiltMessages++;
       stats.rebuiltFlows += batch.rowCount;

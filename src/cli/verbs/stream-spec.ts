@@ -33,6 +33,9 @@ with --apply, alerts through the outbox) before the ack, as 'analyze --respond'.
 the message in hand, close open rule episodes, exit 0. With --stdin: JSON lines or CSV from standard
 input, alerts as EVE JSON lines on stdout. With --follow FILE: the same from a file others append to,
 read like tail -F (from its start, then as it grows, across rotation and truncation) until SIGTERM.
+Both score a partial batch after 2 s without a new line; a bad line (not JSON, a ragged CSV row, text
+in a numeric column) is said with its line and field, counted as rejected and left out.
+A JetStream message the model cannot score is rejected (said, counted, not delivered again).
 With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not

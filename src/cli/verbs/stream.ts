@@ -26,6 +26,7 @@ import { startMetricsServer, type MetricsServer } from '../../stream/metrics-ser
 import { runStdinWorker } from '../../stream/stdin-worker.js';
 import { InputMetrics } from '../../stream/input-metrics.js';
 import { followFile } from '../../stream/follow-file.js';
+import { progressLines } from '../worker-progress-lines.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { DEFAULT_NATS } from '../../stream/stream-defaults.js';
@@ -77,6 +78,8 @@ export const stream: Command = {
       onEvict: (set: string, n: number) => metrics.evicted(set, n),
     };
 
+    // the JetStream workers' totals, offered every second: all on a terminal, fewer in a log
+    const runningTotals = progressLines((line) => progress.note(line), { tty: Boolean(process.stderr.isTTY) });
     const controller = new AbortController();
     const onSignal = (sig: string): void => {
       if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand)`);
@@ -128,7 +131,11 @@ export const stream: Command = {
               }
             : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+          signal: followed || live ? undefined : controller.signal,
         }).finally(async () => {
+          // also when scoring failed (bad input, a store refusing): a followed file is polled
+          // until this signal, and the process would stay up, silent, after saying the error
+          controller.abort();
           live?.program.stop();
           await adapt?.versions.close();
         });
@@ -190,7 +197,7 @@ export const stream: Command = {
             ttlMs: ttl * 1000,
             owner,
             note: (l) => progress.note(l),
-            progress: (s) => progress.note(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s, undefined, flowAlertLimit)}`),
+            progress: (s) => runningTotals(`netsentinel: stream: partitions ${s.partitions.join(',') || 'none'}: ${statsLine(s, undefined, flowAlertLimit)}`, `${s.partitions.join(',')} ${totalsOf(s)}`),
           }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
@@ -238,7 +245,7 @@ export const stream: Command = {
                 if (r) metrics.decisions += r.stored;
               }
             : undefined,
-          progress: (s) => progress.note(`netsentinel: stream: ${statsLine(s, undefined, flowAlertLimit)}`),
+          progress: (s) => runningTotals(`netsentinel: stream: ${statsLine(s, undefined, flowAlertLimit)}`, totalsOf(s)),
         }).finally(() => adapt?.versions.close());
         const adaptStats = adapt?.adapter.stats;
         const respond = responder ? { respond: responder.totals } : {};
@@ -324,6 +331,11 @@ async function openStoreOrSay(loc: string): Promise<AlertStore> {
     if (e instanceof UserError) throw new UserError(`stream: ${e.message}`);
     throw new UserError(`stream: cannot open the store ${loc.replace(/\/\/[^@/]*@/, '//')} (${shortReason(e)})`);
   }
+}
+
+/** what counts as progress in a worker's totals (statsLine also says the time elapsed) */
+function totalsOf(s: WorkerStats): string {
+  return `${s.messages} ${s.flows} ${s.alerts} ${s.findings} ${s.rejected} ${s.redelivered} ${s.rebuiltMessages}`;
 }
 
 function statsLine(s: WorkerStats, where?: string, limit?: FlowAlertLimitSettings): string {
