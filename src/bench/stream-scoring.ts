@@ -1,0 +1,148 @@
+/**
+ * A stream worker's per-flow work alone, in this process, no NATS or PostgreSQL: the re-addressed
+ * CIC-IDS2017 copies stream-throughput.ts publishes (readdressed-flows.ts), cut into messages as
+ * publish cuts them (by source partition, binary columns), then decoded (decodeColumns) and scored
+ * by one PartitionScorers with the stream verb's defaults, alerts turned into store rows, and the
+ * drain. The clock (process CPU) covers decode + score + store rows + drain of the timed copies,
+ * after warm-up copies scored the same way untimed (a long-running worker's JIT). Seconds per run
+ * instead of stream-throughput's minutes, for before/after comparisons of the worker's code:
+ *
+ *   node dist/bench/stream-scoring.js [copies=4] [partitions=8] [message-flows=1000] [warm-up copies=2] [alerts.jsonl]
+ *
+ * Prints one JSON line: flows, CPU seconds, flows per CPU second, decode seconds, alerts. With a
+ * fifth argument the store rows of every alert (warm-up included, `now` fixed per message so runs
+ * compare byte for byte) are written there, one JSON line each: two builds' files must be equal.
+ * Needs ../shared/datasets/cicids2017-sample. The flows and a baseline (fitted on its BENIGN_2500.csv)
+ * are made in a temporary folder, removed afterwards; STREAM_SCORING_DIR=DIR keeps them there and
+ * reuses them run after run (the alert keys name the flow files, so comparing two builds' alerts
+ * needs the same folder).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedPath } from '../testing/shared-data.js';
+import { readdressCopy } from './readdressed-flows.js';
+import { datasetSource } from '../analysis/flow-source.js';
+import { sourceIpField } from '../flows/flow-fields.js';
+import { schemaOf, type WireSchema } from '../stream/flow-codec.js';
+import { decodeColumns, encodeSegments, type Segment } from '../stream/flow-columns.js';
+import { partitionOf } from '../stream/partition.js';
+import { PartitionScorers } from '../stream/partition-scorers.js';
+import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../analysis/flow-alert-limit.js';
+import { storedAlert, type Alert } from '../analysis/alerts.js';
+import { loadBaseline } from '../risk/baseline.js';
+import { loadAnalysisConfig } from '../config/analysis-config.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const copies = Number(process.argv[2] ?? 4);
+const partitions = Number(process.argv[3] ?? 8);
+const messageFlows = Number(process.argv[4] ?? 1000);
+const warmCopies = Number(process.argv[5] ?? 2);
+const alertsOut = process.argv[6];
+
+interface Message {
+  readonly partition: string;
+  readonly data: Uint8Array;
+  readonly schema: WireSchema;
+  readonly flows: number;
+}
+
+/**
+ * The messages of some flow folders, each partition's rows in order, messageFlows a message (a
+ * partition's rows wait across read batches for more, as publish's do, while the schema is the same)
+ */
+async function messagesOf(inputs: readonly string[]): Promise<Message[]> {
+  const out: Message[] = [];
+  const filling: { segments: Segment[]; flows: number; schemaText: string; schema: WireSchema }[] = [];
+  const send = (p: number): void => {
+    const f = filling[p];
+    if (f?.flows) out.push({ partition: String(p), data: encodeSegments(f.segments), schema: f.schema, flows: f.flows });
+    delete filling[p];
+  };
+  for await (const batch of datasetSource(inputs, { warn: () => {} }, 64_000).batches()) {
+    const schemaText = JSON.stringify({ ...schemaOf(batch), layout: 'narrow-columns' });
+    const src = sourceIpField(batch);
+    const byPart: number[][] = Array.from({ length: partitions }, () => []);
+    for (let r = 0; r < batch.rowCount; r++) {
+      const c = src ? src.codes[r] : -1;
+      byPart[c >= 0 ? partitionOf(src!.dictionary[c], partitions) : 0].push(r);
+    }
+    byPart.forEach((rows, p) => {
+      if (filling[p] && filling[p].schemaText !== schemaText) send(p);
+      for (let i = 0; i < rows.length; ) {
+        const f = (filling[p] ??= { segments: [], flows: 0, schemaText, schema: JSON.parse(schemaText) as WireSchema });
+        const take = rows.slice(i, i + messageFlows - f.flows);
+        f.segments.push({ table: batch, rows: take });
+        f.flows += take.length;
+        i += take.length;
+        if (f.flows === messageFlows) send(p);
+      }
+    });
+  }
+  for (let p = 0; p < partitions; p++) send(p);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = sharedPath('datasets', 'cicids2017-sample');
+  if (!dir) throw new Error('needs ../shared/datasets/cicids2017-sample');
+  const kept = process.env.STREAM_SCORING_DIR;
+  const tmp = kept ?? mkdtempSync(join(tmpdir(), 'ns-bench-scoring-'));
+  try {
+    const baselineFile = join(tmp, 'b.nsb');
+    if (!existsSync(baselineFile)) {
+      const b = spawnSync(process.execPath, [CLI, 'baseline', join(dir, 'BENIGN_2500.csv'), '-o', baselineFile, '-q'], { encoding: 'utf8' });
+      if (b.status !== 0) throw new Error(b.stderr);
+    }
+    // as stream-throughput: warm-up copies first (own seeds), then the timed ones, a week apart
+    const warmDirs = Array.from({ length: warmCopies }, (_, c) => join(tmp, `warmup${c + 1}`));
+    warmDirs.forEach((out, c) => existsSync(out) || readdressCopy(dir, out, 1000 + c, c, 4096));
+    // named by their week too: a kept folder's copies are remade when the warm-up count changes
+    const dirs = Array.from({ length: copies }, (_, c) => join(tmp, `copy${c + 1}-week${warmCopies + c}`));
+    dirs.forEach((out, c) => existsSync(out) || readdressCopy(dir, out, c, warmCopies + c, 4096));
+    const warm = await messagesOf(warmDirs);
+    const timed = await messagesOf(dirs);
+
+    const config = await loadAnalysisConfig();
+    const perSource = config.flowAlertsPerSource ?? DEFAULT_FLOW_ALERTS_PER_SOURCE;
+    const flowAlertLimit = perSource > 0 ? { perSource, windowSeconds: config.flowAlertWindowSeconds ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined;
+    const scorers = new PartitionScorers({ baseline: await loadBaseline(baselineFile), rules: config.rules, weights: config.weights, flowThreshold: config.thresholds.flow, ipThreshold: config.thresholds.ip, flowAlertLimit });
+    const rows: string[] = [];
+    let alerts = 0;
+    // a fixed clock (the alerts' `now`): the same messages give the same rows, run after run
+    let now = Date.UTC(2026, 0, 1);
+    const keep = (list: readonly Alert[]): void => {
+      for (const a of list) {
+        const s = storedAlert(a);
+        alerts++;
+        if (alertsOut) rows.push(JSON.stringify(s));
+      }
+    };
+    for (const m of warm) keep(scorers.of(m.partition).scoreBatch(decodeColumns(m.data, `p${m.partition}`, m.schema), (now += 1000)).alerts);
+    let flows = 0;
+    let decodeUs = 0;
+    const c0 = process.cpuUsage();
+    for (const m of timed) {
+      const d0 = process.cpuUsage();
+      const batch = decodeColumns(m.data, `p${m.partition}`, m.schema);
+      const d = process.cpuUsage(d0);
+      decodeUs += d.user + d.system;
+      keep(scorers.of(m.partition).scoreBatch(batch, (now += 1000)).alerts);
+      flows += batch.rowCount;
+    }
+    keep(scorers.finish((now += 1000)).alerts);
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1e6;
+    if (alertsOut) writeFileSync(alertsOut, rows.length ? `${rows.join('\n')}\n` : '');
+    console.log(JSON.stringify({ flows, messages: timed.length, cpuSeconds: cpu, flowsPerCpuSecond: Math.round(flows / cpu), decodeSeconds: decodeUs / 1e6, alerts }));
+  } finally {
+    if (!kept) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`stream-scoring: ${(e as Error).message}\n`);
+  process.exit(1);
+});
