@@ -18,7 +18,7 @@
  * needs the same folder).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,29 @@ async function messagesOf(inputs: readonly string[]): Promise<Message[]> {
   return out;
 }
 
+/**
+ * messagesOf, kept in `file` (when given) and read back from it on later runs: reading and cutting
+ * the CSV copies took most of a run's time, and runs are alternated many times on a busy machine
+ */
+async function cachedMessages(file: string | undefined, inputs: readonly string[]): Promise<Message[]> {
+  if (file && existsSync(`${file}.json`)) {
+    const index = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { partition: string; schema: WireSchema; flows: number; bytes: number }[];
+    const all = readFileSync(`${file}.bin`);
+    let at = 0;
+    return index.map((m) => {
+      const data = new Uint8Array(all.buffer, all.byteOffset + at, m.bytes);
+      at += m.bytes;
+      return { partition: m.partition, schema: m.schema, flows: m.flows, data };
+    });
+  }
+  const list = await messagesOf(inputs);
+  if (file) {
+    writeFileSync(`${file}.bin`, Buffer.concat(list.map((m) => m.data)));
+    writeFileSync(`${file}.json`, JSON.stringify(list.map((m) => ({ partition: m.partition, schema: m.schema, flows: m.flows, bytes: m.data.length }))));
+  }
+  return list;
+}
+
 async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
   if (!dir) throw new Error('needs ../shared/datasets/cicids2017-sample');
@@ -102,8 +125,8 @@ async function main(): Promise<void> {
     // named by their week too: a kept folder's copies are remade when the warm-up count changes
     const dirs = Array.from({ length: copies }, (_, c) => join(tmp, `copy${c + 1}-week${warmCopies + c}`));
     dirs.forEach((out, c) => existsSync(out) || readdressCopy(dir, out, c, warmCopies + c, 4096));
-    const warm = await messagesOf(warmDirs);
-    const timed = await messagesOf(dirs);
+    const warm = await cachedMessages(kept && join(tmp, `messages-warm${warmCopies}-p${partitions}-m${messageFlows}`), warmDirs);
+    const timed = await cachedMessages(kept && join(tmp, `messages-copies${copies}-week${warmCopies}-p${partitions}-m${messageFlows}`), dirs);
 
     const config = await loadAnalysisConfig();
     const perSource = config.flowAlertsPerSource ?? DEFAULT_FLOW_ALERTS_PER_SOURCE;
