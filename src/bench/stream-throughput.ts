@@ -15,6 +15,7 @@
  * `node --cpu-prof --cpu-prof-dir DIR`; STREAM_BENCH_WORKER_CLI=PATH runs the workers, and
  * STREAM_BENCH_PUBLISH_CLI=PATH the publisher, from another build's dist/cli/main.js (before/after
  * comparisons on the same flows and servers; a worker reads only the wire layouts its build knows).
+ * STREAM_BENCH_WORKER_NODE_FLAGS="--flag …" gives the workers' node those flags (V8 settings tried on workers alone).
  * The workers run with --no-publish unless STREAM_BENCH_RESULTS=1 (then each alert and finding is
  * also published to <prefix>.alerts/.findings, as `netsentinel stream` does by default).
  * STREAM_BENCH_ANALYZE=0 skips the analyze peer. STREAM_BENCH_JSON=1 adds the figures as one JSON
@@ -176,6 +177,9 @@ async function main(): Promise<void> {
   // another build's CLI for the workers and/or the publisher (before/after comparisons):
   // STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js, STREAM_BENCH_PUBLISH_CLI=/path/dist/cli/main.js
   const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
+  // node's own flags for the workers (V8 settings tried on them alone: STREAM_BENCH_WORKER_NODE_FLAGS="--max-semi-space-size=64")
+  const workerNodeFlags = (process.env.STREAM_BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  if (workerNodeFlags.length) console.log(`workers' node flags: ${workerNodeFlags.join(' ')}`);
   if (workerCli !== CLI) console.log(`workers: ${workerCli}`);
   const publishCli = process.env.STREAM_BENCH_PUBLISH_CLI ?? CLI;
   if (publishCli !== CLI) console.log(`publisher: ${publishCli}`);
@@ -241,7 +245,7 @@ async function main(): Promise<void> {
         const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
         const procs = owned.map((parts) => {
           const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-          const child = spawn(process.execPath, [...prof, workerCli, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [...prof, ...workerNodeFlags, workerCli, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
           let err = '';
           child.stdout.on('data', (d) => (out += d));
