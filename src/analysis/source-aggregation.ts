@@ -112,8 +112,8 @@ export function createSourceAggregation(): SourceAggregation {
       const p = s.p;
       const src = s.fields.srcIp;
       if (!src) return;
-      // each source's state looked up by its text once per batch, then by its code: a Map lookup of
-      // a string per flow was a third of a stream worker's source-window cost
+      // each source's state looked up by its text once per batch, then by its code (a string Map
+      // lookup per flow before; a stream worker does this per message: SourceWindows.spans)
       const { codes, dictionary } = src;
       const stateOf: (SourceState | undefined)[] = new Array(dictionary.length);
       for (let r = 0; r < s.rows; r++) {
