@@ -11,8 +11,12 @@ import type { Finding } from '../detect/finding.js';
 /** a scored batch: per row its source, risk and each detector's p (in `detectors` order) */
 function scored(detectors: string[], rows: { src: string | null; risk: number; p: number[]; cls?: string }[]): ScoredFlows {
   const n = rows.length;
+  // the source column as a scored batch has it (codes into a dictionary): the aggregation reads it by code
+  const dictionary = [...new Set(rows.map((r) => r.src).filter((s) => s !== null))];
+  const codes = Int32Array.from(rows, (r) => (r.src === null ? -1 : dictionary.indexOf(r.src)));
   return {
     rows: n,
+    fields: { rowCount: n, srcIp: { codes, dictionary } },
     detectors,
     p: detectors.map((_d, j) => Float64Array.from(rows.map((r) => r.p[j]))),
     risk: Float64Array.from(rows.map((r) => r.risk)),

@@ -110,13 +110,24 @@ export function createSourceAggregation(): SourceAggregation {
         numberOf = s.detectors.map((d) => detectors.numberOf(d));
       }
       const p = s.p;
+      const src = s.fields.srcIp;
+      if (!src) return;
+      // each source's state looked up by its text once per batch, then by its code (a string Map
+      // lookup per flow before; a stream worker does this per message: SourceWindows.spans)
+      const { codes, dictionary } = src;
+      const stateOf: (SourceState | undefined)[] = new Array(dictionary.length);
       for (let r = 0; r < s.rows; r++) {
-        const src = s.srcIp(r);
-        if (src === null) continue;
-        let st = ips.get(src);
+        const c = codes[r];
+        if (c < 0) continue;
+        let st = stateOf[c];
         if (!st) {
-          st = newState();
-          ips.set(src, st);
+          const ip = dictionary[c];
+          st = ips.get(ip);
+          if (!st) {
+            st = newState();
+            ips.set(ip, st);
+          }
+          stateOf[c] = st;
         }
         const risk = s.risk[r];
         addFlow(st, s.z[r], risk, s.time(r));

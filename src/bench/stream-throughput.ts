@@ -15,6 +15,7 @@
  * `node --cpu-prof --cpu-prof-dir DIR`; STREAM_BENCH_WORKER_CLI=PATH runs the workers, and
  * STREAM_BENCH_PUBLISH_CLI=PATH the publisher, from another build's dist/cli/main.js (before/after
  * comparisons on the same flows and servers; a worker reads only the wire layouts its build knows).
+ * STREAM_BENCH_WORKER_NODE_FLAGS="--flag …" gives the workers' node those flags (V8 settings tried on workers alone).
  * The workers run with --no-publish unless STREAM_BENCH_RESULTS=1 (then each alert and finding is
  * also published to <prefix>.alerts/.findings, as `netsentinel stream` does by default).
  * STREAM_BENCH_ANALYZE=0 skips the analyze peer. STREAM_BENCH_JSON=1 adds the figures as one JSON
@@ -58,13 +59,14 @@
  * copies are distinct flows to the store; and its Timestamp a week after the copy before (laterBy). analyze (the peer) reads the same files.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import pg from 'pg';
 import { sharedPath } from '../testing/shared-data.js';
+import { readdressCopy, RUN } from './readdressed-flows.js';
 import { ensureStream, openBus, resultsStream } from '../stream/nats-bus.js';
 import { startPrivateNats, type PrivateNats } from '../testing/nats-server.js';
 import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../analysis/flow-alert-limit.js';
@@ -147,74 +149,7 @@ const partitions = Number(process.argv[3] ?? 8);
 const pgBase = process.env.STREAM_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const messageFlows = Number(process.argv[4] ?? 200);
 const sources = Number(process.argv[5] ?? 4096);
-/** consecutive flows of one original source that keep one new address (so per-source rules still see runs of a source's flows) */
-const RUN = 32;
-
-/** mulberry32: a small seeded generator, so every run of the bench publishes the same flows */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Copy `copy` of the sample's CSVs into `out`, sources re-addressed (see the top comment). The
- * sample has no quoted fields (checked: a quote stops the bench rather than mis-split a row).
- */
-function readdress(dir: string, out: string, copy: number, weeksLater: number): { flows: number; sources: number } {
-  mkdirSync(out, { recursive: true });
-  const rnd = seeded(0x5eed + copy);
-  const pool = Array.from({ length: sources }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-  const assigned = new Map<string, string>();
-  const seenOf = new Map<string, number>();
-  let flows = 0;
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.csv')).sort()) {
-    const lines = readFileSync(join(dir, f), 'utf8').split('\n');
-    const header = lines[0].split(',');
-    const src = header.indexOf('Src IP');
-    const fid = header.indexOf('Flow ID');
-    const ts = header.indexOf('Timestamp');
-    if (src < 0) throw new Error(`${f}: no Src IP column`);
-    for (let i = 1; i < lines.length; i++) {
-      if (!lines[i]) continue;
-      if (lines[i].includes('"')) throw new Error(`${f} line ${i + 1}: a quoted field; the bench's re-addressing splits on commas only`);
-      const cells = lines[i].split(',');
-      const orig = cells[src];
-      const k = seenOf.get(orig) ?? 0;
-      seenOf.set(orig, k + 1);
-      const run = `${orig}#${Math.floor(k / RUN)}`;
-      let ip = assigned.get(run);
-      if (ip === undefined) assigned.set(run, (ip = pool[Math.floor(rnd() * pool.length)]));
-      cells[src] = ip;
-      if (fid >= 0) cells[fid] = cells[fid].replace(orig, ip);
-      if (ts >= 0 && weeksLater > 0) cells[ts] = laterBy(cells[ts], weeksLater * 7, `${f} line ${i + 1}`);
-      lines[i] = cells.join(',');
-      flows++;
-    }
-    writeFileSync(join(out, f), lines.join('\n'));
-  }
-  return { flows, sources: new Set(assigned.values()).size };
-}
-
-/**
- * "2017-07-07 12:59:21.088203" `days` later (the time of day and its digits kept). Each copy of the
- * sample is published a week after the one before, as a live stream's flows keep moving forward:
- * copies replaying the same times left the rules' clock at the first copy's end, so every later
- * copy was late, no group was ever swept, and the rules held ~75k groups at the end of a 100k-flow
- * run (a worker's state on no real stream).
- */
-function laterBy(text: string, days: number, where: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})([ T].*)$/.exec(text);
-  if (!m) throw new Error(`${where}: Timestamp ${JSON.stringify(text)} is not YYYY-MM-DD hh:mm:ss; the bench shifts copies by date`);
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
-  return `${d.toISOString().slice(0, 10)}${m[4]}`;
-}
-
+const readdress = (dir: string, out: string, copy: number, weeksLater: number): { flows: number; sources: number } => readdressCopy(dir, out, copy, weeksLater, sources);
 async function main(): Promise<void> {
   const dir = sharedPath('datasets', 'cicids2017-sample');
   if (!dir) throw new Error('needs ../shared/datasets/cicids2017-sample');
@@ -242,6 +177,9 @@ async function main(): Promise<void> {
   // another build's CLI for the workers and/or the publisher (before/after comparisons):
   // STREAM_BENCH_WORKER_CLI=/path/dist/cli/main.js, STREAM_BENCH_PUBLISH_CLI=/path/dist/cli/main.js
   const workerCli = process.env.STREAM_BENCH_WORKER_CLI ?? CLI;
+  // node's own flags for the workers (V8 settings tried on them alone: STREAM_BENCH_WORKER_NODE_FLAGS="--max-semi-space-size=64")
+  const workerNodeFlags = (process.env.STREAM_BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  if (workerNodeFlags.length) console.log(`workers' node flags: ${workerNodeFlags.join(' ')}`);
   if (workerCli !== CLI) console.log(`workers: ${workerCli}`);
   const publishCli = process.env.STREAM_BENCH_PUBLISH_CLI ?? CLI;
   if (publishCli !== CLI) console.log(`publisher: ${publishCli}`);
@@ -307,7 +245,7 @@ async function main(): Promise<void> {
         const owned = Array.from({ length: workers }, (_, w) => Array.from({ length: partitions }, (_, p) => p).filter((p) => p % workers === w));
         const procs = owned.map((parts) => {
           const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-          const child = spawn(process.execPath, [...prof, workerCli, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [...prof, ...workerNodeFlags, workerCli, 'stream', '--nats', natsUrl, '--stream', stream, '--baseline', baseline, '--store', store, '--durable', 'bench', '--partitions', parts.join(','), ...(publishResults ? [] : ['--no-publish']), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
           let err = '';
           child.stdout.on('data', (d) => (out += d));

@@ -161,8 +161,22 @@ const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
 
 /** Lower case, letters and digits only: "Src IP", "src_ip", "id.orig_h" → "srcip", "srcip", "idorigh". */
 export function normaliseColumnName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  let k = normalised.get(name);
+  if (k === undefined) {
+    k = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+    // inputs bring a few hundred names at most; a stream of ever-new ones must not grow it forever
+    if (normalised.size >= MAX_NORMALISED) normalised.clear();
+    normalised.set(name, k);
+  }
+  return k;
 }
+
+/**
+ * Names already normalised: a stream worker's flowFields runs per message over the same ~90
+ * column names (a regular expression replace each, ~0.1 µs a flow at 1,000 flows a message).
+ */
+const normalised = new Map<string, string>();
+const MAX_NORMALISED = 4096;
 
 function hasValues(c: Column): boolean {
   if (c.kind === 'numeric') {

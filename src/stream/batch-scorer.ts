@@ -10,7 +10,8 @@ import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { InputError } from '../util/errors.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
-import { findingAlert, flowAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
+import { alertKey } from '../report/eve-alert.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
 import type { Baseline } from '../risk/baseline.js';
@@ -122,9 +123,22 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
   const ruleWeight = o.weights?.rules ?? 1;
   const stage: SharedScoreStage = shared?.stage ?? { current: scoreStageFor(o, o) };
   const sourceless = shared ? `partition:${shared.partition}` : '';
-  const alertOf = (f: Finding, now: number): Alert => findingAlert(f, now, f.srcIp === null ? sourceless : '');
   const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
-  const fresh = (list: Finding[]): Finding[] => list.filter((f) => emitted.add(alertOf(f, 0).key));
+  // the findings not emitted before (by their alert's key) and those keys, for alertOf: the key is
+  // made once per finding, and no alert record just to read a key off it
+  const fresh = (list: readonly Finding[]): { findings: Finding[]; keys: string[] } => {
+    const findings: Finding[] = [];
+    const keys: string[] = [];
+    for (const f of list) {
+      const key = alertKey(findingAlertInput(f), f.srcIp === null ? sourceless : '');
+      if (!emitted.add(key)) continue;
+      findings.push(f);
+      keys.push(key);
+    }
+    return { findings, keys };
+  };
+  // findingAlert(f, now, its extra key), keyed by fresh
+  const alertOf = (f: Finding, key: string, now: number): Alert => keyedAlert(findingAlertInput(f), key, now);
   const maxSources = o.maxSources ?? DEFAULT_MAX_SOURCES;
   // no global cap in a worker (it has no end to count to): only the per-source limit
   const gate = new FlowAlertGate(o.flowAlertLimit, 0, { maxSources, onEvict: (n) => o.onEvict?.('flow-alert-sources', n) });
@@ -143,7 +157,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
   const run = (batch: FlowTable, now: number, flowAlerts: boolean): BatchScore => {
     let ff = flowFields(batch);
     let ruleP = rules.observe(batch, ff);
-    const findings = fresh(rules.takeFindings!());
+    const { findings, keys } = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];
     let risk: Float64Array = new Float64Array(0);
     const suppressedBefore = gate.suppressed;
@@ -179,9 +193,9 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
           if (written && flowAlerts) alerts.push(flowAlert(scored, r, now));
         }
       } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
-      for (const f of findings) alerts.push(alertOf(f, now));
+      for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
       if (windows) for (const row of windows.add(scored, findings, decisions)) alerts.push(windows.alert(row, now));
-    } else for (const f of findings) alerts.push(alertOf(f, now));
+    } else for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
     return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore, scored: batch, unscorable };
   };
   return {
@@ -196,8 +210,8 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     scoreBatch: (batch, now) => run(batch, now, true),
     replay: (batch, now) => run(batch, now, false),
     finish(now) {
-      const findings = fresh(rules.finish().findings);
-      const alerts = findings.map((f) => alertOf(f, now));
+      const { findings, keys } = fresh(rules.finish().findings);
+      const alerts = findings.map((f, i) => alertOf(f, keys[i], now));
       if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(row, now));
       return { alerts, findings };
     },

@@ -26,7 +26,7 @@
  * js.publish sends), marked done only on a PubAck, a refusal or no-responders or silence an error.
  */
 import { createInbox, type MsgHdrs, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
-import { findingAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlertKey, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
 
 const enc = new TextEncoder();
@@ -318,7 +318,7 @@ export function resultMessages(prefix: string, alerts: readonly Alert[], finding
     k++;
   }
   for (const f of findings) {
-    const key = findingAlert(f, 0).key;
+    const key = findingAlertKey(f);
     ids[k] = `f-${key}`;
     heads[k] = JSON.stringify({ key, ...f });
     k++;
