@@ -19,10 +19,9 @@
  * `Unnamed: N`.
  */
 import { InputError } from '../util/errors.js';
-import type { CsvBatch } from './csv-tokenizer.js';
 import { binaryFrom } from './label-columns.js';
 import { quoteArg, quoteList } from './input-limits.js';
-import { parseNumber } from './parse-number.js';
+import { holdsNumbers, typingRows } from './infer-numeric.js';
 import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type PlanOptions, type TablePlan } from './table-plan.js';
 
 const NORMAL_VALUES = new Set(['normal', 'normal.', 'benign', '0', '0.0', 'false', 'legitimate', 'legit']);
@@ -148,23 +147,8 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
 
 
 function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
-  const b: CsvBatch = start.sample;
-  const header = start.header ?? [];
-  // records to judge by: not ragged (the assembler reports those with their line), not a repeated header
-  const rows: number[] = [];
-  for (let r = start.sampleFrom; r < start.sampleTo; r++) {
-    if (b.fieldCount(r) !== names.length) continue;
-    if (header.length === names.length && header.every((h, k) => b.text(b.recordField[r] + k).trim() === h.trim())) continue;
-    rows.push(r);
-  }
-  return names.map((name, i) => {
-    if (categorical.has(name) || name === label) return false;
-    for (const r of rows) {
-      const f = b.recordField[r] + i;
-      if (b.fieldQuote[f] === 2 || parseNumber(b.bytes, b.fieldStart[f], b.fieldEnd[f]) === undefined) return false;
-    }
-    return true;
-  });
+  const rows = typingRows(start, names.length);
+  return names.map((name, i) => !categorical.has(name) && name !== label && holdsNumbers(start, rows, i));
 }
 
 /** The first value of the label column, in the sample, that means normal traffic; null if none. */
