@@ -62,6 +62,9 @@ export function evaluateModel(
   opts: { how: string; target?: string; /** the model's prediction of these rows, when the caller has it */ prediction?: Prediction },
 ): EvaluationReport {
   const where = table.origin?.files.join(', ');
+  // a header and no records: "Evaluation on 0 rows, accuracy 0.0000" and exit 0 read as a model
+  // that got everything wrong, or let a CI job's --fail-below pass on nothing
+  if (table.rowCount === 0) throw new UserError(`${where ?? 'test data'}: no rows to evaluate on (a header and no flow records)`);
   const p = opts.prediction ?? predictTable(model, table, where);
   if (model.kind === 'classifier') {
     const col = targetColumn(table, opts.target ?? model.target, where);
