@@ -85,3 +85,25 @@ test('rows without a label: train says so in its own words, compare says so once
   assert.equal(c.err, 'netsentinel: warning: compare: 1 of 40 training rows have no value in label column "Label" and were left out\n');
   assert.equal(JSON.parse(c.out).trainRows, 39);
 });
+
+test('drift: features a file of another naming lacks are named as lacking, not measured as moved', () => {
+  const few = join(dir, 'few.nsb');
+  assert.equal(run(['baseline', csv('few.csv', HEADER, Array.from({ length: 60 }, (_, i) => row(i, 'BENIGN'))), '-o', few]).code, 0);
+  const tooFew = run(['drift', few, join(dir, 'few.csv')]);
+  assert.equal(tooFew.code, 2);
+  assert.match(tooFew.err, /^netsentinel: drift: the baseline's reference sample has 12 rows, too few to measure drift against \(at least 20\); refit it/);
+  const benign = Array.from({ length: 200 }, (_, i) => row(i, 'BENIGN'));
+  const baseline = join(dir, 'b.nsb');
+  const b = run(['baseline', csv('benign.csv', HEADER, benign), '-o', baseline]);
+  assert.equal(b.code, 0, b.err);
+  // the same flows, without ten statistics (as CIC-IDS2018's abbreviated files lack Fwd RST Flags, ...)
+  const lacking = CIC_FEATURES.slice(30, 40);
+  const flows = csv('fewer-columns.csv', HEADER.filter((h) => !lacking.includes(h)), benign);
+  const d = run(['drift', baseline, flows, '--json']);
+  assert.ok(d.out, d.err);
+  const w = JSON.parse(d.out).windows[0];
+  assert.deepEqual([...w.missing].sort(), [...lacking].sort());
+  const measured = w.features.map((f: { feature: string }) => f.feature);
+  for (const name of lacking) assert.ok(!measured.includes(name), `${name} is not measured`);
+  assert.ok(measured.includes('Flow Duration'));
+});
