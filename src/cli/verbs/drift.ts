@@ -24,10 +24,10 @@ baseline) with the baseline's reference sample (its held-out normal rows) by pop
 index: below 0.1 stable, 0.1-0.25 moving, 0.25 and above shifted. A feature has moved when its PSI
 less the sampling noise of these sample sizes ((bins - 1)(1/reference rows + 1/window flows), shown)
 reaches --threshold. Features the flows lack (or, over the whole input, hold no value in: files of
-another naming) are named on stderr and in --json's "missing", not judged. Without --window the whole input is
-one window and every feature's PSI is printed; with --window N the flows are cut into windows of N
-flows in input order and each window is reported, drifted when at least --min-features features
-reach --threshold. Exit status 1 when any window drifted.`,
+another naming) are named on stderr and in --json's "missing", not judged. Without --window the
+whole input is one window and every feature's PSI is printed; with --window N the flows are cut
+into windows of N flows in input order and each window is reported, drifted when at least
+--min-features features reach --threshold. Exit status 1 when any window drifted.`,
     options: [
       { name: 'window', type: 'integer', value: 'FLOWS', description: 'flows per window (0: the whole input is one window)', default: 0 },
       { name: 'threshold', type: 'number', value: 'PSI', description: 'PSI beyond sampling noise at which a feature has moved', default: DEFAULT_DRIFT.threshold },
