@@ -107,3 +107,16 @@ test('drift: features a file of another naming lacks are named as lacking, not m
   for (const name of lacking) assert.ok(!measured.includes(name), `${name} is not measured`);
   assert.ok(measured.includes('Flow Duration'));
 });
+
+test('score: a flow in CICFlowMeter names that lacks features the model needs says they were imputed', () => {
+  const model = join(dir, 'dt-score.nsm');
+  assert.equal(run(['train', train, '-m', 'decision-tree', '-o', model]).code, 0);
+  const flow: Record<string, number> = { 'Dst Port': 80, Protocol: 6 };
+  CIC_FEATURES.slice(0, 30).forEach((f, k) => (flow[f] = k % 7));
+  const s = run(['score', '-m', model, '--flow', JSON.stringify(flow), '--json']);
+  assert.equal(s.code, 0, s.err);
+  assert.equal(JSON.parse(s.out).verdict, 'attack');
+  const lines = s.err.trim().split('\n');
+  assert.equal(lines[0], `netsentinel: warning: column "${CIC_FEATURES[30]}": 1 missing (empty or NaN) imputed with the training median (of 1 row)`);
+  assert.equal(lines.length, 21, s.err); // 20 columns named, the other 31 summed
+});
