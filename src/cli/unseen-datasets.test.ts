@@ -70,6 +70,10 @@ test('evaluate on a file with a header and no rows is an error, not accuracy 0 a
   assert.equal(e.code, 2, e.err);
   assert.equal(e.out, '');
   assert.equal(e.err, `netsentinel: ${empty}: no rows to evaluate on (a header and no flow records)\n`);
+  const one = csv('one-row.csv', HEADER, [row(1, 'DDoS')]);
+  const e1 = run(['evaluate', model, one]);
+  assert.equal(e1.code, 0, e1.err);
+  assert.equal(e1.out.split('\n')[0], `Evaluation on 1 row (test data: ${one})`);
   const t = run(['train', empty, '-m', 'decision-tree', '-o', join(dir, 'x.nsm')]);
   assert.equal(t.code, 2);
   assert.equal(t.err, `netsentinel: ${empty}: no rows to train on (a header and no flow records)\n`);

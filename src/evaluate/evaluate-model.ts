@@ -24,6 +24,7 @@ import { predictTable, type Prediction, type TrainedModel } from '../models/trai
 import { accuracy, averagedScores, classScores, confusionMatrix } from './metrics.js';
 import { rocAucOrNaN, rocAucOvr, rocCurve } from './roc.js';
 import { classificationReport } from './classification-report.js';
+import { plural } from '../util/plural.js';
 import { UserError } from '../util/errors.js';
 
 export interface EvaluationSummary {
@@ -287,7 +288,7 @@ function pct(x: number | undefined): string {
 /** The text a person reads: header, headline figures, the report, the confusion matrix. */
 export function formatEvaluation(e: EvaluationReport): string {
   const s = e.summary;
-  const lines = [`Evaluation on ${s.rows.toLocaleString('en-US')} rows (${e.how})`];
+  const lines = [`Evaluation on ${s.rows.toLocaleString('en-US')} ${plural(s.rows, 'row')} (${e.how})`];
   lines.push(`  accuracy ${pct(s.accuracy)}   macro-F1 ${pct(s.macroF1)}   weighted-F1 ${pct(s.weightedF1)}` +
     (s.rocAucOvr !== undefined ? `   ROC-AUC (one-vs-rest) ${pct(s.rocAucOvr)}` : ''));
   if (s.binaryRocAuc !== undefined || s.binaryAccuracy !== undefined) {
