@@ -9,6 +9,7 @@
  * default threshold. Windows are counted in flows, not time, so the same input gives the same
  * windows whether it is replayed fast or arrives live.
  */
+import { plural } from '../util/plural.js';
 import { concatTables, takeTableRows, type FlowTable } from '../flows/table.js';
 import { flowFields } from '../flows/flow-fields.js';
 import { createScoreStage } from '../analysis/score-stage.js';
@@ -52,13 +53,22 @@ export function checkDriftSettings(s: DriftSettings, who: string): DriftSettings
   return s;
 }
 
+/** fewest reference rows drift is measured against (deciles of fewer are noise) */
+const MIN_REFERENCE_ROWS = 20;
+
 /**
  * The reference of a baseline: its held-out normal rows, with their anomaly score as scored by the
  * same baseline (so the score series compares like with like).
  */
 export function baselineDriftReference(b: Baseline, who: string): DriftReference {
   const ref = b.reference;
-  if (!ref || ref.rowCount < 20) throw new UserError(`${who}: the baseline holds no reference sample (made by an older netsentinel?); refit it with 'netsentinel baseline'`);
+  if (!ref) throw new UserError(`${who}: the baseline holds no reference sample (made by an older netsentinel?); refit it with 'netsentinel baseline'`);
+  // a baseline fitted on a hundred flows holds a reference of fewer than 20: not "an older netsentinel"
+  if (ref.rowCount < MIN_REFERENCE_ROWS) {
+    throw new UserError(
+      `${who}: the baseline's reference sample has ${ref.rowCount} ${plural(ref.rowCount, 'row')}, too few to measure drift against (at least ${MIN_REFERENCE_ROWS}); refit it with 'netsentinel baseline' on more known-normal flows (it holds out about a fifth of them)`,
+    );
+  }
   return driftReference(ref, { [SCORE_SERIES]: anomalyScores(b, ref) });
 }
 

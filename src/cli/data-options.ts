@@ -51,7 +51,7 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
 }
 
 /** One stderr line per column with imputed or impossible cells (never silent). */
-function warnCells(table: Pick<FlowTable, 'cellCounts'>, rows: number): void {
+export function warnCells(table: Pick<FlowTable, 'cellCounts'>, rows: number): void {
   for (const line of cellCountWarnings(table.cellCounts, rows)) process.stderr.write(`netsentinel: warning: ${line}\n`);
 }
 

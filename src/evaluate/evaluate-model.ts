@@ -24,6 +24,7 @@ import { predictTable, type Prediction, type TrainedModel } from '../models/trai
 import { accuracy, averagedScores, classScores, confusionMatrix } from './metrics.js';
 import { rocAucOrNaN, rocAucOvr, rocCurve } from './roc.js';
 import { classificationReport } from './classification-report.js';
+import { plural } from '../util/plural.js';
 import { UserError } from '../util/errors.js';
 
 export interface EvaluationSummary {
@@ -62,6 +63,9 @@ export function evaluateModel(
   opts: { how: string; target?: string; /** the model's prediction of these rows, when the caller has it */ prediction?: Prediction },
 ): EvaluationReport {
   const where = table.origin?.files.join(', ');
+  // a header and no records: "Evaluation on 0 rows, accuracy 0.0000" and exit 0 read as a model
+  // that got everything wrong, or let a CI job's --fail-below pass on nothing
+  if (table.rowCount === 0) throw new UserError(`${where ?? 'test data'}: no rows to evaluate on (a header and no flow records)`);
   const p = opts.prediction ?? predictTable(model, table, where);
   if (model.kind === 'classifier') {
     const col = targetColumn(table, opts.target ?? model.target, where);
@@ -284,7 +288,7 @@ function pct(x: number | undefined): string {
 /** The text a person reads: header, headline figures, the report, the confusion matrix. */
 export function formatEvaluation(e: EvaluationReport): string {
   const s = e.summary;
-  const lines = [`Evaluation on ${s.rows.toLocaleString('en-US')} rows (${e.how})`];
+  const lines = [`Evaluation on ${s.rows.toLocaleString('en-US')} ${plural(s.rows, 'row')} (${e.how})`];
   lines.push(`  accuracy ${pct(s.accuracy)}   macro-F1 ${pct(s.macroF1)}   weighted-F1 ${pct(s.weightedF1)}` +
     (s.rocAucOvr !== undefined ? `   ROC-AUC (one-vs-rest) ${pct(s.rocAucOvr)}` : ''));
   if (s.binaryRocAuc !== undefined || s.binaryAccuracy !== undefined) {

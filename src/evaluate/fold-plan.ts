@@ -19,13 +19,27 @@ export interface FoldPlan {
   readonly group?: string;
 }
 
-/** `y` labels `table`'s rows (-1: no label); `who` names the verb in errors. */
-export function planFolds(table: FlowTable, y: Int32Array, k: number, seed: number, group: string | undefined, who: string): FoldPlan {
+/**
+ * `y` labels `table`'s rows (-1: no label); `who` names the verb in errors and in the warning that
+ * counts the rows left out (default: a `netsentinel: warning:` line on stderr): `compare --cv` and
+ * `search` left them out without a word.
+ */
+export function planFolds(
+  table: FlowTable,
+  y: Int32Array,
+  k: number,
+  seed: number,
+  group: string | undefined,
+  who: string,
+  warn: (message: string) => void = (m) => process.stderr.write(`netsentinel: warning: ${m}\n`),
+): FoldPlan {
   let rows = table;
   let labels = y;
   const labelled: number[] = [];
   for (let i = 0; i < y.length; i++) if (y[i] >= 0) labelled.push(i);
   if (labelled.length < y.length) {
+    const n = y.length - labelled.length;
+    warn(`${who}: ${n.toLocaleString('en-US')} of ${y.length.toLocaleString('en-US')} rows have no label and were left out of the cross-validation`);
     rows = takeTableRows(table, labelled);
     labels = Int32Array.from(labelled, (i) => y[i]);
   }

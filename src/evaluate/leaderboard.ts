@@ -125,6 +125,8 @@ export interface LeaderboardOptions {
    */
   readonly keep?: (entry: LeaderboardEntry, model: TrainedModel, validation: Record<string, unknown>) => Promise<string | undefined>;
   readonly events?: LeaderboardEvents;
+  /** what the user should know, e.g. unlabelled rows left out (default: a `netsentinel: warning:` line on stderr) */
+  readonly warn?: (message: string) => void;
 }
 
 const NO_FIGURES: Figures = { accuracy: NaN, macroF1: NaN, weightedF1: NaN, rocAucOvr: NaN, binaryRocAuc: NaN };
@@ -145,6 +147,16 @@ export async function runLeaderboard(train: FlowTable, opts: LeaderboardOptions)
   }
   const col = targetColumn(train, opts.train.target);
   const target = col.name;
+  // rows without a label can be neither trained on nor scored: left out once, said once, and not
+  // counted as training rows (each model's fit warned again, and "on 100 training rows" counted them)
+  const y = encodeTarget(col).y;
+  const labelled: number[] = [];
+  for (let i = 0; i < y.length; i++) if (y[i] >= 0) labelled.push(i);
+  if (labelled.length < y.length) {
+    const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+    warn(`compare: ${(y.length - labelled.length).toLocaleString('en-US')} of ${y.length.toLocaleString('en-US')} training rows have no value in label column "${target}" and were left out`);
+    train = takeTableRows(train, labelled);
+  }
   const sortBy = opts.sortBy ?? 'macro-f1';
   const rows = opts.test
     ? await testRows(train, opts.test, opts)

@@ -26,6 +26,23 @@ test('standard scaling uses training mean and population std; NaN → median, ±
   assert.deepEqual(Array.from(X.data.subarray(4 * 3 + 1, 4 * 3 + 3)), [0, 0], 'missing category → all zeros');
 });
 
+test('standard scaling of values near the largest double (1e308 in a file) stays finite and exact', () => {
+  const values = [1, 2, 3, 1e308, -1e308, 1e308, NaN];
+  const t = table(values, values.map(() => 'tcp'), values.map((_, i) => (i % 2 ? 'a' : 'b')));
+  const s = fitPipeline(t, { scaling: 'standard', categorical: 'onehot' });
+  const inp = s.inputs[0] as NumericInputState;
+  // by hand, in units of 1e308: filled column [1e-308, 2e-308, 3e-308, 1, -1, 1, 2e-308 (the median 2)]
+  const u = [1e-308, 2e-308, 3e-308, 1, -1, 1, 2e-308];
+  const mean = u.reduce((a, b) => a + b, 0) / u.length;
+  const std = Math.sqrt(u.reduce((a, b) => a + (b - mean) ** 2, 0) / u.length);
+  assert.ok(Number.isFinite(inp.center) && Number.isFinite(inp.scale), `center ${inp.center}, scale ${inp.scale}`);
+  assert.ok(Math.abs(inp.center / 1e308 - mean) < 1e-12);
+  assert.ok(Math.abs(inp.scale / 1e308 - std) < 1e-12);
+  const X = transformTable(s, t);
+  for (let r = 0; r < values.length; r++) assert.ok(Number.isFinite(X.data[r * 2]), `row ${r}: ${X.data[r * 2]}`);
+  assert.ok(Math.abs(X.data[3 * 2] - (1 - mean) / std) < 1e-9);
+});
+
 test('categories unseen in training give an all-zero one-hot block; ordinal gives −1', () => {
   const t = table([1, 2], ['tcp', 'udp'], ['a', 'b']);
   const onehot = fitPipeline(t, { scaling: 'none', categorical: 'onehot' });

@@ -389,14 +389,25 @@ function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputSta
   const fill = nFinite ? medianInPlace(finite, nFinite) : 0;
   // statistics of the column as the model will see it (NaN → fill, ±Inf → max/min), so scaling is
   // exact; the median reordered `finite`, which sums do not mind
+  // values near Number.MAX_VALUE (a 1e308 in a file) overflow a plain sum or square: the mean and
+  // std became Infinity/NaN and the model refused its input ("X row 1 ... is Infinity"). Then the
+  // moments are taken of x / k and scaled back; k is 1 (the same arithmetic) for ordinary columns
+  const big = Math.max(Math.abs(min), Math.abs(max));
+  const k = big > 1e150 ? big : 1;
+  let sumK = sumFinite;
+  if (k !== 1) {
+    sumK = 0;
+    for (let i = 0; i < nFinite; i++) sumK += finite[i] / k;
+  }
   const n = v.length;
-  const mean = n ? (sumFinite + nNaN * fill + nPos * max + nNeg * min) / n : 0;
-  let ss = nNaN * (fill - mean) ** 2 + nPos * (max - mean) ** 2 + nNeg * (min - mean) ** 2;
+  const meanK = n ? (sumK + nNaN * (fill / k) + nPos * (max / k) + nNeg * (min / k)) / n : 0;
+  const mean = meanK * k;
+  let ss = nNaN * (fill / k - meanK) ** 2 + nPos * (max / k - meanK) ** 2 + nNeg * (min / k - meanK) ** 2;
   for (let i = 0; i < nFinite; i++) {
-    const dx = finite[i] - mean;
+    const dx = finite[i] / k - meanK;
     ss += dx * dx;
   }
-  const std = n ? Math.sqrt(ss / n) : 0;
+  const std = n ? Math.sqrt(ss / n) * k : 0;
   let center = 0;
   let scale = 1;
   if (options.scaling === 'standard') {

@@ -21,6 +21,7 @@ import { argmaxRows, type ClassifierSpec, type DetectorSpec, type EstimatorSpec 
 import { getSpec, loadSpec } from './registry.js';
 import { loadModelFile, MODEL_FORMAT_VERSION, saveModelFile } from './model-file.js';
 import { fitThreshold, type ThresholdState } from './threshold.js';
+import { plural } from '../util/plural.js';
 import { UserError } from '../util/errors.js';
 import { normaliseParams } from './param-names.js';
 
@@ -80,6 +81,8 @@ export interface TrainOptions {
   readonly percentile?: number;
   readonly progress?: (done: number, total: number, what?: string) => void;
   readonly inputFiles?: readonly string[];
+  /** what the user should know, e.g. unlabelled rows left out (default: a `netsentinel: warning:` line on stderr) */
+  readonly warn?: (message: string) => void;
 }
 
 export { normaliseParams };
@@ -106,6 +109,11 @@ export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<
     seed,
     threads,
   };
+  if (table.rowCount === 0) {
+    // said as such, not as "has only one class (none)" or a detector's fit on nothing
+    const files = opts.inputFiles ?? table.origin?.files ?? [];
+    throw new UserError(`${files.length ? files.join(', ') : 'the training data'}: no rows to train on (a header and no flow records)`);
+  }
   if (spec.kind === 'classifier') {
     const col = targetColumn(table, opts.target);
     const enc = encodeTarget(col);
@@ -117,7 +125,9 @@ export async function trainModel(table: FlowTable, opts: TrainOptions): Promise<
       for (let i = 0; i < y.length; i++) if (y[i] >= 0) keep.push(i);
       rows = takeTableRows(table, keep);
       y = Int32Array.from(keep, (i) => enc.y[i]);
-      process.emitWarning(`${enc.unknownRows} rows have no value in label column "${col.name}" and were not used for training`);
+      // (process.emitWarning printed "(node:PID) Warning: ..." and a hint about --trace-warnings)
+      const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+      warn(`${enc.unknownRows.toLocaleString('en-US')} ${plural(enc.unknownRows, 'row')} ${enc.unknownRows === 1 ? 'has' : 'have'} no value in label column "${col.name}" and ${enc.unknownRows === 1 ? 'was' : 'were'} not used for training`);
     }
     if (enc.classes.length < 2) {
       throw new UserError(`label column "${col.name}" has only one class (${enc.classes[0] ?? 'none'}); a classifier needs at least two`);

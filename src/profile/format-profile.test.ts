@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { formatProfile } from './format-profile.js';
 import { profileTable } from './profile-table.js';
 import { tinyFlowTable } from './profile-fixtures.js';
+import { categoricalFrom, numericColumn } from '../flows/table.js';
 
 test('formatProfile: the sections a user reads, aligned, strongest features first', () => {
   const text = formatProfile(profileTable(tinyFlowTable(), { topPairs: 2 }));
@@ -24,4 +25,17 @@ test('formatProfile: the sections a user reads, aligned, strongest features firs
   // every row of a table has the same width as its rule, save trailing blanks
   const rule = lines[header + 2];
   assert.ok(lines.slice(header + 3, header + 9).every((l) => l.length <= rule.length));
+});
+
+test('formatProfile: a value or name with a newline (a quoted CSV field) stays on its row, escaped', () => {
+  const t = tinyFlowTable();
+  const note = categoricalFrom('note', 'feature', ['multi\nline', 'multi\nline', 'plain', 'plain', 'plain', 'a\tb', 'plain', 'plain']);
+  const odd = numericColumn('odd\r\nname', 'feature', Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+  const text = formatProfile(profileTable({ ...t, columns: [...t.columns, note, odd] }, { topPairs: 2 }));
+  const lines = text.split('\n');
+  const row = lines.find((l) => /^\s+note\s/.test(l));
+  assert.ok(row, text);
+  assert.ok(row.includes('plain 62.5%, multi\\nline 25.0%, a\\tb 12.5%'), row);
+  assert.ok(lines.some((l) => /^\s+odd\\r\\nname\s+feature\s+num/.test(l)), 'the column name escaped on its own row');
+  assert.ok(!lines.some((l) => /^line\b/.test(l)));
 });

@@ -99,7 +99,7 @@ function frequent(c: ColumnProfile, rows: number): string {
   return c.topValues
     .slice(0, 3)
     .map((v) => {
-      const text = c.type === 'numeric' ? num(Number(v.value)) : v.value;
+      const text = c.type === 'numeric' ? num(Number(v.value)) : visible(v.value);
       return `${text.length > 16 ? text.slice(0, 15) + '…' : text} ${pct(v.count / (rows || 1))}`;
     })
     .join(', ');
@@ -118,7 +118,16 @@ function table(header: string[], rows: string[][], right: boolean[]): string[] {
 }
 
 function cut(s: string): string {
-  return s.length > NAME_WIDTH ? s.slice(0, NAME_WIDTH - 1) + '…' : s;
+  const v = visible(s);
+  return v.length > NAME_WIDTH ? v.slice(0, NAME_WIDTH - 1) + '…' : v;
+}
+
+/**
+ * A value on one line: control characters written as escapes. A quoted CSV field may hold a
+ * newline ("multi\nline, note"); printed as is, it broke the row of the table across two lines.
+ */
+function visible(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 function count(n: number): string {

@@ -5,6 +5,7 @@
  */
 import type { CellCounts } from '../flows/table.js';
 import { quoteField } from './input-limits.js';
+import { plural } from '../util/plural.js';
 
 /** At most this many columns get their own line; the rest are summed in one more line. */
 const MAX_LINES = 20;
@@ -17,7 +18,7 @@ export function cellCountWarnings(counts: readonly CellCounts[] | undefined, row
     if (c.missing > 0) parts.push(`${fmt(c.missing)} missing (empty or NaN) imputed with the training median`);
     if (c.infinite > 0) parts.push(`${fmt(c.infinite)} infinite imputed with the training maximum/minimum`);
     if (c.negative > 0) parts.push(`${fmt(c.negative)} negative in a count column, kept as read`);
-    return `column ${quoteField(c.column, 60)}: ${parts.join('; ')} (of ${fmt(rows)} rows)`;
+    return `column ${quoteField(c.column, 60)}: ${parts.join('; ')} (of ${fmt(rows)} ${plural(rows, 'row')})`;
   });
   if (counts.length > MAX_LINES) {
     const rest = counts.slice(MAX_LINES);

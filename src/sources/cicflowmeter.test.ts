@@ -142,6 +142,26 @@ test('a bad cell names the column as the file spells it', async () => {
   await assert.rejects(readDataset([p], quiet), { message: `${p} line 2, column "Flow Bytes/s": "fast" is not a number` });
 });
 
+test('a column the format does not know is typed by its values: text is read as categories, not refused as "not a number"', async () => {
+  // an analyst's note (quoted, with a comma) and a sensor number added after the published columns
+  const header = CORRECTED_HEADER + ',analyst note,sensor';
+  const p = write('extra.csv', [header, correctedRow(1, 'BENIGN') + ',"seen, twice",3', correctedRow(2, 'DDoS') + ',ok,4'].join('\n') + '\n');
+  const t = await readDataset([p], quiet);
+  assert.equal(t.rowCount, 2);
+  assert.deepEqual(texts(t, 'analyst note'), ['seen, twice', 'ok']);
+  assert.deepEqual(numbers(t, 'sensor'), [3, 4]);
+  assert.equal(featureColumns(t).length, 85);
+  // the type is settled on the first file and holds for the dataset: a later file's text in the
+  // numeric column is an error at its cell, not a second type for one column
+  const later = write('extra-later.csv', [header, correctedRow(3, 'BENIGN') + ',fine,rack-2'].join('\n') + '\n');
+  await assert.rejects(readDataset([p, later], quiet), {
+    message: `${later} line 2, column "sensor": "rack-2" is not a number; if this column holds text, read it as categories with --categorical sensor`,
+  });
+  // and a later file where the first file had text stays categorical
+  const both = await readDataset([p, write('extra-next.csv', [header, correctedRow(4, 'BENIGN') + ',12,5'].join('\n') + '\n')], quiet);
+  assert.deepEqual(texts(both, 'analyst note'), ['seen, twice', 'ok', '12']);
+});
+
 test('real CIC-IDS2017 sample: rows, 16 labels, numbers as Python reads them', { skip: skipWithoutShared('datasets', 'cicids2017-sample') }, async () => {
   const t = await loadCicSample();
   assert.ok(t);

@@ -31,7 +31,9 @@ import { InputError } from '../util/errors.js';
 import { binaryFrom } from './label-columns.js';
 import type { CellParse, FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
 import type { ColumnRole } from '../flows/table.js';
-import { quoteArg, quoteField } from './input-limits.js';
+import { quoteField } from './input-limits.js';
+import { extraColumn } from './extra-column.js';
+import { typingRows } from './infer-numeric.js';
 
 /** Identity and context columns, in output order. */
 const IDENTITY: readonly (readonly [string, ColumnRole, CellParse])[] = [
@@ -160,23 +162,29 @@ export function cicLabel(raw: string): string | null {
 }
 
 export function cicflowmeterReader(): FormatReader {
+  const extraTypes = new Map<string, boolean>();
   return {
     format: 'cicflowmeter',
     hasHeader: () => true,
-    planFile: planCic,
+    planFile: (start) => planCic(start, extraTypes),
   };
 }
 
-function planCic(start: FileStart): TablePlan {
+/**
+ * `extraTypes`: per column the format does not know, whether it was read as numbers; typed on the
+ * first file that has it and held for the dataset, so files of one dataset give the same columns.
+ */
+function planCic(start: FileStart, extraTypes: Map<string, boolean>): TablePlan {
   const header = start.header ?? [];
   const fieldOf = new Map<string, number>();
   const extras: PlanColumn[] = [];
+  const rows = typingRows(start, header.length);
   header.forEach((raw, i) => {
     const name = raw.trim();
     if (key(name) === 'fwd header length.1') return; // pandas' name for the duplicated column
     const c = cicCanonicalName(name);
     if (c === undefined) {
-      extras.push({ type: 'parsed', name: name === '' ? `Unnamed: ${i}` : name, role: 'feature', field: i, parse: 'number', sourceName: raw, hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` });
+      extras.push(extraColumn(start, rows, extraTypes, name === '' ? `Unnamed: ${i}` : name, i, raw));
       return;
     }
     if (fieldOf.has(c)) {

@@ -77,6 +77,15 @@ test('--label: a categorical label, and binary derived when a normal value is re
   assert.equal(isNormalLabel('attack'), false);
 });
 
+test('--label values are trimmed: a padded label is the same class, and an all-blank one is missing', async () => {
+  const t = await readDataset([write('padded.csv', 'x,verdict\n1,good\n2,evil \n3, good\n4,evil\n5,  \n')], { ...quiet, label: 'verdict' });
+  assert.deepEqual(texts(t, 'verdict'), ['good', 'evil', 'good', 'evil', null]);
+  // the normal value is found trimmed too, so binary agrees with the label on every row
+  const b = await readDataset([write('padded-normal.csv', 'x,verdict\n1, normal \n2,evil\n3,normal\n')], { ...quiet, label: 'verdict' });
+  assert.equal(b.normalClass, 'normal');
+  assert.deepEqual(texts(b, 'binary'), ['normal', 'attack', 'normal']);
+});
+
 test('a missing --label column is an InputError naming the file and listing its columns', async () => {
   const p = write('flows.csv', FLOWS);
   await assert.rejects(readDataset([p], { ...quiet, label: 'Label' }), (e: unknown) => {

@@ -7,8 +7,8 @@
  * later value that does not parse is an error that names the cell and suggests --categorical
  * rather than a column whose type depends on where a batch happens to start.
  *
- * Labels: only the column named by `label` (as a category). When that label has a recognisable
- * "normal" value in the first batch (normal, benign, 0, false…, any case), a `binary`
+ * Labels: only the column named by `label` (as a category, values trimmed). When that label has
+ * a recognisable "normal" value in the first batch (normal, benign, 0, false…, any case), a `binary`
  * normal/attack column is derived from it. Without `label`, the table has no label: fine for
  * predicting and analysing. We do not guess which column is the label, but a column named like one
  * (label, class, attack_cat, is_attack, malicious…) is kept out of the features unless it is
@@ -19,10 +19,9 @@
  * `Unnamed: N`.
  */
 import { InputError } from '../util/errors.js';
-import type { CsvBatch } from './csv-tokenizer.js';
 import { binaryFrom } from './label-columns.js';
 import { quoteArg, quoteList } from './input-limits.js';
-import { parseNumber } from './parse-number.js';
+import { holdsNumbers, typingRows } from './infer-numeric.js';
 import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type PlanOptions, type TablePlan } from './table-plan.js';
 
 const NORMAL_VALUES = new Set(['normal', 'normal.', 'benign', '0', '0.0', 'false', 'legitimate', 'legit']);
@@ -50,6 +49,16 @@ export function isLabelLikeColumn(name: string): boolean {
 
 export function isIdentityColumn(name: string): boolean {
   return IDENTITY.has(name.toLowerCase().replace(/[^a-z0-9]/g, ''));
+}
+
+/**
+ * A label as stored: trimmed, empty is missing. Exports and hand edits pad labels ("evil " beside
+ * "evil"); kept as read, they were two classes that print alike, splitting one class in training
+ * and in every report.
+ */
+function labelValue(raw: string): string | null {
+  const s = raw.trim();
+  return s === '' ? null : s;
 }
 
 /** Whether a label value means normal traffic. */
@@ -122,7 +131,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       });
       const columns: PlanColumn[] = (names as string[]).map((name, i) => {
         const field = fieldOf.get(name) ?? -1;
-        if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text' };
+        if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text', normalise: labelValue };
         const role = isIdentityColumn(name) || isLabelLikeColumn(name) ? 'meta' : 'feature';
         return num[i]
           ? { type: 'parsed', name, role, field, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` }
@@ -148,23 +157,8 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
 
 
 function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
-  const b: CsvBatch = start.sample;
-  const header = start.header ?? [];
-  // records to judge by: not ragged (the assembler reports those with their line), not a repeated header
-  const rows: number[] = [];
-  for (let r = start.sampleFrom; r < start.sampleTo; r++) {
-    if (b.fieldCount(r) !== names.length) continue;
-    if (header.length === names.length && header.every((h, k) => b.text(b.recordField[r] + k).trim() === h.trim())) continue;
-    rows.push(r);
-  }
-  return names.map((name, i) => {
-    if (categorical.has(name) || name === label) return false;
-    for (const r of rows) {
-      const f = b.recordField[r] + i;
-      if (b.fieldQuote[f] === 2 || parseNumber(b.bytes, b.fieldStart[f], b.fieldEnd[f]) === undefined) return false;
-    }
-    return true;
-  });
+  const rows = typingRows(start, names.length);
+  return names.map((name, i) => !categorical.has(name) && name !== label && holdsNumbers(start, rows, i));
 }
 
 /** The first value of the label column, in the sample, that means normal traffic; null if none. */
@@ -172,8 +166,8 @@ function findNormal(start: FileStart, col: number): string | null {
   const b = start.sample;
   for (let r = start.sampleFrom; r < start.sampleTo; r++) {
     if (b.fieldCount(r) <= col) continue;
-    const v = b.text(b.recordField[r] + col);
-    if (isNormalLabel(v)) return v;
+    const v = labelValue(b.text(b.recordField[r] + col));
+    if (v !== null && isNormalLabel(v)) return v;
   }
   return null;
 }

@@ -89,6 +89,14 @@ test('raw UNSW-NB15_n.csv: no header, hex and - ports, blank counters, empty and
   assert.deepEqual(texts(t, 'binary'), ['normal', 'attack', 'attack']);
 });
 
+test('a column the format does not know is typed by its values: text is read as categories', async () => {
+  const t = await readDataset([write('UNSW_NB15_tagged.csv', [SET_HEADER + ',tag,site', setRow(1, 258, 'Normal', 0) + ',lab a,7', setRow(2, 900, 'Exploits', 1) + ',lab b,8'])], quiet);
+  assert.equal(t.rowCount, 2);
+  assert.deepEqual(texts(t, 'tag'), ['lab a', 'lab b']);
+  assert.equal(getColumn(t, 'tag')?.role, 'feature');
+  assert.deepEqual(numbers(t, 'site'), [7, 8]);
+});
+
 test('the set and the raw files have the same columns, so they read as one dataset', async () => {
   const set = write('set.csv', [SET_HEADER, setRow(1, 258, 'Normal', 0)]);
   const raw = write('raw.csv', [rawRow({ attack_cat: 'Worms', Label: '1', sbytes: '5' })]);

@@ -22,7 +22,9 @@ import { categoricalColumn, type Column, type ColumnRole } from '../flows/table.
 import { InputError } from '../util/errors.js';
 import { ATTACK, NORMAL } from './label-columns.js';
 import type { CellParse, DeriveContext, FileStart, FormatReader, PlanColumn, TablePlan } from './table-plan.js';
-import { quoteArg, quoteField } from './input-limits.js';
+import { quoteField } from './input-limits.js';
+import { extraColumn } from './extra-column.js';
+import { typingRows } from './infer-numeric.js';
 
 /** Canonical columns other than labels, in output order. */
 const COLUMNS: readonly (readonly [string, ColumnRole, CellParse])[] = [
@@ -95,14 +97,16 @@ export function unswCategory(raw: string): string | null {
 }
 
 export function unswReader(): FormatReader {
+  const extraTypes = new Map<string, boolean>();
   return {
     format: 'unsw-nb15',
     hasHeader: isHeader,
-    planFile: planUnsw,
+    planFile: (start) => planUnsw(start, extraTypes),
   };
 }
 
-function planUnsw(start: FileStart): TablePlan {
+/** `extraTypes`: as in cicflowmeter.ts, the type of each column the format does not know, held for the dataset. */
+function planUnsw(start: FileStart, extraTypes: Map<string, boolean>): TablePlan {
   const names = start.header ?? UNSW_RAW_COLUMNS;
   if (!start.header && start.fieldCount !== UNSW_RAW_COLUMNS.length) {
     throw new InputError(
@@ -112,13 +116,14 @@ function planUnsw(start: FileStart): TablePlan {
   }
   const fieldOf = new Map<string, number>();
   const extras: PlanColumn[] = [];
+  const rows = typingRows(start, names.length);
   names.forEach((raw, i) => {
     const c = canonical(raw);
     if (fieldOf.has(c)) throw new InputError({ file: start.file, line: 1 }, `the header names ${quoteField(c)} twice; remove one of them`);
     fieldOf.set(c, i);
     if (!KNOWN.has(c)) {
       const name = raw.trim() === '' ? `Unnamed: ${i}` : raw.trim();
-      extras.push({ type: 'parsed', name, role: 'feature', field: i, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` });
+      extras.push(extraColumn(start, rows, extraTypes, name, i, raw));
     }
   });
   const field = (n: string): number => fieldOf.get(n) ?? -1;

@@ -59,3 +59,18 @@ test('a JSON-lines conn.log reads the same; a bad number names line and field', 
   writeFileSync(join(dir, 'bad.log'), TSV.replace('\t1000\t2000\tSF', '\tlots\t2000\tSF'));
   await assert.rejects(readDataset([join(dir, 'bad.log')]), /bad\.log line 9, column "orig_bytes": "lots" is not a number/);
 });
+
+test('a conn.log saved with a UTF-8 byte order mark (TSV or JSON) is still a conn.log', async () => {
+  const bom = '\uFEFF';
+  writeFileSync(join(dir, 'bom.log'), bom + TSV);
+  const t = await readDataset([join(dir, 'bom.log')]);
+  assert.equal(t.format, 'zeek-conn');
+  assert.equal(t.rowCount, 2);
+  assert.equal(cellText(getColumn(t, 'uid')!, 0), 'CAbc1');
+  const line = JSON.stringify({ ts: 1704067200, uid: 'CJ1', 'id.orig_h': '10.0.0.5', 'id.orig_p': 51000, 'id.resp_h': '10.0.0.1', 'id.resp_p': 22, proto: 'tcp' });
+  writeFileSync(join(dir, 'bom.json'), bom + line + '\n' + line + '\n');
+  const j = await readDataset([join(dir, 'bom.json')]);
+  assert.equal(j.format, 'zeek-conn');
+  assert.equal(j.rowCount, 2);
+  assert.equal(cellText(getColumn(j, 'uid')!, 0), 'CJ1');
+});

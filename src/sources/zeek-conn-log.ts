@@ -28,11 +28,19 @@ const MAX_LINE = 1 << 20;
 
 /** Whether these first bytes are a Zeek conn.log. */
 export function looksLikeZeekConn(head: Uint8Array): 'tsv' | 'json' | undefined {
-  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 8192)).toString('utf8');
+  const text = withoutBom(Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 8192)).toString('utf8'));
   if (text.startsWith('#separator') || text.startsWith('#fields')) return /#fields\t.*id\.orig_h/.test(text) || /#path\s+conn/.test(text) ? 'tsv' : undefined;
   const first = text.split('\n', 1)[0].trim();
   if (first.startsWith('{') && first.includes('"id.orig_h"') && first.includes('"id.resp_h"')) return 'json';
   return undefined;
+}
+
+/**
+ * The text without a UTF-8 byte order mark (an editor or a Windows tool saving the log adds one):
+ * kept, it hid `#separator` and the log was read as a one-column CSV that failed at line 2.
+ */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 interface Builder {
@@ -136,7 +144,8 @@ export async function* streamZeekConn(source: ByteSource, display: string, batch
   };
   const handle = (raw: string): void => {
     lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (lineNo === 1) line = withoutBom(line);
     if (line === '') return;
     if (lineNo === 1 && line.startsWith('{')) json = true;
     if (!json && line.startsWith('#')) {

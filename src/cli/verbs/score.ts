@@ -16,6 +16,7 @@ import { flowsToTable, parseJsonFlows } from '../../sources/json-flows.js';
 import { parseScalar } from '../args.js';
 import { runConfig } from '../run-config.js';
 import { UserError } from '../../util/errors.js';
+import { warnCells } from '../data-options.js';
 
 interface FlowVerdict {
   flow: number;
@@ -68,6 +69,10 @@ predicted class is not the model's normal class; with both, the classifier joins
     if (classifier && classifier.kind !== 'classifier') throw new UserError(`score: ${v.model} is a ${classifier.kind}; -m takes a classifier (detectors belong in a baseline)`);
     const where = v.flow !== undefined ? '--flow' : (v.field as string[] | undefined)?.length ? '--field' : v.flowFile && v.flowFile !== '-' ? (v.flowFile as string) : 'stdin';
     const table = await flowsToTable(flows, where, { warn: () => undefined });
+    // a flow in a known format's names gets every column of that format, empty where it lacks one
+    // (CIC-IDS2018's abbreviated names have no "Fwd RST Flags", ...): imputed, as in predict, and
+    // said, as predict says it; the verdict came with no word that half its features were guessed
+    warnCells(table, table.rowCount);
     const { config } = await runConfig(v);
     const verdicts: FlowVerdict[] = [];
     try {
