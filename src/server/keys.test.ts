@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type RunningService } from './service.js';
@@ -111,6 +111,8 @@ test('binding beyond loopback without any key refuses to start, saying how to ma
     startService({ config: { ...DEFAULT_SERVER_CONFIG, host: '0.0.0.0', port: 0, accessLog: 'off', watchModels: false }, modelFiles: [], store: join(dir, 'empty.db') }),
     /binding to 0\.0\.0\.0 \(beyond loopback\) requires API keys.*netsentinel keys add/,
   );
+  // refused before the store is made: no empty database left behind
+  assert.equal(existsSync(join(dir, 'empty.db')), false);
 });
 
 test('the token bucket refills at the key rate', () => {

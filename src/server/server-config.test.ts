@@ -28,6 +28,9 @@ test('bad values name the file, the key and the variable', () => {
   assert.throws(() => serverConfigFrom({ cors: { origins: ['soc.example.com/x'] } }, {}, 'ns.yaml'), /server\.cors\.origins must be a list of origins/);
   assert.throws(() => serverConfigFrom({ colour: 'blue' }, {}, 'ns.yaml'), /unknown key server\.colour/);
   assert.throws(() => serverConfigFrom({}, { NETSENTINEL_SERVER_REQUIRE_KEYS: 'maybe' }, 'ns.yaml'), /requireKeys \(or NETSENTINEL_SERVER_REQUIRE_KEYS\) must be true or false/);
+  assert.throws(() => serverConfigFrom({ host: '999.1.1.1' }, {}, 'ns.yaml'), /^UserError: ns\.yaml: server\.host \(or NETSENTINEL_SERVER_HOST\) must be an IP address or a host name, got "999\.1\.1\.1"$/);
+  assert.throws(() => serverConfigFrom({ host: ' ' }, {}, 'ns.yaml'), /server\.host .* got " "/);
+  for (const h of ['0.0.0.0', '::', '10.1.2.3', 'monitor.example.com', 'localhost']) assert.equal(serverConfigFrom({ host: h }, {}, 'ns.yaml').host, h);
 });
 
 test('loopback hosts', () => {

@@ -16,6 +16,7 @@
  *     watchModels: true               # reload model files when they change
  */
 import type { UnknownCategory } from './row-encoder.js';
+import { isIP } from 'node:net';
 import { UserError } from '../util/errors.js';
 
 export interface ServerConfig {
@@ -122,8 +123,12 @@ export function serverConfigFrom(section: unknown, env: Env, file = 'the configu
   if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string' || !/^(https?:\/\/[^/\s]+|\*)$/.test(o))) {
     throw new UserError(`${where('cors.origins')} must be a list of origins such as https://soc.example.com, got ${JSON.stringify(originsRaw)}`);
   }
+  const host = str('host', 'NETSENTINEL_SERVER_HOST', d.host)!;
+  if (!isHostText(host)) {
+    throw new UserError(`${where('host')} (or NETSENTINEL_SERVER_HOST) must be an IP address or a host name, got "${host}"`);
+  }
   return {
-    host: str('host', 'NETSENTINEL_SERVER_HOST', d.host)!,
+    host,
     port: num('port', 'NETSENTINEL_SERVER_PORT', d.port, 0, 65535),
     requireKeys: bool('requireKeys', 'NETSENTINEL_SERVER_REQUIRE_KEYS', d.requireKeys),
     classify: {
@@ -145,6 +150,14 @@ export function serverConfigFrom(section: unknown, env: Env, file = 'the configu
     accessLog: str('accessLog', 'NETSENTINEL_SERVER_ACCESS_LOG', d.accessLog)!,
     watchModels: bool('watchModels', 'NETSENTINEL_SERVER_WATCH_MODELS', d.watchModels),
   };
+}
+
+/**
+ * Whether text can be a host to bind: an IP address or a name (resolved when the service binds). A
+ * dotted quad out of range (999.1.1.1) is a typo, said before anything is opened.
+ */
+export function isHostText(host: string): boolean {
+  return host.trim() !== '' && !/\s/.test(host) && !(/^[\d.]+$/.test(host) && isIP(host) === 0);
 }
 
 /** Whether a host name binds to loopback only. */

@@ -18,6 +18,8 @@ import { isLoopback, type ServerConfig } from './server-config.js';
 import type { ServiceContext } from './context.js';
 import { NETSENTINEL_VERSION } from '../models/trained-model.js';
 import { UserError } from '../util/errors.js';
+import { existsSync } from 'node:fs';
+import { parseStoreLocation } from '../store/store-url.js';
 import { openDecisionStore } from '../store/decision-store.js';
 import { buildAllowlist, type Allowlist } from '../respond/allowlist.js';
 import { loadSettings, type Settings } from '../config/settings.js';
@@ -51,6 +53,17 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const log = createServiceLog(config.accessLog);
   const loopback = isLoopback(config.host);
   const storeLocation = o.store ?? DEFAULT_STORE;
+  const authRequired = !loopback || config.requireKeys;
+  const noKeys = (where: string): UserError =>
+    new UserError(
+      `${loopback ? 'server.requireKeys is set' : `binding to ${config.host} (beyond loopback) requires API keys`}, and the store ${where} has none: make one with 'netsentinel keys add NAME --scope read --store ${storeLocation}'`,
+    );
+  // a SQLite store not made yet holds no keys: refused before opening would create it (a refused
+  // serve left an empty netsentinel.db in the folder it was started in)
+  if (authRequired) {
+    const at = parseStoreLocation(storeLocation);
+    if (at.kind === 'sqlite' && !existsSync(at.path)) throw noKeys(at.where);
+  }
   const models = await ModelRegistry.open({
     modelFiles: o.modelFiles ?? [],
     modelsDir: o.modelsDir,
@@ -72,12 +85,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const closeStores = () => Promise.all([store.close(), reader.close(), keys.close(), decisions.close(), intel.close()]);
   const cache = new KeyCache(keys);
   await cache.refresh();
-  const authRequired = !loopback || config.requireKeys;
   if (authRequired && cache.active === 0) {
     await closeStores();
-    throw new UserError(
-      `${loopback ? 'server.requireKeys is set' : `binding to ${config.host} (beyond loopback) requires API keys`}, and the store ${store.where} has none: make one with 'netsentinel keys add NAME --scope read --store ${storeLocation}'`,
-    );
+    throw noKeys(store.where);
   }
   const state: AppState = { shuttingDown: false };
   const metrics = createMetrics(() => reader.countBySeverity(), (op) => metricsRef?.storeErrors.inc({ operation: op }));

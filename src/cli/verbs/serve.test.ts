@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,4 +125,15 @@ test('serve reads server.* through the settings loader and shares the decisions 
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+});
+
+test('serve refusing to start leaves no store behind: a mistyped --host is said first, and keys needed but none (a new store) are said before the store is made', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'ns-serve-refused-'));
+  const typo = spawnSync(process.execPath, [main, 'serve', '--host', '999.1.1.1', '--port', '0'], { cwd, encoding: 'utf8' });
+  assert.equal(typo.status, 2, typo.stderr);
+  assert.match(typo.stderr, /^netsentinel: serve: --host must be an IP address or a host name, got "999\.1\.1\.1"\n$/);
+  const noKeys = spawnSync(process.execPath, [main, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd, encoding: 'utf8' });
+  assert.equal(noKeys.status, 2, noKeys.stderr);
+  assert.match(noKeys.stderr, /binding to 0\.0\.0\.0 \(beyond loopback\) requires API keys, and the store sqlite:netsentinel\.db has none: make one with 'netsentinel keys add NAME/);
+  assert.deepEqual(readdirSync(cwd), [], 'no netsentinel.db made by a serve that refused');
 });

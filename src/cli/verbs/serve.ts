@@ -6,7 +6,7 @@
  */
 import type { Command } from '../command.js';
 import { SERVE_SPEC } from './serve-spec.js';
-import { serverConfigFrom } from '../../server/server-config.js';
+import { isHostText, serverConfigFrom } from '../../server/server-config.js';
 import { startService } from '../../server/service.js';
 import { UserError } from '../../util/errors.js';
 import { onInterrupt } from '../../util/atomic-output.js';
@@ -18,6 +18,7 @@ export const serve: Command = {
   async run({ args, progress, out, json }) {
     const v = args.values;
     if (v.port !== undefined && ((v.port as number) < 0 || (v.port as number) > 65535)) throw new UserError(`serve: --port must be from 0 to 65535, got ${v.port}`);
+    if (typeof v.host === 'string' && !isHostText(v.host)) throw new UserError(`serve: --host must be an IP address or a host name, got "${v.host}"`);
     // --host and --port are the flag layer of server.host and server.port: one loader, one precedence
     const settings = settingsFromArgs(v, { 'server.host': v.host, 'server.port': v.port });
     const config = serverConfigFrom(settings.section('server'), {}, settings.configFile ?? 'the settings');
