@@ -10,16 +10,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startService, type RunningService } from './service.js';
 import { DEFAULT_SERVER_CONFIG } from './server-config.js';
-import { skipWithoutShared } from '../testing/shared-data.js';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
 const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const pcaps = join(root, '../shared/pcaps');
+// the shared captures wherever shared-data.ts finds them (beside the project, or NETSENTINEL_SHARED)
+const pcaps = sharedPath('pcaps') ?? '';
 const skip = skipWithoutShared('pcaps', 'synscan.pcapng');
 const dir = mkdtempSync(join(tmpdir(), 'ns-capture-upload-'));
 const baseline = join(dir, 'cap.nsb');
