@@ -110,6 +110,9 @@ test('drift: features a file of another naming lacks are named as lacking, not m
   const measured = w.features.map((f: { feature: string }) => f.feature);
   for (const name of lacking) assert.ok(!measured.includes(name), `${name} is not measured`);
   assert.ok(measured.includes('Flow Duration'));
+  // a warning, so --quiet (progress off) still shows it
+  const q = run(['drift', baseline, flows, '-q']);
+  assert.match(q.err, /^netsentinel: drift: warning: the flows lack \(or have no value in\) 10 features of the baseline, not judged: /m);
 });
 
 test('score: a flow in CICFlowMeter names that lacks features the model needs says they were imputed', () => {

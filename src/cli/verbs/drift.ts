@@ -64,7 +64,8 @@ into windows of N flows in input order and each window is reported, drifted when
     }
     progress.done(`read ${windows.reduce((s, w) => s + w.flows, 0).toLocaleString('en-US')} flows`);
     const missing = windows[0]?.missing ?? [];
-    if (missing.length) progress.note(`netsentinel: drift: warning: the flows lack (or have no value in) ${thousands(missing.length)} ${plural(missing.length, 'feature')} of the baseline, not judged: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+    // a warning, not progress: shown with --quiet too, as every verb's warnings are
+    if (missing.length) process.stderr.write(`netsentinel: drift: warning: the flows lack (or have no value in) ${thousands(missing.length)} ${plural(missing.length, 'feature')} of the baseline, not judged: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}\n`);
     const top = v.top as number;
     const cut = <T>(a: readonly T[]): readonly T[] => (top > 0 ? a.slice(0, top) : a);
     if (json) {
