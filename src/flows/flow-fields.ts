@@ -339,7 +339,8 @@ export function flowFields(table: FlowTable): FlowFields {
       const { scale, unit } = epochScale(col.values);
       sources.time = `${col.name} (epoch ${unit})`;
       // the CICFlowMeter reader parsed text without an offset, as UTC (sources/parse-timestamp.ts)
-      if (table.format === 'cicflowmeter') notes.push(`"${col.name}" has times without a UTC offset; they were read as UTC`);
+      // (a capture's flows carry their packets' exact times: nothing was read as anything)
+      if (table.format === 'cicflowmeter' && !table.exactTimes) notes.push(`"${col.name}" has times without a UTC offset; they were read as UTC`);
       return scaled(col.values, scale);
     }
     const values = col.kind === 'numeric' ? col.values : mapCategories(col, textNumber);

@@ -48,6 +48,11 @@ export interface FlowTable {
    * such cell are listed. Summed by concatTables.
    */
   readonly cellCounts?: readonly CellCounts[];
+  /**
+   * The time column holds exact instants (a capture's packet times), not text a reader took as UTC
+   * for want of an offset: no "read as UTC" note for it.
+   */
+  readonly exactTimes?: boolean;
 }
 
 /** Cells of one numeric column that the pipeline will impute, or that cannot be what the column says. */
@@ -269,7 +274,8 @@ export function concatTables(tables: readonly FlowTable[]): FlowTable {
     origin = { files: files.list, file, line };
   }
   const cellCounts = sumCellCounts(tables.map((t) => t.cellCounts));
-  return { ...first, rowCount: total, columns, origin, ...(cellCounts ? { cellCounts } : {}) };
+  const exactTimes = tables.every((t) => t.exactTimes);
+  return { ...first, rowCount: total, columns, origin, ...(cellCounts ? { cellCounts } : {}), exactTimes: exactTimes || undefined };
 }
 
 function mustColumn(t: FlowTable, name: string): Column {

@@ -21,6 +21,10 @@ test('analyze arppoison.pcapng: the ARP findings reach alerts.jsonl and the summ
     assert.match(r.stdout, /00:25:b3:bf:91:ee announced itself by ARP as 172\.16\.0\.1/);
     const signatures = readFileSync(join(dir, 'out', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { alert: { signature: string } }).alert.signature);
     assert.ok(signatures.includes('netsentinel: ARP poisoning of the gateway (man in the middle)'), signatures.join('; '));
+    // a capture's flows carry their packets' exact times: no note that times were read as UTC for want of an offset
+    const notes = (JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as { inputNotes: string[] }).inputNotes;
+    assert.ok(!notes.some((n) => /UTC/.test(n)), notes.join('; '));
+    assert.doesNotMatch(r.stdout + r.stderr, /without a UTC offset/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

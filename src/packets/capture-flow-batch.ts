@@ -397,7 +397,8 @@ export class CaptureFlowBatch {
     const fileCol = num(7);
     const file = new Int32Array(n);
     for (let i = 0; i < n; i++) file[i] = fileCol[i];
-    const table: FlowTable = { rowCount: n, columns, format: 'cicflowmeter', origin: { files: this.files, file, line: num(0) } };
+    // Timestamp: the first packet's time, an exact instant (no 'read as UTC' note)
+    const table: FlowTable = { rowCount: n, columns, format: 'cicflowmeter', origin: { files: this.files, file, line: num(0) }, exactTimes: true };
     this.rows = 0;
     this.ready = false;
     return table;
