@@ -19,8 +19,10 @@ sees new and revoked keys within 5 seconds.`,
   options: [
     { name: 'scope', type: 'string', description: 'what the key may do', choices: ['read', 'write'], default: 'read' },
     { name: 'rate', type: 'number', value: 'N', description: 'requests per second allowed (default server.rateLimit.perSecond, 100)' },
+    { name: 'if-absent', type: 'boolean', description: 'with add: add nothing when an active key of that NAME is there already (a start-up script run again, e.g. docker compose up)' },
     { ...STORE_OPTION, description: 'store holding the key table: SQLite path or postgres:// URL (also NETSENTINEL_STORE, config store)' },
     ...SETTINGS_OPTIONS,
   ],
-  examples: ['netsentinel keys add soc-dashboard --scope read', 'netsentinel keys add sensor-7 --scope write --rate 20', 'netsentinel keys list --json', 'netsentinel keys revoke 3fa9c2d1'],
+  examples: ['netsentinel keys add soc-dashboard --scope read', 'netsentinel keys add sensor-7 --scope write --rate 20', 'netsentinel keys add compose-admin --scope write --if-absent',
+    'netsentinel keys list --json', 'netsentinel keys revoke 3fa9c2d1'],
 };

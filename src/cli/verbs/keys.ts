@@ -28,6 +28,13 @@ export const keys: Command = {
     try {
       if (action === 'add') {
         if (!/^[\w.@-]{1,64}$/.test(arg)) throw new UserError(`keys add: NAME may hold letters, digits, . _ @ - (at most 64), got "${arg}"`);
+        // a start-up script run on every start (docker compose up) adds one key, not one per start
+        const held = v.ifAbsent ? (await store.list()).find((k) => k.name === arg && k.revokedAt === null) : undefined;
+        if (held) {
+          if (json) out(JSON.stringify({ id: held.id, name: held.name, scope: held.scope, ratePerSecond: held.ratePerSecond, key: null, existing: true }));
+          else process.stderr.write(`key ${held.id} "${held.name}" (${held.scope}, ${held.ratePerSecond}/s) is active in ${store.where} already: nothing added (--if-absent)\n`);
+          return 0;
+        }
         const { record, key } = await store.add(arg, v.scope as 'read' | 'write', rate);
         if (json) out(JSON.stringify({ id: record.id, name: record.name, scope: record.scope, ratePerSecond: record.ratePerSecond, key }));
         else {

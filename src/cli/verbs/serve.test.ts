@@ -80,6 +80,18 @@ test('keys add | list | revoke from the command line', () => {
   const again = run('revoke', id);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /no active key/);
+  // --if-absent: a start-up script run again adds no second key of the name; a revoked one does not count
+  const first = run('add', 'boot', '--scope', 'write', '--if-absent');
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /^nsk_[0-9a-f]{8}_/);
+  const second = run('add', 'boot', '--scope', 'write', '--if-absent');
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(second.stdout, '', 'no key printed: none was made');
+  assert.match(second.stderr, /key [0-9a-f]{8} "boot" \(write, 100\/s\) is active in sqlite:.* already: nothing added \(--if-absent\)/);
+  const bootKeys = (JSON.parse(run('list', '--json').stdout) as { name: string }[]).filter((r) => r.name === 'boot');
+  assert.equal(bootKeys.length, 1);
+  assert.equal(run('add', 'soc', '--if-absent').status, 0);
+  assert.equal((JSON.parse(run('list', '--json').stdout) as { name: string }[]).filter((r) => r.name === 'soc').length, 2, 'soc was revoked: --if-absent adds a new one');
   const bad = run('add', 'x', '--scope', 'admin');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /scope/);
