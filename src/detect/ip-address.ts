@@ -300,12 +300,14 @@ interface SpecialRange {
   readonly kind: Exclude<AddressKind, 'public' | 'invalid'>;
   /** what the range is, for a finding's reason */
   readonly name: string;
+  /** documentation or benchmarking space: never on the Internet, but what test labs number their own networks from */
+  readonly lab: boolean;
 }
 
-function range(text: string, kind: SpecialRange['kind'], name: string): SpecialRange {
+function range(text: string, kind: SpecialRange['kind'], name: string, lab = false): SpecialRange {
   const c = parseCidr(text);
   if (typeof c === 'string') throw new Error(`bad built-in range ${text}: ${c}`);
-  return { cidr: c, kind, name };
+  return { cidr: c, kind, name, lab };
 }
 
 /**
@@ -324,10 +326,10 @@ const RANGES: readonly SpecialRange[] = [
   range('100.64.0.0/10', 'shared', 'shared carrier-grade NAT space (100.64.0.0/10)'),
   range('169.254.0.0/16', 'link-local', 'link-local (169.254.0.0/16)'),
   range('192.0.0.0/24', 'bogon', 'IETF protocol assignments (192.0.0.0/24)'),
-  range('192.0.2.0/24', 'bogon', 'documentation TEST-NET-1 (192.0.2.0/24)'),
-  range('198.51.100.0/24', 'bogon', 'documentation TEST-NET-2 (198.51.100.0/24)'),
-  range('203.0.113.0/24', 'bogon', 'documentation TEST-NET-3 (203.0.113.0/24)'),
-  range('198.18.0.0/15', 'bogon', 'benchmarking (198.18.0.0/15)'),
+  range('192.0.2.0/24', 'bogon', 'documentation TEST-NET-1 (192.0.2.0/24)', true),
+  range('198.51.100.0/24', 'bogon', 'documentation TEST-NET-2 (198.51.100.0/24)', true),
+  range('203.0.113.0/24', 'bogon', 'documentation TEST-NET-3 (203.0.113.0/24)', true),
+  range('198.18.0.0/15', 'bogon', 'benchmarking (198.18.0.0/15)', true),
   range('224.0.0.0/4', 'bogon', 'multicast (224.0.0.0/4), never a source'),
   range('240.0.0.0/4', 'bogon', 'reserved (240.0.0.0/4)'),
   range('::/128', 'bogon', 'the unspecified address (::)'),
@@ -335,8 +337,8 @@ const RANGES: readonly SpecialRange[] = [
   range('::ffff:0:0/96', 'bogon', 'IPv4-mapped (::ffff:0:0/96), never on a wire'),
   range('64:ff9b:1::/48', 'private', 'local-use IPv4/IPv6 translation (64:ff9b:1::/48)'),
   range('100::/64', 'bogon', 'discard-only (100::/64)'),
-  range('2001:db8::/32', 'bogon', 'documentation (2001:db8::/32)'),
-  range('2001:2::/48', 'bogon', 'benchmarking (2001:2::/48)'),
+  range('2001:db8::/32', 'bogon', 'documentation (2001:db8::/32)', true),
+  range('2001:2::/48', 'bogon', 'benchmarking (2001:2::/48)', true),
   range('fc00::/7', 'private', 'unique-local (fc00::/7)'),
   range('fe80::/10', 'link-local', 'link-local (fe80::/10)'),
   range('ff00::/8', 'bogon', 'multicast (ff00::/8), never a source'),
@@ -349,6 +351,8 @@ export interface AddressClass {
   readonly kind: AddressKind;
   /** the range's name, e.g. "private (10.0.0.0/8)"; "" for public */
   readonly range: string;
+  /** documentation or benchmarking space (RFC 5737, 3849, 2544, 5180): a lab's own numbering */
+  readonly lab?: boolean;
 }
 
 /**
@@ -357,7 +361,7 @@ export interface AddressClass {
  * number (a few bits) instead of the class (spoofing.ts keeps it in a flag word per address).
  */
 const CLASSES: readonly AddressClass[] = [
-  ...RANGES.map((r) => ({ kind: r.kind, range: r.name })),
+  ...RANGES.map((r) => ({ kind: r.kind, range: r.name, lab: r.lab })),
   { kind: 'bogon', range: 'unallocated IPv6 space (outside 2000::/3)' },
   { kind: 'public', range: '' },
   { kind: 'invalid', range: 'not an IP address' },

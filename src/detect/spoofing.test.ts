@@ -22,7 +22,7 @@ function run(flows: FlowSpec[], cfg: RulesConfigInput = {}, opts: RuleEngineOpti
 const flow = (src: string, dst = '10.0.0.2', t = 0): FlowSpec => ({ src, dst, t, dport: 80 });
 
 test('bogon sources are findings, one per source, with the range named', () => {
-  const flows = [flow('0.1.2.3'), flow('240.0.0.9', '10.0.0.2', 1), flow('240.0.0.9', '10.0.0.3', 2), flow('224.0.0.251'), flow('192.0.2.10'), flow('2001:db8::1', '2001:db8::2'), flow('10.0.0.7'), flow('8.8.8.8')];
+  const flows = [flow('0.1.2.3'), flow('240.0.0.9', '10.0.0.2', 1), flow('240.0.0.9', '10.0.0.3', 2), flow('224.0.0.251'), flow('192.0.2.10'), flow('2001:db8::1', '2a00:1450:4001::68'), flow('10.0.0.7'), flow('8.8.8.8')];
   const { findings } = run(flows);
   const bogons = findings.filter((f) => f.ruleId === 'spoofing.bogon-source');
   assert.deepEqual(bogons.map((f) => f.srcIp).sort(), ['0.1.2.3', '192.0.2.10', '2001:db8::1', '224.0.0.251', '240.0.0.9']);
@@ -33,6 +33,20 @@ test('bogon sources are findings, one per source, with the range named', () => {
   assert.deepEqual(reserved.targets.ips, ['10.0.0.2', '10.0.0.3']);
   assert.equal(reserved.evidence.distinctTargets, 2);
   assert.match(reserved.reason, /cannot be the source/);
+});
+
+test('documentation and benchmarking space is a test lab when both ends are in it, bogus towards a real address', () => {
+  // the Wireshark sample captures number their hosts from 2001:db8::/32; labs use 198.18.0.0/15
+  const lab = run([flow('2001:db8:1:2::1000', '2001:db8:1:2::1002'), flow('198.18.0.5', '198.19.0.1'), flow('192.0.2.7', '203.0.113.9')]).findings;
+  assert.deepEqual(lab, []);
+  const wire = run([flow('2001:db8:1:2::1000', '2a00:1450:4001::68'), flow('198.18.0.5', '10.0.0.2'), flow('192.0.2.7', '8.8.8.8')]).findings;
+  assert.deepEqual(wire.map((f) => `${f.ruleId} ${f.srcIp} ${f.evidence.range}`).sort(), [
+    'spoofing.bogon-source 192.0.2.7 documentation TEST-NET-1 (192.0.2.0/24)',
+    'spoofing.bogon-source 198.18.0.5 benchmarking (198.18.0.0/15)',
+    'spoofing.bogon-source 2001:db8:1:2::1000 documentation (2001:db8::/32)',
+  ]);
+  // other bogons stay bogus whatever the other end: multicast to multicast is no lab
+  assert.equal(run([flow('224.0.0.251', '224.0.0.251')]).findings.length, 1);
 });
 
 test('counts in the reason have thousands separators; the JSON numbers stay numbers', () => {

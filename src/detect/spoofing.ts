@@ -3,9 +3,11 @@
  * grouped by source: the first flow opens a finding, later flows of the same source add to it until
  * the source is quiet for `windowSeconds`).
  *
- *  - bogon sources: 0.0.0.0/8, 240.0.0.0/4, 255.255.255.255, multicast, documentation and
- *    benchmarking ranges, IPv4-mapped IPv6, unallocated IPv6; loopback only when the destination is
- *    not loopback too (a loopback capture is fine, 127.0.0.1 on a wire is not);
+ *  - bogon sources: 0.0.0.0/8, 240.0.0.0/4, 255.255.255.255, multicast, IPv4-mapped IPv6,
+ *    unallocated IPv6; documentation and benchmarking ranges only when the destination is not in
+ *    such a range too (a test lab numbered from 2001:db8::/32 or 198.18.0.0/15 is fine, a packet
+ *    from 192.0.2.1 to a real address is not); loopback only when the destination is not loopback
+ *    too (a loopback capture is fine, 127.0.0.1 on a wire is not);
  *  - private-range sources on an Internet-facing sensor (`externalSide`), unless listed in
  *    `internalNetworks`: RFC 1918, shared CGNAT space, link-local, unique-local;
  *  - the seed's GeoIP test: a public source the database has no location for. DB-IP and GeoLite2
@@ -37,6 +39,8 @@ const NO_LOCATION = 16;
 const COUNTRY = 32;
 const NETWORK = 64;
 const ASN = 128;
+/** documentation or benchmarking space (bits 8..12 hold the class number, 15 COMPUTED) */
+const LAB = 1 << 13;
 /** bits 8..12 of a flag word: the address's class number (ip-address.ts), for a finding's wording */
 const CLASS_SHIFT = 8;
 const CLASS_BITS = 31;
@@ -115,6 +119,7 @@ export class AddressFlags {
     const kind = addressClassAt(clsIndex).kind;
     let f = clsIndex << CLASS_SHIFT;
     if (kind === 'bogon') f |= BOGON;
+    if (addressClassAt(clsIndex).lab) f |= LAB;
     else if (kind === 'loopback') f |= LOOPBACK;
     else if (kind === 'private' || kind === 'shared' || kind === 'link-local') f |= NON_PUBLIC;
     if (v4 < 0 && !ip) return f;
@@ -218,7 +223,13 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
         for (let r = 0; r < b.n; r++) {
           if (ok[r] === 0) continue;
           const f = words[r];
-          if (f & BOGON) continue;
+          if (f & BOGON) {
+            // documentation and benchmarking space talking to the same kind of space is a test lab's
+            // own network (the Wireshark sample captures are numbered from 2001:db8::/32), not a
+            // forged source: it is bogus only when the other end is a real address
+            if ((f & LAB) !== 0 && dst !== null && dst[r] >= 0 && (flags.of(dst[r]) & LAB) !== 0) ok[r] = 0;
+            continue;
+          }
           // loopback is bogus only when the other end is not loopback too (a loopback capture is fine)
           if ((f & LOOPBACK) !== 0 && dst !== null && dst[r] >= 0 && (flags.of(dst[r]) & LOOPBACK) === 0) continue;
           ok[r] = 0;

@@ -28,6 +28,20 @@ test('the ordinary shared captures raise no packet finding', { skip: skipWithout
   }
 });
 
+test('analyze of the ordinary shared captures together: no rule finding (the 2001:db8::/32 lab hosts included)', { skip: skipWithoutShared('pcaps') }, () => {
+  const files = ORDINARY.map((name) => sharedPath('pcaps', `${name}.pcapng`) as string).filter((f) => existsSync(f));
+  const dir = mkdtempSync(join(tmpdir(), 'ns-ordinary-'));
+  try {
+    const r = analyze([...files, '-o', join(dir, 'out'), '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(r.stdout) as { findings: number; findingsByRule: Record<string, number> };
+    assert.deepEqual(summary.findingsByRule, {});
+    assert.equal(summary.findings, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 function analyze(args: string[]) {
   return spawnSync(process.execPath, [main, 'analyze', ...args, '--store', 'none', '-q', '--no-report'], { encoding: 'utf8' });
 }
