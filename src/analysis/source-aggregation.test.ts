@@ -9,7 +9,7 @@ import type { ScoredFlows } from './score-stage.js';
 import type { Finding } from '../detect/finding.js';
 
 /** a scored batch: per row its source, risk and each detector's p (in `detectors` order) */
-function scored(detectors: string[], rows: { src: string | null; risk: number; p: number[]; cls?: string }[]): ScoredFlows {
+function scored(detectors: string[], rows: { src: string | null; risk: number; p: number[]; cls?: string; z?: number }[]): ScoredFlows {
   const n = rows.length;
   // the source column as a scored batch has it (codes into a dictionary): the aggregation reads it by code
   const dictionary = [...new Set(rows.map((r) => r.src).filter((s) => s !== null))];
@@ -20,7 +20,7 @@ function scored(detectors: string[], rows: { src: string | null; risk: number; p
     detectors,
     p: detectors.map((_d, j) => Float64Array.from(rows.map((r) => r.p[j]))),
     risk: Float64Array.from(rows.map((r) => r.risk)),
-    z: Float64Array.from(rows.map((r) => (r.risk > 0.5 ? 3 : -1))),
+    z: Float64Array.from(rows.map((r) => r.z ?? (r.risk > 0.5 ? 3 : -1))),
     attackClass: rows.map((r) => r.cls),
     flowThreshold: 0.99,
     srcIp: (r: number) => rows[r].src,
@@ -175,4 +175,26 @@ test('counts in a source\'s reasons are written with thousands separators', () =
   assert.ok(r.reasons.some((t) => t.startsWith('1,996 of 2,500 flows above the flow risk threshold')), r.reasons.join(' | '));
   assert.ok(r.reasons.includes('detectors fired: isolation-forest on 1,200 flows'), r.reasons.join(' | '));
   assert.ok(r.reasons.includes('classifier: PortScan ×1,500'), r.reasons.join(' | '));
+});
+
+test('"many mildly unusual flows add up" only when the flows besides the most unusual one add up', () => {
+  const agg = createSourceAggregation();
+  // one far-out flow and an ordinary one: the volume view wins (3.4 against a peak of 3.7 less the
+  // 0.67 expected of two flows), but nothing "adds up": the risky flow is the reason
+  const pair = [
+    { src: '10.0.0.1', risk: 0.9999, p: [0.9999], z: 3.7 },
+    { src: '10.0.0.1', risk: 0.86, p: [0.5], z: 1.1 },
+  ];
+  // many flows each a little unusual: they do add up
+  const many = Array.from({ length: 400 }, () => ({ src: '10.0.0.2', risk: 0.69, p: [0.5], z: 0.5 }));
+  // three unusual flows, none over the flow threshold, the volume above the peak
+  const three = [2.5, 1.5, 1.2].map((z) => ({ src: '10.0.0.3', risk: 0.95, p: [0.5], z }));
+  agg.add(scored(['isolation-forest'], [...pair, ...many, ...three]));
+  const rows = new Map(agg.rows([], new Map(), 1).map((r) => [r.ip, r]));
+  const one = rows.get('10.0.0.1')!;
+  assert.equal(one.decidedBy, 'volume');
+  assert.ok(one.reasons.some((t) => t.startsWith('1 of 2 flows above the flow risk threshold')), one.reasons.join(' | '));
+  assert.ok(!one.reasons.some((t) => /add up|together/.test(t)), one.reasons.join(' | '));
+  assert.ok(rows.get('10.0.0.2')!.reasons.includes('many mildly unusual flows add up (volume z 10.0 over 400 flows)'), rows.get('10.0.0.2')!.reasons.join(' | '));
+  assert.deepEqual(rows.get('10.0.0.3')!.reasons, ['its 3 flows together are unusual (volume z 3.0; the most unusual flow z 2.5)']);
 });

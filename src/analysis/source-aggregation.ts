@@ -234,7 +234,16 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
     reasons.push(`classifier: ${classes.map(([c, n]) => `${c} ×${thousands(n)}`).join(', ')}`);
     attackClasses = Object.fromEntries(classes);
   }
-  if (r.decidedBy === 'volume' && r.zVolume > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${thousands(st.flows)} ${plural(st.flows, 'flow')})`);
+  if (r.decidedBy === 'volume' && r.zVolume > 2) {
+    // "many add up" only when the flows besides the most unusual one are unusual together: with two
+    // flows, one far out (already "1 of 2 flows above the flow risk threshold") and one ordinary, the
+    // volume view wins only because the peak view is corrected for the number of flows, and that
+    // sentence sent users looking for a pattern that was not there (seen on 151 of an ordinary
+    // capture's sources)
+    const rest = st.flows > 1 ? (st.sumZ - st.maxZ) / Math.sqrt(st.flows - 1) : 0;
+    if (rest > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${thousands(st.flows)} ${plural(st.flows, 'flow')})`);
+    else if (!st.risky) reasons.push(`its ${thousands(st.flows)} ${plural(st.flows, 'flow')} together are unusual (volume z ${r.zVolume.toFixed(1)}; the most unusual flow z ${st.maxZ.toFixed(1)})`);
+  }
   // distinct rule ids in first-seen order (most sources have none, many have one)
   const rules: string[] = [];
   for (const f of findings) if (!rules.includes(f.ruleId)) rules.push(f.ruleId);
