@@ -18,7 +18,8 @@
  */
 import type { Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
-import type { RuleEvidence, SourceEvidence } from '../respond/policy.js';
+import { attacksOn, withAttacks, type RuleEvidence, type SourceEvidence } from '../respond/policy.js';
+import { findingTargets } from '../respond/respond-sink.js';
 import { respond, type RespondOptions, type RespondResult } from '../respond/respond-run.js';
 import { openDecisionStore, type DecisionStore } from '../store/decision-store.js';
 import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
@@ -41,7 +42,7 @@ export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly F
     out.push({ ip: a.input.srcIp, risk: n.risk, reasons: n.reasons ?? [], rules: rules.get(a.input.srcIp) });
   }
   for (const [ip, list] of rules) if (!risky.has(ip)) out.push({ ip, rules: list });
-  return out;
+  return withAttacks(out, attacksOn(findingTargets(findings)));
 }
 
 export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs' | 'stores'>;
