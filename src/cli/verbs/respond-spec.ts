@@ -18,7 +18,9 @@ brute-forced or flooded, whose own evidence is only its risk (a host under attac
 alerted on, not banned (respond.banTargets: true bans it). A decision for the same address and reason is not
 repeated within respond.suppress (1h).
 DRY RUN BY DEFAULT: decisions are stored as simulated and nothing is sent; --apply (or respond.apply: true) acts.
-Writes OUTDIR/blocked_ips.txt, netsentinel.nft and netsentinel.ipset; 'netsentinel block apply' loads the firewall.`,
+Writes OUTDIR/blocked_ips.txt, netsentinel.nft and netsentinel.ipset; 'netsentinel block apply' loads the firewall.
+Exit 1 when, with --apply, notifications still wait after the flush (a channel failed or a server refused one;
+'netsentinel notify --flush' sends them later), as notify --flush; 0 when everything was done.`,
   options: [
     { name: 'apply', type: 'boolean', description: 'act for real: store real decisions, queue and send alerts (default: dry run)' },
     STORE_OPTION,
