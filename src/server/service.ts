@@ -41,6 +41,8 @@ export interface ServiceOptions {
   readonly notify?: NotifyConfig;
   /** respond.notifyManual (default true): announce decisions added through the API */
   readonly notifyManual?: boolean;
+  /** how often the key table is read again (revocations take effect within it; tests use a short one) */
+  readonly keyRefreshMs?: number;
   /** alert feed poll interval (tests use a short one) */
   readonly pollMs?: number;
 }
@@ -104,7 +106,14 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     log.error({ err: e.message }, 'live alert feed: store read failed');
   }, o.pollMs ?? 1000);
   await live.start();
-  cache.start(5000, (e) => log.error({ err: e.message }, 'key refresh failed'));
+  cache.start(
+    o.keyRefreshMs ?? 5000,
+    (e) => log.error({ err: e.message }, 'key refresh failed'),
+    () => {
+      const n = live.closeRevoked((id) => cache.holds(id));
+      if (n) log.info({ streams: n }, 'live feed: streams of revoked keys closed');
+    },
+  );
   const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, decisions, allowlist, intel, announcer, version: NETSENTINEL_VERSION };
   const app = await buildApp(ctx, cache, state);
   try {
