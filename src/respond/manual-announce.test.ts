@@ -73,7 +73,7 @@ test('POST /v1/decisions queues the announcement before answering and delivers i
   const backend = new TestHttpBackend();
   await backend.start();
   const notify = notifyConfigFrom({ webhook: { url: `http://127.0.0.1:${backend.port}/api/alerts`, maxRetries: 0 } });
-  const svc = await startService({ config: { ...DEFAULT_SERVER_CONFIG, host: '127.0.0.1', port: 0 }, store: join(dir, 'n.db'), allowlist: new Allowlist([]), notify });
+  const svc = await startService({ config: { ...DEFAULT_SERVER_CONFIG, host: '127.0.0.1', port: 0, accessLog: 'off', watchModels: false }, store: join(dir, 'n.db'), allowlist: new Allowlist([]), notify });
   try {
     const post = async (body: unknown) => {
       const r = await fetch(`${svc.url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -33,7 +33,7 @@ async function setup(limitBytes: number) {
   const reader = await keys.add('dashboard', 'read', 1000);
   await keys.close();
   const svc = await startService({
-    config: { ...DEFAULT_SERVER_CONFIG, host: '127.0.0.1', port: 0, requireKeys: true, watchModels: false, accessLog: 'none', limits: { ...DEFAULT_SERVER_CONFIG.limits, streamBufferBytes: limitBytes } },
+    config: { ...DEFAULT_SERVER_CONFIG, host: '127.0.0.1', port: 0, requireKeys: true, watchModels: false, accessLog: 'off', limits: { ...DEFAULT_SERVER_CONFIG.limits, streamBufferBytes: limitBytes } },
     store: db,
     allowlist: new Allowlist([]),
     pollMs: 50,
