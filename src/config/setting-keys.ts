@@ -79,6 +79,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { key: 'server.limits.requestTimeoutMs', default: 30000, description: 'a request body must arrive within this (408), except batches' },
   { key: 'server.limits.batchTimeoutMs', default: 600000, description: 'a batch or analysis upload must arrive within this (408)' },
   { key: 'server.limits.keepAliveTimeoutMs', default: 5000, description: 'idle keep-alive connections are closed after this' },
+  { key: 'server.limits.streamBufferBytes', default: 1048576, description: 'most bytes of live-feed (SSE) events waiting for one slow client; beyond it the client gets a last overflow event and is dropped' },
   { key: 'server.rateLimit.perSecond', default: 100, description: 'requests per second of a key made by `keys add` without --rate (429 beyond)' },
   { key: 'server.cors.origins', description: 'origins allowed by CORS, comma-separated or a list (off when empty)' },
   { key: 'server.accessLog', default: '-', description: "access log: '-' (stderr), a file path, or 'off'" },
@@ -93,6 +94,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // respond branch (src/respond/): the policy and the other channels; parsed by respondConfigFrom, smtpConfigFrom, syslogConfigFrom
   { key: 'respond.apply', default: false, description: 'act for real (store real decisions, send alerts); false = dry run' },
   { key: 'respond.suppress', default: '1h', description: 'one decision per address, type and reason within this window' },
+  { key: 'respond.notifyManual', default: true, description: 'announce decisions added by hand (decisions add, POST /v1/decisions) on the notify channels' },
+  { key: 'respond.banTargets', default: false, description: 'ban a host another source scanned, brute-forced or flooded on its risk alone (default: alert only)' },
   { key: 'respond.allowlist', description: 'networks and hosts never banned, besides loopback, own addresses, gateways and resolvers' },
   { key: 'smtp.host', description: 'SMTP server for alert email (STARTTLS on 587 by default)', aliases: ['SMTP_HOST'] },
   { key: 'smtp.port', default: 587, description: 'SMTP port', aliases: ['SMTP_PORT'] },

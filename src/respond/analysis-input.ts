@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InputError, UserError } from '../util/errors.js';
-import type { RuleEvidence, SourceEvidence } from './policy.js';
+import { attacksOn, withAttacks, type FindingTargetsIn, type RuleEvidence, type SourceEvidence } from './policy.js';
 
 export interface AnalysisInput {
   readonly sources: SourceEvidence[];
@@ -91,21 +91,29 @@ async function fromCsv(path: string): Promise<SourceEvidence[]> {
   return out;
 }
 
-/** Rule findings per source address from alerts.jsonl (records with netsentinel.rule). */
-export async function ruleFindingsFrom(path: string): Promise<Map<string, RuleEvidence[]>> {
+/**
+ * Rule findings per source address from alerts.jsonl (records with netsentinel.rule), and each
+ * finding's targets (dest_ip, netsentinel.targets.ips), so the policy knows who was attacked.
+ */
+export async function ruleFindingsFrom(path: string, targets: FindingTargetsIn[] = []): Promise<Map<string, RuleEvidence[]>> {
   const out = new Map<string, RuleEvidence[]>();
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   let n = 0;
   for await (const line of rl) {
     n++;
     if (!line.includes('"rule"')) continue;
-    let rec: { src_ip?: string; alert?: { severity?: number }; netsentinel?: { rule?: string; reasons?: string[] } };
+    let rec: { src_ip?: string; dest_ip?: string; alert?: { severity?: number; category?: string }; netsentinel?: { rule?: string; reasons?: string[]; targets?: { ips?: unknown } } };
     try {
       rec = JSON.parse(line);
     } catch (e) {
       throw new InputError({ file: path, line: n }, `not JSON (${(e as Error).message})`);
     }
     const rule = rec.netsentinel?.rule;
+    if (rule && typeof rec.alert?.category === 'string') {
+      const ips = Array.isArray(rec.netsentinel?.targets?.ips) ? (rec.netsentinel!.targets!.ips as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+      if (rec.dest_ip && !ips.includes(rec.dest_ip)) ips.push(rec.dest_ip);
+      if (ips.length) targets.push({ srcIp: rec.src_ip ?? null, ruleId: rule, category: rec.alert.category, targets: ips });
+    }
     if (!rule || !rec.src_ip) continue;
     const list = out.get(rec.src_ip) ?? [];
     list.push({ ruleId: rule, severity: Number(rec.alert?.severity ?? 3), reason: rec.netsentinel?.reasons?.[0] ?? rule });
@@ -136,14 +144,15 @@ export async function readAnalysisOutput(dir: string): Promise<AnalysisInput> {
   }
   if (existsSync(alerts)) {
     read.push(alerts);
-    const rules = await ruleFindingsFrom(alerts);
+    const targets: FindingTargetsIn[] = [];
+    const rules = await ruleFindingsFrom(alerts, targets);
     const byIp = new Map(sources.map((s) => [s.ip, s]));
     for (const [ip, findings] of rules) {
       const s = byIp.get(ip);
       if (s) byIp.set(ip, { ...s, rules: findings });
       else byIp.set(ip, { ip, rules: findings });
     }
-    sources = [...byIp.values()];
+    sources = withAttacks([...byIp.values()], attacksOn(targets));
   }
   return { sources, origin, read };
 }

@@ -12,6 +12,13 @@
  *    alert still is, saying the address is allowlisted.
  *  - suppression: no new decision for the same address, type and reason key while one made within
  *    `respond.suppress` exists (and none twice in one run).
+ *  - victims: an address another source scanned, brute-forced or flooded (`attackedBy`) is not
+ *    banned when its own evidence is only its risk: a host under attack answers its attacker
+ *    (a scanned host's resets, a web server's replies to a flood, flows whose first packet the
+ *    meter saw from the server side), and those replies make it look unusual too. Banning it
+ *    would cut off the service being attacked, so the ban waits for evidence that it attacks
+ *    itself (a rule finding as source, threat intelligence) or for `respond.banTargets: true`;
+ *    its alert is still made and says why it was not banned.
  *
  * Nothing here touches the network, the firewall or the store.
  */
@@ -35,6 +42,13 @@ export interface IntelEvidence {
   readonly reason: string;
 }
 
+/** Another source's finding that names this address as the one attacked. */
+export interface AttackEvidence {
+  /** the attacker; null when a finding is only about its target (a flood from many sources) */
+  readonly by: string | null;
+  readonly ruleId: string;
+}
+
 /** One source as detection (and intel) saw it. */
 export interface SourceEvidence {
   /** an address or a CIDR */
@@ -43,6 +57,49 @@ export interface SourceEvidence {
   readonly reasons?: readonly string[];
   readonly rules?: readonly RuleEvidence[];
   readonly intel?: IntelEvidence;
+  /** findings of other sources whose target this address is (see `attacksOn`) */
+  readonly attackedBy?: readonly AttackEvidence[];
+}
+
+/**
+ * Finding categories whose targets are victims: a scan, a brute force, a denial of service. Not
+ * command-and-control (a beacon's target is the controller, an accomplice) nor spoofing/policy.
+ * The categories are detect/finding.ts's; the EVE texts are what alerts.jsonl carries for them.
+ */
+const VICTIM_CATEGORIES: ReadonlySet<string> = new Set(['reconnaissance', 'credential-access', 'denial-of-service', 'Detection of a Network Scan', 'Attempted User Privilege Gain', 'Attempted Denial of Service']);
+
+/** A finding as the readers of findings see it (a Finding, or a rule alert of alerts.jsonl). */
+export interface FindingTargetsIn {
+  readonly srcIp: string | null;
+  readonly ruleId: string;
+  /** a FindingCategory or its Suricata text */
+  readonly category: string;
+  readonly targets: readonly string[];
+}
+
+/** The victims named by findings: target address → the attacks on it (a victim's category only). */
+export function attacksOn(findings: Iterable<FindingTargetsIn>): Map<string, AttackEvidence[]> {
+  const out = new Map<string, AttackEvidence[]>();
+  for (const f of findings) {
+    if (!VICTIM_CATEGORIES.has(f.category)) continue;
+    for (const ip of f.targets) {
+      const t = canonicalTarget(ip);
+      if (!t || t.value === f.srcIp) continue;
+      const list = out.get(t.value) ?? [];
+      if (!list.some((a) => a.by === f.srcIp && a.ruleId === f.ruleId)) list.push({ by: f.srcIp, ruleId: f.ruleId });
+      out.set(t.value, list);
+    }
+  }
+  return out;
+}
+
+/** `sources` with each one's attacks joined (sources that were only attacked are not added). */
+export function withAttacks(sources: readonly SourceEvidence[], attacks: ReadonlyMap<string, readonly AttackEvidence[]>): SourceEvidence[] {
+  if (!attacks.size) return [...sources];
+  return sources.map((s) => {
+    const a = attacks.get(canonicalTarget(s.ip)?.value ?? s.ip);
+    return a ? { ...s, attackedBy: a } : s;
+  });
 }
 
 export interface PolicyContext {
@@ -60,7 +117,7 @@ export interface PolicyContext {
 export interface Skipped {
   readonly value: string;
   readonly type: DecisionType | null;
-  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address';
+  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim';
   readonly detail: string;
 }
 
@@ -87,6 +144,14 @@ interface Judged {
   severity: DecisionSeverity;
   reasonKey: string;
   reason: string;
+  /** every driver's key ("risk", "rule:ID", "intel"), most severe first */
+  drivers: string[];
+}
+
+/** "target of 172.16.0.1's port-scan.vertical" (the first three attacks; "+N more"). */
+function victimText(attacks: readonly AttackEvidence[]): string {
+  const shown = attacks.slice(0, 3).map((a) => (a.by ? `${a.by}'s ${a.ruleId}` : a.ruleId));
+  return `target of ${shown.join(', ')}${attacks.length > 3 ? ` and ${attacks.length - 3} more` : ''}`;
 }
 
 /** The severity a source earns and why; null when it earns none. */
@@ -122,7 +187,7 @@ export function judgeSource(s: SourceEvidence, config: RespondConfig): Judged | 
   for (const d of drivers) severity = moreSevere(severity, d.severity);
   const findingReasons = new Set((s.rules ?? []).map((f) => f.reason));
   const extra = (s.reasons ?? []).filter((r) => !findingReasons.has(r) && !drivers.some((d) => d.text.includes(r))).slice(0, 2);
-  return { severity, reasonKey: drivers[0].key, reason: [...drivers.map((d) => d.text), ...extra].map((t) => t.replace(/\.\s*$/, '')).join('; ') };
+  return { severity, reasonKey: drivers[0].key, reason: [...drivers.map((d) => d.text), ...extra].map((t) => t.replace(/\.\s*$/, '')).join('; '), drivers: drivers.map((d) => d.key) };
 }
 
 export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext): PolicyResult {
@@ -137,14 +202,15 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     if (Date.parse(r.created) >= since || Date.parse(r.expires) > ctx.nowMs) seen.add(`${r.value}\u0000${r.type}\u0000${r.reasonKey}`);
   }
   // one source may appear more than once (several inputs): merge its evidence first
-  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence }>();
+  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[] }>();
   for (const s of sources) {
     const t = canonicalTarget(s.ip);
     if (!t) {
       skipped.push({ value: s.ip, type: null, why: 'not-an-address', detail: `"${s.ip}" is not an IPv4/IPv6 address or network` });
       continue;
     }
-    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [] };
+    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [] };
+    m.attackedBy.push(...(s.attackedBy ?? []));
     if (s.risk !== undefined && (m.risk === undefined || s.risk > m.risk)) m.risk = s.risk;
     m.reasons.push(...(s.reasons ?? []));
     m.rules.push(...(s.rules ?? []));
@@ -160,9 +226,16 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
       continue;
     }
     const guard = ctx.allowlist.protects(value);
+    // a victim: attacked by another source, and nothing of its own beyond its risk (no rule finding
+    // as source, no intel driver)
+    const victim = !ctx.config.banTargets && m.attackedBy.length > 0 && !j.drivers.some((d) => d !== 'risk') ? victimText(m.attackedBy) : null;
     for (const type of types) {
       if (type === 'ban' && guard) {
         skipped.push({ value, type, why: 'allowlisted', detail: `allowlisted by ${guard.cidr.text} (${guard.why})` });
+        continue;
+      }
+      if (type === 'ban' && victim) {
+        skipped.push({ value, type, why: 'victim', detail: `${victim}; its own evidence is only its risk (respond.banTargets: true bans it)` });
         continue;
       }
       const k = `${value}\u0000${type}\u0000${j.reasonKey}`;
@@ -171,7 +244,12 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
         continue;
       }
       seen.add(k);
-      const reason = type === 'alert' && guard ? `${j.reason} (allowlisted by ${guard.cidr.text}, ${guard.why}: not blocked)` : j.reason;
+      const reason =
+        type === 'alert' && guard
+          ? `${j.reason} (allowlisted by ${guard.cidr.text}, ${guard.why}: not blocked)`
+          : type === 'alert' && victim && types.includes('ban')
+            ? `${j.reason} (${victim}: not blocked)`
+            : j.reason;
       decisions.push({
         id: decisionId(value, type, j.reasonKey, created),
         scope: m.scope,

@@ -9,6 +9,9 @@
  *     actions: { critical: [ban, alert], high: [ban, alert], medium: [alert], low: [] }
  *     duration: { critical: 24h, high: 4h, medium: 1h, low: 1h }
  *     suppress: 1h                 # one decision per address, type and reason within this window
+ *     notifyManual: true           # a decision added by hand (CLI, API) is announced on the channels
+ *     banTargets: false            # a host another source scanned/brute-forced/flooded is alerted on,
+ *                                  # not banned, unless it has a rule finding or intel of its own
  *     allowlist: [192.0.2.0/24, backup.example.org]
  *     allowlistDefaults: true      # loopback, own addresses, default gateways, resolvers
  *     gateways: [10.0.0.1]
@@ -35,6 +38,10 @@ export interface RespondConfig {
   readonly duration: Readonly<Record<DecisionSeverity, number>>;
   /** seconds */
   readonly suppress: number;
+  /** announce decisions added by hand (decisions add, POST /v1/decisions) on the notify channels */
+  readonly notifyManual: boolean;
+  /** ban a victim (the target of another source's scan, brute force or flood) on its risk alone */
+  readonly banTargets: boolean;
   readonly allowlist: readonly string[];
   readonly allowlistDefaults: boolean;
   readonly gateways: readonly string[];
@@ -49,13 +56,15 @@ export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
   actions: { critical: ['ban', 'alert'], high: ['ban', 'alert'], medium: ['alert'], low: [] },
   duration: { critical: 86400, high: 14400, medium: 3600, low: 3600 },
   suppress: 3600,
+  notifyManual: true,
+  banTargets: false,
   allowlist: [],
   allowlistDefaults: true,
   gateways: [],
   resolvers: [],
 };
 
-const KNOWN = ['apply', 'severity', 'intelSeverity', 'rules', 'actions', 'duration', 'suppress', 'allowlist', 'allowlistDefaults', 'gateways', 'resolvers'];
+const KNOWN = ['apply', 'severity', 'intelSeverity', 'rules', 'actions', 'duration', 'suppress', 'notifyManual', 'banTargets', 'allowlist', 'allowlistDefaults', 'gateways', 'resolvers'];
 
 export function respondConfigFrom(section: unknown, env: Env = {}, file = 'configuration'): RespondConfig {
   const r = new SectionReader(section, env, file, 'respond', KNOWN);
@@ -107,6 +116,8 @@ export function respondConfigFrom(section: unknown, env: Env = {}, file = 'confi
     actions,
     duration,
     suppress: r.duration('suppress', d.suppress),
+    notifyManual: r.boolean('notifyManual', d.notifyManual),
+    banTargets: r.boolean('banTargets', d.banTargets),
     allowlist: r.list('allowlist', d.allowlist),
     allowlistDefaults: r.boolean('allowlistDefaults', d.allowlistDefaults),
     gateways: r.list('gateways', d.gateways),

@@ -6,10 +6,11 @@
  * the outbox. Detection stays unaware of it: the sink only reads the finished result.
  */
 import type { Sink } from '../analysis/sink.js';
+import type { Finding } from '../detect/finding.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import type { Allowlist } from './allowlist.js';
 import type { NotifyConfig } from './notify/notify-config.js';
-import type { RuleEvidence, SourceEvidence } from './policy.js';
+import { attacksOn, withAttacks, type FindingTargetsIn, type RuleEvidence, type SourceEvidence } from './policy.js';
 import type { RespondConfig } from './respond-config.js';
 import { respond, type RespondResult } from './respond-run.js';
 
@@ -24,7 +25,12 @@ export function sourcesFromResult(r: AnalysisResult): SourceEvidence[] {
   }
   const out: SourceEvidence[] = r.riskyIps.map((ip) => ({ ip: ip.ip, risk: ip.risk, reasons: ip.reasons, rules: rules.get(ip.ip) }));
   for (const [ip, list] of rules) if (!r.riskyIps.some((x) => x.ip === ip)) out.push({ ip, rules: list });
-  return out;
+  return withAttacks(out, attacksOn(findingTargets(r.findings)));
+}
+
+/** Findings as attacksOn reads them: who, which rule, its category, its targets. */
+export function findingTargets(findings: readonly Finding[]): FindingTargetsIn[] {
+  return findings.map((f) => ({ srcIp: f.srcIp, ruleId: f.ruleId, category: f.category, targets: f.targets.ips }));
 }
 
 export interface RespondSinkOptions {

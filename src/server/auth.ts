@@ -21,8 +21,13 @@ export class KeyCache {
     for (const k of await this.keys.list()) if (!k.revokedAt) next.set(k.id, k);
     this.byId = next;
   }
-  start(intervalMs: number, onError: (e: Error) => void): void {
-    this.timer = setInterval(() => this.refresh().catch(onError), intervalMs);
+  /** whether a key id is in use (not revoked) as of the last refresh */
+  holds(id: string): boolean {
+    return this.byId.has(id);
+  }
+  /** refresh every intervalMs; `after` runs once each refresh is in (the live feed drops revoked keys' streams) */
+  start(intervalMs: number, onError: (e: Error) => void, after?: () => void): void {
+    this.timer = setInterval(() => this.refresh().then(after, onError), intervalMs);
     this.timer.unref();
   }
   stop(): void {

@@ -10,6 +10,7 @@ import type { LiveAlerts } from './live-alerts.js';
 import type { DecisionStore } from '../store/decision-store.js';
 import type { Allowlist } from '../respond/allowlist.js';
 import type { ServiceIntel } from './service-intel.js';
+import type { Announcer } from './announcer.js';
 
 export interface ServiceContext {
   readonly config: ServerConfig;
@@ -27,6 +28,8 @@ export interface ServiceContext {
   /** addresses never banned (respond.allowlist and the machine's own), as the policy uses */
   readonly allowlist: Allowlist;
   readonly intel: ServiceIntel;
+  /** announces decisions added through the API on the notify channels (respond.notifyManual) */
+  readonly announcer: Announcer;
   readonly version: string;
 }
 

@@ -3,6 +3,11 @@
  * (every second, and at once when the API itself inserts one) and hands them to every subscriber
  * (the server-sent-events route). Polling the store rather than hooking the writer means alerts
  * that `netsentinel analyze` writes into the same database from another process appear too.
+ *
+ * Each open stream is tracked with the key it was opened with: when the key table no longer holds
+ * that key (revoked with `netsentinel keys revoke`, seen at the next refresh, every 5 s) the stream
+ * gets a last `revoked` event and is closed; before, a revoked key kept its feed for as long as
+ * the connection lived.
  */
 import type { AlertReader, AlertWithId } from '../store/alert-query.js';
 
@@ -11,7 +16,7 @@ export class LiveAlerts {
   private last = 0;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
-  private streams = new Set<{ end(): void }>();
+  private streams = new Map<{ end(): void; write(chunk: string): unknown }, string | undefined>();
 
   constructor(
     private readonly reader: AlertReader,
@@ -52,15 +57,38 @@ export class LiveAlerts {
     }
   }
 
-  /** an open event stream, ended when the service shuts down (it would otherwise hold the close) */
-  track(stream: { end(): void; once(ev: 'close', fn: () => void): unknown }): void {
-    this.streams.add(stream);
+  /**
+   * an open event stream and the id of the key it was opened with (none on a service without
+   * keys), ended when the service shuts down (it would otherwise hold the close) or the key goes
+   */
+  track(stream: { end(): void; write(chunk: string): unknown; once(ev: 'close', fn: () => void): unknown }, keyId?: string): void {
+    this.streams.set(stream, keyId);
     stream.once('close', () => this.streams.delete(stream));
+  }
+
+  /** bytes of events written to open streams and not yet taken by their sockets (the largest one) */
+  maxWaitingBytes(): number {
+    let max = 0;
+    for (const s of this.streams.keys()) max = Math.max(max, (s as { writableLength?: number }).writableLength ?? 0);
+    return max;
+  }
+
+  /** close, with a last `revoked` event, every stream whose key `holds` no longer knows; how many */
+  closeRevoked(holds: (keyId: string) => boolean): number {
+    let n = 0;
+    for (const [s, id] of this.streams) {
+      if (id === undefined || holds(id) || (s as { writableEnded?: boolean }).writableEnded) continue;
+      this.streams.delete(s);
+      s.write(`event: revoked\ndata: ${JSON.stringify({ error: `API key ${id} was revoked; this feed is closed` })}\n\n`);
+      s.end();
+      n++;
+    }
+    return n;
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    for (const s of this.streams) s.end();
+    for (const s of this.streams.keys()) s.end();
     this.streams.clear();
   }
 }

@@ -16,6 +16,8 @@ export interface ServiceMetrics {
   readonly flowsScored: FastCounter<'model'>;
   readonly storeErrors: Counter<'operation'>;
   readonly rateLimited: Counter<'key'>;
+  /** live-feed clients dropped for reading too slowly */
+  readonly streamsDropped: Counter<string>;
   readonly reloads: Counter<'result'>;
 }
 
@@ -41,6 +43,7 @@ export function createMetrics(alertsBySeverity: () => Promise<Record<string, num
     ),
     flowsScored: new FastCounter('netsentinel_flows_scored_total', 'flows scored through the API, by model', ['model'], registry),
     storeErrors: new Counter({ name: 'netsentinel_store_errors_total', help: 'failed store operations', labelNames: ['operation'], registers: [registry] }),
+    streamsDropped: new Counter({ name: 'netsentinel_live_streams_dropped_total', help: 'live-feed (SSE) clients dropped because more than limits.streamBufferBytes of events waited for them', registers: [registry] }),
     rateLimited: new Counter({ name: 'netsentinel_rate_limited_total', help: 'requests refused with 429, by key id (or "connections")', labelNames: ['key'], registers: [registry] }),
     reloads: new Counter({ name: 'netsentinel_model_reloads_total', help: 'model reloads', labelNames: ['result'], registers: [registry] }),
   };

@@ -9,7 +9,7 @@
  *     classify: { model: gbdt, minConfidence: 0.5, unknownCategory: reject }
  *     limits: { bodyBytes: 65536, batchBytes: 1073741824, maxConnections: 1024,
  *               headersTimeoutMs: 10000, requestTimeoutMs: 30000, batchTimeoutMs: 600000,
- *               keepAliveTimeoutMs: 5000 }
+ *               keepAliveTimeoutMs: 5000, streamBufferBytes: 1048576 }   # a live-feed client further behind is dropped
  *     rateLimit: { perSecond: 100 }   # default for keys made without --rate
  *     cors: { origins: [] }           # off unless origins are listed
  *     accessLog: "-"                   # '-' = stderr, a file path, or 'off'
@@ -32,6 +32,8 @@ export interface ServerConfig {
     readonly requestTimeoutMs: number;
     readonly batchTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
+    /** most bytes of live-feed events waiting for one slow client before it is dropped */
+    readonly streamBufferBytes: number;
   };
   readonly rateLimit: { readonly perSecond: number };
   readonly cors: { readonly origins: readonly string[] };
@@ -52,6 +54,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
     requestTimeoutMs: 30_000,
     batchTimeoutMs: 600_000,
     keepAliveTimeoutMs: 5_000,
+    streamBufferBytes: 1024 * 1024,
   },
   rateLimit: { perSecond: 100 },
   cors: { origins: [] },
@@ -144,6 +147,7 @@ export function serverConfigFrom(section: unknown, env: Env, file = 'the configu
       requestTimeoutMs: num('limits.requestTimeoutMs', 'NETSENTINEL_SERVER_LIMITS_REQUEST_TIMEOUT_MS', d.limits.requestTimeoutMs, 100, 3_600_000),
       batchTimeoutMs: num('limits.batchTimeoutMs', 'NETSENTINEL_SERVER_LIMITS_BATCH_TIMEOUT_MS', d.limits.batchTimeoutMs, 100, 86_400_000),
       keepAliveTimeoutMs: num('limits.keepAliveTimeoutMs', 'NETSENTINEL_SERVER_LIMITS_KEEP_ALIVE_TIMEOUT_MS', d.limits.keepAliveTimeoutMs, 100, 3_600_000),
+      streamBufferBytes: num('limits.streamBufferBytes', 'NETSENTINEL_SERVER_LIMITS_STREAM_BUFFER_BYTES', d.limits.streamBufferBytes, 4096, 1 << 30),
     },
     rateLimit: { perSecond: num('rateLimit.perSecond', 'NETSENTINEL_SERVER_RATE_LIMIT_PER_SECOND', d.rateLimit.perSecond, 0.001, 1e9, false) },
     cors: { origins: origins as string[] },

@@ -24,6 +24,8 @@ import { openDecisionStore } from '../store/decision-store.js';
 import { buildAllowlist, type Allowlist } from '../respond/allowlist.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { openServiceIntel } from './service-intel.js';
+import { openAnnouncer } from './announcer.js';
+import type { NotifyConfig } from '../respond/notify/notify-config.js';
 
 export interface ServiceOptions {
   readonly config: ServerConfig;
@@ -35,6 +37,12 @@ export interface ServiceOptions {
   readonly settings?: Settings;
   /** addresses POST /v1/decisions never bans; default: loopback, own addresses, gateways, resolvers */
   readonly allowlist?: Allowlist;
+  /** the channels a decision added through the API is announced on (serve: the respond settings' smtp, webhook, syslog); none when absent */
+  readonly notify?: NotifyConfig;
+  /** respond.notifyManual (default true): announce decisions added through the API */
+  readonly notifyManual?: boolean;
+  /** how often the key table is read again (revocations take effect within it; tests use a short one) */
+  readonly keyRefreshMs?: number;
   /** alert feed poll interval (tests use a short one) */
   readonly pollMs?: number;
 }
@@ -82,7 +90,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     metricsRef?.storeErrors.inc({ operation: 'intel lookup' });
     log.error({ err: e.message }, 'intel lookup failed; answered from the local feeds only');
   });
-  const closeStores = () => Promise.all([store.close(), reader.close(), keys.close(), decisions.close(), intel.close()]);
+  const announcer = await openAnnouncer({ notify: o.notify, enabled: o.notifyManual ?? true, store: storeLocation, log });
+  const closeStores = () => Promise.all([store.close(), reader.close(), keys.close(), decisions.close(), intel.close(), announcer.close()]);
   const cache = new KeyCache(keys);
   await cache.refresh();
   if (authRequired && cache.active === 0) {
@@ -97,8 +106,15 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     log.error({ err: e.message }, 'live alert feed: store read failed');
   }, o.pollMs ?? 1000);
   await live.start();
-  cache.start(5000, (e) => log.error({ err: e.message }, 'key refresh failed'));
-  const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, decisions, allowlist, intel, version: NETSENTINEL_VERSION };
+  cache.start(
+    o.keyRefreshMs ?? 5000,
+    (e) => log.error({ err: e.message }, 'key refresh failed'),
+    () => {
+      const n = live.closeRevoked((id) => cache.holds(id));
+      if (n) log.info({ streams: n }, 'live feed: streams of revoked keys closed');
+    },
+  );
+  const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, decisions, allowlist, intel, announcer, version: NETSENTINEL_VERSION };
   const app = await buildApp(ctx, cache, state);
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -9,6 +9,7 @@
  * asks) and readers never hold the writer's connection.
  */
 import Database from 'better-sqlite3';
+import { storedAlertTime } from './alert-time-migration.js';
 import { resolve } from 'node:path';
 import type { StoredAlert } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
@@ -110,8 +111,9 @@ function whereOf(f: AlertFilter, ph: (v: unknown) => string): string[] {
   if (f.destIp !== undefined) w.push(`dest_ip = ${ph(f.destIp)}`);
   if (f.maxSeverity !== undefined) w.push(`severity <= ${ph(f.maxSeverity)}`);
   if (f.minRisk !== undefined) w.push(`risk >= ${ph(f.minRisk)}`);
-  if (f.since !== undefined) w.push(`ts >= ${ph(f.since)}`);
-  if (f.until !== undefined) w.push(`ts < ${ph(f.until)}`);
+  // compared as text in the stored form (alert-time-migration.ts), so a bound is put in it first
+  if (f.since !== undefined) w.push(`ts >= ${ph(storedAlertTime(f.since))}`);
+  if (f.until !== undefined) w.push(`ts < ${ph(storedAlertTime(f.until))}`);
   if (f.signature !== undefined) w.push(`signature = ${ph(f.signature)}`);
   return w;
 }

@@ -7,9 +7,40 @@ import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredA
 import { fromRow } from './sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
+import { ALERT_TIMES_KEY, UTC_ALERT_TIME_PG, migrationNote, noteSink, planAlertTimes, storedAlertTime } from './alert-time-migration.js';
 
 /** alerts a statement of saveAlerts carries (bounded statement size) */
 const CHUNK = 1000;
+
+/** Alert times of older versions into the UTC form, once per schema (alert-time-migration.ts). */
+async function migrateAlertTimes(pool: ReturnType<typeof newPgPool>, schema: string, where: string): Promise<void> {
+  const done = await pool.query(`SELECT 1 FROM ${schema}.store_meta WHERE key = $1`, [ALERT_TIMES_KEY]);
+  if (done.rowCount) return;
+  const client = await pool.connect();
+  let note: string | null = null;
+  try {
+    await client.query('BEGIN');
+    // one migrating process per schema; the others find its record once it commits
+    await client.query(`LOCK TABLE ${schema}.store_meta IN EXCLUSIVE MODE`);
+    const again = await client.query(`SELECT 1 FROM ${schema}.store_meta WHERE key = $1`, [ALERT_TIMES_KEY]);
+    if (!again.rowCount) {
+      const rows = await client.query(`SELECT id, ts FROM ${schema}.alerts WHERE ts !~ $1`, [UTC_ALERT_TIME_PG]);
+      const { updates, result } = planAlertTimes(rows.rows as { id: string; ts: string }[]);
+      if (updates.length) {
+        await client.query(`UPDATE ${schema}.alerts AS a SET ts = u.ts FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, ts text) WHERE a.id = u.id`, [JSON.stringify(updates)]);
+      }
+      await client.query(`INSERT INTO ${schema}.store_meta (key, value) VALUES ($1, $2)`, [ALERT_TIMES_KEY, JSON.stringify({ form: 'utc', migratedAt: new Date().toISOString(), ...result })]);
+      note = migrationNote(where, result);
+    }
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+  if (note) noteSink(note);
+}
 
 export async function openPostgresStore(url: string): Promise<AlertStore> {
   const { url: connectionString, schema, where: safe } = postgresLocation(url);
@@ -45,7 +76,9 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
       );
       CREATE INDEX IF NOT EXISTS alerts_src ON ${schema}.alerts(src_ip);
       CREATE INDEX IF NOT EXISTS alerts_ts ON ${schema}.alerts(ts);
+      CREATE TABLE IF NOT EXISTS ${schema}.store_meta (key TEXT PRIMARY KEY, value JSONB NOT NULL);
     `);
+    await migrateAlertTimes(pool, schema, safe);
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw new UserError(`cannot use the PostgreSQL store at ${safe}: ${(e as Error).message}`);
@@ -107,7 +140,7 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
           const a = alerts[j];
           // the same array as the record's (storedAlert's alerts): its JSON is in the record already
           const inRecord = a.reasons === (a.record.netsentinel as { reasons?: unknown } | undefined)?.reasons;
-          const head = JSON.stringify([a.key, a.timestamp, a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, Number.isFinite(a.risk) ? a.risk : String(a.risk), inRecord ? null : a.reasons]);
+          const head = JSON.stringify([a.key, storedAlertTime(a.timestamp), a.signature, a.category, a.severity, a.srcIp, a.srcPort, a.destIp, a.destPort, a.proto, Number.isFinite(a.risk) ? a.risk : String(a.risk), inRecord ? null : a.reasons]);
           parts[j - i] = `${head.slice(0, -1)},${a.recordJson ?? JSON.stringify(a.record)}]`;
         }
         return `[${parts.join(',')}]`;
@@ -147,7 +180,7 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
         where.push(`severity <= $${params.length}`);
       }
       if (q.since) {
-        params.push(q.since);
+        params.push(storedAlertTime(q.since));
         where.push(`ts >= $${params.length}`);
       }
       params.push(q.limit ?? 1000);

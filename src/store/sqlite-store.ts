@@ -8,6 +8,7 @@ import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredA
 import { UserError } from '../util/errors.js';
 import { databaseFileCause } from '../util/fs-errors.js';
 import { makeFolder } from '../util/make-folder.js';
+import { ALERT_TIMES_KEY, UTC_ALERT_TIME_GLOB, migrationNote, noteSink, planAlertTimes, storedAlertTime } from './alert-time-migration.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -39,7 +40,22 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src_ip);
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+/** Alert times of older versions into the UTC form, once per database (alert-time-migration.ts). */
+function migrateAlertTimes(db: Database.Database, where: string): void {
+  if (db.prepare('SELECT 1 FROM store_meta WHERE key = ?').get(ALERT_TIMES_KEY)) return;
+  const note = db.transaction(() => {
+    const rows = db.prepare('SELECT id, ts FROM alerts WHERE ts NOT GLOB ?').all(UTC_ALERT_TIME_GLOB) as { id: number; ts: string }[];
+    const { updates, result } = planAlertTimes(rows);
+    const set = db.prepare('UPDATE alerts SET ts = ? WHERE id = ?');
+    for (const u of updates) set.run(u.ts, u.id);
+    db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?)').run(ALERT_TIMES_KEY, JSON.stringify({ form: 'utc', migratedAt: new Date().toISOString(), ...result }));
+    return migrationNote(where, result);
+  })();
+  if (note) noteSink(note);
+}
 
 interface Row {
   key: string;
@@ -79,6 +95,7 @@ export function openSqliteStore(path: string): AlertStore {
     // databases made before runs had a state
     const cols = db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'state')) db.exec("ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'finished'");
+    migrateAlertTimes(db, `sqlite:${path}`);
   } catch (e) {
     throw new UserError(`cannot open the alert database ${path}: ${databaseFileCause(full, e) ?? (e as Error).message}`);
   }
@@ -98,7 +115,7 @@ export function openSqliteStore(path: string): AlertStore {
       const r = insertAlert.run(
         a.key,
         runId,
-        a.timestamp,
+        storedAlertTime(a.timestamp),
         a.signature,
         a.category,
         a.severity,
@@ -145,7 +162,7 @@ export function openSqliteStore(path: string): AlertStore {
       }
       if (q.since) {
         where.push('ts >= ?');
-        params.push(q.since);
+        params.push(storedAlertTime(q.since));
       }
       const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY risk DESC, id LIMIT ?`;
       params.push(q.limit ?? 1000);

@@ -18,13 +18,17 @@
  */
 import type { Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
-import type { RuleEvidence, SourceEvidence } from '../respond/policy.js';
+import { attacksOn, withAttacks, type AttackEvidence, type RuleEvidence, type SourceEvidence } from '../respond/policy.js';
+import { findingTargets } from '../respond/respond-sink.js';
 import { respond, type RespondOptions, type RespondResult } from '../respond/respond-run.js';
 import { openDecisionStore, type DecisionStore } from '../store/decision-store.js';
 import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
 
-/** The policy's input from one message's results: risky sources plus every source a rule found. */
-export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly Finding[]): SourceEvidence[] {
+/**
+ * The policy's input from one message's results: risky sources plus every source a rule found,
+ * each with the attacks on it (this message's findings, and `earlier` ones the worker remembers).
+ */
+export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly Finding[], earlier?: (ip: string) => readonly AttackEvidence[] | undefined): SourceEvidence[] {
   const rules = new Map<string, RuleEvidence[]>();
   for (const f of findings) {
     if (!f.srcIp) continue;
@@ -41,7 +45,17 @@ export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly F
     out.push({ ip: a.input.srcIp, risk: n.risk, reasons: n.reasons ?? [], rules: rules.get(a.input.srcIp) });
   }
   for (const [ip, list] of rules) if (!risky.has(ip)) out.push({ ip, rules: list });
-  return out;
+  const attacks = attacksOn(findingTargets(findings));
+  if (earlier) {
+    for (const s of out) {
+      const before = earlier(s.ip);
+      if (!before) continue;
+      const now = attacks.get(s.ip) ?? [];
+      for (const a of before) if (!now.some((x) => x.by === a.by && x.ruleId === a.ruleId)) now.push(a);
+      attacks.set(s.ip, now);
+    }
+  }
+  return withAttacks(out, attacks);
 }
 
 export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs' | 'stores'>;
@@ -55,8 +69,32 @@ export interface StreamResponder {
   close(): Promise<void>;
 }
 
+/** most victims a worker remembers (oldest forgotten first): ~100 bytes each */
+const VICTIMS_KEPT = 10_000;
+
 export function streamResponder(o: StreamRespondOptions): StreamResponder {
   const totals = { decisions: 0, queued: 0, runs: 0 };
+  // The victims of the attacks this worker's findings named, for respond.suppress: a victim's own
+  // risky-source alert often comes in a later message than the scan that names it (its window
+  // closes later), and the policy must still know it was attacked. Only this worker's partitions:
+  // an attacker whose flows another worker reads is not seen here; nor after a restart.
+  const victims = new Map<string, { attacks: AttackEvidence[]; at: number }>();
+  const remember = (findings: readonly Finding[], now: number): ((ip: string) => readonly AttackEvidence[] | undefined) => {
+    for (const [ip, list] of attacksOn(findingTargets(findings))) {
+      const v = victims.get(ip);
+      victims.delete(ip); // re-inserted last: the map stays in order of last attack
+      const all = v ? [...v.attacks, ...list.filter((a) => !v.attacks.some((x) => x.by === a.by && x.ruleId === a.ruleId))] : list;
+      victims.set(ip, { attacks: all, at: now });
+    }
+    for (const [ip] of victims) {
+      if (victims.size <= VICTIMS_KEPT) break;
+      victims.delete(ip);
+    }
+    return (ip) => {
+      const v = victims.get(ip);
+      return v && now - v.at <= o.config.suppress * 1000 ? v.attacks : undefined;
+    };
+  };
   // opened at first use (a failed open is tried again at the next message, as an outage is)
   let decisions: Promise<DecisionStore> | undefined;
   let outbox: Promise<OutboxStore> | undefined;
@@ -80,7 +118,7 @@ export function streamResponder(o: StreamRespondOptions): StreamResponder {
       for (const p of open) if (p) await (await p.catch(() => undefined))?.close();
     },
     async respondTo(origin, alerts, findings) {
-      const sources = sourcesFromAlerts(alerts, findings);
+      const sources = sourcesFromAlerts(alerts, findings, remember(findings, Date.now()));
       if (!sources.length) return undefined;
       const r = await respond({ ...o, sources, origin, stores: { decisions: await stores.decisions, outbox: stores.outbox } });
       totals.runs++;

@@ -146,7 +146,8 @@ export const analyze: Command = {
     if (json) out(JSON.stringify({ ...summaryJson(result), ...skippedFilesJson(), ...respondSummary(respondSink, true), ...timings }, null, 2));
     else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
-    return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
+    // 1 also when --respond --apply left notifications undelivered (as `respond --apply`)
+    return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : (respondSink?.exitCode() ?? 0);
   },
 };
 

@@ -13,6 +13,9 @@ export const DECISIONS_SPEC: CommandSpec = {
   positionals: { min: 1, max: 2, name: 'list, add IP|CIDR, or delete ID|IP' },
   description: `list: the decisions that hold now (--all: expired and simulated ones too).
 add IP|CIDR: a manual decision (real, origin "manual"); refused for allowlisted addresses when it is a ban.
+  It is announced on the configured channels (smtp, webhook, syslog) as the policy's alerts are, a ban with
+  blocked: true (respond.notifyManual: false or --no-notify keeps it quiet); exit 1 when the announcement
+  could not be delivered (it waits in the outbox for 'netsentinel notify --flush').
 delete ID|IP|CIDR: remove one decision by id, or every decision about that address or range; run
 'netsentinel block expire' afterwards to take it out of the firewall.`,
   options: [
@@ -22,6 +25,7 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
     { name: 'severity', type: 'string', value: 'LEVEL', description: 'add: severity', choices: SEVERITIES, default: 'high' },
     { name: 'duration', type: 'string', value: 'DURATION', description: 'add: how long it holds (90s, 15m, 4h, 7d)', default: '4h' },
     { name: 'reason', type: 'string', value: 'TEXT', description: 'add: why', default: 'added by hand' },
+    { name: 'no-notify', type: 'boolean', description: 'add: do not announce it on the notification channels' },
     STORE_OPTION,
     ...CONFIG_OPTIONS,
   ],

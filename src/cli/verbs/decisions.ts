@@ -10,8 +10,10 @@ import { requireExistingStore } from '../../store/store-location.js';
 import { formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
 import { canonicalTarget } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
+import { announceDecision, type Announcement } from '../../respond/announce.js';
+import { undelivered } from '../../respond/notify/outbox-delivery.js';
 import { UserError } from '../../util/errors.js';
-import { allowlistFrom, decisionLine, settingsAndStore } from './respond-common.js';
+import { allowlistFrom, decisionLine, problem, settingsAndStore } from './respond-common.js';
 import { plural } from '../../util/plural.js';
 
 export const decisions: Command = {
@@ -38,8 +40,17 @@ export const decisions: Command = {
       }
       // only a ban reaches the firewall (block-targets.ts): an alert is a record, never a block
       const next = d.type === 'ban' ? "'netsentinel block apply' loads it into the firewall" : 'an alert is recorded, not blocked (--type ban blocks)';
-      out(json ? JSON.stringify({ added: d }, null, 2) : `added ${d.type} ${d.value} for ${formatDuration(seconds)} (id ${d.id}); ${next}`);
-      return 0;
+      const told: Announcement | undefined = settings.respond.notifyManual && !v.noNotify ? await announceDecision(d, { notify: settings.notify, store: location, onProblem: problem }) : undefined;
+      const left = told ? undelivered(told.delivery) : 0;
+      if (json) out(JSON.stringify({ added: d, ...(told ? { notifications: { queued: told.queued, delivery: told.delivery, undelivered: left } } : {}) }, null, 2));
+      else {
+        const lines = [`added ${d.type} ${d.value} for ${formatDuration(seconds)} (id ${d.id}); ${next}`];
+        for (const r of told?.delivery ?? []) lines.push(`  announced by ${r.channel} (${r.server}): ${r.sent} sent, ${r.waiting} waiting${r.error ? ` — ${r.error}` : ''}`);
+        if (left) lines.push(`NOT ALL DELIVERED: ${left} ${plural(left, 'notification waits', 'notifications wait')} in the outbox; 'netsentinel notify --flush' sends ${left === 1 ? 'it' : 'them'} (exit 1)`);
+        out(lines.join('\n'));
+      }
+      // the decision holds; an announcement that did not go is a partial failure (as respond --apply)
+      return left ? 1 : 0;
     }
     requireExistingStore(location, `decisions ${action}`, "'analyze --respond', 'respond' or 'decisions add'");
     const store = await openDecisionStore(location);

@@ -17,11 +17,11 @@ export const RESPOND_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** The respond sink, with its outcome once committed, and the summary of that outcome. */
-export type RespondHook = Sink & { outcome(): unknown; summary(json: boolean): Record<string, unknown> | string };
+export type RespondHook = Sink & { outcome(): unknown; summary(json: boolean): Record<string, unknown> | string; exitCode(): 0 | 1 };
 
 /** The sink; `storeLocation` is the run's store (chosenStore), 'none' when alerts are kept nowhere. The allowlist is built lazily at commit (it may resolve host names). */
 export async function respondSinkFromArgs(v: Record<string, unknown>, storeLocation: string): Promise<RespondHook> {
-  const [{ respondSink }, { loadRespondSettings }, { buildAllowlist }, { formatRespond, respondJson }, { problem }] = await Promise.all([
+  const [{ respondSink }, { loadRespondSettings }, { buildAllowlist }, { formatRespond, respondJson, respondExitCode }, { problem }] = await Promise.all([
     import('../../respond/respond-sink.js'),
     import('../../respond/respond-settings.js'),
     import('../../respond/allowlist.js'),
@@ -37,6 +37,10 @@ export async function respondSinkFromArgs(v: Record<string, unknown>, storeLocat
   return {
     name: 'respond',
     outcome: () => inner?.outcome(),
+    exitCode() {
+      const o = inner?.outcome();
+      return o ? respondExitCode(o) : 0;
+    },
     summary(json) {
       const o = inner?.outcome();
       if (!o) return json ? {} : '';

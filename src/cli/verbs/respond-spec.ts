@@ -13,10 +13,14 @@ export const RESPOND_SPEC: CommandSpec = {
   description: `Severity comes from the source's risk, its rule findings and threat intelligence (config respond.severity,
 respond.rules, respond.intelSeverity); respond.actions says what each severity gets (default: critical and high
 are banned and alerted, medium alerted). Allowlisted addresses (loopback, this machine's addresses, default
-gateways, resolvers, respond.allowlist) are never banned. A decision for the same address and reason is not
+gateways, resolvers, respond.allowlist) are never banned. Nor is a victim: a host another source scanned,
+brute-forced or flooded, whose own evidence is only its risk (a host under attack answers its attacker), is
+alerted on, not banned (respond.banTargets: true bans it). A decision for the same address and reason is not
 repeated within respond.suppress (1h).
 DRY RUN BY DEFAULT: decisions are stored as simulated and nothing is sent; --apply (or respond.apply: true) acts.
-Writes OUTDIR/blocked_ips.txt, netsentinel.nft and netsentinel.ipset; 'netsentinel block apply' loads the firewall.`,
+Writes OUTDIR/blocked_ips.txt, netsentinel.nft and netsentinel.ipset; 'netsentinel block apply' loads the firewall.
+Exit 1 when, with --apply, notifications still wait after the flush (a channel failed or a server refused one;
+'netsentinel notify --flush' sends them later), as notify --flush; 0 when everything was done.`,
   options: [
     { name: 'apply', type: 'boolean', description: 'act for real: store real decisions, queue and send alerts (default: dry run)' },
     STORE_OPTION,

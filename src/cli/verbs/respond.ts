@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { RESPOND_SPEC } from './respond-spec.js';
 import { readAnalysisOutput } from '../../respond/analysis-input.js';
 import { respond as runRespond, type RespondResult } from '../../respond/respond-run.js';
+import { undelivered } from '../../respond/notify/outbox-delivery.js';
 import { allowlistFrom, decisionLine, problem, settingsAndStore } from './respond-common.js';
 import { plural } from '../../util/plural.js';
 import { thousands } from '../../util/thousands.js';
@@ -30,9 +31,18 @@ export const respond: Command = {
       onProblem: problem,
     });
     out(json ? JSON.stringify(respondJson(result), null, 2) : formatRespond(result));
-    return 0;
+    return respondExitCode(result);
   },
 };
+
+/**
+ * 1 when notifications still wait after the run's flush (a channel failed, a server refused one):
+ * the decisions and files are made but not every action was done, which is not a success; the
+ * same rule as `notify --flush`. 0 otherwise (a dry run sends nothing, so it cannot fail to).
+ */
+export function respondExitCode(r: RespondResult): 0 | 1 {
+  return r.apply && undelivered(r.delivery) > 0 ? 1 : 0;
+}
 
 export function respondJson(r: RespondResult): Record<string, unknown> {
   return {
@@ -43,7 +53,7 @@ export function respondJson(r: RespondResult): Record<string, unknown> {
     stored: r.stored,
     blocked: { ipv4: r.targets.v4.map((t) => t.value), ipv6: r.targets.v6.map((t) => t.value), refused: r.targets.refused },
     files: r.files,
-    notifications: { queued: r.queued, delivery: r.delivery },
+    notifications: { queued: r.queued, delivery: r.delivery, undelivered: undelivered(r.delivery) },
   };
 }
 
@@ -54,13 +64,17 @@ export function formatRespond(r: RespondResult): string {
   for (const d of r.decisions.slice(0, 20)) lines.push(`  ${decisionLine(d)}`);
   if (r.decisions.length > 20) lines.push(`  … and ${r.decisions.length - 20} more (--json for all)`);
   const by = (why: string): number => r.skipped.filter((s) => s.why === why).length;
-  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address`);
+  const victims = by('victim');
+  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}`);
   for (const s of r.skipped.filter((x) => x.why === 'allowlisted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
+  for (const s of r.skipped.filter((x) => x.why === 'victim').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   lines.push(`Blocklist: ${r.targets.v4.length + r.targets.v6.length} ${plural(r.targets.v4.length + r.targets.v6.length, 'address or range', 'addresses or ranges')}${r.apply ? '' : ' (preview including this dry run)'}`);
   if (r.files) lines.push(`  ${r.files.blockedIps}\n  ${r.files.nftables}\n  ${r.files.ipset}`);
   if (r.apply) {
     lines.push(`Notifications: ${thousands(r.queued)} queued`);
     for (const d of r.delivery) lines.push(`  ${d.channel} (${d.server}): ${d.sent} sent, ${d.waiting} waiting${d.error ? ` — ${d.error}` : ''}`);
+    const left = undelivered(r.delivery);
+    if (left) lines.push(`NOT ALL DELIVERED: ${thousands(left)} ${plural(left, 'notification waits', 'notifications wait')} in the outbox; 'netsentinel notify --flush' sends ${left === 1 ? 'it' : 'them'} (exit 1)`);
   }
   return lines.join('\n');
 }

@@ -27,7 +27,7 @@ export const serve: Command = {
     const allowlist = await allowlistFrom(respondSettings);
     const modelFiles = ((v.model as string[] | undefined) ?? []).flatMap((m) => m.split(',')).filter(Boolean);
     if (modelFiles.length === 0 && !v.models) progress.note('serving without a model: /classify answers 409 until one is given with --model');
-    const svc = await startService({ config, modelFiles, modelsDir: v.models as string | undefined, baselineFile: v.baseline as string | undefined, store, settings, allowlist });
+    const svc = await startService({ config, modelFiles, modelsDir: v.models as string | undefined, baselineFile: v.baseline as string | undefined, store, settings, allowlist, notify: respondSettings.notify, notifyManual: respondSettings.respond.notifyManual });
     const models = svc.ctx.models.list();
     if (json) out(JSON.stringify({ listening: svc.url, models: models.map((m) => m.name), classify: svc.ctx.models.classifier()?.name ?? null, store: svc.ctx.store.where, keysRequired: svc.ctx.authRequired }));
     else {

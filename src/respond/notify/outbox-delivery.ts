@@ -72,6 +72,15 @@ export interface FlushOptions {
   readonly maxDeliveries?: number;
 }
 
+/**
+ * Notifications a flush left waiting on its channels (a server down, one refused): not 0 means
+ * the run did not finish its job, and the verbs exit 1 for it (`notify --flush`, `respond --apply`,
+ * `analyze --respond --apply`), as a cron job must see; `notify --flush` delivers them later.
+ */
+export function undelivered(delivery: readonly ChannelReport[]): number {
+  return delivery.reduce((n, d) => n + d.waiting, 0);
+}
+
 export async function flushOutbox(outbox: OutboxStore, channels: readonly Channel[], o: FlushOptions = {}): Promise<ChannelReport[]> {
   const reports: ChannelReport[] = [];
   for (const ch of channels) {

@@ -3,9 +3,11 @@
  *
  * When is a message accepted? On TCP we write the batch, half-close, and count it delivered only
  * when the server closes its side in turn (it read up to our end of stream); a reset, a refusal or
- * a timeout leaves the batch in the outbox. UDP has no acknowledgement at all: a datagram handed
- * to the kernel without error counts as sent, and on a connected socket a closed port on loopback
- * shows as ECONNREFUSED on the next send. Use TCP where losing an alert matters.
+ * a timeout leaves the batch in the outbox. UDP has no acknowledgement at all: the socket is
+ * connected, so an ICMP port unreachable (a closed port: always on loopback, on a network when the
+ * host answers with it) comes back as ECONNREFUSED, and the batch waits `UDP_SETTLE_MS` after its
+ * last datagram for it before it counts as sent. A host that drops datagrams silently cannot be
+ * told from one that reads them: use TCP where losing an alert matters.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -49,29 +51,51 @@ export async function sendSyslog(c: SyslogConfig, alerts: readonly AlertMessage[
   return sendTcp(c, lines, timeoutMs);
 }
 
-function sendUdp(c: SyslogConfig, lines: readonly string[]): Promise<void> {
+/**
+ * How long a UDP batch waits after its last datagram for an ICMP error to come back. On a
+ * connected socket Linux turns an ICMP port unreachable into ECONNREFUSED, but asynchronously: it
+ * arrives as an 'error' event (the socket's receive side) a few hundred microseconds later on
+ * loopback, a round trip later on a network. A socket closed right after its last send never hears
+ * it, and a syslog server that was not running counted every message as sent.
+ */
+export const UDP_SETTLE_MS = 150;
+
+function sendUdp(c: SyslogConfig, lines: readonly string[], settleMs = UDP_SETTLE_MS): Promise<void> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(net.isIPv6(c.host) ? 'udp6' : 'udp4');
-    let failed = false;
-    sock.once('error', (e) => {
-      failed = true;
+    let failed: Error | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = e;
+      clearTimeout(timer);
       sock.close();
-      reject(e);
-    });
+      reject(refused(c, e));
+    };
+    // an ICMP error for any datagram so far (the previous one's, mostly) ends the batch: it stays
+    // in the outbox, whole (a datagram sent before the error may have arrived: at least once)
+    sock.on('error', fail);
     sock.connect(c.port, c.host, async () => {
       for (const l of lines) {
         if (failed) return;
         const err = await new Promise<Error | null>((r) => sock.send(Buffer.from(l, 'utf8'), (e) => r(e ?? null)));
-        if (err) {
-          failed = true;
-          sock.close();
-          return reject(err);
-        }
+        if (err) return fail(err);
       }
-      sock.close();
-      resolve();
+      if (failed) return;
+      timer = setTimeout(() => {
+        if (failed) return;
+        sock.close();
+        resolve();
+      }, settleMs);
     });
   });
+}
+
+/** ECONNREFUSED on UDP says more than "connection refused": nothing listens on that port. */
+function refused(c: SyslogConfig, e: Error): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'ECONNREFUSED') return e;
+  return Object.assign(new Error(`ECONNREFUSED: nothing listens on udp ${c.host}:${c.port} (ICMP port unreachable)`), { code });
 }
 
 function sendTcp(c: SyslogConfig, lines: readonly string[], timeoutMs: number): Promise<void> {

@@ -159,19 +159,40 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const replaying = sent !== undefined;
     const held: AlertWithId[] = [];
     let holding = replaying;
+    // A client that reads slower than alerts come (or not at all) would have every event kept in
+    // this process's memory, without bound. Beyond limits.streamBufferBytes waiting to be read,
+    // the client is dropped: a last `overflow` event says so and names the last id sent, which an
+    // EventSource sends back as Last-Event-ID when it reconnects, so it is replayed what it missed.
+    const limit = ctx.config.limits.streamBufferBytes;
+    let dropped = false;
     const send = (a: AlertWithId) => {
-      if (sent !== undefined && a.id <= sent) return;
+      if (dropped || res.writableEnded || (sent !== undefined && a.id <= sent)) return;
+      if (res.writableLength > limit) return drop();
       res.write(sse(a));
       sent = a.id;
     };
+    const drop = () => {
+      dropped = true;
+      off();
+      ctx.metrics.streamsDropped.inc();
+      res.write(`event: overflow\ndata: ${JSON.stringify({ error: `this client read too slowly: more than ${limit} bytes of events waited for it; reconnect (Last-Event-ID: ${sent ?? 'none'}) to be sent the alerts it missed`, lastEventId: sent ?? null })}\n\n`);
+      res.end();
+      clearInterval(beat);
+      // the socket's own buffers may never drain (a reader that stopped): free them after a grace period
+      setTimeout(() => res.destroy(), 30_000).unref();
+      ctx.log.warn({ path: '/v1/alerts/stream', ip: req.ip, key: req.keyId, waitingBytes: res.writableLength, lastEventId: sent }, 'live feed: a slow client was dropped');
+    };
     const off = ctx.live.subscribe((batch) => {
-      if (holding) held.push(...batch);
-      else for (const a of batch) send(a);
+      if (holding) {
+        held.push(...batch);
+        // a replay that cannot get rid of its events: what waits here counts against the client too
+        if (held.length > REPLAY_MAX) drop();
+      } else for (const a of batch) send(a);
     });
     if (replaying) {
       void (async () => {
         try {
-          for (let n = 0; n < REPLAY_MAX && !res.destroyed; ) {
+          for (let n = 0; n < REPLAY_MAX && !res.destroyed && !dropped; ) {
             const batch = await ctx.reader.after(sent!, Math.min(500, REPLAY_MAX - n));
             for (const a of batch) send(a);
             n += batch.length;
@@ -186,13 +207,16 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         for (const a of held.splice(0)) send(a);
       })();
     }
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // not after the stream was ended (dropped, revoked, shutting down): a write after end is an error
+    const beat = setInterval(() => {
+      if (!res.writableEnded) res.write(': keep-alive\n\n');
+    }, 15_000);
     const end = () => {
       clearInterval(beat);
       off();
     };
     req.raw.socket.setTimeout(0);
-    ctx.live.track(res);
+    ctx.live.track(res, req.keyId);
     res.on('close', end);
     ctx.log.info({ method: 'GET', path: '/v1/alerts/stream', status: 200, ip: req.ip, key: req.keyId }, 'access');
   });

@@ -51,6 +51,7 @@ const NewDecision = Type.Object(
     severity: Type.Optional(Type.Union(SEVERITIES.map((s) => Type.Literal(s)), { default: 'high' })),
     duration: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Number()], { default: '4h', description: '90s, 15m, 4h, 7d, 1h30m, or a positive number of seconds (checked as `decisions add --duration` checks it)' })),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, default: 'added through the API' })),
+    notify: Type.Optional(Type.Boolean({ default: true, description: 'announce it on the notification channels (smtp, webhook, syslog) as the policy\'s alerts; false keeps it quiet (respond.notifyManual: false for all)' })),
   },
   { additionalProperties: false },
 );
@@ -115,9 +116,9 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
 
   app.post(
     '/v1/decisions',
-    { schema: { summary: 'Add a decision by hand (as `netsentinel decisions add`)', description: 'A ban on an allowlisted address (loopback, own addresses, gateways, resolvers, respond.allowlist) is refused with 409 naming the entry.', tags: ['decisions'], body: NewDecision, response: { 201: Type.Object({ added: DecisionAnswer }), 400: ErrorAnswer, 409: ErrorAnswer } }, config: { scope: 'write' } },
+    { schema: { summary: 'Add a decision by hand (as `netsentinel decisions add`)', description: 'A ban on an allowlisted address (loopback, own addresses, gateways, resolvers, respond.allowlist) is refused with 409 naming the entry.', tags: ['decisions'], body: NewDecision, response: { 201: Type.Object({ added: DecisionAnswer, notifications: Type.Object({ queued: Type.Integer({ description: 'notifications written to the outbox; delivered right after this answer, or by `netsentinel notify --flush` when a channel is down' }), channels: Type.Array(Type.String()) }) }), 400: ErrorAnswer, 409: ErrorAnswer } }, config: { scope: 'write' } },
     async (req, reply) => {
-      const b = req.body as { ip: string; type?: DecisionType; severity?: DecisionSeverity; duration?: string | number; reason?: string };
+      const b = req.body as { ip: string; type?: DecisionType; severity?: DecisionSeverity; duration?: string | number; reason?: string; notify?: boolean };
       let made;
       try {
         made = manualDecision(
@@ -135,7 +136,17 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
         ctx.metrics.storeErrors.inc({ operation: 'save decision' });
         throw e;
       }
-      return reply.code(201).send({ added: shown(made.decision, Date.now()) });
+      let notifications: { queued: number; channels: readonly string[] } = { queued: 0, channels: [] };
+      if (b.notify !== false) {
+        try {
+          notifications = await ctx.announcer.announce(made.decision);
+        } catch (e) {
+          // the decision holds; its announcement could not be written: said in the log and the metrics
+          ctx.metrics.storeErrors.inc({ operation: 'queue notification' });
+          ctx.log.error({ err: (e as Error).message, decision: made.decision.id }, 'a decision added through the API could not be queued for its announcement');
+        }
+      }
+      return reply.code(201).send({ added: shown(made.decision, Date.now()), notifications });
     },
   );
 

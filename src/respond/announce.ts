@@ -1,0 +1,67 @@
+/**
+ * A decision a person made by hand (`decisions add`, POST /v1/decisions) is announced on the same
+ * channels as the policy's alerts. The policy's own bans are announced by the alert decision made
+ * beside them (actions ban + alert); a person asks for one decision only, and a ban nobody hears
+ * of is a ban the on-call engineer discovers when a service breaks. So a manual decision of either
+ * type becomes one notification: its address, severity, reason, origin ("manual", "api:<key>"),
+ * times, and `blocked: true` for a ban. `respond.notifyManual: false` (or `decisions add
+ * --no-notify`, or `"notify": false` in the API body) keeps it quiet.
+ *
+ * Through the outbox like every other notification: written first (the key is the decision's),
+ * then flushed; a channel that is down leaves it waiting for `notify --flush`.
+ */
+import type { Decision } from './decision.js';
+import { alertKey, type AlertMessage } from './notify/alert-message.js';
+import { channelsFrom, enqueueAlerts, flushOutbox, type Channel, type ChannelReport } from './notify/outbox-delivery.js';
+import type { NotifyConfig } from './notify/notify-config.js';
+import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
+
+/** The one notification of a hand-made decision. */
+export function manualMessage(d: Decision): AlertMessage {
+  return {
+    key: alertKey(d),
+    ip: d.value,
+    scope: d.scope,
+    severity: d.severity,
+    reason: d.reason,
+    risk: d.risk ?? null,
+    origin: d.origin,
+    created: d.created,
+    expires: d.expires,
+    blocked: d.type === 'ban',
+  };
+}
+
+export interface Announcement {
+  /** notifications written to the outbox (0 with no channel configured) */
+  readonly queued: number;
+  /** per channel, after the flush; empty when only queued (`flush: false`) */
+  readonly delivery: readonly ChannelReport[];
+  readonly channels: readonly string[];
+}
+
+export interface AnnounceOptions {
+  readonly notify: NotifyConfig;
+  /** the store location the outbox lives in (beside the decisions) */
+  readonly store: string;
+  /** an outbox already open (the service keeps one); else one is opened and closed */
+  readonly outbox?: OutboxStore;
+  /** deliver now (the CLI); false: only queue, the caller flushes later (the API answers first) */
+  readonly flush?: boolean;
+  readonly channels?: readonly Channel[];
+  readonly onProblem?: (line: string) => void;
+}
+
+/** Queue (and by default deliver) the notification of a hand-made decision. */
+export async function announceDecision(d: Decision, o: AnnounceOptions): Promise<Announcement> {
+  const channels = o.channels ?? channelsFrom(o.notify);
+  if (!channels.length || d.simulated) return { queued: 0, delivery: [], channels: [] };
+  const outbox = o.outbox ?? (await openOutboxStore(o.store));
+  try {
+    const queued = await enqueueAlerts(outbox, channels, [manualMessage(d)]);
+    const delivery = o.flush === false ? [] : await flushOutbox(outbox, channels, { onProblem: o.onProblem });
+    return { queued, delivery, channels: channels.map((c) => c.name) };
+  } finally {
+    if (!o.outbox) await outbox.close();
+  }
+}

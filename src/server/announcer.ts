@@ -1,0 +1,67 @@
+/**
+ * The service's side of announcing hand-made decisions (src/respond/announce.ts): POST
+ * /v1/decisions writes the notification into the outbox before it answers (so it is never lost),
+ * and the delivery runs after the answer, one flush at a time (a second request while one runs
+ * asks for one more pass): a slow SMTP server must not hold the API's answer. A channel that is
+ * down is logged once per flush; its notifications wait in the outbox for `notify --flush`.
+ */
+import type { Logger } from 'pino';
+import { announceDecision } from '../respond/announce.js';
+import type { Decision } from '../respond/decision.js';
+import { channelsFrom, flushOutbox, type Channel } from '../respond/notify/outbox-delivery.js';
+import type { NotifyConfig } from '../respond/notify/notify-config.js';
+import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
+
+export interface Announcer {
+  /** channel names hand-made decisions go to; empty = not announced */
+  readonly channels: readonly string[];
+  /** queue the decision's notification (awaited), deliver it in the background */
+  announce(d: Decision): Promise<{ queued: number; channels: readonly string[] }>;
+  /** wait for a delivery in progress (tests, shutdown) */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean; store: string; log: Logger; channels?: readonly Channel[] }): Promise<Announcer> {
+  const channels = o.enabled && o.notify ? (o.channels ?? channelsFrom(o.notify)) : [];
+  if (!channels.length) {
+    return { channels: [], announce: async () => ({ queued: 0, channels: [] }), idle: async () => undefined, close: async () => undefined };
+  }
+  const outbox: OutboxStore = await openOutboxStore(o.store);
+  let running: Promise<void> | undefined;
+  let again = false;
+  const flush = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await flushOutbox(outbox, channels, { onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`) });
+        } catch (e) {
+          o.log.error({ err: (e as Error).message }, 'announcing a decision: the outbox could not be read');
+        }
+      } while (again);
+      running = undefined;
+    })();
+    return running;
+  };
+  const idle = async (): Promise<void> => {
+    while (running) await running;
+  };
+  return {
+    channels: channels.map((c) => c.name),
+    async announce(d) {
+      const a = await announceDecision(d, { notify: o.notify!, store: o.store, outbox, flush: false, channels });
+      void flush();
+      return { queued: a.queued, channels: a.channels };
+    },
+    idle,
+    async close() {
+      await idle();
+      await outbox.close();
+    },
+  };
+}
