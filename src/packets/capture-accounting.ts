@@ -22,6 +22,11 @@ export interface CaptureAccounting {
   readonly otherPackets: number;
   /** of otherPackets: inside MPLS, PPPoE or 802.1ah without IP in them */
   readonly encapsulatedPackets: number;
+  /**
+   * of ipPackets: TCP or UDP packets whose transport header the snap length cut after the ports,
+   * kept in their flow by their ports and IP lengths (TCP flags and window unknown)
+   */
+  readonly transportCutShortPackets: number;
   /** packet records skipped (in no flow, seen by no detector) */
   readonly packetsSkipped: number;
   readonly skippedByReason: {
@@ -58,6 +63,7 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
     arpPackets: c.arpPackets,
     otherPackets: c.otherPackets,
     encapsulatedPackets: c.encapsulatedPackets,
+    transportCutShortPackets: c.transportCutShortPackets,
     packetsSkipped: skipped,
     skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets },
     garbledBlocks: o.garbledBlocks,
