@@ -269,17 +269,18 @@ function decodeIpv6(b: Uint8Array, o: number, capEnd: number, wireAvail: number,
 /**
  * A TCP header the snap length cut short after its ports (`tcpdump -s 64` of IPv6: 14 + 40 bytes
  * leave 10 of the header). tshark reads the ports of such a packet and nothing after them, and its
- * `conv,tcp` leaves the packet out of every conversation; Zeek reports a truncated header and skips
- * it. We keep it in its flow, as its ports say, with the lengths of its IP header, and say how many
- * such packets there were (skipped whole, a capture at snap length 64 lost every IPv6 TCP
- * connection without a trace in the flows): flags unknown (0: neither a SYN nor a FIN, so the flow
- * ends by its timeouts), window unknown (-1, CICFlowMeter's value for a window it never saw), header length from
- * the data offset when captured (else see below), and no payload captured.
+ * `conv,tcp` leaves the packet out of every conversation (its `conv,ipv6` counts it). We keep it in
+ * its flow, as its ports say, with the lengths of its IP header, and say how many such packets
+ * there were (skipped whole, a capture at snap length 64 lost every IPv6 TCP connection without a
+ * trace in the flows): flags read when byte 13 was captured, else 0 (neither a SYN nor a FIN, so
+ * the flow ends by its timeouts), window -1 (CICFlowMeter's value for a window it never saw),
+ * header length the data offset when captured (else see below), and no payload captured.
  */
 function tcpCutShort(b: Uint8Array, t: number, cap: number, l4Len: number, d: DecodedPacket): number {
   // the data offset not captured: a segment of at most 60 bytes (the largest TCP header) is taken
-  // as all header (SYNs, ACKs, FINs with their options: 20 bytes of "payload" per ACK made every
-  // pure ACK look like data), a longer one as the minimum header of 20 and its payload
+  // as all header (SYNs, ACKs, FINs with their options: taken as 20-byte headers, the timestamp
+  // option's 12 bytes became payload and every pure ACK looked like data), a longer one as the
+  // minimum header of 20 and its payload
   let off = l4Len <= 60 ? l4Len : 20;
   if (cap >= 13) {
     off = (b[t + 12] >> 4) << 2;
