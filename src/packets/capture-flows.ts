@@ -147,7 +147,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const named = earlierFiles.length <= 5 ? earlierFiles.join(', ') : `${earlierFiles.slice(0, 5).join(', ')} and ${thousands(earlierFiles.length - 5)} more`;
     warn(
       `${earlierFiles.length === 1 ? `${named} starts` : `${thousands(earlierFiles.length)} files start`} before the packets read before ${earlierFiles.length === 1 ? 'it' : `them (${named})`}: the files are out of time order, ` +
-        `so the flows open at each such start were finished there and the file's own metered afresh (no flow joins across it); give the files oldest first (a folder is read in name order), or merge them into one capture (mergecap)`,
+        `so the flows open at each such start were finished there and the file's own metered afresh (no flow joins across it); give the files oldest first (a folder's captures are read in the order of their first packets; files named one by one in the order given), or merge them into one capture (mergecap)`,
     );
   }
   for (const m of packetCountWarnings(sum, meter.stats)) warn(m);
