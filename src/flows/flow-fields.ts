@@ -145,6 +145,13 @@ const ALIASES: Readonly<Record<Exclude<FlowFieldName, 'failed'>, readonly Alias[
   ttl: a('sttl srcttl ttl ipttl fwdttl'),
 };
 
+/** Whether a column of this name is read as a flow's source or destination address. */
+export function isAddressColumnName(name: string): boolean {
+  const k = normaliseColumnName(name);
+  return ADDRESS_NAMES.has(k);
+}
+const ADDRESS_NAMES: ReadonlySet<string> = new Set([...ALIASES.srcIp, ...ALIASES.dstIp].map((x) => x.name));
+
 /** Connection-state columns: Zeek conn_state (NSL-KDD `flag` uses its codes) and UNSW-NB15/Argus `state`. */
 const ZEEK_STATE = ['connstate', 'flag'];
 const ARGUS_STATE = ['state'];

@@ -27,6 +27,7 @@ import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-
 import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
 import { plural } from '../util/plural.js';
 import { LabelCaseMerger } from './label-case.js';
+import { canonicalAddresses } from './address-text.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -114,7 +115,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (format === ZEEK_FORMAT) {
     for (const { input, source: kept } of files) {
       const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
-      yield* streamZeekConn(source, input.display, batchRows);
+      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t);
     }
     return;
   }
@@ -152,7 +153,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         asm.append(batch, from, from + take);
         from += take;
         if (asm.rows >= batchRows) {
-          yield labels.merge(asm.flush());
+          yield canonicalAddresses(labels.merge(asm.flush()));
           yielded = true;
         }
       }
@@ -160,13 +161,13 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     }
     doneBytes += source.bytesRead;
     if (asm && asm.rows > 0) {
-      yield labels.merge(asm.flush());
+      yield canonicalAddresses(labels.merge(asm.flush()));
       yielded = true;
     }
     if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
     if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }
-  if (!yielded && last) yield labels.merge(last.flush());
+  if (!yielded && last) yield canonicalAddresses(labels.merge(last.flush()));
   for (const w of labels.warnings()) warn(w);
 }
 
