@@ -66,6 +66,19 @@ test('min-max scaling of values near the largest double (-1e308 and 1e308 in one
   assert.deepEqual([(plain.inputs[0] as NumericInputState).center, (plain.inputs[0] as NumericInputState).scale], [2, 8]);
 });
 
+test('standard scaling whose mean lies near one end of a range past the largest double stays finite and in order', () => {
+  const values = [1.7e308, -1.7e308, -1.7e308, 5, 1.7e308 * 0.5];
+  const t = table(values, values.map(() => 'tcp'), values.map((_, i) => (i % 2 ? 'a' : 'b')));
+  const s = fitPipeline(t, { scaling: 'standard', categorical: 'onehot' });
+  const X = transformTable(s, t);
+  const col = values.map((_, r) => X.data[r * 2]);
+  for (const [r, v] of col.entries()) assert.ok(Number.isFinite(v), `row ${r}: ${v}`);
+  assert.ok(col[1] < col[3] && col[3] < col[4] && col[4] < col[0], col.join(' '));
+  // an ordinary column keeps its mean as center
+  const plain = fitPipeline(table([1, 2, 3, 1e308 / 1e300], ['a', 'a', 'a', 'a'], ['x', 'y', 'x', 'y']), { scaling: 'standard', categorical: 'onehot' });
+  assert.equal((plain.inputs[0] as NumericInputState).center, (1 + 2 + 3 + 1e8) / 4);
+});
+
 test('categories unseen in training give an all-zero one-hot block; ordinal gives −1', () => {
   const t = table([1, 2], ['tcp', 'udp'], ['a', 'b']);
   const onehot = fitPipeline(t, { scaling: 'none', categorical: 'onehot' });

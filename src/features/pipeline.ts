@@ -413,6 +413,11 @@ function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputSta
   if (options.scaling === 'standard') {
     center = mean;
     scale = std > 0 ? std : 1;
+    // the mean near one end of a range past the largest double (1.7e308, -1.7e308, -1.7e308):
+    // x - mean overflowed to Infinity for the values at the other end, which the model refused.
+    // Centred on the midpoint instead, every x - center is finite (at most the half range);
+    // the column is then not centred on 0, which no value could be read through anyway
+    if (max - center === Infinity || center - min === Infinity) center = min / 2 + max / 2;
   } else if (options.scaling === 'minmax') {
     center = min;
     scale = max > min ? max - min : 1;
