@@ -186,7 +186,7 @@ const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz)?$/i;
  * programs name their files as they like. The packets' own times are right for all of them. A
  * capture whose first packet is not found in its first bytes (no packet, a first packet larger
  * than those) keeps its place after the capture before it by name; equal times keep name order.
- * Each capture's first 320 KB are read once more for it.
+ * Each capture's first 64 KB are read once more for it (320 KB when its first packet is not in them).
  */
 async function inCaptureOrder(files: InputFile[], isCapture: (f: InputFile) => boolean): Promise<InputFile[]> {
   const slots: number[] = [];
