@@ -71,3 +71,17 @@ test('a flow file has no capture accounting: summary.json is as before', { skip:
   assert.equal(r.status, 0, r.stderr);
   assert.equal('capture' in JSON.parse(readFileSync(join(dir, 'out-csv', 'summary.json'), 'utf8')), false);
 });
+
+test('a capture of no packets, and one of ARP only, say why they give no flows', { skip: skipWithoutShared('pcaps', 'arp_resolution.pcapng') }, async () => {
+  const empty = join(dir, 'empty.pcap');
+  writeFileSync(empty, writePcap([], { linkType: 1 }));
+  const e = spawnSync(process.execPath, [main, 'flows', empty, '-o', join(dir, 'e.csv')], { encoding: 'utf8', cwd: dir });
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stderr, /empty\.pcap: the capture holds no packets/);
+  const a = spawnSync(process.execPath, [main, 'flows', sharedPath('pcaps', 'arp_resolution.pcapng')!, '-o', join(dir, 'a.csv')], { encoding: 'utf8', cwd: dir });
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stderr, /no flows: none of the 2 packets is IP \(2 ARP\)/);
+  // a capture with flows says neither
+  const f = spawnSync(process.execPath, [main, 'flows', sharedPath('pcaps', 'tcp_handshake.pcapng')!, '-o', join(dir, 'f.csv')], { encoding: 'utf8', cwd: dir });
+  assert.doesNotMatch(f.stderr, /holds no packets|no flows:/);
+});
