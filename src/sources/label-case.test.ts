@@ -57,3 +57,27 @@ test('train learns one class for BENIGN and Benign, and says so on stderr', () =
   assert.match(r.stdout, /target "label": Benign, attack$/m);
   assert.match(r.stderr, /label column "label": values that differ only in case are one class/);
 });
+
+test('evaluate reads test labels that differ from the model\'s classes only in case as those classes, with a note', () => {
+  const lines = ['dur,bytes,label'];
+  for (let i = 0; i < 60; i++) lines.push(`${i % 7},${i % 4 === 1 ? 5000 + i : 100 + i},${i % 4 === 1 ? 'attack' : 'BENIGN'}`);
+  const train = join(dir, 'cased-train.csv');
+  writeFileSync(train, lines.join('\n') + '\n');
+  const test = join(dir, 'cased-test.csv');
+  writeFileSync(test, lines.map((l, i) => (i === 0 ? l : l.replace('BENIGN', 'benign').replace('attack', 'Attack'))).join('\n') + '\n');
+  const model = join(dir, 'cased.nsm');
+  const t = spawnSync(process.execPath, [main, 'train', train, '--label', 'label', '--model', 'decision-tree', '-o', model, '-q'], { encoding: 'utf8', cwd: dir });
+  assert.equal(t.status, 0, t.stderr);
+  const evaluate = (file: string) => {
+    const r = spawnSync(process.execPath, [main, 'evaluate', model, file, '--label', 'label', '--json', '-q'], { encoding: 'utf8', cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const same = evaluate(train);
+  const cased = evaluate(test);
+  assert.equal(cased.summary?.accuracy ?? cased.accuracy, same.summary?.accuracy ?? same.accuracy);
+  const text = JSON.stringify(cased);
+  assert.match(text, /test label \\"benign\\" read as the model's class \\"BENIGN\\"/);
+  assert.match(text, /test label \\"Attack\\" read as the model's class \\"attack\\"/);
+  assert.doesNotMatch(text, /never saw in training/);
+});

@@ -11,7 +11,7 @@
  * one (the warning says so). The CICFlowMeter reader maps its known labels to one spelling
  * already (cicLabel); this covers every format and every label value.
  */
-import { categoricalColumn, type Column, type FlowTable } from '../flows/table.js';
+import { categoricalColumn, type CategoricalColumn, type Column, type FlowTable } from '../flows/table.js';
 import { thousands } from '../util/thousands.js';
 import { plural } from '../util/plural.js';
 
@@ -83,4 +83,36 @@ export class LabelCaseMerger {
     }
     return out;
   }
+}
+
+/**
+ * A test set's label column in a model's spelling of its classes: "benign" in the test file is the
+ * class "BENIGN" the model was trained on (the merge above, across two datasets). Only values that
+ * are no class as they are and equal one class but for case; the pairs renamed are returned.
+ */
+export function inModelSpelling(col: CategoricalColumn, classes: readonly string[]): { col: CategoricalColumn; renamed: [string, string][] } {
+  const exact = new Set(classes);
+  const byLower = new Map<string, string>();
+  for (const c of classes) if (!byLower.has(c.toLowerCase())) byLower.set(c.toLowerCase(), c);
+  const renamed: [string, string][] = [];
+  const texts = col.dictionary.map((v) => {
+    if (exact.has(v)) return v;
+    const to = byLower.get(v.toLowerCase());
+    if (to === undefined) return v;
+    renamed.push([v, to]);
+    return to;
+  });
+  if (renamed.length === 0) return { col, renamed };
+  const at = new Map<string, number>();
+  const dictionary: string[] = [];
+  const map = texts.map((v) => {
+    let m = at.get(v);
+    if (m === undefined) {
+      at.set(v, (m = dictionary.length));
+      dictionary.push(v);
+    }
+    return m;
+  });
+  const codes = Int32Array.from(col.codes, (k) => (k < 0 ? -1 : map[k]));
+  return { col: categoricalColumn(col.name, col.role, codes, dictionary), renamed };
 }
