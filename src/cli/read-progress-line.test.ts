@@ -18,3 +18,9 @@ test('baseline of a one-flow capture says "1 row from", and of more "N rows"', {
   const many = spawnSync(process.execPath, [main, 'baseline', sharedPath('pcaps', 'dns_tcp.pcapng')!, '-o', join(dir, 'b.nsb')], { encoding: 'utf8', cwd: dir });
   assert.match(many.stderr, /reading normal traffic: \d+ rows from /);
 });
+
+test('cluster of a capture with fewer flows than --min-samples says so with the flag\'s name, exit 2', { skip: skipWithoutShared('pcaps', 'tcp_ports.pcapng') }, () => {
+  const r = spawnSync(process.execPath, [main, 'cluster', sharedPath('pcaps', 'tcp_ports.pcapng')!, '-o', join(dir, 'cl')], { encoding: 'utf8', cwd: dir });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /netsentinel: cluster: --min-samples 10 is more than the 8 rows of the input; give --min-samples 8 or less, or more flows\n$/);
+});
