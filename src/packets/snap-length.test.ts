@@ -76,3 +76,46 @@ test('snap length 68 (tcpdump\'s old default): the data offset and flags are cap
   const names = [...COLUMNS, 'conn_state', 'history', 'Fwd Header Length', 'Bwd Header Length', 'Total Length of Fwd Packet', 'Total Length of Bwd Packet', 'SYN Flag Count', 'FIN Flag Count'];
   assert.deepEqual(rows(cut.tables, names), rows(full.tables, names));
 });
+
+test('the decoder at every cut inside an IPv6 TCP or UDP header: ports from 4 bytes on, flags from 14, whole from the full header', async () => {
+  const { ipFrame, tcpSegment, udpDatagram, TCP } = await import('../testing/frame-builder.js');
+  const { decodePacket, DECODE_OK, DECODE_TRUNCATED } = await import('./decoder.js');
+  const { DecodedPacket } = await import('./decoded-packet.js');
+  const { newCapturePacket } = await import('./capture-packet.js');
+  const tcp = ipFrame({ src: '2001:db8::1', dst: '2001:db8::2', proto: 6, payload: tcpSegment(40000, 443, TCP.SYN | TCP.ACK, 1, 0, new Uint8Array(100)) });
+  const udp = ipFrame({ src: '2001:db8::1', dst: '2001:db8::2', proto: 17, payload: udpDatagram(5353, 53, new Uint8Array(30)) });
+  const d = new DecodedPacket();
+  const decode = (frame: Uint8Array, cap: number) => {
+    const p = newCapturePacket();
+    p.data = frame;
+    p.capLen = cap;
+    p.wireLen = frame.length;
+    return decodePacket(p, d);
+  };
+  const l4 = 14 + 40;
+  for (let k = 0; k <= 20; k++) {
+    const r = decode(tcp, l4 + k);
+    if (k < 4) {
+      assert.equal(r, DECODE_TRUNCATED, `TCP, ${k} bytes`);
+      continue;
+    }
+    assert.equal(r, DECODE_OK, `TCP, ${k} bytes`);
+    assert.deepEqual([d.srcPort, d.dstPort, d.ipLen, d.transportCutShort], [40000, 443, 40 + 120, k < 20], `TCP, ${k} bytes`);
+    assert.equal(d.tcpFlags, k >= 14 ? TCP.SYN | TCP.ACK : 0, `TCP flags, ${k} bytes`);
+    // the data offset known from byte 13 on; before it, a 120-byte segment is taken as 20 of header and 100 of payload
+    assert.deepEqual([d.l4HeaderLen, d.payloadLen], [20, 100], `TCP lengths, ${k} bytes`);
+  }
+  for (let k = 0; k <= 8; k++) {
+    const r = decode(udp, l4 + k);
+    if (k < 4) {
+      assert.equal(r, DECODE_TRUNCATED, `UDP, ${k} bytes`);
+      continue;
+    }
+    assert.equal(r, DECODE_OK, `UDP, ${k} bytes`);
+    assert.deepEqual([d.srcPort, d.dstPort, d.l4HeaderLen, d.payloadLen, d.transportCutShort], [5353, 53, 8, 30, k < 8], `UDP, ${k} bytes`);
+  }
+  // a bare SYN cut before its data offset: all header, no payload
+  const syn = ipFrame({ src: '2001:db8::1', dst: '2001:db8::2', proto: 6, payload: tcpSegment(40000, 443, TCP.SYN) });
+  assert.equal(decode(syn, l4 + 10), DECODE_OK);
+  assert.deepEqual([d.l4HeaderLen, d.payloadLen], [20, 0]);
+});
