@@ -67,9 +67,10 @@ test('a flow file has no capture accounting: summary.json is as before', { skip:
   const flows = join(dir, 'flows.csv');
   const f = spawnSync(process.execPath, [main, 'flows', sharedPath('pcaps', 'synscan.pcapng')!, '-o', flows], { encoding: 'utf8', cwd: dir });
   assert.equal(f.status, 0, f.stderr);
-  const r = spawnSync(process.execPath, [main, 'analyze', flows, '-o', join(dir, 'out-csv'), '--store', 'none', '--no-report', '-q'], { encoding: 'utf8', cwd: dir });
+  const r = spawnSync(process.execPath, [main, 'analyze', flows, '-o', join(dir, 'out-csv'), '--store', 'none', '-q'], { encoding: 'utf8', cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.equal('capture' in JSON.parse(readFileSync(join(dir, 'out-csv', 'summary.json'), 'utf8')), false);
+  assert.doesNotMatch(readFileSync(join(dir, 'out-csv', 'report.html'), 'utf8'), /<h2>Packets<\/h2>/, 'nor a Packets section in the report');
 });
 
 test('a capture of no packets, and one of ARP only, say why they give no flows', { skip: skipWithoutShared('pcaps', 'arp_resolution.pcapng') }, async () => {
@@ -84,4 +85,22 @@ test('a capture of no packets, and one of ARP only, say why they give no flows',
   // a capture with flows says neither
   const f = spawnSync(process.execPath, [main, 'flows', sharedPath('pcaps', 'tcp_handshake.pcapng')!, '-o', join(dir, 'f.csv')], { encoding: 'utf8', cwd: dir });
   assert.doesNotMatch(f.stderr, /holds no packets|no flows:/);
+});
+
+test('report.html of a capture says what became of its packets', { skip: skipWithoutShared('pcaps', 'synscan.pcapng') }, async () => {
+  const pk: RawPacket[] = (await readPackets(sharedPath('pcaps', 'synscan.pcapng')!)).slice(0, 300);
+  for (let i = 10; i < 14; i++) pk[i] = { ...pk[i], wireLen: pk[i].data.length, data: pk[i].data.slice(0, 20) };
+  const file = join(dir, 'report.pcap');
+  writeFileSync(file, writePcap(pk, { linkType: 1 }));
+  const out = join(dir, 'out-report');
+  const r = spawnSync(process.execPath, [main, 'analyze', file, '-o', out, '--store', 'none', '--max-flows', '32', '-q'], { encoding: 'utf8', cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const c = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).capture;
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  const p = /<h2>Packets<\/h2><p class="warn">([^<]*)<\/p>/.exec(html);
+  assert.ok(p, 'a Packets section, marked as a warning');
+  assert.equal(
+    p[1],
+    `300 packets read: 296 IP, 0 ARP, 0 other; 4 skipped (4 truncated); ${c.flows.toLocaleString('en-US')} flows; ${c.flowsEvicted.toLocaleString('en-US')} evicted early because the flow table was full (--max-flows 32).`,
+  );
 });
