@@ -210,6 +210,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       seconds: (performance.now() - t0) / 1000,
       inputs: o.source.inputs,
       flows: totals.flows,
+      capture: o.source.captureAccounting?.(),
       ...o.header,
       riskyFlows: totals.riskyFlows,
       riskyIps: risky,

@@ -5,7 +5,7 @@
  */
 import { readDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { fitBaseline, type Baseline } from '../risk/baseline.js';
-import { tableSource, type FlowSource } from './flow-source.js';
+import { accountingOf, tableSource, type FlowSource } from './flow-source.js';
 import type { AnalysisProgress } from './progress.js';
 
 export const SELF_FITTED_NOTE =
@@ -15,10 +15,11 @@ export const SELF_FITTED_NOTE =
 export async function fitOnInput(inputs: readonly string[], read: ReadOptions, opts: { seed?: number; threads?: number; progress?: AnalysisProgress }): Promise<{ baseline: Baseline; source: FlowSource }> {
   const progress = opts.progress;
   progress?.start('reading (whole input, to fit detectors on it)', undefined, 'bytes');
-  const table = await readDataset([...inputs], { ...read, progress: (d, t) => progress?.update(d, t) });
+  const accounting = accountingOf(read);
+  const table = await readDataset([...inputs], { ...accounting.read, progress: (d, t) => progress?.update(d, t) });
   progress?.done(`read ${table.rowCount.toLocaleString('en-US')} flows`);
   progress?.start('fitting detectors on the input itself');
   const baseline = await fitBaseline(table, { normalOnly: false, seed: opts.seed, threads: opts.threads, progress: (_s, d, t) => progress?.update(d, t) });
   progress?.done(`fitted ${baseline.detectors.map((d) => d.model.estimator.name).join(', ')}`);
-  return { baseline, source: tableSource(inputs, table) };
+  return { baseline, source: tableSource(inputs, table, accounting.get) };
 }

@@ -9,6 +9,8 @@ export function summaryJson(r: AnalysisResult): Record<string, unknown> {
     seconds: round6(r.seconds),
     inputs: r.inputs,
     flows: r.flows,
+    // captures only (absent, so not written, for flow files): what became of every packet
+    capture: r.capture,
     mode: r.mode,
     modeNote: r.modeNote,
     baseline: r.baseline,

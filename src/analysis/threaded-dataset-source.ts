@@ -17,7 +17,7 @@ import type { FlowTable } from '../flows/table.js';
 import { captureKind } from '../packets/read-capture.js';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { UserError } from '../util/errors.js';
-import { datasetSource, type FlowSource, type SourceProgress } from './flow-source.js';
+import { accountingOf, datasetSource, type FlowSource, type SourceProgress } from './flow-source.js';
 import type { ReadJob } from './dataset-read-worker.js';
 
 type Message =
@@ -77,10 +77,13 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
     });
   };
   const warn = read.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+  // captures found by the thread are handed back and read here (fallback): their packet accounting
+  const accounting = accountingOf(read);
   const said = new Set<string>();
   const skippedSaid = new Set<string>();
   return {
     inputs,
+    captureAccounting: accounting.get,
     batches: async function* () {
       try {
         for (;;) {
@@ -106,7 +109,7 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
             case 'fallback':
               // the thread's sniffing already warned (files of a folder passed over): not twice
               yield* streamDataset([...inputs], {
-                ...read,
+                ...accounting.read,
                 batchRows,
                 warn: (w) => said.has(w) || warn(w),
                 skipped: (f, r) => skippedSaid.has(f) || read.skipped?.(f, r),

@@ -11,6 +11,7 @@ import { inputLimits } from '../sources/input-limits.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { captureOptionsFrom } from './capture-options.js';
 import { thousands } from '../util/thousands.js';
+import { plural } from '../util/plural.js';
 
 export { DATA_OPTIONS } from './data-option-table.js';
 
@@ -59,7 +60,7 @@ export function warnCells(table: Pick<FlowTable, 'cellCounts'>, rows: number): v
 export async function readWithProgress(paths: readonly string[], values: Record<string, unknown>, progress: Progress, label = 'reading', extra: Partial<ReadOptions> = {}): Promise<FlowTable> {
   progress.start(label, undefined, 'bytes');
   const table = await readDataset([...paths], { ...readOptionsFrom(values, progress), ...extra });
-  progress.done(`${label}: ${table.rowCount.toLocaleString('en-US')} rows from ${describeFiles(table, paths)}`);
+  progress.done(`${label}: ${thousands(table.rowCount)} ${plural(table.rowCount, 'row')} from ${describeFiles(table, paths)}`);
   warnCells(table, table.rowCount);
   return table;
 }

@@ -15,7 +15,14 @@ test('IPv6 parsing and canonical text (RFC 5952)', () => {
     ['::', '::'],
     ['fe80::1%eth0', 'fe80::1'],
     ['[2001:db8::1]', '2001:db8::1'],
-    ['::ffff:192.0.2.1', '::ffff:c000:201'],
+    // IPv4-mapped: the dotted quad, as RFC 5952 section 5, tshark and inet_ntop write it (was ::ffff:c000:201)
+    ['::ffff:192.0.2.1', '::ffff:192.0.2.1'],
+    ['::ffff:c000:201', '::ffff:192.0.2.1'],
+    ['::ffff:0.0.0.0', '::ffff:0.0.0.0'],
+    // not IPv4-mapped: hex as before (IPv4-compatible ::/96 is deprecated; ::ffff:0:0:0/96 is another prefix)
+    ['::c000:201', '::c000:201'],
+    ['::ffff:0:c000:201', '::ffff:0:c000:201'],
+    ['1::ffff:c000:201', '1::ffff:c000:201'],
     ['1:0:0:1:0:0:0:1', '1:0:0:1::1'],
   ];
   for (const [input, canon] of cases) {

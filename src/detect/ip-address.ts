@@ -246,6 +246,13 @@ export function addressWordsText(w: Uint32Array | readonly number[], family: num
     const x = w[at + 3];
     return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
   }
+  // IPv4-mapped (::ffff:0:0/96): the dotted quad after ::ffff:, as RFC 5952 section 5 recommends and
+  // tshark and inet_ntop print it (`::ffff:192.0.2.1`); in hex (`::ffff:c000:201`) nobody recognised
+  // the IPv4 address inside, nor found it by searching for it
+  if (w[at] === 0 && w[at + 1] === 0 && w[at + 2] === 0xffff) {
+    const x = w[at + 3];
+    return `::ffff:${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+  }
   const g = GROUPS;
   for (let i = 0; i < 4; i++) {
     g[2 * i] = w[at + i] >>> 16;

@@ -25,6 +25,7 @@ import { accuracy, averagedScores, classScores, confusionMatrix } from './metric
 import { rocAucOrNaN, rocAucOvr, rocCurve } from './roc.js';
 import { classificationReport } from './classification-report.js';
 import { plural } from '../util/plural.js';
+import { inModelSpelling } from '../sources/label-case.js';
 import { UserError } from '../util/errors.js';
 
 export interface EvaluationSummary {
@@ -68,9 +69,15 @@ export function evaluateModel(
   if (table.rowCount === 0) throw new UserError(`${where ?? 'test data'}: no rows to evaluate on (a header and no flow records)`);
   const p = opts.prediction ?? predictTable(model, table, where);
   if (model.kind === 'classifier') {
-    const col = targetColumn(table, opts.target ?? model.target, where);
     const known = model.classes!;
+    // "benign" in the test file is the model's "BENIGN": every such row counted wrong before, and
+    // normal-vs-attack saw no normal row (labels.ts merges spellings within a dataset; this, across)
+    // Only for the model's own target column: another (a family model against --target binary's
+    // normal/attack) stays the normal-vs-attack comparison below
+    const asRead = targetColumn(table, opts.target ?? model.target, where);
+    const { col, renamed } = asRead.name === model.target ? inModelSpelling(asRead, known) : { col: asRead, renamed: [] as [string, string][] };
     const enc = encodeTarget(col, known);
+    const spellingNotes = renamed.map(([from, to]) => `test label "${from}" read as the model's class "${to}" (they differ only in case)`);
     if (enc.unknownRows === table.rowCount && model.normalClass && p.score) {
       // no test value is a class the model predicts: compare what both sides can say, normal vs attack
       const normalValue = col.dictionary.find((v) => v.toLowerCase() === model.normalClass!.toLowerCase()) ?? col.dictionary.find((v) => /^(normal|benign)$/i.test(v)) ?? table.normalClass;
@@ -94,7 +101,7 @@ export function evaluateModel(
     if (missing) throw new UserError(`${where ?? 'test data'}: ${missing} rows have no value in label column "${col.name}"; evaluation needs a label on every row`);
     const yPred = p.predicted!;
     const k = classes.length;
-    const notes: string[] = [];
+    const notes: string[] = [...spellingNotes];
     if (unseen.length) notes.push(`test classes the model never saw in training count as errors: ${unseen.join(', ')}`);
     const cs = classScores(yTrue, yPred, k);
     const macro = averagedScores(yTrue, yPred, k, 'macro');

@@ -43,6 +43,42 @@ test('standard scaling of values near the largest double (1e308 in a file) stays
   assert.ok(Math.abs(X.data[3 * 2] - (1 - mean) / std) < 1e-9);
 });
 
+test('min-max scaling of values near the largest double (-1e308 and 1e308 in one column) stays finite and in order', () => {
+  const values = [1, 2, 3, 1e308, -1e308, 1.5e308, NaN, Infinity];
+  const t = table(values, values.map(() => 'tcp'), values.map((_, i) => (i % 2 ? 'a' : 'b')));
+  for (const clip of [false, true]) {
+    const s = fitPipeline(t, { scaling: 'minmax', categorical: 'onehot', clip });
+    const inp = s.inputs[0] as NumericInputState;
+    assert.ok(Number.isFinite(inp.center) && Number.isFinite(inp.scale) && inp.scale > 0, `center ${inp.center}, scale ${inp.scale}`);
+    const X = transformTable(s, t);
+    const col = values.map((_, r) => X.data[r * 2]);
+    for (const [r, v] of col.entries()) assert.ok(Number.isFinite(v) && v >= -1 && v <= 1, `clip ${clip}, row ${r}: ${v}`);
+    if (!clip) {
+      // the extremes at the ends of [-1, 1], the ordinary values in order between them
+      assert.equal(col[4], -1);
+      assert.equal(col[5], 1);
+      assert.ok(col[4] < col[0] && col[0] <= col[1] && col[1] <= col[2] && col[2] < col[3] && col[3] < col[5]);
+      assert.equal(col[7], 1, '+Infinity is the training maximum');
+    }
+  }
+  // an ordinary column keeps its [0, 1] scaling, bit for bit
+  const plain = fitPipeline(table([2, 4, 10], ['a', 'a', 'a'], ['x', 'y', 'x']), { scaling: 'minmax', categorical: 'onehot' });
+  assert.deepEqual([(plain.inputs[0] as NumericInputState).center, (plain.inputs[0] as NumericInputState).scale], [2, 8]);
+});
+
+test('standard scaling whose mean lies near one end of a range past the largest double stays finite and in order', () => {
+  const values = [1.7e308, -1.7e308, -1.7e308, 5, 1.7e308 * 0.5];
+  const t = table(values, values.map(() => 'tcp'), values.map((_, i) => (i % 2 ? 'a' : 'b')));
+  const s = fitPipeline(t, { scaling: 'standard', categorical: 'onehot' });
+  const X = transformTable(s, t);
+  const col = values.map((_, r) => X.data[r * 2]);
+  for (const [r, v] of col.entries()) assert.ok(Number.isFinite(v), `row ${r}: ${v}`);
+  assert.ok(col[1] < col[3] && col[3] < col[4] && col[4] < col[0], col.join(' '));
+  // an ordinary column keeps its mean as center
+  const plain = fitPipeline(table([1, 2, 3, 1e308 / 1e300], ['a', 'a', 'a', 'a'], ['x', 'y', 'x', 'y']), { scaling: 'standard', categorical: 'onehot' });
+  assert.equal((plain.inputs[0] as NumericInputState).center, (1 + 2 + 3 + 1e8) / 4);
+});
+
 test('categories unseen in training give an all-zero one-hot block; ordinal gives −1', () => {
   const t = table([1, 2], ['tcp', 'udp'], ['a', 'b']);
   const onehot = fitPipeline(t, { scaling: 'none', categorical: 'onehot' });

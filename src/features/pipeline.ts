@@ -413,9 +413,24 @@ function fitNumeric(c: NumericColumn, options: PipelineOptions): NumericInputSta
   if (options.scaling === 'standard') {
     center = mean;
     scale = std > 0 ? std : 1;
+    // the mean near one end of a range past the largest double (1.7e308, -1.7e308, -1.7e308):
+    // x - mean overflowed to Infinity for the values at the other end, which the model refused.
+    // Centred on the midpoint instead, every x - center is finite (at most the half range);
+    // the column is then not centred on 0, which no value could be read through anyway
+    if (max - center === Infinity || center - min === Infinity) center = min / 2 + max / 2;
   } else if (options.scaling === 'minmax') {
     center = min;
     scale = max > min ? max - min : 1;
+    if (scale === Infinity) {
+      // a range past the largest double (-1e308 and 1e308 in one column): max - min, and x - min,
+      // overflow to Infinity, and every cell became NaN or ±Infinity, which the model refused
+      // ("Input X contains NaN"). No (x - center) / scale of finite numbers maps such a column onto
+      // [0, 1] (x - min itself overflows), so it is scaled about its midpoint by its half range,
+      // onto [-1, 1]: finite, in order, and in every place that applies a pipeline (scoring, the
+      // service's encoders) the same affine step, with no new field in the model file
+      center = min / 2 + max / 2;
+      scale = max / 2 - min / 2;
+    }
   }
   return {
     kind: 'numeric',

@@ -144,3 +144,26 @@ test('helpers: names, protocol numbers, epoch magnitudes', () => {
   assert.equal(epochToMs(1_500_000_000_000_000_000), 1_500_000_000_000);
   assert.equal(timestampFromText('7/7/2017 1:55 PM'), Date.UTC(2017, 6, 7, 13, 55));
 });
+
+test('port values that are no port (70000, -1, 22.5, Infinity, text) are missing to the rules, with one note; the table keeps them', () => {
+  const dst = Float64Array.from([22, 70000, -1, 22.5, Infinity, 443, NaN, 0, 65535]);
+  const t: FlowTable = {
+    rowCount: dst.length,
+    format: 'csv',
+    columns: [
+      categoricalFrom('src_ip', 'meta', Array(dst.length).fill('10.0.0.1')),
+      categoricalFrom('src_port', 'meta', ['5', 'abc', '7', '8', '9', '10', '11', '12', '13']),
+      numericColumn('dst_port', 'feature', dst),
+    ],
+  };
+  const ff = flowFields(t);
+  assert.deepEqual(Array.from(ff.dstPort!), [22, NaN, NaN, NaN, NaN, 443, NaN, 0, 65535]);
+  assert.deepEqual(Array.from(ff.srcPort!), [5, NaN, 7, 8, 9, 10, 11, 12, 13]);
+  assert.deepEqual(Array.from((t.columns[2] as { values: Float64Array }).values), Array.from(dst), "the table's own column is left as read");
+  assert.ok(ff.notes.includes('"dst_port" has values that are not port numbers (whole numbers 0 to 65535); the rules read them as missing'), ff.notes.join(' | '));
+  assert.ok(ff.notes.includes('"src_port" has values that are not port numbers (whole numbers 0 to 65535); the rules read them as missing'), ff.notes.join(' | '));
+  // ordinary ports: no note, and the column's own array (no copy)
+  const fine = flowFields({ rowCount: 2, format: 'csv', columns: [numericColumn('dst_port', 'feature', Float64Array.from([22, 80]))] });
+  assert.equal(fine.dstPort, (fine as unknown as { dstPort: Float64Array }).dstPort);
+  assert.ok(!fine.notes.some((n) => n.includes('port numbers')));
+});

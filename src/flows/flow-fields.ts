@@ -145,6 +145,31 @@ const ALIASES: Readonly<Record<Exclude<FlowFieldName, 'failed'>, readonly Alias[
   ttl: a('sttl srcttl ttl ipttl fwdttl'),
 };
 
+/** Texts that say "no value" rather than give a wrong one. */
+const MISSING_MARKS: ReadonlySet<string> = new Set(['', '-', '?', 'na', 'n/a', 'nan', 'null', 'none', '(empty)']);
+
+/**
+ * The values with those that are no port number (not a whole number in 0-65535) made NaN, in a
+ * copy; the same array when all are ports or missing (no copy for the usual column).
+ */
+function onlyPorts(v: Float64Array): Float64Array {
+  let out = v;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x || (x >= 0 && x <= 65535 && Math.floor(x) === x)) continue;
+    if (out === v) out = v.slice();
+    out[i] = NaN;
+  }
+  return out;
+}
+
+/** Whether a column of this name is read as a flow's source or destination address. */
+export function isAddressColumnName(name: string): boolean {
+  const k = normaliseColumnName(name);
+  return ADDRESS_NAMES.has(k);
+}
+const ADDRESS_NAMES: ReadonlySet<string> = new Set([...ALIASES.srcIp, ...ALIASES.dstIp].map((x) => x.name));
+
 /** Connection-state columns: Zeek conn_state (NSL-KDD `flag` uses its codes) and UNSW-NB15/Argus `state`. */
 const ZEEK_STATE = ['connstate', 'flag'];
 const ARGUS_STATE = ['state'];
@@ -350,6 +375,16 @@ export function flowFields(table: FlowTable): FlowFields {
       return scaled(values, UNIT_TO_SECONDS[unit]);
     }
     sources[field] = col.name;
+    if (field === 'srcPort' || field === 'dstPort') {
+      // 70000, -1 or 22.5 in a port column (a shifted CSV, an export's sentinel) counted as ports
+      // the scan rules saw; no port is missing, and said (one note whatever the batch)
+      const ports = onlyPorts(values);
+      // text that is no number at all ("abc", "http") is missing already: said the same way
+      // (not the usual marks of a missing value: Zeek's "-", "?", "NA", "null" ...)
+      const text = col.kind === 'categorical' && col.dictionary.some((d) => !MISSING_MARKS.has(d.trim().toLowerCase()) && Number.isNaN(textNumber(d)));
+      if (ports !== values || text) notes.push(`"${col.name}" has values that are not port numbers (whole numbers 0 to 65535); the rules read them as missing`);
+      return ports;
+    }
     return values;
   };
 

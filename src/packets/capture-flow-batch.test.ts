@@ -20,6 +20,7 @@ import { decodePacket, DECODE_OK } from './decoder.js';
 import { FlowMeter } from './flow-meter.js';
 import { readCapture } from './read-capture.js';
 import { flowUid } from './zeek-conn.js';
+import { skipWithoutProgram } from '../testing/programs.js';
 
 const CAPTURES = ['http_ip4and6.pcapng', 'ip_frag_source.pcapng', 'ipv6_fragments.pcapng', 'icmp_traceroute.pcapng', 'dns_query_response.pcapng', 'synscan.pcapng'];
 
@@ -152,4 +153,40 @@ test('IPv6 texts written as bytes are the texts addressWordsText makes, for ever
   }
   assert.equal(checked, 256 * 12);
   assert.equal(b.toString('latin1', 0, writeIpv6(b, new Uint32Array(4), 0)), '::');
+});
+
+test('an IPv4-mapped IPv6 address is written ::ffff:192.0.2.1 in Src IP, Dst IP and Flow ID, as tshark shows it', { skip: skipWithoutShared('pcaps', 'http_ip4and6.pcapng') }, async () => {
+  // the IPv6 connection of a real capture, its client moved to ::ffff:192.0.2.1 (hex: ::ffff:c000:201)
+  const { readPackets, writePcap, captureTable } = await import('../testing/capture-writer.js');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1];
+  const client = Buffer.from(new Uint32Array([0x20010db8, 0x10002, 0, 0x1002]).buffer).swap32();
+  const out = [];
+  for (const p of await readPackets(sharedPath('pcaps', 'http_ip4and6.pcapng')!)) {
+    const d = Buffer.from(p.data);
+    if (d.readUInt16BE(12) !== 0x86dd) continue;
+    for (const at of [22, 38]) if (d.subarray(at, at + 16).equals(client)) d.set(mapped, at);
+    out.push({ ...p, data: d });
+  }
+  assert.equal(out.length, 10);
+  const dir = mkdtempSync(join(tmpdir(), 'ns-mapped-'));
+  try {
+    const file = join(dir, 'mapped.pcap');
+    writeFileSync(file, writePcap(out, { linkType: 1 }));
+    const [t] = await captureTable([file]);
+    const col = (name: string) => t.columns.find((c) => c.name === name)!;
+    assert.equal(t.rowCount, 1);
+    assert.equal(cellText(col('Src IP'), 0), '::ffff:192.0.2.1');
+    assert.equal(cellText(col('Dst IP'), 0), '2001:db8:1:2::1000');
+    assert.match(cellText(col('Flow ID'), 0), /^(::ffff:192\.0\.2\.1-2001:db8:1:2::1000|2001:db8:1:2::1000-::ffff:192\.0\.2\.1)-/);
+    if (!skipWithoutProgram('tshark')) {
+      const { execFileSync } = await import('node:child_process');
+      const first = execFileSync('tshark', ['-r', file, '-c', '1', '-T', 'fields', '-e', 'ipv6.src'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      assert.equal(first, '::ffff:192.0.2.1', 'tshark writes it so');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

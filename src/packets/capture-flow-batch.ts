@@ -145,6 +145,16 @@ const HEX_DIGIT = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
  * a capture's flows meet thousands of IPv6 addresses (capture-flow-batch.test holds the two equal).
  */
 export function writeIpv6(b: Uint8Array, w: Uint32Array, word: number): number {
+  // IPv4-mapped (::ffff:0:0/96): ::ffff: and the dotted quad, as addressWordsText writes it
+  if (w[word] === 0 && w[word + 1] === 0 && w[word + 2] === 0xffff) {
+    let at = writeAscii(b, 0, '::ffff:');
+    const x = w[word + 3];
+    for (let k = 3; k >= 0; k--) {
+      at = writeDecimalByte(b, at, (x >>> (8 * k)) & 255);
+      if (k > 0) b[at++] = 46;
+    }
+    return at;
+  }
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -174,6 +184,13 @@ export function writeIpv6(b: Uint8Array, w: Uint32Array, word: number): number {
     at = writeHexGroup(b, at, ipv6Group(w, word, i));
     sep = true;
   }
+  return at;
+}
+
+function writeDecimalByte(b: Uint8Array, at: number, v: number): number {
+  if (v >= 100) b[at++] = 48 + Math.floor(v / 100);
+  if (v >= 10) b[at++] = 48 + (Math.floor(v / 10) % 10);
+  b[at++] = 48 + (v % 10);
   return at;
 }
 

@@ -131,6 +131,9 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
           `if it holds IP traffic, the link type in its header is wrong (editcap -T sets another)`,
       );
     }
+    // a capture of no packets (tcpdump stopped before the first, a filter that matched nothing) gave
+    // 0 flows and exit 0 without a word, as if the traffic had been judged and found quiet
+    if (s.packets === 0 && s.garbledBlocks === 0 && !s.cutShort && !source.gzipCutShort()) warn(`${input.display}: the capture holds no packets`);
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
@@ -147,10 +150,15 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const named = earlierFiles.length <= 5 ? earlierFiles.join(', ') : `${earlierFiles.slice(0, 5).join(', ')} and ${thousands(earlierFiles.length - 5)} more`;
     warn(
       `${earlierFiles.length === 1 ? `${named} starts` : `${thousands(earlierFiles.length)} files start`} before the packets read before ${earlierFiles.length === 1 ? 'it' : `them (${named})`}: the files are out of time order, ` +
-        `so the flows open at each such start were finished there and the file's own metered afresh (no flow joins across it); give the files oldest first (a folder is read in name order), or merge them into one capture (mergecap)`,
+        `so the flows open at each such start were finished there and the file's own metered afresh (no flow joins across it); give the files oldest first (a folder's captures are read in the order of their first packets; files named one by one in the order given), or merge them into one capture (mergecap)`,
     );
   }
   for (const m of packetCountWarnings(sum, meter.stats)) warn(m);
+  // packets, but none that makes a flow (ARP only, say): said, as 0 flows looked like a quiet network
+  if (sum.flows === 0 && sum.ipPackets === 0 && sum.arpPackets > 0) {
+    const kinds = [sum.arpPackets ? `${thousands(sum.arpPackets)} ARP` : '', sum.otherPackets ? `${thousands(sum.otherPackets)} of other link-layer types` : ''].filter((x) => x).join(', ');
+    warn(`no flows: none of the ${thousands(sum.packets)} ${plural(sum.packets, 'packet')} is IP (${kinds}); flows are made of IP packets (the packet detectors still saw them)`);
+  }
   if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
   opts.onSummary?.(sum);
   if (batch.rows > 0 || sum.flows === 0) ready.push(batch.flush());

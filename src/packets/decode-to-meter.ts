@@ -24,6 +24,8 @@ export interface PacketCounts {
   unsupportedLinkPackets: number;
   /** of otherPackets: inside a carrier whose payload was not IP (Ethernet over MPLS, PPP control) or not opened (802.1ah) */
   encapsulatedPackets: number;
+  /** of ipPackets: TCP/UDP packets whose header the snap length cut after the ports, kept in their flow (decoder.ts tcpCutShort) */
+  transportCutShortPackets: number;
 }
 
 /** Carriers the decoder opens only for IP (MPLS unicast and multicast, PPPoE session) or not at all (802.1ah). */
@@ -32,7 +34,7 @@ function isUndecodedCarrier(etherType: number): boolean {
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, encapsulatedPackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0 };
 }
 
 /**
@@ -56,6 +58,7 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
     if (onPacket) onPacket(d);
     if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
       counts.ipPackets++;
+      if (d.transportCutShort) counts.transportCutShortPackets++;
       meter.packet(d);
     } else if (d.l3 === L3_ARP) counts.arpPackets++;
     else {
@@ -74,6 +77,12 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
   const n = (k: number, what: string) => `${thousands(k)} ${plural(k, what)}`;
   if (c.malformedPackets > 0) out.push(`skipped ${thousands(c.malformedPackets)} malformed ${plural(c.malformedPackets, 'packet')} (headers that contradict themselves)`);
   if (c.truncatedPackets > 0) out.push(`skipped ${n(c.truncatedPackets, 'packet')} cut before their headers ended (snap length too small)`);
+  if (c.transportCutShortPackets > 0) {
+    out.push(
+      `${n(c.transportCutShortPackets, 'TCP/UDP packet')} cut by the snap length inside ${c.transportCutShortPackets === 1 ? 'its' : 'their'} transport header ${c.transportCutShortPackets === 1 ? 'was' : 'were'} kept in ${c.transportCutShortPackets === 1 ? 'its flow' : 'their flows'} by ${c.transportCutShortPackets === 1 ? 'its' : 'their'} ports and IP lengths ` +
+        `(TCP flags and window unknown, no payload read; capture with a larger snap length, e.g. tcpdump -s 128, to have them)`,
+    );
+  }
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
   if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
   if (meter.outOfOrder > 0) {

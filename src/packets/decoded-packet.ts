@@ -60,6 +60,11 @@ export class DecodedPacket {
   /** TCP flags byte (FIN..CWR) */
   tcpFlags = 0;
   tcpWindow = 0;
+  /**
+   * the snap length cut the TCP or UDP header after its ports: ports known, lengths from the IP
+   * header, TCP flags known only when byte 13 was captured (else 0), window -1, nothing of the payload
+   */
+  transportCutShort = false;
   /** transport header length (TCP with options, UDP 8, ICMP 8); 0 for a later fragment */
   l4HeaderLen = 0;
   /** payload bytes after the transport header (a later fragment: its whole IP payload) */

@@ -56,6 +56,7 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   d.l4HeaderLen = 0;
   d.payloadLen = 0;
   d.payloadCaptured = 0;
+  d.transportCutShort = false;
   d.bytes = b;
   let o = start;
   let type = 0;
@@ -265,13 +266,44 @@ function decodeIpv6(b: Uint8Array, o: number, capEnd: number, wireAvail: number,
   return decodeTransport(b, p, l4CapEnd, end - p, d);
 }
 
+/**
+ * A TCP header the snap length cut short after its ports (`tcpdump -s 64` of IPv6: 14 + 40 bytes
+ * leave 10 of the header). tshark reads the ports of such a packet and nothing after them, and its
+ * `conv,tcp` leaves the packet out of every conversation (its `conv,ipv6` counts it). We keep it in
+ * its flow, as its ports say, with the lengths of its IP header, and say how many such packets
+ * there were (skipped whole, a capture at snap length 64 lost every IPv6 TCP connection without a
+ * trace in the flows): flags read when byte 13 was captured, else 0 (neither a SYN nor a FIN, so
+ * the flow ends by its timeouts), window -1 (CICFlowMeter's value for a window it never saw),
+ * header length the data offset when captured (else see below), and no payload captured.
+ */
+function tcpCutShort(b: Uint8Array, t: number, cap: number, l4Len: number, d: DecodedPacket): number {
+  // the data offset not captured: a segment of at most 60 bytes (the largest TCP header) is taken
+  // as all header (SYNs, ACKs, FINs with their options: taken as 20-byte headers, the timestamp
+  // option's 12 bytes became payload and every pure ACK looked like data), a longer one as the
+  // minimum header of 20 and its payload
+  let off = l4Len <= 60 ? l4Len : 20;
+  if (cap >= 13) {
+    off = (b[t + 12] >> 4) << 2;
+    if (off < 20 || off > l4Len) return DECODE_MALFORMED;
+  }
+  d.transportCutShort = true;
+  d.srcPort = (b[t] << 8) | b[t + 1];
+  d.dstPort = (b[t + 2] << 8) | b[t + 3];
+  d.tcpFlags = cap >= 14 ? b[t + 13] : 0;
+  d.tcpWindow = -1;
+  d.l4HeaderLen = off;
+  d.payloadLen = l4Len - off;
+  d.payloadOffset = t + cap;
+  return DECODE_OK;
+}
+
 /** Transport header at t; l4Len bytes on the wire, captured up to capEnd. */
 function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number, d: DecodedPacket): number {
   const proto = d.proto;
   const cap = capEnd - t;
   if (proto === PROTO_TCP) {
     if (l4Len < 20) return DECODE_MALFORMED;
-    if (cap < 20) return DECODE_TRUNCATED;
+    if (cap < 20) return cap >= 4 ? tcpCutShort(b, t, cap, l4Len, d) : DECODE_TRUNCATED;
     const off = (b[t + 12] >> 4) << 2;
     if (off < 20 || off > l4Len) return DECODE_MALFORMED;
     d.srcPort = (b[t] << 8) | b[t + 1];
@@ -286,7 +318,17 @@ function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number
   }
   if (proto === PROTO_UDP) {
     if (l4Len < 8) return DECODE_MALFORMED;
-    if (cap < 8) return DECODE_TRUNCATED;
+    if (cap < 8) {
+      if (cap < 4) return DECODE_TRUNCATED;
+      // the ports are there, the length and checksum cut off: the lengths come from the IP header
+      d.transportCutShort = true;
+      d.srcPort = (b[t] << 8) | b[t + 1];
+      d.dstPort = (b[t + 2] << 8) | b[t + 3];
+      d.l4HeaderLen = 8;
+      d.payloadLen = l4Len - 8;
+      d.payloadOffset = t + cap;
+      return DECODE_OK;
+    }
     d.srcPort = (b[t] << 8) | b[t + 1];
     d.dstPort = (b[t + 2] << 8) | b[t + 3];
     d.l4HeaderLen = 8;

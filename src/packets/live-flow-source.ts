@@ -17,6 +17,7 @@
 import type { Readable } from 'node:stream';
 import type { FlowTable } from '../flows/table.js';
 import type { FlowSource } from '../analysis/flow-source.js';
+import { captureAccounting, type CaptureAccounting } from './capture-accounting.js';
 import { UserError } from '../util/errors.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
@@ -122,13 +123,16 @@ async function* liveChunks(stdout: Readable, tickMs: number): AsyncGenerator<Uin
 }
 
 export function liveFlowSource(capture: RunningCapture, o: LiveFlowOptions): FlowSource {
+  // the summary -o writes says what became of the packets, as analyze's of a capture file does
+  let accounting: CaptureAccounting | undefined;
   return {
     inputs: [o.display],
-    batches: () => liveBatches(capture, o),
+    batches: () => liveBatches(capture, o, (a) => (accounting = a)),
+    captureAccounting: () => accounting,
   };
 }
 
-async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncGenerator<FlowTable> {
+async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (a: CaptureAccounting) => void): AsyncGenerator<FlowTable> {
   const batchRows = o.batchRows ?? 65536;
   const batchMs = (o.batchSeconds ?? 5) * 1000;
   const batch = new CaptureFlowBatch([o.display], Math.min(batchRows, 4096));
@@ -228,6 +232,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions): AsyncG
   if (meter.stats.evictions > 0) o.warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
   if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${end.counts.droppedByKernel.toLocaleString('en-US')} ${plural(end.counts.droppedByKernel, 'packet')} (analysis fell behind the link); they are in no flow`);
   o.onSummary?.(sum);
+  keep(captureAccounting(sum, meter.stats, { flows: sum.flows, maxFlows: meter.maxFlows, garbledBlocks: capSummary?.garbledBlocks ?? 0 }));
   // the pipeline needs one batch even when nothing was captured (its columns make the empty result)
   if (batch.rows > 0 || sum.batches === 0) ready.push(batch.flush());
   while (ready.length > 0) {

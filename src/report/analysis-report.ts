@@ -6,6 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AnalysisResult } from './analysis-result.js';
+import type { CaptureAccounting } from '../packets/capture-accounting.js';
 import { findingGroupsBySource, groupFindings, groupedReasons, type FindingGroup } from './finding-groups.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
@@ -129,9 +130,30 @@ ${findingRows ? `<table><thead><tr><th>sev</th><th>rule</th><th>source</th><th>f
 <h2>Riskiest flows</h2>
 ${flowRows ? `<table><thead><tr><th>source</th><th>destination</th><th>risk</th><th>record</th><th>why</th></tr></thead><tbody>${flowRows}</tbody></table>` : '<p>No flow reached the threshold.</p>'}
 <h2>Rules</h2><ul>${status}</ul>
-${r.inputNotes.length ? `<h2>Notes on the input</h2><ul>${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${r.capture ? packetsSection(r.capture) : ''}${r.inputNotes.length ? `<h2>Notes on the input</h2><ul>${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <footer>Made by netsentinel. GeoIP data, where used: IP Geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0).</footer>
 </body></html>
 `;
   return html;
+}
+
+/**
+ * What became of a capture's packets (summary.json's `capture`), for the person reading the
+ * report: that a third of the packets were skipped, or flows evicted, changes what "no finding" means.
+ */
+function packetsSection(c: CaptureAccounting): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const skipped = Object.entries(c.skippedByReason).filter(([, k]) => k > 0).map(([why, k]) => `${n(k)} ${why === 'unsupportedLink' ? 'of an unsupported link type' : why}`);
+  const parts = [
+    `${n(c.packetsRead)} ${c.packetsRead === 1 ? 'packet' : 'packets'} read: ${n(c.ipPackets)} IP, ${n(c.arpPackets)} ARP, ${n(c.otherPackets)} other`,
+    c.packetsSkipped ? `${n(c.packetsSkipped)} skipped (${skipped.join(', ')})` : '',
+    c.garbledBlocks ? `${n(c.garbledBlocks)} garbled pcapng blocks skipped` : '',
+    c.transportCutShortPackets ? `${n(c.transportCutShortPackets)} cut by the snap length inside their TCP/UDP header, kept in their flows by their ports` : '',
+    c.outOfOrderPackets ? `${n(c.outOfOrderPackets)} out of time order in their flow` : '',
+    `${n(c.flows)} ${c.flows === 1 ? 'flow' : 'flows'}`,
+    c.flowsEvicted ? `${n(c.flowsEvicted)} evicted early because the flow table was full (--max-flows ${n(c.maxFlows)})` : '',
+    c.filesOutOfTimeOrder ? `${n(c.filesOutOfTimeOrder)} files out of time order (the meter restarted there)` : '',
+  ].filter((x) => x);
+  const warn = c.packetsSkipped > 0 || c.flowsEvicted > 0 || c.garbledBlocks > 0;
+  return `<h2>Packets</h2><p${warn ? ' class="warn"' : ''}>${esc(parts.join('; '))}.</p>\n`;
 }

@@ -5,6 +5,7 @@
  * report's writers, and nothing here imports src/analysis (the cycle issue 8 #4 named).
  */
 import type { Finding, RuleStatus } from '../detect/finding.js';
+import type { CaptureAccounting } from '../packets/capture-accounting.js';
 
 export interface IpRow {
   readonly ip: string;
@@ -76,6 +77,8 @@ export interface AnalysisResult {
   readonly seconds: number;
   readonly inputs: readonly string[];
   readonly flows: number;
+  /** a packet capture's accounting: packets read, decoded, skipped by reason, out of order, flows evicted (absent for flow files) */
+  readonly capture?: CaptureAccounting;
   readonly mode: 'baseline' | 'self-fitted';
   readonly modeNote: string;
   readonly baseline: { readonly file?: string; readonly detectors: readonly string[]; readonly fittedOn: string; readonly rows: number };

@@ -6,7 +6,7 @@
  * upload with a 413. Reader warnings go to `warn` (the route returns them), never dropped.
  */
 import { Transform, type Readable } from 'node:stream';
-import type { FlowSource } from '../analysis/flow-source.js';
+import { accountingOf, type FlowSource } from '../analysis/flow-source.js';
 import { streamDataset } from '../sources/read-dataset.js';
 import type { CaptureFlowOptions } from '../packets/capture-flows.js';
 import { batchTooLarge } from './batch-reader.js';
@@ -29,8 +29,11 @@ export function uploadSource(body: Readable, name: string, maxBytes: number, o: 
   });
   body.on('error', (e) => limited.destroy(e));
   body.pipe(limited);
+  // an uploaded capture's summary says what became of its packets, as analyze's does
+  const accounting = accountingOf({ capture: o.capture });
   return {
     inputs: [name],
-    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn: o.warn ?? (() => {}), capture: o.capture }),
+    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn: o.warn ?? (() => {}), capture: accounting.read.capture }),
+    captureAccounting: accounting.get,
   };
 }

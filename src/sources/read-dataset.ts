@@ -26,6 +26,8 @@ import { captureKind } from '../packets/read-capture.js';
 import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-flows.js';
 import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
 import { plural } from '../util/plural.js';
+import { LabelCaseMerger } from './label-case.js';
+import { canonicalAddresses } from './address-text.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -113,11 +115,13 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (format === ZEEK_FORMAT) {
     for (const { input, source: kept } of files) {
       const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
-      yield* streamZeekConn(source, input.display, batchRows);
+      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t);
     }
     return;
   }
   const reader = createReader(format, opts);
+  // "BENIGN" and "Benign" in a label column: one class (label-case.ts), said once at the end
+  const labels = new LabelCaseMerger();
 
   let doneBytes = 0;
   let yielded = false;
@@ -149,7 +153,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         asm.append(batch, from, from + take);
         from += take;
         if (asm.rows >= batchRows) {
-          yield asm.flush();
+          yield canonicalAddresses(labels.merge(asm.flush()));
           yielded = true;
         }
       }
@@ -157,13 +161,14 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     }
     doneBytes += source.bytesRead;
     if (asm && asm.rows > 0) {
-      yield asm.flush();
+      yield canonicalAddresses(labels.merge(asm.flush()));
       yielded = true;
     }
     if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
     if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }
-  if (!yielded && last) yield last.flush();
+  if (!yielded && last) yield canonicalAddresses(labels.merge(last.flush()));
+  for (const w of labels.warnings()) warn(w);
 }
 
 /** Rows a file's first batch will hold, from the file size and the first records' length. */

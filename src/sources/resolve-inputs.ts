@@ -18,6 +18,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError } from '../util/errors.js';
+import { firstPacketTime } from '../packets/first-packet-time.js';
 
 /**
  * File names a folder is searched for. Zeek's conn logs too (conn.log, and rotated
@@ -150,9 +151,14 @@ async function startsAsCapture(path: string): Promise<boolean> {
 async function listFolder(dir: string): Promise<{ files: InputFile[]; own: string[] }> {
   const all = await readdirOrFail(dir);
   const names: string[] = [];
+  /** files taken for their content (tcpdump -C names: cap, cap1 ...): captures */
+  const byContent = new Set<string>();
   for (const n of all) {
     if (DATA_FILE.test(n)) names.push(n);
-    else if (!n.startsWith('.') && (await startsAsCapture(join(dir, n)))) names.push(n);
+    else if (!n.startsWith('.') && (await startsAsCapture(join(dir, n)))) {
+      names.push(n);
+      byContent.add(n);
+    }
   }
   names.sort(byName);
   const files: InputFile[] = [];
@@ -164,7 +170,38 @@ async function listFolder(dir: string): Promise<{ files: InputFile[]; own: strin
     if (OWN_OUTPUTS.has(n.toLowerCase().replace(/\.gz$/, ''))) own.push(path);
     else files.push({ display: path, path, size: st.size, folder: dir });
   }
-  return { files, own };
+  return { files: await inCaptureOrder(files, (f) => byContent.has(basename(f.display)) || CAPTURE_FILE.test(f.display)), own };
+}
+
+/** names of capture files, rotated ones too (trace.pcap1, trace.pcap.1), maybe gzip-compressed */
+const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz)?$/i;
+
+/**
+ * The captures among a folder's (or a pattern's) files in the order of their first packets, the
+ * other files where they were. A folder of captures is one capture cut into files, and the flow
+ * meter needs them oldest first (a file that starts before the packets read before it restarts the
+ * meter, warned about). Names do not say that order: tcpdump -C numbers trace.pcap, trace.pcap1 ...
+ * (name order holds, numbers compared as numbers), but logrotate's trace.pcap.1, .2 are older the
+ * higher their number, tcpdump -W's ring reuses trace.pcap0 after trace.pcap9, and two capture
+ * programs name their files as they like. The packets' own times are right for all of them. A
+ * capture whose first packet is not found in its first bytes (no packet, a first packet larger
+ * than those) keeps its place after the capture before it by name; equal times keep name order.
+ * Each capture's first 64 KB are read once more for it (320 KB when its first packet is not in them).
+ */
+async function inCaptureOrder(files: InputFile[], isCapture: (f: InputFile) => boolean): Promise<InputFile[]> {
+  const slots: number[] = [];
+  for (let i = 0; i < files.length; i++) if (isCapture(files[i]) && files[i].path !== undefined) slots.push(i);
+  if (slots.length < 2) return files;
+  const keyed: { file: InputFile; time: number; rank: number }[] = [];
+  let time = -Infinity;
+  for (const [rank, i] of slots.entries()) {
+    time = (await firstPacketTime(files[i].path as string)) ?? time;
+    keyed.push({ file: files[i], time, rank });
+  }
+  keyed.sort((a, b) => a.time - b.time || a.rank - b.rank);
+  const out = files.slice();
+  slots.forEach((i, k) => (out[i] = keyed[k].file));
+  return out;
 }
 
 async function readdirOrFail(dir: string): Promise<string[]> {
@@ -190,7 +227,7 @@ async function glob(pattern: string): Promise<InputFile[]> {
       '$',
   );
   const names = (await readdirOrFail(dir)).filter((n) => re.test(n)).sort(byName);
-  const out: InputFile[] = [];
+  let out: InputFile[] = [];
   for (const n of names) {
     // keep the user's spelling of the folder: "./x/*.csv" gives "./x/a.csv" as "x/a.csv" would be surprising
     const display = pattern.slice(0, pattern.length - basename(pattern).length) + n;
@@ -198,5 +235,7 @@ async function glob(pattern: string): Promise<InputFile[]> {
     if (st.isFile()) out.push({ display, path: join(dir, n), size: st.size });
   }
   if (out.length === 0) throw new UserError(`${pattern}: no file matches this pattern`);
+  // a quoted pattern of captures ('trace.pcap*'), as a folder: in the order of their packets
+  out = await inCaptureOrder(out, (f) => CAPTURE_FILE.test(f.display));
   return out;
 }

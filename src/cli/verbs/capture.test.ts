@@ -107,6 +107,12 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     const scored = readFileSync(join(out, 'flows_scored.csv'), 'utf8').trim().split('\n');
     assert.equal(scored.length - 1, 158);
     assert.ok(readFileSync(join(out, 'alerts.jsonl'), 'utf8').includes('port-scan.vertical'));
+    // summary.json says what became of the packets, as the capture's own summary counted them
+    const acc = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).capture;
+    assert.deepEqual(
+      [acc.packetsRead, acc.ipPackets, acc.arpPackets, acc.flows, acc.packetsDecoded + acc.packetsSkipped],
+      [summary.capture.packets, summary.capture.ipPackets, summary.capture.arpPackets, 158, summary.capture.packets],
+    );
 
     // rotated files: whole files only, several of them, holding every packet; read together they give the same flows
     const files = readdirSync(pcaps).sort();

@@ -53,6 +53,9 @@ Writes clusters.csv (file, line, cluster, kind) and, with --plots, k_distance.pn
       pcaNote = `PCA to ${X.cols} components (${Math.round((v.pca as number) * 100)} % of variance)`;
     }
     const minSamples = v.minSamples as number;
+    // said with the flag's name (the model's "lower minSamples" named nothing a user can type);
+    // a small capture gives a few flows
+    if (minSamples > X.rows) throw new UserError(`cluster: --min-samples ${minSamples} is more than the ${X.rows} ${X.rows === 1 ? 'row' : 'rows'} of the input; give --min-samples ${X.rows} or less, or more flows`);
     progress.start('k-distance curve');
     const curve = kDistanceCurve(X, minSamples, { sampleSize: Math.min(X.rows, 20000), seed: v.seed as number });
     progress.done('k-distance curve');
