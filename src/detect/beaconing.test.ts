@@ -367,3 +367,14 @@ test("historyShare: a jittered beacon is confirmed only when its pair's interval
     assert.ok(v.reported >= least, `${shape.jitterKind} ±${shape.jitter * 100} % (${shape.missed * 100} % missed): ${v.reported} of 200 found`);
   }
 });
+
+test('ignoreDestinations: a poller to a listed server (address or CIDR) is not reported; the same timer to any other server is, on the same port', () => {
+  const poll = timer(20, 60, 0.01, 7); // every 60 s to 203.0.113.9:443, as a monitoring agent
+  assert.equal(beacons(poll).length, 1);
+  assert.equal(beacons(poll, { beaconing: { ignoreDestinations: ['203.0.113.9'] } }).length, 0);
+  assert.equal(beacons(poll, { beaconing: { ignoreDestinations: ['203.0.113.0/24', '2001:db8::/32'] } }).length, 0);
+  const other = timer(20, 60, 0.01, 7, { dst: '198.51.100.20' });
+  const got = beacons([...poll, ...other].sort((a, b) => (a.t as number) - (b.t as number)), { beaconing: { ignoreDestinations: ['203.0.113.0/24'] } });
+  assert.deepEqual(got.map((f) => f.targets.ips[0]), ['198.51.100.20']);
+  assert.throws(() => resolveRulesConfig({ beaconing: { ignoreDestinations: ['203.0.113.0/33'] } }), UserError);
+});

@@ -100,6 +100,7 @@ import { SlotTable } from './slot-table.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
 import { countQuiet, forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
+import { cidrContains, parseCidr, parseIp, type Cidr } from './ip-address.js';
 
 /** start times kept per pair: the window the test looks at (and the most `connections` may ask) */
 export const BEACON_RING = 16;
@@ -215,6 +216,9 @@ export class BeaconRunner implements RuleRunner {
   private readonly walked: Fit = { kind: 0, period: 0, offset: 0, seconds: 0, low: 0, high: 0, jitter: 0, beats: 0, missed: 0, extra: 0, irregular: 0 };
   private readonly fit: Fit = { kind: 0, period: 0, offset: 0, seconds: 0, low: 0, high: 0, jitter: 0, beats: 0, missed: 0, extra: 0, irregular: 0 };
   private readonly ignore: Uint8Array;
+  /** ignoreDestinations, parsed; and per destination id, 0 not judged yet, 1 ignored, 2 watched (cleared when ids are remapped) */
+  private readonly ignoreNets: readonly Cidr[];
+  private dstVerdict: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly cfg: BeaconingConfig,
@@ -224,6 +228,7 @@ export class BeaconRunner implements RuleRunner {
     this.openBySrc = new OpenBySource(ctx.openSources ?? null);
     this.ignore = new Uint8Array(65536);
     for (const p of cfg.ignorePorts) this.ignore[p] = 1;
+    this.ignoreNets = cfg.ignoreDestinations.map((c) => parseCidr(c) as Cidr);
     this.grow(256);
   }
 
@@ -322,6 +327,7 @@ export class BeaconRunner implements RuleRunner {
           pk = p + 1;
         }
       }
+      if (this.ignoreNets.length > 0 && this.ignoredDestination(dId)) continue;
       const key = dId * PORTS + pk;
       const t = time[r];
       let s = this.table.get(sId, key);
@@ -859,7 +865,23 @@ export class BeaconRunner implements RuleRunner {
     return this.out.splice(0, this.out.length).sort(compareFindings);
   }
 
+  /** whether destination id `d` is in ignoreDestinations (judged once per id) */
+  private ignoredDestination(d: number): boolean {
+    if (d >= this.dstVerdict.length) {
+      const grown = new Uint8Array(Math.max(1024, d * 2));
+      grown.set(this.dstVerdict);
+      this.dstVerdict = grown;
+    }
+    let v = this.dstVerdict[d];
+    if (v === 0) {
+      const ip = parseIp(this.ctx.interner.text(d));
+      v = this.dstVerdict[d] = ip && this.ignoreNets.some((c) => cidrContains(c, ip)) ? 1 : 2;
+    }
+    return v === 1;
+  }
+
   remapIds(remap: (oldId: number) => number): void {
+    this.dstVerdict.fill(0);
     this.table.clear();
     this.openBySrc.clear();
     for (let s = 0; s < this.high; s++) {

@@ -87,6 +87,8 @@ export interface BeaconingConfig {
   /** a jittered beacon is confirmed only when this share of its pair's intervals (short ones aside) lie in its band; 0 = off */
   readonly historyShare: number;
   readonly ignorePorts: readonly number[];
+  /** destinations (addresses or CIDRs) never reported: the servers your own pollers call */
+  readonly ignoreDestinations: readonly string[];
   readonly windowSeconds: number;
   readonly severity: Severity;
 }
@@ -268,6 +270,7 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'beaconing.sleepJitter', default: 0.35, kind: num(0, false, 0.5), description: 'beacons whose sleep is randomised (command-and-control implants: Cobalt Strike\'s "sleep 60 20", Sliver, Mythic) are found when all but one of the last 16 connections (follow-ups within minPeriodSeconds aside; one beat may be missed) come within ± this share of the period after the beat before, in two rings 8 connections apart; 0 looks for steady timers only' },
   { path: 'beaconing.historyShare', default: 0, kind: num(0, false, 1), description: 'jittered beacons: also ask that at least this share of all the pair\'s intervals so far (those shorter than the band aside: extra and second calls) lie within ± sleepJitter of the period, as a timer\'s stay all its life; 0.75 reports a third of the random pairs with near-regular gaps that 0 does (log-normal σ 0.5) at a small cost in noisy timers (docs/architecture.md); 0 = off' },
   { path: 'beaconing.ignorePorts', default: [], kind: { type: 'ports' }, description: 'destination ports never reported (your own polling agents, e.g. a monitoring port)' },
+  { path: 'beaconing.ignoreDestinations', default: [], kind: { type: 'cidrs' }, description: 'destinations (addresses or CIDRs) never reported: the servers your own pollers call every minute (NTP servers, a monitoring collector, an update mirror); unlike ignorePorts it leaves other servers on those ports watched' },
   { path: 'beaconing.windowSeconds', default: 600, kind: num(0, true), description: 'a pair quiet this long ends its episode and is forgotten: longer periods are not seen' },
   { path: 'beaconing.severity', default: 2, kind: severity, description: 'severity of a beaconing finding' },
 
