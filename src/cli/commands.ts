@@ -6,7 +6,8 @@
  * Adding a verb: one line, `lazyVerb('name', 'summary', () => loadModule<typeof import('./verbs/name.js')>('./verbs/name.js').then((m) => m.name))`.
  * A verb whose module is heavy keeps its option table in a light module of its own (verbs/NAME-spec.ts,
  * importing only constants) and names it as the fourth argument: `--help` and a mistake in the options
- * are then answered from the table alone (analyze --help: 220 → 110 ms of CPU, serve --help 680 → 100).
+ * are then answered from the table alone (analyze --help: 220 → 110 ms of CPU, serve --help 680 → 100; train, compare and search --help,
+ * which loaded every model: 153-161 → 86-93 ms of user CPU, hyperfine, 20 runs each).
  * A plain Command object is accepted too (it is then loaded with this module, at start-up).
  */
 import { createRequire } from 'node:module';
@@ -72,12 +73,27 @@ export const commands: readonly VerbEntry[] = [
     () => loadModule<typeof import('./verbs/analyze-spec.js')>('./verbs/analyze-spec.js').then((m) => m.ANALYZE_SPEC),
   ),
   lazyVerb('baseline', 'learn normal traffic: fit the anomaly detectors on known-good flows', () => loadModule<typeof import('./verbs/baseline.js')>('./verbs/baseline.js').then((m) => m.baseline)),
-  lazyVerb('train', 'train a classifier or anomaly detector and save it as a model file', () => loadModule<typeof import('./verbs/train.js')>('./verbs/train.js').then((m) => m.train)),
+  lazyVerb(
+    'train',
+    'train a classifier or anomaly detector and save it as a model file',
+    () => loadModule<typeof import('./verbs/train.js')>('./verbs/train.js').then((m) => m.train),
+    () => loadModule<typeof import('./verbs/train-spec.js')>('./verbs/train-spec.js').then((m) => m.TRAIN_SPEC),
+  ),
   lazyVerb('evaluate', 'measure a model on labelled test data (report, confusion matrix, ROC-AUC)', () => loadModule<typeof import('./verbs/evaluate.js')>('./verbs/evaluate.js').then((m) => m.evaluate)),
   lazyVerb('predict', 'score flow records with a model file (CSV or JSON lines)', () => loadModule<typeof import('./verbs/predict.js')>('./verbs/predict.js').then((m) => m.predict)),
   lazyVerb('inspect', 'show what a model or baseline file holds', () => loadModule<typeof import('./verbs/inspect.js')>('./verbs/inspect.js').then((m) => m.inspect)),
-  lazyVerb('compare', 'train several classifiers on the same data and rank them in a leaderboard', () => loadModule<typeof import('./verbs/compare.js')>('./verbs/compare.js').then((m) => m.compare)),
-  lazyVerb('search', 'tune a model: grid or random search by stratified cross-validation, best refitted and saved', () => loadModule<typeof import('./verbs/search.js')>('./verbs/search.js').then((m) => m.search)),
+  lazyVerb(
+    'compare',
+    'train several classifiers on the same data and rank them in a leaderboard',
+    () => loadModule<typeof import('./verbs/compare.js')>('./verbs/compare.js').then((m) => m.compare),
+    () => loadModule<typeof import('./verbs/compare-spec.js')>('./verbs/compare-spec.js').then((m) => m.COMPARE_SPEC),
+  ),
+  lazyVerb(
+    'search',
+    'tune a model: grid or random search by stratified cross-validation, best refitted and saved',
+    () => loadModule<typeof import('./verbs/search.js')>('./verbs/search.js').then((m) => m.search),
+    () => loadModule<typeof import('./verbs/search-spec.js')>('./verbs/search-spec.js').then((m) => m.SEARCH_SPEC),
+  ),
   lazyVerb('cluster', 'DBSCAN clusters of flows: core/border/noise, silhouette, k-distance curve, plots', () => loadModule<typeof import('./verbs/cluster.js')>('./verbs/cluster.js').then((m) => m.cluster)),
   lazyVerb('profile', 'summarise a dataset: balance, columns, correlations, per-feature tests against the label', () => loadModule<typeof import('./verbs/profile.js')>('./verbs/profile.js').then((m) => m.profile)),
   lazyVerb('config', 'show the effective settings (secrets masked) and where each came from', () => loadModule<typeof import('./verbs/config.js')>('./verbs/config.js').then((m) => m.config)),

@@ -35,7 +35,7 @@ function staticGraph(file: string): { files: Set<string>; packages: Set<string> 
 const light = commands.filter((e): e is LazyVerb & Required<Pick<LazyVerb, 'loadSpec'>> => !('spec' in e) && typeof e.loadSpec === 'function');
 
 test('the verbs with a light option table: the heavy ones at least', () => {
-  for (const name of ['analyze', 'capture', 'serve', 'stream', 'respond', 'decisions', 'block', 'notify', 'intel', 'keys', 'publish', 'models']) assert.ok(light.some((e) => e.name === name), name);
+  for (const name of ['analyze', 'capture', 'serve', 'stream', 'respond', 'decisions', 'block', 'notify', 'intel', 'keys', 'publish', 'models', 'train', 'compare', 'search']) assert.ok(light.some((e) => e.name === name), name);
 });
 
 test("a light option table is the verb's own (the same object), so --help and parsing say what the verb reads", async () => {
@@ -43,7 +43,7 @@ test("a light option table is the verb's own (the same object), so --help and pa
 });
 
 /** what an option table may load: the option parser, settings, small helpers, and the constants moved out of the heavy modules for it */
-const LIGHT = /^(cli\/(args|capture-options|data-option-table|flow-alert-options|store-choice|analyze-intel-upload|verbs\/[a-z-]+-spec|verbs\/respond-hook|verbs\/respond-option-table)|config\/(settings|dotenv|dotenv-paths|relative-paths|setting-keys|config-file-paths)|util\/(errors|closest-name|fs-errors|thousands|default-threads)|sources\/input-limits|respond\/decision|analysis\/flow-alert-limit|store\/store-url|stream\/stream-defaults|adapt\/adapt-option-table)\.js$/;
+const LIGHT = /^(cli\/(args|capture-options|data-option-table|flow-alert-options|store-choice|analyze-intel-upload|verbs\/[a-z-]+-spec|verbs\/respond-hook|verbs\/respond-option-table)|config\/(settings|dotenv|dotenv-paths|relative-paths|setting-keys|config-file-paths)|util\/(errors|closest-name|fs-errors|thousands|default-threads)|sources\/input-limits|respond\/decision|analysis\/flow-alert-limit|store\/store-url|stream\/stream-defaults|adapt\/adapt-option-table|models\/registry|evaluate\/metric-names)\.js$/;
 
 test('a light option table loads no reader, model, rule, report, store or driver: only light modules of ours and node: packages', () => {
   for (const entry of light) {

@@ -28,6 +28,9 @@ export async function runVerb(entry: VerbEntry, verb: string, rest: readonly str
       process.stdout.write(helpText(spec));
       return 0;
     }
+    const { oldDefaultStoreNote } = await loadModule<typeof import('./store-choice.js')>('./store-choice.js');
+    const note = oldDefaultStoreNote(args.values);
+    if (note) process.stderr.write(`netsentinel: warning: ${note}\n`);
     // only this verb's module (and what it imports) is loaded
     const cmd = await loadVerb(entry);
     if (typeof args.values.threads === 'number') {

@@ -8,8 +8,10 @@
  * `files` is where the verb's settings were located (src/config/settings.ts locateSettings), the
  * same for the config file it loads, so `config show` describes the store and file a run uses.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { wasGiven, type ParsedArgs } from './args.js';
-import { DEFAULT_STORE } from '../store/store-url.js';
+import { DEFAULT_STORE, OLD_DEFAULT_STORE } from '../store/store-url.js';
 import type { SettingsFiles } from '../config/settings.js';
 
 export function chosenStore(v: Record<string, unknown>, configStore: string | undefined, files: Pick<SettingsFiles, 'variable'>): string {
@@ -30,4 +32,17 @@ export function decisionStoreOf(runStore: string, configStore: string | undefine
   if (runStore !== 'none') return runStore;
   for (const s of [files.variable('NETSENTINEL_STORE')?.value, configStore]) if (s && s !== 'none') return s;
   return DEFAULT_STORE;
+}
+
+/**
+ * The line a run of a verb with --store says when it will use the default store while the folder
+ * it runs in holds ./netsentinel.db, the default before it moved to the per-user data folder
+ * (store-url.ts defaultStorePath): without it, alerts and decisions kept there would seem lost.
+ * Undefined when the user named a store (--store, NETSENTINEL_STORE) or there is no such file.
+ */
+export function oldDefaultStoreNote(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string | undefined {
+  if (!('store' in values) || wasGiven(values as ParsedArgs['values'], 'store') || env.NETSENTINEL_STORE) return undefined;
+  const old = resolve(cwd, OLD_DEFAULT_STORE);
+  if (!existsSync(old) || old === resolve(cwd, DEFAULT_STORE)) return undefined;
+  return `./${OLD_DEFAULT_STORE} is the store netsentinel used by default before; the default is now ${DEFAULT_STORE} (unless the config file names one). Give --store ${OLD_DEFAULT_STORE} to use the old one`;
 }

@@ -1,12 +1,12 @@
 /**
  * A user's mistakes on the command line, end to end in a fresh working folder: each is one line on
- * stderr naming what was wrong, exit 2, and nothing left behind (no empty netsentinel.db, no empty
- * output folder).
+ * stderr naming what was wrong, exit 2, and nothing left behind (no empty store, no empty output
+ * folder). The default store is in the per-user data folder (XDG_DATA_HOME, set per run here).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,12 @@ const main = fileURLToPath(new URL('./main.js', import.meta.url));
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const normal = join(root, 'samples', 'loopback', 'normal.csv');
 
-function run(cwd: string, args: string[]): { code: number; out: string; err: string } {
-  const env = { ...process.env };
+/** the per-user data folder (XDG_DATA_HOME) of a run in `cwd`: beside it, so the default store is never the real user's */
+const dataOf = (cwd: string): string => `${cwd}.data`;
+const defaultStoreOf = (cwd: string): string => join(dataOf(cwd), 'netsentinel', 'netsentinel.db');
+
+function run(cwd: string, args: string[], more: NodeJS.ProcessEnv = {}): { code: number; out: string; err: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: dataOf(cwd), ...more };
   delete env.NETSENTINEL_STORE;
   delete env.NETSENTINEL_CONFIG;
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd, env, maxBuffer: 1 << 24 });
@@ -55,19 +59,53 @@ test('analyze on bad input with the default store leaves no netsentinel.db and n
     assert.match(line, /^netsentinel: /);
     assert.ok(line.includes(c.names), `the error names ${c.names}: ${line}`);
     assert.deepEqual(readdirSync(cwd), ['notes.txt'], `${c.args.join(' ')}: nothing left behind`);
+    assert.equal(existsSync(defaultStoreOf(cwd)), false, `${c.args.join(' ')}: no empty default store`);
   }
 });
 
-test('a good run still makes the default store and the outputs; a failing one keeps a folder that was there', () => {
+test('a good run makes the default store in the per-user data folder, not in the folder it ran in, and the outputs; a failing one keeps a folder that was there', () => {
   const cwd = mkdtempSync(join(base, 'cwd-'));
   const ok = run(cwd, ['analyze', join(root, 'samples', 'loopback', 'traffic.csv'), '-b', baseline, '-q', '--no-report']);
   assert.equal(ok.code, 0, ok.err);
-  assert.deepEqual(readdirSync(cwd).sort(), ['netsentinel-output', 'netsentinel.db']);
+  // before, ./netsentinel.db: a stray store in every folder analyze was run in
+  assert.deepEqual(readdirSync(cwd).sort(), ['netsentinel-output']);
+  assert.ok(existsSync(defaultStoreOf(cwd)), 'the store is $XDG_DATA_HOME/netsentinel/netsentinel.db');
   mkdirSync(join(cwd, 'mine'));
   writeFileSync(join(cwd, 'notes.txt'), 'hello world\n');
   const bad = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-o', 'mine', '-q']);
   assert.equal(bad.code, 2);
-  assert.deepEqual(readdirSync(cwd).sort(), ['mine', 'netsentinel-output', 'netsentinel.db', 'notes.txt']);
+  assert.deepEqual(readdirSync(cwd).sort(), ['mine', 'netsentinel-output', 'notes.txt']);
+});
+
+test('the verbs meet in the default store from any folder: analyze --respond in one, respond, decisions and config show in another', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const elsewhere = mkdtempSync(join(base, 'cwd-'));
+  const data = { XDG_DATA_HOME: dataOf(cwd) };
+  const a = run(cwd, ['analyze', join(root, 'samples', 'loopback', 'traffic.csv'), '-b', baseline, '-q', '--no-report', '-o', 'out', '--respond']);
+  assert.equal(a.code, 0, a.err);
+  // the sample's attackers are on loopback, never banned: a decision by hand beside the run's
+  const added = run(cwd, ['decisions', 'add', '203.0.113.7', '--duration', '1h', '--json'], data);
+  assert.equal(added.code, 0, added.err);
+  const listed = run(elsewhere, ['decisions', 'list', '--json'], data);
+  assert.equal(listed.code, 0, listed.err);
+  const list = (JSON.parse(listed.out) as { decisions: { value: string }[] }).decisions;
+  assert.deepEqual(list.map((d) => d.value), ['203.0.113.7'], `decisions list from another folder sees the decision: ${listed.out}`);
+  const again = run(elsewhere, ['respond', join(cwd, 'out'), '--json'], data);
+  assert.equal(again.code, 0, again.err);
+  const shown = run(elsewhere, ['config', 'show', '--json'], data);
+  assert.equal((JSON.parse(shown.out).analysis as { key: string; value: unknown }[]).find((x) => x.key === 'store')?.value, defaultStoreOf(cwd));
+  assert.deepEqual(readdirSync(elsewhere), [], 'nothing written where they ran');
+  // the help of every verb with a store prints that default
+  assert.match(run(elsewhere, ['analyze', '--help'], data).out, new RegExp(defaultStoreOf(cwd).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+});
+
+test('a ./netsentinel.db (the default store before) is named once on stderr when the default store is used, not read', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'netsentinel.db'), '');
+  const r = run(cwd, ['decisions', 'list', '--json']);
+  assert.match(r.err, /^netsentinel: warning: \.\/netsentinel\.db is the store netsentinel used by default before; the default is now \S+netsentinel\.db .*Give --store netsentinel\.db to use the old one$/m);
+  const named = run(cwd, ['decisions', 'list', '--json', '--store', 'other.db']);
+  assert.doesNotMatch(named.err, /used by default before/);
 });
 
 test('an analyze output folder given as traffic: one line saying these are its outputs; flows beside them are read, the rest named on stderr', () => {

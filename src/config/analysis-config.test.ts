@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import {
   ANALYSIS_PARAMETERS,
@@ -73,7 +73,7 @@ test('every value the loader returns is a row of ANALYSIS_PARAMETERS, and every 
   for (const s of analysisSettings(c, {})) {
     const p = ANALYSIS_PARAMETERS.find((x) => x.key === s.key)!;
     // a relative store path is read from the file's folder (config-file-paths.ts)
-    const value = p.key === 'store' ? join(dir, String(otherValue(p.key, p.default))) : otherValue(p.key, p.default);
+    const value = p.key === 'store' ? resolve(dir, String(otherValue(p.key, p.default))) : otherValue(p.key, p.default);
     assert.deepEqual([s.key, s.value, s.source, s.origin], [p.key, value, 'file', file]);
   }
 });

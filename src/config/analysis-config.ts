@@ -17,6 +17,7 @@ import { UserError } from '../util/errors.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { resolveRulesConfig } from '../detect/rules-config.js';
 import { CONFIG_SECTIONS } from './setting-keys.js';
+import { DEFAULT_STORE } from '../store/store-url.js';
 import { readConfigDocument, type SettingsFiles } from './settings.js';
 
 /**
@@ -59,7 +60,7 @@ export const ANALYSIS_PARAMETERS: readonly AnalysisParameter[] = [
   { key: 'alerts.maxFlowAlerts', default: 100_000, flags: '--max-flow-alerts (analyze, capture)', description: 'most flow alerts per run, after the per-source limit; 0 = no cap', read: (c) => c.maxFlowAlerts ?? 100_000 },
   { key: 'alerts.flowAlertsPerSource', default: 10, flags: '--flow-alerts-per-source (analyze, capture, stream)', description: 'most flow alerts per source address per window of flow time; 0 = no limit', read: (c) => c.flowAlertsPerSource ?? 10 },
   { key: 'alerts.flowAlertWindowSeconds', default: 60, flags: '--flow-alert-window (analyze, capture, stream)', description: 'that window, in seconds of flow time; 0 = the whole run', read: (c) => c.flowAlertWindowSeconds ?? 60 },
-  { key: 'store', default: 'netsentinel.db', flags: '--store (analyze, capture, stream)', env: 'NETSENTINEL_STORE', description: "where alerts and runs are kept: a SQLite path, a postgres:// URL, or 'none'", read: (c) => c.store ?? 'netsentinel.db' },
+  { key: 'store', default: DEFAULT_STORE, flags: '--store (analyze, capture, stream)', env: 'NETSENTINEL_STORE', description: "where alerts and runs are kept: a SQLite path, a postgres:// URL, or 'none'", read: (c) => c.store ?? DEFAULT_STORE },
 ];
 
 /** weights.detectors.NAME: a detector's weight; without one, the weight its baseline stored (always 1 today). */

@@ -345,3 +345,36 @@ test('shared packet captures (ordinary traffic: DNS, HTTP, ICMP, a scan, a hijac
   }
   assert.ok(flows > 2000, `flows read: ${flows}`);
 });
+
+test("historyShare: a jittered beacon is confirmed only when its pair's intervals stay in its band over their history: log-normal σ 0.5 gaps (2,000 pairs) fewer reported, jittered timers still found", () => {
+  const config = { historyShare: 0.75 };
+  const rng = new Rng(77);
+  // without the check 14 of these 2,000 are reported: a regular stretch of random gaps passed two
+  // rings 8 connections apart, though a third of the pair's intervals (not shorter than the band)
+  // lay beyond ±35 % of the period
+  const lognormal = Array.from({ length: 2000 }, () => randomArrivals('lognormal-0.5', 300, rng));
+  assert.equal(beaconVerdict(lognormal).reported, 14);
+  const regular = beaconVerdict(lognormal, config);
+  assert.ok(regular.reported <= 8, `log-normal σ 0.5: ${regular.reported} of 2,000 reported`);
+  // timers keep their band all their life: the check costs them little
+  for (const [shape, least] of [
+    [{ jitterKind: 'uniform', period: 60, jitter: 0.3, missed: 0.05, extra: 0.05 }, 200],
+    [{ jitterKind: 'sleep', period: 60, jitter: 0.5, missed: 0.05, extra: 0.05 }, 200],
+    [{ jitterKind: 'uniform', period: 60, jitter: 0.4, missed: 0.05, extra: 0.05 }, 170],
+    [{ jitterKind: 'uniform', period: 60, jitter: 0.3, missed: 0.15, extra: 0.15 }, 110],
+  ] as [TimerShape, number][]) {
+    const v = beaconVerdict(Array.from({ length: 200 }, () => timerArrivals(shape, 300, rng)), config);
+    assert.ok(v.reported >= least, `${shape.jitterKind} ±${shape.jitter * 100} % (${shape.missed * 100} % missed): ${v.reported} of 200 found`);
+  }
+});
+
+test('ignoreDestinations: a poller to a listed server (address or CIDR) is not reported; the same timer to any other server is, on the same port', () => {
+  const poll = timer(20, 60, 0.01, 7); // every 60 s to 203.0.113.9:443, as a monitoring agent
+  assert.equal(beacons(poll).length, 1);
+  assert.equal(beacons(poll, { beaconing: { ignoreDestinations: ['203.0.113.9'] } }).length, 0);
+  assert.equal(beacons(poll, { beaconing: { ignoreDestinations: ['203.0.113.0/24', '2001:db8::/32'] } }).length, 0);
+  const other = timer(20, 60, 0.01, 7, { dst: '198.51.100.20' });
+  const got = beacons([...poll, ...other].sort((a, b) => (a.t as number) - (b.t as number)), { beaconing: { ignoreDestinations: ['203.0.113.0/24'] } });
+  assert.deepEqual(got.map((f) => f.targets.ips[0]), ['198.51.100.20']);
+  assert.throws(() => resolveRulesConfig({ beaconing: { ignoreDestinations: ['203.0.113.0/33'] } }), UserError);
+});

@@ -100,6 +100,7 @@ import { SlotTable } from './slot-table.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
 import { countQuiet, forgetLeastRecent, forgetQuiet } from './slot-expiry.js';
+import { cidrContains, parseCidr, parseIp, type Cidr } from './ip-address.js';
 
 /** start times kept per pair: the window the test looks at (and the most `connections` may ask) */
 export const BEACON_RING = 16;
@@ -108,6 +109,25 @@ export const BEACON_RING = 16;
 export const JITTERED_BEATS = 12;
 /** a jittered pass is confirmed by another at least this many connections later (a ring renewed) */
 export const JITTERED_CONFIRM = 8;
+
+/**
+ * The jittered test's history check (rules.beaconing.historyShare, off by default): every interval
+ * of the pair (follow-ups within minPeriodSeconds aside) is counted in a histogram of log2(interval)
+ * in bins of 1/8 octave (HIST_BINS from 2^-4 s to 2^12 s; a bin reaching 255 halves them all, so the
+ * oldest fade; 128 bytes a pair), and a jittered beacon is confirmed only when at least historyShare
+ * of those not shorter than its band (short ones are extra calls and a double-calling bot's second
+ * calls) lie within ± sleepJitter of the period it is confirmed at: a timer's intervals stay in its
+ * band all its life (less its missed beats), random gaps only now and then (log-normal σ 0.5: two
+ * thirds of the intervals not below the band). Figures in docs/architecture.md (Beaconing).
+ */
+const HIST_PER_OCTAVE = 8;
+const HIST_LOW_OCTAVE = -4;
+const HIST_BINS = 16 * HIST_PER_OCTAVE;
+
+function histBin(ms: number): number {
+  const b = Math.round(HIST_PER_OCTAVE * (Math.log2(ms / 1000) - HIST_LOW_OCTAVE));
+  return b < 0 ? 0 : b >= HIST_BINS ? HIST_BINS - 1 : b;
+}
 
 const STEADY = 1;
 const JITTERED = 2;
@@ -170,6 +190,8 @@ export class BeaconRunner implements RuleRunner {
   private keyB: Float64Array = new Float64Array(0);
   private num: Float64Array = new Float64Array(0);
   private ring: Float64Array = new Float64Array(0);
+  /** per pair, HIST_BINS counts of its intervals by log2 (the history check; empty when it is off) */
+  private hist: Uint8Array = new Uint8Array(0);
   /** next ring position to write */
   private ringPos: Uint8Array = new Uint8Array(0);
   private ringLen: Uint8Array = new Uint8Array(0);
@@ -194,6 +216,9 @@ export class BeaconRunner implements RuleRunner {
   private readonly walked: Fit = { kind: 0, period: 0, offset: 0, seconds: 0, low: 0, high: 0, jitter: 0, beats: 0, missed: 0, extra: 0, irregular: 0 };
   private readonly fit: Fit = { kind: 0, period: 0, offset: 0, seconds: 0, low: 0, high: 0, jitter: 0, beats: 0, missed: 0, extra: 0, irregular: 0 };
   private readonly ignore: Uint8Array;
+  /** ignoreDestinations, parsed; and per destination id, 0 not judged yet, 1 ignored, 2 watched (cleared when ids are remapped) */
+  private readonly ignoreNets: readonly Cidr[];
+  private dstVerdict: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly cfg: BeaconingConfig,
@@ -203,6 +228,7 @@ export class BeaconRunner implements RuleRunner {
     this.openBySrc = new OpenBySource(ctx.openSources ?? null);
     this.ignore = new Uint8Array(65536);
     for (const p of cfg.ignorePorts) this.ignore[p] = 1;
+    this.ignoreNets = cfg.ignoreDestinations.map((c) => parseCidr(c) as Cidr);
     this.grow(256);
   }
 
@@ -215,6 +241,9 @@ export class BeaconRunner implements RuleRunner {
     num.set(this.num);
     const ring = new Float64Array(n * BEACON_RING);
     ring.set(this.ring);
+    const hist = new Uint8Array(this.cfg.historyShare > 0 ? n * HIST_BINS : 0);
+    hist.set(this.hist);
+    this.hist = hist;
     const ringPos = new Uint8Array(n);
     ringPos.set(this.ringPos);
     const ringLen = new Uint8Array(n);
@@ -245,7 +274,10 @@ export class BeaconRunner implements RuleRunner {
     this.keyB[s] = b;
     const o = s * FIELDS;
     // a slot never used before is still zero (grown arrays start zeroed, slots are used from the bottom up)
-    if (reused) for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
+    if (reused) {
+      for (let i = o; i < o + FIELDS; i++) this.num[i] = 0;
+      this.hist.fill(0, s * HIST_BINS, (s + 1) * HIST_BINS);
+    }
     this.num[o + F_LAST] = -Infinity;
     this.num[o + F_FIRST] = Infinity;
     this.num[o + F_LAST_PORT] = NaN;
@@ -295,6 +327,7 @@ export class BeaconRunner implements RuleRunner {
           pk = p + 1;
         }
       }
+      if (this.ignoreNets.length > 0 && this.ignoredDestination(dId)) continue;
       const key = dId * PORTS + pk;
       const t = time[r];
       let s = this.table.get(sId, key);
@@ -325,6 +358,7 @@ export class BeaconRunner implements RuleRunner {
         num[o + F_LAST_PORT] = sp;
       }
       num[o + F_CONNS]++;
+      if (t - prev >= minGap && this.cfg.historyShare > 0) this.count(s, t - prev);
       const pos = this.ringPos[s];
       this.ring[s * BEACON_RING + pos] = t;
       this.ringPos[s] = pos + 1 === BEACON_RING ? 0 : pos + 1;
@@ -341,7 +375,7 @@ export class BeaconRunner implements RuleRunner {
         else if (kind === JITTERED) {
           const pending = num[o + F_PENDING];
           const p0 = num[o + F_PENDING_PERIOD];
-          if (pending > 0 && num[o + F_CONNS] - pending >= JITTERED_CONFIRM && Math.abs(this.fit.period - p0) <= this.cfg.sleepJitter * p0) this.open(s, b.rowOffset + r);
+          if (pending > 0 && num[o + F_CONNS] - pending >= JITTERED_CONFIRM && Math.abs(this.fit.period - p0) <= this.cfg.sleepJitter * p0 && (this.cfg.historyShare <= 0 || this.inBand(s, this.fit.period) >= this.cfg.historyShare)) this.open(s, b.rowOffset + r);
           else {
             // one ring is not enough (random traffic passes now and then): ask again when half of it is new
             num[o + F_PENDING] = num[o + F_CONNS];
@@ -354,6 +388,31 @@ export class BeaconRunner implements RuleRunner {
         }
       }
     }
+  }
+
+  /** one interval of pair s into its histogram; a full bin halves them all (the old fade) */
+  private count(s: number, ms: number): void {
+    const h = this.hist;
+    const o = s * HIST_BINS;
+    const i = o + histBin(ms);
+    if (h[i] === 255) for (let k = o; k < o + HIST_BINS; k++) h[k] >>= 1;
+    h[i]++;
+  }
+
+  /** the share of pair s's counted intervals not shorter than the band that lie within ± sleepJitter of `period` (ms), by whole bins */
+  private inBand(s: number, period: number): number {
+    const h = this.hist;
+    const o = s * HIST_BINS;
+    const lo = histBin(period * (1 - this.cfg.sleepJitter));
+    const hi = histBin(period * (1 + this.cfg.sleepJitter));
+    let all = 0;
+    let inside = 0;
+    // from the band's lowest bin up: intervals shorter than the band are no evidence either way
+    for (let k = lo; k < HIST_BINS; k++) {
+      all += h[o + k];
+      if (k <= hi) inside += h[o + k];
+    }
+    return all > 0 ? inside / all : 0;
   }
 
   private open(s: number, row: number): void {
@@ -806,7 +865,23 @@ export class BeaconRunner implements RuleRunner {
     return this.out.splice(0, this.out.length).sort(compareFindings);
   }
 
+  /** whether destination id `d` is in ignoreDestinations (judged once per id) */
+  private ignoredDestination(d: number): boolean {
+    if (d >= this.dstVerdict.length) {
+      const grown = new Uint8Array(Math.max(1024, d * 2));
+      grown.set(this.dstVerdict);
+      this.dstVerdict = grown;
+    }
+    let v = this.dstVerdict[d];
+    if (v === 0) {
+      const ip = parseIp(this.ctx.interner.text(d));
+      v = this.dstVerdict[d] = ip && this.ignoreNets.some((c) => cidrContains(c, ip)) ? 1 : 2;
+    }
+    return v === 1;
+  }
+
   remapIds(remap: (oldId: number) => number): void {
+    this.dstVerdict.fill(0);
     this.table.clear();
     this.openBySrc.clear();
     for (let s = 0; s < this.high; s++) {

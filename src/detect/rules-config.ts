@@ -84,7 +84,11 @@ export interface BeaconingConfig {
   readonly maxJitter: number;
   readonly regularShare: number;
   readonly sleepJitter: number;
+  /** a jittered beacon is confirmed only when this share of its pair's intervals (short ones aside) lie in its band; 0 = off */
+  readonly historyShare: number;
   readonly ignorePorts: readonly number[];
+  /** destinations (addresses or CIDRs) never reported: the servers your own pollers call */
+  readonly ignoreDestinations: readonly string[];
   readonly windowSeconds: number;
   readonly severity: Severity;
 }
@@ -264,7 +268,9 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'beaconing.maxJitter', default: 0.05, kind: num(0, true, 0.5), description: 'a connection is on the beat when it comes a whole number of periods after the last beat, give or take this share of the period' },
   { path: 'beaconing.regularShare', default: 0.85, kind: num(0, true, 1), description: 'share of the last connections that must be on the beat (the rest: extra connections, irregular ones; missed beats are allowed up to as many as seen)' },
   { path: 'beaconing.sleepJitter', default: 0.35, kind: num(0, false, 0.5), description: 'beacons whose sleep is randomised (command-and-control implants: Cobalt Strike\'s "sleep 60 20", Sliver, Mythic) are found when all but one of the last 16 connections (follow-ups within minPeriodSeconds aside; one beat may be missed) come within ± this share of the period after the beat before, in two rings 8 connections apart; 0 looks for steady timers only' },
+  { path: 'beaconing.historyShare', default: 0, kind: num(0, false, 1), description: 'jittered beacons: also ask that at least this share of all the pair\'s intervals so far (those shorter than the band aside: extra and second calls) lie within ± sleepJitter of the period, as a timer\'s stay all its life; 0.75 reports a third of the random pairs with near-regular gaps that 0 does (log-normal σ 0.5) at a small cost in noisy timers (docs/architecture.md); 0 = off' },
   { path: 'beaconing.ignorePorts', default: [], kind: { type: 'ports' }, description: 'destination ports never reported (your own polling agents, e.g. a monitoring port)' },
+  { path: 'beaconing.ignoreDestinations', default: [], kind: { type: 'cidrs' }, description: 'destinations (addresses or CIDRs) never reported: the servers your own pollers call every minute (NTP servers, a monitoring collector, an update mirror); unlike ignorePorts it leaves other servers on those ports watched' },
   { path: 'beaconing.windowSeconds', default: 600, kind: num(0, true), description: 'a pair quiet this long ends its episode and is forgotten: longer periods are not seen' },
   { path: 'beaconing.severity', default: 2, kind: severity, description: 'severity of a beaconing finding' },
 

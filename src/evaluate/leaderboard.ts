@@ -41,8 +41,8 @@ export interface LeaderboardEntry {
   readonly params: Readonly<Record<string, unknown>>;
 }
 
-export type SortKey = 'macro-f1' | 'accuracy' | 'weighted-f1' | 'roc-auc' | 'binary-roc-auc' | 'fit-time' | 'predict-time';
-export const SORT_KEYS: readonly SortKey[] = ['macro-f1', 'accuracy', 'weighted-f1', 'roc-auc', 'binary-roc-auc', 'fit-time', 'predict-time'];
+import type { SortKey } from './metric-names.js';
+export { SORT_KEYS, type SortKey } from './metric-names.js';
 
 export interface Figures {
   readonly accuracy: number;

@@ -32,8 +32,8 @@ import { UserError } from '../util/errors.js';
 /** Parameter name and the values to try, in the order given. */
 export type Grid = readonly { readonly name: string; readonly values: readonly unknown[] }[];
 
-export type SearchMetric = 'macro-f1' | 'accuracy' | 'weighted-f1' | 'roc-auc' | 'binary-roc-auc';
-export const SEARCH_METRICS: readonly SearchMetric[] = ['macro-f1', 'accuracy', 'weighted-f1', 'roc-auc', 'binary-roc-auc'];
+import type { SearchMetric } from './metric-names.js';
+export { SEARCH_METRICS, type SearchMetric } from './metric-names.js';
 
 export interface SearchOptions {
   /** the recipe: model, fixed params, target, seed, threads, normalOnly, ... */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allSpecs, getSpec, loadAllSpecs, loadSpec, specKind } from './registry.js';
+import { allSpecs, getSpec, loadAllSpecs, loadSpec, modelCatalogue, specKind } from './registry.js';
 import { UserError } from '../util/errors.js';
 
 // one process per test file: nothing else has loaded an estimator yet, so the order below matters
@@ -38,4 +38,12 @@ test('every entry of the table loads a spec of that name and kind', async () => 
   const specs = await loadAllSpecs();
   assert.equal(specs.length, 14);
   for (const s of specs) assert.equal(specKind(s.name), s.kind, s.name);
+});
+
+test("the catalogue (train --help's list, read without loading a model) is every spec's name, kind and title", async () => {
+  const specs = await loadAllSpecs();
+  assert.deepEqual(
+    modelCatalogue(),
+    specs.map((s) => ({ name: s.name, kind: s.kind, title: s.title })).sort((a, b) => a.name.localeCompare(b.name)),
+  );
 });

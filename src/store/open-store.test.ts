@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { parseStoreLocation, openStore } from './open-store.js';
 import { UserError } from '../util/errors.js';
 import { parseStoreLocation as sharedLocation } from './store-location.js';
+import { DEFAULT_STORE, defaultStorePath } from './store-url.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 test('store locations: sqlite:PATH, a plain path and postgres:// URLs; any other scheme is refused', async () => {
   assert.deepEqual(parseStoreLocation('netsentinel.db'), { kind: 'sqlite', path: 'netsentinel.db', where: 'sqlite:' + 'netsentinel.db' });
@@ -24,4 +28,28 @@ test('the decision, outbox and lease stores read a location as the alert store d
   assert.throws(() => sharedLocation('mysql://x'), /unknown store type "mysql:"/);
   const pgLoc = sharedLocation('postgres://u@h:5433/db?schema=ops');
   assert.deepEqual(pgLoc, { kind: 'postgres', url: 'postgres://u@h:5433/db', schema: 'ops', where: 'postgres://h:5433/db' });
+});
+
+test('the default store is per user: $XDG_DATA_HOME/netsentinel/netsentinel.db, else ~/.local/share/netsentinel/netsentinel.db, never the current folder', () => {
+  assert.equal(defaultStorePath({ XDG_DATA_HOME: '/srv/data' }, '/home/ana'), '/srv/data/netsentinel/netsentinel.db');
+  assert.equal(defaultStorePath({}, '/home/ana'), '/home/ana/.local/share/netsentinel/netsentinel.db');
+  // a relative XDG_DATA_HOME is invalid (XDG Base Directory spec): ignored, not read from the current folder
+  assert.equal(defaultStorePath({ XDG_DATA_HOME: 'data' }, '/home/ana'), '/home/ana/.local/share/netsentinel/netsentinel.db');
+  assert.equal(defaultStorePath({ XDG_DATA_HOME: '' }, '/home/ana'), '/home/ana/.local/share/netsentinel/netsentinel.db');
+  assert.ok(isAbsolute(DEFAULT_STORE), DEFAULT_STORE);
+});
+
+test('under sudo, the invoking user\'s store when that user has one (sudo block apply meets respond\'s decisions), else root\'s', { skip: process.getuid?.() !== 0 ? 'runs as root only (sudo)' : false }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'ns-sudo-home-'));
+  try {
+    const sudo = { SUDO_USER: 'ana' };
+    const homeOf = (u: string): string | undefined => (u === 'ana' ? home : undefined);
+    assert.equal(defaultStorePath(sudo, '/root', homeOf), '/root/.local/share/netsentinel/netsentinel.db', 'ana has no store yet');
+    mkdirSync(join(home, '.local', 'share', 'netsentinel'), { recursive: true });
+    writeFileSync(join(home, '.local', 'share', 'netsentinel', 'netsentinel.db'), '');
+    assert.equal(defaultStorePath(sudo, '/root', homeOf), join(home, '.local', 'share', 'netsentinel', 'netsentinel.db'));
+    assert.equal(defaultStorePath({ ...sudo, XDG_DATA_HOME: '/srv/data' }, '/root', homeOf), '/srv/data/netsentinel/netsentinel.db', 'XDG_DATA_HOME given: that');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 /**
  * Pick the store from a location: a postgres:// (or postgresql://) URL → PostgreSQL; sqlite:PATH
- * or a plain path → an embedded SQLite file. The default is ./netsentinel.db. Any other URL scheme
+ * or a plain path → an embedded SQLite file. The default is the per-user one (store-url.ts). Any other URL scheme
  * (mysql://, http://, ...) is refused: it used to become a SQLite file named "mysql:/x".
  */
 import type { AlertStore } from './alert-store.js';
@@ -19,7 +19,7 @@ export async function openStore(location: string = DEFAULT_STORE): Promise<Alert
 /**
  * `analyze`'s store: PostgreSQL opened now (a refused connection is said before any input is
  * read), a SQLite file only when first used, so a run that fails before its input yields a flow
- * (a typo'd path, a file that is no dataset) leaves no empty netsentinel.db behind.
+ * (a typo'd path, a file that is no dataset) leaves no empty store behind.
  */
 export async function openStoreWhenUsed(location: string = DEFAULT_STORE): Promise<AlertStore> {
   const where = parseStoreLocation(location);

@@ -6,10 +6,56 @@
  * is refused: it used to become a SQLite file named "mysql:/x". No driver is loaded here, so
  * parsing costs a SQLite run nothing.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 
-/** the store when none is named: a SQLite file in the current folder (here, not in open-store.ts, so option tables name it without loading a driver) */
-export const DEFAULT_STORE = 'netsentinel.db';
+/**
+ * Where the store is when none is named (--store, NETSENTINEL_STORE, the config's `store:`): one
+ * SQLite file per user, in the XDG data folder, $XDG_DATA_HOME/netsentinel/netsentinel.db, else
+ * ~/.local/share/netsentinel/netsentinel.db (a relative XDG_DATA_HOME is ignored, as the XDG Base
+ * Directory spec says); under sudo, the invoking user's when it exists. Every verb that has a store takes this one, so analyze's alerts and
+ * --respond's decisions, `respond`, `decisions`, `block`, `notify`, `keys`, `models`, `serve` and
+ * the intel cache meet in the same file from whatever folder they are run.
+ *
+ * Before, it was ./netsentinel.db: each folder analyze was run in got a stray store, and `serve` or
+ * `decisions list` started elsewhere saw none of what was written. An earlier ./netsentinel.db is
+ * not read any more: `--store netsentinel.db` names it (defaultStoreNote says so once).
+ *
+ * Here, not in open-store.ts, so option tables print it without loading a driver.
+ */
+export function defaultStorePath(env: NodeJS.ProcessEnv = process.env, home: string = homedir(), sudoHome: (user: string) => string | undefined = homeOf): string {
+  const xdg = env.XDG_DATA_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'netsentinel', 'netsentinel.db');
+  // `sudo netsentinel block apply` (HOME is root's under sudo) must find the decisions that the
+  // user's `respond` stored: the invoking user's store, when that user has one
+  if (env.SUDO_USER && env.SUDO_USER !== 'root' && process.getuid?.() === 0) {
+    const theirs = sudoHome(env.SUDO_USER);
+    const file = theirs ? join(theirs, '.local', 'share', 'netsentinel', 'netsentinel.db') : undefined;
+    if (file && existsSync(file)) return file;
+  }
+  return join(home, '.local', 'share', 'netsentinel', 'netsentinel.db');
+}
+
+/** a user's home folder from /etc/passwd (no lookup library: the store's location must load nothing) */
+function homeOf(user: string): string | undefined {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === user && f.length >= 6 && isAbsolute(f[5])) return f[5];
+    }
+  } catch {
+    // no /etc/passwd (another OS): root's own store then
+  }
+  return undefined;
+}
+
+/** the store when none is named (see defaultStorePath), as --help prints it */
+export const DEFAULT_STORE = defaultStorePath();
+
+/** the default store before: a file in the current folder */
+export const OLD_DEFAULT_STORE = 'netsentinel.db';
 
 export type StoreLocation =
   | { readonly kind: 'sqlite'; readonly path: string; readonly where: string }

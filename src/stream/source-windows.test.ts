@@ -54,3 +54,36 @@ test('SourceWindows: every window a source closes has its own alert key, also wh
   assert.equal(flows, order.filter((r) => all.srcIp(r) !== null).length, 'every flow in one window');
   assert.equal(new Set(keys).size, keys.length, 'one alert key per closed window: none the store would drop as already there');
 });
+
+test('SourceWindows: a busy host repeating one ordinary flow (a poller) does not reach risk 1.0 by volume alone; a flood of a little unusual flows still stands out', { skip }, async () => {
+  const warn = () => undefined;
+  const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn });
+  const baseline = await fitBaseline(takeTableRows(benign, Array.from({ length: 1250 }, (_, i) => i)), { seed: 7, threads: 1 });
+  const score = createScoreStage({ baseline, flowThreshold: 0.999 });
+  const scoreOf = (t: typeof benign) => score.score(t, flowFields(t), new Float64Array(t.rowCount), 0);
+  const held = takeTableRows(benign, Array.from({ length: 1250 }, (_, i) => 1250 + i));
+  const s = scoreOf(held);
+  // an ordinary flow: more unusual than most normal ones, but below the verdict threshold (0.95)
+  let pick = -1;
+  for (let r = 0; r < s.rows && pick < 0; r++) if (s.risk[r] >= 0.85 && s.risk[r] < 0.95 && s.srcIp(r) !== null) pick = r;
+  assert.ok(pick >= 0, 'a benign flow of risk 0.85-0.95');
+  const one = s.risk[pick];
+  // the same flow every 2 s for an hour: 1,800 flows of one source in one window
+  const poller = takeTableRows(held, Array.from({ length: 1800 }, () => pick));
+  const ts = poller.columns.find((c) => c.name === 'Timestamp');
+  assert.ok(ts && ts.kind === 'numeric');
+  const t0 = Math.floor(ts.values[0] / 3_600_000) * 3_600_000;
+  for (let i = 0; i < poller.rowCount; i++) ts.values[i] = t0 + i * 2000;
+  const windows = new SourceWindows({ windowMs: 3_600_000, maxSources: 1e6, ipThreshold: 0, ruleWeight: 1 });
+  const rows = [...windows.add(scoreOf(poller), []), ...windows.finish([])];
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].flows, 1800);
+  // before: Σz/√n ≈ Φ⁻¹(risk)·√1800 > 40, risk 1.000000, a risky-source alert for a poller
+  assert.ok(rows[0].risk < 0.9995, `1,800 flows of risk ${one.toFixed(3)}: source risk ${rows[0].risk} (${rows[0].decidedBy})`);
+  // CIC-IDS2017 DDoS: 2,500 flows of ~0.98 each, none alerting on its own: still a risky source (≥ 0.99)
+  const ddos = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'DDoS_2500.csv') as string], { warn });
+  const flood = new SourceWindows({ windowMs: 1e13, maxSources: 1e6, ipThreshold: 0, ruleWeight: 1 });
+  const attackers = [...flood.add(scoreOf(ddos), []), ...flood.finish([])];
+  assert.deepEqual(attackers.map((r) => r.ip), ['172.16.0.1']);
+  assert.ok(attackers[0].risk >= 0.999, `DDoS source risk ${attackers[0].risk} (${attackers[0].decidedBy})`);
+});

@@ -15,8 +15,20 @@ export interface CliRun {
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-export function runCli(args: readonly string[]): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface CliOptions {
+  /** the folder the command runs in, so its relative paths (DATA, -o, --store, .env) are read from there; default: this process's */
+  readonly cwd?: string;
+  /** its environment; default: this process's */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Before, a caller could not say where the command runs: its relative paths (and its default store)
+ * were taken from the test process's folder, usually the repository, whatever folder the test
+ * meant them for.
+ */
+export function runCli(args: readonly string[], opts: CliOptions = {}): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

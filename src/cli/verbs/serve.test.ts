@@ -141,11 +141,17 @@ test('serve reads server.* through the settings loader and shares the decisions 
 
 test('serve refusing to start leaves no store behind: a mistyped --host is said first, and keys needed but none (a new store) are said before the store is made', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'ns-serve-refused-'));
-  const typo = spawnSync(process.execPath, [main, 'serve', '--host', '999.1.1.1', '--port', '0'], { cwd, encoding: 'utf8' });
+  // the default store is the per-user one: here in a data folder of the test's own
+  const data = mkdtempSync(join(tmpdir(), 'ns-serve-refused-data-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: data };
+  delete env.NETSENTINEL_STORE;
+  delete env.NETSENTINEL_CONFIG;
+  const typo = spawnSync(process.execPath, [main, 'serve', '--host', '999.1.1.1', '--port', '0'], { cwd, encoding: 'utf8', env });
   assert.equal(typo.status, 2, typo.stderr);
   assert.match(typo.stderr, /^netsentinel: serve: --host must be an IP address or a host name, got "999\.1\.1\.1"\n$/);
-  const noKeys = spawnSync(process.execPath, [main, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd, encoding: 'utf8' });
+  const noKeys = spawnSync(process.execPath, [main, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd, encoding: 'utf8', env });
   assert.equal(noKeys.status, 2, noKeys.stderr);
-  assert.match(noKeys.stderr, /binding to 0\.0\.0\.0 \(beyond loopback\) requires API keys, and the store sqlite:netsentinel\.db has none: make one with 'netsentinel keys add NAME/);
-  assert.deepEqual(readdirSync(cwd), [], 'no netsentinel.db made by a serve that refused');
+  assert.ok(noKeys.stderr.includes(`binding to 0.0.0.0 (beyond loopback) requires API keys, and the store sqlite:${join(data, 'netsentinel', 'netsentinel.db')} has none: make one with 'netsentinel keys add NAME`), noKeys.stderr);
+  assert.deepEqual(readdirSync(cwd), [], 'nothing made where serve was started');
+  assert.deepEqual(readdirSync(data), [], 'no store made by a serve that refused');
 });
