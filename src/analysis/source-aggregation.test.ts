@@ -179,14 +179,14 @@ test('counts in a source\'s reasons are written with thousands separators', () =
 
 test('"many mildly unusual flows add up" only when the flows besides the most unusual one add up', () => {
   const agg = createSourceAggregation();
-  // one far-out flow and an ordinary one: the volume view wins (3.4 against a peak of 3.7 less the
+  // one far-out flow and an ordinary one: the volume view wins (3.04 against a peak of 3.7 less the
   // 0.67 expected of two flows), but nothing "adds up": the risky flow is the reason
   const pair = [
     { src: '10.0.0.1', risk: 0.9999, p: [0.9999], z: 3.7 },
     { src: '10.0.0.1', risk: 0.86, p: [0.5], z: 1.1 },
   ];
-  // many flows each a little unusual: they do add up
-  const many = Array.from({ length: 400 }, () => ({ src: '10.0.0.2', risk: 0.69, p: [0.5], z: 0.5 }));
+  // many flows each a little unusual: they do add up (to about twice their mean z: fusion.ts's ρ)
+  const many = Array.from({ length: 400 }, () => ({ src: '10.0.0.2', risk: 0.93, p: [0.5], z: 1.5 }));
   // three unusual flows, none over the flow threshold, the volume above the peak
   const three = [2.5, 1.5, 1.2].map((z) => ({ src: '10.0.0.3', risk: 0.95, p: [0.5], z }));
   agg.add(scored(['isolation-forest'], [...pair, ...many, ...three]));
@@ -195,6 +195,6 @@ test('"many mildly unusual flows add up" only when the flows besides the most un
   assert.equal(one.decidedBy, 'volume');
   assert.ok(one.reasons.some((t) => t.startsWith('1 of 2 flows above the flow risk threshold')), one.reasons.join(' | '));
   assert.ok(!one.reasons.some((t) => /add up|together/.test(t)), one.reasons.join(' | '));
-  assert.ok(rows.get('10.0.0.2')!.reasons.includes('many mildly unusual flows add up (volume z 10.0 over 400 flows)'), rows.get('10.0.0.2')!.reasons.join(' | '));
-  assert.deepEqual(rows.get('10.0.0.3')!.reasons, ['its 3 flows together are unusual (volume z 3.0; the most unusual flow z 2.5)']);
+  assert.ok(rows.get('10.0.0.2')!.reasons.includes('many mildly unusual flows add up (volume z 3.0 over 400 flows)'), rows.get('10.0.0.2')!.reasons.join(' | '));
+  assert.deepEqual(rows.get('10.0.0.3')!.reasons, ['its 3 flows together are unusual (volume z 2.5; the most unusual flow z 2.5)']);
 });

@@ -4,7 +4,7 @@
  * flows); at the end each source's risk joins its findings and any other evidence about it
  * (src/risk/fusion.ts), with its reasons, riskiest first. Memory: one small record per source.
  */
-import { addFlow, ipRisk, newIpAggregate, type Evidence, type IpAggregate } from '../risk/fusion.js';
+import { addFlow, ipRisk, newIpAggregate, volumeZ, type Evidence, type IpAggregate } from '../risk/fusion.js';
 import type { Finding } from '../detect/finding.js';
 import type { IpRow } from '../report/analysis-result.js';
 import { FIRED_P, type ScoredFlows } from './score-stage.js';
@@ -240,7 +240,7 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
     // volume view wins only because the peak view is corrected for the number of flows, and that
     // sentence sent users looking for a pattern that was not there (seen on 151 of an ordinary
     // capture's sources)
-    const rest = st.flows > 1 ? (st.sumZ - st.maxZ) / Math.sqrt(st.flows - 1) : 0;
+    const rest = volumeZ(st.sumZ - st.maxZ, st.flows - 1);
     if (rest > 2) reasons.push(`many mildly unusual flows add up (volume z ${r.zVolume.toFixed(1)} over ${thousands(st.flows)} ${plural(st.flows, 'flow')})`);
     else if (!st.risky) reasons.push(`its ${thousands(st.flows)} ${plural(st.flows, 'flow')} together are unusual (volume z ${r.zVolume.toFixed(1)}; the most unusual flow z ${st.maxZ.toFixed(1)})`);
   }
