@@ -184,3 +184,10 @@ test('netsentinel config show: sources, masking, --json, bad values as one line'
   const h = spawnSync(process.execPath, [main, 'config', '--help'], { cwd: d, env, encoding: 'utf8' });
   assert.match(h.stdout, /flags > environment .* > \.env file .* > config file .* > defaults/);
 });
+
+test('NETSENTINEL_ENV_FILE set but empty is unset (as NETSENTINEL_CONFIG): ./.env when present, no error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-envfile-empty-'));
+  assert.equal(locateSettings({ env: { NETSENTINEL_ENV_FILE: '' }, cwd: dir }).envFile, undefined);
+  writeFileSync(join(dir, '.env'), 'LOG_LEVEL=debug\n');
+  assert.equal(locateSettings({ env: { NETSENTINEL_ENV_FILE: '' }, cwd: dir }).envFile, join(dir, '.env'));
+});

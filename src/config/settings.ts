@@ -328,7 +328,8 @@ export interface SettingsFiles {
 export function locateSettings(opts: Pick<SettingsOptions, 'configFile' | 'envFile' | 'env' | 'cwd'> = {}): SettingsFiles {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  let envFile = opts.envFile ?? env.NETSENTINEL_ENV_FILE;
+  // set but empty is unset, as NETSENTINEL_CONFIG (`NETSENTINEL_ENV_FILE= netsentinel ...` read the current folder as the file: EISDIR)
+  let envFile = opts.envFile ?? (env.NETSENTINEL_ENV_FILE || undefined);
   let dotenv = new Map<string, DotenvEntry>();
   if (envFile !== undefined) {
     envFile = resolve(cwd, envFile);
