@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -107,7 +108,7 @@ test('a text file that is no flow export: its one column counted in the singular
   writeFileSync(join(cwd, 'notes.txt'), 'hello world\nthis is no flow file\n');
   const r = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-q']);
   assert.equal(r.code, 2);
-  assert.match(oneLine(r.err), /notes\.txt: the model needs column ".*", which this input lacks \(it has 1 feature column, e\.g\. "hello world"\)$/);
+  assert.match(oneLine(r.err), /notes\.txt: the baseline needs columns? ".*"( and \d+ more)?, which this input lacks \(it has 1 feature column, e\.g\. "hello world"\); fit a baseline on normal flows of this kind/);
 });
 
 test('a typo in a verb or a model name gets the name probably meant', () => {
@@ -201,4 +202,33 @@ test('an empty pipe says no input arrived, not that a file is empty', () => {
   assert.match(line, /no input arrived/);
   assert.doesNotMatch(line, /file is empty/);
   assert.deepEqual(readdirSync(cwd), [], 'no output file');
+});
+
+test('a classifier trained on other flows than the baseline: said as that, not "this input lacks" a column the input has', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  // a classifier on columns of its own; the input has them, the (loopback, Zeek) baseline does not
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 9},${(i * 7) % 11},${i % 2 ? 'attack' : 'normal'}`);
+  writeFileSync(join(cwd, 'other.csv'), 'alpha,beta,label\n' + rows.join('\n') + '\n');
+  const t = run(cwd, ['train', 'other.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'other.nsm', '-q']);
+  assert.equal(t.code, 0, t.err);
+  const r = run(cwd, ['analyze', 'other.csv', '-b', baseline, '-m', 'other.nsm', '-o', 'out', '-q']);
+  assert.equal(r.code, 2, r.err);
+  const line = oneLine(r.err);
+  assert.doesNotMatch(line, /this input lacks/);
+  assert.match(line, /^netsentinel: the classifier \(--model\) needs columns "alpha" and "beta", which the baseline's flows lack: the classifier was trained on other\.csv, the baseline fitted on \S*normal\.csv; give a classifier and a baseline made from the same kind of flows$/);
+  assert.deepEqual(readdirSync(cwd).sort(), ['other.csv', 'other.nsm']);
+});
+
+const kddAndCic = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTest-21.txt') || skipWithoutShared('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
+test('flows of another kind than the baseline (NSL-KDD against CIC-IDS2017): the baseline needs the columns, and says which kinds', { skip: kddAndCic }, () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const b = run(cwd, ['baseline', sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv')!, '--detectors', 'isolation-forest', '-o', 'cic.nsb', '-q']);
+  assert.equal(b.code, 0, b.err);
+  const r = run(cwd, ['analyze', sharedPath('datasets', 'nsl-kdd', 'KDDTest-21.txt')!, '-b', 'cic.nsb', '-o', 'out', '-q']);
+  assert.equal(r.code, 2, r.err);
+  assert.match(
+    oneLine(r.err),
+    /KDDTest-21\.txt: the baseline needs column "Dst Port" and \d+ more, which this input lacks \(it has 41 feature columns, e\.g\. "duration", .*\): the baseline was fitted on cicflowmeter flows, this input holds nsl-kdd flows; fit a baseline on normal flows of this kind/,
+  );
+  assert.deepEqual(readdirSync(cwd), ['cic.nsb']);
 });

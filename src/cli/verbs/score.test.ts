@@ -86,7 +86,7 @@ test('bad input: one line naming the flow, the key or the missing column', () =>
   assert.match(bad.err, /^netsentinel: --flow: not valid JSON: /);
   assert.equal(bad.err.trim().split('\n').length, 1);
   assert.match(run(['score', '-b', 'office.nsb', '--flow', '{"port": {"x": 1}}']).err, /--flow: flow 1, key "port": a value must be a number, string, boolean or null, got an object/);
-  assert.match(run(['score', '-b', 'office.nsb', '--flow', '{"proto": "tcp"}']).err, /^netsentinel: --flow: the model needs column "/);
+  assert.match(run(['score', '-b', 'office.nsb', '--flow', '{"proto": "tcp"}']).err, /^netsentinel: --flow: the baseline needs columns? "/);
   assert.match(run(['score', '--flow', '{}']).err, /give a baseline \(-b, for anomaly \| normal\) or a classifier/);
   assert.match(run(['score', '-b', 'office.nsb', '--flow-file', 'missing.json']).err, /cannot read missing\.json: no such file/);
 });
