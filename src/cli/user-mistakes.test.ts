@@ -232,3 +232,29 @@ test('flows of another kind than the baseline (NSL-KDD against CIC-IDS2017): the
   );
   assert.deepEqual(readdirSync(cwd), ['cic.nsb']);
 });
+
+test('--test naming training data (the same file, a link, a file of the training folder) is refused: no evaluation of learned rows as "separate test data"', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 9},${(i * 7) % 11},${i % 2 ? 'attack' : 'normal'}`);
+  mkdirSync(join(cwd, 'data'));
+  writeFileSync(join(cwd, 'data', 'a.csv'), 'alpha,beta,label\n' + rows.join('\n') + '\n');
+  writeFileSync(join(cwd, 'data', 'b.csv'), 'alpha,beta,label\n' + rows.reverse().join('\n') + '\n');
+  const label = ['--label', 'label', '-q'];
+  const train = run(cwd, ['train', 'data/a.csv', '--test', 'data/a.csv', '--model', 'decision-tree', '-o', 'm.nsm', ...label]);
+  assert.equal(train.code, 2, train.err);
+  assert.equal(
+    oneLine(train.err),
+    'netsentinel: train: the test file data/a.csv is also training data: figures on rows the model learned say nothing about new traffic; ' +
+      'give --test a file not among the training data, or hold part of the training data out with --split 0.25, or cross-validate with --cv 5',
+  );
+  const folder = run(cwd, ['compare', 'data', '--test', './data/../data/b.csv', '--models', 'decision-tree', ...label]);
+  assert.equal(folder.code, 2, folder.err);
+  assert.match(oneLine(folder.err), /^netsentinel: compare: the test file \.\/data\/\.\.\/data\/b\.csv is also training data \(as data\/b\.csv\): /);
+  const search = run(cwd, ['search', 'data/*.csv', '--test', 'data/b.csv', '--model', 'decision-tree', '-g', 'max_depth=2,3', '-o', 's.nsm', ...label]);
+  assert.equal(search.code, 2, search.err);
+  assert.match(oneLine(search.err), /^netsentinel: search: the test file data\/b\.csv is also training data: /);
+  assert.deepEqual(readdirSync(cwd), ['data']);
+  // a separate file is taken
+  const ok = run(cwd, ['train', 'data/a.csv', '--test', 'data/b.csv', '--model', 'decision-tree', '-o', 'm.nsm', ...label]);
+  assert.equal(ok.code, 0, ok.err);
+});
