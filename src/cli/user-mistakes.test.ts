@@ -258,3 +258,13 @@ test('--test naming training data (the same file, a link, a file of the training
   const ok = run(cwd, ['train', 'data/a.csv', '--test', 'data/b.csv', '--model', 'decision-tree', '-o', 'm.nsm', ...label]);
   assert.equal(ok.code, 0, ok.err);
 });
+
+test('a baseline that does not exist is named a baseline, with how to make one', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const r = run(cwd, ['analyze', normal, '-b', 'office.nsb', '-q']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(oneLine(r.err), "netsentinel: baseline file office.nsb does not exist; make one from normal traffic with 'netsentinel baseline NORMAL-FLOWS -o office.nsb'");
+  // a model file keeps its own word
+  assert.equal(oneLine(run(cwd, ['predict', 'gbdt.nsm', normal, '-q']).err), 'netsentinel: model file gbdt.nsm does not exist');
+  assert.deepEqual(readdirSync(cwd), []);
+});
