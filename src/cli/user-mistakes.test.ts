@@ -268,3 +268,27 @@ test('a baseline that does not exist is named a baseline, with how to make one',
   assert.equal(oneLine(run(cwd, ['predict', 'gbdt.nsm', normal, '-q']).err), 'netsentinel: model file gbdt.nsm does not exist');
   assert.deepEqual(readdirSync(cwd), []);
 });
+
+test('JSON where flow files go (flows --json output, a summary.json) is said as JSON, with what reads it; in a folder it is passed over', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'flows.jsonl'), '{"Src IP": "10.0.0.1", "Dst Port": 22}\n{"Src IP": "10.0.0.2", "Dst Port": 80}\n');
+  writeFileSync(join(cwd, 'summary.txt'), '{\n  "flows": 2,\n  "sources": 1\n}\n');
+  const lines = run(cwd, ['analyze', 'flows.jsonl', '-b', baseline, '-q']);
+  assert.equal(lines.code, 2, lines.err);
+  assert.equal(
+    oneLine(lines.err),
+    'netsentinel: flows.jsonl: JSON lines, not a table of flows: files are read as CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), ' +
+      "Zeek conn.log (TSV or JSON) and packet captures; score JSON flows with 'netsentinel score -b BASELINE --flow-file FILE', or write flows as CSV ('netsentinel flows CAPTURE -o flows.csv')",
+  );
+  assert.match(oneLine(run(cwd, ['baseline', 'summary.txt', '-o', 'x.nsb', '-q']).err), /^netsentinel: summary\.txt: a JSON document, not a table of flows: /);
+  // beside flows in a folder: one warning, the flows read
+  mkdirSync(join(cwd, 'day'));
+  writeFileSync(join(cwd, 'day', 'notes.txt'), '{"note": "exported by the SIEM"}\n');
+  writeFileSync(join(cwd, 'day', 'conn.csv'), readFileSync(normal));
+  const folder = run(cwd, ['analyze', 'day', '-b', baseline, '-o', 'out', '--store', 'none', '-q']);
+  assert.equal(folder.code, 0, folder.err);
+  assert.match(folder.err, /day\/notes\.txt.*a JSON document, not a table of flows/);
+  // the JSON flows themselves are scored by `score`
+  const score = run(cwd, ['score', '-b', baseline, '--flow-file', 'flows.jsonl', '-q']);
+  assert.doesNotMatch(score.err, /not a table of flows/);
+});
