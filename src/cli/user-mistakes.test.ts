@@ -292,3 +292,10 @@ test('JSON where flow files go (flows --json output, a summary.json) is said as 
   const score = run(cwd, ['score', '-b', baseline, '--flow-file', 'flows.jsonl', '-q']);
   assert.doesNotMatch(score.err, /not a table of flows/);
 });
+
+test('a baseline given to predict as its model says which verbs take it (predict has no --baseline)', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const r = run(cwd, ['predict', baseline, normal, '-q']);
+  assert.equal(r.code, 2, r.err);
+  assert.match(oneLine(r.err), /b\.nsb is a baseline \(detectors of normal traffic\), not a model: it judges traffic through analyze, score or stream --baseline \(-b\); a model comes from 'netsentinel train'$/);
+});

@@ -255,7 +255,7 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const bad = (what: string): UserError => new UserError(`${path} is not a usable model (${what}); train it again`);
   if (doc?.netsentinel === 'baseline') {
     // the mirror of loadBaseline's "a single model, not a baseline": -m and -b are easily swapped
-    throw new UserError(`${path} is a baseline (detectors of normal traffic), not a model: give it with --baseline (-b); a model comes from 'netsentinel train'`);
+    throw new UserError(`${path} is a baseline (detectors of normal traffic), not a model: it judges traffic through analyze, score or stream --baseline (-b); a model comes from 'netsentinel train'`);
   }
   if (!doc || doc.netsentinel !== 'model') throw bad('it holds no model');
   if (doc.kind !== 'classifier' && doc.kind !== 'detector') throw bad(`unknown kind ${String(doc.kind)}`);
