@@ -299,3 +299,18 @@ test('a baseline given to predict as its model says which verbs take it (predict
   assert.equal(r.code, 2, r.err);
   assert.match(oneLine(r.err), /b\.nsb is a baseline \(detectors of normal traffic\), not a model: it judges traffic through analyze, score or stream --baseline \(-b\); a model comes from 'netsentinel train'$/);
 });
+
+test('a model trained on NSL-KDD given CIC-IDS2017 flows: predict and evaluate say which kinds differ', { skip: kddAndCic }, () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const t = run(cwd, ['train', sharedPath('datasets', 'nsl-kdd', 'KDDTest-21.txt')!, '--model', 'decision-tree', '-o', 'kdd.nsm', '-q']);
+  assert.equal(t.code, 0, t.err);
+  const cic = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv')!;
+  for (const verb of ['predict', 'evaluate']) {
+    const r = run(cwd, [verb, 'kdd.nsm', cic, '-q']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err.trim().split('\n').at(-1)!,
+      /BENIGN_2500\.csv: the model needs column "duration", which this input lacks \(it has \d+ feature columns, .*\): the model was trained on nsl-kdd flows, this input holds cicflowmeter flows; use a model trained on flows of this kind$/,
+    );
+  }
+});
