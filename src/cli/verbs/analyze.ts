@@ -168,6 +168,9 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
     lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length}:`);
     for (const s of off) lines.push(`    ${s.ruleId}: ${s.state === 'off' ? s.reason : ''}`);
   }
+  // what the report and summary.json say about how the input was read (times without an offset
+  // read as UTC: every alert's time hangs on it), said where the user reads the run too
+  for (const n of r.inputNotes) lines.push(`  input: ${n}`);
   if (r.riskyIps.length) {
     lines.push('', 'Riskiest sources:');
     for (const ip of r.riskyIps.slice(0, 10)) {
