@@ -314,3 +314,23 @@ test('a model trained on NSL-KDD given CIC-IDS2017 flows: predict and evaluate s
     );
   }
 });
+
+test('exit 1 from --fail-on / --fail-below says on stderr what reached the threshold; stdout stays the results', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const traffic = join(root, 'samples', 'loopback', 'traffic.csv');
+  const a = run(cwd, ['analyze', traffic, '-b', baseline, '-o', 'out', '--store', 'none', '--fail-on', '0.9999', '--json', '-q']);
+  assert.equal(a.code, 1, a.err);
+  JSON.parse(a.out);
+  assert.match(oneLine(a.err), /^netsentinel: 2 sources reach --fail-on 0\.9999 \(127\.0\.0\.\d+ risk 1\.000000, 127\.0\.0\.\d+ risk 1\.000000\): exit 1$/);
+  // below the threshold: exit 0, nothing said
+  const calm = run(cwd, ['analyze', normal, '-b', baseline, '-o', 'out2', '--store', 'none', '--fail-on', '1', '-q']);
+  assert.equal(calm.code, 0, calm.err);
+  assert.doesNotMatch(calm.err, /fail-on/);
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 9},${(i * 7) % 11},${i % 3 ? 'attack' : 'normal'}`);
+  writeFileSync(join(cwd, 'a.csv'), 'alpha,beta,label\n' + rows.join('\n') + '\n');
+  writeFileSync(join(cwd, 'b.csv'), 'alpha,beta,label\n' + rows.map((r) => r.replace(/attack$|normal$/, (l) => (l === 'attack' ? 'normal' : 'attack'))).join('\n') + '\n');
+  assert.equal(run(cwd, ['train', 'a.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'm.nsm', '-q']).code, 0);
+  const e = run(cwd, ['evaluate', 'm.nsm', 'b.csv', '--label', 'label', '--fail-below', '0.9', '-q']);
+  assert.equal(e.code, 1, e.err);
+  assert.match(oneLine(e.err), /^netsentinel: accuracy 0\.\d{4} is below --fail-below 0\.9: exit 1$/);
+});

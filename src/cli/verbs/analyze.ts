@@ -146,7 +146,11 @@ export const analyze: Command = {
     if (json) out(JSON.stringify({ ...summaryJson(result), ...skippedFilesJson(), ...respondSummary(respondSink, true), ...timings }, null, 2));
     else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
-    return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : 0;
+    const over = failOn === undefined ? [] : result.riskyIps.filter((r) => r.risk >= failOn);
+    if (!over.length) return 0;
+    // a cron mail or CI log shows exit 1 and nothing else; say which sources made it (stderr: stdout stays the results)
+    process.stderr.write(`netsentinel: ${over.length} ${over.length === 1 ? 'source reaches' : 'sources reach'} --fail-on ${failOn} (${over.slice(0, 5).map((r) => `${r.ip} risk ${r.risk.toFixed(6)}`).join(', ')}${over.length > 5 ? ', ...' : ''}): exit 1\n`);
+    return 1;
   },
 };
 
