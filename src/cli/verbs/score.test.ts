@@ -44,7 +44,9 @@ test('traffic: a baseline calls a flow anomaly or normal, with reasons; JSON lin
   // the same flow as --field flags
   const f = run(['score', '-b', 'office.nsb', ...Object.entries(scanFlow).flatMap(([k, v]) => ['--field', `${k}=${v}`]), '--json']);
   assert.equal(JSON.parse(f.out).verdict, 'anomaly');
-  assert.equal(run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(scanFlow), '--fail-on', '0.99']).code, 1);
+  const failed = run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(scanFlow), '--fail-on', '0.99']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.err, /^netsentinel: 1 flow reaches --fail-on 0\.99 \(flow 1 risk 0\.\d{6}\): exit 1$/m);
   assert.equal(run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(normalFlow), '--fail-on', '0.99']).code, 0);
   // seed 002's ANOMALY_THRESHOLD was an MSE: refused with why, not silently used as a risk
   const seed = run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(normalFlow)], undefined, { ANOMALY_THRESHOLD: '0.00076731' });
