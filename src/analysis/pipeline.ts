@@ -162,7 +162,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     for (const s of o.sinks) {
       if (!s.drained) continue;
       const t = performance.now();
-      s.drained({ riskSample: totals.sample, flows: totals.flows });
+      s.drained({ riskSample: totals.sample, flows: totals.flows, riskyFlows: totals.riskyFlows });
       tm.add(`write: ${s.name}`, performance.now() - t);
     }
 

@@ -57,6 +57,8 @@ export interface DrainedContext {
   readonly riskSample: Reservoir;
   /** flows scored */
   readonly flows: number;
+  /** flows at or above the flow risk threshold (the sample's own count is not the run's) */
+  readonly riskyFlows: number;
 }
 
 export type AbortReason = 'failed' | 'interrupted';

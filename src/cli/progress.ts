@@ -52,7 +52,7 @@ export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStr
         const fill = Math.round(f * width);
         line = `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(f * 100).toFixed(0)}% ${fmt(done)}/${fmt(total)} ${rateText}${final ? '' : eta}`;
       } else line = `${label}: ${(f * 100).toFixed(0)}% (${fmt(done)}/${fmt(total)}) ${rateText}${final ? '' : eta}`;
-    } else line = `${label}: ${fmt(done)} ${unit} ${rateText}`;
+    } else line = `${label}: ${fmt(done)}${unit && unit !== 'bytes' ? ` ${unit}` : ''}${rateText ? ` ${rateText}` : ''}`; // fmt gives bytes their own unit (336 B, 1.2 MB)
     if (tty) {
       stream.write(`\r\x1b[2K${line}`);
       drawn = true;

@@ -35,3 +35,17 @@ test("analyze's summary: stored, duplicate, risky source and finding counts with
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("analyze's summary says how the input was read, as the report and summary.json do (times without an offset read as UTC)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-summary-notes-'));
+  try {
+    const baseline = await fitBaseline(await readDataset([join(sample, 'normal.csv')], { warn: () => {} }), { seed: 1, threads: 1 });
+    const r = await runAnalysis({ inputs: [join(sample, 'traffic.csv')], read: { warn: () => {} }, baseline, flowThreshold: 0.999, ipThreshold: 0.99, outDir: join(dir, 'out'), threads: 1 });
+    const note = '"Timestamp" has times without a UTC offset; they were read as UTC';
+    const text = formatSummary({ ...r, inputNotes: [note] });
+    assert.ok(text.split('\n').includes(`  input: ${note}`), text);
+    assert.doesNotMatch(formatSummary({ ...r, inputNotes: [] }), /^ {2}input: /m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -145,7 +146,7 @@ test('a text file that is no flow export: its one column counted in the singular
   writeFileSync(join(cwd, 'notes.txt'), 'hello world\nthis is no flow file\n');
   const r = run(cwd, ['analyze', 'notes.txt', '-b', baseline, '-q']);
   assert.equal(r.code, 2);
-  assert.match(oneLine(r.err), /notes\.txt: the model needs column ".*", which this input lacks \(it has 1 feature column, e\.g\. "hello world"\)$/);
+  assert.match(oneLine(r.err), /notes\.txt: the baseline needs columns? ".*"( and \d+ more)?, which this input lacks \(it has 1 feature column, e\.g\. "hello world"\); fit a baseline on normal flows of this kind/);
 });
 
 test('a typo in a verb or a model name gets the name probably meant', () => {
@@ -239,4 +240,135 @@ test('an empty pipe says no input arrived, not that a file is empty', () => {
   assert.match(line, /no input arrived/);
   assert.doesNotMatch(line, /file is empty/);
   assert.deepEqual(readdirSync(cwd), [], 'no output file');
+});
+
+test('a classifier trained on other flows than the baseline: said as that, not "this input lacks" a column the input has', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  // a classifier on columns of its own; the input has them, the (loopback, Zeek) baseline does not
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 9},${(i * 7) % 11},${i % 2 ? 'attack' : 'normal'}`);
+  writeFileSync(join(cwd, 'other.csv'), 'alpha,beta,label\n' + rows.join('\n') + '\n');
+  const t = run(cwd, ['train', 'other.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'other.nsm', '-q']);
+  assert.equal(t.code, 0, t.err);
+  const r = run(cwd, ['analyze', 'other.csv', '-b', baseline, '-m', 'other.nsm', '-o', 'out', '-q']);
+  assert.equal(r.code, 2, r.err);
+  const line = oneLine(r.err);
+  assert.doesNotMatch(line, /this input lacks/);
+  assert.match(line, /^netsentinel: the classifier \(--model\) needs columns "alpha" and "beta", which the baseline's flows lack: the classifier was trained on other\.csv, the baseline fitted on \S*normal\.csv; give a classifier and a baseline made from the same kind of flows$/);
+  assert.deepEqual(readdirSync(cwd).sort(), ['other.csv', 'other.nsm']);
+});
+
+const kddAndCic = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTest-21.txt') || skipWithoutShared('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
+test('flows of another kind than the baseline (NSL-KDD against CIC-IDS2017): the baseline needs the columns, and says which kinds', { skip: kddAndCic }, () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const b = run(cwd, ['baseline', sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv')!, '--detectors', 'isolation-forest', '-o', 'cic.nsb', '-q']);
+  assert.equal(b.code, 0, b.err);
+  const r = run(cwd, ['analyze', sharedPath('datasets', 'nsl-kdd', 'KDDTest-21.txt')!, '-b', 'cic.nsb', '-o', 'out', '-q']);
+  assert.equal(r.code, 2, r.err);
+  assert.match(
+    oneLine(r.err),
+    /KDDTest-21\.txt: the baseline needs column "Dst Port" and \d+ more, which this input lacks \(it has 41 feature columns, e\.g\. "duration", .*\): the baseline was fitted on cicflowmeter flows, this input holds nsl-kdd flows; fit a baseline on normal flows of this kind/,
+  );
+  assert.deepEqual(readdirSync(cwd), ['cic.nsb']);
+});
+
+test('--test naming training data (the same file, a link, a file of the training folder) is refused: no evaluation of learned rows as "separate test data"', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 9},${(i * 7) % 11},${i % 2 ? 'attack' : 'normal'}`);
+  mkdirSync(join(cwd, 'data'));
+  writeFileSync(join(cwd, 'data', 'a.csv'), 'alpha,beta,label\n' + rows.join('\n') + '\n');
+  writeFileSync(join(cwd, 'data', 'b.csv'), 'alpha,beta,label\n' + rows.reverse().join('\n') + '\n');
+  const label = ['--label', 'label', '-q'];
+  const train = run(cwd, ['train', 'data/a.csv', '--test', 'data/a.csv', '--model', 'decision-tree', '-o', 'm.nsm', ...label]);
+  assert.equal(train.code, 2, train.err);
+  assert.equal(
+    oneLine(train.err),
+    'netsentinel: train: the test file data/a.csv is also training data: figures on rows the model learned say nothing about new traffic; ' +
+      'give --test a file not among the training data, or hold part of the training data out with --split 0.25, or cross-validate with --cv 5',
+  );
+  const folder = run(cwd, ['compare', 'data', '--test', './data/../data/b.csv', '--models', 'decision-tree', ...label]);
+  assert.equal(folder.code, 2, folder.err);
+  assert.match(oneLine(folder.err), /^netsentinel: compare: the test file \.\/data\/\.\.\/data\/b\.csv is also training data \(as data\/b\.csv\): /);
+  const search = run(cwd, ['search', 'data/*.csv', '--test', 'data/b.csv', '--model', 'decision-tree', '-g', 'max_depth=2,3', '-o', 's.nsm', ...label]);
+  assert.equal(search.code, 2, search.err);
+  assert.match(oneLine(search.err), /^netsentinel: search: the test file data\/b\.csv is also training data: /);
+  assert.deepEqual(readdirSync(cwd), ['data']);
+  // a separate file is taken
+  const ok = run(cwd, ['train', 'data/a.csv', '--test', 'data/b.csv', '--model', 'decision-tree', '-o', 'm.nsm', ...label]);
+  assert.equal(ok.code, 0, ok.err);
+});
+
+test('a baseline that does not exist is named a baseline, with how to make one', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const r = run(cwd, ['analyze', normal, '-b', 'office.nsb', '-q']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(oneLine(r.err), "netsentinel: baseline file office.nsb does not exist; make one from normal traffic with 'netsentinel baseline NORMAL-FLOWS -o office.nsb'");
+  // a model file keeps its own word
+  assert.equal(oneLine(run(cwd, ['predict', 'gbdt.nsm', normal, '-q']).err), 'netsentinel: model file gbdt.nsm does not exist');
+  assert.deepEqual(readdirSync(cwd), []);
+});
+
+test('JSON where flow files go (flows --json output, a summary.json) is said as JSON, with what reads it; in a folder it is passed over', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  writeFileSync(join(cwd, 'flows.jsonl'), '{"Src IP": "10.0.0.1", "Dst Port": 22}\n{"Src IP": "10.0.0.2", "Dst Port": 80}\n');
+  writeFileSync(join(cwd, 'summary.txt'), '{\n  "flows": 2,\n  "sources": 1\n}\n');
+  const lines = run(cwd, ['analyze', 'flows.jsonl', '-b', baseline, '-q']);
+  assert.equal(lines.code, 2, lines.err);
+  assert.equal(
+    oneLine(lines.err),
+    'netsentinel: flows.jsonl: JSON lines, not a table of flows: files are read as CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), ' +
+      "Zeek conn.log (TSV or JSON) and packet captures; score JSON flows with 'netsentinel score -b BASELINE --flow-file FILE', or write flows as CSV ('netsentinel flows CAPTURE -o flows.csv')",
+  );
+  assert.match(oneLine(run(cwd, ['baseline', 'summary.txt', '-o', 'x.nsb', '-q']).err), /^netsentinel: summary\.txt: a JSON document, not a table of flows: /);
+  // beside flows in a folder: one warning, the flows read
+  mkdirSync(join(cwd, 'day'));
+  writeFileSync(join(cwd, 'day', 'notes.txt'), '{"note": "exported by the SIEM"}\n');
+  writeFileSync(join(cwd, 'day', 'conn.csv'), readFileSync(normal));
+  const folder = run(cwd, ['analyze', 'day', '-b', baseline, '-o', 'out', '--store', 'none', '-q']);
+  assert.equal(folder.code, 0, folder.err);
+  assert.match(folder.err, /day\/notes\.txt.*a JSON document, not a table of flows/);
+  // the JSON flows themselves are scored by `score`
+  const score = run(cwd, ['score', '-b', baseline, '--flow-file', 'flows.jsonl', '-q']);
+  assert.doesNotMatch(score.err, /not a table of flows/);
+});
+
+test('a baseline given to predict as its model says which verbs take it (predict has no --baseline)', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const r = run(cwd, ['predict', baseline, normal, '-q']);
+  assert.equal(r.code, 2, r.err);
+  assert.match(oneLine(r.err), /b\.nsb is a baseline \(detectors of normal traffic\), not a model: it judges traffic through analyze, score or stream --baseline \(-b\); a model comes from 'netsentinel train'$/);
+});
+
+test('a model trained on NSL-KDD given CIC-IDS2017 flows: predict and evaluate say which kinds differ', { skip: kddAndCic }, () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const t = run(cwd, ['train', sharedPath('datasets', 'nsl-kdd', 'KDDTest-21.txt')!, '--model', 'decision-tree', '-o', 'kdd.nsm', '-q']);
+  assert.equal(t.code, 0, t.err);
+  const cic = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv')!;
+  for (const verb of ['predict', 'evaluate']) {
+    const r = run(cwd, [verb, 'kdd.nsm', cic, '-q']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err.trim().split('\n').at(-1)!,
+      /BENIGN_2500\.csv: the model needs column "duration", which this input lacks \(it has \d+ feature columns, .*\): the model was trained on nsl-kdd flows, this input holds cicflowmeter flows; use a model trained on flows of this kind$/,
+    );
+  }
+});
+
+test('exit 1 from --fail-on / --fail-below says on stderr what reached the threshold; stdout stays the results', () => {
+  const cwd = mkdtempSync(join(base, 'cwd-'));
+  const traffic = join(root, 'samples', 'loopback', 'traffic.csv');
+  const a = run(cwd, ['analyze', traffic, '-b', baseline, '-o', 'out', '--store', 'none', '--fail-on', '0.9999', '--json', '-q']);
+  assert.equal(a.code, 1, a.err);
+  JSON.parse(a.out);
+  assert.match(oneLine(a.err), /^netsentinel: 2 sources reach --fail-on 0\.9999 \(127\.0\.0\.\d+ risk 1\.000000, 127\.0\.0\.\d+ risk 1\.000000\): exit 1$/);
+  // below the threshold: exit 0, nothing said
+  const calm = run(cwd, ['analyze', normal, '-b', baseline, '-o', 'out2', '--store', 'none', '--fail-on', '1', '-q']);
+  assert.equal(calm.code, 0, calm.err);
+  assert.doesNotMatch(calm.err, /fail-on/);
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 9},${(i * 7) % 11},${i % 3 ? 'attack' : 'normal'}`);
+  writeFileSync(join(cwd, 'a.csv'), 'alpha,beta,label\n' + rows.join('\n') + '\n');
+  writeFileSync(join(cwd, 'b.csv'), 'alpha,beta,label\n' + rows.map((r) => r.replace(/attack$|normal$/, (l) => (l === 'attack' ? 'normal' : 'attack'))).join('\n') + '\n');
+  assert.equal(run(cwd, ['train', 'a.csv', '--label', 'label', '--model', 'decision-tree', '-o', 'm.nsm', '-q']).code, 0);
+  const e = run(cwd, ['evaluate', 'm.nsm', 'b.csv', '--label', 'label', '--fail-below', '0.9', '-q']);
+  assert.equal(e.code, 1, e.err);
+  assert.match(oneLine(e.err), /^netsentinel: accuracy 0\.\d{4} is below --fail-below 0\.9: exit 1$/);
 });

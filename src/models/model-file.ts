@@ -172,7 +172,7 @@ async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`model file ${path} does not exist`);
+    if (code === 'ENOENT') throw Object.assign(new UserError(`model file ${path} does not exist`), { missing: true });
     if (code === 'EISDIR') throw new UserError(`${path} is a folder, not a model file`);
     throw new UserError(`cannot read model file ${path}: ${(e as Error).message}`);
   } finally {

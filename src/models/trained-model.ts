@@ -22,7 +22,7 @@ import { getSpec, loadSpec } from './registry.js';
 import { loadModelFile, MODEL_FORMAT_VERSION, saveModelFile } from './model-file.js';
 import { fitThreshold, type ThresholdState } from './threshold.js';
 import { plural } from '../util/plural.js';
-import { UserError } from '../util/errors.js';
+import { InputError, UserError } from '../util/errors.js';
 import { normaliseParams } from './param-names.js';
 
 export const NETSENTINEL_VERSION = '0.1.0';
@@ -213,7 +213,16 @@ export interface Prediction {
 }
 
 export function modelMatrix(model: TrainedModel, table: FlowTable, where?: string): Matrix {
-  return transformTable(model.pipeline, table, where);
+  try {
+    return transformTable(model.pipeline, table, where);
+  } catch (e) {
+    // "needs column duration, which this input lacks" about a CIC-IDS2017 file and an NSL-KDD
+    // model: the kinds of flows differ, which is what the user has to change ('csv' is any CSV
+    // with a header, not a kind)
+    const kinds = [model.training.format, table.format];
+    if (!(e instanceof InputError) || !kinds.every((k) => k && k !== 'csv') || kinds[0] === kinds[1]) throw e;
+    throw new UserError(`${e.message}: the model was trained on ${kinds[0]} flows, this input holds ${kinds[1]} flows; use a model trained on flows of this kind`);
+  }
 }
 
 export function predictMatrix(model: TrainedModel, X: Matrix): Prediction {
@@ -255,7 +264,7 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const bad = (what: string): UserError => new UserError(`${path} is not a usable model (${what}); train it again`);
   if (doc?.netsentinel === 'baseline') {
     // the mirror of loadBaseline's "a single model, not a baseline": -m and -b are easily swapped
-    throw new UserError(`${path} is a baseline (detectors of normal traffic), not a model: give it with --baseline (-b); a model comes from 'netsentinel train'`);
+    throw new UserError(`${path} is a baseline (detectors of normal traffic), not a model: it judges traffic through analyze, score or stream --baseline (-b); a model comes from 'netsentinel train'`);
   }
   if (!doc || doc.netsentinel !== 'model') throw bad('it holds no model');
   if (doc.kind !== 'classifier' && doc.kind !== 'detector') throw bad(`unknown kind ${String(doc.kind)}`);

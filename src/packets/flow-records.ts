@@ -126,6 +126,9 @@ export function formatFlows(t: FlowTable, rec: FlowRecordFormat, out: FlowOutput
         cols.forEach((c, j) => {
           if (j === 7 && c.kind === 'numeric') o[c.name] = cicTimestamp(c.values[r]);
           else if (c.kind === 'numeric') o[c.name] = Number.isFinite(c.values[r]) ? c.values[r] : num(c.values[r]) || null;
+          // the IP protocol number is a category to the models, but a number to jq and a SIEM
+          // (`select(.Protocol == 6)`), as in the CSV; read back, a JSON number and a string give the same cell
+          else if (j === 6 && /^\d+$/.test(cellText(c, r))) o[c.name] = Number(cellText(c, r));
           else o[c.name] = cellText(c, r);
         });
         parts.push(JSON.stringify(o));

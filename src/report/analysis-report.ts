@@ -13,13 +13,13 @@ import { thousands } from '../util/thousands.js';
 
 export async function renderRiskChart(
   _kind: 'risk',
-  data: { risks: Float64Array; threshold: number; sampled: boolean; total: number },
+  data: { risks: Float64Array; threshold: number; sampled: boolean; total: number; above?: number },
   path: string,
 ): Promise<boolean> {
   try {
     const { riskScoresPng } = await import('./charts/risk-scores-svg.js');
     const { writeFileAtomic } = await import('../util/atomic-output.js');
-    await writeFileAtomic(path, riskScoresPng(data.risks, data.threshold), 'chart', { makeDirs: true });
+    await writeFileAtomic(path, riskScoresPng(data.risks, data.threshold, wholeOf(data)), 'chart', { makeDirs: true });
     return true;
   } catch (e) {
     process.stderr.write(`netsentinel: warning: could not draw ${path}: ${(e as Error).message}\n`);
@@ -27,13 +27,18 @@ export async function renderRiskChart(
   }
 }
 
+/** The chart's `whole` option: the sample's size and the run's count above the threshold, when the risks are a sample. */
+export function wholeOf(data: { risks: Float64Array; sampled: boolean; total: number; above?: number }): { whole?: { rows: number; above: number } } {
+  return data.sampled && data.above !== undefined && data.total > data.risks.length ? { whole: { rows: data.total, above: data.above } } : {};
+}
+
 /** The risk chart as PNG bytes (undefined, with a warning, when it cannot be drawn). */
-export async function riskChartPng(_kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined> {
+export async function riskChartPng(_kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number; above?: number }): Promise<Uint8Array | undefined> {
   if (data.risks.length === 0) return undefined; // no flows, no chart (and no warning about it)
   try {
     // written as SVG directly (no Vega to load): the same chart as riskScoresSpec draws
     const { riskScoresPng } = await import('./charts/risk-scores-svg.js');
-    return riskScoresPng(data.risks, data.threshold);
+    return riskScoresPng(data.risks, data.threshold, wholeOf(data));
   } catch (e) {
     process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}\n`);
     return undefined;

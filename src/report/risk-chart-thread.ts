@@ -5,9 +5,10 @@
  * cannot start, or when asked (analyze: see riskChartThread's inThread).
  */
 import { Worker } from 'node:worker_threads';
+import { wholeOf } from './analysis-report.js';
 
 export interface RiskChartThread {
-  (kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number }): Promise<Uint8Array | undefined>;
+  (kind: 'risk', data: { risks: Float64Array; threshold: number; sampled: boolean; total: number; above?: number }): Promise<Uint8Array | undefined>;
   /** stop the worker (when the run ends or is aborted) */
   close(): Promise<void>;
 }
@@ -36,7 +37,7 @@ export function riskChartThread(opts: { readonly inThread?: boolean } = {}): Ris
     const answer = await new Promise<{ png?: Uint8Array; error?: string }>((resolve) => {
       w.once('message', resolve);
       w.once('error', (e) => resolve({ error: e.message }));
-      w.postMessage({ risks: data.risks, threshold: data.threshold });
+      w.postMessage({ risks: data.risks, threshold: data.threshold, whole: wholeOf(data).whole });
     });
     if (answer.png) return answer.png;
     process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${answer.error}\n`);
@@ -55,10 +56,10 @@ export function riskChartThread(opts: { readonly inThread?: boolean } = {}): Ris
  * on libuv's thread pool: this thread writes the SVG and encodes the PNG (~20 ms), resvg's parse,
  * text layout and rasterising (~30 ms) run beside whatever this thread does next.
  */
-async function drawHere(data: { risks: Float64Array; threshold: number }): Promise<Uint8Array | undefined> {
+async function drawHere(data: { risks: Float64Array; threshold: number; sampled: boolean; total: number; above?: number }): Promise<Uint8Array | undefined> {
   try {
     const { riskScoresPngAsync } = await import('./charts/risk-scores-svg.js');
-    return await riskScoresPngAsync(data.risks, data.threshold);
+    return await riskScoresPngAsync(data.risks, data.threshold, wholeOf(data));
   } catch (e) {
     process.stderr.write(`netsentinel: warning: could not draw the risk chart: ${(e as Error).message}
 `);

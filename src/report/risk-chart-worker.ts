@@ -9,10 +9,10 @@ const charts = import('./charts/risk-scores-svg.js');
 // fonts read and checked while the main thread is still scoring; a failure is said when drawing
 void charts.then(async () => (await import('./charts/raster.js')).prepareFonts()).catch(() => undefined);
 
-parentPort!.on('message', async (m: { risks: Float64Array; threshold: number }) => {
+parentPort!.on('message', async (m: { risks: Float64Array; threshold: number; whole?: { rows: number; above: number } }) => {
   try {
     const c = await charts;
-    const png = c.riskScoresPng(m.risks, m.threshold);
+    const png = c.riskScoresPng(m.risks, m.threshold, m.whole ? { whole: m.whole } : {});
     parentPort!.postMessage({ png });
   } catch (e) {
     parentPort!.postMessage({ error: (e as Error).message });

@@ -162,7 +162,13 @@ export async function saveBaseline(path: string, b: Baseline, who = ''): Promise
 }
 
 export async function loadBaseline(path: string): Promise<Baseline> {
-  const doc = (await loadModelFile(path)) as Record<string, unknown>;
+  const doc = (await loadModelFile(path).catch((e: unknown) => {
+    // `-b office.nsb` mistyped or not made yet: "model file ... does not exist" named the wrong thing
+    if (e instanceof UserError && (e as UserError & { missing?: boolean }).missing) {
+      throw new UserError(`baseline file ${path} does not exist; make one from normal traffic with 'netsentinel baseline NORMAL-FLOWS -o ${path}'`);
+    }
+    throw e;
+  })) as Record<string, unknown>;
   if (doc?.netsentinel === 'model') {
     throw new UserError(`${path} is a single model, not a baseline; make one with 'netsentinel baseline NORMAL-DATA -o ${path.replace(/\.[^.]*$/, '')}.nsb'`);
   }

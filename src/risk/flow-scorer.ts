@@ -21,6 +21,34 @@ import type { Matrix } from '../features/matrix.js';
 import { releaseSliceLogs, SLICE_ROWS, transformRows } from '../features/pipeline.js';
 import { riskOfZ, zOf } from './fusion.js';
 import { thousands } from '../util/thousands.js';
+import { InputError, UserError } from '../util/errors.js';
+
+/** The input columns of `models` that `table` has no column of that name for, each once. */
+function lackedColumns(models: readonly TrainedModel[], table: FlowTable): string[] {
+  const have = new Set(table.columns.map((c) => c.name));
+  const lacked = new Set<string>();
+  for (const m of models) for (const inp of m.pipeline.inputs) if (!have.has(inp.name)) lacked.add(inp.name);
+  return [...lacked];
+}
+
+/** `"a"`, `"a" and "b"`, or `"a" and 7 more columns`. */
+function someColumns(names: readonly string[]): string {
+  const first = `"${names[0]}"`;
+  if (names.length === 1) return `column ${first}`;
+  if (names.length === 2) return `columns ${first} and "${names[1]}"`;
+  return `column ${first} and ${thousands(names.length - 1)} more`;
+}
+
+/** `it has 41 feature columns, e.g. "duration", ...`: what was read instead, as the pipeline says it. */
+function hasColumns(table: FlowTable): string {
+  const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  return `it has ${have.length} feature column${have.length === 1 ? '' : 's'}${have.length ? `, e.g. ${have.slice(0, 5).map((h) => `"${h}"`).join(', ')}` : ''}`;
+}
+
+/** ` (nsl-kdd flows)` when the format is a kind of flows ('csv' is any CSV with a header), for messages. */
+function ofFormat(format: string | undefined): string {
+  return format && format !== 'csv' ? ` (${format} flows)` : '';
+}
 
 export interface ScoredBatch {
   readonly rows: number;
@@ -143,13 +171,30 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     models.forEach((m, j) => (scratch[j] ??= new Float64Array(SCRATCH_ROWS * m.pipeline.outputNames.length)));
     const slice = (j: number, r0: number, r1: number): Float64Array => detectorScores(models[j], transformRows(models[j].pipeline, batch, r0, r1, where, scratch[j]));
     let out: Float64Array[];
-    if (n <= SCRATCH_ROWS) out = models.map((_, j) => slice(j, 0, n));
-    else {
-      out = models.map(() => new Float64Array(n));
-      for (let r0 = 0; r0 < n; r0 += SCRATCH_ROWS) {
-        const r1 = Math.min(n, r0 + SCRATCH_ROWS);
-        for (let j = 0; j < models.length; j++) out[j].set(slice(j, r0, r1), r0);
+    try {
+      if (n <= SCRATCH_ROWS) out = models.map((_, j) => slice(j, 0, n));
+      else {
+        out = models.map(() => new Float64Array(n));
+        for (let r0 = 0; r0 < n; r0 += SCRATCH_ROWS) {
+          const r1 = Math.min(n, r0 + SCRATCH_ROWS);
+          for (let j = 0; j < models.length; j++) out[j].set(slice(j, r0, r1), r0);
+        }
       }
+    } catch (e) {
+      // the pipeline's own message says "the model needs column X": here the model is the
+      // baseline, and flows of another kind (NSL-KDD records against a CIC-IDS2017 baseline) lack
+      // most of its columns, which is what the user has to hear (checked only when it failed)
+      const lacked = e instanceof InputError ? lackedColumns(models, batch) : [];
+      if (!lacked.length) throw e;
+      // 'csv' is any CSV with a header (and a --flow of JSON): a format, not a kind of flows
+      const kinds = [baseline.format, batch.format];
+      const formats = kinds.every((k) => k && k !== 'csv') && kinds[0] !== kinds[1];
+      throw new InputError(
+        { file: where },
+        `the baseline needs ${someColumns(lacked)}, which this input lacks (${hasColumns(batch)})` +
+          (formats ? `: the baseline was fitted on ${baseline.format} flows, this input holds ${batch.format} flows` : '') +
+          `; fit a baseline on normal flows of this kind ('netsentinel baseline NORMAL-FLOWS -o BASELINE.nsb')`,
+      );
     }
     // the batch's columns are done with: the shared logged slab must not keep them alive
     releaseSliceLogs();
@@ -213,6 +258,17 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
   if (ref) {
     // calibrate the classifier, then the combined evidence, on the baseline's held-out normal rows
     if (classifier) {
+      // the rows are the baseline's, not the input's: a classifier trained on other flows than
+      // the baseline was told "this input lacks" a column the user's input has
+      const lacked = lackedColumns([classifier], ref);
+      if (lacked.length) {
+        throw new UserError(
+          `the classifier (--model) needs ${someColumns(lacked)}, which the baseline's flows lack: ` +
+            `the classifier was trained on ${classifier.training.inputFiles.join(', ') || 'other data'}${ofFormat(classifier.training.format)}, ` +
+            `the baseline fitted on ${baseline.inputFiles.join(', ') || 'other data'}${ofFormat(baseline.format)}; ` +
+            'give a classifier and a baseline made from the same kind of flows',
+        );
+      }
       const pr = predictTable(classifier, ref);
       if (pr.score) classifierCal = fitCalibration(pr.score);
     }

@@ -38,6 +38,37 @@ export function isModelFile(head: Uint8Array, gzip: boolean): boolean {
   return !gzip && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n';
 }
 
+/**
+ * 'JSON lines' or 'a JSON document' when the text's first line is JSON (an object or array, or a
+ * lone `{` / `[` opening a pretty-printed document): netsentinel's own `flows --json` and
+ * summary.json, a SIEM export. Read as CSV they failed with CSV quoting advice ("unexpected
+ * character ':' after a closing quote") or "expected 1 field, found 2". Zeek's JSON conn.log is
+ * claimed by its reader before this.
+ */
+export function jsonKind(head: Uint8Array): string | undefined {
+  let text = Buffer.from(head.subarray(0, Math.min(head.length, 1 << 16))).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const nl = text.indexOf('\n');
+  const first = (nl < 0 ? text : text.slice(0, nl)).trim();
+  if (first === '{' || first === '[') return 'a JSON document';
+  if (!/^[[{]/.test(first)) return undefined;
+  try {
+    const v: unknown = JSON.parse(first);
+    if (typeof v !== 'object' || v === null) return undefined;
+    return nl < 0 || text.slice(nl + 1).trim() === '' ? 'a JSON document' : 'JSON lines';
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one line for JSON given where flow files go. */
+export function jsonInputMessage(display: string, kind: string): string {
+  return (
+    `${display}: ${kind}, not a table of flows: files are read as CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), ` +
+    "Zeek conn.log (TSV or JSON) and packet captures; score JSON flows with 'netsentinel score -b BASELINE --flow-file FILE', or write flows as CSV ('netsentinel flows CAPTURE -o flows.csv')"
+  );
+}
+
 /** Refuse an input that no reader claimed and that is not text. */
 export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
   const why = notTextReason(head);

@@ -133,7 +133,7 @@ test('stream --follow: a baseline of other columns ends the worker with exit 2 i
   const r = await stream(['--follow', file, '--baseline', baseline, '--store', 'none'], { stopAfterMs: 30_000 });
   assert.equal(r.code, 2, r.err);
   assert.ok(Date.now() - t0 < 25_000, 'ended by itself, not by the SIGTERM');
-  assert.match(r.err, /the model needs column "alpha"/);
+  assert.match(r.err, /the baseline needs columns "alpha" and "beta", which this input lacks/);
 });
 
 test('stream --follow: a headerless NSL-KDD file scores each line once', { skip: kddSkip, timeout: 120_000 }, async () => {

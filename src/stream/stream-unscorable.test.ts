@@ -63,7 +63,7 @@ test('stream: messages whose flows the baseline cannot score are rejected (said,
   assert.doesNotMatch(err, /pulling again/);
   const said = err.match(/rejected unscorable\.flows\.0#\d+: [^\n]*/g) ?? [];
   assert.equal(said.length, messages, err);
-  assert.match(said[0]!, /Heartbleed_11\.csv: the model needs column "alpha", which this input lacks/);
+  assert.match(said[0]!, /Heartbleed_11\.csv: the baseline needs columns "alpha" and "beta", which this input lacks/);
   const stats = JSON.parse(out) as { rejected: number; messages: number; flows: number; redelivered: number };
   assert.equal(stats.rejected, messages);
   assert.equal(stats.messages, 0);

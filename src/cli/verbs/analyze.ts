@@ -146,8 +146,14 @@ export const analyze: Command = {
     if (json) out(JSON.stringify({ ...summaryJson(result), ...skippedFilesJson(), ...respondSummary(respondSink, true), ...timings }, null, 2));
     else out(formatSummary(result, Boolean(v.verbose)) + respondSummary(respondSink, false));
     const failOn = v.failOn as number | undefined;
+    const over = failOn === undefined ? [] : result.riskyIps.filter((r) => r.risk >= failOn);
+    if (over.length) {
+      // a cron mail or CI log shows exit 1 and nothing else; say which sources made it (stderr: stdout stays the results)
+      process.stderr.write(`netsentinel: ${over.length} ${over.length === 1 ? 'source reaches' : 'sources reach'} --fail-on ${failOn} (${over.slice(0, 5).map((r) => `${r.ip} risk ${r.risk.toFixed(6)}`).join(', ')}${over.length > 5 ? ', ...' : ''}): exit 1\n`);
+      return 1;
+    }
     // 1 also when --respond --apply left notifications undelivered (as `respond --apply`)
-    return failOn !== undefined && result.riskyIps.some((r) => r.risk >= failOn) ? 1 : (respondSink?.exitCode() ?? 0);
+    return respondSink?.exitCode() ?? 0;
   },
 };
 
@@ -169,6 +175,9 @@ export function formatSummary(r: AnalysisResult, verbose = false): string {
     lines.push(`  rules off: ${off.length} of ${r.ruleStatus.length}:`);
     for (const s of off) lines.push(`    ${s.ruleId}: ${s.state === 'off' ? s.reason : ''}`);
   }
+  // what the report and summary.json say about how the input was read (times without an offset
+  // read as UTC: every alert's time hangs on it), said where the user reads the run too
+  for (const n of r.inputNotes) lines.push(`  input: ${n}`);
   if (r.riskyIps.length) {
     lines.push('', 'Riskiest sources:');
     for (const ip of r.riskyIps.slice(0, 10)) {

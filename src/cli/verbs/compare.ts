@@ -13,6 +13,7 @@ import { makeFolders } from '../../util/atomic-output.js';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
+import { refuseTestInTraining } from '../test-overlap.js';
 import { readWithProgress, skippedFilesJson } from '../data-options.js';
 import { classifierNames, COMPARE_SPEC, FAST_PRESET } from './compare-spec.js';
 import { parseScalar } from '../args.js';
@@ -78,6 +79,7 @@ export const compare: Command = {
     });
     const outDir = v.out as string | undefined;
     await guardOutputs('compare', { data: [...args.positionals, ...tests] }, { folders: [{ dir: outDir, names: names.map((n) => `${n}.nsm`) }] });
+    await refuseTestInTraining('compare', args.positionals, tests, 'cross-validate with --cv 5');
     if (outDir) await makeFolders(outDir, 'compare');
 
     const paths = args.positionals;

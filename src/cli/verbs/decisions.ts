@@ -66,7 +66,16 @@ export const decisions: Command = {
       const ip = v.ip ? (canonicalTarget(v.ip as string)?.value ?? (v.ip as string)) : undefined;
       const list = await store.list(v.all ? { value: ip } : { activeAt: now, simulated: false, value: ip });
       if (json) out(JSON.stringify({ store: store.where, decisions: list.map((d) => ({ ...d, active: isActive(d, now) })) }, null, 2));
-      else out(list.length ? list.map(decisionLine).join('\n') : `no ${v.all ? '' : 'active '}decisions in ${store.where}`);
+      else if (list.length) out(list.map(decisionLine).join('\n'));
+      else {
+        // right after a dry run ('respond', 'analyze --respond') its decisions are all simulated:
+        // "no active decisions" alone read as if the run had decided nothing
+        const hidden = v.all ? [] : await store.list({ value: ip });
+        const simulated = hidden.filter((d) => d.simulated).length;
+        const expired = hidden.length - simulated;
+        const more = [simulated ? `${simulated} simulated (dry runs)` : '', expired ? `${expired} expired` : ''].filter(Boolean);
+        out(`no ${v.all ? '' : 'active '}decisions in ${store.where}${more.length ? `; ${more.join(' and ')}: --all lists them` : ''}`);
+      }
       return 0;
     } finally {
       await store.close();

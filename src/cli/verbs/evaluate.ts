@@ -52,6 +52,9 @@ export const evaluate: Command = {
     if (json) out(JSON.stringify({ model: modelPath, ...e, plots, ...skippedFilesJson() }, null, 2));
     else out(formatEvaluation(e) + (plots ? `\n\nCharts: ${plots.join(', ')}` : ''));
     const floor = args.values.failBelow as number | undefined;
-    return floor !== undefined && e.summary.accuracy < floor ? 1 : 0;
+    if (floor === undefined || !(e.summary.accuracy < floor)) return 0;
+    // a CI log shows exit 1 and nothing else; say which threshold made it (stderr: stdout stays the results)
+    process.stderr.write(`netsentinel: accuracy ${e.summary.accuracy.toFixed(4)} is below --fail-below ${floor}: exit 1\n`);
+    return 1;
   },
 };

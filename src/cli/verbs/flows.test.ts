@@ -159,3 +159,15 @@ test('flows refuses an output that is one of its captures, and the capture is le
   assert.equal(r.code, 2, r.err);
   assert.ok(readFileSync(join(dir, 'mine.pcapng')).equals(cap));
 });
+
+test('flows --json: the IP protocol number is a JSON number, as the ports are (jq: select(.Protocol == 6))', { skip }, () => {
+  const r = cli(['flows', sharedPath('pcaps', 'tcp_ports.pcapng') as string, '--json', '-q']);
+  assert.equal(r.code, 0, r.err);
+  const rows = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(rows.length > 0);
+  for (const f of rows) {
+    assert.equal(typeof f.Protocol, 'number', JSON.stringify(f).slice(0, 200));
+    assert.equal(typeof f['Dst Port'], 'number');
+  }
+  assert.ok(rows.some((f) => f.Protocol === 6));
+});

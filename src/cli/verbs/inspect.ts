@@ -131,13 +131,50 @@ and options.
       `  trained     ${t.startedAt} on ${t.rows.toLocaleString('en-US')} rows of ${t.format} (${t.inputFiles.join(', ')}) in ${formatSeconds(t.seconds)}, seed ${t.seed}, ${t.threads} threads, netsentinel ${t.netsentinelVersion}`,
     );
     if (t.classCounts) lines.push(`  classes     ${Object.entries(t.classCounts).map(([c, n]) => `${c} ${thousands(n)}`).join(', ')}`);
-    if (t.validation) lines.push(`  validation  ${JSON.stringify(t.validation)}`);
+    if (t.validation) lines.push(...validationLines(t.validation));
     if (top) lines.push('  top features', ...top.map((f) => `    ${f.feature.padEnd(36)}${f.importance}`));
     if (args.values.features) lines.push('  features', ...numbered(m.pipeline.outputNames));
     out(lines.join('\n'));
     return 0;
   },
 };
+
+/**
+ * The validation figures a person reads, one line per kind (held out, cross-validation, search).
+ * The record also carries the confusion matrix and the ROC curve's points for the service's model
+ * card: printed as JSON they made one line of thousands of numbers, so they are left to --json.
+ */
+export function validationLines(validation: Readonly<Record<string, unknown>>): string[] {
+  const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+  const ms = (x: unknown): string => {
+    const m = x as { mean?: unknown; std?: unknown } | undefined;
+    return m && typeof m === 'object' ? `${f(m.mean)} ± ${f(m.std)}` : f(x);
+  };
+  const lines: string[] = [];
+  for (const [kind, value] of Object.entries(validation)) {
+    const v = (value ?? {}) as Record<string, unknown>;
+    const label = `  ${lines.length ? ' '.repeat(10) : 'validation'}  `;
+    if (kind === 'heldOut') {
+      const figures = [
+        `accuracy ${f(v.accuracy)}`,
+        `macro-F1 ${f(v.macroF1)}`,
+        ...(v.rocAucOvr !== undefined ? [`ROC-AUC ${f(v.rocAucOvr)}`] : []),
+        ...(v.binaryAccuracy !== undefined ? [`normal vs attack: accuracy ${f(v.binaryAccuracy)} ROC-AUC ${f(v.binaryRocAuc)}`] : []),
+      ];
+      const rows = typeof v.rows === 'number' ? `${thousands(v.rows)} rows, ` : '';
+      lines.push(`${label}${v.how ?? 'held out'} (${rows}${figures.join(', ')})`);
+    } else if (kind === 'crossValidation') {
+      lines.push(`${label}${v.k}-fold cross-validation: accuracy ${ms(v.accuracy)}, macro-F1 ${ms(v.macroF1)}, ROC-AUC ${ms(v.rocAuc)}`);
+    } else if (kind === 'search') {
+      const best = (v.best ?? {}) as { params?: unknown; mean?: unknown; std?: unknown };
+      const n = Array.isArray(v.candidates) ? v.candidates.length : 0;
+      lines.push(`${label}${v.mode} search, ${n} candidates, ${v.k}-fold: best ${v.metric} ${f(best.mean)} ± ${f(best.std)} with ${JSON.stringify(best.params)}`);
+    } else {
+      lines.push(`${label}${kind}: ${JSON.stringify(value)}`);
+    }
+  }
+  return lines;
+}
 
 /** Feature names by their position in the pipeline's output. */
 function numbered(names: readonly string[]): string[] {

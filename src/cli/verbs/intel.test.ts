@@ -37,7 +37,12 @@ test('intel with feeds only, then with a VirusTotal key from .env against a loca
   const docs = JSON.parse(r.out);
   assert.deepEqual(docs.map((d: { ip: string; severity: string }) => [d.ip, d.severity]), [['185.220.101.7', 'critical'], ['8.8.8.8', 'none'], ['2a0b:f4c0:1::1', 'critical']]);
   assert.deepEqual(docs[0].sources.map((s: { source: string; status: string }) => `${s.source}:${s.status}`), ['feeds:listed', 'ipqs:no-key', 'virustotal:no-key', 'abuseipdb:no-key']);
-  assert.equal((await run(['intel', '185.220.101.7', '--feed', 'firehol_level1.netset', '--fail-on', '75', '--store', 'none'])).code, 1);
+  const failed = await run(['intel', '185.220.101.7', '--feed', 'firehol_level1.netset', '--fail-on', '75', '--store', 'none']);
+  assert.equal(failed.code, 1);
+  // the exit status comes with the address that reached the threshold
+  assert.match(failed.err, /^netsentinel: 1 address reaches --fail-on 75 \(185\.220\.101\.7 score \d+\): exit 1$/m);
+  // a bad --fail-on is said before any lookup
+  assert.match((await run(['intel', '185.220.101.7', '--fail-on', '200', '--store', 'none'])).err, /^netsentinel: intel: --fail-on takes a threat score from 0 to 100$/m);
 
   let seenKey = '';
   const server = createServer((req, res) => {

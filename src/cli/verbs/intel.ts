@@ -17,6 +17,9 @@ export const intel: Command = {
   spec: INTEL_SPEC,
   async run({ args, out, json }) {
     const v = args.values;
+    // checked before any lookup: a bad value was said only after every provider had been asked
+    const failOn = v.failOn as number | undefined;
+    if (failOn !== undefined && !(failOn >= 0 && failOn <= 100)) throw new UserError('intel: --fail-on takes a threat score from 0 to 100');
     const settings = settingsFromArgs(v, { 'intel.store': v.store, 'intel.timeoutSeconds': v.timeout });
     const log = loggerFromSettings(settings);
     const config = intelConfigFrom(settings);
@@ -29,9 +32,11 @@ export const intel: Command = {
     }
     if (json) out(JSON.stringify(reports, null, 2));
     else out(reports.map(formatReport).join('\n\n'));
-    const failOn = v.failOn as number | undefined;
-    if (failOn !== undefined && !(failOn >= 0 && failOn <= 100)) throw new UserError('intel: --fail-on takes a threat score from 0 to 100');
-    return failOn !== undefined && reports.some((r) => r.score >= failOn) ? 1 : 0;
+    const over = failOn === undefined ? [] : reports.filter((r) => r.score >= failOn);
+    if (!over.length) return 0;
+    // exit 1 alone told a script nothing: which addresses reached it (stderr: stdout stays the results)
+    process.stderr.write(`netsentinel: ${over.length} ${over.length === 1 ? 'address reaches' : 'addresses reach'} --fail-on ${failOn} (${over.slice(0, 5).map((r) => `${r.ip} score ${r.score}`).join(', ')}${over.length > 5 ? ', ...' : ''}): exit 1\n`);
+    return 1;
   },
 };
 

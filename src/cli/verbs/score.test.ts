@@ -44,7 +44,9 @@ test('traffic: a baseline calls a flow anomaly or normal, with reasons; JSON lin
   // the same flow as --field flags
   const f = run(['score', '-b', 'office.nsb', ...Object.entries(scanFlow).flatMap(([k, v]) => ['--field', `${k}=${v}`]), '--json']);
   assert.equal(JSON.parse(f.out).verdict, 'anomaly');
-  assert.equal(run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(scanFlow), '--fail-on', '0.99']).code, 1);
+  const failed = run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(scanFlow), '--fail-on', '0.99']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.err, /^netsentinel: 1 flow reaches --fail-on 0\.99 \(flow 1 risk 0\.\d{6}\): exit 1$/m);
   assert.equal(run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(normalFlow), '--fail-on', '0.99']).code, 0);
   // seed 002's ANOMALY_THRESHOLD was an MSE: refused with why, not silently used as a risk
   const seed = run(['score', '-b', 'office.nsb', '--flow', JSON.stringify(normalFlow)], undefined, { ANOMALY_THRESHOLD: '0.00076731' });
@@ -86,7 +88,7 @@ test('bad input: one line naming the flow, the key or the missing column', () =>
   assert.match(bad.err, /^netsentinel: --flow: not valid JSON: /);
   assert.equal(bad.err.trim().split('\n').length, 1);
   assert.match(run(['score', '-b', 'office.nsb', '--flow', '{"port": {"x": 1}}']).err, /--flow: flow 1, key "port": a value must be a number, string, boolean or null, got an object/);
-  assert.match(run(['score', '-b', 'office.nsb', '--flow', '{"proto": "tcp"}']).err, /^netsentinel: --flow: the model needs column "/);
+  assert.match(run(['score', '-b', 'office.nsb', '--flow', '{"proto": "tcp"}']).err, /^netsentinel: --flow: the baseline needs columns? "/);
   assert.match(run(['score', '--flow', '{}']).err, /give a baseline \(-b, for anomaly \| normal\) or a classifier/);
   assert.match(run(['score', '-b', 'office.nsb', '--flow-file', 'missing.json']).err, /cannot read missing\.json: no such file/);
 });

@@ -113,7 +113,11 @@ predicted class is not the model's normal class; with both, the classifier joins
     else out(verdicts.map((x) => formatVerdict(x, threshold, verdicts.length > 1)).join('\n\n'));
     const failOn = v.failOn as number | undefined;
     if (failOn === undefined) return 0;
-    return verdicts.some((x) => (x.risk !== undefined ? x.risk >= failOn : x.verdict === 'attack')) ? 1 : 0;
+    const over = verdicts.filter((x) => (x.risk !== undefined ? x.risk >= failOn : x.verdict === 'attack'));
+    if (!over.length) return 0;
+    // exit 1 alone told a script nothing: which flows reached it (stderr: stdout stays the results)
+    process.stderr.write(`netsentinel: ${over.length} ${over.length === 1 ? 'flow reaches' : 'flows reach'} --fail-on ${failOn} (${over.slice(0, 5).map((x) => `flow ${x.flow}${x.risk !== undefined ? ` risk ${x.risk.toFixed(6)}` : ` ${x.verdict}`}`).join(', ')}${over.length > 5 ? ', ...' : ''}): exit 1\n`);
+    return 1;
   },
 };
 

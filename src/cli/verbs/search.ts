@@ -11,6 +11,7 @@
  */
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
+import { refuseTestInTraining } from '../test-overlap.js';
 import { readWithProgress, skippedFilesJson } from '../data-options.js';
 import { SEARCH_SPEC } from './search-spec.js';
 import { parseScalar } from '../args.js';
@@ -116,6 +117,7 @@ export const search: Command = {
     const plan = { train: trainOpts, grid, random: v.random as number | undefined, k, metric, group: v.cvGroup as string | undefined };
     planSearch(plan); // usage mistakes before reading anything
     await guardOutputs('search', { data: [...paths, ...tests] }, { files: [v.out as string] });
+    await refuseTestInTraining('search', paths, tests, 'leave --test out: the search itself ranks by cross-validation');
     const table = await readWithProgress(paths, v, progress, 'reading training data');
     const testTable = tests.length ? await readWithProgress(tests, v, progress, 'reading test data') : undefined;
     let label = '';

@@ -155,3 +155,30 @@ test('serve refusing to start leaves no store behind: a mistyped --host is said 
   assert.deepEqual(readdirSync(cwd), [], 'nothing made where serve was started');
   assert.deepEqual(readdirSync(data), [], 'no store made by a serve that refused');
 });
+
+test('serve --baseline says which baseline it judges uploads by, in the banner and --json', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'ns-serve-baseline-'));
+  const env = { ...process.env };
+  delete env.NETSENTINEL_STORE;
+  delete env.NETSENTINEL_CONFIG;
+  const normal = fileURLToPath(new URL('../../../samples/loopback/normal.csv', import.meta.url));
+  const fit = spawnSync(process.execPath, [main, 'baseline', normal, '-o', 'office.nsb', '--detectors', 'isolation-forest', '-q'], { encoding: 'utf8', cwd: d, env });
+  assert.equal(fit.status, 0, fit.stderr);
+  for (const json of [false, true]) {
+    const child = spawn(process.execPath, [main, 'serve', '--baseline', 'office.nsb', '--port', '0', '--store', 'none', ...(json ? ['--json'] : [])], { cwd: d, env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (x) => (out += x));
+    child.stderr.on('data', (x) => (err += x));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      for (let i = 0; i < 300 && !(json ? /\}\n/ : /docs .*dashboard/).test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      if (json) assert.equal((JSON.parse(out) as { baseline: string }).baseline, 'office.nsb', err);
+      else assert.match(out, /^ {2}baseline {2}office\.nsb \(isolation-forest; POST \/v1\/analyze, \/v1\/risk\/flows\)$/m, err);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+});

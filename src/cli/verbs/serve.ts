@@ -29,11 +29,15 @@ export const serve: Command = {
     if (modelFiles.length === 0 && !v.models) progress.note('serving without a model: /classify answers 409 until one is given with --model');
     const svc = await startService({ config, modelFiles, modelsDir: v.models as string | undefined, baselineFile: v.baseline as string | undefined, store, settings, allowlist, notify: respondSettings.notify, notifyManual: respondSettings.respond.notifyManual });
     const models = svc.ctx.models.list();
-    if (json) out(JSON.stringify({ listening: svc.url, models: models.map((m) => m.name), classify: svc.ctx.models.classifier()?.name ?? null, store: svc.ctx.store.where, keysRequired: svc.ctx.authRequired }));
+    const base = svc.ctx.models.baseline();
+    if (json) out(JSON.stringify({ listening: svc.url, models: models.map((m) => m.name), classify: svc.ctx.models.classifier()?.name ?? null, baseline: base?.path ?? null, store: svc.ctx.store.where, keysRequired: svc.ctx.authRequired }));
     else {
       out(`netsentinel listening on ${svc.url}`);
       out(`  models    ${models.length ? models.map((m) => `${m.name} (${m.model.estimator.name}, ${m.model.kind})`).join(', ') : 'none'}`);
       out(`  classify  ${svc.ctx.models.classifier()?.name ?? 'no classifier'} (min confidence ${config.classify.minConfidence})`);
+      // said only when given (the banner without one is seed 004's, as the README shows it): with
+      // it, /v1/analyze and /v1/risk/flows answer, and the user sees which baseline they judge by
+      if (base) out(`  baseline  ${base.path} (${base.baseline.detectors.map((d) => d.model.estimator.name).join(', ')}; POST /v1/analyze, /v1/risk/flows)`);
       out(`  store     ${svc.ctx.store.where}`);
       out(`  keys      ${svc.ctx.authRequired ? 'required' : 'not required (loopback)'}`);
       out(`  docs      ${svc.url}/docs   dashboard ${svc.url}/dashboard/`);

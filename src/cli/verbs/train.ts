@@ -19,6 +19,7 @@ import { checkClassCount, quoteArg } from '../../sources/input-limits.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { guardOutputs } from '../output-guard.js';
+import { refuseTestInTraining } from '../test-overlap.js';
 import { MODEL_PLOT_FILES } from '../../report/plot-files.js';
 import { thousands } from '../../util/thousands.js';
 
@@ -47,6 +48,7 @@ export const train: Command = {
 
     const paths = args.positionals;
     await guardOutputs('train', { data: [...paths, ...tests] }, { files: [v.out as string], folders: [{ dir: v.plots as string | undefined, names: MODEL_PLOT_FILES }] });
+    await refuseTestInTraining('train', paths, tests, 'hold part of the training data out with --split 0.25, or cross-validate with --cv 5');
     let table = await readWithProgress(paths, v, progress, 'reading training data');
     if (spec.kind === 'classifier') {
       if (v.target === undefined && !table.defaultTarget && !table.columns.some((c) => c.role === 'label')) {

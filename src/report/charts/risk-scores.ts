@@ -20,11 +20,17 @@ export interface RiskChartOptions extends ChartTextOptions {
   readonly yTitle?: string;
   /** what a row is, for the axis and notes (default "flows") */
   readonly unit?: string;
+  /**
+   * The scores are a uniform sample of this many rows (analyze keeps 20,000 flows' risks for the
+   * chart): the notes say so, and the label gives `whole.above` (rows at or above the threshold
+   * among all of them) rather than the sample's count, which read as the run's risky flows.
+   */
+  readonly whole?: { readonly rows: number; readonly above: number };
 }
 
 /** What the risk chart shows, whichever way it is drawn (Vega-Lite spec or SVG written directly). */
 export interface RiskChartData {
-  /** scores drawn (NaN left out) */
+  /** scores drawn (NaN left out); the whole run's rows when the scores are a sample of them (the x axis's extent) */
   readonly n: number;
   /** the drawn points: rank (1-based, among the n sorted scores) and risk, lowest first */
   readonly points: readonly { readonly rank: number; readonly risk: number }[];
@@ -62,10 +68,19 @@ export function riskChartData(scores: ArrayLike<number>, threshold: number, opti
   const rank = new Float64Array(n);
   for (let i = 0; i < n; i++) rank[i] = i + 1;
   const keep = lttbIndices(rank, sorted, options.maxPoints ?? 2000);
-  const points = Array.from(keep, (i) => ({ rank: i + 1, risk: sorted[i] }));
-  const share = (above / n) * 100;
-  const label = `threshold ${formatNumber(threshold)}: ${fullCount(above)} ${unit} (${share < 0.1 && above > 0 ? share.toFixed(2) : share.toFixed(1)}%) at or above`;
-  const notes: string[] = [`${fullCount(n)} ${unit}, risk from ${formatNumber(sorted[0])} to ${formatNumber(sorted[n - 1])}`];
+  const sampled = options.whole !== undefined && options.whole.rows > n;
+  const all = sampled ? options.whole!.rows : n;
+  // a sample's ranks stretched over the whole run's, so the x axis counts the run's flows
+  const stretch = sampled && n > 1 ? (all - 1) / (n - 1) : 1;
+  const points = Array.from(keep, (i) => ({ rank: 1 + i * stretch, risk: sorted[i] }));
+  const allAbove = sampled ? options.whole!.above : above;
+  const share = (allAbove / all) * 100;
+  const label = `threshold ${formatNumber(threshold)}: ${fullCount(allAbove)} ${unit} (${share < 0.1 && allAbove > 0 ? share.toFixed(2) : share.toFixed(1)}%) at or above`;
+  const notes: string[] = [
+    sampled
+      ? `${fullCount(all)} ${unit}; drawn: a uniform random sample of ${fullCount(n)}, risk from ${formatNumber(sorted[0])} to ${formatNumber(sorted[n - 1])}`
+      : `${fullCount(n)} ${unit}, risk from ${formatNumber(sorted[0])} to ${formatNumber(sorted[n - 1])}`,
+  ];
   if (keep.length < n) notes.push(`${fullCount(keep.length)} of ${fullCount(n)} points drawn (shape-preserving downsampling; lowest and highest kept)`);
   const nan = scores.length - n;
   if (nan > 0) notes.push(`${fullCount(nan)} NaN ${plural(nan, 'score')} left out`);
@@ -74,7 +89,7 @@ export function riskChartData(scores: ArrayLike<number>, threshold: number, opti
   const top = yDomain ? yDomain[1] : Math.max(sorted[n - 1], threshold);
   const bottom = yDomain ? yDomain[0] : Math.min(sorted[0], threshold);
   const nearTop = (threshold - bottom) / (top - bottom || 1) > 0.85;
-  return { n, points, threshold, label, notes, yDomain, nearTop, unit };
+  return { n: sampled ? all : n, points, threshold, label, notes, yDomain, nearTop, unit };
 }
 
 export function riskScoresSpec(scores: ArrayLike<number>, threshold: number, options: RiskChartOptions = {}): ChartSpec {
