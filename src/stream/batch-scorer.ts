@@ -45,8 +45,9 @@ export interface ScoringSetup {
   readonly flowAlertLimit?: FlowAlertLimitSettings;
   /**
    * a flow the model cannot score (text in a column it has as numbers: an error naming its file,
-   * line and column) is left out of its batch and told here, the batch's other flows scored; without
-   * it the error ends the batch (the JetStream worker rejects the whole message instead)
+   * line and column) is left out of its batch (before the rules see it) and told here, the batch's
+   * other flows scored; without it the error ends the batch before the rules see any of it (the
+   * JetStream worker rejects the whole message instead, its rule state as it was)
    */
   readonly onUnscorable?: (problem: string) => void;
 }
@@ -155,18 +156,38 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
           countFlowAlerts: limited,
         });
   const run = (batch: FlowTable, now: number, flowAlerts: boolean): BatchScore => {
+    // What the models cannot score is found before the rules see anything: a message rejected
+    // (term'd) or a flow left out must not count toward a scan, flood or brute force, nor open an
+    // episode its source is then judged by. Before, the rules had already counted a message's
+    // flows when the scoring refused it, so a rejected message still made findings (and a
+    // rebuild's replay, which does not score, fed them to the rules again). All its bad rows are
+    // found in one look (the batch was scored once more per bad row: quadratic in them).
+    let unscorable = 0;
+    const problems = stage.current.problems(batch);
+    if (problems.missingError) throw problems.missingError;
+    if (problems.rows.size) {
+      const bad = [...problems.rows.keys()].sort((a, b) => a - b);
+      if (!o.onUnscorable) throw problems.rows.get(bad[0])!;
+      for (const r of bad) o.onUnscorable(problems.rows.get(r)!.message);
+      unscorable = bad.length;
+      const keep: number[] = [];
+      for (let r = 0, k = 0; r < batch.rowCount; r++) {
+        if (r === bad[k]) k++;
+        else keep.push(r);
+      }
+      batch = takeTableRows(batch, keep);
+    }
     let ff = flowFields(batch);
     let ruleP = rules.observe(batch, ff);
     const { findings, keys } = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];
     let risk: Float64Array = new Float64Array(0);
     const suppressedBefore = gate.suppressed;
-    let unscorable = 0;
     // a replay scores too when the limit is on: its counts are rebuilt from the risky flows
     if (flowAlerts || windows || limited) {
       let scored: ScoredFlows;
-      // a flow the model cannot score is left out and the rest scored again (the rules have seen
-      // it: its addresses, ports and times are sound, only a feature is not)
+      // problems() finds what transformRows refuses; should a model refuse a flow it did not
+      // foresee, that flow is still left out and the rest scored again (the rules have seen it then)
       for (;;) {
         try {
           scored = stage.current.score(batch, ff, ruleP, 0);

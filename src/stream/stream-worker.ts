@@ -375,7 +375,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     } catch (e) {
       // flows the model cannot score (a baseline fitted on other columns, text in a column it
       // has as numbers: an InputError naming file, line and column) are the message's fault, as
-      // an undecodable one is; anything else is ours (exit 70), not a pull to try again
+      // an undecodable one is (found before the rules see the message: rejected, it changed no
+      // rule state); anything else is ours (exit 70), not a pull to try again
       return e instanceof UserError ? rejectIt(e) : Promise.reject(e);
     }
     const { alerts, findings, risk, suppressed } = scored;
