@@ -83,7 +83,7 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
     detectors,
     problems(batch) {
       const where = batch.origin?.files[0];
-      const into: InputProblems = { missing: [], rows: new Map() };
+      const into: InputProblems = { needed: [], missing: [], rows: new Map() };
       for (const p of pipelines) inputProblems(p, batch, where, into);
       return into;
     },

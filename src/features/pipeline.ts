@@ -212,6 +212,8 @@ function lacksInput(name: string, table: FlowTable, where?: string): InputError 
 
 /** What transformRows would refuse in a table (inputProblems). */
 export interface InputProblems {
+  /** every input column the pipelines need, in their order (each once) */
+  readonly needed: string[];
   /** the input columns the table lacks, in the pipelines' order (each once) */
   readonly missing: string[];
   /** the error transformRows throws for the first of them */
@@ -229,10 +231,11 @@ export interface InputProblems {
  * only when it has a word that is no number. Several pipelines (a baseline's detectors and a
  * classifier) add to one `into`.
  */
-export function inputProblems(state: PipelineState, table: FlowTable, where?: string, into: InputProblems = { missing: [], rows: new Map() }): InputProblems {
+export function inputProblems(state: PipelineState, table: FlowTable, where?: string, into: InputProblems = { needed: [], missing: [], rows: new Map() }): InputProblems {
   const positions = inputPositions(state, indexOfTable(table));
   for (let i = 0; i < state.inputs.length; i++) {
     const inp = state.inputs[i];
+    if (!into.needed.includes(inp.name)) into.needed.push(inp.name);
     const col = positions[i] < 0 ? undefined : table.columns[positions[i]];
     if (!col) {
       if (!into.missing.includes(inp.name)) into.missing.push(inp.name);

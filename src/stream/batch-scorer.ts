@@ -7,7 +7,7 @@
  */
 import { flowFields } from '../flows/flow-fields.js';
 import { takeTableRows, type FlowTable } from '../flows/table.js';
-import { InputError } from '../util/errors.js';
+import { InputError, UserError } from '../util/errors.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
 import { findingAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
@@ -164,7 +164,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     // found in one look (the batch was scored once more per bad row: quadratic in them).
     let unscorable = 0;
     const problems = stage.current.problems(batch);
-    if (problems.missingError) throw problems.missingError;
+    if (problems.missingError) throw problems.missing.length === problems.needed.length ? new NoModelColumns(problems.missingError, problems.missing, batch) : problems.missingError;
     if (problems.rows.size) {
       const bad = [...problems.rows.keys()].sort((a, b) => a - b);
       if (!o.onUnscorable) throw problems.rows.get(bad[0])!;
@@ -237,6 +237,26 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
       return { alerts, findings };
     },
   };
+}
+
+/**
+ * A batch with none of the models' input columns (the error says the first one missing, as
+ * transformRows does): the input is another data set's, or the baseline was made from one. The
+ * JetStream worker tells this apart from a message lacking some columns (stream-worker.ts: a stream
+ * of such messages ends it with one error, instead of a rejection per message forever).
+ */
+export class NoModelColumns extends UserError {
+  /** the batch's own feature columns */
+  readonly have: string[];
+  constructor(
+    readonly first: InputError,
+    /** every column the models need */
+    readonly missing: readonly string[],
+    batch: FlowTable,
+  ) {
+    super(first.message);
+    this.have = batch.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  }
 }
 
 /** The row of `batch` an input error names by its file and line, or -1. */

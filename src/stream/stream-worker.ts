@@ -38,6 +38,10 @@
  * brings (if any), close the open rule episodes (as analyze does at the end of its input) and store
  * them, then close cleanly.
  *
+ * A message that cannot be read or scored is rejected (said, counted, terminated), found before the
+ * rules see it; a run of messages with none of the baseline's columns (another data set's) ends the
+ * worker with one error instead (see `foreign`).
+ *
  * Outages: a commit (store, publish, respond) that fails is retried until it works
  * (outage-retry.ts), the message unacknowledged meanwhile, unless the store's error is one no
  * waiting heals (src/store/lasting-store-errors.ts: a wrong password or role, a missing
@@ -58,7 +62,7 @@ import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
-import type { BatchScorer, ScoringSetup } from './batch-scorer.js';
+import { NoModelColumns, type BatchScorer, type ScoringSetup } from './batch-scorer.js';
 import { PartitionScorers, partitionOfSubject } from './partition-scorers.js';
 import { retryThroughOutage } from './outage-retry.js';
 import { lastingStoreError } from '../store/lasting-store-errors.js';
@@ -345,6 +349,31 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       committing = false;
     }
   };
+  // Messages in a row, whatever their consumer, with none of the models' columns (NoModelColumns):
+  // a baseline made from another data set than the stream's, or a publisher switched to another
+  // format. One such message is rejected like any unscorable one; FOREIGN_RUN of them in a row
+  // (counting the ones already in the stream after it) end the worker with one error naming the
+  // columns, the message left unacknowledged for a worker with the right baseline. Before, the
+  // worker rejected every message, one stderr line each, for as long as it ran. Reset by a message
+  // scored.
+  let foreign = 0;
+  const foreignOrRejected = async (m: JsMsg, e: NoModelColumns, rejectIt: (e: unknown) => Promise<void>): Promise<void> => {
+    foreign++;
+    const stage = scorers.of(partitionOfSubject(m.subject)).score;
+    const ahead = foreign < FOREIGN_RUN ? await foreignAhead(o, o.partitions ? m.subject : `${o.prefix}.flows.*`, m.seq, FOREIGN_RUN - foreign, decode, (b) => {
+      const p = stage.problems(b);
+      return p.missing.length === p.needed.length;
+    }) : 0;
+    if (foreign + ahead < FOREIGN_RUN) return rejectIt(e);
+    const names = (list: readonly string[], n: number): string => list.slice(0, n).map((c) => JSON.stringify(c)).join(', ') + (list.length > n ? ` and ${list.length - n} more` : '');
+    const before = foreign - 1;
+    const which = [before ? `the ${before} message${before === 1 ? '' : 's'} before it` : '', ahead ? `the ${ahead} after it` : ''].filter(Boolean).join(' and ');
+    throw new UserError(
+      `stream: ${m.subject}#${m.seq} and ${which} have none of the ${e.missing.length} columns the baseline${o.classifier ? ' and the classifier need' : ' needs'}: missing ${names(e.missing, 8)}` +
+        ` (the messages have ${e.have.length ? names(e.have, 5) : 'no feature columns'}). Was --baseline made from another data set than the stream's? Make one from flows like these ('netsentinel baseline NORMAL-FLOWS -o FILE')` +
+        ` or publish the flows it was made for; ${m.subject}#${m.seq} is left unacknowledged, for a worker with the right baseline`,
+    );
+  };
   const handle = (m: JsMsg): Promise<void> => {
     if (failed !== undefined) return Promise.reject(failed);
     if (m.redelivered) {
@@ -373,12 +402,15 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     try {
       scored = scorers.of(partitionOfSubject(m.subject)).scoreBatch(batch, Date.now());
     } catch (e) {
+      // a message with none of the models' columns: rejected, unless it is one of a run of them
+      if (e instanceof NoModelColumns) return foreignOrRejected(m, e, rejectIt);
       // flows the model cannot score (a baseline fitted on other columns, text in a column it
       // has as numbers: an InputError naming file, line and column) are the message's fault, as
       // an undecodable one is (found before the rules see the message: rejected, it changed no
       // rule state); anything else is ours (exit 70), not a pull to try again
       return e instanceof UserError ? rejectIt(e) : Promise.reject(e);
     }
+    foreign = 0;
     const { alerts, findings, risk, suppressed } = scored;
     return new Promise<void>((resolve, reject) => {
       queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, suppressed, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
@@ -516,6 +548,36 @@ async function rebuild(
   } finally {
     await oc.delete().catch(() => undefined);
   }
+}
+
+/** messages in a row with none of the models' columns that end the worker (see `foreign` in runWorker) */
+export const FOREIGN_RUN = 3;
+
+/**
+ * How many of the up to `max` messages after `seq` on `filter` (already in the stream) also have
+ * none of the models' columns (`foreign`), stopping at the first that has some (or cannot be read):
+ * looked at with a consumer of its own, as the rebuild does, the worker's own consumer untouched.
+ */
+async function foreignAhead(o: WorkerOptions, filter: string, seq: number, max: number, decode: (m: JsMsg) => FlowTable, foreign: (b: FlowTable) => boolean): Promise<number> {
+  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq + 1 });
+  let n = 0;
+  try {
+    while (n < max) {
+      const m = await oc.next({ expires: 1000 });
+      if (!m) break;
+      let b: FlowTable;
+      try {
+        b = decode(m);
+      } catch {
+        break;
+      }
+      if (!foreign(b)) break;
+      n++;
+    }
+  } finally {
+    await oc.delete().catch(() => undefined);
+  }
+  return n;
 }
 
 /** longest the drain waits for the acks written before it to reach the server */
