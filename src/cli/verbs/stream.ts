@@ -107,7 +107,7 @@ export const stream: Command = {
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
         const live = ifName !== undefined ? await liveCapture(ifName, v, controller.signal, progress.note.bind(progress)) : undefined;
         const path = v.follow as string | undefined;
-        const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
+        const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why, oldName) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start, its lines numbered from 1 (the old file's: ${oldName} line N)`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
         if (followed) progress.note(`netsentinel: stream: following ${path} from its start (across rotation, until SIGTERM)`);
         // the counters that apply to an input read once in order (input-metrics.ts says which do not); nothing to read at scrape time
@@ -131,6 +131,7 @@ export const stream: Command = {
               }
             : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+          where: followed?.where,
           signal: followed || live ? undefined : controller.signal,
         }).finally(async () => {
           // also when scoring failed (bad input, a store refusing): a followed file is polled
