@@ -169,16 +169,46 @@ const PULL_EXPIRES_MS = 1000;
 export const PULL_SILENCE_MS = 3000;
 
 /**
- * Let a fetch's idle-heartbeat monitor give up only after PULL_SILENCE_MS (see there). It is
- * nats.js's own monitor (still cancelled on disconnect and restarted on reconnect by the library);
- * only the number of missed beats it tolerates changes. Returns false if this nats.js has no such
- * monitor (a test fails then: src/stream/pull-silence.test.ts).
+ * Let a fetch's idle-heartbeat monitor give up only after PULL_SILENCE_MS (see there), and then
+ * only once the connection has answered a PING sent after that silence (`nc`). It is nats.js's own
+ * monitor (still cancelled on disconnect and restarted on reconnect by the library); only the
+ * number of missed beats it tolerates and what it does then change. Returns false if this nats.js
+ * has no such monitor (a test fails then: src/stream/pull-silence.test.ts).
+ *
+ * Why the PING: the server writes to a connection in order, so whatever it sent to the pull's inbox
+ * before it answered the PING has arrived when the PONG does. With NATS behind by more than the
+ * silence budget (its output held up 4 s: a loaded server or link), the pull was given up at
+ * PULL_SILENCE_MS while its message was on its way, the message stranded in the left inbox, and
+ * with max_ack_pending 1 the partition stalled for ack_wait (30 s) until its redelivery. Now a late
+ * answer is waited for as long as the connection is late; a pull the server really dropped (the
+ * PONG comes and still nothing) is given up as before.
  */
-export function lengthenPullSilence(msgs: unknown): boolean {
-  const monitor = (msgs as { monitor?: { interval?: unknown; _change?: unknown } | null }).monitor;
+export function lengthenPullSilence(msgs: unknown, nc?: { flush(): Promise<void> }): boolean {
+  const monitor = (msgs as { monitor?: { interval?: unknown; _change?: unknown; callback?: unknown; last?: unknown; timer?: unknown; cancel?: unknown } | null }).monitor;
   if (!monitor || typeof monitor.interval !== 'number' || typeof monitor._change !== 'function') return false;
   const beat = monitor.interval;
   (monitor._change as (interval: number, cancelAfter: number, maxOut: number) => void).call(monitor, beat, 0, Math.max(2, Math.ceil(PULL_SILENCE_MS / beat)));
+  if (!nc) return true;
+  if (typeof monitor.callback !== 'function' || typeof monitor.last !== 'number' || typeof monitor.cancel !== 'function') return false;
+  const giveUp = monitor.callback as (missed: number) => boolean;
+  let probing = false;
+  monitor.callback = (missed: number): boolean => {
+    if (probing) return false;
+    probing = true;
+    const silentSince = monitor.last;
+    nc.flush().then(
+      () => {
+        probing = false;
+        // heard from since (a message, a heartbeat, the expiry): the pull goes on as it should;
+        // stopped meanwhile (ended, or cancelled by a disconnect): nothing to give up
+        if (monitor.last !== silentSince || !monitor.timer) return;
+        if (giveUp(missed) === true) (monitor.cancel as () => void).call(monitor);
+      },
+      // the connection failed: the library's disconnect handling takes the pull over
+      () => (probing = false),
+    );
+    return false;
+  };
   return true;
 }
 
@@ -443,7 +473,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         while (!o.signal.aborted) {
           try {
             const msgs = await c.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
-            lengthenPullSilence(msgs);
+            lengthenPullSilence(msgs, o.bus.nc);
             for await (const m of msgs) {
               await handle(m).catch((e) => {
                 throw new HandlerFailed(e);
