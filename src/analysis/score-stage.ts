@@ -85,6 +85,7 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
       const where = batch.origin?.files[0];
       const into: InputProblems = { needed: [], missing: [], rows: new Map() };
       for (const p of pipelines) inputProblems(p, batch, where, into);
+      if (into.missing.length) for (const p of pipelines) for (const inp of p.inputs) if (!into.needed.includes(inp.name)) into.needed.push(inp.name);
       return into;
     },
     score(batch, ff, ruleP, rowOffset) {

@@ -212,7 +212,7 @@ function lacksInput(name: string, table: FlowTable, where?: string): InputError 
 
 /** What transformRows would refuse in a table (inputProblems). */
 export interface InputProblems {
-  /** every input column the pipelines need, in their order (each once) */
+  /** every input column the pipelines need, in their order (each once): listed by the caller, only when some are missing (a batch with all of them, the usual one, costs no list) */
   readonly needed: string[];
   /** the input columns the table lacks, in the pipelines' order (each once) */
   readonly missing: string[];
@@ -235,7 +235,6 @@ export function inputProblems(state: PipelineState, table: FlowTable, where?: st
   const positions = inputPositions(state, indexOfTable(table));
   for (let i = 0; i < state.inputs.length; i++) {
     const inp = state.inputs[i];
-    if (!into.needed.includes(inp.name)) into.needed.push(inp.name);
     const col = positions[i] < 0 ? undefined : table.columns[positions[i]];
     if (!col) {
       if (!into.missing.includes(inp.name)) into.missing.push(inp.name);

@@ -392,7 +392,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     const stage = scorers.of(partitionOfSubject(m.subject)).score;
     const ahead = foreign < FOREIGN_RUN ? await foreignAhead(o, o.partitions ? m.subject : `${o.prefix}.flows.*`, m.seq, FOREIGN_RUN - foreign, decode, (b) => {
       const p = stage.problems(b);
-      return p.missing.length === p.needed.length;
+      return p.missing.length > 0 && p.missing.length === p.needed.length;
     }) : 0;
     if (foreign + ahead < FOREIGN_RUN) return rejectIt(e);
     const names = (list: readonly string[], n: number): string => list.slice(0, n).map((c) => JSON.stringify(c)).join(', ') + (list.length > n ? ` and ${list.length - n} more` : '');
