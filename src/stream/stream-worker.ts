@@ -589,11 +589,13 @@ export const FOREIGN_RUN = 3;
  * looked at with a consumer of its own, as the rebuild does, the worker's own consumer untouched.
  */
 async function foreignAhead(o: WorkerOptions, filter: string, seq: number, max: number, decode: (m: JsMsg) => FlowTable, foreign: (b: FlowTable) => boolean): Promise<number> {
-  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq + 1 });
+  // a look we cannot take (NATS refusing the consumer) is no evidence: the message is judged alone
+  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq + 1 }).catch(() => undefined);
+  if (!oc) return 0;
   let n = 0;
   try {
     while (n < max) {
-      const m = await oc.next({ expires: 1000 });
+      const m = await oc.next({ expires: 1000 }).catch(() => null);
       if (!m) break;
       let b: FlowTable;
       try {
