@@ -256,49 +256,54 @@ async function* liveBatches(
           if (!lines.some((l) => l.trim())) continue;
           t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
         }
-        yield placed(t, name, 0, where);
+        yield placed(t, name, (line) => line, where);
       } else {
         // the batch is read as a CSV of its own (the header put back before its lines): its rows'
         // lines and the reader's errors are moved to the input's own name and line numbers
-        const csv = async (lines: readonly string[], firstLine: number): Promise<FlowTable[]> => {
-          const shift = firstLine - (header === undefined ? 1 : 2);
+        // `lineOf(k)`: the input's line number of lines[k]
+        const csv = async (lines: readonly string[], lineOf: (k: number) => number): Promise<FlowTable[]> => {
+          const skip = header === undefined ? 1 : 2;
+          const at = (line: number): number => lineOf(line - skip);
           const text = header === undefined ? `${lines.join('\n')}\n` : `${header}\n${lines.join('\n')}\n`;
           const out: FlowTable[] = [];
           try {
-            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, shift, where, 'stdin'));
+            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
           } catch (e) {
-            throw replaced(e, shift, where);
+            throw replaced(e, at, where);
           }
           return out;
         };
         let tables: FlowTable[];
         try {
-          tables = await csv(next.lines, next.firstLine);
+          tables = await csv(next.lines, (k) => next.firstLine + k);
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
-          // which lines: each alone; a bad one is told, the runs of good lines between them read as before
-          tables = [];
-          let run: string[] = [];
-          let runStart = next.firstLine;
+          // which lines: each alone; a bad one is told, the good ones read again together, as one
+          // batch (read run by run between the bad ones, a batch with every other line bad was
+          // scored as hundreds of one-flow batches)
+          const good: string[] = [];
+          const goodAt: number[] = [];
+          const alone: FlowTable[] = [];
           for (let i = 0; i < next.lines.length; i++) {
             const l = next.lines[i]!;
-            const ok = await csv([l], next.firstLine + i).then(
-              () => true,
+            const t = await csv([l], () => next.firstLine + i).then(
+              (ts) => ts,
               (e1: unknown) => {
                 if (!(e1 instanceof UserError)) throw e1;
                 reject(e1.message);
-                return false;
+                return undefined;
               },
             );
-            if (ok) {
-              if (!run.length) runStart = next.firstLine + i;
-              run.push(l);
-            } else if (run.length) {
-              tables.push(...(await csv(run, runStart)));
-              run = [];
-            }
+            if (!t) continue;
+            good.push(l);
+            goodAt.push(next.firstLine + i);
+            alone.push(...t);
           }
-          if (run.length) tables.push(...(await csv(run, runStart)));
+          // together they should read as each did alone; should they not, each goes alone
+          tables = good.length ? await csv(good, (k) => goodAt[k]!).catch((e2: unknown) => {
+            if (!(e2 instanceof UserError)) throw e2;
+            return alone;
+          }) : [];
         }
         for (const t of tables) yield t;
       }
@@ -309,11 +314,11 @@ async function* liveBatches(
 
 /**
  * A batch's rows named by where they were read: those of `from` (the input's name, or "stdin" for a
- * batch read as a CSV of its own) at their line + `shift` in the input, through `where` (a followed
+ * batch read as a CSV of its own) at their line `at(line)` in the input, through `where` (a followed
  * file's rows: the file they were read from and their line in it, also across a rotation); rows
  * naming another file (JSON lines carrying their own "@file") are left as they are.
  */
-function placed(t: FlowTable, name: string, shift: number, where: (line: number) => LinePlace, from = name): FlowTable {
+function placed(t: FlowTable, name: string, at: (line: number) => number, where: (line: number) => LinePlace, from = name): FlowTable {
   if (!t.origin) return t;
   const o = t.origin;
   const files: string[] = [];
@@ -321,7 +326,7 @@ function placed(t: FlowTable, name: string, shift: number, where: (line: number)
   const line = new Float64Array(t.rowCount);
   for (let r = 0; r < t.rowCount; r++) {
     const f = o.files[o.file[r]];
-    const p = f === from ? where(o.line[r] + shift) : { file: f, line: o.line[r] };
+    const p = f === from ? where(at(o.line[r])) : { file: f, line: o.line[r] };
     let i = files.indexOf(p.file);
     if (i < 0) i = files.push(p.file) - 1;
     file[r] = i;
@@ -331,11 +336,11 @@ function placed(t: FlowTable, name: string, shift: number, where: (line: number)
 }
 
 /** The reader's error about a batch read as a CSV of its own ("stdin line 3: …"), at the file and line it was read from. */
-function replaced(e: unknown, shift: number, where: (line: number) => LinePlace): unknown {
+function replaced(e: unknown, at: (line: number) => number, where: (line: number) => LinePlace): unknown {
   if (!(e instanceof UserError)) return e;
   const m = /^stdin line (\d+)([\s\S]*)$/.exec(e.message);
   if (!m) return e;
-  const p = where(Number(m[1]) + shift);
+  const p = where(at(Number(m[1])));
   return new UserError(`${p.file} line ${p.line}${m[2]}`, e.exitCode);
 }
 
