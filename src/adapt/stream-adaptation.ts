@@ -55,6 +55,8 @@ export interface AdaptationOptions {
   readonly stream?: string;
   readonly prefix?: string;
   readonly note: (line: string) => void;
+  /** told each time a retrain that was due did not happen for want of clean flows (a metric) */
+  readonly onRetrainSkipped?: () => void;
 }
 
 export interface AdaptationStats {
@@ -62,6 +64,8 @@ export interface AdaptationStats {
   driftWindows: number;
   driftReports: number;
   retrains: number;
+  /** retrains due that did not happen: fewer clean flows kept than a retrain needs */
+  retrainsSkipped: number;
   swaps: number;
   reservoir: number;
 }
@@ -110,7 +114,7 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
     startId = resumed.id;
     o.note(`netsentinel: stream: scoring with model ${resumed.id} (${resumed.file}), the newest version worker ${o.worker} recorded from ${first.id} (--baseline ${o.baselineFile}); retrained ${resumed.created}`);
   } else o.note(`netsentinel: stream: scoring with model ${first.id} (--baseline ${o.baselineFile}); worker ${o.worker} has recorded no newer version of it`);
-  const stats: AdaptationStats = { version: startId, driftWindows: 0, driftReports: 0, retrains: 0, swaps: 0, reservoir: 0 };
+  const stats: AdaptationStats = { version: startId, driftWindows: 0, driftReports: 0, retrains: 0, retrainsSkipped: 0, swaps: 0, reservoir: 0 };
   const monitor = o.drift ? new DriftMonitor(baselineDriftReference(current, 'stream --drift'), o.drift) : undefined;
   const reservoir = o.retrain ? new CleanReservoir(o.retrain.reservoir) : undefined;
   let flows = 0;
@@ -135,7 +139,22 @@ export async function createStreamAdaptation(o: AdaptationOptions): Promise<Stre
 
   const startRetrain = (reason: string): void => {
     const r = o.retrain!;
-    if (training || !reservoir || reservoir.size < r.minFlows) return;
+    // one under way: this one is due again once it is done (the schedule is not moved on)
+    if (training || !reservoir) return;
+    if (reservoir.size < r.minFlows) {
+      // Not silently: a worker whose traffic is mostly risky (or mostly named by findings) kept
+      // retraining nothing and said nothing. Said and counted once per retrain due; the schedule
+      // moves on as if it had run (the next one is due a period later, not at the next message).
+      flowsAtTrain = flows;
+      timeAtTrain = Date.now();
+      stats.retrainsSkipped++;
+      o.onRetrainSkipped?.();
+      o.note(
+        `netsentinel: stream: retrain (${reason}) skipped: ${reservoir.size.toLocaleString('en-US')} clean flows kept, a retrain needs ${r.minFlows.toLocaleString('en-US')}` +
+          ` (clean: risk below ${o.cleanBelow} and a source no finding named; ${reservoir.refused.toLocaleString('en-US')} of the ${(reservoir.added + reservoir.refused).toLocaleString('en-US')} flows seen were not); scoring goes on with ${stats.version}`,
+      );
+      return;
+    }
     flowsAtTrain = flows;
     timeAtTrain = Date.now();
     const snap = reservoir.snapshot();

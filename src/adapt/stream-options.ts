@@ -36,6 +36,8 @@ export interface AdaptContext {
   readonly stream?: string;
   readonly prefix?: string;
   readonly note: (line: string) => void;
+  /** the worker's metrics: retrains skipped for want of clean flows are counted there */
+  readonly metrics?: { retrainsSkipped: number | undefined };
 }
 
 /** the adapter the options ask for, and the version store it writes to; undefined when none is asked */
@@ -51,7 +53,9 @@ export async function adaptationFromOptions(v: Record<string, unknown>, c: Adapt
   const retrain: RetrainSchedule | undefined = every || onDrift ? { ...every, onDrift, reservoir, minFlows: Math.min(200, reservoir), dir: v.modelDir as string } : undefined;
   const versions = await openModelVersionStore(c.storeLocation);
   try {
-    const adapter = await createStreamAdaptation({ ...c, cleanBelow: c.flowThreshold, drift, retrain, versions });
+    const m = c.metrics;
+    if (m && retrain) m.retrainsSkipped = 0;
+    const adapter = await createStreamAdaptation({ ...c, cleanBelow: c.flowThreshold, drift, retrain, versions, onRetrainSkipped: m ? () => (m.retrainsSkipped = (m.retrainsSkipped ?? 0) + 1) : undefined });
     return { adapter, versions };
   } catch (e) {
     await versions.close();

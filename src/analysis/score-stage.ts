@@ -12,6 +12,7 @@ import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
 import { RowExplainer } from '../risk/column-stats.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import type { TrainedModel } from '../models/trained-model.js';
+import { inputProblems, type InputProblems } from '../features/pipeline.js';
 
 /** a detector's calibrated p at or above this counts as "fired" in reasons and per-source counts */
 export const FIRED_P = 0.99;
@@ -55,6 +56,11 @@ export interface ScoreStage {
   readonly detectors: readonly string[];
   /** `ruleP`: per row, the rules stage's evidence about the row's source */
   score(batch: FlowTable, fields: FlowFields, ruleP: Float64Array, rowOffset: number): ScoredFlows;
+  /**
+   * what `score` would refuse in the batch (the models' input columns it lacks, its rows with text
+   * in a numeric input), found before anything is scored or shown to the rules
+   */
+  problems(batch: FlowTable): InputProblems;
 }
 
 export interface ScoreStageOptions {
@@ -72,8 +78,16 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
   // (and there is no classifier, whose inputs may be others): see sameReasons
   const inputNames = new Set(o.baseline.detectors[0]?.model.pipeline.inputs.map((inp) => inp.name) ?? []);
   const reusable = !o.classifier && o.baseline.columns.every((c) => inputNames.has(c.name));
+  const pipelines = [...o.baseline.detectors.map((d) => d.model.pipeline), ...(o.classifier ? [o.classifier.pipeline] : [])];
   return {
     detectors,
+    problems(batch) {
+      const where = batch.origin?.files[0];
+      const into: InputProblems = { needed: [], missing: [], rows: new Map() };
+      for (const p of pipelines) inputProblems(p, batch, where, into);
+      if (into.missing.length) for (const p of pipelines) for (const inp of p.inputs) if (!into.needed.includes(inp.name)) into.needed.push(inp.name);
+      return into;
+    },
     score(batch, ff, ruleP, rowOffset) {
       const where = batch.origin?.files[0];
       const s = scorer.score(batch, where, ruleP);

@@ -159,13 +159,7 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
     const inp = state.inputs[i];
     const position = positions[i];
     const col = position < 0 ? undefined : table.columns[position];
-    if (!col || position < 0) {
-      const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
-      throw new InputError(
-        { file: where },
-        `the model needs column "${inp.name}", which this input lacks (it has ${have.length} feature column${have.length === 1 ? '' : 's'}${have.length ? `, e.g. ${have.slice(0, 5).map((h) => `"${h}"`).join(', ')}` : ''})`,
-      );
-    }
+    if (!col || position < 0) throw lacksInput(inp.name, table, where);
     if (inp.kind === 'numeric') {
       const values = numericValues(col, inp.name, table, where, start, end);
       if (inp.log === true) {
@@ -205,6 +199,61 @@ export function transformRows(state: PipelineState, table: FlowTable, start: num
     }
   }
   return out;
+}
+
+/** The error of a table without one of the pipeline's input columns (transformRows and inputProblems say it alike). */
+function lacksInput(name: string, table: FlowTable, where?: string): InputError {
+  const have = table.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  return new InputError(
+    { file: where },
+    `the model needs column "${name}", which this input lacks (it has ${have.length} feature column${have.length === 1 ? '' : 's'}${have.length ? `, e.g. ${have.slice(0, 5).map((h) => `"${h}"`).join(', ')}` : ''})`,
+  );
+}
+
+/** What transformRows would refuse in a table (inputProblems). */
+export interface InputProblems {
+  /** every input column the pipelines need, in their order (each once): listed by the caller, only when some are missing (a batch with all of them, the usual one, costs no list) */
+  readonly needed: string[];
+  /** the input columns the table lacks, in the pipelines' order (each once) */
+  readonly missing: string[];
+  /** the error transformRows throws for the first of them */
+  missingError?: InputError;
+  /** per row whose text in a numeric input is not a number: the error for its first such cell */
+  readonly rows: Map<number, InputError>;
+}
+
+/**
+ * What transformRows would refuse in `table`, found without transforming it and all at once: the
+ * input columns it lacks, and every row with text that is no number in a numeric input (the
+ * errors transformRows throws, with the same words). A caller that leaves the bad rows out (a stream
+ * worker) needs one look per batch, where catching transformRows's errors one by one rescored the
+ * batch once per bad row. Each text column's dictionary is parsed once; the rows are looked at
+ * only when it has a word that is no number. Several pipelines (a baseline's detectors and a
+ * classifier) add to one `into`.
+ */
+export function inputProblems(state: PipelineState, table: FlowTable, where?: string, into: InputProblems = { needed: [], missing: [], rows: new Map() }): InputProblems {
+  const positions = inputPositions(state, indexOfTable(table));
+  for (let i = 0; i < state.inputs.length; i++) {
+    const inp = state.inputs[i];
+    const col = positions[i] < 0 ? undefined : table.columns[positions[i]];
+    if (!col) {
+      if (!into.missing.includes(inp.name)) into.missing.push(inp.name);
+      into.missingError ??= lacksInput(inp.name, table, where);
+      continue;
+    }
+    if (inp.kind !== 'numeric' || col.kind === 'numeric') continue;
+    // numericValues's test of a word, once per word of the dictionary
+    const bad = col.dictionary.map((s) => s.trim() !== '' && s !== 'NaN' && Number.isNaN(Number(s)));
+    if (!bad.includes(true)) continue;
+    for (let r = 0; r < table.rowCount; r++) {
+      const k = col.codes[r];
+      if (k < 0 || !bad[k] || into.rows.has(r)) continue;
+      const line = table.origin ? table.origin.line[r] : undefined;
+      const file = table.origin ? table.origin.files[table.origin.file[r]] : where;
+      into.rows.set(r, new InputError({ file, line, column: inp.name }, `"${col.dictionary[k]}" is not a number, and the model was trained with a numeric "${inp.name}"`));
+    }
+  }
+  return into;
 }
 
 /** Cells of matrix rows [r0, r1) at `offset`: a logged column with identity scaling, as it is. */

@@ -7,7 +7,7 @@
  */
 import { flowFields } from '../flows/flow-fields.js';
 import { takeTableRows, type FlowTable } from '../flows/table.js';
-import { InputError } from '../util/errors.js';
+import { InputError, UserError } from '../util/errors.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
 import { findingAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
@@ -45,8 +45,9 @@ export interface ScoringSetup {
   readonly flowAlertLimit?: FlowAlertLimitSettings;
   /**
    * a flow the model cannot score (text in a column it has as numbers: an error naming its file,
-   * line and column) is left out of its batch and told here, the batch's other flows scored; without
-   * it the error ends the batch (the JetStream worker rejects the whole message instead)
+   * line and column) is left out of its batch (before the rules see it) and told here, the batch's
+   * other flows scored; without it the error ends the batch before the rules see any of it (the
+   * JetStream worker rejects the whole message instead, its rule state as it was)
    */
   readonly onUnscorable?: (problem: string) => void;
 }
@@ -155,18 +156,38 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
           countFlowAlerts: limited,
         });
   const run = (batch: FlowTable, now: number, flowAlerts: boolean): BatchScore => {
+    // What the models cannot score is found before the rules see anything: a message rejected
+    // (term'd) or a flow left out must not count toward a scan, flood or brute force, nor open an
+    // episode its source is then judged by. Before, the rules had already counted a message's
+    // flows when the scoring refused it, so a rejected message still made findings (and a
+    // rebuild's replay, which does not score, fed them to the rules again). All its bad rows are
+    // found in one look (the batch was scored once more per bad row: quadratic in them).
+    let unscorable = 0;
+    const problems = stage.current.problems(batch);
+    if (problems.missingError) throw problems.missing.length === problems.needed.length ? new NoModelColumns(problems.missingError, problems.missing, batch) : problems.missingError;
+    if (problems.rows.size) {
+      const bad = [...problems.rows.keys()].sort((a, b) => a - b);
+      if (!o.onUnscorable) throw problems.rows.get(bad[0])!;
+      for (const r of bad) o.onUnscorable(problems.rows.get(r)!.message);
+      unscorable = bad.length;
+      const keep: number[] = [];
+      for (let r = 0, k = 0; r < batch.rowCount; r++) {
+        if (r === bad[k]) k++;
+        else keep.push(r);
+      }
+      batch = takeTableRows(batch, keep);
+    }
     let ff = flowFields(batch);
     let ruleP = rules.observe(batch, ff);
     const { findings, keys } = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];
     let risk: Float64Array = new Float64Array(0);
     const suppressedBefore = gate.suppressed;
-    let unscorable = 0;
     // a replay scores too when the limit is on: its counts are rebuilt from the risky flows
     if (flowAlerts || windows || limited) {
       let scored: ScoredFlows;
-      // a flow the model cannot score is left out and the rest scored again (the rules have seen
-      // it: its addresses, ports and times are sound, only a feature is not)
+      // problems() finds what transformRows refuses; should a model refuse a flow it did not
+      // foresee, that flow is still left out and the rest scored again (the rules have seen it then)
       for (;;) {
         try {
           scored = stage.current.score(batch, ff, ruleP, 0);
@@ -216,6 +237,26 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
       return { alerts, findings };
     },
   };
+}
+
+/**
+ * A batch with none of the models' input columns (the error says the first one missing, as
+ * transformRows does): the input is another data set's, or the baseline was made from one. The
+ * JetStream worker tells this apart from a message lacking some columns (stream-worker.ts: a stream
+ * of such messages ends it with one error, instead of a rejection per message forever).
+ */
+export class NoModelColumns extends UserError {
+  /** the batch's own feature columns */
+  readonly have: string[];
+  constructor(
+    readonly first: InputError,
+    /** every column the models need */
+    readonly missing: readonly string[],
+    batch: FlowTable,
+  ) {
+    super(first.message);
+    this.have = batch.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  }
 }
 
 /** The row of `batch` an input error names by its file and line, or -1. */

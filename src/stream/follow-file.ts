@@ -9,12 +9,20 @@
  * some file systems, and a poll of one stat is cheap. Only whole lines are passed on; a partial
  * last line waits for its newline (or for the end, when stopped).
  *
+ * Lines are numbered in the file they were read from, not in the stream we make of them (`where`):
+ * after a rotation the new file's line 12 is "line 12" (it was 51 + 11, the old file's lines
+ * counted on), a header skipped still counts as the new file's line 1, and the old file's lines
+ * said after its rename (a batch scored later) are named by its new name (FILE.1), found by its
+ * inode next to the path; a file truncated or gone from the directory is named "FILE (before its
+ * rotation at TIME)", so that "FILE line N" always means line N of what is at FILE now or was then.
+ *
  * A missing path: at the start it is an error (a mistyped path should fail at once, not wait
  * silently forever); once followed, it is waited for, as `tail -F` does: between a rotator's rename
  * and its create (or when the new file is renamed away again between our stat and our open) the
  * old file is kept, read to its end, and the new one is opened when it appears.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { UserError } from '../util/errors.js';
 
@@ -22,8 +30,8 @@ export interface FollowOptions {
   readonly pollMs?: number;
   /** stop following: what was read is passed on and the stream ends */
   readonly signal: AbortSignal;
-  /** told when the file was rotated or truncated */
-  readonly onRotate?: (why: string) => void;
+  /** told when the file was rotated or truncated, and the name the old file's lines are said by from then on */
+  readonly onRotate?: (why: string, oldName: string) => void;
 }
 
 export interface FollowStats {
@@ -32,8 +40,28 @@ export interface FollowStats {
   headersSkipped: number;
 }
 
-/** A readable of the file's whole lines, as they come, until the signal. */
-export async function followFile(path: string, o: FollowOptions): Promise<{ stream: Readable; stats: FollowStats; done: Promise<void> }> {
+/** Where a line of the followed stream was read: the file (its name now) and the line in it. */
+export interface LinePlace {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The lines one file gave the stream. */
+interface Segment {
+  /** the stream's line number of its first line */
+  readonly from: number;
+  /** that line's number in the file (2 when its header was skipped) */
+  readonly first: number;
+  /** the file's name (changed when it is renamed away) */
+  name: string;
+}
+
+/**
+ * A readable of the file's whole lines, as they come, until the signal; `where` turns a line number
+ * of the readable (1-based, counted as node:readline counts lines) into the file and line it was
+ * read from.
+ */
+export async function followFile(path: string, o: FollowOptions): Promise<{ stream: Readable; stats: FollowStats; done: Promise<void>; where: (line: number) => LinePlace }> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -48,6 +76,22 @@ export async function followFile(path: string, o: FollowOptions): Promise<{ stre
   let header: string | undefined;
   let firstLineOfFile = true;
   let pos = 0;
+  // line breaks passed on so far (as readline counts them: \n, \r\n, a lone \r) and each file's share
+  let lines = 0;
+  const segments: Segment[] = [];
+  const where = (line: number): LinePlace => {
+    let lo = 0;
+    let hi = segments.length - 1;
+    if (hi < 0) return { file: path, line };
+    // the last segment starting at or before the line
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid].from <= line) lo = mid;
+      else hi = mid - 1;
+    }
+    const s = segments[lo];
+    return { file: s.name, line: s.first + line - s.from };
+  };
 
   const emit = (chunk: Buffer, final: boolean): Promise<void> | void => {
     let data: Buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -62,13 +106,17 @@ export async function followFile(path: string, o: FollowOptions): Promise<{ stre
       const first = data.subarray(0, nl < 0 ? data.length : nl).toString('utf8').replace(/\r$/, '');
       firstLineOfFile = false;
       const looksCsvHeader = !/^\s*\{/.test(first);
+      let skipped = false;
       if (header === undefined) {
         if (looksCsvHeader) header = first;
       } else if (first === header) {
         stats.headersSkipped++;
         data = data.subarray(nl < 0 ? data.length : nl + 1);
+        skipped = true;
       }
+      segments.push({ from: lines + 1, first: skipped ? 2 : 1, name: path });
     }
+    lines += lineBreaks(data);
     stats.bytes += data.length;
     if (!out.write(data)) return new Promise((r) => out.once('drain', r));
   };
@@ -112,13 +160,17 @@ export async function followFile(path: string, o: FollowOptions): Promise<{ stre
           }
           await readToEnd(fh);
           await emit(Buffer.alloc(0), true);
-          const why = now.ino !== held.ino || now.dev !== held.dev ? 'a new file at the path' : `truncated to ${now.size} bytes`;
+          const renamed = now.ino !== held.ino || now.dev !== held.dev;
+          // the old file's lines are named by its name now, for what is said about them from here on
+          const oldName = (renamed ? await nameOf(path, held.ino, held.dev) : undefined) ?? `${path} (before its ${renamed ? 'rotation' : 'truncation'} at ${new Date().toISOString().slice(11, 19)}Z)`;
+          for (let i = segments.length - 1; i >= 0 && segments[i].name === path; i--) segments[i].name = oldName;
+          const why = renamed ? 'a new file at the path' : `truncated to ${now.size} bytes`;
           await fh.close();
           fh = next;
           pos = 0;
           firstLineOfFile = true;
           stats.rotations++;
-          o.onRotate?.(why);
+          o.onRotate?.(why, oldName);
           continue;
         }
         await sleep();
@@ -131,5 +183,30 @@ export async function followFile(path: string, o: FollowOptions): Promise<{ stre
     }
   })();
   done.catch((e) => out.destroy(e as Error));
-  return { stream: out, stats, done: done.catch(() => undefined) };
+  return { stream: out, stats, done: done.catch(() => undefined), where };
+}
+
+/** line breaks as node:readline counts them: \n, \r\n and a lone \r (a chunk passed on ends with \n) */
+function lineBreaks(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  for (let i = b.indexOf(0x0d); i >= 0; i = b.indexOf(0x0d, i + 1)) if (b[i + 1] !== 0x0a) n++;
+  return n;
+}
+
+/**
+ * The name a file renamed away from `path` has now: looked for by its inode among the names in the
+ * path's folder that begin with the path's own name (flows.csv.1, flows.csv-20261206: what log
+ * rotators make), or undefined.
+ */
+async function nameOf(path: string, ino: number, dev: number): Promise<string | undefined> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    if (n === base || !n.startsWith(base)) continue;
+    const st = await stat(join(dir, n)).catch(() => undefined);
+    if (st && st.ino === ino && st.dev === dev) return join(dir, n);
+  }
+  return undefined;
 }

@@ -13,7 +13,7 @@
  *
  * Readiness: reading its input, from the first read to the end of the input (or SIGTERM).
  */
-import { WorkerMetrics, escapeLabel, writeMetric, type MetricsView, type ScrapeState } from './worker-metrics.js';
+import { RETRAINS_SKIPPED, WorkerMetrics, escapeLabel, writeMetric, type MetricsView, type ScrapeState } from './worker-metrics.js';
 
 export class InputMetrics implements MetricsView {
   constructor(
@@ -40,6 +40,7 @@ export class InputMetrics implements MetricsView {
     metric('netsentinel_stream_alerts_total', 'counter', 'alerts raised, by Suricata severity (1 highest)', [...m.alertsBySeverity.entries()].sort((a, b) => a[0] - b[0]).map(([sev, n]) => [`severity="${sev}"`, n]));
     metric('netsentinel_stream_decisions_total', 'counter', 'decisions the respond policy stored', [['', m.decisions]]);
     metric('netsentinel_stream_state_evictions_total', 'counter', 'entries dropped from bounded in-memory sets, by set', [...m.evictions.entries()].map(([k, n]) => [`set="${escapeLabel(k)}"`, n]));
+    if (m.retrainsSkipped !== undefined) metric(RETRAINS_SKIPPED[0], 'counter', RETRAINS_SKIPPED[1], [['', m.retrainsSkipped]]);
     metric('netsentinel_stream_ready', 'gauge', '1 while reading its input', [['', this.notReady(s) ? 0 : 1]]);
     metric('netsentinel_stream_uptime_seconds', 'gauge', 'seconds since the worker started', [['', (Date.now() - m.startedAt) / 1000]]);
     return out.join('\n') + '\n';

@@ -194,3 +194,30 @@ test('stream --stdin: SIGTERM with the pipe still open scores what was read, clo
   const stats = JSON.parse(err.trim().split('\n').at(-1)!) as { flows: number };
   assert.equal(stats.flows, 50);
 });
+
+test('stream --stdin CSV: every other line bad, the good lines of a batch are still scored as one batch (not one per run between bad lines), named by their line', { skip: cicSkip, timeout: 120_000 }, async () => {
+  const lines = readFileSync(cic('Portscan_2500.csv'), 'utf8').split('\n');
+  const col = lines[0]!.split(',').indexOf('Flow Duration');
+  const body = lines.slice(1, 401).map((l, i) => {
+    if (i % 2 === 0) return l;
+    const cells = l.split(',');
+    cells[col] = 'abc';
+    return cells.join(',');
+  });
+  const text = [lines[0], ...body].join('\n') + '\n';
+  const r = await stream(['--stdin', '--baseline', await benignBaseline(), '--store', 'none', '--batch-rows', '100', '--flow-alerts-per-source', '0', '--json'], { stdin: (w) => w.end(text) });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /stdin line 3, column "Flow Duration": "abc" is not a number[^\n]*left out/);
+  const stats = JSON.parse(r.err.trim().split('\n').at(-1)!) as { flows: number; rejected: number; messages: number };
+  assert.equal(stats.rejected, 200);
+  assert.equal(stats.flows, 200);
+  // 400 lines in batches of 100: 4 batches (they were 200, one per good line between two bad ones)
+  assert.equal(stats.messages, 4);
+  const sent = text.split('\n');
+  const flowAlerts = r.out.trim().split('\n').map((l) => JSON.parse(l) as { src_port: number; dest_port: number; alert: { signature: string }; netsentinel: { line?: number } }).filter((a) => a.alert.signature === 'netsentinel: risky flow');
+  assert.ok(flowAlerts.length > 20, `${flowAlerts.length} flow alerts`);
+  for (const a of flowAlerts) {
+    const row = sent[a.netsentinel.line! - 1]!.split(',');
+    assert.deepEqual([Number(row[3]), Number(row[5])], [a.src_port, a.dest_port], `line ${a.netsentinel.line}`);
+  }
+});

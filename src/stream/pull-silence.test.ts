@@ -113,3 +113,66 @@ test('a pull answered 2 s late: given up and its message stranded before, receiv
     await nc.close();
   }
 });
+
+test('a pull answered 4 s late (longer than the silence budget): given up and its message stranded by the budget alone, received when the give-up waits for a PING answered', { skip, timeout: 90_000 }, async () => {
+  const delay = PULL_SILENCE_MS + 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'ns-pull-silence-'));
+  let nats: PrivateNats | undefined;
+  let proxy: Awaited<ReturnType<typeof delayingProxy>> | undefined;
+  after(async () => {
+    await proxy?.close();
+    await nats?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  nats = await startPrivateNats(join(dir, 'store'));
+  proxy = await delayingProxy(nats.port);
+  const nc = await connect({ servers: `nats://127.0.0.1:${proxy.port}`, noAsyncTraces: true });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await jsm.streams.add({ name: 'PL', subjects: ['pl.>'] });
+    await js.publish('pl.flows.0', 'one');
+    for (const name of ['budget', 'probed', 'empty']) await jsm.consumers.add('PL', { durable_name: name, ack_policy: AckPolicy.Explicit, max_ack_pending: 1, ...(name === 'empty' ? { filter_subject: 'pl.none' } : {}) });
+
+    // the silence budget alone: given up at PULL_SILENCE_MS, the late message stranded
+    proxy.delayMs = delay;
+    const budget = await (await js.consumers.get('PL', 'budget')).fetch({ max_messages: 1, expires: 1000 });
+    assert.equal(lengthenPullSilence(budget), true);
+    await assert.rejects(
+      (async () => {
+        for await (const m of budget) m.ack();
+      })(),
+      /heartbeats missed/,
+    );
+    proxy.delayMs = 0;
+    await nc.flush();
+    assert.equal((await jsm.consumers.info('PL', 'budget')).num_ack_pending, 1, 'the message went to the abandoned inbox');
+
+    // as the worker now: the give-up waits for the PONG, which comes after the late message
+    proxy.delayMs = delay;
+    const probed = await (await js.consumers.get('PL', 'probed')).fetch({ max_messages: 1, expires: 1000 });
+    assert.equal(lengthenPullSilence(probed, nc), true, 'this nats.js still has the monitor callback the worker wraps');
+    const received: number[] = [];
+    for await (const m of probed) {
+      received.push(m.seq);
+      m.ack();
+    }
+    assert.deepEqual(received, [1], 'the late message is received, not stranded');
+    proxy.delayMs = 0;
+    await nc.flush();
+    const info = await jsm.consumers.info('PL', 'probed');
+    assert.equal(info.num_ack_pending, 0);
+    assert.equal(info.ack_floor.stream_seq, 1);
+
+    // a pull with nothing to bring still ends (its expiry notice, late), without an error
+    proxy.delayMs = delay;
+    const t0 = Date.now();
+    const empty = await (await js.consumers.get('PL', 'empty')).fetch({ max_messages: 1, expires: 1000 });
+    lengthenPullSilence(empty, nc);
+    for await (const m of empty) assert.fail(`nothing to bring, got #${m.seq}`);
+    assert.ok(Date.now() - t0 < 20_000, `the empty pull ended after ${Date.now() - t0} ms`);
+    proxy.delayMs = 0;
+  } finally {
+    await nc.close();
+  }
+});

@@ -24,6 +24,7 @@ import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
 import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import type { WorkerMetrics } from './worker-metrics.js';
+import type { LinePlace } from './follow-file.js';
 
 export interface StdinOptions extends ScoringSetup {
   /** flows as bytes (stdin, a followed file) ... */
@@ -38,6 +39,12 @@ export interface StdinOptions extends ScoringSetup {
   readonly inputName?: string;
   /** after a batch's alerts are stored (the respond policy): origin "NAME:firstLine" */
   readonly afterCommit?: (origin: string, alerts: readonly Alert[], findings: readonly Finding[]) => Promise<void>;
+  /**
+   * a followed file (follow-file.ts): the file and line a line of `input` was read from (its rows
+   * and errors are named by them: after a rotation, the new file and its own line); default: the
+   * input's name and the line's number in `input`
+   */
+  readonly where?: (line: number) => LinePlace;
   /**
    * a live input (a followed file): batches are cut by lines, and a partial batch is scored once
    * the input is idle this long, instead of waiting for batchRows rows or the end of the input
@@ -94,7 +101,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
@@ -157,7 +164,16 @@ export const STDIN_IDLE_FLUSH_MS = 2000;
  * readers, so every CSV they know works; the whole-stream reader (batchesOf) would wait for
  * its read-ahead to fill before the first batch.
  */
-async function* liveBatches(input: Readable, read: ReadOptions, batchRows: number, idleMs: number, name: string, reject: (problem: string) => void, signal?: AbortSignal): AsyncGenerator<FlowTable> {
+async function* liveBatches(
+  input: Readable,
+  read: ReadOptions,
+  batchRows: number,
+  idleMs: number,
+  name: string,
+  reject: (problem: string) => void,
+  signal?: AbortSignal,
+  where: (line: number) => LinePlace = (line) => ({ file: name, line }),
+): AsyncGenerator<FlowTable> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   // stopped (SIGTERM): the lines read so far are the input; a followed file ends its stream itself
   const stop = (): void => {
@@ -223,6 +239,7 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
         try {
           t = decodeFlows(next.lines.join('\n'), name, undefined, next.firstLine);
         } catch (e) {
+          // (an error other than a line's, thrown again, is named by where it was read as well)
           if (!(e instanceof UserError)) throw e;
           // which lines: each alone; a bad one is told and blanked (its neighbours keep their line numbers)
           const lines = next.lines.map((l, i) => {
@@ -231,56 +248,62 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
               return l;
             } catch (e1) {
               if (!(e1 instanceof UserError)) throw e1;
-              reject(e1.message);
+              // "NAME line N" (N counted in the input) said of the file and line it was read from
+              reject(relined(e1.message, name, where));
               return '';
             }
           });
           if (!lines.some((l) => l.trim())) continue;
           t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
         }
-        yield t;
+        yield placed(t, name, (line) => line, where);
       } else {
         // the batch is read as a CSV of its own (the header put back before its lines): its rows'
         // lines and the reader's errors are moved to the input's own name and line numbers
-        const csv = async (lines: readonly string[], firstLine: number): Promise<FlowTable[]> => {
-          const shift = firstLine - (header === undefined ? 1 : 2);
+        // `lineOf(k)`: the input's line number of lines[k]
+        const csv = async (lines: readonly string[], lineOf: (k: number) => number): Promise<FlowTable[]> => {
+          const skip = header === undefined ? 1 : 2;
+          const at = (line: number): number => lineOf(line - skip);
           const text = header === undefined ? `${lines.join('\n')}\n` : `${header}\n${lines.join('\n')}\n`;
           const out: FlowTable[] = [];
           try {
-            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, shift));
+            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
           } catch (e) {
-            throw replaced(e, name, shift);
+            throw replaced(e, at, where);
           }
           return out;
         };
         let tables: FlowTable[];
         try {
-          tables = await csv(next.lines, next.firstLine);
+          tables = await csv(next.lines, (k) => next.firstLine + k);
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
-          // which lines: each alone; a bad one is told, the runs of good lines between them read as before
-          tables = [];
-          let run: string[] = [];
-          let runStart = next.firstLine;
+          // which lines: each alone; a bad one is told, the good ones read again together, as one
+          // batch (read run by run between the bad ones, a batch with every other line bad was
+          // scored as hundreds of one-flow batches)
+          const good: string[] = [];
+          const goodAt: number[] = [];
+          const alone: FlowTable[] = [];
           for (let i = 0; i < next.lines.length; i++) {
             const l = next.lines[i]!;
-            const ok = await csv([l], next.firstLine + i).then(
-              () => true,
+            const t = await csv([l], () => next.firstLine + i).then(
+              (ts) => ts,
               (e1: unknown) => {
                 if (!(e1 instanceof UserError)) throw e1;
                 reject(e1.message);
-                return false;
+                return undefined;
               },
             );
-            if (ok) {
-              if (!run.length) runStart = next.firstLine + i;
-              run.push(l);
-            } else if (run.length) {
-              tables.push(...(await csv(run, runStart)));
-              run = [];
-            }
+            if (!t) continue;
+            good.push(l);
+            goodAt.push(next.firstLine + i);
+            alone.push(...t);
           }
-          if (run.length) tables.push(...(await csv(run, runStart)));
+          // together they should read as each did alone; should they not, each goes alone
+          tables = good.length ? await csv(good, (k) => goodAt[k]!).catch((e2: unknown) => {
+            if (!(e2 instanceof UserError)) throw e2;
+            return alone;
+          }) : [];
         }
         for (const t of tables) yield t;
       }
@@ -289,20 +312,45 @@ async function* liveBatches(input: Readable, read: ReadOptions, batchRows: numbe
   }
 }
 
-/** A batch read as a CSV of its own, its rows named by the input and their line there. */
-function placed(t: FlowTable, name: string, shift: number): FlowTable {
+/**
+ * A batch's rows named by where they were read: those of `from` (the input's name, or "stdin" for a
+ * batch read as a CSV of its own) at their line `at(line)` in the input, through `where` (a followed
+ * file's rows: the file they were read from and their line in it, also across a rotation); rows
+ * naming another file (JSON lines carrying their own "@file") are left as they are.
+ */
+function placed(t: FlowTable, name: string, at: (line: number) => number, where: (line: number) => LinePlace, from = name): FlowTable {
   if (!t.origin) return t;
+  const o = t.origin;
+  const files: string[] = [];
+  const file = new Int32Array(t.rowCount);
   const line = new Float64Array(t.rowCount);
-  for (let r = 0; r < t.rowCount; r++) line[r] = t.origin.line[r] + shift;
-  return { ...t, origin: { files: [name], file: new Int32Array(t.rowCount), line } };
+  for (let r = 0; r < t.rowCount; r++) {
+    const f = o.files[o.file[r]];
+    const p = f === from ? where(at(o.line[r])) : { file: f, line: o.line[r] };
+    let i = files.indexOf(p.file);
+    if (i < 0) i = files.push(p.file) - 1;
+    file[r] = i;
+    line[r] = p.line;
+  }
+  return { ...t, origin: { files, file, line } };
 }
 
-/** The reader's error about a batch read as a CSV of its own ("stdin line 3: …"), at the input's name and line. */
-function replaced(e: unknown, name: string, shift: number): unknown {
+/** The reader's error about a batch read as a CSV of its own ("stdin line 3: …"), at the file and line it was read from. */
+function replaced(e: unknown, at: (line: number) => number, where: (line: number) => LinePlace): unknown {
   if (!(e instanceof UserError)) return e;
   const m = /^stdin line (\d+)([\s\S]*)$/.exec(e.message);
   if (!m) return e;
-  return new UserError(`${name} line ${Number(m[1]) + shift}${m[2]}`, e.exitCode);
+  const p = where(at(Number(m[1])));
+  return new UserError(`${p.file} line ${p.line}${m[2]}`, e.exitCode);
+}
+
+/** A problem said of "NAME line N" (N counted in the input), of the file and line it was read from. */
+function relined(problem: string, name: string, where: (line: number) => LinePlace): string {
+  if (!problem.startsWith(`${name} line `)) return problem;
+  const m = /^ line (\d+)([\s\S]*)$/.exec(problem.slice(name.length));
+  if (!m) return problem;
+  const p = where(Number(m[1]));
+  return `${p.file} line ${p.line}${m[2]}`;
 }
 
 /** The first bytes of a stream, put back so the reader after us sees them too. */

@@ -1,11 +1,14 @@
 /**
- * A message the worker's model cannot score (flows of other columns than the baseline's: a
- * baseline fitted on another data set, a publisher of another format) is rejected like an
- * undecodable one: said on stderr with the message and the model's complaint, counted
- * (`rejected`), terminated, and the worker goes on with the next message. Before, the scoring error
- * escaped the message handler as if the pull had failed: "pulling again" every ack-wait with
- * the same message, forever, /readyz still 200 and nothing counted, and each redelivery fed the
- * message's flows to the rules once more.
+ * Messages the worker's model cannot score (flows of other columns than the baseline's):
+ *  - one such message among others (a publisher of another format, once) is rejected like an
+ *    undecodable one: said on stderr with the message and the model's complaint, counted
+ *    (`rejected`), terminated, and the worker goes on with the next message. Before, the scoring
+ *    error escaped the message handler as if the pull had failed: "pulling again" every ack-wait
+ *    with the same message, forever, /readyz still 200 and nothing counted;
+ *  - a stream of them (a baseline fitted on another data set) ends the worker (exit 2) with one
+ *    line naming the columns missing, the message left unacknowledged: a worker with the right
+ *    baseline then scores every message. Before, the worker rejected (and so lost) every message,
+ *    one stderr line each, for as long as it ran.
  * A private nats-server (tests must not use the machine's) and a SQLite store in a scratch folder.
  */
 import { test, after } from 'node:test';
@@ -32,40 +35,103 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('stream: messages whose flows the baseline cannot score are rejected (said, counted, terminated), not pulled again forever', { skip, timeout: 120_000 }, async () => {
-  const nats = await startPrivateNats(join(tmp, 'nats'));
-  cleanups.push(() => nats.kill());
-  const env = { ...process.env, NETSENTINEL_NATS_URL: nats.url };
-  // a baseline of two columns no CIC-IDS2017 flow has
-  const other = join(tmp, 'other.csv');
-  writeFileSync(other, 'alpha,beta\n' + Array.from({ length: 200 }, (_, i) => `${i % 17},${(i * 7) % 13}`).join('\n') + '\n');
-  const baseline = join(tmp, 'other.nsb');
-  await saveBaseline(baseline, await fitBaseline(await readDataset([other], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+let otherBaseline: string | undefined;
+/** a baseline of two columns no CIC-IDS2017 flow has */
+async function other(): Promise<string> {
+  if (otherBaseline) return otherBaseline;
+  const csv = join(tmp, 'other.csv');
+  writeFileSync(csv, 'alpha,beta\n' + Array.from({ length: 200 }, (_, i) => `${i % 17},${(i * 7) % 13}`).join('\n') + '\n');
+  otherBaseline = join(tmp, 'other.nsb');
+  await saveBaseline(otherBaseline, await fitBaseline(await readDataset([csv], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  return otherBaseline;
+}
 
-  const pub = spawnSync(process.execPath, [CLI, 'publish', sharedPath('datasets', 'cicids2017-sample', 'Heartbleed_11.csv') as string, '--stream', 'UNSCORABLE', '--message-flows', '4', '--json', '-q'], { encoding: 'utf8', env });
+let cicBaseline: string | undefined;
+async function benign(): Promise<string> {
+  if (cicBaseline) return cicBaseline;
+  cicBaseline = join(tmp, 'benign.nsb');
+  await saveBaseline(cicBaseline, await fitBaseline(await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  return cicBaseline;
+}
+
+let natsUrl: Promise<string> | undefined;
+function nats(): Promise<string> {
+  natsUrl ??= startPrivateNats(join(tmp, 'nats')).then((n) => {
+    cleanups.push(() => n.kill());
+    return n.url;
+  });
+  return natsUrl;
+}
+
+function publish(env: NodeJS.ProcessEnv, stream: string, file: string, messageFlows: number): number {
+  const pub = spawnSync(process.execPath, [CLI, 'publish', file, '--stream', stream, '--message-flows', String(messageFlows), '--json', '-q'], { encoding: 'utf8', env });
   assert.equal(pub.status, 0, pub.stderr);
-  const messages = (JSON.parse(pub.stdout) as { messages: number }).messages;
-  assert.equal(messages, 3);
+  return (JSON.parse(pub.stdout) as { messages: number }).messages;
+}
 
-  const child = spawn(process.execPath, [CLI, 'stream', '--stream', 'UNSCORABLE', '--baseline', baseline, '--store', join(tmp, 'alerts.db'), '--ack-wait', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+interface Stats {
+  rejected: number;
+  messages: number;
+  flows: number;
+  redelivered: number;
+}
+
+/** `stream` until it exits, or until `until(stderr)` holds and 4 s more have passed (then SIGTERM) */
+async function runStream(env: NodeJS.ProcessEnv, args: string[], until: (err: string) => boolean): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [CLI, 'stream', ...args, '--ack-wait', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const done = new Promise<number | null>((r) => child.on('close', r));
-  // every message said once, then quiet (a message pulled again would come back after --ack-wait)
   const end = Date.now() + 30_000;
-  while ((err.match(/rejected unscorable\.flows\.0#/g) ?? []).length < messages && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 4_000));
+  while (!until(err) && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  // a message pulled again would come back after --ack-wait
+  if (child.exitCode === null) await new Promise((r) => setTimeout(r, 4_000));
   child.kill('SIGTERM');
-  const code = await done;
-  assert.equal(code, 0, err);
-  assert.doesNotMatch(err, /pulling again/);
-  const said = err.match(/rejected unscorable\.flows\.0#\d+: [^\n]*/g) ?? [];
-  assert.equal(said.length, messages, err);
-  assert.match(said[0]!, /Heartbleed_11\.csv: the baseline needs columns "alpha" and "beta", which this input lacks/);
-  const stats = JSON.parse(out) as { rejected: number; messages: number; flows: number; redelivered: number };
-  assert.equal(stats.rejected, messages);
-  assert.equal(stats.messages, 0);
+  return { code: await done, out, err };
+}
+
+test('stream: a message whose flows the baseline cannot score is rejected (said, counted, terminated), not pulled again forever; the others are scored', { skip, timeout: 120_000 }, async () => {
+  const env = { ...process.env, NETSENTINEL_NATS_URL: await nats() };
+  const heartbleed = sharedPath('datasets', 'cicids2017-sample', 'Heartbleed_11.csv') as string;
+  const otherCsv = (await other(), join(tmp, 'other.csv'));
+  // 3 messages of CIC flows, 1 of another data set's columns, 4 of CIC flows again
+  assert.equal(publish(env, 'UNSCORABLE', heartbleed, 4), 3);
+  assert.equal(publish(env, 'UNSCORABLE', otherCsv, 1000), 1);
+  assert.equal(publish(env, 'UNSCORABLE', sharedPath('datasets', 'cicids2017-sample', 'Web_Attack_-_SQL_Injection_13.csv') as string, 4), 4);
+
+  const r = await runStream(env, ['--stream', 'UNSCORABLE', '--baseline', await benign(), '--store', join(tmp, 'alerts.db')], (err) => /rejected unscorable\.flows\.0#4/.test(err));
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.err, /pulling again/);
+  const said = r.err.match(/rejected unscorable\.flows\.0#\d+: [^\n]*/g) ?? [];
+  assert.equal(said.length, 1, r.err);
+  assert.match(said[0]!, /^rejected unscorable\.flows\.0#4: .*other\.csv: the model needs column "Dst Port", which this input lacks/);
+  const stats = JSON.parse(r.out) as Stats;
+  assert.equal(stats.rejected, 1);
+  assert.equal(stats.messages, 7);
+  assert.equal(stats.flows, 24);
   assert.equal(stats.redelivered, 0, 'a rejected message is terminated, not delivered again');
+});
+
+test("stream: a baseline of other columns than every message's ends the worker with one line naming them; the messages wait for the right baseline", { skip, timeout: 120_000 }, async () => {
+  const env = { ...process.env, NETSENTINEL_NATS_URL: await nats() };
+  const messages = publish(env, 'FOREIGN', sharedPath('datasets', 'cicids2017-sample', 'Heartbleed_11.csv') as string, 2);
+  assert.equal(messages, 6);
+  const store = join(tmp, 'foreign.db');
+
+  const wrong = await runStream(env, ['--stream', 'FOREIGN', '--baseline', await other(), '--store', store], () => false);
+  assert.equal(wrong.code, 2, wrong.err);
+  const lines = wrong.err.trim().split('\n').filter((l) => !/^netsentinel: stream: consuming /.test(l));
+  assert.equal(lines.length, 1, wrong.err);
+  assert.match(lines[0]!, /^netsentinel: stream: foreign\.flows\.0#1 and the 2 after it have none of the 2 columns the baseline needs: missing "alpha", "beta" \(the messages have "Dst Port", "Protocol", .*\)\. Was --baseline made from another data set than the stream's\?/);
+  assert.doesNotMatch(wrong.err, /rejected/);
+
+  // nothing was lost: the right baseline scores every message (the first after its ack wait)
+  const right = await runStream(env, ['--stream', 'FOREIGN', '--baseline', await benign(), '--store', store], (err) => /11 flows in 6 messages/.test(err));
+  assert.equal(right.code, 0, right.err);
+  const stats = JSON.parse(right.out) as Stats;
+  assert.equal(stats.messages, messages);
+  assert.equal(stats.flows, 11);
+  assert.equal(stats.rejected, 0);
 });

@@ -38,6 +38,10 @@
  * brings (if any), close the open rule episodes (as analyze does at the end of its input) and store
  * them, then close cleanly.
  *
+ * A message that cannot be read or scored is rejected (said, counted, terminated), found before the
+ * rules see it; a run of messages with none of the baseline's columns (another data set's) ends the
+ * worker with one error instead (see `foreign`).
+ *
  * Outages: a commit (store, publish, respond) that fails is retried until it works
  * (outage-retry.ts), the message unacknowledged meanwhile, unless the store's error is one no
  * waiting heals (src/store/lasting-store-errors.ts: a wrong password or role, a missing
@@ -58,7 +62,7 @@ import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
-import type { BatchScorer, ScoringSetup } from './batch-scorer.js';
+import { NoModelColumns, type BatchScorer, type ScoringSetup } from './batch-scorer.js';
 import { PartitionScorers, partitionOfSubject } from './partition-scorers.js';
 import { retryThroughOutage } from './outage-retry.js';
 import { lastingStoreError } from '../store/lasting-store-errors.js';
@@ -165,16 +169,46 @@ const PULL_EXPIRES_MS = 1000;
 export const PULL_SILENCE_MS = 3000;
 
 /**
- * Let a fetch's idle-heartbeat monitor give up only after PULL_SILENCE_MS (see there). It is
- * nats.js's own monitor (still cancelled on disconnect and restarted on reconnect by the library);
- * only the number of missed beats it tolerates changes. Returns false if this nats.js has no such
- * monitor (a test fails then: src/stream/pull-silence.test.ts).
+ * Let a fetch's idle-heartbeat monitor give up only after PULL_SILENCE_MS (see there), and then
+ * only once the connection has answered a PING sent after that silence (`nc`). It is nats.js's own
+ * monitor (still cancelled on disconnect and restarted on reconnect by the library); only the
+ * number of missed beats it tolerates and what it does then change. Returns false if this nats.js
+ * has no such monitor (a test fails then: src/stream/pull-silence.test.ts).
+ *
+ * Why the PING: the server writes to a connection in order, so whatever it sent to the pull's inbox
+ * before it answered the PING has arrived when the PONG does. With NATS behind by more than the
+ * silence budget (its output held up 4 s: a loaded server or link), the pull was given up at
+ * PULL_SILENCE_MS while its message was on its way, the message stranded in the left inbox, and
+ * with max_ack_pending 1 the partition stalled for ack_wait (30 s) until its redelivery. Now a late
+ * answer is waited for as long as the connection is late; a pull the server really dropped (the
+ * PONG comes and still nothing) is given up as before.
  */
-export function lengthenPullSilence(msgs: unknown): boolean {
-  const monitor = (msgs as { monitor?: { interval?: unknown; _change?: unknown } | null }).monitor;
+export function lengthenPullSilence(msgs: unknown, nc?: { flush(): Promise<void> }): boolean {
+  const monitor = (msgs as { monitor?: { interval?: unknown; _change?: unknown; callback?: unknown; last?: unknown; timer?: unknown; cancel?: unknown } | null }).monitor;
   if (!monitor || typeof monitor.interval !== 'number' || typeof monitor._change !== 'function') return false;
   const beat = monitor.interval;
   (monitor._change as (interval: number, cancelAfter: number, maxOut: number) => void).call(monitor, beat, 0, Math.max(2, Math.ceil(PULL_SILENCE_MS / beat)));
+  if (!nc) return true;
+  if (typeof monitor.callback !== 'function' || typeof monitor.last !== 'number' || typeof monitor.cancel !== 'function') return false;
+  const giveUp = monitor.callback as (missed: number) => boolean;
+  let probing = false;
+  monitor.callback = (missed: number): boolean => {
+    if (probing) return false;
+    probing = true;
+    const silentSince = monitor.last;
+    nc.flush().then(
+      () => {
+        probing = false;
+        // heard from since (a message, a heartbeat, the expiry): the pull goes on as it should;
+        // stopped meanwhile (ended, or cancelled by a disconnect): nothing to give up
+        if (monitor.last !== silentSince || !monitor.timer) return;
+        if (giveUp(missed) === true) (monitor.cancel as () => void).call(monitor);
+      },
+      // the connection failed: the library's disconnect handling takes the pull over
+      () => (probing = false),
+    );
+    return false;
+  };
   return true;
 }
 
@@ -345,6 +379,31 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       committing = false;
     }
   };
+  // Messages in a row, whatever their consumer, with none of the models' columns (NoModelColumns):
+  // a baseline made from another data set than the stream's, or a publisher switched to another
+  // format. One such message is rejected like any unscorable one; FOREIGN_RUN of them in a row
+  // (counting the ones already in the stream after it) end the worker with one error naming the
+  // columns, the message left unacknowledged for a worker with the right baseline. Before, the
+  // worker rejected every message, one stderr line each, for as long as it ran. Reset by a message
+  // scored.
+  let foreign = 0;
+  const foreignOrRejected = async (m: JsMsg, e: NoModelColumns, rejectIt: (e: unknown) => Promise<void>): Promise<void> => {
+    foreign++;
+    const stage = scorers.of(partitionOfSubject(m.subject)).score;
+    const ahead = foreign < FOREIGN_RUN ? await foreignAhead(o, o.partitions ? m.subject : `${o.prefix}.flows.*`, m.seq, FOREIGN_RUN - foreign, decode, (b) => {
+      const p = stage.problems(b);
+      return p.missing.length > 0 && p.missing.length === p.needed.length;
+    }) : 0;
+    if (foreign + ahead < FOREIGN_RUN) return rejectIt(e);
+    const names = (list: readonly string[], n: number): string => list.slice(0, n).map((c) => JSON.stringify(c)).join(', ') + (list.length > n ? ` and ${list.length - n} more` : '');
+    const before = foreign - 1;
+    const which = [before ? `the ${before} message${before === 1 ? '' : 's'} before it` : '', ahead ? `the ${ahead} after it` : ''].filter(Boolean).join(' and ');
+    throw new UserError(
+      `stream: ${m.subject}#${m.seq} and ${which} have none of the ${e.missing.length} columns the baseline${o.classifier ? ' and the classifier need' : ' needs'}: missing ${names(e.missing, 8)}` +
+        ` (the messages have ${e.have.length ? names(e.have, 5) : 'no feature columns'}). Was --baseline made from another data set than the stream's? Make one from flows like these ('netsentinel baseline NORMAL-FLOWS -o FILE')` +
+        ` or publish the flows it was made for; ${m.subject}#${m.seq} is left unacknowledged, for a worker with the right baseline`,
+    );
+  };
   const handle = (m: JsMsg): Promise<void> => {
     if (failed !== undefined) return Promise.reject(failed);
     if (m.redelivered) {
@@ -373,11 +432,15 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     try {
       scored = scorers.of(partitionOfSubject(m.subject)).scoreBatch(batch, Date.now());
     } catch (e) {
+      // a message with none of the models' columns: rejected, unless it is one of a run of them
+      if (e instanceof NoModelColumns) return foreignOrRejected(m, e, rejectIt);
       // flows the model cannot score (a baseline fitted on other columns, text in a column it
       // has as numbers: an InputError naming file, line and column) are the message's fault, as
-      // an undecodable one is; anything else is ours (exit 70), not a pull to try again
+      // an undecodable one is (found before the rules see the message: rejected, it changed no
+      // rule state); anything else is ours (exit 70), not a pull to try again
       return e instanceof UserError ? rejectIt(e) : Promise.reject(e);
     }
+    foreign = 0;
     const { alerts, findings, risk, suppressed } = scored;
     return new Promise<void>((resolve, reject) => {
       queue.push({ m, filter, batch, alerts: o.adapt ? o.adapt.stamp(alerts) : alerts, findings, risk, suppressed, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
@@ -410,7 +473,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         while (!o.signal.aborted) {
           try {
             const msgs = await c.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
-            lengthenPullSilence(msgs);
+            lengthenPullSilence(msgs, o.bus.nc);
             for await (const m of msgs) {
               await handle(m).catch((e) => {
                 throw new HandlerFailed(e);
@@ -515,6 +578,38 @@ async function rebuild(
   } finally {
     await oc.delete().catch(() => undefined);
   }
+}
+
+/** messages in a row with none of the models' columns that end the worker (see `foreign` in runWorker) */
+export const FOREIGN_RUN = 3;
+
+/**
+ * How many of the up to `max` messages after `seq` on `filter` (already in the stream) also have
+ * none of the models' columns (`foreign`), stopping at the first that has some (or cannot be read):
+ * looked at with a consumer of its own, as the rebuild does, the worker's own consumer untouched.
+ */
+async function foreignAhead(o: WorkerOptions, filter: string, seq: number, max: number, decode: (m: JsMsg) => FlowTable, foreign: (b: FlowTable) => boolean): Promise<number> {
+  // a look we cannot take (NATS refusing the consumer) is no evidence: the message is judged alone
+  const oc = await o.bus.js.consumers.get(o.stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq + 1 }).catch(() => undefined);
+  if (!oc) return 0;
+  let n = 0;
+  try {
+    while (n < max) {
+      const m = await oc.next({ expires: 1000 }).catch(() => null);
+      if (!m) break;
+      let b: FlowTable;
+      try {
+        b = decode(m);
+      } catch {
+        break;
+      }
+      if (!foreign(b)) break;
+      n++;
+    }
+  } finally {
+    await oc.delete().catch(() => undefined);
+  }
+  return n;
 }
 
 /** longest the drain waits for the acks written before it to reach the server */

@@ -54,6 +54,11 @@ export class WorkerMetrics implements MetricsView {
   consumerRestarts = 0;
   decisions = 0;
   respondErrors = 0;
+  /**
+   * scheduled retrains (--retrain-every, --retrain-on-drift) that did not happen for want of clean
+   * flows; undefined (no series) when the worker does not retrain
+   */
+  retrainsSkipped: number | undefined = undefined;
   /** bounded-state evictions, by which set ("findings", "sources", "flow-alert-sources") */
   readonly evictions = new Map<string, number>();
   readonly alertsBySeverity = new Map<number, number>();
@@ -84,6 +89,7 @@ export class WorkerMetrics implements MetricsView {
   add(o: WorkerMetrics): this {
     this.startedAt = Math.min(this.startedAt, o.startedAt);
     for (const k of COUNTERS) this[k] += o[k];
+    if (o.retrainsSkipped !== undefined) this.retrainsSkipped = (this.retrainsSkipped ?? 0) + o.retrainsSkipped;
     for (const [set, n] of o.evictions) this.evicted(set, n);
     for (const [sev, n] of o.alertsBySeverity) this.alertsBySeverity.set(sev, (this.alertsBySeverity.get(sev) ?? 0) + n);
     for (let i = 0; i < this.buckets.length; i++) this.buckets[i] += o.buckets[i];
@@ -122,6 +128,7 @@ export class WorkerMetrics implements MetricsView {
     metric('netsentinel_stream_nats_disconnects_total', 'counter', 'losses of the NATS connection', [['', this.disconnects]]);
     metric('netsentinel_stream_consumer_restarts_total', 'counter', 'times a consumer subscription was started again after it ended', [['', this.consumerRestarts]]);
     metric('netsentinel_stream_state_evictions_total', 'counter', 'entries dropped from bounded in-memory sets, by set', [...this.evictions.entries()].map(([k, n]) => [`set="${escapeLabel(k)}"`, n]));
+    if (this.retrainsSkipped !== undefined) metric(RETRAINS_SKIPPED[0], 'counter', RETRAINS_SKIPPED[1], [['', this.retrainsSkipped]]);
     out.push('# HELP netsentinel_stream_latency_seconds per message, from the stream storing it to its acknowledgement after commit', '# TYPE netsentinel_stream_latency_seconds histogram');
     for (let i = 0; i < LATENCY_BUCKETS.length; i++) out.push(`netsentinel_stream_latency_seconds_bucket{${w},le="${LATENCY_BUCKETS[i]}"} ${this.buckets[i]}`);
     out.push(`netsentinel_stream_latency_seconds_bucket{${w},le="+Inf"} ${this.latencyCount}`);
@@ -139,6 +146,9 @@ export class WorkerMetrics implements MetricsView {
     return out.join('\n') + '\n';
   }
 }
+
+/** the series of WorkerMetrics.retrainsSkipped (also on an input's metrics port) */
+export const RETRAINS_SKIPPED = ['netsentinel_stream_retrains_skipped_total', 'retrains due (--retrain-every, --retrain-on-drift) that did not happen: too few clean flows kept (each said on stderr)'] as const;
 
 /** One metric's HELP, TYPE and samples; `w` (the worker label) comes first in every sample's labels. */
 export function writeMetric(out: string[], w: string, name: string, type: 'counter' | 'gauge', help: string, samples: readonly [string, number][]): void {

@@ -35,7 +35,9 @@ input, alerts as EVE JSON lines on stdout. With --follow FILE: the same from a f
 read like tail -F (from its start, then as it grows, across rotation and truncation) until SIGTERM.
 Both score a partial batch after 2 s without a new line; a bad line (not JSON, a ragged CSV row, text
 in a numeric column) is said with its line and field, counted as rejected and left out.
-A JetStream message the model cannot score is rejected (said, counted, not delivered again).
+A JetStream message the model cannot score is rejected (said, counted, not delivered again; its flows
+unseen by the rules); 3 in a row with none of the baseline's columns (a baseline of another data set)
+end the worker with one line naming them, exit 2, the message left for a worker with the right one.
 With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
 --batch-seconds) until SIGTERM, which finishes the open flows and scores them.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
@@ -53,7 +55,8 @@ that apply there: batches, flows, alerts, findings, suppressed flow alerts, evic
 /readyz (with those inputs: ready while reading). --drift
 reports windows whose features moved from the baseline's reference (stderr, <prefix>.adapt.drift,
 the store); --retrain-every refits the baseline on recent clean flows in a thread and swaps it in
-between messages ('netsentinel models' lists versions); both work with --stdin, --follow and --balance (one
+between messages ('netsentinel models' lists versions; a retrain due with too few clean flows is said
+and skipped); both work with --stdin, --follow and --balance (one
 adaptation per process), and a restarted worker scores with the newest version its --durable recorded
 from the --baseline file (said on stderr).`,
   options: [

@@ -102,12 +102,12 @@ export const stream: Command = {
         if (!((v.batchSeconds as number) > 0)) throw new UserError(`stream: --batch-seconds must be above 0, got ${v.batchSeconds}`);
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
         responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
-        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l) });
+        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l), metrics });
         const ifName = v.interface as string | undefined;
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
         const live = ifName !== undefined ? await liveCapture(ifName, v, controller.signal, progress.note.bind(progress)) : undefined;
         const path = v.follow as string | undefined;
-        const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start`) }) : undefined;
+        const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why, oldName) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start, its lines numbered from 1 (the old file's: ${oldName} line N)`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
         if (followed) progress.note(`netsentinel: stream: following ${path} from its start (across rotation, until SIGTERM)`);
         // the counters that apply to an input read once in order (input-metrics.ts says which do not); nothing to read at scrape time
@@ -131,6 +131,7 @@ export const stream: Command = {
               }
             : undefined,
           idleFlushMs: followed ? FOLLOW_IDLE_FLUSH_MS : undefined,
+          where: followed?.where,
           signal: followed || live ? undefined : controller.signal,
         }).finally(async () => {
           // also when scoring failed (bad input, a store refusing): a followed file is polled
@@ -168,7 +169,7 @@ export const stream: Command = {
           const owner = `${v.durable as string}@${hostname()}:${process.pid}`;
           progress.note(`netsentinel: stream: ${owner} sharing ${balance} partitions of ${streamName} by leases in ${leases.where}`);
           // one adaptation per process, over every partition it holds; its chain of versions is the group's (--durable)
-          const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
+          const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l), metrics });
           // the process's counts (evictions of the setup, decisions, the connection) in `metrics`, each partition's in its own
           const balanced = new BalancedMetrics(balance, owner, ttl * 1000, metrics);
           if (v.metricsPort !== undefined) server = await serveMetrics(v, balanced, v.durable as string, () => balancedScrape(bus, streamName, v.durable as string, prefix, balanced), progress.note.bind(progress));
@@ -201,7 +202,7 @@ export const stream: Command = {
           }).finally(() => adapt?.versions.close());
           const adaptStats = adapt?.adapter.stats;
           if (json) out(JSON.stringify({ stream: streamName, store: store.where, owner, ...stats, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps` : ''));
+          else out(statsLine(stats, store.where, flowAlertLimit) + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps${adaptStats.retrainsSkipped ? `, ${thousands(adaptStats.retrainsSkipped)} retrains skipped (too few clean flows)` : ''}` : ''));
         } finally {
           await bus.close();
           await leases.close();
@@ -211,7 +212,7 @@ export const stream: Command = {
       const bus = await openBus(url, 'stream');
       const durable = v.durable as string;
       try {
-        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l) });
+        const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, bus, stream: streamName, prefix, note: (l) => progress.note(l), metrics });
         if (v.metricsPort !== undefined) {
           const names = ownedConsumers(durable, prefix, partitions).map((c) => c.name);
           server = await serveMetrics(v, metrics, durable, async () => {
@@ -250,7 +251,7 @@ export const stream: Command = {
         const adaptStats = adapt?.adapter.stats;
         const respond = responder ? { respond: responder.totals } : {};
         if (json) out(JSON.stringify({ stream: streamName, store: store.where, ...stats, ...respond, ...(adaptStats ? { adaptation: adaptStats } : {}) }, null, 2));
-        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${thousands(responder.totals.decisions)} decisions, ${thousands(responder.totals.queued)} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps` : ''));
+        else out(statsLine(stats, store.where, flowAlertLimit) + (responder ? `; respond: ${thousands(responder.totals.decisions)} decisions, ${thousands(responder.totals.queued)} notifications queued` : '') + (adaptStats ? `; model ${adaptStats.version}, ${thousands(adaptStats.driftReports)} drift reports, ${thousands(adaptStats.swaps)} swaps${adaptStats.retrainsSkipped ? `, ${thousands(adaptStats.retrainsSkipped)} retrains skipped (too few clean flows)` : ''}` : ''));
       } finally {
         await bus.close();
       }
