@@ -8,7 +8,7 @@
 import type { Column, FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import type { Baseline } from '../risk/baseline.js';
-import { createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
+import { baselineLacks, createFlowScorer, type ScoringWeights } from '../risk/flow-scorer.js';
 import { RowExplainer } from '../risk/column-stats.js';
 import { binaryTruthOrUndefined } from '../risk/labels.js';
 import type { TrainedModel } from '../models/trained-model.js';
@@ -85,6 +85,8 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
       const where = batch.origin?.files[0];
       const into: InputProblems = { needed: [], missing: [], rows: new Map() };
       for (const p of pipelines) inputProblems(p, batch, where, into);
+      // the baseline's columns missing: said as the scorer says it (flows of another kind)
+      if (into.missing.length) into.missingError = baselineLacks(o.baseline, batch, where) ?? into.missingError;
       if (into.missing.length) for (const p of pipelines) for (const inp of p.inputs) if (!into.needed.includes(inp.name)) into.needed.push(inp.name);
       return into;
     },

@@ -50,6 +50,26 @@ function ofFormat(format: string | undefined): string {
   return format && format !== 'csv' ? ` (${format} flows)` : '';
 }
 
+/**
+ * The error for flows without some of the baseline's input columns, undefined when they have them
+ * all: flows of another kind (NSL-KDD records against a CIC-IDS2017 baseline) lack most of its
+ * columns, which is what the user has to hear. The scorer says it when scoring fails, a stream
+ * worker before it lets the rules see a batch (score-stage.ts problems()), in the same words.
+ */
+export function baselineLacks(baseline: Baseline, batch: FlowTable, where?: string): InputError | undefined {
+  const lacked = lackedColumns(baseline.detectors.map((d) => d.model), batch);
+  if (!lacked.length) return undefined;
+  // 'csv' is any CSV with a header (and a --flow of JSON): a format, not a kind of flows
+  const kinds = [baseline.format, batch.format];
+  const formats = kinds.every((k) => k && k !== 'csv') && kinds[0] !== kinds[1];
+  return new InputError(
+    { file: where },
+    `the baseline needs ${someColumns(lacked)}, which this input lacks (${hasColumns(batch)})` +
+      (formats ? `: the baseline was fitted on ${baseline.format} flows, this input holds ${batch.format} flows` : '') +
+      `; fit a baseline on normal flows of this kind ('netsentinel baseline NORMAL-FLOWS -o BASELINE.nsb')`,
+  );
+}
+
 export interface ScoredBatch {
   readonly rows: number;
   /** detector name → raw score per row */
@@ -184,17 +204,8 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
       // the pipeline's own message says "the model needs column X": here the model is the
       // baseline, and flows of another kind (NSL-KDD records against a CIC-IDS2017 baseline) lack
       // most of its columns, which is what the user has to hear (checked only when it failed)
-      const lacked = e instanceof InputError ? lackedColumns(models, batch) : [];
-      if (!lacked.length) throw e;
-      // 'csv' is any CSV with a header (and a --flow of JSON): a format, not a kind of flows
-      const kinds = [baseline.format, batch.format];
-      const formats = kinds.every((k) => k && k !== 'csv') && kinds[0] !== kinds[1];
-      throw new InputError(
-        { file: where },
-        `the baseline needs ${someColumns(lacked)}, which this input lacks (${hasColumns(batch)})` +
-          (formats ? `: the baseline was fitted on ${baseline.format} flows, this input holds ${batch.format} flows` : '') +
-          `; fit a baseline on normal flows of this kind ('netsentinel baseline NORMAL-FLOWS -o BASELINE.nsb')`,
-      );
+      const lacked = e instanceof InputError ? baselineLacks(baseline, batch, where) : undefined;
+      throw lacked ?? e;
     }
     // the batch's columns are done with: the shared logged slab must not keep them alive
     releaseSliceLogs();

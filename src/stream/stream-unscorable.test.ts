@@ -106,7 +106,7 @@ test('stream: a message whose flows the baseline cannot score is rejected (said,
   assert.doesNotMatch(r.err, /pulling again/);
   const said = r.err.match(/rejected unscorable\.flows\.0#\d+: [^\n]*/g) ?? [];
   assert.equal(said.length, 1, r.err);
-  assert.match(said[0]!, /^rejected unscorable\.flows\.0#4: .*other\.csv: the model needs column "Dst Port", which this input lacks/);
+  assert.match(said[0]!, /^rejected unscorable\.flows\.0#4: .*other\.csv: the baseline needs column "Dst Port" and \d+ more, which this input lacks/);
   const stats = JSON.parse(r.out) as Stats;
   assert.equal(stats.rejected, 1);
   assert.equal(stats.messages, 7);
