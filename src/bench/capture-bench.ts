@@ -351,7 +351,7 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
     // a longer capture of the same ordinary traffic: the fixed cost and the JIT's warm-up (about
     // 1.3 CPU s together, most of a 1M-packet run beyond its steady rate) weigh three times less
     const longFile = join(dir, 'ordinary-long.pcap');
-    const longPackets = await makeReplayCapture(normal, longFile, 3_000_000, [], 40_000);
+    const longPackets = await makeReplayCapture(normal, longFile, 3_000_000, [], 24_000);
     const anLong = analyze(ownNsb, 'ordinary-long', longFile, 1);
     rmSync(longFile, { force: true });
     const tsCpu = pps(ts, true);
