@@ -96,6 +96,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { key: 'respond.suppress', default: '1h', description: 'one decision per address, type and reason within this window' },
   { key: 'respond.notifyManual', default: true, description: 'announce decisions added by hand (decisions add, POST /v1/decisions) on the notify channels' },
   { key: 'respond.banTargets', default: false, description: 'ban a host another source scanned, brute-forced or flooded on its risk alone (default: alert only)' },
+  { key: 'respond.banSelfFitted', default: false, description: 'ban a source on the risk of an analysis without a baseline alone, with no rule finding, intel or classifier attack class (default: alert only)' },
   { key: 'respond.allowlist', description: 'networks and hosts never banned, besides loopback, own addresses, gateways and resolvers' },
   { key: 'smtp.host', description: 'SMTP server for alert email (STARTTLS on 587 by default)', aliases: ['SMTP_HOST'] },
   { key: 'smtp.port', default: 587, description: 'SMTP port', aliases: ['SMTP_PORT'] },

@@ -58,16 +58,19 @@ export function splitCsvLine(line: string): string[] | null {
 }
 
 async function fromSummary(path: string): Promise<{ sources: SourceEvidence[]; origin: string }> {
-  let doc: { startedAt?: unknown; riskyIps?: unknown };
+  let doc: { startedAt?: unknown; riskyIps?: unknown; mode?: unknown };
   try {
     doc = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
     throw new UserError(`${path}: not a netsentinel summary (${(e as Error).message.split('\n')[0]})`);
   }
   if (!Array.isArray(doc.riskyIps)) throw new UserError(`${path}: field "riskyIps" is missing or not a list; is this an analyze output folder?`);
+  // an analysis without a baseline: its risk was fitted on the input it judged (weaker; policy.ts)
+  const selfFitted = doc.mode === 'self-fitted';
   const sources = doc.riskyIps.map((r: Record<string, unknown>, i: number) => {
     if (typeof r?.ip !== 'string' || typeof r.risk !== 'number') throw new UserError(`${path}: riskyIps[${i}] needs "ip" (text) and "risk" (a number)`);
-    return { ip: r.ip, risk: r.risk, reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [] };
+    const classes = r.attackClasses && typeof r.attackClasses === 'object' && !Array.isArray(r.attackClasses) ? Object.keys(r.attackClasses) : [];
+    return { ip: r.ip, risk: r.risk, reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [], selfFitted, attackClasses: classes };
   });
   return { sources, origin: `analyze:${typeof doc.startedAt === 'string' ? doc.startedAt : 'unknown'}` };
 }

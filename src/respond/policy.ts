@@ -19,6 +19,16 @@
  *    would cut off the service being attacked, so the ban waits for evidence that it attacks
  *    itself (a rule finding as source, threat intelligence) or for `respond.banTargets: true`;
  *    its alert is still made and says why it was not banned.
+ *  - self-fitted runs: an analysis without a baseline fits its detectors on the very traffic it
+ *    judges, so its risk says "unusual within this input", not "unusual against known-normal
+ *    traffic": a host is unusual there merely for being unlike an attack that fills the input
+ *    (on the CIC-IDS2017 sample, the benign 8.6.0.1 of 2 flows reached risk 0.99996 beside the
+ *    Slowhttptest flood and was banned). A ban wants corroborated evidence, so a source whose only
+ *    driver is such a risk, with no rule finding, no intel and no classifier attack class (a
+ *    classifier is trained elsewhere, on labelled flows), is alerted on and not banned, and the
+ *    alert says why; `respond.banSelfFitted: true` bans it. With a baseline the risk is evidence
+ *    of its own: the per-source fusion counts a source's flows as correlated (src/risk/fusion.ts),
+ *    so a risk of 0.9999 cannot come from the number of ordinary flows alone.
  *
  * Nothing here touches the network, the firewall or the store.
  */
@@ -59,6 +69,10 @@ export interface SourceEvidence {
   readonly intel?: IntelEvidence;
   /** findings of other sources whose target this address is (see `attacksOn`) */
   readonly attackedBy?: readonly AttackEvidence[];
+  /** its risk comes from detectors fitted on the traffic being judged (analyze without a baseline) */
+  readonly selfFitted?: boolean;
+  /** the attack classes a classifier gave its flows (none without a classifier) */
+  readonly attackClasses?: readonly string[];
 }
 
 /**
@@ -117,7 +131,7 @@ export interface PolicyContext {
 export interface Skipped {
   readonly value: string;
   readonly type: DecisionType | null;
-  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim';
+  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim' | 'self-fitted';
   readonly detail: string;
 }
 
@@ -147,6 +161,9 @@ interface Judged {
   /** every driver's key ("risk", "rule:ID", "intel"), most severe first */
   drivers: string[];
 }
+
+/** why a self-fitted run's risk alone bans nobody (the withheld ban's detail and its alert) */
+const SELF_FITTED_TEXT = 'its risk is from detectors fitted on the traffic being judged (no baseline)';
 
 /** "target of 172.16.0.1's port-scan.vertical" (the first three attacks; "+N more"). */
 function victimText(attacks: readonly AttackEvidence[]): string {
@@ -202,15 +219,18 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     if (Date.parse(r.created) >= since || Date.parse(r.expires) > ctx.nowMs) seen.add(`${r.value}\u0000${r.type}\u0000${r.reasonKey}`);
   }
   // one source may appear more than once (several inputs): merge its evidence first
-  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[] }>();
+  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[]; selfFitted: boolean; attackClasses: Set<string> }>();
   for (const s of sources) {
     const t = canonicalTarget(s.ip);
     if (!t) {
       skipped.push({ value: s.ip, type: null, why: 'not-an-address', detail: `"${s.ip}" is not an IPv4/IPv6 address or network` });
       continue;
     }
-    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [] };
+    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [], selfFitted: s.selfFitted === true, attackClasses: new Set<string>() };
     m.attackedBy.push(...(s.attackedBy ?? []));
+    // self-fitted only when every piece of it is: a risk against a baseline is evidence of its own
+    if (s.selfFitted !== true) m.selfFitted = false;
+    for (const c of s.attackClasses ?? []) m.attackClasses.add(c);
     if (s.risk !== undefined && (m.risk === undefined || s.risk > m.risk)) m.risk = s.risk;
     m.reasons.push(...(s.reasons ?? []));
     m.rules.push(...(s.rules ?? []));
@@ -229,6 +249,9 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     // a victim: attacked by another source, and nothing of its own beyond its risk (no rule finding
     // as source, no intel driver)
     const victim = !ctx.config.banTargets && m.attackedBy.length > 0 && !j.drivers.some((d) => d !== 'risk') ? victimText(m.attackedBy) : null;
+    // a self-fitted run's risk and nothing else to back it (no rule finding, no intel, no classifier
+    // attack class): alerted, not banned
+    const uncorroborated = !ctx.config.banSelfFitted && m.selfFitted && m.attackClasses.size === 0 && !j.drivers.some((d) => d !== 'risk');
     for (const type of types) {
       if (type === 'ban' && guard) {
         skipped.push({ value, type, why: 'allowlisted', detail: `allowlisted by ${guard.cidr.text} (${guard.why})` });
@@ -236,6 +259,10 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
       }
       if (type === 'ban' && victim) {
         skipped.push({ value, type, why: 'victim', detail: `${victim}; its own evidence is only its risk (respond.banTargets: true bans it)` });
+        continue;
+      }
+      if (type === 'ban' && uncorroborated) {
+        skipped.push({ value, type, why: 'self-fitted', detail: `${SELF_FITTED_TEXT}; no rule finding, threat intelligence or classifier attack class backs it (respond.banSelfFitted: true bans it; analyze --baseline judges against known-normal traffic)` });
         continue;
       }
       const k = `${value}\u0000${type}\u0000${j.reasonKey}`;
@@ -249,7 +276,9 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
           ? `${j.reason} (allowlisted by ${guard.cidr.text}, ${guard.why}: not blocked)`
           : type === 'alert' && victim && types.includes('ban')
             ? `${j.reason} (${victim}: not blocked)`
-            : j.reason;
+            : type === 'alert' && uncorroborated && types.includes('ban')
+              ? `${j.reason} (${SELF_FITTED_TEXT}, nothing else: not blocked)`
+              : j.reason;
       decisions.push({
         id: decisionId(value, type, j.reasonKey, created),
         scope: m.scope,

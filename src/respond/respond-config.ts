@@ -12,6 +12,9 @@
  *     notifyManual: true           # a decision added by hand (CLI, API) is announced on the channels
  *     banTargets: false            # a host another source scanned/brute-forced/flooded is alerted on,
  *                                  # not banned, unless it has a rule finding or intel of its own
+ *     banSelfFitted: false         # a source whose only evidence is the risk of an analysis without a
+ *                                  # baseline (detectors fitted on the traffic judged) is alerted on,
+ *                                  # not banned, unless a rule finding, intel or a classifier backs it
  *     allowlist: [192.0.2.0/24, backup.example.org]
  *     allowlistDefaults: true      # loopback, own addresses, default gateways, resolvers
  *     gateways: [10.0.0.1]
@@ -42,6 +45,8 @@ export interface RespondConfig {
   readonly notifyManual: boolean;
   /** ban a victim (the target of another source's scan, brute force or flood) on its risk alone */
   readonly banTargets: boolean;
+  /** ban a source on the risk of a self-fitted analysis (no baseline) with nothing else to back it */
+  readonly banSelfFitted: boolean;
   readonly allowlist: readonly string[];
   readonly allowlistDefaults: boolean;
   readonly gateways: readonly string[];
@@ -58,13 +63,14 @@ export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
   suppress: 3600,
   notifyManual: true,
   banTargets: false,
+  banSelfFitted: false,
   allowlist: [],
   allowlistDefaults: true,
   gateways: [],
   resolvers: [],
 };
 
-const KNOWN = ['apply', 'severity', 'intelSeverity', 'rules', 'actions', 'duration', 'suppress', 'notifyManual', 'banTargets', 'allowlist', 'allowlistDefaults', 'gateways', 'resolvers'];
+const KNOWN = ['apply', 'severity', 'intelSeverity', 'rules', 'actions', 'duration', 'suppress', 'notifyManual', 'banTargets', 'banSelfFitted', 'allowlist', 'allowlistDefaults', 'gateways', 'resolvers'];
 
 export function respondConfigFrom(section: unknown, env: Env = {}, file = 'configuration'): RespondConfig {
   const r = new SectionReader(section, env, file, 'respond', KNOWN);
@@ -118,6 +124,7 @@ export function respondConfigFrom(section: unknown, env: Env = {}, file = 'confi
     suppress: r.duration('suppress', d.suppress),
     notifyManual: r.boolean('notifyManual', d.notifyManual),
     banTargets: r.boolean('banTargets', d.banTargets),
+    banSelfFitted: r.boolean('banSelfFitted', d.banSelfFitted),
     allowlist: r.list('allowlist', d.allowlist),
     allowlistDefaults: r.boolean('allowlistDefaults', d.allowlistDefaults),
     gateways: r.list('gateways', d.gateways),

@@ -15,8 +15,10 @@ respond.rules, respond.intelSeverity); respond.actions says what each severity g
 are banned and alerted, medium alerted). Allowlisted addresses (loopback, this machine's addresses, default
 gateways, resolvers, respond.allowlist) are never banned. Nor is a victim: a host another source scanned,
 brute-forced or flooded, whose own evidence is only its risk (a host under attack answers its attacker), is
-alerted on, not banned (respond.banTargets: true bans it). A decision for the same address and reason is not
-repeated within respond.suppress (1h).
+alerted on, not banned (respond.banTargets: true bans it). Nor is a source whose only evidence is the risk of an
+analysis without a baseline (its detectors fitted on the traffic judged): alerted, not banned, unless a rule
+finding, intel or a classifier's attack class backs it (respond.banSelfFitted: true bans it). A decision for the
+same address and reason is not repeated within respond.suppress (1h).
 DRY RUN BY DEFAULT: decisions are stored as simulated and nothing is sent; --apply (or respond.apply: true) acts.
 Writes OUTDIR/blocked_ips.txt, netsentinel.nft and netsentinel.ipset; 'netsentinel block apply' loads the firewall.
 Exit 1 when, with --apply, notifications still wait after the flush (a channel failed or a server refused one;

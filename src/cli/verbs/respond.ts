@@ -65,9 +65,11 @@ export function formatRespond(r: RespondResult): string {
   if (r.decisions.length > 20) lines.push(`  … and ${r.decisions.length - 20} more (--json for all)`);
   const by = (why: string): number => r.skipped.filter((s) => s.why === why).length;
   const victims = by('victim');
-  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}`);
+  const selfFitted = by('self-fitted');
+  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}${selfFitted ? `, ${selfFitted} ${plural(selfFitted, 'ban')} on a risk without a baseline alone` : ''}`);
   for (const s of r.skipped.filter((x) => x.why === 'allowlisted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   for (const s of r.skipped.filter((x) => x.why === 'victim').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
+  for (const s of r.skipped.filter((x) => x.why === 'self-fitted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   lines.push(`Blocklist: ${r.targets.v4.length + r.targets.v6.length} ${plural(r.targets.v4.length + r.targets.v6.length, 'address or range', 'addresses or ranges')}${r.apply ? '' : ' (preview including this dry run)'}`);
   if (r.files) lines.push(`  ${r.files.blockedIps}\n  ${r.files.nftables}\n  ${r.files.ipset}`);
   if (r.apply) {
