@@ -2,9 +2,11 @@
  * A victim is never banned by default. On the CIC-IDS2017 sample, 172.16.0.1 port-scans
  * 192.168.10.50; the benign traffic beside it holds 50 flows the meter saw from 192.168.10.50's
  * side (its answers to the scanner, port 1164 → 172.16.0.1, and its own DNS, LDAP, NTP), mildly
- * unusual enough to add up to risk 1. Before the policy knew who was attacked, `respond` banned the
- * scanned host beside the scanner. Now the scanner alone is banned; the victim gets an alert saying
- * why it was not banned, and `respond.banTargets: true` is the one setting that bans it.
+ * unusual. They added up to risk 1 when a source's flows counted as independent evidence; counted
+ * as correlated (risk/fusion.ts) they reach 0.92, which a user who lowered the thresholds (seed
+ * 000 blocked every source above 0.8) still bans on. Before the policy knew who was attacked,
+ * `respond` banned the scanned host beside the scanner. Now it is not banned; the victim gets an
+ * alert saying why, and `respond.banTargets: true` is the one setting that bans it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,19 +36,23 @@ test('respond on the CIC-IDS2017 port scan bans the scanner, never the scanned h
   const out = join(dir, 'out');
   const b = cli('baseline', benign, '-o', baseline, '-q');
   assert.equal(b.code, 0, b.stderr);
-  const a = cli('analyze', benign, scan, '-b', baseline, '-o', out, '--store', 'none', '-q', '--json');
+  // thresholds lowered as a seed-000 user would: sources from 0.9 listed, and banned from 0.9
+  const low = join(dir, 'low.yaml');
+  writeFileSync(low, 'respond:\n  severity:\n    critical: 0.99999\n    high: 0.9\n    medium: 0.85\n    low: 0.8\n');
+  const a = cli('analyze', benign, scan, '-b', baseline, '-o', out, '--store', 'none', '-q', '--json', '--ip-threshold', '0.9');
   assert.equal(a.code, 0, a.stderr);
   // the premise: the scanned host is itself a risky source here (its side of the traffic)
   const victim = (JSON.parse(a.stdout).riskyIps as { ip: string; risk: number }[]).find((r) => r.ip === '192.168.10.50');
-  assert.ok(victim && victim.risk >= DEFAULT_RESPOND_CONFIG.severity.high, 'the victim is risky enough to be banned on its risk');
+  assert.ok(victim && victim.risk >= 0.9 && DEFAULT_RESPOND_CONFIG.severity.high > 0.9, 'the victim is risky enough to be banned on its risk at the lowered threshold');
 
-  const r = cli('respond', out, '--store', join(dir, 'd.db'), '--json');
+  const r = cli('respond', out, '--store', join(dir, 'd.db'), '--config', low, '--json');
   assert.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
-  assert.deepEqual(doc.blocked.ipv4, ['172.16.0.1']);
-  assert.equal(readFileSync(join(out, 'blocked_ips.txt'), 'utf8'), '172.16.0.1');
+  assert.ok(doc.blocked.ipv4.includes('172.16.0.1'), JSON.stringify(doc.blocked));
+  assert.ok(!doc.blocked.ipv4.includes('192.168.10.50'), JSON.stringify(doc.blocked));
+  assert.ok(readFileSync(join(out, 'blocked_ips.txt'), 'utf8').split('\n').includes('172.16.0.1'));
   const bans = doc.decisions.filter((d: { type: string }) => d.type === 'ban').map((d: { value: string }) => d.value);
-  assert.deepEqual(bans, ['172.16.0.1']);
+  assert.ok(bans.includes('172.16.0.1') && !bans.includes('192.168.10.50'), JSON.stringify(bans));
   const alert = doc.decisions.find((d: { type: string; value: string }) => d.type === 'alert' && d.value === '192.168.10.50');
   assert.ok(alert, 'the victim is still alerted on');
   assert.match(alert.reason, /target of 172\.16\.0\.1's port-scan\.vertical: not blocked/);
@@ -56,15 +62,16 @@ test('respond on the CIC-IDS2017 port scan bans the scanner, never the scanned h
   );
 
   // the text says it too
-  const text = cli('respond', out, '--store', join(dir, 'd2.db'));
+  const text = cli('respond', out, '--store', join(dir, 'd2.db'), '--config', low);
   assert.match(text.stdout, /not banned: 192\.168\.10\.50: target of 172\.16\.0\.1's port-scan\.vertical; its own evidence is only its risk/);
 
   // one setting restores banning targets on their risk
   const cfg = join(dir, 'c.yaml');
-  writeFileSync(cfg, 'respond:\n  banTargets: true\n');
+  writeFileSync(cfg, `${readFileSync(low, 'utf8')}  banTargets: true\n`);
   const old = cli('respond', out, '--store', join(dir, 'd3.db'), '--config', cfg, '--json');
   assert.equal(old.code, 0, old.stderr);
-  assert.deepEqual(JSON.parse(old.stdout).blocked.ipv4.sort(), ['172.16.0.1', '192.168.10.50']);
+  const bannedNow = JSON.parse(old.stdout).blocked.ipv4 as string[];
+  assert.ok(bannedNow.includes('172.16.0.1') && bannedNow.includes('192.168.10.50'), JSON.stringify(bannedNow));
 });
 
 test('a target with a finding of its own, or a C2 contacted by a beacon, is still banned', () => {
