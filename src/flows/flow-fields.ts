@@ -311,9 +311,35 @@ export function sourceIpField(table: FlowTable): IpField | undefined {
   const { byName } = columnsByName(table);
   for (const alias of ALIASES.srcIp) {
     const col = byName.get(alias.name);
-    if (col) return col.kind === 'categorical' ? { codes: col.codes, dictionary: col.dictionary } : undefined;
+    // read as flowFields reads it (IPv4-mapped addresses of a flow file as IPv4), so a client's
+    // flows go to one partition whichever way its software wrote it
+    if (col) return col.kind === 'categorical' ? { codes: col.codes, dictionary: table.exactTimes ? col.dictionary : unmappedV4(col.dictionary) } : undefined;
   }
   return undefined;
+}
+
+const MAPPED_V4 = /^\s*::ffff:(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*$/i;
+
+/**
+ * An address dictionary with its IPv4-mapped IPv6 entries (::ffff:a.b.c.d) read as the IPv4 address
+ * they carry; the same array when it has none. No packet on a wire has such a source (the spoofing
+ * rule calls it a bogon, rightly, in a capture), but in a flow file it is how dual-stack software
+ * writes an IPv4 client: a server listening on :: logs 8.8.8.8 as ::ffff:8.8.8.8, and exported as
+ * CSV every IPv4 client became "a source address that cannot be on a wire". Read as IPv4, the rules
+ * count it with the client's other flows and the alerts name it as the client is known.
+ */
+export function unmappedV4(dictionary: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (let k = 0; k < dictionary.length; k++) {
+    const d = dictionary[k];
+    // a test for "::" first: most addresses are IPv4, or IPv6 that match nothing here
+    if (!d.includes('::')) continue;
+    const m = MAPPED_V4.exec(d);
+    if (!m || +m[1] > 255 || +m[2] > 255 || +m[3] > 255 || +m[4] > 255) continue;
+    out ??= dictionary.slice();
+    out[k] = `${+m[1]}.${+m[2]}.${+m[3]}.${+m[4]}`;
+  }
+  return out ?? dictionary;
 }
 
 export function flowFields(table: FlowTable): FlowFields {
@@ -395,7 +421,11 @@ export function flowFields(table: FlowTable): FlowFields {
       notes.push(`"${hit.col.name}" holds numbers, not addresses; it is not used as the ${FIELD_LABELS[field]}`);
       continue;
     }
-    out[field] = { codes: hit.col.codes, dictionary: hit.col.dictionary };
+    // a capture's addresses are what was on the wire (a capture's table has exactTimes): kept as
+    // they are, so an IPv4-mapped source there is still the bogon it is
+    const dictionary = table.exactTimes ? hit.col.dictionary : unmappedV4(hit.col.dictionary);
+    if (dictionary !== hit.col.dictionary) notes.push(`"${hit.col.name}" has IPv4-mapped IPv6 addresses (::ffff:a.b.c.d), as dual-stack software writes IPv4 clients; they are read as the IPv4 addresses they carry`);
+    out[field] = { codes: hit.col.codes, dictionary };
     sources[field] = hit.col.name;
   }
   for (const field of ['srcPort', 'dstPort', 'proto', 'time', 'duration', 'fwdPackets', 'bwdPackets', 'fwdBytes', 'bwdBytes', 'synCount', 'rstCount', 'finCount', 'ttl'] as const) {
