@@ -15,7 +15,8 @@
  * a reason rather than find nothing.
  *
  * Time zone: text timestamps without an offset are read as UTC, by the same parser the readers use
- * (sources/parse-timestamp.ts). The corrected CIC-IDS2017 release is in UTC: its PortScan flows
+ * (sources/parse-timestamp.ts), or in the zone of --timezone (the reader marks its tables with it:
+ * FlowTable.timeZone), and the note says which. The corrected CIC-IDS2017 release is in UTC: its PortScan flows
  * start at 16:56, and the dataset's schedule puts the scan at 13:55 local time (ADT, UTC-3).
  * Numbers are epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude.
  *
@@ -28,6 +29,7 @@
  * Not here: reading files (sources/), feature engineering (features/), any judgement on the values.
  */
 import { parseTimestamp } from '../sources/parse-timestamp.js';
+import { parseTimeZone, type TimeZone } from '../util/time-zone.js';
 import type { CategoricalColumn, Column, FlowTable } from './table.js';
 import { plural } from '../util/plural.js';
 
@@ -243,12 +245,12 @@ export function protocolNumber(text: string): number {
 const encoder = new TextEncoder();
 
 /** A text timestamp to epoch ms: the readers' layouts, else a plain epoch number; NaN if neither. */
-export function timestampFromText(text: string): number {
+export function timestampFromText(text: string, zone?: TimeZone): number {
   const t = text.trim();
   if (t === '' || t === '-') return NaN;
   if (/^-?\d+(\.\d+)?$/.test(t)) return epochToMs(Number(t));
   const b = encoder.encode(t);
-  const v = parseTimestamp(b, 0, b.length);
+  const v = parseTimestamp(b, 0, b.length, zone);
   return v === undefined ? NaN : v;
 }
 
@@ -374,7 +376,8 @@ export function flowFields(table: FlowTable): FlowFields {
     }
     if (field === 'time') {
       if (col.kind === 'categorical') {
-        const v = mapCategories(col, timestampFromText);
+        const zone = table.timeZone !== undefined ? parseTimeZone(table.timeZone) : undefined;
+        const v = mapCategories(col, (text) => timestampFromText(text, zone));
         sources.time = `${col.name} (text)`;
         let bad = 0;
         let naive = 0;
@@ -384,14 +387,14 @@ export function flowFields(table: FlowTable): FlowFields {
           else if (!/^-?\d+(\.\d+)?$/.test(text) && !/(z|[+-]\d\d(:?\d\d)?)$/i.test(text)) naive++;
         }
         if (bad > 0) notes.push(`${bad} distinct ${plural(bad, 'value')} of "${col.name}" ${bad === 1 ? 'is not a timestamp and counts' : 'are not timestamps and count'} as missing`);
-        if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as UTC`);
+        if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as ${zone ? `${zone.name} time (--timezone)` : 'UTC'}`);
         return v;
       }
       const { scale, unit } = epochScale(col.values);
       sources.time = `${col.name} (epoch ${unit})`;
       // the CICFlowMeter reader parsed text without an offset, as UTC (sources/parse-timestamp.ts)
       // (a capture's flows carry their packets' exact times: nothing was read as anything)
-      if (table.format === 'cicflowmeter' && !table.exactTimes) notes.push(`"${col.name}" has times without a UTC offset; they were read as UTC`);
+      if (table.format === 'cicflowmeter' && !table.exactTimes) notes.push(`"${col.name}" has times without a UTC offset; they were read as ${table.timeZone !== undefined ? `${table.timeZone} time (--timezone)` : 'UTC'}`);
       return scaled(col.values, scale);
     }
     const values = col.kind === 'numeric' ? col.values : mapCategories(col, textNumber);

@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,4 +40,24 @@ test('stream --stdin says each input note once: offset-less times read as UTC, I
     r.stderr,
   );
   assert.equal(notes.filter((l) => l.includes('IPv4-mapped')).length, 1, r.stderr);
+});
+
+test('--timezone: analyze and stream read offset-less times in the zone given, and say so', async () => {
+  const input = join(tmp, 'tz.csv');
+  writeFileSync(input, flows(120, false));
+  const baseline = join(tmp, 'tz.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([input], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const a = spawnSync(process.execPath, [CLI, 'analyze', input, '-b', baseline, '-o', join(tmp, 'tz-out'), '--store', 'none', '--no-report', '--json', '-q', '--timezone', 'America/Moncton'], { encoding: 'utf8' });
+  assert.equal(a.status, 0, a.stderr);
+  const summary = JSON.parse(a.stdout);
+  assert.ok(summary.inputNotes.includes('"timestamp" has times without a UTC offset; they are read as America/Moncton time (--timezone)'), summary.inputNotes.join(' | '));
+  // 13:00 in New Brunswick in July is 16:00 UTC
+  const first = readFileSync(join(tmp, 'tz-out', 'flows_scored.csv'), 'utf8').split('\n')[1].split(',');
+  assert.equal(first[2], '2017-07-07T16:00:00.000Z');
+  const s = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--timezone', '-03:00'], { input: flows(50, false), encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /^netsentinel: stream: input: "timestamp" has times without a UTC offset; they are read as -03:00 time \(--timezone\)$/m);
+  const bad = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--timezone', 'Mars/Olympus'], { input: '', encoding: 'utf8' });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--timezone: "Mars\/Olympus" is neither an IANA time zone/);
 });
