@@ -15,7 +15,7 @@ import { UserError } from '../util/errors.js';
 export interface ReadJob {
   readonly inputs: readonly string[];
   /** the cloneable read options (no callbacks, no stdin, no capture hooks) */
-  readonly read: Pick<ReadOptions, 'format' | 'label' | 'drop' | 'categorical' | 'limits'>;
+  readonly read: Pick<ReadOptions, 'format' | 'label' | 'drop' | 'categorical' | 'limits' | 'timezone'>;
   readonly batchRows: number;
 }
 

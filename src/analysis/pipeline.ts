@@ -11,7 +11,7 @@
  * their own source and sinks instead of copying it.
  */
 import { flowFields, type FlowFields } from '../flows/flow-fields.js';
-import type { FlowTable } from '../flows/table.js';
+import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.js';
 import { compareFindings, type Finding } from '../detect/finding.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import type { FlowSource } from './flow-source.js';
@@ -138,12 +138,17 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
         if (o.signal?.aborted) return;
       }
     };
+    // the readers' counts of imputed cells, for the verb's warnings (analyze said none before)
+    let cellCounts: CellCounts[] | undefined;
+    let inputFormat: string | undefined;
     for (;;) {
       let t = performance.now();
       const next = await batches.next();
       tm.add('read', performance.now() - t);
       if (next.done) break;
       const batch = next.value;
+      if (batch.cellCounts) cellCounts = sumCellCounts([cellCounts, batch.cellCounts]);
+      inputFormat ??= batch.format;
       t = performance.now();
       const ff = flowFields(batch);
       tm.add('flow fields', performance.now() - t);
@@ -218,6 +223,8 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       findings,
       ruleStatus: ruleResult.status,
       inputNotes: ruleResult.inputNotes,
+      ...(cellCounts ? { cellCounts } : {}),
+      ...(inputFormat !== undefined ? { inputFormat } : {}),
       alerts: { written: alertsWritten, ...limited, ...capped },
       quality: totals.quality(),
       thresholds: o.thresholds,

@@ -38,7 +38,7 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
   if (read.stdin || inputs.some((i) => i === '-') || startsAsCapture(inputs)) return inThread();
   const job: ReadJob = {
     inputs: [...inputs],
-    read: { format: read.format, label: read.label, drop: read.drop, categorical: read.categorical, limits: read.limits },
+    read: { format: read.format, label: read.label, drop: read.drop, categorical: read.categorical, limits: read.limits, timezone: read.timezone },
     batchRows,
   };
   let worker: Worker | undefined;

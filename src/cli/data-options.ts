@@ -8,6 +8,7 @@ import type { Progress } from './progress.js';
 import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.js';
 import { cellCountWarnings } from '../sources/cell-warnings.js';
 import { inputLimits } from '../sources/input-limits.js';
+import { parseTimeZone } from '../util/time-zone.js';
 import { readDataset, streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { captureOptionsFrom } from './capture-options.js';
 import { thousands } from '../util/thousands.js';
@@ -48,6 +49,8 @@ export function readOptionsFrom(values: Record<string, unknown>, progress?: Prog
     capture: captureOptionsFrom(values),
     progress: progress ? (done: number, total: number) => progress.update(done, total) : undefined,
     limits: inputLimits({ maxColumns: values.maxColumns as number | undefined, maxLineBytes: values.maxLineBytes as number | undefined }),
+    // checked here, so a misspelt zone is one line before anything is read
+    ...(values.timezone !== undefined ? { timezone: parseTimeZone(values.timezone as string).name } : {}),
   };
 }
 

@@ -160,3 +160,18 @@ test('TTL rule is off, with the reason, when the input has no TTLs', () => {
   assert.equal(st?.state, 'off');
   assert.match(st?.state === 'off' ? st.reason : '', /needs the TTL/);
 });
+
+test('an IPv4-mapped source is an IPv4 client in a flow file (dual-stack logs), a bogon in a capture', () => {
+  const flows = [flow('::ffff:8.8.8.8'), flow('::ffff:8.8.8.8', '10.0.0.3', 1), flow('240.0.0.9')];
+  const file = createRuleEngine(ONLY, { geoip: null });
+  file.observe(flowTable(flows));
+  const fromFile = file.finish();
+  assert.deepEqual(fromFile.findings.filter((f) => f.ruleId === 'spoofing.bogon-source').map((f) => f.srcIp), ['240.0.0.9']);
+  assert.ok(fromFile.inputNotes.some((n) => n.includes('IPv4-mapped')), fromFile.inputNotes.join(' | '));
+  // a capture's table (exact packet times): what was on the wire, flagged
+  const capture = createRuleEngine(ONLY, { geoip: null });
+  capture.observe({ ...flowTable(flows), exactTimes: true });
+  const bogons = capture.finish().findings.filter((f) => f.ruleId === 'spoofing.bogon-source');
+  assert.deepEqual(bogons.map((f) => f.srcIp).sort(), ['240.0.0.9', '::ffff:8.8.8.8']);
+  assert.match(bogons.find((f) => f.srcIp === '::ffff:8.8.8.8')!.reason, /IPv4-mapped/);
+});

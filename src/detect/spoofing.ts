@@ -3,7 +3,8 @@
  * grouped by source: the first flow opens a finding, later flows of the same source add to it until
  * the source is quiet for `windowSeconds`).
  *
- *  - bogon sources: 0.0.0.0/8, 240.0.0.0/4, 255.255.255.255, multicast, IPv4-mapped IPv6,
+ *  - bogon sources: 0.0.0.0/8, 240.0.0.0/4, 255.255.255.255, multicast, IPv4-mapped IPv6 (in a
+ *    capture: a flow file's are read as the IPv4 client they carry, flows/flow-fields.ts),
  *    unallocated IPv6; documentation and benchmarking ranges only when the destination is not in
  *    such a range too (a test lab numbered from 2001:db8::/32 or 198.18.0.0/15 is fine, a packet
  *    from 192.0.2.1 to a real address is not); loopback only when the destination is not loopback

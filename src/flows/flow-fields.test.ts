@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { epochToMs, flowFields, missingFieldsReason, normaliseColumnName, protocolNumber, timestampFromText } from './flow-fields.js';
+import { epochToMs, flowFields, missingFieldsReason, normaliseColumnName, protocolNumber, sourceIpField, timestampFromText } from './flow-fields.js';
 import { categoricalFrom, numericColumn, type Column, type FlowTable } from './table.js';
 
 const table = (columns: Column[], format = 'csv'): FlowTable => ({ rowCount: columns[0].kind === 'numeric' ? columns[0].values.length : columns[0].codes.length, columns, format });
@@ -166,4 +166,28 @@ test('port values that are no port (70000, -1, 22.5, Infinity, text) are missing
   const fine = flowFields({ rowCount: 2, format: 'csv', columns: [numericColumn('dst_port', 'feature', Float64Array.from([22, 80]))] });
   assert.equal(fine.dstPort, (fine as unknown as { dstPort: Float64Array }).dstPort);
   assert.ok(!fine.notes.some((n) => n.includes('port numbers')));
+});
+
+test("IPv4-mapped IPv6 addresses of a flow file are read as IPv4, with one note; a capture's are kept as on the wire", () => {
+  const src = ['::ffff:8.8.8.8', '10.0.0.1', '::FFFF:192.0.2.10', '::ffff:300.1.1.1', '2001:db8::1', '::ffff:8.8.8.8'];
+  const table = (exactTimes?: boolean): FlowTable => ({
+    rowCount: src.length,
+    format: 'csv',
+    exactTimes,
+    columns: [categoricalFrom('src_ip', 'meta', src), categoricalFrom('dst_ip', 'meta', Array(src.length).fill('::ffff:10.0.0.2'))],
+  });
+  const ff = flowFields(table());
+  const text = (f: { codes: Int32Array; dictionary: readonly string[] }): string[] => Array.from(f.codes, (c) => f.dictionary[c]);
+  assert.deepEqual(text(ff.srcIp!), ['8.8.8.8', '10.0.0.1', '192.0.2.10', '::ffff:300.1.1.1', '2001:db8::1', '8.8.8.8']);
+  assert.deepEqual(text(ff.dstIp!), Array(src.length).fill('10.0.0.2'));
+  assert.deepEqual(text(sourceIpField(table())!), text(ff.srcIp!), 'publish partitions by the same address');
+  assert.equal(ff.notes.filter((n) => n.includes('IPv4-mapped')).length, 2, ff.notes.join(' | '));
+  assert.ok(ff.notes.includes('"src_ip" has IPv4-mapped IPv6 addresses (::ffff:a.b.c.d), as dual-stack software writes IPv4 clients; they are read as the IPv4 addresses they carry'), ff.notes.join(' | '));
+  // a capture: what was on the wire, no note
+  const wire = flowFields(table(true));
+  assert.deepEqual(text(wire.srcIp!), src);
+  assert.ok(!wire.notes.some((n) => n.includes('IPv4-mapped')));
+  // none mapped: the column's own dictionary, no copy
+  const plain = { rowCount: 1, format: 'csv', columns: [categoricalFrom('src_ip', 'meta', ['10.0.0.1'])] };
+  assert.equal(flowFields(plain).srcIp!.dictionary, (plain.columns[0] as { dictionary: readonly string[] }).dictionary);
 });

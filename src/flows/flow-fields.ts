@@ -15,7 +15,8 @@
  * a reason rather than find nothing.
  *
  * Time zone: text timestamps without an offset are read as UTC, by the same parser the readers use
- * (sources/parse-timestamp.ts). The corrected CIC-IDS2017 release is in UTC: its PortScan flows
+ * (sources/parse-timestamp.ts), or in the zone of --timezone (the reader marks its tables with it:
+ * FlowTable.timeZone), and the note says which. The corrected CIC-IDS2017 release is in UTC: its PortScan flows
  * start at 16:56, and the dataset's schedule puts the scan at 13:55 local time (ADT, UTC-3).
  * Numbers are epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude.
  *
@@ -28,6 +29,7 @@
  * Not here: reading files (sources/), feature engineering (features/), any judgement on the values.
  */
 import { parseTimestamp } from '../sources/parse-timestamp.js';
+import { parseTimeZone, type TimeZone } from '../util/time-zone.js';
 import type { CategoricalColumn, Column, FlowTable } from './table.js';
 import { plural } from '../util/plural.js';
 
@@ -243,12 +245,12 @@ export function protocolNumber(text: string): number {
 const encoder = new TextEncoder();
 
 /** A text timestamp to epoch ms: the readers' layouts, else a plain epoch number; NaN if neither. */
-export function timestampFromText(text: string): number {
+export function timestampFromText(text: string, zone?: TimeZone): number {
   const t = text.trim();
   if (t === '' || t === '-') return NaN;
   if (/^-?\d+(\.\d+)?$/.test(t)) return epochToMs(Number(t));
   const b = encoder.encode(t);
-  const v = parseTimestamp(b, 0, b.length);
+  const v = parseTimestamp(b, 0, b.length, zone);
   return v === undefined ? NaN : v;
 }
 
@@ -311,9 +313,35 @@ export function sourceIpField(table: FlowTable): IpField | undefined {
   const { byName } = columnsByName(table);
   for (const alias of ALIASES.srcIp) {
     const col = byName.get(alias.name);
-    if (col) return col.kind === 'categorical' ? { codes: col.codes, dictionary: col.dictionary } : undefined;
+    // read as flowFields reads it (IPv4-mapped addresses of a flow file as IPv4), so a client's
+    // flows go to one partition whichever way its software wrote it
+    if (col) return col.kind === 'categorical' ? { codes: col.codes, dictionary: table.exactTimes ? col.dictionary : unmappedV4(col.dictionary) } : undefined;
   }
   return undefined;
+}
+
+const MAPPED_V4 = /^\s*::ffff:(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*$/i;
+
+/**
+ * An address dictionary with its IPv4-mapped IPv6 entries (::ffff:a.b.c.d) read as the IPv4 address
+ * they carry; the same array when it has none. No packet on a wire has such a source (the spoofing
+ * rule calls it a bogon, rightly, in a capture), but in a flow file it is how dual-stack software
+ * writes an IPv4 client: a server listening on :: logs 8.8.8.8 as ::ffff:8.8.8.8, and exported as
+ * CSV every IPv4 client became "a source address that cannot be on a wire". Read as IPv4, the rules
+ * count it with the client's other flows and the alerts name it as the client is known.
+ */
+export function unmappedV4(dictionary: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (let k = 0; k < dictionary.length; k++) {
+    const d = dictionary[k];
+    // a test for "::" first: most addresses are IPv4, or IPv6 that match nothing here
+    if (!d.includes('::')) continue;
+    const m = MAPPED_V4.exec(d);
+    if (!m || +m[1] > 255 || +m[2] > 255 || +m[3] > 255 || +m[4] > 255) continue;
+    out ??= dictionary.slice();
+    out[k] = `${+m[1]}.${+m[2]}.${+m[3]}.${+m[4]}`;
+  }
+  return out ?? dictionary;
 }
 
 export function flowFields(table: FlowTable): FlowFields {
@@ -348,7 +376,8 @@ export function flowFields(table: FlowTable): FlowFields {
     }
     if (field === 'time') {
       if (col.kind === 'categorical') {
-        const v = mapCategories(col, timestampFromText);
+        const zone = table.timeZone !== undefined ? parseTimeZone(table.timeZone) : undefined;
+        const v = mapCategories(col, (text) => timestampFromText(text, zone));
         sources.time = `${col.name} (text)`;
         let bad = 0;
         let naive = 0;
@@ -358,14 +387,14 @@ export function flowFields(table: FlowTable): FlowFields {
           else if (!/^-?\d+(\.\d+)?$/.test(text) && !/(z|[+-]\d\d(:?\d\d)?)$/i.test(text)) naive++;
         }
         if (bad > 0) notes.push(`${bad} distinct ${plural(bad, 'value')} of "${col.name}" ${bad === 1 ? 'is not a timestamp and counts' : 'are not timestamps and count'} as missing`);
-        if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as UTC`);
+        if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as ${zone ? `${zone.name} time (--timezone)` : 'UTC'}`);
         return v;
       }
       const { scale, unit } = epochScale(col.values);
       sources.time = `${col.name} (epoch ${unit})`;
       // the CICFlowMeter reader parsed text without an offset, as UTC (sources/parse-timestamp.ts)
       // (a capture's flows carry their packets' exact times: nothing was read as anything)
-      if (table.format === 'cicflowmeter' && !table.exactTimes) notes.push(`"${col.name}" has times without a UTC offset; they were read as UTC`);
+      if (table.format === 'cicflowmeter' && !table.exactTimes) notes.push(`"${col.name}" has times without a UTC offset; they were read as ${table.timeZone !== undefined ? `${table.timeZone} time (--timezone)` : 'UTC'}`);
       return scaled(col.values, scale);
     }
     const values = col.kind === 'numeric' ? col.values : mapCategories(col, textNumber);
@@ -395,7 +424,11 @@ export function flowFields(table: FlowTable): FlowFields {
       notes.push(`"${hit.col.name}" holds numbers, not addresses; it is not used as the ${FIELD_LABELS[field]}`);
       continue;
     }
-    out[field] = { codes: hit.col.codes, dictionary: hit.col.dictionary };
+    // a capture's addresses are what was on the wire (a capture's table has exactTimes): kept as
+    // they are, so an IPv4-mapped source there is still the bogon it is
+    const dictionary = table.exactTimes ? hit.col.dictionary : unmappedV4(hit.col.dictionary);
+    if (dictionary !== hit.col.dictionary) notes.push(`"${hit.col.name}" has IPv4-mapped IPv6 addresses (::ffff:a.b.c.d), as dual-stack software writes IPv4 clients; they are read as the IPv4 addresses they carry`);
+    out[field] = { codes: hit.col.codes, dictionary };
     sources[field] = hit.col.name;
   }
   for (const field of ['srcPort', 'dstPort', 'proto', 'time', 'duration', 'fwdPackets', 'bwdPackets', 'fwdBytes', 'bwdBytes', 'synCount', 'rstCount', 'finCount', 'ttl'] as const) {

@@ -53,6 +53,8 @@ export interface FlowTable {
    * for want of an offset: no "read as UTC" note for it.
    */
   readonly exactTimes?: boolean;
+  /** --timezone as the reader resolved it: its times without an offset were read in this zone, not as UTC */
+  readonly timeZone?: string;
 }
 
 /** Cells of one numeric column that the pipeline will impute, or that cannot be what the column says. */

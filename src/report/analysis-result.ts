@@ -6,6 +6,7 @@
  */
 import type { Finding, RuleStatus } from '../detect/finding.js';
 import type { CaptureAccounting } from '../packets/capture-accounting.js';
+import type { CellCounts } from '../flows/table.js';
 
 export interface IpRow {
   readonly ip: string;
@@ -89,6 +90,13 @@ export interface AnalysisResult {
   readonly findings: readonly Finding[];
   readonly ruleStatus: readonly RuleStatus[];
   readonly inputNotes: readonly string[];
+  /**
+   * the input's imputed or impossible cells per numeric column, summed over its batches, and the
+   * readers' format name: the CLI warns about the unexpected ones (sources/cell-warnings.ts); not
+   * in summary.json
+   */
+  readonly cellCounts?: readonly CellCounts[];
+  readonly inputFormat?: string;
   readonly alerts: AlertCounts;
   /** when the input carries labels: how well the fused flow risk separates normal from attack */
   readonly quality?: AnalysisQuality;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readDataset } from '../sources/read-dataset.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
-import type { Column } from '../flows/table.js';
+import { numericColumn, type Column, type FlowTable } from '../flows/table.js';
 import { explainWith, fitColumnStats, rowExplainer, rowReasonTexts, type CategoricalStats, type NumericStats } from './column-stats.js';
 
 test(
@@ -42,3 +42,37 @@ test(
     assert.ok(explained > 1000, `${explained} rows had as many reasons as asked for`);
   },
 );
+
+test('the infinite rates of a zero-duration flow are one reason that says so, after every deviation; other infinities keep their name', () => {
+  const stats: NumericStats[] = [
+    { name: 'Flow Duration', kind: 'numeric', median: 1e6, spread: 1e5, p01: 1000, p99: 5e6 },
+    { name: 'Flow Bytes/s', kind: 'numeric', median: 500, spread: 100, p01: 10, p99: 1e5 },
+    { name: 'Flow Packets/s', kind: 'numeric', median: 5, spread: 1, p01: 0.1, p99: 100 },
+    { name: 'Fwd Packets/s', kind: 'numeric', median: 3, spread: 1, p01: 0.1, p99: 60 },
+    { name: 'Dst Port', kind: 'numeric', median: 443, spread: 1, p01: 443, p99: 443 },
+  ];
+  const col = (name: string, v: number[]): Column => numericColumn(name, 'feature', Float64Array.from(v));
+  // row 0: a lone SYN to an unusual port (duration 0 is unusual too); row 1: infinite rates its only
+  // unusual values; row 2: an infinite port (1e400 in a CSV), which is no rate
+  const t: FlowTable = {
+    rowCount: 3,
+    format: 'cicflowmeter',
+    columns: [
+      col('Flow Duration', [0, 1e6, 1e6]),
+      col('Flow Bytes/s', [Infinity, Infinity, 500]),
+      col('Flow Packets/s', [Infinity, Infinity, 5]),
+      col('Fwd Packets/s', [Infinity, Infinity, 3]),
+      col('Dst Port', [31337, 443, Infinity]),
+    ],
+  };
+  const texts = (r: number): string[] => rowExplainer(stats, t, 3)(r).map((f) => f.text);
+  // the words a person reads (column-stats.ts ZERO_DURATION_REASON), spelt out so the test says them
+  const ZERO_DURATION_REASON = 'a zero-duration flow (all its packets at one instant, so its per-second rates are infinite)';
+  assert.deepEqual(texts(0), ['Dst Port 31337 (baseline median 443, 99th pct 443)', 'Flow Duration 0 (baseline median 1000000, 99th pct 5000000)', ZERO_DURATION_REASON]);
+  assert.deepEqual(texts(1), [ZERO_DURATION_REASON]);
+  assert.deepEqual(texts(2), ['Dst Port is Infinity']);
+  // with fewer slots the deviations win them
+  assert.deepEqual(rowExplainer(stats, t, 2)(0).map((f) => f.text), ['Dst Port 31337 (baseline median 443, 99th pct 443)', 'Flow Duration 0 (baseline median 1000000, 99th pct 5000000)']);
+  const pairs = stats.map((s) => [s, t.columns.find((c) => c.name === s.name)!] as const);
+  for (const top of [1, 2, 3, 5]) for (let r = 0; r < 3; r++) assert.deepEqual(rowExplainer(stats, t, top)(r), explainWith(pairs, r, top), `row ${r}, top ${top}`);
+});

@@ -66,6 +66,23 @@ export interface FeatureReason {
 }
 
 const UNSEEN_WEIGHT = 10;
+
+/**
+ * A per-second rate column: CICFlowMeter's Flow Bytes/s, Flow Packets/s, Fwd/Bwd Packets/s (and
+ * bulk rates), Argus's sload/dload, a generic "rate". CICFlowMeter (and our meter, docs/packets.md)
+ * divides by the flow's duration, so every rate of a zero-duration flow (a lone SYN of a scan, a
+ * single UDP datagram) is Infinity: a fact of the data, not an explanation. Such a row's infinite
+ * rates are said once, as what they mean, not as "Flow Packets/s is Infinity" per column.
+ */
+const RATE_NAME = /\/s(ec)?$|per[ _-]?s(ec(ond)?)?$|rate|^[sd]load$/i;
+export const ZERO_DURATION_REASON = 'a zero-duration flow (all its packets at one instant, so its per-second rates are infinite)';
+/**
+ * Below every deviation (z ≥ 3, a rare category 5, an unseen one 10): the infinite rates only
+ * follow from the duration, which is judged against the baseline like any value ("Flow Duration 0
+ * (baseline median …)" when zero is unusual there), so a better reason takes the slot first and
+ * this one is said only when fewer than `top` others exist.
+ */
+const ZERO_DURATION_WEIGHT = 2;
 /** most texts kept per column and batch (values beyond it are formatted each time) */
 const TEXTS_PER_COLUMN = 4096;
 
@@ -119,6 +136,8 @@ export class RowExplainer {
   private readonly p99: Float64Array;
   private readonly median: Float64Array;
   private readonly spread: Float64Array;
+  /** per pair, 1 for a per-second rate column (RATE_NAME) */
+  private readonly rate: Uint8Array;
   /** per pair, texts already made, by value (numeric) or code (categorical) */
   private readonly known: (Map<number, string> | undefined)[];
   /** the candidates of one row: pair index and weight, best first (ties in column order) */
@@ -148,8 +167,10 @@ export class RowExplainer {
     const p99 = new Float64Array(m).fill(NaN);
     const median = new Float64Array(m).fill(NaN);
     const spread = new Float64Array(m).fill(NaN);
+    const rate = new Uint8Array(m);
     for (let i = 0; i < m; i++) {
       const [st, c] = pairs[i];
+      rate[i] = RATE_NAME.test(st.name) ? 1 : 0;
       suffix[i] = st.kind === 'numeric' ? numericSuffix(st) : '';
       kind[i] = st.kind === 'numeric' && c.kind === 'numeric' ? NUMERIC : st.kind === 'categorical' && c.kind === 'categorical' ? CATEGORICAL : 0;
       values[i] = c.kind === 'numeric' ? c.values : EMPTY_VALUES;
@@ -167,6 +188,7 @@ export class RowExplainer {
     this.p99 = p99;
     this.median = median;
     this.spread = spread;
+    this.rate = rate;
     this.known = new Array(m);
     this.at = new Int32Array(Math.max(0, top) + 1);
     this.weight = new Float64Array(Math.max(0, top) + 1);
@@ -220,11 +242,19 @@ export class RowExplainer {
     const median = this.median;
     const spread = this.spread;
     const pairs = this.pairs;
+    const rate = this.rate;
+    // the row's infinite rates are one reason, said at the first of them
+    let rateSaid = false;
     for (let i = 0; i < kind.length; i++) {
       const k = kind[i];
       if (k === NUMERIC) {
         const x = values[i][r];
         if (x !== x) continue;
+        if (x === Infinity && rate[i] === 1) {
+          if (!rateSaid) this.consider(i, ZERO_DURATION_WEIGHT);
+          rateSaid = true;
+          continue;
+        }
         if (x === Infinity || x === -Infinity) {
           this.consider(i, UNSEEN_WEIGHT);
           continue;
@@ -259,7 +289,7 @@ export class RowExplainer {
     if (text === undefined) {
       if (c.kind === 'numeric') {
         const x = c.values[r];
-        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${this.suffix[i]}` : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
+        text = Number.isFinite(x) ? `${s.name} ${fmt(x)}${this.suffix[i]}` : x === Infinity && this.rate[i] === 1 ? ZERO_DURATION_REASON : `${s.name} is ${x > 0 ? '' : '-'}Infinity`;
       } else {
         const v = c.dictionary[c.codes[r]];
         const share = (s as CategoricalStats).seen[v];
@@ -279,11 +309,15 @@ export function explainRow(stats: ColumnStats, t: FlowTable, r: number, top = 3)
 /** The reasons of row r the plain way: every unusual feature as text, sorted, the first `top` (rowExplainer's answer, by definition). */
 export function explainWith(pairs: readonly (readonly [NumericStats | CategoricalStats, Column])[], r: number, top: number): FeatureReason[] {
   const found: FeatureReason[] = [];
+  let rateSaid = false;
   for (const [s, c] of pairs) {
     if (s.kind === 'numeric' && c.kind === 'numeric') {
       const x = c.values[r];
       if (!Number.isFinite(x)) {
-        if (x === Infinity || x === -Infinity) found.push({ feature: s.name, weight: UNSEEN_WEIGHT, text: `${s.name} is ${x > 0 ? '' : '-'}Infinity` });
+        if (x === Infinity && RATE_NAME.test(s.name)) {
+          if (!rateSaid) found.push({ feature: s.name, weight: ZERO_DURATION_WEIGHT, text: ZERO_DURATION_REASON });
+          rateSaid = true;
+        } else if (x === Infinity || x === -Infinity) found.push({ feature: s.name, weight: UNSEEN_WEIGHT, text: `${s.name} is ${x > 0 ? '' : '-'}Infinity` });
         continue;
       }
       if (x >= s.p01 && x <= s.p99) continue;

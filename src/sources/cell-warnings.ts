@@ -44,3 +44,35 @@ export function cellCountWarnings(counts: readonly CellCounts[] | undefined, row
   }
   return lines;
 }
+
+/** CICFlowMeter's per-second rates (Flow Bytes/s, Flow Packets/s, Fwd Packets/s, Bwd Packets/s). */
+const CIC_RATE = /\/s$/i;
+/** CICFlowMeter's header lengths (Fwd/Bwd Header Length) and initial windows (Init Win Bytes, Init_Win_bytes_forward) */
+const CIC_NEGATIVE_OK = /header[ _]?length|init[ _]?win/i;
+
+/**
+ * The counts less what CICFlowMeter writes for ordinary traffic, which every CIC-IDS2017 file (and
+ * our meter's flows of a capture, built the same way) has by the hundred, so a warning about them
+ * tells nothing and hides the one that does:
+ *  - a rate (a column ending in "/s") of a zero-duration flow: Infinity, or empty/NaN for 0/0
+ *    (Flow Bytes/s of a flow with no payload), the duration being 0;
+ *  - a negative header length (CICFlowMeter's counter overflows on long flows; the corrected
+ *    CIC-IDS2017 release still has them) or initial window (-1: no packet in that direction);
+ *    kept as read, not imputed, either way.
+ * Anything else in such a file (an infinite port, a missing duration, text in a count) is
+ * unexpected and said. Other formats: all of it is (no format writes these as a matter of course).
+ * Undefined when nothing is left.
+ */
+export function unexpectedCellCounts(counts: readonly CellCounts[] | undefined, format: string | undefined): CellCounts[] | undefined {
+  if (!counts) return undefined;
+  const out: CellCounts[] = [];
+  for (const c of counts) {
+    let { missing, infinite, negative } = c;
+    if (format === 'cicflowmeter') {
+      if (CIC_RATE.test(c.column.trim())) missing = infinite = 0;
+      if (CIC_NEGATIVE_OK.test(c.column)) negative = 0;
+    }
+    if (missing + infinite + negative > 0) out.push({ column: c.column, missing, infinite, negative });
+  }
+  return out.length ? out : undefined;
+}

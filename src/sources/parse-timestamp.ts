@@ -1,3 +1,5 @@
+import type { TimeZone } from '../util/time-zone.js';
+
 /**
  * Flow timestamps from CSV bytes to epoch milliseconds (fractional part keeps microseconds).
  *
@@ -9,12 +11,12 @@
  *                                   optional seconds, optional AM/PM
  * A time without an offset is taken as UTC: the files do not say, the corrected CIC-IDS2017 release
  * is in UTC, and reading it as the machine's local time would make results depend on where they
- * are computed. Empty cells are missing (NaN). Anything else is undefined, for an error that names
+ * are computed; `zone` (--timezone) reads them in that zone instead. Empty cells are missing (NaN). Anything else is undefined, for an error that names
  * the cell. Written by hand because Date.parse accepts neither day-first dates nor microseconds, and
  * parsing bytes avoids a string per row.
  */
 
-export function parseTimestamp(b: Uint8Array, start: number, end: number): number | undefined {
+export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?: TimeZone): number | undefined {
   let s = start;
   let e = end;
   while (s < e && b[s] === 32) s++;
@@ -31,14 +33,14 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number): numbe
     month = r.int(2);
     if (!r.take(45)) return undefined;
     day = r.int(2);
-    if (!(r.take(32) || r.take(84 /* T */) || r.take(116 /* t */))) return r.done() && month > 0 ? utc(year, month, day, 0, 0, 0, 0) : undefined;
+    if (!(r.take(32) || r.take(84 /* T */) || r.take(116 /* t */))) return r.done() && month > 0 ? local(utc(year, month, day, 0, 0, 0, 0), zone) : undefined;
   } else if (r.take(47 /* / */)) {
     day = a;
     month = r.int(2);
     if (!r.take(47)) return undefined;
     year = r.int(4);
     if (year >= 0 && year < 100) year += 2000;
-    if (!r.take(32)) return r.done() && month > 0 ? utc(year, month, day, 0, 0, 0, 0) : undefined;
+    if (!r.take(32)) return r.done() && month > 0 ? local(utc(year, month, day, 0, 0, 0, 0), zone) : undefined;
     while (r.take(32));
   } else return undefined;
   let hour = r.int(2);
@@ -54,6 +56,7 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number): numbe
     }
   }
   let offsetMin = 0;
+  let naive = true;
   while (r.take(32));
   if (r.takeWord('am')) {
     if (hour < 1 || hour > 12) return undefined;
@@ -62,8 +65,9 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number): numbe
     if (hour < 1 || hour > 12) return undefined;
     if (hour !== 12) hour += 12;
   } else if (r.take(90 /* Z */) || r.take(122)) {
-    // UTC
+    naive = false;
   } else if (r.peek() === 43 || r.peek() === 45) {
+    naive = false;
     const sign = r.peek() === 45 ? -1 : 1;
     r.skip();
     const oh = r.int(2);
@@ -75,7 +79,13 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number): numbe
   if (!r.done() || year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
     return undefined;
   }
-  return utc(year, month, day, hour, minute, second, frac) - offsetMin * 60000;
+  const at = utc(year, month, day, hour, minute, second, frac) - offsetMin * 60000;
+  return naive ? local(at, zone) : at;
+}
+
+/** A time without an offset: in `zone` when one was given, else as UTC. */
+function local(wallMs: number, zone: TimeZone | undefined): number {
+  return zone ? zone.toUtc(wallMs) : wallMs;
 }
 
 function utc(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: number): number {

@@ -10,6 +10,7 @@
  * Not here: what the columns mean (the format readers), and what to do with NaN/Infinity (the
  * feature pipeline).
  */
+import { parseTimeZone } from '../util/time-zone.js';
 import { basename } from 'node:path';
 import { concatTables, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
@@ -59,6 +60,8 @@ export interface ReadOptions {
    * 'capture' or 'zeek-conn'. May throw to stop the read (a reader thread hands captures back).
    */
   readonly onFormat?: (format: string) => void;
+  /** the time zone of timestamps without a UTC offset (--timezone: IANA name or ±HH:MM); absent: UTC */
+  readonly timezone?: string;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -120,6 +123,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     return;
   }
   const reader = createReader(format, opts);
+  const zone = opts.timezone !== undefined ? parseTimeZone(opts.timezone) : undefined;
   // "BENIGN" and "Benign" in a label column: one class (label-case.ts), said once at the end
   const labels = new LabelCaseMerger();
 
@@ -145,7 +149,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         );
         if (first) sameColumns(first, { file: input.display, plan });
         else first = { file: input.display, plan };
-        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows));
+        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone);
         last = asm;
       }
       while (from < batch.count) {

@@ -10,6 +10,7 @@
  * middle of the file (CSVs concatenated with `cat`). Both are counted and reported by the caller as
  * a warning; nothing else is ever dropped.
  */
+import type { TimeZone } from '../util/time-zone.js';
 import { categoricalColumn, numericColumn, type CellCounts, type Column, type FlowTable } from '../flows/table.js';
 import { InputError } from '../util/errors.js';
 import { CategoricalBytesBuilder } from './categorical-bytes.js';
@@ -66,6 +67,8 @@ export class TableAssembler {
     readonly plan: TablePlan,
     readonly file: string,
     initialCapacity = 1024,
+    /** --timezone: timestamps without an offset are in it (absent: UTC) */
+    readonly zone?: TimeZone,
   ) {
     this.parsed = plan.columns.filter((c): c is ParsedColumn => c.type === 'parsed' && !c.skip);
     const active = this.parsed.map((c, i) => ({ c, i })).filter(({ c }) => c.field >= 0);
@@ -158,7 +161,7 @@ export class TableAssembler {
         if (kind === NUMBER) ok = parseNumberInto(bytes, fs[f], fe[f], out, row);
         else if (kind === PORT) ok = parsePortInto(bytes, fs[f], fe[f], out, row);
         else {
-          const v = parseTimestamp(bytes, fs[f], fe[f]);
+          const v = parseTimestamp(bytes, fs[f], fe[f], this.zone);
           ok = v !== undefined;
           if (ok) out[row] = v as number;
         }
@@ -237,6 +240,7 @@ export class TableAssembler {
       rowCount: n,
       columns,
       cellCounts: countCells(columns),
+      ...(this.zone ? { timeZone: this.zone.name } : {}),
       format: this.plan.format,
       defaultTarget: target,
       normalClass: target !== undefined ? this.plan.normalValues?.[target] : undefined,

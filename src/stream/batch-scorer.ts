@@ -50,6 +50,12 @@ export interface ScoringSetup {
    * JetStream worker rejects the whole message instead, its rule state as it was)
    */
   readonly onUnscorable?: (problem: string) => void;
+  /**
+   * what was assumed in reading a batch's flows (flowFields' notes: times without a UTC offset read
+   * as UTC, IPv4-mapped addresses read as IPv4, ...), told for every batch: analyze says them in its
+   * summary and report, the worker on stderr (the verb says each once)
+   */
+  readonly onInputNotes?: (notes: readonly string[]) => void;
 }
 
 export { DEFAULT_MAX_FINDING_KEYS } from './stream-defaults.js';
@@ -178,6 +184,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
       batch = takeTableRows(batch, keep);
     }
     let ff = flowFields(batch);
+    if (o.onInputNotes && ff.notes.length) o.onInputNotes(ff.notes);
     let ruleP = rules.observe(batch, ff);
     const { findings, keys } = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];

@@ -18,6 +18,7 @@
  */
 import { CategoricalBuilder, NumericBuilder, categoricalColumn, numericColumn, type Column, type ColumnRole, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
+import { parseTimeZone } from '../util/time-zone.js';
 
 export interface WireSchema {
   readonly format: string;
@@ -27,6 +28,13 @@ export interface WireSchema {
   readonly layout?: 'columns' | 'narrow-columns';
   /** [name, 'n' (numeric) | 'c' (categorical), role] */
   readonly columns: readonly (readonly [string, 'n' | 'c', ColumnRole])[];
+  /**
+   * how the publisher read the times (absent: times without an offset as UTC): a capture's exact
+   * packet times, or --timezone's zone; the worker's input notes say what the reader did, and a
+   * capture's IPv4-mapped sources stay as they were on the wire (flow-fields.ts)
+   */
+  readonly exactTimes?: true;
+  readonly timeZone?: string;
 }
 
 export const SCHEMA_HEADER = 'Netsentinel-Schema';
@@ -39,6 +47,8 @@ export function schemaOf(t: FlowTable): WireSchema {
     normalClass: t.normalClass,
     defaultTarget: t.defaultTarget,
     columns: t.columns.map((c) => [c.name, c.kind === 'numeric' ? 'n' : 'c', c.role] as const),
+    ...(t.exactTimes ? { exactTimes: true as const } : {}),
+    ...(t.timeZone !== undefined ? { timeZone: t.timeZone } : {}),
   };
 }
 
@@ -161,6 +171,7 @@ export function decodeFlows(text: string, where: string, schema?: WireSchema, fi
     normalClass: schema?.normalClass,
     defaultTarget: schema?.defaultTarget,
     origin: { files, file, line: lineNo },
+    ...timesOf(schema),
   };
 }
 
@@ -232,7 +243,23 @@ function decodeArrayRows(text: string, where: string, schema: WireSchema, firstL
     file[r] = lastIndex;
     lineNo[r] = l as number;
   }
-  return { rowCount: n, columns, format: schema.format, normalClass: schema.normalClass, defaultTarget: schema.defaultTarget, origin: { files, file, line: lineNo } };
+  return { rowCount: n, columns, format: schema.format, normalClass: schema.normalClass, defaultTarget: schema.defaultTarget, origin: { files, file, line: lineNo }, ...timesOf(schema) };
+}
+
+/** The table's time markers as the publisher's schema carried them (none for an older publisher's). */
+export function timesOf(schema: WireSchema | undefined): Pick<FlowTable, 'exactTimes' | 'timeZone'> {
+  if (!schema) return {};
+  return { ...(schema.exactTimes === true ? { exactTimes: true } : {}), ...(typeof schema.timeZone === 'string' && knownZone(schema.timeZone) ? { timeZone: schema.timeZone } : {}) };
+}
+
+/** A zone this process knows (a header naming none is read as without one, not an error per message). */
+function knownZone(name: string): boolean {
+  try {
+    parseTimeZone(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** an array row as the object row it stands for (a message mixing both layouts) */

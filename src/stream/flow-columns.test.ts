@@ -251,3 +251,22 @@ function encodeF64Columns(t: FlowTable, rows: readonly number[]): Uint8Array {
   }
   return out;
 }
+
+test("the schema carries how the publisher read the times (a capture's exact times, --timezone's zone) to the worker's table", () => {
+  const t: FlowTable = {
+    rowCount: 1,
+    format: 'cicflowmeter',
+    columns: [categoricalFrom('Src IP', 'meta', ['::ffff:8.8.8.8']), numericColumn('Timestamp', 'meta', Float64Array.from([1.5e12]))],
+    origin: { files: ['a.pcap'], file: Int32Array.from([0]), line: Float64Array.from([1]) },
+  };
+  for (const marks of [{}, { exactTimes: true as const }, { timeZone: 'America/Moncton' }]) {
+    const table = { ...t, ...marks };
+    const schema = JSON.parse(JSON.stringify({ ...schemaOf(table), layout: 'narrow-columns' })) as WireSchema;
+    const back = decodeColumns(encodeColumns(table, [0]), 'm#1', schema);
+    assert.equal(back.exactTimes, table.exactTimes);
+    assert.equal(back.timeZone, table.timeZone);
+  }
+  // a zone this process does not know is dropped, not an error per message
+  const odd = decodeColumns(encodeColumns(t, [0]), 'm#1', { ...(JSON.parse(JSON.stringify({ ...schemaOf(t), layout: 'narrow-columns' })) as WireSchema), timeZone: 'Mars/Olympus' });
+  assert.equal(odd.timeZone, undefined);
+});

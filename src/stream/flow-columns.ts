@@ -23,7 +23,7 @@
  */
 import { categoricalColumn, numericColumn, type Column, type FlowTable } from '../flows/table.js';
 import { UserError } from '../util/errors.js';
-import type { WireSchema } from './flow-codec.js';
+import { timesOf, type WireSchema } from './flow-codec.js';
 
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -460,5 +460,5 @@ export function decodeColumns(data: Uint8Array, where: string, schema: WireSchem
     file[r] = own;
     line[r] = r + 1;
   }
-  return { rowCount: n, columns, format: schema.format, normalClass: schema.normalClass, defaultTarget: schema.defaultTarget, origin: { files, file, line } };
+  return { rowCount: n, columns, format: schema.format, normalClass: schema.normalClass, defaultTarget: schema.defaultTarget, origin: { files, file, line }, ...timesOf(schema) };
 }

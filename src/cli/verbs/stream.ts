@@ -64,6 +64,7 @@ export const stream: Command = {
     const maxSources = v.maxSources as number;
     if (!(maxSources >= 1)) throw new UserError(`stream: --max-sources must be at least 1, got ${maxSources}`);
     const flowAlertLimit = flowAlertLimitFrom(v, config);
+    const inputNotesSaid = new Set<string>();
     const setup = {
       baseline,
       flowAlertLimit,
@@ -76,6 +77,17 @@ export const stream: Command = {
       maxSources,
       maxFindingKeys,
       onEvict: (set: string, n: number) => metrics.evicted(set, n),
+      // analyze's input notes (summary "input:", report, summary.json), here on stderr once each:
+      // before, a worker read offset-less times as UTC without a word, every alert's time hanging on it
+      onInputNotes: (notes: readonly string[]) => {
+        for (const n of notes) {
+          // once per kind: a count in a note ("3 distinct values ... are not timestamps") differs per batch
+          const key = n.replace(/\d[\d,]*/g, '#');
+          if (inputNotesSaid.has(key)) continue;
+          inputNotesSaid.add(key);
+          progress.note(`netsentinel: stream: input: ${n}`);
+        }
+      },
     };
 
     // the JetStream workers' totals, offered every second: all on a terminal, fewer in a log

@@ -1,0 +1,63 @@
+/**
+ * `stream` says what it assumed in reading its flows, as analyze does in its summary and report:
+ * times without a UTC offset read as UTC (every alert's time hangs on it), IPv4-mapped addresses of
+ * a flow file read as IPv4. Once each, however many batches. Before, a worker said nothing.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readDataset } from '../sources/read-dataset.js';
+import { fitBaseline, saveBaseline } from '../risk/baseline.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'ns-stream-notes-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function flows(n: number, mapped: boolean): string {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const client = mapped && i % 2 ? `::ffff:198.51.${i % 7}.${10 + (i % 50)}` : `10.0.${i % 7}.${10 + (i % 50)}`;
+    const second = String(i % 60).padStart(2, '0');
+    return `2017-07-07 13:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${second},${client},10.0.0.1,${40000 + i},443,6,${1000 + ((i * 37) % 900)},${3 + (i % 5)},${2 + (i % 4)}`;
+  });
+  return 'timestamp,src_ip,dst_ip,src_port,dst_port,protocol,duration_us,fwd_packets,bwd_packets\n' + rows.join('\n') + '\n';
+}
+
+test('stream --stdin says each input note once: offset-less times read as UTC, IPv4-mapped clients read as IPv4', async () => {
+  const normal = join(tmp, 'normal.csv');
+  writeFileSync(normal, flows(400, false));
+  const baseline = join(tmp, 'normal.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([normal], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const r = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100'], { input: flows(350, true), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const notes = r.stderr.split('\n').filter((l) => l.startsWith('netsentinel: stream: input: '));
+  assert.deepEqual(
+    notes.filter((l) => l.includes('UTC')),
+    ['netsentinel: stream: input: "timestamp" has times without a UTC offset; they are read as UTC'],
+    r.stderr,
+  );
+  assert.equal(notes.filter((l) => l.includes('IPv4-mapped')).length, 1, r.stderr);
+});
+
+test('--timezone: analyze and stream read offset-less times in the zone given, and say so', async () => {
+  const input = join(tmp, 'tz.csv');
+  writeFileSync(input, flows(120, false));
+  const baseline = join(tmp, 'tz.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([input], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const a = spawnSync(process.execPath, [CLI, 'analyze', input, '-b', baseline, '-o', join(tmp, 'tz-out'), '--store', 'none', '--no-report', '--json', '-q', '--timezone', 'America/Moncton'], { encoding: 'utf8' });
+  assert.equal(a.status, 0, a.stderr);
+  const summary = JSON.parse(a.stdout);
+  assert.ok(summary.inputNotes.includes('"timestamp" has times without a UTC offset; they are read as America/Moncton time (--timezone)'), summary.inputNotes.join(' | '));
+  // 13:00 in New Brunswick in July is 16:00 UTC
+  const first = readFileSync(join(tmp, 'tz-out', 'flows_scored.csv'), 'utf8').split('\n')[1].split(',');
+  assert.equal(first[2], '2017-07-07T16:00:00.000Z');
+  const s = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--timezone', '-03:00'], { input: flows(50, false), encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /^netsentinel: stream: input: "timestamp" has times without a UTC offset; they are read as -03:00 time \(--timezone\)$/m);
+  const bad = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--timezone', 'Mars/Olympus'], { input: '', encoding: 'utf8' });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--timezone: "Mars\/Olympus" is neither an IANA time zone/);
+});
