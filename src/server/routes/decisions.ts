@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
 import { DECISION_TYPES, SEVERITIES, isActive, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
-import { canonicalTarget } from '../../respond/policy.js';
+import { canonicalTarget, targetProblem } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
 import { UserError } from '../../util/errors.js';
 import { ErrorAnswer } from '../schemas.js';
@@ -88,7 +88,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       let value: string | undefined;
       if (q.ip !== undefined) {
         const t = canonicalTarget(q.ip);
-        if (!t) return reply.code(400).send(bad('query.ip', `"${q.ip}" is not an IPv4/IPv6 address or network`));
+        if (!t) return reply.code(400).send(bad('query.ip', targetProblem(q.ip)));
         value = t.value;
       }
       const state = q.state ?? 'active';
@@ -152,6 +152,9 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
 
   const remove = async (target: string, field: string, reply: FastifyReply) => {
     const t = canonicalTarget(target);
+    // a decision id is 16 hex digits: text with a dot or a colon meant an address, and one that is
+    // none (192.168.10.050: octal or decimal?) is a 400 saying why, not a 404 "no decision"
+    if (!t && /[.:]/.test(target)) return reply.code(400).send(bad(field, targetProblem(target)));
     let gone: Decision[];
     try {
       gone = await ctx.decisions.delete(t ? t.value : target);
@@ -175,7 +178,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     { schema: { summary: 'Delete every decision about an address or range (?ip=203.0.113.0/24)', tags: ['decisions'], querystring: DeleteQuery, response: { 200: Deleted, 400: ErrorAnswer, 404: ErrorAnswer } }, config: { scope: 'write' } },
     async (req, reply) => {
       const { ip } = req.query as { ip: string };
-      if (!canonicalTarget(ip)) return reply.code(400).send(bad('query.ip', `"${ip}" is not an IPv4/IPv6 address or network`));
+      if (!canonicalTarget(ip)) return reply.code(400).send(bad('query.ip', targetProblem(ip)));
       return remove(ip, 'query.ip', reply);
     },
   );

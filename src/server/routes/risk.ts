@@ -14,6 +14,7 @@ import { rowExplainer } from '../../risk/column-stats.js';
 import { describe } from '../row-encoder.js';
 import { cidrContains, formatIp, parseCidr, parseIp, type IpAddress } from '../../detect/ip-address.js';
 import { isActive, type Decision } from '../../respond/decision.js';
+import { addressFilter } from '../address-param.js';
 
 class FlowFieldError extends Error {}
 
@@ -129,11 +130,13 @@ export function riskRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get(
     '/v1/ips/:ip',
     { schema: { summary: 'A source IP: risk from its stored alerts, its decisions and threat intelligence (the dashboard IP page)', tags: ['risk'], params: IpParams, response: { 200: IpRiskAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
-    async (req) => {
+    async (req, reply) => {
       const { ip: asked } = req.params as { ip: string };
-      const addr = parseIp(asked);
-      // the address as the store writes it, however it was spelled in the URL
-      const ip = addr ? formatIp(addr) : asked;
+      // the address as the store writes it, however it was spelled in the URL; 192.168.10.050 is a 400
+      const shown = addressFilter('path.ip', asked);
+      if ('error' in shown) return reply.code(400).send({ error: shown.error, statusCode: 400 });
+      const ip = shown.value;
+      const addr = parseIp(ip);
       // the totals over all of the source's alerts (a page of the newest undercounted a busy source)
       const [summary, page] = await Promise.all([ctx.reader.source(ip), ctx.reader.page({ srcIp: ip, limit: 50 })]);
       return {
