@@ -69,6 +69,20 @@ export function jsonInputMessage(display: string, kind: string): string {
   );
 }
 
+/**
+ * JSON given where flow files go, as an error that keeps what it found: the command line words it
+ * with its verbs (jsonInputMessage), an HTTP upload (POST /v1/analyze) with its routes, for a
+ * client that has no `netsentinel score` to run.
+ */
+export class JsonFlowsError extends UserError {
+  constructor(
+    readonly display: string,
+    readonly kind: string,
+  ) {
+    super(jsonInputMessage(display, kind));
+  }
+}
+
 /** Refuse an input that no reader claimed and that is not text. */
 export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
   const why = notTextReason(head);
