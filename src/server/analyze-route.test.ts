@@ -98,6 +98,11 @@ test('JSON flows uploaded here are told, in API terms, where JSON flows go (the 
     );
     assert.doesNotMatch(body.error, /netsentinel |--flow-file|-o flows\.csv/, 'no CLI verb or flag');
   }
+  // the service's own baseline file uploaded as traffic: no `netsentinel inspect`, no --baseline
+  const model = await fetch(svc.url + '/v1/analyze?name=lo.nsb', { method: 'POST', body: readFileSync(join(dir, 'lo.nsb')), headers: { 'Content-Type': 'application/octet-stream' } });
+  const m: any = await model.json();
+  assert.equal(model.status, 400, JSON.stringify(m));
+  assert.equal(m.error, "upload:lo.nsb: this is a netsentinel model or baseline file, not traffic; upload flow files or packet captures here (the service's own baseline and models are loaded when it starts)");
   // labelled as JSON: the 415 lists the upload types and says where JSON flows go
   const labelled = await fetch(svc.url + '/v1/analyze', { method: 'POST', body: '[{"duration": 0.3}]', headers: { 'Content-Type': 'application/json' } });
   const b: any = await labelled.json();

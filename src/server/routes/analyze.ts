@@ -20,7 +20,7 @@ import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js'
 import { uploadSource } from '../upload-source.js';
 import { BatchInputError } from '../batch-reader.js';
 import { UserError } from '../../util/errors.js';
-import { JsonFlowsError } from '../../sources/refuse-binary.js';
+import { JsonFlowsError, ModelFileGivenError } from '../../sources/refuse-binary.js';
 import { ErrorAnswer } from '../schemas.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { makeFolder } from '../../util/make-folder.js';
@@ -146,6 +146,9 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
               error: `upload:${q.name ?? 'flows'}: ${e.kind}, not a table of flows: this route reads flow files (CSV flow exports such as NSL-KDD, CICFlowMeter, UNSW-NB15 or any CSV with a header; Zeek conn.log) and packet captures (pcap, pcapng); ${JSON_FLOWS_ROUTES}`,
               statusCode: 400,
             });
+          }
+          if (e instanceof ModelFileGivenError) {
+            return reply.code(400).send({ error: `upload:${q.name ?? 'flows'}: this is a netsentinel model or baseline file, not traffic; upload flow files or packet captures here (the service's own baseline and models are loaded when it starts)`, statusCode: 400 });
           }
           if (e instanceof UserError) return reply.code(400).send({ error: e.message.replace(/^stdin/, `upload:${q.name ?? 'flows'}`), statusCode: 400 });
           throw e;
