@@ -94,7 +94,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // respond branch (src/respond/): the policy and the other channels; parsed by respondConfigFrom, smtpConfigFrom, syslogConfigFrom
   { key: 'respond.apply', default: false, description: 'act for real (store real decisions, send alerts); false = dry run' },
   { key: 'respond.suppress', default: '1h', description: 'one decision per address, type and reason within this window' },
-  { key: 'respond.notifyManual', default: true, description: 'announce decisions added by hand (decisions add, POST /v1/decisions) on the notify channels' },
+  { key: 'respond.notifyManual', default: true, description: 'announce decisions added or deleted by hand (decisions add|delete, POST|DELETE /v1/decisions) on the notify channels' },
   { key: 'respond.banTargets', default: false, description: 'ban a host another source scanned, brute-forced or flooded on its risk alone (default: alert only)' },
   { key: 'respond.banSelfFitted', default: false, description: 'ban a source on the risk of an analysis without a baseline alone, with no rule finding, intel or classifier attack class (default: alert only)' },
   { key: 'respond.allowlist', description: 'networks and hosts never banned, besides loopback, own addresses, gateways and resolvers' },

@@ -190,13 +190,40 @@ export function parseIpGeneral(text: string): IpAddress | null {
   return { v: 6, w };
 }
 
+/**
+ * Why an address is refused when an IPv4 part of it is written with a leading zero
+ * ("192.168.10.050", also as an IPv6 tail or a network's address), or undefined when none is.
+ * parseIpv4 refuses such text rather than guess: inet_aton, ping and curl read "050" as octal
+ * (192.168.10.40), most parsers and people as decimal (192.168.10.50), and a filter, a ban or an
+ * unban on the wrong host is silent. The message shows both readings so the user can say which
+ * one they meant.
+ */
+export function leadingZeroProblem(text: string): string | undefined {
+  const s = text.trim();
+  const slash = s.indexOf('/');
+  const addr = slash < 0 ? s : s.slice(0, slash);
+  const m = /(?:^|:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(addr);
+  if (!m) return undefined;
+  const parts = m.slice(1, 5);
+  const padded = parts.find((p) => p.length > 1 && p[0] === '0');
+  if (padded === undefined) return undefined;
+  const head = addr.slice(0, addr.length - parts.join('.').length);
+  const tail = slash < 0 ? '' : s.slice(slash);
+  const reading = (values: number[]): string | undefined => (values.every((v) => Number.isInteger(v) && v <= 255) ? `${head}${values.join('.')}${tail}` : undefined);
+  const decimal = reading(parts.map((p) => Number(p)));
+  const octal = reading(parts.map((p) => (p.length > 1 && p[0] === '0' ? (/^[0-7]+$/.test(p) ? parseInt(p, 8) : NaN) : Number(p))));
+  const asDecimal = `others as decimal${decimal ? ` (${decimal})` : ''}`;
+  const readings = octal ? `some programs read it as octal (${octal}), ${asDecimal}` : `some programs refuse it (as octal it is no number), ${asDecimal}`;
+  return `"${text}" has a leading zero ("${padded}"): ${readings}; write each part without leading zeros`;
+}
+
 /** Parse "a.b.c.d/n", "x::/n" or a bare address (a /32 or /128). Returns an error text on failure. */
 export function parseCidr(text: string): Cidr | string {
   const s = text.trim();
   const slash = s.indexOf('/');
   const addrText = slash < 0 ? s : s.slice(0, slash);
   const ip = parseIp(addrText);
-  if (!ip) return `"${text}" is not an IPv4 or IPv6 network (write it like 10.0.0.0/8 or fd00::/8)`;
+  if (!ip) return leadingZeroProblem(text) ?? `"${text}" is not an IPv4 or IPv6 network (write it like 10.0.0.0/8 or fd00::/8)`;
   const max = ip.v === 4 ? 32 : 128;
   let prefix = max;
   if (slash >= 0) {

@@ -6,7 +6,7 @@
  */
 import type { Allowlist } from './allowlist.js';
 import { parseDuration, type Decision, type DecisionSeverity, type DecisionType } from './decision.js';
-import { canonicalTarget, decisionId } from './policy.js';
+import { canonicalTarget, decisionId, targetProblem } from './policy.js';
 import { UserError } from '../util/errors.js';
 
 const MAX_SECONDS = 100 * 365 * 86400;
@@ -33,7 +33,7 @@ export type ManualDecisionResult =
 /** Build the decision, or say why not; a duration that does not parse throws UserError naming durationField. */
 export function manualDecision(r: ManualDecisionRequest, allowlist: Allowlist): ManualDecisionResult {
   const t = canonicalTarget(r.target);
-  if (!t) return { ok: false, kind: 'not-an-address', message: `"${r.target.slice(0, 80)}" is not an IPv4/IPv6 address or network` };
+  if (!t) return { ok: false, kind: 'not-an-address', message: targetProblem(r.target) };
   if (r.type === 'ban') {
     const guard = allowlist.protects(t.value);
     if (guard) return { ok: false, kind: 'allowlisted', message: `${t.value} is allowlisted by ${guard.cidr.text} (${guard.why}); it is never banned` };

@@ -33,7 +33,7 @@
  * Nothing here touches the network, the firewall or the store.
  */
 import { createHash } from 'node:crypto';
-import { formatIp, parseCidr } from '../detect/ip-address.js';
+import { formatIp, leadingZeroProblem, parseCidr } from '../detect/ip-address.js';
 import type { Allowlist } from './allowlist.js';
 import { unmapCidr } from './allowlist.js';
 import { SEVERITIES, moreSevere, severityFromSuricata, severityRank, type Decision, type DecisionScope, type DecisionSeverity, type DecisionType } from './decision.js';
@@ -141,6 +141,11 @@ export interface PolicyResult {
 }
 
 /** An address or CIDR in canonical text, its scope; null when it is neither. */
+/** Why `text` is no decision target (canonicalTarget gave null), in one phrase for a message. */
+export function targetProblem(text: string): string {
+  return leadingZeroProblem(text) ?? `"${text.slice(0, 80)}" is not an IPv4/IPv6 address or network`;
+}
+
 export function canonicalTarget(text: string): { value: string; scope: DecisionScope } | null {
   const c = parseCidr(text);
   if (typeof c === 'string') return null;

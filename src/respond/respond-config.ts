@@ -9,7 +9,7 @@
  *     actions: { critical: [ban, alert], high: [ban, alert], medium: [alert], low: [] }
  *     duration: { critical: 24h, high: 4h, medium: 1h, low: 1h }
  *     suppress: 1h                 # one decision per address, type and reason within this window
- *     notifyManual: true           # a decision added by hand (CLI, API) is announced on the channels
+ *     notifyManual: true           # a decision added or deleted by hand (CLI, API) is announced on the channels
  *     banTargets: false            # a host another source scanned/brute-forced/flooded is alerted on,
  *                                  # not banned, unless it has a rule finding or intel of its own
  *     banSelfFitted: false         # a source whose only evidence is the risk of an analysis without a

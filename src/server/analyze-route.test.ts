@@ -86,6 +86,30 @@ test('an upload no reader understands is a 400 naming it', async () => {
   assert.match(body.error, /upload:junk\.bin|binary|not a/i);
 });
 
+test('JSON flows uploaded here are told, in API terms, where JSON flows go (the CLI message named `netsentinel score --flow-file`)', async () => {
+  const jsonl = '{"duration": 0.3, "orig_bytes": 50}\n{"duration": 1.2, "orig_bytes": 900}\n';
+  for (const type of ['text/plain', 'application/octet-stream', 'text/csv']) {
+    const r = await fetch(svc.url + '/v1/analyze?name=flows.jsonl', { method: 'POST', body: jsonl, headers: { 'Content-Type': type } });
+    const body: any = await r.json();
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(
+      body.error,
+      'upload:flows.jsonl: JSON lines, not a table of flows: this route reads flow files (CSV flow exports such as NSL-KDD, CICFlowMeter, UNSW-NB15 or any CSV with a header; Zeek conn.log) and packet captures (pcap, pcapng); send JSON flows to POST /v1/risk/flows as {"flows": [...]} (risk with reasons, by this baseline) or to POST /v1/predict as JSON lines or a JSON array (scored by a model)',
+    );
+    assert.doesNotMatch(body.error, /netsentinel |--flow-file|-o flows\.csv/, 'no CLI verb or flag');
+  }
+  // the service's own baseline file uploaded as traffic: no `netsentinel inspect`, no --baseline
+  const model = await fetch(svc.url + '/v1/analyze?name=lo.nsb', { method: 'POST', body: readFileSync(join(dir, 'lo.nsb')), headers: { 'Content-Type': 'application/octet-stream' } });
+  const m: any = await model.json();
+  assert.equal(model.status, 400, JSON.stringify(m));
+  assert.equal(m.error, "upload:lo.nsb: this is a netsentinel model or baseline file, not traffic; upload flow files or packet captures here (the service's own baseline and models are loaded when it starts)");
+  // labelled as JSON: the 415 lists the upload types and says where JSON flows go
+  const labelled = await fetch(svc.url + '/v1/analyze', { method: 'POST', body: '[{"duration": 0.3}]', headers: { 'Content-Type': 'application/json' } });
+  const b: any = await labelled.json();
+  assert.equal(labelled.status, 415);
+  assert.match(b.error, /^Content-Type "application\/json" is not an upload this route reads; send one of text\/csv, .*; send JSON flows to POST \/v1\/risk\/flows as \{"flows": \[\.\.\.\]\}/);
+});
+
 test('the output folders live as long as the service: a failed upload leaves none, and closing removes them all', async () => {
   // the service makes its folder under the temp folder: a private one here, to see what is left
   const tmp = mkdtempSync(join(tmpdir(), 'ns-analyze-tmp-'));

@@ -1,12 +1,12 @@
 /**
- * The service's side of announcing hand-made decisions (src/respond/announce.ts): POST
- * /v1/decisions writes the notification into the outbox before it answers (so it is never lost),
+ * The service's side of announcing hand-made decisions and their removal (src/respond/announce.ts):
+ * POST and DELETE /v1/decisions write the notification into the outbox before they answer (so it is never lost),
  * and the delivery runs after the answer, one flush at a time (a second request while one runs
  * asks for one more pass): a slow SMTP server must not hold the API's answer. A channel that is
  * down is logged once per flush; its notifications wait in the outbox for `notify --flush`.
  */
 import type { Logger } from 'pino';
-import { announceDecision } from '../respond/announce.js';
+import { announceDecision, announceRemoval } from '../respond/announce.js';
 import type { Decision } from '../respond/decision.js';
 import { channelsFrom, flushOutbox, type Channel } from '../respond/notify/outbox-delivery.js';
 import type { NotifyConfig } from '../respond/notify/notify-config.js';
@@ -17,6 +17,8 @@ export interface Announcer {
   readonly channels: readonly string[];
   /** queue the decision's notification (awaited), deliver it in the background */
   announce(d: Decision): Promise<{ queued: number; channels: readonly string[] }>;
+  /** the same for decisions removed by hand (`by`: "api", "api:<key>") */
+  announceRemoval(gone: readonly Decision[], by: string): Promise<{ queued: number; channels: readonly string[] }>;
   /** wait for a delivery in progress (tests, shutdown) */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -25,7 +27,8 @@ export interface Announcer {
 export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean; store: string; log: Logger; channels?: readonly Channel[] }): Promise<Announcer> {
   const channels = o.enabled && o.notify ? (o.channels ?? channelsFrom(o.notify)) : [];
   if (!channels.length) {
-    return { channels: [], announce: async () => ({ queued: 0, channels: [] }), idle: async () => undefined, close: async () => undefined };
+    const none = async () => ({ queued: 0, channels: [] });
+    return { channels: [], announce: none, announceRemoval: none, idle: async () => undefined, close: async () => undefined };
   }
   const outbox: OutboxStore = await openOutboxStore(o.store);
   let running: Promise<void> | undefined;
@@ -56,6 +59,11 @@ export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean
     async announce(d) {
       const a = await announceDecision(d, { notify: o.notify!, store: o.store, outbox, flush: false, channels });
       void flush();
+      return { queued: a.queued, channels: a.channels };
+    },
+    async announceRemoval(gone, by) {
+      const a = await announceRemoval(gone, by, { notify: o.notify!, store: o.store, outbox, flush: false, channels });
+      if (a.queued) void flush();
       return { queued: a.queued, channels: a.channels };
     },
     idle,

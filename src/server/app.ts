@@ -14,6 +14,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from './context.js';
 import { validatorCompiler } from './validation.js';
 import { JsonBodyError, parseJsonBody } from './json-body.js';
+import { BatchInputError } from './batch-reader.js';
 import { Door, installAuth, type KeyCache } from './auth.js';
 import { installCors } from './cors.js';
 import { installBodyTimeout } from './body-timeout.js';
@@ -37,13 +38,14 @@ export interface AppState {
   shuttingDown: boolean;
 }
 
-function clientMessage(err: FastifyError, limit: number, contentType: string | undefined): string {
-  if (err instanceof JsonBodyError) return err.message;
+function clientMessage(err: FastifyError, limit: number, contentType: string | undefined, accepts: string | undefined): string {
+  // a body parser's own words (JSON with its byte position; a CSV body read by batch-reader.ts naming its line)
+  if (err instanceof JsonBodyError || err instanceof BatchInputError) return err.message;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return `body: larger than the limit of ${limit} bytes`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return `Content-Type ${contentType ? `"${contentType.slice(0, 80)}"` : '(none)'} is not accepted here; send application/json`;
+      return `Content-Type ${contentType ? `"${contentType.slice(0, 80)}"` : '(none)'} is not accepted here; send ${accepts ?? 'application/json'}`;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'body: empty, expected a JSON object';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -90,7 +92,7 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status < 500) return reply.code(status).send({ error: clientMessage(err, L.bodyBytes, req.headers['content-type']), statusCode: status });
+    if (status < 500) return reply.code(status).send({ error: clientMessage(err, L.bodyBytes, req.headers['content-type'], req.routeOptions.config?.accepts), statusCode: status });
     ctx.log.error({ reqId: req.id, method: req.method, path: req.url.split('?')[0], err: err.message, stack: err.stack }, 'internal error');
     return reply.code(500).send({ error: `internal error; it has been logged as request ${req.id}`, statusCode: 500 });
   });
@@ -134,7 +136,7 @@ export async function buildApp(ctx: ServiceContext, keys: KeyCache, state: AppSt
   modelRoutes(app, ctx);
   await predictRoutes(app, ctx);
   alertRoutes(app, ctx);
-  riskRoutes(app, ctx);
+  await riskRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   await analyzeRoutes(app, ctx);
   decisionRoutes(app, ctx);

@@ -39,6 +39,8 @@ export type RouteScope = 'public' | 'read' | 'write';
 declare module 'fastify' {
   interface FastifyContextConfig {
     scope?: RouteScope;
+    /** the body types a route reads, for its 415 (default: application/json) */
+    accepts?: string;
   }
   interface FastifyRequest {
     keyId?: string;

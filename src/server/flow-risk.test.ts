@@ -56,3 +56,43 @@ test('flow risk says which feature columns a flow left out and which of its fiel
   assert.equal(bad.status, 400);
   assert.match(String(bad.body.error), /^body\.flows\[1\]: none of the baseline's \d+ feature columns is given .*its fields: "Dst Prot"/);
 });
+
+async function riskCsv(csv: string, type = 'text/csv'): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await fetch(svc.url + '/v1/risk/flows', { method: 'POST', headers: { 'Content-Type': type }, body: csv });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+}
+
+test('flow risk takes CSV as /v1/predict does (it answered 415): the same answers as the same flows in JSON, errors naming the line', async () => {
+  const lines = readFileSync(join(root, 'samples/loopback/normal.csv'), 'utf8').split('\n');
+  const names = lines[0].split(',');
+  const rows = lines.slice(1, 6);
+  const asJson = await risk(rows.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], Number.isFinite(Number(v)) && v !== '' ? Number(v) : v]))));
+  assert.equal(asJson.status, 200, JSON.stringify(asJson.body));
+  const asCsv = await riskCsv([lines[0], ...rows].join('\r\n') + '\r\n', 'text/csv; charset=utf-8');
+  assert.equal(asCsv.status, 200, JSON.stringify(asCsv.body));
+  assert.deepEqual(asCsv.body, asJson.body, 'a flow scores the same sent as CSV or as JSON');
+
+  // a few columns: the rest imputed and listed, as for JSON
+  const few = await riskCsv('duration,orig_byts\n0.3,50\n');
+  assert.equal(few.status, 200, JSON.stringify(few.body));
+  const r = (few.body.results as { missing: string[]; unknownFields: string[] }[])[0];
+  assert.ok(r.missing.includes('orig_bytes'));
+  assert.deepEqual(r.unknownFields, ['orig_byts']);
+
+  // errors name the CSV line (and column), not body.flows[i]
+  const cases: [string, string][] = [
+    ['duration,orig_bytes\n0.3,50\n0.4,lots\n', 'body line 3, column "orig_bytes": expected a number, got the string "lots"'],
+    ['duration,orig_bytes\n0.3,50\n0.4\n', 'body line 3: 1 fields, the header has 2'],
+    ['duration,orig_bytes\n', 'body: a CSV header and no flow under it'],
+    ['Dst Prot,x\n22,1\n', 'body line 2: none of the baseline'],
+  ];
+  for (const [csv, error] of cases) {
+    const bad = await riskCsv(csv);
+    assert.equal(bad.status, 400, csv);
+    assert.ok(String(bad.body.error).startsWith(error), `${csv}: ${bad.body.error}`);
+  }
+  // another type is a 415 that says what the route takes
+  const other = await riskCsv('duration\n0.3\n', 'text/plain');
+  assert.equal(other.status, 415);
+  assert.equal(other.body.error, 'Content-Type "text/plain" is not accepted here; send application/json ({"flows": [...]}) or text/csv (a header line, one flow per line)');
+});

@@ -19,7 +19,7 @@ import { leadingRecords, tokenizeCsv, type CsvBatch } from './csv-tokenizer.js';
 import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName } from './detect-format.js';
 import { DELIMITER_NAMES, detectDelimiter } from './detect-delimiter.js';
 import { inputLimits, quoteList, type InputLimits } from './input-limits.js';
-import { hexStart, isModelFile, jsonInputMessage, jsonKind, notTextReason, refuseBinary } from './refuse-binary.js';
+import { hexStart, isModelFile, JsonFlowsError, jsonKind, notTextReason, refuseBinary } from './refuse-binary.js';
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
@@ -273,7 +273,7 @@ async function sniffAll(
             skip(input, `${json}, not a table of flows`);
             continue;
           }
-          throw new UserError(jsonInputMessage(input.display, json));
+          throw new JsonFlowsError(input.display, json);
         }
         const delimiter = forced === undefined || forced === 'csv' ? detectDelimiter(bytes) : 44;
         // the first read chunk can be the whole file (1 MiB): tokenise only the sniffed prefix, unless

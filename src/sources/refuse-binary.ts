@@ -69,14 +69,33 @@ export function jsonInputMessage(display: string, kind: string): string {
   );
 }
 
+/**
+ * JSON given where flow files go, as an error that keeps what it found: the command line words it
+ * with its verbs (jsonInputMessage), an HTTP upload (POST /v1/analyze) with its routes, for a
+ * client that has no `netsentinel score` to run.
+ */
+export class JsonFlowsError extends UserError {
+  constructor(
+    readonly display: string,
+    readonly kind: string,
+  ) {
+    super(jsonInputMessage(display, kind));
+  }
+}
+
+/** Our own model or baseline file given where flows go; worded for the command line (POST /v1/analyze words it for the API). */
+export class ModelFileGivenError extends UserError {
+  constructor(readonly display: string) {
+    super(`${display}: this is a netsentinel model or baseline file, not traffic ('netsentinel inspect ${display}' shows it); give flow files or captures here, and the file with its own option (--baseline, --model)`);
+  }
+}
+
 /** Refuse an input that no reader claimed and that is not text. */
 export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
   const why = notTextReason(head);
   if (!why) return;
   // our own model or baseline file given where flows go (the arguments swapped, a glob too wide)
-  if (isModelFile(head, gzip)) {
-    throw new UserError(`${display}: this is a netsentinel model or baseline file, not traffic ('netsentinel inspect ${display}' shows it); give flow files or captures here, and the file with its own option (--baseline, --model)`);
-  }
+  if (isModelFile(head, gzip)) throw new ModelFileGivenError(display);
   // a file named like a capture whose magic number is not one: say so, rather than only "not CSV"
   const capture = /\.(pcap|pcapng|cap)(\.gz)?$/i.test(display) ? ' and not a pcap/pcapng capture (no capture magic number)' : '';
   throw new UserError(

@@ -27,7 +27,7 @@ test('the decision, outbox and lease stores read a location as the alert store d
   assert.equal((sharedLocation('sqlite://alerts.db') as { path: string }).path, 'alerts.db');
   assert.throws(() => sharedLocation('mysql://x'), /unknown store type "mysql:"/);
   const pgLoc = sharedLocation('postgres://u@h:5433/db?schema=ops');
-  assert.deepEqual(pgLoc, { kind: 'postgres', url: 'postgres://u@h:5433/db', schema: 'ops', where: 'postgres://h:5433/db' });
+  assert.deepEqual(pgLoc, { kind: 'postgres', url: 'postgres://u@h:5433/db', schema: 'ops', where: 'postgres://h:5433/db?schema=ops' });
 });
 
 test('the default store is per user: $XDG_DATA_HOME/netsentinel/netsentinel.db, else ~/.local/share/netsentinel/netsentinel.db, never the current folder', () => {

@@ -81,11 +81,16 @@ export function parseStoreLocation(location: string): StoreLocation {
 /**
  * A postgres:// URL's parts: the URL to connect with (without `?schema=`), the schema (default
  * "netsentinel", a plain SQL identifier or a UserError) and where it is without credentials.
+ *
+ * `where` names the schema too, the default included: it is what every message, banner and --json
+ * shows as the store, and one database holds many schemas (a worker per team, a test's own), so
+ * "postgres://db:5432/ns" alone did not say which one got the alerts. It stays a URL that names
+ * the same store when given back to --store (the user, never the password, is left out).
  */
 export function postgresLocation(url: string): Extract<StoreLocation, { kind: 'postgres' }> {
   const u = new URL(url);
   const schema = u.searchParams.get('schema') ?? 'netsentinel';
   if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new UserError(`store URL: schema "${schema}" is not a plain SQL identifier`);
   u.searchParams.delete('schema');
-  return { kind: 'postgres', url: u.toString(), schema, where: `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
+  return { kind: 'postgres', url: u.toString(), schema, where: `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}?schema=${schema}` };
 }

@@ -147,7 +147,7 @@ test('stream --balance: the lease store unreachable for 10 s: the worker stays u
   w.child.kill('SIGTERM');
   const r = await w.done;
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /the lease round in postgres:\/\/127\.0\.0\.1:\d+\/test failed \(.+\); retrying/);
+  assert.match(r.stderr, new RegExp(`the lease round in postgres:\\/\\/127\\.0\\.0\\.1:\\d+\\/test\\?schema=${schemas[1]} failed \\(.+\\); retrying`));
   assert.match(r.stderr, /stopped before the lease lapses/);
   assert.match(r.stderr, /the lease round in .+ works again after \d+\.\d s/);
   assert.deepEqual(await storedKeys(`postgres://postgres@127.0.0.1:5432/test?schema=${schemas[1]}`), want);

@@ -228,7 +228,7 @@ test('PostgreSQL unreachable for 10 s mid-stream (a TCP proxy stopped and starte
   w.child.kill('SIGTERM');
   const r = await w.done;
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /storing alerts in postgres:\/\/127\.0\.0\.1:\d+\/test failed \(.+\); retrying/);
+  assert.match(r.stderr, new RegExp(`storing alerts in postgres:\\/\\/127\\.0\\.0\\.1:\\d+\\/test\\?schema=${schemas[1]} failed \\(.+\\); retrying`));
   assert.match(r.stderr, /works again after \d+\.\d s; resuming/);
   const stats = JSON.parse(r.stdout) as Record<string, number>;
   assert.equal(stats.flows, FLOWS);

@@ -37,7 +37,11 @@ export { describeFileKind };
 // the registry of pending temporaries, and the signal/exit handlers that clean it
 
 const pending = new Set<string>();
-type InterruptHook = (signal: NodeJS.Signals) => boolean | void;
+/**
+ * true: the hook claims the signal (stops the work cleanly itself); 'announced': claims it and has
+ * already said so on one line of its own, so no second line follows; else it does not claim it.
+ */
+type InterruptHook = (signal: NodeJS.Signals) => boolean | 'announced' | void;
 const hooks = new Set<InterruptHook>();
 let interruptedOnce = false;
 let always = false;
@@ -67,9 +71,12 @@ export function removePendingTemporaries(): number {
 /**
  * Take part in SIGINT/SIGTERM handling. A hook that returns true promises to stop the work cleanly
  * itself (finish the batch, abort its outputs, mark the run interrupted, set the exit code): the
- * process then does not exit at once; a second signal exits regardless, after removing the pending
- * temporaries. With no hook claiming it, the signal removes the temporaries, prints one line and
- * exits 130 (SIGINT) or 143 (SIGTERM). Returns a function that removes the hook.
+ * process then does not exit at once, and says so ("stopping after the current step, send it again
+ * to stop at once"); a hook that returns 'announced' claims it too but has said what it does in
+ * its own line (`serve` under a service manager: one line for a SIGTERM, not two). A second signal
+ * exits regardless, after removing the pending temporaries. With no hook claiming it, the signal
+ * removes the temporaries, prints one line and exits 130 (SIGINT) or 143 (SIGTERM). Returns a
+ * function that removes the hook.
  */
 export function onInterrupt(hook: InterruptHook): () => void {
   hooks.add(hook);
@@ -96,9 +103,12 @@ function handleSignal(signal: NodeJS.Signals): void {
   if (!interruptedOnce) {
     interruptedOnce = true;
     let claimed = false;
+    let announced = false;
     for (const h of [...hooks]) {
       try {
-        if (h(signal) === true) claimed = true;
+        const r = h(signal);
+        if (r === true) claimed = true;
+        else if (r === 'announced') announced = true;
       } catch {
         // a failing hook must not keep the process alive
       }
@@ -107,6 +117,7 @@ function handleSignal(signal: NodeJS.Signals): void {
       process.stderr.write(`netsentinel: ${signal} received: stopping after the current step (send it again to stop at once)\n`);
       return;
     }
+    if (announced) return;
   }
   const removed = removePendingTemporaries();
   process.stderr.write(`netsentinel: interrupted by ${signal}${removed ? `; ${removed} unfinished output${removed === 1 ? '' : 's'} removed` : ''}\n`);

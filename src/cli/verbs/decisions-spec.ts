@@ -17,7 +17,9 @@ add IP|CIDR: a manual decision (real, origin "manual"); refused for allowlisted 
   blocked: true (respond.notifyManual: false or --no-notify keeps it quiet); exit 1 when the announcement
   could not be delivered (it waits in the outbox for 'netsentinel notify --flush').
 delete ID|IP|CIDR: remove one decision by id, or every decision about that address or range; run
-'netsentinel block expire' afterwards to take it out of the firewall.`,
+'netsentinel block expire' afterwards to take it out of the firewall. The removal of a decision that
+  still held is announced on the same channels (an unban is news to whoever got the ban; --no-notify
+  or respond.notifyManual: false keeps it quiet); exit 1 when it could not be delivered.`,
   options: [
     { name: 'all', type: 'boolean', description: 'list: include expired and simulated decisions' },
     { name: 'ip', type: 'string', value: 'IP', description: 'list: only decisions about this address or range' },
@@ -25,7 +27,7 @@ delete ID|IP|CIDR: remove one decision by id, or every decision about that addre
     { name: 'severity', type: 'string', value: 'LEVEL', description: 'add: severity', choices: SEVERITIES, default: 'high' },
     { name: 'duration', type: 'string', value: 'DURATION', description: 'add: how long it holds (90s, 15m, 4h, 7d)', default: '4h' },
     { name: 'reason', type: 'string', value: 'TEXT', description: 'add: why', default: 'added by hand' },
-    { name: 'no-notify', type: 'boolean', description: 'add: do not announce it on the notification channels' },
+    { name: 'no-notify', type: 'boolean', description: 'add, delete: do not announce it on the notification channels' },
     STORE_OPTION,
     ...CONFIG_OPTIONS,
   ],

@@ -8,9 +8,9 @@ import { DECISIONS_SPEC } from './decisions-spec.js';
 import { openDecisionStore } from '../../store/decision-store.js';
 import { requireExistingStore } from '../../store/store-location.js';
 import { formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
-import { canonicalTarget } from '../../respond/policy.js';
+import { canonicalTarget, targetProblem } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
-import { announceDecision, type Announcement } from '../../respond/announce.js';
+import { announceDecision, announceRemoval, type Announcement } from '../../respond/announce.js';
 import { undelivered } from '../../respond/notify/outbox-delivery.js';
 import { UserError } from '../../util/errors.js';
 import { allowlistFrom, decisionLine, problem, settingsAndStore } from './respond-common.js';
@@ -58,12 +58,24 @@ export const decisions: Command = {
       if (action === 'delete') {
         if (!target) throw new UserError('decisions delete: give a decision id, an address or a range');
         const t = canonicalTarget(target);
+        // an id is 16 hex digits: a dot, colon or slash meant an address or range, and one that is none is said so
+        if (!t && /[.:/]/.test(target)) throw new UserError(`decisions delete: ${targetProblem(target)}`);
         const gone = await store.delete(t ? t.value : target);
         if (!gone.length) throw new UserError(`decisions delete: no decision with id or address "${target}" in ${store.where}`);
-        out(json ? JSON.stringify({ deleted: gone }, null, 2) : `deleted ${gone.length} ${plural(gone.length, 'decision')} about ${[...new Set(gone.map((d) => d.value))].join(', ')}; 'netsentinel block expire' takes them out of the firewall`);
-        return 0;
+        // an unban is announced as the ban was, with the same opt-outs (announce.ts)
+        const told: Announcement | undefined = settings.respond.notifyManual && !v.noNotify ? await announceRemoval(gone, 'manual', { notify: settings.notify, store: location, onProblem: problem }) : undefined;
+        const left = told ? undelivered(told.delivery) : 0;
+        if (json) out(JSON.stringify({ deleted: gone, ...(told ? { notifications: { queued: told.queued, delivery: told.delivery, undelivered: left } } : {}) }, null, 2));
+        else {
+          const lines = [`deleted ${gone.length} ${plural(gone.length, 'decision')} about ${[...new Set(gone.map((d) => d.value))].join(', ')}; 'netsentinel block expire' takes them out of the firewall`];
+          for (const r of told?.delivery ?? []) lines.push(`  announced by ${r.channel} (${r.server}): ${r.sent} sent, ${r.waiting} waiting${r.error ? ` — ${r.error}` : ''}`);
+          if (left) lines.push(`NOT ALL DELIVERED: ${left} ${plural(left, 'notification waits', 'notifications wait')} in the outbox; 'netsentinel notify --flush' sends ${left === 1 ? 'it' : 'them'} (exit 1)`);
+          out(lines.join('\n'));
+        }
+        return left ? 1 : 0;
       }
-      const ip = v.ip ? (canonicalTarget(v.ip as string)?.value ?? (v.ip as string)) : undefined;
+      const ip = v.ip ? canonicalTarget(v.ip as string)?.value : undefined;
+      if (v.ip && !ip) throw new UserError(`decisions list --ip: ${targetProblem(v.ip as string)}`);
       const list = await store.list(v.all ? { value: ip } : { activeAt: now, simulated: false, value: ip });
       if (json) out(JSON.stringify({ store: store.where, decisions: list.map((d) => ({ ...d, active: isActive(d, now) })) }, null, 2));
       else if (list.length) out(list.map(decisionLine).join('\n'));

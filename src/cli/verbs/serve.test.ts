@@ -63,6 +63,31 @@ test('serve: prints where it listens, classifies, reloads on SIGHUP and on file 
   }
 });
 
+test('serve: a SIGTERM (a service manager stopping it) is said on one line, without advice meant for a terminal; Ctrl-C gets its way out on that one line', async () => {
+  // before: a second line followed, "SIGTERM received: stopping after the current step (send it again to stop at once)"
+  for (const [signal, line] of [
+    ['SIGTERM', 'netsentinel: SIGTERM: finishing requests in flight, then stopping'],
+    ['SIGINT', 'netsentinel: SIGINT: finishing requests in flight, then stopping (Ctrl-C again stops at once)'],
+  ] as const) {
+    const child = spawn(process.execPath, [main, 'serve', '--store', join(dir, `stop-${signal}.db`), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_SERVER_ACCESS_LOG: 'off' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, /listening on http:\/\/127\.0\.0\.1:\d+/, err);
+      child.kill(signal);
+      assert.equal(await exited, 0, err);
+      const said = err.split('\n').filter((l) => l.includes(signal) || /again|at once|stopping/.test(l));
+      assert.deepEqual(said, [line], err);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+});
+
 test('keys add | list | revoke from the command line', () => {
   const db = join(dir, 'keys.db');
   const run = (...args: string[]) => spawnSync(process.execPath, [main, 'keys', ...args, '--store', db], { encoding: 'utf8' });

@@ -44,7 +44,8 @@ export const serve: Command = {
     }
     return new Promise<number>((resolve) => {
       const stop = (sig: string) => {
-        process.stderr.write(`netsentinel: ${sig}: finishing requests in flight, then stopping\n`);
+        // one line: a service manager's SIGTERM needs no advice, Ctrl-C in a terminal gets the way out
+        process.stderr.write(`netsentinel: ${sig}: finishing requests in flight, then stopping${sig === 'SIGINT' ? ' (Ctrl-C again stops at once)' : ''}\n`);
         svc.close().then(
           () => resolve(0),
           (e) => {
@@ -53,10 +54,11 @@ export const serve: Command = {
           },
         );
       };
-      // the CLI's interrupt handling (src/util/atomic-output.ts) lets a verb claim the signal and stop cleanly
+      // the CLI's interrupt handling (src/util/atomic-output.ts) lets a verb claim the signal and stop
+      // cleanly; 'announced': the line above says it all (no second line; a second signal still stops at once)
       onInterrupt((sig) => {
         stop(sig);
-        return true;
+        return 'announced';
       });
       process.on('SIGHUP', () => {
         process.stderr.write('netsentinel: SIGHUP: reloading models\n');

@@ -18,6 +18,12 @@ export interface AlertMessage {
   readonly expires: string;
   /** whether a ban accompanies the alert (a ban decision for the same address in the same run) */
   readonly blocked: boolean;
+  /**
+   * Set when the message says a decision was removed by hand (`decisions delete`, DELETE
+   * /v1/decisions): when, by whom ("manual", "api:<key>") and what it was; `blocked` is then false
+   * (the address is no longer blocked by it). Absent on every other message, which reads as before.
+   */
+  readonly removed?: { readonly at: string; readonly by: string; readonly type: Decision['type'] };
 }
 
 export function alertKey(d: Pick<Decision, 'id'>): string {

@@ -14,6 +14,7 @@ import nodemailer from 'nodemailer';
 import { UserError } from '../../util/errors.js';
 import type { AlertMessage } from './alert-message.js';
 import type { SmtpConfig } from './notify-config.js';
+import { undone } from './syslog-channel.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -21,23 +22,35 @@ function escapeHtml(s: string): string {
 
 export function emailContent(alerts: readonly AlertMessage[], subjectBase: string): { subject: string; text: string; html: string } {
   const worst = alerts.find((a) => a.severity === 'critical') ? 'critical' : alerts.find((a) => a.severity === 'high') ? 'high' : alerts[0]?.severity ?? 'low';
-  const subject = `${subjectBase}: ${alerts.length} source${alerts.length === 1 ? '' : 's'} (worst: ${worst})`;
+  // a batch of removals only (decisions deleted by hand) says so; a mixed one marks each removal
+  const removals = alerts.filter((a) => a.removed).length;
+  const onlyRemovals = removals > 0 && removals === alerts.length;
+  const subject = onlyRemovals ? `${subjectBase}: ${removals} decision${removals === 1 ? '' : 's'} removed` : `${subjectBase}: ${alerts.length} source${alerts.length === 1 ? '' : 's'} (worst: ${worst})`;
+  const intro = onlyRemovals ? `Decisions about the following IP addresses were removed by hand (${removals}):` : `The following IP addresses are exhibiting suspicious activity (${alerts.length}):`;
   const text = [
-    `Alert: the following IP addresses are exhibiting suspicious activity (${alerts.length}):`,
+    onlyRemovals ? intro : `Alert: ${intro.charAt(0).toLowerCase()}${intro.slice(1)}`,
     '',
-    ...alerts.flatMap((a) => [
-      `${a.ip}  ${a.severity.toUpperCase()}${a.risk !== null ? `  risk ${a.risk.toFixed(6)}` : ''}${a.blocked ? '  BLOCKED' : ''}`,
-      `    ${a.reason}`,
-      `    decided ${a.created} by ${a.origin}, holds until ${a.expires}; alert ${a.key}`,
-    ]),
+    ...alerts.flatMap((a) =>
+      a.removed
+        ? [
+            `${a.ip}  ${a.severity.toUpperCase()}  ${undone(a.removed).toUpperCase()}`,
+            `    ${a.reason}`,
+            `    removed ${a.removed.at} by ${a.removed.by}; it was decided ${a.created} by ${a.origin} to hold until ${a.expires}; ${a.key}`,
+          ]
+        : [
+            `${a.ip}  ${a.severity.toUpperCase()}${a.risk !== null ? `  risk ${a.risk.toFixed(6)}` : ''}${a.blocked ? '  BLOCKED' : ''}`,
+            `    ${a.reason}`,
+            `    decided ${a.created} by ${a.origin}, holds until ${a.expires}; alert ${a.key}`,
+          ],
+    ),
     '',
     '-- netsentinel',
   ].join('\n');
   const rows = alerts
-    .map((a) => `<tr><td><code>${escapeHtml(a.ip)}</code></td><td>${a.severity}</td><td>${a.risk !== null ? a.risk.toFixed(6) : ''}</td><td>${a.blocked ? 'blocked' : ''}</td><td>${escapeHtml(a.reason)}</td><td>${escapeHtml(a.expires)}</td></tr>`)
+    .map((a) => `<tr><td><code>${escapeHtml(a.ip)}</code></td><td>${a.severity}</td><td>${a.risk !== null ? a.risk.toFixed(6) : ''}</td><td>${a.removed ? `${undone(a.removed)} by ${escapeHtml(a.removed.by)} at ${escapeHtml(a.removed.at)}` : a.blocked ? 'blocked' : ''}</td><td>${escapeHtml(a.reason)}</td><td>${escapeHtml(a.expires)}</td></tr>`)
     .join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif">
-<p>The following IP addresses are exhibiting suspicious activity (${alerts.length}):</p>
+<p>${intro}</p>
 <table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">
 <tr><th>IP</th><th>severity</th><th>risk</th><th>action</th><th>reason</th><th>until</th></tr>
 ${rows}

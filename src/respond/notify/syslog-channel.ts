@@ -17,7 +17,26 @@ import { SD_ID, formatRfc5424, octetFrame, type SyslogSeverity } from './rfc5424
 
 const SEVERITY: Record<AlertMessage['severity'], SyslogSeverity> = { critical: 2, high: 3, medium: 4, low: 5 };
 
+/** what a removal by hand undid, in a message's words */
+export function undone(r: NonNullable<AlertMessage['removed']>): string {
+  return r.type === 'ban' ? 'unbanned' : 'alert withdrawn';
+}
+
 export function syslogLine(a: AlertMessage, c: SyslogConfig, now = new Date()): string {
+  // a removal is its own message id, at notice: the address is released, nothing is under attack
+  if (a.removed) {
+    return formatRfc5424({
+      facility: c.facility,
+      severity: 5,
+      timestamp: now,
+      hostname: c.hostname,
+      appName: c.appName,
+      procId: String(process.pid),
+      msgId: 'REMOVED',
+      structuredData: { [SD_ID]: { key: a.key, ip: a.ip, severity: a.severity, origin: a.origin, blocked: 'false', expires: a.expires, removed: a.removed.at, removedBy: a.removed.by, type: a.removed.type } },
+      message: `${a.severity} ${a.ip}: ${undone(a.removed)} by ${a.removed.by} (was: ${a.reason})`,
+    });
+  }
   return formatRfc5424({
     facility: c.facility,
     severity: SEVERITY[a.severity],

@@ -33,6 +33,8 @@ export function webhookBody(a: AlertMessage): Record<string, unknown> {
     origin: a.origin,
     timestamp: a.created,
     expires: a.expires,
+    // only on the message that a decision was removed by hand: {at, by, type}
+    ...(a.removed ? { removed: a.removed } : {}),
   };
 }
 

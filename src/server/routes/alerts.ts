@@ -12,17 +12,8 @@ import type { AlertWithId } from '../../store/alert-query.js';
 import type { StoredAlert } from '../../store/alert-store.js';
 import { AlertsPage, AlertsQuery, ErrorAnswer } from '../schemas.js';
 import { filterAlertTime, postedAlertTime } from '../alert-time.js';
-import { formatIp, parseIp } from '../../detect/ip-address.js';
-
-/**
- * An address in the one text form the store holds (what analyze writes: IPv6 compressed and lower
- * case), so a filter or a posted alert spelled "2001:DB8:0::5" meets the rows of "2001:db8::5".
- * Text that is not an address is left as it is (a filter on it finds nothing).
- */
-function storedAddress(text: string): string {
-  const a = parseIp(text);
-  return a ? formatIp(a) : text;
-}
+import { formatIp, leadingZeroProblem, parseIp } from '../../detect/ip-address.js';
+import { addressFilter } from '../address-param.js';
 
 const NewAlert = Type.Object(
   {
@@ -74,10 +65,18 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         if (t === undefined) return reply.code(400).send({ error: `query.${k}: expected an ISO 8601 time, got ${JSON.stringify(q[k])}`, statusCode: 400 });
         bound[k] = t;
       }
+      // in the store's one form; an IPv4 address with a leading zero (ambiguous) or none at all is a 400
+      const address: { src_ip?: string; dest_ip?: string } = {};
+      for (const k of ['src_ip', 'dest_ip'] as const) {
+        if (q[k] === undefined) continue;
+        const a = addressFilter(`query.${k}`, String(q[k]));
+        if ('error' in a) return reply.code(400).send({ error: a.error, statusCode: 400 });
+        address[k] = a.value;
+      }
       try {
         const page = await ctx.reader.page({
-          srcIp: q.src_ip === undefined ? undefined : storedAddress(String(q.src_ip)),
-          destIp: q.dest_ip === undefined ? undefined : storedAddress(String(q.dest_ip)),
+          srcIp: address.src_ip,
+          destIp: address.dest_ip,
           maxSeverity: q.max_severity as number | undefined,
           minRisk: q.min_risk as number | undefined,
           since: bound.since,
@@ -111,7 +110,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         for (const k of ['srcIp', 'destIp'] as const) {
           if (a[k] === undefined) continue;
           const ip = parseIp(String(a[k]));
-          if (!ip) return reply.code(400).send({ error: `body.alerts[${i}].${k}: ${JSON.stringify(a[k])} is not an IPv4 or IPv6 address`, statusCode: 400 });
+          if (!ip) return reply.code(400).send({ error: `body.alerts[${i}].${k}: ${leadingZeroProblem(String(a[k])) ?? `${JSON.stringify(a[k])} is not an IPv4 or IPv6 address`}`, statusCode: 400 });
           both[k] = formatIp(ip);
         }
         addresses.push(both);

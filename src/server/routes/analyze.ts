@@ -20,6 +20,7 @@ import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js'
 import { uploadSource } from '../upload-source.js';
 import { BatchInputError } from '../batch-reader.js';
 import { UserError } from '../../util/errors.js';
+import { JsonFlowsError, ModelFileGivenError } from '../../sources/refuse-binary.js';
 import { ErrorAnswer } from '../schemas.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { makeFolder } from '../../util/make-folder.js';
@@ -31,6 +32,10 @@ import { makeFolder } from '../../util/make-folder.js';
  */
 const UPLOAD_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(octet-stream|csv|vnd\.tcpdump\.pcap|x-pcap|x-pcapng|vnd\.tcpdump\.pcapng|gzip|x-gzip))$/;
 const UPLOAD_TYPE_LIST = 'text/csv, text/plain, application/octet-stream, application/vnd.tcpdump.pcap, application/x-pcapng, application/gzip';
+
+/** Where JSON flows go instead, in an API client's terms (the CLI's message names its verbs). */
+const JSON_FLOWS_ROUTES = 'send JSON flows to POST /v1/risk/flows as {"flows": [...]} (risk with reasons, by this baseline) or to POST /v1/predict as JSON lines or a JSON array (scored by a model)';
+const JSON_TYPES = /^application\/(json|x-ndjson|jsonl|json-lines|x-jsonlines)$/;
 
 /** analyses whose output files are kept (and served), newest first */
 const MAX_KEPT = 100;
@@ -79,7 +84,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
         const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
         if (!UPLOAD_TYPES.test(type)) {
           body.resume();
-          return reply.code(415).send({ error: `Content-Type "${type.slice(0, 80)}" is not an upload this route reads; send one of ${UPLOAD_TYPE_LIST}`, statusCode: 415 });
+          return reply.code(415).send({ error: `Content-Type "${type.slice(0, 80)}" is not an upload this route reads; send one of ${UPLOAD_TYPE_LIST}${JSON_TYPES.test(type) ? `; ${JSON_FLOWS_ROUTES}` : ''}`, statusCode: 415 });
         }
         const b = ctx.models.baseline();
         if (!b) {
@@ -135,6 +140,16 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
           body.resume();
           remove(outDir);
           if (e instanceof BatchInputError) return reply.code(e.statusCode as 400 | 413).send({ error: e.message, statusCode: e.statusCode });
+          // JSON sent as a flow file: the reader's own message names CLI verbs this client cannot run
+          if (e instanceof JsonFlowsError) {
+            return reply.code(400).send({
+              error: `upload:${q.name ?? 'flows'}: ${e.kind}, not a table of flows: this route reads flow files (CSV flow exports such as NSL-KDD, CICFlowMeter, UNSW-NB15 or any CSV with a header; Zeek conn.log) and packet captures (pcap, pcapng); ${JSON_FLOWS_ROUTES}`,
+              statusCode: 400,
+            });
+          }
+          if (e instanceof ModelFileGivenError) {
+            return reply.code(400).send({ error: `upload:${q.name ?? 'flows'}: this is a netsentinel model or baseline file, not traffic; upload flow files or packet captures here (the service's own baseline and models are loaded when it starts)`, statusCode: 400 });
+          }
           if (e instanceof UserError) return reply.code(400).send({ error: e.message.replace(/^stdin/, `upload:${q.name ?? 'flows'}`), statusCode: 400 });
           throw e;
         } finally {

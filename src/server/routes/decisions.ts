@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
 import { DECISION_TYPES, SEVERITIES, isActive, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
-import { canonicalTarget } from '../../respond/policy.js';
+import { canonicalTarget, targetProblem } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
 import { UserError } from '../../util/errors.js';
 import { ErrorAnswer } from '../schemas.js';
@@ -57,8 +57,11 @@ const NewDecision = Type.Object(
 );
 
 const DeleteParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Fa-f:.]+$', description: 'a decision id, or an address (every decision about it)' }) }, { additionalProperties: false });
-const DeleteQuery = Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64, description: 'an address or CIDR: every decision about it' }) }, { additionalProperties: false });
-const Deleted = Type.Object({ deleted: Type.Array(DecisionAnswer) });
+const NotifyParam = Type.Optional(Type.Boolean({ default: true, description: "announce the removal on the notification channels (an unban is news to whoever got the ban); false keeps it quiet (respond.notifyManual: false for all)" }));
+const DeleteIdQuery = Type.Object({ notify: NotifyParam }, { additionalProperties: false });
+const DeleteQuery = Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64, description: 'an address or CIDR: every decision about it' }), notify: NotifyParam }, { additionalProperties: false });
+const Notifications = Type.Object({ queued: Type.Integer({ description: 'notifications written to the outbox; delivered right after this answer, or by `netsentinel notify --flush` when a channel is down' }), channels: Type.Array(Type.String()) });
+const Deleted = Type.Object({ deleted: Type.Array(DecisionAnswer), notifications: Notifications });
 
 function cursorOf(d: Decision): string {
   return Buffer.from(JSON.stringify([d.created, d.id])).toString('base64url');
@@ -88,7 +91,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       let value: string | undefined;
       if (q.ip !== undefined) {
         const t = canonicalTarget(q.ip);
-        if (!t) return reply.code(400).send(bad('query.ip', `"${q.ip}" is not an IPv4/IPv6 address or network`));
+        if (!t) return reply.code(400).send(bad('query.ip', targetProblem(q.ip)));
         value = t.value;
       }
       const state = q.state ?? 'active';
@@ -150,8 +153,11 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     },
   );
 
-  const remove = async (target: string, field: string, reply: FastifyReply) => {
+  const remove = async (target: string, field: string, reply: FastifyReply, notify: boolean, by: string) => {
     const t = canonicalTarget(target);
+    // a decision id is 16 hex digits: text with a dot or a colon meant an address, and one that is
+    // none (192.168.10.050: octal or decimal?) is a 400 saying why, not a 404 "no decision"
+    if (!t && /[.:]/.test(target)) return reply.code(400).send(bad(field, targetProblem(target)));
     let gone: Decision[];
     try {
       gone = await ctx.decisions.delete(t ? t.value : target);
@@ -160,23 +166,34 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       throw e;
     }
     if (!gone.length) return reply.code(404).send({ error: `${field}: no decision with id or address "${target}"`, statusCode: 404 });
+    // announced as an added decision is: queued before the answer, delivered after it
+    let notifications: { queued: number; channels: readonly string[] } = { queued: 0, channels: [] };
+    if (notify) {
+      try {
+        notifications = await ctx.announcer.announceRemoval(gone, by);
+      } catch (e) {
+        // the decisions are gone; their announcement could not be written: said in the log and the metrics
+        ctx.metrics.storeErrors.inc({ operation: 'queue notification' });
+        ctx.log.error({ err: (e as Error).message, decisions: gone.map((d) => d.id) }, 'decisions deleted through the API could not be queued for their announcement');
+      }
+    }
     const now = Date.now();
-    return { deleted: gone.map((d) => shown(d, now)) };
+    return { deleted: gone.map((d) => shown(d, now)), notifications };
   };
 
   app.delete(
     '/v1/decisions/:id',
-    { schema: { summary: 'Delete a decision by id, or every decision about an address', description: "Run 'netsentinel block expire' afterwards to take it out of the firewall.", tags: ['decisions'], params: DeleteParams, response: { 200: Deleted, 400: ErrorAnswer, 404: ErrorAnswer } }, config: { scope: 'write' } },
-    async (req, reply) => remove((req.params as { id: string }).id, 'path.id', reply),
+    { schema: { summary: 'Delete a decision by id, or every decision about an address', description: "Announced on the notification channels as an added decision is (?notify=false keeps it quiet). Run 'netsentinel block expire' afterwards to take it out of the firewall.", tags: ['decisions'], params: DeleteParams, querystring: DeleteIdQuery, response: { 200: Deleted, 400: ErrorAnswer, 404: ErrorAnswer } }, config: { scope: 'write' } },
+    async (req, reply) => remove((req.params as { id: string }).id, 'path.id', reply, (req.query as { notify?: boolean }).notify !== false, req.keyId ? `api:${req.keyId}` : 'api'),
   );
 
   app.delete(
     '/v1/decisions',
-    { schema: { summary: 'Delete every decision about an address or range (?ip=203.0.113.0/24)', tags: ['decisions'], querystring: DeleteQuery, response: { 200: Deleted, 400: ErrorAnswer, 404: ErrorAnswer } }, config: { scope: 'write' } },
+    { schema: { summary: 'Delete every decision about an address or range (?ip=203.0.113.0/24)', description: 'Announced on the notification channels as an added decision is (&notify=false keeps it quiet).', tags: ['decisions'], querystring: DeleteQuery, response: { 200: Deleted, 400: ErrorAnswer, 404: ErrorAnswer } }, config: { scope: 'write' } },
     async (req, reply) => {
-      const { ip } = req.query as { ip: string };
-      if (!canonicalTarget(ip)) return reply.code(400).send(bad('query.ip', `"${ip}" is not an IPv4/IPv6 address or network`));
-      return remove(ip, 'query.ip', reply);
+      const { ip, notify } = req.query as { ip: string; notify?: boolean };
+      if (!canonicalTarget(ip)) return reply.code(400).send(bad('query.ip', targetProblem(ip)));
+      return remove(ip, 'query.ip', reply, notify !== false, req.keyId ? `api:${req.keyId}` : 'api');
     },
   );
 }

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
-import { parseIp } from '../../detect/ip-address.js';
+import { leadingZeroProblem, parseIp } from '../../detect/ip-address.js';
 import { ErrorAnswer } from '../schemas.js';
 
 const SourceAnswer = Type.Object(
@@ -53,7 +53,7 @@ export function intelRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     { schema: { summary: 'Threat intelligence on an address (as `netsentinel intel IP`)', description: 'Local feeds, then each provider with a key (cached), fused. A provider that fails is reported as a source that did not answer (partial: true).', tags: ['intel'], params: IntelParams, response: { 200: IntelAnswer, 400: ErrorAnswer } }, config: { scope: 'read' } },
     async (req, reply) => {
       const { ip } = req.params as { ip: string };
-      if (!parseIp(ip)) return reply.code(400).send({ error: `path.ip: "${ip}" is not an IPv4 or IPv6 address`, statusCode: 400 });
+      if (!parseIp(ip)) return reply.code(400).send({ error: `path.ip: ${leadingZeroProblem(ip) ?? `"${ip}" is not an IPv4 or IPv6 address`}`, statusCode: 400 });
       return ctx.intel.lookup(ip);
     },
   );
@@ -64,7 +64,7 @@ export function intelRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     async (req, reply) => {
       const { ips } = req.body as { ips: string[] };
       const badAt = ips.findIndex((ip) => !parseIp(ip));
-      if (badAt >= 0) return reply.code(400).send({ error: `body.ips[${badAt}]: "${ips[badAt].slice(0, 64)}" is not an IPv4 or IPv6 address`, statusCode: 400 });
+      if (badAt >= 0) return reply.code(400).send({ error: `body.ips[${badAt}]: ${leadingZeroProblem(ips[badAt]) ?? `"${ips[badAt].slice(0, 64)}" is not an IPv4 or IPv6 address`}`, statusCode: 400 });
       // a few at a time, in the order asked: a slow provider (up to intel.timeoutSeconds) does not
       // make a hundred addresses take a hundred timeouts, and the providers' own rate budgets still hold
       const results: unknown[] = new Array(ips.length);
