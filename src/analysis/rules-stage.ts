@@ -15,7 +15,7 @@
 import type { FlowTable } from '../flows/table.js';
 import type { FlowFields } from '../flows/flow-fields.js';
 import { createRuleEngine, type RuleEngine, type RuleEngineResult } from '../detect/run-rules.js';
-import { compareFindings, type Finding } from '../detect/finding.js';
+import { compareFindings, findingTriggerRows, type Finding } from '../detect/finding.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
 import { ruleP } from './evidence.js';
 import { RuleChunks, type RuledBatch } from './rule-chunks.js';
@@ -43,6 +43,8 @@ interface ClosedFinding {
   readonly severity: number;
   readonly first: number;
   readonly last: number;
+  /** the engine row that crossed its threshold (findingTriggerRows), -Infinity when unknown */
+  readonly from: number;
 }
 
 /**
@@ -57,6 +59,11 @@ interface Span {
   readonly severity: number;
   readonly from: number;
   readonly to: number;
+  /**
+   * in arrival order (RulesStageOptions.arrivalOrder): the first engine row it lends to, the one
+   * that crossed the threshold; -Infinity for every row
+   */
+  readonly fromRow: number;
 }
 
 /** Spans most severe first, those of one severity that overlap or touch merged into one (same union). */
@@ -67,8 +74,8 @@ function mergeSpans(spans: Span[]): Span[] {
   let cur = spans[0];
   for (let i = 1; i < spans.length; i++) {
     const e = spans[i];
-    if (e.severity === cur.severity && e.from <= cur.to) {
-      if (e.to > cur.to) cur = { severity: cur.severity, from: cur.from, to: e.to };
+    if (e.severity === cur.severity && e.fromRow === cur.fromRow && e.from <= cur.to) {
+      if (e.to > cur.to) cur = { severity: cur.severity, from: cur.from, to: e.to, fromRow: cur.fromRow };
     } else {
       out.push(cur);
       cur = e;
@@ -100,13 +107,23 @@ export interface RulesStageOptions {
    * batches are cut by time and which must report as it goes).
    */
   readonly chunkRows?: number;
+  /**
+   * observe as a stream worker: each flow judged as if it had come alone, on the flows before it
+   * (the rules visit a batch in arrival order, RuleEngineOptions.arrivalOrder, and a flow takes no
+   * evidence from an episode that crossed its threshold on a later flow of its batch), so results
+   * do not depend on how the flows were batched
+   */
+  readonly arrivalOrder?: boolean;
 }
 
 /** analyze's default --batch-rows, and the rules' chunk of the flow stream */
 export const RULE_CHUNK_ROWS = 65536;
 
 export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOptions = {}): RulesStage {
-  const engine = createRuleEngine(rules);
+  const engine = createRuleEngine(rules, { arrivalOrder: o.arrivalOrder });
+  const arrival = o.arrivalOrder === true;
+  /** engine rows seen before the batch being decided (the engine counts them alike) */
+  let rowsSeen = 0;
   let drained: Finding[] = [];
   let taken = 0;
   const closedBySource = new Map<string, ClosedFinding[]>();
@@ -130,13 +147,15 @@ export function createRulesStage(rules: RulesConfigInput = {}, o: RulesStageOpti
   /** run the rules over one batch (its fields), then each row's rule p */
   const decide = (ff: FlowFields, format: string): Float64Array => {
     const rowCount = ff.rowCount;
+    const firstRow = rowsSeen;
+    rowsSeen += rowCount;
     engine.observeFields(ff, format);
     if (retention !== undefined && ff.time) latest = latestOf(ff.time, rowCount, latest);
     closedEntries += keepClosed(engine.drain(), drained, closedBySource);
     sweepClosed();
     const out = new Float64Array(rowCount);
     if (!ff.srcIp || !(closedBySource.size || engine.hasActiveSources())) return out;
-    lendEvidence(out, ff, engine, closedBySource);
+    lendEvidence(out, ff, engine, closedBySource, arrival ? firstRow : -1);
     return out;
   };
   const chunks = new RuleChunks(o.chunkRows ?? RULE_CHUNK_ROWS, decide);
@@ -171,7 +190,7 @@ function keepClosed(findings: readonly Finding[], drained: Finding[], closedBySo
     // a finding of one flow (most of a capture's: a bogon source seen once) has one time, parsed once
     const last = f.lastSeen ? (f.lastSeen === f.firstSeen ? first : Date.parse(f.lastSeen)) : Infinity;
     const list = closedBySource.get(f.srcIp) ?? [];
-    list.push({ severity: f.severity, first, last });
+    list.push({ severity: f.severity, first, last, from: findingTriggerRows.get(f) ?? -Infinity });
     closedBySource.set(f.srcIp, list);
     kept++;
   }
@@ -190,7 +209,11 @@ function latestOf(time: Float64Array, n: number, latest: number): number {
  * chunk of 65,536 flows, so its loops are only ever compiled on the stack, and each such compile of
  * the whole decide (twice per capture) cost as much as all of these.
  */
-function lendEvidence(out: Float64Array, ff: FlowFields, engine: RuleEngine, closedBySource: Map<string, ClosedFinding[]>): void {
+/**
+ * `firstRow` >= 0 (arrival order): the engine row of the batch's row 0, and a span lends only to rows
+ * from the one that crossed its threshold on (the same flow alone would not have had it before)
+ */
+function lendEvidence(out: Float64Array, ff: FlowFields, engine: RuleEngine, closedBySource: Map<string, ClosedFinding[]>, firstRow: number): void {
   const rowCount = ff.rowCount;
   const codes = (ff.srcIp as NonNullable<FlowFields['srcIp']>).codes;
   const dict = (ff.srcIp as NonNullable<FlowFields['srcIp']>).dictionary;
@@ -205,8 +228,11 @@ function lendEvidence(out: Float64Array, ff: FlowFields, engine: RuleEngine, clo
   const srcIds = engine.lastSourceIds();
   // gathered into one array, copied out only for a source that has any (most have none)
   const spans: Span[] = [];
-  const addSpan = (severity: number, first: number, last: number): void => {
-    spans.push({ severity, from: first - EVIDENCE_MARGIN_MS, to: last + EVIDENCE_MARGIN_MS });
+  // a span that crossed its threshold before the batch lends to all of it (-Infinity, so such
+  // spans still merge), as does every span outside arrival order
+  const addSpan = (severity: number, first: number, last: number, triggerRow?: number): void => {
+    const fromRow = firstRow >= 0 && triggerRow !== undefined && triggerRow > firstRow ? triggerRow : -Infinity;
+    spans.push({ severity, from: first - EVIDENCE_MARGIN_MS, to: last + EVIDENCE_MARGIN_MS, fromRow });
   };
   /** the spans of row r's source, asked per source, not a map of every open episode built after every batch (issue 13) */
   const spansOfSource = (ip: string, r: number): Span[] | null => {
@@ -217,7 +243,7 @@ function lendEvidence(out: Float64Array, ff: FlowFields, engine: RuleEngine, clo
       } else engine.activeSpans(ip, addSpan);
     }
     const closed = closedBySource.get(ip);
-    if (closed) for (const e of closed) addSpan(e.severity, e.first, e.last);
+    if (closed) for (const e of closed) addSpan(e.severity, e.first, e.last, e.from);
     return spans.length ? mergeSpans(spans.slice()) : null;
   };
   for (let r = 0; r < rowCount; r++) {
@@ -227,14 +253,20 @@ function lendEvidence(out: Float64Array, ff: FlowFields, engine: RuleEngine, clo
     if (list === undefined) list = spansOf[c] = spansOfSource(dict[c], r);
     if (list === null) continue;
     const t = time ? time[r] : NaN;
+    const row = firstRow + r;
     // a flow without a time: every span lends to it (the most severe is first)
     if (!(t === t)) {
-      out[r] = ruleP(list[0].severity);
+      for (let k = 0; k < list.length; k++) {
+        if (row >= list[k].fromRow) {
+          out[r] = ruleP(list[k].severity);
+          break;
+        }
+      }
       continue;
     }
     for (let k = 0; k < list.length; k++) {
       const e = list[k];
-      if (t >= e.from && t <= e.to) {
+      if (t >= e.from && t <= e.to && row >= e.fromRow) {
         out[r] = ruleP(e.severity);
         break;
       }

@@ -70,6 +70,11 @@ export interface AnalysisOptions {
    * batchRows is, so findings do not depend on it; 0 = each batch of the source (a live capture).
    */
   readonly rulesChunkRows?: number;
+  /**
+   * the rules judge each flow as a stream worker does, as if it had come alone (rules-stage.ts
+   * RulesStageOptions.arrivalOrder): for comparing a worker with analyze on the same flows
+   */
+  readonly rulesArrivalOrder?: boolean;
   readonly seed?: number;
   readonly threads?: number;
   /** most flow alerts written (the first ones in input order); findings and sources are never capped */
@@ -125,7 +130,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const b = baseline;
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
   await rulesData;
-  const rules = tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}, { chunkRows: o.rulesChunkRows }));
+  const rules = tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}, { chunkRows: o.rulesChunkRows, arrivalOrder: o.rulesArrivalOrder }));
   const sinks: Sink[] = files ? [flowsCsvSink(), alertsJsonlSink()] : [];
   if (o.store) sinks.push(storeSink(o.store));
   if (files) {

@@ -50,8 +50,12 @@ export interface Batch {
   readonly untimedRows: number;
 }
 
-/** `untimedAt`: the time given to every row of a batch without timestamps (the stream's latest). */
-export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: number, format: string, untimedAt = 0): Batch {
+/**
+ * `untimedAt`: the time given to every row of a batch without timestamps (the stream's latest).
+ * `arrivalOrder`: rows are visited as they came, never through a sorted index (a stream worker: see
+ * RuleEngineOptions.arrivalOrder).
+ */
+export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: number, format: string, untimedAt = 0, arrivalOrder = false): Batch {
   const n = fields.rowCount;
   const src = fields.srcIp ? interner.idsFor(fields.srcIp) : null;
   const dst = fields.dstIp ? interner.idsFor(fields.dstIp) : null;
@@ -85,7 +89,7 @@ export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: 
     if (untimedRows === n) {
       hasTime = false;
       time = new Float64Array(n).fill(untimedAt);
-    } else if (!sorted) order = timeOrder(time, n);
+    } else if (!sorted && !arrivalOrder) order = timeOrder(time, n);
   } else time = new Float64Array(n).fill(untimedAt);
 
   const flags = new Uint8Array(n);
@@ -131,6 +135,33 @@ export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: 
 
 function setFlag(flags: Uint8Array, v: Float64Array, bit: number): void {
   for (let i = 0; i < flags.length; i++) if (v[i] > 0) flags[i] |= bit;
+}
+
+/**
+ * Rows [from, to) of a batch built in arrival order (no `order`), as a batch of their own: views of
+ * its arrays, no copy, row 0 at engine row `rowOffset + from`. `fields`: the same rows of its fields.
+ */
+export function sliceBatch(b: Batch, from: number, to: number, fields: FlowFields): Batch {
+  const sub = <T extends Float64Array | Int32Array | Uint8Array>(a: T | null): T | null => (a ? (a.subarray(from, to) as T) : null);
+  return {
+    ...b,
+    n: to - from,
+    rowOffset: b.rowOffset + from,
+    order: null,
+    time: b.time.subarray(from, to),
+    src: sub(b.src),
+    dst: sub(b.dst),
+    dstPort: sub(b.dstPort),
+    proto: sub(b.proto),
+    flags: b.flags.subarray(from, to),
+    duration: sub(b.duration),
+    fwdPackets: sub(b.fwdPackets),
+    bwdPackets: sub(b.bwdPackets),
+    fwdBytes: sub(b.fwdBytes),
+    bwdBytes: sub(b.bwdBytes),
+    ttl: sub(b.ttl),
+    fields,
+  };
 }
 
 /**

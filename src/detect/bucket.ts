@@ -37,7 +37,7 @@
 import { FLAG_FAILED, FLAG_SYN, type Batch } from './batch.js';
 import { C_FLOWS, COLD_FIELDS, Episode, countCold, resetCold, type DistinctField } from './episode.js';
 import type { Evidence, Finding } from './finding.js';
-import { isoTime } from './finding.js';
+import { findingClosedRows, findingTriggerRows, isoTime } from './finding.js';
 import { KeyLayout, type KeyPartKind } from './key-layout.js';
 import { OpenBySource } from './open-by-source.js';
 import { SlotTable } from './slot-table.js';
@@ -417,7 +417,7 @@ export class BucketRunner implements RuleRunner {
     const last = st[o + F_LAST];
     const t = b.time[r];
     const now = t > last ? t : last;
-    if (st[o + F_BITS] & HAS_EPISODE && now - last > this.windowMs) this.close(s, false);
+    if (st[o + F_BITS] & HAS_EPISODE && now - last > this.windowMs) this.closeAt(s, b.rowOffset + r);
     st[o + F_LAST] = now;
     // the pour* read the row's time, the group's time (just stored) and the value themselves:
     // a fractional double passed to a call that is not inlined is boxed, one heap number per
@@ -648,7 +648,7 @@ export class BucketRunner implements RuleRunner {
     }
     if (st[o + F_LEVEL] === 0) {
       // drained: an episode is over, and what was in the bucket is gone
-      if (st[o + F_BITS] & HAS_EPISODE) this.close(s, false);
+      if (st[o + F_BITS] & HAS_EPISODE) this.closeAt(s, b.rowOffset + r);
       if (st[o + F_BITS] & HAS_PENDING) {
         this.pending.set(s, null);
         this.clearBit(s, HAS_PENDING);
@@ -687,6 +687,7 @@ export class BucketRunner implements RuleRunner {
       this.clearBit(s, HAS_PENDING);
       pend.promote(lim.maxTrackedDistinct);
       pend.triggerMs = now;
+      pend.triggerRow = b.rowOffset + r;
       pend.peak = level;
       this.episodes.set(s, pend);
       this.markOpen(s);
@@ -727,6 +728,7 @@ export class BucketRunner implements RuleRunner {
       for (const tally of ep.tracked) tally.addRow(b, r, interner);
     }
     ep.triggerMs = t;
+    ep.triggerRow = b.rowOffset + r;
     ep.peak = peak;
     this.episodes.set(s, ep);
     this.markOpen(s);
@@ -794,6 +796,16 @@ export class BucketRunner implements RuleRunner {
     }
   }
 
+  /** the engine row whose flow is closing an episode (closeAt), NaN for a sweep's */
+  private closeRow = NaN;
+
+  /** close() as a flow (engine row `row`) finds its group's episode over: the finding says which flow (findingClosedRows) */
+  private closeAt(s: number, row: number): void {
+    this.closeRow = row;
+    this.close(s, false);
+    this.closeRow = NaN;
+  }
+
   /** Turn an open episode into a finding and empty the window (the slot stays). */
   private close(s: number, evicted: boolean): void {
     const ep = this.episodes.get(s);
@@ -807,7 +819,11 @@ export class BucketRunner implements RuleRunner {
     if (ep === null) return;
     const view = this.view(s, ep, evicted);
     const d = this.rule.describe(view);
-    if (d) this.out.push(buildFinding(this.rule, view, d));
+    if (!d) return;
+    const f = buildFinding(this.rule, view, d);
+    if (ep.triggerRow > -Infinity) findingTriggerRows.set(f, ep.triggerRow);
+    if (this.closeRow === this.closeRow) findingClosedRows.set(f, this.closeRow);
+    this.out.push(f);
   }
 
   private view(s: number, ep: Episode, evicted: boolean): EpisodeView {
@@ -842,13 +858,18 @@ export class BucketRunner implements RuleRunner {
   }
 
   /** The time span of each open episode of the source (unbounded when its flows had no times). */
-  openSpans(srcId: number, visit: (firstMs: number, lastMs: number) => void): void {
+  openSpans(srcId: number, visit: (firstMs: number, lastMs: number, triggerRow: number) => void): void {
     for (const s of this.openBySrc.slots(srcId)) {
       const ep = this.episodes.get(s);
       if (ep === null) continue;
-      if (ep.timed) visit(ep.firstMs, ep.lastMs);
-      else visit(-Infinity, Infinity);
+      if (ep.timed) visit(ep.firstMs, ep.lastMs, ep.triggerRow);
+      else visit(-Infinity, Infinity, ep.triggerRow);
     }
+  }
+
+  /** the watermark at which this rule's next sweep falls due */
+  nextSweepMs(): number {
+    return this.lastSweep + this.windowMs;
   }
 
   /** Whether any open episode has a source. */

@@ -154,6 +154,11 @@ export class Episode {
   lastMs = -Infinity;
   /** when the threshold was crossed */
   triggerMs = NaN;
+  /**
+   * the engine's row (every flow it saw, counted in arrival order) that crossed the threshold: a
+   * stream lends the episode's evidence only to flows that came with or after it (rules-stage.ts)
+   */
+  triggerRow = -Infinity;
   flows = 0;
   weight = 0;
   packets = 0;

@@ -72,6 +72,21 @@ export interface Finding {
   readonly reason: string;
 }
 
+/**
+ * The engine row (every flow it saw, counted in arrival order) whose flow made a finding's episode
+ * cross its threshold, for the findings whose rule knows it: beside the finding rather than in it,
+ * as findings are written out field by field. A stream lends a finding's evidence only to flows
+ * that came with or after that one (rules-stage.ts).
+ */
+export const findingTriggerRows = new WeakMap<Finding, number>();
+
+/**
+ * The engine row after whose flow a finding closed (its episode found over by that flow, or swept
+ * after it), when the engine visits flows in arrival order: a stream's source windows take the
+ * finding at that flow (stream/source-windows.ts), not at the end of the batch.
+ */
+export const findingClosedRows = new WeakMap<Finding, number>();
+
 export type RuleStatus =
   | { readonly ruleId: string; readonly title: string; readonly state: 'on'; readonly note?: string }
   | { readonly ruleId: string; readonly title: string; readonly state: 'off'; readonly reason: string };

@@ -49,9 +49,15 @@ export interface RuleRunner {
   inOpenEpisode?(srcId: number): boolean;
   /**
    * The first and last flow time of each such episode of the source (-Infinity, Infinity when its
-   * flows had no times): the analysis lends an open episode's evidence only to flows near it.
+   * flows had no times): the analysis lends an open episode's evidence only to flows near it;
+   * `triggerRow`, when the rule knows it: the engine row that crossed the threshold (Episode.triggerRow).
    */
-  openSpans?(srcId: number, visit: (firstMs: number, lastMs: number) => void): void;
+  openSpans?(srcId: number, visit: (firstMs: number, lastMs: number, triggerRow?: number) => void): void;
+  /**
+   * the watermark (latest flow time seen) at which the rule's next sweep falls due: an engine that
+   * visits flows in arrival order cuts a batch there (run-rules.ts)
+   */
+  nextSweepMs?(): number;
   /** whether activeSources would list any source */
   hasOpenSources?(): boolean;
   /**

@@ -17,11 +17,12 @@
  */
 import { flowFields, missingFieldsReason, type FlowFields } from '../flows/flow-fields.js';
 import type { FlowTable } from '../flows/table.js';
-import { buildBatch } from './batch.js';
+import { buildBatch, sliceBatch, type Batch } from './batch.js';
+import { sliceFields } from '../analysis/rule-chunks.js';
 import { BeaconRunner } from './beaconing.js';
 import { BucketRunner, type BucketRule } from './bucket.js';
 import { bruteForceRule } from './brute-force.js';
-import { compareFindings, type Finding, type RuleStatus } from './finding.js';
+import { compareFindings, findingClosedRows, type Finding, type RuleStatus } from './finding.js';
 import { floodRules } from './flood.js';
 import { openGeoIp, preloadGeoIp, type GeoIp, type GeoIpOpen } from './geoip.js';
 import { IpInterner } from './ip-interner.js';
@@ -40,6 +41,13 @@ export interface RuleEngineOptions {
    * When left out, the engine opens what `rules.geoip` configures, but only if a rule needs it.
    */
   readonly geoip?: GeoIp | GeoIpOpen | null;
+  /**
+   * Visit each batch's flows as they came, as if each had come alone (a stream worker, whose
+   * results must not depend on how its flows were batched): no sort by time within a batch, and the
+   * rules sweep after the flow that brings their sweep due, not after the batch. Without it (analyze,
+   * captures) a batch is visited in time order and swept after its last flow.
+   */
+  readonly arrivalOrder?: boolean;
 }
 
 export interface RuleEngineResult {
@@ -82,9 +90,9 @@ export interface RuleEngine {
    * Each open episode past a rule's capacity about the source with this id (from lastSourceIds):
    * its rule's severity and its first and last flow time (-Infinity, Infinity when untimed).
    */
-  activeSpansOfId(id: number, visit: (severity: number, firstMs: number, lastMs: number) => void): void;
+  activeSpansOfId(id: number, visit: (severity: number, firstMs: number, lastMs: number, triggerRow?: number) => void): void;
   /** activeSpansOfId for a source given by its address text as the batch wrote it */
-  activeSpans(ip: string, visit: (severity: number, firstMs: number, lastMs: number) => void): void;
+  activeSpans(ip: string, visit: (severity: number, firstMs: number, lastMs: number, triggerRow?: number) => void): void;
   /** whether activeSources() would be empty */
   hasActiveSources(): boolean;
   /** Episodes that crossed their threshold since the last call (still open), each once. */
@@ -128,6 +136,7 @@ function isGeoIp(g: GeoIp | GeoIpOpen): g is GeoIp {
 
 export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opts: RuleEngineOptions = {}): RuleEngine {
   const config = resolveRulesConfig(input);
+  const arrivalOrder = opts.arrivalOrder === true;
   const interner = new IpInterner();
   const openSources = new OpenSourceCounts();
   const ctx: RuleContext = {
@@ -193,20 +202,52 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
   };
 
   /** every open episode about address id `id` past its capacity, with its rule's severity and time span */
-  const spansOfId = (id: number, visit: (severity: number, firstMs: number, lastMs: number) => void): void => {
+  const spansOfId = (id: number, visit: (severity: number, firstMs: number, lastMs: number, triggerRow?: number) => void): void => {
     // most sources have no open episode in any rule: one array read instead of a question per rule
     if (id < 0 || !openSources.has(id)) return;
     for (const e of active) {
       const r = e.runner as RuleRunner;
       if (!r.inOpenEpisode?.(id)) continue;
       const severity = e.info.severity;
-      if (r.openSpans) r.openSpans(id, (first, last) => visit(severity, first, last));
+      if (r.openSpans) r.openSpans(id, (first, last, triggerRow) => visit(severity, first, last, triggerRow));
       else visit(severity, -Infinity, Infinity);
     }
   };
 
   const collect = (): void => {
     for (const e of active) for (const f of (e.runner as RuleRunner).drain()) collected.push(f);
+  };
+
+  /** every rule that can run on the batch's fields observes it */
+  const observeBatch = (batch: Batch, ff: FlowFields, format: string): void => {
+    for (const e of active) {
+      const missing = missingFieldsReason(ff, e.info.requires, format);
+      if (missing) {
+        e.skipped += batch.n;
+        e.skipReason = missing;
+        continue;
+      }
+      (e.runner as RuleRunner).observe(batch);
+      e.ran += batch.n;
+    }
+  };
+
+  /** the watermark moved on to `t` (when later): each rule sweeps only when event time has moved on by its window */
+  const sweepTo = (t: number): void => {
+    if (t > watermark) watermark = t;
+    for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
+  };
+
+  /** the watermark at which the first rule's next sweep falls due (-Infinity before the first sweep) */
+  const nextSweep = (): number => {
+    let due = Infinity;
+    for (const e of active) {
+      const r = e.runner as RuleRunner;
+      // a rule that does not say sweeps as soon as the watermark moves on
+      const at = r.nextSweepMs ? r.nextSweepMs() : -Infinity;
+      if (at < due) due = at;
+    }
+    return due;
   };
 
   const observeFields = (ff: FlowFields, format: string): void => {
@@ -220,27 +261,44 @@ export function createRuleEngine(input: RulesConfig | RulesConfigInput = {}, opt
       compactions++;
     }
     // a batch without times joins the stream at the latest time seen so far
-    const batch = buildBatch(ff, interner, rowOffset, format, Number.isFinite(watermark) ? watermark : 0);
+    const batch = buildBatch(ff, interner, rowOffset, format, Number.isFinite(watermark) ? watermark : 0, arrivalOrder);
     lastSrc = batch.src;
     rowOffset += batch.n;
     untimedRows += batch.untimedRows;
     if (batch.hasTime) timedBatches++;
     else untimedBatches++;
-    for (const e of active) {
-      const missing = missingFieldsReason(ff, e.info.requires, format);
-      if (missing) {
-        e.skipped += batch.n;
-        e.skipReason = missing;
-        continue;
+    if (!arrivalOrder || !batch.hasTime) {
+      observeBatch(batch, ff, format);
+      if (batch.hasTime) {
+        const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
+        sweepTo(t);
       }
-      (e.runner as RuleRunner).observe(batch);
-      e.ran += batch.n;
-    }
-    if (batch.hasTime) {
-      const t = batch.order ? batch.time[batch.order[batch.n - 1]] : batch.time[batch.n - 1];
-      if (t > watermark) watermark = t;
-      // each rule sweeps only when event time has moved on by its window
-      for (const e of active) (e.runner as RuleRunner).sweep(watermark, false);
+    } else {
+      // as if the flows had come one by one: the batch is cut after each flow that brings a rule's
+      // sweep due, and the rules sweep there (a sweep at the batch's end let its later flows, older
+      // than the watermark, join groups that flow by flow were already closed; and the sweeps fell
+      // where batches happened to end)
+      const time = batch.time;
+      let due = nextSweep();
+      let wm = watermark;
+      let from = 0;
+      for (let i = 0; i < batch.n; i++) {
+        const t = time[i];
+        if (t > wm) wm = t;
+        if (!(wm >= due) && i < batch.n - 1) continue;
+        const whole = from === 0 && i === batch.n - 1;
+        observeBatch(whole ? batch : sliceBatch(batch, from, i + 1, sliceFields(ff, from, i + 1)), ff, format);
+        sweepTo(wm);
+        // findings closed by the piece and its sweep: after its last flow, unless a flow of theirs said
+        for (const e of active) {
+          for (const f of (e.runner as RuleRunner).drain()) {
+            if (!findingClosedRows.has(f)) findingClosedRows.set(f, batch.rowOffset + i);
+            collected.push(f);
+          }
+        }
+        from = i + 1;
+        due = nextSweep();
+      }
     }
     collect();
   };

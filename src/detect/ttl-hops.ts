@@ -221,6 +221,11 @@ export class TtlHopRunner implements RuleRunner {
     });
   }
 
+  /** the watermark at which this rule's next sweep falls due */
+  nextSweepMs(): number {
+    return this.lastSweep + this.cfg.windowSeconds * 1000;
+  }
+
   sweep(watermarkMs: number, force: boolean): void {
     const W = this.cfg.windowSeconds * 1000;
     if (!force && watermarkMs - this.lastSweep < W) return;

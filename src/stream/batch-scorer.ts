@@ -126,7 +126,8 @@ export interface SharedScoreStage {
 export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: SharedScoreStage; readonly partition: string }): BatchScorer {
   // a worker runs for weeks: findings it has stored are not kept, closed ones stop counting an hour
   // (of flow time) after they end
-  const rules = createRulesStage(o.rules ?? {}, { forgetTaken: true, closedRetentionMs: CLOSED_RETENTION_MS });
+  // in arrival order: a flow is judged on the flows before it, whatever the batch (message) it came in
+  const rules = createRulesStage(o.rules ?? {}, { forgetTaken: true, closedRetentionMs: CLOSED_RETENTION_MS, arrivalOrder: true });
   const ruleWeight = o.weights?.rules ?? 1;
   const stage: SharedScoreStage = shared?.stage ?? { current: scoreStageFor(o, o) };
   const sourceless = shared ? `partition:${shared.partition}` : '';
@@ -161,6 +162,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
           onEvict: (n) => o.onEvict?.('sources', n),
           countFlowAlerts: limited,
         });
+  let rulesRows = 0;
   const run = (batch: FlowTable, now: number, flowAlerts: boolean): BatchScore => {
     // What the models cannot score is found before the rules see anything: a message rejected
     // (term'd) or a flow left out must not count toward a scan, flood or brute force, nor open an
@@ -185,6 +187,9 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     }
     let ff = flowFields(batch);
     if (o.onInputNotes && ff.notes.length) o.onInputNotes(ff.notes);
+    // the rules engine's row of the batch's row 0 (source windows cut a batch at rows it names)
+    const firstRow = rulesRows;
+    rulesRows += batch.rowCount;
     let ruleP = rules.observe(batch, ff);
     const { findings, keys } = fresh(rules.takeFindings!());
     const alerts: Alert[] = [];
@@ -222,7 +227,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
         }
       } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
       for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
-      if (windows) for (const row of windows.add(scored, findings, decisions)) alerts.push(windows.alert(row, now));
+      if (windows) for (const row of windows.add(scored, findings, decisions, firstRow)) alerts.push(windows.alert(row, now));
     } else for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
     return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore, scored: batch, unscorable };
   };

@@ -1,10 +1,14 @@
 /**
  * Risky-source alerts in a worker that never ends: analyze's per-source aggregation (stage 4,
  * createSourceAggregation) over a tumbling window of flow time per source instead of the whole
- * input. A source's window opens at its first flow and closes when a later message brings a flow of
- * that source `windowMs` or more after the opening (that message's flows open the next window), at
+ * input. A source's window opens at its first flow and closes when a later flow of that source comes
+ * `windowMs` or more after the opening (that flow and the ones after it open the next window), at
  * drain, or when the source is evicted as the least recently seen of more than `maxSources` open
- * windows (counted). Closing a window yields the source's row, joined with the rule findings about
+ * windows (counted). Flow by flow whatever the message: add() cuts a message where a window closes
+ * after flows of its source in the same message, and after a flow a finding closed at (the finding
+ * joins the window open then), so `--batch-rows` and `publish --message-flows` change no window
+ * (before 6 Dec the whole message went to the next window, and the time-ordered CIC port scan gave
+ * 6 risky-source alerts flow by flow, 3 in 1,000-flow messages). Closing a window yields the source's row, joined with the rule findings about
  * it that closed meanwhile, and the row becomes a risky-source alert when its risk reaches the
  * threshold, exactly as at the end of analyze (the row is made only then: most windows close quiet,
  * and their reasons and counts were made to be thrown away).
@@ -34,6 +38,8 @@ import type { Finding } from '../detect/finding.js';
 import type { IpRow } from '../report/analysis-result.js';
 import { keyedAlert, sourceAlertInput, type Alert } from '../analysis/alerts.js';
 import { alertKey } from '../report/eve-alert.js';
+import { findingClosedRows } from '../detect/finding.js';
+import { sliceFields } from '../analysis/rule-chunks.js';
 
 export interface SourceWindowOptions {
   readonly windowMs: number;
@@ -61,6 +67,8 @@ const NO_FINDINGS: readonly Finding[] = [];
 /** one source's flows in a message (SourceWindows.spans) */
 interface Span {
   readonly ip: string;
+  /** the time of its first flow in the message (NaN: none) */
+  readonly first: number;
   min: number;
   max: number;
   written: number;
@@ -106,7 +114,87 @@ export class SourceWindows {
    * One scored message and the findings it closed; the risky rows of the windows it closed.
    * `decisions` (with a per-source limit): per row, NOT_RISKY, WRITTEN or SUPPRESSED.
    */
-  add(scored: ScoredFlows, findings: readonly Finding[], decisions?: Uint8Array): IpRow[] {
+  add(scored: ScoredFlows, findings: readonly Finding[], decisions?: Uint8Array, firstRow?: number): IpRow[] {
+    if (firstRow === undefined || scored.rows <= 1) return this.addPiece(scored, findings, decisions);
+    const pieces = this.pieces(scored, findings, firstRow);
+    if (pieces === null) return this.addPiece(scored, findings, decisions);
+    const rows: IpRow[] = [];
+    for (const p of pieces) rows.push(...this.addPiece(scoredRows(scored, p.from, p.to), p.findings, decisions?.subarray(p.from, p.to)));
+    return rows;
+  }
+
+  /**
+   * Where a message must be cut for its windows to be what its flows would have made one by one
+   * (`firstRow`: the rules engine's row of its row 0, which findingClosedRows counts in): before a
+   * flow that closes its source's window when the source already has flows in the piece (they
+   * belong to the window it closes), and after a flow a finding closed at (the finding joins the
+   * window open then). Null when nothing needs a cut (most messages: one piece, as before).
+   */
+  private pieces(scored: ScoredFlows, findings: readonly Finding[], firstRow: number): { from: number; to: number; findings: Finding[] }[] | null {
+    const n = scored.rows;
+    const W = this.o.windowMs;
+    // findings by the row (of this message) they closed after; the others with the last piece
+    const at = new Map<number, Finding[]>();
+    const rest: Finding[] = [];
+    for (const f of findings) {
+      const row = findingClosedRows.get(f);
+      const r = row === undefined ? -1 : row - firstRow;
+      if (r >= 0 && r < n - 1) {
+        const list = at.get(r);
+        if (list) list.push(f);
+        else at.set(r, [f]);
+      } else rest.push(f);
+    }
+    const src = scored.fields.srcIp;
+    const time = scored.fields.time;
+    // per source: the start of its window as the flows so far left it (NaN: none), and the piece of its latest flow
+    const sim = new Map<string, { start: number; piece: number }>();
+    const ofCode: ({ start: number; piece: number } | undefined)[] = src ? new Array(src.dictionary.length) : [];
+    const out: { from: number; to: number; findings: Finding[] }[] = [];
+    let from = 0;
+    const cut = (to: number, list: Finding[]): void => {
+      out.push({ from, to, findings: list });
+      from = to;
+    };
+    for (let r = 0; r < n; r++) {
+      const c = src ? src.codes[r] : -1;
+      if (c >= 0) {
+        let st = ofCode[c];
+        if (!st) {
+          const ip = src!.dictionary[c];
+          st = sim.get(ip);
+          if (!st) {
+            const w = this.open.get(ip);
+            sim.set(ip, (st = { start: w ? w.start : NaN, piece: -1 }));
+          }
+          ofCode[c] = st;
+        }
+        const t = time ? time[r] : NaN;
+        if (st.start !== st.start) st.start = this.aligned(t);
+        else if (t >= st.start + W) {
+          if (st.piece === out.length && r > from) cut(r, []);
+          st.start = Math.max(this.aligned(t), st.start + W);
+        }
+        st.piece = out.length;
+      }
+      const closed = at.get(r);
+      if (closed) {
+        cut(r + 1, closed);
+        // a finding about a source without a window opens one (attach)
+        for (const f of closed) {
+          if (!f.srcIp) continue;
+          const st = sim.get(f.srcIp);
+          if (!st) sim.set(f.srcIp, { start: this.open.has(f.srcIp) ? this.open.get(f.srcIp)!.start : this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN), piece: -1 });
+          else if (st.start !== st.start) st.start = this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN);
+        }
+      }
+    }
+    if (out.length === 0) return null;
+    cut(n, rest);
+    return out;
+  }
+
+  private addPiece(scored: ScoredFlows, findings: readonly Finding[], decisions?: Uint8Array): IpRow[] {
     const span = this.spans(scored, decisions);
     const closing: string[] = [];
     // the window after the one each closing source had: its flows here open it, and its start is
@@ -126,7 +214,8 @@ export class SourceWindows {
     for (const [ip, s] of span) {
       let w = this.open.get(ip);
       this.open.delete(ip);
-      if (!w) w = { start: Math.max(this.aligned(s.min), nextStart.get(ip) ?? -Infinity), findings: [], written: 0, suppressed: 0 };
+      // the window its first flow here opens (in arrival order, as that flow alone would have)
+      if (!w) w = { start: Math.max(this.aligned(s.first), nextStart.get(ip) ?? -Infinity), findings: [], written: 0, suppressed: 0 };
       this.open.set(ip, w);
       w.written += s.written;
       w.suppressed += s.suppressed;
@@ -172,7 +261,7 @@ export class SourceWindows {
       let s: Span;
       if (k < 0) {
         slot[c] = order.length;
-        order.push((s = { ip: dictionary[c], min: t, max: t, written: 0, suppressed: 0 }));
+        order.push((s = { ip: dictionary[c], first: t, min: t, max: t, written: 0, suppressed: 0 }));
       } else {
         s = order[k];
         if (t === t) {
@@ -240,4 +329,33 @@ export class SourceWindows {
     }
     return rows;
   }
+}
+
+/** Rows [from, to) of a scored message as one of their own (views; what the aggregation and add() read). */
+function scoredRows(s: ScoredFlows, from: number, to: number): ScoredFlows {
+  const sub = <T extends Float64Array | Uint8Array>(a: T | undefined): T | undefined => (a ? (a.subarray(from, to) as T) : undefined);
+  return {
+    table: s.table,
+    fields: sliceFields(s.fields, from, to),
+    rows: to - from,
+    rowOffset: s.rowOffset + from,
+    where: s.where,
+    detectors: s.detectors,
+    raw: s.raw.map((a) => a.subarray(from, to)),
+    p: s.p.map((a) => a.subarray(from, to)),
+    predictedClass: s.predictedClass?.slice(from, to),
+    classProbability: sub(s.classProbability),
+    pAttack: sub(s.pAttack),
+    attackClass: s.attackClass.slice(from, to),
+    risk: s.risk.subarray(from, to),
+    z: s.z.subarray(from, to),
+    reasons: s.reasons.slice(from, to),
+    truth: sub(s.truth),
+    flowThreshold: s.flowThreshold,
+    srcIp: (r) => s.srcIp(from + r),
+    dstIp: (r) => s.dstIp(from + r),
+    time: (r) => s.time(from + r),
+    file: (r) => s.file(from + r),
+    line: (r) => s.line(from + r),
+  };
 }

@@ -125,7 +125,7 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     assert.equal(again.code, 0, again.err);
     const flows = again.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     assert.equal(flows.length, 158);
-    const between = (f: Record<string, any>, port: number, proto: string): boolean => f['Src IP'] === ipB && f['Dst IP'] === ipA && f['Dst Port'] === port && f.Protocol === proto;
+    const between = (f: Record<string, any>, port: number, proto: string): boolean => f['Src IP'] === ipB && f['Dst IP'] === ipA && f['Dst Port'] === port && String(f.Protocol) === proto;
     assert.equal(flows.filter((f) => between(f, 8080, '6')).length, 5);
     assert.equal(flows.filter((f) => between(f, 5353, '17')).length, 3);
     for (let p = 1; p <= 150; p++) assert.equal(flows.filter((f) => between(f, p, '6')).length, 1, `one flow to port ${p}`);
@@ -173,7 +173,7 @@ for (const [linkName, linkType, extra] of [['Linux cooked v2', 276, []], ['Linux
     const flows = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     assert.equal(convs.length, 7, text);
     assert.equal(flows.length, convs.length, 'one flow per tshark conversation');
-    assert.ok(flows.every((f) => f['Dst Port'] === port && f.Protocol === '6' && f['Src IP'] === '127.0.0.1'));
+    assert.ok(flows.every((f) => f['Dst Port'] === port && f.Protocol === 6 && f['Src IP'] === '127.0.0.1'));
     const ourFrames = flows.reduce((n, f) => n + f['Total Fwd Packet'] + f['Total Bwd packets'], 0);
     assert.equal(ourFrames, tsharkFrames, 'the same packets');
   });
