@@ -15,25 +15,14 @@
  * unban is news to whoever got the ban. Its message carries `removed` (when, by whom, what it was).
  */
 import { isActive, type Decision } from './decision.js';
-import { alertKey, type AlertMessage } from './notify/alert-message.js';
+import { alertKey, decisionMessage, type AlertMessage } from './notify/alert-message.js';
 import { channelsFrom, enqueueAlerts, flushOutbox, type Channel, type ChannelReport } from './notify/outbox-delivery.js';
 import type { NotifyConfig } from './notify/notify-config.js';
 import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
 
 /** The one notification of a hand-made decision. */
 export function manualMessage(d: Decision): AlertMessage {
-  return {
-    key: alertKey(d),
-    ip: d.value,
-    scope: d.scope,
-    severity: d.severity,
-    reason: d.reason,
-    risk: d.risk ?? null,
-    origin: d.origin,
-    created: d.created,
-    expires: d.expires,
-    blocked: d.type === 'ban',
-  };
+  return decisionMessage(d, d.type === 'ban');
 }
 
 export interface Announcement {

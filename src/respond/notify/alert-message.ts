@@ -30,20 +30,23 @@ export function alertKey(d: Pick<Decision, 'id'>): string {
   return `netsentinel-${d.id}`;
 }
 
+/** The notification of one decision; `blocked`: whether its address is banned with it. */
+export function decisionMessage(d: Decision, blocked: boolean): AlertMessage {
+  return {
+    key: alertKey(d),
+    ip: d.value,
+    scope: d.scope,
+    severity: d.severity,
+    reason: d.reason,
+    risk: d.risk ?? null,
+    origin: d.origin,
+    created: d.created,
+    expires: d.expires,
+    blocked,
+  };
+}
+
 export function alertMessages(decisions: readonly Decision[]): AlertMessage[] {
   const banned = new Set(decisions.filter((d) => d.type === 'ban' && !d.simulated).map((d) => d.value));
-  return decisions
-    .filter((d) => d.type === 'alert' && !d.simulated)
-    .map((d) => ({
-      key: alertKey(d),
-      ip: d.value,
-      scope: d.scope,
-      severity: d.severity,
-      reason: d.reason,
-      risk: d.risk ?? null,
-      origin: d.origin,
-      created: d.created,
-      expires: d.expires,
-      blocked: banned.has(d.value),
-    }));
+  return decisions.filter((d) => d.type === 'alert' && !d.simulated).map((d) => decisionMessage(d, banned.has(d.value)));
 }
