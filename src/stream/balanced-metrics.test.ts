@@ -22,6 +22,7 @@ import { hasProgram } from '../testing/programs.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { BalancedMetrics } from './balanced-metrics.js';
 import { runCli, type CliRun } from '../testing/cli-process.js';
+import { timeOrderedCopy } from '../testing/time-ordered-sample.js';
 
 const inCi = process.env.CI === 'true';
 const skip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv') || (!hasProgram(NATS_SERVER) && !inCi ? 'nats-server is not installed' : false);
@@ -33,7 +34,8 @@ after(async () => {
 });
 
 const PARTITIONS = 4;
-const sample = (f: string): string => sharedPath('datasets', 'cicids2017-sample', f) as string;
+// in time order, as a live feed comes: a worker judges each flow on the flows before it
+const sample = (f: string): string => timeOrderedCopy(sharedPath('datasets', 'cicids2017-sample', f) as string, tmp);
 
 function run(args: string[]): CliRun {
   const r = runCli(args);

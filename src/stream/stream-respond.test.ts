@@ -8,10 +8,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timeOrderedCopy } from '../testing/time-ordered-sample.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { TestHttpBackend } from '../testing/notify-servers.js';
 import { readDataset } from '../sources/read-dataset.js';
@@ -79,15 +80,7 @@ test('stream --respond --apply: decisions and webhook alerts from the stream, th
   // each in time order, as a live feed comes (copies in tmp): a worker judges each flow on the flows
   // before it, and in the files' shuffled order (random samples of a day) this run made no ban from a
   // rule finding
-  const files = ['Portscan_2500.csv', 'SSH-Patator_2500.csv'].map((f) => {
-    const [head, ...rows] = readFileSync(sharedPath('datasets', 'cicids2017-sample', f) as string, 'utf8').split('\n').filter((l) => l.length > 0);
-    const at = head!.split(',').indexOf('Timestamp');
-    const keyed = rows.map((r, i) => ({ r, i, t: r.split(',')[at]! }));
-    keyed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.i - b.i));
-    const out = join(tmp, f);
-    writeFileSync(out, [head, ...keyed.map((k) => k.r)].join('\n') + '\n');
-    return out;
-  });
+  const files = ['Portscan_2500.csv', 'SSH-Patator_2500.csv'].map((f) => timeOrderedCopy(sharedPath('datasets', 'cicids2017-sample', f) as string, tmp));
   const pub = await run(['publish', ...files, '--stream', stream, '--partitions', '4', '--message-flows', '50', '-q']).done;
   assert.equal(pub.code, 0, pub.stderr);
 

@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timeOrderedCopy } from '../testing/time-ordered-sample.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
@@ -52,13 +53,7 @@ let baselineFile: string | undefined;
 const files = (): string[] =>
   ['Portscan_2500.csv', 'SSH-Patator_2500.csv'].map((f) => {
     const out = join(tmp, f);
-    if (existsSync(out)) return out;
-    const [head, ...rows] = readFileSync(sharedPath('datasets', 'cicids2017-sample', f) as string, 'utf8').split('\n').filter((l) => l.length > 0);
-    const at = head!.split(',').indexOf('Timestamp');
-    const keyed = rows.map((r, i) => ({ r, i, t: r.split(',')[at]! }));
-    keyed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.i - b.i));
-    writeFileSync(out, [head, ...keyed.map((k) => k.r)].join('\n') + '\n');
-    return out;
+    return existsSync(out) ? out : timeOrderedCopy(sharedPath('datasets', 'cicids2017-sample', f) as string, tmp);
   });
 const FLOWS = 5000;
 const MESSAGE_FLOWS = 200;
