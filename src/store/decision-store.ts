@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Decision, DecisionType } from '../respond/decision.js';
-import { openPgPool, openSqlite, parseStoreLocation } from './store-location.js';
+import { inPgTransaction, openPgPool, openSqlite, parseStoreLocation } from './store-location.js';
 
 export interface DecisionQuery {
   /** only decisions that still hold at this time (ms); default: all */
@@ -171,9 +171,7 @@ function pgDecisions(pool: pg.Pool, t: string, where: string): DecisionStore {
     where,
     async save(ds) {
       let n = 0;
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inPgTransaction(pool, async (client) => {
         for (let i = 0; i < ds.length; i += 500) {
           const chunk = ds.slice(i, i + 500);
           const values: unknown[] = [];
@@ -184,13 +182,7 @@ function pgDecisions(pool: pg.Pool, t: string, where: string): DecisionStore {
           const r = await client.query(`INSERT INTO ${t}decisions (${COLUMNS}) VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
           n += r.rowCount ?? 0;
         }
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+      });
       return n;
     },
     async list(q = {}) {

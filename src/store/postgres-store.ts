@@ -6,7 +6,7 @@
 import type { AlertQuery, AlertStore, AnalysisRun, RunState, SaveResult, StoredAlert, StoredRun } from './alert-store.js';
 import { fromRow } from './sqlite-store.js';
 import { UserError } from '../util/errors.js';
-import { createPgSchema, newPgPool, postgresLocation } from './store-location.js';
+import { createPgSchema, inPgTransaction, newPgPool, postgresLocation } from './store-location.js';
 import { ALERT_TIMES_KEY, UTC_ALERT_TIME_PG, migrationNote, noteSink, planAlertTimes, storedAlertTime } from './alert-time-migration.js';
 
 /** alerts a statement of saveAlerts carries (bounded statement size) */
@@ -16,10 +16,8 @@ const CHUNK = 1000;
 async function migrateAlertTimes(pool: ReturnType<typeof newPgPool>, schema: string, where: string): Promise<void> {
   const done = await pool.query(`SELECT 1 FROM ${schema}.store_meta WHERE key = $1`, [ALERT_TIMES_KEY]);
   if (done.rowCount) return;
-  const client = await pool.connect();
   let note: string | null = null;
-  try {
-    await client.query('BEGIN');
+  await inPgTransaction(pool, async (client) => {
     // one migrating process per schema; the others find its record once it commits
     await client.query(`LOCK TABLE ${schema}.store_meta IN EXCLUSIVE MODE`);
     const again = await client.query(`SELECT 1 FROM ${schema}.store_meta WHERE key = $1`, [ALERT_TIMES_KEY]);
@@ -32,13 +30,7 @@ async function migrateAlertTimes(pool: ReturnType<typeof newPgPool>, schema: str
       await client.query(`INSERT INTO ${schema}.store_meta (key, value) VALUES ($1, $2)`, [ALERT_TIMES_KEY, JSON.stringify({ form: 'utc', migratedAt: new Date().toISOString(), ...result })]);
       note = migrationNote(where, result);
     }
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
   if (note) noteSink(note);
 }
 
@@ -152,20 +144,12 @@ export async function openPostgresStore(url: string): Promise<AlertStore> {
         const r = await pool.query(insert([runId, chunk(0)]));
         return { inserted: r.rowCount ?? 0, duplicates: alerts.length - (r.rowCount ?? 0) };
       }
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inPgTransaction(pool, async (client) => {
         for (let i = 0; i < alerts.length; i += CHUNK) {
           const r = await client.query(insert([runId, chunk(i)]));
           inserted += r.rowCount ?? 0;
         }
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+      });
       return { inserted, duplicates: alerts.length - inserted };
     },
     async listAlerts(q: AlertQuery = {}) {

@@ -81,13 +81,21 @@ const SCHEMA_LOCK = 0x4e5353;
  * everything there.
  */
 export async function createPgSchema(pool: pg.Pool, schema: string, tablesSql: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inPgTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SCHEMA_LOCK, schema]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(tablesSql);
+  });
+}
+
+/** `work` on one pooled connection inside BEGIN … COMMIT, rolled back when it throws; the connection goes back either way. */
+export async function inPgTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
     await client.query('COMMIT');
+    return result;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw e;
