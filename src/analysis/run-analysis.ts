@@ -121,7 +121,10 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     if (source) throw new Error('runAnalysis: a custom flow source needs a baseline');
     header = 'self-fitted';
     modeNote = SELF_FITTED_NOTE;
-    ({ baseline, source } = await (o.timings ?? new Timings()).time('self-fit (read + fit detectors)', () => fitOnInput(o.inputs, o.read, { seed: o.seed, threads: o.threads, progress })));
+    const fitted = await (o.timings ?? new Timings()).time('self-fit (read + fit detectors)', () => fitOnInput(o.inputs, o.read, { seed: o.seed, threads: o.threads, progress }));
+    ({ baseline, source } = fitted);
+    // too few flows to fit on: no detectors, the rules judged the input, and that is what is said
+    if (fitted.note) modeNote = fitted.note;
   }
   // flow files are read on a worker thread, beside the rules, scoring and writing on this one
   source ??= threadedDatasetSource(o.inputs, o.read, o.batchRows ?? 65536, (d, t) => progress?.update(d, t));

@@ -5,6 +5,9 @@
  */
 import { readDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { fitBaseline, type Baseline } from '../risk/baseline.js';
+import { fitColumnStats } from '../risk/column-stats.js';
+import { NETSENTINEL_VERSION } from '../models/trained-model.js';
+import type { FlowTable } from '../flows/table.js';
 import { accountingOf, tableSource, type FlowSource } from './flow-source.js';
 import type { AnalysisProgress } from './progress.js';
 
@@ -12,12 +15,41 @@ export const SELF_FITTED_NOTE =
   'NO BASELINE: the detectors were fitted on the traffic being judged, so attacks that are common in it look normal. ' +
   "This is weaker; fit a baseline on known-normal traffic with 'netsentinel baseline' and pass --baseline.";
 
-export async function fitOnInput(inputs: readonly string[], read: ReadOptions, opts: { seed?: number; threads?: number; progress?: AnalysisProgress }): Promise<{ baseline: Baseline; source: FlowSource }> {
+/** Fewer flows than this fit no detectors: the rules (and packet detectors) judge them alone. */
+export const MIN_SELF_FIT_FLOWS = 2;
+
+/** Said when the input was too small to fit detectors on: what judged it, and what to do. */
+export function tooFewToFitNote(flows: number): string {
+  return (
+    `${flows === 0 ? 'no flows' : `only ${flows} flow`} to fit the anomaly detectors on (they need at least ${MIN_SELF_FIT_FLOWS}: some to fit, one held out to calibrate): ` +
+    "the rules alone judged this input. Fit a baseline on known-normal traffic with 'netsentinel baseline' and pass --baseline for model scores."
+  );
+}
+
+/** A baseline without detectors, for an input too small to fit them on: every flow gets no model evidence. */
+function rulesOnlyBaseline(table: FlowTable): Baseline {
+  return {
+    kind: 'baseline',
+    createdAt: new Date().toISOString(),
+    netsentinelVersion: NETSENTINEL_VERSION,
+    inputFiles: table.origin?.files ?? [],
+    format: table.format,
+    fitRows: 0,
+    calibrationRows: 0,
+    fittedOn: `nothing (${table.rowCount} flow${table.rowCount === 1 ? '' : 's'}: too few to fit detectors on)`,
+    detectors: [],
+    columns: fitColumnStats(table),
+    seconds: 0,
+  };
+}
+
+export async function fitOnInput(inputs: readonly string[], read: ReadOptions, opts: { seed?: number; threads?: number; progress?: AnalysisProgress }): Promise<{ baseline: Baseline; source: FlowSource; note?: string }> {
   const progress = opts.progress;
   progress?.start('reading (whole input, to fit detectors on it)', undefined, 'bytes');
   const accounting = accountingOf(read);
   const table = await readDataset([...inputs], { ...accounting.read, progress: (d, t) => progress?.update(d, t) });
   progress?.done(`read ${table.rowCount.toLocaleString('en-US')} flows`);
+  if (table.rowCount < MIN_SELF_FIT_FLOWS) return { baseline: rulesOnlyBaseline(table), source: tableSource(inputs, table, accounting.get), note: tooFewToFitNote(table.rowCount) };
   progress?.start('fitting detectors on the input itself');
   const baseline = await fitBaseline(table, { normalOnly: false, seed: opts.seed, threads: opts.threads, progress: (_s, d, t) => progress?.update(d, t) });
   progress?.done(`fitted ${baseline.detectors.map((d) => d.model.estimator.name).join(', ')}`);

@@ -260,7 +260,7 @@ test('a read-only file system is reported as EROFS (not ENOENT), exit 2', { skip
 // ---------------------------------------------------------------------------------------------
 // issue 9 #10 and #9: argument details, a 1-row self-fitted analyze, unknown store schemes
 
-test('argument details end to end: negative values, ranges, a 1-row self-fitted analyze, --store mysql://', () => {
+test('argument details end to end: negative values, ranges, a 1-row self-fitted analyze (rules only, exit 0), --store mysql://', () => {
   const w = workspace();
   writeFileSync(join(w.dir, 'one.csv'), flowsCsv(1));
   const cases: [string[], RegExp][] = [
@@ -270,11 +270,19 @@ test('argument details end to end: negative values, ranges, a 1-row self-fitted 
     [['analyze', 'd.csv', '--fail-on', '1.5'], /^netsentinel: analyze: --fail-on must be between 0 and 1, got 1\.5/],
     [['evaluate', 'm.nsm', 'd.csv', '--fail-below', '2'], /^netsentinel: evaluate: --fail-below must be between 0 and 1, got 2/],
     [['search', 'd.csv', '--label', 'label', '--model', 'decision-tree', '--grid', 'max_depth=2', '--threads', '1000'], /^netsentinel: search: --threads must be from 1 to 256, got 1000/],
-    [['analyze', 'one.csv', '-o', 'out1', '--store', 'none'], /^netsentinel: fitting the anomaly detectors needs at least 2 rows .*got 1\. analyze without --baseline/],
     [['analyze', 'd.csv', '-o', 'out2', '--store', 'mysql://x'], /^netsentinel: --store mysql:\/\/x: unknown store type "mysql:"/],
   ];
   for (const [args, pattern] of cases) oneLineUserError(run(w.dir, [...args, '--quiet']), pattern);
   assert.equal(existsSync(join(w.dir, 'mysql:')), false, 'no SQLite file named after the URL');
+  // one flow is too few to fit detectors on, not a reason to refuse the input: the rules judge it,
+  // every output is written, and the warning says what judged it and what to do
+  const one = run(w.dir, ['analyze', 'one.csv', '-o', 'out1', '--store', 'none', '--json']);
+  assert.equal(one.code, 0, one.err);
+  assert.match(one.err, /warning: only 1 flow to fit the anomaly detectors on .*the rules alone judged this input.*--baseline/);
+  const summary = JSON.parse(one.out) as { flows: number; baseline: { detectors: string[] } };
+  assert.equal(summary.flows, 1);
+  assert.deepEqual(summary.baseline.detectors, []);
+  assert.match(readFileSync(join(w.dir, 'out1', 'flows_scored.csv'), 'utf8'), /,0,normal,/, 'no evidence is risk 0, not 0.5');
 });
 
 // ---------------------------------------------------------------------------------------------

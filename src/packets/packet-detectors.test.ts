@@ -42,6 +42,25 @@ test('analyze of the ordinary shared captures together: no rule finding (the 200
   }
 });
 
+test('analyze of each ordinary shared capture alone, without a baseline: exit 0 and no alert', { skip: skipWithoutShared('pcaps') }, () => {
+  // what a user does first with a small capture. Detectors fitted on 7 of its 9 flows and
+  // calibrated on the other 2 put traceroute's flows at risk 1.0 (6 alerts) and tcp_ports' at
+  // 0.9999; captures of 0 or 1 flows (ARP only, one ping) exited 2 instead of letting the rules judge them
+  const dir = mkdtempSync(join(tmpdir(), 'ns-ordinary-alone-'));
+  try {
+    for (const name of ORDINARY) {
+      const file = sharedPath('pcaps', `${name}.pcapng`) as string;
+      if (!existsSync(file)) continue;
+      const r = analyze([file, '-o', join(dir, name), '--json']);
+      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+      const summary = JSON.parse(r.stdout) as { riskyFlows: number; riskyIps: unknown[]; findings: number; alerts: { written: number } };
+      assert.deepEqual([summary.riskyFlows, summary.riskyIps.length, summary.findings, summary.alerts.written], [0, 0, 0, 0], `${name}: risky flows, risky sources, findings, alerts`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 function analyze(args: string[]) {
   return spawnSync(process.execPath, [main, 'analyze', ...args, '--store', 'none', '-q', '--no-report'], { encoding: 'utf8' });
 }

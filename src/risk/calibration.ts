@@ -10,6 +10,13 @@
  * keeps extreme scores ordered (p keeps rising towards 1 instead of flattening at the maximum):
  *     p(s) = 1 − t · exp(−(s − s_t) / β)    for s > s_t, t = 0.05, β = mean excess over s_t.
  * Under the baseline, p is uniform on [0, 1]; that is what lets fusion treat detectors alike.
+ *
+ * A table measured on few rows cannot say much: a score above every one of n baseline rows is
+ * "rarer than 1 in n + 1", nothing more. The tail is extrapolated only when at least
+ * MIN_TAIL_ROWS rows lie above s_t (about 42 calibration rows); a smaller table gives at most
+ * n / (n + 1). Without that bound a detector fitted on the input itself with 2 held-out rows (a
+ * 9-flow capture analysed without a baseline) put ordinary flows at p = 0.99999 from the scale of
+ * a single excess, and fusion called them attacks.
  */
 
 export interface Calibration {
@@ -25,6 +32,30 @@ export interface Calibration {
 }
 
 const TAIL_SHARE = 0.05;
+/** rows above the tail's start needed to extrapolate beyond the table (see the top of this file) */
+export const MIN_TAIL_ROWS = 3;
+
+/** rows of n sorted calibration scores above the tail's start s_t (fitCalibration's choice of s_t) */
+function tailRows(n: number): number {
+  return n <= 1 ? 0 : n - 1 - Math.min(n - 1, Math.floor((1 - TAIL_SHARE) * (n - 1)));
+}
+
+/** Whether the calibration's tail rests on enough rows to extrapolate beyond its highest score. */
+export function hasTail(c: Calibration): boolean {
+  return tailRows(c.rows) >= MIN_TAIL_ROWS;
+}
+
+/** The fewest calibration rows whose tail has MIN_TAIL_ROWS rows above its start. */
+export const MIN_TAIL_CALIBRATION_ROWS = (() => {
+  let n = 1;
+  while (tailRows(n) < MIN_TAIL_ROWS) n++;
+  return n;
+})();
+
+/** The highest p a table of n rows without a tail can give: beyond all n of them, 1 in n + 1. */
+function tableCap(rows: number): number {
+  return rows / (rows + 1);
+}
 
 /** Fit a calibration table from detector scores on held-out normal rows. */
 export function fitCalibration(scores: ArrayLike<number>, points = 512): Calibration {
@@ -57,13 +88,17 @@ export function fitCalibration(scores: ArrayLike<number>, points = 512): Calibra
 /** p(s): the calibrated score in [0, 1). */
 export function calibrate(c: Calibration, s: number): number {
   if (!(s === s)) return 0.5; // NaN: no evidence either way
-  if (s > c.tailStart) {
+  if (c.rows === 0) return 0.5; // measured on nothing: no evidence either way
+  const tail = hasTail(c);
+  if (tail && s > c.tailStart) {
     const p = 1 - c.tailShare * Math.exp(-(s - c.tailStart) / c.tailScale);
     // never below what the table says at s_t (the tail starts where the table is at 1 − t)
     return Math.max(p, 1 - c.tailShare);
   }
   const q = c.quantiles;
   if (s <= q[0]) return 0;
+  const top = tail ? 1 - c.tailShare : tableCap(c.rows);
+  if (!tail && s >= q[q.length - 1]) return top;
   // binary search for the last quantile <= s
   let lo = 0;
   let hi = q.length - 1;
@@ -75,7 +110,7 @@ export function calibrate(c: Calibration, s: number): number {
   const span = q[hi] - q[lo];
   const f = span > 0 ? (s - q[lo]) / span : 1;
   // ties in the table: take the highest probability of equal quantiles
-  return Math.min(1 - c.tailShare, c.probs[lo] + f * (c.probs[hi] - c.probs[lo]));
+  return Math.min(top, c.probs[lo] + f * (c.probs[hi] - c.probs[lo]));
 }
 
 export function calibrateAll(c: Calibration, scores: ArrayLike<number>): Float64Array {

@@ -11,6 +11,7 @@ import { defaultThreads } from '../../util/default-threads.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { formatSeconds } from '../progress.js';
 import { thousands } from '../../util/thousands.js';
+import { MIN_TAIL_CALIBRATION_ROWS } from '../../risk/calibration.js';
 
 export const baseline: Command = {
   spec: {
@@ -67,6 +68,15 @@ only rows labelled normal are used (--all-rows to use every row).`,
       progress: (stage, done, total) => progress.update(done, total),
     });
     progress.done(`fitted ${list.join(', ')}`);
+    // a table of n rows says "rarer than 1 in n + 1" at most (calibration.ts): too few, and the
+    // detectors cannot reach analyze's risky-flow threshold however odd a flow is; the user hears it now
+    if (b.calibrationRows < MIN_TAIL_CALIBRATION_ROWS) {
+      process.stderr.write(
+        `netsentinel: warning: only ${thousands(b.calibrationRows)} of ${thousands(b.fitRows + b.calibrationRows)} rows held out to calibrate the detectors: ` +
+          `they can call a flow no rarer than 1 in ${thousands(b.calibrationRows + 1)} (risk ≤ ${(b.calibrationRows / (b.calibrationRows + 1)).toFixed(3)}), so only the rules will raise alerts; ` +
+          `fit on at least ${thousands(Math.ceil(MIN_TAIL_CALIBRATION_ROWS / (b.calibrationRows / (b.fitRows + b.calibrationRows))))} rows of normal traffic\n`,
+      );
+    }
     const bytes = await saveBaseline(v.out as string, b, 'baseline');
     const summary = {
       baseline: v.out,
