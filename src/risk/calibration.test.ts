@@ -38,3 +38,24 @@ test('a calibration measured on nothing is no evidence either way', () => {
   assert.equal(c.rows, 0);
   assert.equal(calibrate(c, 5), 0.5);
 });
+
+test('a rare kind of normal row far above the rest: no more than 1 in n + 1 up to the highest row, the tail only beyond it', () => {
+  // 0.5 % of the calibration rows (4 of 800) are a rare normal kind scoring far above the others,
+  // as an ICMP echo among a replayed network's flows: the top 5 % is no exponential, and a tail
+  // from its start said 1 in 500,000 at the rare rows themselves (p 0.999998), so the same kind of
+  // flow in new normal traffic reached any alert threshold
+  const rows = [...normalScores(796, 11), 100, 100.5, 101, 101.5];
+  const n = rows.length;
+  const c = fitCalibration(rows);
+  assert.equal(hasTail(c), true);
+  const cap = n / (n + 1);
+  for (const s of [0.9, 0.99, 50, 100, 101, 101.4]) assert.ok(calibrate(c, s) <= cap, `p(${s}) = ${calibrate(c, s)} > ${cap}: more than ${n} rows support`);
+  assert.equal(calibrate(c, 101.5), cap, 'at the highest row: rarer than 1 in n + 1');
+  // beyond it the tail keeps extreme scores ordered, from the table's top with the tail's scale β
+  const beta = c.tailScale;
+  assert.ok(Math.abs(calibrate(c, 101.5 + beta) - (1 - (1 - cap) * Math.exp(-1))) < 1e-12);
+  assert.ok(calibrate(c, 101.5 + 10 * beta) > calibrate(c, 101.5 + beta));
+  assert.ok(calibrate(c, 101.5 + 10 * beta) > 0.99999);
+  // below the rare rows the table is untouched: about the share of rows below
+  assert.ok(Math.abs(calibrate(c, 0.5) - 0.5) < 0.06);
+});

@@ -6,15 +6,25 @@
  * For each detector we keep the empirical distribution of its scores on held-out baseline rows
  * (rows the detector was not fitted on) as a compact quantile table. A new score s maps to
  *     p(s) = share of baseline rows scoring below s      (in [0, 1), interpolated between quantiles)
- * Beyond the top of the table an exponential tail fitted to the highest 5 % of baseline scores
- * keeps extreme scores ordered (p keeps rising towards 1 instead of flattening at the maximum):
- *     p(s) = 1 − t · exp(−(s − s_t) / β)    for s > s_t, t = 0.05, β = mean excess over s_t.
+ * and a score at or above the highest of n rows to n / (n + 1): "rarer than 1 in n + 1" is all a
+ * table of n rows can say. Only beyond the highest calibration score s_max does an exponential
+ * tail keep extreme scores ordered (p keeps rising towards 1 instead of flattening there), starting
+ * from the table's top, with the scale of the highest 5 % of baseline scores:
+ *     p(s) = 1 − (1 − n/(n + 1)) · exp(−(s − s_max) / β)    for s > s_max, β = mean excess over
+ *     s_t, the score at the 95th percentile.
  * Under the baseline, p is uniform on [0, 1]; that is what lets fusion treat detectors alike.
+ *
+ * The tail used to start at s_t itself, p(s) = 1 − 0.05 · exp(−(s − s_t) / β), and so replaced
+ * the table over the top 5 % of its rows. Where those rows are not exponential (a rare normal kind
+ * of flow, an ICMP echo among 0.25 % of a replayed network's flows, far above the rest) it said
+ * 1 in 10,000,000 at the highest of 806 rows (the one-class SVM: s_max was 13 scales above s_t),
+ * and the risk of those flows in new normal traffic was 0.9998: 191 of 40,078 flows of a normal
+ * capture reached the alert threshold 0.999, where 40 are expected; now 12 do (docs/architecture.md).
  *
  * A table measured on few rows cannot say much: a score above every one of n baseline rows is
  * "rarer than 1 in n + 1", nothing more. The tail is extrapolated only when at least
- * MIN_TAIL_ROWS rows lie above s_t (about 42 calibration rows); a smaller table gives at most
- * n / (n + 1). Without that bound a detector fitted on the input itself with 2 held-out rows (a
+ * MIN_TAIL_ROWS rows lie above s_t (about 42 calibration rows), so that β rests on more than one
+ * excess; a smaller table gives at most n / (n + 1) however far out the score. Without that bound a detector fitted on the input itself with 2 held-out rows (a
  * 9-flow capture analysed without a baseline) put ordinary flows at p = 0.99999 from the scale of
  * a single excess, and fusion called them attacks.
  */
@@ -23,7 +33,7 @@ export interface Calibration {
   /** score at each probability in `probs` (ascending) */
   readonly quantiles: Float64Array;
   readonly probs: Float64Array;
-  /** exponential tail beyond tailStart */
+  /** s_t, the score at the 95th percentile: the tail's scale is the mean excess over it */
   readonly tailStart: number;
   readonly tailShare: number;
   readonly tailScale: number;
@@ -89,16 +99,15 @@ export function fitCalibration(scores: ArrayLike<number>, points = 512): Calibra
 export function calibrate(c: Calibration, s: number): number {
   if (!(s === s)) return 0.5; // NaN: no evidence either way
   if (c.rows === 0) return 0.5; // measured on nothing: no evidence either way
-  const tail = hasTail(c);
-  if (tail && s > c.tailStart) {
-    const p = 1 - c.tailShare * Math.exp(-(s - c.tailStart) / c.tailScale);
-    // never below what the table says at s_t (the tail starts where the table is at 1 − t)
-    return Math.max(p, 1 - c.tailShare);
-  }
   const q = c.quantiles;
+  // no row below it (a score every row shares is no evidence, however few or many rows)
   if (s <= q[0]) return 0;
-  const top = tail ? 1 - c.tailShare : tableCap(c.rows);
-  if (!tail && s >= q[q.length - 1]) return top;
+  const top = tableCap(c.rows);
+  const max = q[q.length - 1];
+  if (s >= max) {
+    // at the highest row: 1 in n + 1; further out only with a tail resting on enough rows, from there
+    return s > max && hasTail(c) ? 1 - (1 - top) * Math.exp(-(s - max) / c.tailScale) : top;
+  }
   // binary search for the last quantile <= s
   let lo = 0;
   let hi = q.length - 1;

@@ -267,8 +267,10 @@ export function createFlowScorer(baseline: Baseline, classifier: TrainedModel | 
     return out;
   };
 
-  // what the fused calibration depends on besides the baseline: the weights (no classifier)
-  const key = classifier ? undefined : JSON.stringify({ detectors: w, rules: wr });
+  // what the fused calibration depends on besides the baseline: the weights (no classifier), and
+  // how detector scores are calibrated (`tail`: a file made before the tail began beyond the
+  // highest calibration score holds a fused table of other p's, so it is made again)
+  const key = classifier ? undefined : JSON.stringify({ detectors: w, rules: wr, tail: 'beyond-max' });
   if (ref) {
     // calibrate the classifier, then the combined evidence, on the baseline's held-out normal rows
     if (classifier) {
