@@ -52,7 +52,7 @@ export interface AnalysisParameter {
  */
 export const ANALYSIS_PARAMETERS: readonly AnalysisParameter[] = [
   { key: 'thresholds.flow', default: 0.999, flags: '--flow-threshold (analyze, capture, stream)', description: 'a flow with risk at or above this gets an alert (between 0 and 1)', read: (c) => c.thresholds.flow },
-  { key: 'thresholds.ip', default: 0.99, flags: '--ip-threshold (analyze, capture)', description: 'a source with risk at or above this is listed as risky (between 0 and 1)', read: (c) => c.thresholds.ip },
+  { key: 'thresholds.ip', default: 0.99, flags: '--ip-threshold (analyze, capture)', description: 'a source with risk at or above this is listed as risky, but for a source of one flow below thresholds.flow with no finding or other evidence (between 0 and 1)', read: (c) => c.thresholds.ip },
   { key: 'thresholds.verdict', default: 0.95, flags: '--verdict-threshold (analyze)', description: 'a flow with risk at or above this is called an attack (flows_scored.csv, quality figures; between 0 and 1)', read: (c) => c.thresholds.verdict },
   ...WEIGHTED_DETECTORS.map(detectorWeight),
   { key: 'weights.classifier', default: 1, description: "weight of the classifier's evidence in a flow's risk (≥ 0; 0 = ignored)", read: (c) => c.weights.classifier },

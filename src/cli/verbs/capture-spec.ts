@@ -43,7 +43,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
     { name: 'batch-seconds', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'hand finished flows to the analysis at least this often', default: 5 },
     { name: 'batch-rows', type: 'integer', range: { min: 1 }, description: '... or when this many flows finished', default: 65536 },
     { name: 'flow-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'flows at or above this risk become alerts (config thresholds.flow)' },
-    { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky (config thresholds.ip)' },
+    { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky, but for one of a single flow below --flow-threshold and nothing else about it (config thresholds.ip)' },
     ...FLOW_ALERT_LIMIT_OPTIONS,
     { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run (after the per-source limit); 0 = no cap; findings and risky sources are never capped (default ${DEFAULT_MAX_FLOW_ALERTS})` },
     { name: 'print-flows', type: 'boolean', description: "also print each risky flow's alert (by default: findings and risky sources; every alert is in alerts.jsonl with -o)" },

@@ -44,7 +44,7 @@ const AnalyzeQuery = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\w.@+-]+$', description: 'file name for messages and the report' })),
     flow_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'flows at or above this risk become alerts (default 0.999)' })),
-    ip_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'sources at or above this risk are risky (default 0.99)' })),
+    ip_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'sources at or above this risk are risky (default 0.99), but for one of a single flow below flow_threshold and nothing else about it' })),
     store: Type.Optional(Type.Boolean({ description: 'store the alerts (default true)' })),
     flow_alerts_per_source: Type.Optional(Type.Integer({ minimum: 0, description: `most flow alerts per source per flow_alert_window of flow time, as analyze --flow-alerts-per-source; 0 = no limit (default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})` })),
     flow_alert_window: Type.Optional(Type.Integer({ minimum: 0, description: `that window in seconds of flow time; 0 = the whole upload (default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})` })),
