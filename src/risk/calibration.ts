@@ -17,16 +17,18 @@
  * The tail used to start at s_t itself, p(s) = 1 − 0.05 · exp(−(s − s_t) / β), and so replaced
  * the table over the top 5 % of its rows. Where those rows are not exponential (a rare normal kind
  * of flow, an ICMP echo among 0.25 % of a replayed network's flows, far above the rest) it said
- * 1 in 10,000,000 at the highest of 806 rows (the one-class SVM: s_max was 13 scales above s_t),
- * and the risk of those flows in new normal traffic was 0.9998: 191 of 40,078 flows of a normal
- * capture reached the alert threshold 0.999, where 40 are expected; now 12 do (docs/architecture.md).
+ * rarer than 1 in 10,000,000 at the highest of 806 rows (the one-class SVM: s_max was 13 scales
+ * above s_t), and the risk of those flows in new normal traffic was 0.9998: 191 of 40,078 flows
+ * of a normal capture reached the alert threshold 0.999, where 40 are expected; now 12 do
+ * (docs/architecture.md).
  *
  * A table measured on few rows cannot say much: a score above every one of n baseline rows is
  * "rarer than 1 in n + 1", nothing more. The tail is extrapolated only when at least
  * MIN_TAIL_ROWS rows lie above s_t (about 42 calibration rows), so that β rests on more than one
- * excess; a smaller table gives at most n / (n + 1) however far out the score. Without that bound a detector fitted on the input itself with 2 held-out rows (a
- * 9-flow capture analysed without a baseline) put ordinary flows at p = 0.99999 from the scale of
- * a single excess, and fusion called them attacks.
+ * excess; a smaller table gives at most n / (n + 1) however far out the score. Without that bound
+ * a detector fitted on the input itself with 2 held-out rows (a 9-flow capture analysed without a
+ * baseline) put ordinary flows at p = 0.99999 from the scale of a single excess, and fusion called
+ * them attacks.
  */
 
 export interface Calibration {
