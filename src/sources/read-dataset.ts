@@ -28,7 +28,7 @@ import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-
 import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
 import { plural } from '../util/plural.js';
 import { LabelCaseMerger } from './label-case.js';
-import { canonicalAddresses } from './address-text.js';
+import { canonicalAddresses, leadingZeroNote, type AddressTally } from './address-text.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -62,6 +62,11 @@ export interface ReadOptions {
   readonly onFormat?: (format: string) => void;
   /** the time zone of timestamps without a UTC offset (--timezone: IANA name or ±HH:MM); absent: UTC */
   readonly timezone?: string;
+  /**
+   * IPv4 addresses written with leading zeros, read as decimal (address-text.ts), are counted here
+   * and the caller says so (a stream reading batch after batch: once); absent, a warning per file
+   */
+  readonly addressTally?: AddressTally;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -115,10 +120,18 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     );
     return;
   }
+  /** the addresses read through leading zeros: the caller's tally, or one per file said at its end */
+  const fileTally = (): AddressTally => opts.addressTally ?? { cells: 0 };
+  const sayTally = (tally: AddressTally): void => {
+    const note = opts.addressTally ? undefined : leadingZeroNote(tally);
+    if (note) warn(note);
+  };
   if (format === ZEEK_FORMAT) {
     for (const { input, source: kept } of files) {
       const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
-      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t);
+      const tally = fileTally();
+      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t, tally);
+      sayTally(tally);
     }
     return;
   }
@@ -134,6 +147,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   for (const { input, source: kept, delimiter } of files) {
     const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
     let asm: TableAssembler | undefined;
+    const tally = fileTally();
     const tokenizerOptions = { file: input.display, delimiter, maxFields: limits.maxColumns, maxRecordBytes: limits.maxLineBytes };
     for await (const batch of tokenizeCsv(source.chunks(), tokenizerOptions)) {
       let from = 0;
@@ -157,7 +171,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         asm.append(batch, from, from + take);
         from += take;
         if (asm.rows >= batchRows) {
-          yield canonicalAddresses(labels.merge(asm.flush()));
+          yield canonicalAddresses(labels.merge(asm.flush()), tally);
           yielded = true;
         }
       }
@@ -165,9 +179,10 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     }
     doneBytes += source.bytesRead;
     if (asm && asm.rows > 0) {
-      yield canonicalAddresses(labels.merge(asm.flush()));
+      yield canonicalAddresses(labels.merge(asm.flush()), tally);
       yielded = true;
     }
+    sayTally(tally);
     if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
     if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }

@@ -20,6 +20,7 @@ import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
+import { canonicalAddresses, leadingZeroNote, type AddressTally } from '../sources/address-text.js';
 import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
 import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -72,6 +73,11 @@ export interface StdinOptions extends ScoringSetup {
    * episodes, as at its end (a pipe from `tail -F` never ends by itself)
    */
   readonly signal?: AbortSignal;
+  /**
+   * IPv4 addresses written with leading zeros, read as decimal (sources/address-text.ts), told once
+   * when first met and once more at the end with the total when more came (default: stderr)
+   */
+  readonly addressNote?: (note: string) => void;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -101,10 +107,21 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
+  // one tally over the whole input (its batches are read one by one), said once, not per batch
+  const tally: AddressTally = { cells: 0 };
+  let tallySaid = 0;
+  const sayTally = (): void => {
+    const note = leadingZeroNote(tally);
+    if (!note || tally.cells === tallySaid) return;
+    tallySaid = tally.cells;
+    (o.addressNote ?? ((n: string) => process.stderr.write(`netsentinel: ${n}\n`)))(note);
+  };
+  const read: ReadOptions = { ...o.read, addressTally: tally };
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
+    if (tallySaid === 0) sayTally();
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
     const { alerts, findings, risk, suppressed, scored } = scorer.scoreBatch(batch, Date.now());
@@ -123,6 +140,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   }
   // the input ended (or SIGTERM): what is left is closing the open episodes
   if (o.metrics) o.metrics.ready = false;
+  sayTally();
   const last = scorer.finish(Date.now());
   batchNo++;
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
@@ -147,6 +165,15 @@ async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number,
     return;
   }
   yield* liveBatches(input, read, batchRows, idleMs, 'stdin', reject, signal);
+}
+
+/**
+ * JSON lines read in --timezone's zone: their text times without an offset are read in it (flow-fields.ts
+ * reads a table's text times in its `timeZone`), as a CSV's are by the dataset readers; before, the
+ * flag was taken and JSON lines' times were read as UTC all the same
+ */
+function timeZoned(t: FlowTable, read: ReadOptions): FlowTable {
+  return read.timezone !== undefined && t.timeZone === undefined && !t.exactTimes ? { ...t, timeZone: read.timezone } : t;
 }
 
 /** no control bytes but tab, CR and LF (a capture's or gzip's magic has some in its first bytes) */
@@ -183,6 +210,8 @@ async function* liveBatches(
   if (signal?.aborted) stop();
   else signal?.addEventListener('abort', stop, { once: true });
   let json: boolean | undefined;
+  /** a CSV batch's table → the addresses its read took through leading zeros (added to read.addressTally when it is yielded) */
+  const tallies = new WeakMap<FlowTable, AddressTally>();
   /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
   let header: string | undefined;
   /** a headerless CSV's format, found from its first line, so that every batch is read alike */
@@ -256,7 +285,8 @@ async function* liveBatches(
           if (!lines.some((l) => l.trim())) continue;
           t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
         }
-        yield placed(t, name, (line) => line, where);
+        // addresses as the dataset readers write them (a CSV batch's go through streamDataset)
+        yield placed(canonicalAddresses(timeZoned(t, read), read.addressTally), name, (line) => line, where);
       } else {
         // the batch is read as a CSV of its own (the header put back before its lines): its rows'
         // lines and the reader's errors are moved to the input's own name and line numbers
@@ -266,10 +296,17 @@ async function* liveBatches(
           const at = (line: number): number => lineOf(line - skip);
           const text = header === undefined ? `${lines.join('\n')}\n` : `${header}\n${lines.join('\n')}\n`;
           const out: FlowTable[] = [];
+          // the addresses read through leading zeros of this read: counted only if its tables are the ones kept
+          const tally: AddressTally = { cells: 0 };
           try {
-            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
+            for await (const t of streamDataset(['-'], { ...read, addressTally: tally, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
           } catch (e) {
             throw replaced(e, at, where);
+          }
+          if (tally.cells > 0 && out.length > 0) {
+            const f = tally.first!;
+            const p = f.file === 'stdin' ? where(at(f.line)) : { file: f.file, line: f.line };
+            tallies.set(out[0], { cells: tally.cells, first: { ...f, file: p.file, line: p.line } });
           }
           return out;
         };
@@ -305,7 +342,14 @@ async function* liveBatches(
             return alone;
           }) : [];
         }
-        for (const t of tables) yield t;
+        for (const t of tables) {
+          const tally = tallies.get(t);
+          if (tally && read.addressTally) {
+            read.addressTally.cells += tally.cells;
+            read.addressTally.first ??= tally.first;
+          }
+          yield t;
+        }
       }
     } else if (ended) return;
     else await new Promise<void>((r) => (wake = r));
