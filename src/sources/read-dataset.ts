@@ -29,6 +29,7 @@ import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './ze
 import { plural } from '../util/plural.js';
 import { LabelCaseMerger } from './label-case.js';
 import { canonicalAddresses, leadingZeroNote, type AddressTally } from './address-text.js';
+import type { TwelveHourClock } from './twelve-hour-clock.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -67,6 +68,11 @@ export interface ReadOptions {
    * and the caller says so (a stream reading batch after batch: once); absent, a warning per file
    */
   readonly addressTally?: AddressTally;
+  /**
+   * the 12-hour clock rule's state per timestamp column (twelve-hour-clock.ts), kept across reads
+   * and said by the caller (a stream reading batch after batch); absent, one per file, said at its end
+   */
+  readonly clocks?: Map<string, TwelveHourClock>;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -148,6 +154,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
     let asm: TableAssembler | undefined;
     const tally = fileTally();
+    const clocks = opts.clocks ?? new Map<string, TwelveHourClock>();
     const tokenizerOptions = { file: input.display, delimiter, maxFields: limits.maxColumns, maxRecordBytes: limits.maxLineBytes };
     for await (const batch of tokenizeCsv(source.chunks(), tokenizerOptions)) {
       let from = 0;
@@ -163,7 +170,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         );
         if (first) sameColumns(first, { file: input.display, plan });
         else first = { file: input.display, plan };
-        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone);
+        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone, clocks);
         last = asm;
       }
       while (from < batch.count) {
@@ -183,6 +190,10 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
       yielded = true;
     }
     sayTally(tally);
+    if (!opts.clocks) for (const [column, clock] of clocks) {
+      const note = clock.note(input.display, column);
+      if (note) warn(note);
+    }
     if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
     if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }

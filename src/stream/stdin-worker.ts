@@ -21,6 +21,7 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
 import { canonicalAddresses, leadingZeroNote, type AddressTally } from '../sources/address-text.js';
+import type { TwelveHourClock } from '../sources/twelve-hour-clock.js';
 import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
 import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -74,10 +75,12 @@ export interface StdinOptions extends ScoringSetup {
    */
   readonly signal?: AbortSignal;
   /**
-   * IPv4 addresses written with leading zeros, read as decimal (sources/address-text.ts), told once
-   * when first met and once more at the end with the total when more came (default: stderr)
+   * what the readers did to the input, said once when first met and once more at the end with the
+   * total when more came (default: stderr): IPv4 addresses written with leading zeros read as
+   * decimal (sources/address-text.ts), a 12-hour clock without AM/PM read as afternoon past its
+   * turn (sources/twelve-hour-clock.ts)
    */
-  readonly addressNote?: (note: string) => void;
+  readonly readerNote?: (note: string) => void;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -109,19 +112,25 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   };
   // one tally over the whole input (its batches are read one by one), said once, not per batch
   const tally: AddressTally = { cells: 0 };
-  let tallySaid = 0;
-  const sayTally = (): void => {
-    const note = leadingZeroNote(tally);
-    if (!note || tally.cells === tallySaid) return;
-    tallySaid = tally.cells;
-    (o.addressNote ?? ((n: string) => process.stderr.write(`netsentinel: ${n}\n`)))(note);
+  const clocks = new Map<string, TwelveHourClock>();
+  /** each note's count when last said */
+  const said = new Map<string, number>();
+  const sayOnce = (key: string, count: number, note: string | undefined): void => {
+    if (!note || said.get(key) === count) return;
+    said.set(key, count);
+    (o.readerNote ?? ((n: string) => process.stderr.write(`netsentinel: ${n}\n`)))(note);
   };
-  const read: ReadOptions = { ...o.read, addressTally: tally };
+  /** `first`: only what was not said yet (a batch's); else (the end) totals that grew since */
+  const sayTally = (first = false): void => {
+    if (!first || !said.has('addresses')) sayOnce('addresses', tally.cells, leadingZeroNote(tally));
+    for (const [column, clock] of clocks) if (!first || !said.has(`clock:${column}`)) sayOnce(`clock:${column}`, clock.moved, clock.note(input, column));
+  };
+  const read: ReadOptions = { ...o.read, addressTally: tally, clocks };
   const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
-    if (tallySaid === 0) sayTally();
+    sayTally(true);
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
     const { alerts, findings, risk, suppressed, scored } = scorer.scoreBatch(batch, Date.now());
@@ -298,10 +307,17 @@ async function* liveBatches(
           const out: FlowTable[] = [];
           // the addresses read through leading zeros of this read: counted only if its tables are the ones kept
           const tally: AddressTally = { cells: 0 };
+          // a clock that turns in this read: its line moved to the input's, as the rows' are
+          const unturned = [...(read.clocks ?? new Map<string, TwelveHourClock>()).values()].filter((c) => !c.turn);
           try {
             for await (const t of streamDataset(['-'], { ...read, addressTally: tally, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
           } catch (e) {
             throw replaced(e, at, where);
+          }
+          for (const c of unturned) {
+            if (!c.turn) continue;
+            const p = where(at(c.turn.line));
+            c.turn = { ...c.turn, file: p.file, line: p.line };
           }
           if (tally.cells > 0 && out.length > 0) {
             const f = tally.first!;

@@ -133,7 +133,7 @@ export const stream: Command = {
           inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
           read: readOptionsFrom(v),
           // (a count in it: said when first met and with the total at the end, not deduplicated as setup's notes are)
-          addressNote: (n) => progress.note(`netsentinel: stream: input: ${n}`),
+          readerNote: (n) => progress.note(`netsentinel: stream: input: ${n}`),
           batchRows: v.batchRows as number,
           store,
           emit: (a) => out(JSON.stringify(a.record)),
