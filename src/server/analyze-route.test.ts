@@ -138,3 +138,24 @@ test('the output folders live as long as the service: a failed upload leaves non
   }
   assert.deepEqual(folders(), [], 'closing the service removed its output folders');
 });
+
+test('timezone= reads an upload’s offset-less times in that zone, as analyze --timezone does; a zone no one knows is a 400 naming the parameter', async () => {
+  // the sample without its Z: times without an offset
+  const naive = readFileSync(traffic, 'utf8').replace(/Z,/g, ',');
+  const post = async (query: string): Promise<{ status: number; body: any }> => {
+    const r = await fetch(svc.url + `/v1/analyze?name=naive.csv&store=false${query}`, { method: 'POST', body: naive, headers: { 'Content-Type': 'text/csv' } });
+    return { status: r.status, body: await r.json() };
+  };
+  const firstTime = async (body: any): Promise<string> => (await (await fetch(svc.url + body.files['flows_scored.csv'])).text()).split('\n')[1].split(',')[2];
+  const utc = await post('');
+  assert.equal(utc.status, 200, JSON.stringify(utc.body));
+  assert.ok(utc.body.summary.inputNotes.some((n: string) => /without a UTC offset; they are read as UTC/.test(n)), utc.body.summary.inputNotes.join(' | '));
+  const zoned = await post('&timezone=-03:00');
+  assert.equal(zoned.status, 200, JSON.stringify(zoned.body));
+  assert.ok(zoned.body.summary.inputNotes.some((n: string) => /without a UTC offset; they are read as -03:00 time/.test(n)), zoned.body.summary.inputNotes.join(' | '));
+  // 06:57:53.619 at UTC-3 is 09:57:53.619 UTC
+  assert.equal(Date.parse(await firstTime(zoned.body)) - Date.parse(await firstTime(utc.body)), 3 * 3600 * 1000);
+  const bad = await post('&timezone=Mars/Olympus');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error, /^querystring\.timezone: "Mars\/Olympus" is neither an IANA time zone/);
+});
