@@ -28,8 +28,8 @@ import { streamCaptureFlows, type CaptureFlowOptions } from '../packets/capture-
 import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './zeek-conn-log.js';
 import { plural } from '../util/plural.js';
 import { LabelCaseMerger } from './label-case.js';
-import { canonicalAddresses, leadingZeroNote, type AddressTally } from './address-text.js';
-import type { TwelveHourClock } from './twelve-hour-clock.js';
+import { canonicalAddresses } from './address-text.js';
+import { newReadTally, readTallyNotes, type ReadTally } from './read-tally.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -64,15 +64,11 @@ export interface ReadOptions {
   /** the time zone of timestamps without a UTC offset (--timezone: IANA name or ±HH:MM); absent: UTC */
   readonly timezone?: string;
   /**
-   * IPv4 addresses written with leading zeros, read as decimal (address-text.ts), are counted here
-   * and the caller says so (a stream reading batch after batch: once); absent, a warning per file
+   * what the readers did to cells the user must hear of (read-tally.ts: addresses with leading
+   * zeros, a 12-hour clock's afternoon, text in a column of numbers), kept across reads and said by
+   * the caller (a stream reading batch after batch); absent, one per file, said at its end
    */
-  readonly addressTally?: AddressTally;
-  /**
-   * the 12-hour clock rule's state per timestamp column (twelve-hour-clock.ts), kept across reads
-   * and said by the caller (a stream reading batch after batch); absent, one per file, said at its end
-   */
-  readonly clocks?: Map<string, TwelveHourClock>;
+  readonly tally?: ReadTally;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -126,18 +122,17 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     );
     return;
   }
-  /** the addresses read through leading zeros: the caller's tally, or one per file said at its end */
-  const fileTally = (): AddressTally => opts.addressTally ?? { cells: 0 };
-  const sayTally = (tally: AddressTally): void => {
-    const note = opts.addressTally ? undefined : leadingZeroNote(tally);
-    if (note) warn(note);
+  /** what was done to cells: the caller's tally, or one per file said at its end */
+  const fileTally = (): ReadTally => opts.tally ?? newReadTally();
+  const sayTally = (tally: ReadTally, file: string): void => {
+    if (!opts.tally) for (const n of readTallyNotes(tally, file)) warn(n.note);
   };
   if (format === ZEEK_FORMAT) {
     for (const { input, source: kept } of files) {
       const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
       const tally = fileTally();
-      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t, tally);
-      sayTally(tally);
+      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t, tally.addresses);
+      sayTally(tally, input.display);
     }
     return;
   }
@@ -154,7 +149,6 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
     let asm: TableAssembler | undefined;
     const tally = fileTally();
-    const clocks = opts.clocks ?? new Map<string, TwelveHourClock>();
     const tokenizerOptions = { file: input.display, delimiter, maxFields: limits.maxColumns, maxRecordBytes: limits.maxLineBytes };
     for await (const batch of tokenizeCsv(source.chunks(), tokenizerOptions)) {
       let from = 0;
@@ -170,7 +164,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         );
         if (first) sameColumns(first, { file: input.display, plan });
         else first = { file: input.display, plan };
-        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone, clocks);
+        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone, tally);
         last = asm;
       }
       while (from < batch.count) {
@@ -178,7 +172,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         asm.append(batch, from, from + take);
         from += take;
         if (asm.rows >= batchRows) {
-          yield canonicalAddresses(labels.merge(asm.flush()), tally);
+          yield canonicalAddresses(labels.merge(asm.flush()), tally.addresses);
           yielded = true;
         }
       }
@@ -186,14 +180,10 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     }
     doneBytes += source.bytesRead;
     if (asm && asm.rows > 0) {
-      yield canonicalAddresses(labels.merge(asm.flush()), tally);
+      yield canonicalAddresses(labels.merge(asm.flush()), tally.addresses);
       yielded = true;
     }
-    sayTally(tally);
-    if (!opts.clocks) for (const [column, clock] of clocks) {
-      const note = clock.note(input.display, column);
-      if (note) warn(note);
-    }
+    sayTally(tally, input.display);
     if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
     if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }

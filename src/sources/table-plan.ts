@@ -33,6 +33,11 @@ export interface ParsedColumn {
   readonly skip?: boolean;
   /** added to a "not a number" error, e.g. a suggestion of --categorical */
   readonly hint?: string;
+  /**
+   * number only: a cell that is no number (`n/a`, `-` among numbers) is missing, counted in the
+   * read's tally (read-tally.ts) and said, rather than an error (the generic CSV reader's columns)
+   */
+  readonly lenient?: boolean;
 }
 
 export interface DeriveContext {

@@ -20,8 +20,8 @@ import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
-import { canonicalAddresses, leadingZeroNote, type AddressTally } from '../sources/address-text.js';
-import type { TwelveHourClock } from '../sources/twelve-hour-clock.js';
+import { canonicalAddresses, type AddressTally } from '../sources/address-text.js';
+import { newReadTally, readTallyNotes } from '../sources/read-tally.js';
 import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
 import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -111,21 +111,18 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
     }
   };
   // one tally over the whole input (its batches are read one by one), said once, not per batch
-  const tally: AddressTally = { cells: 0 };
-  const clocks = new Map<string, TwelveHourClock>();
+  const tally = newReadTally();
   /** each note's count when last said */
   const said = new Map<string, number>();
-  const sayOnce = (key: string, count: number, note: string | undefined): void => {
-    if (!note || said.get(key) === count) return;
-    said.set(key, count);
-    (o.readerNote ?? ((n: string) => process.stderr.write(`netsentinel: ${n}\n`)))(note);
-  };
-  /** `first`: only what was not said yet (a batch's); else (the end) totals that grew since */
+  /** `first`: only what was not said yet (after a batch); else (the end) the totals that grew since */
   const sayTally = (first = false): void => {
-    if (!first || !said.has('addresses')) sayOnce('addresses', tally.cells, leadingZeroNote(tally));
-    for (const [column, clock] of clocks) if (!first || !said.has(`clock:${column}`)) sayOnce(`clock:${column}`, clock.moved, clock.note(input, column));
+    for (const n of readTallyNotes(tally, input)) {
+      if (first ? said.has(n.key) : said.get(n.key) === n.count) continue;
+      said.set(n.key, n.count);
+      (o.readerNote ?? ((m: string) => process.stderr.write(`netsentinel: ${m}\n`)))(n.note);
+    }
   };
-  const read: ReadOptions = { ...o.read, addressTally: tally, clocks };
+  const read: ReadOptions = { ...o.read, tally };
   const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
@@ -295,7 +292,7 @@ async function* liveBatches(
           t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
         }
         // addresses as the dataset readers write them (a CSV batch's go through streamDataset)
-        yield placed(canonicalAddresses(timeZoned(t, read), read.addressTally), name, (line) => line, where);
+        yield placed(canonicalAddresses(timeZoned(t, read), read.tally?.addresses), name, (line) => line, where);
       } else {
         // the batch is read as a CSV of its own (the header put back before its lines): its rows'
         // lines and the reader's errors are moved to the input's own name and line numbers
@@ -307,10 +304,14 @@ async function* liveBatches(
           const out: FlowTable[] = [];
           // the addresses read through leading zeros of this read: counted only if its tables are the ones kept
           const tally: AddressTally = { cells: 0 };
-          // a clock that turns in this read: its line moved to the input's, as the rows' are
-          const unturned = [...(read.clocks ?? new Map<string, TwelveHourClock>()).values()].filter((c) => !c.turn);
+          // the input's clocks and text-in-numbers counts go on across batches; a first place met in
+          // this read has its line moved to the input's, as the rows' are
+          const shared = read.tally ?? newReadTally();
+          const unturned = [...shared.clocks.values()].filter((c) => !c.turn);
+          const unmet = new Set([...shared.odd.values()].filter((c) => !c.first));
+          const knownOdd = new Set(shared.odd.keys());
           try {
-            for await (const t of streamDataset(['-'], { ...read, addressTally: tally, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
+            for await (const t of streamDataset(['-'], { ...read, tally: { ...shared, addresses: tally }, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
           } catch (e) {
             throw replaced(e, at, where);
           }
@@ -318,6 +319,11 @@ async function* liveBatches(
             if (!c.turn) continue;
             const p = where(at(c.turn.line));
             c.turn = { ...c.turn, file: p.file, line: p.line };
+          }
+          for (const [column, c] of shared.odd) {
+            if (!c.first || (knownOdd.has(column) && !unmet.has(c))) continue;
+            const p = where(at(c.first.line));
+            c.first = { ...c.first, file: p.file, line: p.line };
           }
           if (tally.cells > 0 && out.length > 0) {
             const f = tally.first!;
@@ -360,9 +366,9 @@ async function* liveBatches(
         }
         for (const t of tables) {
           const tally = tallies.get(t);
-          if (tally && read.addressTally) {
-            read.addressTally.cells += tally.cells;
-            read.addressTally.first ??= tally.first;
+          if (tally && read.tally) {
+            read.tally.addresses.cells += tally.cells;
+            read.tally.addresses.first ??= tally.first;
           }
           yield t;
         }
