@@ -76,7 +76,7 @@ test('a flow file’s IPv4 addresses written with leading zeros are read as deci
   assert.deepEqual(texts('src_ip'), ['10.0.0.1', '::ffff:10.0.0.9']);
   assert.deepEqual(texts('dst_ip'), ['192.168.10.50', 'gateway.local']);
   // 15 padded sources, 20 padded destinations, the mapped one: 36 cells, said once for the file (5 batches)
-  assert.deepEqual(warnings, [`36 addresses written with leading zeros read as decimal, in canonical form (the first: ${csv} line 4, "src_ip": "010.000.000.001" read as 10.0.0.1; no flow exporter writes octal)`]);
+  assert.deepEqual(warnings, [`${csv}: 36 addresses written with leading zeros read as decimal, in canonical form (the first: line 4, "src_ip": "010.000.000.001" read as 10.0.0.1; no flow exporter writes octal)`]);
 
   const zeek = join(dir, 'padded-conn.log');
   writeFileSync(
@@ -93,7 +93,7 @@ test('a flow file’s IPv4 addresses written with leading zeros are read as deci
   const z = await readDataset([zeek], { warn: (m) => zw.push(m) });
   assert.equal(z.format, 'zeek-conn');
   assert.deepEqual([cellText(getColumn(z, 'id.orig_h')!, 0), cellText(getColumn(z, 'id.orig_h')!, 1)], ['10.0.0.5', '10.0.0.5']);
-  assert.deepEqual(zw, [`1 address written with leading zeros read as decimal, in canonical form (the first: ${zeek} line 5, "id.orig_h": "010.000.000.005" read as 10.0.0.5; no flow exporter writes octal)`]);
+  assert.deepEqual(zw, [`${zeek}: 1 address written with leading zeros read as decimal, in canonical form (the first: line 5, "id.orig_h": "010.000.000.005" read as 10.0.0.5; no flow exporter writes octal)`]);
 });
 
 test('a part above 255 once its zeros are dropped (0256) is no address: kept as read, not counted', async () => {

@@ -34,7 +34,7 @@ export interface AddressTally {
 export function leadingZeroNote(tally: AddressTally): string | undefined {
   const f = tally.first;
   if (tally.cells === 0 || !f) return undefined;
-  return `${thousands(tally.cells)} ${plural(tally.cells, 'address', 'addresses')} written with leading zeros read as decimal, in canonical form (the first: ${f.file} line ${f.line}, "${f.column}": "${f.text}" read as ${f.read}; no flow exporter writes octal)`;
+  return `${f.file}: ${thousands(tally.cells)} ${plural(tally.cells, 'address', 'addresses')} written with leading zeros read as decimal, in canonical form (the first: line ${f.line}, "${f.column}": "${f.text}" read as ${f.read}; no flow exporter writes octal)`;
 }
 
 /** `text` with the leading zeros of its IPv4 parts (also an IPv6 address's IPv4 tail) dropped, read: or null. */

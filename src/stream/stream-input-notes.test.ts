@@ -102,12 +102,12 @@ test('stream --stdin reads IPv4 addresses written with leading zeros as decimal 
     const s = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100', '--flow-alerts-per-source', '0', '--flow-threshold', '0.01'], { input: text, encoding: 'utf8' });
     assert.equal(s.status, 0, `${kind}: ${s.stderr}`);
     const notes = s.stderr.split('\n').filter((l) => l.includes('leading zeros'));
-    const first = kind === 'CSV' ? 'stdin line 2' : 'stdin line 1';
+    const first = kind === 'CSV' ? 'line 2' : 'line 1';
     assert.deepEqual(
       notes,
       [
-        `netsentinel: stream: input: 20 addresses written with leading zeros read as decimal, in canonical form (the first: ${first}, "src_ip": "010.000.000.010" read as 10.0.0.10; no flow exporter writes octal)`,
-        `netsentinel: stream: input: 50 addresses written with leading zeros read as decimal, in canonical form (the first: ${first}, "src_ip": "010.000.000.010" read as 10.0.0.10; no flow exporter writes octal)`,
+        `netsentinel: stream: input: stdin: 20 addresses written with leading zeros read as decimal, in canonical form (the first: ${first}, "src_ip": "010.000.000.010" read as 10.0.0.10; no flow exporter writes octal)`,
+        `netsentinel: stream: input: stdin: 50 addresses written with leading zeros read as decimal, in canonical form (the first: ${first}, "src_ip": "010.000.000.010" read as 10.0.0.10; no flow exporter writes octal)`,
       ],
       `${kind}: ${s.stderr}`,
     );
