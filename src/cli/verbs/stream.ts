@@ -94,14 +94,17 @@ export const stream: Command = {
     const runningTotals = progressLines((line) => progress.note(line), { tty: Boolean(process.stderr.isTTY) });
     const controller = new AbortController();
     const onSignal = (sig: string): void => {
-      if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand)`);
+      // one line, as serve's: a service manager's SIGTERM needs no advice, Ctrl-C in a terminal gets the way out
+      if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand), then stopping${sig === 'SIGINT' ? ' (Ctrl-C again stops at once)' : ''}`);
       controller.abort();
     };
     // claim SIGINT/SIGTERM from the CLI's interrupt handling (which would otherwise exit at once): the
-    // worker drains and returns 0; a second signal still stops it at once
+    // worker drains and returns 0; a second signal still stops it at once. 'announced': the line
+    // above says it all (before, the CLI's "SIGTERM received: stopping after the current step (send
+    // it again to stop at once)" followed it, two lines for one signal)
     const releaseSignals = onInterrupt((sig) => {
       onSignal(sig);
-      return true;
+      return 'announced';
     });
     let store: AlertStore | undefined;
     let server: MetricsServer | undefined;
