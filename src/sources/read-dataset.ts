@@ -79,6 +79,12 @@ const SNIFF_BYTES = 64 * 1024;
 const SNIFF_RECORDS = 2;
 /** Records decoded of a file found in a folder, to tell a table from text (a README.txt) by its field counts. */
 const FOLDER_SNIFF_RECORDS = 8;
+/**
+ * Sniffed heads kept for the read, across all files (64 KiB each: 256 files); past it a file's
+ * first bytes are read again when it is read. Measured (src/bench/sniff-reads.ts): before, sniffing
+ * read a 1 MiB chunk and the stream's read-ahead, so a folder of CSV files of 1-2 MB was read twice.
+ */
+const HEAD_BUDGET = 16 * 1024 * 1024;
 
 interface PreparedFile {
   readonly input: InputFile;
@@ -86,6 +92,8 @@ interface PreparedFile {
   readonly source?: ByteSource;
   /** the field delimiter byte */
   readonly delimiter: number;
+  /** a regular file's first bytes as sniffing read them: the reader starts with them, not reading them again */
+  readonly head?: Uint8Array;
 }
 
 /** A whole dataset in memory. */
@@ -117,7 +125,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (format === CAPTURE) {
     // pcap / pcapng: metered into CICFlowMeter-layout flow batches (src/packets)
     yield* streamCaptureFlows(
-      files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source })),
+      files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source, head: f.head })),
       { batchRows, warn, stdin: opts.stdin, progress: opts.progress ? (done) => opts.progress?.(done, total) : undefined, ...opts.capture },
     );
     return;
@@ -128,8 +136,8 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     if (!opts.tally) for (const n of readTallyNotes(tally, file)) warn(n.note);
   };
   if (format === ZEEK_FORMAT) {
-    for (const { input, source: kept } of files) {
-      const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+    for (const { input, source: kept, head } of files) {
+      const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin, rawHead: head });
       const tally = fileTally();
       for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t, tally.addresses);
       sayTally(tally, input.display);
@@ -145,8 +153,8 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   let yielded = false;
   let first: { file: string; plan: TablePlan } | undefined;
   let last: TableAssembler | undefined;
-  for (const { input, source: kept, delimiter } of files) {
-    const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+  for (const { input, source: kept, delimiter, head } of files) {
+    const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin, rawHead: head });
     let asm: TableAssembler | undefined;
     const tally = fileTally();
     const tokenizerOptions = { file: input.display, delimiter, maxFields: limits.maxColumns, maxRecordBytes: limits.maxLineBytes };
@@ -238,13 +246,23 @@ async function sniffAll(
   const skip = (input: InputFile, why: string): void => {
     folders.get(input.folder as string)?.skipped.push({ display: input.display, why });
   };
+  let headBytes = 0;
   try {
     for (const input of inputs) {
       if (input.folder !== undefined && !folders.has(input.folder)) folders.set(input.folder, { skipped: [], kept: false });
-      const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+      const regular = input.path !== undefined && input.stream !== true;
+      // a regular file: one read of the sniffed bytes (or the capture's first bytes read to order a
+      // folder's captures), kept (within HEAD_BUDGET) for the read
+      const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin, ...(regular ? (input.head ? { rawHead: input.head } : { firstReadBytes: SNIFF_BYTES }) : {}) });
+      const headOf = (): Uint8Array | undefined => {
+        const h = regular ? source.rawHead : undefined;
+        if (!h || headBytes + h.length > HEAD_BUDGET) return undefined;
+        headBytes += h.length;
+        return h;
+      };
       let keep = false;
       try {
-        const { bytes, complete } = await source.peek(SNIFF_BYTES);
+        let { bytes, complete } = await source.peek(SNIFF_BYTES);
         const inFolder = input.folder !== undefined;
         if (bytes.length === 0 && complete) {
           if (inFolder) {
@@ -261,7 +279,7 @@ async function sniffAll(
         if (special) {
           if (forced) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
           keep = stream;
-          sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special });
+          sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special, head: keep ? undefined : headOf() });
           continue;
         }
         // a text file named like a capture (another file renamed, a download that was an error
@@ -291,12 +309,15 @@ async function sniffAll(
           }
           throw new JsonFlowsError(input.display, json);
         }
+        const want = inFolder ? FOLDER_SNIFF_RECORDS : SNIFF_RECORDS;
+        // lines so long that the first read holds fewer than the records to look at: read on, as
+        // far as a first chunk of the file (what sniffing read before it read 64 KiB)
+        if (!complete && countNewlines(bytes) <= want) ({ bytes, complete } = await source.peek(1 << 20));
         const delimiter = forced === undefined || forced === 'csv' ? detectDelimiter(bytes) : 44;
         // the first read chunk can be the whole file (1 MiB): tokenise only the sniffed prefix, unless
         // no record ends inside it (a very long first line)
         const sniffOpts = { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) };
         const prefix = bytes.length > SNIFF_BYTES ? bytes.subarray(0, SNIFF_BYTES) : bytes;
-        const want = inFolder ? FOLDER_SNIFF_RECORDS : SNIFF_RECORDS;
         let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, want);
         if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, want);
         if (records.length === 0 && complete) {
@@ -323,7 +344,7 @@ async function sniffAll(
         }
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
         keep = stream;
-        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected });
+        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected, head: keep ? undefined : headOf() });
       } finally {
         if (!keep) await source.close();
       }
@@ -339,6 +360,12 @@ async function sniffAll(
     for (const f of sniffed) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
+}
+
+function countNewlines(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /** A field of four or more words: a sentence, not a column name or a flow's value. */
