@@ -117,3 +117,13 @@ test('stream --stdin reads IPv4 addresses written with leading zeros as decimal 
     for (const a of alerts) if (a.src_ip) assert.doesNotMatch(a.src_ip, /(^|\.)0\d/, `${kind}: ${a.src_ip}`);
   }
 });
+
+test('a JetStream worker refuses --timezone (publish read the flows, and their zone travels with them), in one line before connecting', async () => {
+  const input = join(tmp, 'js.csv');
+  writeFileSync(input, flows(120, false));
+  const baseline = join(tmp, 'js.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([input], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const r = spawnSync(process.execPath, [CLI, 'stream', '--baseline', baseline, '--store', join(tmp, 'w.db'), '--nats', 'nats://127.0.0.1:1', '--timezone', '-03:00'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim(), 'netsentinel: stream: --timezone applies to what this worker reads itself (--stdin, --follow FILE); flows from NATS were read by publish: give --timezone to netsentinel publish');
+});

@@ -162,6 +162,9 @@ export const stream: Command = {
         if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }
+      // flows from NATS were read by `publish`, their times with them (a CICFlowMeter time is a number
+      // by then; the zone travels in the message header): taken here, the flag did nothing, unsaid
+      if (v.timezone !== undefined) throw new UserError('stream: --timezone applies to what this worker reads itself (--stdin, --follow FILE); flows from NATS were read by publish: give --timezone to netsentinel publish');
       if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
       const partitions = v.partitions ? (v.partitions as string[]).map((p) => {
         const n = Number(p);
