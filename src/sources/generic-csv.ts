@@ -97,7 +97,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       if (!names) {
         names = here;
         if (opts.label !== undefined && !here.includes(opts.label)) throw noSuchColumn(start.file, opts.label, '--label', names);
-        numeric = inferNumeric(start, names, categorical, opts.label);
+        numeric = inferNumeric(start, names, categorical, opts.label, new Set(opts.numeric ?? []));
         const answers = names.filter((n) => n !== opts.label && isLabelLikeColumn(n));
         if (answers.length > 0 && opts.labelLikeWarning !== false) {
           const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
@@ -156,9 +156,9 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
 }
 
 
-function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
+function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined, numeric: ReadonlySet<string>): boolean[] {
   const rows = typingRows(start, names.length);
-  return names.map((name, i) => !categorical.has(name) && name !== label && mostlyNumbers(start, rows, i));
+  return names.map((name, i) => !categorical.has(name) && name !== label && (numeric.has(name) || mostlyNumbers(start, rows, i)));
 }
 
 /** The first value of the label column, in the sample, that means normal traffic; null if none. */

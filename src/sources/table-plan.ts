@@ -92,6 +92,12 @@ export interface PlanOptions {
   readonly labelLikeWarning?: boolean;
   readonly drop?: readonly string[];
   readonly categorical?: readonly string[];
+  /**
+   * generic CSV: columns read as numbers whatever a batch's cells look like (text in them missing,
+   * counted and said): a stream reading batch after batch keeps the types of its first batch, so a
+   * batch of one line with `-` in a number column is not read as categories the model cannot score
+   */
+  readonly numeric?: readonly string[];
 }
 
 /**

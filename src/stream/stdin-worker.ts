@@ -216,7 +216,9 @@ async function* liveBatches(
   if (signal?.aborted) stop();
   else signal?.addEventListener('abort', stop, { once: true });
   let json: boolean | undefined;
-  /** a CSV batch's table → the addresses its read took through leading zeros (added to read.addressTally when it is yielded) */
+  /** a generic CSV's column types as its first batch was read: later batches are read with them (one line of `-` is not a text column) */
+  let typed: { numeric: string[]; categorical: string[] } | undefined;
+  /** a CSV batch's table → the addresses its read took through leading zeros (added to read.tally when it is yielded) */
   const tallies = new WeakMap<FlowTable, AddressTally>();
   /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
   let header: string | undefined;
@@ -311,7 +313,16 @@ async function* liveBatches(
           const unmet = new Set([...shared.odd.values()].filter((c) => !c.first));
           const knownOdd = new Set(shared.odd.keys());
           try {
-            for await (const t of streamDataset(['-'], { ...read, tally: { ...shared, addresses: tally }, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
+            const types = typed ? { numeric: typed.numeric, categorical: [...new Set([...(read.categorical ?? []), ...typed.categorical])] } : {};
+            for await (const t of streamDataset(['-'], { ...read, ...types, tally: { ...shared, addresses: tally }, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) {
+              if (!t.rowCount) continue;
+              // a generic CSV's column types, as its first batch was read, for every batch after it
+              if (!typed && t.format === 'csv') {
+                const cols = t.columns.filter((c) => c.role !== 'label');
+                typed = { numeric: cols.filter((c) => c.kind === 'numeric').map((c) => c.name), categorical: cols.filter((c) => c.kind === 'categorical').map((c) => c.name) };
+              }
+              out.push(placed(t, name, at, where, 'stdin'));
+            }
           } catch (e) {
             throw replaced(e, at, where);
           }

@@ -127,3 +127,18 @@ test('a JetStream worker refuses --timezone (publish read the flows, and their z
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim(), 'netsentinel: stream: --timezone applies to what this worker reads itself (--stdin, --follow FILE); flows from NATS were read by publish: give --timezone to netsentinel publish');
 });
+
+test('stream --stdin reads every batch of a CSV with its first batch’s column types: a batch of one line with "-" in a number column is scored, the cell missing and said', async () => {
+  const input = join(tmp, 'types.csv');
+  writeFileSync(input, flows(200, false));
+  const baseline = join(tmp, 'types.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([input], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  // 101 flows in batches of 100: the second batch is the last line alone, its duration "-"
+  const lines = flows(101, false).trimEnd().split('\n');
+  lines[101] = lines[101].replace(/,6,\d+,/, ',6,-,');
+  const s = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '100'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.doesNotMatch(s.stderr, /left out/, s.stderr);
+  assert.match(s.stderr, /^netsentinel: stream: input: stdin: column "duration_us" holds numbers, but 1 cell is text \(the first: line 102, "-"\): read as missing/m);
+  assert.match(s.stderr, /101 flows in 2 messages scored/, s.stderr);
+});
