@@ -325,16 +325,18 @@ async function* liveBatches(
             }
           } catch (e) {
             throw replaced(e, at, where);
-          }
-          for (const c of unturned) {
-            if (!c.turn) continue;
-            const p = where(at(c.turn.line));
-            c.turn = { ...c.turn, file: p.file, line: p.line };
-          }
-          for (const [column, c] of shared.odd) {
-            if (!c.first || (knownOdd.has(column) && !unmet.has(c))) continue;
-            const p = where(at(c.first.line));
-            c.first = { ...c.first, file: p.file, line: p.line };
+          } finally {
+            // (also when the read failed on a later line: what it met first is named by the input's line)
+            for (const c of unturned) {
+              if (!c.turn) continue;
+              const p = where(at(c.turn.line));
+              c.turn = { ...c.turn, file: p.file, line: p.line };
+            }
+            for (const [column, c] of shared.odd) {
+              if (!c.first || (knownOdd.has(column) && !unmet.has(c))) continue;
+              const p = where(at(c.first.line));
+              c.first = { ...c.first, file: p.file, line: p.line };
+            }
           }
           if (tally.cells > 0 && out.length > 0) {
             const f = tally.first!;
