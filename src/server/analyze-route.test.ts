@@ -159,3 +159,18 @@ test('timezone= reads an upload’s offset-less times in that zone, as analyze -
   assert.equal(bad.status, 400);
   assert.match(bad.body.error, /^querystring\.timezone: "Mars\/Olympus" is neither an IANA time zone/);
 });
+
+test('an upload’s addresses written with leading zeros are read as decimal, and the answer’s warnings say how many and where (as analyze’s stderr does)', async () => {
+  const text = readFileSync(traffic, 'utf8');
+  const n = (text.match(/,127\.0\.0\.10,/g) ?? []).length;
+  assert.ok(n > 0);
+  const padded = text.replace(/,127\.0\.0\.10,/g, ',127.000.000.010,');
+  const r = await fetch(svc.url + '/v1/analyze?name=padded.csv&store=false', { method: 'POST', body: padded, headers: { 'Content-Type': 'text/csv' } });
+  const body: any = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(body));
+  assert.deepEqual(
+    body.warnings.filter((w: string) => w.includes('leading zeros')),
+    [`upload:padded.csv: ${n.toLocaleString('en-US')} addresses written with leading zeros read as decimal, in canonical form (the first: line 2, "id.orig_h": "127.000.000.010" read as 127.0.0.10; no flow exporter writes octal)`],
+  );
+  assert.deepEqual(body.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
+});
