@@ -51,3 +51,30 @@ export function readTallyNotes(t: ReadTally, file: string): { key: string; count
   }
   return out;
 }
+
+/** A tally's clocks and odd-cell counts as they are (addresses are counted per read by the stream itself). */
+export interface TallyState {
+  readonly clocks: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  readonly odd: ReadonlyMap<string, OddCells>;
+}
+
+export function tallyState(t: ReadTally): TallyState {
+  return { clocks: new Map([...t.clocks].map(([k, c]) => [k, c.snapshot()])), odd: new Map([...t.odd].map(([k, o]) => [k, { ...o }])) };
+}
+
+/**
+ * Back to `s`: a stream's batch read again (its bad lines found one by one, the good ones read
+ * together) counts its cells and moves its clocks once, not once per read.
+ */
+export function restoreTally(t: ReadTally, s: TallyState): void {
+  for (const [k, c] of t.clocks) {
+    const was = s.clocks.get(k);
+    if (was) c.restore(was);
+    else t.clocks.delete(k);
+  }
+  for (const [k, o] of t.odd) {
+    const was = s.odd.get(k);
+    if (was) Object.assign(o, { cells: was.cells, first: was.first });
+    else t.odd.delete(k);
+  }
+}

@@ -55,6 +55,15 @@ export class TwelveHourClock {
     return hour;
   }
 
+  /** Its whole state, for `restore` (a stream reads a batch again after a bad line: read-tally.ts). */
+  snapshot(): Readonly<Record<string, unknown>> {
+    return { ...this } as unknown as Readonly<Record<string, unknown>>;
+  }
+
+  restore(state: Readonly<Record<string, unknown>>): void {
+    Object.assign(this, state);
+  }
+
   /** A time with AM/PM: the file says its half of the day, nothing to guess. */
   sawAmPm(): void {
     this.off = true;

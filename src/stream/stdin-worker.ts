@@ -21,7 +21,7 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
 import { canonicalAddresses, type AddressTally } from '../sources/address-text.js';
-import { newReadTally, readTallyNotes } from '../sources/read-tally.js';
+import { newReadTally, readTallyNotes, restoreTally, tallyState } from '../sources/read-tally.js';
 import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
 import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -346,10 +346,15 @@ async function* liveBatches(
           return out;
         };
         let tables: FlowTable[];
+        // the input's clocks and odd-cell counts before this batch: a read that fails, or a line read
+        // alone to find the bad ones, is not counted beside the read whose tables are kept
+        const shared = read.tally ?? newReadTally();
+        const before = tallyState(shared);
         try {
           tables = await csv(next.lines, (k) => next.firstLine + k);
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
+          restoreTally(shared, before);
           // which lines: each alone; a bad one is told, the good ones read again together, as one
           // batch (read run by run between the bad ones, a batch with every other line bad was
           // scored as hundreds of one-flow batches)
@@ -372,8 +377,11 @@ async function* liveBatches(
             alone.push(...t);
           }
           // together they should read as each did alone; should they not, each goes alone
+          const afterAlone = tallyState(shared);
+          restoreTally(shared, before);
           tables = good.length ? await csv(good, (k) => goodAt[k]!).catch((e2: unknown) => {
             if (!(e2 instanceof UserError)) throw e2;
+            restoreTally(shared, afterAlone);
             return alone;
           }) : [];
         }

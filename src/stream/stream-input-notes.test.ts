@@ -142,3 +142,19 @@ test('stream --stdin reads every batch of a CSV with its first batch’s column 
   assert.match(s.stderr, /^netsentinel: stream: input: stdin: column "duration_us" holds numbers, but 1 cell is text \(the first: line 102, "-"\): read as missing/m);
   assert.match(s.stderr, /101 flows in 2 messages scored/, s.stderr);
 });
+
+test('stream --stdin: a batch with a bad line is read again to find it; its odd cells are counted once', async () => {
+  const input = join(tmp, 'again.csv');
+  writeFileSync(input, flows(200, false));
+  const baseline = join(tmp, 'again.nsb');
+  await saveBaseline(baseline, await fitBaseline(await readDataset([input], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
+  const lines = flows(100, false).trimEnd().split('\n');
+  for (const k of [10, 50, 90]) lines[k] = lines[k].replace(/,6,\d+,/, ',6,-,');
+  lines[70] = lines[70].split(',').slice(0, 4).join(','); // too few fields: rejected
+  const s = spawnSync(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '500'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /stdin line 71: expected 9 fields, found 4[^\n]*left out/, s.stderr);
+  const notes = s.stderr.split('\n').filter((l) => l.includes('holds numbers'));
+  assert.deepEqual(notes, ['netsentinel: stream: input: stdin: column "duration_us" holds numbers, but 3 cells are text (the first: line 11, "-"): read as missing, imputed as other missing cells are (--categorical "duration_us" reads the column as categories)'], s.stderr);
+  assert.match(s.stderr, /99 flows in 1 message scored/, s.stderr);
+});
