@@ -49,9 +49,12 @@ export interface CaptureChunks {
   gzipCutShort(): boolean;
 }
 
-export async function captureChunks(input: { display: string; path?: string; source?: ByteSource }, stdin?: NodeJS.ReadableStream, gzipCutShortOk = false): Promise<CaptureChunks> {
+export async function captureChunks(input: { display: string; path?: string; source?: ByteSource; head?: Uint8Array }, stdin?: NodeJS.ReadableStream, gzipCutShortOk = false): Promise<CaptureChunks> {
   const viaSource = (src: ByteSource): CaptureChunks => ({ chunks: src.chunks(), bytesRead: () => src.bytesRead, gzipCutShort: () => src.gzipCutShort });
   if (input.source || input.path === undefined) return viaSource(input.source ?? new ByteSource({ display: input.display, path: input.path, stream: stdin, gzipCutShortOk }));
+  // the first bytes as sniffing read them (read-dataset.ts): not read again
+  const head = input.head;
+  if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return viaSource(new ByteSource({ display: input.display, path: input.path, gzipCutShortOk, rawHead: head }));
   let fh;
   try {
     fh = await open(input.path, 'r');
@@ -62,12 +65,22 @@ export async function captureChunks(input: { display: string; path?: string; sou
   const buf = Buffer.allocUnsafe(CHUNK);
   // a small first chunk: enough to tell the format, and the reader's loop over its few packets runs
   // to its end before V8 optimises it (optimised in the middle of a first megabyte, the loop had
-  // never reached what follows it and was thrown away and compiled again as it got there)
-  const first = await fh.read(buf, 0, FIRST_CHUNK, null);
+  // never reached what follows it and was thrown away and compiled again as it got there); the
+  // sniffed head when there is one (64 KiB, as this read), the file read on from its end
+  let first: { bytesRead: number };
+  if (head) {
+    buf.set(head.subarray(0, Math.min(head.length, CHUNK)), 0);
+    first = { bytesRead: Math.min(head.length, CHUNK) };
+  } else first = await fh.read(buf, 0, FIRST_CHUNK, null);
   if (first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     await fh.close();
     return viaSource(new ByteSource({ display: input.display, path: input.path, gzipCutShortOk }));
   }
+  /**
+   * where the next read starts: explicit after a head not read through this handle; else null, the
+   * handle's own position (a FIFO, as `flows <(cmd)` gives, has no other)
+   */
+  let pos: number | null = head ? first.bytesRead : null;
   let total = first.bytesRead;
   const handle = fh;
   let pending: Uint8Array | undefined = buf.subarray(0, first.bytesRead);
@@ -85,7 +98,8 @@ export async function captureChunks(input: { display: string; path?: string; sou
       pending = undefined;
       while (n > 0) {
         yield buf.subarray(0, n);
-        n = (await handle.read(buf, 0, CHUNK, null)).bytesRead;
+        n = (await handle.read(buf, 0, CHUNK, pos)).bytesRead;
+        if (pos !== null) pos += n;
         total += n;
       }
     } finally {
@@ -112,7 +126,8 @@ export async function captureChunks(input: { display: string; path?: string; sou
         // thread again (measured: about 50 ms less CPU for a 730 MB capture); every
         // ASYNC_EVERY-th read stays asynchronous so timers, signals and other I/O (a stream
         // worker's heartbeat) still get their turn while a large capture is read
-        const n = ++reads % ASYNC_EVERY === 0 ? (await handle.read(win.buf, win.end, FILL_CHUNK, null)).bytesRead : readSync(handle.fd, win.buf, win.end, FILL_CHUNK, null);
+        const n = ++reads % ASYNC_EVERY === 0 ? (await handle.read(win.buf, win.end, FILL_CHUNK, pos)).bytesRead : readSync(handle.fd, win.buf, win.end, FILL_CHUNK, pos);
+        if (pos !== null) pos += n;
         win.end += n;
         total += n;
         if (n === 0) await close();
@@ -128,7 +143,8 @@ export async function captureChunks(input: { display: string; path?: string; sou
       win.compact();
       win.reserve(FILL_CHUNK);
       // an error (the file vanished, EIO) goes to the reader, whose finally closes the file
-      const n = readSync(handle.fd, win.buf, win.end, FILL_CHUNK, null);
+      const n = readSync(handle.fd, win.buf, win.end, FILL_CHUNK, pos);
+      if (pos !== null) pos += n;
       win.end += n;
       total += n;
       return n;

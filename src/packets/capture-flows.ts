@@ -29,6 +29,8 @@ export interface CaptureInput {
   readonly path?: string;
   /** an already opened (peeked) source, e.g. stdin */
   readonly source?: ByteSource;
+  /** the file's first bytes, read when its format was sniffed: not read again */
+  readonly head?: Uint8Array;
 }
 
 export interface CaptureFlowOptions extends FlowMeterOptions {

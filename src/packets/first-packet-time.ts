@@ -16,23 +16,33 @@ import { iterateCapture } from './read-capture.js';
 const HEAD_BYTES = [64 * 1024, 320 * 1024];
 
 export async function firstPacketTime(path: string): Promise<number | undefined> {
+  return (await firstPacketAndHead(path)).time;
+}
+
+/**
+ * firstPacketTime, with the file's first bytes as read for it (raw, as on disk): the dataset reader
+ * starts from them rather than reading them again (read-dataset.ts). No head when reading failed.
+ */
+export async function firstPacketAndHead(path: string): Promise<{ time?: number; head?: Uint8Array }> {
+  let r: { time?: number; whole: boolean; raw?: Uint8Array } = { whole: true };
   for (const n of HEAD_BYTES) {
-    const r = await firstIn(path, n);
-    if (r.time !== undefined || r.whole) return r.time;
+    r = await firstIn(path, n);
+    if (r.time !== undefined || r.whole) break;
   }
-  return undefined;
+  return { time: r.time, head: r.raw };
 }
 
 /** The first packet's time in the first `headBytes` of the file, and whether those were the whole file. */
-async function firstIn(path: string, headBytes: number): Promise<{ time?: number; whole: boolean }> {
+async function firstIn(path: string, headBytes: number): Promise<{ time?: number; whole: boolean; raw?: Uint8Array }> {
   let head: Uint8Array;
+  let raw: Uint8Array;
   let whole = false;
   try {
     const fh = await open(path, 'r');
     try {
       const buf = Buffer.alloc(headBytes);
       const { bytesRead } = await fh.read(buf, 0, headBytes, 0);
-      head = buf.subarray(0, bytesRead);
+      head = raw = buf.subarray(0, bytesRead);
       whole = bytesRead < headBytes;
     } finally {
       await fh.close();
@@ -55,5 +65,5 @@ async function firstIn(path: string, headBytes: number): Promise<{ time?: number
   } catch {
     // garbled after the first packet, or no capture at all: what was found stands
   }
-  return { time: first, whole };
+  return { time: first, whole, raw };
 }

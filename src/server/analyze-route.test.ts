@@ -138,3 +138,39 @@ test('the output folders live as long as the service: a failed upload leaves non
   }
   assert.deepEqual(folders(), [], 'closing the service removed its output folders');
 });
+
+test('timezone= reads an upload’s offset-less times in that zone, as analyze --timezone does; a zone no one knows is a 400 naming the parameter', async () => {
+  // the sample without its Z: times without an offset
+  const naive = readFileSync(traffic, 'utf8').replace(/Z,/g, ',');
+  const post = async (query: string): Promise<{ status: number; body: any }> => {
+    const r = await fetch(svc.url + `/v1/analyze?name=naive.csv&store=false${query}`, { method: 'POST', body: naive, headers: { 'Content-Type': 'text/csv' } });
+    return { status: r.status, body: await r.json() };
+  };
+  const firstTime = async (body: any): Promise<string> => (await (await fetch(svc.url + body.files['flows_scored.csv'])).text()).split('\n')[1].split(',')[2];
+  const utc = await post('');
+  assert.equal(utc.status, 200, JSON.stringify(utc.body));
+  assert.ok(utc.body.summary.inputNotes.some((n: string) => /without a UTC offset; they are read as UTC/.test(n)), utc.body.summary.inputNotes.join(' | '));
+  const zoned = await post('&timezone=-03:00');
+  assert.equal(zoned.status, 200, JSON.stringify(zoned.body));
+  assert.ok(zoned.body.summary.inputNotes.some((n: string) => /without a UTC offset; they are read as -03:00 time/.test(n)), zoned.body.summary.inputNotes.join(' | '));
+  // 06:57:53.619 at UTC-3 is 09:57:53.619 UTC
+  assert.equal(Date.parse(await firstTime(zoned.body)) - Date.parse(await firstTime(utc.body)), 3 * 3600 * 1000);
+  const bad = await post('&timezone=Mars/Olympus');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error, /^querystring\.timezone: "Mars\/Olympus" is neither an IANA time zone/);
+});
+
+test('an upload’s addresses written with leading zeros are read as decimal, and the answer’s warnings say how many and where (as analyze’s stderr does)', async () => {
+  const text = readFileSync(traffic, 'utf8');
+  const n = (text.match(/,127\.0\.0\.10,/g) ?? []).length;
+  assert.ok(n > 0);
+  const padded = text.replace(/,127\.0\.0\.10,/g, ',127.000.000.010,');
+  const r = await fetch(svc.url + '/v1/analyze?name=padded.csv&store=false', { method: 'POST', body: padded, headers: { 'Content-Type': 'text/csv' } });
+  const body: any = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(body));
+  assert.deepEqual(
+    body.warnings.filter((w: string) => w.includes('leading zeros')),
+    [`upload:padded.csv: ${n.toLocaleString('en-US')} addresses written with leading zeros read as decimal, in canonical form (the first: line 2, "id.orig_h": "127.000.000.010" read as 127.0.0.10; no flow exporter writes octal)`],
+  );
+  assert.deepEqual(body.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
+});

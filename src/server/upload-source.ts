@@ -16,6 +16,8 @@ export interface UploadReadOptions {
   readonly capture?: CaptureFlowOptions;
   readonly warn?: (message: string) => void;
   readonly batchRows?: number;
+  /** the zone of times without a UTC offset (the route's `timezone=`, as analyze --timezone); absent: UTC */
+  readonly timezone?: string;
 }
 
 export function uploadSource(body: Readable, name: string, maxBytes: number, o: UploadReadOptions = {}): FlowSource {
@@ -33,7 +35,8 @@ export function uploadSource(body: Readable, name: string, maxBytes: number, o: 
   const accounting = accountingOf({ capture: o.capture });
   return {
     inputs: [name],
-    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn: o.warn ?? (() => {}), capture: accounting.read.capture }),
+    // the readers name the body "stdin": said as the upload's name, as the route's errors are
+    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn: (m) => o.warn?.(m.replace(/^stdin\b/, name)), capture: accounting.read.capture, ...(o.timezone !== undefined ? { timezone: o.timezone } : {}) }),
     captureAccounting: accounting.get,
   };
 }

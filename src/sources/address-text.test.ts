@@ -56,3 +56,51 @@ test('analyze counts one host spelt three ways as one source, and its alerts nam
   const risky = readFileSync(join(out, 'flows_scored.csv'), 'utf8');
   for (const s of ['2001:DB8::7', '2001:0db8', '::FFFF:C000:0201', '::ffff:c000:201']) assert.ok(!risky.includes(s), s);
 });
+
+/**
+ * Zero-padded IPv4 (`010.000.000.001`, as exporters that pad each part to three digits write it):
+ * read as the decimal address, in canonical text, one source with its unpadded spelling, and said
+ * once per file with the count and the first cell's file, line and column. Before, it stayed as
+ * written: `010.000.000.001` and `10.0.0.1` were two sources, and the alerts named an address the
+ * HTTP API refuses.
+ */
+test('a flow file’s IPv4 addresses written with leading zeros are read as decimal, counted and said once per file (CSV and Zeek conn.log)', async () => {
+  const csv = join(dir, 'padded.csv');
+  const rows = ['src_ip,dst_ip,dst_port,proto,duration,bytes', '10.0.0.1,192.168.10.50,80,tcp,0.1,40'];
+  for (let i = 0; i < 30; i++) rows.push(`${i % 2 ? '010.000.000.001' : '10.0.0.1'},${i % 3 ? '192.168.010.050' : '192.168.10.50'},${80 + i},tcp,0.1,${40 + i}`);
+  rows.push('::ffff:010.0.0.9,gateway.local,53,udp,0.1,80');
+  writeFileSync(csv, rows.join('\n') + '\n');
+  const warnings: string[] = [];
+  const t = await readDataset([csv], { warn: (m) => warnings.push(m), batchRows: 7 });
+  const texts = (name: string) => [...new Set(Array.from({ length: t.rowCount }, (_, r) => cellText(getColumn(t, name)!, r)))];
+  assert.deepEqual(texts('src_ip'), ['10.0.0.1', '::ffff:10.0.0.9']);
+  assert.deepEqual(texts('dst_ip'), ['192.168.10.50', 'gateway.local']);
+  // 15 padded sources, 20 padded destinations, the mapped one: 36 cells, said once for the file (5 batches)
+  assert.deepEqual(warnings, [`${csv}: 36 addresses written with leading zeros read as decimal, in canonical form (the first: line 4, "src_ip": "010.000.000.001" read as 10.0.0.1; no flow exporter writes octal)`]);
+
+  const zeek = join(dir, 'padded-conn.log');
+  writeFileSync(
+    zeek,
+    [
+      '#separator \\x09',
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto',
+      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum',
+      '1704067200.1\tC1\t10.0.0.5\t51000\t10.0.0.1\t22\ttcp',
+      '1704067201.1\tC2\t010.000.000.005\t51001\t10.0.0.1\t23\ttcp',
+    ].join('\n') + '\n',
+  );
+  const zw: string[] = [];
+  const z = await readDataset([zeek], { warn: (m) => zw.push(m) });
+  assert.equal(z.format, 'zeek-conn');
+  assert.deepEqual([cellText(getColumn(z, 'id.orig_h')!, 0), cellText(getColumn(z, 'id.orig_h')!, 1)], ['10.0.0.5', '10.0.0.5']);
+  assert.deepEqual(zw, [`${zeek}: 1 address written with leading zeros read as decimal, in canonical form (the first: line 5, "id.orig_h": "010.000.000.005" read as 10.0.0.5; no flow exporter writes octal)`]);
+});
+
+test('a part above 255 once its zeros are dropped (0256) is no address: kept as read, not counted', async () => {
+  const csv = join(dir, 'not-padded.csv');
+  writeFileSync(csv, 'src_ip,dst_ip,dst_port,proto,duration,bytes\n10.0.0.0256,10.0.0.1,80,tcp,0.1,40\n10.0.0.2,10.0.0.1,80,tcp,0.1,40\n');
+  const warnings: string[] = [];
+  const t = await readDataset([csv], { warn: (m) => warnings.push(m) });
+  assert.equal(cellText(getColumn(t, 'src_ip')!, 0), '10.0.0.0256');
+  assert.deepEqual(warnings, []);
+});

@@ -8,6 +8,7 @@
  * knows nothing about CSV.
  */
 import { createReadStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../util/errors.js';
@@ -27,6 +28,17 @@ export interface ByteSourceInput {
    * `gzipCutShort` says it happened (captures with --allow-truncated)
    */
   readonly gzipCutShortOk?: boolean;
+  /**
+   * a file (path) is read first in one read of this many bytes, then on from there in large chunks:
+   * format sniffing reads what it needs, not a 1 MiB chunk and the stream's read-ahead (a small
+   * file was read whole, and read again when its rows were); the bytes are `rawHead` afterwards
+   */
+  readonly firstReadBytes?: number;
+  /**
+   * the file's first raw bytes, already read (a sniffing ByteSource's `rawHead`): given out first,
+   * and the file read on from their end, so they are read from disk once
+   */
+  readonly rawHead?: Uint8Array;
 }
 
 /**
@@ -52,6 +64,9 @@ export class ByteSource {
   private readonly pending: Uint8Array[] = [];
   private ended = false;
   private started = false;
+
+  /** with `firstReadBytes`: the raw bytes of that first read, while nothing more was read (else undefined) */
+  rawHead: Uint8Array | undefined;
 
   constructor(readonly input: ByteSourceInput) {}
 
@@ -143,8 +158,39 @@ export class ByteSource {
   }
 
   private async *rawChunks(): AsyncGenerator<Uint8Array> {
-    const stream: NodeJS.ReadableStream = this.input.path !== undefined ? createReadStream(this.input.path, { highWaterMark: CHUNK }) : this.input.stream ?? process.stdin;
+    const path = this.input.path;
+    let start = 0;
+    if (path !== undefined && this.input.rawHead) {
+      const head = this.input.rawHead;
+      this.bytesRead += head.length;
+      this.rawHead = head;
+      yield head;
+      start = head.length;
+    } else if (path !== undefined && this.input.firstReadBytes) {
+      const fh = await openFile(path, 'r');
+      let n: number;
+      const b = Buffer.allocUnsafe(this.input.firstReadBytes);
+      try {
+        n = (await fh.read(b, 0, b.length, 0)).bytesRead;
+      } finally {
+        await fh.close();
+      }
+      if (n === 0) return;
+      this.bytesRead += n;
+      this.rawHead = b.subarray(0, n);
+      yield this.rawHead;
+      // a short read was the whole file
+      if (n < b.length) return;
+      start = n;
+    }
+    const stream: NodeJS.ReadableStream = path !== undefined ? createReadStream(path, { highWaterMark: CHUNK, ...(start > 0 ? { start } : {}) }) : this.input.stream ?? process.stdin;
+    // the head is all that was read only until more comes
+    let more = false;
     for await (const c of stream) {
+      if (!more) {
+        more = true;
+        this.rawHead = undefined;
+      }
       const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
       this.bytesRead += chunk.length;
       yield chunk;

@@ -7,7 +7,7 @@ import { getColumn, labelColumns, type FlowTable, type NumericColumn } from '../
 import { InputError } from '../util/errors.js';
 import { columnNames, isNormalLabel } from './generic-csv.js';
 import { readDataset } from './read-dataset.js';
-import { texts } from '../testing/table-values.js';
+import { numbers, texts } from '../testing/table-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netsentinel-csv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,16 +95,41 @@ test('a missing --label column is an InputError naming the file and listing its 
   });
 });
 
-test('a later text value in a numeric column names the cell and suggests --categorical', async () => {
+test('a later text value in a numeric column is read as missing, with a warning naming the cell and suggesting --categorical', async () => {
   const p = write('late.csv', 'host id,n\n1,1\n2,2\n3,3\nweb-01,4\n');
-  await assert.rejects(readDataset([p], { ...quiet, batchRows: 2 }), (e: unknown) => {
-    assert.ok(e instanceof InputError);
-    assert.equal(e.message, `${p} line 5, column "host id": "web-01" is not a number; if this column holds text, read it as categories with --categorical 'host id'`);
-    return true;
-  });
+  const warnings: string[] = [];
+  const late = await readDataset([p], { warn: (m) => warnings.push(m), batchRows: 2 });
+  assert.deepEqual(numbers(late, 'host id'), [1, 2, 3, NaN]);
+  assert.deepEqual(warnings, [`${p}: column "host id" holds numbers, but 1 cell is text (the first: line 5, "web-01"): read as missing, imputed as other missing cells are (--categorical "host id" reads the column as categories)`]);
   // and the suggestion works
   const t = await readDataset([p], { ...quiet, batchRows: 2, categorical: ['host id'] });
   assert.deepEqual(texts(t, 'host id'), ['1', '2', '3', 'web-01']);
+});
+
+/**
+ * One `n/a` or `-` among numbers made the whole column categories, without a word: a byte count
+ * became a one-hot of every distinct value, and a model trained on it scored nonsense. Now the
+ * column is numbers, the odd cells missing (imputed), said once per file with the first one's line;
+ * a column with as much text as numbers or more is still categories.
+ */
+test('text among numbers (n/a, -) is read as missing in a number column, counted and said with the first cell; mostly text stays categories', async () => {
+  const rows = ['src_ip,bytes,rate,state'];
+  for (let i = 0; i < 40; i++) rows.push(`10.0.0.${i},${i === 7 ? 'n/a' : i === 20 || i === 30 ? '-' : 100 + i},${i % 3 ? 'x' : i},${i % 2 ? 'S0' : 'SF'}`);
+  const p = write('odd.csv', rows.join('\n') + '\n');
+  for (const batchRows of [10, 1000]) {
+    const warnings: string[] = [];
+    const t = await readDataset([p], { warn: (m) => warnings.push(m), batchRows });
+    const bytes = getColumn(t, 'bytes')!;
+    assert.equal(bytes.kind, 'numeric', `batchRows ${batchRows}`);
+    const v = numbers(t, 'bytes');
+    assert.deepEqual([v[0], v[7], v[20], v[30], v[39]], [100, NaN, NaN, NaN, 139]);
+    // more text than numbers in "rate" (26 of 40 cells): categories, as before
+    assert.equal(getColumn(t, 'rate')!.kind, 'categorical');
+    assert.equal(getColumn(t, 'state')!.kind, 'categorical');
+    assert.deepEqual(warnings, [`${p}: column "bytes" holds numbers, but 3 cells are text (the first: line 9, "n/a"): read as missing, imputed as other missing cells are (--categorical "bytes" reads the column as categories)`]);
+    // counted among the missing cells the pipeline imputes
+    assert.equal(t.cellCounts?.find((c) => c.column === 'bytes')?.missing, 3);
+  }
 });
 
 test('header names: trimmed, repeats suffixed, empty ones named', () => {

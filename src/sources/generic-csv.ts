@@ -21,7 +21,7 @@
 import { InputError } from '../util/errors.js';
 import { binaryFrom } from './label-columns.js';
 import { quoteArg, quoteList } from './input-limits.js';
-import { holdsNumbers, typingRows } from './infer-numeric.js';
+import { mostlyNumbers, typingRows } from './infer-numeric.js';
 import { noSuchColumn, type FileStart, type FormatReader, type PlanColumn, type PlanOptions, type TablePlan } from './table-plan.js';
 
 const NORMAL_VALUES = new Set(['normal', 'normal.', 'benign', '0', '0.0', 'false', 'legitimate', 'legit']);
@@ -97,7 +97,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
       if (!names) {
         names = here;
         if (opts.label !== undefined && !here.includes(opts.label)) throw noSuchColumn(start.file, opts.label, '--label', names);
-        numeric = inferNumeric(start, names, categorical, opts.label);
+        numeric = inferNumeric(start, names, categorical, opts.label, new Set(opts.numeric ?? []));
         const answers = names.filter((n) => n !== opts.label && isLabelLikeColumn(n));
         if (answers.length > 0 && opts.labelLikeWarning !== false) {
           const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
@@ -134,7 +134,7 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
         if (name === opts.label) return { type: 'parsed', name, role: 'label', field, parse: 'text', normalise: labelValue };
         const role = isIdentityColumn(name) || isLabelLikeColumn(name) ? 'meta' : 'feature';
         return num[i]
-          ? { type: 'parsed', name, role, field, parse: 'number', hint: `if this column holds text, read it as categories with --categorical ${quoteArg(name)}` }
+          ? { type: 'parsed', name, role, field, parse: 'number', lenient: true }
           : { type: 'parsed', name, role, field, parse: 'text' };
       });
       const normal = normalLabel;
@@ -156,9 +156,9 @@ export function genericCsvReader(opts: PlanOptions = {}): FormatReader {
 }
 
 
-function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined): boolean[] {
+function inferNumeric(start: FileStart, names: readonly string[], categorical: ReadonlySet<string>, label: string | undefined, numeric: ReadonlySet<string>): boolean[] {
   const rows = typingRows(start, names.length);
-  return names.map((name, i) => !categorical.has(name) && name !== label && holdsNumbers(start, rows, i));
+  return names.map((name, i) => !categorical.has(name) && name !== label && (numeric.has(name) || mostlyNumbers(start, rows, i)));
 }
 
 /** The first value of the label column, in the sample, that means normal traffic; null if none. */

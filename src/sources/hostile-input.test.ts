@@ -59,8 +59,13 @@ test('a line longer than the limit is refused naming --max-line-bytes, quoted or
 });
 
 test('an error quotes at most ~100 characters of a field', async () => {
+  // (the field is past the records the types are judged on: "a" is typed a number column, and text
+  // in a number column is read as missing with a warning quoting the first such cell)
   const p = write('bigfield.csv', `a,b\n${'z'.repeat(1 << 20)},1\n`);
-  await assert.rejects(readDataset([p], quiet), (e: Error) => e instanceof UserError && e.message.length < 500 && /1,048,576 characters/.test(e.message));
+  const warnings: string[] = [];
+  await readDataset([p], { warn: (m) => warnings.push(m) });
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.ok(warnings[0].length < 500 && /1,048,576 characters/.test(warnings[0]), warnings[0]);
   const q = write('names.csv', header(500) + Array.from({ length: 500 }, () => '1').join(',') + '\n');
   await assert.rejects(readDataset([q], { ...quiet, label: 'nope' }), (e: Error) => e instanceof UserError && e.message.length < 1000 && /and 480 more/.test(e.message));
 });

@@ -27,6 +27,26 @@ export function typingRows(start: FileStart, fieldCount: number): number[] {
   return rows;
 }
 
+/**
+ * Whether field `field` holds numbers in `rows` when most of its non-empty cells are numbers: text
+ * in a few (`n/a`, `-` among numbers) is read as missing and said (the generic CSV reader's lenient
+ * columns), not a reason to make the whole column categories; a column with as much text as numbers
+ * or more is text. A quoted field counts as text.
+ */
+export function mostlyNumbers(start: FileStart, rows: readonly number[], field: number): boolean {
+  const b = start.sample;
+  let numbers = 0;
+  let text = 0;
+  for (const r of rows) {
+    const f = b.recordField[r] + field;
+    const quoted = b.fieldQuote[f] === 2;
+    if (!quoted && b.text(f).trim() === '') continue;
+    if (quoted || parseNumber(b.bytes, b.fieldStart[f], b.fieldEnd[f]) === undefined) text++;
+    else numbers++;
+  }
+  return text === 0 || numbers > text;
+}
+
 /** Whether field `field` of every row in `rows` parses as a number (a quoted field never does). */
 export function holdsNumbers(start: FileStart, rows: readonly number[], field: number): boolean {
   const b = start.sample;

@@ -1,4 +1,5 @@
 import type { TimeZone } from '../util/time-zone.js';
+import type { TwelveHourClock } from './twelve-hour-clock.js';
 
 /**
  * Flow timestamps from CSV bytes to epoch milliseconds (fractional part keeps microseconds).
@@ -11,12 +12,14 @@ import type { TimeZone } from '../util/time-zone.js';
  *                                   optional seconds, optional AM/PM
  * A time without an offset is taken as UTC: the files do not say, the corrected CIC-IDS2017 release
  * is in UTC, and reading it as the machine's local time would make results depend on where they
- * are computed; `zone` (--timezone) reads them in that zone instead. Empty cells are missing (NaN). Anything else is undefined, for an error that names
+ * are computed; `zone` (--timezone) reads them in that zone instead. Day/month/year times without
+ * AM/PM or offset go through `clock` when given: a 12-hour clock without AM/PM whose hour drops
+ * from 8 or later to 7 or earlier on one day continues in the afternoon (twelve-hour-clock.ts). Empty cells are missing (NaN). Anything else is undefined, for an error that names
  * the cell. Written by hand because Date.parse accepts neither day-first dates nor microseconds, and
  * parsing bytes avoids a string per row.
  */
 
-export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?: TimeZone): number | undefined {
+export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?: TimeZone, clock?: TwelveHourClock): number | undefined {
   let s = start;
   let e = end;
   while (s < e && b[s] === 32) s++;
@@ -28,6 +31,7 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?:
   let year: number;
   let month: number;
   let day: number;
+  let dayFirst = false;
   if (r.take(45 /* - */)) {
     year = a;
     month = r.int(2);
@@ -35,6 +39,7 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?:
     day = r.int(2);
     if (!(r.take(32) || r.take(84 /* T */) || r.take(116 /* t */))) return r.done() && month > 0 ? local(utc(year, month, day, 0, 0, 0, 0), zone) : undefined;
   } else if (r.take(47 /* / */)) {
+    dayFirst = true;
     day = a;
     month = r.int(2);
     if (!r.take(47)) return undefined;
@@ -57,13 +62,17 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?:
   }
   let offsetMin = 0;
   let naive = true;
+  /** AM or PM written */
+  let halfSaid = false;
   while (r.take(32));
   if (r.takeWord('am')) {
     if (hour < 1 || hour > 12) return undefined;
     if (hour === 12) hour = 0;
+    halfSaid = true;
   } else if (r.takeWord('pm')) {
     if (hour < 1 || hour > 12) return undefined;
     if (hour !== 12) hour += 12;
+    halfSaid = true;
   } else if (r.take(90 /* Z */) || r.take(122)) {
     naive = false;
   } else if (r.peek() === 43 || r.peek() === 45) {
@@ -78,6 +87,10 @@ export function parseTimestamp(b: Uint8Array, start: number, end: number, zone?:
   }
   if (!r.done() || year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
     return undefined;
+  }
+  if (clock && dayFirst) {
+    if (halfSaid) clock.sawAmPm();
+    else if (naive) hour = clock.hour(hour, minute, year * 10000 + month * 100 + day);
   }
   const at = utc(year, month, day, hour, minute, second, frac) - offsetMin * 60000;
   return naive ? local(at, zone) : at;

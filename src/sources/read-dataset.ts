@@ -29,6 +29,7 @@ import { looksLikeZeekConn, streamZeekConn, ZEEK_FORMAT, ZEEK_TITLE } from './ze
 import { plural } from '../util/plural.js';
 import { LabelCaseMerger } from './label-case.js';
 import { canonicalAddresses } from './address-text.js';
+import { newReadTally, readTallyNotes, type ReadTally } from './read-tally.js';
 
 export interface ReadOptions {
   /** force a format instead of detecting it: 'nsl-kdd', 'cicflowmeter', 'unsw-nb15', 'csv' */
@@ -62,6 +63,12 @@ export interface ReadOptions {
   readonly onFormat?: (format: string) => void;
   /** the time zone of timestamps without a UTC offset (--timezone: IANA name or ±HH:MM); absent: UTC */
   readonly timezone?: string;
+  /**
+   * what the readers did to cells the user must hear of (read-tally.ts: addresses with leading
+   * zeros, a 12-hour clock's afternoon, text in a column of numbers), kept across reads and said by
+   * the caller (a stream reading batch after batch); absent, one per file, said at its end
+   */
+  readonly tally?: ReadTally;
 }
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -72,6 +79,12 @@ const SNIFF_BYTES = 64 * 1024;
 const SNIFF_RECORDS = 2;
 /** Records decoded of a file found in a folder, to tell a table from text (a README.txt) by its field counts. */
 const FOLDER_SNIFF_RECORDS = 8;
+/**
+ * Sniffed heads kept for the read, across all files (64 KiB each: 256 files); past it a file's
+ * first bytes are read again when it is read. Measured (src/bench/sniff-reads.ts): before, sniffing
+ * read a 1 MiB chunk and the stream's read-ahead, so a folder of CSV files of 1-2 MB was read twice.
+ */
+const HEAD_BUDGET = 16 * 1024 * 1024;
 
 interface PreparedFile {
   readonly input: InputFile;
@@ -79,6 +92,8 @@ interface PreparedFile {
   readonly source?: ByteSource;
   /** the field delimiter byte */
   readonly delimiter: number;
+  /** a regular file's first bytes as sniffing read them: the reader starts with them, not reading them again */
+  readonly head?: Uint8Array;
 }
 
 /** A whole dataset in memory. */
@@ -110,15 +125,22 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   if (format === CAPTURE) {
     // pcap / pcapng: metered into CICFlowMeter-layout flow batches (src/packets)
     yield* streamCaptureFlows(
-      files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source })),
+      files.map((f) => ({ display: f.input.display, path: f.input.path, source: f.source, head: f.head })),
       { batchRows, warn, stdin: opts.stdin, progress: opts.progress ? (done) => opts.progress?.(done, total) : undefined, ...opts.capture },
     );
     return;
   }
+  /** what was done to cells: the caller's tally, or one per file said at its end */
+  const fileTally = (): ReadTally => opts.tally ?? newReadTally();
+  const sayTally = (tally: ReadTally, file: string): void => {
+    if (!opts.tally) for (const n of readTallyNotes(tally, file)) warn(n.note);
+  };
   if (format === ZEEK_FORMAT) {
-    for (const { input, source: kept } of files) {
-      const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
-      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t);
+    for (const { input, source: kept, head } of files) {
+      const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin, rawHead: head });
+      const tally = fileTally();
+      for await (const t of streamZeekConn(source, input.display, batchRows)) yield canonicalAddresses(t, tally.addresses);
+      sayTally(tally, input.display);
     }
     return;
   }
@@ -131,9 +153,10 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
   let yielded = false;
   let first: { file: string; plan: TablePlan } | undefined;
   let last: TableAssembler | undefined;
-  for (const { input, source: kept, delimiter } of files) {
-    const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+  for (const { input, source: kept, delimiter, head } of files) {
+    const source = kept ?? new ByteSource({ display: input.display, path: input.path, stream: opts.stdin, rawHead: head });
     let asm: TableAssembler | undefined;
+    const tally = fileTally();
     const tokenizerOptions = { file: input.display, delimiter, maxFields: limits.maxColumns, maxRecordBytes: limits.maxLineBytes };
     for await (const batch of tokenizeCsv(source.chunks(), tokenizerOptions)) {
       let from = 0;
@@ -149,7 +172,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         );
         if (first) sameColumns(first, { file: input.display, plan });
         else first = { file: input.display, plan };
-        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone);
+        asm = new TableAssembler(plan, input.display, expectedRows(batch, input.size, batchRows), zone, tally);
         last = asm;
       }
       while (from < batch.count) {
@@ -157,7 +180,7 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
         asm.append(batch, from, from + take);
         from += take;
         if (asm.rows >= batchRows) {
-          yield canonicalAddresses(labels.merge(asm.flush()));
+          yield canonicalAddresses(labels.merge(asm.flush()), tally.addresses);
           yielded = true;
         }
       }
@@ -165,9 +188,10 @@ export async function* streamDataset(paths: readonly string[], opts: ReadOptions
     }
     doneBytes += source.bytesRead;
     if (asm && asm.rows > 0) {
-      yield canonicalAddresses(labels.merge(asm.flush()));
+      yield canonicalAddresses(labels.merge(asm.flush()), tally.addresses);
       yielded = true;
     }
+    sayTally(tally, input.display);
     if (asm && asm.skippedEmpty > 0) warn(`${input.display}: skipped ${asm.skippedEmpty.toLocaleString('en-US')} empty ${plural(asm.skippedEmpty, 'line')} (every field empty)`);
     if (asm && asm.skippedHeaders > 0) warn(`${input.display}: skipped ${asm.skippedHeaders.toLocaleString('en-US')} repeated header ${plural(asm.skippedHeaders, 'line')}`);
   }
@@ -222,13 +246,23 @@ async function sniffAll(
   const skip = (input: InputFile, why: string): void => {
     folders.get(input.folder as string)?.skipped.push({ display: input.display, why });
   };
+  let headBytes = 0;
   try {
     for (const input of inputs) {
       if (input.folder !== undefined && !folders.has(input.folder)) folders.set(input.folder, { skipped: [], kept: false });
-      const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin });
+      const regular = input.path !== undefined && input.stream !== true;
+      // a regular file: one read of the sniffed bytes (or the capture's first bytes read to order a
+      // folder's captures), kept (within HEAD_BUDGET) for the read
+      const source = new ByteSource({ display: input.display, path: input.path, stream: opts.stdin, ...(regular ? (input.head ? { rawHead: input.head } : { firstReadBytes: SNIFF_BYTES }) : {}) });
+      const headOf = (): Uint8Array | undefined => {
+        const h = regular ? source.rawHead : undefined;
+        if (!h || headBytes + h.length > HEAD_BUDGET) return undefined;
+        headBytes += h.length;
+        return h;
+      };
       let keep = false;
       try {
-        const { bytes, complete } = await source.peek(SNIFF_BYTES);
+        let { bytes, complete } = await source.peek(SNIFF_BYTES);
         const inFolder = input.folder !== undefined;
         if (bytes.length === 0 && complete) {
           if (inFolder) {
@@ -245,7 +279,7 @@ async function sniffAll(
         if (special) {
           if (forced) throw new UserError(`${input.display} is ${title(special)}, not ${FORMAT_TITLES[forced]}; leave out --format to read it`);
           keep = stream;
-          sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special });
+          sniffed.push({ input, source: keep ? source : undefined, delimiter: 44, detected: special, head: keep ? undefined : headOf() });
           continue;
         }
         // a text file named like a capture (another file renamed, a download that was an error
@@ -275,12 +309,15 @@ async function sniffAll(
           }
           throw new JsonFlowsError(input.display, json);
         }
+        const want = inFolder ? FOLDER_SNIFF_RECORDS : SNIFF_RECORDS;
+        // lines so long that the first read holds fewer than the records to look at: read on, as
+        // far as a first chunk of the file (what sniffing read before it read 64 KiB)
+        if (!complete && countNewlines(bytes) <= want) ({ bytes, complete } = await source.peek(1 << 20));
         const delimiter = forced === undefined || forced === 'csv' ? detectDelimiter(bytes) : 44;
         // the first read chunk can be the whole file (1 MiB): tokenise only the sniffed prefix, unless
         // no record ends inside it (a very long first line)
         const sniffOpts = { delimiter, maxFields: limits.maxColumns, maxRecordBytes: Math.max(limits.maxLineBytes, bytes.length) };
         const prefix = bytes.length > SNIFF_BYTES ? bytes.subarray(0, SNIFF_BYTES) : bytes;
-        const want = inFolder ? FOLDER_SNIFF_RECORDS : SNIFF_RECORDS;
         let records = leadingRecords(prefix, complete && prefix === bytes, input.display, sniffOpts, want);
         if (records.length === 0 && prefix !== bytes) records = leadingRecords(bytes, complete, input.display, sniffOpts, want);
         if (records.length === 0 && complete) {
@@ -307,7 +344,7 @@ async function sniffAll(
         }
         if (delimiter !== 44) warn(`${input.display}: read as ${DELIMITER_NAMES[delimiter]}-separated (${JSON.stringify(String.fromCharCode(delimiter))}): its first line has no comma`);
         keep = stream;
-        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected });
+        sniffed.push({ input, source: keep ? source : undefined, delimiter, detected, head: keep ? undefined : headOf() });
       } finally {
         if (!keep) await source.close();
       }
@@ -323,6 +360,12 @@ async function sniffAll(
     for (const f of sniffed) await f.source?.close(); // stdin and pipes, kept open for reading
     throw err;
   }
+}
+
+function countNewlines(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /** A field of four or more words: a sentence, not a column name or a flow's value. */

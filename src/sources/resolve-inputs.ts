@@ -18,7 +18,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError } from '../util/errors.js';
-import { firstPacketTime } from '../packets/first-packet-time.js';
+import { firstPacketAndHead } from '../packets/first-packet-time.js';
 
 /**
  * File names a folder is searched for. Zeek's conn logs too (conn.log, and rotated
@@ -63,7 +63,15 @@ export interface InputFile {
    * than the file: a reader passes over such a file, with a warning, when its content holds no flows.
    */
   readonly folder?: string;
+  /**
+   * a capture's first bytes (raw), as read to put the captures of a folder in packet order: the
+   * reader sniffs and reads from them instead of reading them again (within HEAD_BUDGET)
+   */
+  readonly head?: Uint8Array;
 }
+
+/** Heads kept for the reader across a folder's captures (64 KiB each mostly: 256 captures). */
+const HEAD_BUDGET = 16 * 1024 * 1024;
 
 /** Names of this process's stdin, read as `-` is. */
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
@@ -186,7 +194,8 @@ const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz)?$/i;
  * programs name their files as they like. The packets' own times are right for all of them. A
  * capture whose first packet is not found in its first bytes (no packet, a first packet larger
  * than those) keeps its place after the capture before it by name; equal times keep name order.
- * Each capture's first 64 KB are read once more for it (320 KB when its first packet is not in them).
+ * Each capture's first 64 KB are read for it (320 KB when its first packet is not in them), and
+ * handed to the reader with the file (`head`), which starts from them instead of reading them again.
  */
 async function inCaptureOrder(files: InputFile[], isCapture: (f: InputFile) => boolean): Promise<InputFile[]> {
   const slots: number[] = [];
@@ -194,9 +203,14 @@ async function inCaptureOrder(files: InputFile[], isCapture: (f: InputFile) => b
   if (slots.length < 2) return files;
   const keyed: { file: InputFile; time: number; rank: number }[] = [];
   let time = -Infinity;
+  let kept = 0;
   for (const [rank, i] of slots.entries()) {
-    time = (await firstPacketTime(files[i].path as string)) ?? time;
-    keyed.push({ file: files[i], time, rank });
+    const r = await firstPacketAndHead(files[i].path as string);
+    time = r.time ?? time;
+    // the bytes read here are the reader's start: kept for it, so they are read once
+    const keep = r.head && r.head.length > 0 && kept + r.head.length <= HEAD_BUDGET;
+    if (keep) kept += r.head!.length;
+    keyed.push({ file: keep ? { ...files[i], head: r.head } : files[i], time, rank });
   }
   keyed.sort((a, b) => a.time - b.time || a.rank - b.rank);
   const out = files.slice();

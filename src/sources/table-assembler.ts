@@ -18,6 +18,8 @@ import { FieldQuote, type CsvBatch } from './csv-tokenizer.js';
 import { quoteField } from './input-limits.js';
 import { parseNumberInto, parsePortInto } from './parse-number.js';
 import { parseTimestamp } from './parse-timestamp.js';
+import { TwelveHourClock } from './twelve-hour-clock.js';
+import { newReadTally, type OddCells, type ReadTally } from './read-tally.js';
 import type { DerivedColumn, ParsedColumn, TablePlan } from './table-plan.js';
 import { trimmed } from '../util/trimmed.js';
 import { plural } from '../util/plural.js';
@@ -51,6 +53,9 @@ export class TableAssembler {
   private readonly activeField: Int32Array;
   private readonly activeKind: Uint8Array;
   private readonly activeIndex: number[];
+  private readonly activeClock: (TwelveHourClock | undefined)[];
+  /** per active column: a lenient numeric column's text cells (read as missing), else undefined */
+  private readonly activeOdd: (OddCells | undefined)[];
   /** numeric cells per parsed column (all of length `capacity`), undefined for text columns */
   private numeric: (Float64Array | undefined)[] = [];
   private text: (CategoricalBytesBuilder | undefined)[] = [];
@@ -69,12 +74,32 @@ export class TableAssembler {
     initialCapacity = 1024,
     /** --timezone: timestamps without an offset are in it (absent: UTC) */
     readonly zone?: TimeZone,
+    /**
+     * what was done to cells (read-tally.ts): per timestamp column the 12-hour clock rule's state,
+     * per lenient numeric column its text cells read as missing; the caller's, kept across the
+     * assemblers of one file or one stream input
+     */
+    readonly tally: ReadTally = newReadTally(),
   ) {
     this.parsed = plan.columns.filter((c): c is ParsedColumn => c.type === 'parsed' && !c.skip);
     const active = this.parsed.map((c, i) => ({ c, i })).filter(({ c }) => c.field >= 0);
     this.activeField = Int32Array.from(active.map(({ c }) => c.field));
     this.activeKind = Uint8Array.from(active.map(({ c }) => PARSE_CODE[c.parse]));
     this.activeIndex = active.map(({ i }) => i);
+    this.activeClock = active.map(({ c }) => {
+      if (c.parse !== 'timestamp') return undefined;
+      const name = c.sourceName ?? c.name;
+      let clock = tally.clocks.get(name);
+      if (!clock) tally.clocks.set(name, (clock = new TwelveHourClock()));
+      return clock;
+    });
+    this.activeOdd = active.map(({ c }) => {
+      if (c.parse !== 'number' || !c.lenient) return undefined;
+      const name = c.sourceName ?? c.name;
+      let odd = tally.odd.get(name);
+      if (!odd) tally.odd.set(name, (odd = { cells: 0 }));
+      return odd;
+    });
     // memory linear in the input: never reserve more than BUILDER_BUDGET bytes ahead of the rows
     // that arrive (a wide header-only file used to reserve 65,536 rows × every column)
     const perRow = 8 * (this.parsed.length + 1);
@@ -161,7 +186,9 @@ export class TableAssembler {
         if (kind === NUMBER) ok = parseNumberInto(bytes, fs[f], fe[f], out, row);
         else if (kind === PORT) ok = parsePortInto(bytes, fs[f], fe[f], out, row);
         else {
-          const v = parseTimestamp(bytes, fs[f], fe[f], this.zone);
+          const clock = this.activeClock[k] as TwelveHourClock;
+          clock.line = batch.line[r];
+          const v = parseTimestamp(bytes, fs[f], fe[f], this.zone, clock);
           ok = v !== undefined;
           if (ok) out[row] = v as number;
         }
@@ -170,6 +197,14 @@ export class TableAssembler {
             this.rollback();
             this.skippedHeaders++;
             continue records;
+          }
+          const odd = this.activeOdd[k];
+          if (odd) {
+            // text among numbers (n/a, -): missing, counted, said at the end of the file
+            out[row] = NaN;
+            odd.cells++;
+            odd.first ??= { line: batch.line[r], text: batch.text(f) };
+            continue;
           }
           const col = this.parsed[idx[k]];
           throw new InputError(

@@ -33,6 +33,11 @@ export interface ParsedColumn {
   readonly skip?: boolean;
   /** added to a "not a number" error, e.g. a suggestion of --categorical */
   readonly hint?: string;
+  /**
+   * number only: a cell that is no number (`n/a`, `-` among numbers) is missing, counted in the
+   * read's tally (read-tally.ts) and said, rather than an error (the generic CSV reader's columns)
+   */
+  readonly lenient?: boolean;
 }
 
 export interface DeriveContext {
@@ -87,6 +92,12 @@ export interface PlanOptions {
   readonly labelLikeWarning?: boolean;
   readonly drop?: readonly string[];
   readonly categorical?: readonly string[];
+  /**
+   * generic CSV: columns read as numbers whatever a batch's cells look like (text in them missing,
+   * counted and said): a stream reading batch after batch keeps the types of its first batch, so a
+   * batch of one line with `-` in a number column is not read as categories the model cannot score
+   */
+  readonly numeric?: readonly string[];
 }
 
 /**

@@ -20,6 +20,8 @@ import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { Finding } from '../detect/finding.js';
 import { decodeFlows } from './flow-codec.js';
+import { canonicalAddresses, type AddressTally } from '../sources/address-text.js';
+import { newReadTally, readTallyNotes, restoreTally, tallyState } from '../sources/read-tally.js';
 import { createBatchScorer, type ScoringSetup } from './batch-scorer.js';
 import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
@@ -72,6 +74,13 @@ export interface StdinOptions extends ScoringSetup {
    * episodes, as at its end (a pipe from `tail -F` never ends by itself)
    */
   readonly signal?: AbortSignal;
+  /**
+   * what the readers did to the input, said once when first met and once more at the end with the
+   * total when more came (default: stderr): IPv4 addresses written with leading zeros read as
+   * decimal (sources/address-text.ts), a 12-hour clock without AM/PM read as afternoon past its
+   * turn (sources/twelve-hour-clock.ts)
+   */
+  readonly readerNote?: (note: string) => void;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -101,10 +110,24 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.findings += findings.length;
     }
   };
-  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, o.read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, o.read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
+  // one tally over the whole input (its batches are read one by one), said once, not per batch
+  const tally = newReadTally();
+  /** each note's count when last said */
+  const said = new Map<string, number>();
+  /** `first`: only what was not said yet (after a batch); else (the end) the totals that grew since */
+  const sayTally = (first = false): void => {
+    for (const n of readTallyNotes(tally, input)) {
+      if (first ? said.has(n.key) : said.get(n.key) === n.count) continue;
+      said.set(n.key, n.count);
+      (o.readerNote ?? ((m: string) => process.stderr.write(`netsentinel: ${m}\n`)))(n.note);
+    }
+  };
+  const read: ReadOptions = { ...o.read, tally };
+  const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
   for await (const batch of batches) {
     batchNo++;
+    sayTally(true);
     const swapped = o.adapt?.takeSwap();
     if (swapped) scorer.swapModels({ baseline: swapped, classifier: o.classifier });
     const { alerts, findings, risk, suppressed, scored } = scorer.scoreBatch(batch, Date.now());
@@ -123,6 +146,7 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   }
   // the input ended (or SIGTERM): what is left is closing the open episodes
   if (o.metrics) o.metrics.ready = false;
+  sayTally();
   const last = scorer.finish(Date.now());
   batchNo++;
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
@@ -147,6 +171,15 @@ async function* batchesOf(input: Readable, read: ReadOptions, batchRows: number,
     return;
   }
   yield* liveBatches(input, read, batchRows, idleMs, 'stdin', reject, signal);
+}
+
+/**
+ * JSON lines read in --timezone's zone: their text times without an offset are read in it (flow-fields.ts
+ * reads a table's text times in its `timeZone`), as a CSV's are by the dataset readers; before, the
+ * flag was taken and JSON lines' times were read as UTC all the same
+ */
+function timeZoned(t: FlowTable, read: ReadOptions): FlowTable {
+  return read.timezone !== undefined && t.timeZone === undefined && !t.exactTimes ? { ...t, timeZone: read.timezone } : t;
 }
 
 /** no control bytes but tab, CR and LF (a capture's or gzip's magic has some in its first bytes) */
@@ -183,6 +216,10 @@ async function* liveBatches(
   if (signal?.aborted) stop();
   else signal?.addEventListener('abort', stop, { once: true });
   let json: boolean | undefined;
+  /** a generic CSV's column types as its first batch was read: later batches are read with them (one line of `-` is not a text column) */
+  let typed: { numeric: string[]; categorical: string[] } | undefined;
+  /** a CSV batch's table → the addresses its read took through leading zeros (added to read.tally when it is yielded) */
+  const tallies = new WeakMap<FlowTable, AddressTally>();
   /** the CSV's header line; undefined for a headerless format (NSL-KDD: its first line is a flow) */
   let header: string | undefined;
   /** a headerless CSV's format, found from its first line, so that every batch is read alike */
@@ -256,7 +293,8 @@ async function* liveBatches(
           if (!lines.some((l) => l.trim())) continue;
           t = decodeFlows(lines.join('\n'), name, undefined, next.firstLine);
         }
-        yield placed(t, name, (line) => line, where);
+        // addresses as the dataset readers write them (a CSV batch's go through streamDataset)
+        yield placed(canonicalAddresses(timeZoned(t, read), read.tally?.addresses), name, (line) => line, where);
       } else {
         // the batch is read as a CSV of its own (the header put back before its lines): its rows'
         // lines and the reader's errors are moved to the input's own name and line numbers
@@ -266,18 +304,57 @@ async function* liveBatches(
           const at = (line: number): number => lineOf(line - skip);
           const text = header === undefined ? `${lines.join('\n')}\n` : `${header}\n${lines.join('\n')}\n`;
           const out: FlowTable[] = [];
+          // the addresses read through leading zeros of this read: counted only if its tables are the ones kept
+          const tally: AddressTally = { cells: 0 };
+          // the input's clocks and text-in-numbers counts go on across batches; a first place met in
+          // this read has its line moved to the input's, as the rows' are
+          const shared = read.tally ?? newReadTally();
+          const unturned = [...shared.clocks.values()].filter((c) => !c.turn);
+          const unmet = new Set([...shared.odd.values()].filter((c) => !c.first));
+          const knownOdd = new Set(shared.odd.keys());
           try {
-            for await (const t of streamDataset(['-'], { ...read, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) if (t.rowCount) out.push(placed(t, name, at, where, 'stdin'));
+            const types = typed ? { numeric: typed.numeric, categorical: [...new Set([...(read.categorical ?? []), ...typed.categorical])] } : {};
+            for await (const t of streamDataset(['-'], { ...read, ...types, tally: { ...shared, addresses: tally }, format: format ?? read.format, batchRows, stdin: Readable.from([text]) })) {
+              if (!t.rowCount) continue;
+              // a generic CSV's column types, as its first batch was read, for every batch after it
+              if (!typed && t.format === 'csv') {
+                const cols = t.columns.filter((c) => c.role !== 'label');
+                typed = { numeric: cols.filter((c) => c.kind === 'numeric').map((c) => c.name), categorical: cols.filter((c) => c.kind === 'categorical').map((c) => c.name) };
+              }
+              out.push(placed(t, name, at, where, 'stdin'));
+            }
           } catch (e) {
             throw replaced(e, at, where);
+          } finally {
+            // (also when the read failed on a later line: what it met first is named by the input's line)
+            for (const c of unturned) {
+              if (!c.turn) continue;
+              const p = where(at(c.turn.line));
+              c.turn = { ...c.turn, file: p.file, line: p.line };
+            }
+            for (const [column, c] of shared.odd) {
+              if (!c.first || (knownOdd.has(column) && !unmet.has(c))) continue;
+              const p = where(at(c.first.line));
+              c.first = { ...c.first, file: p.file, line: p.line };
+            }
+          }
+          if (tally.cells > 0 && out.length > 0) {
+            const f = tally.first!;
+            const p = f.file === 'stdin' ? where(at(f.line)) : { file: f.file, line: f.line };
+            tallies.set(out[0], { cells: tally.cells, first: { ...f, file: p.file, line: p.line } });
           }
           return out;
         };
         let tables: FlowTable[];
+        // the input's clocks and odd-cell counts before this batch: a read that fails, or a line read
+        // alone to find the bad ones, is not counted beside the read whose tables are kept
+        const shared = read.tally ?? newReadTally();
+        const before = tallyState(shared);
         try {
           tables = await csv(next.lines, (k) => next.firstLine + k);
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
+          restoreTally(shared, before);
           // which lines: each alone; a bad one is told, the good ones read again together, as one
           // batch (read run by run between the bad ones, a batch with every other line bad was
           // scored as hundreds of one-flow batches)
@@ -300,12 +377,22 @@ async function* liveBatches(
             alone.push(...t);
           }
           // together they should read as each did alone; should they not, each goes alone
+          const afterAlone = tallyState(shared);
+          restoreTally(shared, before);
           tables = good.length ? await csv(good, (k) => goodAt[k]!).catch((e2: unknown) => {
             if (!(e2 instanceof UserError)) throw e2;
+            restoreTally(shared, afterAlone);
             return alone;
           }) : [];
         }
-        for (const t of tables) yield t;
+        for (const t of tables) {
+          const tally = tallies.get(t);
+          if (tally && read.tally) {
+            read.tally.addresses.cells += tally.cells;
+            read.tally.addresses.first ??= tally.first;
+          }
+          yield t;
+        }
       }
     } else if (ended) return;
     else await new Promise<void>((r) => (wake = r));

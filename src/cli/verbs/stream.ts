@@ -94,14 +94,17 @@ export const stream: Command = {
     const runningTotals = progressLines((line) => progress.note(line), { tty: Boolean(process.stderr.isTTY) });
     const controller = new AbortController();
     const onSignal = (sig: string): void => {
-      if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand)`);
+      // one line, as serve's: a service manager's SIGTERM needs no advice, Ctrl-C in a terminal gets the way out
+      if (!controller.signal.aborted) progress.note(`netsentinel: stream: ${sig}: draining (finishing the message in hand), then stopping${sig === 'SIGINT' ? ' (Ctrl-C again stops at once)' : ''}`);
       controller.abort();
     };
     // claim SIGINT/SIGTERM from the CLI's interrupt handling (which would otherwise exit at once): the
-    // worker drains and returns 0; a second signal still stops it at once
+    // worker drains and returns 0; a second signal still stops it at once. 'announced': the line
+    // above says it all (before, the CLI's "SIGTERM received: stopping after the current step (send
+    // it again to stop at once)" followed it, two lines for one signal)
     const releaseSignals = onInterrupt((sig) => {
       onSignal(sig);
-      return true;
+      return 'announced';
     });
     let store: AlertStore | undefined;
     let server: MetricsServer | undefined;
@@ -132,6 +135,8 @@ export const stream: Command = {
           batches: live?.source.batches(),
           inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
           read: readOptionsFrom(v),
+          // (a count in it: said when first met and with the total at the end, not deduplicated as setup's notes are)
+          readerNote: (n) => progress.note(`netsentinel: stream: input: ${n}`),
           batchRows: v.batchRows as number,
           store,
           emit: (a) => out(JSON.stringify(a.record)),
@@ -157,6 +162,9 @@ export const stream: Command = {
         if (json) process.stderr.write(JSON.stringify({ ...stats, ...(followed ? { follow: followed.stats } : {}), ...(responder ? { respond: responder.totals } : {}), ...(adapt ? { adaptation: adapt.adapter.stats } : {}) }) + '\n');
         return 0;
       }
+      // flows from NATS were read by `publish`, their times with them (a CICFlowMeter time is a number
+      // by then; the zone travels in the message header): taken here, the flag did nothing, unsaid
+      if (v.timezone !== undefined) throw new UserError('stream: --timezone applies to what this worker reads itself (--stdin, --follow FILE); flows from NATS were read by publish: give --timezone to netsentinel publish');
       if (storeLoc === 'none') throw new UserError('stream: a JetStream worker needs a store (its alert keys make redeliveries no-ops); give --store');
       const partitions = v.partitions ? (v.partitions as string[]).map((p) => {
         const n = Number(p);

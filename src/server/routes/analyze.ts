@@ -24,6 +24,7 @@ import { JsonFlowsError, ModelFileGivenError } from '../../sources/refuse-binary
 import { ErrorAnswer } from '../schemas.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
 import { makeFolder } from '../../util/make-folder.js';
+import { parseTimeZone } from '../../util/time-zone.js';
 
 /**
  * What an upload may be labelled: flow files as text or CSV, captures as tcpdump's media type,
@@ -48,6 +49,7 @@ const AnalyzeQuery = Type.Object(
     store: Type.Optional(Type.Boolean({ description: 'store the alerts (default true)' })),
     flow_alerts_per_source: Type.Optional(Type.Integer({ minimum: 0, description: `most flow alerts per source per flow_alert_window of flow time, as analyze --flow-alerts-per-source; 0 = no limit (default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})` })),
     flow_alert_window: Type.Optional(Type.Integer({ minimum: 0, description: `that window in seconds of flow time; 0 = the whole upload (default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})` })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the zone of times written without a UTC offset, as analyze --timezone: an IANA zone (America/Moncton) or an offset (-03:00); default UTC' })),
   },
   { additionalProperties: false },
 );
@@ -80,11 +82,22 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
       },
       async (req, reply) => {
         const body = req.body as Readable;
-        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean; flow_alerts_per_source?: number; flow_alert_window?: number };
+        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean; flow_alerts_per_source?: number; flow_alert_window?: number; timezone?: string };
         const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
         if (!UPLOAD_TYPES.test(type)) {
           body.resume();
           return reply.code(415).send({ error: `Content-Type "${type.slice(0, 80)}" is not an upload this route reads; send one of ${UPLOAD_TYPE_LIST}${JSON_TYPES.test(type) ? `; ${JSON_FLOWS_ROUTES}` : ''}`, statusCode: 415 });
+        }
+        // checked before a byte is read, as analyze checks --timezone (its canonical name is what the reader and the note use)
+        let timezone: string | undefined;
+        if (q.timezone !== undefined) {
+          try {
+            timezone = parseTimeZone(q.timezone).name;
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            body.resume();
+            return reply.code(400).send({ error: `querystring.timezone: ${e.message.replace(/^--timezone: /, '')}`, statusCode: 400 });
+          }
         }
         const b = ctx.models.baseline();
         if (!b) {
@@ -108,7 +121,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
         try {
           const result = await runAnalysis({
             inputs: [`upload:${q.name ?? 'flows'}`],
-            read: {},
+            read: timezone !== undefined ? { timezone } : {},
             baseline: b.baseline,
             baselineFile: basename(b.path),
             classifier: classifier?.model,
@@ -119,7 +132,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
             store: q.store === false ? undefined : ctx.store,
             // analyze's per-source flow-alert limit, on by default as there
             flowAlertLimit: (q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE) > 0 ? { perSource: q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: q.flow_alert_window ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined,
-            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m) }),
+            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m), timezone }),
             // the packet detectors (ARP poisoning) join as evidence, as in `analyze`; for flow files they see no packets
             evidence: [packets.provider],
             charts: riskChartPng,
