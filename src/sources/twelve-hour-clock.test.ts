@@ -43,6 +43,11 @@ test('the clock: a drop from 8 or later to 7 or earlier on one day turns it to t
   // AM/PM written: the file says its half of the day
   const e = new TwelveHourClock();
   assert.deepEqual(['5/7/2017 9:00 AM', '5/7/2017 9:30', '5/7/2017 2:00'].map((t) => parse(t, e)), [Date.UTC(2017, 6, 5, 9), Date.UTC(2017, 6, 5, 9, 30), Date.UTC(2017, 6, 5, 2)]);
+  // a 24-hour morning written as flows end: 8:00 then 7:58 (a flow begun two minutes earlier) is
+  // a late flow, not noon passing; the morning stays morning
+  const g = new TwelveHourClock();
+  assert.deepEqual(['5/7/2017 7:55', '5/7/2017 8:00', '5/7/2017 7:58', '5/7/2017 7:59'].map((t) => parse(t, g)), [Date.UTC(2017, 6, 5, 7, 55), Date.UTC(2017, 6, 5, 8), Date.UTC(2017, 6, 5, 7, 58), Date.UTC(2017, 6, 5, 7, 59)]);
+  assert.equal(g.moved, 0);
   // ISO dates (year first) are not this layout
   const f = new TwelveHourClock();
   assert.deepEqual(['2017-07-05 9:00', '2017-07-05 2:00'].map((t) => parse(t, f)), [Date.UTC(2017, 6, 5, 9), Date.UTC(2017, 6, 5, 2)]);

@@ -6,7 +6,8 @@
  *
  * The rule, within one file (or one stream input), for day/month/year times without AM/PM and
  * without an offset: on one day, when the hour drops from 8 or later to 7 or earlier (8:59 → 1:00,
- * 12:59 → 1:00), the clock has passed noon: from there on that day, hours 1 to 7 are read as
+ * 12:59 → 1:00) by more than three hours (a flow written late falls back minutes, not hours), the
+ * clock has passed noon: from there on that day, hours 1 to 7 are read as
  * 13 to 19. Hours 8 to 12 keep their reading (a long flow that began at 11:50 can be written after
  * flows of 13:05: CICFlowMeter writes a flow when it ends). A new day starts in the morning again.
  * A file whose times show a 24-hour clock (an hour 0 or above 12) or AM/PM is read as written from
@@ -15,6 +16,15 @@
  * What it cannot see: a file of afternoon flows only (no drop), such as the original "Afternoon"
  * files that begin at 1:xx; those are read as written, morning.
  */
+/**
+ * How far back (in minutes, as written) the clock must fall to be noon passing: a flow is written
+ * when it ends, so a 24-hour morning file's times fall back by up to a flow's length (8:00, then
+ * 7:58 for a flow begun two minutes earlier; CICFlowMeter ends flows after 120 s) and must not turn
+ * its morning into evening. Passing noon on a 12-hour clock falls back by hours (12:59 → 1:00 is
+ * 11 h 59 min).
+ */
+const MIN_NOON_DROP_MINUTES = 180;
+
 export class TwelveHourClock {
   /** the day of the last time (year·10000 + month·100 + day) */
   private day = -1;
@@ -42,7 +52,7 @@ export class TwelveHourClock {
     if (dayKey !== this.day) {
       this.day = dayKey;
       this.pm = false;
-    } else if (!this.pm && this.lastHour >= 8 && hour <= 7) {
+    } else if (!this.pm && this.lastHour >= 8 && hour <= 7 && this.lastHour * 60 + this.lastMinute - (hour * 60 + minute) > MIN_NOON_DROP_MINUTES) {
       this.pm = true;
       this.turn ??= { line: this.line, from: clock(this.lastHour, this.lastMinute), to: clock(hour, minute) };
     }
