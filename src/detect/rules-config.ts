@@ -102,6 +102,14 @@ export interface SynScanConfig {
   readonly severity: Severity;
 }
 
+/** ARP requests from one sender for many addresses that never answer (arp-scan-watch.ts). */
+export interface ArpScanConfig {
+  readonly enabled: boolean;
+  readonly hosts: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** Half-open handshakes towards one destination port. */
 export interface SynFloodConfig {
   readonly enabled: boolean;
@@ -167,6 +175,7 @@ export interface RulesConfig {
   readonly beaconing: BeaconingConfig;
   readonly synScan: SynScanConfig;
   readonly synFlood: SynFloodConfig;
+  readonly arpScan: ArpScanConfig;
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
@@ -285,6 +294,11 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'synFlood.halfOpen', default: 500, kind: int(1), description: 'a SYN flood is more than this many half-open handshakes towards one host and port within the window' },
   { path: 'synFlood.windowSeconds', default: 10, kind: num(0, true), description: 'sliding window for counting half-open handshakes' },
   { path: 'synFlood.severity', default: 2, kind: severity, description: 'severity of a SYN flood finding' },
+
+  { path: 'arpScan.enabled', default: true, kind: bool, description: 'captures: report host discovery on the link: one sender asking by ARP for many addresses that never answer (a ping or ARP sweep of the local subnet, which makes no flow for an address no machine holds)' },
+  { path: 'arpScan.hosts', default: 20, kind: int(1), description: 'an ARP scan is more than this many distinct addresses asked for and never answered from one sender, with no gap longer than the window' },
+  { path: 'arpScan.windowSeconds', default: 60, kind: num(0, true), description: 'a sender quiet this long ends its scan episode' },
+  { path: 'arpScan.severity', default: 2, kind: severity, description: 'severity of an ARP scan finding' },
 
   { path: 'icmpRedirect.enabled', default: true, kind: bool, description: 'captures: report ICMP redirects (IPv4 type 5, ICMPv6 type 137) from hosts not known as routers, and bursts of them' },
   { path: 'icmpRedirect.routers', default: [], kind: { type: 'cidrs' }, description: 'your routers (addresses or CIDRs); routers offered by DHCP and IPv6 router advertisers seen in the capture count too' },
