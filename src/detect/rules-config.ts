@@ -110,6 +110,14 @@ export interface ArpScanConfig {
   readonly severity: Severity;
 }
 
+/** ICMP echo requests from one source to many hosts that never answer (ping-sweep-watch.ts). */
+export interface PingSweepConfig {
+  readonly enabled: boolean;
+  readonly hosts: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** Half-open handshakes towards one destination port. */
 export interface SynFloodConfig {
   readonly enabled: boolean;
@@ -176,6 +184,7 @@ export interface RulesConfig {
   readonly synScan: SynScanConfig;
   readonly synFlood: SynFloodConfig;
   readonly arpScan: ArpScanConfig;
+  readonly pingSweep: PingSweepConfig;
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
@@ -299,6 +308,11 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'arpScan.hosts', default: 20, kind: int(1), description: 'an ARP scan is more than this many distinct addresses asked for and never answered from one sender, with no gap longer than the window' },
   { path: 'arpScan.windowSeconds', default: 60, kind: num(0, true), description: 'a sender quiet this long ends its scan episode' },
   { path: 'arpScan.severity', default: 2, kind: severity, description: 'severity of an ARP scan finding' },
+
+  { path: 'pingSweep.enabled', default: true, kind: bool, description: 'captures: report ping sweeps: one source sending ICMP echo requests to many hosts that never answer (ICMP flows have no port, so the horizontal sweep does not count them)' },
+  { path: 'pingSweep.hosts', default: 20, kind: int(1), description: 'a ping sweep is more than this many distinct hosts pinged and never answering from one source, with no gap longer than the window' },
+  { path: 'pingSweep.windowSeconds', default: 60, kind: num(0, true), description: 'a source quiet this long ends its sweep episode' },
+  { path: 'pingSweep.severity', default: 2, kind: severity, description: 'severity of a ping sweep finding' },
 
   { path: 'icmpRedirect.enabled', default: true, kind: bool, description: 'captures: report ICMP redirects (IPv4 type 5, ICMPv6 type 137) from hosts not known as routers, and bursts of them' },
   { path: 'icmpRedirect.routers', default: [], kind: { type: 'cidrs' }, description: 'your routers (addresses or CIDRs); routers offered by DHCP and IPv6 router advertisers seen in the capture count too' },
