@@ -55,3 +55,29 @@ test('one address announced by two MACs is a conflict; a gratuitous ARP alone is
   assert.equal(f[0].srcIp, '10.0.0.5');
   assert.deepEqual(f[0].evidence.macs, ['00:11:22:33:44:55', '00:11:66:77:88:99']);
 });
+
+test('an address taken by a host that announced its own: the finding names the spoofer as its source, not the victim', () => {
+  // seen in a namespace: 10.88.0.2 (f6:..) sent ARP replies "10.88.0.1 is-at f6:..", and the report's
+  // risky source, for a blocklist to ban, was 10.88.0.1, the host whose address was taken
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const announce = (macLo: number, ip: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  announce(0x000000a1, 0x0a580001, 1e15); // 10.88.0.1, the owner
+  announce(0x000000b2, 0x0a580002, 1e15 + 1e6); // 10.88.0.2, the spoofer's own
+  announce(0x000000b2, 0x0a580001, 1e15 + 2e6); // the spoofer takes 10.88.0.1
+  const f = arp.findings().find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f);
+  assert.equal(f.srcIp, '10.88.0.2');
+  assert.deepEqual(f.targets.ips, ['10.88.0.1']);
+  assert.equal(f.evidence.spooferMac, '00:11:00:00:00:b2');
+  assert.equal(f.evidence.spooferIp, '10.88.0.2');
+  assert.match(f.reason, /ARP spoofing of 10\.88\.0\.1 by 10\.88\.0\.2/);
+});

@@ -7,7 +7,8 @@
  *    address (a man in the middle). The claimed address is reported as the gateway's.
  *  - `arp.mac-many-ips` (severity 2): one MAC announces itself by ARP for several IPv4 addresses.
  *  - `arp.ip-conflict` (severity 2): one IPv4 address announced by two MACs (a spoofed answer, or
- *    a duplicate address).
+ *    a duplicate address). When exactly one of those MACs also announced an address of its own,
+ *    the finding's source is that address (the spoofer), not the address taken.
  * Gratuitous ARP on its own, ordinary requests and replies, and a router that never changes raise
  * nothing. Memory is bounded: at most `maxEntries` addresses and MACs are tracked.
  */
@@ -131,20 +132,33 @@ export class ArpWatch {
     }
     for (const [ip, list] of this.claims) {
       if (list.length < 2) continue;
+      const macs = list.map((c) => macOf(c.mac)).join(', ');
+      // the claimant that also announced an address of its own (one no other MAC claims) is a host
+      // taking this one from its owner: the finding is about it, not about the address it took (the
+      // victim, often the gateway, was the "risky source" a blocklist would have banned)
+      const spoofers = list.flatMap((c) => {
+        const own = (this.byMac.get(c.mac) ?? []).find((o) => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac));
+        return own === undefined ? [] : [{ mac: c.mac, own }];
+      });
+      const spoofer = spoofers.length === 1 ? spoofers[0] : null;
       out.push({
         ruleId: 'arp.ip-conflict',
         title: 'One IP address announced by several MACs',
         category: 'spoofing',
         severity: 2,
-        srcIp: ipText(ip),
+        srcIp: spoofer ? ipText(spoofer.own) : ipText(ip),
         targets: targets([ipText(ip)]),
         firstSeen: iso(Math.min(...list.map((c) => c.first))),
         lastSeen: iso(Math.max(...list.map((c) => c.last))),
         count: list.length,
         counted: ['MAC', 'MACs'],
-        evidence: { macs: list.map((c) => macOf(c.mac)) },
+        evidence: spoofer
+          ? { macs: list.map((c) => macOf(c.mac)), address: ipText(ip), spooferMac: macOf(spoofer.mac), spooferIp: ipText(spoofer.own) }
+          : { macs: list.map((c) => macOf(c.mac)) },
         rows: [],
-        reason: `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${list.map((c) => macOf(c.mac)).join(', ')}): a spoofed answer or a duplicate address.`,
+        reason: spoofer
+          ? `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}); ${macOf(spoofer.mac)} is ${ipText(spoofer.own)}'s, which thus claims another host's address: ARP spoofing of ${ipText(ip)} by ${ipText(spoofer.own)}.`
+          : `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}): a spoofed answer or a duplicate address.`,
       });
     }
     return out;
