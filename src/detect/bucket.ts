@@ -90,6 +90,12 @@ export interface BucketSpec {
   readonly weight?: RowWeight;
   /** more distinct counts to keep as evidence once a group overflows (e.g. a flood's sources) */
   readonly track?: readonly DistinctField[];
+  /**
+   * tracked fields kept for the rule's own evidence only, not listed in the finding's targets: a
+   * tracked count starts when the group overflows, so beside the episode's flow count (which
+   * includes the window before) it would read as a count of its own (a flood's ports)
+   */
+  readonly evidenceOnly?: readonly DistinctField[];
 }
 
 /** What a rule is told about a closed episode, to word its finding. */
@@ -1306,8 +1312,9 @@ function buildFinding(rule: BucketRule, v: EpisodeView, d: { reason: string; evi
     ports.push(v.dstPort);
     portCount = 1;
   }
+  const evidenceOnly = rule.bucket.evidenceOnly;
   for (const tally of [counted, ...ep.tracked]) {
-    if (!tally) continue;
+    if (!tally || (tally !== counted && evidenceOnly?.includes(tally.field))) continue;
     if (tally.field === 'dstIp' && v.dstIp === null) {
       for (const s of tally.sample) ips.push(s as string);
       ipCount = tally.count;
