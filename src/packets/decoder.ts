@@ -123,6 +123,11 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     default:
       return DECODE_UNKNOWN_LINK;
   }
+  // an all-zero source MAC is the loopback device's (tcpdump -i lo, or -i any's packets on lo), no
+  // station's: as a link without MACs. With `-i any`, a host's packets to its own address go over
+  // lo under 00:00:00:00:00:00 and the rest under its NIC's MAC, which the duplicate-address
+  // detector took for two machines sending from one address.
+  if (d.srcMacHi === 0 && d.srcMacLo === 0) d.srcMacHi = -1;
   // IP carried in MPLS (a provider's link, a SPAN of a core port) or in a PPPoE session (a DSL
   // uplink): the IP packet after the label stack or the PPP header is decoded as any other. What
   // they carry otherwise (Ethernet over MPLS, PPP control) stays of its carrier's type, counted as other.
