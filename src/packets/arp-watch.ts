@@ -43,7 +43,8 @@ export class ArpWatch {
    * 48-bit number stored into a field was a new heap number each time.
    */
   private readonly router = new Float64Array([-1]);
-  private readonly routerChanges: { from: number; to: number; at: number }[] = [];
+  /** each change of it (the first MAC seen too, from -1), with the source address of the packet that made it */
+  private readonly routerChanges: { from: number; to: number; at: number; src: number }[] = [];
   private arpPackets = 0;
 
   constructor(private readonly maxEntries = 65536) {}
@@ -75,7 +76,12 @@ export class ArpWatch {
       const mac = macKey(d.srcMacHi, d.srcMacLo);
       const router = this.router[0];
       if (mac === router) return;
-      if (router >= 0 && this.routerChanges.length < 64) this.routerChanges.push({ from: router, to: mac, at: d.tsMicros });
+      const src = d.src[3];
+      // a host on this link sending from its own public address (announced by ARP from this MAC)
+      // is not the router: two such hosts talking, or the capturing host's own packets, made every
+      // turn of their conversation a "router change", reported as gateway poisoning (severity 1)
+      if (this.claims.get(src)?.some((c) => c.mac === mac)) return;
+      if (this.routerChanges.length < 64) this.routerChanges.push({ from: router, to: mac, at: d.tsMicros, src });
       this.router[0] = mac;
     }
   }
@@ -89,7 +95,16 @@ export class ArpWatch {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
     const reported = new Set<number>();
-    for (const ch of this.routerChanges) {
+    // the router as it changed, leaving out packets a host sent from its own address (its ARP may
+    // come after its first packets): those were no change of router
+    const changes: { from: number; to: number; at: number }[] = [];
+    let prev = -1;
+    for (const ev of this.routerChanges) {
+      if (this.claims.get(ev.src)?.some((c) => c.mac === ev.to)) continue;
+      if (prev >= 0 && ev.to !== prev) changes.push({ from: prev, to: ev.to, at: ev.at });
+      prev = ev.to;
+    }
+    for (const ch of changes) {
       const claimed = this.byMac.get(ch.to);
       if (!claimed || reported.has(ch.to)) continue;
       // the address it claimed that it took from another host is the gateway's; else its first claim
