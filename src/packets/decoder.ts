@@ -20,6 +20,9 @@
 import { LINKTYPE, type CapturePacket } from './capture-packet.js';
 import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
 
+
+/** Linux cooked capture packet type of a packet this host sent (PACKET_OUTGOING) */
+const SLL_OUTGOING = 4;
 export const DECODE_OK = 0;
 export const DECODE_TRUNCATED = 1;
 export const DECODE_MALFORMED = 2;
@@ -79,7 +82,10 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     }
     case LINKTYPE.LINUX_SLL: {
       if (p.capLen < 16) return DECODE_TRUNCATED;
-      if (((b[o + 4] << 8) | b[o + 5]) === 6) {
+      // an outgoing packet (type 4) carries the sending interface's MAC: on a router captured with
+      // -i any, a forwarded packet's source address under the router's own MAC, beside the same
+      // packet arriving under its sender's (read as two machines on one address); left without a MAC
+      if (((b[o + 4] << 8) | b[o + 5]) === 6 && ((b[o] << 8) | b[o + 1]) !== SLL_OUTGOING) {
         d.srcMacHi = (b[o + 6] << 8) | b[o + 7];
         d.srcMacLo = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
       }
@@ -90,7 +96,7 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     case LINKTYPE.LINUX_SLL2: {
       if (p.capLen < 20) return DECODE_TRUNCATED;
       type = (b[o] << 8) | b[o + 1];
-      if (b[o + 11] === 6) {
+      if (b[o + 11] === 6 && b[o + 10] !== SLL_OUTGOING) {
         d.srcMacHi = (b[o + 12] << 8) | b[o + 13];
         d.srcMacLo = ((b[o + 14] << 24) | (b[o + 15] << 16) | (b[o + 16] << 8) | b[o + 17]) >>> 0;
       }

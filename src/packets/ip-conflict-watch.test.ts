@@ -111,3 +111,23 @@ test('tcpdump -i any: a host\'s packets to itself over lo (source MAC 00:00:00:0
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tcpdump -i any on a router: a forwarded packet arriving under its sender\'s MAC and leaving under the router\'s is no duplicate', async () => {
+  // seen on a namespace routing between two veths: both ends of an HTTP exchange were packet.ip-conflict
+  const frames = Array.from({ length: 8 }, (_, i) => from(i, i % 2 ? ROUTER : HOST, '192.168.1.10', '10.1.2.3'));
+  const dir = mkdtempSync(join(tmpdir(), 'ns-ipconflict-'));
+  try {
+    for (const [linkType, typeAt] of [[113, 1], [276, 10]] as const) {
+      const file = join(dir, `router-${linkType}.pcap`);
+      const packets = frames.map((f, i) => {
+        const data = Buffer.from(reencapsulate(f.frame, linkType) as Uint8Array);
+        if (i % 2) data[typeAt] = 4; // the copy sent out of the other interface: PACKET_OUTGOING
+        return { tsMicros: f.ts, data };
+      });
+      writeFileSync(file, writePcap(packets, { linkType }));
+      assert.deepEqual(ids((await captureFindings(file)).findings), [], `link type ${linkType}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
