@@ -260,7 +260,7 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'flood.severity', default: 2, kind: severity, description: 'severity of a flood finding' },
 
   { path: 'spoofing.enabled', default: true, kind: bool, description: 'check source addresses for ones that cannot be genuine' },
-  { path: 'spoofing.bogonSources', default: true, kind: bool, description: 'report sources that can never be on a wire (0.0.0.0/8, 240.0.0.0/4, multicast, documentation and benchmarking ranges unless both ends are in them (a test lab), loopback off loopback, IPv6 equivalents)' },
+  { path: 'spoofing.bogonSources', default: true, kind: bool, description: 'report sources that can never be on a wire (0.0.0.0/8, 240.0.0.0/4, multicast, documentation and benchmarking ranges unless both ends are in them (a test lab), loopback off loopback, IPv6 equivalents; 0.0.0.0 and :: only towards a host, since an address-less host sends DHCP, duplicate address detection and MLD from them to the link\'s broadcast and multicast groups)' },
   { path: 'spoofing.externalSide', default: false, kind: bool, description: 'the sensor sees traffic arriving from the Internet: private, shared and link-local sources outside internalNetworks are spoofed' },
   { path: 'spoofing.internalNetworks', default: [], kind: { type: 'cidrs' }, description: 'networks that are yours (CIDR list); their sources are never reported as private-range spoofing' },
   { path: 'spoofing.noLocation', default: true, kind: bool, description: 'report public sources the GeoIP database has no location for (weak evidence; needs a database)' },
