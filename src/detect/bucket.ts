@@ -58,6 +58,8 @@ export interface RowFilter {
   readonly maxDurationSeconds?: number;
   /** only attempts without data, refused or unanswered (every flow passes when the input cannot tell) */
   readonly failedOnly?: boolean;
+  /** only attempts that were answered and carried data (every flow passes when the input cannot tell) */
+  readonly answeredOnly?: boolean;
   /**
    * a condition data cannot express (address classes, GeoIP): code, on the rule's side, over the
    * whole batch at once: it clears `ok[r]` of the rows that fail (rows already cleared may be
@@ -1137,6 +1139,7 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): FilterStep[] {
   }
   if (f.maxDurationSeconds !== undefined) steps.push(durationFilter(f.maxDurationSeconds, notes));
   if (f.failedOnly === true) steps.push(failedFilter(notes));
+  if (f.answeredOnly === true) steps.push(answeredFilter(notes));
   if (f.custom) steps.push(f.custom);
   return steps;
 }
@@ -1185,6 +1188,18 @@ function durationFilter(maxDur: number, notes: Set<string>): FilterStep {
     }
     const n = b.n;
     for (let r = 0; r < n; r++) if (d[r] > maxDur) ok[r] = 0;
+  };
+}
+
+function answeredFilter(notes: Set<string>): FilterStep {
+  return (b, ok) => {
+    if ((b.flagsKnown & FLAG_FAILED) === 0) {
+      notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
+      return;
+    }
+    const fl = b.flags;
+    const n = b.n;
+    for (let r = 0; r < n; r++) if (fl[r] & FLAG_FAILED) ok[r] = 0;
   };
 }
 

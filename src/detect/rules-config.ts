@@ -242,7 +242,7 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'hostSweep.failedOnly', default: true, kind: bool, description: 'count only failed attempts, so a client fetching from many web servers is not a sweep' },
   { path: 'hostSweep.severity', default: 2, kind: severity, description: 'severity of a sweep finding' },
 
-  { path: 'bruteForce.enabled', default: true, kind: bool, description: 'report password guessing (many short connections to a login service)' },
+  { path: 'bruteForce.enabled', default: true, kind: bool, description: 'report password guessing (many short connections to a login service; refused, unanswered or empty ones are no guesses and do not count, when the input tells)' },
   { path: 'bruteForce.attempts', default: 20, kind: int(1), description: 'brute force is more than this many connections from one source to one service on one host within the window' },
   { path: 'bruteForce.windowSeconds', default: 60, kind: num(0, true), description: 'sliding window for counting connections' },
   { path: 'bruteForce.ports', default: DEFAULT_AUTH_PORTS, kind: { type: 'ports' }, description: 'destination ports of services that take a password' },
