@@ -99,3 +99,30 @@ test('arp.scan: the threshold, the window and the switch are the arpScan setting
   assert.equal((await findings(slow, { arpScan: { windowSeconds: 300 } })).filter((x) => x.ruleId === 'arp.scan').length, 1);
   assert.equal((await findings(sweep(60, new Set(), T0, 20_000), { arpScan: { enabled: false } })).filter((x) => x.ruleId === 'arp.scan').length, 0);
 });
+
+/** an IPv6 neighbor solicitation (from `src`, for `target`) or advertisement (from `target` to `src`) in an Ethernet frame */
+function ndp(type: 135 | 136, src: string, dst: string, target: string, macLast: number): Uint8Array {
+  const a = (s: string) => s.split(':').flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 255]);
+  const icmp = [type, 0, 0, 0, type === 136 ? 0x60 : 0, 0, 0, 0, ...a(target), type === 135 ? 1 : 2, 1, ...mac(macLast)];
+  return Uint8Array.from([0x33, 0x33, 0xff, 0, 0, 1, ...mac(macLast), 0x86, 0xdd, 0x60, 0, 0, 0, 0, icmp.length, 58, 255, ...a(src), ...a(dst), ...icmp]);
+}
+
+test('an on-link IPv6 sweep (neighbor solicitations for silent addresses) is an ndp.scan; DAD from :: and answered ones are not', async () => {
+  const full = (n: number) => `fd00:9:0:0:0:0:0:${n.toString(16)}`;
+  const packets: RawPacket[] = [];
+  let t = T0;
+  for (let h = 3; h < 63; h++) {
+    packets.push({ tsMicros: t, data: ndp(135, full(2), 'ff02:0:0:0:0:1:ff00:1', full(h), 2) });
+    if (h < 6) packets.push({ tsMicros: t + 40, data: ndp(136, full(h), full(2), full(h), 100 + h) });
+    // duplicate address detection of another host: from ::, for its own new address
+    packets.push({ tsMicros: t + 60, data: ndp(135, '0:0:0:0:0:0:0:0', 'ff02:0:0:0:0:1:ff00:1', full(200 + h), 7) });
+    t += 30_000;
+  }
+  const f = (await findings(packets)).filter((x) => x.ruleId === 'ndp.scan' || x.ruleId === 'arp.scan');
+  assert.equal(f.length, 1, JSON.stringify(f.map((x) => [x.ruleId, x.srcIp])));
+  assert.equal(f[0].ruleId, 'ndp.scan');
+  assert.equal(f[0].srcIp, 'fd00:9::2');
+  assert.deepEqual([f[0].evidence.addressesAsked, f[0].evidence.answered, f[0].evidence.unanswered], [60, 3, 57]);
+  assert.deepEqual(f[0].counted, ['neighbor solicitation', 'neighbor solicitations']);
+  assert.match(f[0].reason, /^fd00:9::2 \(02:00:5e:10:00:02\) asked by neighbor solicitation for 60 addresses/);
+});

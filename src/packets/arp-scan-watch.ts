@@ -6,6 +6,10 @@
  * gets no ICMP packet at all, the kernel only asks for its MAC, three times, and gives up; so the
  * flows show just the few hosts that answered, and the flow rules (which need many hosts) see no sweep.
  *
+ * IPv6 is the same with neighbor solicitations (ICMPv6 135) and advertisements (136): `ndp.scan`,
+ * under the same settings (a sweep of an on-link IPv6 prefix sends only solicitations for silent
+ * addresses; those from :: are duplicate address detection and are left out).
+ *
  * Ordinary ARP raises nothing: a host asks for its gateway and a few peers, and they answer; a
  * router asks for many hosts, and they answer too. A reply counts for the requester it is sent to.
  * A capture that sees only broadcasts (a switch's access port, not the requester's own link or a
@@ -16,17 +20,19 @@
  */
 import type { Finding } from '../detect/finding.js';
 import type { ArpScanConfig, LimitsConfig } from '../detect/rules-config.js';
-import { L3_ARP, macText, type DecodedPacket } from './decoded-packet.js';
+import { addressText, L3_ARP, L3_IPV6, macText, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
+import { neighborSolicitationTarget, neighborAdvertisement } from './packet-fields.js';
 import { thousands } from '../util/thousands.js';
 
 interface Episode {
-  readonly sender: number;
+  readonly v6: boolean;
+  readonly sender: string;
   readonly mac: string;
   readonly first: number;
   last: number;
   requests: number;
   /** target address → answered (1) or not (0), in the order first asked */
-  readonly targets: Map<number, number>;
+  readonly targets: Map<string, number>;
   answered: number;
   capped: boolean;
 }
@@ -36,7 +42,7 @@ const iso = (us: number): string => new Date(us / 1000).toISOString();
 
 export class ArpScanWatch {
   /** open episodes by sender address, least recently active first */
-  private readonly open = new Map<number, Episode>();
+  private readonly open = new Map<string, Episode>();
   private readonly closed: Episode[] = [];
   evictions = 0;
 
@@ -45,22 +51,43 @@ export class ArpScanWatch {
     private readonly limits: Pick<LimitsConfig, 'maxGroupsPerRule' | 'maxTrackedDistinct' | 'sampleSize'>,
   ) {}
 
+  /** ARP requests and replies; and ICMPv6 neighbor solicitations and advertisements */
   observe(d: DecodedPacket): void {
-    if (d.l3 !== L3_ARP) return;
-    const sender = d.arpSenderIp;
-    const target = d.arpTargetIp;
-    if (d.arpOp === 2) {
+    if (d.l3 === L3_ARP) {
+      const sender = d.arpSenderIp;
+      const target = d.arpTargetIp;
       // a reply from `sender` to the requester `target`: the requester's question was answered
-      const ep = this.open.get(target);
-      if (ep && ep.targets.get(sender) === 0) {
-        ep.targets.set(sender, 1);
-        ep.answered++;
-      }
+      if (d.arpOp === 2) return this.answer(ipText(target), ipText(sender));
+      // an address probe (sender 0.0.0.0) or a gratuitous request (asking for itself) discovers nothing
+      if (d.arpOp !== 1 || sender === 0 || target === sender) return;
+      this.ask(false, ipText(sender), macText(d.arpSenderMacHi, d.arpSenderMacLo), ipText(target), d.tsMicros);
       return;
     }
-    // an address probe (sender 0.0.0.0) or a gratuitous request (asking for itself) discovers nothing
-    if (d.arpOp !== 1 || sender === 0 || target === sender) return;
-    const ts = d.tsMicros;
+    if (d.l3 !== L3_IPV6 || d.proto !== PROTO_ICMPV6) return;
+    if (d.icmpType === 136) {
+      const na = neighborAdvertisement(d);
+      if (na) this.answer(addressText(d.dst, 6), na.target);
+      return;
+    }
+    if (d.icmpType !== 135) return;
+    const target = neighborSolicitationTarget(d);
+    const src = d.src;
+    // from :: : duplicate address detection, nobody asking for anyone
+    if (target === null || (src[0] | src[1] | src[2] | src[3]) === 0) return;
+    const sender = addressText(src, 6);
+    if (target === sender) return;
+    this.ask(true, sender, d.srcMacHi >= 0 ? macText(d.srcMacHi, d.srcMacLo) : 'no MAC', target, d.tsMicros);
+  }
+
+  private answer(requester: string, from: string): void {
+    const ep = this.open.get(requester);
+    if (ep && ep.targets.get(from) === 0) {
+      ep.targets.set(from, 1);
+      ep.answered++;
+    }
+  }
+
+  private ask(v6: boolean, sender: string, mac: string, target: string, ts: number): void {
     let ep = this.open.get(sender);
     if (ep && ts - ep.last > this.cfg.windowSeconds * 1e6) {
       this.close(ep);
@@ -69,12 +96,12 @@ export class ArpScanWatch {
     if (ep) this.open.delete(sender); // re-inserted below: the map stays in order of last activity
     else {
       if (this.open.size >= this.limits.maxGroupsPerRule) {
-        const [oldestKey, oldest] = this.open.entries().next().value as [number, Episode];
+        const [oldestKey, oldest] = this.open.entries().next().value as [string, Episode];
         this.open.delete(oldestKey);
         this.close(oldest);
         this.evictions++;
       }
-      ep = { sender, mac: macText(d.arpSenderMacHi, d.arpSenderMacLo), first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
+      ep = { v6, sender, mac, first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
     }
     this.open.set(sender, ep);
     ep.last = ts;
@@ -100,20 +127,20 @@ export class ArpScanWatch {
       if (!this.crossed(ep)) continue;
       const asked = [...ep.targets.keys()];
       const unanswered = ep.targets.size - ep.answered;
-      const sample = asked.slice(0, this.limits.sampleSize).map(ipText);
+      const sample = asked.slice(0, this.limits.sampleSize);
       const span = (ep.last - ep.first) / 1e6;
       const plus = ep.capped ? '+' : '';
       out.push({
-        ruleId: 'arp.scan',
-        title: 'ARP scan (host discovery on the link)',
+        ruleId: ep.v6 ? 'ndp.scan' : 'arp.scan',
+        title: ep.v6 ? 'Neighbor discovery scan (host discovery on the link)' : 'ARP scan (host discovery on the link)',
         category: 'reconnaissance',
         severity: this.cfg.severity,
-        srcIp: ipText(ep.sender),
+        srcIp: ep.sender,
         targets: { ips: sample, ipCount: ep.targets.size, ports: [], portCount: 0, countsCapped: ep.capped },
         firstSeen: iso(ep.first),
         lastSeen: iso(ep.last),
         count: ep.requests,
-        counted: ['ARP request', 'ARP requests'],
+        counted: ep.v6 ? ['neighbor solicitation', 'neighbor solicitations'] : ['ARP request', 'ARP requests'],
         evidence: {
           mac: ep.mac,
           addressesAsked: ep.targets.size,
@@ -127,7 +154,7 @@ export class ArpScanWatch {
         },
         rows: [],
         reason:
-          `${ipText(ep.sender)} (${ep.mac}) asked by ARP for ${thousands(ep.targets.size)}${plus} addresses on its link in ${span.toFixed(1)} s, ` +
+          `${ep.sender} (${ep.mac}) asked by ${ep.v6 ? 'neighbor solicitation' : 'ARP'} for ${thousands(ep.targets.size)}${plus} addresses on its link in ${span.toFixed(1)} s, ` +
           `${thousands(unanswered)}${plus} of which never answered (${thousands(ep.answered)} did): host discovery, as a ping or ARP sweep of the subnet makes it ` +
           `(more than ${this.cfg.hosts} unanswered, no gap over ${this.cfg.windowSeconds} s).`,
       });

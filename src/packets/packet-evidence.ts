@@ -100,6 +100,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       else if (proto === PROTO_ICMPV6) {
         icmp?.observe(d);
         ping?.observe(d);
+        arpScan?.observe(d);
         ndp.observe(d);
         ra?.observe(d);
       } else if (proto === PROTO_ICMP) {
