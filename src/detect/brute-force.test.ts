@@ -69,3 +69,14 @@ test('brute force: attempts on two services of one host are two findings', () =>
   const findings = run(flows);
   assert.deepEqual(findings.map((f) => f.evidence.service).sort(), ['FTP', 'SSH']);
 });
+
+test('brute force: refused or unanswered connections (no data) are no guesses', () => {
+  // seen on a capture: a client retrying a closed PostgreSQL port 40 times in 4 s (each refused)
+  // was "Brute-force login attempts"
+  const refused = Array.from({ length: 40 }, (_, i) => attempt(i, { t: i * 0.1, dur: 0, fwdBytes: 0, bwdBytes: 0, fwdPkts: 1, bwdPkts: 1, syn: 1, rst: 1, dport: 5432 }));
+  assert.deepEqual(run(refused), []);
+  // among answered guesses they do not count either, and do not hide the guesses
+  const mixed = [...Array.from({ length: 21 }, (_, i) => attempt(i)), ...refused.map((f) => ({ ...f, dport: 22, t: (f.t as number) + 0.05 }))].sort((a, b) => (a.t as number) - (b.t as number));
+  const [f] = run(mixed);
+  assert.equal(f?.evidence.connections, 21);
+});

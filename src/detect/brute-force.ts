@@ -8,6 +8,10 @@
  * one long connection, and automation that reconnects often (monitoring, backups over SFTP) is
  * what `attempts` and `maxDurationSeconds` are there to tune out.
  *
+ * Connections refused, unanswered or without data (when the input tells: a capture's conn_state,
+ * payload byte counts) are no guesses and do not count: 40 refused connects of a database client
+ * retrying a server that is down read as "brute-force login attempts" on PostgreSQL.
+ *
  * Not here: web-form brute force (port 80/443 traffic is too busy to judge by counts alone).
  */
 import { spanSeconds, type BucketRule } from './bucket.js';
@@ -33,7 +37,9 @@ export function bruteForceRule(cfg: BruteForceConfig): BucketRule {
       window: 'sliding',
       capacity: cfg.attempts,
       windowSeconds: cfg.windowSeconds,
-      filter: { dstPorts: cfg.ports, protocols: [6, 17], maxDurationSeconds: cfg.maxDurationSeconds },
+      // a guess needs a connection that was answered and carried data: a client retrying a closed
+      // or filtered port (a database client while its server is down) logs nothing in
+      filter: { dstPorts: cfg.ports, protocols: [6, 17], maxDurationSeconds: cfg.maxDurationSeconds, answeredOnly: true },
     },
     describe(v) {
       const ep = v.episode;

@@ -58,6 +58,8 @@ export interface RowFilter {
   readonly maxDurationSeconds?: number;
   /** only attempts without data, refused or unanswered (every flow passes when the input cannot tell) */
   readonly failedOnly?: boolean;
+  /** only attempts that were answered and carried data (every flow passes when the input cannot tell) */
+  readonly answeredOnly?: boolean;
   /**
    * a condition data cannot express (address classes, GeoIP): code, on the rule's side, over the
    * whole batch at once: it clears `ok[r]` of the rows that fail (rows already cleared may be
@@ -90,6 +92,12 @@ export interface BucketSpec {
   readonly weight?: RowWeight;
   /** more distinct counts to keep as evidence once a group overflows (e.g. a flood's sources) */
   readonly track?: readonly DistinctField[];
+  /**
+   * tracked fields kept for the rule's own evidence only, not listed in the finding's targets: a
+   * tracked count starts when the group overflows, so beside the episode's flow count (which
+   * includes the window before) it would read as a count of its own (a flood's ports)
+   */
+  readonly evidenceOnly?: readonly DistinctField[];
 }
 
 /** What a rule is told about a closed episode, to word its finding. */
@@ -1131,6 +1139,7 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): FilterStep[] {
   }
   if (f.maxDurationSeconds !== undefined) steps.push(durationFilter(f.maxDurationSeconds, notes));
   if (f.failedOnly === true) steps.push(failedFilter(notes));
+  if (f.answeredOnly === true) steps.push(answeredFilter(notes));
   if (f.custom) steps.push(f.custom);
   return steps;
 }
@@ -1179,6 +1188,18 @@ function durationFilter(maxDur: number, notes: Set<string>): FilterStep {
     }
     const n = b.n;
     for (let r = 0; r < n; r++) if (d[r] > maxDur) ok[r] = 0;
+  };
+}
+
+function answeredFilter(notes: Set<string>): FilterStep {
+  return (b, ok) => {
+    if ((b.flagsKnown & FLAG_FAILED) === 0) {
+      notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
+      return;
+    }
+    const fl = b.flags;
+    const n = b.n;
+    for (let r = 0; r < n; r++) if (fl[r] & FLAG_FAILED) ok[r] = 0;
   };
 }
 
@@ -1306,8 +1327,9 @@ function buildFinding(rule: BucketRule, v: EpisodeView, d: { reason: string; evi
     ports.push(v.dstPort);
     portCount = 1;
   }
+  const evidenceOnly = rule.bucket.evidenceOnly;
   for (const tally of [counted, ...ep.tracked]) {
-    if (!tally) continue;
+    if (!tally || (tally !== counted && evidenceOnly?.includes(tally.field))) continue;
     if (tally.field === 'dstIp' && v.dstIp === null) {
       for (const s of tally.sample) ips.push(s as string);
       ipCount = tally.count;

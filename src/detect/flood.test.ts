@@ -55,6 +55,25 @@ test('SYN flood: unanswered SYNs weigh 3, so 4/s of them floods a 10/s bucket', 
   assert.equal(run(syn, { flood: { failedSynWeight: 1 } }).length, 0);
 });
 
+test('failed SYNs at flood pace to many ports are a fast scan\'s pace, not a SYN flood', () => {
+  // seen on a capture: a 1,000-port connect scan in 1 s (998 refused) read "(a SYN flood)"
+  const scan = stream('10.0.0.5', '10.0.0.80', 120, 40, 0, { fwdBytes: 0, bwdBytes: 0, bwdPkts: 1, fwdPkts: 1, rst: 1 }).map((f, i) => ({ ...f, dport: i + 1 }));
+  const [f] = run(scan).filter((x) => x.ruleId === 'flood.source-connections');
+  assert.ok(f);
+  assert.equal(f.evidence.synFlood, false);
+  assert.equal(f.evidence.scanPaced, true);
+  // the ports of the flows since the bucket overflowed (the episode's), all distinct
+  const ports = f.evidence.distinctPorts as number;
+  assert.ok(ports > 100 && ports <= 120, `${ports} ports`);
+  assert.doesNotMatch(f.reason, /\(a SYN flood\)/);
+  assert.match(f.reason, new RegExp(`unanswered or refused SYNs, to ${ports} distinct ports since it overflowed: the pace of a fast port scan`));
+  assert.deepEqual([f.targets.ports, f.targets.portCount], [[], 0], 'the ports are evidence, not targets (their count starts at the overflow)');
+  // the same SYNs to one port stay a SYN flood
+  const [g] = run(scan.map((x) => ({ ...x, dport: 80 }))).filter((x) => x.ruleId === 'flood.source-connections');
+  assert.equal(g.evidence.synFlood, true);
+  assert.equal(g.evidence.distinctPorts, 1);
+});
+
 test('target flood: 30 sources at 1/s each flood one target; the finding names the target and counts sources', () => {
   const flows: FlowSpec[] = [];
   for (let s = 0; s < 30; s++) flows.push(...stream(`198.51.${s}.7`, '10.0.0.80', 20, 1, s / 30));

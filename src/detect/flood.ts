@@ -19,6 +19,9 @@ import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
 
 type Side = 'source' | 'target';
+
+/** failed SYNs to more distinct destination ports than this are a scan's, not a SYN flood's */
+const SYN_FLOOD_MAX_PORTS = 20;
 type Measure = 'connections' | 'packets';
 
 function rate(v: EpisodeView): number | null {
@@ -53,7 +56,9 @@ function floodRule(cfg: FloodConfig, side: Side, measure: Measure): BucketRule {
         measure === 'connections'
           ? { failedSynWeight: cfg.failedSynWeight }
           : { packets: true, maxMeanPacketBytes: cfg.smallPacketBytes, spreadOverDuration: true },
-      track: [side === 'source' ? 'dstIp' : 'srcIp'],
+      // connections: their destination ports too, to tell a fast port scan from a SYN flood
+      track: measure === 'connections' ? [side === 'source' ? 'dstIp' : 'srcIp', 'dstPort'] : [side === 'source' ? 'dstIp' : 'srcIp'],
+      evidenceOnly: ['dstPort'],
     },
     describe(v) {
       const ep = v.episode;
@@ -62,7 +67,13 @@ function floodRule(cfg: FloodConfig, side: Side, measure: Measure): BucketRule {
       const observed = rate(v);
       const failedShare = share(ep.failed, ep.flows, (ep.flagsKnown & FLAG_FAILED) !== 0);
       const synShare = share(ep.syn, ep.flows, (ep.flagsKnown & FLAG_SYN) !== 0);
-      const synFlood = measure === 'connections' && failedShare !== null && failedShare >= 0.5 && synShare !== null && synShare >= 0.5;
+      const failedSyns = measure === 'connections' && failedShare !== null && failedShare >= 0.5 && synShare !== null && synShare >= 0.5;
+      // a SYN flood hammers a service (a port or a few); failed SYNs spread over many ports are a
+      // fast scan's pace (a 1,000-port connect scan in a second read "a SYN flood")
+      const ports = measure === 'connections' ? ep.tracked[1] : undefined;
+      const scanPaced = failedSyns && ports !== undefined && ports.count > SYN_FLOOD_MAX_PORTS;
+      const synFlood = failedSyns && !scanPaced;
+      const portsCount = ports ? `${thousands(ports.count)}${ports.capped ? '+' : ''}` : '';
       const otherCount = `${thousands(other.count)}${other.capped ? '+' : ''}`;
       const who =
         side === 'source'
@@ -75,7 +86,11 @@ function floodRule(cfg: FloodConfig, side: Side, measure: Measure): BucketRule {
           `${who} over ${formatSpan(span)}` +
           (observed === null ? '' : ` (${thousands(observed)}/s)`) +
           `, above ${thousands(perSecond)}/s sustained beyond a ${cfg.windowSeconds} s burst` +
-          (synFlood ? `; ${formatShare(failedShare)} were unanswered or refused SYNs (a SYN flood).` : '.'),
+          (synFlood
+            ? `; ${formatShare(failedShare)} were unanswered or refused SYNs (a SYN flood).`
+            : scanPaced
+              ? `; ${formatShare(failedShare)} were unanswered or refused SYNs, to ${portsCount} distinct ports since it overflowed: the pace of a fast port scan rather than a SYN flood on a service.`
+              : '.'),
         evidence: {
           flows: ep.flows,
           weighted: Math.round(ep.weight * 10) / 10,
@@ -90,6 +105,7 @@ function floodRule(cfg: FloodConfig, side: Side, measure: Measure): BucketRule {
           failedShare,
           synShare,
           synFlood,
+          ...(ports ? { distinctPorts: ports.count, scanPaced } : {}),
           ...(side === 'source'
             ? { distinctTargets: other.count, targetsSample: other.sample as string[] }
             : { distinctSources: other.count, sourcesCapped: other.capped, sourcesSample: other.sample as string[] }),

@@ -102,6 +102,22 @@ export interface SynScanConfig {
   readonly severity: Severity;
 }
 
+/** ARP requests from one sender for many addresses that never answer (arp-scan-watch.ts). */
+export interface ArpScanConfig {
+  readonly enabled: boolean;
+  readonly hosts: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
+/** ICMP echo requests from one source to many hosts that never answer (ping-sweep-watch.ts). */
+export interface PingSweepConfig {
+  readonly enabled: boolean;
+  readonly hosts: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** Half-open handshakes towards one destination port. */
 export interface SynFloodConfig {
   readonly enabled: boolean;
@@ -167,6 +183,8 @@ export interface RulesConfig {
   readonly beaconing: BeaconingConfig;
   readonly synScan: SynScanConfig;
   readonly synFlood: SynFloodConfig;
+  readonly arpScan: ArpScanConfig;
+  readonly pingSweep: PingSweepConfig;
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
@@ -224,7 +242,7 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'hostSweep.failedOnly', default: true, kind: bool, description: 'count only failed attempts, so a client fetching from many web servers is not a sweep' },
   { path: 'hostSweep.severity', default: 2, kind: severity, description: 'severity of a sweep finding' },
 
-  { path: 'bruteForce.enabled', default: true, kind: bool, description: 'report password guessing (many short connections to a login service)' },
+  { path: 'bruteForce.enabled', default: true, kind: bool, description: 'report password guessing (many short connections to a login service; refused, unanswered or empty ones are no guesses and do not count, when the input tells)' },
   { path: 'bruteForce.attempts', default: 20, kind: int(1), description: 'brute force is more than this many connections from one source to one service on one host within the window' },
   { path: 'bruteForce.windowSeconds', default: 60, kind: num(0, true), description: 'sliding window for counting connections' },
   { path: 'bruteForce.ports', default: DEFAULT_AUTH_PORTS, kind: { type: 'ports' }, description: 'destination ports of services that take a password' },
@@ -242,7 +260,7 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'flood.severity', default: 2, kind: severity, description: 'severity of a flood finding' },
 
   { path: 'spoofing.enabled', default: true, kind: bool, description: 'check source addresses for ones that cannot be genuine' },
-  { path: 'spoofing.bogonSources', default: true, kind: bool, description: 'report sources that can never be on a wire (0.0.0.0/8, 240.0.0.0/4, multicast, documentation and benchmarking ranges unless both ends are in them (a test lab), loopback off loopback, IPv6 equivalents)' },
+  { path: 'spoofing.bogonSources', default: true, kind: bool, description: 'report sources that can never be on a wire (0.0.0.0/8, 240.0.0.0/4, multicast, documentation and benchmarking ranges unless both ends are in them (a test lab), loopback off loopback, IPv6 equivalents; 0.0.0.0 and :: only towards a host, since an address-less host sends DHCP, duplicate address detection and MLD from them to the link\'s broadcast and multicast groups)' },
   { path: 'spoofing.externalSide', default: false, kind: bool, description: 'the sensor sees traffic arriving from the Internet: private, shared and link-local sources outside internalNetworks are spoofed' },
   { path: 'spoofing.internalNetworks', default: [], kind: { type: 'cidrs' }, description: 'networks that are yours (CIDR list); their sources are never reported as private-range spoofing' },
   { path: 'spoofing.noLocation', default: true, kind: bool, description: 'report public sources the GeoIP database has no location for (weak evidence; needs a database)' },
@@ -285,6 +303,16 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'synFlood.halfOpen', default: 500, kind: int(1), description: 'a SYN flood is more than this many half-open handshakes towards one host and port within the window' },
   { path: 'synFlood.windowSeconds', default: 10, kind: num(0, true), description: 'sliding window for counting half-open handshakes' },
   { path: 'synFlood.severity', default: 2, kind: severity, description: 'severity of a SYN flood finding' },
+
+  { path: 'arpScan.enabled', default: true, kind: bool, description: 'captures: report host discovery on the link: one sender asking by ARP for many addresses that never answer (a ping or ARP sweep of the local subnet, which makes no flow for an address no machine holds)' },
+  { path: 'arpScan.hosts', default: 20, kind: int(1), description: 'an ARP scan is more than this many distinct addresses asked for and never answered from one sender, with no gap longer than the window' },
+  { path: 'arpScan.windowSeconds', default: 60, kind: num(0, true), description: 'a sender quiet this long ends its scan episode' },
+  { path: 'arpScan.severity', default: 2, kind: severity, description: 'severity of an ARP scan finding' },
+
+  { path: 'pingSweep.enabled', default: true, kind: bool, description: 'captures: report ping sweeps: one source sending ICMP echo requests to many hosts that never answer (ICMP flows have no port, so the horizontal sweep does not count them)' },
+  { path: 'pingSweep.hosts', default: 20, kind: int(1), description: 'a ping sweep is more than this many distinct hosts pinged and never answering from one source, with no gap longer than the window' },
+  { path: 'pingSweep.windowSeconds', default: 60, kind: num(0, true), description: 'a source quiet this long ends its sweep episode' },
+  { path: 'pingSweep.severity', default: 2, kind: severity, description: 'severity of a ping sweep finding' },
 
   { path: 'icmpRedirect.enabled', default: true, kind: bool, description: 'captures: report ICMP redirects (IPv4 type 5, ICMPv6 type 137) from hosts not known as routers, and bursts of them' },
   { path: 'icmpRedirect.routers', default: [], kind: { type: 'cidrs' }, description: 'your routers (addresses or CIDRs); routers offered by DHCP and IPv6 router advertisers seen in the capture count too' },

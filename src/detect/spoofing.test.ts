@@ -175,3 +175,17 @@ test('an IPv4-mapped source is an IPv4 client in a flow file (dual-stack logs), 
   assert.deepEqual(bogons.map((f) => f.srcIp).sort(), ['240.0.0.9', '::ffff:8.8.8.8']);
   assert.match(bogons.find((f) => f.srcIp === '::ffff:8.8.8.8')!.reason, /IPv4-mapped/);
 });
+
+test('a host without an address yet: 0.0.0.0 and :: to the broadcast or multicast groups are fine (DHCP, DAD, MLD); to a host they are bogus', () => {
+  // seen on a namespace's capture as an interface came up: ":: → ff02::16" (an MLD report) was a
+  // "source address that cannot be on a wire"; DHCP discover (0.0.0.0 → 255.255.255.255) the same
+  const fine = run([
+    { src: '0.0.0.0', dst: '255.255.255.255', t: 0, sport: 68, dport: 67, proto: 17 },
+    { src: '::', dst: 'ff02::16', t: 1, dport: 0, proto: 58 },
+    { src: '::', dst: 'ff02::1:ff00:1', t: 2, dport: 0, proto: 58 },
+    { src: '0.0.0.0', dst: '224.0.0.22', t: 3, dport: 0, proto: 2 },
+  ]).findings.filter((f) => f.ruleId === 'spoofing.bogon-source');
+  assert.deepEqual(fine, []);
+  const bogus = run([flow('0.0.0.0', '10.0.0.2'), flow('::', '2a00:1450:4001::68'), flow('0.0.0.7', '255.255.255.255'), flow('240.0.0.1', '224.0.0.22')]).findings.filter((f) => f.ruleId === 'spoofing.bogon-source');
+  assert.deepEqual(bogus.map((f) => f.srcIp).sort(), ['0.0.0.0', '0.0.0.7', '240.0.0.1', '::']);
+});

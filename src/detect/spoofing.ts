@@ -8,7 +8,9 @@
  *    unallocated IPv6; documentation and benchmarking ranges only when the destination is not in
  *    such a range too (a test lab numbered from 2001:db8::/32 or 198.18.0.0/15 is fine, a packet
  *    from 192.0.2.1 to a real address is not); loopback only when the destination is not loopback
- *    too (a loopback capture is fine, 127.0.0.1 on a wire is not);
+ *    too (a loopback capture is fine, 127.0.0.1 on a wire is not); the unspecified address (0.0.0.0,
+ *    ::) only when sent to a host: a host with no address yet sends DHCP discover, DAD neighbor
+ *    solicitations and MLD reports from it to the broadcast address and multicast groups;
  *  - private-range sources on an Internet-facing sensor (`externalSide`), unless listed in
  *    `internalNetworks`: RFC 1918, shared CGNAT space, link-local, unique-local;
  *  - the seed's GeoIP test: a public source the database has no location for. DB-IP and GeoLite2
@@ -42,6 +44,10 @@ const NETWORK = 64;
 const ASN = 128;
 /** documentation or benchmarking space (bits 8..12 hold the class number, 15 COMPUTED) */
 const LAB = 1 << 13;
+/** exactly the unspecified address, 0.0.0.0 or :: (a host with no address yet) */
+const UNSPECIFIED = 1 << 14;
+/** class numbers of the destinations an address-less host may send to: the limited broadcast, multicast */
+const LINK_LOCAL_GROUPS = new Set([classIndexV4(0xffffffff), classIndexV4(0xe0000001), classIndex(parseIp('ff02::1'))]);
 /** bits 8..12 of a flag word: the address's class number (ip-address.ts), for a finding's wording */
 const CLASS_SHIFT = 8;
 const CLASS_BITS = 31;
@@ -120,6 +126,7 @@ export class AddressFlags {
     const kind = addressClassAt(clsIndex).kind;
     let f = clsIndex << CLASS_SHIFT;
     if (kind === 'bogon') f |= BOGON;
+    if (v4 === 0 || (ip !== null && ip.v === 6 && ip.w[0] === 0 && ip.w[1] === 0 && ip.w[2] === 0 && ip.w[3] === 0)) f |= UNSPECIFIED;
     if (addressClassAt(clsIndex).lab) f |= LAB;
     else if (kind === 'loopback') f |= LOOPBACK;
     else if (kind === 'private' || kind === 'shared' || kind === 'link-local') f |= NON_PUBLIC;
@@ -229,6 +236,10 @@ export function spoofingRules(spoofing: SpoofingConfig, policy: GeoPolicyConfig,
             // own network (the Wireshark sample captures are numbered from 2001:db8::/32), not a
             // forged source: it is bogus only when the other end is a real address
             if ((f & LAB) !== 0 && dst !== null && dst[r] >= 0 && (flags.of(dst[r]) & LAB) !== 0) ok[r] = 0;
+            // a host without an address yet may send from 0.0.0.0 or :: to the link's broadcast or
+            // multicast groups: DHCP discover and request, IPv6 duplicate address detection's
+            // neighbor solicitations and MLD reports (every IPv6 interface coming up sends them)
+            else if ((f & UNSPECIFIED) !== 0 && dst !== null && dst[r] >= 0 && LINK_LOCAL_GROUPS.has((flags.of(dst[r]) >>> CLASS_SHIFT) & CLASS_BITS)) ok[r] = 0;
             continue;
           }
           // loopback is bogus only when the other end is not loopback too (a loopback capture is fine)

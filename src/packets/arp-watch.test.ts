@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { captureTable } from '../testing/capture-writer.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { ArpWatch } from './arp-watch.js';
-import { DecodedPacket, L3_ARP } from './decoded-packet.js';
+import { DecodedPacket, L3_ARP, L3_IPV4 } from './decoded-packet.js';
 
 async function findingsOf(file: string) {
   const arp = new ArpWatch();
@@ -54,4 +54,104 @@ test('one address announced by two MACs is a conflict; a gratuitous ARP alone is
   assert.equal(f[0].ruleId, 'arp.ip-conflict');
   assert.equal(f[0].srcIp, '10.0.0.5');
   assert.deepEqual(f[0].evidence.macs, ['00:11:22:33:44:55', '00:11:66:77:88:99']);
+});
+
+test('an address taken by a host that announced its own: the finding names the spoofer as its source, not the victim', () => {
+  // seen in a namespace: 10.88.0.2 (f6:..) sent ARP replies "10.88.0.1 is-at f6:..", and the report's
+  // risky source, for a blocklist to ban, was 10.88.0.1, the host whose address was taken
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const announce = (macLo: number, ip: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  announce(0x000000a1, 0x0a580001, 1e15); // 10.88.0.1, the owner
+  announce(0x000000b2, 0x0a580002, 1e15 + 1e6); // 10.88.0.2, the spoofer's own
+  announce(0x000000b2, 0x0a580001, 1e15 + 2e6); // the spoofer takes 10.88.0.1
+  const f = arp.findings().find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f);
+  assert.equal(f.srcIp, '10.88.0.2');
+  assert.deepEqual(f.targets.ips, ['10.88.0.1']);
+  assert.equal(f.evidence.spooferMac, '00:11:00:00:00:b2');
+  assert.equal(f.evidence.spooferIp, '10.88.0.2');
+  assert.match(f.reason, /ARP spoofing of 10\.88\.0\.1 by 10\.88\.0\.2/);
+});
+
+test('two hosts with public addresses on one link talking are no gateway poisoning, whether their ARP comes first or later', () => {
+  // seen in a namespace: 203.0.113.1 and 203.0.113.2 on one veth, an HTTP exchange between them read
+  // as arp.gateway-poisoning ×2 (severity 1): each host's own packets were taken for routed traffic
+  for (const arpFirst of [true, false]) {
+    const arp = new ArpWatch();
+    const d = new DecodedPacket();
+    let ts = 1e15;
+    const announce = (macLo: number, ip: number) => {
+      d.l3 = L3_ARP;
+      d.arpOp = 2;
+      d.arpSenderMacHi = 0x0011;
+      d.arpSenderMacLo = macLo;
+      d.arpSenderIp = ip;
+      d.tsMicros = ts++;
+      arp.observe(d);
+    };
+    const send = (macLo: number, src: number) => {
+      d.l3 = L3_IPV4;
+      d.srcMacHi = 0x0011;
+      d.srcMacLo = macLo;
+      d.src[3] = src;
+      d.tsMicros = ts++;
+      arp.observe(d);
+    };
+    const [A, B, ipA, ipB] = [0xa1, 0xb2, 0xcb007101, 0xcb007102];
+    if (arpFirst) {
+      announce(A, ipA);
+      announce(B, ipB);
+    }
+    for (let i = 0; i < 10; i++) {
+      send(A, ipA);
+      send(B, ipB);
+    }
+    if (!arpFirst) {
+      announce(A, ipA);
+      announce(B, ipB);
+    }
+    assert.deepEqual(arp.findings().map((f) => f.ruleId), [], arpFirst ? 'ARP first' : 'ARP after');
+  }
+});
+
+test('a host that took the gateway\'s address and then forwards Internet traffic is still gateway poisoning', () => {
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  let ts = 1e15;
+  const [ROUTER, EVIL, gw, evilOwn, remote] = [0x01, 0xee, 0x0a000001, 0x0a000069, 0x08080808];
+  const announce = (macLo: number, ip: number) => {
+    d.l3 = L3_ARP;
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts++;
+    arp.observe(d);
+  };
+  const send = (macLo: number, src: number) => {
+    d.l3 = L3_IPV4;
+    d.srcMacHi = 0x0011;
+    d.srcMacLo = macLo;
+    d.src[3] = src;
+    d.tsMicros = ts++;
+    arp.observe(d);
+  };
+  announce(ROUTER, gw);
+  send(ROUTER, remote);
+  announce(EVIL, evilOwn);
+  announce(EVIL, gw);
+  send(EVIL, remote);
+  const f = arp.findings().find((x) => x.ruleId === 'arp.gateway-poisoning');
+  assert.ok(f);
+  assert.equal(f.evidence.gatewayIp, '10.0.0.1');
+  assert.equal(f.evidence.attackerMac, '00:11:00:00:00:ee');
 });

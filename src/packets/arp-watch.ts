@@ -7,7 +7,8 @@
  *    address (a man in the middle). The claimed address is reported as the gateway's.
  *  - `arp.mac-many-ips` (severity 2): one MAC announces itself by ARP for several IPv4 addresses.
  *  - `arp.ip-conflict` (severity 2): one IPv4 address announced by two MACs (a spoofed answer, or
- *    a duplicate address).
+ *    a duplicate address). When exactly one of those MACs also announced an address of its own,
+ *    the finding's source is that address (the spoofer), not the address taken.
  * Gratuitous ARP on its own, ordinary requests and replies, and a router that never changes raise
  * nothing. Memory is bounded: at most `maxEntries` addresses and MACs are tracked.
  */
@@ -42,7 +43,8 @@ export class ArpWatch {
    * 48-bit number stored into a field was a new heap number each time.
    */
   private readonly router = new Float64Array([-1]);
-  private readonly routerChanges: { from: number; to: number; at: number }[] = [];
+  /** each change of it (the first MAC seen too, from -1), with the source address of the packet that made it */
+  private readonly routerChanges: { from: number; to: number; at: number; src: number }[] = [];
   private arpPackets = 0;
 
   constructor(private readonly maxEntries = 65536) {}
@@ -74,7 +76,12 @@ export class ArpWatch {
       const mac = macKey(d.srcMacHi, d.srcMacLo);
       const router = this.router[0];
       if (mac === router) return;
-      if (router >= 0 && this.routerChanges.length < 64) this.routerChanges.push({ from: router, to: mac, at: d.tsMicros });
+      const src = d.src[3];
+      // a host on this link sending from its own public address (announced by ARP from this MAC)
+      // is not the router: two such hosts talking, or the capturing host's own packets, made every
+      // turn of their conversation a "router change", reported as gateway poisoning (severity 1)
+      if (this.claims.get(src)?.some((c) => c.mac === mac)) return;
+      if (this.routerChanges.length < 64) this.routerChanges.push({ from: router, to: mac, at: d.tsMicros, src });
       this.router[0] = mac;
     }
   }
@@ -88,7 +95,16 @@ export class ArpWatch {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
     const reported = new Set<number>();
-    for (const ch of this.routerChanges) {
+    // the router as it changed, leaving out packets a host sent from its own address (its ARP may
+    // come after its first packets): those were no change of router
+    const changes: { from: number; to: number; at: number }[] = [];
+    let prev = -1;
+    for (const ev of this.routerChanges) {
+      if (this.claims.get(ev.src)?.some((c) => c.mac === ev.to)) continue;
+      if (prev >= 0 && ev.to !== prev) changes.push({ from: prev, to: ev.to, at: ev.at });
+      prev = ev.to;
+    }
+    for (const ch of changes) {
       const claimed = this.byMac.get(ch.to);
       if (!claimed || reported.has(ch.to)) continue;
       // the address it claimed that it took from another host is the gateway's; else its first claim
@@ -131,20 +147,33 @@ export class ArpWatch {
     }
     for (const [ip, list] of this.claims) {
       if (list.length < 2) continue;
+      const macs = list.map((c) => macOf(c.mac)).join(', ');
+      // the claimant that also announced an address of its own (one no other MAC claims) is a host
+      // taking this one from its owner: the finding is about it, not about the address it took (the
+      // victim, often the gateway, was the "risky source" a blocklist would have banned)
+      const spoofers = list.flatMap((c) => {
+        const own = (this.byMac.get(c.mac) ?? []).find((o) => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac));
+        return own === undefined ? [] : [{ mac: c.mac, own }];
+      });
+      const spoofer = spoofers.length === 1 ? spoofers[0] : null;
       out.push({
         ruleId: 'arp.ip-conflict',
         title: 'One IP address announced by several MACs',
         category: 'spoofing',
         severity: 2,
-        srcIp: ipText(ip),
+        srcIp: spoofer ? ipText(spoofer.own) : ipText(ip),
         targets: targets([ipText(ip)]),
         firstSeen: iso(Math.min(...list.map((c) => c.first))),
         lastSeen: iso(Math.max(...list.map((c) => c.last))),
         count: list.length,
         counted: ['MAC', 'MACs'],
-        evidence: { macs: list.map((c) => macOf(c.mac)) },
+        evidence: spoofer
+          ? { macs: list.map((c) => macOf(c.mac)), address: ipText(ip), spooferMac: macOf(spoofer.mac), spooferIp: ipText(spoofer.own) }
+          : { macs: list.map((c) => macOf(c.mac)) },
         rows: [],
-        reason: `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${list.map((c) => macOf(c.mac)).join(', ')}): a spoofed answer or a duplicate address.`,
+        reason: spoofer
+          ? `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}); ${macOf(spoofer.mac)} is ${ipText(spoofer.own)}'s, which thus claims another host's address: ARP spoofing of ${ipText(ip)} by ${ipText(spoofer.own)}.`
+          : `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}): a spoofed answer or a duplicate address.`,
       });
     }
     return out;

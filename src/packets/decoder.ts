@@ -20,6 +20,9 @@
 import { LINKTYPE, type CapturePacket } from './capture-packet.js';
 import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
 
+
+/** Linux cooked capture packet type of a packet this host sent (PACKET_OUTGOING) */
+const SLL_OUTGOING = 4;
 export const DECODE_OK = 0;
 export const DECODE_TRUNCATED = 1;
 export const DECODE_MALFORMED = 2;
@@ -79,7 +82,10 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     }
     case LINKTYPE.LINUX_SLL: {
       if (p.capLen < 16) return DECODE_TRUNCATED;
-      if (((b[o + 4] << 8) | b[o + 5]) === 6) {
+      // an outgoing packet (type 4) carries the sending interface's MAC: on a router captured with
+      // -i any, a forwarded packet's source address under the router's own MAC, beside the same
+      // packet arriving under its sender's (read as two machines on one address); left without a MAC
+      if (((b[o + 4] << 8) | b[o + 5]) === 6 && ((b[o] << 8) | b[o + 1]) !== SLL_OUTGOING) {
         d.srcMacHi = (b[o + 6] << 8) | b[o + 7];
         d.srcMacLo = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
       }
@@ -90,7 +96,7 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     case LINKTYPE.LINUX_SLL2: {
       if (p.capLen < 20) return DECODE_TRUNCATED;
       type = (b[o] << 8) | b[o + 1];
-      if (b[o + 11] === 6) {
+      if (b[o + 11] === 6 && b[o + 10] !== SLL_OUTGOING) {
         d.srcMacHi = (b[o + 12] << 8) | b[o + 13];
         d.srcMacLo = ((b[o + 14] << 24) | (b[o + 15] << 16) | (b[o + 16] << 8) | b[o + 17]) >>> 0;
       }
@@ -123,6 +129,11 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     default:
       return DECODE_UNKNOWN_LINK;
   }
+  // an all-zero source MAC is the loopback device's (tcpdump -i lo, or -i any's packets on lo), no
+  // station's: as a link without MACs. With `-i any`, a host's packets to its own address go over
+  // lo under 00:00:00:00:00:00 and the rest under its NIC's MAC, which the duplicate-address
+  // detector took for two machines sending from one address.
+  if (d.srcMacHi === 0 && d.srcMacLo === 0) d.srcMacHi = -1;
   // IP carried in MPLS (a provider's link, a SPAN of a core port) or in a PPPoE session (a DSL
   // uplink): the IP packet after the label stack or the PPP header is decoded as any other. What
   // they carry otherwise (Ethernet over MPLS, PPP control) stays of its carrier's type, counted as other.

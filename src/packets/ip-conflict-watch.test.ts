@@ -4,6 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ipFrame, udpDatagram } from '../testing/frame-builder.js';
+import { reencapsulate, writePcap } from '../testing/capture-writer.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { captureFindings, framesFindings } from '../testing/packet-findings.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
@@ -84,3 +88,46 @@ test('sessionhijacking.pcapng: the hijacker\'s injected ACK under 172.16.16.164 
   assert.deepEqual(f.evidence.packets, [40, 1]);
 });
 
+
+test('tcpdump -i any: a host\'s packets to itself over lo (source MAC 00:00:00:00:00:00) and out of its NIC are one machine, not a duplicate', async () => {
+  // seen on a namespace's -i any capture of a ping sweep: the kernel's host-unreachable answers to
+  // itself (10.88.0.2 → 10.88.0.2 on lo) between its packets out of the veth read as packet.ip-conflict
+  const LO = '00:00:00:00:00:00';
+  const frames = Array.from({ length: 8 }, (_, i) => from(i, i % 2 ? LO : HOST, '192.168.1.10', i % 2 ? '192.168.1.10' : '192.168.1.1'));
+  const dir = mkdtempSync(join(tmpdir(), 'ns-ipconflict-'));
+  try {
+    for (const linkType of [1, 113, 276]) {
+      const file = join(dir, `any-${linkType}.pcap`);
+      writeFileSync(file, writePcap(frames.map((f) => ({ tsMicros: f.ts, data: reencapsulate(f.frame, linkType) as Uint8Array })), { linkType }));
+      const { findings } = await captureFindings(file);
+      assert.deepEqual(ids(findings), [], `link type ${linkType}`);
+    }
+    // two real MACs in turn are still a duplicate, in cooked captures too
+    const dup = Array.from({ length: 8 }, (_, i) => from(i, i % 2 ? OTHER : HOST, '192.168.1.10'));
+    const file = join(dir, 'any-dup.pcap');
+    writeFileSync(file, writePcap(dup.map((f) => ({ tsMicros: f.ts, data: reencapsulate(f.frame, 276) as Uint8Array })), { linkType: 276 }));
+    assert.deepEqual(ids((await captureFindings(file)).findings), ['packet.ip-conflict 192.168.1.10']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tcpdump -i any on a router: a forwarded packet arriving under its sender\'s MAC and leaving under the router\'s is no duplicate', async () => {
+  // seen on a namespace routing between two veths: both ends of an HTTP exchange were packet.ip-conflict
+  const frames = Array.from({ length: 8 }, (_, i) => from(i, i % 2 ? ROUTER : HOST, '192.168.1.10', '10.1.2.3'));
+  const dir = mkdtempSync(join(tmpdir(), 'ns-ipconflict-'));
+  try {
+    for (const [linkType, typeAt] of [[113, 1], [276, 10]] as const) {
+      const file = join(dir, `router-${linkType}.pcap`);
+      const packets = frames.map((f, i) => {
+        const data = Buffer.from(reencapsulate(f.frame, linkType) as Uint8Array);
+        if (i % 2) data[typeAt] = 4; // the copy sent out of the other interface: PACKET_OUTGOING
+        return { tsMicros: f.ts, data };
+      });
+      writeFileSync(file, writePcap(packets, { linkType }));
+      assert.deepEqual(ids((await captureFindings(file)).findings), [], `link type ${linkType}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,9 @@
  * the provider to the pipeline, whose findings then join the rules' (alerts, report, per-source
  * evidence). For inputs that are not captures the detectors see no packets and find nothing.
  *
- * The detectors (each its own *-watch.ts): ARP poisoning and duplicate addresses (arp-watch; IPv6
+ * The detectors (each its own *-watch.ts): ARP poisoning and duplicate addresses (arp-watch; host
+ * discovery by ARP, the trace a ping sweep of the local subnet leaves: arp-scan-watch; ping sweeps of
+ * other networks: ping-sweep-watch; IPv6
  * duplicates from neighbor advertisements: ndp-watch), SYN
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
  * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), duplicate IPv4 addresses seen
@@ -18,6 +20,7 @@
  */
 import type { EvidenceProvider } from '../analysis/evidence.js';
 import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
+import { ArpScanWatch } from './arp-scan-watch.js';
 import { ArpWatch } from './arp-watch.js';
 import { L3_ARP, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
 import type { Finding } from '../detect/finding.js';
@@ -27,6 +30,7 @@ import { RouterAdvertWatch } from './router-advert-watch.js';
 import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
 import { NdpWatch } from './ndp-watch.js';
 import { tupleHash } from './packet-finding.js';
+import { PingSweepWatch } from './ping-sweep-watch.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 
@@ -49,6 +53,8 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const rules = resolveRulesConfig(input);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
   const arp = new ArpWatch();
+  const arpScan = rules.arpScan.enabled ? new ArpScanWatch(rules.arpScan, rules.limits) : null;
+  const ping = rules.pingSweep.enabled ? new PingSweepWatch(rules.pingSweep, rules.limits) : null;
   const syn = rules.synScan.enabled || rules.synFlood.enabled ? new SynWatch(rules.synScan, rules.synFlood, rules.limits) : null;
   const ttl = rules.ttlJump.enabled ? new TtlJumpWatch(rules.ttlJump, rules.limits) : null;
   const icmp = rules.icmpRedirect.enabled ? new IcmpRedirectWatch(rules.icmpRedirect, rules.limits) : null;
@@ -61,6 +67,8 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   // in the order the detectors always reported (the SYN watch's between ARP's and the rest at the end)
   const stateFindings = (atEnd: boolean): Finding[] => [
     ...arp.findings(),
+    ...(arpScan?.findings() ?? []),
+    ...(ping?.findings() ?? []),
     ...(atEnd ? (syn?.findings() ?? []) : []),
     ...(ttl?.findings() ?? []),
     ...(icmp?.findings(dhcp.trustedRouters()) ?? []),
@@ -74,7 +82,10 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   return {
     onPacket: (d) => {
       const l3 = d.l3;
-      if (l3 === L3_ARP) return arp.observe(d);
+      if (l3 === L3_ARP) {
+        arpScan?.observe(d);
+        return arp.observe(d);
+      }
       if (l3 === L3_IPV4) {
         arp.observe(d);
         dup?.observe(d);
@@ -88,15 +99,20 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       } else if (proto === PROTO_UDP) dhcp.observe(d);
       else if (proto === PROTO_ICMPV6) {
         icmp?.observe(d);
+        ping?.observe(d);
+        arpScan?.observe(d);
         ndp.observe(d);
         ra?.observe(d);
-      } else if (proto === PROTO_ICMP) icmp?.observe(d);
+      } else if (proto === PROTO_ICMP) {
+        icmp?.observe(d);
+        ping?.observe(d);
+      }
     },
     provider: {
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
         return { findings };
       },

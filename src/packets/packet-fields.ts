@@ -153,6 +153,12 @@ export interface NeighborAdvertisement {
 }
 
 /** An ICMPv6 neighbor advertisement (type 136), or null when the packet is not one (or is cut short). */
+/** The target address of an ICMPv6 neighbor solicitation (type 135), or null when the packet is not one (or is cut short). */
+export function neighborSolicitationTarget(d: DecodedPacket): string | null {
+  if (d.proto !== PROTO_ICMPV6 || d.icmpType !== 135 || d.l4HeaderLen !== 8 || d.payloadCaptured < 16) return null;
+  return ipv6At(d.bytes, d.payloadOffset);
+}
+
 export function neighborAdvertisement(d: DecodedPacket): NeighborAdvertisement | null {
   if (d.proto !== PROTO_ICMPV6 || d.icmpType !== ICMPV6_NEIGHBOR_ADVERTISEMENT || d.l4HeaderLen !== 8) return null;
   const b = d.bytes;

@@ -16,6 +16,9 @@ import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
 
 /** libpcap's own ceiling on a record's captured length (MAXIMUM_SNAPLEN) */
+
+/** pcap magic numbers (micro- and nanosecond) as the first word of a header reads in either byte order */
+const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
 export const MAX_RECORD = 262144;
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
@@ -81,6 +84,14 @@ export class PcapParser {
         frac = ((b[s + 4] << 24) | (b[s + 5] << 16) | (b[s + 6] << 8) | b[s + 7]) >>> 0;
         incl = ((b[s + 8] << 24) | (b[s + 9] << 16) | (b[s + 10] << 8) | b[s + 11]) >>> 0;
         orig = ((b[s + 12] << 24) | (b[s + 13] << 16) | (b[s + 14] << 8) | b[s + 15]) >>> 0;
+      }
+      // another file's header where a record should be: captures joined by `cat a.pcap b.pcap`
+      // (read as a record, it made the next one garbage: "garbled pcap record header of packet 429")
+      if ((frac === 0x00040002 || frac === 0x04000200 || frac === 0x02000400 || frac === 0x00020004) && PCAP_MAGICS.has(sec)) {
+        throw new InputError(
+          { file: this.display, byteOffset: win.base + s },
+          `a second pcap file header after packet ${thousands(this.count)}: captures joined end to end (cat a.pcap b.pcap), which is not a pcap file; give the files separately (read as one capture, in the order given) or join them with mergecap -w joined.pcap a.pcap b.pcap`,
+        );
       }
       if (incl > MAX_RECORD || frac >= (ns ? 1e9 : 1e6)) {
         const why = incl > MAX_RECORD ? `captured length ${incl} is larger than any pcap record (${MAX_RECORD})` : `timestamp fraction ${frac} is out of range`;

@@ -127,7 +127,10 @@ function summarise(fs: readonly Finding[]): string {
   // with one finding each on a replayed capture), and for each of risky_ips.csv and the report
   let maxIpCount = -Infinity;
   for (const f of fs) maxIpCount = Math.max(maxIpCount, f.targets.ipCount);
-  const nHosts = hostsExact ? hosts.size : Math.max(hosts.size, maxIpCount);
+  // one finding's ipCount is exact unless capped (its `ips` are only a sample): a 60-host sweep
+  // read "≥ 60 target hosts"; several findings' sampled lists give only a lower bound of their union
+  if (fs.length === 1 && !fs[0].targets.countsCapped) hostsExact = true;
+  const nHosts = hostsExact ? (fs.length === 1 ? Math.max(hosts.size, fs[0].targets.ipCount) : hosts.size) : Math.max(hosts.size, maxIpCount);
   // "target host": the line follows the source's address in every view, and a bare "host X" read
   // as the source itself (a forged source's line named the machine it sent to as if it were it)
   if (nHosts > 0) parts.push(nHosts === 1 && hosts.size === 1 ? `target host ${[...hosts][0]}` : `${hostsExact ? '' : '≥ '}${thousands(nHosts)} target ${plural(nHosts, 'host')}`);

@@ -95,6 +95,10 @@ test('group summaries: one shared port, a range of port counts, hosts at least w
     one([f('10.0.0.8', { ports: [1, 2, 3], portCount: 1200, ipCount: 3 }, '2024-03-01T10:00:00.000Z'), f('10.0.0.9', { ports: [1], portCount: 3, countsCapped: true }, '2024-03-02T09:00:00.000Z')]),
     'Vertical port scan ×2: ≥ 3 target hosts, 3–1,200 ports each, 1 Mar 10:00 – 2 Mar 09:00, 4 flows',
   );
+  // one finding: its host count is exact though only a sample of its hosts is listed; capped, a lower bound
+  const sample = Array.from({ length: 20 }, (_, i) => `10.0.1.${i + 1}`);
+  assert.equal(one([f('10.0.1.1', { ips: sample, ipCount: 60, ports: [22], portCount: 1 }, null)]), 'Vertical port scan: 60 target hosts, port 22, 2 flows');
+  assert.equal(one([f('10.0.1.1', { ips: sample, ipCount: 60, ports: [22], portCount: 1, countsCapped: true }, null)]), 'Vertical port scan: ≥ 60 target hosts, port 22, 2 flows');
 });
 
 test('groups are made once per findings list, and made again when the list has grown; callers get their own array', () => {
