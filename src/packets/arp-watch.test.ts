@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import { captureTable } from '../testing/capture-writer.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { ArpWatch } from './arp-watch.js';
+import { IpConflictWatch } from './ip-conflict-watch.js';
+import { resolveRulesConfig } from '../detect/rules-config.js';
 import { DecodedPacket, L3_ARP, L3_IPV4 } from './decoded-packet.js';
 
 async function findingsOf(file: string) {
@@ -154,4 +156,56 @@ test('a host that took the gateway\'s address and then forwards Internet traffic
   assert.ok(f);
   assert.equal(f.evidence.gatewayIp, '10.0.0.1');
   assert.equal(f.evidence.attackerMac, '00:11:00:00:00:ee');
+});
+
+test('an address announced by one MAC while another keeps sending its packets: ARP spoofing named by the claimant\'s own address', () => {
+  // seen in a namespace: 10.88.0.2 sent six unsolicited replies "10.88.0.1 is-at f6:..", never
+  // announcing its own address, and the real 10.88.0.1 (which had no reason to ARP) went on talking
+  // from its own MAC: no second ARP claimant and no Internet traffic, so nothing was found
+  const rules = resolveRulesConfig({});
+  const run = (steps: readonly (readonly ['arp' | 'ip', number, number])[]) => {
+    const arp = new ArpWatch();
+    const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
+    const d = new DecodedPacket();
+    let ts = 1e15;
+    for (const [kind, macLo, ip] of steps) {
+      d.tsMicros = ts += 1e5;
+      if (kind === 'arp') {
+        d.l3 = L3_ARP;
+        d.arpOp = 2;
+        d.arpSenderMacHi = 0x0011;
+        d.arpSenderMacLo = macLo;
+        d.arpSenderIp = ip;
+      } else {
+        d.l3 = L3_IPV4;
+        d.srcMacHi = 0x0011;
+        d.srcMacLo = macLo;
+        d.src[3] = ip;
+      }
+      arp.observe(d);
+      dup.observe(d);
+    }
+    return arp.findings(dup);
+  };
+  const [OWNER, SPOOFER, NEW, victim, spooferIp] = [0xa1, 0xb2, 0xc3, 0x0a580001, 0x0a580002];
+  const poisoned = run([
+    ['arp', SPOOFER, victim],
+    ['arp', SPOOFER, victim],
+    ['ip', SPOOFER, spooferIp],
+    ['ip', OWNER, victim],
+    ['ip', SPOOFER, spooferIp],
+    ['ip', OWNER, victim],
+  ]);
+  const f = poisoned.find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f, JSON.stringify(poisoned.map((x) => x.ruleId)));
+  assert.equal(f.srcIp, '10.88.0.2');
+  assert.deepEqual(f.targets.ips, ['10.88.0.1']);
+  assert.equal(f.evidence.spooferMac, '00:11:00:00:00:b2');
+  assert.deepEqual(f.evidence.senderMacs, ['00:11:00:00:00:a1']);
+  assert.match(f.reason, /ARP spoofing of 10\.88\.0\.1 by 10\.88\.0\.2/);
+  // a new machine taking over an address (a DHCP lease handed on): the old one's packets all came
+  // before the announcement, and the newcomer has no other address: no finding
+  assert.deepEqual(run([['ip', OWNER, victim], ['ip', OWNER, victim], ['arp', NEW, victim], ['ip', NEW, victim]]).map((x) => x.ruleId), []);
+  // a host announcing its own address while it talks: nothing
+  assert.deepEqual(run([['arp', OWNER, victim], ['ip', OWNER, victim], ['ip', SPOOFER, spooferIp]]).map((x) => x.ruleId), []);
 });

@@ -91,7 +91,16 @@ export class ArpWatch {
     return (this.claims.get(ip)?.length ?? 0) >= 2;
   }
 
-  findings(): Finding[] {
+  /**
+   * `traffic`, when given (ip-conflict-watch's view of IPv4 packets on the link): who sent from an
+   * address, and from which addresses a MAC sent. An address announced by ARP from one MAC only is
+   * still a conflict when another MAC keeps sending the address's packets after the announcement and
+   * the announcing MAC is a host with an address of its own: an attacker's unsolicited replies
+   * ("10.0.0.1 is-at ME") while the real 10.0.0.1, which never had to ARP in the capture, goes on
+   * talking. Before, that took a second ARP claimant, and a poisoning of a host on the link (no
+   * Internet traffic to show a router change) raised nothing.
+   */
+  findings(traffic?: LinkTraffic): Finding[] {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
     const reported = new Set<number>();
@@ -146,7 +155,11 @@ export class ArpWatch {
       });
     }
     for (const [ip, list] of this.claims) {
-      if (list.length < 2) continue;
+      if (list.length < 2) {
+        const seen = traffic && list.length === 1 ? this.claimAgainstTraffic(ip, list[0], traffic) : null;
+        if (seen) out.push(seen);
+        continue;
+      }
       const macs = list.map((c) => macOf(c.mac)).join(', ');
       // the claimant that also announced an address of its own (one no other MAC claims) is a host
       // taking this one from its owner: the finding is about it, not about the address it took (the
@@ -178,4 +191,37 @@ export class ArpWatch {
     }
     return out;
   }
+
+  /** The single-claimant conflict of `findings` (see there), or null. */
+  private claimAgainstTraffic(ip: number, claim: Claim, traffic: LinkTraffic): Finding | null {
+    const others = traffic.sendersOf(ip).filter((s) => s.mac !== claim.mac && s.last >= claim.first);
+    if (others.length === 0) return null;
+    // the claimant's own address: one it announced that nobody else claims, else one it sent IPv4 from
+    const ownByArp = (this.byMac.get(claim.mac) ?? []).find((o) => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === claim.mac));
+    const own = ownByArp ?? traffic.addressesOf(claim.mac).find((o) => o !== ip);
+    if (own === undefined) return null;
+    const mac = macOf(claim.mac);
+    const owners = others.map((o) => macOf(o.mac));
+    return {
+      ruleId: 'arp.ip-conflict',
+      title: 'One IP address announced by several MACs',
+      category: 'spoofing',
+      severity: 2,
+      srcIp: ipText(own),
+      targets: { ips: [ipText(ip)], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
+      firstSeen: iso(claim.first),
+      lastSeen: iso(Math.max(claim.last, ...others.map((o) => o.last))),
+      count: 1 + others.length,
+      counted: ['MAC', 'MACs'],
+      evidence: { macs: [mac, ...owners], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), senderMacs: owners },
+      rows: [],
+      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}.`,
+    };
+  }
+}
+
+/** What arp-watch asks of the IPv4 traffic seen on the link (ip-conflict-watch answers). */
+export interface LinkTraffic {
+  sendersOf(ip: number): readonly { mac: number; first: number; last: number }[];
+  addressesOf(mac: number): readonly number[];
 }

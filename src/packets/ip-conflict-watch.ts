@@ -208,6 +208,28 @@ export class IpConflictWatch {
     return (this.byMac.get(mac)?.length ?? 0) > this.cfg.maxAddressesPerMac;
   }
 
+  /**
+   * The hosts (not routers) that sent IPv4 packets from `ip`, on any VLAN, each with its MAC and when:
+   * arp-watch compares them with who announced the address by ARP.
+   */
+  sendersOf(ip: number): { mac: number; first: number; last: number }[] {
+    const out: { mac: number; first: number; last: number }[] = [];
+    const at = this.uses.find(ip >>> 2);
+    for (let u = at < 0 ? -1 : this.heads[at]; u >= 0; u = this.nextUse[u]) {
+      if (this.ip[u] !== ip) continue;
+      for (let r = this.firstSender[u]; r >= 0; r = this.nextSender[r]) {
+        const mac = macKey(this.sMacHi[r], this.sMacLo[r]);
+        if (!this.isRouter(mac)) out.push({ mac, first: this.sFirst[r], last: this.sLast[r] });
+      }
+    }
+    return out;
+  }
+
+  /** The addresses `mac` sent IPv4 packets from, or none for a router's (it sends from many). */
+  addressesOf(mac: number): readonly number[] {
+    return this.isRouter(mac) ? [] : (this.byMac.get(mac) ?? []);
+  }
+
   /** `reportedByArp`: addresses arp-watch reports as conflicts already (not reported again). */
   findings(reportedByArp: (ip: number) => boolean = () => false): Finding[] {
     if (!this.cfg.enabled) return [];

@@ -66,7 +66,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   if (syn && opts.live) syn.reportCrossings = true;
   // in the order the detectors always reported (the SYN watch's between ARP's and the rest at the end)
   const stateFindings = (atEnd: boolean): Finding[] => [
-    ...arp.findings(),
+    ...arp.findings(dup ?? undefined),
     ...(arpScan?.findings() ?? []),
     ...(ping?.findings() ?? []),
     ...(atEnd ? (syn?.findings() ?? []) : []),
