@@ -209,3 +209,23 @@ test('an address announced by one MAC while another keeps sending its packets: A
   // a host announcing its own address while it talks: nothing
   assert.deepEqual(run([['arp', OWNER, victim], ['ip', OWNER, victim], ['ip', SPOOFER, spooferIp]]).map((x) => x.ruleId), []);
 });
+
+test('a host announcing several addresses of its own is no arp.mac-many-ips; speaking for an address another MAC uses is', () => {
+  // seen in a namespace with 6 addresses on one interface: its ordinary ARP raised arp.mac-many-ips (severity 2)
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const announce = (macLo: number, ip: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  for (let i = 1; i <= 6; i++) announce(0xa1, 0x0a580000 + i, 1e15 + i);
+  assert.deepEqual(arp.findings().map((f) => f.ruleId), []);
+  // another host announces one of them: now the first MAC speaks for an address in use elsewhere
+  announce(0xb2, 0x0a580003, 1e15 + 100);
+  assert.deepEqual(arp.findings().map((f) => f.ruleId).sort(), ['arp.ip-conflict', 'arp.mac-many-ips']);
+});

@@ -5,7 +5,9 @@
  *    addresses, i.e. the router as this link sees it, changes to a MAC that announced itself by ARP
  *    for an address: traffic to the Internet now goes through a host that claims someone else's
  *    address (a man in the middle). The claimed address is reported as the gateway's.
- *  - `arp.mac-many-ips` (severity 2): one MAC announces itself by ARP for several IPv4 addresses.
+ *  - `arp.mac-many-ips` (severity 2): one MAC announces itself by ARP for several IPv4 addresses,
+ *    one of which another MAC also uses, or while the off-link traffic moved to it (a host's own
+ *    secondary addresses are not reported).
  *  - `arp.ip-conflict` (severity 2): one IPv4 address announced by two MACs (a spoofed answer, or
  *    a duplicate address). When exactly one of those MACs also announced an address of its own,
  *    the finding's source is that address (the spoofer), not the address taken.
@@ -138,6 +140,16 @@ export class ArpWatch {
     }
     for (const [mac, ips] of this.byMac) {
       if (ips.length < 2) continue;
+      // a host with several addresses of its own (secondary addresses on one interface) announces
+      // each: only speaking for an address another MAC also uses (announces, or sends its packets
+      // from) is speaking for others, as is a MAC the router's traffic moved to. A namespace with 6 addresses raised this (severity 2) on
+      // ordinary traffic; a poisoner's claims on a silent victim still show as arp.ip-conflict when
+      // the victim talks, and as gateway poisoning when the gateway's traffic moves
+      const taken = (ip: number): boolean =>
+        (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((x) => x.mac !== mac) ?? false);
+      // or the MAC took over the router's traffic (arppoison.pcapng: the gateway's address among its
+      // claims, the real gateway never announcing it in the capture)
+      if (!ips.some(taken) && !changes.some((ch) => ch.to === mac)) continue;
       out.push({
         ruleId: 'arp.mac-many-ips',
         title: 'One MAC announcing several IP addresses',
