@@ -46,8 +46,11 @@ export interface DriftWindow {
   readonly missing: readonly string[];
 }
 
+/** the fewest flows a drift window may have (PSI over deciles of fewer is noise) */
+export const MIN_WINDOW_FLOWS = 50;
+
 export function checkDriftSettings(s: DriftSettings, who: string): DriftSettings {
-  if (!(Number.isInteger(s.window) && s.window >= 50)) throw new UserError(`${who}: the drift window must be a whole number of at least 50 flows, got ${s.window}`);
+  if (!(Number.isInteger(s.window) && s.window >= MIN_WINDOW_FLOWS)) throw new UserError(`${who}: the drift window must be a whole number of at least ${MIN_WINDOW_FLOWS} flows, got ${s.window}`);
   if (!(s.threshold > 0)) throw new UserError(`${who}: the drift threshold must be a PSI above 0, got ${s.threshold}`);
   if (!(Number.isInteger(s.minFeatures) && s.minFeatures >= 1)) throw new UserError(`${who}: the drift feature count must be at least 1, got ${s.minFeatures}`);
   return s;

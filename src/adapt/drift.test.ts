@@ -10,7 +10,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,4 +117,22 @@ test('drift target: the same stream without the switch (Monday, then the benign 
   assert.ok(out.windows.length >= 12, `${out.windows.length} windows judged`);
   assert.deepEqual(out.windows.filter((w) => w.drifted).map((w) => w.index), []);
   assert.equal(code, 0);
+});
+
+test('drift verb: -b BASELINE as analyze takes it; fewer flows than the smallest window are shown, not called drift', async () => {
+  const b = await fitBaseline(await readDataset([join('samples', 'loopback', 'normal.csv')]), { seed: 1, threads: 1, log: false });
+  const nsb = join(tmp, 'tiny-check.nsb');
+  await saveBaseline(nsb, b, 'baseline');
+  const few = join(tmp, 'few.csv');
+  const lines = readFileSync(join('samples', 'loopback', 'traffic.csv'), 'utf8').split('\n');
+  // the port-scan flows of the sample: far from the reference, but only three of them
+  writeFileSync(few, [lines[0], ...lines.slice(-4).filter(Boolean)].join('\n') + '\n');
+  const r = spawnSync(process.execPath, [CLI, 'drift', '-b', nsb, few, '-q'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /only 3 flows: drift is judged on at least 50/);
+  assert.doesNotMatch(r.stdout, /DRIFT/);
+  assert.match(r.stdout, /^3 flows against/);
+  const missing = spawnSync(process.execPath, [CLI, 'drift', '-b', nsb, '-q'], { encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /^netsentinel: drift: missing FLOWS/);
 });
