@@ -241,6 +241,36 @@ test('a file that is no pcap or pcapng shows its magic number, names a kin forma
   await assert.rejects(captureTable([other]), { message: `${other}: not a pcap or pcapng capture (unknown magic number 30 31 32 33); editcap -F pcap converts any capture Wireshark reads` });
 });
 
+test("the old tcpdump variants with longer record headers (Nokia, Red Hat 6.1: standard magic number) are named, with the editcap command that converts them", async () => {
+  // what editcap -F nokiapcap / rh6_1pcap write: a standard pcap file header, then record headers of 16 + 4 or 16 + 8 bytes
+  const variant = (extra: number): Buffer => {
+    const head = writePcap([], { linkType: 1 });
+    const recs = [0, 1, 2].map((i) => {
+      const h = Buffer.alloc(16 + extra);
+      h.writeUInt32LE(1700000000 + i, 0);
+      h.writeUInt32LE(250000 * i, 4);
+      h.writeUInt32LE(60, 8);
+      h.writeUInt32LE(60, 12);
+      return Buffer.concat([h, Buffer.alloc(60, 0x11 + i)]);
+    });
+    return Buffer.concat([head, ...recs]);
+  };
+  for (const [extra, name] of [[4, 'Nokia'], [8, 'Red Hat 6.1']] as const) {
+    const path = save(variant(extra), 'pcap');
+    await assert.rejects(captureTable([path]), (e: Error) => {
+      assert.match(e.message, new RegExp(`^${path.replace(/[.\\/]/g, '\\$&')} byte 100: garbled pcap record header of packet 2 \\(.*\\); 1 packet before it was read: its records look like the ${name} tcpdump variant of pcap \\(record headers ${16 + extra} bytes long, not 16\\), which this reader does not read; convert it with editcap -F pcap IN OUT`));
+      return true;
+    });
+  }
+  // a garbled record in an ordinary pcap gets no such hint
+  const plain = writePcap([0, 1, 2].map((i) => ({ tsMicros: 1.7e15 + i, data: new Uint8Array(60).fill(0x11) })), { linkType: 1 });
+  plain.writeUInt32LE(0xffffffff, 24 + 76 + 8);
+  await assert.rejects(captureTable([save(plain, 'pcap')]), (e: Error) => {
+    assert.match(e.message, /garbled pcap record header of packet 2 \(captured length 4294967295 is larger than any pcap record \(262144\)\); 1 packet before it was read$/);
+    return true;
+  });
+});
+
 test('nanosecond captures give whole microseconds, the same in pcap and pcapng as in the microsecond capture libpcap would make', async () => {
   // three UDP packets of one flow at ….265167246, ….265182464 and ….266000999 s (nanoseconds)
   const nanos = [1796534140265167246n, 1796534140265182464n, 1796534140266000999n];
