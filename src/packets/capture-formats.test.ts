@@ -237,7 +237,8 @@ test('a file that is no pcap or pcapng shows its magic number, names a kin forma
   await assert.rejects(captureTable([modified]), {
     message: `${modified}: not a pcap or pcapng capture (unknown magic number 34 cd b2 a1: the 'modified' pcap of old Red Hat tcpdump); editcap -F pcap converts any capture Wireshark reads`,
   });
-  const other = save(Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'), 'pcap');
+  // binary (text named .pcap is said as text: see the test after the variants)
+  const other = save(Buffer.concat([Buffer.from('0123'), Buffer.alloc(32, 0)]), 'pcap');
   await assert.rejects(captureTable([other]), { message: `${other}: not a pcap or pcapng capture (unknown magic number 30 31 32 33); editcap -F pcap converts any capture Wireshark reads` });
 });
 
@@ -269,6 +270,28 @@ test("the old tcpdump variants with longer record headers (Nokia, Red Hat 6.1: s
     assert.match(e.message, /garbled pcap record header of packet 2 \(captured length 4294967295 is larger than any pcap record \(262144\)\); 1 packet before it was read$/);
     return true;
   });
+});
+
+test('a text file named .pcap gets one message from flows and from analyze (the capture reader and the dataset reader)', async () => {
+  for (const text of ['garbage\n', 'src,dst,bytes\n10.0.0.1,10.0.0.2,300\n10.0.0.3,10.0.0.4,200\n']) {
+    const path = save(Buffer.from(text), 'pcap');
+    const messageOf = async (p: Promise<unknown>): Promise<string> => {
+      try {
+        await p;
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const fromFlows = await messageOf(captureTable([path]));
+    const fromAnalyze = await messageOf((async () => {
+      for await (const t of streamDataset([path], { warn: () => {} })) void t;
+    })());
+    assert.match(fromFlows, /: named like a packet capture but holds text: it starts with bytes [0-9a-f ]+, not a pcap or pcapng header/);
+    assert.equal(fromFlows, fromAnalyze);
+  }
+  // a text file under another name is still refused by flows as no capture
+  await assert.rejects(captureTable([save(Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'), 'bin')]), /not a pcap or pcapng capture \(unknown magic number 30 31 32 33\)/);
 });
 
 test('nanosecond captures give whole microseconds, the same in pcap and pcapng as in the microsecond capture libpcap would make', async () => {
