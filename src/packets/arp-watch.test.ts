@@ -26,6 +26,10 @@ test('arppoison.pcapng: the gateway 172.16.0.1 poisoned by 00:25:b3:bf:91:ee', {
   assert.equal(g.targets.ips[0], '172.16.0.1');
   const many = f.find((x) => x.ruleId === 'arp.mac-many-ips');
   assert.deepEqual(many?.evidence.ips, ['172.16.0.1', '172.16.0.105']);
+  // the attacker's own address is the source of both (before: none, only a MAC)
+  assert.equal(g.srcIp, '172.16.0.105');
+  assert.equal(many?.srcIp, '172.16.0.105');
+  assert.match(g.reason, /^00:25:b3:bf:91:ee \(172\.16\.0\.105's MAC\) announced itself/);
 });
 
 test('the ordinary captures raise no packet finding', { skip: skipWithoutShared('pcaps') }, async () => {
@@ -228,4 +232,30 @@ test('a host announcing several addresses of its own is no arp.mac-many-ips; spe
   // another host announces one of them: now the first MAC speaks for an address in use elsewhere
   announce(0xb2, 0x0a580003, 1e15 + 100);
   assert.deepEqual(arp.findings().map((f) => f.ruleId).sort(), ['arp.ip-conflict', 'arp.mac-many-ips']);
+});
+
+test("arp.mac-many-ips names the MAC's own address as its source when it has exactly one, never the address it took", () => {
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const announce = (macLo: number, ip: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  // 10.79.0.1 (the gateway, 0xa1) and the spoofer 10.79.0.2 (0xb2), which then says "10.79.0.1 is-at me"
+  announce(0xa1, 0x0a4f0001, 1e15);
+  announce(0xb2, 0x0a4f0002, 1e15 + 1e6);
+  announce(0xb2, 0x0a4f0001, 1e15 + 2e6);
+  const many = arp.findings().find((f) => f.ruleId === 'arp.mac-many-ips');
+  assert.ok(many);
+  assert.equal(many.srcIp, '10.79.0.2');
+  assert.match(many.reason, /^00:11:00:00:00:b2 \(10\.79\.0\.2's MAC\) announced itself by ARP for 2 addresses \(10\.79\.0\.2, 10\.79\.0\.1\)/);
+  assert.equal(arp.findings().find((f) => f.ruleId === 'arp.ip-conflict')?.srcIp, '10.79.0.2');
+  // a second address of its own: which is the spoofer's is not known, so no source (not the victim either)
+  announce(0xb2, 0x0a4f0009, 1e15 + 3e6);
+  assert.equal(arp.findings().find((f) => f.ruleId === 'arp.mac-many-ips')?.srcIp, null);
 });

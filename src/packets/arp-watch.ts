@@ -106,6 +106,8 @@ export class ArpWatch {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
     const reported = new Set<number>();
+    // the gateway address each poisoning MAC was reported for
+    const gatewayOf = new Map<number, number>();
     // the router as it changed, leaving out packets a host sent from its own address (its ARP may
     // come after its first packets): those were no change of router
     const changes: { from: number; to: number; at: number }[] = [];
@@ -121,21 +123,25 @@ export class ArpWatch {
       // the address it claimed that it took from another host is the gateway's; else its first claim
       const gateway = claimed.find((ip) => (this.claims.get(ip) ?? []).some((c) => c.mac !== ch.to)) ?? claimed[0];
       reported.add(ch.to);
+      gatewayOf.set(ch.to, gateway);
       const mac = macOf(ch.to);
+      // the attacker's own address: its one claim besides the gateway's that no other MAC claims
+      // (before, no source: the finding named only a MAC, and a ban had no address to take)
+      const own = onlyOne(claimed.filter((ip) => ip !== gateway && (this.claims.get(ip) ?? []).every((c) => c.mac === ch.to)));
       out.push({
         ruleId: 'arp.gateway-poisoning',
         title: 'ARP poisoning of the gateway (man in the middle)',
         category: 'spoofing',
         severity: 1,
-        srcIp: null,
-        targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway).map(ipText)]),
+        srcIp: own === undefined ? null : ipText(own),
+        targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway && ip !== own).map(ipText)]),
         firstSeen: iso(Math.min(...(this.claims.get(gateway) ?? []).filter((c) => c.mac === ch.to).map((c) => c.first), ch.at)),
         lastSeen: iso(ch.at),
         count: this.arpPackets,
         counted: ['ARP packet', 'ARP packets'],
         evidence: { attackerMac: mac, previousRouterMac: macOf(ch.from), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway) },
         rows: [],
-        reason: `${mac} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+        reason: `${mac}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
       });
     }
     for (const [mac, ips] of this.byMac) {
@@ -149,13 +155,18 @@ export class ArpWatch {
         (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((x) => x.mac !== mac) ?? false);
       // or the MAC took over the router's traffic (arppoison.pcapng: the gateway's address among its
       // claims, the real gateway never announcing it in the capture)
-      if (!ips.some(taken) && !changes.some((ch) => ch.to === mac)) continue;
+      const movedTo = changes.filter((ch) => ch.to === mac);
+      if (!ips.some(taken) && !movedTo.length) continue;
+      // its own address, the source: the one of its addresses no other MAC uses, the gateway's
+      // (when the router's traffic moved to it) not counted; none or several: no source, as before
+      // (the finding named only the MAC; a live capture printed it with no address)
+      const own = onlyOne(ips.filter((ip) => !taken(ip) && gatewayOf.get(mac) !== ip));
       out.push({
         ruleId: 'arp.mac-many-ips',
         title: 'One MAC announcing several IP addresses',
         category: 'spoofing',
         severity: 2,
-        srcIp: null,
+        srcIp: own === undefined ? null : ipText(own),
         targets: targets(ips.map(ipText)),
         firstSeen: iso(Math.min(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.first)))),
         lastSeen: iso(Math.max(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.last)))),
@@ -163,7 +174,7 @@ export class ArpWatch {
         counted: ['address', 'addresses'],
         evidence: { mac: macOf(mac), ips: ips.map(ipText) },
         rows: [],
-        reason: `${macOf(mac)} announced itself by ARP for ${thousands(ips.length)} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
+        reason: `${macOf(mac)}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} announced itself by ARP for ${thousands(ips.length)} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
       });
     }
     for (const [ip, list] of this.claims) {
@@ -230,6 +241,11 @@ export class ArpWatch {
       reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}.`,
     };
   }
+}
+
+/** the one element, else undefined (none, or several: no address to name) */
+function onlyOne<T>(xs: readonly T[]): T | undefined {
+  return xs.length === 1 ? xs[0] : undefined;
 }
 
 /** What arp-watch asks of the IPv4 traffic seen on the link (ip-conflict-watch answers). */

@@ -85,11 +85,12 @@ const VICTIM_CATEGORIES: ReadonlySet<string> = new Set(['reconnaissance', 'crede
 /**
  * Spoofing rules whose source, when it is not the target, is a host taking the target's address:
  * arp.ip-conflict names the spoofer (its own address) and the address it took (the victim, often the
- * gateway). Spoofing is otherwise no victim's category (packet.ip-conflict, gateway poisoning name no
+ * gateway); arp.mac-many-ips and arp.gateway-poisoning name the spoofer's own address when it has
+ * exactly one, their other targets the addresses it spoke for. Spoofing is otherwise no victim's category (packet.ip-conflict, gateway poisoning name no
  * attacker apart from the address), but here the target is the host impersonated, and a victim whose
  * traffic looked unusual (it is being redirected) was banned beside its spoofer on its risk alone.
  */
-const SPOOFED_VICTIM_RULES: ReadonlySet<string> = new Set(['arp.ip-conflict']);
+const SPOOFED_VICTIM_RULES: ReadonlySet<string> = new Set(['arp.ip-conflict', 'arp.mac-many-ips', 'arp.gateway-poisoning']);
 
 /** A finding as the readers of findings see it (a Finding, or a rule alert of alerts.jsonl). */
 export interface FindingTargetsIn {

@@ -104,6 +104,8 @@ test('the host an ARP spoofer impersonates (arp.ip-conflict naming the spoofer) 
       { srcIp: '10.79.0.2', ruleId: 'arp.ip-conflict', category, targets: ['10.79.0.1'] },
       // a duplicate address with no spoofer named: its source is the address itself, no victim
       { srcIp: '10.79.0.7', ruleId: 'arp.ip-conflict', category, targets: ['10.79.0.7'] },
+      // the same spoofer's one MAC for several addresses: its own among the targets, not a victim of itself
+      { srcIp: '10.79.0.2', ruleId: 'arp.mac-many-ips', category, targets: ['10.79.0.2', '10.79.0.1'] },
     ]);
     const sources = withAttacks(
       [
@@ -117,6 +119,6 @@ test('the host an ARP spoofer impersonates (arp.ip-conflict naming the spoofer) 
     const bans = r.decisions.filter((d) => d.type === 'ban').map((d) => d.value).sort();
     assert.deepEqual(bans, ['10.79.0.2', '10.79.0.7'], category);
     assert.deepEqual(r.skipped.map((s) => `${s.value} ${s.why}`), ['10.79.0.1 victim'], category);
-    assert.match(r.skipped[0].detail, /^target of 10\.79\.0\.2's arp\.ip-conflict;/);
+    assert.match(r.skipped[0].detail, /^target of 10\.79\.0\.2's arp\.ip-conflict, 10\.79\.0\.2's arp\.mac-many-ips;/);
   }
 });
