@@ -259,3 +259,41 @@ test("arp.mac-many-ips names the MAC's own address as its source when it has exa
   announce(0xb2, 0x0a4f0009, 1e15 + 3e6);
   assert.equal(arp.findings().find((f) => f.ruleId === 'arp.mac-many-ips')?.srcIp, null);
 });
+
+test('arp.ip-conflict names the hosts the spoofer told (the targets of its ARP for the address taken) among its targets', () => {
+  // the gateway 10.79.0.1 (0xa1) and the spoofer 10.79.0.2 (0xb2) replying "10.79.0.1 is-at me" to
+  // 10.79.0.3: the poisoned host was named nowhere, so respond could ban it on its risk
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const say = (macLo: number, ip: number, to: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.arpTargetIp = to;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  say(0xa1, 0x0a4f0001, 0x0a4f0003, 1e15);
+  say(0xb2, 0x0a4f0002, 0x0a4f0003, 1e15 + 1e6);
+  for (let i = 0; i < 3; i++) say(0xb2, 0x0a4f0001, 0x0a4f0003, 1e15 + 2e6 + i);
+  say(0xb2, 0x0a4f0001, 0x0a4f0004, 1e15 + 3e6);
+  const f = arp.findings().find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f);
+  assert.equal(f.srcIp, '10.79.0.2');
+  assert.deepEqual(f.targets.ips, ['10.79.0.1', '10.79.0.3', '10.79.0.4']);
+  assert.equal(f.targets.ipCount, 3);
+  assert.deepEqual(f.evidence.toldHosts, ['10.79.0.3', '10.79.0.4']);
+  assert.match(f.reason, /ARP spoofing of 10\.79\.0\.1 by 10\.79\.0\.2, told to 10\.79\.0\.3, 10\.79\.0\.4\.$/);
+  // the real owner's own ARP to 10.79.0.3 makes no one a victim: a conflict with no spoofer named has its address alone as target
+  const plain = new ArpWatch();
+  for (const [mac, ts] of [[0xa1, 1e15], [0xc3, 1e15 + 1e6]] as const) {
+    d.arpSenderMacLo = mac;
+    d.arpSenderIp = 0x0a4f0009;
+    d.arpTargetIp = 0x0a4f0003;
+    d.tsMicros = ts;
+    plain.observe(d);
+  }
+  assert.deepEqual(plain.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.targets.ips, ['10.79.0.9']);
+});

@@ -22,6 +22,8 @@ interface Claim {
   mac: number;
   first: number;
   last: number;
+  /** the target addresses of its ARP packets (at most 8): the hosts whose caches it wrote to */
+  told: number[];
 }
 
 const isPrivate = (a: number): boolean => {
@@ -63,9 +65,11 @@ export class ArpWatch {
         if (this.claims.size >= this.maxEntries) return;
         this.claims.set(ip, (list = []));
       }
-      const known = list.find((c) => c.mac === mac);
-      if (known) known.last = d.tsMicros;
-      else if (list.length < 8) list.push({ mac, first: d.tsMicros, last: d.tsMicros });
+      let claim = list.find((c) => c.mac === mac);
+      if (claim) claim.last = d.tsMicros;
+      else if (list.length < 8) list.push((claim = { mac, first: d.tsMicros, last: d.tsMicros, told: [] }));
+      const to = d.arpTargetIp;
+      if (claim && to !== 0 && to !== ip && claim.told.length < 8 && !claim.told.includes(to)) claim.told.push(to);
       let ips = this.byMac.get(mac);
       if (!ips) {
         if (this.byMac.size >= this.maxEntries) return;
@@ -192,23 +196,26 @@ export class ArpWatch {
         return own === undefined ? [] : [{ mac: c.mac, own }];
       });
       const spoofer = spoofers.length === 1 ? spoofers[0] : null;
+      // the hosts the spoofer's ARP for this address went to (their caches it wrote): victims as much
+      // as the address taken, and before named nowhere, so respond could ban one on its risk
+      const poisoned = spoofer ? (list.find((c) => c.mac === spoofer.mac)?.told ?? []).filter((t) => t !== spoofer.own) : [];
       out.push({
         ruleId: 'arp.ip-conflict',
         title: 'One IP address announced by several MACs',
         category: 'spoofing',
         severity: 2,
         srcIp: spoofer ? ipText(spoofer.own) : ipText(ip),
-        targets: targets([ipText(ip)]),
+        targets: targets([ipText(ip), ...poisoned.map(ipText)]),
         firstSeen: iso(Math.min(...list.map((c) => c.first))),
         lastSeen: iso(Math.max(...list.map((c) => c.last))),
         count: list.length,
         counted: ['MAC', 'MACs'],
         evidence: spoofer
-          ? { macs: list.map((c) => macOf(c.mac)), address: ipText(ip), spooferMac: macOf(spoofer.mac), spooferIp: ipText(spoofer.own) }
+          ? { macs: list.map((c) => macOf(c.mac)), address: ipText(ip), spooferMac: macOf(spoofer.mac), spooferIp: ipText(spoofer.own), toldHosts: poisoned.map(ipText) }
           : { macs: list.map((c) => macOf(c.mac)) },
         rows: [],
         reason: spoofer
-          ? `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}); ${macOf(spoofer.mac)} is ${ipText(spoofer.own)}'s, which thus claims another host's address: ARP spoofing of ${ipText(ip)} by ${ipText(spoofer.own)}.`
+          ? `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}); ${macOf(spoofer.mac)} is ${ipText(spoofer.own)}'s, which thus claims another host's address: ARP spoofing of ${ipText(ip)} by ${ipText(spoofer.own)}${toldText(poisoned)}.`
           : `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}): a spoofed answer or a duplicate address.`,
       });
     }
@@ -225,22 +232,28 @@ export class ArpWatch {
     if (own === undefined) return null;
     const mac = macOf(claim.mac);
     const owners = others.map((o) => macOf(o.mac));
+    const poisoned = claim.told.filter((t) => t !== own);
     return {
       ruleId: 'arp.ip-conflict',
       title: 'One IP address announced by several MACs',
       category: 'spoofing',
       severity: 2,
       srcIp: ipText(own),
-      targets: { ips: [ipText(ip)], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
+      targets: { ips: [ipText(ip), ...poisoned.map(ipText)], ipCount: 1 + poisoned.length, ports: [], portCount: 0, countsCapped: false },
       firstSeen: iso(claim.first),
       lastSeen: iso(Math.max(claim.last, ...others.map((o) => o.last))),
       count: 1 + others.length,
       counted: ['MAC', 'MACs'],
-      evidence: { macs: [mac, ...owners], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), senderMacs: owners },
+      evidence: { macs: [mac, ...owners], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), senderMacs: owners, toldHosts: poisoned.map(ipText) },
       rows: [],
-      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}.`,
+      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}${toldText(poisoned)}.`,
     };
   }
+}
+
+/** ", told to 10.0.0.3, 10.0.0.4" (the hosts a spoofer's ARP went to), or nothing */
+function toldText(hosts: readonly number[]): string {
+  return hosts.length ? `, told to ${hosts.map(ipText).join(', ')}` : '';
 }
 
 /** the one element, else undefined (none, or several: no address to name) */
