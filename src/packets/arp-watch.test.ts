@@ -297,3 +297,28 @@ test('arp.ip-conflict names the hosts the spoofer told (the targets of its ARP f
   }
   assert.deepEqual(plain.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.targets.ips, ['10.79.0.9']);
 });
+
+test("a spoofer-named arp.ip-conflict begins at the spoofer's first claim, not at the owner's own announcement before it", () => {
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  d.arpOp = 2;
+  d.arpSenderMacHi = 0x0011;
+  const say = (macLo: number, ip: number, ts: number) => {
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  say(0xa1, 0x0a4f0001, Date.UTC(2026, 0, 1) * 1000);
+  say(0xb2, 0x0a4f0002, Date.UTC(2026, 0, 1, 0, 5) * 1000);
+  say(0xb2, 0x0a4f0001, Date.UTC(2026, 0, 1, 0, 6) * 1000);
+  const f = arp.findings().find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.equal(f?.srcIp, '10.79.0.2');
+  assert.equal(f?.firstSeen, '2026-01-01T00:06:00.000Z');
+  // two claimants with addresses of their own: no spoofer named, the conflict's first evidence as before
+  say(0xc3, 0x0a4f0005, Date.UTC(2026, 0, 1, 0, 7) * 1000);
+  say(0xc3, 0x0a4f0001, Date.UTC(2026, 0, 1, 0, 8) * 1000);
+  assert.equal(arp.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.srcIp, '10.79.0.1');
+  assert.equal(arp.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.firstSeen, '2026-01-01T00:00:00.000Z');
+});

@@ -206,7 +206,9 @@ export class ArpWatch {
         severity: 2,
         srcIp: spoofer ? ipText(spoofer.own) : ipText(ip),
         targets: targets([ipText(ip), ...poisoned.map(ipText)]),
-        firstSeen: iso(Math.min(...list.map((c) => c.first))),
+        // named, the spoofer's first claim of the address: the owner's own announcement before it is no
+        // evidence against the spoofer, and it made the spoofer's risky-source first_seen precede anything it sent
+        firstSeen: iso(spoofer ? (list.find((c) => c.mac === spoofer.mac) as Claim).first : Math.min(...list.map((c) => c.first))),
         lastSeen: iso(Math.max(...list.map((c) => c.last))),
         count: list.length,
         counted: ['MAC', 'MACs'],
