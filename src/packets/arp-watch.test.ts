@@ -322,3 +322,40 @@ test("a spoofer-named arp.ip-conflict begins at the spoofer's first claim, not a
   assert.equal(arp.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.srcIp, '10.79.0.1');
   assert.equal(arp.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.firstSeen, '2026-01-01T00:00:00.000Z');
 });
+
+test('two ARP claimants: the spoofer is named by the address it sends from when it never announced one by ARP', () => {
+  // 10.79.0.1 (0xa1) and a spoofer (0xb2) announcing 10.79.0.1; the spoofer's own 10.79.0.2 only
+  // in its IPv4 packets (its neighbours had it cached): the source was 10.79.0.1, the victim
+  const rules = resolveRulesConfig({});
+  const arp = new ArpWatch();
+  const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
+  const d = new DecodedPacket();
+  let ts = 1e15;
+  const step = (kind: 'arp' | 'ip', macLo: number, ip: number) => {
+    d.tsMicros = ts += 1e5;
+    if (kind === 'arp') {
+      d.l3 = L3_ARP;
+      d.arpOp = 2;
+      d.arpSenderMacHi = 0x0011;
+      d.arpSenderMacLo = macLo;
+      d.arpSenderIp = ip;
+      d.arpTargetIp = 0;
+    } else {
+      d.l3 = L3_IPV4;
+      d.srcMacHi = 0x0011;
+      d.srcMacLo = macLo;
+      d.src[3] = ip;
+    }
+    arp.observe(d);
+    dup.observe(d);
+  };
+  step('arp', 0xa1, 0x0a4f0001);
+  step('ip', 0xa1, 0x0a4f0001);
+  step('ip', 0xb2, 0x0a4f0002);
+  step('arp', 0xb2, 0x0a4f0001);
+  step('ip', 0xa1, 0x0a4f0001);
+  const f = arp.findings(dup).find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f);
+  assert.equal(f.srcIp, '10.79.0.2');
+  assert.match(f.reason, /ARP spoofing of 10\.79\.0\.1 by 10\.79\.0\.2\.$/);
+});

@@ -192,7 +192,11 @@ export class ArpWatch {
       // taking this one from its owner: the finding is about it, not about the address it took (the
       // victim, often the gateway, was the "risky source" a blocklist would have banned)
       const spoofers = list.flatMap((c) => {
-        const own = (this.byMac.get(c.mac) ?? []).find((o) => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac));
+        const mine = (o: number): boolean => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac);
+        // announced by ARP, else sent from (the link's IPv4 traffic), as for a single claimant: a
+        // spoofer whose own address was in the neighbours' caches before the capture never ARPs
+        // for it, and the address taken (the victim) was the source a blocklist would ban
+        const own = (this.byMac.get(c.mac) ?? []).find(mine) ?? traffic?.addressesOf(c.mac).find(mine);
         return own === undefined ? [] : [{ mac: c.mac, own }];
       });
       const spoofer = spoofers.length === 1 ? spoofers[0] : null;
