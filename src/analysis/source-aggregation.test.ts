@@ -232,3 +232,30 @@ test('a source of one flow below the flow threshold, with nothing else about it,
   const taken = make().takeRisky(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5'], findings, 1, 0.98);
   assert.deepEqual(taken.map((r) => r.ip).sort(), ['10.0.0.2', '10.0.0.3', '10.0.0.5']);
 });
+
+test("first_seen and last_seen are a source's first and last evidence, its findings' as well as its flows'", () => {
+  const agg = createSourceAggregation();
+  agg.add(
+    scored(['isolation-forest'], [
+      { src: '10.0.0.1', risk: 0.999, p: [0.999] },
+      { src: '10.0.0.1', risk: 0.999, p: [0.999] },
+      { src: '10.0.0.2', risk: 0.999, p: [0.999] },
+    ]),
+  );
+  // an ARP scan (no flow for a silent address) begun a minute before the source's first flow, and
+  // a spoofing finding that goes on after its last
+  const early = { ...finding('10.0.0.1', 'arp.scan'), firstSeen: '2023-12-31T23:59:00.000Z', lastSeen: '2024-01-01T00:00:00.500Z' };
+  const late = { ...finding('10.0.0.1', 'arp.ip-conflict'), firstSeen: '2024-01-01T00:00:01.000Z', lastSeen: '2024-01-01T00:05:00.000Z' };
+  const noFlows = { ...finding('10.0.0.9', 'arp.scan'), firstSeen: '2024-01-01T00:02:00.000Z', lastSeen: '2024-01-01T00:03:00.000Z' };
+  const rows = agg.rows([early, late, noFlows], new Map(), 1);
+  const one = rows.find((r) => r.ip === '10.0.0.1')!;
+  assert.equal(one.firstSeen, '2023-12-31T23:59:00.000Z');
+  assert.equal(one.lastSeen, '2024-01-01T00:05:00.000Z');
+  // flows alone: their span (the third row of the batch, 2 s after its first)
+  const two = rows.find((r) => r.ip === '10.0.0.2')!;
+  assert.equal(two.firstSeen, '2024-01-01T00:00:02.000Z');
+  assert.equal(two.lastSeen, '2024-01-01T00:00:02.000Z');
+  const nine = rows.find((r) => r.ip === '10.0.0.9')!;
+  assert.equal(nine.firstSeen, '2024-01-01T00:02:00.000Z');
+  assert.equal(nine.lastSeen, '2024-01-01T00:03:00.000Z');
+});

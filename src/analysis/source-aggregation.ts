@@ -280,8 +280,29 @@ function sourceRow(ip: string, st: SourceState, r: ReturnType<typeof ipRisk>, fi
     attackClasses,
     rules,
     // isoTime: the text of toISOString without a Date per row (two per source)
-    firstSeen: Number.isFinite(st.firstSeen) ? isoTime(st.firstSeen) : (findings[0]?.firstSeen ?? null),
-    lastSeen: Number.isFinite(st.lastSeen) ? isoTime(st.lastSeen) : (findings[0]?.lastSeen ?? null),
+    // the first and last evidence, flows or findings: an ARP scan (no flow for a silent address)
+    // begun before the source's first flow left first_seen at that flow
+    ...seenSpan(st.firstSeen, st.lastSeen, findings),
     reasons,
   };
+}
+
+/**
+ * A source's first and last evidence: its flows' span widened by its findings' (packet detectors
+ * see what makes no flow: ARP, unanswered echoes). Times the findings carry that do not parse are
+ * passed over; with neither, null.
+ */
+function seenSpan(flowFirst: number, flowLast: number, findings: readonly Finding[]): { firstSeen: string | null; lastSeen: string | null } {
+  let first = flowFirst;
+  let last = flowLast;
+  for (const f of findings) {
+    const a = f.firstSeen ? Date.parse(f.firstSeen) : NaN;
+    const b = f.lastSeen ? Date.parse(f.lastSeen) : NaN;
+    if (Number.isFinite(a)) {
+      if (!(a >= first)) first = a;
+      if (!(a <= last)) last = a;
+    }
+    if (Number.isFinite(b) && !(b <= last)) last = b;
+  }
+  return { firstSeen: Number.isFinite(first) ? isoTime(first) : null, lastSeen: Number.isFinite(last) ? isoTime(last) : null };
 }

@@ -117,3 +117,10 @@ test('horizontal sweep: one port, more than 20 hosts, failed attempts only by de
   const browsing = Array.from({ length: 25 }, (_, i) => ({ src: '10.1.1.1', dst: `93.184.0.${i + 1}`, dport: 443, t: i, fwdBytes: 800, bwdBytes: 40000 }));
   assert.equal(run(browsing).findings.filter((x) => x.ruleId === 'port-scan.horizontal').length, 0);
 });
+
+test("port counts in the vertical scan reason are written with thousands separators, as the other findings' counts", () => {
+  // a 1,000-port scan read "probed 1001 distinct ports" beside "1,000 half-open handshakes"
+  const flows = Array.from({ length: 1001 }, (_, i) => probe('10.1.1.1', '10.2.2.2', 1 + i, i * 0.01));
+  const scan = run(flows).findings.find((f) => f.ruleId === 'port-scan.vertical');
+  assert.match(scan?.reason ?? '', /^10\.1\.1\.1 probed 1,001 distinct ports on 10\.2\.2\.2 /);
+});

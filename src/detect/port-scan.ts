@@ -15,6 +15,7 @@
 import { share, spanSeconds, type BucketRule, type EpisodeView } from './bucket.js';
 import { FLAG_FAILED, FLAG_RST, FLAG_SYN } from './batch.js';
 import { formatShare, formatSpan } from './finding.js';
+import { thousands } from '../util/thousands.js';
 import type { HostSweepConfig, PortScanConfig } from './rules-config.js';
 
 /** Flag shares of an episode's flows, null where the input cannot tell. */
@@ -58,7 +59,7 @@ export function verticalScanRule(cfg: PortScanConfig): BucketRule {
       const failedText = shares.failedShare === null ? '' : `; ${formatShare(shares.failedShare)} of the attempts carried no data or were refused`;
       return {
         reason:
-          `${v.srcIp} probed ${ports.count} distinct ports on ${v.dstIp} over ${formatSpan(span)} ` +
+          `${v.srcIp} probed ${thousands(ports.count)} distinct ports on ${v.dstIp} over ${formatSpan(span)} ` +
           `(more than ${cfg.ports} within ${cfg.windowSeconds} s)${failedText}.`,
         evidence: {
           distinctPorts: ports.count,
@@ -97,7 +98,7 @@ export function hostSweepRule(cfg: HostSweepConfig): BucketRule {
       const shares = flagShares(v);
       const span = spanSeconds(ep);
       const proto = v.proto !== null ? `${PROTOCOL_NAMES[v.proto] ?? `protocol ${v.proto}`} ` : '';
-      const count = `${hosts.count}${hosts.capped ? '+' : ''}`;
+      const count = `${thousands(hosts.count)}${hosts.capped ? '+' : ''}`;
       return {
         reason:
           `${v.srcIp} contacted ${count} distinct hosts on ${proto}port ${v.dstPort} over ${formatSpan(span)} ` +

@@ -26,6 +26,10 @@ test('arppoison.pcapng: the gateway 172.16.0.1 poisoned by 00:25:b3:bf:91:ee', {
   assert.equal(g.targets.ips[0], '172.16.0.1');
   const many = f.find((x) => x.ruleId === 'arp.mac-many-ips');
   assert.deepEqual(many?.evidence.ips, ['172.16.0.1', '172.16.0.105']);
+  // the attacker's own address is the source of both (before: none, only a MAC)
+  assert.equal(g.srcIp, '172.16.0.105');
+  assert.equal(many?.srcIp, '172.16.0.105');
+  assert.match(g.reason, /^00:25:b3:bf:91:ee \(172\.16\.0\.105's MAC\) announced itself/);
 });
 
 test('the ordinary captures raise no packet finding', { skip: skipWithoutShared('pcaps') }, async () => {
@@ -228,4 +232,130 @@ test('a host announcing several addresses of its own is no arp.mac-many-ips; spe
   // another host announces one of them: now the first MAC speaks for an address in use elsewhere
   announce(0xb2, 0x0a580003, 1e15 + 100);
   assert.deepEqual(arp.findings().map((f) => f.ruleId).sort(), ['arp.ip-conflict', 'arp.mac-many-ips']);
+});
+
+test("arp.mac-many-ips names the MAC's own address as its source when it has exactly one, never the address it took", () => {
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const announce = (macLo: number, ip: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  // 10.79.0.1 (the gateway, 0xa1) and the spoofer 10.79.0.2 (0xb2), which then says "10.79.0.1 is-at me"
+  announce(0xa1, 0x0a4f0001, 1e15);
+  announce(0xb2, 0x0a4f0002, 1e15 + 1e6);
+  announce(0xb2, 0x0a4f0001, 1e15 + 2e6);
+  const many = arp.findings().find((f) => f.ruleId === 'arp.mac-many-ips');
+  assert.ok(many);
+  assert.equal(many.srcIp, '10.79.0.2');
+  assert.match(many.reason, /^00:11:00:00:00:b2 \(10\.79\.0\.2's MAC\) announced itself by ARP for 2 addresses \(10\.79\.0\.2, 10\.79\.0\.1\)/);
+  assert.equal(arp.findings().find((f) => f.ruleId === 'arp.ip-conflict')?.srcIp, '10.79.0.2');
+  // a second address of its own: which is the spoofer's is not known, so no source (not the victim either)
+  announce(0xb2, 0x0a4f0009, 1e15 + 3e6);
+  assert.equal(arp.findings().find((f) => f.ruleId === 'arp.mac-many-ips')?.srcIp, null);
+});
+
+test('arp.ip-conflict names the hosts the spoofer told (the targets of its ARP for the address taken) among its targets', () => {
+  // the gateway 10.79.0.1 (0xa1) and the spoofer 10.79.0.2 (0xb2) replying "10.79.0.1 is-at me" to
+  // 10.79.0.3: the poisoned host was named nowhere, so respond could ban it on its risk
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  const say = (macLo: number, ip: number, to: number, ts: number) => {
+    d.arpOp = 2;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.arpTargetIp = to;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  say(0xa1, 0x0a4f0001, 0x0a4f0003, 1e15);
+  say(0xb2, 0x0a4f0002, 0x0a4f0003, 1e15 + 1e6);
+  for (let i = 0; i < 3; i++) say(0xb2, 0x0a4f0001, 0x0a4f0003, 1e15 + 2e6 + i);
+  say(0xb2, 0x0a4f0001, 0x0a4f0004, 1e15 + 3e6);
+  const f = arp.findings().find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f);
+  assert.equal(f.srcIp, '10.79.0.2');
+  assert.deepEqual(f.targets.ips, ['10.79.0.1', '10.79.0.3', '10.79.0.4']);
+  assert.equal(f.targets.ipCount, 3);
+  assert.deepEqual(f.evidence.toldHosts, ['10.79.0.3', '10.79.0.4']);
+  assert.match(f.reason, /ARP spoofing of 10\.79\.0\.1 by 10\.79\.0\.2, told to 10\.79\.0\.3, 10\.79\.0\.4\.$/);
+  // the real owner's own ARP to 10.79.0.3 makes no one a victim: a conflict with no spoofer named has its address alone as target
+  const plain = new ArpWatch();
+  for (const [mac, ts] of [[0xa1, 1e15], [0xc3, 1e15 + 1e6]] as const) {
+    d.arpSenderMacLo = mac;
+    d.arpSenderIp = 0x0a4f0009;
+    d.arpTargetIp = 0x0a4f0003;
+    d.tsMicros = ts;
+    plain.observe(d);
+  }
+  assert.deepEqual(plain.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.targets.ips, ['10.79.0.9']);
+});
+
+test("a spoofer-named arp.ip-conflict begins at the spoofer's first claim, not at the owner's own announcement before it", () => {
+  const arp = new ArpWatch();
+  const d = new DecodedPacket();
+  d.l3 = L3_ARP;
+  d.arpOp = 2;
+  d.arpSenderMacHi = 0x0011;
+  const say = (macLo: number, ip: number, ts: number) => {
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.tsMicros = ts;
+    arp.observe(d);
+  };
+  say(0xa1, 0x0a4f0001, Date.UTC(2026, 0, 1) * 1000);
+  say(0xb2, 0x0a4f0002, Date.UTC(2026, 0, 1, 0, 5) * 1000);
+  say(0xb2, 0x0a4f0001, Date.UTC(2026, 0, 1, 0, 6) * 1000);
+  const f = arp.findings().find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.equal(f?.srcIp, '10.79.0.2');
+  assert.equal(f?.firstSeen, '2026-01-01T00:06:00.000Z');
+  // two claimants with addresses of their own: no spoofer named, the conflict's first evidence as before
+  say(0xc3, 0x0a4f0005, Date.UTC(2026, 0, 1, 0, 7) * 1000);
+  say(0xc3, 0x0a4f0001, Date.UTC(2026, 0, 1, 0, 8) * 1000);
+  assert.equal(arp.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.srcIp, '10.79.0.1');
+  assert.equal(arp.findings().find((x) => x.ruleId === 'arp.ip-conflict')?.firstSeen, '2026-01-01T00:00:00.000Z');
+});
+
+test('two ARP claimants: the spoofer is named by the address it sends from when it never announced one by ARP', () => {
+  // 10.79.0.1 (0xa1) and a spoofer (0xb2) announcing 10.79.0.1; the spoofer's own 10.79.0.2 only
+  // in its IPv4 packets (its neighbours had it cached): the source was 10.79.0.1, the victim
+  const rules = resolveRulesConfig({});
+  const arp = new ArpWatch();
+  const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
+  const d = new DecodedPacket();
+  let ts = 1e15;
+  const step = (kind: 'arp' | 'ip', macLo: number, ip: number) => {
+    d.tsMicros = ts += 1e5;
+    if (kind === 'arp') {
+      d.l3 = L3_ARP;
+      d.arpOp = 2;
+      d.arpSenderMacHi = 0x0011;
+      d.arpSenderMacLo = macLo;
+      d.arpSenderIp = ip;
+      d.arpTargetIp = 0;
+    } else {
+      d.l3 = L3_IPV4;
+      d.srcMacHi = 0x0011;
+      d.srcMacLo = macLo;
+      d.src[3] = ip;
+    }
+    arp.observe(d);
+    dup.observe(d);
+  };
+  step('arp', 0xa1, 0x0a4f0001);
+  step('ip', 0xa1, 0x0a4f0001);
+  step('ip', 0xb2, 0x0a4f0002);
+  step('arp', 0xb2, 0x0a4f0001);
+  step('ip', 0xa1, 0x0a4f0001);
+  const f = arp.findings(dup).find((x) => x.ruleId === 'arp.ip-conflict');
+  assert.ok(f);
+  assert.equal(f.srcIp, '10.79.0.2');
+  assert.match(f.reason, /ARP spoofing of 10\.79\.0\.1 by 10\.79\.0\.2\.$/);
 });

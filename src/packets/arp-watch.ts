@@ -22,6 +22,8 @@ interface Claim {
   mac: number;
   first: number;
   last: number;
+  /** the target addresses of its ARP packets (at most 8): the hosts whose caches it wrote to */
+  told: number[];
 }
 
 const isPrivate = (a: number): boolean => {
@@ -63,9 +65,11 @@ export class ArpWatch {
         if (this.claims.size >= this.maxEntries) return;
         this.claims.set(ip, (list = []));
       }
-      const known = list.find((c) => c.mac === mac);
-      if (known) known.last = d.tsMicros;
-      else if (list.length < 8) list.push({ mac, first: d.tsMicros, last: d.tsMicros });
+      let claim = list.find((c) => c.mac === mac);
+      if (claim) claim.last = d.tsMicros;
+      else if (list.length < 8) list.push((claim = { mac, first: d.tsMicros, last: d.tsMicros, told: [] }));
+      const to = d.arpTargetIp;
+      if (claim && to !== 0 && to !== ip && claim.told.length < 8 && !claim.told.includes(to)) claim.told.push(to);
       let ips = this.byMac.get(mac);
       if (!ips) {
         if (this.byMac.size >= this.maxEntries) return;
@@ -106,6 +110,8 @@ export class ArpWatch {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
     const reported = new Set<number>();
+    // the gateway address each poisoning MAC was reported for
+    const gatewayOf = new Map<number, number>();
     // the router as it changed, leaving out packets a host sent from its own address (its ARP may
     // come after its first packets): those were no change of router
     const changes: { from: number; to: number; at: number }[] = [];
@@ -121,21 +127,25 @@ export class ArpWatch {
       // the address it claimed that it took from another host is the gateway's; else its first claim
       const gateway = claimed.find((ip) => (this.claims.get(ip) ?? []).some((c) => c.mac !== ch.to)) ?? claimed[0];
       reported.add(ch.to);
+      gatewayOf.set(ch.to, gateway);
       const mac = macOf(ch.to);
+      // the attacker's own address: its one claim besides the gateway's that no other MAC claims
+      // (before, no source: the finding named only a MAC, and a ban had no address to take)
+      const own = onlyOne(claimed.filter((ip) => ip !== gateway && (this.claims.get(ip) ?? []).every((c) => c.mac === ch.to)));
       out.push({
         ruleId: 'arp.gateway-poisoning',
         title: 'ARP poisoning of the gateway (man in the middle)',
         category: 'spoofing',
         severity: 1,
-        srcIp: null,
-        targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway).map(ipText)]),
+        srcIp: own === undefined ? null : ipText(own),
+        targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway && ip !== own).map(ipText)]),
         firstSeen: iso(Math.min(...(this.claims.get(gateway) ?? []).filter((c) => c.mac === ch.to).map((c) => c.first), ch.at)),
         lastSeen: iso(ch.at),
         count: this.arpPackets,
         counted: ['ARP packet', 'ARP packets'],
         evidence: { attackerMac: mac, previousRouterMac: macOf(ch.from), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway) },
         rows: [],
-        reason: `${mac} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+        reason: `${mac}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
       });
     }
     for (const [mac, ips] of this.byMac) {
@@ -149,13 +159,18 @@ export class ArpWatch {
         (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((x) => x.mac !== mac) ?? false);
       // or the MAC took over the router's traffic (arppoison.pcapng: the gateway's address among its
       // claims, the real gateway never announcing it in the capture)
-      if (!ips.some(taken) && !changes.some((ch) => ch.to === mac)) continue;
+      const movedTo = changes.filter((ch) => ch.to === mac);
+      if (!ips.some(taken) && !movedTo.length) continue;
+      // its own address, the source: the one of its addresses no other MAC uses, the gateway's
+      // (when the router's traffic moved to it) not counted; none or several: no source, as before
+      // (the finding named only the MAC; a live capture printed it with no address)
+      const own = onlyOne(ips.filter((ip) => !taken(ip) && gatewayOf.get(mac) !== ip));
       out.push({
         ruleId: 'arp.mac-many-ips',
         title: 'One MAC announcing several IP addresses',
         category: 'spoofing',
         severity: 2,
-        srcIp: null,
+        srcIp: own === undefined ? null : ipText(own),
         targets: targets(ips.map(ipText)),
         firstSeen: iso(Math.min(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.first)))),
         lastSeen: iso(Math.max(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.last)))),
@@ -163,7 +178,7 @@ export class ArpWatch {
         counted: ['address', 'addresses'],
         evidence: { mac: macOf(mac), ips: ips.map(ipText) },
         rows: [],
-        reason: `${macOf(mac)} announced itself by ARP for ${thousands(ips.length)} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
+        reason: `${macOf(mac)}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} announced itself by ARP for ${thousands(ips.length)} addresses (${ips.map(ipText).join(', ')}); a host speaking for others is how ARP spoofing works (proxy ARP aside).`,
       });
     }
     for (const [ip, list] of this.claims) {
@@ -177,27 +192,36 @@ export class ArpWatch {
       // taking this one from its owner: the finding is about it, not about the address it took (the
       // victim, often the gateway, was the "risky source" a blocklist would have banned)
       const spoofers = list.flatMap((c) => {
-        const own = (this.byMac.get(c.mac) ?? []).find((o) => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac));
+        const mine = (o: number): boolean => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac);
+        // announced by ARP, else sent from (the link's IPv4 traffic), as for a single claimant: a
+        // spoofer whose own address was in the neighbours' caches before the capture never ARPs
+        // for it, and the address taken (the victim) was the source a blocklist would ban
+        const own = (this.byMac.get(c.mac) ?? []).find(mine) ?? traffic?.addressesOf(c.mac).find(mine);
         return own === undefined ? [] : [{ mac: c.mac, own }];
       });
       const spoofer = spoofers.length === 1 ? spoofers[0] : null;
+      // the hosts the spoofer's ARP for this address went to (their caches it wrote): victims as much
+      // as the address taken, and before named nowhere, so respond could ban one on its risk
+      const poisoned = spoofer ? (list.find((c) => c.mac === spoofer.mac)?.told ?? []).filter((t) => t !== spoofer.own) : [];
       out.push({
         ruleId: 'arp.ip-conflict',
         title: 'One IP address announced by several MACs',
         category: 'spoofing',
         severity: 2,
         srcIp: spoofer ? ipText(spoofer.own) : ipText(ip),
-        targets: targets([ipText(ip)]),
-        firstSeen: iso(Math.min(...list.map((c) => c.first))),
+        targets: targets([ipText(ip), ...poisoned.map(ipText)]),
+        // named, the spoofer's first claim of the address: the owner's own announcement before it is no
+        // evidence against the spoofer, and it made the spoofer's risky-source first_seen precede anything it sent
+        firstSeen: iso(spoofer ? (list.find((c) => c.mac === spoofer.mac) as Claim).first : Math.min(...list.map((c) => c.first))),
         lastSeen: iso(Math.max(...list.map((c) => c.last))),
         count: list.length,
         counted: ['MAC', 'MACs'],
         evidence: spoofer
-          ? { macs: list.map((c) => macOf(c.mac)), address: ipText(ip), spooferMac: macOf(spoofer.mac), spooferIp: ipText(spoofer.own) }
+          ? { macs: list.map((c) => macOf(c.mac)), address: ipText(ip), spooferMac: macOf(spoofer.mac), spooferIp: ipText(spoofer.own), toldHosts: poisoned.map(ipText) }
           : { macs: list.map((c) => macOf(c.mac)) },
         rows: [],
         reason: spoofer
-          ? `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}); ${macOf(spoofer.mac)} is ${ipText(spoofer.own)}'s, which thus claims another host's address: ARP spoofing of ${ipText(ip)} by ${ipText(spoofer.own)}.`
+          ? `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}); ${macOf(spoofer.mac)} is ${ipText(spoofer.own)}'s, which thus claims another host's address: ARP spoofing of ${ipText(ip)} by ${ipText(spoofer.own)}${toldText(poisoned)}.`
           : `${ipText(ip)} was announced by ARP from ${thousands(list.length)} MACs (${macs}): a spoofed answer or a duplicate address.`,
       });
     }
@@ -214,22 +238,33 @@ export class ArpWatch {
     if (own === undefined) return null;
     const mac = macOf(claim.mac);
     const owners = others.map((o) => macOf(o.mac));
+    const poisoned = claim.told.filter((t) => t !== own);
     return {
       ruleId: 'arp.ip-conflict',
       title: 'One IP address announced by several MACs',
       category: 'spoofing',
       severity: 2,
       srcIp: ipText(own),
-      targets: { ips: [ipText(ip)], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
+      targets: { ips: [ipText(ip), ...poisoned.map(ipText)], ipCount: 1 + poisoned.length, ports: [], portCount: 0, countsCapped: false },
       firstSeen: iso(claim.first),
       lastSeen: iso(Math.max(claim.last, ...others.map((o) => o.last))),
       count: 1 + others.length,
       counted: ['MAC', 'MACs'],
-      evidence: { macs: [mac, ...owners], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), senderMacs: owners },
+      evidence: { macs: [mac, ...owners], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), senderMacs: owners, toldHosts: poisoned.map(ipText) },
       rows: [],
-      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}.`,
+      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}${toldText(poisoned)}.`,
     };
   }
+}
+
+/** ", told to 10.0.0.3, 10.0.0.4" (the hosts a spoofer's ARP went to), or nothing */
+function toldText(hosts: readonly number[]): string {
+  return hosts.length ? `, told to ${hosts.map(ipText).join(', ')}` : '';
+}
+
+/** the one element, else undefined (none, or several: no address to name) */
+function onlyOne<T>(xs: readonly T[]): T | undefined {
+  return xs.length === 1 ? xs[0] : undefined;
 }
 
 /** What arp-watch asks of the IPv4 traffic seen on the link (ip-conflict-watch answers). */

@@ -237,8 +237,61 @@ test('a file that is no pcap or pcapng shows its magic number, names a kin forma
   await assert.rejects(captureTable([modified]), {
     message: `${modified}: not a pcap or pcapng capture (unknown magic number 34 cd b2 a1: the 'modified' pcap of old Red Hat tcpdump); editcap -F pcap converts any capture Wireshark reads`,
   });
-  const other = save(Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'), 'pcap');
+  // binary (text named .pcap is said as text: see the test after the variants)
+  const other = save(Buffer.concat([Buffer.from('0123'), Buffer.alloc(32, 0)]), 'pcap');
   await assert.rejects(captureTable([other]), { message: `${other}: not a pcap or pcapng capture (unknown magic number 30 31 32 33); editcap -F pcap converts any capture Wireshark reads` });
+});
+
+test("the old tcpdump variants with longer record headers (Nokia, Red Hat 6.1: standard magic number) are named, with the editcap command that converts them", async () => {
+  // what editcap -F nokiapcap / rh6_1pcap write: a standard pcap file header, then record headers of 16 + 4 or 16 + 8 bytes
+  const variant = (extra: number): Buffer => {
+    const head = writePcap([], { linkType: 1 });
+    const recs = [0, 1, 2].map((i) => {
+      const h = Buffer.alloc(16 + extra);
+      h.writeUInt32LE(1700000000 + i, 0);
+      h.writeUInt32LE(250000 * i, 4);
+      h.writeUInt32LE(60, 8);
+      h.writeUInt32LE(60, 12);
+      return Buffer.concat([h, Buffer.alloc(60, 0x11 + i)]);
+    });
+    return Buffer.concat([head, ...recs]);
+  };
+  for (const [extra, name] of [[4, 'Nokia'], [8, 'Red Hat 6.1']] as const) {
+    const path = save(variant(extra), 'pcap');
+    await assert.rejects(captureTable([path]), (e: Error) => {
+      assert.match(e.message, new RegExp(`^${path.replace(/[.\\/]/g, '\\$&')} byte 100: garbled pcap record header of packet 2 \\(.*\\); 1 packet before it was read: its records look like the ${name} tcpdump variant of pcap \\(record headers ${16 + extra} bytes long, not 16\\), which this reader does not read; convert it with editcap -F pcap IN OUT`));
+      return true;
+    });
+  }
+  // a garbled record in an ordinary pcap gets no such hint
+  const plain = writePcap([0, 1, 2].map((i) => ({ tsMicros: 1.7e15 + i, data: new Uint8Array(60).fill(0x11) })), { linkType: 1 });
+  plain.writeUInt32LE(0xffffffff, 24 + 76 + 8);
+  await assert.rejects(captureTable([save(plain, 'pcap')]), (e: Error) => {
+    assert.match(e.message, /garbled pcap record header of packet 2 \(captured length 4294967295 is larger than any pcap record \(262144\)\); 1 packet before it was read$/);
+    return true;
+  });
+});
+
+test('a text file named .pcap gets one message from flows and from analyze (the capture reader and the dataset reader)', async () => {
+  for (const text of ['garbage\n', 'src,dst,bytes\n10.0.0.1,10.0.0.2,300\n10.0.0.3,10.0.0.4,200\n']) {
+    const path = save(Buffer.from(text), 'pcap');
+    const messageOf = async (p: Promise<unknown>): Promise<string> => {
+      try {
+        await p;
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const fromFlows = await messageOf(captureTable([path]));
+    const fromAnalyze = await messageOf((async () => {
+      for await (const t of streamDataset([path], { warn: () => {} })) void t;
+    })());
+    assert.match(fromFlows, /: named like a packet capture but holds text: it starts with bytes [0-9a-f ]+, not a pcap or pcapng header/);
+    assert.equal(fromFlows, fromAnalyze);
+  }
+  // a text file under another name is still refused by flows as no capture
+  await assert.rejects(captureTable([save(Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'), 'bin')]), /not a pcap or pcapng capture \(unknown magic number 30 31 32 33\)/);
 });
 
 test('nanosecond captures give whole microseconds, the same in pcap and pcapng as in the microsecond capture libpcap would make', async () => {

@@ -31,6 +31,8 @@ export class PcapParser {
   readonly snapLen: number;
   private headerDone = false;
   private count = 0;
+  /** the first record's seconds, to recognise the old variants' longer record headers (see variantHint) */
+  private firstSec = -1;
 
   /** records handed to the sink so far */
   get packets(): number {
@@ -95,7 +97,11 @@ export class PcapParser {
       }
       if (incl > MAX_RECORD || frac >= (ns ? 1e9 : 1e6)) {
         const why = incl > MAX_RECORD ? `captured length ${incl} is larger than any pcap record (${MAX_RECORD})` : `timestamp fraction ${frac} is out of range`;
-        throw new InputError({ file: this.display, byteOffset: win.base + s }, `garbled pcap record header of packet ${thousands(this.count + 1)} (${why}); ${thousands(this.count)} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read`);
+        const variant = this.variantHint(b, s, e);
+        throw new InputError(
+          { file: this.display, byteOffset: win.base + s },
+          `garbled pcap record header of packet ${thousands(this.count + 1)} (${why}); ${thousands(this.count)} ${plural(this.count, 'packet')} before it ${this.count === 1 ? 'was' : 'were'} read${variant}`,
+        );
       }
       if (e - s - 16 < incl) break;
       p.offset = s + 16;
@@ -107,10 +113,34 @@ export class PcapParser {
       p.tsMicros = ns ? sec * 1e6 + Math.floor(frac / 1000) : sec * 1e6 + frac;
       p.fileOffset = win.base + s;
       p.number = ++this.count;
+      if (this.firstSec < 0) this.firstSec = sec;
       sink(p);
       s += 16 + incl;
     }
     win.start = s;
+  }
+
+  /**
+   * Old tcpdump variants write the standard magic number but longer record headers: Nokia's 4 more
+   * bytes, Red Hat 6.1's 8 (Wireshark's "nokiapcap", "rh6_1pcap"). Read as 16-byte headers, the
+   * second record header is garbage; when one k bytes further on reads as a plausible header (its
+   * time within a day of the first packet's), the error says which variant and how to convert it
+   * (before, it named the byte offset and nothing else to do). Empty when nothing fits.
+   */
+  private variantHint(b: Uint8Array, s: number, e: number): string {
+    if (this.count === 0 || this.firstSec < 0) return '';
+    for (const [extra, name] of [[4, 'Nokia'], [8, 'Red Hat 6.1']] as const) {
+      const h = s + extra;
+      if (e - h < 16) continue;
+      const sec = this.u32(b, h);
+      const frac = this.u32(b, h + 4);
+      const incl = this.u32(b, h + 8);
+      const orig = this.u32(b, h + 12);
+      if (frac < (this.nanoseconds ? 1e9 : 1e6) && incl <= MAX_RECORD && orig >= incl && Math.abs(sec - this.firstSec) <= 86400) {
+        return `: its records look like the ${name} tcpdump variant of pcap (record headers ${16 + extra} bytes long, not 16), which this reader does not read; convert it with editcap -F pcap IN OUT (Wireshark's editcap reads it)`;
+      }
+    }
+    return '';
   }
 
   /** Called at the end of the stream with what is left unread. */

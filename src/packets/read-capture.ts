@@ -12,6 +12,7 @@ import { newCapturePacket, type CapturePacket } from './capture-packet.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser } from './pcap-reader.js';
 import { PCAPNG_SHB, PcapngParser } from './pcapng-reader.js';
 import { CaptureCutShort } from './cut-short.js';
+import { textNamedLikeCapture } from '../sources/refuse-binary.js';
 
 export type CaptureKind = 'pcap' | 'pcapng';
 
@@ -86,7 +87,7 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
         if (win.available < 24) continue;
         const head = win.buf.subarray(win.start, win.end);
         kind = captureKind(head);
-        if (!kind) throw new UserError(`${display}: ${notACapture(head)}`);
+        if (!kind) throw new UserError(`${display}: ${notACapture(display, head)}`);
         parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
       }
       parser.consume(win, p, sink);
@@ -105,7 +106,7 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
   if (!parser) {
     const head = win.buf.subarray(win.start, win.end);
     kind = captureKind(head);
-    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? (display === 'stdin' ? 'no input arrived (the pipe closed before its first byte)' : 'the file is empty') : notACapture(head)}`);
+    if (!kind) throw new UserError(`${display}: ${win.available === 0 ? (display === 'stdin' ? 'no input arrived (the pipe closed before its first byte)' : 'the file is empty') : notACapture(display, head)}`);
     parser = kind === 'pcap' ? new PcapParser(display, head) : new PcapngParser(display);
     parser.consume(win, p, sink);
   }
@@ -133,7 +134,9 @@ export async function* iterateCapture(chunks: AsyncIterable<Uint8Array>, display
  * pcap (the "modified" pcap of old Red Hat tcpdump, Sun snoop, ERF ...) are named with the one
  * command that converts them, so the user need not guess what the file is.
  */
-function notACapture(head: Uint8Array): string {
+function notACapture(display: string, head: Uint8Array): string {
+  const text = textNamedLikeCapture(display, head);
+  if (text !== undefined) return text;
   const hex = Array.from(head.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
   const be = head.length >= 4 ? ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0 : 0;
   const le = head.length >= 4 ? ((head[3] << 24) | (head[2] << 16) | (head[1] << 8) | head[0]) >>> 0 : 0;

@@ -82,6 +82,16 @@ export interface SourceEvidence {
  */
 const VICTIM_CATEGORIES: ReadonlySet<string> = new Set(['reconnaissance', 'credential-access', 'denial-of-service', 'Detection of a Network Scan', 'Attempted User Privilege Gain', 'Attempted Denial of Service']);
 
+/**
+ * Spoofing rules whose source, when it is not the target, is a host taking the target's address:
+ * arp.ip-conflict names the spoofer (its own address) and the address it took (the victim, often the
+ * gateway); arp.mac-many-ips and arp.gateway-poisoning name the spoofer's own address when it has
+ * exactly one, their other targets the addresses it spoke for. Spoofing is otherwise no victim's category (packet.ip-conflict, gateway poisoning name no
+ * attacker apart from the address), but here the target is the host impersonated, and a victim whose
+ * traffic looked unusual (it is being redirected) was banned beside its spoofer on its risk alone.
+ */
+const SPOOFED_VICTIM_RULES: ReadonlySet<string> = new Set(['arp.ip-conflict', 'arp.mac-many-ips', 'arp.gateway-poisoning']);
+
 /** A finding as the readers of findings see it (a Finding, or a rule alert of alerts.jsonl). */
 export interface FindingTargetsIn {
   readonly srcIp: string | null;
@@ -95,7 +105,7 @@ export interface FindingTargetsIn {
 export function attacksOn(findings: Iterable<FindingTargetsIn>): Map<string, AttackEvidence[]> {
   const out = new Map<string, AttackEvidence[]>();
   for (const f of findings) {
-    if (!VICTIM_CATEGORIES.has(f.category)) continue;
+    if (!VICTIM_CATEGORIES.has(f.category) && !(SPOOFED_VICTIM_RULES.has(f.ruleId) && f.srcIp !== null)) continue;
     for (const ip of f.targets) {
       const t = canonicalTarget(ip);
       if (!t || t.value === f.srcIp) continue;

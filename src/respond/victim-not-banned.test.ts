@@ -96,3 +96,29 @@ test('a target with a finding of its own, or a C2 contacted by a beacon, is stil
   assert.deepEqual(r.skipped.map((s) => `${s.value} ${s.why}`).sort(), ['198.51.100.1 victim', '198.51.100.4 victim']);
   assert.match(r.skipped.find((s) => s.value === '198.51.100.4')!.detail, /^target of flood\.target\.connections;/);
 });
+
+test('the host an ARP spoofer impersonates (arp.ip-conflict naming the spoofer) is not banned on its risk; the spoofer is', () => {
+  for (const category of ['spoofing', 'Potentially Bad Traffic']) {
+    const attacks = attacksOn([
+      // the spoofer 10.79.0.2 took 10.79.0.1 (the victim, here the gateway)
+      { srcIp: '10.79.0.2', ruleId: 'arp.ip-conflict', category, targets: ['10.79.0.1'] },
+      // a duplicate address with no spoofer named: its source is the address itself, no victim
+      { srcIp: '10.79.0.7', ruleId: 'arp.ip-conflict', category, targets: ['10.79.0.7'] },
+      // the same spoofer's one MAC for several addresses: its own among the targets, not a victim of itself
+      { srcIp: '10.79.0.2', ruleId: 'arp.mac-many-ips', category, targets: ['10.79.0.2', '10.79.0.1'] },
+    ]);
+    const sources = withAttacks(
+      [
+        { ip: '10.79.0.2', risk: 1, rules: [{ ruleId: 'arp.ip-conflict', severity: 2, reason: 'ARP spoofing of 10.79.0.1 by 10.79.0.2' }] },
+        { ip: '10.79.0.1', risk: 1 },
+        { ip: '10.79.0.7', risk: 1, rules: [{ ruleId: 'arp.ip-conflict', severity: 2, reason: 'a duplicate address' }] },
+      ],
+      attacks,
+    );
+    const r = runPolicy(sources, { config: DEFAULT_RESPOND_CONFIG, allowlist: new Allowlist([]), origin: 'analyze:t', nowMs: Date.parse('2026-12-06T08:00:00Z'), apply: true });
+    const bans = r.decisions.filter((d) => d.type === 'ban').map((d) => d.value).sort();
+    assert.deepEqual(bans, ['10.79.0.2', '10.79.0.7'], category);
+    assert.deepEqual(r.skipped.map((s) => `${s.value} ${s.why}`), ['10.79.0.1 victim'], category);
+    assert.match(r.skipped[0].detail, /^target of 10\.79\.0\.2's arp\.ip-conflict, 10\.79\.0\.2's arp\.mac-many-ips;/);
+  }
+});

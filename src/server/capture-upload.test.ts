@@ -59,7 +59,7 @@ test('an uploaded pcapng gets the figures of netsentinel analyze: the scan by 17
   const scanner = s.riskyIps.find((x: any) => x.ip === '172.16.0.8');
   assert.ok(scanner, 'the scanner is a risky source');
   assert.ok(scanner.rules.includes('port-scan.vertical'));
-  assert.ok(scanner.reasons.some((x: string) => /172\.16\.0\.8 probed 1000 distinct ports on 64\.13\.134\.52/.test(x)));
+  assert.ok(scanner.reasons.some((x: string) => /172\.16\.0\.8 probed 1,000 distinct ports on 64\.13\.134\.52/.test(x)));
   for (const f of ['flows_scored.csv', 'alerts.jsonl', 'risky_ips.csv', 'report.html', 'summary.json']) assert.ok(r.json.files[f], f);
   const risky = await (await fetch(svc.url + r.json.files['risky_ips.txt'])).text();
   assert.match(risky, /^172\.16\.0\.8$/m);

@@ -292,7 +292,7 @@ test('a text file named like a packet capture is refused as such (named) or pass
   write('notcap/ok.csv', 'a,b\n1,2\n');
   const named = join(dir, 'notcap/flows.pcap');
   await assert.rejects(readDataset([named], quiet), {
-    message: `${named}: named like a packet capture but holds text: it starts with bytes 67 61 72 62 61 67 65 0a, not a pcap or pcapng header (another file renamed, or a download that was an error page; --format reads it as flows)`,
+    message: `${named}: named like a packet capture but holds text: it starts with bytes 67 61 72 62 61 67 65 0a, not a pcap or pcapng header (another file renamed, or a download that was an error page; if it holds flow records, analyze --format reads them)`,
   });
   const warnings: string[] = [];
   const t = await readDataset([join(dir, 'notcap')], { warn: (m) => warnings.push(m) });

@@ -19,7 +19,7 @@ import { leadingRecords, tokenizeCsv, type CsvBatch } from './csv-tokenizer.js';
 import { FORMAT_TITLES, createReader, detectFormat, formatName, type FormatName } from './detect-format.js';
 import { DELIMITER_NAMES, detectDelimiter } from './detect-delimiter.js';
 import { inputLimits, quoteList, type InputLimits } from './input-limits.js';
-import { hexStart, isModelFile, JsonFlowsError, jsonKind, notTextReason, refuseBinary } from './refuse-binary.js';
+import { hexStart, isModelFile, textNamedLikeCapture, JsonFlowsError, jsonKind, notTextReason, refuseBinary } from './refuse-binary.js';
 import { resolveInputs, type InputFile } from './resolve-inputs.js';
 import { TableAssembler } from './table-assembler.js';
 import { applyPlanOptions, outputColumns, type TablePlan } from './table-plan.js';
@@ -209,8 +209,6 @@ function expectedRows(batch: CsvBatch, size: number, batchRows: number): number 
 
 /** Packet captures are sniffed like the CSV formats, but read by src/packets. */
 const CAPTURE = 'capture';
-/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip-compressed */
-const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz)?$/i;
 const CAPTURE_TITLE = 'a packet capture (pcap/pcapng)';
 type SniffedFormat = FormatName | typeof CAPTURE | typeof ZEEK_FORMAT;
 const title = (f: SniffedFormat): string => (f === CAPTURE ? CAPTURE_TITLE : f === ZEEK_FORMAT ? ZEEK_TITLE : FORMAT_TITLES[f]);
@@ -286,8 +284,8 @@ async function sniffAll(
         // page): said as such, not read as a one-column CSV whose run then failed with "needs at
         // least 2 rows" far from the cause (binary under such a name is refused below, with the
         // formats we read)
-        if (forced === undefined && CAPTURE_NAME.test(input.display) && notTextReason(bytes) === undefined) {
-          const why = `named like a packet capture but holds text: it starts with bytes ${hexStart(bytes)}, not a pcap or pcapng header (another file renamed, or a download that was an error page; --format reads it as flows)`;
+        const why = forced === undefined ? textNamedLikeCapture(input.display, bytes) : undefined;
+        if (why !== undefined) {
           if (inFolder) {
             skip(input, why);
             continue;

@@ -33,6 +33,20 @@ export function hexStart(head: Uint8Array, count = 8): string {
   return Array.from(head.subarray(0, count), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
+/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip-compressed */
+export const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+
+/**
+ * The one refusal of a text file named like a capture (another file renamed, a download that was
+ * an error page), the same whichever verb met it: `flows` said "unknown magic number 73 72 63 2c",
+ * `analyze` "named like a packet capture but holds text". Undefined when the name or the bytes do
+ * not fit (the caller says its own).
+ */
+export function textNamedLikeCapture(display: string, head: Uint8Array): string | undefined {
+  if (!CAPTURE_NAME.test(display) || head.length === 0 || notTextReason(head) !== undefined) return undefined;
+  return `named like a packet capture but holds text: it starts with bytes ${hexStart(head)}, not a pcap or pcapng header (another file renamed, or a download that was an error page; if it holds flow records, analyze --format reads them)`;
+}
+
 /** Whether these are the first bytes of netsentinel's own model or baseline file. */
 export function isModelFile(head: Uint8Array, gzip: boolean): boolean {
   return !gzip && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n';
