@@ -394,10 +394,12 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
     // the flood: memory must follow the flow table's size, not the number of flows
     const small = Math.max(1, Math.floor(floodCount / 10));
     // A flood's peak RSS depends on when the collector frees a finished 47 MB flow batch (one or two
-    // alive at the peak): the same 1M flood peaked at 241 and at 357 MB in runs of one build. The
-    // claim is a bound, so each flood runs three times and its worst peak is compared.
+    // alive at the peak): the same 1M flood peaked at 241 and at 357 MB in runs of one build, and
+    // on 6 December 241, 243 and 340 in three runs, none of the bench's three reaching 340 while the
+    // 10M flood's did (343: "NOT met" from sampling alone). The claim is a bound, so each flood runs
+    // five times and the worst peaks are compared.
     const worst = (args: string[]): Json => {
-      const runs = [task(args), task(args), task(args)];
+      const runs = [task(args), task(args), task(args), task(args), task(args)];
       return runs.find((r) => r.error) ?? runs.reduce((a, b) => (Number(b.rss_mb) > Number(a.rss_mb) ? b : a));
     };
     const f = worst(['flood', String(floodCount), '100000']);
@@ -406,7 +408,7 @@ export async function packetsComparison(shared: string, add: (r: BenchRow) => vo
     for (const r of [f, f1, f2]) if (r.error) notes.push(`flood: ${r.error}`);
     const mb = (v: unknown): string => Number(v).toFixed(0);
     notes.push(`flood: ${floodCount.toLocaleString('en-US')} spoofed SYNs (one flow each), generated in memory and read through the pcap reader; flow table of 100,000 flows = ${mb(f.table_mb)} MB of typed arrays (peak ${thousands(Number(f.peak_flows))} flows, ${thousands(Number(f.evictions))} evictions, ${thousands(Math.round(Number(f.packets_per_cpu_s)))} packets per CPU s); of 10,000 flows = ${mb(f2.table_mb)} MB`);
-    add({ what: `flood of ${floodCount.toLocaleString('en-US')} one-packet flows: peak RSS MB, worst of 3 runs (--max-flows 100,000)`, ours: f.rss_mb, peer: f1.rss_mb, peerName: `the same flood of ${small.toLocaleString('en-US')} flows`, better: 'lower', factor: 1.1, target: 'bounded: ≤ 1.1 × the 10× smaller flood' });
+    add({ what: `flood of ${floodCount.toLocaleString('en-US')} one-packet flows: peak RSS MB, worst of 5 runs (--max-flows 100,000)`, ours: f.rss_mb, peer: f1.rss_mb, peerName: `the same flood of ${small.toLocaleString('en-US')} flows`, better: 'lower', factor: 1.1, target: 'bounded: ≤ 1.1 × the 10× smaller flood' });
     add({ what: `flood of ${small.toLocaleString('en-US')} flows with --max-flows 10,000: peak RSS MB`, ours: f2.rss_mb, peer: f1.rss_mb, peerName: '--max-flows 100,000', target: 'reported (smaller table, less memory)' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
