@@ -23,33 +23,25 @@ import type { ArpScanConfig, LimitsConfig } from '../detect/rules-config.js';
 import { addressText, L3_ARP, L3_IPV6, macText, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { neighborSolicitationTarget, neighborAdvertisement } from './packet-fields.js';
 import { thousands } from '../util/thousands.js';
-
-interface Episode {
-  readonly v6: boolean;
-  readonly sender: string;
-  readonly mac: string;
-  readonly first: number;
-  last: number;
-  requests: number;
-  /** target address → answered (1) or not (0), in the order first asked */
-  readonly targets: Map<string, number>;
-  answered: number;
-  capped: boolean;
-}
+import { UnansweredRequests } from './unanswered-requests.js';
 
 const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 const iso = (us: number): string => new Date(us / 1000).toISOString();
 
 export class ArpScanWatch {
-  /** open episodes by sender address, least recently active first */
-  private readonly open = new Map<string, Episode>();
-  private readonly closed: Episode[] = [];
-  evictions = 0;
+  private readonly requests: UnansweredRequests<{ readonly v6: boolean; readonly mac: string }>;
 
   constructor(
     private readonly cfg: ArpScanConfig,
     private readonly limits: Pick<LimitsConfig, 'maxGroupsPerRule' | 'maxTrackedDistinct' | 'sampleSize'>,
-  ) {}
+  ) {
+    this.requests = new UnansweredRequests(cfg, limits);
+  }
+
+  /** episodes closed early because too many senders were open at once */
+  get evictions(): number {
+    return this.requests.evictions;
+  }
 
   /** ARP requests and replies; and ICMPv6 neighbor solicitations and advertisements */
   observe(d: DecodedPacket): void {
@@ -80,59 +72,26 @@ export class ArpScanWatch {
   }
 
   private answer(requester: string, from: string): void {
-    const ep = this.open.get(requester);
-    if (ep && ep.targets.get(from) === 0) {
-      ep.targets.set(from, 1);
-      ep.answered++;
-    }
+    this.requests.answer(requester, from);
   }
 
   private ask(v6: boolean, sender: string, mac: string, target: string, ts: number): void {
-    let ep = this.open.get(sender);
-    if (ep && ts - ep.last > this.cfg.windowSeconds * 1e6) {
-      this.close(ep);
-      ep = undefined;
-    }
-    if (ep) this.open.delete(sender); // re-inserted below: the map stays in order of last activity
-    else {
-      if (this.open.size >= this.limits.maxGroupsPerRule) {
-        const [oldestKey, oldest] = this.open.entries().next().value as [string, Episode];
-        this.open.delete(oldestKey);
-        this.close(oldest);
-        this.evictions++;
-      }
-      ep = { v6, sender, mac, first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
-    }
-    this.open.set(sender, ep);
-    ep.last = ts;
-    ep.requests++;
-    if (!ep.targets.has(target)) {
-      if (ep.targets.size < this.limits.maxTrackedDistinct) ep.targets.set(target, 0);
-      else ep.capped = true;
-    }
-  }
-
-  private close(ep: Episode): void {
-    if (this.crossed(ep)) this.closed.push(ep);
-  }
-
-  private crossed(ep: Episode): boolean {
-    return ep.targets.size - ep.answered > this.cfg.hosts;
+    this.requests.ask(sender, target, ts, () => ({ v6, mac }));
   }
 
   /** Every sender whose unanswered requests crossed the threshold, closed episodes first. */
   findings(): Finding[] {
     const out: Finding[] = [];
-    for (const ep of [...this.closed, ...this.open.values()]) {
-      if (!this.crossed(ep)) continue;
+    for (const ep of this.requests.crossed()) {
+      const { v6, mac } = ep.extra;
       const asked = [...ep.targets.keys()];
       const unanswered = ep.targets.size - ep.answered;
       const sample = asked.slice(0, this.limits.sampleSize);
       const span = (ep.last - ep.first) / 1e6;
       const plus = ep.capped ? '+' : '';
       out.push({
-        ruleId: ep.v6 ? 'ndp.scan' : 'arp.scan',
-        title: ep.v6 ? 'Neighbor discovery scan (host discovery on the link)' : 'ARP scan (host discovery on the link)',
+        ruleId: v6 ? 'ndp.scan' : 'arp.scan',
+        title: v6 ? 'Neighbor discovery scan (host discovery on the link)' : 'ARP scan (host discovery on the link)',
         category: 'reconnaissance',
         severity: this.cfg.severity,
         srcIp: ep.sender,
@@ -140,9 +99,9 @@ export class ArpScanWatch {
         firstSeen: iso(ep.first),
         lastSeen: iso(ep.last),
         count: ep.requests,
-        counted: ep.v6 ? ['neighbor solicitation', 'neighbor solicitations'] : ['ARP request', 'ARP requests'],
+        counted: v6 ? ['neighbor solicitation', 'neighbor solicitations'] : ['ARP request', 'ARP requests'],
         evidence: {
-          mac: ep.mac,
+          mac: mac,
           addressesAsked: ep.targets.size,
           answered: ep.answered,
           unanswered,
@@ -154,7 +113,7 @@ export class ArpScanWatch {
         },
         rows: [],
         reason:
-          `${ep.sender} (${ep.mac}) asked by ${ep.v6 ? 'neighbor solicitation' : 'ARP'} for ${thousands(ep.targets.size)}${plus} addresses on its link in ${span.toFixed(1)} s, ` +
+          `${ep.sender} (${mac}) asked by ${v6 ? 'neighbor solicitation' : 'ARP'} for ${thousands(ep.targets.size)}${plus} addresses on its link in ${span.toFixed(1)} s, ` +
           `${thousands(unanswered)}${plus} of which never answered (${thousands(ep.answered)} did): host discovery, as a ping or ARP sweep of the subnet makes it ` +
           `(more than ${this.cfg.hosts} unanswered, no gap over ${this.cfg.windowSeconds} s).`,
       });

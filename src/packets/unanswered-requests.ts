@@ -1,0 +1,82 @@
+/**
+ * One sender asking many addresses, and which of them answered: the state arp-scan-watch (ARP
+ * requests, IPv6 neighbor solicitations) and ping-sweep-watch (ICMP echo requests) keep alike.
+ * An episode per sender closes after `windowSeconds` without a request from it; at most
+ * `maxGroupsPerRule` are open (the least recently active is closed first, and counted in
+ * `evictions`), each tracking at most `maxTrackedDistinct` addresses (beyond: `capped`). An episode
+ * counts once it has more than `hosts` addresses that never answered.
+ */
+import type { LimitsConfig } from '../detect/rules-config.js';
+
+export interface RequestEpisode<Extra> {
+  readonly sender: string;
+  /** what the watch keeps of the sender besides its address (its MAC, its address family) */
+  readonly extra: Extra;
+  readonly first: number;
+  last: number;
+  requests: number;
+  /** address asked → answered (1) or not (0), in the order first asked */
+  readonly targets: Map<string, number>;
+  answered: number;
+  capped: boolean;
+}
+
+export class UnansweredRequests<Extra> {
+  /** open episodes by sender, least recently active first */
+  private readonly open = new Map<string, RequestEpisode<Extra>>();
+  private readonly closed: RequestEpisode<Extra>[] = [];
+  evictions = 0;
+
+  constructor(
+    private readonly cfg: { readonly hosts: number; readonly windowSeconds: number },
+    private readonly limits: Pick<LimitsConfig, 'maxGroupsPerRule' | 'maxTrackedDistinct'>,
+  ) {}
+
+  /** `sender` asked for `target` at `ts` (µs); `extra` is kept when this starts its episode. */
+  ask(sender: string, target: string, ts: number, extra: () => Extra): void {
+    let ep = this.open.get(sender);
+    if (ep && ts - ep.last > this.cfg.windowSeconds * 1e6) {
+      this.close(ep);
+      ep = undefined;
+    }
+    if (ep) this.open.delete(sender); // re-inserted below: the map stays in order of last activity
+    else {
+      if (this.open.size >= this.limits.maxGroupsPerRule) {
+        const [oldestKey, oldest] = this.open.entries().next().value as [string, RequestEpisode<Extra>];
+        this.open.delete(oldestKey);
+        this.close(oldest);
+        this.evictions++;
+      }
+      ep = { sender, extra: extra(), first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
+    }
+    this.open.set(sender, ep);
+    ep.last = ts;
+    ep.requests++;
+    if (!ep.targets.has(target)) {
+      if (ep.targets.size < this.limits.maxTrackedDistinct) ep.targets.set(target, 0);
+      else ep.capped = true;
+    }
+  }
+
+  /** `from` answered the requester `requester` (an ARP reply, an advertisement, an echo reply). */
+  answer(requester: string, from: string): void {
+    const ep = this.open.get(requester);
+    if (ep && ep.targets.get(from) === 0) {
+      ep.targets.set(from, 1);
+      ep.answered++;
+    }
+  }
+
+  /** Every episode with more than `hosts` unanswered addresses, closed ones first. */
+  crossed(): RequestEpisode<Extra>[] {
+    return [...this.closed, ...this.open.values()].filter((ep) => this.hasCrossed(ep));
+  }
+
+  private close(ep: RequestEpisode<Extra>): void {
+    if (this.hasCrossed(ep)) this.closed.push(ep);
+  }
+
+  private hasCrossed(ep: RequestEpisode<Extra>): boolean {
+    return ep.targets.size - ep.answered > this.cfg.hosts;
+  }
+}
