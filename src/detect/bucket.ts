@@ -1138,8 +1138,8 @@ function compileFilter(spec: BucketSpec, notes: Set<string>): FilterStep[] {
     steps.push(protocolFilter(protos, table));
   }
   if (f.maxDurationSeconds !== undefined) steps.push(durationFilter(f.maxDurationSeconds, notes));
-  if (f.failedOnly === true) steps.push(failedFilter(notes));
-  if (f.answeredOnly === true) steps.push(answeredFilter(notes));
+  if (f.failedOnly === true) steps.push(outcomeFilter(notes, true));
+  if (f.answeredOnly === true) steps.push(outcomeFilter(notes, false));
   if (f.custom) steps.push(f.custom);
   return steps;
 }
@@ -1191,7 +1191,8 @@ function durationFilter(maxDur: number, notes: Set<string>): FilterStep {
   };
 }
 
-function answeredFilter(notes: Set<string>): FilterStep {
+/** Keeps the failed attempts (`failed`) or the answered ones (not `failed`); an input that cannot tell keeps every flow, and says so. */
+function outcomeFilter(notes: Set<string>, failed: boolean): FilterStep {
   return (b, ok) => {
     if ((b.flagsKnown & FLAG_FAILED) === 0) {
       notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
@@ -1199,19 +1200,12 @@ function answeredFilter(notes: Set<string>): FilterStep {
     }
     const fl = b.flags;
     const n = b.n;
-    for (let r = 0; r < n; r++) if (fl[r] & FLAG_FAILED) ok[r] = 0;
-  };
-}
-
-function failedFilter(notes: Set<string>): FilterStep {
-  return (b, ok) => {
-    if ((b.flagsKnown & FLAG_FAILED) === 0) {
-      notes.add('the input cannot tell failed attempts from answered ones: every flow counts');
-      return;
+    // two loops, not a test of `failed` per row: the rules' hot path
+    if (failed) {
+      for (let r = 0; r < n; r++) if (!(fl[r] & FLAG_FAILED)) ok[r] = 0;
+    } else {
+      for (let r = 0; r < n; r++) if (fl[r] & FLAG_FAILED) ok[r] = 0;
     }
-    const fl = b.flags;
-    const n = b.n;
-    for (let r = 0; r < n; r++) if (!(fl[r] & FLAG_FAILED)) ok[r] = 0;
   };
 }
 
