@@ -57,6 +57,7 @@ import { storedAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { UserError } from '../util/errors.js';
+import { canonicalAddresses, leadingZeroNote, type AddressTally } from '../sources/address-text.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
 import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
@@ -290,7 +291,18 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const commit = (alerts: readonly Alert[], findings: readonly Finding[], batch?: FlowTable, origin = `stream:${o.stream}/drain:${o.durable}:${startedAt}`): Promise<void> =>
     commitMany([{ alerts, findings, batch, origin }]);
 
-  const decode = decodeFlowMessage;
+  // JSON lines written by another program may spell IPv4 with leading zeros: read as decimal (as
+  // every reader does), said once with the first message and cell, and the total at the end
+  const addresses: AddressTally = { cells: 0 };
+  let addressesSaid = 0;
+  const decode = (m: JsMsg): FlowTable => {
+    const t = decodeFlowMessage(m, addresses);
+    if (addressesSaid === 0 && addresses.cells > 0) {
+      addressesSaid = addresses.cells;
+      note(`input: ${leadingZeroNote(addresses)}`);
+    }
+    return t;
+  };
 
   // one durable consumer per owned partition, or one over every partition
   const owned = ownedConsumers(o.durable, o.prefix, o.partitions);
@@ -505,6 +517,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
   results?.close();
   await o.adapt?.close();
+  if (addresses.cells > addressesSaid) note(`input: in all, ${leadingZeroNote(addresses)}`);
   stats.seconds = (performance.now() - t0) / 1000;
   if (latencies.length) {
     latencies.sort((a, b) => a - b);
@@ -520,7 +533,7 @@ let lastSchemaHeader: string | undefined;
 let lastSchema: WireSchema | undefined;
 
 /** The flows of one message of the flow subjects: binary columns or JSON lines, as its schema header says. */
-export function decodeFlowMessage(m: JsMsg): FlowTable {
+export function decodeFlowMessage(m: JsMsg, addresses?: AddressTally): FlowTable {
   const h = m.headers?.get(SCHEMA_HEADER);
   let schema: WireSchema | undefined;
   if (h && h === lastSchemaHeader) schema = lastSchema;
@@ -535,7 +548,8 @@ export function decodeFlowMessage(m: JsMsg): FlowTable {
     lastSchema = schema;
   }
   if (schema?.layout === 'columns' || schema?.layout === 'narrow-columns') return decodeColumns(m.data, `${m.subject}#${m.seq}`, schema);
-  return decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema);
+  // JSON lines: publish's own are canonical already; another program's may not be (address-text.ts)
+  return canonicalAddresses(decodeFlows(m.string(), `${m.subject}#${m.seq}`, schema), addresses);
 }
 
 /** Replay the window before the consumer's ack floor through the rules, source windows and flow-alert limit (see the top comment). */
