@@ -1,7 +1,10 @@
 /**
- * Fuzzing the capture path (readers → decoder → flow meter → flow batch) with fast-check: a corpus
- * made from ../shared/pcaps (each capture as pcapng, as pcap in both byte orders and resolutions,
- * and re-encapsulated into every link type we decode), then mutated: bytes flipped, 32- and 16-bit
+ * Fuzzing the capture path (readers → decoder → packet detectors and flow meter → flow batch) with
+ * fast-check: a corpus made from ../shared/pcaps (each capture as pcapng, as pcap in both byte
+ * orders and resolutions, and re-encapsulated into every link type we decode) and one capture of
+ * the packets the detectors parse past the transport header (DHCP and DHCPv6 answers, ICMP and
+ * ICMPv6 redirects, router and neighbor advertisements, ARP; the shared captures have few or none),
+ * then mutated: bytes flipped, 32- and 16-bit
  * fields overwritten with hostile lengths (0, 1, 0xffff, 0x7fffffff, ...), cut short, bytes inserted
  * or dropped, and fed in random chunk sizes. The contract: every input either reads to the end or
  * stops with one UserError (naming a byte offset when the file is damaged); never another
@@ -25,6 +28,8 @@ import { PcapngParser } from '../packets/pcapng-reader.js';
 import { captureKind } from '../packets/read-capture.js';
 import { UserError } from '../util/errors.js';
 import { reencapsulate, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
+import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
+import { arpFrame, dhcpAnswer, dhcpv6Answer, icmpMessage, icmpRedirectV4, icmpRedirectV6, ipFrame, neighborAdvertisementV6, routerAdvertisementV6, TCP, tcpSegment } from './frame-builder.js';
 import { sharedPath } from './shared-data.js';
 
 /** Packets of a pcapng file read synchronously (corpus building only). */
@@ -39,11 +44,37 @@ function packetsOf(bytes: Uint8Array): RawPacket[] {
   return out;
 }
 
-/** The seed corpus: every shared capture in several formats and link types, kept small. */
+/**
+ * Packets whose payload a detector reads field by field (option lists, quoted headers, link-layer
+ * options): what a mutation must reach for the fuzz to test those parsers.
+ */
+function detectorPackets(): RawPacket[] {
+  const frames: Uint8Array[] = [
+    arpFrame({ op: 1, senderMac: '02:00:00:00:00:01', senderIp: '192.168.1.10', targetIp: '192.168.1.1' }),
+    arpFrame({ op: 2, senderMac: '02:00:00:00:00:fe', senderIp: '192.168.1.1', targetMac: '02:00:00:00:00:01', targetIp: '192.168.1.10' }),
+    arpFrame({ op: 2, senderMac: '02:00:00:00:00:66', senderIp: '192.168.1.1', targetMac: 'ff:ff:ff:ff:ff:ff', targetIp: '192.168.1.1' }),
+    ipFrame({ src: '192.168.1.1', dst: '255.255.255.255', proto: 17, payload: dhcpAnswer({ type: 2, serverId: '192.168.1.1', yourIp: '192.168.1.50', routers: ['192.168.1.1'], dns: ['192.168.1.1', '9.9.9.9'] }) }),
+    ipFrame({ srcMac: '02:00:00:00:00:66', src: '192.168.1.66', dst: '255.255.255.255', proto: 17, payload: dhcpAnswer({ type: 5, serverId: '192.168.1.66', yourIp: '192.168.1.51', routers: ['192.168.1.66'] }) }),
+    ipFrame({ src: 'fe80::1', dst: 'fe80::99', proto: 17, payload: dhcpv6Answer(7, Buffer.from([0, 1, 0, 1, 1, 2, 3, 4]), ['2001:db8::53']) }),
+    ipFrame({ src: '192.168.1.1', dst: '192.168.1.10', proto: 1, payload: icmpRedirectV4('192.168.1.66', '192.168.1.10', '203.0.113.5') }),
+    ipFrame({ src: 'fe80::1', dst: 'fe80::10', ttl: 255, proto: 58, payload: icmpRedirectV6('fe80::66', '2001:db8:5::1') }),
+    ipFrame({ src: 'fe80::1', dst: 'ff02::1', ttl: 255, proto: 58, payload: routerAdvertisementV6(1800, ['2001:db8:1::/64'], '02:00:00:00:00:fe') }),
+    ipFrame({ src: 'fe80::66', dst: 'ff02::1', ttl: 255, proto: 58, payload: neighborAdvertisementV6('fe80::1', '02:00:00:00:00:66') }),
+    ipFrame({ src: '192.168.1.10', dst: '192.168.1.20', proto: 1, payload: icmpMessage(8, 0, Buffer.alloc(12)) }),
+    ipFrame({ src: '192.168.1.10', dst: '192.168.1.20', ttl: 64, proto: 6, payload: tcpSegment(40000, 22, TCP.SYN) }),
+    ipFrame({ src: '192.168.1.20', dst: '192.168.1.10', ttl: 64, proto: 6, payload: tcpSegment(22, 40000, TCP.SYN | TCP.ACK, 9, 2) }),
+    ipFrame({ src: '192.168.1.10', dst: '192.168.1.20', ttl: 64, proto: 6, payload: tcpSegment(40000, 22, TCP.ACK, 2, 10) }),
+    ipFrame({ src: '192.168.1.10', dst: '192.168.1.20', ttl: 3, proto: 6, payload: tcpSegment(40000, 22, TCP.ACK | TCP.PSH, 2, 10, Buffer.from('hello')) }),
+  ];
+  return frames.map((data, i) => ({ tsMicros: 1_700_000_000_000_000 + i * 1000, data, wireLen: data.length }));
+}
+
+/** The seed corpus: every shared capture in several formats and link types, kept small, and the detectors' packets. */
 export function captureCorpus(maxPackets = 40): Uint8Array[] {
   const dir = sharedPath('pcaps');
   if (!dir) return [];
-  const out: Uint8Array[] = [];
+  const own = detectorPackets();
+  const out: Uint8Array[] = [writePcap(own, { linkType: 1 }), writePcapng([{ interfaces: [{ linkType: 1 }], packets: own.map((p) => ({ iface: 0, p })) }])];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.pcapng')).sort()) {
     const raw = readFileSync(join(dir, f));
     const ps = packetsOf(raw).slice(0, maxPackets);
@@ -129,10 +160,16 @@ export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[])
   }, { maxFlows: 16 });
   let packets = 0;
   let parser: PcapParser | PcapngParser | undefined;
+  // as analyze runs them (decode-to-meter.ts): every decoded packet, before the meter; small tables
+  // so that their eviction is fuzzed too, and their findings made now and then as a live capture does
+  const detectors: PacketDetectors = packetDetectors({ limits: { maxGroupsPerRule: 100 } }, { live: true, warn: () => undefined });
   const sink = (q: typeof p): void => {
     packets++;
     if (q.offset < 0 || q.offset + q.capLen > q.data.length) throw new Error(`packet ${q.number} outside the buffer`);
-    if (decodePacket(q, d) === DECODE_OK && (d.l3 === L3_IPV4 || d.l3 === L3_IPV6)) meter.packet(d);
+    if (decodePacket(q, d) !== DECODE_OK) return;
+    detectors.onPacket(d);
+    if ((packets & 31) === 0) detectors.opened();
+    if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) meter.packet(d);
   };
   try {
     let at = 0;
@@ -153,6 +190,7 @@ export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[])
     }
     if (!parser) throw new UserError('empty');
     parser.finish(win);
+    detectors.opened();
     meter.flush();
     flows += batch.flush().rowCount;
     return { packets, flows };

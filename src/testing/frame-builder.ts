@@ -81,6 +81,31 @@ export function udpDatagram(sport: number, dport: number, data: Uint8Array): Uin
 }
 
 /** An ICMP(v6) message: type, code, checksum 0, then `rest` (the second header word and the body). */
+export interface ArpFields {
+  /** 1 request, 2 reply */
+  op: number;
+  senderMac: string;
+  senderIp: string;
+  /** default 00:00:00:00:00:00 (a request's unknown target) */
+  targetMac?: string;
+  targetIp: string;
+  /** the Ethernet destination (default: broadcast for a request, the target MAC for a reply) */
+  dstMac?: string;
+}
+
+/** An Ethernet ARP frame (RFC 826, IPv4 over Ethernet) from the sender's MAC. */
+export function arpFrame(a: ArpFields): Uint8Array {
+  const target = a.targetMac ?? '00:00:00:00:00:00';
+  const dst = a.dstMac ?? (a.op === 1 ? 'ff:ff:ff:ff:ff:ff' : target);
+  const body = Buffer.alloc(8);
+  body.writeUInt16BE(1, 0);
+  body.writeUInt16BE(0x0800, 2);
+  body[4] = 6;
+  body[5] = 4;
+  body.writeUInt16BE(a.op, 6);
+  return Buffer.concat([macBytes(dst), macBytes(a.senderMac), Buffer.from([0x08, 0x06]), body, macBytes(a.senderMac), ipBytes(a.senderIp), macBytes(target), ipBytes(a.targetIp)]);
+}
+
 export function icmpMessage(type: number, code: number, rest: Uint8Array): Uint8Array {
   return Buffer.concat([Buffer.from([type, code, 0, 0]), Buffer.from(rest)]);
 }
