@@ -9,19 +9,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { hasProgram } from '../testing/programs.js';
 import { NATS_SERVER, startPrivateNats } from '../testing/nats-server.js';
 import { openBus, ensureStream } from './nats-bus.js';
+import { streamUntil } from '../testing/stream-workers.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const inCi = process.env.CI === 'true';
 const skip = !hasProgram(NATS_SERVER) && !inCi ? 'nats-server is not installed (a private server is started)' : false;
 
@@ -56,16 +54,8 @@ test('stream: JSON flows another program published with zero-padded IPv4 are rea
   await saveBaseline(nsb, await fitBaseline(await readDataset([csv], { warn: () => undefined }), { detectors: ['isolation-forest'], seed: 7, threads: 1 }));
 
   const store = join(tmp, 'alerts.db');
-  const child = spawn(process.execPath, [CLI, 'stream', '--stream', 'PADDED', '--baseline', nsb, '--store', store, '--ack-wait', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETSENTINEL_NATS_URL: nats.url } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<number | null>((r) => child.on('close', r));
-  const end = Date.now() + 30_000;
-  while (!/60 flows in 3 messages/.test(err) && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  child.kill('SIGTERM');
-  assert.equal(await done, 0, err);
+  const { code, out, err } = await streamUntil(['--stream', 'PADDED', '--baseline', nsb, '--store', store], { ...process.env, NETSENTINEL_NATS_URL: nats.url }, (said) => /60 flows in 3 messages/.test(said));
+  assert.equal(code, 0, err);
 
   const notes = err.split('\n').filter((l) => l.includes('leading zeros'));
   assert.equal(notes.length, 2, err);

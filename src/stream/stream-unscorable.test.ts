@@ -13,7 +13,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { hasProgram } from '../testing/programs.js';
 import { NATS_SERVER, startPrivateNats } from '../testing/nats-server.js';
 import { readDataset } from '../sources/read-dataset.js';
+import { streamUntil } from '../testing/stream-workers.js';
 import { fitBaseline, saveBaseline } from '../risk/baseline.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -76,21 +77,8 @@ interface Stats {
   redelivered: number;
 }
 
-/** `stream` until it exits, or until `until(stderr)` holds and 4 s more have passed (then SIGTERM) */
-async function runStream(env: NodeJS.ProcessEnv, args: string[], until: (err: string) => boolean): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [CLI, 'stream', ...args, '--ack-wait', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<number | null>((r) => child.on('close', r));
-  const end = Date.now() + 30_000;
-  while (!until(err) && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  // a message pulled again would come back after --ack-wait
-  if (child.exitCode === null) await new Promise((r) => setTimeout(r, 4_000));
-  child.kill('SIGTERM');
-  return { code: await done, out, err };
-}
+/** `stream` until it exits, or until `until(stderr)` holds and 4 s more have passed (a message pulled again would come back after --ack-wait) */
+const runStream = (env: NodeJS.ProcessEnv, args: string[], until: (err: string) => boolean): ReturnType<typeof streamUntil> => streamUntil(args, env, until, 4_000);
 
 test('stream: a message whose flows the baseline cannot score is rejected (said, counted, terminated), not pulled again forever; the others are scored', { skip, timeout: 120_000 }, async () => {
   const env = { ...process.env, NETSENTINEL_NATS_URL: await nats() };

@@ -133,3 +133,22 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * `netsentinel stream ARGS --ack-wait 2 --json` until it exits by itself, or until `done(stderr)`
+ * holds (then `graceMs` more: a message not acknowledged comes back after the ack wait) and it is
+ * sent SIGTERM; at most 30 s. Its exit code and everything it wrote.
+ */
+export async function streamUntil(args: readonly string[], env: NodeJS.ProcessEnv, done: (stderr: string) => boolean, graceMs = 0): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [CLI, 'stream', ...args, '--ack-wait', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  const end = Date.now() + 30_000;
+  while (!done(err) && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  if (child.exitCode === null && graceMs > 0) await new Promise((r) => setTimeout(r, graceMs));
+  child.kill('SIGTERM');
+  return { code: await closed, out, err };
+}
