@@ -97,6 +97,8 @@ export interface AnalysisOptions {
   readonly sinks?: readonly Sink[];
   /** stop after the current batch (the CLI aborts it on SIGINT/SIGTERM with the signal's name as reason) */
   readonly signal?: AbortSignal;
+  /** what judged the flows, when not the usual (a baseline's detectors, or fitted on the input): a live capture's rules-only run says so */
+  readonly modeNote?: string;
   /** filled with where the time goes (stage by stage, sink by sink) */
   readonly timings?: Timings;
   /** findings as their episodes close during the run (a live capture prints them as they come); all of them still reach the sinks at the end */
@@ -115,7 +117,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   let baseline = o.baseline;
   let source = o.source;
   let header: ResultHeader['mode'] = 'baseline';
-  let modeNote = `detectors fitted on known-normal traffic (${o.baselineFile ?? 'baseline'}), calibrated on held-out baseline rows`;
+  let modeNote = o.modeNote ?? `detectors fitted on known-normal traffic (${o.baselineFile ?? 'baseline'}), calibrated on held-out baseline rows`;
   if (!baseline) {
     // the seeds' way: fit on the very traffic being judged. Kept for when nothing else exists.
     if (source) throw new Error('runAnalysis: a custom flow source needs a baseline');

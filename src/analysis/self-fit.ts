@@ -26,8 +26,12 @@ export function tooFewToFitNote(flows: number): string {
   );
 }
 
-/** A baseline without detectors, for an input too small to fit them on: every flow gets no model evidence. */
-function rulesOnlyBaseline(table: FlowTable): Baseline {
+/**
+ * A baseline without detectors (every flow gets no model evidence; the rules and packet detectors
+ * judge alone): for an input too small to fit them on, and for a live capture started without one.
+ * `table` gives the columns (a capture's empty batch has them all).
+ */
+export function rulesOnlyBaseline(table: FlowTable, fittedOn = `nothing (${table.rowCount} flow${table.rowCount === 1 ? '' : 's'}: too few to fit detectors on)`): Baseline {
   return {
     kind: 'baseline',
     createdAt: new Date().toISOString(),
@@ -36,7 +40,7 @@ function rulesOnlyBaseline(table: FlowTable): Baseline {
     format: table.format,
     fitRows: 0,
     calibrationRows: 0,
-    fittedOn: `nothing (${table.rowCount} flow${table.rowCount === 1 ? '' : 's'}: too few to fit detectors on)`,
+    fittedOn,
     detectors: [],
     columns: fitColumnStats(table),
     seconds: 0,

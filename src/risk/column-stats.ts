@@ -50,6 +50,8 @@ export function fitColumnStats(t: FlowTable): ColumnStats {
         counts.set(c.codes[i], (counts.get(c.codes[i]) ?? 0) + 1);
         n++;
       }
+      // a column with no value at all says nothing of what is usual (as a numeric one without a finite value)
+      if (n === 0) continue;
       const seen: Record<string, number> = {};
       for (const [k, cnt] of counts) seen[c.dictionary[k]] = Math.round((cnt / n) * 1e6) / 1e6;
       out.push({ name: c.name, kind: 'categorical', seen });

@@ -168,8 +168,8 @@ const count = (n: number, noun: string): string => `${thousands(n)} ${noun}${n =
 export function formatSummary(r: AnalysisResult, verbose = false): string {
   const groups = findingGroupsBySource(r.findings);
   const lines: string[] = [];
-  lines.push(`Analysed ${count(r.flows, 'flow')} from ${count(r.ipCount, 'source')} in ${formatSeconds(r.seconds)} (${r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
-  lines.push(`  detectors: ${r.baseline.detectors.join(', ') || 'none (too few flows to fit them on: rules only)'}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
+  lines.push(`Analysed ${count(r.flows, 'flow')} from ${count(r.ipCount, 'source')} in ${formatSeconds(r.seconds)} (${r.baseline.detectors.length === 0 ? 'rules only: no anomaly detectors' : r.mode === 'baseline' ? 'against the baseline' : 'SELF-FITTED, no baseline: weaker'})`);
+  lines.push(`  detectors: ${r.baseline.detectors.join(', ') || `none (${r.mode === 'self-fitted' ? 'too few flows to fit them on' : 'no --baseline'}: rules only)`}${r.classifier ? `; classifier: ${r.classifier.estimator}` : ''}`);
   lines.push(`  risky flows (risk ≥ ${r.thresholds.flow}): ${thousands(r.riskyFlows)}   risky sources (risk ≥ ${r.thresholds.ip}): ${thousands(r.riskyIps.length)}   rule findings: ${thousands(r.findings.length)}`);
   if (r.quality) {
     lines.push(`  against the labels in the input: ROC-AUC ${r.quality.rocAuc.toFixed(4)} over ${thousands(r.quality.labelledFlows)} flows (${thousands(r.quality.attacks)} attacks); normal/attack verdict (risk ≥ ${r.thresholds.verdict}) accuracy ${r.quality.accuracyAtVerdict.toFixed(4)} (false-positive rate ${r.quality.falsePositiveRateAtVerdict.toFixed(3)}, recall ${r.quality.recallAtVerdict.toFixed(3)}); alerts (risk ≥ ${r.thresholds.flow}) precision ${r.quality.precisionAtThreshold.toFixed(3)}, recall ${r.quality.recallAtThreshold.toFixed(3)}`);

@@ -134,3 +134,35 @@ test('dumpcap as the capture program: its pcap on a pipe gives the flows, output
     net.remove();
   }
 });
+
+test('without --baseline the rules and packet detectors judge alone: a scan is found, no reason claims a baseline, and the run says what judged it', { skip: skipLive('tcpdump', 'ip') }, async () => {
+  const net = namespacePair('pgr', dir);
+  let server: Background | undefined;
+  let cap: Background | undefined;
+  try {
+    server = await net.serve();
+    const out = join(dir, 'rules-only-out');
+    cap = new Background(spawn('ip', net.inNs(net.nsA, process.execPath, main, 'capture', '-i', net.vethA, '--json', '--batch-seconds', '1', '-o', out, '--store', 'none', '--no-report')));
+    await cap.waitFor('err', /capture: no --baseline: the rules and packet detectors judge the traffic/, 30000);
+    net.fromB('talk', net.ipA, '8080', '5');
+    net.fromB('scan', net.ipA, '1', '150');
+    await cap.waitFor('out', /"event_type":"finding_opened".*"rule":"port-scan\.vertical"/, 30000);
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.exited, 0, cap.err);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Line;
+    assert.deepEqual(summary.baseline.detectors, []);
+    assert.match(summary.modeNote, /^no --baseline: the rules and packet detectors judge the traffic/);
+    assert.ok(summary.findingsByRule['packet.syn-scan'] >= 1 && summary.findingsByRule['port-scan.vertical'] >= 1, JSON.stringify(summary.findingsByRule));
+    assert.deepEqual(summary.riskyIps.map((r: Line) => r.ip), [net.ipB]);
+    // every flow is there; none has a reason drawn from a baseline that does not exist ("Protocol 6 never seen in the baseline")
+    const rows = readFileSync(join(out, 'flows_scored.csv'), 'utf8').trim().split('\n');
+    const dport = rows[0].split(',').indexOf('dst_port');
+    assert.ok(rows.slice(1).filter((l) => l.split(',')[dport] === '8080').length >= 5, rows.slice(0, 3).join('\n'));
+    assert.ok(rows.every((l) => !/never seen in the baseline/.test(l)), rows.find((l) => /never seen/.test(l)));
+  } finally {
+    cap?.child.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
+    await server?.exited;
+    net.remove();
+  }
+});

@@ -28,7 +28,7 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
   options: [
     { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "interface to capture on ('any' for all, in Linux cooked framing)" },
     { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "capture filter in tcpdump's syntax, e.g. 'not port 22'" },
-    { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' (required: live flows cannot fit the detectors on themselves)" },
+    { name: 'baseline', short: 'b', type: 'string', value: 'FILE', description: "baseline from 'netsentinel baseline' for anomaly scores (without it the rules and packet detectors judge alone: live flows cannot fit the detectors on themselves)" },
     { name: 'model', short: 'm', type: 'string', value: 'FILE', description: 'a trained classifier model file to add its verdict' },
     { name: 'out', short: 'o', type: 'string', value: 'DIR', description: "write analyze's outputs here when the capture ends (and store the alerts)" },
     { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration (thresholds, weights, rules, store; relative paths from the file's folder); also NETSENTINEL_CONFIG" },

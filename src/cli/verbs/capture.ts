@@ -13,6 +13,8 @@ import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureR
 import { liveFlowSource, type LiveCaptureSummary } from '../../packets/live-flow-source.js';
 import { RotatingCaptureWriter } from '../../packets/live-rotation.js';
 import { loadBaseline } from '../../risk/baseline.js';
+import { rulesOnlyBaseline } from '../../analysis/self-fit.js';
+import { CaptureFlowBatch } from '../../packets/capture-flow-batch.js';
 import { loadTrainedModel } from '../../models/trained-model.js';
 import { runAnalysis, summaryJson, DEFAULT_MAX_FLOW_ALERTS, type AnalysisResult } from '../../analysis/run-analysis.js';
 import { runConfig } from '../run-config.js';
@@ -30,6 +32,10 @@ import { flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { plural } from '../../util/plural.js';
 import { thousands } from '../../util/thousands.js';
 
+/** said when capture runs without --baseline (and the result's mode note) */
+const NO_BASELINE_NOTE =
+  "no --baseline: the rules and packet detectors judge the traffic (scans, sweeps, brute force, floods, ARP and DHCP spoofing, ...), no anomaly scores; fit a baseline on known-normal traffic ('netsentinel baseline normal.pcapng -o office.nsb') and pass --baseline office.nsb for them";
+
 /** how often the packet detectors are asked what they found (they see packets as they arrive) */
 const OPENED_POLL_MS = 500;
 
@@ -40,7 +46,6 @@ export const capture: Command = {
     const ifName = v.interface as string | undefined;
     if (!ifName) throw new UserError("capture: --interface IF is required ('ip link' lists the interfaces; 'any' captures on all)");
     const baselineFile = v.baseline as string | undefined;
-    if (!baselineFile) throw new UserError("capture: --baseline FILE is required: live flows cannot fit the detectors on themselves (make one with 'netsentinel baseline normal.pcapng -o office.nsb')");
     const writeDir = v.write as string | undefined;
     if ((v.rotateSeconds !== undefined || v.rotateMb !== undefined) && !writeDir) throw new UserError('capture: --rotate-seconds and --rotate-mb need --write DIR (where the files go)');
     const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.program as CaptureProgramName | undefined };
@@ -51,7 +56,9 @@ export const capture: Command = {
     await guardOutputs('capture', { files: [baselineFile, modelFile, v.config as string | undefined] }, { folders: [{ dir: outDir, names: ANALYZE_FILES }] });
     const meterOptions = captureOptionsFrom(v);
     const { config, store: chosen } = await runConfig(v);
-    const baseline = await loadBaseline(baselineFile);
+    // without a baseline the rules and packet detectors judge alone (scans, sweeps, floods, ARP
+    // spoofing, rogue DHCP, ...): live flows cannot fit the anomaly detectors on themselves
+    const baseline = baselineFile ? await loadBaseline(baselineFile) : rulesOnlyBaseline(new CaptureFlowBatch([ifName], 1).flush(), 'nothing (no --baseline: the rules and packet detectors judge the traffic)');
     const classifier = modelFile ? await loadTrainedModel(modelFile) : undefined;
     if (classifier && classifier.kind !== 'classifier') throw new UserError(`capture: ${modelFile} is a ${classifier.kind}; --model takes a classifier`);
     const flowThreshold = (v.flowThreshold as number | undefined) ?? config.thresholds.flow;
@@ -84,6 +91,7 @@ export const capture: Command = {
         throw new UserError(`capture: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
       }
       progress.note(`capture: ${first} (${program.program}); Ctrl-C stops${outDir ? ` and writes the results to ${outDir}` : ''}`);
+      if (!baselineFile) progress.note(`capture: ${NO_BASELINE_NOTE}`);
       // without -o nothing goes to disk (a capture may run for weeks: no scratch files to fill /tmp); say so once
       if (!outDir) progress.note(`capture: findings are printed as they come; nothing is kept on disk${writeDir ? ` but the packets in ${writeDir}` : ''} (-o DIR keeps flows_scored.csv, alerts.jsonl and the report${writeDir ? '' : '; --write DIR the packets'})`);
       store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
@@ -115,6 +123,7 @@ export const capture: Command = {
         source,
         baseline,
         baselineFile,
+        modeNote: baselineFile ? undefined : NO_BASELINE_NOTE,
         classifier,
         classifierFile: modelFile,
         rules: config.rules,
