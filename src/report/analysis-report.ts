@@ -152,8 +152,8 @@ function inputNotesSection(r: AnalysisResult): string {
   if (!reader.length && !r.inputNotes.length) return '';
   const left = r.readerNotesLeftOut ? `<li>… and ${thousands(r.readerNotesLeftOut)} more, not kept (the run's stderr said ${r.readerNotesLeftOut === 1 ? 'it' : 'them'})</li>` : '';
   const readerPart = reader.length ? `<p class="warn">What the readers said about the input while reading it:</p><ul class="reader-notes">${reader.map((n) => `<li>${esc(n)}</li>`).join('')}${left}</ul>` : '';
-  const rulesPart = r.inputNotes.length ? `<ul class="input-notes">${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
-  return `<h2>Notes on the input</h2>${readerPart}${rulesPart}\n`;
+  const rulesPart = r.inputNotes.length ? `<ul>${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  return `<h2>Notes on the input</h2>${readerPart}${rulesPart}`;
 }
 
 /**

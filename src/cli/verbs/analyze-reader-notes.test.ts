@@ -157,3 +157,21 @@ test('an input the readers say nothing about has empty readerNotes and no reader
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).readerNotes, []);
   assert.doesNotMatch(readFileSync(join(out, 'report.html'), 'utf8'), /What the readers said/);
 });
+
+test('past 100 notes the rest are counted, not kept: summary.json says how many and the report says so', () => {
+  // a folder of 130 empty files beside the sample: a warning each, all said on stderr
+  const folder = join(dir, 'many');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'traffic.csv'), readFileSync(padded));
+  for (let i = 0; i < 130; i++) writeFileSync(join(folder, `empty-${String(i).padStart(3, '0')}.csv`), '');
+  const out = join(dir, 'many-out');
+  const r = cli(['analyze', folder, '-b', baseline, '-o', out, '--store', 'none', '-q', '--json', '--threads', '1']);
+  assert.equal(r.code, 0, r.err);
+  const said = [...new Set(r.warnings)];
+  assert.ok(said.length > 130, `stderr said every one: ${said.length}`);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.readerNotes, said.slice(0, 100), 'the first 100, in order');
+  assert.equal(summary.readerNotesLeftOut, said.length - 100);
+  assert.deepEqual(JSON.parse(r.stdout).readerNotesLeftOut, summary.readerNotesLeftOut);
+  assert.ok(reportNotes(out).includes(`… and ${said.length - 100} more, not kept (the run's stderr said them)`), reportNotes(out).slice(-2).join('\n'));
+});
