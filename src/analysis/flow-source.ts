@@ -10,6 +10,7 @@
 import type { FlowTable } from '../flows/table.js';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { captureAccounting, type CaptureAccounting } from '../packets/capture-accounting.js';
+import { keepReaderNotes, type ReaderNotesKept } from './reader-notes.js';
 
 export interface FlowSource {
   /** what the flows are, for messages, the summary and the store: file names, a URL, "nats:subject" */
@@ -18,6 +19,8 @@ export interface FlowSource {
   batches(): AsyncIterable<FlowTable>;
   /** for a packet capture, once its batches are all read: what became of its packets (summary.json `capture`) */
   captureAccounting?(): CaptureAccounting | undefined;
+  /** what the readers warned about the input so far (reader-notes.ts): the result's `readerNotes` */
+  readerNotes?(): ReaderNotesKept;
 }
 
 /** Progress of a source in its own unit (bytes read of the total, or flows). */
@@ -25,11 +28,13 @@ export type SourceProgress = (done: number, total?: number) => void;
 
 /** Flow files, folders or globs streamed by the dataset readers, `batchRows` rows at a time. */
 export function datasetSource(inputs: readonly string[], read: ReadOptions, batchRows: number, progress?: SourceProgress): FlowSource {
-  const accounting = accountingOf(read);
+  const kept = keepReaderNotes(read);
+  const accounting = accountingOf(kept.read);
   return {
     inputs,
     batches: () => streamDataset([...inputs], { ...accounting.read, batchRows, progress: (d, t) => progress?.(d, t) }),
     captureAccounting: accounting.get,
+    readerNotes: () => kept.notes.get(),
   };
 }
 
@@ -56,10 +61,11 @@ export function accountingOf(read: ReadOptions): { read: ReadOptions; get: () =>
 }
 
 /** Flows already in memory (self-fitted mode reads the input whole to fit on it), as one batch. */
-export function tableSource(inputs: readonly string[], table: FlowTable, accounting?: () => CaptureAccounting | undefined): FlowSource {
+export function tableSource(inputs: readonly string[], table: FlowTable, accounting?: () => CaptureAccounting | undefined, readerNotes?: () => ReaderNotesKept): FlowSource {
   return {
     inputs,
     captureAccounting: accounting,
+    readerNotes,
     batches: async function* () {
       yield table;
     },

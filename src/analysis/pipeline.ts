@@ -28,6 +28,7 @@ import { Timings } from './timings.js';
 import { findingAlerts, flowAlert, sourceAlert, type Alert } from './alerts.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from './flow-alert-limit.js';
 import { thousands } from '../util/thousands.js';
+import { resultReaderNotes } from './reader-notes.js';
 
 /** What the result says about how risk was made (the stages know it; the pipeline passes it on). */
 export type ResultHeader = Pick<AnalysisResult, 'mode' | 'modeNote' | 'baseline' | 'classifier'>;
@@ -209,6 +210,8 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       : {};
     const capped = gate.leftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut: gate.leftOut } : {};
     const outputs: Record<string, string> = {};
+    // what the readers said about the input, for every output (not only stderr)
+    const reader = resultReaderNotes(o.source.readerNotes?.(), cellCounts, inputFormat, totals.flows);
     const result: Mutable<AnalysisResult> = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -223,6 +226,8 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       findings,
       ruleStatus: ruleResult.status,
       inputNotes: ruleResult.inputNotes,
+      readerNotes: reader.notes,
+      ...(reader.leftOut > 0 ? { readerNotesLeftOut: reader.leftOut } : {}),
       ...(cellCounts ? { cellCounts } : {}),
       ...(inputFormat !== undefined ? { inputFormat } : {}),
       alerts: { written: alertsWritten, ...limited, ...capped },

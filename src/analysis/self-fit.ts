@@ -9,6 +9,7 @@ import { fitColumnStats } from '../risk/column-stats.js';
 import { NETSENTINEL_VERSION } from '../models/trained-model.js';
 import type { FlowTable } from '../flows/table.js';
 import { accountingOf, tableSource, type FlowSource } from './flow-source.js';
+import { keepReaderNotes } from './reader-notes.js';
 import type { AnalysisProgress } from './progress.js';
 
 export const SELF_FITTED_NOTE =
@@ -50,12 +51,15 @@ export function rulesOnlyBaseline(table: FlowTable, fittedOn = `nothing (${table
 export async function fitOnInput(inputs: readonly string[], read: ReadOptions, opts: { seed?: number; threads?: number; progress?: AnalysisProgress }): Promise<{ baseline: Baseline; source: FlowSource; note?: string }> {
   const progress = opts.progress;
   progress?.start('reading (whole input, to fit detectors on it)', undefined, 'bytes');
-  const accounting = accountingOf(read);
+  // the readers' warnings kept for the outputs, as a streamed source keeps them
+  const kept = keepReaderNotes(read);
+  const notes = () => kept.notes.get();
+  const accounting = accountingOf(kept.read);
   const table = await readDataset([...inputs], { ...accounting.read, progress: (d, t) => progress?.update(d, t) });
   progress?.done(`read ${table.rowCount.toLocaleString('en-US')} flows`);
-  if (table.rowCount < MIN_SELF_FIT_FLOWS) return { baseline: rulesOnlyBaseline(table), source: tableSource(inputs, table, accounting.get), note: tooFewToFitNote(table.rowCount) };
+  if (table.rowCount < MIN_SELF_FIT_FLOWS) return { baseline: rulesOnlyBaseline(table), source: tableSource(inputs, table, accounting.get, notes), note: tooFewToFitNote(table.rowCount) };
   progress?.start('fitting detectors on the input itself');
   const baseline = await fitBaseline(table, { normalOnly: false, seed: opts.seed, threads: opts.threads, progress: (_s, d, t) => progress?.update(d, t) });
   progress?.done(`fitted ${baseline.detectors.map((d) => d.model.estimator.name).join(', ')}`);
-  return { baseline, source: tableSource(inputs, table, accounting.get) };
+  return { baseline, source: tableSource(inputs, table, accounting.get, notes) };
 }

@@ -22,7 +22,11 @@ export function summaryJson(r: AnalysisResult): Record<string, unknown> {
     findings: r.findings.length,
     findingsByRule: countBy(r.findings.map((f) => f.ruleId)),
     ruleStatus: r.ruleStatus,
+    // the rules' notes, as before; beside them what the readers warned about the input (stderr
+    // said it too): kept apart so a reader of inputNotes sees what it always saw
     inputNotes: r.inputNotes,
+    readerNotes: r.readerNotes,
+    readerNotesLeftOut: r.readerNotesLeftOut,
     alerts: r.alerts,
     quality: r.quality ? { ...r.quality, rocAuc: round6(r.quality.rocAuc) } : undefined,
     outputs: r.outputs,

@@ -18,6 +18,7 @@ import { captureKind } from '../packets/read-capture.js';
 import { streamDataset, type ReadOptions } from '../sources/read-dataset.js';
 import { UserError } from '../util/errors.js';
 import { accountingOf, datasetSource, type FlowSource, type SourceProgress } from './flow-source.js';
+import { keepReaderNotes } from './reader-notes.js';
 import type { ReadJob } from './dataset-read-worker.js';
 
 type Message =
@@ -76,14 +77,17 @@ export function threadedDatasetSource(inputs: readonly string[], read: ReadOptio
       };
     });
   };
-  const warn = read.warn ?? ((m: string) => process.stderr.write(`netsentinel: warning: ${m}\n`));
+  // the thread's warnings (posted to this one) and the fallback's, said and kept for the outputs
+  const kept = keepReaderNotes(read);
+  const warn = kept.read.warn!;
   // captures found by the thread are handed back and read here (fallback): their packet accounting
-  const accounting = accountingOf(read);
+  const accounting = accountingOf(kept.read);
   const said = new Set<string>();
   const skippedSaid = new Set<string>();
   return {
     inputs,
     captureAccounting: accounting.get,
+    readerNotes: () => kept.notes.get(),
     batches: async function* () {
       try {
         for (;;) {

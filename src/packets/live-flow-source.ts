@@ -18,6 +18,7 @@ import type { Readable } from 'node:stream';
 import type { FlowTable } from '../flows/table.js';
 import type { FlowSource } from '../analysis/flow-source.js';
 import { captureAccounting, type CaptureAccounting } from './capture-accounting.js';
+import { ReaderNotes } from '../analysis/reader-notes.js';
 import { UserError } from '../util/errors.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
 import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
@@ -125,10 +126,17 @@ async function* liveChunks(stdout: Readable, tickMs: number): AsyncGenerator<Uin
 export function liveFlowSource(capture: RunningCapture, o: LiveFlowOptions): FlowSource {
   // the summary -o writes says what became of the packets, as analyze's of a capture file does
   let accounting: CaptureAccounting | undefined;
+  // and its warnings (link types, skipped packets, evictions, kernel drops), said and kept for it too
+  const notes = new ReaderNotes();
+  const warn = (m: string): void => {
+    notes.add(m);
+    o.warn(m);
+  };
   return {
     inputs: [o.display],
-    batches: () => liveBatches(capture, o, (a) => (accounting = a)),
+    batches: () => liveBatches(capture, { ...o, warn }, (a) => (accounting = a)),
     captureAccounting: () => accounting,
+    readerNotes: () => notes.get(),
   };
 }
 

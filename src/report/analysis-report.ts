@@ -135,11 +135,25 @@ ${findingRows ? `<table><thead><tr><th>sev</th><th>rule</th><th>source</th><th>f
 <h2>Riskiest flows</h2>
 ${flowRows ? `<table><thead><tr><th>source</th><th>destination</th><th>risk</th><th>record</th><th>why</th></tr></thead><tbody>${flowRows}</tbody></table>` : '<p>No flow reached the threshold.</p>'}
 <h2>Rules</h2><ul>${status}</ul>
-${r.capture ? packetsSection(r.capture) : ''}${r.inputNotes.length ? `<h2>Notes on the input</h2><ul>${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${r.capture ? packetsSection(r.capture) : ''}${inputNotesSection(r)}
 <footer>Made by netsentinel. GeoIP data, where used: IP Geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0).</footer>
 </body></html>
 `;
   return html;
+}
+
+/**
+ * "Notes on the input": what the readers warned about it (padded addresses, text cells read as
+ * missing, skipped lines, files or packets ...; the run's stderr said the same), then the rules'
+ * notes on how they read it. Nothing when neither said anything.
+ */
+function inputNotesSection(r: AnalysisResult): string {
+  const reader = r.readerNotes ?? [];
+  if (!reader.length && !r.inputNotes.length) return '';
+  const left = r.readerNotesLeftOut ? `<li>… and ${thousands(r.readerNotesLeftOut)} more, not kept (the run's stderr said ${r.readerNotesLeftOut === 1 ? 'it' : 'them'})</li>` : '';
+  const readerPart = reader.length ? `<p class="warn">What the readers said about the input while reading it:</p><ul class="reader-notes">${reader.map((n) => `<li>${esc(n)}</li>`).join('')}${left}</ul>` : '';
+  const rulesPart = r.inputNotes.length ? `<ul>${r.inputNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  return `<h2>Notes on the input</h2>${readerPart}${rulesPart}`;
 }
 
 /**

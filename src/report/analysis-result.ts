@@ -89,7 +89,16 @@ export interface AnalysisResult {
   readonly ipCount: number;
   readonly findings: readonly Finding[];
   readonly ruleStatus: readonly RuleStatus[];
+  /** the rules' notes on how they read the input (times read as UTC, IPv4-mapped addresses ...) */
   readonly inputNotes: readonly string[];
+  /**
+   * what the readers warned about the input (stderr said it too), in order, each once: padded
+   * addresses, text cells read as missing, skipped lines and files, a capture's skipped packets
+   * and evictions ..., then the columns of imputed cells (src/analysis/reader-notes.ts)
+   */
+  readonly readerNotes: readonly string[];
+  /** reader notes past the bound (MAX_READER_NOTES): said on stderr, not kept; absent when none */
+  readonly readerNotesLeftOut?: number;
   /**
    * the input's imputed or impossible cells per numeric column, summed over its batches, and the
    * readers' format name: the CLI warns about the unexpected ones (sources/cell-warnings.ts); not

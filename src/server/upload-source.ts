@@ -10,6 +10,7 @@ import { accountingOf, type FlowSource } from '../analysis/flow-source.js';
 import { streamDataset } from '../sources/read-dataset.js';
 import type { CaptureFlowOptions } from '../packets/capture-flows.js';
 import { batchTooLarge } from './batch-reader.js';
+import { ReaderNotes } from '../analysis/reader-notes.js';
 
 export interface UploadReadOptions {
   /** for captures: flow meter settings and the packet detectors' hook */
@@ -33,10 +34,18 @@ export function uploadSource(body: Readable, name: string, maxBytes: number, o: 
   body.pipe(limited);
   // an uploaded capture's summary says what became of its packets, as analyze's does
   const accounting = accountingOf({ capture: o.capture });
+  // and what the readers said about it, for the summary's readerNotes (reader-notes.ts)
+  const notes = new ReaderNotes();
+  // the readers name the body "stdin": said as the upload's name, as the route's errors are
+  const warn = (m: string): void => {
+    const said = m.replace(/^stdin\b/, name);
+    notes.add(said);
+    o.warn?.(said);
+  };
   return {
     inputs: [name],
-    // the readers name the body "stdin": said as the upload's name, as the route's errors are
-    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn: (m) => o.warn?.(m.replace(/^stdin\b/, name)), capture: accounting.read.capture, ...(o.timezone !== undefined ? { timezone: o.timezone } : {}) }),
+    batches: () => streamDataset(['-'], { stdin: limited, batchRows: o.batchRows ?? 65536, warn, capture: accounting.read.capture, ...(o.timezone !== undefined ? { timezone: o.timezone } : {}) }),
     captureAccounting: accounting.get,
+    readerNotes: () => notes.get(),
   };
 }

@@ -73,7 +73,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
       {
         schema: {
           summary: 'Analyse an uploaded flow file as `netsentinel analyze` does',
-          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json), reader warnings, and the URL of each output file (kept while the service runs, for its newest ${MAX_KEPT} analyses).`,
+          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json: its readerNotes are what the readers said about the upload, in order, each once, and the columns of imputed cells), the readers' warnings as said (warnings, up to 100), and the URL of each output file (kept while the service runs, for its newest ${MAX_KEPT} analyses).`,
           tags: ['analysis'],
           querystring: AnalyzeQuery,
           response: { 400: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer, 429: ErrorAnswer },
