@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { readPackets, writePcap, type RawPacket } from '../testing/capture-writer.js';
+import { readPackets, writePcap, writePcapng, type RawPacket } from '../testing/capture-writer.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
 const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -52,7 +52,7 @@ test('analyze of a capture puts its packet accounting in summary.json and --json
     encapsulatedPackets: 0,
     transportCutShortPackets: 0,
     packetsSkipped: 10,
-    skippedByReason: { truncated: 5, empty: 2, malformed: 3, unsupportedLink: 0 },
+    skippedByReason: { truncated: 5, empty: 2, malformed: 3, unsupportedLink: 0, badTime: 0 },
     garbledBlocks: 0,
     outOfOrderPackets: 1,
     flows: summary.flows,
@@ -61,6 +61,25 @@ test('analyze of a capture puts its packet accounting in summary.json and --json
     filesOutOfTimeOrder: 0,
   });
   assert.deepEqual(JSON.parse(r.stdout).capture, c, '--json says the same');
+});
+
+test('a packet whose timestamp is no date (a garbled pcapng record: year 554610) is skipped and counted; flows and analyze finish', { skip: skipWithoutShared('pcaps', 'synscan.pcapng') }, async () => {
+  const pk: RawPacket[] = (await readPackets(sharedPath('pcaps', 'synscan.pcapng')!)).slice(0, 40);
+  // the capture fuzz's find: a 64-bit pcapng timestamp overwritten with noise (tshark shows it as year 554610)
+  pk[20] = { ...pk[20], tsMicros: 17_439_637_757_178_568_457 };
+  const file = join(dir, 'far-future.pcapng');
+  writeFileSync(file, writePcapng([{ interfaces: [{ linkType: 1 }], packets: pk.map((p) => ({ iface: 0, p })) }]));
+  const f = spawnSync(process.execPath, [main, 'flows', file, '-o', join(dir, 'far.csv')], { encoding: 'utf8', cwd: dir });
+  assert.equal(f.status, 0, f.stderr);
+  assert.match(f.stderr, /warning: skipped 1 packet whose timestamp is before 1970 or after 9999/);
+  assert.match(f.stderr, /40 packets \(39 IP, 0 ARP, 0 other, 1 skipped\)/);
+  assert.doesNotMatch(readFileSync(join(dir, 'far.csv'), 'utf8'), /\+0?55/, 'no flow of year 554610');
+  const a = spawnSync(process.execPath, [main, 'analyze', file, '-o', join(dir, 'out-far'), '--store', 'none', '--no-report', '--json'], { encoding: 'utf8', cwd: dir });
+  assert.equal(a.status, 0, a.stderr);
+  const c = JSON.parse(a.stdout).capture;
+  assert.equal(c.skippedByReason.badTime, 1);
+  assert.equal(c.packetsSkipped, 1);
+  assert.equal(c.packetsRead, 40);
 });
 
 test('a flow file has no capture accounting: summary.json is as before', { skip: skipWithoutShared('pcaps', 'http_ip4and6.pcapng') }, () => {

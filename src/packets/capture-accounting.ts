@@ -38,6 +38,8 @@ export interface CaptureAccounting {
     readonly malformed: number;
     /** a link type the decoder does not read */
     readonly unsupportedLink: number;
+    /** a timestamp before 1970 or after 9999 (garbled) */
+    readonly badTime: number;
   };
   /** pcapng blocks whose framing was right but contents garbled, skipped whole (not counted as packets) */
   readonly garbledBlocks: number;
@@ -53,9 +55,14 @@ export interface CaptureAccounting {
   readonly filesOutOfTimeOrder: number;
 }
 
+/** Packet records in no flow and seen by no detector, whatever the reason. */
+export function skippedPackets(c: PacketCounts): number {
+  return c.truncatedPackets + c.emptyPackets + c.malformedPackets + c.unsupportedLinkPackets + c.badTimePackets;
+}
+
 /** The accounting of a capture's counts (a file capture's or a live one's summary). */
 export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { flows: number; maxFlows: number; garbledBlocks: number }): CaptureAccounting {
-  const skipped = c.truncatedPackets + c.emptyPackets + c.malformedPackets + c.unsupportedLinkPackets;
+  const skipped = skippedPackets(c);
   return {
     packetsRead: c.packets,
     packetsDecoded: c.ipPackets + c.arpPackets + c.otherPackets,
@@ -65,7 +72,7 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
     encapsulatedPackets: c.encapsulatedPackets,
     transportCutShortPackets: c.transportCutShortPackets,
     packetsSkipped: skipped,
-    skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets },
+    skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets, badTime: c.badTimePackets },
     garbledBlocks: o.garbledBlocks,
     outOfOrderPackets: meter.outOfOrder,
     flows: o.flows,

@@ -22,6 +22,8 @@ export interface PacketCounts {
   emptyPackets: number;
   malformedPackets: number;
   unsupportedLinkPackets: number;
+  /** records whose time is before 1970 or after 9999: a garbled timestamp (no date to give the packet, its flow or a finding) */
+  badTimePackets: number;
   /** of otherPackets: inside a carrier whose payload was not IP (Ethernet over MPLS, PPP control) or not opened (802.1ah) */
   encapsulatedPackets: number;
   /** of ipPackets: TCP/UDP packets whose header the snap length cut after the ports, kept in their flow (decoder.ts tcpCutShort) */
@@ -34,8 +36,11 @@ function isUndecodedCarrier(etherType: number): boolean {
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0 };
 }
+
+/** Capture times from here on (epoch µs, the start of year 10000) are no date: a garbled record's (a pcapng 64-bit timestamp read from noise is typically ~10^19). */
+export const END_OF_CAPTURE_TIME_US = 253_402_300_800e6;
 
 /**
  * A packet sink for iterateCapture: decodes into one reused DecodedPacket, counts into `counts`,
@@ -45,6 +50,11 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
   const d = new DecodedPacket();
   return (p) => {
     counts.packets++;
+    const t = p.tsMicros;
+    if (!(t >= 0 && t < END_OF_CAPTURE_TIME_US)) {
+      counts.badTimePackets++;
+      return;
+    }
     const r = decodePacket(p, d);
     if (r !== DECODE_OK) {
       if (r === DECODE_TRUNCATED) {
@@ -83,6 +93,7 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
         `(TCP flags and window unknown, no payload read; capture with a larger snap length, e.g. tcpdump -s 128, to have them)`,
     );
   }
+  if (c.badTimePackets > 0) out.push(`skipped ${n(c.badTimePackets, 'packet')} whose timestamp is before 1970 or after 9999 (garbled records: no date to give them, their flow or a finding)`);
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
   if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
   if (meter.outOfOrder > 0) {

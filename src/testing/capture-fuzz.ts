@@ -20,8 +20,6 @@ import { fileURLToPath } from 'node:url';
 import { ByteWindow } from '../packets/byte-window.js';
 import { CaptureFlowBatch } from '../packets/capture-flow-batch.js';
 import { newCapturePacket } from '../packets/capture-packet.js';
-import { DecodedPacket, L3_IPV4, L3_IPV6 } from '../packets/decoded-packet.js';
-import { decodePacket, DECODE_OK } from '../packets/decoder.js';
 import { FlowMeter } from '../packets/flow-meter.js';
 import { PcapParser } from '../packets/pcap-reader.js';
 import { PcapngParser } from '../packets/pcapng-reader.js';
@@ -29,6 +27,7 @@ import { captureKind } from '../packets/read-capture.js';
 import { UserError } from '../util/errors.js';
 import { reencapsulate, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
 import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
+import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
 import { arpFrame, dhcpAnswer, dhcpv6Answer, icmpMessage, icmpRedirectV4, icmpRedirectV6, ipFrame, neighborAdvertisementV6, routerAdvertisementV6, TCP, tcpSegment } from './frame-builder.js';
 import { sharedPath } from './shared-data.js';
 
@@ -151,7 +150,6 @@ export interface FuzzOutcome {
 export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[]): FuzzOutcome {
   const win = new ByteWindow(4096);
   const p = newCapturePacket();
-  const d = new DecodedPacket();
   const batch = new CaptureFlowBatch(['fuzz'], 64);
   let flows = 0;
   const meter = new FlowMeter((m, slot) => {
@@ -163,13 +161,16 @@ export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[])
   // as analyze runs them (decode-to-meter.ts): every decoded packet, before the meter; small tables
   // so that their eviction is fuzzed too, and their findings made now and then as a live capture does
   const detectors: PacketDetectors = packetDetectors({ limits: { maxGroupsPerRule: 100 } }, { live: true, warn: () => undefined });
+  // the one decode → count → detectors → meter step of files and live captures (decode-to-meter.ts)
+  const counts = emptyPacketCounts();
+  const step = decodeToMeter(counts, meter, (q) => {
+    detectors.onPacket(q);
+    if ((counts.packets & 31) === 0) detectors.opened();
+  });
   const sink = (q: typeof p): void => {
     packets++;
     if (q.offset < 0 || q.offset + q.capLen > q.data.length) throw new Error(`packet ${q.number} outside the buffer`);
-    if (decodePacket(q, d) !== DECODE_OK) return;
-    detectors.onPacket(d);
-    if ((packets & 31) === 0) detectors.opened();
-    if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) meter.packet(d);
+    step(q);
   };
   try {
     let at = 0;

@@ -4,6 +4,7 @@
  * CSV, JSON lines or (Zeek) TSV. Every other verb reads captures directly; this one is for keeping
  * the flows, or handing them to other tools.
  */
+import { skippedPackets } from '../../packets/capture-accounting.js';
 import { openOutput } from '../../util/output-stream.js';
 import type { Command } from '../command.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
@@ -78,7 +79,7 @@ flows, skipped packets, evictions) goes to stderr.`,
     }
     await out.close();
     const s = summary as CaptureFlowSummary;
-    const skipped = s.truncatedPackets + s.emptyPackets + s.malformedPackets + s.unsupportedLinkPackets;
+    const skipped = skippedPackets(s);
     progress.done(
       `${s.packets.toLocaleString('en-US')} packets (${s.ipPackets.toLocaleString('en-US')} IP, ${s.arpPackets.toLocaleString('en-US')} ARP, ${s.otherPackets.toLocaleString('en-US')} other${skipped ? `, ${skipped.toLocaleString('en-US')} skipped` : ''}) → ${rows.toLocaleString('en-US')} flow${rows === 1 ? '' : 's'}` +
         (s.meter.evictions ? `, ${s.meter.evictions.toLocaleString('en-US')} evicted (flow table full at ${s.maxFlows.toLocaleString('en-US')})` : ''),
