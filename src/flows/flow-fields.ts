@@ -263,16 +263,45 @@ export function epochToMs(v: number): number {
   return v / 1e6;
 }
 
-function epochScale(values: Float64Array): { scale: number; unit: string } {
-  let max = 0;
+/** the epoch units by magnitude: below 1e11 seconds (until year 5138), 1e14 ms, 1e17 µs, else ns */
+const EPOCH_UNITS = [
+  { below: 1e11, scale: 1000, unit: 'seconds' },
+  { below: 1e14, scale: 1, unit: 'milliseconds' },
+  { below: 1e17, scale: 1e-3, unit: 'microseconds' },
+  { below: Infinity, scale: 1e-6, unit: 'nanoseconds' },
+] as const;
+
+function epochUnitOf(x: number): number {
+  return x < 1e11 ? 0 : x < 1e14 ? 1 : x < 1e17 ? 2 : 3;
+}
+
+/**
+ * The unit of an epoch column: the magnitude most of its values have (not the largest value's:
+ * one garbled row of 1e15 in a column of seconds made every time of the batch microseconds, 1970).
+ * `tooLarge`: values of a larger magnitude than that, which no time in that unit has (read as missing).
+ */
+function epochScale(values: Float64Array): { scale: number; unit: string; tooLarge: number } {
+  const count = [0, 0, 0, 0];
   for (let i = 0; i < values.length; i++) {
     const x = Math.abs(values[i]);
-    if (x > max && x !== Infinity) max = x;
+    // zeros and missing values vote for nothing (a 0 sentinel fits every unit)
+    if (x > 0 && x !== Infinity) count[epochUnitOf(x)]++;
   }
-  if (max < 1e11) return { scale: 1000, unit: 'seconds' };
-  if (max < 1e14) return { scale: 1, unit: 'milliseconds' };
-  if (max < 1e17) return { scale: 1e-3, unit: 'microseconds' };
-  return { scale: 1e-6, unit: 'nanoseconds' };
+  let u = 0;
+  for (let k = 1; k < 4; k++) if (count[k] > count[u]) u = k;
+  let tooLarge = 0;
+  for (let k = u + 1; k < 4; k++) tooLarge += count[k];
+  return { ...EPOCH_UNITS[u], tooLarge };
+}
+
+/** `values` × `scale`, with those of a larger magnitude than `unit`'s (EPOCH_UNITS[unit].below) as NaN. */
+function scaledEpoch(values: Float64Array, scale: number, below: number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = values[i];
+    out[i] = Math.abs(v) < below ? v * scale : NaN;
+  }
+  return out;
 }
 
 function scaled(values: Float64Array, factor: number): Float64Array {
@@ -390,8 +419,12 @@ export function flowFields(table: FlowTable): FlowFields {
         if (naive > 0) notes.push(`"${col.name}" has times without a UTC offset; they are read as ${zone ? `${zone.name} time (--timezone)` : 'UTC'}`);
         return v;
       }
-      const { scale, unit } = epochScale(col.values);
+      const { scale, unit, tooLarge } = epochScale(col.values);
       sources.time = `${col.name} (epoch ${unit})`;
+      if (tooLarge > 0) {
+        notes.push(`"${col.name}" has values far larger than its other epoch ${unit} (garbled rows?): read as missing times, not as another unit`);
+        return scaledEpoch(col.values, scale, EPOCH_UNITS.find((e) => e.unit === unit)!.below);
+      }
       // the CICFlowMeter reader parsed text without an offset, as UTC (sources/parse-timestamp.ts)
       // (a capture's flows carry their packets' exact times: nothing was read as anything)
       if (table.format === 'cicflowmeter' && !table.exactTimes) notes.push(`"${col.name}" has times without a UTC offset; they were read as ${table.timeZone !== undefined ? `${table.timeZone} time (--timezone)` : 'UTC'}`);

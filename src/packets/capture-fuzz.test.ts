@@ -1,5 +1,5 @@
 /**
- * A short fuzz run of the capture path (readers, decoder, flow meter) on mutated real captures: every
+ * A short fuzz run of the capture path (readers, decoder, packet detectors, flow meter, flow records) on mutated real captures: every
  * input reads to the end or stops with one UserError; truncating a pcap anywhere delivers exactly
  * the records before the cut. The long run is `npm run fuzz:captures` (src/testing/capture-fuzz.ts).
  */
@@ -12,7 +12,7 @@ import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
 const skip = skipWithoutShared('pcaps', 'http_google.pcapng');
 
-test('mutated captures never crash the readers, decoder or flow meter', { skip }, () => {
+test('mutated captures never crash the readers, decoder, packet detectors, flow meter or flow records', { skip }, () => {
   const corpus = captureCorpus(20);
   assert.ok(corpus.length >= 60);
   // the unmutated corpus reads cleanly

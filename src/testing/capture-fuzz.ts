@@ -1,5 +1,6 @@
 /**
- * Fuzzing the capture path (readers → decoder → packet detectors and flow meter → flow batch) with
+ * Fuzzing the capture path (readers → decoder → packet detectors and flow meter → flow batch → the
+ * flow records `flows` writes) with
  * fast-check: a corpus made from ../shared/pcaps (each capture as pcapng, as pcap in both byte
  * orders and resolutions, and re-encapsulated into every link type we decode) and one capture of
  * the packets the detectors parse past the transport header (DHCP and DHCPv6 answers, ICMP and
@@ -28,6 +29,8 @@ import { UserError } from '../util/errors.js';
 import { reencapsulate, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
 import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
 import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
+import { formatFlows, type FlowOutputFormat, type FlowRecordFormat } from '../packets/flow-records.js';
+import type { FlowTable } from '../flows/table.js';
 import { arpFrame, dhcpAnswer, dhcpv6Answer, icmpMessage, icmpRedirectV4, icmpRedirectV6, ipFrame, neighborAdvertisementV6, routerAdvertisementV6, TCP, tcpSegment } from './frame-builder.js';
 import { sharedPath } from './shared-data.js';
 
@@ -137,6 +140,13 @@ export function mutate(seed: Uint8Array, ms: readonly Mutation[]): Uint8Array {
   return b;
 }
 
+/** A batch of flows as `flows` writes it, in every record format and layout (a time or a value no layout can write is a crash); its row count. */
+function written(t: FlowTable): number {
+  for (const [rec, out] of FLOW_LAYOUTS) formatFlows(t, rec, out);
+  return t.rowCount;
+}
+const FLOW_LAYOUTS: readonly (readonly [FlowRecordFormat, FlowOutputFormat])[] = [['cic', 'csv'], ['cic', 'jsonl'], ['zeek', 'tsv'], ['zeek', 'csv'], ['zeek', 'jsonl']];
+
 export interface FuzzOutcome {
   packets: number;
   flows: number;
@@ -154,7 +164,7 @@ export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[])
   let flows = 0;
   const meter = new FlowMeter((m, slot) => {
     batch.add(m, slot, 0);
-    if (batch.rows >= 64) flows += batch.flush().rowCount;
+    if (batch.rows >= 64) flows += written(batch.flush());
   }, { maxFlows: 16 });
   let packets = 0;
   let parser: PcapParser | PcapngParser | undefined;
@@ -193,7 +203,7 @@ export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[])
     parser.finish(win);
     detectors.opened();
     meter.flush();
-    flows += batch.flush().rowCount;
+    flows += written(batch.flush());
     return { packets, flows };
   } catch (e) {
     if (e instanceof UserError) return { packets, flows, error: e.message };
