@@ -145,6 +145,20 @@ test('helpers: names, protocol numbers, epoch magnitudes', () => {
   assert.equal(timestampFromText('7/7/2017 1:55 PM'), Date.UTC(2017, 6, 7, 13, 55));
 });
 
+test('an epoch column takes the unit most of its values have: one garbled row of 1e15 in epoch seconds is a missing time, not every time read as microseconds (1970)', () => {
+  const ts = Float64Array.from([1e15, 1_700_000_000.5, 1_700_000_001, 0, NaN, 1_700_000_002]);
+  const t = table([numericColumn('ts', 'meta', ts), categoricalFrom('src_ip', 'meta', Array(ts.length).fill('10.0.0.1'))], 'zeek');
+  const ff = flowFields(t);
+  assert.equal(ff.sources.time, 'ts (epoch seconds)');
+  assert.deepEqual(Array.from(ff.time!), [NaN, 1_700_000_000_500, 1_700_000_001_000, 0, NaN, 1_700_000_002_000]);
+  assert.ok(ff.notes.some((n) => n === '"ts" has values far larger than its other epoch seconds (garbled rows?): read as missing times, not as another unit'), ff.notes.join('\n'));
+  // a column all of one unit is read as before, with no note
+  const ms = flowFields(table([numericColumn('ts', 'meta', Float64Array.from([1_700_000_000_000, 1_700_000_000_500])), categoricalFrom('src_ip', 'meta', ['10.0.0.1', '10.0.0.2'])], 'zeek'));
+  assert.equal(ms.sources.time, 'ts (epoch milliseconds)');
+  assert.deepEqual(Array.from(ms.time!), [1_700_000_000_000, 1_700_000_000_500]);
+  assert.ok(!ms.notes.some((n) => n.includes('far larger')));
+});
+
 test('port values that are no port (70000, -1, 22.5, Infinity, text) are missing to the rules, with one note; the table keeps them', () => {
   const dst = Float64Array.from([22, 70000, -1, 22.5, Infinity, 443, NaN, 0, 65535]);
   const t: FlowTable = {
