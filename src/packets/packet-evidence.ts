@@ -74,7 +74,10 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
     ...(icmp?.findings(dhcp.trustedRouters()) ?? []),
     ...dhcp.findings(),
     ...ndp.findings(),
-    ...(dup?.findings((ip) => arp.conflicted(ip)) ?? []),
+    ...(dup?.findings(
+      (ip) => arp.conflicted(ip),
+      (mac) => arp.spoofer(mac, dup),
+    ) ?? []),
     ...(ra?.findings() ?? []),
   ];
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
