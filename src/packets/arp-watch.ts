@@ -263,6 +263,12 @@ export class ArpWatch {
     return onlyOne((traffic?.addressesOf(mac) ?? []).filter((o) => isPrivate(o) && unshared(o)));
   }
 
+  /** `mac`'s own address as text (see ownAddress), or undefined: for the other detectors' findings */
+  ownAddressText(mac: number, traffic?: LinkTraffic): string | undefined {
+    const own = this.ownAddress(mac, traffic, -1);
+    return own === undefined ? undefined : ipText(own);
+  }
+
   /**
    * Whether `mac` is an ARP spoofer: it announced by ARP an address another MAC also uses (announces,
    * or sends IPv4 from) besides an address of its own, or several addresses (one MAC answering for

@@ -71,7 +71,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
     ...(ping?.findings() ?? []),
     ...(atEnd ? (syn?.findings() ?? []) : []),
     ...(ttl?.findings() ?? []),
-    ...(icmp?.findings(dhcp.trustedRouters()) ?? []),
+    ...(icmp?.findings(dhcp.trustedRouters(), (mac) => arp.ownAddressText(mac, dup ?? undefined)) ?? []),
     ...dhcp.findings(),
     ...ndp.findings(),
     ...(dup?.findings(
