@@ -263,6 +263,12 @@ export class ArpWatch {
     return onlyOne((traffic?.addressesOf(mac) ?? []).filter((o) => isPrivate(o) && unshared(o)));
   }
 
+  /** When `ip` was first announced by ARP (by any MAC), or undefined. */
+  firstClaimed(ip: number): number | undefined {
+    const list = this.claims.get(ip);
+    return list?.length ? Math.min(...list.map((c) => c.first)) : undefined;
+  }
+
   /** `mac`'s own address as text (see ownAddress), or undefined: for the other detectors' findings */
   ownAddressText(mac: number, traffic?: LinkTraffic): string | undefined {
     const own = this.ownAddress(mac, traffic, -1);
