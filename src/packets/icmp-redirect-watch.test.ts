@@ -71,3 +71,13 @@ test("a redirect under the gateway's address from another host's MAC (scapy's cl
   const fromRouter = { ts: T0, frame: ipFrame({ srcMac: GW_MAC, src: '10.66.0.1', dst: '10.66.0.11', proto: 1, payload: icmpRedirectV4('10.66.0.2', '10.66.0.11', '10.9.0.1') }) };
   assert.deepEqual((await framesFindings([dhcp, ...ordinary, fromRouter])).findings.map((x) => x.ruleId), []);
 });
+
+test("an ICMPv6 redirect is never put on the sending MAC's IPv4 address (thc's redir6 forges the router's MAC and link-local address)", async () => {
+  // seen in the tools-l2 lab: atk6-redir6 sent the redirect from the gateway's MAC and fe80 address,
+  // and the MAC's IPv4 address, the gateway's 10.66.0.1, became the finding's source
+  const GW_MAC = '02:00:00:00:00:01';
+  const v4 = [0, 1].map((i) => ({ ts: T0 - 5000 + i, frame: ipFrame({ srcMac: GW_MAC, src: '10.66.0.1', dst: '10.66.0.12', proto: 1, payload: icmpMessage(0, 0, new Uint8Array(8)) }) }));
+  const redirect = { ts: T0, frame: ipFrame({ srcMac: GW_MAC, src: 'fe80::1', dst: 'fd66::11', ttl: 255, proto: 58, payload: icmpRedirectV6('fe80::66', '2001:db8:ffff::1') }) };
+  const { findings } = await framesFindings([...v4, redirect]);
+  assert.deepEqual(findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.icmp-redirect fe80::1']);
+});

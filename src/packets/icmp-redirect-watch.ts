@@ -106,7 +106,8 @@ export class IcmpRedirectWatch {
   findings(learnedRouters: ReadonlySet<string> = new Set(), ownAddressOf: (mac: number) => string | undefined = () => undefined): Finding[] {
     const out: Finding[] = [];
     for (const s of this.senders.values()) {
-      const owners = [...new Set(s.macKeys.map(ownAddressOf).filter((o): o is string => o !== undefined && o !== s.ip))];
+      // IPv4 only: the MAC's own address is an IPv4 one (thc's redir6 forges the router's MAC too)
+      const owners = s.ip.includes(':') ? [] : [...new Set(s.macKeys.map(ownAddressOf).filter((o): o is string => o !== undefined && o !== s.ip))];
       const spoofer = owners.length === 1 ? owners[0] : null;
       if (spoofer !== null) {
         out.push(this.spoofed(s, spoofer));
