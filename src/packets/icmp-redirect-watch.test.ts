@@ -81,3 +81,20 @@ test("an ICMPv6 redirect is never put on the sending MAC's IPv4 address (thc's r
   const { findings } = await framesFindings([...v4, redirect]);
   assert.deepEqual(findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.icmp-redirect fe80::1']);
 });
+
+test("a known IPv6 router's redirect to a better router that never advertised itself (thc's redir6) names that router", async () => {
+  // seen in the tools-l2 lab: with the gateway's router advertisements in the capture, redir6's
+  // redirect (under the gateway's fe80 address and MAC, naming the attacker's fe80 address) raised nothing
+  const GW_MAC = '02:00:00:00:00:01';
+  const ra = { ts: T0, frame: ipFrame({ srcMac: GW_MAC, src: 'fe80::1', dst: 'ff02::1', ttl: 255, proto: 58, payload: icmpMessage(134, 0, new Uint8Array(12)) }) };
+  const forged = { ts: T0 + 1000, frame: ipFrame({ srcMac: GW_MAC, src: 'fe80::1', dst: 'fd66::11', ttl: 255, proto: 58, payload: icmpRedirectV6('fe80::66', '2001:db8:ffff::1') }) };
+  const { findings } = await framesFindings([ra, forged]);
+  assert.deepEqual(findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.icmp-redirect fe80::66']);
+  assert.deepEqual(findings[0].targets.ips, ['fd66::11', 'fe80::1']);
+  assert.match(findings[0].reason, /naming fe80::66 as a better router, which never advertised itself as one/);
+  // the router's redirect saying the destination is on-link (target = destination), or naming another advertiser: nothing
+  const onLink = { ts: T0 + 1000, frame: ipFrame({ srcMac: GW_MAC, src: 'fe80::1', dst: 'fd66::11', ttl: 255, proto: 58, payload: icmpRedirectV6('fd66::12', 'fd66::12') }) };
+  assert.deepEqual((await framesFindings([ra, onLink])).findings, []);
+  const ra2 = { ts: T0 + 10, frame: ipFrame({ srcMac: '02:00:00:00:00:02', src: 'fe80::66', dst: 'ff02::1', ttl: 255, proto: 58, payload: icmpMessage(134, 0, new Uint8Array(12)) }) };
+  assert.deepEqual((await framesFindings([ra, ra2, forged])).findings.map((f) => f.ruleId), []);
+});

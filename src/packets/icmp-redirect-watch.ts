@@ -39,6 +39,8 @@ interface Sender {
   destinations: CappedSet<string>;
   /** redirects naming the sender itself as the gateway */
   toItself: number;
+  /** ICMPv6 redirects to a better router (target not the destination itself): the routers named */
+  betterRouters: CappedSet<string>;
   /** ICMPv6 redirects whose hop limit is not 255 (RFC 4861 says drop them: they came from off-link) */
   offLink: number;
 }
@@ -74,7 +76,7 @@ export class IcmpRedirectWatch {
         return;
       }
       const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      s = { ip, macs: new CappedSet(8, 8), macKeys: [], count: 0, first: d.tsMicros, last: d.tsMicros, recent: [], burst: false, victims: new CappedSet(cap, n), gateways: new CappedSet(cap, n), destinations: new CappedSet(cap, n), toItself: 0, offLink: 0 };
+      s = { ip, macs: new CappedSet(8, 8), macKeys: [], count: 0, first: d.tsMicros, last: d.tsMicros, recent: [], burst: false, victims: new CappedSet(cap, n), gateways: new CappedSet(cap, n), destinations: new CappedSet(cap, n), betterRouters: new CappedSet(8, 8), toItself: 0, offLink: 0 };
       this.senders.set(ip, s);
     }
     s.count++;
@@ -88,6 +90,7 @@ export class IcmpRedirectWatch {
     if (r.gateway !== null) s.gateways.add(r.gateway);
     if (r.destination !== null) s.destinations.add(r.destination);
     if (r.gateway === ip) s.toItself++;
+    if (family === 6 && r.gateway !== null && r.gateway !== r.destination) s.betterRouters.add(r.gateway);
     if (family === 6 && d.ttl !== 255) s.offLink++;
     s.recent.push(d.tsMicros);
     if (s.recent.length > this.cfg.maxRedirects + 1) s.recent.shift();
@@ -114,6 +117,14 @@ export class IcmpRedirectWatch {
         continue;
       }
       const known = this.configured(s.ip) || learnedRouters.has(s.ip) || this.advertisers.has(s.ip);
+      // an ICMPv6 redirect names either the destination itself (it is on-link) or a better router: a
+      // router that never advertised itself is no router, whatever address the redirect bears
+      // (thc's redir6 forges the real router's address and MAC; it was not reported, a known router's)
+      const strangers = known ? s.betterRouters.sample.filter((g) => !this.advertisers.has(g) && !this.configured(g)) : [];
+      if (strangers.length) {
+        out.push(this.toStranger(s, strangers));
+        continue;
+      }
       if (known && !s.burst) continue;
       const severity = (known ? Math.min(4, this.cfg.severity + 1) : this.cfg.severity) as Severity;
       const knownText = this.cfg.routers.length || learnedRouters.size || this.advertisers.size
@@ -153,6 +164,40 @@ export class IcmpRedirectWatch {
       });
     }
     return out;
+  }
+
+  /** `packet.icmp-redirect` for a known router's ICMPv6 redirects to `strangers`, routers that never advertised */
+  private toStranger(s: Sender, strangers: string[]): Finding {
+    const victims = [...s.victims.sample];
+    // the traffic goes to the router named: that is the man in the middle (the sender's address is forged)
+    const named = strangers.length === 1 ? strangers[0] : null;
+    return {
+      ruleId: 'packet.icmp-redirect',
+      title: 'ICMPv6 redirect to a router that never advertised itself',
+      category: 'spoofing',
+      severity: this.cfg.severity,
+      srcIp: named,
+      targets: { ips: [...victims, s.ip], ipCount: s.victims.size + 1, ports: [], portCount: 0, countsCapped: s.victims.size > victims.length },
+      firstSeen: isoMicros(s.first),
+      lastSeen: isoMicros(s.last),
+      count: s.count,
+      counted: ['ICMP redirect', 'ICMP redirects'],
+      evidence: {
+        redirects: s.count,
+        senderMacs: [...s.macs.sample],
+        redirected: victims,
+        destinations: [...s.destinations.sample],
+        gateways: [...s.gateways.sample],
+        notRouters: strangers,
+        knownRouter: true,
+        ipv6OffLink: s.offLink,
+      },
+      rows: [],
+      reason:
+        `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''}, a known router, sent ${thousands(s.count)} ICMPv6 ${plural(s.count, 'redirect')} to ${victims.join(', ')}` +
+        `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}, naming ${strangers.join(', ')} as a better router, which never advertised itself as one: ` +
+        `a forged redirect (thc's redir6 sends them under the router's address and MAC) diverting the traffic to ${named ?? 'those addresses'}.`,
+    };
   }
 
   /** `packet.icmp-redirect` for redirects sent under `s.ip` from the MAC of `spoofer` (another host) */
