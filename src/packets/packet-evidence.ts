@@ -83,7 +83,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
     ...(ttl?.findings() ?? []),
     ...(icmp?.findings(dhcp.trustedRouters(), (mac) => arp.ownAddressText(mac, dup ?? undefined)) ?? []),
     ...dhcp.findings(),
-    ...ndp.findings(),
+    ...ndp.findings((mac) => arp.ownAddressText(parseInt(mac.replace(/:/g, ''), 16), dup ?? undefined)),
     ...(dup?.findings(
       (ip) => arp.conflicted(ip),
       (mac) => arp.spoofer(mac, dup),
