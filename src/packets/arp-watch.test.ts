@@ -409,11 +409,18 @@ test('arpspoof -t victim gateway: the spoofer is the source of every finding, th
   steps.push(['arp', E, eIp, gwIp], ['arp', G, gwIp, eIp]);
   for (let i = 0; i < 5; i++) steps.push(['arp', E, gwIp, vIp], ['ip', V, vIp], ['ip', E, vIp], ['ip', G, remote]);
   const f = linkFindings(steps);
+  // the gateway's address taken from the router that carries the Internet traffic: gateway poisoning
+  // too (before: only arp.ip-conflict, the Internet traffic seen on the link never changing router)
   assert.deepEqual(summary(f), [
+    'arp.gateway-poisoning 10.66.0.66 -> 10.66.0.1,10.66.0.11',
     'arp.ip-conflict 10.66.0.66 -> 10.66.0.1,10.66.0.11',
     'arp.mac-many-ips 10.66.0.66 -> 10.66.0.66,10.66.0.1',
     'packet.ip-conflict 10.66.0.66 -> 10.66.0.11',
   ]);
+  const g = f.find((x) => x.ruleId === 'arp.gateway-poisoning');
+  assert.equal(g?.severity, 1);
+  assert.equal(g?.evidence.previousRouterMac, '00:11:00:00:00:01');
+  assert.match(g?.reason ?? '', /^00:11:00:00:00:ee \(10\.66\.0\.66's MAC\) announced itself by ARP as 10\.66\.0\.1, the address of the router 00:11:00:00:00:01, which carries the Internet traffic, told to 10\.66\.0\.11: ARP poisoning of the gateway 10\.66\.0\.1/);
   const relay = f.find((x) => x.ruleId === 'packet.ip-conflict');
   assert.equal(relay?.evidence.relayMac, '00:11:00:00:00:ee');
   assert.match(relay?.reason ?? '', /^10\.66\.0\.11's packets came from 00:11:00:00:00:11 \(\d+ packets\) and from 00:11:00:00:00:ee \(10\.66\.0\.66's MAC\) \(5 packets\), which announced itself by ARP as 10\.66\.0\.1: a man in the middle relaying/);

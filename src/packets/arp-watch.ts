@@ -220,6 +220,12 @@ export class ArpWatch {
       // the hosts the spoofer's ARP for this address went to (their caches it wrote): victims as much
       // as the address taken, and before named nowhere, so respond could ban one on its risk
       const poisoned = spoofer ? (list.find((c) => c.mac === spoofer.mac)?.told ?? []).filter((t) => t !== spoofer.own) : [];
+      // the address taken is the router's (the MAC carrying the Internet traffic announced it): the
+      // hosts told are poisoned for their gateway, even before any of their traffic shows it
+      if (spoofer && initial >= 0 && spoofer.mac !== initial && !reported.has(spoofer.mac) && list.some((c) => c.mac === initial)) {
+        reported.add(spoofer.mac);
+        out.push(this.gatewayTaken(ip, spoofer.mac, spoofer.own, initial, list.find((c) => c.mac === spoofer.mac) as Claim, poisoned));
+      }
       out.push({
         ruleId: 'arp.ip-conflict',
         title: 'One IP address announced by several MACs',
@@ -261,6 +267,31 @@ export class ArpWatch {
     const byArp = (this.byMac.get(mac) ?? []).filter(unshared);
     if (byArp.length) return onlyOne(byArp);
     return onlyOne((traffic?.addressesOf(mac) ?? []).filter((o) => isPrivate(o) && unshared(o)));
+  }
+
+  /**
+   * `arp.gateway-poisoning` for a spoofer announcing the router's own address `gateway` to hosts
+   * (arpspoof -t victim gateway, one way): the victims' traffic to the Internet now goes to it. The
+   * Internet traffic seen on the link need not change (the answers still come from the router), so
+   * the change of router the other path waits for never came, and only arp.ip-conflict was raised.
+   */
+  private gatewayTaken(gateway: number, mac: number, own: number, router: number, claim: Claim, told: readonly number[]): Finding {
+    const claimed = this.byMac.get(mac) ?? [gateway];
+    return {
+      ruleId: 'arp.gateway-poisoning',
+      title: 'ARP poisoning of the gateway (man in the middle)',
+      category: 'spoofing',
+      severity: 1,
+      srcIp: ipText(own),
+      targets: { ips: [ipText(gateway), ...told.map(ipText)], ipCount: 1 + told.length, ports: [], portCount: 0, countsCapped: false },
+      firstSeen: iso(claim.first),
+      lastSeen: iso(claim.last),
+      count: this.arpPackets,
+      counted: ['ARP packet', 'ARP packets'],
+      evidence: { attackerMac: macOf(mac), previousRouterMac: macOf(router), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), toldHosts: told.map(ipText) },
+      rows: [],
+      reason: `${macOf(mac)} (${ipText(own)}'s MAC) announced itself by ARP as ${ipText(gateway)}, the address of the router ${macOf(router)}, which carries the Internet traffic${toldText(told)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+    };
   }
 
   /** When `ip` was first announced by ARP (by any MAC), or undefined. */
