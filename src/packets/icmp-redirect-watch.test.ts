@@ -98,3 +98,15 @@ test("a known IPv6 router's redirect to a better router that never advertised it
   const ra2 = { ts: T0 + 10, frame: ipFrame({ srcMac: '02:00:00:00:00:02', src: 'fe80::66', dst: 'ff02::1', ttl: 255, proto: 58, payload: icmpMessage(134, 0, new Uint8Array(12)) }) };
   assert.deepEqual((await framesFindings([ra, ra2, forged])).findings.map((f) => f.ruleId), []);
 });
+
+test("the packets of a spoofed redirect under the gateway's address are not also a duplicate of the gateway's address (packet.ip-conflict naming the gateway)", async () => {
+  // seen in the tools-l2 lab: scapy's three redirects under 10.66.0.1 between the gateway's own
+  // packets made packet.ip-conflict with the gateway 10.66.0.1 as its source, beside the redirect finding
+  const GW_MAC = '02:00:00:00:00:01';
+  const SPOOFER_MAC = '02:aa:bb:cc:dd:ee';
+  const gw = (ts: number) => ({ ts, frame: ipFrame({ srcMac: GW_MAC, src: '10.66.0.1', dst: '10.66.0.12', proto: 1, payload: icmpMessage(0, 0, new Uint8Array(8)) }) });
+  const own = { ts: T0 - 3000, frame: ipFrame({ srcMac: SPOOFER_MAC, src: '10.66.0.66', dst: '10.66.0.1', proto: 1, payload: icmpMessage(8, 0, new Uint8Array(8)) }) };
+  const spoofed = (ts: number) => ({ ts, frame: ipFrame({ srcMac: SPOOFER_MAC, src: '10.66.0.1', dst: '10.66.0.11', proto: 1, payload: icmpRedirectV4('10.66.0.66', '10.66.0.11', '198.51.100.10') }) });
+  const { findings } = await framesFindings([gw(T0 - 4000), own, spoofed(T0), gw(T0 + 1000), spoofed(T0 + 2000), gw(T0 + 3000), spoofed(T0 + 4000)]);
+  assert.deepEqual(findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.icmp-redirect 10.66.0.66']);
+});

@@ -166,6 +166,21 @@ export class IcmpRedirectWatch {
     return out;
   }
 
+  /**
+   * The IPv4 addresses redirects were sent under from another host's MAC (see findings): reported
+   * here, so ip-conflict-watch does not report them again as a duplicate of the address borrowed
+   * (its source was that address: the gateway).
+   */
+  borrowedAddresses(ownAddressOf: (mac: number) => string | undefined): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.senders.values()) {
+      if (s.ip.includes(':')) continue;
+      const owners = new Set(s.macKeys.map(ownAddressOf).filter((o): o is string => o !== undefined && o !== s.ip));
+      if (owners.size === 1) out.add(s.ip);
+    }
+    return out;
+  }
+
   /** `packet.icmp-redirect` for a known router's ICMPv6 redirects to `strangers`, routers that never advertised */
   private toStranger(s: Sender, strangers: string[]): Finding {
     const victims = [...s.victims.sample];

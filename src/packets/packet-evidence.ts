@@ -74,22 +74,29 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   };
   const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
+  // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
+  const ownAddressOf = (mac: number): string | undefined => arp.ownAddressText(mac, dup ?? undefined);
+  let borrowedCache: Set<string> | null = null;
+  const borrowed = (): Set<string> => (borrowedCache ??= icmp?.borrowedAddresses(ownAddressOf) ?? new Set());
   // in the order the detectors always reported (the SYN watch's between ARP's and the rest at the end)
-  const stateFindings = (atEnd: boolean): Finding[] => [
-    ...arp.findings(dup ?? undefined),
-    ...(arpScan?.findings() ?? []),
-    ...(ping?.findings() ?? []),
-    ...(atEnd ? (syn?.findings() ?? []) : []),
-    ...(ttl?.findings() ?? []),
-    ...(icmp?.findings(dhcp.trustedRouters(), (mac) => arp.ownAddressText(mac, dup ?? undefined)) ?? []),
-    ...dhcp.findings(),
-    ...ndp.findings((mac) => arp.ownAddressText(parseInt(mac.replace(/:/g, ''), 16), dup ?? undefined)),
-    ...(dup?.findings(
-      (ip) => arp.conflicted(ip),
-      (mac) => arp.spoofer(mac, dup),
-    ) ?? []),
-    ...(ra?.findings() ?? []),
-  ];
+  const stateFindings = (atEnd: boolean): Finding[] => {
+    borrowedCache = null;
+    return [
+      ...arp.findings(dup ?? undefined),
+      ...(arpScan?.findings() ?? []),
+      ...(ping?.findings() ?? []),
+      ...(atEnd ? (syn?.findings() ?? []) : []),
+      ...(ttl?.findings() ?? []),
+      ...(icmp?.findings(dhcp.trustedRouters(), ownAddressOf) ?? []),
+      ...dhcp.findings(),
+      ...ndp.findings((mac) => arp.ownAddressText(parseInt(mac.replace(/:/g, ''), 16), dup ?? undefined)),
+      ...(dup?.findings(
+        (ip) => arp.conflicted(ip) || borrowed().has(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`),
+        (mac) => arp.spoofer(mac, dup),
+      ) ?? []),
+      ...(ra?.findings() ?? []),
+    ];
+  };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
   const said = new Set<string>();
   return {
