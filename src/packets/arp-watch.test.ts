@@ -359,3 +359,110 @@ test('two ARP claimants: the spoofer is named by the address it sends from when 
   assert.equal(f.srcIp, '10.79.0.2');
   assert.match(f.reason, /ARP spoofing of 10\.79\.0\.1 by 10\.79\.0\.2\.$/);
 });
+
+/**
+ * The link as the real tools leave it, replayed frame kind by frame kind from captures of a bridge
+ * (lane tools-l2, 6 December 2026: namespaces gw 10.66.0.1, victim 10.66.0.11, attacker 10.66.0.66
+ * with ip_forward on, an Internet host 198.51.100.10 behind gw): ARP claims, and IPv4 packets by
+ * sending MAC and source address, through the whole packet-detector path (arp-watch, ip-conflict-watch).
+ */
+function linkFindings(steps: readonly (readonly ['arp' | 'ip', number, number, number?])[]) {
+  const rules = resolveRulesConfig({});
+  const arp = new ArpWatch();
+  const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
+  const d = new DecodedPacket();
+  let ts = 1e15;
+  for (const [kind, macLo, ip, to] of steps) {
+    d.tsMicros = ts += 1e5;
+    if (kind === 'arp') {
+      d.l3 = L3_ARP;
+      d.arpOp = 2;
+      d.arpSenderMacHi = 0x0011;
+      d.arpSenderMacLo = macLo;
+      d.arpSenderIp = ip;
+      d.arpTargetIp = to ?? 0;
+    } else {
+      d.l3 = L3_IPV4;
+      d.srcMacHi = 0x0011;
+      d.srcMacLo = macLo;
+      d.src[3] = ip;
+    }
+    arp.observe(d);
+    dup.observe(d);
+  }
+  const arpFindings = arp.findings(dup);
+  return [...arpFindings, ...dup.findings((ip) => arp.conflicted(ip), (mac) => arp.spoofer(mac, dup))];
+}
+const [G, V, E] = [0x01, 0x11, 0xee];
+const [gwIp, vIp, eIp, remote] = [0x0a420001, 0x0a42000b, 0x0a420042, 0xc633640a];
+const summary = (fs: ReturnType<typeof linkFindings>) => fs.map((f) => `${f.ruleId} ${f.srcIp} -> ${f.targets.ips.join(',')}`).sort();
+
+test('arpspoof -t victim gateway: the spoofer is the source of every finding, the victim whose packets it relays none', () => {
+  // seen: arp.ip-conflict's source was 10.66.0.1 (the gateway, its forwarded Internet packets made it
+  // look like a host with an address of its own too), and packet.ip-conflict named 10.66.0.11, the
+  // victim, for the packets the attacker relayed from its MAC: both risky sources at 0.9999
+  const steps: ['arp' | 'ip', number, number, number?][] = [
+    ['arp', V, vIp, gwIp],
+    ['arp', G, gwIp, vIp],
+  ];
+  for (let i = 0; i < 3; i++) steps.push(['ip', V, vIp], ['ip', G, remote], ['ip', G, gwIp]);
+  steps.push(['arp', E, eIp, gwIp], ['arp', G, gwIp, eIp]);
+  for (let i = 0; i < 5; i++) steps.push(['arp', E, gwIp, vIp], ['ip', V, vIp], ['ip', E, vIp], ['ip', G, remote]);
+  const f = linkFindings(steps);
+  // the gateway's address taken from the router that carries the Internet traffic: gateway poisoning
+  // too (before: only arp.ip-conflict, the Internet traffic seen on the link never changing router)
+  assert.deepEqual(summary(f), [
+    'arp.gateway-poisoning 10.66.0.66 -> 10.66.0.1,10.66.0.11',
+    'arp.ip-conflict 10.66.0.66 -> 10.66.0.1,10.66.0.11',
+    'arp.mac-many-ips 10.66.0.66 -> 10.66.0.66,10.66.0.1',
+    'packet.ip-conflict 10.66.0.66 -> 10.66.0.11',
+  ]);
+  const g = f.find((x) => x.ruleId === 'arp.gateway-poisoning');
+  assert.equal(g?.severity, 1);
+  assert.equal(g?.evidence.previousRouterMac, '00:11:00:00:00:01');
+  assert.match(g?.reason ?? '', /^00:11:00:00:00:ee \(10\.66\.0\.66's MAC\) announced itself by ARP as 10\.66\.0\.1, the address of the router 00:11:00:00:00:01, which carries the Internet traffic, told to 10\.66\.0\.11: ARP poisoning of the gateway 10\.66\.0\.1/);
+  const relay = f.find((x) => x.ruleId === 'packet.ip-conflict');
+  assert.equal(relay?.evidence.relayMac, '00:11:00:00:00:ee');
+  assert.match(relay?.reason ?? '', /^10\.66\.0\.11's packets came from 00:11:00:00:00:11 \(\d+ packets\) and from 00:11:00:00:00:ee \(10\.66\.0\.66's MAC\) \(5 packets\), which announced itself by ARP as 10\.66\.0\.1: a man in the middle relaying/);
+});
+
+test('arpspoof -r (both ways, the attacker never announcing its own address): the attacker named by the address it sends from, never a victim', () => {
+  // seen: arp.gateway-poisoning's source was 10.66.0.11 and arp.ip-conflict's 10.66.0.1 (each victim
+  // announced nothing by ARP in the capture, so the other's address looked like the attacker's own);
+  // packet.ip-conflict named 10.66.0.11 and 198.51.100.10
+  const steps: ['arp' | 'ip', number, number, number?][] = [];
+  for (let i = 0; i < 3; i++) steps.push(['ip', V, vIp], ['ip', G, remote]);
+  for (let i = 0; i < 5; i++) {
+    steps.push(['arp', E, gwIp, vIp], ['arp', E, vIp, gwIp]);
+    steps.push(['ip', V, vIp], ['ip', E, vIp], ['ip', G, remote], ['ip', E, remote], ['ip', E, eIp]);
+  }
+  const f = linkFindings(steps);
+  assert.deepEqual(summary(f), [
+    'arp.gateway-poisoning 10.66.0.66 -> 10.66.0.1,10.66.0.11',
+    'arp.ip-conflict 10.66.0.66 -> 10.66.0.11,10.66.0.1',
+    'arp.mac-many-ips 10.66.0.66 -> 10.66.0.1,10.66.0.11',
+    'packet.ip-conflict 10.66.0.66 -> 10.66.0.11',
+    'packet.ip-conflict 10.66.0.66 -> 198.51.100.10',
+  ]);
+});
+
+test('ettercap -M arp both ways: one gateway poisoning, of the gateway 10.66.0.1, and none for the router taking its traffic back', () => {
+  // seen: "ARP poisoning of the gateway 10.66.0.11" (the victim's address, which ettercap announced
+  // first), and a second severity-1 finding naming the real router's MAC when its traffic came back
+  // (ettercap re-ARPs the true MACs as it stops)
+  const steps: ['arp' | 'ip', number, number, number?][] = [
+    ['arp', V, vIp, gwIp],
+    ['ip', G, remote],
+    ['arp', G, gwIp, vIp],
+    ['arp', E, eIp, vIp],
+  ];
+  for (let i = 0; i < 5; i++) steps.push(['arp', E, vIp, gwIp], ['arp', E, gwIp, vIp], ['ip', E, remote], ['ip', V, vIp], ['ip', E, vIp]);
+  steps.push(['arp', G, gwIp, vIp], ['ip', G, remote], ['ip', G, remote]);
+  const f = linkFindings(steps);
+  const poisoning = f.filter((x) => x.ruleId === 'arp.gateway-poisoning');
+  assert.equal(poisoning.length, 1, JSON.stringify(summary(f)));
+  assert.equal(poisoning[0].evidence.gatewayIp, '10.66.0.1');
+  assert.equal(poisoning[0].evidence.attackerMac, '00:11:00:00:00:ee');
+  assert.equal(poisoning[0].srcIp, '10.66.0.66');
+  assert.ok(!f.some((x) => x.srcIp === '10.66.0.1' || x.srcIp === '10.66.0.11' || x.srcIp === '198.51.100.10'), JSON.stringify(summary(f)));
+});

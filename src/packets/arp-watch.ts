@@ -50,6 +50,12 @@ export class ArpWatch {
   /** each change of it (the first MAC seen too, from -1), with the source address of the packet that made it */
   private readonly routerChanges: { from: number; to: number; at: number; src: number }[] = [];
   private arpPackets = 0;
+  /**
+   * the gateway address each MAC was found poisoning (the last `findings`): never that MAC's own
+   * address. arpspoof -r announces the gateway's address and the victim's, and a gateway that never
+   * sends from its own address in the capture left the gateway's as the spoofer's "own" address
+   */
+  private readonly gatewayOf = new Map<number, number>();
 
   constructor(private readonly maxEntries = 65536) {}
 
@@ -110,28 +116,40 @@ export class ArpWatch {
     const out: Finding[] = [];
     const targets = (ips: string[]) => ({ ips, ipCount: ips.length, ports: [], portCount: 0, countsCapped: false });
     const reported = new Set<number>();
-    // the gateway address each poisoning MAC was reported for
-    const gatewayOf = new Map<number, number>();
+    // the gateway address each poisoning MAC was reported for (not its own address, for every finding below)
+    const gatewayOf = this.gatewayOf;
+    gatewayOf.clear();
     // the router as it changed, leaving out packets a host sent from its own address (its ARP may
     // come after its first packets): those were no change of router
     const changes: { from: number; to: number; at: number }[] = [];
     let prev = -1;
+    // the router before any change: the traffic coming back through it is the poisoning ending
+    // (ettercap and arpspoof re-ARP the real MACs when they stop), not a poisoning by the router
+    let initial = -1;
     for (const ev of this.routerChanges) {
       if (this.claims.get(ev.src)?.some((c) => c.mac === ev.to)) continue;
+      if (initial < 0) initial = ev.to;
       if (prev >= 0 && ev.to !== prev) changes.push({ from: prev, to: ev.to, at: ev.at });
       prev = ev.to;
     }
     for (const ch of changes) {
       const claimed = this.byMac.get(ch.to);
-      if (!claimed || reported.has(ch.to)) continue;
-      // the address it claimed that it took from another host is the gateway's; else its first claim
-      const gateway = claimed.find((ip) => (this.claims.get(ip) ?? []).some((c) => c.mac !== ch.to)) ?? claimed[0];
+      if (!claimed || reported.has(ch.to) || ch.to === initial) continue;
+      // the gateway's address: the one it claimed that the router it replaced also uses (announces, or
+      // sends from); else one it took from another host; else its first claim. Before, the first one
+      // taken from anyone: ettercap poisoning both ways announced the victim's address first, and the
+      // victim was reported as the gateway
+      const usedBy = (ip: number, mac: number): boolean =>
+        (this.claims.get(ip) ?? []).some((c) => c.mac === mac) || (traffic?.sendersOf(ip).some((s) => s.mac === mac) ?? false);
+      const gateway =
+        claimed.find((ip) => usedBy(ip, ch.from)) ?? claimed.find((ip) => (this.claims.get(ip) ?? []).some((c) => c.mac !== ch.to)) ?? claimed[0];
       reported.add(ch.to);
       gatewayOf.set(ch.to, gateway);
       const mac = macOf(ch.to);
-      // the attacker's own address: its one claim besides the gateway's that no other MAC claims
-      // (before, no source: the finding named only a MAC, and a ban had no address to take)
-      const own = onlyOne(claimed.filter((ip) => ip !== gateway && (this.claims.get(ip) ?? []).every((c) => c.mac === ch.to)));
+      // the attacker's own address (before, no source: the finding named only a MAC, and a ban had no
+      // address to take; then a claim no other MAC announced, which was the poisoned victim's when the
+      // victim never ARPed in the capture: arpspoof -r)
+      const own = this.ownAddress(ch.to, traffic, gateway);
       out.push({
         ruleId: 'arp.gateway-poisoning',
         title: 'ARP poisoning of the gateway (man in the middle)',
@@ -164,7 +182,7 @@ export class ArpWatch {
       // its own address, the source: the one of its addresses no other MAC uses, the gateway's
       // (when the router's traffic moved to it) not counted; none or several: no source, as before
       // (the finding named only the MAC; a live capture printed it with no address)
-      const own = onlyOne(ips.filter((ip) => !taken(ip) && gatewayOf.get(mac) !== ip));
+      const own = this.ownAddress(mac, traffic, gatewayOf.get(mac) ?? -1);
       out.push({
         ruleId: 'arp.mac-many-ips',
         title: 'One MAC announcing several IP addresses',
@@ -192,17 +210,22 @@ export class ArpWatch {
       // taking this one from its owner: the finding is about it, not about the address it took (the
       // victim, often the gateway, was the "risky source" a blocklist would have banned)
       const spoofers = list.flatMap((c) => {
-        const mine = (o: number): boolean => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === c.mac);
         // announced by ARP, else sent from (the link's IPv4 traffic), as for a single claimant: a
         // spoofer whose own address was in the neighbours' caches before the capture never ARPs
         // for it, and the address taken (the victim) was the source a blocklist would ban
-        const own = (this.byMac.get(c.mac) ?? []).find(mine) ?? traffic?.addressesOf(c.mac).find(mine);
+        const own = this.ownAddress(c.mac, traffic, ip);
         return own === undefined ? [] : [{ mac: c.mac, own }];
       });
       const spoofer = spoofers.length === 1 ? spoofers[0] : null;
       // the hosts the spoofer's ARP for this address went to (their caches it wrote): victims as much
       // as the address taken, and before named nowhere, so respond could ban one on its risk
       const poisoned = spoofer ? (list.find((c) => c.mac === spoofer.mac)?.told ?? []).filter((t) => t !== spoofer.own) : [];
+      // the address taken is the router's (the MAC carrying the Internet traffic announced it): the
+      // hosts told are poisoned for their gateway, even before any of their traffic shows it
+      if (spoofer && initial >= 0 && spoofer.mac !== initial && !reported.has(spoofer.mac) && list.some((c) => c.mac === initial)) {
+        reported.add(spoofer.mac);
+        out.push(this.gatewayTaken(ip, spoofer.mac, spoofer.own, initial, list.find((c) => c.mac === spoofer.mac) as Claim, poisoned));
+      }
       out.push({
         ruleId: 'arp.ip-conflict',
         title: 'One IP address announced by several MACs',
@@ -228,13 +251,83 @@ export class ArpWatch {
     return out;
   }
 
+  /**
+   * A MAC's own address, `except` left out: the one it announced by ARP that no other MAC announces
+   * or sends IPv4 packets from; with none so announced, the one private address it sent IPv4 packets
+   * from that no other MAC uses. Several: undefined (which is its own is not known). Before, an
+   * address only this MAC announced was its own even when another MAC sent its packets (arpspoof -r
+   * claims both victims' addresses, neither of which ARPs in the capture: the victim was named as the
+   * spoofer), and any address a MAC sent from counted, so the gateway, forwarding an Internet host's
+   * packets, had an "own" address too and no spoofer could be told apart (the gateway was the source).
+   */
+  private ownAddress(mac: number, traffic: LinkTraffic | undefined, except: number): number | undefined {
+    const gateway = this.gatewayOf.get(mac);
+    const unshared = (o: number): boolean =>
+      o !== except && o !== gateway && (this.claims.get(o) ?? []).every((c) => c.mac === mac) && (traffic?.sendersOf(o).every((s) => s.mac === mac) ?? true);
+    const byArp = (this.byMac.get(mac) ?? []).filter(unshared);
+    if (byArp.length) return onlyOne(byArp);
+    return onlyOne((traffic?.addressesOf(mac) ?? []).filter((o) => isPrivate(o) && unshared(o)));
+  }
+
+  /**
+   * `arp.gateway-poisoning` for a spoofer announcing the router's own address `gateway` to hosts
+   * (arpspoof -t victim gateway, one way): the victims' traffic to the Internet now goes to it. The
+   * Internet traffic seen on the link need not change (the answers still come from the router), so
+   * the change of router the other path waits for never came, and only arp.ip-conflict was raised.
+   */
+  private gatewayTaken(gateway: number, mac: number, own: number, router: number, claim: Claim, told: readonly number[]): Finding {
+    const claimed = this.byMac.get(mac) ?? [gateway];
+    return {
+      ruleId: 'arp.gateway-poisoning',
+      title: 'ARP poisoning of the gateway (man in the middle)',
+      category: 'spoofing',
+      severity: 1,
+      srcIp: ipText(own),
+      targets: { ips: [ipText(gateway), ...told.map(ipText)], ipCount: 1 + told.length, ports: [], portCount: 0, countsCapped: false },
+      firstSeen: iso(claim.first),
+      lastSeen: iso(claim.last),
+      count: this.arpPackets,
+      counted: ['ARP packet', 'ARP packets'],
+      evidence: { attackerMac: macOf(mac), previousRouterMac: macOf(router), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), toldHosts: told.map(ipText) },
+      rows: [],
+      reason: `${macOf(mac)} (${ipText(own)}'s MAC) announced itself by ARP as ${ipText(gateway)}, the address of the router ${macOf(router)}, which carries the Internet traffic${toldText(told)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+    };
+  }
+
+  /** When `ip` was first announced by ARP (by any MAC), or undefined. */
+  firstClaimed(ip: number): number | undefined {
+    const list = this.claims.get(ip);
+    return list?.length ? Math.min(...list.map((c) => c.first)) : undefined;
+  }
+
+  /** `mac`'s own address as text (see ownAddress), or undefined: for the other detectors' findings */
+  ownAddressText(mac: number, traffic?: LinkTraffic): string | undefined {
+    const own = this.ownAddress(mac, traffic, -1);
+    return own === undefined ? undefined : ipText(own);
+  }
+
+  /**
+   * Whether `mac` is an ARP spoofer: it announced by ARP an address another MAC also uses (announces,
+   * or sends IPv4 from) besides an address of its own, or several addresses (one MAC answering for
+   * many). With its own address when known: ip-conflict-watch names it for the packets it relays
+   * under a victim's address. A victim whose packets a man in the middle relays announces one address,
+   * its own, and has none other: not a spoofer. Undefined: not a spoofer.
+   */
+  spoofer(mac: number, traffic?: LinkTraffic): { own: number | undefined; took: number[] } | undefined {
+    const claims = this.byMac.get(mac) ?? [];
+    const own = this.ownAddress(mac, traffic, -1);
+    const usedElsewhere = (ip: number): boolean =>
+      ip === this.gatewayOf.get(mac) || (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((s) => s.mac !== mac) ?? false);
+    const took = claims.filter((ip) => ip !== own && usedElsewhere(ip));
+    if (!took.length || (claims.length < 2 && own === undefined)) return undefined;
+    return { own, took };
+  }
+
   /** The single-claimant conflict of `findings` (see there), or null. */
   private claimAgainstTraffic(ip: number, claim: Claim, traffic: LinkTraffic): Finding | null {
     const others = traffic.sendersOf(ip).filter((s) => s.mac !== claim.mac && s.last >= claim.first);
     if (others.length === 0) return null;
-    // the claimant's own address: one it announced that nobody else claims, else one it sent IPv4 from
-    const ownByArp = (this.byMac.get(claim.mac) ?? []).find((o) => o !== ip && (this.claims.get(o) ?? []).every((x) => x.mac === claim.mac));
-    const own = ownByArp ?? traffic.addressesOf(claim.mac).find((o) => o !== ip);
+    const own = this.ownAddress(claim.mac, traffic, ip);
     if (own === undefined) return null;
     const mac = macOf(claim.mac);
     const owners = others.map((o) => macOf(o.mac));

@@ -6,8 +6,9 @@
  * forwards a server's answer from its own address but keeps the identifier).
  *  - `dhcp.rogue-server` (severity `dhcp.severity`): with `dhcp.servers` set, any server whose
  *    source address or identifier is not in it.
- *  - `dhcp.second-server` (one severity lower): with no list, every server after the first seen
- *    (per address family); which one is yours only you can say, so the reason says how.
+ *  - `dhcp.second-server` (one severity lower): with no list, every server but the one on the link
+ *    first (per address family): the first to answer DHCP, or to send IPv4 packets from its address
+ *    (`onLinkSince`) if earlier; which one is yours only you can say, so the reason says how.
  * The evidence says what each offered (routers, DNS servers, addresses) and to how many clients.
  * The routers offered by servers not reported are the "known routers" of icmp-redirect-watch.ts.
  *
@@ -42,6 +43,13 @@ export class DhcpWatch {
   private readonly allowed: (ip: string | null) => boolean;
   evictions = 0;
   private reported: Set<Server> | null = null;
+  /**
+   * when an IPv4 address first sent packets on the link (ip-conflict-watch's view), or undefined.
+   * A rogue server answers at once (dnsmasq --no-ping, a DHCP starvation tool) while a real one
+   * pings the address first (dnsmasq, ISC dhcpd: up to 3 s), so "the first to answer" was the rogue
+   * one, and the real server, the gateway talking on the link all along, was reported instead
+   */
+  onLinkSince: (ip: string) => number | undefined = () => undefined;
 
   constructor(
     private readonly cfg: DhcpConfig,
@@ -89,11 +97,18 @@ export class DhcpWatch {
     if (this.reported) return this.reported;
     const out = new Set<Server>();
     const firstOf = new Map<number, Server>();
+    const since = (s: Server): number => Math.min(s.first, ...s.addresses.sample.map((a) => this.onLinkSince(a) ?? Infinity));
     for (const s of this.servers.values()) {
       if (this.cfg.servers.length) {
         if (!this.isAllowed(s)) out.add(s);
-      } else if (firstOf.has(s.family)) out.add(s);
-      else firstOf.set(s.family, s);
+        continue;
+      }
+      const was = firstOf.get(s.family);
+      if (!was) firstOf.set(s.family, s);
+      else if (since(s) < since(was)) {
+        out.add(was);
+        firstOf.set(s.family, s);
+      } else out.add(s);
     }
     this.reported = out;
     return out;
@@ -147,7 +162,7 @@ export class DhcpWatch {
         rows: [],
         reason: listed
           ? `${who} answered DHCP (${messagesText}) offering ${offers} to ${thousands(s.clients.size)} ${plural(s.clients.size, 'client')}, but is not in rules.dhcp.servers (${this.cfg.servers.join(', ')}): a rogue DHCP server makes itself its victims' gateway or resolver.`
-          : `${who} answered DHCP (${messagesText}) offering ${offers} to ${thousands(s.clients.size)} ${plural(s.clients.size, 'client')}, while ${first?.addresses.sample[0] ?? 'another server'} answered first: two DHCP servers on one link is a rogue server or a misconfiguration (list yours in rules.dhcp.servers).`,
+          : `${who} answered DHCP (${messagesText}) offering ${offers} to ${thousands(s.clients.size)} ${plural(s.clients.size, 'client')}, while ${first?.addresses.sample[0] ?? 'another server'} was there first${first && first.first > s.first ? ' (it answered DHCP later, but was on the link before)' : ''}: two DHCP servers on one link is a rogue server or a misconfiguration (list yours in rules.dhcp.servers).`,
       });
     }
     return out;

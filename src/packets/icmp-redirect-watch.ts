@@ -26,6 +26,8 @@ import { thousands } from '../util/thousands.js';
 interface Sender {
   ip: string;
   macs: CappedSet<string>;
+  /** the same MACs as numbers (at most 8), to ask whose they are */
+  macKeys: number[];
   count: number;
   first: number;
   last: number;
@@ -37,6 +39,8 @@ interface Sender {
   destinations: CappedSet<string>;
   /** redirects naming the sender itself as the gateway */
   toItself: number;
+  /** ICMPv6 redirects to a better router (target not the destination itself): the routers named */
+  betterRouters: CappedSet<string>;
   /** ICMPv6 redirects whose hop limit is not 255 (RFC 4861 says drop them: they came from off-link) */
   offLink: number;
 }
@@ -72,27 +76,55 @@ export class IcmpRedirectWatch {
         return;
       }
       const { maxTrackedDistinct: cap, sampleSize: n } = this.limits;
-      s = { ip, macs: new CappedSet(8, 8), count: 0, first: d.tsMicros, last: d.tsMicros, recent: [], burst: false, victims: new CappedSet(cap, n), gateways: new CappedSet(cap, n), destinations: new CappedSet(cap, n), toItself: 0, offLink: 0 };
+      s = { ip, macs: new CappedSet(8, 8), macKeys: [], count: 0, first: d.tsMicros, last: d.tsMicros, recent: [], burst: false, victims: new CappedSet(cap, n), gateways: new CappedSet(cap, n), destinations: new CappedSet(cap, n), betterRouters: new CappedSet(8, 8), toItself: 0, offLink: 0 };
       this.senders.set(ip, s);
     }
     s.count++;
     s.last = d.tsMicros;
-    if (d.srcMacHi >= 0) s.macs.add(macText(d.srcMacHi, d.srcMacLo));
+    if (d.srcMacHi >= 0) {
+      s.macs.add(macText(d.srcMacHi, d.srcMacLo));
+      const key = d.srcMacHi * 4294967296 + d.srcMacLo;
+      if (s.macKeys.length < 8 && !s.macKeys.includes(key)) s.macKeys.push(key);
+    }
     s.victims.add(addressWordsText(d.dst, family));
     if (r.gateway !== null) s.gateways.add(r.gateway);
     if (r.destination !== null) s.destinations.add(r.destination);
     if (r.gateway === ip) s.toItself++;
+    if (family === 6 && r.gateway !== null && r.gateway !== r.destination) s.betterRouters.add(r.gateway);
     if (family === 6 && d.ttl !== 255) s.offLink++;
     s.recent.push(d.tsMicros);
     if (s.recent.length > this.cfg.maxRedirects + 1) s.recent.shift();
     if (s.recent.length > this.cfg.maxRedirects && d.tsMicros - s.recent[0] <= this.cfg.windowSeconds * 1e6) s.burst = true;
   }
 
-  /** `learnedRouters`: router addresses other detectors saw announced (DHCP option 3). */
-  findings(learnedRouters: ReadonlySet<string> = new Set()): Finding[] {
+  /**
+   * `learnedRouters`: router addresses other detectors saw announced (DHCP option 3).
+   * `ownAddressOf`: a MAC's own address on the link, when known (arp-watch's view: announced by ARP
+   * or sent from, by no other MAC). A redirect whose MAC is another host's was sent under a borrowed
+   * address, the classic spoofed "redirect from the gateway": it is reported whoever's address it
+   * bears, with the MAC's owner as the source and the address borrowed among the targets. Before,
+   * its source was the address borrowed (the gateway, for respond to ban), and under a router's
+   * address known from DHCP it was not reported at all (only a burst of more than 10 was).
+   */
+  findings(learnedRouters: ReadonlySet<string> = new Set(), ownAddressOf: (mac: number) => string | undefined = () => undefined): Finding[] {
     const out: Finding[] = [];
     for (const s of this.senders.values()) {
+      // IPv4 only: the MAC's own address is an IPv4 one (thc's redir6 forges the router's MAC too)
+      const owners = s.ip.includes(':') ? [] : [...new Set(s.macKeys.map(ownAddressOf).filter((o): o is string => o !== undefined && o !== s.ip))];
+      const spoofer = owners.length === 1 ? owners[0] : null;
+      if (spoofer !== null) {
+        out.push(this.spoofed(s, spoofer));
+        continue;
+      }
       const known = this.configured(s.ip) || learnedRouters.has(s.ip) || this.advertisers.has(s.ip);
+      // an ICMPv6 redirect names either the destination itself (it is on-link) or a better router: a
+      // router that never advertised itself is no router, whatever address the redirect bears
+      // (thc's redir6 forges the real router's address and MAC; it was not reported, a known router's)
+      const strangers = known ? s.betterRouters.sample.filter((g) => !this.advertisers.has(g) && !this.configured(g)) : [];
+      if (strangers.length) {
+        out.push(this.toStranger(s, strangers));
+        continue;
+      }
       if (known && !s.burst) continue;
       const severity = (known ? Math.min(4, this.cfg.severity + 1) : this.cfg.severity) as Severity;
       const knownText = this.cfg.routers.length || learnedRouters.size || this.advertisers.size
@@ -132,5 +164,89 @@ export class IcmpRedirectWatch {
       });
     }
     return out;
+  }
+
+  /**
+   * The IPv4 addresses redirects were sent under from another host's MAC (see findings): reported
+   * here, so ip-conflict-watch does not report them again as a duplicate of the address borrowed
+   * (its source was that address: the gateway).
+   */
+  borrowedAddresses(ownAddressOf: (mac: number) => string | undefined): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.senders.values()) {
+      if (s.ip.includes(':')) continue;
+      const owners = new Set(s.macKeys.map(ownAddressOf).filter((o): o is string => o !== undefined && o !== s.ip));
+      if (owners.size === 1) out.add(s.ip);
+    }
+    return out;
+  }
+
+  /** `packet.icmp-redirect` for a known router's ICMPv6 redirects to `strangers`, routers that never advertised */
+  private toStranger(s: Sender, strangers: string[]): Finding {
+    const victims = [...s.victims.sample];
+    // the traffic goes to the router named: that is the man in the middle (the sender's address is forged)
+    const named = strangers.length === 1 ? strangers[0] : null;
+    return {
+      ruleId: 'packet.icmp-redirect',
+      title: 'ICMPv6 redirect to a router that never advertised itself',
+      category: 'spoofing',
+      severity: this.cfg.severity,
+      srcIp: named,
+      targets: { ips: [...victims, s.ip], ipCount: s.victims.size + 1, ports: [], portCount: 0, countsCapped: s.victims.size > victims.length },
+      firstSeen: isoMicros(s.first),
+      lastSeen: isoMicros(s.last),
+      count: s.count,
+      counted: ['ICMP redirect', 'ICMP redirects'],
+      evidence: {
+        redirects: s.count,
+        senderMacs: [...s.macs.sample],
+        redirected: victims,
+        destinations: [...s.destinations.sample],
+        gateways: [...s.gateways.sample],
+        notRouters: strangers,
+        knownRouter: true,
+        ipv6OffLink: s.offLink,
+      },
+      rows: [],
+      reason:
+        `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''}, a known router, sent ${thousands(s.count)} ICMPv6 ${plural(s.count, 'redirect')} to ${victims.join(', ')}` +
+        `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}, naming ${strangers.join(', ')} as a better router, which never advertised itself as one: ` +
+        `a forged redirect (thc's redir6 sends them under the router's address and MAC) diverting the traffic to ${named ?? 'those addresses'}.`,
+    };
+  }
+
+  /** `packet.icmp-redirect` for redirects sent under `s.ip` from the MAC of `spoofer` (another host) */
+  private spoofed(s: Sender, spoofer: string): Finding {
+    const victims = [...s.victims.sample];
+    return {
+      ruleId: 'packet.icmp-redirect',
+      title: "ICMP redirect sent under another host's address",
+      category: 'spoofing',
+      severity: this.cfg.severity,
+      srcIp: spoofer,
+      targets: { ips: [...victims, s.ip], ipCount: s.victims.size + 1, ports: [], portCount: 0, countsCapped: s.victims.size > victims.length },
+      firstSeen: isoMicros(s.first),
+      lastSeen: isoMicros(s.last),
+      count: s.count,
+      counted: ['ICMP redirect', 'ICMP redirects'],
+      evidence: {
+        redirects: s.count,
+        senderMacs: [...s.macs.sample],
+        spoofedSender: s.ip,
+        spooferIp: spoofer,
+        redirected: victims,
+        destinations: [...s.destinations.sample],
+        gateways: [...s.gateways.sample],
+        gatewayIsSpoofer: s.gateways.sample.includes(spoofer),
+        maxRedirects: this.cfg.maxRedirects,
+        windowSeconds: this.cfg.windowSeconds,
+      },
+      rows: [],
+      reason:
+        `${thousands(s.count)} ICMP ${plural(s.count, 'redirect')} under ${s.ip}'s address came from ${s.macs.sample.join(', ')}, the MAC of ${spoofer}, to ${victims.join(', ')}` +
+        `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}` +
+        `${s.gateways.size ? `, naming ${s.gateways.sample.slice(0, 5).join(', ')} as the gateway${s.gateways.sample.includes(spoofer) ? ` (${spoofer} itself)` : ''}` : ''}` +
+        `: a spoofed redirect, how a man in the middle reroutes traffic through itself.`,
+    };
   }
 }

@@ -230,8 +230,18 @@ export class IpConflictWatch {
     return this.isRouter(mac) ? [] : (this.byMac.get(mac) ?? []);
   }
 
-  /** `reportedByArp`: addresses arp-watch reports as conflicts already (not reported again). */
-  findings(reportedByArp: (ip: number) => boolean = () => false): Finding[] {
+  /**
+   * `reportedByArp`: addresses arp-watch reports as conflicts already (not reported again).
+   * `spoofer`: whether a MAC is an ARP spoofer (arp-watch's view), and its own address. A man in the
+   * middle (arpspoof, ettercap) forwards the packets of the hosts it poisoned from its own MAC, so
+   * their addresses "send from two MACs": when exactly one of the MACs is a spoofer, the finding is
+   * about it (its own address the source, the relayed address a target). Before, the source was the
+   * relayed address: the victim, a risky source for respond to ban, and the gateway's Internet peers too.
+   */
+  findings(
+    reportedByArp: (ip: number) => boolean = () => false,
+    spoofer: (mac: number) => { own: number | undefined; took: readonly number[] } | undefined = () => undefined,
+  ): Finding[] {
     if (!this.cfg.enabled) return [];
     const out: Finding[] = [];
     for (let e = this.uses.first(); e >= 0; e = this.uses.after(e)) for (let u = this.heads[e]; u >= 0; u = this.nextUse[u]) {
@@ -247,6 +257,43 @@ export class IpConflictWatch {
       const ip = ipText(this.ip[u]);
       const macs = hosts.map((s) => macOf(s.mac));
       const vlan = uVlan >= 0 ? ` on VLAN ${uVlan}` : '';
+      const spoofers = hosts.flatMap((h) => {
+        const s = spoofer(h.mac);
+        return s ? [{ ...h, ...s }] : [];
+      });
+      if (spoofers.length === 1) {
+        const relay = spoofers[0];
+        const owners = hosts.filter((h) => h.mac !== relay.mac);
+        const relayName = `${macOf(relay.mac)}${relay.own === undefined ? '' : ` (${ipText(relay.own)}'s MAC)`}`;
+        out.push({
+          ruleId: 'packet.ip-conflict',
+          title: 'A host relaying packets under another address (man in the middle)',
+          category: 'spoofing',
+          severity: this.cfg.severity,
+          srcIp: relay.own === undefined ? null : ipText(relay.own),
+          targets: { ips: [ip], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
+          firstSeen: isoMicros(relay.first),
+          lastSeen: isoMicros(Math.max(...hosts.map((s) => s.last))),
+          count: relay.packets,
+          counted: ['packet', 'packets'],
+          evidence: {
+            macs,
+            packets: hosts.map((s) => s.packets),
+            macChanges: changes,
+            vlan: uVlan >= 0 ? uVlan : null,
+            threshold: this.cfg.minChanges,
+            relayMac: macOf(relay.mac),
+            relayIp: relay.own === undefined ? null : ipText(relay.own),
+            spoofedByArp: relay.took.map(ipText),
+          },
+          rows: [],
+          reason:
+            `${ip}${vlan}'s packets came from ${owners.map((o) => `${macOf(o.mac)} (${thousands(o.packets)} ${plural(o.packets, 'packet')})`).join(', ')} and from ${relayName} ` +
+            `(${thousands(relay.packets)} ${plural(relay.packets, 'packet')}), which announced itself by ARP as ${relay.took.map(ipText).join(', ')}: ` +
+            `a man in the middle relaying ${ip}'s traffic (or sending under its address).`,
+        });
+        continue;
+      }
       out.push({
         ruleId: 'packet.ip-conflict',
         title: 'One IPv4 address sending from several MACs (duplicate address)',

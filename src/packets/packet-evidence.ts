@@ -19,6 +19,7 @@
  * with their final counts, at the end like a file's.
  */
 import type { EvidenceProvider } from '../analysis/evidence.js';
+import { parseIp } from '../detect/ip-address.js';
 import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
 import { ArpScanWatch } from './arp-scan-watch.js';
 import { ArpWatch } from './arp-watch.js';
@@ -62,21 +63,40 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const dhcp = new DhcpWatch(rules.dhcp, rules.limits);
   const ndp = new NdpWatch(rules.limits);
   const dup = rules.duplicateIp.enabled ? new IpConflictWatch(rules.duplicateIp, rules.limits) : null;
+  // which DHCP server was on the link first: the one whose address was announced by ARP, or sent
+  // from (a host's packets; a router's MAC is left out there, but a router ARPs), before the other answered
+  dhcp.onLinkSince = (ip) => {
+    const a = parseIp(ip);
+    if (!a || a.v !== 4) return undefined;
+    const times = [...(dup?.sendersOf(a.w[3]) ?? []).map((x) => x.first), arp.firstClaimed(a.w[3]) ?? Infinity];
+    const t = Math.min(...times);
+    return t === Infinity ? undefined : t;
+  };
   const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
+  // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
+  const ownAddressOf = (mac: number): string | undefined => arp.ownAddressText(mac, dup ?? undefined);
+  let borrowedCache: Set<string> | null = null;
+  const borrowed = (): Set<string> => (borrowedCache ??= icmp?.borrowedAddresses(ownAddressOf) ?? new Set());
   // in the order the detectors always reported (the SYN watch's between ARP's and the rest at the end)
-  const stateFindings = (atEnd: boolean): Finding[] => [
-    ...arp.findings(dup ?? undefined),
-    ...(arpScan?.findings() ?? []),
-    ...(ping?.findings() ?? []),
-    ...(atEnd ? (syn?.findings() ?? []) : []),
-    ...(ttl?.findings() ?? []),
-    ...(icmp?.findings(dhcp.trustedRouters()) ?? []),
-    ...dhcp.findings(),
-    ...ndp.findings(),
-    ...(dup?.findings((ip) => arp.conflicted(ip)) ?? []),
-    ...(ra?.findings() ?? []),
-  ];
+  const stateFindings = (atEnd: boolean): Finding[] => {
+    borrowedCache = null;
+    return [
+      ...arp.findings(dup ?? undefined),
+      ...(arpScan?.findings() ?? []),
+      ...(ping?.findings() ?? []),
+      ...(atEnd ? (syn?.findings() ?? []) : []),
+      ...(ttl?.findings() ?? []),
+      ...(icmp?.findings(dhcp.trustedRouters(), ownAddressOf) ?? []),
+      ...dhcp.findings(),
+      ...ndp.findings((mac) => arp.ownAddressText(parseInt(mac.replace(/:/g, ''), 16), dup ?? undefined)),
+      ...(dup?.findings(
+        (ip) => arp.conflicted(ip) || borrowed().has(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`),
+        (mac) => arp.spoofer(mac, dup),
+      ) ?? []),
+      ...(ra?.findings() ?? []),
+    ];
+  };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
   const said = new Set<string>();
   return {

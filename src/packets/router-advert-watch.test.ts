@@ -48,8 +48,17 @@ test('router lifetime 0 under the real router\'s address from another MAC is an 
   assert.deepEqual(ids((await framesFindings([ra(0, REAL, 'fe80::1', 1800, ['2001:db8:1::/64']), ra(1, REAL, 'fe80::1', 0, ['2001:db8:1::/64'])])).findings), []);
 });
 
-test('a second router with prefixes of its own is not a takeover without a list; with rules.routerAdvert.routers it is rogue', async () => {
+test('a second default router with prefixes of its own is a second router without a list (one severity lower); with rules.routerAdvert.routers it is rogue', async () => {
+  // seen in the tools-l2 lab (6 December 2026): atk6-fake_router6 eth0 2001:db8:bad::/64 beside the
+  // gateway's fd66::/64 made every host add the attacker as a default router, and nothing was
+  // reported (before, a second router had to advertise a prefix already advertised)
   const frames = [ra(0, REAL, 'fe80::1', 1800, ['2001:db8:1::/64']), ra(1, ROGUE, 'fe80::2', 1800, ['2001:db8:2::/64'])];
-  assert.deepEqual(ids((await framesFindings(frames)).findings), []);
+  const second = (await framesFindings(frames)).findings;
+  assert.deepEqual(ids(second), ['ndp.router-takeover fe80::2']);
+  assert.equal(second[0].severity, 2);
+  assert.deepEqual(second[0].targets.ips, ['fe80::1']);
+  assert.match(second[0].reason, /as a default router for 2001:db8:2::\/64, while fe80::1 \(.*\) was the link's router first: hosts add it as a default router/);
   assert.deepEqual(ids((await framesFindings(frames, { routerAdvert: { routers: ['fe80::1'] } })).findings), ['ndp.router-takeover fe80::2']);
+  // one that only announces prefixes (router lifetime 0: not a default router) is not a second router
+  assert.deepEqual(ids((await framesFindings([frames[0], ra(1, ROGUE, 'fe80::2', 0, ['2001:db8:2::/64'])])).findings), []);
 });

@@ -6,6 +6,8 @@
  * A router is its sending MAC (the frame's source, else the source link-layer option) and address.
  *  - `ndp.router-takeover` (severity `routerAdvert.severity`): a router advertises a prefix that
  *    another router advertised first.
+ *  - `ndp.router-takeover`, one severity lower, with no `routerAdvert.routers` list: a second
+ *    default router (router lifetime above 0, another MAC) after the first, whatever its prefixes.
  *  - `ndp.router-impostor` (same severity): a router's address (its link-local, as hosts know it)
  *    advertised from another MAC; with lifetime 0 the reason says hosts drop their router.
  * With `routerAdvert.routers` set, a listed router is never reported and every other one is (a
@@ -36,6 +38,8 @@ interface Router {
   taken: Map<string, Router>;
   /** the router whose address this one advertised from another MAC */
   impersonated: Router | null;
+  /** advertisements with a router lifetime above 0: hosts take it as a default router */
+  asDefault: number;
 }
 
 export class RouterAdvertWatch {
@@ -45,6 +49,8 @@ export class RouterAdvertWatch {
   /** address → the first router (MAC) to advertise from it */
   private readonly addressOwner = new Map<string, Router>();
   private readonly listed: (ip: string | null) => boolean;
+  /** the first router to advertise itself as a default router (lifetime above 0) */
+  private firstDefault: Router | null = null;
   evictions = 0;
 
   constructor(
@@ -67,7 +73,7 @@ export class RouterAdvertWatch {
         this.evictions++;
         return;
       }
-      r = { key, address, mac, first: d.tsMicros, last: d.tsMicros, adverts: 0, zeroLifetime: 0, prefixes: new CappedSet(64, 16), taken: new Map(), impersonated: null };
+      r = { key, address, mac, first: d.tsMicros, last: d.tsMicros, adverts: 0, zeroLifetime: 0, prefixes: new CappedSet(64, 16), taken: new Map(), impersonated: null, asDefault: 0 };
       this.routers.set(key, r);
       const owner = this.addressOwner.get(address);
       if (!owner) this.addressOwner.set(address, r);
@@ -76,6 +82,10 @@ export class RouterAdvertWatch {
     r.last = d.tsMicros;
     r.adverts++;
     if (ra.lifetime === 0) r.zeroLifetime++;
+    else {
+      r.asDefault++;
+      if (!this.firstDefault) this.firstDefault = r;
+    }
     for (const p of ra.prefixes) {
       r.prefixes.add(p.prefix);
       const owner = this.prefixOwner.get(p.prefix);
@@ -130,6 +140,25 @@ export class RouterAdvertWatch {
           reason:
             `${who} advertised ${taken.map(([p]) => p).join(', ')}${lifetime}, which ${taken.map(([, o]) => `${o.address}${o.mac ? ` (${o.mac})` : ''}`).filter((x, i, a) => a.indexOf(x) === i).join(', ')} advertised first: ` +
             `a second router for one prefix is a rogue router taking the hosts' traffic${hasList ? '' : ' (list yours in rules.routerAdvert.routers)'}.`,
+        });
+        continue;
+      }
+      // with no list, a second default router (another MAC) is one too: fake_router6 with a prefix of its
+      // own (2001:db8:bad::/64) takes no prefix, but every host adds it as a default router (at high
+      // preference), and it was not reported. One severity lower, as dhcp.second-server: which is yours
+      // only you can say
+      const first = this.firstDefault;
+      if (!hasList && r.asDefault > 0 && first && first !== r && first.mac !== r.mac) {
+        out.push({
+          ...base,
+          severity: Math.min(4, this.cfg.severity + 1) as Severity,
+          ruleId: 'ndp.router-takeover',
+          title: 'A second IPv6 default router on the link',
+          targets: { ips: [first.address], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
+          evidence: { ...evidence, previousRouters: [`${first.address}${first.mac ? ` (${first.mac})` : ''}`], asDefault: r.asDefault },
+          reason:
+            `${who} sent ${thousands(r.adverts)} router ${plural(r.adverts, 'advertisement')} as a default router${r.prefixes.size ? ` for ${r.prefixes.sample.join(', ')}` : ''}, while ${first.address}${first.mac ? ` (${first.mac})` : ''} was the link's router first: ` +
+            `hosts add it as a default router, a rogue router taking their traffic, or a misconfiguration (list yours in rules.routerAdvert.routers).`,
         });
         continue;
       }
