@@ -83,15 +83,15 @@ function targetHash(w: Uint32Array, at: number, port: number): number {
 }
 
 /**
- * What kind of scan an episode is, from what its open ports saw: a SYN ("half-open") scan resets
- * them after their SYN-ACK (nmap -sS), a connect scan completes the handshake with them (nmap -sT,
+ * What kind of scan an episode is, from what its open ports saw: a SYN ("half-open") scan leaves
+ * their SYN-ACK unanswered or resets it (nmap -sS), a connect scan completes the handshake with them (nmap -sT,
  * any program calling connect()); to closed or filtered ports both send the same SYN, so with no
  * open port in the episode the kind cannot be told. nmap -sT read as 'a SYN ("half-open") scan'.
  */
 export type ScanKind = 'syn' | 'connect' | 'unknown';
 
-function scanKind(ep: { resetBySource: number; completed: number }): ScanKind {
-  if (ep.resetBySource > 0) return 'syn';
+function scanKind(ep: { answered: number; completed: number }): ScanKind {
+  if (ep.answered > 0) return 'syn';
   return ep.completed > 0 ? 'connect' : 'unknown';
 }
 
