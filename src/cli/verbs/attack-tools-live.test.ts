@@ -4,7 +4,7 @@
  * `netsentinel capture` live and by `analyze` of a tcpdump capture. Our own scanners made every
  * packet the other tests read; nmap crafts its probes (a random TTL on each, 37 to 59), and that
  * alone made every nmap scan "another machine using the address" (spoofing.ttl-hop-change), and
- * its connect scan "a SYN (half-open) scan". Needs root, nmap, hping3, tcpdump and iproute2:
+ * its connect scan "a SYN (half-open) scan"; hping3's ping flood raised nothing. Needs root, nmap, hping3, tcpdump and iproute2:
  * skipped, saying why, without them, except under CI=true where they must be there. About 15 s.
  */
 import assert from 'node:assert/strict';
@@ -51,7 +51,7 @@ function tool(argv: string[]): void {
   assert.ok(r.status === 0 || argv.includes('hping3'), `${argv.join(' ')}: ${r.stderr}`);
 }
 
-test('live: nmap -sS is a SYN scan and hping3 -S a SYN flood, both naming the attacker; no TTL "spoofing", the victim never a source', { skip: skipLive('nmap', 'hping3', 'tcpdump', 'ip') }, async () => {
+test('live: nmap -sS is a SYN scan, hping3 -S a SYN flood and hping3 -1 a ping flood, each naming the attacker; no TTL "spoofing", the victim never a source', { skip: skipLive('nmap', 'hping3', 'tcpdump', 'ip') }, async () => {
   const net = namespacePair('tl3', dir);
   let server: Background | undefined;
   let cap: Background | undefined;
@@ -67,6 +67,9 @@ test('live: nmap -sS is a SYN scan and hping3 -S a SYN flood, both naming the at
     // 1,500 SYNs to the open port 8080: answered, then reset by the attacker's kernel (hping3's raw socket is no connection)
     tool(net.inNs(net.nsB, 'hping3', '-q', '-S', '-p', '8080', '-c', '1500', '--faster', net.ipA));
     await cap.waitFor('out', /"event_type":"finding_opened".*"rule":"packet\.syn-flood"/, 30000);
+    // a ping flood: 3,000 echo requests in a fraction of a second, one flow (the packet-flood rule wants 10,000 a second for 10 s)
+    tool(net.inNs(net.nsB, 'hping3', '-q', '-1', '-c', '3000', '--faster', net.ipA));
+    await cap.waitFor('out', /"event_type":"finding_opened".*"rule":"packet\.icmp-flood"/, 30000);
     await sleep(1500);
     cap.child.kill('SIGINT');
     assert.equal(await cap.exited, 0, cap.err);
@@ -84,6 +87,10 @@ test('live: nmap -sS is a SYN scan and hping3 -S a SYN flood, both naming the at
     assert.equal(flood.src_ip, net.ipB);
     assert.deepEqual(flood.netsentinel.targets.ports, [8080]);
     assert.ok(flood.netsentinel.evidence.halfOpen > 500, JSON.stringify(flood.netsentinel.evidence));
+    const ping = alerts.find((l) => l.netsentinel.rule === 'packet.icmp-flood');
+    assert.ok(ping, rules.join('; '));
+    assert.equal(ping.src_ip, net.ipB);
+    assert.ok(ping.netsentinel.evidence.requests > 1000, JSON.stringify(ping.netsentinel.evidence));
     // nmap's random TTLs are no second machine behind 10.77.0.2
     assert.ok(!rules.some((r) => r.startsWith('spoofing.ttl-hop-change')), rules.join('; '));
     // nothing names the server as a source
