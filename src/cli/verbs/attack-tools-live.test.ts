@@ -103,7 +103,7 @@ test('live: nmap -sS is a SYN scan, hping3 -S a SYN flood and hping3 -1 a ping f
   }
 });
 
-test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a port scan, neither a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
+test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, neither a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
   const net = namespacePair('tl3f', dir, { subnet: '10.78.0' });
   let server: Background | undefined;
   try {
@@ -134,6 +134,9 @@ test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a port s
     const finScanner = (fin.riskyIps as Line[]).find((x) => x.ip === net.ipB);
     assert.ok(finScanner, JSON.stringify(fin.riskyIps));
     assert.ok(finScanner.rules.includes('port-scan.vertical'), JSON.stringify(finScanner.rules));
+    // and named for what it is: FIN probes no connection sends
+    assert.ok(finScanner.rules.includes('packet.stealth-scan'), JSON.stringify(finScanner.rules));
+    assert.ok((finScanner.reasons as string[]).some((x) => /^10\.78\.0\.2 sent \d+ TCP segments with none of SYN, ACK and RST \(\d+ FIN\)/.test(x)), JSON.stringify(finScanner.reasons));
     assert.ok(!finScanner.rules.includes('spoofing.ttl-hop-change'), JSON.stringify(finScanner.rules));
   } finally {
     server?.child.kill('SIGKILL');
