@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +114,14 @@ test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN sc
       await dump.waitFor('err', /listening on/, 20000);
       net.fromB('talk', net.ipA, '8080', '3');
       tool(net.inNs(net.nsB, 'nmap', '-n', '-Pn', ...nmap, '-p', '1-200,8080', '--max-retries', '1', net.ipA));
-      await sleep(500);
+      // tcpdump may lag behind on a loaded machine, and what it has not read when it stops is lost:
+      // stop it once its file has stopped growing
+      let size = -1;
+      for (let still = 0, until = Date.now() + 15000; still < 4 && Date.now() < until; await sleep(250)) {
+        const now = statSync(pcap).size;
+        still = now === size ? still + 1 : 0;
+        size = now;
+      }
       dump.child.kill('SIGINT');
       await dump.exited;
       assert.match(dump.err, /[1-9]\d* packets? captured/, dump.err);
