@@ -118,6 +118,14 @@ export interface PingSweepConfig {
   readonly severity: Severity;
 }
 
+/** ICMP echo requests towards one host (icmp-flood-watch.ts). */
+export interface IcmpFloodConfig {
+  readonly enabled: boolean;
+  readonly requests: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** Half-open handshakes towards one destination port. */
 export interface SynFloodConfig {
   readonly enabled: boolean;
@@ -185,6 +193,7 @@ export interface RulesConfig {
   readonly synFlood: SynFloodConfig;
   readonly arpScan: ArpScanConfig;
   readonly pingSweep: PingSweepConfig;
+  readonly icmpFlood: IcmpFloodConfig;
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
@@ -313,6 +322,11 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'pingSweep.hosts', default: 20, kind: int(1), description: 'a ping sweep is more than this many distinct hosts pinged and never answering from one source, with no gap longer than the window' },
   { path: 'pingSweep.windowSeconds', default: 60, kind: num(0, true), description: 'a source quiet this long ends its sweep episode' },
   { path: 'pingSweep.severity', default: 2, kind: severity, description: 'severity of a ping sweep finding' },
+
+  { path: 'icmpFlood.enabled', default: true, kind: bool, description: 'captures: report ping floods: many ICMP echo requests towards one host, from one source or many (one flow, under the packet-flood rule\'s rate for any protocol)' },
+  { path: 'icmpFlood.requests', default: 1000, kind: int(1), description: 'a ping flood is more than this many echo requests towards one host within the window (ping sends one a second)' },
+  { path: 'icmpFlood.windowSeconds', default: 10, kind: num(0, true), description: 'sliding window for counting echo requests' },
+  { path: 'icmpFlood.severity', default: 2, kind: severity, description: 'severity of a ping flood finding' },
 
   { path: 'icmpRedirect.enabled', default: true, kind: bool, description: 'captures: report ICMP redirects (IPv4 type 5, ICMPv6 type 137) from hosts not known as routers, and bursts of them' },
   { path: 'icmpRedirect.routers', default: [], kind: { type: 'cidrs' }, description: 'your routers (addresses or CIDRs); routers offered by DHCP and IPv6 router advertisers seen in the capture count too' },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { flowTable, type FlowSpec } from './flow-fixtures.js';
+import { flowTable, probe, type FlowSpec } from './flow-fixtures.js';
 import type { GeoIp, GeoLocation } from './geoip.js';
 import { createRuleEngine, type RuleEngineOptions } from './run-rules.js';
 import type { RulesConfigInput } from './rules-config.js';
@@ -152,6 +152,20 @@ test('TTL hop count: traceroute probes (small TTLs set on purpose) beside ordina
   // with the limit raised past 63 hops the probes count again, and the host is reported
   const loose = run(flows, { spoofing: { bogonSources: false }, ttlHops: { maxPathHops: 254 } }, { geoip: null }, true);
   assert.deepEqual(loose.findings.map((f) => f.srcIp).sort(), ['172.16.0.8', '192.168.100.138']);
+});
+
+test('TTL hop count: failed probes (nmap crafts them with random TTLs) beside the prober\'s own connections are no jump', () => {
+  // nmap -sS from 10.88.0.66 at 0 hops: its probes left with TTLs 37 to 59 (what tcpdump showed of
+  // nmap 7.93 in a namespace), each refused (SYN, RST, no payload), beside its own web requests at 64
+  const flows: FlowSpec[] = [{ ...flow('10.88.0.66'), ttl: 64, t: 0 }];
+  for (let k = 0; k < 23; k++) flows.push({ ...probe('10.88.0.66', '10.88.0.1', 1000 + k, 1 + k / 100), ttl: 37 + k });
+  flows.push({ ...flow('10.88.0.66'), ttl: 64, t: 2 });
+  const { findings } = run(flows, { spoofing: { bogonSources: false } }, { geoip: null }, true);
+  assert.deepEqual(findings.map((f) => f.ruleId), []);
+  // an input that cannot tell failed attempts keeps every flow, as before
+  const engine = createRuleEngine({ ...ONLY, spoofing: { bogonSources: false } }, { geoip: null });
+  engine.observe(flowTable(flows, { ttl: true, noFlags: true }));
+  assert.deepEqual(engine.finish().findings.map((f) => f.srcIp), ['10.88.0.66']);
 });
 
 test('TTL rule is off, with the reason, when the input has no TTLs', () => {

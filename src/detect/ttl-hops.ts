@@ -11,6 +11,12 @@
  * traffic (TTL 64 or 128 at zero hops), looked like a jump of 60 hops. (A host with an initial TTL
  * of 32, rare now, is left out by the same test: it is read as 64 minus 30-odd hops.)
  *
+ * A failed attempt (no data, refused or unanswered: a flow with conn_state S0/REJ/..., or no payload
+ * either way, when the input tells) is left out too: its TTL is the prober's choice, not a
+ * distance. nmap randomises the TTL of every probe it crafts (37 to 59: SYN, FIN/Xmas/NULL, ACK and
+ * UDP scans alike), so every nmap scan read as one source 5 and 27 hops away, "another machine using
+ * the address", beside the scan findings; a spoofed SYN flood's sources are left to the flood rules.
+ *
  * Own state rather than a bucket spec: the test is on a spread (max - min), not a count. Memory is
  * one small record per source, dropped after `windowSeconds` of quiet or when the rule's group
  * limit is reached (least recently seen first).
@@ -18,7 +24,7 @@
  * Not here: passive OS fingerprinting, or IPv6 hop limits from a separate column (a `ttl` column
  * holding hop limits works the same way).
  */
-import type { Batch } from './batch.js';
+import { FLAG_FAILED, type Batch } from './batch.js';
 import { compareFindings, formatSpan, isoTime, type Finding } from './finding.js';
 import { SlotTable } from './slot-table.js';
 import type { RuleContext, RuleInfo, RuleRunner } from './rule-runner.js';
@@ -136,12 +142,15 @@ export class TtlHopRunner implements RuleRunner {
     const W = this.cfg.windowSeconds * 1000;
     const limit = this.cfg.maxHopChange;
     const maxPath = this.cfg.maxPathHops;
+    // failed attempts (when the input tells): a probe's TTL is whatever its crafter set
+    const failed = (b.flagsKnown & FLAG_FAILED) !== 0 ? b.flags : null;
     this.reserve(b);
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
       const id = src[r];
       const t8 = ttl[r];
       if (id < 0 || !(t8 >= 1 && t8 <= 255)) continue;
+      if (failed && failed[r] & FLAG_FAILED) continue;
       const ttlInt = Math.round(t8);
       const hops = initialTtl(ttlInt) - ttlInt;
       // more hops than any route has: a TTL set small on purpose (traceroute), not a distance

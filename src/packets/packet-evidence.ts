@@ -32,6 +32,8 @@ import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
 import { NdpWatch } from './ndp-watch.js';
 import { tupleHash } from './packet-finding.js';
 import { PingSweepWatch } from './ping-sweep-watch.js';
+import { IcmpFloodWatch } from './icmp-flood-watch.js';
+import { StealthScanWatch } from './stealth-scan-watch.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 
@@ -56,8 +58,10 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const arp = new ArpWatch();
   const arpScan = rules.arpScan.enabled ? new ArpScanWatch(rules.arpScan, rules.limits) : null;
   const ping = rules.pingSweep.enabled ? new PingSweepWatch(rules.pingSweep, rules.limits) : null;
+  const pingFlood = rules.icmpFlood.enabled ? new IcmpFloodWatch(rules.icmpFlood, rules.limits) : null;
   const syn = rules.synScan.enabled || rules.synFlood.enabled ? new SynWatch(rules.synScan, rules.synFlood, rules.limits) : null;
   const ttl = rules.ttlJump.enabled ? new TtlJumpWatch(rules.ttlJump, rules.limits) : null;
+  const stealth = rules.synScan.enabled ? new StealthScanWatch(rules.synScan, rules.limits) : null;
   const icmp = rules.icmpRedirect.enabled ? new IcmpRedirectWatch(rules.icmpRedirect, rules.limits) : null;
   // DHCP runs even when its findings are off: the routers it sees are the redirect detector's known routers
   const dhcp = new DhcpWatch(rules.dhcp, rules.limits);
@@ -85,7 +89,9 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       ...arp.findings(dup ?? undefined),
       ...(arpScan?.findings() ?? []),
       ...(ping?.findings() ?? []),
+      ...(pingFlood?.findings() ?? []),
       ...(atEnd ? (syn?.findings() ?? []) : []),
+      ...(stealth?.findings() ?? []),
       ...(ttl?.findings() ?? []),
       ...(icmp?.findings(dhcp.trustedRouters(), ownAddressOf) ?? []),
       ...dhcp.findings(),
@@ -116,23 +122,26 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
         syn?.observe(d, h);
         ttl?.observe(d, h);
+        stealth?.observe(d);
       } else if (proto === PROTO_UDP) dhcp.observe(d);
       else if (proto === PROTO_ICMPV6) {
         icmp?.observe(d);
         ping?.observe(d);
+        pingFlood?.observe(d);
         arpScan?.observe(d);
         ndp.observe(d);
         ra?.observe(d);
       } else if (proto === PROTO_ICMP) {
         icmp?.observe(d);
         ping?.observe(d);
+        pingFlood?.observe(d);
       }
     },
     provider: {
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
         return { findings };
       },

@@ -43,6 +43,39 @@ test('a scanner that resets after the SYN-ACK is a SYN scan; completed handshake
   assert.equal(findings[0].evidence.resetBySource, 30);
   assert.equal(findings[0].evidence.answeredThenNotCompleted, 30);
   assert.equal(findings[0].targets.portCount, 30);
+  assert.equal(findings[0].evidence.scanKind, 'syn');
+  assert.match(findings[0].reason, /: a SYN \("half-open"\) scan/);
+});
+
+test('a connect scan (nmap -sT) is named one, not a SYN "half-open" scan; with no open port the kind is left open', async () => {
+  // what nmap -sT -p 1-30 made in a namespace: each closed port refuses (RST-ACK), the open one
+  // (port 22 here, probed after the first closed ports) completes the handshake and the scanner closes it
+  const scan = (open: number | null): Frames => {
+    const frames: Frames = [];
+    let t = T0;
+    const at = (src: string, dst: string, sp: number, dp: number, flags: number, seq = 0, ack = 0) => frames.push({ ts: (t += 1000), frame: ipFrame({ src, dst, proto: 6, payload: tcpSegment(sp, dp, flags, seq, ack) }) });
+    for (let port = 1; port <= 30; port++) {
+      const sp = 50000 + port;
+      at('10.0.0.66', '10.0.0.10', sp, port, TCP.SYN, 100);
+      if (port === open) {
+        at('10.0.0.10', '10.0.0.66', port, sp, TCP.SYN | TCP.ACK, 900, 101);
+        at('10.0.0.66', '10.0.0.10', sp, port, TCP.ACK, 101, 901);
+        at('10.0.0.66', '10.0.0.10', sp, port, TCP.RST | TCP.ACK, 101, 901);
+      } else at('10.0.0.10', '10.0.0.66', port, sp, TCP.RST | TCP.ACK, 0, 101);
+    }
+    return frames;
+  };
+  const connect = (await framesFindings(scan(22))).findings;
+  assert.deepEqual(connect.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.syn-scan 10.0.0.66']);
+  assert.equal(connect[0].evidence.scanKind, 'connect');
+  assert.equal(connect[0].evidence.completedHandshakes, 1);
+  assert.equal(connect[0].title, 'TCP connect scan (most handshakes refused or unanswered)');
+  assert.match(connect[0].reason, /: a connect scan \(its open ports completed the handshake/);
+  assert.doesNotMatch(connect[0].reason, /half-open/);
+  const closed = (await framesFindings(scan(null))).findings;
+  assert.equal(closed[0].evidence.scanKind, 'unknown');
+  assert.equal(closed[0].title, 'Port scan by SYNs (handshakes refused or unanswered)');
+  assert.doesNotMatch(closed[0].reason, /half-open/);
 });
 
 test('600 half-open handshakes to one port from spoofed sources within 2 s are a SYN flood, not a scan', async () => {

@@ -82,6 +82,31 @@ function targetHash(w: Uint32Array, at: number, port: number): number {
   return h & 0x3fffffff;
 }
 
+/**
+ * What kind of scan an episode is, from what its open ports saw: a SYN ("half-open") scan leaves
+ * their SYN-ACK unanswered or resets it (nmap -sS), a connect scan completes the handshake with them (nmap -sT,
+ * any program calling connect()); to closed or filtered ports both send the same SYN, so with no
+ * open port in the episode the kind cannot be told. nmap -sT read as 'a SYN ("half-open") scan'.
+ */
+export type ScanKind = 'syn' | 'connect' | 'unknown';
+
+function scanKind(ep: { answered: number; completed: number }): ScanKind {
+  if (ep.answered > 0) return 'syn';
+  return ep.completed > 0 ? 'connect' : 'unknown';
+}
+
+const SCAN_TITLES: Readonly<Record<ScanKind, string>> = {
+  syn: 'SYN scan (handshakes never completed)',
+  connect: 'TCP connect scan (most handshakes refused or unanswered)',
+  unknown: 'Port scan by SYNs (handshakes refused or unanswered)',
+};
+
+const SCAN_WORDS: Readonly<Record<ScanKind, string>> = {
+  syn: 'a SYN ("half-open") scan',
+  connect: 'a connect scan (its open ports completed the handshake and were then closed)',
+  unknown: 'a port scan (no port was open to tell a SYN scan from a connect scan)',
+};
+
 export interface SynWatchStats {
   attempts: number;
   completed: number;
@@ -414,9 +439,10 @@ export class SynWatch {
     const ip = keyText(ep.key);
     const hosts = new CappedSet<string>(Infinity, this.limits.sampleSize);
     for (const h of ep.hosts.sample) hosts.add(keyText(h));
+    const kind = scanKind(ep);
     return {
       ruleId: 'packet.syn-scan',
-      title: 'SYN scan (handshakes never completed)',
+      title: SCAN_TITLES[kind],
       category: 'reconnaissance',
       severity: this.scan.severity,
       srcIp: ip,
@@ -426,6 +452,7 @@ export class SynWatch {
       count: ep.halfOpen,
       counted: ['half-open handshake', 'half-open handshakes'],
       evidence: {
+        scanKind: kind,
         halfOpenTargets: n,
         halfOpen: ep.halfOpen,
         answeredThenNotCompleted: ep.answered,
@@ -441,7 +468,7 @@ export class SynWatch {
       rows: [],
       reason:
         `${ip} sent SYNs to ${thousands(n)}${ep.targetsCapped ? '+' : ''} (host, port) targets on ${thousands(ep.hosts.size)} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
-        `(${thousands(ep.answered)} answered with SYN-ACK${ep.resetBySource ? `, ${thousands(ep.resetBySource)} of them reset by ${ip} itself` : ''}; ${thousands(ep.refused)} refused; ${thousands(ep.unanswered)} unanswered; ${thousands(ep.completed)} completed): a SYN ("half-open") scan (more than ${thousands(this.scan.targets)}).`,
+        `(${thousands(ep.answered)} answered with SYN-ACK${ep.resetBySource ? `, ${thousands(ep.resetBySource)} of them reset by ${ip} itself` : ''}; ${thousands(ep.refused)} refused; ${thousands(ep.unanswered)} unanswered; ${thousands(ep.completed)} completed): ${SCAN_WORDS[kind]} (more than ${thousands(this.scan.targets)}).`,
     };
   }
 

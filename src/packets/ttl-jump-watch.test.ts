@@ -79,3 +79,16 @@ test('a direction dropped from a full table and seen again starts afresh, and do
   const { findings } = await framesFindings(frames, { limits: { maxGroupsPerRule: 100 } });
   assert.deepEqual(findings.filter((f) => f.ruleId === 'packet.ttl-jump').map((f) => f.srcIp), [c]);
 });
+
+test('nmap -O\'s bare ACK probes from one port, each refused by a RST, are no connection and no jump; an injected RST still is one', async () => {
+  // what tcpdump showed of nmap 7.93 -O against an open port 80: the same source port, a random TTL
+  // on each ACK probe, the target's RST (no ACK: no such connection) after each
+  const frames = [45, 58, 51, 56, 38].flatMap((ttl, i) => [
+    { ts: T0 + i * 100_000, frame: ipFrame({ src: '10.88.0.66', dst: '10.88.0.1', ttl, proto: 6, payload: tcpSegment(38401, 80, TCP.ACK, 1000 + i, 2000) }) },
+    { ts: T0 + i * 100_000 + 50, frame: ipFrame({ src: '10.88.0.1', dst: '10.88.0.66', ttl: 64, proto: 6, payload: tcpSegment(80, 38401, TCP.RST, 2000) }) },
+  ]);
+  assert.deepEqual((await framesFindings(frames)).findings.filter((f) => f.ruleId === 'packet.ttl-jump'), []);
+  // a RST ends what is judged only after it is judged itself
+  const injected = await framesFindings(connection([52, 52, 116], TCP.RST | TCP.ACK));
+  assert.deepEqual(injected.findings.map((f) => `${f.ruleId} ${f.srcIp}`), ['packet.ttl-jump 93.184.216.34']);
+});

@@ -8,8 +8,8 @@
  *
  * Why not the flow rule: `spoofing.ttl-hop-change` (detect/ttl-hops.ts) compares the first TTL of
  * each *flow* of a source over an hour, so it sees a source's hosts changing but cannot see one
- * packet inside a connection. This looks only there. Only segments with ACK and without SYN
- * count: a connection's own SYNs may be crafted on purpose (nmap randomises their TTLs, tcptraceroute
+ * packet inside a connection. This looks only there, until a RST ends the connection. Only segments
+ * with ACK and without SYN count: a connection's own SYNs may be crafted on purpose (nmap randomises their TTLs, tcptraceroute
  * raises them one by one), and ICMP/UDP traceroute probes are not connections.
  *
  * Memory: at most `limits.maxGroupsPerRule` connection directions (idle ones forgotten after the
@@ -81,7 +81,29 @@ export class TtlJumpWatch {
   observe(d: DecodedPacket, h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort)): void {
     if (d.proto !== PROTO_TCP || d.fragment === 2) return;
     const f = d.tcpFlags;
-    if (!(f & TCP_ACK) || f & TCP_SYN) return;
+    if (f & TCP_SYN) return;
+    if (f & TCP_ACK) this.judge(d, h);
+    // a RST ends the connection (judged above when it carries an ACK, as an injected one does): a
+    // later segment on the same ports is no part of it. nmap's OS detection sends bare ACKs with
+    // random TTLs from one port to an open port, each refused by a RST: they read as one
+    // connection 13 hops apart, "another machine injecting packets"
+    if (f & TCP_RST) {
+      this.forget(h, d.src[3], d.dst[3], d.srcPort * 65536 + d.dstPort);
+      this.forget(tupleHash(d.dst, d.src, d.dstPort, d.srcPort), d.dst[3], d.src[3], d.dstPort * 65536 + d.srcPort);
+    }
+  }
+
+  /** Forget the direction with hash `h`, if it is the one from s3 to d3 on `ports`. */
+  private forget(h: number, s3: number, d3: number, ports: number): void {
+    const e = this.directions.find(h);
+    if (e < 0) return;
+    const r = e * ROW;
+    if (this.rows[r + R_S3] === s3 && this.rows[r + R_D3] === d3 && this.rows[r + R_PORTS] === ports) this.directions.delete(e);
+  }
+
+  /** A segment with ACK and without SYN, in its direction. */
+  private judge(d: DecodedPacket, h: number): void {
+    const f = d.tcpFlags;
     const ttl = d.ttl;
     // the time is read from the packet where it is used, never held in a local that a call takes:
     // V8 then boxes it into a heap number up front, on every packet

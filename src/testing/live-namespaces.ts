@@ -37,7 +37,8 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 const [mode, host, a, b] = process.argv.slice(2);
 if (mode === 'serve') {
-  net.createServer((s) => s.on('data', (d) => s.end(d))).listen(Number(a), host, () => console.log('ready'));
+  // a client that resets (nmap -sT closes each connection so) must not take the server down
+  net.createServer((s) => s.on('data', (d) => s.end(d)).on('error', () => {})).listen(Number(a), host, () => console.log('ready'));
   const u = dgram.createSocket('udp4');
   u.on('message', (m, r) => u.send(m, r.port, r.address));
   u.bind(Number(b), host);
