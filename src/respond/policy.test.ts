@@ -144,3 +144,15 @@ test('default allowlist: loopback, resolvers from resolv.conf, gateways from /pr
   await assert.rejects(buildAllowlist({ entries: ['no-such-host.invalid'], where: 'n.yaml: respond.allowlist' }), /n\.yaml: respond\.allowlist: host "no-such-host\.invalid" does not resolve/);
   await assert.rejects(buildAllowlist({ entries: ['10.0.0.0/33'], where: 'n.yaml: respond.allowlist' }), /n\.yaml: respond\.allowlist: "10\.0\.0\.0\/33" has prefix length "33"/);
 });
+
+test('packet.ttl-jump names the address packets were injected under: its host is alerted, never banned on it', () => {
+  const injected = { ruleId: 'packet.ttl-jump', severity: 2, reason: '10.88.0.20 sent segments inside 1 established TCP connection with TTLs 64, 120: another machine injecting packets under its address.' };
+  const r = runPolicy([{ ip: '10.88.0.20', risk: 0.9999, rules: [injected] }], ctx);
+  assert.deepEqual(r.decisions.map((d) => d.type), ['alert']);
+  assert.match(r.decisions[0]!.reason, /target of packet\.ttl-jump: not blocked/);
+  assert.deepEqual(r.skipped.map((s) => [s.value, s.type, s.why]), [['10.88.0.20', 'ban', 'victim']]);
+  // with a finding of its own beside it (it scanned), it is banned as before
+  const scan = { ruleId: 'port-scan.vertical', severity: 2, reason: 'probed 100 ports' };
+  const both = runPolicy([{ ip: '10.88.0.20', risk: 0.9999, rules: [injected, scan] }], ctx);
+  assert.ok(both.decisions.some((d) => d.type === 'ban'));
+});

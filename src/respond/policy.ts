@@ -92,6 +92,15 @@ const VICTIM_CATEGORIES: ReadonlySet<string> = new Set(['reconnaissance', 'crede
  */
 const SPOOFED_VICTIM_RULES: ReadonlySet<string> = new Set(['arp.ip-conflict', 'arp.mac-many-ips', 'arp.gateway-poisoning']);
 
+/**
+ * Rules whose source is the address packets were sent *under*, by another machine: packet.ttl-jump
+ * names the host whose connection got a segment of another hop count ("another machine injecting
+ * packets under its address": an injected RST). That address is the one impersonated, a victim:
+ * the finding is no reason to ban it (a scapy RST into a live connection got its client banned),
+ * and the injector is not known by address.
+ */
+const IMPERSONATED_SOURCE_RULES: ReadonlySet<string> = new Set(['packet.ttl-jump']);
+
 /** A finding as the readers of findings see it (a Finding, or a rule alert of alerts.jsonl). */
 export interface FindingTargetsIn {
   readonly srcIp: string | null;
@@ -248,7 +257,12 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     for (const c of s.attackClasses ?? []) m.attackClasses.add(c);
     if (s.risk !== undefined && (m.risk === undefined || s.risk > m.risk)) m.risk = s.risk;
     m.reasons.push(...(s.reasons ?? []));
-    m.rules.push(...(s.rules ?? []));
+    for (const f of s.rules ?? []) {
+      // the address impersonated is attacked (by someone unknown), not attacking
+      if (IMPERSONATED_SOURCE_RULES.has(f.ruleId)) {
+        if (!m.attackedBy.some((a) => a.by === null && a.ruleId === f.ruleId)) m.attackedBy.push({ by: null, ruleId: f.ruleId });
+      } else m.rules.push(f);
+    }
     if (s.intel && (!m.intel || s.intel.score > m.intel.score)) m.intel = s.intel;
     merged.set(t.value, m);
   }
