@@ -11,36 +11,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { hasProgram } from '../testing/programs.js';
+import { test } from 'node:test';
 import { Background, namespacePair } from '../testing/live-namespaces.js';
-import { sharedPath } from '../testing/shared-data.js';
+import { liveCaptureTest } from '../testing/live-capture-test.js';
 
-const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'ns-discovery-'));
-chmodSync(dir, 0o755);
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function skipLive(...programs: string[]): string | false {
-  if (process.env.CI === 'true') return false;
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and packet capture); CI runs it as root';
-  const missing = programs.filter((p) => !hasProgram(p));
-  return missing.length ? `needs ${missing.join(', ')} (Debian packages tcpdump, iproute2)` : false;
-}
-
-const benign = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
-const baselineFile = join(dir, 'office.nsb');
-const skip = skipLive('tcpdump', 'ip') || (benign ? false : 'needs ../shared/datasets/cicids2017-sample');
-
-before(() => {
-  if (skip) return;
-  const r = spawnSync(process.execPath, [main, 'baseline', benign as string, '-o', baselineFile, '-q', '--threads', '1'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-});
+const live = liveCaptureTest('ns-discovery-');
+const { main, dir, baselineFile } = live;
+const skip = live.skip(['tcpdump', 'ip'], 'tcpdump, iproute2');
 
 // connects to subnet.1 .. subnet.N, port 9, 20 at a time; an address no machine holds fails after ARP gives up
 const SWEEP = `

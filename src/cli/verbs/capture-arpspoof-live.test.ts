@@ -13,38 +13,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { hasProgram } from '../../testing/programs.js';
+import { test } from 'node:test';
 import { Background, sleep, TRAFFIC } from '../../testing/live-namespaces.js';
-import { sharedPath } from '../../testing/shared-data.js';
+import { liveCaptureTest } from '../../testing/live-capture-test.js';
 
-const main = fileURLToPath(new URL('../main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'ns-capture-arpspoof-'));
-chmodSync(dir, 0o755);
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-const benign = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
-const baselineFile = join(dir, 'office.nsb');
-
-function skipLive(): string | false {
-  if (process.env.CI === 'true') return false;
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, packet capture, arpspoof); CI runs it as root';
-  const missing = ['ip', 'tcpdump', 'arpspoof'].filter((p) => !hasProgram(p));
-  if (missing.length) return `needs ${missing.join(', ')} (Debian packages iproute2, tcpdump, dsniff)`;
-  if (!benign) return 'needs ../shared/datasets/cicids2017-sample';
-  return false;
-}
-const skip = skipLive();
-
-before(() => {
-  if (skip) return;
-  const r = spawnSync(process.execPath, [main, 'baseline', benign as string, '-o', baselineFile, '-q', '--threads', '1'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-});
+const live = liveCaptureTest('ns-capture-arpspoof-');
+const { main, dir, baselineFile } = live;
+const skip = live.skip(['ip', 'tcpdump', 'arpspoof'], 'iproute2, tcpdump, dsniff');
 
 type Line = Record<string, any>;
 const parse = (out: string): Line[] => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);

@@ -6,38 +6,15 @@
  * why, without them, except under CI=true where they must be there.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { hasProgram } from '../../testing/programs.js';
+import { test } from 'node:test';
 import { Background, namespacePair } from '../../testing/live-namespaces.js';
-import { sharedPath } from '../../testing/shared-data.js';
+import { liveCaptureTest } from '../../testing/live-capture-test.js';
 
-const main = fileURLToPath(new URL('../main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'ns-capture-live-'));
-chmodSync(dir, 0o755);
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-const benign = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
-const baselineFile = join(dir, 'office.nsb');
-
-function skipLive(...programs: string[]): string | false {
-  if (process.env.CI === 'true') return false;
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and packet capture); CI runs it as root';
-  const missing = programs.filter((p) => !hasProgram(p));
-  if (missing.length) return `needs ${missing.join(', ')} (Debian packages tcpdump, wireshark-common for dumpcap, iproute2)`;
-  if (!benign) return 'needs ../shared/datasets/cicids2017-sample';
-  return false;
-}
-
-before(() => {
-  if (!benign) return;
-  const r = spawnSync(process.execPath, [main, 'baseline', benign, '-o', baselineFile, '-q', '--threads', '1'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-});
+const { main, dir, baselineFile, skip } = liveCaptureTest('ns-capture-live-');
+const skipLive = (...programs: string[]): string | false => skip(programs, 'tcpdump, wireshark-common for dumpcap, iproute2');
 
 type Line = Record<string, any>;
 const parse = (out: string): Line[] => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
