@@ -134,34 +134,19 @@ export class IcmpRedirectWatch {
         `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''} sent ${thousands(s.count)} ICMP ${plural(s.count, 'redirect')} to ${s.victims.sample.join(', ')}` +
         `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}` +
         `${s.gateways.size ? `, naming ${s.gateways.sample.slice(0, 5).join(', ')} as the gateway${s.toItself ? ' (itself)' : ''}` : ''}`;
-      out.push({
-        ruleId: known ? 'packet.icmp-redirect-burst' : 'packet.icmp-redirect',
-        title: known ? 'Burst of ICMP redirects from a router' : 'ICMP redirect from a host that is not a known router',
-        category: 'spoofing',
-        severity,
-        srcIp: s.ip,
-        targets: findingTargets(s.victims, null),
-        firstSeen: isoMicros(s.first),
-        lastSeen: isoMicros(s.last),
-        count: s.count,
-        counted: ['ICMP redirect', 'ICMP redirects'],
-        evidence: {
-          redirects: s.count,
-          senderMacs: [...s.macs.sample],
-          redirected: [...s.victims.sample],
-          destinations: [...s.destinations.sample],
-          gateways: [...s.gateways.sample],
-          gatewayIsSender: s.toItself,
-          ipv6OffLink: s.offLink,
-          knownRouter: known,
-          maxRedirects: this.cfg.maxRedirects,
-          windowSeconds: this.cfg.windowSeconds,
-        },
-        rows: [],
-        reason: known
-          ? `${what}: more than ${this.cfg.maxRedirects} within ${this.cfg.windowSeconds} s from a known router (a routing problem, or someone spoofing the router).`
-          : `${what}, but it is not a known router (${knownText}): a redirect from another host is how a man in the middle reroutes traffic through itself.`,
-      });
+      out.push(
+        this.redirectFinding(s, {
+          ruleId: known ? 'packet.icmp-redirect-burst' : 'packet.icmp-redirect',
+          title: known ? 'Burst of ICMP redirects from a router' : 'ICMP redirect from a host that is not a known router',
+          severity,
+          srcIp: s.ip,
+          impersonated: false,
+          evidence: { gatewayIsSender: s.toItself, ipv6OffLink: s.offLink, knownRouter: known, maxRedirects: this.cfg.maxRedirects, windowSeconds: this.cfg.windowSeconds },
+          reason: known
+            ? `${what}: more than ${this.cfg.maxRedirects} within ${this.cfg.windowSeconds} s from a known router (a routing problem, or someone spoofing the router).`
+            : `${what}, but it is not a known router (${knownText}): a redirect from another host is how a man in the middle reroutes traffic through itself.`,
+        }),
+      );
     }
     return out;
   }
@@ -186,67 +171,61 @@ export class IcmpRedirectWatch {
     const victims = [...s.victims.sample];
     // the traffic goes to the router named: that is the man in the middle (the sender's address is forged)
     const named = strangers.length === 1 ? strangers[0] : null;
-    return {
+    return this.redirectFinding(s, {
       ruleId: 'packet.icmp-redirect',
       title: 'ICMPv6 redirect to a router that never advertised itself',
-      category: 'spoofing',
       severity: this.cfg.severity,
       srcIp: named,
-      targets: { ips: [...victims, s.ip], ipCount: s.victims.size + 1, ports: [], portCount: 0, countsCapped: s.victims.size > victims.length },
-      firstSeen: isoMicros(s.first),
-      lastSeen: isoMicros(s.last),
-      count: s.count,
-      counted: ['ICMP redirect', 'ICMP redirects'],
-      evidence: {
-        redirects: s.count,
-        senderMacs: [...s.macs.sample],
-        redirected: victims,
-        destinations: [...s.destinations.sample],
-        gateways: [...s.gateways.sample],
-        notRouters: strangers,
-        knownRouter: true,
-        ipv6OffLink: s.offLink,
-      },
-      rows: [],
+      impersonated: true,
+      evidence: { notRouters: strangers, knownRouter: true, ipv6OffLink: s.offLink },
       reason:
         `${s.ip}${s.macs.size ? ` (${s.macs.sample.join(', ')})` : ''}, a known router, sent ${thousands(s.count)} ICMPv6 ${plural(s.count, 'redirect')} to ${victims.join(', ')}` +
         `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}, naming ${strangers.join(', ')} as a better router, which never advertised itself as one: ` +
         `a forged redirect (thc's redir6 sends them under the router's address and MAC) diverting the traffic to ${named ?? 'those addresses'}.`,
-    };
+    });
   }
 
   /** `packet.icmp-redirect` for redirects sent under `s.ip` from the MAC of `spoofer` (another host) */
   private spoofed(s: Sender, spoofer: string): Finding {
-    const victims = [...s.victims.sample];
-    return {
+    return this.redirectFinding(s, {
       ruleId: 'packet.icmp-redirect',
       title: "ICMP redirect sent under another host's address",
-      category: 'spoofing',
       severity: this.cfg.severity,
       srcIp: spoofer,
-      targets: { ips: [...victims, s.ip], ipCount: s.victims.size + 1, ports: [], portCount: 0, countsCapped: s.victims.size > victims.length },
+      impersonated: true,
+      evidence: { spoofedSender: s.ip, spooferIp: spoofer, gatewayIsSpoofer: s.gateways.sample.includes(spoofer), maxRedirects: this.cfg.maxRedirects, windowSeconds: this.cfg.windowSeconds },
+      reason:
+        `${thousands(s.count)} ICMP ${plural(s.count, 'redirect')} under ${s.ip}'s address came from ${s.macs.sample.join(', ')}, the MAC of ${spoofer}, to ${s.victims.sample.join(', ')}` +
+        `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}` +
+        `${s.gateways.size ? `, naming ${s.gateways.sample.slice(0, 5).join(', ')} as the gateway${s.gateways.sample.includes(spoofer) ? ` (${spoofer} itself)` : ''}` : ''}` +
+        `: a spoofed redirect, how a man in the middle reroutes traffic through itself.`,
+    });
+  }
+
+  /**
+   * What every redirect finding of sender `s` holds: its redirects, MACs, victims, destinations and
+   * gateways, and `evidence` after them; `impersonated`: the address the redirects bore is a target
+   * too (their sender was someone else), beside the hosts redirected.
+   */
+  private redirectFinding(
+    s: Sender,
+    f: Pick<Finding, 'ruleId' | 'title' | 'severity' | 'srcIp' | 'reason'> & { readonly impersonated: boolean; readonly evidence: Record<string, unknown> },
+  ): Finding {
+    const victims = [...s.victims.sample];
+    return {
+      ruleId: f.ruleId,
+      title: f.title,
+      category: 'spoofing',
+      severity: f.severity,
+      srcIp: f.srcIp,
+      targets: f.impersonated ? { ips: [...victims, s.ip], ipCount: s.victims.size + 1, ports: [], portCount: 0, countsCapped: s.victims.size > victims.length } : findingTargets(s.victims, null),
       firstSeen: isoMicros(s.first),
       lastSeen: isoMicros(s.last),
       count: s.count,
       counted: ['ICMP redirect', 'ICMP redirects'],
-      evidence: {
-        redirects: s.count,
-        senderMacs: [...s.macs.sample],
-        spoofedSender: s.ip,
-        spooferIp: spoofer,
-        redirected: victims,
-        destinations: [...s.destinations.sample],
-        gateways: [...s.gateways.sample],
-        gatewayIsSpoofer: s.gateways.sample.includes(spoofer),
-        maxRedirects: this.cfg.maxRedirects,
-        windowSeconds: this.cfg.windowSeconds,
-      },
+      evidence: { redirects: s.count, senderMacs: [...s.macs.sample], redirected: victims, destinations: [...s.destinations.sample], gateways: [...s.gateways.sample], ...f.evidence },
       rows: [],
-      reason:
-        `${thousands(s.count)} ICMP ${plural(s.count, 'redirect')} under ${s.ip}'s address came from ${s.macs.sample.join(', ')}, the MAC of ${spoofer}, to ${victims.join(', ')}` +
-        `${s.destinations.size ? ` for ${s.destinations.sample.slice(0, 5).join(', ')}` : ''}` +
-        `${s.gateways.size ? `, naming ${s.gateways.sample.slice(0, 5).join(', ')} as the gateway${s.gateways.sample.includes(spoofer) ? ` (${spoofer} itself)` : ''}` : ''}` +
-        `: a spoofed redirect, how a man in the middle reroutes traffic through itself.`,
+      reason: f.reason,
     };
   }
 }
