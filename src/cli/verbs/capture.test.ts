@@ -11,41 +11,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { hasProgram, run } from '../../testing/programs.js';
+import { test } from 'node:test';
+import { run } from '../../testing/programs.js';
 import { Background, namespacePair, sleep } from '../../testing/live-namespaces.js';
 import { sharedPath } from '../../testing/shared-data.js';
+import { liveCaptureTest } from '../../testing/live-capture-test.js';
 
-const main = fileURLToPath(new URL('../main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'ns-capture-'));
-chmodSync(dir, 0o755);
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-const isRoot = process.getuid?.() === 0;
-const ci = process.env.CI === 'true';
-
-/** node:test skip value: the reason this machine cannot run a live capture test, or false. */
-function skipLive(...programs: string[]): string | false {
-  const missing = programs.filter((p) => !hasProgram(p));
-  if (ci) return false;
-  if (!isRoot) return 'needs root (network namespaces and packet capture); CI runs it as root';
-  if (missing.length) return `needs ${missing.join(', ')} (Debian packages tcpdump, tshark, iproute2)`;
-  return false;
-}
-
+const { main, dir, baselineFile, skip } = liveCaptureTest('ns-capture-');
+const skipLive = (...programs: string[]): string | false => skip(programs, 'tcpdump, tshark, iproute2');
 const benign = sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv');
-const baselineFile = join(dir, 'office.nsb');
-
-before(() => {
-  if (!benign) return;
-  const r = spawnSync(process.execPath, [main, 'baseline', benign, '-o', baselineFile, '-q', '--threads', '1'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-});
 
 function cli(args: string[], env?: NodeJS.ProcessEnv): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: dir, env: env ?? process.env, maxBuffer: 1 << 26, timeout: 120000 });
