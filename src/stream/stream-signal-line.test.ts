@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { Background } from '../testing/live-namespaces.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,25 +33,18 @@ test('stream --stdin: SIGTERM and SIGINT are said on one line each, and the work
     ['SIGTERM', 'netsentinel: stream: SIGTERM: draining (finishing the message in hand), then stopping'],
     ['SIGINT', 'netsentinel: stream: SIGINT: draining (finishing the message in hand), then stopping (Ctrl-C again stops at once)'],
   ] as const) {
-    const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '50'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const w = new Background(spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none', '--batch-rows', '50'], { stdio: ['pipe', 'pipe', 'pipe'] }));
     try {
       // flows arrive and are scored (the input notes are said at the first batch); the pipe stays open
-      child.stdin.write(flows(120));
-      for (let i = 0; i < 300 && !/stream: input:/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.match(err, /stream: input:/, err);
-      child.kill(signal);
-      assert.equal(await exited, 0, err);
-      const said = err.split('\n').filter((l) => l.includes(signal));
-      assert.deepEqual(said, [line], err);
-      assert.match(err, /120 flows in \d+ messages? scored/, err);
+      w.child.stdin!.write(flows(120));
+      await w.waitFor('err', /stream: input:/, 30_000);
+      w.child.kill(signal);
+      assert.equal(await w.exited, 0, w.err);
+      const said = w.err.split('\n').filter((l) => l.includes(signal));
+      assert.deepEqual(said, [line], w.err);
+      assert.match(w.err, /120 flows in \d+ messages? scored/, w.err);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (w.child.exitCode === null) w.child.kill('SIGKILL');
     }
-    void out;
   }
 });
