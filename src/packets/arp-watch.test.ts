@@ -39,18 +39,43 @@ test('the ordinary captures raise no packet finding', { skip: skipWithoutShared(
   }
 });
 
-test('one address announced by two MACs is a conflict; a gratuitous ARP alone is not', () => {
-  const arp = new ArpWatch();
+/**
+ * Frames of one link fed to `watches` in order: ARP replies ("ip is-at mac", told to `to`) and IPv4
+ * packets from MACs 00:11:xx:xx:xx:xx, at `ts` when given, else `tick` µs after the previous frame
+ * (the first at `first`).
+ */
+function onLink(watches: readonly { observe(d: DecodedPacket): void }[], o: { first?: number; tick?: number } = {}) {
   const d = new DecodedPacket();
-  d.l3 = L3_ARP;
-  const announce = (macLo: number, ip: number, ts: number) => {
+  const tick = o.tick ?? 1;
+  let clock = (o.first ?? 1e15) - tick;
+  const feed = (ts?: number): void => {
+    d.tsMicros = ts ?? (clock += tick);
+    for (const w of watches) w.observe(d);
+  };
+  const announce = (macLo: number, ip: number, ts?: number, to = 0): void => {
+    d.l3 = L3_ARP;
     d.arpOp = 2;
     d.arpSenderMacHi = 0x0011;
     d.arpSenderMacLo = macLo;
     d.arpSenderIp = ip;
-    d.tsMicros = ts;
-    arp.observe(d);
+    d.arpTargetIp = to;
+    feed(ts);
   };
+  const send = (macLo: number, src: number, ts?: number): void => {
+    d.l3 = L3_IPV4;
+    d.srcMacHi = 0x0011;
+    d.srcMacLo = macLo;
+    d.src[3] = src;
+    feed(ts);
+  };
+  /** one frame of a replayed link: ['arp', mac, address, told] or ['ip', mac, source] */
+  const frame = (kind: 'arp' | 'ip', macLo: number, ip: number, to?: number): void => (kind === 'arp' ? announce(macLo, ip, undefined, to) : send(macLo, ip));
+  return { announce, send, frame };
+}
+
+test('one address announced by two MACs is a conflict; a gratuitous ARP alone is not', () => {
+  const arp = new ArpWatch();
+  const { announce } = onLink([arp]);
   announce(0x22334455, 0x0a000005, 1e15);
   announce(0x22334455, 0x0a000005, 1e15 + 1e6);
   assert.deepEqual(arp.findings(), []);
@@ -66,16 +91,7 @@ test('an address taken by a host that announced its own: the finding names the s
   // seen in a namespace: 10.88.0.2 (f6:..) sent ARP replies "10.88.0.1 is-at f6:..", and the report's
   // risky source, for a blocklist to ban, was 10.88.0.1, the host whose address was taken
   const arp = new ArpWatch();
-  const d = new DecodedPacket();
-  d.l3 = L3_ARP;
-  const announce = (macLo: number, ip: number, ts: number) => {
-    d.arpOp = 2;
-    d.arpSenderMacHi = 0x0011;
-    d.arpSenderMacLo = macLo;
-    d.arpSenderIp = ip;
-    d.tsMicros = ts;
-    arp.observe(d);
-  };
+  const { announce } = onLink([arp]);
   announce(0x000000a1, 0x0a580001, 1e15); // 10.88.0.1, the owner
   announce(0x000000b2, 0x0a580002, 1e15 + 1e6); // 10.88.0.2, the spoofer's own
   announce(0x000000b2, 0x0a580001, 1e15 + 2e6); // the spoofer takes 10.88.0.1
@@ -93,25 +109,7 @@ test('two hosts with public addresses on one link talking are no gateway poisoni
   // as arp.gateway-poisoning ×2 (severity 1): each host's own packets were taken for routed traffic
   for (const arpFirst of [true, false]) {
     const arp = new ArpWatch();
-    const d = new DecodedPacket();
-    let ts = 1e15;
-    const announce = (macLo: number, ip: number) => {
-      d.l3 = L3_ARP;
-      d.arpOp = 2;
-      d.arpSenderMacHi = 0x0011;
-      d.arpSenderMacLo = macLo;
-      d.arpSenderIp = ip;
-      d.tsMicros = ts++;
-      arp.observe(d);
-    };
-    const send = (macLo: number, src: number) => {
-      d.l3 = L3_IPV4;
-      d.srcMacHi = 0x0011;
-      d.srcMacLo = macLo;
-      d.src[3] = src;
-      d.tsMicros = ts++;
-      arp.observe(d);
-    };
+    const { announce, send } = onLink([arp]);
     const [A, B, ipA, ipB] = [0xa1, 0xb2, 0xcb007101, 0xcb007102];
     if (arpFirst) {
       announce(A, ipA);
@@ -131,26 +129,8 @@ test('two hosts with public addresses on one link talking are no gateway poisoni
 
 test('a host that took the gateway\'s address and then forwards Internet traffic is still gateway poisoning', () => {
   const arp = new ArpWatch();
-  const d = new DecodedPacket();
-  let ts = 1e15;
+  const { announce, send } = onLink([arp]);
   const [ROUTER, EVIL, gw, evilOwn, remote] = [0x01, 0xee, 0x0a000001, 0x0a000069, 0x08080808];
-  const announce = (macLo: number, ip: number) => {
-    d.l3 = L3_ARP;
-    d.arpOp = 2;
-    d.arpSenderMacHi = 0x0011;
-    d.arpSenderMacLo = macLo;
-    d.arpSenderIp = ip;
-    d.tsMicros = ts++;
-    arp.observe(d);
-  };
-  const send = (macLo: number, src: number) => {
-    d.l3 = L3_IPV4;
-    d.srcMacHi = 0x0011;
-    d.srcMacLo = macLo;
-    d.src[3] = src;
-    d.tsMicros = ts++;
-    arp.observe(d);
-  };
   announce(ROUTER, gw);
   send(ROUTER, remote);
   announce(EVIL, evilOwn);
@@ -170,25 +150,8 @@ test('an address announced by one MAC while another keeps sending its packets: A
   const run = (steps: readonly (readonly ['arp' | 'ip', number, number])[]) => {
     const arp = new ArpWatch();
     const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
-    const d = new DecodedPacket();
-    let ts = 1e15;
-    for (const [kind, macLo, ip] of steps) {
-      d.tsMicros = ts += 1e5;
-      if (kind === 'arp') {
-        d.l3 = L3_ARP;
-        d.arpOp = 2;
-        d.arpSenderMacHi = 0x0011;
-        d.arpSenderMacLo = macLo;
-        d.arpSenderIp = ip;
-      } else {
-        d.l3 = L3_IPV4;
-        d.srcMacHi = 0x0011;
-        d.srcMacLo = macLo;
-        d.src[3] = ip;
-      }
-      arp.observe(d);
-      dup.observe(d);
-    }
+    const { frame } = onLink([arp, dup], { first: 1e15 + 1e5, tick: 1e5 });
+    for (const [kind, macLo, ip] of steps) frame(kind, macLo, ip);
     return arp.findings(dup);
   };
   const [OWNER, SPOOFER, NEW, victim, spooferIp] = [0xa1, 0xb2, 0xc3, 0x0a580001, 0x0a580002];
@@ -217,16 +180,7 @@ test('an address announced by one MAC while another keeps sending its packets: A
 test('a host announcing several addresses of its own is no arp.mac-many-ips; speaking for an address another MAC uses is', () => {
   // seen in a namespace with 6 addresses on one interface: its ordinary ARP raised arp.mac-many-ips (severity 2)
   const arp = new ArpWatch();
-  const d = new DecodedPacket();
-  d.l3 = L3_ARP;
-  const announce = (macLo: number, ip: number, ts: number) => {
-    d.arpOp = 2;
-    d.arpSenderMacHi = 0x0011;
-    d.arpSenderMacLo = macLo;
-    d.arpSenderIp = ip;
-    d.tsMicros = ts;
-    arp.observe(d);
-  };
+  const { announce } = onLink([arp]);
   for (let i = 1; i <= 6; i++) announce(0xa1, 0x0a580000 + i, 1e15 + i);
   assert.deepEqual(arp.findings().map((f) => f.ruleId), []);
   // another host announces one of them: now the first MAC speaks for an address in use elsewhere
@@ -236,16 +190,7 @@ test('a host announcing several addresses of its own is no arp.mac-many-ips; spe
 
 test("arp.mac-many-ips names the MAC's own address as its source when it has exactly one, never the address it took", () => {
   const arp = new ArpWatch();
-  const d = new DecodedPacket();
-  d.l3 = L3_ARP;
-  const announce = (macLo: number, ip: number, ts: number) => {
-    d.arpOp = 2;
-    d.arpSenderMacHi = 0x0011;
-    d.arpSenderMacLo = macLo;
-    d.arpSenderIp = ip;
-    d.tsMicros = ts;
-    arp.observe(d);
-  };
+  const { announce } = onLink([arp]);
   // 10.79.0.1 (the gateway, 0xa1) and the spoofer 10.79.0.2 (0xb2), which then says "10.79.0.1 is-at me"
   announce(0xa1, 0x0a4f0001, 1e15);
   announce(0xb2, 0x0a4f0002, 1e15 + 1e6);
@@ -329,26 +274,7 @@ test('two ARP claimants: the spoofer is named by the address it sends from when 
   const rules = resolveRulesConfig({});
   const arp = new ArpWatch();
   const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
-  const d = new DecodedPacket();
-  let ts = 1e15;
-  const step = (kind: 'arp' | 'ip', macLo: number, ip: number) => {
-    d.tsMicros = ts += 1e5;
-    if (kind === 'arp') {
-      d.l3 = L3_ARP;
-      d.arpOp = 2;
-      d.arpSenderMacHi = 0x0011;
-      d.arpSenderMacLo = macLo;
-      d.arpSenderIp = ip;
-      d.arpTargetIp = 0;
-    } else {
-      d.l3 = L3_IPV4;
-      d.srcMacHi = 0x0011;
-      d.srcMacLo = macLo;
-      d.src[3] = ip;
-    }
-    arp.observe(d);
-    dup.observe(d);
-  };
+  const { frame: step } = onLink([arp, dup], { first: 1e15 + 1e5, tick: 1e5 });
   step('arp', 0xa1, 0x0a4f0001);
   step('ip', 0xa1, 0x0a4f0001);
   step('ip', 0xb2, 0x0a4f0002);
@@ -370,26 +296,8 @@ function linkFindings(steps: readonly (readonly ['arp' | 'ip', number, number, n
   const rules = resolveRulesConfig({});
   const arp = new ArpWatch();
   const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
-  const d = new DecodedPacket();
-  let ts = 1e15;
-  for (const [kind, macLo, ip, to] of steps) {
-    d.tsMicros = ts += 1e5;
-    if (kind === 'arp') {
-      d.l3 = L3_ARP;
-      d.arpOp = 2;
-      d.arpSenderMacHi = 0x0011;
-      d.arpSenderMacLo = macLo;
-      d.arpSenderIp = ip;
-      d.arpTargetIp = to ?? 0;
-    } else {
-      d.l3 = L3_IPV4;
-      d.srcMacHi = 0x0011;
-      d.srcMacLo = macLo;
-      d.src[3] = ip;
-    }
-    arp.observe(d);
-    dup.observe(d);
-  }
+  const { frame } = onLink([arp, dup], { first: 1e15 + 1e5, tick: 1e5 });
+  for (const [kind, macLo, ip, to] of steps) frame(kind, macLo, ip, to);
   const arpFindings = arp.findings(dup);
   return [...arpFindings, ...dup.findings((ip) => arp.conflicted(ip), (mac) => arp.spoofer(mac, dup))];
 }
