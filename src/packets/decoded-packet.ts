@@ -95,6 +95,25 @@ export function addressText(w: Uint32Array | readonly number[], family: number, 
   return addressWordsText(w, family, at);
 }
 
+/**
+ * addressText through a memo of IPv4 addresses (the detectors that key their tables by address text,
+ * ICMP and stealth-scan watches, see the same few hosts again and again: building the dotted quad per
+ * packet was most of their cost). Bounded: the memo is emptied when it reaches IPV4_TEXT_MEMO entries.
+ */
+export function addressTextMemo(w: Uint32Array | readonly number[], family: number): string {
+  if (family !== 4) return addressWordsText(w, family, 0);
+  const n = w[3];
+  let t = ipv4Texts.get(n);
+  if (t === undefined) {
+    if (ipv4Texts.size >= IPV4_TEXT_MEMO) ipv4Texts.clear();
+    t = addressWordsText(w, 4, 0);
+    ipv4Texts.set(n, t);
+  }
+  return t;
+}
+const IPV4_TEXT_MEMO = 65_536;
+const ipv4Texts = new Map<number, string>();
+
 export function macText(hi: number, lo: number): string {
   const h = (n: number): string => n.toString(16).padStart(2, '0');
   return [hi >>> 8, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255].map(h).join(':');

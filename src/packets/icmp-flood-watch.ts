@@ -15,7 +15,7 @@
  */
 import type { Finding } from '../detect/finding.js';
 import type { IcmpFloodConfig, LimitsConfig } from '../detect/rules-config.js';
-import { addressText, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
+import { addressTextMemo, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { CappedSet, isoMicros } from './packet-finding.js';
 import { thousands } from '../util/thousands.js';
 
@@ -38,6 +38,8 @@ export class IcmpFloodWatch {
   /** findings of targets dropped from a full table */
   private readonly closed: Finding[] = [];
   evictions = 0;
+  /** the target of the last request: the map's last entry */
+  private newest: Target | undefined;
 
   constructor(
     private readonly cfg: IcmpFloodConfig,
@@ -49,12 +51,14 @@ export class IcmpFloodWatch {
     if (d.proto !== (v4 ? PROTO_ICMP : PROTO_ICMPV6) || d.fragment === 2) return;
     if (d.icmpType !== (v4 ? 8 : 128)) return;
     const family = v4 ? 4 : 6;
-    const host = addressText(d.dst, family);
+    const host = addressTextMemo(d.dst, family);
     let t = this.targets.get(host);
     if (t) {
-      // most recently active last: the first entry is the one to drop
-      this.targets.delete(host);
-      this.targets.set(host, t);
+      // most recently active last: the first entry is the one to drop (the last target's is already last)
+      if (t !== this.newest) {
+        this.targets.delete(host);
+        this.targets.set(host, t);
+      }
     } else {
       if (this.targets.size >= this.limits.maxGroupsPerRule) {
         const old = this.targets.values().next().value as Target;
@@ -65,6 +69,7 @@ export class IcmpFloodWatch {
       t = { host, start: d.tsMicros, count: 0, previous: 0, peak: 0, total: 0, first: d.tsMicros, last: d.tsMicros, sources: new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize), over: false };
       this.targets.set(host, t);
     }
+    this.newest = t;
     const W = this.cfg.windowSeconds * 1e6;
     const now = d.tsMicros > t.last ? d.tsMicros : t.last;
     if (now - t.start >= W) {
@@ -76,7 +81,7 @@ export class IcmpFloodWatch {
     t.count++;
     t.total++;
     t.last = now;
-    t.sources.add(addressText(d.src, family));
+    t.sources.add(addressTextMemo(d.src, family));
     // the part of the previous window still inside the sliding one, plus this one
     const estimate = t.previous * (1 - (now - t.start) / W) + t.count;
     if (estimate > t.peak) t.peak = estimate;

@@ -32,17 +32,36 @@ export class NdpWatch {
   private readonly sentFrom = new Map<string, string[]>();
   evictions = 0;
 
+  /** the MAC and address of the last ICMPv6 sender noted (-1: none yet) */
+  private lastMacHi = -1;
+  private lastMacLo = -1;
+  private readonly lastSrc = new Uint32Array(4);
+
   constructor(private readonly limits: LimitsConfig) {}
+
+  /** a MAC's unicast IPv6 source address, kept (at most 8 per MAC) */
+  private noteSender(d: DecodedPacket): void {
+    const mac = macText(d.srcMacHi, d.srcMacLo);
+    let from = this.sentFrom.get(mac);
+    if (!from && this.sentFrom.size < this.limits.maxGroupsPerRule) this.sentFrom.set(mac, (from = []));
+    if (from && from.length < 8) {
+      const src = addressWordsText(d.src, 6);
+      if (!from.includes(src)) from.push(src);
+    }
+    // remembered only once it was kept: a MAC refused by a full table is asked again, as before
+    if (from) {
+      this.lastMacHi = d.srcMacHi;
+      this.lastMacLo = d.srcMacLo;
+      this.lastSrc.set(d.src);
+    }
+  }
 
   observe(d: DecodedPacket): void {
     if (d.l3 === L3_IPV6 && d.srcMacHi >= 0 && d.src[0] !== 0 && d.src[0] >>> 24 !== 0xff) {
-      const mac = macText(d.srcMacHi, d.srcMacLo);
-      let from = this.sentFrom.get(mac);
-      if (!from && this.sentFrom.size < this.limits.maxGroupsPerRule) this.sentFrom.set(mac, (from = []));
-      if (from && from.length < 8) {
-        const src = addressWordsText(d.src, 6);
-        if (!from.includes(src)) from.push(src);
-      }
+      const s = d.src;
+      // hosts send ICMPv6 again and again from the same MAC and address: nothing new to note then
+      const same = d.srcMacHi === this.lastMacHi && d.srcMacLo === this.lastMacLo && s[0] === this.lastSrc[0] && s[1] === this.lastSrc[1] && s[2] === this.lastSrc[2] && s[3] === this.lastSrc[3];
+      if (!same) this.noteSender(d);
     }
     const na = neighborAdvertisement(d);
     if (!na) return;

@@ -12,7 +12,7 @@
  */
 import type { Finding } from '../detect/finding.js';
 import type { LimitsConfig, PingSweepConfig } from '../detect/rules-config.js';
-import { addressText, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
+import { addressTextMemo, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { thousands } from '../util/thousands.js';
 import { UnansweredRequests } from './unanswered-requests.js';
 
@@ -42,8 +42,8 @@ export class PingSweepWatch {
     if (!request && !reply) return;
     const family = v4 ? 4 : 6;
     // an echo reply from `src` to the pinger `dst`
-    if (reply) return this.requests.answer(addressText(d.dst, family), addressText(d.src, family));
-    this.requests.ask(addressText(d.src, family), addressText(d.dst, family), d.tsMicros, () => null);
+    if (reply) return this.requests.answer(addressTextMemo(d.dst, family), addressTextMemo(d.src, family));
+    this.requests.ask(addressTextMemo(d.src, family), addressTextMemo(d.dst, family), d.tsMicros, () => null);
   }
 
   /** Every source whose unanswered echo requests crossed the threshold, closed episodes first. */

@@ -15,7 +15,7 @@
  */
 import type { Finding } from '../detect/finding.js';
 import type { LimitsConfig, SynScanConfig } from '../detect/rules-config.js';
-import { addressText, L3_IPV4, PROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type DecodedPacket } from './decoded-packet.js';
+import { addressTextMemo, L3_IPV4, PROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type DecodedPacket } from './decoded-packet.js';
 import { CappedSet, findingTargets, isoMicros } from './packet-finding.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
@@ -52,7 +52,7 @@ export class StealthScanWatch {
     // a header the snap length cut (maybe before its flags, which then read as none): not a NULL probe
     if (d.transportCutShort) return;
     const family = d.l3 === L3_IPV4 ? 4 : 6;
-    const ip = addressText(d.src, family);
+    const ip = addressTextMemo(d.src, family);
     let ep = this.sources.get(ip);
     if (ep && d.tsMicros - ep.last > this.cfg.windowSeconds * 1e6) {
       this.close(ep);
@@ -78,7 +78,7 @@ export class StealthScanWatch {
     else if ((f & XMAS) === XMAS) ep.xmas++;
     else if ((f & ~(TCP_PSH | TCP_URG | 0xc0)) === TCP_FIN) ep.fin++;
     else ep.other++;
-    const host = addressText(d.dst, family);
+    const host = addressTextMemo(d.dst, family);
     ep.targets.add(`${host} ${d.dstPort}`);
     ep.hosts.add(host);
     ep.ports.add(d.dstPort);

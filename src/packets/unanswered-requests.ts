@@ -26,6 +26,8 @@ export class UnansweredRequests<Extra> {
   private readonly open = new Map<string, RequestEpisode<Extra>>();
   private readonly closed: RequestEpisode<Extra>[] = [];
   evictions = 0;
+  /** the sender of the last request: its episode is the map's last entry */
+  private newest: string | undefined;
 
   constructor(
     private readonly cfg: { readonly hosts: number; readonly windowSeconds: number },
@@ -37,10 +39,18 @@ export class UnansweredRequests<Extra> {
     let ep = this.open.get(sender);
     if (ep && ts - ep.last > this.cfg.windowSeconds * 1e6) {
       this.close(ep);
+      // a new episode of this sender is the most recently active: not kept in the old one's place
+      this.open.delete(sender);
+      if (this.newest === sender) this.newest = undefined;
       ep = undefined;
     }
-    if (ep) this.open.delete(sender); // re-inserted below: the map stays in order of last activity
-    else {
+    if (ep) {
+      // re-inserted: the map stays in order of last activity (the newest entry is already last)
+      if (this.newest !== sender) {
+        this.open.delete(sender);
+        this.open.set(sender, ep);
+      }
+    } else {
       if (this.open.size >= this.limits.maxGroupsPerRule) {
         const [oldestKey, oldest] = this.open.entries().next().value as [string, RequestEpisode<Extra>];
         this.open.delete(oldestKey);
@@ -48,8 +58,9 @@ export class UnansweredRequests<Extra> {
         this.evictions++;
       }
       ep = { sender, extra: extra(), first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
+      this.open.set(sender, ep);
     }
-    this.open.set(sender, ep);
+    this.newest = sender;
     ep.last = ts;
     ep.requests++;
     if (!ep.targets.has(target)) {
