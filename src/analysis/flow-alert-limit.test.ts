@@ -167,3 +167,48 @@ test('bound not reached: the same decisions as without it (the reordering it doe
     { numRuns: 300 },
   );
 });
+
+test('per target: at most perTarget flow alerts towards one host per window, however many sources send them (a flood from forged sources)', () => {
+  const g = new FlowAlertGate({ perSource: 10, windowSeconds: 60, perTarget: 5 }, 0);
+  // 50 forged sources, one SYN each, all to 10.0.0.5 within a second; then a flow to another host
+  const flood = Array.from({ length: 50 }, (_, i) => g.decide(`198.51.${i >> 8}.${i & 255}`, 1000 + i, '10.0.0.5'));
+  assert.deepEqual(flood, [...Array(5).fill('written'), ...Array(45).fill('suppressed')]);
+  assert.equal(g.decide('203.0.113.9', 2000, '10.0.0.6'), 'written', 'another target has its own count');
+  assert.equal(g.written, 6);
+  assert.equal(g.suppressed, 45);
+  assert.equal(g.suppressedByTarget, 45);
+  assert.deepEqual(g.suppressedTargets(), [{ ip: '10.0.0.5', suppressed: 45 }]);
+  // counted for each source too: written + suppressed + left out = its risky flows
+  assert.deepEqual(g.ofSource('198.51.0.49'), { written: 0, suppressed: 1, leftOut: 0 });
+  assert.deepEqual(g.ofSource('198.51.0.0'), { written: 1, suppressed: 0, leftOut: 0 });
+  assert.equal(g.suppressedSources(), 45);
+  // the next window of the target starts afresh
+  assert.equal(g.decide('198.51.0.1', 61_000, '10.0.0.5'), 'written');
+});
+
+test('per target: a flow held back by its target does not use up its source\'s count; the source limit is checked first', () => {
+  const g = new FlowAlertGate({ perSource: 2, windowSeconds: 0, perTarget: 1 }, 0);
+  assert.deepEqual(
+    [g.decide('a', 0, 'x'), g.decide('a', 1, 'x'), g.decide('a', 2, 'y'), g.decide('a', 3, 'z'), g.decide('b', 4, 'z')],
+    // a→x written; a→x over x's limit (a's count stays 1); a→y written (a's 2nd); a→z over a's limit; b→z: z's first
+    ['written', 'suppressed', 'written', 'suppressed', 'written'],
+  );
+  assert.equal(g.suppressedByTarget, 1, 'only the a→x flow was held back by its target');
+  assert.deepEqual(g.suppressedTargets(), [{ ip: 'x', suppressed: 1 }]);
+  // flows without a destination are not limited by target; per-source 0 with a per-target limit still limits by target
+  const t = new FlowAlertGate({ perSource: 0, windowSeconds: 60, perTarget: 2 }, 0);
+  assert.equal(t.limited, true);
+  assert.deepEqual(['a', 'b', 'c'].map((s, i) => t.decide(s, i, 'x')), ['written', 'written', 'suppressed']);
+  assert.deepEqual(['a', 'b', 'c'].map((s, i) => t.decide(s, i, null)), ['written', 'written', 'written']);
+  assert.deepEqual(t.ofSource('c'), { written: 1, suppressed: 1, leftOut: 0 });
+});
+
+test('per target under a bound (a stream worker): at most maxSources targets kept, the least recently limited forgotten and counted', () => {
+  let told = 0;
+  const g = new FlowAlertGate({ perSource: 0, windowSeconds: 0, perTarget: 1 }, 0, { maxSources: 2, onEvict: (n) => (told += n) });
+  assert.deepEqual([g.decide(null, 0, 'x'), g.decide(null, 1, 'y'), g.decide(null, 2, 'x'), g.decide(null, 3, 'z')], ['written', 'written', 'suppressed', 'written']);
+  // z pushed out y (x was limited more recently): y starts afresh, x is still over its limit
+  assert.equal(told, 1);
+  assert.equal(g.evictions, 1);
+  assert.deepEqual([g.decide(null, 4, 'y'), g.decide(null, 5, 'z')], ['written', 'suppressed']);
+});

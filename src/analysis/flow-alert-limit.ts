@@ -29,6 +29,15 @@
  * limit and past the cap counts as suppressed, so "left out" counts only the alerts a larger cap
  * would have given.
  *
+ * Then, per target (Suricata's `track by_dst`): at most `perTarget` flow alerts towards one destination
+ * address per window (the same aligned windows). The per-source limit cannot hold a flood from forged
+ * sources: `hping3 --flood --rand-source` sends every SYN from another address, each its own
+ * one-flow source, and a 2 s flood of 20,000 SYNs was 20,000 flow alerts (the SYN-flood and
+ * connection-flood findings already say what happened, towards which host, from how many sources).
+ * A flow over its target's limit is *suppressed* like one over its source's (counted for its source
+ * too, and per target); it does not use up its source's count, so that source's flows to other hosts
+ * still get theirs. Flows without a destination address are not limited by target.
+ *
  * Every risky flow is exactly one of written, suppressed or left out, overall and per source.
  * Rule findings and risky sources are never limited: they do not pass through here.
  *
@@ -48,6 +57,12 @@
  */
 export const DEFAULT_FLOW_ALERTS_PER_SOURCE = 10;
 export const DEFAULT_FLOW_ALERT_WINDOW_SECONDS = 60;
+/**
+ * 100 flow alerts per target per 60 s: ten times a source's, so that several sources attacking one
+ * host (a brute force from a handful of machines, each with its 10) all get theirs, while a flood
+ * from thousands of (forged) sources is 100 a minute, not one per source.
+ */
+export const DEFAULT_FLOW_ALERTS_PER_TARGET = 100;
 /** the global cap on flow alerts per run, after the per-source limit (the backstop) */
 export const DEFAULT_MAX_FLOW_ALERTS = 100_000;
 
@@ -56,6 +71,8 @@ export interface FlowAlertLimitSettings {
   readonly perSource: number;
   /** the window, in seconds of flow time; 0 = the whole run is one window */
   readonly windowSeconds: number;
+  /** most flow alerts per destination address per window; 0 or absent = no per-target limit */
+  readonly perTarget?: number;
 }
 
 /**
@@ -71,15 +88,34 @@ export interface SourceFlowAlerts {
   readonly leftOut: number;
 }
 
-interface SourceState {
+/** An address's count in the window being counted, and those of the other windows it had. */
+interface WindowCount {
   /** the window being counted, and its count */
   window: number;
   n: number;
   /** counts of the other windows seen, when the input went back and forth in time */
   other?: Map<number, number>;
+}
+
+interface SourceState extends WindowCount {
   written: number;
   suppressed: number;
   leftOut: number;
+}
+
+interface TargetState extends WindowCount {
+  suppressed: number;
+}
+
+/** Moves `st` to window `w`: the window left is kept, the one entered taken up where it was left (0 when new). */
+function enterWindow(st: WindowCount, w: number): void {
+  if (st.window === w) return;
+  st.other ??= new Map();
+  st.other.set(st.window, st.n);
+  if (st.other.size > KEPT_WINDOWS) forgetOldest(st.other);
+  st.n = st.other.get(w) ?? 0;
+  st.other.delete(w);
+  st.window = w;
 }
 
 /** the window of flows without a time: no finite time gives it */
@@ -114,19 +150,27 @@ export class FlowAlertGate {
   written = 0;
   suppressed = 0;
   leftOut = 0;
-  /** sources forgotten over the bound */
+  /** of `suppressed`, the flows over their target's limit (within their source's) */
+  suppressedByTarget = 0;
+  /** sources (and targets) forgotten over the bound */
   evictions = 0;
   private readonly perSource: number;
+  private readonly perTarget: number;
   private readonly windowMs: number;
   private readonly cap: number;
   /** with a bound: insertion order = least recently limited first (a source limited again is moved to the end) */
   private readonly sources = new Map<string, SourceState>();
+  /** the same per destination address, for the per-target limit */
+  private readonly targets = new Map<string, TargetState>();
   private readonly bound: FlowAlertGateBound | undefined;
   /** the source moved to the end last: a scan's flows come in runs of one source, moved once */
   private newest: string | undefined;
+  /** the target moved to the end last: a flood's flows come in runs of one target */
+  private newestTarget: string | undefined;
 
   constructor(limit: FlowAlertLimitSettings | undefined, maxFlowAlerts: number, bound?: FlowAlertGateBound) {
     this.perSource = limit && limit.perSource > 0 ? limit.perSource : 0;
+    this.perTarget = limit && limit.perTarget !== undefined && limit.perTarget > 0 ? limit.perTarget : 0;
     this.windowMs = limit ? limit.windowSeconds * 1000 : 0;
     this.cap = maxFlowAlerts > 0 ? maxFlowAlerts : Infinity;
     if (bound && !(bound.maxSources >= 1)) throw new RangeError(`maxSources must be at least 1, got ${bound.maxSources}`);
@@ -138,44 +182,76 @@ export class FlowAlertGate {
     return this.sources.size;
   }
 
-  /** whether a per-source limit is on (else only the cap applies, and nothing is kept per source) */
+  /** whether a per-source or per-target limit is on (else only the cap applies, and nothing is kept per address) */
   get limited(): boolean {
-    return this.perSource > 0;
+    return this.perSource > 0 || this.perTarget > 0;
   }
 
-  /** Decide for one risky flow; call once per risky flow, in input order. `timeMs` is NaN when the flow has no time. */
-  decide(srcIp: string | null, timeMs: number): FlowAlertDecision {
-    if (this.perSource === 0 || srcIp === null) return this.pastLimit(undefined);
-    let st = this.sources.get(srcIp);
+  /**
+   * Decide for one risky flow; call once per risky flow, in input order. `timeMs` is NaN when the
+   * flow has no time; `dstIp` (null: none) is what the per-target limit counts by.
+   */
+  decide(srcIp: string | null, timeMs: number, dstIp: string | null = null): FlowAlertDecision {
+    if (!this.limited) return this.pastLimit(undefined);
     const w = !Number.isFinite(timeMs) ? NO_TIME : this.windowMs > 0 ? Math.floor(timeMs / this.windowMs) : 0;
-    if (!st) {
-      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0 };
-      this.sources.set(srcIp, st);
-      if (this.bound) {
-        this.newest = srcIp;
-        if (this.sources.size > this.bound.maxSources) this.evictOldest();
-      }
-    } else if (this.bound && this.newest !== srcIp) {
-      this.sources.delete(srcIp);
-      this.sources.set(srcIp, st);
-      this.newest = srcIp;
-    }
-    if (st.window !== w) {
-      // keep the window left, take up the one entered where it was left (0 when new)
-      st.other ??= new Map();
-      st.other.set(st.window, st.n);
-      if (st.other.size > KEPT_WINDOWS) forgetOldest(st.other);
-      st.n = st.other.get(w) ?? 0;
-      st.other.delete(w);
-      st.window = w;
-    }
-    if (st.n >= this.perSource) {
+    // every source with a risky flow is kept while a limit is on: its alert counts what became of its flows
+    const st = srcIp === null ? undefined : this.source(srcIp, w);
+    if (st && this.perSource > 0 && st.n >= this.perSource) {
       st.suppressed++;
       this.suppressed++;
       return 'suppressed';
     }
-    st.n++;
+    if (this.perTarget > 0 && dstIp !== null) {
+      const t = this.target(dstIp, w);
+      if (t.n >= this.perTarget) {
+        t.suppressed++;
+        if (st) st.suppressed++;
+        this.suppressed++;
+        this.suppressedByTarget++;
+        return 'suppressed';
+      }
+      t.n++;
+    }
+    if (st) st.n++;
     return this.pastLimit(st);
+  }
+
+  /** `ip`'s source state, in window `w` (made, or moved to the end under a bound) */
+  private source(ip: string, w: number): SourceState {
+    let st = this.sources.get(ip);
+    if (!st) {
+      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0 };
+      this.sources.set(ip, st);
+      if (this.bound) {
+        this.newest = ip;
+        if (this.sources.size > this.bound.maxSources) this.evictOldest(this.sources);
+      }
+    } else if (this.bound && this.newest !== ip) {
+      this.sources.delete(ip);
+      this.sources.set(ip, st);
+      this.newest = ip;
+    }
+    enterWindow(st, w);
+    return st;
+  }
+
+  /** `ip`'s target state, in window `w` (the same bound as the sources') */
+  private target(ip: string, w: number): TargetState {
+    let t = this.targets.get(ip);
+    if (!t) {
+      t = { window: w, n: 0, suppressed: 0 };
+      this.targets.set(ip, t);
+      if (this.bound) {
+        this.newestTarget = ip;
+        if (this.targets.size > this.bound.maxSources) this.evictOldest(this.targets);
+      }
+    } else if (this.bound && this.newestTarget !== ip) {
+      this.targets.delete(ip);
+      this.targets.set(ip, t);
+      this.newestTarget = ip;
+    }
+    enterWindow(t, w);
+    return t;
   }
 
   /** A source's risky flows by what became of them; undefined without a per-source limit or for a source with no risky flow. */
@@ -191,10 +267,17 @@ export class FlowAlertGate {
     return n;
   }
 
-  private evictOldest(): void {
-    // a Map iterates in insertion order: the first source is the least recently limited
-    const oldest = this.sources.keys().next().value as string;
-    this.sources.delete(oldest);
+  /** the targets that had flows suppressed by their limit, most suppressed first (ties: first limited first) */
+  suppressedTargets(): { ip: string; suppressed: number }[] {
+    const out: { ip: string; suppressed: number }[] = [];
+    for (const [ip, t] of this.targets) if (t.suppressed > 0) out.push({ ip, suppressed: t.suppressed });
+    return out.sort((a, b) => b.suppressed - a.suppressed);
+  }
+
+  private evictOldest(table: Map<string, unknown>): void {
+    // a Map iterates in insertion order: the first entry is the least recently limited
+    const oldest = table.keys().next().value as string;
+    table.delete(oldest);
     this.evictions++;
     this.bound!.onEvict?.(1);
   }

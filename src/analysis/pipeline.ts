@@ -206,6 +206,9 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
           flowAlertWindowSeconds: o.flowAlertLimit!.windowSeconds,
           flowAlertsSuppressed: gate.suppressed,
           suppressedSources: gate.suppressedSources(),
+          flowAlertsPerTarget: o.flowAlertLimit!.perTarget ?? 0,
+          flowAlertsSuppressedByTarget: gate.suppressedByTarget,
+          suppressedTargets: gate.suppressedTargets().slice(0, 20),
         }
       : {};
     const capped = gate.leftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut: gate.leftOut } : {};
@@ -281,7 +284,7 @@ function flowAlerts(scored: ScoredFlows, threshold: number, gate: FlowAlertGate,
   const alerts: Alert[] = [];
   const risk = scored.risk;
   for (let r = 0; r < scored.rows; r++) {
-    if (risk[r] >= threshold && gate.decide(scored.srcIp(r), scored.time(r)) === 'written') alerts.push(flowAlert(scored, r, now));
+    if (risk[r] >= threshold && gate.decide(scored.srcIp(r), scored.time(r), scored.dstIp(r)) === 'written') alerts.push(flowAlert(scored, r, now));
   }
   return alerts;
 }

@@ -42,7 +42,7 @@ export { summaryJson } from './summary-json.js';
 export { zOf } from '../risk/fusion.js';
 export { AnalysisInterrupted } from './pipeline.js';
 export { Timings } from './timings.js';
-export { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, DEFAULT_MAX_FLOW_ALERTS, type FlowAlertLimitSettings } from './flow-alert-limit.js';
+export { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERTS_PER_TARGET, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, DEFAULT_MAX_FLOW_ALERTS, type FlowAlertLimitSettings } from './flow-alert-limit.js';
 
 export interface AnalysisOptions {
   readonly inputs: readonly string[];

@@ -7,7 +7,7 @@
 import type { OptionSpec } from './args.js';
 import type { AnalysisConfig } from '../config/analysis-config.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
-import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
+import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERTS_PER_TARGET, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 
 export const FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
   {
@@ -22,7 +22,14 @@ export const FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
     type: 'integer',
     value: 'SECONDS',
     range: { min: 0 },
-    description: `the window of --flow-alerts-per-source, in seconds of flow time, aligned to the epoch (60 = each UTC minute); 0 = the whole run (config alerts.flowAlertWindowSeconds; default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})`,
+    description: `the window of --flow-alerts-per-source and --flow-alerts-per-target, in seconds of flow time, aligned to the epoch (60 = each UTC minute); 0 = the whole run (config alerts.flowAlertWindowSeconds; default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})`,
+  },
+  {
+    name: 'flow-alerts-per-target',
+    type: 'integer',
+    value: 'N',
+    range: { min: 0 },
+    description: `most flow alerts towards one destination address per --flow-alert-window (a flood from thousands of forged sources is N alerts, not one per source; its flood findings say the rest); the rest are counted like the per-source limit's; 0 = no limit (config alerts.flowAlertsPerTarget; default ${DEFAULT_FLOW_ALERTS_PER_TARGET}, 0 when --flow-alerts-per-source is 0)`,
   },
 ];
 
@@ -37,26 +44,44 @@ export const STREAM_FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
   },
   {
     ...FLOW_ALERT_LIMIT_OPTIONS[1],
-    description: `the window of --flow-alerts-per-source, in seconds of flow time, aligned to the epoch (60 = each UTC minute); 0 = the worker's life (config alerts.flowAlertWindowSeconds; default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})`,
+    description: `the window of --flow-alerts-per-source and --flow-alerts-per-target, in seconds of flow time, aligned to the epoch (60 = each UTC minute); 0 = the worker's life (config alerts.flowAlertWindowSeconds; default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})`,
+  },
+  {
+    ...FLOW_ALERT_LIMIT_OPTIONS[2],
+    description: `most flow alerts towards one destination address per --flow-alert-window, counted by each worker over the sources of its partitions; the rest are counted in the stats; 0 = no limit (config alerts.flowAlertsPerTarget; default ${DEFAULT_FLOW_ALERTS_PER_TARGET}, 0 when --flow-alerts-per-source is 0)`,
   },
 ];
 
 /** The limit from the flags, else the config file, else the defaults; undefined when it is off (N = 0). */
-export function flowAlertLimitFrom(values: Record<string, unknown>, config: Pick<AnalysisConfig, 'flowAlertsPerSource' | 'flowAlertWindowSeconds'>): FlowAlertLimitSettings | undefined {
+export function flowAlertLimitFrom(values: Record<string, unknown>, config: Pick<AnalysisConfig, 'flowAlertsPerSource' | 'flowAlertWindowSeconds' | 'flowAlertsPerTarget'>): FlowAlertLimitSettings | undefined {
   const perSource = (values.flowAlertsPerSource as number | undefined) ?? config.flowAlertsPerSource ?? DEFAULT_FLOW_ALERTS_PER_SOURCE;
+  // `--flow-alerts-per-source 0` has always meant an alert for every risky flow: the per-target
+  // limit is then off too, unless it is asked for by itself
+  const perTarget = (values.flowAlertsPerTarget as number | undefined) ?? config.flowAlertsPerTarget ?? (perSource > 0 ? DEFAULT_FLOW_ALERTS_PER_TARGET : 0);
   const windowSeconds = (values.flowAlertWindow as number | undefined) ?? config.flowAlertWindowSeconds ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS;
-  return perSource > 0 ? { perSource, windowSeconds } : undefined;
+  return perSource > 0 || perTarget > 0 ? { perSource, windowSeconds, perTarget } : undefined;
 }
 
-/** The text summary's line when the per-source limit folded risky flows. */
+/** The text summary's line when the per-source or per-target limit folded risky flows. */
 export function limitSentence(r: AnalysisResult): string {
   const a = r.alerts;
   const n = (a.flowAlertsSuppressed ?? 0).toLocaleString('en-US');
   const per = a.flowAlertWindowSeconds ? `per ${a.flowAlertWindowSeconds.toLocaleString('en-US')} s` : 'per run';
   const sources = a.suppressedSources ?? 0;
+  const byTarget = a.flowAlertsSuppressedByTarget ?? 0;
+  const where = r.outputs.flows ? 'counted in summary.json and, per risky source, in its alert and report.html; every flow is still in flows_scored.csv' : 'counted per risky source in its alert';
+  if (byTarget === 0) {
+    return (
+      `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into per-source limits ` +
+      `(${a.flowAlertsPerSource} flow alerts per source ${per}, reached by ${sources.toLocaleString('en-US')} source${sources === 1 ? '' : 's'}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit); ${where}`
+    );
+  }
+  const targets = a.suppressedTargets ?? [];
+  const bySource = (a.flowAlertsSuppressed ?? 0) - byTarget;
+  const sourcePart = a.flowAlertsPerSource ? `${bySource.toLocaleString('en-US')} over the per-source limit (${a.flowAlertsPerSource} flow alerts per source ${per}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit) and ` : '';
   return (
-    `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into per-source limits ` +
-    `(${a.flowAlertsPerSource} flow alerts per source ${per}, reached by ${sources.toLocaleString('en-US')} source${sources === 1 ? '' : 's'}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit); ` +
-    (r.outputs.flows ? 'counted in summary.json and, per risky source, in its alert and report.html; every flow is still in flows_scored.csv' : 'counted per risky source in its alert')
+    `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into flow-alert limits: ${sourcePart}` +
+    `${byTarget.toLocaleString('en-US')} over the per-target limit (${a.flowAlertsPerTarget} flow alerts per target ${per}, reached by ${targets.length.toLocaleString('en-US')}${targets.length === 20 ? '+' : ''} target${targets.length === 1 ? '' : 's'}: ` +
+    `${targets.slice(0, 3).map((t) => `${t.ip} ${t.suppressed.toLocaleString('en-US')}`).join(', ')}${targets.length > 3 ? ', …' : ''}; --flow-alerts-per-target); ${where}`
   );
 }

@@ -9,7 +9,7 @@
  *   weights:    { detectors: { isolation-forest: 1, autoencoder: 1, one-class-svm: 1 }, classifier: 1, rules: 1 }
  *   rules:      { portScan: { ports: 10, windowSeconds: 60 }, ... }   (see src/detect/rules-config.ts)
  *   store:      netsentinel.db | postgres://user@host/db   (a relative path: from this file's folder)
- *   alerts:     { flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }
+ *   alerts:     { flowAlertsPerSource: 10, flowAlertsPerTarget: 100, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }
  *               (at most 10 flow alerts per source per 60 s of flow time, 0 = no limit, window 0 = the
  *               whole run; then most flow alerts per run, 0 = no cap; findings and sources never limited)
  */
@@ -59,6 +59,7 @@ export const ANALYSIS_PARAMETERS: readonly AnalysisParameter[] = [
   { key: 'weights.rules', default: 1, description: "weight of each rule finding in a source's risk (≥ 0; 0 = ignored)", read: (c) => c.weights.rules },
   { key: 'alerts.maxFlowAlerts', default: 100_000, flags: '--max-flow-alerts (analyze, capture)', description: 'most flow alerts per run, after the per-source limit; 0 = no cap', read: (c) => c.maxFlowAlerts ?? 100_000 },
   { key: 'alerts.flowAlertsPerSource', default: 10, flags: '--flow-alerts-per-source (analyze, capture, stream)', description: 'most flow alerts per source address per window of flow time; 0 = no limit', read: (c) => c.flowAlertsPerSource ?? 10 },
+  { key: 'alerts.flowAlertsPerTarget', default: 100, flags: '--flow-alerts-per-target (analyze, capture, stream)', description: 'most flow alerts towards one destination address per window of flow time; 0 = no limit (and 0 when alerts.flowAlertsPerSource is 0, unless set)', read: (c) => c.flowAlertsPerTarget ?? ((c.flowAlertsPerSource ?? 10) > 0 ? 100 : 0) },
   { key: 'alerts.flowAlertWindowSeconds', default: 60, flags: '--flow-alert-window (analyze, capture, stream)', description: 'that window, in seconds of flow time; 0 = the whole run', read: (c) => c.flowAlertWindowSeconds ?? 60 },
   { key: 'store', default: DEFAULT_STORE, flags: '--store (analyze, capture, stream)', env: 'NETSENTINEL_STORE', description: "where alerts and runs are kept: a SQLite path, a postgres:// URL, or 'none'", read: (c) => c.store ?? DEFAULT_STORE },
 ];
@@ -82,6 +83,7 @@ export interface AnalysisConfig {
   readonly maxFlowAlerts?: number;
   /** most flow alerts per source per window (src/analysis/flow-alert-limit.ts); 0 = no limit; undefined = the default */
   readonly flowAlertsPerSource?: number;
+  readonly flowAlertsPerTarget?: number;
   /** that window, in seconds of flow time; 0 = the whole run; undefined = the default */
   readonly flowAlertWindowSeconds?: number;
   /** where each value came from, for `netsentinel config` */
@@ -136,9 +138,9 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
   if (detectors === null || typeof detectors !== 'object' || Array.isArray(detectors)) throw new UserError(`${file}: weights.detectors must be a mapping of detector names to weights (detectors: { isolation-forest: 1 })`);
   const det: Record<string, number> = {};
   for (const [k, v] of Object.entries(detectors as Record<string, unknown>)) det[k] = weight(`weights.detectors.${k}`, v, 1);
-  const al = section('alerts', '{ flowAlertsPerSource: 10, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }');
+  const al = section('alerts', '{ flowAlertsPerSource: 10, flowAlertsPerTarget: 100, flowAlertWindowSeconds: 60, maxFlowAlerts: 100000 }');
   onlyKnown('alerts', al);
-  const alertKeys: Record<string, string> = { maxFlowAlerts: '0 = no cap', flowAlertsPerSource: '0 = no limit', flowAlertWindowSeconds: '0 = the whole run' };
+  const alertKeys: Record<string, string> = { maxFlowAlerts: '0 = no cap', flowAlertsPerSource: '0 = no limit', flowAlertsPerTarget: '0 = no limit', flowAlertWindowSeconds: '0 = the whole run' };
   for (const [k, zero] of Object.entries(alertKeys)) {
     const v = al[k];
     if (v === undefined) continue;
@@ -154,6 +156,7 @@ export async function loadAnalysisConfig(path?: string): Promise<AnalysisConfig>
     store: d.store as string | undefined,
     maxFlowAlerts: al.maxFlowAlerts as number | undefined,
     flowAlertsPerSource: al.flowAlertsPerSource as number | undefined,
+    flowAlertsPerTarget: al.flowAlertsPerTarget as number | undefined,
     flowAlertWindowSeconds: al.flowAlertWindowSeconds as number | undefined,
     sources,
   };

@@ -53,6 +53,19 @@ export async function writeHtmlReport(r: AnalysisResult, path: string): Promise<
   await writeFile(path, renderHtmlReport(r, r.outputs.riskChart ? await readFile(r.outputs.riskChart) : undefined));
 }
 
+/** The sentence on the per-target limit's part of the fold (empty when it held nothing back). */
+function targetNote(r: AnalysisResult): string {
+  const a = r.alerts;
+  const n = a.flowAlertsSuppressedByTarget ?? 0;
+  if (n === 0) return '';
+  const targets = a.suppressedTargets ?? [];
+  const list = targets.slice(0, 5).map((t) => `${esc(t.ip)} (${t.suppressed.toLocaleString('en-US')})`).join(', ');
+  return (
+    `Of them, ${n.toLocaleString('en-US')} were over the per-target limit of ${a.flowAlertsPerTarget} flow alerts towards one host (many sources, forged ones in a flood among them, sending to one target): ` +
+    `${list}${targets.length > 5 ? ', …' : ''}; --flow-alerts-per-target or alerts.flowAlertsPerTarget. `
+  );
+}
+
 /** The paragraph saying how many risky flows the per-source flow-alert limit folded (empty when none). */
 function limitNote(r: AnalysisResult): string {
   const a = r.alerts;
@@ -60,10 +73,11 @@ function limitNote(r: AnalysisResult): string {
   const per = a.flowAlertWindowSeconds ? `per ${a.flowAlertWindowSeconds.toLocaleString('en-US')} s of flow time` : 'per run';
   return (
     // styled in place: the page's style sheet stays as it was for runs without a limit
-    `<p class="note" style="background:#eef4ff;border-left:4px solid #4a7bd0;padding:.6rem 1rem"><b>Flow alerts limited per source.</b> ${a.flowAlertsSuppressed.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows ` +
+    `<p class="note" style="background:#eef4ff;border-left:4px solid #4a7bd0;padding:.6rem 1rem"><b>Flow alerts limited per source${a.flowAlertsSuppressedByTarget ? " and per target" : ""}.</b> ${a.flowAlertsSuppressed.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows ` +
     `(from ${(a.suppressedSources ?? 0).toLocaleString('en-US')} source${a.suppressedSources === 1 ? '' : 's'}) were folded into per-source limits: at most ${a.flowAlertsPerSource} flow alerts per source ${per}, ` +
     `the first in input order; ${(a.flowAlerts ?? 0).toLocaleString('en-US')} flow alerts were written. Every flow is still in flows_scored.csv with its risk and reasons, ` +
     `each risky source's alert counts its folded flows, and every rule finding and risky source has its alert. ` +
+    targetNote(r) +
     `Change it with --flow-alerts-per-source and --flow-alert-window or alerts.flowAlertsPerSource and alerts.flowAlertWindowSeconds (0 = no limit).</p>\n`
   );
 }

@@ -67,6 +67,13 @@ export interface AlertCounts {
   readonly flowAlertWindowSeconds?: number;
   readonly flowAlertsSuppressed?: number;
   readonly suppressedSources?: number;
+  /**
+   * with a per-target limit: its setting, how many of flowAlertsSuppressed it suppressed, and the
+   * targets it held back (most first, at most 20 listed)
+   */
+  readonly flowAlertsPerTarget?: number;
+  readonly flowAlertsSuppressedByTarget?: number;
+  readonly suppressedTargets?: readonly { readonly ip: string; readonly suppressed: number }[];
   /** when the flow-alert cap bit: the cap, and how many risky flows the per-source limit let through got no alert (findings and sources are never capped) */
   readonly maxFlowAlerts?: number;
   readonly flowAlertsLeftOut?: number;

@@ -221,7 +221,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
         if (windows) decisions = new Uint8Array(scored.rows);
         for (let r = 0; r < scored.rows; r++) {
           if (!(scored.risk[r] >= o.flowThreshold)) continue;
-          const written = gate.decide(scored.srcIp(r), scored.time(r)) === 'written';
+          const written = gate.decide(scored.srcIp(r), scored.time(r), scored.dstIp(r)) === 'written';
           if (decisions) decisions[r] = written ? WRITTEN : SUPPRESSED;
           if (written && flowAlerts) alerts.push(flowAlert(scored, r, now));
         }

@@ -15,7 +15,8 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
-import { runAnalysis, summaryJson, DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../../analysis/run-analysis.js';
+import { runAnalysis, summaryJson, DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERTS_PER_TARGET, DEFAULT_FLOW_ALERT_WINDOW_SECONDS } from '../../analysis/run-analysis.js';
+import type { FlowAlertLimitSettings } from '../../analysis/run-analysis.js';
 import { riskChartPng, renderHtmlReport } from '../../report/analysis-report.js';
 import { uploadSource } from '../upload-source.js';
 import { BatchInputError } from '../batch-reader.js';
@@ -49,6 +50,7 @@ const AnalyzeQuery = Type.Object(
     store: Type.Optional(Type.Boolean({ description: 'store the alerts (default true)' })),
     flow_alerts_per_source: Type.Optional(Type.Integer({ minimum: 0, description: `most flow alerts per source per flow_alert_window of flow time, as analyze --flow-alerts-per-source; 0 = no limit (default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})` })),
     flow_alert_window: Type.Optional(Type.Integer({ minimum: 0, description: `that window in seconds of flow time; 0 = the whole upload (default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})` })),
+    flow_alerts_per_target: Type.Optional(Type.Integer({ minimum: 0, description: `most flow alerts towards one destination address per flow_alert_window, as analyze --flow-alerts-per-target; 0 = no limit (default ${DEFAULT_FLOW_ALERTS_PER_TARGET}, 0 when flow_alerts_per_source is 0)` })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the zone of times written without a UTC offset, as analyze --timezone: an IANA zone (America/Moncton) or an offset (-03:00); default UTC' })),
   },
   { additionalProperties: false },
@@ -82,7 +84,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
       },
       async (req, reply) => {
         const body = req.body as Readable;
-        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean; flow_alerts_per_source?: number; flow_alert_window?: number; timezone?: string };
+        const q = req.query as { name?: string; flow_threshold?: number; ip_threshold?: number; store?: boolean; flow_alerts_per_source?: number; flow_alert_window?: number; flow_alerts_per_target?: number; timezone?: string };
         const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
         if (!UPLOAD_TYPES.test(type)) {
           body.resume();
@@ -131,7 +133,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
             outDir,
             store: q.store === false ? undefined : ctx.store,
             // analyze's per-source flow-alert limit, on by default as there
-            flowAlertLimit: (q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE) > 0 ? { perSource: q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE, windowSeconds: q.flow_alert_window ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined,
+            flowAlertLimit: flowAlertLimitOf(q),
             source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m), timezone }),
             // the packet detectors (ARP poisoning) join as evidence, as in `analyze`; for flow files they see no packets
             evidence: [packets.provider],
@@ -189,4 +191,11 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
       return reply.send(createReadStream(path));
     },
   );
+}
+
+/** analyze's flow-alert limits from the query, with analyze's defaults (both off when flow_alerts_per_source is 0 and no per-target limit is asked) */
+function flowAlertLimitOf(q: { flow_alerts_per_source?: number; flow_alert_window?: number; flow_alerts_per_target?: number }): FlowAlertLimitSettings | undefined {
+  const perSource = q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE;
+  const perTarget = q.flow_alerts_per_target ?? (perSource > 0 ? DEFAULT_FLOW_ALERTS_PER_TARGET : 0);
+  return perSource > 0 || perTarget > 0 ? { perSource, perTarget, windowSeconds: q.flow_alert_window ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined;
 }

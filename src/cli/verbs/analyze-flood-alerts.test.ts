@@ -1,0 +1,113 @@
+/**
+ * A SYN flood from forged random sources (what `hping3 -S --flood --rand-source` sends) through
+ * `netsentinel analyze`, as a user runs it on a capture: every SYN comes from another address, so the
+ * per-source flow-alert limit holds nothing back and each SYN was a flow alert of its own (a 2 s
+ * flood of 20,000 SYNs: 20,000 flow alerts). The per-target limit makes it 100 for the flooded host,
+ * says so in the summary and the text, and the counts still add up; `--flow-alerts-per-target 0`
+ * gives the old one-per-flow. The captures are written here: a baseline of ordinary web
+ * connections, then the flood.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ipFrame, tcpSegment, TCP } from '../../testing/frame-builder.js';
+import { writePcap, type RawPacket } from '../../testing/capture-writer.js';
+
+const main = fileURLToPath(new URL('../main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ns-flood-alerts-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = 1_796_000_000_000_000;
+const VICTIM = '10.0.0.5';
+const FLOOD = 3000;
+
+function run(args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: dir, maxBuffer: 1 << 26 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** 400 ordinary web connections from 8 clients to 2 servers: handshake, request, reply, close */
+function ordinary(): RawPacket[] {
+  const pk: RawPacket[] = [];
+  for (let i = 0; i < 400; i++) {
+    const c = `10.1.0.${10 + (i % 8)}`;
+    const s = `10.2.0.${1 + (i % 2)}`;
+    const sp = 40000 + i;
+    const t = T0 + i * 250_000;
+    const seg = (from: string, to: string, a: number, b: number, flags: number, dt: number, n = 0): void => {
+      pk.push({ tsMicros: t + dt, data: ipFrame({ src: from, dst: to, proto: 6, payload: tcpSegment(a, b, flags, 1, 1, new Uint8Array(n)) }) });
+    };
+    seg(c, s, sp, 80, TCP.SYN, 0);
+    seg(s, c, 80, sp, TCP.SYN | TCP.ACK, 300);
+    seg(c, s, sp, 80, TCP.ACK, 600);
+    seg(c, s, sp, 80, TCP.ACK | TCP.PSH, 700, 200 + (i % 50));
+    seg(s, c, 80, sp, TCP.ACK | TCP.PSH, 5000, 1200 + (i % 300));
+    seg(c, s, sp, 80, TCP.ACK | TCP.FIN, 9000);
+    seg(s, c, 80, sp, TCP.ACK | TCP.FIN, 9300);
+    seg(c, s, sp, 80, TCP.ACK, 9600);
+  }
+  return pk.sort((a, b) => a.tsMicros - b.tsMicros);
+}
+
+/** FLOOD SYNs to VICTIM:80 within 0.3 s, each from a random public-looking address (xorshift32) */
+function flood(): RawPacket[] {
+  let x = 0x9e3779b9;
+  const pk: RawPacket[] = [];
+  for (let i = 0; i < FLOOD; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const a = x >>> 0;
+    // as hping3's: any address, some of them bogons (loopback, multicast, reserved)
+    const src = `${1 + (a % 254)}.${(a >>> 8) & 255}.${(a >>> 16) & 255}.${1 + ((a >>> 24) % 254)}`;
+    pk.push({ tsMicros: T0 + 200_000_000 + i * 100, data: ipFrame({ src, dst: VICTIM, proto: 6, payload: tcpSegment(1024 + (i % 60000), 80, TCP.SYN, i) }) });
+  }
+  return pk;
+}
+
+before(() => {
+  writeFileSync(join(dir, 'ordinary.pcap'), writePcap(ordinary(), { linkType: 1 }));
+  writeFileSync(join(dir, 'flood.pcap'), writePcap(flood(), { linkType: 1 }));
+  const b = run(['baseline', 'ordinary.pcap', '-o', 'web.nsb', '-q', '--threads', '1']);
+  assert.equal(b.code, 0, b.err);
+});
+
+test('a flood from forged sources: 100 flow alerts for the flooded host, not one per forged source; the rest counted, and every count adds up', () => {
+  const r = run(['analyze', 'flood.pcap', '-b', 'web.nsb', '-o', 'limited', '--store', 'none', '--json', '-q', '--threads', '1']);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  const a = s.alerts;
+  // the SYNs are each a risky flow from a source of its own
+  assert.ok(s.riskyFlows >= FLOOD * 0.9, `most SYNs are risky flows (${s.riskyFlows})`);
+  assert.equal(a.flowAlertsPerTarget, 100);
+  assert.equal(a.flowAlerts, 100);
+  assert.equal(a.flowAlertsSuppressedByTarget, s.riskyFlows - 100);
+  assert.equal(a.flowAlertsSuppressed, s.riskyFlows - 100, 'no source reached its own limit: only the target limit held flows back');
+  assert.deepEqual(a.suppressedTargets, [{ ip: VICTIM, suppressed: s.riskyFlows - 100 }]);
+  assert.equal(a.written, a.flowAlerts + s.findings + s.riskyIps.length, 'every finding and risky source still has its alert');
+  for (const ip of s.riskyIps) assert.equal(ip.flowAlerts.written + ip.flowAlerts.suppressed + ip.flowAlerts.leftOut, ip.riskyFlows, ip.ip);
+  // the flood findings say what the suppressed alerts would have
+  assert.ok(s.findingsByRule['packet.syn-flood'] >= 1, JSON.stringify(s.findingsByRule));
+
+  const text = run(['analyze', 'flood.pcap', '-b', 'web.nsb', '-o', 'limited-text', '--store', 'none', '-q', '--threads', '1', '--no-report']);
+  assert.equal(text.code, 0, text.err);
+  const held = (s.riskyFlows - 100).toLocaleString('en-US');
+  const line = `${held} of ${s.riskyFlows.toLocaleString('en-US')} risky flows folded into flow-alert limits: 0 over the per-source limit (10 flow alerts per source per 60 s; --flow-alerts-per-source, --flow-alert-window; 0 = no limit) and ${held} over the per-target limit (100 flow alerts per target per 60 s, reached by 1 target: ${VICTIM} ${held}; --flow-alerts-per-target)`;
+  assert.ok(text.out.includes(line), text.out.split('\n').filter((l) => l.includes('folded')).join('\n'));
+});
+
+test('--flow-alerts-per-target 0: one flow alert per risky flow again, as before the limit', () => {
+  const r = run(['analyze', 'flood.pcap', '-b', 'web.nsb', '-o', 'off', '--store', 'none', '--json', '-q', '--threads', '1', '--flow-alerts-per-target', '0']);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.equal(s.alerts.flowAlerts, s.riskyFlows);
+  assert.equal(s.alerts.flowAlertsSuppressedByTarget, 0);
+  // and with the per-source limit off too, nothing is limited (the old meaning of --flow-alerts-per-source 0)
+  const none = JSON.parse(run(['analyze', 'flood.pcap', '-b', 'web.nsb', '-o', 'none', '--store', 'none', '--json', '-q', '--threads', '1', '--flow-alerts-per-source', '0']).out);
+  assert.equal(none.alerts.flowAlertsPerTarget, undefined);
+  assert.equal(none.alerts.written, none.riskyFlows + none.findings + none.riskyIps.length);
+});
