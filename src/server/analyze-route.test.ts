@@ -75,6 +75,11 @@ test('an upload gets the per-source flow-alert limit of analyze by default; flow
   const off = await post('&flow_alerts_per_source=0');
   assert.equal(off.alerts.flowAlertsPerSource, undefined);
   assert.equal(off.alerts.written, off.riskyFlows + off.findings + off.riskyIps.length, 'one alert per risky flow');
+  // the per-target limit alone (a flood from forged sources is the case for it; the sample's scan is one target too)
+  const perTarget = await post('&flow_alerts_per_source=0&flow_alerts_per_target=5');
+  assert.equal(perTarget.alerts.flowAlertsPerTarget, 5);
+  assert.ok(perTarget.alerts.flowAlertsSuppressedByTarget > 0, JSON.stringify(perTarget.alerts));
+  assert.equal(perTarget.alerts.flowAlerts + perTarget.alerts.flowAlertsSuppressed, perTarget.riskyFlows);
   const bad = await fetch(svc.url + '/v1/analyze?name=traffic.csv&flow_alerts_per_source=-1', { method: 'POST', body: readFileSync(traffic), headers: { 'Content-Type': 'text/csv' } });
   assert.equal(bad.status, 400);
 });

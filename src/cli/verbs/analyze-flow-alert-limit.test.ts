@@ -127,7 +127,7 @@ test('the limit from flags and the config file, with the cap behind it; bad valu
   for (const [yaml, msg] of [
     ['alerts:\n  flowAlertsPerSource: -1\n', /bad\.yaml: alerts\.flowAlertsPerSource must be a whole number ≥ 0 \(0 = no limit\), got -1/],
     ['alerts:\n  flowAlertWindowSeconds: 1.5\n', /bad\.yaml: alerts\.flowAlertWindowSeconds must be a whole number ≥ 0 \(0 = the whole run\), got 1\.5/],
-    ['alerts:\n  flowAlertsPerSrc: 3\n', /bad\.yaml: unknown key "alerts\.flowAlertsPerSrc" \(known: alerts\.maxFlowAlerts, alerts\.flowAlertsPerSource, alerts\.flowAlertWindowSeconds\)/],
+    ['alerts:\n  flowAlertsPerSrc: 3\n', /bad\.yaml: unknown key "alerts\.flowAlertsPerSrc" \(known: alerts\.maxFlowAlerts, alerts\.flowAlertsPerSource, alerts\.flowAlertsPerTarget, alerts\.flowAlertWindowSeconds\)/],
   ] as const) {
     writeFileSync(join(dir, 'bad.yaml'), yaml);
     const bad = run(['analyze', traffic, '-b', 'loop.nsb', '-o', 'bad', '--store', 'none', '-c', 'bad.yaml']);
