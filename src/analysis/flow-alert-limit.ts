@@ -101,6 +101,8 @@ interface SourceState extends WindowCount {
   written: number;
   suppressed: number;
   leftOut: number;
+  /** of `suppressed`, the flows held back by their target's limit */
+  byTarget: number;
 }
 
 interface TargetState extends WindowCount {
@@ -205,7 +207,10 @@ export class FlowAlertGate {
       const t = this.target(dstIp, w);
       if (t.n >= this.perTarget) {
         t.suppressed++;
-        if (st) st.suppressed++;
+        if (st) {
+          st.suppressed++;
+          st.byTarget++;
+        }
         this.suppressed++;
         this.suppressedByTarget++;
         return 'suppressed';
@@ -220,7 +225,7 @@ export class FlowAlertGate {
   private source(ip: string, w: number): SourceState {
     let st = this.sources.get(ip);
     if (!st) {
-      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0 };
+      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0, byTarget: 0 };
       this.sources.set(ip, st);
       if (this.bound) {
         this.newest = ip;
@@ -258,6 +263,16 @@ export class FlowAlertGate {
   ofSource(ip: string): SourceFlowAlerts | undefined {
     const st = this.sources.get(ip);
     return st ? { written: st.written, suppressed: st.suppressed, leftOut: st.leftOut } : undefined;
+  }
+
+  /**
+   * Whether every risky flow of `ip` was held back by its target's limit (none written, none over
+   * its own limit): a source known only as one of the many senders towards a flooded host, which
+   * a flood from forged addresses makes by the thousand (analyze folds their risky-source alerts).
+   */
+  heldByTargetOnly(ip: string): boolean {
+    const st = this.sources.get(ip);
+    return st !== undefined && st.byTarget > 0 && st.byTarget === st.suppressed && st.written === 0 && st.leftOut === 0;
   }
 
   /** how many sources had at least one flow suppressed */

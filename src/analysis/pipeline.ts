@@ -13,7 +13,7 @@
 import { flowFields, type FlowFields } from '../flows/flow-fields.js';
 import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.js';
 import { compareFindings, type Finding } from '../detect/finding.js';
-import type { AnalysisResult } from '../report/analysis-result.js';
+import type { AnalysisResult, IpRow } from '../report/analysis-result.js';
 import type { FlowSource } from './flow-source.js';
 import type { RulesStage } from './rules-stage.js';
 import type { RuledBatch } from './rule-chunks.js';
@@ -193,7 +193,17 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     let risky = riskyRows;
     // with a per-source limit, each risky source says what became of its risky flows (in its alert and the summary)
     if (gate.limited) risky = risky.map((r) => ({ ...r, flowAlerts: gate.ofSource(r.ip) ?? { written: 0, suppressed: 0, leftOut: 0 } }));
-    const sAlerts = risky.map((r) => sourceAlert(r, now));
+    // a risky source whose every risky flow was held back by its target's limit, with nothing else
+    // against it (no rule finding, no attack class), is one of many senders towards a flooded host:
+    // thousands of them in a flood from forged addresses. Its alert is folded (counted, the targets
+    // named); it stays a risky source in the summary, risky_ips and the report.
+    const foldSource = (r: IpRow): boolean => r.rules.length === 0 && Object.keys(r.attackClasses).length === 0 && gate.heldByTargetOnly(r.ip);
+    let sourceAlertsFolded = 0;
+    const sAlerts: Alert[] = [];
+    for (const r of risky) {
+      if (gate.suppressedByTarget > 0 && foldSource(r)) sourceAlertsFolded++;
+      else sAlerts.push(sourceAlert(r, now));
+    }
     tm.add('aggregate', performance.now() - t);
     await send(fAlerts);
     await send(sAlerts);
@@ -209,6 +219,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
           flowAlertsPerTarget: o.flowAlertLimit!.perTarget ?? 0,
           flowAlertsSuppressedByTarget: gate.suppressedByTarget,
           suppressedTargets: gate.suppressedTargets().slice(0, 20),
+          sourceAlertsFolded,
         }
       : {};
     const capped = gate.leftOut > 0 ? { maxFlowAlerts: o.maxFlowAlerts, flowAlertsLeftOut: gate.leftOut } : {};

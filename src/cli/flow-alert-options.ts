@@ -82,6 +82,7 @@ export function limitSentence(r: AnalysisResult): string {
   return (
     `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into flow-alert limits: ${sourcePart}` +
     `${byTarget.toLocaleString('en-US')} over the per-target limit (${a.flowAlertsPerTarget} flow alerts per target ${per}, reached by ${targets.length.toLocaleString('en-US')}${targets.length === 20 ? '+' : ''} target${targets.length === 1 ? '' : 's'}: ` +
-    `${targets.slice(0, 3).map((t) => `${t.ip} ${t.suppressed.toLocaleString('en-US')}`).join(', ')}${targets.length > 3 ? ', …' : ''}; --flow-alerts-per-target); ${where}`
+    `${targets.slice(0, 3).map((t) => `${t.ip} ${t.suppressed.toLocaleString('en-US')}`).join(', ')}${targets.length > 3 ? ', …' : ''}; --flow-alerts-per-target); ${where}` +
+    (a.sourceAlertsFolded ? `; ${a.sourceAlertsFolded.toLocaleString('en-US')} risky source${a.sourceAlertsFolded === 1 ? '' : 's'} with nothing against ${a.sourceAlertsFolded === 1 ? 'it' : 'them'} but flows held back by a target's limit (a flood from forged addresses sends from thousands) got no alert of ${a.sourceAlertsFolded === 1 ? 'its' : 'their'} own: still listed as risky sources` : '')
   );
 }

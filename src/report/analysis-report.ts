@@ -62,7 +62,8 @@ function targetNote(r: AnalysisResult): string {
   const list = targets.slice(0, 5).map((t) => `${esc(t.ip)} (${t.suppressed.toLocaleString('en-US')})`).join(', ');
   return (
     `Of them, ${n.toLocaleString('en-US')} were over the per-target limit of ${a.flowAlertsPerTarget} flow alerts towards one host (many sources, forged ones in a flood among them, sending to one target): ` +
-    `${list}${targets.length > 5 ? ', …' : ''}; --flow-alerts-per-target or alerts.flowAlertsPerTarget. `
+    `${list}${targets.length > 5 ? ', …' : ''}; --flow-alerts-per-target or alerts.flowAlertsPerTarget. ` +
+    (a.sourceAlertsFolded ? `${a.sourceAlertsFolded.toLocaleString('en-US')} risky sources with nothing against them but such flows got no alert of their own (they are listed below). ` : '')
   );
 }
 
@@ -76,7 +77,7 @@ function limitNote(r: AnalysisResult): string {
     `<p class="note" style="background:#eef4ff;border-left:4px solid #4a7bd0;padding:.6rem 1rem"><b>Flow alerts limited per source${a.flowAlertsSuppressedByTarget ? " and per target" : ""}.</b> ${a.flowAlertsSuppressed.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows ` +
     `(from ${(a.suppressedSources ?? 0).toLocaleString('en-US')} source${a.suppressedSources === 1 ? '' : 's'}) were folded into per-source limits: at most ${a.flowAlertsPerSource} flow alerts per source ${per}, ` +
     `the first in input order; ${(a.flowAlerts ?? 0).toLocaleString('en-US')} flow alerts were written. Every flow is still in flows_scored.csv with its risk and reasons, ` +
-    `each risky source's alert counts its folded flows, and every rule finding and risky source has its alert. ` +
+    `each risky source's alert counts its folded flows, and every rule finding${a.sourceAlertsFolded ? '' : ' and risky source'} has its alert. ` +
     targetNote(r) +
     `Change it with --flow-alerts-per-source and --flow-alert-window or alerts.flowAlertsPerSource and alerts.flowAlertWindowSeconds (0 = no limit).</p>\n`
   );

@@ -74,6 +74,12 @@ export interface AlertCounts {
   readonly flowAlertsPerTarget?: number;
   readonly flowAlertsSuppressedByTarget?: number;
   readonly suppressedTargets?: readonly { readonly ip: string; readonly suppressed: number }[];
+  /**
+   * risky sources with no alert of their own: every risky flow of theirs held back by its target's
+   * limit and nothing else against them (the senders of a flood from forged addresses); still in
+   * riskyIps. written = flowAlerts + findings + riskyIps − sourceAlertsFolded.
+   */
+  readonly sourceAlertsFolded?: number;
   /** when the flow-alert cap bit: the cap, and how many risky flows the per-source limit let through got no alert (findings and sources are never capped) */
   readonly maxFlowAlerts?: number;
   readonly flowAlertsLeftOut?: number;

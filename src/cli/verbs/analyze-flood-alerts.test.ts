@@ -3,14 +3,15 @@
  * `netsentinel analyze`, as a user runs it on a capture: every SYN comes from another address, so the
  * per-source flow-alert limit holds nothing back and each SYN was a flow alert of its own (a 2 s
  * flood of 20,000 SYNs: 20,000 flow alerts). The per-target limit makes it 100 for the flooded host,
- * says so in the summary and the text, and the counts still add up; `--flow-alerts-per-target 0`
+ * says so in the summary and the text, and the counts still add up; the forged senders with nothing
+ * else against them get no risky-source alert each (still listed as risky); `--flow-alerts-per-target 0`
  * gives the old one-per-flow. The captures are written here: a baseline of ordinary web
  * connections, then the flood.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,8 +89,17 @@ test('a flood from forged sources: 100 flow alerts for the flooded host, not one
   assert.equal(a.flowAlertsSuppressedByTarget, s.riskyFlows - 100);
   assert.equal(a.flowAlertsSuppressed, s.riskyFlows - 100, 'no source reached its own limit: only the target limit held flows back');
   assert.deepEqual(a.suppressedTargets, [{ ip: VICTIM, suppressed: s.riskyFlows - 100 }]);
-  assert.equal(a.written, a.flowAlerts + s.findings + s.riskyIps.length, 'every finding and risky source still has its alert');
   for (const ip of s.riskyIps) assert.equal(ip.flowAlerts.written + ip.flowAlerts.suppressed + ip.flowAlerts.leftOut, ip.riskyFlows, ip.ip);
+  // the risky sources with nothing against them but flows the target's limit held back (the forged
+  // senders) have no alert of their own; every finding, and every other risky source, has its alert
+  const folded = s.riskyIps.filter((r: any) => r.rules.length === 0 && r.flowAlerts.written === 0);
+  assert.ok(folded.length > FLOOD / 2, `most forged senders are folded (${folded.length})`);
+  assert.equal(a.sourceAlertsFolded, folded.length);
+  assert.equal(a.written, a.flowAlerts + s.findings + s.riskyIps.length - a.sourceAlertsFolded);
+  const alerts = readFileSync(join(dir, 'limited', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(alerts.length, a.written);
+  const alerted = new Set(alerts.filter((x) => x.alert.signature === 'netsentinel: risky source').map((x) => x.src_ip));
+  for (const r of s.riskyIps) assert.equal(alerted.has(r.ip), !folded.includes(r), `${r.ip}: a source alert unless folded`);
   // the flood findings say what the suppressed alerts would have
   assert.ok(s.findingsByRule['packet.syn-flood'] >= 1, JSON.stringify(s.findingsByRule));
 
@@ -98,6 +108,7 @@ test('a flood from forged sources: 100 flow alerts for the flooded host, not one
   const held = (s.riskyFlows - 100).toLocaleString('en-US');
   const line = `${held} of ${s.riskyFlows.toLocaleString('en-US')} risky flows folded into flow-alert limits: 0 over the per-source limit (10 flow alerts per source per 60 s; --flow-alerts-per-source, --flow-alert-window; 0 = no limit) and ${held} over the per-target limit (100 flow alerts per target per 60 s, reached by 1 target: ${VICTIM} ${held}; --flow-alerts-per-target)`;
   assert.ok(text.out.includes(line), text.out.split('\n').filter((l) => l.includes('folded')).join('\n'));
+  assert.ok(text.out.includes(`${folded.length.toLocaleString('en-US')} risky sources with nothing against them but flows held back by a target's limit`), 'the text says how many source alerts were folded');
 });
 
 test('--flow-alerts-per-target 0: one flow alert per risky flow again, as before the limit', () => {
