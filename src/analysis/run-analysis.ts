@@ -11,7 +11,8 @@
 import type { ReadOptions } from '../sources/read-dataset.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { ScoringWeights } from '../risk/flow-scorer.js';
-import type { RulesConfigInput } from '../detect/rules-config.js';
+import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
+import { foldSourceFindings } from '../detect/fold-source-findings.js';
 import type { Finding } from '../detect/finding.js';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { AlertStore } from '../store/alert-store.js';
@@ -135,7 +136,10 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   const b = baseline;
   const score = tm.timeSync('scorer setup (reference rows)', () => createScoreStage({ baseline: b, classifier: o.classifier, weights: { ...o.weights, rules: ruleWeight }, flowThreshold: o.flowThreshold }));
   await rulesData;
-  const rules = tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}, { chunkRows: o.rulesChunkRows, arrivalOrder: o.rulesArrivalOrder }));
+  const rules = withFoldedFindings(
+    tm.timeSync('rules setup', () => createRulesStage(o.rules ?? {}, { chunkRows: o.rulesChunkRows, arrivalOrder: o.rulesArrivalOrder })),
+    resolveRulesConfig(o.rules ?? {}).limits.sampleSize,
+  );
   const sinks: Sink[] = files ? [flowsCsvSink(), alertsJsonlSink()] : [];
   if (o.store) sinks.push(storeSink(o.store));
   if (files) {
@@ -169,6 +173,22 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
     signal: o.signal,
     timings: tm,
   });
+}
+
+/**
+ * The rules stage whose final findings have the per-source findings of a flood from forged sources
+ * folded per target (detect/fold-source-findings.ts): one `spoofing.bogon-source` finding for the
+ * host a random-source flood hit, not one per forged address.
+ */
+function withFoldedFindings(rules: RulesStage, sampleSize: number): RulesStage {
+  return {
+    ...rules,
+    finish: () => {
+      const r = rules.finish();
+      const findings = foldSourceFindings(r.findings, sampleSize);
+      return findings.length === r.findings.length ? r : { ...r, findings };
+    },
+  };
 }
 
 /** The rules stage, telling `onOpened` and `onFindings` after each batch which findings opened and closed in it. */

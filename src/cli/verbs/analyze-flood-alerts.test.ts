@@ -100,8 +100,9 @@ test('a flood from forged sources: 100 flow alerts for the flooded host, not one
   assert.equal(alerts.length, a.written);
   const alerted = new Set(alerts.filter((x) => x.alert.signature === 'netsentinel: risky source').map((x) => x.src_ip));
   for (const r of s.riskyIps) assert.equal(alerted.has(r.ip), !folded.includes(r), `${r.ip}: a source alert unless folded`);
-  // the flood findings say what the suppressed alerts would have
+  // the flood findings say what the suppressed alerts would have; the forged bogon sources are one finding about the target
   assert.ok(s.findingsByRule['packet.syn-flood'] >= 1, JSON.stringify(s.findingsByRule));
+  assert.equal(s.findingsByRule['spoofing.bogon-source'], 1, JSON.stringify(s.findingsByRule));
 
   const text = run(['analyze', 'flood.pcap', '-b', 'web.nsb', '-o', 'limited-text', '--store', 'none', '-q', '--threads', '1', '--no-report']);
   assert.equal(text.code, 0, text.err);
