@@ -182,14 +182,16 @@ test('per target: at most perTarget flow alerts towards one host per window, how
   assert.deepEqual(g.ofSource('198.51.0.49'), { written: 0, suppressed: 1, leftOut: 0 });
   assert.deepEqual(g.ofSource('198.51.0.0'), { written: 1, suppressed: 0, leftOut: 0 });
   assert.equal(g.suppressedSources(), 45);
-  // a source whose only risky flows were held back by the target: known only as one of the flood's senders
-  assert.equal(g.heldByTargetOnly('198.51.0.49'), true);
-  assert.equal(g.heldByTargetOnly('198.51.0.0'), false, 'its flow has an alert');
-  assert.equal(g.heldByTargetOnly('203.0.113.9'), false);
-  assert.equal(g.heldByTargetOnly('192.0.2.1'), false, 'no risky flow at all');
+  // the senders towards the flooded host, whether their flow got an alert or not, are known only as flood senders
+  assert.equal(g.floodSender('198.51.0.49'), true);
+  assert.equal(g.floodSender('198.51.0.0'), true, 'one of the first, whose flow had an alert: as forged as the rest');
+  assert.equal(g.floodSender('203.0.113.9'), false, 'its target was not flooded');
+  assert.equal(g.floodSender('192.0.2.1'), false, 'no risky flow at all');
   // the next window of the target starts afresh
   assert.equal(g.decide('198.51.0.1', 61_000, '10.0.0.5'), 'written');
-  assert.equal(g.heldByTargetOnly('198.51.0.1'), false, 'one of its flows has an alert now');
+  // a source with flows to two hosts is not one
+  g.decide('198.51.0.2', 62_000, '10.0.0.6');
+  assert.equal(g.floodSender('198.51.0.2'), false);
 });
 
 test('per target: a flow held back by its target does not use up its source\'s count; the source limit is checked first', () => {
@@ -199,7 +201,13 @@ test('per target: a flow held back by its target does not use up its source\'s c
     // a→x written; a→x over x's limit (a's count stays 1); a→y written (a's 2nd); a→z over a's limit; b→z: z's first
     ['written', 'suppressed', 'written', 'suppressed', 'written'],
   );
-  assert.equal(g.heldByTargetOnly('a'), false, 'a has alerts, and a flow over its own limit');
+  assert.equal(g.floodSender('a'), false, 'a sent to three hosts, one flow over its own limit');
+  // a bot of a real flood sends more than its own limit: not a flood sender
+  const h = new FlowAlertGate({ perSource: 2, windowSeconds: 0, perTarget: 3 }, 0);
+  for (let i = 0; i < 5; i++) h.decide('bot', i, 'v');
+  for (let i = 0; i < 5; i++) h.decide(`forged-${i}`, 10 + i, 'v');
+  assert.equal(h.floodSender('bot'), false);
+  assert.equal(h.floodSender('forged-4'), true);
   assert.equal(g.suppressedByTarget, 1, 'only the a→x flow was held back by its target');
   assert.deepEqual(g.suppressedTargets(), [{ ip: 'x', suppressed: 1 }]);
   // flows without a destination are not limited by target; per-source 0 with a per-target limit still limits by target

@@ -103,6 +103,8 @@ interface SourceState extends WindowCount {
   leftOut: number;
   /** of `suppressed`, the flows held back by their target's limit */
   byTarget: number;
+  /** the destination of its risky flows while there is one (null: none yet), false once several or one without */
+  target: string | null | false;
 }
 
 interface TargetState extends WindowCount {
@@ -198,6 +200,7 @@ export class FlowAlertGate {
     const w = !Number.isFinite(timeMs) ? NO_TIME : this.windowMs > 0 ? Math.floor(timeMs / this.windowMs) : 0;
     // every source with a risky flow is kept while a limit is on: its alert counts what became of its flows
     const st = srcIp === null ? undefined : this.source(srcIp, w);
+    if (st && st.target !== false && st.target !== dstIp) st.target = st.target === null && dstIp !== null ? dstIp : false;
     if (st && this.perSource > 0 && st.n >= this.perSource) {
       st.suppressed++;
       this.suppressed++;
@@ -225,7 +228,7 @@ export class FlowAlertGate {
   private source(ip: string, w: number): SourceState {
     let st = this.sources.get(ip);
     if (!st) {
-      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0, byTarget: 0 };
+      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0, byTarget: 0, target: null };
       this.sources.set(ip, st);
       if (this.bound) {
         this.newest = ip;
@@ -266,13 +269,17 @@ export class FlowAlertGate {
   }
 
   /**
-   * Whether every risky flow of `ip` was held back by its target's limit (none written, none over
-   * its own limit): a source known only as one of the many senders towards a flooded host, which
-   * a flood from forged addresses makes by the thousand (analyze folds their risky-source alerts).
+   * Whether `ip` is known only as one of many senders towards a flooded host: all its risky flows
+   * went to one destination, whose per-target limit held flows back, and none was over its own
+   * limit or left out. A flood from forged addresses makes such sources by the thousand (analyze
+   * folds their risky-source alerts; respond neither bans nor notifies on them alone). The first
+   * senders, whose flows the target's limit still let through, are such sources too: they are as
+   * forged as the rest. A bot of a real flood sends more than its own limit and is not one.
    */
-  heldByTargetOnly(ip: string): boolean {
+  floodSender(ip: string): boolean {
     const st = this.sources.get(ip);
-    return st !== undefined && st.byTarget > 0 && st.byTarget === st.suppressed && st.written === 0 && st.leftOut === 0;
+    if (st === undefined || typeof st.target !== 'string' || st.suppressed !== st.byTarget || st.leftOut !== 0) return false;
+    return (this.targets.get(st.target)?.suppressed ?? 0) > 0;
   }
 
   /** how many sources had at least one flow suppressed */

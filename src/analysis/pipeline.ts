@@ -193,16 +193,19 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     let risky = riskyRows;
     // with a per-source limit, each risky source says what became of its risky flows (in its alert and the summary)
     if (gate.limited) risky = risky.map((r) => ({ ...r, flowAlerts: gate.ofSource(r.ip) ?? { written: 0, suppressed: 0, leftOut: 0 } }));
-    // a risky source whose every risky flow was held back by its target's limit, with nothing else
-    // against it (no rule finding, no attack class), is one of many senders towards a flooded host:
-    // thousands of them in a flood from forged addresses. Its alert is folded (counted, the targets
-    // named); it stays a risky source in the summary, risky_ips and the report.
-    const foldSource = (r: IpRow): boolean => r.rules.length === 0 && Object.keys(r.attackClasses).length === 0 && gate.heldByTargetOnly(r.ip);
+    // a risky source known only as one of many senders towards a flooded host (gate.floodSender), with
+    // nothing else against it (no rule finding, no attack class): thousands of them in a flood from
+    // forged addresses. Its alert is folded (counted, the targets named); it stays a risky source in
+    // the summary, risky_ips and the report, marked floodSender (respond neither bans nor notifies on it alone).
+    const foldSource = (r: IpRow): boolean => r.rules.length === 0 && Object.keys(r.attackClasses).length === 0 && gate.floodSender(r.ip);
     let sourceAlertsFolded = 0;
     const sAlerts: Alert[] = [];
-    for (const r of risky) {
-      if (gate.suppressedByTarget > 0 && foldSource(r)) sourceAlertsFolded++;
-      else sAlerts.push(sourceAlert(r, now));
+    for (let i = 0; i < risky.length; i++) {
+      const r = risky[i];
+      if (gate.suppressedByTarget > 0 && foldSource(r)) {
+        sourceAlertsFolded++;
+        risky[i] = { ...r, floodSender: true };
+      } else sAlerts.push(sourceAlert(r, now));
     }
     tm.add('aggregate', performance.now() - t);
     await send(fAlerts);

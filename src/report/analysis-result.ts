@@ -27,6 +27,12 @@ export interface IpRow {
    * suppressed + leftOut = riskyFlows); absent without one
    */
   readonly flowAlerts?: { readonly written: number; readonly suppressed: number; readonly leftOut: number };
+  /**
+   * every risky flow of it was held back by its target's flow-alert limit and nothing else is
+   * against it: one of many senders towards a flooded host, its alert folded (respond neither bans
+   * nor notifies on it alone); absent otherwise
+   */
+  readonly floodSender?: true;
 }
 
 export interface TopFlow {

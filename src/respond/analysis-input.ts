@@ -70,7 +70,7 @@ async function fromSummary(path: string): Promise<{ sources: SourceEvidence[]; o
   const sources = doc.riskyIps.map((r: Record<string, unknown>, i: number) => {
     if (typeof r?.ip !== 'string' || typeof r.risk !== 'number') throw new UserError(`${path}: riskyIps[${i}] needs "ip" (text) and "risk" (a number)`);
     const classes = r.attackClasses && typeof r.attackClasses === 'object' && !Array.isArray(r.attackClasses) ? Object.keys(r.attackClasses) : [];
-    return { ip: r.ip, risk: r.risk, reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [], selfFitted, attackClasses: classes };
+    return { ip: r.ip, risk: r.risk, reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [], selfFitted, attackClasses: classes, ...(r.floodSender === true ? { floodSender: true } : {}) };
   });
   return { sources, origin: `analyze:${typeof doc.startedAt === 'string' ? doc.startedAt : 'unknown'}` };
 }

@@ -71,6 +71,12 @@ export interface SourceEvidence {
   readonly attackedBy?: readonly AttackEvidence[];
   /** its risk comes from detectors fitted on the traffic being judged (analyze without a baseline) */
   readonly selfFitted?: boolean;
+  /**
+   * analyze folded its alert: every risky flow of it was held back by its target's flow-alert limit
+   * and nothing else is against it, one of many senders towards a flooded host (forged, in a flood
+   * from random addresses)
+   */
+  readonly floodSender?: boolean;
   /** the attack classes a classifier gave its flows (none without a classifier) */
   readonly attackClasses?: readonly string[];
 }
@@ -80,6 +86,10 @@ export interface SourceEvidence {
  * command-and-control (a beacon's target is the controller, an accomplice) nor spoofing/policy.
  * The categories are detect/finding.ts's; the EVE texts are what alerts.jsonl carries for them.
  */
+/** why a flood sender gets no decision (policy, respond's text) */
+export const FLOOD_SENDER_TEXT =
+  "one of many senders towards a flooded host, known only by flows its target's flow-alert limit held back (analyze folded its alert): a flood from forged addresses sends from random ones, so its risk alone is no reason to ban or notify (respond.banFloodSenders: true does)";
+
 const VICTIM_CATEGORIES: ReadonlySet<string> = new Set(['reconnaissance', 'credential-access', 'denial-of-service', 'Detection of a Network Scan', 'Attempted User Privilege Gain', 'Attempted Denial of Service']);
 
 /**
@@ -150,7 +160,7 @@ export interface PolicyContext {
 export interface Skipped {
   readonly value: string;
   readonly type: DecisionType | null;
-  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim' | 'self-fitted';
+  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim' | 'self-fitted' | 'flood-sender';
   readonly detail: string;
 }
 
@@ -243,17 +253,19 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     if (Date.parse(r.created) >= since || Date.parse(r.expires) > ctx.nowMs) seen.add(`${r.value}\u0000${r.type}\u0000${r.reasonKey}`);
   }
   // one source may appear more than once (several inputs): merge its evidence first
-  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[]; selfFitted: boolean; attackClasses: Set<string> }>();
+  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[]; selfFitted: boolean; floodSender: boolean; attackClasses: Set<string> }>();
   for (const s of sources) {
     const t = canonicalTarget(s.ip);
     if (!t) {
       skipped.push({ value: s.ip, type: null, why: 'not-an-address', detail: `"${s.ip}" is not an IPv4/IPv6 address or network` });
       continue;
     }
-    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [], selfFitted: s.selfFitted === true, attackClasses: new Set<string>() };
+    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [], selfFitted: s.selfFitted === true, floodSender: s.floodSender === true, attackClasses: new Set<string>() };
     m.attackedBy.push(...(s.attackedBy ?? []));
     // self-fitted only when every piece of it is: a risk against a baseline is evidence of its own
     if (s.selfFitted !== true) m.selfFitted = false;
+    // a flood sender only when every input says so
+    if (s.floodSender !== true) m.floodSender = false;
     for (const c of s.attackClasses ?? []) m.attackClasses.add(c);
     if (s.risk !== undefined && (m.risk === undefined || s.risk > m.risk)) m.risk = s.risk;
     m.reasons.push(...(s.reasons ?? []));
@@ -281,6 +293,13 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     // a self-fitted run's risk and nothing else to back it (no rule finding, no intel, no classifier
     // attack class): alerted, not banned
     const uncorroborated = !ctx.config.banSelfFitted && m.selfFitted && m.attackClasses.size === 0 && !j.drivers.some((d) => d !== 'risk');
+    // one of many senders towards a flooded host and nothing else (analyze folded its alert): a
+    // flood from forged addresses sends from random ones (a 2 s hping3 --rand-source flood: 7,300
+    // addresses, private ones among them), so neither a ban nor a notification per address
+    if (!ctx.config.banFloodSenders && m.floodSender && m.attackClasses.size === 0 && !j.drivers.some((d) => d !== 'risk')) {
+      for (const type of types) skipped.push({ value, type, why: 'flood-sender', detail: FLOOD_SENDER_TEXT });
+      continue;
+    }
     for (const type of types) {
       if (type === 'ban' && guard) {
         skipped.push({ value, type, why: 'allowlisted', detail: `allowlisted by ${guard.cidr.text} (${guard.why})` });

@@ -15,6 +15,10 @@
  *     banSelfFitted: false         # a source whose only evidence is the risk of an analysis without a
  *                                  # baseline (detectors fitted on the traffic judged) is alerted on,
  *                                  # not banned, unless a rule finding, intel or a classifier backs it
+ *     banFloodSenders: false       # a source known only as one of many senders towards a flooded host
+ *                                  # (every risky flow of it held back by the target's flow-alert limit,
+ *                                  # its analyze alert folded) is neither banned nor alerted on: a flood
+ *                                  # from forged addresses sends from random ones
  *     allowlist: [192.0.2.0/24, backup.example.org]
  *     allowlistDefaults: true      # loopback, own addresses, default gateways, resolvers
  *     gateways: [10.0.0.1]
@@ -47,6 +51,8 @@ export interface RespondConfig {
   readonly banTargets: boolean;
   /** ban a source on the risk of a self-fitted analysis (no baseline) with nothing else to back it */
   readonly banSelfFitted: boolean;
+  /** ban and alert on a flood sender (analyze's `floodSender`) on its risk alone */
+  readonly banFloodSenders: boolean;
   readonly allowlist: readonly string[];
   readonly allowlistDefaults: boolean;
   readonly gateways: readonly string[];
@@ -64,13 +70,14 @@ export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
   notifyManual: true,
   banTargets: false,
   banSelfFitted: false,
+  banFloodSenders: false,
   allowlist: [],
   allowlistDefaults: true,
   gateways: [],
   resolvers: [],
 };
 
-const KNOWN = ['apply', 'severity', 'intelSeverity', 'rules', 'actions', 'duration', 'suppress', 'notifyManual', 'banTargets', 'banSelfFitted', 'allowlist', 'allowlistDefaults', 'gateways', 'resolvers'];
+const KNOWN = ['apply', 'severity', 'intelSeverity', 'rules', 'actions', 'duration', 'suppress', 'notifyManual', 'banTargets', 'banSelfFitted', 'banFloodSenders', 'allowlist', 'allowlistDefaults', 'gateways', 'resolvers'];
 
 export function respondConfigFrom(section: unknown, env: Env = {}, file = 'configuration'): RespondConfig {
   const r = new SectionReader(section, env, file, 'respond', KNOWN);
@@ -125,6 +132,7 @@ export function respondConfigFrom(section: unknown, env: Env = {}, file = 'confi
     notifyManual: r.boolean('notifyManual', d.notifyManual),
     banTargets: r.boolean('banTargets', d.banTargets),
     banSelfFitted: r.boolean('banSelfFitted', d.banSelfFitted),
+    banFloodSenders: r.boolean('banFloodSenders', d.banFloodSenders),
     allowlist: r.list('allowlist', d.allowlist),
     allowlistDefaults: r.boolean('allowlistDefaults', d.allowlistDefaults),
     gateways: r.list('gateways', d.gateways),

@@ -25,7 +25,7 @@ export function sourcesFromResult(r: AnalysisResult): SourceEvidence[] {
   }
   // without a baseline the risk was fitted on this very input: weaker evidence (policy.ts)
   const selfFitted = r.mode === 'self-fitted';
-  const out: SourceEvidence[] = r.riskyIps.map((ip) => ({ ip: ip.ip, risk: ip.risk, reasons: ip.reasons, rules: rules.get(ip.ip), selfFitted, attackClasses: Object.keys(ip.attackClasses) }));
+  const out: SourceEvidence[] = r.riskyIps.map((ip) => ({ ip: ip.ip, risk: ip.risk, reasons: ip.reasons, rules: rules.get(ip.ip), selfFitted, attackClasses: Object.keys(ip.attackClasses), ...(ip.floodSender ? { floodSender: true } : {}) }));
   for (const [ip, list] of rules) if (!r.riskyIps.some((x) => x.ip === ip)) out.push({ ip, rules: list, selfFitted });
   return withAttacks(out, attacksOn(findingTargets(r.findings)));
 }

@@ -92,8 +92,9 @@ test('a flood from forged sources: 100 flow alerts for the flooded host, not one
   for (const ip of s.riskyIps) assert.equal(ip.flowAlerts.written + ip.flowAlerts.suppressed + ip.flowAlerts.leftOut, ip.riskyFlows, ip.ip);
   // the risky sources with nothing against them but flows the target's limit held back (the forged
   // senders) have no alert of their own; every finding, and every other risky source, has its alert
-  const folded = s.riskyIps.filter((r: any) => r.rules.length === 0 && r.flowAlerts.written === 0);
+  const folded = s.riskyIps.filter((r: any) => r.floodSender === true);
   assert.ok(folded.length > FLOOD / 2, `most forged senders are folded (${folded.length})`);
+  for (const r of folded) assert.deepEqual([r.rules, r.riskyFlows], [[], r.flowAlerts.written + r.flowAlerts.suppressed], r.ip);
   assert.equal(a.sourceAlertsFolded, folded.length);
   assert.equal(a.written, a.flowAlerts + s.findings + s.riskyIps.length - a.sourceAlertsFolded);
   const alerts = readFileSync(join(dir, 'limited', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -110,6 +111,24 @@ test('a flood from forged sources: 100 flow alerts for the flooded host, not one
   const line = `${held} of ${s.riskyFlows.toLocaleString('en-US')} risky flows folded into flow-alert limits: 0 over the per-source limit (10 flow alerts per source per 60 s; --flow-alerts-per-source, --flow-alert-window; 0 = no limit) and ${held} over the per-target limit (100 flow alerts per target per 60 s, reached by 1 target: ${VICTIM} ${held}; --flow-alerts-per-target)`;
   assert.ok(text.out.includes(line), text.out.split('\n').filter((l) => l.includes('folded')).join('\n'));
   assert.ok(text.out.includes(`${folded.length.toLocaleString('en-US')} risky sources with nothing against them but flows held back by a target's limit`), 'the text says how many source alerts were folded');
+});
+
+test('respond neither bans nor notifies on the forged senders, and says so', () => {
+  const s = JSON.parse(readFileSync(join(dir, 'limited', 'summary.json'), 'utf8'));
+  const senders = new Set<string>(s.riskyIps.filter((r: any) => r.floodSender === true).map((r: any) => r.ip));
+  assert.ok(senders.size > FLOOD / 2);
+  const r = run(['respond', 'limited', '--store', 'respond.db', '--json', '-q']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  const decided = j.decisions.map((d: any) => d.value);
+  assert.equal(decided.filter((v: string) => senders.has(v)).length, 0, 'no decision on a forged sender');
+  const skipped = j.skipped.filter((x: any) => x.why === 'flood-sender');
+  assert.equal(new Set(skipped.map((x: any) => x.value)).size, senders.size);
+  assert.match(skipped[0].detail, /one of many senders towards a flooded host/);
+  const blocked = readFileSync(join(dir, 'limited', 'blocked_ips.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.equal(blocked.filter((ip) => senders.has(ip)).length, 0, 'none in the blocklist');
+  const text = run(['respond', 'limited', '--store', 'respond-text.db', '-q']);
+  assert.match(text.out, new RegExp(`${senders.size.toLocaleString('en-US')} senders of a flood towards one host \\(no ban or alert each`));
 });
 
 test('--flow-alerts-per-target 0: one flow alert per risky flow again, as before the limit', () => {

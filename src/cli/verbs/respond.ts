@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { RESPOND_SPEC } from './respond-spec.js';
 import { readAnalysisOutput } from '../../respond/analysis-input.js';
 import { respond as runRespond, type RespondResult } from '../../respond/respond-run.js';
+import { FLOOD_SENDER_TEXT } from '../../respond/policy.js';
 import { undelivered } from '../../respond/notify/outbox-delivery.js';
 import { allowlistFrom, decisionLine, problem, settingsAndStore } from './respond-common.js';
 import { plural } from '../../util/plural.js';
@@ -66,10 +67,13 @@ export function formatRespond(r: RespondResult): string {
   const by = (why: string): number => r.skipped.filter((s) => s.why === why).length;
   const victims = by('victim');
   const selfFitted = by('self-fitted');
-  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}${selfFitted ? `, ${selfFitted} ${plural(selfFitted, 'ban')} on a risk without a baseline alone` : ''}`);
+  const floodSenders = new Set(r.skipped.filter((x) => x.why === 'flood-sender').map((x) => x.value)).size;
+  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}${selfFitted ? `, ${selfFitted} ${plural(selfFitted, 'ban')} on a risk without a baseline alone` : ''}${floodSenders ? `, ${thousands(floodSenders)} ${plural(floodSenders, 'sender')} of a flood towards one host (no ban or alert each: forged addresses are likely)` : ''}`);
   for (const s of r.skipped.filter((x) => x.why === 'allowlisted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   for (const s of r.skipped.filter((x) => x.why === 'victim').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   for (const s of r.skipped.filter((x) => x.why === 'self-fitted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
+  const senders = [...new Set(r.skipped.filter((x) => x.why === 'flood-sender').map((x) => x.value))];
+  if (senders.length) lines.push(`  not banned or alerted: ${senders.slice(0, 3).join(', ')}${senders.length > 3 ? `, … (${thousands(senders.length)} in all)` : ''}: ${FLOOD_SENDER_TEXT}`);
   lines.push(`Blocklist: ${r.targets.v4.length + r.targets.v6.length} ${plural(r.targets.v4.length + r.targets.v6.length, 'address or range', 'addresses or ranges')}${r.apply ? '' : ' (preview including this dry run)'}`);
   if (r.files) lines.push(`  ${r.files.blockedIps}\n  ${r.files.nftables}\n  ${r.files.ipset}`);
   if (r.apply) {
