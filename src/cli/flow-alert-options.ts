@@ -15,7 +15,7 @@ export const FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
     type: 'integer',
     value: 'N',
     range: { min: 0 },
-    description: `most flow alerts per source address per --flow-alert-window of flow time (the first risky flows in input order); the rest are counted in the summary and the source's alert, and stay in flows_scored.csv; 0 = no limit; findings and risky sources are never limited (config alerts.flowAlertsPerSource; default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})`,
+    description: `most flow alerts per source address per --flow-alert-window of flow time (the first risky flows in input order); the rest are counted in the summary and the source's alert, and stay in flows_scored.csv; 0 = no limit; findings are never limited, nor risky sources but the forged senders of a flood (--flow-alerts-per-target) (config alerts.flowAlertsPerSource; default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})`,
   },
   {
     name: 'flow-alert-window',

@@ -28,7 +28,7 @@ test('text: "opened:" when the threshold is crossed, then the closing line; each
   assert.equal(out.length, 2);
   assert.match(out[0], /^2026-12-03T18:00:00\.000000\+0000 {2}severity 2 {2}opened: SYN scan \(handshakes never completed\) {2}10\.0\.0\.2 → 10\.0\.0\.1 .*- 10\.0\.0\.2 sent SYNs to 21 /);
   assert.match(out[1], /^2026-12-03T18:00:00\.000000\+0000 {2}severity 2 {2}SYN scan \(handshakes never completed\) {2}10\.0\.0\.2 → 10\.0\.0\.1 .*- 10\.0\.0\.2 sent SYNs to 150 /);
-  assert.deepEqual(lines.counts, { flows: 0, findings: 1, sources: 0, opened: 1 });
+  assert.deepEqual(lines.counts, { flows: 0, findings: 1, sources: 0, opened: 1, folded: 0 });
 });
 
 test('--json: the opened record is event_type finding_opened; the closing one is the alert', () => {
@@ -42,4 +42,40 @@ test('--json: the opened record is event_type finding_opened; the closing one is
   assert.equal(closed.event_type, 'alert');
   assert.equal(closed.netsentinel.evidence.halfOpenTargets, 150);
   assert.equal(opened.src_ip, '10.0.0.2');
+});
+
+const bogon = (i: number, target = '10.0.0.5'): Finding => ({
+  ruleId: 'spoofing.bogon-source',
+  title: 'Source address that cannot be on a wire',
+  category: 'spoofing',
+  severity: 2,
+  srcIp: `240.0.${i >> 8}.${i & 255}`,
+  targets: { ips: [target], ipCount: 1, ports: [], portCount: 0, countsCapped: false },
+  firstSeen: '2026-12-03T18:00:00.000Z',
+  lastSeen: '2026-12-03T18:00:00.000Z',
+  count: 1,
+  evidence: { range: 'reserved (240.0.0.0/4)' },
+  rows: [],
+  reason: `240.0.${i >> 8}.${i & 255} is reserved`,
+});
+
+test('a flood from forged sources: the first 20 bogon sources towards a host printed, one line for the rest, then only other hosts\' and rules\' findings', () => {
+  const out: string[] = [];
+  const lines = liveAlertLines((l) => out.push(l), false, false);
+  lines.onOpened(Array.from({ length: 1000 }, (_, i) => bogon(i)));
+  assert.equal(out.length, 21, 'twenty openings and the line saying the rest are folded');
+  assert.match(out[20], /^more than 20 sources that cannot be on a wire towards 10\.0\.0\.5 \(forged addresses, a flood from random sources\): the rest are folded into one finding at the end$/);
+  // their episodes close: the first twenty close as they opened, the rest stay folded
+  lines.onFindings(Array.from({ length: 1000 }, (_, i) => bogon(i)));
+  assert.equal(out.length, 41);
+  // another host, and another rule, are printed as before
+  lines.onOpened([bogon(5, '10.0.0.6'), scan(30)]);
+  assert.equal(out.length, 43);
+  assert.deepEqual(lines.counts, { flows: 0, findings: 20, sources: 0, opened: 22, folded: 1960 });
+  // --json prints no extra line: only EVE records
+  const js: string[] = [];
+  const j = liveAlertLines((l) => js.push(l), true, false);
+  j.onOpened(Array.from({ length: 30 }, (_, i) => bogon(i)));
+  assert.equal(js.length, 20);
+  for (const l of js) assert.equal(JSON.parse(l).event_type, 'finding_opened');
 });

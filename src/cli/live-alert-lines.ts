@@ -10,10 +10,17 @@
  * is still open (a scan can go on for minutes): "opened:" before its title, or with --json the
  * same record with `event_type` "finding_opened", so that whoever counts alerts (event_type
  * "alert") counts each finding once, by its closing line.
+ *
+ * A flood from forged random sources opens a `spoofing.bogon-source` finding per forged bogon
+ * address (a thousand lines in two seconds); analyze folds them per target at the end
+ * (detect/fold-source-findings.ts). Live, the first FOLD_MIN_SOURCES sources towards a host are
+ * printed as they come, then one line says the rest are folded (text only: --json prints only EVE
+ * records), and their own lines are left out; the folded finding prints at the end.
  */
 import type { Sink } from '../analysis/sink.js';
 import { findingAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
+import { FOLDED_PER_TARGET, FOLD_MIN_SOURCES } from '../detect/fold-source-findings.js';
 
 export interface LiveAlertLines {
   readonly sink: Sink;
@@ -21,13 +28,36 @@ export interface LiveAlertLines {
   onFindings(findings: readonly Finding[]): void;
   /** findings whose threshold was just crossed, still open (AnalysisOptions.onOpened, the packet detectors' opened()) */
   onOpened(findings: readonly Finding[]): void;
-  /** lines printed, by kind */
-  readonly counts: { flows: number; findings: number; sources: number; opened: number };
+  /** lines printed, by kind; `folded`: findings of a folded rule not printed (their sources beyond the first towards a host) */
+  readonly counts: { flows: number; findings: number; sources: number; opened: number; folded: number };
 }
+
+/** sources remembered per folded rule and target (a capture runs for weeks: past this, later sources count as folded) */
+const FOLD_SOURCES_KEPT = 100_000;
 
 export function liveAlertLines(print: (line: string) => void, json: boolean, printFlows: boolean): LiveAlertLines {
   const printed = new Set<string>();
-  const counts = { flows: 0, findings: 0, sources: 0, opened: 0 };
+  const counts = { flows: 0, findings: 0, sources: 0, opened: 0, folded: 0 };
+  // per folded rule and target: each source seen, and its place in the order first seen
+  const foldSources = new Map<string, Map<string, number>>();
+  let kept = 0;
+  /** whether `f` is one more source towards a host that already had FOLD_MIN_SOURCES: not printed */
+  const folds = (f: Finding): boolean => {
+    if (!FOLDED_PER_TARGET.has(f.ruleId) || f.srcIp === null || f.targets.ips.length !== 1) return false;
+    const k = `${f.ruleId} ${f.targets.ips[0]}`;
+    let seen = foldSources.get(k);
+    if (!seen) foldSources.set(k, (seen = new Map()));
+    let place = seen.get(f.srcIp);
+    if (place === undefined) {
+      if (kept >= FOLD_SOURCES_KEPT) return true;
+      place = seen.size;
+      seen.set(f.srcIp, place);
+      kept++;
+      if (place === FOLD_MIN_SOURCES && !json) print(`more than ${FOLD_MIN_SOURCES} sources that cannot be on a wire towards ${f.targets.ips[0]} (forged addresses, a flood from random sources): the rest are folded into one finding at the end`);
+    }
+    // the first ones stay printed as they were (opened and closed): only the sources beyond them are folded
+    return place >= FOLD_MIN_SOURCES;
+  };
   const show = (a: Alert): void => {
     if (printed.has(a.key)) return;
     printed.add(a.key);
@@ -44,11 +74,18 @@ export function liveAlertLines(print: (line: string) => void, json: boolean, pri
     counts,
     onFindings(findings) {
       const now = Date.now();
-      for (const f of findings) show(findingAlert(f, now));
+      for (const f of findings) {
+        if (folds(f)) counts.folded++;
+        else show(findingAlert(f, now));
+      }
     },
     onOpened(findings) {
       const now = Date.now();
       for (const f of findings) {
+        if (folds(f)) {
+          counts.folded++;
+          continue;
+        }
         const a = findingAlert(f, now);
         counts.opened++;
         print(json ? JSON.stringify({ ...a.record, event_type: 'finding_opened' }) : alertText(a, 'opened: '));
