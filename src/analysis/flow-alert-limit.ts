@@ -167,10 +167,8 @@ export class FlowAlertGate {
   /** the same per destination address, for the per-target limit */
   private readonly targets = new Map<string, TargetState>();
   private readonly bound: FlowAlertGateBound | undefined;
-  /** the source moved to the end last: a scan's flows come in runs of one source, moved once */
-  private newest: string | undefined;
-  /** the target moved to the end last: a flood's flows come in runs of one target */
-  private newestTarget: string | undefined;
+  /** per table (sources, targets), the address moved to its end last */
+  private readonly newest = new Map<Map<string, unknown>, string>();
 
   constructor(limit: FlowAlertLimitSettings | undefined, maxFlowAlerts: number, bound?: FlowAlertGateBound) {
     this.perSource = limit && limit.perSource > 0 ? limit.perSource : 0;
@@ -224,42 +222,37 @@ export class FlowAlertGate {
     return this.pastLimit(st);
   }
 
-  /** `ip`'s source state, in window `w` (made, or moved to the end under a bound) */
+  /** `ip`'s source state, in window `w` */
   private source(ip: string, w: number): SourceState {
-    let st = this.sources.get(ip);
-    if (!st) {
-      st = { window: w, n: 0, written: 0, suppressed: 0, leftOut: 0, byTarget: 0, target: null };
-      this.sources.set(ip, st);
-      if (this.bound) {
-        this.newest = ip;
-        if (this.sources.size > this.bound.maxSources) this.evictOldest(this.sources);
-      }
-    } else if (this.bound && this.newest !== ip) {
-      this.sources.delete(ip);
-      this.sources.set(ip, st);
-      this.newest = ip;
-    }
-    enterWindow(st, w);
-    return st;
+    return this.entry(this.sources, ip, w, () => ({ window: w, n: 0, written: 0, suppressed: 0, leftOut: 0, byTarget: 0, target: null }));
   }
 
   /** `ip`'s target state, in window `w` (the same bound as the sources') */
   private target(ip: string, w: number): TargetState {
-    let t = this.targets.get(ip);
-    if (!t) {
-      t = { window: w, n: 0, suppressed: 0 };
-      this.targets.set(ip, t);
+    return this.entry(this.targets, ip, w, () => ({ window: w, n: 0, suppressed: 0 }));
+  }
+
+  /**
+   * `ip`'s entry of `table` in window `w`: made when new (past the bound the least recently limited
+   * entry goes), or moved to the end under a bound; the table's last-moved address is remembered, as
+   * flows come in runs of one source (a scan) or one target (a flood) and are moved once.
+   */
+  private entry<T extends WindowCount>(table: Map<string, T>, ip: string, w: number, make: () => T): T {
+    let e = table.get(ip);
+    if (!e) {
+      e = make();
+      table.set(ip, e);
       if (this.bound) {
-        this.newestTarget = ip;
-        if (this.targets.size > this.bound.maxSources) this.evictOldest(this.targets);
+        this.newest.set(table, ip);
+        if (table.size > this.bound.maxSources) this.evictOldest(table);
       }
-    } else if (this.bound && this.newestTarget !== ip) {
-      this.targets.delete(ip);
-      this.targets.set(ip, t);
-      this.newestTarget = ip;
+    } else if (this.bound && this.newest.get(table) !== ip) {
+      table.delete(ip);
+      table.set(ip, e);
+      this.newest.set(table, ip);
     }
-    enterWindow(t, w);
-    return t;
+    enterWindow(e, w);
+    return e;
   }
 
   /** A source's risky flows by what became of them; undefined without a per-source limit or for a source with no risky flow. */
