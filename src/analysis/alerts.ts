@@ -145,6 +145,9 @@ export function sourceAlertInput(r: IpRow): EveAlertInput {
   const netsentinel: Record<string, unknown> = { risk: round6(r.risk), reasons: r.reasons, flows: r.flows, riskyFlows: r.riskyFlows };
   // with a per-source limit: how many of its risky flows have their own alert, and how many were folded into this one
   if (r.flowAlerts) netsentinel.flowAlerts = r.flowAlerts;
+  // one of many senders towards a flooded host, nothing else against it (a stream worker's source
+  // windows; analyze folds such a source's alert): respond neither bans nor notifies on it alone
+  if (r.floodSender) netsentinel.floodSender = true;
   netsentinel.peakFlowRisk = round6(r.peakFlowRisk);
   netsentinel.decidedBy = r.decidedBy;
   netsentinel.lastSeen = r.lastSeen;

@@ -14,6 +14,7 @@ import { findingAlertInput, flowAlert, keyedAlert, type Alert } from '../analysi
 import { alertKey } from '../report/eve-alert.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
+import type { IpRow } from '../report/analysis-result.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { TrainedModel } from '../models/trained-model.js';
 import type { RulesConfigInput } from '../detect/rules-config.js';
@@ -227,10 +228,16 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
         }
       } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
       for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
-      if (windows) for (const row of windows.add(scored, findings, decisions, firstRow)) alerts.push(windows.alert(row, now));
+      if (windows) for (const row of windows.add(scored, findings, decisions, firstRow)) alerts.push(windows.alert(marked(row), now));
     } else for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
     return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore, scored: batch, unscorable };
   };
+  /**
+   * a window's row marked `floodSender` when the source is known only as one of many senders towards
+   * a flooded host (the gate's per-target limit held flows back) with nothing else against it, as
+   * analyze marks it: its alert says so, and `stream --respond` neither bans nor notifies on it alone
+   */
+  const marked = (row: IpRow): IpRow => (limited && row.rules.length === 0 && Object.keys(row.attackClasses).length === 0 && gate.floodSender(row.ip) ? { ...row, floodSender: true } : row);
   return {
     rules,
     get score() {
@@ -245,7 +252,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     finish(now) {
       const { findings, keys } = fresh(rules.finish().findings);
       const alerts = findings.map((f, i) => alertOf(f, keys[i], now));
-      if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(row, now));
+      if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(marked(row), now));
       return { alerts, findings };
     },
   };

@@ -40,9 +40,9 @@ export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly F
   const risky = new Set<string>();
   for (const a of alerts) {
     if (a.input.source !== 'risk:ip' || !a.input.srcIp) continue;
-    const n = a.input.netsentinel as { risk?: number; reasons?: string[] };
+    const n = a.input.netsentinel as { risk?: number; reasons?: string[]; floodSender?: boolean };
     risky.add(a.input.srcIp);
-    out.push({ ip: a.input.srcIp, risk: n.risk, reasons: n.reasons ?? [], rules: rules.get(a.input.srcIp) });
+    out.push({ ip: a.input.srcIp, risk: n.risk, reasons: n.reasons ?? [], rules: rules.get(a.input.srcIp), ...(n.floodSender === true ? { floodSender: true } : {}) });
   }
   for (const [ip, list] of rules) if (!risky.has(ip)) out.push({ ip, rules: list });
   const attacks = attacksOn(findingTargets(findings));

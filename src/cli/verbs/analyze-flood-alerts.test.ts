@@ -131,6 +131,30 @@ test('respond neither bans nor notifies on the forged senders, and says so', () 
   assert.match(text.out, new RegExp(`${senders.size.toLocaleString('en-US')} senders of a flood towards one host \\(no ban or alert each`));
 });
 
+test('stream: the same flood read by a worker marks the forged senders\' alerts floodSender, and stream --respond decides nothing on them', () => {
+  const f = run(['flows', 'flood.pcap', '-o', 'flood.csv', '-q']);
+  assert.equal(f.code, 0, f.err);
+  // the decisions go to the default store: one of the test's own
+  const r = spawnSync(process.execPath, [main, 'stream', '--stdin', '-b', 'web.nsb', '--store', 'none', '--respond', '--json'], {
+    encoding: 'utf8',
+    cwd: dir,
+    input: readFileSync(join(dir, 'flood.csv')),
+    env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg') },
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const stats = JSON.parse(r.stderr.trim().split('\n').pop() as string);
+  const flagged = alerts.filter((a) => a.alert.signature === 'netsentinel: risky source' && a.netsentinel.floodSender === true).map((a) => a.src_ip as string);
+  assert.ok(flagged.length > FLOOD / 2, `most forged senders flagged (${flagged.length})`);
+  assert.equal(stats.flowAlerts, 100);
+  // decisions only for sources a rule found (the bogon senders' own findings: a stream does not fold
+  // them), a ban and an alert each at most; none for a flagged sender
+  const ruled = new Set(alerts.filter((a) => a.netsentinel.rule !== undefined && a.src_ip).map((a) => a.src_ip as string));
+  for (const ip of flagged) assert.ok(!ruled.has(ip), ip);
+  assert.ok(stats.respond.decisions <= 2 * ruled.size, `${stats.respond.decisions} decisions, ${ruled.size} sources with a finding`);
+});
+
 test('--flow-alerts-per-target 0: one flow alert per risky flow again, as before the limit', () => {
   const r = run(['analyze', 'flood.pcap', '-b', 'web.nsb', '-o', 'off', '--store', 'none', '--json', '-q', '--threads', '1', '--flow-alerts-per-target', '0']);
   assert.equal(r.code, 0, r.err);

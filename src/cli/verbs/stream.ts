@@ -362,7 +362,8 @@ function totalsOf(s: WorkerStats): string {
 /** The worker's closing line (and its periodic progress): counts in words, singular where they are one ("1 messages" before). */
 export function statsLine(s: WorkerStats, where?: string, limit?: FlowAlertLimitSettings): string {
   const per = limit?.windowSeconds ? `per ${limit.windowSeconds.toLocaleString('en-US')} s` : 'per run';
-  const folded = limit && s.flowAlertsSuppressed ? `; ${s.flowAlertsSuppressed.toLocaleString('en-US')} risky flows folded into per-source limits (${limit.perSource} flow alerts per source ${per}; --flow-alerts-per-source, 0 = no limit)` : '';
+  const perTarget = limit?.perTarget ? ` and ${limit.perTarget} per target` : '';
+  const folded = limit && s.flowAlertsSuppressed ? `; ${s.flowAlertsSuppressed.toLocaleString('en-US')} risky flows folded into per-source${perTarget ? ' and per-target' : ''} limits (${limit.perSource} flow alerts per source${perTarget} ${per}; --flow-alerts-per-source${perTarget ? ', --flow-alerts-per-target' : ''}, 0 = no limit)` : '';
   const n = (x: number, word: string): string => `${thousands(x)} ${plural(x, word)}`;
   return `${n(s.flows, 'flow')} in ${n(s.messages, 'message')} scored in ${formatSeconds(s.seconds)}; ${n(s.alerts, 'alert')} (${n(s.findings, 'finding')})${folded}${where ? `, ${thousands(s.stored)} new in ${where} (${thousands(s.duplicates)} already there)` : ''}${s.redelivered ? `; ${thousands(s.redelivered)} redelivered` : ''}${s.rejected ? `; ${thousands(s.rejected)} rejected` : ''}${s.rebuiltMessages ? `; rule state rebuilt from ${thousands(s.rebuiltFlows)} flows` : ''}`;
 }
