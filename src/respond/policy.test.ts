@@ -156,3 +156,24 @@ test('packet.ttl-jump names the address packets were injected under: its host is
   const both = runPolicy([{ ip: '10.88.0.20', risk: 0.9999, rules: [injected, scan] }], ctx);
   assert.ok(both.decisions.some((d) => d.type === 'ban'));
 });
+
+test('a flood sender (one of many senders towards a flooded host, nothing else against it) is neither banned nor alerted on its risk alone', () => {
+  const sender = { ip: '203.0.113.77', risk: 0.999998, reasons: ['1 of 1 flow above the flow risk threshold'], floodSender: true };
+  const r = runPolicy([sender], ctx);
+  assert.deepEqual(r.decisions, []);
+  assert.deepEqual(r.skipped.map((s) => [s.value, s.type, s.why]), [['203.0.113.77', 'ban', 'flood-sender'], ['203.0.113.77', 'alert', 'flood-sender']]);
+  assert.match(r.skipped[0]!.detail, /one of many senders towards a flooded host.*respond\.banFloodSenders: true does/);
+  // respond.banFloodSenders: true judges it as any other source
+  const on = runPolicy([sender], { ...ctx, config: { ...DEFAULT_RESPOND_CONFIG, banFloodSenders: true } });
+  assert.deepEqual(on.decisions.map((d) => d.type).sort(), ['alert', 'ban']);
+  // a rule finding of its own that drives its severity is evidence: decided as before
+  const scan = { ruleId: 'port-scan.vertical', severity: 1, reason: 'probed 100 ports' };
+  const ruled = runPolicy([{ ...sender, risk: 0.9991, rules: [scan] }], ctx);
+  assert.ok(ruled.decisions.some((d) => d.type === 'ban'));
+  // a flood sender only when every input says so
+  const mixed = runPolicy([sender, { ip: '203.0.113.77', risk: 0.999998, reasons: [] }], ctx);
+  assert.deepEqual(mixed.decisions.map((d) => d.type).sort(), ['alert', 'ban']);
+  // read from summary.json's riskyIps by `respond OUTDIR`: respondConfigFrom knows the key
+  assert.equal(respondConfigFrom({ banFloodSenders: true }).banFloodSenders, true);
+  assert.equal(respondConfigFrom({}).banFloodSenders, false);
+});

@@ -15,9 +15,10 @@ import { alertKey } from '../report/eve-alert.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
 import type { IpRow } from '../report/analysis-result.js';
+import { foldSourceFindings } from '../detect/fold-source-findings.js';
 import type { Baseline } from '../risk/baseline.js';
 import type { TrainedModel } from '../models/trained-model.js';
-import type { RulesConfigInput } from '../detect/rules-config.js';
+import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
 import type { ScoringWeights } from '../risk/flow-scorer.js';
 import { BoundedKeys } from './bounded-keys.js';
 import { SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
@@ -135,6 +136,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
   const emitted = new BoundedKeys(o.maxFindingKeys ?? DEFAULT_MAX_FINDING_KEYS, (n) => o.onEvict?.('findings', n));
   // the findings not emitted before (by their alert's key) and those keys, for alertOf: the key is
   // made once per finding, and no alert record just to read a key off it
+  const sampleSize = resolveRulesConfig(o.rules ?? {}).limits.sampleSize;
   const fresh = (list: readonly Finding[]): { findings: Finding[]; keys: string[] } => {
     const findings: Finding[] = [];
     const keys: string[] = [];
@@ -192,7 +194,8 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     const firstRow = rulesRows;
     rulesRows += batch.rowCount;
     let ruleP = rules.observe(batch, ff);
-    const { findings, keys } = fresh(rules.takeFindings!());
+    // the bogon-source findings of a flood from forged sources that close together, one per target (as analyze)
+    const { findings, keys } = fresh(foldSourceFindings(rules.takeFindings!(), sampleSize));
     const alerts: Alert[] = [];
     let risk: Float64Array = new Float64Array(0);
     const suppressedBefore = gate.suppressed;
@@ -250,7 +253,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     scoreBatch: (batch, now) => run(batch, now, true),
     replay: (batch, now) => run(batch, now, false),
     finish(now) {
-      const { findings, keys } = fresh(rules.finish().findings);
+      const { findings, keys } = fresh(foldSourceFindings(rules.finish().findings, sampleSize));
       const alerts = findings.map((f, i) => alertOf(f, keys[i], now));
       if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(marked(row), now));
       return { alerts, findings };
