@@ -143,6 +143,20 @@ test('a bad cell names the column as the file spells it', async () => {
   await assert.rejects(readDataset([p], quiet), { message: `${p} line 2, column "Flow Bytes/s": "fast" is not a number` });
 });
 
+test('a marker of a missing value (-, n/a) in a feature is a missing cell, counted and said once with the first; other text still refuses the file', async () => {
+  const p = write('dash.csv', [ORIGINAL_HEADER, originalRow(80, 1, '-', 'BENIGN'), originalRow(80, 2, '12.5', 'BENIGN'), originalRow(80, 3, 'n/a', 'BENIGN')].join('\n'));
+  const warnings: string[] = [];
+  const t = await readDataset([p], { warn: (m: string) => warnings.push(m) });
+  const bytes = numbers(t, 'Flow Bytes/s');
+  assert.equal(bytes.length, 3);
+  assert.ok(Number.isNaN(bytes[0]) && Number.isNaN(bytes[2]), 'read as missing');
+  assert.equal(bytes[1], 12.5);
+  assert.deepEqual(
+    warnings.filter((w) => w.includes('marker')),
+    [`${p}: column "Flow Bytes/s" holds numbers, but 2 cells are markers of a missing value (the first: line 2, "-"): read as missing, imputed as other missing cells are`],
+  );
+});
+
 test('a column the format does not know is typed by its values: text is read as categories, not refused as "not a number"', async () => {
   // an analyst's note (quoted, with a comma) and a sensor number added after the published columns
   const header = CORRECTED_HEADER + ',analyst note,sensor';

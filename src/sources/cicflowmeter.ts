@@ -197,7 +197,9 @@ function planCic(start: FileStart, extraTypes: Map<string, boolean>): TablePlan 
   const field = (n: string): number => fieldOf.get(n) ?? -1;
   const source = (n: string): string | undefined => (fieldOf.has(n) ? header[fieldOf.get(n) as number] : undefined);
   const columns: PlanColumn[] = IDENTITY.map(([name, role, parse]) => ({ type: 'parsed', name, role, field: field(name), parse, sourceName: source(name) }));
-  for (const name of CIC_FEATURES) columns.push({ type: 'parsed', name, role: 'feature', field: field(name), parse: 'number', sourceName: source(name) });
+  // a `-` or `n/a` in a feature is a missing value (said once per column with the count), as the
+  // generic reader reads it; other text in a number column is still a broken file
+  for (const name of CIC_FEATURES) columns.push({ type: 'parsed', name, role: 'feature', field: field(name), parse: 'number', sourceName: source(name), lenient: 'markers' });
   const labelled = fieldOf.has(LABEL);
   if (labelled) {
     columns.push({ type: 'parsed', name: LABEL, role: 'label', field: field(LABEL), parse: 'text', sourceName: source(LABEL), normalise: cicLabel });

@@ -17,6 +17,8 @@ import { quoteField } from './input-limits.js';
 /** Text cells read as missing in one column of numbers, and the first of them. */
 export interface OddCells {
   cells: number;
+  /** only markers of a missing value were read as missing (a format's number column), not any text */
+  markersOnly?: boolean;
   first?: { readonly line: number; readonly text: string; readonly file?: string };
 }
 
@@ -46,7 +48,9 @@ export function readTallyNotes(t: ReadTally, file: string): { key: string; count
     out.push({
       key: `odd:${column}`,
       count: odd.cells,
-      note: `${odd.first.file ?? file}: column "${column}" holds numbers, but ${thousands(odd.cells)} ${plural(odd.cells, 'cell is', 'cells are')} text (the first: line ${odd.first.line}, ${quoteField(odd.first.text)}): read as missing, imputed as other missing cells are (--categorical ${JSON.stringify(column)} reads the column as categories)`,
+      note: odd.markersOnly
+        ? `${odd.first.file ?? file}: column "${column}" holds numbers, but ${thousands(odd.cells)} ${plural(odd.cells, 'cell is a marker', 'cells are markers')} of a missing value (the first: line ${odd.first.line}, ${quoteField(odd.first.text)}): read as missing, imputed as other missing cells are`
+        : `${odd.first.file ?? file}: column "${column}" holds numbers, but ${thousands(odd.cells)} ${plural(odd.cells, 'cell is', 'cells are')} text (the first: line ${odd.first.line}, ${quoteField(odd.first.text)}): read as missing, imputed as other missing cells are (--categorical ${JSON.stringify(column)} reads the column as categories)`,
     });
   }
   return out;

@@ -20,7 +20,7 @@ import { parseNumberInto, parsePortInto } from './parse-number.js';
 import { parseTimestamp } from './parse-timestamp.js';
 import { TwelveHourClock } from './twelve-hour-clock.js';
 import { newReadTally, type OddCells, type ReadTally } from './read-tally.js';
-import type { DerivedColumn, ParsedColumn, TablePlan } from './table-plan.js';
+import { MISSING_MARKER, type DerivedColumn, type ParsedColumn, type TablePlan } from './table-plan.js';
 import { trimmed } from '../util/trimmed.js';
 import { plural } from '../util/plural.js';
 
@@ -97,7 +97,7 @@ export class TableAssembler {
       if (c.parse !== 'number' || !c.lenient) return undefined;
       const name = c.sourceName ?? c.name;
       let odd = tally.odd.get(name);
-      if (!odd) tally.odd.set(name, (odd = { cells: 0 }));
+      if (!odd) tally.odd.set(name, (odd = { cells: 0, markersOnly: c.lenient === 'markers' }));
       return odd;
     });
     // memory linear in the input: never reserve more than BUILDER_BUDGET bytes ahead of the rows
@@ -199,14 +199,14 @@ export class TableAssembler {
             continue records;
           }
           const odd = this.activeOdd[k];
-          if (odd) {
+          const col = this.parsed[idx[k]];
+          if (odd && (col.lenient === true || MISSING_MARKER.test(batch.text(f).trim()))) {
             // text among numbers (n/a, -): missing, counted, said at the end of the file
             out[row] = NaN;
             odd.cells++;
             odd.first ??= { line: batch.line[r], text: batch.text(f) };
             continue;
           }
-          const col = this.parsed[idx[k]];
           throw new InputError(
             { file: this.file, line: batch.line[r], column: col.sourceName ?? col.name },
             `${quoteField(batch.text(f))} ${WHAT[kind]}${col.hint ? `; ${col.hint}` : ''}`,

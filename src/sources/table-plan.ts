@@ -35,9 +35,12 @@ export interface ParsedColumn {
   readonly hint?: string;
   /**
    * number only: a cell that is no number (`n/a`, `-` among numbers) is missing, counted in the
-   * read's tally (read-tally.ts) and said, rather than an error (the generic CSV reader's columns)
+   * read's tally (read-tally.ts) and said, rather than an error (the generic CSV reader's columns);
+   * 'markers': only the usual markers of a missing value are (`-`, `n/a`, `NA`, `null`, `None`,
+   * `?`: MISSING_MARKER), other text is still an error (columns a format defines as numbers:
+   * CICFlowMeter's, where "fast" in Flow Bytes/s is a broken file, but one `-` was a whole file refused)
    */
-  readonly lenient?: boolean;
+  readonly lenient?: boolean | 'markers';
 }
 
 export interface DeriveContext {
@@ -157,3 +160,6 @@ export interface FormatReader {
   hasHeader(first: readonly string[]): boolean;
   planFile(start: FileStart): TablePlan;
 }
+
+/** the usual markers of a missing value in a number column (what lenient 'markers' reads as missing) */
+export const MISSING_MARKER = /^(?:-+|n\/?a|null|none|nan|\?)$/i;
