@@ -28,9 +28,9 @@ export interface IpRow {
    */
   readonly flowAlerts?: { readonly written: number; readonly suppressed: number; readonly leftOut: number };
   /**
-   * every risky flow of it was held back by its target's flow-alert limit and nothing else is
-   * against it: one of many senders towards a flooded host, its alert folded (respond neither bans
-   * nor notifies on it alone); absent otherwise
+   * known only by risky flows towards one host whose per-target flow-alert limit held flows back,
+   * nothing else against it: one of many senders towards a flooded host, its alert folded (respond
+   * neither bans nor notifies on it alone); absent otherwise
    */
   readonly floodSender?: true;
 }
@@ -81,9 +81,10 @@ export interface AlertCounts {
   readonly flowAlertsSuppressedByTarget?: number;
   readonly suppressedTargets?: readonly { readonly ip: string; readonly suppressed: number }[];
   /**
-   * risky sources with no alert of their own: every risky flow of theirs held back by its target's
-   * limit and nothing else against them (the senders of a flood from forged addresses); still in
-   * riskyIps. written = flowAlerts + findings + riskyIps − sourceAlertsFolded.
+   * risky sources with no alert of their own: known only by risky flows towards one host whose
+   * per-target limit held flows back (FlowAlertGate.floodSender), nothing else against them (the
+   * senders of a flood from forged addresses); still in riskyIps, marked floodSender.
+   * written = flowAlerts + findings + riskyIps − sourceAlertsFolded.
    */
   readonly sourceAlertsFolded?: number;
   /** when the flow-alert cap bit: the cap, and how many risky flows the per-source limit let through got no alert (findings and sources are never capped) */

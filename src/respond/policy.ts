@@ -72,9 +72,9 @@ export interface SourceEvidence {
   /** its risk comes from detectors fitted on the traffic being judged (analyze without a baseline) */
   readonly selfFitted?: boolean;
   /**
-   * analyze folded its alert: every risky flow of it was held back by its target's flow-alert limit
-   * and nothing else is against it, one of many senders towards a flooded host (forged, in a flood
-   * from random addresses)
+   * known only by risky flows towards one host whose per-target flow-alert limit held flows back,
+   * nothing else against it (analyze folds its alert): one of many senders towards a flooded host,
+   * forged in a flood from random addresses
    */
   readonly floodSender?: boolean;
   /** the attack classes a classifier gave its flows (none without a classifier) */
@@ -88,7 +88,7 @@ export interface SourceEvidence {
  */
 /** why a flood sender gets no decision (policy, respond's text) */
 export const FLOOD_SENDER_TEXT =
-  "one of many senders towards a flooded host, known only by flows its target's flow-alert limit held back (analyze folded its alert): a flood from forged addresses sends from random ones, so its risk alone is no reason to ban or notify (respond.banFloodSenders: true does)";
+  "one of many senders towards a flooded host, known only by its risky flows towards a host whose flow-alert limit held flows back (analyze folded its alert): a flood from forged addresses sends from random ones, so its risk alone is no reason to ban or notify (respond.banFloodSenders: true does)";
 
 const VICTIM_CATEGORIES: ReadonlySet<string> = new Set(['reconnaissance', 'credential-access', 'denial-of-service', 'Detection of a Network Scan', 'Attempted User Privilege Gain', 'Attempted Denial of Service']);
 
