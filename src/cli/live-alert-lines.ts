@@ -20,7 +20,7 @@
 import type { Sink } from '../analysis/sink.js';
 import { findingAlert, type Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
-import { FOLDED_PER_TARGET, FOLD_MIN_SOURCES } from '../detect/fold-source-findings.js';
+import { FOLD_MIN_SOURCES, foldGroup } from '../detect/fold-source-findings.js';
 
 export interface LiveAlertLines {
   readonly sink: Sink;
@@ -43,8 +43,8 @@ export function liveAlertLines(print: (line: string) => void, json: boolean, pri
   let kept = 0;
   /** whether `f` is one more source towards a host that already had FOLD_MIN_SOURCES: not printed */
   const folds = (f: Finding): boolean => {
-    if (!FOLDED_PER_TARGET.has(f.ruleId) || f.srcIp === null || f.targets.ips.length !== 1) return false;
-    const k = `${f.ruleId} ${f.targets.ips[0]}`;
+    const k = foldGroup(f);
+    if (k === null || f.srcIp === null) return false;
     let seen = foldSources.get(k);
     if (!seen) foldSources.set(k, (seen = new Map()));
     let place = seen.get(f.srcIp);

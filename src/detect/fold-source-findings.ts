@@ -24,14 +24,24 @@ export const FOLDED_PER_TARGET: ReadonlySet<string> = new Set(['spoofing.bogon-s
 export const FOLD_MIN_SOURCES = 20;
 
 /**
+ * The group a finding folds into: its rule and its one target (`ruleId target`), or null for a
+ * finding that never folds (another rule, no source, several targets). The live lines of `capture`
+ * group by it too, so they fold exactly what the end of the run folds.
+ */
+export function foldGroup(f: Finding): string | null {
+  if (!FOLDED_PER_TARGET.has(f.ruleId) || f.srcIp === null || f.targets.ipCount !== 1 || f.targets.ips.length !== 1) return null;
+  return `${f.ruleId} ${f.targets.ips[0]}`;
+}
+
+/**
  * `findings` with those of FOLDED_PER_TARGET rules folded per target where more than `minSources`
  * share one (the folded finding where the first of them was; the others in their order).
  */
 export function foldSourceFindings(findings: readonly Finding[], sampleSize: number, minSources = FOLD_MIN_SOURCES): Finding[] {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
-    if (!FOLDED_PER_TARGET.has(f.ruleId) || f.srcIp === null || f.targets.ipCount !== 1 || f.targets.ips.length !== 1) continue;
-    const k = `${f.ruleId} ${f.targets.ips[0]}`;
+    const k = foldGroup(f);
+    if (k === null) continue;
     const g = groups.get(k);
     if (g) g.push(f);
     else groups.set(k, [f]);
