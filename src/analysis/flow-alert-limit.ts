@@ -275,6 +275,14 @@ export class FlowAlertGate {
     return (this.targets.get(st.target)?.suppressed ?? 0) > 0;
   }
 
+  /**
+   * A risky source's row is a flood sender's (analyze folds its alert, a stream worker marks it):
+   * floodSender(row.ip), and nothing else against it (no rule finding, no classifier attack class).
+   */
+  floodSenderRow(row: { readonly ip: string; readonly rules: readonly string[]; readonly attackClasses: Readonly<Record<string, number>> }): boolean {
+    return row.rules.length === 0 && Object.keys(row.attackClasses).length === 0 && this.floodSender(row.ip);
+  }
+
   /** how many sources had at least one flow suppressed */
   suppressedSources(): number {
     let n = 0;

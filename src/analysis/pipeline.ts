@@ -13,7 +13,7 @@
 import { flowFields, type FlowFields } from '../flows/flow-fields.js';
 import { sumCellCounts, type CellCounts, type FlowTable } from '../flows/table.js';
 import { compareFindings, type Finding } from '../detect/finding.js';
-import type { AnalysisResult, IpRow } from '../report/analysis-result.js';
+import type { AnalysisResult } from '../report/analysis-result.js';
 import type { FlowSource } from './flow-source.js';
 import type { RulesStage } from './rules-stage.js';
 import type { RuledBatch } from './rule-chunks.js';
@@ -193,16 +193,15 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
     let risky = riskyRows;
     // with a per-source limit, each risky source says what became of its risky flows (in its alert and the summary)
     if (gate.limited) risky = risky.map((r) => ({ ...r, flowAlerts: gate.ofSource(r.ip) ?? { written: 0, suppressed: 0, leftOut: 0 } }));
-    // a risky source known only as one of many senders towards a flooded host (gate.floodSender), with
+    // a risky source known only as one of many senders towards a flooded host (gate.floodSenderRow), with
     // nothing else against it (no rule finding, no attack class): thousands of them in a flood from
     // forged addresses. Its alert is folded (counted, the targets named); it stays a risky source in
     // the summary, risky_ips and the report, marked floodSender (respond neither bans nor notifies on it alone).
-    const foldSource = (r: IpRow): boolean => r.rules.length === 0 && Object.keys(r.attackClasses).length === 0 && gate.floodSender(r.ip);
     let sourceAlertsFolded = 0;
     const sAlerts: Alert[] = [];
     for (let i = 0; i < risky.length; i++) {
       const r = risky[i];
-      if (gate.suppressedByTarget > 0 && foldSource(r)) {
+      if (gate.suppressedByTarget > 0 && gate.floodSenderRow(r)) {
         sourceAlertsFolded++;
         risky[i] = { ...r, floodSender: true };
       } else sAlerts.push(sourceAlert(r, now));

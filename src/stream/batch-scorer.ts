@@ -240,7 +240,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
    * a flooded host (the gate's per-target limit held flows back) with nothing else against it, as
    * analyze marks it: its alert says so, and `stream --respond` neither bans nor notifies on it alone
    */
-  const marked = (row: IpRow): IpRow => (limited && row.rules.length === 0 && Object.keys(row.attackClasses).length === 0 && gate.floodSender(row.ip) ? { ...row, floodSender: true } : row);
+  const marked = (row: IpRow): IpRow => (limited && gate.floodSenderRow(row) ? { ...row, floodSender: true } : row);
   return {
     rules,
     get score() {
