@@ -14,7 +14,7 @@
 
 export type Severity = 1 | 2 | 3 | 4;
 
-export type FindingCategory = 'reconnaissance' | 'credential-access' | 'denial-of-service' | 'spoofing' | 'policy' | 'command-and-control';
+export type FindingCategory = 'reconnaissance' | 'credential-access' | 'denial-of-service' | 'spoofing' | 'evasion' | 'policy' | 'command-and-control';
 
 /** Suricata classification text for each category (classification.config descriptions). */
 export const SURICATA_CATEGORY: Readonly<Record<FindingCategory, string>> = {
@@ -22,6 +22,7 @@ export const SURICATA_CATEGORY: Readonly<Record<FindingCategory, string>> = {
   'credential-access': 'Attempted User Privilege Gain',
   'denial-of-service': 'Attempted Denial of Service',
   spoofing: 'Potentially Bad Traffic',
+  evasion: 'Generic Protocol Command Decode',
   policy: 'Potential Corporate Privacy Violation',
   'command-and-control': 'A Network Trojan was detected',
 };

@@ -161,6 +161,12 @@ export interface DuplicateIpConfig {
   readonly severity: Severity;
 }
 
+/** First fragments too small for their transport header (packets/tiny-fragment-watch.ts). */
+export interface TinyFragmentConfig {
+  readonly enabled: boolean;
+  readonly severity: Severity;
+}
+
 export interface RouterAdvertConfig {
   readonly enabled: boolean;
   readonly routers: readonly string[];
@@ -198,6 +204,7 @@ export interface RulesConfig {
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
   readonly duplicateIp: DuplicateIpConfig;
+  readonly tinyFragment: TinyFragmentConfig;
   readonly routerAdvert: RouterAdvertConfig;
   readonly geoip: GeoIpConfig;
   readonly limits: LimitsConfig;
@@ -346,6 +353,9 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'duplicateIp.maxAddressesPerMac', default: 4, kind: int(1), description: 'a MAC sending from more than this many IPv4 addresses is a router forwarding others\' packets: it is left out' },
   { path: 'duplicateIp.minChanges', default: 2, kind: int(1), description: 'the sending MAC of one address must change this often (A, B, A is 2): one change is a replaced machine or a lease handed on' },
   { path: 'duplicateIp.severity', default: 2, kind: severity, description: 'severity of a duplicate address finding' },
+
+  { path: 'tinyFragment.enabled', default: true, kind: bool, description: 'captures: report sources of IP first fragments too small to hold their TCP, UDP or ICMP header (RFC 1858; nmap -f, fragroute), which no ordinary stack sends: a way past filters that match on ports or flags' },
+  { path: 'tinyFragment.severity', default: 2, kind: severity, description: 'severity of a tiny fragment finding' },
 
   { path: 'routerAdvert.enabled', default: true, kind: bool, description: 'captures: report IPv6 router takeover: a new router advertising a prefix another router advertised, or a known router\'s address advertised from another MAC (lifetime 0 makes hosts drop their router)' },
   { path: 'routerAdvert.routers', default: [], kind: { type: 'cidrs' }, description: 'your IPv6 routers (their link-local or global addresses, or CIDRs): never reported; empty: the first router to advertise a prefix or an address owns it' },

@@ -3,11 +3,13 @@
  * the capture is a file (capture-flows.ts) or a live pipe (live-flow-source.ts): the same packets
  * counted the same way, the same ones metered. Non-IP packets (ARP, LLDP, ...) reach the packet
  * detectors but make no flow; truncated, malformed and unknown-link packets are counted and skipped.
+ * Fragments of a TCP header split on purpose are completed first (fragment-headers.ts).
  */
 import type { CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
 import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
 import type { FlowMeter, FlowMeterStats } from './flow-meter.js';
+import { FragmentHeaders } from './fragment-headers.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
 
@@ -48,6 +50,7 @@ export const END_OF_CAPTURE_TIME_US = 253_402_300_800e6;
  */
 export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?: (d: DecodedPacket) => void): (p: CapturePacket) => void {
   const d = new DecodedPacket();
+  const fragments = new FragmentHeaders();
   return (p) => {
     counts.packets++;
     const t = p.tsMicros;
@@ -65,6 +68,8 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
       else if (r === DECODE_UNKNOWN_LINK) counts.unsupportedLinkPackets++;
       return;
     }
+    // a TCP header split across fragments: completed before the detectors and the meter see it
+    if (d.fragment !== 0) fragments.observe(d);
     if (onPacket) onPacket(d);
     if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
       counts.ipPackets++;

@@ -23,6 +23,17 @@ export const TCP_URG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 
+/** `fragment` values: not a fragment, the first of a datagram's fragments, a later one */
+export const FRAGMENT_NONE = 0;
+export const FRAGMENT_FIRST = 1;
+export const FRAGMENT_LATER = 2;
+/**
+ * A later fragment that holds the TCP flags of a segment whose first fragment was too small to hold
+ * them (fragment-headers.ts): its ports and flags are set as the segment's, so the detectors see the
+ * segment's SYN, FIN or NULL probe here, where the flags arrive
+ */
+export const FRAGMENT_HEADER_REST = 3;
+
 const EMPTY = new Uint8Array(0);
 
 export class DecodedPacket {
@@ -49,8 +60,16 @@ export class DecodedPacket {
   ipLen = 0;
   /** transport protocol (after IPv6 extension headers) */
   proto = 0;
-  /** fragment: 0 none, 1 first fragment (offset 0, more to come), 2 a later fragment */
+  /** fragment: FRAGMENT_NONE, _FIRST (offset 0, more to come), _LATER, or _HEADER_REST (see there) */
   fragment = 0;
+  /** a later fragment's offset in bytes within its datagram's payload (0 otherwise) */
+  fragOffset = 0;
+  /**
+   * a first fragment too small to hold its whole transport header (RFC 1858's "tiny fragment", or
+   * an IPv6 first fragment without its upper-layer header, RFC 7112): what it holds was read (ports
+   * from 4 bytes, TCP flags from 14), the rest follows in a later fragment; all of it counts as header
+   */
+  tinyFragment = false;
   /** fragment identification (IPv4 16 bits, IPv6 32 bits) */
   fragId = 0;
   /** IPv4 options present */
@@ -79,7 +98,7 @@ export class DecodedPacket {
   arpTargetMacHi = 0;
   arpTargetMacLo = 0;
   arpTargetIp = 0;
-  /** offset of the transport payload in the packet buffer, and bytes of it captured */
+  /** offset of the transport payload in the packet buffer, and bytes of it captured (a tiny first fragment: of its header bytes; a later fragment: of its bytes) */
   payloadOffset = 0;
   payloadCaptured = 0;
   /**

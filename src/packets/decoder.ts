@@ -54,6 +54,8 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   d.dstPort = 0;
   d.tcpFlags = 0;
   d.fragment = 0;
+  d.fragOffset = 0;
+  d.tinyFragment = false;
   d.icmpType = -1;
   d.icmpCode = -1;
   d.l4HeaderLen = 0;
@@ -213,14 +215,10 @@ function decodeIpv4(b: Uint8Array, o: number, capEnd: number, wireAvail: number,
   src[3] = ((b[o + 12] << 24) | (b[o + 13] << 16) | (b[o + 14] << 8) | b[o + 15]) >>> 0;
   dst[3] = ((b[o + 16] << 24) | (b[o + 17] << 16) | (b[o + 18] << 8) | b[o + 19]) >>> 0;
   const l4Len = total - ihl;
-  if ((ff & 0x1fff) !== 0) {
-    d.fragment = 2;
-    d.payloadLen = l4Len;
-    return DECODE_OK;
-  }
-  if (ff & 0x2000) d.fragment = 1;
   const t = o + ihl;
   const l4CapEnd = o + total < capEnd ? o + total : capEnd;
+  if ((ff & 0x1fff) !== 0) return laterFragment((ff & 0x1fff) << 3, t, l4CapEnd, l4Len, d);
+  if (ff & 0x2000) d.fragment = 1;
   return decodeTransport(b, t, l4CapEnd, l4Len, d);
 }
 
@@ -256,12 +254,10 @@ function decodeIpv6(b: Uint8Array, o: number, capEnd: number, wireAvail: number,
       p += 8;
       nh = next;
       if ((fo & 0xfff8) !== 0) {
-        d.fragment = 2;
         d.proto = nh;
         d.ipHeaderLen = p - o;
         d.ipLen = 40 + plen;
-        d.payloadLen = end - p;
-        return DECODE_OK;
+        return laterFragment(fo & 0xfff8, p, l4CapEnd, end - p, d);
       }
       if (fo & 1) d.fragment = 1;
       continue;
@@ -308,14 +304,63 @@ function tcpCutShort(b: Uint8Array, t: number, cap: number, l4Len: number, d: De
   return DECODE_OK;
 }
 
+/**
+ * A fragment after the first: `l4Len` bytes at `at` bytes into its datagram's payload, none of it a
+ * header of its own (its ports are the first fragment's: the flow meter and fragment-headers.ts find them).
+ */
+function laterFragment(at: number, t: number, capEnd: number, l4Len: number, d: DecodedPacket): number {
+  d.fragment = 2;
+  d.fragOffset = at;
+  d.payloadLen = l4Len;
+  d.payloadOffset = t;
+  d.payloadCaptured = Math.max(0, Math.min(capEnd - t, l4Len));
+  return DECODE_OK;
+}
+
+/**
+ * A first fragment too small for its transport header (RFC 1858's tiny fragment: nmap -f cuts a
+ * TCP header into 8-byte pieces, its flags in the second, so that a filter matching on flags never
+ * sees them; an IPv6 first fragment must hold the whole header, RFC 7112). It was refused as a
+ * header that contradicts itself, and with it the scan: the later fragments made one port-less
+ * flow, the target's refusals 300 flows of their own. Read: the ports (in the first 8 bytes every
+ * fragment but the last holds), the TCP flags and window when they are there (else 0 and -1:
+ * fragment-headers.ts takes the flags from the fragment that holds them), ICMP type and code; the
+ * fragment's bytes are all header.
+ */
+function tinyFirstFragment(b: Uint8Array, t: number, cap: number, l4Len: number, d: DecodedPacket): number {
+  const have = cap < l4Len ? cap : l4Len;
+  d.tinyFragment = true;
+  const proto = d.proto;
+  if (proto === PROTO_TCP || proto === PROTO_UDP) {
+    if (have >= 4) {
+      d.srcPort = (b[t] << 8) | b[t + 1];
+      d.dstPort = (b[t + 2] << 8) | b[t + 3];
+    }
+    if (proto === PROTO_TCP) {
+      d.tcpFlags = have >= 14 ? b[t + 13] : 0;
+      d.tcpWindow = have >= 16 ? (b[t + 14] << 8) | b[t + 15] : -1;
+    }
+  } else if (have >= 2) {
+    d.icmpType = b[t];
+    d.icmpCode = b[t + 1];
+  }
+  d.l4HeaderLen = l4Len;
+  d.payloadLen = 0;
+  // (no payload: these are the header's bytes, where fragment-headers.ts reads the data offset)
+  d.payloadOffset = t;
+  d.payloadCaptured = have;
+  return DECODE_OK;
+}
+
 /** Transport header at t; l4Len bytes on the wire, captured up to capEnd. */
 function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number, d: DecodedPacket): number {
   const proto = d.proto;
   const cap = capEnd - t;
   if (proto === PROTO_TCP) {
-    if (l4Len < 20) return DECODE_MALFORMED;
+    if (l4Len < 20) return d.fragment === 1 ? tinyFirstFragment(b, t, cap, l4Len, d) : DECODE_MALFORMED;
     if (cap < 20) return cap >= 4 ? tcpCutShort(b, t, cap, l4Len, d) : DECODE_TRUNCATED;
     const off = (b[t + 12] >> 4) << 2;
+    if (off > l4Len && off <= 60 && d.fragment === 1) return tinyFirstFragment(b, t, cap, l4Len, d);
     if (off < 20 || off > l4Len) return DECODE_MALFORMED;
     d.srcPort = (b[t] << 8) | b[t + 1];
     d.dstPort = (b[t + 2] << 8) | b[t + 3];
@@ -328,7 +373,7 @@ function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number
     return DECODE_OK;
   }
   if (proto === PROTO_UDP) {
-    if (l4Len < 8) return DECODE_MALFORMED;
+    if (l4Len < 8) return d.fragment === 1 ? tinyFirstFragment(b, t, cap, l4Len, d) : DECODE_MALFORMED;
     if (cap < 8) {
       if (cap < 4) return DECODE_TRUNCATED;
       // the ports are there, the length and checksum cut off: the lengths come from the IP header
@@ -349,7 +394,7 @@ function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number
     return DECODE_OK;
   }
   if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
-    if (l4Len < 4) return DECODE_MALFORMED;
+    if (l4Len < 4) return d.fragment === 1 ? tinyFirstFragment(b, t, cap, l4Len, d) : DECODE_MALFORMED;
     if (cap < 4) return DECODE_TRUNCATED;
     d.icmpType = b[t];
     d.icmpCode = b[t + 1];

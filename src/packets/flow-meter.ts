@@ -24,7 +24,7 @@
  *
  * Not here: what a finished flow's features are (cic-features.ts, zeek-conn.ts); reading packets.
  */
-import { L3_IPV6, PROTO_TCP, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type DecodedPacket } from './decoded-packet.js';
+import { FRAGMENT_HEADER_REST, L3_IPV6, PROTO_TCP, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type DecodedPacket } from './decoded-packet.js';
 import * as S from './flow-state.js';
 
 export interface FlowMeterOptions {
@@ -577,7 +577,8 @@ export class FlowMeter {
     if (len >= 1 && total > 0) s[dirO + S.D_ACT_DATA]++;
     const flags = d.tcpFlags;
     if (d.proto === PROTO_TCP) {
-      if (n === 1) s[dirO + S.D_INIT_WIN] = d.tcpWindow;
+      // (a segment whose header a tiny first fragment split: its window comes with its flags, fragment-headers.ts)
+      if (n === 1 || (d.fragment === FRAGMENT_HEADER_REST && s[dirO + S.D_INIT_WIN] === -1)) s[dirO + S.D_INIT_WIN] = d.tcpWindow;
       if (flags & TCP_FIN) s[o + S.FLAG_FIN]++;
       if (flags & TCP_SYN) s[o + S.FLAG_SYN]++;
       if (flags & TCP_RST) {

@@ -9,7 +9,8 @@
  * duplicates from neighbor advertisements: ndp-watch), SYN
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
  * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), duplicate IPv4 addresses seen
- * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch). Their thresholds are rule
+ * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch), first
+ * fragments too small for their transport header (tiny-fragment-watch). Their thresholds are rule
  * settings (`rules.synScan.*`, ... in detect/rules-config.ts). `onPacket` hands each packet only to
  * the detectors of its protocol, since it runs for every packet of a capture.
  *
@@ -36,6 +37,7 @@ import { IcmpFloodWatch } from './icmp-flood-watch.js';
 import { StealthScanWatch } from './stealth-scan-watch.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
+import { TinyFragmentWatch } from './tiny-fragment-watch.js';
 
 export interface PacketDetectorOptions {
   /** where "state was dropped" notes go (default: stderr, as the capture reader's warnings) */
@@ -77,6 +79,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
     return t === Infinity ? undefined : t;
   };
   const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
+  const tiny = rules.tinyFragment.enabled ? new TinyFragmentWatch(rules.tinyFragment, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
   // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
   const ownAddressOf = (mac: number): string | undefined => arp.ownAddressText(mac, dup ?? undefined);
@@ -101,6 +104,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         (mac) => arp.spoofer(mac, dup),
       ) ?? []),
       ...(ra?.findings() ?? []),
+      ...(tiny?.findings() ?? []),
     ];
   };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
@@ -116,6 +120,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         arp.observe(d);
         dup?.observe(d);
       }
+      if (d.tinyFragment && tiny) tiny.observe(d);
       const proto = d.proto;
       if (proto === PROTO_TCP) {
         // both look the segment's tuple up: hashed once here
@@ -141,7 +146,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (tiny?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
         return { findings };
       },

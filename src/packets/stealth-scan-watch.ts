@@ -49,8 +49,9 @@ export class StealthScanWatch {
   observe(d: DecodedPacket): void {
     const f = d.tcpFlags;
     if (f & (TCP_SYN | TCP_ACK | TCP_RST) || d.proto !== PROTO_TCP || d.fragment === 2) return;
-    // a header the snap length cut (maybe before its flags, which then read as none): not a NULL probe
-    if (d.transportCutShort) return;
+    // a header the snap length cut (maybe before its flags, which then read as none), or a tiny first
+    // fragment without them (the fragment that holds them is the probe, fragment-headers.ts): not a NULL probe
+    if (d.transportCutShort || (d.tinyFragment && d.payloadCaptured < 14)) return;
     const family = d.l3 === L3_IPV4 ? 4 : 6;
     const ip = addressTextMemo(d.src, family);
     let ep = this.sources.get(ip);

@@ -60,6 +60,40 @@ export function ipFrame(f: IpFrame): Uint8Array {
   return Buffer.concat([eth, h, payload]);
 }
 
+/**
+ * The frames of `f` cut into fragments of `size` payload bytes each (a multiple of 8; the last holds
+ * the rest), as a stack or nmap -f (size 8) sends them: IPv4 with identification `id`, MF and the
+ * offset; IPv6 with a fragment header (next header 44) before the payload.
+ */
+export function ipFragments(f: IpFrame, size: number, id: number): Uint8Array[] {
+  const v6 = f.src.includes(':');
+  const payload = Buffer.from(f.payload);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < payload.length; at += size) {
+    const piece = payload.subarray(at, Math.min(payload.length, at + size));
+    const more = at + size < payload.length;
+    if (v6) {
+      const fh = Buffer.alloc(8);
+      fh[0] = f.proto;
+      fh.writeUInt16BE(at | (more ? 1 : 0), 2);
+      fh.writeUInt32BE(id >>> 0, 4);
+      out.push(ipFrame({ ...f, proto: 44, payload: Buffer.concat([fh, piece]) }));
+      continue;
+    }
+    const frame = Buffer.from(ipFrame({ ...f, payload: piece }));
+    const h = 14;
+    frame.writeUInt16BE(id & 0xffff, h + 4);
+    frame.writeUInt16BE((more ? 0x2000 : 0) | (at >>> 3), h + 6);
+    frame.writeUInt16BE(0, h + 10);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += frame.readUInt16BE(h + i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    frame.writeUInt16BE(~sum & 0xffff, h + 10);
+    out.push(frame);
+  }
+  return out;
+}
+
 export function tcpSegment(sport: number, dport: number, flags: number, seq = 1, ack = 0, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const h = Buffer.alloc(20);
   h.writeUInt16BE(sport, 0);

@@ -80,7 +80,7 @@ test('live: nmap -sS is a SYN scan, hping3 -S a SYN flood and hping3 -1 a ping f
   }
 });
 
-test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, neither a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
+test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, none a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
   const net = namespacePair('tl3f', dir, { subnet: '10.78.0' });
   let server: Background | undefined;
   try {
@@ -125,6 +125,15 @@ test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN sc
     assert.ok(finScanner.rules.includes('packet.stealth-scan'), JSON.stringify({ rules: finScanner.rules, capture: fin.capture, findings: fin.findingsByRule, dump: dumpErr }));
     assert.ok((finScanner.reasons as string[]).some((x) => /^10\.78\.0\.2 sent \d+ TCP segments with none of SYN, ACK and RST \(\d+ FIN\)/.test(x)), JSON.stringify(finScanner.reasons));
     assert.ok(!finScanner.rules.includes('spoofing.ttl-hop-change'), JSON.stringify(finScanner.rules));
+    // a SYN scan in 8-byte fragments (its flags in each probe's second fragment): still a SYN scan, and
+    // the fragmenting said; its first fragments were refused as malformed and the scan went unseen
+    const frag = await judge('frag', ['-sS', '-f']);
+    const fragScanner = (frag.riskyIps as Line[]).find((x) => x.ip === net.ipB);
+    assert.ok(fragScanner, JSON.stringify({ risky: frag.riskyIps, capture: frag.capture }));
+    for (const rule of ['packet.syn-scan', 'packet.tiny-fragment', 'port-scan.vertical']) assert.ok(fragScanner.rules.includes(rule), JSON.stringify({ rule, rules: fragScanner.rules, capture: frag.capture, findings: frag.findingsByRule }));
+    assert.ok(!fragScanner.rules.includes('spoofing.ttl-hop-change'), JSON.stringify(fragScanner.rules));
+    assert.ok(!(frag.riskyIps as Line[]).some((x) => x.ip === net.ipA && x.rules.length > 0), JSON.stringify(frag.riskyIps));
+    assert.equal(frag.capture.skippedByReason.malformed, 0, JSON.stringify(frag.capture));
   } finally {
     server?.child.kill('SIGKILL');
     await server?.exited;
