@@ -161,6 +161,14 @@ export interface DuplicateIpConfig {
   readonly severity: Severity;
 }
 
+/** IP protocols other than TCP, UDP and ICMP from one source to one host (packets/protocol-scan-watch.ts). */
+export interface ProtocolScanConfig {
+  readonly enabled: boolean;
+  readonly protocols: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** First fragments too small for their transport header (packets/tiny-fragment-watch.ts). */
 export interface TinyFragmentConfig {
   readonly enabled: boolean;
@@ -205,6 +213,7 @@ export interface RulesConfig {
   readonly ttlJump: TtlJumpConfig;
   readonly duplicateIp: DuplicateIpConfig;
   readonly tinyFragment: TinyFragmentConfig;
+  readonly protocolScan: ProtocolScanConfig;
   readonly routerAdvert: RouterAdvertConfig;
   readonly geoip: GeoIpConfig;
   readonly limits: LimitsConfig;
@@ -356,6 +365,11 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
 
   { path: 'tinyFragment.enabled', default: true, kind: bool, description: 'captures: report sources of IP first fragments too small to hold their TCP, UDP or ICMP header (RFC 1858; nmap -f, fragroute), which no ordinary stack sends: a way past filters that match on ports or flags' },
   { path: 'tinyFragment.severity', default: 2, kind: severity, description: 'severity of a tiny fragment finding' },
+
+  { path: 'protocolScan.enabled', default: true, kind: bool, description: 'captures: report IP protocol scans (nmap -sO): packets of many IP protocols other than TCP, UDP and ICMP from one source to one host' },
+  { path: 'protocolScan.protocols', default: 5, kind: int(1, 255), description: 'a protocol scan is more than this many such protocols towards one host, no gap longer than the window (a tunnel uses GRE or ESP and AH; routers add IGMP, OSPF, VRRP, PIM)' },
+  { path: 'protocolScan.windowSeconds', default: 60, kind: num(0, true), description: 'longest gap between a scan\'s packets' },
+  { path: 'protocolScan.severity', default: 2, kind: severity, description: 'severity of a protocol scan finding' },
 
   { path: 'routerAdvert.enabled', default: true, kind: bool, description: 'captures: report IPv6 router takeover: a new router advertising a prefix another router advertised, or a known router\'s address advertised from another MAC (lifetime 0 makes hosts drop their router)' },
   { path: 'routerAdvert.routers', default: [], kind: { type: 'cidrs' }, description: 'your IPv6 routers (their link-local or global addresses, or CIDRs): never reported; empty: the first router to advertise a prefix or an address owns it' },

@@ -10,7 +10,8 @@
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
  * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), duplicate IPv4 addresses seen
  * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch), first
- * fragments too small for their transport header (tiny-fragment-watch). Their thresholds are rule
+ * fragments too small for their transport header (tiny-fragment-watch), IP protocol scans
+ * (protocol-scan-watch). Their thresholds are rule
  * settings (`rules.synScan.*`, ... in detect/rules-config.ts). `onPacket` hands each packet only to
  * the detectors of its protocol, since it runs for every packet of a capture.
  *
@@ -24,7 +25,7 @@ import { parseIp } from '../detect/ip-address.js';
 import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
 import { ArpScanWatch } from './arp-scan-watch.js';
 import { ArpWatch } from './arp-watch.js';
-import { L3_ARP, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
 import type { Finding } from '../detect/finding.js';
 import { DhcpWatch } from './dhcp-watch.js';
 import { IpConflictWatch } from './ip-conflict-watch.js';
@@ -38,6 +39,7 @@ import { StealthScanWatch } from './stealth-scan-watch.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 import { TinyFragmentWatch } from './tiny-fragment-watch.js';
+import { ProtocolScanWatch } from './protocol-scan-watch.js';
 
 export interface PacketDetectorOptions {
   /** where "state was dropped" notes go (default: stderr, as the capture reader's warnings) */
@@ -80,6 +82,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   };
   const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
   const tiny = rules.tinyFragment.enabled ? new TinyFragmentWatch(rules.tinyFragment, rules.limits) : null;
+  const protoScan = rules.protocolScan.enabled ? new ProtocolScanWatch(rules.protocolScan, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
   // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
   const ownAddressOf = (mac: number): string | undefined => arp.ownAddressText(mac, dup ?? undefined);
@@ -105,6 +108,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       ) ?? []),
       ...(ra?.findings() ?? []),
       ...(tiny?.findings() ?? []),
+      ...(protoScan?.findings() ?? []),
     ];
   };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
@@ -136,17 +140,20 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         arpScan?.observe(d);
         ndp.observe(d);
         ra?.observe(d);
+        // parameter problem, unrecognized next header: a protocol scan's answer
+        if (d.icmpType === 4 && d.icmpCode === 1) protoScan?.unreachable(d);
       } else if (proto === PROTO_ICMP) {
         icmp?.observe(d);
         ping?.observe(d);
         pingFlood?.observe(d);
-      }
+        if (d.icmpType === 3 && d.icmpCode === 2) protoScan?.unreachable(d);
+      } else if (l3 === L3_IPV4 || l3 === L3_IPV6) protoScan?.observe(d);
     },
     provider: {
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (tiny?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (tiny?.evictions ?? 0) + (protoScan?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
         return { findings };
       },

@@ -80,19 +80,19 @@ test('live: nmap -sS is a SYN scan, hping3 -S a SYN flood and hping3 -1 a ping f
   }
 });
 
-test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, none a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
+test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, nmap -sO a protocol scan, none a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
   const net = namespacePair('tl3f', dir, { subnet: '10.78.0' });
   let server: Background | undefined;
   try {
     server = await net.serve();
     let dumpErr = '';
-    const judge = async (name: string, nmap: string[]): Promise<Line> => {
+    const judge = async (name: string, nmap: string[], ports = '1-200,8080'): Promise<Line> => {
       const pcap = join(dir, `${name}.pcap`);
       const dump = new Background(spawn('ip', net.inNs(net.nsA, 'tcpdump', '-U', '--immediate-mode', '-s', '200', '-B', '16384', '-n', '-Z', 'root', '-i', net.vethA, '-w', pcap)));
       await dump.waitFor('err', /listening on/, 20000);
       net.fromB('talk', net.ipA, '8080', '3');
       // ports in order (-r): the open 8080 comes after the scan's first refusals, so its completed handshake counts in the episode
-      tool(net.inNs(net.nsB, 'nmap', '-n', '-Pn', '-r', ...nmap, '-p', '1-200,8080', '--max-retries', '1', net.ipA));
+      tool(net.inNs(net.nsB, 'nmap', '-n', '-Pn', '-r', ...nmap, '-p', ports, '--max-retries', '1', net.ipA));
       // tcpdump may lag behind on a loaded machine, and what it has not read when it stops is lost
       // (a connect scan of 37 ports was left): a last UDP query after the scan, and the stop once
       // tcpdump has written it (it writes in order, so every packet before it is in the file)
@@ -134,6 +134,13 @@ test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN sc
     assert.ok(!fragScanner.rules.includes('spoofing.ttl-hop-change'), JSON.stringify(fragScanner.rules));
     assert.ok(!(frag.riskyIps as Line[]).some((x) => x.ip === net.ipA && x.rules.length > 0), JSON.stringify(frag.riskyIps));
     assert.equal(frag.capture.skippedByReason.malformed, 0, JSON.stringify(frag.capture));
+    // an IP protocol scan: packets without ports, which no rule saw
+    // (protocol numbers: 1-60; the kernel's rate limit on its ICMP answers makes nmap slow down past a few dozen)
+    const proto = await judge('proto', ['-sO'], '1-60');
+    const protoScanner = (proto.riskyIps as Line[]).find((x) => x.ip === net.ipB);
+    assert.ok(protoScanner, JSON.stringify({ risky: proto.riskyIps, findings: proto.findingsByRule }));
+    assert.ok(protoScanner.rules.includes('packet.protocol-scan'), JSON.stringify({ rules: protoScanner.rules, findings: proto.findingsByRule }));
+    assert.ok((protoScanner.reasons as string[]).some((x) => /^10\.78\.0\.2 sent packets of \d+ IP protocols other than TCP, UDP and ICMP .* to 10\.78\.0\.1 .*: an IP protocol scan/.test(x)), JSON.stringify(protoScanner.reasons));
   } finally {
     server?.child.kill('SIGKILL');
     await server?.exited;
