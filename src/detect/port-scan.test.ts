@@ -124,3 +124,20 @@ test("port counts in the vertical scan reason are written with thousands separat
   const scan = run(flows).findings.find((f) => f.ruleId === 'port-scan.vertical');
   assert.match(scan?.reason ?? '', /^10\.1\.1\.1 probed 1,001 distinct ports on 10\.2\.2\.2 /);
 });
+
+test('a vertical scan whose attempts never opened with a SYN yet were reset says they were probes outside any connection (ACK, Window, Maimon scans)', () => {
+  // nmap -sA: one bare ACK to each port, answered by a RST; and five ordinary connections among them
+  const ack = Array.from({ length: 100 }, (_, i) => ({ ...probe('10.1.1.1', '10.2.2.2', 1 + i, i * 0.01), syn: 0 }));
+  const talk = Array.from({ length: 5 }, (_, i) => ({ src: '10.1.1.1', dst: '10.2.2.2', dport: 8080, t: 0.5 + i, fwdPkts: 5, bwdPkts: 4, fwdBytes: 7, bwdBytes: 7, syn: 2, rst: 0 }));
+  const scan = run([...ack, ...talk]).findings.find((f) => f.ruleId === 'port-scan.vertical');
+  assert.ok(scan);
+  assert.equal(scan.evidence.probesWithoutHandshake, true);
+  assert.match(scan.reason, /; only 4\.8% opened with a SYN, and 95\.2% were answered by a reset: probes outside any connection, as an ACK, Window or Maimon scan \(nmap -sA, -sW, -sM/);
+  // a SYN scan's attempts (a SYN each) and a UDP scan's (neither flag) are not
+  for (const flows of [Array.from({ length: 40 }, (_, i) => probe('10.1.1.1', '10.2.2.2', 1 + i, i * 0.01)), Array.from({ length: 40 }, (_, i) => ({ ...probe('10.1.1.1', '10.2.2.2', 1 + i, i * 0.01), proto: 17, syn: 0, rst: 0 }))]) {
+    const other = run(flows).findings.find((f) => f.ruleId === 'port-scan.vertical');
+    assert.ok(other);
+    assert.equal(other.evidence.probesWithoutHandshake, undefined);
+    assert.doesNotMatch(other.reason, /outside any connection/);
+  }
+});

@@ -57,10 +57,15 @@ export function verticalScanRule(cfg: PortScanConfig): BucketRule {
       const shares = flagShares(v);
       const span = spanSeconds(ep);
       const failedText = shares.failedShare === null ? '' : `; ${formatShare(shares.failedShare)} of the attempts carried no data or were refused`;
+      const noHandshake = withoutHandshake(shares);
       return {
         reason:
           `${v.srcIp} probed ${thousands(ports.count)} distinct ports on ${v.dstIp} over ${formatSpan(span)} ` +
-          `(more than ${cfg.ports} within ${cfg.windowSeconds} s)${failedText}.`,
+          `(more than ${cfg.ports} within ${cfg.windowSeconds} s)${failedText}` +
+          (noHandshake
+            ? `; ${shares.synShare === 0 ? 'none' : `only ${formatShare(shares.synShare as number)}`} opened with a SYN, and ${formatShare(shares.rstShare as number)} were answered by a reset: ` +
+              'probes outside any connection, as an ACK, Window or Maimon scan (nmap -sA, -sW, -sM: which ports a firewall lets through) or a FIN, NULL or Xmas scan sends.'
+            : '.'),
         evidence: {
           distinctPorts: ports.count,
           portsSample: ports.sample as number[],
@@ -70,10 +75,20 @@ export function verticalScanRule(cfg: PortScanConfig): BucketRule {
           durationSeconds: span,
           flows: ep.flows,
           ...shares,
+          ...(noHandshake ? { probesWithoutHandshake: true } : {}),
         },
       };
     },
   };
+}
+
+/**
+ * Whether a scan's attempts were TCP segments outside any connection: (nearly) none began with a
+ * SYN, yet most were reset by the target (its stack's answer to a segment no connection expects).
+ * A SYN or connect scan has a SYN in every attempt; a UDP scan's attempts have neither flag.
+ */
+function withoutHandshake(s: { synShare: number | null; rstShare: number | null }): boolean {
+  return s.synShare !== null && s.rstShare !== null && s.synShare < 0.1 && s.rstShare >= 0.5;
 }
 
 export function hostSweepRule(cfg: HostSweepConfig): BucketRule {
