@@ -279,7 +279,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AnalysisResult> {
       throw new AnalysisInterrupted(
         e.signalName,
         e.flows,
-        `interrupted by ${e.signalName}: stopped after ${e.flows.toLocaleString('en-US')} flows; no output written (unfinished files removed)${notes.length ? '; ' + notes.join('; ') : ''}`,
+        `interrupted by ${e.signalName}: stopped after ${thousands(e.flows)} flows; no output written (unfinished files removed)${notes.length ? '; ' + notes.join('; ') : ''}`,
       );
     }
     throw e;

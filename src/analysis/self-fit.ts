@@ -11,6 +11,7 @@ import type { FlowTable } from '../flows/table.js';
 import { accountingOf, tableSource, type FlowSource } from './flow-source.js';
 import { keepReaderNotes } from './reader-notes.js';
 import type { AnalysisProgress } from './progress.js';
+import { thousands } from '../util/thousands.js';
 
 export const SELF_FITTED_NOTE =
   'NO BASELINE: the detectors were fitted on the traffic being judged, so attacks that are common in it look normal. ' +
@@ -56,7 +57,7 @@ export async function fitOnInput(inputs: readonly string[], read: ReadOptions, o
   const notes = () => kept.notes.get();
   const accounting = accountingOf(kept.read);
   const table = await readDataset([...inputs], { ...accounting.read, progress: (d, t) => progress?.update(d, t) });
-  progress?.done(`read ${table.rowCount.toLocaleString('en-US')} flows`);
+  progress?.done(`read ${thousands(table.rowCount)} flows`);
   if (table.rowCount < MIN_SELF_FIT_FLOWS) return { baseline: rulesOnlyBaseline(table), source: tableSource(inputs, table, accounting.get, notes), note: tooFewToFitNote(table.rowCount) };
   progress?.start('fitting detectors on the input itself');
   const baseline = await fitBaseline(table, { normalOnly: false, seed: opts.seed, threads: opts.threads, progress: (_s, d, t) => progress?.update(d, t) });

@@ -48,7 +48,7 @@ export async function openAnalyzeExtras(values: Readonly<Record<string, unknown>
     const config = intelConfigFrom(settings);
     // the cache sits beside the alerts unless intel.store says otherwise
     ti = await openThreatIntel({ config: settings.lookup('intel.store') ? config : { ...config, store: storeLocation === 'none' ? 'none' : storeLocation }, extraFeeds: feeds, logger: await log() });
-    if (ti.feeds.feeds.length) progress.note(`intel: ${ti.feeds.entries.toLocaleString('en-US')} feed entries from ${ti.feeds.feeds.map((f) => f.name).join(', ')} loaded in ${ti.feeds.loadSeconds.toFixed(2)} s`);
+    if (ti.feeds.feeds.length) progress.note(`intel: ${thousands(ti.feeds.entries)} feed entries from ${ti.feeds.feeds.map((f) => f.name).join(', ')} loaded in ${ti.feeds.loadSeconds.toFixed(2)} s`);
     intelEv = intel.intelEvidenceProvider(ti, settings.number('weights.intel', { min: 0 }) ?? 1);
     evidence.push(intelEv);
   }
@@ -63,7 +63,7 @@ export async function openAnalyzeExtras(values: Readonly<Record<string, unknown>
     notes() {
       const n: string[] = [];
       if (intelEv && formatIntelSummary) n.push(formatIntelSummary(intelEv.summary));
-      if (up?.state.result) n.push(`uploaded ${thousands(up.state.result.files.length)} files (${up.state.result.bytes.toLocaleString('en-US')} bytes) to ${up.state.result.target}${up.state.result.verified ? ', each checked by PROPFIND' : ''}`);
+      if (up?.state.result) n.push(`uploaded ${thousands(up.state.result.files.length)} files (${thousands(up.state.result.bytes)} bytes) to ${up.state.result.target}${up.state.result.verified ? ', each checked by PROPFIND' : ''}`);
       if (up?.state.error) n.push(`upload FAILED: ${up.state.error}`);
       return n;
     },

@@ -8,6 +8,7 @@ import type { OptionSpec } from './args.js';
 import type { AnalysisConfig } from '../config/analysis-config.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import { DEFAULT_FLOW_ALERTS_PER_SOURCE, DEFAULT_FLOW_ALERTS_PER_TARGET, DEFAULT_FLOW_ALERT_WINDOW_SECONDS, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
+import { thousands } from '../util/thousands.js';
 
 export const FLOW_ALERT_LIMIT_OPTIONS: readonly OptionSpec[] = [
   {
@@ -65,24 +66,24 @@ export function flowAlertLimitFrom(values: Record<string, unknown>, config: Pick
 /** The text summary's line when the per-source or per-target limit folded risky flows. */
 export function limitSentence(r: AnalysisResult): string {
   const a = r.alerts;
-  const n = (a.flowAlertsSuppressed ?? 0).toLocaleString('en-US');
-  const per = a.flowAlertWindowSeconds ? `per ${a.flowAlertWindowSeconds.toLocaleString('en-US')} s` : 'per run';
+  const n = thousands((a.flowAlertsSuppressed ?? 0));
+  const per = a.flowAlertWindowSeconds ? `per ${thousands(a.flowAlertWindowSeconds)} s` : 'per run';
   const sources = a.suppressedSources ?? 0;
   const byTarget = a.flowAlertsSuppressedByTarget ?? 0;
   const where = r.outputs.flows ? 'counted in summary.json and, per risky source, in its alert and report.html; every flow is still in flows_scored.csv' : 'counted per risky source in its alert';
   if (byTarget === 0) {
     return (
-      `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into per-source limits ` +
-      `(${a.flowAlertsPerSource} flow alerts per source ${per}, reached by ${sources.toLocaleString('en-US')} source${sources === 1 ? '' : 's'}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit); ${where}`
+      `${n} of ${thousands(r.riskyFlows)} risky flows folded into per-source limits ` +
+      `(${a.flowAlertsPerSource} flow alerts per source ${per}, reached by ${thousands(sources)} source${sources === 1 ? '' : 's'}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit); ${where}`
     );
   }
   const targets = a.suppressedTargets ?? [];
   const bySource = (a.flowAlertsSuppressed ?? 0) - byTarget;
-  const sourcePart = a.flowAlertsPerSource ? `${bySource.toLocaleString('en-US')} over the per-source limit (${a.flowAlertsPerSource} flow alerts per source ${per}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit) and ` : '';
+  const sourcePart = a.flowAlertsPerSource ? `${thousands(bySource)} over the per-source limit (${a.flowAlertsPerSource} flow alerts per source ${per}; --flow-alerts-per-source, --flow-alert-window; 0 = no limit) and ` : '';
   return (
-    `${n} of ${r.riskyFlows.toLocaleString('en-US')} risky flows folded into flow-alert limits: ${sourcePart}` +
-    `${byTarget.toLocaleString('en-US')} over the per-target limit (${a.flowAlertsPerTarget} flow alerts per target ${per}, reached by ${targets.length.toLocaleString('en-US')}${targets.length === 20 ? '+' : ''} target${targets.length === 1 ? '' : 's'}: ` +
-    `${targets.slice(0, 3).map((t) => `${t.ip} ${t.suppressed.toLocaleString('en-US')}`).join(', ')}${targets.length > 3 ? ', …' : ''}; --flow-alerts-per-target); ${where}` +
-    (a.sourceAlertsFolded ? `; ${a.sourceAlertsFolded.toLocaleString('en-US')} risky source${a.sourceAlertsFolded === 1 ? '' : 's'} with nothing against ${a.sourceAlertsFolded === 1 ? 'it' : 'them'} but flows held back by a target's limit (a flood from forged addresses sends from thousands) got no alert of ${a.sourceAlertsFolded === 1 ? 'its' : 'their'} own: still listed as risky sources` : '')
+    `${n} of ${thousands(r.riskyFlows)} risky flows folded into flow-alert limits: ${sourcePart}` +
+    `${thousands(byTarget)} over the per-target limit (${a.flowAlertsPerTarget} flow alerts per target ${per}, reached by ${thousands(targets.length)}${targets.length === 20 ? '+' : ''} target${targets.length === 1 ? '' : 's'}: ` +
+    `${targets.slice(0, 3).map((t) => `${t.ip} ${thousands(t.suppressed)}`).join(', ')}${targets.length > 3 ? ', …' : ''}; --flow-alerts-per-target); ${where}` +
+    (a.sourceAlertsFolded ? `; ${thousands(a.sourceAlertsFolded)} risky source${a.sourceAlertsFolded === 1 ? '' : 's'} with nothing against ${a.sourceAlertsFolded === 1 ? 'it' : 'them'} but flows held back by a target's limit (a flood from forged addresses sends from thousands) got no alert of ${a.sourceAlertsFolded === 1 ? 'its' : 'their'} own: still listed as risky sources` : '')
   );
 }

@@ -72,7 +72,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     if (batch.rows >= batchRows) ready.push(batch.flush());
   }, opts);
   meter.onFirstEviction = () =>
-    warn(`the flow table is full (${meter.maxFlows.toLocaleString('en-US')} flows): evicting the least recently seen flows; raise --max-flows if this capture is not a flood`);
+    warn(`the flow table is full (${thousands(meter.maxFlows)} flows): evicting the least recently seen flows; raise --max-flows if this capture is not a flood`);
   const sum: CaptureFlowSummary = { files: [], ...emptyPacketCounts(), flows: 0, meter: meter.stats, maxFlows: meter.maxFlows };
   const sink = decodeToMeter(sum, meter, opts.onPacket);
   let rawBefore = 0;
@@ -141,9 +141,9 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
     if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${thousands(s.garbledBlocks)} garbled pcapng ${plural(s.garbledBlocks, 'block')}`);
     if (source.gzipCutShort()) {
-      warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${s.packets.toLocaleString('en-US')} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);
+      warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${thousands(s.packets)} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);
     } else if (s.cutShort) {
-      warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of ${s.cutShort.packets === 1 ? 'that' : 'those'} ${s.cutShort.packets.toLocaleString('en-US')} ${plural(s.cutShort.packets, 'packet')} are used (--allow-truncated)`);
+      warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of ${s.cutShort.packets === 1 ? 'that' : 'those'} ${thousands(s.cutShort.packets)} ${plural(s.cutShort.packets, 'packet')} are used (--allow-truncated)`);
     }
   }
   meter.flush();
@@ -161,7 +161,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const kinds = [sum.arpPackets ? `${thousands(sum.arpPackets)} ARP` : '', sum.otherPackets ? `${thousands(sum.otherPackets)} of other link-layer types` : ''].filter((x) => x).join(', ');
     warn(`no flows: none of the ${thousands(sum.packets)} ${plural(sum.packets, 'packet')} is IP (${kinds}); flows are made of IP packets (the packet detectors still saw them)`);
   }
-  if (meter.stats.evictions > 0) warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
+  if (meter.stats.evictions > 0) warn(`evicted ${thousands(meter.stats.evictions)} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${thousands(meter.maxFlows)})`);
   opts.onSummary?.(sum);
   if (batch.rows > 0 || sum.flows === 0) ready.push(batch.flush());
   while (ready.length > 0) yield ready.shift() as FlowTable;

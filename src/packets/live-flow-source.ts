@@ -29,6 +29,7 @@ import { iterateCapture, type CaptureSummary } from './read-capture.js';
 import type { CaptureProgramCounts, CaptureProgramEnd, RunningCapture } from './live-capture-program.js';
 import type { RotatingCaptureWriter } from './live-rotation.js';
 import { plural } from '../util/plural.js';
+import { thousands } from '../util/thousands.js';
 
 export interface LiveFlowOptions extends FlowMeterOptions {
   /** what the flows are, for messages and the summary ("eth0 (tcpdump)") */
@@ -150,7 +151,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (
     if (batch.rows >= batchRows) ready.push(batch.flush());
   }, o);
   meter.onFirstEviction = () =>
-    o.warn(`the flow table is full (${meter.maxFlows.toLocaleString('en-US')} flows): evicting the least recently seen flows; raise --max-flows if this is not a flood`);
+    o.warn(`the flow table is full (${thousands(meter.maxFlows)} flows): evicting the least recently seen flows; raise --max-flows if this is not a flood`);
   const sum: LiveCaptureSummary = {
     ...emptyPacketCounts(),
     flows: 0, batches: 0, linkTypes: [], stoppedBy: 'program exited', program: { name: capture.program, exitCode: null }, meter: meter.stats, rotatedFiles: [],
@@ -224,7 +225,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (
       await rotation?.abort();
       throw end.failure;
     }
-    o.warn(`${end.failure.message}; the ${sum.packets.toLocaleString('en-US')} ${plural(sum.packets, 'packet')} captured before it stopped are analysed`);
+    o.warn(`${end.failure.message}; the ${thousands(sum.packets)} ${plural(sum.packets, 'packet')} captured before it stopped are analysed`);
   }
   await rotation?.close();
   meter.flush();
@@ -237,8 +238,8 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (
     o.warn(`${o.display}: link type ${capSummary.linkTypes.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were counted and skipped`);
   }
   for (const m of packetCountWarnings(sum, meter.stats)) o.warn(m);
-  if (meter.stats.evictions > 0) o.warn(`evicted ${meter.stats.evictions.toLocaleString('en-US')} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${meter.maxFlows.toLocaleString('en-US')})`);
-  if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${end.counts.droppedByKernel.toLocaleString('en-US')} ${plural(end.counts.droppedByKernel, 'packet')} (analysis fell behind the link); they are in no flow`);
+  if (meter.stats.evictions > 0) o.warn(`evicted ${thousands(meter.stats.evictions)} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${thousands(meter.maxFlows)})`);
+  if (end.counts.droppedByKernel) o.warn(`${capture.program}: the kernel dropped ${thousands(end.counts.droppedByKernel)} ${plural(end.counts.droppedByKernel, 'packet')} (analysis fell behind the link); they are in no flow`);
   o.onSummary?.(sum);
   keep(captureAccounting(sum, meter.stats, { flows: sum.flows, maxFlows: meter.maxFlows, garbledBlocks: capSummary?.garbledBlocks ?? 0 }));
   // the pipeline needs one batch even when nothing was captured (its columns make the empty result)

@@ -40,6 +40,7 @@ import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 import { TinyFragmentWatch } from './tiny-fragment-watch.js';
 import { ProtocolScanWatch } from './protocol-scan-watch.js';
+import { thousands } from '../util/thousands.js';
 
 export interface PacketDetectorOptions {
   /** where "state was dropped" notes go (default: stderr, as the capture reader's warnings) */
@@ -154,7 +155,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       finish: async () => {
         const findings = stateFindings(true);
         const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (tiny?.evictions ?? 0) + (protoScan?.evictions ?? 0);
-        if (dropped > 0) warn(`packet detectors: ${dropped.toLocaleString('en-US')} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${rules.limits.maxGroupsPerRule.toLocaleString('en-US')}); findings may be incomplete`);
+        if (dropped > 0) warn(`packet detectors: ${thousands(dropped)} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${thousands(rules.limits.maxGroupsPerRule)}); findings may be incomplete`);
         return { findings };
       },
     },

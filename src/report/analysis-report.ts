@@ -59,11 +59,11 @@ function targetNote(r: AnalysisResult): string {
   const n = a.flowAlertsSuppressedByTarget ?? 0;
   if (n === 0) return '';
   const targets = a.suppressedTargets ?? [];
-  const list = targets.slice(0, 5).map((t) => `${esc(t.ip)} (${t.suppressed.toLocaleString('en-US')})`).join(', ');
+  const list = targets.slice(0, 5).map((t) => `${esc(t.ip)} (${thousands(t.suppressed)})`).join(', ');
   return (
-    `Of them, ${n.toLocaleString('en-US')} were over the per-target limit of ${a.flowAlertsPerTarget} flow alerts towards one host (many sources, forged ones in a flood among them, sending to one target): ` +
+    `Of them, ${thousands(n)} were over the per-target limit of ${a.flowAlertsPerTarget} flow alerts towards one host (many sources, forged ones in a flood among them, sending to one target): ` +
     `${list}${targets.length > 5 ? ', …' : ''}; --flow-alerts-per-target or alerts.flowAlertsPerTarget. ` +
-    (a.sourceAlertsFolded ? `${a.sourceAlertsFolded.toLocaleString('en-US')} risky sources with nothing against them but such flows got no alert of their own (they are listed below). ` : '')
+    (a.sourceAlertsFolded ? `${thousands(a.sourceAlertsFolded)} risky sources with nothing against them but such flows got no alert of their own (they are listed below). ` : '')
   );
 }
 
@@ -71,12 +71,12 @@ function targetNote(r: AnalysisResult): string {
 function limitNote(r: AnalysisResult): string {
   const a = r.alerts;
   if (!a.flowAlertsSuppressed) return '';
-  const per = a.flowAlertWindowSeconds ? `per ${a.flowAlertWindowSeconds.toLocaleString('en-US')} s of flow time` : 'per run';
+  const per = a.flowAlertWindowSeconds ? `per ${thousands(a.flowAlertWindowSeconds)} s of flow time` : 'per run';
   return (
     // styled in place: the page's style sheet stays as it was for runs without a limit
-    `<p class="note" style="background:#eef4ff;border-left:4px solid #4a7bd0;padding:.6rem 1rem"><b>Flow alerts limited per source${a.flowAlertsSuppressedByTarget ? " and per target" : ""}.</b> ${a.flowAlertsSuppressed.toLocaleString('en-US')} of ${r.riskyFlows.toLocaleString('en-US')} risky flows ` +
-    `(from ${(a.suppressedSources ?? 0).toLocaleString('en-US')} source${a.suppressedSources === 1 ? '' : 's'}) were folded into per-source limits: at most ${a.flowAlertsPerSource} flow alerts per source ${per}, ` +
-    `the first in input order; ${(a.flowAlerts ?? 0).toLocaleString('en-US')} flow alerts were written. Every flow is still in flows_scored.csv with its risk and reasons, ` +
+    `<p class="note" style="background:#eef4ff;border-left:4px solid #4a7bd0;padding:.6rem 1rem"><b>Flow alerts limited per source${a.flowAlertsSuppressedByTarget ? " and per target" : ""}.</b> ${thousands(a.flowAlertsSuppressed)} of ${thousands(r.riskyFlows)} risky flows ` +
+    `(from ${thousands((a.suppressedSources ?? 0))} source${a.suppressedSources === 1 ? '' : 's'}) were folded into per-source limits: at most ${a.flowAlertsPerSource} flow alerts per source ${per}, ` +
+    `the first in input order; ${thousands((a.flowAlerts ?? 0))} flow alerts were written. Every flow is still in flows_scored.csv with its risk and reasons, ` +
     `each risky source's alert counts its folded flows, and every rule finding${a.sourceAlertsFolded ? '' : ' and risky source'} has its alert. ` +
     targetNote(r) +
     `Change it with --flow-alerts-per-source and --flow-alert-window or alerts.flowAlertsPerSource and alerts.flowAlertWindowSeconds (0 = no limit).</p>\n`
@@ -113,7 +113,7 @@ export function renderHtmlReport(r: AnalysisResult, chartPng?: Uint8Array): stri
     .map((s) => `<li><b>${esc(s.ruleId)}</b>: ${s.state === 'on' ? `on${s.note ? ' (' + esc(s.note) + ')' : ''}` : `<span class="off">off</span>: ${esc(s.reason)}`}</li>`)
     .join('');
   const q = r.quality
-    ? `<p>The input carries labels: the fused flow risk separates normal from attack flows with ROC-AUC <b>${r.quality.rocAuc.toFixed(4)}</b> (${r.quality.attacks.toLocaleString('en-US')} attacks among ${r.quality.labelledFlows.toLocaleString('en-US')} flows); the normal/attack verdict (risk ≥ ${r.thresholds.verdict}) is right for ${(r.quality.accuracyAtVerdict * 100).toFixed(1)} % of flows; alerts (risk ≥ ${r.thresholds.flow}) have precision ${r.quality.precisionAtThreshold.toFixed(3)} and recall ${r.quality.recallAtThreshold.toFixed(3)}.</p>`
+    ? `<p>The input carries labels: the fused flow risk separates normal from attack flows with ROC-AUC <b>${r.quality.rocAuc.toFixed(4)}</b> (${thousands(r.quality.attacks)} attacks among ${thousands(r.quality.labelledFlows)} flows); the normal/attack verdict (risk ≥ ${r.thresholds.verdict}) is right for ${(r.quality.accuracyAtVerdict * 100).toFixed(1)} % of flows; alerts (risk ≥ ${r.thresholds.flow}) have precision ${r.quality.precisionAtThreshold.toFixed(3)} and recall ${r.quality.recallAtThreshold.toFixed(3)}.</p>`
     : '';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>netsentinel report: ${esc(r.startedAt)}</title>
@@ -139,7 +139,7 @@ ${r.mode === 'self-fitted' ? `<p class="warn"><b>No baseline.</b> ${esc(r.modeNo
 <div class="card"><b>${thousands(r.riskyIps.length)}</b>risky sources (≥ ${r.thresholds.ip})</div>
 <div class="card"><b>${thousands(r.findings.length)}</b>rule findings</div>
 </div>
-${q}${limitNote(r)}${r.alerts.flowAlertsLeftOut ? `<p class="warn"><b>Flow alerts capped.</b> ${r.alerts.flowAlertsLeftOut.toLocaleString('en-US')} of ${r.alerts.flowAlertsSuppressed ? `the ${(r.riskyFlows - r.alerts.flowAlertsSuppressed).toLocaleString('en-US')} risky flows within the per-source limits` : `${r.riskyFlows.toLocaleString('en-US')} risky flows`} got no alert in alerts.jsonl or the store: the cap of ${(r.alerts.maxFlowAlerts ?? 0).toLocaleString('en-US')} flow alerts (the first in input order) was reached. Every rule finding and risky source has its alert. Raise it with --max-flow-alerts or alerts.maxFlowAlerts (0 = no cap).</p>\n` : ''}
+${q}${limitNote(r)}${r.alerts.flowAlertsLeftOut ? `<p class="warn"><b>Flow alerts capped.</b> ${thousands(r.alerts.flowAlertsLeftOut)} of ${r.alerts.flowAlertsSuppressed ? `the ${thousands((r.riskyFlows - r.alerts.flowAlertsSuppressed))} risky flows within the per-source limits` : `${thousands(r.riskyFlows)} risky flows`} got no alert in alerts.jsonl or the store: the cap of ${thousands((r.alerts.maxFlowAlerts ?? 0))} flow alerts (the first in input order) was reached. Every rule finding and risky source has its alert. Raise it with --max-flow-alerts or alerts.maxFlowAlerts (0 = no cap).</p>\n` : ''}
 <h2>Flow risk</h2>
 ${chart || '<p>(chart not drawn)</p>'}
 <p class="meta">Risk is the weighted Stouffer fusion of the detectors' scores calibrated on held-out baseline traffic${r.classifier ? ", the classifier's P(attack)" : ''} and the rules' findings, calibrated on held-out baseline traffic: risk 0.999 means more unusual than 999 in 1000 normal flows.</p>
@@ -176,7 +176,7 @@ function inputNotesSection(r: AnalysisResult): string {
  * report: that a third of the packets were skipped, or flows evicted, changes what "no finding" means.
  */
 function packetsSection(c: CaptureAccounting): string {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = thousands;
   const skipped = Object.entries(c.skippedByReason).filter(([, k]) => k > 0).map(([why, k]) => `${n(k)} ${why === 'unsupportedLink' ? 'of an unsupported link type' : why}`);
   const parts = [
     `${n(c.packetsRead)} ${c.packetsRead === 1 ? 'packet' : 'packets'} read: ${n(c.ipPackets)} IP, ${n(c.arpPackets)} ARP, ${n(c.otherPackets)} other`,

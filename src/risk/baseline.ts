@@ -19,6 +19,7 @@ import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { binaryTruthOrUndefined } from './labels.js';
 import { createFlowScorer } from './flow-scorer.js';
+import { thousands } from '../util/thousands.js';
 
 export interface BaselineDetector {
   readonly model: TrainedModel;
@@ -97,7 +98,7 @@ export async function fitBaseline(table: FlowTable, opts: BaselineOptions = {}):
     for (let i = 0; i < truth.length; i++) if (truth[i] === 0) keep.push(i);
     if (keep.length < 20) throw new UserError(`baseline: only ${keep.length} rows are labelled normal; a baseline needs known-normal traffic`);
     rows = takeTableRows(table, keep);
-    fittedOn = `rows labelled normal (${keep.length.toLocaleString('en-US')} of ${table.rowCount.toLocaleString('en-US')})`;
+    fittedOn = `rows labelled normal (${thousands(keep.length)} of ${thousands(table.rowCount)})`;
   } else if (truth) fittedOn = 'all rows, labels ignored (--all-rows)';
   if (rows.rowCount < 2) {
     // said here, not as a detector's "got 0 rows" after the calibration rows were held out
