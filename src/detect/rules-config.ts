@@ -169,8 +169,8 @@ export interface ProtocolScanConfig {
   readonly severity: Severity;
 }
 
-/** First fragments too small for their transport header (packets/tiny-fragment-watch.ts). */
-export interface TinyFragmentConfig {
+/** IP fragments no ordinary stack sends: tiny, overlapping, oversized (packets/fragment-watch.ts). */
+export interface FragmentsConfig {
   readonly enabled: boolean;
   readonly severity: Severity;
 }
@@ -212,7 +212,7 @@ export interface RulesConfig {
   readonly dhcp: DhcpConfig;
   readonly ttlJump: TtlJumpConfig;
   readonly duplicateIp: DuplicateIpConfig;
-  readonly tinyFragment: TinyFragmentConfig;
+  readonly fragments: FragmentsConfig;
   readonly protocolScan: ProtocolScanConfig;
   readonly routerAdvert: RouterAdvertConfig;
   readonly geoip: GeoIpConfig;
@@ -363,8 +363,8 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'duplicateIp.minChanges', default: 2, kind: int(1), description: 'the sending MAC of one address must change this often (A, B, A is 2): one change is a replaced machine or a lease handed on' },
   { path: 'duplicateIp.severity', default: 2, kind: severity, description: 'severity of a duplicate address finding' },
 
-  { path: 'tinyFragment.enabled', default: true, kind: bool, description: 'captures: report sources of IP first fragments too small to hold their TCP, UDP or ICMP header (RFC 1858; nmap -f, fragroute), which no ordinary stack sends: a way past filters that match on ports or flags' },
-  { path: 'tinyFragment.severity', default: 2, kind: severity, description: 'severity of a tiny fragment finding' },
+  { path: 'fragments.enabled', default: true, kind: bool, description: 'captures: report sources of IP fragments no ordinary stack sends: first fragments too small for their TCP, UDP or ICMP header (RFC 1858; nmap -f, fragroute), fragments overlapping others of their datagram (IDS evasion, teardrop), fragments ending past 65,535 bytes (ping of death)' },
+  { path: 'fragments.severity', default: 2, kind: severity, description: 'severity of a fragment finding' },
 
   { path: 'protocolScan.enabled', default: true, kind: bool, description: 'captures: report IP protocol scans (nmap -sO): packets of many IP protocols other than TCP, UDP and ICMP from one source to one host' },
   { path: 'protocolScan.protocols', default: 5, kind: int(1, 255), description: 'a protocol scan is more than this many such protocols towards one host, no gap longer than the window (a tunnel uses GRE or ESP and AH; routers add IGMP, OSPF, VRRP, PIM)' },

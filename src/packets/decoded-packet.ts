@@ -64,6 +64,10 @@ export class DecodedPacket {
   fragment = 0;
   /** a later fragment's offset in bytes within its datagram's payload (0 otherwise) */
   fragOffset = 0;
+  /** a fragment's bytes of its datagram's payload (IPv6: of the part after the fragment header) */
+  fragDataLen = 0;
+  /** whether more fragments follow this one (IPv4 MF, IPv6 M): 0 on a datagram's last fragment */
+  moreFragments = false;
   /**
    * a first fragment too small to hold its whole transport header (RFC 1858's "tiny fragment", or
    * an IPv6 first fragment without its upper-layer header, RFC 7112): what it holds was read (ports

@@ -55,6 +55,8 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   d.tcpFlags = 0;
   d.fragment = 0;
   d.fragOffset = 0;
+  d.fragDataLen = 0;
+  d.moreFragments = false;
   d.tinyFragment = false;
   d.icmpType = -1;
   d.icmpCode = -1;
@@ -217,8 +219,12 @@ function decodeIpv4(b: Uint8Array, o: number, capEnd: number, wireAvail: number,
   const l4Len = total - ihl;
   const t = o + ihl;
   const l4CapEnd = o + total < capEnd ? o + total : capEnd;
-  if ((ff & 0x1fff) !== 0) return laterFragment((ff & 0x1fff) << 3, t, l4CapEnd, l4Len, d);
-  if (ff & 0x2000) d.fragment = 1;
+  if (ff & 0x3fff) {
+    d.fragDataLen = l4Len;
+    d.moreFragments = (ff & 0x2000) !== 0;
+    if ((ff & 0x1fff) !== 0) return laterFragment((ff & 0x1fff) << 3, t, l4CapEnd, l4Len, d);
+    d.fragment = 1;
+  }
   return decodeTransport(b, t, l4CapEnd, l4Len, d);
 }
 
@@ -253,6 +259,8 @@ function decodeIpv6(b: Uint8Array, o: number, capEnd: number, wireAvail: number,
       d.fragId = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
       p += 8;
       nh = next;
+      d.fragDataLen = end - p;
+      d.moreFragments = (fo & 1) !== 0;
       if ((fo & 0xfff8) !== 0) {
         d.proto = nh;
         d.ipHeaderLen = p - o;

@@ -14,7 +14,7 @@
  * table of fixed size (a train's entry is overwritten by a later train that hashes to it: a flood
  * of fragments cannot grow it). Fragments that arrive before their first are left as they are.
  *
- * Not here: the finding that tiny fragments are an evasion (tiny-fragment-watch.ts).
+ * Not here: the finding that tiny fragments are an evasion (fragment-watch.ts).
  */
 import { FRAGMENT_FIRST, FRAGMENT_HEADER_REST, FRAGMENT_LATER, PROTO_TCP, type DecodedPacket } from './decoded-packet.js';
 

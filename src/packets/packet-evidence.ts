@@ -10,7 +10,7 @@
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
  * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), duplicate IPv4 addresses seen
  * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch), first
- * fragments too small for their transport header (tiny-fragment-watch), IP protocol scans
+ * fragments no ordinary stack sends (tiny, overlapping, oversized: fragment-watch), IP protocol scans
  * (protocol-scan-watch). Their thresholds are rule
  * settings (`rules.synScan.*`, ... in detect/rules-config.ts). `onPacket` hands each packet only to
  * the detectors of its protocol, since it runs for every packet of a capture.
@@ -38,7 +38,7 @@ import { IcmpFloodWatch } from './icmp-flood-watch.js';
 import { StealthScanWatch } from './stealth-scan-watch.js';
 import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
-import { TinyFragmentWatch } from './tiny-fragment-watch.js';
+import { FragmentWatch } from './fragment-watch.js';
 import { ProtocolScanWatch } from './protocol-scan-watch.js';
 import { thousands } from '../util/thousands.js';
 
@@ -82,7 +82,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
     return t === Infinity ? undefined : t;
   };
   const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
-  const tiny = rules.tinyFragment.enabled ? new TinyFragmentWatch(rules.tinyFragment, rules.limits) : null;
+  const fragments = rules.fragments.enabled ? new FragmentWatch(rules.fragments, rules.limits) : null;
   const protoScan = rules.protocolScan.enabled ? new ProtocolScanWatch(rules.protocolScan, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
   // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
@@ -108,7 +108,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         (mac) => arp.spoofer(mac, dup),
       ) ?? []),
       ...(ra?.findings() ?? []),
-      ...(tiny?.findings() ?? []),
+      ...(fragments?.findings() ?? []),
       ...(protoScan?.findings() ?? []),
     ];
   };
@@ -125,7 +125,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         arp.observe(d);
         dup?.observe(d);
       }
-      if (d.tinyFragment && tiny) tiny.observe(d);
+      if (d.fragment !== 0 && fragments) fragments.observe(d);
       const proto = d.proto;
       if (proto === PROTO_TCP) {
         // both look the segment's tuple up: hashed once here
@@ -154,7 +154,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (tiny?.evictions ?? 0) + (protoScan?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (fragments?.evictions ?? 0) + (protoScan?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${thousands(dropped)} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${thousands(rules.limits.maxGroupsPerRule)}); findings may be incomplete`);
         return { findings };
       },

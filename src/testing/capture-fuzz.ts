@@ -31,7 +31,7 @@ import { packetDetectors, type PacketDetectors } from '../packets/packet-evidenc
 import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
 import { formatFlows, type FlowOutputFormat, type FlowRecordFormat } from '../packets/flow-records.js';
 import type { FlowTable } from '../flows/table.js';
-import { arpFrame, dhcpAnswer, dhcpv6Answer, icmpMessage, icmpRedirectV4, icmpRedirectV6, ipFragments, ipFrame, neighborAdvertisementV6, routerAdvertisementV6, TCP, tcpSegment } from './frame-builder.js';
+import { arpFrame, dhcpAnswer, dhcpv6Answer, icmpMessage, icmpRedirectV4, icmpRedirectV6, ipFragment, ipFragments, ipFrame, neighborAdvertisementV6, routerAdvertisementV6, TCP, tcpSegment } from './frame-builder.js';
 import { sharedPath } from './shared-data.js';
 
 /** Packets of a pcapng file read synchronously (corpus building only). */
@@ -70,6 +70,9 @@ function detectorPackets(): RawPacket[] {
     // TCP headers split by tiny first fragments (fragment-headers.ts reads the later ones' flags), IPv4 and IPv6
     ...ipFragments({ src: '192.168.1.66', dst: '192.168.1.20', proto: 6, payload: tcpSegment(40001, 25, TCP.SYN, 7) }, 8, 77),
     ...ipFragments({ src: '2001:db8::66', dst: '2001:db8::20', proto: 6, payload: tcpSegment(40001, 25, TCP.FIN, 7) }, 8, 78),
+    // teardrop's overlapping pair (fragment-watch.ts)
+    ipFragment({ src: '192.168.1.66', dst: '192.168.1.20', proto: 17, payload: Buffer.alloc(48) }, 0, true, 79),
+    ipFragment({ src: '192.168.1.66', dst: '192.168.1.20', proto: 17, payload: Buffer.alloc(4) }, 24, false, 79),
     // a protocol scan's probe and the host's answer (protocol-scan-watch.ts)
     ipFrame({ src: '192.168.1.66', dst: '192.168.1.20', proto: 47, payload: Buffer.alloc(0) }),
     ipFrame({ src: '192.168.1.20', dst: '192.168.1.66', proto: 1, payload: icmpMessage(3, 2, Buffer.alloc(28)) }),

@@ -62,36 +62,38 @@ export function ipFrame(f: IpFrame): Uint8Array {
 
 /**
  * The frames of `f` cut into fragments of `size` payload bytes each (a multiple of 8; the last holds
- * the rest), as a stack or nmap -f (size 8) sends them: IPv4 with identification `id`, MF and the
- * offset; IPv6 with a fragment header (next header 44) before the payload.
+ * the rest), as a stack or nmap -f (size 8) sends them: see ipFragment.
  */
 export function ipFragments(f: IpFrame, size: number, id: number): Uint8Array[] {
-  const v6 = f.src.includes(':');
-  const payload = Buffer.from(f.payload);
   const out: Uint8Array[] = [];
-  for (let at = 0; at < payload.length; at += size) {
-    const piece = payload.subarray(at, Math.min(payload.length, at + size));
-    const more = at + size < payload.length;
-    if (v6) {
-      const fh = Buffer.alloc(8);
-      fh[0] = f.proto;
-      fh.writeUInt16BE(at | (more ? 1 : 0), 2);
-      fh.writeUInt32BE(id >>> 0, 4);
-      out.push(ipFrame({ ...f, proto: 44, payload: Buffer.concat([fh, piece]) }));
-      continue;
-    }
-    const frame = Buffer.from(ipFrame({ ...f, payload: piece }));
-    const h = 14;
-    frame.writeUInt16BE(id & 0xffff, h + 4);
-    frame.writeUInt16BE((more ? 0x2000 : 0) | (at >>> 3), h + 6);
-    frame.writeUInt16BE(0, h + 10);
-    let sum = 0;
-    for (let i = 0; i < 20; i += 2) sum += frame.readUInt16BE(h + i);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    frame.writeUInt16BE(~sum & 0xffff, h + 10);
-    out.push(frame);
-  }
+  for (let at = 0; at < f.payload.length; at += size) out.push(ipFragment({ ...f, payload: f.payload.subarray(at, Math.min(f.payload.length, at + size)) }, at, at + size < f.payload.length, id));
   return out;
+}
+
+/**
+ * One fragment: `f.payload` as the bytes at `offset` (a multiple of 8) of a datagram with
+ * identification `id`, more to follow or not: IPv4 with MF and the offset in its header, IPv6 with a
+ * fragment header (next header 44) before the bytes. Overlapping or oversized ones included.
+ */
+export function ipFragment(f: IpFrame, offset: number, more: boolean, id: number): Uint8Array {
+  const piece = Buffer.from(f.payload);
+  if (f.src.includes(':')) {
+    const fh = Buffer.alloc(8);
+    fh[0] = f.proto;
+    fh.writeUInt16BE((offset & 0xfff8) | (more ? 1 : 0), 2);
+    fh.writeUInt32BE(id >>> 0, 4);
+    return ipFrame({ ...f, proto: 44, payload: Buffer.concat([fh, piece]) });
+  }
+  const frame = Buffer.from(ipFrame({ ...f, payload: piece }));
+  const h = 14;
+  frame.writeUInt16BE(id & 0xffff, h + 4);
+  frame.writeUInt16BE((more ? 0x2000 : 0) | (offset >>> 3), h + 6);
+  frame.writeUInt16BE(0, h + 10);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += frame.readUInt16BE(h + i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  frame.writeUInt16BE(~sum & 0xffff, h + 10);
+  return frame;
 }
 
 export function tcpSegment(sport: number, dport: number, flags: number, seq = 1, ack = 0, data: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -1,16 +1,18 @@
 /**
- * Scans sent in tiny fragments (nmap -f cuts each probe's TCP header into 8-byte fragments, the
- * flags in the second; -f -f into 16-byte ones): the first fragments are read (they were refused as
- * malformed, and the scan vanished: the later fragments made one port-less flow, the target's
- * refusals flows of their own), the probes are judged by the flags their later fragment brings,
- * and the fragmenting is a finding of its own. The real nmap -f is in
- * src/cli/verbs/attack-tools-live.test.ts; ordinary fragments (a datagram over the MTU) raise nothing.
+ * IP fragments no ordinary stack sends (fragment-watch.ts). Scans sent in tiny fragments (nmap -f
+ * cuts each probe's TCP header into 8-byte fragments, the flags in the second; -f -f into 16-byte
+ * ones): the first fragments are read (they were refused as malformed, and the scan vanished: the
+ * later fragments made one port-less flow, the target's refusals flows of their own), the probes
+ * are judged by the flags their later fragment brings, and the fragmenting is a finding of its own.
+ * Overlapping fragments (teardrop, fragroute's overlaps) and datagrams past 65,535 bytes (ping of
+ * death) are findings too. The real nmap -f is in src/cli/verbs/attack-tools-live.test.ts;
+ * ordinary fragments (a datagram over the MTU, a duplicated fragment) raise nothing.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cellText, getColumn, type FlowTable } from '../flows/table.js';
 import { captureTable } from '../testing/capture-writer.js';
-import { ipFragments, ipFrame, TCP, tcpSegment, udpDatagram } from '../testing/frame-builder.js';
+import { icmpMessage, ipFragment, ipFragments, ipFrame, TCP, tcpSegment, udpDatagram } from '../testing/frame-builder.js';
 import { framesFindings, framesToPcap } from '../testing/packet-findings.js';
 import type { CaptureFlowSummary } from './capture-flows.js';
 
@@ -94,15 +96,56 @@ test('16-byte fragments (nmap -f -f) hold the flags in the first; FIN probes in 
   assert.equal(v6.find((f) => f.ruleId === 'packet.tiny-fragment')?.srcIp, '2001:db8::66');
 });
 
-test('ordinary fragments (datagrams over the MTU, IPv4 and IPv6) are no tiny fragments', async () => {
+test('ordinary fragments (datagrams over the MTU, IPv4 and IPv6, one fragment duplicated, one train out of order) raise nothing', async () => {
   const frames: { ts: number; frame: Uint8Array }[] = [];
   for (let i = 0; i < 10; i++) {
     for (const [src, dst] of [['10.88.0.5', '10.88.0.6'], ['2001:db8::5', '2001:db8::6']]) {
       const pieces = ipFragments({ src, dst, proto: 17, payload: udpDatagram(5000 + i, 4789, new Uint8Array(4000)) }, 1480, 100 + i);
       const syn = ipFragments({ src, dst, proto: 6, payload: tcpSegment(41000 + i, 443, TCP.PSH | TCP.ACK, 1, 1, new Uint8Array(3000)) }, 1480, 200 + i);
+      // a fragment the network duplicated is no overlap; a train arriving last fragment first is whole too
+      if (i === 3) pieces.push(pieces[1]);
+      if (i === 4) pieces.reverse();
       for (const frame of [...pieces, ...syn]) frames.push({ ts: T0 + frames.length * 10, frame });
     }
   }
   const { findings } = await framesFindings(frames);
   assert.deepEqual(findings.map((f) => f.ruleId), []);
+});
+
+test('fragments overlapping others of their datagram with other bounds (teardrop, fragroute) are a finding per source, IPv4 and IPv6', async () => {
+  const frames: { ts: number; frame: Uint8Array }[] = [];
+  for (const [src, dst] of [['10.88.0.66', '10.88.0.1'], ['2001:db8::66', '2001:db8::1']]) {
+    for (let i = 0; i < 3; i++) {
+      const udp = udpDatagram(53000 + i, 53, new Uint8Array(40));
+      const at = T0 + frames.length * 100;
+      // teardrop: a first fragment of 48 bytes, then the last one inside it (bytes 24..27)
+      frames.push({ ts: at, frame: ipFragment({ src, dst, proto: 17, payload: udp.subarray(0, 48) }, 0, true, 900 + i) });
+      frames.push({ ts: at + 1, frame: ipFragment({ src, dst, proto: 17, payload: udp.subarray(0, 4) }, 24, false, 900 + i) });
+    }
+  }
+  const { findings } = await framesFindings(frames);
+  const overlaps = findings.filter((f) => f.ruleId === 'packet.fragment-overlap');
+  assert.deepEqual(overlaps.map((f) => f.srcIp), ['10.88.0.66', '2001:db8::66']);
+  assert.equal(overlaps[0].category, 'evasion');
+  assert.equal(overlaps[0].evidence.datagrams, 3);
+  assert.equal(overlaps[0].evidence.fragments, 3);
+  assert.deepEqual(overlaps[0].targets.ips, ['10.88.0.1']);
+  assert.match(overlaps[0].reason, /^10\.88\.0\.66 sent 3 fragments overlapping others of the same datagram with other bounds \(3 datagrams; 3 UDP\) to 1 host: .*teardrop/);
+  assert.ok(!findings.some((f) => f.ruleId === 'packet.oversized-datagram'));
+});
+
+test('an ICMP echo whose fragments end past 65,535 bytes is a ping of death', async () => {
+  const echo = icmpMessage(8, 0, new Uint8Array(65_600));
+  const pieces = ipFragments({ src: '10.88.0.66', dst: '10.88.0.1', proto: 1, payload: echo }, 1480, 4242);
+  const { findings } = await framesFindings(pieces.map((frame, i) => ({ ts: T0 + i * 10, frame })));
+  const pod = findings.filter((f) => f.ruleId === 'packet.oversized-datagram');
+  assert.equal(pod.length, 1, findings.map((f) => f.ruleId).join('; '));
+  assert.equal(pod[0].srcIp, '10.88.0.66');
+  assert.equal(pod[0].category, 'denial-of-service');
+  assert.equal(pod[0].evidence.datagrams, 1);
+  assert.equal(pod[0].evidence.largestEndBytes, 65_604);
+  assert.match(pod[0].reason, /^10\.88\.0\.66 sent 1 fragment \(1 datagram; 1 ICMP\) to 1 host ending past the largest IP datagram \(up to byte 65,604, more than 65,535\): a "ping of death"/);
+  // the same echo within the limit is ordinary
+  const fine = ipFragments({ src: '10.88.0.66', dst: '10.88.0.1', proto: 1, payload: icmpMessage(8, 0, new Uint8Array(60_000)) }, 1480, 4243);
+  assert.deepEqual((await framesFindings(fine.map((frame, i) => ({ ts: T0 + i * 10, frame })))).findings.map((f) => f.ruleId), []);
 });
