@@ -139,6 +139,53 @@ export function sourceAlert(r: IpRow, now: number): Alert {
 }
 
 /** what a source's alert says (sourceAlert) */
+/**
+ * One alert for the flood senders of one flooded host (risky sources known only by risky flows
+ * towards it, FlowAlertGate.floodSenderRow): a stream worker folds their risky-source alerts into
+ * it, as analyze folds them (there, summary.json keeps every one of them in riskyIps; a worker has
+ * only its alerts, so this one counts them and names the first). No source: the addresses are
+ * likely forged, and respond decides nothing on it.
+ */
+export function floodSendersAlertInput(target: string, rows: readonly IpRow[], sampleSize: number): EveAlertInput {
+  let peak = 0;
+  let flows = 0;
+  let riskyFlows = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const r of rows) {
+    if (r.risk > peak) peak = r.risk;
+    flows += r.flows;
+    riskyFlows += r.riskyFlows;
+    if (r.firstSeen !== null && (first === null || r.firstSeen < first)) first = r.firstSeen;
+    if (r.lastSeen !== null && (last === null || r.lastSeen > last)) last = r.lastSeen;
+  }
+  const n = rows.length;
+  return {
+    timeMs: first ? Date.parse(first) : null,
+    srcIp: null,
+    srcPort: null,
+    destIp: target,
+    destPort: null,
+    proto: null,
+    signature: 'netsentinel: flood senders',
+    source: 'risk:flood-senders',
+    category: 'Anomalous traffic',
+    severity: severityOfRisk(peak),
+    netsentinel: {
+      risk: round6(peak),
+      reasons: [
+        `${n === 1 ? '1 risky source' : `${n} risky sources`} known only by risky flows towards ${target}, whose per-target flow-alert limit held flows back: ` +
+          'senders of a flood, their addresses likely forged; folded into this one alert (no alert, ban or notification each)',
+      ],
+      floodSenders: n,
+      sendersSample: rows.slice(0, sampleSize).map((r) => r.ip),
+      flows,
+      riskyFlows,
+      lastSeen: last,
+    },
+  };
+}
+
 export function sourceAlertInput(r: IpRow): EveAlertInput {
   // the keys in this order, flowAlerts only with a per-source limit: assigned, not spread from a
   // temporary object inside the literal (that cost a fifth of a source alert)

@@ -275,6 +275,12 @@ export class FlowAlertGate {
     return (this.targets.get(st.target)?.suppressed ?? 0) > 0;
   }
 
+  /** The host a flood sender's risky flows went to (see floodSender), or null. */
+  floodTarget(ip: string): string | null {
+    const st = this.sources.get(ip);
+    return st !== undefined && typeof st.target === 'string' ? st.target : null;
+  }
+
   /**
    * A risky source's row is a flood sender's (analyze folds its alert, a stream worker marks it):
    * floodSender(row.ip), and nothing else against it (no rule finding, no classifier attack class).

@@ -10,7 +10,7 @@ import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { InputError, UserError } from '../util/errors.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
-import { findingAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlertInput, floodSendersAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
 import { alertKey } from '../report/eve-alert.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
@@ -45,6 +45,11 @@ export interface ScoringSetup {
   readonly maxSources?: number;
   /** at most N flow alerts per source per window of flow time (flow-alert-limit.ts); undefined = every risky flow an alert */
   readonly flowAlertLimit?: FlowAlertLimitSettings;
+  /**
+   * keep one risky-source alert per flood sender (marked floodSender) instead of folding them into
+   * one per flooded host: `stream --respond` with `respond.banFloodSenders: true`, which bans them
+   */
+  readonly keepFloodSenderAlerts?: boolean;
   /**
    * a flow the model cannot score (text in a column it has as numbers: an error naming its file,
    * line and column) is left out of its batch (before the rules see it) and told here, the batch's
@@ -231,7 +236,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
         }
       } else if (flowAlerts) for (let r = 0; r < scored.rows; r++) if (scored.risk[r] >= o.flowThreshold) alerts.push(flowAlert(scored, r, now));
       for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
-      if (windows) for (const row of windows.add(scored, findings, decisions, firstRow)) alerts.push(windows.alert(marked(row), now));
+      if (windows) sourceAlerts(windows, windows.add(scored, findings, decisions, firstRow), alerts, now);
     } else for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
     return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore, scored: batch, unscorable };
   };
@@ -241,6 +246,31 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
    * analyze marks it: its alert says so, and `stream --respond` neither bans nor notifies on it alone
    */
   const marked = (row: IpRow): IpRow => (limited && gate.floodSenderRow(row) ? { ...row, floodSender: true } : row);
+  /**
+   * The risky-source alerts of the windows that closed, flood senders folded: one alert per flooded
+   * host for those of this message (a 2 s flood from forged sources gave a worker 7,323 alerts, one
+   * per address, each marked floodSender), the other sources one alert each.
+   */
+  const sourceAlerts = (w: SourceWindows, rows: readonly IpRow[], alerts: Alert[], now: number): void => {
+    let flooded: Map<string, IpRow[]> | undefined;
+    for (const row of rows) {
+      const m = marked(row);
+      const target = m.floodSender && !o.keepFloodSenderAlerts ? gate.floodTarget(m.ip) : null;
+      if (target === null) {
+        alerts.push(w.alert(m, now));
+        continue;
+      }
+      flooded ??= new Map();
+      const list = flooded.get(target);
+      if (list) list.push(m);
+      else flooded.set(target, [m]);
+    }
+    if (!flooded) return;
+    for (const [target, senders] of flooded) {
+      const input = floodSendersAlertInput(target, senders, sampleSize);
+      alerts.push(keyedAlert(input, alertKey(input, `${sourceless}|${senders[0].ip}|${senders.length}`), now));
+    }
+  };
   return {
     rules,
     get score() {
@@ -255,7 +285,7 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     finish(now) {
       const { findings, keys } = fresh(foldSourceFindings(rules.finish().findings, sampleSize));
       const alerts = findings.map((f, i) => alertOf(f, keys[i], now));
-      if (windows) for (const row of windows.finish(findings)) alerts.push(windows.alert(marked(row), now));
+      if (windows) sourceAlerts(windows, windows.finish(findings), alerts, now);
       return { alerts, findings };
     },
   };

@@ -131,7 +131,7 @@ test('respond neither bans nor notifies on the forged senders, and says so', () 
   assert.match(text.out, new RegExp(`${senders.size.toLocaleString('en-US')} senders of a flood towards one host \\(no ban or alert each`));
 });
 
-test('stream: the same flood read by a worker marks the forged senders\' alerts floodSender, and stream --respond decides nothing on them', () => {
+test('stream: the same flood read by a worker folds the forged senders\' alerts into one per flooded host and message, and stream --respond decides nothing on them', () => {
   const f = run(['flows', 'flood.pcap', '-o', 'flood.csv', '-q']);
   assert.equal(f.code, 0, f.err);
   // the decisions go to the default store: one of the test's own
@@ -145,15 +145,36 @@ test('stream: the same flood read by a worker marks the forged senders\' alerts 
   assert.equal(r.status, 0, r.stderr);
   const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const stats = JSON.parse(r.stderr.trim().split('\n').pop() as string);
-  const flagged = alerts.filter((a) => a.alert.signature === 'netsentinel: risky source' && a.netsentinel.floodSender === true).map((a) => a.src_ip as string);
-  assert.ok(flagged.length > FLOOD / 2, `most forged senders flagged (${flagged.length})`);
+  // the forged senders' risky-source alerts are folded into one per flooded host and message (they
+  // were one alert each, 7,323 for a 2 s flood), counting them and naming the first
+  const folded = alerts.filter((a) => a.alert.signature === 'netsentinel: flood senders');
+  const senders = folded.reduce((n, a) => n + a.netsentinel.floodSenders, 0);
+  assert.ok(senders > FLOOD / 2, `most forged senders folded (${senders})`);
+  assert.ok(folded.every((a) => a.dest_ip === '10.0.0.5' && a.src_ip === undefined && a.netsentinel.sendersSample.length > 0), JSON.stringify(folded[0]));
+  assert.match(folded[0].netsentinel.reasons[0], /risky sources? known only by risky flows towards 10\.0\.0\.5, whose per-target flow-alert limit held flows back: senders of a flood/);
+  assert.equal(alerts.filter((a) => a.alert.signature === 'netsentinel: risky source' && a.netsentinel.floodSender === true).length, 0, 'no alert per forged sender');
+  assert.ok(alerts.length < 300, `a few hundred alerts at most (${alerts.length})`);
   assert.equal(stats.flowAlerts, 100);
   // the forged bogon senders' findings are one finding about the target, as in analyze, so every
   // risky source is a flagged forged sender, and respond decides nothing
   assert.equal(alerts.filter((a) => a.netsentinel.rule === 'spoofing.bogon-source').length, 1);
   assert.equal(alerts.filter((a) => a.netsentinel.rule !== undefined && a.src_ip).length, 0, 'no finding names a forged source');
-  assert.equal(flagged.length, alerts.filter((a) => a.alert.signature === 'netsentinel: risky source').length);
+  assert.equal(alerts.filter((a) => a.alert.signature === 'netsentinel: risky source').length, 0);
   assert.equal(stats.respond.decisions, 0);
+
+  // respond.banFloodSenders: true bans them, so the worker keeps their alerts one by one, marked
+  writeFileSync(join(dir, 'ban-senders.yaml'), 'respond:\n  banFloodSenders: true\n');
+  const ban = spawnSync(process.execPath, [main, 'stream', '--stdin', '-b', 'web.nsb', '--store', 'none', '--respond', '--json', '--config', 'ban-senders.yaml'], {
+    encoding: 'utf8',
+    cwd: dir,
+    input: readFileSync(join(dir, 'flood.csv')),
+    env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg-ban') },
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(ban.status, 0, ban.stderr);
+  const each = ban.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.alert.signature === 'netsentinel: risky source' && a.netsentinel.floodSender === true);
+  assert.equal(each.length, senders);
+  assert.ok(JSON.parse(ban.stderr.trim().split('\n').pop() as string).respond.decisions > 0);
 });
 
 test('--flow-alerts-per-target 0: one flow alert per risky flow again, as before the limit', () => {

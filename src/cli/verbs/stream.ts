@@ -68,6 +68,8 @@ export const stream: Command = {
     const setup = {
       baseline,
       flowAlertLimit,
+      // respond bans flood senders only when told to: then it needs their alerts one by one
+      keepFloodSenderAlerts: Boolean(v.respond) && loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined }).respond.banFloodSenders,
       classifier,
       rules: config.rules,
       weights: config.weights,
