@@ -168,6 +168,22 @@ test('TTL hop count: failed probes (nmap crafts them with random TTLs) beside th
   assert.deepEqual(engine.finish().findings.map((f) => f.srcIp), ['10.88.0.66']);
 });
 
+test('TTL hop count: nmap -O\'s unanswered UDP probe and its ICMP echoes (one random TTL, with data) beside the prober\'s own connections are no jump', () => {
+  // what nmap 7.93 -O sent from 10.88.0.66 (0 hops) in a namespace, at TTL 50: a UDP datagram of 300
+  // bytes to a closed port (answered only by an ICMP port unreachable, a flow of its own) and two
+  // ICMP echoes with data, answered; reported as "another machine 14 hops away"
+  const flows: FlowSpec[] = [
+    { ...flow('10.88.0.66'), ttl: 64, t: 0 },
+    { src: '10.88.0.66', dst: '10.88.0.1', sport: 40000, dport: 31337, proto: 17, t: 1, fwdPkts: 1, bwdPkts: 0, fwdBytes: 300, bwdBytes: 0, ttl: 50 },
+    { src: '10.88.0.66', dst: '10.88.0.1', dport: 0, proto: 1, t: 1.5, fwdPkts: 2, bwdPkts: 2, fwdBytes: 270, bwdBytes: 270, ttl: 50 },
+    { ...flow('10.88.0.66'), ttl: 64, t: 2 },
+  ];
+  assert.deepEqual(run(flows, { spoofing: { bogonSources: false } }, { geoip: null }, true).findings.map((f) => f.ruleId), []);
+  // a conversation answered in kind at the other hop count is still a jump
+  flows.push({ ...flow('10.88.0.66'), ttl: 50, t: 3 });
+  assert.deepEqual(run(flows, { spoofing: { bogonSources: false } }, { geoip: null }, true).findings.map((f) => f.srcIp), ['10.88.0.66']);
+});
+
 test('TTL rule is off, with the reason, when the input has no TTLs', () => {
   const { status } = run([flow('8.8.8.8')]);
   const st = status.find((s) => s.ruleId === 'spoofing.ttl-hop-change');

@@ -16,6 +16,10 @@
  * distance. nmap randomises the TTL of every probe it crafts (37 to 59: SYN, FIN/Xmas/NULL, ACK and
  * UDP scans alike), so every nmap scan read as one source 5 and 27 hops away, "another machine using
  * the address", beside the scan findings; a spoofed SYN flood's sources are left to the flood rules.
+ * For the same reason a flow that got no packet back and an ICMP flow are left out: nmap -O's probes
+ * (a UDP datagram with data to a closed port, ICMP echoes with data, both answered only by ICMP or
+ * in the ICMP flow) carry one random TTL and data, and read as "another machine" 14 hops away; ping
+ * and traceroute set their TTL at will too. The rule looks at conversations: a flow answered in kind.
  *
  * Own state rather than a bucket spec: the test is on a spread (max - min), not a count. Memory is
  * one small record per source, dropped after `windowSeconds` of quiet or when the rule's group
@@ -144,6 +148,9 @@ export class TtlHopRunner implements RuleRunner {
     const maxPath = this.cfg.maxPathHops;
     // failed attempts (when the input tells): a probe's TTL is whatever its crafter set
     const failed = (b.flagsKnown & FLAG_FAILED) !== 0 ? b.flags : null;
+    // so is an unanswered one's (no packet back) and an ICMP message's (see the top comment)
+    const back = b.bwdPackets;
+    const proto = b.proto;
     this.reserve(b);
     for (let i = 0; i < b.n; i++) {
       const r = order ? order[i] : i;
@@ -151,6 +158,7 @@ export class TtlHopRunner implements RuleRunner {
       const t8 = ttl[r];
       if (id < 0 || !(t8 >= 1 && t8 <= 255)) continue;
       if (failed && failed[r] & FLAG_FAILED) continue;
+      if ((back && back[r] === 0) || (proto && (proto[r] === 1 || proto[r] === 58))) continue;
       const ttlInt = Math.round(t8);
       const hops = initialTtl(ttlInt) - ttlInt;
       // more hops than any route has: a TTL set small on purpose (traceroute), not a distance

@@ -80,7 +80,7 @@ test('live: nmap -sS is a SYN scan, hping3 -S a SYN flood and hping3 -1 a ping f
   }
 });
 
-test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, nmap -sO a protocol scan, none a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
+test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, nmap -sO a protocol scan, nmap -O a SYN scan, none a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
   const net = namespacePair('tl3f', dir, { subnet: '10.78.0' });
   let server: Background | undefined;
   try {
@@ -134,6 +134,12 @@ test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN sc
     assert.ok(!fragScanner.rules.includes('spoofing.ttl-hop-change'), JSON.stringify(fragScanner.rules));
     assert.ok(!(frag.riskyIps as Line[]).some((x) => x.ip === net.ipA && x.rules.length > 0), JSON.stringify(frag.riskyIps));
     assert.equal(frag.capture.skippedByReason.malformed, 0, JSON.stringify(frag.capture));
+    // OS detection: its UDP probe and ICMP echoes carry data and one random TTL, and read as "another machine using the address"
+    const os = await judge('os', ['-O']);
+    const osScanner = (os.riskyIps as Line[]).find((x) => x.ip === net.ipB);
+    assert.ok(osScanner, JSON.stringify({ risky: os.riskyIps, findings: os.findingsByRule }));
+    assert.ok(osScanner.rules.includes('packet.syn-scan'), JSON.stringify({ rules: osScanner.rules, findings: os.findingsByRule }));
+    assert.ok(!osScanner.rules.includes('spoofing.ttl-hop-change'), JSON.stringify({ rules: osScanner.rules, findings: os.findingsByRule }));
     // an IP protocol scan: packets without ports, which no rule saw
     // (protocol numbers: 1-60; the kernel's rate limit on its ICMP answers makes nmap slow down past a few dozen)
     const proto = await judge('proto', ['-sO'], '1-60');
