@@ -17,8 +17,8 @@
  *   reassembly buffers.
  *
  * Overlaps need each datagram's fragments seen so far: a table of at most `limits.maxGroupsPerRule`
- * datagrams (the oldest dropped first, counted; a datagram is forgotten 60 s after its last
- * fragment, as reassembly timers do), each with at most 64 byte ranges (past that, its later
+ * datagrams (the oldest dropped first, counted unless all its bytes had come; a datagram is forgotten
+ * 60 s after its last fragment, as reassembly timers do, checked from the oldest), each with at most 64 byte ranges (past that, its later
  * fragments are not compared). Sources are bounded the same way. Ordinary traffic reaches this
  * watch only for its fragments, which are few.
  */
@@ -56,21 +56,55 @@ interface Sender {
   kinds: Partial<Record<Kind, Tally>>;
 }
 
-interface Datagram {
-  key: string;
+/** One datagram's fragments so far (a class: one shape for every datagram, no array for its identity). */
+class Datagram {
   last: number;
   /** [start, end) of each fragment seen, flat */
-  ranges: number[];
-  overlapped: boolean;
-  oversized: boolean;
+  readonly ranges: number[] = [];
+  overlapped = false;
+  oversized = false;
   /** bytes of the distinct ranges, and where the last fragment (no more to follow) ends (-1: not seen) */
-  bytes: number;
-  lastEnd: number;
-}
+  bytes = 0;
+  lastEnd = -1;
+  // its identity: source and destination words, fragment id, protocol (IPv4; 0 for IPv6)
+  private readonly s0: number;
+  private readonly s1: number;
+  private readonly s2: number;
+  private readonly s3: number;
+  private readonly d0: number;
+  private readonly d1: number;
+  private readonly d2: number;
+  private readonly d3: number;
+  private readonly fragId: number;
 
-/** every byte of the datagram seen once: its ranges, none overlapping, add up to where its last fragment ends */
-function complete(g: Datagram): boolean {
-  return !g.overlapped && g.lastEnd >= 0 && g.bytes === g.lastEnd;
+  constructor(
+    readonly key: number,
+    d: DecodedPacket,
+    private readonly proto: number,
+  ) {
+    this.last = d.tsMicros;
+    this.s0 = d.src[0];
+    this.s1 = d.src[1];
+    this.s2 = d.src[2];
+    this.s3 = d.src[3];
+    this.d0 = d.dst[0];
+    this.d1 = d.dst[1];
+    this.d2 = d.dst[2];
+    this.d3 = d.dst[3];
+    this.fragId = d.fragId;
+  }
+
+  /** whether `d` (of protocol `proto`, 0 for IPv6) is a fragment of this datagram */
+  holds(d: DecodedPacket, proto: number): boolean {
+    const s = d.src;
+    const t = d.dst;
+    return this.fragId === d.fragId && this.proto === proto && this.s3 === s[3] && this.d3 === t[3] && this.s0 === s[0] && this.s1 === s[1] && this.s2 === s[2] && this.d0 === t[0] && this.d1 === t[1] && this.d2 === t[2];
+  }
+
+  /** every byte of the datagram seen once: its ranges, none overlapping, add up to where its last fragment ends */
+  complete(): boolean {
+    return !this.overlapped && this.lastEnd >= 0 && this.bytes === this.lastEnd;
+  }
 }
 
 const TITLES: Readonly<Record<Kind, string>> = {
@@ -81,7 +115,8 @@ const TITLES: Readonly<Record<Kind, string>> = {
 
 export class FragmentWatch {
   private readonly senders = new Map<string, Sender>();
-  private readonly datagrams = new Map<string, Datagram>();
+  /** by a 31-bit hash of their identity, in order of their first fragment */
+  private readonly datagrams = new Map<number, Datagram>();
   private readonly closed: Finding[] = [];
   evictions = 0;
 
@@ -98,25 +133,28 @@ export class FragmentWatch {
     // the largest datagram: 65,535 bytes with the IPv4 header; an IPv6 payload of 65,535 (no jumbograms in fragments)
     const oversized = end + (v4 ? d.ipHeaderLen : 0) > 65535;
     if (d.tinyFragment) this.count(d, 'tiny', d.l4HeaderLen, true);
-    const family = v4 ? 4 : 6;
-    const key = `${addressTextMemo(d.src, family)} ${addressTextMemo(d.dst, family)} ${d.fragId} ${v4 ? d.proto : 0}`;
+    // (no text per fragment: a capture's ordinary fragments, a few in a hundred packets, all come here)
+    const proto = v4 ? d.proto : 0;
+    const src = d.src;
+    const dst = d.dst;
+    let h = Math.imul(src[3] ^ d.fragId, 0x9e3779b1) ^ Math.imul(dst[3] ^ proto, 0x85ebca6b);
+    if (!v4) h ^= Math.imul(src[0] ^ src[1] ^ src[2], 0xc2b2ae35) ^ Math.imul(dst[0] ^ dst[1] ^ dst[2], 0x27d4eb2f);
+    const key = (h ^ (h >>> 15)) & 0x3fffffff;
     let g = this.datagrams.get(key);
-    if (g && d.tsMicros - g.last > DATAGRAM_IDLE_MICROS) {
+    // a datagram idle past the reassembly time, or another that hashes alike: this one starts afresh
+    if (g && (d.tsMicros - g.last > DATAGRAM_IDLE_MICROS || !g.holds(d, proto))) {
       this.datagrams.delete(key);
       g = undefined;
     }
-    if (g) {
-      this.datagrams.delete(key);
-      this.datagrams.set(key, g);
-    } else {
-      this.forgetIdle(d.tsMicros);
+    if (!g) {
+      if (d.tsMicros >= this.nextSweep) this.forgetIdle(d.tsMicros);
       if (this.datagrams.size >= this.limits.maxGroupsPerRule) {
         const old = this.datagrams.values().next().value as Datagram;
         this.datagrams.delete(old.key);
         // (a datagram whose fragments were all seen, without overlap, loses nothing)
-        if (!complete(old)) this.evictions++;
+        if (!old.complete()) this.evictions++;
       }
-      g = { key, last: d.tsMicros, ranges: [], overlapped: false, oversized: false, bytes: 0, lastEnd: -1 };
+      g = new Datagram(key, d, proto);
       this.datagrams.set(key, g);
     }
     if (d.tsMicros > g.last) g.last = d.tsMicros;
@@ -142,7 +180,11 @@ export class FragmentWatch {
     if (!d.moreFragments) g.lastEnd = end;
   }
 
+  /** when the idle datagrams are next looked for (once a second of capture time: a walk's start per new datagram was a third of this watch's time) */
+  private nextSweep = -Infinity;
+
   private forgetIdle(now: number): void {
+    this.nextSweep = now + 1e6;
     for (const g of this.datagrams.values()) {
       if (now - g.last <= DATAGRAM_IDLE_MICROS) break;
       this.datagrams.delete(g.key);
