@@ -131,20 +131,27 @@ test('respond neither bans nor notifies on the forged senders, and says so', () 
   assert.match(text.out, new RegExp(`${senders.size.toLocaleString('en-US')} senders of a flood towards one host \\(no ban or alert each`));
 });
 
-test('stream: the same flood read by a worker folds the forged senders\' alerts into one per flooded host and message, and stream --respond decides nothing on them', () => {
-  const f = run(['flows', 'flood.pcap', '-o', 'flood.csv', '-q']);
-  assert.equal(f.code, 0, f.err);
-  // the decisions go to the default store: one of the test's own
-  const r = spawnSync(process.execPath, [main, 'stream', '--stdin', '-b', 'web.nsb', '--store', 'none', '--respond', '--json'], {
+/**
+ * `stream --stdin --respond --json` over the flood's flows (flood.csv), with `args` more: its alerts,
+ * and its stats (the last stderr line). The decisions go to the default store: one of the test's own,
+ * in `xdg` under the test's folder.
+ */
+function streamFlood(args: string[], xdg: string): { alerts: any[]; stats: any } {
+  const r = spawnSync(process.execPath, [main, 'stream', '--stdin', '-b', 'web.nsb', '--store', 'none', '--respond', '--json', ...args], {
     encoding: 'utf8',
     cwd: dir,
     input: readFileSync(join(dir, 'flood.csv')),
-    env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg') },
+    env: { ...process.env, XDG_DATA_HOME: join(dir, xdg) },
     maxBuffer: 1 << 26,
   });
   assert.equal(r.status, 0, r.stderr);
-  const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  const stats = JSON.parse(r.stderr.trim().split('\n').pop() as string);
+  return { alerts: r.stdout.trim().split('\n').map((l) => JSON.parse(l)), stats: JSON.parse(r.stderr.trim().split('\n').pop() as string) };
+}
+
+test('stream: the same flood read by a worker folds the forged senders\' alerts into one per flooded host and message, and stream --respond decides nothing on them', () => {
+  const f = run(['flows', 'flood.pcap', '-o', 'flood.csv', '-q']);
+  assert.equal(f.code, 0, f.err);
+  const { alerts, stats } = streamFlood([], 'xdg');
   // the forged senders' risky-source alerts are folded into one per flooded host and message (they
   // were one alert each, 7,323 for a 2 s flood), counting them and naming the first
   const folded = alerts.filter((a) => a.alert.signature === 'netsentinel: flood senders');
@@ -164,17 +171,10 @@ test('stream: the same flood read by a worker folds the forged senders\' alerts 
 
   // respond.banFloodSenders: true bans them, so the worker keeps their alerts one by one, marked
   writeFileSync(join(dir, 'ban-senders.yaml'), 'respond:\n  banFloodSenders: true\n');
-  const ban = spawnSync(process.execPath, [main, 'stream', '--stdin', '-b', 'web.nsb', '--store', 'none', '--respond', '--json', '--config', 'ban-senders.yaml'], {
-    encoding: 'utf8',
-    cwd: dir,
-    input: readFileSync(join(dir, 'flood.csv')),
-    env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg-ban') },
-    maxBuffer: 1 << 26,
-  });
-  assert.equal(ban.status, 0, ban.stderr);
-  const each = ban.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.alert.signature === 'netsentinel: risky source' && a.netsentinel.floodSender === true);
+  const ban = streamFlood(['--config', 'ban-senders.yaml'], 'xdg-ban');
+  const each = ban.alerts.filter((a) => a.alert.signature === 'netsentinel: risky source' && a.netsentinel.floodSender === true);
   assert.equal(each.length, senders);
-  assert.ok(JSON.parse(ban.stderr.trim().split('\n').pop() as string).respond.decisions > 0);
+  assert.ok(ban.stats.respond.decisions > 0);
 });
 
 test('--flow-alerts-per-target 0: one flow alert per risky flow again, as before the limit', () => {
