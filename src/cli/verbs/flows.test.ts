@@ -75,6 +75,14 @@ test('flows --format zeek: TSV and JSON lines read back as conn.logs with the sa
   assert.deepEqual(cells(jl, names), cells(tsv, names));
   assert.equal(getColumn(tsv, 'conn_state')?.role, 'feature');
   assert.equal(getColumn(tsv, 'id.orig_h')?.role, 'meta');
+  // a Zeek record into a .log file is Zeek's TSV without being asked (it was CSV under Zeek's name);
+  // anything else stays CSV, and --output-format still decides
+  assert.equal(cli(['flows', cap, '--format', 'zeek', '-o', 'plain.log', '-q']).code, 0);
+  assert.equal(readFileSync(join(dir, 'plain.log'), 'utf8'), readFileSync(join(dir, 'conn.log'), 'utf8'));
+  assert.equal(cli(['flows', cap, '--format', 'zeek', '--output-format', 'csv', '-o', 'asked.log', '-q']).code, 0);
+  assert.match(readFileSync(join(dir, 'asked.log'), 'utf8'), /^ts,uid,/);
+  assert.equal(cli(['flows', cap, '--format', 'zeek', '-o', 'conn.csv', '-q']).code, 0);
+  assert.match(readFileSync(join(dir, 'conn.csv'), 'utf8'), /^ts,uid,/);
 });
 
 test('flows reads gzip and stdin; bad inputs are one line and exit 2', { skip }, async () => {

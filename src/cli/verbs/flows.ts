@@ -32,19 +32,22 @@ flows, skipped packets, evictions) goes to stderr.`,
     options: [
       { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
       { name: 'format', type: 'string', description: 'record layout', choices: ['cic', 'zeek'], default: 'cic' },
-      { name: 'output-format', type: 'string', description: 'csv, JSON lines, or tsv (Zeek log with #fields; --format zeek only)', choices: ['csv', 'jsonl', 'tsv'], default: 'csv' },
+      { name: 'output-format', type: 'string', description: 'csv, JSON lines, or tsv (Zeek log with #fields; --format zeek only) [default: tsv for --format zeek into a .log file, else csv]', choices: ['csv', 'jsonl', 'tsv'] },
       ...CAPTURE_OPTIONS,
     ],
     examples: [
       'netsentinel flows capture.pcapng -o flows.csv',
-      'netsentinel flows rotated-*.pcap.gz --format zeek --output-format tsv -o conn.log',
+      'netsentinel flows rotated-*.pcap.gz --format zeek -o conn.log',
       'tcpdump -i any -U -w - | netsentinel flows - --json | jq "select(.[\\"Dst Port\\"] == 22)"',
     ],
   },
   async run({ args, progress }) {
     const v = args.values;
     const rec = v.format as FlowRecordFormat;
-    const fmt: FlowOutputFormat = v.json ? 'jsonl' : (v.outputFormat as FlowOutputFormat);
+    // a Zeek record into a file named like Zeek's logs is written as Zeek writes them (zeek-cut, and
+    // this tool's own conn.log reader, read it); anything else as CSV unless asked
+    const asZeekLog = rec === 'zeek' && /\.log$/i.test(v.output as string);
+    const fmt: FlowOutputFormat = v.json ? 'jsonl' : ((v.outputFormat as FlowOutputFormat | undefined) ?? (asZeekLog ? 'tsv' : 'csv'));
     if (fmt === 'tsv' && rec !== 'zeek') throw new UserError('flows: --output-format tsv is Zeek\'s log format; use it with --format zeek');
     // `flows x.pcap -o x.pcap` replaced the capture with its flows: refused before anything is opened
     await guardOutputs('flows', { data: args.positionals }, { files: [v.output as string] });
