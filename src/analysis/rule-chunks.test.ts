@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flowFields, type FlowFields } from '../flows/flow-fields.js';
 import { flowTable, probe, type FlowSpec } from '../detect/flow-fixtures.js';
-import type { FlowTable } from '../flows/table.js';
+import { numericColumn, type FlowTable } from '../flows/table.js';
 import { concatFields, RuleChunks, sliceFields } from './rule-chunks.js';
 import { createRulesStage } from './rules-stage.js';
 
@@ -158,4 +158,17 @@ test('tiny batches are joined while they wait: 5,000 1-row batches come back as 
   assert.ok(back.some((t) => t.rowCount >= 256) && back.every((t) => t.rowCount <= 256 + 63), back.map((t) => t.rowCount).join(','));
   const times = back.flatMap((t) => [...flowFields(t).time!]);
   assert.deepEqual(times, [...flowFields(flowTable(all)).time!], 'every row once, in input order');
+});
+
+test('answering marks (ICMP errors) join and split with their rows; a batch without them is unmarked', () => {
+  const icmp = (types: number[]): FlowTable => ({
+    rowCount: types.length,
+    format: 'cicflowmeter',
+    columns: [numericColumn('Protocol', 'feature', Float64Array.from(types, () => 1)), numericColumn('ICMP Type', 'feature', Float64Array.from(types))],
+  });
+  const plain: FlowTable = { rowCount: 2, format: 'cicflowmeter', columns: [numericColumn('Protocol', 'feature', Float64Array.of(6, 17))] };
+  const joined = concatFields([flowFields(icmp([3, 8])), flowFields(plain), sliceFields(flowFields(icmp([0, 11, 3])), 1, 3)]);
+  assert.deepEqual([...joined.answering!], [1, 0, 0, 0, 1, 1]);
+  assert.deepEqual([...sliceFields(joined, 3, 5).answering!], [0, 1]);
+  assert.equal(concatFields([flowFields(plain), flowFields(plain)]).answering, undefined);
 });

@@ -143,6 +143,8 @@ export class RuleChunks {
 type NumberField = Exclude<FlowFieldName, 'srcIp' | 'dstIp' | 'failed'>;
 const NUMBER_FIELDS: readonly NumberField[] = ['srcPort', 'dstPort', 'proto', 'time', 'duration', 'fwdPackets', 'bwdPackets', 'fwdBytes', 'bwdBytes', 'synCount', 'rstCount', 'finCount', 'ttl'];
 const ALL_FIELDS: readonly FlowFieldName[] = ['srcIp', 'dstIp', ...NUMBER_FIELDS, 'failed'];
+/** per-row 0/1 marks (a batch without one: none of its rows is marked) */
+const FLAG_FIELDS = ['failed', 'answering'] as const;
 
 /** Rows [from, to) of a batch's fields: views, no copy. */
 export function sliceFields(ff: FlowFields, from: number, to: number): FlowFields {
@@ -155,13 +157,16 @@ export function sliceFields(ff: FlowFields, from: number, to: number): FlowField
     const v = ff[f];
     if (v) out[f] = v.subarray(from, to);
   }
-  if (ff.failed) out.failed = ff.failed.subarray(from, to);
+  for (const f of FLAG_FIELDS) {
+    const v = ff[f];
+    if (v) out[f] = v.subarray(from, to);
+  }
   return out as unknown as FlowFields;
 }
 
 /**
  * Several batches' fields as one: a field any of them has is present, its rows unknown where a
- * batch lacked it (NaN numbers, no address, not failed); address dictionaries merged in order of
+ * batch lacked it (NaN numbers, no address, not failed nor answering); address dictionaries merged in order of
  * first appearance; notes and sources of all, each once.
  */
 export function concatFields(parts: readonly FlowFields[]): FlowFields {
@@ -196,14 +201,16 @@ export function concatFields(parts: readonly FlowFields[]): FlowFields {
     }
     out[f] = v;
   }
-  if (parts.some((p) => p.failed)) {
+  for (const f of FLAG_FIELDS) {
+    if (!parts.some((p) => p[f])) continue;
     const v = new Uint8Array(n);
     let at = 0;
     for (const p of parts) {
-      if (p.failed) v.set(p.failed, at);
+      const c = p[f];
+      if (c) v.set(c, at);
       at += p.rowCount;
     }
-    out.failed = v;
+    out[f] = v;
   }
   const sources: Partial<Record<FlowFieldName, string>> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.sources)) sources[k as FlowFieldName] ??= v;

@@ -122,6 +122,8 @@ export function createScoreStage(o: ScoreStageOptions): ScoreStage {
           same?.made(r);
         }
       }
+      // after the loop: a row copying another's reasons never takes this note from it
+      if (ff.answering) answeringNotes(ff, n, reasons);
       return new ScoredBatch(batch, ff, n, rowOffset, where, detectors, raw, p, s, attackClass, reasons, binaryTruthOrUndefined(batch), o.flowThreshold);
     },
   };
@@ -177,6 +179,18 @@ class ScoredBatch implements ScoredFlows {
   line(r: number): number {
     const origin = this.table.origin;
     return origin ? origin.line[r] : this.rowOffset + r + 1;
+  }
+}
+
+/** Why a risky flow of ICMP errors is not its sender's risk (flow-fields.ts deriveAnswering). */
+function answeringNotes(ff: FlowFields, n: number, reasons: (string[] | undefined)[]): void {
+  const answering = ff.answering!;
+  for (let r = 0; r < n; r++) {
+    const list = reasons[r];
+    if (!list || answering[r] === 0) continue;
+    const src = ipAt(ff.srcIp, r) ?? 'its sender';
+    const dst = ipAt(ff.dstIp, r);
+    list.push(`ICMP errors answering packets${dst ? ` from ${dst}` : ''}: not counted as ${src}'s own activity (source risk, rules)`);
   }
 }
 

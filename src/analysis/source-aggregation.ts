@@ -124,9 +124,11 @@ export function createSourceAggregation(): SourceAggregation {
       // lookup per flow before; a stream worker does this per message: SourceWindows.spans)
       const { codes, dictionary } = src;
       const stateOf: (SourceState | undefined)[] = new Array(dictionary.length);
+      // ICMP errors answering the destination's packets say nothing of their sender (flow-fields.ts)
+      const answering = s.fields.answering;
       for (let r = 0; r < s.rows; r++) {
         const c = codes[r];
-        if (c < 0) continue;
+        if (c < 0 || (answering !== undefined && answering[r] !== 0)) continue;
         let st = stateOf[c];
         if (!st) {
           const ip = dictionary[c];

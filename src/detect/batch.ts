@@ -30,6 +30,7 @@ export interface Batch {
   /** epoch ms; one value for every row when the batch has no timestamps (then it is all one instant) */
   readonly time: Float64Array;
   readonly hasTime: boolean;
+  /** source ids; -1 where missing, and for a flow answering its destination (FlowFields.answering) */
   readonly src: Int32Array | null;
   readonly dst: Int32Array | null;
   readonly dstPort: Float64Array | null;
@@ -59,6 +60,11 @@ export function buildBatch(fields: FlowFields, interner: IpInterner, rowOffset: 
   const n = fields.rowCount;
   const src = fields.srcIp ? interner.idsFor(fields.srcIp) : null;
   const dst = fields.dstIp ? interner.idsFor(fields.dstIp) : null;
+  // an ICMP error answers its destination's packets: no activity of its sender's, so no rule
+  // groups it under that sender (a flood's target answering forged sources is not a flood from
+  // the target); rules keyed by the destination still see it (idsFor made `src` for this batch)
+  const answering = fields.answering;
+  if (src && answering) for (let i = 0; i < n; i++) if (answering[i] !== 0) src[i] = -1;
 
   let time: Float64Array;
   let hasTime = false;

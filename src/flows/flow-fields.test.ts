@@ -205,3 +205,25 @@ test("IPv4-mapped IPv6 addresses of a flow file are read as IPv4, with one note;
   const plain = { rowCount: 1, format: 'csv', columns: [categoricalFrom('src_ip', 'meta', ['10.0.0.1'])] };
   assert.equal(flowFields(plain).srcIp!.dictionary, (plain.columns[0] as { dictionary: readonly string[] }).dictionary);
 });
+
+test('answering: ICMP flows opened by an error message (CICFlowMeter ICMP Type, or Zeek id.orig_p), and nothing else', () => {
+  // rows: port unreachable, echo request, time exceeded, ICMPv6 packet too big, ICMPv6 echo request, UDP with a stray type value
+  const cic = table([
+    categoricalFrom('Src IP', 'meta', ['10.0.0.5', '10.0.0.9', '10.0.0.1', 'fe80::1', 'fe80::2', '10.0.0.7']),
+    numericColumn('Protocol', 'feature', f64(1, 1, 1, 58, 58, 17)),
+    numericColumn('ICMP Type', 'feature', f64(3, 8, 11, 2, 128, 3)),
+  ]);
+  assert.deepEqual([...(flowFields(cic).answering as Uint8Array)], [1, 0, 1, 1, 0, 0]);
+  // Zeek's conn.log holds an ICMP connection's type in id.orig_p (and protocols as text)
+  const zeek = table([
+    categoricalFrom('id.orig_h', 'meta', ['10.0.0.5', '10.0.0.9', '10.0.0.8']),
+    numericColumn('id.orig_p', 'meta', f64(3, 8, 3)),
+    categoricalFrom('proto', 'meta', ['icmp', 'icmp', 'udp']),
+  ]);
+  assert.deepEqual([...(flowFields(zeek).answering as Uint8Array)], [1, 0, 0]);
+  // another tool's source port of an ICMP flow is no type; no type column, no protocol or no error: no marks
+  const other = table([categoricalFrom('src_ip', 'meta', ['10.0.0.5']), numericColumn('src_port', 'meta', f64(3)), numericColumn('proto', 'meta', f64(1))]);
+  assert.equal(flowFields(other).answering, undefined);
+  assert.equal(flowFields(table([numericColumn('ICMP Type', 'feature', f64(3))])).answering, undefined);
+  assert.equal(flowFields(table([numericColumn('Protocol', 'feature', f64(1)), numericColumn('ICMP Type', 'feature', f64(0))])).answering, undefined);
+});

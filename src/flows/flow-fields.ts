@@ -100,6 +100,12 @@ export interface FlowFields {
   readonly ttl?: Float64Array;
   /** 1 = attempt without data, refused or unanswered; 0 = not (see the top comment) */
   readonly failed?: Uint8Array;
+  /**
+   * 1 = an ICMP flow that opened with an error message (unreachable, time exceeded, parameter
+   * problem; ICMPv6's packet too big too): the sender answered packets of the flow's destination,
+   * so the flow is no activity of the sender's own (see deriveAnswering); absent when no row is one
+   */
+  readonly answering?: Uint8Array;
   /** where each present field came from, e.g. { duration: 'Flow Duration (microseconds)' } */
   readonly sources: Readonly<Partial<Record<FlowFieldName, string>>>;
   readonly missing: readonly FlowFieldName[];
@@ -489,6 +495,8 @@ export function flowFields(table: FlowTable): FlowFields {
 
   const failed = deriveFailed(table.rowCount, byName, out, sources);
   if (failed) out.failed = failed;
+  const answering = deriveAnswering(table.rowCount, byName, out, sources.srcPort);
+  if (answering) out.answering = answering;
 
   const all: FlowFieldName[] = ['srcIp', 'dstIp', 'srcPort', 'dstPort', 'proto', 'time', 'duration', 'fwdPackets', 'bwdPackets', 'fwdBytes', 'bwdBytes', 'synCount', 'rstCount', 'finCount', 'ttl', 'failed'];
   const missing = all.filter((f) => out[f] === undefined);
@@ -550,6 +558,42 @@ function deriveFailed(
   sources.failed = basis.join(', or ');
   return out;
 }
+
+/** ICMP (1) error message types: destination unreachable, source quench, time exceeded, parameter problem */
+const ICMP_ERRORS: ReadonlySet<number> = new Set([3, 4, 11, 12]);
+/** ICMPv6 (58) error message types (RFC 4443: 1-127): destination unreachable, packet too big, time exceeded, parameter problem */
+const ICMPV6_ERRORS: ReadonlySet<number> = new Set([1, 2, 3, 4]);
+
+/**
+ * Which rows are ICMP flows opened by an error message. Such a message answers a packet of the host
+ * it is sent to (a port unreachable answers a UDP probe, a time exceeded a traceroute's probe): a
+ * UDP scan's target sends one to the scanner, and the target of a UDP flood from forged sources
+ * sends thousands, each to another forged address, which read as a connection flood *from the
+ * target* (and had respond ban the victim). So the rules and the per-source risk leave such flows
+ * out of their sender's activity; the flow keeps its own risk and reasons. The ICMP type is the
+ * flow's first packet's: CICFlowMeter's 'ICMP Type' column (a capture's flows have it), else
+ * Zeek's conn.log, whose id.orig_p holds an ICMP connection's type. Without either, or without a
+ * protocol, nothing is marked (undefined, as when no row is one).
+ */
+function deriveAnswering(n: number, byName: ReadonlyMap<string, Column>, f: { proto?: Float64Array; srcPort?: Float64Array }, srcPortName: string | undefined): Uint8Array | undefined {
+  const proto = f.proto;
+  if (!proto) return undefined;
+  let type: Float64Array | undefined;
+  const icmpType = byName.get('icmptype');
+  if (icmpType) type = icmpType.kind === 'numeric' ? icmpType.values : mapCategories(icmpType, textNumber);
+  else if (f.srcPort && srcPortName !== undefined && ZEEK_ICMP_TYPE.has(normaliseColumnName(srcPortName))) type = f.srcPort;
+  if (!type) return undefined;
+  let out: Uint8Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const p = proto[i];
+    if (p !== 1 && p !== 58) continue;
+    const t = type[i];
+    if (p === 1 ? ICMP_ERRORS.has(t) : ICMPV6_ERRORS.has(t)) (out ??= new Uint8Array(n))[i] = 1;
+  }
+  return out;
+}
+/** Zeek's originator port columns: an ICMP connection's message type */
+const ZEEK_ICMP_TYPE: ReadonlySet<string> = new Set(['idorigp', 'origp']);
 
 function payloadColumn(byName: ReadonlyMap<string, Column>, field: 'fwdBytes' | 'bwdBytes'): Column | undefined {
   for (const alias of ALIASES[field]) {
