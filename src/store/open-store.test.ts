@@ -20,6 +20,9 @@ test('store locations: sqlite:PATH, a plain path and postgres:// URLs; any other
     await assert.rejects(openStore(bad), (e: unknown) => e instanceof UserError && e.message.startsWith(`--store ${bad}: unknown store type`));
   }
   assert.throws(() => parseStoreLocation('sqlite:'), /sqlite: needs a file path/);
+  // 'none' (analyze's "keep alerts nowhere") is no file name: respond --store none made ./none
+  assert.throws(() => parseStoreLocation('none'), (e: unknown) => e instanceof UserError && /--store none keeps nothing, but this command needs a store/.test(e.message));
+  assert.equal(parseStoreLocation('sqlite:none').kind, 'sqlite');
 });
 
 test('the decision, outbox and lease stores read a location as the alert store does (same file)', () => {

@@ -64,6 +64,9 @@ export type StoreLocation =
 /** The store a location names; a UserError for an unknown scheme or an empty sqlite: path. */
 export function parseStoreLocation(location: string): StoreLocation {
   if (/^postgres(ql)?:\/\//i.test(location)) return postgresLocation(location);
+  // analyze, capture and stream take 'none' (keep alerts nowhere) before they open a store; a verb
+  // that cannot do without one (respond, decisions) made a SQLite file named "none" in the folder
+  if (location.trim() === 'none') throw new UserError('--store none keeps nothing, but this command needs a store (its decisions, their suppression, what is blocked): give a SQLite path or a postgres:// URL (sqlite:none for a file named "none")');
   let path = location;
   if (/^sqlite:/i.test(location)) {
     path = location.replace(/^sqlite:(\/\/)?/i, '');

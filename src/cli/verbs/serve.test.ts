@@ -190,7 +190,7 @@ test('serve --baseline says which baseline it judges uploads by, in the banner a
   const fit = spawnSync(process.execPath, [main, 'baseline', normal, '-o', 'office.nsb', '--detectors', 'isolation-forest', '-q'], { encoding: 'utf8', cwd: d, env });
   assert.equal(fit.status, 0, fit.stderr);
   for (const json of [false, true]) {
-    const child = spawn(process.execPath, [main, 'serve', '--baseline', 'office.nsb', '--port', '0', '--store', 'none', ...(json ? ['--json'] : [])], { cwd: d, env });
+    const child = spawn(process.execPath, [main, 'serve', '--baseline', 'office.nsb', '--port', '0', '--store', 'ns.db', ...(json ? ['--json'] : [])], { cwd: d, env });
     let out = '';
     let err = '';
     child.stdout.on('data', (x) => (out += x));
