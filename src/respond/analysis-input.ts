@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InputError, UserError } from '../util/errors.js';
-import { attacksOn, withAttacks, type FindingTargetsIn, type RuleEvidence, type SourceEvidence } from './policy.js';
+import { attacksOn, withAttacks, withTargeted, type FindingTargetsIn, type RuleEvidence, type SourceEvidence } from './policy.js';
 
 export interface AnalysisInput {
   readonly sources: SourceEvidence[];
@@ -115,7 +115,7 @@ export async function ruleFindingsFrom(path: string, targets: FindingTargetsIn[]
     if (rule && typeof rec.alert?.category === 'string') {
       const ips = Array.isArray(rec.netsentinel?.targets?.ips) ? (rec.netsentinel!.targets!.ips as unknown[]).filter((x): x is string => typeof x === 'string') : [];
       if (rec.dest_ip && !ips.includes(rec.dest_ip)) ips.push(rec.dest_ip);
-      if (ips.length) targets.push({ srcIp: rec.src_ip ?? null, ruleId: rule, category: rec.alert.category, targets: ips });
+      if (ips.length) targets.push({ srcIp: rec.src_ip ?? null, ruleId: rule, category: rec.alert.category, targets: ips, severity: Number(rec.alert.severity ?? 3), reason: rec.netsentinel?.reasons?.[0] ?? rule });
     }
     if (!rule || !rec.src_ip) continue;
     const list = out.get(rec.src_ip) ?? [];
@@ -155,7 +155,7 @@ export async function readAnalysisOutput(dir: string): Promise<AnalysisInput> {
       if (s) byIp.set(ip, { ...s, rules: findings });
       else byIp.set(ip, { ip, rules: findings });
     }
-    sources = withAttacks([...byIp.values()], attacksOn(targets));
+    sources = withTargeted(withAttacks([...byIp.values()], attacksOn(targets)), targets);
   }
   return { sources, origin, read };
 }

@@ -28,7 +28,7 @@ export interface Decision {
   readonly severity: DecisionSeverity;
   /** one sentence a person can read: why */
   readonly reason: string;
-  /** what the reason is about, for deduplication: "risk", "rule:port-scan.vertical", "intel", "manual" */
+  /** what the reason is about, for deduplication: "risk", "rule:port-scan.vertical", "intel", "manual"; "target:RULE" for a host under attack (policy.ts) */
   readonly reasonKey: string;
   /** "analyze:<run>", "manual", "intel" */
   readonly origin: string;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist, buildAllowlist, gatewaysFrom, resolversFrom, ipv6GatewaysFrom } from './allowlist.js';
 import { parseCidr, type Cidr } from '../detect/ip-address.js';
-import { runPolicy, judgeSource, canonicalTarget } from './policy.js';
+import { runPolicy, judgeSource, canonicalTarget, withTargeted, type FindingTargetsIn } from './policy.js';
 import { DEFAULT_RESPOND_CONFIG, respondConfigFrom } from './respond-config.js';
 import { parseDuration } from './decision.js';
 
@@ -176,4 +176,35 @@ test('a flood sender (one of many senders towards a flooded host, nothing else a
   // read from summary.json's riskyIps by `respond OUTDIR`: respondConfigFrom knows the key
   assert.equal(respondConfigFrom({ banFloodSenders: true }).banFloodSenders, true);
   assert.equal(respondConfigFrom({}).banFloodSenders, false);
+});
+
+test('a finding with no source address: an alert about each host it targets, never a ban; suppressed, configured and ignored like the rest', () => {
+  const flood: FindingTargetsIn = { srcIp: null, ruleId: 'flood.target-connections', category: 'denial-of-service', targets: ['10.0.0.5'], severity: 2, reason: '10.0.0.5 received 21,146 weighted connections from 15,187+ sources.' };
+  const bogons: FindingTargetsIn = { srcIp: null, ruleId: 'spoofing.bogon-source', category: 'spoofing', targets: ['10.0.0.5'], severity: 3, reason: '1,936 sources that cannot be on a wire sent flows to 10.0.0.5' };
+  // a scan with a source: its target is no host "under attack by nobody" (the scanner is decided on)
+  const scan: FindingTargetsIn = { srcIp: '203.0.113.9', ruleId: 'port-scan.vertical', category: 'reconnaissance', targets: ['10.0.0.7'], severity: 2, reason: 'probed 300 ports' };
+  const sources = withTargeted([{ ip: '203.0.113.9', rules: [{ ruleId: 'port-scan.vertical', severity: 2, reason: 'probed 300 ports' }] }], [flood, bogons, scan]);
+  assert.deepEqual(sources.map((x) => [x.ip, x.targeted?.map((t) => t.ruleId) ?? []]), [['203.0.113.9', []], ['10.0.0.5', ['flood.target-connections', 'spoofing.bogon-source']]]);
+  const r = runPolicy(sources, ctx);
+  const about = r.decisions.filter((d) => d.value === '10.0.0.5');
+  // high (the flood's Suricata 2) bans and alerts by default: the host is alerted on only
+  assert.deepEqual(about.map((d) => [d.type, d.severity, d.reasonKey]), [['alert', 'high', 'target:flood.target-connections']]);
+  assert.equal(about[0].reason, 'under attack: flood.target-connections: 10.0.0.5 received 21,146 weighted connections from 15,187+ sources; spoofing.bogon-source: 1,936 sources that cannot be on a wire sent flows to 10.0.0.5 (no sender address to ban: the senders are many or forged)');
+  assert.equal(about[0].risk, undefined);
+  assert.deepEqual(r.decisions.filter((d) => d.value === '203.0.113.9').map((d) => d.type).sort(), ['alert', 'ban'], 'the scanner is decided on as before');
+  // suppressed by the same alert made recently; a host both a risky source and a target gets both decisions
+  const again = runPolicy(sources, { ...ctx, recent: [about[0]] });
+  assert.deepEqual(again.decisions.filter((d) => d.value === '10.0.0.5'), []);
+  assert.deepEqual(again.skipped.filter((x) => x.value === '10.0.0.5').map((x) => x.why), ['suppressed']);
+  const both = runPolicy(withTargeted([{ ip: '10.0.0.5', risk: 0.9995 }], [flood]), ctx);
+  assert.deepEqual(both.decisions.map((d) => [d.type, d.reasonKey]), [['alert', 'target:flood.target-connections'], ['alert', 'risk']]);
+  // a severity whose actions have no alert, and an ignored rule, make nothing
+  const banOnly = respondConfigFrom({ actions: { high: ['ban'] } }, {}, 'x.yaml');
+  const quiet = runPolicy(withTargeted([], [flood]), { ...ctx, config: banOnly });
+  assert.deepEqual(quiet.decisions, []);
+  assert.match(quiet.skipped[0].detail, /a host under attack is only alerted on, and respond.actions.high has no alert/);
+  const ignored = respondConfigFrom({ rules: { 'flood.target-connections': 'ignore' } }, {}, 'x.yaml');
+  assert.deepEqual(runPolicy(withTargeted([], [flood]), { ...ctx, config: ignored }).decisions, []);
+  // findings read without their severity or sentence (an older reader) add nothing
+  assert.deepEqual(withTargeted([], [{ ...flood, severity: undefined }]), []);
 });

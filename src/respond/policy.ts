@@ -19,6 +19,11 @@
  *    would cut off the service being attacked, so the ban waits for evidence that it attacks
  *    itself (a rule finding as source, threat intelligence) or for `respond.banTargets: true`;
  *    its alert is still made and says why it was not banned.
+ *  - hosts under attack by nobody nameable: a finding with no source address (a flood from
+ *    forged or many senders, forged bogon sources, ARP poisoning by a MAC without an address)
+ *    makes an alert about each host it targets (reason key `target:RULE`, the rule's severity,
+ *    `respond.actions` deciding whether an alert is made at that severity), never a ban: before,
+ *    a SYN flood from forged sources reached nobody.
  *  - self-fitted runs: an analysis without a baseline fits its detectors on the very traffic it
  *    judges, so its risk says "unusual within this input", not "unusual against known-normal
  *    traffic": a host is unusual there merely for being unlike an attack that fills the input
@@ -79,6 +84,21 @@ export interface SourceEvidence {
   readonly floodSender?: boolean;
   /** the attack classes a classifier gave its flows (none without a classifier) */
   readonly attackClasses?: readonly string[];
+  /** findings that name no source address and this address as a target (see `withTargeted`) */
+  readonly targeted?: readonly TargetFinding[];
+}
+
+/**
+ * A finding with no source address, about a host it names as its target: a flood from many or
+ * forged senders, forged bogon sources, ARP poisoning by a MAC with no address of its own. Nobody
+ * can be banned for it, but the host under attack is worth a person's attention: an alert about it
+ * (never a ban), reason key `target:RULE`.
+ */
+export interface TargetFinding {
+  readonly ruleId: string;
+  /** Suricata's 1 (highest) … 4 */
+  readonly severity: number;
+  readonly reason: string;
 }
 
 /**
@@ -118,6 +138,9 @@ export interface FindingTargetsIn {
   /** a FindingCategory or its Suricata text */
   readonly category: string;
   readonly targets: readonly string[];
+  /** Suricata's 1 … 4 and the finding's sentence: what a finding without a source says about its targets (withTargeted) */
+  readonly severity?: number;
+  readonly reason?: string;
 }
 
 /** The victims named by findings: target address → the attacks on it (a victim's category only). */
@@ -144,6 +167,37 @@ export function withAttacks(sources: readonly SourceEvidence[], attacks: Readonl
     return a ? { ...s, attackedBy: a } : s;
   });
 }
+
+/**
+ * `sources` with the findings that name no source address joined to the hosts they target (a
+ * target that is no source becomes an entry of its own): most 20 targets per finding, its sample.
+ */
+export function withTargeted(sources: readonly SourceEvidence[], findings: Iterable<FindingTargetsIn>): SourceEvidence[] {
+  const about = new Map<string, TargetFinding[]>();
+  for (const f of findings) {
+    if (f.srcIp !== null || f.severity === undefined || f.reason === undefined) continue;
+    for (const ip of f.targets.slice(0, 20)) {
+      const t = canonicalTarget(ip);
+      if (!t) continue;
+      const list = about.get(t.value) ?? [];
+      list.push({ ruleId: f.ruleId, severity: f.severity, reason: f.reason });
+      about.set(t.value, list);
+    }
+  }
+  if (!about.size) return [...sources];
+  const out = sources.map((s) => {
+    const key = canonicalTarget(s.ip)?.value ?? s.ip;
+    const t = about.get(key);
+    if (!t) return s;
+    about.delete(key);
+    return { ...s, targeted: t };
+  });
+  for (const [ip, targeted] of about) out.push({ ip, targeted });
+  return out;
+}
+
+/** the words a target alert's reason ends with */
+export const TARGET_TEXT = 'no sender address to ban: the senders are many or forged';
 
 export interface PolicyContext {
   readonly config: RespondConfig;
@@ -253,15 +307,16 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
     if (Date.parse(r.created) >= since || Date.parse(r.expires) > ctx.nowMs) seen.add(`${r.value}\u0000${r.type}\u0000${r.reasonKey}`);
   }
   // one source may appear more than once (several inputs): merge its evidence first
-  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[]; selfFitted: boolean; floodSender: boolean; attackClasses: Set<string> }>();
+  const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[]; selfFitted: boolean; floodSender: boolean; attackClasses: Set<string>; targeted: TargetFinding[] }>();
   for (const s of sources) {
     const t = canonicalTarget(s.ip);
     if (!t) {
       skipped.push({ value: s.ip, type: null, why: 'not-an-address', detail: `"${s.ip}" is not an IPv4/IPv6 address or network` });
       continue;
     }
-    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [], selfFitted: s.selfFitted === true, floodSender: s.floodSender === true, attackClasses: new Set<string>() };
+    const m = merged.get(t.value) ?? { scope: t.scope, reasons: [], rules: [], attackedBy: [], selfFitted: s.selfFitted === true, floodSender: s.floodSender === true, attackClasses: new Set<string>(), targeted: [] };
     m.attackedBy.push(...(s.attackedBy ?? []));
+    m.targeted.push(...(s.targeted ?? []));
     // self-fitted only when every piece of it is: a risk against a baseline is evidence of its own
     if (s.selfFitted !== true) m.selfFitted = false;
     // a flood sender only when every input says so
@@ -342,6 +397,51 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
         risk: m.risk,
       });
     }
+  }
+  // hosts under attack by senders nobody can name: one alert each (its rules, most severe first, as
+  // a source's drivers), never a ban
+  for (const [value, m] of merged) {
+    if (!m.targeted.length) continue;
+    const byRule = new Map<string, { severity: DecisionSeverity; first: string; n: number }>();
+    for (const f of m.targeted) {
+      const floor = ctx.config.rules[f.ruleId];
+      if (floor === 'ignore') continue;
+      const sev = floor ?? severityFromSuricata(f.severity);
+      const g = byRule.get(f.ruleId);
+      if (!g) byRule.set(f.ruleId, { severity: sev, first: f.reason, n: 1 });
+      else {
+        g.severity = moreSevere(g.severity, sev);
+        g.n++;
+      }
+    }
+    if (!byRule.size) continue;
+    const rules = [...byRule].sort((a, b) => severityRank(a[1].severity) - severityRank(b[1].severity) || a[0].localeCompare(b[0]));
+    const severity = rules[0][1].severity;
+    const reasonKey = `target:${rules[0][0]}`;
+    if (!ctx.config.actions[severity].includes('alert')) {
+      skipped.push({ value, type: 'alert', why: 'no-action', detail: `under attack (${rules.map((r) => r[0]).join(', ')}), ${severity}: a host under attack is only alerted on, and respond.actions.${severity} has no alert` });
+      continue;
+    }
+    const k = `${value}\u0000alert\u0000${reasonKey}`;
+    if (seen.has(k)) {
+      skipped.push({ value, type: 'alert', why: 'suppressed', detail: `an alert for ${reasonKey} was decided within ${ctx.config.suppress} s or still holds` });
+      continue;
+    }
+    seen.add(k);
+    const said = rules.map(([id, g]) => `${id}${g.n > 1 ? ` (${g.n} findings, first)` : ''}: ${g.first.replace(/\.\s*$/, '')}`);
+    decisions.push({
+      id: decisionId(value, 'alert', reasonKey, created),
+      scope: m.scope,
+      value,
+      type: 'alert',
+      severity,
+      reason: `under attack: ${said.join('; ')} (${TARGET_TEXT})`,
+      reasonKey,
+      origin: ctx.origin,
+      created,
+      expires: new Date(ctx.nowMs + ctx.config.duration[severity] * 1000).toISOString(),
+      simulated: !ctx.apply,
+    });
   }
   decisions.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || (b.risk ?? 0) - (a.risk ?? 0) || a.value.localeCompare(b.value) || a.type.localeCompare(b.type));
   return { decisions, skipped };

@@ -10,7 +10,7 @@ import type { Finding } from '../detect/finding.js';
 import type { AnalysisResult } from '../report/analysis-result.js';
 import type { Allowlist } from './allowlist.js';
 import type { NotifyConfig } from './notify/notify-config.js';
-import { attacksOn, withAttacks, type FindingTargetsIn, type RuleEvidence, type SourceEvidence } from './policy.js';
+import { attacksOn, withAttacks, withTargeted, type FindingTargetsIn, type RuleEvidence, type SourceEvidence } from './policy.js';
 import type { RespondConfig } from './respond-config.js';
 import { respond, type RespondResult } from './respond-run.js';
 
@@ -27,12 +27,13 @@ export function sourcesFromResult(r: AnalysisResult): SourceEvidence[] {
   const selfFitted = r.mode === 'self-fitted';
   const out: SourceEvidence[] = r.riskyIps.map((ip) => ({ ip: ip.ip, risk: ip.risk, reasons: ip.reasons, rules: rules.get(ip.ip), selfFitted, attackClasses: Object.keys(ip.attackClasses), ...(ip.floodSender ? { floodSender: true } : {}) }));
   for (const [ip, list] of rules) if (!r.riskyIps.some((x) => x.ip === ip)) out.push({ ip, rules: list, selfFitted });
-  return withAttacks(out, attacksOn(findingTargets(r.findings)));
+  const targets = findingTargets(r.findings);
+  return withTargeted(withAttacks(out, attacksOn(targets)), targets);
 }
 
-/** Findings as attacksOn reads them: who, which rule, its category, its targets. */
+/** Findings as attacksOn and withTargeted read them: who, which rule, its category, its targets, its severity and sentence. */
 export function findingTargets(findings: readonly Finding[]): FindingTargetsIn[] {
-  return findings.map((f) => ({ srcIp: f.srcIp, ruleId: f.ruleId, category: f.category, targets: f.targets.ips }));
+  return findings.map((f) => ({ srcIp: f.srcIp, ruleId: f.ruleId, category: f.category, targets: f.targets.ips, severity: f.severity, reason: f.reason }));
 }
 
 export interface RespondSinkOptions {

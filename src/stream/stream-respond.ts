@@ -18,7 +18,7 @@
  */
 import type { Alert } from '../analysis/alerts.js';
 import type { Finding } from '../detect/finding.js';
-import { attacksOn, withAttacks, type AttackEvidence, type RuleEvidence, type SourceEvidence } from '../respond/policy.js';
+import { attacksOn, withAttacks, withTargeted, type AttackEvidence, type RuleEvidence, type SourceEvidence } from '../respond/policy.js';
 import { findingTargets } from '../respond/respond-sink.js';
 import { respond, type RespondOptions, type RespondResult } from '../respond/respond-run.js';
 import { openDecisionStore, type DecisionStore } from '../store/decision-store.js';
@@ -55,7 +55,7 @@ export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly F
       attacks.set(s.ip, now);
     }
   }
-  return withAttacks(out, attacks);
+  return withTargeted(withAttacks(out, attacks), findingTargets(findings));
 }
 
 export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs' | 'stores'>;

@@ -122,6 +122,10 @@ test('respond neither bans nor notifies on the forged senders, and says so', () 
   const j = JSON.parse(r.out);
   const decided = j.decisions.map((d: any) => d.value);
   assert.equal(decided.filter((v: string) => senders.has(v)).length, 0, 'no decision on a forged sender');
+  // the flooded host: one alert that it is under attack (the flood findings name no source), no ban
+  const victim = j.decisions.filter((d: any) => d.value === VICTIM);
+  assert.deepEqual(victim.map((d: any) => [d.type, d.reasonKey.startsWith('target:')]), [['alert', true]]);
+  assert.match(victim[0].reason, /^under attack: .*packet\.syn-flood: /);
   const skipped = j.skipped.filter((x: any) => x.why === 'flood-sender');
   assert.equal(new Set(skipped.map((x: any) => x.value)).size, senders.size);
   assert.match(skipped[0].detail, /one of many senders towards a flooded host/);
@@ -148,7 +152,7 @@ function streamFlood(args: string[], xdg: string): { alerts: any[]; stats: any }
   return { alerts: r.stdout.trim().split('\n').map((l) => JSON.parse(l)), stats: JSON.parse(r.stderr.trim().split('\n').pop() as string) };
 }
 
-test('stream: the same flood read by a worker folds the forged senders\' alerts into one per flooded host and message, and stream --respond decides nothing on them', () => {
+test('stream: the same flood read by a worker folds the forged senders\' alerts into one per flooded host and message, and stream --respond decides nothing on them (it tells of the flooded host)', () => {
   const f = run(['flows', 'flood.pcap', '-o', 'flood.csv', '-q']);
   assert.equal(f.code, 0, f.err);
   const { alerts, stats } = streamFlood([], 'xdg');
@@ -163,11 +167,17 @@ test('stream: the same flood read by a worker folds the forged senders\' alerts 
   assert.ok(alerts.length < 300, `a few hundred alerts at most (${alerts.length})`);
   assert.equal(stats.flowAlerts, 100);
   // the forged bogon senders' findings are one finding about the target, as in analyze, so every
-  // risky source is a flagged forged sender, and respond decides nothing
+  // risky source is a flagged forged sender: respond decides nothing on any of them, and tells of
+  // the flooded host (one alert, never a ban)
   assert.equal(alerts.filter((a) => a.netsentinel.rule === 'spoofing.bogon-source').length, 1);
   assert.equal(alerts.filter((a) => a.netsentinel.rule !== undefined && a.src_ip).length, 0, 'no finding names a forged source');
   assert.equal(alerts.filter((a) => a.alert.signature === 'netsentinel: risky source').length, 0);
-  assert.equal(stats.respond.decisions, 0);
+  assert.equal(stats.respond.decisions, 1);
+  const listed = spawnSync(process.execPath, [main, 'decisions', 'list', '--all', '--json'], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg') } });
+  assert.equal(listed.status, 0, listed.stderr);
+  const decided = JSON.parse(listed.stdout).decisions;
+  assert.deepEqual(decided.map((d: any) => [d.value, d.type, d.reasonKey]), [['10.0.0.5', 'alert', 'target:flood.target-connections']]);
+  assert.match(decided[0].reason, /^under attack: flood\.target-connections: 10\.0\.0\.5 received .*; spoofing\.bogon-source: .* \(no sender address to ban: the senders are many or forged\)$/);
 
   // respond.banFloodSenders: true bans them, so the worker keeps their alerts one by one, marked
   writeFileSync(join(dir, 'ban-senders.yaml'), 'respond:\n  banFloodSenders: true\n');

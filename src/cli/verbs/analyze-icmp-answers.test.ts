@@ -118,10 +118,15 @@ test('a UDP flood from forged sources: its target answering them is no flood fro
   const noted = answers.filter((l) => l.includes(`not counted as ${VICTIM}'s own activity`));
   assert.ok(noted.length > 0 && noted.every((l) => /ICMP errors answering packets from \d+\.\d+\.\d+\.\d+/.test(l)), `risky answers carry the note (${noted.length})`);
 
+  // respond bans nobody for it, and tells of the host under attack (before: banned it as a flooder)
   const resp = run(['respond', 'flood', '--store', 'respond.db', '--json', '-q']);
   assert.equal(resp.code, 0, resp.err);
   const j = JSON.parse(resp.out);
-  assert.deepEqual(j.decisions.filter((d: any) => d.value === VICTIM), [], 'no ban or alert on the flood victim');
+  assert.deepEqual(
+    j.decisions.filter((d: any) => d.value === VICTIM).map((d: any) => [d.type, d.reasonKey]),
+    [['alert', 'target:flood.target-connections']],
+    'no ban on the flood victim, one alert that it is under attack',
+  );
 });
 
 test('a UDP scan: the target answering with unreachables is no risky source; the scanner is', () => {

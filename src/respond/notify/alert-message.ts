@@ -19,6 +19,12 @@ export interface AlertMessage {
   /** whether a ban accompanies the alert (a ban decision for the same address in the same run) */
   readonly blocked: boolean;
   /**
+   * Set on an alert about a host under attack by senders no finding names (a flood from forged
+   * addresses: reason key `target:RULE`, policy.ts): the address is the victim, not a suspect.
+   * Absent on every other message (and on those queued before it existed), which are about sources.
+   */
+  readonly target?: true;
+  /**
    * Set when the message says a decision was removed by hand (`decisions delete`, DELETE
    * /v1/decisions): when, by whom ("manual", "api:<key>") and what it was; `blocked` is then false
    * (the address is no longer blocked by it). Absent on every other message, which reads as before.
@@ -43,7 +49,13 @@ export function decisionMessage(d: Decision, blocked: boolean): AlertMessage {
     created: d.created,
     expires: d.expires,
     blocked,
+    ...(isTargetAlert(d) ? { target: true as const } : {}),
   };
+}
+
+/** An alert about a host under attack (policy.ts: reason key `target:RULE`), not about a suspect. */
+export function isTargetAlert(d: Pick<Decision, 'reasonKey'>): boolean {
+  return d.reasonKey.startsWith('target:');
 }
 
 export function alertMessages(decisions: readonly Decision[]): AlertMessage[] {

@@ -25,12 +25,18 @@ export function emailContent(alerts: readonly AlertMessage[], subjectBase: strin
   // a batch of removals only (decisions deleted by hand) says so; a mixed one marks each removal
   const removals = alerts.filter((a) => a.removed).length;
   const onlyRemovals = removals > 0 && removals === alerts.length;
-  const subject = onlyRemovals ? `${subjectBase}: ${removals} decision${removals === 1 ? '' : 's'} removed` : `${subjectBase}: ${alerts.length} source${alerts.length === 1 ? '' : 's'} (worst: ${worst})`;
-  const intro = onlyRemovals ? `Decisions about the following IP addresses were removed by hand (${removals}):` : `The following IP addresses are exhibiting suspicious activity (${alerts.length}):`;
-  const text = [
-    onlyRemovals ? intro : `Alert: ${intro.charAt(0).toLowerCase()}${intro.slice(1)}`,
-    '',
-    ...alerts.flatMap((a) =>
+  // hosts under attack by senders nobody can name (a forged flood) are victims, told apart from the suspects
+  const suspects = alerts.filter((a) => !a.target || a.removed);
+  const attacked = alerts.filter((a) => a.target && !a.removed);
+  const counts = [
+    ...(suspects.length ? [`${suspects.length} source${suspects.length === 1 ? '' : 's'}`] : []),
+    ...(attacked.length ? [`${attacked.length} host${attacked.length === 1 ? '' : 's'} under attack`] : []),
+  ].join(', ');
+  const subject = onlyRemovals ? `${subjectBase}: ${removals} decision${removals === 1 ? '' : 's'} removed` : `${subjectBase}: ${counts} (worst: ${worst})`;
+  const intro = onlyRemovals ? `Decisions about the following IP addresses were removed by hand (${removals}):` : `The following IP addresses are exhibiting suspicious activity (${suspects.length}):`;
+  const attackedIntro = `The following hosts are under attack by senders no address can be given for (many or forged; nothing is blocked for it) (${attacked.length}):`;
+  const lines = (list: readonly AlertMessage[]): string[] =>
+    list.flatMap((a) =>
       a.removed
         ? [
             `${a.ip}  ${a.severity.toUpperCase()}  ${undone(a.removed).toUpperCase()}`,
@@ -42,20 +48,21 @@ export function emailContent(alerts: readonly AlertMessage[], subjectBase: strin
             `    ${a.reason}`,
             `    decided ${a.created} by ${a.origin}, holds until ${a.expires}; alert ${a.key}`,
           ],
-    ),
-    '',
+    );
+  const text = [
+    ...(suspects.length || onlyRemovals ? [onlyRemovals ? intro : `Alert: ${intro.charAt(0).toLowerCase()}${intro.slice(1)}`, '', ...lines(suspects), ''] : []),
+    ...(attacked.length ? [`${suspects.length ? '' : 'Alert: '}${attackedIntro}`, '', ...lines(attacked), ''] : []),
     '-- netsentinel',
   ].join('\n');
-  const rows = alerts
-    .map((a) => `<tr><td><code>${escapeHtml(a.ip)}</code></td><td>${a.severity}</td><td>${a.risk !== null ? a.risk.toFixed(6) : ''}</td><td>${a.removed ? `${undone(a.removed)} by ${escapeHtml(a.removed.by)} at ${escapeHtml(a.removed.at)}` : a.blocked ? 'blocked' : ''}</td><td>${escapeHtml(a.reason)}</td><td>${escapeHtml(a.expires)}</td></tr>`)
-    .join('\n');
-  const html = `<!doctype html><html><body style="font-family:sans-serif">
-<p>${intro}</p>
-<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">
+  const table = (list: readonly AlertMessage[]): string =>
+    `<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">
 <tr><th>IP</th><th>severity</th><th>risk</th><th>action</th><th>reason</th><th>until</th></tr>
-${rows}
-</table>
-<p style="color:#666">netsentinel</p></body></html>`;
+${list
+  .map((a) => `<tr><td><code>${escapeHtml(a.ip)}</code></td><td>${a.severity}</td><td>${a.risk !== null ? a.risk.toFixed(6) : ''}</td><td>${a.removed ? `${undone(a.removed)} by ${escapeHtml(a.removed.by)} at ${escapeHtml(a.removed.at)}` : a.blocked ? 'blocked' : ''}</td><td>${escapeHtml(a.reason)}</td><td>${escapeHtml(a.expires)}</td></tr>`)
+  .join('\n')}
+</table>`;
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+${suspects.length || onlyRemovals ? `<p>${intro}</p>\n${table(suspects)}\n` : ''}${attacked.length ? `<p>${escapeHtml(attackedIntro)}</p>\n${table(attacked)}\n` : ''}<p style="color:#666">netsentinel</p></body></html>`;
   return { subject, text, html };
 }
 

@@ -15,12 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { findProgram } from '../block/firewall.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogTcp, TestSyslogUdp, testCertificate } from '../../testing/notify-servers.js';
-import type { AlertMessage } from './alert-message.js';
+import { decisionMessage, type AlertMessage } from './alert-message.js';
 import { sendEmail, emailContent } from './email-channel.js';
 import { smtpConfigFrom, syslogConfigFrom, webhookConfigFrom } from './notify-config.js';
 import { escapeSdValue, formatRfc5424, octetFrame, readOctetFrames } from './rfc5424.js';
-import { sendSyslog } from './syslog-channel.js';
-import { backoffMs, postAlert, DeliveryError } from './webhook-channel.js';
+import { sendSyslog, syslogLine } from './syslog-channel.js';
+import { backoffMs, postAlert, DeliveryError, webhookBody } from './webhook-channel.js';
 import { channelsFrom, enqueueAlerts, flushOutbox } from './outbox-delivery.js';
 import { openOutboxStore } from '../../store/outbox-store.js';
 
@@ -213,4 +213,23 @@ test("a refused alert: the server's words in its error, and the outbox (and `not
     await outbox.close();
     await backend.stop();
   }
+});
+
+test('a host under attack (a finding with no source address) is told apart from a suspect on every channel', () => {
+  const decision = { id: 'abc', scope: 'ip', value: '10.0.0.5', type: 'alert', severity: 'high', reason: 'under attack: flood.target-connections: 10.0.0.5 received 21,146 weighted connections (no sender address to ban: the senders are many or forged)', reasonKey: 'target:flood.target-connections', origin: 'analyze:t', created: '2026-12-03T08:00:00.000Z', expires: '2026-12-03T12:00:00.000Z', simulated: false } as const;
+  const target = decisionMessage(decision, false);
+  assert.equal(target.target, true);
+  assert.equal('target' in decisionMessage({ ...decision, reasonKey: 'risk' }, false), false, 'a suspect\'s message is as before');
+  const mail = emailContent([alert(1), target], 'S');
+  assert.equal(mail.subject, 'S: 1 source, 1 host under attack (worst: critical)');
+  const [suspects, attacked] = mail.text.split('The following hosts are under attack');
+  assert.ok(suspects.includes('203.0.113.1') && !suspects.includes('10.0.0.5'), mail.text);
+  assert.match(attacked, /^ by senders no address can be given for \(many or forged; nothing is blocked for it\) \(1\):\n\n10\.0\.0\.5 {2}HIGH\n {4}under attack: flood/);
+  assert.equal(emailContent([target], 'S').subject, 'S: 1 host under attack (worst: high)');
+  assert.match(emailContent([target], 'S').text, /^Alert: The following hosts are under attack/);
+  assert.match(mail.html, /<p>The following hosts are under attack .*<\/p>\n<table[^]*10\.0\.0\.5/);
+  assert.equal(webhookBody(target).role, 'target');
+  assert.equal(webhookBody(alert(1)).role, 'source');
+  const line = syslogLine(target, syslogConfigFrom({ host: '127.0.0.1' }, {}, 't.yaml')!);
+  assert.match(line, / netsentinel \d+ ATTACKED \[netsentinel@32473 key="netsentinel-abc" ip="10\.0\.0\.5" role="target" severity="high" /);
 });

@@ -44,11 +44,13 @@ export function syslogLine(a: AlertMessage, c: SyslogConfig, now = new Date()): 
     hostname: c.hostname,
     appName: c.appName,
     procId: String(process.pid),
-    msgId: 'ALERT',
+    // a host under attack (by forged or many senders) is its own message id: the address is a victim
+    msgId: a.target ? 'ATTACKED' : 'ALERT',
     structuredData: {
       [SD_ID]: {
         key: a.key,
         ip: a.ip,
+        ...(a.target ? { role: 'target' } : {}),
         severity: a.severity,
         ...(a.risk !== null ? { risk: String(a.risk) } : {}),
         origin: a.origin,

@@ -30,6 +30,8 @@ export function webhookBody(a: AlertMessage): Record<string, unknown> {
     reason: a.reason,
     risk: a.risk,
     blocked: a.blocked,
+    // "target": the address is a host under attack by senders nobody can name (a forged flood), not a suspect
+    role: a.target ? 'target' : 'source',
     origin: a.origin,
     timestamp: a.created,
     expires: a.expires,
