@@ -50,6 +50,8 @@ test('analyze of a capture puts its packet accounting in summary.json and --json
     arpPackets: 0,
     otherPackets: 0,
     encapsulatedPackets: 0,
+    wlanEncryptedPackets: 0,
+    wlanAggregatePackets: 0,
     transportCutShortPackets: 0,
     packetsSkipped: 10,
     skippedByReason: { truncated: 5, empty: 2, malformed: 3, unsupportedLink: 0, badTime: 0 },

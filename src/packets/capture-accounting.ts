@@ -22,6 +22,9 @@ export interface CaptureAccounting {
   readonly otherPackets: number;
   /** of otherPackets: inside MPLS, PPPoE or 802.1ah without IP in them */
   readonly encapsulatedPackets: number;
+  /** of otherPackets: 802.11 data frames encrypted (WEP, WPA), and aggregating several packets (A-MSDU, not opened) */
+  readonly wlanEncryptedPackets: number;
+  readonly wlanAggregatePackets: number;
   /**
    * of ipPackets: TCP or UDP packets whose transport header the snap length cut after the ports,
    * kept in their flow by their ports and IP lengths (TCP flags and window unknown)
@@ -70,6 +73,8 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
     arpPackets: c.arpPackets,
     otherPackets: c.otherPackets,
     encapsulatedPackets: c.encapsulatedPackets,
+    wlanEncryptedPackets: c.wlanEncryptedPackets,
+    wlanAggregatePackets: c.wlanAggregatePackets,
     transportCutShortPackets: c.transportCutShortPackets,
     packetsSkipped: skipped,
     skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets, badTime: c.badTimePackets },

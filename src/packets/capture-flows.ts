@@ -16,7 +16,7 @@ import { GzipCutShortError, type ByteSource } from '../sources/byte-source.js';
 import { UserError } from '../util/errors.js';
 import { captureChunks } from './capture-file-chunks.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
-import { LINKTYPE_NAMES } from './capture-packet.js';
+import { LINKTYPE, LINKTYPE_NAMES, SUPPORTED_LINKS } from './capture-packet.js';
 import type { DecodedPacket } from './decoded-packet.js';
 import { decodeToMeter, emptyPacketCounts, packetCountWarnings, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
@@ -126,7 +126,11 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     const fileArp = sum.arpPackets - arpBefore;
     const fileOther = sum.otherPackets - otherBefore;
     const fileMalformed = sum.malformedPackets - malformedBefore;
-    if (known.length > 0 && fileIp === 0 && fileArp === 0 && fileOther + fileMalformed > 0) {
+    // (a Wi-Fi capture without IP is most often beacons and encrypted frames, with the link type right: said below)
+    const wifi = known.length > 0 && known.every((l) => l === LINKTYPE.IEEE802_11 || l === LINKTYPE.IEEE802_11_RADIOTAP);
+    if (wifi && fileIp === 0 && fileArp === 0 && s.packets > 0 && sum.wlanEncryptedPackets === 0) {
+      warn(`${input.display}: none of its ${thousands(s.packets)} 802.11 ${plural(s.packets, 'frame')} carries IP or ARP (management, control and empty data frames: beacons, probes, acknowledgements): no flow to make`);
+    } else if (!wifi && known.length > 0 && fileIp === 0 && fileArp === 0 && fileOther + fileMalformed > 0) {
       const what = [fileOther ? `${thousands(fileOther)} of another EtherType or family` : '', fileMalformed ? `${thousands(fileMalformed)} malformed` : ''].filter((x) => x).join(', ');
       warn(
         `${input.display}: none of its ${thousands(s.packets)} ${plural(s.packets, 'packet')} is IP or ARP when read as ${known.map((l) => LINKTYPE_NAMES[l]).join(', ')} (${what}): ` +
@@ -138,7 +142,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     if (s.packets === 0 && s.garbledBlocks === 0 && !s.cutShort && !source.gzipCutShort()) warn(`${input.display}: the capture holds no packets`);
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
-    if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were skipped`);
+    if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (${SUPPORTED_LINKS}); its packets were skipped`);
     if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${thousands(s.garbledBlocks)} garbled pcapng ${plural(s.garbledBlocks, 'block')}`);
     if (source.gzipCutShort()) {
       warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${thousands(s.packets)} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);

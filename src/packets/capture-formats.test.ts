@@ -16,7 +16,10 @@ import { after, test } from 'node:test';
 import { cellText, getColumn, type FlowTable } from '../flows/table.js';
 import { streamDataset } from '../sources/read-dataset.js';
 import { ByteSource } from '../sources/byte-source.js';
-import { captureTable, readPackets, reencapsulate, writePcap, writePcapng, type RawPacket } from '../testing/capture-writer.js';
+import { captureTable, radiotap, readPackets, reencapsulate, wlanDataFrame, writePcap, writePcapng, type Encapsulation, type RawPacket } from '../testing/capture-writer.js';
+import { newCapturePacket } from './capture-packet.js';
+import { DecodedPacket, L3_IPV4, macText } from './decoded-packet.js';
+import { decodePacket, DECODE_OK } from './decoder.js';
 import { run, skipWithoutProgram } from '../testing/programs.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { CIC_COLUMNS } from './flow-records.js';
@@ -40,6 +43,11 @@ function signature(tables: FlowTable[], keep?: (t: FlowTable, r: number) => bool
 
 async function flowsOf(path: string): Promise<string[]> {
   return signature(await captureTable([path]));
+}
+
+/** `p` with its frame replaced by `data` (undefined: none), its length on the wire changed by as much */
+function rewrapped(p: RawPacket, data: Uint8Array | undefined): RawPacket {
+  return { ...p, data: data as Uint8Array, wireLen: data && (p.wireLen ?? p.data.length) + data.length - p.data.length };
 }
 
 let counter = 0;
@@ -92,18 +100,20 @@ test('pcapng with several sections (either byte order) and interfaces (own link 
   }
 });
 
-test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), Linux cooked v1/v2, raw IP, loopback', { skip }, async () => {
+test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap', { skip }, async () => {
   for (const { name, path, packets } of await allPackets()) {
     const tables = await captureTable([path]);
     const want = signature(tables);
     const v4 = signature(tables, (t, r) => !cellText(getColumn(t, 'Src IP')!, r).includes(':'));
     const v6 = signature(tables, (t, r) => cellText(getColumn(t, 'Src IP')!, r).includes(':'));
-    const cases: [number, 'plain' | 'vlan' | 'qinq' | 'mpls' | 'pppoe', string[]][] = [
+    const cases: [number, Encapsulation, string[]][] = [
       [1, 'vlan', want], [1, 'qinq', want], [1, 'mpls', want], [1, 'pppoe', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
       [0, 'plain', want], [108, 'plain', want], [228, 'plain', v4], [229, 'plain', v6],
+      [9, 'plain', want], [9, 'compressed', want], [50, 'plain', want], [50, 'cisco', want], [104, 'plain', want],
+      [105, 'tods', want], [105, 'wds', want], [127, 'fromds', want], [127, 'tods', want],
     ];
     for (const [lt, variant, expected] of cases) {
-      const ps = packets.map((p) => ({ ...p, data: reencapsulate(p.data, lt, variant) })).filter((p): p is RawPacket => p.data !== undefined);
+      const ps = packets.map((p) => rewrapped(p, reencapsulate(p.data, lt, variant))).filter((p): p is RawPacket => p.data !== undefined);
       const file = save(writePcap(ps, { linkType: lt }), 'pcap');
       assert.deepEqual(await flowsOf(file), expected, `${name} on link type ${lt} ${variant}`);
     }
@@ -230,6 +240,66 @@ test('a capture whose header names the wrong link type says so, naming the file;
   const c = await read(save(writePcap(eompls, { linkType: 1 }), 'pcap'));
   assert.equal(c.flows, 0);
   assert.ok(c.warnings.includes('20 packets inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)'), c.warnings.join('\n'));
+});
+
+test('802.11: what carries no flow is counted and said (beacons, control frames, encrypted and aggregated frames); MACs by the DS bits; tshark reads the frames as we do', { skip }, async () => {
+  const src = sharedPath('pcaps', 'tcp_handshake.pcapng') as string;
+  const packets = await readPackets(src);
+  const read = async (file: string) => {
+    const warnings: string[] = [];
+    const tables = await captureTable([file], { warn: (m) => warnings.push(m) });
+    return { flows: signature(tables), warnings };
+  };
+  const t0 = packets[0].tsMicros;
+  const sta = Buffer.from([2, 0, 0, 0, 0, 0x51]);
+  const ap = Buffer.from([0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01]);
+  // a beacon (management, subtype 8), an ACK (control: 10 bytes), a null-function data frame (no body)
+  const beacon = radiotap(Buffer.concat([Buffer.from([0x80, 0x00, 0, 0]), Buffer.alloc(6, 0xff), ap, ap, Buffer.from([0, 0]), Buffer.alloc(12)]));
+  const ack = radiotap(Buffer.concat([Buffer.from([0xd4, 0x00, 0, 0]), sta]));
+  const nullData = radiotap(Buffer.concat([Buffer.from([0x48, 0x01, 0, 0]), ap, sta, ap, Buffer.from([0, 0])]));
+  const body = (p: RawPacket) => Buffer.from(p.data).subarray(14);
+  const encrypted = [0, 1, 2, 3, 4].map((i) => packets[i % packets.length]).map((p) => radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), flags: 0x40 })));
+  const aggregated = packets.slice(0, 2).map((p) => radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), amsdu: true })));
+  const other = [beacon, beacon, beacon, ack, nullData, ...encrypted, ...aggregated].map((data, i) => ({ tsMicros: t0 - 1000 + i, data }));
+  const wifi = packets.map((p) => rewrapped(p, reencapsulate(p.data, 127, 'tods') as Uint8Array));
+  const file = save(writePcap([...other, ...wifi], { linkType: 127 }), 'pcap');
+  const all = await read(file);
+  assert.deepEqual(all.flows, await flowsOf(src), 'the open frames make the flows of the original');
+  assert.deepEqual(all.warnings, [
+    "5 802.11 data frames are encrypted (WEP or WPA): what they carry is in no flow (counted as other); decrypt the capture first with the network's key (airdecap-ng -e SSID -p PASSPHRASE FILE, or Wireshark's 802.11 decryption and File > Export) and analyze that",
+    '2 802.11 frames aggregating several packets (A-MSDU) were not opened: their packets are in no flow (counted as other)',
+  ]);
+  // a capture of beacons and encrypted frames only: the decryption advice, not "the link type is wrong"
+  const locked = await read(save(writePcap([...other.slice(0, 3), ...other.slice(5, 10)], { linkType: 127 }), 'pcap'));
+  assert.deepEqual(locked.flows, []);
+  assert.equal(locked.warnings.length, 1, locked.warnings.join('\n'));
+  assert.match(locked.warnings[0], /5 802\.11 data frames are encrypted \(WEP or WPA\)/);
+  const beacons = save(writePcap(other.slice(0, 3), { linkType: 127 }), 'pcap');
+  assert.deepEqual((await read(beacons)).warnings, [`${beacons}: none of its 3 802.11 frames carries IP or ARP (management, control and empty data frames: beacons, probes, acknowledgements): no flow to make`]);
+  // the source and destination MACs a link-layer detector reads, by the To DS / From DS bits
+  const d = new DecodedPacket();
+  const cp = newCapturePacket();
+  const macs = (frame: Uint8Array, linkType: number): string => {
+    Object.assign(cp, { data: frame, offset: 0, capLen: frame.length, wireLen: frame.length, linkType });
+    assert.equal(decodePacket(cp, d), DECODE_OK);
+    return `${macText(d.srcMacHi, d.srcMacLo)} > ${macText(d.dstMacHi, d.dstMacLo)} ${d.l3 === L3_IPV4 ? 'IPv4' : d.etherType}`;
+  };
+  const server = Buffer.from([2, 0, 0, 0, 0, 0x99]);
+  const ipBody = body(packets[0]);
+  assert.equal(macs(wlanDataFrame({ dir: 'tods', src: sta, dst: server, etherType: 0x0800, body: ipBody }), 105), '02:00:00:00:00:51 > 02:00:00:00:00:99 IPv4');
+  assert.equal(macs(wlanDataFrame({ dir: 'fromds', src: server, dst: sta, etherType: 0x0800, body: ipBody }), 105), '02:00:00:00:00:99 > 02:00:00:00:00:51 IPv4');
+  assert.equal(macs(radiotap(wlanDataFrame({ dir: 'wds', src: sta, dst: server, etherType: 0x0800, body: ipBody })), 127), '02:00:00:00:00:51 > 02:00:00:00:00:99 IPv4');
+  // Wireshark reads our frames as the same conversation: the writer makes real 802.11
+  if (!skipWithoutProgram('tshark')) {
+    // the conversation and its frames each way (the bytes are of frames, longer in 802.11)
+    const conv = (f: string) => {
+      const m = /(\S+:\d+)\s+<->\s+(\S+:\d+)\s+(\d+)\s+\S+ bytes\s+(\d+)\s/.exec(run('tshark', ['-r', f, '-q', '-z', 'conv,tcp']).toString());
+      return m ? m.slice(1, 5).join(' ') : undefined;
+    };
+    const want = conv(src);
+    assert.match(want ?? '', /^\d+\.\d+\.\d+\.\d+:\d+ \d+\.\d+\.\d+\.\d+:\d+ \d+ \d+$/, 'tshark lists the conversation');
+    assert.equal(conv(file), want);
+  }
 });
 
 test('a file that is no pcap or pcapng shows its magic number, names a kin format it knows, and the command that converts it', async () => {

@@ -32,6 +32,11 @@ export function newCapturePacket(): CapturePacket {
 export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
+  PPP: 9,
+  PPP_HDLC: 50,
+  C_HDLC: 104,
+  IEEE802_11: 105,
+  IEEE802_11_RADIOTAP: 127,
   RAW_OPENBSD: 12,
   RAW_DLT14: 14,
   RAW: 101,
@@ -42,9 +47,17 @@ export const LINKTYPE = {
   LINUX_SLL2: 276,
 } as const;
 
+/** the link types read, in words, for the message about one that is not */
+export const SUPPORTED_LINKS = 'Ethernet, Linux cooked, raw IP, loopback, PPP, Cisco HDLC and 802.11 are';
+
 export const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'BSD loopback (NULL)',
   1: 'Ethernet',
+  9: 'PPP',
+  50: 'PPP in HDLC framing',
+  104: 'Cisco HDLC',
+  105: '802.11 (Wi-Fi)',
+  127: '802.11 with radiotap (Wi-Fi monitor mode)',
   12: 'raw IP',
   14: 'raw IP',
   101: 'raw IP',

@@ -7,7 +7,7 @@
  */
 import type { CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
-import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decoder.js';
+import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK, WLAN_AGGREGATE, WLAN_PROTECTED } from './decoder.js';
 import type { FlowMeter, FlowMeterStats } from './flow-meter.js';
 import { FragmentHeaders } from './fragment-headers.js';
 import { plural } from '../util/plural.js';
@@ -30,6 +30,10 @@ export interface PacketCounts {
   encapsulatedPackets: number;
   /** of ipPackets: TCP/UDP packets whose header the snap length cut after the ports, kept in their flow (decoder.ts tcpCutShort) */
   transportCutShortPackets: number;
+  /** of otherPackets: 802.11 data frames whose body is encrypted (WEP, WPA) */
+  wlanEncryptedPackets: number;
+  /** of otherPackets: 802.11 data frames aggregating several packets (A-MSDU), not opened */
+  wlanAggregatePackets: number;
 }
 
 /** Carriers the decoder opens only for IP (MPLS unicast and multicast, PPPoE session) or not at all (802.1ah). */
@@ -38,7 +42,7 @@ function isUndecodedCarrier(etherType: number): boolean {
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0 };
 }
 
 /** Capture times from here on (epoch µs, the start of year 10000) are no date: a garbled record's (a pcapng 64-bit timestamp read from noise is typically ~10^19). */
@@ -78,7 +82,10 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
     } else if (d.l3 === L3_ARP) counts.arpPackets++;
     else {
       counts.otherPackets++;
-      if (isUndecodedCarrier(d.etherType)) counts.encapsulatedPackets++;
+      const t = d.etherType;
+      if (isUndecodedCarrier(t)) counts.encapsulatedPackets++;
+      else if (t === WLAN_PROTECTED) counts.wlanEncryptedPackets++;
+      else if (t === WLAN_AGGREGATE) counts.wlanAggregatePackets++;
     }
   };
 }
@@ -101,6 +108,13 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
   if (c.badTimePackets > 0) out.push(`skipped ${n(c.badTimePackets, 'packet')} whose timestamp is before 1970 or after 9999 (garbled records: no date to give them, their flow or a finding)`);
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
   if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
+  if (c.wlanEncryptedPackets > 0) {
+    out.push(
+      `${n(c.wlanEncryptedPackets, '802.11 data frame')} ${c.wlanEncryptedPackets === 1 ? 'is' : 'are'} encrypted (WEP or WPA): what ${c.wlanEncryptedPackets === 1 ? 'it carries is' : 'they carry is'} in no flow (counted as other); ` +
+        `decrypt the capture first with the network's key (airdecap-ng -e SSID -p PASSPHRASE FILE, or Wireshark's 802.11 decryption and File > Export) and analyze that`,
+    );
+  }
+  if (c.wlanAggregatePackets > 0) out.push(`${n(c.wlanAggregatePackets, '802.11 frame')} aggregating several packets (A-MSDU) ${c.wlanAggregatePackets === 1 ? 'was' : 'were'} not opened: ${c.wlanAggregatePackets === 1 ? 'its packets are' : 'their packets are'} in no flow (counted as other)`);
   if (meter.outOfOrder > 0) {
     out.push(
       `${n(meter.outOfOrder, 'packet')} came earlier than the packet before ${meter.outOfOrder === 1 ? 'it' : 'them'} in ${meter.outOfOrder === 1 ? 'its' : 'their'} flow (several interfaces in one capture, which dumpcap writes in turns, files given out of time order, or a capture merged or edited without sorting): ` +

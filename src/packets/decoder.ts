@@ -1,6 +1,7 @@
 /**
  * The packet decoder: link layer (Ethernet with 802.1Q/QinQ tags, Linux cooked v1 and v2, raw
- * IPv4/IPv6, BSD and OpenBSD loopback; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
+ * IPv4/IPv6, BSD and OpenBSD loopback, PPP and Cisco HDLC, 802.11 data frames with or without
+ * radiotap; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
  * headers, fragment header), TCP (flags, window), UDP, ICMP and ICMPv6, into one reused
  * DecodedPacket.
  *
@@ -36,6 +37,15 @@ const ETH_MPLS_MULTICAST = 0x8848;
 const ETH_PPPOE_SESSION = 0x8864;
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
+/**
+ * What an 802.11 frame that carries no IP or ARP is, as its `etherType` (above every real one):
+ * management and control frames and data frames without a body (null function), and data frames
+ * whose body is encrypted (WEP, WPA: the Protected bit), which no flow can be made of.
+ */
+export const WLAN_NO_DATA = 0x10000;
+export const WLAN_PROTECTED = 0x10001;
+/** a QoS data frame aggregating several packets (A-MSDU, 802.11n and later): not opened */
+export const WLAN_AGGREGATE = 0x10002;
 
 /** Decode a captured packet into `d`. Returns DECODE_OK or why not. */
 export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
@@ -130,6 +140,51 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
       o += 4;
       break;
     }
+    case LINKTYPE.PPP:
+    case LINKTYPE.PPP_HDLC: {
+      // RFC 1662 framing (address 0xff, control 0x03) when present; the protocol field is one
+      // byte when compressed (RFC 1661: an odd first byte); Cisco HDLC in a PPP_HDLC file
+      if (p.capLen < 2) return DECODE_TRUNCATED;
+      if ((b[o] === 0x0f || b[o] === 0x8f) && b[o + 1] === 0) {
+        if (p.capLen < 4) return DECODE_TRUNCATED;
+        type = (b[o + 2] << 8) | b[o + 3];
+        o += 4;
+        break;
+      }
+      if (b[o] === 0xff && b[o + 1] === 0x03) o += 2;
+      if (capEnd - o < 1) return DECODE_TRUNCATED;
+      let ppp = b[o];
+      if ((ppp & 1) === 0) {
+        if (capEnd - o < 2) return DECODE_TRUNCATED;
+        ppp = (ppp << 8) | b[o + 1];
+        o += 2;
+      } else o += 1;
+      type = ppp === PPP_IPV4 ? ETH_IPV4 : ppp === PPP_IPV6 ? ETH_IPV6 : 0;
+      break;
+    }
+    case LINKTYPE.C_HDLC:
+      if (p.capLen < 4) return DECODE_TRUNCATED;
+      type = (b[o + 2] << 8) | b[o + 3];
+      o += 4;
+      break;
+    case LINKTYPE.IEEE802_11_RADIOTAP: {
+      // radiotap: version 0, a pad byte, then the header's whole length (little-endian)
+      if (p.capLen < 4) return DECODE_TRUNCATED;
+      if (b[o] !== 0) return DECODE_MALFORMED;
+      const len = b[o + 2] | (b[o + 3] << 8);
+      if (len < 8) return DECODE_MALFORMED;
+      if (capEnd - o < len) return DECODE_TRUNCATED;
+      o += len;
+      type = wlanFrame(b, o, capEnd, d);
+      if (type < 0) return -type;
+      if (type < WLAN_NO_DATA) o = d.payloadOffset;
+      break;
+    }
+    case LINKTYPE.IEEE802_11:
+      type = wlanFrame(b, o, capEnd, d);
+      if (type < 0) return -type;
+      if (type < WLAN_NO_DATA) o = d.payloadOffset;
+      break;
     default:
       return DECODE_UNKNOWN_LINK;
   }
@@ -170,6 +225,48 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   if (type === ETH_ARP) return decodeArp(b, o, capEnd, d);
   d.etherType = type;
   return DECODE_OK;
+}
+
+/**
+ * An 802.11 frame at o (IEEE 802.11-2020 9.2): its type from the frame control, its addresses by
+ * the To DS / From DS bits (the source and destination MACs the link-layer detectors read), the
+ * QoS and HT control fields a data frame may add, then an LLC/SNAP header naming the EtherType.
+ * Returns that EtherType (the body's offset in d.payloadOffset), WLAN_NO_DATA or WLAN_PROTECTED,
+ * or minus a DECODE_* code.
+ */
+function wlanFrame(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): number {
+  if (capEnd - o < 10) return -DECODE_TRUNCATED;
+  const fc0 = b[o];
+  const flags = b[o + 1];
+  if ((fc0 & 3) !== 0) return -DECODE_MALFORMED;
+  const kind = (fc0 >> 2) & 3;
+  const subtype = fc0 >> 4;
+  // management (0), control (1), extension (3), and data frames without a body (subtype bit 2: null function, CF-ack/poll)
+  if (kind !== 2 || (subtype & 4) !== 0) return WLAN_NO_DATA;
+  const toDs = flags & 1;
+  const fromDs = flags & 2;
+  let hdr = toDs && fromDs ? 30 : 24;
+  const qos = (subtype & 8) !== 0;
+  if (qos) hdr += 2;
+  // the Order bit in a QoS data frame: a 4-byte HT control field follows
+  if (qos && (flags & 0x80) !== 0) hdr += 4;
+  if (capEnd - o < hdr) return -DECODE_TRUNCATED;
+  // addresses 1-4 at 4, 10, 16, 24: DA and SA by the distribution-system bits
+  const da = toDs ? o + 16 : o + 4;
+  const sa = toDs && fromDs ? o + 24 : fromDs ? o + 16 : o + 10;
+  d.dstMacHi = (b[da] << 8) | b[da + 1];
+  d.dstMacLo = ((b[da + 2] << 24) | (b[da + 3] << 16) | (b[da + 4] << 8) | b[da + 5]) >>> 0;
+  d.srcMacHi = (b[sa] << 8) | b[sa + 1];
+  d.srcMacLo = ((b[sa + 2] << 24) | (b[sa + 3] << 16) | (b[sa + 4] << 8) | b[sa + 5]) >>> 0;
+  if ((flags & 0x40) !== 0) return WLAN_PROTECTED;
+  // QoS control's A-MSDU Present bit (bit 7 of its first byte): subframes, each with its own header
+  if (qos && (b[o + (toDs && fromDs ? 30 : 24)] & 0x80) !== 0) return WLAN_AGGREGATE;
+  const body = o + hdr;
+  // LLC/SNAP: AA AA 03, OUI 00-00-00 (RFC 1042) or 00-00-F8 (bridge tunnel), EtherType
+  if (capEnd - body < 8) return -DECODE_TRUNCATED;
+  if (b[body] !== 0xaa || b[body + 1] !== 0xaa || b[body + 2] !== 0x03 || b[body + 3] !== 0 || b[body + 4] !== 0 || (b[body + 5] !== 0 && b[body + 5] !== 0xf8)) return WLAN_NO_DATA;
+  d.payloadOffset = body + 8;
+  return (b[body + 6] << 8) | b[body + 7];
 }
 
 function decodeArp(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): number {

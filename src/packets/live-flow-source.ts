@@ -21,7 +21,7 @@ import { captureAccounting, type CaptureAccounting } from './capture-accounting.
 import { ReaderNotes } from '../analysis/reader-notes.js';
 import { UserError } from '../util/errors.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
-import { LINKTYPE_NAMES, type CapturePacket } from './capture-packet.js';
+import { LINKTYPE_NAMES, SUPPORTED_LINKS, type CapturePacket } from './capture-packet.js';
 import type { DecodedPacket } from './decoded-packet.js';
 import { decodeToMeter, emptyPacketCounts, packetCountWarnings, type PacketCounts } from './decode-to-meter.js';
 import { FlowMeter, type FlowMeterOptions, type FlowMeterStats } from './flow-meter.js';
@@ -235,7 +235,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (
   sum.linkTypes = capSummary ? capSummary.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`) : [];
   sum.rotatedFiles = rotation ? [...rotation.files] : [];
   if (capSummary && capSummary.linkTypes.some((l) => !(l in LINKTYPE_NAMES))) {
-    o.warn(`${o.display}: link type ${capSummary.linkTypes.join(', ')} is not supported (Ethernet, Linux cooked, raw IP and loopback are); its packets were counted and skipped`);
+    o.warn(`${o.display}: link type ${capSummary.linkTypes.join(', ')} is not supported (${SUPPORTED_LINKS}); its packets were counted and skipped`);
   }
   for (const m of packetCountWarnings(sum, meter.stats)) o.warn(m);
   if (meter.stats.evictions > 0) o.warn(`evicted ${thousands(meter.stats.evictions)} ${plural(meter.stats.evictions, 'flow')} because the flow table was full (--max-flows ${thousands(meter.maxFlows)})`);

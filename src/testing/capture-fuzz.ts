@@ -26,7 +26,7 @@ import { PcapParser } from '../packets/pcap-reader.js';
 import { PcapngParser } from '../packets/pcapng-reader.js';
 import { captureKind } from '../packets/read-capture.js';
 import { UserError } from '../util/errors.js';
-import { reencapsulate, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
+import { radiotap, reencapsulate, wlanDataFrame, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
 import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
 import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
 import { formatFlows, type FlowOutputFormat, type FlowRecordFormat } from '../packets/flow-records.js';
@@ -86,12 +86,22 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
   if (!dir) return [];
   const own = detectorPackets();
   const out: Uint8Array[] = [writePcap(own, { linkType: 1 }), writePcapng([{ interfaces: [{ linkType: 1 }], packets: own.map((p) => ({ iface: 0, p })) }])];
+  // PPP, Cisco HDLC and 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon)
+  for (const [lt, variant] of [[9, 'plain'], [9, 'compressed'], [50, 'cisco'], [104, 'plain'], [105, 'wds'], [127, 'tods'], [127, 'fromds']] as const) {
+    const re = own.map((p) => ({ ...p, data: reencapsulate(p.data, lt, variant) })).filter((p): p is RawPacket => p.data !== undefined);
+    if (lt === 127) {
+      const t = own[0].tsMicros - 1000;
+      re.push({ tsMicros: t, data: radiotap(Buffer.concat([Buffer.from([0x80, 0, 0, 0]), Buffer.alloc(6, 0xff), Buffer.alloc(12, 2), Buffer.alloc(14)])) });
+      re.push({ tsMicros: t + 1, data: radiotap(wlanDataFrame({ dir: 'tods', src: Buffer.alloc(6, 2), dst: Buffer.alloc(6, 4), etherType: 0x0800, body: own[10].data.subarray(14), flags: 0x40 })) });
+    }
+    out.push(writePcap(re, { linkType: lt }));
+  }
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.pcapng')).sort()) {
     const raw = readFileSync(join(dir, f));
     const ps = packetsOf(raw).slice(0, maxPackets);
     out.push(writePcapng([{ interfaces: [{ linkType: 1 }], packets: ps.map((p) => ({ iface: 0, p })) }]));
     out.push(writePcap(ps, { linkType: 1, bigEndian: true, nanoseconds: true }));
-    for (const lt of [113, 276, 101, 0, 108]) {
+    for (const lt of [113, 276, 101, 0, 108, 9, 127]) {
       const re = ps.map((p) => ({ ...p, data: reencapsulate(p.data, lt) })).filter((p): p is RawPacket => p.data !== undefined);
       if (re.length > 0) out.push(writePcap(re, { linkType: lt }));
     }

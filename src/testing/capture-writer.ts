@@ -95,7 +95,39 @@ export function writePcapng(sections: readonly PcapngSection[]): Buffer {
 }
 
 /** An Ethernet frame (no VLAN tag) as the same packet on another link type; undefined when it cannot be (ARP on raw IP). */
-export function reencapsulate(frame: Uint8Array, linkType: number, variant: 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' = 'plain'): Uint8Array | undefined {
+export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds';
+
+/**
+ * An 802.11 data frame (IEEE 802.11-2020 9.3.2.1) carrying `etherType` and `body` after an
+ * LLC/SNAP header, between the stations `src` and `dst` (6-byte MACs) through the access point
+ * `bssid`: `tods` a station's frame to the AP (QoS data), `fromds` the AP's to a station (plain
+ * data), `wds` between two APs (4 addresses, QoS data with the Order bit and its HT control).
+ * `flags` adds frame-control flag bits (0x40 Protected); `amsdu` sets QoS's A-MSDU Present bit.
+ */
+export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Array; dst: Uint8Array; bssid?: Uint8Array; etherType: number; body: Uint8Array; flags?: number; amsdu?: boolean }): Buffer {
+  const bssid = Buffer.from(o.bssid ?? [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01]);
+  const qos = o.dir !== 'fromds';
+  const ds = o.dir === 'tods' ? 1 : o.dir === 'fromds' ? 2 : 3;
+  const order = o.dir === 'wds' ? 0x80 : 0;
+  const fc = Buffer.from([qos ? 0x88 : 0x08, ds | order | (o.flags ?? 0)]);
+  const [a1, a2, a3] = o.dir === 'tods' ? [bssid, o.src, o.dst] : o.dir === 'fromds' ? [o.dst, bssid, o.src] : [Buffer.from([2, 0, 0, 0, 0, 0x0b]), bssid, o.dst];
+  const parts = [fc, Buffer.from([0x2c, 0x00]), Buffer.from(a1), Buffer.from(a2), Buffer.from(a3), Buffer.from([0x10, 0x00])];
+  if (o.dir === 'wds') parts.push(Buffer.from(o.src));
+  if (qos) parts.push(Buffer.from([o.amsdu ? 0x80 : 0x00, 0x00]));
+  if (order) parts.push(Buffer.from([0, 0, 0, 0]));
+  parts.push(Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, o.etherType >> 8, o.etherType & 255]), Buffer.from(o.body));
+  return Buffer.concat(parts);
+}
+
+/** A radiotap header (version 0) of flags, rate and channel fields in front of an 802.11 frame. */
+export function radiotap(frame: Uint8Array): Buffer {
+  // present: Flags (bit 1), Rate (2), Channel (3); then flags 0, rate 2 Mb/s, channel 2437 MHz 2.4 GHz CCK
+  const h = Buffer.from([0, 0, 0, 0, 0x0e, 0, 0, 0, 0x00, 0x04, 0x85, 0x09, 0xa0, 0x00]);
+  h.writeUInt16LE(h.length, 2);
+  return Buffer.concat([h, frame]);
+}
+
+export function reencapsulate(frame: Uint8Array, linkType: number, variant: Encapsulation = 'plain'): Uint8Array | undefined {
   const f = Buffer.from(frame);
   const type = f.readUInt16BE(12);
   const payload = f.subarray(14);
@@ -135,6 +167,23 @@ export function reencapsulate(frame: Uint8Array, linkType: number, variant: 'qin
       h[11] = 6;
       srcMac.copy(h, 12);
       return Buffer.concat([h, payload]);
+    }
+    case 9:
+    case 50: {
+      if (!ip) return undefined;
+      // RFC 1662 framing and a 2-byte protocol; `compressed`: neither (RFC 1661 protocol field
+      // compression, one byte); `cisco`: Cisco HDLC (address 0x0f, control 0, an EtherType)
+      if (variant === 'cisco') return Buffer.concat([Buffer.from([0x0f, 0x00, type >> 8, type & 255]), payload]);
+      if (variant === 'compressed') return Buffer.concat([Buffer.from([v6 ? 0x57 : 0x21]), payload]);
+      return Buffer.concat([Buffer.from([0xff, 0x03, 0x00, v6 ? 0x57 : 0x21]), payload]);
+    }
+    case 104:
+      return Buffer.concat([Buffer.from([0x0f, 0x00, type >> 8, type & 255]), payload]);
+    case 105:
+    case 127: {
+      const dir = variant === 'fromds' || variant === 'wds' ? variant : 'tods';
+      const w = wlanDataFrame({ dir, src: srcMac, dst: f.subarray(0, 6), etherType: type, body: payload });
+      return linkType === 127 ? radiotap(w) : w;
     }
     case 101:
       return ip ? payload : undefined;
