@@ -169,6 +169,14 @@ export interface ProtocolScanConfig {
   readonly severity: Severity;
 }
 
+/** 802.11 deauthentication and disassociation frames in one network (packets/wifi-deauth-watch.ts). */
+export interface WifiDeauthConfig {
+  readonly enabled: boolean;
+  readonly frames: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** IP fragments no ordinary stack sends: tiny, overlapping, oversized (packets/fragment-watch.ts). */
 export interface FragmentsConfig {
   readonly enabled: boolean;
@@ -214,6 +222,7 @@ export interface RulesConfig {
   readonly duplicateIp: DuplicateIpConfig;
   readonly fragments: FragmentsConfig;
   readonly protocolScan: ProtocolScanConfig;
+  readonly wifiDeauth: WifiDeauthConfig;
   readonly routerAdvert: RouterAdvertConfig;
   readonly geoip: GeoIpConfig;
   readonly limits: LimitsConfig;
@@ -370,6 +379,10 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'protocolScan.protocols', default: 5, kind: int(1, 255), description: 'a protocol scan is more than this many such protocols towards one host, no gap longer than the window (a tunnel uses GRE or ESP and AH; routers add IGMP, OSPF, VRRP, PIM)' },
   { path: 'protocolScan.windowSeconds', default: 60, kind: num(0, true), description: 'longest gap between a scan\'s packets' },
   { path: 'protocolScan.severity', default: 2, kind: severity, description: 'severity of a protocol scan finding' },
+  { path: 'wifiDeauth.enabled', default: true, kind: bool, description: 'captures in Wi-Fi monitor mode (802.11, radiotap): report deauthentication floods, many deauthentication and disassociation frames in one network (aireplay-ng -0, mdk4)' },
+  { path: 'wifiDeauth.frames', default: 30, kind: int(1), description: 'a deauthentication flood is more than this many deauthentication and disassociation frames in one network (BSSID) within the window (a client leaving sends one)' },
+  { path: 'wifiDeauth.windowSeconds', default: 10, kind: num(0, true), description: 'sliding window for counting them' },
+  { path: 'wifiDeauth.severity', default: 2, kind: severity, description: 'severity of a deauthentication flood finding' },
 
   { path: 'routerAdvert.enabled', default: true, kind: bool, description: 'captures: report IPv6 router takeover: a new router advertising a prefix another router advertised, or a known router\'s address advertised from another MAC (lifetime 0 makes hosts drop their router)' },
   { path: 'routerAdvert.routers', default: [], kind: { type: 'cidrs' }, description: 'your IPv6 routers (their link-local or global addresses, or CIDRs): never reported; empty: the first router to advertise a prefix or an address owns it' },

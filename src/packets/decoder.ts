@@ -46,6 +46,14 @@ export const WLAN_NO_DATA = 0x10000;
 export const WLAN_PROTECTED = 0x10001;
 /** a QoS data frame aggregating several packets (A-MSDU, 802.11n and later): not opened */
 export const WLAN_AGGREGATE = 0x10002;
+/**
+ * A management frame: WLAN_MANAGEMENT + its subtype (10 disassociation, 12 deauthentication, 8
+ * beacon ...), its transmitter and receiver as the source and destination MACs, d.payloadOffset at
+ * its 802.11 header (the BSSID at +16, the body at +24) for a watch that reads it (wifi-deauth-watch.ts)
+ */
+export const WLAN_MANAGEMENT = 0x10100;
+export const WLAN_DISASSOCIATION = WLAN_MANAGEMENT + 10;
+export const WLAN_DEAUTHENTICATION = WLAN_MANAGEMENT + 12;
 
 /** Decode a captured packet into `d`. Returns DECODE_OK or why not. */
 export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
@@ -241,7 +249,17 @@ function wlanFrame(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): 
   if ((fc0 & 3) !== 0) return -DECODE_MALFORMED;
   const kind = (fc0 >> 2) & 3;
   const subtype = fc0 >> 4;
-  // management (0), control (1), extension (3), and data frames without a body (subtype bit 2: null function, CF-ack/poll)
+  if (kind === 0) {
+    if (capEnd - o < 24) return -DECODE_TRUNCATED;
+    d.dstMacHi = (b[o + 4] << 8) | b[o + 5];
+    d.dstMacLo = ((b[o + 6] << 24) | (b[o + 7] << 16) | (b[o + 8] << 8) | b[o + 9]) >>> 0;
+    d.srcMacHi = (b[o + 10] << 8) | b[o + 11];
+    d.srcMacLo = ((b[o + 12] << 24) | (b[o + 13] << 16) | (b[o + 14] << 8) | b[o + 15]) >>> 0;
+    d.payloadOffset = o;
+    d.payloadCaptured = capEnd - o;
+    return WLAN_MANAGEMENT + subtype;
+  }
+  // control (1), extension (3), and data frames without a body (subtype bit 2: null function, CF-ack/poll)
   if (kind !== 2 || (subtype & 4) !== 0) return WLAN_NO_DATA;
   const toDs = flags & 1;
   const fromDs = flags & 2;

@@ -25,7 +25,8 @@ import { parseIp } from '../detect/ip-address.js';
 import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-config.js';
 import { ArpScanWatch } from './arp-scan-watch.js';
 import { ArpWatch } from './arp-watch.js';
-import { L3_ARP, L3_IPV4, L3_IPV6, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+import { WLAN_MANAGEMENT } from './decoder.js';
 import type { Finding } from '../detect/finding.js';
 import { DhcpWatch } from './dhcp-watch.js';
 import { IpConflictWatch } from './ip-conflict-watch.js';
@@ -40,6 +41,7 @@ import { SynWatch } from './syn-watch.js';
 import { TtlJumpWatch } from './ttl-jump-watch.js';
 import { FragmentWatch } from './fragment-watch.js';
 import { ProtocolScanWatch } from './protocol-scan-watch.js';
+import { WifiDeauthWatch } from './wifi-deauth-watch.js';
 import { thousands } from '../util/thousands.js';
 
 export interface PacketDetectorOptions {
@@ -84,6 +86,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const ra = rules.routerAdvert.enabled ? new RouterAdvertWatch(rules.routerAdvert, rules.limits) : null;
   const fragments = rules.fragments.enabled ? new FragmentWatch(rules.fragments, rules.limits) : null;
   const protoScan = rules.protocolScan.enabled ? new ProtocolScanWatch(rules.protocolScan, rules.limits) : null;
+  const wifi = rules.wifiDeauth.enabled ? new WifiDeauthWatch(rules.wifiDeauth, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
   // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
   const ownAddressOf = (mac: number): string | undefined => arp.ownAddressText(mac, dup ?? undefined);
@@ -110,6 +113,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       ...(ra?.findings() ?? []),
       ...(fragments?.findings() ?? []),
       ...(protoScan?.findings() ?? []),
+      ...(wifi?.findings() ?? []),
     ];
   };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
@@ -117,6 +121,11 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   return {
     onPacket: (d) => {
       const l3 = d.l3;
+      if (l3 === L3_NONE) {
+        // 802.11 management frames (a Wi-Fi capture in monitor mode); other link-layer types have no watch
+        if (wifi && d.etherType >= WLAN_MANAGEMENT) wifi.observe(d);
+        return;
+      }
       if (l3 === L3_ARP) {
         arpScan?.observe(d);
         return arp.observe(d);
@@ -154,7 +163,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (fragments?.evictions ?? 0) + (protoScan?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (fragments?.evictions ?? 0) + (protoScan?.evictions ?? 0) + (wifi?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${thousands(dropped)} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${thousands(rules.limits.maxGroupsPerRule)}); findings may be incomplete`);
         return { findings };
       },

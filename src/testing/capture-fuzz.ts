@@ -26,7 +26,7 @@ import { PcapParser } from '../packets/pcap-reader.js';
 import { PcapngParser } from '../packets/pcapng-reader.js';
 import { captureKind } from '../packets/read-capture.js';
 import { UserError } from '../util/errors.js';
-import { radiotap, reencapsulate, wlanDataFrame, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
+import { radiotap, reencapsulate, wlanDataFrame, wlanManagement, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
 import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
 import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
 import { formatFlows, type FlowOutputFormat, type FlowRecordFormat } from '../packets/flow-records.js';
@@ -93,6 +93,8 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
       const t = own[0].tsMicros - 1000;
       re.push({ tsMicros: t, data: radiotap(Buffer.concat([Buffer.from([0x80, 0, 0, 0]), Buffer.alloc(6, 0xff), Buffer.alloc(12, 2), Buffer.alloc(14)])) });
       re.push({ tsMicros: t + 1, data: radiotap(wlanDataFrame({ dir: 'tods', src: Buffer.alloc(6, 2), dst: Buffer.alloc(6, 4), etherType: 0x0800, body: own[10].data.subarray(14), flags: 0x40 })) });
+      // deauthentications (wifi-deauth-watch.ts reads their BSSID and reason code)
+      for (let i = 0; i < 3; i++) re.push({ tsMicros: t + 2 + i, data: radiotap(wlanManagement(12, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 2), bssid: Buffer.alloc(6, 2), body: Buffer.from([7, 0]) })) });
     }
     out.push(writePcap(re, { linkType: lt }));
   }

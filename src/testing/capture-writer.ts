@@ -119,6 +119,11 @@ export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Arr
   return Buffer.concat(parts);
 }
 
+/** An 802.11 management frame (8 beacon, 10 disassociation, 12 deauthentication ...) with its body. */
+export function wlanManagement(subtype: number, o: { receiver: Uint8Array; transmitter: Uint8Array; bssid: Uint8Array; body: Uint8Array }): Buffer {
+  return Buffer.concat([Buffer.from([subtype << 4, 0x00, 0x3a, 0x01]), Buffer.from(o.receiver), Buffer.from(o.transmitter), Buffer.from(o.bssid), Buffer.from([0x00, 0x00]), Buffer.from(o.body)]);
+}
+
 /** A radiotap header (version 0) of flags, rate and channel fields in front of an 802.11 frame. */
 export function radiotap(frame: Uint8Array): Buffer {
   // present: Flags (bit 1), Rate (2), Channel (3); then flags 0, rate 2 Mb/s, channel 2437 MHz 2.4 GHz CCK
