@@ -80,7 +80,7 @@ test('live: nmap -sS is a SYN scan, hping3 -S a SYN flood and hping3 -1 a ping f
   }
 });
 
-test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, nmap -sO a protocol scan, nmap -O a SYN scan, none a TTL jump', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
+test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN scan, nmap -sS -f a SYN scan in tiny fragments, nmap -sO a protocol scan, nmap -O a SYN scan, none a TTL jump; nmap -sU names the scanner, not its target', { skip: skipLive('nmap', 'tcpdump', 'ip') }, async () => {
   const net = namespacePair('tl3f', dir, { subnet: '10.78.0' });
   let server: Background | undefined;
   try {
@@ -147,6 +147,12 @@ test('analyze of tcpdump captures: nmap -sT is a connect scan, nmap -sF a FIN sc
     assert.ok(protoScanner, JSON.stringify({ risky: proto.riskyIps, findings: proto.findingsByRule }));
     assert.ok(protoScanner.rules.includes('packet.protocol-scan'), JSON.stringify({ rules: protoScanner.rules, findings: proto.findingsByRule }));
     assert.ok((protoScanner.reasons as string[]).some((x) => /^10\.78\.0\.2 sent packets of \d+ IP protocols other than TCP, UDP and ICMP .* to 10\.78\.0\.1 .*: an IP protocol scan/.test(x)), JSON.stringify(protoScanner.reasons));
+    // a UDP scan: the target answers closed ports with port unreachables, an ICMP flow of its own
+    // that made it a risky source; it answers the scanner, who is the one named
+    const udp = await judge('udp', ['-sU', '-T5'], '1-100');
+    const udpScanner = (udp.riskyIps as Line[]).find((x) => x.ip === net.ipB);
+    assert.ok(udpScanner?.rules.includes('port-scan.vertical'), JSON.stringify({ risky: udp.riskyIps, findings: udp.findingsByRule }));
+    assert.ok(!(udp.riskyIps as Line[]).some((x) => x.ip === net.ipA), JSON.stringify(udp.riskyIps));
   } finally {
     server?.child.kill('SIGKILL');
     await server?.exited;
