@@ -259,6 +259,26 @@ function victimText(attacks: readonly AttackEvidence[]): string {
   return `target of ${shown.join(', ')}${attacks.length > 3 ? ` and ${attacks.length - 3} more` : ''}`;
 }
 
+/**
+ * Findings grouped by rule: each rule's severity (its `respond.rules` floor, else the most severe of
+ * its findings' own), its first finding's sentence and how many it made; rules set to 'ignore' left out.
+ */
+function byRule(findings: readonly { readonly ruleId: string; readonly severity: number; readonly reason: string }[], config: RespondConfig): Map<string, { severity: DecisionSeverity; first: string; n: number }> {
+  const out = new Map<string, { severity: DecisionSeverity; first: string; n: number }>();
+  for (const f of findings) {
+    const floor = config.rules[f.ruleId];
+    if (floor === 'ignore') continue;
+    const sev = floor ?? severityFromSuricata(f.severity);
+    const g = out.get(f.ruleId);
+    if (!g) out.set(f.ruleId, { severity: sev, first: f.reason, n: 1 });
+    else {
+      g.severity = moreSevere(g.severity, sev);
+      g.n++;
+    }
+  }
+  return out;
+}
+
 /** The severity a source earns and why; null when it earns none. */
 export function judgeSource(s: SourceEvidence, config: RespondConfig): Judged | null {
   const drivers: { severity: DecisionSeverity; key: string; text: string; order: number }[] = [];
@@ -267,19 +287,7 @@ export function judgeSource(s: SourceEvidence, config: RespondConfig): Judged | 
     if (sev) drivers.push({ severity: sev, key: 'risk', text: `risk ${s.risk.toFixed(6)} ≥ ${config.severity[sev]} (${sev})`, order: 2 });
   }
   // one driver per rule, however many findings it made (a scanner probing 48 hosts is one reason)
-  const byRule = new Map<string, { severity: DecisionSeverity; first: string; n: number }>();
-  for (const f of s.rules ?? []) {
-    const floor = config.rules[f.ruleId];
-    if (floor === 'ignore') continue;
-    const sev = floor ?? severityFromSuricata(f.severity);
-    const g = byRule.get(f.ruleId);
-    if (!g) byRule.set(f.ruleId, { severity: sev, first: f.reason, n: 1 });
-    else {
-      g.severity = moreSevere(g.severity, sev);
-      g.n++;
-    }
-  }
-  for (const [id, g] of byRule) {
+  for (const [id, g] of byRule(s.rules ?? [], config)) {
     drivers.push({ severity: g.severity, key: `rule:${id}`, text: `${id}${g.n > 1 ? ` (${g.n} findings, first)` : ''}: ${g.first}`, order: 0 });
   }
   if (s.intel) {
@@ -402,20 +410,9 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
   // a source's drivers), never a ban
   for (const [value, m] of merged) {
     if (!m.targeted.length) continue;
-    const byRule = new Map<string, { severity: DecisionSeverity; first: string; n: number }>();
-    for (const f of m.targeted) {
-      const floor = ctx.config.rules[f.ruleId];
-      if (floor === 'ignore') continue;
-      const sev = floor ?? severityFromSuricata(f.severity);
-      const g = byRule.get(f.ruleId);
-      if (!g) byRule.set(f.ruleId, { severity: sev, first: f.reason, n: 1 });
-      else {
-        g.severity = moreSevere(g.severity, sev);
-        g.n++;
-      }
-    }
-    if (!byRule.size) continue;
-    const rules = [...byRule].sort((a, b) => severityRank(a[1].severity) - severityRank(b[1].severity) || a[0].localeCompare(b[0]));
+    const grouped = byRule(m.targeted, ctx.config);
+    if (!grouped.size) continue;
+    const rules = [...grouped].sort((a, b) => severityRank(a[1].severity) - severityRank(b[1].severity) || a[0].localeCompare(b[0]));
     const severity = rules[0][1].severity;
     const reasonKey = `target:${rules[0][0]}`;
     if (!ctx.config.actions[severity].includes('alert')) {
