@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ipFrame, tcpSegment, TCP } from '../../testing/frame-builder.js';
 import { writePcap, type RawPacket } from '../../testing/capture-writer.js';
+import { webConnection } from '../../testing/web-connections.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ns-flood-alerts-'));
@@ -34,23 +35,7 @@ function run(args: string[]): { code: number; out: string; err: string } {
 /** 400 ordinary web connections from 8 clients to 2 servers: handshake, request, reply, close */
 function ordinary(): RawPacket[] {
   const pk: RawPacket[] = [];
-  for (let i = 0; i < 400; i++) {
-    const c = `10.1.0.${10 + (i % 8)}`;
-    const s = `10.2.0.${1 + (i % 2)}`;
-    const sp = 40000 + i;
-    const t = T0 + i * 250_000;
-    const seg = (from: string, to: string, a: number, b: number, flags: number, dt: number, n = 0): void => {
-      pk.push({ tsMicros: t + dt, data: ipFrame({ src: from, dst: to, proto: 6, payload: tcpSegment(a, b, flags, 1, 1, new Uint8Array(n)) }) });
-    };
-    seg(c, s, sp, 80, TCP.SYN, 0);
-    seg(s, c, 80, sp, TCP.SYN | TCP.ACK, 300);
-    seg(c, s, sp, 80, TCP.ACK, 600);
-    seg(c, s, sp, 80, TCP.ACK | TCP.PSH, 700, 200 + (i % 50));
-    seg(s, c, 80, sp, TCP.ACK | TCP.PSH, 5000, 1200 + (i % 300));
-    seg(c, s, sp, 80, TCP.ACK | TCP.FIN, 9000);
-    seg(s, c, 80, sp, TCP.ACK | TCP.FIN, 9300);
-    seg(c, s, sp, 80, TCP.ACK, 9600);
-  }
+  for (let i = 0; i < 400; i++) pk.push(...webConnection(`10.1.0.${10 + (i % 8)}`, `10.2.0.${1 + (i % 2)}`, 40000 + i, T0 + i * 250_000, 200 + (i % 50), 1200 + (i % 300)));
   return pk.sort((a, b) => a.tsMicros - b.tsMicros);
 }
 

@@ -16,8 +16,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { icmpMessage, ipFrame, tcpSegment, udpDatagram, TCP } from '../../testing/frame-builder.js';
+import { icmpMessage, ipFrame, udpDatagram } from '../../testing/frame-builder.js';
 import { writePcap, type RawPacket } from '../../testing/capture-writer.js';
+import { webConnection } from '../../testing/web-connections.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ns-icmp-answers-'));
@@ -38,20 +39,8 @@ function ordinary(t0: number): RawPacket[] {
   const pk: RawPacket[] = [];
   for (let i = 0; i < 300; i++) {
     const c = `10.1.0.${10 + (i % 8)}`;
-    const s = `10.2.0.${1 + (i % 2)}`;
-    const sp = 40000 + i;
     const t = t0 + i * 250_000;
-    const seg = (from: string, to: string, a: number, b: number, flags: number, dt: number, n = 0): void => {
-      pk.push({ tsMicros: t + dt, data: ipFrame({ src: from, dst: to, proto: 6, payload: tcpSegment(a, b, flags, 1, 1, new Uint8Array(n)) }) });
-    };
-    seg(c, s, sp, 80, TCP.SYN, 0);
-    seg(s, c, 80, sp, TCP.SYN | TCP.ACK, 300);
-    seg(c, s, sp, 80, TCP.ACK, 600);
-    seg(c, s, sp, 80, TCP.ACK | TCP.PSH, 700, 200 + (i % 50));
-    seg(s, c, 80, sp, TCP.ACK | TCP.PSH, 5000, 1200 + (i % 300));
-    seg(c, s, sp, 80, TCP.ACK | TCP.FIN, 9000);
-    seg(s, c, 80, sp, TCP.ACK | TCP.FIN, 9300);
-    seg(c, s, sp, 80, TCP.ACK, 9600);
+    pk.push(...webConnection(c, `10.2.0.${1 + (i % 2)}`, 40000 + i, t, 200 + (i % 50), 1200 + (i % 300)));
     pk.push({ tsMicros: t + 100_000, data: ipFrame({ src: c, dst: '10.2.0.53', proto: 17, payload: udpDatagram(50000 + i, 53, new Uint8Array(30 + (i % 20))) }) });
     pk.push({ tsMicros: t + 101_000, data: ipFrame({ src: '10.2.0.53', dst: c, proto: 17, payload: udpDatagram(53, 50000 + i, new Uint8Array(80 + (i % 40))) }) });
   }
