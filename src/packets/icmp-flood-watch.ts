@@ -18,14 +18,10 @@ import type { IcmpFloodConfig, LimitsConfig } from '../detect/rules-config.js';
 import { addressTextMemo, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { CappedSet, isoMicros } from './packet-finding.js';
 import { thousands } from '../util/thousands.js';
+import { countInWindow, type WindowCount } from './window-count.js';
 
-interface Target {
+interface Target extends WindowCount {
   host: string;
-  /** start of the current window (µs), requests in it and in the one before */
-  start: number;
-  count: number;
-  previous: number;
-  peak: number;
   total: number;
   first: number;
   last: number;
@@ -70,22 +66,11 @@ export class IcmpFloodWatch {
       this.targets.set(host, t);
     }
     this.newest = t;
-    const W = this.cfg.windowSeconds * 1e6;
     const now = d.tsMicros > t.last ? d.tsMicros : t.last;
-    if (now - t.start >= W) {
-      const windows = Math.floor((now - t.start) / W);
-      t.previous = windows === 1 ? t.count : 0;
-      t.count = 0;
-      t.start += windows * W;
-    }
-    t.count++;
     t.total++;
     t.last = now;
     t.sources.add(addressTextMemo(d.src, family));
-    // the part of the previous window still inside the sliding one, plus this one
-    const estimate = t.previous * (1 - (now - t.start) / W) + t.count;
-    if (estimate > t.peak) t.peak = estimate;
-    if (estimate > this.cfg.requests) t.over = true;
+    if (countInWindow(t, now, this.cfg.windowSeconds * 1e6) > this.cfg.requests) t.over = true;
   }
 
   /** Every host flooded so far (a live capture asks again and again: the same finding, its counts grown). */

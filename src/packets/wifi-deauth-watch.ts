@@ -1,7 +1,7 @@
 /**
  * Wi-Fi deauthentication floods (`wifi.deauth-flood`): more than `wifiDeauth.frames` 802.11
  * deauthentication and disassociation frames (management subtypes 12 and 10) in one network (its
- * BSSID) within a sliding `wifiDeauth.windowSeconds` (a two-bucket estimate, as the ping flood's).
+ * BSSID) within a sliding `wifiDeauth.windowSeconds` (window-count.ts, as the ping flood).
  * Those frames are unauthenticated on most networks (802.11w protects them only where management
  * frame protection is on), so anyone in radio range can send them under the access point's address:
  * aireplay-ng -0 and mdk4 knock clients off to capture their WPA handshake when they reconnect, to
@@ -23,14 +23,10 @@ import { WLAN_DEAUTHENTICATION, WLAN_DISASSOCIATION } from './decoder.js';
 import { CappedSet, isoMicros } from './packet-finding.js';
 import { plural } from '../util/plural.js';
 import { thousands } from '../util/thousands.js';
+import { countInWindow, type WindowCount } from './window-count.js';
 
-interface Network {
+interface Network extends WindowCount {
   bssid: string;
-  /** start of the current window (µs), frames in it and in the one before */
-  start: number;
-  count: number;
-  previous: number;
-  peak: number;
   deauths: number;
   disassocs: number;
   first: number;
@@ -89,15 +85,7 @@ export class WifiDeauthWatch {
       n = { bssid, start: d.tsMicros, count: 0, previous: 0, peak: 0, deauths: 0, disassocs: 0, first: d.tsMicros, last: d.tsMicros, receivers: capped(), broadcast: 0, transmitters: capped(), reasons: new Map(), over: false };
       this.networks.set(bssid, n);
     }
-    const W = this.cfg.windowSeconds * 1e6;
     const now = d.tsMicros > n.last ? d.tsMicros : n.last;
-    if (now - n.start >= W) {
-      const windows = Math.floor((now - n.start) / W);
-      n.previous = windows === 1 ? n.count : 0;
-      n.count = 0;
-      n.start += windows * W;
-    }
-    n.count++;
     if (t === WLAN_DEAUTHENTICATION) n.deauths++;
     else n.disassocs++;
     n.last = now;
@@ -109,10 +97,7 @@ export class WifiDeauthWatch {
       const code = b[h + 24] | (b[h + 25] << 8);
       n.reasons.set(code, (n.reasons.get(code) ?? 0) + 1);
     }
-    // the part of the previous window still inside the sliding one, plus this one
-    const estimate = n.previous * (1 - (now - n.start) / W) + n.count;
-    if (estimate > n.peak) n.peak = estimate;
-    if (estimate > this.cfg.frames) n.over = true;
+    if (countInWindow(n, now, this.cfg.windowSeconds * 1e6) > this.cfg.frames) n.over = true;
   }
 
   /** Every network flooded so far (a live capture asks again and again: the same finding, its counts grown). */
