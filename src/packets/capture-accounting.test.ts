@@ -54,7 +54,7 @@ test('analyze of a capture puts its packet accounting in summary.json and --json
     wlanAggregatePackets: 0,
     transportCutShortPackets: 0,
     packetsSkipped: 10,
-    skippedByReason: { truncated: 5, empty: 2, malformed: 3, unsupportedLink: 0, badTime: 0 },
+    skippedByReason: { truncated: 5, empty: 2, malformed: 3, unsupportedLink: 0, badTime: 0, wlanRetransmitted: 0, wlanBadFcs: 0 },
     garbledBlocks: 0,
     outOfOrderPackets: 1,
     flows: summary.flows,

@@ -43,6 +43,9 @@ export interface CaptureAccounting {
     readonly unsupportedLink: number;
     /** a timestamp before 1970 or after 9999 (garbled) */
     readonly badTime: number;
+    /** 802.11 retransmissions of a frame already read, and frames received damaged (bad FCS) */
+    readonly wlanRetransmitted: number;
+    readonly wlanBadFcs: number;
   };
   /** pcapng blocks whose framing was right but contents garbled, skipped whole (not counted as packets) */
   readonly garbledBlocks: number;
@@ -60,7 +63,7 @@ export interface CaptureAccounting {
 
 /** Packet records in no flow and seen by no detector, whatever the reason. */
 export function skippedPackets(c: PacketCounts): number {
-  return c.truncatedPackets + c.emptyPackets + c.malformedPackets + c.unsupportedLinkPackets + c.badTimePackets;
+  return c.truncatedPackets + c.emptyPackets + c.malformedPackets + c.unsupportedLinkPackets + c.badTimePackets + c.wlanRetransmittedPackets + c.wlanBadFcsPackets;
 }
 
 /** The accounting of a capture's counts (a file capture's or a live one's summary). */
@@ -77,7 +80,7 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
     wlanAggregatePackets: c.wlanAggregatePackets,
     transportCutShortPackets: c.transportCutShortPackets,
     packetsSkipped: skipped,
-    skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets, badTime: c.badTimePackets },
+    skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets, badTime: c.badTimePackets, wlanRetransmitted: c.wlanRetransmittedPackets, wlanBadFcs: c.wlanBadFcsPackets },
     garbledBlocks: o.garbledBlocks,
     outOfOrderPackets: meter.outOfOrder,
     flows: o.flows,

@@ -242,7 +242,7 @@ test('a capture whose header names the wrong link type says so, naming the file;
   assert.ok(c.warnings.includes('20 packets inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)'), c.warnings.join('\n'));
 });
 
-test('802.11: what carries no flow is counted and said (beacons, control frames, encrypted and aggregated frames); MACs by the DS bits; tshark reads the frames as we do', { skip }, async () => {
+test('802.11: what carries no flow is counted and said (beacons, control frames, encrypted and aggregated frames, retransmissions, damaged frames); MACs by the DS bits; tshark reads the frames as we do', { skip }, async () => {
   const src = sharedPath('pcaps', 'tcp_handshake.pcapng') as string;
   const packets = await readPackets(src);
   const read = async (file: string) => {
@@ -276,6 +276,26 @@ test('802.11: what carries no flow is counted and said (beacons, control frames,
   assert.match(locked.warnings[0], /5 802\.11 data frames are encrypted \(WEP or WPA\)/);
   const beacons = save(writePcap(other.slice(0, 3), { linkType: 127 }), 'pcap');
   assert.deepEqual((await read(beacons)).warnings, [`${beacons}: none of its 3 802.11 frames carries IP or ARP (management, control and empty data frames: beacons, probes, acknowledgements): no flow to make`]);
+  // a monitor-mode capture holds retransmissions (Retry bit, the same sequence number) and frames
+  // received damaged (radiotap's bad-FCS flag): skipped and said, or each copy counted again in its flow
+  const noisy: RawPacket[] = [];
+  packets.forEach((p, i) => {
+    const frame = (flags: number) => radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), seq: 100 + i, flags }), 0x10);
+    // each frame with its FCS (radiotap's FCS flag: 4 bytes after the frame)
+    const fcs = (f: Buffer) => Buffer.concat([f, Buffer.from([0xde, 0xad, 0xbe, 0xef])]);
+    noisy.push({ tsMicros: p.tsMicros, data: fcs(frame(0)) });
+    noisy.push({ tsMicros: p.tsMicros + 1, data: fcs(frame(0x08)) });
+    noisy.push({ tsMicros: p.tsMicros + 2, data: radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), seq: 900 + i }), 0x50) });
+  });
+  const repeated = await read(save(writePcap(noisy, { linkType: 127 }), 'pcap'));
+  assert.deepEqual(repeated.flows, await flowsOf(src), 'each packet once');
+  assert.deepEqual(repeated.warnings, [
+    `skipped ${packets.length} 802.11 retransmissions of frames already read (Retry bit, the same transmitter and sequence number), as a receiver drops them`,
+    `skipped ${packets.length} 802.11 frames received damaged (radiotap: bad FCS)`,
+  ]);
+  // a Retry frame whose first transmission the capture missed is the only copy: kept
+  const firstMissed = packets.map((p, i) => ({ tsMicros: p.tsMicros, data: radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), seq: 300 + i, flags: 0x08 })) }));
+  assert.deepEqual((await read(save(writePcap(firstMissed, { linkType: 127 }), 'pcap'))).flows, await flowsOf(src));
   // the source and destination MACs a link-layer detector reads, by the To DS / From DS bits
   const d = new DecodedPacket();
   const cp = newCapturePacket();

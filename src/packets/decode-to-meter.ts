@@ -7,7 +7,8 @@
  */
 import type { CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
-import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK, WLAN_AGGREGATE, WLAN_PROTECTED } from './decoder.js';
+import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK, WLAN_AGGREGATE, WLAN_BAD_FCS, WLAN_PROTECTED } from './decoder.js';
+import { WlanDuplicates } from './wlan-duplicates.js';
 import type { FlowMeter, FlowMeterStats } from './flow-meter.js';
 import { FragmentHeaders } from './fragment-headers.js';
 import { plural } from '../util/plural.js';
@@ -34,6 +35,10 @@ export interface PacketCounts {
   wlanEncryptedPackets: number;
   /** of otherPackets: 802.11 data frames aggregating several packets (A-MSDU), not opened */
   wlanAggregatePackets: number;
+  /** skipped: 802.11 retransmissions of a frame already read (Retry bit, same transmitter and sequence) */
+  wlanRetransmittedPackets: number;
+  /** skipped: 802.11 frames radiotap marks as failing their frame check (received damaged) */
+  wlanBadFcsPackets: number;
 }
 
 /** Carriers the decoder opens only for IP (MPLS unicast and multicast, PPPoE session) or not at all (802.1ah). */
@@ -42,7 +47,7 @@ function isUndecodedCarrier(etherType: number): boolean {
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0, wlanRetransmittedPackets: 0, wlanBadFcsPackets: 0 };
 }
 
 /** Capture times from here on (epoch µs, the start of year 10000) are no date: a garbled record's (a pcapng 64-bit timestamp read from noise is typically ~10^19). */
@@ -55,6 +60,7 @@ export const END_OF_CAPTURE_TIME_US = 253_402_300_800e6;
 export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?: (d: DecodedPacket) => void): (p: CapturePacket) => void {
   const d = new DecodedPacket();
   const fragments = new FragmentHeaders();
+  const wlan = new WlanDuplicates();
   return (p) => {
     counts.packets++;
     const t = p.tsMicros;
@@ -70,6 +76,15 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
       }
       else if (r === DECODE_MALFORMED) counts.malformedPackets++;
       else if (r === DECODE_UNKNOWN_LINK) counts.unsupportedLinkPackets++;
+      return;
+    }
+    // 802.11 in monitor mode: a frame received damaged, or a copy of one already read
+    if (d.etherType === WLAN_BAD_FCS) {
+      counts.wlanBadFcsPackets++;
+      return;
+    }
+    if (d.wlanTa >= 0 && wlan.retransmitted(d)) {
+      counts.wlanRetransmittedPackets++;
       return;
     }
     // a TCP header split across fragments: completed before the detectors and the meter see it
@@ -105,6 +120,8 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
         `(TCP flags and window unknown, no payload read; capture with a larger snap length, e.g. tcpdump -s 128, to have them)`,
     );
   }
+  if (c.wlanRetransmittedPackets > 0) out.push(`skipped ${n(c.wlanRetransmittedPackets, '802.11 retransmission')} of frames already read (Retry bit, the same transmitter and sequence number), as a receiver drops them`);
+  if (c.wlanBadFcsPackets > 0) out.push(`skipped ${n(c.wlanBadFcsPackets, '802.11 frame')} received damaged (radiotap: bad FCS)`);
   if (c.badTimePackets > 0) out.push(`skipped ${n(c.badTimePackets, 'packet')} whose timestamp is before 1970 or after 9999 (garbled records: no date to give them, their flow or a finding)`);
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
   if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);

@@ -102,6 +102,13 @@ export class DecodedPacket {
   arpTargetMacHi = 0;
   arpTargetMacLo = 0;
   arpTargetIp = 0;
+  /**
+   * an 802.11 data frame's transmitter address as one number (-1: not one), its sequence control
+   * field and Retry bit: what tells a retransmission of a frame already read (wlan-duplicates.ts)
+   */
+  wlanTa = -1;
+  wlanSeqCtl = 0;
+  wlanRetry = false;
   /** offset of the transport payload in the packet buffer, and bytes of it captured (a tiny first fragment: of its header bytes; a later fragment: of its bytes) */
   payloadOffset = 0;
   payloadCaptured = 0;

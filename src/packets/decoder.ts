@@ -46,6 +46,8 @@ export const WLAN_NO_DATA = 0x10000;
 export const WLAN_PROTECTED = 0x10001;
 /** a QoS data frame aggregating several packets (A-MSDU, 802.11n and later): not opened */
 export const WLAN_AGGREGATE = 0x10002;
+/** a frame radiotap says failed its frame check (received damaged): nothing in it is trusted */
+export const WLAN_BAD_FCS = 0x10003;
 /**
  * A management frame: WLAN_MANAGEMENT + its subtype (10 disassociation, 12 deauthentication, 8
  * beacon ...), its transmitter and receiver as the source and destination MACs, d.payloadOffset at
@@ -59,7 +61,8 @@ export const WLAN_DEAUTHENTICATION = WLAN_MANAGEMENT + 12;
 export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   const b = p.data;
   const start = p.offset;
-  const capEnd = start + p.capLen;
+  let capEnd = start + p.capLen;
+  let wireLen = p.wireLen;
   d.tsMicros = p.tsMicros;
   d.wireLen = p.wireLen;
   d.l3 = L3_NONE;
@@ -82,6 +85,7 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   d.payloadLen = 0;
   d.payloadCaptured = 0;
   d.transportCutShort = false;
+  d.wlanTa = -1;
   d.bytes = b;
   let o = start;
   let type = 0;
@@ -182,6 +186,16 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
       const len = b[o + 2] | (b[o + 3] << 8);
       if (len < 8) return DECODE_MALFORMED;
       if (capEnd - o < len) return DECODE_TRUNCATED;
+      const flags = radiotapFlags(b, o, len);
+      if (flags & RADIOTAP_BAD_FCS) {
+        d.etherType = WLAN_BAD_FCS;
+        return DECODE_OK;
+      }
+      // the frame ends with its 4-byte FCS: not the frame's, when the whole of it was captured
+      if (flags & RADIOTAP_FCS && p.capLen === p.wireLen && capEnd - o - len >= 4) {
+        capEnd -= 4;
+        wireLen -= 4;
+      }
       o += len;
       type = wlanFrame(b, o, capEnd, d);
       if (type < 0) return -type;
@@ -227,12 +241,33 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
     }
   }
   // bytes on the wire from the network header on
-  const wireAvail = p.wireLen - (o - start);
+  const wireAvail = wireLen - (o - start);
   if (type === ETH_IPV4) return decodeIpv4(b, o, capEnd, wireAvail, d);
   if (type === ETH_IPV6) return decodeIpv6(b, o, capEnd, wireAvail, d);
   if (type === ETH_ARP) return decodeArp(b, o, capEnd, d);
   d.etherType = type;
   return DECODE_OK;
+}
+
+/** radiotap's Flags field bits: the frame ends with its FCS; the FCS was wrong */
+const RADIOTAP_FCS = 0x10;
+const RADIOTAP_BAD_FCS = 0x40;
+
+/**
+ * The Flags field of the radiotap header at o of `len` bytes (0 when absent): present bit 1, after
+ * the present bitmaps (more follow while bit 31 is set) and TSFT (bit 0, 8 bytes aligned to 8 from
+ * the header's start), as radiotap.org defines them.
+ */
+function radiotapFlags(b: Uint8Array, o: number, len: number): number {
+  const present = (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) >>> 0;
+  if ((present & 2) === 0) return 0;
+  let q = 8;
+  for (let w = present; w & 0x80000000; q += 4) {
+    if (q + 4 > len) return 0;
+    w = (b[o + q] | (b[o + q + 1] << 8) | (b[o + q + 2] << 16) | (b[o + q + 3] << 24)) >>> 0;
+  }
+  if (present & 1) q = ((q + 7) & ~7) + 8;
+  return q < len ? b[o + q] : 0;
 }
 
 /**
@@ -269,6 +304,10 @@ function wlanFrame(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): 
   // the Order bit in a QoS data frame: a 4-byte HT control field follows
   if (qos && (flags & 0x80) !== 0) hdr += 4;
   if (capEnd - o < hdr) return -DECODE_TRUNCATED;
+  // the transmitter (address 2) and sequence control: a retransmission repeats both, Retry set
+  d.wlanTa = ((b[o + 10] << 8) | b[o + 11]) * 4294967296 + (((b[o + 12] << 24) | (b[o + 13] << 16) | (b[o + 14] << 8) | b[o + 15]) >>> 0);
+  d.wlanSeqCtl = b[o + 22] | (b[o + 23] << 8);
+  d.wlanRetry = (flags & 0x08) !== 0;
   // addresses 1-4 at 4, 10, 16, 24: DA and SA by the distribution-system bits
   const da = toDs ? o + 16 : o + 4;
   const sa = toDs && fromDs ? o + 24 : fromDs ? o + 16 : o + 10;

@@ -171,13 +171,16 @@ function inputNotesSection(r: AnalysisResult): string {
   return `<h2>Notes on the input</h2>${readerPart}${rulesPart}`;
 }
 
+/** a skip reason's words in the report (the others read as they are named) */
+const SKIP_WORDS: Readonly<Record<string, string>> = { unsupportedLink: 'of an unsupported link type', wlanRetransmitted: '802.11 retransmissions', wlanBadFcs: '802.11 frames damaged (bad FCS)' };
+
 /**
  * What became of a capture's packets (summary.json's `capture`), for the person reading the
  * report: that a third of the packets were skipped, or flows evicted, changes what "no finding" means.
  */
 function packetsSection(c: CaptureAccounting): string {
   const n = thousands;
-  const skipped = Object.entries(c.skippedByReason).filter(([, k]) => k > 0).map(([why, k]) => `${n(k)} ${why === 'unsupportedLink' ? 'of an unsupported link type' : why}`);
+  const skipped = Object.entries(c.skippedByReason).filter(([, k]) => k > 0).map(([why, k]) => `${n(k)} ${SKIP_WORDS[why] ?? why}`);
   const parts = [
     `${n(c.packetsRead)} ${c.packetsRead === 1 ? 'packet' : 'packets'} read: ${n(c.ipPackets)} IP, ${n(c.arpPackets)} ARP, ${n(c.otherPackets)} other`,
     c.packetsSkipped ? `${n(c.packetsSkipped)} skipped (${skipped.join(', ')})` : '',

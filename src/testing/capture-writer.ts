@@ -104,14 +104,16 @@ export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'comp
  * data), `wds` between two APs (4 addresses, QoS data with the Order bit and its HT control).
  * `flags` adds frame-control flag bits (0x40 Protected); `amsdu` sets QoS's A-MSDU Present bit.
  */
-export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Array; dst: Uint8Array; bssid?: Uint8Array; etherType: number; body: Uint8Array; flags?: number; amsdu?: boolean }): Buffer {
+export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Array; dst: Uint8Array; bssid?: Uint8Array; etherType: number; body: Uint8Array; flags?: number; amsdu?: boolean; seq?: number }): Buffer {
   const bssid = Buffer.from(o.bssid ?? [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01]);
   const qos = o.dir !== 'fromds';
   const ds = o.dir === 'tods' ? 1 : o.dir === 'fromds' ? 2 : 3;
   const order = o.dir === 'wds' ? 0x80 : 0;
   const fc = Buffer.from([qos ? 0x88 : 0x08, ds | order | (o.flags ?? 0)]);
   const [a1, a2, a3] = o.dir === 'tods' ? [bssid, o.src, o.dst] : o.dir === 'fromds' ? [o.dst, bssid, o.src] : [Buffer.from([2, 0, 0, 0, 0, 0x0b]), bssid, o.dst];
-  const parts = [fc, Buffer.from([0x2c, 0x00]), Buffer.from(a1), Buffer.from(a2), Buffer.from(a3), Buffer.from([0x10, 0x00])];
+  // sequence control: the sequence number in its upper 12 bits (fragment 0); each frame its own unless given
+  const seq = (o.seq ?? nextSeq++) & 0xfff;
+  const parts = [fc, Buffer.from([0x2c, 0x00]), Buffer.from(a1), Buffer.from(a2), Buffer.from(a3), Buffer.from([(seq << 4) & 0xff, seq >> 4])];
   if (o.dir === 'wds') parts.push(Buffer.from(o.src));
   if (qos) parts.push(Buffer.from([o.amsdu ? 0x80 : 0x00, 0x00]));
   if (order) parts.push(Buffer.from([0, 0, 0, 0]));
@@ -124,10 +126,15 @@ export function wlanManagement(subtype: number, o: { receiver: Uint8Array; trans
   return Buffer.concat([Buffer.from([subtype << 4, 0x00, 0x3a, 0x01]), Buffer.from(o.receiver), Buffer.from(o.transmitter), Buffer.from(o.bssid), Buffer.from([0x00, 0x00]), Buffer.from(o.body)]);
 }
 
-/** A radiotap header (version 0) of flags, rate and channel fields in front of an 802.11 frame. */
-export function radiotap(frame: Uint8Array): Buffer {
-  // present: Flags (bit 1), Rate (2), Channel (3); then flags 0, rate 2 Mb/s, channel 2437 MHz 2.4 GHz CCK
-  const h = Buffer.from([0, 0, 0, 0, 0x0e, 0, 0, 0, 0x00, 0x04, 0x85, 0x09, 0xa0, 0x00]);
+let nextSeq = 1;
+
+/**
+ * A radiotap header (version 0) of TSFT, flags, rate and channel fields in front of an 802.11 frame;
+ * `flags`: radiotap's Flags (0x10 the frame ends with its FCS, 0x40 that FCS was wrong).
+ */
+export function radiotap(frame: Uint8Array, flags = 0): Buffer {
+  // present: TSFT (bit 0, 8 bytes at offset 8), Flags (1), Rate (2), Channel (3); rate 2 Mb/s, channel 2437 MHz 2.4 GHz CCK
+  const h = Buffer.from([0, 0, 0, 0, 0x0f, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, flags, 0x04, 0x85, 0x09, 0xa0, 0x00]);
   h.writeUInt16LE(h.length, 2);
   return Buffer.concat([h, frame]);
 }
