@@ -177,6 +177,12 @@ export interface WifiDeauthConfig {
   readonly severity: Severity;
 }
 
+/** One Wi-Fi network name announced with two kinds of security (packets/wifi-twin-watch.ts). */
+export interface WifiTwinConfig {
+  readonly enabled: boolean;
+  readonly severity: Severity;
+}
+
 /** IP fragments no ordinary stack sends: tiny, overlapping, oversized (packets/fragment-watch.ts). */
 export interface FragmentsConfig {
   readonly enabled: boolean;
@@ -223,6 +229,7 @@ export interface RulesConfig {
   readonly fragments: FragmentsConfig;
   readonly protocolScan: ProtocolScanConfig;
   readonly wifiDeauth: WifiDeauthConfig;
+  readonly wifiTwin: WifiTwinConfig;
   readonly routerAdvert: RouterAdvertConfig;
   readonly geoip: GeoIpConfig;
   readonly limits: LimitsConfig;
@@ -383,6 +390,8 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'wifiDeauth.frames', default: 30, kind: int(1), description: 'a deauthentication flood is more than this many deauthentication and disassociation frames in one network (BSSID) within the window (a client leaving sends one)' },
   { path: 'wifiDeauth.windowSeconds', default: 10, kind: num(0, true), description: 'sliding window for counting them' },
   { path: 'wifiDeauth.severity', default: 2, kind: severity, description: 'severity of a deauthentication flood finding' },
+  { path: 'wifiTwin.enabled', default: true, kind: bool, description: 'captures in Wi-Fi monitor mode: report evil twins, a network name (SSID) announced with two kinds of security (WPA2/WPA3, WPA, WEP, open) by its access points (airbase-ng, hostapd-mana, wifiphisher)' },
+  { path: 'wifiTwin.severity', default: 2, kind: severity, description: 'severity of an evil twin finding' },
 
   { path: 'routerAdvert.enabled', default: true, kind: bool, description: 'captures: report IPv6 router takeover: a new router advertising a prefix another router advertised, or a known router\'s address advertised from another MAC (lifetime 0 makes hosts drop their router)' },
   { path: 'routerAdvert.routers', default: [], kind: { type: 'cidrs' }, description: 'your IPv6 routers (their link-local or global addresses, or CIDRs): never reported; empty: the first router to advertise a prefix or an address owns it' },

@@ -42,6 +42,7 @@ import { TtlJumpWatch } from './ttl-jump-watch.js';
 import { FragmentWatch } from './fragment-watch.js';
 import { ProtocolScanWatch } from './protocol-scan-watch.js';
 import { WifiDeauthWatch } from './wifi-deauth-watch.js';
+import { WifiTwinWatch } from './wifi-twin-watch.js';
 import { thousands } from '../util/thousands.js';
 
 export interface PacketDetectorOptions {
@@ -87,6 +88,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const fragments = rules.fragments.enabled ? new FragmentWatch(rules.fragments, rules.limits) : null;
   const protoScan = rules.protocolScan.enabled ? new ProtocolScanWatch(rules.protocolScan, rules.limits) : null;
   const wifi = rules.wifiDeauth.enabled ? new WifiDeauthWatch(rules.wifiDeauth, rules.limits) : null;
+  const twin = rules.wifiTwin.enabled ? new WifiTwinWatch(rules.wifiTwin, rules.limits) : null;
   if (syn && opts.live) syn.reportCrossings = true;
   // addresses ICMP redirects were sent under from another host's MAC: reported by the redirect finding
   const ownAddressOf = (mac: number): string | undefined => arp.ownAddressText(mac, dup ?? undefined);
@@ -114,6 +116,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       ...(fragments?.findings() ?? []),
       ...(protoScan?.findings() ?? []),
       ...(wifi?.findings() ?? []),
+      ...(twin?.findings() ?? []),
     ];
   };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
@@ -123,7 +126,10 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       const l3 = d.l3;
       if (l3 === L3_NONE) {
         // 802.11 management frames (a Wi-Fi capture in monitor mode); other link-layer types have no watch
-        if (wifi && d.etherType >= WLAN_MANAGEMENT) wifi.observe(d);
+        if (d.etherType >= WLAN_MANAGEMENT) {
+          wifi?.observe(d);
+          twin?.observe(d);
+        }
         return;
       }
       if (l3 === L3_ARP) {
@@ -163,7 +169,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       name: 'packets',
       finish: async () => {
         const findings = stateFindings(true);
-        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (fragments?.evictions ?? 0) + (protoScan?.evictions ?? 0) + (wifi?.evictions ?? 0);
+        const dropped = (syn ? syn.stats.evictions : 0) + (ttl?.evictions ?? 0) + (icmp?.evictions ?? 0) + dhcp.evictions + ndp.evictions + (dup?.evictions ?? 0) + (ra?.evictions ?? 0) + (arpScan?.evictions ?? 0) + (ping?.evictions ?? 0) + (pingFlood?.evictions ?? 0) + (stealth?.evictions ?? 0) + (fragments?.evictions ?? 0) + (protoScan?.evictions ?? 0) + (wifi?.evictions ?? 0) + (twin?.evictions ?? 0);
         if (dropped > 0) warn(`packet detectors: ${thousands(dropped)} entries dropped because a table was full (rules.limits.maxGroupsPerRule ${thousands(rules.limits.maxGroupsPerRule)}); findings may be incomplete`);
         return { findings };
       },

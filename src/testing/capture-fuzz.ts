@@ -93,6 +93,11 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
       const t = own[0].tsMicros - 1000;
       re.push({ tsMicros: t, data: radiotap(Buffer.concat([Buffer.from([0x80, 0, 0, 0]), Buffer.alloc(6, 0xff), Buffer.alloc(12, 2), Buffer.alloc(14)])) });
       re.push({ tsMicros: t + 1, data: radiotap(wlanDataFrame({ dir: 'tods', src: Buffer.alloc(6, 2), dst: Buffer.alloc(6, 4), etherType: 0x0800, body: own[10].data.subarray(14), flags: 0x40 })) });
+      // a beacon with its elements (wifi-twin-watch.ts reads the SSID and security), announced twice over
+      const rsn = Buffer.from([48, 20, 1, 0, 0, 0x0f, 0xac, 4, 1, 0, 0, 0x0f, 0xac, 4, 1, 0, 0, 0x0f, 0xac, 2, 0, 0]);
+      const beaconBody = (privacy: boolean, extra: Buffer[]) => Buffer.concat([Buffer.alloc(8), Buffer.from([0x64, 0, privacy ? 0x11 : 0x01, 0x04, 0, 4]), Buffer.from('Corp'), ...extra]);
+      re.push({ tsMicros: t - 2, data: radiotap(wlanManagement(8, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 3), bssid: Buffer.alloc(6, 3), body: beaconBody(true, [rsn]) })) });
+      re.push({ tsMicros: t - 1, data: radiotap(wlanManagement(8, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 9), bssid: Buffer.alloc(6, 9), body: beaconBody(false, []) })) });
       // deauthentications (wifi-deauth-watch.ts reads their BSSID and reason code)
       for (let i = 0; i < 3; i++) re.push({ tsMicros: t + 2 + i, data: radiotap(wlanManagement(12, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 2), bssid: Buffer.alloc(6, 2), body: Buffer.from([7, 0]) })) });
     }
