@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { ipFrame, tcpSegment, TCP } from '../../testing/frame-builder.js';
 import { writePcap, type RawPacket } from '../../testing/capture-writer.js';
 import { webConnection } from '../../testing/web-connections.js';
+import { forgedAddresses } from '../../testing/forged-addresses.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ns-flood-alerts-'));
@@ -41,18 +42,8 @@ function ordinary(): RawPacket[] {
 
 /** FLOOD SYNs to VICTIM:80 within 0.3 s, each from a random public-looking address (xorshift32) */
 function flood(): RawPacket[] {
-  let x = 0x9e3779b9;
-  const pk: RawPacket[] = [];
-  for (let i = 0; i < FLOOD; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const a = x >>> 0;
-    // as hping3's: any address, some of them bogons (loopback, multicast, reserved)
-    const src = `${1 + (a % 254)}.${(a >>> 8) & 255}.${(a >>> 16) & 255}.${1 + ((a >>> 24) % 254)}`;
-    pk.push({ tsMicros: T0 + 200_000_000 + i * 100, data: ipFrame({ src, dst: VICTIM, proto: 6, payload: tcpSegment(1024 + (i % 60000), 80, TCP.SYN, i) }) });
-  }
-  return pk;
+  // as hping3's: any address, some of them bogons (loopback, multicast, reserved)
+  return forgedAddresses(FLOOD, 0x9e3779b9).map((src, i) => ({ tsMicros: T0 + 200_000_000 + i * 100, data: ipFrame({ src, dst: VICTIM, proto: 6, payload: tcpSegment(1024 + (i % 60000), 80, TCP.SYN, i) }) }));
 }
 
 before(() => {

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { icmpMessage, ipFrame, udpDatagram } from '../../testing/frame-builder.js';
 import { writePcap, type RawPacket } from '../../testing/capture-writer.js';
 import { webConnection } from '../../testing/web-connections.js';
+import { forgedAddresses } from '../../testing/forged-addresses.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ns-icmp-answers-'));
@@ -61,17 +62,7 @@ function probeAndAnswer(src: string, to: string, sport: number, dport: number, t
 
 /** FLOOD datagrams to VICTIM:9999 (closed) within 0.6 s, each from a random address (xorshift32), each answered */
 function udpFlood(t0: number): RawPacket[] {
-  let x = 0x2545f491;
-  const pk: RawPacket[] = [];
-  for (let i = 0; i < FLOOD; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const a = x >>> 0;
-    const src = `${1 + (a % 223)}.${(a >>> 8) & 255}.${(a >>> 16) & 255}.${1 + ((a >>> 24) % 254)}`;
-    pk.push(...probeAndAnswer(src, VICTIM, 1024 + (i % 60000), 9999, t0 + i * 100));
-  }
-  return pk;
+  return forgedAddresses(FLOOD, 0x2545f491, 223).flatMap((src, i) => probeAndAnswer(src, VICTIM, 1024 + (i % 60000), 9999, t0 + i * 100));
 }
 
 /** SCANNER probes 400 UDP ports of VICTIM, each answered by a port unreachable */
