@@ -11,6 +11,7 @@
  */
 import type { PacketCounts } from './decode-to-meter.js';
 import type { FlowMeterStats } from './flow-meter.js';
+import { TUNNEL_KEYS } from './tunnels.js';
 
 export interface CaptureAccounting {
   /** packet records read from the capture (pcap records, pcapng packet blocks) */
@@ -25,6 +26,10 @@ export interface CaptureAccounting {
   /** of otherPackets: 802.11 data frames encrypted (WEP, WPA), and aggregating several packets (A-MSDU, not opened) */
   readonly wlanEncryptedPackets: number;
   readonly wlanAggregatePackets: number;
+  /** of packetsDecoded: found inside a tunnel (VXLAN, Geneve, GRE, ERSPAN, IP in IP, GTP-U) and read from the headers inside */
+  readonly tunneledPackets: number;
+  /** those by the (outermost) tunnel they were in */
+  readonly tunnels: Readonly<Record<string, number>>;
   /**
    * of ipPackets: TCP or UDP packets whose transport header the snap length cut after the ports,
    * kept in their flow by their ports and IP lengths (TCP flags and window unknown)
@@ -78,6 +83,8 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
     encapsulatedPackets: c.encapsulatedPackets,
     wlanEncryptedPackets: c.wlanEncryptedPackets,
     wlanAggregatePackets: c.wlanAggregatePackets,
+    tunneledPackets: c.tunnelPackets.reduce((a, x) => a + x, 0),
+    tunnels: Object.fromEntries(TUNNEL_KEYS.flatMap((k, i) => (i === 0 ? [] : [[k, c.tunnelPackets[i] ?? 0]]))),
     transportCutShortPackets: c.transportCutShortPackets,
     packetsSkipped: skipped,
     skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets, badTime: c.badTimePackets, wlanRetransmitted: c.wlanRetransmittedPackets, wlanBadFcs: c.wlanBadFcsPackets },

@@ -9,6 +9,7 @@ import type { CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
 import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK, WLAN_AGGREGATE, WLAN_BAD_FCS, WLAN_PROTECTED } from './decoder.js';
 import { WlanDuplicates } from './wlan-duplicates.js';
+import { TUNNEL_NAMES } from './tunnels.js';
 import type { FlowMeter, FlowMeterStats } from './flow-meter.js';
 import { FragmentHeaders } from './fragment-headers.js';
 import { plural } from '../util/plural.js';
@@ -39,6 +40,8 @@ export interface PacketCounts {
   wlanRetransmittedPackets: number;
   /** skipped: 802.11 frames radiotap marks as failing their frame check (received damaged) */
   wlanBadFcsPackets: number;
+  /** of the packets decoded: found inside a tunnel and decoded from the headers inside (tunnels.ts), by the tunnel's kind (TUNNEL_*: index 0 unused) */
+  tunnelPackets: number[];
 }
 
 /** Carriers the decoder opens only for IP (MPLS unicast and multicast, PPPoE session) or not at all (802.1ah). */
@@ -47,7 +50,7 @@ function isUndecodedCarrier(etherType: number): boolean {
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0, wlanRetransmittedPackets: 0, wlanBadFcsPackets: 0 };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0, wlanRetransmittedPackets: 0, wlanBadFcsPackets: 0, tunnelPackets: TUNNEL_NAMES.map(() => 0) };
 }
 
 /** Capture times from here on (epoch µs, the start of year 10000) are no date: a garbled record's (a pcapng 64-bit timestamp read from noise is typically ~10^19). */
@@ -89,6 +92,7 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
     }
     // a TCP header split across fragments: completed before the detectors and the meter see it
     if (d.fragment !== 0) fragments.observe(d);
+    if (d.tunnel !== 0) counts.tunnelPackets[d.tunnel]++;
     if (onPacket) onPacket(d);
     if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
       counts.ipPackets++;
@@ -125,6 +129,14 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
   if (c.badTimePackets > 0) out.push(`skipped ${n(c.badTimePackets, 'packet')} whose timestamp is before 1970 or after 9999 (garbled records: no date to give them, their flow or a finding)`);
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
   if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
+  const tunneled = c.tunnelPackets.reduce((a, x) => a + x, 0);
+  if (tunneled > 0) {
+    const kinds = c.tunnelPackets.flatMap((k, i) => (k > 0 ? [`${TUNNEL_NAMES[i]} ${thousands(k)}`] : [])).join(', ');
+    out.push(
+      `${n(tunneled, 'packet')} inside tunnels (${kinds}) ${tunneled === 1 ? 'was' : 'were'} read from the headers inside: the flows and detectors see the traffic the tunnels carry; ` +
+        `the tunnels' own packets (UDP or GRE between their endpoints) make no flow`,
+    );
+  }
   if (c.wlanEncryptedPackets > 0) {
     out.push(
       `${n(c.wlanEncryptedPackets, '802.11 data frame')} ${c.wlanEncryptedPackets === 1 ? 'is' : 'are'} encrypted (WEP or WPA): what ${c.wlanEncryptedPackets === 1 ? 'it carries is' : 'they carry is'} in no flow (counted as other); ` +

@@ -109,6 +109,15 @@ export class DecodedPacket {
   wlanTa = -1;
   wlanSeqCtl = 0;
   wlanRetry = false;
+  /**
+   * the tunnel the packet was found in (tunnels.ts TUNNEL_*: the outermost, when tunnels nest), 0
+   * when none: every other field is then the inner packet's (its MACs those of an inner Ethernet
+   * frame, else none)
+   */
+  tunnel = 0;
+  /** where a tunnel's payload starts and which tunnel it is (tunnels.ts tunnelPayload; the decoder's scratch) */
+  innerOffset = 0;
+  innerKind = 0;
   /** offset of the transport payload in the packet buffer, and bytes of it captured (a tiny first fragment: of its header bytes; a later fragment: of its bytes) */
   payloadOffset = 0;
   payloadCaptured = 0;

@@ -3,7 +3,8 @@
  * IPv4/IPv6, BSD and OpenBSD loopback, PPP and Cisco HDLC, 802.11 data frames with or without
  * radiotap; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
  * headers, fragment header), TCP (flags, window), UDP, ICMP and ICMPv6, into one reused
- * DecodedPacket.
+ * DecodedPacket. A tunnel's packet (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP: tunnels.ts) is
+ * decoded as the packet it carries.
  *
  * Why our own: the npm `pcap` and `cap` packages are native addons (a compiler at install time,
  * breakage with each Node major), `pcap-parser` is unmaintained and reads classic pcap only, and
@@ -20,6 +21,7 @@
  */
 import { LINKTYPE, type CapturePacket } from './capture-packet.js';
 import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+import { INNER_ETHERNET, TUNNEL_NONE, tunnelKind, tunnelPayload } from './tunnels.js';
 
 
 /** Linux cooked capture packet type of a packet this host sent (PACKET_OUTGOING) */
@@ -65,47 +67,17 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   let wireLen = p.wireLen;
   d.tsMicros = p.tsMicros;
   d.wireLen = p.wireLen;
-  d.l3 = L3_NONE;
-  d.etherType = 0;
-  d.vlan = -1;
-  d.srcMacHi = -1;
-  d.dstMacHi = -1;
-  d.proto = 0;
-  d.srcPort = 0;
-  d.dstPort = 0;
-  d.tcpFlags = 0;
-  d.fragment = 0;
-  d.fragOffset = 0;
-  d.fragDataLen = 0;
-  d.moreFragments = false;
-  d.tinyFragment = false;
-  d.icmpType = -1;
-  d.icmpCode = -1;
-  d.l4HeaderLen = 0;
-  d.payloadLen = 0;
-  d.payloadCaptured = 0;
-  d.transportCutShort = false;
-  d.wlanTa = -1;
+  d.tunnel = 0;
+  resetHeaders(d);
   d.bytes = b;
   let o = start;
   let type = 0;
   switch (p.linkType) {
-    case LINKTYPE.ETHERNET: {
-      if (p.capLen < 14) return DECODE_TRUNCATED;
-      d.dstMacHi = (b[o] << 8) | b[o + 1];
-      d.dstMacLo = ((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0;
-      d.srcMacHi = (b[o + 6] << 8) | b[o + 7];
-      d.srcMacLo = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
-      type = (b[o + 12] << 8) | b[o + 13];
-      o += 14;
-      while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
-        if (capEnd - o < 4) return DECODE_TRUNCATED;
-        d.vlan = ((b[o] << 8) | b[o + 1]) & 0xfff;
-        type = (b[o + 2] << 8) | b[o + 3];
-        o += 4;
-      }
+    case LINKTYPE.ETHERNET:
+      type = ethernet(b, o, capEnd, d);
+      if (type < 0) return DECODE_TRUNCATED;
+      o = d.innerOffset;
       break;
-    }
     case LINKTYPE.LINUX_SLL: {
       if (p.capLen < 16) return DECODE_TRUNCATED;
       // an outgoing packet (type 4) carries the sending interface's MAC: on a router captured with
@@ -215,6 +187,14 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   // lo under 00:00:00:00:00:00 and the rest under its NIC's MAC, which the duplicate-address
   // detector took for two machines sending from one address.
   if (d.srcMacHi === 0 && d.srcMacLo === 0) d.srcMacHi = -1;
+  const r = decodeNetwork(b, o, start, capEnd, wireLen, type, d);
+  if (r !== DECODE_OK || d.fragment !== 0 || !openingTunnels) return r;
+  const kind = tunnelKind(d);
+  return kind === TUNNEL_NONE ? r : openTunnels(p, d, kind, start, capEnd, wireLen);
+}
+
+/** What the link layer carries (`type`, an EtherType) at o: MPLS and PPPoE opened to the IP inside, then IPv4, IPv6 or ARP. */
+function decodeNetwork(b: Uint8Array, o: number, start: number, capEnd: number, wireLen: number, type: number, d: DecodedPacket): number {
   // IP carried in MPLS (a provider's link, a SPAN of a core port) or in a PPPoE session (a DSL
   // uplink): the IP packet after the label stack or the PPP header is decoded as any other. What
   // they carry otherwise (Ethernet over MPLS, PPP control) stays of its carrier's type, counted as other.
@@ -246,6 +226,95 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   if (type === ETH_IPV6) return decodeIpv6(b, o, capEnd, wireAvail, d);
   if (type === ETH_ARP) return decodeArp(b, o, capEnd, d);
   d.etherType = type;
+  return DECODE_OK;
+}
+
+/** Every field a packet's headers set, cleared (before a packet, and before the packet inside a tunnel). */
+function resetHeaders(d: DecodedPacket): void {
+  d.l3 = L3_NONE;
+  d.etherType = 0;
+  d.vlan = -1;
+  d.srcMacHi = -1;
+  d.dstMacHi = -1;
+  d.proto = 0;
+  d.srcPort = 0;
+  d.dstPort = 0;
+  d.tcpFlags = 0;
+  d.fragment = 0;
+  d.fragOffset = 0;
+  d.fragDataLen = 0;
+  d.moreFragments = false;
+  d.tinyFragment = false;
+  d.icmpType = -1;
+  d.icmpCode = -1;
+  d.l4HeaderLen = 0;
+  d.payloadLen = 0;
+  d.payloadCaptured = 0;
+  d.transportCutShort = false;
+  d.wlanTa = -1;
+}
+
+/**
+ * An Ethernet header at o (with its 802.1Q/QinQ tags): its MACs and VLAN into d, its EtherType
+ * returned (the header's end in d.innerOffset), or -1 when the header is cut short.
+ */
+function ethernet(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): number {
+  if (capEnd - o < 14) return -1;
+  d.dstMacHi = (b[o] << 8) | b[o + 1];
+  d.dstMacLo = ((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0;
+  d.srcMacHi = (b[o + 6] << 8) | b[o + 7];
+  d.srcMacLo = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
+  let type = (b[o + 12] << 8) | b[o + 13];
+  o += 14;
+  while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
+    if (capEnd - o < 4) return -1;
+    d.vlan = ((b[o] << 8) | b[o + 1]) & 0xfff;
+    type = (b[o + 2] << 8) | b[o + 3];
+    o += 4;
+  }
+  d.innerOffset = o;
+  return type;
+}
+
+/** tunnels inside tunnels opened at most this deep (a packet nesting more is left as the last one opened) */
+const MAX_TUNNEL_DEPTH = 4;
+/** false while a packet whose inner packet was malformed is decoded again as the tunnel's own (openTunnels) */
+let openingTunnels = true;
+
+/**
+ * The packet inside tunnel packet d (tunnels.ts), decoded into d in its place: the flows and
+ * detectors see the traffic the tunnel carries, d.tunnel says which tunnel. A header that is not
+ * the tunnel's leaves d the tunnel's packet; an inner packet whose headers contradict themselves
+ * (UDP to port 4789 that only looked like VXLAN) is decoded again as the tunnel's own packet;
+ * one cut by the snap length is DECODE_TRUNCATED, as any packet.
+ */
+function openTunnels(p: CapturePacket, d: DecodedPacket, kind: number, start: number, capEnd: number, wireLen: number): number {
+  const b = p.data;
+  for (let depth = 0; depth < MAX_TUNNEL_DEPTH && kind !== TUNNEL_NONE; depth++) {
+    let type = tunnelPayload(b, capEnd, d, kind);
+    if (type < 0) return DECODE_OK;
+    let o = d.innerOffset;
+    const outermost = d.tunnel === TUNNEL_NONE ? d.innerKind : d.tunnel;
+    resetHeaders(d);
+    d.tunnel = outermost;
+    if (type === INNER_ETHERNET) {
+      type = ethernet(b, o, capEnd, d);
+      if (type < 0) return DECODE_TRUNCATED;
+      o = d.innerOffset;
+      if (d.srcMacHi === 0 && d.srcMacLo === 0) d.srcMacHi = -1;
+    }
+    const r = decodeNetwork(b, o, start, capEnd, wireLen, type, d);
+    if (r === DECODE_MALFORMED) {
+      openingTunnels = false;
+      try {
+        return decodePacket(p, d);
+      } finally {
+        openingTunnels = true;
+      }
+    }
+    if (r !== DECODE_OK || d.fragment !== 0) return r;
+    kind = tunnelKind(d);
+  }
   return DECODE_OK;
 }
 
@@ -566,6 +635,8 @@ function decodeTransport(b: Uint8Array, t: number, capEnd: number, l4Len: number
     d.payloadCaptured = Math.max(0, Math.min(cap - d.l4HeaderLen, d.payloadLen));
     return DECODE_OK;
   }
+  // another protocol (GRE, IP in IP: tunnels.ts reads its header from here)
   d.payloadLen = l4Len;
+  d.payloadOffset = t;
   return DECODE_OK;
 }

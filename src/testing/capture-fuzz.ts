@@ -5,6 +5,7 @@
  * orders and resolutions, and re-encapsulated into every link type we decode) and one capture of
  * the packets the detectors parse past the transport header (DHCP and DHCPv6 answers, ICMP and
  * ICMPv6 redirects, router and neighbor advertisements, ARP; the shared captures have few or none),
+ * those packets inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP),
  * then mutated: bytes flipped, 32- and 16-bit
  * fields overwritten with hostile lengths (0, 1, 0xffff, 0x7fffffff, ...), cut short, bytes inserted
  * or dropped, and fed in random chunk sizes. The contract: every input either reads to the end or
@@ -27,6 +28,7 @@ import { PcapngParser } from '../packets/pcapng-reader.js';
 import { captureKind } from '../packets/read-capture.js';
 import { UserError } from '../util/errors.js';
 import { radiotap, reencapsulate, wlanDataFrame, wlanManagement, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
+import { CARRIES_ETHERNET, TUNNEL_NAMES, tunnelled as tunnelledFrame } from './tunnel-frames.js';
 import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
 import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
 import { formatFlows, type FlowOutputFormat, type FlowRecordFormat } from '../packets/flow-records.js';
@@ -103,6 +105,12 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
     }
     out.push(writePcap(re, { linkType: lt }));
   }
+  // the detectors' packets inside every tunnel the decoder opens (tunnels.ts), over IPv4 and IPv6, and nested
+  const tunnelled = TUNNEL_NAMES.flatMap((name, k) =>
+    own.filter((p) => CARRIES_ETHERNET.has(name) || p.data[12] !== 0x08 || p.data[13] !== 0x06).map((p, i) => ({ ...p, data: tunnelledFrame(name, p.data, k % 2 ? { src: '2001:db8:ff::1', dst: '2001:db8:ff::2' } : {}, i) })),
+  );
+  tunnelled.push(...own.slice(10, 14).map((p, i) => ({ ...p, data: tunnelledFrame('gretap', tunnelledFrame('vxlan', p.data, {}, i), {}, i) })));
+  out.push(writePcap(tunnelled, { linkType: 1 }));
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.pcapng')).sort()) {
     const raw = readFileSync(join(dir, f));
     const ps = packetsOf(raw).slice(0, maxPackets);
