@@ -100,7 +100,7 @@ test('pcapng with several sections (either byte order) and interfaces (own link 
   }
 });
 
-test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap', { skip }, async () => {
+test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap, NFLOG in either byte order', { skip }, async () => {
   for (const { name, path, packets } of await allPackets()) {
     const tables = await captureTable([path]);
     const want = signature(tables);
@@ -110,7 +110,7 @@ test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), 
       [1, 'vlan', want], [1, 'qinq', want], [1, 'mpls', want], [1, 'pppoe', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
       [0, 'plain', want], [108, 'plain', want], [228, 'plain', v4], [229, 'plain', v6],
       [9, 'plain', want], [9, 'compressed', want], [50, 'plain', want], [50, 'cisco', want], [104, 'plain', want],
-      [105, 'tods', want], [105, 'wds', want], [127, 'fromds', want], [127, 'tods', want],
+      [105, 'tods', want], [105, 'wds', want], [127, 'fromds', want], [127, 'tods', want], [239, 'plain', want], [239, 'swapped', want],
     ];
     for (const [lt, variant, expected] of cases) {
       const ps = packets.map((p) => rewrapped(p, reencapsulate(p.data, lt, variant))).filter((p): p is RawPacket => p.data !== undefined);

@@ -45,10 +45,11 @@ export const LINKTYPE = {
   IPV4: 228,
   IPV6: 229,
   LINUX_SLL2: 276,
+  NFLOG: 239,
 } as const;
 
 /** the link types read, in words, for the message about one that is not */
-export const SUPPORTED_LINKS = 'Ethernet, Linux cooked, raw IP, loopback, PPP, Cisco HDLC and 802.11 are';
+export const SUPPORTED_LINKS = 'Ethernet, Linux cooked, raw IP, loopback, PPP, Cisco HDLC, 802.11 and Linux NFLOG are';
 
 export const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'BSD loopback (NULL)',
@@ -66,4 +67,5 @@ export const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   228: 'raw IPv4',
   229: 'raw IPv6',
   276: 'Linux cooked v2 (SLL2)',
+  239: 'Linux netfilter log (NFLOG)',
 };

@@ -1,7 +1,7 @@
 /**
  * The packet decoder: link layer (Ethernet with 802.1Q/QinQ tags, Linux cooked v1 and v2, raw
  * IPv4/IPv6, BSD and OpenBSD loopback, PPP and Cisco HDLC, 802.11 data frames with or without
- * radiotap; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
+ * radiotap, Linux NFLOG; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
  * headers, fragment header), TCP (flags, window), UDP, ICMP and ICMPv6, into one reused
  * DecodedPacket. A tunnel's packet (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP: tunnels.ts) is
  * decoded as the packet it carries.
@@ -174,6 +174,18 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
       if (type < WLAN_NO_DATA) o = d.payloadOffset;
       break;
     }
+    case LINKTYPE.NFLOG: {
+      // tcpdump -i nflog:GROUP: packets an nftables/iptables rule logged (`log group N`, NFLOG)
+      type = nflogPayload(b, o, capEnd, d);
+      if (type < 0) return -type;
+      if (type === ETH_IPV4 || type === ETH_IPV6) {
+        o = d.innerOffset;
+        // the rule's copy length (snaplen) may have cut the packet: its IP header says how long it was
+        capEnd = d.payloadOffset;
+        wireLen = o - start + NFLOG_MAX_PACKET;
+      }
+      break;
+    }
     case LINKTYPE.IEEE802_11:
       type = wlanFrame(b, o, capEnd, d);
       if (type < 0) return -type;
@@ -316,6 +328,48 @@ function openTunnels(p: CapturePacket, d: DecodedPacket, kind: number, start: nu
     kind = tunnelKind(d);
   }
   return DECODE_OK;
+}
+
+/** the longest IP packet an NFLOG record can hold (an IPv6 header and the largest payload) */
+const NFLOG_MAX_PACKET = 40 + 65535;
+const NFULA_HWADDR = 8;
+const NFULA_PAYLOAD = 9;
+
+/**
+ * An NFLOG record at o (LINKTYPE_NFLOG, tcpdump.org): a 4-byte header (address family: 2 IPv4, 10
+ * IPv6), then type-length-value attributes, each padded to 4 bytes, in the byte order of the host
+ * that captured (an attribute's type is below 256, so which of its two bytes is zero tells the
+ * order). The packet is attribute 9 (its IP header first, no link header); attribute 8 holds the
+ * sender's hardware address of a packet that came in (a packet going out has none). Returns the
+ * EtherType of the packet (start in d.innerOffset, end of its bytes in d.payloadOffset), 0 when the
+ * record holds no packet, or minus a DECODE_* code.
+ */
+function nflogPayload(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): number {
+  if (capEnd - o < 4) return -DECODE_TRUNCATED;
+  const family = b[o];
+  const type = family === 2 ? ETH_IPV4 : family === 10 ? ETH_IPV6 : 0;
+  let q = o + 4;
+  if (capEnd - q < 4) return 0;
+  const le = b[q + 3] === 0 && b[q + 2] !== 0 ? true : b[q + 2] === 0 && b[q + 3] !== 0 ? false : true;
+  while (capEnd - q >= 4) {
+    const len = le ? b[q] | (b[q + 1] << 8) : (b[q] << 8) | b[q + 1];
+    // the type's two high bits are netlink's nested and byte-order flags
+    const t = (le ? b[q + 2] | (b[q + 3] << 8) : (b[q + 2] << 8) | b[q + 3]) & 0x3fff;
+    if (len < 4) return -DECODE_MALFORMED;
+    if (t === NFULA_PAYLOAD) {
+      if (type === 0) return 0;
+      d.innerOffset = q + 4;
+      d.payloadOffset = Math.min(capEnd, q + len);
+      return type;
+    }
+    // the hardware address: its length (big-endian), 2 bytes of padding, 8 bytes of address
+    if (t === NFULA_HWADDR && len >= 16 && capEnd - q >= 16 && b[q + 4] === 0 && b[q + 5] === 6) {
+      d.srcMacHi = (b[q + 8] << 8) | b[q + 9];
+      d.srcMacLo = ((b[q + 10] << 24) | (b[q + 11] << 16) | (b[q + 12] << 8) | b[q + 13]) >>> 0;
+    }
+    q += (len + 3) & ~3;
+  }
+  return type === 0 ? 0 : -DECODE_TRUNCATED;
 }
 
 /** radiotap's Flags field bits: the frame ends with its FCS; the FCS was wrong */

@@ -95,7 +95,7 @@ export function writePcapng(sections: readonly PcapngSection[]): Buffer {
 }
 
 /** An Ethernet frame (no VLAN tag) as the same packet on another link type; undefined when it cannot be (ARP on raw IP). */
-export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds';
+export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds' | 'swapped';
 
 /**
  * An 802.11 data frame (IEEE 802.11-2020 9.3.2.1) carrying `etherType` and `body` after an
@@ -196,6 +196,28 @@ export function reencapsulate(frame: Uint8Array, linkType: number, variant: Enca
       const dir = variant === 'fromds' || variant === 'wds' ? variant : 'tods';
       const w = wlanDataFrame({ dir, src: srcMac, dst: f.subarray(0, 6), etherType: type, body: payload });
       return linkType === 127 ? radiotap(w) : w;
+    }
+    case 239: {
+      if (!ip) return undefined;
+      // NFLOG as the kernel writes it (little-endian attributes on x86; `swapped`: a big-endian
+      // host's): the packet header (hardware protocol, hook), the mark, the sender's MAC, the prefix
+      // text, then the packet, each attribute padded to 4 bytes
+      const be = variant === 'swapped';
+      const tlv = (type: number, body: Buffer): Buffer => {
+        const h = Buffer.alloc(4);
+        if (be) {
+          h.writeUInt16BE(4 + body.length, 0);
+          h.writeUInt16BE(type, 2);
+        } else {
+          h.writeUInt16LE(4 + body.length, 0);
+          h.writeUInt16LE(type, 2);
+        }
+        return Buffer.concat([h, body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+      };
+      const hw = Buffer.alloc(12);
+      hw.writeUInt16BE(6, 0);
+      srcMac.copy(hw, 4);
+      return Buffer.concat([Buffer.from([v6 ? 10 : 2, 0, 0, 5]), tlv(1, Buffer.from([type >> 8, type & 255, 1, 0])), tlv(2, Buffer.alloc(4)), tlv(8, hw), tlv(10, Buffer.from('dropped: \0')), tlv(9, payload)]);
     }
     case 101:
       return ip ? payload : undefined;
