@@ -21,7 +21,7 @@ export interface CaptureAccounting {
   readonly ipPackets: number;
   readonly arpPackets: number;
   readonly otherPackets: number;
-  /** of otherPackets: inside MPLS, PPPoE or 802.1ah without IP in them */
+  /** of otherPackets: inside MPLS or PPPoE, carrying neither IP nor an Ethernet frame */
   readonly encapsulatedPackets: number;
   /** of otherPackets: 802.11 data frames encrypted (WEP, WPA), and aggregating several packets (A-MSDU, not opened) */
   readonly wlanEncryptedPackets: number;

@@ -100,14 +100,14 @@ test('pcapng with several sections (either byte order) and interfaces (own link 
   }
 });
 
-test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap, NFLOG in either byte order', { skip }, async () => {
+test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE, frames in 802.1ah or an MPLS pseudowire), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap, NFLOG in either byte order', { skip }, async () => {
   for (const { name, path, packets } of await allPackets()) {
     const tables = await captureTable([path]);
     const want = signature(tables);
     const v4 = signature(tables, (t, r) => !cellText(getColumn(t, 'Src IP')!, r).includes(':'));
     const v6 = signature(tables, (t, r) => cellText(getColumn(t, 'Src IP')!, r).includes(':'));
     const cases: [number, Encapsulation, string[]][] = [
-      [1, 'vlan', want], [1, 'qinq', want], [1, 'mpls', want], [1, 'pppoe', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
+      [1, 'vlan', want], [1, 'qinq', want], [1, 'mpls', want], [1, 'pppoe', want], [1, 'pbb', want], [1, 'eompls-cw', want], [1, 'eompls', want], [113, 'plain', want], [276, 'plain', want], [101, 'plain', want],
       [0, 'plain', want], [108, 'plain', want], [228, 'plain', v4], [229, 'plain', v6],
       [9, 'plain', want], [9, 'compressed', want], [50, 'plain', want], [50, 'cisco', want], [104, 'plain', want],
       [105, 'tods', want], [105, 'wds', want], [127, 'fromds', want], [127, 'tods', want], [239, 'plain', want], [239, 'swapped', want],
@@ -235,11 +235,12 @@ test('a capture whose header names the wrong link type says so, naming the file;
   assert.match(b.warnings[0], new RegExp(`^${ethernetAsRaw.replace(/[.\\/]/g, '\\$&')}: none of its 20 packets is IP or ARP when read as raw IP \\(20 malformed\\)`));
   // the right link type: no such warning
   assert.deepEqual((await read(save(writePcap(packets, { linkType: 1 }), 'pcap'))).warnings, []);
-  // Ethernet over MPLS (a pseudowire's control word after the label, not IP): counted and said
-  const eompls = packets.map((p) => ({ ...p, data: Buffer.concat([Buffer.from(p.data.subarray(0, 12)), Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x81, 0x40, 0, 0, 0, 0]), Buffer.from(p.data)]) }));
-  const c = await read(save(writePcap(eompls, { linkType: 1 }), 'pcap'));
+  // a pseudowire of another kind in MPLS (a control word, then no Ethernet frame), and PPP's link control in a PPPoE session: counted and said
+  const atm = packets.slice(0, 10).map((p) => ({ ...p, data: Buffer.concat([Buffer.from(p.data.subarray(0, 12)), Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x81, 0x40, 0, 0, 0, 0]), Buffer.alloc(40, 0xee)]) }));
+  const lcp = packets.slice(0, 10).map((p) => ({ ...p, data: Buffer.concat([Buffer.from(p.data.subarray(0, 12)), Buffer.from([0x88, 0x64, 0x11, 0x00, 0x12, 0x34, 0, 6, 0xc0, 0x21, 9, 1, 0, 4])]) }));
+  const c = await read(save(writePcap([...atm, ...lcp], { linkType: 1 }), 'pcap'));
   assert.equal(c.flows, 0);
-  assert.ok(c.warnings.includes('20 packets inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)'), c.warnings.join('\n'));
+  assert.ok(c.warnings.includes('20 packets inside MPLS or PPPoE carrying neither IP nor an Ethernet frame (PPP control, other pseudowires): they are in no flow (counted as other)'), c.warnings.join('\n'));
 });
 
 test('802.11: what carries no flow is counted and said (beacons, control frames, encrypted and aggregated frames, retransmissions, damaged frames); MACs by the DS bits; tshark reads the frames as we do', { skip }, async () => {

@@ -28,7 +28,7 @@ export interface PacketCounts {
   unsupportedLinkPackets: number;
   /** records whose time is before 1970 or after 9999: a garbled timestamp (no date to give the packet, its flow or a finding) */
   badTimePackets: number;
-  /** of otherPackets: inside a carrier whose payload was not IP (Ethernet over MPLS, PPP control) or not opened (802.1ah) */
+  /** of otherPackets: inside MPLS or PPPoE, carrying neither IP nor an Ethernet frame (PPP control, other pseudowires) */
   encapsulatedPackets: number;
   /** of ipPackets: TCP/UDP packets whose header the snap length cut after the ports, kept in their flow (decoder.ts tcpCutShort) */
   transportCutShortPackets: number;
@@ -44,9 +44,9 @@ export interface PacketCounts {
   tunnelPackets: number[];
 }
 
-/** Carriers the decoder opens only for IP (MPLS unicast and multicast, PPPoE session) or not at all (802.1ah). */
+/** Carriers the decoder opens only for IP or an Ethernet frame (MPLS unicast and multicast) or IP (a PPPoE session). */
 function isUndecodedCarrier(etherType: number): boolean {
-  return etherType === 0x8847 || etherType === 0x8848 || etherType === 0x8864 || etherType === 0x88e7;
+  return etherType === 0x8847 || etherType === 0x8848 || etherType === 0x8864;
 }
 
 export function emptyPacketCounts(): PacketCounts {
@@ -128,7 +128,7 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
   if (c.wlanBadFcsPackets > 0) out.push(`skipped ${n(c.wlanBadFcsPackets, '802.11 frame')} received damaged (radiotap: bad FCS)`);
   if (c.badTimePackets > 0) out.push(`skipped ${n(c.badTimePackets, 'packet')} whose timestamp is before 1970 or after 9999 (garbled records: no date to give them, their flow or a finding)`);
   if (c.emptyPackets > 0) out.push(`skipped ${n(c.emptyPackets, 'empty packet record')} (no bytes captured, length 0 on the wire)`);
-  if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS, PPPoE or 802.1ah, not carrying IP (Ethernet over MPLS, PPP control, 802.1ah are not opened): they are in no flow (counted as other)`);
+  if (c.encapsulatedPackets > 0) out.push(`${n(c.encapsulatedPackets, 'packet')} inside MPLS or PPPoE carrying neither IP nor an Ethernet frame (PPP control, other pseudowires): they are in no flow (counted as other)`);
   const tunneled = c.tunnelPackets.reduce((a, x) => a + x, 0);
   if (tunneled > 0) {
     const kinds = c.tunnelPackets.flatMap((k, i) => (k > 0 ? [`${TUNNEL_NAMES[i]} ${thousands(k)}`] : [])).join(', ');

@@ -1,7 +1,7 @@
 /**
  * The packet decoder: link layer (Ethernet with 802.1Q/QinQ tags, Linux cooked v1 and v2, raw
  * IPv4/IPv6, BSD and OpenBSD loopback, PPP and Cisco HDLC, 802.11 data frames with or without
- * radiotap, Linux NFLOG; IP inside MPLS labels or a PPPoE session), then ARP, IPv4 (options, fragments), IPv6 (extension
+ * radiotap, Linux NFLOG; IP or Ethernet inside MPLS labels, IP in a PPPoE session, 802.1ah), then ARP, IPv4 (options, fragments), IPv6 (extension
  * headers, fragment header), TCP (flags, window), UDP, ICMP and ICMPv6, into one reused
  * DecodedPacket. A tunnel's packet (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP: tunnels.ts) is
  * decoded as the packet it carries.
@@ -37,6 +37,7 @@ const ETH_ARP = 0x0806;
 const ETH_MPLS = 0x8847;
 const ETH_MPLS_MULTICAST = 0x8848;
 const ETH_PPPOE_SESSION = 0x8864;
+const ETH_PBB = 0x88e7;
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
 /**
@@ -207,9 +208,18 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
 
 /** What the link layer carries (`type`, an EtherType) at o: MPLS and PPPoE opened to the IP inside, then IPv4, IPv6 or ARP. */
 function decodeNetwork(b: Uint8Array, o: number, start: number, capEnd: number, wireLen: number, type: number, d: DecodedPacket): number {
+  // 802.1ah (provider backbone bridging, MAC-in-MAC): the customer's frame after the 4-byte I-TAG,
+  // its MACs the hosts'
+  if (type === ETH_PBB) {
+    type = ethernet(b, o + 4, capEnd, d);
+    if (type < 0) return DECODE_TRUNCATED;
+    o = d.innerOffset;
+  }
   // IP carried in MPLS (a provider's link, a SPAN of a core port) or in a PPPoE session (a DSL
-  // uplink): the IP packet after the label stack or the PPP header is decoded as any other. What
-  // they carry otherwise (Ethernet over MPLS, PPP control) stays of its carrier's type, counted as other.
+  // uplink): the IP packet after the label stack or the PPP header is decoded as any other; so is
+  // the Ethernet frame of an MPLS pseudowire (RFC 4448, with its control word or without) when its
+  // EtherType is one decoded here. What they carry otherwise (PPP control, other pseudowires) stays
+  // of its carrier's type, counted as other.
   if (type === ETH_MPLS || type === ETH_MPLS_MULTICAST) {
     let q = o;
     for (;;) {
@@ -220,11 +230,24 @@ function decodeNetwork(b: Uint8Array, o: number, start: number, capEnd: number, 
     }
     if (capEnd - q < 1) return DECODE_TRUNCATED;
     const version = b[q] >> 4;
-    if (version === 4 || version === 6) {
+    // an Ethernet frame whose destination MAC starts with a 4 or 6 (4c:e6:76 ...) looks like IP: IP
+    // unless its length does not fit the packet and an Ethernet frame does
+    const frame = capEnd - q >= 14 && frameEtherType((b[q + 12] << 8) | b[q + 13]);
+    if ((version === 4 || version === 6) && !(frame && !ipFits(b, q, capEnd, wireLen - (q - start)))) {
       type = version === 4 ? ETH_IPV4 : ETH_IPV6;
       o = q;
+    } else {
+      // a control word starts with four zero bits, but so do many MACs (00:0c:29 ...): the frame is
+      // where an EtherType of a frame follows its two MACs, after a control word or without one
+      const cw = version === 0 && capEnd - q >= 18 && frameEtherType((b[q + 16] << 8) | b[q + 17]);
+      if (cw || frame) {
+        type = ethernet(b, cw ? q + 4 : q, capEnd, d);
+        if (type < 0) return DECODE_TRUNCATED;
+        o = d.innerOffset;
+      }
     }
-  } else if (type === ETH_PPPOE_SESSION) {
+  }
+  if (type === ETH_PPPOE_SESSION) {
     if (capEnd - o < 8) return DECODE_TRUNCATED;
     const ppp = (b[o + 6] << 8) | b[o + 7];
     if (ppp === PPP_IPV4 || ppp === PPP_IPV6) {
@@ -239,6 +262,25 @@ function decodeNetwork(b: Uint8Array, o: number, start: number, capEnd: number, 
   if (type === ETH_ARP) return decodeArp(b, o, capEnd, d);
   d.etherType = type;
   return DECODE_OK;
+}
+
+/** an EtherType that says an MPLS pseudowire's payload is an Ethernet frame: IP, ARP or a VLAN tag */
+function frameEtherType(t: number): boolean {
+  return t === ETH_IPV4 || t === ETH_IPV6 || t === ETH_ARP || t === 0x8100 || t === 0x88a8;
+}
+
+/** Whether the bytes at q read as an IPv4 or IPv6 header whose length fits the `wireAvail` bytes on the wire from there (headers not captured: taken as fitting). */
+function ipFits(b: Uint8Array, q: number, capEnd: number, wireAvail: number): boolean {
+  const version = b[q] >> 4;
+  if (version === 4) {
+    if (capEnd - q < 4) return true;
+    const ihl = (b[q] & 15) << 2;
+    const total = (b[q + 2] << 8) | b[q + 3];
+    return ihl >= 20 && (total === 0 || (total >= ihl && total <= wireAvail));
+  }
+  if (capEnd - q < 6) return true;
+  const plen = (b[q + 4] << 8) | b[q + 5];
+  return plen === 0 || plen + 40 <= wireAvail;
 }
 
 /** Every field a packet's headers set, cleared (before a packet, and before the packet inside a tunnel). */

@@ -88,8 +88,8 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
   if (!dir) return [];
   const own = detectorPackets();
   const out: Uint8Array[] = [writePcap(own, { linkType: 1 }), writePcapng([{ interfaces: [{ linkType: 1 }], packets: own.map((p) => ({ iface: 0, p })) }])];
-  // PPP, Cisco HDLC, 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon) and NFLOG (both byte orders)
-  for (const [lt, variant] of [[9, 'plain'], [9, 'compressed'], [50, 'cisco'], [104, 'plain'], [105, 'wds'], [127, 'tods'], [127, 'fromds'], [239, 'plain'], [239, 'swapped']] as const) {
+  // PPP, Cisco HDLC, 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon) NFLOG (both byte orders), and frames in 802.1ah and MPLS pseudowires
+  for (const [lt, variant] of [[9, 'plain'], [9, 'compressed'], [50, 'cisco'], [104, 'plain'], [105, 'wds'], [127, 'tods'], [127, 'fromds'], [239, 'plain'], [239, 'swapped'], [1, 'pbb'], [1, 'eompls-cw'], [1, 'eompls']] as const) {
     const re = own.map((p) => ({ ...p, data: reencapsulate(p.data, lt, variant) })).filter((p): p is RawPacket => p.data !== undefined);
     if (lt === 127) {
       const t = own[0].tsMicros - 1000;

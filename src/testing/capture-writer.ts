@@ -95,7 +95,7 @@ export function writePcapng(sections: readonly PcapngSection[]): Buffer {
 }
 
 /** An Ethernet frame (no VLAN tag) as the same packet on another link type; undefined when it cannot be (ARP on raw IP). */
-export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds' | 'swapped';
+export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds' | 'swapped' | 'pbb' | 'eompls' | 'eompls-cw';
 
 /**
  * An 802.11 data frame (IEEE 802.11-2020 9.3.2.1) carrying `etherType` and `body` after an
@@ -152,6 +152,12 @@ export function reencapsulate(frame: Uint8Array, linkType: number, variant: Enca
       // IP under two MPLS labels (the second the bottom of the stack), or in a PPPoE session
       // (PPPoE header, then the PPP protocol: 0x0021 IPv4, 0x0057 IPv6); other frames as they were
       if (variant === 'mpls') return ip ? Buffer.concat([f.subarray(0, 12), Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x80, 0x40, 0x00, 0x7d, 0x01, 0x40]), payload]) : f;
+      // the whole frame in a provider's: 802.1ah (backbone MACs, B-TAG, I-TAG), or an MPLS
+      // pseudowire (RFC 4448: a label, a control word or none, the frame)
+      const backbone = Buffer.from([0x02, 0xbb, 0, 0, 0, 2, 0x02, 0xbb, 0, 0, 0, 1]);
+      if (variant === 'pbb') return Buffer.concat([backbone, Buffer.from([0x88, 0xa8, 0x00, 0x64, 0x88, 0xe7, 0x00, 0x01, 0x23, 0x45]), f]);
+      if (variant === 'eompls-cw') return Buffer.concat([backbone, Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x81, 0x40, 0, 0, 0, 7]), f]);
+      if (variant === 'eompls') return Buffer.concat([backbone, Buffer.from([0x88, 0x47, 0x00, 0x3e, 0x81, 0x40]), f]);
       if (variant === 'pppoe') {
         if (!ip) return f;
         const h = Buffer.from([0x88, 0x64, 0x11, 0x00, 0x12, 0x34, 0, 0, 0x00, v6 ? 0x57 : 0x21]);
