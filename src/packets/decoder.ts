@@ -349,8 +349,11 @@ function openTunnels(p: CapturePacket, d: DecodedPacket, kind: number, start: nu
     if (type < 0) return DECODE_OK;
     let o = d.innerOffset;
     const outermost = d.tunnel === TUNNEL_NONE ? d.innerKind : d.tunnel;
+    // the 802.11 frame's transmitter stays (its retransmissions are told by it, wlan-duplicates.ts)
+    const wlanTa = d.wlanTa;
     resetHeaders(d);
     d.tunnel = outermost;
+    d.wlanTa = wlanTa;
     if (type === INNER_ETHERNET) {
       type = ethernet(b, o, capEnd, d);
       if (type < 0) return DECODE_TRUNCATED;
