@@ -21,7 +21,8 @@
  */
 import { LINKTYPE, type CapturePacket } from './capture-packet.js';
 import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
-import { INNER_ETHERNET, TUNNEL_NONE, tunnelKind, tunnelPayload } from './tunnels.js';
+import { ETH_ARP, ETH_IPV4, ETH_IPV6, ETH_MPLS, ETH_MPLS_MULTICAST, ETH_PBB, ETH_PPPOE_SESSION, ETH_TEB } from './ether-types.js';
+import { TUNNEL_NONE, tunnelKind, tunnelPayload } from './tunnels.js';
 
 
 /** Linux cooked capture packet type of a packet this host sent (PACKET_OUTGOING) */
@@ -31,13 +32,6 @@ export const DECODE_TRUNCATED = 1;
 export const DECODE_MALFORMED = 2;
 export const DECODE_UNKNOWN_LINK = 3;
 
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const ETH_ARP = 0x0806;
-const ETH_MPLS = 0x8847;
-const ETH_MPLS_MULTICAST = 0x8848;
-const ETH_PPPOE_SESSION = 0x8864;
-const ETH_PBB = 0x88e7;
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
 /**
@@ -354,7 +348,7 @@ function openTunnels(p: CapturePacket, d: DecodedPacket, kind: number, start: nu
     resetHeaders(d);
     d.tunnel = outermost;
     d.wlanTa = wlanTa;
-    if (type === INNER_ETHERNET) {
+    if (type === ETH_TEB) {
       type = ethernet(b, o, capEnd, d);
       if (type < 0) return DECODE_TRUNCATED;
       o = d.innerOffset;

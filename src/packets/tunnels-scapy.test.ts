@@ -7,18 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { scapyTest } from '../testing/scapy.js';
 
-const PYTHON = '/usr/bin/python3';
-const hasScapy = spawnSync(PYTHON, ['-c', 'import scapy.all'], { stdio: 'ignore', timeout: 60000 }).status === 0;
-const skip = hasScapy || process.env.CI === 'true' ? false : 'needs scapy (Debian python3-scapy; installed by .ci/run)';
-const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'ns-scapy-tunnel-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const { skip, main, dir, write } = scapyTest('ns-scapy-tunnel-');
 
 const SCRIPT = `
 import sys
@@ -76,9 +70,7 @@ wrpcap(sys.argv[1], out)
 
 test('tunnels written by scapy (VXLAN, Geneve, GRE, gretap, ERSPAN II and III, GTP-U, 6in4): analyze reads the traffic inside and finds the scan in the mirror session', { skip }, () => {
   const file = join(dir, 'scapy-tunnels.pcap');
-  writeFileSync(join(dir, 'make.py'), SCRIPT);
-  const made = spawnSync(PYTHON, [join(dir, 'make.py'), file], { encoding: 'utf8', timeout: 120000 });
-  assert.equal(made.status, 0, made.stderr);
+  write(SCRIPT, file);
   const out = join(dir, 'out');
   const r = spawnSync(process.execPath, [main, 'analyze', file, '-o', out, '--store', 'none', '--json', '--no-report'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

@@ -29,6 +29,7 @@
  * tenants' overlays with the same addresses in one capture read as one network.
  */
 import { PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
+import { ETH_IPV4, ETH_IPV6, ETH_MPLS, ETH_MPLS_MULTICAST, ETH_TEB } from './ether-types.js';
 
 export const TUNNEL_NONE = 0;
 export const TUNNEL_VXLAN = 1;
@@ -42,12 +43,6 @@ export const TUNNEL_NAMES: readonly string[] = ['', 'VXLAN', 'Geneve', 'GRE', 'E
 /** the keys of the capture accounting's `tunnels` (summary.json), by kind */
 export const TUNNEL_KEYS: readonly string[] = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipInIp', 'gtpU'];
 
-/** a tunnel's payload that is an Ethernet frame (GRE's protocol type for it: Transparent Ethernet Bridging) */
-export const INNER_ETHERNET = 0x6558;
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const ETH_MPLS = 0x8847;
-const ETH_MPLS_MULTICAST = 0x8848;
 const GRE_ERSPAN_2 = 0x88be;
 const GRE_ERSPAN_3 = 0x22eb;
 
@@ -70,7 +65,7 @@ export function tunnelKind(d: DecodedPacket): number {
 
 /**
  * What tunnel packet `d` (of `kind`, from tunnelKind; its transport payload at d.payloadOffset,
- * captured up to capEnd) carries: INNER_ETHERNET or the EtherType of IPv4, IPv6 or MPLS, with
+ * captured up to capEnd) carries: ETH_TEB or the EtherType of IPv4, IPv6 or MPLS, with
  * d.innerOffset where it starts and d.innerKind the tunnel (GRE carrying ERSPAN is TUNNEL_ERSPAN);
  * or -1 when its header is not that tunnel's, or cut before it ends (d is then unchanged but for
  * those two fields).
@@ -85,14 +80,14 @@ export function tunnelPayload(b: Uint8Array, capEnd: number, d: DecodedPacket, k
       // P (0x04, VXLAN-GPE's next protocol in the fourth byte, as scapy writes by default): 1 IPv4, 2 IPv6, 3 Ethernet
       if (have < 8 || (b[o] & 0x08) === 0) return -1;
       d.innerOffset = o + 8;
-      if ((b[o] & 0x04) === 0) return INNER_ETHERNET;
+      if ((b[o] & 0x04) === 0) return ETH_TEB;
       const next = b[o + 3];
-      return next === 3 ? INNER_ETHERNET : next === 1 ? ETH_IPV4 : next === 2 ? ETH_IPV6 : -1;
+      return next === 3 ? ETH_TEB : next === 1 ? ETH_IPV4 : next === 2 ? ETH_IPV6 : -1;
     }
     case TUNNEL_GENEVE: {
       if (have < 8 || b[o] >> 6 !== 0) return -1;
       const type = (b[o + 2] << 8) | b[o + 3];
-      if (type !== INNER_ETHERNET && type !== ETH_IPV4 && type !== ETH_IPV6) return -1;
+      if (type !== ETH_TEB && type !== ETH_IPV4 && type !== ETH_IPV6) return -1;
       const length = 8 + ((b[o] & 0x3f) << 2);
       if (have < length) return -1;
       d.innerOffset = o + length;
@@ -149,7 +144,7 @@ function grePayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): n
   const type = (b[o + 2] << 8) | b[o + 3];
   // checksum (+ reserved), key, sequence number: 4 bytes each when present
   let at = 4 + (flags & 0x80 ? 4 : 0) + (flags & 0x20 ? 4 : 0) + (flags & 0x10 ? 4 : 0);
-  if (type === ETH_IPV4 || type === ETH_IPV6 || type === INNER_ETHERNET || type === ETH_MPLS || type === ETH_MPLS_MULTICAST) {
+  if (type === ETH_IPV4 || type === ETH_IPV6 || type === ETH_TEB || type === ETH_MPLS || type === ETH_MPLS_MULTICAST) {
     if (have <= at) return -1;
     d.innerOffset = o + at;
     return type;
@@ -167,5 +162,5 @@ function grePayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): n
   if (have < at + 14) return -1;
   d.innerKind = TUNNEL_ERSPAN;
   d.innerOffset = o + at;
-  return INNER_ETHERNET;
+  return ETH_TEB;
 }
