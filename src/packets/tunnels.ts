@@ -9,8 +9,9 @@
  *
  * Opened, by the header the tunnel's protocol defines (a packet that does not look like one stays
  * the packet it was decoded as: the decoder keeps it):
- * - VXLAN (RFC 7348): UDP to port 4789, the I flag set; an Ethernet frame (or with VXLAN-GPE's P
- *   flag, the IPv4, IPv6 or Ethernet its next-protocol byte names).
+ * - VXLAN (RFC 7348): UDP to port 4789 (or 8472: Linux's, so flannel's and Cilium's), the I flag
+ *   set; an Ethernet frame (or with VXLAN-GPE's P flag, the IPv4, IPv6 or Ethernet its
+ *   next-protocol byte names).
  * - Geneve (RFC 8926): UDP to port 6081, version 0, its options skipped; an Ethernet frame, IPv4 or IPv6.
  * - GTP-U (3GPP TS 29.281): UDP to port 2152, version 1, a T-PDU (type 255); its optional fields
  *   and extension headers skipped; an IPv4 or IPv6 packet.
@@ -47,6 +48,8 @@ const GRE_ERSPAN_2 = 0x88be;
 const GRE_ERSPAN_3 = 0x22eb;
 
 const PORT_VXLAN = 4789;
+/** the Linux kernel's VXLAN port before IANA's, still flannel's and Cilium's default (Kubernetes overlays) */
+const PORT_VXLAN_LINUX = 8472;
 const PORT_GENEVE = 6081;
 const PORT_GTP_U = 2152;
 const IPPROTO_IPIP = 4;
@@ -58,7 +61,7 @@ export function tunnelKind(d: DecodedPacket): number {
   const proto = d.proto;
   if (proto === PROTO_UDP) {
     const port = d.dstPort;
-    return port === PORT_VXLAN ? TUNNEL_VXLAN : port === PORT_GENEVE ? TUNNEL_GENEVE : port === PORT_GTP_U ? TUNNEL_GTP_U : TUNNEL_NONE;
+    return port === PORT_VXLAN || port === PORT_VXLAN_LINUX ? TUNNEL_VXLAN : port === PORT_GENEVE ? TUNNEL_GENEVE : port === PORT_GTP_U ? TUNNEL_GTP_U : TUNNEL_NONE;
   }
   return proto === IPPROTO_GRE ? TUNNEL_GRE : proto === IPPROTO_IPIP || proto === IPPROTO_IPV6 ? TUNNEL_IP_IN_IP : TUNNEL_NONE;
 }

@@ -6,17 +6,18 @@
  */
 import { ipFrame, udpDatagram } from './frame-builder.js';
 
-export type TunnelName = 'vxlan' | 'geneve' | 'geneve-ip' | 'gtp' | 'gre' | 'gre-key-seq' | 'gretap' | 'gre-mpls' | 'erspan1' | 'erspan2' | 'erspan3' | 'ipip';
+export type TunnelName = 'vxlan' | 'vxlan-8472' | 'geneve' | 'geneve-ip' | 'gtp' | 'gre' | 'gre-key-seq' | 'gretap' | 'gre-mpls' | 'erspan1' | 'erspan2' | 'erspan3' | 'ipip';
 
 /** the tunnels every test runs through */
-export const TUNNEL_NAMES: readonly TunnelName[] = ['vxlan', 'geneve', 'geneve-ip', 'gtp', 'gre', 'gre-key-seq', 'gretap', 'gre-mpls', 'erspan1', 'erspan2', 'erspan3', 'ipip'];
+export const TUNNEL_NAMES: readonly TunnelName[] = ['vxlan', 'vxlan-8472', 'geneve', 'geneve-ip', 'gtp', 'gre', 'gre-key-seq', 'gretap', 'gre-mpls', 'erspan1', 'erspan2', 'erspan3', 'ipip'];
 
 /** which of them carry an Ethernet frame (the others the IP packet alone) */
-export const CARRIES_ETHERNET: ReadonlySet<TunnelName> = new Set(['vxlan', 'geneve', 'gretap', 'erspan1', 'erspan2', 'erspan3']);
+export const CARRIES_ETHERNET: ReadonlySet<TunnelName> = new Set(['vxlan', 'vxlan-8472', 'geneve', 'gretap', 'erspan1', 'erspan2', 'erspan3']);
 
 /** the accounting key (capture-accounting's `tunnels`) each counts under */
 export const TUNNEL_KEY: Readonly<Record<TunnelName, string>> = {
   vxlan: 'vxlan',
+  'vxlan-8472': 'vxlan',
   geneve: 'geneve',
   'geneve-ip': 'geneve',
   gtp: 'gtpU',
@@ -73,6 +74,9 @@ export function tunnelled(name: TunnelName, frame: Uint8Array, u: Underlay = {},
   switch (name) {
     case 'vxlan':
       return outer(17, udpDatagram(sport, 4789, Buffer.concat([Buffer.from([0x08, 0, 0, 0]), u32(42 << 8), eth])));
+    case 'vxlan-8472':
+      // a Kubernetes overlay's (flannel, Cilium: Linux's port)
+      return outer(17, udpDatagram(sport, 8472, Buffer.concat([Buffer.from([0x08, 0, 0, 0]), u32(1 << 8), eth])));
     case 'geneve':
       // one 8-byte option (class 0x0103, type 0x80, 4 bytes of data): opt len 2 words
       return outer(17, udpDatagram(sport, 6081, Buffer.concat([Buffer.from([0x02, 0x00]), u16(0x6558), u32(7 << 8), u16(0x0103), Buffer.from([0x80, 0x01]), u32(0xdeadbeef), eth])));
