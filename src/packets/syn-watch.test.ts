@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ipFrame, TCP, tcpSegment } from '../testing/frame-builder.js';
+import { ipFrame, LINUX_SYN_OPTIONS, NMAP_SYN_OPTIONS, TCP, tcpSegment } from '../testing/frame-builder.js';
 import { captureFindings, framesFindings } from '../testing/packet-findings.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
@@ -20,6 +20,9 @@ test('synscan.pcapng: 172.16.0.8 SYN-scans 64.13.134.52 (1,000 ports, none compl
   // the open ports (22, 53, 80) answered SYN-ACK; 25, 70, 113, 31337 refused
   assert.equal(s.evidence.answeredThenNotCompleted, 3);
   assert.ok((s.evidence.refused as number) >= 4);
+  // nmap's probes: an MSS option alone, every one of them
+  assert.equal(s.evidence.bareSyns, s.evidence.halfOpen);
+  assert.match(s.reason, /Every one of those SYNs carried no TCP option but an MSS, as the probes a scanner crafts do \(nmap -sS, masscan, zmap, hping3\)/);
   assert.equal(findings.filter((f) => f.ruleId === 'packet.syn-flood').length, 0);
   // a threshold above what the capture has: no finding
   const high = await captureFindings(sharedPath('pcaps', 'synscan.pcapng') as string, { synScan: { targets: 1000 } });
@@ -47,13 +50,14 @@ test('a scanner that resets after the SYN-ACK is a SYN scan; completed handshake
   assert.match(findings[0].reason, /: a SYN \("half-open"\) scan/);
 });
 
-test('a connect scan (nmap -sT) is named one, not a SYN "half-open" scan; with no open port the kind is left open', async () => {
+test('a connect scan (nmap -sT) is named one, not a SYN "half-open" scan; with no open port the kind is left open, unless the SYNs were crafted', async () => {
   // what nmap -sT -p 1-30 made in a namespace: each closed port refuses (RST-ACK), the open one
-  // (port 22 here, probed after the first closed ports) completes the handshake and the scanner closes it
-  const scan = (open: number | null): Frames => {
+  // (port 22 here, probed after the first closed ports) completes the handshake and the scanner
+  // closes it; its SYNs are the operating system's (connect()), with a Linux SYN's options
+  const scan = (open: number | null, synOptions: Uint8Array = LINUX_SYN_OPTIONS): Frames => {
     const frames: Frames = [];
     let t = T0;
-    const at = (src: string, dst: string, sp: number, dp: number, flags: number, seq = 0, ack = 0) => frames.push({ ts: (t += 1000), frame: ipFrame({ src, dst, proto: 6, payload: tcpSegment(sp, dp, flags, seq, ack) }) });
+    const at = (src: string, dst: string, sp: number, dp: number, flags: number, seq = 0, ack = 0) => frames.push({ ts: (t += 1000), frame: ipFrame({ src, dst, proto: 6, payload: tcpSegment(sp, dp, flags, seq, ack, new Uint8Array(0), flags === TCP.SYN ? synOptions : new Uint8Array(0)) }) });
     for (let port = 1; port <= 30; port++) {
       const sp = 50000 + port;
       at('10.0.0.66', '10.0.0.10', sp, port, TCP.SYN, 100);
@@ -74,8 +78,15 @@ test('a connect scan (nmap -sT) is named one, not a SYN "half-open" scan; with n
   assert.doesNotMatch(connect[0].reason, /half-open/);
   const closed = (await framesFindings(scan(null))).findings;
   assert.equal(closed[0].evidence.scanKind, 'unknown');
+  assert.equal(closed[0].evidence.bareSyns, 0);
   assert.equal(closed[0].title, 'Port scan by SYNs (handshakes refused or unanswered)');
-  assert.doesNotMatch(closed[0].reason, /half-open/);
+  assert.doesNotMatch(closed[0].reason, /half-open|crafts/);
+  // the same closed ports probed by nmap -sS (its probes: an MSS option alone): a SYN scanner's, said why
+  const crafted = (await framesFindings(scan(null, NMAP_SYN_OPTIONS))).findings;
+  assert.equal(crafted[0].evidence.scanKind, 'syn');
+  assert.equal(crafted[0].evidence.bareSyns, 30);
+  assert.equal(crafted[0].title, 'SYN scan (handshakes never completed)');
+  assert.match(crafted[0].reason, /: a SYN \("half-open"\) scan \(more than 20\)\. Every one of those SYNs carried no TCP option but an MSS/);
 });
 
 test('600 half-open handshakes to one port from spoofed sources within 2 s are a SYN flood, not a scan', async () => {

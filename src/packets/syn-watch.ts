@@ -58,6 +58,8 @@ interface SourceEpisode {
   unanswered: number;
   completed: number;
   retransmits: number;
+  /** half-open attempts whose SYN carried no TCP option but an MSS (bareSyn) */
+  bare: number;
   /** its threshold was crossed (said once, as it happened) */
   crossed: boolean;
 }
@@ -90,9 +92,21 @@ function targetHash(w: Uint32Array, at: number, port: number): number {
  */
 export type ScanKind = 'syn' | 'connect' | 'unknown';
 
-function scanKind(ep: { answered: number; completed: number }): ScanKind {
+/**
+ * Whether a SYN carries no TCP option but an MSS (a header of at most 24 bytes): a probe a scanner
+ * crafts on a raw socket (nmap -sS: MSS 1460 alone, a window of 1,024 to 4,096; masscan, zmap and
+ * hping3: at most an MSS). An operating system's own SYNs, a connect() scan's included, carry
+ * several (Linux 20 bytes: MSS, SACK permitted, timestamps, window scale; Windows 12; macOS 24).
+ */
+function bareSyn(d: DecodedPacket): boolean {
+  return d.l4HeaderLen <= 24;
+}
+
+function scanKind(ep: { answered: number; completed: number; bare: number; halfOpen: number }): ScanKind {
   if (ep.answered > 0) return 'syn';
-  return ep.completed > 0 ? 'connect' : 'unknown';
+  if (ep.completed > 0) return 'connect';
+  // no port open to tell by the handshakes: crafted probes come from a raw socket, a SYN scanner's
+  return 2 * ep.bare > ep.halfOpen ? 'syn' : 'unknown';
 }
 
 const SCAN_TITLES: Readonly<Record<ScanKind, string>> = {
@@ -129,6 +143,8 @@ export class SynWatch {
   /** time of the first SYN (µs) */
   private t = new Float64Array(this.pending.capacity);
   private synAck = new Uint8Array(this.pending.capacity);
+  /** 1 when its SYN carried no TCP option but an MSS (bareSyn) */
+  private bare = new Uint8Array(this.pending.capacity);
   private retransmits = new Uint32Array(this.pending.capacity);
   /** pending attempts per low 16 bits of their hash: most packets are ACKs of no pending attempt, and one array read says so */
   private readonly present = new Uint32Array(1 << 16);
@@ -228,6 +244,7 @@ export class SynWatch {
       this.sport[e] = d.dstPort;
       this.t[e] = d.tsMicros;
       this.synAck[e] = 0;
+      this.bare[e] = bareSyn(d) ? 1 : 0;
       this.retransmits[e] = 0;
       return;
     }
@@ -293,6 +310,7 @@ export class SynWatch {
     this.sport = widen(this.sport, new Uint16Array(cap));
     this.t = widen(this.t, new Float64Array(cap));
     this.synAck = widen(this.synAck, new Uint8Array(cap));
+    this.bare = widen(this.bare, new Uint8Array(cap));
     this.retransmits = widen(this.retransmits, new Uint32Array(cap));
   }
 
@@ -364,7 +382,7 @@ export class SynWatch {
         this.stats.evictions++;
       }
       const n = this.limits.sampleSize;
-      ep = { key: src, first: t0, last: t0, halfOpen: 0, id: this.episodes++ | 0, targetCount: 0, targetsCapped: false, lastPair: -1, hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, crossed: false };
+      ep = { key: src, first: t0, last: t0, halfOpen: 0, id: this.episodes++ | 0, targetCount: 0, targetsCapped: false, lastPair: -1, hosts: new CappedSet(cap, n), ports: new CappedSet(cap, n), answered: 0, resetBySource: 0, refused: 0, unanswered: 0, completed: 0, retransmits: 0, bare: 0, crossed: false };
       this.sources.set(src, ep);
     }
     ep.halfOpen++;
@@ -374,6 +392,7 @@ export class SynWatch {
     ep.hosts.add(dst);
     ep.ports.add(sport);
     ep.retransmits += this.retransmits[e];
+    ep.bare += this.bare[e];
     if (synAck) ep.answered++;
     if (outcome === 'refused') ep.refused++;
     else if (outcome === 'reset' && explicit) ep.resetBySource++;
@@ -461,6 +480,7 @@ export class SynWatch {
         unanswered: ep.unanswered,
         completedHandshakes: ep.completed,
         synRetransmits: ep.retransmits,
+        bareSyns: ep.bare,
         threshold: this.scan.targets,
         windowSeconds: this.scan.windowSeconds,
         durationSeconds: Math.round(span * 1000) / 1000,
@@ -468,7 +488,10 @@ export class SynWatch {
       rows: [],
       reason:
         `${ip} sent SYNs to ${thousands(n)}${ep.targetsCapped ? '+' : ''} (host, port) targets on ${thousands(ep.hosts.size)} ${plural(ep.hosts.size, 'host')} in ${Math.round(span * 10) / 10} s whose handshakes it never completed ` +
-        `(${thousands(ep.answered)} answered with SYN-ACK${ep.resetBySource ? `, ${thousands(ep.resetBySource)} of them reset by ${ip} itself` : ''}; ${thousands(ep.refused)} refused; ${thousands(ep.unanswered)} unanswered; ${thousands(ep.completed)} completed): ${SCAN_WORDS[kind]} (more than ${thousands(this.scan.targets)}).`,
+        `(${thousands(ep.answered)} answered with SYN-ACK${ep.resetBySource ? `, ${thousands(ep.resetBySource)} of them reset by ${ip} itself` : ''}; ${thousands(ep.refused)} refused; ${thousands(ep.unanswered)} unanswered; ${thousands(ep.completed)} completed): ${SCAN_WORDS[kind]} (more than ${thousands(this.scan.targets)}).` +
+        (ep.bare > 0
+          ? ` ${ep.bare === ep.halfOpen ? 'Every one' : `${thousands(ep.bare)} of ${thousands(ep.halfOpen)}`} of those SYNs carried no TCP option but an MSS, as the probes a scanner crafts do (nmap -sS, masscan, zmap, hping3); an operating system's own SYNs carry several.`
+          : ''),
     };
   }
 

@@ -96,17 +96,23 @@ export function ipFragment(f: IpFrame, offset: number, more: boolean, id: number
   return frame;
 }
 
-export function tcpSegment(sport: number, dport: number, flags: number, seq = 1, ack = 0, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+/** `options`: TCP options after the 20-byte header (a multiple of 4 bytes; LINUX_SYN_OPTIONS is what a Linux SYN carries) */
+export function tcpSegment(sport: number, dport: number, flags: number, seq = 1, ack = 0, data: Uint8Array = new Uint8Array(0), options: Uint8Array = new Uint8Array(0)): Uint8Array {
   const h = Buffer.alloc(20);
   h.writeUInt16BE(sport, 0);
   h.writeUInt16BE(dport, 2);
   h.writeUInt32BE(seq >>> 0, 4);
   h.writeUInt32BE(ack >>> 0, 8);
-  h[12] = 5 << 4;
+  h[12] = (5 + (options.length >> 2)) << 4;
   h[13] = flags;
   h.writeUInt16BE(65535, 14);
-  return Buffer.concat([h, Buffer.from(data)]);
+  return Buffer.concat([h, Buffer.from(options), Buffer.from(data)]);
 }
+
+/** A Linux SYN's options (20 bytes): MSS 1460, SACK permitted, timestamps, NOP, window scale 7 */
+export const LINUX_SYN_OPTIONS: Uint8Array = Uint8Array.from([2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 1, 0, 0, 0, 0, 0, 1, 3, 3, 7]);
+/** nmap -sS's probe options: MSS 1460 alone */
+export const NMAP_SYN_OPTIONS: Uint8Array = Uint8Array.from([2, 4, 5, 180]);
 
 export function udpDatagram(sport: number, dport: number, data: Uint8Array): Uint8Array {
   const h = Buffer.alloc(8);
