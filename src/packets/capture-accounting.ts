@@ -11,7 +11,7 @@
  */
 import type { PacketCounts } from './decode-to-meter.js';
 import type { FlowMeterStats } from './flow-meter.js';
-import { TUNNEL_KEYS } from './tunnels.js';
+import { namedTunnelCounts } from './tunnels.js';
 
 export interface CaptureAccounting {
   /** packet records read from the capture (pcap records, pcapng packet blocks) */
@@ -84,7 +84,7 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
     wlanEncryptedPackets: c.wlanEncryptedPackets,
     wlanAggregatePackets: c.wlanAggregatePackets,
     tunneledPackets: c.tunnelPackets.reduce((a, x) => a + x, 0),
-    tunnels: Object.fromEntries(TUNNEL_KEYS.flatMap((k, i) => (i === 0 ? [] : [[k, c.tunnelPackets[i] ?? 0]]))),
+    tunnels: namedTunnelCounts(c.tunnelPackets),
     transportCutShortPackets: c.transportCutShortPackets,
     packetsSkipped: skipped,
     skippedByReason: { truncated: c.truncatedPackets, empty: c.emptyPackets, malformed: c.malformedPackets, unsupportedLink: c.unsupportedLinkPackets, badTime: c.badTimePackets, wlanRetransmitted: c.wlanRetransmittedPackets, wlanBadFcs: c.wlanBadFcsPackets },

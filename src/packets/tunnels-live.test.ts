@@ -47,6 +47,9 @@ test('a SYN scan across a kernel VXLAN overlay, captured on the underlay: found 
     assert.ok(summary, cap.out.slice(-2000));
     assert.ok(summary.analysis.capture.tunnels.vxlan >= 300, `the VXLAN packets counted: ${JSON.stringify(summary.analysis.capture)}`);
     assert.equal(summary.analysis.capture.tunneledPackets, summary.analysis.capture.tunnels.vxlan);
+    // the capture's own counts name them the same way
+    assert.deepEqual(summary.capture.tunnels, summary.analysis.capture.tunnels);
+    assert.equal(summary.capture.tunnelPackets, undefined);
     assert.match(cap.err, /packets inside tunnels \(VXLAN [\d,]+\) were read from the headers inside/);
   } finally {
     cap?.child.kill('SIGKILL');

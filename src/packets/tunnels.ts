@@ -44,6 +44,11 @@ export const TUNNEL_NAMES: readonly string[] = ['', 'VXLAN', 'Geneve', 'GRE', 'E
 /** the keys of the capture accounting's `tunnels` (summary.json), by kind */
 export const TUNNEL_KEYS: readonly string[] = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipInIp', 'gtpU'];
 
+/** Packets counted by tunnel kind (an array by TUNNEL_*) as summary.json names them: { vxlan, geneve, gre, erspan, ipInIp, gtpU }. */
+export function namedTunnelCounts(byKind: readonly number[]): Record<string, number> {
+  return Object.fromEntries(TUNNEL_KEYS.flatMap((k, i) => (i === 0 ? [] : [[k, byKind[i] ?? 0]])));
+}
+
 const GRE_ERSPAN_2 = 0x88be;
 const GRE_ERSPAN_3 = 0x22eb;
 

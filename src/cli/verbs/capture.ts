@@ -12,6 +12,7 @@ import { packetDetectors } from '../../packets/packet-evidence.js';
 import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest } from '../../packets/live-capture-program.js';
 import { liveFlowSource, type LiveCaptureSummary } from '../../packets/live-flow-source.js';
 import { RotatingCaptureWriter } from '../../packets/live-rotation.js';
+import { namedTunnelCounts } from '../../packets/tunnels.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { rulesOnlyBaseline } from '../../analysis/self-fit.js';
 import { CaptureFlowBatch } from '../../packets/capture-flow-batch.js';
@@ -157,7 +158,9 @@ export const capture: Command = {
     const seconds = (Date.now() - startedAt) / 1000;
     if (json) {
       const analysis = outDir ? summaryJson(result) : { ...summaryJson(result), outputs: {} };
-      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: s, analysis }));
+      // the packets read from inside tunnels by name, as summary.json's accounting says them (not an array by kind number)
+      const { tunnelPackets, ...counts } = s;
+      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: { ...counts, tunnels: namedTunnelCounts(tunnelPackets) }, analysis }));
     } else {
       const dropped = s.program.droppedByKernel ? `; the kernel dropped ${s.program.droppedByKernel.toLocaleString('en-US')}` : '';
       out(
