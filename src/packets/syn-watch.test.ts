@@ -104,6 +104,15 @@ test('600 half-open handshakes to one port from spoofed sources within 2 s are a
   assert.deepEqual(f.targets.ports, [443]);
   assert.equal(f.evidence.halfOpen, 600);
   assert.equal(f.evidence.sources, 600);
+  // hping3's SYNs: no TCP option at all
+  assert.equal(f.evidence.bareSyns, 600);
+  assert.match(f.reason, /: a SYN flood\. Every one of those SYNs carried no TCP option but an MSS, as a flood tool crafts them/);
+  // an operating system's SYNs (a flash crowd's, a client stack's own flood) are not said to be crafted
+  const stacked = frames.map((x, i) => (i % 2 ? x : { ...x, frame: ipFrame({ src: `198.51.${((i / 2) >> 8) & 255}.${(i / 2) & 255}`, dst: '203.0.113.5', proto: 6, payload: tcpSegment(1024 + i / 2, 443, TCP.SYN, i / 2, 0, new Uint8Array(0), LINUX_SYN_OPTIONS) }) }));
+  const os = (await framesFindings(stacked)).findings[0];
+  assert.equal(os.evidence.halfOpen, 600);
+  assert.equal(os.evidence.bareSyns, 0);
+  assert.doesNotMatch(os.reason, /crafts/);
   // the same traffic with a higher threshold: nothing
   assert.deepEqual((await framesFindings(frames, { synFlood: { halfOpen: 600 } })).findings, []);
 });

@@ -65,7 +65,7 @@ interface SourceEpisode {
 }
 
 /** a flood target's numbers (`tn`), side by side: its window's start (µs), half-open handshakes in this and the previous window, the peak estimate, all of them, and the first and last time (µs) */
-const TN = 7;
+const TN = 8;
 const T_START = 0;
 const T_COUNT = 1;
 const T_PREVIOUS = 2;
@@ -73,6 +73,8 @@ const T_PEAK = 3;
 const T_TOTAL = 4;
 const T_FIRST = 5;
 const T_LAST = 6;
+/** of all its half-open handshakes: those whose SYN was bare (bareSyn) */
+const T_BARE = 7;
 
 /** A 30-bit hash of a (host, port) target: the address words at `at` and the port. */
 function targetHash(w: Uint32Array, at: number, port: number): number {
@@ -536,6 +538,7 @@ export class SynWatch {
       tn[r + T_TOTAL] = 0;
       tn[r + T_FIRST] = t0;
       tn[r + T_LAST] = t0;
+      tn[r + T_BARE] = 0;
       this.tOver[w] = 0;
       this.tSources[w] = null;
     }
@@ -551,6 +554,7 @@ export class SynWatch {
     }
     tn[r + T_COUNT]++;
     tn[r + T_TOTAL]++;
+    tn[r + T_BARE] += this.bare[e];
     tn[r + T_LAST] = t;
     const sources = this.tSources[w];
     if (sources) sources.add(src);
@@ -610,6 +614,7 @@ export class SynWatch {
     const r = w * TN;
     const peak = Math.round(this.tn[r + T_PEAK]);
     const total = this.tn[r + T_TOTAL];
+    const bare = this.tn[r + T_BARE];
     return {
       ruleId: 'packet.syn-flood',
       title: 'SYN flood (half-open handshakes towards one port)',
@@ -629,11 +634,13 @@ export class SynWatch {
         sources,
         sourcesCapped: capped,
         sampleSources: all ? all.sample.map(keyText) : [keyText(this.firstSource(w))],
+        bareSyns: bare,
       },
       rows: [],
       reason:
         `${host} port ${port} was left with up to ${thousands(peak)} half-open handshakes within ${this.flood.windowSeconds} s (more than ${thousands(this.flood.halfOpen)}; ${thousands(total)} in all) ` +
-        `from ${one ?? `${thousands(sources)}${capped ? '+' : ''} sources`}: a SYN flood.`,
+        `from ${one ?? `${thousands(sources)}${capped ? '+' : ''} sources`}: a SYN flood.` +
+        (bare > 0 ? ` ${bare === total ? 'Every one' : `${thousands(bare)} of ${thousands(total)}`} of those SYNs carried no TCP option but an MSS, as a flood tool crafts them (hping3, a forged-source flood); an operating system's own SYNs carry several.` : ''),
     };
   }
 
