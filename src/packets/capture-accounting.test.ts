@@ -52,6 +52,8 @@ test('analyze of a capture puts its packet accounting in summary.json and --json
     encapsulatedPackets: 0,
     wlanEncryptedPackets: 0,
     wlanAggregatePackets: 0,
+    wlanSubframes: 0,
+    wlanBadSubframes: 0,
     tunneledPackets: 0,
     tunnels: { vxlan: 0, geneve: 0, gre: 0, erspan: 0, ipInIp: 0, gtpU: 0 },
     transportCutShortPackets: 0,

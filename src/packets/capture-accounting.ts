@@ -7,7 +7,9 @@
  * or whose flows were cut by the table bound.
  *
  * Invariant: packetsRead = packetsDecoded + packetsSkipped, and packetsDecoded = ipPackets +
- * arpPackets + otherPackets (only IP packets make flows).
+ * arpPackets + otherPackets (only IP packets make flows), but that an 802.11 frame aggregating
+ * several packets (A-MSDU) counts there as the packets it holds: ipPackets + arpPackets +
+ * otherPackets = packetsDecoded − wlanAggregatePackets + wlanSubframes − wlanBadSubframes.
  */
 import type { PacketCounts } from './decode-to-meter.js';
 import type { FlowMeterStats } from './flow-meter.js';
@@ -23,9 +25,16 @@ export interface CaptureAccounting {
   readonly otherPackets: number;
   /** of otherPackets: inside MPLS or PPPoE, carrying neither IP nor an Ethernet frame */
   readonly encapsulatedPackets: number;
-  /** of otherPackets: 802.11 data frames encrypted (WEP, WPA), and aggregating several packets (A-MSDU, not opened) */
+  /** of otherPackets: 802.11 data frames encrypted (WEP, WPA) */
   readonly wlanEncryptedPackets: number;
+  /**
+   * of packetsDecoded: 802.11 data frames aggregating several packets (A-MSDU), opened: their
+   * subframes (wlanSubframes) counted as the packets they are, but those that could not be read
+   * (wlanBadSubframes: cut short, a length that contradicts the frame)
+   */
   readonly wlanAggregatePackets: number;
+  readonly wlanSubframes: number;
+  readonly wlanBadSubframes: number;
   /** of packetsDecoded: found inside a tunnel (VXLAN, Geneve, GRE, ERSPAN, IP in IP, GTP-U) and read from the headers inside */
   readonly tunneledPackets: number;
   /** those by the (outermost) tunnel they were in */
@@ -76,13 +85,15 @@ export function captureAccounting(c: PacketCounts, meter: FlowMeterStats, o: { f
   const skipped = skippedPackets(c);
   return {
     packetsRead: c.packets,
-    packetsDecoded: c.ipPackets + c.arpPackets + c.otherPackets,
+    packetsDecoded: c.packets - skipped,
     ipPackets: c.ipPackets,
     arpPackets: c.arpPackets,
     otherPackets: c.otherPackets,
     encapsulatedPackets: c.encapsulatedPackets,
     wlanEncryptedPackets: c.wlanEncryptedPackets,
     wlanAggregatePackets: c.wlanAggregatePackets,
+    wlanSubframes: c.wlanSubframes,
+    wlanBadSubframes: c.wlanBadSubframes,
     tunneledPackets: c.tunnelPackets.reduce((a, x) => a + x, 0),
     tunnels: namedTunnelCounts(c.tunnelPackets),
     transportCutShortPackets: c.transportCutShortPackets,

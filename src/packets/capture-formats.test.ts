@@ -18,6 +18,8 @@ import { streamDataset } from '../sources/read-dataset.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { captureTable, radiotap, readPackets, reencapsulate, wlanDataFrame, writePcap, writePcapng, type Encapsulation, type RawPacket } from '../testing/capture-writer.js';
 import { newCapturePacket } from './capture-packet.js';
+import { captureAccounting } from './capture-accounting.js';
+import type { CaptureFlowSummary } from './capture-flows.js';
 import { DecodedPacket, L3_IPV4, macText } from './decoded-packet.js';
 import { decodePacket, DECODE_OK } from './decoder.js';
 import { run, skipWithoutProgram } from '../testing/programs.js';
@@ -243,7 +245,7 @@ test('a capture whose header names the wrong link type says so, naming the file;
   assert.ok(c.warnings.includes('20 packets inside MPLS or PPPoE carrying neither IP nor an Ethernet frame (PPP control, other pseudowires): they are in no flow (counted as other)'), c.warnings.join('\n'));
 });
 
-test('802.11: what carries no flow is counted and said (beacons, control frames, encrypted and aggregated frames, retransmissions, damaged frames); MACs by the DS bits; tshark reads the frames as we do', { skip }, async () => {
+test('802.11: what carries no flow is counted and said (beacons, control frames, encrypted frames, retransmissions, damaged frames); MACs by the DS bits; tshark reads the frames as we do', { skip }, async () => {
   const src = sharedPath('pcaps', 'tcp_handshake.pcapng') as string;
   const packets = await readPackets(src);
   const read = async (file: string) => {
@@ -260,15 +262,13 @@ test('802.11: what carries no flow is counted and said (beacons, control frames,
   const nullData = radiotap(Buffer.concat([Buffer.from([0x48, 0x01, 0, 0]), ap, sta, ap, Buffer.from([0, 0])]));
   const body = (p: RawPacket) => Buffer.from(p.data).subarray(14);
   const encrypted = [0, 1, 2, 3, 4].map((i) => packets[i % packets.length]).map((p) => radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), flags: 0x40 })));
-  const aggregated = packets.slice(0, 2).map((p) => radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0x0800, body: body(p), amsdu: true })));
-  const other = [beacon, beacon, beacon, ack, nullData, ...encrypted, ...aggregated].map((data, i) => ({ tsMicros: t0 - 1000 + i, data }));
+  const other = [beacon, beacon, beacon, ack, nullData, ...encrypted].map((data, i) => ({ tsMicros: t0 - 1000 + i, data }));
   const wifi = packets.map((p) => rewrapped(p, reencapsulate(p.data, 127, 'tods') as Uint8Array));
   const file = save(writePcap([...other, ...wifi], { linkType: 127 }), 'pcap');
   const all = await read(file);
   assert.deepEqual(all.flows, await flowsOf(src), 'the open frames make the flows of the original');
   assert.deepEqual(all.warnings, [
     "5 802.11 data frames are encrypted (WEP or WPA): what they carry is in no flow (counted as other); decrypt the capture first with the network's key (airdecap-ng -e SSID -p PASSPHRASE FILE, or Wireshark's 802.11 decryption and File > Export) and analyze that",
-    '2 802.11 frames aggregating several packets (A-MSDU) were not opened: their packets are in no flow (counted as other)',
   ]);
   // a capture of beacons and encrypted frames only: the decryption advice, not "the link type is wrong"
   const locked = await read(save(writePcap([...other.slice(0, 3), ...other.slice(5, 10)], { linkType: 127 }), 'pcap'));
@@ -321,6 +321,53 @@ test('802.11: what carries no flow is counted and said (beacons, control frames,
     assert.match(want ?? '', /^\d+\.\d+\.\d+\.\d+:\d+ \d+\.\d+\.\d+\.\d+:\d+ \d+ \d+$/, 'tshark lists the conversation');
     assert.equal(conv(file), want);
   }
+});
+
+test('802.11 A-MSDU: each packet an aggregated frame holds is its own, in its flow; a subframe that contradicts its frame is skipped and said; tshark counts the same packets', { skip }, async () => {
+  const src = sharedPath('pcaps', 'http_ip4and6.pcapng') as string;
+  const packets = await readPackets(src);
+  const sta = Buffer.from([2, 0, 0, 0, 0, 0x51]);
+  const ap = Buffer.from([0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01]);
+  // the capture's packets three to a frame (each subframe keeps its own MACs and EtherType), as a
+  // station's driver aggregates them; the frame has one time, its first packet's
+  const frames: RawPacket[] = [];
+  for (let i = 0; i < packets.length; i += 3) {
+    const group = packets.slice(i, i + 3).map((p) => {
+      const f = Buffer.from(p.data);
+      return { dst: f.subarray(0, 6), src: f.subarray(6, 12), etherType: f.readUInt16BE(12), body: f.subarray(14) };
+    });
+    frames.push({ tsMicros: packets[i].tsMicros, data: radiotap(wlanDataFrame({ dir: 'tods', src: sta, dst: ap, etherType: 0, body: new Uint8Array(0), subframes: group })) });
+  }
+  const file = save(writePcap(frames, { linkType: 127 }), 'pcap');
+  const counts = ['Src IP', 'Src Port', 'Dst IP', 'Dst Port', 'Protocol', 'Total Fwd Packet', 'Total Bwd packets', 'Total Length of Fwd Packet', 'Total Length of Bwd Packet', 'orig_ip_bytes', 'resp_ip_bytes'];
+  const project = (tables: FlowTable[]) => tables.flatMap((t) => Array.from({ length: t.rowCount }, (_, r) => counts.map((c) => cellText(getColumn(t, c)!, r)).join('|'))).sort();
+  let summary: CaptureFlowSummary | undefined;
+  const warnings: string[] = [];
+  const tables = await captureTable([file], { onSummary: (x) => (summary = x), warn: (m) => warnings.push(m) });
+  assert.deepEqual(project(tables), project(await captureTable([src])), 'every packet in its flow, once');
+  assert.equal(summary!.wlanAggregatePackets, frames.length);
+  assert.equal(summary!.wlanSubframes, packets.length);
+  assert.equal(summary!.ipPackets, packets.length);
+  assert.deepEqual(warnings, []);
+  const acc = captureAccounting(summary!, summary!.meter, { flows: summary!.flows, maxFlows: summary!.maxFlows, garbledBlocks: 0 });
+  assert.equal(acc.packetsRead, frames.length);
+  assert.equal(acc.packetsDecoded + acc.packetsSkipped, acc.packetsRead);
+  assert.equal(acc.ipPackets + acc.arpPackets + acc.otherPackets, acc.packetsDecoded - acc.wlanAggregatePackets + acc.wlanSubframes - acc.wlanBadSubframes);
+  // tshark opens the subframes too: the same packets in each conversation
+  if (!skipWithoutProgram('tshark')) {
+    const conv = run('tshark', ['-r', file, '-q', '-z', 'conv,tcp']).toString();
+    assert.match(conv, /172\.16\.16\.140:53350\s+<->\s+172\.16\.16\.139:80\s+4\s+\S+ bytes\s+6\s/, conv);
+  }
+  // a frame whose last subframe says it is longer than what is left of the frame
+  const broken = Buffer.from(frames[0].data);
+  const last = broken.length - (Buffer.from(packets[2].data).length - 14 + 8) - 14;
+  broken.writeUInt16BE(0xfff0, last + 12);
+  const bad: string[] = [];
+  let s2: CaptureFlowSummary | undefined;
+  await captureTable([save(writePcap([{ ...frames[0], data: broken }], { linkType: 127 }), 'pcap')], { onSummary: (x) => (s2 = x), warn: (m) => bad.push(m) });
+  assert.equal(s2!.wlanBadSubframes, 1);
+  assert.equal(s2!.ipPackets, 2, 'the two subframes before it');
+  assert.ok(bad.includes("skipped 1 subframe of 1 802.11 frame aggregating several packets (A-MSDU): cut short by the snap length, or with a length past the frame's end (the rest of such a frame unread)"), bad.join('\n'));
 });
 
 test('a file that is no pcap or pcapng shows its magic number, names a kin format it knows, and the command that converts it', async () => {

@@ -7,7 +7,7 @@
  */
 import type { CapturePacket } from './capture-packet.js';
 import { DecodedPacket, L3_ARP, L3_IPV4, L3_IPV6 } from './decoded-packet.js';
-import { decodePacket, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK, WLAN_AGGREGATE, WLAN_BAD_FCS, WLAN_PROTECTED } from './decoder.js';
+import { decodePacket, decodeSubframe, DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK, WLAN_AGGREGATE, WLAN_BAD_FCS, WLAN_PROTECTED } from './decoder.js';
 import { WlanDuplicates } from './wlan-duplicates.js';
 import { TUNNEL_NAMES } from './tunnels.js';
 import type { FlowMeter, FlowMeterStats } from './flow-meter.js';
@@ -34,8 +34,14 @@ export interface PacketCounts {
   transportCutShortPackets: number;
   /** of otherPackets: 802.11 data frames whose body is encrypted (WEP, WPA) */
   wlanEncryptedPackets: number;
-  /** of otherPackets: 802.11 data frames aggregating several packets (A-MSDU), not opened */
+  /**
+   * 802.11 data frames aggregating several packets (A-MSDU): each of their subframes (`wlanSubframes`)
+   * is counted as the packet it is (ipPackets, arpPackets, otherPackets), and those that could not
+   * be read (`wlanBadSubframes`: cut short, or a length that contradicts the frame) are in none
+   */
   wlanAggregatePackets: number;
+  wlanSubframes: number;
+  wlanBadSubframes: number;
   /** skipped: 802.11 retransmissions of a frame already read (Retry bit, same transmitter and sequence) */
   wlanRetransmittedPackets: number;
   /** skipped: 802.11 frames radiotap marks as failing their frame check (received damaged) */
@@ -50,7 +56,7 @@ function isUndecodedCarrier(etherType: number): boolean {
 }
 
 export function emptyPacketCounts(): PacketCounts {
-  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0, wlanRetransmittedPackets: 0, wlanBadFcsPackets: 0, tunnelPackets: TUNNEL_NAMES.map(() => 0) };
+  return { packets: 0, ipPackets: 0, arpPackets: 0, otherPackets: 0, truncatedPackets: 0, emptyPackets: 0, malformedPackets: 0, unsupportedLinkPackets: 0, badTimePackets: 0, encapsulatedPackets: 0, transportCutShortPackets: 0, wlanEncryptedPackets: 0, wlanAggregatePackets: 0, wlanSubframes: 0, wlanBadSubframes: 0, wlanRetransmittedPackets: 0, wlanBadFcsPackets: 0, tunnelPackets: TUNNEL_NAMES.map(() => 0) };
 }
 
 /** Capture times from here on (epoch µs, the start of year 10000) are no date: a garbled record's (a pcapng 64-bit timestamp read from noise is typically ~10^19). */
@@ -64,6 +70,24 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
   const d = new DecodedPacket();
   const fragments = new FragmentHeaders();
   const wlan = new WlanDuplicates();
+  /** a decoded packet's way on: its fragments' headers completed, counted, to the detectors, IP to the meter */
+  const take = (): void => {
+    // a TCP header split across fragments: completed before the detectors and the meter see it
+    if (d.fragment !== 0) fragments.observe(d);
+    if (d.tunnel !== 0) counts.tunnelPackets[d.tunnel]++;
+    if (onPacket) onPacket(d);
+    if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
+      counts.ipPackets++;
+      if (d.transportCutShort) counts.transportCutShortPackets++;
+      meter.packet(d);
+    } else if (d.l3 === L3_ARP) counts.arpPackets++;
+    else {
+      counts.otherPackets++;
+      const t = d.etherType;
+      if (isUndecodedCarrier(t)) counts.encapsulatedPackets++;
+      else if (t === WLAN_PROTECTED) counts.wlanEncryptedPackets++;
+    }
+  };
   return (p) => {
     counts.packets++;
     const t = p.tsMicros;
@@ -90,24 +114,28 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
       counts.wlanRetransmittedPackets++;
       return;
     }
-    // a TCP header split across fragments: completed before the detectors and the meter see it
-    if (d.fragment !== 0) fragments.observe(d);
-    if (d.tunnel !== 0) counts.tunnelPackets[d.tunnel]++;
-    if (onPacket) onPacket(d);
-    if (d.l3 === L3_IPV4 || d.l3 === L3_IPV6) {
-      counts.ipPackets++;
-      if (d.transportCutShort) counts.transportCutShortPackets++;
-      meter.packet(d);
-    } else if (d.l3 === L3_ARP) counts.arpPackets++;
-    else {
-      counts.otherPackets++;
-      const t = d.etherType;
-      if (isUndecodedCarrier(t)) counts.encapsulatedPackets++;
-      else if (t === WLAN_PROTECTED) counts.wlanEncryptedPackets++;
-      else if (t === WLAN_AGGREGATE) counts.wlanAggregatePackets++;
-    }
+    if (d.etherType === WLAN_AGGREGATE) aggregate(p.data);
+    else take();
   };
+
+  /** An 802.11 frame aggregating several packets (A-MSDU): each of its subframes taken as a packet. */
+  function aggregate(b: Uint8Array): void {
+    counts.wlanAggregatePackets++;
+    const end = d.innerOffset;
+    let at = d.payloadOffset;
+    const wireEnd = at + d.payloadLen;
+    for (let n = 0; at < end && n < MAX_SUBFRAMES; n++) {
+      const r = decodeSubframe(b, at, end, wireEnd, d);
+      at = d.innerOffset;
+      counts.wlanSubframes++;
+      if (r === DECODE_OK) take();
+      else counts.wlanBadSubframes++;
+    }
+  }
 }
+
+/** subframes read from one A-MSDU at most (a frame of 7,935 bytes holds at most ~300 of the smallest) */
+const MAX_SUBFRAMES = 512;
 
 /**
  * What a capture's reader says on stderr about the packets it skipped or changed, one line each
@@ -143,7 +171,11 @@ export function packetCountWarnings(c: PacketCounts, meter: FlowMeterStats): str
         `decrypt the capture first with the network's key (airdecap-ng -e SSID -p PASSPHRASE FILE, or Wireshark's 802.11 decryption and File > Export) and analyze that`,
     );
   }
-  if (c.wlanAggregatePackets > 0) out.push(`${n(c.wlanAggregatePackets, '802.11 frame')} aggregating several packets (A-MSDU) ${c.wlanAggregatePackets === 1 ? 'was' : 'were'} not opened: ${c.wlanAggregatePackets === 1 ? 'its packets are' : 'their packets are'} in no flow (counted as other)`);
+  if (c.wlanBadSubframes > 0) {
+    out.push(
+      `skipped ${n(c.wlanBadSubframes, 'subframe')} of ${n(c.wlanAggregatePackets, '802.11 frame')} aggregating several packets (A-MSDU): cut short by the snap length, or with a length past the frame's end (the rest of such a frame unread)`,
+    );
+  }
   if (meter.outOfOrder > 0) {
     out.push(
       `${n(meter.outOfOrder, 'packet')} came earlier than the packet before ${meter.outOfOrder === 1 ? 'it' : 'them'} in ${meter.outOfOrder === 1 ? 'its' : 'their'} flow (several interfaces in one capture, which dumpcap writes in turns, files given out of time order, or a capture merged or edited without sorting): ` +

@@ -41,7 +41,7 @@ const PPP_IPV6 = 0x0057;
  */
 export const WLAN_NO_DATA = 0x10000;
 export const WLAN_PROTECTED = 0x10001;
-/** a QoS data frame aggregating several packets (A-MSDU, 802.11n and later): not opened */
+/** a QoS data frame aggregating several packets (A-MSDU, 802.11n and later): its subframes are read by decodeSubframe */
 export const WLAN_AGGREGATE = 0x10002;
 /** a frame radiotap says failed its frame check (received damaged): nothing in it is trusted */
 export const WLAN_BAD_FCS = 0x10003;
@@ -167,6 +167,7 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
       type = wlanFrame(b, o, capEnd, d);
       if (type < 0) return -type;
       if (type < WLAN_NO_DATA) o = d.payloadOffset;
+      else if (type === WLAN_AGGREGATE) d.payloadLen = wireLen - (d.payloadOffset - start);
       break;
     }
     case LINKTYPE.NFLOG: {
@@ -185,6 +186,8 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
       type = wlanFrame(b, o, capEnd, d);
       if (type < 0) return -type;
       if (type < WLAN_NO_DATA) o = d.payloadOffset;
+      // an A-MSDU's body: its bytes on the wire (decodeSubframe tells a cut frame from a wrong length)
+      else if (type === WLAN_AGGREGATE) d.payloadLen = wireLen - (d.payloadOffset - start);
       break;
     default:
       return DECODE_UNKNOWN_LINK;
@@ -194,7 +197,10 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   // lo under 00:00:00:00:00:00 and the rest under its NIC's MAC, which the duplicate-address
   // detector took for two machines sending from one address.
   if (d.srcMacHi === 0 && d.srcMacLo === 0) d.srcMacHi = -1;
-  const r = decodeNetwork(b, o, start, capEnd, wireLen, type, d);
+  // IP straight from the link layer, the common case, without decodeNetwork's call in between (V8
+  // inlines neither: measured, decode + meter of a 1M-packet capture 2.5 % faster)
+  const r =
+    type === ETH_IPV4 ? decodeIpv4(b, o, capEnd, wireLen - (o - start), d) : type === ETH_IPV6 ? decodeIpv6(b, o, capEnd, wireLen - (o - start), d) : decodeNetwork(b, o, start, capEnd, wireLen, type, d);
   if (r !== DECODE_OK || d.fragment !== 0 || !openingTunnels) return r;
   const kind = tunnelKind(d);
   return kind === TUNNEL_NONE ? r : openTunnels(p, d, kind, start, capEnd, wireLen);
@@ -478,14 +484,67 @@ function wlanFrame(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): 
   d.srcMacHi = (b[sa] << 8) | b[sa + 1];
   d.srcMacLo = ((b[sa + 2] << 24) | (b[sa + 3] << 16) | (b[sa + 4] << 8) | b[sa + 5]) >>> 0;
   if ((flags & 0x40) !== 0) return WLAN_PROTECTED;
-  // QoS control's A-MSDU Present bit (bit 7 of its first byte): subframes, each with its own header
-  if (qos && (b[o + (toDs && fromDs ? 30 : 24)] & 0x80) !== 0) return WLAN_AGGREGATE;
   const body = o + hdr;
-  // LLC/SNAP: AA AA 03, OUI 00-00-00 (RFC 1042) or 00-00-F8 (bridge tunnel), EtherType
+  // QoS control's A-MSDU Present bit (bit 7 of its first byte): subframes, each with its own header
+  // (decodeSubframe reads them: from the body, d.payloadOffset, to the frame's end, d.innerOffset)
+  if (qos && (b[o + (toDs && fromDs ? 30 : 24)] & 0x80) !== 0) {
+    d.payloadOffset = body;
+    d.innerOffset = capEnd;
+    return WLAN_AGGREGATE;
+  }
   if (capEnd - body < 8) return -DECODE_TRUNCATED;
-  if (b[body] !== 0xaa || b[body + 1] !== 0xaa || b[body + 2] !== 0x03 || b[body + 3] !== 0 || b[body + 4] !== 0 || (b[body + 5] !== 0 && b[body + 5] !== 0xf8)) return WLAN_NO_DATA;
+  const type = snapEtherType(b, body);
+  if (type < 0) return WLAN_NO_DATA;
   d.payloadOffset = body + 8;
-  return (b[body + 6] << 8) | b[body + 7];
+  return type;
+}
+
+/** An LLC/SNAP header at o (AA AA 03, OUI 00-00-00 RFC 1042 or 00-00-F8 bridge tunnel): its EtherType, or -1 when it is none. */
+function snapEtherType(b: Uint8Array, o: number): number {
+  if (b[o] !== 0xaa || b[o + 1] !== 0xaa || b[o + 2] !== 0x03 || b[o + 3] !== 0 || b[o + 4] !== 0 || (b[o + 5] !== 0 && b[o + 5] !== 0xf8)) return -1;
+  return (b[o + 6] << 8) | b[o + 7];
+}
+
+/**
+ * The A-MSDU subframe at `at` of an aggregated 802.11 data frame whose body ends at `end`
+ * (IEEE 802.11-2020 9.3.2.2: destination and source MAC, the MSDU's length, the MSDU (LLC/SNAP,
+ * then the packet), padding to a multiple of 4 bytes after all but the last), decoded into d in
+ * place of the frame: its time and 802.11 transmitter stay; `wireEnd` is where the body ends on the
+ * wire (past `end` when the snap length cut the frame). Returns a DECODE_* code; d.innerOffset is
+ * where the next subframe starts (at or past `end` after the last, or after a subframe whose length
+ * runs past the frame: DECODE_MALFORMED). A subframe that is no LLC/SNAP packet is WLAN_NO_DATA, as
+ * a frame's would be.
+ */
+export function decodeSubframe(b: Uint8Array, at: number, end: number, wireEnd: number, d: DecodedPacket): number {
+  const wlanTa = d.wlanTa;
+  resetHeaders(d);
+  d.wlanTa = wlanTa;
+  d.tunnel = TUNNEL_NONE;
+  if (end - at < 14) {
+    d.innerOffset = wireEnd;
+    return wireEnd - at < 14 ? DECODE_MALFORMED : DECODE_TRUNCATED;
+  }
+  const len = (b[at + 12] << 8) | b[at + 13];
+  const msdu = at + 14;
+  // a length past the frame's end on the wire contradicts the frame: where the next subframe is, nobody knows
+  if (msdu + len > wireEnd) {
+    d.innerOffset = wireEnd;
+    return DECODE_MALFORMED;
+  }
+  d.innerOffset = msdu + len + ((4 - ((14 + len) & 3)) & 3);
+  d.dstMacHi = (b[at] << 8) | b[at + 1];
+  d.dstMacLo = ((b[at + 2] << 24) | (b[at + 3] << 16) | (b[at + 4] << 8) | b[at + 5]) >>> 0;
+  d.srcMacHi = (b[at + 6] << 8) | b[at + 7];
+  d.srcMacLo = ((b[at + 8] << 24) | (b[at + 9] << 16) | (b[at + 10] << 8) | b[at + 11]) >>> 0;
+  if (len < 8) return DECODE_MALFORMED;
+  const cap = Math.min(end, msdu + len);
+  if (cap - msdu < 8) return DECODE_TRUNCATED;
+  const type = snapEtherType(b, msdu);
+  if (type < 0) {
+    d.etherType = WLAN_NO_DATA;
+    return DECODE_OK;
+  }
+  return decodeNetwork(b, msdu + 8, msdu + 8, cap, len - 8, type, d);
 }
 
 function decodeArp(b: Uint8Array, o: number, capEnd: number, d: DecodedPacket): number {

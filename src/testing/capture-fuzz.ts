@@ -88,7 +88,7 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
   if (!dir) return [];
   const own = detectorPackets();
   const out: Uint8Array[] = [writePcap(own, { linkType: 1 }), writePcapng([{ interfaces: [{ linkType: 1 }], packets: own.map((p) => ({ iface: 0, p })) }])];
-  // PPP, Cisco HDLC, 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon) NFLOG (both byte orders), and frames in 802.1ah and MPLS pseudowires
+  // PPP, Cisco HDLC, 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon, an A-MSDU) NFLOG (both byte orders), and frames in 802.1ah and MPLS pseudowires
   for (const [lt, variant] of [[9, 'plain'], [9, 'compressed'], [50, 'cisco'], [104, 'plain'], [105, 'wds'], [127, 'tods'], [127, 'fromds'], [239, 'plain'], [239, 'swapped'], [1, 'pbb'], [1, 'eompls-cw'], [1, 'eompls']] as const) {
     const re = own.map((p) => ({ ...p, data: reencapsulate(p.data, lt, variant) })).filter((p): p is RawPacket => p.data !== undefined);
     if (lt === 127) {
@@ -100,6 +100,9 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
       const beaconBody = (privacy: boolean, extra: Buffer[]) => Buffer.concat([Buffer.alloc(8), Buffer.from([0x64, 0, privacy ? 0x11 : 0x01, 0x04, 0, 4]), Buffer.from('Corp'), ...extra]);
       re.push({ tsMicros: t - 2, data: radiotap(wlanManagement(8, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 3), bssid: Buffer.alloc(6, 3), body: beaconBody(true, [rsn]) })) });
       re.push({ tsMicros: t - 1, data: radiotap(wlanManagement(8, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 9), bssid: Buffer.alloc(6, 9), body: beaconBody(false, []) })) });
+      // an A-MSDU of three packets (decodeSubframe reads each subframe's MACs and length)
+      const sub = (p: RawPacket) => ({ dst: p.data.subarray(0, 6), src: p.data.subarray(6, 12), etherType: (p.data[12] << 8) | p.data[13], body: p.data.subarray(14) });
+      re.push({ tsMicros: t + 5, data: radiotap(wlanDataFrame({ dir: 'tods', src: Buffer.alloc(6, 2), dst: Buffer.alloc(6, 4), etherType: 0, body: new Uint8Array(0), subframes: [sub(own[11]), sub(own[12]), sub(own[0])] })) });
       // deauthentications (wifi-deauth-watch.ts reads their BSSID and reason code)
       for (let i = 0; i < 3; i++) re.push({ tsMicros: t + 2 + i, data: radiotap(wlanManagement(12, { receiver: Buffer.alloc(6, 0xff), transmitter: Buffer.alloc(6, 2), bssid: Buffer.alloc(6, 2), body: Buffer.from([7, 0]) })) });
     }

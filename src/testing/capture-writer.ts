@@ -104,7 +104,7 @@ export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'comp
  * data), `wds` between two APs (4 addresses, QoS data with the Order bit and its HT control).
  * `flags` adds frame-control flag bits (0x40 Protected); `amsdu` sets QoS's A-MSDU Present bit.
  */
-export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Array; dst: Uint8Array; bssid?: Uint8Array; etherType: number; body: Uint8Array; flags?: number; amsdu?: boolean; seq?: number }): Buffer {
+export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Array; dst: Uint8Array; bssid?: Uint8Array; etherType: number; body: Uint8Array; flags?: number; amsdu?: boolean; seq?: number; subframes?: readonly AmsduSubframe[] }): Buffer {
   const bssid = Buffer.from(o.bssid ?? [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01]);
   const qos = o.dir !== 'fromds';
   const ds = o.dir === 'tods' ? 1 : o.dir === 'fromds' ? 2 : 3;
@@ -113,12 +113,35 @@ export function wlanDataFrame(o: { dir: 'tods' | 'fromds' | 'wds'; src: Uint8Arr
   const [a1, a2, a3] = o.dir === 'tods' ? [bssid, o.src, o.dst] : o.dir === 'fromds' ? [o.dst, bssid, o.src] : [Buffer.from([2, 0, 0, 0, 0, 0x0b]), bssid, o.dst];
   // sequence control: the sequence number in its upper 12 bits (fragment 0); each frame its own unless given
   const seq = (o.seq ?? nextSeq++) & 0xfff;
-  const parts = [fc, Buffer.from([0x2c, 0x00]), Buffer.from(a1), Buffer.from(a2), Buffer.from(a3), Buffer.from([(seq << 4) & 0xff, seq >> 4])];
+  const parts: Buffer[] = [fc, Buffer.from([0x2c, 0x00]), Buffer.from(a1), Buffer.from(a2), Buffer.from(a3), Buffer.from([(seq << 4) & 0xff, seq >> 4])];
   if (o.dir === 'wds') parts.push(Buffer.from(o.src));
-  if (qos) parts.push(Buffer.from([o.amsdu ? 0x80 : 0x00, 0x00]));
+  if (qos) parts.push(Buffer.from([o.amsdu || o.subframes ? 0x80 : 0x00, 0x00]));
   if (order) parts.push(Buffer.from([0, 0, 0, 0]));
-  parts.push(Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, o.etherType >> 8, o.etherType & 255]), Buffer.from(o.body));
+  if (o.subframes) parts.push(amsduBody(o.subframes));
+  else parts.push(Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, o.etherType >> 8, o.etherType & 255]), Buffer.from(o.body));
   return Buffer.concat(parts);
+}
+
+/** One packet of an A-MSDU: its destination and source MAC, EtherType and bytes. */
+export interface AmsduSubframe {
+  readonly dst: Uint8Array;
+  readonly src: Uint8Array;
+  readonly etherType: number;
+  readonly body: Uint8Array;
+}
+
+/** An A-MSDU's body (IEEE 802.11-2020 9.3.2.2): each subframe's MACs, length, LLC/SNAP and packet, padded to 4 bytes but the last. */
+function amsduBody(subframes: readonly AmsduSubframe[]): Buffer {
+  const out: Buffer[] = [];
+  subframes.forEach((f, i) => {
+    const msdu = Buffer.concat([Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, f.etherType >> 8, f.etherType & 255]), Buffer.from(f.body)]);
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(msdu.length);
+    const sub = Buffer.concat([Buffer.from(f.dst), Buffer.from(f.src), len, msdu]);
+    out.push(sub);
+    if (i < subframes.length - 1) out.push(Buffer.alloc((4 - (sub.length % 4)) % 4));
+  });
+  return Buffer.concat(out);
 }
 
 /** An 802.11 management frame (8 beacon, 10 disassociation, 12 deauthentication ...) with its body. */
