@@ -130,7 +130,10 @@ export function findingAlertInput(f: Finding): EveAlertInput {
     source: `rule:${f.ruleId}`,
     category: suricataCategory(f.category),
     severity: f.severity,
-    netsentinel: { risk: ruleP(f.severity), rule: f.ruleId, reasons: [f.reason], evidence: f.evidence, count: f.count, firstSeen: f.firstSeen, lastSeen: f.lastSeen, targets: f.targets },
+    // a finding about hosts known by MAC only (Wi-Fi, an ARP poisoner with no address): Suricata's
+    // own fields for them, the first of each; netsentinel.srcMacs and targets.macs list them all
+    ...(f.srcMacs?.length || f.targets.macs?.length ? { ether: { ...(f.srcMacs?.length ? { src_mac: f.srcMacs[0] } : {}), ...(f.targets.macs?.length ? { dest_mac: f.targets.macs[0] } : {}) } } : {}),
+    netsentinel: { risk: ruleP(f.severity), rule: f.ruleId, reasons: [f.reason], evidence: f.evidence, count: f.count, firstSeen: f.firstSeen, lastSeen: f.lastSeen, ...(f.srcMacs ? { srcMacs: f.srcMacs } : {}), targets: f.targets },
   };
 }
 

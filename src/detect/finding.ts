@@ -47,6 +47,11 @@ export interface FindingTargets {
   readonly portCount: number;
   /** true when a distinct count hit the memory cap and is a lower bound */
   readonly countsCapped: boolean;
+  /**
+   * targets known by no IP address, only by their link-layer address (lowercase, colon-separated):
+   * the Wi-Fi network a deauthentication flood hits, by its BSSID. Absent on every other finding.
+   */
+  readonly macs?: readonly string[];
 }
 
 export interface Finding {
@@ -57,6 +62,12 @@ export interface Finding {
   readonly severity: Severity;
   /** the source the finding is about; null when it is about a target (a flood from many sources) */
   readonly srcIp: string | null;
+  /**
+   * when `srcIp` is null but the source is known by its link-layer address (lowercase,
+   * colon-separated): an evil twin's access points, an ARP poisoner with no address of its own.
+   * Respond alerts on them (a MAC cannot be blocked by an IP firewall). Absent on every other finding.
+   */
+  readonly srcMacs?: readonly string[];
   readonly targets: FindingTargets;
   /** ISO 8601 (UTC, with `Z`) of the first and last flow; null when the input has no timestamps */
   readonly firstSeen: string | null;

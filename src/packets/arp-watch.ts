@@ -156,6 +156,8 @@ export class ArpWatch {
         category: 'spoofing',
         severity: 1,
         srcIp: own === undefined ? null : ipText(own),
+        // no address of its own: the MAC is all there is to find the poisoner by (a switch's MAC table)
+        ...(own === undefined ? { srcMacs: [mac] } : {}),
         targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway && ip !== own).map(ipText)]),
         firstSeen: iso(Math.min(...(this.claims.get(gateway) ?? []).filter((c) => c.mac === ch.to).map((c) => c.first), ch.at)),
         lastSeen: iso(ch.at),
@@ -189,6 +191,7 @@ export class ArpWatch {
         category: 'spoofing',
         severity: 2,
         srcIp: own === undefined ? null : ipText(own),
+        ...(own === undefined ? { srcMacs: [macOf(mac)] } : {}),
         targets: targets(ips.map(ipText)),
         firstSeen: iso(Math.min(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.first)))),
         lastSeen: iso(Math.max(...ips.flatMap((ip) => (this.claims.get(ip) ?? []).filter((c) => c.mac === mac).map((c) => c.last)))),

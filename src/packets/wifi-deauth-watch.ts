@@ -124,7 +124,8 @@ export class WifiDeauthWatch {
       category: 'denial-of-service',
       severity: this.cfg.severity,
       srcIp: null,
-      targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
+      // the network attacked, by its BSSID: the transmitter addresses are forged, so no source
+      targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false, macs: [n.bssid] },
       firstSeen: isoMicros(n.first),
       lastSeen: isoMicros(n.last),
       count: frames,

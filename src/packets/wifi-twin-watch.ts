@@ -128,7 +128,9 @@ export class WifiTwinWatch {
         category: 'spoofing',
         severity: this.cfg.severity,
         srcIp: null,
-        targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false },
+        // the twins are the access points the attacker runs; the network's own ones are what they imitate
+        srcMacs: [...new Set(twins.map((a) => a.bssid))],
+        targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false, macs: [...new Set(own.map((a) => a.bssid))] },
         firstSeen: isoMicros(Math.min(...times)),
         lastSeen: isoMicros(Math.max(...times)),
         count: frames,

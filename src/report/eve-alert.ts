@@ -20,6 +20,8 @@ export interface EveAlertInput {
   readonly source: string;
   readonly category: string;
   readonly severity: number;
+  /** Suricata's `ether` object (src_mac, dest_mac): for a finding about hosts known by MAC only */
+  readonly ether?: { readonly src_mac?: string; readonly dest_mac?: string };
   readonly netsentinel: Readonly<Record<string, unknown>>;
 }
 
@@ -96,6 +98,7 @@ export function eveAlert(a: EveAlertInput, now: number): Record<string, unknown>
     const cid = communityId(a.srcIp, a.destIp, a.proto, a.srcPort ?? NaN, a.destPort ?? NaN);
     if (cid) rec.community_id = cid;
   }
+  if (a.ether) rec.ether = a.ether;
   rec.alert = {
     action: 'allowed',
     gid: 1,

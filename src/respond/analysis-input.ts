@@ -105,7 +105,7 @@ export async function ruleFindingsFrom(path: string, targets: FindingTargetsIn[]
   for await (const line of rl) {
     n++;
     if (!line.includes('"rule"')) continue;
-    let rec: { src_ip?: string; dest_ip?: string; alert?: { severity?: number; category?: string }; netsentinel?: { rule?: string; reasons?: string[]; targets?: { ips?: unknown } } };
+    let rec: { src_ip?: string; dest_ip?: string; alert?: { severity?: number; category?: string }; netsentinel?: { rule?: string; reasons?: string[]; srcMacs?: unknown; targets?: { ips?: unknown; macs?: unknown } } };
     try {
       rec = JSON.parse(line);
     } catch (e) {
@@ -115,7 +115,11 @@ export async function ruleFindingsFrom(path: string, targets: FindingTargetsIn[]
     if (rule && typeof rec.alert?.category === 'string') {
       const ips = Array.isArray(rec.netsentinel?.targets?.ips) ? (rec.netsentinel!.targets!.ips as unknown[]).filter((x): x is string => typeof x === 'string') : [];
       if (rec.dest_ip && !ips.includes(rec.dest_ip)) ips.push(rec.dest_ip);
-      if (ips.length) targets.push({ srcIp: rec.src_ip ?? null, ruleId: rule, category: rec.alert.category, targets: ips, severity: Number(rec.alert.severity ?? 3), reason: rec.netsentinel?.reasons?.[0] ?? rule });
+      // a finding about hosts known by MAC only (no source address): its MACs (policy.ts)
+      const texts = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+      const srcMacs = rec.src_ip ? [] : texts(rec.netsentinel?.srcMacs);
+      const targetMacs = rec.src_ip ? [] : texts(rec.netsentinel?.targets?.macs);
+      if (ips.length || srcMacs.length || targetMacs.length) targets.push({ srcIp: rec.src_ip ?? null, ruleId: rule, category: rec.alert.category, targets: ips, severity: Number(rec.alert.severity ?? 3), reason: rec.netsentinel?.reasons?.[0] ?? rule, ...(srcMacs.length ? { srcMacs } : {}), ...(targetMacs.length ? { targetMacs } : {}) });
     }
     if (!rule || !rec.src_ip) continue;
     const list = out.get(rec.src_ip) ?? [];

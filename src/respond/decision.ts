@@ -16,13 +16,14 @@ export const SEVERITIES: readonly DecisionSeverity[] = ['critical', 'high', 'med
 export type DecisionType = 'ban' | 'alert';
 export const DECISION_TYPES: readonly DecisionType[] = ['ban', 'alert'];
 
-export type DecisionScope = 'ip' | 'range';
+/** 'mac': a host known only by its link-layer address (a Wi-Fi access point, an ARP poisoner with no address): alerts only, never a ban */
+export type DecisionScope = 'ip' | 'range' | 'mac';
 
 export interface Decision {
   /** unique, stable for the same source, type, reason key and creation time */
   readonly id: string;
   readonly scope: DecisionScope;
-  /** an address ("203.0.113.7", "2001:db8::1") or a CIDR ("203.0.113.0/24"), canonical form */
+  /** an address ("203.0.113.7", "2001:db8::1"), a CIDR ("203.0.113.0/24") or, scope 'mac', a MAC ("02:aa:00:00:00:66"), canonical form */
   readonly value: string;
   readonly type: DecisionType;
   readonly severity: DecisionSeverity;

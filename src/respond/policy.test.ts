@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Allowlist, buildAllowlist, gatewaysFrom, resolversFrom, ipv6GatewaysFrom } from './allowlist.js';
 import { parseCidr, type Cidr } from '../detect/ip-address.js';
-import { runPolicy, judgeSource, canonicalTarget, withTargeted, type FindingTargetsIn } from './policy.js';
+import { runPolicy, judgeSource, canonicalTarget, canonicalMac, canonicalSubject, withTargeted, type FindingTargetsIn } from './policy.js';
 import { DEFAULT_RESPOND_CONFIG, respondConfigFrom } from './respond-config.js';
 import { parseDuration } from './decision.js';
 
@@ -207,4 +207,49 @@ test('a finding with no source address: an alert about each host it targets, nev
   assert.deepEqual(runPolicy(withTargeted([], [flood]), { ...ctx, config: ignored }).decisions, []);
   // findings read without their severity or sentence (an older reader) add nothing
   assert.deepEqual(withTargeted([], [{ ...flood, severity: undefined }]), []);
+});
+
+test('hosts known by their MAC alone: an evil twin, a deauthentication flood and an ARP poisoner without an address are alerted on (scope mac), never banned', () => {
+  // wifi.evil-twin: its source is the twin access point, by BSSID (written as a user might)
+  const twin: FindingTargetsIn = { srcIp: null, srcMacs: ['02:AA:00:00:00:66'], targetMacs: ['02:aa:00:00:00:01'], ruleId: 'wifi.evil-twin', category: 'spoofing', targets: [], severity: 2, reason: 'The Wi-Fi network "CorpNet" is announced as WPA2 by 02:aa:00:00:00:01 and as open by 02:aa:00:00:00:66.' };
+  // wifi.deauth-flood: no source (the transmitters are forged); its target is the network, by BSSID
+  const deauth: FindingTargetsIn = { srcIp: null, targetMacs: ['02:aa:00:00:00:01'], ruleId: 'wifi.deauth-flood', category: 'denial-of-service', targets: [], severity: 2, reason: '64 deauthentication frames in 0.1 s in the Wi-Fi network 02:aa:00:00:00:01.' };
+  // arp.gateway-poisoning by a MAC with no address of its own: the MAC is the source, the addresses it took the targets
+  const poison: FindingTargetsIn = { srcIp: null, srcMacs: ['00:25:b3:bf:91:ee'], ruleId: 'arp.gateway-poisoning', category: 'spoofing', targets: ['172.16.0.1'], severity: 1, reason: '00:25:b3:bf:91:ee announced itself by ARP as 172.16.0.1.' };
+  const sources = withTargeted([], [twin, deauth, poison]);
+  const r = runPolicy(sources, ctx);
+  const shown = r.decisions.map((d) => [d.scope, d.value, d.type, d.severity, d.reasonKey]);
+  assert.deepEqual(shown, [
+    ['mac', '00:25:b3:bf:91:ee', 'alert', 'critical', 'rule:arp.gateway-poisoning'],
+    ['ip', '172.16.0.1', 'alert', 'critical', 'target:arp.gateway-poisoning'],
+    ['mac', '02:aa:00:00:00:01', 'alert', 'high', 'target:wifi.deauth-flood'],
+    ['mac', '02:aa:00:00:00:66', 'alert', 'high', 'rule:wifi.evil-twin'],
+  ]);
+  // the twin's network's own access point is imitated, not attacked by it: no alert of the twin's about it
+  assert.equal(r.decisions.filter((d) => d.value === '02:aa:00:00:00:01').length, 1);
+  // critical and high ban and alert by default: each MAC's ban is skipped and said, its alert says why
+  assert.deepEqual(r.skipped.map((x) => [x.value, x.type, x.why]).sort(), [['00:25:b3:bf:91:ee', 'ban', 'link-layer'], ['02:aa:00:00:00:66', 'ban', 'link-layer']]);
+  assert.match(r.skipped[0].detail, /blocklists, nftables and ipset sets hold IP addresses/);
+  assert.match(r.decisions.find((d) => d.value === '02:aa:00:00:00:66')!.reason, /^wifi\.evil-twin: The Wi-Fi network "CorpNet" .* \(known by its MAC alone: not blocked\)$/);
+  assert.match(r.decisions.find((d) => d.value === '02:aa:00:00:00:01')!.reason, /^under attack: wifi\.deauth-flood: 64 deauthentication frames/);
+  assert.ok(r.decisions.every((d) => d.type === 'alert'));
+  // suppressed like any other decision
+  const again = runPolicy(sources, { ...ctx, recent: r.decisions });
+  assert.deepEqual(again.decisions, []);
+  assert.deepEqual(again.skipped.filter((x) => x.why === 'suppressed').map((x) => x.value).sort(), ['00:25:b3:bf:91:ee', '02:aa:00:00:00:01', '02:aa:00:00:00:66', '172.16.0.1']);
+  // a rule set to ignore, or a severity with no alert, makes nothing about the MAC
+  assert.deepEqual(runPolicy(withTargeted([], [twin]), { ...ctx, config: respondConfigFrom({ rules: { 'wifi.evil-twin': 'ignore' } }, {}, 'x.yaml') }).decisions, []);
+  const banOnly = runPolicy(withTargeted([], [twin]), { ...ctx, config: respondConfigFrom({ actions: { high: ['ban'] } }, {}, 'x.yaml') });
+  assert.deepEqual([banOnly.decisions, banOnly.skipped.map((x) => x.why)], [[], ['link-layer']]);
+  // a finding with a source address is decided on by that address (its MACs add no entry)
+  assert.deepEqual(withTargeted([], [{ ...poison, srcIp: '172.16.0.8' }]), []);
+});
+
+test('MACs are canonical (lowercase, colons) from the forms people write; anything else is no MAC', () => {
+  for (const t of ['02:AA:00:00:00:66', '02-aa-00-00-00-66', '02aa.0000.0066', ' 02:aa:00:00:00:66 ']) assert.equal(canonicalMac(t), '02:aa:00:00:00:66', t);
+  for (const t of ['02:aa:00:00:00', '02:aa:00:00:00:66:77', '02:aa-00:00:00:66', 'g2:aa:00:00:00:66', '02aa00000066', '10.0.0.1', '']) assert.equal(canonicalMac(t), null, t);
+  assert.deepEqual(canonicalSubject('02-AA-00-00-00-66'), { value: '02:aa:00:00:00:66', scope: 'mac' });
+  assert.deepEqual(canonicalSubject('10.0.0.1'), { value: '10.0.0.1', scope: 'ip' });
+  // a MAC never passes for an address of the firewall's
+  assert.equal(canonicalTarget('02:aa:00:00:00:66'), null);
 });

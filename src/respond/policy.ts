@@ -24,6 +24,13 @@
  *    makes an alert about each host it targets (reason key `target:RULE`, the rule's severity,
  *    `respond.actions` deciding whether an alert is made at that severity), never a ban: before,
  *    a SYN flood from forged sources reached nobody.
+ *  - hosts known by MAC only: a finding with no source address whose source is a MAC (an evil
+ *    twin's access points, an ARP poisoner with no address of its own) alerts about that MAC
+ *    (scope 'mac', reason key `rule:RULE`), and one with no source at all that names its targets by
+ *    MAC (a Wi-Fi deauthentication flood, its network's BSSID) alerts about them (`target:RULE`):
+ *    before, such findings reached the report and alerts.jsonl but no decision, so no notification.
+ *    Never a ban: blocklists, nftables and ipset sets hold IP addresses; the ban is skipped
+ *    (`link-layer`) and said.
  *  - self-fitted runs: an analysis without a baseline fits its detectors on the very traffic it
  *    judges, so its risk says "unusual within this input", not "unusual against known-normal
  *    traffic": a host is unusual there merely for being unlike an attack that fills the input
@@ -66,7 +73,7 @@ export interface AttackEvidence {
 
 /** One source as detection (and intel) saw it. */
 export interface SourceEvidence {
-  /** an address or a CIDR */
+  /** an address or a CIDR; a MAC for a host known by it alone (its decisions are alerts, scope 'mac') */
   readonly ip: string;
   readonly risk?: number;
   readonly reasons?: readonly string[];
@@ -138,6 +145,10 @@ export interface FindingTargetsIn {
   /** a FindingCategory or its Suricata text */
   readonly category: string;
   readonly targets: readonly string[];
+  /** a finding without `srcIp` whose source is known by MAC (Finding.srcMacs) */
+  readonly srcMacs?: readonly string[];
+  /** targets known by MAC only (Finding.targets.macs) */
+  readonly targetMacs?: readonly string[];
   /** Suricata's 1 … 4 and the finding's sentence: what a finding without a source says about its targets (withTargeted) */
   readonly severity?: number;
   readonly reason?: string;
@@ -171,20 +182,29 @@ export function withAttacks(sources: readonly SourceEvidence[], attacks: Readonl
 /**
  * `sources` with the findings that name no source address joined to the hosts they target (a
  * target that is no source becomes an entry of its own): most 20 targets per finding, its sample.
+ * Those whose source is known by MAC (srcMacs) become that MAC's rule findings; those with no
+ * source at all also target the hosts they name by MAC (a deauthentication flood's network).
  */
 export function withTargeted(sources: readonly SourceEvidence[], findings: Iterable<FindingTargetsIn>): SourceEvidence[] {
   const about = new Map<string, TargetFinding[]>();
+  const byMac = new Map<string, RuleEvidence[]>();
   for (const f of findings) {
     if (f.srcIp !== null || f.severity === undefined || f.reason === undefined) continue;
-    for (const ip of f.targets.slice(0, 20)) {
-      const t = canonicalTarget(ip);
+    const finding = { ruleId: f.ruleId, severity: f.severity, reason: f.reason };
+    const targets = f.srcMacs?.length ? f.targets : [...f.targets, ...(f.targetMacs ?? [])];
+    for (const ip of targets.slice(0, 20)) {
+      const t = canonicalSubject(ip);
       if (!t) continue;
       const list = about.get(t.value) ?? [];
-      list.push({ ruleId: f.ruleId, severity: f.severity, reason: f.reason });
+      list.push(finding);
       about.set(t.value, list);
     }
+    for (const mac of (f.srcMacs ?? []).slice(0, 20)) {
+      const m = canonicalMac(mac);
+      if (m) byMac.set(m, [...(byMac.get(m) ?? []), finding]);
+    }
   }
-  if (!about.size) return [...sources];
+  if (!about.size && !byMac.size) return [...sources];
   const out = sources.map((s) => {
     const key = canonicalTarget(s.ip)?.value ?? s.ip;
     const t = about.get(key);
@@ -192,6 +212,10 @@ export function withTargeted(sources: readonly SourceEvidence[], findings: Itera
     about.delete(key);
     return { ...s, targeted: t };
   });
+  for (const [mac, rules] of byMac) {
+    out.push({ ip: mac, rules, ...(about.has(mac) ? { targeted: about.get(mac) } : {}) });
+    about.delete(mac);
+  }
   for (const [ip, targeted] of about) out.push({ ip, targeted });
   return out;
 }
@@ -214,7 +238,7 @@ export interface PolicyContext {
 export interface Skipped {
   readonly value: string;
   readonly type: DecisionType | null;
-  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim' | 'self-fitted' | 'flood-sender';
+  readonly why: 'allowlisted' | 'suppressed' | 'no-action' | 'not-an-address' | 'victim' | 'self-fitted' | 'flood-sender' | 'link-layer';
   readonly detail: string;
 }
 
@@ -229,6 +253,11 @@ export function targetProblem(text: string): string {
   return leadingZeroProblem(text) ?? `"${text.slice(0, 80)}" is not an IPv4/IPv6 address or network`;
 }
 
+/** Why `text` is nothing a decision can be about (canonicalSubject gave null): list and delete filters. */
+export function subjectProblem(text: string): string {
+  return leadingZeroProblem(text) ?? `"${text.slice(0, 80)}" is not an IPv4/IPv6 address or network, nor a MAC`;
+}
+
 export function canonicalTarget(text: string): { value: string; scope: DecisionScope } | null {
   const c = parseCidr(text);
   if (typeof c === 'string') return null;
@@ -237,6 +266,25 @@ export function canonicalTarget(text: string): { value: string; scope: DecisionS
   const addr = formatIp({ v: u.v, w: u.base });
   return host ? { value: addr, scope: 'ip' } : { value: `${addr}/${u.prefix}`, scope: 'range' };
 }
+
+/** A MAC ("02:AA:00:00:00:66", "02-aa-00-00-00-66", "02aa.0000.0066") in lowercase colon form; null when it is none. */
+export function canonicalMac(text: string): string | null {
+  const t = text.trim();
+  if (!/^(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})$/i.test(t)) return null;
+  const hex = t.replace(/[:.-]/g, '').toLowerCase();
+  return hex.match(/../g)!.join(':');
+}
+
+/** What a decision can be about: an address or network (canonicalTarget), or a MAC (scope 'mac'). */
+export function canonicalSubject(text: string): { value: string; scope: DecisionScope } | null {
+  const t = canonicalTarget(text);
+  if (t) return t;
+  const mac = canonicalMac(text);
+  return mac ? { value: mac, scope: 'mac' } : null;
+}
+
+/** why a MAC gets an alert and no ban (the skipped ban's detail) */
+export const LINK_LAYER_TEXT = 'a host known only by its MAC: blocklists, nftables and ipset sets hold IP addresses, so it is alerted on, never banned';
 
 export function decisionId(value: string, type: DecisionType, reasonKey: string, created: string): string {
   return createHash('sha256').update(`${value}\u0000${type}\u0000${reasonKey}\u0000${created}`).digest('hex').slice(0, 16);
@@ -317,7 +365,7 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
   // one source may appear more than once (several inputs): merge its evidence first
   const merged = new Map<string, { scope: DecisionScope; risk?: number; reasons: string[]; rules: RuleEvidence[]; intel?: IntelEvidence; attackedBy: AttackEvidence[]; selfFitted: boolean; floodSender: boolean; attackClasses: Set<string>; targeted: TargetFinding[] }>();
   for (const s of sources) {
-    const t = canonicalTarget(s.ip);
+    const t = canonicalSubject(s.ip);
     if (!t) {
       skipped.push({ value: s.ip, type: null, why: 'not-an-address', detail: `"${s.ip}" is not an IPv4/IPv6 address or network` });
       continue;
@@ -349,7 +397,7 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
       skipped.push({ value, type: null, why: 'no-action', detail: `${j.severity}: no action configured (respond.actions.${j.severity})` });
       continue;
     }
-    const guard = ctx.allowlist.protects(value);
+    const guard = m.scope === 'mac' ? null : ctx.allowlist.protects(value);
     // a victim: attacked by another source, and nothing of its own beyond its risk (no rule finding
     // as source, no intel driver)
     const victim = !ctx.config.banTargets && m.attackedBy.length > 0 && !j.drivers.some((d) => d !== 'risk') ? victimText(m.attackedBy) : null;
@@ -364,6 +412,10 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
       continue;
     }
     for (const type of types) {
+      if (type === 'ban' && m.scope === 'mac') {
+        skipped.push({ value, type, why: 'link-layer', detail: LINK_LAYER_TEXT });
+        continue;
+      }
       if (type === 'ban' && guard) {
         skipped.push({ value, type, why: 'allowlisted', detail: `allowlisted by ${guard.cidr.text} (${guard.why})` });
         continue;
@@ -383,7 +435,9 @@ export function runPolicy(sources: readonly SourceEvidence[], ctx: PolicyContext
       }
       seen.add(k);
       const reason =
-        type === 'alert' && guard
+        type === 'alert' && m.scope === 'mac' && types.includes('ban')
+          ? `${j.reason} (known by its MAC alone: not blocked)`
+          : type === 'alert' && guard
           ? `${j.reason} (allowlisted by ${guard.cidr.text}, ${guard.why}: not blocked)`
           : type === 'alert' && victim && types.includes('ban')
             ? `${j.reason} (${victim}: not blocked)`

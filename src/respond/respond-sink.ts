@@ -33,7 +33,7 @@ export function sourcesFromResult(r: AnalysisResult): SourceEvidence[] {
 
 /** Findings as attacksOn and withTargeted read them: who, which rule, its category, its targets, its severity and sentence. */
 export function findingTargets(findings: readonly Finding[]): FindingTargetsIn[] {
-  return findings.map((f) => ({ srcIp: f.srcIp, ruleId: f.ruleId, category: f.category, targets: f.targets.ips, severity: f.severity, reason: f.reason }));
+  return findings.map((f) => ({ srcIp: f.srcIp, ruleId: f.ruleId, category: f.category, targets: f.targets.ips, severity: f.severity, reason: f.reason, ...(f.srcMacs ? { srcMacs: f.srcMacs } : {}), ...(f.targets.macs ? { targetMacs: f.targets.macs } : {}) }));
 }
 
 export interface RespondSinkOptions {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startService, type RunningService } from './service.js';
 import { DEFAULT_SERVER_CONFIG } from './server-config.js';
 import { Allowlist } from '../respond/allowlist.js';
+import { openDecisionStore } from '../store/decision-store.js';
 import { leadingZeroProblem } from '../detect/ip-address.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -96,4 +97,26 @@ test('the CLI says the same: decisions delete and decisions list --ip refuse a l
     assert.match(r.stderr, READINGS);
   }
   assert.match(cli('list', '--ip', '192.168.10.50').stdout, /192\.168\.10\.50/, 'nothing was deleted');
+});
+
+test('a decision about a host known by its MAC alone (a Wi-Fi access point) is found and deleted by its MAC, in any usual form; a MAC is never taken for a ban by hand', async () => {
+  const store = await openDecisionStore(join(dir, 'ns.db'));
+  const created = new Date().toISOString();
+  try {
+    await store.save([{ id: 'a1b2c3d4e5f60718', scope: 'mac', value: '02:aa:00:00:00:66', type: 'alert', severity: 'high', reason: 'wifi.evil-twin: CorpNet announced open', reasonKey: 'rule:wifi.evil-twin', origin: 'analyze:t', created, expires: new Date(Date.now() + 3600_000).toISOString(), simulated: false }]);
+  } finally {
+    await store.close();
+  }
+  const found = await call('GET', '/v1/decisions?ip=02-AA-00-00-00-66');
+  assert.equal(found.status, 200);
+  assert.deepEqual(found.json.decisions.map((d: { scope: string; value: string }) => [d.scope, d.value]), [['mac', '02:aa:00:00:00:66']]);
+  const bad = await call('GET', '/v1/decisions?ip=02:aa:zz');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error, 'query.ip: "02:aa:zz" is not an IPv4/IPv6 address or network, nor a MAC');
+  // a ban by hand is about an address or a network: a MAC is refused
+  assert.equal((await call('POST', '/v1/decisions', { ip: '02:aa:00:00:00:66', notify: false })).status, 400);
+  const gone = await call('DELETE', '/v1/decisions?ip=02aa.0000.0066&notify=false');
+  assert.equal(gone.status, 200, JSON.stringify(gone.json));
+  assert.deepEqual(gone.json.deleted.map((d: { value: string }) => d.value), ['02:aa:00:00:00:66']);
+  assert.deepEqual((await call('GET', '/v1/decisions?ip=02:aa:00:00:00:66')).json.decisions, []);
 });

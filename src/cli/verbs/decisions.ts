@@ -8,7 +8,7 @@ import { DECISIONS_SPEC } from './decisions-spec.js';
 import { openDecisionStore } from '../../store/decision-store.js';
 import { requireExistingStore } from '../../store/store-location.js';
 import { formatDuration, isActive, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
-import { canonicalTarget, targetProblem } from '../../respond/policy.js';
+import { canonicalSubject, subjectProblem } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
 import { announceDecision, announceRemoval, type Announcement } from '../../respond/announce.js';
 import { undelivered } from '../../respond/notify/outbox-delivery.js';
@@ -57,9 +57,9 @@ export const decisions: Command = {
     try {
       if (action === 'delete') {
         if (!target) throw new UserError('decisions delete: give a decision id, an address or a range');
-        const t = canonicalTarget(target);
-        // an id is 16 hex digits: a dot, colon or slash meant an address or range, and one that is none is said so
-        if (!t && /[.:/]/.test(target)) throw new UserError(`decisions delete: ${targetProblem(target)}`);
+        const t = canonicalSubject(target);
+        // an id is 16 hex digits: a dot, colon, dash or slash meant an address, range or MAC, and one that is none is said so
+        if (!t && /[.:/-]/.test(target)) throw new UserError(`decisions delete: ${subjectProblem(target)}`);
         const gone = await store.delete(t ? t.value : target);
         if (!gone.length) throw new UserError(`decisions delete: no decision with id or address "${target}" in ${store.where}`);
         // an unban is announced as the ban was, with the same opt-outs (announce.ts)
@@ -74,8 +74,8 @@ export const decisions: Command = {
         }
         return left ? 1 : 0;
       }
-      const ip = v.ip ? canonicalTarget(v.ip as string)?.value : undefined;
-      if (v.ip && !ip) throw new UserError(`decisions list --ip: ${targetProblem(v.ip as string)}`);
+      const ip = v.ip ? canonicalSubject(v.ip as string)?.value : undefined;
+      if (v.ip && !ip) throw new UserError(`decisions list --ip: ${subjectProblem(v.ip as string)}`);
       const list = await store.list(v.all ? { value: ip } : { activeAt: now, simulated: false, value: ip });
       if (json) out(JSON.stringify({ store: store.where, decisions: list.map((d) => ({ ...d, active: isActive(d, now) })) }, null, 2));
       else if (list.length) out(list.map(decisionLine).join('\n'));

@@ -67,8 +67,9 @@ export function formatRespond(r: RespondResult): string {
   const by = (why: string): number => r.skipped.filter((s) => s.why === why).length;
   const victims = by('victim');
   const selfFitted = by('self-fitted');
+  const linkLayer = by('link-layer');
   const floodSenders = new Set(r.skipped.filter((x) => x.why === 'flood-sender').map((x) => x.value)).size;
-  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}${selfFitted ? `, ${selfFitted} ${plural(selfFitted, 'ban')} on a risk without a baseline alone` : ''}${floodSenders ? `, ${thousands(floodSenders)} ${plural(floodSenders, 'sender')} of a flood towards one host (no ban or alert each: forged addresses are likely)` : ''}`);
+  if (r.skipped.length) lines.push(`Skipped: ${by('allowlisted')} allowlisted, ${by('suppressed')} suppressed (decided recently), ${by('no-action')} with no action configured, ${by('not-an-address')} not an address${victims ? `, ${victims} ${plural(victims, 'ban')} of a host under attack` : ''}${selfFitted ? `, ${selfFitted} ${plural(selfFitted, 'ban')} on a risk without a baseline alone` : ''}${linkLayer ? `, ${linkLayer} ${plural(linkLayer, 'ban')} of a host known by its MAC alone (alerted: firewall sets hold IP addresses)` : ''}${floodSenders ? `, ${thousands(floodSenders)} ${plural(floodSenders, 'sender')} of a flood towards one host (no ban or alert each: forged addresses are likely)` : ''}`);
   for (const s of r.skipped.filter((x) => x.why === 'allowlisted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   for (const s of r.skipped.filter((x) => x.why === 'victim').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);
   for (const s of r.skipped.filter((x) => x.why === 'self-fitted').slice(0, 5)) lines.push(`  not banned: ${s.value}: ${s.detail}`);

@@ -33,7 +33,9 @@ export function emailContent(alerts: readonly AlertMessage[], subjectBase: strin
     ...(attacked.length ? [`${attacked.length} host${attacked.length === 1 ? '' : 's'} under attack`] : []),
   ].join(', ');
   const subject = onlyRemovals ? `${subjectBase}: ${removals} decision${removals === 1 ? '' : 's'} removed` : `${subjectBase}: ${counts} (worst: ${worst})`;
-  const intro = onlyRemovals ? `Decisions about the following IP addresses were removed by hand (${removals}):` : `The following IP addresses are exhibiting suspicious activity (${suspects.length}):`;
+  // hosts known by their MAC alone (a Wi-Fi access point) are no IP addresses
+  const what = alerts.some((a) => a.scope === 'mac') ? 'addresses (IP or MAC)' : 'IP addresses';
+  const intro = onlyRemovals ? `Decisions about the following ${what} were removed by hand (${removals}):` : `The following ${what} are exhibiting suspicious activity (${suspects.length}):`;
   const attackedIntro = `The following hosts are under attack by senders no address can be given for (many or forged; nothing is blocked for it) (${attacked.length}):`;
   const lines = (list: readonly AlertMessage[]): string[] =>
     list.flatMap((a) =>
@@ -56,7 +58,7 @@ export function emailContent(alerts: readonly AlertMessage[], subjectBase: strin
   ].join('\n');
   const table = (list: readonly AlertMessage[]): string =>
     `<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">
-<tr><th>IP</th><th>severity</th><th>risk</th><th>action</th><th>reason</th><th>until</th></tr>
+<tr><th>${alerts.some((a) => a.scope === 'mac') ? 'address' : 'IP'}</th><th>severity</th><th>risk</th><th>action</th><th>reason</th><th>until</th></tr>
 ${list
   .map((a) => `<tr><td><code>${escapeHtml(a.ip)}</code></td><td>${a.severity}</td><td>${a.risk !== null ? a.risk.toFixed(6) : ''}</td><td>${a.removed ? `${undone(a.removed)} by ${escapeHtml(a.removed.by)} at ${escapeHtml(a.removed.at)}` : a.blocked ? 'blocked' : ''}</td><td>${escapeHtml(a.reason)}</td><td>${escapeHtml(a.expires)}</td></tr>`)
   .join('\n')}

@@ -33,7 +33,7 @@ export function syslogLine(a: AlertMessage, c: SyslogConfig, now = new Date()): 
       appName: c.appName,
       procId: String(process.pid),
       msgId: 'REMOVED',
-      structuredData: { [SD_ID]: { key: a.key, ip: a.ip, severity: a.severity, origin: a.origin, blocked: 'false', expires: a.expires, removed: a.removed.at, removedBy: a.removed.by, type: a.removed.type } },
+      structuredData: { [SD_ID]: { key: a.key, ...(a.scope === 'mac' ? { mac: a.ip } : { ip: a.ip }), severity: a.severity, origin: a.origin, blocked: 'false', expires: a.expires, removed: a.removed.at, removedBy: a.removed.by, type: a.removed.type } },
       message: `${a.severity} ${a.ip}: ${undone(a.removed)} by ${a.removed.by} (was: ${a.reason})`,
     });
   }
@@ -49,7 +49,8 @@ export function syslogLine(a: AlertMessage, c: SyslogConfig, now = new Date()): 
     structuredData: {
       [SD_ID]: {
         key: a.key,
-        ip: a.ip,
+        // a host known by its MAC alone (scope mac) is named as one
+        ...(a.scope === 'mac' ? { mac: a.ip } : { ip: a.ip }),
         ...(a.target ? { role: 'target' } : {}),
         severity: a.severity,
         ...(a.risk !== null ? { risk: String(a.risk) } : {}),

@@ -24,7 +24,10 @@ export function webhookBody(a: AlertMessage): Record<string, unknown> {
   return {
     source: 'netsentinel',
     alert_id: a.key,
-    ip: a.ip,
+    // a host known by its MAC alone (scope "mac": a Wi-Fi access point, an ARP poisoner with no
+    // address) has no IP: the MAC is given as `mac`, so a receiver reading `ip` never reads a MAC
+    ip: a.scope === 'mac' ? null : a.ip,
+    ...(a.scope === 'mac' ? { mac: a.ip } : {}),
     scope: a.scope,
     severity: a.severity,
     reason: a.reason,

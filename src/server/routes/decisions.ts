@@ -10,15 +10,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceContext } from '../context.js';
 import { DECISION_TYPES, SEVERITIES, isActive, type Decision, type DecisionSeverity, type DecisionType } from '../../respond/decision.js';
-import { canonicalTarget, targetProblem } from '../../respond/policy.js';
+import { canonicalSubject, subjectProblem } from '../../respond/policy.js';
 import { manualDecision } from '../../respond/manual-decision.js';
 import { UserError } from '../../util/errors.js';
 import { ErrorAnswer } from '../schemas.js';
 
 const DecisionAnswer = Type.Object({
   id: Type.String(),
-  scope: Type.String({ description: 'ip or range' }),
-  value: Type.String({ description: 'the address or CIDR, canonical' }),
+  scope: Type.String({ description: 'ip, range or mac (a host known by its MAC alone: alerts only)' }),
+  value: Type.String({ description: 'the address, CIDR or MAC, canonical' }),
   type: Type.String({ description: 'ban or alert' }),
   severity: Type.String(),
   reason: Type.String(),
@@ -33,7 +33,7 @@ const DecisionAnswer = Type.Object({
 
 const DecisionsQuery = Type.Object(
   {
-    ip: Type.Optional(Type.String({ maxLength: 64, description: 'only decisions about this address or range (canonical form is matched)' })),
+    ip: Type.Optional(Type.String({ maxLength: 64, description: 'only decisions about this address, range or MAC (canonical form is matched)' })),
     type: Type.Optional(Type.Union(DECISION_TYPES.map((t) => Type.Literal(t)))),
     state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('all')], { default: 'active', description: 'active (default): holding now; expired; all' })),
     origin: Type.Optional(Type.String({ maxLength: 200, description: 'exact origin, e.g. manual, api, analyze:<run>' })),
@@ -59,7 +59,7 @@ const NewDecision = Type.Object(
 const DeleteParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Fa-f:.]+$', description: 'a decision id, or an address (every decision about it)' }) }, { additionalProperties: false });
 const NotifyParam = Type.Optional(Type.Boolean({ default: true, description: "announce the removal on the notification channels (an unban is news to whoever got the ban); false keeps it quiet (respond.notifyManual: false for all)" }));
 const DeleteIdQuery = Type.Object({ notify: NotifyParam }, { additionalProperties: false });
-const DeleteQuery = Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64, description: 'an address or CIDR: every decision about it' }), notify: NotifyParam }, { additionalProperties: false });
+const DeleteQuery = Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64, description: 'an address, CIDR or MAC: every decision about it' }), notify: NotifyParam }, { additionalProperties: false });
 const Notifications = Type.Object({ queued: Type.Integer({ description: 'notifications written to the outbox; delivered right after this answer, or by `netsentinel notify --flush` when a channel is down' }), channels: Type.Array(Type.String()) });
 const Deleted = Type.Object({ deleted: Type.Array(DecisionAnswer), notifications: Notifications });
 
@@ -90,8 +90,8 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       if (q.cursor !== undefined && !after) return reply.code(400).send(bad('query.cursor', 'not a cursor this service gave out (use the `next` of a page)'));
       let value: string | undefined;
       if (q.ip !== undefined) {
-        const t = canonicalTarget(q.ip);
-        if (!t) return reply.code(400).send(bad('query.ip', targetProblem(q.ip)));
+        const t = canonicalSubject(q.ip);
+        if (!t) return reply.code(400).send(bad('query.ip', subjectProblem(q.ip)));
         value = t.value;
       }
       const state = q.state ?? 'active';
@@ -154,10 +154,10 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   );
 
   const remove = async (target: string, field: string, reply: FastifyReply, notify: boolean, by: string) => {
-    const t = canonicalTarget(target);
-    // a decision id is 16 hex digits: text with a dot or a colon meant an address, and one that is
-    // none (192.168.10.050: octal or decimal?) is a 400 saying why, not a 404 "no decision"
-    if (!t && /[.:]/.test(target)) return reply.code(400).send(bad(field, targetProblem(target)));
+    const t = canonicalSubject(target);
+    // a decision id is 16 hex digits: text with a dot or a colon meant an address or a MAC, and one
+    // that is none (192.168.10.050: octal or decimal?) is a 400 saying why, not a 404 "no decision"
+    if (!t && /[.:]/.test(target)) return reply.code(400).send(bad(field, subjectProblem(target)));
     let gone: Decision[];
     try {
       gone = await ctx.decisions.delete(t ? t.value : target);
@@ -192,7 +192,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     { schema: { summary: 'Delete every decision about an address or range (?ip=203.0.113.0/24)', description: 'Announced on the notification channels as an added decision is (&notify=false keeps it quiet).', tags: ['decisions'], querystring: DeleteQuery, response: { 200: Deleted, 400: ErrorAnswer, 404: ErrorAnswer } }, config: { scope: 'write' } },
     async (req, reply) => {
       const { ip, notify } = req.query as { ip: string; notify?: boolean };
-      if (!canonicalTarget(ip)) return reply.code(400).send(bad('query.ip', targetProblem(ip)));
+      if (!canonicalSubject(ip)) return reply.code(400).send(bad('query.ip', subjectProblem(ip)));
       return remove(ip, 'query.ip', reply, notify !== false, req.keyId ? `api:${req.keyId}` : 'api');
     },
   );
