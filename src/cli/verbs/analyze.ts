@@ -25,7 +25,7 @@ import { formatSeconds } from '../progress.js';
 import { renderHtmlReport } from '../../report/analysis-report.js';
 import { riskChartThread } from '../../report/risk-chart-thread.js';
 import { findingGroupsBySource, groupFindings, groupedReasons } from '../../report/finding-groups.js';
-import { respondSinkFromArgs, respondSummary } from './respond-hook.js';
+import { respondSinkFromArgs, respondSummary, applyNeedsRespond } from './respond-hook.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
@@ -36,6 +36,7 @@ export const analyze: Command = {
   spec: ANALYZE_SPEC,
   async run({ args, progress, out, json }) {
     const v = args.values;
+    applyNeedsRespond('analyze', v);
     const tm = new Timings();
     // Node's own start, then our modules until this verb runs (performance.now() counts from process start)
     const boot = performance.nodeTiming.bootstrapComplete;

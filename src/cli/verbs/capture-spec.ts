@@ -8,6 +8,7 @@ import { FLOW_ALERT_LIMIT_OPTIONS } from '../flow-alert-options.js';
 import { DEFAULT_MAX_FLOW_ALERTS } from '../../analysis/flow-alert-limit.js';
 import { ENV_FILE_OPTION } from '../../config/settings.js';
 import { DEFAULT_STORE } from '../../store/store-url.js';
+import { RESPOND_OPTIONS } from './respond-hook.js';
 
 export const CAPTURE_SPEC: CommandSpec = {
   name: 'capture',
@@ -24,7 +25,11 @@ each finding is printed on stdout when a detector crosses its threshold ("opened
 risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
 SIGTERM, --duration or --count stop the capture: open flows are finished and analysed, the outputs
 written, exit 0. A second Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
-summary.json, ...) and alerts go to the store; without it nothing is written but --write's files.`,
+summary.json, ...) and alerts go to the store; without it nothing is written but --write's files.
+--respond runs the response policy on each finding as it is printed (a "decided:" line, or a
+"decision" record with --json): its source is banned or alerted on and the alert sent (--apply; a
+dry run by default), while the capture runs; at the end the risky sources too, as 'analyze --respond'
+(decisions in --store, or NETSENTINEL_STORE, the config's store: or the default, when there is none).`,
   options: [
     { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "interface to capture on ('any' for all, in Linux cooked framing)" },
     { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "capture filter in tcpdump's syntax, e.g. 'not port 22'" },
@@ -49,10 +54,13 @@ summary.json, ...) and alerts go to the store; without it nothing is written but
     { name: 'print-flows', type: 'boolean', description: "also print each risky flow's alert (by default: findings and risky sources; every alert is in alerts.jsonl with -o)" },
     { name: 'no-report', type: 'boolean', description: 'with -o: skip report.html and the chart' },
     ...CAPTURE_OPTIONS,
+    { name: 'respond', type: 'boolean', description: "run the response policy on each finding as it comes, and on the whole result at the end (as 'analyze --respond'): decisions, alerts, blocklist files with -o" },
+    ...RESPOND_OPTIONS.filter((o) => o.name !== 'respond'),
   ],
   examples: [
     'sudo netsentinel capture -i eth0 -b office.nsb',
     "sudo netsentinel capture -i eth0 -f 'not port 22' -b office.nsb -o out/ --duration 3600",
     'sudo netsentinel capture -i any -b office.nsb --write /var/lib/netsentinel/pcap --rotate-mb 100 --json | jq .alert.signature',
+    'sudo netsentinel capture -i eth0 -b office.nsb --respond --apply --config netsentinel.yaml   # alerts by webhook/e-mail/syslog as findings come',
   ],
 };

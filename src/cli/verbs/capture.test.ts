@@ -170,6 +170,12 @@ test('capture without tcpdump or dumpcap on PATH says which package to install',
   r = cli(['capture', '-i', 'lo', '-b', baselineFile, '--rotate-mb', '5']);
   assert.equal(r.code, 2);
   assert.match(r.err, /--rotate-seconds and --rotate-mb need --write DIR/);
+  // --apply alone did nothing, silently: it acts on --respond's decisions, here and in analyze and stream
+  for (const [verb, args] of [['capture', ['-i', 'lo']], ['analyze', [join(dir, 'missing.csv')]], ['stream', ['--stdin']]] as const) {
+    r = cli([verb, ...args, '-b', baselineFile, '--apply']);
+    assert.equal(r.code, 2, `${verb}: ${r.err}`);
+    assert.match(r.err, new RegExp(`^netsentinel: ${verb}: --apply acts on the decisions of --respond; add --respond`));
+  }
 });
 
 test('capture on an interface that does not exist, or with a filter tcpdump rejects: one line, exit 2', { skip: skipLive('tcpdump') || (benign ? false : 'needs ../shared/datasets/cicids2017-sample') }, () => {

@@ -6,6 +6,7 @@
  * cleanly: open flows are finished, the sinks write what `analyze` writes (with -o), exit 0.
  */
 import type { Command } from '../command.js';
+import type { Finding } from '../../detect/finding.js';
 import { CAPTURE_SPEC } from './capture-spec.js';
 import { captureOptionsFrom } from '../capture-options.js';
 import { packetDetectors } from '../../packets/packet-evidence.js';
@@ -31,6 +32,8 @@ import { liveAlertLines } from '../live-alert-lines.js';
 import { formatSummary } from './analyze.js';
 import { flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { plural } from '../../util/plural.js';
+import { captureResponder, type CaptureResponder } from './capture-respond.js';
+import { respondSummary, applyNeedsRespond } from './respond-hook.js';
 import { thousands } from '../../util/thousands.js';
 
 /** said when capture runs without --baseline (and the result's mode note) */
@@ -44,6 +47,7 @@ export const capture: Command = {
   spec: CAPTURE_SPEC,
   async run({ args, progress, out, json }) {
     const v = args.values;
+    applyNeedsRespond('capture', v);
     const ifName = v.interface as string | undefined;
     if (!ifName) throw new UserError("capture: --interface IF is required ('ip link' lists the interfaces; 'any' captures on all)");
     const baselineFile = v.baseline as string | undefined;
@@ -84,6 +88,7 @@ export const capture: Command = {
     let store;
     let chart;
     let openedTimer: NodeJS.Timeout | undefined;
+    let responder: CaptureResponder | undefined;
     try {
       // a program that fails at once (no such interface, no permission) is said before any output opens
       const first = await Promise.race([program.started, program.ended]);
@@ -96,13 +101,24 @@ export const capture: Command = {
       // without -o nothing goes to disk (a capture may run for weeks: no scratch files to fill /tmp); say so once
       if (!outDir) progress.note(`capture: findings are printed as they come; nothing is kept on disk${writeDir ? ` but the packets in ${writeDir}` : ''} (-o DIR keeps flows_scored.csv, alerts.jsonl and the report${writeDir ? '' : '; --write DIR the packets'})`);
       store = storeLoc === 'none' ? undefined : await openStore(storeLoc);
+      responder = v.respond ? await captureResponder(v, storeLoc, out, json) : undefined;
+      if (responder && !responder.apply) progress.note('capture: --respond without --apply is a dry run: decisions are stored as simulated, nothing is sent or blocked');
       chart = outDir && !v.noReport ? riskChartThread() : undefined;
       const packets = packetDetectors(config.rules, { live: true });
       const lines = liveAlertLines(out, json, Boolean(v.printFlows));
+      // what is printed is also handed to the response policy (--respond), in the same order
+      const opened = (f: readonly Finding[]): void => {
+        lines.onOpened(f);
+        responder?.onFindings(f);
+      };
+      const closed = (f: readonly Finding[]): void => {
+        lines.onFindings(f);
+        responder?.onFindings(f);
+      };
       // the packet detectors run as packets arrive: what they find is said within a second, not at the next batch
       openedTimer = setInterval(() => {
         const fresh = packets.opened();
-        if (fresh.length) lines.onOpened(fresh);
+        if (fresh.length) opened(fresh);
       }, OPENED_POLL_MS);
       const source = liveFlowSource(program, {
         ...meterOptions,
@@ -143,12 +159,14 @@ export const capture: Command = {
         charts: chart,
         report: outDir && !v.noReport ? renderHtmlReport : undefined,
         evidence: [packets.provider],
-        sinks: [lines.sink],
-        onFindings: (f) => lines.onFindings(f),
-        onOpened: (f) => lines.onOpened(f),
+        // the response at the end after the lines (its decisions follow the alerts they are about)
+        sinks: [lines.sink, ...(responder ? [responder.sink] : [])],
+        onFindings: closed,
+        onOpened: opened,
       });
     } finally {
       clearInterval(openedTimer);
+      await responder?.close();
       stopHook();
       program.stop();
       await chart?.close();
@@ -160,7 +178,8 @@ export const capture: Command = {
       const analysis = outDir ? summaryJson(result) : { ...summaryJson(result), outputs: {} };
       // the packets read from inside tunnels by name, as summary.json's accounting says them (not an array by kind number)
       const { tunnelPackets, ...counts } = s;
-      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: { ...counts, tunnels: namedTunnelCounts(tunnelPackets) }, analysis }));
+      const respond = responder ? { ...respondSummary(responder.sink, true), respondWhileCapturing: { decisions: responder.totals.decisions, queued: responder.totals.queued } } : {};
+      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: { ...counts, tunnels: namedTunnelCounts(tunnelPackets) }, analysis, ...respond }));
     } else {
       const dropped = s.program.droppedByKernel ? `; the kernel dropped ${s.program.droppedByKernel.toLocaleString('en-US')}` : '';
       out(
@@ -172,7 +191,10 @@ export const capture: Command = {
         out(`Findings: ${thousands(result.findings.length)}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${thousands(result.riskyIps.length)}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}`);
         if (result.alerts.flowAlertsSuppressed) out(`  ${limitSentence(result)}`);
       }
+      if (responder) out(`Respond while capturing: ${thousands(responder.totals.decisions)} ${plural(responder.totals.decisions, 'decision')}, ${thousands(responder.totals.queued)} ${plural(responder.totals.queued, 'notification')} queued${respondSummary(responder.sink, false).replace(/^\n\nRespond: /, '\nAt the end: ')}`);
     }
-    return s.program.exitCode !== 0 && s.stoppedBy === 'program exited' ? 2 : 0;
+    if (s.program.exitCode !== 0 && s.stoppedBy === 'program exited') return 2;
+    // 1 when notifications still wait in the outbox after the last flush (as analyze --respond --apply)
+    return responder?.sink.exitCode() ?? 0;
   },
 };

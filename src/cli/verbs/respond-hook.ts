@@ -10,11 +10,20 @@ import type { OptionSpec } from '../args.js';
 import type { Sink } from '../../analysis/sink.js';
 import type { RespondSinkOptions } from '../../respond/respond-sink.js';
 import { decisionStoreOf } from '../store-choice.js';
+import { UserError } from '../../util/errors.js';
 
 export const RESPOND_OPTIONS: readonly OptionSpec[] = [
   { name: 'respond', type: 'boolean', description: "run the response policy after the analysis (as 'netsentinel respond OUT'): decisions, blocklist files, alerts" },
   { name: 'apply', type: 'boolean', description: 'with --respond: act for real (default: dry run, or config respond.apply)' },
 ];
+
+/**
+ * --apply acts on --respond's decisions: alone it did nothing, silently, and whoever typed it
+ * believed the run had acted. Said as a mistake in the options (exit 2) instead.
+ */
+export function applyNeedsRespond(verb: string, v: Record<string, unknown>): void {
+  if (v.apply && !v.respond) throw new UserError(`${verb}: --apply acts on the decisions of --respond; add --respond${verb === 'analyze' ? " (or run 'netsentinel respond OUT --apply' afterwards)" : ''}`);
+}
 
 /** The respond sink, with its outcome once committed, and the summary of that outcome. */
 export type RespondHook = Sink & { outcome(): unknown; summary(json: boolean): Record<string, unknown> | string; exitCode(): 0 | 1 };

@@ -4,6 +4,7 @@
  * classifier and rules as analyze does, stores alerts and publishes findings and alerts to
  * JetStream; SIGTERM or SIGINT drains it.
  */
+import { applyNeedsRespond } from './respond-hook.js';
 import { runConfig } from '../run-config.js';
 import { decisionStoreOf } from '../store-choice.js';
 import { onInterrupt } from '../../util/atomic-output.js';
@@ -47,6 +48,7 @@ export const stream: Command = {
   spec: STREAM_SPEC,
   async run({ args, progress, out, json }) {
     const v = args.values;
+    applyNeedsRespond('stream', v);
     const baselineFile = v.baseline as string | undefined;
     if (!baselineFile) throw new UserError("stream: --baseline FILE is required (a worker never fits its detectors on the traffic it judges; make one with 'netsentinel baseline')");
     const { config, store: storeLoc } = await runConfig(v);

@@ -1,0 +1,102 @@
+/**
+ * `netsentinel capture --respond --apply` acts while the capture runs: in two namespaces this test
+ * creates, a port scan from one to the other is banned and its alert delivered to a webhook server
+ * (a real HTTP server in the capturing namespace) before the capture is stopped; the decision is
+ * printed as a "decision" record and is in the store for `decisions list`. The SYN watch and the
+ * port-scan rule both find the scan: one source with two reasons, one ban and one alert. At the end
+ * the whole result goes through the policy once more and decides nothing twice: only the scanner's
+ * risk, judged at the end and more severe than its findings (critical), is a new decision. Needs root, tcpdump and iproute2: skipped, saying why, without them, except
+ * under CI=true.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Background, namespacePair, sleep } from '../../testing/live-namespaces.js';
+import { liveCaptureTest } from '../../testing/live-capture-test.js';
+
+const { main, dir, baselineFile, skip } = liveCaptureTest('ns-capture-respond-');
+
+type Line = Record<string, any>;
+const parse = (out: string): Line[] => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+
+/** a webhook backend: each request's body as a JSON line in the file, answered 201 */
+const RECEIVER = `
+import http from 'node:http';
+import { appendFileSync } from 'node:fs';
+const [port, file] = process.argv.slice(2);
+http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    appendFileSync(file, JSON.stringify({ key: req.headers['idempotency-key'], body: JSON.parse(body) }) + '\\n');
+    res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+}).listen(Number(port), '127.0.0.1', () => console.log('ready'));
+`;
+
+test('capture --respond --apply bans a scanner and delivers its alert while the capture runs; the end decides nothing twice', { skip: skip(['tcpdump', 'ip'], 'tcpdump, iproute2') }, async () => {
+  const net = namespacePair('prs', dir);
+  const received = join(dir, 'webhook.jsonl');
+  const store = join(dir, 'decisions.db');
+  const port = String(20000 + (process.pid % 20000));
+  writeFileSync(join(dir, 'receiver.mjs'), RECEIVER);
+  const config = join(dir, 'netsentinel.yaml');
+  writeFileSync(config, ['webhook:', `  url: http://127.0.0.1:${port}/alerts`, ''].join('\n'));
+  let server: Background | undefined;
+  let hook: Background | undefined;
+  let cap: Background | undefined;
+  try {
+    server = await net.serve();
+    hook = new Background(spawn('ip', net.inNs(net.nsA, process.execPath, join(dir, 'receiver.mjs'), port, received)));
+    await hook.waitFor('out', /ready/, 20000);
+    cap = new Background(
+      spawn('ip', net.inNs(net.nsA, process.execPath, main, 'capture', '-i', net.vethA, '-b', baselineFile, '--json', '--batch-seconds', '1', '--respond', '--apply', '--config', config, '--store', store)),
+    );
+    await cap.waitFor('err', /nothing is kept on disk.*\n/, 30000);
+    net.fromB('scan', net.ipA, '1', '150');
+    // the ban, printed as it is decided, while the capture runs
+    await cap.waitFor('out', new RegExp(`"event_type":"decision"[^\\n]*"value":"${net.ipB.replace(/\./g, '\\.')}","type":"ban"`), 30000);
+    // its alert at the webhook, also before the capture ends
+    const until = Date.now() + 30000;
+    const alertsAbout = (): Line[] => (existsSync(received) ? parse(readFileSync(received, 'utf8')) : []).filter((r) => r.body.ip === net.ipB);
+    while (!alertsAbout().length && Date.now() < until) await sleep(100);
+    assert.equal(cap.child.exitCode, null, 'the capture is still running');
+    const live = alertsAbout();
+    assert.equal(live.length, 1, readFileSync(received, 'utf8'));
+    assert.equal(live[0].body.blocked, true);
+    assert.equal(live[0].body.role, 'source');
+    assert.match(live[0].body.reason, /^packet\.syn-scan: 10\.77\.0\.2 sent SYNs to \d+ \(host, port\) targets/);
+    // a real decision in the store, for `decisions list` and `block apply`
+    const listed = spawnSync(process.execPath, [main, 'decisions', 'list', '--store', store, '--ip', net.ipB, '--json'], { encoding: 'utf8' });
+    assert.equal(listed.status, 0, listed.stderr);
+    const held = (JSON.parse(listed.stdout) as { decisions: Line[] }).decisions;
+    assert.deepEqual(held.map((d) => [d.type, d.simulated, d.origin.split(':')[0]]).sort(), [['alert', false, 'capture'], ['ban', false, 'capture']]);
+
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.exited, 0, cap.err);
+    const lines = parse(cap.out);
+    const decided = lines.filter((l) => l.event_type === 'decision');
+    // decided once while capturing: when the SYN watch found the scan; the port-scan rule's finding
+    // (opened, then both closed) is one more reason of the same source, not a second ban and alert
+    assert.deepEqual(decided.filter((d) => d.value === net.ipB).map((d) => [d.type, d.reasonKey]).sort(), [['alert', 'rule:packet.syn-scan'], ['ban', 'rule:packet.syn-scan']]);
+    const summary = lines.at(-1) as Line;
+    assert.equal(summary.event_type, 'capture_summary');
+    // a ban and its alert; one notification (the alert, saying the address is blocked)
+    assert.deepEqual(summary.respondWhileCapturing, { decisions: 2, queued: 1 });
+    // the end: the findings' reasons are suppressed; what is new is only the risk, judged at the end, if it is more severe
+    const atEnd = summary.respond.decisions.filter((d: Line) => d.value === net.ipB);
+    assert.ok(atEnd.every((d: Line) => d.reasonKey === 'risk' && d.severity === 'critical'), JSON.stringify(atEnd));
+    // either the end found nothing more severe (its decision suppressed) or it escalated on the risk
+    assert.ok(atEnd.length > 0 || summary.respond.skipped.some((x: Line) => x.value === net.ipB && x.why === 'suppressed'));
+    assert.equal(summary.respond.notifications.undelivered, 0);
+    assert.equal(alertsAbout().length, 1 + atEnd.filter((d: Line) => d.type === 'alert').length, "the live alert, and the end's only if it decided something new");
+  } finally {
+    cap?.child.kill('SIGKILL');
+    hook?.child.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
+    await Promise.all([server?.exited, hook?.exited]);
+    net.remove();
+  }
+});
