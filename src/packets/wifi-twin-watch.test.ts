@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { radiotap, wlanManagement, writePcap, type RawPacket } from '../testing/capture-writer.js';
+import { RSN_ELEMENT, wlanBeacon, writePcap, type RawPacket } from '../testing/capture-writer.js';
 import { captureFindings } from '../testing/packet-findings.js';
 import { run, skipWithoutProgram } from '../testing/programs.js';
 
@@ -18,19 +18,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const T0 = 1_796_000_000_000_000;
 const mac = (last: number): Buffer => Buffer.from([0x02, 0x11, 0x22, 0x33, 0x44, last]);
-const BROADCAST = Buffer.alloc(6, 0xff);
-/** RSN element: version 1, CCMP group and pairwise cipher, PSK key management */
-const RSN = Buffer.from([48, 20, 1, 0, 0x00, 0x0f, 0xac, 4, 1, 0, 0x00, 0x0f, 0xac, 4, 1, 0, 0x00, 0x0f, 0xac, 2, 0, 0]);
 /** Microsoft's WPA element: OUI 00:50:F2, type 1, version 1, TKIP */
 const WPA = Buffer.from([221, 22, 0x00, 0x50, 0xf2, 1, 1, 0, 0x00, 0x50, 0xf2, 2, 1, 0, 0x00, 0x50, 0xf2, 2, 1, 0, 0x00, 0x50, 0xf2, 2]);
-
-/** A beacon (or probe response, subtype 5) of `ssid` from access point `ap`: fixed fields, SSID element, rates, and `security` elements; `privacy` the capability bit */
-function beacon(ap: Buffer, ssid: string | Buffer, security: Buffer[], privacy: boolean, subtype = 8): Buffer {
-  const name = typeof ssid === 'string' ? Buffer.from(ssid) : ssid;
-  const fixed = Buffer.concat([Buffer.alloc(8), Buffer.from([0x64, 0x00, privacy ? 0x11 : 0x01, 0x04])]);
-  const body = Buffer.concat([fixed, Buffer.from([0, name.length]), name, Buffer.from([1, 4, 0x82, 0x84, 0x8b, 0x96]), ...security]);
-  return radiotap(wlanManagement(subtype, { receiver: BROADCAST, transmitter: ap, bssid: ap, body }));
-}
 
 /** `frame` every 102.4 ms for `seconds` from `t0` */
 function every(frame: Buffer, t0: number, seconds: number): RawPacket[] {
@@ -39,13 +28,13 @@ function every(frame: Buffer, t0: number, seconds: number): RawPacket[] {
   return out;
 }
 
-const CAMPUS = [...every(beacon(mac(1), 'CorpNet', [RSN], true), T0, 10), ...every(beacon(mac(2), 'CorpNet', [RSN], true), T0 + 50_000, 10)];
+const CAMPUS = [...every(wlanBeacon(mac(1), 'CorpNet', [RSN_ELEMENT], true), T0, 10), ...every(wlanBeacon(mac(2), 'CorpNet', [RSN_ELEMENT], true), T0 + 50_000, 10)];
 const NEIGHBOURS = [
-  ...every(beacon(mac(3), 'OldCafe', [WPA], true), T0, 10),
-  ...every(beacon(mac(4), 'Guest', [], false), T0, 10),
+  ...every(wlanBeacon(mac(3), 'OldCafe', [WPA], true), T0, 10),
+  ...every(wlanBeacon(mac(4), 'Guest', [], false), T0, 10),
   // hidden networks: an empty name and a name of zero bytes, whatever their security
-  ...every(beacon(mac(5), '', [RSN], true), T0, 10),
-  ...every(beacon(mac(6), Buffer.alloc(7), [], false), T0, 10),
+  ...every(wlanBeacon(mac(5), '', [RSN_ELEMENT], true), T0, 10),
+  ...every(wlanBeacon(mac(6), Buffer.alloc(7), [], false), T0, 10),
 ];
 
 const save = (name: string, ps: RawPacket[]): string => {
@@ -60,7 +49,7 @@ test('two access points of one WPA2 network, a WPA one, an open one and hidden o
 });
 
 test('an open access point taking the WPA2 network\'s name is an evil twin; so is one taking its BSSID too', async () => {
-  const file = save('twin.pcap', [...CAMPUS, ...NEIGHBOURS, ...every(beacon(mac(0x66), 'CorpNet', [], false), T0 + 5e6, 3), { tsMicros: T0 + 6e6, data: beacon(mac(0x66), 'CorpNet', [], false, 5) }]);
+  const file = save('twin.pcap', [...CAMPUS, ...NEIGHBOURS, ...every(wlanBeacon(mac(0x66), 'CorpNet', [], false), T0 + 5e6, 3), { tsMicros: T0 + 6e6, data: wlanBeacon(mac(0x66), 'CorpNet', [], false, 5) }]);
   const found = await twins(file);
   assert.equal(found.length, 1);
   const f = found[0];
@@ -76,13 +65,13 @@ test('an open access point taking the WPA2 network\'s name is an evil twin; so i
   assert.match(f.reason, /^The Wi-Fi network "CorpNet" is announced as WPA2\/WPA3 by 02:11:22:33:44:01 \(98 frames from \d\d:\d\d:\d\d\), 02:11:22:33:44:02 .* and as open by 02:11:22:33:44:66 \(31 frames .*: an evil twin/);
   assert.deepEqual(await twins(file, { wifiTwin: { enabled: false } }), []);
   // airbase-ng -a with the network's own BSSID: the same access point address, announced open
-  const same = await twins(save('same-bssid.pcap', [...CAMPUS, ...every(beacon(mac(1), 'CorpNet', [], false), T0 + 5e6, 2)]));
+  const same = await twins(save('same-bssid.pcap', [...CAMPUS, ...every(wlanBeacon(mac(1), 'CorpNet', [], false), T0 + 5e6, 2)]));
   assert.equal(same.length, 1);
   assert.deepEqual(same[0].evidence.twins, ['02:11:22:33:44:01']);
 });
 
 test('tshark reads our beacons: the name, the RSN element, the WPA element', { skip: skipWithoutProgram('tshark') }, () => {
-  const file = save('tshark.pcap', [{ tsMicros: T0, data: beacon(mac(1), 'CorpNet', [RSN], true) }, { tsMicros: T0 + 1, data: beacon(mac(3), 'OldCafe', [WPA], true) }]);
+  const file = save('tshark.pcap', [{ tsMicros: T0, data: wlanBeacon(mac(1), 'CorpNet', [RSN_ELEMENT], true) }, { tsMicros: T0 + 1, data: wlanBeacon(mac(3), 'OldCafe', [WPA], true) }]);
   const rows = run('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'wlan.ssid', '-e', 'wlan.rsn.version', '-e', 'wlan.wfa.ie.wpa.version', '-e', 'wlan.fixed.capabilities.privacy']).toString().trim().split('\n');
   // (tshark writes the SSID field as hex bytes)
   const hex = (s: string) => Buffer.from(s).toString('hex');

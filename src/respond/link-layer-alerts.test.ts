@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { radiotap, wlanManagement, writePcap, type RawPacket } from '../testing/capture-writer.js';
+import { RSN_ELEMENT, radiotap, wlanBeacon, wlanManagement, writePcap, type RawPacket } from '../testing/capture-writer.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogUdp, testCertificate } from '../testing/notify-servers.js';
 import { findProgram } from './block/firewall.js';
 
@@ -41,22 +41,11 @@ const mac = (last: number): Buffer => Buffer.from([0x02, 0xaa, 0x00, 0x00, 0x00,
 const AP = mac(0x01);
 const TWIN = mac(0x66);
 const STATION = mac(0x51);
-const BROADCAST = Buffer.alloc(6, 0xff);
-/** RSN element: CCMP, PSK (WPA2) */
-const RSN = Buffer.from([48, 20, 1, 0, 0x00, 0x0f, 0xac, 4, 1, 0, 0x00, 0x0f, 0xac, 4, 1, 0, 0x00, 0x0f, 0xac, 2, 0, 0]);
-
-function beacon(ap: Buffer, ssid: string, security: Buffer[], privacy: boolean): Buffer {
-  const name = Buffer.from(ssid);
-  const fixed = Buffer.concat([Buffer.alloc(8), Buffer.from([0x64, 0x00, privacy ? 0x11 : 0x01, 0x04])]);
-  const body = Buffer.concat([fixed, Buffer.from([0, name.length]), name, Buffer.from([1, 4, 0x82, 0x84, 0x8b, 0x96]), ...security]);
-  return radiotap(wlanManagement(8, { receiver: BROADCAST, transmitter: ap, bssid: ap, body }));
-}
-
 function air(): RawPacket[] {
   const out: RawPacket[] = [];
   // the network's access point for 10 s, the twin's open beacons from 2 s
-  for (let t = 0; t < 10e6; t += 102_400) out.push({ tsMicros: T0 + t, data: beacon(AP, 'CorpNet', [RSN], true) });
-  for (let t = 2e6; t < 6e6; t += 102_400) out.push({ tsMicros: T0 + t + 7, data: beacon(TWIN, 'CorpNet', [], false) });
+  for (let t = 0; t < 10e6; t += 102_400) out.push({ tsMicros: T0 + t, data: wlanBeacon(AP, 'CorpNet', [RSN_ELEMENT], true) });
+  for (let t = 2e6; t < 6e6; t += 102_400) out.push({ tsMicros: T0 + t + 7, data: wlanBeacon(TWIN, 'CorpNet', [], false) });
   // aireplay-ng -0 1 -a AP -c STATION: 64 deauthentications (reason 7), each way in turn, 2 ms apart
   for (let i = 0; i < 64; i++) {
     const [receiver, transmitter] = i % 2 ? [AP, STATION] : [STATION, AP];

@@ -149,6 +149,20 @@ export function wlanManagement(subtype: number, o: { receiver: Uint8Array; trans
   return Buffer.concat([Buffer.from([subtype << 4, 0x00, 0x3a, 0x01]), Buffer.from(o.receiver), Buffer.from(o.transmitter), Buffer.from(o.bssid), Buffer.from([0x00, 0x00]), Buffer.from(o.body)]);
 }
 
+/** An RSN element (WPA2: version 1, CCMP group and pairwise cipher, PSK key management), for a beacon's `security`. */
+export const RSN_ELEMENT = Buffer.from([48, 20, 1, 0, 0x00, 0x0f, 0xac, 4, 1, 0, 0x00, 0x0f, 0xac, 4, 1, 0, 0x00, 0x0f, 0xac, 2, 0, 0]);
+
+/**
+ * A radiotap-framed beacon (or probe response, subtype 5) of `ssid` from access point `ap`: fixed
+ * fields, the SSID element, rates, and the `security` elements; `privacy` the capability bit.
+ */
+export function wlanBeacon(ap: Uint8Array, ssid: string | Uint8Array, security: readonly Uint8Array[], privacy: boolean, subtype = 8): Buffer {
+  const name = typeof ssid === 'string' ? Buffer.from(ssid) : Buffer.from(ssid);
+  const fixed = Buffer.concat([Buffer.alloc(8), Buffer.from([0x64, 0x00, privacy ? 0x11 : 0x01, 0x04])]);
+  const body = Buffer.concat([fixed, Buffer.from([0, name.length]), name, Buffer.from([1, 4, 0x82, 0x84, 0x8b, 0x96]), ...security.map((e) => Buffer.from(e))]);
+  return radiotap(wlanManagement(subtype, { receiver: Buffer.alloc(6, 0xff), transmitter: ap, bssid: ap, body }));
+}
+
 let nextSeq = 1;
 
 /**
