@@ -14,11 +14,17 @@
  * each: a scan found by the SYN watch and then by the port-scan rule is one source with two
  * reasons, judged as analyze judges it (one decision, its reason the most severe driver), not a
  * second ban and alert for the same scan. A finding of higher severity still makes a new decision
- * (respond.suppress: one per address, type and reason). The live runs share
+ * (respond.suppress: one per address, type and reason).
+ *
+ * Not decided live: findings of the rules folded per target at the end (`spoofing.bogon-source`:
+ * a flood from forged random sources opens one per forged bogon address, thousands in seconds).
+ * Each would be a ban of an address nobody has and an alert; the end decides on them as analyze
+ * does (folded into one alert about the flooded host, or one by one when few). The live runs share
  * the stream worker's responder (stream/stream-respond.ts: its stores opened once and kept), the end
  * is analyze's respond sink (respond-hook.ts). Dry run unless --apply or respond.apply, as everywhere.
  */
 import type { Finding } from '../../detect/finding.js';
+import { foldGroup } from '../../detect/fold-source-findings.js';
 import type { StreamResponder } from '../../stream/stream-respond.js';
 import { decisionStoreOf } from '../store-choice.js';
 import { respondSinkFromArgs, type RespondHook } from './respond-hook.js';
@@ -96,7 +102,8 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
   return {
     apply,
     totals: live.totals,
-    onFindings(findings) {
+    onFindings(all) {
+      const findings = all.filter((f) => foldGroup(f) === null);
       if (!findings.length) return;
       queue = queue.then(async () => {
         try {
