@@ -33,6 +33,12 @@ export interface RespondOptions {
   readonly outDir?: string;
   readonly nowMs?: number;
   readonly onProblem?: (line: string) => void;
+  /**
+   * false: queue the alerts in the outbox and leave their delivery to the caller (`capture
+   * --respond` delivers in the background, so a channel that is slow or down never holds the next
+   * decision); `delivery` is then empty. Default: flush now.
+   */
+  readonly flush?: boolean;
   /** channels to use instead of the configured ones (tests) */
   readonly channels?: readonly Channel[];
   /**
@@ -87,7 +93,7 @@ export async function respond(o: RespondOptions): Promise<RespondResult> {
       const outbox = shared ? await shared() : await openOutboxStore(o.store);
       try {
         queued = await enqueueAlerts(outbox, channels, alertMessages([...decisions, ...interrupted]));
-        delivery = await flushOutbox(outbox, channels, { onProblem: o.onProblem });
+        if (o.flush !== false) delivery = await flushOutbox(outbox, channels, { onProblem: o.onProblem });
       } finally {
         if (!shared) await outbox.close();
       }

@@ -4,10 +4,13 @@
  * found by the SYN watch, then by the port-scan rule, then closed, is one ban and one alert; a
  * more severe finding of the same source is decided again; the findings of a forged flood's bogon
  * sources (folded per target at the end) are not decided one by one while the capture runs; the
- * end's sink runs after every queued run and suppresses what was decided live.
+ * end's sink runs after every queued run and suppresses what was decided live. Delivery runs beside
+ * the decisions: a webhook that holds its first request does not hold the next sources' bans.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -59,4 +62,53 @@ test('one scan seen two ways is one decision; a more severe finding is decided a
   );
   // four policy runs: the bogon sources' findings made none
   assert.deepEqual(r.totals, { decisions: 4, queued: 0, runs: 4 });
+});
+
+test('a webhook that holds its first request does not hold the next decisions; every alert is delivered once it answers', async () => {
+  // a real HTTP server that keeps each request waiting until the test releases it
+  const held: { body: Record<string, unknown>; answer: () => void }[] = [];
+  const received: unknown[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const b = JSON.parse(body) as Record<string, unknown>;
+      held.push({ body: b, answer: () => (received.push(b.ip), res.writeHead(201, { 'content-type': 'application/json' }).end('{}')) });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  let released = false;
+  try {
+    const config = join(dir, 'webhook.yaml');
+    writeFileSync(config, ['respond:', '  allowlistDefaults: false', 'webhook:', `  url: http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`, '  timeoutSeconds: 120', ''].join('\n'));
+    const lines: string[] = [];
+    const r = await captureResponder({ respond: true, apply: true, config }, join(dir, 'w.db'), (l) => lines.push(l), true);
+    const scanners = ['203.0.113.21', '203.0.113.22', '203.0.113.23'];
+    for (const ip of scanners) r.onFindings([finding('packet.syn-scan', ip, '10.0.0.1', 2, 'sent SYNs to 21 targets')]);
+    // every scanner is banned while the first alert still waits for its answer
+    for (let i = 0; i < 600 && lines.length < 6; i++) await new Promise((res) => setTimeout(res, 50));
+    const bans = lines.map((l) => JSON.parse(l) as { type: string; value: string; simulated: boolean }).filter((d) => d.type === 'ban');
+    assert.deepEqual(bans.map((d) => [d.value, d.simulated]).sort(), scanners.map((ip) => [ip, false]));
+    assert.equal(held.length, 1, 'one delivery at a time: the first alert is still held');
+    // the webhook answers from now on: close() waits for every alert to be delivered
+    released = true;
+    held[0].answer();
+    const answering = setInterval(() => {
+      for (const h of held.splice(1)) h.answer();
+    }, 20);
+    try {
+      await r.close();
+    } finally {
+      clearInterval(answering);
+    }
+    for (const h of held.splice(1)) h.answer();
+    assert.deepEqual(r.totals, { decisions: 6, queued: 3, runs: 3 });
+    assert.deepEqual([...received].sort(), scanners, 'each alert delivered once');
+  } finally {
+    if (!released) for (const h of held) h.answer();
+    await new Promise<void>((res) => {
+      server.close(() => res());
+      server.closeAllConnections();
+    });
+  }
 });

@@ -16,6 +16,13 @@
  * second ban and alert for the same scan. A finding of higher severity still makes a new decision
  * (respond.suppress: one per address, type and reason).
  *
+ * Delivery runs beside the decisions, not in their way: a live run queues its alerts in the outbox
+ * and returns; one flush at a time delivers them in the background (a run that queues while one
+ * is going asks for one more pass, as the service's announcer does). A webhook that hangs or an SMTP
+ * server timing out (4 tries of 5 s by default) held every later decision behind it: the next
+ * scanner's ban waited for the first one's alert. The end's respond flushes what still waits and
+ * its exit status says what could not be delivered.
+ *
  * Not decided live: findings of the rules folded per target at the end (`spoofing.bogon-source`:
  * a flood from forged random sources opens one per forged bogon address, thousands in seconds).
  * Each would be a ban of an address nobody has and an alert; the end decides on them as analyze
@@ -53,17 +60,45 @@ export interface CaptureResponder {
  * only with --respond.
  */
 export async function captureResponder(v: Record<string, unknown>, storeLocation: string, print: (line: string) => void, json: boolean): Promise<CaptureResponder> {
-  const [{ streamResponder }, { loadRespondSettings }, { buildAllowlist }, { decisionLine, problem: onProblem }] = await Promise.all([
+  const [{ streamResponder }, { loadRespondSettings }, { buildAllowlist }, { decisionLine, problem: onProblem }, { channelsFrom, flushOutbox }, { openOutboxStore }] = await Promise.all([
     import('../../stream/stream-respond.js'),
     import('../../respond/respond-settings.js'),
     import('../../respond/allowlist.js'),
     import('./respond-common.js'),
+    import('../../respond/notify/outbox-delivery.js'),
+    import('../../store/outbox-store.js'),
   ]);
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
   const r = settings.respond;
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
   const apply = Boolean(v.apply) || r.apply;
-  const live: StreamResponder = streamResponder({ config: r, notify: settings.notify, allowlist, store: decisionStoreOf(storeLocation, settings.store, settings.files), apply, onProblem });
+  const store = decisionStoreOf(storeLocation, settings.store, settings.files);
+  const live: StreamResponder = streamResponder({ config: r, notify: settings.notify, allowlist, store, apply, onProblem, flush: false });
+  // the background delivery: one flush at a time, one more pass when asked while it runs
+  const channels = apply ? channelsFrom(settings.notify) : [];
+  let outbox: ReturnType<typeof openOutboxStore> | undefined;
+  let delivering: Promise<void> | undefined;
+  let again = false;
+  const deliver = (): void => {
+    if (!channels.length) return;
+    if (delivering) {
+      again = true;
+      return;
+    }
+    delivering = (async () => {
+      do {
+        again = false;
+        try {
+          await flushOutbox(await (outbox ??= openOutboxStore(store)), channels, { onProblem });
+        } catch (e) {
+          // the store went away: said; the rows wait, the end flushes again
+          outbox = undefined;
+          onProblem(`respond: delivering alerts: ${(e as Error).message}`);
+        }
+      } while (again);
+      delivering = undefined;
+    })();
+  };
   const origin = `capture:${new Date().toISOString()}`;
   const end = await respondSinkFromArgs(v, storeLocation);
   // every finding printed so far, by what it is about (its source, else its MAC, else its first
@@ -96,8 +131,9 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
   };
   let queue: Promise<void> = Promise.resolve();
   const settled = async (): Promise<void> => {
-    // a finding queued while the last one was decided is decided after it
+    // a finding queued while the last one was decided is decided after it; then what it queued is delivered
     for (let seen: Promise<void> | undefined; seen !== queue; ) await (seen = queue);
+    while (delivering) await delivering;
   };
   return {
     apply,
@@ -109,6 +145,7 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
         try {
           const made = await live.respondTo(origin, [], withEarlier(findings));
           for (const d of made?.decisions ?? []) print(json ? JSON.stringify({ event_type: 'decision', ...d }) : `decided: ${decisionLine(d)}`);
+          if (made?.queued) deliver();
         } catch (e) {
           // a store or channel down mid-capture: said, and the capture goes on (the end tries again)
           onProblem(`respond: ${(e as Error).message}`);
@@ -125,6 +162,9 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
     async close() {
       await settled();
       await live.close();
+      const open = outbox;
+      outbox = undefined;
+      await (await open?.catch(() => undefined))?.close();
     },
   };
 }
