@@ -11,6 +11,7 @@ import type { Decision } from '../respond/decision.js';
 import { channelsFrom, flushOutbox, type Channel } from '../respond/notify/outbox-delivery.js';
 import type { NotifyConfig } from '../respond/notify/notify-config.js';
 import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
+import { onePassAtATime } from '../util/one-pass-at-a-time.js';
 
 export interface Announcer {
   /** channel names hand-made decisions go to; empty = not announced */
@@ -31,29 +32,15 @@ export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean
     return { channels: [], announce: none, announceRemoval: none, idle: async () => undefined, close: async () => undefined };
   }
   const outbox: OutboxStore = await openOutboxStore(o.store);
-  let running: Promise<void> | undefined;
-  let again = false;
-  const flush = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
+  const delivery = onePassAtATime(async () => {
+    try {
+      await flushOutbox(outbox, channels, { onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`) });
+    } catch (e) {
+      o.log.error({ err: (e as Error).message }, 'announcing a decision: the outbox could not be read');
     }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await flushOutbox(outbox, channels, { onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`) });
-        } catch (e) {
-          o.log.error({ err: (e as Error).message }, 'announcing a decision: the outbox could not be read');
-        }
-      } while (again);
-      running = undefined;
-    })();
-    return running;
-  };
-  const idle = async (): Promise<void> => {
-    while (running) await running;
-  };
+  });
+  const flush = (): Promise<void> => delivery.request();
+  const idle = (): Promise<void> => delivery.idle();
   return {
     channels: channels.map((c) => c.name),
     async announce(d) {

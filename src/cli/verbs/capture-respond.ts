@@ -17,8 +17,8 @@
  * (respond.suppress: one per address, type and reason).
  *
  * Delivery runs beside the decisions, not in their way: a live run queues its alerts in the outbox
- * and returns; one flush at a time delivers them in the background (a run that queues while one
- * is going asks for one more pass, as the service's announcer does). A webhook that hangs or an SMTP
+ * and returns; one flush at a time delivers them in the background (util/one-pass-at-a-time.ts, as
+ * the service's announcer). A webhook that hangs or an SMTP
  * server timing out (4 tries of 5 s by default) held every later decision behind it: the next
  * scanner's ban waited for the first one's alert. The end's respond flushes what still waits and
  * its exit status says what could not be delivered.
@@ -32,6 +32,7 @@
  */
 import type { Finding } from '../../detect/finding.js';
 import { foldGroup } from '../../detect/fold-source-findings.js';
+import { onePassAtATime } from '../../util/one-pass-at-a-time.js';
 import type { StreamResponder } from '../../stream/stream-respond.js';
 import { decisionStoreOf } from '../store-choice.js';
 import { respondSinkFromArgs, type RespondHook } from './respond-hook.js';
@@ -77,27 +78,17 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
   // the background delivery: one flush at a time, one more pass when asked while it runs
   const channels = apply ? channelsFrom(settings.notify) : [];
   let outbox: ReturnType<typeof openOutboxStore> | undefined;
-  let delivering: Promise<void> | undefined;
-  let again = false;
-  const deliver = (): void => {
-    if (!channels.length) return;
-    if (delivering) {
-      again = true;
-      return;
+  const delivery = onePassAtATime(async () => {
+    try {
+      await flushOutbox(await (outbox ??= openOutboxStore(store)), channels, { onProblem });
+    } catch (e) {
+      // the store went away: said; the rows wait, the end flushes again
+      outbox = undefined;
+      onProblem(`respond: delivering alerts: ${(e as Error).message}`);
     }
-    delivering = (async () => {
-      do {
-        again = false;
-        try {
-          await flushOutbox(await (outbox ??= openOutboxStore(store)), channels, { onProblem });
-        } catch (e) {
-          // the store went away: said; the rows wait, the end flushes again
-          outbox = undefined;
-          onProblem(`respond: delivering alerts: ${(e as Error).message}`);
-        }
-      } while (again);
-      delivering = undefined;
-    })();
+  });
+  const deliver = (): void => {
+    if (channels.length) void delivery.request();
   };
   const origin = `capture:${new Date().toISOString()}`;
   const end = await respondSinkFromArgs(v, storeLocation);
@@ -133,7 +124,7 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
   const settled = async (): Promise<void> => {
     // a finding queued while the last one was decided is decided after it; then what it queued is delivered
     for (let seen: Promise<void> | undefined; seen !== queue; ) await (seen = queue);
-    while (delivering) await delivering;
+    await delivery.idle();
   };
   return {
     apply,
