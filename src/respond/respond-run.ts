@@ -35,8 +35,9 @@ export interface RespondOptions {
   readonly onProblem?: (line: string) => void;
   /**
    * false: queue the alerts in the outbox and leave their delivery to the caller (`capture
-   * --respond` delivers in the background, so a channel that is slow or down never holds the next
-   * decision); `delivery` is then empty. Default: flush now.
+   * --respond` and `stream --respond` deliver in the background, notify/background-delivery.ts, so a
+   * channel that is slow or down never holds the next decision); `delivery` is then empty.
+   * Default: flush now.
    */
   readonly flush?: boolean;
   /** channels to use instead of the configured ones (tests) */

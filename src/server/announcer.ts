@@ -1,17 +1,18 @@
 /**
  * The service's side of announcing hand-made decisions and their removal (src/respond/announce.ts):
  * POST and DELETE /v1/decisions write the notification into the outbox before they answer (so it is never lost),
- * and the delivery runs after the answer, one flush at a time (a second request while one runs
- * asks for one more pass): a slow SMTP server must not hold the API's answer. A channel that is
- * down is logged once per flush; its notifications wait in the outbox for `notify --flush`.
+ * and the delivery runs after the answer, in the background (respond/notify/background-delivery.ts:
+ * one flush at a time, a wait after a flush that could not deliver): a slow SMTP server must not
+ * hold the API's answer. A channel that is down is logged once per flush; its notifications wait
+ * in the outbox, retried when the wait is over (or sent by `notify --flush`).
  */
 import type { Logger } from 'pino';
 import { announceDecision, announceRemoval } from '../respond/announce.js';
 import type { Decision } from '../respond/decision.js';
-import { channelsFrom, flushOutbox, type Channel } from '../respond/notify/outbox-delivery.js';
+import { backgroundDelivery } from '../respond/notify/background-delivery.js';
+import { channelsFrom, type Channel } from '../respond/notify/outbox-delivery.js';
 import type { NotifyConfig } from '../respond/notify/notify-config.js';
 import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
-import { onePassAtATime } from '../util/one-pass-at-a-time.js';
 
 export interface Announcer {
   /** channel names hand-made decisions go to; empty = not announced */
@@ -25,37 +26,30 @@ export interface Announcer {
   close(): Promise<void>;
 }
 
-export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean; store: string; log: Logger; channels?: readonly Channel[] }): Promise<Announcer> {
+export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean; store: string; log: Logger; channels?: readonly Channel[]; retry?: { firstRetryMs?: number; maxRetryMs?: number } }): Promise<Announcer> {
   const channels = o.enabled && o.notify ? (o.channels ?? channelsFrom(o.notify)) : [];
   if (!channels.length) {
     const none = async () => ({ queued: 0, channels: [] });
     return { channels: [], announce: none, announceRemoval: none, idle: async () => undefined, close: async () => undefined };
   }
   const outbox: OutboxStore = await openOutboxStore(o.store);
-  const delivery = onePassAtATime(async () => {
-    try {
-      await flushOutbox(outbox, channels, { onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`) });
-    } catch (e) {
-      o.log.error({ err: (e as Error).message }, 'announcing a decision: the outbox could not be read');
-    }
-  });
-  const flush = (): Promise<void> => delivery.request();
+  const delivery = backgroundDelivery({ channels, outbox: async () => outbox, onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`), ...o.retry });
   const idle = (): Promise<void> => delivery.idle();
   return {
     channels: channels.map((c) => c.name),
     async announce(d) {
       const a = await announceDecision(d, { notify: o.notify!, store: o.store, outbox, flush: false, channels });
-      void flush();
+      delivery.kick();
       return { queued: a.queued, channels: a.channels };
     },
     async announceRemoval(gone, by) {
       const a = await announceRemoval(gone, by, { notify: o.notify!, store: o.store, outbox, flush: false, channels });
-      if (a.queued) void flush();
+      if (a.queued) delivery.kick();
       return { queued: a.queued, channels: a.channels };
     },
     idle,
     async close() {
-      await idle();
+      await delivery.stop();
       await outbox.close();
     },
   };

@@ -4,7 +4,11 @@
  * risky-source alerts (closed source windows) and rule findings become the policy's per-source
  * evidence, exactly what `analyze --respond` gives it from a finished run, and go through the same
  * respond() run: decisions into the store (suppressed per address and reason within
- * respond.suppress), and, when applying, alerts queued in the outbox and the outbox flushed.
+ * respond.suppress), and, when applying, alerts queued in the outbox. The outbox is delivered in
+ * the background (respond/notify/background-delivery.ts), never inside the message's step: a
+ * webhook that hangs held the message, its ack and every message behind it (and with the channel
+ * down each message tried again, one "unreachable" line each); now the step ends once the alerts
+ * are queued, and a channel down is retried after a growing wait.
  *
  * At least once with deterministic keys: the origin of a message's decisions is its stream and
  * sequence (`stream:NAME#SEQ`), so when a crash or an outage interrupts the step after the
@@ -21,6 +25,8 @@ import type { Finding } from '../detect/finding.js';
 import { attacksOn, withAttacks, withTargeted, type AttackEvidence, type RuleEvidence, type SourceEvidence } from '../respond/policy.js';
 import { findingTargets } from '../respond/respond-sink.js';
 import { respond, type RespondOptions, type RespondResult } from '../respond/respond-run.js';
+import { backgroundDelivery, type BackgroundDeliveryOptions } from '../respond/notify/background-delivery.js';
+import { channelsFrom } from '../respond/notify/outbox-delivery.js';
 import { openDecisionStore, type DecisionStore } from '../store/decision-store.js';
 import { openOutboxStore, type OutboxStore } from '../store/outbox-store.js';
 
@@ -58,15 +64,23 @@ export function sourcesFromAlerts(alerts: readonly Alert[], findings: readonly F
   return withTargeted(withAttacks(out, attacks), findingTargets(findings));
 }
 
-export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs' | 'stores'>;
+export type StreamRespondOptions = Omit<RespondOptions, 'sources' | 'origin' | 'outDir' | 'nowMs' | 'stores' | 'flush'> & {
+  /** the waits after a delivery that failed (tests shorten them) */
+  readonly retry?: Pick<BackgroundDeliveryOptions, 'firstRetryMs' | 'maxRetryMs'>;
+};
 
 export interface StreamResponder {
   /** run the policy over one message's results; undefined when there was nothing to judge */
   respondTo(origin: string, alerts: readonly Alert[], findings: readonly Finding[]): Promise<RespondResult | undefined>;
   /** totals for the worker's summary */
   readonly totals: { decisions: number; queued: number; runs: number };
-  /** at drain: close the stores opened for the worker */
-  close(): Promise<void>;
+  /** wait until the alerts queued so far were offered to their channels (delivered, or failed and waiting) */
+  idle(): Promise<void>;
+  /**
+   * at drain: end the background delivery (the flush in progress finishes) and close the stores
+   * opened for the worker; `waiting`: notifications still in the outbox (a channel down)
+   */
+  close(): Promise<{ waiting: number }>;
 }
 
 /** most victims a worker remembers (oldest forgotten first): ~100 bytes each */
@@ -110,20 +124,34 @@ export function streamResponder(o: StreamRespondOptions): StreamResponder {
     },
     outbox: (): Promise<OutboxStore> => outbox ?? once(() => openOutboxStore(o.store), (p) => (outbox = p)),
   };
+  const channels = o.apply ? (o.channels ?? channelsFrom(o.notify)) : [];
+  const delivery = backgroundDelivery({ channels, outbox: stores.outbox, onProblem: (line) => o.onProblem?.(`respond: ${line}`), ...o.retry });
+  let started = false;
   return {
     totals,
+    idle: () => delivery.idle(),
     async close() {
+      await delivery.stop();
+      let waiting = 0;
+      if (channels.length && outbox) {
+        const box = await outbox.catch(() => undefined);
+        for (const ch of channels) waiting += (await box?.list({ channel: ch.name, pending: true }).catch(() => []))?.length ?? 0;
+      }
       const open = [decisions, outbox];
       decisions = outbox = undefined;
       for (const p of open) if (p) await (await p.catch(() => undefined))?.close();
+      return { waiting };
     },
     async respondTo(origin, alerts, findings) {
       const sources = sourcesFromAlerts(alerts, findings, remember(findings, Date.now()));
       if (!sources.length) return undefined;
-      const r = await respond({ ...o, sources, origin, stores: { decisions: await stores.decisions, outbox: stores.outbox } });
+      const r = await respond({ ...o, channels, sources, origin, flush: false, stores: { decisions: await stores.decisions, outbox: stores.outbox } });
       totals.runs++;
       totals.decisions += r.stored;
       totals.queued += r.queued;
+      // the first run also offers what an earlier worker left waiting in the outbox
+      if (r.queued || !started) delivery.kick();
+      started = true;
       return r;
     },
   };

@@ -86,7 +86,7 @@ test('a webhook that holds its first request does not hold the next decisions; e
     const scanners = ['203.0.113.21', '203.0.113.22', '203.0.113.23'];
     for (const ip of scanners) r.onFindings([finding('packet.syn-scan', ip, '10.0.0.1', 2, 'sent SYNs to 21 targets')]);
     // every scanner is banned while the first alert still waits for its answer
-    for (let i = 0; i < 600 && lines.length < 6; i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 600 && (lines.length < 6 || !held.length); i++) await new Promise((res) => setTimeout(res, 50));
     const bans = lines.map((l) => JSON.parse(l) as { type: string; value: string; simulated: boolean }).filter((d) => d.type === 'ban');
     assert.deepEqual(bans.map((d) => [d.value, d.simulated]).sort(), scanners.map((ip) => [ip, false]));
     assert.equal(held.length, 1, 'one delivery at a time: the first alert is still held');

@@ -17,8 +17,8 @@
  * (respond.suppress: one per address, type and reason).
  *
  * Delivery runs beside the decisions, not in their way: a live run queues its alerts in the outbox
- * and returns; one flush at a time delivers them in the background (util/one-pass-at-a-time.ts, as
- * the service's announcer). A webhook that hangs or an SMTP
+ * and returns; the responder delivers them in the background (respond/notify/background-delivery.ts,
+ * as the service's announcer and the streaming worker). A webhook that hangs or an SMTP
  * server timing out (4 tries of 5 s by default) held every later decision behind it: the next
  * scanner's ban waited for the first one's alert. The end's respond flushes what still waits and
  * its exit status says what could not be delivered.
@@ -32,7 +32,6 @@
  */
 import type { Finding } from '../../detect/finding.js';
 import { foldGroup } from '../../detect/fold-source-findings.js';
-import { onePassAtATime } from '../../util/one-pass-at-a-time.js';
 import type { StreamResponder } from '../../stream/stream-respond.js';
 import { decisionStoreOf } from '../store-choice.js';
 import { respondSinkFromArgs, type RespondHook } from './respond-hook.js';
@@ -61,35 +60,19 @@ export interface CaptureResponder {
  * only with --respond.
  */
 export async function captureResponder(v: Record<string, unknown>, storeLocation: string, print: (line: string) => void, json: boolean): Promise<CaptureResponder> {
-  const [{ streamResponder }, { loadRespondSettings }, { buildAllowlist }, { decisionLine, problem: onProblem }, { channelsFrom, flushOutbox }, { openOutboxStore }] = await Promise.all([
+  const [{ streamResponder }, { loadRespondSettings }, { buildAllowlist }, { decisionLine, problem: onProblem }] = await Promise.all([
     import('../../stream/stream-respond.js'),
     import('../../respond/respond-settings.js'),
     import('../../respond/allowlist.js'),
     import('./respond-common.js'),
-    import('../../respond/notify/outbox-delivery.js'),
-    import('../../store/outbox-store.js'),
   ]);
   const settings = loadRespondSettings({ configFile: v.config as string | undefined, envFile: v.envFile as string | undefined });
   const r = settings.respond;
   const allowlist = await buildAllowlist({ entries: r.allowlist, defaults: r.allowlistDefaults, gateways: r.gateways, resolvers: r.resolvers, where: `${settings.file ?? 'configuration'}: respond.allowlist` });
   const apply = Boolean(v.apply) || r.apply;
   const store = decisionStoreOf(storeLocation, settings.store, settings.files);
-  const live: StreamResponder = streamResponder({ config: r, notify: settings.notify, allowlist, store, apply, onProblem, flush: false });
-  // the background delivery: one flush at a time, one more pass when asked while it runs
-  const channels = apply ? channelsFrom(settings.notify) : [];
-  let outbox: ReturnType<typeof openOutboxStore> | undefined;
-  const delivery = onePassAtATime(async () => {
-    try {
-      await flushOutbox(await (outbox ??= openOutboxStore(store)), channels, { onProblem });
-    } catch (e) {
-      // the store went away: said; the rows wait, the end flushes again
-      outbox = undefined;
-      onProblem(`respond: delivering alerts: ${(e as Error).message}`);
-    }
-  });
-  const deliver = (): void => {
-    if (channels.length) void delivery.request();
-  };
+  // its alerts delivered in the background (a channel down: retried after a wait; the end flushes again)
+  const live: StreamResponder = streamResponder({ config: r, notify: settings.notify, allowlist, store, apply, onProblem });
   const origin = `capture:${new Date().toISOString()}`;
   const end = await respondSinkFromArgs(v, storeLocation);
   // every finding printed so far, by what it is about (its source, else its MAC, else its first
@@ -124,7 +107,7 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
   const settled = async (): Promise<void> => {
     // a finding queued while the last one was decided is decided after it; then what it queued is delivered
     for (let seen: Promise<void> | undefined; seen !== queue; ) await (seen = queue);
-    await delivery.idle();
+    await live.idle();
   };
   return {
     apply,
@@ -136,7 +119,6 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
         try {
           const made = await live.respondTo(origin, [], withEarlier(findings));
           for (const d of made?.decisions ?? []) print(json ? JSON.stringify({ event_type: 'decision', ...d }) : `decided: ${decisionLine(d)}`);
-          if (made?.queued) deliver();
         } catch (e) {
           // a store or channel down mid-capture: said, and the capture goes on (the end tries again)
           onProblem(`respond: ${(e as Error).message}`);
@@ -152,10 +134,8 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
     },
     async close() {
       await settled();
+      // what still waits was said by the end's respond (its exit status too)
       await live.close();
-      const open = outbox;
-      outbox = undefined;
-      await (await open?.catch(() => undefined))?.close();
     },
   };
 }

@@ -282,7 +282,9 @@ export const stream: Command = {
       return 0;
     } finally {
       releaseSignals();
-      await responder?.close();
+      // the flush in progress finishes; what a channel down left waits in the outbox (said)
+      const left = await responder?.close();
+      if (left?.waiting) progress.note(`netsentinel: stream: ${thousands(left.waiting)} ${plural(left.waiting, 'notification waits', 'notifications wait')} in the outbox (a channel down); the next worker with --respond --apply, or \`netsentinel notify --flush\`, sends ${left.waiting === 1 ? 'it' : 'them'}`);
       await server?.close();
       await store?.close();
     }
