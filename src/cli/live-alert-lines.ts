@@ -1,6 +1,7 @@
 /**
  * What `netsentinel capture` prints on stdout while it runs: one line per alert as it is raised (a
- * finding when its episode closes, risky sources at the end, and with --print-flows each risky flow
+ * finding when its episode closes, each risky source when its window closes (live-source-windows.ts;
+ * at the end with --source-window 0), and with --print-flows each risky flow
  * as its batch is scored), as text or, with --json, as the EVE record that alerts.jsonl holds (one
  * JSON object per line, so `jq` or a log shipper can follow it). It is a sink of the analysis
  * pipeline, plus a callback for findings that close mid-run; a finding printed when it closed is not
@@ -28,6 +29,12 @@ export interface LiveAlertLines {
   onFindings(findings: readonly Finding[]): void;
   /** findings whose threshold was just crossed, still open (AnalysisOptions.onOpened, the packet detectors' opened()) */
   onOpened(findings: readonly Finding[]): void;
+  /**
+   * risky-source alerts of windows that closed mid-run (live-source-windows.ts): printed at once;
+   * with them on, the pipeline's own risky-source alerts at the end (over the whole capture, for
+   * -o's outputs and the store) are not printed again
+   */
+  onSourceAlerts(alerts: readonly Alert[]): void;
   /** lines printed, by kind; `folded`: findings of a folded rule not printed (their sources beyond the first towards a host) */
   readonly counts: { flows: number; findings: number; sources: number; opened: number; folded: number };
 }
@@ -35,7 +42,7 @@ export interface LiveAlertLines {
 /** sources remembered per folded rule and target (a capture runs for weeks: past this, later sources count as folded) */
 const FOLD_SOURCES_KEPT = 100_000;
 
-export function liveAlertLines(print: (line: string) => void, json: boolean, printFlows: boolean): LiveAlertLines {
+export function liveAlertLines(print: (line: string) => void, json: boolean, printFlows: boolean, sourcesLive = false): LiveAlertLines {
   const printed = new Set<string>();
   const counts = { flows: 0, findings: 0, sources: 0, opened: 0, folded: 0 };
   // per folded rule and target: each source seen, and its place in the order first seen
@@ -63,7 +70,7 @@ export function liveAlertLines(print: (line: string) => void, json: boolean, pri
     printed.add(a.key);
     const source = String(a.input.source);
     if (source.startsWith('rule:')) counts.findings++;
-    else if (source === 'risk:ip') counts.sources++;
+    else if (isSourceAlert(source)) counts.sources++;
     else {
       counts.flows++;
       if (!printFlows) return;
@@ -91,13 +98,21 @@ export function liveAlertLines(print: (line: string) => void, json: boolean, pri
         print(json ? JSON.stringify({ ...a.record, event_type: 'finding_opened' }) : alertText(a, 'opened: '));
       }
     },
+    onSourceAlerts(alerts) {
+      for (const a of alerts) show(a);
+    },
     sink: {
       name: 'live alert lines',
       async alerts(list) {
-        for (const a of list) show(a);
+        for (const a of list) if (!(sourcesLive && isSourceAlert(String(a.input.source)))) show(a);
       },
     },
   };
+}
+
+/** a risky source's alert, or the folded one of a flood's senders (before, that one was counted as a flow alert and not printed) */
+function isSourceAlert(source: string): boolean {
+  return source === 'risk:ip' || source === 'risk:flood-senders';
 }
 
 /** One alert as a line: time, severity, what, who → whom, and the first reason. */

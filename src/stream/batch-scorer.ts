@@ -10,7 +10,7 @@ import { takeTableRows, type FlowTable } from '../flows/table.js';
 import { InputError, UserError } from '../util/errors.js';
 import { createRulesStage, type RulesStage } from '../analysis/rules-stage.js';
 import { createScoreStage, type ScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
-import { findingAlertInput, floodSendersAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
+import { findingAlertInput, flowAlert, keyedAlert, type Alert } from '../analysis/alerts.js';
 import { alertKey } from '../report/eve-alert.js';
 import { FlowAlertGate, type FlowAlertLimitSettings } from '../analysis/flow-alert-limit.js';
 import type { Finding } from '../detect/finding.js';
@@ -22,6 +22,7 @@ import { resolveRulesConfig, type RulesConfigInput } from '../detect/rules-confi
 import type { ScoringWeights } from '../risk/flow-scorer.js';
 import { BoundedKeys } from './bounded-keys.js';
 import { SourceWindows, SUPPRESSED, WRITTEN } from './source-windows.js';
+import { windowAlerts } from './window-alerts.js';
 import { DEFAULT_MAX_FINDING_KEYS, DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from './stream-defaults.js';
 
 export interface ScoringSetup {
@@ -240,37 +241,9 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     } else for (let i = 0; i < findings.length; i++) alerts.push(alertOf(findings[i], keys[i], now));
     return { alerts, findings, risk, suppressed: gate.suppressed - suppressedBefore, scored: batch, unscorable };
   };
-  /**
-   * a window's row marked `floodSender` when the source is known only as one of many senders towards
-   * a flooded host (the gate's per-target limit held flows back) with nothing else against it, as
-   * analyze marks it: its alert says so, and `stream --respond` neither bans nor notifies on it alone
-   */
-  const marked = (row: IpRow): IpRow => (limited && gate.floodSenderRow(row) ? { ...row, floodSender: true } : row);
-  /**
-   * The risky-source alerts of the windows that closed, flood senders folded: one alert per flooded
-   * host for those of this message (a 2 s flood from forged sources gave a worker 7,323 alerts, one
-   * per address, each marked floodSender), the other sources one alert each.
-   */
-  const sourceAlerts = (w: SourceWindows, rows: readonly IpRow[], alerts: Alert[], now: number): void => {
-    let flooded: Map<string, IpRow[]> | undefined;
-    for (const row of rows) {
-      const m = marked(row);
-      const target = m.floodSender && !o.keepFloodSenderAlerts ? gate.floodTarget(m.ip) : null;
-      if (target === null) {
-        alerts.push(w.alert(m, now));
-        continue;
-      }
-      flooded ??= new Map();
-      const list = flooded.get(target);
-      if (list) list.push(m);
-      else flooded.set(target, [m]);
-    }
-    if (!flooded) return;
-    for (const [target, senders] of flooded) {
-      const input = floodSendersAlertInput(target, senders, sampleSize);
-      alerts.push(keyedAlert(input, alertKey(input, `${sourceless}|${senders[0].ip}|${senders.length}`), now));
-    }
-  };
+  const windowOptions = { gate, sampleSize, sourceless, keepFloodSenderAlerts: o.keepFloodSenderAlerts };
+  // the risky-source alerts of the windows that closed, flood senders folded (window-alerts.ts)
+  const sourceAlerts = (w: SourceWindows, rows: readonly IpRow[], alerts: Alert[], now: number): void => windowAlerts(w, rows, windowOptions, now, alerts);
   return {
     rules,
     get score() {

@@ -87,3 +87,47 @@ test('SourceWindows: a busy host repeating one ordinary flow (a poller) does not
   assert.deepEqual(attackers.map((r) => r.ip), ['172.16.0.1']);
   assert.ok(attackers[0].risk >= 0.999, `DDoS source risk ${attackers[0].risk} (${attackers[0].decidedBy})`);
 });
+
+test("SourceWindows.closeEnded: a live capture's source that went quiet is told once the clock is past its window; each flow in one window, none twice", { skip }, async () => {
+  const warn = () => undefined;
+  const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn });
+  const baseline = await fitBaseline(benign, { seed: 7, threads: 1 });
+  const score = createScoreStage({ baseline, flowThreshold: 0.9 });
+  const scoreOf = (t: typeof benign) => score.score(t, flowFields(t), new Float64Array(t.rowCount), 0);
+  // the day's ordinary traffic: many sources, most of them heard from a few times
+  const all = scoreOf(benign);
+  const order = Array.from({ length: all.rows }, (_, r) => r).sort((a, b) => all.time(a) - all.time(b));
+  const windowMs = 60_000;
+  const late = 30_000;
+  // every closed window returned (-Infinity: also a source's lone ordinary flow)
+  const windows = new SourceWindows({ windowMs, maxSources: 1e6, ipThreshold: -Infinity, ruleWeight: 1 });
+  const closed = new Map<string, number>();
+  let flows = 0;
+  let byClock = 0;
+  let clock = -Infinity;
+  const take = (rows: ReturnType<SourceWindows['add']>, at: number, fromClock: boolean): void => {
+    for (const row of rows) {
+      const key = windows.alert(row, 0).key;
+      assert.ok(!closed.has(key), 'no window closed twice');
+      closed.set(key, at);
+      flows += row.flows;
+      if (fromClock) {
+        byClock++;
+        // told only once no flow of the window can still come, and no later than one sweep after
+        assert.ok(Date.parse(row.lastSeen!) < at - late, `${row.ip}'s window closed at ${at} with a flow of ${row.lastSeen}`);
+      }
+    }
+  };
+  for (let from = 0; from < order.length; from += 100) {
+    const s = scoreOf(takeTableRows(benign, order.slice(from, from + 100)));
+    for (let r = 0; r < s.rows; r++) clock = Math.max(clock, s.time(r));
+    // firstRow as capture gives it: a message is cut where a source's window ends
+    take(windows.add(s, [], undefined, from), clock, false);
+    take(windows.closeEnded(clock - late), clock, true);
+  }
+  const open = windows.openSources;
+  take(windows.finish([]), Infinity, false);
+  assert.ok(byClock >= 3, `${byClock} windows closed by the clock (sources that went quiet)`);
+  assert.ok(open < closed.size, `${open} windows left for the end of ${closed.size}`);
+  assert.equal(flows, order.filter((r) => all.srcIp(r) !== null).length, 'every flow in one window');
+});

@@ -87,6 +87,8 @@ export class SourceWindows {
   /** the window each returned row closed (for its alert's key) */
   private readonly startOf = new WeakMap<IpRow, number>();
   evictions = 0;
+  /** the last window boundary closeEnded() swept at */
+  private swept = -Infinity;
 
   constructor(private readonly o: SourceWindowOptions) {}
 
@@ -288,6 +290,23 @@ export class SourceWindows {
       same.suppressed += s.suppressed;
     }
     return span;
+  }
+
+  /**
+   * The windows that ended at or before `t` (flow time) close: for a live capture, whose sources
+   * may go quiet for good (a host that did one odd thing is told once its window is over, not when
+   * the capture ends days later). The caller gives a `t` no later flow can start before (its clock
+   * less the flow meter's timeouts): a window is closed only once none of its flows can still come.
+   * Swept once per window boundary passed. Not used by the streaming worker: there a window closes
+   * on its source's own flows, so that a replay after a restart gives the same alerts.
+   */
+  closeEnded(t: number): IpRow[] {
+    const boundary = this.aligned(t);
+    if (!(boundary > this.swept) || boundary === Infinity) return [];
+    this.swept = boundary;
+    const ended: string[] = [];
+    for (const [ip, w] of this.open) if (w.start + this.o.windowMs <= t) ended.push(ip);
+    return this.close(ended);
   }
 
   /** Drain: every open window closes, with the findings closed last. */

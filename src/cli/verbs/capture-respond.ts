@@ -3,10 +3,11 @@
  * on a live interface can go on for minutes and a capture for weeks; waiting for Ctrl-C and then
  * running `respond OUT` tells nobody in time. Here each finding is handed to the policy the moment
  * it is printed (a packet detector crossing its threshold, a rule's episode opening or closing):
- * its source is decided on (a ban, an alert), its alert queued and sent, and the decision printed.
- * At the end the whole result (the risky sources too, which are judged when the capture ends) goes
- * through the policy once more, exactly as `analyze --respond`: blocklist files with -o, and only
- * what is new, since the decisions made live suppress their repeats (respond.suppress).
+ * its source is decided on (a ban, an alert), its alert queued and sent, and the decision printed;
+ * so is each risky source when its window closes (cli/live-source-windows.ts). At the end the
+ * whole result (analyze's risky sources over the whole capture too) goes through the policy once
+ * more, exactly as `analyze --respond`: blocklist files with -o, and only what is new, since the
+ * decisions made live suppress their repeats (respond.suppress).
  *
  * One policy run at a time, in the order the findings came: a finding opened and closed within one
  * poll is decided once, not twice by two runs that each found nothing recent. Each run is given
@@ -30,6 +31,7 @@
  * the stream worker's responder (stream/stream-respond.ts: its stores opened once and kept), the end
  * is analyze's respond sink (respond-hook.ts). Dry run unless --apply or respond.apply, as everywhere.
  */
+import type { Alert } from '../../analysis/alerts.js';
 import type { Finding } from '../../detect/finding.js';
 import { foldGroup } from '../../detect/fold-source-findings.js';
 import type { StreamResponder } from '../../stream/stream-respond.js';
@@ -44,6 +46,8 @@ const FINDINGS_PER_SUBJECT = 32;
 export interface CaptureResponder {
   /** findings just printed (opened or closed): queued for the policy */
   onFindings(findings: readonly Finding[]): void;
+  /** risky-source alerts of windows just closed (live-source-windows.ts): queued for the policy, with the sources' findings printed so far */
+  onSourceAlerts(alerts: readonly Alert[]): void;
   /** the end: analyze's respond sink, run once the live decisions are all made */
   readonly sink: RespondHook;
   /** acting for real (--apply or respond.apply), else a dry run */
@@ -104,6 +108,18 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
     return [...touched].flatMap((about) => [...(known.get(about)?.values() ?? [])]);
   };
   let queue: Promise<void> = Promise.resolve();
+  // one policy run, after the ones queued before it; its decisions printed
+  const decide = (alerts: readonly Alert[], findings: () => readonly Finding[]): void => {
+    queue = queue.then(async () => {
+      try {
+        const made = await live.respondTo(origin, alerts, findings());
+        for (const d of made?.decisions ?? []) print(json ? JSON.stringify({ event_type: 'decision', ...d }) : `decided: ${decisionLine(d)}`);
+      } catch (e) {
+        // a store or channel down mid-capture: said, and the capture goes on (the end tries again)
+        onProblem(`respond: ${(e as Error).message}`);
+      }
+    });
+  };
   const settled = async (): Promise<void> => {
     // a finding queued while the last one was decided is decided after it; then what it queued is delivered
     for (let seen: Promise<void> | undefined; seen !== queue; ) await (seen = queue);
@@ -115,15 +131,12 @@ export async function captureResponder(v: Record<string, unknown>, storeLocation
     onFindings(all) {
       const findings = all.filter((f) => foldGroup(f) === null);
       if (!findings.length) return;
-      queue = queue.then(async () => {
-        try {
-          const made = await live.respondTo(origin, [], withEarlier(findings));
-          for (const d of made?.decisions ?? []) print(json ? JSON.stringify({ event_type: 'decision', ...d }) : `decided: ${decisionLine(d)}`);
-        } catch (e) {
-          // a store or channel down mid-capture: said, and the capture goes on (the end tries again)
-          onProblem(`respond: ${(e as Error).message}`);
-        }
-      });
+      decide([], () => withEarlier(findings));
+    },
+    onSourceAlerts(alerts) {
+      if (!alerts.length) return;
+      // each risky source with what it was found doing (its findings printed so far: the policy's rule evidence)
+      decide(alerts, () => alerts.flatMap((a) => [...(known.get(String(a.input.srcIp)) ?? new Map<string, Finding>()).values()]));
     },
     sink: {
       ...end,

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_FLOW_ALERTS } from '../../analysis/flow-alert-limit.js';
 import { ENV_FILE_OPTION } from '../../config/settings.js';
 import { DEFAULT_STORE } from '../../store/store-url.js';
 import { RESPOND_OPTIONS } from './respond-hook.js';
+import { DEFAULT_MAX_SOURCES, DEFAULT_SOURCE_WINDOW_SECONDS } from '../../stream/stream-defaults.js';
 
 export const CAPTURE_SPEC: CommandSpec = {
   name: 'capture',
@@ -22,13 +23,15 @@ CAP_NET_RAW on the program). Flows are metered as packets arrive and handed to t
 each finding is printed on stdout when a detector crosses its threshold ("opened: ...", or a
 "finding_opened" record with --json) and again, with its final counts, when its episode closes
 (one line, or its EVE JSON alert with --json),
-risky sources at the end, risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
+each risky source when its --source-window of flow time closes (5 min by default: told within
+the window plus the two flow timeouts and two batches, or at the end; 0 judges each source once,
+over the whole capture, at the end, as analyze), risky flows as they are scored with --print-flows. Ctrl-C (SIGINT),
 SIGTERM, --duration or --count stop the capture: open flows are finished and analysed, the outputs
 written, exit 0. A second Ctrl-C stops at once. With -o the outputs are analyze's (flows_scored.csv, alerts.jsonl, report.html,
 summary.json, ...) and alerts go to the store; without it nothing is written but --write's files.
 --respond runs the response policy on each finding as it is printed (a "decided:" line, or a
 "decision" record with --json): its source is banned or alerted on and the alert sent (--apply; a
-dry run by default), while the capture runs; at the end the risky sources too, as 'analyze --respond'
+dry run by default), while the capture runs; each risky source as its window closes; at the end the whole result as 'analyze --respond'
 (decisions in --store, or NETSENTINEL_STORE, the config's store: or the default, when there is none).`,
   options: [
     { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "interface to capture on ('any' for all, in Linux cooked framing)" },
@@ -51,6 +54,8 @@ dry run by default), while the capture runs; at the end the risky sources too, a
     { name: 'ip-threshold', type: 'number', value: 'RISK', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'sources at or above this risk are listed as risky, but for one of a single flow below --flow-threshold and nothing else about it (config thresholds.ip)' },
     ...FLOW_ALERT_LIMIT_OPTIONS,
     { name: 'max-flow-alerts', type: 'integer', value: 'N', range: { min: 0 }, description: `most flow alerts per run (after the per-source limit); 0 = no cap; findings and risky sources are never capped (default ${DEFAULT_MAX_FLOW_ALERTS})` },
+    { name: 'source-window', type: 'number', value: 'SECONDS', range: { min: 0 }, description: 'judge each source per window of flow time and print its risky-source alert when the window closes (0: once, over the whole capture, at the end)', default: DEFAULT_SOURCE_WINDOW_SECONDS },
+    { name: 'max-sources', type: 'integer', value: 'N', range: { min: 1 }, description: 'open source windows kept in memory (the least recently seen closes early, said on stderr)', default: DEFAULT_MAX_SOURCES },
     { name: 'print-flows', type: 'boolean', description: "also print each risky flow's alert (by default: findings and risky sources; every alert is in alerts.jsonl with -o)" },
     { name: 'no-report', type: 'boolean', description: 'with -o: skip report.html and the chart' },
     ...CAPTURE_OPTIONS,

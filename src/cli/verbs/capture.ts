@@ -2,7 +2,8 @@
  * `netsentinel capture`: analyse an interface's traffic live. tcpdump (or dumpcap) captures on a
  * pipe (src/packets/live-capture-program.ts); its pcap is metered into flows that feed the one
  * analysis pipeline continuously (src/packets/live-flow-source.ts, a FlowSource like a file's);
- * alerts are printed as they are raised. SIGINT/SIGTERM, --duration or --count end the capture
+ * alerts are printed as they are raised (findings as they open and close, risky sources as their
+ * windows of flow time close: live-source-windows.ts). SIGINT/SIGTERM, --duration or --count end the capture
  * cleanly: open flows are finished, the sinks write what `analyze` writes (with -o), exit 0.
  */
 import type { Command } from '../command.js';
@@ -29,6 +30,8 @@ import { guardOutputs } from '../output-guard.js';
 import { ANALYZE_FILES } from '../../report/plot-files.js';
 import { formatSeconds } from '../progress.js';
 import { liveAlertLines } from '../live-alert-lines.js';
+import { liveSourceWindows, type LiveSourceWindows } from '../live-source-windows.js';
+import { resolveRulesConfig } from '../../detect/rules-config.js';
 import { formatSummary } from './analyze.js';
 import { flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { plural } from '../../util/plural.js';
@@ -89,6 +92,7 @@ export const capture: Command = {
     let chart;
     let openedTimer: NodeJS.Timeout | undefined;
     let responder: CaptureResponder | undefined;
+    let windows: LiveSourceWindows | undefined;
     try {
       // a program that fails at once (no such interface, no permission) is said before any output opens
       const first = await Promise.race([program.started, program.ended]);
@@ -105,7 +109,28 @@ export const capture: Command = {
       if (responder && !responder.apply) progress.note('capture: --respond without --apply is a dry run: decisions are stored as simulated, nothing is sent or blocked');
       chart = outDir && !v.noReport ? riskChartThread() : undefined;
       const packets = packetDetectors(config.rules, { live: true });
-      const lines = liveAlertLines(out, json, Boolean(v.printFlows));
+      // risky sources judged per window of flow time while capturing (0: at the end only, over the whole capture)
+      const windowSeconds = v.sourceWindow as number;
+      const lines = liveAlertLines(out, json, Boolean(v.printFlows), windowSeconds > 0);
+      windows =
+        windowSeconds > 0
+          ? liveSourceWindows({
+              windowSeconds,
+              maxSources: v.maxSources as number,
+              ipThreshold,
+              flowThreshold,
+              ruleWeight: config.weights?.rules ?? 1,
+              flowAlertLimit: flowAlertLimitFrom(v, config),
+              sampleSize: resolveRulesConfig(config.rules ?? {}).limits.sampleSize,
+              // a flow starts at most active + idle timeout before it is finished, and is handed over within a batch or two
+              lateMs: ((meterOptions.activeTimeoutMicros ?? 120e6) + (meterOptions.idleTimeoutMicros ?? 120e6)) / 1000 + 2000 * (v.batchSeconds as number),
+              emit: (alerts) => {
+                lines.onSourceAlerts(alerts);
+                responder?.onSourceAlerts(alerts);
+              },
+              onEvict: (n) => progress.note(`capture: ${thousands(n)} open source ${plural(n, 'window')} closed early (more than --max-sources ${thousands(v.maxSources as number)} open)`),
+            })
+          : undefined;
       // what is printed is also handed to the response policy (--respond), in the same order
       const opened = (f: readonly Finding[]): void => {
         lines.onOpened(f);
@@ -113,6 +138,7 @@ export const capture: Command = {
       };
       const closed = (f: readonly Finding[]): void => {
         lines.onFindings(f);
+        windows?.onFindings(f);
         responder?.onFindings(f);
       };
       // the packet detectors run as packets arrive: what they find is said within a second, not at the next batch
@@ -160,7 +186,7 @@ export const capture: Command = {
         report: outDir && !v.noReport ? renderHtmlReport : undefined,
         evidence: [packets.provider],
         // the response at the end after the lines (its decisions follow the alerts they are about)
-        sinks: [lines.sink, ...(responder ? [responder.sink] : [])],
+        sinks: [lines.sink, ...(windows ? [windows.sink] : []), ...(responder ? [responder.sink] : [])],
         onFindings: closed,
         onOpened: opened,
       });
@@ -179,7 +205,8 @@ export const capture: Command = {
       // the packets read from inside tunnels by name, as summary.json's accounting says them (not an array by kind number)
       const { tunnelPackets, ...counts } = s;
       const respond = responder ? { ...respondSummary(responder.sink, true), respondWhileCapturing: { decisions: responder.totals.decisions, queued: responder.totals.queued } } : {};
-      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: { ...counts, tunnels: namedTunnelCounts(tunnelPackets) }, analysis, ...respond }));
+      const sourceWindows = windows ? { sourceWindows: { seconds: v.sourceWindow as number, alerts: windows.counts.alerts, evicted: windows.counts.evicted } } : {};
+      out(JSON.stringify({ event_type: 'capture_summary', interface: ifName, seconds: Math.round(seconds * 1000) / 1000, capture: { ...counts, tunnels: namedTunnelCounts(tunnelPackets) }, analysis, ...sourceWindows, ...respond }));
     } else {
       const dropped = s.program.droppedByKernel ? `; the kernel dropped ${s.program.droppedByKernel.toLocaleString('en-US')}` : '';
       out(
@@ -188,7 +215,7 @@ export const capture: Command = {
       );
       if (outDir) out(formatSummary(result));
       else {
-        out(`Findings: ${thousands(result.findings.length)}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${thousands(result.riskyIps.length)}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}`);
+        out(`Findings: ${thousands(result.findings.length)}   risky flows: ${result.riskyFlows.toLocaleString('en-US')}   risky sources: ${thousands(result.riskyIps.length)}${result.riskyIps.length ? ` (${result.riskyIps.slice(0, 5).map((r) => r.ip).join(', ')})` : ''}${windows ? `   risky-source alerts by ${v.sourceWindow as number} s window: ${thousands(windows.counts.alerts)}` : ''}`);
         if (result.alerts.flowAlertsSuppressed) out(`  ${limitSentence(result)}`);
       }
       if (responder) out(`Respond while capturing: ${thousands(responder.totals.decisions)} ${plural(responder.totals.decisions, 'decision')}, ${thousands(responder.totals.queued)} ${plural(responder.totals.queued, 'notification')} queued${respondSummary(responder.sink, false).replace(/^\n\nRespond: /, '\nAt the end: ')}`);
