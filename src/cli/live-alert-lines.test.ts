@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Finding } from '../detect/finding.js';
+import { floodSendersAlertInput, makeAlert } from '../analysis/alerts.js';
+import type { IpRow } from '../report/analysis-result.js';
 import { liveAlertLines } from './live-alert-lines.js';
 
 const scan = (targets: number): Finding => ({
@@ -78,4 +80,26 @@ test('a flood from forged sources: the first 20 bogon sources towards a host pri
   j.onOpened(Array.from({ length: 30 }, (_, i) => bogon(i)));
   assert.equal(js.length, 20);
   for (const l of js) assert.equal(JSON.parse(l).event_type, 'finding_opened');
+});
+
+test("risky sources: a window's alerts printed as they come; the end's whole-capture ones not again; a flood's folded senders alert is a source line", () => {
+  const out: string[] = [];
+  const lines = liveAlertLines((l) => out.push(l), false, false, true);
+  const source = (ip: string, t: string) => makeAlert({ timeMs: Date.parse(t), srcIp: ip, srcPort: null, destIp: null, destPort: null, proto: null, signature: 'netsentinel: risky source', source: 'risk:ip', category: 'Anomalous traffic', severity: 1, netsentinel: { risk: 0.999, reasons: ['201 of 201 flows above the flow risk threshold'] } }, '', 0);
+  const sender = (ip: string): IpRow => ({ ip, risk: 0.995, flows: 1, peakFlowRisk: 0.995, meanFlowRisk: 0.995, riskyFlows: 1, decidedBy: 'peak', detectorsFired: {}, attackClasses: {}, rules: [], firstSeen: '2026-12-03T18:00:00.000Z', lastSeen: '2026-12-03T18:00:00.000Z', reasons: ['a forged sender'], floodSender: true });
+  const folded = makeAlert(floodSendersAlertInput('10.0.0.1', [sender('203.0.113.1'), sender('203.0.113.2')], 10), '', 0);
+  lines.onSourceAlerts([source('10.0.0.2', '2026-12-03T18:00:00Z'), folded]);
+  assert.equal(out.length, 2, out.join('\n'));
+  assert.match(out[0], /risky source {2}10\.0\.0\.2 {2}risk 0\.999/);
+  assert.match(out[1], /10\.0\.0\.1/, 'the flooded host named');
+  // the end: analyze's risky sources over the whole capture (for -o and the store) are not printed again
+  void lines.sink.alerts!([source('10.0.0.2', '2026-12-03T17:00:00Z')]);
+  assert.equal(out.length, 2);
+  assert.deepEqual(lines.counts, { flows: 0, findings: 0, sources: 2, opened: 0, folded: 0 });
+  // without windows (--source-window 0) the end's are the ones printed, the folded one too (it was counted as a flow and not shown)
+  const end: string[] = [];
+  const atEnd = liveAlertLines((l) => end.push(l), false, false);
+  void atEnd.sink.alerts!([source('10.0.0.2', '2026-12-03T17:00:00Z'), folded]);
+  assert.equal(end.length, 2, end.join('\n'));
+  assert.equal(atEnd.counts.sources, 2);
 });
