@@ -88,9 +88,11 @@ test("risky sources: a window's alerts printed as they come; the end's whole-cap
   const source = (ip: string, t: string) => makeAlert({ timeMs: Date.parse(t), srcIp: ip, srcPort: null, destIp: null, destPort: null, proto: null, signature: 'netsentinel: risky source', source: 'risk:ip', category: 'Anomalous traffic', severity: 1, netsentinel: { risk: 0.999, reasons: ['201 of 201 flows above the flow risk threshold'] } }, '', 0);
   const sender = (ip: string): IpRow => ({ ip, risk: 0.995, flows: 1, peakFlowRisk: 0.995, meanFlowRisk: 0.995, riskyFlows: 1, decidedBy: 'peak', detectorsFired: {}, attackClasses: {}, rules: [], firstSeen: '2026-12-03T18:00:00.000Z', lastSeen: '2026-12-03T18:00:00.000Z', reasons: ['a forged sender'], floodSender: true });
   const folded = makeAlert(floodSendersAlertInput('10.0.0.1', [sender('203.0.113.1'), sender('203.0.113.2')], 10), '', 0);
-  lines.onSourceAlerts([source('10.0.0.2', '2026-12-03T18:00:00Z'), folded]);
+  const windowed = source('10.0.0.2', '2026-12-03T18:00:00Z');
+  (windowed.input.netsentinel as Record<string, unknown>).window = { start: '2026-12-03T18:00:00.000Z', seconds: 300 };
+  lines.onSourceAlerts([windowed, folded]);
   assert.equal(out.length, 2, out.join('\n'));
-  assert.match(out[0], /risky source {2}10\.0\.0\.2 {2}risk 0\.999/);
+  assert.match(out[0], /risky source in the 300 s from 18:00:00 {2}10\.0\.0\.2 {2}risk 0\.999/);
   assert.match(out[1], /10\.0\.0\.1/, 'the flooded host named');
   // the end: analyze's risky sources over the whole capture (for -o and the store) are not printed again
   void lines.sink.alerts!([source('10.0.0.2', '2026-12-03T17:00:00Z')]);

@@ -118,12 +118,14 @@ function isSourceAlert(source: string): boolean {
 /** One alert as a line: time, severity, what, who → whom, and the first reason. */
 export function alertText(a: Alert, label = ''): string {
   const r = a.record as { timestamp: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert: { signature: string; severity: number } };
-  const ns = a.input.netsentinel as { risk?: number; reasons?: readonly string[] };
+  const ns = a.input.netsentinel as { risk?: number; reasons?: readonly string[]; window?: { start: string; seconds: number } };
   const end = (ip: string | undefined, port: number | undefined): string => (ip === undefined ? '' : port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
   const src = end(r.src_ip, r.src_port);
   const dst = end(r.dest_ip, r.dest_port);
   const who = src && dst ? `${src} → ${dst}` : src || (dst ? `→ ${dst}` : '');
-  const what = label + r.alert.signature.replace(/^netsentinel: /, '');
+  // a risky source judged over a window of flow time (capture's --source-window) says which
+  const w = ns.window;
+  const what = label + r.alert.signature.replace(/^netsentinel: /, '') + (w ? ` in the ${w.seconds} s from ${w.start.slice(11, 19)}` : '');
   const reason = ns.reasons?.[0];
   return [r.timestamp, `severity ${r.alert.severity}`, what, who, r.proto ?? '', ns.risk !== undefined ? `risk ${ns.risk}` : '', reason ? `- ${reason}` : '']
     .filter((x) => x !== '')

@@ -108,6 +108,9 @@ export class SourceWindows {
   alert(row: IpRow, now: number): Alert {
     const input = sourceAlertInput(row);
     const start = this.startOf.get(row);
+    // which window the verdict is about (not in the key: that has the window already); a reader
+    // otherwise had only the window's first flow time, and no length
+    if (start !== undefined && Number.isFinite(start)) (input.netsentinel as Record<string, unknown>).window = { start: new Date(start).toISOString(), seconds: this.o.windowMs / 1000 };
     // keyed once, by the window (sourceAlert's own key, made and replaced, was a third of this)
     return keyedAlert(input, alertKey({ ...input, timeMs: null }, `window:${this.o.windowMs}:${start ?? ''}`), now);
   }

@@ -53,6 +53,12 @@ test('capture prints a risky source when its window closes, while the capture ru
     assert.equal(ofB.length, 1, `B's risky-source alert printed once: ${JSON.stringify(ofB)}`);
     // the scan is what made B risky: the finding is in its reasons, with the window's flows
     assert.ok(ofB[0].netsentinel.flows >= 100, JSON.stringify(ofB[0].netsentinel));
+    // the window it judged: 3 s aligned to flow time, holding the alert's first flow
+    assert.equal(ofB[0].netsentinel.window.seconds, 3);
+    const start = Date.parse(ofB[0].netsentinel.window.start);
+    assert.equal(start % 3000, 0);
+    const first = Date.parse(String(ofB[0].timestamp).replace(/(\.\d{3})\d*\+0000$/, '$1Z'));
+    assert.ok(start <= first && first < start + 3000, `${ofB[0].netsentinel.window.start} holds ${ofB[0].timestamp}`);
     assert.ok(new Set(sources.map((l) => JSON.stringify([l.src_ip, l.timestamp]))).size === sources.length, 'no window printed twice');
     assert.equal(summary.sourceWindows.seconds, 3);
     assert.equal(summary.sourceWindows.alerts, sources.length, lines.filter((l) => l.event_type === 'alert').map((l) => `${l.alert.signature} ${l.src_ip} ${l.timestamp}`).join('\n'));
