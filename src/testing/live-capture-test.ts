@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { hasProgram } from './programs.js';
 import { sharedPath } from './shared-data.js';
+import type { Background } from './live-namespaces.js';
 
 export interface LiveCaptureTest {
   /** dist/cli/main.js */
@@ -51,4 +52,19 @@ export function liveCaptureTest(prefix: string): LiveCaptureTest {
       return false;
     },
   };
+}
+
+/**
+ * Stop a running `capture --json` as a user does (Ctrl-C): it exits 0 without a stack trace; its
+ * stdout's records, the last of them its capture_summary.
+ */
+export async function stopJsonCapture(cap: Background): Promise<{ lines: Record<string, any>[]; summary: Record<string, any> }> {
+  cap.child.kill('SIGINT');
+  const code = await cap.exited;
+  assert.equal(code, 0, cap.err);
+  assert.doesNotMatch(cap.err, /\n\s+at /, 'no stack trace');
+  const lines = cap.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const summary = lines[lines.length - 1];
+  assert.equal(summary.event_type, 'capture_summary');
+  return { lines, summary };
 }

@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { run } from '../../testing/programs.js';
 import { Background, namespacePair, sleep } from '../../testing/live-namespaces.js';
 import { sharedPath } from '../../testing/shared-data.js';
-import { liveCaptureTest } from '../../testing/live-capture-test.js';
+import { liveCaptureTest, stopJsonCapture } from '../../testing/live-capture-test.js';
 
 const { main, dir, baselineFile, skip } = liveCaptureTest('ns-capture-');
 const skipLive = (...programs: string[]): string | false => skip(programs, 'tcpdump, tshark, iproute2');
@@ -51,14 +51,7 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     // before the capture is stopped
     await cap.waitFor('out', new RegExp(`"src_ip":"${ipB.replace(/\./g, '\\.')}"`), 30000);
     await sleep(1500);
-    cap.child.kill('SIGINT');
-    const code = await cap.exited;
-    assert.equal(code, 0, cap.err);
-    assert.doesNotMatch(cap.err, /\n\s+at /, 'no stack trace');
-
-    const lines = cap.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-    const summary = lines[lines.length - 1];
-    assert.equal(summary.event_type, 'capture_summary');
+    const { lines, summary } = await stopJsonCapture(cap);
     assert.equal(summary.capture.stoppedBy, 'SIGINT');
     // 5 TCP exchanges, 3 UDP exchanges, 150 probed ports: one flow each, nothing else (IPv6 off; ARP makes no flow)
     assert.equal(summary.capture.flows, 158, JSON.stringify(summary.capture));
