@@ -26,14 +26,14 @@ export interface Announcer {
   close(): Promise<void>;
 }
 
-export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean; store: string; log: Logger; channels?: readonly Channel[]; retry?: { firstRetryMs?: number; maxRetryMs?: number } }): Promise<Announcer> {
+export async function openAnnouncer(o: { notify?: NotifyConfig; enabled: boolean; store: string; log: Logger; channels?: readonly Channel[] }): Promise<Announcer> {
   const channels = o.enabled && o.notify ? (o.channels ?? channelsFrom(o.notify)) : [];
   if (!channels.length) {
     const none = async () => ({ queued: 0, channels: [] });
     return { channels: [], announce: none, announceRemoval: none, idle: async () => undefined, close: async () => undefined };
   }
   const outbox: OutboxStore = await openOutboxStore(o.store);
-  const delivery = backgroundDelivery({ channels, outbox: async () => outbox, onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`), ...o.retry });
+  const delivery = backgroundDelivery({ channels, outbox: async () => outbox, onProblem: (line) => o.log.warn({}, `announcing a decision: ${line}`) });
   const idle = (): Promise<void> => delivery.idle();
   return {
     channels: channels.map((c) => c.name),
