@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SourceWindows } from './source-windows.js';
-import { createScoreStage } from '../analysis/score-stage.js';
+import { createScoreStage, type ScoredFlows } from '../analysis/score-stage.js';
 import { flowFields } from '../flows/flow-fields.js';
 import { fitBaseline } from '../risk/baseline.js';
 import { readDataset } from '../sources/read-dataset.js';
@@ -18,13 +18,19 @@ import { takeTableRows } from '../flows/table.js';
 
 const skip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
 
+/** a CIC file read, and a scorer of the baseline fitted on the BENIGN sample (fitted once, for the tests that share it) */
+const readCic = (name: string) => readDataset([sharedPath('datasets', 'cicids2017-sample', name) as string], { warn: () => undefined });
+let benignScorer: Promise<{ benign: Awaited<ReturnType<typeof readCic>>; scoreOf: (t: Awaited<ReturnType<typeof readCic>>) => ScoredFlows }> | undefined;
+const scorerOnBenign = () =>
+  (benignScorer ??= (async () => {
+    const benign = await readCic('BENIGN_2500.csv');
+    const score = createScoreStage({ baseline: await fitBaseline(benign, { seed: 7, threads: 1 }), flowThreshold: 0.9 });
+    return { benign, scoreOf: (t) => score.score(t, flowFields(t), new Float64Array(t.rowCount), 0) };
+  })());
+
 test('SourceWindows: every window a source closes has its own alert key, also when the closing message straddles the window end', { skip }, async () => {
-  const warn = () => undefined;
-  const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn });
-  const scan = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'Portscan_2500.csv') as string], { warn });
-  const baseline = await fitBaseline(benign, { seed: 7, threads: 1 });
-  const score = createScoreStage({ baseline, flowThreshold: 0.9 });
-  const scoreOf = (t: typeof scan) => score.score(t, flowFields(t), new Float64Array(t.rowCount), 0);
+  const { scoreOf } = await scorerOnBenign();
+  const scan = await readCic('Portscan_2500.csv');
   const all = scoreOf(scan);
   const order = Array.from({ length: all.rows }, (_, r) => r).sort((a, b) => all.time(a) - all.time(b));
   assert.ok(Number.isFinite(all.time(order[0]!)), 'the flows have times');
@@ -89,11 +95,7 @@ test('SourceWindows: a busy host repeating one ordinary flow (a poller) does not
 });
 
 test("SourceWindows.closeEnded: a live capture's source that went quiet is told once the clock is past its window; each flow in one window, none twice", { skip }, async () => {
-  const warn = () => undefined;
-  const benign = await readDataset([sharedPath('datasets', 'cicids2017-sample', 'BENIGN_2500.csv') as string], { warn });
-  const baseline = await fitBaseline(benign, { seed: 7, threads: 1 });
-  const score = createScoreStage({ baseline, flowThreshold: 0.9 });
-  const scoreOf = (t: typeof benign) => score.score(t, flowFields(t), new Float64Array(t.rowCount), 0);
+  const { benign, scoreOf } = await scorerOnBenign();
   // the day's ordinary traffic: many sources, most of them heard from a few times
   const all = scoreOf(benign);
   const order = Array.from({ length: all.rows }, (_, r) => r).sort((a, b) => all.time(a) - all.time(b));
