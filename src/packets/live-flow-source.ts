@@ -49,6 +49,12 @@ export interface LiveFlowOptions extends FlowMeterOptions {
   readonly note: (message: string) => void;
   /** once the capture ended */
   readonly onSummary?: (s: LiveCaptureSummary) => void;
+  /**
+   * hand on an empty batch every `batchSeconds` in which no flow finished: the consumer gets control
+   * on a link with packets but no finished flows (ARP alone), to ask the packet detectors what they
+   * found (stream --interface; the pipeline of `capture` asks them on a timer of its own)
+   */
+  readonly ticks?: boolean;
 }
 
 export interface LiveCaptureSummary extends PacketCounts {
@@ -199,6 +205,10 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (
         // wall-clock µs: the same clock the program stamps packets with
         meter.expire(now * 1000);
         if (batch.rows > 0) ready.push(batch.flush());
+        else if (o.ticks && ready.length === 0) {
+          // (not counted as a batch: it holds no flow)
+          yield batch.flush();
+        }
         lastHandOn = now;
       }
       while (ready.length > 0) {

@@ -106,8 +106,17 @@ export interface BatchScorer {
    * store has them: no-ops)
    */
   replay(batch: FlowTable, now: number): { alerts: Alert[]; findings: Finding[] };
-  /** close every open episode and source window: the alerts and findings not returned before */
-  finish(now: number): { alerts: Alert[]; findings: Finding[] };
+  /**
+   * findings made beside the rules (a live capture's packet detectors, as they open): the alerts of
+   * those not returned before (by their alert's key, so the same finding given again at the end is
+   * not raised twice), and each joins its source's window as a rule finding does
+   */
+  addFindings(list: readonly Finding[], now: number): { alerts: Alert[]; findings: Finding[] };
+  /**
+   * close every open episode and source window: the alerts and findings not returned before;
+   * `extra`, findings made beside the rules that close now (the packet detectors' at the end)
+   */
+  finish(now: number, extra?: readonly Finding[]): { alerts: Alert[]; findings: Finding[] };
 }
 
 /**
@@ -255,8 +264,14 @@ export function createBatchScorer(o: ScoringSetup, shared?: { readonly stage: Sh
     },
     scoreBatch: (batch, now) => run(batch, now, true),
     replay: (batch, now) => run(batch, now, false),
-    finish(now) {
-      const { findings, keys } = fresh(foldSourceFindings(rules.finish().findings, sampleSize));
+    addFindings(list, now) {
+      const { findings, keys } = fresh(list);
+      const alerts = findings.map((f, i) => alertOf(f, keys[i], now));
+      windows?.attachFindings(findings);
+      return { alerts, findings };
+    },
+    finish(now, extra = []) {
+      const { findings, keys } = fresh([...foldSourceFindings(rules.finish().findings, sampleSize), ...extra]);
       const alerts = findings.map((f, i) => alertOf(f, keys[i], now));
       if (windows) sourceAlerts(windows, windows.finish(findings), alerts, now);
       return { alerts, findings };

@@ -318,6 +318,14 @@ export class SourceWindows {
     return this.close([...this.open.keys()]);
   }
 
+  /**
+   * Findings made beside the rules (a live capture's packet detectors, when they open): each joins
+   * its source's open window, or opens the window of its first packet, as a rule finding does.
+   */
+  attachFindings(findings: readonly Finding[]): void {
+    this.attach(findings);
+  }
+
   private attach(findings: readonly Finding[]): void {
     for (const f of findings) {
       if (!f.srcIp) continue;

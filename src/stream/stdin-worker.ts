@@ -81,6 +81,20 @@ export interface StdinOptions extends ScoringSetup {
    * turn (sources/twelve-hour-clock.ts)
    */
   readonly readerNote?: (note: string) => void;
+  /**
+   * a live capture's packet detectors (packet-evidence.ts: ARP and DHCP spoofing, the SYN watch,
+   * TTL jumps, fragments, Wi-Fi): what they found since they were last asked is raised after each
+   * batch (the capture hands on an empty one every batch interval, so ARP alone is told too), as
+   * alerts stored, printed and given to the respond policy like the rules'; at the end, what they
+   * found that was not raised before
+   */
+  readonly packetFindings?: PacketFindings;
+}
+
+/** The packet detectors as a worker asks them (PacketDetectors.opened, and its provider's findings at the end). */
+export interface PacketFindings {
+  opened(): Finding[];
+  finish(): Promise<readonly Finding[]>;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
@@ -125,7 +139,21 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
   const read: ReadOptions = { ...o.read, tally };
   const batches = o.batches ?? (o.idleFlushMs ? liveBatches(o.input!, read, o.batchRows, o.idleFlushMs, input, rejected, undefined, o.where) : batchesOf(o.input!, read, o.batchRows, STDIN_IDLE_FLUSH_MS, rejected, o.signal));
   if (o.metrics) o.metrics.ready = true;
+  /** the packet detectors' findings since they were last asked, raised (a live capture's) */
+  const packetFindings = async (): Promise<void> => {
+    const fresh = o.packetFindings?.opened() ?? [];
+    if (!fresh.length) return;
+    batchNo++;
+    const r = scorer.addFindings(fresh, Date.now());
+    await commit(o.adapt ? o.adapt.stamp(r.alerts) : r.alerts, r.findings);
+    stats.findings += r.findings.length;
+  };
   for await (const batch of batches) {
+    // a live capture's tick (no flow finished in the interval): only the packet detectors to ask
+    if (batch.rowCount === 0 && o.packetFindings) {
+      await packetFindings();
+      continue;
+    }
     batchNo++;
     sayTally(true);
     const swapped = o.adapt?.takeSwap();
@@ -143,11 +171,12 @@ export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {
       o.metrics.flows += scored.rowCount;
       o.metrics.flowAlertsSuppressed += suppressed;
     }
+    await packetFindings();
   }
   // the input ended (or SIGTERM): what is left is closing the open episodes
   if (o.metrics) o.metrics.ready = false;
   sayTally();
-  const last = scorer.finish(Date.now());
+  const last = scorer.finish(Date.now(), o.packetFindings ? await o.packetFindings.finish() : undefined);
   batchNo++;
   await commit(o.adapt ? o.adapt.stamp(last.alerts) : last.alerts, last.findings);
   stats.findings += last.findings.length;

@@ -339,3 +339,33 @@ test('stream --stdin: a pcapng piped in is metered into flows as analyze does on
   assert.equal(stats.alerts, analyzed.alerts.written);
   assert.equal(out.trim().split('\n').filter(Boolean).length, stats.alerts);
 });
+
+test('stream --stdin: a capture piped in goes past the packet detectors too: the ARP poisoning and the SYN scan analyze finds in the file', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng'), timeout: 180_000 }, async () => {
+  const baseline = await onlyBaseline();
+  const fs = await import('node:fs');
+  // the packet detectors' findings (their rules are arp.* and packet.*), by rule and source
+  const packetRules = (lines: string[]): string[] =>
+    lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { src_ip?: string; netsentinel?: { rule?: string } })
+      .filter((a) => /^(arp|packet)\./.test(a.netsentinel?.rule ?? ''))
+      .map((a) => `${a.netsentinel!.rule} ${a.src_ip ?? ''}`);
+  for (const name of ['arppoison.pcapng', 'synscan.pcapng']) {
+    const pcap = sharedPath('pcaps', name) as string;
+    const out = join(tmp, `an-${name}`);
+    const a = await run(['analyze', pcap, '-b', baseline, '--store', 'none', '--no-report', '-o', out, '-q']).done;
+    assert.equal(a.code, 0, a.stderr);
+    const analyzed = packetRules(fs.readFileSync(join(out, 'alerts.jsonl'), 'utf8').split('\n'));
+    assert.ok(analyzed.length > 0, `${name}: analyze finds the attack`);
+    const child = spawn(process.execPath, [CLI, 'stream', '--stdin', '--baseline', baseline, '--store', 'none'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let so = '';
+    let err = '';
+    child.stdout.on('data', (d) => (so += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end(fs.readFileSync(pcap));
+    assert.equal(await new Promise((resolve) => child.on('close', resolve)), 0, err);
+    const streamed = packetRules(so.split('\n'));
+    assert.deepEqual([...new Set(streamed)].sort(), [...new Set(analyzed)].sort(), `${name}: the same packet findings`);
+    assert.equal(streamed.length, new Set(streamed).size, `${name}: each raised once: ${streamed.join(', ')}`);
+  }
+});

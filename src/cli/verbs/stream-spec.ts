@@ -39,9 +39,10 @@ A JetStream message the model cannot score is rejected (said, counted, not deliv
 unseen by the rules); 3 in a row with none of the baseline's columns (a baseline of another data set)
 end the worker with one line naming them, exit 2, the message left for a worker with the right one.
 With --interface IF: the flows of a live capture (tcpdump or dumpcap), scored as they finish (every
---batch-seconds) until SIGTERM, which finishes the open flows and scores them. The flows only: the
-packet detectors (ARP and DHCP spoofing, SYN watch, TTL jumps, fragments, Wi-Fi) run in
-'netsentinel capture', which prints findings as they open and risky sources per window too.
+--batch-seconds) until SIGTERM, which finishes the open flows and scores them; the packet
+detectors (ARP and DHCP spoofing, SYN watch, TTL jumps, fragments, Wi-Fi; as in 'netsentinel
+capture') watch every packet, each finding raised as an alert once, when it opens (checked every
+--batch-seconds, with or without flows), or at SIGTERM when it is only found then.
 When PostgreSQL or NATS goes away mid-stream the worker stalls (retrying, the message in hand not
 acknowledged) and resumes when it returns; with --balance, a lease store that cannot be reached
 stops its partitions before their leases lapse, and they are taken again when it returns (a

@@ -24,7 +24,10 @@ import { loadRespondSettings } from '../../respond/respond-settings.js';
 import { buildAllowlist } from '../../respond/allowlist.js';
 import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
-import { runStdinWorker } from '../../stream/stdin-worker.js';
+import { runStdinWorker, type PacketFindings } from '../../stream/stdin-worker.js';
+import { packetDetectors } from '../../packets/packet-evidence.js';
+import type { RulesConfigInput } from '../../detect/rules-config.js';
+import type { DecodedPacket } from '../../packets/decoded-packet.js';
 import { InputMetrics } from '../../stream/input-metrics.js';
 import { followFile } from '../../stream/follow-file.js';
 import { progressLines } from '../worker-progress-lines.js';
@@ -124,7 +127,9 @@ export const stream: Command = {
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l), metrics });
         const ifName = v.interface as string | undefined;
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
-        const live = ifName !== undefined ? await liveCapture(ifName, v, controller.signal, progress.note.bind(progress)) : undefined;
+        const live = ifName !== undefined ? await liveCapture(ifName, v, config.rules, controller.signal, progress.note.bind(progress)) : undefined;
+        // a capture piped to --stdin: its packets go past the same detectors (text never reaches them)
+        const piped = v.stdin ? workerPacketDetectors(config.rules) : undefined;
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why, oldName) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start, its lines numbered from 1 (the old file's: ${oldName} line N)`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
@@ -137,8 +142,9 @@ export const stream: Command = {
           adapt: adapt?.adapter,
           input: live ? undefined : (followed?.stream ?? process.stdin),
           batches: live?.source.batches(),
+          packetFindings: live?.packets ?? piped?.packets,
           inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
-          read: readOptionsFrom(v),
+          read: piped ? { ...readOptionsFrom(v), capture: { ...readOptionsFrom(v).capture, onPacket: piped.onPacket } } : readOptionsFrom(v),
           // (a count in it: said when first met and with the total at the end, not deduplicated as setup's notes are)
           readerNote: (n) => progress.note(`netsentinel: stream: input: ${n}`),
           batchRows: v.batchRows as number,
@@ -325,7 +331,7 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
 }
 
 /** `stream --interface IF`: the capture program started (its failure to start said at once) and its flow batches */
-async function liveCapture(ifName: string, v: Record<string, unknown>, signal: AbortSignal, note: (line: string) => void): Promise<{ program: RunningCapture; source: FlowSource }> {
+async function liveCapture(ifName: string, v: Record<string, unknown>, rules: RulesConfigInput | undefined, signal: AbortSignal, note: (line: string) => void): Promise<{ program: RunningCapture; source: FlowSource; packets: PacketFindings }> {
   const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
   chooseProgram(req);
   const program = startCapture(req, (line) => note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: stream: capture: ${line}`));
@@ -334,7 +340,8 @@ async function liveCapture(ifName: string, v: Record<string, unknown>, signal: A
     if (first.failure) throw first.failure;
     throw new UserError(`stream: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
   }
-  note(`netsentinel: stream: ${first} (${program.program}); scoring its flows as they finish, until SIGTERM`);
+  note(`netsentinel: stream: ${first} (${program.program}); scoring its flows as they finish, and the packet detectors' findings as they open, until SIGTERM`);
+  const detectors = workerPacketDetectors(rules);
   const source = liveFlowSource(program, {
     ...captureOptionsFrom(v),
     onSummary: undefined,
@@ -342,11 +349,26 @@ async function liveCapture(ifName: string, v: Record<string, unknown>, signal: A
     batchSeconds: v.batchSeconds as number,
     batchRows: v.batchRows as number,
     signal,
-    warn: (m) => process.stderr.write(`netsentinel: warning: ${m}\n`),
+    onPacket: detectors.onPacket,
+    // an empty batch each interval no flow finished in: the worker asks the detectors then too
+    ticks: true,
+    warn,
     note,
   });
-  return { program, source };
+  return { program, source, packets: detectors.packets };
 }
+
+/**
+ * The packet detectors of a worker reading packets (a live capture, a capture piped in): they see
+ * every packet, as capture's and analyze's do, with the rules' settings; the worker asks what
+ * opened after each batch, and what is left at the end.
+ */
+function workerPacketDetectors(rules: RulesConfigInput | undefined): { onPacket: (d: DecodedPacket) => void; packets: PacketFindings } {
+  const detectors = packetDetectors(rules ?? {}, { live: true, warn });
+  return { onPacket: detectors.onPacket, packets: { opened: () => detectors.opened(), finish: async () => (await detectors.provider.finish([])).findings ?? [] } };
+}
+
+const warn = (m: string): void => void process.stderr.write(`netsentinel: warning: ${m}\n`);
 
 /** a followed file's partial batch is scored after this long without a new line */
 const FOLLOW_IDLE_FLUSH_MS = 2000;
