@@ -29,6 +29,11 @@ import { packetDetectors } from '../packets/packet-evidence.js';
 import { RouterAdvertWatch } from '../packets/router-advert-watch.js';
 import { SynWatch } from '../packets/syn-watch.js';
 import { TtlJumpWatch } from '../packets/ttl-jump-watch.js';
+import { PingSweepWatch } from '../packets/ping-sweep-watch.js';
+import { IcmpFloodWatch } from '../packets/icmp-flood-watch.js';
+import { ArpScanWatch } from '../packets/arp-scan-watch.js';
+import { StealthScanWatch } from '../packets/stealth-scan-watch.js';
+import { FragmentWatch } from '../packets/fragment-watch.js';
 import { readCapture } from '../packets/read-capture.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { readPackets } from '../testing/capture-writer.js';
@@ -67,6 +72,11 @@ function soloDetectors(): Record<string, () => { observe: (d: DecodedPacket) => 
     icmp: solo(() => new IcmpRedirectWatch(r.icmpRedirect, r.limits), (d) => d.l3 !== L3_ARP && (d.proto === PROTO_ICMP || d.proto === PROTO_ICMPV6), (w) => w.findings()),
     ndp: solo(() => new NdpWatch(r.limits), (d) => d.l3 !== L3_ARP && d.proto === PROTO_ICMPV6, (w) => w.findings()),
     ra: solo(() => new RouterAdvertWatch(r.routerAdvert, r.limits), (d) => d.l3 !== L3_ARP && d.proto === PROTO_ICMPV6, (w) => w.findings()),
+    ping: solo(() => new PingSweepWatch(r.pingSweep, r.limits), (d) => d.l3 !== L3_ARP && (d.proto === PROTO_ICMP || d.proto === PROTO_ICMPV6), (w) => w.findings()),
+    pingFlood: solo(() => new IcmpFloodWatch(r.icmpFlood, r.limits), (d) => d.l3 !== L3_ARP && (d.proto === PROTO_ICMP || d.proto === PROTO_ICMPV6), (w) => w.findings()),
+    arpScan: solo(() => new ArpScanWatch(r.arpScan, r.limits), (d) => d.l3 === L3_ARP || d.proto === PROTO_ICMPV6, (w) => w.findings()),
+    stealth: solo(() => new StealthScanWatch(r.synScan, r.limits), tcp, (w) => w.findings()),
+    fragments: solo(() => new FragmentWatch(r.fragments, r.limits), (d) => d.l3 !== L3_ARP && d.fragment !== 0, (w) => w.findings()),
   };
 }
 

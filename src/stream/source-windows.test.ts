@@ -15,6 +15,7 @@ import { fitBaseline } from '../risk/baseline.js';
 import { readDataset } from '../sources/read-dataset.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { takeTableRows } from '../flows/table.js';
+import type { Finding } from '../detect/finding.js';
 
 const skip = skipWithoutShared('datasets', 'cicids2017-sample', 'Portscan_2500.csv');
 
@@ -132,4 +133,67 @@ test("SourceWindows.closeEnded: a live capture's source that went quiet is told 
   assert.ok(byClock >= 3, `${byClock} windows closed by the clock (sources that went quiet)`);
   assert.ok(open < closed.size, `${open} windows left for the end of ${closed.size}`);
   assert.equal(flows, order.filter((r) => all.srcIp(r) !== null).length, 'every flow in one window');
+});
+
+test('SourceWindows: a flow later than its window, closed by the clock or by eviction, opens the next window (its own key), never the closed one again', { skip }, async () => {
+  const { benign, scoreOf } = await scorerOnBenign();
+  const all = scoreOf(benign);
+  const byTime = Array.from({ length: all.rows }, (_, r) => r).sort((a, b) => all.time(a) - all.time(b));
+  // flows arriving out of time order, up to a block of 300 late: a clock that allows no lateness
+  // closes windows whose flows are still to come
+  const order: number[] = [];
+  for (let from = 0; from < byTime.length; from += 300) order.push(...byTime.slice(from, from + 300).reverse());
+  for (const evict of [false, true]) {
+    // 10-minute windows over a day's sample of 2,500 flows: the busy hosts come back within one
+    const windowMs = 600_000;
+    // evict: few open windows at once instead of the clock, the other way a window closes early
+    const windows = new SourceWindows({ windowMs, maxSources: evict ? 3 : 1e6, ipThreshold: -Infinity, ruleWeight: 1 });
+    const keys = new Set<string>();
+    /** per source, its latest window told: start, and whether the clock closed it */
+    const latest = new Map<string, { start: number; byClock: boolean }>();
+    let flows = 0;
+    let twice = 0;
+    const take = (rows: ReturnType<SourceWindows['add']>, byClock = false): void => {
+      for (const row of rows) {
+        const a = windows.alert(row, 0);
+        if (keys.has(a.key)) twice++;
+        keys.add(a.key);
+        flows += row.flows;
+        const start = Date.parse((a.input.netsentinel as { window: { start: string } }).window.start);
+        if (!((latest.get(row.ip)?.start ?? -Infinity) > start)) latest.set(row.ip, { start, byClock });
+      }
+    };
+    let clock = -Infinity;
+    let early = 0;
+    for (let from = 0; from < order.length; from += 10) {
+      const s = scoreOf(takeTableRows(benign, order.slice(from, from + 10)));
+      for (let r = 0; r < s.rows; r++) clock = Math.max(clock, s.time(r));
+      take(windows.add(s, [], undefined, from));
+      if (!evict) {
+        const closed = windows.closeEnded(clock);
+        early += closed.length;
+        take(closed, true);
+      }
+    }
+    take(windows.finish([]));
+    if (evict) assert.ok(windows.evictions > 100, `${windows.evictions} evictions`);
+    else assert.ok(early > 10, `${early} windows closed by the clock`);
+    assert.equal(twice, 0, `${evict ? 'evicted' : 'clock'}: ${twice} windows closed twice under one key (their second alert dropped)`);
+    assert.equal(flows, byTime.filter((r) => all.srcIp(r) !== null).length, 'every flow in one window');
+    if (evict) continue;
+    // a finding about a window the clock closed (told without it) opens that window no more (its
+    // second verdict would hold nothing but the finding, which is an alert of its own); one from
+    // after it opens its own
+    const [ip, last] = [...latest].find(([, w]) => w.byClock)!;
+    const finding = (at: number): Finding => {
+      const t = new Date(at).toISOString();
+      return { ruleId: 'test.rule', title: 'test', category: 'reconnaissance', severity: 3, srcIp: ip, targets: { ips: [], ipCount: 0, ports: [], portCount: 0, countsCapped: false }, firstSeen: t, lastSeen: t, count: 1, evidence: {}, rows: [], reason: 'test' };
+    };
+    windows.attachFindings([finding(last.start + 1000)]);
+    assert.deepEqual(windows.finish([]), [], 'no second window of the time told');
+    windows.attachFindings([finding(last.start + 2 * windowMs + 1000)]);
+    const later = windows.finish([]);
+    assert.deepEqual(later.map((r) => r.ip), [ip], 'a finding from after it opens its own window');
+    assert.ok(!keys.has(windows.alert(later[0]!, 0).key));
+  }
 });

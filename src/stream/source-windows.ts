@@ -24,8 +24,11 @@
  * first and last flow times): so when a partition moves between workers mid-window, the old
  * holder's drain (the window up to the move) and the new holder's close of the same window (from
  * its rebuild replay on) have one key, and the store keeps the first of them — the alert is not
- * raised twice, whatever part of the window the new holder's replay covers. The cost: a source
- * evicted (over maxSources) and seen again in the same window gives an alert the store drops.
+ * raised twice, whatever part of the window the new holder's replay covers. A window closed before
+ * its source's flows were over (evicted over maxSources; in a live capture, by the clock with a
+ * flow later than the lateness allowed) is not opened again: that source's next flows open the
+ * window after it (before 7 Dec they reopened it, and its second alert, under the same key, was
+ * dropped with the flows it told of).
  *
  * With the per-source flow-alert limit on (FlowAlertGate in the batch scorer), a window also counts
  * what became of its source's risky flows (`decisions` given to add): written (an alert of its
@@ -64,6 +67,12 @@ interface OpenWindow {
 
 const NO_FINDINGS: readonly Finding[] = [];
 
+/**
+ * sources whose window closed early remembered at least this many (a source and a number each, ~1
+ * MB): a small --max-sources (evicting often) still keeps the sources it evicted
+ */
+const CLOSED_EARLY_KEPT = 16_384;
+
 /** one source's flows in a message (SourceWindows.spans) */
 interface Span {
   readonly ip: string;
@@ -89,6 +98,14 @@ export class SourceWindows {
   evictions = 0;
   /** the last window boundary closeEnded() swept at */
   private swept = -Infinity;
+  /**
+   * the end of each source's window closed before its source's flows were over (by the clock,
+   * closeEnded, or evicted over maxSources), least recently closed first, at most maxSources: a
+   * flow of that source that comes later opens the window from there on, not the one closed again
+   * (its alert would have the closed one's key and be dropped, its flows untold); at most
+   * max(maxSources, CLOSED_EARLY_KEPT) sources, the least recently closed forgotten first
+   */
+  private readonly closedEnd = new Map<string, number>();
 
   constructor(private readonly o: SourceWindowOptions) {}
 
@@ -153,8 +170,8 @@ export class SourceWindows {
     const src = scored.fields.srcIp;
     const time = scored.fields.time;
     // per source: the start of its window as the flows so far left it (NaN: none), and the piece of its latest flow
-    const sim = new Map<string, { start: number; piece: number }>();
-    const ofCode: ({ start: number; piece: number } | undefined)[] = src ? new Array(src.dictionary.length) : [];
+    const sim = new Map<string, { start: number; piece: number; floor: number }>();
+    const ofCode: ({ start: number; piece: number; floor: number } | undefined)[] = src ? new Array(src.dictionary.length) : [];
     const out: { from: number; to: number; findings: Finding[] }[] = [];
     let from = 0;
     const cut = (to: number, list: Finding[]): void => {
@@ -170,12 +187,12 @@ export class SourceWindows {
           st = sim.get(ip);
           if (!st) {
             const w = this.open.get(ip);
-            sim.set(ip, (st = { start: w ? w.start : NaN, piece: -1 }));
+            sim.set(ip, (st = { start: w ? w.start : NaN, piece: -1, floor: this.closedEnd.get(ip) ?? -Infinity }));
           }
           ofCode[c] = st;
         }
         const t = time ? time[r] : NaN;
-        if (st.start !== st.start) st.start = this.aligned(t);
+        if (st.start !== st.start) st.start = Math.max(this.aligned(t), st.floor);
         else if (t >= st.start + W) {
           if (st.piece === out.length && r > from) cut(r, []);
           st.start = Math.max(this.aligned(t), st.start + W);
@@ -189,8 +206,13 @@ export class SourceWindows {
         for (const f of closed) {
           if (!f.srcIp) continue;
           const st = sim.get(f.srcIp);
-          if (!st) sim.set(f.srcIp, { start: this.open.has(f.srcIp) ? this.open.get(f.srcIp)!.start : this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN), piece: -1 });
-          else if (st.start !== st.start) st.start = this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN);
+          const floor = this.closedEnd.get(f.srcIp) ?? -Infinity;
+          // (as attach: none about a window closed early)
+          const t = this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN);
+          if (!st) {
+            if (this.open.has(f.srcIp)) sim.set(f.srcIp, { start: this.open.get(f.srcIp)!.start, piece: -1, floor });
+            else if (t >= floor) sim.set(f.srcIp, { start: t, piece: -1, floor });
+          } else if (st.start !== st.start && t >= st.floor) st.start = t;
         }
       }
     }
@@ -220,7 +242,7 @@ export class SourceWindows {
       let w = this.open.get(ip);
       this.open.delete(ip);
       // the window its first flow here opens (in arrival order, as that flow alone would have)
-      if (!w) w = { start: Math.max(this.aligned(s.first), nextStart.get(ip) ?? -Infinity), findings: [], written: 0, suppressed: 0 };
+      if (!w) w = { start: Math.max(this.aligned(s.first), nextStart.get(ip) ?? this.reopened(ip)), findings: [], written: 0, suppressed: 0 };
       this.open.set(ip, w);
       w.written += s.written;
       w.suppressed += s.suppressed;
@@ -235,7 +257,7 @@ export class SourceWindows {
       }
       this.evictions += over;
       this.o.onEvict?.(over);
-      rows.push(...this.close(oldest));
+      rows.push(...this.close(oldest, true));
     }
     return rows;
   }
@@ -309,7 +331,15 @@ export class SourceWindows {
     this.swept = boundary;
     const ended: string[] = [];
     for (const [ip, w] of this.open) if (w.start + this.o.windowMs <= t) ended.push(ip);
-    return this.close(ended);
+    return this.close(ended, true);
+  }
+
+  /** The earliest start of a source's next window: past the one closed early, if one was (and forgotten then). */
+  private reopened(ip: string): number {
+    const end = this.closedEnd.get(ip);
+    if (end === undefined) return -Infinity;
+    this.closedEnd.delete(ip);
+    return end;
   }
 
   /** Drain: every open window closes, with the findings closed last. */
@@ -331,8 +361,14 @@ export class SourceWindows {
       if (!f.srcIp) continue;
       let w = this.open.get(f.srcIp);
       if (!w) {
+        const start = this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN);
+        const floor = this.closedEnd.get(f.srcIp);
+        // about a window closed early (told without it): the finding is an alert of its own, and
+        // a window of that time is not opened again (a second verdict of nothing but the finding)
+        if (floor !== undefined && start < floor) continue;
         // a finding about a source whose window already closed: it opens the next one
-        w = { start: this.aligned(f.firstSeen ? Date.parse(f.firstSeen) : NaN), findings: [], written: 0, suppressed: 0 };
+        if (floor !== undefined) this.closedEnd.delete(f.srcIp);
+        w = { start, findings: [], written: 0, suppressed: 0 };
         this.open.set(f.srcIp, w);
       }
       w.findings.push(f);
@@ -346,11 +382,16 @@ export class SourceWindows {
    * messages, one worker) took 1.13 CPU s, now 0.35 (medians of 6, alternated; the same alerts in
    * the same order), and 9.4 s when the worker kept one state for all four partitions.
    */
-  private close(ips: readonly string[]): IpRow[] {
+  private close(ips: readonly string[], early = false): IpRow[] {
     const rows: IpRow[] = [];
     for (const ip of ips) {
       const w = this.open.get(ip);
       this.open.delete(ip);
+      if (early && w && Number.isFinite(w.start)) {
+        this.closedEnd.delete(ip);
+        this.closedEnd.set(ip, w.start + this.o.windowMs);
+        if (this.closedEnd.size > Math.max(this.o.maxSources, CLOSED_EARLY_KEPT)) this.closedEnd.delete(this.closedEnd.keys().next().value as string);
+      }
       for (let row of this.agg.takeRisky([ip], w?.findings ?? NO_FINDINGS, this.o.ruleWeight, this.o.ipThreshold)) {
         if (this.o.countFlowAlerts) row = { ...row, flowAlerts: { written: w?.written ?? 0, suppressed: w?.suppressed ?? 0, leftOut: 0 } };
         if (w) this.startOf.set(row, w.start);
