@@ -15,6 +15,23 @@ async function findingsOf(file: string) {
   return arp.findings();
 }
 
+test('arppoison.pcapng from the poisoner\'s first claim on (the real router never seen): its later request for the gateway\'s MAC gives it away', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, async () => {
+  // a capture started mid-attack: before, nothing was found (no change of router to see)
+  const arp = new ArpWatch();
+  let n = 0;
+  await captureTable([sharedPath('pcaps', 'arppoison.pcapng') as string], { onPacket: (d) => void (++n >= 54 && arp.observe(d)) });
+  const f = arp.findings();
+  const g = f.find((x) => x.ruleId === 'arp.gateway-poisoning');
+  assert.ok(g, JSON.stringify(f.map((x) => x.ruleId)));
+  assert.equal(g.srcIp, '172.16.0.105');
+  assert.equal(g.evidence.gatewayIp, '172.16.0.1');
+  assert.equal(g.evidence.attackerMac, '00:25:b3:bf:91:ee');
+  assert.equal(g.evidence.askedFrom, '172.16.0.105');
+  assert.match(g.reason, /yet asked by ARP for 172\.16\.0\.1's MAC from 172\.16\.0\.105/);
+  assert.equal(f.find((x) => x.ruleId === 'arp.mac-many-ips')?.srcIp, '172.16.0.105');
+  assert.ok(!f.some((x) => x.srcIp === '172.16.0.1' || x.srcIp === '172.16.0.107'), 'neither the gateway nor the victim named');
+});
+
 test('arppoison.pcapng: the gateway 172.16.0.1 poisoned by 00:25:b3:bf:91:ee', { skip: skipWithoutShared('pcaps', 'arppoison.pcapng') }, async () => {
   const f = await findingsOf(sharedPath('pcaps', 'arppoison.pcapng') as string);
   const g = f.find((x) => x.ruleId === 'arp.gateway-poisoning');
@@ -68,8 +85,19 @@ function onLink(watches: readonly { observe(d: DecodedPacket): void }[], o: { fi
     d.src[3] = src;
     feed(ts);
   };
-  /** one frame of a replayed link: ['arp', mac, address, told] or ['ip', mac, source] */
-  const frame = (kind: 'arp' | 'ip', macLo: number, ip: number, to?: number): void => (kind === 'arp' ? announce(macLo, ip, undefined, to) : send(macLo, ip));
+  /** an ARP request: who has `target`? tell `ip` (at `mac`) */
+  const ask = (macLo: number, ip: number, target: number): void => {
+    d.l3 = L3_ARP;
+    d.arpOp = 1;
+    d.arpSenderMacHi = 0x0011;
+    d.arpSenderMacLo = macLo;
+    d.arpSenderIp = ip;
+    d.arpTargetIp = target;
+    feed();
+  };
+  /** one frame of a replayed link: ['arp', mac, address, told], ['who', mac, address, asked for] or ['ip', mac, source] */
+  const frame = (kind: 'arp' | 'who' | 'ip', macLo: number, ip: number, to?: number): void =>
+    kind === 'arp' ? announce(macLo, ip, undefined, to) : kind === 'who' ? ask(macLo, ip, to ?? 0) : send(macLo, ip);
   return { announce, send, frame };
 }
 
@@ -292,7 +320,7 @@ test('two ARP claimants: the spoofer is named by the address it sends from when 
  * with ip_forward on, an Internet host 198.51.100.10 behind gw): ARP claims, and IPv4 packets by
  * sending MAC and source address, through the whole packet-detector path (arp-watch, ip-conflict-watch).
  */
-function linkFindings(steps: readonly (readonly ['arp' | 'ip', number, number, number?])[]) {
+function linkFindings(steps: readonly (readonly ['arp' | 'who' | 'ip', number, number, number?])[]) {
   const rules = resolveRulesConfig({});
   const arp = new ArpWatch();
   const dup = new IpConflictWatch(rules.duplicateIp, rules.limits);
@@ -373,4 +401,21 @@ test('ettercap -M arp both ways: one gateway poisoning, of the gateway 10.66.0.1
   assert.equal(poisoning[0].evidence.attackerMac, '00:11:00:00:00:ee');
   assert.equal(poisoning[0].srcIp, '10.66.0.66');
   assert.ok(!f.some((x) => x.srcIp === '10.66.0.1' || x.srcIp === '10.66.0.11' || x.srcIp === '198.51.100.10'), JSON.stringify(summary(f)));
+});
+
+test('a host that announced itself as a neighbour and then asks for that neighbour\'s MAC: ARP spoofing of it, named by its own address; asking first, then taking the address over, is not', () => {
+  // the victim never ARPs nor talks in the capture: only the spoofer's contradiction shows
+  const spoofed = linkFindings([
+    ['ip', E, eIp],
+    ['arp', E, vIp, gwIp],
+    ['ip', E, eIp],
+    ['who', E, eIp, vIp],
+  ]);
+  assert.deepEqual(summary(spoofed), ['arp.ip-conflict 10.66.0.66 -> 10.66.0.11,10.66.0.1', 'arp.mac-many-ips 10.66.0.66 -> 10.66.0.11,10.66.0.66']);
+  assert.match(spoofed.find((f) => f.ruleId === 'arp.ip-conflict')!.reason, /announced itself by ARP as 10\.66\.0\.11, then asked by ARP for 10\.66\.0\.11's MAC from 10\.66\.0\.66: it does not hold 10\.66\.0\.11/);
+  // a takeover: a host asks for an address while another holds it, then announces it as its own
+  // (keepalived moving a service address; the old holder silent in the capture); a gratuitous
+  // request (asking for its own address)
+  assert.deepEqual(summary(linkFindings([['who', E, eIp, vIp], ['arp', E, vIp, gwIp], ['ip', E, eIp], ['who', E, vIp, vIp]])), []);
+  assert.deepEqual(summary(linkFindings([['arp', V, vIp, gwIp], ['who', V, vIp, vIp], ['ip', V, vIp]])), []);
 });

@@ -11,6 +11,11 @@
  *  - `arp.ip-conflict` (severity 2): one IPv4 address announced by two MACs (a spoofed answer, or
  *    a duplicate address). When exactly one of those MACs also announced an address of its own,
  *    the finding's source is that address (the spoofer), not the address taken.
+ * A fourth sign serves the first and third when the capture began after the poisoning (no change of
+ * router, the real owner silent): a MAC that announced itself as X and later asks by ARP for X's MAC
+ * from another address of its own does not hold X (a relaying man in the middle must learn the real
+ * MAC, and asks again as its cache entry expires): gateway poisoning when that MAC carries the
+ * Internet traffic, else an ip-conflict of X naming it.
  * Gratuitous ARP on its own, ordinary requests and replies, and a router that never changes raise
  * nothing. Memory is bounded: at most `maxEntries` addresses and MACs are tracked.
  */
@@ -56,6 +61,14 @@ export class ArpWatch {
    * sends from its own address in the capture left the gateway's as the spoofer's "own" address
    */
   private readonly gatewayOf = new Map<number, number>();
+  /**
+   * MAC → the addresses it asked for by ARP (who-has X, from another address of its own) after it
+   * had announced itself as X: it does not hold X. A man in the middle must learn the real MAC of
+   * what it poisons to relay its traffic, and its kernel asks again whenever that entry expires;
+   * so a capture started after the poisoning (the poisoner's claims long made, the real gateway
+   * never seen) still shows it. At most `maxEntries` MACs, 8 addresses each.
+   */
+  private readonly askedAfterClaim = new Map<number, { target: number; from: number; at: number }[]>();
 
   constructor(private readonly maxEntries = 65536) {}
 
@@ -66,6 +79,7 @@ export class ArpWatch {
       const ip = d.arpSenderIp;
       if (ip === 0) return; // an address probe claims nothing
       const mac = macKey(d.arpSenderMacHi, d.arpSenderMacLo);
+      if (d.arpOp === 1) this.noteAsk(mac, ip, d.arpTargetIp, d.tsMicros);
       let list = this.claims.get(ip);
       if (!list) {
         if (this.claims.size >= this.maxEntries) return;
@@ -96,6 +110,23 @@ export class ArpWatch {
       if (this.routerChanges.length < 64) this.routerChanges.push({ from: router, to: mac, at: d.tsMicros, src });
       this.router[0] = mac;
     }
+  }
+
+  /** A request from `mac` (sender address `from`) for `target`'s MAC: kept when `mac` announced itself as `target` before. */
+  private noteAsk(mac: number, from: number, target: number, at: number): void {
+    if (target === 0 || target === from) return;
+    if (!this.claims.get(target)?.some((c) => c.mac === mac && c.first < at)) return;
+    let asks = this.askedAfterClaim.get(mac);
+    if (!asks) {
+      if (this.askedAfterClaim.size >= this.maxEntries) return;
+      this.askedAfterClaim.set(mac, (asks = []));
+    }
+    if (asks.length < 8 && !asks.some((a) => a.target === target)) asks.push({ target, from, at });
+  }
+
+  /** The request `mac` made for `ip`'s MAC after announcing itself as `ip`, if it did. */
+  private askedFor(mac: number, ip: number): { target: number; from: number; at: number } | undefined {
+    return this.askedAfterClaim.get(mac)?.find((a) => a.target === ip);
   }
 
   /** Whether `ip` (IPv4 as a number) was announced by ARP from several MACs (an `arp.ip-conflict`). */
@@ -168,6 +199,35 @@ export class ArpWatch {
         reason: `${mac}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
       });
     }
+    // the MAC carrying the Internet traffic announced itself as an address, then asked by ARP for
+    // that address's MAC: it is not that address but relays for it (a capture started after the
+    // poisoning, the real router never seen: no change of router to see)
+    for (const [mac, asks] of this.askedAfterClaim) {
+      if (reported.has(mac) || !(mac === initial || changes.some((ch) => ch.to === mac))) continue;
+      const ask = asks[0];
+      const gateway = ask.target;
+      reported.add(mac);
+      gatewayOf.set(mac, gateway);
+      const claimed = this.byMac.get(mac) ?? [gateway];
+      const own = this.ownAddress(mac, traffic, gateway) ?? (isPrivate(ask.from) ? ask.from : undefined);
+      const claim = (this.claims.get(gateway) ?? []).find((c) => c.mac === mac);
+      out.push({
+        ruleId: 'arp.gateway-poisoning',
+        title: 'ARP poisoning of the gateway (man in the middle)',
+        category: 'spoofing',
+        severity: 1,
+        srcIp: own === undefined ? null : ipText(own),
+        ...(own === undefined ? { srcMacs: [macOf(mac)] } : {}),
+        targets: targets([ipText(gateway), ...(claim?.told ?? []).filter((t) => t !== own).map(ipText)]),
+        firstSeen: iso(claim?.first ?? ask.at),
+        lastSeen: iso(Math.max(claim?.last ?? ask.at, ask.at)),
+        count: this.arpPackets,
+        counted: ['ARP packet', 'ARP packets'],
+        evidence: { attackerMac: macOf(mac), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), askedFrom: ipText(ask.from), askedAt: iso(ask.at) },
+        rows: [],
+        reason: `${macOf(mac)}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} carries the traffic of Internet addresses and announced itself by ARP as ${ipText(gateway)}, yet asked by ARP for ${ipText(gateway)}'s MAC from ${ipText(ask.from)} at ${iso(ask.at)}: it is not ${ipText(gateway)} but relays its traffic: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle, seen without a change of router: the poisoning began before the capture, or the real router is out of its sight).`,
+      });
+    }
     for (const [mac, ips] of this.byMac) {
       if (ips.length < 2) continue;
       // a host with several addresses of its own (secondary addresses on one interface) announces
@@ -176,7 +236,7 @@ export class ArpWatch {
       // ordinary traffic; a poisoner's claims on a silent victim still show as arp.ip-conflict when
       // the victim talks, and as gateway poisoning when the gateway's traffic moves
       const taken = (ip: number): boolean =>
-        (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((x) => x.mac !== mac) ?? false);
+        (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((x) => x.mac !== mac) ?? false) || this.askedFor(mac, ip) !== undefined;
       // or the MAC took over the router's traffic (arppoison.pcapng: the gateway's address among its
       // claims, the real gateway never announcing it in the capture)
       const movedTo = changes.filter((ch) => ch.to === mac);
@@ -204,7 +264,7 @@ export class ArpWatch {
     }
     for (const [ip, list] of this.claims) {
       if (list.length < 2) {
-        const seen = traffic && list.length === 1 ? this.claimAgainstTraffic(ip, list[0], traffic) : null;
+        const seen = (traffic && list.length === 1 ? this.claimAgainstTraffic(ip, list[0], traffic) : null) ?? (list.length === 1 && !reported.has(list[0].mac) ? this.claimThenAsk(ip, list[0], traffic) : null);
         if (seen) out.push(seen);
         continue;
       }
@@ -265,8 +325,9 @@ export class ArpWatch {
    */
   private ownAddress(mac: number, traffic: LinkTraffic | undefined, except: number): number | undefined {
     const gateway = this.gatewayOf.get(mac);
+    // (nor one it asked others for by ARP after announcing it: not its own)
     const unshared = (o: number): boolean =>
-      o !== except && o !== gateway && (this.claims.get(o) ?? []).every((c) => c.mac === mac) && (traffic?.sendersOf(o).every((s) => s.mac === mac) ?? true);
+      o !== except && o !== gateway && (this.claims.get(o) ?? []).every((c) => c.mac === mac) && (traffic?.sendersOf(o).every((s) => s.mac === mac) ?? true) && this.askedFor(mac, o) === undefined;
     const byArp = (this.byMac.get(mac) ?? []).filter(unshared);
     if (byArp.length) return onlyOne(byArp);
     return onlyOne((traffic?.addressesOf(mac) ?? []).filter((o) => isPrivate(o) && unshared(o)));
@@ -320,10 +381,37 @@ export class ArpWatch {
     const claims = this.byMac.get(mac) ?? [];
     const own = this.ownAddress(mac, traffic, -1);
     const usedElsewhere = (ip: number): boolean =>
-      ip === this.gatewayOf.get(mac) || (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((s) => s.mac !== mac) ?? false);
+      ip === this.gatewayOf.get(mac) || (this.claims.get(ip) ?? []).some((c) => c.mac !== mac) || (traffic?.sendersOf(ip).some((s) => s.mac !== mac) ?? false) || this.askedFor(mac, ip) !== undefined;
     const took = claims.filter((ip) => ip !== own && usedElsewhere(ip));
     if (!took.length || (claims.length < 2 && own === undefined)) return undefined;
     return { own, took };
+  }
+
+  /**
+   * `arp.ip-conflict` of a single claimant that asked for the address's MAC after announcing itself
+   * as it (from an address of its own): the address's owner need not appear in the capture at all.
+   */
+  private claimThenAsk(ip: number, claim: Claim, traffic: LinkTraffic | undefined): Finding | null {
+    const ask = this.askedFor(claim.mac, ip);
+    if (!ask) return null;
+    const own = this.ownAddress(claim.mac, traffic, ip) ?? ask.from;
+    const mac = macOf(claim.mac);
+    const poisoned = claim.told.filter((t) => t !== own);
+    return {
+      ruleId: 'arp.ip-conflict',
+      title: 'One IP address announced by several MACs',
+      category: 'spoofing',
+      severity: 2,
+      srcIp: ipText(own),
+      targets: { ips: [ipText(ip), ...poisoned.map(ipText)], ipCount: 1 + poisoned.length, ports: [], portCount: 0, countsCapped: false },
+      firstSeen: iso(claim.first),
+      lastSeen: iso(Math.max(claim.last, ask.at)),
+      count: 1,
+      counted: ['MAC', 'MACs'],
+      evidence: { macs: [mac], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), askedFrom: ipText(ask.from), askedAt: iso(ask.at), toldHosts: poisoned.map(ipText) },
+      rows: [],
+      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, then asked by ARP for ${ipText(ip)}'s MAC from ${ipText(ask.from)}: it does not hold ${ipText(ip)}, ARP spoofing of ${ipText(ip)} by ${ipText(own)}${toldText(poisoned)}.`,
+    };
   }
 
   /** The single-claimant conflict of `findings` (see there), or null. */
