@@ -1,4 +1,5 @@
 /** What every route of the service shares: configuration, models, store, decisions, intel, keys, metrics, log. */
+import type { AnalysisConfig } from '../config/analysis-config.js';
 import type { Logger } from 'pino';
 import type { AlertStore } from '../store/alert-store.js';
 import type { AlertReader } from '../store/alert-query.js';
@@ -14,6 +15,8 @@ import type { Announcer } from './announcer.js';
 
 export interface ServiceContext {
   readonly config: ServerConfig;
+  /** the analysis sections of the config file (thresholds, weights, rules, alert limits): uploads are analysed with them */
+  readonly analysis: AnalysisConfig;
   readonly models: ModelRegistry;
   readonly store: AlertStore;
   readonly reader: AlertReader;

@@ -4,6 +4,7 @@
  * connections, lets requests in flight finish, ends the live feeds, then closes the store; SIGHUP
  * reloads the models (model-registry.ts swaps them without dropping a request).
  */
+import { loadAnalysisConfig, type AnalysisConfig } from '../config/analysis-config.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppState } from './app.js';
 import { ModelRegistry } from './model-registry.js';
@@ -45,6 +46,8 @@ export interface ServiceOptions {
   readonly keyRefreshMs?: number;
   /** alert feed poll interval (tests use a short one) */
   readonly pollMs?: number;
+  /** the analysis sections (thresholds, weights, rules, alert limits) uploads are analysed with; default: those of the settings' config file */
+  readonly analysis?: AnalysisConfig;
 }
 
 export interface RunningService {
@@ -86,7 +89,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const decisions = await openDecisionStore(storeLocation);
   const allowlist = o.allowlist ?? (await buildAllowlist());
   let metricsRef: ReturnType<typeof createMetrics> | undefined;
-  const intel = await openServiceIntel(o.settings ?? loadSettings(), storeLocation, log, (e) => {
+  const settings = o.settings ?? loadSettings();
+  // what `analyze --config` reads from the same file: an upload is judged as the CLI judges a file
+  const analysis = o.analysis ?? (await loadAnalysisConfig(settings.configFile));
+  const intel = await openServiceIntel(settings, storeLocation, log, (e) => {
     metricsRef?.storeErrors.inc({ operation: 'intel lookup' });
     log.error({ err: e.message }, 'intel lookup failed; answered from the local feeds only');
   });
@@ -114,7 +120,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       if (n) log.info({ streams: n }, 'live feed: streams of revoked keys closed');
     },
   );
-  const ctx: ServiceContext = { config, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, decisions, allowlist, intel, announcer, version: NETSENTINEL_VERSION };
+  const ctx: ServiceContext = { config, analysis, models, store, reader, storeLocation, keys, authRequired, metrics, log, live, decisions, allowlist, intel, announcer, version: NETSENTINEL_VERSION };
   const app = await buildApp(ctx, cache, state);
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -7,6 +7,7 @@
  * folder per analysis that GET /v1/analyses/:id/files/:name serves. One analysis at a time (they
  * are CPU-heavy): a second gets 429 with Retry-After.
  */
+import type { AnalysisConfig } from '../../config/analysis-config.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,8 +46,8 @@ const MAX_KEPT = 100;
 const AnalyzeQuery = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\w.@+-]+$', description: 'file name for messages and the report' })),
-    flow_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'flows at or above this risk become alerts (default 0.999)' })),
-    ip_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'sources at or above this risk are risky (default 0.99), but for one of a single flow below flow_threshold and nothing else about it' })),
+    flow_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'flows at or above this risk become alerts (default: thresholds.flow of the config file, else 0.999)' })),
+    ip_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'sources at or above this risk are risky (default: thresholds.ip of the config file, else 0.99), but for one of a single flow below flow_threshold and nothing else about it' })),
     store: Type.Optional(Type.Boolean({ description: 'store the alerts (default true)' })),
     flow_alerts_per_source: Type.Optional(Type.Integer({ minimum: 0, description: `most flow alerts per source per flow_alert_window of flow time, as analyze --flow-alerts-per-source; 0 = no limit (default ${DEFAULT_FLOW_ALERTS_PER_SOURCE})` })),
     flow_alert_window: Type.Optional(Type.Integer({ minimum: 0, description: `that window in seconds of flow time; 0 = the whole upload (default ${DEFAULT_FLOW_ALERT_WINDOW_SECONDS})` })),
@@ -118,7 +119,9 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
         const clf = ctx.models.classifier();
         const have = new Set(b.baseline.reference?.columns.map((c) => c.name) ?? []);
         const classifier = clf && clf.model.pipeline.inputs.every((i) => have.has(i.name)) ? clf : undefined;
-        const packets = packetDetectors();
+        // the config file's analysis sections, as `analyze --config` reads them; the query's values over them
+        const a = ctx.analysis;
+        const packets = packetDetectors(a.rules);
         const warnings: string[] = [];
         try {
           const result = await runAnalysis({
@@ -128,12 +131,16 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
             baselineFile: basename(b.path),
             classifier: classifier?.model,
             classifierFile: classifier ? basename(classifier.path) : undefined,
-            flowThreshold: q.flow_threshold ?? 0.999,
-            ipThreshold: q.ip_threshold ?? 0.99,
+            flowThreshold: q.flow_threshold ?? a.thresholds.flow,
+            ipThreshold: q.ip_threshold ?? a.thresholds.ip,
+            verdictThreshold: a.thresholds.verdict,
+            rules: a.rules,
+            weights: a.weights,
+            maxFlowAlerts: a.maxFlowAlerts,
             outDir,
             store: q.store === false ? undefined : ctx.store,
             // analyze's per-source flow-alert limit, on by default as there
-            flowAlertLimit: flowAlertLimitOf(q),
+            flowAlertLimit: flowAlertLimitOf(q, a),
             source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m), timezone }),
             // the packet detectors (ARP poisoning) join as evidence, as in `analyze`; for flow files they see no packets
             evidence: [packets.provider],
@@ -194,8 +201,8 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
 }
 
 /** analyze's flow-alert limits from the query, with analyze's defaults (both off when flow_alerts_per_source is 0 and no per-target limit is asked) */
-function flowAlertLimitOf(q: { flow_alerts_per_source?: number; flow_alert_window?: number; flow_alerts_per_target?: number }): FlowAlertLimitSettings | undefined {
-  const perSource = q.flow_alerts_per_source ?? DEFAULT_FLOW_ALERTS_PER_SOURCE;
-  const perTarget = q.flow_alerts_per_target ?? (perSource > 0 ? DEFAULT_FLOW_ALERTS_PER_TARGET : 0);
-  return perSource > 0 || perTarget > 0 ? { perSource, perTarget, windowSeconds: q.flow_alert_window ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined;
+function flowAlertLimitOf(q: { flow_alerts_per_source?: number; flow_alert_window?: number; flow_alerts_per_target?: number }, a: AnalysisConfig): FlowAlertLimitSettings | undefined {
+  const perSource = q.flow_alerts_per_source ?? a.flowAlertsPerSource ?? DEFAULT_FLOW_ALERTS_PER_SOURCE;
+  const perTarget = q.flow_alerts_per_target ?? a.flowAlertsPerTarget ?? (perSource > 0 ? DEFAULT_FLOW_ALERTS_PER_TARGET : 0);
+  return perSource > 0 || perTarget > 0 ? { perSource, perTarget, windowSeconds: q.flow_alert_window ?? a.flowAlertWindowSeconds ?? DEFAULT_FLOW_ALERT_WINDOW_SECONDS } : undefined;
 }
