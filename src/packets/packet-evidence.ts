@@ -59,6 +59,19 @@ export interface PacketDetectors {
   opened(): Finding[];
 }
 
+/**
+ * The detectors as a long-running reader asks them (stream --interface and --stdin, publish of a
+ * capture): what opened since it last asked, and at the end what the finished state holds.
+ */
+export interface PacketFindings {
+  opened(): Finding[];
+  finish(): Promise<readonly Finding[]>;
+}
+
+export function packetFindingsOf(d: PacketDetectors): PacketFindings {
+  return { opened: () => d.opened(), finish: async () => (await d.provider.finish([])).findings ?? [] };
+}
+
 export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetectorOptions = {}): PacketDetectors {
   // the same settings the rules use (already checked when the configuration was loaded)
   const rules = resolveRulesConfig(input);

@@ -15,6 +15,12 @@ import { schemaOf, SCHEMA_HEADER } from './flow-codec.js';
 import { columnsRowsBytes, encodeSegments } from './flow-columns.js';
 import { flowSubject, partitionOf } from './partition.js';
 import type { Bus } from './nats-bus.js';
+import { createHash } from 'node:crypto';
+import type { Finding } from '../detect/finding.js';
+import { findingAlertInput } from '../analysis/alerts.js';
+import { alertKey } from '../report/eve-alert.js';
+import { encodeFindings, FINDINGS_HEADER } from './finding-messages.js';
+import type { PacketFindings } from '../packets/packet-evidence.js';
 
 export interface PublishOptions {
   readonly prefix: string;
@@ -26,6 +32,12 @@ export interface PublishOptions {
   /** most publishes awaiting their acknowledgement */
   readonly inFlight?: number;
   readonly progress?: (flows: number) => void;
+  /**
+   * the packet detectors watching the captures read (publish of a capture): what they found is
+   * sent to the partition of each finding's source, as it opens (after each read batch) and at the
+   * end (what was not sent), in messages of their own (finding-messages.ts)
+   */
+  readonly packetFindings?: PacketFindings;
 }
 
 export interface PublishResult {
@@ -33,6 +45,8 @@ export interface PublishResult {
   messages: number;
   /** messages the stream already had (same id within its duplicate window) */
   duplicates: number;
+  /** packet-detector findings sent (publish of a capture) */
+  findings: number;
   bytes: number;
   perPartition: number[];
   seconds: number;
@@ -41,7 +55,7 @@ export interface PublishResult {
 export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptions): Promise<PublishResult> {
   const t0 = performance.now();
   const maxBytes = Math.max(4096, bus.nc.info!.max_payload - 16 * 1024);
-  const res: PublishResult = { flows: 0, messages: 0, duplicates: 0, bytes: 0, perPartition: new Array(o.partitions).fill(0), seconds: 0 };
+  const res: PublishResult = { flows: 0, messages: 0, duplicates: 0, findings: 0, bytes: 0, perPartition: new Array(o.partitions).fill(0), seconds: 0 };
   const pending = new Set<Promise<void>>();
   const limit = o.inFlight ?? 256;
   const send = async (subject: string, data: Uint8Array, schema: string, id: string, flows: number, partition: number): Promise<void> => {
@@ -92,6 +106,38 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
     // the message's first row names it (joined rows have an origin only when every batch has one)
     const where = f.segments.every((g) => g.table.origin) ? `${first.table.origin!.files[first.table.origin!.file[r0]]}:${first.table.origin!.line[r0]}` : `${res.flows}`;
     await send(flowSubject(o.prefix, p), encodeSegments(f.segments), f.schema, `${where}:${p}:${f.flows}`, f.flows, p);
+  };
+  // the packet detectors' findings, each once (by its alert's key, as a worker raises it), to the
+  // partition of its source (one without: partition 0), after the flows read before it opened. A
+  // partition's held rows go first, so its worker sees the source's flows before the finding
+  const sentFindings = new Set<string>();
+  const sendFindings = async (list: readonly Finding[]): Promise<void> => {
+    const byPartition = new Map<number, Finding[]>();
+    for (const f of list) {
+      const key = alertKey(findingAlertInput(f));
+      if (sentFindings.has(key)) continue;
+      sentFindings.add(key);
+      const p = f.srcIp ? partitionOf(f.srcIp, o.partitions) : 0;
+      const group = byPartition.get(p);
+      if (group) group.push(f);
+      else byPartition.set(p, [f]);
+    }
+    for (const [p, group] of byPartition) {
+      await sendFilling(p);
+      const data = encodeFindings(group);
+      const h = headers();
+      h.set(FINDINGS_HEADER, String(group.length));
+      const id = `findings:${p}:${createHash('sha256').update(data).digest('hex').slice(0, 32)}`;
+      const sent: Promise<void> = bus.js.publish(flowSubject(o.prefix, p), data, { headers: h, msgID: id, timeout: 10_000 }).then((ack: PubAck) => {
+        if (ack.duplicate) res.duplicates++;
+      });
+      res.messages++;
+      res.bytes += data.length;
+      res.findings += group.length;
+      const tracked = sent.finally(() => pending.delete(tracked));
+      pending.add(tracked);
+      if (pending.size >= limit) await Promise.race(pending);
+    }
   };
   for await (const batch of source.batches()) {
     const srcIp = sourceIpField(batch);
@@ -144,8 +190,10 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
       if (f && f.flows >= o.maxFlows) await sendFilling(p);
     }
     o.progress?.(res.flows);
+    if (o.packetFindings) await sendFindings(o.packetFindings.opened());
   }
   for (let p = 0; p < o.partitions; p++) await sendFilling(p);
+  if (o.packetFindings) await sendFindings(await o.packetFindings.finish());
   await Promise.all(pending);
   res.seconds = (performance.now() - t0) / 1000;
   return res;

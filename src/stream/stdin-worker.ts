@@ -27,6 +27,7 @@ import type { WorkerStats } from './stream-worker.js';
 import type { StreamAdapter } from '../adapt/stream-adaptation.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { LinePlace } from './follow-file.js';
+import type { PacketFindings } from '../packets/packet-evidence.js';
 
 export interface StdinOptions extends ScoringSetup {
   /** flows as bytes (stdin, a followed file) ... */
@@ -89,12 +90,6 @@ export interface StdinOptions extends ScoringSetup {
    * found that was not raised before
    */
   readonly packetFindings?: PacketFindings;
-}
-
-/** The packet detectors as a worker asks them (PacketDetectors.opened, and its provider's findings at the end). */
-export interface PacketFindings {
-  opened(): Finding[];
-  finish(): Promise<readonly Finding[]>;
 }
 
 export async function runStdinWorker(o: StdinOptions): Promise<WorkerStats> {

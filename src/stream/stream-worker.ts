@@ -59,6 +59,7 @@ import type { AlertStore } from '../store/alert-store.js';
 import { UserError } from '../util/errors.js';
 import { canonicalAddresses, leadingZeroNote, type AddressTally } from '../sources/address-text.js';
 import { decodeFlows, SCHEMA_HEADER, type WireSchema } from './flow-codec.js';
+import { findingsOfMessage, FINDINGS_HEADER } from './finding-messages.js';
 import { decodeColumns } from './flow-columns.js';
 import { flowSubject } from './partition.js';
 import { shortReason, type Bus } from './nats-bus.js';
@@ -359,7 +360,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         try {
           await commitMany(group);
           for (const s of group) committed.set(s.filter, s.m.seq);
-          for (const s of group) await o.adapt?.observe(s.batch, s.risk, s.findings, `${s.m.subject}#${s.m.seq}`);
+          // (a message of findings alone has no flows for the drift monitor or the clean reservoir)
+          for (const s of group) if (s.batch !== NO_FLOWS) await o.adapt?.observe(s.batch, s.risk, s.findings, `${s.m.subject}#${s.m.seq}`);
           await Promise.all(group.map((s) => ack(s.m)));
         } catch (e) {
           // a commit given up on (drain during an outage) or a hook that threw: nothing after it is
@@ -432,6 +434,20 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       m.term();
       return Promise.resolve();
     };
+    // a publisher's packet-detector findings (finding-messages.ts): raised as the rules' are
+    let packetFindings: Finding[] | undefined;
+    try {
+      packetFindings = findingsOfMessage(m);
+    } catch (e) {
+      return rejectIt(e);
+    }
+    if (packetFindings) {
+      const r = scorers.of(partitionOfSubject(m.subject)).addFindings(packetFindings, Date.now());
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ m, filter, batch: NO_FLOWS, alerts: o.adapt ? o.adapt.stamp(r.alerts) : r.alerts, findings: r.findings, risk: NO_RISK, suppressed: 0, origin: `stream:${o.stream}#${m.seq}`, done: (e) => (e === undefined ? resolve() : reject(e)) });
+        if (!committing) void runCommits();
+      });
+    }
     let batch: FlowTable;
     try {
       batch = decode(m);
@@ -571,6 +587,20 @@ async function rebuild(
     for (;;) {
       const m = await oc.next({ expires: 2000 });
       if (!m || m.seq > floor) break;
+      let packetFindings: Finding[] | undefined;
+      try {
+        packetFindings = findingsOfMessage(m);
+      } catch {
+        continue; // it was rejected when first seen
+      }
+      if (packetFindings) {
+        // their alerts again (the store has them: no-ops), their sources' windows as before
+        const again = scorers.of(partitionOfSubject(m.subject)).addFindings(packetFindings, Date.now());
+        if (again.alerts.length) await commit(again.alerts, again.findings, undefined, `stream:${o.stream}#${m.seq}`);
+        stats.rebuiltMessages++;
+        if (m.seq === floor) break;
+        continue;
+      }
       let batch: FlowTable;
       try {
         batch = decode(m);
@@ -611,6 +641,8 @@ async function foreignAhead(o: WorkerOptions, filter: string, seq: number, max: 
     while (n < max) {
       const m = await oc.next({ expires: 1000 }).catch(() => null);
       if (!m) break;
+      // a message of packet findings between them says nothing of the flows' columns
+      if (m.headers?.get(FINDINGS_HEADER)) continue;
       let b: FlowTable;
       try {
         b = decode(m);
@@ -646,6 +678,10 @@ interface CommitItem {
 }
 
 /** a message scored and waiting for its commit and ack */
+/** the flows of a message of findings alone: none */
+const NO_FLOWS: FlowTable = { rowCount: 0, columns: [], format: 'findings' };
+const NO_RISK = new Float64Array(0);
+
 interface Scored extends CommitItem {
   readonly m: JsMsg;
   /** the key of `committed` (the partition's subject, or '*') */

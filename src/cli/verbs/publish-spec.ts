@@ -5,6 +5,7 @@
 import type { CommandSpec } from '../args.js';
 import { DATA_OPTIONS } from '../data-option-table.js';
 import { DEFAULT_NATS, DEFAULT_STREAM } from '../../stream/stream-defaults.js';
+import { ENV_FILE_OPTION } from '../../config/settings.js';
 
 export const PUBLISH_SPEC: CommandSpec = {
   name: 'publish',
@@ -16,13 +17,19 @@ file and line; the schema in a header) to <prefix>.flows.<partition>, partition 
 source IP mod --partitions. A partition's rows wait for the next read batch's until a message holds
 --message-flows flows (through at most 4 batches; with one partition, within a file), so messages
 stay full however the sources spread. The stream (subjects <prefix>.flows.*) and NAME_RESULTS (<prefix>.alerts,
-<prefix>.findings, where workers publish) are created when absent. Workers: 'netsentinel stream'.`,
+<prefix>.findings, where workers publish) are created when absent. Workers: 'netsentinel stream'.
+Captures (pcap, pcapng) also go past the packet detectors, as in analyze (ARP and DHCP spoofing, the
+SYN watch, TTL jumps, fragments, Wi-Fi; their settings: the config file's rules): each finding is
+sent once, as it opens or at the end, to the partition of its source between the flows, and the
+worker owning it raises it as an alert.`,
   options: [
     { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
     { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
     { name: 'prefix', type: 'string', value: 'SUBJECT', description: 'subject prefix (default: the stream name in lower case)' },
     { name: 'partitions', type: 'integer', value: 'N', description: 'partitions (subjects) flows are spread over by source IP', default: 1 },
     { name: 'message-flows', type: 'integer', value: 'N', description: 'most flows per message (messages also stay under the server payload limit)', default: 200 },
+    { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration: its rules settings tune the packet detectors run on captures; also NETSENTINEL_CONFIG" },
+    ENV_FILE_OPTION,
     ...DATA_OPTIONS,
   ],
   examples: [

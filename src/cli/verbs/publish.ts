@@ -12,6 +12,8 @@ import { publishFlows } from '../../stream/publish-flows.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { thousands } from '../../util/thousands.js';
+import { runConfig } from '../run-config.js';
+import { packetDetectors, packetFindingsOf } from '../../packets/packet-evidence.js';
 
 export const publish: Command = {
   spec: PUBLISH_SPEC,
@@ -27,16 +29,21 @@ export const publish: Command = {
     const bus = await openBus(url, 'publish');
     try {
       const { created } = await ensureStream(bus, stream, prefix);
-      const source = datasetSource(args.positionals, { ...readOptionsFrom(v), warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions));
+      // captures go past the packet detectors, as analyze's do (text never reaches them): their
+      // findings are sent to the workers between the flows (stream/finding-messages.ts)
+      const { config } = await runConfig(v);
+      const detectors = packetDetectors(config.rules, { live: true, warn: (m) => progress.note(`netsentinel: warning: ${m}`) });
+      const read = readOptionsFrom(v);
+      const source = datasetSource(args.positionals, { ...read, capture: { ...read.capture, onPacket: detectors.onPacket }, warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions));
       // a multiple of --message-flows: with one partition, message k holds rows k·N+1.. of a file, as analyze --batch-rows N reads them;
       // at least N per partition, so a read batch spread over the partitions still fills messages of about N flows
       progress.start('publishing', undefined, 'flows');
-      const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n) });
+      const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n), packetFindings: packetFindingsOf(detectors) });
       progress.done(`published ${r.flows.toLocaleString('en-US')} flows`);
       const summary = { stream, created, subjects: `${prefix}.flows.0..${partitions - 1}`, ...r, flowsPerSecond: Math.round(r.flows / Math.max(r.seconds, 1e-9)) };
       if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
       else {
-        out(`Published ${r.flows.toLocaleString('en-US')} flows in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${thousands(r.duplicates)} messages were already there` : ''}`);
+        out(`Published ${r.flows.toLocaleString('en-US')} flows${r.findings ? ` and ${thousands(r.findings)} packet-detector ${r.findings === 1 ? 'finding' : 'findings'}` : ''} in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${thousands(r.duplicates)} messages were already there` : ''}`);
         out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${thousands(n)}`).join(', ')}`);
       }
       return 0;

@@ -24,8 +24,8 @@ import { loadRespondSettings } from '../../respond/respond-settings.js';
 import { buildAllowlist } from '../../respond/allowlist.js';
 import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
-import { runStdinWorker, type PacketFindings } from '../../stream/stdin-worker.js';
-import { packetDetectors } from '../../packets/packet-evidence.js';
+import { runStdinWorker } from '../../stream/stdin-worker.js';
+import { packetDetectors, packetFindingsOf, type PacketFindings } from '../../packets/packet-evidence.js';
 import type { RulesConfigInput } from '../../detect/rules-config.js';
 import type { DecodedPacket } from '../../packets/decoded-packet.js';
 import { InputMetrics } from '../../stream/input-metrics.js';
@@ -365,7 +365,7 @@ async function liveCapture(ifName: string, v: Record<string, unknown>, rules: Ru
  */
 function workerPacketDetectors(rules: RulesConfigInput | undefined): { onPacket: (d: DecodedPacket) => void; packets: PacketFindings } {
   const detectors = packetDetectors(rules ?? {}, { live: true, warn });
-  return { onPacket: detectors.onPacket, packets: { opened: () => detectors.opened(), finish: async () => (await detectors.provider.finish([])).findings ?? [] } };
+  return { onPacket: detectors.onPacket, packets: packetFindingsOf(detectors) };
 }
 
 const warn = (m: string): void => void process.stderr.write(`netsentinel: warning: ${m}\n`);
