@@ -148,6 +148,14 @@ export interface DhcpConfig {
   readonly severity: Severity;
 }
 
+/** DHCP DISCOVERs from many made-up clients (dhcp-starvation-watch.ts). */
+export interface DhcpStarvationConfig {
+  readonly enabled: boolean;
+  readonly clients: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 export interface TtlJumpConfig {
   readonly enabled: boolean;
   readonly maxHopChange: number;
@@ -224,6 +232,7 @@ export interface RulesConfig {
   readonly icmpFlood: IcmpFloodConfig;
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
+  readonly dhcpStarvation: DhcpStarvationConfig;
   readonly ttlJump: TtlJumpConfig;
   readonly duplicateIp: DuplicateIpConfig;
   readonly fragments: FragmentsConfig;
@@ -369,6 +378,10 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'dhcp.enabled', default: true, kind: bool, description: 'captures: report DHCP servers (OFFER/ACK/NAK, DHCPv6 ADVERTISE/REPLY) that are not yours' },
   { path: 'dhcp.servers', default: [], kind: { type: 'cidrs' }, description: 'your DHCP servers (addresses or CIDRs, by source address or server identifier); empty: any second server seen is reported' },
   { path: 'dhcp.severity', default: 1, kind: severity, description: 'severity of a server outside dhcp.servers (a second server when no list is set is one lower)' },
+  { path: 'dhcpStarvation.enabled', default: true, kind: bool, description: 'captures: report DHCP starvation: DISCOVERs for many distinct client hardware addresses in a short time (dhcpig, yersinia), which exhaust the server\'s pool for a rogue server to take over' },
+  { path: 'dhcpStarvation.clients', default: 100, kind: int(1), description: 'starvation is more than this many distinct clients sending DHCPDISCOVER with no gap longer than the window (a mass boot of real hosts spreads over minutes)' },
+  { path: 'dhcpStarvation.windowSeconds', default: 10, kind: num(0, true), description: 'a link without a DISCOVER this long ends the episode' },
+  { path: 'dhcpStarvation.severity', default: 2, kind: severity, description: 'severity of a DHCP starvation finding' },
 
   { path: 'ttlJump.enabled', default: true, kind: bool, description: 'captures: report TTL/hop-limit jumps within one direction of an established TCP connection (packets injected by another machine)' },
   { path: 'ttlJump.maxHopChange', default: 3, kind: int(1, 254), description: 'a jump is a hop count differing by more than this from the connection\'s first, or a different initial-TTL class (64/128/255)' },

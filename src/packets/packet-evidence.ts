@@ -8,7 +8,8 @@
  * other networks: ping-sweep-watch; IPv6
  * duplicates from neighbor advertisements: ndp-watch), SYN
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
- * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), duplicate IPv4 addresses seen
+ * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), DHCP starvation
+ * (dhcp-starvation-watch), duplicate IPv4 addresses seen
  * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch), first
  * fragments no ordinary stack sends (tiny, overlapping, oversized: fragment-watch), IP protocol scans
  * (protocol-scan-watch). Their thresholds are rule
@@ -29,6 +30,7 @@ import { L3_ARP, L3_IPV4, L3_IPV6, L3_NONE, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP,
 import { WLAN_MANAGEMENT } from './decoder.js';
 import type { Finding } from '../detect/finding.js';
 import { DhcpWatch } from './dhcp-watch.js';
+import { DhcpStarvationWatch } from './dhcp-starvation-watch.js';
 import { IpConflictWatch } from './ip-conflict-watch.js';
 import { RouterAdvertWatch } from './router-advert-watch.js';
 import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
@@ -86,6 +88,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   const icmp = rules.icmpRedirect.enabled ? new IcmpRedirectWatch(rules.icmpRedirect, rules.limits) : null;
   // DHCP runs even when its findings are off: the routers it sees are the redirect detector's known routers
   const dhcp = new DhcpWatch(rules.dhcp, rules.limits);
+  const starvation = rules.dhcpStarvation.enabled ? new DhcpStarvationWatch(rules.dhcpStarvation, rules.limits) : null;
   const ndp = new NdpWatch(rules.limits);
   const dup = rules.duplicateIp.enabled ? new IpConflictWatch(rules.duplicateIp, rules.limits) : null;
   // which DHCP server was on the link first: the one whose address was announced by ARP, or sent
@@ -120,6 +123,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       ...(ttl?.findings() ?? []),
       ...(icmp?.findings(dhcp.trustedRouters(), ownAddressOf) ?? []),
       ...dhcp.findings(),
+      ...(starvation?.findings() ?? []),
       ...ndp.findings((mac) => arp.ownAddressText(parseInt(mac.replace(/:/g, ''), 16), dup ?? undefined)),
       ...(dup?.findings(
         (ip) => arp.conflicted(ip) || borrowed().has(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`),
@@ -161,7 +165,10 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
         syn?.observe(d, h);
         ttl?.observe(d, h);
         stealth?.observe(d);
-      } else if (proto === PROTO_UDP) dhcp.observe(d);
+      } else if (proto === PROTO_UDP) {
+        dhcp.observe(d);
+        if (starvation && (d.dstPort === 67 || d.srcPort === 67)) starvation.observe(d);
+      }
       else if (proto === PROTO_ICMPV6) {
         icmp?.observe(d);
         ping?.observe(d);

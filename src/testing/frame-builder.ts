@@ -191,6 +191,19 @@ export function dhcpAnswer(a: DhcpAnswer): Uint8Array {
   return udpDatagram(67, 68, Buffer.concat([fixed, ...opts]));
 }
 
+/** A BOOTP request (op 1) with DHCP option 53: 1 DISCOVER, 3 REQUEST; `clientIp` a renewal's ciaddr, `relay` a relay agent's giaddr. */
+export function dhcpRequest(r: { type: number; clientMac: string; clientIp?: string; relay?: string }): Uint8Array {
+  const fixed = Buffer.alloc(236);
+  fixed[0] = 1;
+  fixed[1] = 1;
+  fixed[2] = 6;
+  fixed.writeUInt32BE(0x5eed0000, 4);
+  if (r.clientIp) ipBytes(r.clientIp).copy(fixed, 12);
+  if (r.relay) ipBytes(r.relay).copy(fixed, 24);
+  macBytes(r.clientMac).copy(fixed, 28);
+  return udpDatagram(r.relay ? 67 : 68, 67, Buffer.concat([fixed, Buffer.from([0x63, 0x82, 0x53, 0x63, 53, 1, r.type, 255])]));
+}
+
 /** A DHCPv6 message from a server (2 ADVERTISE, 7 REPLY) with server identifier and DNS options. */
 export function dhcpv6Answer(type: number, duid: Uint8Array, dns: string[] = []): Uint8Array {
   const opt = (code: number, body: Buffer): Buffer => {
