@@ -395,23 +395,12 @@ export class ArpWatch {
     const ask = this.askedFor(claim.mac, ip);
     if (!ask) return null;
     const own = this.ownAddress(claim.mac, traffic, ip) ?? ask.from;
-    const mac = macOf(claim.mac);
-    const poisoned = claim.told.filter((t) => t !== own);
-    return {
-      ruleId: 'arp.ip-conflict',
-      title: 'One IP address announced by several MACs',
-      category: 'spoofing',
-      severity: 2,
-      srcIp: ipText(own),
-      targets: { ips: [ipText(ip), ...poisoned.map(ipText)], ipCount: 1 + poisoned.length, ports: [], portCount: 0, countsCapped: false },
-      firstSeen: iso(claim.first),
-      lastSeen: iso(Math.max(claim.last, ask.at)),
-      count: 1,
-      counted: ['MAC', 'MACs'],
-      evidence: { macs: [mac], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), askedFrom: ipText(ask.from), askedAt: iso(ask.at), toldHosts: poisoned.map(ipText) },
-      rows: [],
-      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, then asked by ARP for ${ipText(ip)}'s MAC from ${ipText(ask.from)}: it does not hold ${ipText(ip)}, ARP spoofing of ${ipText(ip)} by ${ipText(own)}${toldText(poisoned)}.`,
-    };
+    return singleClaimantConflict(ip, claim, own, {
+      last: ask.at,
+      macs: [],
+      evidence: { askedFrom: ipText(ask.from), askedAt: iso(ask.at) },
+      why: `then asked by ARP for ${ipText(ip)}'s MAC from ${ipText(ask.from)}: it does not hold ${ipText(ip)}`,
+    });
   }
 
   /** The single-claimant conflict of `findings` (see there), or null. */
@@ -420,25 +409,38 @@ export class ArpWatch {
     if (others.length === 0) return null;
     const own = this.ownAddress(claim.mac, traffic, ip);
     if (own === undefined) return null;
-    const mac = macOf(claim.mac);
     const owners = others.map((o) => macOf(o.mac));
-    const poisoned = claim.told.filter((t) => t !== own);
-    return {
-      ruleId: 'arp.ip-conflict',
-      title: 'One IP address announced by several MACs',
-      category: 'spoofing',
-      severity: 2,
-      srcIp: ipText(own),
-      targets: { ips: [ipText(ip), ...poisoned.map(ipText)], ipCount: 1 + poisoned.length, ports: [], portCount: 0, countsCapped: false },
-      firstSeen: iso(claim.first),
-      lastSeen: iso(Math.max(claim.last, ...others.map((o) => o.last))),
-      count: 1 + others.length,
-      counted: ['MAC', 'MACs'],
-      evidence: { macs: [mac, ...owners], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), senderMacs: owners, toldHosts: poisoned.map(ipText) },
-      rows: [],
-      reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, while ${ipText(ip)}'s own packets came from ${owners.join(', ')}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}${toldText(poisoned)}.`,
-    };
+    return singleClaimantConflict(ip, claim, own, {
+      last: Math.max(...others.map((o) => o.last)),
+      macs: owners,
+      evidence: { senderMacs: owners },
+      why: `while ${ipText(ip)}'s own packets came from ${owners.join(', ')}`,
+    });
   }
+}
+
+/**
+ * `arp.ip-conflict` of an address announced by one MAC only (`claim`), whose host `own` is the
+ * spoofer, as told by `why` (the owner's packets from other `macs`, or the claimant asking for it).
+ */
+function singleClaimantConflict(ip: number, claim: Claim, own: number, o: { last: number; macs: string[]; evidence: Record<string, unknown>; why: string }): Finding {
+  const mac = macOf(claim.mac);
+  const poisoned = claim.told.filter((t) => t !== own);
+  return {
+    ruleId: 'arp.ip-conflict',
+    title: 'One IP address announced by several MACs',
+    category: 'spoofing',
+    severity: 2,
+    srcIp: ipText(own),
+    targets: { ips: [ipText(ip), ...poisoned.map(ipText)], ipCount: 1 + poisoned.length, ports: [], portCount: 0, countsCapped: false },
+    firstSeen: iso(claim.first),
+    lastSeen: iso(Math.max(claim.last, o.last)),
+    count: 1 + o.macs.length,
+    counted: ['MAC', 'MACs'],
+    evidence: { macs: [mac, ...o.macs], address: ipText(ip), spooferMac: mac, spooferIp: ipText(own), ...o.evidence, toldHosts: poisoned.map(ipText) },
+    rows: [],
+    reason: `${mac}, the MAC of ${ipText(own)}, announced itself by ARP as ${ipText(ip)}, ${o.why}: ARP spoofing of ${ipText(ip)} by ${ipText(own)}${toldText(poisoned)}.`,
+  };
 }
 
 /** ", told to 10.0.0.3, 10.0.0.4" (the hosts a spoofer's ARP went to), or nothing */

@@ -31,6 +31,15 @@ export class Background {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A test's programs still running at its end, killed (SIGKILL) and waited for. */
+export async function killAll(...programs: (Background | undefined)[]): Promise<void> {
+  for (const p of programs) {
+    if (!p || p.child.exitCode !== null || p.child.signalCode !== null) continue;
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
+}
+
 // the traffic maker run inside a namespace: an echo server (TCP and UDP), a client, a scanner
 export const TRAFFIC = `
 import net from 'node:net';

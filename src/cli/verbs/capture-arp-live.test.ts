@@ -9,52 +9,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { Background, namespacePair } from '../../testing/live-namespaces.js';
+import { Background, namespacePair, killAll } from '../../testing/live-namespaces.js';
 import { liveCaptureTest } from '../../testing/live-capture-test.js';
+import { rawFramesScript } from '../../testing/raw-frames.js';
 
 const live = liveCaptureTest('ns-capture-arp-');
 const { main, dir, baselineFile } = live;
 const skip = live.skip(['tcpdump', 'ip', 'python3'], 'tcpdump, iproute2, python3');
 
-// raw frames: an ARP sweep, unsolicited ARP replies, ICMP echo requests
-const FRAMES = `
-import socket, struct, sys, time
-def mb(m): return bytes(int(x, 16) for x in m.split(':'))
-def arp(op, smac, sip, tmac, tip, dst):
-    return mb(dst) + mb(smac) + b'\\x08\\x06' + struct.pack('!HHBBH', 1, 0x0800, 6, 4, op) + mb(smac) + socket.inet_aton(sip) + mb(tmac) + socket.inet_aton(tip)
-def csum(b):
-    t = sum(struct.unpack('!%dH' % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16; return (~t) & 0xffff
-mode = sys.argv[1]
-if mode == 'ping':
-    pre, a, b = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    for i in range(a, b + 1):
-        h = struct.pack('!BBHHH', 8, 0, 0, 0x4242, i) + b'sweep!'
-        s.sendto(struct.pack('!BBHHH', 8, 0, csum(h), 0x4242, i) + b'sweep!', (pre + '.' + str(i), 0)); time.sleep(0.01)
-    sys.exit(0)
-ifc = sys.argv[2]
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind((ifc, 0))
-me = open('/sys/class/net/' + ifc + '/address').read().strip()
-if mode == 'arpsweep':
-    myip, pre, a, b = sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
-    for i in range(a, b + 1):
-        s.send(arp(1, me, myip, '00:00:00:00:00:00', pre + '.' + str(i), 'ff:ff:ff:ff:ff:ff')); time.sleep(0.01)
-elif mode == 'spoof':
-    claimed, vip, vmac, n = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
-    for i in range(n):
-        s.send(arp(2, me, claimed, vmac, vip, vmac)); time.sleep(0.2)
-`;
 
 type Line = Record<string, any>;
 const parse = (out: string): Line[] => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
 
 test('an ARP sweep, a ping sweep and ARP spoofing are printed as they come, each naming the attacker, never the host it spoofs', { skip }, async () => {
   const net = namespacePair('arl', dir, { subnet: '10.81.0' });
-  const frames = join(dir, 'frames.py');
-  writeFileSync(frames, FRAMES);
+  const frames = rawFramesScript(dir);
   const py = (...a: string[]): void => {
     const r = spawnSync('ip', net.inNs(net.nsB, 'python3', frames, ...a), { encoding: 'utf8', timeout: 60000 });
     assert.equal(r.status, 0, r.stderr);
@@ -97,12 +67,7 @@ test('an ARP sweep, a ping sweep and ARP spoofing are printed as they come, each
     assert.equal(byRule.get('arp.scan')!.netsentinel.evidence.unanswered >= 41, true);
     assert.doesNotMatch(cap.err, /\n\s+at /, 'no stack trace');
   } finally {
-    if (cap && cap.child.exitCode === null) {
-      cap.child.kill('SIGKILL');
-      await cap.exited;
-    }
-    server?.child.kill('SIGKILL');
-    await server?.exited;
+    await killAll(cap, server);
     net.remove();
   }
 });

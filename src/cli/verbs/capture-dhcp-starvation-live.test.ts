@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Background, namespacePair, sleep } from '../../testing/live-namespaces.js';
+import { Background, namespacePair, sleep, killAll } from '../../testing/live-namespaces.js';
 import { liveCaptureTest, stopJsonCapture } from '../../testing/live-capture-test.js';
 
 const live = liveCaptureTest('ns-capture-dhcp-');
@@ -78,12 +78,7 @@ test('DHCP starvation of a real dnsmasq is printed while the capture runs, namin
     assert.ok(e.offers >= 1 && e.offers < e.discovers, JSON.stringify(e));
     assert.equal(e.frameSourceMacs, 1);
   } finally {
-    if (cap && cap.child.exitCode === null) {
-      cap.child.kill('SIGKILL');
-      await cap.exited;
-    }
-    server?.child.kill('SIGKILL');
-    await server?.exited;
+    await killAll(cap, server);
     net.remove();
   }
 });

@@ -10,35 +10,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Background, namespacePair } from '../../testing/live-namespaces.js';
+import { Background, namespacePair, killAll } from '../../testing/live-namespaces.js';
 import { liveCaptureTest } from '../../testing/live-capture-test.js';
 import { openStore } from '../../store/open-store.js';
+import { rawFramesScript } from '../../testing/raw-frames.js';
 
 const live = liveCaptureTest('ns-stream-packets-');
 const { main, dir, baselineFile } = live;
 const skip = live.skip(['tcpdump', 'ip', 'python3'], 'tcpdump, iproute2, python3');
 
-// raw frames: an ARP sweep and unsolicited ARP replies
-const FRAMES = `
-import socket, struct, sys, time
-def mb(m): return bytes(int(x, 16) for x in m.split(':'))
-def arp(op, smac, sip, tmac, tip, dst):
-    return mb(dst) + mb(smac) + b'\\x08\\x06' + struct.pack('!HHBBH', 1, 0x0800, 6, 4, op) + mb(smac) + socket.inet_aton(sip) + mb(tmac) + socket.inet_aton(tip)
-mode, ifc = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind((ifc, 0))
-me = open('/sys/class/net/' + ifc + '/address').read().strip()
-if mode == 'arpsweep':
-    myip, pre, a, b = sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
-    for i in range(a, b + 1):
-        s.send(arp(1, me, myip, '00:00:00:00:00:00', pre + '.' + str(i), 'ff:ff:ff:ff:ff:ff')); time.sleep(0.01)
-elif mode == 'spoof':
-    claimed, vip, vmac, n = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
-    for i in range(n):
-        s.send(arp(2, me, claimed, vmac, vip, vmac)); time.sleep(0.2)
-`;
 
 type Line = Record<string, any>;
 const parse = (out: string): Line[] => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
@@ -46,8 +28,7 @@ const ruleOf = (l: Line): string | undefined => l.netsentinel?.rule as string | 
 
 test('stream --interface: an ARP sweep and ARP spoofing are alerts while the worker runs, each once, naming the attacker', { skip, timeout: 240_000 }, async () => {
   const net = namespacePair('spl', dir, { subnet: '10.83.0' });
-  const frames = join(dir, 'frames.py');
-  writeFileSync(frames, FRAMES);
+  const frames = rawFramesScript(dir);
   const py = (...a: string[]): void => {
     const r = spawnSync('ip', net.inNs(net.nsB, 'python3', frames, ...a), { encoding: 'utf8', timeout: 60000 });
     assert.equal(r.status, 0, r.stderr);
@@ -98,12 +79,7 @@ test('stream --interface: an ARP sweep and ARP spoofing are alerts while the wor
     const stats = JSON.parse(worker.err.split('\n').filter((l) => l.startsWith('{')).pop()!) as { findings: number };
     assert.ok(stats.findings >= 2, worker.err);
   } finally {
-    if (worker && worker.child.exitCode === null) {
-      worker.child.kill('SIGKILL');
-      await worker.exited;
-    }
-    server?.child.kill('SIGKILL');
-    await server?.exited;
+    await killAll(worker, server);
     net.remove();
   }
 });
