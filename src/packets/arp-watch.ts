@@ -181,23 +181,15 @@ export class ArpWatch {
       // address to take; then a claim no other MAC announced, which was the poisoned victim's when the
       // victim never ARPed in the capture: arpspoof -r)
       const own = this.ownAddress(ch.to, traffic, gateway);
-      out.push({
-        ruleId: 'arp.gateway-poisoning',
-        title: 'ARP poisoning of the gateway (man in the middle)',
-        category: 'spoofing',
-        severity: 1,
-        srcIp: own === undefined ? null : ipText(own),
-        // no address of its own: the MAC is all there is to find the poisoner by (a switch's MAC table)
-        ...(own === undefined ? { srcMacs: [mac] } : {}),
-        targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway && ip !== own).map(ipText)]),
-        firstSeen: iso(Math.min(...(this.claims.get(gateway) ?? []).filter((c) => c.mac === ch.to).map((c) => c.first), ch.at)),
-        lastSeen: iso(ch.at),
-        count: this.arpPackets,
-        counted: ['ARP packet', 'ARP packets'],
-        evidence: { attackerMac: mac, previousRouterMac: macOf(ch.from), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway) },
-        rows: [],
-        reason: `${mac}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
-      });
+      out.push(
+        this.gatewayPoisoning(ch.to, own, {
+          targets: targets([ipText(gateway), ...claimed.filter((ip) => ip !== gateway && ip !== own).map(ipText)]),
+          firstSeen: iso(Math.min(...(this.claims.get(gateway) ?? []).filter((c) => c.mac === ch.to).map((c) => c.first), ch.at)),
+          lastSeen: iso(ch.at),
+          evidence: { attackerMac: mac, previousRouterMac: macOf(ch.from), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway) },
+          reason: `announced itself by ARP as ${claimed.map(ipText).join(', ')}, and from ${iso(ch.at)} the traffic of Internet addresses came through it instead of the router ${macOf(ch.from)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+        }),
+      );
     }
     // the MAC carrying the Internet traffic announced itself as an address, then asked by ARP for
     // that address's MAC: it is not that address but relays for it (a capture started after the
@@ -211,22 +203,15 @@ export class ArpWatch {
       const claimed = this.byMac.get(mac) ?? [gateway];
       const own = this.ownAddress(mac, traffic, gateway) ?? (isPrivate(ask.from) ? ask.from : undefined);
       const claim = (this.claims.get(gateway) ?? []).find((c) => c.mac === mac);
-      out.push({
-        ruleId: 'arp.gateway-poisoning',
-        title: 'ARP poisoning of the gateway (man in the middle)',
-        category: 'spoofing',
-        severity: 1,
-        srcIp: own === undefined ? null : ipText(own),
-        ...(own === undefined ? { srcMacs: [macOf(mac)] } : {}),
-        targets: targets([ipText(gateway), ...(claim?.told ?? []).filter((t) => t !== own).map(ipText)]),
-        firstSeen: iso(claim?.first ?? ask.at),
-        lastSeen: iso(Math.max(claim?.last ?? ask.at, ask.at)),
-        count: this.arpPackets,
-        counted: ['ARP packet', 'ARP packets'],
-        evidence: { attackerMac: macOf(mac), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), askedFrom: ipText(ask.from), askedAt: iso(ask.at) },
-        rows: [],
-        reason: `${macOf(mac)}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} carries the traffic of Internet addresses and announced itself by ARP as ${ipText(gateway)}, yet asked by ARP for ${ipText(gateway)}'s MAC from ${ipText(ask.from)} at ${iso(ask.at)}: it is not ${ipText(gateway)} but relays its traffic: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle, seen without a change of router: the poisoning began before the capture, or the real router is out of its sight).`,
-      });
+      out.push(
+        this.gatewayPoisoning(mac, own, {
+          targets: targets([ipText(gateway), ...(claim?.told ?? []).filter((t) => t !== own).map(ipText)]),
+          firstSeen: iso(claim?.first ?? ask.at),
+          lastSeen: iso(Math.max(claim?.last ?? ask.at, ask.at)),
+          evidence: { attackerMac: macOf(mac), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), askedFrom: ipText(ask.from), askedAt: iso(ask.at) },
+          reason: `carries the traffic of Internet addresses and announced itself by ARP as ${ipText(gateway)}, yet asked by ARP for ${ipText(gateway)}'s MAC from ${ipText(ask.from)} at ${iso(ask.at)}: it is not ${ipText(gateway)} but relays its traffic: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle, seen without a change of router: the poisoning began before the capture, or the real router is out of its sight).`,
+        }),
+      );
     }
     for (const [mac, ips] of this.byMac) {
       if (ips.length < 2) continue;
@@ -341,20 +326,36 @@ export class ArpWatch {
    */
   private gatewayTaken(gateway: number, mac: number, own: number, router: number, claim: Claim, told: readonly number[]): Finding {
     const claimed = this.byMac.get(mac) ?? [gateway];
+    return this.gatewayPoisoning(mac, own, {
+      targets: { ips: [ipText(gateway), ...told.map(ipText)], ipCount: 1 + told.length, ports: [], portCount: 0, countsCapped: false },
+      firstSeen: iso(claim.first),
+      lastSeen: iso(claim.last),
+      evidence: { attackerMac: macOf(mac), previousRouterMac: macOf(router), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), toldHosts: told.map(ipText) },
+      reason: `announced itself by ARP as ${ipText(gateway)}, the address of the router ${macOf(router)}, which carries the Internet traffic${toldText(told)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+    });
+  }
+
+  /**
+   * An `arp.gateway-poisoning` finding about `mac`, named by its own address when known (else by
+   * the MAC alone: all there is to find the poisoner by, in a switch's MAC table); `reason` follows
+   * "MAC (ADDRESS's MAC) ".
+   */
+  private gatewayPoisoning(mac: number, own: number | undefined, f: Pick<Finding, 'targets' | 'firstSeen' | 'lastSeen' | 'evidence' | 'reason'>): Finding {
     return {
       ruleId: 'arp.gateway-poisoning',
       title: 'ARP poisoning of the gateway (man in the middle)',
       category: 'spoofing',
       severity: 1,
-      srcIp: ipText(own),
-      targets: { ips: [ipText(gateway), ...told.map(ipText)], ipCount: 1 + told.length, ports: [], portCount: 0, countsCapped: false },
-      firstSeen: iso(claim.first),
-      lastSeen: iso(claim.last),
+      srcIp: own === undefined ? null : ipText(own),
+      ...(own === undefined ? { srcMacs: [macOf(mac)] } : {}),
+      targets: f.targets,
+      firstSeen: f.firstSeen,
+      lastSeen: f.lastSeen,
       count: this.arpPackets,
       counted: ['ARP packet', 'ARP packets'],
-      evidence: { attackerMac: macOf(mac), previousRouterMac: macOf(router), claimedIps: claimed.map(ipText), gatewayIp: ipText(gateway), toldHosts: told.map(ipText) },
+      evidence: f.evidence,
       rows: [],
-      reason: `${macOf(mac)} (${ipText(own)}'s MAC) announced itself by ARP as ${ipText(gateway)}, the address of the router ${macOf(router)}, which carries the Internet traffic${toldText(told)}: ARP poisoning of the gateway ${ipText(gateway)} (a man in the middle).`,
+      reason: `${macOf(mac)}${own === undefined ? '' : ` (${ipText(own)}'s MAC)`} ${f.reason}`,
     };
   }
 
