@@ -114,8 +114,8 @@ async function meterTask(file: string, mode: 'flows' | 'meter' | 'read'): Promis
   let packets = 0;
   if (mode === 'flows' || mode === 'read') {
     // `read`: what analyze's read stage runs, the packet detectors watching every packet
-    const onPacket = mode === 'read' ? (await import('../packets/packet-evidence.js')).packetDetectors({}, { warn: () => {} }).onPacket : undefined;
-    for await (const t of streamCaptureFlows([{ display: file, path: file }], { warn: () => {}, onPacket, onSummary: (s) => (packets = s.packets) })) flows += t.rowCount;
+    const hooks = mode === 'read' ? (await import('../packets/packet-evidence.js')).packetDetectors({}, { warn: () => {} }).hooks : {};
+    for await (const t of streamCaptureFlows([{ display: file, path: file }], { warn: () => {}, ...hooks, onSummary: (s) => (packets = s.packets) })) flows += t.rowCount;
   } else {
     const { captureChunks } = await import('../packets/capture-file-chunks.js');
     const { iterateCapture } = await import('../packets/read-capture.js');

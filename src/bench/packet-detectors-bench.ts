@@ -34,6 +34,7 @@ import { IcmpFloodWatch } from '../packets/icmp-flood-watch.js';
 import { ArpScanWatch } from '../packets/arp-scan-watch.js';
 import { StealthScanWatch } from '../packets/stealth-scan-watch.js';
 import { FragmentWatch } from '../packets/fragment-watch.js';
+import { MacFloodWatch } from '../packets/mac-flood-watch.js';
 import { readCapture } from '../packets/read-capture.js';
 import { ByteSource } from '../sources/byte-source.js';
 import { readPackets } from '../testing/capture-writer.js';
@@ -77,6 +78,7 @@ function soloDetectors(): Record<string, () => { observe: (d: DecodedPacket) => 
     arpScan: solo(() => new ArpScanWatch(r.arpScan, r.limits), (d) => d.l3 === L3_ARP || d.proto === PROTO_ICMPV6, (w) => w.findings()),
     stealth: solo(() => new StealthScanWatch(r.synScan, r.limits), tcp, (w) => w.findings()),
     fragments: solo(() => new FragmentWatch(r.fragments, r.limits), (d) => d.l3 !== L3_ARP && d.fragment !== 0, (w) => w.findings()),
+    macFlood: solo(() => new MacFloodWatch(r.macFlood, r.limits), (d) => d.srcMacHi >= 0, (w) => w.findings()),
   };
 }
 

@@ -148,6 +148,14 @@ export interface DhcpConfig {
   readonly severity: Severity;
 }
 
+/** Frames from many source MACs never seen before (mac-flood-watch.ts). */
+export interface MacFloodConfig {
+  readonly enabled: boolean;
+  readonly macs: number;
+  readonly windowSeconds: number;
+  readonly severity: Severity;
+}
+
 /** DHCP DISCOVERs from many made-up clients (dhcp-starvation-watch.ts). */
 export interface DhcpStarvationConfig {
   readonly enabled: boolean;
@@ -233,6 +241,7 @@ export interface RulesConfig {
   readonly icmpRedirect: IcmpRedirectConfig;
   readonly dhcp: DhcpConfig;
   readonly dhcpStarvation: DhcpStarvationConfig;
+  readonly macFlood: MacFloodConfig;
   readonly ttlJump: TtlJumpConfig;
   readonly duplicateIp: DuplicateIpConfig;
   readonly fragments: FragmentsConfig;
@@ -382,6 +391,10 @@ export const RULE_PARAMETERS: readonly RuleParameter[] = [
   { path: 'dhcpStarvation.clients', default: 100, kind: int(1), description: 'starvation is more than this many distinct clients sending DHCPDISCOVER with no gap longer than the window (a mass boot of real hosts spreads over minutes)' },
   { path: 'dhcpStarvation.windowSeconds', default: 10, kind: num(0, true), description: 'a link without a DISCOVER this long ends the episode' },
   { path: 'dhcpStarvation.severity', default: 2, kind: severity, description: 'severity of a DHCP starvation finding' },
+  { path: 'macFlood.enabled', default: true, kind: bool, description: 'captures: report MAC flooding: frames from many source MACs never seen before in a short time (macof), which fills switches\' address tables so they send every frame everywhere' },
+  { path: 'macFlood.macs', default: 1000, kind: int(10, 1_000_000), description: 'a flood is more than this many new source MACs within the window' },
+  { path: 'macFlood.windowSeconds', default: 10, kind: num(0, true), description: 'the window the new MACs are counted in; a window without a new MAC ends the flood' },
+  { path: 'macFlood.severity', default: 2, kind: severity, description: 'severity of a MAC flooding finding' },
 
   { path: 'ttlJump.enabled', default: true, kind: bool, description: 'captures: report TTL/hop-limit jumps within one direction of an established TCP connection (packets injected by another machine)' },
   { path: 'ttlJump.maxHopChange', default: 3, kind: int(1, 254), description: 'a jump is a hop count differing by more than this from the connection\'s first, or a different initial-TTL class (64/128/255)' },

@@ -39,6 +39,8 @@ export interface CaptureFlowOptions extends FlowMeterOptions {
   readonly warn?: (message: string) => void;
   /** every decoded packet (IP, ARP or other), before the flow meter sees it */
   readonly onPacket?: (d: DecodedPacket) => void;
+  /** every packet found malformed past its link layer (counted and skipped otherwise): its source MAC read */
+  readonly onMalformed?: (d: DecodedPacket) => void;
   /** bytes read so far (raw, as on disk) */
   readonly progress?: (bytesRead: number) => void;
   /**
@@ -74,7 +76,7 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
   meter.onFirstEviction = () =>
     warn(`the flow table is full (${thousands(meter.maxFlows)} flows): evicting the least recently seen flows; raise --max-flows if this capture is not a flood`);
   const sum: CaptureFlowSummary = { files: [], ...emptyPacketCounts(), flows: 0, meter: meter.stats, maxFlows: meter.maxFlows };
-  const sink = decodeToMeter(sum, meter, opts.onPacket);
+  const sink = decodeToMeter(sum, meter, opts.onPacket, opts.onMalformed);
   let rawBefore = 0;
   /** files whose first packet came before the packets read before them */
   const earlierFiles: string[] = [];

@@ -64,9 +64,10 @@ export const END_OF_CAPTURE_TIME_US = 253_402_300_800e6;
 
 /**
  * A packet sink for iterateCapture: decodes into one reused DecodedPacket, counts into `counts`,
- * hands every decoded packet to `onPacket` (before the meter) and IP packets to `meter`.
+ * hands every decoded packet to `onPacket` (before the meter) and IP packets to `meter`, and a
+ * malformed one (its headers past the link layer contradict themselves) to `onMalformed`.
  */
-export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?: (d: DecodedPacket) => void): (p: CapturePacket) => void {
+export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?: (d: DecodedPacket) => void, onMalformed?: (d: DecodedPacket) => void): (p: CapturePacket) => void {
   const d = new DecodedPacket();
   const fragments = new FragmentHeaders();
   const wlan = new WlanDuplicates();
@@ -101,7 +102,11 @@ export function decodeToMeter(counts: PacketCounts, meter: FlowMeter, onPacket?:
         if (p.wireLen === 0 && p.capLen === 0) counts.emptyPackets++;
         else counts.truncatedPackets++;
       }
-      else if (r === DECODE_MALFORMED) counts.malformedPackets++;
+      else if (r === DECODE_MALFORMED) {
+        counts.malformedPackets++;
+        // its link layer was read (MAC flooding tools send such frames): the detectors that look only there
+        if (onMalformed) onMalformed(d);
+      }
       else if (r === DECODE_UNKNOWN_LINK) counts.unsupportedLinkPackets++;
       return;
     }

@@ -44,6 +44,8 @@ export interface LiveFlowOptions extends FlowMeterOptions {
   readonly signal?: AbortSignal;
   /** every decoded packet, before the flow meter (the packet detectors) */
   readonly onPacket?: (d: DecodedPacket) => void;
+  /** every packet found malformed past its link layer (the packet detectors' onMalformed) */
+  readonly onMalformed?: (d: DecodedPacket) => void;
   readonly rotation?: RotatingCaptureWriter;
   readonly warn: (message: string) => void;
   readonly note: (message: string) => void;
@@ -174,7 +176,7 @@ async function* liveBatches(capture: RunningCapture, o: LiveFlowOptions, keep: (
   const durationTimer = o.durationSeconds !== undefined ? setTimeout(() => stop('duration'), o.durationSeconds * 1000) : undefined;
   const rotation = o.rotation;
   const maxPackets = o.maxPackets ?? Infinity;
-  const step = decodeToMeter(sum, meter, o.onPacket);
+  const step = decodeToMeter(sum, meter, o.onPacket, o.onMalformed);
   const sink = (p: CapturePacket): void => {
     // packets the program flushed after a --count stop are not ours to count
     if (sum.packets >= maxPackets) return;

@@ -9,7 +9,8 @@
  * duplicates from neighbor advertisements: ndp-watch), SYN
  * scans and floods from the handshake (syn-watch), TTL jumps inside a connection (ttl-jump-watch),
  * ICMP redirects (icmp-redirect-watch), rogue DHCP servers (dhcp-watch), DHCP starvation
- * (dhcp-starvation-watch), duplicate IPv4 addresses seen
+ * (dhcp-starvation-watch), MAC flooding (mac-flood-watch; it also sees the frames the decoder
+ * found malformed past their link layer, `onMalformed`), duplicate IPv4 addresses seen
  * in IP traffic without ARP (ip-conflict-watch), IPv6 router takeover (router-advert-watch), first
  * fragments no ordinary stack sends (tiny, overlapping, oversized: fragment-watch), IP protocol scans
  * (protocol-scan-watch). Their thresholds are rule
@@ -31,6 +32,7 @@ import { WLAN_MANAGEMENT } from './decoder.js';
 import type { Finding } from '../detect/finding.js';
 import { DhcpWatch } from './dhcp-watch.js';
 import { DhcpStarvationWatch } from './dhcp-starvation-watch.js';
+import { MacFloodWatch } from './mac-flood-watch.js';
 import { IpConflictWatch } from './ip-conflict-watch.js';
 import { RouterAdvertWatch } from './router-advert-watch.js';
 import { IcmpRedirectWatch } from './icmp-redirect-watch.js';
@@ -56,6 +58,10 @@ export interface PacketDetectorOptions {
 
 export interface PacketDetectors {
   readonly onPacket: (d: DecodedPacket) => void;
+  /** a frame the decoder found malformed past its link layer: only the link layer is read (MAC flooding) */
+  readonly onMalformed: (d: DecodedPacket) => void;
+  /** both, as the capture readers take them (CaptureFlowOptions, LiveFlowOptions) */
+  readonly hooks: { readonly onPacket: (d: DecodedPacket) => void; readonly onMalformed: (d: DecodedPacket) => void };
   readonly provider: EvidenceProvider;
   /** findings that appeared since the last call, each once (live use; still open: they close at the end) */
   opened(): Finding[];
@@ -89,6 +95,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   // DHCP runs even when its findings are off: the routers it sees are the redirect detector's known routers
   const dhcp = new DhcpWatch(rules.dhcp, rules.limits);
   const starvation = rules.dhcpStarvation.enabled ? new DhcpStarvationWatch(rules.dhcpStarvation, rules.limits) : null;
+  const macFlood = rules.macFlood.enabled ? new MacFloodWatch(rules.macFlood, rules.limits) : null;
   const ndp = new NdpWatch(rules.limits);
   const dup = rules.duplicateIp.enabled ? new IpConflictWatch(rules.duplicateIp, rules.limits) : null;
   // which DHCP server was on the link first: the one whose address was announced by ARP, or sent
@@ -124,6 +131,7 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
       ...(icmp?.findings(dhcp.trustedRouters(), ownAddressOf) ?? []),
       ...dhcp.findings(),
       ...(starvation?.findings() ?? []),
+      ...(macFlood?.findings() ?? []),
       ...ndp.findings((mac) => arp.ownAddressText(parseInt(mac.replace(/:/g, ''), 16), dup ?? undefined)),
       ...(dup?.findings(
         (ip) => arp.conflicted(ip) || borrowed().has(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`),
@@ -138,53 +146,59 @@ export function packetDetectors(input: RulesConfigInput = {}, opts: PacketDetect
   };
   /** what opened() said already: rule, source and first target (a finding keeps them as it grows) */
   const said = new Set<string>();
+  const onMalformed = (d: DecodedPacket): void => {
+    if (macFlood && d.srcMacHi >= 0) macFlood.observe(d);
+  };
+  const onPacket = (d: DecodedPacket): void => {
+    if (macFlood && d.srcMacHi >= 0) macFlood.observe(d);
+    const l3 = d.l3;
+    if (l3 === L3_NONE) {
+      // 802.11 management frames (a Wi-Fi capture in monitor mode); other link-layer types have no watch
+      if (d.etherType >= WLAN_MANAGEMENT) {
+        wifi?.observe(d);
+        twin?.observe(d);
+      }
+      return;
+    }
+    if (l3 === L3_ARP) {
+      arpScan?.observe(d);
+      return arp.observe(d);
+    }
+    if (l3 === L3_IPV4) {
+      arp.observe(d);
+      dup?.observe(d);
+    }
+    if (d.fragment !== 0 && fragments) fragments.observe(d);
+    const proto = d.proto;
+    if (proto === PROTO_TCP) {
+      // both look the segment's tuple up: hashed once here
+      const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
+      syn?.observe(d, h);
+      ttl?.observe(d, h);
+      stealth?.observe(d);
+    } else if (proto === PROTO_UDP) {
+      dhcp.observe(d);
+      if (starvation && (d.dstPort === 67 || d.srcPort === 67)) starvation.observe(d);
+    } else if (proto === PROTO_ICMPV6) {
+      icmp?.observe(d);
+      ping?.observe(d);
+      pingFlood?.observe(d);
+      arpScan?.observe(d);
+      ndp.observe(d);
+      ra?.observe(d);
+      // parameter problem, unrecognized next header: a protocol scan's answer
+      if (d.icmpType === 4 && d.icmpCode === 1) protoScan?.unreachable(d);
+    } else if (proto === PROTO_ICMP) {
+      icmp?.observe(d);
+      ping?.observe(d);
+      pingFlood?.observe(d);
+      if (d.icmpType === 3 && d.icmpCode === 2) protoScan?.unreachable(d);
+    } else if (l3 === L3_IPV4 || l3 === L3_IPV6) protoScan?.observe(d);
+  };
   return {
-    onPacket: (d) => {
-      const l3 = d.l3;
-      if (l3 === L3_NONE) {
-        // 802.11 management frames (a Wi-Fi capture in monitor mode); other link-layer types have no watch
-        if (d.etherType >= WLAN_MANAGEMENT) {
-          wifi?.observe(d);
-          twin?.observe(d);
-        }
-        return;
-      }
-      if (l3 === L3_ARP) {
-        arpScan?.observe(d);
-        return arp.observe(d);
-      }
-      if (l3 === L3_IPV4) {
-        arp.observe(d);
-        dup?.observe(d);
-      }
-      if (d.fragment !== 0 && fragments) fragments.observe(d);
-      const proto = d.proto;
-      if (proto === PROTO_TCP) {
-        // both look the segment's tuple up: hashed once here
-        const h = tupleHash(d.src, d.dst, d.srcPort, d.dstPort);
-        syn?.observe(d, h);
-        ttl?.observe(d, h);
-        stealth?.observe(d);
-      } else if (proto === PROTO_UDP) {
-        dhcp.observe(d);
-        if (starvation && (d.dstPort === 67 || d.srcPort === 67)) starvation.observe(d);
-      }
-      else if (proto === PROTO_ICMPV6) {
-        icmp?.observe(d);
-        ping?.observe(d);
-        pingFlood?.observe(d);
-        arpScan?.observe(d);
-        ndp.observe(d);
-        ra?.observe(d);
-        // parameter problem, unrecognized next header: a protocol scan's answer
-        if (d.icmpType === 4 && d.icmpCode === 1) protoScan?.unreachable(d);
-      } else if (proto === PROTO_ICMP) {
-        icmp?.observe(d);
-        ping?.observe(d);
-        pingFlood?.observe(d);
-        if (d.icmpType === 3 && d.icmpCode === 2) protoScan?.unreachable(d);
-      } else if (l3 === L3_IPV4 || l3 === L3_IPV6) protoScan?.observe(d);
-    },
+    onPacket,
+    onMalformed,
+    hooks: { onPacket, onMalformed },
     provider: {
       name: 'packets',
       finish: async () => {

@@ -14,7 +14,7 @@ import { captureTable, writePcap } from './capture-writer.js';
 export async function captureFindings(file: string, rules: RulesConfigInput = {}): Promise<{ findings: Finding[]; warnings: string[] }> {
   const warnings: string[] = [];
   const p = packetDetectors(rules, { warn: (m) => warnings.push(m) });
-  await captureTable([file], { onPacket: p.onPacket });
+  await captureTable([file], { ...p.hooks });
   const r = await p.provider.finish([]);
   return { findings: [...(r.findings ?? [])], warnings };
 }

@@ -53,7 +53,7 @@ export const analyze: Command = {
     // captures: the packet detectors (ARP, SYN, TTL jumps, redirects, DHCP) watch the packets as they are metered
     const packets = packetDetectors(config.rules);
     const read = readOptionsFrom(v);
-    const readWithPackets = { ...read, capture: { ...read.capture, onPacket: packets.onPacket } };
+    const readWithPackets = { ...read, capture: { ...read.capture, ...packets.hooks } };
     const baselineFile = v.baseline as string | undefined;
     // with a baseline, the reading thread starts now, before the models and the store load, so its
     // first batch is ready when this thread is (without one, the input is read whole to fit on it)

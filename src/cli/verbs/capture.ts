@@ -154,7 +154,7 @@ export const capture: Command = {
         durationSeconds: v.duration as number | undefined,
         maxPackets: v.count as number | undefined,
         signal: stop.signal,
-        onPacket: packets.onPacket,
+        ...packets.hooks,
         rotation,
         warn: (m) => process.stderr.write(`netsentinel: warning: ${m}\n`),
         note: (m) => progress.note(m),

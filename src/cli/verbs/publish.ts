@@ -34,7 +34,7 @@ export const publish: Command = {
       const { config } = await runConfig(v);
       const detectors = packetDetectors(config.rules, { live: true, warn: (m) => progress.note(`netsentinel: warning: ${m}`) });
       const read = readOptionsFrom(v);
-      const source = datasetSource(args.positionals, { ...read, capture: { ...read.capture, onPacket: detectors.onPacket }, warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions));
+      const source = datasetSource(args.positionals, { ...read, capture: { ...read.capture, ...detectors.hooks }, warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions));
       // a multiple of --message-flows: with one partition, message k holds rows k·N+1.. of a file, as analyze --batch-rows N reads them;
       // at least N per partition, so a read batch spread over the partitions still fills messages of about N flows
       progress.start('publishing', undefined, 'flows');

@@ -25,9 +25,8 @@ import { buildAllowlist } from '../../respond/allowlist.js';
 import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
-import { packetDetectors, packetFindingsOf, type PacketFindings } from '../../packets/packet-evidence.js';
+import { packetDetectors, packetFindingsOf, type PacketDetectors, type PacketFindings } from '../../packets/packet-evidence.js';
 import type { RulesConfigInput } from '../../detect/rules-config.js';
-import type { DecodedPacket } from '../../packets/decoded-packet.js';
 import { InputMetrics } from '../../stream/input-metrics.js';
 import { followFile } from '../../stream/follow-file.js';
 import { progressLines } from '../worker-progress-lines.js';
@@ -144,7 +143,7 @@ export const stream: Command = {
           batches: live?.source.batches(),
           packetFindings: live?.packets ?? piped?.packets,
           inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
-          read: piped ? { ...readOptionsFrom(v), capture: { ...readOptionsFrom(v).capture, onPacket: piped.onPacket } } : readOptionsFrom(v),
+          read: piped ? { ...readOptionsFrom(v), capture: { ...readOptionsFrom(v).capture, ...piped.hooks } } : readOptionsFrom(v),
           // (a count in it: said when first met and with the total at the end, not deduplicated as setup's notes are)
           readerNote: (n) => progress.note(`netsentinel: stream: input: ${n}`),
           batchRows: v.batchRows as number,
@@ -349,7 +348,7 @@ async function liveCapture(ifName: string, v: Record<string, unknown>, rules: Ru
     batchSeconds: v.batchSeconds as number,
     batchRows: v.batchRows as number,
     signal,
-    onPacket: detectors.onPacket,
+    ...detectors.hooks,
     // an empty batch each interval no flow finished in: the worker asks the detectors then too
     ticks: true,
     warn,
@@ -363,9 +362,9 @@ async function liveCapture(ifName: string, v: Record<string, unknown>, rules: Ru
  * every packet, as capture's and analyze's do, with the rules' settings; the worker asks what
  * opened after each batch, and what is left at the end.
  */
-function workerPacketDetectors(rules: RulesConfigInput | undefined): { onPacket: (d: DecodedPacket) => void; packets: PacketFindings } {
+function workerPacketDetectors(rules: RulesConfigInput | undefined): { hooks: PacketDetectors['hooks']; packets: PacketFindings } {
   const detectors = packetDetectors(rules ?? {}, { live: true, warn });
-  return { onPacket: detectors.onPacket, packets: packetFindingsOf(detectors) };
+  return { hooks: detectors.hooks, packets: packetFindingsOf(detectors) };
 }
 
 const warn = (m: string): void => void process.stderr.write(`netsentinel: warning: ${m}\n`);

@@ -141,7 +141,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
             store: q.store === false ? undefined : ctx.store,
             // analyze's per-source flow-alert limit, on by default as there
             flowAlertLimit: flowAlertLimitOf(q, a),
-            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { onPacket: packets.onPacket }, warn: (m) => warnings.length < 100 && warnings.push(m), timezone }),
+            source: uploadSource(body, `upload:${q.name ?? 'flows'}`, ctx.config.limits.batchBytes, { capture: { ...packets.hooks }, warn: (m) => warnings.length < 100 && warnings.push(m), timezone }),
             // the packet detectors (ARP poisoning) join as evidence, as in `analyze`; for flow files they see no packets
             evidence: [packets.provider],
             charts: riskChartPng,
