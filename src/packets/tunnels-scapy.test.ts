@@ -21,6 +21,8 @@ from scapy.layers.vxlan import VXLAN
 from scapy.contrib.geneve import GENEVE
 from scapy.contrib.gtp import GTP_U_Header
 from scapy.contrib.erspan import ERSPAN_II, ERSPAN_III
+from scapy.layers.l2tp import L2TP
+from scapy.layers.ppp import PPP
 cm, sm, xm = "02:00:00:03:00:05", "02:00:00:03:00:09", "02:00:00:03:00:66"
 t = [1796000000.0]
 out = []
@@ -57,6 +59,8 @@ talk(lambda f: under()/GRE(proto=0x6558, key_present=1, key=5)/f, ("10.3.0.5", "
 talk(lambda f: under()/GRE(proto=0x88be, seqnum_present=1, seqence_number=1)/ERSPAN_II(session_id=100)/f, ("10.3.0.5", "10.3.0.9"), 41005)
 talk(lambda f: under()/GRE(proto=0x22eb, seqnum_present=1, seqence_number=1)/ERSPAN_III(session_id=101)/f, ("10.3.0.5", "10.3.0.9"), 41006)
 talk(lambda f: under()/UDP(sport=2152, dport=2152)/GTP_U_Header(teid=0x1234)/inner_ip(f), ("10.3.0.5", "10.3.0.9"), 41007, eth=False)
+talk(lambda f: under()/UDP(sport=1701, dport=1701)/L2TP(tunnel_id=3, session_id=4)/PPP(proto=0x21)/inner_ip(f), ("10.3.0.5", "10.3.0.9"), 41009, eth=False)
+talk(lambda f: under()/UDP(sport=50002, dport=4790)/VXLAN(flags=0x0c, NextProtocol=1, vni=5)/inner_ip(f), ("10.3.0.5", "10.3.0.9"), 41010, eth=False)
 # 6in4: an IPv6 connection inside IPv4 (protocol 41)
 for i, (up, flags) in enumerate([(True, "S"), (False, "SA"), (True, "A"), (True, "FA"), (False, "FA"), (True, "A")]):
     v6 = IPv6(src="2001:db8:3::5", dst="2001:db8:3::9") if up else IPv6(src="2001:db8:3::9", dst="2001:db8:3::5")
@@ -68,28 +72,28 @@ for port in range(1, 201):
 wrpcap(sys.argv[1], out)
 `;
 
-test('tunnels written by scapy (VXLAN, Geneve, GRE, gretap, ERSPAN II and III, GTP-U, 6in4): analyze reads the traffic inside and finds the scan in the mirror session', { skip }, () => {
+test('tunnels written by scapy (VXLAN, Geneve, GRE, gretap, ERSPAN II and III, GTP-U, L2TP, VXLAN-GPE on 4790, 6in4): analyze reads the traffic inside and finds the scan in the mirror session', { skip }, () => {
   const file = join(dir, 'scapy-tunnels.pcap');
   write(SCRIPT, file);
   const out = join(dir, 'out');
   const r = spawnSync(process.execPath, [main, 'analyze', file, '-o', out, '--store', 'none', '--json', '--no-report'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout);
-  // per kind: 11 packets of each Ethernet-carrying talk, 10 of each IP-only one; 6 of 6in4; 400 of the scan
-  assert.deepEqual(s.capture.tunnels, { vxlan: 11, geneve: 11, gre: 10 + 11, erspan: 11 + 11 + 400, ipInIp: 6, gtpU: 10 });
+  // per kind: 11 packets of each Ethernet-carrying talk, 10 of each IP-only one (VXLAN-GPE counted as VXLAN); 6 of 6in4; 400 of the scan
+  assert.deepEqual(s.capture.tunnels, { vxlan: 11 + 10, geneve: 11, gre: 10 + 11, erspan: 11 + 11 + 400, ipInIp: 6, gtpU: 10, l2tp: 10 });
   assert.equal(s.capture.tunneledPackets, s.capture.packetsRead, 'every packet was in a tunnel');
   assert.equal(s.capture.packetsSkipped, 0);
   assert.equal(s.capture.arpPackets, 5);
-  assert.match(r.stderr, /packets inside tunnels \(VXLAN 11, Geneve 11, GRE 21, ERSPAN 422, IP in IP 6, GTP-U 10\) were read from the headers inside/);
+  assert.match(r.stderr, /packets inside tunnels \(VXLAN 21, Geneve 11, GRE 21, ERSPAN 422, IP in IP 6, GTP-U 10, L2TP 10\) were read from the headers inside/);
   const csv = readFileSync(join(out, 'flows_scored.csv'), 'utf8');
   assert.doesNotMatch(csv, /198\.51\.100\./, 'no tunnel endpoint in any flow');
   // each talk's connection and DNS exchange, the 6in4 connection, a flow per scanned port
-  for (let port = 41001; port <= 41007; port++) {
+  for (const port of [41001, 41002, 41003, 41004, 41005, 41006, 41007, 41009, 41010]) {
     assert.match(csv, new RegExp(`,10\\.3\\.0\\.5,${port},10\\.3\\.0\\.9,443,TCP,`), `the connection from port ${port}`);
     assert.match(csv, new RegExp(`,10\\.3\\.0\\.5,${port},10\\.3\\.0\\.53,53,UDP,`), `the DNS exchange from port ${port}`);
   }
   assert.match(csv, /,2001:db8:3::5,41008,2001:db8:3::9,443,TCP,/);
-  assert.equal(s.flows, 7 * 2 + 1 + 200);
+  assert.equal(s.flows, 9 * 2 + 1 + 200);
   const scanner = (s.riskyIps as { ip: string; rules: string[] }[]).find((x) => x.ip === '10.3.0.66');
   assert.ok(scanner?.rules.includes('port-scan.vertical') || scanner?.rules.includes('packet.syn-scan'), JSON.stringify(s.riskyIps.map((x: { ip: string; rules: string[] }) => [x.ip, x.rules])));
 });

@@ -15,6 +15,9 @@
  * - Geneve (RFC 8926): UDP to port 6081, version 0, its options skipped; an Ethernet frame, IPv4 or IPv6.
  * - GTP-U (3GPP TS 29.281): UDP to port 2152, version 1, a T-PDU (type 255); its optional fields
  *   and extension headers skipped; an IPv4 or IPv6 packet.
+ * - VXLAN-GPE on its own port, 4790 (as VXLAN, its P flag naming what it carries).
+ * - L2TP (RFC 2661, version 2): UDP to or from port 1701, a data message; the PPP inside carrying
+ *   IPv4 or IPv6 (an ISP's LAC to LNS tunnel, a VPN without IPsec).
  * - GRE (RFC 2784, RFC 2890 key and sequence number): IP protocol 47, version 0, no routing (RFC
  *   1701's source routes are obsolete); carrying IPv4, IPv6, MPLS, or an Ethernet frame (0x6558,
  *   Linux gretap, NVGRE); ERSPAN (0x88BE: type II with its 8-byte header when the GRE sequence
@@ -24,7 +27,7 @@
  * A packet whose inner headers contradict themselves was no tunnel packet after all (UDP to 4789
  * that only looked like VXLAN): the decoder reads it again as the packet it was.
  *
- * Not opened: L2TP, Teredo, VXLAN-GPE on its own port (4790), GRE version 1 (PPTP: its PPP is
+ * Not opened: L2TPv3, Teredo, GRE version 1 (PPTP: its PPP is
  * encrypted by MPPE), and a fragmented tunnel packet (no IP reassembly): they stay flows of the
  * tunnel. The inner packets keep no mark of which VXLAN segment (VNI) or GRE key they came by: two
  * tenants' overlays with the same addresses in one capture read as one network.
@@ -39,12 +42,13 @@ export const TUNNEL_GRE = 3;
 export const TUNNEL_ERSPAN = 4;
 export const TUNNEL_IP_IN_IP = 5;
 export const TUNNEL_GTP_U = 6;
+export const TUNNEL_L2TP = 7;
 /** the kinds by number: what the capture accounting and its warning call them */
-export const TUNNEL_NAMES: readonly string[] = ['', 'VXLAN', 'Geneve', 'GRE', 'ERSPAN', 'IP in IP', 'GTP-U'];
+export const TUNNEL_NAMES: readonly string[] = ['', 'VXLAN', 'Geneve', 'GRE', 'ERSPAN', 'IP in IP', 'GTP-U', 'L2TP'];
 /** the keys of the capture accounting's `tunnels` (summary.json), by kind */
-export const TUNNEL_KEYS: readonly string[] = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipInIp', 'gtpU'];
+export const TUNNEL_KEYS: readonly string[] = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipInIp', 'gtpU', 'l2tp'];
 
-/** Packets counted by tunnel kind (an array by TUNNEL_*) as summary.json names them: { vxlan, geneve, gre, erspan, ipInIp, gtpU }. */
+/** Packets counted by tunnel kind (an array by TUNNEL_*) as summary.json names them: { vxlan, geneve, gre, erspan, ipInIp, gtpU, l2tp }. */
 export function namedTunnelCounts(byKind: readonly number[]): Record<string, number> {
   return Object.fromEntries(TUNNEL_KEYS.flatMap((k, i) => (i === 0 ? [] : [[k, byKind[i] ?? 0]])));
 }
@@ -53,6 +57,10 @@ const GRE_ERSPAN_2 = 0x88be;
 const GRE_ERSPAN_3 = 0x22eb;
 
 const PORT_VXLAN = 4789;
+/** VXLAN-GPE's own port (its header says what it carries: the P flag and next-protocol byte) */
+const PORT_VXLAN_GPE = 4790;
+/** L2TP (RFC 2661), both ends' port as a rule */
+const PORT_L2TP = 1701;
 /** the Linux kernel's VXLAN port before IANA's, still flannel's and Cilium's default (Kubernetes overlays) */
 const PORT_VXLAN_LINUX = 8472;
 const PORT_GENEVE = 6081;
@@ -66,7 +74,10 @@ export function tunnelKind(d: DecodedPacket): number {
   const proto = d.proto;
   if (proto === PROTO_UDP) {
     const port = d.dstPort;
-    return port === PORT_VXLAN || port === PORT_VXLAN_LINUX ? TUNNEL_VXLAN : port === PORT_GENEVE ? TUNNEL_GENEVE : port === PORT_GTP_U ? TUNNEL_GTP_U : TUNNEL_NONE;
+    if (port === PORT_VXLAN || port === PORT_VXLAN_LINUX || port === PORT_VXLAN_GPE) return TUNNEL_VXLAN;
+    if (port === PORT_GENEVE) return TUNNEL_GENEVE;
+    if (port === PORT_GTP_U) return TUNNEL_GTP_U;
+    return port === PORT_L2TP || d.srcPort === PORT_L2TP ? TUNNEL_L2TP : TUNNEL_NONE;
   }
   return proto === IPPROTO_GRE ? TUNNEL_GRE : proto === IPPROTO_IPIP || proto === IPPROTO_IPV6 ? TUNNEL_IP_IN_IP : TUNNEL_NONE;
 }
@@ -105,6 +116,8 @@ export function tunnelPayload(b: Uint8Array, capEnd: number, d: DecodedPacket, k
       return gtpPayload(b, o, have, d);
     case TUNNEL_GRE:
       return grePayload(b, o, have, d);
+    case TUNNEL_L2TP:
+      return l2tpPayload(b, o, have, d);
     case TUNNEL_IP_IN_IP: {
       // the inner header's version must be the one the protocol number names
       if (have < 1 || b[o] >> 4 !== (d.proto === IPPROTO_IPIP ? 4 : 6)) return -1;
@@ -142,6 +155,38 @@ function gtpPayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): n
   d.innerOffset = o + at;
   return version === 4 ? ETH_IPV4 : ETH_IPV6;
 }
+
+/**
+ * L2TPv2's header at o (RFC 2661): a data message (T clear, version 2), its optional length,
+ * sequence numbers and offset padding skipped, then PPP (address and control 0xff 0x03 when sent,
+ * the protocol one byte when compressed) carrying IPv4 or IPv6. Control messages, and PPP's own
+ * (LCP, IPCP, authentication), stay part of the tunnel's UDP flow.
+ */
+function l2tpPayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): number {
+  if (have < 6) return -1;
+  const flags = (b[o] << 8) | b[o + 1];
+  if ((flags & 0x000f) !== 2 || (flags & 0x8000) !== 0) return -1;
+  // (tunnel and session ids: 4 bytes)
+  let at = 2 + (flags & 0x4000 ? 2 : 0) + 4 + (flags & 0x0800 ? 4 : 0);
+  if (flags & 0x0200) {
+    if (have < at + 2) return -1;
+    at += 2 + ((b[o + at] << 8) | b[o + at + 1]);
+  }
+  if (have >= at + 2 && b[o + at] === 0xff && b[o + at + 1] === 0x03) at += 2;
+  if (have < at + 1) return -1;
+  let ppp = b[o + at];
+  if ((ppp & 1) === 0) {
+    if (have < at + 2) return -1;
+    ppp = (ppp << 8) | b[o + at + 1];
+    at += 2;
+  } else at += 1;
+  if ((ppp !== PPP_IPV4 && ppp !== PPP_IPV6) || have <= at) return -1;
+  d.innerOffset = o + at;
+  return ppp === PPP_IPV4 ? ETH_IPV4 : ETH_IPV6;
+}
+
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
 
 /** GRE's header at o (version 0, no routing), then ERSPAN's when it carries ERSPAN. */
 function grePayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): number {
