@@ -5,7 +5,7 @@
  * orders and resolutions, and re-encapsulated into every link type we decode) and one capture of
  * the packets the detectors parse past the transport header (DHCP and DHCPv6 answers, ICMP and
  * ICMPv6 redirects, router and neighbor advertisements, ARP; the shared captures have few or none),
- * those packets inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP),
+ * those packets inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP, L2TP),
  * then mutated: bytes flipped, 32- and 16-bit
  * fields overwritten with hostile lengths (0, 1, 0xffff, 0x7fffffff, ...), cut short, bytes inserted
  * or dropped, and fed in random chunk sizes. The contract: every input either reads to the end or
@@ -210,10 +210,15 @@ export function runCapturePath(bytes: Uint8Array, chunkSizes: readonly number[])
   const detectors: PacketDetectors = packetDetectors({ limits: { maxGroupsPerRule: 100 } }, { live: true, warn: () => undefined });
   // the one decode → count → detectors → meter step of files and live captures (decode-to-meter.ts)
   const counts = emptyPacketCounts();
-  const step = decodeToMeter(counts, meter, (q) => {
-    detectors.onPacket(q);
-    if ((counts.packets & 31) === 0) detectors.opened();
-  });
+  const step = decodeToMeter(
+    counts,
+    meter,
+    (q) => {
+      detectors.onPacket(q);
+      if ((counts.packets & 31) === 0) detectors.opened();
+    },
+    detectors.onMalformed,
+  );
   const sink = (q: typeof p): void => {
     packets++;
     if (q.offset < 0 || q.offset + q.capLen > q.data.length) throw new Error(`packet ${q.number} outside the buffer`);

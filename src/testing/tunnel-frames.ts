@@ -1,15 +1,16 @@
 /**
  * Wraps frames into the tunnels the decoder opens (packets/tunnels.ts), as their RFCs and the Linux
  * kernel lay them out: an outer Ethernet + IPv4 (or IPv6) frame between two tunnel endpoints
- * carrying VXLAN, Geneve, GTP-U, GRE (IP, Ethernet, MPLS, ERSPAN types I, II, III) or IP in IP.
+ * carrying VXLAN (also VXLAN-GPE on 4790), Geneve, GTP-U, GRE (IP, Ethernet, MPLS, ERSPAN types I,
+ * II, III), IP in IP or L2TP.
  * Never used by the product.
  */
 import { ipFrame, udpDatagram } from './frame-builder.js';
 
-export type TunnelName = 'vxlan' | 'vxlan-8472' | 'geneve' | 'geneve-ip' | 'gtp' | 'gre' | 'gre-key-seq' | 'gretap' | 'gre-mpls' | 'erspan1' | 'erspan2' | 'erspan3' | 'ipip';
+export type TunnelName = 'vxlan' | 'vxlan-8472' | 'vxlan-gpe' | 'geneve' | 'geneve-ip' | 'gtp' | 'gre' | 'gre-key-seq' | 'gretap' | 'gre-mpls' | 'erspan1' | 'erspan2' | 'erspan3' | 'ipip' | 'l2tp';
 
 /** the tunnels every test runs through */
-export const TUNNEL_NAMES: readonly TunnelName[] = ['vxlan', 'vxlan-8472', 'geneve', 'geneve-ip', 'gtp', 'gre', 'gre-key-seq', 'gretap', 'gre-mpls', 'erspan1', 'erspan2', 'erspan3', 'ipip'];
+export const TUNNEL_NAMES: readonly TunnelName[] = ['vxlan', 'vxlan-8472', 'vxlan-gpe', 'geneve', 'geneve-ip', 'gtp', 'gre', 'gre-key-seq', 'gretap', 'gre-mpls', 'erspan1', 'erspan2', 'erspan3', 'ipip', 'l2tp'];
 
 /** which of them carry an Ethernet frame (the others the IP packet alone) */
 export const CARRIES_ETHERNET: ReadonlySet<TunnelName> = new Set(['vxlan', 'vxlan-8472', 'geneve', 'gretap', 'erspan1', 'erspan2', 'erspan3']);
@@ -18,6 +19,7 @@ export const CARRIES_ETHERNET: ReadonlySet<TunnelName> = new Set(['vxlan', 'vxla
 export const TUNNEL_KEY: Readonly<Record<TunnelName, string>> = {
   vxlan: 'vxlan',
   'vxlan-8472': 'vxlan',
+  'vxlan-gpe': 'vxlan',
   geneve: 'geneve',
   'geneve-ip': 'geneve',
   gtp: 'gtpU',
@@ -29,6 +31,7 @@ export const TUNNEL_KEY: Readonly<Record<TunnelName, string>> = {
   erspan2: 'erspan',
   erspan3: 'erspan',
   ipip: 'ipInIp',
+  l2tp: 'l2tp',
 };
 
 export interface Underlay {
@@ -77,6 +80,9 @@ export function tunnelled(name: TunnelName, frame: Uint8Array, u: Underlay = {},
     case 'vxlan-8472':
       // a Kubernetes overlay's (flannel, Cilium: Linux's port)
       return outer(17, udpDatagram(sport, 8472, Buffer.concat([Buffer.from([0x08, 0, 0, 0]), u32(1 << 8), eth])));
+    case 'vxlan-gpe':
+      // VXLAN-GPE on its own port: flags I and P, the next protocol (1 IPv4, 2 IPv6) in the fourth byte, the IP packet alone
+      return outer(17, udpDatagram(sport, 4790, Buffer.concat([Buffer.from([0x0c, 0, 0, type === 0x86dd ? 2 : 1]), u32(9 << 8), ip])));
     case 'geneve':
       // one 8-byte option (class 0x0103, type 0x80, 4 bytes of data): opt len 2 words
       return outer(17, udpDatagram(sport, 6081, Buffer.concat([Buffer.from([0x02, 0x00]), u16(0x6558), u32(7 << 8), u16(0x0103), Buffer.from([0x80, 0x01]), u32(0xdeadbeef), eth])));
@@ -108,5 +114,9 @@ export function tunnelled(name: TunnelName, frame: Uint8Array, u: Underlay = {},
       return outer(47, Buffer.concat([Buffer.from([0x10, 0]), u16(0x22eb), u32(n), u16(0x2000), u16(123), u32(n * 1000), u16(0), u16(0x0001), Buffer.alloc(8, 0x5a), eth]));
     case 'ipip':
       return outer(type === 0x86dd ? 41 : 4, ip);
+    case 'l2tp':
+      // L2TPv2 data message with the length and sequence numbers present (L, S), tunnel 3, session 4;
+      // PPP with address and control, its protocol uncompressed: IPv4 0x0021, IPv6 0x0057
+      return outer(17, udpDatagram(1701, 1701, Buffer.concat([Buffer.from([0x48, 0x02]), u16(12 + 4 + ip.length), u16(3), u16(4), u16(n & 0xffff), u16(0), Buffer.from([0xff, 0x03]), u16(type === 0x86dd ? 0x57 : 0x21), ip])));
   }
 }
