@@ -143,7 +143,7 @@ export const stream: Command = {
           batches: live?.source.batches(),
           packetFindings: live?.packets ?? piped?.packets,
           inputName: live ? `capture:${ifName}` : (path ?? 'stdin'),
-          read: piped ? { ...readOptionsFrom(v), capture: { ...readOptionsFrom(v).capture, ...piped.hooks } } : readOptionsFrom(v),
+          read: withPacketHooks(readOptionsFrom(v), piped?.hooks),
           // (a count in it: said when first met and with the total at the end, not deduplicated as setup's notes are)
           readerNote: (n) => progress.note(`netsentinel: stream: input: ${n}`),
           batchRows: v.batchRows as number,
@@ -368,6 +368,11 @@ function workerPacketDetectors(rules: RulesConfigInput | undefined): { hooks: Pa
 }
 
 const warn = (m: string): void => void process.stderr.write(`netsentinel: warning: ${m}\n`);
+
+/** The read options with the packet detectors' hooks on the capture readers (none: as they are). */
+function withPacketHooks(read: ReturnType<typeof readOptionsFrom>, hooks: PacketDetectors['hooks'] | undefined): ReturnType<typeof readOptionsFrom> {
+  return hooks ? { ...read, capture: { ...read.capture, ...hooks } } : read;
+}
 
 /** a followed file's partial batch is scored after this long without a new line */
 const FOLLOW_IDLE_FLUSH_MS = 2000;
