@@ -136,3 +136,32 @@ test('publish fills a quiet partition\'s messages from later batches and keeps o
   for (const g of got1) assert.equal(new Set(g.rows.map((x) => x.file)).size, 1, 'a message holds one file\'s rows');
   assert.deepEqual(got1.map((g) => g.rows.length), [...Array(33).fill(30), 10, ...Array(33).fill(30), 10]);
 });
+
+test('publish: other flows under the same file name and lines are new messages, not a retry of the last publish', { skip, timeout: 60_000 }, async () => {
+  bus ??= await openBus(NATS_URL, 'test');
+  const stream = `NSTEST_${process.pid}_PUBIDS`;
+  const prefix = stream.toLowerCase();
+  streams.push(stream);
+  await ensureStream(bus, stream, prefix);
+  const first = await publishFlows(bus, source(['flows.csv'], 3).src, { prefix, partitions: 2, maxFlows: 50 });
+  assert.equal(first.duplicates, 0);
+  // the file written again under its name (a rotated export, stdin, a capture started again): other values, same lines
+  const { src } = source(['flows.csv'], 3);
+  const rewritten: FlowSource = {
+    inputs: src.inputs,
+    batches: async function* () {
+      for await (const t of src.batches()) {
+        const dur = t.columns[1];
+        yield { ...t, columns: [t.columns[0], numericColumn('Flow Duration', 'feature', (dur.kind === 'numeric' ? dur.values : new Float64Array(0)).map((x) => x + 1))] };
+      }
+    },
+  };
+  const second = await publishFlows(bus, rewritten, { prefix, partitions: 2, maxFlows: 50 });
+  assert.equal(second.messages, first.messages);
+  assert.equal(second.duplicates, 0, 'the stream stored the second file\'s messages (before, their ids were the first\'s: every one dropped as a duplicate)');
+  const info = await bus.jsm.streams.info(stream);
+  assert.equal(info.state.messages, first.messages + second.messages);
+  // and the same flows again are still a retry: nothing stored twice
+  const retry = await publishFlows(bus, source(['flows.csv'], 3).src, { prefix, partitions: 2, maxFlows: 50 });
+  assert.equal(retry.duplicates, retry.messages);
+});

@@ -2,8 +2,11 @@
  * `publish`'s work: read flows through the same dataset readers analyze uses (a FlowSource) and
  * put them on JetStream, one subject per partition of the source-IP hash, as messages of binary
  * columns (flow-columns.ts; the schema header says so) of at most `maxFlows` flows and the server's payload limit. Each message carries its table
- * schema (header) and a message id made of file, first line and partition, so a publish retried
- * within the stream's duplicate window is not stored twice. Publishes are pipelined (a bounded
+ * schema (header) and a message id made of file, first line, partition, flows and a hash of the
+ * message's bytes, so a publish retried within the stream's duplicate window is not stored twice,
+ * and other flows under the same name never pass for a retry (a file written again under its name,
+ * stdin, a live capture started again: before the hash, their first messages had the ids of the
+ * last run's and the stream dropped them as duplicates). Publishes are pipelined (a bounded
  * number of acknowledgements outstanding) and the stream's order is the send order.
  */
 import { headers } from '@nats-io/transport-node';
@@ -38,6 +41,12 @@ export interface PublishOptions {
    * end (what was not sent), in messages of their own (finding-messages.ts)
    */
   readonly packetFindings?: PacketFindings;
+  /**
+   * every partition's rows are sent at the end of each read batch, however few (a live capture: its
+   * batches are cut by time, and a worker should see a flow within a batch of its end, not after
+   * `holdBatches` more)
+   */
+  readonly flushEachBatch?: boolean;
 }
 
 export interface PublishResult {
@@ -105,7 +114,8 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
     const r0 = first.rows[0];
     // the message's first row names it (joined rows have an origin only when every batch has one)
     const where = f.segments.every((g) => g.table.origin) ? `${first.table.origin!.files[first.table.origin!.file[r0]]}:${first.table.origin!.line[r0]}` : `${res.flows}`;
-    await send(flowSubject(o.prefix, p), encodeSegments(f.segments), f.schema, `${where}:${p}:${f.flows}`, f.flows, p);
+    const data = encodeSegments(f.segments);
+    await send(flowSubject(o.prefix, p), data, f.schema, `${where}:${p}:${f.flows}:${createHash('sha256').update(data).digest('hex').slice(0, 24)}`, f.flows, p);
   };
   // the packet detectors' findings, each once (by its alert's key, as a worker raises it), to the
   // partition of its source (one without: partition 0), after the flows read before it opened. A
@@ -189,6 +199,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
       // a full message goes now rather than waiting for the next batch to find it full
       if (f && f.flows >= o.maxFlows) await sendFilling(p);
     }
+    if (o.flushEachBatch) for (let p = 0; p < o.partitions; p++) await sendFilling(p);
     o.progress?.(res.flows);
     if (o.packetFindings) await sendFindings(o.packetFindings.opened());
   }

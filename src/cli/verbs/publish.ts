@@ -1,6 +1,7 @@
 /**
- * `netsentinel publish`: feed flows from files or captures into NATS JetStream for streaming
- * workers (`netsentinel stream`), partitioned by source IP so each source's flows reach one worker.
+ * `netsentinel publish`: feed flows from files, captures or a live capture (--interface: a sensor)
+ * into NATS JetStream for streaming workers (`netsentinel stream`), partitioned by source IP so
+ * each source's flows reach one worker.
  */
 import type { Command } from '../command.js';
 import { PUBLISH_SPEC } from './publish-spec.js';
@@ -12,8 +13,14 @@ import { publishFlows } from '../../stream/publish-flows.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../progress.js';
 import { thousands } from '../../util/thousands.js';
+import { plural } from '../../util/plural.js';
 import { runConfig } from '../run-config.js';
-import { packetDetectors, packetFindingsOf } from '../../packets/packet-evidence.js';
+import { packetDetectors, packetFindingsOf, type PacketFindings } from '../../packets/packet-evidence.js';
+import { chooseProgram, type CaptureProgramName } from '../../packets/live-capture-program.js';
+import type { LiveCaptureSummary } from '../../packets/live-flow-source.js';
+import type { FlowSource } from '../../analysis/flow-source.js';
+import { liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
+import { onInterrupt } from '../../util/atomic-output.js';
 
 export const publish: Command = {
   spec: PUBLISH_SPEC,
@@ -23,31 +30,68 @@ export const publish: Command = {
     if (!(partitions >= 1 && partitions <= 4096)) throw new UserError(`publish: --partitions must be between 1 and 4096, got ${partitions}`);
     const maxFlows = v.messageFlows as number;
     if (!(maxFlows >= 1)) throw new UserError(`publish: --message-flows must be at least 1, got ${maxFlows}`);
+    const ifName = v.interface as string | undefined;
+    if (ifName !== undefined && args.positionals.length) throw new UserError(`publish: give flow files or --interface IF, not both (got ${args.positionals.join(' ')} and --interface ${ifName})`);
+    if (ifName === undefined && !args.positionals.length) throw new UserError('publish: give the flows to publish (files, folders, globs, or - for stdin) or --interface IF for a live capture');
+    if (ifName === undefined) {
+      for (const o of ['filter', 'captureProgram'] as const) if (v[o] !== undefined) throw new UserError(`publish: --${o === 'filter' ? 'filter' : 'capture-program'} goes with --interface IF`);
+    }
+    // the capture program's absence is said before connecting
+    if (ifName !== undefined) chooseProgram({ interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined });
     const url = (process.env.NETSENTINEL_NATS_URL && v.nats === DEFAULT_NATS ? process.env.NETSENTINEL_NATS_URL : (v.nats as string));
     const stream = v.stream as string;
     const prefix = subjectPrefix(stream, v.prefix as string | undefined);
     const bus = await openBus(url, 'publish');
+    // a live capture ends at SIGINT/SIGTERM: its open flows are finished and published, then the totals
+    const stop = new AbortController();
+    const releaseSignals =
+      ifName !== undefined
+        ? onInterrupt((sig) => {
+            if (!stop.signal.aborted) progress.note(`netsentinel: publish: ${sig}: finishing the open flows and publishing them, then stopping${sig === 'SIGINT' ? ' (Ctrl-C again stops at once)' : ''}`);
+            stop.abort(sig);
+            return 'announced';
+          })
+        : undefined;
+    let live: LiveCaptureFlows | undefined;
     try {
       const { created } = await ensureStream(bus, stream, prefix);
       // captures go past the packet detectors, as analyze's do (text never reaches them): their
       // findings are sent to the workers between the flows (stream/finding-messages.ts)
       const { config } = await runConfig(v);
-      const detectors = packetDetectors(config.rules, { live: true, warn: (m) => progress.note(`netsentinel: warning: ${m}`) });
-      const read = readOptionsFrom(v);
-      const source = datasetSource(args.positionals, { ...read, capture: { ...read.capture, ...detectors.hooks }, warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions));
       // a multiple of --message-flows: with one partition, message k holds rows k·N+1.. of a file, as analyze --batch-rows N reads them;
       // at least N per partition, so a read batch spread over the partitions still fills messages of about N flows
-      progress.start('publishing', undefined, 'flows');
-      const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n), packetFindings: packetFindingsOf(detectors) });
-      progress.done(`published ${r.flows.toLocaleString('en-US')} flows`);
-      const summary = { stream, created, subjects: `${prefix}.flows.0..${partitions - 1}`, ...r, flowsPerSecond: Math.round(r.flows / Math.max(r.seconds, 1e-9)) };
-      if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
-      else {
-        out(`Published ${r.flows.toLocaleString('en-US')} flows${r.findings ? ` and ${thousands(r.findings)} packet-detector ${r.findings === 1 ? 'finding' : 'findings'}` : ''} in ${r.messages.toLocaleString('en-US')} messages (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${thousands(r.duplicates)} messages were already there` : ''}`);
-        out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${thousands(n)}`).join(', ')}`);
+      const batchRows = maxFlows * Math.max(Math.ceil(4096 / maxFlows), partitions);
+      let summary: LiveCaptureSummary | undefined;
+      const startedAt = Date.now();
+      let source: FlowSource;
+      let packetFindings: PacketFindings;
+      if (ifName !== undefined) {
+        live = await liveCaptureFlows(ifName, { ...v, batchRows }, { verb: 'publish', doing: `publishing its flows as they finish (every ${v.batchSeconds as number} s) and the packet detectors' findings as they open to ${prefix}.flows.*`, rules: config.rules, signal: stop.signal, note: (l) => progress.note(l), onSummary: (s) => (summary = s) });
+        source = live.source;
+        packetFindings = live.packets;
+      } else {
+        const detectors = packetDetectors(config.rules, { live: true, warn: (m) => progress.note(`netsentinel: warning: ${m}`) });
+        const read = readOptionsFrom(v);
+        source = datasetSource(args.positionals, { ...read, capture: { ...read.capture, ...detectors.hooks }, warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, batchRows);
+        packetFindings = packetFindingsOf(detectors);
       }
-      return 0;
+      progress.start('publishing', undefined, 'flows');
+      const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n), packetFindings, flushEachBatch: live !== undefined });
+      progress.done(`published ${thousands(r.flows)} ${plural(r.flows, 'flow')}`);
+      const summaryJson = { stream, created, subjects: `${prefix}.flows.0..${partitions - 1}`, ...r, flowsPerSecond: Math.round(r.flows / Math.max(r.seconds, 1e-9)) };
+      const s = summary as LiveCaptureSummary | undefined;
+      const capture = s && { interface: ifName, program: s.program.name, packets: s.packets, flows: s.flows, stoppedBy: s.stoppedBy, droppedByKernel: s.program.droppedByKernel ?? 0, seconds: Math.round(Date.now() - startedAt) / 1000 };
+      if (json) out(JSON.stringify({ ...summaryJson, ...(capture ? { capture } : skippedFilesJson()) }, null, 2));
+      else {
+        out(`Published ${thousands(r.flows)} ${plural(r.flows, 'flow')}${r.findings ? ` and ${thousands(r.findings)} packet-detector ${r.findings === 1 ? 'finding' : 'findings'}` : ''} in ${thousands(r.messages)} ${plural(r.messages, 'message')} (${(r.bytes / 1e6).toFixed(1)} MB) to stream ${stream}${created ? ' (created)' : ''} in ${formatSeconds(r.seconds)}${r.duplicates ? `; ${thousands(r.duplicates)} messages were already there` : ''}`);
+        out(`  per partition (${prefix}.flows.N): ${r.perPartition.map((n, i) => `${i}: ${thousands(n)}`).join(', ')}`);
+        if (capture) out(`  captured ${thousands(capture.packets)} packets on ${ifName} with ${capture.program} (stopped by ${capture.stoppedBy}${capture.droppedByKernel ? `; the kernel dropped ${thousands(capture.droppedByKernel)}` : ''})`);
+      }
+      // a capture program that died on its own: what it captured went out, but the run did not end as asked
+      return s && s.program.exitCode !== 0 && s.stoppedBy === 'program exited' ? 2 : 0;
     } finally {
+      live?.program.stop();
+      releaseSignals?.();
       await bus.close();
     }
   },

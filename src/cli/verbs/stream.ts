@@ -25,8 +25,7 @@ import { buildAllowlist } from '../../respond/allowlist.js';
 import { problem } from './respond-common.js';
 import { startMetricsServer, type MetricsServer } from '../../stream/metrics-server.js';
 import { runStdinWorker } from '../../stream/stdin-worker.js';
-import { packetDetectors, packetFindingsOf, type PacketDetectors, type PacketFindings } from '../../packets/packet-evidence.js';
-import type { RulesConfigInput } from '../../detect/rules-config.js';
+import type { PacketDetectors } from '../../packets/packet-evidence.js';
 import { InputMetrics } from '../../stream/input-metrics.js';
 import { followFile } from '../../stream/follow-file.js';
 import { progressLines } from '../worker-progress-lines.js';
@@ -37,10 +36,7 @@ import { adaptationFromOptions } from '../../adapt/stream-options.js';
 import { runBalancedWorker } from '../../stream/balanced-worker.js';
 import { openLeaseStore } from '../../stream/partition-leases.js';
 import { hostname } from 'node:os';
-import { liveFlowSource } from '../../packets/live-flow-source.js';
-import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest, type RunningCapture } from '../../packets/live-capture-program.js';
-import { captureOptionsFrom } from '../capture-options.js';
-import type { FlowSource } from '../../analysis/flow-source.js';
+import { liveCaptureFlows, watchingPackets } from '../live-capture-flows.js';
 import { flowAlertLimitFrom } from '../flow-alert-options.js';
 import type { FlowAlertLimitSettings } from '../../analysis/flow-alert-limit.js';
 import { plural } from '../../util/plural.js';
@@ -126,9 +122,9 @@ export const stream: Command = {
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l), metrics });
         const ifName = v.interface as string | undefined;
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
-        const live = ifName !== undefined ? await liveCapture(ifName, v, config.rules, controller.signal, progress.note.bind(progress)) : undefined;
+        const live = ifName !== undefined ? await liveCaptureFlows(ifName, v, { verb: 'stream', doing: "scoring its flows as they finish, and the packet detectors' findings as they open", rules: config.rules, signal: controller.signal, note: progress.note.bind(progress) }) : undefined;
         // a capture piped to --stdin: its packets go past the same detectors (text never reaches them)
-        const piped = v.stdin ? workerPacketDetectors(config.rules) : undefined;
+        const piped = v.stdin ? watchingPackets(config.rules) : undefined;
         const path = v.follow as string | undefined;
         const followed = path !== undefined ? await followFile(path, { signal: controller.signal, onRotate: (why, oldName) => progress.note(`netsentinel: stream: ${path} rotated (${why}); reading the new file from its start, its lines numbered from 1 (the old file's: ${oldName} line N)`) }) : undefined;
         // said once the file is open: from here a rename or a missing path is waited out, not an error
@@ -329,45 +325,6 @@ async function responderFrom(v: Record<string, unknown>, storeLoc: string): Prom
   return streamResponder({ config: r, notify: settings.notify, allowlist, store: decisionStoreOf(storeLoc, settings.store, settings.files), apply: Boolean(v.apply) || r.apply, onProblem: problem });
 }
 
-/** `stream --interface IF`: the capture program started (its failure to start said at once) and its flow batches */
-async function liveCapture(ifName: string, v: Record<string, unknown>, rules: RulesConfigInput | undefined, signal: AbortSignal, note: (line: string) => void): Promise<{ program: RunningCapture; source: FlowSource; packets: PacketFindings }> {
-  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
-  chooseProgram(req);
-  const program = startCapture(req, (line) => note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: stream: capture: ${line}`));
-  const first = await Promise.race([program.started, program.ended]);
-  if (typeof first !== 'string') {
-    if (first.failure) throw first.failure;
-    throw new UserError(`stream: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
-  }
-  note(`netsentinel: stream: ${first} (${program.program}); scoring its flows as they finish, and the packet detectors' findings as they open, until SIGTERM`);
-  const detectors = workerPacketDetectors(rules);
-  const source = liveFlowSource(program, {
-    ...captureOptionsFrom(v),
-    onSummary: undefined,
-    display: `${ifName} (${program.program})`,
-    batchSeconds: v.batchSeconds as number,
-    batchRows: v.batchRows as number,
-    signal,
-    ...detectors.hooks,
-    // an empty batch each interval no flow finished in: the worker asks the detectors then too
-    ticks: true,
-    warn,
-    note,
-  });
-  return { program, source, packets: detectors.packets };
-}
-
-/**
- * The packet detectors of a worker reading packets (a live capture, a capture piped in): they see
- * every packet, as capture's and analyze's do, with the rules' settings; the worker asks what
- * opened after each batch, and what is left at the end.
- */
-function workerPacketDetectors(rules: RulesConfigInput | undefined): { hooks: PacketDetectors['hooks']; packets: PacketFindings } {
-  const detectors = packetDetectors(rules ?? {}, { live: true, warn });
-  return { hooks: detectors.hooks, packets: packetFindingsOf(detectors) };
-}
-
-const warn = (m: string): void => void process.stderr.write(`netsentinel: warning: ${m}\n`);
 
 /** The read options with the packet detectors' hooks on the capture readers (none: as they are). */
 function withPacketHooks(read: ReturnType<typeof readOptionsFrom>, hooks: PacketDetectors['hooks'] | undefined): ReturnType<typeof readOptionsFrom> {
