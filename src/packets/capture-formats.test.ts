@@ -102,7 +102,7 @@ test('pcapng with several sections (either byte order) and interfaces (own link 
   }
 });
 
-test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE, frames in 802.1ah or an MPLS pseudowire), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap, NFLOG in either byte order', { skip }, async () => {
+test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE, frames in 802.1ah or an MPLS pseudowire), Linux cooked v1/v2, raw IP, loopback, PPP, Cisco HDLC, 802.11 with and without radiotap, NFLOG in either byte order, pflog, enc, ipnet, PPI, Prism, AVS, ERF, netANALYZER', { skip }, async () => {
   for (const { name, path, packets } of await allPackets()) {
     const tables = await captureTable([path]);
     const want = signature(tables);
@@ -113,6 +113,12 @@ test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE, f
       [0, 'plain', want], [108, 'plain', want], [228, 'plain', v4], [229, 'plain', v6],
       [9, 'plain', want], [9, 'compressed', want], [50, 'plain', want], [50, 'cisco', want], [104, 'plain', want],
       [105, 'tods', want], [105, 'wds', want], [127, 'fromds', want], [127, 'tods', want], [239, 'plain', want], [239, 'swapped', want],
+      // the rarer ones (link-headers.ts): pflog of FreeBSD's and OpenBSD's size, enc, ipnet, PPI with
+      // Ethernet or 802.11 (its FCS after the frame, or none), Prism (and AVS in a Prism file), AVS,
+      // ERF (Ethernet with and without an extension header, IP records), netANALYZER
+      [117, 'plain', want], [117, 'openbsd', want], [109, 'plain', want], [226, 'plain', want],
+      [192, 'plain', want], [192, 'tods', want], [192, 'fcs', want], [119, 'plain', want], [119, 'avs', want], [163, 'plain', want],
+      [197, 'plain', want], [197, 'ext', want], [197, 'ip', want], [240, 'plain', want], [241, 'plain', want],
     ];
     for (const [lt, variant, expected] of cases) {
       const ps = packets.map((p) => rewrapped(p, reencapsulate(p.data, lt, variant))).filter((p): p is RawPacket => p.data !== undefined);
@@ -120,6 +126,68 @@ test('every link type: Ethernet with 802.1Q and QinQ (and IP in MPLS or PPPoE, f
       assert.deepEqual(await flowsOf(file), expected, `${name} on link type ${lt} ${variant}`);
     }
   }
+});
+
+test('the rarer link layers as Wireshark reads the test writer\'s headers, and what the headers say: a damaged frame, a GPIO event, ATM cells, a header too short', { skip }, async () => {
+  const path = sharedPath('pcaps', 'http_ip4and6.pcapng') as string;
+  const packets = await readPackets(path);
+  const want = await flowsOf(path);
+  const wrap = (lt: number, v: Encapsulation = 'plain'): RawPacket[] => packets.map((p) => rewrapped(p, reencapsulate(p.data, lt, v))).filter((p): p is RawPacket => p.data !== undefined);
+  // tshark finds the IP packets inside each header as our reader does (Wireshark shows netANALYZER's transparent mode raw)
+  if (!skipWithoutProgram('tshark')) {
+    const ipOf = (file: string): number => run('tshark', ['-r', file, '-T', 'fields', '-e', 'ip.src', '-e', 'ipv6.src']).toString().split('\n').filter((l) => /[0-9a-f]/.test(l)).length;
+    const original = ipOf(path);
+    assert.ok(original > 0);
+    const cases: [number, Encapsulation][] = [[117, 'plain'], [117, 'openbsd'], [109, 'plain'], [226, 'plain'], [192, 'plain'], [192, 'tods'], [192, 'fcs'], [119, 'plain'], [119, 'avs'], [163, 'plain'], [197, 'plain'], [197, 'ext'], [197, 'ip'], [240, 'plain']];
+    for (const [lt, v] of cases) assert.equal(ipOf(save(writePcap(wrap(lt, v), { linkType: lt }), 'pcap')), original, `tshark on link type ${lt} ${v}`);
+  }
+  const summaryOf = async (ps: RawPacket[], linkType: number): Promise<{ flows: string[]; s: CaptureFlowSummary }> => {
+    let s: CaptureFlowSummary | undefined;
+    const tables = await captureTable([save(writePcap(ps, { linkType }), 'pcap')], { onSummary: (x) => (s = x), warn: () => {} });
+    return { flows: signature(tables), s: s! };
+  };
+  // PPI's 802.11-common flags: "FCS error" (0x0004) — the frames are skipped as damaged, as radiotap's are
+  const damaged = wrap(192, 'fcs').map((p) => {
+    const data = Buffer.from(p.data);
+    data[20] |= 0x04;
+    return { ...p, data };
+  });
+  const ppi = await summaryOf(damaged, 192);
+  assert.equal(ppi.s.wlanBadFcsPackets, packets.length);
+  assert.deepEqual(ppi.flows, []);
+  assert.deepEqual((await summaryOf(wrap(192, 'fcs'), 192)).flows, want, 'the same frames without the flag');
+  // netANALYZER: an error flag (FCS error, 0x04) makes a frame malformed; a GPIO event (0x100) is no frame; a header version 0 is not one
+  const flagged = (ps: RawPacket[], bits: number): RawPacket[] => ps.map((p) => {
+    const data = Buffer.from(p.data);
+    data.writeUInt32LE((data.readUInt32LE(0) | bits) >>> 0, 0);
+    return { ...p, data };
+  });
+  const na = await summaryOf(flagged(wrap(240), 0x04), 240);
+  assert.equal(na.s.malformedPackets, packets.length);
+  assert.deepEqual(na.flows, []);
+  assert.equal((await summaryOf(flagged(wrap(240), 0x100), 240)).s.otherPackets, packets.length);
+  const v0 = wrap(240).map((p) => {
+    const data = Buffer.from(p.data);
+    data.writeUInt32LE(data.readUInt32LE(0) & ~0x3c00, 0);
+    return { ...p, data };
+  });
+  assert.equal((await summaryOf(v0, 240)).s.malformedPackets, packets.length);
+  // an ERF record of ATM cells (type 3): counted as other, nothing made of it
+  const atm = wrap(197).map((p) => {
+    const data = Buffer.from(p.data);
+    data[8] = 3;
+    return { ...p, data };
+  });
+  const erf = await summaryOf(atm, 197);
+  assert.equal(erf.s.otherPackets, packets.length);
+  assert.deepEqual(erf.flows, []);
+  // a pflog header whose length byte is below the smallest pf header
+  const short = wrap(117).map((p) => {
+    const data = Buffer.from(p.data);
+    data[0] = 20;
+    return { ...p, data };
+  });
+  assert.equal((await summaryOf(short, 117)).s.malformedPackets, wrap(117).length);
 });
 
 test('captures converted by editcap and tcpdump give the same flows', { skip: skip || skipWithoutProgram('editcap', 'tcpdump') }, async () => {

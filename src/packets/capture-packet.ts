@@ -49,7 +49,7 @@ export const LINKTYPE = {
 } as const;
 
 /** the link types read, in words, for the message about one that is not */
-export const SUPPORTED_LINKS = 'Ethernet, Linux cooked, raw IP, loopback, PPP, Cisco HDLC, 802.11 and Linux NFLOG are';
+export const SUPPORTED_LINKS = 'Ethernet, Linux cooked, raw IP, loopback, PPP, Cisco HDLC, 802.11 (radiotap, PPI, Prism, AVS), Linux NFLOG, pflog, enc, ipnet, ERF and netANALYZER are';
 
 export const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'BSD loopback (NULL)',
@@ -68,4 +68,14 @@ export const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   229: 'raw IPv6',
   276: 'Linux cooked v2 (SLL2)',
   239: 'Linux netfilter log (NFLOG)',
+  // the rarer ones, read by link-headers.ts
+  109: 'OpenBSD IPsec (enc)',
+  117: 'pf log (pflog)',
+  119: '802.11 with Prism header (Wi-Fi monitor mode)',
+  163: '802.11 with AVS header (Wi-Fi monitor mode)',
+  192: 'Per-Packet Information (PPI)',
+  197: 'Endace ERF',
+  226: 'Solaris ipnet',
+  240: 'netANALYZER',
+  241: 'netANALYZER transparent',
 };

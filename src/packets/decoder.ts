@@ -27,10 +27,9 @@ import { TUNNEL_NONE, tunnelKind, tunnelPayload } from './tunnels.js';
 
 /** Linux cooked capture packet type of a packet this host sent (PACKET_OUTGOING) */
 const SLL_OUTGOING = 4;
-export const DECODE_OK = 0;
-export const DECODE_TRUNCATED = 1;
-export const DECODE_MALFORMED = 2;
-export const DECODE_UNKNOWN_LINK = 3;
+import { DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK } from './decode-status.js';
+import { INNER_ETHERNET, INNER_IP, INNER_WLAN, newLinkHeader, readLinkHeader } from './link-headers.js';
+export { DECODE_MALFORMED, DECODE_OK, DECODE_TRUNCATED, DECODE_UNKNOWN_LINK };
 
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
@@ -53,6 +52,9 @@ export const WLAN_BAD_FCS = 0x10003;
 export const WLAN_MANAGEMENT = 0x10100;
 export const WLAN_DISASSOCIATION = WLAN_MANAGEMENT + 10;
 export const WLAN_DEAUTHENTICATION = WLAN_MANAGEMENT + 12;
+
+/** the rarer link layer's header, read into this one object (decoding is synchronous) */
+const linkHeader = newLinkHeader();
 
 /** Decode a captured packet into `d`. Returns DECODE_OK or why not. */
 export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
@@ -190,7 +192,9 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
       else if (type === WLAN_AGGREGATE) d.payloadLen = wireLen - (d.payloadOffset - start);
       break;
     default:
-      return DECODE_UNKNOWN_LINK;
+      // the rarer link layers (pflog, enc, ipnet, PPI, Prism/AVS, ERF, netANALYZER), apart: this
+      // switch runs for every packet, and its function's size is what V8 weighs when optimising it
+      return decodeRarerLink(p, d);
   }
   // an all-zero source MAC is the loopback device's (tcpdump -i lo, or -i any's packets on lo), no
   // station's: as a link without MACs. With `-i any`, a host's packets to its own address go over
@@ -204,6 +208,48 @@ export function decodePacket(p: CapturePacket, d: DecodedPacket): number {
   if (r !== DECODE_OK || d.fragment !== 0 || !openingTunnels) return r;
   const kind = tunnelKind(d);
   return kind === TUNNEL_NONE ? r : openTunnels(p, d, kind, start, capEnd, wireLen);
+}
+
+/**
+ * decodePacket for the link types link-headers.ts reads: their header skipped, what follows read as
+ * decodePacket reads an Ethernet frame, an 802.11 frame or raw IP, then the same network layer and tunnels.
+ */
+function decodeRarerLink(p: CapturePacket, d: DecodedPacket): number {
+  const b = p.data;
+  const start = p.offset;
+  let capEnd = start + p.capLen;
+  let wireLen = p.wireLen;
+  const h = linkHeader;
+  const r = readLinkHeader(p.linkType, b, start, capEnd, p.capLen === p.wireLen, h);
+  if (r !== DECODE_OK) return r;
+  if (h.badFcs) {
+    d.etherType = WLAN_BAD_FCS;
+    return DECODE_OK;
+  }
+  capEnd -= h.trailer;
+  wireLen -= h.trailer;
+  let o = h.offset;
+  let type = 0;
+  if (h.inner === INNER_ETHERNET) {
+    type = ethernet(b, o, capEnd, d);
+    if (type < 0) return DECODE_TRUNCATED;
+    o = d.innerOffset;
+  } else if (h.inner === INNER_WLAN) {
+    type = wlanFrame(b, o, capEnd, d);
+    if (type < 0) return -type;
+    if (type < WLAN_NO_DATA) o = d.payloadOffset;
+    else if (type === WLAN_AGGREGATE) d.payloadLen = wireLen - (d.payloadOffset - start);
+  } else if (h.inner === INNER_IP) {
+    if (capEnd - o < 1) return DECODE_TRUNCATED;
+    type = b[o] >> 4 === 4 ? ETH_IPV4 : b[o] >> 4 === 6 ? ETH_IPV6 : 0;
+    if (type === 0) return DECODE_MALFORMED;
+  }
+  // as decodePacket's end: a loopback device's all-zero MAC is none; then the network layer and tunnels
+  if (d.srcMacHi === 0 && d.srcMacLo === 0) d.srcMacHi = -1;
+  const n = decodeNetwork(b, o, start, capEnd, wireLen, type, d);
+  if (n !== DECODE_OK || d.fragment !== 0 || !openingTunnels) return n;
+  const kind = tunnelKind(d);
+  return kind === TUNNEL_NONE ? n : openTunnels(p, d, kind, start, capEnd, wireLen);
 }
 
 /** What the link layer carries (`type`, an EtherType) at o: MPLS and PPPoE opened to the IP inside, then IPv4, IPv6 or ARP. */

@@ -5,7 +5,7 @@
  * orders and resolutions, and re-encapsulated into every link type we decode) and one capture of
  * the packets the detectors parse past the transport header (DHCP and DHCPv6 answers, ICMP and
  * ICMPv6 redirects, router and neighbor advertisements, ARP; the shared captures have few or none),
- * those packets inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP, L2TP),
+ * those packets on every link type (the rarer ones of link-headers.ts too), inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP, L2TP),
  * then mutated: bytes flipped, 32- and 16-bit
  * fields overwritten with hostile lengths (0, 1, 0xffff, 0x7fffffff, ...), cut short, bytes inserted
  * or dropped, and fed in random chunk sizes. The contract: every input either reads to the end or
@@ -88,8 +88,10 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
   if (!dir) return [];
   const own = detectorPackets();
   const out: Uint8Array[] = [writePcap(own, { linkType: 1 }), writePcapng([{ interfaces: [{ linkType: 1 }], packets: own.map((p) => ({ iface: 0, p })) }])];
-  // PPP, Cisco HDLC, 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon, an A-MSDU) NFLOG (both byte orders), and frames in 802.1ah and MPLS pseudowires
-  for (const [lt, variant] of [[9, 'plain'], [9, 'compressed'], [50, 'cisco'], [104, 'plain'], [105, 'wds'], [127, 'tods'], [127, 'fromds'], [239, 'plain'], [239, 'swapped'], [1, 'pbb'], [1, 'eompls-cw'], [1, 'eompls']] as const) {
+  // PPP, Cisco HDLC, 802.11 (with radiotap, 4-address and QoS frames; an encrypted frame, a beacon, an A-MSDU) NFLOG (both byte orders), and frames in 802.1ah and MPLS pseudowires;
+  // the rarer link layers (link-headers.ts): pflog, enc, ipnet, PPI (Ethernet, 802.11 with its FCS), Prism, AVS, ERF (an extension header, IP records), netANALYZER
+  for (const [lt, variant] of [[9, 'plain'], [9, 'compressed'], [50, 'cisco'], [104, 'plain'], [105, 'wds'], [127, 'tods'], [127, 'fromds'], [239, 'plain'], [239, 'swapped'], [1, 'pbb'], [1, 'eompls-cw'], [1, 'eompls'],
+    [117, 'openbsd'], [109, 'plain'], [226, 'plain'], [192, 'plain'], [192, 'fcs'], [119, 'plain'], [119, 'avs'], [163, 'plain'], [197, 'ext'], [197, 'ip'], [240, 'plain'], [241, 'plain']] as const) {
     const re = own.map((p) => ({ ...p, data: reencapsulate(p.data, lt, variant) })).filter((p): p is RawPacket => p.data !== undefined);
     if (lt === 127) {
       const t = own[0].tsMicros - 1000;

@@ -95,7 +95,7 @@ export function writePcapng(sections: readonly PcapngSection[]): Buffer {
 }
 
 /** An Ethernet frame (no VLAN tag) as the same packet on another link type; undefined when it cannot be (ARP on raw IP). */
-export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds' | 'swapped' | 'pbb' | 'eompls' | 'eompls-cw';
+export type Encapsulation = 'qinq' | 'vlan' | 'mpls' | 'pppoe' | 'plain' | 'compressed' | 'cisco' | 'tods' | 'fromds' | 'wds' | 'swapped' | 'pbb' | 'eompls' | 'eompls-cw' | 'fcs' | 'ip' | 'ext' | 'avs' | 'openbsd';
 
 /**
  * An 802.11 data frame (IEEE 802.11-2020 9.3.2.1) carrying `etherType` and `body` after an
@@ -262,6 +262,118 @@ export function reencapsulate(frame: Uint8Array, linkType: number, variant: Enca
       srcMac.copy(hw, 4);
       return Buffer.concat([Buffer.from([v6 ? 10 : 2, 0, 0, 5]), tlv(1, Buffer.from([type >> 8, type & 255, 1, 0])), tlv(2, Buffer.alloc(4)), tlv(8, hw), tlv(10, Buffer.from('dropped: \0')), tlv(9, payload)]);
     }
+    case 117: {
+      // pf's log header (pfloghdr): its length without padding (61: FreeBSD's; `openbsd`: 100, with
+      // the addresses and ports OpenBSD adds), the family (2, or 24: AF_INET6 on OpenBSD), action
+      // (1: block), reason, the interface and ruleset names, rule numbers, ids, direction; padded to 4
+      if (!ip) return undefined;
+      const len = variant === 'openbsd' ? 100 : 61;
+      const h = Buffer.alloc((len + 3) & ~3);
+      h[0] = len;
+      h[1] = v6 ? 24 : 2;
+      h[2] = 1;
+      h.write('em0', 4, 'latin1');
+      h.writeUInt32BE(7, 36);
+      h.writeUInt32BE(0xffffffff, 40);
+      h[60] = 1;
+      return Buffer.concat([h, payload]);
+    }
+    case 109: {
+      // OpenBSD's enc(4) header in the host's byte order (little-endian here): family, SPI, flags
+      if (!ip) return undefined;
+      const h = Buffer.alloc(12);
+      h.writeUInt32LE(v6 ? 24 : 2, 0);
+      h.writeUInt32BE(0x1234abcd, 4);
+      h.writeUInt32LE(0x0400, 8);
+      return Buffer.concat([h, payload]);
+    }
+    case 226: {
+      // Solaris ipnet (dl_ipnetinfo): version 2, family (2, 26 IPv6 on Solaris), hook type, the packet's length, interface and zone ids
+      if (!ip) return undefined;
+      const h = Buffer.alloc(24);
+      h[0] = 2;
+      h[1] = v6 ? 26 : 2;
+      h.writeUInt16BE(0, 2);
+      h.writeUInt32BE(payload.length, 4);
+      h.writeUInt32BE(2, 8);
+      return Buffer.concat([h, payload]);
+    }
+    case 192: {
+      // PPI (CACE's specification 1.0.10): version 0, flags, header length and the inner link type
+      // (little-endian), then fields. 'plain': an Ethernet frame, no field; otherwise an 802.11
+      // frame after an 802.11-common field (type 2: TSF, flags, rate, channel, signal), `fcs`
+      // with the flag "FCS present" and the frame's 4-byte FCS after it
+      if (variant === 'plain') return Buffer.concat([ppiHeader(1, Buffer.alloc(0)), f]);
+      const w = wlanDataFrame({ dir: 'tods', src: srcMac, dst: f.subarray(0, 6), etherType: type, body: payload });
+      const common = Buffer.alloc(24);
+      common.writeUInt16LE(2, 0);
+      common.writeUInt16LE(20, 2);
+      common.writeUInt16LE(variant === 'fcs' ? 1 : 0, 12);
+      common.writeUInt16LE(108, 14);
+      common.writeUInt16LE(2437, 16);
+      common.writeUInt16LE(0x00a0, 18);
+      common.writeInt8(-42, 22);
+      common.writeInt8(-95, 23);
+      return Buffer.concat([ppiHeader(105, common), w, ...(variant === 'fcs' ? [crc32le(w)] : [])]);
+    }
+    case 119:
+    case 163: {
+      const w = wlanDataFrame({ dir: 'tods', src: srcMac, dst: f.subarray(0, 6), etherType: type, body: payload });
+      if (linkType === 163 || variant === 'avs') {
+        // AVS (big-endian): version 0x80211001, header length 64, MAC and host times, PHY type, channel, rate, antenna, priority, SSI type, signal, noise, preamble, encoding
+        const h = Buffer.alloc(64);
+        h.writeUInt32BE(0x80211001, 0);
+        h.writeUInt32BE(64, 4);
+        h.writeUInt32BE(4, 24);
+        h.writeUInt32BE(6, 28);
+        h.writeUInt32BE(110, 32);
+        h.writeUInt32BE(3, 48);
+        h.writeInt32BE(-40, 52);
+        h.writeInt32BE(-95, 56);
+        return Buffer.concat([h, w]);
+      }
+      // Prism (little-endian here, the capturing host's order): message code 0x44, length 144, the
+      // device name, then ten items (DID, status, length, data): host time, MAC time, channel, ...
+      const h = Buffer.alloc(144);
+      h.writeUInt32LE(0x44, 0);
+      h.writeUInt32LE(144, 4);
+      h.write('wlan0', 8, 'latin1');
+      for (let i = 0; i < 10; i++) {
+        const at = 24 + 12 * i;
+        h.writeUInt32LE(0x1044 + 0x1000 * i, at);
+        h.writeUInt16LE(0, at + 4);
+        h.writeUInt16LE(4, at + 6);
+        h.writeUInt32LE(i === 2 ? 6 : i === 9 ? w.length : 0, at + 8);
+      }
+      return Buffer.concat([h, w]);
+    }
+    case 197: {
+      // an ERF record (Endace): timestamp (little-endian 32.32 fixed point), type, flags (variable
+      // length), record length, loss counter, wire length (big-endian); `ext`: with one extension
+      // header; Ethernet records then an offset and a pad byte before the frame and its FCS; `ip`:
+      // IPv4 and IPv6 records (types 22 and 23), the packet alone
+      if (variant === 'ip' && !ip) return undefined;
+      const ext = variant === 'ext' ? Buffer.from([0x05, 0, 0, 0, 0, 0, 0, 1]) : Buffer.alloc(0);
+      const body = variant === 'ip' ? payload : Buffer.concat([Buffer.alloc(2), f, crc32le(f)]);
+      const h = Buffer.alloc(16);
+      h.writeUInt32LE(0x80000000, 0);
+      h.writeUInt32LE(1_700_000_000, 4);
+      h[8] = (variant === 'ip' ? (v6 ? 23 : 22) : 2) | (ext.length ? 0x80 : 0);
+      h[9] = 0x04;
+      h.writeUInt16BE(16 + ext.length + body.length, 10);
+      h.writeUInt16BE(0, 12);
+      h.writeUInt16BE(variant === 'ip' ? payload.length : f.length + 4, 14);
+      return Buffer.concat([h, ext, body]);
+    }
+    case 240:
+    case 241:
+    {
+      // netANALYZER: a 4-byte header (little-endian: no error flag, transparent mode for 241, header
+      // version 1, port 0, the frame's length), then the frame and its FCS (241: after its preamble and start delimiter)
+      const h = Buffer.alloc(4);
+      h.writeUInt32LE((0x0400 | (linkType === 241 ? 0x200 : 0) | ((f.length + 4) << 16)) >>> 0, 0);
+      return Buffer.concat([h, ...(linkType === 241 ? [Buffer.from([0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xd5])] : []), f, crc32le(f)]);
+    }
     case 101:
       return ip ? payload : undefined;
     case 228:
@@ -274,4 +386,24 @@ export function reencapsulate(frame: Uint8Array, linkType: number, variant: Enca
       return ip ? Buffer.concat([u32(v6 ? 24 : 2, true), payload]) : undefined;
   }
   return undefined;
+}
+
+/** a PPI header (version 0, no alignment) for inner link type `dlt` and the fields that follow */
+function ppiHeader(dlt: number, fields: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt16LE(8 + fields.length, 2);
+  h.writeUInt32LE(dlt, 4);
+  return Buffer.concat([h, fields]);
+}
+
+/** the frame check sequence of an Ethernet or 802.11 frame (CRC-32, sent least significant byte first) */
+function crc32le(frame: Uint8Array): Buffer {
+  let c = 0xffffffff;
+  for (const x of frame) {
+    c ^= x;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE((c ^ 0xffffffff) >>> 0, 0);
+  return out;
 }
