@@ -55,7 +55,7 @@ test('analyze of a capture puts its packet accounting in summary.json and --json
     wlanSubframes: 0,
     wlanBadSubframes: 0,
     tunneledPackets: 0,
-    tunnels: { vxlan: 0, geneve: 0, gre: 0, erspan: 0, ipInIp: 0, gtpU: 0, l2tp: 0 },
+    tunnels: { vxlan: 0, geneve: 0, gre: 0, erspan: 0, ipInIp: 0, gtpU: 0, l2tp: 0, teredo: 0, pptp: 0 },
     transportCutShortPackets: 0,
     packetsSkipped: 10,
     skippedByReason: { truncated: 5, empty: 2, malformed: 3, unsupportedLink: 0, badTime: 0, wlanRetransmitted: 0, wlanBadFcs: 0 },

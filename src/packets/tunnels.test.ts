@@ -1,6 +1,7 @@
 /**
  * Tunnels opened (tunnels.ts): the same traffic inside VXLAN, Geneve, GTP-U, GRE (IP, key and
- * sequence, Ethernet, MPLS), ERSPAN I/II/III and IP in IP, over IPv4 and IPv6 underlays and nested,
+ * sequence, Ethernet, MPLS), ERSPAN I/II/III, IP in IP, L2TP and PPTP, over IPv4 and IPv6 underlays
+ * and nested, and its IPv6 inside Teredo,
  * gives the flows the traffic gives on its own, counted by tunnel; packets that only look like a
  * tunnel stay what they are; tshark reads the inner conversations as we do; a scan inside a
  * mirrored VXLAN session is found from the scanner's address.
@@ -16,7 +17,7 @@ import { cellText, getColumn, type FlowTable } from '../flows/table.js';
 import { captureTable, writePcap } from '../testing/capture-writer.js';
 import { arpFrame, ipFrame, tcpSegment, udpDatagram, TCP } from '../testing/frame-builder.js';
 import { skipWithoutProgram } from '../testing/programs.js';
-import { CARRIES_ETHERNET, TUNNEL_KEY, TUNNEL_NAMES, tunnelled, type TunnelName, type Underlay } from '../testing/tunnel-frames.js';
+import { CARRIES_ETHERNET, TUNNEL_KEY, TUNNEL_NAMES, teredoFrame, tunnelled, type TunnelName, type Underlay } from '../testing/tunnel-frames.js';
 import type { CaptureFlowSummary } from './capture-flows.js';
 import { captureAccounting } from './capture-accounting.js';
 import { macText, type DecodedPacket } from './decoded-packet.js';
@@ -124,7 +125,7 @@ test('tunnels inside tunnels: VXLAN inside GRE, and IP in IP inside Geneve, give
   assert.equal(accountingOf(ipipInGeneve.summary).tunnels.geneve, ip.length);
 });
 
-test('packets that only look like tunnels stay what they are: UDP to 4789 without VXLAN\'s flag or with garbage inside, GRE version 1, GRE with routing, an unknown GRE protocol, a fragmented tunnel packet', async () => {
+test('packets that only look like tunnels stay what they are: UDP to 4789 without VXLAN\'s flag or with garbage inside, GRE version 1 without PPP carrying IP (PPTP\'s encrypted PPP), UDP to 3544 without Teredo\'s IPv6, GRE with routing, an unknown GRE protocol, a fragmented tunnel packet', async () => {
   const udp = (dport: number, body: Uint8Array) => ipFrame({ src: '10.2.0.1', dst: '10.2.0.2', proto: 17, payload: udpDatagram(50000, dport, body) });
   const gre = (head: number[], body: Uint8Array) => ipFrame({ src: '10.2.0.1', dst: '10.2.0.2', proto: 47, payload: Buffer.concat([Buffer.from(head), Buffer.from(body)]) });
   const inner = plainFrames[0].frame;
@@ -136,7 +137,11 @@ test('packets that only look like tunnels stay what they are: UDP to 4789 withou
     ['UDP to 4789, a malformed packet inside', udp(4789, Buffer.concat([Buffer.from([0x08, 0, 0, 0, 0, 0, 0x2a, 0]), garbage])), '17'],
     ['UDP to 6081, Geneve version 1', udp(6081, Buffer.concat([Buffer.from([0x40, 0, 0x65, 0x58, 0, 0, 7, 0]), inner])), '17'],
     ['UDP to 2152, a GTP-C message', udp(2152, Buffer.concat([Buffer.from([0x32, 0x10, 0, 8, 0, 0, 0, 1, 0, 1, 0, 0]), Buffer.from(inner).subarray(14)])), '17'],
-    ['GRE version 1 (PPTP)', gre([0x30, 0x81, 0x88, 0x0b, 0, 40, 0, 1, 0, 0, 0, 1], Buffer.from(inner).subarray(14)), '47'],
+    ['GRE version 1 (PPTP) whose payload is no PPP carrying IP', gre([0x30, 0x81, 0x88, 0x0b, 0, 40, 0, 1, 0, 0, 0, 1], Buffer.from(inner).subarray(14)), '47'],
+    // PPTP as it mostly is: PPP compressed and encrypted by MPPE (protocol 0x00FD), nothing to read inside
+    ['PPTP carrying MPPE-encrypted PPP', gre([0x30, 0x01, 0x88, 0x0b, 0, 42, 0, 1, 0, 0, 0, 1, 0xff, 0x03, 0x00, 0xfd], Buffer.alloc(38, 0x9c)), '47'],
+    ['UDP to 3544 whose "IPv6 header" says another length than the datagram holds', udp(3544, Buffer.concat([Buffer.from([0x60, 0, 0, 0, 0, 200, 6, 64]), Buffer.alloc(32), Buffer.from(inner).subarray(34)])), '17'],
+    ['UDP to 3544 holding no IPv6', udp(3544, Buffer.from(inner).subarray(14)), '17'],
     ['GRE with routing', gre([0x40, 0, 0x08, 0x00, 0, 0, 0, 0], Buffer.from(inner).subarray(14)), '47'],
     ['GRE carrying WCCP', gre([0, 0, 0x88, 0x3e], Buffer.from(inner).subarray(14)), '47'],
   ];
@@ -165,8 +170,8 @@ test('a tunnel packet cut by the snap length inside the inner headers is skipped
   assert.match(r.warnings.join('\n'), /cut before their headers ended/);
 });
 
-test('tshark reads the conversations inside the tunnels as we do (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP)', { skip: skipWithoutProgram('tshark') }, async () => {
-  for (const name of ['vxlan', 'geneve', 'gtp', 'gre-key-seq', 'gretap', 'erspan2', 'erspan3', 'ipip'] as TunnelName[]) {
+test('tshark reads the conversations inside the tunnels as we do (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP, PPTP)', { skip: skipWithoutProgram('tshark') }, async () => {
+  for (const name of ['vxlan', 'geneve', 'gtp', 'gre-key-seq', 'gretap', 'erspan2', 'erspan3', 'ipip', 'pptp'] as TunnelName[]) {
     const file = join(dir, `tshark-${name}.pcap`);
     const frames = plainFrames.filter((f) => f.ip).map((f, i) => ({ tsMicros: f.ts, data: tunnelled(name, f.frame, {}, i) }));
     writeFileSync(file, writePcap(frames, { linkType: 1 }));
@@ -176,6 +181,27 @@ test('tshark reads the conversations inside the tunnels as we do (VXLAN, Geneve,
     assert.match(conv, /10\.1\.0\.5:5353\s+<->\s+10\.1\.0\.53:53\s+1\s+\d+ bytes\s+1\s+\d+ bytes\s+2\b/, `${name}: the DNS exchange`);
     const ours = await read(frames.map((f) => ({ ts: f.tsMicros, frame: f.data })));
     assert.ok(ours.rows.some((r) => r.startsWith('10.1.0.5|40000|10.1.0.9|80|6|') && r.split("|")[6] === "5" && r.split("|")[7] === "3"), name);
+  }
+});
+
+test('Teredo: IPv6 across an IPv4 NAT (with an origin or an authentication indication, or neither) gives the IPv6 flows inside, counted as Teredo; tshark reads them alike', async () => {
+  const v6 = plainFrames.filter((f) => f.ip && Buffer.from(f.frame).readUInt16BE(12) === 0x86dd);
+  assert.equal(v6.length, 8);
+  const plain = await read(v6);
+  const indications = ['none', 'origin', 'auth'] as const;
+  // the client's packets to the relay, the server's back from it, each with one of the indications in turn
+  const frames = v6.map((f, i) => ({ ts: f.ts, frame: teredoFrame(f.frame, f.frame[6 + 5] === 0x05, indications[i % 3]) }));
+  const t = await read(frames);
+  assert.deepEqual(t.rows, plain.rows, 'the IPv6 connection inside, not a UDP flow between client and relay');
+  const acc = accountingOf(t.summary);
+  assert.equal(acc.tunnels.teredo, v6.length);
+  assert.equal(acc.packetsSkipped, 0);
+  assert.deepEqual([...t.macs], [], 'no MAC inside: the tunnel endpoints\' are not the hosts\'');
+  if (!skipWithoutProgram('tshark')) {
+    const file = join(dir, 'tshark-teredo.pcap');
+    writeFileSync(file, writePcap(frames.map((f) => ({ tsMicros: f.ts, data: f.frame })), { linkType: 1 }));
+    const conv = execFileSync('tshark', ['-r', file, '-q', '-n', '-z', 'conv,tcp'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    assert.match(conv, /2001:db8:1::5:40000\s+<->\s+2001:db8:1::9:80\s+3\s+\d+ bytes\s+5\s+\d+ bytes\s+8\b/, conv);
   }
 });
 

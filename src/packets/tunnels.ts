@@ -24,12 +24,19 @@
  *   number is present, type I without; 0x22EB: type III, 12 bytes and its optional 8-byte
  *   platform-specific part), each an Ethernet frame.
  * - IP in IP: IP protocol 4 (IPv4 inside, RFC 2003) and 41 (IPv6 inside: 6in4, 6to4, ISATAP; RFC 4213).
+ * - Teredo (RFC 4380): UDP to or from port 3544 (a client and its server or relay), an IPv6 packet
+ *   after an authentication or origin indication or neither, whose payload length is exactly what
+ *   the datagram holds after it: IPv6 across IPv4 NATs, which IPv4 filters let through unread (the
+ *   reason IDSs open it).
+ * - PPTP's enhanced GRE (RFC 2637: GRE version 1, protocol 0x880B, the key field's payload length
+ *   and call id, sequence and acknowledgement numbers when flagged), when its PPP carries IPv4 or
+ *   IPv6 in the clear; PPP compressed or encrypted by MPPE (protocol 0x00FD, the usual case) and
+ *   PPP's own stay the tunnel's GRE flow.
  * A packet whose inner headers contradict themselves was no tunnel packet after all (UDP to 4789
  * that only looked like VXLAN): the decoder reads it again as the packet it was.
  *
- * Not opened: L2TPv3, Teredo, GRE version 1 (PPTP: its PPP is
- * encrypted by MPPE), and a fragmented tunnel packet (no IP reassembly): they stay flows of the
- * tunnel. The inner packets keep no mark of which VXLAN segment (VNI) or GRE key they came by: two
+ * Not opened: L2TPv3, PPTP's encrypted PPP, and a fragmented tunnel packet (no IP reassembly): they
+ * stay flows of the tunnel. The inner packets keep no mark of which VXLAN segment (VNI) or GRE key they came by: two
  * tenants' overlays with the same addresses in one capture read as one network.
  */
 import { PROTO_UDP, type DecodedPacket } from './decoded-packet.js';
@@ -43,12 +50,14 @@ export const TUNNEL_ERSPAN = 4;
 export const TUNNEL_IP_IN_IP = 5;
 export const TUNNEL_GTP_U = 6;
 export const TUNNEL_L2TP = 7;
+export const TUNNEL_TEREDO = 8;
+export const TUNNEL_PPTP = 9;
 /** the kinds by number: what the capture accounting and its warning call them */
-export const TUNNEL_NAMES: readonly string[] = ['', 'VXLAN', 'Geneve', 'GRE', 'ERSPAN', 'IP in IP', 'GTP-U', 'L2TP'];
+export const TUNNEL_NAMES: readonly string[] = ['', 'VXLAN', 'Geneve', 'GRE', 'ERSPAN', 'IP in IP', 'GTP-U', 'L2TP', 'Teredo', 'PPTP'];
 /** the keys of the capture accounting's `tunnels` (summary.json), by kind */
-export const TUNNEL_KEYS: readonly string[] = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipInIp', 'gtpU', 'l2tp'];
+export const TUNNEL_KEYS: readonly string[] = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipInIp', 'gtpU', 'l2tp', 'teredo', 'pptp'];
 
-/** Packets counted by tunnel kind (an array by TUNNEL_*) as summary.json names them: { vxlan, geneve, gre, erspan, ipInIp, gtpU, l2tp }. */
+/** Packets counted by tunnel kind (an array by TUNNEL_*) as summary.json names them: { vxlan, geneve, gre, erspan, ipInIp, gtpU, l2tp, teredo, pptp }. */
 export function namedTunnelCounts(byKind: readonly number[]): Record<string, number> {
   return Object.fromEntries(TUNNEL_KEYS.flatMap((k, i) => (i === 0 ? [] : [[k, byKind[i] ?? 0]])));
 }
@@ -65,6 +74,10 @@ const PORT_L2TP = 1701;
 const PORT_VXLAN_LINUX = 8472;
 const PORT_GENEVE = 6081;
 const PORT_GTP_U = 2152;
+/** Teredo (RFC 4380): its servers' and relays' port */
+const PORT_TEREDO = 3544;
+/** PPTP's enhanced GRE (RFC 2637) carries this protocol type (PPP) */
+const GRE_PPP = 0x880b;
 const IPPROTO_IPIP = 4;
 const IPPROTO_IPV6 = 41;
 const IPPROTO_GRE = 47;
@@ -77,6 +90,7 @@ export function tunnelKind(d: DecodedPacket): number {
     if (port === PORT_VXLAN || port === PORT_VXLAN_LINUX || port === PORT_VXLAN_GPE) return TUNNEL_VXLAN;
     if (port === PORT_GENEVE) return TUNNEL_GENEVE;
     if (port === PORT_GTP_U) return TUNNEL_GTP_U;
+    if (port === PORT_TEREDO || d.srcPort === PORT_TEREDO) return TUNNEL_TEREDO;
     return port === PORT_L2TP || d.srcPort === PORT_L2TP ? TUNNEL_L2TP : TUNNEL_NONE;
   }
   return proto === IPPROTO_GRE ? TUNNEL_GRE : proto === IPPROTO_IPIP || proto === IPPROTO_IPV6 ? TUNNEL_IP_IN_IP : TUNNEL_NONE;
@@ -118,6 +132,8 @@ export function tunnelPayload(b: Uint8Array, capEnd: number, d: DecodedPacket, k
       return grePayload(b, o, have, d);
     case TUNNEL_L2TP:
       return l2tpPayload(b, o, have, d);
+    case TUNNEL_TEREDO:
+      return teredoPayload(b, o, have, d);
     case TUNNEL_IP_IN_IP: {
       // the inner header's version must be the one the protocol number names
       if (have < 1 || b[o] >> 4 !== (d.proto === IPPROTO_IPIP ? 4 : 6)) return -1;
@@ -172,6 +188,14 @@ function l2tpPayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): 
     if (have < at + 2) return -1;
     at += 2 + ((b[o + at] << 8) | b[o + at + 1]);
   }
+  return pppPayload(b, o, at, have, d);
+}
+
+/**
+ * PPP at o + at (in L2TP, in PPTP's GRE): address and control 0xff 0x03 when sent, the protocol one
+ * byte when compressed (RFC 1661); IPv4 or IPv6 inside, else -1 (PPP's own, compressed or encrypted).
+ */
+function pppPayload(b: Uint8Array, o: number, at: number, have: number, d: DecodedPacket): number {
   if (have >= at + 2 && b[o + at] === 0xff && b[o + at + 1] === 0x03) at += 2;
   if (have < at + 1) return -1;
   let ppp = b[o + at];
@@ -185,13 +209,47 @@ function l2tpPayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): 
   return ppp === PPP_IPV4 ? ETH_IPV4 : ETH_IPV6;
 }
 
+/**
+ * Teredo's payload at o (RFC 4380 5.1.1): an authentication indication (0x0001, the client id's and
+ * authentication value's lengths, both, an 8-byte nonce and a confirmation byte), an origin
+ * indication (0x0000, the origin's port and address: 8 bytes), both in that order, or neither; then
+ * an IPv6 header whose payload length is exactly what follows it in the datagram (a stray datagram
+ * to port 3544 is none).
+ */
+function teredoPayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): number {
+  let at = 0;
+  if (have >= 4 && b[o] === 0 && b[o + 1] === 1) at = 4 + b[o + 2] + b[o + 3] + 9;
+  if (have >= at + 8 && b[o + at] === 0 && b[o + at + 1] === 0) at += 8;
+  if (have < at + 40 || b[o + at] >> 4 !== 6) return -1;
+  const payload = (b[o + at + 4] << 8) | b[o + at + 5];
+  if (at + 40 + payload !== d.payloadLen) return -1;
+  d.innerOffset = o + at;
+  return ETH_IPV6;
+}
+
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
 
-/** GRE's header at o (version 0, no routing), then ERSPAN's when it carries ERSPAN. */
+/**
+ * PPTP's enhanced GRE header at o (RFC 2637 4.1: version 1, key present, no checksum or routing,
+ * protocol 0x880B; the key field holds the payload length and call id; then the sequence number
+ * (S) and acknowledgement number (A, the second byte's top bit) when present), then PPP. A packet
+ * with no payload (an acknowledgement alone) has no PPP.
+ */
+function pptpPayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): number {
+  const flags = b[o];
+  if ((flags & 0xc0) !== 0 || (flags & 0x20) === 0 || ((b[o + 2] << 8) | b[o + 3]) !== GRE_PPP) return -1;
+  const at = 8 + (flags & 0x10 ? 4 : 0) + (b[o + 1] & 0x80 ? 4 : 0);
+  if (have <= at) return -1;
+  d.innerKind = TUNNEL_PPTP;
+  return pppPayload(b, o, at, have, d);
+}
+
+/** GRE's header at o (version 0, no routing), then ERSPAN's when it carries ERSPAN; version 1 is PPTP's. */
 function grePayload(b: Uint8Array, o: number, have: number, d: DecodedPacket): number {
   if (have < 4) return -1;
   const flags = b[o];
+  if ((b[o + 1] & 0x07) === 1) return pptpPayload(b, o, have, d);
   // version (low 3 bits of the second byte) 0; the routing bit (0x40) is RFC 1701's source routing
   if ((b[o + 1] & 0x07) !== 0 || (flags & 0x40) !== 0) return -1;
   const type = (b[o + 2] << 8) | b[o + 3];

@@ -5,7 +5,7 @@
  * orders and resolutions, and re-encapsulated into every link type we decode) and one capture of
  * the packets the detectors parse past the transport header (DHCP and DHCPv6 answers, ICMP and
  * ICMPv6 redirects, router and neighbor advertisements, ARP; the shared captures have few or none),
- * those packets on every link type (the rarer ones of link-headers.ts too), inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP, L2TP),
+ * those packets on every link type (the rarer ones of link-headers.ts too), inside every tunnel the decoder opens (VXLAN, Geneve, GTP-U, GRE, ERSPAN, IP in IP, L2TP, PPTP, Teredo),
  * then mutated: bytes flipped, 32- and 16-bit
  * fields overwritten with hostile lengths (0, 1, 0xffff, 0x7fffffff, ...), cut short, bytes inserted
  * or dropped, and fed in random chunk sizes. The contract: every input either reads to the end or
@@ -28,7 +28,7 @@ import { PcapngParser } from '../packets/pcapng-reader.js';
 import { captureKind } from '../packets/read-capture.js';
 import { UserError } from '../util/errors.js';
 import { radiotap, reencapsulate, wlanDataFrame, wlanManagement, writePcap, writePcapng, type RawPacket } from './capture-writer.js';
-import { CARRIES_ETHERNET, TUNNEL_NAMES, tunnelled as tunnelledFrame } from './tunnel-frames.js';
+import { CARRIES_ETHERNET, TUNNEL_NAMES, teredoFrame, tunnelled as tunnelledFrame } from './tunnel-frames.js';
 import { packetDetectors, type PacketDetectors } from '../packets/packet-evidence.js';
 import { decodeToMeter, emptyPacketCounts } from '../packets/decode-to-meter.js';
 import { formatFlows, type FlowOutputFormat, type FlowRecordFormat } from '../packets/flow-records.js';
@@ -115,6 +115,9 @@ export function captureCorpus(maxPackets = 40): Uint8Array[] {
     own.filter((p) => CARRIES_ETHERNET.has(name) || p.data[12] !== 0x08 || p.data[13] !== 0x06).map((p, i) => ({ ...p, data: tunnelledFrame(name, p.data, k % 2 ? { src: '2001:db8:ff::1', dst: '2001:db8:ff::2' } : {}, i) })),
   );
   tunnelled.push(...own.slice(10, 14).map((p, i) => ({ ...p, data: tunnelledFrame('gretap', tunnelledFrame('vxlan', p.data, {}, i), {}, i) })));
+  // and the IPv6 ones inside Teredo, with each of its indications
+  const indications = ['none', 'origin', 'auth'] as const;
+  tunnelled.push(...own.filter((p) => p.data[12] === 0x86 && p.data[13] === 0xdd).map((p, i) => ({ ...p, data: teredoFrame(p.data, i % 2 === 0, indications[i % 3]) })));
   out.push(writePcap(tunnelled, { linkType: 1 }));
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.pcapng')).sort()) {
     const raw = readFileSync(join(dir, f));

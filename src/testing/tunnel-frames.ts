@@ -2,15 +2,16 @@
  * Wraps frames into the tunnels the decoder opens (packets/tunnels.ts), as their RFCs and the Linux
  * kernel lay them out: an outer Ethernet + IPv4 (or IPv6) frame between two tunnel endpoints
  * carrying VXLAN (also VXLAN-GPE on 4790), Geneve, GTP-U, GRE (IP, Ethernet, MPLS, ERSPAN types I,
- * II, III), IP in IP or L2TP.
+ * II, III), IP in IP, L2TP or PPTP; and Teredo (IPv6 only, so not among the tunnels every test runs
+ * through: `teredoFrame`).
  * Never used by the product.
  */
 import { ipFrame, udpDatagram } from './frame-builder.js';
 
-export type TunnelName = 'vxlan' | 'vxlan-8472' | 'vxlan-gpe' | 'geneve' | 'geneve-ip' | 'gtp' | 'gre' | 'gre-key-seq' | 'gretap' | 'gre-mpls' | 'erspan1' | 'erspan2' | 'erspan3' | 'ipip' | 'l2tp';
+export type TunnelName = 'vxlan' | 'vxlan-8472' | 'vxlan-gpe' | 'geneve' | 'geneve-ip' | 'gtp' | 'gre' | 'gre-key-seq' | 'gretap' | 'gre-mpls' | 'erspan1' | 'erspan2' | 'erspan3' | 'ipip' | 'l2tp' | 'pptp';
 
 /** the tunnels every test runs through */
-export const TUNNEL_NAMES: readonly TunnelName[] = ['vxlan', 'vxlan-8472', 'vxlan-gpe', 'geneve', 'geneve-ip', 'gtp', 'gre', 'gre-key-seq', 'gretap', 'gre-mpls', 'erspan1', 'erspan2', 'erspan3', 'ipip', 'l2tp'];
+export const TUNNEL_NAMES: readonly TunnelName[] = ['vxlan', 'vxlan-8472', 'vxlan-gpe', 'geneve', 'geneve-ip', 'gtp', 'gre', 'gre-key-seq', 'gretap', 'gre-mpls', 'erspan1', 'erspan2', 'erspan3', 'ipip', 'l2tp', 'pptp'];
 
 /** which of them carry an Ethernet frame (the others the IP packet alone) */
 export const CARRIES_ETHERNET: ReadonlySet<TunnelName> = new Set(['vxlan', 'vxlan-8472', 'geneve', 'gretap', 'erspan1', 'erspan2', 'erspan3']);
@@ -32,6 +33,7 @@ export const TUNNEL_KEY: Readonly<Record<TunnelName, string>> = {
   erspan3: 'erspan',
   ipip: 'ipInIp',
   l2tp: 'l2tp',
+  pptp: 'pptp',
 };
 
 export interface Underlay {
@@ -118,5 +120,33 @@ export function tunnelled(name: TunnelName, frame: Uint8Array, u: Underlay = {},
       // L2TPv2 data message with the length and sequence numbers present (L, S), tunnel 3, session 4;
       // PPP with address and control, its protocol uncompressed: IPv4 0x0021, IPv6 0x0057
       return outer(17, udpDatagram(1701, 1701, Buffer.concat([Buffer.from([0x48, 0x02]), u16(12 + 4 + ip.length), u16(3), u16(4), u16(n & 0xffff), u16(0), Buffer.from([0xff, 0x03]), u16(type === 0x86dd ? 0x57 : 0x21), ip])));
+    case 'pptp': {
+      // PPTP's enhanced GRE (RFC 2637): key and sequence present (0x30), version 1, every other
+      // packet with an acknowledgement (0x81); payload length, call id 7; PPP with address and
+      // control on even packets, its protocol compressed to one byte on odd ones
+      const ppp = n % 2 ? Buffer.from([type === 0x86dd ? 0x57 : 0x21]) : Buffer.concat([Buffer.from([0xff, 0x03]), u16(type === 0x86dd ? 0x57 : 0x21)]);
+      const payload = Buffer.concat([ppp, ip]);
+      return outer(47, Buffer.concat([Buffer.from([0x30, n % 2 ? 0x81 : 0x01]), u16(0x880b), u16(payload.length), u16(7), u32(n), ...(n % 2 ? [u32(n - 1)] : []), payload]));
+    }
   }
+}
+
+/**
+ * An IPv6 frame (`frame`, Ethernet) as Teredo carries it (RFC 4380): in UDP between a client behind
+ * a NAT (port 51000 of 192.0.2.10) and a relay's port 3544 (198.51.100.7), the direction by `toRelay`;
+ * `indication`: after an origin indication (what a server adds towards a client), an
+ * authentication indication (client id "c1", a 2-byte value, nonce, confirmation), or neither.
+ */
+export function teredoFrame(frame: Uint8Array, toRelay: boolean, indication: 'origin' | 'auth' | 'none' = 'none'): Uint8Array {
+  const { type, ip } = ethPayload(frame);
+  if (type !== 0x86dd) throw new Error('Teredo carries IPv6 only');
+  const head =
+    indication === 'origin'
+      ? Buffer.from([0, 0, 0x38, 0x67, 0x3f, 0xff, 0xff, 0xf5])
+      : indication === 'auth'
+        ? Buffer.concat([Buffer.from([0, 1, 2, 2]), Buffer.from('c1'), Buffer.from([0xab, 0xcd]), Buffer.alloc(8, 0x11), Buffer.from([0])])
+        : Buffer.alloc(0);
+  const [client, relay] = ['192.0.2.10', '198.51.100.7'];
+  const [sport, dport] = toRelay ? [51000, 3544] : [3544, 51000];
+  return ipFrame({ src: toRelay ? client : relay, dst: toRelay ? relay : client, proto: 17, payload: udpDatagram(sport, dport, Buffer.concat([head, ip])), srcMac: '02:00:00:00:0e:01', dstMac: '02:00:00:00:0e:02' });
 }
