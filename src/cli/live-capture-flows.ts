@@ -34,12 +34,16 @@ export interface LiveCaptureFlowsOptions {
 
 /** `--interface IF` with its `--filter`, `--capture-program`, `--batch-seconds`, `--batch-rows` and meter options in `v`. */
 export async function liveCaptureFlows(ifName: string, v: Record<string, unknown>, o: LiveCaptureFlowsOptions): Promise<LiveCaptureFlows> {
-  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
-  chooseProgram(req);
-  const program = startCapture(req, (line) => o.note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: ${o.verb}: capture: ${line}`));
-  const first = await Promise.race([program.started, program.ended]);
+  const req = captureRequest(ifName, v, o.verb);
+  const program = ofVerb(o.verb, () => startCapture(req, (line) => o.note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: ${o.verb}: capture: ${line}`)));
+  // (a program that fails before capturing rejects `started` with what the user can fix)
+  const first = await Promise.race([program.started, program.ended]).catch((e: unknown) => {
+    program.stop();
+    throw underVerb(o.verb, e);
+  });
   if (typeof first !== 'string') {
-    if (first.failure) throw first.failure;
+    program.stop();
+    if (first.failure) throw underVerb(o.verb, first.failure);
     throw new UserError(`${o.verb}: ${program.program} ended before capturing (exit ${first.code ?? first.signal})`);
   }
   o.note(`netsentinel: ${o.verb}: ${first} (${program.program}); ${o.doing}, until SIGTERM`);
@@ -58,6 +62,32 @@ export async function liveCaptureFlows(ifName: string, v: Record<string, unknown
     note: o.note,
   });
   return { program, source, packets: detectors.packets };
+}
+
+/**
+ * The capture asked for by `--interface`, `--filter` and `--capture-program`, its program chosen:
+ * one missing is said at once (before a verb connects anywhere), under the verb's name.
+ */
+export function captureRequest(ifName: string, v: Record<string, unknown>, verb: string): LiveCaptureRequest {
+  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
+  ofVerb(verb, () => chooseProgram(req));
+  return req;
+}
+
+/**
+ * `f`'s result, or its UserError said under `verb` (the capture program's failures read "capture:
+ * no interface named ...", as the capture verb says them).
+ */
+function ofVerb<T>(verb: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw underVerb(verb, e);
+  }
+}
+
+function underVerb(verb: string, e: unknown): unknown {
+  return e instanceof UserError && e.message.startsWith('capture: ') ? new UserError(`${verb}: ${e.message.slice('capture: '.length)}`, e.exitCode) : e;
 }
 
 /**

@@ -34,7 +34,8 @@ export interface PublishOptions {
   readonly holdBatches?: number;
   /** most publishes awaiting their acknowledgement */
   readonly inFlight?: number;
-  readonly progress?: (flows: number) => void;
+  /** after each read batch: the flows sent so far, and the totals so far */
+  readonly progress?: (flows: number, sent: Readonly<PublishResult>) => void;
   /**
    * the packet detectors watching the captures read (publish of a capture): what they found is
    * sent to the partition of each finding's source, as it opens (after each read batch) and at the
@@ -200,7 +201,7 @@ export async function publishFlows(bus: Bus, source: FlowSource, o: PublishOptio
       if (f && f.flows >= o.maxFlows) await sendFilling(p);
     }
     if (o.flushEachBatch) for (let p = 0; p < o.partitions; p++) await sendFilling(p);
-    o.progress?.(res.flows);
+    o.progress?.(res.flows, res);
     if (o.packetFindings) await sendFindings(o.packetFindings.opened());
   }
   for (let p = 0; p < o.partitions; p++) await sendFilling(p);

@@ -81,6 +81,10 @@ test('publish --interface: flows and packet findings reach the stream while capt
     nats = new Background(spawn('ip', inA(NATS_SERVER, '-js', '-a', '127.0.0.1', '-p', '4222', '-sd', join(dir, 'jetstream'))));
     await nats.waitFor('err', /Server is ready/, 30_000);
     server = await net.serve();
+    // an interface that is not there: said under publish's name, exit 2 (before, "capture: ...")
+    const none = spawnSync('ip', inA(process.execPath, main, 'publish', '--interface', 'nosuch0', '--nats', NATS, '--stream', STREAM), { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(none.status, 2, none.stderr);
+    assert.match(none.stderr, /^netsentinel: publish: no interface named "nosuch0"/m);
     pub = publish();
     await pub.waitFor('err', /publishing its flows as they finish/, 30_000);
 

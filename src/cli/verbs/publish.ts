@@ -16,11 +16,11 @@ import { thousands } from '../../util/thousands.js';
 import { plural } from '../../util/plural.js';
 import { runConfig } from '../run-config.js';
 import { packetDetectors, packetFindingsOf, type PacketFindings } from '../../packets/packet-evidence.js';
-import { chooseProgram, type CaptureProgramName } from '../../packets/live-capture-program.js';
 import type { LiveCaptureSummary } from '../../packets/live-flow-source.js';
 import type { FlowSource } from '../../analysis/flow-source.js';
-import { liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
+import { captureRequest, liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
 import { onInterrupt } from '../../util/atomic-output.js';
+import { progressLines } from '../worker-progress-lines.js';
 
 export const publish: Command = {
   spec: PUBLISH_SPEC,
@@ -37,7 +37,7 @@ export const publish: Command = {
       for (const o of ['filter', 'captureProgram'] as const) if (v[o] !== undefined) throw new UserError(`publish: --${o === 'filter' ? 'filter' : 'capture-program'} goes with --interface IF`);
     }
     // the capture program's absence is said before connecting
-    if (ifName !== undefined) chooseProgram({ interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined });
+    if (ifName !== undefined) captureRequest(ifName, v, 'publish');
     const url = (process.env.NETSENTINEL_NATS_URL && v.nats === DEFAULT_NATS ? process.env.NETSENTINEL_NATS_URL : (v.nats as string));
     const stream = v.stream as string;
     const prefix = subjectPrefix(stream, v.prefix as string | undefined);
@@ -54,7 +54,6 @@ export const publish: Command = {
         : undefined;
     let live: LiveCaptureFlows | undefined;
     try {
-      const { created } = await ensureStream(bus, stream, prefix);
       // captures go past the packet detectors, as analyze's do (text never reaches them): their
       // findings are sent to the workers between the flows (stream/finding-messages.ts)
       const { config } = await runConfig(v);
@@ -75,9 +74,16 @@ export const publish: Command = {
         source = datasetSource(args.positionals, { ...read, capture: { ...read.capture, ...detectors.hooks }, warn: (m) => progress.note(`netsentinel: warning: ${m}`) }, batchRows);
         packetFindings = packetFindingsOf(detectors);
       }
-      progress.start('publishing', undefined, 'flows');
-      const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: (n) => progress.update(n), packetFindings, flushEachBatch: live !== undefined });
-      progress.done(`published ${thousands(r.flows)} ${plural(r.flows, 'flow')}`);
+      // (after the capture started: an interface that cannot be captured on creates no stream)
+      const { created } = await ensureStream(bus, stream, prefix);
+      // a live capture's totals as a worker's are (worker-progress-lines.ts): in a log, a line when
+      // they changed, at most every 10 s (every 5 min when idle), not one per batch for weeks
+      const running = live ? progressLines((l) => progress.note(l), { tty: Boolean(process.stderr.isTTY) }) : undefined;
+      const runningLine = (n: number, sent: { messages: number; findings: number }): void =>
+        running!(`netsentinel: publish: ${thousands(n)} ${plural(n, 'flow')} and ${thousands(sent.findings)} packet-detector ${plural(sent.findings, 'finding')} in ${thousands(sent.messages)} ${plural(sent.messages, 'message')} from ${ifName} in ${formatSeconds((Date.now() - startedAt) / 1000)}`, `${n} ${sent.findings} ${sent.messages}`);
+      if (!live) progress.start('publishing', undefined, 'flows');
+      const r = await publishFlows(bus, source, { prefix, partitions, maxFlows, progress: live ? runningLine : (n) => progress.update(n), packetFindings, flushEachBatch: live !== undefined });
+      if (!live) progress.done(`published ${thousands(r.flows)} ${plural(r.flows, 'flow')}`);
       const summaryJson = { stream, created, subjects: `${prefix}.flows.0..${partitions - 1}`, ...r, flowsPerSecond: Math.round(r.flows / Math.max(r.seconds, 1e-9)) };
       const s = summary as LiveCaptureSummary | undefined;
       const capture = s && { interface: ifName, program: s.program.name, packets: s.packets, flows: s.flows, stoppedBy: s.stoppedBy, droppedByKernel: s.program.droppedByKernel ?? 0, seconds: Math.round(Date.now() - startedAt) / 1000 };
