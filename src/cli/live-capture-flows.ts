@@ -91,6 +91,26 @@ function underVerb(verb: string, e: unknown): unknown {
 }
 
 /**
+ * A capture filter that also leaves out the verb's own TCP connections to `endpoints` (publish's
+ * to NATS): a sensor capturing the interface it publishes through would otherwise capture its own
+ * messages, publish their flows, capture those messages in turn, and so on. `url`s as the verbs
+ * take them ("nats://host:4222", several comma-separated, a bare host:port).
+ */
+export function filterWithoutOwn(filter: string | undefined, urls: string, defaultPort: number): string {
+  const own = urls
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0)
+    .map((u) => {
+      const url = new URL(u.includes('://') ? u : `nats://${u}`);
+      // (BPF takes an IPv6 address bare, without URL brackets)
+      return `not (host ${url.hostname.replace(/^\[|\]$/g, '')} and tcp port ${url.port || defaultPort})`;
+    });
+  const parts = [...(filter ? [`(${filter})`] : []), ...own];
+  return parts.join(' and ');
+}
+
+/**
  * The packet detectors of a long-running reader of packets (a live capture, a capture piped in):
  * they see every packet, as capture's and analyze's do, with the rules' settings; the reader asks
  * what opened after each batch, and what is left at the end.

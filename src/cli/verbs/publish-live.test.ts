@@ -21,6 +21,7 @@ import { liveCaptureTest } from '../../testing/live-capture-test.js';
 import { rawFramesScript } from '../../testing/raw-frames.js';
 import { NATS_SERVER } from '../../testing/nats-server.js';
 import { openStore } from '../../store/open-store.js';
+import { filterWithoutOwn } from '../live-capture-flows.js';
 
 const live = liveCaptureTest('ns-publish-live-');
 const { main, dir, baselineFile } = live;
@@ -40,7 +41,7 @@ import { findingsOfMessage } from '${fileURLToPath(new URL('../../stream/finding
 const [url, stream, ip, durable] = process.argv.slice(2);
 const bus = await openBus(url, 'look');
 const info = await bus.jsm.streams.info(stream);
-const res = { messages: info.state.messages, flows: 0, flowsWith: 0, findings: [], pending: -1 };
+const res = { messages: info.state.messages, flows: 0, flowsWith: 0, findings: [], pending: -1, ports: {} };
 if (durable) {
   const c = await bus.jsm.consumers.info(stream, durable).catch(() => undefined);
   if (c) res.pending = c.num_pending + c.num_ack_pending;
@@ -56,6 +57,13 @@ for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
   res.flows += t.rowCount;
   const cols = t.columns.filter((c) => c.name === 'Src IP' || c.name === 'Dst IP');
   for (let r = 0; r < t.rowCount; r++) if (cols.some((c) => c.codes[r] >= 0 && c.dictionary[c.codes[r]] === ip)) res.flowsWith++;
+  // flows by the server port they name (the lower of the two)
+  const sp = t.columns.find((c) => c.name === 'Src Port');
+  const dp = t.columns.find((c) => c.name === 'Dst Port');
+  for (let r = 0; r < t.rowCount; r++) {
+    const port = Math.min(sp.values[r], dp.values[r]);
+    res.ports[port] = (res.ports[port] ?? 0) + 1;
+  }
 }
 console.log(JSON.stringify(res));
 await bus.close();
@@ -67,7 +75,7 @@ test('publish --interface: flows and packet findings reach the stream while capt
   const look = join(dir, 'look.mjs');
   writeFileSync(look, LOOK);
   const inA = (...a: string[]): string[] => net.inNs(net.nsA, ...a);
-  const stream = (durable = ''): { messages: number; flows: number; flowsWith: number; findings: string[]; pending: number } => {
+  const stream = (durable = ''): { messages: number; flows: number; flowsWith: number; findings: string[]; pending: number; ports: Record<string, number> } => {
     const r = spawnSync('ip', inA(process.execPath, look, NATS, STREAM, net.ipB, durable), { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout);
@@ -152,6 +160,40 @@ test('publish --interface: flows and packet findings reach the stream while capt
   }
 });
 
+test('publish --interface on the interface it reaches NATS through leaves its own connection out of the capture', { skip, timeout: 180_000 }, async () => {
+  const net = namespacePair('pbo', dir, { subnet: '10.85.0' });
+  const look = join(dir, 'look.mjs');
+  writeFileSync(look, LOOK);
+  const inA = (...a: string[]): string[] => net.inNs(net.nsA, ...a);
+  let nats: Background | undefined;
+  let server: Background | undefined;
+  let pub: Background | undefined;
+  try {
+    nats = new Background(spawn('ip', inA(NATS_SERVER, '-js', '-a', '127.0.0.1', '-p', '4222', '-sd', join(dir, 'jetstream-own'))));
+    await nats.waitFor('err', /Server is ready/, 30_000);
+    server = await net.serve();
+    // A's loopback carries both publish's messages to NATS and A's own connections to its address
+    pub = new Background(spawn('ip', inA(process.execPath, main, 'publish', '--interface', 'lo', '--nats', NATS, '--stream', 'PUBOWN', '--batch-seconds', '1', '--json')));
+    await pub.waitFor('err', /its own connection to NATS left out/, 30_000);
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync('ip', inA(process.execPath, join(dir, 'traffic.mjs'), 'talk', net.ipA, '8080', '2'), { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      await sleep(1200);
+    }
+    pub.child.kill('SIGTERM');
+    assert.equal(await pub.exited, 0, pub.err);
+    const r = JSON.parse(pub.out) as Line;
+    const got = JSON.parse(spawnSync('ip', inA(process.execPath, look, NATS, 'PUBOWN', net.ipB), { encoding: 'utf8', timeout: 60_000 }).stdout) as { flows: number; ports: Record<string, number> };
+    assert.equal(got.flows, r.flows);
+    assert.equal(got.ports['8080'], 6, `A's six connections to its own address: ${JSON.stringify(got.ports)}`);
+    // before, the publisher's connection to NATS (and each message it sent over it) were captured and published
+    assert.equal(got.ports['4222'], undefined, `no flow of publish's own NATS connection: ${JSON.stringify(got.ports)}`);
+  } finally {
+    await killAll(pub, server, nats);
+    net.remove();
+  }
+});
+
 test('publish: files or --interface, one of them, said before connecting to NATS', () => {
   const run = (...a: string[]): { status: number | null; stderr: string } => spawnSync(process.execPath, [main, 'publish', ...a, '--nats', 'nats://127.0.0.1:1'], { encoding: 'utf8' });
   const none = run();
@@ -164,4 +206,10 @@ test('publish: files or --interface, one of them, said before connecting to NATS
   assert.equal(filter.status, 2, filter.stderr);
   assert.match(filter.stderr, /--filter goes with --interface IF/);
   for (const r of [none, both, filter]) assert.doesNotMatch(r.stderr, /NATS|nats:|\n\s+at /, 'a usage mistake, not a connection error or a stack trace');
+});
+
+test('the capture filter leaves out every NATS server of --nats, after the user\'s own filter', () => {
+  assert.equal(filterWithoutOwn(undefined, 'nats://127.0.0.1:4222', 4222), 'not (host 127.0.0.1 and tcp port 4222)');
+  assert.equal(filterWithoutOwn('port 53 or port 80', 'nats://a.example:5222, [2001:db8::7]', 4222), '(port 53 or port 80) and not (host a.example and tcp port 5222) and not (host 2001:db8::7 and tcp port 4222)');
+  assert.equal(filterWithoutOwn(undefined, 'broker', 4222), 'not (host broker and tcp port 4222)');
 });

@@ -27,8 +27,9 @@ With --interface IF (a sensor feeding the workers): the flows of a live capture 
 on a pipe, as 'capture' reads it), published as they finish: every --batch-seconds each partition's
 finished flows go out, however few, and what the packet detectors found since (also on a link where
 no flow finished). SIGTERM or Ctrl-C finishes the open flows, publishes them and what the detectors
-hold, and prints the totals with the capture's (packets, the kernel's drops). Message ids hold a
-hash of the message, so a restarted publish is never taken for a retry of the last one.`,
+hold, and prints the totals with the capture's (packets, the kernel's drops). Its own connection
+to NATS is left out of the capture (added to --filter). Message ids hold a hash of the message, so
+a restarted publish is never taken for a retry of the last one.`,
   options: [
     { name: 'nats', type: 'string', value: 'URL', description: 'NATS server (also NETSENTINEL_NATS_URL)', default: DEFAULT_NATS },
     { name: 'stream', type: 'string', value: 'NAME', description: 'JetStream stream name', default: DEFAULT_STREAM },
@@ -36,7 +37,7 @@ hash of the message, so a restarted publish is never taken for a retry of the la
     { name: 'partitions', type: 'integer', value: 'N', description: 'partitions (subjects) flows are spread over by source IP', default: 1 },
     { name: 'message-flows', type: 'integer', value: 'N', description: 'most flows per message (messages also stay under the server payload limit)', default: 200 },
     { name: 'interface', short: 'i', type: 'string', value: 'IF', description: "publish the flows of a live capture on IF (tcpdump or dumpcap; 'any' for all) instead of files, until SIGTERM" },
-    { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "with --interface: capture filter in tcpdump's syntax, e.g. 'not port 4222' (the sensor's own publishing)" },
+    { name: 'filter', short: 'f', type: 'string', value: 'BPF', description: "with --interface: capture filter in tcpdump's syntax, e.g. 'not port 22' (publish's own NATS connection is left out anyway)" },
     { name: 'capture-program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'with --interface: capture program (default: tcpdump, else dumpcap)' },
     { name: 'batch-seconds', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'with --interface: publish the flows finished so far at least this often', default: 5 },
     { name: 'config', short: 'c', type: 'string', value: 'FILE', description: "YAML/JSON configuration: its rules settings tune the packet detectors run on captures; also NETSENTINEL_CONFIG" },
@@ -46,6 +47,6 @@ hash of the message, so a restarted publish is never taken for a retry of the la
   examples: [
     'netsentinel publish monday.csv --nats nats://127.0.0.1:4222 --partitions 8',
     'netsentinel publish capture.pcap --stream OFFICE --json',
-    "sudo netsentinel publish --interface eth0 --filter 'not port 4222' --nats nats://broker:4222 --partitions 8",
+    "sudo netsentinel publish --interface eth0 --filter 'not port 22' --nats nats://broker:4222 --partitions 8",
   ],
 };

@@ -18,7 +18,7 @@ import { runConfig } from '../run-config.js';
 import { packetDetectors, packetFindingsOf, type PacketFindings } from '../../packets/packet-evidence.js';
 import type { LiveCaptureSummary } from '../../packets/live-flow-source.js';
 import type { FlowSource } from '../../analysis/flow-source.js';
-import { captureRequest, liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
+import { captureRequest, filterWithoutOwn, liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import { progressLines } from '../worker-progress-lines.js';
 
@@ -36,9 +36,11 @@ export const publish: Command = {
     if (ifName === undefined) {
       for (const o of ['filter', 'captureProgram'] as const) if (v[o] !== undefined) throw new UserError(`publish: --${o === 'filter' ? 'filter' : 'capture-program'} goes with --interface IF`);
     }
-    // the capture program's absence is said before connecting
-    if (ifName !== undefined) captureRequest(ifName, v, 'publish');
     const url = (process.env.NETSENTINEL_NATS_URL && v.nats === DEFAULT_NATS ? process.env.NETSENTINEL_NATS_URL : (v.nats as string));
+    // a live capture leaves out publish's own connection to NATS (else its messages would be
+    // captured, published, captured again ...); the capture program's absence is said before connecting
+    const captureOptions = ifName !== undefined ? { ...v, filter: filterWithoutOwn(v.filter as string | undefined, url, 4222) } : v;
+    if (ifName !== undefined) captureRequest(ifName, captureOptions, 'publish');
     const stream = v.stream as string;
     const prefix = subjectPrefix(stream, v.prefix as string | undefined);
     const bus = await openBus(url, 'publish');
@@ -65,7 +67,7 @@ export const publish: Command = {
       let source: FlowSource;
       let packetFindings: PacketFindings;
       if (ifName !== undefined) {
-        live = await liveCaptureFlows(ifName, { ...v, batchRows }, { verb: 'publish', doing: `publishing its flows as they finish (every ${v.batchSeconds as number} s) and the packet detectors' findings as they open to ${prefix}.flows.*`, rules: config.rules, signal: stop.signal, note: (l) => progress.note(l), onSummary: (s) => (summary = s) });
+        live = await liveCaptureFlows(ifName, { ...captureOptions, batchRows }, { verb: 'publish', doing: `publishing its flows as they finish (every ${v.batchSeconds as number} s; its own connection to NATS left out) and the packet detectors' findings as they open to ${prefix}.flows.*`, rules: config.rules, signal: stop.signal, note: (l) => progress.note(l), onSummary: (s) => (summary = s) });
         source = live.source;
         packetFindings = live.packets;
       } else {
