@@ -30,6 +30,15 @@ after(async () => {
   }
 });
 
+/** A new stream of this test run, `NSTEST_<pid>_<name>` (deleted after the tests), on the shared bus. */
+async function freshStream(name: string): Promise<{ b: Bus; stream: string; prefix: string }> {
+  bus ??= await openBus(NATS_URL, 'test');
+  const stream = `NSTEST_${process.pid}_${name}`;
+  streams.push(stream);
+  await ensureStream(bus, stream, stream.toLowerCase());
+  return { b: bus, stream, prefix: stream.toLowerCase() };
+}
+
 /** Source addresses by partition: one busy source, and one quiet source in each other partition. */
 function addresses(): string[][] {
   const by: string[][] = Array.from({ length: PARTITIONS }, () => []);
@@ -88,11 +97,7 @@ async function readBack(b: Bus, stream: string, prefix: string, count: number): 
 }
 
 test('publish fills a quiet partition\'s messages from later batches and keeps order; one partition never mixes files', { skip, timeout: 60_000 }, async () => {
-  bus ??= await openBus(NATS_URL, 'test');
-  const stream = `NSTEST_${process.pid}_PUBFILL`;
-  const prefix = stream.toLowerCase();
-  streams.push(stream);
-  await ensureStream(bus, stream, prefix);
+  const { b: bus, stream, prefix } = await freshStream('PUBFILL');
   const files = ['monday.csv', 'tuesday.csv'];
   const { src, busy } = source(files, 10);
   const r = await publishFlows(bus, src, { prefix, partitions: PARTITIONS, maxFlows: 20 });
@@ -127,22 +132,16 @@ test('publish fills a quiet partition\'s messages from later batches and keeps o
   assert.equal(again.duplicates, again.messages);
 
   // one partition: full messages within each file, the file's last rows alone (1,000 = 33 × 30 + 10)
-  const one = `NSTEST_${process.pid}_PUBONE`;
-  streams.push(one);
-  await ensureStream(bus, one, one.toLowerCase());
-  const r1 = await publishFlows(bus, source(files, 10).src, { prefix: one.toLowerCase(), partitions: 1, maxFlows: 30 });
-  const got1 = await readBack(bus, one, one.toLowerCase(), r1.messages);
+  const { stream: one, prefix: onePrefix } = await freshStream('PUBONE');
+  const r1 = await publishFlows(bus, source(files, 10).src, { prefix: onePrefix, partitions: 1, maxFlows: 30 });
+  const got1 = await readBack(bus, one, onePrefix, r1.messages);
   assert.equal(r1.messages, 68);
   for (const g of got1) assert.equal(new Set(g.rows.map((x) => x.file)).size, 1, 'a message holds one file\'s rows');
   assert.deepEqual(got1.map((g) => g.rows.length), [...Array(33).fill(30), 10, ...Array(33).fill(30), 10]);
 });
 
 test('publish: other flows under the same file name and lines are new messages, not a retry of the last publish', { skip, timeout: 60_000 }, async () => {
-  bus ??= await openBus(NATS_URL, 'test');
-  const stream = `NSTEST_${process.pid}_PUBIDS`;
-  const prefix = stream.toLowerCase();
-  streams.push(stream);
-  await ensureStream(bus, stream, prefix);
+  const { b: bus, stream, prefix } = await freshStream('PUBIDS');
   const first = await publishFlows(bus, source(['flows.csv'], 3).src, { prefix, partitions: 2, maxFlows: 50 });
   assert.equal(first.duplicates, 0);
   // the file written again under its name (a rotated export, stdin, a capture started again): other values, same lines

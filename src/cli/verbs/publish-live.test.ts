@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { Background, namespacePair, killAll, sleep } from '../../testing/live-namespaces.js';
+import { Background, namespacePair, killAll, sleep, type NamespacePair } from '../../testing/live-namespaces.js';
 import { liveCaptureTest } from '../../testing/live-capture-test.js';
 import { rawFramesScript } from '../../testing/raw-frames.js';
 import { NATS_SERVER } from '../../testing/nats-server.js';
@@ -69,25 +69,43 @@ console.log(JSON.stringify(res));
 await bus.close();
 `;
 
+interface StreamLook { messages: number; flows: number; flowsWith: number; findings: string[]; pending: number; ports: Record<string, number> }
+
+/**
+ * A NATS JetStream server of the test's own inside namespace A (the machine's is never touched),
+ * and what a stream there holds (flows naming `ip`, findings, flows by port, a consumer's pending
+ * messages), read from inside A by LOOK.
+ */
+function natsInA(net: NamespacePair, storeDir: string): { start(): Promise<Background>; look(stream: string, ip: string, durable?: string): StreamLook } {
+  const look = join(dir, 'look.mjs');
+  writeFileSync(look, LOOK);
+  return {
+    async start() {
+      const nats = new Background(spawn('ip', net.inNs(net.nsA, NATS_SERVER, '-js', '-a', '127.0.0.1', '-p', '4222', '-sd', storeDir)));
+      await nats.waitFor('err', /Server is ready/, 30_000);
+      return nats;
+    },
+    look(stream, ip, durable = '') {
+      const r = spawnSync('ip', net.inNs(net.nsA, process.execPath, look, NATS, stream, ip, durable), { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as StreamLook;
+    },
+  };
+}
+
 test('publish --interface: flows and packet findings reach the stream while capturing; SIGTERM publishes the rest; a worker scores them all', { skip, timeout: 300_000 }, async () => {
   const net = namespacePair('pbl', dir, { subnet: '10.84.0' });
   const frames = rawFramesScript(dir);
-  const look = join(dir, 'look.mjs');
-  writeFileSync(look, LOOK);
   const inA = (...a: string[]): string[] => net.inNs(net.nsA, ...a);
-  const stream = (durable = ''): { messages: number; flows: number; flowsWith: number; findings: string[]; pending: number; ports: Record<string, number> } => {
-    const r = spawnSync('ip', inA(process.execPath, look, NATS, STREAM, net.ipB, durable), { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout);
-  };
+  const natsA = natsInA(net, join(dir, 'jetstream'));
+  const stream = (durable = ''): StreamLook => natsA.look(STREAM, net.ipB, durable);
   const publish = (): Background => new Background(spawn('ip', inA(process.execPath, main, 'publish', '--interface', net.vethA, '--nats', NATS, '--stream', STREAM, '--partitions', '2', '--batch-seconds', '1', '--json')));
   let nats: Background | undefined;
   let server: Background | undefined;
   let pub: Background | undefined;
   let worker: Background | undefined;
   try {
-    nats = new Background(spawn('ip', inA(NATS_SERVER, '-js', '-a', '127.0.0.1', '-p', '4222', '-sd', join(dir, 'jetstream'))));
-    await nats.waitFor('err', /Server is ready/, 30_000);
+    nats = await natsA.start();
     server = await net.serve();
     // an interface that is not there: said under publish's name, exit 2 (before, "capture: ...")
     const none = spawnSync('ip', inA(process.execPath, main, 'publish', '--interface', 'nosuch0', '--nats', NATS, '--stream', STREAM), { encoding: 'utf8', timeout: 60_000 });
@@ -162,15 +180,13 @@ test('publish --interface: flows and packet findings reach the stream while capt
 
 test('publish --interface on the interface it reaches NATS through leaves its own connection out of the capture', { skip, timeout: 180_000 }, async () => {
   const net = namespacePair('pbo', dir, { subnet: '10.85.0' });
-  const look = join(dir, 'look.mjs');
-  writeFileSync(look, LOOK);
   const inA = (...a: string[]): string[] => net.inNs(net.nsA, ...a);
+  const natsA = natsInA(net, join(dir, 'jetstream-own'));
   let nats: Background | undefined;
   let server: Background | undefined;
   let pub: Background | undefined;
   try {
-    nats = new Background(spawn('ip', inA(NATS_SERVER, '-js', '-a', '127.0.0.1', '-p', '4222', '-sd', join(dir, 'jetstream-own'))));
-    await nats.waitFor('err', /Server is ready/, 30_000);
+    nats = await natsA.start();
     server = await net.serve();
     // A's loopback carries both publish's messages to NATS and A's own connections to its address
     pub = new Background(spawn('ip', inA(process.execPath, main, 'publish', '--interface', 'lo', '--nats', NATS, '--stream', 'PUBOWN', '--batch-seconds', '1', '--json')));
@@ -183,7 +199,7 @@ test('publish --interface on the interface it reaches NATS through leaves its ow
     pub.child.kill('SIGTERM');
     assert.equal(await pub.exited, 0, pub.err);
     const r = JSON.parse(pub.out) as Line;
-    const got = JSON.parse(spawnSync('ip', inA(process.execPath, look, NATS, 'PUBOWN', net.ipB), { encoding: 'utf8', timeout: 60_000 }).stdout) as { flows: number; ports: Record<string, number> };
+    const got = natsA.look('PUBOWN', net.ipB);
     assert.equal(got.flows, r.flows);
     assert.equal(got.ports['8080'], 6, `A's six connections to its own address: ${JSON.stringify(got.ports)}`);
     // before, the publisher's connection to NATS (and each message it sent over it) were captured and published
