@@ -91,20 +91,27 @@ function underVerb(verb: string, e: unknown): unknown {
 }
 
 /**
- * A capture filter that also leaves out the verb's own TCP connections to `endpoints` (publish's
- * to NATS): a sensor capturing the interface it publishes through would otherwise capture its own
- * messages, publish their flows, capture those messages in turn, and so on. `url`s as the verbs
- * take them ("nats://host:4222", several comma-separated, a bare host:port).
+ * A capture filter that also leaves out the verb's own TCP connections to the servers of `urls`
+ * (publish's to NATS, a stream worker's to PostgreSQL): a sensor capturing the interface it
+ * publishes through would otherwise capture its own messages, publish their flows, capture those
+ * messages in turn, and so on. `urls` as the verbs take them ("nats://host:4222", several
+ * comma-separated, a bare host:port, "postgres://user@db/name"); one without a host (a socket) adds nothing.
  */
 export function filterWithoutOwn(filter: string | undefined, urls: string, defaultPort: number): string {
   const own = urls
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u.length > 0)
-    .map((u) => {
-      const url = new URL(u.includes('://') ? u : `nats://${u}`);
+    .flatMap((u) => {
+      let url: URL;
+      try {
+        url = new URL(u.includes('://') ? u : `nats://${u}`);
+      } catch {
+        return [];
+      }
       // (BPF takes an IPv6 address bare, without URL brackets)
-      return `not (host ${url.hostname.replace(/^\[|\]$/g, '')} and tcp port ${url.port || defaultPort})`;
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      return host ? [`not (host ${host} and tcp port ${url.port || defaultPort})`] : [];
     });
   const parts = [...(filter ? [`(${filter})`] : []), ...own];
   return parts.join(' and ');
