@@ -32,7 +32,7 @@ export interface LiveCaptureFlowsOptions {
   readonly onSummary?: (s: LiveCaptureSummary) => void;
 }
 
-/** `--interface IF` with its `--filter`, `--capture-program`, `--batch-seconds`, `--batch-rows` and meter options in `v`. */
+/** `--interface IF` with its `--filter`, `--capture-program`, `--batch-seconds`, `--batch-rows`, `--duration`, `--count` and meter options in `v`. */
 export async function liveCaptureFlows(ifName: string, v: Record<string, unknown>, o: LiveCaptureFlowsOptions): Promise<LiveCaptureFlows> {
   const req = captureRequest(ifName, v, o.verb);
   const program = ofVerb(o.verb, () => startCapture(req, (line) => o.note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `netsentinel: ${o.verb}: capture: ${line}`)));
@@ -54,6 +54,8 @@ export async function liveCaptureFlows(ifName: string, v: Record<string, unknown
     display: `${ifName} (${program.program})`,
     batchSeconds: v.batchSeconds as number,
     batchRows: v.batchRows as number,
+    durationSeconds: v.duration as number | undefined,
+    maxPackets: v.count as number | undefined,
     signal: o.signal,
     ...detectors.hooks,
     // an empty batch each interval no flow finished in: the verb asks the detectors then too

@@ -99,7 +99,7 @@ test('publish --interface: flows and packet findings reach the stream while capt
   const inA = (...a: string[]): string[] => net.inNs(net.nsA, ...a);
   const natsA = natsInA(net, join(dir, 'jetstream'));
   const stream = (durable = ''): StreamLook => natsA.look(STREAM, net.ipB, durable);
-  const publish = (): Background => new Background(spawn('ip', inA(process.execPath, main, 'publish', '--interface', net.vethA, '--nats', NATS, '--stream', STREAM, '--partitions', '2', '--batch-seconds', '1', '--json')));
+  const publish = (...more: string[]): Background => new Background(spawn('ip', inA(process.execPath, main, 'publish', '--interface', net.vethA, '--nats', NATS, '--stream', STREAM, '--partitions', '2', '--batch-seconds', '1', '--json', ...more)));
   let nats: Background | undefined;
   let server: Background | undefined;
   let pub: Background | undefined;
@@ -162,14 +162,14 @@ test('publish --interface: flows and packet findings reach the stream while capt
       await s.close();
     }
 
-    // publish started again: its messages are new ones (before, ids of file, line and counts alone could repeat the last run's)
-    pub = publish();
+    // publish started again, for 4 s (--duration: it stops on its own, as at SIGTERM): its messages are
+    // new ones (before, ids of file, line and counts alone could repeat the last run's)
+    pub = publish('--duration', '4');
     await pub.waitFor('err', /publishing its flows as they finish/, 30_000);
     net.fromB('udp', net.ipA, '5353', '3');
-    await sleep(2500);
-    pub.child.kill('SIGTERM');
     assert.equal(await pub.exited, 0, pub.err);
     const again = JSON.parse(pub.out) as Line;
+    assert.equal(again.capture.stoppedBy, 'duration');
     assert.ok(again.flows >= 3 && again.duplicates === 0, JSON.stringify(again));
     assert.equal(stream().messages, after.messages + again.messages, 'every message of the second run stored');
   } finally {
@@ -221,7 +221,14 @@ test('publish: files or --interface, one of them, said before connecting to NATS
   const filter = run('flows.csv', '--filter', 'port 53');
   assert.equal(filter.status, 2, filter.stderr);
   assert.match(filter.stderr, /--filter goes with --interface IF/);
-  for (const r of [none, both, filter]) assert.doesNotMatch(r.stderr, /NATS|nats:|\n\s+at /, 'a usage mistake, not a connection error or a stack trace');
+  const duration = run('flows.csv', '--duration', '60');
+  assert.equal(duration.status, 2, duration.stderr);
+  assert.match(duration.stderr, /--duration goes with --interface IF/);
+  for (const r of [none, both, filter, duration]) assert.doesNotMatch(r.stderr, /NATS|nats:|\n\s+at /, 'a usage mistake, not a connection error or a stack trace');
+  // the same for stream: --duration and --count are a live capture's
+  const stream = spawnSync(process.execPath, [main, 'stream', '--baseline', join(dir, 'absent.nsb'), '--count', '100', '--stdin'], { encoding: 'utf8', input: '' });
+  assert.equal(stream.status, 2, stream.stderr);
+  assert.match(stream.stderr, /^netsentinel: stream: --count goes with --interface IF$/m);
 });
 
 test('the capture filter leaves out every NATS server of --nats, after the user\'s own filter', () => {

@@ -34,7 +34,7 @@ export const publish: Command = {
     if (ifName !== undefined && args.positionals.length) throw new UserError(`publish: give flow files or --interface IF, not both (got ${args.positionals.join(' ')} and --interface ${ifName})`);
     if (ifName === undefined && !args.positionals.length) throw new UserError('publish: give the flows to publish (files, folders, globs, or - for stdin) or --interface IF for a live capture');
     if (ifName === undefined) {
-      for (const o of ['filter', 'captureProgram'] as const) if (v[o] !== undefined) throw new UserError(`publish: --${o === 'filter' ? 'filter' : 'capture-program'} goes with --interface IF`);
+      for (const [o, flag] of [['filter', 'filter'], ['captureProgram', 'capture-program'], ['duration', 'duration'], ['count', 'count']] as const) if (v[o] !== undefined) throw new UserError(`publish: --${flag} goes with --interface IF`);
     }
     const url = (process.env.NETSENTINEL_NATS_URL && v.nats === DEFAULT_NATS ? process.env.NETSENTINEL_NATS_URL : (v.nats as string));
     // a live capture leaves out publish's own connection to NATS (else its messages would be

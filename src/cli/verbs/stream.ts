@@ -47,6 +47,8 @@ export const stream: Command = {
   async run({ args, progress, out, json }) {
     const v = args.values;
     applyNeedsRespond('stream', v);
+    // a live capture's options without --interface: said before anything is loaded
+    for (const [o, flag] of [['filter', 'filter'], ['duration', 'duration'], ['count', 'count']] as const) if (v[o] !== undefined && v.interface === undefined) throw new UserError(`stream: --${flag} goes with --interface IF`);
     const baselineFile = v.baseline as string | undefined;
     if (!baselineFile) throw new UserError("stream: --baseline FILE is required (a worker never fits its detectors on the traffic it judges; make one with 'netsentinel baseline')");
     const { config, store: storeLoc } = await runConfig(v);
@@ -115,7 +117,6 @@ export const stream: Command = {
     try {
       if (v.stdin || v.follow !== undefined || v.interface !== undefined) {
         if ([v.stdin, v.follow, v.interface].filter((x) => x !== undefined && x !== false).length > 1) throw new UserError('stream: give one of --stdin, --follow FILE and --interface IF');
-        if (v.filter !== undefined && v.interface === undefined) throw new UserError('stream: --filter goes with --interface IF');
         if (!((v.batchSeconds as number) > 0)) throw new UserError(`stream: --batch-seconds must be above 0, got ${v.batchSeconds}`);
         store = storeLoc === 'none' ? undefined : await openStoreOrSay(storeLoc);
         responder = v.respond ? await responderFrom(v, storeLoc) : undefined;
