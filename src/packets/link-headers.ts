@@ -55,23 +55,6 @@ export function newLinkHeader(): LinkHeader {
   return { inner: INNER_NONE, offset: 0, trailer: 0, badFcs: false };
 }
 
-/** Whether `linkType` is one read here. */
-export function isRarerLink(linkType: number): boolean {
-  switch (linkType) {
-    case LINKTYPE_ENC:
-    case LINKTYPE_PFLOG:
-    case LINKTYPE_PRISM:
-    case LINKTYPE_AVS:
-    case LINKTYPE_PPI:
-    case LINKTYPE_ERF:
-    case LINKTYPE_IPNET:
-    case LINKTYPE_NETANALYZER:
-    case LINKTYPE_NETANALYZER_TRANSPARENT:
-      return true;
-  }
-  return false;
-}
-
 /**
  * The header of link type `linkType` at o (the packet's bytes end at capEnd): `h` says what follows.
  * Returns DECODE_OK, DECODE_TRUNCATED (the header is cut short), DECODE_MALFORMED (it is not one)
