@@ -71,7 +71,7 @@ export async function liveCaptureFlows(ifName: string, v: Record<string, unknown
  * one missing is said at once (before a verb connects anywhere), under the verb's name.
  */
 export function captureRequest(ifName: string, v: Record<string, unknown>, verb: string): LiveCaptureRequest {
-  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
+  const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, userFilter: v.userFilter as string | undefined, program: v.captureProgram as CaptureProgramName | undefined };
   ofVerb(verb, () => chooseProgram(req));
   return req;
 }
@@ -90,33 +90,6 @@ function ofVerb<T>(verb: string, f: () => T): T {
 
 function underVerb(verb: string, e: unknown): unknown {
   return e instanceof UserError && e.message.startsWith('capture: ') ? new UserError(`${verb}: ${e.message.slice('capture: '.length)}`, e.exitCode) : e;
-}
-
-/**
- * A capture filter that also leaves out the verb's own TCP connections to the servers of `urls`
- * (publish's to NATS, a stream worker's to PostgreSQL): a sensor capturing the interface it
- * publishes through would otherwise capture its own messages, publish their flows, capture those
- * messages in turn, and so on. `urls` as the verbs take them ("nats://host:4222", several
- * comma-separated, a bare host:port, "postgres://user@db/name"); one without a host (a socket) adds nothing.
- */
-export function filterWithoutOwn(filter: string | undefined, urls: string, defaultPort: number): string {
-  const own = urls
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u.length > 0)
-    .flatMap((u) => {
-      let url: URL;
-      try {
-        url = new URL(u.includes('://') ? u : `nats://${u}`);
-      } catch {
-        return [];
-      }
-      // (BPF takes an IPv6 address bare, without URL brackets)
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      return host ? [`not (host ${host} and tcp port ${url.port || defaultPort})`] : [];
-    });
-  const parts = [...(filter ? [`(${filter})`] : []), ...own];
-  return parts.join(' and ');
 }
 
 /**

@@ -25,6 +25,8 @@ export interface LiveCaptureRequest {
   readonly interface: string;
   /** a BPF expression, passed to the program as one argument */
   readonly filter?: string;
+  /** the user's own filter where `filter` adds the verb's exclusions to it (own-connections.ts): what an error names */
+  readonly userFilter?: string;
   /** which program; default tcpdump, else dumpcap */
   readonly program?: CaptureProgramName;
   /** where to look for the programs (default: $PATH) */
@@ -107,7 +109,7 @@ export function explainFailure(name: CaptureProgramName, executable: string, req
     return new UserError(`capture: no permission to capture on ${ifName}: run as root or give ${name} CAP_NET_RAW (setcap cap_net_raw,cap_net_admin=eip ${executable})`);
   }
   if (/syntax error|can't parse filter|invalid capture filter|illegal token|parse error/i.test(text)) {
-    return new UserError(`capture: ${name} rejected the filter "${req.filter ?? ''}": ${filterMessage(stderrLines)}`);
+    return new UserError(`capture: ${name} rejected the filter "${req.userFilter ?? req.filter ?? ''}": ${filterMessage(stderrLines)}`);
   }
   if (/is not up|network is down/i.test(text)) {
     return new UserError(`capture: interface ${ifName} is down ('ip link set ${ifName} up')`);

@@ -36,6 +36,12 @@ http.createServer((req, res) => {
 }).listen(Number(port), '127.0.0.1', () => console.log('ready'));
 `;
 
+/** the same with a syslog receiver beside it: each datagram a line in the second file */
+const RECEIVERS = RECEIVER.replace("import http from 'node:http';", "import http from 'node:http';\nimport dgram from 'node:dgram';") + `
+const [, , syslogPort, syslogFile] = process.argv.slice(2);
+dgram.createSocket('udp4').on('message', (m) => appendFileSync(syslogFile, m.toString() + '\\n')).bind(Number(syslogPort), '127.0.0.1');
+`;
+
 test('capture --respond --apply bans a scanner and delivers its alert while the capture runs; the end decides nothing twice', { skip: skip(['tcpdump', 'ip'], 'tcpdump, iproute2') }, async () => {
   const net = namespacePair('prs', dir);
   const received = join(dir, 'webhook.jsonl');
@@ -96,6 +102,54 @@ test('capture --respond --apply bans a scanner and delivers its alert while the 
     assert.equal(summary.respond.notifications.undelivered, 0);
     const alertDecisions = ofB.filter((d) => d.type === 'alert').length + atEnd.filter((d: Line) => d.type === 'alert').length;
     assert.equal(alertsAbout().length, alertDecisions, 'one webhook alert per alert decision, none twice');
+  } finally {
+    cap?.child.kill('SIGKILL');
+    hook?.child.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
+    await Promise.all([server?.exited, hook?.exited]);
+    net.remove();
+  }
+});
+
+test('capture --respond leaves its own notifications out of the capture: the webhook POST and syslog datagram of an alert on the captured interface are no flows', { skip: skip(['tcpdump', 'ip'], 'tcpdump, iproute2') }, async () => {
+  const net = namespacePair('pro', dir);
+  const received = join(dir, 'own-webhook.jsonl');
+  const syslogged = join(dir, 'own-syslog.txt');
+  const out = join(dir, 'own-out');
+  const port = 20000 + ((process.pid + 7) % 20000);
+  const syslogPort = port + 1;
+  writeFileSync(join(dir, 'receivers.mjs'), RECEIVERS);
+  const config = join(dir, 'own.yaml');
+  writeFileSync(config, ['webhook:', `  url: http://127.0.0.1:${port}/alerts`, 'syslog:', '  host: 127.0.0.1', `  port: ${syslogPort}`, '  protocol: udp', ''].join('\n'));
+  let server: Background | undefined;
+  let hook: Background | undefined;
+  let cap: Background | undefined;
+  try {
+    server = await net.serve();
+    hook = new Background(spawn('ip', net.inNs(net.nsA, process.execPath, join(dir, 'receivers.mjs'), String(port), received, String(syslogPort), syslogged)));
+    await hook.waitFor('out', /ready/, 20000);
+    // every interface of A: its link to B, and its loopback, which the notifications take
+    cap = new Background(
+      spawn('ip', net.inNs(net.nsA, process.execPath, main, 'capture', '-i', 'any', '-b', baselineFile, '--json', '--batch-seconds', '1', '--respond', '--apply', '--config', config, '--store', join(dir, 'own.db'), '-o', out)),
+    );
+    await cap.waitFor('err', /Ctrl-C stops and writes the results.*\n/, 30000);
+    net.fromB('scan', net.ipA, '1', '150');
+    // the scan's alert, sent on both channels while the capture runs (through the captured loopback)
+    const until = Date.now() + 30000;
+    const sent = (): boolean => existsSync(received) && readFileSync(received, 'utf8').includes(net.ipB) && existsSync(syslogged) && readFileSync(syslogged, 'utf8').includes(net.ipB);
+    while (!sent() && Date.now() < until) await sleep(100);
+    assert.ok(sent(), `an alert on both channels: ${cap.err}`);
+    await sleep(1500);
+    cap.child.kill('SIGINT');
+    assert.equal(await cap.exited, 0, cap.err);
+    assert.doesNotMatch(cap.err, /does not resolve/);
+    const rows = readFileSync(join(out, 'flows_scored.csv'), 'utf8').trim().split('\n');
+    const col = rows[0].split(',');
+    const [srcIp, srcPort, dstPort] = ['src_ip', 'src_port', 'dst_port'].map((c) => col.indexOf(c));
+    const flows = rows.slice(1).map((r) => r.split(','));
+    assert.ok(flows.filter((f) => f[srcIp] === net.ipB).length >= 100, 'the scan was captured');
+    const own = flows.filter((f) => [String(port), String(syslogPort)].includes(f[dstPort]) || [String(port), String(syslogPort)].includes(f[srcPort]));
+    assert.deepEqual(own.map((f) => f.join(',')), [], 'no flow of its own notifications');
   } finally {
     cap?.child.kill('SIGKILL');
     hook?.child.kill('SIGKILL');

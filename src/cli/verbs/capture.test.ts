@@ -179,6 +179,10 @@ test('capture on an interface that does not exist, or with a filter tcpdump reje
   r = cli(['capture', '-i', 'lo', '-f', 'tcp port', '-b', baselineFile]);
   assert.equal(r.code, 2, r.err);
   assert.equal(r.err, 'netsentinel: capture: tcpdump rejected the filter "tcp port": can\'t parse filter expression: syntax error\n');
+  // the same with its own store connection left out of the capture (own-connections.ts): the user's filter is named, not the composition
+  r = cli(['capture', '-i', 'lo', '-f', 'tcp port', '-b', baselineFile, '--store', 'postgres://127.0.0.1:5999/ns']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, 'netsentinel: capture: tcpdump rejected the filter "tcp port": can\'t parse filter expression: syntax error\n');
 });
 
 test('capture without the privilege says how to get it', { skip: skipLive('tcpdump', 'setpriv') || (benign ? false : 'needs ../shared/datasets/cicids2017-sample') }, () => {

@@ -35,6 +35,7 @@ import { resolveRulesConfig } from '../../detect/rules-config.js';
 import { formatSummary } from './analyze.js';
 import { flowAlertLimitFrom, limitSentence } from '../flow-alert-options.js';
 import { plural } from '../../util/plural.js';
+import { captureFilterWithout, verbConnections } from '../own-connections.js';
 import { captureResponder, type CaptureResponder } from './capture-respond.js';
 import { respondSummary, applyNeedsRespond } from './respond-hook.js';
 import { thousands } from '../../util/thousands.js';
@@ -56,7 +57,7 @@ export const capture: Command = {
     const baselineFile = v.baseline as string | undefined;
     const writeDir = v.write as string | undefined;
     if ((v.rotateSeconds !== undefined || v.rotateMb !== undefined) && !writeDir) throw new UserError('capture: --rotate-seconds and --rotate-mb need --write DIR (where the files go)');
-    const req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.program as CaptureProgramName | undefined };
+    let req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.program as CaptureProgramName | undefined };
     // the program's absence is said before anything is loaded
     chooseProgram(req);
     const outDir = v.out as string | undefined;
@@ -78,6 +79,9 @@ export const capture: Command = {
       ? new RotatingCaptureWriter({ dir: writeDir, prefix: ifName, seconds: v.rotateSeconds as number | undefined, bytes: v.rotateMb !== undefined ? (v.rotateMb as number) * 1e6 : undefined })
       : undefined;
 
+    // its own connections left out of the capture (a PostgreSQL store, --respond's notifications): else an
+    // alert's webhook POST is a flow the baseline never saw, risky enough for an alert, whose POST ...
+    req = { ...req, userFilter: req.filter, filter: await captureFilterWithout(req.filter, await verbConnections(v, storeLoc), (l) => progress.note(`capture: ${l}`)) };
     const program = startCapture(req, (line) => progress.note(/^(tcpdump|dumpcap)\b/.test(line) ? line : `capture: ${line}`));
     // SIGINT/SIGTERM end the capture, not the analysis: the outputs are still written
     const stop = new AbortController();

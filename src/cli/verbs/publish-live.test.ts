@@ -21,7 +21,6 @@ import { liveCaptureTest } from '../../testing/live-capture-test.js';
 import { rawFramesScript } from '../../testing/raw-frames.js';
 import { NATS_SERVER } from '../../testing/nats-server.js';
 import { openStore } from '../../store/open-store.js';
-import { filterWithoutOwn } from '../live-capture-flows.js';
 
 const live = liveCaptureTest('ns-publish-live-');
 const { main, dir, baselineFile } = live;
@@ -229,14 +228,4 @@ test('publish: files or --interface, one of them, said before connecting to NATS
   const stream = spawnSync(process.execPath, [main, 'stream', '--baseline', join(dir, 'absent.nsb'), '--count', '100', '--stdin'], { encoding: 'utf8', input: '' });
   assert.equal(stream.status, 2, stream.stderr);
   assert.match(stream.stderr, /^netsentinel: stream: --count goes with --interface IF$/m);
-});
-
-test('the capture filter leaves out every NATS server of --nats, after the user\'s own filter', () => {
-  assert.equal(filterWithoutOwn(undefined, 'nats://127.0.0.1:4222', 4222), 'not (host 127.0.0.1 and tcp port 4222)');
-  assert.equal(filterWithoutOwn('port 53 or port 80', 'nats://a.example:5222, [2001:db8::7]', 4222), '(port 53 or port 80) and not (host a.example and tcp port 5222) and not (host 2001:db8::7 and tcp port 4222)');
-  assert.equal(filterWithoutOwn(undefined, 'broker', 4222), 'not (host broker and tcp port 4222)');
-  // stream --interface's PostgreSQL store: its host and port (5432 when not given); a socket's URL adds nothing
-  assert.equal(filterWithoutOwn('not port 22', 'postgres://netsentinel@db.internal/netsentinel', 5432), '(not port 22) and not (host db.internal and tcp port 5432)');
-  assert.equal(filterWithoutOwn(undefined, 'postgres://u@10.0.0.5:6432/ns', 5432), 'not (host 10.0.0.5 and tcp port 6432)');
-  assert.equal(filterWithoutOwn('port 80', 'postgres:///ns?host=/var/run/postgresql', 5432), '(port 80)');
 });

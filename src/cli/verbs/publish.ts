@@ -18,7 +18,8 @@ import { runConfig } from '../run-config.js';
 import { packetDetectors, packetFindingsOf, type PacketFindings } from '../../packets/packet-evidence.js';
 import type { LiveCaptureSummary } from '../../packets/live-flow-source.js';
 import type { FlowSource } from '../../analysis/flow-source.js';
-import { captureRequest, filterWithoutOwn, liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
+import { captureRequest, liveCaptureFlows, type LiveCaptureFlows } from '../live-capture-flows.js';
+import { captureFilterWithout, urlConnections } from '../own-connections.js';
 import { onInterrupt } from '../../util/atomic-output.js';
 import { progressLines } from '../worker-progress-lines.js';
 
@@ -39,7 +40,7 @@ export const publish: Command = {
     const url = (process.env.NETSENTINEL_NATS_URL && v.nats === DEFAULT_NATS ? process.env.NETSENTINEL_NATS_URL : (v.nats as string));
     // a live capture leaves out publish's own connection to NATS (else its messages would be
     // captured, published, captured again ...); the capture program's absence is said before connecting
-    const captureOptions = ifName !== undefined ? { ...v, filter: filterWithoutOwn(v.filter as string | undefined, url, 4222) } : v;
+    const captureOptions = ifName !== undefined ? { ...v, userFilter: v.filter, filter: await captureFilterWithout(v.filter as string | undefined, urlConnections(url, 4222, 'NATS'), (l) => progress.note(`netsentinel: publish: ${l}`)) } : v;
     if (ifName !== undefined) captureRequest(ifName, captureOptions, 'publish');
     const stream = v.stream as string;
     const prefix = subjectPrefix(stream, v.prefix as string | undefined);

@@ -36,7 +36,8 @@ import { adaptationFromOptions } from '../../adapt/stream-options.js';
 import { runBalancedWorker } from '../../stream/balanced-worker.js';
 import { openLeaseStore } from '../../stream/partition-leases.js';
 import { hostname } from 'node:os';
-import { filterWithoutOwn, liveCaptureFlows, watchingPackets } from '../live-capture-flows.js';
+import { liveCaptureFlows, watchingPackets } from '../live-capture-flows.js';
+import { captureFilterWithout, verbConnections } from '../own-connections.js';
 import { flowAlertLimitFrom } from '../flow-alert-options.js';
 import type { FlowAlertLimitSettings } from '../../analysis/flow-alert-limit.js';
 import { plural } from '../../util/plural.js';
@@ -123,8 +124,8 @@ export const stream: Command = {
         const adapt = await adaptationFromOptions(v, { worker: v.durable as string, baselineFile, baseline, flowThreshold, storeLocation: storeLoc, note: (l) => progress.note(l), metrics });
         const ifName = v.interface as string | undefined;
         // a live capture: the capture program's pcap → decoder → flow meter, flows handed on as they finish
-        // (a PostgreSQL store reached through the captured interface: the worker's own commits left out of the capture)
-        const captureOptions = ifName !== undefined && /^postgres(ql)?:\/\//.test(storeLoc) ? { ...v, filter: filterWithoutOwn(v.filter as string | undefined, storeLoc, 5432) } : v;
+        // (its own connections left out of the capture: the PostgreSQL store's commits, --respond's notifications)
+        const captureOptions = ifName !== undefined ? { ...v, userFilter: v.filter, filter: await captureFilterWithout(v.filter as string | undefined, await verbConnections(v, storeLoc), (l) => progress.note(`netsentinel: stream: ${l}`)) } : v;
         const live = ifName !== undefined ? await liveCaptureFlows(ifName, captureOptions, { verb: 'stream', doing: "scoring its flows as they finish, and the packet detectors' findings as they open", rules: config.rules, signal: controller.signal, note: progress.note.bind(progress) }) : undefined;
         // a capture piped to --stdin: its packets go past the same detectors (text never reaches them)
         const piped = v.stdin ? watchingPackets(config.rules) : undefined;
