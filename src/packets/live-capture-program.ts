@@ -11,8 +11,7 @@
  * relayed as it comes, never swallowed.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findProgram } from '../util/find-program.js';
 import type { Readable } from 'node:stream';
 import { UserError } from '../util/errors.js';
 
@@ -59,22 +58,6 @@ export interface RunningCapture {
   readonly ended: Promise<CaptureProgramEnd>;
   /** ask the program to stop (SIGTERM; it flushes and prints its counts); SIGKILL after a grace period */
   stop(): void;
-}
-
-/** The executable `name` on the search path, or undefined. */
-export function findProgram(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of searchPath.split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      if (!statSync(p).isFile()) continue;
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** Which program to run and where it is; a UserError naming the package when it is not installed. */

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { RSN_ELEMENT, radiotap, wlanBeacon, wlanManagement, writePcap, type RawPacket } from '../testing/capture-writer.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogUdp, testCertificate } from '../testing/notify-servers.js';
-import { findProgram } from './block/firewall.js';
+import { findProgram } from '../util/find-program.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ns-mac-alerts-'));

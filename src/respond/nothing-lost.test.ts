@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogTcp, testCertificate } from '../testing/notify-servers.js';
-import { findProgram } from './block/firewall.js';
+import { findProgram } from '../util/find-program.js';
 import { readAnalysisOutput } from './analysis-input.js';
 import { loadRespondSettings } from './respond-settings.js';
 import { Allowlist } from './allowlist.js';

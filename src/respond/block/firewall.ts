@@ -9,26 +9,16 @@
  * which is how the tests use it.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findProgram as findOnPath } from '../../util/find-program.js';
 import { UserError } from '../../util/errors.js';
 import type { BlockTargets } from './block-targets.js';
 import { NFT_SET4, NFT_SET6, NFT_TABLE, nftDeleteScript, nftablesScript, parseNftSetJson, type SetElement } from './nftables.js';
 import { plural } from '../../util/plural.js';
 import { thousands } from '../../util/thousands.js';
 
+/** nft and ipset live in /usr/sbin, which a user's PATH often lacks: looked for there too */
 export function findProgram(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of [...path.split(delimiter), '/usr/sbin', '/sbin']) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
+  return findOnPath(name, path, ['/usr/sbin', '/sbin']);
 }
 
 /** Throws one UserError naming everything that is missing for changing the firewall. */

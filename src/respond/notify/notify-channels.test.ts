@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
-import { findProgram } from '../block/firewall.js';
+import { findProgram } from '../../util/find-program.js';
 import { TestHttpBackend, TestSmtpServer, TestSyslogTcp, TestSyslogUdp, testCertificate } from '../../testing/notify-servers.js';
 import { decisionMessage, type AlertMessage } from './alert-message.js';
 import { sendEmail, emailContent } from './email-channel.js';

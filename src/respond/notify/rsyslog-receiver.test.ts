@@ -11,12 +11,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProgram } from '../block/firewall.js';
+import { findProgram } from '../../util/find-program.js';
 import { sendSyslog } from './syslog-channel.js';
 import { syslogConfigFrom } from './notify-config.js';
 import type { AlertMessage } from './alert-message.js';
 
-const rsyslogd = findProgram('rsyslogd');
+const rsyslogd = findProgram('rsyslogd', process.env.PATH, ['/usr/sbin']);
 const skip = !rsyslogd && process.env.CI !== 'true' ? 'needs rsyslogd (Debian: rsyslog)' : false;
 
 async function freePort(): Promise<number> {

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProgram } from '../block/firewall.js';
+import { findProgram } from '../../util/find-program.js';
 import { sendSyslog } from './syslog-channel.js';
 import { syslogConfigFrom } from './notify-config.js';
 import type { AlertMessage } from './alert-message.js';
