@@ -9,6 +9,7 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ByteSource } from '../sources/byte-source.js';
+import { compressionOf, type Compression } from '../sources/compression.js';
 import type { ByteWindow } from './byte-window.js';
 
 const CHUNK = 1 << 20;
@@ -45,16 +46,18 @@ export interface CaptureChunks {
   chunks: AsyncIterable<Uint8Array> | WindowFiller;
   /** raw bytes read so far */
   bytesRead(): number;
-  /** a gzip-compressed file whose stream ended early (only with `gzipCutShortOk`) */
-  gzipCutShort(): boolean;
+  /** a compressed file whose stream ended early (only with `cutShortOk`) */
+  cutShort(): boolean;
+  /** how the file is compressed (undefined: not), known once its first bytes are read */
+  compression(): Compression | undefined;
 }
 
-export async function captureChunks(input: { display: string; path?: string; source?: ByteSource; head?: Uint8Array }, stdin?: NodeJS.ReadableStream, gzipCutShortOk = false): Promise<CaptureChunks> {
-  const viaSource = (src: ByteSource): CaptureChunks => ({ chunks: src.chunks(), bytesRead: () => src.bytesRead, gzipCutShort: () => src.gzipCutShort });
-  if (input.source || input.path === undefined) return viaSource(input.source ?? new ByteSource({ display: input.display, path: input.path, stream: stdin, gzipCutShortOk }));
+export async function captureChunks(input: { display: string; path?: string; source?: ByteSource; head?: Uint8Array }, stdin?: NodeJS.ReadableStream, cutShortOk = false): Promise<CaptureChunks> {
+  const viaSource = (src: ByteSource): CaptureChunks => ({ chunks: src.chunks(), bytesRead: () => src.bytesRead, cutShort: () => src.cutShort, compression: () => src.compression });
+  if (input.source || input.path === undefined) return viaSource(input.source ?? new ByteSource({ display: input.display, path: input.path, stream: stdin, cutShortOk }));
   // the first bytes as sniffing read them (read-dataset.ts): not read again
   const head = input.head;
-  if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return viaSource(new ByteSource({ display: input.display, path: input.path, gzipCutShortOk, rawHead: head }));
+  if (head && compressionOf(head)) return viaSource(new ByteSource({ display: input.display, path: input.path, cutShortOk, rawHead: head }));
   let fh;
   try {
     fh = await open(input.path, 'r');
@@ -72,9 +75,9 @@ export async function captureChunks(input: { display: string; path?: string; sou
     buf.set(head.subarray(0, Math.min(head.length, CHUNK)), 0);
     first = { bytesRead: Math.min(head.length, CHUNK) };
   } else first = await fh.read(buf, 0, FIRST_CHUNK, null);
-  if (first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+  if (compressionOf(buf.subarray(0, first.bytesRead))) {
     await fh.close();
-    return viaSource(new ByteSource({ display: input.display, path: input.path, gzipCutShortOk }));
+    return viaSource(new ByteSource({ display: input.display, path: input.path, cutShortOk }));
   }
   /**
    * where the next read starts: explicit after a head not read through this handle; else null, the
@@ -150,5 +153,5 @@ export async function captureChunks(input: { display: string; path?: string; sou
       return n;
     },
   };
-  return { chunks, bytesRead: () => total, gzipCutShort: () => false };
+  return { chunks, bytesRead: () => total, cutShort: () => false, compression: () => undefined };
 }

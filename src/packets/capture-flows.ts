@@ -12,7 +12,7 @@
  * `allowTruncated`).
  */
 import type { FlowTable } from '../flows/table.js';
-import { GzipCutShortError, type ByteSource } from '../sources/byte-source.js';
+import { CutShortError, type ByteSource } from '../sources/byte-source.js';
 import { UserError } from '../util/errors.js';
 import { captureChunks } from './capture-file-chunks.js';
 import { CaptureFlowBatch } from './capture-flow-batch.js';
@@ -104,9 +104,14 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
       try {
         r = await it.next();
       } catch (e) {
-        // a gzip stream cut short without --allow-truncated: say what the option would keep, as
-        // for a plain capture cut inside its last packet
-        if (e instanceof GzipCutShortError) {
+        // a compressed stream cut short without --allow-truncated: say what the option would keep,
+        // as for a plain capture cut inside its last packet
+        // cut short before its first whole block (zstd gives its data 128 KiB at a time): with
+        // --allow-truncated nothing arrived at all, which the reader took for an empty file
+        if (source.cutShort() && sum.packets === packetsBefore) {
+          throw new UserError(`${input.display}: the compressed capture is cut short before its first packet (its ${source.compression() ?? 'compressed'} stream ends early): nothing to read`);
+        }
+        if (e instanceof CutShortError) {
           const n = sum.packets - packetsBefore;
           throw new UserError(`${e.message.replace(/; is it truncated\?$/, '')}: the compressed capture is cut short; ${thousands(n)} ${plural(n, 'packet')} before the cut ${n === 1 ? 'was' : 'were'} read; --allow-truncated uses them (a warning instead of this error)`);
         }
@@ -141,13 +146,13 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
     }
     // a capture of no packets (tcpdump stopped before the first, a filter that matched nothing) gave
     // 0 flows and exit 0 without a word, as if the traffic had been judged and found quiet
-    if (s.packets === 0 && s.garbledBlocks === 0 && !s.cutShort && !source.gzipCutShort()) warn(`${input.display}: the capture holds no packets`);
+    if (s.packets === 0 && s.garbledBlocks === 0 && !s.cutShort && !source.cutShort()) warn(`${input.display}: the capture holds no packets`);
     sum.files.push({ file: input.display, kind: s.kind, packets: s.packets, linkTypes: s.linkTypes.map((l) => LINKTYPE_NAMES[l] ?? `link type ${l}`), garbledBlocks: s.garbledBlocks });
     const unknown = s.linkTypes.filter((l) => !(l in LINKTYPE_NAMES));
     if (unknown.length > 0) warn(`${input.display}: link type ${unknown.join(', ')} is not supported (${SUPPORTED_LINKS}); its packets were skipped`);
     if (s.garbledBlocks > 0) warn(`${input.display}: skipped ${thousands(s.garbledBlocks)} garbled pcapng ${plural(s.garbledBlocks, 'block')}`);
-    if (source.gzipCutShort()) {
-      warn(`${input.display}: the compressed capture is cut short (its gzip stream ends early): the flows of the ${thousands(s.packets)} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);
+    if (source.cutShort()) {
+      warn(`${input.display}: the compressed capture is cut short (its ${source.compression() ?? 'compressed'} stream ends early): the flows of the ${thousands(s.packets)} ${plural(s.packets, 'packet')} before the cut are used (--allow-truncated)`);
     } else if (s.cutShort) {
       warn(`${s.cutShort.message}; the capture ends there (cut short): the flows of ${s.cutShort.packets === 1 ? 'that' : 'those'} ${thousands(s.cutShort.packets)} ${plural(s.cutShort.packets, 'packet')} are used (--allow-truncated)`);
     }

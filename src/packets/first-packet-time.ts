@@ -1,11 +1,11 @@
 /**
- * The time of a capture file's first packet, read from its first bytes only (gzip too), so that a
+ * The time of a capture file's first packet, read from its first bytes only (gzip and zstd too), so that a
  * folder of captures can be read in the order its packets were captured (resolve-inputs.ts).
  * Undefined when the file is no capture, holds no packet in its first bytes (an empty capture, a
  * first packet larger than what is read), or cannot be read: the reader says why when it reads it.
  */
 import { open } from 'node:fs/promises';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { decompressedHead } from '../sources/compression.js';
 import { iterateCapture } from './read-capture.js';
 
 /**
@@ -47,8 +47,9 @@ async function firstIn(path: string, headBytes: number): Promise<{ time?: number
     } finally {
       await fh.close();
     }
-    // tcpdump -z gzip: what the first compressed bytes decompress to is enough
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    // tcpdump -z gzip, -z zstd: what the first compressed bytes decompress to is enough (zstd's come
+    // a block of up to 128 KiB at a time: the second, larger read holds one)
+    head = decompressedHead(head);
   } catch {
     return { whole: true };
   }

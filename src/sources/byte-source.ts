@@ -1,7 +1,8 @@
 /**
- * The bytes of one input: a file, stdin (`-`), or either gzip-compressed (recognised by its magic
- * bytes, not its name, so `zcat`-less pipes and misnamed files work). Reads in large chunks and never
- * holds the whole input; counts the raw bytes read so progress can be shown against the file size.
+ * The bytes of one input: a file, stdin (`-`), or either gzip- or zstd-compressed (recognised by
+ * its magic bytes, not its name, so `zcat`-less pipes and misnamed files work; compression.ts).
+ * Reads in large chunks and never holds the whole input; counts the raw bytes read so progress can
+ * be shown against the file size.
  *
  * The first bytes can be peeked (format detection) and are then replayed, because stdin, pipes and
  * FIFOs cannot be opened twice. UTF-16 text is decoded to UTF-8 here (text-encoding.ts). This file
@@ -9,9 +10,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { UserError } from '../util/errors.js';
+import { compressionOf, CutShortStream, decompressed, NotCompressedThatWay, type Compression } from './compression.js';
 import { detectEncoding, utf16ToUtf8, type TextEncodingName } from './text-encoding.js';
 
 const CHUNK = 1 << 20;
@@ -24,10 +24,10 @@ export interface ByteSourceInput {
   /** stdin stand-in (tests) */
   readonly stream?: NodeJS.ReadableStream;
   /**
-   * a gzip stream that ends early (a download or copy cut short) ends the data instead of failing:
-   * `gzipCutShort` says it happened (captures with --allow-truncated)
+   * a compressed stream that ends early (a download or copy cut short) ends the data instead of
+   * failing: `cutShort` says it happened (captures with --allow-truncated)
    */
-  readonly gzipCutShortOk?: boolean;
+  readonly cutShortOk?: boolean;
   /**
    * a file (path) is read first in one read of this many bytes, then on from there in large chunks:
    * format sniffing reads what it needs, not a 1 MiB chunk and the stream's read-ahead (a small
@@ -42,11 +42,11 @@ export interface ByteSourceInput {
 }
 
 /**
- * A gzip stream that ends early (zlib's "unexpected end of file"): every byte before the cut was
- * handed on. Its own class so a capture reader can say how many packets came before the cut and
- * that --allow-truncated uses them.
+ * A compressed stream that ends early (zlib's "unexpected end of file", zstd's "premature end"):
+ * every byte before the cut was handed on. Its own class so a capture reader can say how many
+ * packets came before the cut and that --allow-truncated uses them.
  */
-export class GzipCutShortError extends UserError {
+export class CutShortError extends UserError {
   constructor(message: string) {
     super(message);
   }
@@ -55,9 +55,10 @@ export class GzipCutShortError extends UserError {
 export class ByteSource {
   /** raw (possibly compressed) bytes read so far */
   bytesRead = 0;
-  gzip = false;
-  /** the gzip stream ended early and `gzipCutShortOk` let the data end there */
-  gzipCutShort = false;
+  /** how the input is compressed, known once its first bytes are read */
+  compression: Compression | undefined;
+  /** the compressed stream ended early and `cutShortOk` let the data end there */
+  cutShort = false;
   /** the input's character encoding, known once the first bytes are read */
   encoding: TextEncodingName = 'utf-8';
   private iter: AsyncIterator<Uint8Array> | undefined;
@@ -133,9 +134,10 @@ export class ByteSource {
     const first = await raw.next();
     if (first.done) return;
     const head = first.value;
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      this.gzip = true;
-      yield* this.decoded(gunzipped(head, raw, this.input.gzipCutShortOk ? () => (this.gzipCutShort = true) : undefined));
+    const compression = compressionOf(head);
+    if (compression) {
+      this.compression = compression;
+      yield* this.decoded(decompressed(compression, prepend(head, raw), { onCutShort: this.input.cutShortOk ? () => (this.cutShort = true) : undefined }));
       return;
     }
     yield* this.decoded(prepend(head, raw));
@@ -198,12 +200,10 @@ export class ByteSource {
   }
 
   private describe(err: unknown): Error {
+    if (err instanceof CutShortStream) return new CutShortError(`${this.display}: not a valid ${err.compression} file (${err.detail}); is it truncated?`);
+    if (err instanceof NotCompressedThatWay) return new UserError(`${this.display}: not a valid ${err.compression} file (${err.detail}); is it truncated?`);
     const e = err as NodeJS.ErrnoException;
     if (e && typeof e.code === 'string') {
-      if (e.code === 'Z_BUF_ERROR') return new GzipCutShortError(`${this.display}: not a valid gzip file (${e.message}); is it truncated?`);
-      if (e.code.startsWith('Z_') || e.code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
-        return new UserError(`${this.display}: not a valid gzip file (${e.message}); is it truncated?`);
-      }
       if (e.code === 'ENOENT') return new UserError(`${this.display}: no such file or folder`);
       if (e.code === 'EACCES' || e.code === 'EPERM') return new UserError(`${this.display}: permission denied`);
       if (e.code === 'EISDIR') return new UserError(`${this.display}: is a folder, not a file`);
@@ -226,21 +226,5 @@ async function* prepend(head: Uint8Array, rest: AsyncIterator<Uint8Array>): Asyn
     }
   } finally {
     await rest.return?.(undefined);
-  }
-}
-
-async function* gunzipped(head: Uint8Array, raw: AsyncGenerator<Uint8Array>, onCutShort?: () => void): AsyncGenerator<Uint8Array> {
-  const compressed = Readable.from(prepend(head, raw), { objectMode: false });
-  const gunzip = createGunzip({ chunkSize: CHUNK });
-  compressed.on('error', (e) => gunzip.destroy(e));
-  compressed.pipe(gunzip);
-  try {
-    for await (const c of gunzip) yield c as Buffer;
-  } catch (e) {
-    // zlib's "unexpected end of file": every byte before the cut was decompressed and handed on
-    if (!(onCutShort && (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR')) throw e;
-    onCutShort();
-  } finally {
-    compressed.destroy();
   }
 }

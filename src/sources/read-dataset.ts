@@ -295,10 +295,10 @@ async function sniffAll(
         // readers that claim an input by its first bytes (packet captures) go above this line;
         // whatever none of them claimed must be text
         if (inFolder && notTextReason(bytes) !== undefined) {
-          skip(input, isModelFile(bytes, source.gzip) ? 'a netsentinel model or baseline file' : `not text and not a packet capture: starts with bytes ${hexStart(bytes)}`);
+          skip(input, isModelFile(bytes, source.compression) ? 'a netsentinel model or baseline file' : `not text and not a packet capture: starts with bytes ${hexStart(bytes)}`);
           continue;
         }
-        refuseBinary(input.display, bytes, source.gzip);
+        refuseBinary(input.display, bytes, source.compression);
         const json = forced === undefined ? jsonKind(bytes) : undefined;
         if (json) {
           if (inFolder) {

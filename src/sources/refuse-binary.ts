@@ -11,6 +11,7 @@
  * alone is not refused (Latin-1 exports exist; their cells decode with U+FFFD).
  */
 import { UserError } from '../util/errors.js';
+import type { Compression } from './compression.js';
 
 const LOOK = 8192;
 
@@ -33,8 +34,8 @@ export function hexStart(head: Uint8Array, count = 8): string {
   return Array.from(head.subarray(0, count), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip-compressed */
-export const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip- or zstd-compressed */
+export const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz|\.zst)?$/i;
 
 /**
  * The one refusal of a text file named like a capture (another file renamed, a download that was
@@ -48,8 +49,8 @@ export function textNamedLikeCapture(display: string, head: Uint8Array): string 
 }
 
 /** Whether these are the first bytes of netsentinel's own model or baseline file. */
-export function isModelFile(head: Uint8Array, gzip: boolean): boolean {
-  return !gzip && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n';
+export function isModelFile(head: Uint8Array, compression: Compression | undefined): boolean {
+  return !compression && head.length >= 8 && String.fromCharCode(...head.subarray(0, 8)) === 'NSMODEL\n';
 }
 
 /**
@@ -105,14 +106,14 @@ export class ModelFileGivenError extends UserError {
 }
 
 /** Refuse an input that no reader claimed and that is not text. */
-export function refuseBinary(display: string, head: Uint8Array, gzip: boolean): void {
+export function refuseBinary(display: string, head: Uint8Array, compression: Compression | undefined): void {
   const why = notTextReason(head);
   if (!why) return;
   // our own model or baseline file given where flows go (the arguments swapped, a glob too wide)
-  if (isModelFile(head, gzip)) throw new ModelFileGivenError(display);
+  if (isModelFile(head, compression)) throw new ModelFileGivenError(display);
   // a file named like a capture whose magic number is not one: say so, rather than only "not CSV"
-  const capture = /\.(pcap|pcapng|cap)(\.gz)?$/i.test(display) ? ' and not a pcap/pcapng capture (no capture magic number)' : '';
+  const capture = CAPTURE_NAME.test(display) ? ' and not a pcap/pcapng capture (no capture magic number)' : '';
   throw new UserError(
-    `${display}: not a text/CSV file${gzip ? ' (after gunzip)' : ''}${capture}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), Zeek conn.log and packet captures (pcap, pcapng)`,
+    `${display}: not a text/CSV file${compression ? ` (after ${compression === 'gzip' ? 'gunzip' : 'zstd -d'})` : ''}${capture}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), Zeek conn.log and packet captures (pcap, pcapng)`,
   );
 }

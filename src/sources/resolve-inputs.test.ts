@@ -6,6 +6,8 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ANALYZE_FILES, CLUSTER_FILES } from '../report/plot-files.js';
 import { DATA_FILE, OWN_OUTPUTS, resolveInputs } from './resolve-inputs.js';
+import { findProgram } from '../util/find-program.js';
+import { spawnSync } from 'node:child_process';
 
 test('OWN_OUTPUTS holds every output of analyze, cluster and respond that a folder search would take for data', () => {
   // respond writes blocked_ips.txt beside netsentinel.nft and netsentinel.ipset (src/respond/block/block-files.ts)
@@ -47,6 +49,23 @@ test('a folder of rotated captures gives every rotation: tcpdump -C numbering, l
     writeFileSync(join(dir, '.hidden'), pcapLe);
     const got = (await resolveInputs([dir])).map((f) => basename(f.display));
     assert.deepEqual(got, ['cap', 'cap1', 'cap2.gz', 'old.pcap.1', 'old.pcap.2.gz', 'ring', 'trace.pcap', 'trace.pcap1', 'trace.pcap2', 'trace.pcap10', 'trace.pcapng3']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a folder with zstd: .zst names taken as .gz ones are, and tcpdump -C -z zstd rotations by what they decompress to', { skip: findProgram('zstd') ? false : 'needs the zstd program (Debian package zstd)' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-resolve-'));
+  const zstd = (data: Uint8Array): Buffer => spawnSync('zstd', ['-c', '-q'], { input: data }).stdout;
+  try {
+    const pcapLe = Buffer.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]);
+    writeFileSync(join(dir, 'old.pcap.3.zst'), zstd(pcapLe));
+    writeFileSync(join(dir, 'day1.csv.zst'), zstd(Buffer.from('a,b\n1,2\n')));
+    writeFileSync(join(dir, 'cap3.zst'), zstd(pcapLe)); // tcpdump -C -w cap -z zstd
+    writeFileSync(join(dir, 'notes.zst'), zstd(Buffer.from('not a capture\n')));
+    writeFileSync(join(dir, 'flows_scored.csv.zst'), zstd(Buffer.from('a,b\n1,2\n'))); // an analyze output, compressed
+    const got = (await resolveInputs([dir])).map((f) => basename(f.display));
+    assert.deepEqual(got, ['cap3.zst', 'day1.csv.zst', 'old.pcap.3.zst']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,7 +16,7 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { compressionOf, decompressedHead, headBytesFor } from './compression.js';
 import { UserError } from '../util/errors.js';
 import { firstPacketAndHead } from '../packets/first-packet-time.js';
 
@@ -28,8 +28,8 @@ import { firstPacketAndHead } from '../packets/first-packet-time.js';
  * or by logrotate (trace.pcap.1, trace.pcap.2.gz) are taken too: passing over every file but the
  * first would drop most of the capture without a word.
  */
-export const DATA_FILE = /(\.(csv|txt)|\.(pcap|pcapng|cap)(\d+|\.\d+)?|^conn(\.[^/]*)?\.log)(\.gz)?$/i;
-const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz, and captures by content';
+export const DATA_FILE = /(\.(csv|txt)|\.(pcap|pcapng|cap)(\d+|\.\d+)?|^conn(\.[^/]*)?\.log)(\.gz|\.zst)?$/i;
+const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz or .zst, and captures by content';
 
 /** pcap (either byte order, micro- or nanosecond) and pcapng magic numbers, as the first 4 bytes. */
 const CAPTURE_MAGICS: ReadonlySet<number> = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a]);
@@ -142,12 +142,17 @@ async function startsAsCapture(path: string): Promise<boolean> {
   try {
     if (!(await stat(path)).isFile()) return false;
     fh = await open(path, 'r');
-    let head = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    head = head.subarray(0, bytesRead);
-    // tcpdump -C -z gzip: cap.gz, cap1.gz ...; the first bytes of what it decompresses to are enough
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    return head.length >= 4 && CAPTURE_MAGICS.has(head.readUInt32LE(0));
+    let head: Uint8Array = Buffer.alloc(4096);
+    let { bytesRead } = await fh.read(head, 0, head.length, 0);
+    // tcpdump -C -z gzip (or -z zstd): cap.gz, cap1.gz ...; the first bytes of what it decompresses
+    // to are enough (zstd's come a block at a time: up to 128 KiB of it read)
+    const more = headBytesFor(compressionOf(head.subarray(0, bytesRead)), bytesRead);
+    if (more > bytesRead) {
+      head = Buffer.alloc(more);
+      bytesRead = (await fh.read(head, 0, more, 0)).bytesRead;
+    }
+    head = decompressedHead(head.subarray(0, bytesRead));
+    return head.length >= 4 && CAPTURE_MAGICS.has(Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32LE(0));
   } catch {
     return false; // unreadable: not ours to judge here; a data-named file would say why when read
   } finally {
@@ -175,14 +180,14 @@ async function listFolder(dir: string): Promise<{ files: InputFile[]; own: strin
     const path = join(dir, n);
     const st = await stat(path);
     if (!st.isFile()) continue;
-    if (OWN_OUTPUTS.has(n.toLowerCase().replace(/\.gz$/, ''))) own.push(path);
+    if (OWN_OUTPUTS.has(n.toLowerCase().replace(/\.(gz|zst)$/, ''))) own.push(path);
     else files.push({ display: path, path, size: st.size, folder: dir });
   }
   return { files: await inCaptureOrder(files, (f) => byContent.has(basename(f.display)) || CAPTURE_FILE.test(f.display)), own };
 }
 
-/** names of capture files, rotated ones too (trace.pcap1, trace.pcap.1), maybe gzip-compressed */
-const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz)?$/i;
+/** names of capture files, rotated ones too (trace.pcap1, trace.pcap.1), maybe gzip- or zstd-compressed */
+const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz|\.zst)?$/i;
 
 /**
  * The captures among a folder's (or a pattern's) files in the order of their first packets, the

@@ -1,0 +1,137 @@
+/**
+ * compression.ts on zstd data made by the `zstd` program: both decoders (the program, and fzstd in
+ * process) give the original bytes whatever the chunking, across frames; a stream cut short gives
+ * every block before the cut and then says so; data that is not zstd is refused. Skipped, saying
+ * why, without the zstd program (Debian package zstd, installed by .ci/run).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { findProgram } from '../util/find-program.js';
+import { compressionOf, CutShortStream, decompressed, decompressedHead, NotCompressedThatWay } from './compression.js';
+
+const zstd = findProgram('zstd');
+const skip = zstd ? false : 'needs the zstd program (Debian package zstd) to make zstd data';
+
+/** `zstd -LEVEL` of `data`, by the program */
+function compress(data: Uint8Array, level = 3): Buffer {
+  const r = spawnSync(zstd as string, [`-${level}`, '-c', '-q'], { input: data, maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, String(r.stderr));
+  return r.stdout;
+}
+
+/** a few MB that compress as captures do: repeated structure with varying fields */
+function sample(bytes: number): Buffer {
+  const b = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 64) {
+    b.write(`packet ${i >> 6} from 10.0.${(i >> 14) & 255}.${(i >> 6) & 255} port ${i % 65521}`, i);
+    randomBytes(8).copy(b, i + 52);
+  }
+  return b;
+}
+
+async function* chunked(b: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+}
+
+async function all(g: AsyncGenerator<Uint8Array>): Promise<Buffer> {
+  const out: Uint8Array[] = [];
+  for await (const c of g) out.push(c);
+  return Buffer.concat(out);
+}
+
+/** this process's zstd children, by /proc (Linux) */
+function ourZstds(): string[] {
+  return readdirSync('/proc').filter((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      return /^Name:\s+zstd$/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status);
+    } catch {
+      return false;
+    }
+  });
+}
+
+const decoders = [
+  ['the zstd program', () => zstd as string],
+  ['the in-process decoder', () => null],
+] as const;
+
+test('compression is told by magic bytes, not by name', () => {
+  assert.equal(compressionOf(gzipSync(Buffer.from('x'))), 'gzip');
+  assert.equal(compressionOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0])), 'zstd');
+  assert.equal(compressionOf(Buffer.from([0x28, 0xb5, 0x2f])), undefined, 'too short to tell');
+  assert.equal(compressionOf(Buffer.from([0xd4, 0xc3, 0xb2, 0xa1])), undefined, 'a plain pcap');
+});
+
+for (const [name, program] of decoders) {
+  test(`zstd through ${name}: the original bytes, in chunks of any size, across frames`, { skip }, async () => {
+    const data = sample(3_000_000);
+    const one = compress(data);
+    for (const size of [7, 65_536, 1 << 20]) assert.ok((await all(decompressed('zstd', chunked(one, size), { zstdProgram: program() }))).equals(data), `chunks of ${size}`);
+    // two frames back to back (zstd files concatenated, as `cat a.zst b.zst` or a rotated archive makes)
+    const cut = 1_234_567;
+    const two = Buffer.concat([compress(data.subarray(0, cut), 1), compress(data.subarray(cut), 19)]);
+    assert.ok((await all(decompressed('zstd', chunked(two, 100_000), { zstdProgram: program() }))).equals(data), 'two frames');
+    // an empty input compressed is a frame of nothing
+    assert.equal((await all(decompressed('zstd', chunked(compress(Buffer.alloc(0)), 5), { zstdProgram: program() }))).length, 0);
+  });
+
+  test(`zstd through ${name}: a stream cut short gives the blocks before the cut, then says so; data that is not zstd is refused`, { skip }, async () => {
+    const data = sample(2_000_000);
+    const z = compress(data);
+    const half = z.subarray(0, z.length >> 1);
+    // without onCutShort: the error, after the bytes before the cut were handed on
+    const got: Uint8Array[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const c of decompressed('zstd', chunked(half, 65_536), { zstdProgram: program() })) got.push(c);
+      },
+      (e: unknown) => e instanceof CutShortStream && e.compression === 'zstd',
+    );
+    const before = Buffer.concat(got);
+    assert.ok(before.length > 0 && before.length < data.length, `some of the data came before the cut: ${before.length}`);
+    assert.ok(before.equals(data.subarray(0, before.length)), 'what came is the start of the original');
+    // with onCutShort: the same bytes, then the data ends quietly
+    let said = 0;
+    const quiet = await all(decompressed('zstd', chunked(half, 65_536), { zstdProgram: program(), onCutShort: () => said++ }));
+    assert.equal(said, 1);
+    assert.ok(quiet.equals(before));
+    // the zstd magic, then noise
+    const noise = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), randomBytes(5000)]);
+    await assert.rejects(all(decompressed('zstd', chunked(noise, 1000), { zstdProgram: program() })), (e: unknown) => e instanceof NotCompressedThatWay || e instanceof CutShortStream);
+  });
+}
+
+test('zstd through the program: stopping early leaves no program running, and a failing input is the error given', { skip }, async () => {
+  const z = compress(sample(4_000_000));
+  const g = decompressed('zstd', chunked(z, 4096), { zstdProgram: zstd as string });
+  const first = await g.next();
+  assert.equal(first.done, false);
+  assert.equal(ourZstds().length, 1, 'the program runs while the data is read');
+  await g.return(undefined);
+  for (let i = 0; i < 100 && ourZstds().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(ourZstds(), [], 'the program was stopped');
+  async function* failing(): AsyncGenerator<Uint8Array> {
+    yield z.subarray(0, 10_000);
+    throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+  }
+  await assert.rejects(all(decompressed('zstd', failing(), { zstdProgram: zstd as string })), /EIO: i\/o error/);
+});
+
+test('the head of a zstd input decompresses to the start of the data (a block at a time), a gzip one to its start', { skip }, () => {
+  const data = sample(1_000_000);
+  const z = compress(data);
+  const head = decompressedHead(z.subarray(0, 200_000));
+  assert.ok(head.length >= 4096 && Buffer.from(head).equals(data.subarray(0, head.length)), `head of ${head.length} bytes`);
+  assert.equal(decompressedHead(z.subarray(0, 100)).length, 0, 'no whole block yet');
+  const gz = gzipSync(data);
+  const gzHead = decompressedHead(gz.subarray(0, 4096));
+  assert.ok(gzHead.length > 4096 && Buffer.from(gzHead).equals(data.subarray(0, gzHead.length)));
+  const plain = Buffer.from('not compressed');
+  assert.equal(decompressedHead(plain), plain);
+});
