@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { findProgram } from '../util/find-program.js';
 import { compressionOf, CutShortStream, decompressed, decompressedHead, NotCompressedThatWay } from './compression.js';
+import { ZstdFrameWalker } from './zstd-frames.js';
 
 const zstd = findProgram('zstd');
 const skip = zstd ? false : 'needs the zstd program (Debian package zstd) to make zstd data';
@@ -134,4 +135,47 @@ test('the head of a zstd input decompresses to the start of the data (a block at
   assert.ok(gzHead.length > 4096 && Buffer.from(gzHead).equals(data.subarray(0, gzHead.length)));
   const plain = Buffer.from('not compressed');
   assert.equal(decompressedHead(plain), plain);
+});
+
+test('zstd frames are walked before the in-process decoder: a window over 128 MiB is refused as zstd -d refuses it, skippable frames pass', { skip }, async () => {
+  const data = sample(600_000);
+  // a skippable frame (magic 0x184D2A50, 8 bytes of content) before two frames, cut into chunks of any size
+  const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  const stream = Buffer.concat([skippable, compress(data.subarray(0, 100_000), 1), compress(data.subarray(100_000), 9)]);
+  const walker = new ZstdFrameWalker();
+  for (let i = 0; i < stream.length; i += 7) assert.equal(walker.walk(stream.subarray(i, i + 7)), undefined, `at ${i}`);
+  for (const [name, program] of decoders) {
+    assert.ok((await all(decompressed('zstd', chunked(stream, 1000), { zstdProgram: program() }))).equals(data), name);
+    // a frame header claiming a 2 GiB window (window descriptor 0xA8): fzstd would allocate it at once
+    const huge = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xa8, 0x02, 0x00, 0x00]);
+    await assert.rejects(all(decompressed('zstd', chunked(huge, 3), { zstdProgram: program() })), (e: unknown) => e instanceof NotCompressedThatWay, name);
+    // a single-segment frame whose content size (its window) is 4 GiB
+    const big = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 1, 0, 0, 0, 0x01, 0, 0]);
+    await assert.rejects(all(decompressed('zstd', chunked(big, 5), { zstdProgram: program() })), (e: unknown) => e instanceof NotCompressedThatWay, name);
+  }
+  assert.match(new ZstdFrameWalker().walk(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xa8])) ?? '', /needs a 2048 MiB window, more than the 128 MiB zstd -d allows/);
+  assert.equal(new ZstdFrameWalker().walk(Buffer.from('hello world')), 'not a zstd frame');
+});
+
+test('garbled zstd through the in-process decoder: every input ends in its data, a cut, or "not a valid zstd file", quickly', { skip }, async () => {
+  const base = compress(sample(300_000));
+  let seed = 7;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const outcomes = new Map<string, number>();
+  for (let i = 0; i < 400; i++) {
+    const b = Buffer.from(base);
+    for (let k = 0, n = 1 + Math.floor(rnd() * 8); k < n; k++) b[Math.floor(rnd() * (rnd() < 0.5 ? 64 : b.length))] = Math.floor(rnd() * 256);
+    const input = rnd() < 0.3 ? b.subarray(0, Math.floor(rnd() * b.length)) : b;
+    const t0 = performance.now();
+    let outcome = 'data';
+    try {
+      await all(decompressed('zstd', chunked(input, 4096), { zstdProgram: null }));
+    } catch (e) {
+      assert.ok(e instanceof NotCompressedThatWay || e instanceof CutShortStream, `input ${i}: ${String((e as Error).stack)}`);
+      outcome = e.constructor.name;
+    }
+    assert.ok(performance.now() - t0 < 5000, `input ${i} took ${performance.now() - t0} ms`);
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  assert.ok((outcomes.get('NotCompressedThatWay') ?? 0) > 100, JSON.stringify([...outcomes]));
 });

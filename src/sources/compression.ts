@@ -6,7 +6,9 @@
  * gzip is Node's own zlib. Node 20 has no zstd, so a zstd input goes through the `zstd` program when
  * it is on the search path (Debian package zstd: native speed, on a core of its own beside the
  * analysis) and through fzstd otherwise (a small, well-kept decompressor in plain JavaScript: ~110
- * MB/s on this project's 2-core machine, where `zstd -d` does ~1 GB/s). Either way a stream that
+ * MB/s on this project's 2-core machine, where `zstd -d` does ~1 GB/s; behind a walk of the frames
+ * that refuses a window over 128 MiB, as `zstd -d` does, before fzstd would allocate it:
+ * zstd-frames.ts). Either way a stream that
  * ends early (a file still being written, a copy cut short) hands on everything before the cut and
  * says so, as a gzip one does; data that is not zstd is one error naming the file.
  */
@@ -16,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { Decompress, ZstdErrorCode } from 'fzstd';
 import { findProgram } from '../util/find-program.js';
+import { ZstdFrameWalker } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd';
 
@@ -130,7 +133,11 @@ async function* unzstdInProcess(compressed: AsyncIterable<Uint8Array>, onCutShor
       throw new NotCompressedThatWay('zstd', (e as Error).message);
     }
   };
+  // frames whose window would take more memory than zstd -d allows are refused before fzstd allocates it
+  const frames = new ZstdFrameWalker();
   for await (const c of compressed) {
+    const wrong = frames.walk(c);
+    if (wrong !== undefined) throw new NotCompressedThatWay('zstd', wrong);
     const ok = push(c, false);
     while (out.length) yield out.shift() as Uint8Array;
     if (!ok) return;
