@@ -5,7 +5,10 @@
  * time asked for; nothing but whole files is left; an aborted writer leaves no temporary.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
+import { findProgram } from '../util/find-program.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -102,3 +105,36 @@ test('rotation by capture time, and an aborted writer leaves nothing', { skip },
   await a.abort();
   assert.deepEqual(readdirSync(aborted), []);
 });
+
+for (const [compress, suffix] of [['gzip', '.gz'], ['zstd', '.zst']] as const) {
+  const zstdProgram = findProgram('zstd');
+  test(`--compress ${compress}: every packet back from files compressed as they were written, the size limit on the pcap before compression`, { skip: skip || (compress === 'zstd' && !zstdProgram ? 'needs the zstd program (Debian package zstd)' : false) }, async () => {
+    const source = sharedPath('pcaps', 'tcp_ports.pcapng') as string;
+    const out = join(dir, `compressed-${compress}`);
+    mkdirSync(out);
+    const w = new RotatingCaptureWriter({ dir: out, prefix: 'eth0', bytes: 40_000, compress, zstdProgram });
+    const original = await packetsOf([source]);
+    await feed(w, original);
+    await w.close();
+    const files = readdirSync(out).sort();
+    assert.deepEqual(files, w.files.map((f) => f.slice(out.length + 1)).sort(), 'only the completed files are there (no temporaries)');
+    assert.ok(files.length > 3 && files.every((f) => new RegExp(`^eth0-\\d{8}T\\d{6}Z-\\d{4}\\.pcap\\${suffix}$`).test(f)), files.join(', '));
+    // read back through the readers (which tell the compression by its magic bytes), byte for byte
+    assert.deepEqual(await packetsOf(w.files), original);
+    // each file is a standard compressed pcap: the system's own decompressor gives a pcap under the limit
+    for (const f of w.files) {
+      const plain = compress === 'gzip' ? gunzipSync(readFileSync(f)) : spawnSync(zstdProgram as string, ['-dc', f], { maxBuffer: 1 << 26 }).stdout;
+      assert.equal(plain.readUInt32LE(0), 0xa1b2c3d4, `${f} holds a pcap`);
+      assert.ok(plain.length <= 40_000, `${f}: ${plain.length} bytes of pcap`);
+      assert.ok(statSync(f).size < plain.length, `${f} is smaller compressed`);
+    }
+    // aborted: nothing left, the compressor stopped
+    const aborted = join(dir, `aborted-${compress}`);
+    mkdirSync(aborted);
+    const a = new RotatingCaptureWriter({ dir: aborted, prefix: 'x', compress, zstdProgram });
+    await feed(a, original);
+    await a.drain();
+    await a.abort();
+    assert.deepEqual(readdirSync(aborted), []);
+  });
+}

@@ -10,10 +10,12 @@
  * the capture, one record per packet as captured.
  *
  * Records are gathered synchronously as packets are decoded (the reader's hot path awaits nothing)
- * and written between chunks by `drain`.
+ * and written between chunks by `drain`. With `compress` each file is gzip- or zstd-compressed as it
+ * is written (util/compressed-output.ts), and renamed into place once the compressor has flushed.
  */
 import { join } from 'node:path';
 import { openOutput, type OutputStream } from '../util/atomic-output.js';
+import { COMPRESSED_SUFFIX, compressedOutput, type OutputCompression } from '../util/compressed-output.js';
 import type { CapturePacket } from './capture-packet.js';
 
 export interface RotationOptions {
@@ -24,6 +26,13 @@ export interface RotationOptions {
   readonly bytes?: number;
   /** file names start with this (the interface name) */
   readonly prefix: string;
+  /**
+   * each file compressed as it is written (name ending .pcap.gz or .pcap.zst); the size limit
+   * applies to the pcap before compression, as tcpdump -C applies it before -z
+   */
+  readonly compress?: OutputCompression;
+  /** the zstd executable, for `compress: 'zstd'` */
+  readonly zstdProgram?: string;
 }
 
 const SNAPLEN = 262144;
@@ -74,7 +83,11 @@ export class RotatingCaptureWriter {
   async drain(): Promise<void> {
     while (this.segments.length > 0) {
       const s = this.segments[0];
-      s.out ??= await openOutput(join(this.o.dir, s.name), 'capture');
+      if (!s.out) {
+        const path = join(this.o.dir, s.name);
+        const file = await openOutput(path, 'capture');
+        s.out = this.o.compress ? compressedOutput(file, this.o.compress, path, this.o.zstdProgram) : file;
+      }
       const parts = s.parts;
       s.parts = [];
       if (parts.length > 0) await s.out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
@@ -101,7 +114,7 @@ export class RotatingCaptureWriter {
   private fileName(tsMicros: number): string {
     const t = new Date(tsMicros / 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const safe = this.o.prefix.replace(/[^A-Za-z0-9_.@-]/g, '_');
-    return `${safe}-${t}-${String(++this.seq).padStart(4, '0')}.pcap`;
+    return `${safe}-${t}-${String(++this.seq).padStart(4, '0')}.pcap${this.o.compress ? COMPRESSED_SUFFIX[this.o.compress] : ''}`;
   }
 }
 

@@ -45,7 +45,8 @@ dry run by default), while the capture runs; each risky source as its window clo
     { name: 'program', type: 'string', value: 'NAME', choices: ['tcpdump', 'dumpcap'], description: 'capture program (default: tcpdump, else dumpcap)' },
     { name: 'write', short: 'w', type: 'string', value: 'DIR', description: 'also keep the packets: pcap files in DIR, each renamed into place when complete' },
     { name: 'rotate-seconds', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file every N seconds of capture' },
-    { name: 'rotate-mb', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file before one exceeds N MB' },
+    { name: 'rotate-mb', type: 'number', value: 'N', range: { min: 0, minOpen: true }, description: 'with --write: start a new file before one exceeds N MB (of pcap, before --compress)' },
+    { name: 'compress', type: 'string', value: 'KIND', choices: ['gzip', 'zstd'], description: 'with --write: compress each file as it is written (.pcap.gz; .pcap.zst needs the zstd program); every verb reads them back' },
     { name: 'duration', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'stop after this long' },
     { name: 'count', type: 'integer', value: 'N', range: { min: 1 }, description: 'stop after N packets' },
     { name: 'batch-seconds', type: 'number', value: 'SECONDS', range: { min: 0, minOpen: true }, description: 'hand finished flows to the analysis at least this often', default: 5 },
@@ -66,6 +67,7 @@ dry run by default), while the capture runs; each risky source as its window clo
     'sudo netsentinel capture -i eth0 -b office.nsb',
     "sudo netsentinel capture -i eth0 -f 'not port 22' -b office.nsb -o out/ --duration 3600",
     'sudo netsentinel capture -i any -b office.nsb --write /var/lib/netsentinel/pcap --rotate-mb 100 --json | jq .alert.signature',
+    'sudo netsentinel capture -i eth0 --write /var/lib/netsentinel/pcap --rotate-seconds 3600 --compress zstd   # a week of packets, an hour a file',
     'sudo netsentinel capture -i eth0 -b office.nsb --respond --apply --config netsentinel.yaml   # alerts by webhook/e-mail/syslog as findings come',
   ],
 };

@@ -40,7 +40,7 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
     const out = join(dir, 'live-out');
     const pcaps = join(dir, 'pcaps');
     cap = new Background(
-      spawn('ip', inNs(nsA, process.execPath, main, 'capture', '--interface', vethA, '-b', baselineFile, '--json', '--print-flows', '--batch-seconds', '1', '-o', out, '--store', 'none', '--no-report', '--write', pcaps, '--rotate-mb', '0.01')),
+      spawn('ip', inNs(nsA, process.execPath, main, 'capture', '--interface', vethA, '-b', baselineFile, '--json', '--print-flows', '--batch-seconds', '1', '-o', out, '--store', 'none', '--no-report', '--write', pcaps, '--rotate-mb', '0.01', '--compress', 'gzip')),
     );
     await cap.waitFor('err', /listening on/, 30000);
 
@@ -84,10 +84,12 @@ test('capture on a veth between two namespaces: flows, the port scan and its sca
       [summary.capture.packets, summary.capture.ipPackets, summary.capture.arpPackets, 158, summary.capture.packets],
     );
 
-    // rotated files: whole files only, several of them, holding every packet; read together they give the same flows
+    // rotated files, gzip-compressed as written: whole files only, several of them, holding every
+    // packet (tshark reads them as they are); read together they give the same flows
     const files = readdirSync(pcaps).sort();
     assert.ok(files.length > 1, `rotated into several files: ${files.join(', ')}`);
-    assert.ok(files.every((f) => /^v\d+a-\d{8}T\d{6}Z-\d{4}\.pcap$/.test(f)), `no temporaries left: ${files.join(', ')}`);
+    assert.ok(files.every((f) => /^v\d+a-\d{8}T\d{6}Z-\d{4}\.pcap\.gz$/.test(f)), `no temporaries left: ${files.join(', ')}`);
+    assert.ok(files.every((f) => readFileSync(join(pcaps, f)).readUInt16BE(0) === 0x1f8b), 'each file is gzip');
     let frames = 0;
     for (const f of files) frames += run('tshark', ['-r', join(pcaps, f), '-T', 'fields', '-e', 'frame.number']).toString().trim().split('\n').filter(Boolean).length;
     assert.equal(frames, summary.capture.packets);
@@ -163,6 +165,13 @@ test('capture without tcpdump or dumpcap on PATH says which package to install',
   r = cli(['capture', '-i', 'lo', '-b', baselineFile, '--rotate-mb', '5']);
   assert.equal(r.code, 2);
   assert.match(r.err, /--rotate-seconds and --rotate-mb need --write DIR/);
+  r = cli(['capture', '-i', 'lo', '-b', baselineFile, '--compress', 'gzip']);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, 'netsentinel: capture: --compress goes with --write DIR (the files it compresses)\n');
+  // zstd is a program: its absence is said before anything is captured (or tcpdump looked for)
+  r = cli(['capture', '-i', 'lo', '-b', baselineFile, '--write', join(dir, 'kept'), '--compress', 'zstd'], env);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, 'netsentinel: capture: --compress zstd needs the zstd program (Debian package zstd); --compress gzip needs nothing more\n');
   // --apply alone did nothing, silently: it acts on --respond's decisions, here and in analyze and stream
   for (const [verb, args] of [['capture', ['-i', 'lo']], ['analyze', [join(dir, 'missing.csv')]], ['stream', ['--stdin']]] as const) {
     r = cli([verb, ...args, '-b', baselineFile, '--apply']);

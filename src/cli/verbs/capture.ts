@@ -14,6 +14,8 @@ import { packetDetectors } from '../../packets/packet-evidence.js';
 import { chooseProgram, startCapture, type CaptureProgramName, type LiveCaptureRequest } from '../../packets/live-capture-program.js';
 import { liveFlowSource, type LiveCaptureSummary } from '../../packets/live-flow-source.js';
 import { RotatingCaptureWriter } from '../../packets/live-rotation.js';
+import { findProgram } from '../../util/find-program.js';
+import type { OutputCompression } from '../../util/compressed-output.js';
 import { namedTunnelCounts } from '../../packets/tunnels.js';
 import { loadBaseline } from '../../risk/baseline.js';
 import { rulesOnlyBaseline } from '../../analysis/self-fit.js';
@@ -57,6 +59,11 @@ export const capture: Command = {
     const baselineFile = v.baseline as string | undefined;
     const writeDir = v.write as string | undefined;
     if ((v.rotateSeconds !== undefined || v.rotateMb !== undefined) && !writeDir) throw new UserError('capture: --rotate-seconds and --rotate-mb need --write DIR (where the files go)');
+    const compress = v.compress as OutputCompression | undefined;
+    if (compress && !writeDir) throw new UserError('capture: --compress goes with --write DIR (the files it compresses)');
+    // zstd is a program (Node 20 has no zstd): its absence is said before anything is captured
+    const zstdProgram = compress === 'zstd' ? findProgram('zstd') : undefined;
+    if (compress === 'zstd' && !zstdProgram) throw new UserError("capture: --compress zstd needs the zstd program (Debian package zstd); --compress gzip needs nothing more");
     let req: LiveCaptureRequest = { interface: ifName, filter: v.filter as string | undefined, program: v.program as CaptureProgramName | undefined };
     // the program's absence is said before anything is loaded
     chooseProgram(req);
@@ -76,7 +83,7 @@ export const capture: Command = {
     const storeLoc = outDir ? chosen : ((v.store as string | undefined) ?? 'none');
     if (writeDir) await makeFolders(writeDir, 'capture');
     const rotation = writeDir
-      ? new RotatingCaptureWriter({ dir: writeDir, prefix: ifName, seconds: v.rotateSeconds as number | undefined, bytes: v.rotateMb !== undefined ? (v.rotateMb as number) * 1e6 : undefined })
+      ? new RotatingCaptureWriter({ dir: writeDir, prefix: ifName, seconds: v.rotateSeconds as number | undefined, bytes: v.rotateMb !== undefined ? (v.rotateMb as number) * 1e6 : undefined, compress, zstdProgram })
       : undefined;
 
     // its own connections left out of the capture (a PostgreSQL store, --respond's notifications): else an

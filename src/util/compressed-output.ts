@@ -1,0 +1,78 @@
+/**
+ * An output written compressed as it goes: what is written is gzip-compressed (Node's zlib, on its
+ * thread pool) or zstd-compressed (the `zstd` program, on a core of its own) into another output,
+ * which is only closed (renamed into place, for an atomic file) once the compressor has flushed
+ * everything: `capture --write DIR --compress` keeps weeks of packets at a fraction of the space, in
+ * files every reader here (and zcat, zstdcat, Wireshark) reads back.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { OutputStream } from './atomic-output.js';
+import { UserError } from './errors.js';
+
+export type OutputCompression = 'gzip' | 'zstd';
+
+/** the file name ending each compression adds */
+export const COMPRESSED_SUFFIX: Readonly<Record<OutputCompression, string>> = { gzip: '.gz', zstd: '.zst' };
+
+/**
+ * `inner` behind a compressor. `zstdProgram`: the zstd executable (the caller finds it, and says
+ * when it is missing, before anything is captured). Errors name `display`.
+ */
+export function compressedOutput(inner: OutputStream, kind: OutputCompression, display: string, zstdProgram?: string): OutputStream {
+  let input: Writable;
+  let output: Readable;
+  let exited: Promise<void> = Promise.resolve();
+  let kill = (): void => {};
+  if (kind === 'gzip') {
+    const gz = createGzip({ level: 6 });
+    input = gz;
+    output = gz;
+    kill = () => gz.destroy();
+  } else {
+    if (!zstdProgram) throw new UserError(`${display}: zstd compression needs the zstd program (Debian package zstd)`);
+    const child = spawn(zstdProgram, ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      if (stderr.length < 4096) stderr += s;
+    });
+    input = child.stdin;
+    output = child.stdout;
+    exited = new Promise<void>((resolve, reject) => {
+      child.on('error', (e) => reject(new UserError(`${display}: cannot run zstd (${e.message})`)));
+      child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new UserError(`${display}: zstd failed (${stderr.trim().split('\n').pop() || (signal ?? `exit ${code}`)})`))));
+    });
+    exited.catch(() => {});
+    kill = () => child.kill();
+  }
+  let inputError: Error | undefined;
+  input.on('error', (e) => (inputError = e));
+  // the compressed bytes go on to the inner output in order, each write waited for
+  const pumped = (async () => {
+    for await (const c of output) await inner.write(c as Buffer);
+  })();
+  pumped.catch(() => {});
+  let done = false;
+  return {
+    async write(chunk) {
+      if (inputError) throw new UserError(`${display}: compressing failed (${inputError.message})`);
+      if (!input.write(chunk)) await Promise.race([once(input, 'drain'), pumped]);
+    },
+    async close() {
+      if (done) return;
+      done = true;
+      input.end();
+      await pumped;
+      await exited;
+      if (inputError) throw new UserError(`${display}: compressing failed (${inputError.message})`);
+      await inner.close();
+    },
+    async abort() {
+      done = true;
+      kill();
+      await inner.abort();
+    },
+  };
+}
