@@ -152,7 +152,9 @@ async function* unzstdInProcess(compressed: AsyncIterable<Uint8Array>, onCutShor
  * it ended: "premature end" / "unexpected end" (a cut) or anything else (not zstd, damaged).
  */
 async function* unzstdByProgram(program: string, compressed: AsyncIterable<Uint8Array>, onCutShort?: () => void): AsyncGenerator<Uint8Array> {
-  const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // in a process group of its own: Ctrl-C is the analysis's to handle (it stops, and this stops
+  // the program), not a "zstd failed" on the way; it ends when its input or output closes
+  const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < 8192) stderr += s;

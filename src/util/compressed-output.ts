@@ -33,7 +33,10 @@ export function compressedOutput(inner: OutputStream, kind: OutputCompression, d
     kill = () => gz.destroy();
   } else {
     if (!zstdProgram) throw new UserError(`${display}: zstd compression needs the zstd program (Debian package zstd)`);
-    const child = spawn(zstdProgram, ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // in a process group of its own: Ctrl-C (or a service manager's SIGTERM to the group) must not
+    // kill it before the capture has written and flushed its last packets through it; it ends when
+    // its input ends, so it never outlives us
+    const child = spawn(zstdProgram, ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => {
       if (stderr.length < 4096) stderr += s;

@@ -200,3 +200,28 @@ test('capture without the privilege says how to get it', { skip: skipLive('tcpdu
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^netsentinel: capture: no permission to capture on lo: run as root or give tcpdump CAP_NET_RAW \(setcap cap_net_raw,cap_net_admin=eip \S+tcpdump\)\n$/);
 });
+
+test('capture --write --compress zstd stopped by a signal to its whole process group (Ctrl-C, a service manager) keeps its last file whole', { skip: skipLive('tcpdump', 'zstd') || (benign ? false : 'needs ../shared/datasets/cicids2017-sample') }, async () => {
+  const kept = join(dir, 'zstd-kept');
+  const port = 20000 + ((process.pid * 7) % 20000);
+  // in a process group of its own, as a shell's foreground job is: the signal goes to every process in it
+  const cap = new Background(spawn(process.execPath, [main, 'capture', '-i', 'lo', '-f', `udp port ${port}`, '-b', baselineFile, '--write', kept, '--compress', 'zstd'], { cwd: dir, detached: true }));
+  try {
+    await cap.waitFor('err', /Ctrl-C stops/, 30000);
+    const { createSocket } = await import('node:dgram');
+    const s = createSocket('udp4');
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => s.send(Buffer.alloc(100, i), port, '127.0.0.1', () => r()));
+    s.close();
+    await sleep(1500);
+    process.kill(-(cap.child.pid as number), 'SIGTERM');
+    assert.equal(await cap.exited, 0, cap.err);
+    assert.doesNotMatch(cap.err, /zstd failed|unfinished output removed/);
+    const files = readdirSync(kept);
+    assert.equal(files.length, 1, files.join(', '));
+    assert.match(files[0], /^lo-\d{8}T\d{6}Z-0001\.pcap\.zst$/);
+    const frames = run('tshark', ['-r', join(kept, files[0]), '-T', 'fields', '-e', 'udp.dstport']).toString().trim().split('\n');
+    assert.deepEqual(frames, Array(20).fill(String(port)), 'every datagram, in a whole zstd file');
+  } finally {
+    if (cap.child.exitCode === null) process.kill(-(cap.child.pid as number), 'SIGKILL');
+  }
+});
