@@ -1,7 +1,7 @@
 /**
  * Packet captures uploaded to POST /v1/analyze, against `netsentinel analyze` on the same file
  * with the same baseline (fitted on other captures): synscan.pcapng's scan by 172.16.0.8 is in the
- * answer with the same figures, plain and gzipped; the packet detectors run on uploads too (the
+ * answer with the same figures, plain, gzipped and zstd-compressed; the packet detectors run on uploads too (the
  * ARP poisoning in arppoison.pcapng); a label that is no upload is 415, and a capture larger than
  * server.limits.batchBytes is 413.
  */
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startService, type RunningService } from './service.js';
+import { findProgram } from '../util/find-program.js';
 import { DEFAULT_SERVER_CONFIG } from './server-config.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
 
@@ -69,6 +70,15 @@ test('an uploaded pcapng gets the figures of netsentinel analyze: the scan by 17
   assert.equal(gz.status, 200, JSON.stringify(gz.json));
   assert.equal(gz.json.summary.flows, cli.flows);
   assert.deepEqual(gz.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
+
+  // and zstd-compressed (RFC 8878's media type), with the zstd program made for it
+  const zstd = findProgram('zstd');
+  if (zstd) {
+    const z = await upload(spawnSync(zstd, ['-c', '-q', file], { maxBuffer: 1 << 26 }).stdout, 'application/zstd', 'synscan.pcapng.zst');
+    assert.equal(z.status, 200, JSON.stringify(z.json));
+    assert.equal(z.json.summary.flows, cli.flows);
+    assert.deepEqual(z.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
+  }
 });
 
 test('the packet detectors watch uploaded captures as they watch analyze: ARP poisoning', { skip }, async () => {
