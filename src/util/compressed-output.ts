@@ -3,14 +3,17 @@
  * thread pool) or zstd-compressed (the `zstd` program, on a core of its own) into another output,
  * which is only closed (renamed into place, for an atomic file) once the compressor has flushed
  * everything: `capture --write DIR --compress` keeps weeks of packets at a fraction of the space, in
- * files every reader here (and zcat, zstdcat, Wireshark) reads back.
+ * files every reader here (and zcat, zstdcat, Wireshark) reads back; and an output named `.gz` or
+ * `.zst` (`flows -o conn.log.gz`, `predict -o scores.csv.zst`) is what its name says, not text
+ * under a compressed name.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { OutputStream } from './atomic-output.js';
+import { openOutput, type OutputStream } from './atomic-output.js';
 import { UserError } from './errors.js';
+import { findProgram } from './find-program.js';
 
 export type OutputCompression = 'gzip' | 'zstd';
 
@@ -78,4 +81,23 @@ export function compressedOutput(inner: OutputStream, kind: OutputCompression, d
       await inner.abort();
     },
   };
+}
+
+/** The compression an output's name asks for (`.gz`, `.zst`), or undefined ('-', stdout, never). */
+export function compressionOfName(path: string): OutputCompression | undefined {
+  if (/\.gz$/i.test(path)) return 'gzip';
+  if (/\.zst$/i.test(path)) return 'zstd';
+  return undefined;
+}
+
+/**
+ * openOutput, compressed when the name ends `.gz` or `.zst`; a `.zst` without the zstd program is
+ * a UserError under `who` before anything is written.
+ */
+export async function openNamedOutput(path: string, who: string): Promise<OutputStream> {
+  const kind = compressionOfName(path);
+  const zstdProgram = kind === 'zstd' ? findProgram('zstd') : undefined;
+  if (kind === 'zstd' && !zstdProgram) throw new UserError(`${who}: ${path} names a zstd file, which needs the zstd program (Debian package zstd); a .gz name needs nothing more`);
+  const file = await openOutput(path, who);
+  return kind ? compressedOutput(file, kind, path, zstdProgram) : file;
 }

@@ -14,6 +14,7 @@ import { cellText, getColumn, type FlowTable } from '../../flows/table.js';
 import { readDataset } from '../../sources/read-dataset.js';
 import { CIC_COLUMNS } from '../../packets/flow-records.js';
 import { sharedPath, skipWithoutShared } from '../../testing/shared-data.js';
+import { findProgram } from '../../util/find-program.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ns-flows-'));
@@ -178,4 +179,33 @@ test('flows --json: the IP protocol number is a JSON number, as the ports are (j
     assert.equal(typeof f['Dst Port'], 'number');
   }
   assert.ok(rows.some((f) => f.Protocol === 6));
+});
+
+test('flows -o NAME.gz / NAME.zst writes what the name says: compressed, read back by every verb (conn.log.gz as Zeek TSV)', { skip }, async () => {
+  const cap = sharedPath('pcaps', 'synscan.pcapng') as string;
+  const { gunzipSync } = await import('node:zlib');
+  const plain = cli(['flows', cap, '--format', 'zeek', '-o', 'plain-conn.log', '-q']);
+  assert.equal(plain.code, 0, plain.err);
+  const gz = cli(['flows', cap, '--format', 'zeek', '-o', 'conn.log.gz', '-q']);
+  assert.equal(gz.code, 0, gz.err);
+  const gzBytes = readFileSync(join(dir, 'conn.log.gz'));
+  assert.equal(gzBytes.readUInt16BE(0), 0x1f8b, 'gzip, not text under a .gz name');
+  // a Zeek log name, compressed, is still written as Zeek's TSV, the same bytes as the plain one
+  assert.equal(gunzipSync(gzBytes).toString('utf8'), readFileSync(join(dir, 'plain-conn.log'), 'utf8'));
+  const back = await readDataset([join(dir, 'conn.log.gz')]);
+  assert.equal(back.format, 'zeek-conn');
+  assert.equal(back.rowCount, 1994);
+  const zstd = findProgram('zstd');
+  if (zstd) {
+    const z = cli(['flows', cap, '-o', 'flows.csv.zst', '-q']);
+    assert.equal(z.code, 0, z.err);
+    const unz = spawnSync(zstd, ['-dc', join(dir, 'flows.csv.zst')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(unz.stdout, cli(['flows', cap, '-q']).out);
+  }
+  // without the zstd program a .zst name is said before anything is read or written
+  const env = { ...process.env, PATH: join(dir, 'no-programs') };
+  const r = spawnSync(process.execPath, [main, 'flows', cap, '-o', 'nozstd.csv.zst'], { encoding: 'utf8', cwd: dir, env });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, 'netsentinel: flows: nozstd.csv.zst names a zstd file, which needs the zstd program (Debian package zstd); a .gz name needs nothing more\n');
+  assert.equal(existsSync(join(dir, 'nozstd.csv.zst')), false);
 });

@@ -5,7 +5,7 @@
  * the flows, or handing them to other tools.
  */
 import { skippedPackets } from '../../packets/capture-accounting.js';
-import { openOutput } from '../../util/output-stream.js';
+import { openNamedOutput } from '../../util/compressed-output.js';
 import type { Command } from '../command.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
 import { resolveCaptures } from '../../sources/read-dataset.js';
@@ -30,7 +30,7 @@ conn_state, history, bytes and packets each way). --json is --output-format json
 flows, skipped packets, evictions) goes to stderr.`,
     json: 'the flows as JSON lines on stdout or --output, one record per line (= --output-format jsonl)',
     options: [
-      { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
+      { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout); a name ending .gz or .zst is written compressed", default: '-' },
       { name: 'format', type: 'string', description: 'record layout', choices: ['cic', 'zeek'], default: 'cic' },
       { name: 'output-format', type: 'string', description: 'csv, JSON lines, or tsv (Zeek log with #fields; --format zeek only) [default: tsv for --format zeek into a .log file, else csv]', choices: ['csv', 'jsonl', 'tsv'] },
       ...CAPTURE_OPTIONS,
@@ -46,14 +46,15 @@ flows, skipped packets, evictions) goes to stderr.`,
     const rec = v.format as FlowRecordFormat;
     // a Zeek record into a file named like Zeek's logs is written as Zeek writes them (zeek-cut, and
     // this tool's own conn.log reader, read it); anything else as CSV unless asked
-    const asZeekLog = rec === 'zeek' && /\.log$/i.test(v.output as string);
+    const asZeekLog = rec === 'zeek' && /\.log(\.gz|\.zst)?$/i.test(v.output as string);
     const fmt: FlowOutputFormat = v.json ? 'jsonl' : ((v.outputFormat as FlowOutputFormat | undefined) ?? (asZeekLog ? 'tsv' : 'csv'));
     if (fmt === 'tsv' && rec !== 'zeek') throw new UserError('flows: --output-format tsv is Zeek\'s log format; use it with --format zeek');
     // `flows x.pcap -o x.pcap` replaced the capture with its flows: refused before anything is opened
     await guardOutputs('flows', { data: args.positionals }, { files: [v.output as string] });
     const inputs = await resolveCaptures(args.positionals, (m) => process.stderr.write(`netsentinel: warning: ${m}\n`));
     const total = inputs.some((i) => i.path === undefined) ? 0 : inputs.reduce((s, i) => s + i.size, 0);
-    const out = await openOutput(v.output as string, 'flows');
+    // (a name ending .gz or .zst is written so compressed)
+    const out = await openNamedOutput(v.output as string, 'flows');
     let summary: CaptureFlowSummary | undefined;
     let rows = 0;
     progress.start('metering flows', total || undefined, 'bytes');

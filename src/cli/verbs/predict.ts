@@ -5,7 +5,7 @@
  * the anomaly score and verdict (detectors; classifiers too when they know the normal class),
  * plus the columns asked for with --keep (by default the record's identifying columns).
  */
-import { openOutput } from '../../util/output-stream.js';
+import { openNamedOutput } from '../../util/compressed-output.js';
 import type { Command } from '../command.js';
 import { DATA_OPTIONS, streamWithProgress } from '../data-options.js';
 import { predictTable } from '../../models/trained-model.js';
@@ -30,7 +30,7 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
 (as --output-format jsonl): one object per row, the rows being the results.`,
     json: 'the rows as JSON lines on stdout or --output, one object per input row (= --output-format jsonl)',
     options: [
-      { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout)", default: '-' },
+      { name: 'output', short: 'o', type: 'string', value: 'FILE', description: "where to write ('-' = stdout); a name ending .gz or .zst is written compressed", default: '-' },
       { name: 'output-format', type: 'string', description: 'csv or JSON lines', choices: ['csv', 'jsonl'], default: 'csv' },
       { name: 'keep', type: 'list', value: 'A,B', description: "input columns to copy to the output ('none' for none; default: the record's meta columns such as IPs and ports)" },
       { name: 'proba', type: 'boolean', description: 'classifiers: add one probability column per class' },
@@ -50,7 +50,8 @@ detectors' raw score, or 1 - P(normal) for a classifier that knows the normal cl
     // --json asks for machine-readable results, and the rows are the results: JSON lines
     const fmt = v.json ? 'jsonl' : (v.outputFormat as 'csv' | 'jsonl');
     const outPath = v.output as string;
-    const out = await openOutput(outPath, 'predict');
+    // (a name ending .gz or .zst is written so compressed)
+    const out = await openNamedOutput(outPath, 'predict');
     const write = (text: string): Promise<void> => out.write(text);
     let keep = v.keep as string[] | undefined;
     const withProba = Boolean(v.proba) && model.kind === 'classifier';
