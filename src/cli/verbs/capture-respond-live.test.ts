@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Background, namespacePair, sleep } from '../../testing/live-namespaces.js';
+import { Background, killAll, namespacePair, sleep } from '../../testing/live-namespaces.js';
 import { liveCaptureTest } from '../../testing/live-capture-test.js';
 
 const { main, dir, baselineFile, skip } = liveCaptureTest('ns-capture-respond-');
@@ -103,10 +103,7 @@ test('capture --respond --apply bans a scanner and delivers its alert while the 
     const alertDecisions = ofB.filter((d) => d.type === 'alert').length + atEnd.filter((d: Line) => d.type === 'alert').length;
     assert.equal(alertsAbout().length, alertDecisions, 'one webhook alert per alert decision, none twice');
   } finally {
-    cap?.child.kill('SIGKILL');
-    hook?.child.kill('SIGKILL');
-    server?.child.kill('SIGKILL');
-    await Promise.all([server?.exited, hook?.exited]);
+    await killAll(cap, hook, server);
     net.remove();
   }
 });
@@ -151,10 +148,7 @@ test('capture --respond leaves its own notifications out of the capture: the web
     const own = flows.filter((f) => [String(port), String(syslogPort)].includes(f[dstPort]) || [String(port), String(syslogPort)].includes(f[srcPort]));
     assert.deepEqual(own.map((f) => f.join(',')), [], 'no flow of its own notifications');
   } finally {
-    cap?.child.kill('SIGKILL');
-    hook?.child.kill('SIGKILL');
-    server?.child.kill('SIGKILL');
-    await Promise.all([server?.exited, hook?.exited]);
+    await killAll(cap, hook, server);
     net.remove();
   }
 });
