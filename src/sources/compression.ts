@@ -12,12 +12,12 @@
  * ends early (a file still being written, a copy cut short) hands on everything before the cut and
  * says so, as a gzip one does; data that is not zstd is one error naming the file.
  */
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { Decompress, ZstdErrorCode } from 'fzstd';
 import { findProgram } from '../util/find-program.js';
+import { runZstd } from '../util/zstd-program.js';
 import { ZstdFrameWalker } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd';
@@ -152,18 +152,7 @@ async function* unzstdInProcess(compressed: AsyncIterable<Uint8Array>, onCutShor
  * it ended: "premature end" / "unexpected end" (a cut) or anything else (not zstd, damaged).
  */
 async function* unzstdByProgram(program: string, compressed: AsyncIterable<Uint8Array>, onCutShort?: () => void): AsyncGenerator<Uint8Array> {
-  // in a process group of its own: Ctrl-C is the analysis's to handle (it stops, and this stops
-  // the program), not a "zstd failed" on the way; it ends when its input or output closes
-  const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    if (stderr.length < 8192) stderr += s;
-  });
-  const closed = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  closed.catch(() => {});
+  const { child, closed, lastError } = runZstd(program, ['-d', '-c', '-q']);
   // the input's own failure (a read error) is the error to give; zstd stopping first (bad data) makes EPIPE, which is not
   let inputError: unknown;
   const input = Readable.from(compressed, { objectMode: false });
@@ -172,12 +161,12 @@ async function* unzstdByProgram(program: string, compressed: AsyncIterable<Uint8
   let finished = false;
   try {
     for await (const c of child.stdout) yield c as Buffer;
-    const code = await closed;
+    const { code, signal } = await closed;
     await feeding;
     if (inputError) throw inputError;
     finished = true;
     if (code === 0) return;
-    const why = stderr.trim().split('\n').pop()?.replace(/^zstd: /, '').replace(/^\/\*stdin\*\\?\s*:\s*/, '').trim() || `zstd exited with status ${code}`;
+    const why = lastError() || `zstd ended with ${signal ?? `status ${code}`}`;
     if (/premature end|unexpected end|truncated|incomplete/i.test(why)) {
       if (onCutShort) return onCutShort();
       throw new CutShortStream('zstd', why);

@@ -7,13 +7,13 @@
  * `.zst` (`flows -o conn.log.gz`, `predict -o scores.csv.zst`) is what its name says, not text
  * under a compressed name.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { openOutput, type OutputStream } from './atomic-output.js';
 import { UserError } from './errors.js';
 import { findProgram } from './find-program.js';
+import { runZstd } from './zstd-program.js';
 
 export type OutputCompression = 'gzip' | 'zstd';
 
@@ -36,20 +36,18 @@ export function compressedOutput(inner: OutputStream, kind: OutputCompression, d
     kill = () => gz.destroy();
   } else {
     if (!zstdProgram) throw new UserError(`${display}: zstd compression needs the zstd program (Debian package zstd)`);
-    // in a process group of its own: Ctrl-C (or a service manager's SIGTERM to the group) must not
-    // kill it before the capture has written and flushed its last packets through it; it ends when
-    // its input ends, so it never outlives us
-    const child = spawn(zstdProgram, ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      if (stderr.length < 4096) stderr += s;
-    });
+    const zstd = runZstd(zstdProgram, ['-q', '-c', '-3']);
+    const child = zstd.child;
     input = child.stdin;
     output = child.stdout;
-    exited = new Promise<void>((resolve, reject) => {
-      child.on('error', (e) => reject(new UserError(`${display}: cannot run zstd (${e.message})`)));
-      child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new UserError(`${display}: zstd failed (${stderr.trim().split('\n').pop() || (signal ?? `exit ${code}`)})`))));
-    });
+    exited = zstd.closed.then(
+      ({ code, signal }) => {
+        if (code !== 0) throw new UserError(`${display}: zstd failed (${zstd.lastError() || (signal ?? `exit ${code}`)})`);
+      },
+      (e: Error) => {
+        throw new UserError(`${display}: cannot run zstd (${e.message})`);
+      },
+    );
     exited.catch(() => {});
     kill = () => child.kill();
   }
