@@ -104,13 +104,14 @@ export async function* streamCaptureFlows(inputs: readonly CaptureInput[], opts:
       try {
         r = await it.next();
       } catch (e) {
-        // a compressed stream cut short without --allow-truncated: say what the option would keep,
-        // as for a plain capture cut inside its last packet
-        // cut short before its first whole block (zstd gives its data 128 KiB at a time): with
-        // --allow-truncated nothing arrived at all, which the reader took for an empty file
-        if (source.cutShort() && sum.packets === packetsBefore) {
+        // a compressed stream cut short before its first packet (zstd gives its data a block of up
+        // to 128 KiB at a time): nothing to keep, with --allow-truncated or without (with it the
+        // reader took the nothing that arrived for an empty file; without, the error offered the
+        // option to use "0 packets")
+        if ((source.cutShort() || e instanceof CutShortError) && sum.packets === packetsBefore) {
           throw new UserError(`${input.display}: the compressed capture is cut short before its first packet (its ${source.compression() ?? 'compressed'} stream ends early): nothing to read`);
         }
+        // after some packets: say what --allow-truncated would keep, as for a plain capture cut inside its last packet
         if (e instanceof CutShortError) {
           const n = sum.packets - packetsBefore;
           throw new UserError(`${e.message.replace(/; is it truncated\?$/, '')}: the compressed capture is cut short; ${thousands(n)} ${plural(n, 'packet')} before the cut ${n === 1 ? 'was' : 'were'} read; --allow-truncated uses them (a warning instead of this error)`);
