@@ -302,11 +302,11 @@ function interrupt(cwd: string, args: string[], signal: NodeJS.Signals, ready: (
     const child = spawn(process.execPath, [main, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const t0 = Date.now();
+    const t0 = performance.now();
     let sentWhileReady = false;
     const poll = setInterval(() => {
       const isReady = ready(err);
-      if (isReady || Date.now() - t0 > afterMs) {
+      if (isReady || performance.now() - t0 > afterMs) {
         clearInterval(poll);
         sentWhileReady = isReady;
         child.kill(signal);

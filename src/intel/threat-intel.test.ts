@@ -182,9 +182,9 @@ test('a provider that never answers times out; an unreachable one says so', asyn
   const closed = (probe.address() as AddressInfo).port;
   await new Promise((r) => probe.close(r));
   const ti = await openThreatIntel({ config: intelSettings({ 'intel.store': 'none', 'intel.timeoutSeconds': 0.3, 'intel.abuseipdb.baseUrl': `http://127.0.0.1:${closed}/abuse` }) });
-  const t0 = Date.now();
+  const t0 = performance.now();
   const r = await ti.lookup('185.220.101.2');
-  assert.ok(Date.now() - t0 < 3000);
+  assert.ok(performance.now() - t0 < 3000);
   assert.equal(src(r, 'ipqs').status, 'timeout');
   assert.match(src(r, 'ipqs').reason!, /did not answer within 0\.3 s \(127\.0\.0\.1:\d+\)/);
   assert.equal(src(r, 'abuseipdb').status, 'unreachable');

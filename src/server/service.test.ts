@@ -142,12 +142,12 @@ test('POST /classify answers alike before Fastify (JSON of a stated length) and 
 });
 
 test('slow clients: headers and bodies that never finish get 408, the service keeps serving', { skip }, async () => {
-  const t0 = Date.now();
+  const t0 = performance.now();
   const slowHeaders = await raw('POST /classify HTTP/1.1\r\nHost: x\r\n', { keepOpen: true });
   assert.match(slowHeaders, /^HTTP\/1\.1 408/);
   const slowBody = await raw(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n{"duration": 1`, { keepOpen: true });
   assert.match(slowBody, /^HTTP\/1\.1 408/);
-  assert.ok(Date.now() - t0 < 10_000);
+  assert.ok(performance.now() - t0 < 10_000);
   assert.equal((await post('/classify', SEED_004_CURL_BODY)).status, 200);
 });
 
