@@ -45,7 +45,7 @@ export class ZstdFrameWalker {
       // gather the header's bytes (a chunk may end inside one)
       if (this.held.length < need) {
         const take = Math.min(need - this.held.length, chunk.length - at);
-        this.held = concat(this.held, chunk.subarray(at, at + take));
+        this.held = Buffer.concat([this.held, chunk.subarray(at, at + take)]);
         at += take;
         if (this.held.length < need) return undefined;
         // a frame header's length is known from its first bytes: ask again with them
@@ -125,11 +125,4 @@ export class ZstdFrameWalker {
     this.state = this.skip > 0 ? SKIP : HEADER;
     return undefined;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
