@@ -23,7 +23,8 @@
  * --max-inlined-bytecode-size=60 with cumulative 300 (train +6 %), cumulative 230 (analyze of the
  * captures -4 to -7 % beside the default, train and the CIC folder unchanged, but the whole scorer of
  * the baseline-scoring bench +3 % per flow in batches of 1,000 and +9 % in one batch: the stream
- * worker's hot path), --interrupt-budget doubled, --maglev, --single-threaded, --single-threaded-gc,
+ * worker's hot path), --interrupt-budget doubled, --maglev, --single-threaded and --single-threaded-gc
+ * with two CPUs (with one, --single-threaded is taken: bin/netsentinel),
  * --min-semi-space-size=16 or --max-semi-space-size=32 (no gain, or slower). Set here at run time
  * rather than on a node command line: `netsentinel` is started by its bin script, and the flag,
  * read by each optimising compile, takes effect when set this way (--trace-turbo-inlining on
@@ -42,8 +43,20 @@
  *   analyze ordinary.pcap (1.0 M packets)     3.24 → 3.28 s (5 runs: no change; 8×: 3.26)
  * and set here, the build before vs this one: small.pcap 0.70 → 0.62 s (9 runs), 100k packets
  * 1.33 → 1.20 s (5 runs), ordinary.pcap 3.44 → 3.30 s (5 runs).
+ *
+ * Twice the budget, not four times, when V8 runs single-threaded (bin/netsentinel gives Node
+ * --single-threaded where the process may use one CPU only; why there: that script). Compiles then
+ * happen in place, so a hot loop optimised later is time lost on the one core rather than on a
+ * helper thread's, and an earlier compile pays sooner. Wall medians of `analyze`, confined to one
+ * CPU with taskset, single-threaded, budgets alternated (December 2026, Node 20.20):
+ *   budget ×               1        2        3        4
+ *   ordinary.pcap       2.100    2.030    2.080    2.110 s  (5 runs each)
+ *   replay.pcap         4.940    4.860        -    4.900 s  (3 runs each)
+ *   small.pcap          0.580    0.580        -    0.550 s  (5 runs each)
+ * (with the inlining budget at 230, 460 or 920 beside ×2: 2.115, 2.080, 2.060 s; kept at 460).
  */
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--max-inlined-bytecode-size-cumulative=460');
-setFlagsFromString(`--interrupt-budget=${4 * 67584}`);
+const singleThreaded = process.execArgv.includes('--single-threaded');
+setFlagsFromString(`--interrupt-budget=${(singleThreaded ? 2 : 4) * 67584}`);
