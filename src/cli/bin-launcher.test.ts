@@ -22,7 +22,7 @@ const taskset = findProgram('taskset', process.env.PATH, ['/usr/bin', '/bin']);
 const noTaskset = taskset ? false : 'taskset (Debian util-linux) is not installed: nothing to confine the process to one CPU';
 
 /** bin/netsentinel run through a link in a folder of its own (as npm links it), with a `node` that records its arguments */
-function recorded(args: string[], oneCpu: boolean): { argv: string[]; status: number | null } {
+function recorded(args: string[], oneCpu: boolean, extraEnv: Record<string, string> = {}): { argv: string[]; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bin-'));
   try {
     const fake = join(dir, 'fake-bin');
@@ -34,7 +34,7 @@ function recorded(args: string[], oneCpu: boolean): { argv: string[]; status: nu
     const link = join(dir, 'linked', 'netsentinel');
     mkdirSync(join(dir, 'linked'));
     symlinkSync(bin, link);
-    const env = { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}` };
+    const env = { ...process.env, ...extraEnv, PATH: `${fake}:${process.env.PATH ?? ''}` };
     const r = oneCpu ? spawnSync(taskset!, ['-c', '0', link, ...args], { env }) : spawnSync(link, args, { env });
     const argv = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(0, -1) : [];
     return { argv, status: r.status };
@@ -58,6 +58,12 @@ test('bin/netsentinel with more than one CPU runs main.js without the flag', { s
   const { argv } = recorded(args, false);
   assert.equal(argv[0], join(root, 'dist', 'cli', 'main.js'));
   assert.deepEqual(argv.slice(1), args);
+});
+
+test('bin/netsentinel counts CPUs, not OpenMP settings: OMP_NUM_THREADS=1 (which nproc reports when set) leaves V8 as it is', { skip: noTaskset || (availableParallelism() < 2 && 'this machine has one CPU') }, () => {
+  assert.equal(recorded(args, false, { OMP_NUM_THREADS: '1' }).argv[0], join(root, 'dist', 'cli', 'main.js'));
+  assert.equal(recorded(args, false, { OMP_THREAD_LIMIT: '1' }).argv[0], join(root, 'dist', 'cli', 'main.js'));
+  assert.equal(recorded(args, true, { OMP_NUM_THREADS: '4' }).argv[0], '--single-threaded');
 });
 
 test('bin/netsentinel with the real Node on one CPU: the flag is accepted, a verb runs, its output and exit status pass through', { skip: noTaskset }, () => {
