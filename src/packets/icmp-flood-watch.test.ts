@@ -61,3 +61,23 @@ test('the echo replies and the port-unreachable errors of a host flooded with UD
   }
   assert.deepEqual((await framesFindings(frames)).findings.filter((f) => f.ruleId === 'packet.icmp-flood'), []);
 });
+
+test('hosts pinged and then quiet leave the table as time goes on: a monitor pinging 300 hosts in turn drops nothing from a table of 100, and a flood seen before keeps its finding', async () => {
+  const frames = pings(1001, () => '10.88.0.66', '10.9.9.9', 1000, false);
+  // then one host a second for 300 s, each answered: each host is quiet again 20 s (two windows) later
+  for (let i = 0; i < 300; i++) {
+    const host = `10.1.${i >> 8}.${i & 255}`;
+    frames.push({ ts: T0 + 5_000_000 + i * 1_000_000, frame: echo('10.0.0.1', host, false, i) }, { ts: T0 + 5_000_050 + i * 1_000_000, frame: echo(host, '10.0.0.1', true, i) });
+  }
+  const { findings, warnings } = await framesFindings(frames, { limits: { maxGroupsPerRule: 100 } });
+  // before: 200 hosts dropped from the full table and counted, "findings may be incomplete"
+  assert.deepEqual(warnings, []);
+  const flood = findings.filter((f) => f.ruleId === 'packet.icmp-flood');
+  assert.equal(flood.length, 1);
+  assert.deepEqual(flood[0].targets.ips, ['10.9.9.9']);
+  assert.equal(flood[0].evidence.requests, 1001);
+  // 300 hosts at once (a host a millisecond): a full table's drops still count and are said
+  const burst = [];
+  for (let i = 0; i < 300; i++) burst.push({ ts: T0 + i * 1000, frame: echo('10.0.0.1', `10.2.${i >> 8}.${i & 255}`, false, i) });
+  assert.match((await framesFindings(burst, { limits: { maxGroupsPerRule: 100 } })).warnings.join('\n'), /200 entries dropped because a table was full/);
+});

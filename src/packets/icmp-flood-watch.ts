@@ -11,7 +11,11 @@
  * flooded with UDP sends back (port unreachable, rate-limited by its kernel) never make it a flooder.
  *
  * Memory: at most `limits.maxGroupsPerRule` target hosts (the least recently active dropped, its
- * finding kept, counted) and `limits.maxTrackedDistinct` sources per host.
+ * finding kept, counted) and `limits.maxTrackedDistinct` sources per host. A host sent nothing for
+ * two windows (its count is back to zero) is let go as packet time goes on, its finding kept when it
+ * had one: every host ever pinged stayed in the table before, so a capture of days filled it with
+ * hosts pinged once and counted the ones then dropped as losses. A full table's drop counts only
+ * when the host had requests in its last two windows.
  */
 import type { Finding } from '../detect/finding.js';
 import type { IcmpFloodConfig, LimitsConfig } from '../detect/rules-config.js';
@@ -36,6 +40,8 @@ export class IcmpFloodWatch {
   evictions = 0;
   /** the target of the last request: the map's last entry */
   private newest: Target | undefined;
+  /** packet time (µs) of the next look for quiet hosts */
+  private nextSweep = -Infinity;
 
   constructor(
     private readonly cfg: IcmpFloodConfig,
@@ -46,6 +52,7 @@ export class IcmpFloodWatch {
     const v4 = d.l3 === L3_IPV4;
     if (d.proto !== (v4 ? PROTO_ICMP : PROTO_ICMPV6) || d.fragment === 2) return;
     if (d.icmpType !== (v4 ? 8 : 128)) return;
+    if (d.tsMicros >= this.nextSweep) this.letQuietGo(d.tsMicros);
     const family = v4 ? 4 : 6;
     const host = addressTextMemo(d.dst, family);
     let t = this.targets.get(host);
@@ -60,7 +67,8 @@ export class IcmpFloodWatch {
         const old = this.targets.values().next().value as Target;
         if (old.over) this.closed.push(this.finding(old));
         this.targets.delete(old.host);
-        this.evictions++;
+        if (old === this.newest) this.newest = undefined;
+        if (d.tsMicros - old.last <= 2 * this.cfg.windowSeconds * 1e6) this.evictions++;
       }
       t = { host, start: d.tsMicros, count: 0, previous: 0, peak: 0, total: 0, first: d.tsMicros, last: d.tsMicros, sources: new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize), over: false };
       this.targets.set(host, t);
@@ -71,6 +79,21 @@ export class IcmpFloodWatch {
     t.last = now;
     t.sources.add(addressTextMemo(d.src, family));
     if (countInWindow(t, now, this.cfg.windowSeconds * 1e6) > this.cfg.requests) t.over = true;
+  }
+
+  /**
+   * Let go of the hosts sent nothing for two windows before `now`, least recently active first (the
+   * table is in that order), their findings kept; up to the first host still counting.
+   */
+  private letQuietGo(now: number): void {
+    const quiet = 2 * this.cfg.windowSeconds * 1e6;
+    this.nextSweep = now + quiet / 4;
+    for (const t of this.targets.values()) {
+      if (now - t.last <= quiet) break;
+      if (t.over) this.closed.push(this.finding(t));
+      this.targets.delete(t.host);
+      if (t === this.newest) this.newest = undefined;
+    }
   }
 
   /** Every host flooded so far (a live capture asks again and again: the same finding, its counts grown). */

@@ -1,7 +1,8 @@
 /**
  * UnansweredRequests, the episode table of arp.scan and packet.ping-sweep: which episode a full
- * table closes first (the least recently active sender's), and that an episode restarted after a
- * quiet window counts as the newest.
+ * table closes first (the least recently active sender's), that an episode restarted after a
+ * quiet window counts as the newest, and that ended episodes are closed as time goes on (a drop
+ * counted as an eviction only when the episode was still within its window).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -36,9 +37,27 @@ test('an episode restarted after a quiet window is the newest, not kept in its o
   askMany(t, 'a', 0);
   askMany(t, 'b', 20 * S);
   askMany(t, 'a', 40 * S); // 40 s after its last request: a new episode of a, the newest
-  askMany(t, 'c', 41 * S); // the table is full: b, the least recently active, goes (before: a's new episode)
-  assert.equal(t.evictions, 1);
+  askMany(t, 'c', 41 * S);
+  // a's first episode and b's ended (10 s windows) and were closed at 40 s, so c found room: nothing
+  // was dropped while it mattered (before: b was dropped from the full table and counted)
+  assert.equal(t.evictions, 0);
   const open = t.crossed().map((ep) => `${ep.sender}@${ep.first / S}`);
-  // a's first episode closed when it restarted, b's by eviction; a's second and c's are open
   assert.deepEqual(open, ['a@0', 'b@20', 'a@40', 'c@41']);
+});
+
+test('episodes past their window are closed as packet time goes on, and only the drop of one still within its window is an eviction', () => {
+  const t = table();
+  askMany(t, 'a', 0);
+  askMany(t, 'b', 1 * S);
+  // a day later, two other senders: a's and b's episodes ended long ago and are closed, not dropped
+  askMany(t, 'c', 86_400 * S);
+  askMany(t, 'd', 86_401 * S);
+  assert.equal(t.evictions, 0);
+  // a fifth sender while c and d are within their window: the table is full, c (least recently active) goes, counted
+  askMany(t, 'e', 86_402 * S);
+  assert.equal(t.evictions, 1);
+  assert.deepEqual(t.crossed().map((ep) => ep.sender), ['a', 'b', 'c', 'd', 'e']);
+  // an answer for a closed episode changes nothing (no episode to reopen)
+  t.answer('a', 'a-target-0');
+  assert.equal(t.crossed()[0].answered, 0);
 });

@@ -5,6 +5,13 @@
  * `maxGroupsPerRule` are open (the least recently active is closed first, and counted in
  * `evictions`), each tracking at most `maxTrackedDistinct` addresses (beyond: `capped`). An episode
  * counts once it has more than `hosts` addresses that never answered.
+ *
+ * Episodes past their window are closed as time goes on (every quarter window of packet time, from
+ * the least recently active: the table is kept in that order), not left open until their sender
+ * asks again: a capture that runs for days saw every sender of its days in the table, so a busy
+ * network filled it and the episodes then dropped were counted as evictions ("findings may be
+ * incomplete") though each had ended. A full table still closes its least recently active episode,
+ * counted only when that episode was still within its window (one that had ended loses nothing).
  */
 import type { LimitsConfig } from '../detect/rules-config.js';
 
@@ -28,6 +35,8 @@ export class UnansweredRequests<Extra> {
   evictions = 0;
   /** the sender of the last request: its episode is the map's last entry */
   private newest: string | undefined;
+  /** packet time (µs) of the next sweep of ended episodes */
+  private nextSweep = -Infinity;
 
   constructor(
     private readonly cfg: { readonly hosts: number; readonly windowSeconds: number },
@@ -36,6 +45,7 @@ export class UnansweredRequests<Extra> {
 
   /** `sender` asked for `target` at `ts` (µs); `extra` is kept when this starts its episode. */
   ask(sender: string, target: string, ts: number, extra: () => Extra): void {
+    if (ts >= this.nextSweep) this.closeEnded(ts);
     let ep = this.open.get(sender);
     if (ep && ts - ep.last > this.cfg.windowSeconds * 1e6) {
       this.close(ep);
@@ -55,7 +65,8 @@ export class UnansweredRequests<Extra> {
         const [oldestKey, oldest] = this.open.entries().next().value as [string, RequestEpisode<Extra>];
         this.open.delete(oldestKey);
         this.close(oldest);
-        this.evictions++;
+        if (oldestKey === this.newest) this.newest = undefined;
+        if (ts - oldest.last <= this.cfg.windowSeconds * 1e6) this.evictions++;
       }
       ep = { sender, extra: extra(), first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
       this.open.set(sender, ep);
@@ -81,6 +92,22 @@ export class UnansweredRequests<Extra> {
   /** Every episode with more than `hosts` unanswered addresses, closed ones first. */
   crossed(): RequestEpisode<Extra>[] {
     return [...this.closed, ...this.open.values()].filter((ep) => this.hasCrossed(ep));
+  }
+
+  /**
+   * Close the episodes whose window ended before `now`, least recently active first, up to the
+   * first one still within it (the table is in order of last request; a packet a little out of
+   * time order may leave an ended episode behind an open one until a later sweep).
+   */
+  private closeEnded(now: number): void {
+    const window = this.cfg.windowSeconds * 1e6;
+    this.nextSweep = now + window / 4;
+    for (const [sender, ep] of this.open) {
+      if (now - ep.last <= window) break;
+      this.open.delete(sender);
+      if (sender === this.newest) this.newest = undefined;
+      this.close(ep);
+    }
   }
 
   private close(ep: RequestEpisode<Extra>): void {
