@@ -18,6 +18,7 @@ import { cicFeaturesInto, CIC_FEATURE_COUNT } from './cic-features.js';
 import { HISTORY_MAX, type FlowMeter } from './flow-meter.js';
 import * as S from './flow-state.js';
 import { CONN_STATES, connStateIndex, flowUidInto, serviceGuess } from './zeek-conn.js';
+import { Ipv6TextCache, writeAscii } from './ipv6-text.js';
 
 export const ZEEK_META_COLUMNS = ['uid', 'conn_state', 'history', 'service', 'orig_ip_bytes', 'resp_ip_bytes', 'ttl'] as const;
 
@@ -121,86 +122,7 @@ function writeDecimal(b: Uint8Array, at: number, n: number): number {
   return at;
 }
 
-/** An ASCII text (an IPv6 address, at most 39 characters) at `at`; returns the end. As Buffer.write(latin1) without a call into C++. */
-function writeAscii(b: Uint8Array, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
-  return at;
-}
-
-/** A group of 16 bits in lower-case hexadecimal without leading zeros at `at`; returns the end. */
-function writeHexGroup(b: Uint8Array, at: number, g: number): number {
-  if (g >= 0x1000) b[at++] = HEX_DIGIT[g >>> 12];
-  if (g >= 0x100) b[at++] = HEX_DIGIT[(g >>> 8) & 15];
-  if (g >= 0x10) b[at++] = HEX_DIGIT[(g >>> 4) & 15];
-  b[at++] = HEX_DIGIT[g & 15];
-  return at;
-}
-const HEX_DIGIT = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-
-/**
- * The RFC 5952 text of the IPv6 address in words w[word .. word + 3] at b[0 ...]; returns the end.
- * The same text as detect/ip-address.ts's addressWordsText (the longest run of two or more zero
- * groups, the first of equal ones, becomes "::"), written as bytes: that one builds an array of
- * groups, maps them to texts and joins them, about a microsecond and five objects per address, and
- * a capture's flows meet thousands of IPv6 addresses (capture-flow-batch.test holds the two equal).
- */
-export function writeIpv6(b: Uint8Array, w: Uint32Array, word: number): number {
-  // IPv4-mapped (::ffff:0:0/96): ::ffff: and the dotted quad, as addressWordsText writes it
-  if (w[word] === 0 && w[word + 1] === 0 && w[word + 2] === 0xffff) {
-    let at = writeAscii(b, 0, '::ffff:');
-    const x = w[word + 3];
-    for (let k = 3; k >= 0; k--) {
-      at = writeDecimalByte(b, at, (x >>> (8 * k)) & 255);
-      if (k > 0) b[at++] = 46;
-    }
-    return at;
-  }
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (ipv6Group(w, word, i) !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && ipv6Group(w, word, j) === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let at = 0;
-  let sep = false;
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      b[at++] = 58;
-      b[at++] = 58;
-      i += bestLen - 1;
-      sep = false;
-      continue;
-    }
-    if (sep) b[at++] = 58;
-    at = writeHexGroup(b, at, ipv6Group(w, word, i));
-    sep = true;
-  }
-  return at;
-}
-
-function writeDecimalByte(b: Uint8Array, at: number, v: number): number {
-  if (v >= 100) b[at++] = 48 + Math.floor(v / 100);
-  if (v >= 10) b[at++] = 48 + (Math.floor(v / 10) % 10);
-  b[at++] = 48 + (v % 10);
-  return at;
-}
-
-function ipv6Group(w: Uint32Array, word: number, i: number): number {
-  const x = w[word + (i >>> 1)];
-  return i & 1 ? x & 0xffff : x >>> 16;
-}
-
 const V4_CACHE = 65536;
-const V6_CACHE = 16384;
 const PROTO_TEXT = Array.from({ length: 256 }, (_, p) => String(p));
 /** history letter (char code) → its base-13 digit, 1-12 */
 const HISTORY_CODE = new Uint8Array(128);
@@ -226,11 +148,8 @@ export class CaptureFlowBatch {
   /** IPv4 address texts already made (addresses repeat across flows and batches): a direct-mapped cache */
   private readonly v4Keys = new Float64Array(V4_CACHE).fill(-1);
   private readonly v4Texts: string[] = new Array<string>(V4_CACHE).fill('');
-  /** IPv6 address texts already made, the same way (four words a key; an empty text: a free entry) */
-  private readonly v6Keys = new Uint32Array(V6_CACHE * 4);
-  private readonly v6Texts: string[] = new Array<string>(V6_CACHE).fill('');
-  /** scratch for an IPv6 address's text (at most 39 characters) */
-  private readonly v6Bytes = Buffer.alloc(48);
+  /** IPv6 address texts already made, the same way (ipv6-text.ts) */
+  private readonly v6Texts = new Ipv6TextCache(16384);
 
   constructor(
     private readonly files: readonly string[],
@@ -276,28 +195,6 @@ export class CaptureFlowBatch {
     return t;
   }
 
-  /** The text of the IPv6 address at `word` of the meter's keys (made once while it stays in the cache, as v4Text). */
-  private v6Text(keys: Uint32Array, word: number): string {
-    const k0 = keys[word];
-    const k1 = keys[word + 1];
-    const k2 = keys[word + 2];
-    const k3 = keys[word + 3];
-    let h = Math.imul(k0 ^ Math.imul(k1, 0x85ebca6b), 0x9e3779b1) ^ Math.imul(k2 ^ Math.imul(k3, 0xc2b2ae35), 0x27d4eb2f);
-    h ^= h >>> 15;
-    const i = h & (V6_CACHE - 1);
-    const o = i * 4;
-    const ks = this.v6Keys;
-    if (ks[o] === k0 && ks[o + 1] === k1 && ks[o + 2] === k2 && ks[o + 3] === k3 && this.v6Texts[i] !== '') return this.v6Texts[i];
-    const b = this.v6Bytes;
-    const t = b.toString('latin1', 0, writeIpv6(b, keys, word));
-    ks[o] = k0;
-    ks[o + 1] = k1;
-    ks[o + 2] = k2;
-    ks[o + 3] = k3;
-    this.v6Texts[i] = t;
-    return t;
-  }
-
   /** Code the address at `word` of the meter's keys into column `col` (0 source, 1 destination); returns its text. */
   private address(m: FlowMeter, fam: number, word: number, col: NumberCoded, side: number, r: number): string {
     if (fam === 4) {
@@ -307,7 +204,7 @@ export class CaptureFlowBatch {
       col.codes[r] = c;
       return col.dictionary[c];
     }
-    const t = this.v6Text(m.keys, word);
+    const t = this.v6Texts.text(m.keys, word);
     const map = this.v6Codes[side];
     let c = map.get(t);
     if (c === undefined) {

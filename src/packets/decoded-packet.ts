@@ -4,6 +4,7 @@
  * keep something (the flow meter, the packet detectors) copy the numbers they need.
  */
 import { addressWordsText } from '../detect/ip-address.js';
+import { Ipv6TextCache } from './ipv6-text.js';
 export const L3_NONE = 0;
 export const L3_IPV4 = 4;
 export const L3_IPV6 = 6;
@@ -137,13 +138,12 @@ export function addressText(w: Uint32Array | readonly number[], family: number, 
 /**
  * addressText through a memo (the detectors that key their tables by address text, ICMP, ICMPv6
  * and stealth-scan watches, see the same few hosts again and again: building the text per packet
- * was most of their cost). IPv4: a Map, emptied when it reaches IPV4_TEXT_MEMO entries. IPv6: a
- * direct-mapped table of IPV6_TEXT_MEMO entries by a hash of the four words (a colliding address
- * replaces the entry): a network's neighbour discovery is ICMPv6, two texts a packet, and RFC 5952
- * text took ~0.4 µs an address.
+ * was most of their cost). IPv4: a Map, emptied when it reaches IPV4_TEXT_MEMO entries. IPv6: the
+ * flow batches' cache (ipv6-text.ts) of 4,096 texts: a network's neighbour discovery is ICMPv6, two
+ * addresses a packet.
  */
 export function addressTextMemo(w: Uint32Array | readonly number[], family: number): string {
-  if (family !== 4) return family === 6 ? ipv6TextMemo(w) : addressWordsText(w, family, 0);
+  if (family !== 4) return family === 6 ? ipv6Texts.text(w, 0) : addressWordsText(w, family, 0);
   const n = w[3];
   let t = ipv4Texts.get(n);
   if (t === undefined) {
@@ -156,28 +156,7 @@ export function addressTextMemo(w: Uint32Array | readonly number[], family: numb
 const IPV4_TEXT_MEMO = 65_536;
 const ipv4Texts = new Map<number, string>();
 
-function ipv6TextMemo(w: Uint32Array | readonly number[]): string {
-  const w0 = w[0] >>> 0;
-  const w1 = w[1] >>> 0;
-  const w2 = w[2] >>> 0;
-  const w3 = w[3] >>> 0;
-  let h = Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b), 0x9e3779b1) ^ Math.imul(w2 ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2f);
-  h ^= h >>> 15;
-  const i = h & (IPV6_TEXT_MEMO - 1);
-  const o = 4 * i;
-  const t = ipv6Texts[i];
-  if (t !== undefined && ipv6Words[o] === w0 && ipv6Words[o + 1] === w1 && ipv6Words[o + 2] === w2 && ipv6Words[o + 3] === w3) return t;
-  const text = addressWordsText(w, 6, 0);
-  ipv6Words[o] = w0;
-  ipv6Words[o + 1] = w1;
-  ipv6Words[o + 2] = w2;
-  ipv6Words[o + 3] = w3;
-  ipv6Texts[i] = text;
-  return text;
-}
-const IPV6_TEXT_MEMO = 4096;
-const ipv6Words = new Uint32Array(4 * IPV6_TEXT_MEMO);
-const ipv6Texts: (string | undefined)[] = new Array<string | undefined>(IPV6_TEXT_MEMO).fill(undefined);
+const ipv6Texts = new Ipv6TextCache(4096);
 
 export function macText(hi: number, lo: number): string {
   const h = (n: number): string => n.toString(16).padStart(2, '0');
