@@ -23,7 +23,7 @@ import type { ArpScanConfig, LimitsConfig } from '../detect/rules-config.js';
 import { addressText, L3_ARP, L3_IPV6, macText, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { neighborSolicitationTarget, neighborAdvertisement } from './packet-fields.js';
 import { thousands } from '../util/thousands.js';
-import { UnansweredRequests } from './unanswered-requests.js';
+import { askedAddresses, askedCount, UnansweredRequests } from './unanswered-requests.js';
 
 const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 const iso = (us: number): string => new Date(us / 1000).toISOString();
@@ -84,8 +84,8 @@ export class ArpScanWatch {
     const out: Finding[] = [];
     for (const ep of this.requests.crossed()) {
       const { v6, mac } = ep.extra;
-      const asked = [...ep.targets.keys()];
-      const unanswered = ep.targets.size - ep.answered;
+      const asked = askedAddresses(ep);
+      const unanswered = askedCount(ep) - ep.answered;
       const sample = asked.slice(0, this.limits.sampleSize);
       const span = (ep.last - ep.first) / 1e6;
       const plus = ep.capped ? '+' : '';
@@ -95,14 +95,14 @@ export class ArpScanWatch {
         category: 'reconnaissance',
         severity: this.cfg.severity,
         srcIp: ep.sender,
-        targets: { ips: sample, ipCount: ep.targets.size, ports: [], portCount: 0, countsCapped: ep.capped },
+        targets: { ips: sample, ipCount: askedCount(ep), ports: [], portCount: 0, countsCapped: ep.capped },
         firstSeen: iso(ep.first),
         lastSeen: iso(ep.last),
         count: ep.requests,
         counted: v6 ? ['neighbor solicitation', 'neighbor solicitations'] : ['ARP request', 'ARP requests'],
         evidence: {
           mac: mac,
-          addressesAsked: ep.targets.size,
+          addressesAsked: askedCount(ep),
           answered: ep.answered,
           unanswered,
           requests: ep.requests,
@@ -113,7 +113,7 @@ export class ArpScanWatch {
         },
         rows: [],
         reason:
-          `${ep.sender} (${mac}) asked by ${v6 ? 'neighbor solicitation' : 'ARP'} for ${thousands(ep.targets.size)}${plus} addresses on its link in ${span.toFixed(1)} s, ` +
+          `${ep.sender} (${mac}) asked by ${v6 ? 'neighbor solicitation' : 'ARP'} for ${thousands(askedCount(ep))}${plus} addresses on its link in ${span.toFixed(1)} s, ` +
           `${thousands(unanswered)}${plus} of which never answered (${thousands(ep.answered)} did): host discovery, as a ping or ARP sweep of the subnet makes it ` +
           `(more than ${this.cfg.hosts} unanswered, no gap over ${this.cfg.windowSeconds} s).`,
       });

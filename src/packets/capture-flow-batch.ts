@@ -18,6 +18,7 @@ import { cicFeaturesInto, CIC_FEATURE_COUNT } from './cic-features.js';
 import { HISTORY_MAX, type FlowMeter } from './flow-meter.js';
 import * as S from './flow-state.js';
 import { CONN_STATES, connStateIndex, flowUidInto, serviceGuess } from './zeek-conn.js';
+import { Ipv4TextCache } from './ipv4-text.js';
 import { Ipv6TextCache, writeAscii } from './ipv6-text.js';
 
 export const ZEEK_META_COLUMNS = ['uid', 'conn_state', 'history', 'service', 'orig_ip_bytes', 'resp_ip_bytes', 'ttl'] as const;
@@ -146,8 +147,7 @@ export class CaptureFlowBatch {
   /** IPv6 addresses by text (IPv4 ones are coded by their number) */
   private v6Codes = [new Map<string, number>(), new Map<string, number>()];
   /** IPv4 address texts already made (addresses repeat across flows and batches): a direct-mapped cache */
-  private readonly v4Keys = new Float64Array(V4_CACHE).fill(-1);
-  private readonly v4Texts: string[] = new Array<string>(V4_CACHE).fill('');
+  private readonly v4Texts = new Ipv4TextCache(V4_CACHE);
   /** IPv6 address texts already made, the same way (ipv6-text.ts) */
   private readonly v6Texts = new Ipv6TextCache(16384);
 
@@ -186,21 +186,12 @@ export class CaptureFlowBatch {
     for (const c of [this.src, this.dst, this.proto, this.state, this.history, this.service]) c.grow(this.cap);
   }
 
-  private v4Text(a: number): string {
-    const i = keyHash(a) & (V4_CACHE - 1);
-    if (this.v4Keys[i] === a) return this.v4Texts[i];
-    const t = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-    this.v4Keys[i] = a;
-    this.v4Texts[i] = t;
-    return t;
-  }
-
   /** Code the address at `word` of the meter's keys into column `col` (0 source, 1 destination); returns its text. */
   private address(m: FlowMeter, fam: number, word: number, col: NumberCoded, side: number, r: number): string {
     if (fam === 4) {
       const a = m.keys[word + 3];
       let c = col.code(a);
-      if (c === UNSEEN) c = col.learn(a, this.v4Text(a));
+      if (c === UNSEEN) c = col.learn(a, this.v4Texts.text(a));
       col.codes[r] = c;
       return col.dictionary[c];
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressWordsText } from '../detect/ip-address.js';
-import { addressTextMemo } from './decoded-packet.js';
+import { addressTextMemo, macText } from './decoded-packet.js';
 
 /** a deterministic generator (xorshift32), so a failure names the same addresses every run */
 function words(seed: number): () => number {
@@ -57,7 +57,30 @@ test('addressTextMemo gives IPv6 addresses the text addressWordsText gives, thro
   }
 });
 
-test('addressTextMemo of IPv4 words is the dotted quad', () => {
+test('addressTextMemo of IPv4 words is the dotted quad, through collisions and replacements in its table', () => {
   assert.equal(addressTextMemo(Uint32Array.of(0, 0, 0, 0xc0a80a01), 4), '192.168.10.1');
   assert.equal(addressTextMemo([0, 0, 0, 0x0a000001], 4), '10.0.0.1');
+  // 0.0.0.0 and 255.255.255.255, a /16 of 65,536 hosts (four times the table), random ones, twice over
+  const next = words(7);
+  const addresses = [0, 0xffffffff, ...Array.from({ length: 65536 }, (_, i) => 0x0a140000 + i), ...Array.from({ length: 20000 }, next)];
+  const quad = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+  for (let round = 0; round < 2; round++) {
+    for (const a of addresses) {
+      assert.equal(addressTextMemo(Uint32Array.of(0, 0, 0, a), 4), quad(a));
+      // the decoder's words are unsigned; a signed word of the same bits is the same address
+      assert.equal(addressTextMemo([0, 0, 0, a | 0], 4), quad(a));
+    }
+  }
+});
+
+test('macText is the colon-separated lower-case hex of the six bytes, through collisions in its memo', () => {
+  assert.equal(macText(0x0025, 0xb3bf91ee), '00:25:b3:bf:91:ee');
+  assert.equal(macText(0, 0), '00:00:00:00:00:00');
+  assert.equal(macText(0xffff, 0xffffffff), 'ff:ff:ff:ff:ff:ff');
+  const next = words(11);
+  const hex = (n: number, digits: number): string => n.toString(16).padStart(digits, '0');
+  const reference = (hi: number, lo: number): string => (hex(hi, 4) + hex(lo >>> 0, 8)).match(/../g)!.join(':');
+  // the same low bytes under 300 vendors (one memo entry for all of them), and 5,000 random MACs, twice over
+  const macs: [number, number][] = [...Array.from({ length: 300 }, (_, i): [number, number] => [i * 211, 0x00a0c9ff]), ...Array.from({ length: 5000 }, (): [number, number] => [next() & 0xffff, next()])];
+  for (let round = 0; round < 2; round++) for (const [hi, lo] of macs) assert.equal(macText(hi, lo), reference(hi, lo));
 });

@@ -5,6 +5,7 @@
  */
 import { addressWordsText } from '../detect/ip-address.js';
 import { Ipv6TextCache } from './ipv6-text.js';
+import { Ipv4TextCache } from './ipv4-text.js';
 export const L3_NONE = 0;
 export const L3_IPV4 = 4;
 export const L3_IPV6 = 6;
@@ -138,27 +139,31 @@ export function addressText(w: Uint32Array | readonly number[], family: number, 
 /**
  * addressText through a memo (the detectors that key their tables by address text, ICMP, ICMPv6
  * and stealth-scan watches, see the same few hosts again and again: building the text per packet
- * was most of their cost). IPv4: a Map, emptied when it reaches IPV4_TEXT_MEMO entries. IPv6: the
- * flow batches' cache (ipv6-text.ts) of 4,096 texts: a network's neighbour discovery is ICMPv6, two
+ * was most of their cost): direct-mapped caches of 16,384 IPv4 texts (ipv4-text.ts) and 4,096
+ * IPv6 ones (ipv6-text.ts, as the flow batches'): a network's neighbour discovery is ICMPv6, two
  * addresses a packet.
  */
 export function addressTextMemo(w: Uint32Array | readonly number[], family: number): string {
-  if (family !== 4) return family === 6 ? ipv6Texts.text(w, 0) : addressWordsText(w, family, 0);
-  const n = w[3];
-  let t = ipv4Texts.get(n);
-  if (t === undefined) {
-    if (ipv4Texts.size >= IPV4_TEXT_MEMO) ipv4Texts.clear();
-    t = addressWordsText(w, 4, 0);
-    ipv4Texts.set(n, t);
-  }
-  return t;
+  if (family === 4) return ipv4Texts.text(w[3] >>> 0);
+  return family === 6 ? ipv6Texts.text(w, 0) : addressWordsText(w, family, 0);
 }
-const IPV4_TEXT_MEMO = 65_536;
-const ipv4Texts = new Map<number, string>();
-
+const ipv4Texts = new Ipv4TextCache(16384);
 const ipv6Texts = new Ipv6TextCache(4096);
 
 export function macText(hi: number, lo: number): string {
-  const h = (n: number): string => n.toString(16).padStart(2, '0');
-  return [hi >>> 8, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255].map(h).join(':');
+  // a direct-mapped memo by the low bytes (a link's hosts send again and again; the NDP watch asks
+  // for the sender's MAC of every ICMPv6 packet), checked against the whole address
+  const slot = (lo ^ (lo >>> 12) ^ hi) & (MAC_MEMO - 1);
+  if (macMemoLo[slot] === lo && macMemoHi[slot] === hi) return macMemoText[slot];
+  const t = `${HEX_BYTE[(hi >>> 8) & 255]}:${HEX_BYTE[hi & 255]}:${HEX_BYTE[lo >>> 24]}:${HEX_BYTE[(lo >>> 16) & 255]}:${HEX_BYTE[(lo >>> 8) & 255]}:${HEX_BYTE[lo & 255]}`;
+  macMemoHi[slot] = hi;
+  macMemoLo[slot] = lo;
+  macMemoText[slot] = t;
+  return t;
 }
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const MAC_MEMO = 256;
+// NaN equals nothing: an empty slot never matches
+const macMemoHi = new Float64Array(MAC_MEMO).fill(NaN);
+const macMemoLo = new Float64Array(MAC_MEMO);
+const macMemoText: string[] = new Array<string>(MAC_MEMO).fill('');

@@ -29,7 +29,10 @@ interface Target extends WindowCount {
   total: number;
   first: number;
   last: number;
-  sources: CappedSet<string>;
+  /** the first source */
+  source: string;
+  /** every source, once a second one is seen (most hosts are pinged by one: no set for them) */
+  sources: CappedSet<string> | null;
   over: boolean;
 }
 
@@ -70,14 +73,21 @@ export class IcmpFloodWatch {
         if (old === this.newest) this.newest = undefined;
         if (d.tsMicros - old.last <= 2 * this.cfg.windowSeconds * 1e6) this.evictions++;
       }
-      t = { host, start: d.tsMicros, count: 0, previous: 0, peak: 0, total: 0, first: d.tsMicros, last: d.tsMicros, sources: new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize), over: false };
+      t = { host, start: d.tsMicros, count: 0, previous: 0, peak: 0, total: 0, first: d.tsMicros, last: d.tsMicros, source: addressTextMemo(d.src, family), sources: null, over: false };
       this.targets.set(host, t);
     }
     this.newest = t;
     const now = d.tsMicros > t.last ? d.tsMicros : t.last;
     t.total++;
     t.last = now;
-    t.sources.add(addressTextMemo(d.src, family));
+    const src = addressTextMemo(d.src, family);
+    if (t.sources) t.sources.add(src);
+    else if (src !== t.source) {
+      // (limits.maxTrackedDistinct is at least 16: both fit)
+      t.sources = new CappedSet(this.limits.maxTrackedDistinct, this.limits.sampleSize);
+      t.sources.add(t.source);
+      t.sources.add(src);
+    }
     if (countInWindow(t, now, this.cfg.windowSeconds * 1e6) > this.cfg.requests) t.over = true;
   }
 
@@ -104,11 +114,13 @@ export class IcmpFloodWatch {
   }
 
   private finding(t: Target): Finding {
-    const sources = t.sources.size;
-    const one = sources === 1 && !t.sources.capped ? t.sources.sample[0] : null;
+    const sources = t.sources?.size ?? 1;
+    const capped = t.sources?.capped ?? false;
+    const sample = t.sources?.sample ?? [t.source];
+    const one = sources === 1 && !capped ? sample[0] : null;
     const span = (t.last - t.first) / 1e6;
     const peak = Math.round(t.peak);
-    const from = one ?? `${thousands(sources)}${t.sources.capped ? '+' : ''} sources`;
+    const from = one ?? `${thousands(sources)}${capped ? '+' : ''} sources`;
     return {
       ruleId: 'packet.icmp-flood',
       title: 'ICMP echo flood (ping flood towards one host)',
@@ -128,8 +140,8 @@ export class IcmpFloodWatch {
         perSecond: span > 0 ? Math.round(t.total / span) : null,
         durationSeconds: Math.round(span * 1000) / 1000,
         sources,
-        sourcesCapped: t.sources.capped,
-        sampleSources: t.sources.sample,
+        sourcesCapped: capped,
+        sampleSources: sample,
       },
       rows: [],
       reason:

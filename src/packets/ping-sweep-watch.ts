@@ -14,7 +14,7 @@ import type { Finding } from '../detect/finding.js';
 import type { LimitsConfig, PingSweepConfig } from '../detect/rules-config.js';
 import { addressTextMemo, L3_IPV4, PROTO_ICMP, PROTO_ICMPV6, type DecodedPacket } from './decoded-packet.js';
 import { thousands } from '../util/thousands.js';
-import { UnansweredRequests } from './unanswered-requests.js';
+import { askedAddresses, askedCount, UnansweredRequests } from './unanswered-requests.js';
 
 const iso = (us: number): string => new Date(us / 1000).toISOString();
 
@@ -50,8 +50,8 @@ export class PingSweepWatch {
   findings(): Finding[] {
     const out: Finding[] = [];
     for (const ep of this.requests.crossed()) {
-      const unanswered = ep.targets.size - ep.answered;
-      const sample = [...ep.targets.keys()].slice(0, this.limits.sampleSize);
+      const unanswered = askedCount(ep) - ep.answered;
+      const sample = askedAddresses(ep).slice(0, this.limits.sampleSize);
       const span = (ep.last - ep.first) / 1e6;
       const plus = ep.capped ? '+' : '';
       out.push({
@@ -60,13 +60,13 @@ export class PingSweepWatch {
         category: 'reconnaissance',
         severity: this.cfg.severity,
         srcIp: ep.sender,
-        targets: { ips: sample, ipCount: ep.targets.size, ports: [], portCount: 0, countsCapped: ep.capped },
+        targets: { ips: sample, ipCount: askedCount(ep), ports: [], portCount: 0, countsCapped: ep.capped },
         firstSeen: iso(ep.first),
         lastSeen: iso(ep.last),
         count: ep.requests,
         counted: ['echo request', 'echo requests'],
         evidence: {
-          hostsPinged: ep.targets.size,
+          hostsPinged: askedCount(ep),
           answered: ep.answered,
           unanswered,
           requests: ep.requests,
@@ -76,7 +76,7 @@ export class PingSweepWatch {
         },
         rows: [],
         reason:
-          `${ep.sender} sent ICMP echo requests to ${thousands(ep.targets.size)}${plus} hosts in ${span.toFixed(1)} s, ` +
+          `${ep.sender} sent ICMP echo requests to ${thousands(askedCount(ep))}${plus} hosts in ${span.toFixed(1)} s, ` +
           `${thousands(unanswered)}${plus} of which never answered (${thousands(ep.answered)} did): a ping sweep looking for live hosts ` +
           `(more than ${this.cfg.hosts} unanswered, no gap over ${this.cfg.windowSeconds} s).`,
       });

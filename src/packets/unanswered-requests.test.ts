@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UnansweredRequests } from './unanswered-requests.js';
+import { askedAddresses, askedCount, UnansweredRequests } from './unanswered-requests.js';
 
 const S = 1_000_000;
 const limits = { maxGroupsPerRule: 2, maxTrackedDistinct: 100 };
@@ -60,4 +60,38 @@ test('episodes past their window are closed as packet time goes on, and only the
   // an answer for a closed episode changes nothing (no episode to reopen)
   t.answer('a', 'a-target-0');
   assert.equal(t.crossed()[0].answered, 0);
+});
+
+test('answers count once per address asked, the first address too: before and after a second one is asked', () => {
+  const t = table();
+  // a asks x, x answers (twice), y answers without being asked; then a asks y and z
+  t.ask('a', 'x', 0, () => null);
+  t.answer('a', 'x');
+  t.answer('a', 'x');
+  t.answer('a', 'y');
+  t.ask('a', 'x', 1, () => null);
+  t.ask('a', 'y', 2, () => null);
+  t.ask('a', 'z', 3, () => null);
+  // x answers again: it had answered already
+  t.answer('a', 'x');
+  // unanswered y and z, more than hosts (1): a counts, x's answer kept across, counted once
+  let [ep] = t.crossed();
+  assert.equal(ep.sender, 'a');
+  assert.deepEqual(askedAddresses(ep), ['x', 'y', 'z']);
+  assert.equal(askedCount(ep), 3);
+  assert.equal(ep.answered, 1);
+  assert.equal(ep.requests, 4);
+  // y answers now (and again): one unanswered, not more than hosts
+  t.answer('a', 'y');
+  t.answer('a', 'y');
+  assert.equal(t.crossed().length, 0);
+  // b asks only w, never answered: one address can never count; the answer to another requester does not reach it
+  t.ask('b', 'w', 4, () => null);
+  t.answer('c', 'w');
+  t.ask('b', 'v', 5, () => null);
+  t.ask('b', 'u', 6, () => null);
+  [ep] = t.crossed();
+  assert.equal(ep.sender, 'b');
+  assert.equal(ep.answered, 0);
+  assert.deepEqual(askedAddresses(ep), ['w', 'v', 'u']);
 });

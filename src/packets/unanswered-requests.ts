@@ -22,10 +22,26 @@ export interface RequestEpisode<Extra> {
   readonly first: number;
   last: number;
   requests: number;
-  /** address asked → answered (1) or not (0), in the order first asked */
-  readonly targets: Map<string, number>;
+  /** the first address asked, and whether it answered (1) or not (0) */
+  readonly target: string;
+  targetAnswered: number;
+  /**
+   * address asked → answered (1) or not (0), in the order first asked, once a second address is
+   * asked (most episodes ask one: a host pinging its peer, resolving its gateway; no Map for them)
+   */
+  targets: Map<string, number> | null;
   answered: number;
   capped: boolean;
+}
+
+/** The addresses an episode asked, in the order first asked. */
+export function askedAddresses(ep: RequestEpisode<unknown>): string[] {
+  return ep.targets ? [...ep.targets.keys()] : [ep.target];
+}
+
+/** How many distinct addresses an episode asked (up to limits.maxTrackedDistinct). */
+export function askedCount(ep: RequestEpisode<unknown>): number {
+  return ep.targets ? ep.targets.size : 1;
 }
 
 export class UnansweredRequests<Extra> {
@@ -68,14 +84,20 @@ export class UnansweredRequests<Extra> {
         if (oldestKey === this.newest) this.newest = undefined;
         if (ts - oldest.last <= this.cfg.windowSeconds * 1e6) this.evictions++;
       }
-      ep = { sender, extra: extra(), first: ts, last: ts, requests: 0, targets: new Map(), answered: 0, capped: false };
+      ep = { sender, extra: extra(), first: ts, last: ts, requests: 1, target, targetAnswered: 0, targets: null, answered: 0, capped: false };
       this.open.set(sender, ep);
+      this.newest = sender;
+      return;
     }
     this.newest = sender;
     ep.last = ts;
     ep.requests++;
-    if (!ep.targets.has(target)) {
-      if (ep.targets.size < this.limits.maxTrackedDistinct) ep.targets.set(target, 0);
+    const targets = ep.targets;
+    if (targets === null) {
+      // (limits.maxTrackedDistinct is at least 16: both fit)
+      if (target !== ep.target) ep.targets = new Map<string, number>().set(ep.target, ep.targetAnswered).set(target, 0);
+    } else if (!targets.has(target)) {
+      if (targets.size < this.limits.maxTrackedDistinct) targets.set(target, 0);
       else ep.capped = true;
     }
   }
@@ -83,7 +105,13 @@ export class UnansweredRequests<Extra> {
   /** `from` answered the requester `requester` (an ARP reply, an advertisement, an echo reply). */
   answer(requester: string, from: string): void {
     const ep = this.open.get(requester);
-    if (ep && ep.targets.get(from) === 0) {
+    if (!ep) return;
+    if (ep.targets === null) {
+      if (ep.target === from && ep.targetAnswered === 0) {
+        ep.targetAnswered = 1;
+        ep.answered++;
+      }
+    } else if (ep.targets.get(from) === 0) {
       ep.targets.set(from, 1);
       ep.answered++;
     }
@@ -115,6 +143,6 @@ export class UnansweredRequests<Extra> {
   }
 
   private hasCrossed(ep: RequestEpisode<Extra>): boolean {
-    return ep.targets.size - ep.answered > this.cfg.hosts;
+    return askedCount(ep) - ep.answered > this.cfg.hosts;
   }
 }
