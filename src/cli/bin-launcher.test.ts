@@ -1,6 +1,7 @@
 /**
- * bin/netsentinel, the command npm links as `netsentinel`: Node on dist/cli/main.js, with
- * --single-threaded exactly when the process may use one CPU (why: the script's comment).
+ * bin/netsentinel, the command npm links as `netsentinel`: Node on the bundle's main.js
+ * (dist/bundle/main.js, else tsc's dist/cli/main.js), with --single-threaded exactly when the
+ * process may use one CPU (why: the script's comment).
  *
  * The choice is checked with a stand-in `node` first on PATH that writes down the arguments it was
  * given (the script runs whichever `node` the PATH names, as a `#!/usr/bin/env node` script does),
@@ -43,26 +44,29 @@ function recorded(args: string[], oneCpu: boolean, extraEnv: Record<string, stri
   }
 }
 
+/** what the script runs: the bundle when the build made one (npm run build does), else tsc's main.js */
+const mainJs = existsSync(join(root, 'dist', 'bundle', 'main.js')) ? join(root, 'dist', 'bundle', 'main.js') : join(root, 'dist', 'cli', 'main.js');
+
 const args = ['analyze', 'a file with spaces.pcap', '--filter', 'tcp and not port 22', '-o', "it's", ''];
 
 test('bin/netsentinel on one CPU gives Node --single-threaded, then main.js through the link, then every argument as typed', { skip: noTaskset }, () => {
   const { argv, status } = recorded(args, true);
   assert.equal(status, 7, 'the exit status is Node’s own (exec, no shell left waiting)');
   assert.equal(argv[0], '--single-threaded');
-  assert.equal(argv[1], join(root, 'dist', 'cli', 'main.js'));
+  assert.equal(argv[1], mainJs);
   assert.ok(existsSync(argv[1]));
   assert.deepEqual(argv.slice(2), args);
 });
 
 test('bin/netsentinel with more than one CPU runs main.js without the flag', { skip: noTaskset || (availableParallelism() < 2 && 'this machine has one CPU') }, () => {
   const { argv } = recorded(args, false);
-  assert.equal(argv[0], join(root, 'dist', 'cli', 'main.js'));
+  assert.equal(argv[0], mainJs);
   assert.deepEqual(argv.slice(1), args);
 });
 
 test('bin/netsentinel counts CPUs, not OpenMP settings: OMP_NUM_THREADS=1 (which nproc reports when set) leaves V8 as it is', { skip: noTaskset || (availableParallelism() < 2 && 'this machine has one CPU') }, () => {
-  assert.equal(recorded(args, false, { OMP_NUM_THREADS: '1' }).argv[0], join(root, 'dist', 'cli', 'main.js'));
-  assert.equal(recorded(args, false, { OMP_THREAD_LIMIT: '1' }).argv[0], join(root, 'dist', 'cli', 'main.js'));
+  assert.equal(recorded(args, false, { OMP_NUM_THREADS: '1' }).argv[0], mainJs);
+  assert.equal(recorded(args, false, { OMP_THREAD_LIMIT: '1' }).argv[0], mainJs);
   assert.equal(recorded(args, true, { OMP_NUM_THREADS: '4' }).argv[0], '--single-threaded');
 });
 

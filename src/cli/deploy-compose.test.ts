@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+// the compose file's commands run the netsentinel command from the package's folder
+const BIN = fileURLToPath(new URL('../../bin/netsentinel', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/deploy.md', import.meta.url));
 
 interface Service {
@@ -31,7 +32,7 @@ function composeFile(): { services: Record<string, Service> } {
 
 test("docs/deploy.md's compose file parses: NATS, PostgreSQL, N workers and the HTTP service on one store", () => {
   const { services } = composeFile();
-  const verb = (s: Service): string | undefined => (s.command?.[0] === 'node' && s.command[1] === 'dist/cli/main.js' ? s.command[2] : undefined);
+  const verb = (s: Service): string | undefined => (s.command?.[0] === 'bin/netsentinel' ? s.command[1] : undefined);
   assert.ok(services.nats?.image?.startsWith('nats:') && services.nats.command?.includes('-js'), 'NATS with JetStream');
   assert.ok(services.postgres?.image?.startsWith('postgres:'));
   const workers = Object.values(services).filter((s) => verb(s) === 'stream');
@@ -52,11 +53,11 @@ test("every verb and flag in the compose file's commands exists in the CLI", () 
   const { services } = composeFile();
   let checked = 0;
   for (const [name, s] of Object.entries(services)) {
-    if (s.command?.[1] !== 'dist/cli/main.js') continue;
-    const verb = s.command[2];
-    const help = spawnSync(process.execPath, [CLI, verb, '--help'], { encoding: 'utf8' });
+    if (s.command?.[0] !== 'bin/netsentinel') continue;
+    const verb = s.command[1];
+    const help = spawnSync(BIN, [verb, '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0, `${name}: netsentinel ${verb} --help: ${help.stderr}`);
-    for (const arg of s.command.slice(3)) {
+    for (const arg of s.command.slice(2)) {
       if (!arg.startsWith('--')) continue;
       assert.match(help.stdout, new RegExp(`(^|\\s)${arg.replace(/[-]/g, '\\-')}[ ,\\n]`, 'm'), `${name}: netsentinel ${verb} has no ${arg}`);
       checked++;

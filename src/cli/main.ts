@@ -6,7 +6,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { commands, loadModule, verbName, verbSummary, type VerbEntry } from './commands.js';
+import { commands, verbName, verbSummary, type VerbEntry } from './commands.js';
 
 // Only what the list of verbs and the version need is loaded here: the verb's runner (option
 // parsing, V8's settings, error handling: run-verb.ts) is imported once a verb is known, so
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`netsentinel: unknown verb "${verb}"${hint ? `; ${hint}` : ''}; verbs: ${commands.map(verbName).join(', ')}\n`);
     return 2;
   }
-  const { runVerb } = await loadModule<typeof import('./run-verb.js')>('./run-verb.js');
+  const { runVerb } = await import('./run-verb.js');
   return runVerb(entry, verb, rest, invoked);
 }
 

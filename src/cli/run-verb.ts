@@ -13,7 +13,7 @@ import { CaptureCutShort } from '../packets/cut-short.js';
 import { userErrorFromOs } from './classify-error.js';
 import { pathsAsWritten } from '../config/relative-paths.js';
 import { handleInterrupts } from '../util/atomic-output.js';
-import { loadModule, loadVerb, loadVerbSpec, type VerbEntry } from './commands.js';
+import { loadVerb, loadVerbSpec, type VerbEntry } from './commands.js';
 
 /** `verb` (named `verb` on the command line) with its options `rest`; `invoked`: run as the `netsentinel` process, not from a test */
 export async function runVerb(entry: VerbEntry, verb: string, rest: readonly string[], invoked: boolean): Promise<number> {
@@ -28,14 +28,14 @@ export async function runVerb(entry: VerbEntry, verb: string, rest: readonly str
       process.stdout.write(helpText(spec));
       return 0;
     }
-    const { oldDefaultStoreNote } = await loadModule<typeof import('./store-choice.js')>('./store-choice.js');
+    const { oldDefaultStoreNote } = await import('./store-choice.js');
     const note = oldDefaultStoreNote(args.values);
     if (note) process.stderr.write(`netsentinel: warning: ${note}\n`);
     // only this verb's module (and what it imports) is loaded
     const cmd = await loadVerb(entry);
     if (typeof args.values.threads === 'number') {
       if (args.values.threads < 1) throw new UserError(`${verb}: --threads takes at least 1`);
-      const { setKernelThreads } = await loadModule<typeof import('../models/kernel/kernel-pool.js')>('../models/kernel/kernel-pool.js');
+      const { setKernelThreads } = await import('../models/kernel/kernel-pool.js');
       setKernelThreads(args.values.threads);
     }
     // Ctrl-C / kill: unfinished outputs removed, one line, exit 130/143 (src/util/atomic-output.ts)
