@@ -88,6 +88,11 @@ export function compressionOfName(path: string): OutputCompression | undefined {
   return undefined;
 }
 
+/** An output's name without the suffix that asks for compression (`conn.log.gz` → `conn.log`): what it holds. */
+export function uncompressedName(path: string): string {
+  return compressionOfName(path) ? path.replace(/\.(gz|zst)$/i, '') : path;
+}
+
 /**
  * openOutput, compressed when the name ends `.gz` or `.zst`; a `.zst` without the zstd program is
  * a UserError under `who` before anything is written.

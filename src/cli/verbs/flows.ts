@@ -5,7 +5,7 @@
  * the flows, or handing them to other tools.
  */
 import { skippedPackets } from '../../packets/capture-accounting.js';
-import { openNamedOutput } from '../../util/compressed-output.js';
+import { openNamedOutput, uncompressedName } from '../../util/compressed-output.js';
 import type { Command } from '../command.js';
 import { CAPTURE_OPTIONS, captureOptionsFrom } from '../capture-options.js';
 import { resolveCaptures } from '../../sources/read-dataset.js';
@@ -46,7 +46,7 @@ flows, skipped packets, evictions) goes to stderr.`,
     const rec = v.format as FlowRecordFormat;
     // a Zeek record into a file named like Zeek's logs is written as Zeek writes them (zeek-cut, and
     // this tool's own conn.log reader, read it); anything else as CSV unless asked
-    const asZeekLog = rec === 'zeek' && /\.log(\.gz|\.zst)?$/i.test(v.output as string);
+    const asZeekLog = rec === 'zeek' && /\.log$/i.test(uncompressedName(v.output as string));
     const fmt: FlowOutputFormat = v.json ? 'jsonl' : ((v.outputFormat as FlowOutputFormat | undefined) ?? (asZeekLog ? 'tsv' : 'csv'));
     if (fmt === 'tsv' && rec !== 'zeek') throw new UserError('flows: --output-format tsv is Zeek\'s log format; use it with --format zeek');
     // `flows x.pcap -o x.pcap` replaced the capture with its flows: refused before anything is opened
