@@ -22,6 +22,11 @@
  *  - paths built from import.meta.url: main.ts's '../../package.json' (dist/bundle is as deep as
  *    dist/cli), createRequire(import.meta.url) for packages.
  *
+ * esbuild's own install script is not run (package.json `allowScripts`: false, so npm 11 does not
+ * warn about it): it checks for the platform's esbuild binary, which npm installs from the registry
+ * as an optional package (@esbuild/linux-x64 and the like), and would download it if missing; the
+ * API finds that package by itself.
+ *
  *   node dist/build/bundle-cli.js        (npm run build runs it after tsc)
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
