@@ -8,13 +8,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerEntries } from '../build/bundle-cli.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared-data.js';
+import { startProcess } from '../testing/started-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bundleDir = join(root, 'dist', 'bundle');
@@ -127,24 +128,19 @@ test('the bundled command trains a random forest on two worker threads: the same
 });
 
 test('the bundled service answers and stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, [bundled, 'serve', '--store', join(dir, 'serve.db'), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_SERVER_ACCESS_LOG: 'off' } });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const served = startProcess(bundled, ['serve', '--store', join(dir, 'serve.db'), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_SERVER_ACCESS_LOG: 'off' } });
   try {
-    for (let i = 0; i < 300 && !/listening on/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-    assert.ok(url, `printed where it listens: ${out} ${err}`);
+    await served.until(/listening on/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(served.out())?.[1];
+    assert.ok(url, `printed where it listens: ${served.out()} ${served.err()}`);
     const health = await fetch(url + '/healthz');
     assert.equal(health.status, 200);
     const page = await fetch(url + '/dashboard');
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, err);
+    served.child.kill('SIGTERM');
+    assert.equal(await served.exited, 0, served.err());
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    served.kill();
   }
 });

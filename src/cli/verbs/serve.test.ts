@@ -6,13 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedGbdtFile, SEED_004_CURL_BODY } from '../../testing/service-model.js';
 import { skipWithoutShared } from '../../testing/shared-data.js';
+import { startProcess } from '../../testing/started-process.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const skip = skipWithoutShared('datasets', 'nsl-kdd', 'KDDTrain+_20Percent.txt');
@@ -21,17 +22,13 @@ const dir = mkdtempSync(join(tmpdir(), 'ns-serve-'));
 test('serve: prints where it listens, classifies, reloads on SIGHUP and on file change, stops on SIGTERM', { skip }, async () => {
   const model = join(dir, 'gbdt.nsm');
   copyFileSync((await seedGbdtFile(dir))!, model);
-  const child = spawn(process.execPath, [main, 'serve', '--model', model, '--store', join(dir, 'ns.db'), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_SERVER_ACCESS_LOG: join(dir, 'access.log') } });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const served = startProcess(main, ['serve', '--model', model, '--store', join(dir, 'ns.db'), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_SERVER_ACCESS_LOG: join(dir, 'access.log') } });
+  const { child, exited } = served;
   try {
-    for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-    assert.ok(url, `printed where it listens: ${out} ${err}`);
-    assert.match(out, /models\s+gbdt \(gradient-boosting, classifier\)/);
+    await served.until(/docs .*dashboard/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(served.out())?.[1];
+    assert.ok(url, `printed where it listens: ${served.out()} ${served.err()}`);
+    assert.match(served.out(), /models\s+gbdt \(gradient-boosting, classifier\)/);
     const classify = async () => (await (await fetch(url + '/classify', { method: 'POST', body: SEED_004_CURL_BODY, headers: { 'Content-Type': 'application/json' } })).json()) as Record<string, string>;
     assert.deepEqual(await classify(), { 'Attack Type': 'Probe' });
     const loadedAt = async () => ((await (await fetch(url + '/')).json()) as { models: { loadedAt: string }[] }).models[0].loadedAt;
@@ -57,9 +54,9 @@ test('serve: prints where it listens, classifies, reloads on SIGHUP and on file 
     assert.ok(answers.length > 0 && answers.every((a) => a === 'Probe'), 'no request dropped or answered wrongly during reloads');
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    assert.match(err, /SIGTERM: finishing requests in flight/);
+    assert.match(served.err(), /SIGTERM: finishing requests in flight/);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    served.kill();
   }
 });
 
@@ -69,21 +66,16 @@ test('serve: a SIGTERM (a service manager stopping it) is said on one line, with
     ['SIGTERM', 'netsentinel: SIGTERM: finishing requests in flight, then stopping'],
     ['SIGINT', 'netsentinel: SIGINT: finishing requests in flight, then stopping (Ctrl-C again stops at once)'],
   ] as const) {
-    const child = spawn(process.execPath, [main, 'serve', '--store', join(dir, `stop-${signal}.db`), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_SERVER_ACCESS_LOG: 'off' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const served = startProcess(main, ['serve', '--store', join(dir, `stop-${signal}.db`), '--port', '0'], { cwd: dir, env: { ...process.env, NETSENTINEL_CONFIG: '', NETSENTINEL_SERVER_ACCESS_LOG: 'off' } });
     try {
-      for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.match(out, /listening on http:\/\/127\.0\.0\.1:\d+/, err);
-      child.kill(signal);
-      assert.equal(await exited, 0, err);
-      const said = err.split('\n').filter((l) => l.includes(signal) || /again|at once|stopping/.test(l));
-      assert.deepEqual(said, [line], err);
+      await served.until(/docs .*dashboard/);
+      assert.match(served.out(), /listening on http:\/\/127\.0\.0\.1:\d+/, served.err());
+      served.child.kill(signal);
+      assert.equal(await served.exited, 0, served.err());
+      const said = served.err().split('\n').filter((l) => l.includes(signal) || /again|at once|stopping/.test(l));
+      assert.deepEqual(said, [line], served.err());
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      served.kill();
     }
   }
 });
@@ -138,18 +130,14 @@ test('serve reads server.* through the settings loader and shares the decisions 
   assert.equal(key.status, 0, key.stderr);
   const keyList = JSON.parse(spawnSync(process.execPath, [main, 'keys', 'list', '--store', db, '--json'], { encoding: 'utf8', cwd: d, env }).stdout);
   assert.deepEqual(keyList.map((k: { name: string; ratePerSecond: number }) => [k.name, k.ratePerSecond]), [['soc', 7]]);
-  const child = spawn(process.execPath, [main, 'serve', '--config', conf], { cwd: d, env });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (x) => (out += x));
-  child.stderr.on('data', (x) => (err += x));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const served = startProcess(main, ['serve', '--config', conf], { cwd: d, env });
+  const { child, exited } = served;
   try {
-    for (let i = 0; i < 300 && !/docs .*dashboard/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-    const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-    assert.ok(url && url[2] !== '8080', `server.port 0 from the file picked a free port: ${out} ${err}`);
-    assert.match(out, /min confidence 0\.77/);
-    assert.match(out, new RegExp(`store\\s+.*shared\\.db`));
+    await served.until(/docs .*dashboard/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(served.out());
+    assert.ok(url && url[2] !== '8080', `server.port 0 from the file picked a free port: ${served.out()} ${served.err()}`);
+    assert.match(served.out(), /min confidence 0\.77/);
+    assert.match(served.out(), new RegExp(`store\\s+.*shared\\.db`));
     const list = (await (await fetch(url[1] + '/v1/decisions')).json()) as { decisions: { id: string }[] };
     assert.deepEqual(list.decisions.map((x) => x.id), [cliId], 'the decision added by the CLI is served');
     const post = await fetch(url[1] + '/v1/decisions', { method: 'POST', body: JSON.stringify({ ip: '198.51.100.6' }), headers: { 'Content-Type': 'application/json' } });
@@ -160,7 +148,7 @@ test('serve reads server.* through the settings loader and shares the decisions 
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    served.kill();
   }
 });
 
@@ -190,20 +178,15 @@ test('serve --baseline says which baseline it judges uploads by, in the banner a
   const fit = spawnSync(process.execPath, [main, 'baseline', normal, '-o', 'office.nsb', '--detectors', 'isolation-forest', '-q'], { encoding: 'utf8', cwd: d, env });
   assert.equal(fit.status, 0, fit.stderr);
   for (const json of [false, true]) {
-    const child = spawn(process.execPath, [main, 'serve', '--baseline', 'office.nsb', '--port', '0', '--store', 'ns.db', ...(json ? ['--json'] : [])], { cwd: d, env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (x) => (out += x));
-    child.stderr.on('data', (x) => (err += x));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const served = startProcess(main, ['serve', '--baseline', 'office.nsb', '--port', '0', '--store', 'ns.db', ...(json ? ['--json'] : [])], { cwd: d, env });
     try {
-      for (let i = 0; i < 300 && !(json ? /\}\n/ : /docs .*dashboard/).test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      if (json) assert.equal((JSON.parse(out) as { baseline: string }).baseline, 'office.nsb', err);
-      else assert.match(out, /^ {2}baseline {2}office\.nsb \(isolation-forest; POST \/v1\/analyze, \/v1\/risk\/flows\)$/m, err);
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      await served.until(json ? /\}\n/ : /docs .*dashboard/);
+      if (json) assert.equal((JSON.parse(served.out()) as { baseline: string }).baseline, 'office.nsb', served.err());
+      else assert.match(served.out(), /^ {2}baseline {2}office\.nsb \(isolation-forest; POST \/v1\/analyze, \/v1\/risk\/flows\)$/m, served.err());
+      served.child.kill('SIGTERM');
+      assert.equal(await served.exited, 0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      served.kill();
     }
   }
 });
