@@ -1,10 +1,11 @@
 /**
- * The long fuzzing run (`npm run fuzz`): the CSV tokenizer, the dataset readers and the model-file
- * decoder, each on many inputs (reader-fuzz.ts says which and what is checked). Prints, per target,
+ * The long fuzzing run (`npm run fuzz`): the CSV tokenizer, the dataset readers, the model-file
+ * decoder and the LZ4 decoder, each on many inputs (reader-fuzz.ts and lz4-fuzz.ts say which and
+ * what is checked; the capture readers have their own run, `npm run fuzz:captures`). Prints, per target,
  * inputs run, time, failures and the peak RSS; exits 1 on any failure, with fast-check's
  * counterexample and seed so it can be replayed.
  *
- *   npm run fuzz                       # 1,000,000 inputs in all (default split below)
+ *   npm run fuzz                       # 1,200,000 inputs in all (default split below)
  *   npm run fuzz -- --runs 200000      # inputs per target instead
  *   npm run fuzz -- --seed 42 --only readers
  *
@@ -12,7 +13,10 @@
  * Hangs: each input runs under a time limit (--timeout-ms, default 5000).
  */
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { csvInputArb, fuzzModelDecode, fuzzReadDataset, fuzzTokenizer, modelInputArb, readOptionsArb, seedModels, seedTexts } from '../testing/reader-fuzz.js';
+import { fuzzLz4, lz4Corpus, lz4InputArb } from '../testing/lz4-fuzz.js';
+import { sharedPath } from '../testing/shared-data.js';
 
 interface TargetResult {
   name: string;
@@ -93,6 +97,20 @@ async function main(): Promise<number> {
         }) as unknown as fc.IAsyncProperty<unknown[]>,
     ],
   ];
+  // lz4 data as the lz4 program writes it, of texts and of capture bytes (the first 256 KiB of two shared captures)
+  const captureSeeds = ['synscan.pcapng', 'http_ip4and6.pcapng'].map((n) => sharedPath('pcaps', n)).filter((p): p is string => p !== undefined).map((p) => readFileSync(p).subarray(0, 1 << 18));
+  const lz4Seeds = lz4Corpus([...texts, ...captureSeeds]);
+  if (lz4Seeds.length) {
+    plan.push([
+      'lz4',
+      perTarget || 200_000,
+      () =>
+        fc.asyncProperty(lz4InputArb(lz4Seeds), async ([bytes, chunk]) => {
+          fuzzLz4(bytes, chunk);
+          checkRss();
+        }) as unknown as fc.IAsyncProperty<unknown[]>,
+    ]);
+  } else process.stderr.write('lz4: skipped (needs the lz4 program, Debian package lz4, to make its corpus)\n');
   const results: TargetResult[] = [];
   process.stderr.write(`fuzzing with seed ${seed} (replay: npm run fuzz -- --seed ${seed})\n`);
   for (const [name, runs, make] of plan) {

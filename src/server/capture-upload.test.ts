@@ -1,7 +1,7 @@
 /**
  * Packet captures uploaded to POST /v1/analyze, against `netsentinel analyze` on the same file
  * with the same baseline (fitted on other captures): synscan.pcapng's scan by 172.16.0.8 is in the
- * answer with the same figures, plain, gzipped and zstd-compressed; the packet detectors run on uploads too (the
+ * answer with the same figures, plain, gzipped, zstd- and lz4-compressed; the packet detectors run on uploads too (the
  * ARP poisoning in arppoison.pcapng); a label that is no upload is 415, and a capture larger than
  * server.limits.batchBytes is 413.
  */
@@ -75,6 +75,14 @@ test('an uploaded pcapng gets the figures of netsentinel analyze: the scan by 17
   const zstd = findProgram('zstd');
   if (zstd) {
     const z = await upload(spawnSync(zstd, ['-c', '-q', file], { maxBuffer: 1 << 26 }).stdout, 'application/zstd', 'synscan.pcapng.zst');
+    assert.equal(z.status, 200, JSON.stringify(z.json));
+    assert.equal(z.json.summary.flows, cli.flows);
+    assert.deepEqual(z.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
+  }
+  // and lz4-compressed (as `lz4` and Wireshark's editcap write it)
+  const lz4 = findProgram('lz4');
+  if (lz4) {
+    const z = await upload(spawnSync(lz4, ['-c', '-q', file], { maxBuffer: 1 << 26 }).stdout, 'application/x-lz4', 'synscan.pcapng.lz4');
     assert.equal(z.status, 200, JSON.stringify(z.json));
     assert.equal(z.json.summary.flows, cli.flows);
     assert.deepEqual(z.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));

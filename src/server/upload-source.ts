@@ -1,7 +1,7 @@
 /**
  * A flow source for the analysis pipeline (src/analysis/flow-source.ts) that reads an HTTP
  * upload as it arrives: the request body goes to the same dataset readers as a file or stdin
- * would (every format analyze reads, packet captures (pcap, pcapng) metered into flows, gzip or zstd
+ * would (every format analyze reads, packet captures (pcap, pcapng) metered into flows, gzip, zstd or lz4
  * detected by its bytes), in batches, never held whole; bytes beyond the batch limit stop the
  * upload with a 413. Reader warnings go to `warn` (the route returns them), never dropped.
  */

@@ -1,5 +1,5 @@
 /**
- * The bytes of one input: a file, stdin (`-`), or either gzip- or zstd-compressed (recognised by
+ * The bytes of one input: a file, stdin (`-`), or gzip-, zstd- or lz4-compressed (recognised by
  * its magic bytes, not its name, so `zcat`-less pipes and misnamed files work; compression.ts).
  * Reads in large chunks and never holds the whole input; counts the raw bytes read so progress can
  * be shown against the file size.

@@ -67,6 +67,31 @@ test('compression is told by magic bytes, not by name', () => {
   assert.equal(compressionOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0])), 'zstd');
   assert.equal(compressionOf(Buffer.from([0x28, 0xb5, 0x2f])), undefined, 'too short to tell');
   assert.equal(compressionOf(Buffer.from([0xd4, 0xc3, 0xb2, 0xa1])), undefined, 'a plain pcap');
+  assert.equal(compressionOf(Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x64])), 'lz4');
+  assert.equal(compressionOf(Buffer.from([0x02, 0x21, 0x4c, 0x18])), 'lz4', 'the legacy format (lz4 -l)');
+});
+
+const lz4 = findProgram('lz4');
+test('lz4 (made by the lz4 program): its head decodes inside the first 4 MiB block; streamed, a cut hands on what came before it and then says so', { skip: lz4 ? false : 'needs the lz4 program (Debian package lz4)' }, async () => {
+  const data = sample(3_000_000);
+  const z = spawnSync(lz4 as string, ['-q', '-c'], { input: data, maxBuffer: 1 << 28 }).stdout;
+  const head = decompressedHead(z.subarray(0, 65536));
+  assert.ok(head.length >= 4096 && Buffer.from(head).equals(data.subarray(0, head.length)), `head of ${head.length} bytes`);
+  assert.ok((await all(decompressed('lz4', chunked(z, 77_777)))).equals(data));
+  const cut = z.subarray(0, Math.floor(z.length * 0.6));
+  const got: Uint8Array[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const c of decompressed('lz4', chunked(cut, 100_000))) got.push(c);
+    })(),
+    (e: unknown) => e instanceof CutShortStream && e.compression === 'lz4',
+  );
+  const before = Buffer.concat(got);
+  assert.ok(before.length > 1_000_000 && before.equals(data.subarray(0, before.length)), `${before.length} bytes before the cut`);
+  let said = 0;
+  assert.ok((await all(decompressed('lz4', chunked(cut, 100_000), { onCutShort: () => said++ }))).equals(before));
+  assert.equal(said, 1);
+  await assert.rejects(all(decompressed('lz4', chunked(Buffer.concat([z, Buffer.from('trailing junk')]), 4096))), (e: unknown) => e instanceof NotCompressedThatWay && e.compression === 'lz4' && /at byte \d+: after frame 1/.test(e.message));
 });
 
 for (const [name, program] of decoders) {

@@ -1,7 +1,8 @@
 /**
- * Compressed inputs, told by their magic bytes (not their names): gzip (`tcpdump -z gzip`, `.csv.gz`)
- * and Zstandard (RFC 8878: `tcpdump -z zstd`, archives of rotated captures, `.pcap.zst`, which
- * Wireshark reads too). Each is undone as it streams, never whole.
+ * Compressed inputs, told by their magic bytes (not their names): gzip (`tcpdump -z gzip`, `.csv.gz`),
+ * Zstandard (RFC 8878: `tcpdump -z zstd`, archives of rotated captures, `.pcap.zst`, which
+ * Wireshark reads too) and LZ4 (`lz4 capture.pcap`, `editcap --compress lz4`, `.pcap.lz4`; read by
+ * Wireshark too: lz4-frames.ts). Each is undone as it streams, never whole.
  *
  * gzip is Node's own zlib. Node 20 has no zstd, so a zstd input goes through the `zstd` program when
  * it is on the search path (Debian package zstd: native speed, on a core of its own beside the
@@ -19,8 +20,9 @@ import { Decompress, ZstdErrorCode } from 'fzstd';
 import { findProgram } from '../util/find-program.js';
 import { runZstd } from '../util/zstd-program.js';
 import { ZstdFrameWalker } from './zstd-frames.js';
+import { isLz4Magic, Lz4Damage, Lz4Decoder } from './lz4-frames.js';
 
-export type Compression = 'gzip' | 'zstd';
+export type Compression = 'gzip' | 'zstd' | 'lz4';
 
 const CHUNK = 1 << 20;
 
@@ -28,6 +30,7 @@ const CHUNK = 1 << 20;
 export function compressionOf(head: Uint8Array): Compression | undefined {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (isLz4Magic(head)) return 'lz4';
   return undefined;
 }
 
@@ -46,6 +49,7 @@ export function headBytesFor(compression: Compression | undefined, plain: number
 export function decompressedHead(head: Uint8Array): Uint8Array {
   const kind = compressionOf(head);
   if (kind === 'gzip') return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  if (kind === 'lz4') return lz4Head(head);
   if (kind !== 'zstd') return head;
   const out: Uint8Array[] = [];
   try {
@@ -89,6 +93,7 @@ export interface DecompressOptions {
 /** `compressed` (an input's raw chunks, its magic first) decompressed as it streams. */
 export function decompressed(compression: Compression, compressed: AsyncIterable<Uint8Array>, o: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
   if (compression === 'gzip') return gunzipped(compressed, o.onCutShort);
+  if (compression === 'lz4') return unlz4(compressed, o.onCutShort);
   const program = o.zstdProgram === undefined ? findProgram('zstd') : o.zstdProgram;
   return program ? unzstdByProgram(program, compressed, o.onCutShort) : unzstdInProcess(compressed, o.onCutShort);
 }
@@ -111,6 +116,42 @@ async function* gunzipped(compressed: AsyncIterable<Uint8Array>, onCutShort?: ()
     throw e;
   } finally {
     from.destroy();
+  }
+}
+
+/** What the first bytes of an LZ4 input decode to: a block cut short by the head's end gives what it holds. */
+function lz4Head(head: Uint8Array): Uint8Array {
+  const out: Uint8Array[] = [];
+  const d = new Lz4Decoder();
+  try {
+    d.push(head, (c) => out.push(c));
+  } catch {
+    // damaged after what was decoded: that is the head
+  }
+  d.finish((c) => out.push(c));
+  return out.length === 1 ? out[0] : Buffer.concat(out);
+}
+
+async function* unlz4(compressed: AsyncIterable<Uint8Array>, onCutShort?: () => void): AsyncGenerator<Uint8Array> {
+  const d = new Lz4Decoder();
+  const out: Uint8Array[] = [];
+  const emit = (c: Uint8Array): number => out.push(c);
+  for await (const c of compressed) {
+    try {
+      d.push(c, emit);
+    } catch (e) {
+      // what decoded before the damage is handed on first
+      while (out.length) yield out.shift() as Uint8Array;
+      if (e instanceof Lz4Damage) throw new NotCompressedThatWay('lz4', e.message);
+      throw e;
+    }
+    while (out.length) yield out.shift() as Uint8Array;
+  }
+  const end = d.finish(emit);
+  while (out.length) yield out.shift() as Uint8Array;
+  if (end === 'cut') {
+    if (onCutShort) return onCutShort();
+    throw new CutShortStream('lz4', 'unexpected end of data');
   }
 }
 

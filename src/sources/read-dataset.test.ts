@@ -214,7 +214,7 @@ test('clear UserErrors: missing path, empty file, folder without data, mixed dat
   await assert.rejects(readDataset([blank], quiet), { message: `${blank}: the file is empty` });
   mkdirSync(join(dir, 'nodata'));
   write('nodata/notes.md', 'x');
-  await assert.rejects(readDataset([join(dir, 'nodata')], quiet), { message: `${join(dir, 'nodata')}: no data files in this folder (looked for .csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz or .zst, and captures by content)` });
+  await assert.rejects(readDataset([join(dir, 'nodata')], quiet), { message: `${join(dir, 'nodata')}: no data files in this folder (looked for .csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz, .zst or .lz4, and captures by content)` });
   const kdd = write('mixed/a.txt', '0,tcp,http,SF' + ',0'.repeat(37) + ',normal,21\n');
   const other = write('mixed/b.csv', csv(2));
   await assert.rejects(readDataset([kdd, other], quiet), {

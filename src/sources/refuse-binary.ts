@@ -34,8 +34,8 @@ export function hexStart(head: Uint8Array, count = 8): string {
   return Array.from(head.subarray(0, count), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip- or zstd-compressed */
-export const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz|\.zst)?$/i;
+/** names that say "packet capture" (tcpdump, Wireshark, editcap), maybe gzip-, zstd- or lz4-compressed */
+export const CAPTURE_NAME = /\.(pcap|pcapng|cap)(\.gz|\.zst|\.lz4)?$/i;
 
 /**
  * The one refusal of a text file named like a capture (another file renamed, a download that was
@@ -114,6 +114,6 @@ export function refuseBinary(display: string, head: Uint8Array, compression: Com
   // a file named like a capture whose magic number is not one: say so, rather than only "not CSV"
   const capture = CAPTURE_NAME.test(display) ? ' and not a pcap/pcapng capture (no capture magic number)' : '';
   throw new UserError(
-    `${display}: not a text/CSV file${compression ? ` (after ${compression === 'gzip' ? 'gunzip' : 'zstd -d'})` : ''}${capture}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), Zeek conn.log and packet captures (pcap, pcapng)`,
+    `${display}: not a text/CSV file${compression ? ` (after ${compression === 'gzip' ? 'gunzip' : `${compression} -d`})` : ''}${capture}: starts with bytes ${hexStart(head)} and ${why}; netsentinel reads CSV flow exports (NSL-KDD, CICFlowMeter, UNSW-NB15, any CSV with a header), Zeek conn.log and packet captures (pcap, pcapng)`,
   );
 }

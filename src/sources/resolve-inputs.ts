@@ -28,8 +28,8 @@ import { firstPacketAndHead } from '../packets/first-packet-time.js';
  * or by logrotate (trace.pcap.1, trace.pcap.2.gz) are taken too: passing over every file but the
  * first would drop most of the capture without a word.
  */
-export const DATA_FILE = /(\.(csv|txt)|\.(pcap|pcapng|cap)(\d+|\.\d+)?|^conn(\.[^/]*)?\.log)(\.gz|\.zst)?$/i;
-const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz or .zst, and captures by content';
+export const DATA_FILE = /(\.(csv|txt)|\.(pcap|pcapng|cap)(\d+|\.\d+)?|^conn(\.[^/]*)?\.log)(\.gz|\.zst|\.lz4)?$/i;
+const LOOKED_FOR = '.csv, .txt, .pcap, .pcapng, .cap (also rotated: .pcap1, .pcap.1), Zeek conn*.log, each maybe .gz, .zst or .lz4, and captures by content';
 
 /** pcap (either byte order, micro- or nanosecond) and pcapng magic numbers, as the first 4 bytes. */
 const CAPTURE_MAGICS: ReadonlySet<number> = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a]);
@@ -186,8 +186,8 @@ async function listFolder(dir: string): Promise<{ files: InputFile[]; own: strin
   return { files: await inCaptureOrder(files, (f) => byContent.has(basename(f.display)) || CAPTURE_FILE.test(f.display)), own };
 }
 
-/** names of capture files, rotated ones too (trace.pcap1, trace.pcap.1), maybe gzip- or zstd-compressed */
-const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz|\.zst)?$/i;
+/** names of capture files, rotated ones too (trace.pcap1, trace.pcap.1), maybe gzip-, zstd- or lz4-compressed */
+const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\d+|\.\d+)?(\.gz|\.zst|\.lz4)?$/i;
 
 /**
  * The captures among a folder's (or a pattern's) files in the order of their first packets, the

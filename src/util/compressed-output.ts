@@ -94,10 +94,12 @@ export function uncompressedName(path: string): string {
 }
 
 /**
- * openOutput, compressed when the name ends `.gz` or `.zst`; a `.zst` without the zstd program is
- * a UserError under `who` before anything is written.
+ * openOutput, compressed when the name ends `.gz` or `.zst`; a `.zst` without the zstd program, and
+ * an `.lz4` name, are a UserError under `who` before anything is written.
  */
 export async function openNamedOutput(path: string, who: string): Promise<OutputStream> {
+  // read, never written: plain text under an .lz4 name would fail in lz4 -d and Wireshark
+  if (/\.lz4$/i.test(path)) throw new UserError(`${who}: ${path} names an lz4 file, which netsentinel reads but does not write; name it .gz or .zst, or pipe the output to lz4 (-o - | lz4 > ${path.replace(/^.*\//, '')})`);
   const kind = compressionOfName(path);
   const zstdProgram = kind === 'zstd' ? findProgram('zstd') : undefined;
   if (kind === 'zstd' && !zstdProgram) throw new UserError(`${who}: ${path} names a zstd file, which needs the zstd program (Debian package zstd); a .gz name needs nothing more`);

@@ -208,4 +208,9 @@ test('flows -o NAME.gz / NAME.zst writes what the name says: compressed, read ba
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr, 'netsentinel: flows: nozstd.csv.zst names a zstd file, which needs the zstd program (Debian package zstd); a .gz name needs nothing more\n');
   assert.equal(existsSync(join(dir, 'nozstd.csv.zst')), false);
+  // lz4 is read, not written: said before anything is written
+  const l = cli(['flows', cap, '-o', 'flows.csv.lz4']);
+  assert.equal(l.code, 2, l.err);
+  assert.equal(l.err, 'netsentinel: flows: flows.csv.lz4 names an lz4 file, which netsentinel reads but does not write; name it .gz or .zst, or pipe the output to lz4 (-o - | lz4 > flows.csv.lz4)\n');
+  assert.equal(existsSync(join(dir, 'flows.csv.lz4')), false);
 });

@@ -1,5 +1,5 @@
 /**
- * `netsentinel flows`: packet captures (pcap, pcapng, gzip- or zstd-compressed, or `-` for a pipe) to flow
+ * `netsentinel flows`: packet captures (pcap, pcapng, gzip-, zstd- or lz4-compressed, or `-` for a pipe) to flow
  * records: the CICFlowMeter columns of the CIC-IDS2017 CSVs (default) or Zeek conn.log fields, as
  * CSV, JSON lines or (Zeek) TSV. Every other verb reads captures directly; this one is for keeping
  * the flows, or handing them to other tools.
@@ -20,7 +20,7 @@ export const flows: Command = {
     summary: 'meter packet captures (pcap, pcapng) into flow records (CICFlowMeter or Zeek conn.log)',
     usage: 'CAPTURE... [options]',
     positionals: { min: 1, name: 'CAPTURE' },
-    description: `Reads pcap (micro- or nanosecond, either byte order) and pcapng files, plain or gzip- or zstd-compressed,
+    description: `Reads pcap (micro- or nanosecond, either byte order) and pcapng files, plain or gzip-, zstd- or lz4-compressed,
 or '-' for a pipe (tcpdump -w - | netsentinel flows -). Link types: Ethernet (802.1Q/QinQ, IP in MPLS or PPPoE), Linux
 cooked v1/v2 (tcpdump -i any), raw IPv4/IPv6, BSD loopback. Files given together are one capture.
 Flows are bidirectional (5-tuple); they end on TCP FIN/RST, the flow timeout (from the first packet)

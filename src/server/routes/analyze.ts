@@ -1,5 +1,5 @@
 /**
- * POST /v1/analyze: analysis of an uploaded flow file or packet capture (pcap, pcapng; gzip or zstd
+ * POST /v1/analyze: analysis of an uploaded flow file or packet capture (pcap, pcapng; gzip, zstd or lz4
  * allowed) with the same outputs as `netsentinel analyze` (flows_scored.csv, alerts.jsonl, risky_ips.csv/.txt, risk_scores.png, report.html,
  * summary.json, and alerts in the store), through the analysis pipeline's own stages: the upload
  * is a new FlowSource (upload-source.ts), captures watched by analyze's packet detectors, and the
@@ -30,11 +30,11 @@ import { parseTimeZone } from '../../util/time-zone.js';
 
 /**
  * What an upload may be labelled: flow files as text or CSV, captures as tcpdump's media type,
- * anything as bytes, gzip or zstd. The readers decide by the bytes themselves; a label outside these
+ * anything as bytes, gzip, zstd or lz4. The readers decide by the bytes themselves; a label outside these
  * (JSON, a form) is a client mistake answered 415 before a byte is read. No label reads as bytes.
  */
-const UPLOAD_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(octet-stream|csv|vnd\.tcpdump\.pcap|x-pcap|x-pcapng|vnd\.tcpdump\.pcapng|gzip|x-gzip|zstd))$/;
-const UPLOAD_TYPE_LIST = 'text/csv, text/plain, application/octet-stream, application/vnd.tcpdump.pcap, application/x-pcapng, application/gzip, application/zstd';
+const UPLOAD_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(octet-stream|csv|vnd\.tcpdump\.pcap|x-pcap|x-pcapng|vnd\.tcpdump\.pcapng|gzip|x-gzip|zstd|x-lz4))$/;
+const UPLOAD_TYPE_LIST = 'text/csv, text/plain, application/octet-stream, application/vnd.tcpdump.pcap, application/x-pcapng, application/gzip, application/zstd, application/x-lz4';
 
 /** Where JSON flows go instead, in an API client's terms (the CLI's message names its verbs). */
 const JSON_FLOWS_ROUTES = 'send JSON flows to POST /v1/risk/flows as {"flows": [...]} (risk with reasons, by this baseline) or to POST /v1/predict as JSON lines or a JSON array (scored by a model)';
@@ -76,7 +76,7 @@ export async function analyzeRoutes(app: FastifyInstance, ctx: ServiceContext): 
       {
         schema: {
           summary: 'Analyse an uploaded flow file as `netsentinel analyze` does',
-          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip or zstd allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json: its readerNotes are what the readers said about the upload, in order, each once, and the columns of imputed cells), the readers' warnings as said (warnings, up to 100), and the URL of each output file (kept while the service runs, for its newest ${MAX_KEPT} analyses).`,
+          description: `Body: a flow file in any format analyze reads (NSL-KDD, CICFlowMeter, UNSW-NB15, Zeek conn.log, CSV with a header) or a packet capture (pcap, pcapng), gzip, zstd or lz4 allowed, streamed; Content-Type one of ${UPLOAD_TYPE_LIST} (415 otherwise); larger than server.limits.batchBytes: 413. Needs the service to hold a baseline fitted on the same kind of data (flows from captures for captures). Answer: the summary (as analyze --json: its readerNotes are what the readers said about the upload, in order, each once, and the columns of imputed cells), the readers' warnings as said (warnings, up to 100), and the URL of each output file (kept while the service runs, for its newest ${MAX_KEPT} analyses).`,
           tags: ['analysis'],
           querystring: AnalyzeQuery,
           response: { 400: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer, 429: ErrorAnswer },
