@@ -6,7 +6,7 @@
 import type { Command } from '../command.js';
 import { guardOutputs } from '../output-guard.js';
 import { DATA_OPTIONS, readWithProgress, skippedFilesJson } from '../data-options.js';
-import { availableDetectors, DEFAULT_DETECTORS, fitBaseline, saveBaseline } from '../../risk/baseline.js';
+import { availableDetectors, DEFAULT_DETECTORS, DEFAULT_SAMPLE_ROWS, fitBaseline, ROW_KEEPING_DETECTORS, saveBaseline } from '../../risk/baseline.js';
 import { defaultThreads } from '../../util/default-threads.js';
 import { parseKeyValues, THREADS_RANGE } from '../args.js';
 import { formatSeconds } from '../progress.js';
@@ -28,6 +28,14 @@ only rows labelled normal are used (--all-rows to use every row).`,
       { name: 'param', short: 'p', type: 'list', value: 'DETECTOR.NAME=VALUE', description: 'detector parameter, e.g. --param autoencoder.epochs=20' },
       { name: 'calibration-share', type: 'number', value: 'FRACTION', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, description: 'share of normal rows held out to calibrate scores', default: 0.2 },
       { name: 'all-rows', type: 'boolean', description: 'use every row even when labels say some are attacks' },
+      {
+        name: 'sample-rows',
+        type: 'integer',
+        value: 'N',
+        range: { min: 0 },
+        description: `fit ${[...ROW_KEEPING_DETECTORS].join(', ')} on a random sample of at most N of the normal rows: they keep rows to score with, so the time they take per flow (and to fit) grows with the rows; 0 fits them on all rows`,
+        default: DEFAULT_SAMPLE_ROWS,
+      },
       { name: 'seed', type: 'integer', range: { min: 0 }, description: 'random seed', default: 42 },
       { name: 'threads', type: 'integer', range: THREADS_RANGE, description: 'worker threads', default: defaultThreads() },
       ...DATA_OPTIONS,
@@ -63,6 +71,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
       params,
       calibrationShare: v.calibrationShare as number,
       normalOnly: !v.allRows,
+      sampleRows: v.sampleRows as number,
       seed: v.seed as number,
       threads: v.threads as number,
       progress: (stage, done, total) => progress.update(done, total),
@@ -85,7 +94,7 @@ only rows labelled normal are used (--all-rows to use every row).`,
       fitRows: b.fitRows,
       calibrationRows: b.calibrationRows,
       // milliseconds, as train's trainSeconds: 1.9615620349999998 only said the clock's noise
-      detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: ms(d.model.training.seconds), features: d.model.pipeline.outputNames.length })),
+      detectors: b.detectors.map((d) => ({ name: d.model.estimator.name, seconds: ms(d.model.training.seconds), features: d.model.pipeline.outputNames.length, rows: d.model.training.rows })),
       seconds: ms(b.seconds),
     };
     if (json) out(JSON.stringify({ ...summary, ...skippedFilesJson() }, null, 2));
@@ -94,7 +103,11 @@ only rows labelled normal are used (--all-rows to use every row).`,
         [
           `baseline → ${v.out} (${(bytes / 1024).toFixed(0)} KiB)`,
           `  fitted on ${b.fittedOn}: ${b.fitRows.toLocaleString('en-US')} rows to fit, ${b.calibrationRows.toLocaleString('en-US')} held out to calibrate`,
-          ...b.detectors.map((d) => `  ${d.model.estimator.name.padEnd(18)} ${thousands(d.model.pipeline.outputNames.length)} features, fitted in ${formatSeconds(d.model.training.seconds)}`),
+          ...b.detectors.map(
+            (d) =>
+              `  ${d.model.estimator.name.padEnd(18)} ${thousands(d.model.pipeline.outputNames.length)} features, fitted in ${formatSeconds(d.model.training.seconds)}` +
+              (d.model.training.rows < b.fitRows ? ` on a random sample of ${thousands(d.model.training.rows)} of the ${thousands(b.fitRows)} rows (--sample-rows)` : ''),
+          ),
           `  next: netsentinel analyze TRAFFIC --baseline ${v.out}`,
         ].join('\n'),
       );
