@@ -71,18 +71,12 @@ test('an uploaded pcapng gets the figures of netsentinel analyze: the scan by 17
   assert.equal(gz.json.summary.flows, cli.flows);
   assert.deepEqual(gz.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
 
-  // and zstd-compressed (RFC 8878's media type), with the zstd program made for it
-  const zstd = findProgram('zstd');
-  if (zstd) {
-    const z = await upload(spawnSync(zstd, ['-c', '-q', file], { maxBuffer: 1 << 26 }).stdout, 'application/zstd', 'synscan.pcapng.zst');
-    assert.equal(z.status, 200, JSON.stringify(z.json));
-    assert.equal(z.json.summary.flows, cli.flows);
-    assert.deepEqual(z.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
-  }
-  // and lz4-compressed (as `lz4` and Wireshark's editcap write it)
-  const lz4 = findProgram('lz4');
-  if (lz4) {
-    const z = await upload(spawnSync(lz4, ['-c', '-q', file], { maxBuffer: 1 << 26 }).stdout, 'application/x-lz4', 'synscan.pcapng.lz4');
+  // and zstd-compressed (RFC 8878's media type) and lz4-compressed (as `lz4` and Wireshark's editcap
+  // write it), each made by its program
+  for (const [program, type, suffix] of [['zstd', 'application/zstd', '.zst'], ['lz4', 'application/x-lz4', '.lz4']] as const) {
+    const path = findProgram(program);
+    if (!path) continue;
+    const z = await upload(spawnSync(path, ['-c', '-q', file], { maxBuffer: 1 << 26 }).stdout, type, `synscan.pcapng${suffix}`);
     assert.equal(z.status, 200, JSON.stringify(z.json));
     assert.equal(z.json.summary.flows, cli.flows);
     assert.deepEqual(z.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
