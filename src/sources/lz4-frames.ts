@@ -169,7 +169,7 @@ export class Lz4Decoder {
         const v = u32(b, 0);
         if (v === 0) return this.endMark();
         const size = v & 0x7fffffff;
-        if (size > this.blockMax) throw this.damage(`a block of ${size} bytes, larger than the frame's largest (${this.blockMax})`);
+        if (size > this.blockMax) throw this.damage(`a block of ${size} bytes, larger than the frame's largest, ${this.blockMax}`);
         this.stored = v >>> 31 === 1;
         return this.expect(State.Block, size + (this.blockChecksums ? 4 : 0));
       }
@@ -218,17 +218,17 @@ export class Lz4Decoder {
     }
     if ((m & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) return this.expect(State.SkippableSize, 4);
     const hex = m.toString(16).padStart(8, '0');
-    throw this.damage(this.frames === 0 ? `not an LZ4 frame (magic number 0x${hex})` : `after frame ${this.frames}: 0x${hex} is not an LZ4 frame's magic number`);
+    throw this.damage(this.frames === 0 ? `not an LZ4 frame: magic number 0x${hex}` : `after frame ${this.frames}: 0x${hex} is not an LZ4 frame's magic number`);
   }
 
   private descriptorStart(b: Uint8Array): void {
     const flg = b[0];
     const bd = b[1];
-    if (flg >>> 6 !== 1) throw this.damage(`frame version ${flg >>> 6} (this reads version 1)`);
+    if (flg >>> 6 !== 1) throw this.damage(`frame version ${flg >>> 6}; only version 1 is defined`);
     if (flg & 0x02 || bd & 0x8f) throw this.damage('reserved bits set in the frame descriptor');
     const max = BLOCK_MAX[(bd >>> 4) & 7];
-    if (!max) throw this.damage(`block maximum size code ${(bd >>> 4) & 7} (4 to 7 are defined)`);
-    if (flg & 0x01) throw this.damage('the frame needs a dictionary (lz4 -D), which the file does not carry');
+    if (!max) throw this.damage(`block maximum size code ${(bd >>> 4) & 7}; 4 to 7 are defined`);
+    if (flg & 0x01) throw this.damage('the frame needs a dictionary, lz4 -D, which the file does not carry');
     this.descriptor = Uint8Array.of(flg, bd);
     this.independent = (flg & 0x20) !== 0;
     this.blockChecksums = (flg & 0x10) !== 0;
