@@ -1,5 +1,5 @@
 /**
- * LZ4-compressed captures (`lz4 trace.pcap`, `editcap --compress lz4`: Wireshark reads them) as a
+ * LZ4-compressed captures (`lz4 trace.pcap`: Wireshark and tshark read them) as a
  * user gives them to the CLI: the flows of their plain originals from a file, a misnamed file or a
  * pipe; a folder of rotations compressed so, with no capture name, read in time order; a stream cut
  * short inside the lz4 program's 4 MiB block (the packets before the cut are there, and said so);

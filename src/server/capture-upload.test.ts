@@ -71,8 +71,8 @@ test('an uploaded pcapng gets the figures of netsentinel analyze: the scan by 17
   assert.equal(gz.json.summary.flows, cli.flows);
   assert.deepEqual(gz.json.summary.riskyIps.map((x: any) => x.ip), cli.riskyIps.map((x: any) => x.ip));
 
-  // and zstd-compressed (RFC 8878's media type) and lz4-compressed (as `lz4` and Wireshark's editcap
-  // write it), each made by its program
+  // and zstd-compressed (RFC 8878's media type) and lz4-compressed (as the `lz4` program
+  // writes it; tshark reads it), each made by its program
   for (const [program, type, suffix] of [['zstd', 'application/zstd', '.zst'], ['lz4', 'application/x-lz4', '.lz4']] as const) {
     const path = findProgram(program);
     if (!path) continue;

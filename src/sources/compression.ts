@@ -1,7 +1,7 @@
 /**
  * Compressed inputs, told by their magic bytes (not their names): gzip (`tcpdump -z gzip`, `.csv.gz`),
  * Zstandard (RFC 8878: `tcpdump -z zstd`, archives of rotated captures, `.pcap.zst`, which
- * Wireshark reads too) and LZ4 (`lz4 capture.pcap`, `editcap --compress lz4`, `.pcap.lz4`; read by
+ * Wireshark reads too) and LZ4 (`lz4 capture.pcap`, `.pcap.lz4`; read by
  * Wireshark too: lz4-frames.ts). Each is undone as it streams, never whole.
  *
  * gzip is Node's own zlib. Node 20 has no zstd, so a zstd input goes through the `zstd` program when

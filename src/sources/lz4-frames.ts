@@ -1,5 +1,5 @@
 /**
- * LZ4-compressed input (`lz4 capture.pcap`, `editcap --compress lz4`; Wireshark and tshark read
+ * LZ4-compressed input (`lz4 capture.pcap`, `.pcap.lz4`; Wireshark and tshark read
  * such captures), decoded as its bytes stream in: the frame format (lz4's doc/lz4_Frame_format.md:
  * frame descriptor and its checksum byte, blocks linked or independent, stored blocks, block and
  * content checksums, the content size), skippable frames, and the legacy format `lz4 -l` writes.
